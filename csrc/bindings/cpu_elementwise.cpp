@@ -1,0 +1,146 @@
+// cpu_elementwise.cpp: bindings of ReLU, bias add/grad, SGD/Adam updates and argmax.
+#include <string>
+
+#include "checks.h"
+#include "pyneuro/elementwise.h"
+#include "registry.h"
+
+namespace pyneuro::bind {
+
+namespace {
+
+py::array_t<float> relu_forward(const py::object& x_obj) {
+  auto x = require<float>(x_obj, "x");
+  py::array_t<float> y(shape_of(x));
+  const float* px = x.data();
+  float* py_ = y.mutable_data();
+  const index_t n = x.size();
+  {
+    py::gil_scoped_release release;
+    cpu::relu_forward(px, py_, n);
+  }
+  return y;
+}
+
+py::array_t<float> relu_backward(const py::object& g_obj, const py::object& x_obj) {
+  auto g = require<float>(g_obj, "grad_output");
+  auto x = require<float>(x_obj, "x");
+  require_same_shape(g, "grad_output", x, "x");
+  py::array_t<float> gx(shape_of(x));
+  const float* pg = g.data();
+  const float* px = x.data();
+  float* pgx = gx.mutable_data();
+  const index_t n = x.size();
+  {
+    py::gil_scoped_release release;
+    cpu::relu_backward(pg, px, pgx, n);
+  }
+  return gx;
+}
+
+py::array_t<float> bias_add(const py::object& x_obj, const py::object& b_obj) {
+  auto x = require<float>(x_obj, "x", 2);
+  auto b = require<float>(b_obj, "bias", 1);
+  if (b.shape(0) != x.shape(1)) {
+    throw py::value_error("bias_add: bias of shape " + shape_str(b) + " does not match x of shape " +
+                          shape_str(x) + " (needs " + std::to_string(x.shape(1)) + " entries)");
+  }
+  py::array_t<float> y(shape_of(x));
+  const float* px = x.data();
+  const float* pb = b.data();
+  float* py_ = y.mutable_data();
+  const index_t rows = x.shape(0), cols = x.shape(1);
+  {
+    py::gil_scoped_release release;
+    cpu::bias_add(px, pb, py_, rows, cols);
+  }
+  return y;
+}
+
+py::array_t<float> bias_grad(const py::object& g_obj) {
+  auto g = require<float>(g_obj, "grad_output", 2);
+  const index_t rows = g.shape(0), cols = g.shape(1);
+  py::array_t<float> gb(std::vector<py::ssize_t>{cols});
+  const float* pg = g.data();
+  float* pgb = gb.mutable_data();
+  {
+    py::gil_scoped_release release;
+    cpu::bias_grad(pg, pgb, rows, cols);
+  }
+  return gb;
+}
+
+void sgd_step(const py::object& p_obj, const py::object& g_obj, const py::object& buf_obj, float lr,
+              float momentum, float dampening, float weight_decay, bool nesterov, bool first_step) {
+  auto p = require<float>(p_obj, "param", -1, true);
+  auto g = require<float>(g_obj, "grad");
+  require_same_shape(p, "param", g, "grad");
+  float* pbuf = nullptr;
+  py::array_t<float> buf;
+  if (momentum != 0.0f) {
+    if (buf_obj.is_none()) throw py::value_error("sgd_step: momentum != 0 needs a momentum_buffer array");
+    buf = require<float>(buf_obj, "momentum_buffer", -1, true);
+    require_same_shape(p, "param", buf, "momentum_buffer");
+    pbuf = buf.mutable_data();
+  }
+  float* pp = p.mutable_data();
+  const float* pg = g.data();
+  const index_t n = p.size();
+  py::gil_scoped_release release;
+  cpu::sgd_step(pp, pg, pbuf, n, lr, momentum, dampening, weight_decay, nesterov, first_step);
+}
+
+void adam_step(const py::object& p_obj, const py::object& g_obj, const py::object& m_obj,
+               const py::object& v_obj, std::int64_t step, float lr, float beta1, float beta2, float eps,
+               float weight_decay) {
+  if (step < 1) throw py::value_error("adam_step: step counts from 1, got " + std::to_string(step));
+  auto p = require<float>(p_obj, "param", -1, true);
+  auto g = require<float>(g_obj, "grad");
+  auto m = require<float>(m_obj, "exp_avg", -1, true);
+  auto v = require<float>(v_obj, "exp_avg_sq", -1, true);
+  require_same_shape(p, "param", g, "grad");
+  require_same_shape(p, "param", m, "exp_avg");
+  require_same_shape(p, "param", v, "exp_avg_sq");
+  float* pp = p.mutable_data();
+  const float* pg = g.data();
+  float* pm = m.mutable_data();
+  float* pv = v.mutable_data();
+  const index_t n = p.size();
+  py::gil_scoped_release release;
+  cpu::adam_step(pp, pg, pm, pv, n, step, lr, beta1, beta2, eps, weight_decay);
+}
+
+py::array_t<std::int64_t> argmax(const py::object& x_obj) {
+  auto x = require<float>(x_obj, "x", 2);
+  const index_t rows = x.shape(0), cols = x.shape(1);
+  if (cols == 0 && rows > 0) throw py::value_error("argmax of an empty row: x has shape " + shape_str(x));
+  py::array_t<std::int64_t> out(std::vector<py::ssize_t>{rows});
+  const float* px = x.data();
+  std::int64_t* po = out.mutable_data();
+  {
+    py::gil_scoped_release release;
+    cpu::argmax_rows(px, po, rows, cols);
+  }
+  return out;
+}
+
+}  // namespace
+
+void register_elementwise(py::module_& m) {
+  m.def("relu_forward", &relu_forward, py::arg("x"), "max(x, 0) elementwise (NaN propagates).");
+  m.def("relu_backward", &relu_backward, py::arg("grad_output"), py::arg("x"),
+        "grad_output where x > 0, else 0.");
+  m.def("bias_add", &bias_add, py::arg("x"), py::arg("bias"), "x + bias[None, :].");
+  m.def("bias_grad", &bias_grad, py::arg("grad_output"), "Column sums of grad_output.");
+  m.def("sgd_step", &sgd_step, py::arg("param"), py::arg("grad"), py::arg("momentum_buffer"),
+        py::arg("lr"), py::arg("momentum") = 0.0f, py::arg("dampening") = 0.0f,
+        py::arg("weight_decay") = 0.0f, py::arg("nesterov") = false, py::arg("first_step") = false,
+        "torch.optim.SGD's update, in place.");
+  m.def("adam_step", &adam_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"),
+        py::arg("exp_avg_sq"), py::arg("step"), py::arg("lr"), py::arg("beta1") = 0.9f,
+        py::arg("beta2") = 0.999f, py::arg("eps") = 1e-8f, py::arg("weight_decay") = 0.0f,
+        "torch.optim.Adam's update, in place.");
+  m.def("argmax", &argmax, py::arg("x"), "Index of the first maximum of each row (int64).");
+}
+
+}  // namespace pyneuro::bind

@@ -1,0 +1,121 @@
+// cpu_softmax.cpp: bindings of the softmax family and fused cross-entropy.
+#include <string>
+
+#include "checks.h"
+#include "pyneuro/softmax.h"
+#include "registry.h"
+
+namespace pyneuro::bind {
+
+namespace {
+
+using RowKernel = void (*)(const float*, float*, index_t, index_t);
+using RowBackward = void (*)(const float*, const float*, float*, index_t, index_t);
+
+cpu::SoftmaxVariant parse_variant(const std::string& name) {
+  if (name == "online") return cpu::SoftmaxVariant::Online;
+  if (name == "three_pass") return cpu::SoftmaxVariant::ThreePass;
+  throw py::value_error("unknown softmax variant '" + name + "'; choose one of: three_pass, online");
+}
+
+py::array_t<float> softmax_forward(const py::object& x_obj, const std::string& variant) {
+  const auto kind = parse_variant(variant);
+  auto x = require<float>(x_obj, "x", 2);
+  py::array_t<float> y(shape_of(x));
+  const float* px = x.data();
+  float* py_ = y.mutable_data();
+  const index_t rows = x.shape(0), cols = x.shape(1);
+  {
+    py::gil_scoped_release release;
+    cpu::softmax_forward(kind, px, py_, rows, cols);
+  }
+  return y;
+}
+
+py::array_t<float> row_forward(RowKernel kernel, const py::object& x_obj) {
+  auto x = require<float>(x_obj, "x", 2);
+  py::array_t<float> y(shape_of(x));
+  const float* px = x.data();
+  float* py_ = y.mutable_data();
+  const index_t rows = x.shape(0), cols = x.shape(1);
+  {
+    py::gil_scoped_release release;
+    kernel(px, py_, rows, cols);
+  }
+  return y;
+}
+
+py::array_t<float> row_backward(RowBackward kernel, const py::object& g_obj, const py::object& y_obj) {
+  auto g = require<float>(g_obj, "grad_output", 2);
+  auto y = require<float>(y_obj, "output", 2);
+  require_same_shape(g, "grad_output", y, "output");
+  py::array_t<float> gx(shape_of(y));
+  const float* pg = g.data();
+  const float* pyv = y.data();
+  float* pgx = gx.mutable_data();
+  const index_t rows = y.shape(0), cols = y.shape(1);
+  {
+    py::gil_scoped_release release;
+    kernel(pg, pyv, pgx, rows, cols);
+  }
+  return gx;
+}
+
+py::array_t<float> cross_entropy_forward(const py::object& logits_obj, const py::object& targets_obj) {
+  auto logits = require<float>(logits_obj, "logits", 2);
+  const index_t rows = logits.shape(0), cols = logits.shape(1);
+  auto targets = require_targets(targets_obj, rows, cols);
+  py::array_t<float> losses(std::vector<py::ssize_t>{rows});
+  const float* pl = logits.data();
+  const std::int64_t* pt = targets.data();
+  float* po = losses.mutable_data();
+  {
+    py::gil_scoped_release release;
+    cpu::cross_entropy_forward(pl, pt, po, rows, cols);
+  }
+  return losses;
+}
+
+py::array_t<float> cross_entropy_backward(const py::object& logits_obj, const py::object& targets_obj,
+                                          const py::object& grad_obj) {
+  auto logits = require<float>(logits_obj, "logits", 2);
+  const index_t rows = logits.shape(0), cols = logits.shape(1);
+  auto targets = require_targets(targets_obj, rows, cols);
+  auto grad = require<float>(grad_obj, "grad_losses", 1);
+  if (grad.shape(0) != rows) {
+    throw py::value_error("grad_losses must have shape (" + std::to_string(rows) + ",), got " +
+                          shape_str(grad));
+  }
+  py::array_t<float> gl(shape_of(logits));
+  const float* pl = logits.data();
+  const std::int64_t* pt = targets.data();
+  const float* pg = grad.data();
+  float* po = gl.mutable_data();
+  {
+    py::gil_scoped_release release;
+    cpu::cross_entropy_backward(pl, pt, pg, po, rows, cols);
+  }
+  return gl;
+}
+
+}  // namespace
+
+void register_softmax(py::module_& m) {
+  m.attr("softmax_variants") = py::make_tuple("three_pass", "online");
+  m.def("softmax_forward", &softmax_forward, py::arg("x"), py::arg("variant") = "online",
+        "Row-wise softmax of a float32 (rows, cols) array.");
+  m.def("softmax_backward",
+        [](const py::object& g, const py::object& y) { return row_backward(&cpu::softmax_backward, g, y); },
+        py::arg("grad_output"), py::arg("output"), "y * (g - sum(g * y)) per row.");
+  m.def("log_softmax_forward", [](const py::object& x) { return row_forward(&cpu::log_softmax_forward, x); },
+        py::arg("x"), "Row-wise log_softmax of a float32 (rows, cols) array.");
+  m.def("log_softmax_backward",
+        [](const py::object& g, const py::object& y) { return row_backward(&cpu::log_softmax_backward, g, y); },
+        py::arg("grad_output"), py::arg("output"), "g - exp(y) * sum(g) per row.");
+  m.def("cross_entropy_forward", &cross_entropy_forward, py::arg("logits"), py::arg("targets"),
+        "Per-sample losses logsumexp(logits[i]) - logits[i, targets[i]].");
+  m.def("cross_entropy_backward", &cross_entropy_backward, py::arg("logits"), py::arg("targets"),
+        py::arg("grad_losses"), "(softmax(logits) - onehot(targets)) * grad_losses[:, None].");
+}
+
+}  // namespace pyneuro::bind

@@ -1,0 +1,9 @@
+// registry.h: each binding file of pyneuro._cpu adds its functions through one of these.
+#pragma once
+#include <pybind11/pybind11.h>
+
+namespace pyneuro::bind {
+void register_matmul(pybind11::module_& m);
+void register_softmax(pybind11::module_& m);
+void register_elementwise(pybind11::module_& m);
+}  // namespace pyneuro::bind

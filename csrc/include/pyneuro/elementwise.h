@@ -1,0 +1,32 @@
+// pyneuro/elementwise.h: the memory-bound kernels of one training step:
+// ReLU, bias add and its gradient, optimizer updates, argmax.
+#pragma once
+#include "pyneuro/common.h"
+
+namespace pyneuro::cpu {
+
+// y = max(x, 0) (NaN propagates, as in PyTorch).            n FLOPs, 8n bytes
+void relu_forward(const float* x, float* y, index_t n);
+// grad_x = x <= 0 ? 0 : grad_y (x may be the input or the output of relu).
+void relu_backward(const float* grad_y, const float* x, float* grad_x, index_t n);
+// y[i, j] = x[i, j] + b[j]
+void bias_add(const float* x, const float* b, float* y, index_t rows, index_t cols);
+// grad_b[j] = sum_i grad_y[i, j] (summed in row order, whatever the thread count)
+void bias_grad(const float* grad_y, float* grad_b, index_t rows, index_t cols);
+
+// torch.optim.SGD, in place on param (and momentum_buf when momentum != 0):
+//   g = grad + weight_decay * param
+//   buf = first_step ? g : momentum * buf + (1 - dampening) * g
+//   g = nesterov ? g + momentum * buf : buf          (only when momentum != 0)
+//   param -= lr * g
+void sgd_step(float* param, const float* grad, float* momentum_buf, index_t n, float lr,
+              float momentum, float dampening, float weight_decay, bool nesterov, bool first_step);
+
+// torch.optim.Adam (L2 weight decay, no amsgrad), in place; step counts from 1.
+void adam_step(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, index_t n,
+               std::int64_t step, float lr, float beta1, float beta2, float eps, float weight_decay);
+
+// out[i] = index of the first maximum of row i (a NaN counts as the maximum).
+void argmax_rows(const float* x, std::int64_t* out, index_t rows, index_t cols);
+
+}  // namespace pyneuro::cpu

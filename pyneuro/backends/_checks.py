@@ -1,0 +1,102 @@
+"""Shape, dtype and range checks shared by every Python-level backend.
+
+The compiled backends check the same things in C++ (csrc/bindings/checks.h) before a
+kernel touches memory; the Python backends (numpy, numba, cupy) call these. Every
+message names the offending shapes or values, and the exception types follow
+DESIGN.md: TypeError for types and dtypes, ValueError for shapes and values,
+IndexError for class targets out of range.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _shape(a) -> tuple:
+    return tuple(int(s) for s in a.shape)
+
+
+def require_array(x, name: str, ndim: int | None = None, floating: bool = True):
+    """Check that x is an array (NumPy or device) of a floating dtype and rank ndim."""
+    if x is None or not hasattr(x, "shape") or not hasattr(x, "dtype"):
+        raise TypeError(f"{name} must be an array, got {type(x).__name__}")
+    if floating and np.dtype(x.dtype).kind != "f":
+        raise TypeError(f"{name} must have a floating dtype (float32), got {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {_shape(x)}")
+    return x
+
+
+def same_shape(a, a_name: str, b, b_name: str) -> None:
+    if _shape(a) != _shape(b):
+        raise ValueError(f"{a_name} and {b_name} must have the same shape, got {_shape(a)} and {_shape(b)}")
+
+
+def matmul_dims(a, b, trans_a: bool, trans_b: bool) -> tuple[int, int, int]:
+    """(M, N, K) of op(a) @ op(b); raises ValueError naming both shapes when K differs."""
+    require_array(a, "a", 2)
+    require_array(b, "b", 2)
+    m, k = (a.shape[1], a.shape[0]) if trans_a else (a.shape[0], a.shape[1])
+    kb, n = (b.shape[1], b.shape[0]) if trans_b else (b.shape[0], b.shape[1])
+    if k != kb:
+        raise ValueError(
+            f"matmul: inner dimensions differ: a{'.T' if trans_a else ''} has shape ({m}, {k}) "
+            f"and b{'.T' if trans_b else ''} has shape ({kb}, {n})"
+        )
+    return int(m), int(n), int(k)
+
+
+def targets_for(logits, targets, xp=np):
+    """Check class targets against logits (rows, classes): 1-D integer, one per row, in range.
+
+    Returns the targets as int64. `xp` is the array namespace (numpy or cupy); the range
+    check is one min/max reduction, done before any kernel runs.
+    """
+    require_array(logits, "logits", 2)
+    if targets is None or not hasattr(targets, "dtype"):
+        raise TypeError(f"targets must be an integer array, got {type(targets).__name__}")
+    if np.dtype(targets.dtype).kind not in "iu":
+        raise TypeError(f"targets must be integer class indices, got dtype {targets.dtype}")
+    rows, classes = int(logits.shape[0]), int(logits.shape[1])
+    if targets.ndim != 1 or int(targets.shape[0]) != rows:
+        raise ValueError(
+            f"targets must have shape ({rows},) to match logits of shape {_shape(logits)}, "
+            f"got {_shape(targets)}"
+        )
+    if rows:
+        lo, hi = int(targets.min()), int(targets.max())
+        if lo < 0 or hi >= classes:
+            bad = lo if lo < 0 else hi
+            raise IndexError(f"target {bad} is out of range for {classes} classes")
+    return targets.astype(xp.int64, copy=False)
+
+
+def bias_for(x, bias) -> None:
+    require_array(x, "x", 2)
+    require_array(bias, "bias", 1)
+    if bias.shape[0] != x.shape[1]:
+        raise ValueError(
+            f"bias_add: bias of shape {_shape(bias)} does not match x of shape {_shape(x)} "
+            f"(needs {x.shape[1]} entries)"
+        )
+
+
+def grad_losses_for(logits, grad_losses) -> None:
+    require_array(grad_losses, "grad_losses", 1)
+    if grad_losses.shape[0] != logits.shape[0]:
+        raise ValueError(f"grad_losses must have shape ({logits.shape[0]},), got {_shape(grad_losses)}")
+
+
+def adam_args(step: int) -> None:
+    if step < 1:
+        raise ValueError(f"adam_step: step counts from 1, got {step}")
+
+
+def nonempty_rows(x) -> None:
+    if x.shape[1] == 0 and x.shape[0] > 0:
+        raise ValueError(f"argmax of an empty row: x has shape {_shape(x)}")
+
+
+def variant(name, choices: tuple[str, ...], kind: str) -> str:
+    if name not in choices:
+        raise ValueError(f"unknown {kind} variant {name!r}; choose one of: {', '.join(choices)}")
+    return name

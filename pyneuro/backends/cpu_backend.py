@@ -1,0 +1,122 @@
+"""The `cpu` backend: pyneuro's C++ kernels (pyneuro._cpu, built with pybind11).
+
+This module is a thin layer: it makes inputs contiguous where the C++ side needs it
+(a transposed 2-D view is passed to matmul as its base array with the transpose flag
+flipped, so it is never copied) and hands everything else to the binding, which
+validates dtypes, ranks, shapes and target ranges before any kernel runs and releases
+the GIL while it computes. float64 input is refused with TypeError, not converted.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+if os.environ.get("PYNEURO_DISABLE_CPU_EXT"):
+    from ._registry import BackendUnavailable
+
+    raise BackendUnavailable("disabled by PYNEURO_DISABLE_CPU_EXT")
+
+try:
+    from .. import _cpu
+except ImportError as exc:  # no compiler at install time, or a broken build
+    from ._registry import BackendUnavailable
+
+    raise BackendUnavailable(f"C++ extension pyneuro._cpu not importable ({exc})") from None
+
+NAME = "cpu"
+DEVICE = "cpu"
+xp = np
+VARIANTS = {"matmul": tuple(_cpu.matmul_variants), "softmax": tuple(_cpu.softmax_variants)}
+DEFAULT_VARIANT = {"matmul": "packed", "softmax": "online"}
+
+asarray = np.asarray
+to_numpy = np.asarray
+
+get_num_threads = _cpu.get_num_threads
+set_num_threads = _cpu.set_num_threads
+simd_path = _cpu.simd_path
+
+
+def _contig(x):
+    """C-contiguous view of x, copying only when it is not already one."""
+    if isinstance(x, np.ndarray) and not x.flags.c_contiguous:
+        return np.ascontiguousarray(x)
+    return x
+
+
+def _operand(x, trans: bool):
+    """(array, trans) for matmul: a Fortran-ordered 2-D array is the transpose of a C one."""
+    if isinstance(x, np.ndarray) and x.ndim == 2 and not x.flags.c_contiguous:
+        if x.flags.f_contiguous:
+            return x.T, not trans
+        return np.ascontiguousarray(x), trans
+    return x, trans
+
+
+def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | None = None):
+    a, trans_a = _operand(a, trans_a)
+    b, trans_b = _operand(b, trans_b)
+    return _cpu.matmul(a, b, trans_a, trans_b, variant or "packed")
+
+
+def relu_forward(x):
+    return _cpu.relu_forward(_contig(x))
+
+
+def relu_backward(grad_output, x):
+    return _cpu.relu_backward(_contig(grad_output), _contig(x))
+
+
+def softmax_forward(x, variant: str | None = None):
+    return _cpu.softmax_forward(_contig(x), variant or "online")
+
+
+def softmax_backward(grad_output, output):
+    return _cpu.softmax_backward(_contig(grad_output), _contig(output))
+
+
+def log_softmax_forward(x):
+    return _cpu.log_softmax_forward(_contig(x))
+
+
+def log_softmax_backward(grad_output, output):
+    return _cpu.log_softmax_backward(_contig(grad_output), _contig(output))
+
+
+def _targets(t):
+    # Integer targets of any width become int64; floats are left for the binding to refuse.
+    if isinstance(t, np.ndarray) and t.dtype != np.int64 and t.dtype.kind in "iu":
+        return t.astype(np.int64)
+    return _contig(t)
+
+
+def cross_entropy_forward(logits, targets):
+    return _cpu.cross_entropy_forward(_contig(logits), _targets(targets))
+
+
+def cross_entropy_backward(logits, targets, grad_losses):
+    return _cpu.cross_entropy_backward(_contig(logits), _targets(targets), _contig(grad_losses))
+
+
+def bias_add(x, bias):
+    return _cpu.bias_add(_contig(x), _contig(bias))
+
+
+def bias_grad(grad_output):
+    return _cpu.bias_grad(_contig(grad_output))
+
+
+def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+             nesterov=False, first_step=False):
+    _cpu.sgd_step(param, _contig(grad), momentum_buffer, lr, momentum, dampening, weight_decay,
+                  nesterov, first_step)
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8,
+              weight_decay=0.0):
+    _cpu.adam_step(param, _contig(grad), exp_avg, exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay)
+
+
+def argmax(x):
+    return _cpu.argmax(_contig(x))

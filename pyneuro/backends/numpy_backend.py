@@ -1,0 +1,188 @@
+"""The NumPy reference backend: the specification every other backend is tested against.
+
+Each function here is the plainest correct NumPy form of one kernel of the table in
+DESIGN.md. They work in the dtype they are given (float32 at run time, float64 when the
+tests want an accurate oracle) and are numerically stable: every softmax subtracts the
+row maximum before exp (the log-sum-exp trick), so logits of 1e4 give finite results.
+
+Shapes: "rows" kernels take 2-D (rows, cols) arrays and work along the last axis.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+
+NAME = "numpy"
+DEVICE = "cpu"
+xp = np  # the array namespace for generic elementwise ops on this backend's arrays
+VARIANTS = {"matmul": ("numpy",), "softmax": ("stable",)}
+
+
+def asarray(a, dtype=None):
+    """Host array -> this backend's array (a no-op for CPU backends)."""
+    return np.asarray(a, dtype=dtype)
+
+
+def to_numpy(a):
+    """This backend's array -> NumPy array."""
+    return np.asarray(a)
+
+
+# ----------------------------------------------------------------------------- matmul
+def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | None = None):
+    """C = op(a) @ op(b); op(x) = x.T when its flag is set (a view, never a copy).
+
+    Cost: 2*M*N*K FLOPs. This is NumPy's BLAS call (OpenBLAS sgemm).
+    """
+    _checks.matmul_dims(a, b, trans_a, trans_b)
+    if variant is not None:
+        _checks.variant(variant, VARIANTS["matmul"], "matmul")
+    return np.matmul(a.T if trans_a else a, b.T if trans_b else b)
+
+
+# ----------------------------------------------------------------------------- relu
+def relu_forward(x):
+    """y = max(x, 0). NaN propagates, as in torch.relu."""
+    _checks.require_array(x, "x")
+    return np.maximum(x, 0)
+
+
+def relu_backward(grad_output, x):
+    """grad_x = 0 where x <= 0, else grad_output. x may be relu's input or its output."""
+    _checks.require_array(grad_output, "grad_output")
+    _checks.require_array(x, "x")
+    _checks.same_shape(grad_output, "grad_output", x, "x")
+    return np.where(x <= 0, np.zeros((), grad_output.dtype), grad_output)
+
+
+# ----------------------------------------------------------------------------- softmax
+def _row_max(x):
+    # Row maximum, computed so that an all -inf row keeps max = -inf; the caller then
+    # gets NaN from (-inf) - (-inf), matching PyTorch for such degenerate rows.
+    return np.max(x, axis=1, keepdims=True) if x.shape[1] else np.zeros((x.shape[0], 1), x.dtype)
+
+
+def softmax_forward(x, variant: str | None = None):
+    """y[i] = exp(x[i] - max x[i]) / sum(exp(x[i] - max x[i])), per row."""
+    _checks.require_array(x, "x", 2)
+    if variant is not None:
+        _checks.variant(variant, VARIANTS["softmax"], "softmax")
+    with np.errstate(invalid="ignore"):  # inf - inf = NaN in a row holding +inf: defined as NaN
+        e = np.exp(x - _row_max(x))
+    return e / np.sum(e, axis=1, keepdims=True)
+
+
+def softmax_backward(grad_output, output):
+    """Softmax's Jacobian-vector product: grad_x = y * (g - sum(g * y)), per row."""
+    _checks.require_array(grad_output, "grad_output", 2)
+    _checks.require_array(output, "output", 2)
+    _checks.same_shape(grad_output, "grad_output", output, "output")
+    dot = np.sum(grad_output * output, axis=1, keepdims=True)
+    return output * (grad_output - dot)
+
+
+def log_softmax_forward(x):
+    """y[i] = x[i] - max - log(sum(exp(x[i] - max))), per row."""
+    _checks.require_array(x, "x", 2)
+    with np.errstate(invalid="ignore"):
+        shifted = x - _row_max(x)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+
+
+def log_softmax_backward(grad_output, output):
+    """grad_x = g - exp(y) * sum(g), per row (exp(y) is the softmax)."""
+    _checks.require_array(grad_output, "grad_output", 2)
+    _checks.require_array(output, "output", 2)
+    _checks.same_shape(grad_output, "grad_output", output, "output")
+    return grad_output - np.exp(output) * np.sum(grad_output, axis=1, keepdims=True)
+
+
+# ----------------------------------------------------------------------------- cross-entropy
+def cross_entropy_forward(logits, targets):
+    """Per-sample losses: logsumexp(logits[i]) - logits[i, targets[i]] (integer targets)."""
+    targets = _checks.targets_for(logits, targets)
+    rows = np.arange(logits.shape[0])
+    mx = _row_max(logits)
+    lse = mx[:, 0] + np.log(np.sum(np.exp(logits - mx), axis=1))
+    return lse - logits[rows, targets]
+
+
+def cross_entropy_backward(logits, targets, grad_losses):
+    """grad_logits = (softmax(logits) - onehot(targets)) * grad_losses[:, None]."""
+    targets = _checks.targets_for(logits, targets)
+    _checks.grad_losses_for(logits, grad_losses)
+    grad = softmax_forward(logits)
+    grad[np.arange(logits.shape[0]), targets] -= 1
+    return grad * grad_losses[:, None]
+
+
+# ----------------------------------------------------------------------------- bias
+def bias_add(x, bias):
+    """y = x + bias[None, :] (the bias of a Linear layer)."""
+    _checks.bias_for(x, bias)
+    return x + bias
+
+
+def bias_grad(grad_output):
+    """grad_bias[j] = sum over rows of grad_output[:, j]."""
+    _checks.require_array(grad_output, "grad_output", 2)
+    return np.sum(grad_output, axis=0)
+
+
+# ----------------------------------------------------------------------------- optimizers
+def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+             nesterov=False, first_step=False):
+    """torch.optim.SGD's update, in place on param (and momentum_buffer when momentum != 0).
+
+        g = grad + weight_decay * param
+        buf = g on the first step, else momentum * buf + (1 - dampening) * g
+        g = g + momentum * buf if nesterov else buf
+        param -= lr * g
+    """
+    _checks.require_array(param, "param")
+    _checks.require_array(grad, "grad")
+    _checks.same_shape(param, "param", grad, "grad")
+    g = grad + weight_decay * param if weight_decay else grad
+    if momentum:
+        if momentum_buffer is None:
+            raise ValueError("sgd_step: momentum != 0 needs a momentum_buffer array")
+        _checks.same_shape(param, "param", momentum_buffer, "momentum_buffer")
+        if first_step:
+            momentum_buffer[...] = g
+        else:
+            momentum_buffer *= momentum
+            momentum_buffer += (1 - dampening) * g
+        g = g + momentum * momentum_buffer if nesterov else momentum_buffer
+    param -= lr * g
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8,
+              weight_decay=0.0):
+    """torch.optim.Adam's update (L2 weight decay, bias-corrected moments), in place.
+
+        g = grad + weight_decay * param
+        m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g^2
+        param -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    """
+    _checks.adam_args(step)
+    for arr, name in ((grad, "grad"), (exp_avg, "exp_avg"), (exp_avg_sq, "exp_avg_sq")):
+        _checks.require_array(arr, name)
+        _checks.same_shape(param, "param", arr, name)
+    g = grad + weight_decay * param if weight_decay else grad
+    exp_avg *= beta1
+    exp_avg += (1 - beta1) * g
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * g * g
+    bias_correction1 = 1 - beta1**step
+    bias_correction2 = 1 - beta2**step
+    denom = np.sqrt(exp_avg_sq) / np.sqrt(bias_correction2) + eps
+    param -= (lr / bias_correction1) * exp_avg / denom
+
+
+# ----------------------------------------------------------------------------- argmax
+def argmax(x):
+    """Index (int64) of the first maximum in each row; a NaN counts as the maximum."""
+    _checks.require_array(x, "x", 2)
+    _checks.nonempty_rows(x)
+    return np.argmax(x, axis=1).astype(np.int64)

@@ -1,0 +1,123 @@
+"""The `pyneuro` command line: `pyneuro info | train | bench`.
+
+Each subcommand lives in its own module and is imported only when it runs, so
+`pyneuro info` starts fast and a missing optional dependency of one command never
+breaks another.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+
+# subcommand -> (module, one-line help). Each module has main(argv) -> exit code.
+COMMANDS = {
+    "info": ("pyneuro.cli", "show the version, every backend with its status, SIMD, threads, BLAS, GPU"),
+    "train": ("pyneuro.train", "train an MLP classifier (default: the bundled MNIST sample)"),
+    "bench": ("pyneuro.bench", "benchmark the kernels against NumPy (and PyTorch/CuPy where present)"),
+}
+
+
+def blas_info() -> str:
+    """NumPy's BLAS: library, kernel (core type) and threads, as threadpoolctl reports them."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        threadpool_info = None
+    if threadpool_info is not None:
+        import numpy  # noqa: F401  (loads the BLAS so threadpoolctl can see it)
+
+        for pool in threadpool_info():
+            if pool.get("user_api") == "blas":
+                return (f"{pool.get('internal_api')} {pool.get('version')}, kernel "
+                        f"{pool.get('architecture')}, {pool.get('num_threads')} threads")
+    try:
+        import numpy as np
+
+        blas = np.__config__.CONFIG["Build Dependencies"]["blas"]
+        return f"{blas.get('name')} {blas.get('version')} (pip install threadpoolctl for kernel and threads)"
+    except Exception:
+        return "unknown"
+
+
+def info_lines() -> list[str]:
+    import numpy as np
+
+    import pyneuro
+    from pyneuro import backends
+
+    lines = [
+        f"pyneuro {pyneuro.__version__}",
+        f"python {platform.python_version()} on {platform.machine()} ({platform.system()}), numpy {np.__version__}",
+        f"numpy BLAS: {blas_info()}",
+        "backends:",
+    ]
+    statuses = backends.available()
+    for name, st in statuses.items():
+        mark = "yes" if st.available else "no "
+        detail = "" if st.available else f"  ({st.reason})"
+        lines.append(f"  {name:<6} [{st.device:<4}] usable: {mark}{detail}")
+    for device in backends.DEVICES:
+        try:
+            lines.append(f"default backend for {device}: {backends.backend_name(device)}")
+        except RuntimeError as exc:
+            lines.append(f"default backend for {device}: none ({exc})")
+    if statuses["cpu"].available:
+        cpu = backends.get("cpu")
+        lines.append(f"cpu SIMD path: {cpu.simd_path()}; OpenMP threads: {cpu.get_num_threads()}")
+    else:
+        lines.append("cpu SIMD path: n/a (C++ backend unavailable)")
+    lines.append(f"cuda device: {_cuda_device(statuses)}")
+    return lines
+
+
+def _cuda_device(statuses) -> str:
+    for name in ("cuda", "cupy"):
+        if statuses[name].available:
+            module = __import__("pyneuro.backends", fromlist=["get"]).get(name)
+            describe = getattr(module, "device_name", None)
+            return describe() if describe else "available"
+    return "none (" + "; ".join(statuses[n].reason for n in ("cuda", "cupy")) + ")"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(
+        prog="pyneuro",
+        description="pyneuro: hand-written C++/CUDA deep-learning kernels under a PyTorch-shaped API.",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="{info,train,bench}")
+    for name, (_, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    if not argv or argv[0] not in COMMANDS:
+        if argv and not argv[0].startswith("-"):
+            parser.print_usage(sys.stderr)
+            print(f"pyneuro: error: unknown command {argv[0]!r} (choose from info, train, bench)",
+                  file=sys.stderr)
+            return 2
+        args = parser.parse_args(argv)  # handles --help / --version, else prints help
+        parser.print_help()
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command == "info":
+        return info_main(rest)
+    module = __import__(COMMANDS[command][0], fromlist=["main"])
+    return int(module.main(rest) or 0)
+
+
+def info_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="pyneuro info", description=COMMANDS["info"][1])
+    parser.parse_args(argv)
+    print("\n".join(info_lines()))
+    return 0
+
+
+def _version() -> str:
+    import pyneuro
+
+    return f"pyneuro {pyneuro.__version__}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
