@@ -224,15 +224,17 @@ def default_collate(batch):
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "OUS":
             raise TypeError(f"default_collate: arrays of dtype {elem.dtype} are not supported")
-        return pn.from_numpy(np.ascontiguousarray(np.stack(batch)))
+        values = np.ascontiguousarray(np.stack(batch))
+        return pn.tensor(values, dtype=getattr(pn, values.dtype.name, None))
     if isinstance(elem, np.generic):
-        return pn.from_numpy(np.asarray(batch))
+        values = np.asarray(batch)
+        return pn.tensor(values, dtype=getattr(pn, values.dtype.name, None))
     if isinstance(elem, bool):
         return pn.from_numpy(np.asarray(batch, dtype=np.bool_))
     if isinstance(elem, Integral):
         return pn.from_numpy(np.asarray(batch, dtype=np.int64))
     if isinstance(elem, float):
-        return pn.from_numpy(np.asarray(batch, dtype=np.float64))
+        return pn.tensor(np.asarray(batch, dtype=np.float64), dtype=pn.float64)
     if isinstance(elem, (str, bytes)):
         return list(batch)
     if isinstance(elem, abc.Mapping):
