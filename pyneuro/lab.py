@@ -25,7 +25,8 @@ sqrt(n) roundings). A wrong answer, a wrong shape or an exception raised by your
 is reported in the table, never raised, so one bad case does not hide the others.
 
 `median_time` times a call the way pyneuro's benchmarks do (warm-up, then the median of
-repeats); the benchmark harness proper is pyneuro.bench.
+repeats) and `min_time` takes the fastest repeat instead (steadier on a busy machine); the
+benchmark harness proper is pyneuro.bench.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["KERNELS", "CaseResult", "KernelReport", "check_kernel", "median_time"]
+__all__ = ["KERNELS", "CaseResult", "KernelReport", "check_kernel", "median_time", "min_time"]
 
 # kernel name -> what your function is called with and must return
 KERNELS = {
@@ -334,12 +335,7 @@ def check_kernel(fn, kernel: str, *, seed: int = 0) -> KernelReport:
     return report
 
 
-def median_time(fn, *args, repeat: int = 7, warmup: int = 1, number: int | None = None) -> float:
-    """Seconds per call of fn(*args): the median of `repeat` timings after `warmup` calls.
-
-    Each timing runs fn `number` times in a row (chosen so a timing lasts about 2 ms when
-    None), which keeps the timer's own cost out of the figure for tiny calls.
-    """
+def _timings(fn, args, repeat: int, warmup: int, number: int | None) -> list:
     if repeat < 1:
         raise ValueError(f"repeat must be >= 1, got {repeat}")
     for _ in range(max(warmup, 0)):
@@ -355,4 +351,23 @@ def median_time(fn, *args, repeat: int = 7, warmup: int = 1, number: int | None 
         for _ in range(number):
             fn(*args)
         timings.append((time.perf_counter() - start) / number)
-    return float(np.median(timings))
+    return timings
+
+
+def median_time(fn, *args, repeat: int = 7, warmup: int = 1, number: int | None = None) -> float:
+    """Seconds per call of fn(*args): the median of `repeat` timings after `warmup` calls.
+
+    Each timing runs fn `number` times in a row (chosen so a timing lasts about 2 ms when
+    None), which keeps the timer's own cost out of the figure for tiny calls. This is the
+    protocol of `pyneuro bench`.
+    """
+    return float(np.median(_timings(fn, args, repeat, warmup, number)))
+
+
+def min_time(fn, *args, repeat: int = 7, warmup: int = 1, number: int | None = None) -> float:
+    """Like median_time, but the fastest of the `repeat` timings.
+
+    On a busy machine other programs can only slow a run down, never speed it up, so the
+    minimum is the steadier estimate of what the call itself costs.
+    """
+    return float(np.min(_timings(fn, args, repeat, warmup, number)))
