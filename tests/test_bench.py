@@ -75,9 +75,12 @@ def test_every_backend_variant_is_benchmarked():
             continue
         module = backends.get(name)
         for key, kernel in (("matmul", "matmul"), ("softmax", "softmax_forward")):
-            for variant in module.VARIANTS[key]:
-                rec = report.find(kernel, "64" if kernel == "matmul" else "64x100", f"{name}:{variant}")
+            variants = module.VARIANTS[key]
+            for variant in variants:
+                label = f"{name}:{variant}" if len(variants) > 1 else name
+                rec = report.find(kernel, "64" if kernel == "matmul" else "64x100", label)
                 assert rec is not None and rec["status"] == "ok", (name, variant, rec)
+                assert rec["variant"] == variant
     defaults = [r for r in report.results if r["backend"] == "cpu" and r["default"]]
     assert {r["kernel"] for r in defaults} <= {"matmul", "softmax_forward"}
 
@@ -255,7 +258,8 @@ def test_targets_are_computed_from_results():
 
     def rec(kernel, token, backend, variant, default, t):
         return {"kernel": kernel, "token": token, "backend": backend, "variant": variant,
-                "default": default, "status": "ok", "median_s": t, "vs_numpy": 1.0 / t}
+                "default": default, "ladder": kernel == "matmul", "status": "ok", "median_s": t,
+                "vs_numpy": 1.0 / t}
 
     results = [rec("matmul", "1024", "cpu", "naive", False, 10.0),
                rec("matmul", "1024", "cpu", "blocked", False, 2.0),

@@ -120,7 +120,7 @@ class Report:
                       f"| size | implementation | median | {unit} | % peak | vs NumPy |",
                       "|---|---|---:|---:|---:|---:|"]
             for r in recs:
-                impl = r["impl"] + (" (default)" if r["default"] and r["variant"] else "")
+                impl = r["impl"] + (" (default)" if r["default"] and r.get("ladder") else "")
                 if r["status"] != "ok":
                     lines.append(f"| {r['size']} | {impl} | {r['status']} | - | - | - |")
                     continue
@@ -213,12 +213,11 @@ def ladder_targets(results: list) -> list:
     """Each ladder step faster than the one before: measured = slowest step's speed-up."""
     out = []
     for kernel, tokens in LADDER_SIZES.items():
-        backends = sorted({r["backend"] for r in results if r["kernel"] == kernel and r["variant"]
-                           and r["backend"] not in ("numpy", "user")})
+        backends = sorted({r["backend"] for r in results if r["kernel"] == kernel and r.get("ladder")})
         for backend in backends:
             for token in tokens:
                 steps = [r for r in results if r["kernel"] == kernel and r["backend"] == backend
-                         and r["token"] == token and r["variant"]]
+                         and r["token"] == token and r.get("ladder")]
                 if len(steps) < 2:
                     continue
                 names = " < ".join(r["variant"] for r in steps)

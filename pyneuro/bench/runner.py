@@ -35,11 +35,13 @@ class Impl:
     sync: Callable | None = None  # waits for an asynchronous device (GPU backends)
     jit: bool = False  # the first call compiles (Numba): reported separately
     name: str | None = None  # display name (user kernels)
+    device: str = "cpu"  # "cuda" results get no % of (CPU) peak
+    ladder: bool = False  # the backend has several variants of this kernel
 
     @property
     def label(self) -> str:
         base = self.name or self.backend
-        return f"{base}:{self.variant}" if self.variant else base
+        return f"{base}:{self.variant}" if self.variant and self.ladder else base
 
 
 # ----------------------------------------------------------------------------- implementations
@@ -71,12 +73,15 @@ def backend_impls(name: str, module, kernel: K.Kernel) -> list:
 
         return bind
 
-    sync, jit = _device_sync(module), name == "numba"
+    sync, jit, device = _device_sync(module), name == "numba", getattr(module, "DEVICE", "cpu")
     variants = tuple(getattr(module, "VARIANTS", {}).get(kernel.variant_key, ())) if kernel.variant_key else ()
     if not variants:
-        return [Impl(name, None, True, binder(None), sync, jit)]
+        return [Impl(name, None, True, binder(None), sync, jit, device=device)]
+    # The default is what the backend runs when no variant is named; a ladder lists its
+    # variants slowest first, so without DEFAULT_VARIANT the last one is taken.
     default = getattr(module, "DEFAULT_VARIANT", {}).get(kernel.variant_key, variants[-1])
-    return [Impl(name, v, v == default, binder(v), sync, jit) for v in variants]
+    return [Impl(name, v, v == default, binder(v), sync, jit, device=device, ladder=len(variants) > 1)
+            for v in variants]
 
 
 def accepts_transpose_flags(fn) -> bool:
@@ -189,7 +194,11 @@ def run_cases(plan: list, *, warmup: int, repeat: int, max_time: float, max_call
     """Time every (kernel, cases, impls) of `plan`; returns one record dict per timing."""
     total = sum(len(cases) * len(impls) for _, cases, impls in plan)
     bar = _progress(total, progress)
-    rate: dict = {}  # (kernel, impl) -> best work/second so far, to skip hopeless cases
+    # (kernel, impl) -> (work, seconds) of the last case that took >= 20 ms: a slow
+    # implementation's next, larger size is extrapolated from it (work ratio x time) and
+    # skipped when one call would exceed max_call. Faster cases are overhead-bound and
+    # would make the extrapolation meaningless, so they never skip anything.
+    last: dict = {}
     records = []
     for kernel, cases, impls in plan:
         if bar is None and log and progress:
@@ -201,7 +210,7 @@ def run_cases(plan: list, *, warmup: int, repeat: int, max_time: float, max_call
             for impl in impls:
                 rec = _base_record(kernel, case, impl)
                 key = (kernel.name, impl.label)
-                estimate = case.work / rate[key] if rate.get(key) else 0.0
+                estimate = last[key][1] * case.work / last[key][0] if key in last else 0.0
                 if bar is not None:
                     bar.set_postfix_str(f"{kernel.name} {case.token} {impl.label}", refresh=False)
                 if estimate > max_call:
@@ -215,10 +224,11 @@ def run_cases(plan: list, *, warmup: int, repeat: int, max_time: float, max_call
                         rec.update(status="ok", median_s=t.median_s, min_s=t.min_s, samples=t.samples,
                                    inner=t.inner, first_call_s=t.first_call_s,
                                    throughput=case.throughput(t.median_s))
-                        peak = machine.peak_for(kernel.unit, peaks)
+                        peak = machine.peak_for(kernel.unit, peaks) if impl.device == "cpu" else None
                         if peak:
                             rec["percent_of_peak"] = 100.0 * rec["throughput"] / peak
-                        rate[key] = max(rate.get(key, 0.0), case.work / t.median_s)
+                        if t.median_s >= 0.02:
+                            last[key] = (case.work, t.median_s)
                     except Exception as exc:  # one broken implementation must not stop the run
                         rec.update(status="error", note=_short(exc))
                 group.append(rec)
@@ -238,6 +248,7 @@ def _base_record(kernel, case, impl) -> dict:
         "kernel": kernel.name, "size": case.label, "token": case.token,
         "dims": {k: (list(v) if isinstance(v, tuple) else v) for k, v in case.dims.items()},
         "impl": impl.label, "backend": impl.backend, "variant": impl.variant, "default": impl.default,
+        "ladder": impl.ladder, "device": impl.device,
         "unit": kernel.unit, "flops": case.flops, "bytes": case.bytes, "jit": impl.jit,
     }
 
