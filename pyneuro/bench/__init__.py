@@ -51,8 +51,10 @@ def _select_kernels(names) -> list:
     return [K.KERNELS[K.resolve(n)] for n in dict.fromkeys(names)]
 
 
-def _select_backends(names, log) -> dict:
-    """name -> module for each usable backend asked for (NumPy is always included: the reference)."""
+def _select_backends(names, log, skipped: dict) -> dict:
+    """name -> module for each usable backend asked for (NumPy is always included: the reference).
+
+    Unusable ones go into `skipped` (name -> reason)."""
     from pyneuro import backends
 
     if isinstance(names, str):
@@ -66,8 +68,10 @@ def _select_backends(names, log) -> dict:
         status = backends.status(name)
         if status.available:
             out[name] = backends.get(name)
-        elif names is not None or name in ("cpu", "numba"):
-            log(f"pyneuro bench: skipping backend {status.reason}")
+        else:
+            skipped[name] = status.reason
+            if names is not None or name in ("cpu", "numba"):
+                log(f"pyneuro bench: skipping backend {status.reason}")
     return out
 
 
@@ -113,7 +117,8 @@ def run(kernels=None, backends=None, sizes="full", *, repeat: int = 10, warmup: 
         raise ValueError("max_time and max_call must be > 0")
     selected = _select_kernels(kernels)
     sizes = _sizes(sizes)
-    modules = _select_backends(backends, log)
+    not_run: dict = {}
+    modules = _select_backends(backends, log, not_run)
     warnings = []
     forced = machine.forced_blas_warning()
     if forced:
@@ -170,6 +175,7 @@ def run(kernels=None, backends=None, sizes="full", *, repeat: int = 10, warmup: 
         "settings": {"repeat": repeat, "warmup": warmup, "max_time": max_time, "max_call": max_call,
                      "sizes": sizes, "seed": seed, "elapsed_s": round(elapsed, 1),
                      "kernels": [k.name for k, _, _ in plan], "backends": list(modules),
+                     "backends_not_run": not_run,
                      "torch": torch_impl is not None, "load_average": _loadavg()},
         "cost_model": {k.name: {"unit": k.unit, "flops": k.flops_text, "bytes": k.bytes_text}
                        for k, _, _ in plan},

@@ -86,6 +86,10 @@ class Report:
         lines.append(f"- machine: {m.get('cpu')}, {m.get('usable_cpus')} usable of {m.get('logical_cpus')} "
                      f"logical CPUs, ISA {' '.join(m.get('isa', [])) or '-'}, pyneuro SIMD path "
                      f"{m.get('simd_path', '-')}, {m.get('memory_gib', '?')} GiB")
+        s = d.get("settings", {})
+        ran = ", ".join(s.get("backends", [])) + (", torch" if s.get("torch") else "")
+        not_run = "; ".join(s.get("backends_not_run", {}).values())
+        lines.append(f"- implementations: {ran}" + (f" (not run: {not_run})" if not_run else ""))
         lines.append("- threads: " + ", ".join(f"{k} {v}" for k, v in th.items()))
         lines.append(f"- NumPy BLAS: {d.get('blas_summary', '-')}")
         lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in d.get("versions", {}).items()))
@@ -96,7 +100,6 @@ class Report:
                          f"np.copyto {pk['copy_gbs_numpy']:.1f}; read + write of {pk['copy_bytes'] >> 20} MiB)")
         elif pk:
             lines.append(f"- measured peak: copy {pk.get('copy_gbs', 0):.1f} GB/s; {pk.get('fma_note', '')}")
-        s = d.get("settings", {})
         lines.append(f"- timing: median of up to {s.get('repeat')} samples after {s.get('warmup')} warm-up "
                      f"calls; the first call is never timed (Numba's JIT compilation is reported separately "
                      f"below); at most {s.get('max_time')} s per case; sizes: {s.get('sizes')}")
