@@ -23,14 +23,17 @@ depend on the thread count: work is split over rows / output tiles, never inside
 """
 from __future__ import annotations
 
-import importlib.util
-
 from ._registry import BackendUnavailable
 
-if importlib.util.find_spec("numba") is None:
-    raise BackendUnavailable("not installed (pip install numba)")
+try:
+    import numba
+except ModuleNotFoundError as exc:
+    if exc.name == "numba":
+        raise BackendUnavailable("not installed (pip install numba)") from None
+    raise BackendUnavailable(f"numba is installed but not importable ({exc})") from None
+except ImportError as exc:  # e.g. a numba built for another NumPy
+    raise BackendUnavailable(f"numba is installed but not importable ({exc})") from None
 
-import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import _checks  # noqa: E402
