@@ -103,8 +103,9 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean", label_
         raise RuntimeError(f"cross_entropy: input is on {x.device} but target is on {t.device}")
     if t.dtype.kind == "f":  # probability targets
         if t.shape != x.shape:
-            raise ValueError(
-                f"cross_entropy: probability targets must have the input's shape {tuple(x.shape)}, got {tuple(t.shape)}"
+            raise TypeError(
+                f"cross_entropy: class targets must be an integer tensor (int64), got {t.dtype} of shape "
+                f"{tuple(t.shape)} (probability targets would need the input's shape {tuple(x.shape)})"
             )
         losses = -(t * log_softmax(x, dim=-1)).sum(dim=-1)
         return _reduce(losses, reduction)

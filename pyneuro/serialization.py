@@ -37,13 +37,13 @@ def _encode(obj, arrays: dict):
         return obj.item()
     if isinstance(obj, Tensor):
         key = f"a{len(arrays)}"
-        arrays[key] = np.ascontiguousarray(np.asarray(obj.detach()))
+        arrays[key] = np.asarray(obj.detach(), order="C")
         return {"__tensor__": key}
     if isinstance(obj, np.ndarray):
         if obj.dtype.kind == "O":
             raise TypeError("pn.save cannot store object arrays (they would need pickle)")
         key = f"a{len(arrays)}"
-        arrays[key] = np.ascontiguousarray(obj)
+        arrays[key] = np.asarray(obj, order="C")
         return {"__ndarray__": key}
     if isinstance(obj, dict):
         items = []

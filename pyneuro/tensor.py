@@ -341,6 +341,8 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
+            elif isinstance(a, (np.dtype, type)):
+                dtype = a
             elif isinstance(a, str) or hasattr(a, "type"):
                 try:
                     device = _device(a)
@@ -1103,8 +1105,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     dev = _device(device)
     arr = _host_array(data, _dtype(dtype))
     if dev == "cpu" and (arr is data or (isinstance(data, Tensor) and data.device == "cpu")):
-        arr = arr.copy()
-    t = Tensor._wrap(_backend(dev).asarray(np.ascontiguousarray(arr)), dev)
+        arr = arr.copy()  # pn.tensor always copies, like torch.tensor
+    t = Tensor._wrap(_backend(dev).asarray(np.asarray(arr, order="C")), dev)
     if requires_grad:
         t.requires_grad = True
     return t
