@@ -9,6 +9,7 @@
 //     Anything else raises NotImplementedError naming the operation.
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -300,52 +301,77 @@ Operand operand(const py::handle& obj, const char* opname) {
   return o;
 }
 
-bool numpy_broadcastable(const std::vector<py::ssize_t>& a, const std::vector<py::ssize_t>& b) {
-  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
-    const auto x = a[a.size() - 1 - i], y = b[b.size() - 1 - i];
-    if (x != y && x != 1 && y != 1) return false;
+// NumPy's broadcast shape of a and b; ValueError when they are incompatible.
+std::vector<py::ssize_t> broadcast_shape(const std::vector<py::ssize_t>& a, const std::vector<py::ssize_t>& b) {
+  const size_t n = std::max(a.size(), b.size());
+  std::vector<py::ssize_t> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    const py::ssize_t x = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    const py::ssize_t y = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    if (x != y && x != 1 && y != 1)
+      throw py::value_error("operands could not be broadcast together with shapes " +
+                            pyneuro::bind::shape_str(a) + " " + pyneuro::bind::shape_str(b));
+    out[i] = x == 1 ? y : x;
   }
-  return true;
+  return out;
 }
 
-// Decide how `small` is indexed against the output shape `big` (see pn_binary's modes).
-// Returns -1 when the pattern is not one the kernel supports.
-int broadcast_mode(const std::vector<py::ssize_t>& small, int64_t small_size, const std::vector<py::ssize_t>& big) {
-  if (small == big) return 0;
-  if (small_size == 1 && small.size() <= big.size()) return 4;
-  if (big.size() == 2) {
-    if (small.size() == 1 && small[0] == big[1]) return 1;
-    if (small.size() == 2 && small[0] == 1 && small[1] == big[1]) return 1;
-    if (small.size() == 2 && small[1] == 1 && small[0] == big[0]) return 2;
+int64_t prod(const std::vector<py::ssize_t>& s, size_t from, size_t to) {
+  int64_t p = 1;
+  for (size_t i = from; i < to; ++i) p *= s[i];
+  return p;
+}
+
+// How an operand of shape `small` is indexed when broadcast to `out` (pn_binary's modes):
+// 0 same elements, 4 a single element, 1 a trailing block repeated ("row": index i % cols),
+// 2 a leading block with each element repeated cols times ("column": index i / cols).
+// Returns -1 for other patterns (e.g. a middle axis of length 1).
+int broadcast_mode(std::vector<py::ssize_t> s, int64_t s_size, const std::vector<py::ssize_t>& out, int64_t& cols) {
+  if (s.size() > out.size()) return -1;
+  s.insert(s.begin(), out.size() - s.size(), 1);
+  if (s == out) return 0;
+  if (s_size == 1) return 4;
+  size_t k = 0;
+  while (k < s.size() && s[k] == 1) ++k;  // s = [1]*k + out[k:] ?
+  bool row = true;
+  for (size_t i = k; i < s.size(); ++i) row = row && s[i] == out[i];
+  if (row) {
+    cols = prod(out, k, out.size());
+    return 1;
+  }
+  size_t j = s.size();
+  while (j > 0 && s[j - 1] == 1) --j;  // s = out[:j] + [1]*(n-j) ?
+  bool col = true;
+  for (size_t i = 0; i < j; ++i) col = col && s[i] == out[i];
+  if (col) {
+    cols = prod(out, j, out.size());
+    return 2;
   }
   return -1;
+}
+
+[[noreturn]] void unsupported_broadcast(const char* what, const std::vector<py::ssize_t>& a,
+                                        const std::vector<py::ssize_t>& b) {
+  throw py::type_error(std::string(what) + ": broadcasting shapes " + pyneuro::bind::shape_str(a) + " and " +
+                       pyneuro::bind::shape_str(b) +
+                       " is not implemented on the cuda backend (supported: equal shapes, a scalar, a "
+                       "trailing block such as a (cols,) row, a leading block such as a (rows, 1) column)");
 }
 
 DeviceArray binary(int op, const py::handle& ha, const py::handle& hb, const DeviceArray* out) {
   Operand a = operand(ha, op_name(op)), b = operand(hb, op_name(op));
   if (!a.is_array && !b.is_array) throw py::type_error(std::string(op_name(op)) + ": needs at least one DeviceArray");
-  std::vector<py::ssize_t> shape;
-  int a_mode = 3, b_mode = 3;
-  if (a.is_array && b.is_array) {
-    require_same_device({&a.arr, &b.arr});
-    const bool a_big = a.arr.ndim() > b.arr.ndim() || (a.arr.ndim() == b.arr.ndim() && a.arr.size() >= b.arr.size());
-    shape = a_big ? a.arr.shape : b.arr.shape;
-    a_mode = broadcast_mode(a.arr.shape, a.arr.size(), shape);
-    b_mode = broadcast_mode(b.arr.shape, b.arr.size(), shape);
-    if (a_mode < 0 || b_mode < 0) {
-      std::string shapes = shape_str(a.arr) + " " + shape_str(b.arr);
-      if (!numpy_broadcastable(a.arr.shape, b.arr.shape))
-        throw py::value_error("operands could not be broadcast together with shapes " + shapes);
-      throw py::type_error(std::string(op_name(op)) + ": broadcasting shapes " + shapes +
-                           " is not implemented on the cuda backend (supported: equal shapes, a scalar, "
-                           "a (cols,) or (1, cols) row, a (rows, 1) column)");
-    }
-  } else {
-    shape = a.is_array ? a.arr.shape : b.arr.shape;
-    if (a.is_array) a_mode = 0;
-    if (b.is_array) b_mode = 0;
-  }
-  const int64_t cols = shape.size() >= 1 && shape.back() > 0 ? shape.back() : 1;
+  if (a.is_array && b.is_array) require_same_device({&a.arr, &b.arr});
+  const std::vector<py::ssize_t> none;
+  const std::vector<py::ssize_t>& sa = a.is_array ? a.arr.shape : none;
+  const std::vector<py::ssize_t>& sb = b.is_array ? b.arr.shape : none;
+  std::vector<py::ssize_t> shape = broadcast_shape(sa, sb);
+  int64_t a_cols = 0, b_cols = 0;
+  const int a_mode = a.is_array ? broadcast_mode(sa, a.arr.size(), shape, a_cols) : 3;
+  const int b_mode = b.is_array ? broadcast_mode(sb, b.arr.size(), shape, b_cols) : 3;
+  const bool a_blk = a_mode == 1 || a_mode == 2, b_blk = b_mode == 1 || b_mode == 2;
+  if (a_mode < 0 || b_mode < 0 || (a_blk && b_blk && a_cols != b_cols)) unsupported_broadcast(op_name(op), sa, sb);
+  const int64_t cols = a_blk ? a_cols : b_blk ? b_cols : 1;
   DeviceArray result;
   if (out != nullptr) {
     if (out->shape != shape)
@@ -357,9 +383,42 @@ DeviceArray binary(int op, const py::handle& ha, const py::handle& hb, const Dev
     result = empty(shape, DType::f32);
   }
   pc::binary(result.size(), op, a.is_array ? a.arr.f32() : nullptr, a_mode, a.imm,
-             b.is_array ? b.arr.f32() : nullptr, b_mode, b.imm, cols, result.f32());
+             b.is_array ? b.arr.f32() : nullptr, b_mode, b.imm, cols > 0 ? cols : 1, result.f32());
   return result;
 }
+
+// Writes `src` broadcast to dst's shape into dst (float32), or raises.
+void broadcast_into(const DeviceArray& src, DeviceArray& dst, const char* what) {
+  if (broadcast_shape(src.shape, dst.shape) != dst.shape)
+    throw py::value_error(std::string(what) + ": cannot broadcast shape " + shape_str(src) + " to " + shape_str(dst));
+  if (src.size() == dst.size()) {  // same elements (shapes differ only by 1s)
+    if (src.data() != dst.data()) pc::copy_device(dst.data(), src.data(), dst.nbytes());
+    return;
+  }
+  if (src.dtype != DType::f32 || dst.dtype != DType::f32)
+    throw py::type_error(std::string(what) + ": broadcasting " + dtype_name(src.dtype) +
+                         " device arrays is not implemented (only float32)");
+  int64_t cols = 0;
+  const int mode = broadcast_mode(src.shape, src.size(), dst.shape, cols);
+  if (mode < 0) unsupported_broadcast(what, src.shape, dst.shape);
+  pc::binary(dst.size(), ADD, src.f32(), mode, 0.0f, nullptr, 3, 0.0f, cols > 0 ? cols : 1, dst.f32());
+}
+
+DeviceArray broadcast_to(const DeviceArray& a, const std::vector<py::ssize_t>& shape) {
+  if (broadcast_shape(a.shape, shape) != shape)
+    throw py::value_error("cannot broadcast shape " + shape_str(a) + " to " + pyneuro::bind::shape_str(shape));
+  if (a.size() == prod(shape, 0, shape.size())) {
+    DeviceArray v = a;  // same elements: a view, as NumPy's broadcast_to
+    v.shape = shape;
+    return v;
+  }
+  DeviceArray out = empty(shape, a.dtype);
+  broadcast_into(a, out, "broadcast_to");
+  return out;
+}
+
+// a[...] = value and a[:] = value (whole-array assignment, with broadcasting).
+void set_all(DeviceArray& a, const py::handle& key, const py::object& value);
 
 enum UnaryOp { NEG = 0, EXP = 1, LOG = 2, SQRT = 3, ABS = 4, SQUARE = 5 };
 
@@ -372,48 +431,57 @@ DeviceArray unary(int op, const DeviceArray& x) {
   return y;
 }
 
-// sum over all elements, axis 0 or the last axis of a 1-D / 2-D float32 array.
+// Sum over axes (None, an int or a tuple). Implemented: all axes, a leading run of axes
+// (0..k-1: a column sum of the (rows, cols) view) or a trailing run (k..n-1: a row sum).
 DeviceArray reduce_sum(const DeviceArray& x, const py::object& axis_obj, bool keepdims, int64_t* count) {
   if (x.dtype != DType::f32) throw py::type_error("sum of a " + std::string(dtype_name(x.dtype)) +
                                                   " device array is not implemented (only float32)");
-  std::vector<py::ssize_t> out_shape;
-  if (axis_obj.is_none()) {
-    *count = x.size();
-    if (keepdims) out_shape.assign(x.shape.size(), 1);
-    DeviceArray out = empty(out_shape, DType::f32);
-    pc::sum_all(x.size(), x.f32(), out.f32());
-    return out;
-  }
-  if (!py::isinstance<py::int_>(axis_obj))
-    throw py::type_error("sum over several axes is not implemented on the cuda backend (pass one int or None)");
-  int axis = axis_obj.cast<int>();
   const int nd = x.ndim();
-  if (axis < -nd || axis >= nd)
-    throw py::value_error("axis " + std::to_string(axis) + " is out of bounds for an array of dimension " +
-                          std::to_string(nd));
-  if (axis < 0) axis += nd;
-  if (nd == 1) {
-    *count = x.size();
-    if (keepdims) out_shape = {1};
-    DeviceArray out = empty(out_shape, DType::f32);
-    pc::sum_all(x.size(), x.f32(), out.f32());
-    return out;
+  std::vector<int> axes;
+  if (axis_obj.is_none()) {
+    for (int i = 0; i < nd; ++i) axes.push_back(i);
+  } else {
+    std::vector<int> given;
+    if (py::isinstance<py::int_>(axis_obj)) given.push_back(axis_obj.cast<int>());
+    else for (auto v : axis_obj) given.push_back(py::cast<int>(v));
+    for (int ax : given) {
+      const int lim = std::max(nd, 1);
+      if (ax < -lim || ax >= lim)
+        throw py::value_error("axis " + std::to_string(ax) + " is out of bounds for an array of dimension " +
+                              std::to_string(nd));
+      ax = ((ax % lim) + lim) % lim;
+      if (nd > 0 && std::find(axes.begin(), axes.end(), ax) == axes.end()) axes.push_back(ax);
+    }
+    std::sort(axes.begin(), axes.end());
   }
-  if (nd != 2) throw py::type_error("sum along an axis is implemented for 1-D and 2-D device arrays, got shape " +
-                                    shape_str(x));
-  const int64_t rows = x.shape[0], cols = x.shape[1];
-  if (axis == 0) {
-    *count = rows;
-    out_shape = keepdims ? std::vector<py::ssize_t>{1, x.shape[1]} : std::vector<py::ssize_t>{x.shape[1]};
-    DeviceArray out = empty(out_shape, DType::f32);
-    pc::column_sum(rows, cols, x.f32(), out.f32());
-    return out;
+  std::vector<py::ssize_t> out_shape;
+  *count = 1;
+  for (int i = 0; i < nd; ++i) {
+    const bool reduced = std::find(axes.begin(), axes.end(), i) != axes.end();
+    if (reduced) *count *= x.shape[i];
+    if (!reduced) out_shape.push_back(x.shape[i]);
+    else if (keepdims) out_shape.push_back(1);
   }
-  *count = cols;
-  out_shape = keepdims ? std::vector<py::ssize_t>{x.shape[0], 1} : std::vector<py::ssize_t>{x.shape[0]};
   DeviceArray out = empty(out_shape, DType::f32);
-  if (cols == 0) pc::fill_f32(rows, 0.0f, out.f32());
-  else pc::row_sum(rows, cols, x.f32(), out.f32());
+  if (axes.empty()) {  // nothing to reduce (or a 0-d array)
+    pc::copy_device(out.data(), x.data(), x.nbytes());
+    return out;
+  }
+  const int k = static_cast<int>(axes.size());
+  const bool prefix = axes.front() == 0 && axes.back() == k - 1;
+  const bool suffix = axes.front() == nd - k && axes.back() == nd - 1;
+  if (k == nd) {
+    pc::sum_all(x.size(), x.f32(), out.f32());
+  } else if (prefix) {
+    pc::column_sum(prod(x.shape, 0, k), prod(x.shape, k, nd), x.f32(), out.f32());
+  } else if (suffix) {
+    const int64_t rows = prod(x.shape, 0, nd - k), cols = prod(x.shape, nd - k, nd);
+    if (cols == 0) pc::fill_f32(rows, 0.0f, out.f32());
+    else pc::row_sum(rows, cols, x.f32(), out.f32());
+  } else {
+    throw py::type_error("sum over axes that are neither leading nor trailing is not implemented on the "
+                         "cuda backend (shape " + shape_str(x) + ")");
+  }
   return out;
 }
 
@@ -473,6 +541,64 @@ py::object int_minmax(const DeviceArray& a, bool want_max) {
                                                       "(use the cupy backend, or .numpy() to work on the host)")
                                                  .c_str());
   throw py::error_already_set();
+}
+
+void set_all(DeviceArray& a, const py::handle& key, const py::object& value) {
+  const bool whole = key.ptr() == Py_Ellipsis ||
+                     (PySlice_Check(key.ptr()) && key.attr("start").is_none() && key.attr("stop").is_none() &&
+                      key.attr("step").is_none());
+  if (!whole) not_implemented("indexed assignment (only a[...] = v and a[:] = v are provided)");
+  require_writeable(a, "array");
+  if (PyFloat_Check(value.ptr()) || PyLong_Check(value.ptr())) {
+    const double v = value.cast<double>();
+    if (a.dtype == DType::f32) pc::fill_f32(a.size(), static_cast<float>(v), a.f32());
+    else if (a.dtype == DType::i64) pc::fill_i64(a.size(), static_cast<int64_t>(v), a.i64());
+    else {
+      std::vector<double> host(static_cast<std::size_t>(a.size()), v);
+      pc::copy_to_device(a.data(), host.data(), a.nbytes());
+    }
+    return;
+  }
+  DeviceArray src = asarray(value, numpy_dtype(a.dtype));
+  require_same_device({&a, &src});
+  broadcast_into(src, a, "assignment");
+}
+
+// Index of the maximum over all elements (axis None) or along the last axis (first maximum
+// wins, NaN counts as the maximum, as np.argmax), with the argmax kernel.
+DeviceArray argmax_method(const DeviceArray& x, const py::object& axis_obj) {
+  if (x.dtype != DType::f32) throw py::type_error("argmax is implemented for float32 device arrays");
+  const int nd = x.ndim();
+  int64_t rows = 1, cols = x.size();
+  std::vector<py::ssize_t> out_shape;
+  if (!axis_obj.is_none()) {
+    int ax = axis_obj.cast<int>();
+    if (ax < -std::max(nd, 1) || ax >= std::max(nd, 1))
+      throw py::value_error("axis " + std::to_string(ax) + " is out of bounds for an array of dimension " +
+                            std::to_string(nd));
+    if (nd > 0) {
+      ax = (ax + nd) % nd;
+      if (ax != nd - 1) not_implemented("argmax along an axis other than the last");
+      cols = x.shape[nd - 1];
+      rows = prod(x.shape, 0, nd - 1);
+      out_shape.assign(x.shape.begin(), x.shape.end() - 1);
+    }
+  }
+  if (cols == 0 && (rows > 0 || axis_obj.is_none()))
+    throw py::value_error("attempt to get argmax of an empty sequence (shape " + shape_str(x) + ")");
+  DeviceArray out = empty(out_shape, DType::i64);
+  pc::argmax(rows, cols, x.f32(), out.i64());
+  return out;
+}
+
+py::object flags_of(const DeviceArray& a) {
+  py::object ns = py::module_::import("types").attr("SimpleNamespace");
+  bool f_contig = true;  // C-contiguous arrays are also F-contiguous when at most one dim exceeds 1
+  int big = 0;
+  for (auto s : a.shape) big += s > 1;
+  f_contig = big <= 1;
+  return ns(py::arg("c_contiguous") = true, py::arg("f_contiguous") = f_contig,
+            py::arg("writeable") = !(a.buf && a.buf->readonly), py::arg("owndata") = a.buf && a.buf->owned);
 }
 
 }  // namespace
@@ -556,7 +682,10 @@ broadcast (cols,) row / (rows, 1) column, sum/mean, reshape (a view), copy, asty
            }, py::arg("axis") = py::none(), py::arg("keepdims") = false)
       .def("mean", &reduce_mean, py::arg("axis") = py::none(), py::arg("keepdims") = false)
       .def("__getitem__", [](const DeviceArray&, py::handle) -> py::object { not_implemented("indexing"); })
-      .def("__setitem__", [](DeviceArray&, py::handle, py::handle) { not_implemented("item assignment"); })
+      .def("__setitem__", [](DeviceArray& a, py::handle key, py::object value) { set_all(a, key, value); },
+           "a[...] = value / a[:] = value (whole-array assignment with broadcasting).")
+      .def("argmax", &argmax_method, py::arg("axis") = py::none())
+      .def_property_readonly("flags", &flags_of)
       .def("__eq__", [](const DeviceArray&, py::handle) -> py::object { not_implemented("== (elementwise comparison)"); })
       .def("__ne__", [](const DeviceArray&, py::handle) -> py::object { not_implemented("!= (elementwise comparison)"); })
       .def("__lt__", [](const DeviceArray&, py::handle) -> py::object { not_implemented("< (elementwise comparison)"); })
@@ -610,6 +739,10 @@ broadcast (cols,) row / (rows, 1) column, sum/mean, reshape (a view), copy, asty
     if (op < 0 || op > SQUARE) throw py::value_error("unknown unary op code " + std::to_string(op));
     return unary(op, require(x, "x", DType::f32));
   }, "Elementwise op (0 negative, 1 exp, 2 log, 3 sqrt, 4 abs, 5 square).");
+  m.def("broadcast_to", [](py::object x, py::object shape) {
+    if (!py::isinstance<DeviceArray>(x)) require(x, "x", DType::f32);
+    return broadcast_to(x.cast<DeviceArray&>(), shape_from(shape));
+  }, py::arg("x"), py::arg("shape"), "NumPy's broadcast_to (a view when no data repeats, else a copy).");
   m.def("sum", [](py::object x, py::object axis, bool keepdims) {
     int64_t count = 0;
     return reduce_sum(require(x, "x", DType::f32), axis, keepdims, &count);
