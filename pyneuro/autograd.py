@@ -240,6 +240,9 @@ def _topological_order(root: Function) -> list:
 
 def _accumulate_leaf(leaf, g, shared: bool) -> None:
     """leaf.grad += g (the first gradient is stored, copied if it may alias other arrays)."""
+    if g.dtype != leaf._data.dtype:  # e.g. a float64 constant mixed into a float32 graph
+        g = g.astype(leaf._data.dtype)
+        shared = False
     if leaf.grad is None:
         if shared or getattr(g, "base", None) is not None or not g.flags.writeable:
             g = g.copy()
@@ -1004,7 +1007,7 @@ class MaxMinAll(Function):
     def backward(self, g):
         a, out = self.saved
         mask = a == out
-        return (mask * (g / mask.sum()),)
+        return (mask * (g / mask.sum().astype(g.dtype)),)
 
 
 # ----------------------------------------------------------------------------- shapes and indexing
