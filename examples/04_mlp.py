@@ -12,7 +12,7 @@ import time
 import pyneuro as pn
 import pyneuro.functional as F
 from pyneuro import datasets, nn, optim
-from pyneuro.data import DataLoader
+from pyneuro.data import DataLoader, Subset
 
 
 def evaluate(model, loader):
@@ -27,13 +27,16 @@ def evaluate(model, loader):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 epochs (for tests)")
+    parser.add_argument("--quick", action="store_true", help="1 epoch on 2,000 images (for tests)")
     parser.add_argument("--data", default="mnist-sample")
     args = parser.parse_args(argv)
-    epochs = 2 if args.quick else 10
+    epochs = 1 if args.quick else 10
 
     pn.manual_seed(0)
-    train_loader = DataLoader(datasets.load(args.data, "train"), batch_size=64, shuffle=True)
+    train_set = datasets.load(args.data, "train")
+    if args.quick:
+        train_set = Subset(train_set, range(2000))     # the first 2,000 images only
+    train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
     test_loader = DataLoader(datasets.load(args.data, "test"), batch_size=1000)
     model = nn.Sequential(
         nn.Flatten(),
@@ -57,7 +60,7 @@ def main(argv=None):
         accuracy = evaluate(model, test_loader)
         print(f"epoch {epoch}: train loss {total_loss / seen:.4f}, test accuracy {100 * accuracy:.2f}% "
               f"({time.perf_counter() - start:.2f} s)")
-    return 0 if accuracy > 0.8 else 1
+    return 0 if accuracy > (0.7 if args.quick else 0.9) else 1
 
 
 if __name__ == "__main__":

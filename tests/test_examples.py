@@ -31,7 +31,7 @@ EXPECTED = {
     "01_linear_regression.py": "gradient descent reached the least-squares line",
     "02_logistic_regression.py": "test accuracy (3 vs 5)",
     "03_classification_wrong_way.py": "right way (softmax + cross-entropy)",
-    "04_mlp.py": "epoch 2: train loss",
+    "04_mlp.py": "epoch 1: train loss",
     "05_data_loader.py": "same seed, same order: True",
 }
 

@@ -160,3 +160,14 @@ def test_offline_missing_dataset_is_a_clear_error(tmp_path):
     assert out.returncode == 1
     assert "cannot find train-images-idx3-ubyte" in out.stderr and "PYNEURO_OFFLINE" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_unavailable_device_is_one_line(tmp_path):
+    from pyneuro import backends
+
+    if any(backends.status(n).available for n in ("cuda", "cupy")):
+        pytest.skip("a CUDA backend is available here; the error path needs a machine without one")
+    out = train("--device", "cuda", "--epochs", "1", cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert line.startswith("pyneuro train: error: --device cuda:")
