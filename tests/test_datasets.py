@@ -252,3 +252,64 @@ def test_fashion_mnist_loads_when_installed(monkeypatch):
     monkeypatch.setenv("PYNEURO_OFFLINE", "1")
     x, y = datasets.load_numpy("fashion-mnist", "test")
     assert x.shape == (10000, 28, 28) and np.bincount(y).tolist() == [1000] * 10
+
+
+class _Server:
+    """A local HTTP server on 127.0.0.1 serving `files` (name -> bytes); `cut` truncates bodies
+    while still announcing the full Content-Length (a dropped connection)."""
+
+    def __init__(self, files, cut=None):
+        import http.server
+        import threading
+
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                name = self.path.rsplit("/", 1)[-1]
+                if name not in files:
+                    self.send_error(404)
+                    return
+                body = files[name]
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[:outer.cut] if outer.cut else body)
+
+            def log_message(self, *args):
+                pass
+
+        self.cut = cut
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/data/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_download_over_http_and_truncated_transfer(tiny, monkeypatch):
+    ds, arrays, tmp = tiny
+    files = {p.name: p.read_bytes() for p in (tmp / "mirror").iterdir()}
+    server = _Server(files, cut=100)
+    try:
+        monkeypatch.setitem(_catalog.CATALOG, "tiny", IdxDataset(**{**ds.__dict__, "mirrors": (server.url,)}))
+        with pytest.raises(datasets.DatasetNotFoundError, match="download failed"):
+            datasets.load_numpy("tiny", "test", progress=False)
+        assert not any((tmp / "cache" / "pyneuro" / "tiny").iterdir())     # nothing half-written
+        server.cut = None
+        x, y = datasets.load_numpy("tiny", "test", progress=False)
+        np.testing.assert_array_equal(x, arrays["test"][0])
+        np.testing.assert_array_equal(y, arrays["test"][1])
+    finally:
+        server.close()
+
+
+def test_next_mirror_is_tried_when_one_fails(tiny, monkeypatch):
+    ds, arrays, tmp = tiny
+    mirrors = ((tmp / "gone").as_uri() + "/", ds.mirrors[0])
+    monkeypatch.setitem(_catalog.CATALOG, "tiny", IdxDataset(**{**ds.__dict__, "mirrors": mirrors}))
+    x, _ = datasets.load_numpy("tiny", "train", progress=False)
+    np.testing.assert_array_equal(x, arrays["train"][0])

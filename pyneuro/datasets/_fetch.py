@@ -17,6 +17,7 @@ atomic), so an interrupted or corrupt download never leaves a half-written file 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import sys
 import tempfile
@@ -99,7 +100,7 @@ def download(ds: IdxDataset, file: IdxFile, progress: bool = True) -> Path:
         url = base + file.name + ".gz"
         try:
             digest = _stream_to(url, final, file.gz_sha256, progress)
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
             failures.append(f"{url}: {exc}")
             continue
         if digest != file.gz_sha256:
