@@ -395,11 +395,13 @@ class Scratch {
 
 // Splits nt threads into a tm x tn grid over (row panels, column panels) of C that
 // minimises the largest per-thread share; on a tie, split rows (threads then share B).
+// Never more threads than panels: a thread without a tile would only wait at barriers.
 std::pair<int, int> thread_grid(int nt, index_t row_panels, index_t col_panels) {
-  int best_tm = nt;
+  nt = int(std::max<index_t>(1, std::min<index_t>(nt, row_panels * col_panels)));
+  int best_tm = 1;
   index_t best = -1;
   for (int tm = nt; tm >= 1; --tm) {
-    if (nt % tm) continue;
+    if (nt % tm || tm > row_panels || nt / tm > col_panels) continue;
     const int tn = nt / tm;
     const index_t share = ceil_div(row_panels, tm) * ceil_div(col_panels, tn);
     if (best < 0 || share < best) {
@@ -407,6 +409,7 @@ std::pair<int, int> thread_grid(int nt, index_t row_panels, index_t col_panels) 
       best_tm = tm;
     }
   }
+  if (best < 0) return {1, 1};  // e.g. a prime nt larger than both panel counts
   return {best_tm, nt / best_tm};
 }
 
@@ -445,10 +448,13 @@ void matmul_packed(const MatmulProblem& p) {
   const auto [tm, tn] = thread_grid(nt, ceil_div(M, MR), col_panels_max);
   nt = tm * tn;
 
+  // Two B buffers used in turn: while one thread still computes with the block of depth
+  // step s, another may already pack step s + 1 into the other buffer, so one barrier per
+  // depth step suffices (the one after packing).
   thread_local Scratch scratch;
   const size_t b_floats = size_t(kc) * size_t(nc);
   const size_t a_floats = pack_a ? size_t(kc) * size_t(round_up(mc, MR)) : 0;
-  float* const bpack = scratch.get(b_floats + size_t(nt) * a_floats);
+  float* const bufs = scratch.get(2 * b_floats + size_t(nt) * a_floats);
 
   const MicroKernel* kernels_rows = isa.kernel[nv - 1][pack_a || p.trans_a ? kKMajor : kRows];
 
@@ -457,11 +463,12 @@ void matmul_packed(const MatmulProblem& p) {
     FlushToZeroScope ftz;
     const int t = omp_get_thread_num();
     const int trow = t / tn, tcol = t % tn;
-    float* const apack = bpack + b_floats + size_t(t) * a_floats;
+    float* const apack = bufs + 2 * b_floats + size_t(t) * a_floats;
     const index_t row_panels = ceil_div(M, MR);
     const index_t m0 = std::min(M, row_panels * trow / tm * MR);
     const index_t m1 = std::min(M, row_panels * (trow + 1) / tm * MR);
 
+    int step = 0;  // depth steps so far, over all column blocks: picks the B buffer
     for (index_t jc = 0; jc < N; jc += nc) {
       const index_t ncb = std::min(nc, N - jc);
       const index_t col_panels = ceil_div(ncb, NR);
@@ -469,8 +476,10 @@ void matmul_packed(const MatmulProblem& p) {
       for (index_t pc = 0; pc < K; pc += kc) {
         const index_t kcb = std::min(kc, K - pc);
         const bool accumulate = pc > 0;
+        float* const bpack = bufs + (step++ % 2) * b_floats;
         // All threads pack the B block together; the implicit barrier of `omp for`
-        // makes it complete before anyone reads it.
+        // makes it complete before anyone reads it. Passing that barrier also means every
+        // thread has finished step - 1, so the other buffer (step - 1's) is free again.
 #pragma omp for schedule(static)
         for (index_t q = 0; q < col_panels; ++q) {
           const int n_valid = int(std::min<index_t>(NR, ncb - q * NR));
@@ -501,8 +510,6 @@ void matmul_packed(const MatmulProblem& p) {
             }
           }
         }
-        // Nobody repacks B for the next depth block while another thread still reads it.
-#pragma omp barrier
       }
     }
   }
