@@ -1,44 +1,26 @@
-// matmul.cpp: C[M,N] = op(A) @ op(B), float32, row-major (see pyneuro/matmul.h).
-// Cost: 2*M*N*K FLOPs. Placeholder ladder: plain loops, correct on every shape;
-// the fast variants replace these bodies.
+// matmul.cpp: C[M,N] = op(A) @ op(B), float32, row-major: the entry point of the ladder.
+// It settles the degenerate shapes once (empty C; K == 0 gives C = 0, the empty sum) and
+// hands the rest to the variant asked for. The variants live one per file:
+// matmul_naive.cpp -> matmul_blocked.cpp -> matmul_packed.cpp, each faster than the last.
 #include "pyneuro/matmul.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace pyneuro::cpu {
 
-namespace {
-
-// Element accessors that read op(A)[i,k] and op(B)[k,j] without copying.
-struct View {
-  const float* p;
-  index_t ld;
-  bool trans;
-  float at(index_t r, index_t c) const { return trans ? p[c * ld + r] : p[r * ld + c]; }
-};
-
-void matmul_naive(View a, View b, float* C, index_t M, index_t N, index_t K) {
-#pragma omp parallel for num_threads(num_threads()) schedule(static)
-  for (index_t i = 0; i < M; ++i) {
-    float* c = C + i * N;
-    std::fill(c, c + N, 0.0f);
-    for (index_t k = 0; k < K; ++k) {
-      const float aik = a.at(i, k);
-      for (index_t j = 0; j < N; ++j) c[j] += aik * b.at(k, j);
-    }
-  }
-}
-
-}  // namespace
-
 void matmul(MatmulVariant variant, const float* A, const float* B, float* C,
             index_t M, index_t N, index_t K, bool trans_a, bool trans_b) {
-  if (M == 0 || N == 0) return;
-  View a{A, trans_a ? M : K, trans_a};
-  View b{B, trans_b ? K : N, trans_b};
-  (void)variant;
-  matmul_naive(a, b, C, M, N, K);
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    std::fill(C, C + M * N, 0.0f);
+    return;
+  }
+  const MatmulProblem p{A, B, C, M, N, K, trans_a ? M : K, trans_b ? K : N, trans_a, trans_b};
+  switch (variant) {
+    case MatmulVariant::Naive: matmul_naive(p); break;
+    case MatmulVariant::Blocked: matmul_blocked(p); break;
+    case MatmulVariant::Packed: matmul_packed(p); break;
+  }
 }
 
 }  // namespace pyneuro::cpu

@@ -2,7 +2,18 @@
 //   A is (M, K), or (K, M) when trans_a: op(A) = A^T is read in place, never copied.
 //   B is (K, N), or (N, K) when trans_b.
 // Cost: 2*M*N*K FLOPs; (M*K + K*N + M*N) * 4 bytes at minimum.
+//
+// The ladder, one source file per step (each opens with what changed and why it is faster):
+//   csrc/cpu/matmul_naive.cpp    1. triple loop in i-k-j order
+//   csrc/cpu/matmul_blocked.cpp  2. + cache blocking
+//   csrc/cpu/matmul_packed.cpp   3. + packing, SIMD register-blocked micro-kernel, OpenMP
+//   csrc/cpu/matmul.cpp          dispatch by variant
+// Every variant gives bit-identical results for any thread count: threads split the rows
+// and columns of C, never the K reduction, so each C element sees the same operations in
+// the same order.
 #pragma once
+#include <xmmintrin.h>
+
 #include "pyneuro/common.h"
 
 namespace pyneuro::cpu {
@@ -15,5 +26,36 @@ enum class MatmulVariant {
 
 void matmul(MatmulVariant variant, const float* A, const float* B, float* C,
             index_t M, index_t N, index_t K, bool trans_a, bool trans_b);
+
+// One matmul problem: op(A) is M x K, op(B) is K x N, C is M x N (ldc = N).
+// lda/ldb are the row strides of A and B as stored (K or M for A, N or K for B).
+struct MatmulProblem {
+  const float* A;
+  const float* B;
+  float* C;
+  index_t M, N, K;
+  index_t lda, ldb;
+  bool trans_a, trans_b;
+};
+
+// Flush-to-zero for the lifetime of a scope, on the calling thread: enables FTZ/DAZ
+// (pyneuro::enable_flush_to_zero) and restores the thread's previous MXCSR on exit, so the
+// Python thread that joins an OpenMP team does not leak the mode into NumPy code that runs
+// on it afterwards. Every parallel region of the matmul ladder opens one per thread.
+class FlushToZeroScope {
+ public:
+  FlushToZeroScope() : saved_(_mm_getcsr()) { enable_flush_to_zero(); }
+  ~FlushToZeroScope() { _mm_setcsr(saved_); }
+  FlushToZeroScope(const FlushToZeroScope&) = delete;
+  FlushToZeroScope& operator=(const FlushToZeroScope&) = delete;
+
+ private:
+  unsigned saved_;
+};
+
+// The ladder steps, called by matmul() with M, N >= 1 (K may be 0).
+void matmul_naive(const MatmulProblem& p);
+void matmul_blocked(const MatmulProblem& p);
+void matmul_packed(const MatmulProblem& p);
 
 }  // namespace pyneuro::cpu

@@ -1,0 +1,518 @@
+// matmul_packed.cpp -- ladder step 3 (the default): packing, a SIMD register-blocked
+// micro-kernel and OpenMP, after the BLIS design (Van Zee & van de Geijn, "BLIS: A Framework
+// for Rapidly Instantiating BLAS Functionality", 2015; Goto & van de Geijn, "Anatomy of
+// High-Performance Matrix Multiplication", 2008).
+//
+// Computes C[M,N] = op(A)[M,K] @ op(B)[K,N] (float32, row-major); 2*M*N*K FLOPs.
+//
+// What changed from step 2 (matmul_blocked.cpp), and why each change is faster:
+//
+// 1. A register-blocked micro-kernel. Step 2 loaded and stored C[i,j] for every k. Here a
+//    tile of MR x NR elements of C (8 x 32 with AVX-512: 16 zmm registers) stays in
+//    registers for a whole depth block of kc values of k. Each k costs NR/16 vector loads of
+//    B, MR broadcasts of A and MR*NR/16 fused multiply-adds (FMA), so the loads no longer
+//    bound the speed: the FMA units do (2 x 256-bit FMA pipes per core here = 32 FLOP/cycle).
+//    MR*NR/16 independent accumulators cover the 4-cycle FMA latency many times over.
+// 2. SIMD with run-time dispatch: AVX-512 (16 floats per register, 32 registers, mask
+//    registers for ragged edges), AVX2+FMA (8 floats, 16 registers: a 6 x 16 tile) or a
+//    portable scalar kernel, chosen once from cpuid (pyneuro::simd_path(); PYNEURO_SIMD=avx2
+//    or scalar forces a narrower one). Each SIMD function is compiled with
+//    __attribute__((target(...))), so the library's baseline stays plain x86-64.
+// 3. Packing. Before the kernel runs, a kc x NR panel of op(B) is copied into a contiguous,
+//    64-byte-aligned buffer in exactly the order the kernel reads it (k-major, NR floats per
+//    k, zero-padded at the right edge). The kernel then streams B with aligned unit-stride
+//    loads that the prefetcher follows, the panel fits L1 and its whole block sits in
+//    L2/L3 with no cache-set conflicts, whatever N is. Transposed inputs are packed straight
+//    from their transposed layout (a 16 x 16 in-register transpose for trans_b), so neither
+//    forward nor backward passes ever copy a .T. A is packed the same way (MR floats per k)
+//    for large problems; for the skinny shapes of an MLP step the kernel reads A in place
+//    (rows of A, or the contiguous MR floats per k of a transposed A): the packing would
+//    cost as much as it saves there.
+// 4. Loop nest (BLIS): jc over NC columns -> pc over kc depth -> [pack B block] ->
+//    ic over MC rows -> [pack A block] -> jr over NR -> ir over MR -> micro-kernel.
+//    The packed B block (kc x NC) lives in L3/L2, one B panel (kc x NR) in L1 while all
+//    MR-row slivers of the A block (MC x kc, in L2) pass under it.
+// 5. Threads. OpenMP threads split the rows and/or columns of C (a tm x tn grid chosen for
+//    balance), pack the shared B block together, and each packs its own A block. Nobody
+//    splits the k reduction: each C element sees the same FMAs in the same order for any
+//    thread count, so results are bit-identical for 1, 2 or 64 threads. Every thread sets
+//    flush-to-zero (denormals cost ~100 cycles each).
+// 6. Edges. N not a multiple of NR: the packed B panel is zero-padded and C is read and
+//    written through AVX-512 mask registers (masked loads never touch memory past the end).
+//    M not a multiple of MR: the kernel is instantiated for every row count 1..MR, so an
+//    edge tile computes and stores exactly its rows, and reads no row of A past M.
+//
+// Scratch buffers are owned by the calling thread and reused across calls (no page faults
+// after the first call of a given size).
+// GCC 12 warns about its own AVX-512 headers (_mm512_undefined_ps inside masked loads,
+// GCC bug 105593); the values are never read.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <omp.h>
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <utility>
+
+#include "pyneuro/matmul.h"
+
+namespace pyneuro::cpu {
+
+namespace {
+
+#define PYNEURO_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+#define PYNEURO_TARGET_AVX2 __attribute__((target("avx2,fma")))
+
+constexpr int kMaxMR = 8;
+constexpr int kMaxNV = 2;
+
+inline index_t ceil_div(index_t a, index_t b) { return (a + b - 1) / b; }
+inline index_t round_up(index_t a, index_t b) { return ceil_div(a, b) * b; }
+
+// Micro-kernel: C[0:ROWS, 0:n_valid] (+)= sum_k op(A)[i, k] * Bp[k, j] over k < kc.
+// A layouts: Rows    op(A)[i, k] = a[i * a_stride + k]   (A in place, row-major)
+//            KMajor  op(A)[i, k] = a[k * a_stride + i]   (packed panel: a_stride = MR;
+//                                                         transposed A in place: lda)
+// b is a packed panel: Bp[k, j] = b[k * NR + j], NR = NV * vector width.
+// accumulate = false on the first depth block (C = sum), true after (C = C + sum).
+using MicroKernel = void (*)(index_t kc, const float* a, index_t a_stride, const float* b,
+                             float* c, index_t ldc, int n_valid, bool accumulate);
+enum ALayout : int { kRows = 0, kKMajor = 1 };
+
+// Packs op(B)[pc:pc+kc, j0:j0+n_valid] into a kc x nr panel, zero-padded to nr columns.
+using PackB = void (*)(const MatmulProblem& p, index_t pc, index_t kc, index_t j0, int n_valid,
+                       int nr, float* dst);
+// Packs op(A)[i0:i0+rows, pc:pc+kc] into ceil(rows/MR) k-major panels of kc x MR floats.
+using PackA = void (*)(const MatmulProblem& p, index_t i0, index_t rows, index_t pc, index_t kc,
+                       float* dst);
+
+// Everything the driver needs to know about one instruction set.
+struct Isa {
+  int mr;        // rows of the C tile
+  int vl;        // floats per vector register
+  int nv_max;    // vectors per row of the C tile (NR = nv * vl)
+  index_t kc_max, mc_max, nc_max;
+  MicroKernel kernel[kMaxNV][2][kMaxMR];  // [nv - 1][ALayout][rows - 1]
+  PackB pack_b;
+  PackA pack_a;
+};
+
+// Fills Isa::kernel with Impl::run<ROWS, NV, LAYOUT> for every ROWS, NV and layout.
+template <class Impl, int NV, int L, int... R>
+void fill_kernels(Isa& isa, std::integer_sequence<int, R...>) {
+  ((isa.kernel[NV - 1][L][R] = &Impl::template run<R + 1, NV, L == kKMajor>), ...);
+}
+
+// ============================================================================ AVX-512
+// C tile of ROWS x (NV*16) in ROWS*NV zmm registers; 8 x 32 (16 accumulators) by default.
+struct Avx512 {
+  template <int ROWS, int NV, bool KMAJOR>
+  PYNEURO_TARGET_AVX512 static void run(index_t kc, const float* __restrict a, index_t as,
+                                        const float* __restrict b, float* __restrict c,
+                                        index_t ldc, int n_valid, bool accumulate) {
+    __m512 acc[ROWS][NV];
+#pragma GCC unroll 16
+    for (int i = 0; i < ROWS; ++i) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+    }
+    for (index_t k = 0; k < kc; ++k) {
+      __m512 bv[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
+#pragma GCC unroll 16
+      for (int i = 0; i < ROWS; ++i) {
+        const __m512 ai = _mm512_set1_ps(KMAJOR ? a[i] : a[i * as]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+      }
+      b += 16 * NV;
+      a += KMAJOR ? as : 1;
+    }
+    __mmask16 mask[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const int nv = std::clamp(n_valid - 16 * v, 0, 16);
+      mask[v] = static_cast<__mmask16>((1u << nv) - 1u);
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < ROWS; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        float* ci = c + i * ldc + 16 * v;
+        __m512 r = acc[i][v];
+        if (accumulate) r = _mm512_add_ps(_mm512_maskz_loadu_ps(mask[v], ci), r);
+        _mm512_mask_storeu_ps(ci, mask[v], r);
+      }
+    }
+  }
+
+  // 16 x 16 transpose in registers: r[t][c] -> r[c][t] (3 shuffle stages, 64 shuffles).
+  PYNEURO_TARGET_AVX512 static inline void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int q = 0; q < 8; ++q) {
+      t[2 * q] = _mm512_unpacklo_ps(r[2 * q], r[2 * q + 1]);
+      t[2 * q + 1] = _mm512_unpackhi_ps(r[2 * q], r[2 * q + 1]);
+    }
+    // r[4g + s]: per 128-bit lane l, column 4l + s of rows 4g..4g+3.
+    for (int g = 0; g < 4; ++g) {
+      r[4 * g + 0] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
+      r[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
+      r[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
+      r[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
+    }
+    for (int s = 0; s < 4; ++s) {
+      t[s] = _mm512_shuffle_f32x4(r[s], r[4 + s], 0x88);
+      t[4 + s] = _mm512_shuffle_f32x4(r[s], r[4 + s], 0xDD);
+      t[8 + s] = _mm512_shuffle_f32x4(r[8 + s], r[12 + s], 0x88);
+      t[12 + s] = _mm512_shuffle_f32x4(r[8 + s], r[12 + s], 0xDD);
+    }
+    for (int s = 0; s < 8; ++s) {
+      r[s] = _mm512_shuffle_f32x4(t[s], t[8 + s], 0x88);
+      r[8 + s] = _mm512_shuffle_f32x4(t[s], t[8 + s], 0xDD);
+    }
+  }
+
+  static __mmask16 first(index_t n) {
+    return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1u);
+  }
+
+  PYNEURO_TARGET_AVX512 static void pack_b(const MatmulProblem& p, index_t pc, index_t kc,
+                                           index_t j0, int n_valid, int nr, float* dst) {
+    const int nv = nr / 16;
+    if (!p.trans_b) {  // rows of B are contiguous: one (masked) load + aligned store per vector
+      const float* src = p.B + pc * p.ldb + j0;
+      for (index_t k = 0; k < kc; ++k, src += p.ldb, dst += nr) {
+        for (int v = 0; v < nv; ++v) {
+          _mm512_store_ps(dst + 16 * v, _mm512_maskz_loadu_ps(first(n_valid - 16 * v), src + 16 * v));
+        }
+      }
+      return;
+    }
+    // trans_b: op(B)[k, j] = B[j, k]. Load 16 rows of B (16 k each), transpose, store by k.
+    for (int v = 0; v < nv; ++v) {
+      const int rows = static_cast<int>(std::clamp<index_t>(n_valid - 16 * v, 0, 16));
+      for (index_t k0 = 0; k0 < kc; k0 += 16) {
+        const index_t kv = std::min<index_t>(16, kc - k0);
+        const __mmask16 km = first(kv);
+        __m512 r[16];
+        for (int t = 0; t < 16; ++t) {
+          r[t] = t < rows ? _mm512_maskz_loadu_ps(km, p.B + (j0 + 16 * v + t) * p.ldb + pc + k0)
+                          : _mm512_setzero_ps();
+        }
+        transpose16(r);
+        for (index_t t = 0; t < kv; ++t) _mm512_store_ps(dst + (k0 + t) * nr + 16 * v, r[t]);
+      }
+    }
+  }
+
+  PYNEURO_TARGET_AVX512 static void pack_a(const MatmulProblem& p, index_t i0, index_t rows,
+                                           index_t pc, index_t kc, float* dst) {
+    constexpr int MR = 8;
+    if (p.trans_a) {  // op(A)[i, k] = A[k, i]: MR contiguous floats per k, a masked copy
+      for (index_t r0 = 0; r0 < rows; r0 += MR, dst += kc * MR) {
+        const __mmask8 m = static_cast<__mmask8>(first(rows - r0));
+        const float* src = p.A + pc * p.lda + i0 + r0;
+        for (index_t k = 0; k < kc; ++k) _mm256_store_ps(dst + k * MR, _mm256_maskz_loadu_ps(m, src + k * p.lda));
+      }
+      return;
+    }
+    // Row-major A: load 16 rows x 16 k, transpose, the two 8-row halves go to two panels.
+    for (index_t r0 = 0; r0 < rows; r0 += 2 * MR) {
+      const index_t rv = std::min<index_t>(2 * MR, rows - r0);
+      float* d0 = dst + (r0 / MR) * kc * MR;
+      float* d1 = d0 + kc * MR;
+      for (index_t k0 = 0; k0 < kc; k0 += 16) {
+        const index_t kv = std::min<index_t>(16, kc - k0);
+        const __mmask16 km = first(kv);
+        __m512 r[16];
+        for (int t = 0; t < 16; ++t) {
+          r[t] = t < rv ? _mm512_maskz_loadu_ps(km, p.A + (i0 + r0 + t) * p.lda + pc + k0)
+                        : _mm512_setzero_ps();
+        }
+        transpose16(r);
+        for (index_t t = 0; t < kv; ++t) {
+          _mm256_store_ps(d0 + (k0 + t) * MR, _mm512_castps512_ps256(r[t]));
+          if (rv > MR) _mm256_store_ps(d1 + (k0 + t) * MR, _mm512_extractf32x8_ps(r[t], 1));
+        }
+      }
+    }
+  }
+};
+
+// ============================================================================ AVX2 + FMA
+// C tile of ROWS x (NV*8) in ROWS*NV ymm registers; 6 x 16 (12 of the 16 registers).
+struct Avx2 {
+  template <int ROWS, int NV, bool KMAJOR>
+  PYNEURO_TARGET_AVX2 static void run(index_t kc, const float* __restrict a, index_t as,
+                                      const float* __restrict b, float* __restrict c,
+                                      index_t ldc, int n_valid, bool accumulate) {
+    __m256 acc[ROWS][NV];
+#pragma GCC unroll 16
+    for (int i = 0; i < ROWS; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_setzero_ps();
+    }
+    for (index_t k = 0; k < kc; ++k) {
+      __m256 bv[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) bv[v] = _mm256_load_ps(b + 8 * v);
+#pragma GCC unroll 16
+      for (int i = 0; i < ROWS; ++i) {
+        const __m256 ai = _mm256_broadcast_ss(KMAJOR ? a + i : a + i * as);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
+      }
+      b += 8 * NV;
+      a += KMAJOR ? as : 1;
+    }
+    // Lane masks for the right edge: lane l is stored when 8*v + l < n_valid.
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i mask[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) mask[v] = _mm256_cmpgt_epi32(_mm256_set1_epi32(n_valid - 8 * v), lanes);
+#pragma GCC unroll 16
+    for (int i = 0; i < ROWS; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        float* ci = c + i * ldc + 8 * v;
+        __m256 r = acc[i][v];
+        if (accumulate) r = _mm256_add_ps(_mm256_maskload_ps(ci, mask[v]), r);
+        _mm256_maskstore_ps(ci, mask[v], r);
+      }
+    }
+  }
+};
+
+// ============================================================================ scalar
+// Portable kernel (plain x86-64 / any CPU): ROWS x (NV*8) accumulators in an array the
+// compiler keeps in (baseline SSE) registers. Also the reference for the tiling logic.
+struct Scalar {
+  template <int ROWS, int NV, bool KMAJOR>
+  static void run(index_t kc, const float* __restrict a, index_t as, const float* __restrict b,
+                  float* __restrict c, index_t ldc, int n_valid, bool accumulate) {
+    constexpr int NR = 8 * NV;
+    float acc[ROWS][NR] = {};
+    for (index_t k = 0; k < kc; ++k) {
+      for (int i = 0; i < ROWS; ++i) {
+        const float ai = KMAJOR ? a[i] : a[i * as];
+        for (int j = 0; j < NR; ++j) acc[i][j] += ai * b[j];
+      }
+      b += NR;
+      a += KMAJOR ? as : 1;
+    }
+    for (int i = 0; i < ROWS; ++i) {
+      float* ci = c + i * ldc;
+      for (int j = 0; j < n_valid; ++j) ci[j] = accumulate ? ci[j] + acc[i][j] : acc[i][j];
+    }
+  }
+};
+
+// Generic packing (used by the AVX2 and scalar paths): plain loops, correct for any layout.
+void pack_b_generic(const MatmulProblem& p, index_t pc, index_t kc, index_t j0, int n_valid, int nr,
+                    float* dst) {
+  for (index_t k = 0; k < kc; ++k) {
+    float* d = dst + k * nr;
+    for (int j = 0; j < nr; ++j) {
+      const index_t jj = j0 + j, kk = pc + k;
+      d[j] = j < n_valid ? (p.trans_b ? p.B[jj * p.ldb + kk] : p.B[kk * p.ldb + jj]) : 0.0f;
+    }
+  }
+}
+
+template <int MR>
+void pack_a_generic(const MatmulProblem& p, index_t i0, index_t rows, index_t pc, index_t kc,
+                    float* dst) {
+  for (index_t r0 = 0; r0 < rows; r0 += MR, dst += kc * MR) {
+    for (index_t k = 0; k < kc; ++k) {
+      for (int i = 0; i < MR; ++i) {
+        const index_t ii = i0 + r0 + i, kk = pc + k;
+        dst[k * MR + i] = r0 + i < rows ? (p.trans_a ? p.A[kk * p.lda + ii] : p.A[ii * p.lda + kk]) : 0.0f;
+      }
+    }
+  }
+}
+
+template <class Impl, int MR, int VL, int NV_MAX>
+Isa make_isa(index_t kc, index_t mc, index_t nc, PackB pb, PackA pa) {
+  Isa isa{};
+  isa.mr = MR;
+  isa.vl = VL;
+  isa.nv_max = NV_MAX;
+  isa.kc_max = kc;
+  isa.mc_max = mc;
+  isa.nc_max = nc;
+  fill_kernels<Impl, 1, kRows>(isa, std::make_integer_sequence<int, MR>{});
+  fill_kernels<Impl, 1, kKMajor>(isa, std::make_integer_sequence<int, MR>{});
+  if constexpr (NV_MAX >= 2) {
+    fill_kernels<Impl, 2, kRows>(isa, std::make_integer_sequence<int, MR>{});
+    fill_kernels<Impl, 2, kKMajor>(isa, std::make_integer_sequence<int, MR>{});
+  }
+  isa.pack_b = pb;
+  isa.pack_a = pa;
+  return isa;
+}
+
+const Isa& isa_for_this_cpu() {
+  static const Isa isa = [] {
+    const char* path = simd_path();
+    if (std::strcmp(path, "avx512") == 0) {
+      return make_isa<Avx512, 8, 16, 2>(256, 128, 4096, &Avx512::pack_b, &Avx512::pack_a);
+    }
+    if (std::strcmp(path, "avx2") == 0) {
+      return make_isa<Avx2, 6, 8, 2>(256, 120, 4096, &pack_b_generic, &pack_a_generic<6>);
+    }
+    return make_isa<Scalar, 4, 8, 1>(256, 64, 4096, &pack_b_generic, &pack_a_generic<4>);
+  }();
+  return isa;
+}
+
+// 64-byte-aligned scratch that grows on demand and is kept for the next call.
+class Scratch {
+ public:
+  ~Scratch() { std::free(ptr_); }
+  float* get(size_t floats) {
+    if (floats > cap_) {
+      std::free(ptr_);
+      ptr_ = nullptr;
+      cap_ = 0;
+      const size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
+      ptr_ = static_cast<float*>(std::aligned_alloc(64, bytes));
+      if (!ptr_) throw std::bad_alloc();
+      cap_ = floats;
+    }
+    return ptr_;
+  }
+
+ private:
+  float* ptr_ = nullptr;
+  size_t cap_ = 0;
+};
+
+// Splits nt threads into a tm x tn grid over (row panels, column panels) of C that
+// minimises the largest per-thread share; on a tie, split rows (threads then share B).
+// Never more threads than panels: a thread without a tile would only wait at barriers.
+std::pair<int, int> thread_grid(int nt, index_t row_panels, index_t col_panels) {
+  nt = int(std::max<index_t>(1, std::min<index_t>(nt, row_panels * col_panels)));
+  int best_tm = 1;
+  index_t best = -1;
+  for (int tm = nt; tm >= 1; --tm) {
+    if (nt % tm || tm > row_panels || nt / tm > col_panels) continue;
+    const int tn = nt / tm;
+    const index_t share = ceil_div(row_panels, tm) * ceil_div(col_panels, tn);
+    if (best < 0 || share < best) {
+      best = share;
+      best_tm = tm;
+    }
+  }
+  if (best < 0) return {1, 1};  // e.g. a prime nt larger than both panel counts
+  return {best_tm, nt / best_tm};
+}
+
+// Work (in multiply-adds) below which a second thread costs more than it saves.
+constexpr double kMinWorkPerThread = 64.0 * 1024;
+
+// Pack A when the A block is reused across enough B panels to pay for the copy.
+bool should_pack_a(const MatmulProblem& p) {
+  static const int forced = [] {
+    const char* s = std::getenv("PYNEURO_MATMUL_PACK_A");
+    return s ? std::atoi(s) : -1;
+  }();
+  if (forced >= 0) return forced != 0;
+  return p.M * p.N * p.K >= index_t(512) * 512 * 512;
+}
+
+}  // namespace
+
+void matmul_packed(const MatmulProblem& p) {
+  const Isa& isa = isa_for_this_cpu();
+  const index_t M = p.M, N = p.N, K = p.K;
+  const int MR = isa.mr;
+  const int nv = N <= isa.vl ? 1 : isa.nv_max;  // narrow tiles for a few columns (e.g. 10 classes)
+  const int NR = nv * isa.vl;
+
+  // Depth blocks of (nearly) equal size, chosen from K alone, so that every thread count
+  // sums the k terms of each C element in the same blocks and order.
+  const index_t kc = ceil_div(K, ceil_div(K, isa.kc_max));
+  const index_t nc = std::min(round_up(N, NR), round_up(isa.nc_max, NR));
+  const index_t mc = isa.mc_max;
+  const bool pack_a = should_pack_a(p);
+
+  const double work = double(M) * double(N) * double(K);
+  int nt = std::max(1, std::min(num_threads(), int(work / kMinWorkPerThread)));
+  const index_t col_panels_max = ceil_div(nc, NR);
+  const auto [tm, tn] = thread_grid(nt, ceil_div(M, MR), col_panels_max);
+  nt = tm * tn;
+
+  // Two B buffers used in turn: while one thread still computes with the block of depth
+  // step s, another may already pack step s + 1 into the other buffer, so one barrier per
+  // depth step suffices (the one after packing).
+  thread_local Scratch scratch;
+  const size_t b_floats = size_t(kc) * size_t(nc);
+  const size_t a_floats = pack_a ? size_t(kc) * size_t(round_up(mc, MR)) : 0;
+  float* const bufs = scratch.get(2 * b_floats + size_t(nt) * a_floats);
+
+  const MicroKernel* kernels_rows = isa.kernel[nv - 1][pack_a || p.trans_a ? kKMajor : kRows];
+
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    FlushToZeroScope ftz;
+    const int t = omp_get_thread_num();
+    const int trow = t / tn, tcol = t % tn;
+    float* const apack = bufs + 2 * b_floats + size_t(t) * a_floats;
+    const index_t row_panels = ceil_div(M, MR);
+    const index_t m0 = std::min(M, row_panels * trow / tm * MR);
+    const index_t m1 = std::min(M, row_panels * (trow + 1) / tm * MR);
+
+    int step = 0;  // depth steps so far, over all column blocks: picks the B buffer
+    for (index_t jc = 0; jc < N; jc += nc) {
+      const index_t ncb = std::min(nc, N - jc);
+      const index_t col_panels = ceil_div(ncb, NR);
+      const index_t q0 = col_panels * tcol / tn, q1 = col_panels * (tcol + 1) / tn;
+      for (index_t pc = 0; pc < K; pc += kc) {
+        const index_t kcb = std::min(kc, K - pc);
+        const bool accumulate = pc > 0;
+        float* const bpack = bufs + (step++ % 2) * b_floats;
+        // All threads pack the B block together; the implicit barrier of `omp for`
+        // makes it complete before anyone reads it. Passing that barrier also means every
+        // thread has finished step - 1, so the other buffer (step - 1's) is free again.
+#pragma omp for schedule(static)
+        for (index_t q = 0; q < col_panels; ++q) {
+          const int n_valid = int(std::min<index_t>(NR, ncb - q * NR));
+          isa.pack_b(p, pc, kcb, jc + q * NR, n_valid, NR, bpack + q * kcb * NR);
+        }
+        for (index_t ic = m0; ic < m1; ic += mc) {
+          const index_t mcb = std::min(mc, m1 - ic);
+          if (pack_a) isa.pack_a(p, ic, mcb, pc, kcb, apack);
+          for (index_t q = q0; q < q1; ++q) {
+            const int n_valid = int(std::min<index_t>(NR, ncb - q * NR));
+            const float* bp = bpack + q * kcb * NR;
+            float* c = p.C + ic * N + jc + q * NR;
+            for (index_t ir = 0; ir < mcb; ir += MR) {
+              const int rows = int(std::min<index_t>(MR, mcb - ir));
+              const float* a;
+              index_t as;
+              if (pack_a) {
+                a = apack + ir * kcb;  // panel ir / MR of kcb x MR floats
+                as = MR;
+              } else if (p.trans_a) {
+                a = p.A + pc * p.lda + ic + ir;
+                as = p.lda;
+              } else {
+                a = p.A + (ic + ir) * p.lda + pc;
+                as = p.lda;
+              }
+              kernels_rows[rows - 1](kcb, a, as, bp, c + ir * N, N, n_valid, accumulate);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace pyneuro::cpu
