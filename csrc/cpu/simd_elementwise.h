@@ -10,14 +10,24 @@
 // nesterov, ...) are hoisted out of the loops, so every loop body is branch-free.
 // Include nothing here; elementwise.cpp includes the headers and defines SgdArgs/AdamArgs.
 
-// y = max(x, 0), written `x < 0 ? 0 : x` so that NaN (x < 0 false) propagates, as in torch.
+// ReLU compares through the bit pattern, not with `x < 0`: the kernels run with DAZ
+// (denormals-are-zero, see FlushToZeroScope), under which -1e-45 < 0 is false. As an int32,
+// a float is <= 0 exactly when its sign bit is set or it is +0 -- or it is a negative NaN,
+// hence the extra x == x (NaN compares unequal to itself, DAZ or not).
+inline bool at_most_zero(float x) {
+  std::int32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return bits <= 0 && x == x;
+}
+
+// y = max(x, 0); NaN propagates, as in torch.relu and np.maximum.
 void relu_forward_range(const float* x, float* y, index_t begin, index_t end) {
-  for (index_t i = begin; i < end; ++i) y[i] = x[i] < 0.0f ? 0.0f : x[i];
+  for (index_t i = begin; i < end; ++i) y[i] = at_most_zero(x[i]) ? 0.0f : x[i];
 }
 
 // grad_x = x <= 0 ? 0 : grad_y (a NaN x lets the gradient through, like the reference).
 void relu_backward_range(const float* gy, const float* x, float* gx, index_t begin, index_t end) {
-  for (index_t i = begin; i < end; ++i) gx[i] = x[i] <= 0.0f ? 0.0f : gy[i];
+  for (index_t i = begin; i < end; ++i) gx[i] = at_most_zero(x[i]) ? 0.0f : gy[i];
 }
 
 void bias_add_rows(const float* x, const float* b, float* y, index_t cols, index_t begin, index_t end) {
@@ -82,20 +92,29 @@ void adam_range(float* p, const float* grad, float* m, float* v, const AdamArgs&
   }
 }
 
+// Order key of a non-NaN float as an int32, DAZ-proof like at_most_zero: positive floats
+// order like their bits; a negative one maps to minus its magnitude bits, so -0 == +0.
+inline std::int32_t order_key(float x) {
+  std::int32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return bits < 0 ? -(bits & 0x7fffffff) : bits;
+}
+
 // Index of the first maximum of each row; the first NaN wins (NumPy's and torch's rule).
 void argmax_rows(const float* x, std::int64_t* out, index_t cols, index_t begin, index_t end) {
   for (index_t i = begin; i < end; ++i) {
     const float* r = x + i * cols;
     index_t best = 0;
-    float best_val = cols > 0 ? r[0] : 0.0f;
+    std::int32_t best_key = cols > 0 ? order_key(r[0]) : 0;
     for (index_t j = 0; j < cols; ++j) {
       if (r[j] != r[j]) {  // NaN
         best = j;
         break;
       }
-      if (r[j] > best_val) {
+      const std::int32_t key = order_key(r[j]);
+      if (key > best_key) {
         best = j;
-        best_val = r[j];
+        best_key = key;
       }
     }
     out[i] = best;
