@@ -673,8 +673,8 @@ class MatMul(Function):
         # batched: broadcast the batch dims, loop the kernel over them
         xp = bk.xp
         batch = _broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
-        a3 = xp.broadcast_to(a2, batch + a2.shape[-2:]).reshape((-1,) + a2.shape[-2:])
-        b3 = xp.broadcast_to(b2, batch + b2.shape[-2:]).reshape((-1,) + b2.shape[-2:])
+        a3 = _batched(xp, a2, batch)
+        b3 = _batched(xp, b2, batch)
         out = xp.stack([bk.matmul(a3[i], b3[i]) for i in range(a3.shape[0])]) if a3.shape[0] else xp.zeros(
             (0, a3.shape[1], b3.shape[2]), dtype=a.dtype
         )
@@ -703,7 +703,7 @@ class MatMul(Function):
         _, sa, sb, sa2, sb2, batch = how
         xp = bk.xp
         n = a.shape[0]
-        g3 = g.reshape((n, a.shape[1], b.shape[2]))
+        g3 = xp.ascontiguousarray(g.reshape((n, a.shape[1], b.shape[2])))
         ga = gb = None
         if self.needs[0]:
             ga = xp.stack([bk.matmul(g3[i], b[i], trans_b=True) for i in range(n)]).reshape(batch + sa2[-2:])
@@ -712,6 +712,14 @@ class MatMul(Function):
             gb = xp.stack([bk.matmul(a[i], g3[i], trans_a=True) for i in range(n)]).reshape(batch + sb2[-2:])
             gb = _unbroadcast(gb, sb2).reshape(sb)
         return ga, gb
+
+
+def _batched(xp, x, batch):
+    """x (..., R, C) as a C-contiguous, writable (B, R, C) stack over the broadcast batch dims."""
+    if x.shape[:-2] != batch:
+        x = xp.broadcast_to(x, batch + x.shape[-2:])
+    x = x.reshape((-1,) + x.shape[-2:])
+    return x if x.flags.c_contiguous and x.flags.writeable else xp.array(x, copy=True, order="C")
 
 
 def _broadcast_shapes(s1, s2):
