@@ -45,7 +45,7 @@ def test_matmul_all_variants(bk, m, n, k):
                 np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4, err_msg=f"{variant} {ta} {tb}")
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (9, 3), (5, 36), (3, 1030), (2, 4096)])
+@pytest.mark.parametrize("shape", [(1, 1), (9, 3), (5, 36), (3, 1030), (2, 4096)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_softmax_family(bk, shape):
     x, g = f32(*shape), f32(*shape)
     for variant in (None, "warp", "block"):
