@@ -326,7 +326,7 @@ def test_softmax_long_rows_both_variants(bk, rng):
     want /= want.sum(1, keepdims=True)
     for variant in ("warp", "block", None):
         got = bk.softmax_forward(bk.asarray(x), variant=variant).numpy()
-        np.testing.assert_allclose(got, want, rtol=2e-5, atol=1e-9, err_msg=str(variant))
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-9, err_msg=str(variant))
 
 
 @pytest.mark.parametrize("shape_a,shape_b", [((4, 5), (4, 5)), ((4, 5), (5,)), ((4, 5), (1, 5)),
@@ -349,14 +349,15 @@ def test_array_namespace_reductions_and_constructors(bk, rng):
     xp = bk.xp
     a = rng.standard_normal((37, 13)).astype(np.float32)
     d = bk.asarray(a)
-    np.testing.assert_allclose(xp.sum(d).numpy(), a.sum(dtype=np.float64), rtol=1e-5)
-    np.testing.assert_allclose(xp.mean(d).item(), a.mean(dtype=np.float64), rtol=1e-5)
+    scale = np.abs(a).sum(dtype=np.float64)              # float32 sums: error ~ eps * sum |x|
+    np.testing.assert_allclose(xp.sum(d).numpy(), a.sum(dtype=np.float64), rtol=1e-5, atol=1e-5 * scale)
+    np.testing.assert_allclose(xp.mean(d).item(), a.mean(dtype=np.float64), rtol=1e-5, atol=1e-5 * scale / a.size)
     for axis in (0, 1, -1):
         for keepdims in (False, True):
             np.testing.assert_allclose(xp.sum(d, axis=axis, keepdims=keepdims).numpy(),
-                                       a.sum(axis=axis, keepdims=keepdims), rtol=1e-5, atol=1e-5)
+                                       a.sum(axis=axis, keepdims=keepdims), rtol=1e-5, atol=1e-4)
             np.testing.assert_allclose(d.mean(axis=axis, keepdims=keepdims).numpy(),
-                                       a.mean(axis=axis, keepdims=keepdims), rtol=1e-5, atol=1e-6)
+                                       a.mean(axis=axis, keepdims=keepdims), rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(xp.ones((2, 3)).numpy(), np.ones((2, 3)))
     np.testing.assert_array_equal(xp.zeros_like(d).numpy(), np.zeros_like(a))
     np.testing.assert_array_equal(xp.full((2,), 7.0).numpy(), [7, 7])
@@ -426,7 +427,7 @@ def test_array_namespace_broadcast_assign_and_nd_reductions(bk, rng):
     for axes in [None, 0, (0, 1), -1, (1, 2), (0, 1, 2)]:
         for keepdims in (False, True):
             np.testing.assert_allclose(d.sum(axis=axes, keepdims=keepdims).numpy(),
-                                       a.sum(axis=axes, keepdims=keepdims), rtol=1e-5, atol=1e-6)
+                                       a.sum(axis=axes, keepdims=keepdims), rtol=1e-5, atol=1e-5)
     with pytest.raises(TypeError, match="not implemented"):
         d.sum(axis=1)                                     # a middle axis alone
     row = rng.standard_normal((1, 4)).astype(np.float32)

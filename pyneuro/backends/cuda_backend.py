@@ -39,7 +39,26 @@ NAME = "cuda"
 DEVICE = "cuda"
 ndarray = _cuda.DeviceArray
 VARIANTS = {"matmul": tuple(_cuda.matmul_variants), "softmax": tuple(_cuda.softmax_variants)}
-DEFAULT_VARIANT = {"matmul": "vectorized", "softmax": None}  # softmax: warp or block by row length
+# matmul: "vectorized" when its 128x128 tiles give the GPU enough blocks, else "tiled"
+# (32x32 tiles: 16x more blocks, so small products such as an MLP's still fill the SMs);
+# softmax: warp-per-row up to 1024 columns, block-per-row beyond.
+DEFAULT_VARIANT = {"matmul": None, "softmax": None}
+MIN_BLOCKS_FOR_VECTORIZED = 64
+
+
+def default_matmul_variant(m: int, n: int) -> str:
+    """The matmul variant used when none is named, for an (m, n) result."""
+    blocks = -(-m // 128) * -(-n // 128)
+    return "vectorized" if blocks >= MIN_BLOCKS_FOR_VECTORIZED else "tiled"
+
+
+def _result_dims(a, b, trans_a, trans_b):
+    try:
+        m = a.shape[1] if trans_a else a.shape[0]
+        n = b.shape[0] if trans_b else b.shape[1]
+        return int(m), int(n)
+    except (AttributeError, IndexError, TypeError):
+        return 0, 0  # not 2-D arrays: the binding raises the proper error
 
 
 def asarray(a, dtype=None):
@@ -65,8 +84,13 @@ empty_cache = _cuda.empty_cache
 
 # ----------------------------------------------------------------------------- kernel table
 def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | None = None):
-    """C = op(a) @ op(b) with the CUDA matmul ladder (naive, tiled, regblock, vectorized)."""
-    return _cuda.matmul(a, b, bool(trans_a), bool(trans_b), variant or DEFAULT_VARIANT["matmul"])
+    """C = op(a) @ op(b) with the CUDA matmul ladder (naive, tiled, regblock, vectorized).
+
+    variant=None picks by size (default_matmul_variant): vectorized for large products.
+    """
+    if variant is None:
+        variant = default_matmul_variant(*_result_dims(a, b, trans_a, trans_b))
+    return _cuda.matmul(a, b, bool(trans_a), bool(trans_b), variant)
 
 
 relu_forward = _cuda.relu_forward

@@ -36,7 +36,8 @@ DEVICE = "cuda"
 xp = cupy
 ndarray = cupy.ndarray
 VARIANTS = {"matmul": ("naive", "tiled", "regblock", "vectorized"), "softmax": ("warp", "block")}
-DEFAULT_VARIANT = {"matmul": "vectorized", "softmax": None}
+DEFAULT_VARIANT = {"matmul": None, "softmax": None}  # None: chosen by size, as in cuda_backend
+MIN_BLOCKS_FOR_VECTORIZED = 64
 
 _MAX_BLOCKS = 8192
 _BLOCK = 256
@@ -116,8 +117,10 @@ def _operand(x, trans, name):
 
 
 def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | None = None):
-    variant = _checks.variant(variant or DEFAULT_VARIANT["matmul"], VARIANTS["matmul"], "matmul")
     m, n, k = _checks.matmul_dims(a, b, trans_a, trans_b)
+    if variant is None:  # vectorized when its 128x128 tiles fill the GPU, else 32x32 tiles
+        variant = "vectorized" if -(-m // 128) * -(-n // 128) >= MIN_BLOCKS_FOR_VECTORIZED else "tiled"
+    variant = _checks.variant(variant, VARIANTS["matmul"], "matmul")
     a, trans_a = _operand(a, trans_a, "a")
     b, trans_b = _operand(b, trans_b, "b")
     c = cupy.empty((m, n), np.float32)
