@@ -55,12 +55,14 @@ def test_matmul_variants_agree_bit_for_bit(nb, rng, m, n, k, trans_a, trans_b):
 def test_matmul_plan_gives_every_thread_work(nb):
     from pyneuro.backends import _numba_matmul as mm
 
-    threads = nb.get_num_threads()
-    for m, n in [(1024, 1024), (64, 256), (8, 10), (4096, 16), (1, 1)]:
-        width, groups = nb._matmul_plan(m, n)
-        assert 64 <= width <= mm.NC and 1 <= groups <= -(-m // mm.MC)
-        tasks = -(-n // width) * groups
-        assert tasks >= min(2 * threads, -(-n // 64) * -(-m // mm.MC))
+    for threads in (1, 2, 4, 16):
+        for m, n in [(1024, 1024), (64, 256), (8, 10), (4096, 16), (1, 1), (5000, 3)]:
+            width, groups = nb._matmul_plan(m, n, threads)
+            i_tiles = -(-m // mm.MC)
+            assert 64 <= width <= mm.NC and 1 <= groups <= i_tiles
+            assert -(-i_tiles // groups) <= nb.MAX_TILES_PER_TASK    # bounded staging buffer
+            tasks = -(-n // width) * groups
+            assert tasks >= min(threads, -(-n // 64) * i_tiles)
 
 
 def test_softmax_variants_agree(nb, rng):

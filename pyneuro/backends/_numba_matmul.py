@@ -38,6 +38,7 @@ EXACT_FMA = {"contract"}  # FMAs yes, reordering no: every element of C sums k i
 
 MC = 64    # rows of a C tile (per parallel task)
 NC = 256   # columns of a C tile: one C row segment is 1 KiB, in L1
+PAD = 16   # extra floats per row of every buffer: no power-of-two row lengths (see below)
 KC = 256   # depth of one K slice: the packed B block is KC * NC * 4 = 256 KiB, in L2
 
 
@@ -74,45 +75,49 @@ def matmul_blocked(a, b, trans_a, trans_b, c, panel_width, row_groups):
         nc = min(panel_width, n - j0)
         t0 = (task // panels) * tiles_per_group
         t1 = min(t0 + tiles_per_group, i_tiles)
-        for i in range(t0 * MC, min(t1 * MC, m)):
-            ci = c[i]
-            for jj in range(nc):
-                ci[j0 + jj] = 0.0
-        if t0 >= t1 or k_dim == 0:
+        if t0 >= t1:
             continue
-        b_pack = np.empty((min(KC, k_dim), panel_width), np.float32)
-        a_pack = np.empty((MC, min(KC, k_dim)), np.float32)
+        if k_dim == 0:
+            c[t0 * MC:min(t1 * MC, m), j0:j0 + nc] = 0.0
+            continue
+        r0, r1 = t0 * MC, min(t1 * MC, m)
+        kc_max = min(KC, k_dim)
+        # Every buffer's rows are padded by PAD floats, so that their row length is never a
+        # power of two: rows a power of two apart in bytes fall into the same few cache
+        # sets and evict each other (a transposing copy then misses on every access), and
+        # rows 4 KiB apart make the CPU's store-to-load check see false conflicts (the
+        # micro-kernel runs ~4x slower with N = 1024 if it updates C in place).
+        b_pack = np.empty((kc_max, panel_width + PAD), np.float32)
+        a_pack = np.empty((MC, kc_max + PAD), np.float32)
+        # The task's block of C is accumulated in c_stage and copied to C once, at the end.
+        c_stage = np.zeros((r1 - r0, panel_width + PAD), np.float32)
         for k0 in range(0, k_dim, KC):
             kc = min(KC, k_dim - k0)
             # Pack op(B)[k0:k0+kc, j0:j0+nc] once; it is reused by every i-tile below.
-            if trans_b:
-                for jj in range(nc):             # a transposed B is gathered here, once
-                    bj = b[j0 + jj]
-                    for kk in range(kc):
-                        b_pack[kk, jj] = bj[k0 + kk]
+            # (Slices, not offset indices: numba vectorises slice copies, while an index
+            # like b[k0 + kk] needs a negative-index check that blocks vectorisation.)
+            if trans_b:                          # a transposed B is gathered here, once:
+                for jj in range(nc):             # read rows of B, write columns of b_pack
+                    b_pack[:kc, jj] = b[j0 + jj, k0:k0 + kc]
             else:
                 for kk in range(kc):
-                    bk = b[k0 + kk]
-                    bp = b_pack[kk]
-                    for jj in range(nc):
-                        bp[jj] = bk[j0 + jj]
+                    b_pack[kk, :nc] = b[k0 + kk, j0:j0 + nc]
             for it in range(t0, t1):
                 i0 = it * MC
                 mc = min(MC, m - i0)
-                if trans_a:                      # op(A) block = A[k0:k0+kc, i0:i0+mc].T
-                    for kk in range(kc):
-                        ak = a[k0 + kk]
-                        for ii in range(mc):
-                            a_pack[ii, kk] = ak[i0 + ii]
-                    a_block = a_pack[:mc, :kc]
-                else:                            # rows of A are read in place: no copy
-                    a_block = a[i0:i0 + mc, k0:k0 + kc]
-                _tile_update(a_block, b_pack, c, i0, j0, mc, nc, kc)
+                if trans_a:                      # op(A) block = A[k0:k0+kc, i0:i0+mc].T:
+                    for kk in range(kc):         # read rows of A, write columns of a_pack
+                        a_pack[:mc, kk] = a[k0 + kk, i0:i0 + mc]
+                else:
+                    for ii in range(mc):
+                        a_pack[ii, :kc] = a[i0 + ii, k0:k0 + kc]
+                _tile_update(a_pack, b_pack, c_stage, i0 - r0, mc, nc, kc)
+        c[r0:r1, j0:j0 + nc] = c_stage[:, :nc]
 
 
 @kernel(parallel=False, fastmath=EXACT_FMA)
-def _tile_update(a_block, b_pack, c, i0, j0, mc, nc, kc):
-    """C[i0:i0+mc, j0:j0+nc] += a_block[:mc, :kc] @ b_pack[:kc, :nc].
+def _tile_update(a_pack, b_pack, c_stage, row0, mc, nc, kc):
+    """c_stage[row0:row0+mc, :nc] += a_pack[:mc, :kc] @ b_pack[:kc, :nc] (contiguous buffers).
 
     Register blocking: 4 rows of C times 4 values of k per sweep over the row segment.
     Each loaded vector of B feeds 4 FMAs (one per row) and each C vector is loaded and
@@ -123,17 +128,17 @@ def _tile_update(a_block, b_pack, c, i0, j0, mc, nc, kc):
     k4 = kc - kc % 4
     m4 = mc - mc % 4
     for ii in range(0, m4, 4):
-        c0, c1, c2, c3 = c[i0 + ii], c[i0 + ii + 1], c[i0 + ii + 2], c[i0 + ii + 3]
-        x0, x1, x2, x3 = a_block[ii], a_block[ii + 1], a_block[ii + 2], a_block[ii + 3]
+        r = row0 + ii
+        c0, c1, c2, c3 = c_stage[r], c_stage[r + 1], c_stage[r + 2], c_stage[r + 3]
+        x0, x1, x2, x3 = a_pack[ii], a_pack[ii + 1], a_pack[ii + 2], a_pack[ii + 3]
         for kk in range(0, k4, 4):
             b0, b1, b2, b3 = b_pack[kk], b_pack[kk + 1], b_pack[kk + 2], b_pack[kk + 3]
             a00, a01, a02, a03 = x0[kk], x0[kk + 1], x0[kk + 2], x0[kk + 3]
             a10, a11, a12, a13 = x1[kk], x1[kk + 1], x1[kk + 2], x1[kk + 3]
             a20, a21, a22, a23 = x2[kk], x2[kk + 1], x2[kk + 2], x2[kk + 3]
             a30, a31, a32, a33 = x3[kk], x3[kk + 1], x3[kk + 2], x3[kk + 3]
-            for jj in range(nc):
-                q0, q1, q2, q3 = b0[jj], b1[jj], b2[jj], b3[jj]
-                j = j0 + jj
+            for j in range(nc):
+                q0, q1, q2, q3 = b0[j], b1[j], b2[j], b3[j]
                 t = c0[j]; t += a00 * q0; t += a01 * q1; t += a02 * q2; t += a03 * q3; c0[j] = t  # noqa: E702
                 t = c1[j]; t += a10 * q0; t += a11 * q1; t += a12 * q2; t += a13 * q3; c1[j] = t  # noqa: E702
                 t = c2[j]; t += a20 * q0; t += a21 * q1; t += a22 * q2; t += a23 * q3; c2[j] = t  # noqa: E702
@@ -141,18 +146,17 @@ def _tile_update(a_block, b_pack, c, i0, j0, mc, nc, kc):
         for kk in range(k4, kc):
             bk = b_pack[kk]
             a0, a1, a2, a3 = x0[kk], x1[kk], x2[kk], x3[kk]
-            for jj in range(nc):
-                q = bk[jj]
-                j = j0 + jj
+            for j in range(nc):
+                q = bk[j]
                 c0[j] += a0 * q
                 c1[j] += a1 * q
                 c2[j] += a2 * q
                 c3[j] += a3 * q
     for ii in range(m4, mc):                     # leftover rows, one at a time
-        ci = c[i0 + ii]
-        x = a_block[ii]
+        ci = c_stage[row0 + ii]
+        x = a_pack[ii]
         for kk in range(kc):
             a0 = x[kk]
             bk = b_pack[kk]
-            for jj in range(nc):
-                ci[j0 + jj] += a0 * bk[jj]
+            for j in range(nc):
+                ci[j] += a0 * bk[j]

@@ -37,7 +37,7 @@ from numba import prange
 
 from ._numba_jit import helper, kernel
 
-CHUNK = 64  # elements per online-softmax chunk: 4 AVX-512 vectors, small enough for registers
+CHUNK = 256  # elements per online-softmax chunk: 4 AVX-512 vectors, small enough for registers
 
 # Constants of the Cephes/SLEEF-style float32 exp.
 _LOG2E = np.float32(1.44269504088896341)
@@ -80,39 +80,55 @@ def _exp(t):
 
 @helper()
 def _row_max(x):
-    """Max of a row; NaN if the row holds a NaN; -inf for an empty row. Vectorisable."""
-    m = -_INF
-    nan = False
+    """Max of a row; NaN if the row holds a NaN; -inf for an empty row. Vectorised.
+
+    Numba's LLVM does not vectorise a floating-point max reduction (that needs
+    function-wide no-NaN attributes), but it does vectorise an integer one. IEEE floats
+    are sign-magnitude: flipping the 31 value bits of the negative ones gives int32 keys
+    that sort exactly like the floats (-inf < ... < -0.0 < +0.0 < ... < +inf), so the max
+    is found on the keys and turned back into a float by the same flip. NaNs (exponent
+    all ones, mantissa not zero) are counted in the same pass.
+    """
+    bits = x.view(np.int32)
+    low31 = np.int32(0x7FFFFFFF)
+    best = np.int32(-2139095041)        # the key of -inf (0xFF800000 flipped)
+    nans = 0
+    for j in range(bits.shape[0]):
+        b = bits[j]
+        key = b ^ ((b >> 31) & low31)
+        best = key if key > best else best
+        nans += (b & low31) > np.int32(0x7F800000)
+    if nans:
+        return np.float32(np.nan)
+    return np.int32(best ^ ((best >> 31) & low31)).view(np.float32)
+
+
+@helper()
+def _sum_exp(x, m):
+    """sum(exp(x - m)) over a row (reassociated into vector partial sums)."""
+    acc = np.float32(0.0)
     for j in range(x.shape[0]):
-        v = x[j]
-        m = v if v > m else m
-        nan |= v != v
-    return np.float32(np.nan) if nan else m
+        acc += _exp(x[j] - m)
+    return acc
 
 
 @helper()
 def _online_max_sum(x):
-    """(m, s): row max and sum(exp(x - m)) in one pass, chunk by chunk (online softmax)."""
-    n = x.shape[0]
+    """(m, s): row max and sum(exp(x - m)) in one pass, chunk by chunk (online softmax).
+
+    A NaN anywhere gives (NaN, NaN), so every output of the row is NaN.
+    """
     m = -_INF
     s = np.float32(0.0)
-    nan = False
-    for c0 in range(0, n, CHUNK):
-        c1 = min(c0 + CHUNK, n)
-        cm = -_INF
-        for j in range(c0, c1):
-            v = x[j]
-            cm = v if v > cm else cm
-            nan |= v != v
+    for c0 in range(0, x.shape[0], CHUNK):
+        chunk = x[c0:c0 + CHUNK]        # a slice: indices from 0, so the loops vectorise
+        cm = _row_max(chunk)
+        if cm != cm:
+            return cm, cm
         if cm > m:                      # a new maximum: rescale what was summed so far
             s = s * _exp(m - cm)
             m = cm
-        acc = np.float32(0.0)
-        for j in range(c0, c1):
-            acc += _exp(x[j] - m)
-        s += acc
-    if nan:
-        m = np.float32(np.nan)
+        s += _sum_exp(chunk, m)
     return m, s
 
 

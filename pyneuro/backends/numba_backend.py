@@ -70,6 +70,33 @@ def set_num_threads(n: int) -> None:
     numba.set_num_threads(n)
 
 
+# ----------------------------------------------------------------------------- launching kernels
+# Rough single-thread cost of the kernels' inner loops (this machine class, AVX-512), used
+# only to decide whether a call is worth waking the other threads for.
+NS_PER_ELEMENT = 0.25   # elementwise kernels and reductions without exp
+NS_PER_EXP = 0.6        # softmax-family kernels, per element
+NS_PER_FMA = 0.0125     # matmul, per multiply-add (~80 GFLOP/s)
+PARALLEL_MIN_NS = 20_000.0
+
+
+def _run(kernel, work_ns: float, *args) -> None:
+    """Call a parallel kernel, on one thread when the work is too small to share.
+
+    Waking numba's thread pool costs microseconds (milliseconds on a busy machine, where
+    a sleeping thread may wait for a free core); under ~20 µs of work one thread is
+    faster. The thread count never changes a result (see the module docstring).
+    """
+    threads = numba.get_num_threads()
+    if threads == 1 or work_ns >= PARALLEL_MIN_NS:
+        kernel(*args)
+        return
+    numba.set_num_threads(1)
+    try:
+        kernel(*args)
+    finally:
+        numba.set_num_threads(threads)
+
+
 # ----------------------------------------------------------------------------- input preparation
 def _f32(x, name: str, ndim: int | None = None) -> np.ndarray:
     """Validate x (shared checks), require float32, return it C-contiguous."""
@@ -97,20 +124,24 @@ def _variant(variant, kind: str) -> str:
 
 
 # ----------------------------------------------------------------------------- matmul
-def _matmul_plan(m: int, n: int) -> tuple[int, int]:
+MAX_TILES_PER_TASK = 16  # i-tiles (of MC rows) per matmul task: c_stage <= 1024 x 272 floats
+
+
+def _matmul_plan(m: int, n: int, threads: int) -> tuple[int, int]:
     """(panel_width, row_groups) for the blocked kernel: enough tasks for every thread.
 
     Wide panels (NC columns) are the most efficient; narrower ones and splitting the
-    rows are used only when there would otherwise be fewer than 2 tasks per thread.
+    rows are used only when there would otherwise be fewer tasks than threads.
     Neither choice changes the arithmetic done for an element of C.
     """
-    want = 2 * numba.get_num_threads()
+    want = threads
     i_tiles = -(-m // _mm.MC)
     width = _mm.NC
     while width > 64 and -(-n // width) * i_tiles < want:
         width //= 2
     panels = -(-n // width)
     row_groups = max(1, min(i_tiles, -(-want // panels)))
+    row_groups = max(row_groups, -(-i_tiles // MAX_TILES_PER_TASK))  # bounds c_stage's size
     return width, row_groups
 
 
@@ -124,14 +155,16 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | No
     variant = _variant(variant, "matmul")
     a, trans_a = _operand(a, "a", bool(trans_a))
     b, trans_b = _operand(b, "b", bool(trans_b))
-    m, n, _ = _checks.matmul_dims(a, b, trans_a, trans_b)
+    m, n, k = _checks.matmul_dims(a, b, trans_a, trans_b)
+    work = m * n * k * NS_PER_FMA
     c = np.empty((m, n), np.float32)
     if m == 0 or n == 0:
         return c
     if variant == "naive":
-        _mm.matmul_naive(a, b, trans_a, trans_b, c)
+        _run(_mm.matmul_naive, work, a, b, trans_a, trans_b, c)
     else:
-        _mm.matmul_blocked(a, b, trans_a, trans_b, c, *_matmul_plan(m, n))
+        threads = numba.get_num_threads() if work >= PARALLEL_MIN_NS else 1
+        _run(_mm.matmul_blocked, work, a, b, trans_a, trans_b, c, *_matmul_plan(m, n, threads))
     return c
 
 
@@ -140,7 +173,7 @@ def relu_forward(x):
     """y = max(x, 0); NaN propagates, as in torch.relu. Any shape."""
     x = _f32(x, "x")
     y = np.empty_like(x)
-    _ew.relu_forward(x.reshape(-1), y.reshape(-1))
+    _run(_ew.relu_forward, x.size * NS_PER_ELEMENT, x.reshape(-1), y.reshape(-1))
     return y
 
 
@@ -150,7 +183,7 @@ def relu_backward(grad_output, x):
     x = _f32(x, "x")
     _checks.same_shape(g, "grad_output", x, "x")
     gx = np.empty_like(x)
-    _ew.relu_backward(g.reshape(-1), x.reshape(-1), gx.reshape(-1))
+    _run(_ew.relu_backward, x.size * NS_PER_ELEMENT, g.reshape(-1), x.reshape(-1), gx.reshape(-1))
     return gx
 
 
@@ -160,7 +193,8 @@ def softmax_forward(x, variant: str | None = None):
     x = _f32(x, "x", 2)
     variant = _variant(variant, "softmax")
     y = np.empty_like(x)
-    (_sm.softmax_online if variant == "online" else _sm.softmax_three_pass)(x, y)
+    kernel = _sm.softmax_online if variant == "online" else _sm.softmax_three_pass
+    _run(kernel, x.size * NS_PER_EXP, x, y)
     return y
 
 
@@ -169,7 +203,7 @@ def softmax_backward(grad_output, output):
     g, y = _f32(grad_output, "grad_output", 2), _f32(output, "output", 2)
     _checks.same_shape(g, "grad_output", y, "output")
     gx = np.empty_like(y)
-    _sm.softmax_backward(g, y, gx)
+    _run(_sm.softmax_backward, y.size * NS_PER_ELEMENT, g, y, gx)
     return gx
 
 
@@ -177,7 +211,7 @@ def log_softmax_forward(x):
     """y = x - max - log(sum(exp(x - max))), per row."""
     x = _f32(x, "x", 2)
     y = np.empty_like(x)
-    _sm.log_softmax_forward(x, y)
+    _run(_sm.log_softmax_forward, x.size * NS_PER_EXP, x, y)
     return y
 
 
@@ -186,7 +220,7 @@ def log_softmax_backward(grad_output, output):
     g, y = _f32(grad_output, "grad_output", 2), _f32(output, "output", 2)
     _checks.same_shape(g, "grad_output", y, "output")
     gx = np.empty_like(y)
-    _sm.log_softmax_backward(g, y, gx)
+    _run(_sm.log_softmax_backward, y.size * NS_PER_EXP, g, y, gx)
     return gx
 
 
@@ -195,7 +229,7 @@ def cross_entropy_forward(logits, targets):
     targets = _targets(logits, targets)
     logits = _f32(logits, "logits", 2)
     losses = np.empty(logits.shape[0], np.float32)
-    _sm.cross_entropy_forward(logits, targets, losses)
+    _run(_sm.cross_entropy_forward, logits.size * NS_PER_EXP, logits, targets, losses)
     return losses
 
 
@@ -206,7 +240,7 @@ def cross_entropy_backward(logits, targets, grad_losses):
     logits = _f32(logits, "logits", 2)
     grad_losses = _f32(grad_losses, "grad_losses", 1)
     grad = np.empty_like(logits)
-    _sm.cross_entropy_backward(logits, targets, grad_losses, grad)
+    _run(_sm.cross_entropy_backward, logits.size * NS_PER_EXP, logits, targets, grad_losses, grad)
     return grad
 
 
@@ -216,7 +250,7 @@ def bias_add(x, bias):
     _checks.bias_for(x, bias)
     x, bias = _f32(x, "x", 2), _f32(bias, "bias", 1)
     y = np.empty_like(x)
-    _ew.bias_add(x, bias, y)
+    _run(_ew.bias_add, x.size * NS_PER_ELEMENT, x, bias, y)
     return y
 
 
@@ -224,7 +258,7 @@ def bias_grad(grad_output):
     """grad_bias[j] = sum over rows of grad_output[:, j] (rows summed in order)."""
     g = _f32(grad_output, "grad_output", 2)
     out = np.empty(g.shape[1], np.float32)
-    _ew.bias_grad(g, out)
+    _run(_ew.bias_grad, g.size * NS_PER_ELEMENT, g, out)
     return out
 
 
@@ -271,8 +305,8 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weig
         buf_flat = buf.flat()
     else:
         buf_flat = p.flat()  # not touched by the kernel when momentum == 0
-    _ew.sgd_step(p.flat(), g.reshape(-1), buf_flat, float(lr), float(momentum), float(dampening),
-                 float(weight_decay), bool(nesterov), bool(first_step))
+    _run(_ew.sgd_step, g.size * NS_PER_ELEMENT, p.flat(), g.reshape(-1), buf_flat, float(lr),
+         float(momentum), float(dampening), float(weight_decay), bool(nesterov), bool(first_step))
     for arr in buffers:
         arr.write_back()
 
@@ -290,8 +324,9 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999
     # The bias corrections are per-step scalars: computed once here, in float64.
     bias_correction1 = 1.0 - float(beta1) ** int(step)
     bias_correction2 = 1.0 - float(beta2) ** int(step)
-    _ew.adam_step(p.flat(), g.reshape(-1), m.flat(), v.flat(), float(lr) / bias_correction1,
-                  1.0 / bias_correction2 ** 0.5, float(beta1), float(beta2), float(eps), float(weight_decay))
+    _run(_ew.adam_step, g.size * 4 * NS_PER_ELEMENT, p.flat(), g.reshape(-1), m.flat(), v.flat(),
+         float(lr) / bias_correction1, 1.0 / bias_correction2 ** 0.5, float(beta1), float(beta2),
+         float(eps), float(weight_decay))
     for arr in (p, m, v):
         arr.write_back()
 
@@ -302,5 +337,5 @@ def argmax(x):
     x = _f32(x, "x", 2)
     _checks.nonempty_rows(x)
     out = np.empty(x.shape[0], np.int64)
-    _ew.argmax(x, out)
+    _run(_ew.argmax, x.size * NS_PER_ELEMENT, x, out)
     return out
