@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
               f"python bench/kernels.py` (or pass --allow-forced-blas for a test)", file=sys.stderr)
         return 2
     argv = [a for a in argv if a != "--allow-forced-blas"]
-    options = ["--torch", "--no-progress", "--out", str(RESULTS)]
+    options = ["--torch", "--out", str(RESULTS)]
     return bench_main(options + argv)
 
 

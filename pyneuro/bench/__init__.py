@@ -93,7 +93,7 @@ def _sizes(sizes):
 
 
 def run(kernels=None, backends=None, sizes="full", *, repeat: int = 10, warmup: int = 2,
-        threads: int | None = None, torch: bool = False, max_time: float = 1.0, max_call: float = 5.0,
+        threads: int | None = None, torch: bool = False, max_time: float = 1.0, max_call: float = 10.0,
         extra: list | None = None, progress: bool = True, seed: int = 0, log=_log) -> Report:
     """Benchmark kernels x sizes x backends x variants; returns a Report.
 

@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-time", type=_positive(float, 0.01), help="seconds per case at most (default 1.0; --quick 0.3)")
     p.add_argument("--max-call", type=_positive(float, 0.01),
                    help="skip a size whose single call would take longer, extrapolated from the previous "
-                        "size (default 5)")
+                        "size (default 10)")
     p.add_argument("--torch", action="store_true", help="add PyTorch as a peer (if installed)")
     p.add_argument("--out", metavar="DIR", help="write NAME.json, NAME.md and PNG plots into DIR")
     p.add_argument("--name", default=None, help="file name stem for --out (default: kernels, or compare_KERNEL)")
@@ -120,7 +120,7 @@ def main(argv=None) -> int:
         repeat=args.repeat or (5 if args.quick else 10),
         warmup=args.warmup if args.warmup is not None else (1 if args.quick else 2),
         threads=args.threads, torch=args.torch, progress=not args.no_progress,
-        max_time=args.max_time or (0.3 if args.quick else 1.0), max_call=args.max_call or 5.0,
+        max_time=args.max_time or (0.3 if args.quick else 1.0), max_call=args.max_call or 10.0,
     )
     try:
         if args.kernel:

@@ -49,10 +49,12 @@ def _throughput(plt, report, path):
     rows = math.ceil(len(groups) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.9 * rows), squeeze=False)
     for ax, (kernel, recs) in zip(axes.flat, groups.items()):
-        sizes = list(dict.fromkeys(r["token"] for r in recs))
+        # x axis: sizes in order of work (FLOPs or bytes), so the lines read left to right
+        work = {r["token"]: (r["flops"] if r["unit"] == "GFLOP/s" else r["bytes"]) for r in recs}
+        sizes = sorted(work, key=work.get)
         for impl in dict.fromkeys(r["impl"] for r in recs):
-            pts = [(sizes.index(r["token"]), r["throughput"]) for r in recs
-                   if r["impl"] == impl and r["status"] == "ok"]
+            pts = sorted((sizes.index(r["token"]), r["throughput"]) for r in recs
+                         if r["impl"] == impl and r["status"] == "ok")
             if pts:
                 xs, ys = zip(*pts)
                 ax.plot(xs, ys, marker="o", ms=3, lw=1.2, label=impl)
@@ -68,7 +70,7 @@ def _throughput(plt, report, path):
         ax.axis("off")
     fig.suptitle(_subtitle(report), fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=72)
+    _save(fig, path)
     plt.close(fig)
     return path
 
@@ -103,9 +105,22 @@ def _ladders(plt, report, path):
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(_subtitle(report), fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=72)
+    _save(fig, path)
     plt.close(fig)
     return path
+
+
+def _save(fig, path) -> None:
+    """72 dpi, palette-quantised when Pillow is there: small files for the repository."""
+    fig.savefig(path, dpi=72)
+    try:
+        from PIL import Image
+
+        with Image.open(path) as img:
+            small = img.convert("RGB").quantize(colors=64)
+        small.save(path, optimize=True)
+    except Exception:  # Pillow missing or an odd backend: keep the plain PNG
+        pass
 
 
 def _subtitle(report) -> str:

@@ -174,14 +174,15 @@ def default_threads() -> int:
 
 # ----------------------------------------------------------------------------- the loop
 def _progress(total: int, enabled: bool):
-    """A tqdm bar on stderr when tqdm is installed (and stderr is a terminal)."""
-    if not enabled:
+    """A tqdm bar on stderr when tqdm is installed and stderr is a terminal; else None
+    (run_cases then logs one line per kernel)."""
+    if not enabled or not sys.stderr.isatty():
         return None
     try:
         from tqdm import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, desc="pyneuro bench", unit="case", file=sys.stderr, leave=False, disable=None)
+    return tqdm(total=total, desc="pyneuro bench", unit="case", file=sys.stderr, leave=False)
 
 
 def _short(exc: BaseException) -> str:
@@ -194,10 +195,11 @@ def run_cases(plan: list, *, warmup: int, repeat: int, max_time: float, max_call
     """Time every (kernel, cases, impls) of `plan`; returns one record dict per timing."""
     total = sum(len(cases) * len(impls) for _, cases, impls in plan)
     bar = _progress(total, progress)
-    # (kernel, impl) -> (work, seconds) of the last case that took >= 20 ms: a slow
-    # implementation's next, larger size is extrapolated from it (work ratio x time) and
-    # skipped when one call would exceed max_call. Faster cases are overhead-bound and
-    # would make the extrapolation meaningless, so they never skip anything.
+    # (kernel, impl) -> (work, seconds) of the last case that took >= 0.1 s: a slow
+    # implementation's next size, if at most 64x larger, is extrapolated from it (work
+    # ratio x time) and skipped when one call would exceed max_call (the naive matmul at
+    # 2048^3). Fast cases are overhead-bound (or preempted on a busy machine), so they
+    # never predict anything.
     last: dict = {}
     records = []
     for kernel, cases, impls in plan:
@@ -210,7 +212,9 @@ def run_cases(plan: list, *, warmup: int, repeat: int, max_time: float, max_call
             for impl in impls:
                 rec = _base_record(kernel, case, impl)
                 key = (kernel.name, impl.label)
-                estimate = last[key][1] * case.work / last[key][0] if key in last else 0.0
+                estimate = 0.0
+                if key in last and case.work <= 64 * last[key][0]:
+                    estimate = last[key][1] * case.work / last[key][0]
                 if bar is not None:
                     bar.set_postfix_str(f"{kernel.name} {case.token} {impl.label}", refresh=False)
                 if estimate > max_call:
@@ -227,7 +231,7 @@ def run_cases(plan: list, *, warmup: int, repeat: int, max_time: float, max_call
                         peak = machine.peak_for(kernel.unit, peaks) if impl.device == "cpu" else None
                         if peak:
                             rec["percent_of_peak"] = 100.0 * rec["throughput"] / peak
-                        if t.median_s >= 0.02:
+                        if t.median_s >= 0.1:
                             last[key] = (case.work, t.median_s)
                     except Exception as exc:  # one broken implementation must not stop the run
                         rec.update(status="error", note=_short(exc))
