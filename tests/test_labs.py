@@ -179,12 +179,13 @@ def test_labs_folder_lists_every_notebook():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_top_to_bottom(path, tmp_path):
+def test_notebook_runs_top_to_bottom(path):
     nbclient, nbformat = _notebook_tools()
     nb = nbformat.read(path, as_version=4)
     # The kernel imports the pyneuro this test imported (installed or an in-place build).
     package_root = str(Path(pyneuro.__file__).resolve().parent.parent)
-    env = dict(os.environ, MPLBACKEND="Agg", PYNEURO_LAB_TMP=str(tmp_path))
+    # matplotlib_inline comes with ipykernel: figures become PNG outputs, no display needed
+    env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
     client = nbclient.NotebookClient(
         nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=False,
