@@ -67,16 +67,17 @@ class Report:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths = [out / f"{name}.json", out / f"{name}.md"]
-        paths[0].write_text(self.to_json() + "\n")
-        paths[1].write_text(self.markdown() + "\n")
+        made = []
         if plots:
             from . import plots as P
 
             made, why = P.save_plots(self, out, name)
-            paths += made
             if why and log:
                 log(why)
-        return paths
+        paths[0].write_text(self.to_json() + "\n")
+        links = "".join(f"\n![{p.stem}]({p.name})\n" for p in made)
+        paths[1].write_text(self.markdown() + ("\n\n## plots\n" + links if links else "") + "\n")
+        return paths + made
 
     # ------------------------------------------------------------------------- markdown
     def header_lines(self) -> list:
