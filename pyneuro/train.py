@@ -37,7 +37,7 @@ DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05}
 RUN_ARGS = ("data", "model", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "seed")
 DEFAULTS = {"data": "mnist-sample", "model": "784-256-128-10", "batch_size": 64, "lr": None,
             "optimizer": "adam", "momentum": 0.9, "weight_decay": 0.0, "seed": 0}
-DEFAULT_EPOCHS = 10
+DEFAULT_EPOCHS = 5
 
 
 class UsageError(Exception):

@@ -21,6 +21,9 @@ def _env():
     import pyneuro
 
     env = dict(os.environ, PYNEURO_OFFLINE="1")
+    # One kernel thread: these tests check behaviour, not speed, and OpenMP's spinning threads
+    # slow a busy shared machine down many times over (the conformance suite covers threads).
+    env.setdefault("PYNEURO_NUM_THREADS", "1")
     package_root = str(Path(pyneuro.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
     return env
