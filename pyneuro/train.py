@@ -307,8 +307,11 @@ def plot_history(history: list[dict], path: str, title: str) -> None:
     ax_loss.set_xlabel("epoch"); ax_loss.set_ylabel("cross-entropy loss"); ax_loss.legend()
     ax_acc.plot(epochs, [100 * h["test_accuracy"] for h in history], "o-", color="C2")
     ax_acc.set_xlabel("epoch"); ax_acc.set_ylabel("test accuracy (%)")
+    from matplotlib.ticker import MaxNLocator
+
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # epochs are whole numbers
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
