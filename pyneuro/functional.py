@@ -9,10 +9,8 @@ reached through the autograd Functions in pyneuro/autograd.py.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from . import autograd as _ag
-from .tensor import Tensor, _backend, float32, int64, tensor
+from .tensor import Tensor, _backend, int64, tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -294,5 +292,3 @@ __all__ = [
     "binary_cross_entropy_with_logits", "linear", "one_hot", "normalize", "cosine_similarity",
     "pairwise_distance", "embedding", "sigmoid", "tanh", "dropout",
 ]
-
-del np, float32  # keep the namespace a clean list of functions

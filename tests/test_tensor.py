@@ -177,3 +177,43 @@ def test_public_exports():
     from pyneuro import nn, optim  # noqa: F401
     import pyneuro.functional as F  # noqa: F401
     assert pn.sum(pn.ones(3)).item() == 3.0
+
+
+@pytest.fixture
+def stand_in_cuda(monkeypatch):
+    """Let the NumPy reference backend stand in for the "cuda" device (no GPU here).
+
+    The Tensor layer only ever talks to a device through its backend's table, so this
+    exercises every device code path (transfers, device checks) without a GPU.
+    """
+    from pyneuro.backends import _registry
+
+    _registry.get("numpy")
+    monkeypatch.setitem(_registry._selected, "cuda", "numpy")
+    return "cuda"
+
+
+def test_device_transfer_and_mixing_errors(stand_in_cuda):
+    from pyneuro import nn
+
+    x = pn.tensor([1.0, 2.0], requires_grad=True)
+    xc = x.to("cuda")
+    assert xc.device == "cuda" and xc.grad_fn is not None and "device='cuda:0'" in repr(xc)
+    with pytest.raises(RuntimeError, match="same device"):
+        x + xc
+    with pytest.raises(RuntimeError, match="same device"):
+        pn.matmul(x, xc)
+    (xc * 3).sum().backward()
+    assert x.grad.device == "cpu" and x.grad.tolist() == [3.0, 3.0]
+    m = nn.Linear(2, 1).to("cuda")
+    assert all(p.device == "cuda" for p in m.parameters())
+    out = m(xc.detach().reshape(1, 2))
+    assert out.device == "cuda"
+    with pytest.raises(RuntimeError, match="cuda"):
+        pn.functional.cross_entropy(pn.zeros(2, 3, device="cuda"), pn.tensor([0, 1]))
+    with pytest.raises(TypeError, match="cpu"):
+        xc.detach().numpy()
+    assert xc.cpu().device == "cpu" and xc.detach().cpu().tolist() == [1.0, 2.0]
+    z = pn.zeros(2)
+    z.copy_(xc.detach())
+    assert z.tolist() == [1.0, 2.0]
