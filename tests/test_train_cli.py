@@ -174,3 +174,8 @@ def test_unavailable_device_is_one_line(tmp_path):
     assert out.returncode == 2 and "Traceback" not in out.stderr
     (line,) = out.stderr.strip().splitlines()
     assert line.startswith("pyneuro train: error: --device cuda:")
+
+
+def test_help(tmp_path):
+    out = train("--help", cwd=tmp_path)
+    assert out.returncode == 0 and "--resume PATH" in out.stdout and "examples:" in out.stdout
