@@ -186,6 +186,9 @@ def test_notebook_runs_top_to_bottom(path):
     package_root = str(Path(pyneuro.__file__).resolve().parent.parent)
     # matplotlib_inline comes with ipykernel: figures become PNG outputs, no display needed
     env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline")
+    # One kernel thread unless asked otherwise: on a shared CI runner, OpenMP threads that wait
+    # for a descheduled sibling make small kernels many times slower (outputs are not compared).
+    env.setdefault("PYNEURO_NUM_THREADS", "1")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
     client = nbclient.NotebookClient(
         nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=False,
