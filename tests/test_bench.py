@@ -33,9 +33,9 @@ def _cpu_or_skip():
     return backends.get("cpu")
 
 
-def test_cli_tiny_run_writes_valid_json_markdown_and_plots(tmp_path, capsys):
+def test_cli_tiny_run_writes_valid_json_and_markdown(tmp_path, capsys):
     out = tmp_path / "res"
-    code = bench.main([*FAST, "--out", str(out)])
+    code = bench.main([*FAST, "--out", str(out), "--no-plot"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     md = captured.out
@@ -62,10 +62,16 @@ def test_cli_tiny_run_writes_valid_json_markdown_and_plots(tmp_path, capsys):
     assert numpy_rows and all(r["vs_numpy"] == 1.0 for r in numpy_rows)
     for t in data["targets"]:
         assert t["result"] in ("pass", "FAIL", "n/a")
+    assert not list(out.glob("*.png"))  # --no-plot
+
+
+def test_plots_are_written_and_linked(tmp_path, capsys):
     pytest.importorskip("matplotlib", reason="matplotlib not installed: no plots to check")
-    for png in ("kernels_throughput.png", "kernels_ladders.png"):
-        head = (out / png).read_bytes()[:8]
-        assert head == b"\x89PNG\r\n\x1a\n"
+    out = tmp_path / "res"
+    assert bench.main([*FAST, "--kernels", "matmul,softmax", "--out", str(out), "--name", "k"]) == 0
+    for png in ("k_throughput.png", "k_ladders.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"]({png})" in (out / "k.md").read_text()
 
 
 def test_every_backend_variant_is_benchmarked():
