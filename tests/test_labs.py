@@ -117,6 +117,22 @@ def test_other_kernels_against_the_reference_backend():
     assert not lab.check_kernel(lambda x: np.maximum(x, 0) + 1e-6, "relu").passed
 
 
+def test_tensor_outputs_are_accepted():
+    import pyneuro.functional as F
+
+    def tensor_softmax(x):
+        return F.softmax(pyneuro.from_numpy(x), dim=1)
+
+    report = lab.check_kernel(tensor_softmax, "softmax")
+    assert report.passed, str(report)
+
+
+def test_missing_output_is_a_shape_failure():
+    report = lab.check_kernel(lambda x: None, "relu")
+    assert not report.passed
+    assert all("output shape ()" in c.message for c in report.cases)
+
+
 def test_every_builtin_cpu_variant_passes():
     status = backends.status("cpu")
     if not status.available:
