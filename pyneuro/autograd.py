@@ -128,6 +128,7 @@ class Function:
 
     __slots__ = ("bk", "device", "inputs", "needs", "saved", "__weakref__")
     differentiable = True
+    saves_tensors = True  # False for ops that keep only shapes: those can backward twice, like torch
 
     @classmethod
     def apply(cls, *args, **params):
@@ -172,7 +173,7 @@ class Function:
 
     def release(self):
         """Free what forward saved (called after a backward without retain_graph)."""
-        if self.saved != ():
+        if self.saves_tensors and self.saved != ():
             self.saved = None
 
     def name(self) -> str:
@@ -338,6 +339,7 @@ class Add(Function):
     """out = a + b (broadcasting). d/da = 1, d/db = 1, summed back over broadcast axes."""
 
     __slots__ = ()
+    saves_tensors = False
 
     def forward(self, a, b):
         self.saved = (_shape_of(a), _shape_of(b))
@@ -355,6 +357,7 @@ class Sub(Function):
     """out = a - b. d/da = 1, d/db = -1."""
 
     __slots__ = ()
+    saves_tensors = False
 
     def forward(self, a, b):
         self.saved = (_shape_of(a), _shape_of(b))
@@ -471,6 +474,7 @@ class Neg(Function):
     """out = -a."""
 
     __slots__ = ()
+    saves_tensors = False
 
     def forward(self, a):
         return -a
@@ -596,6 +600,7 @@ class Cast(Function):
     """out = a converted to dtype; the gradient is converted back (float dtypes only)."""
 
     __slots__ = ()
+    saves_tensors = False
 
     def forward(self, a, dtype=None):
         self.saved = (a.dtype,)
@@ -935,6 +940,7 @@ class Sum(Function):
     """out = sum of a over dims; backward broadcasts g back over the summed axes."""
 
     __slots__ = ()
+    saves_tensors = False
 
     def forward(self, a, dim=None, keepdim=False):
         dims = _normalize_dims(dim, a.ndim)
@@ -952,6 +958,7 @@ class Mean(Function):
     """out = mean of a over dims; backward spreads g / count over the reduced axes."""
 
     __slots__ = ()
+    saves_tensors = False
 
     def forward(self, a, dim=None, keepdim=False):
         dims = _normalize_dims(dim, a.ndim)
@@ -1025,6 +1032,7 @@ class Reshape(Function):
     """out = a.reshape(shape) (a view when possible); backward reshapes g back."""
 
     __slots__ = ()
+    saves_tensors = False
 
     def forward(self, a, shape=()):
         self.saved = (a.shape,)
@@ -1041,6 +1049,7 @@ class Permute(Function):
     """out = a with its axes reordered (a view); backward applies the inverse order."""
 
     __slots__ = ()
+    saves_tensors = False
 
     def forward(self, a, dims=()):
         self.saved = (dims,)
@@ -1058,6 +1067,7 @@ class Expand(Function):
     """out = a broadcast to shape (a view); backward sums over the broadcast axes."""
 
     __slots__ = ()
+    saves_tensors = False
 
     def forward(self, a, shape=()):
         self.saved = (a.shape,)
@@ -1095,6 +1105,7 @@ class Cat(Function):
     """out = concatenate(tensors, dim); backward slices g back into the pieces."""
 
     __slots__ = ()
+    saves_tensors = False
 
     def forward(self, *arrays, dim=0):
         xp = self.bk.xp
@@ -1117,6 +1128,7 @@ class Stack(Function):
     """out = stack(tensors, dim) (a new axis); backward takes each slice of g."""
 
     __slots__ = ()
+    saves_tensors = False
 
     def forward(self, *arrays, dim=0):
         d = dim % (arrays[0].ndim + 1)
@@ -1132,6 +1144,7 @@ class Clone(Function):
     """out = a copy of a (contiguous); the gradient passes through unchanged."""
 
     __slots__ = ()
+    saves_tensors = False
 
     def forward(self, a):
         return a.copy()

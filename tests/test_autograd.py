@@ -487,3 +487,22 @@ def test_clone_contiguous_and_data():
     assert pn.gradcheck(lambda v: v.T.contiguous().clone(), (x,))
     d = x.data
     assert not d.requires_grad and np.shares_memory(d.numpy(), x.detach().numpy())
+
+
+def test_graph_without_saved_tensors_can_backward_twice_like_torch():
+    x = t([1.0, 2.0])
+    y = (x + 1).sum()
+    y.backward()
+    y.backward()  # nothing was freed: Add and Sum keep only shapes
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+
+
+def test_empty_batch_has_defined_results(backend_name):
+    lin = pn.nn.Linear(4, 3)
+    x = pn.zeros(0, 4, requires_grad=True)
+    out = lin(x)
+    assert out.shape == (0, 3)
+    assert np.isnan(F.cross_entropy(out, pn.zeros(0, dtype=pn.int64)).item())  # mean of nothing, like torch
+    F.cross_entropy(out, pn.zeros(0, dtype=pn.int64), reduction="sum").backward()
+    assert lin.weight.grad.abs().sum().item() == 0 and x.grad.shape == (0, 4)
+    assert F.softmax(pn.zeros(0, 3), dim=-1).shape == (0, 3)
