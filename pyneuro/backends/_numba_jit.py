@@ -22,6 +22,9 @@ guarantees:
   A reordered reduction is still deterministic: the order is fixed at compile time
   and never depends on the number of threads.
 
+error_model="numpy": x / 0 gives inf or NaN as in NumPy and C, instead of raising
+ZeroDivisionError (Python's rule), which also spares a check per division.
+
 Specialisations are kept few (compile time matters in CI): the Python wrappers pass
 only C-contiguous float32 arrays, int64 targets and Python float/int/bool scalars,
 so each kernel compiles once per array rank it is used with.
@@ -37,7 +40,7 @@ def kernel(parallel: bool = True, fastmath=SAFE_FASTMATH):
     """Decorator: compile a function as a cached, GIL-free numba kernel."""
 
     def decorate(fn):
-        options = dict(parallel=parallel, fastmath=set(fastmath), nogil=True)
+        options = dict(parallel=parallel, fastmath=set(fastmath), nogil=True, error_model="numpy")
         try:
             return numba.njit(cache=True, **options)(fn)
         except RuntimeError:  # "cannot cache function ...: no locator available"
@@ -53,4 +56,4 @@ def helper(fastmath=SAFE_FASTMATH):
     loops that call them (so those loops still vectorise), keeping their flags: a
     helper that must not be reassociated (the exp's range reduction) stays exact.
     """
-    return numba.njit(fastmath=set(fastmath), cache=False)
+    return numba.njit(fastmath=set(fastmath), cache=False, error_model="numpy")

@@ -37,7 +37,8 @@ from numba import prange
 
 from ._numba_jit import helper, kernel
 
-CHUNK = 256  # elements per online-softmax chunk: 4 AVX-512 vectors, small enough for registers
+CHUNK = 2048       # floats per online-softmax block (8 KiB): read from memory once, then from L1
+ROWS_PER_TASK = 8  # rows per parallel task of the kernels that need per-row scratch space
 
 # Constants of the Cephes/SLEEF-style float32 exp.
 _LOG2E = np.float32(1.44269504088896341)
@@ -78,6 +79,30 @@ def _exp(t):
     return y if t == t else t
 
 
+@helper(fastmath={"contract"})
+def _exp_le0(t):
+    """exp(t) for t <= 0, the only arguments the softmax kernels produce (x - max).
+
+    The same polynomial as _exp, without the overflow handling that t <= 0 never needs
+    (~40% faster). t = -inf gives 0; so does NaN (t = inf - inf in a row that holds +inf,
+    or x - NaN): the rows where that happens come out NaN anyway, through 0 * (1/0).
+    """
+    tc = t if t > _EXP_LO else _EXP_LO
+    n = np.floor(tc * _LOG2E + np.float32(0.5))
+    r = tc - n * _LN2_HI
+    r = r - n * _LN2_LO
+    p = np.float32(1.9875691500e-4)
+    p = p * r + np.float32(1.3981999507e-3)
+    p = p * r + np.float32(8.3334519073e-3)
+    p = p * r + np.float32(4.1665795894e-2)
+    p = p * r + np.float32(1.6666665459e-1)
+    p = p * r + np.float32(5.0000001201e-1)
+    p = p * r * r + r + np.float32(1.0)
+    e = np.int32(n) + np.int32(127)          # n >= -127 here: e >= 0, and e == 0 gives 0.0
+    e = e if e > 0 else np.int32(0)
+    return p * np.int32(e << 23).view(np.float32)
+
+
 @helper()
 def _row_max(x):
     """Max of a row; NaN if the row holds a NaN; -inf for an empty row. Vectorised.
@@ -104,56 +129,105 @@ def _row_max(x):
 
 
 @helper()
-def _sum_exp(x, m):
-    """sum(exp(x - m)) over a row (reassociated into vector partial sums)."""
+def _sum_exp(x, shift):
+    """sum(exp(x - shift)) over a row (reassociated into vector partial sums)."""
     acc = np.float32(0.0)
     for j in range(x.shape[0]):
-        acc += _exp(x[j] - m)
+        acc += _exp_le0(x[j] - shift)
     return acc
 
 
 @helper()
-def _online_max_sum(x):
-    """(m, s): row max and sum(exp(x - m)) in one pass, chunk by chunk (online softmax).
+def _sum_exp_store(x, shift, out):
+    """out = exp(x - shift); returns sum(out)."""
+    acc = np.float32(0.0)
+    for j in range(x.shape[0]):
+        e = _exp_le0(x[j] - shift)
+        out[j] = e
+        acc += e
+    return acc
 
-    A NaN anywhere gives (NaN, NaN), so every output of the row is NaN.
+
+@helper()
+def _fold(m, s, mb, sb):
+    """Merge a block's (max mb, sum sb = sum exp(x - mb)) into the running (m, s).
+
+    The smaller of the two maxima is rescaled to the larger, so no exp ever overflows.
+    A block that is all -inf (sb == 0) changes nothing; -inf - (-inf) would be NaN.
+    """
+    if mb > m:
+        return mb, s * _exp_le0(m - mb) + sb
+    if sb != 0.0:
+        return m, s + sb * _exp_le0(mb - m)
+    return m, s
+
+
+@helper()
+def _online_max_sum(x):
+    """(m, s): row max and sum(exp(x - m)) in one read of x (online softmax), block by block.
+
+    Each block's max and sum of exps are computed while it sits in L1, then folded into the
+    running pair: two scalar exps per block, one vector exp per element.
     """
     m = -_INF
     s = np.float32(0.0)
     for c0 in range(0, x.shape[0], CHUNK):
-        chunk = x[c0:c0 + CHUNK]        # a slice: indices from 0, so the loops vectorise
-        cm = _row_max(chunk)
-        if cm != cm:
-            return cm, cm
-        if cm > m:                      # a new maximum: rescale what was summed so far
-            s = s * _exp(m - cm)
-            m = cm
-        s += _sum_exp(chunk, m)
+        block = x[c0:c0 + CHUNK]            # a slice: indices from 0, so the loops vectorise
+        mb = _row_max(block)
+        if mb != mb:                        # a NaN: the whole row is NaN
+            return mb, mb
+        sb = _sum_exp(block, mb if mb != -_INF else np.float32(0.0))
+        m, s = _fold(m, s, mb, sb)
     return m, s
+
+
+@helper()
+def _online_softmax_row(x, y, scale, block_max):
+    """y = softmax(x) * scale, one exp per element.
+
+    Pass 1 (one read of x): per block, y_block = exp(x_block - mb) and the block's
+    (mb, sb) is folded into the running (m, s). Pass 2 (over y, in cache): each block is
+    multiplied by exp(mb - m) * scale / s, which turns its shift mb into the row's max m.
+    block_max (scratch, one float per block) remembers each block's mb for pass 2.
+    """
+    blocks = (x.shape[0] + CHUNK - 1) // CHUNK
+    m = -_INF
+    s = np.float32(0.0)
+    for k in range(blocks):
+        xb, yb = x[k * CHUNK:(k + 1) * CHUNK], y[k * CHUNK:(k + 1) * CHUNK]
+        mb = _row_max(xb)
+        if mb != mb:                        # a NaN: the whole row is NaN
+            y[:] = mb
+            return
+        sb = _sum_exp_store(xb, mb if mb != -_INF else np.float32(0.0), yb)
+        block_max[k] = mb
+        m, s = _fold(m, s, mb, sb)
+    inv = scale / s
+    for k in range(blocks):
+        f = inv * _exp_le0(block_max[k] - m)    # exp(0) = 1 for the block that holds m
+        yb = y[k * CHUNK:(k + 1) * CHUNK]
+        for j in range(yb.shape[0]):
+            yb[j] *= f
 
 
 @kernel()
 def softmax_online(x, y):
-    for i in prange(x.shape[0]):
-        m, s = _online_max_sum(x[i])
-        inv = np.float32(1.0) / s
-        xi, yi = x[i], y[i]
-        for j in range(x.shape[1]):
-            yi[j] = _exp(xi[j] - m) * inv
+    rows, cols = x.shape
+    one = np.float32(1.0)
+    for task in prange((rows + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
+        block_max = np.empty((cols + CHUNK - 1) // CHUNK, np.float32)
+        for i in range(task * ROWS_PER_TASK, min((task + 1) * ROWS_PER_TASK, rows)):
+            _online_softmax_row(x[i], y[i], one, block_max)
 
 
 @kernel()
 def softmax_three_pass(x, y):
     for i in prange(x.shape[0]):
         xi, yi = x[i], y[i]
-        m = _row_max(xi)                        # pass 1: max
-        s = np.float32(0.0)
-        for j in range(x.shape[1]):             # pass 2: exp, stored, and summed
-            e = _exp(xi[j] - m)
-            yi[j] = e
-            s += e
+        m = _row_max(xi)                         # pass 1: max
+        s = _sum_exp_store(xi, m, yi)            # pass 2: exp, stored, and summed
         inv = np.float32(1.0) / s
-        for j in range(x.shape[1]):             # pass 3: normalise
+        for j in range(yi.shape[0]):             # pass 3: normalise
             yi[j] *= inv
 
 
@@ -198,11 +272,10 @@ def cross_entropy_forward(logits, targets, losses):
 
 @kernel()
 def cross_entropy_backward(logits, targets, grad_losses, grad):
-    for i in prange(logits.shape[0]):
-        xi, gi = logits[i], grad[i]
-        m, s = _online_max_sum(xi)
-        gl = grad_losses[i]
-        scale = gl / s
-        for j in range(logits.shape[1]):
-            gi[j] = _exp(xi[j] - m) * scale
-        gi[targets[i]] -= gl
+    rows, cols = logits.shape
+    for task in prange((rows + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
+        block_max = np.empty((cols + CHUNK - 1) // CHUNK, np.float32)
+        for i in range(task * ROWS_PER_TASK, min((task + 1) * ROWS_PER_TASK, rows)):
+            gl = grad_losses[i]
+            _online_softmax_row(logits[i], grad[i], gl, block_max)   # softmax * grad_loss ...
+            grad[i, targets[i]] -= gl                                # ... - onehot * grad_loss
