@@ -153,6 +153,7 @@ def run(kernels=None, backends=None, sizes="full", *, repeat: int = 10, warmup: 
     if not plan:
         raise ValueError(f"none of the sizes {sizes} fits the kernels {[k.name for k in selected]}")
 
+    load_before = _loadavg()
     with Threads(threads, modules, torch_impl is not None) as pinned:
         peaks = machine.measure_peaks(threads, small=sizes == "tiny")
         pools = machine.blas_pools()
@@ -176,12 +177,20 @@ def run(kernels=None, backends=None, sizes="full", *, repeat: int = 10, warmup: 
                      "sizes": sizes, "seed": seed, "elapsed_s": round(elapsed, 1),
                      "kernels": [k.name for k, _, _ in plan], "backends": list(modules),
                      "backends_not_run": not_run,
-                     "torch": torch_impl is not None, "load_average": _loadavg()},
+                     "torch": torch_impl is not None, "load_average_before": load_before,
+                     "load_average_after": _loadavg(), "niceness": _niceness()},
         "cost_model": {k.name: {"unit": k.unit, "flops": k.flops_text, "bytes": k.bytes_text}
                        for k, _, _ in plan},
         "results": results,
     }
     return Report(data)
+
+
+def _niceness():
+    try:
+        return os.getpriority(os.PRIO_PROCESS, 0)
+    except (OSError, AttributeError):
+        return None
 
 
 def _loadavg():
