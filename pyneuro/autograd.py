@@ -239,13 +239,25 @@ def _topological_order(root: Function) -> list:
     return order
 
 
+_NO_BASE = object()
+
+
+def _maybe_view(a) -> bool:
+    """Could `a` share memory with another array? (NumPy/CuPy: it has a base; other
+    device arrays: it does not own its memory.)"""
+    base = getattr(a, "base", _NO_BASE)
+    if base is _NO_BASE:
+        return not getattr(a, "owns_memory", False)
+    return base is not None
+
+
 def _accumulate_leaf(leaf, g, shared: bool) -> None:
     """leaf.grad += g (the first gradient is stored, copied if it may alias other arrays)."""
     if g.dtype != leaf._data.dtype:  # e.g. a float64 constant mixed into a float32 graph
         g = g.astype(leaf._data.dtype)
         shared = False
     if leaf.grad is None:
-        if shared or getattr(g, "base", None) is not None or not g.flags.writeable:
+        if shared or _maybe_view(g) or not g.flags.writeable:
             g = g.copy()
         grad = Tensor.__new__(Tensor)
         grad._data = g
@@ -281,7 +293,9 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
         for a, need, gi in zip(node.inputs, node.needs, grads):
             if not need or gi is None:
                 continue
-            alias = gi is g or node in shared
+            # gi may be referenced elsewhere if it is g itself (passed through), or a view
+            # of a g that was itself shared; fresh kernel outputs are owned and never copied.
+            alias = gi is g or (node in shared and _maybe_view(gi))
             child = a._node
             if a._retain and child is not None:  # t.retain_grad() on a non-leaf
                 _accumulate_leaf(a, gi, True)

@@ -506,3 +506,21 @@ def test_empty_batch_has_defined_results(backend_name):
     F.cross_entropy(out, pn.zeros(0, dtype=pn.int64), reduction="sum").backward()
     assert lin.weight.grad.abs().sum().item() == 0 and x.grad.shape == (0, 4)
     assert F.softmax(pn.zeros(0, 3), dim=-1).shape == (0, 3)
+
+
+def test_weight_grads_are_the_kernel_outputs_not_copies(backend_name, monkeypatch):
+    bk = backends.current("cpu")
+    outputs = []
+    for name in ("matmul", "bias_grad"):
+        real = getattr(bk, name)
+
+        def spy(*args, _real=real, **kw):
+            out = _real(*args, **kw)
+            outputs.append(out)
+            return out
+
+        monkeypatch.setattr(bk, name, spy)
+    model = pn.nn.Sequential(pn.nn.Linear(4, 5), pn.nn.ReLU(), pn.nn.Linear(5, 3))
+    F.cross_entropy(model(rnd(6, 4, grad=False)), pn.tensor([0, 1, 2, 0, 1, 2])).backward()
+    ids = {id(o) for o in outputs}
+    assert all(id(p.grad._data) in ids for p in model.parameters())
