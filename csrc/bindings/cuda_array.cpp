@@ -146,6 +146,9 @@ DeviceArray from_cuda_array_interface(const py::object& obj) {
   a.dtype = dt;
   if (cai.contains("strides") && !cai["strides"].is_none()) {
     auto strides = cai["strides"].cast<std::vector<py::ssize_t>>();
+    if (strides.size() != shape.size())
+      throw py::value_error("malformed __cuda_array_interface__: " + std::to_string(strides.size()) +
+                            " strides for shape " + shape_str(a));
     py::ssize_t expect = static_cast<py::ssize_t>(itemsize(dt));
     for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
       if (shape[i] > 1 && strides[i] != expect)

@@ -8,7 +8,8 @@
 //
 // Every kernel is `extern "C"` (unmangled names that RawModule can look up) and
 // takes sizes as `long long`, so offsets such as row * cols never overflow 32 bits.
-#pragma once
+#ifndef PYNEURO_CUDA_KERNELS_COMMON_CUH  // include guard (portable to NVRTC)
+#define PYNEURO_CUDA_KERNELS_COMMON_CUH
 
 typedef long long pn_index;
 
@@ -104,3 +105,5 @@ __device__ __forceinline__ float pn_group_sum(float v) {
 __device__ __forceinline__ bool pn_aligned16(const void* p) {
   return (reinterpret_cast<unsigned long long>(p) & 15ull) == 0;
 }
+
+#endif  // PYNEURO_CUDA_KERNELS_COMMON_CUH

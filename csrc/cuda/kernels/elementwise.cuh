@@ -7,7 +7,8 @@
 // kernels use grid-stride loops (any n with a bounded grid, consecutive threads on
 // consecutive addresses); reductions are deterministic (a fixed tree, no atomics), so
 // the same input always gives the same bits.
-#pragma once
+#ifndef PYNEURO_CUDA_KERNELS_ELEMENTWISE_CUH  // include guard (portable to NVRTC)
+#define PYNEURO_CUDA_KERNELS_ELEMENTWISE_CUH
 #include "common.cuh"
 
 #define PN_GRID_STRIDE(i, n) \
@@ -255,3 +256,5 @@ extern "C" __global__ void pn_transpose(pn_index rows, pn_index cols, const floa
     if (r < rows && c < cols) y[c * rows + r] = tile[threadIdx.x][k];
   }
 }
+
+#endif  // PYNEURO_CUDA_KERNELS_ELEMENTWISE_CUH

@@ -24,7 +24,8 @@
 //
 // Every variant handles any M, N, K >= 0 (out-of-range elements load as 0 and are not
 // stored), and K == 0 gives C = 0. Host code must not launch with M == 0 or N == 0.
-#pragma once
+#ifndef PYNEURO_CUDA_KERNELS_MATMUL_CUH  // include guard (portable to NVRTC)
+#define PYNEURO_CUDA_KERNELS_MATMUL_CUH
 #include "common.cuh"
 
 // op(A)[i, k] and op(B)[k, j] for the simple kernels.
@@ -231,3 +232,5 @@ pn_matmul_vectorized(pn_index M, pn_index N, pn_index K, const float* A, pn_inde
                      pn_index ldb, float* C, pn_index ldc, int ta, int tb) {
   pn_matmul_blocked<true, 4>(M, N, K, A, lda, B, ldb, C, ldc, ta, tb);
 }
+
+#endif  // PYNEURO_CUDA_KERNELS_MATMUL_CUH

@@ -17,7 +17,8 @@
 // grad_i = (exp(x_i - lse_i) - onehot(t_i)) * grad_loss_i. The probabilities are never
 // stored: the backward pass recomputes exp(x - lse) on the fly, so the forward writes
 // rows floats instead of rows * cols. Targets are range-checked by the host before launch.
-#pragma once
+#ifndef PYNEURO_CUDA_KERNELS_SOFTMAX_CUH  // include guard (portable to NVRTC)
+#define PYNEURO_CUDA_KERNELS_SOFTMAX_CUH
 #include "common.cuh"
 
 // Online (max, sum-exp) of one row, reduced over the row group.
@@ -130,3 +131,5 @@ extern "C" __global__ void pn_cross_entropy_backward(pn_index rows, pn_index col
   for (pn_index j = threadIdx.x; j < cols; j += blockDim.x)
     dr[j] = (expf(xr[j] - lse) - (j == t ? 1.0f : 0.0f)) * gl;
 }
+
+#endif  // PYNEURO_CUDA_KERNELS_SOFTMAX_CUH
