@@ -25,7 +25,7 @@ DEFAULT_SEED = 67280421310721  # PyTorch's default initial seed
 class Generator:
     """A seedable random source (like torch.Generator(device='cpu'))."""
 
-    __slots__ = ("_rng", "_seed", "device")
+    __slots__ = ("_state", "_seed", "device")
 
     def __init__(self, device: str = "cpu"):
         self.device = str(device).split(":")[0]
@@ -35,10 +35,15 @@ class Generator:
         """Reset the generator to `seed` (an int); returns self, like PyTorch."""
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise TypeError(f"manual_seed expected an int, got {type(seed).__name__}")
-        seed = int(seed)
-        self._seed = seed
-        self._rng = np.random.Generator(np.random.PCG64(seed & ((1 << 128) - 1)))
+        self._seed = int(seed)
+        self._state = None  # the NumPy generator is built on first draw (keeps import fast)
         return self
+
+    @property
+    def _rng(self) -> np.random.Generator:
+        if self._state is None:
+            self._state = np.random.Generator(np.random.PCG64(self._seed & ((1 << 128) - 1)))
+        return self._state
 
     def seed(self) -> int:
         """Seed from OS entropy; returns the new seed."""
@@ -69,8 +74,8 @@ class Generator:
             rng.bit_generator.state = data["bit_generator"]
         except Exception as exc:
             raise ValueError(f"set_state: not a pyneuro Generator state ({type(exc).__name__}: {exc})") from None
-        self._rng = rng
         self._seed = int(data.get("seed", 0))
+        self._state = rng
         return self
 
     # ------------------------------------------------------------------ draws (host NumPy)
