@@ -54,6 +54,12 @@ class _GradModeContext:
 
     _mode = True
 
+    def __new__(cls, func=None):
+        self = super().__new__(cls)
+        if callable(func):  # used as a decorator without parentheses: @pn.no_grad
+            return self(func)
+        return self
+
     def __enter__(self):
         self._prev = _GradMode.enabled
         _GradMode.enabled = self._mode

@@ -524,3 +524,11 @@ def test_weight_grads_are_the_kernel_outputs_not_copies(backend_name, monkeypatc
     F.cross_entropy(model(rnd(6, 4, grad=False)), pn.tensor([0, 1, 2, 0, 1, 2])).backward()
     ids = {id(o) for o in outputs}
     assert all(id(p.grad._data) in ids for p in model.parameters())
+
+
+def test_no_grad_decorator_without_parentheses():
+    @pn.no_grad
+    def f(v):
+        return v * 2
+
+    assert not f(t([1.0])).requires_grad and pn.is_grad_enabled()

@@ -247,3 +247,15 @@ def test_module_to_and_parameter_repr():
     p = nn.Parameter(pn.zeros(3))
     assert p.requires_grad and p.is_leaf
     assert not nn.Parameter(pn.zeros(3), requires_grad=False).requires_grad
+
+
+def test_deepcopy_and_pickle_of_modules():
+    import copy
+    import pickle
+
+    m = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
+    c = copy.deepcopy(m)
+    assert isinstance(c[0].weight, nn.Parameter) and c[0].weight is not m[0].weight
+    np.testing.assert_array_equal(c[0].weight.detach().numpy(), m[0].weight.detach().numpy())
+    p = pickle.loads(pickle.dumps(m))
+    assert list(p.state_dict()) == ["0.weight", "0.bias"]
