@@ -2,6 +2,14 @@
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/kernels.py [extra pyneuro bench options]
 
+On a shared, busy machine, give the run the cores first (as root; with autogroup
+scheduling plain `nice` only ranks processes inside one session):
+
+    bash -c 'echo -20 > /proc/self/autogroup; exec nice -n -20 env -u OPENBLAS_CORETYPE \
+        -u OPENBLAS_L2_SIZE python bench/kernels.py'
+
+The results record the load average before and after and the niceness they ran at.
+
 This is `pyneuro bench --torch --out bench/results` with a guard: results are only
 recorded with NumPy's native BLAS kernel, so the script refuses to run while
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set (it never unsets them itself), and it

@@ -99,6 +99,11 @@ def _ladders(plt, report, path):
             if r.get("vs_numpy"):
                 ax.annotate(f"{r['vs_numpy']:.2g}x", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                             ha="center", va="bottom", fontsize=6)
+        peak = report.data.get("peak", {}).get("fma_gflops" if recs[0]["unit"] == "GFLOP/s" else "copy_gbs")
+        if peak:
+            ax.axhline(peak, ls="--", lw=0.8, color="k")
+            ax.annotate("measured peak" if recs[0]["unit"] == "GFLOP/s" else "copy bandwidth", (0, peak),
+                        xytext=(0, 2), textcoords="offset points", fontsize=6)
         ax.set_xticks(range(len(recs)))
         ax.set_xticklabels(labels, rotation=35, ha="right", fontsize=7)
         ax.set_ylabel(recs[0]["unit"], fontsize=8)
