@@ -41,6 +41,7 @@ def test_cli_tiny_run_writes_valid_json_and_markdown(tmp_path, capsys):
     md = captured.out
     assert md.startswith("# pyneuro kernel benchmark")
     assert "| size | implementation | median |" in md and "## targets" in md
+    assert "## summary: default implementations vs NumPy" in md and "| matmul | 64x64x64 | " in md
     for kernel in K.KERNELS:
         assert f"## {kernel} (" in md
     data = json.loads((out / "kernels.json").read_text())

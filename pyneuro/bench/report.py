@@ -116,8 +116,32 @@ class Report:
             lines.append(f"- **{w}**")
         return lines
 
+    def summary_lines(self) -> list:
+        """One row per kernel and size: each backend's default implementation vs NumPy."""
+        impls = list(dict.fromkeys(r["impl"].split(":")[0] if r["backend"] != "user" else r["impl"]
+                                   for r in self.results if r["default"] and r["backend"] != "numpy"))
+        if not impls:
+            return []
+        out = ["", "## summary: default implementations vs NumPy (ratio of medians; > 1 is faster)", "",
+               "| kernel | size | NumPy | " + " | ".join(impls) + " |",
+               "|---|---|---:|" + "---:|" * len(impls)]
+        rows: dict = {}
+        for r in self.results:
+            if r["default"]:
+                name = r["impl"] if r["backend"] == "user" else r["impl"].split(":")[0]
+                rows.setdefault((r["kernel"], r["size"]), {})[name] = r
+        for (kernel, size), by in rows.items():
+            ref = by.get("numpy")
+            ref_text = f"{_fmt(ref['throughput'])} {ref['unit']}" if ref and ref["status"] == "ok" else "-"
+            cells = []
+            for name in impls:
+                r = by.get(name)
+                cells.append(_ratio(r.get("vs_numpy")) if r and r["status"] == "ok" else "-")
+            out.append(f"| {kernel} | {size} | {ref_text} | " + " | ".join(cells) + " |")
+        return out
+
     def markdown(self) -> str:
-        lines = self.header_lines()
+        lines = self.header_lines() + self.summary_lines()
         cost = self.data.get("cost_model", {})
         by_kernel: dict = {}
         for r in self.results:
