@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import pyneuro as pn
-from pyneuro.data import (ConcatDataset, DataLoader, Dataset, RandomSampler, Subset, TensorDataset,
+from pyneuro.data import (ConcatDataset, DataLoader, Dataset, RandomSampler, Sampler, Subset, TensorDataset,
                           default_collate, random_split)
 
 
@@ -201,3 +201,35 @@ def test_len_matches_torch_dataloader():
 
 def test_random_sampler_len():
     assert len(RandomSampler(_ds(9))) == 9
+
+
+class EveryOther(Sampler):
+    """A custom sampler (no index_array): even positions, then odd ones."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __iter__(self):
+        return iter(list(range(0, self.n, 2)) + list(range(1, self.n, 2)))
+
+    def __len__(self):
+        return self.n
+
+
+def test_custom_sampler_and_batch_sampler():
+    ds = _ds(7)
+    assert _rows(DataLoader(ds, batch_size=3, sampler=EveryOther(7))) == [[0, 2, 4], [6, 1, 3], [5]]
+    assert _rows(DataLoader(Subset(ds, [6, 5, 4, 3, 2, 1, 0]), batch_size=3, sampler=EveryOther(7))) == \
+        [[6, 4, 2], [0, 5, 3], [1]]
+    loader = DataLoader(ds, batch_sampler=[[3, 1], [0], [6, 5, 4]])
+    assert len(loader) == 3 and _rows(loader) == [[3, 1], [0], [6, 5, 4]]
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        DataLoader(ds, batch_size=2, batch_sampler=[[0]])
+
+
+def test_batches_are_fresh_tensors_not_views_of_the_dataset():
+    ds = _ds(4)
+    for shuffle in (False, True):
+        x, _ = next(iter(DataLoader(ds, batch_size=2, shuffle=shuffle)))
+        x[0] = -1.0
+    assert ds.tensors[0].numpy().min() >= 0

@@ -151,12 +151,13 @@ class DataLoader:
 
     def __iter__(self):
         source = _tensor_source(self.dataset) if self._default_collate else None
-        order = None
-        if (source is not None and isinstance(self.batch_sampler, BatchSampler)
-                and self.batch_sampler.sampler is self.sampler):
-            order = _order_of(self.sampler)
-        if order is None:
+        if source is None:
             return self._iter_items()
+        order = None
+        if isinstance(self.batch_sampler, BatchSampler) and self.batch_sampler.sampler is self.sampler:
+            order = _order_of(self.sampler)
+        if order is None:                 # a custom (batch) sampler: its batches, each one gather
+            return self._iter_gather_batches(source)
         return self._iter_gather(source, order)
 
     def _iter_items(self):
@@ -172,11 +173,19 @@ class DataLoader:
             order = base[order]
         for start in range(0, stop, bs):
             end = min(start + bs, n)
-            if sequential:
-                yield [t[start:end] for t in tensors]          # contiguous rows: a view, no copy
+            if sequential:   # contiguous rows: one block copy (a fresh batch, as torch's collate gives)
+                yield [t[start:end].clone() for t in tensors]
             else:
                 index = order[start:end]
                 yield [t[index] for t in tensors]              # one gather per tensor
+
+    def _iter_gather_batches(self, source):
+        tensors, base = source
+        for indices in self.batch_sampler:
+            index = np.asarray(indices, dtype=np.int64)
+            if base is not None:
+                index = base[index]
+            yield [t[index] for t in tensors]
 
     def __repr__(self) -> str:
         return (f"DataLoader(dataset={type(self.dataset).__name__} of {len(self.dataset)}, "
