@@ -6,6 +6,9 @@ Measures, in one process, medians of repeated runs after a warm-up:
   * train step:     784-256-10 MLP at batch 128: forward, cross_entropy, backward,
                     SGD(momentum=0.9) step -- pyneuro and PyTorch from identical weights.
 pyneuro runs on every usable CPU backend (cpu = C++ kernels, numba, numpy reference).
+Each figure interleaves the runtimes round by round (pyneuro[cpu], ..., torch, repeat),
+so a busy machine slows all of them alike; medians and best-of are both reported, with
+the load average at the start and the end.
 
 Run it as the benchmark protocol says (unset the OpenBLAS overrides, 2 threads):
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=. python bench/step_overhead.py
@@ -25,19 +28,6 @@ from pathlib import Path
 import numpy as np
 
 THREADS = 2
-
-
-def median_time(fn, repeat: int, number: int) -> float:
-    """Median seconds per call over `repeat` runs of `number` calls (after one warm-up run)."""
-    for _ in range(number):
-        fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
 
 
 def blas_info() -> list:
@@ -64,24 +54,24 @@ def make_weights(seed=0):
     }
 
 
-def bench_pyneuro(backend: str, weights, x_np, y_np, repeat, fast):
+def setup_pyneuro(backend: str, weights, x_np, y_np):
+    """Closures (tiny add, Linear batch-1 forward, train step) running on one backend."""
     import pyneuro as pn
     import pyneuro.functional as F
     from pyneuro import nn, optim
 
-    pn.set_backend(backend)
+    def use():
+        pn.set_backend(backend)
+
+    use()
     a = pn.tensor([1.0])
     b = pn.tensor([2.0])
-    tiny = median_time(lambda: a + b, repeat, 2000 if not fast else 200)
-
     lin = nn.Linear(784, 256)
     x1 = pn.randn(1, 784)
 
     def lin_fwd():
         with pn.no_grad():
             lin(x1)
-
-    linear1 = median_time(lin_fwd, repeat, 500 if not fast else 50)
 
     model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
     with pn.no_grad():
@@ -100,18 +90,15 @@ def bench_pyneuro(backend: str, weights, x_np, y_np, repeat, fast):
         opt.step()
         return loss
 
-    first_loss = step().item()
-    train = median_time(step, repeat, 20 if not fast else 3)
-    return {"tiny_add_us": tiny * 1e6, "linear_b1_us": linear1 * 1e6, "step_ms": train * 1e3, "first_loss": first_loss}
+    return use, {"tiny": lambda: a + b, "linear": lin_fwd, "step": step}
 
 
-def bench_torch(weights, x_np, y_np, repeat, fast):
+def setup_torch(weights, x_np, y_np):
     import torch
 
     torch.set_num_threads(THREADS)
     a = torch.tensor([1.0])
     b = torch.tensor([2.0])
-    tiny = median_time(lambda: a + b, repeat, 2000 if not fast else 200)
     lin = torch.nn.Linear(784, 256)
     x1 = torch.randn(1, 784)
 
@@ -119,7 +106,6 @@ def bench_torch(weights, x_np, y_np, repeat, fast):
         with torch.no_grad():
             lin(x1)
 
-    linear1 = median_time(lin_fwd, repeat, 500 if not fast else 50)
     model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
     with torch.no_grad():
         model[0].weight.copy_(torch.from_numpy(weights["w1"]))
@@ -137,15 +123,25 @@ def bench_torch(weights, x_np, y_np, repeat, fast):
         opt.step()
         return loss
 
-    first_loss = step().item()
-    train = median_time(step, repeat, 20 if not fast else 3)
-    return {
-        "tiny_add_us": tiny * 1e6,
-        "linear_b1_us": linear1 * 1e6,
-        "step_ms": train * 1e3,
-        "first_loss": first_loss,
-        "version": torch.__version__,
-    }
+    return (lambda: None), {"tiny": lambda: a + b, "linear": lin_fwd, "step": step}, torch.__version__
+
+
+def interleaved(runtimes: dict, key: str, repeat: int, number: int) -> dict:
+    """{runtime: (median s, best s)} for closure `key`, alternating runtimes each round."""
+    samples = {name: [] for name in runtimes}
+    for use, fns in runtimes.values():  # warm-up
+        use()
+        for _ in range(max(1, number // 4)):
+            fns[key]()
+    for _ in range(repeat):
+        for name, (use, fns) in runtimes.items():
+            use()
+            fn = fns[key]
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            samples[name].append((time.perf_counter() - t0) / number)
+    return {name: (statistics.median(v), min(v)) for name, v in samples.items()}
 
 
 def main(argv=None):
@@ -164,14 +160,38 @@ def main(argv=None):
     x_np = rng.standard_normal((128, 784)).astype(np.float32)
     y_np = rng.integers(0, 10, 128).astype(np.int64)
 
-    results = {}
+    load_start = os.getloadavg()
+    runtimes = {}
+    first_loss = {}
     for name in ("cpu", "numba", "numpy"):
         if backends.status(name).available:
-            results[f"pyneuro[{name}]"] = bench_pyneuro(name, weights, x_np, y_np, args.repeat, args.fast)
+            use, fns = setup_pyneuro(name, weights, x_np, y_np)
+            runtimes[f"pyneuro[{name}]"] = (use, fns)
+    torch_version = None
     try:
-        results["torch"] = bench_torch(weights, x_np, y_np, args.repeat, args.fast)
+        use, fns, torch_version = setup_torch(weights, x_np, y_np)
+        runtimes["torch"] = (use, fns)
     except ImportError:
-        results["torch"] = None
+        pass
+    for name, (use, fns) in runtimes.items():
+        use()
+        first_loss[name] = float(fns["step"]().item())
+    scale = 0.1 if args.fast else 1.0
+    tiny = interleaved(runtimes, "tiny", args.repeat, int(2000 * scale))
+    linear = interleaved(runtimes, "linear", args.repeat, int(300 * scale))
+    step = interleaved(runtimes, "step", args.repeat, max(2, int(10 * scale)))
+    results = {
+        name: {
+            "tiny_add_us": tiny[name][0] * 1e6, "tiny_add_best_us": tiny[name][1] * 1e6,
+            "linear_b1_us": linear[name][0] * 1e6, "linear_b1_best_us": linear[name][1] * 1e6,
+            "step_ms": step[name][0] * 1e3, "step_best_ms": step[name][1] * 1e3,
+            "first_loss": first_loss[name],
+        }
+        for name in runtimes
+    }
+    if torch_version:
+        results["torch"]["version"] = torch_version
+    load_end = os.getloadavg()
 
     info = {
         "machine": platform.machine(),
@@ -183,6 +203,8 @@ def main(argv=None):
         "torch_threads": THREADS,
         "blas": blas_info(),
         "openblas_env_unset": "OPENBLAS_CORETYPE" not in os.environ and "OPENBLAS_L2_SIZE" not in os.environ,
+        "loadavg_start": load_start,
+        "loadavg_end": load_end,
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -193,16 +215,21 @@ def main(argv=None):
         "# pyneuro step overhead vs PyTorch (CPU)",
         "",
         f"{info['cpu_count']} cores, {THREADS} threads, numpy {info['numpy']}, "
-        f"torch {torch_r['version'] if torch_r else 'n/a'}; medians of {args.repeat} runs.",
+        f"torch {torch_r['version'] if torch_r else 'n/a'}; medians (best) of {args.repeat} interleaved rounds; "
+        f"load average {load_start[0]:.1f} -> {load_end[0]:.1f}.",
         "",
-        "| runtime | tiny add (us) | Linear(784,256) b=1 (us) | MLP 784-256-10 step b=128 (ms) | step vs torch |",
-        "|---|---|---|---|---|",
+        "| runtime | tiny add (us) | Linear(784,256) b=1 (us) | MLP 784-256-10 step b=128 (ms) | step vs torch | best step vs best torch |",
+        "|---|---|---|---|---|---|",
     ]
     for name, r in results.items():
         if r is None:
             continue
         ratio = f"{r['step_ms'] / torch_r['step_ms']:.2f}x" if torch_r else "n/a"
-        lines.append(f"| {name} | {r['tiny_add_us']:.2f} | {r['linear_b1_us']:.2f} | {r['step_ms']:.3f} | {ratio} |")
+        best = f"{r['step_best_ms'] / torch_r['step_best_ms']:.2f}x" if torch_r else "n/a"
+        lines.append(
+            f"| {name} | {r['tiny_add_us']:.2f} ({r['tiny_add_best_us']:.2f}) | {r['linear_b1_us']:.1f} "
+            f"({r['linear_b1_best_us']:.1f}) | {r['step_ms']:.3f} ({r['step_best_ms']:.3f}) | {ratio} | {best} |"
+        )
     lines.append("")
     lines.append("step vs torch: pyneuro step time / PyTorch step time (below 1.00x = pyneuro faster).")
     (out / "step_overhead.md").write_text("\n".join(lines) + "\n")
