@@ -113,7 +113,7 @@ def test_numba_backend_works_where_no_cache_folder_is_writable(tmp_path):
         import pyneuro
         assert pyneuro.__file__.startswith({str(tmp_path)!r}), pyneuro.__file__
         nb = pyneuro.backends.get('numba')
-        print(nb.NAME, type(nb._sm.cross_entropy_forward._cache).__name__)
+        print(nb.NAME, type(nb._sm.cross_entropy_forward.serial._cache).__name__)
         losses = nb.cross_entropy_forward(np.zeros((2, 4), np.float32), np.array([0, 3]))
         print([round(float(v), 4) for v in losses])
     """

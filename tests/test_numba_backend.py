@@ -295,7 +295,29 @@ def test_each_kernel_has_one_specialisation(nb, rng):
     nb.cross_entropy_forward(x, np.zeros(9, np.uint8))
     for kernel in (_numba_softmax.softmax_online, _numba_elementwise.relu_forward,
                    _numba_matmul.matmul_blocked, _numba_softmax.cross_entropy_forward):
-        assert len(kernel.signatures) == 1, (kernel, kernel.signatures)
+        for version in (kernel.parallel, kernel.serial):
+            assert len(version.signatures) <= 1, (kernel, version.signatures)
+        assert kernel.serial.signatures, kernel   # these small calls ran single-threaded
+
+
+def test_single_and_multi_threaded_versions_agree_bit_for_bit(nb, rng, monkeypatch):
+    """Small work runs the serial twin of a kernel: it must compute exactly the same."""
+    x, g = randn(rng, 40, 700, scale=4.0), randn(rng, 40, 700)
+    t = rng.integers(0, 700, 40)
+    a, b = randn(rng, 70, 90), randn(rng, 90, 33)
+
+    def run_all():
+        return [nb.softmax_forward(x), nb.softmax_forward(x, variant="three_pass"), nb.log_softmax_forward(x),
+                nb.cross_entropy_forward(x, t), nb.cross_entropy_backward(x, t, g[:, 0].copy()),
+                nb.softmax_backward(g, x), nb.relu_forward(g), nb.bias_grad(g), nb.argmax(x),
+                nb.matmul(a, b), nb.matmul(b, a, True, True)]
+
+    monkeypatch.setattr(nb, "PARALLEL_MIN_NS", 0.0)             # everything multi-threaded
+    parallel = run_all()
+    monkeypatch.setattr(nb, "PARALLEL_MIN_NS", float("inf"))    # everything single-threaded
+    serial = run_all()
+    for p, s in zip(parallel, serial):
+        np.testing.assert_array_equal(p, s)
 
 
 def test_import_pyneuro_does_not_import_numba():

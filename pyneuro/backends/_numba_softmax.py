@@ -108,24 +108,26 @@ def _row_max(x):
     """Max of a row; NaN if the row holds a NaN; -inf for an empty row. Vectorised.
 
     Numba's LLVM does not vectorise a floating-point max reduction (that needs
-    function-wide no-NaN attributes), but it does vectorise an integer one. IEEE floats
+    function-wide no-NaN attributes), but it does vectorise integer ones. IEEE floats
     are sign-magnitude: flipping the 31 value bits of the negative ones gives int32 keys
     that sort exactly like the floats (-inf < ... < -0.0 < +0.0 < ... < +inf), so the max
-    is found on the keys and turned back into a float by the same flip. NaNs (exponent
-    all ones, mantissa not zero) are counted in the same pass.
+    is found on the keys and turned back into a float by the same flip. A NaN's key lies
+    above +inf's (sign bit clear) or below -inf's (sign bit set), so the largest and the
+    smallest key together also tell whether the row holds a NaN.
     """
     bits = x.view(np.int32)
     low31 = np.int32(0x7FFFFFFF)
-    best = np.int32(-2139095041)        # the key of -inf (0xFF800000 flipped)
-    nans = 0
+    key_neg_inf = np.int32(-2139095041)     # 0xFF800000 flipped
+    key_pos_inf = np.int32(0x7F800000)
+    hi, lo = key_neg_inf, key_pos_inf
     for j in range(bits.shape[0]):
         b = bits[j]
         key = b ^ ((b >> 31) & low31)
-        best = key if key > best else best
-        nans += (b & low31) > np.int32(0x7F800000)
-    if nans:
+        hi = key if key > hi else hi
+        lo = key if key < lo else lo
+    if hi > key_pos_inf or lo < key_neg_inf:
         return np.float32(np.nan)
-    return np.int32(best ^ ((best >> 31) & low31)).view(np.float32)
+    return np.int32(hi ^ ((hi >> 31) & low31)).view(np.float32)
 
 
 @helper()

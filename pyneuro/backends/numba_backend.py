@@ -80,21 +80,12 @@ PARALLEL_MIN_NS = 20_000.0
 
 
 def _run(kernel, work_ns: float, *args) -> None:
-    """Call a parallel kernel, on one thread when the work is too small to share.
+    """Call a kernel: its multi-threaded version for big work, its single-threaded one below
+    ~20 µs of work, where waking the thread pool would cost more than sharing saves.
 
-    Waking numba's thread pool costs microseconds (milliseconds on a busy machine, where
-    a sleeping thread may wait for a free core); under ~20 µs of work one thread is
-    faster. The thread count never changes a result (see the module docstring).
+    The choice depends on the work only, never on the thread count (see ParallelKernel).
     """
-    threads = numba.get_num_threads()
-    if threads == 1 or work_ns >= PARALLEL_MIN_NS:
-        kernel(*args)
-        return
-    numba.set_num_threads(1)
-    try:
-        kernel(*args)
-    finally:
-        numba.set_num_threads(threads)
+    kernel.run(work_ns >= PARALLEL_MIN_NS, *args)
 
 
 # ----------------------------------------------------------------------------- input preparation
