@@ -334,7 +334,7 @@ def _unbroadcast(g, shape):
 
 
 def _shape_of(x):
-    return x.shape if hasattr(x, "shape") else None
+    return getattr(x, "shape", None)  # None for Python scalars
 
 
 def _normalize_dims(dim, ndim):

@@ -478,7 +478,8 @@ class Tensor:
         """(self, other) ready for a binary op: same device, promoted dtypes (PyTorch rules)."""
         a = self
         if isinstance(other, Tensor):
-            if a._data.dtype != other._data.dtype:
+            da, db = a._data.dtype, other._data.dtype
+            if da is not db and da != db:  # builtin dtypes are singletons: `is` settles most cases
                 a, other = _promote(a, other)
             return a, other
         if isinstance(other, _SCALARS) or isinstance(other, (np.floating, np.integer, np.bool_)):
