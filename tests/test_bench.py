@@ -278,3 +278,16 @@ def test_targets_are_computed_from_results():
     assert rows["cpu softmax_forward 128x10 vs NumPy"]["result"] == "pass"  # 10x
     ladder = rows["cpu matmul ladder naive < blocked < packed at 1024"]
     assert ladder["result"] == "pass" and ladder["measured"] == pytest.approx(1.6)
+
+
+def test_a_backend_that_picks_its_variant_per_call_gets_an_auto_row():
+    from types import SimpleNamespace
+
+    from pyneuro.bench.runner import backend_impls
+
+    fake = SimpleNamespace(DEVICE="cuda", VARIANTS={"matmul": ("tiled", "vectorized")},
+                           DEFAULT_VARIANT={"matmul": None}, synchronize=lambda: None)
+    impls = backend_impls("cuda", fake, K.KERNELS["matmul"])
+    assert [i.label for i in impls] == ["cuda:tiled", "cuda:vectorized", "cuda:auto"]
+    assert [i.default for i in impls] == [False, False, True]
+    assert impls[-1].variant is None and not impls[-1].ladder and impls[0].sync is fake.synchronize

@@ -80,8 +80,11 @@ def backend_impls(name: str, module, kernel: K.Kernel) -> list:
     # The default is what the backend runs when no variant is named; a ladder lists its
     # variants slowest first, so without DEFAULT_VARIANT the last one is taken.
     default = getattr(module, "DEFAULT_VARIANT", {}).get(kernel.variant_key, variants[-1])
-    return [Impl(name, v, v == default, binder(v), sync, jit, device=device, ladder=len(variants) > 1)
-            for v in variants]
+    impls = [Impl(name, v, v == default, binder(v), sync, jit, device=device, ladder=len(variants) > 1)
+             for v in variants]
+    if default not in variants:  # the backend picks per call (e.g. by size): time that too
+        impls.append(Impl(name, None, True, binder(None), sync, jit, name=f"{name}:auto", device=device))
+    return impls
 
 
 def accepts_transpose_flags(fn) -> bool:
