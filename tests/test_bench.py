@@ -221,6 +221,14 @@ class _nothing:
         return False
 
 
+def test_list_shows_every_kernel_with_its_cost(capsys):
+    assert bench.main(["--list"]) == 0
+    out = capsys.readouterr().out
+    for kernel in K.KERNELS.values():
+        assert f"{kernel.name}" in out
+    assert "FLOPs 2*M*N*K" in out and "128x784x256:nt" in out
+
+
 def test_pyneuro_bench_command_line_entry():
     out = subprocess.run([sys.executable, "-m", "pyneuro", "bench", "--help"], capture_output=True,
                          text=True, timeout=60)

@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-plot", action="store_true", help="no PNG plots with --out")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the JSON instead of the Markdown table")
+    p.add_argument("--list", action="store_true", help="list the kernels, their sizes and cost model, and exit")
     p.add_argument("--kernel", metavar="MODULE:FUNCTION",
                    help="benchmark your own kernel (a module or a .py file, and a function in it) beside "
                         "pyneuro's; its output is first checked against the NumPy reference")
@@ -108,10 +109,26 @@ def guess_kernel(func_name: str) -> str:
     return K.resolve(hits[0])
 
 
+def list_kernels() -> str:
+    """The kernel table as the benchmark sees it: names, aliases, unit, cost, preset sizes."""
+    lines = []
+    for k in K.KERNELS.values():
+        alias = f" (alias: {', '.join(k.aliases)})" if k.aliases else ""
+        cost = f"FLOPs {k.flops_text}" if k.unit == "GFLOP/s" else f"bytes {k.bytes_text}"
+        ladder = f"; ladder: backend.VARIANTS[{k.variant_key!r}]" if k.variant_key else ""
+        lines.append(f"{k.name}{alias}: {k.unit}, {cost}{ladder}")
+        for preset in K.PRESETS:
+            lines.append(f"    {preset:<6} {', '.join(k.presets[preset])}")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     from . import compare_kernel, run
 
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if args.list:
+        print(list_kernels())
+        return 0
     if args.quick and args.sizes:
         print("pyneuro bench: error: --quick and --sizes both pick the sizes; give one", file=sys.stderr)
         return 2
