@@ -299,3 +299,20 @@ def test_a_backend_that_picks_its_variant_per_call_gets_an_auto_row():
     assert [i.label for i in impls] == ["cuda:tiled", "cuda:vectorized", "cuda:auto"]
     assert [i.default for i in impls] == [False, False, True]
     assert impls[-1].variant is None and not impls[-1].ladder and impls[0].sync is fake.synchronize
+
+
+def test_recorder_script_refuses_a_forced_blas_kernel(monkeypatch, capsys):
+    import importlib.util
+
+    from conftest import REPO_ROOT
+
+    script = REPO_ROOT / "bench" / "kernels.py"
+    if not script.is_file():
+        pytest.skip("bench/kernels.py is not shipped with an installed package (source checkout only)")
+    spec = importlib.util.spec_from_file_location("bench_kernels_script", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    # The check is replaced, not the environment: tests never touch the OPENBLAS_* variables.
+    monkeypatch.setattr(machine, "forced_blas_warning", lambda environ=None: "warning: forced")
+    assert module.main([]) == 2
+    assert "refusing to record results" in capsys.readouterr().err
