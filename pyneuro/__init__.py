@@ -18,10 +18,11 @@ from .tensor import (  # noqa: E402
     zeros_like, ones_like, full_like, empty_like, rand_like, randn_like,
     cat, concat, stack, where, matmul, mm, exp, log, sqrt, sigmoid, tanh, relu, clamp,
     mean, argmax, maximum, minimum, reshape, flatten, transpose, allclose,
+    softmax, log_softmax, dot, norm, topk, argsort, squeeze, unsqueeze, permute, std, var, normal,
     float32, float64, float16, int64, int32, int16, int8, uint8, bool_, double, long, half,
 )
 # Names that would shadow Python builtins inside this module are served by __getattr__.
-_BUILTIN_NAMED_EXPORTS = ("sum", "abs", "float", "int", "bool")
+_BUILTIN_NAMED_EXPORTS = ("sum", "abs", "max", "min", "pow", "float", "int", "bool")
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled  # noqa: E402
 from .random import (  # noqa: E402
     Generator, manual_seed, default_generator, seed, initial_seed, get_rng_state, set_rng_state,
@@ -54,7 +55,7 @@ def __getattr__(name: str):
         module = _importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
         return module
-    if name in _BUILTIN_NAMED_EXPORTS:  # pn.sum, pn.abs, pn.float, pn.int, pn.bool
+    if name in _BUILTIN_NAMED_EXPORTS:  # pn.sum, pn.max, pn.float, ... (not shadowing builtins here)
         return getattr(_importlib.import_module(f"{__name__}.tensor"), name)
     raise AttributeError(f"module 'pyneuro' has no attribute {name!r}")
 
@@ -65,7 +66,8 @@ __all__ = [
     "arange", "linspace", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like",
     "empty_like", "rand_like", "randn_like", "cat", "concat", "stack", "where", "matmul", "mm", "exp", "log",
     "sqrt", "sigmoid", "tanh", "relu", "clamp", "mean", "argmax", "maximum", "minimum",
-    "reshape", "flatten", "transpose", "allclose", "float32", "float64", "float16", "int64", "int32",
+    "reshape", "flatten", "transpose", "allclose", "softmax", "log_softmax", "dot", "norm", "topk",
+    "argsort", "squeeze", "unsqueeze", "permute", "std", "var", "normal", "float32", "float64", "float16", "int64", "int32",
     "int16", "int8", "uint8", "bool_", "double", "long", "half",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "Generator", "manual_seed", "default_generator", "seed", "initial_seed", "get_rng_state", "set_rng_state",

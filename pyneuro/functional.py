@@ -177,6 +177,30 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: s
     return _reduce(losses, reduction)
 
 
+def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Binary cross-entropy of probabilities p in [0, 1] and targets y (logistic regression).
+
+        loss = -(y log p + (1 - y) log(1 - p))
+    Each log is clamped at -100, as PyTorch does, so p = 0 or 1 gives a large finite loss,
+    not inf. Prefer binary_cross_entropy_with_logits on raw scores: it never forms p.
+    """
+    if input.shape != target.shape:
+        raise ValueError(
+            f"binary_cross_entropy: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ"
+        )
+    _check_reduction(reduction)
+    p = _tensor(input, "input")
+    losses = -(target * p.log().clamp(min=-100.0) + (1 - target) * (1 - p).log().clamp(min=-100.0))
+    return _reduce(losses, reduction)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    """x where x > 0, else negative_slope * x."""
+    from .tensor import where  # noqa: PLC0415
+
+    return where(input > 0, input, input * negative_slope)
+
+
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """y = x W^T + b with W of shape (out_features, in_features), like torch's F.linear.
 
@@ -289,6 +313,6 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, generator=None
 
 __all__ = [
     "relu", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
-    "binary_cross_entropy_with_logits", "linear", "one_hot", "normalize", "cosine_similarity",
+    "binary_cross_entropy_with_logits", "binary_cross_entropy", "leaky_relu", "linear", "one_hot", "normalize", "cosine_similarity",
     "pairwise_distance", "embedding", "sigmoid", "tanh", "dropout",
 ]

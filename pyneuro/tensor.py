@@ -739,7 +739,7 @@ class Tensor:
         for d in dims:
             n *= self.shape[d] if self.ndim else 1
         centered = self - self.mean(dim=dim, keepdim=True)
-        return (centered * centered).sum(dim=dim, keepdim=keepdim) / max(n - corr, 0)
+        return (centered * centered).sum(dim=dim, keepdim=keepdim) / builtins.max(n - corr, 0)
 
     def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
         return self.var(dim=dim, unbiased=unbiased, keepdim=keepdim, correction=correction).sqrt()
@@ -802,6 +802,37 @@ class Tensor:
             out = bk.xp.expand_dims(out, d)
         return Tensor._wrap(bk.xp.asarray(out), self.device)
 
+    def norm(self, p=2, dim=None, keepdim=False):
+        """The p-norm over all elements or along dim (p=2: sqrt of the sum of squares)."""
+        if p == 2:
+            return (self * self).sum(dim=dim, keepdim=keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim=dim, keepdim=keepdim)
+        if p == _PY_FLOAT("inf"):
+            a = self.abs()
+            return a.max() if dim is None else a.amax(dim, keepdim)
+        return (self.abs() ** p).sum(dim=dim, keepdim=keepdim) ** (1.0 / p)
+
+    def argsort(self, dim=-1, descending=False):
+        """Indices that sort along dim (int64, no gradient)."""
+        data = -self._data if descending else self._data
+        return Tensor._wrap(data.argsort(axis=dim, kind="stable").astype(np.int64), self.device)
+
+    def sort(self, dim=-1, descending=False):
+        """(values, indices) sorted along dim; values are differentiable (a gather)."""
+        idx = self.argsort(dim, descending)
+        return MaxResult(self.gather(dim, idx), idx)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+        """(values, indices) of the k largest (or smallest) entries along dim, like torch.topk."""
+        n = self.shape[dim]
+        if not 0 <= k <= n:
+            raise ValueError(f"topk: k={k} is out of range for dimension {dim} of size {n}")
+        idx = self.argsort(dim, descending=largest)
+        d = dim % self.ndim
+        idx = idx[(slice(None),) * d + (slice(0, k),)]
+        return MaxResult(self.gather(dim, idx), idx)
+
     # ------------------------------------------------------------------ shapes
     def reshape(self, *shape):
         shape = _shape_arg(shape)
@@ -855,7 +886,7 @@ class Tensor:
 
     def permute(self, *dims):
         dims = _shape_arg(dims)
-        if sorted(d % max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
+        if sorted(d % builtins.max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
             raise ValueError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {tuple(self.shape)}")
         return _ag.Permute.apply(self, dims=tuple(d % self.ndim for d in dims))
 
@@ -1309,7 +1340,7 @@ def cat(tensors, dim=0) -> Tensor:
     ts = _as_tensors(tensors, "cat")
     nd = ts[0].ndim
     for t in ts:
-        if t.ndim != nd or any(a != b for i, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if i != dim % max(nd, 1)):
+        if t.ndim != nd or any(a != b for i, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if i != dim % builtins.max(nd, 1)):
             raise ValueError(f"cat: shapes {[tuple(x.shape) for x in ts]} differ outside dim {dim}")
     return _ag.Cat.apply(*ts, dim=dim)
 
@@ -1399,6 +1430,68 @@ def maximum(a, b) -> Tensor:
 def minimum(a, b) -> Tensor:
     a, b = a._other(b)
     return _ag.Where.apply((a._data <= (b._data if isinstance(b, Tensor) else b)), a, b)
+
+
+def softmax(t, dim=-1) -> Tensor:
+    return t.softmax(dim)
+
+
+def log_softmax(t, dim=-1) -> Tensor:
+    return t.log_softmax(dim)
+
+
+def max(t, dim=None, keepdim=False):  # noqa: A001
+    return t.max(dim, keepdim) if dim is not None else t.max()
+
+
+def min(t, dim=None, keepdim=False):  # noqa: A001
+    return t.min(dim, keepdim) if dim is not None else t.min()
+
+
+def pow(t, exponent) -> Tensor:  # noqa: A001
+    return t**exponent if isinstance(t, Tensor) else tensor(t) ** exponent
+
+
+def dot(a, b) -> Tensor:
+    return a.dot(b)
+
+
+def norm(t, p=2, dim=None, keepdim=False) -> Tensor:
+    return t.norm(p, dim, keepdim)
+
+
+def topk(t, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+    return t.topk(k, dim, largest, sorted)
+
+
+def argsort(t, dim=-1, descending=False) -> Tensor:
+    return t.argsort(dim, descending)
+
+
+def squeeze(t, dim=None) -> Tensor:
+    return t.squeeze(dim)
+
+
+def unsqueeze(t, dim) -> Tensor:
+    return t.unsqueeze(dim)
+
+
+def permute(t, dims) -> Tensor:
+    return t.permute(dims)
+
+
+def std(t, dim=None, unbiased=True, keepdim=False) -> Tensor:
+    return t.std(dim, unbiased, keepdim)
+
+
+def var(t, dim=None, unbiased=True, keepdim=False) -> Tensor:
+    return t.var(dim, unbiased, keepdim)
+
+
+def normal(mean, std, size, generator=None, dtype=None, device=None) -> Tensor:  # noqa: A002
+    """Samples of N(mean, std^2) with the given size (float mean and std)."""
+    out = randn(size, generator=generator, dtype=dtype, device=device)
+    return out * std + mean
 
 
 def reshape(t, shape) -> Tensor:

@@ -217,3 +217,24 @@ def test_device_transfer_and_mixing_errors(stand_in_cuda):
     z = pn.zeros(2)
     z.copy_(xc.detach())
     assert z.tolist() == [1.0, 2.0]
+
+
+def test_torch_style_free_functions():
+    x = pn.tensor([[3.0, 1.0, 2.0], [0.5, 4.0, -1.0]], requires_grad=True)
+    v, i = pn.max(x, dim=1)
+    assert v.tolist() == [3.0, 4.0] and i.tolist() == [0, 1]
+    assert pn.max(x).item() == 4.0 and pn.min(x).item() == -1.0
+    np.testing.assert_allclose(pn.softmax(x, dim=1).detach().numpy().sum(1), [1.0, 1.0], rtol=1e-6)
+    np.testing.assert_allclose(pn.norm(x).item(), np.linalg.norm(x.detach().numpy()), rtol=1e-6)
+    assert x.norm(p=1).item() == 11.5 and x.norm(p=float("inf")).item() == 4.0
+    vals, idx = pn.topk(x, 2, dim=1)
+    assert vals.tolist() == [[3.0, 2.0], [4.0, 0.5]] and idx.tolist() == [[0, 2], [1, 0]]
+    vals.sum().backward()
+    assert x.grad.tolist() == [[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]
+    assert pn.argsort(pn.tensor([3, 1, 2])).tolist() == [1, 2, 0]
+    assert pn.tensor([3.0, 1.0]).sort().values.tolist() == [1.0, 3.0]
+    assert pn.pow(pn.tensor([2.0]), 3).item() == 8.0
+    assert pn.dot(pn.tensor([1.0, 2.0]), pn.tensor([3.0, 4.0])).item() == 11.0
+    assert pn.unsqueeze(pn.zeros(3), 0).shape == (1, 3) and pn.squeeze(pn.zeros(1, 3)).shape == (3,)
+    assert pn.normal(0.0, 1.0, (100,)).shape == (100,)
+    assert pn.gradcheck(lambda a: a.norm(dim=1) + a.topk(1, dim=1).values.sum(), (x,))

@@ -77,7 +77,7 @@ def test_mlp_forward_backward_matches_torch(backend_name):
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-@pytest.mark.parametrize("loss", ["cross_entropy", "mse_loss", "nll_loss", "l1_loss", "bce_logits", "ce_probs"])
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse_loss", "nll_loss", "l1_loss", "bce_logits", "bce", "ce_probs"])
 def test_losses_match_torch(loss, reduction, backend_name):
     r = rng(3)
     x = r.standard_normal((8, 6)).astype(np.float32)
@@ -95,6 +95,10 @@ def test_losses_match_torch(loss, reduction, backend_name):
         pr = (pr / pr.sum(1, keepdims=True)).astype(np.float32)
         outp = F.cross_entropy(xp, pn.tensor(pr), reduction=reduction)
         outt = TF.cross_entropy(xt, torch.tensor(pr), reduction=reduction)
+    elif loss == "bce":
+        tgt = r.uniform(0, 1, (8, 6)).astype(np.float32)
+        outp = F.binary_cross_entropy(xp.sigmoid(), pn.tensor(tgt), reduction=reduction)
+        outt = TF.binary_cross_entropy(xt.sigmoid(), torch.tensor(tgt), reduction=reduction)
     else:
         tgt = r.uniform(0, 1, (8, 6)).astype(np.float32)
         fp = {"mse_loss": F.mse_loss, "l1_loss": F.l1_loss, "bce_logits": F.binary_cross_entropy_with_logits}[loss]
@@ -183,8 +187,10 @@ def test_functional_extras_match_torch():
     a, b = r.standard_normal((4, 6)).astype(np.float32), r.standard_normal((4, 6)).astype(np.float32)
     ap, at = pair(a)
     bp, bt = pair(b)
-    outp = F.cosine_similarity(ap, bp).sum() + F.normalize(ap, dim=1).pow(3).sum() + F.log_softmax(bp, 0).mean()
-    outt = TF.cosine_similarity(at, bt).sum() + TF.normalize(at, dim=1).pow(3).sum() + TF.log_softmax(bt, 0).mean()
+    outp = F.cosine_similarity(ap, bp).sum() + F.normalize(ap, dim=1).pow(3).sum() + F.log_softmax(bp, 0).mean() \
+        + F.leaky_relu(ap, 0.1).sum() + ap.norm(dim=0).sum()
+    outt = TF.cosine_similarity(at, bt).sum() + TF.normalize(at, dim=1).pow(3).sum() + TF.log_softmax(bt, 0).mean() \
+        + TF.leaky_relu(at, 0.1).sum() + at.norm(dim=0).sum()
     close(outp, outt, rtol=1e-5)
     outp.backward()
     outt.backward()

@@ -7,6 +7,7 @@
 from .. import functional
 from . import init
 from .modules import (
+    BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     Dropout,
@@ -14,6 +15,7 @@ from .modules import (
     Flatten,
     Identity,
     L1Loss,
+    LeakyReLU,
     Linear,
     LogSoftmax,
     Module,
@@ -31,5 +33,5 @@ from .modules import (
 __all__ = [
     "functional", "init", "Module", "Parameter", "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax",
     "LogSoftmax", "Identity", "Flatten", "Dropout", "Embedding", "Sequential", "ModuleList",
-    "MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss",
+    "MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "LeakyReLU",
 ]

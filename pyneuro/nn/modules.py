@@ -361,6 +361,18 @@ class ReLU(Module):
         return "inplace=True" if self.inplace else ""
 
 
+class LeakyReLU(Module):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.leaky_relu(input, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
 class Sigmoid(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return input.sigmoid()
@@ -573,6 +585,13 @@ class CrossEntropyLoss(_Loss):
 class NLLLoss(_Loss):
     def forward(self, input, target):  # noqa: A002
         return F.nll_loss(input, target, reduction=self.reduction)
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy of probabilities (after a Sigmoid) and 0/1 targets."""
+
+    def forward(self, input, target):  # noqa: A002
+        return F.binary_cross_entropy(input, target, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
