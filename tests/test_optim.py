@@ -202,3 +202,28 @@ def test_closure():
 
     loss = opt.step(closure)
     assert loss.item() == 4.0 and w.item() == 1.0
+
+
+def test_lr_schedulers_match_torch():
+    torch = pytest.importorskip("torch", reason="torch is the oracle for the schedules and is not installed")
+    cases = [
+        ("StepLR", dict(step_size=2, gamma=0.5)),
+        ("MultiStepLR", dict(milestones=[1, 3], gamma=0.1)),
+        ("ExponentialLR", dict(gamma=0.9)),
+        ("CosineAnnealingLR", dict(T_max=5, eta_min=0.01)),
+    ]
+    for name, kw in cases:
+        p = nn.Parameter(pn.zeros(1))
+        q = torch.nn.Parameter(torch.zeros(1))
+        o1, o2 = optim.SGD([p], lr=0.1), torch.optim.SGD([q], lr=0.1)
+        s1 = getattr(optim.lr_scheduler, name)(o1, **kw)
+        s2 = getattr(torch.optim.lr_scheduler, name)(o2, **kw)
+        for _ in range(6):
+            assert s1.get_last_lr()[0] == pytest.approx(s2.get_last_lr()[0], rel=1e-9), name
+            o1.step()
+            o2.step()
+            s1.step()
+            s2.step()
+    s = optim.lr_scheduler.LambdaLR(optim.SGD([nn.Parameter(pn.zeros(1))], lr=1.0), lambda e: 1 / (e + 1))
+    s.step()
+    assert s.get_last_lr() == [0.5]
