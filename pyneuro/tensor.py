@@ -988,7 +988,9 @@ class Tensor:
             raise RuntimeError(f"expected both tensors on the same device, got {self.device} and {other.device}")
         if not isinstance(o, _SCALARS) and not hasattr(o, "shape"):
             o = _value_array(o, self)
-        op(self._data, o, out=self._data)
+        result = op(self._data, o)
+        if result is not self._data:  # an array type without true in-place operators
+            self._data[...] = result
         return self
 
     def __iadd__(self, other):
@@ -1063,21 +1065,9 @@ _eq, _ne, _lt, _le, _gt, _ge = _op.eq, _op.ne, _op.lt, _op.le, _op.gt, _op.ge
 _and, _or, _xor = _op.and_, _op.or_, _op.xor
 
 
-def _inplace_op(op):
-    """In-place arithmetic through the array's own operators (works for numpy and cupy)."""
-
-    def run(data, other, out=None):
-        op(data, other)
-
-    return run
-
-
-# In-place updates go through the array's operators (`a += b`), which numpy and cupy both
-# implement in place; no host round trip.
-_add = _inplace_op(_op.iadd)
-_subtract = _inplace_op(_op.isub)
-_multiply = _inplace_op(_op.imul)
-_divide = _inplace_op(_op.itruediv)
+# In-place updates go through the array's own operators (`a += b`), which NumPy, CuPy and
+# the CUDA extension's arrays implement in place on the device: no host round trip.
+_add, _subtract, _multiply, _divide = _op.iadd, _op.isub, _op.imul, _op.itruediv
 
 
 def _promote(a: Tensor, b: Tensor):
