@@ -464,6 +464,8 @@ class Tensor:
                 )
             g = bk.xp.ones(self._data.shape, dtype=self._data.dtype)
         else:
+            if isinstance(gradient, Tensor) and gradient.device != self.device:
+                raise RuntimeError(f"backward: gradient is on {gradient.device} but the tensor is on {self.device}")
             g = gradient._data if isinstance(gradient, Tensor) else bk.asarray(_host_array(gradient))
             if tuple(g.shape) != tuple(self._data.shape):
                 raise ValueError(
