@@ -259,3 +259,11 @@ def test_deepcopy_and_pickle_of_modules():
     np.testing.assert_array_equal(c[0].weight.detach().numpy(), m[0].weight.detach().numpy())
     p = pickle.loads(pickle.dumps(m))
     assert list(p.state_dict()) == ["0.weight", "0.bias"]
+
+
+def test_assigning_a_plain_tensor_over_a_parameter_is_refused():
+    lin = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="Parameter"):
+        lin.weight = pn.zeros(2, 2)
+    lin.weight = nn.Parameter(pn.zeros(2, 2))
+    assert lin.weight.abs().sum().item() == 0

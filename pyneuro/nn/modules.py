@@ -52,6 +52,10 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign before Module.__init__() call (call super().__init__() first)")
         params, modules, buffers = self._parameters, self._modules, self._buffers
+        if name in params and value is not None and not isinstance(value, Parameter):
+            raise TypeError(
+                f"cannot assign '{type(value).__name__}' as parameter '{name}' (pyneuro.nn.Parameter or None expected)"
+            )
         for d in (params, modules, buffers):
             if name in d and not (
                 (d is params and (isinstance(value, Parameter) or value is None))
