@@ -300,7 +300,7 @@ def to_markdown(result: dict) -> str:
     if max(load_start or 0, load_end or 0) > (m["cores"] or 1):
         lines += ["", f"**Warning: busy machine** (1-minute load average {load_start} at the start, {load_end} at "
                   f"the end, on {m['cores']} cores): other processes shared the CPU, so these times are noisy; "
-                  "rerun on a quiet machine (and with --repeats 3) before quoting them."]
+                  "rerun on a quiet machine before quoting them."]
     lines += ["", f"Geometric-mean ratio: {result['geomean_ratio']:.3f}; all accuracies within {100 * ACCURACY_TOLERANCE:g} pp: "
               f"{result['all_same_accuracy']}.", ""]
     return "\n".join(lines)
