@@ -17,7 +17,14 @@ the model, the optimizer state, both generators' states, the epoch, the argument
 metrics so far, so `--resume` continues exactly where the run stopped: 1 epoch then a resume
 to 3 gives the metrics of 3 epochs run straight.
 
-Bad arguments exit with status 2 and one line on stderr (no traceback).
+Each epoch prints one line (train loss, test loss, test accuracy, seconds, samples/s) and,
+with --metrics, writes one JSON object: epoch, train_loss (mean over the epoch's batches,
+weighted by batch size), test_loss, test_accuracy (0-1), seconds (training + evaluation),
+train_seconds, samples_per_s (training samples / train_seconds), data, model, optimizer,
+device, backend.
+
+Bad arguments exit with status 2 and one line on stderr (no traceback); a dataset that is
+not on this machine (and cannot be downloaded) exits with status 1 and says where to get it.
 """
 from __future__ import annotations
 
