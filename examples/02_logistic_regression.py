@@ -14,10 +14,10 @@ from pyneuro import datasets, optim
 
 def digits(split, a=3, b=5):
     """Flattened images of digits a and b, and targets 1.0 for b, 0.0 for a."""
-    images, labels = datasets.load(split=split, name="mnist-sample").tensors
-    keep = ((labels == a) | (labels == b)).numpy()
-    x = pn.from_numpy(images.numpy()[keep].reshape(-1, 784))
-    y = pn.from_numpy((labels.numpy()[keep] == b).astype("float32")).reshape(-1, 1)
+    images, labels = datasets.load("mnist-sample", split).tensors
+    keep = (labels == a) | (labels == b)                       # a boolean mask, like in PyTorch
+    x = images[keep].reshape(-1, 784)
+    y = (labels[keep] == b).float().reshape(-1, 1)
     return x, y
 
 
