@@ -47,6 +47,10 @@ KERNELS = {
     "cross_entropy": "fn(logits, targets) -> per-sample losses, logits (rows, classes), int64 targets (rows,)",
 }
 
+# the kernel-table names (as pyneuro.bench uses them) are accepted too
+ALIASES = {"softmax_forward": "softmax", "log_softmax_forward": "log_softmax",
+           "relu_forward": "relu", "cross_entropy_forward": "cross_entropy"}
+
 _EPS32 = float(np.finfo(np.float32).eps)  # 1.19e-7: one float32 rounding
 
 
@@ -311,7 +315,8 @@ def check_kernel(fn, kernel: str, *, seed: int = 0) -> KernelReport:
             case, so modifying them in place is harmless) and may return a NumPy array, a
             pyneuro or torch tensor, or anything np.asarray accepts. See KERNELS for each
             kernel's signature.
-        kernel: "softmax", "log_softmax", "relu", "matmul" or "cross_entropy".
+        kernel: "softmax", "log_softmax", "relu", "matmul" or "cross_entropy" (or the
+            kernel-table name: "softmax_forward", "relu_forward", ...).
         seed: seed of the random inputs (the same seed gives the same inputs).
 
     Returns:
@@ -322,7 +327,8 @@ def check_kernel(fn, kernel: str, *, seed: int = 0) -> KernelReport:
         ValueError: for a kernel name not in KERNELS.
         TypeError: when fn is not callable.
     """
-    if kernel not in _CASES:
+    kernel = ALIASES.get(kernel, kernel) if isinstance(kernel, str) else kernel
+    if not isinstance(kernel, str) or kernel not in _CASES:
         raise ValueError(f"unknown kernel {kernel!r}; check_kernel knows: {', '.join(_CASES)}")
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")

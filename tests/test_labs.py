@@ -82,6 +82,11 @@ def test_softmax_over_the_wrong_axis_fails():
     assert "values off" in report.failures[0].message
 
 
+def test_kernel_table_names_are_accepted():
+    report = lab.check_kernel(stable_softmax, "softmax_forward")
+    assert report.kernel == "softmax" and report.passed
+
+
 def test_correct_matmul_passes():
     report = lab.check_kernel(loop_matmul, "matmul")
     assert report.passed, str(report)
@@ -157,6 +162,8 @@ def test_same_seed_same_inputs():
 def test_bad_arguments_raise():
     with pytest.raises(ValueError, match="unknown kernel 'softmaxx'.*softmax"):
         lab.check_kernel(stable_softmax, "softmaxx")
+    with pytest.raises(ValueError, match="unknown kernel"):
+        lab.check_kernel(stable_softmax, ["softmax"])
     with pytest.raises(TypeError, match="callable"):
         lab.check_kernel("not a function", "softmax")
     with pytest.raises(ValueError, match="repeat"):
