@@ -237,3 +237,19 @@ def test_docstrings_teach():
         assert doc and len(doc) > 200, fn.__name__
     assert "max" in F.softmax.__doc__ and "softmax_forward" in F.softmax.__doc__
     assert "trans_b" in F.linear.__doc__
+
+
+def test_bce_and_leaky_relu():
+    p = pn.tensor([0.1, 0.5, 0.9, 0.7], requires_grad=True)
+    y = pn.tensor([0.0, 1.0, 1.0, 0.0])
+    pn_, yn = p.detach().numpy(), y.numpy()
+    ref = -(yn * np.log(pn_) + (1 - yn) * np.log(1 - pn_)).mean()
+    np.testing.assert_allclose(F.binary_cross_entropy(p, y).item(), ref, rtol=1e-5)
+    np.testing.assert_allclose(pn.nn.BCELoss()(p, y).item(), ref, rtol=1e-5)
+    assert pn.gradcheck(lambda v: F.binary_cross_entropy(v, y), (p,))
+    assert np.isfinite(F.binary_cross_entropy(pn.tensor([0.0, 1.0]), pn.tensor([1.0, 0.0])).item())  # log clamped
+    x = rnd(3, 4, seed=21)
+    np.testing.assert_allclose(F.leaky_relu(x, 0.2).detach().numpy(), np.where(x.detach().numpy() > 0, x.detach().numpy(), 0.2 * x.detach().numpy()))
+    assert pn.gradcheck(lambda v: F.leaky_relu(v, 0.2), (x,))
+    with pytest.raises(ValueError, match="shape"):
+        F.binary_cross_entropy(p, pn.zeros(3))
