@@ -11,9 +11,9 @@
 //         C[i,j] += A[i,k] * B[k,j]
 // Why it is faster: in step 1 every row of C streamed all of B (K x N floats) from L3 or
 // DRAM. Here the block of B that the inner loops touch, kDepthBlock x kColBlock floats
-// (128 x 512 x 4 B = 256 KiB), stays in the 1 MiB L2 cache while kRowBlock rows of C use
+// (256 x 256 x 4 B = 256 KiB), stays in the 1 MiB L2 cache while kRowBlock rows of C use
 // it: B's memory traffic drops by that factor. The row segment of C being updated
-// (kColBlock floats = 2 KiB) stays in L1 for the whole depth block instead of being
+// (kColBlock floats = 1 KiB) stays in L1 for the whole depth block instead of being
 // reloaded from L2/L3 for every k.
 //
 // What still limits it: the inner loop loads and stores C[i, j] for every k, so it runs at
@@ -32,8 +32,8 @@ namespace pyneuro::cpu {
 namespace {
 
 constexpr index_t kRowBlock = 32;     // rows of C that reuse one block of B
-constexpr index_t kColBlock = 512;    // columns of C (and B) per block: 2 KiB of a C row
-constexpr index_t kDepthBlock = 128;  // k values per block: B block = 128 x 512 floats
+constexpr index_t kColBlock = 256;    // columns of C (and B) per block: 1 KiB of a C row
+constexpr index_t kDepthBlock = 256;  // k values per block: B block = 256 x 256 floats
 
 template <bool Trans>
 inline float at(const float* x, index_t ld, index_t r, index_t c) {

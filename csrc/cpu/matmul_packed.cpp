@@ -393,23 +393,40 @@ class Scratch {
   size_t cap_ = 0;
 };
 
-// Splits nt threads into a tm x tn grid over (row panels, column panels) of C that
-// minimises the largest per-thread share; on a tie, split rows (threads then share B).
-// Never more threads than panels: a thread without a tile would only wait at barriers.
-std::pair<int, int> thread_grid(int nt, index_t row_panels, index_t col_panels) {
-  nt = int(std::max<index_t>(1, std::min<index_t>(nt, row_panels * col_panels)));
+// Largest number of rows (or columns) one of `parts` threads gets when `n` of them are
+// shared out in whole tiles of `tile`, the way the driver does it.
+index_t largest_share(index_t n, index_t tile, int parts) {
+  const index_t tiles = ceil_div(n, tile);
+  index_t most = 0;
+  for (int t = 0; t < parts; ++t) {
+    const index_t lo = std::min(n, tiles * t / parts * tile);
+    const index_t hi = std::min(n, tiles * (t + 1) / parts * tile);
+    most = std::max(most, hi - lo);
+  }
+  return most;
+}
+
+// Splits nt threads into a tm x tn grid over the rows x columns of C: the grid whose
+// busiest thread has the fewest C elements, never more threads than tiles. Two splits are
+// cheap to synchronise: tn == 1 (threads share each packed B block: one barrier per depth
+// step) and tm == 1 (every thread packs its own B panels: no barrier at all). Splitting
+// columns is preferred when it is (nearly) as balanced and A is not packed (a row split
+// then saves nothing).
+std::pair<int, int> thread_grid(int nt, index_t M, index_t N, int MR, int NR, bool pack_a) {
+  nt = int(std::max<index_t>(1, std::min<index_t>(nt, ceil_div(M, MR) * ceil_div(N, NR))));
   int best_tm = 1;
-  index_t best = -1;
+  double best = -1;
   for (int tm = nt; tm >= 1; --tm) {
-    if (nt % tm || tm > row_panels || nt / tm > col_panels) continue;
+    if (nt % tm || tm > ceil_div(M, MR) || nt / tm > ceil_div(N, NR)) continue;
     const int tn = nt / tm;
-    const index_t share = ceil_div(row_panels, tm) * ceil_div(col_panels, tn);
+    double share = double(largest_share(M, MR, tm)) * double(largest_share(N, NR, tn));
+    if (tm == 1 && !pack_a) share /= 1.03;
     if (best < 0 || share < best) {
       best = share;
       best_tm = tm;
     }
   }
-  if (best < 0) return {1, 1};  // e.g. a prime nt larger than both panel counts
+  if (best < 0) return {1, 1};  // e.g. a prime nt larger than both tile counts
   return {best_tm, nt / best_tm};
 }
 
@@ -423,7 +440,7 @@ bool should_pack_a(const MatmulProblem& p) {
     return s ? std::atoi(s) : -1;
   }();
   if (forced >= 0) return forced != 0;
-  return p.M * p.N * p.K >= index_t(512) * 512 * 512;
+  return double(p.M) * double(p.N) * double(p.K) >= 512.0 * 512.0 * 512.0;
 }
 
 }  // namespace
@@ -444,9 +461,9 @@ void matmul_packed(const MatmulProblem& p) {
 
   const double work = double(M) * double(N) * double(K);
   int nt = std::max(1, std::min(num_threads(), int(work / kMinWorkPerThread)));
-  const index_t col_panels_max = ceil_div(nc, NR);
-  const auto [tm, tn] = thread_grid(nt, ceil_div(M, MR), col_panels_max);
+  const auto [tm, tn] = thread_grid(nt, M, nc, MR, NR, pack_a);
   nt = tm * tn;
+  const bool shared_b = tm > 1;  // else each thread packs (only) its own B panels
 
   // Two B buffers used in turn: while one thread still computes with the block of depth
   // step s, another may already pack step s + 1 into the other buffer, so one barrier per
@@ -477,13 +494,19 @@ void matmul_packed(const MatmulProblem& p) {
         const index_t kcb = std::min(kc, K - pc);
         const bool accumulate = pc > 0;
         float* const bpack = bufs + (step++ % 2) * b_floats;
-        // All threads pack the B block together; the implicit barrier of `omp for`
-        // makes it complete before anyone reads it. Passing that barrier also means every
-        // thread has finished step - 1, so the other buffer (step - 1's) is free again.
-#pragma omp for schedule(static)
-        for (index_t q = 0; q < col_panels; ++q) {
+        auto pack_panel = [&](index_t q) {
           const int n_valid = int(std::min<index_t>(NR, ncb - q * NR));
           isa.pack_b(p, pc, kcb, jc + q * NR, n_valid, NR, bpack + q * kcb * NR);
+        };
+        if (shared_b) {
+          // All threads pack the B block together; the implicit barrier of `omp for`
+          // makes it complete before anyone reads it. Passing that barrier also means
+          // every thread has finished step - 1, so the other buffer is free again.
+#pragma omp for schedule(static)
+          for (index_t q = 0; q < col_panels; ++q) pack_panel(q);
+        } else {
+          // Columns split between threads: each packs and reads only its own panels.
+          for (index_t q = q0; q < q1; ++q) pack_panel(q);
         }
         for (index_t ic = m0; ic < m1; ic += mc) {
           const index_t mcb = std::min(mc, m1 - ic);
