@@ -393,45 +393,14 @@ class Scratch {
   size_t cap_ = 0;
 };
 
-// Largest number of rows (or columns) one of `parts` threads gets when `n` of them are
-// shared out in whole tiles of `tile`, the way the driver does it.
-index_t largest_share(index_t n, index_t tile, int parts) {
-  const index_t tiles = ceil_div(n, tile);
-  index_t most = 0;
-  for (int t = 0; t < parts; ++t) {
-    const index_t lo = std::min(n, tiles * t / parts * tile);
-    const index_t hi = std::min(n, tiles * (t + 1) / parts * tile);
-    most = std::max(most, hi - lo);
-  }
-  return most;
-}
-
-// Splits nt threads into a tm x tn grid over the rows x columns of C: the grid whose
-// busiest thread has the fewest C elements, never more threads than tiles. Two splits are
-// cheap to synchronise: tn == 1 (threads share each packed B block: one barrier per depth
-// step) and tm == 1 (every thread packs its own B panels: no barrier at all). Splitting
-// columns is preferred when it is (nearly) as balanced and A is not packed (a row split
-// then saves nothing).
-std::pair<int, int> thread_grid(int nt, index_t M, index_t N, int MR, int NR, bool pack_a) {
-  nt = int(std::max<index_t>(1, std::min<index_t>(nt, ceil_div(M, MR) * ceil_div(N, NR))));
-  int best_tm = 1;
-  double best = -1;
-  for (int tm = nt; tm >= 1; --tm) {
-    if (nt % tm || tm > ceil_div(M, MR) || nt / tm > ceil_div(N, NR)) continue;
-    const int tn = nt / tm;
-    double share = double(largest_share(M, MR, tm)) * double(largest_share(N, NR, tn));
-    if (tm == 1 && !pack_a) share /= 1.03;
-    if (best < 0 || share < best) {
-      best = share;
-      best_tm = tm;
-    }
-  }
-  if (best < 0) return {1, 1};  // e.g. a prime nt larger than both tile counts
-  return {best_tm, nt / best_tm};
-}
-
-// Work (in multiply-adds) below which a second thread costs more than it saves.
-constexpr double kMinWorkPerThread = 64.0 * 1024;
+// Blocking of one problem, chosen from its shape alone (never from the thread count), so
+// every thread count sums the k terms of each C element in the same blocks and order.
+struct Blocking {
+  int mr, nr, nv;
+  index_t kc, mc, nc;
+  bool pack_a;
+  const MicroKernel* kernels;  // [rows - 1] for the A layout the kernel will read
+};
 
 // Pack A when the A block is reused across enough B panels to pay for the copy.
 bool should_pack_a(const MatmulProblem& p) {
@@ -443,98 +412,127 @@ bool should_pack_a(const MatmulProblem& p) {
   return double(p.M) * double(p.N) * double(p.K) >= 512.0 * 512.0 * 512.0;
 }
 
+Blocking choose_blocking(const Isa& isa, const MatmulProblem& p) {
+  Blocking b;
+  b.mr = isa.mr;
+  b.nv = p.N <= isa.vl ? 1 : isa.nv_max;  // narrow tiles for a few columns (e.g. 10 classes)
+  b.nr = b.nv * isa.vl;
+  b.kc = ceil_div(p.K, ceil_div(p.K, isa.kc_max));  // equal depth blocks of at most kc_max
+  b.mc = isa.mc_max;
+  b.nc = round_up(isa.nc_max, b.nr);
+  b.pack_a = should_pack_a(p);
+  b.kernels = isa.kernel[b.nv - 1][b.pack_a || p.trans_a ? kKMajor : kRows];
+  return b;
+}
+
+// Scratch floats one thread needs for a share of up to `cols` columns.
+size_t scratch_floats(const Blocking& b, index_t cols) {
+  const size_t bpanel = size_t(b.kc) * size_t(std::min(b.nc, round_up(cols, b.nr)));
+  const size_t apanel = b.pack_a ? size_t(b.kc) * size_t(round_up(b.mc, b.mr)) : 0;
+  return bpanel + apanel;
+}
+
+// One thread's share of the work, C[m0:m1, n0:n1], with the full BLIS loop nest and its own
+// packed buffers (bbuf: kc x nc of B; abuf: mc x kc of A when A is packed). Sequential.
+void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, index_t m0, index_t m1,
+                index_t n0, index_t n1, float* bbuf, float* abuf) {
+  const index_t N = p.N, MR = bl.mr, NR = bl.nr;
+  for (index_t jc = n0; jc < n1; jc += bl.nc) {            // column block: nc columns
+    const index_t ncb = std::min(bl.nc, n1 - jc);
+    const index_t panels = ceil_div(ncb, NR);
+    for (index_t pc = 0; pc < p.K; pc += bl.kc) {          // depth block: kc values of k
+      const index_t kcb = std::min(bl.kc, p.K - pc);
+      const bool accumulate = pc > 0;
+      for (index_t q = 0; q < panels; ++q) {               // pack B block: kc x NR panels
+        const int n_valid = int(std::min(NR, ncb - q * NR));
+        isa.pack_b(p, pc, kcb, jc + q * NR, n_valid, int(NR), bbuf + q * kcb * NR);
+      }
+      for (index_t ic = m0; ic < m1; ic += bl.mc) {         // row block: mc rows
+        const index_t mcb = std::min(bl.mc, m1 - ic);
+        if (bl.pack_a) isa.pack_a(p, ic, mcb, pc, kcb, abuf);
+        for (index_t q = 0; q < panels; ++q) {             // one B panel (in L1) ...
+          const int n_valid = int(std::min(NR, ncb - q * NR));
+          const float* bp = bbuf + q * kcb * NR;
+          float* c = p.C + ic * N + jc + q * NR;
+          for (index_t ir = 0; ir < mcb; ir += MR) {       // ... meets every A sliver
+            const int rows = int(std::min(MR, mcb - ir));
+            const float* a;
+            index_t as;
+            if (bl.pack_a) {
+              a = abuf + ir * kcb;  // panel ir / MR: kcb x MR floats
+              as = MR;
+            } else if (p.trans_a) {
+              a = p.A + pc * p.lda + ic + ir;  // A^T in place: MR contiguous floats per k
+              as = p.lda;
+            } else {
+              a = p.A + (ic + ir) * p.lda + pc;  // rows of A in place
+              as = p.lda;
+            }
+            bl.kernels[rows - 1](kcb, a, as, bp, c + ir * N, N, n_valid, accumulate);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Splits nt threads into a tm x tn grid over the rows x columns of C. Each thread packs the
+// B panels of its own columns (and the A blocks of its own rows), so threads never wait for
+// one another; threads of the same column range pack the same B panels. The grid minimises
+// the busiest thread's cost in cycles per k: rows x cols / 16 for its FMAs (16 lanes per
+// cycle) plus about 1/4 cycle per B (and A) element it packs.
+std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N) {
+  const index_t row_panels = ceil_div(M, b.mr), col_panels = ceil_div(N, b.nr);
+  nt = int(std::max<index_t>(1, std::min<index_t>(nt, row_panels * col_panels)));
+  int best_tm = 1;
+  double best = -1;
+  for (int tm = 1; tm <= nt; ++tm) {
+    const int tn = nt / tm;
+    if (nt % tm || tm > row_panels || tn > col_panels) continue;
+    const double rows = double(std::min(M, ceil_div(row_panels, tm) * b.mr));
+    const double cols = double(std::min(N, ceil_div(col_panels, tn) * b.nr));
+    const double cost = rows * cols / 16.0 + 0.25 * cols + (b.pack_a ? 0.25 * rows : 0.0);
+    if (best < 0 || cost < best) {
+      best = cost;
+      best_tm = tm;
+    }
+  }
+  if (best < 0) return {1, 1};  // e.g. a prime nt larger than both panel counts
+  return {best_tm, nt / best_tm};
+}
+
+// Work (in multiply-adds) below which a second thread costs more than it saves.
+constexpr double kMinWorkPerThread = 512.0 * 1024;
+
 }  // namespace
 
 void matmul_packed(const MatmulProblem& p) {
   const Isa& isa = isa_for_this_cpu();
-  const index_t M = p.M, N = p.N, K = p.K;
-  const int MR = isa.mr;
-  const int nv = N <= isa.vl ? 1 : isa.nv_max;  // narrow tiles for a few columns (e.g. 10 classes)
-  const int NR = nv * isa.vl;
+  const Blocking bl = choose_blocking(isa, p);
+  const double work = double(p.M) * double(p.N) * double(p.K);
+  const int want = std::max(1, int(std::min<double>(num_threads(), work / kMinWorkPerThread)));
+  const auto [tm, tn] = thread_grid(want, bl, p.M, p.N);
+  const int nt = tm * tn;
 
-  // Depth blocks of (nearly) equal size, chosen from K alone, so that every thread count
-  // sums the k terms of each C element in the same blocks and order.
-  const index_t kc = ceil_div(K, ceil_div(K, isa.kc_max));
-  const index_t nc = std::min(round_up(N, NR), round_up(isa.nc_max, NR));
-  const index_t mc = isa.mc_max;
-  const bool pack_a = should_pack_a(p);
-
-  const double work = double(M) * double(N) * double(K);
-  int nt = std::max(1, std::min(num_threads(), int(work / kMinWorkPerThread)));
-  const auto [tm, tn] = thread_grid(nt, M, nc, MR, NR, pack_a);
-  nt = tm * tn;
-  const bool shared_b = tm > 1;  // else each thread packs (only) its own B panels
-
-  // Two B buffers used in turn: while one thread still computes with the block of depth
-  // step s, another may already pack step s + 1 into the other buffer, so one barrier per
-  // depth step suffices (the one after packing).
-  thread_local Scratch scratch;
-  const size_t b_floats = size_t(kc) * size_t(nc);
-  const size_t a_floats = pack_a ? size_t(kc) * size_t(round_up(mc, MR)) : 0;
-  float* const bufs = scratch.get(2 * b_floats + size_t(nt) * a_floats);
-
-  const MicroKernel* kernels_rows = isa.kernel[nv - 1][pack_a || p.trans_a ? kKMajor : kRows];
+  // Thread t gets row panels [r0, r1) and column panels [c0, c1) of the tm x tn grid.
+  const index_t row_panels = ceil_div(p.M, bl.mr), col_panels = ceil_div(p.N, bl.nr);
+  const index_t share_cols = ceil_div(col_panels, tn) * bl.nr;
+  const size_t per_thread = round_up(index_t(scratch_floats(bl, share_cols)), 16);
+  thread_local Scratch scratch;  // owned by the calling thread, reused by later calls
+  float* const buffers = scratch.get(per_thread * size_t(nt));
 
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
     FlushToZeroScope ftz;
     const int t = omp_get_thread_num();
-    const int trow = t / tn, tcol = t % tn;
-    float* const apack = bufs + 2 * b_floats + size_t(t) * a_floats;
-    const index_t row_panels = ceil_div(M, MR);
-    const index_t m0 = std::min(M, row_panels * trow / tm * MR);
-    const index_t m1 = std::min(M, row_panels * (trow + 1) / tm * MR);
-
-    int step = 0;  // depth steps so far, over all column blocks: picks the B buffer
-    for (index_t jc = 0; jc < N; jc += nc) {
-      const index_t ncb = std::min(nc, N - jc);
-      const index_t col_panels = ceil_div(ncb, NR);
-      const index_t q0 = col_panels * tcol / tn, q1 = col_panels * (tcol + 1) / tn;
-      for (index_t pc = 0; pc < K; pc += kc) {
-        const index_t kcb = std::min(kc, K - pc);
-        const bool accumulate = pc > 0;
-        float* const bpack = bufs + (step++ % 2) * b_floats;
-        auto pack_panel = [&](index_t q) {
-          const int n_valid = int(std::min<index_t>(NR, ncb - q * NR));
-          isa.pack_b(p, pc, kcb, jc + q * NR, n_valid, NR, bpack + q * kcb * NR);
-        };
-        if (shared_b) {
-          // All threads pack the B block together; the implicit barrier of `omp for`
-          // makes it complete before anyone reads it. Passing that barrier also means
-          // every thread has finished step - 1, so the other buffer is free again.
-#pragma omp for schedule(static)
-          for (index_t q = 0; q < col_panels; ++q) pack_panel(q);
-        } else {
-          // Columns split between threads: each packs and reads only its own panels.
-          for (index_t q = q0; q < q1; ++q) pack_panel(q);
-        }
-        for (index_t ic = m0; ic < m1; ic += mc) {
-          const index_t mcb = std::min(mc, m1 - ic);
-          if (pack_a) isa.pack_a(p, ic, mcb, pc, kcb, apack);
-          for (index_t q = q0; q < q1; ++q) {
-            const int n_valid = int(std::min<index_t>(NR, ncb - q * NR));
-            const float* bp = bpack + q * kcb * NR;
-            float* c = p.C + ic * N + jc + q * NR;
-            for (index_t ir = 0; ir < mcb; ir += MR) {
-              const int rows = int(std::min<index_t>(MR, mcb - ir));
-              const float* a;
-              index_t as;
-              if (pack_a) {
-                a = apack + ir * kcb;  // panel ir / MR of kcb x MR floats
-                as = MR;
-              } else if (p.trans_a) {
-                a = p.A + pc * p.lda + ic + ir;
-                as = p.lda;
-              } else {
-                a = p.A + (ic + ir) * p.lda + pc;
-                as = p.lda;
-              }
-              kernels_rows[rows - 1](kcb, a, as, bp, c + ir * N, N, n_valid, accumulate);
-            }
-          }
-        }
-      }
-    }
+    const index_t tr = t / tn, tc = t % tn;
+    const index_t m0 = std::min(p.M, row_panels * tr / tm * bl.mr);
+    const index_t m1 = std::min(p.M, row_panels * (tr + 1) / tm * bl.mr);
+    const index_t n0 = std::min(p.N, col_panels * tc / tn * bl.nr);
+    const index_t n1 = std::min(p.N, col_panels * (tc + 1) / tn * bl.nr);
+    float* const bbuf = buffers + per_thread * size_t(t);
+    float* const abuf = bbuf + size_t(bl.kc) * size_t(std::min(bl.nc, round_up(share_cols, bl.nr)));
+    if (m0 < m1 && n0 < n1) gemm_share(isa, bl, p, m0, m1, n0, n1, bbuf, abuf);
   }
 }
 
