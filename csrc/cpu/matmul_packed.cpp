@@ -25,18 +25,22 @@
 //    L2/L3 with no cache-set conflicts, whatever N is. Transposed inputs are packed straight
 //    from their transposed layout (a 16 x 16 in-register transpose for trans_b), so neither
 //    forward nor backward passes ever copy a .T. A is packed the same way (MR floats per k)
-//    for large problems; for the skinny shapes of an MLP step the kernel reads A in place
-//    (rows of A, or the contiguous MR floats per k of a transposed A): the packing would
-//    cost as much as it saves there.
+//    whenever each A sliver meets more than two B panels. With only a few columns (the 10
+//    classes of an MLP's last layer) the kernel reads A in place instead -- rows of A, or
+//    the MR contiguous floats per k of a transposed A: a copy used once or twice would cost
+//    as much as it saves. Packing only moves values, so results are identical either way.
 // 4. Loop nest (BLIS): jc over NC columns -> pc over kc depth -> [pack B block] ->
 //    ic over MC rows -> [pack A block] -> jr over NR -> ir over MR -> micro-kernel.
 //    The packed B block (kc x NC) lives in L3/L2, one B panel (kc x NR) in L1 while all
 //    MR-row slivers of the A block (MC x kc, in L2) pass under it.
-// 5. Threads. OpenMP threads split the rows and/or columns of C (a tm x tn grid chosen for
-//    balance), pack the shared B block together, and each packs its own A block. Nobody
+// 5. Threads. OpenMP threads split the rows and/or columns of C (a tm x tn grid chosen by
+//    a small cost model: FMAs plus packing). Each thread runs the whole loop nest above on
+//    its own share, packing its own B panels and A blocks, so no thread ever waits for
+//    another inside the call (on a busy machine a barrier can cost milliseconds). Nobody
 //    splits the k reduction: each C element sees the same FMAs in the same order for any
-//    thread count, so results are bit-identical for 1, 2 or 64 threads. Every thread sets
-//    flush-to-zero (denormals cost ~100 cycles each).
+//    thread count, so results are bit-identical for 1, 2 or 64 threads. Problems under
+//    ~0.5M multiply-adds run on one thread (waking a second costs more than it saves).
+//    Every thread sets flush-to-zero (denormals cost ~100 cycles each).
 // 6. Edges. N not a multiple of NR: the packed B panel is zero-padded and C is read and
 //    written through AVX-512 mask registers (masked loads never touch memory past the end).
 //    M not a multiple of MR: the kernel is instantiated for every row count 1..MR, so an
@@ -44,6 +48,7 @@
 //
 // Scratch buffers are owned by the calling thread and reused across calls (no page faults
 // after the first call of a given size).
+
 // GCC 12 warns about its own AVX-512 headers (_mm512_undefined_ps inside masked loads,
 // GCC bug 105593); the values are never read.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -402,14 +407,17 @@ struct Blocking {
   const MicroKernel* kernels;  // [rows - 1] for the A layout the kernel will read
 };
 
-// Pack A when the A block is reused across enough B panels to pay for the copy.
-bool should_pack_a(const MatmulProblem& p) {
+// Pack A when each A sliver meets more than two B panels: the copy then pays for itself
+// (contiguous, aligned broadcasts instead of MR strided streams). With few columns (the
+// 10 classes of an MLP's last layer) the kernel reads A in place. PYNEURO_MATMUL_PACK_A=0|1
+// overrides the choice (for experiments; results stay within the same error bound).
+bool should_pack_a(const MatmulProblem& p, int nr) {
   static const int forced = [] {
     const char* s = std::getenv("PYNEURO_MATMUL_PACK_A");
     return s ? std::atoi(s) : -1;
   }();
   if (forced >= 0) return forced != 0;
-  return double(p.M) * double(p.N) * double(p.K) >= 512.0 * 512.0 * 512.0;
+  return ceil_div(p.N, nr) > 2;
 }
 
 Blocking choose_blocking(const Isa& isa, const MatmulProblem& p) {
@@ -420,7 +428,7 @@ Blocking choose_blocking(const Isa& isa, const MatmulProblem& p) {
   b.kc = ceil_div(p.K, ceil_div(p.K, isa.kc_max));  // equal depth blocks of at most kc_max
   b.mc = isa.mc_max;
   b.nc = round_up(isa.nc_max, b.nr);
-  b.pack_a = should_pack_a(p);
+  b.pack_a = should_pack_a(p, b.nr);
   b.kernels = isa.kernel[b.nv - 1][b.pack_a || p.trans_a ? kKMajor : kRows];
   return b;
 }
