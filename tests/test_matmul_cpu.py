@@ -65,8 +65,10 @@ def test_variant_names():
 
 
 # Shapes around the tile boundaries of every SIMD path: micro-tile rows MR (8 AVX-512,
-# 6 AVX2, 4 scalar) and columns NR (32/16, 16/8, 8), depth block KC = 256, row block MC
-# (128, 120, 64), plus the 128-row batches and 10-class outputs of an MLP.
+# 6 AVX2, 4 scalar) and columns NR (32, or 16 when N <= 16; AVX2 16/8; scalar 8), depth
+# blocks of at most 256 (K = 257 -> 2 blocks, 513 -> 3), row block MC (128, 120, 64), the
+# switch between packing A and reading it in place (N > 2 NR), plus the 128-row batches
+# and 10-class outputs of an MLP.
 BOUNDARY_SHAPES = [  # (M, N, K)
     (7, 15, 255), (8, 16, 256), (9, 17, 257), (6, 31, 5), (12, 32, 1), (13, 33, 513),
     (4, 8, 2), (5, 9, 3), (63, 47, 129), (64, 48, 64), (65, 49, 65),
@@ -110,7 +112,7 @@ def test_bit_identical_for_any_thread_count(rng, threads, m, n, k, trans):
             continue
         threads(1)
         one = cpu.matmul(a, b, *trans, variant=variant)
-        for nt in (2, 3):
+        for nt in (2, 3, 4):  # 4: a 2 x 2 grid of row and column shares
             threads(nt)
             many = cpu.matmul(a, b, *trans, variant=variant)
             assert np.array_equal(one, many), f"{variant}: 1 vs {nt} threads differ for {m}x{n}x{k}"
@@ -212,6 +214,45 @@ _SUBPROCESS_CHECK = textwrap.dedent(
     print("ok", cpu.simd_path())
     """
 )
+
+
+_PACK_A_CHECK = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    from pyneuro import backends
+    cpu = backends.get("cpu")
+    rng = np.random.default_rng(11)
+    out = {}
+    for m, n, k in [(37, 200, 300), (130, 70, 64), (9, 10, 100), (300, 257, 129)]:
+        for ta in (False, True):
+            for tb in (False, True):
+                a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
+                b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
+                out[f"{m}_{n}_{k}_{ta}_{tb}"] = cpu.matmul(a, b, ta, tb)
+    np.savez(sys.argv[1], **out)
+    """
+)
+
+
+def test_packing_a_or_not_gives_identical_bits(tmp_path):
+    # Packing only moves values: forcing A to be packed (or read in place) must not change
+    # a single bit of the result (PYNEURO_MATMUL_PACK_A, read once per process).
+    import pyneuro
+
+    root = str(Path(pyneuro.__file__).resolve().parent.parent)
+    results = []
+    for forced in ("0", "1"):
+        env = dict(os.environ, PYNEURO_MATMUL_PACK_A=forced,
+                   PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        path = tmp_path / f"pack_a_{forced}.npz"
+        proc = subprocess.run([sys.executable, "-c", _PACK_A_CHECK, str(path)], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        results.append(np.load(path))
+    assert results[0].files == results[1].files and results[0].files
+    for name in results[0].files:
+        assert np.array_equal(results[0][name], results[1][name]), name
 
 
 def _cpu_supports_avx2():
