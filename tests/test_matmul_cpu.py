@@ -94,10 +94,15 @@ def test_large_awkward_shapes_every_variant(rng, m, n, k, trans):
 
 
 @pytest.mark.parametrize("trans", TRANS, ids=["nn", "tn", "nt", "tt"])
-def test_wider_than_one_column_block(rng, trans):
-    # N above the packed kernel's column block (NC = 4096): the jc loop runs twice.
-    a, b = operands(rng, 9, 4100, 20, *trans)
-    check(cpu.matmul(a, b, *trans), a, b, *trans, "packed 9x4100x20")
+def test_wider_than_one_column_block(rng, threads, trans):
+    # N above the packed kernel's column block (NC = 4096) even per thread: each thread's
+    # share of 4500 columns takes two passes of the jc loop.
+    a, b = operands(rng, 9, 9000, 64, *trans)
+    threads(2)
+    got = cpu.matmul(a, b, *trans)
+    check(got, a, b, *trans, "packed 9x9000x64")
+    threads(1)
+    assert np.array_equal(got, cpu.matmul(a, b, *trans))
 
 
 @pytest.mark.parametrize("m,n,k", [(300, 257, 301), (5, 3000, 300), (3000, 5, 300), (128, 256, 784),

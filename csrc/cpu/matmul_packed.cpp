@@ -446,6 +446,9 @@ size_t scratch_floats(const Blocking& b, index_t cols) {
 void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, index_t m0, index_t m1,
                 index_t n0, index_t n1, float* bbuf, float* abuf) {
   const index_t N = p.N, MR = bl.mr, NR = bl.nr;
+  // Row blocks of equal size (at most mc): no short last block that would stream the whole
+  // B block from L2 for a few rows.
+  const index_t mc = round_up(ceil_div(m1 - m0, ceil_div(m1 - m0, bl.mc)), MR);
   for (index_t jc = n0; jc < n1; jc += bl.nc) {            // column block: nc columns
     const index_t ncb = std::min(bl.nc, n1 - jc);
     const index_t panels = ceil_div(ncb, NR);
@@ -456,8 +459,8 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
         const int n_valid = int(std::min(NR, ncb - q * NR));
         isa.pack_b(p, pc, kcb, jc + q * NR, n_valid, int(NR), bbuf + q * kcb * NR);
       }
-      for (index_t ic = m0; ic < m1; ic += bl.mc) {         // row block: mc rows
-        const index_t mcb = std::min(bl.mc, m1 - ic);
+      for (index_t ic = m0; ic < m1; ic += mc) {            // row block: mc rows
+        const index_t mcb = std::min(mc, m1 - ic);
         if (bl.pack_a) isa.pack_a(p, ic, mcb, pc, kcb, abuf);
         for (index_t q = 0; q < panels; ++q) {             // one B panel (in L1) ...
           const int n_valid = int(std::min(NR, ncb - q * NR));
