@@ -38,9 +38,8 @@
 //    its own share, packing its own B panels and A blocks, so no thread ever waits for
 //    another inside the call (on a busy machine a barrier can cost milliseconds). Nobody
 //    splits the k reduction: each C element sees the same FMAs in the same order for any
-//    thread count, so results are bit-identical for 1, 2 or 64 threads. Small problems
-//    (under ~0.25M multiply-adds, or K < 48) run on one thread: waking a second one would
-//    cost more than it saves.
+//    thread count, so results are bit-identical for 1, 2 or 64 threads. Problems under
+//    ~0.25M multiply-adds run on one thread: waking a second costs more than it saves.
 //    Every thread sets flush-to-zero (denormals cost ~100 cycles each).
 // 6. Edges. N not a multiple of NR: the packed B panel is zero-padded and C is read and
 //    written through AVX-512 mask registers (masked loads never touch memory past the end).
@@ -513,12 +512,9 @@ std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N)
   return {best_tm, nt / best_tm};
 }
 
-// Threads are used only where they pay (measured on the 2-core AVX-512 machine): each must
-// get at least kMinWorkPerThread multiply-adds, and K must be at least kMinDepthForThreads.
-// With a shorter K (e.g. the (128 x 10) @ (10 x 256) of an MLP's backward pass) the call is
-// bound by writing C and by the fork/join, which a second core does not speed up.
+// Each thread must get at least this many multiply-adds (~3 us of one core's work), or
+// waking it costs more than it saves (measured on the 2-core AVX-512 machine).
 constexpr double kMinWorkPerThread = 128.0 * 1024;
-constexpr index_t kMinDepthForThreads = 48;
 
 }  // namespace
 
@@ -526,8 +522,7 @@ void matmul_packed(const MatmulProblem& p) {
   const Isa& isa = isa_for_this_cpu();
   const Blocking bl = choose_blocking(isa, p);
   const double work = double(p.M) * double(p.N) * double(p.K);
-  int want = std::max(1, int(std::min<double>(num_threads(), work / kMinWorkPerThread)));
-  if (p.K < kMinDepthForThreads) want = 1;
+  const int want = std::max(1, int(std::min<double>(num_threads(), work / kMinWorkPerThread)));
   const auto [tm, tn] = thread_grid(want, bl, p.M, p.N);
   const int nt = tm * tn;
 
