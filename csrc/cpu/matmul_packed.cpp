@@ -121,9 +121,13 @@ struct Avx512 {
     __m512 acc[ROWS][NV];
 #pragma GCC unroll 16
     for (int i = 0; i < ROWS; ++i) {
-      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+      for (int v = 0; v < NV; ++v) {
+        // Start fetching the C tile now; it is needed only after the k loop. (A prefetch
+        // never faults, so the few bytes past the right edge of C do not matter.)
+        _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16 * v), _MM_HINT_T0);
+        acc[i][v] = _mm512_setzero_ps();
+      }
     }
     for (index_t k = 0; k < kc; ++k) {
       __m512 bv[NV];
