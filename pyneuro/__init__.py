@@ -11,6 +11,24 @@ import importlib as _importlib
 from . import backends
 from .backends import set_backend
 
+# ---- tensor exports (autograd helper): Tensor, creation, autograd switches, RNG, I/O ----
+from .tensor import (  # noqa: E402
+    Tensor, tensor, as_tensor, from_numpy, is_tensor,
+    zeros, ones, full, empty, eye, arange, linspace, rand, randn, randint, randperm,
+    zeros_like, ones_like, full_like, empty_like, rand_like, randn_like,
+    cat, concat, stack, where, matmul, mm, exp, log, sqrt, sigmoid, tanh, relu, clamp,
+    mean, argmax, maximum, minimum, reshape, flatten, transpose, allclose,
+    float32, float64, float16, int64, int32, int16, int8, uint8, bool_, double, long, half,
+)
+# Names that would shadow Python builtins inside this module are served by __getattr__.
+_BUILTIN_NAMED_EXPORTS = ("sum", "abs", "float", "int", "bool")
+from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled  # noqa: E402
+from .random import (  # noqa: E402
+    Generator, manual_seed, default_generator, seed, initial_seed, get_rng_state, set_rng_state,
+)
+from .serialization import save, load  # noqa: E402
+from .gradcheck import gradcheck, GradcheckError  # noqa: E402
+
 __version__ = "0.1.0"
 
 # Submodules loaded on first attribute access, so `import pyneuro` stays fast.
@@ -36,7 +54,20 @@ def __getattr__(name: str):
         module = _importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
         return module
+    if name in _BUILTIN_NAMED_EXPORTS:  # pn.sum, pn.abs, pn.float, pn.int, pn.bool
+        return getattr(_importlib.import_module(f"{__name__}.tensor"), name)
     raise AttributeError(f"module 'pyneuro' has no attribute {name!r}")
 
 
-__all__ = ["backends", "set_backend", "get_num_threads", "set_num_threads", "__version__"]
+__all__ = [
+    "backends", "set_backend", "get_num_threads", "set_num_threads", "__version__",
+    "Tensor", "tensor", "as_tensor", "from_numpy", "is_tensor", "zeros", "ones", "full", "empty", "eye",
+    "arange", "linspace", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like",
+    "empty_like", "rand_like", "randn_like", "cat", "concat", "stack", "where", "matmul", "mm", "exp", "log",
+    "sqrt", "sigmoid", "tanh", "relu", "clamp", "mean", "argmax", "maximum", "minimum",
+    "reshape", "flatten", "transpose", "allclose", "float32", "float64", "float16", "int64", "int32",
+    "int16", "int8", "uint8", "bool_", "double", "long", "half",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "Generator", "manual_seed", "default_generator", "seed", "initial_seed", "get_rng_state", "set_rng_state",
+    "save", "load", "gradcheck", "GradcheckError",
+]

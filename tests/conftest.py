@@ -1,16 +1,46 @@
 """Shared fixtures: the backend-parametrised fixture of the conformance suite.
 
 Tests run against the *installed* pyneuro (pytest puts tests/, not the repo root, on
-sys.path); for an in-place development build run `PYTHONPATH=. pytest`.
+sys.path); for an in-place development build run `PYTHONPATH=$PWD pytest` (an absolute path: tests run in scratch directories).
 """
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import pyneuro
 from pyneuro import backends
 
 ALL_BACKENDS = list(backends.BACKENDS)
+REPO_ROOT = Path(__file__).resolve().parents[1]  # examples/, labs/, bench/ live here
+
+
+def pytest_configure(config):
+    # Testing the bare source tree (e.g. `python -m pytest` from the repo root without a
+    # build) would silently skip every compiled backend. Say so instead.
+    required = [n for n in os.environ.get("PYNEURO_REQUIRE_BACKENDS", "").split(",") if n]
+    for name in required:
+        status = backends.status(name)
+        if not status.available:
+            raise pytest.UsageError(
+                f"backend {name!r} is required (PYNEURO_REQUIRE_BACKENDS) but unusable: {status.reason}\n"
+                f"pyneuro was imported from {Path(pyneuro.__file__).parent}; install it with "
+                "`pip install .` or build in place with tools/build_inplace.sh"
+            )
+
+
+@pytest.fixture(autouse=True)
+def _run_outside_the_source_tree(tmp_path, monkeypatch):
+    """Run every test in a scratch directory.
+
+    `python -m ...` and `python -c ...` subprocesses put the working directory first on
+    sys.path; from the repo root the source folder pyneuro/ (which has no compiled
+    modules) would shadow the installed package. Use REPO_ROOT for repository files.
+    """
+    monkeypatch.chdir(tmp_path)
 
 
 def _backend_or_skip(name):

@@ -30,4 +30,5 @@ PYBIND11_MODULE(_cpu, m) {
   pyneuro::bind::register_matmul(m);
   pyneuro::bind::register_softmax(m);
   pyneuro::bind::register_elementwise(m);
+  pyneuro::bind::register_peak(m);
 }

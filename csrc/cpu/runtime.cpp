@@ -3,8 +3,14 @@
 #include "pyneuro/common.h"
 
 #include <omp.h>
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 #include <xmmintrin.h>
 #include <pmmintrin.h>
+#define PYNEURO_HAVE_MXCSR 1
+#else
+#define PYNEURO_HAVE_MXCSR 0
+#endif
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -39,8 +45,35 @@ int num_threads() {
 void set_num_threads(int n) { g_threads.store(n > 0 ? n : 1, std::memory_order_relaxed); }
 
 void enable_flush_to_zero() {
+#if PYNEURO_HAVE_MXCSR
   _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
   _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
+#endif
+}
+
+#if PYNEURO_HAVE_MXCSR
+FlushToZeroScope::FlushToZeroScope() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | 0x8040u); }  // FTZ | DAZ
+FlushToZeroScope::~FlushToZeroScope() { _mm_setcsr(saved_); }
+#else
+FlushToZeroScope::FlushToZeroScope() : saved_(0) {}
+FlushToZeroScope::~FlushToZeroScope() {}
+#endif
+
+void parallel_for(index_t n, index_t work, void (*fn)(void*, index_t, index_t), void* ctx) {
+  if (n <= 0) return;
+  const int threads = work < kParallelMinWork ? 1 : int(std::min<index_t>(num_threads(), n));
+  if (threads == 1) {
+    FlushToZeroScope ftz;
+    fn(ctx, 0, n);
+    return;
+  }
+#pragma omp parallel num_threads(threads)
+  {
+    FlushToZeroScope ftz;
+    const index_t t = omp_get_thread_num(), team = omp_get_num_threads();
+    const index_t begin = n * t / team, end = n * (t + 1) / team;
+    if (begin < end) fn(ctx, begin, end);
+  }
 }
 
 bool cpu_has_avx2_fma() {

@@ -1,8 +1,274 @@
-"""The `cuda` backend (placeholder until the CUDA kernels land)."""
+"""The `cuda` backend: pyneuro's hand-written CUDA kernels (pyneuro._cuda).
+
+Arrays are `pyneuro._cuda.DeviceArray`: C-contiguous float32 / int64 (float64 is held
+but refused by the kernels) in device memory from a caching allocator, speaking
+__cuda_array_interface__ both ways (CuPy, Numba and PyTorch share memory with it, no
+copies). The extension needs no CuPy.
+
+The kernel table validates everything in C++ before a launch (types, dtypes, ranks,
+shapes, device mixing, class-target range) and reports CUDA errors as RuntimeError.
+
+`xp`, the array namespace a Tensor uses for generic ops, is `DeviceNamespace` below:
+pyneuro's own kernels for what one MLP training step needs on the device (elementwise
++ - * / with a scalar, a (cols,) row or a (rows, 1) column; maximum/minimum; exp, log,
+sqrt, abs; sum/mean over all, axis 0 or the last axis; empty/zeros/ones/full(_like);
+copy; reshape views; broadcast_to; a copying transpose; whole-array assignment a[...] = v;
+argmax along the last axis). It does NOT delegate to CuPy, even when
+CuPy is installed, so results never depend on what else is installed; any other NumPy
+name raises NotImplementedError (an AttributeError too, so hasattr() is False) saying so (use the `cupy` backend for full NumPy
+coverage on the GPU, or move to the host with `to_numpy`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
 from ._registry import BackendUnavailable
 
 try:
-    from .. import _cuda  # noqa: F401
+    from .. import _cuda
 except ImportError:
     raise BackendUnavailable("not built (no CUDA toolkit at build time)") from None
-raise BackendUnavailable("not implemented yet")
+
+_count, _code, _message = _cuda.device_status()
+if _code:
+    raise BackendUnavailable(f"built, but no GPU device ({_message}; CUDA error {_code})")
+if _count == 0:
+    raise BackendUnavailable("built, but no GPU device (cudaGetDeviceCount found 0 devices)")
+
+NAME = "cuda"
+DEVICE = "cuda"
+ndarray = _cuda.DeviceArray
+VARIANTS = {"matmul": tuple(_cuda.matmul_variants), "softmax": tuple(_cuda.softmax_variants)}
+# matmul: "vectorized" when its 128x128 tiles give the GPU enough blocks, else "tiled"
+# (32x32 tiles: 16x more blocks, so small products such as an MLP's still fill the SMs);
+# softmax: warp-per-row up to 1024 columns, block-per-row beyond.
+DEFAULT_VARIANT = {"matmul": None, "softmax": None}
+MIN_BLOCKS_FOR_VECTORIZED = 64
+
+
+def default_matmul_variant(m: int, n: int) -> str:
+    """The matmul variant used when none is named, for an (m, n) result."""
+    blocks = -(-m // 128) * -(-n // 128)
+    return "vectorized" if blocks >= MIN_BLOCKS_FOR_VECTORIZED else "tiled"
+
+
+def _result_dims(a, b, trans_a, trans_b):
+    try:
+        m = a.shape[1] if trans_a else a.shape[0]
+        n = b.shape[0] if trans_b else b.shape[1]
+        return int(m), int(n)
+    except (AttributeError, IndexError, TypeError):
+        return 0, 0  # not 2-D arrays: the binding raises the proper error
+
+
+def asarray(a, dtype=None):
+    """Host array (or CAI device array, or DeviceArray) -> DeviceArray.
+
+    NumPy input is copied to the device (integer input becomes int64); an object with
+    __cuda_array_interface__ is viewed without a copy.
+    """
+    return _cuda.asarray(a, dtype)
+
+
+def to_numpy(a):
+    """DeviceArray -> new NumPy array (a host copy; synchronises)."""
+    if isinstance(a, _cuda.DeviceArray):
+        return a.numpy()
+    return np.asarray(a)
+
+
+synchronize = _cuda.synchronize
+memory_stats = _cuda.memory_stats
+empty_cache = _cuda.empty_cache
+
+
+# ----------------------------------------------------------------------------- kernel table
+def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | None = None):
+    """C = op(a) @ op(b) with the CUDA matmul ladder (naive, tiled, regblock, vectorized).
+
+    variant=None picks by size (default_matmul_variant): vectorized for large products.
+    """
+    if variant is None:
+        variant = default_matmul_variant(*_result_dims(a, b, trans_a, trans_b))
+    return _cuda.matmul(a, b, bool(trans_a), bool(trans_b), variant)
+
+
+relu_forward = _cuda.relu_forward
+relu_backward = _cuda.relu_backward
+
+
+def softmax_forward(x, variant: str | None = None):
+    """Row softmax: 'warp' (a warp per row), 'block' (a block per row), None: by row length."""
+    return _cuda.softmax_forward(x, variant)
+
+
+softmax_backward = _cuda.softmax_backward
+log_softmax_forward = _cuda.log_softmax_forward
+log_softmax_backward = _cuda.log_softmax_backward
+cross_entropy_forward = _cuda.cross_entropy_forward
+cross_entropy_backward = _cuda.cross_entropy_backward
+bias_add = _cuda.bias_add
+bias_grad = _cuda.bias_grad
+argmax = _cuda.argmax
+
+
+def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+             nesterov=False, first_step=False):
+    _cuda.sgd_step(param, grad, momentum_buffer, float(lr), float(momentum), float(dampening),
+                   float(weight_decay), bool(nesterov), bool(first_step))
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8,
+              weight_decay=0.0):
+    _cuda.adam_step(param, grad, exp_avg, exp_avg_sq, int(step), float(lr), float(beta1), float(beta2),
+                    float(eps), float(weight_decay))
+
+
+# ----------------------------------------------------------------------------- array namespace
+_ADD, _SUB, _MUL, _DIV, _MAX, _MIN = range(6)
+_NEG, _EXP, _LOG, _SQRT, _ABS, _SQUARE = range(6)
+
+
+class NotProvided(AttributeError, NotImplementedError):
+    """An array-namespace name the cuda backend does not provide.
+
+    Both an AttributeError (so `hasattr(xp, name)` is False and feature checks work) and a
+    NotImplementedError (so calling code learns that this is a gap, not a typo).
+    """
+
+
+def _binary(op):
+    def f(a, b, out=None):
+        return _cuda.binary(op, a, b, out)
+
+    return f
+
+
+def _unary(op):
+    def f(x):
+        return _cuda.unary(op, x)
+
+    return f
+
+
+class DeviceNamespace:
+    """A NumPy-shaped namespace over DeviceArray, backed only by pyneuro's CUDA kernels.
+
+    Covers what a device Tensor needs for one training step; every other attribute
+    raises NotImplementedError (never a silent host round trip).
+    """
+
+    ndarray = _cuda.DeviceArray
+    float32 = np.float32
+    float64 = np.float64
+    int64 = np.int64
+
+    add = staticmethod(_binary(_ADD))
+    subtract = staticmethod(_binary(_SUB))
+    multiply = staticmethod(_binary(_MUL))
+    divide = true_divide = staticmethod(_binary(_DIV))
+    maximum = staticmethod(_binary(_MAX))
+    minimum = staticmethod(_binary(_MIN))
+    negative = staticmethod(_unary(_NEG))
+    exp = staticmethod(_unary(_EXP))
+    log = staticmethod(_unary(_LOG))
+    sqrt = staticmethod(_unary(_SQRT))
+    abs = absolute = staticmethod(_unary(_ABS))
+    square = staticmethod(_unary(_SQUARE))
+
+    @staticmethod
+    def asarray(a, dtype=None):
+        return _cuda.asarray(a, dtype)
+
+    array = asarray
+
+    @staticmethod
+    def ascontiguousarray(a, dtype=None):
+        return _cuda.asarray(a, dtype)  # DeviceArrays are always C-contiguous
+
+    @staticmethod
+    def empty(shape, dtype=np.float32):
+        return _cuda.empty(shape, dtype)
+
+    @staticmethod
+    def zeros(shape, dtype=np.float32):
+        return _cuda.zeros(shape, dtype)
+
+    @staticmethod
+    def ones(shape, dtype=np.float32):
+        return _cuda.ones(shape, dtype)
+
+    @staticmethod
+    def full(shape, fill_value, dtype=np.float32):
+        return _cuda.full(shape, float(fill_value), dtype)
+
+    @staticmethod
+    def empty_like(a, dtype=None):
+        return _cuda.empty(a.shape, dtype or a.dtype)
+
+    @staticmethod
+    def zeros_like(a, dtype=None):
+        return _cuda.zeros(a.shape, dtype or a.dtype)
+
+    @staticmethod
+    def ones_like(a, dtype=None):
+        return _cuda.ones(a.shape, dtype or a.dtype)
+
+    @staticmethod
+    def full_like(a, fill_value, dtype=None):
+        return _cuda.full(a.shape, float(fill_value), dtype or a.dtype)
+
+    @staticmethod
+    def sum(a, axis=None, keepdims=False):
+        return _cuda.sum(a, axis, keepdims)
+
+    @staticmethod
+    def mean(a, axis=None, keepdims=False):
+        return _cuda.mean(a, axis, keepdims)
+
+    @staticmethod
+    def broadcast_to(a, shape):
+        return _cuda.broadcast_to(a, shape)
+
+    @staticmethod
+    def expand_dims(a, axis):
+        shape = list(a.shape)
+        axis = axis + len(shape) + 1 if axis < 0 else axis
+        shape.insert(axis, 1)
+        return a.reshape(tuple(shape))
+
+    @staticmethod
+    def reshape(a, shape):
+        return a.reshape(shape)
+
+    @staticmethod
+    def copy(a):
+        return a.copy()
+
+    @staticmethod
+    def transpose(a):
+        return a.T  # a copy: DeviceArrays have no strided views
+
+    @staticmethod
+    def matmul(a, b):
+        return matmul(a, b)
+
+    @staticmethod
+    def argmax(a, axis=-1):
+        if a.ndim == 2 and axis in (1, -1):
+            return argmax(a)
+        raise NotImplementedError("cuda backend: argmax is implemented along the last axis of a 2-D array")
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise NotProvided(
+            f"cuda backend: xp.{name} is not implemented by pyneuro's CUDA kernels "
+            "(use the cupy backend for full NumPy coverage on the GPU, or move the array to the host)"
+        )
+
+    def __repr__(self):
+        return "<pyneuro cuda array namespace (pyneuro._cuda kernels)>"
+
+
+xp = DeviceNamespace()

@@ -1,8 +1,293 @@
-"""The `cupy` backend (placeholder until the CuPy kernels land)."""
-import importlib.util
+"""The `cupy` backend: the same CUDA kernels as pyneuro._cuda, compiled at run time by CuPy.
 
+The kernel sources (pyneuro/cuda_kernels/*.cuh when installed, csrc/cuda/kernels in a
+development tree; see pyneuro.cuda.kernel_source_dir) are compiled once per process
+with NVRTC through cupy.RawModule (CuPy also caches the binary on disk), so nothing
+recompiles per call. Arrays are cupy.ndarray, `xp` is cupy itself, and inputs are
+checked with the shared Python checks (_checks.py) before any launch. This is the GPU
+fallback when the extension was not built (no nvcc at install time) but CuPy is there.
+
+Launch configurations mirror csrc/cuda/launch.cu.
+"""
+from __future__ import annotations
+
+import importlib.util
+import threading
+
+import numpy as np
+
+from . import _checks
 from ._registry import BackendUnavailable
 
 if importlib.util.find_spec("cupy") is None:
     raise BackendUnavailable("not installed (pip install cupy-cuda12x)")
-raise BackendUnavailable("not implemented yet")
+
+import cupy  # noqa: E402  (only reached when CuPy is installed)
+
+try:
+    _count = int(cupy.cuda.runtime.getDeviceCount())
+except Exception as exc:  # cupy.cuda.runtime.CUDARuntimeError without driver/device
+    raise BackendUnavailable(f"installed, but no GPU device ({exc})") from None
+if _count == 0:
+    raise BackendUnavailable("installed, but no GPU device (0 devices)")
+
+NAME = "cupy"
+DEVICE = "cuda"
+xp = cupy
+ndarray = cupy.ndarray
+VARIANTS = {"matmul": ("naive", "tiled", "regblock", "vectorized"), "softmax": ("warp", "block")}
+DEFAULT_VARIANT = {"matmul": None, "softmax": None}  # None: chosen by size, as in cuda_backend
+MIN_BLOCKS_FOR_VECTORIZED = 64
+
+_MAX_BLOCKS = 8192
+_BLOCK = 256
+_lock = threading.Lock()
+_module = None
+
+
+def _kernels():
+    """The compiled RawModule (built on first use, then reused)."""
+    global _module
+    if _module is None:
+        with _lock:
+            if _module is None:
+                from ..cuda import KERNEL_FILES, kernel_source_dir
+
+                folder = kernel_source_dir()
+                code = "".join(f'#include "{name}"\n' for name in KERNEL_FILES)
+                _module = cupy.RawModule(code=code, options=("-I" + str(folder), "--std=c++17"))
+    return _module
+
+
+def _launch(name, grid, block, args):
+    _kernels().get_function(name)(grid, block, args)
+
+
+def _i(n):
+    return np.int64(n)
+
+
+def _f(x):
+    return np.float32(x)
+
+
+def asarray(a, dtype=None):
+    """Host array -> cupy array (integer class labels become int64)."""
+    if dtype is None and isinstance(a, np.ndarray) and a.dtype.kind in "iu":
+        dtype = np.int64
+    return cupy.asarray(a, dtype=dtype)
+
+
+def to_numpy(a):
+    return cupy.asnumpy(a)
+
+
+def _f32(x, name, ndim=None):
+    """Checked, C-contiguous float32 cupy array (float64 is refused, not converted)."""
+    _checks.require_array(x, name, ndim)
+    if not isinstance(x, cupy.ndarray):
+        raise TypeError(f"{name} must be a cupy.ndarray on the GPU, got {type(x).__name__} "
+                        "(move it to the device first: backend.asarray(x))")
+    if x.dtype != np.float32:
+        raise TypeError(f"{name} must have dtype float32, got {x.dtype}")
+    return cupy.ascontiguousarray(x)
+
+
+def _grid_1d(n):
+    return (min((n + _BLOCK - 1) // _BLOCK, _MAX_BLOCKS),)
+
+
+def _row_dims(cols, rows, block_per_row=None):
+    if block_per_row is None:
+        block_per_row = cols > 1024
+    block = (256, 1, 1) if block_per_row else (32, 8, 1)
+    return ((rows + block[1] - 1) // block[1],), block
+
+
+# ----------------------------------------------------------------------------- matmul
+_MATMUL_TILES = {"naive": (16, (16, 16, 1)), "tiled": (32, (32, 32, 1)), "regblock": (128, (256, 1, 1)),
+                 "vectorized": (128, (256, 1, 1))}
+
+
+def _operand(x, trans, name):
+    """(C-contiguous array, trans): a Fortran-ordered 2-D array is the transpose of a C one."""
+    if isinstance(x, cupy.ndarray) and x.ndim == 2 and not x.flags.c_contiguous and x.flags.f_contiguous:
+        return _f32(x.T, name), not trans
+    return _f32(x, name, 2), trans
+
+
+def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | None = None):
+    m, n, k = _checks.matmul_dims(a, b, trans_a, trans_b)
+    if variant is None:  # vectorized when its 128x128 tiles fill the GPU, else 32x32 tiles
+        variant = "vectorized" if -(-m // 128) * -(-n // 128) >= MIN_BLOCKS_FOR_VECTORIZED else "tiled"
+    variant = _checks.variant(variant, VARIANTS["matmul"], "matmul")
+    a, trans_a = _operand(a, trans_a, "a")
+    b, trans_b = _operand(b, trans_b, "b")
+    c = cupy.empty((m, n), np.float32)
+    if m and n:
+        tile, block = _MATMUL_TILES[variant]
+        grid = ((n + tile - 1) // tile, (m + tile - 1) // tile)
+        if grid[1] > 65535:
+            raise ValueError(f"matmul variant {variant!r} cannot cover M={m} in one launch")
+        _launch(f"pn_matmul_{variant}", grid, block,
+                (_i(m), _i(n), _i(k), a, _i(a.shape[1]), b, _i(b.shape[1]), c, _i(n),
+                 np.int32(trans_a), np.int32(trans_b)))
+    return c
+
+
+# ----------------------------------------------------------------------------- relu, bias
+def relu_forward(x):
+    x = _f32(x, "x")
+    y = cupy.empty_like(x)
+    if x.size:
+        _launch("pn_relu_forward", _grid_1d(x.size), (_BLOCK,), (_i(x.size), x, y))
+    return y
+
+
+def relu_backward(grad_output, x):
+    g, x = _f32(grad_output, "grad_output"), _f32(x, "x")
+    _checks.same_shape(g, "grad_output", x, "x")
+    dx = cupy.empty_like(x)
+    if x.size:
+        _launch("pn_relu_backward", _grid_1d(x.size), (_BLOCK,), (_i(x.size), g, x, dx))
+    return dx
+
+
+def bias_add(x, bias):
+    _checks.bias_for(x, bias)
+    x, bias = _f32(x, "x", 2), _f32(bias, "bias", 1)
+    y = cupy.empty_like(x)
+    if x.size:
+        _launch("pn_bias_add", _grid_1d(x.size), (_BLOCK,), (_i(x.shape[0]), _i(x.shape[1]), x, bias, y))
+    return y
+
+
+def bias_grad(grad_output):
+    g = _f32(grad_output, "grad_output", 2)
+    out = cupy.empty((g.shape[1],), np.float32)
+    if g.shape[1]:
+        _launch("pn_column_sum", ((g.shape[1] + 31) // 32,), (32, 8, 1), (_i(g.shape[0]), _i(g.shape[1]), g, out))
+    return out
+
+
+# ----------------------------------------------------------------------------- softmax family
+def softmax_forward(x, variant: str | None = None):
+    x = _f32(x, "x", 2)
+    if variant is not None:
+        _checks.variant(variant, VARIANTS["softmax"], "softmax")
+    y = cupy.empty_like(x)
+    rows, cols = x.shape
+    if x.size:
+        block_per_row = None if variant is None else variant == "block"
+        grid, block = _row_dims(cols, rows, block_per_row)
+        name = "pn_softmax_block" if block[0] > 32 else "pn_softmax_warp"
+        _launch(name, grid, block, (_i(rows), _i(cols), x, y))
+    return y
+
+
+def log_softmax_forward(x):
+    x = _f32(x, "x", 2)
+    y = cupy.empty_like(x)
+    if x.size:
+        grid, block = _row_dims(x.shape[1], x.shape[0])
+        _launch("pn_log_softmax_rows", grid, block, (_i(x.shape[0]), _i(x.shape[1]), x, y))
+    return y
+
+
+def _softmax_family_backward(grad_output, output, log_output):
+    g, y = _f32(grad_output, "grad_output", 2), _f32(output, "output", 2)
+    _checks.same_shape(g, "grad_output", y, "output")
+    dx = cupy.empty_like(y)
+    if y.size:
+        grid, block = _row_dims(y.shape[1], y.shape[0])
+        _launch("pn_softmax_backward_rows", grid, block,
+                (_i(y.shape[0]), _i(y.shape[1]), g, y, dx, np.int32(log_output)))
+    return dx
+
+
+def softmax_backward(grad_output, output):
+    return _softmax_family_backward(grad_output, output, 0)
+
+
+def log_softmax_backward(grad_output, output):
+    return _softmax_family_backward(grad_output, output, 1)
+
+
+# ----------------------------------------------------------------------------- cross-entropy
+def _targets(logits, targets):
+    if not isinstance(targets, cupy.ndarray) and hasattr(targets, "dtype"):
+        raise TypeError(f"targets must be a cupy.ndarray on the GPU, got {type(targets).__name__}")
+    return cupy.ascontiguousarray(_checks.targets_for(logits, targets, xp=cupy))
+
+
+def cross_entropy_forward(logits, targets):
+    x = _f32(logits, "logits", 2)
+    t = _targets(x, targets)
+    losses = cupy.empty((x.shape[0],), np.float32)
+    if x.shape[0]:
+        grid, block = _row_dims(x.shape[1], x.shape[0])
+        _launch("pn_cross_entropy_forward", grid, block, (_i(x.shape[0]), _i(x.shape[1]), x, t, losses))
+    return losses
+
+
+def cross_entropy_backward(logits, targets, grad_losses):
+    x = _f32(logits, "logits", 2)
+    t = _targets(x, targets)
+    _checks.grad_losses_for(x, grad_losses)
+    gl = _f32(grad_losses, "grad_losses", 1)
+    dx = cupy.empty_like(x)
+    if x.size:
+        grid, block = _row_dims(x.shape[1], x.shape[0])
+        _launch("pn_cross_entropy_backward", grid, block, (_i(x.shape[0]), _i(x.shape[1]), x, t, gl, dx))
+    return dx
+
+
+# ----------------------------------------------------------------------------- optimizers, argmax
+def _inplace(x, name):
+    """In-place operands must already be C-contiguous float32 cupy arrays (no hidden copy)."""
+    x = _checks.require_array(x, name)
+    if not isinstance(x, cupy.ndarray) or x.dtype != np.float32 or not x.flags.c_contiguous:
+        raise TypeError(f"{name} is updated in place and must be a C-contiguous float32 cupy.ndarray")
+    return x
+
+
+def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+             nesterov=False, first_step=False):
+    p = _inplace(param, "param")
+    g = _f32(grad, "grad")
+    _checks.same_shape(p, "param", g, "grad")
+    buf = p  # any valid pointer; unused unless momentum != 0
+    if momentum:
+        if momentum_buffer is None:
+            raise ValueError("sgd_step: momentum != 0 needs a momentum_buffer array")
+        buf = _inplace(momentum_buffer, "momentum_buffer")
+        _checks.same_shape(p, "param", buf, "momentum_buffer")
+    if p.size:
+        _launch("pn_sgd_step", _grid_1d(p.size), (_BLOCK,),
+                (_i(p.size), p, g, buf, _f(lr), _f(momentum), _f(dampening), _f(weight_decay),
+                 np.int32(bool(nesterov)), np.int32(bool(first_step)), np.int32(bool(momentum))))
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8,
+              weight_decay=0.0):
+    _checks.adam_args(step)
+    p = _inplace(param, "param")
+    g = _f32(grad, "grad")
+    m, v = _inplace(exp_avg, "exp_avg"), _inplace(exp_avg_sq, "exp_avg_sq")
+    for arr, name in ((g, "grad"), (m, "exp_avg"), (v, "exp_avg_sq")):
+        _checks.same_shape(p, "param", arr, name)
+    bc1, bc2 = 1.0 - beta1**step, 1.0 - beta2**step
+    if p.size:
+        _launch("pn_adam_step", _grid_1d(p.size), (_BLOCK,),
+                (_i(p.size), p, g, m, v, _f(lr / bc1), _f(beta1), _f(beta2), _f(eps), _f(weight_decay),
+                 _f(1.0 / bc2**0.5)))
+
+
+def argmax(x):
+    x = _f32(x, "x", 2)
+    _checks.nonempty_rows(x)
+    out = cupy.empty((x.shape[0],), np.int64)
+    if x.shape[0]:
+        grid, block = _row_dims(x.shape[1], x.shape[0], block_per_row=False)
+        _launch("pn_argmax_rows", grid, block, (_i(x.shape[0]), _i(x.shape[1]), x, out))
+    return out

@@ -1,8 +1,341 @@
-"""The `numba` backend (placeholder until the Numba kernels land)."""
-import importlib.util
+"""The `numba` backend: the kernel table compiled by Numba, for when pyneuro._cpu is missing.
+
+Same algorithms as the C++ kernels (cache-blocked matmul with packing and register
+blocking, online softmax, cross-entropy fused with softmax, fused optimizer updates),
+written in Python and compiled by Numba to vectorised, multi-threaded machine code.
+The kernels live in _numba_matmul.py, _numba_softmax.py and _numba_elementwise.py;
+this module is the thin layer in front of them:
+
+1. every input is validated with pyneuro.backends._checks *before* any compiled code
+   runs, so bad input raises ValueError / TypeError / IndexError, never crashes;
+2. float32 is required (float64 is refused with TypeError, like the C++ backend);
+   non-contiguous inputs are copied to C order (a Fortran-ordered matmul operand is
+   passed as its transpose instead, without a copy); integer targets become int64.
+   So each kernel sees one array layout and compiles once (compile time matters);
+3. outputs are allocated here, and the kernel fills them.
+
+Importing this module imports numba (~0.5 s) but compiles nothing: each kernel is
+compiled (or loaded from numba's on-disk cache) on its first call. `import pyneuro`
+never imports this module; the registry does, on first use of the backend.
+
+Threads: numba's own pool (NUMBA_NUM_THREADS, or set_num_threads below). Results do not
+depend on the thread count: work is split over rows / output tiles, never inside a sum.
+"""
+from __future__ import annotations
 
 from ._registry import BackendUnavailable
 
-if importlib.util.find_spec("numba") is None:
-    raise BackendUnavailable("not installed (pip install numba)")
-raise BackendUnavailable("not implemented yet")
+try:
+    import numba
+except ModuleNotFoundError as exc:
+    if exc.name == "numba":
+        raise BackendUnavailable("not installed (pip install numba)") from None
+    raise BackendUnavailable(f"numba is installed but not importable ({exc})") from None
+except ImportError as exc:  # e.g. a numba built for another NumPy
+    raise BackendUnavailable(f"numba is installed but not importable ({exc})") from None
+
+import numpy as np  # noqa: E402
+
+from . import _checks  # noqa: E402
+from . import _numba_elementwise as _ew  # noqa: E402
+from . import _numba_matmul as _mm  # noqa: E402
+from . import _numba_softmax as _sm  # noqa: E402
+
+NAME = "numba"
+DEVICE = "cpu"
+xp = np
+VARIANTS = {"matmul": ("naive", "blocked"), "softmax": ("three_pass", "online")}
+DEFAULT_VARIANT = {"matmul": "blocked", "softmax": "online"}
+
+
+def asarray(a, dtype=None):
+    """Host array -> this backend's array (a no-op: the numba backend uses NumPy arrays)."""
+    return np.asarray(a, dtype=dtype)
+
+
+def to_numpy(a):
+    """This backend's array -> NumPy array."""
+    return np.asarray(a)
+
+
+def get_num_threads() -> int:
+    """Threads the numba kernels use."""
+    return numba.get_num_threads()
+
+
+def set_num_threads(n: int) -> None:
+    """Set the threads the numba kernels use (1 .. NUMBA_NUM_THREADS)."""
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= numba.config.NUMBA_NUM_THREADS:
+        raise ValueError(f"set_num_threads needs an int in 1..{numba.config.NUMBA_NUM_THREADS}, got {n!r}")
+    numba.set_num_threads(n)
+
+
+# ----------------------------------------------------------------------------- launching kernels
+# Rough single-thread cost of the kernels' inner loops (this machine class, AVX-512), used
+# only to decide whether a call is worth waking the other threads for.
+NS_PER_ELEMENT = 0.25   # elementwise kernels and reductions without exp
+NS_PER_EXP = 0.6        # softmax-family kernels, per element
+NS_PER_FMA = 0.0125     # matmul, per multiply-add (~80 GFLOP/s)
+PARALLEL_MIN_NS = 20_000.0
+
+
+def _run(kernel, work_ns: float, *args) -> None:
+    """Call a parallel kernel, on one thread when the work is too small to share.
+
+    Waking numba's thread pool costs microseconds (milliseconds on a busy machine, where
+    a sleeping thread may wait for a free core); under ~20 µs of work one thread is
+    faster. The thread count never changes a result (see the module docstring).
+    """
+    threads = numba.get_num_threads()
+    if threads == 1 or work_ns >= PARALLEL_MIN_NS:
+        kernel(*args)
+        return
+    numba.set_num_threads(1)
+    try:
+        kernel(*args)
+    finally:
+        numba.set_num_threads(threads)
+
+
+# ----------------------------------------------------------------------------- input preparation
+def _f32(x, name: str, ndim: int | None = None) -> np.ndarray:
+    """Validate x (shared checks), require float32, return it C-contiguous."""
+    _checks.require_array(x, name, ndim)
+    if x.dtype != np.float32:
+        raise TypeError(f"{name} must have dtype float32, got {x.dtype} (the numba backend computes "
+                        f"in float32; convert with .astype(np.float32))")
+    return np.ascontiguousarray(x)
+
+
+def _operand(x, name: str, trans: bool):
+    """(array, trans) for matmul: a Fortran-ordered 2-D array is the transpose of a C one."""
+    x = np.asarray(x)
+    if x.ndim == 2 and not x.flags.c_contiguous and x.flags.f_contiguous:
+        return _f32(x.T, name), not trans
+    return _f32(x, name), trans
+
+
+def _targets(logits, targets) -> np.ndarray:
+    return np.ascontiguousarray(_checks.targets_for(logits, targets))
+
+
+def _variant(variant, kind: str) -> str:
+    return DEFAULT_VARIANT[kind] if variant is None else _checks.variant(variant, VARIANTS[kind], kind)
+
+
+# ----------------------------------------------------------------------------- matmul
+MAX_TILES_PER_TASK = 16  # i-tiles (of MC rows) per matmul task: c_stage <= 1024 x 272 floats
+
+
+def _matmul_plan(m: int, n: int, threads: int) -> tuple[int, int]:
+    """(panel_width, row_groups) for the blocked kernel: enough tasks for every thread.
+
+    Wide panels (NC columns) are the most efficient; narrower ones and splitting the
+    rows are used only when there would otherwise be fewer tasks than threads.
+    Neither choice changes the arithmetic done for an element of C.
+    """
+    want = threads
+    i_tiles = -(-m // _mm.MC)
+    width = _mm.NC
+    while width > 64 and -(-n // width) * i_tiles < want:
+        width //= 2
+    panels = -(-n // width)
+    row_groups = max(1, min(i_tiles, -(-want // panels)))
+    row_groups = max(row_groups, -(-i_tiles // MAX_TILES_PER_TASK))  # bounds c_stage's size
+    return width, row_groups
+
+
+def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | None = None):
+    """C = op(a) @ op(b); op(x) = x.T when its flag is set. Variants: naive, blocked (default).
+
+    Cost: 2*M*N*K FLOPs. The transposes are never materialised: the blocked kernel folds
+    them into the packing of each cache block (see _numba_matmul.py).
+    """
+    _checks.matmul_dims(a, b, trans_a, trans_b)
+    variant = _variant(variant, "matmul")
+    a, trans_a = _operand(a, "a", bool(trans_a))
+    b, trans_b = _operand(b, "b", bool(trans_b))
+    m, n, k = _checks.matmul_dims(a, b, trans_a, trans_b)
+    work = m * n * k * NS_PER_FMA
+    c = np.empty((m, n), np.float32)
+    if m == 0 or n == 0:
+        return c
+    if variant == "naive":
+        _run(_mm.matmul_naive, work, a, b, trans_a, trans_b, c)
+    else:
+        threads = numba.get_num_threads() if work >= PARALLEL_MIN_NS else 1
+        _run(_mm.matmul_blocked, work, a, b, trans_a, trans_b, c, *_matmul_plan(m, n, threads))
+    return c
+
+
+# ----------------------------------------------------------------------------- relu
+def relu_forward(x):
+    """y = max(x, 0); NaN propagates, as in torch.relu. Any shape."""
+    x = _f32(x, "x")
+    y = np.empty_like(x)
+    _run(_ew.relu_forward, x.size * NS_PER_ELEMENT, x.reshape(-1), y.reshape(-1))
+    return y
+
+
+def relu_backward(grad_output, x):
+    """grad_x = 0 where x <= 0, else grad_output (x: relu's input or output)."""
+    g = _f32(grad_output, "grad_output")
+    x = _f32(x, "x")
+    _checks.same_shape(g, "grad_output", x, "x")
+    gx = np.empty_like(x)
+    _run(_ew.relu_backward, x.size * NS_PER_ELEMENT, g.reshape(-1), x.reshape(-1), gx.reshape(-1))
+    return gx
+
+
+# ----------------------------------------------------------------------------- softmax family
+def softmax_forward(x, variant: str | None = None):
+    """Row-wise softmax. Variants: three_pass, online (default; one pass for max and sum)."""
+    x = _f32(x, "x", 2)
+    variant = _variant(variant, "softmax")
+    y = np.empty_like(x)
+    kernel = _sm.softmax_online if variant == "online" else _sm.softmax_three_pass
+    _run(kernel, x.size * NS_PER_EXP, x, y)
+    return y
+
+
+def softmax_backward(grad_output, output):
+    """grad_x = y * (g - sum(g * y)), per row."""
+    g, y = _f32(grad_output, "grad_output", 2), _f32(output, "output", 2)
+    _checks.same_shape(g, "grad_output", y, "output")
+    gx = np.empty_like(y)
+    _run(_sm.softmax_backward, y.size * NS_PER_ELEMENT, g, y, gx)
+    return gx
+
+
+def log_softmax_forward(x):
+    """y = x - max - log(sum(exp(x - max))), per row."""
+    x = _f32(x, "x", 2)
+    y = np.empty_like(x)
+    _run(_sm.log_softmax_forward, x.size * NS_PER_EXP, x, y)
+    return y
+
+
+def log_softmax_backward(grad_output, output):
+    """grad_x = g - exp(y) * sum(g), per row."""
+    g, y = _f32(grad_output, "grad_output", 2), _f32(output, "output", 2)
+    _checks.same_shape(g, "grad_output", y, "output")
+    gx = np.empty_like(y)
+    _run(_sm.log_softmax_backward, y.size * NS_PER_EXP, g, y, gx)
+    return gx
+
+
+def cross_entropy_forward(logits, targets):
+    """Per-sample losses logsumexp(logits[i]) - logits[i, targets[i]], one pass per row."""
+    targets = _targets(logits, targets)
+    logits = _f32(logits, "logits", 2)
+    losses = np.empty(logits.shape[0], np.float32)
+    _run(_sm.cross_entropy_forward, logits.size * NS_PER_EXP, logits, targets, losses)
+    return losses
+
+
+def cross_entropy_backward(logits, targets, grad_losses):
+    """grad_logits = (softmax(logits) - onehot(targets)) * grad_losses[:, None], fused."""
+    targets = _targets(logits, targets)
+    _checks.grad_losses_for(logits, grad_losses)
+    logits = _f32(logits, "logits", 2)
+    grad_losses = _f32(grad_losses, "grad_losses", 1)
+    grad = np.empty_like(logits)
+    _run(_sm.cross_entropy_backward, logits.size * NS_PER_EXP, logits, targets, grad_losses, grad)
+    return grad
+
+
+# ----------------------------------------------------------------------------- bias
+def bias_add(x, bias):
+    """y = x + bias[None, :]."""
+    _checks.bias_for(x, bias)
+    x, bias = _f32(x, "x", 2), _f32(bias, "bias", 1)
+    y = np.empty_like(x)
+    _run(_ew.bias_add, x.size * NS_PER_ELEMENT, x, bias, y)
+    return y
+
+
+def bias_grad(grad_output):
+    """grad_bias[j] = sum over rows of grad_output[:, j] (rows summed in order)."""
+    g = _f32(grad_output, "grad_output", 2)
+    out = np.empty(g.shape[1], np.float32)
+    _run(_ew.bias_grad, g.size * NS_PER_ELEMENT, g, out)
+    return out
+
+
+# ----------------------------------------------------------------------------- optimizers
+class _InPlace:
+    """A flat, C-contiguous float32 view of an array updated in place.
+
+    A non-contiguous array is updated through a contiguous copy that is written back on
+    exit, so the caller's array changes in place either way.
+    """
+
+    def __init__(self, arr, name: str):
+        _checks.require_array(arr, name)
+        if not isinstance(arr, np.ndarray):
+            raise TypeError(f"{name} must be a numpy.ndarray (it is updated in place), got {type(arr).__name__}")
+        if arr.dtype != np.float32:
+            raise TypeError(f"{name} must have dtype float32, got {arr.dtype}")
+        if not arr.flags.writeable:
+            raise ValueError(f"{name} must be writeable (it is updated in place)")
+        self.arr = arr
+        self.work = arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
+
+    def flat(self) -> np.ndarray:
+        return self.work.reshape(-1)
+
+    def write_back(self) -> None:
+        if self.work is not self.arr:
+            self.arr[...] = self.work
+
+
+def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+             nesterov=False, first_step=False):
+    """torch.optim.SGD's update, in place on param (and momentum_buffer when momentum != 0)."""
+    p = _InPlace(param, "param")
+    g = _f32(grad, "grad")
+    _checks.same_shape(param, "param", g, "grad")
+    buffers = [p]
+    if momentum:
+        if momentum_buffer is None:
+            raise ValueError("sgd_step: momentum != 0 needs a momentum_buffer array")
+        buf = _InPlace(momentum_buffer, "momentum_buffer")
+        _checks.same_shape(param, "param", momentum_buffer, "momentum_buffer")
+        buffers.append(buf)
+        buf_flat = buf.flat()
+    else:
+        buf_flat = p.flat()  # not touched by the kernel when momentum == 0
+    _run(_ew.sgd_step, g.size * NS_PER_ELEMENT, p.flat(), g.reshape(-1), buf_flat, float(lr),
+         float(momentum), float(dampening), float(weight_decay), bool(nesterov), bool(first_step))
+    for arr in buffers:
+        arr.write_back()
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8,
+              weight_decay=0.0):
+    """torch.optim.Adam's update (L2 weight decay, bias-corrected moments), in place."""
+    _checks.adam_args(step)
+    p = _InPlace(param, "param")
+    g = _f32(grad, "grad")
+    _checks.same_shape(param, "param", g, "grad")
+    m, v = _InPlace(exp_avg, "exp_avg"), _InPlace(exp_avg_sq, "exp_avg_sq")
+    _checks.same_shape(param, "param", exp_avg, "exp_avg")
+    _checks.same_shape(param, "param", exp_avg_sq, "exp_avg_sq")
+    # The bias corrections are per-step scalars: computed once here, in float64.
+    bias_correction1 = 1.0 - float(beta1) ** int(step)
+    bias_correction2 = 1.0 - float(beta2) ** int(step)
+    _run(_ew.adam_step, g.size * 4 * NS_PER_ELEMENT, p.flat(), g.reshape(-1), m.flat(), v.flat(),
+         float(lr) / bias_correction1, 1.0 / bias_correction2 ** 0.5, float(beta1), float(beta2),
+         float(eps), float(weight_decay))
+    for arr in (p, m, v):
+        arr.write_back()
+
+
+# ----------------------------------------------------------------------------- argmax
+def argmax(x):
+    """Index (int64) of the first maximum in each row; a NaN counts as the maximum."""
+    x = _f32(x, "x", 2)
+    _checks.nonempty_rows(x)
+    out = np.empty(x.shape[0], np.int64)
+    _run(_ew.argmax, x.size * NS_PER_ELEMENT, x, out)
+    return out

@@ -24,4 +24,34 @@ bool cpu_has_avx512();
 // "avx512", "avx2" or "scalar": the widest SIMD path the kernels dispatch to.
 const char* simd_path();
 
+// Sets FTZ/DAZ for its lifetime and restores the caller's MXCSR afterwards, so a kernel
+// running on the Python thread never changes NumPy's denormal behaviour.
+class FlushToZeroScope {
+ public:
+  FlushToZeroScope();
+  ~FlushToZeroScope();
+  FlushToZeroScope(const FlushToZeroScope&) = delete;
+  FlushToZeroScope& operator=(const FlushToZeroScope&) = delete;
+
+ private:
+  unsigned saved_;
+};
+
+// Work (about one cheap vector operation per float) below which a kernel stays on the
+// calling thread: waking the OpenMP team costs microseconds, more than a 128x10 softmax.
+constexpr index_t kParallelMinWork = index_t(1) << 16;
+
+// Runs fn(ctx, begin, end) over [0, n): on the calling thread when work < kParallelMinWork,
+// else one contiguous range per OpenMP thread (num_threads()). Each range runs under a
+// FlushToZeroScope. Kernels never let a result depend on where a range starts, so the
+// output is bit-identical for any thread count.
+void parallel_for(index_t n, index_t work, void (*fn)(void* ctx, index_t begin, index_t end), void* ctx);
+
+template <class F>
+void parallel_for(index_t n, index_t work, const F& fn) {
+  parallel_for(
+      n, work, [](void* ctx, index_t begin, index_t end) { (*static_cast<const F*>(ctx))(begin, end); },
+      const_cast<F*>(&fn));
+}
+
 }  // namespace pyneuro

@@ -1,0 +1,250 @@
+// simd.h: a tiny float-vector vocabulary (Vec, kWidth, vload, vadd, vexp, vhsum, ...) in
+// three versions, so that each kernel is written once and compiled for every instruction set:
+//
+//   pyneuro::simd::scalar   Vec = float   (kWidth 1)   any CPU; the reference path
+//   pyneuro::simd::avx2     Vec = __m256  (kWidth 8)   AVX2 + FMA (Haswell, Zen 1 and later)
+//   pyneuro::simd::avx512   Vec = __m512  (kWidth 16)  AVX-512 F/VL/DQ/BW (Skylake-X, Zen 4)
+//
+// No -march flag is needed: the AVX2 and AVX-512 versions sit between
+// `#pragma GCC push_options / target(...) / pop_options`, which gives every function defined
+// in between __attribute__((target(...))). The library's baseline stays x86-64, and the
+// kernels pick a version at run time (pyneuro::simd_path(), i.e. cpuid; PYNEURO_SIMD=avx2 or
+// scalar forces a narrower one). Kernel files include their generic body once per namespace
+// (see softmax.cpp). Every name here has internal linkage (anonymous namespace), so the
+// linker can never swap an AVX-512 copy of a function into the scalar path.
+//
+// The one non-trivial piece is vexp, a vectorised exp (Cephes' expf algorithm):
+//   exp(x) = 2^n * exp(r),  n = round(x / ln 2),  r = x - n ln 2 in [-ln2/2, ln2/2]
+//   exp(r) ~ 1 + r + r^2 P(r)   (P of degree 5: |error| < 2 ulp over the float range)
+// ln 2 is split in two constants (C1 has 9 significant bits, so n*C1 is exact) to keep r
+// accurate. The argument is clamped to [-104, 89] first, which makes
+//   x >= 89 (and +inf) -> +inf, x <= -104 (and -inf) -> 0, NaN -> NaN
+// without a branch: the clamps are written min(hi, x) / max(lo, x) because x86 min/max
+// return their *second* operand when either is NaN, so a NaN x passes through. The scaling
+// by 2^n must also cover n in [-151, 128], outside a float's normal exponents: AVX-512 has
+// vscalefps for exactly that; AVX2 and scalar multiply by 2^(n/2) and 2^(n - n/2), two
+// normal powers of two, so results in the denormal range round correctly (or flush to 0
+// under FTZ, which the kernel threads set).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "pyneuro/common.h"
+
+#if (defined(__x86_64__) || defined(_M_X64)) && defined(__GNUC__) && !defined(__clang__)
+// GCC 12 warns that _mm512_undefined_ps() (inside the reduce intrinsics) is uninitialised.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+#define PYNEURO_X86_SIMD 1  // the AVX2 and AVX-512 paths are compiled (GCC's target pragma)
+#else
+#define PYNEURO_X86_SIMD 0  // other compilers / CPUs: the scalar path only
+#endif
+
+namespace pyneuro::simd {
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+// Constants of the exp approximation (Cephes expf).
+constexpr float kExpHi = 89.0f;     // exp(89) > FLT_MAX: overflows to +inf
+constexpr float kExpLo = -104.0f;   // exp(-104) < half the smallest denormal: rounds to 0
+constexpr float kLog2e = 1.44269504088896341f;
+constexpr float kLn2Hi = 0.693359375f;      // ln 2 = kLn2Hi + kLn2Lo, kLn2Hi exact in 9 bits
+constexpr float kLn2Lo = -2.12194440e-4f;
+constexpr float kP0 = 1.9875691500e-4f, kP1 = 1.3981999507e-3f, kP2 = 8.3334519073e-3f,
+                kP3 = 4.1665795894e-2f, kP4 = 1.6666665459e-1f, kP5 = 5.0000001201e-1f;
+
+// ------------------------------------------------------------------ scalar: Vec = float
+namespace scalar {
+using Vec = float;
+constexpr int kWidth = 1;
+inline Vec vset1(float a) { return a; }
+inline Vec vload(const float* p) { return *p; }
+inline void vstore(float* p, Vec v) { *p = v; }
+// Partial vectors never occur with one lane; these exist so generic code compiles.
+inline Vec vload_tail(const float* p, index_t, float) { return *p; }
+inline void vstore_tail(float* p, Vec v, index_t) { *p = v; }
+inline Vec vadd(Vec a, Vec b) { return a + b; }
+inline Vec vsub(Vec a, Vec b) { return a - b; }
+inline Vec vmul(Vec a, Vec b) { return a * b; }
+inline Vec vfma(Vec a, Vec b, Vec c) { return a * b + c; }
+// max(x, m) that ignores a NaN in x (the running maximum m is never NaN).
+inline Vec vmax(Vec x, Vec m) { return x > m ? x : m; }
+inline float vhsum(Vec v) { return v; }
+inline float vhmax(Vec v) { return v; }
+
+inline float pow2i(int n) {  // 2^n for n in [-126, 127], built from its exponent bits
+  const std::uint32_t bits = std::uint32_t(n + 127) << 23;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+inline Vec vexp(Vec x) {
+  if (x != x) return x;  // NaN
+  x = x > kExpHi ? kExpHi : x;
+  x = x < kExpLo ? kExpLo : x;
+  const float n = std::nearbyint(x * kLog2e);
+  float r = x - n * kLn2Hi;
+  r = r - n * kLn2Lo;
+  float p = kP0;
+  p = p * r + kP1;
+  p = p * r + kP2;
+  p = p * r + kP3;
+  p = p * r + kP4;
+  p = p * r + kP5;
+  p = p * (r * r) + r + 1.0f;
+  const int ni = int(n), n1 = ni / 2;
+  return p * pow2i(n1) * pow2i(ni - n1);
+}
+}  // namespace scalar
+
+#if PYNEURO_X86_SIMD
+// ------------------------------------------------------------------ AVX2 + FMA: 8 floats
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace avx2 {
+using Vec = __m256;
+constexpr int kWidth = 8;
+inline Vec vset1(float a) { return _mm256_set1_ps(a); }
+inline Vec vload(const float* p) { return _mm256_loadu_ps(p); }
+inline void vstore(float* p, Vec v) { _mm256_storeu_ps(p, v); }
+// Lanes [0, n) active (0 < n < 8): maskload never touches the memory of inactive lanes.
+inline __m256i tail_mask(index_t n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(int(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+inline Vec vload_tail(const float* p, index_t n, float fill) {
+  const __m256i m = tail_mask(n);
+  return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
+}
+inline void vstore_tail(float* p, Vec v, index_t n) { _mm256_maskstore_ps(p, tail_mask(n), v); }
+inline Vec vadd(Vec a, Vec b) { return _mm256_add_ps(a, b); }
+inline Vec vsub(Vec a, Vec b) { return _mm256_sub_ps(a, b); }
+inline Vec vmul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
+inline Vec vfma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+inline Vec vmax(Vec x, Vec m) { return _mm256_max_ps(x, m); }  // NaN in x -> m
+inline float vhsum(Vec v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+inline float vhmax(Vec v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  return _mm_cvtss_f32(m);
+}
+
+inline Vec vexp(Vec x) {
+  x = _mm256_min_ps(_mm256_set1_ps(kExpHi), x);  // NaN passes (second operand)
+  x = _mm256_max_ps(_mm256_set1_ps(kExpLo), x);
+  const Vec n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(kLog2e)),
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  Vec r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Hi), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Lo), r);
+  Vec p = _mm256_set1_ps(kP0);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP1));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP2));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP3));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP4));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP5));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r);
+  p = _mm256_add_ps(p, _mm256_set1_ps(1.0f));
+  // 2^n = 2^n1 * 2^n2 with n1 = n >> 1: both stay normal floats for n in [-151, 128].
+  const __m256i ni = _mm256_cvtps_epi32(n);
+  const __m256i n1 = _mm256_srai_epi32(ni, 1);
+  const __m256i n2 = _mm256_sub_epi32(ni, n1);
+  const __m256i bias = _mm256_set1_epi32(127);
+  const Vec s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+  const Vec s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+  return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+}
+}  // namespace avx2
+#pragma GCC pop_options
+
+// ------------------------------------------------------------------ AVX-512: 16 floats
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")
+namespace avx512 {
+using Vec = __m512;
+constexpr int kWidth = 16;
+inline Vec vset1(float a) { return _mm512_set1_ps(a); }
+inline Vec vload(const float* p) { return _mm512_loadu_ps(p); }
+inline void vstore(float* p, Vec v) { _mm512_storeu_ps(p, v); }
+// Lanes [0, n) active (0 < n < 16). Masked-off lanes are never read or written, so a
+// row's tail needs no scalar loop and no padding.
+inline __mmask16 tail_mask(index_t n) { return __mmask16((1u << n) - 1u); }
+inline Vec vload_tail(const float* p, index_t n, float fill) {
+  return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), tail_mask(n), p);
+}
+inline void vstore_tail(float* p, Vec v, index_t n) { _mm512_mask_storeu_ps(p, tail_mask(n), v); }
+inline Vec vadd(Vec a, Vec b) { return _mm512_add_ps(a, b); }
+inline Vec vsub(Vec a, Vec b) { return _mm512_sub_ps(a, b); }
+inline Vec vmul(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
+inline Vec vfma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+inline Vec vmax(Vec x, Vec m) { return _mm512_max_ps(x, m); }  // NaN in x -> m
+inline float vhsum(Vec v) { return _mm512_reduce_add_ps(v); }
+inline float vhmax(Vec v) { return _mm512_reduce_max_ps(v); }
+
+inline Vec vexp(Vec x) {
+  x = _mm512_min_ps(_mm512_set1_ps(kExpHi), x);  // NaN passes (second operand)
+  x = _mm512_max_ps(_mm512_set1_ps(kExpLo), x);
+  const Vec n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(kLog2e)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  Vec r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Hi), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Lo), r);
+  Vec p = _mm512_set1_ps(kP0);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP1));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP2));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP3));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP4));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP5));
+  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r);
+  p = _mm512_add_ps(p, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, n);  // p * 2^n, with IEEE overflow, denormals and underflow
+}
+}  // namespace avx512
+#pragma GCC pop_options
+#endif  // PYNEURO_X86_SIMD
+
+}  // namespace
+}  // namespace pyneuro::simd
+
+namespace pyneuro::simd {
+
+// The instruction set the kernels dispatch to (pyneuro::simd_path(), read once).
+enum class Isa { Scalar, Avx2, Avx512 };
+
+inline Isa active_isa() {
+  static const Isa isa = [] {
+    const char* p = simd_path();
+    if (PYNEURO_X86_SIMD && std::strcmp(p, "avx512") == 0) return Isa::Avx512;
+    if (PYNEURO_X86_SIMD && std::strcmp(p, "avx2") == 0) return Isa::Avx2;
+    return Isa::Scalar;
+  }();
+  return isa;
+}
+
+}  // namespace pyneuro::simd
+
+// PYNEURO_SIMD_DISPATCH(expr): evaluates expr inside the namespace of the active ISA's
+// kernels (scalar_impl, avx2_impl or avx512_impl, which each kernel file defines).
+#if PYNEURO_X86_SIMD
+#define PYNEURO_SIMD_DISPATCH(expr)                                   \
+  do {                                                                \
+    switch (::pyneuro::simd::active_isa()) {                          \
+      case ::pyneuro::simd::Isa::Avx512: avx512_impl::expr; break;    \
+      case ::pyneuro::simd::Isa::Avx2: avx2_impl::expr; break;        \
+      default: scalar_impl::expr; break;                              \
+    }                                                                 \
+  } while (0)
+#else
+#define PYNEURO_SIMD_DISPATCH(expr) scalar_impl::expr
+#endif

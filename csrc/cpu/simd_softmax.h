@@ -1,0 +1,249 @@
+// simd_softmax.h: the row kernels of the softmax family, written once against simd.h's
+// vector vocabulary (Vec, kWidth, vload, vstore, vload_tail, vexp, vhsum, ...).
+//
+// No include guard on purpose: softmax.cpp includes this file once per instruction set,
+// each time inside a namespace that says `using namespace simd::<isa>` and under that
+// ISA's `#pragma GCC target`, so the same source becomes a scalar, an AVX2 and an AVX-512
+// kernel. Include nothing here; softmax.cpp includes the headers first.
+//
+// Every kernel works on rows [begin, end) of a row-major (rows, cols) matrix; the caller
+// (softmax.cpp) splits the rows over threads. A row is never split, so every reduction runs
+// in one fixed order and results are bit-identical for any thread count.
+//
+// Special values follow the NumPy reference (x - max, exp, sum, divide) exactly:
+//   * the row maximum ignores NaN, but exp(NaN - max) = NaN poisons the row sum, so a row
+//     holding a NaN comes out all NaN;
+//   * a row holding +inf has max = +inf and inf - inf = NaN: all NaN;
+//   * a row that is all -inf has max = -inf and -inf - (-inf) = NaN: all NaN (explicit);
+//   * a -inf entry in an otherwise finite row gives probability 0 / log-probability -inf.
+
+// Online softmax processes a long row in blocks of this many floats (8 KiB): the block is
+// read from memory once for its maximum and then re-read from L1 for the exps.
+constexpr index_t kBlock = 2048;
+
+// Largest entry of x[0, n), ignoring NaN; -inf for an empty or all -inf (or all-NaN) row.
+inline float row_max(const float* x, index_t n) {
+  Vec m0 = vset1(-kInf), m1 = m0;  // two accumulators: two independent max chains
+  index_t j = 0;
+  for (; j + 2 * kWidth <= n; j += 2 * kWidth) {
+    m0 = vmax(vload(x + j), m0);
+    m1 = vmax(vload(x + j + kWidth), m1);
+  }
+  for (; j + kWidth <= n; j += kWidth) m0 = vmax(vload(x + j), m0);
+  if (j < n) m0 = vmax(vload_tail(x + j, n - j, -kInf), m0);
+  return vhmax(vmax(m1, m0));
+}
+
+// Returns sum_j exp(x[j] - shift) over [0, n); with Store, also writes each exp to out[j].
+// The exp (~15 vector instructions) dominates: everything else is one load and one add.
+template <bool Store>
+inline float sum_exp(const float* x, index_t n, float shift, float* out) {
+  const Vec s = vset1(shift);
+  Vec acc0 = vset1(0.0f), acc1 = acc0;
+  index_t j = 0;
+  for (; j + 2 * kWidth <= n; j += 2 * kWidth) {
+    const Vec e0 = vexp(vsub(vload(x + j), s));
+    const Vec e1 = vexp(vsub(vload(x + j + kWidth), s));
+    if (Store) {
+      vstore(out + j, e0);
+      vstore(out + j + kWidth, e1);
+    }
+    acc0 = vadd(acc0, e0);
+    acc1 = vadd(acc1, e1);
+  }
+  for (; j + kWidth <= n; j += kWidth) {
+    const Vec e = vexp(vsub(vload(x + j), s));
+    if (Store) vstore(out + j, e);
+    acc0 = vadd(acc0, e);
+  }
+  if (j < n) {  // masked tail: inactive lanes load -inf, so they add exp(-inf) = 0
+    const Vec e = vexp(vsub(vload_tail(x + j, n - j, -kInf), s));
+    if (Store) vstore_tail(out + j, e, n - j);
+    acc0 = vadd(acc0, e);
+  }
+  return vhsum(vadd(acc0, acc1));
+}
+
+// out[j] = f(a[j]) for j in [0, n); out may alias a. A masked vector does the tail.
+template <class F>
+inline void map1(const float* a, float* out, index_t n, F f) {
+  index_t j = 0;
+  for (; j + kWidth <= n; j += kWidth) vstore(out + j, f(vload(a + j)));
+  if (j < n) vstore_tail(out + j, f(vload_tail(a + j, n - j, 0.0f)), n - j);
+}
+
+// out[j] = f(a[j], b[j]) for j in [0, n).
+template <class F>
+inline void map2(const float* a, const float* b, float* out, index_t n, F f) {
+  index_t j = 0;
+  for (; j + kWidth <= n; j += kWidth) vstore(out + j, f(vload(a + j), vload(b + j)));
+  if (j < n) vstore_tail(out + j, f(vload_tail(a + j, n - j, 0.0f), vload_tail(b + j, n - j, 0.0f)), n - j);
+}
+
+inline void fill_nan(float* y, index_t n) {
+  for (index_t j = 0; j < n; ++j) y[j] = kNaN;
+}
+
+// Running maximum M and sum S = sum_j exp(x[j] - M) of a whole row, in one read of x
+// (Milakov & Gimelshein's online normaliser, per block): each block's maximum mb and sum
+// sb = sum exp(x - mb) are computed while the block sits in L1, then folded in with
+//   mb >  M:  S = S * exp(M - mb) + sb,  M = mb
+//   mb <= M:  S = S + sb * exp(mb - M)
+// (two scalar exps per block, nothing per element). With Store, y receives exp(x - mb) and
+// block_max[k] = mb for block k, so the caller only rescales y by exp(mb - M) / S.
+// A block that is all -inf uses shift 0 (its exps are exactly 0; -inf - (-inf) would be
+// NaN) and adds nothing; a NaN block gives sb = NaN, which propagates into S.
+struct MaxSum {
+  float max;
+  float sum;
+};
+
+template <bool Store>
+inline MaxSum online_max_sum(const float* x, index_t cols, float* y, float* block_max) {
+  MaxSum ms{-kInf, 0.0f};
+  for (index_t b = 0, k = 0; b < cols; b += kBlock, ++k) {
+    const index_t n = cols - b < kBlock ? cols - b : kBlock;
+    const float mb = row_max(x + b, n);
+    const float sb = sum_exp<Store>(x + b, n, mb == -kInf ? 0.0f : mb, Store ? y + b : nullptr);
+    if (Store) block_max[k] = mb;
+    if (mb > ms.max) {
+      ms.sum = ms.sum * std::exp(ms.max - mb) + sb;
+      ms.max = mb;
+    } else if (sb != 0.0f) {  // skips all -inf blocks (0 * exp(-inf - -inf) would be NaN)
+      ms.sum += sb * std::exp(mb - ms.max);
+    }
+  }
+  return ms;
+}
+
+// ---------------------------------------------------------------------------- forward
+
+// Three passes over each row: max; exp(x - max) stored and summed; scale by 1 / sum.
+// Passes 2 and 3 re-read the row from cache, while it is still there.
+void softmax_three_pass_rows(const float* x, float* y, index_t cols, index_t begin, index_t end) {
+  for (index_t i = begin; i < end; ++i) {
+    const float* xr = x + i * cols;
+    float* yr = y + i * cols;
+    const float mx = row_max(xr, cols);                     // pass 1: read x
+    if (mx == -kInf) {
+      fill_nan(yr, cols);
+      continue;
+    }
+    const float sum = sum_exp<true>(xr, cols, mx, yr);       // pass 2: read x, write y
+    const Vec inv = vset1(1.0f / sum);
+    map1(yr, yr, cols, [inv](Vec e) { return vmul(e, inv); });  // pass 3: y *= 1/sum
+  }
+}
+
+// Online (fused): one read of x computes the running max and rescaled sum and stores the
+// block-shifted exps in y; one pass over y (in cache) applies exp(mb - M) / S per block.
+// One exp per element, like three-pass, but x is read once instead of twice.
+void softmax_online_rows(const float* x, float* y, index_t cols, index_t begin, index_t end) {
+  const index_t blocks = (cols + kBlock - 1) / kBlock;
+  float small[64];
+  std::vector<float> large(blocks > 64 ? blocks : 0);
+  float* block_max = blocks > 64 ? large.data() : small;
+  for (index_t i = begin; i < end; ++i) {
+    const float* xr = x + i * cols;
+    float* yr = y + i * cols;
+    const MaxSum ms = online_max_sum<true>(xr, cols, yr, block_max);
+    if (ms.max == -kInf) {
+      fill_nan(yr, cols);
+      continue;
+    }
+    const float inv = 1.0f / ms.sum;
+    for (index_t b = 0, k = 0; b < cols; b += kBlock, ++k) {
+      const index_t n = cols - b < kBlock ? cols - b : kBlock;
+      // exp(0) = 1 exactly for the block that holds the maximum (every block of a short row).
+      const Vec s = vset1(block_max[k] == ms.max ? inv : std::exp(block_max[k] - ms.max) * inv);
+      map1(yr + b, yr + b, n, [s](Vec e) { return vmul(e, s); });
+    }
+  }
+}
+
+// y = (x - max) - log(sum exp(x - max)): one read for max and sum, one to write.
+void log_softmax_forward_rows(const float* x, float* y, index_t cols, index_t begin, index_t end) {
+  for (index_t i = begin; i < end; ++i) {
+    const float* xr = x + i * cols;
+    float* yr = y + i * cols;
+    const MaxSum ms = online_max_sum<false>(xr, cols, nullptr, nullptr);
+    if (ms.max == -kInf) {
+      fill_nan(yr, cols);
+      continue;
+    }
+    const Vec mx = vset1(ms.max), log_sum = vset1(std::log(ms.sum));
+    map1(xr, yr, cols, [mx, log_sum](Vec v) { return vsub(vsub(v, mx), log_sum); });
+  }
+}
+
+// losses[i] = max + log(sum exp(x - max)) - x[target]: one read of the row, no writes.
+void cross_entropy_forward_rows(const float* x, const std::int64_t* targets, float* losses,
+                                index_t cols, index_t begin, index_t end) {
+  for (index_t i = begin; i < end; ++i) {
+    const float* xr = x + i * cols;
+    const MaxSum ms = online_max_sum<false>(xr, cols, nullptr, nullptr);
+    losses[i] = ms.max == -kInf ? kNaN : ms.max + std::log(ms.sum) - xr[targets[i]];
+  }
+}
+
+// ---------------------------------------------------------------------------- backward
+
+// grad_x = y * (g - sum(g * y)): a dot product, then one elementwise pass (rows in cache).
+void softmax_backward_rows(const float* g, const float* y, float* gx, index_t cols, index_t begin,
+                           index_t end) {
+  for (index_t i = begin; i < end; ++i) {
+    const float* gr = g + i * cols;
+    const float* yr = y + i * cols;
+    Vec acc0 = vset1(0.0f), acc1 = acc0;
+    index_t j = 0;
+    for (; j + 2 * kWidth <= cols; j += 2 * kWidth) {
+      acc0 = vfma(vload(gr + j), vload(yr + j), acc0);
+      acc1 = vfma(vload(gr + j + kWidth), vload(yr + j + kWidth), acc1);
+    }
+    for (; j + kWidth <= cols; j += kWidth) acc0 = vfma(vload(gr + j), vload(yr + j), acc0);
+    if (j < cols) acc0 = vfma(vload_tail(gr + j, cols - j, 0.0f), vload_tail(yr + j, cols - j, 0.0f), acc0);
+    const Vec dot = vset1(vhsum(vadd(acc0, acc1)));
+    map2(gr, yr, gx + i * cols, cols, [dot](Vec gv, Vec yv) { return vmul(yv, vsub(gv, dot)); });
+  }
+}
+
+// grad_x = g - exp(y) * sum(g)  (exp(y) is the softmax): a sum, then one pass with an exp.
+void log_softmax_backward_rows(const float* g, const float* y, float* gx, index_t cols, index_t begin,
+                               index_t end) {
+  for (index_t i = begin; i < end; ++i) {
+    const float* gr = g + i * cols;
+    Vec acc0 = vset1(0.0f), acc1 = acc0;
+    index_t j = 0;
+    for (; j + 2 * kWidth <= cols; j += 2 * kWidth) {
+      acc0 = vadd(acc0, vload(gr + j));
+      acc1 = vadd(acc1, vload(gr + j + kWidth));
+    }
+    for (; j + kWidth <= cols; j += kWidth) acc0 = vadd(acc0, vload(gr + j));
+    if (j < cols) acc0 = vadd(acc0, vload_tail(gr + j, cols - j, 0.0f));
+    const Vec gsum = vset1(vhsum(vadd(acc0, acc1)));
+    map2(gr, y + i * cols, gx + i * cols, cols,
+         [gsum](Vec gv, Vec yv) { return vsub(gv, vmul(vexp(yv), gsum)); });
+  }
+}
+
+// grad = (softmax(x) - onehot(target)) * grad_loss, written in one pass after one read for
+// max and sum: grad[j] = exp(x[j] - max) * (grad_loss / sum), then the target entry is
+// rewritten as (p_t - 1) * grad_loss. The probabilities are never stored.
+void cross_entropy_backward_rows(const float* x, const std::int64_t* targets, const float* grad_losses,
+                                 float* grad, index_t cols, index_t begin, index_t end) {
+  for (index_t i = begin; i < end; ++i) {
+    const float* xr = x + i * cols;
+    float* gr = grad + i * cols;
+    const MaxSum ms = online_max_sum<false>(xr, cols, nullptr, nullptr);
+    if (ms.max == -kInf) {
+      fill_nan(gr, cols);
+      continue;
+    }
+    const float gl = grad_losses[i];
+    const Vec mx = vset1(ms.max), scale = vset1(gl / ms.sum);
+    map1(xr, gr, cols, [mx, scale](Vec v) { return vmul(vexp(vsub(v, mx)), scale); });
+    const index_t t = targets[i];
+    const float p_t = std::exp(xr[t] - ms.max) / ms.sum;
+    gr[t] = (p_t - 1.0f) * gl;
+  }
+}

@@ -1,0 +1,195 @@
+"""Timing of the numba backend: compile time of the whole kernel table, and speed vs C++ / NumPy.
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m pyneuro.backends._numba_timing [--quick] [--json FILE]
+
+1. Compile time: a fresh process with an empty NUMBA_CACHE_DIR calls every kernel once
+   (cold: numba compiles everything), then a second fresh process does the same with that
+   cache (warm: numba only loads machine code from disk).
+2. Speed: median of repeated calls after a warm-up (first-call compilation is excluded
+   and reported separately above), for numba, cpu (the C++ kernels in this checkout) and
+   numpy, in one process, one kernel at a time; ratios are taken within the same run.
+
+Speed is never asserted in tests (DESIGN.md, performance protocol); this script reports.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+# Calls every kernel (and variant) once: used to measure compilation of the whole table.
+_WARM_ALL = """
+import time, numpy as np
+t0 = time.perf_counter()
+from pyneuro.backends import get
+nb = get("numba")
+t_import = time.perf_counter() - t0
+x = np.ones((4, 5), np.float32); t = np.zeros(4, np.int64); g = np.ones(4, np.float32)
+p = np.ones(5, np.float32)
+calls = [
+    ("matmul blocked", lambda: nb.matmul(x, x, trans_b=True)),
+    ("matmul naive", lambda: nb.matmul(x, x, trans_b=True, variant="naive")),
+    ("softmax online", lambda: nb.softmax_forward(x)),
+    ("softmax three_pass", lambda: nb.softmax_forward(x, variant="three_pass")),
+    ("softmax_backward", lambda: nb.softmax_backward(x, x)),
+    ("log_softmax_forward", lambda: nb.log_softmax_forward(x)),
+    ("log_softmax_backward", lambda: nb.log_softmax_backward(x, x)),
+    ("cross_entropy_forward", lambda: nb.cross_entropy_forward(x, t)),
+    ("cross_entropy_backward", lambda: nb.cross_entropy_backward(x, t, g)),
+    ("relu_forward", lambda: nb.relu_forward(x)),
+    ("relu_backward", lambda: nb.relu_backward(x, x)),
+    ("bias_add", lambda: nb.bias_add(x, p)),
+    ("bias_grad", lambda: nb.bias_grad(x)),
+    ("sgd_step", lambda: nb.sgd_step(p, p.copy(), p.copy(), 0.1, 0.9)),
+    ("adam_step", lambda: nb.adam_step(p, p.copy(), p.copy(), p.copy(), 1, 0.1)),
+    ("argmax", lambda: nb.argmax(x)),
+]
+each = {}
+for name, call in calls:
+    s = time.perf_counter(); call(); each[name] = time.perf_counter() - s
+print(repr({"import": t_import, "total": sum(each.values()), "each": each}))
+"""
+
+
+def compile_times() -> dict:
+    """Cold (empty cache) and warm (cached) first-call times of the whole table."""
+    import ast
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache,
+                   PYTHONPATH=os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])]))
+        for label in ("cold", "warm"):
+            start = time.perf_counter()
+            res = subprocess.run([sys.executable, "-c", _WARM_ALL], env=env, capture_output=True, text=True,
+                                 check=True)
+            out[label] = ast.literal_eval(res.stdout.strip().splitlines()[-1])
+            out[label]["process_wall"] = time.perf_counter() - start
+    return out
+
+
+def median_time(fn, repeat: int, min_time: float = 0.0) -> float:
+    fn()  # warm-up (compilation for numba, page faults for everyone)
+    fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < repeat or time.perf_counter() - start < min_time:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def speed(quick: bool) -> list[dict]:
+    from pyneuro import backends
+
+    tables = {n: backends.get(n) for n in ("numba", "cpu", "numpy") if backends.status(n).available}
+    rng = np.random.default_rng(0)
+    n_mm = 512 if quick else 1024
+    a = rng.standard_normal((n_mm, n_mm)).astype(np.float32)
+    b = rng.standard_normal((n_mm, n_mm)).astype(np.float32)
+    mlp_x = rng.standard_normal((128, 784)).astype(np.float32)
+    mlp_w = rng.standard_normal((784, 256)).astype(np.float32)
+    big = (3 * rng.standard_normal((4096, 1024))).astype(np.float32)
+    big_t = rng.integers(0, 1024, 4096)
+    small = (3 * rng.standard_normal((128, 10))).astype(np.float32)
+    small_t = rng.integers(0, 10, 128)
+    ones_big, ones_small = np.ones(4096, np.float32), np.ones(128, np.float32)
+    act = rng.standard_normal((4096, 1024)).astype(np.float32)
+    cases = [
+        (f"matmul {n_mm}^3", lambda k: k.matmul(a, b), 2 * n_mm**3),
+        (f"matmul {n_mm}^3 A.T", lambda k: k.matmul(a, b, trans_a=True), 2 * n_mm**3),
+        (f"matmul {n_mm}^3 B.T", lambda k: k.matmul(a, b, trans_b=True), 2 * n_mm**3),
+        ("matmul 128x784 @ 784x256", lambda k: k.matmul(mlp_x, mlp_w), 2 * 128 * 784 * 256),
+        ("matmul 784x128 @ 128x256 (A.T)", lambda k: k.matmul(mlp_x, mlp_x @ mlp_w, trans_a=True), 2 * 128 * 784 * 256),
+        ("softmax 4096x1024", lambda k: k.softmax_forward(big), None),
+        ("softmax 4096x1024 three_pass", lambda k: k.softmax_forward(big, "three_pass"), None),
+        ("log_softmax 4096x1024", lambda k: k.log_softmax_forward(big), None),
+        ("cross_entropy fwd 4096x1024", lambda k: k.cross_entropy_forward(big, big_t), None),
+        ("cross_entropy bwd 4096x1024", lambda k: k.cross_entropy_backward(big, big_t, ones_big), None),
+        ("softmax 128x10", lambda k: k.softmax_forward(small), None),
+        ("cross_entropy fwd 128x10", lambda k: k.cross_entropy_forward(small, small_t), None),
+        ("cross_entropy bwd 128x10", lambda k: k.cross_entropy_backward(small, small_t, ones_small), None),
+        ("relu fwd 4096x1024", lambda k: k.relu_forward(act), None),
+        ("bias_grad 4096x1024", lambda k: k.bias_grad(act), None),
+    ]
+    rows = []
+    for label, call, flops in cases:
+        row = {"kernel": label}
+        for name, table in tables.items():
+            if "three_pass" in label and "three_pass" not in table.VARIANTS["softmax"]:
+                continue
+            time.sleep(0.05)  # let the other runtime's spinning threads go idle
+            row[name] = median_time(lambda: call(table), repeat=5 if quick else 15, min_time=0.2)
+        if flops:
+            row["numba_gflops"] = flops / row["numba"] / 1e9
+        rows.append(row)
+    return rows
+
+
+def machine() -> dict:
+    import numba
+
+    from pyneuro.cli import blas_info
+
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    from pyneuro import backends
+
+    info = {"cpu": cpu, "logical_cpus": os.cpu_count(), "numba": numba.__version__,
+            "numba_threads": numba.get_num_threads(), "numba_threading_layer": numba.config.THREADING_LAYER,
+            "numpy": np.__version__, "numpy_blas": blas_info()}
+    if backends.status("cpu").available:
+        cpu_bk = backends.get("cpu")
+        info["cpu_backend_threads"] = cpu_bk.get_num_threads()
+        info["cpu_backend_simd"] = cpu_bk.simd_path()
+    return info
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller matmul, fewer repeats")
+    parser.add_argument("--no-compile", action="store_true", help="skip the compile-time measurement")
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    args = parser.parse_args(argv)
+    report = {"machine": machine()}
+    for key, value in report["machine"].items():
+        print(f"{key}: {value}")
+    if not args.no_compile:
+        report["compile"] = comp = compile_times()
+        print(f"\nwhole table, first call of every kernel: cold (empty cache) {comp['cold']['total']:.1f} s, "
+              f"warm (cached) {comp['warm']['total']:.2f} s; import {comp['warm']['import']:.2f} s")
+        for name, secs in sorted(comp["cold"]["each"].items(), key=lambda kv: -kv[1]):
+            print(f"  cold {name:<24} {secs:6.2f} s")
+    report["speed"] = rows = speed(args.quick)
+    print(f"\n{'kernel':<34}{'numba ms':>10}{'cpu ms':>10}{'numpy ms':>10}{'numba/cpu':>11}{'numba/numpy':>13}")
+    for row in rows:
+        nb_ms = row["numba"] * 1e3
+        cpu = row.get("cpu")
+        npy = row.get("numpy")
+        print(f"{row['kernel']:<34}{nb_ms:10.3f}{(cpu or float('nan')) * 1e3:10.3f}"
+              f"{(npy or float('nan')) * 1e3:10.3f}"
+              f"{(row['numba'] / cpu if cpu else float('nan')):11.2f}"
+              f"{(row['numba'] / npy if npy else float('nan')):13.2f}"
+              + (f"   numba {row['numba_gflops']:.0f} GFLOP/s" if "numba_gflops" in row else ""))
+    print("(ratio = numba time / other time: < 1 means numba is faster)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

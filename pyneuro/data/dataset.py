@@ -1,0 +1,124 @@
+"""Dataset, TensorDataset, Subset, ConcatDataset and random_split (PyTorch semantics)."""
+from __future__ import annotations
+
+import bisect
+import math
+from numbers import Integral, Real
+from typing import Sequence
+
+
+class Dataset:
+    """A map-style dataset: subclasses define ``__getitem__(index)`` and ``__len__()``."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+
+    def __add__(self, other: "Dataset") -> "ConcatDataset":
+        return ConcatDataset([self, other])
+
+
+class TensorDataset(Dataset):
+    """Samples are rows of tensors that share their first dimension.
+
+    ``ds[i]`` is ``tuple(t[i] for t in tensors)``; a DataLoader gathers whole batches of rows
+    at once (``t[batch_indices]``), which is the fast path for in-memory data.
+    """
+
+    def __init__(self, *tensors):
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one tensor")
+        for t in tensors:
+            if not hasattr(t, "shape") or len(t.shape) == 0:
+                raise ValueError(f"TensorDataset tensors need a first (sample) dimension, got {type(t).__name__} "
+                                 f"shaped {getattr(t, 'shape', None)}")
+        sizes = [t.shape[0] for t in tensors]
+        if any(s != sizes[0] for s in sizes):
+            raise ValueError(f"Size mismatch between tensors: first dimensions {sizes}")
+        self.tensors = tuple(tensors)
+
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self) -> int:
+        return int(self.tensors[0].shape[0])
+
+
+class Subset(Dataset):
+    """The samples of `dataset` at positions `indices` (in that order)."""
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int]):
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, idx):
+        if isinstance(idx, list):
+            return self.dataset[[self.indices[i] for i in idx]]
+        return self.dataset[self.indices[idx]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    """Several datasets one after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset needs at least one dataset")
+        self.cumulative_sizes = []
+        total = 0
+        for d in self.datasets:
+            total += len(d)
+            self.cumulative_sizes.append(total)
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx: int):
+        if idx < 0:
+            if -idx > len(self):
+                raise IndexError(f"index {idx} out of range for a dataset of length {len(self)}")
+            idx += len(self)
+        if idx >= len(self):
+            raise IndexError(f"index {idx} out of range for a dataset of length {len(self)}")
+        which = bisect.bisect_right(self.cumulative_sizes, idx)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][idx - start]
+
+
+def random_split(dataset: Dataset, lengths: Sequence[int | float], generator=None) -> list[Subset]:
+    """Split `dataset` into non-overlapping random Subsets of the given lengths.
+
+    `lengths` are either ints summing to ``len(dataset)`` or fractions summing to 1; with
+    fractions each split gets ``floor(fraction * len)`` samples and the remainder is dealt
+    one by one, round-robin, from the first split on (exactly as PyTorch does). The order
+    comes from ``randperm(len(dataset), generator=generator)`` (pyneuro's default generator,
+    seeded by ``pn.manual_seed``, when `generator` is None).
+    """
+    import pyneuro as pn
+
+    n = len(dataset)
+    lengths = list(lengths)
+    if not lengths:
+        raise ValueError("random_split needs at least one length")
+    all_ints = all(isinstance(x, Integral) and not isinstance(x, bool) for x in lengths)
+    if not all_ints:
+        if not all(isinstance(x, Real) and not isinstance(x, bool) for x in lengths):
+            raise TypeError(f"random_split lengths must be ints or fractions, got {lengths!r}")
+        if not math.isclose(sum(lengths), 1.0) or any(not 0 <= f <= 1 for f in lengths):
+            raise ValueError(f"random_split fractions must each be in [0, 1] and sum to 1, got {lengths!r}")
+        sizes = [int(math.floor(n * f)) for f in lengths]
+        for i in range(n - sum(sizes)):
+            sizes[i % len(sizes)] += 1
+        lengths = sizes
+    if any(x < 0 for x in lengths):
+        raise ValueError(f"random_split lengths must be non-negative, got {lengths!r}")
+    if sum(lengths) != n:
+        raise ValueError(f"Sum of input lengths {sum(lengths)} does not equal the length of the input dataset {n}")
+    order = pn.randperm(n, generator=generator).tolist()
+    splits, offset = [], 0
+    for length in lengths:
+        splits.append(Subset(dataset, order[offset:offset + length]))
+        offset += length
+    return splits

@@ -1,0 +1,294 @@
+"""pyneuro.functional: differentiable neural-network functions (like torch.nn.functional).
+
+    import pyneuro.functional as F
+    loss = F.cross_entropy(model(x), y)
+
+Each function documents the math it computes and which kernel of the backend's table
+runs it. They work on Tensors only (never a backend module directly): the kernels are
+reached through the autograd Functions in pyneuro/autograd.py.
+"""
+from __future__ import annotations
+
+from . import autograd as _ag
+from .tensor import Tensor, _backend, int64, tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction!r} is not a valid value for reduction; use 'mean', 'sum' or 'none'")
+
+
+def _tensor(x, name: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a pyneuro Tensor, got {type(x).__name__}")
+    return x
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Rectified linear unit: relu(x) = max(x, 0), elementwise.
+
+    Kernel: the backend's relu_forward; backward is relu_backward(grad, y), which passes
+    the gradient where the output is positive and zeroes it elsewhere (d relu/dx = [x > 0]).
+    """
+    return _ag.ReLU.apply(_tensor(input, "input"))
+
+
+def softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:  # noqa: A002
+    """Softmax along `dim`: y_i = exp(x_i - max x) / sum_j exp(x_j - max x).
+
+    Subtracting the row maximum (the log-sum-exp trick) changes nothing mathematically but
+    keeps exp from overflowing, so logits like 1e4 give finite probabilities.
+    Kernel: softmax_forward runs on (rows, n) views with `dim` last -- the fused 'online'
+    variant on the C++ backend computes max and sum in a single pass over each row.
+    Backward: softmax_backward(g, y) = y * (g - sum(g * y)), the Jacobian-vector product
+    of the softmax, without ever forming the n x n Jacobian.
+    """
+    x = _tensor(input, "input")
+    if dtype is not None:
+        x = x.to(dtype)
+    return _ag.Softmax.apply(x, dim=dim)
+
+
+def log_softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:  # noqa: A002
+    """log(softmax(x)) along `dim`, computed stably as x - max - log(sum(exp(x - max))).
+
+    Computing log(softmax(x)) in two steps would take log(0) = -inf for very negative
+    logits; the fused form never does. Kernel: log_softmax_forward; backward is
+    log_softmax_backward(g, y) = g - exp(y) * sum(g).
+    """
+    x = _tensor(input, "input")
+    if dtype is not None:
+        x = x.to(dtype)
+    return _ag.LogSoftmax.apply(x, dim=dim)
+
+
+def _class_targets(logits: Tensor, target: Tensor, fn: str, check_range: bool = True):
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: class targets must be an integer tensor (int64), got {target.dtype}")
+    if logits.ndim != 2 or target.ndim != 1 or target.shape[0] != logits.shape[0]:
+        raise ValueError(
+            f"{fn}: expected input of shape (N, C) and target of shape (N,), got input {tuple(logits.shape)} "
+            f"and target {tuple(target.shape)}"
+        )
+    if check_range and target.numel():  # (the cross-entropy kernels check the range themselves)
+        lo, hi = int(target.min().item()), int(target.max().item())
+        c = logits.shape[1]
+        if lo < 0 or hi >= c:
+            raise IndexError(f"{fn}: target {lo if lo < 0 else hi} is out of bounds for {c} classes")
+
+
+def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:  # noqa: A002
+    """Cross-entropy between logits (N, C) and integer class targets (N,).
+
+        loss_i = -log softmax(x_i)[t_i] = logsumexp(x_i) - x_i[t_i]
+
+    reduction: 'mean' (default, averaged over N), 'sum', or 'none' (per-sample (N,)).
+    Kernel: cross_entropy_forward gives the per-sample losses in one fused pass per row
+    (max, sum of exp, pick the target logit) -- softmax is never materialised forward.
+    Backward: cross_entropy_backward = (softmax(x) - onehot(t)) * dloss, again fused.
+    Unbatched input (C,) with a 0-d target works like PyTorch. Targets that are
+    probabilities (same shape as input, floating) give -sum(p * log_softmax(x)).
+    Targets out of range raise IndexError.
+    """
+    x = _tensor(input, "input")
+    t = target if isinstance(target, Tensor) else tensor(target)
+    _check_reduction(reduction)
+    if label_smoothing:
+        raise NotImplementedError("label_smoothing is not supported by pyneuro")
+    if x.device != t.device:
+        raise RuntimeError(f"cross_entropy: input is on {x.device} but target is on {t.device}")
+    if t.dtype.kind == "f":  # probability targets
+        if t.shape != x.shape:
+            raise TypeError(
+                f"cross_entropy: class targets must be an integer tensor (int64), got {t.dtype} of shape "
+                f"{tuple(t.shape)} (probability targets would need the input's shape {tuple(x.shape)})"
+            )
+        losses = -(t * log_softmax(x, dim=-1)).sum(dim=-1)
+        return _reduce(losses, reduction)
+    if x.ndim == 1 and t.ndim == 0:
+        out = cross_entropy(x.unsqueeze(0), t.reshape(1), reduction=reduction)
+        return out.reshape(()) if reduction == "none" else out
+    _class_targets(x, t, "cross_entropy", check_range=False)
+    return _ag.CrossEntropy.apply(x, t, reduction=reduction)
+
+
+def _reduce(losses: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Negative log-likelihood of log-probabilities (N, C) at class targets (N,).
+
+        loss_i = -input[i, t_i]
+    Use it after log_softmax; cross_entropy fuses the two. The pick is an integer-array
+    gather whose backward scatters the gradient back (scatter-add).
+    """
+    x = _tensor(input, "input")
+    t = target if isinstance(target, Tensor) else tensor(target)
+    _check_reduction(reduction)
+    _class_targets(x, t, "nll_loss")
+    rows = Tensor._wrap(_backend(x.device).xp.arange(x.shape[0]), x.device)
+    return _reduce(-x[rows, t], reduction)
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Mean squared error: mean((input - target)^2) (or 'sum', or 'none' elementwise).
+
+    Shapes must match exactly: PyTorch would broadcast (N, 1) against (N,) into an (N, N)
+    matrix with only a warning, a classic silent bug, so pyneuro raises ValueError instead.
+    Backward: d/dinput = 2 (input - target) / n, one fused elementwise pass.
+    """
+    x = _tensor(input, "input")
+    t = target if isinstance(target, Tensor) else tensor(target, device=x.device)
+    _check_reduction(reduction)
+    if x.shape != t.shape:
+        raise ValueError(
+            f"mse_loss: input shape {tuple(x.shape)} and target shape {tuple(t.shape)} differ "
+            "(reshape one of them, e.g. target.reshape(input.shape))"
+        )
+    if x.dtype != t.dtype:
+        x, t = x._other(t)
+    return _ag.MSE.apply(x, t, reduction=reduction)
+
+
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Mean absolute error |input - target| (shapes must match)."""
+    if input.shape != target.shape:
+        raise ValueError(f"l1_loss: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ")
+    _check_reduction(reduction)
+    return _reduce((input - target).abs(), reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Logistic loss of logits z and targets y in [0, 1]: max(z,0) - z*y + log(1 + exp(-|z|))."""
+    if input.shape != target.shape:
+        raise ValueError(
+            f"binary_cross_entropy_with_logits: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ"
+        )
+    _check_reduction(reduction)
+    z = input
+    losses = z.clamp(min=0) - z * target + ((-z.abs()).exp() + 1).log()
+    return _reduce(losses, reduction)
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """y = x W^T + b with W of shape (out_features, in_features), like torch's F.linear.
+
+    Kernels: matmul(x, W, trans_b=True) -- the transpose is a flag of the GEMM, not a copy --
+    then bias_add (one pass over the output). Backward: dx = matmul(dy, W),
+    dW = matmul(dy, x, trans_a=True), db = bias_grad(dy) (column sums).
+    Inputs (..., in_features) of any rank work; a wrong last dimension raises ValueError
+    naming both shapes.
+    """
+    x = _tensor(input, "input")
+    if bias is None:
+        return _ag.Linear.apply(x, weight)
+    return _ag.Linear.apply(x, weight, bias)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Integer classes (...) -> int64 one-hot rows (..., num_classes), like torch.
+
+    num_classes=-1 uses max(tensor) + 1. Classes out of range raise IndexError.
+    """
+    t = _tensor(tensor, "tensor")
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"one_hot is only applicable to index tensors (int64), got {t.dtype}")
+    xp = _backend(t.device).xp
+    data = t._data
+    hi = int(data.max()) if data.size else -1
+    lo = int(data.min()) if data.size else 0
+    if num_classes == -1:
+        num_classes = hi + 1
+    if lo < 0 or hi >= num_classes:
+        raise IndexError(f"one_hot: class values must be in [0, {num_classes}), got {lo if lo < 0 else hi}")
+    out = (data[..., None] == xp.arange(num_classes)).astype(int64)
+    return Tensor._wrap(out, t.device)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
+    """x / max(||x||_p, eps) along `dim` (unit vectors; eps guards against zero vectors)."""
+    x = _tensor(input, "input")
+    if p == 2:
+        norm = (x * x).sum(dim=dim, keepdim=True).sqrt()
+    else:
+        norm = (x.abs() ** p).sum(dim=dim, keepdim=True) ** (1.0 / p)
+    return x / norm.clamp(min=eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """cos(x1, x2) = sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along `dim`.
+
+    Each vector is divided by its (clamped) norm first, as PyTorch does, which keeps
+    large vectors from overflowing the product of norms.
+    """
+    a = _tensor(x1, "x1")
+    b = _tensor(x2, "x2")
+    na = (a * a).sum(dim=dim, keepdim=True).sqrt().clamp(min=eps)
+    nb = (b * b).sum(dim=dim, keepdim=True).sqrt().clamp(min=eps)
+    return ((a / na) * (b / nb)).sum(dim=dim)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p along the last dim."""
+    d = (x1 - x2 + eps).abs()
+    return ((d**p).sum(dim=-1, keepdim=keepdim)) ** (1.0 / p)
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
+    """Look up rows of `weight` (num_embeddings, dim) at integer indices `input` (...).
+
+    out[..., :] = weight[input[...], :] -- a row gather (xp.take). Backward scatter-adds
+    each output row's gradient into its weight row (repeated indices add up); the row
+    `padding_idx` gets no gradient. Indices out of range raise IndexError.
+    """
+    idx = input if isinstance(input, Tensor) else tensor(input)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be an integer tensor (int64), got {idx.dtype}")
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got {tuple(weight.shape)}")
+    n = weight.shape[0]
+    if idx.numel():
+        lo, hi = int(idx._data.min()), int(idx._data.max())
+        if lo < 0 or hi >= n:
+            raise IndexError(f"embedding: index {lo if lo < 0 else hi} is out of range for {n} embeddings")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += n
+    return _ag.EmbeddingLookup.apply(weight, idx._data, padding_idx=padding_idx)
+
+
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """1 / (1 + exp(-x)); derivative y (1 - y)."""
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    return input.tanh()
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, generator=None) -> Tensor:  # noqa: A002
+    """Zero each element with probability p and scale the rest by 1/(1-p) (training only)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    from .random import _rng  # noqa: PLC0415
+
+    keep = _rng(generator).random(input.shape) >= p
+    mask = Tensor._wrap(_backend(input.device).asarray((keep / (1.0 - p)).astype(input.dtype)), input.device)
+    return input * mask
+
+
+__all__ = [
+    "relu", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
+    "binary_cross_entropy_with_logits", "linear", "one_hot", "normalize", "cosine_similarity",
+    "pairwise_distance", "embedding", "sigmoid", "tanh", "dropout",
+]

@@ -1,0 +1,6 @@
+"""pyneuro.optim: optimizers whose updates are backend kernels (like torch.optim)."""
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]

@@ -1,0 +1,75 @@
+"""Adam and AdamW (Kingma & Ba, 2015; Loshchilov & Hutter, 2019).
+
+The update is torch.optim.Adam's, computed by the backend's `adam_step` kernel in place:
+    g = grad + weight_decay * p                       (Adam's L2 penalty)
+    m = beta1 m + (1 - beta1) g ;  v = beta2 v + (1 - beta2) g^2
+    p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+AdamW instead decays the weights directly (p *= 1 - lr * weight_decay) before the step.
+"""
+from __future__ import annotations
+
+from ..tensor import Tensor, _backend
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0)."""
+
+    _decoupled = False
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False):
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if amsgrad:
+            raise NotImplementedError("amsgrad=True is not supported by pyneuro")
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=False, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            lr = group["lr"]
+            beta1, beta2 = group["betas"]
+            eps = group["eps"]
+            weight_decay = group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                bk = _backend(p.device)
+                g = -p.grad._data if group["maximize"] else p.grad._data
+                st = self.state.get(p)
+                if not st:
+                    st = self.state[p] = {
+                        "step": 0,
+                        "exp_avg": Tensor._wrap(bk.xp.zeros_like(p._data), p.device),
+                        "exp_avg_sq": Tensor._wrap(bk.xp.zeros_like(p._data), p.device),
+                    }
+                st["step"] += 1
+                if self._decoupled:
+                    if weight_decay:
+                        p._data *= 1 - lr * weight_decay
+                    wd = 0.0
+                else:
+                    wd = weight_decay
+                bk.adam_step(p._data, g, st["exp_avg"]._data, st["exp_avg_sq"]._data, st["step"], lr,
+                             beta1, beta2, eps, wd)
+        return loss
+
+
+class AdamW(Adam):
+    """torch.optim.AdamW: Adam with decoupled weight decay (default weight_decay=0.01)."""
+
+    _decoupled = True
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

@@ -1,0 +1,148 @@
+"""The Optimizer base class: parameter groups, per-parameter state, state_dict.
+
+Subclasses implement step(); the update itself is one backend kernel per parameter
+(sgd_step / adam_step of the kernel table), running in place on the parameter's array,
+so the optimizer never copies a parameter or leaves the device.
+"""
+from __future__ import annotations
+
+from ..tensor import Tensor, _backend
+
+
+class _RequiredParameter:
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+class Optimizer:
+    """Base class of every optimizer (like torch.optim.Optimizer)."""
+
+    def __init__(self, params, defaults: dict):
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                f"but got {type(params).__name__}"
+            )
+        self.defaults = dict(defaults)
+        self.state: dict = {}
+        self.param_groups: list = []
+        groups = list(params)
+        if len(groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for g in groups:
+            self.add_param_group(g)
+
+    def add_param_group(self, param_group: dict) -> None:
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        params = param_group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        group = dict(param_group, params=params)
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+            group.setdefault(name, default)
+        existing = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in existing for p in params) or len({id(p) for p in params}) != len(params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's .grad: to None (default, like torch) or to zeros."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    if set_to_none:
+                        p.grad = None
+                    else:
+                        p.grad._data[...] = 0
+
+    def step(self, closure=None):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _closure_loss(self, closure):
+        if closure is None:
+            return None
+        from ..autograd import enable_grad  # noqa: PLC0415
+
+        with enable_grad():
+            return closure()
+
+    # ------------------------------------------------------------------ state dict
+    def state_dict(self) -> dict:
+        """{'state': {index: {...}}, 'param_groups': [{..., 'params': [index, ...]}]} like torch."""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            ids = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            packed["params"] = ids
+            groups.append(packed)
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p in self.state:
+                    state[index[id(p)]] = dict(self.state[p])
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore state and hyper-parameters saved by state_dict() (values are copied)."""
+        if not isinstance(state_dict, dict) or "param_groups" not in state_dict or "state" not in state_dict:
+            raise ValueError("optimizer state_dict must be a dict with 'state' and 'param_groups'")
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        for mine, saved in zip(self.param_groups, saved_groups):
+            if len(mine["params"]) != len(saved["params"]):
+                raise ValueError(
+                    "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
+                )
+        id_map = {}
+        for mine, saved in zip(self.param_groups, saved_groups):
+            for p, i in zip(mine["params"], saved["params"]):
+                id_map[i] = p
+        self.state = {}
+        for key, value in state_dict["state"].items():
+            k = int(key) if not isinstance(key, int) else key
+            if k not in id_map:
+                continue
+            p = id_map[k]
+            entry = {}
+            for name, v in value.items():
+                if isinstance(v, Tensor):
+                    if v.shape != p.shape and v.ndim:
+                        raise ValueError(f"optimizer state {name!r} has shape {tuple(v.shape)} but its parameter has {tuple(p.shape)}")
+                    bk = _backend(p.device)
+                    host = bk.asarray(_backend(v.device).to_numpy(v._data)) if v.device != p.device else v._data
+                    arr = bk.xp.array(host, dtype=p.dtype if v.dtype.kind == "f" else v.dtype, copy=True)
+                    entry[name] = Tensor._wrap(arr, p.device)
+                else:
+                    entry[name] = v
+            self.state[p] = entry
+        for mine, saved in zip(self.param_groups, saved_groups):
+            for name, v in saved.items():
+                if name != "params":
+                    mine[name] = tuple(v) if isinstance(v, list) and name == "betas" else v
+
+    def __repr__(self) -> str:
+        lines = [type(self).__name__ + " ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for k in sorted(group):
+                if k != "params":
+                    lines.append(f"    {k}: {group[k]}")
+        lines.append(")")
+        return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""Stochastic gradient descent with momentum, dampening, Nesterov and weight decay.
+
+The update is torch.optim.SGD's, computed by the backend's `sgd_step` kernel in place:
+    g = grad + weight_decay * p
+    buf = g (first step) or momentum * buf + (1 - dampening) * g
+    g = g + momentum * buf (nesterov) or buf
+    p -= lr * g
+One fused pass over each parameter: no temporaries, no copies.
+"""
+from __future__ import annotations
+
+from ..tensor import Tensor, _backend
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """torch.optim.SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False)."""
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient."""
+        loss = self._closure_loss(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr = group["lr"]
+            momentum = group["momentum"]
+            dampening = group["dampening"]
+            weight_decay = group["weight_decay"]
+            nesterov = group["nesterov"]
+            maximize = group["maximize"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                bk = _backend(p.device)
+                g = -grad._data if maximize else grad._data
+                if momentum:
+                    entry = state.get(p)
+                    buf = entry.get("momentum_buffer") if entry else None
+                    first = buf is None
+                    if first:
+                        buf = Tensor._wrap(bk.xp.empty_like(p._data), p.device)
+                        state[p] = {"momentum_buffer": buf}
+                    bk.sgd_step(p._data, g, buf._data, lr, momentum, dampening, weight_decay, nesterov, first)
+                else:
+                    bk.sgd_step(p._data, g, None, lr, 0.0, 0.0, weight_decay, False, False)
+        return loss

@@ -1,0 +1,115 @@
+"""Random number generation: pn.Generator, pn.manual_seed and the default generator.
+
+Every random draw in pyneuro (pn.rand/randn/randint/randperm, nn.init, DataLoader
+shuffling, random_split) goes through a `Generator`, so one `pn.manual_seed(0)` makes a
+whole training run reproducible. A Generator wraps NumPy's PCG64 bit generator; numbers
+are drawn on the host and then moved to the tensor's device, so a seed gives the same
+values on every backend and device.
+
+    >>> g = pn.Generator().manual_seed(42)
+    >>> state = g.get_state()            # a uint8 Tensor, like torch.Generator.get_state()
+    >>> a = pn.randn(3, generator=g)
+    >>> g.set_state(state)
+    >>> bool((pn.randn(3, generator=g) == a).all())
+    True
+"""
+from __future__ import annotations
+
+
+
+import numpy as np
+
+DEFAULT_SEED = 67280421310721  # PyTorch's default initial seed
+
+
+class Generator:
+    """A seedable random source (like torch.Generator(device='cpu'))."""
+
+    __slots__ = ("_rng", "_seed", "device")
+
+    def __init__(self, device: str = "cpu"):
+        self.device = str(device).split(":")[0]
+        self.manual_seed(DEFAULT_SEED)
+
+    def manual_seed(self, seed: int) -> "Generator":
+        """Reset the generator to `seed` (an int); returns self, like PyTorch."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"manual_seed expected an int, got {type(seed).__name__}")
+        seed = int(seed)
+        self._seed = seed
+        self._rng = np.random.Generator(np.random.PCG64(seed & ((1 << 128) - 1)))
+        return self
+
+    def seed(self) -> int:
+        """Seed from OS entropy; returns the new seed."""
+        s = int(np.random.SeedSequence().entropy) & ((1 << 63) - 1)
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self):
+        """The full generator state as a uint8 Tensor (JSON bytes); pn.save can store it."""
+        from .tensor import Tensor  # noqa: PLC0415
+
+        import json  # noqa: PLC0415
+
+        blob = json.dumps({"seed": self._seed, "bit_generator": self._rng.bit_generator.state})
+        return Tensor._wrap(np.frombuffer(blob.encode(), dtype=np.uint8).copy(), "cpu")
+
+    def set_state(self, state) -> "Generator":
+        """Restore a state from get_state() (a uint8 Tensor, NumPy array or bytes)."""
+        try:
+            import json  # noqa: PLC0415
+
+            raw = bytes(state) if isinstance(state, (bytes, bytearray)) else np.asarray(state, dtype=np.uint8).tobytes()
+            data = json.loads(raw.decode())
+            rng = np.random.Generator(np.random.PCG64())
+            rng.bit_generator.state = data["bit_generator"]
+        except Exception as exc:
+            raise ValueError(f"set_state: not a pyneuro Generator state ({type(exc).__name__}: {exc})") from None
+        self._rng = rng
+        self._seed = int(data.get("seed", 0))
+        return self
+
+    # ------------------------------------------------------------------ draws (host NumPy)
+    @property
+    def numpy(self) -> np.random.Generator:
+        """The underlying numpy.random.Generator (for code that wants NumPy draws)."""
+        return self._rng
+
+    def __repr__(self) -> str:
+        return f"<pyneuro.Generator seed={self._seed}>"
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator (every draw without an explicit generator); returns it."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(state) -> None:
+    default_generator.set_state(state)
+
+
+def _rng(generator) -> np.random.Generator:
+    if generator is None:
+        return default_generator._rng
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator must be a pyneuro.Generator, got {type(generator).__name__}")
+    return generator._rng

@@ -1,0 +1,489 @@
+"""The autograd engine and every differentiable op: values vs NumPy, gradients by gradcheck."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+import pyneuro.functional as F
+from pyneuro import backends
+
+CPU_BACKENDS = [n for n in backends.BACKENDS if backends.BACKENDS[n][0] == "cpu"]
+
+
+@pytest.fixture(params=CPU_BACKENDS)
+def backend_name(request):
+    """Run the test with each usable CPU backend selected (skipped with its reason if unusable)."""
+    status = backends.status(request.param)
+    if not status.available:
+        pytest.skip(f"backend unavailable: {status.reason}")
+    previous = backends.backend_name("cpu")
+    pn.set_backend(request.param)
+    yield request.param
+    pn.set_backend(previous)
+
+
+def t(a, grad=True):
+    return pn.tensor(np.asarray(a, dtype=np.float32), requires_grad=grad)
+
+
+def rnd(*shape, seed=0, grad=True):
+    return t(np.random.default_rng(seed).standard_normal(shape), grad)
+
+
+# ----------------------------------------------------------------------------- engine semantics
+
+
+def test_grad_is_none_before_backward_and_accumulates():
+    x = t([1.0, 2.0])
+    assert x.grad is None
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 8.0])
+
+
+def test_shared_subexpression_and_diamond_graph():
+    x = t([3.0])
+    a = x * 2
+    b = a + a  # a used twice
+    c = b * a  # diamond: c = (2a) * a = 2 a^2 = 8 x^2
+    c.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [48.0])
+
+
+def test_same_tensor_both_operands():
+    x = t([3.0])
+    (x * x).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [6.0])
+    y = t([1.0, 2.0])
+    (y + y).sum().backward()
+    np.testing.assert_allclose(y.grad.numpy(), [2.0, 2.0])
+
+
+def test_leaf_grads_do_not_alias():
+    a = t([1.0, 2.0])
+    b = t([3.0, 4.0])
+    (a + b).backward(pn.ones(2))
+    a.grad.zero_()
+    np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
+
+
+def test_backward_twice_through_freed_graph_raises():
+    x = t([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_retain_graph_allows_second_backward():
+    x = t([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 8.0])
+
+
+def test_backward_on_tensor_without_grad_raises():
+    x = pn.tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        x.sum().backward()
+
+
+def test_backward_non_scalar_needs_gradient():
+    x = t([1.0, 2.0])
+    y = x * 3
+    with pytest.raises(RuntimeError, match="scalar outputs"):
+        y.backward()
+    y.backward(pn.tensor([1.0, 10.0]))
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 30.0])
+
+
+def test_backward_gradient_shape_mismatch_names_shapes():
+    y = t([1.0, 2.0]) * 2
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
+        y.backward(pn.ones(3))
+
+
+def test_no_grad_context_and_decorator_and_enable_grad():
+    x = t([1.0])
+    with pn.no_grad():
+        y = x * 2
+        assert not pn.is_grad_enabled()
+        with pn.enable_grad():
+            z = x * 2
+    assert not y.requires_grad and y.grad_fn is None
+    assert z.requires_grad
+
+    @pn.no_grad()
+    def f(v):
+        return v * 2
+
+    assert not f(x).requires_grad
+    assert pn.is_grad_enabled()
+    with pn.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert pn.is_grad_enabled()
+
+
+def test_is_leaf_grad_fn_and_repr():
+    x = t([1.0, 2.0])
+    y = x * 2
+    assert x.is_leaf and not y.is_leaf
+    assert y.grad_fn.name() == "MulBackward0"
+    assert "grad_fn=<MulBackward0>" in repr(y)
+    assert "requires_grad=True" in repr(x)
+    assert repr(pn.tensor([[1.0, 2.0], [3.0, 4.0]])) == "tensor([[1., 2.],\n        [3., 4.]])"
+    assert repr(pn.tensor([0.5, 1.25])) == "tensor([0.5000, 1.2500])"
+    assert repr(pn.tensor([1, 2])) == "tensor([1, 2])"
+
+
+def test_non_leaf_grad_stays_none_unless_retained():
+    x = t([1.0, 2.0])
+    y = x * 2
+    y.retain_grad()
+    z = y * 3
+    w = z.sum()
+    w.backward()
+    assert z.grad is None
+    np.testing.assert_allclose(y.grad.numpy(), [3.0, 3.0])
+
+
+def test_detach_and_requires_grad_rules():
+    x = t([1.0])
+    d = (x * 2).detach()
+    assert not d.requires_grad and d.is_leaf
+    with pytest.raises(RuntimeError, match="floating point"):
+        pn.tensor([1, 2]).requires_grad_()
+    with pytest.raises(RuntimeError, match="leaf"):
+        (x * 2).requires_grad = False
+
+
+def test_inplace_on_leaf_requiring_grad_needs_no_grad():
+    w = t([1.0, 2.0])
+    (w * w).sum().backward()
+    with pytest.raises(RuntimeError, match="in-place"):
+        w -= 0.1 * w.grad
+    with pn.no_grad():
+        w -= 0.5 * w.grad
+    np.testing.assert_allclose(w.numpy() if not w.requires_grad else w.detach().numpy(), [0.0, 0.0])
+    assert w.requires_grad and w.is_leaf
+
+
+def test_inplace_ops_under_no_grad():
+    w = t([1.0, 2.0])
+    with pn.no_grad():
+        w.add_(pn.tensor([1.0, 1.0]), alpha=2)
+        np.testing.assert_allclose(w.detach().numpy(), [3.0, 4.0])
+        w.mul_(2)
+        w.sub_(1.0)
+        w.div_(pn.tensor([5.0, 7.0]))
+        np.testing.assert_allclose(w.detach().numpy(), [1.0, 1.0])
+        w.fill_(3.0)
+        w.copy_(pn.tensor([7.0, 8.0]))
+        np.testing.assert_allclose(w.detach().numpy(), [7.0, 8.0])
+        w.zero_()
+    np.testing.assert_allclose(w.detach().numpy(), [0.0, 0.0])
+    g = pn.ones(2)
+    g.zero_()  # plain tensors: in place is always fine
+    assert g.tolist() == [0.0, 0.0]
+
+
+def test_mixing_devices_is_a_clear_error():
+    if backends.status("cuda").available or backends.status("cupy").available:
+        pytest.skip("a CUDA backend is usable here; the error path cannot be reached")
+    with pytest.raises(RuntimeError, match="cuda"):
+        pn.tensor([1.0]).to("cuda")
+
+
+def test_topological_order_long_chain_no_recursion_limit():
+    x = t([1.0])
+    y = x
+    for _ in range(3000):
+        y = y + 1
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [1.0])
+
+
+# ----------------------------------------------------------------------------- gradcheck itself
+
+
+def test_gradcheck_passes_and_fails_with_report():
+    x = rnd(3, seed=1)
+    assert pn.gradcheck(lambda a: (a * a).sum(), (x,))
+
+    class Wrong(pn.autograd.Function):
+        def forward(self, a):
+            return a * a
+
+        def backward(self, g):
+            return (g * self.bk.xp.ones_like(g),)  # wrong: should be 2a
+
+    with pytest.raises(pn.GradcheckError, match="input 0"):
+        pn.gradcheck(lambda a: Wrong.apply(a).sum(), (x,))
+    assert pn.gradcheck(lambda a: Wrong.apply(a).sum(), (x,), raise_exception=False) is False
+
+
+def test_gradcheck_restores_backend(backend_name):
+    pn.gradcheck(lambda a: a.exp().sum(), (rnd(2),))
+    assert backends.backend_name("cpu") == backend_name
+
+
+def test_gradcheck_requires_some_input_with_grad():
+    with pytest.raises(ValueError, match="requires grad"):
+        pn.gradcheck(lambda a: a.sum(), (rnd(2, grad=False),))
+
+
+# ----------------------------------------------------------------------------- each op: values + gradcheck
+
+UNARY = [
+    ("neg", lambda a: -a, lambda a: -a),
+    ("exp", lambda a: a.exp(), np.exp),
+    ("log", lambda a: (a.abs() + 0.5).log(), lambda a: np.log(np.abs(a) + 0.5)),
+    ("sqrt", lambda a: (a * a + 1).sqrt(), lambda a: np.sqrt(a * a + 1)),
+    ("abs", lambda a: a.abs(), np.abs),
+    ("pow2", lambda a: a**2, lambda a: a**2),
+    ("pow3", lambda a: a.pow(3), lambda a: a**3),
+    ("rpow", lambda a: 2.0**a, lambda a: 2.0**a),
+    ("clamp", lambda a: a.clamp(-0.5, 0.7), lambda a: np.clip(a, -0.5, 0.7)),
+    ("clamp_min", lambda a: a.clamp(min=0.1), lambda a: np.maximum(a, 0.1)),
+    ("sigmoid", lambda a: a.sigmoid(), lambda a: 1 / (1 + np.exp(-a))),
+    ("tanh", lambda a: a.tanh(), np.tanh),
+    ("relu", lambda a: a.relu(), lambda a: np.maximum(a, 0)),
+    ("scalar_ops", lambda a: (3 - a) * 2 / 4 + 1, lambda a: (3 - a) * 2 / 4 + 1),
+    ("rdiv", lambda a: 1.0 / (a * a + 1), lambda a: 1.0 / (a * a + 1)),
+]
+
+
+@pytest.mark.parametrize("name,op,ref", UNARY, ids=[u[0] for u in UNARY])
+def test_unary_ops(name, op, ref, backend_name):
+    x = rnd(3, 4, seed=2)
+    np.testing.assert_allclose(op(x).detach().numpy(), ref(x.detach().numpy()), rtol=1e-5, atol=1e-6)
+    assert pn.gradcheck(op, (rnd(3, 4, seed=3),))
+
+
+BINARY_SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((2, 3, 4), (3, 1)), ((), (3,))]
+
+
+@pytest.mark.parametrize("sa,sb", BINARY_SHAPES)
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "pow"])
+def test_binary_broadcasting(op, sa, sb):
+    rng = np.random.default_rng(4)
+    a = rng.uniform(0.5, 2.0, sa).astype(np.float32)
+    b = rng.uniform(0.5, 2.0, sb).astype(np.float32)
+    fns = {
+        "add": (lambda x, y: x + y, np.add),
+        "sub": (lambda x, y: x - y, np.subtract),
+        "mul": (lambda x, y: x * y, np.multiply),
+        "div": (lambda x, y: x / y, np.divide),
+        "pow": (lambda x, y: x**y, np.power),
+    }
+    f, ref = fns[op]
+    out = f(t(a), t(b))
+    assert out.shape == np.broadcast_shapes(sa, sb)
+    np.testing.assert_allclose(out.detach().numpy(), ref(a, b), rtol=1e-5)
+    assert pn.gradcheck(f, (t(a), t(b)))
+
+
+def test_numpy_array_and_scalar_operands():
+    x = t([1.0, 2.0])
+    y = np.array([3.0, 4.0], dtype=np.float32) * x  # ndarray on the left defers to Tensor
+    assert isinstance(y, pn.Tensor)
+    np.testing.assert_allclose((x + np.float32(1)).detach().numpy(), [2.0, 3.0])
+    assert (x * 2).dtype == pn.float32
+    assert (pn.tensor([1, 2]) * 0.5).dtype == pn.float32
+    assert (pn.tensor([1, 2]) / 2).dtype == pn.float32
+    assert (pn.tensor([1, 2]) + pn.tensor([0.5, 0.5])).dtype == pn.float32
+    assert (pn.tensor([1, 2]) + 1).dtype == pn.int64
+
+
+@pytest.mark.parametrize(
+    "sa,sb",
+    [((3, 4), (4, 5)), ((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 5)), ((2, 3, 4), (4, 5)), ((2, 3, 4), (2, 4, 5)),
+     ((2, 3, 4), (1, 4, 5)), ((3, 4), (2, 4, 5))],
+)
+def test_matmul_cases_values_and_grads(sa, sb, backend_name):
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal(sa).astype(np.float32)
+    b = rng.standard_normal(sb).astype(np.float32)
+    out = t(a) @ t(b)
+    np.testing.assert_allclose(out.detach().numpy(), np.matmul(a, b), rtol=1e-4, atol=1e-5)
+    assert pn.gradcheck(lambda x, y: x @ y, (t(a), t(b)))
+
+
+def test_matmul_shape_error_names_shapes(backend_name):
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(4, 5\)"):
+        rnd(2, 3) @ rnd(4, 5)
+    with pytest.raises(ValueError, match="cannot be multiplied"):
+        rnd(3) @ rnd(4)
+
+
+def test_matmul_backward_uses_transpose_flags_not_copies(backend_name, monkeypatch):
+    bk = backends.current("cpu")
+    calls = []
+    real = bk.matmul
+
+    def spy(a, b, trans_a=False, trans_b=False, variant=None):
+        calls.append((a, b, trans_a, trans_b))
+        return real(a, b, trans_a=trans_a, trans_b=trans_b)
+
+    monkeypatch.setattr(bk, "matmul", spy)
+    x, w = rnd(5, 3), rnd(3, 4)
+    (x @ w).sum().backward()
+    assert sorted(c[2:] for c in calls) == [(False, False), (False, True), (True, False)]
+    # the operands are the saved arrays themselves, never transposed copies
+    passed = [id(arr) for c in calls for arr in c[:2]]
+    assert passed.count(id(x._data)) == 2 and passed.count(id(w._data)) == 2
+
+
+@pytest.mark.parametrize("dim,keepdim", [(None, False), (0, False), (1, True), (-1, False), ((0, 1), False), ((0, 2), True)])
+def test_sum_mean(dim, keepdim):
+    x = rnd(2, 3, 4, seed=6)
+    a = x.detach().numpy()
+    axis = dim
+    np.testing.assert_allclose(x.sum(dim, keepdim).detach().numpy(), a.sum(axis=axis, keepdims=keepdim), rtol=1e-5)
+    np.testing.assert_allclose(x.mean(dim, keepdim).detach().numpy(), a.mean(axis=axis, keepdims=keepdim), rtol=1e-5)
+    assert pn.gradcheck(lambda v: v.sum(dim, keepdim), (x,))
+    assert pn.gradcheck(lambda v: v.mean(dim, keepdim), (x,))
+
+
+def test_var_std():
+    x = rnd(3, 5, seed=7)
+    a = x.detach().numpy()
+    np.testing.assert_allclose(x.var(1).detach().numpy(), a.var(axis=1, ddof=1), rtol=1e-5)
+    np.testing.assert_allclose(x.std().detach().numpy(), a.std(ddof=1), rtol=1e-5)
+    assert pn.gradcheck(lambda v: v.std(0), (x,))
+
+
+@pytest.mark.parametrize("dim,keepdim", [(0, False), (1, True), (-1, False)])
+def test_max_min_with_dim(dim, keepdim):
+    x = rnd(3, 4, seed=8)
+    a = x.detach().numpy()
+    values, indices = x.max(dim, keepdim)
+    np.testing.assert_allclose(values.detach().numpy(), a.max(axis=dim, keepdims=keepdim))
+    np.testing.assert_array_equal(indices.numpy(), np.expand_dims(a.argmax(axis=dim), dim) if keepdim else a.argmax(axis=dim))
+    assert indices.dtype == pn.int64
+    r = x.min(dim=dim, keepdim=keepdim)
+    np.testing.assert_allclose(r.values.detach().numpy(), a.min(axis=dim, keepdims=keepdim))
+    assert pn.gradcheck(lambda v: v.max(dim, keepdim)[0], (x,))
+    assert pn.gradcheck(lambda v: v.min(dim, keepdim).values, (x,))
+
+
+def test_max_all_and_ties_share_gradient():
+    x = t([1.0, 3.0, 3.0])
+    x.max().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.5, 0.5])
+    assert pn.gradcheck(lambda v: v.max() + v.min(), (rnd(4, seed=9),))
+
+
+def test_argmax_argmin(backend_name):
+    x = rnd(5, 7, seed=10)
+    a = x.detach().numpy()
+    np.testing.assert_array_equal(x.argmax(dim=1).numpy(), a.argmax(axis=1))
+    np.testing.assert_array_equal(x.argmax(0).numpy(), a.argmax(axis=0))
+    assert x.argmax().item() == a.argmax()
+    np.testing.assert_array_equal(x.argmin(1).numpy(), a.argmin(axis=1))
+    assert x.argmax(dim=1, keepdim=True).shape == (5, 1)
+
+
+def test_shape_ops_values_and_grads():
+    x = rnd(2, 3, 4, seed=11)
+    a = x.detach().numpy()
+    cases = [
+        (lambda v: v.reshape(4, 6), a.reshape(4, 6)),
+        (lambda v: v.view(-1), a.reshape(-1)),
+        (lambda v: v.flatten(1), a.reshape(2, 12)),
+        (lambda v: v.unsqueeze(1), a[:, None]),
+        (lambda v: v.unsqueeze(-1).squeeze(-1), a),
+        (lambda v: v.permute(2, 0, 1), a.transpose(2, 0, 1)),
+        (lambda v: v.transpose(0, 2), a.swapaxes(0, 2)),
+        (lambda v: v.T, a.T),
+        (lambda v: v[0].t(), a[0].T),
+        (lambda v: v[:, :1].expand(2, 3, 4), np.broadcast_to(a[:, :1], (2, 3, 4))),
+    ]
+    for f, ref in cases:
+        np.testing.assert_allclose(f(x).detach().numpy(), ref)
+        assert pn.gradcheck(f, (x,))
+    assert x.squeeze().shape == (2, 3, 4)
+    assert pn.zeros(1, 3, 1).squeeze().shape == (3,)
+    assert pn.zeros(1, 3, 1).squeeze(0).shape == (3, 1)
+
+
+def test_indexing_basic_and_gather_with_scatter_add():
+    x = rnd(4, 5, seed=12)
+    a = x.detach().numpy()
+    idx = pn.tensor([0, 2, 2, 3])
+    cases = [
+        (lambda v: v[1], a[1]),
+        (lambda v: v[1:3, ::2], a[1:3, ::2]),
+        (lambda v: v[..., -1], a[..., -1]),
+        (lambda v: v[None, 0], a[None, 0]),
+        (lambda v: v[idx], a[[0, 2, 2, 3]]),
+        (lambda v: v[idx, pn.tensor([1, 1, 4, 0])], a[[0, 2, 2, 3], [1, 1, 4, 0]]),
+        (lambda v: v[[1, 1]], a[[1, 1]]),
+        (lambda v: v[v > 0], a[a > 0]),
+        (lambda v: v[:, idx], a[:, [0, 2, 2, 3]]),
+    ]
+    for f, ref in cases:
+        np.testing.assert_allclose(f(x).detach().numpy(), ref)
+        assert pn.gradcheck(f, (x,))
+    y = t([1.0, 2.0, 3.0])
+    y[pn.tensor([0, 0, 2])].sum().backward()
+    np.testing.assert_allclose(y.grad.numpy(), [2.0, 0.0, 1.0])  # repeated index: added
+
+
+def test_index_out_of_range_is_index_error():
+    with pytest.raises(IndexError):
+        rnd(3)[5]
+
+
+def test_setitem():
+    x = pn.zeros(2, 3)
+    x[0] = pn.tensor([1.0, 2.0, 3.0])
+    x[1, 1:] = 7.0
+    x[pn.tensor([0]), pn.tensor([0])] = 9.0
+    np.testing.assert_allclose(x.numpy(), [[9.0, 2.0, 3.0], [0.0, 7.0, 7.0]])
+
+
+def test_cat_stack_where():
+    a, b = rnd(2, 3, seed=13), rnd(1, 3, seed=14)
+    np.testing.assert_allclose(pn.cat([a, b]).detach().numpy(), np.concatenate([a.detach().numpy(), b.detach().numpy()]))
+    assert pn.gradcheck(lambda u, v: pn.cat([u, v], dim=0), (a, b))
+    c = rnd(2, 3, seed=15)
+    assert pn.stack([a, c], dim=1).shape == (2, 2, 3)
+    assert pn.gradcheck(lambda u, v: pn.stack([u, v], dim=1), (a, c))
+    cond = a > 0
+    np.testing.assert_allclose(
+        pn.where(cond, a, c).detach().numpy(), np.where(cond.numpy(), a.detach().numpy(), c.detach().numpy())
+    )
+    assert pn.gradcheck(lambda u, v: pn.where(cond, u, v), (a, c))
+    assert pn.gradcheck(lambda u: pn.where(cond, u, 0.0), (a,))
+    with pytest.raises(ValueError, match="stack"):
+        pn.stack([a, b])
+
+
+def test_comparisons_have_no_grad():
+    x = rnd(3)
+    for r in (x > 0, x < 0, x >= 0, x <= 0, x == x, x != 0):
+        assert r.dtype == pn.bool_ and not r.requires_grad
+
+
+def test_dtype_conversions():
+    x = rnd(3)
+    assert x.long().dtype == pn.int64 and not x.long().requires_grad
+    assert pn.tensor([1, 2]).float().dtype == pn.float32
+    y = (x.double() * 3).sum()
+    assert y.dtype == pn.float64
+    y.backward()
+    assert x.grad.dtype == pn.float32
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0, 3.0])
+    assert pn.tensor([1.5, 2.5]).tolist() == [1.5, 2.5]
+    assert x.to(pn.float64).dtype == pn.float64
+
+
+def test_clone_contiguous_and_data():
+    x = rnd(3, 4)
+    assert pn.gradcheck(lambda v: v.T.contiguous().clone(), (x,))
+    d = x.data
+    assert not d.requires_grad and np.shares_memory(d.numpy(), x.detach().numpy())

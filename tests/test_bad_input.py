@@ -1,0 +1,121 @@
+"""Bad input to the compiled module: every binding refuses it with a Python exception.
+
+Each binding of pyneuro._cpu is driven with wrong ranks, dtypes, None, lists, empty
+arrays, strided views, read-only outputs and out-of-range targets. The drive runs in a
+subprocess, so a segfault or abort shows as a dead process rather than killing pytest;
+the parent checks that the child survived and that every call raised the exception type
+DESIGN.md promises.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from pyneuro import backends
+
+pytestmark = pytest.mark.skipif(not backends.status("cpu").available,
+                                reason=f"{backends.status('cpu').reason}")
+
+DRIVER = textwrap.dedent(
+    r"""
+    import json, sys
+    import numpy as np
+    from pyneuro import _cpu
+
+    f32 = lambda *s: np.ones(s, np.float32)
+    i64 = lambda *s: np.zeros(s, np.int64)
+    view = np.ones((6, 8), np.float32)[::2, ::2]          # strided, not C-contiguous
+    ro = np.ones((3, 4), np.float32); ro.setflags(write=False)
+
+    cases = [
+        # (binding, args, expected exception)
+        ("matmul", (f32(2, 3), f32(4, 5)), "ValueError"),
+        ("matmul", (f32(2, 3, 1), f32(3, 5)), "ValueError"),
+        ("matmul", (f32(3), f32(3)), "ValueError"),
+        ("matmul", (np.ones((2, 3)), f32(3, 2)), "TypeError"),
+        ("matmul", (None, f32(3, 2)), "TypeError"),
+        ("matmul", ([[1.0, 2.0]], f32(2, 1)), "TypeError"),
+        ("matmul", (view, f32(4, 4)), "ValueError"),
+        ("matmul", (f32(2, 3), f32(3, 2), False, False, "bogus"), "ValueError"),
+        ("matmul", (f32(2, 3), f32(2, 3), True, True), "ValueError"),
+        ("softmax_forward", (f32(3),), "ValueError"),
+        ("softmax_forward", (np.ones((2, 3), np.float64),), "TypeError"),
+        ("softmax_forward", (np.ones((2, 3), np.int32),), "TypeError"),
+        ("softmax_forward", (None,), "TypeError"),
+        ("softmax_forward", (view,), "ValueError"),
+        ("softmax_forward", (f32(2, 3), "fastest"), "ValueError"),
+        ("softmax_backward", (f32(2, 3), f32(3, 2)), "ValueError"),
+        ("softmax_backward", (f32(2, 3), None), "TypeError"),
+        ("log_softmax_forward", (f32(2, 3, 4),), "ValueError"),
+        ("log_softmax_backward", (f32(2, 3), f32(2, 4)), "ValueError"),
+        ("cross_entropy_forward", (f32(3, 4), i64(2)), "ValueError"),
+        ("cross_entropy_forward", (f32(3, 4), np.array([0, 4, 1], np.int64)), "IndexError"),
+        ("cross_entropy_forward", (f32(3, 4), np.array([0, -1, 1], np.int64)), "IndexError"),
+        ("cross_entropy_forward", (f32(3, 4), np.zeros(3, np.float32)), "TypeError"),
+        ("cross_entropy_forward", (f32(3, 4), np.zeros((3, 1), np.int64)), "ValueError"),
+        ("cross_entropy_forward", (f32(2, 0), i64(2)), "IndexError"),
+        ("cross_entropy_forward", (f32(3, 4), None), "TypeError"),
+        ("cross_entropy_backward", (f32(3, 4), i64(3), f32(2)), "ValueError"),
+        ("cross_entropy_backward", (f32(3, 4), np.array([9, 0, 0], np.int64), f32(3)), "IndexError"),
+        ("relu_forward", (np.ones(3, np.float64),), "TypeError"),
+        ("relu_forward", ("not an array",), "TypeError"),
+        ("relu_backward", (f32(3), f32(4)), "ValueError"),
+        ("relu_backward", (view, f32(3, 4)), "ValueError"),
+        ("bias_add", (f32(2, 3), f32(4)), "ValueError"),
+        ("bias_add", (f32(2, 3), f32(3, 1)), "ValueError"),
+        ("bias_grad", (f32(3),), "ValueError"),
+        ("sgd_step", (f32(3), f32(4), None, 0.1), "ValueError"),
+        ("sgd_step", (ro, f32(3, 4), None, 0.1), "ValueError"),
+        ("sgd_step", (f32(3), f32(3), None, 0.1, 0.9), "ValueError"),
+        ("sgd_step", (f32(3), f32(3), f32(4), 0.1, 0.9), "ValueError"),
+        ("adam_step", (f32(3), f32(3), f32(3), f32(3), 0, 1e-3), "ValueError"),
+        ("adam_step", (f32(3), f32(3), f32(2), f32(3), 1, 1e-3), "ValueError"),
+        ("argmax", (f32(3, 0),), "ValueError"),
+        ("argmax", (f32(3),), "ValueError"),
+        ("set_num_threads", (0,), "ValueError"),
+    ]
+    results = []
+    for name, args, expected in cases:
+        try:
+            getattr(_cpu, name)(*args)
+            got = "no exception"
+        except Exception as exc:  # noqa: BLE001
+            got = type(exc).__name__
+            msg = str(exc)
+        results.append([name, expected, got, msg if got != "no exception" else ""])
+    # Empty arrays are valid input and have defined results.
+    assert _cpu.matmul(f32(0, 3), f32(3, 5)).shape == (0, 5)
+    assert (_cpu.matmul(f32(2, 0), f32(0, 3)) == 0).all()
+    assert _cpu.softmax_forward(f32(0, 7)).shape == (0, 7)
+    assert _cpu.cross_entropy_forward(f32(0, 7), i64(0)).shape == (0,)
+    assert _cpu.relu_forward(f32(0)).shape == (0,)
+    assert _cpu.bias_grad(f32(0, 4)).tolist() == [0, 0, 0, 0]
+    print(json.dumps(results))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def driven():
+    proc = subprocess.run([sys.executable, "-c", DRIVER], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, f"the process died (rc={proc.returncode}):\n{proc.stderr[-3000:]}"
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_process_survives_and_every_binding_raises(driven):
+    wrong = [(n, exp, got, msg) for n, exp, got, msg in driven if exp != got]
+    assert not wrong, "\n".join(f"{n}: expected {e}, got {g} ({m})" for n, e, g, m in wrong)
+    assert len(driven) >= 40
+
+
+def test_messages_name_shapes_and_values(driven):
+    mismatch = driven[0][3]  # matmul of (2, 3) by (4, 5)
+    assert "(2, 3)" in mismatch and "(4, 5)" in mismatch
+    out_of_range = [m for n, e, g, m in driven if e == "IndexError"]
+    assert any("4" in m and "classes" in m for m in out_of_range)
+    dtype_errors = [m for n, e, g, m in driven if e == "TypeError" and n == "softmax_forward"]
+    assert any("float64" in m for m in dtype_errors)

@@ -1,0 +1,239 @@
+"""pyneuro.functional: values against NumPy, gradients by gradcheck, error messages."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+import pyneuro.functional as F
+from pyneuro import backends
+
+CPU_BACKENDS = [n for n in backends.BACKENDS if backends.BACKENDS[n][0] == "cpu"]
+
+
+@pytest.fixture(params=CPU_BACKENDS)
+def backend_name(request):
+    status = backends.status(request.param)
+    if not status.available:
+        pytest.skip(f"backend unavailable: {status.reason}")
+    previous = backends.backend_name("cpu")
+    pn.set_backend(request.param)
+    yield request.param
+    pn.set_backend(previous)
+
+
+def rnd(*shape, seed=0, grad=True, scale=1.0):
+    a = (np.random.default_rng(seed).standard_normal(shape) * scale).astype(np.float32)
+    return pn.tensor(a, requires_grad=grad)
+
+
+def np_softmax(a, axis=-1):
+    e = np.exp(a - a.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def np_log_softmax(a, axis=-1):
+    m = a.max(axis=axis, keepdims=True)
+    return a - m - np.log(np.exp(a - m).sum(axis=axis, keepdims=True))
+
+
+@pytest.mark.parametrize("dim", [-1, 0, 1])
+def test_softmax_log_softmax(dim, backend_name):
+    x = rnd(4, 5, seed=1)
+    a = x.detach().numpy()
+    np.testing.assert_allclose(F.softmax(x, dim=dim).detach().numpy(), np_softmax(a, dim), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(F.log_softmax(x, dim=dim).detach().numpy(), np_log_softmax(a, dim), rtol=1e-5, atol=1e-5)
+    w = rnd(4, 5, seed=2, grad=False)
+    assert pn.gradcheck(lambda v: F.softmax(v, dim=dim) * w, (x,))
+    assert pn.gradcheck(lambda v: F.log_softmax(v, dim=dim) * w, (x,))
+
+
+def test_softmax_3d_and_1d(backend_name):
+    x = rnd(2, 3, 4, seed=3)
+    a = x.detach().numpy()
+    for dim in (0, 1, 2):
+        np.testing.assert_allclose(F.softmax(x, dim).detach().numpy(), np_softmax(a, dim), rtol=1e-5, atol=1e-6)
+        assert pn.gradcheck(lambda v: F.softmax(v, dim) ** 2, (x,))
+    v = rnd(5, seed=4)
+    np.testing.assert_allclose(F.softmax(v, 0).detach().numpy(), np_softmax(v.detach().numpy()), rtol=1e-5)
+
+
+def test_softmax_huge_logits_stay_finite(backend_name):
+    x = pn.tensor([[1.0, 2.0, 3.0]]) * 1e4
+    y = F.softmax(x, dim=-1)
+    assert np.isfinite(y.numpy()).all()
+    assert np.isfinite(F.log_softmax(x, -1).numpy()).all()
+    assert np.isfinite(F.cross_entropy(x, pn.tensor([0])).item())
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy(reduction, backend_name):
+    x = rnd(6, 4, seed=5)
+    y = pn.tensor([0, 3, 1, 1, 2, 0])
+    a = x.detach().numpy()
+    per = -np_log_softmax(a)[np.arange(6), y.numpy()]
+    ref = {"mean": per.mean(), "sum": per.sum(), "none": per}[reduction]
+    np.testing.assert_allclose(F.cross_entropy(x, y, reduction=reduction).detach().numpy(), ref, rtol=1e-5, atol=1e-6)
+    assert pn.gradcheck(lambda v: F.cross_entropy(v, y, reduction=reduction), (x,))
+    loss = pn.nn.CrossEntropyLoss(reduction=reduction)(x, y)
+    np.testing.assert_allclose(loss.detach().numpy(), ref, rtol=1e-5, atol=1e-6)
+
+
+def test_cross_entropy_probability_targets_and_unbatched():
+    x = rnd(3, 4, seed=6)
+    p = pn.tensor(np_softmax(np.random.default_rng(0).standard_normal((3, 4))))
+    ref = -(p.numpy() * np_log_softmax(x.detach().numpy())).sum(1).mean()
+    np.testing.assert_allclose(F.cross_entropy(x, p).item(), ref, rtol=1e-5)
+    assert pn.gradcheck(lambda v: F.cross_entropy(v, p), (x,))
+    v = rnd(4, seed=7)
+    np.testing.assert_allclose(
+        F.cross_entropy(v, pn.tensor(2)).item(), F.cross_entropy(v.reshape(1, 4), pn.tensor([2])).item(), rtol=1e-6
+    )
+
+
+def test_cross_entropy_errors(backend_name):
+    x = rnd(3, 4)
+    with pytest.raises(IndexError, match="4"):
+        F.cross_entropy(x, pn.tensor([0, 4, 1]))
+    with pytest.raises(IndexError):
+        F.cross_entropy(x, pn.tensor([0, -1, 1]))
+    with pytest.raises(ValueError, match=r"\(3, 4\).*\(2,\)"):
+        F.cross_entropy(x, pn.tensor([0, 1]))
+    with pytest.raises(TypeError, match="int"):
+        F.cross_entropy(x, pn.tensor([0.0, 1.0, 2.0]))
+    with pytest.raises(ValueError, match="reduction"):
+        F.cross_entropy(x, pn.tensor([0, 1, 2]), reduction="avg")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_nll_loss(reduction):
+    x = rnd(5, 3, seed=8)
+    y = pn.tensor([2, 0, 1, 1, 2])
+    logp = F.log_softmax(x, dim=1)
+    per = -logp.detach().numpy()[np.arange(5), y.numpy()]
+    ref = {"mean": per.mean(), "sum": per.sum(), "none": per}[reduction]
+    np.testing.assert_allclose(F.nll_loss(logp, y, reduction=reduction).detach().numpy(), ref, rtol=1e-5)
+    assert pn.gradcheck(lambda v: F.nll_loss(F.log_softmax(v, 1), y, reduction=reduction), (x,))
+    with pytest.raises(IndexError):
+        F.nll_loss(logp, pn.tensor([0, 1, 2, 3, -1]))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_loss(reduction):
+    a, b = rnd(4, 3, seed=9), rnd(4, 3, seed=10)
+    d = a.detach().numpy() - b.detach().numpy()
+    ref = {"mean": (d**2).mean(), "sum": (d**2).sum(), "none": d**2}[reduction]
+    np.testing.assert_allclose(F.mse_loss(a, b, reduction=reduction).detach().numpy(), ref, rtol=1e-5)
+    assert pn.gradcheck(lambda u, v: F.mse_loss(u, v, reduction=reduction), (a, b))
+
+
+def test_mse_shape_mismatch_names_shapes():
+    with pytest.raises(ValueError, match=r"\(4, 1\).*\(4,\)"):
+        F.mse_loss(rnd(4, 1), rnd(4))
+    with pytest.raises(ValueError, match=r"\(4, 1\).*\(4,\)"):
+        pn.nn.MSELoss()(rnd(4, 1), rnd(4))
+
+
+def test_other_losses():
+    a, b = rnd(5, seed=11), rnd(5, seed=12)
+    np.testing.assert_allclose(F.l1_loss(a, b).item(), np.abs(a.detach().numpy() - b.detach().numpy()).mean(), rtol=1e-6)
+    z = rnd(6, seed=13)
+    y = pn.tensor([0.0, 1.0, 1.0, 0.0, 0.5, 1.0])
+    zn = z.detach().numpy()
+    ref = np.mean(np.maximum(zn, 0) - zn * y.numpy() + np.log1p(np.exp(-np.abs(zn))))
+    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(z, y).item(), ref, rtol=1e-5)
+    assert pn.gradcheck(lambda v: F.binary_cross_entropy_with_logits(v, y), (z,))
+
+
+def test_linear_and_relu(backend_name):
+    x, w, b = rnd(5, 4, seed=14), rnd(3, 4, seed=15), rnd(3, seed=16)
+    ref = x.detach().numpy() @ w.detach().numpy().T + b.detach().numpy()
+    np.testing.assert_allclose(F.linear(x, w, b).detach().numpy(), ref, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(F.linear(x, w).detach().numpy(), ref - b.detach().numpy(), rtol=1e-5, atol=1e-5)
+    assert pn.gradcheck(lambda u, v, c: F.linear(u, v, c), (x, w, b))
+    assert pn.gradcheck(lambda u, v: F.linear(u, v), (x, w))
+    x3 = rnd(2, 5, 4, seed=17)
+    assert F.linear(x3, w, b).shape == (2, 5, 3)
+    assert pn.gradcheck(lambda u, v, c: F.linear(u, v, c), (x3, w, b))
+    assert F.linear(rnd(4), w, b).shape == (3,)
+    np.testing.assert_allclose(F.relu(x).detach().numpy(), np.maximum(x.detach().numpy(), 0))
+    assert pn.gradcheck(lambda u: F.relu(u), (x,))
+    with pytest.raises(ValueError, match=r"\(5, 4\).*\(3, 5\)"):
+        F.linear(x, rnd(3, 5))
+
+
+def test_linear_uses_kernel_table(backend_name, monkeypatch):
+    bk = backends.current("cpu")
+    seen = []
+    for name in ("matmul", "bias_add", "bias_grad", "relu_forward", "relu_backward", "cross_entropy_forward",
+                 "cross_entropy_backward"):
+        real = getattr(bk, name)
+
+        def spy(*args, _real=real, _name=name, **kw):
+            seen.append((_name, kw.get("trans_a", False), kw.get("trans_b", False)))
+            return _real(*args, **kw)
+
+        monkeypatch.setattr(bk, name, spy)
+    x, w, b = rnd(5, 4), rnd(3, 4), rnd(3)
+    loss = F.cross_entropy(F.relu(F.linear(x, w, b)), pn.tensor([0, 1, 2, 0, 1]))
+    loss.backward()
+    assert ("matmul", False, True) in seen  # forward x @ W^T via trans_b
+    assert ("matmul", True, False) in seen  # dW = dy^T x via trans_a
+    assert ("matmul", False, False) in seen  # dx = dy W
+    names = {s[0] for s in seen}
+    assert {"bias_add", "bias_grad", "relu_forward", "relu_backward", "cross_entropy_forward",
+            "cross_entropy_backward"} <= names
+
+
+def test_one_hot():
+    y = F.one_hot(pn.tensor([0, 2, 1]), 4)
+    assert y.dtype == pn.int64
+    np.testing.assert_array_equal(y.numpy(), np.eye(4, dtype=np.int64)[[0, 2, 1]])
+    assert F.one_hot(pn.tensor([0, 2])).shape == (2, 3)
+    with pytest.raises(IndexError):
+        F.one_hot(pn.tensor([0, 5]), 3)
+    with pytest.raises(TypeError):
+        F.one_hot(pn.tensor([0.0]))
+
+
+def test_normalize_cosine_similarity():
+    x, y = rnd(4, 3, seed=18), rnd(4, 3, seed=19)
+    a, b = x.detach().numpy(), y.detach().numpy()
+    np.testing.assert_allclose(F.normalize(x).detach().numpy(), a / np.linalg.norm(a, axis=1, keepdims=True), rtol=1e-5)
+    cos = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    np.testing.assert_allclose(F.cosine_similarity(x, y).detach().numpy(), cos, rtol=1e-5)
+    assert pn.gradcheck(lambda u: F.normalize(u, dim=1), (x,))
+    assert pn.gradcheck(lambda u, v: F.cosine_similarity(u, v, dim=1), (x, y))
+    assert np.isfinite(F.normalize(pn.zeros(2, 3)).numpy()).all()
+
+
+def test_embedding():
+    w = rnd(5, 3, seed=20)
+    idx = pn.tensor([[0, 4], [4, 4]])
+    out = F.embedding(idx, w)
+    np.testing.assert_allclose(out.detach().numpy(), w.detach().numpy()[idx.numpy()])
+    assert pn.gradcheck(lambda v: F.embedding(idx, v), (w,))
+    out.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy()[4], [3.0, 3.0, 3.0])
+    with pytest.raises(IndexError):
+        F.embedding(pn.tensor([5]), w)
+    w.grad = None
+    F.embedding(idx, w, padding_idx=4).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy()[4], [0.0, 0.0, 0.0])
+
+
+def test_dropout():
+    x = pn.ones(1000)
+    pn.manual_seed(0)
+    y = F.dropout(x, 0.5, training=True)
+    kept = (y.numpy() > 0).mean()
+    assert 0.4 < kept < 0.6 and set(np.unique(y.numpy())) <= {0.0, 2.0}
+    assert F.dropout(x, 0.5, training=False) is x
+
+
+def test_docstrings_teach():
+    for fn in (F.softmax, F.log_softmax, F.cross_entropy, F.linear, F.relu, F.mse_loss):
+        doc = fn.__doc__
+        assert doc and len(doc) > 200, fn.__name__
+    assert "max" in F.softmax.__doc__ and "softmax_forward" in F.softmax.__doc__
+    assert "trans_b" in F.linear.__doc__

@@ -1,0 +1,292 @@
+"""What is specific to the numba backend (its conformance is in test_conformance.py):
+the variants agree, results do not depend on the thread count, non-contiguous and
+transposed inputs are handled, float64 is refused, in-place updates stay in place,
+the vectorised exp is accurate, and caching can never break the import.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pyneuro import backends
+from pyneuro.backends import numpy_backend as ref
+
+_status = backends.status("numba")
+pytestmark = pytest.mark.skipif(not _status.available, reason=f"backend unavailable: {_status.reason}")
+
+
+@pytest.fixture(scope="module")
+def nb():
+    return backends.get("numba")
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(7)
+
+
+def randn(rng, *shape, scale=1.0):
+    return (scale * rng.standard_normal(shape)).astype(np.float32)
+
+
+# ----------------------------------------------------------------------------- variants
+def test_variant_names_and_defaults(nb):
+    assert nb.VARIANTS == {"matmul": ("naive", "blocked"), "softmax": ("three_pass", "online")}
+    assert nb.DEFAULT_VARIANT == {"matmul": "blocked", "softmax": "online"}
+    with pytest.raises(ValueError, match="three_pass, online"):
+        nb.softmax_forward(np.zeros((2, 2), np.float32), variant="fused")
+
+
+# Sizes that cross every blocking boundary of the blocked kernel (MC=64 rows, NC=256
+# columns, KC=256 depth), with leftovers in each, and the four transpose cases.
+@pytest.mark.parametrize("m,n,k", [(67, 259, 515), (130, 70, 257), (5, 600, 3)])
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
+def test_matmul_variants_agree_bit_for_bit(nb, rng, m, n, k, trans_a, trans_b):
+    """naive and blocked do the same FMAs in the same order for every element of C."""
+    a = randn(rng, *((k, m) if trans_a else (m, k)))
+    b = randn(rng, *((n, k) if trans_b else (k, n)))
+    blocked = nb.matmul(a, b, trans_a, trans_b)
+    naive = nb.matmul(a, b, trans_a, trans_b, variant="naive")
+    np.testing.assert_array_equal(blocked, naive)
+    want = (a.T if trans_a else a).astype(np.float64) @ (b.T if trans_b else b).astype(np.float64)
+    np.testing.assert_allclose(blocked, want, rtol=1e-4, atol=1e-4 * np.sqrt(k))
+
+
+def test_matmul_plan_gives_every_thread_work(nb):
+    from pyneuro.backends import _numba_matmul as mm
+
+    for threads in (1, 2, 4, 16):
+        for m, n in [(1024, 1024), (64, 256), (8, 10), (4096, 16), (1, 1), (5000, 3)]:
+            width, groups = nb._matmul_plan(m, n, threads)
+            i_tiles = -(-m // mm.MC)
+            assert 64 <= width <= mm.NC and 1 <= groups <= i_tiles
+            assert -(-i_tiles // groups) <= nb.MAX_TILES_PER_TASK    # bounded staging buffer
+            tasks = -(-n // width) * groups
+            assert tasks >= min(threads, -(-n // 64) * i_tiles)
+
+
+def test_softmax_variants_agree(nb, rng):
+    x = randn(rng, 33, 1000, scale=5.0)
+    x[3, :] = -np.inf
+    x[3, 7] = 2.0
+    online = nb.softmax_forward(x, variant="online")
+    three = nb.softmax_forward(x, variant="three_pass")
+    np.testing.assert_allclose(online, three, rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(online, ref.softmax_forward(x.astype(np.float64)), rtol=1e-5, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- determinism
+@pytest.fixture
+def two_thread_counts(nb):
+    import numba
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs NUMBA_NUM_THREADS >= 2 to compare thread counts")
+    before = nb.get_num_threads()
+    yield (1, numba.config.NUMBA_NUM_THREADS)
+    nb.set_num_threads(before)
+
+
+def test_results_do_not_depend_on_thread_count(nb, rng, two_thread_counts):
+    a, b = randn(rng, 200, 300), randn(rng, 300, 90)
+    x, g = randn(rng, 257, 333, scale=4.0), randn(rng, 257, 333)
+    t = rng.integers(0, 333, 257)
+    gl = randn(rng, 257)
+    p0, g0 = randn(rng, 5000), randn(rng, 5000)
+    tall = randn(rng, 4000, 3)
+
+    def run_all():
+        p, m, v, buf = p0.copy(), np.zeros_like(p0), np.zeros_like(p0), np.zeros_like(p0)
+        nb.sgd_step(p, g0, buf, 0.1, 0.9, 0.0, 1e-4, True, True)
+        nb.adam_step(p, g0, m, v, 1, 1e-3)
+        return [nb.matmul(a, b), nb.matmul(b, a, True, True), nb.matmul(a, b, variant="naive"),
+                nb.softmax_forward(x), nb.softmax_forward(x, variant="three_pass"), nb.log_softmax_forward(x),
+                nb.softmax_backward(g, x), nb.log_softmax_backward(g, -np.abs(x)),
+                nb.cross_entropy_forward(x, t), nb.cross_entropy_backward(x, t, gl),
+                nb.bias_grad(g), nb.bias_grad(tall), nb.argmax(x), p, m, v, buf]
+
+    results = []
+    for threads in two_thread_counts:
+        nb.set_num_threads(threads)
+        results.append(run_all())
+    for one, many in zip(*results):
+        np.testing.assert_array_equal(one, many)
+
+
+def test_set_num_threads_validates(nb):
+    with pytest.raises(ValueError, match="set_num_threads"):
+        nb.set_num_threads(0)
+    with pytest.raises(ValueError, match="set_num_threads"):
+        nb.set_num_threads(10**6)
+
+
+# ----------------------------------------------------------------------------- layouts and dtypes
+def test_non_contiguous_inputs_match_contiguous(nb, rng):
+    big = randn(rng, 60, 90, scale=3.0)
+    views = [big[::2, 1::3], np.asfortranarray(big[:20, :30]), big.T[:30, :20]]
+    for v in views:
+        c = np.ascontiguousarray(v)
+        t = np.arange(v.shape[0]) % v.shape[1]
+        gl = randn(rng, 90)[::3][: v.shape[0]]
+        pairs = [
+            (nb.relu_forward(v), nb.relu_forward(c)),
+            (nb.relu_backward(v, v), nb.relu_backward(c, c)),
+            (nb.softmax_forward(v), nb.softmax_forward(c)),
+            (nb.log_softmax_forward(v), nb.log_softmax_forward(c)),
+            (nb.softmax_backward(v, v), nb.softmax_backward(c, c)),
+            (nb.log_softmax_backward(v, v), nb.log_softmax_backward(c, c)),
+            (nb.cross_entropy_forward(v, t), nb.cross_entropy_forward(c, t)),
+            (nb.cross_entropy_backward(v, t[::-1], gl), nb.cross_entropy_backward(c, t[::-1], np.ascontiguousarray(gl))),
+            (nb.bias_add(v, v[0]), nb.bias_add(c, c[0])),
+            (nb.bias_grad(v), nb.bias_grad(c)),
+            (nb.argmax(v), nb.argmax(c)),
+            (nb.matmul(v, v.T), nb.matmul(c, np.ascontiguousarray(c.T))),
+            (nb.matmul(v, v, trans_b=True), nb.matmul(c, c, trans_b=True)),
+        ]
+        for got, want in pairs:
+            np.testing.assert_array_equal(got, want)
+
+
+def test_float64_and_other_dtypes_are_refused(nb):
+    x64 = np.ones((3, 4))
+    for call in (lambda: nb.softmax_forward(x64), lambda: nb.matmul(x64, x64.T), lambda: nb.relu_forward(x64),
+                 lambda: nb.cross_entropy_forward(x64, np.zeros(3, np.int64)),
+                 lambda: nb.bias_add(np.ones((3, 4), np.float32), np.ones(4)),
+                 lambda: nb.argmax(x64.astype(np.float16))):
+        with pytest.raises(TypeError, match="float32"):
+            call()
+    with pytest.raises(TypeError):
+        nb.relu_forward(np.ones(3, np.int32))
+    with pytest.raises(TypeError):
+        nb.relu_forward([1.0, 2.0])
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.int32, np.uint32, np.int64])
+def test_integer_targets_of_any_width(nb, rng, dtype):
+    x = randn(rng, 6, 5)
+    t = np.array([0, 4, 2, 1, 3, 0], dtype=dtype)
+    want = ref.cross_entropy_forward(x.astype(np.float64), t.astype(np.int64))
+    np.testing.assert_allclose(nb.cross_entropy_forward(x, t), want, rtol=1e-5, atol=1e-6)
+    gl = np.ones(6, np.float32)
+    np.testing.assert_allclose(nb.cross_entropy_backward(x, t, gl),
+                               ref.cross_entropy_backward(x.astype(np.float64), t.astype(np.int64), gl),
+                               rtol=1e-5, atol=1e-7)
+
+
+def test_optimizer_updates_stay_in_place_for_non_contiguous_params(nb, rng):
+    base = randn(rng, 8, 10)
+    param = base.T                                   # Fortran-ordered view into `base`
+    grad = randn(rng, 10, 8)
+    want = param.astype(np.float64).copy()
+    ref.sgd_step(want, grad.astype(np.float64), None, 0.5)
+    nb.sgd_step(param, grad, None, 0.5)
+    np.testing.assert_allclose(base.T, want, rtol=1e-6)   # the caller's memory changed
+
+    p, m, v = randn(rng, 12, 6)[:, ::2], np.zeros((12, 6), np.float32)[:, ::2], np.zeros((12, 3), np.float32)
+    p_ref, m_ref, v_ref = p.astype(np.float64), m.astype(np.float64), v.astype(np.float64)
+    g = randn(rng, 12, 3)
+    ref.adam_step(p_ref, g.astype(np.float64), m_ref, v_ref, 1, 0.01)
+    nb.adam_step(p, g, m, v, 1, 0.01)
+    np.testing.assert_allclose(p, p_ref, rtol=1e-5)
+    np.testing.assert_allclose(m, m_ref, rtol=1e-5)
+
+
+def test_optimizer_refuses_what_it_cannot_update(nb):
+    frozen = np.zeros(4, np.float32)
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable"):
+        nb.sgd_step(frozen, np.ones(4, np.float32), None, 0.1)
+    with pytest.raises(TypeError, match="float32"):
+        nb.sgd_step(np.zeros(4), np.ones(4, np.float32), None, 0.1)
+    with pytest.raises(ValueError, match="momentum_buffer"):
+        nb.sgd_step(np.zeros(4, np.float32), np.ones(4, np.float32), None, 0.1, momentum=0.9)
+    with pytest.raises(ValueError, match=r"\(4,\).*\(5,\)"):
+        nb.adam_step(np.zeros(4, np.float32), np.ones(5, np.float32), np.zeros(4, np.float32),
+                     np.zeros(4, np.float32), 1, 0.1)
+
+
+def test_sgd_without_weight_decay_ignores_infinite_params_like_the_reference(nb):
+    p = np.array([np.inf, 1.0], np.float32)
+    nb.sgd_step(p, np.array([1.0, 1.0], np.float32), None, 0.5)
+    np.testing.assert_array_equal(p, [np.inf, 0.5])
+
+
+# ----------------------------------------------------------------------------- the vectorised exp
+def test_exp_polynomial_is_accurate_and_ieee_at_the_edges():
+    import numba
+
+    from pyneuro.backends._numba_softmax import _exp
+
+    @numba.njit
+    def apply(t, out):
+        for i in range(t.shape[0]):
+            out[i] = _exp(t[i])
+
+    t = np.concatenate([np.linspace(-87, 88.7, 200_001, dtype=np.float32),
+                        np.array([0, -0.0, np.nan, np.inf, -np.inf, -1e30, 1e30, 88.72283, 88.72284, -200],
+                                 np.float32)])
+    out = np.empty_like(t)
+    apply(t, out)
+    with np.errstate(over="ignore"):
+        want = np.exp(t.astype(np.float64))
+    normal = (want > 2.0**-125) & (want < np.finfo(np.float32).max)
+    rel = np.abs(out[normal] - want[normal]) / want[normal]
+    assert rel.max() < 2 * np.finfo(np.float32).eps
+    tail = out[-10:]
+    np.testing.assert_array_equal(tail[:2], [1.0, 1.0])
+    assert np.isnan(tail[2]) and tail[3] == np.inf and tail[4] == 0 and tail[5] == 0 and tail[6] == np.inf
+    assert np.isfinite(tail[7]) and tail[8] == np.inf and tail[9] == 0
+
+
+# ----------------------------------------------------------------------------- compilation
+def test_kernel_decorator_compiles_without_a_cache_location():
+    """Where numba finds no writable cache folder, kernels still compile (uncached)."""
+    from pyneuro.backends._numba_jit import kernel
+
+    namespace: dict = {}
+    exec("def add_one(x):\n    return x + 1\n", namespace)   # no source file: nothing can be cached
+    compiled = kernel(parallel=False)(namespace["add_one"])
+    assert compiled(41) == 42
+
+
+def test_each_kernel_has_one_specialisation(nb, rng):
+    """The wrappers pass one layout and dtype per kernel, so each compiles only once."""
+    from pyneuro.backends import _numba_elementwise, _numba_matmul, _numba_softmax
+
+    x = randn(rng, 9, 7)
+    nb.softmax_forward(x)
+    nb.softmax_forward(np.asfortranarray(x))
+    nb.softmax_forward(x[::2])
+    nb.relu_forward(x)
+    nb.relu_forward(x[:, 1:])
+    nb.relu_forward(x.reshape(-1))
+    nb.matmul(x, x, trans_b=True)
+    nb.matmul(np.asfortranarray(x), x.T)
+    nb.cross_entropy_forward(x, np.zeros(9, np.int32))
+    nb.cross_entropy_forward(x, np.zeros(9, np.uint8))
+    for kernel in (_numba_softmax.softmax_online, _numba_elementwise.relu_forward,
+                   _numba_matmul.matmul_blocked, _numba_softmax.cross_entropy_forward):
+        assert len(kernel.signatures) == 1, (kernel, kernel.signatures)
+
+
+def test_import_pyneuro_does_not_import_numba():
+    import subprocess
+    import sys
+
+    code = "import sys, pyneuro; pyneuro.backends.status('numpy'); print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=_env_with_pyneuro())
+    assert out.stdout.strip() == "False"
+
+
+def _env_with_pyneuro():
+    """The environment for a subprocess that must import this same pyneuro."""
+    import os
+    from pathlib import Path
+
+    import pyneuro
+
+    root = str(Path(pyneuro.__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+    return env
