@@ -67,13 +67,14 @@ def test_variant_names():
 # Shapes around the tile boundaries of every SIMD path: micro-tile rows MR (8 AVX-512,
 # 6 AVX2, 4 scalar) and columns NR (32, or 16 when N <= 16; AVX2 16/8; scalar 8), depth
 # blocks of at most 256 (K = 257 -> 2 blocks, 513 -> 3), row block MC (128, 120, 64), the
-# switch between packing A and reading it in place (N > 2 NR), plus the 128-row batches
-# and 10-class outputs of an MLP.
+# switch between packing A and reading it in place (N > 2 NR), the narrow kernel for
+# trans_a with N <= 16 (tiles of 16 rows), plus the 128-row batches and 10-class outputs
+# of an MLP.
 BOUNDARY_SHAPES = [  # (M, N, K)
     (7, 15, 255), (8, 16, 256), (9, 17, 257), (6, 31, 5), (12, 32, 1), (13, 33, 513),
     (4, 8, 2), (5, 9, 3), (63, 47, 129), (64, 48, 64), (65, 49, 65),
     (119, 63, 100), (120, 64, 128), (121, 65, 130), (127, 10, 256), (128, 10, 784),
-    (129, 11, 200), (255, 1, 17), (1, 255, 17), (16, 6, 512),
+    (129, 11, 200), (255, 1, 17), (1, 255, 17), (16, 6, 512), (33, 16, 600), (17, 13, 300),
 ]
 
 

@@ -49,9 +49,10 @@
 // Scratch buffers are owned by the calling thread and reused across calls (no page faults
 // after the first call of a given size).
 
-// GCC 12 warns about its own AVX-512 headers (_mm512_undefined_ps inside masked loads,
-// GCC bug 105593); the values are never read.
+// GCC 12 warns about its own AVX-512 headers (the deliberately undefined __Y operand inside
+// masked loads and shuffles, GCC bug 105593); those values are never read.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <omp.h>
 
 #include <immintrin.h>
@@ -94,6 +95,10 @@ using PackB = void (*)(const MatmulProblem& p, index_t pc, index_t kc, index_t j
 using PackA = void (*)(const MatmulProblem& p, index_t i0, index_t rows, index_t pc, index_t kc,
                        float* dst);
 
+// Narrow kernel (see Avx512Narrow): C[0:rows, 0:n] (+)= A^T-in-place (lda) x packed B.
+using NarrowKernel = void (*)(index_t kc, const float* a, index_t lda, const float* b, float* c,
+                              index_t ldc, int rows, bool accumulate);
+
 // Everything the driver needs to know about one instruction set.
 struct Isa {
   int mr;        // rows of the C tile
@@ -103,6 +108,7 @@ struct Isa {
   MicroKernel kernel[kMaxNV][2][kMaxMR];  // [nv - 1][ALayout][rows - 1]
   PackB pack_b;
   PackA pack_a;
+  NarrowKernel narrow[16] = {};  // [n - 1]; AVX-512 only, else null
 };
 
 // Fills Isa::kernel with Impl::run<ROWS, NV, LAYOUT> for every ROWS, NV and layout.
@@ -253,6 +259,43 @@ struct Avx512 {
   }
 };
 
+// ============================================================================ narrow N
+// For N <= 16 columns with A transposed in place -- grad_W = H^T @ dY of a 10-class output
+// layer -- the N-wide tile would leave most of each 16-lane register idle (10 of 16). This
+// kernel turns the tile around: a register holds 16 consecutive ROWS of one column of C, so
+// every lane works. op(A)[i0:i0+16, k] = A[k, i0:i0+16] is one contiguous load; B[k, j] is
+// broadcast; a 16 x 16 transpose turns the column registers into rows of C for the store.
+// Each C element still gets the same FMAs in the same order as in the main kernel.
+struct Avx512Narrow {
+  template <int NCOLS>
+  PYNEURO_TARGET_AVX512 static void run(index_t kc, const float* __restrict a, index_t lda,
+                                        const float* __restrict b, float* __restrict c,
+                                        index_t ldc, int rows, bool accumulate) {
+    const __mmask16 row_mask = Avx512::first(rows);
+    __m512 acc[NCOLS];  // acc[j] = C[0:16, j]; kept apart from the transpose's array so
+                        // that the compiler keeps it in registers through the k loop
+#pragma GCC unroll 16
+    for (int j = 0; j < NCOLS; ++j) acc[j] = _mm512_setzero_ps();
+    for (index_t k = 0; k < kc; ++k) {
+      const __m512 av = _mm512_maskz_loadu_ps(row_mask, a + k * lda);  // 16 rows of column k
+#pragma GCC unroll 16
+      for (int j = 0; j < NCOLS; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_set1_ps(b[j]), acc[j]);
+      b += 16;  // packed B: 16 floats per k (zero-padded past N)
+    }
+    __m512 r[16];
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; ++j) r[j] = j < NCOLS ? acc[j] : _mm512_setzero_ps();
+    Avx512::transpose16(r);  // r[t] = row t of the C tile
+    const __mmask16 col_mask = Avx512::first(NCOLS);
+    for (int t = 0; t < rows; ++t) {
+      float* ct = c + t * ldc;
+      __m512 v = r[t];
+      if (accumulate) v = _mm512_add_ps(_mm512_maskz_loadu_ps(col_mask, ct), v);
+      _mm512_mask_storeu_ps(ct, col_mask, v);
+    }
+  }
+};
+
 // ============================================================================ AVX2 + FMA
 // C tile of ROWS x (NV*8) in ROWS*NV ymm registers; 6 x 16 (12 of the 16 registers).
 struct Avx2 {
@@ -366,11 +409,18 @@ Isa make_isa(index_t kc, index_t mc, index_t nc, PackB pb, PackA pa) {
   return isa;
 }
 
+template <int... N>
+void fill_narrow(Isa& isa, std::integer_sequence<int, N...>) {
+  ((isa.narrow[N] = &Avx512Narrow::run<N + 1>), ...);
+}
+
 const Isa& isa_for_this_cpu() {
   static const Isa isa = [] {
     const char* path = simd_path();
     if (std::strcmp(path, "avx512") == 0) {
-      return make_isa<Avx512, 8, 16, 2>(256, 128, 4096, &Avx512::pack_b, &Avx512::pack_a);
+      Isa isa = make_isa<Avx512, 8, 16, 2>(256, 128, 4096, &Avx512::pack_b, &Avx512::pack_a);
+      fill_narrow(isa, std::make_integer_sequence<int, 16>{});
+      return isa;
     }
     if (std::strcmp(path, "avx2") == 0) {
       return make_isa<Avx2, 6, 8, 2>(256, 120, 4096, &pack_b_generic, &pack_a_generic<6>);
@@ -522,8 +572,43 @@ constexpr double kMinWorkPerThread = 128.0 * 1024;
 
 }  // namespace
 
+// op(A) = A^T in place and N <= 16 (AVX-512): the narrow kernel over tiles of 16 rows.
+// Threads split the row tiles; each packs the (tiny) kc x 16 block of B itself.
+void matmul_narrow(const Isa& isa, const MatmulProblem& p) {
+  constexpr index_t kTileRows = 16, kTileCols = 16;
+  const index_t kc = ceil_div(p.K, ceil_div(p.K, isa.kc_max));  // as choose_blocking
+  const index_t tiles = ceil_div(p.M, kTileRows);
+  const double work = double(p.M) * double(p.N) * double(p.K);
+  const int nt = int(std::max<double>(1, std::min<double>({double(num_threads()), double(tiles),
+                                                            work / kMinWorkPerThread})));
+  const size_t per_thread = size_t(kc * kTileCols);
+  thread_local Scratch scratch;
+  float* const buffers = scratch.get(per_thread * size_t(nt));
+  const NarrowKernel kernel = isa.narrow[p.N - 1];
+
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    FlushToZeroScope ftz;
+    const int t = omp_get_thread_num();
+    const index_t i0 = tiles * t / nt * kTileRows, i1 = std::min(p.M, tiles * (t + 1) / nt * kTileRows);
+    float* const bp = buffers + per_thread * size_t(t);
+    for (index_t pc = 0; pc < p.K && i0 < i1; pc += kc) {
+      const index_t kcb = std::min(kc, p.K - pc);
+      isa.pack_b(p, pc, kcb, 0, int(p.N), int(kTileCols), bp);
+      for (index_t i = i0; i < i1; i += kTileRows) {
+        const int rows = int(std::min(kTileRows, p.M - i));
+        kernel(kcb, p.A + pc * p.lda + i, p.lda, bp, p.C + i * p.N, p.N, rows, pc > 0);
+      }
+    }
+  }
+}
+
 void matmul_packed(const MatmulProblem& p) {
   const Isa& isa = isa_for_this_cpu();
+  if (p.trans_a && p.N <= 16 && isa.narrow[0]) {
+    matmul_narrow(isa, p);
+    return;
+  }
   const Blocking bl = choose_blocking(isa, p);
   const double work = double(p.M) * double(p.N) * double(p.K);
   const int want = std::max(1, int(std::min<double>(num_threads(), work / kMinWorkPerThread)));
