@@ -45,6 +45,9 @@
 //    written through AVX-512 mask registers (masked loads never touch memory past the end).
 //    M not a multiple of MR: the kernel is instantiated for every row count 1..MR, so an
 //    edge tile computes and stores exactly its rows, and reads no row of A past M.
+// 7. Narrow N with a transposed A (AVX-512): grad_W = H^T @ dY of a 10-class output layer
+//    would use 10 of the 16 lanes of each register. There the tile is turned around --
+//    each register holds 16 rows of one column of C -- so every lane works (Avx512Narrow).
 //
 // Scratch buffers are owned by the calling thread and reused across calls (no page faults
 // after the first call of a given size).
