@@ -39,7 +39,8 @@
 //    another inside the call (on a busy machine a barrier can cost milliseconds). Nobody
 //    splits the k reduction: each C element sees the same FMAs in the same order for any
 //    thread count, so results are bit-identical for 1, 2 or 64 threads. Problems under
-//    ~0.25M multiply-adds run on one thread: waking a second costs more than it saves.
+//    ~0.25M multiply-adds (or with K < 32) run on one thread: a second one would cost
+//    more than it saves.
 //    Every thread sets flush-to-zero (denormals cost ~100 cycles each).
 // 6. Edges. N not a multiple of NR: the packed B panel is zero-padded and C is read and
 //    written through AVX-512 mask registers (masked loads never touch memory past the end).
@@ -570,8 +571,18 @@ std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N)
 }
 
 // Each thread must get at least this many multiply-adds (~3 us of one core's work), or
-// waking it costs more than it saves (measured on the 2-core AVX-512 machine).
+// waking it costs more than it saves (measured on the 2-core AVX-512 machine). With a very
+// short K (the (128 x 10) @ (10 x 256) of an MLP's backward pass) the call mostly writes a
+// fresh C; a second thread halved that on an idle machine but tripled it on a busy one, so
+// such calls stay on one thread.
 constexpr double kMinWorkPerThread = 128.0 * 1024;
+constexpr index_t kMinDepthForThreads = 32;
+
+int threads_for(const MatmulProblem& p) {
+  if (p.K < kMinDepthForThreads) return 1;
+  const double work = double(p.M) * double(p.N) * double(p.K);
+  return std::max(1, int(std::min<double>(num_threads(), work / kMinWorkPerThread)));
+}
 
 }  // namespace
 
@@ -581,9 +592,7 @@ void matmul_narrow(const Isa& isa, const MatmulProblem& p) {
   constexpr index_t kTileRows = 16, kTileCols = 16;
   const index_t kc = ceil_div(p.K, ceil_div(p.K, isa.kc_max));  // as choose_blocking
   const index_t tiles = ceil_div(p.M, kTileRows);
-  const double work = double(p.M) * double(p.N) * double(p.K);
-  const int nt = int(std::max<double>(1, std::min<double>({double(num_threads()), double(tiles),
-                                                            work / kMinWorkPerThread})));
+  const int nt = int(std::min<index_t>(threads_for(p), tiles));
   const size_t per_thread = size_t(kc * kTileCols);
   thread_local Scratch scratch;
   float* const buffers = scratch.get(per_thread * size_t(nt));
@@ -613,9 +622,7 @@ void matmul_packed(const MatmulProblem& p) {
     return;
   }
   const Blocking bl = choose_blocking(isa, p);
-  const double work = double(p.M) * double(p.N) * double(p.K);
-  const int want = std::max(1, int(std::min<double>(num_threads(), work / kMinWorkPerThread)));
-  const auto [tm, tn] = thread_grid(want, bl, p.M, p.N);
+  const auto [tm, tn] = thread_grid(threads_for(p), bl, p.M, p.N);
   const int nt = tm * tn;
 
   // Thread t gets row panels [r0, r1) and column panels [c0, c1) of the tm x tn grid.
