@@ -52,6 +52,11 @@
 //
 // Scratch buffers are owned by the calling thread and reused across calls (no page faults
 // after the first call of a given size).
+//
+// Measured (AMD EPYC Zen 4, 2 cores, AVX-512 path, OpenBLAS 'SkylakeX' kernel as the peer):
+// one core runs ~105 GFLOP/s, 90% of its 117 GFLOP/s FMA peak, where the blocked step
+// manages ~30 and the naive one 14-22; two threads reach 175-215 GFLOP/s, 1.0-1.1x NumPy at
+// 1024^3 and 2048^3 and 1.1-2.3x on the matmuls of a 784-256-10 MLP step.
 
 // GCC 12 warns about its own AVX-512 headers (the deliberately undefined __Y operand inside
 // masked loads and shuffles, GCC bug 105593); those values are never read.
