@@ -56,7 +56,9 @@
 // Measured (AMD EPYC Zen 4, 2 cores, AVX-512 path, OpenBLAS 'SkylakeX' kernel as the peer):
 // one core runs ~105 GFLOP/s, 90% of its 117 GFLOP/s FMA peak, where the blocked step
 // manages ~30 and the naive one 14-22; two threads reach 175-215 GFLOP/s, 1.0-1.1x NumPy at
-// 1024^3 and 2048^3 and 1.1-2.3x on the matmuls of a 784-256-10 MLP step.
+// 1024^3 and 2048^3 and 1.1-2.3x on the matmuls of a 784-256-10 MLP step -- except the
+// K = 10 one, dY @ W2 (128x10 @ 10x256): 0.8x, bound by FMA issue plus ~3 us of per-tile
+// overhead and C writes that a deeper K would amortise.
 
 // GCC 12 warns about its own AVX-512 headers (the deliberately undefined __Y operand inside
 // masked loads and shuffles, GCC bug 105593); those values are never read.
