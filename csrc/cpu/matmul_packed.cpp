@@ -376,14 +376,22 @@ struct Scalar {
 };
 
 // Generic packing (used by the AVX2 and scalar paths): plain loops, correct for any layout.
+// The copy runs along whichever index is contiguous in the source, so the compiler
+// vectorises the common cases; padding is written separately.
 void pack_b_generic(const MatmulProblem& p, index_t pc, index_t kc, index_t j0, int n_valid, int nr,
                     float* dst) {
-  for (index_t k = 0; k < kc; ++k) {
-    float* d = dst + k * nr;
-    for (int j = 0; j < nr; ++j) {
-      const index_t jj = j0 + j, kk = pc + k;
-      d[j] = j < n_valid ? (p.trans_b ? p.B[jj * p.ldb + kk] : p.B[kk * p.ldb + jj]) : 0.0f;
+  if (!p.trans_b) {  // row k of B is contiguous
+    for (index_t k = 0; k < kc; ++k) {
+      const float* src = p.B + (pc + k) * p.ldb + j0;
+      float* d = dst + k * nr;
+      for (int j = 0; j < n_valid; ++j) d[j] = src[j];
+      for (int j = n_valid; j < nr; ++j) d[j] = 0.0f;
     }
+    return;
+  }
+  for (int j = 0; j < nr; ++j) {  // trans_b: column j of op(B) is row j0 + j of B
+    const float* src = p.B + (j0 + j) * p.ldb + pc;
+    for (index_t k = 0; k < kc; ++k) dst[k * nr + j] = j < n_valid ? src[k] : 0.0f;
   }
 }
 
@@ -391,10 +399,16 @@ template <int MR>
 void pack_a_generic(const MatmulProblem& p, index_t i0, index_t rows, index_t pc, index_t kc,
                     float* dst) {
   for (index_t r0 = 0; r0 < rows; r0 += MR, dst += kc * MR) {
-    for (index_t k = 0; k < kc; ++k) {
+    const int valid = int(std::min<index_t>(MR, rows - r0));
+    if (p.trans_a) {  // op(A)[i, k] = A[k, i]: MR contiguous floats per k
+      for (index_t k = 0; k < kc; ++k) {
+        const float* src = p.A + (pc + k) * p.lda + i0 + r0;
+        for (int i = 0; i < MR; ++i) dst[k * MR + i] = i < valid ? src[i] : 0.0f;
+      }
+    } else {          // row i of A is contiguous along k
       for (int i = 0; i < MR; ++i) {
-        const index_t ii = i0 + r0 + i, kk = pc + k;
-        dst[k * MR + i] = r0 + i < rows ? (p.trans_a ? p.A[kk * p.lda + ii] : p.A[ii * p.lda + kk]) : 0.0f;
+        const float* src = p.A + (i0 + r0 + i) * p.lda + pc;
+        for (index_t k = 0; k < kc; ++k) dst[k * MR + i] = i < valid ? src[k] : 0.0f;
       }
     }
   }
