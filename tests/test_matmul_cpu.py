@@ -65,13 +65,16 @@ def test_variant_names():
 
 
 # Shapes around the tile boundaries of every SIMD path: micro-tile rows MR (8 AVX-512,
-# 6 AVX2, 4 scalar) and columns NR (32/16, 16/8, 8), depth block KC = 256, row block MC
-# (128, 120, 64), plus the 128-row batches and 10-class outputs of an MLP.
+# 6 AVX2, 4 scalar) and columns NR (32, or 16 when N <= 16; AVX2 16/8; scalar 8), depth
+# blocks of at most 256 (K = 257 -> 2 blocks, 513 -> 3), row block MC (128, 120, 64), the
+# switch between packing A and reading it in place (N > 2 NR), the narrow kernel for
+# trans_a with N <= 16 (tiles of 16 rows), plus the 128-row batches and 10-class outputs
+# of an MLP.
 BOUNDARY_SHAPES = [  # (M, N, K)
     (7, 15, 255), (8, 16, 256), (9, 17, 257), (6, 31, 5), (12, 32, 1), (13, 33, 513),
     (4, 8, 2), (5, 9, 3), (63, 47, 129), (64, 48, 64), (65, 49, 65),
     (119, 63, 100), (120, 64, 128), (121, 65, 130), (127, 10, 256), (128, 10, 784),
-    (129, 11, 200), (255, 1, 17), (1, 255, 17), (16, 6, 512),
+    (129, 11, 200), (255, 1, 17), (1, 255, 17), (16, 6, 512), (33, 16, 600), (17, 13, 300),
 ]
 
 
@@ -92,10 +95,15 @@ def test_large_awkward_shapes_every_variant(rng, m, n, k, trans):
 
 
 @pytest.mark.parametrize("trans", TRANS, ids=["nn", "tn", "nt", "tt"])
-def test_wider_than_one_column_block(rng, trans):
-    # N above the packed kernel's column block (NC = 4096): the jc loop runs twice.
-    a, b = operands(rng, 9, 4100, 20, *trans)
-    check(cpu.matmul(a, b, *trans), a, b, *trans, "packed 9x4100x20")
+def test_wider_than_one_column_block(rng, threads, trans):
+    # N above the packed kernel's column block (NC = 4096) even per thread: each thread's
+    # share of 4500 columns takes two passes of the jc loop.
+    a, b = operands(rng, 9, 9000, 64, *trans)
+    threads(2)
+    got = cpu.matmul(a, b, *trans)
+    check(got, a, b, *trans, "packed 9x9000x64")
+    threads(1)
+    assert np.array_equal(got, cpu.matmul(a, b, *trans))
 
 
 @pytest.mark.parametrize("m,n,k", [(300, 257, 301), (5, 3000, 300), (3000, 5, 300), (128, 256, 784),
@@ -110,7 +118,7 @@ def test_bit_identical_for_any_thread_count(rng, threads, m, n, k, trans):
             continue
         threads(1)
         one = cpu.matmul(a, b, *trans, variant=variant)
-        for nt in (2, 3):
+        for nt in (2, 3, 4):  # 4: a 2 x 2 grid of row and column shares
             threads(nt)
             many = cpu.matmul(a, b, *trans, variant=variant)
             assert np.array_equal(one, many), f"{variant}: 1 vs {nt} threads differ for {m}x{n}x{k}"
@@ -212,6 +220,45 @@ _SUBPROCESS_CHECK = textwrap.dedent(
     print("ok", cpu.simd_path())
     """
 )
+
+
+_PACK_A_CHECK = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    from pyneuro import backends
+    cpu = backends.get("cpu")
+    rng = np.random.default_rng(11)
+    out = {}
+    for m, n, k in [(37, 200, 300), (130, 70, 64), (9, 10, 100), (300, 257, 129)]:
+        for ta in (False, True):
+            for tb in (False, True):
+                a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
+                b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
+                out[f"{m}_{n}_{k}_{ta}_{tb}"] = cpu.matmul(a, b, ta, tb)
+    np.savez(sys.argv[1], **out)
+    """
+)
+
+
+def test_packing_a_or_not_gives_identical_bits(tmp_path):
+    # Packing only moves values: forcing A to be packed (or read in place) must not change
+    # a single bit of the result (PYNEURO_MATMUL_PACK_A, read once per process).
+    import pyneuro
+
+    root = str(Path(pyneuro.__file__).resolve().parent.parent)
+    results = []
+    for forced in ("0", "1"):
+        env = dict(os.environ, PYNEURO_MATMUL_PACK_A=forced,
+                   PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        path = tmp_path / f"pack_a_{forced}.npz"
+        proc = subprocess.run([sys.executable, "-c", _PACK_A_CHECK, str(path)], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        results.append(np.load(path))
+    assert results[0].files == results[1].files and results[0].files
+    for name in results[0].files:
+        assert np.array_equal(results[0][name], results[1][name]), name
 
 
 def _cpu_supports_avx2():

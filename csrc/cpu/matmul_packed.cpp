@@ -25,28 +25,45 @@
 //    L2/L3 with no cache-set conflicts, whatever N is. Transposed inputs are packed straight
 //    from their transposed layout (a 16 x 16 in-register transpose for trans_b), so neither
 //    forward nor backward passes ever copy a .T. A is packed the same way (MR floats per k)
-//    for large problems; for the skinny shapes of an MLP step the kernel reads A in place
-//    (rows of A, or the contiguous MR floats per k of a transposed A): the packing would
-//    cost as much as it saves there.
+//    whenever each A sliver meets more than two B panels. With only a few columns (the 10
+//    classes of an MLP's last layer) the kernel reads A in place instead -- rows of A, or
+//    the MR contiguous floats per k of a transposed A: a copy used once or twice would cost
+//    as much as it saves. Packing only moves values, so results are identical either way.
 // 4. Loop nest (BLIS): jc over NC columns -> pc over kc depth -> [pack B block] ->
 //    ic over MC rows -> [pack A block] -> jr over NR -> ir over MR -> micro-kernel.
 //    The packed B block (kc x NC) lives in L3/L2, one B panel (kc x NR) in L1 while all
 //    MR-row slivers of the A block (MC x kc, in L2) pass under it.
-// 5. Threads. OpenMP threads split the rows and/or columns of C (a tm x tn grid chosen for
-//    balance), pack the shared B block together, and each packs its own A block. Nobody
+// 5. Threads. OpenMP threads split the rows and/or columns of C (a tm x tn grid chosen by
+//    a small cost model: FMAs plus packing). Each thread runs the whole loop nest above on
+//    its own share, packing its own B panels and A blocks, so no thread ever waits for
+//    another inside the call (on a busy machine a barrier can cost milliseconds). Nobody
 //    splits the k reduction: each C element sees the same FMAs in the same order for any
-//    thread count, so results are bit-identical for 1, 2 or 64 threads. Every thread sets
-//    flush-to-zero (denormals cost ~100 cycles each).
+//    thread count, so results are bit-identical for 1, 2 or 64 threads. Problems under
+//    ~0.25M multiply-adds (or with K < 32) run on one thread: a second one would cost
+//    more than it saves.
+//    Every thread sets flush-to-zero (denormals cost ~100 cycles each).
 // 6. Edges. N not a multiple of NR: the packed B panel is zero-padded and C is read and
 //    written through AVX-512 mask registers (masked loads never touch memory past the end).
 //    M not a multiple of MR: the kernel is instantiated for every row count 1..MR, so an
 //    edge tile computes and stores exactly its rows, and reads no row of A past M.
+// 7. Narrow N with a transposed A (AVX-512): grad_W = H^T @ dY of a 10-class output layer
+//    would use 10 of the 16 lanes of each register. There the tile is turned around --
+//    each register holds 16 rows of one column of C -- so every lane works (Avx512Narrow).
 //
 // Scratch buffers are owned by the calling thread and reused across calls (no page faults
 // after the first call of a given size).
-// GCC 12 warns about its own AVX-512 headers (_mm512_undefined_ps inside masked loads,
-// GCC bug 105593); the values are never read.
+//
+// Measured (AMD EPYC Zen 4, 2 cores, AVX-512 path, OpenBLAS 'SkylakeX' kernel as the peer):
+// one core runs ~105 GFLOP/s, 90% of its 117 GFLOP/s FMA peak, where the blocked step
+// manages ~30 and the naive one 14-22; two threads reach 175-215 GFLOP/s, 1.0-1.1x NumPy at
+// 1024^3 and 2048^3 and 1.1-2.3x on the matmuls of a 784-256-10 MLP step -- except the
+// K = 10 one, dY @ W2 (128x10 @ 10x256): 0.8x, bound by FMA issue plus ~3 us of per-tile
+// overhead and C writes that a deeper K would amortise.
+
+// GCC 12 warns about its own AVX-512 headers (the deliberately undefined __Y operand inside
+// masked loads and shuffles, GCC bug 105593); those values are never read.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <omp.h>
 
 #include <immintrin.h>
@@ -89,6 +106,10 @@ using PackB = void (*)(const MatmulProblem& p, index_t pc, index_t kc, index_t j
 using PackA = void (*)(const MatmulProblem& p, index_t i0, index_t rows, index_t pc, index_t kc,
                        float* dst);
 
+// Narrow kernel (see Avx512Narrow): C[0:rows, 0:n] (+)= A^T-in-place (lda) x packed B.
+using NarrowKernel = void (*)(index_t kc, const float* a, index_t lda, const float* b, float* c,
+                              index_t ldc, int rows, bool accumulate);
+
 // Everything the driver needs to know about one instruction set.
 struct Isa {
   int mr;        // rows of the C tile
@@ -98,6 +119,7 @@ struct Isa {
   MicroKernel kernel[kMaxNV][2][kMaxMR];  // [nv - 1][ALayout][rows - 1]
   PackB pack_b;
   PackA pack_a;
+  NarrowKernel narrow[16] = {};  // [n - 1]; AVX-512 only, else null
 };
 
 // Fills Isa::kernel with Impl::run<ROWS, NV, LAYOUT> for every ROWS, NV and layout.
@@ -116,9 +138,13 @@ struct Avx512 {
     __m512 acc[ROWS][NV];
 #pragma GCC unroll 16
     for (int i = 0; i < ROWS; ++i) {
-      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+      for (int v = 0; v < NV; ++v) {
+        // Start fetching the C tile now; it is needed only after the k loop. (A prefetch
+        // never faults, so the few bytes past the right edge of C do not matter.)
+        _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16 * v), _MM_HINT_T0);
+        acc[i][v] = _mm512_setzero_ps();
+      }
     }
     for (index_t k = 0; k < kc; ++k) {
       __m512 bv[NV];
@@ -244,6 +270,43 @@ struct Avx512 {
   }
 };
 
+// ============================================================================ narrow N
+// For N <= 16 columns with A transposed in place -- grad_W = H^T @ dY of a 10-class output
+// layer -- the N-wide tile would leave most of each 16-lane register idle (10 of 16). This
+// kernel turns the tile around: a register holds 16 consecutive ROWS of one column of C, so
+// every lane works. op(A)[i0:i0+16, k] = A[k, i0:i0+16] is one contiguous load; B[k, j] is
+// broadcast; a 16 x 16 transpose turns the column registers into rows of C for the store.
+// Each C element still gets the same FMAs in the same order as in the main kernel.
+struct Avx512Narrow {
+  template <int NCOLS>
+  PYNEURO_TARGET_AVX512 static void run(index_t kc, const float* __restrict a, index_t lda,
+                                        const float* __restrict b, float* __restrict c,
+                                        index_t ldc, int rows, bool accumulate) {
+    const __mmask16 row_mask = Avx512::first(rows);
+    __m512 acc[NCOLS];  // acc[j] = C[0:16, j]; kept apart from the transpose's array so
+                        // that the compiler keeps it in registers through the k loop
+#pragma GCC unroll 16
+    for (int j = 0; j < NCOLS; ++j) acc[j] = _mm512_setzero_ps();
+    for (index_t k = 0; k < kc; ++k) {
+      const __m512 av = _mm512_maskz_loadu_ps(row_mask, a + k * lda);  // 16 rows of column k
+#pragma GCC unroll 16
+      for (int j = 0; j < NCOLS; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_set1_ps(b[j]), acc[j]);
+      b += 16;  // packed B: 16 floats per k (zero-padded past N)
+    }
+    __m512 r[16];
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; ++j) r[j] = j < NCOLS ? acc[j] : _mm512_setzero_ps();
+    Avx512::transpose16(r);  // r[t] = row t of the C tile
+    const __mmask16 col_mask = Avx512::first(NCOLS);
+    for (int t = 0; t < rows; ++t) {
+      float* ct = c + t * ldc;
+      __m512 v = r[t];
+      if (accumulate) v = _mm512_add_ps(_mm512_maskz_loadu_ps(col_mask, ct), v);
+      _mm512_mask_storeu_ps(ct, col_mask, v);
+    }
+  }
+};
+
 // ============================================================================ AVX2 + FMA
 // C tile of ROWS x (NV*8) in ROWS*NV ymm registers; 6 x 16 (12 of the 16 registers).
 struct Avx2 {
@@ -313,14 +376,22 @@ struct Scalar {
 };
 
 // Generic packing (used by the AVX2 and scalar paths): plain loops, correct for any layout.
+// The copy runs along whichever index is contiguous in the source, so the compiler
+// vectorises the common cases; padding is written separately.
 void pack_b_generic(const MatmulProblem& p, index_t pc, index_t kc, index_t j0, int n_valid, int nr,
                     float* dst) {
-  for (index_t k = 0; k < kc; ++k) {
-    float* d = dst + k * nr;
-    for (int j = 0; j < nr; ++j) {
-      const index_t jj = j0 + j, kk = pc + k;
-      d[j] = j < n_valid ? (p.trans_b ? p.B[jj * p.ldb + kk] : p.B[kk * p.ldb + jj]) : 0.0f;
+  if (!p.trans_b) {  // row k of B is contiguous
+    for (index_t k = 0; k < kc; ++k) {
+      const float* src = p.B + (pc + k) * p.ldb + j0;
+      float* d = dst + k * nr;
+      for (int j = 0; j < n_valid; ++j) d[j] = src[j];
+      for (int j = n_valid; j < nr; ++j) d[j] = 0.0f;
     }
+    return;
+  }
+  for (int j = 0; j < nr; ++j) {  // trans_b: column j of op(B) is row j0 + j of B
+    const float* src = p.B + (j0 + j) * p.ldb + pc;
+    for (index_t k = 0; k < kc; ++k) dst[k * nr + j] = j < n_valid ? src[k] : 0.0f;
   }
 }
 
@@ -328,10 +399,16 @@ template <int MR>
 void pack_a_generic(const MatmulProblem& p, index_t i0, index_t rows, index_t pc, index_t kc,
                     float* dst) {
   for (index_t r0 = 0; r0 < rows; r0 += MR, dst += kc * MR) {
-    for (index_t k = 0; k < kc; ++k) {
+    const int valid = int(std::min<index_t>(MR, rows - r0));
+    if (p.trans_a) {  // op(A)[i, k] = A[k, i]: MR contiguous floats per k
+      for (index_t k = 0; k < kc; ++k) {
+        const float* src = p.A + (pc + k) * p.lda + i0 + r0;
+        for (int i = 0; i < MR; ++i) dst[k * MR + i] = i < valid ? src[i] : 0.0f;
+      }
+    } else {          // row i of A is contiguous along k
       for (int i = 0; i < MR; ++i) {
-        const index_t ii = i0 + r0 + i, kk = pc + k;
-        dst[k * MR + i] = r0 + i < rows ? (p.trans_a ? p.A[kk * p.lda + ii] : p.A[ii * p.lda + kk]) : 0.0f;
+        const float* src = p.A + (i0 + r0 + i) * p.lda + pc;
+        for (index_t k = 0; k < kc; ++k) dst[k * MR + i] = i < valid ? src[k] : 0.0f;
       }
     }
   }
@@ -357,11 +434,18 @@ Isa make_isa(index_t kc, index_t mc, index_t nc, PackB pb, PackA pa) {
   return isa;
 }
 
+template <int... N>
+void fill_narrow(Isa& isa, std::integer_sequence<int, N...>) {
+  ((isa.narrow[N] = &Avx512Narrow::run<N + 1>), ...);
+}
+
 const Isa& isa_for_this_cpu() {
   static const Isa isa = [] {
     const char* path = simd_path();
     if (std::strcmp(path, "avx512") == 0) {
-      return make_isa<Avx512, 8, 16, 2>(256, 128, 4096, &Avx512::pack_b, &Avx512::pack_a);
+      Isa isa = make_isa<Avx512, 8, 16, 2>(256, 128, 4096, &Avx512::pack_b, &Avx512::pack_a);
+      fill_narrow(isa, std::make_integer_sequence<int, 16>{});
+      return isa;
     }
     if (std::strcmp(path, "avx2") == 0) {
       return make_isa<Avx2, 6, 8, 2>(256, 120, 4096, &pack_b_generic, &pack_a_generic<6>);
@@ -393,19 +477,113 @@ class Scratch {
   size_t cap_ = 0;
 };
 
-// Splits nt threads into a tm x tn grid over (row panels, column panels) of C that
-// minimises the largest per-thread share; on a tie, split rows (threads then share B).
-// Never more threads than panels: a thread without a tile would only wait at barriers.
-std::pair<int, int> thread_grid(int nt, index_t row_panels, index_t col_panels) {
+// Blocking of one problem, chosen from its shape alone (never from the thread count), so
+// every thread count sums the k terms of each C element in the same blocks and order.
+struct Blocking {
+  int mr, nr, nv;
+  index_t kc, mc, nc;
+  bool pack_a;
+  const MicroKernel* kernels;  // [rows - 1] for the A layout the kernel will read
+};
+
+// Pack A when each A sliver meets more than two B panels: the copy then pays for itself
+// (contiguous, aligned broadcasts instead of MR strided streams). With few columns (the
+// 10 classes of an MLP's last layer) the kernel reads A in place. PYNEURO_MATMUL_PACK_A=0|1
+// overrides the choice (for experiments; results stay within the same error bound).
+bool should_pack_a(const MatmulProblem& p, int nr) {
+  static const int forced = [] {
+    const char* s = std::getenv("PYNEURO_MATMUL_PACK_A");
+    return s ? std::atoi(s) : -1;
+  }();
+  if (forced >= 0) return forced != 0;
+  return ceil_div(p.N, nr) > 2;
+}
+
+Blocking choose_blocking(const Isa& isa, const MatmulProblem& p) {
+  Blocking b;
+  b.mr = isa.mr;
+  b.nv = p.N <= isa.vl ? 1 : isa.nv_max;  // narrow tiles for a few columns (e.g. 10 classes)
+  b.nr = b.nv * isa.vl;
+  b.kc = ceil_div(p.K, ceil_div(p.K, isa.kc_max));  // equal depth blocks of at most kc_max
+  b.mc = isa.mc_max;
+  b.nc = round_up(isa.nc_max, b.nr);
+  b.pack_a = should_pack_a(p, b.nr);
+  b.kernels = isa.kernel[b.nv - 1][b.pack_a || p.trans_a ? kKMajor : kRows];
+  return b;
+}
+
+// Scratch floats one thread needs for a share of up to `cols` columns.
+size_t scratch_floats(const Blocking& b, index_t cols) {
+  const size_t bpanel = size_t(b.kc) * size_t(std::min(b.nc, round_up(cols, b.nr)));
+  const size_t apanel = b.pack_a ? size_t(b.kc) * size_t(round_up(b.mc, b.mr)) : 0;
+  return bpanel + apanel;
+}
+
+// One thread's share of the work, C[m0:m1, n0:n1], with the full BLIS loop nest and its own
+// packed buffers (bbuf: kc x nc of B; abuf: mc x kc of A when A is packed). Sequential.
+void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, index_t m0, index_t m1,
+                index_t n0, index_t n1, float* bbuf, float* abuf) {
+  const index_t N = p.N, MR = bl.mr, NR = bl.nr;
+  // Row blocks of equal size (at most mc): no short last block that would stream the whole
+  // B block from L2 for a few rows.
+  const index_t mc = round_up(ceil_div(m1 - m0, ceil_div(m1 - m0, bl.mc)), MR);
+  for (index_t jc = n0; jc < n1; jc += bl.nc) {            // column block: nc columns
+    const index_t ncb = std::min(bl.nc, n1 - jc);
+    const index_t panels = ceil_div(ncb, NR);
+    for (index_t pc = 0; pc < p.K; pc += bl.kc) {          // depth block: kc values of k
+      const index_t kcb = std::min(bl.kc, p.K - pc);
+      const bool accumulate = pc > 0;
+      for (index_t q = 0; q < panels; ++q) {               // pack B block: kc x NR panels
+        const int n_valid = int(std::min(NR, ncb - q * NR));
+        isa.pack_b(p, pc, kcb, jc + q * NR, n_valid, int(NR), bbuf + q * kcb * NR);
+      }
+      for (index_t ic = m0; ic < m1; ic += mc) {            // row block: mc rows
+        const index_t mcb = std::min(mc, m1 - ic);
+        if (bl.pack_a) isa.pack_a(p, ic, mcb, pc, kcb, abuf);
+        for (index_t q = 0; q < panels; ++q) {             // one B panel (in L1) ...
+          const int n_valid = int(std::min(NR, ncb - q * NR));
+          const float* bp = bbuf + q * kcb * NR;
+          float* c = p.C + ic * N + jc + q * NR;
+          for (index_t ir = 0; ir < mcb; ir += MR) {       // ... meets every A sliver
+            const int rows = int(std::min(MR, mcb - ir));
+            const float* a;
+            index_t as;
+            if (bl.pack_a) {
+              a = abuf + ir * kcb;  // panel ir / MR: kcb x MR floats
+              as = MR;
+            } else if (p.trans_a) {
+              a = p.A + pc * p.lda + ic + ir;  // A^T in place: MR contiguous floats per k
+              as = p.lda;
+            } else {
+              a = p.A + (ic + ir) * p.lda + pc;  // rows of A in place
+              as = p.lda;
+            }
+            bl.kernels[rows - 1](kcb, a, as, bp, c + ir * N, N, n_valid, accumulate);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Splits nt threads into a tm x tn grid over the rows x columns of C. Each thread packs the
+// B panels of its own columns (and the A blocks of its own rows), so threads never wait for
+// one another; threads of the same column range pack the same B panels. The grid minimises
+// the busiest thread's cost in cycles per k: rows x cols / 16 for its FMAs (16 lanes per
+// cycle) plus about 1/4 cycle per B (and A) element it packs.
+std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N) {
+  const index_t row_panels = ceil_div(M, b.mr), col_panels = ceil_div(N, b.nr);
   nt = int(std::max<index_t>(1, std::min<index_t>(nt, row_panels * col_panels)));
   int best_tm = 1;
-  index_t best = -1;
-  for (int tm = nt; tm >= 1; --tm) {
-    if (nt % tm || tm > row_panels || nt / tm > col_panels) continue;
+  double best = -1;
+  for (int tm = 1; tm <= nt; ++tm) {
     const int tn = nt / tm;
-    const index_t share = ceil_div(row_panels, tm) * ceil_div(col_panels, tn);
-    if (best < 0 || share < best) {
-      best = share;
+    if (nt % tm || tm > row_panels || tn > col_panels) continue;
+    const double rows = double(std::min(M, ceil_div(row_panels, tm) * b.mr));
+    const double cols = double(std::min(N, ceil_div(col_panels, tn) * b.nr));
+    const double cost = rows * cols / 16.0 + 0.25 * cols + (b.pack_a ? 0.25 * rows : 0.0);
+    if (best < 0 || cost < best) {
+      best = cost;
       best_tm = tm;
     }
   }
@@ -413,105 +591,80 @@ std::pair<int, int> thread_grid(int nt, index_t row_panels, index_t col_panels) 
   return {best_tm, nt / best_tm};
 }
 
-// Work (in multiply-adds) below which a second thread costs more than it saves.
-constexpr double kMinWorkPerThread = 64.0 * 1024;
+// Each thread must get at least this many multiply-adds (~3 us of one core's work), or
+// waking it costs more than it saves (measured on the 2-core AVX-512 machine). With a very
+// short K (the (128 x 10) @ (10 x 256) of an MLP's backward pass) the call mostly writes a
+// fresh C; a second thread halved that on an idle machine but tripled it on a busy one, so
+// such calls stay on one thread.
+constexpr double kMinWorkPerThread = 128.0 * 1024;
+constexpr index_t kMinDepthForThreads = 32;
 
-// Pack A when the A block is reused across enough B panels to pay for the copy.
-bool should_pack_a(const MatmulProblem& p) {
-  static const int forced = [] {
-    const char* s = std::getenv("PYNEURO_MATMUL_PACK_A");
-    return s ? std::atoi(s) : -1;
-  }();
-  if (forced >= 0) return forced != 0;
-  return p.M * p.N * p.K >= index_t(512) * 512 * 512;
+int threads_for(const MatmulProblem& p) {
+  if (p.K < kMinDepthForThreads) return 1;
+  const double work = double(p.M) * double(p.N) * double(p.K);
+  return std::max(1, int(std::min<double>(num_threads(), work / kMinWorkPerThread)));
 }
 
 }  // namespace
 
-void matmul_packed(const MatmulProblem& p) {
-  const Isa& isa = isa_for_this_cpu();
-  const index_t M = p.M, N = p.N, K = p.K;
-  const int MR = isa.mr;
-  const int nv = N <= isa.vl ? 1 : isa.nv_max;  // narrow tiles for a few columns (e.g. 10 classes)
-  const int NR = nv * isa.vl;
-
-  // Depth blocks of (nearly) equal size, chosen from K alone, so that every thread count
-  // sums the k terms of each C element in the same blocks and order.
-  const index_t kc = ceil_div(K, ceil_div(K, isa.kc_max));
-  const index_t nc = std::min(round_up(N, NR), round_up(isa.nc_max, NR));
-  const index_t mc = isa.mc_max;
-  const bool pack_a = should_pack_a(p);
-
-  const double work = double(M) * double(N) * double(K);
-  int nt = std::max(1, std::min(num_threads(), int(work / kMinWorkPerThread)));
-  const index_t col_panels_max = ceil_div(nc, NR);
-  const auto [tm, tn] = thread_grid(nt, ceil_div(M, MR), col_panels_max);
-  nt = tm * tn;
-
-  // Two B buffers used in turn: while one thread still computes with the block of depth
-  // step s, another may already pack step s + 1 into the other buffer, so one barrier per
-  // depth step suffices (the one after packing).
+// op(A) = A^T in place and N <= 16 (AVX-512): the narrow kernel over tiles of 16 rows.
+// Threads split the row tiles; each packs the (tiny) kc x 16 block of B itself.
+void matmul_narrow(const Isa& isa, const MatmulProblem& p) {
+  constexpr index_t kTileRows = 16, kTileCols = 16;
+  const index_t kc = ceil_div(p.K, ceil_div(p.K, isa.kc_max));  // as choose_blocking
+  const index_t tiles = ceil_div(p.M, kTileRows);
+  const int nt = int(std::min<index_t>(threads_for(p), tiles));
+  const size_t per_thread = size_t(kc * kTileCols);
   thread_local Scratch scratch;
-  const size_t b_floats = size_t(kc) * size_t(nc);
-  const size_t a_floats = pack_a ? size_t(kc) * size_t(round_up(mc, MR)) : 0;
-  float* const bufs = scratch.get(2 * b_floats + size_t(nt) * a_floats);
-
-  const MicroKernel* kernels_rows = isa.kernel[nv - 1][pack_a || p.trans_a ? kKMajor : kRows];
+  float* const buffers = scratch.get(per_thread * size_t(nt));
+  const NarrowKernel kernel = isa.narrow[p.N - 1];
 
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
     FlushToZeroScope ftz;
     const int t = omp_get_thread_num();
-    const int trow = t / tn, tcol = t % tn;
-    float* const apack = bufs + 2 * b_floats + size_t(t) * a_floats;
-    const index_t row_panels = ceil_div(M, MR);
-    const index_t m0 = std::min(M, row_panels * trow / tm * MR);
-    const index_t m1 = std::min(M, row_panels * (trow + 1) / tm * MR);
-
-    int step = 0;  // depth steps so far, over all column blocks: picks the B buffer
-    for (index_t jc = 0; jc < N; jc += nc) {
-      const index_t ncb = std::min(nc, N - jc);
-      const index_t col_panels = ceil_div(ncb, NR);
-      const index_t q0 = col_panels * tcol / tn, q1 = col_panels * (tcol + 1) / tn;
-      for (index_t pc = 0; pc < K; pc += kc) {
-        const index_t kcb = std::min(kc, K - pc);
-        const bool accumulate = pc > 0;
-        float* const bpack = bufs + (step++ % 2) * b_floats;
-        // All threads pack the B block together; the implicit barrier of `omp for`
-        // makes it complete before anyone reads it. Passing that barrier also means every
-        // thread has finished step - 1, so the other buffer (step - 1's) is free again.
-#pragma omp for schedule(static)
-        for (index_t q = 0; q < col_panels; ++q) {
-          const int n_valid = int(std::min<index_t>(NR, ncb - q * NR));
-          isa.pack_b(p, pc, kcb, jc + q * NR, n_valid, NR, bpack + q * kcb * NR);
-        }
-        for (index_t ic = m0; ic < m1; ic += mc) {
-          const index_t mcb = std::min(mc, m1 - ic);
-          if (pack_a) isa.pack_a(p, ic, mcb, pc, kcb, apack);
-          for (index_t q = q0; q < q1; ++q) {
-            const int n_valid = int(std::min<index_t>(NR, ncb - q * NR));
-            const float* bp = bpack + q * kcb * NR;
-            float* c = p.C + ic * N + jc + q * NR;
-            for (index_t ir = 0; ir < mcb; ir += MR) {
-              const int rows = int(std::min<index_t>(MR, mcb - ir));
-              const float* a;
-              index_t as;
-              if (pack_a) {
-                a = apack + ir * kcb;  // panel ir / MR of kcb x MR floats
-                as = MR;
-              } else if (p.trans_a) {
-                a = p.A + pc * p.lda + ic + ir;
-                as = p.lda;
-              } else {
-                a = p.A + (ic + ir) * p.lda + pc;
-                as = p.lda;
-              }
-              kernels_rows[rows - 1](kcb, a, as, bp, c + ir * N, N, n_valid, accumulate);
-            }
-          }
-        }
+    const index_t i0 = tiles * t / nt * kTileRows, i1 = std::min(p.M, tiles * (t + 1) / nt * kTileRows);
+    float* const bp = buffers + per_thread * size_t(t);
+    for (index_t pc = 0; pc < p.K && i0 < i1; pc += kc) {
+      const index_t kcb = std::min(kc, p.K - pc);
+      isa.pack_b(p, pc, kcb, 0, int(p.N), int(kTileCols), bp);
+      for (index_t i = i0; i < i1; i += kTileRows) {
+        const int rows = int(std::min(kTileRows, p.M - i));
+        kernel(kcb, p.A + pc * p.lda + i, p.lda, bp, p.C + i * p.N, p.N, rows, pc > 0);
       }
     }
+  }
+}
+
+void matmul_packed(const MatmulProblem& p) {
+  const Isa& isa = isa_for_this_cpu();
+  if (p.trans_a && p.N <= 16 && isa.narrow[0]) {
+    matmul_narrow(isa, p);
+    return;
+  }
+  const Blocking bl = choose_blocking(isa, p);
+  const auto [tm, tn] = thread_grid(threads_for(p), bl, p.M, p.N);
+  const int nt = tm * tn;
+
+  // Thread t gets row panels [r0, r1) and column panels [c0, c1) of the tm x tn grid.
+  const index_t row_panels = ceil_div(p.M, bl.mr), col_panels = ceil_div(p.N, bl.nr);
+  const index_t share_cols = ceil_div(col_panels, tn) * bl.nr;
+  const size_t per_thread = round_up(index_t(scratch_floats(bl, share_cols)), 16);
+  thread_local Scratch scratch;  // owned by the calling thread, reused by later calls
+  float* const buffers = scratch.get(per_thread * size_t(nt));
+
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    FlushToZeroScope ftz;
+    const int t = omp_get_thread_num();
+    const index_t tr = t / tn, tc = t % tn;
+    const index_t m0 = std::min(p.M, row_panels * tr / tm * bl.mr);
+    const index_t m1 = std::min(p.M, row_panels * (tr + 1) / tm * bl.mr);
+    const index_t n0 = std::min(p.N, col_panels * tc / tn * bl.nr);
+    const index_t n1 = std::min(p.N, col_panels * (tc + 1) / tn * bl.nr);
+    float* const bbuf = buffers + per_thread * size_t(t);
+    float* const abuf = bbuf + size_t(bl.kc) * size_t(std::min(bl.nc, round_up(share_cols, bl.nr)));
+    if (m0 < m1 && n0 < n1) gemm_share(isa, bl, p, m0, m1, n0, n1, bbuf, abuf);
   }
 }
 

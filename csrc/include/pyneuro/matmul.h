@@ -12,8 +12,6 @@
 // and columns of C, never the K reduction, so each C element sees the same operations in
 // the same order.
 #pragma once
-#include <xmmintrin.h>
-
 #include "pyneuro/common.h"
 
 namespace pyneuro::cpu {
@@ -36,21 +34,6 @@ struct MatmulProblem {
   index_t M, N, K;
   index_t lda, ldb;
   bool trans_a, trans_b;
-};
-
-// Flush-to-zero for the lifetime of a scope, on the calling thread: enables FTZ/DAZ
-// (pyneuro::enable_flush_to_zero) and restores the thread's previous MXCSR on exit, so the
-// Python thread that joins an OpenMP team does not leak the mode into NumPy code that runs
-// on it afterwards. Every parallel region of the matmul ladder opens one per thread.
-class FlushToZeroScope {
- public:
-  FlushToZeroScope() : saved_(_mm_getcsr()) { enable_flush_to_zero(); }
-  ~FlushToZeroScope() { _mm_setcsr(saved_); }
-  FlushToZeroScope(const FlushToZeroScope&) = delete;
-  FlushToZeroScope& operator=(const FlushToZeroScope&) = delete;
-
- private:
-  unsigned saved_;
 };
 
 // The ladder steps, called by matmul() with M, N >= 1 (K may be 0).
