@@ -169,7 +169,7 @@ class Function:
         t._retain = False
         if requires and _GradMode.enabled and cls.differentiable:
             node.inputs = args
-            node.needs = tuple(isinstance(a, Tensor) and a._req for a in args)
+            node.needs = tuple([isinstance(a, Tensor) and a._req for a in args])
             t._req = True
             t._node = node
         else:
