@@ -104,6 +104,32 @@ def test_long_rows_with_infinite_and_nan_blocks(nb, rng):
         np.testing.assert_allclose(got[ok], want[ok], rtol=2e-5, atol=1e-6)
 
 
+def test_narrow_rows_path_special_values(nb, rng):
+    """Rows shorter than a vector are batched (one flat exp loop): same NaN/inf rules."""
+    x = randn(rng, 70, 10, scale=3.0)
+    x[0, 3] = np.nan
+    x[1, 4] = np.inf
+    x[2] = -np.inf
+    x[3, :9] = -np.inf
+    x[4] *= 1e4
+    x64 = x.astype(np.float64)
+    t = rng.integers(0, 10, 70)
+    t[3] = 9
+    gl = randn(rng, 70)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cases = [
+            (nb.softmax_forward(x), ref.softmax_forward(x64)),
+            (nb.softmax_forward(x, variant="three_pass"), ref.softmax_forward(x64)),
+            (nb.log_softmax_forward(x), ref.log_softmax_forward(x64)),
+            (nb.cross_entropy_forward(x, t), ref.cross_entropy_forward(x64, t)),
+            (nb.cross_entropy_backward(x, t, gl), ref.cross_entropy_backward(x64, t, gl.astype(np.float64))),
+        ]
+    for got, want in cases:
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        ok = ~np.isnan(want)
+        np.testing.assert_allclose(got[ok], want[ok], rtol=2e-5, atol=1e-6)
+
+
 # ----------------------------------------------------------------------------- determinism
 @pytest.fixture
 def two_thread_counts(nb):
@@ -305,10 +331,13 @@ def test_single_and_multi_threaded_versions_agree_bit_for_bit(nb, rng, monkeypat
     x, g = randn(rng, 40, 700, scale=4.0), randn(rng, 40, 700)
     t = rng.integers(0, 700, 40)
     a, b = randn(rng, 70, 90), randn(rng, 90, 33)
+    narrow, t10 = randn(rng, 300, 10, scale=4.0), rng.integers(0, 10, 300)   # the batched path
 
     def run_all():
         return [nb.softmax_forward(x), nb.softmax_forward(x, variant="three_pass"), nb.log_softmax_forward(x),
                 nb.cross_entropy_forward(x, t), nb.cross_entropy_backward(x, t, g[:, 0].copy()),
+                nb.softmax_forward(narrow), nb.log_softmax_forward(narrow), nb.cross_entropy_forward(narrow, t10),
+                nb.cross_entropy_backward(narrow, t10, narrow[:, 0].copy()),
                 nb.softmax_backward(g, x), nb.relu_forward(g), nb.bias_grad(g), nb.argmax(x),
                 nb.matmul(a, b), nb.matmul(b, a, True, True)]
 

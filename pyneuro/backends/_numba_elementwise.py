@@ -57,13 +57,12 @@ def bias_grad(g, out):
     rows, cols = g.shape
     for blk in prange((cols + COLUMN_BLOCK - 1) // COLUMN_BLOCK):
         j0 = blk * COLUMN_BLOCK
-        j1 = min(j0 + COLUMN_BLOCK, cols)
-        for j in range(j0, j1):
-            out[j] = 0.0
-        for i in range(rows):           # rows in order: a fixed summation order
-            gi = g[i]
-            for j in range(j0, j1):
-                out[j] += gi[j]
+        acc = out[j0:j0 + COLUMN_BLOCK]     # slices, so the loops index from 0 and vectorise
+        acc[:] = 0.0
+        for i in range(rows):               # rows in order: a fixed summation order
+            gi = g[i, j0:j0 + COLUMN_BLOCK]
+            for j in range(acc.shape[0]):
+                acc[j] += gi[j]
 
 
 @kernel()

@@ -212,14 +212,30 @@ def _online_softmax_row(x, y, scale, block_max):
             yb[j] *= f
 
 
+@helper()
+def _softmax_row(x, y, scale):
+    """y = softmax(x) * scale for a row of at most CHUNK floats: max; exps stored and
+    summed; scaled. (The online form of a one-block row, without its bookkeeping.)"""
+    m = _row_max(x)
+    s = _sum_exp_store(x, m, y)
+    f = scale / s
+    for j in range(y.shape[0]):
+        y[j] *= f
+
+
 @kernel()
 def softmax_online(x, y):
     rows, cols = x.shape
     one = np.float32(1.0)
     for task in prange((rows + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
-        block_max = np.empty((cols + CHUNK - 1) // CHUNK, np.float32)
-        for i in range(task * ROWS_PER_TASK, min((task + 1) * ROWS_PER_TASK, rows)):
-            _online_softmax_row(x[i], y[i], one, block_max)
+        r0, r1 = task * ROWS_PER_TASK, min((task + 1) * ROWS_PER_TASK, rows)
+        if cols <= CHUNK:
+            for i in range(r0, r1):
+                _softmax_row(x[i], y[i], one)
+        else:
+            block_max = np.empty((cols + CHUNK - 1) // CHUNK, np.float32)
+            for i in range(r0, r1):
+                _online_softmax_row(x[i], y[i], one, block_max)
 
 
 @kernel()
@@ -276,8 +292,78 @@ def cross_entropy_forward(logits, targets, losses):
 def cross_entropy_backward(logits, targets, grad_losses, grad):
     rows, cols = logits.shape
     for task in prange((rows + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
-        block_max = np.empty((cols + CHUNK - 1) // CHUNK, np.float32)
-        for i in range(task * ROWS_PER_TASK, min((task + 1) * ROWS_PER_TASK, rows)):
-            gl = grad_losses[i]
-            _online_softmax_row(logits[i], grad[i], gl, block_max)   # softmax * grad_loss ...
-            grad[i, targets[i]] -= gl                                # ... - onehot * grad_loss
+        r0, r1 = task * ROWS_PER_TASK, min((task + 1) * ROWS_PER_TASK, rows)
+        if cols <= CHUNK:                       # grad = softmax * grad_loss ...
+            for i in range(r0, r1):
+                _softmax_row(logits[i], grad[i], grad_losses[i])
+        else:
+            block_max = np.empty((cols + CHUNK - 1) // CHUNK, np.float32)
+            for i in range(r0, r1):
+                _online_softmax_row(logits[i], grad[i], grad_losses[i], block_max)
+        for i in range(r0, r1):                 # ... - onehot * grad_loss
+            grad[i, targets[i]] -= grad_losses[i]
+
+
+# ----------------------------------------------------------------------------- narrow rows
+# A row of 10 logits (an MNIST classifier) is shorter than one AVX-512 vector: the row
+# loops above would run entirely in their scalar tails (~20 cycles per exp). For such
+# rows the kernels below gather the work of NARROW_ROWS rows: the row maxima and the
+# shifts x - max row by row (cheap), then ONE flat, vectorised loop of exps over all of
+# them, then the per-row sums. One kernel serves the four row operations (mode), so that
+# this path costs one compilation, not four.
+NARROW_COLS = 32    # rows shorter than this take the narrow path
+NARROW_ROWS = 64    # rows per parallel task on that path
+SOFTMAX, LOG_SOFTMAX, CE_FORWARD, CE_BACKWARD = 0, 1, 2, 3
+
+
+@helper()
+def _narrow_exps(x, r0, r1, e, m, s):
+    """For rows r0..r1 of x: m[i] = max, e = exp(x - m) (flat, row after row), s[i] = sum."""
+    cols = x.shape[1]
+    n = r1 - r0
+    for i in range(n):
+        xi, ei = x[r0 + i], e[i * cols:(i + 1) * cols]
+        mi = _row_max(xi)
+        m[i] = mi
+        for j in range(cols):
+            ei[j] = xi[j] - mi
+    flat = e[:n * cols]
+    for k in range(flat.shape[0]):              # the vectorised part: all exps at once
+        flat[k] = _exp_le0(flat[k])
+    for i in range(n):
+        ei = e[i * cols:(i + 1) * cols]
+        acc = np.float32(0.0)
+        for j in range(cols):
+            acc += ei[j]
+        s[i] = acc
+
+
+@kernel()
+def narrow_rows(x, targets, grad_losses, y, losses, mode):
+    """softmax / log_softmax (into y), cross-entropy forward (into losses) or backward
+    (into y) of rows with fewer than NARROW_COLS columns; unused arguments may be empty."""
+    rows, cols = x.shape
+    y_flat = y.reshape(y.size)
+    for task in prange((rows + NARROW_ROWS - 1) // NARROW_ROWS):
+        r0, r1 = task * NARROW_ROWS, min((task + 1) * NARROW_ROWS, rows)
+        m = np.empty(NARROW_ROWS, np.float32)
+        s = np.empty(NARROW_ROWS, np.float32)
+        if mode == CE_FORWARD:
+            e = np.empty(NARROW_ROWS * cols, np.float32)
+        else:
+            e = y_flat[r0 * cols:r1 * cols]     # the exps go straight into the output
+        _narrow_exps(x, r0, r1, e, m, s)
+        for i in range(r1 - r0):
+            ei = e[i * cols:(i + 1) * cols]
+            if mode == SOFTMAX or mode == CE_BACKWARD:
+                f = (grad_losses[r0 + i] if mode == CE_BACKWARD else np.float32(1.0)) / s[i]
+                for j in range(cols):
+                    ei[j] *= f
+                if mode == CE_BACKWARD:
+                    ei[targets[r0 + i]] -= grad_losses[r0 + i]
+            elif mode == LOG_SOFTMAX:
+                xi, mi, log_s = x[r0 + i], m[i], np.log(s[i])
+                for j in range(cols):
+                    ei[j] = (xi[j] - mi) - log_s
+            else:
+                losses[r0 + i] = (m[i] + np.log(s[i])) - x[r0 + i, targets[r0 + i]]

@@ -179,13 +179,26 @@ def relu_backward(grad_output, x):
 
 
 # ----------------------------------------------------------------------------- softmax family
+_NO_TARGETS = np.empty(0, np.int64)
+_NO_FLOATS = np.empty(0, np.float32)
+_NO_ROWS = np.empty((0, 0), np.float32)
+
+
+def _narrow(mode: int, x, targets=_NO_TARGETS, grad_losses=_NO_FLOATS, y=_NO_ROWS, losses=_NO_FLOATS):
+    """The batched path for rows shorter than one vector (see _numba_softmax.narrow_rows)."""
+    _run(_sm.narrow_rows, x.size * NS_PER_EXP, x, targets, grad_losses, y, losses, mode)
+
+
 def softmax_forward(x, variant: str | None = None):
     """Row-wise softmax. Variants: three_pass, online (default; one pass for max and sum)."""
     x = _f32(x, "x", 2)
     variant = _variant(variant, "softmax")
     y = np.empty_like(x)
-    kernel = _sm.softmax_online if variant == "online" else _sm.softmax_three_pass
-    _run(kernel, x.size * NS_PER_EXP, x, y)
+    if 0 < x.shape[1] < _sm.NARROW_COLS:   # rows shorter than a vector: both variants batch them
+        _narrow(_sm.SOFTMAX, x, y=y)
+    else:
+        kernel = _sm.softmax_online if variant == "online" else _sm.softmax_three_pass
+        _run(kernel, x.size * NS_PER_EXP, x, y)
     return y
 
 
@@ -202,7 +215,10 @@ def log_softmax_forward(x):
     """y = x - max - log(sum(exp(x - max))), per row."""
     x = _f32(x, "x", 2)
     y = np.empty_like(x)
-    _run(_sm.log_softmax_forward, x.size * NS_PER_EXP, x, y)
+    if 0 < x.shape[1] < _sm.NARROW_COLS:
+        _narrow(_sm.LOG_SOFTMAX, x, y=y)
+    else:
+        _run(_sm.log_softmax_forward, x.size * NS_PER_EXP, x, y)
     return y
 
 
@@ -220,7 +236,10 @@ def cross_entropy_forward(logits, targets):
     targets = _targets(logits, targets)
     logits = _f32(logits, "logits", 2)
     losses = np.empty(logits.shape[0], np.float32)
-    _run(_sm.cross_entropy_forward, logits.size * NS_PER_EXP, logits, targets, losses)
+    if 0 < logits.shape[1] < _sm.NARROW_COLS:
+        _narrow(_sm.CE_FORWARD, logits, targets=targets, losses=losses)
+    else:
+        _run(_sm.cross_entropy_forward, logits.size * NS_PER_EXP, logits, targets, losses)
     return losses
 
 
@@ -231,7 +250,10 @@ def cross_entropy_backward(logits, targets, grad_losses):
     logits = _f32(logits, "logits", 2)
     grad_losses = _f32(grad_losses, "grad_losses", 1)
     grad = np.empty_like(logits)
-    _run(_sm.cross_entropy_backward, logits.size * NS_PER_EXP, logits, targets, grad_losses, grad)
+    if 0 < logits.shape[1] < _sm.NARROW_COLS:
+        _narrow(_sm.CE_BACKWARD, logits, targets=targets, grad_losses=grad_losses, y=grad)
+    else:
+        _run(_sm.cross_entropy_backward, logits.size * NS_PER_EXP, logits, targets, grad_losses, grad)
     return grad
 
 
