@@ -211,6 +211,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     naming both shapes.
     """
     x = _tensor(input, "input")
+    if x.dtype != weight.dtype:
+        raise TypeError(
+            f"linear: input dtype {x.dtype} does not match weight dtype {weight.dtype} "
+            f"(convert the input, e.g. x.float())"
+        )
     if bias is None:
         return _ag.Linear.apply(x, weight)
     return _ag.Linear.apply(x, weight, bias)

@@ -563,6 +563,11 @@ class Tensor:
     def __matmul__(self, other):
         if not isinstance(other, Tensor):
             other = Tensor._wrap(_backend(self.device).asarray(_host_array(other)), self.device)
+        if self._data.dtype != other._data.dtype:
+            raise TypeError(
+                f"matmul: both operands need the same dtype, got {self.dtype} and {other.dtype} "
+                "(convert one, e.g. x.float())"
+            )
         return _ag.MatMul.apply(self, other)
 
     def __rmatmul__(self, other):

@@ -253,3 +253,10 @@ def test_bce_and_leaky_relu():
     assert pn.gradcheck(lambda v: F.leaky_relu(v, 0.2), (x,))
     with pytest.raises(ValueError, match="shape"):
         F.binary_cross_entropy(p, pn.zeros(3))
+
+
+def test_dtype_mismatch_is_type_error():
+    with pytest.raises(TypeError, match="float64"):
+        pn.nn.Linear(3, 2)(pn.zeros(4, 3, dtype=pn.float64))
+    with pytest.raises(TypeError, match="dtype"):
+        pn.zeros(2, 3) @ pn.zeros(3, 2, dtype=pn.int64)
