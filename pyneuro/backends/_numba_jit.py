@@ -16,8 +16,11 @@ guarantees:
 
     reassoc   reductions (sum, dot) may be reordered, so LLVM can vectorise them;
     contract  a*b + c may become one fused multiply-add (faster, and more accurate);
-    arcp      x / y may become x * (1/y);
     nsz       the sign of a zero result may differ (-0.0 vs 0.0).
+
+  Not `arcp` (x / y -> x * (1/y)): LLVM may or may not apply it depending on where a
+  function is inlined, and the single- and multi-threaded versions of a kernel must
+  round identically. The kernels compute their reciprocals explicitly instead.
 
   A reordered reduction is still deterministic: the order is fixed at compile time
   and never depends on the number of threads.
@@ -35,7 +38,7 @@ import types
 
 import numba
 
-SAFE_FASTMATH = frozenset({"reassoc", "contract", "arcp", "nsz"})
+SAFE_FASTMATH = frozenset({"reassoc", "contract", "nsz"})
 
 
 def _compile(fn, parallel: bool, fastmath):

@@ -214,8 +214,10 @@ def _online_softmax_row(x, y, scale, block_max):
 
 @helper()
 def _softmax_row(x, y, scale):
-    """y = softmax(x) * scale for a row of at most CHUNK floats: max; exps stored and
-    summed; scaled. (The online form of a one-block row, without its bookkeeping.)"""
+    """y = softmax(x) * scale in three passes: max (read x); exps stored in y and summed
+    (read x, write y); y scaled (read and write y, still in cache). This is the whole
+    "three_pass" variant, and also what the online one does with a row of at most CHUNK
+    floats: a single block, so there is nothing to fold or rescale."""
     m = _row_max(x)
     s = _sum_exp_store(x, m, y)
     f = scale / s
@@ -240,13 +242,9 @@ def softmax_online(x, y):
 
 @kernel()
 def softmax_three_pass(x, y):
+    one = np.float32(1.0)
     for i in prange(x.shape[0]):
-        xi, yi = x[i], y[i]
-        m = _row_max(xi)                         # pass 1: max
-        s = _sum_exp_store(xi, m, yi)            # pass 2: exp, stored, and summed
-        inv = np.float32(1.0) / s
-        for j in range(yi.shape[0]):             # pass 3: normalise
-            yi[j] *= inv
+        _softmax_row(x[i], y[i], one)   # max; exps stored and summed; scaled
 
 
 @kernel()
