@@ -378,8 +378,9 @@ def test_array_namespace_is_honest_about_gaps(bk):
         d[0]
     with pytest.raises(NotImplementedError):
         d == d
+    np.testing.assert_array_equal(xp.add(xp.ones((2, 1, 3)), xp.ones((3,))).numpy(), np.full((2, 1, 3), 2.0))
     with pytest.raises(TypeError, match="not implemented"):
-        xp.add(xp.ones((2, 1, 3)), xp.ones((3,)))       # legal NumPy broadcast, not provided
+        xp.add(xp.ones((2, 1, 4)), xp.ones((2, 3, 4)))  # legal NumPy broadcast (a middle axis), not provided
     with pytest.raises(ValueError, match="broadcast"):
         xp.add(d, xp.ones((4,)))
 

@@ -109,7 +109,8 @@ DeviceArray from_numpy(const py::array& host_in, py::object dtype) {
       throw py::type_error("cannot move a " + std::string(py::str(hd)) +
                            " array to the device: pyneuro device arrays hold float32, int64 or float64");
   }
-  host = np.attr("ascontiguousarray")(host, numpy_dtype(dt));
+  // asarray(order="C") rather than ascontiguousarray, which would turn a 0-d array into 1-d
+  host = np.attr("asarray")(host, py::arg("dtype") = numpy_dtype(dt), py::arg("order") = "C");
   py::array arr = py::reinterpret_borrow<py::array>(host);
   std::vector<py::ssize_t> shape(arr.shape(), arr.shape() + arr.ndim());
   DeviceArray d = empty(shape, dt);

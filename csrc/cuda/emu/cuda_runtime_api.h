@@ -165,3 +165,30 @@ inline void launch(dim3 grid, dim3 block, const std::function<void()>& body) {
   for (auto& th : threads) th.join();
 }
 }  // namespace emu
+
+// ------------------------------------------------------------------ for the bindings
+// (building pyneuro._cuda itself against the emulator: tools in tests/test_cuda_emulated.py)
+typedef void* cudaStream_t;
+enum cudaMemoryType { cudaMemoryTypeUnregistered = 0, cudaMemoryTypeHost = 1, cudaMemoryTypeDevice = 2,
+                      cudaMemoryTypeManaged = 3 };
+struct cudaPointerAttributes {
+  cudaMemoryType type = cudaMemoryTypeDevice;
+  int device = 0;
+  void* devicePointer = nullptr;
+  void* hostPointer = nullptr;
+};
+struct cudaDeviceProp {
+  char name[256] = "pyneuro CPU emulator";
+  int major = 0, minor = 0, multiProcessorCount = 1, memoryBusWidth = 0, l2CacheSize = 0;
+  size_t totalGlobalMem = 0;
+};
+enum cudaDeviceAttr { cudaDevAttrClockRate = 13, cudaDevAttrMemoryClockRate = 36 };
+inline cudaError_t cudaGetDevice(int* d) { *d = 0; return cudaSuccess; }
+inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp* p, int) { *p = cudaDeviceProp{}; return cudaSuccess; }
+inline cudaError_t cudaDeviceGetAttribute(int* v, cudaDeviceAttr, int) { *v = 0; return cudaSuccess; }
+inline cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* a, const void* p) {
+  *a = cudaPointerAttributes{};
+  a->devicePointer = const_cast<void*>(p);
+  return cudaSuccess;
+}
+inline cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
