@@ -389,7 +389,7 @@ def section_mlp(bk, cu, torch):
         model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
         model.load_state_dict({"0.weight": pyneuro.tensor(w1), "0.bias": pyneuro.tensor(b1),
                                "2.weight": pyneuro.tensor(w2), "2.bias": pyneuro.tensor(b2)})
-        dev = "cpu" if DRY else "cuda"
+        dev = bk.DEVICE
         model = model.to(dev)
         opt = optim.SGD(model.parameters(), lr=lr, momentum=momentum)
         cu.synchronize()
@@ -547,14 +547,16 @@ def main():
     ap.add_argument("--budget", type=float, default=BUDGET_S, help="seconds; later sections are skipped past it")
     ap.add_argument("--sections", default="matmul,rows,gpu_vs_cpu,mlp")
     ap.add_argument("--dry-run", action="store_true",
-                    help="check this script without a GPU: the cpu backend stands in, sizes are tiny")
+                    help="check this script without a GPU: tiny sizes, the cpu backend stands in")
+    ap.add_argument("--dry-backend", choices=("cpu", "cuda"), default="cpu",
+                    help="with --dry-run: 'cuda' uses the cuda backend (e.g. the emulated one, see DEVELOPERS.md)")
     args = ap.parse_args()
     BUDGET_S = args.budget
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     global DRY
     DRY = args.dry_run
-    if DRY:  # the C++ cpu backend stands in for the GPU; no torch/cupy peers
+    if DRY and args.dry_backend == "cpu":  # the C++ cpu backend stands in for the GPU; no peers
         bk, cu, torch, cupy = backends.get("cpu"), _DryDevice(), None, None
     else:
         status = backends.status("cuda")

@@ -56,3 +56,26 @@ def test_kernels_on_the_cpu_emulator_quick(emulator):
 def test_kernels_on_the_cpu_emulator_all_shapes(emulator):
     res = subprocess.run([str(emulator)], capture_output=True, text=True, timeout=900)
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_gpu_tests_pass_against_the_emulated_extension(tmp_path):
+    """The whole CUDA path, bindings included: test_cuda.py's GPU tests on an emulated _cuda."""
+    cxx = shutil.which("g++") or shutil.which("c++")
+    if cxx is None or not EMU.is_dir():
+        pytest.skip("needs a source tree and a C++ compiler")
+    if not list((ROOT / "pyneuro").glob("_cpu*.so")):
+        pytest.skip("needs the in-place build of pyneuro._cpu (tools/build_inplace.sh)")
+    sys.path.insert(0, str(EMU))
+    try:
+        import build_emulated_package
+    finally:
+        sys.path.remove(str(EMU))
+    build_emulated_package.build(tmp_path, cxx)
+    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
+    res = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(ROOT / "tests/test_cuda.py"),
+         "-k", "round_trips or views or export or allocator or errors or namespace or mlp"],
+        capture_output=True, text=True, timeout=1200, env=env, cwd=tmp_path)
+    assert res.returncode == 0, res.stdout[-5000:]
+    assert " passed" in res.stdout and "skipped" not in res.stdout.splitlines()[-1], res.stdout[-2000:]
