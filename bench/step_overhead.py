@@ -12,7 +12,9 @@ the load average at the start and the end.
 
 Run it as the benchmark protocol says (unset the OpenBLAS overrides, 2 threads):
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=. python bench/step_overhead.py
-Writes bench/results/step_overhead.json and bench/results/step_overhead.md.
+Writes bench/results/step_overhead.json and .md (--threads N other than 2: step_overhead_Nt.*).
+On a busy machine, threaded runs swing with the scheduler: compare the best-of columns and
+the load average, and prefer --threads 1 runs for the per-op overhead.
 """
 from __future__ import annotations
 
@@ -145,11 +147,14 @@ def interleaved(runtimes: dict, key: str, repeat: int, number: int) -> dict:
 
 
 def main(argv=None):
+    global THREADS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--fast", action="store_true", help="few iterations (smoke test)")
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"))
+    parser.add_argument("--threads", type=int, default=2, help="threads for pyneuro and torch (default 2)")
     args = parser.parse_args(argv)
+    THREADS = args.threads
 
     import pyneuro as pn
     from pyneuro import backends
@@ -208,7 +213,8 @@ def main(argv=None):
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "step_overhead.json").write_text(json.dumps({"info": info, "results": results}, indent=2))
+    stem = "step_overhead" if THREADS == 2 else f"step_overhead_{THREADS}t"
+    (out / f"{stem}.json").write_text(json.dumps({"info": info, "results": results}, indent=2))
 
     torch_r = results.get("torch")
     lines = [
@@ -232,7 +238,7 @@ def main(argv=None):
         )
     lines.append("")
     lines.append("step vs torch: pyneuro step time / PyTorch step time (below 1.00x = pyneuro faster).")
-    (out / "step_overhead.md").write_text("\n".join(lines) + "\n")
+    (out / f"{stem}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
