@@ -14,8 +14,8 @@
 // load instructions for the same bytes.
 //
 // Cross-entropy (integer targets t): loss_i = logsumexp(x_i) - x_i[t_i], and
-// grad_i = (exp(x_i - lse_i) - onehot(t_i)) * grad_loss_i. The probabilities are never
-// stored: the backward pass recomputes exp(x - lse) on the fly, so the forward writes
+// grad_i = (softmax(x_i) - onehot(t_i)) * grad_loss_i. The probabilities are never
+// stored: the backward pass recomputes exp(x - m) / s on the fly, so the forward writes
 // rows floats instead of rows * cols. Targets are range-checked by the host before launch.
 #ifndef PYNEURO_CUDA_KERNELS_SOFTMAX_CUH  // include guard (portable to NVRTC)
 #define PYNEURO_CUDA_KERNELS_SOFTMAX_CUH
@@ -42,7 +42,9 @@ __device__ __forceinline__ void pn_row_stats(const float* xr, pn_index cols, boo
   pn_online_finish(m, s);
 }
 
-// log_output = 0: y = exp(x - m) / s;  log_output = 1: y = x - (m + log s).
+// log_output = 0: y = exp(x - m) / s;  log_output = 1: y = (x - m) - log s.
+// (x - m) first: it is exact near the maximum, where m + log s would round away the small
+// log s; the same holds for cross-entropy below.
 __device__ __forceinline__ void pn_softmax_rows(pn_index rows, pn_index cols, const float* x, float* y,
                                                 int log_output) {
   const pn_index row = pn_group_row();
@@ -53,7 +55,7 @@ __device__ __forceinline__ void pn_softmax_rows(pn_index rows, pn_index cols, co
   if (!valid) return;  // after the last __syncthreads of the reduction
   float* yr = y + row * cols;
   const float inv_s = 1.0f / s;
-  const float lse = m + logf(s);
+  const float log_s = logf(s);
   const pn_index step = blockDim.x;
   if ((cols & 3) == 0 && pn_aligned16(xr) && pn_aligned16(yr)) {
     const float4* x4 = reinterpret_cast<const float4*>(xr);
@@ -61,7 +63,7 @@ __device__ __forceinline__ void pn_softmax_rows(pn_index rows, pn_index cols, co
     for (pn_index j = threadIdx.x; j < cols / 4; j += step) {
       float4 v = x4[j];
       if (log_output) {
-        v.x -= lse; v.y -= lse; v.z -= lse; v.w -= lse;
+        v.x = (v.x - m) - log_s; v.y = (v.y - m) - log_s; v.z = (v.z - m) - log_s; v.w = (v.w - m) - log_s;
       } else {
         v.x = expf(v.x - m) * inv_s; v.y = expf(v.y - m) * inv_s;
         v.z = expf(v.z - m) * inv_s; v.w = expf(v.w - m) * inv_s;
@@ -70,7 +72,7 @@ __device__ __forceinline__ void pn_softmax_rows(pn_index rows, pn_index cols, co
     }
   } else {
     for (pn_index j = threadIdx.x; j < cols; j += step)
-      yr[j] = log_output ? xr[j] - lse : expf(xr[j] - m) * inv_s;
+      yr[j] = log_output ? (xr[j] - m) - log_s : expf(xr[j] - m) * inv_s;
   }
 }
 
@@ -103,7 +105,7 @@ extern "C" __global__ void pn_softmax_backward_rows(pn_index rows, pn_index cols
   }
 }
 
-// Per-sample losses: loss_i = (m_i + log s_i) - x_i[t_i].
+// Per-sample losses: loss_i = (m_i - x_i[t_i]) + log s_i  (= logsumexp(x_i) - x_i[t_i]).
 extern "C" __global__ void pn_cross_entropy_forward(pn_index rows, pn_index cols, const float* x,
                                                     const long long* targets, float* losses) {
   const pn_index row = pn_group_row();
@@ -111,10 +113,11 @@ extern "C" __global__ void pn_cross_entropy_forward(pn_index rows, pn_index cols
   const float* xr = x + (valid ? row * cols : 0);
   float m, s;
   pn_row_stats(xr, cols, valid, m, s);
-  if (valid && threadIdx.x == 0) losses[row] = (m + logf(s)) - xr[targets[row]];
+  if (valid && threadIdx.x == 0) losses[row] = (m - xr[targets[row]]) + logf(s);
 }
 
-// grad_i = (exp(x_i - lse_i) - onehot(t_i)) * grad_losses_i, recomputed from the logits.
+// grad_i = (softmax(x_i) - onehot(t_i)) * grad_losses_i, the probabilities recomputed from
+// the logits as exp(x - m) / s (exactly 1/s at the maximum, so p - 1 keeps its digits).
 extern "C" __global__ void pn_cross_entropy_backward(pn_index rows, pn_index cols, const float* x,
                                                      const long long* targets, const float* grad_losses,
                                                      float* dx) {
@@ -124,12 +127,12 @@ extern "C" __global__ void pn_cross_entropy_backward(pn_index rows, pn_index col
   float m, s;
   pn_row_stats(xr, cols, valid, m, s);
   if (!valid) return;
-  const float lse = m + logf(s);
+  const float inv_s = 1.0f / s;
   const float gl = grad_losses[row];
   const pn_index t = targets[row];
   float* dr = dx + row * cols;
   for (pn_index j = threadIdx.x; j < cols; j += blockDim.x)
-    dr[j] = (expf(xr[j] - lse) - (j == t ? 1.0f : 0.0f)) * gl;
+    dr[j] = (expf(xr[j] - m) * inv_s - (j == t ? 1.0f : 0.0f)) * gl;
 }
 
 #endif  // PYNEURO_CUDA_KERNELS_SOFTMAX_CUH
