@@ -17,6 +17,13 @@ if os.environ.get("PYNEURO_DISABLE_CPU_EXT"):
 
     raise BackendUnavailable("disabled by PYNEURO_DISABLE_CPU_EXT")
 
+# Idle OpenMP workers sleep instead of spinning (libgomp reads this once, when it loads).
+# Spinning workers steal the core that NumPy's BLAS threads, or other processes, need next:
+# on 2 cores a 0.1 ms softmax after a NumPy matmul took 20-60 ms (csrc/cpu/runtime.cpp has
+# the measurements). A user's own OMP_WAIT_POLICY / GOMP_SPINCOUNT wins.
+if "GOMP_SPINCOUNT" not in os.environ:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 try:
     from .. import _cpu
 except ImportError as exc:  # no compiler at install time, or a broken build
