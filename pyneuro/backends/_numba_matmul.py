@@ -11,17 +11,29 @@ The ladder (VARIANTS["matmul"]):
             vectorises it; but every FMA loads and stores C from memory, and B (4 MiB at
             1024^2) is streamed from DRAM/L3 once per row of C. A transposed B is read
             with a stride, one cache line per element: very slow, kept as the baseline.
-* blocked - cache blocking with packing. C is cut into MC x NC tiles, one parallel task
-            per tile; K is walked in KC-long slices. For each slice the needed block of
-            op(B) (KC x NC floats, 256 KiB) is copied ("packed") into a contiguous buffer
-            that stays in L2, and the rows of op(A) (MC x KC) into another. The transpose
-            flags are absorbed in the packing: after it, the inner loops are the same for
-            all four cases and read only contiguous memory. No transposed copy of a whole
-            operand is ever made.
-            The inner kernel updates a row of the C tile with FOUR rank-1 updates at once,
-            C[i, j] += a0*B0[j] + a1*B1[j] + a2*B2[j] + a3*B3[j], so C is loaded and
-            stored once per 4 FMAs instead of once per FMA; the NC-wide row of C and the
-            4 rows of B stay in L1.
+* blocked - cache blocking, packing and register blocking (the default).
+            Work split: C is cut into column panels (NC = 256 wide, narrower when that
+            gives the threads more tasks) and groups of MC-row tiles; one parallel task
+            owns one panel x row group (the caller, numba_backend._matmul_plan, chooses).
+            Cache blocking: K is walked in KC-long slices. For each slice the task copies
+            ("packs") the block of op(B) it needs (KC x NC floats, 256 KiB: stays in L2)
+            once and reuses it for all its row tiles; for each tile it packs the
+            MC x KC block of op(A) (64 KiB). The transpose flags are absorbed in the
+            packing (read rows of the source, write columns of the buffer), so the inner
+            loops are the same for all four cases and read only contiguous memory, and no
+            transposed copy of a whole operand is ever made.
+            Register blocking (_tile_update): 4 rows of C x 4 values of k per sweep along
+            a row segment: every vector of B loaded feeds 4 FMAs and every vector of C is
+            loaded and stored once per 4 FMAs, which keeps the FMA units busy (~85% of
+            one core's peak here) instead of waiting for loads and stores.
+            Padding: every buffer's rows are PAD floats longer than needed, and C is
+            accumulated in such a padded buffer (c_stage) and copied out once. With
+            power-of-two row lengths (N = 1024) rows fall into the same few cache sets,
+            and stores and loads 4 KiB apart look dependent to the CPU ("4K aliasing"):
+            updating C in place ran ~4x slower at 1024^3.
+            Numba detail: inner loops index slices from 0 (x[j] of y = x[j0:j1]), never
+            x[j0 + j]: an offset index needs a negative-index check that stops LLVM from
+            vectorising the loop.
 
 Determinism: each element of C is produced by exactly one task, accumulating over k in
 the same order whatever the number of threads; results are bit-identical for 1 or N
@@ -36,9 +48,9 @@ from ._numba_jit import kernel
 
 EXACT_FMA = {"contract"}  # FMAs yes, reordering no: every element of C sums k in order
 
-MC = 64    # rows of a C tile (per parallel task)
-NC = 256   # columns of a C tile: one C row segment is 1 KiB, in L1
-PAD = 16   # extra floats per row of every buffer: no power-of-two row lengths (see below)
+MC = 64    # rows of a C tile: the packed A block is MC * KC * 4 = 64 KiB
+NC = 256   # columns of a panel (at most): one C row segment is 1 KiB, in L1
+PAD = 16   # extra floats per row of every buffer: no power-of-two row lengths
 KC = 256   # depth of one K slice: the packed B block is KC * NC * 4 = 256 KiB, in L2
 
 
@@ -65,54 +77,63 @@ def matmul_naive(a, b, trans_a, trans_b, c):
 def matmul_blocked(a, b, trans_a, trans_b, c, panel_width, row_groups):
     """Blocked matmul; the caller picks panel_width (<= NC) and row_groups for parallelism."""
     m, n = c.shape
-    k_dim = a.shape[0] if trans_a else a.shape[1]
     panels = (n + panel_width - 1) // panel_width
     i_tiles = (m + MC - 1) // MC
     tiles_per_group = (i_tiles + row_groups - 1) // row_groups
     for task in prange(panels * row_groups):
-        # This task owns C[rows of i-tiles t0..t1, columns j0..j0+nc].
-        j0 = (task % panels) * panel_width
-        nc = min(panel_width, n - j0)
         t0 = (task // panels) * tiles_per_group
-        t1 = min(t0 + tiles_per_group, i_tiles)
-        if t0 >= t1:
-            continue
-        if k_dim == 0:
-            c[t0 * MC:min(t1 * MC, m), j0:j0 + nc] = 0.0
-            continue
-        r0, r1 = t0 * MC, min(t1 * MC, m)
-        kc_max = min(KC, k_dim)
-        # Every buffer's rows are padded by PAD floats, so that their row length is never a
-        # power of two: rows a power of two apart in bytes fall into the same few cache
-        # sets and evict each other (a transposing copy then misses on every access), and
-        # rows 4 KiB apart make the CPU's store-to-load check see false conflicts (the
-        # micro-kernel runs ~4x slower with N = 1024 if it updates C in place).
-        b_pack = np.empty((kc_max, panel_width + PAD), np.float32)
-        a_pack = np.empty((MC, kc_max + PAD), np.float32)
-        # The task's block of C is accumulated in c_stage and copied to C once, at the end.
-        c_stage = np.zeros((r1 - r0, panel_width + PAD), np.float32)
-        for k0 in range(0, k_dim, KC):
-            kc = min(KC, k_dim - k0)
-            # Pack op(B)[k0:k0+kc, j0:j0+nc] once; it is reused by every i-tile below.
-            # (Slices, not offset indices: numba vectorises slice copies, while an index
-            # like b[k0 + kk] needs a negative-index check that blocks vectorisation.)
-            if trans_b:                          # a transposed B is gathered here, once:
-                for jj in range(nc):             # read rows of B, write columns of b_pack
-                    b_pack[:kc, jj] = b[j0 + jj, k0:k0 + kc]
+        _blocked_task(a, b, trans_a, trans_b, c, (task % panels) * panel_width, panel_width,
+                      t0, min(t0 + tiles_per_group, i_tiles))
+
+
+@kernel(parallel=False, fastmath=EXACT_FMA)
+def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1):
+    """One task of matmul_blocked: C[rows of i-tiles t0..t1, columns j0..j0+panel_width].
+
+    (A separate function, compiled once for both the multi- and the single-threaded
+    version of matmul_blocked: their bodies are then just the task loop.)
+    """
+    m, n = c.shape
+    k_dim = a.shape[0] if trans_a else a.shape[1]
+    nc = min(panel_width, n - j0)
+    if t0 >= t1:
+        return
+    r0, r1 = t0 * MC, min(t1 * MC, m)
+    if k_dim == 0:
+        c[r0:r1, j0:j0 + nc] = 0.0
+        return
+    kc_max = min(KC, k_dim)
+    # Every buffer's rows are padded by PAD floats, so that their row length is never a
+    # power of two: rows a power of two apart in bytes fall into the same few cache
+    # sets and evict each other (a transposing copy then misses on every access), and
+    # rows 4 KiB apart make the CPU's store-to-load check see false conflicts (the
+    # micro-kernel runs ~4x slower with N = 1024 if it updates C in place).
+    b_pack = np.empty((kc_max, panel_width + PAD), np.float32)
+    a_pack = np.empty((MC, kc_max + PAD), np.float32)
+    # The task's block of C is accumulated in c_stage and copied to C once, at the end.
+    c_stage = np.zeros((r1 - r0, panel_width + PAD), np.float32)
+    for k0 in range(0, k_dim, KC):
+        kc = min(KC, k_dim - k0)
+        # Pack op(B)[k0:k0+kc, j0:j0+nc] once; it is reused by every i-tile below.
+        # (Slices, not offset indices: numba vectorises slice copies, while an index
+        # like b[k0 + kk] needs a negative-index check that blocks vectorisation.)
+        if trans_b:                          # a transposed B is gathered here, once:
+            for jj in range(nc):             # read rows of B, write columns of b_pack
+                b_pack[:kc, jj] = b[j0 + jj, k0:k0 + kc]
+        else:
+            for kk in range(kc):
+                b_pack[kk, :nc] = b[k0 + kk, j0:j0 + nc]
+        for it in range(t0, t1):
+            i0 = it * MC
+            mc = min(MC, m - i0)
+            if trans_a:                      # op(A) block = A[k0:k0+kc, i0:i0+mc].T:
+                for kk in range(kc):         # read rows of A, write columns of a_pack
+                    a_pack[:mc, kk] = a[k0 + kk, i0:i0 + mc]
             else:
-                for kk in range(kc):
-                    b_pack[kk, :nc] = b[k0 + kk, j0:j0 + nc]
-            for it in range(t0, t1):
-                i0 = it * MC
-                mc = min(MC, m - i0)
-                if trans_a:                      # op(A) block = A[k0:k0+kc, i0:i0+mc].T:
-                    for kk in range(kc):         # read rows of A, write columns of a_pack
-                        a_pack[:mc, kk] = a[k0 + kk, i0:i0 + mc]
-                else:
-                    for ii in range(mc):
-                        a_pack[ii, :kc] = a[i0 + ii, k0:k0 + kc]
-                _tile_update(a_pack, b_pack, c_stage, i0 - r0, mc, nc, kc)
-        c[r0:r1, j0:j0 + nc] = c_stage[:, :nc]
+                for ii in range(mc):
+                    a_pack[ii, :kc] = a[i0 + ii, k0:k0 + kc]
+            _tile_update(a_pack, b_pack, c_stage, i0 - r0, mc, nc, kc)
+    c[r0:r1, j0:j0 + nc] = c_stage[:, :nc]
 
 
 @kernel(parallel=False, fastmath=EXACT_FMA)
