@@ -270,3 +270,27 @@ def test_softmax_extreme_values_match_torch(backend_name):
     x = np.array([[1e4, 0.0, -1e4], [-np.inf, 0.0, 1.0], [5.0, 5.0, 5.0]], dtype=np.float32)
     close(F.softmax(pn.tensor(x), -1), torch.softmax(torch.tensor(x), -1))
     close(F.log_softmax(pn.tensor(x[[0, 2]]), -1), torch.log_softmax(torch.tensor(x[[0, 2]]), -1))
+
+
+def test_elementwise_and_combining_ops_match_torch():
+    r = rng(13)
+    a = r.uniform(0.2, 2.0, (3, 4)).astype(np.float32)
+    b = r.standard_normal((3, 4)).astype(np.float32)
+    ap, at = pair(a)
+    bp, bt = pair(b)
+
+    def build(lib, x, y):
+        cat = lib.cat([x, y], dim=1)
+        stk = lib.stack([x, y], dim=0)
+        whr = lib.where(y > 0, x, y * 2)
+        ex = x[:, :1].expand(3, 4)
+        ops = x.sqrt() + x.log() + y.abs() + y.clamp(-0.5, 0.5) + y.sigmoid() + y.tanh() + 1 / x + x**y.abs()
+        return (cat.exp().sum() + (stk * 3).mean() + whr.sum() + (ex * y).sum() + ops.sum()
+                + x.unsqueeze(0).permute(2, 0, 1).reshape(-1).sum() + y.max() + x.min(dim=0)[0].sum())
+
+    outp, outt = build(pn, ap, bp), build(torch, at, bt)
+    close(outp, outt, rtol=1e-5)
+    outp.backward()
+    outt.backward()
+    close(ap.grad, at.grad, rtol=1e-4, atol=1e-5)
+    close(bp.grad, bt.grad, rtol=1e-4, atol=1e-5)
