@@ -294,3 +294,10 @@ def test_elementwise_and_combining_ops_match_torch():
     outt.backward()
     close(ap.grad, at.grad, rtol=1e-4, atol=1e-5)
     close(bp.grad, bt.grad, rtol=1e-4, atol=1e-5)
+
+
+def test_pn_load_refuses_a_torch_checkpoint(tmp_path):
+    path = tmp_path / "model.pt"
+    torch.save({"w": torch.zeros(2)}, path)  # a zip holding a pickle
+    with pytest.raises(ValueError, match="model.pt"):
+        pn.load(path)
