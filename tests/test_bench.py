@@ -50,7 +50,7 @@ def test_cli_tiny_run_writes_valid_json_and_markdown(tmp_path, capsys):
     assert {"pyneuro", "numpy"} <= set(data["versions"])
     assert data["threads"]["numpy_blas"] is not None
     assert data["peak"]["copy_gbs"] > 0
-    assert set(data["env"]) == set(machine.FORCED_BLAS_VARS)
+    assert set(data["env"]) == set(machine.FORCED_BLAS_VARS + machine.THREAD_VARS)
     assert (out / "kernels.md").read_text().startswith(md.strip())
     kernels_seen = {r["kernel"] for r in data["results"]}
     assert kernels_seen == set(K.KERNELS)

@@ -169,7 +169,7 @@ def run(kernels=None, backends=None, sizes="full", *, repeat: int = 10, warmup: 
         "threads": pinned.report,
         "blas": pools,
         "blas_summary": machine.blas_summary(pools),
-        "env": {v: os.environ.get(v) for v in machine.FORCED_BLAS_VARS},
+        "env": {v: os.environ.get(v) for v in machine.FORCED_BLAS_VARS + machine.THREAD_VARS},
         "numpy_forced_blas_kernel": forced is not None,
         "warnings": warnings,
         "peak": peaks,

@@ -17,6 +17,9 @@ import numpy as np
 
 # Variables that make OpenBLAS run a forced, older kernel (set on these machines).
 FORCED_BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+# Thread settings worth recording with every result (read, never set, by the harness).
+THREAD_VARS = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "PYNEURO_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+               "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER")
 
 
 def forced_blas_warning(environ=None) -> str | None:

@@ -95,6 +95,8 @@ class Report:
                  "torch": "PyTorch"}
         lines.append("- threads: " + ", ".join(f"{names.get(k, k)} {v}" for k, v in th.items()))
         lines.append(f"- NumPy BLAS: {d.get('blas_summary', '-')}")
+        env = ", ".join(f"{k}={v}" for k, v in d.get("env", {}).items() if v is not None)
+        lines.append(f"- environment: {env or 'no thread or BLAS variables set'}")
         lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in d.get("versions", {}).items()))
         if "fma_gflops" in pk:
             lines.append(f"- measured peak: FMA {pk['fma_gflops']:.1f} GFLOP/s ({pk['fma_isa']}, "
