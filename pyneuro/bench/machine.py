@@ -131,16 +131,27 @@ def load_warning(threads: int) -> str | None:
             f"for the cores, so timings (and the measured peaks) are noisy; rerun on an idle machine")
 
 
-def measure_peaks(threads: int, small: bool = False) -> dict:
+def measure_peaks(threads: int, small: bool = False, fresh: bool = False) -> dict:
     """FMA peak (C++, 1 and `threads` threads) and copy bandwidth (C++ memcpy, np.copyto).
 
     small: a quick, rough measurement (tests, the tiny preset). Measured once per process
-    for each (threads, small): later calls return a copy of the first result.
+    for each (threads, small) unless `fresh`: later calls return a copy of the best result.
     """
     key = (threads, small)
-    if key not in _PEAKS:
-        _PEAKS[key] = _measure_peaks(threads, small)
+    if fresh or key not in _PEAKS:
+        new = _measure_peaks(threads, small)
+        _PEAKS[key] = best_peaks(_PEAKS[key], new) if key in _PEAKS else new
     return dict(_PEAKS[key])
+
+
+def best_peaks(a: dict, b: dict) -> dict:
+    """The higher of two peak measurements, figure by figure (load only ever lowers them)."""
+    out = dict(a)
+    for key in ("fma_gflops", "fma_gflops_1thread", "copy_gbs_cpp", "copy_gbs_numpy", "copy_gbs"):
+        if key in b and b[key] > out.get(key, 0.0):
+            out[key] = b[key]
+    out["measurements"] = a.get("measurements", 1) + b.get("measurements", 1)
+    return out
 
 
 _PEAKS: dict = {}
@@ -160,7 +171,7 @@ def _measure_peaks(threads: int, small: bool) -> dict:
         ext = None
     if ext is not None:
         ext.peak_flops(threads=threads, iterations=2_000_000)  # wake the cores / clocks
-        best = max((ext.peak_flops(threads=threads, iterations=iterations) for _ in range(3)),
+        best = max((ext.peak_flops(threads=threads, iterations=iterations // 2) for _ in range(6)),
                    key=lambda r: r["gflops"])
         one = ext.peak_flops(threads=1, iterations=iterations)
         peaks.update(fma_gflops=best["gflops"], fma_isa=best["isa"], fma_threads=best["threads"],

@@ -194,7 +194,7 @@ def _short(exc: BaseException) -> str:
 
 
 def run_cases(plan: list, *, warmup: int, repeat: int, max_time: float, max_call: float,
-              peaks: dict, seed: int = 0, progress: bool = True, log=None) -> list:
+              seed: int = 0, progress: bool = True, log=None) -> list:
     """Time every (kernel, cases, impls) of `plan`; returns one record dict per timing."""
     total = sum(len(cases) * len(impls) for _, cases, impls in plan)
     bar = _progress(total, progress)
@@ -231,9 +231,6 @@ def run_cases(plan: list, *, warmup: int, repeat: int, max_time: float, max_call
                         rec.update(status="ok", median_s=t.median_s, min_s=t.min_s, samples=t.samples,
                                    inner=t.inner, first_call_s=t.first_call_s,
                                    throughput=case.throughput(t.median_s))
-                        peak = machine.peak_for(kernel.unit, peaks) if impl.device == "cpu" else None
-                        if peak:
-                            rec["percent_of_peak"] = 100.0 * rec["throughput"] / peak
                         if t.median_s >= 0.1:
                             last[key] = (case.work, t.median_s)
                     except Exception as exc:  # one broken implementation must not stop the run
@@ -248,6 +245,14 @@ def run_cases(plan: list, *, warmup: int, repeat: int, max_time: float, max_call
         bar.close()
     _mark_compiles(records)
     return records
+
+
+def add_percent_of_peak(records: list, peaks: dict) -> None:
+    """percent_of_peak for every CPU result: GFLOP/s vs the FMA peak, GB/s vs copy bandwidth."""
+    for r in records:
+        peak = machine.peak_for(r["unit"], peaks) if r["device"] == "cpu" else None
+        if peak and r["status"] == "ok":
+            r["percent_of_peak"] = 100.0 * r["throughput"] / peak
 
 
 def _base_record(kernel, case, impl) -> dict:
