@@ -161,8 +161,12 @@ def test_repr_variants():
 
 
 def test_import_is_light():
+    import os
+    from pathlib import Path
+
     code = "import sys, pyneuro; bad = [m for m in ('numba', 'cupy', 'torch') if m in sys.modules]; print(bad)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    env = dict(os.environ, PYTHONPATH=str(Path(pn.__file__).resolve().parents[1]))  # the pyneuro under test
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "[]"
 
 
