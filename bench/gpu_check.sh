@@ -18,14 +18,13 @@ OUT=${OUT:-$REPO/gpu_out}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 LOG="$OUT/gpu_check.log"
-: >"$LOG"
-exec > >(tee -a "$LOG") 2>&1
 PY=${PYTHON:-python3}
 T0=$SECONDS
 failed=0
 step() { echo; echo "=== [$((SECONDS - T0))s] $*"; }
 fail() { echo "!!! FAILED: $*"; failed=$((failed + 1)); }
 
+main() {
 step "machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 || echo "(nvidia-smi not available)"
 command -v nvcc >/dev/null && nvcc --version | tail -n 2
@@ -47,7 +46,7 @@ if (cd "$REPO" && PYNEURO_CUDA=ON CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) timeout 24
 else
   tail -n 80 "$BUILD_LOG"
   fail "build"
-  echo "=== build failed: nothing else can run"; exit 1
+  echo "=== build failed: nothing else can run"; return 1
 fi
 
 # Run from an empty folder so the source tree's pyneuro/ (no compiled modules) cannot
@@ -94,4 +93,9 @@ fi
 
 step "done in $((SECONDS - T0)) s with $failed failed step(s); results in $OUT"
 ls -la "$OUT"
-exit "$failed"
+return "$failed"
+}
+
+# Everything printed goes to the terminal and to $OUT/gpu_check.log.
+main 2>&1 | tee "$LOG"
+exit "${PIPESTATUS[0]}"
