@@ -178,9 +178,15 @@ class Function:
         return t
 
     def release(self):
-        """Free what forward saved (called after a backward without retain_graph)."""
+        """Free what forward saved (called after a backward without retain_graph).
+
+        The node also lets go of its inputs, so intermediate activations can be freed even
+        while the output tensor lives on (e.g. a loss kept in a list), as in PyTorch.
+        """
         if self.saves_tensors and self.saved != ():
             self.saved = None
+            self.inputs = ()
+            self.needs = ()
 
     def name(self) -> str:
         return f"{type(self).__name__}Backward0"
@@ -294,9 +300,10 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
         if node.saved is None:
             raise RuntimeError(_FREED_MESSAGE)
         grads = node.backward(g)
+        inputs, needs = node.inputs, node.needs
         if not retain_graph:
             node.release()
-        for a, need, gi in zip(node.inputs, node.needs, grads):
+        for a, need, gi in zip(inputs, needs, grads):
             if not need or gi is None:
                 continue
             # gi may be referenced elsewhere if it is g itself (passed through), or a view

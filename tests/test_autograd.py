@@ -532,3 +532,20 @@ def test_no_grad_decorator_without_parentheses():
         return v * 2
 
     assert not f(t([1.0])).requires_grad and pn.is_grad_enabled()
+
+
+def test_backward_frees_intermediate_activations():
+    import gc
+    import weakref
+
+    x = rnd(4, 3, grad=False)
+    lin = pn.nn.Linear(3, 5)
+    hidden = F.relu(lin(x))
+    ref = weakref.ref(hidden)
+    loss = (hidden * 2).sum()
+    del hidden
+    loss.backward()
+    gc.collect()
+    assert ref() is None  # the loss no longer keeps the activation alive
+    with pytest.raises(RuntimeError, match="second time"):
+        loss.backward()
