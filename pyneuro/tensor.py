@@ -395,6 +395,18 @@ class Tensor:
             return f"pyneuro.{self._data.dtype}"
         return self._cast(_dtype(dtype))
 
+    def new_zeros(self, *size, dtype=None) -> "Tensor":
+        return zeros(*size, dtype=dtype or self.dtype, device=self.device)
+
+    def new_ones(self, *size, dtype=None) -> "Tensor":
+        return ones(*size, dtype=dtype or self.dtype, device=self.device)
+
+    def new_full(self, size, fill_value, dtype=None) -> "Tensor":
+        return full(size, fill_value, dtype=dtype or self.dtype, device=self.device)
+
+    def new_tensor(self, data, dtype=None) -> "Tensor":
+        return tensor(data, dtype=dtype or self.dtype, device=self.device)
+
     def clone(self) -> "Tensor":
         return _ag.Clone.apply(self)
 

@@ -242,3 +242,9 @@ def test_torch_style_free_functions():
     assert pn.unsqueeze(pn.zeros(3), 0).shape == (1, 3) and pn.squeeze(pn.zeros(1, 3)).shape == (3,)
     assert pn.normal(0.0, 1.0, (100,)).shape == (100,)
     assert pn.gradcheck(lambda a: a.norm(dim=1) + a.topk(1, dim=1).values.sum(), (x,))
+
+
+def test_new_factories_keep_dtype_and_device():
+    x = pn.zeros(2, dtype=pn.float64)
+    assert x.new_zeros(3).dtype == pn.float64 and x.new_ones((1, 2)).shape == (1, 2)
+    assert x.new_full((2,), 3).tolist() == [3.0, 3.0] and x.new_tensor([1, 2]).dtype == pn.float64
