@@ -313,36 +313,49 @@ def cross_entropy_backward(logits, targets, grad_losses, grad):
 
 # ----------------------------------------------------------------------------- narrow rows
 # A row of 10 logits (an MNIST classifier) is shorter than one AVX-512 vector: the row
-# loops above would run entirely in their scalar tails (~20 cycles per exp). For such
-# rows the kernels below gather the work of NARROW_ROWS rows: the row maxima and the
-# shifts x - max row by row (cheap), then ONE flat, vectorised loop of exps over all of
-# them, then the per-row sums. One kernel serves the four row operations (mode), so that
-# this path costs one compilation, not four.
+# loops above would run entirely in their scalar tails. For such rows the kernel below
+# takes NARROW_ROWS rows at a time and transposes them into a (cols, rows) scratch block
+# ("structure of arrays"): then every step - row max, x - max, exp, row sum - is a loop
+# over 64 rows at once, which LLVM vectorises, instead of a loop over 10 columns. One
+# kernel serves the four row operations (mode), so this path costs one compilation.
 NARROW_COLS = 32    # rows shorter than this take the narrow path
-NARROW_ROWS = 64    # rows per parallel task on that path
+NARROW_ROWS = 64    # rows per block (and per parallel task) on that path
 SOFTMAX, LOG_SOFTMAX, CE_FORWARD, CE_BACKWARD = 0, 1, 2, 3
 
 
 @helper()
-def _narrow_exps(x, r0, r1, e, m, s):
-    """For rows r0..r1 of x: m[i] = max, e = exp(x - m) (flat, row after row), s[i] = sum."""
+def _narrow_block(x, r0, r1, e, m, s):
+    """For rows r0..r1 of x: m[i] = row max, e[j, i] = exp(x[r0+i, j] - m[i]), s[i] = row sum.
+
+    e is the transposed (cols, NARROW_ROWS) scratch block; every inner loop runs over
+    the rows i, with the same per-row operation order as the wide kernels.
+    """
     cols = x.shape[1]
     n = r1 - r0
+    mi, si = m[:n], s[:n]
+    xb = x[r0:r1]
+    for j in range(cols):                       # transpose the block into e
+        ej = e[j, :n]
+        for i in range(n):
+            ej[i] = xb[i, j]
+    nans = np.zeros(NARROW_ROWS, np.int32)[:n]
+    mi[:] = -_INF
+    for j in range(cols):                       # row maxima (NaN counted apart)
+        ej = e[j, :n]
+        for i in range(n):
+            v = ej[i]
+            mi[i] = v if v > mi[i] else mi[i]
+            nans[i] += v != v
     for i in range(n):
-        xi, ei = x[r0 + i], e[i * cols:(i + 1) * cols]
-        mi = _row_max(xi)
-        m[i] = mi
-        for j in range(cols):
-            ei[j] = xi[j] - mi
-    flat = e[:n * cols]
-    for k in range(flat.shape[0]):              # the vectorised part: all exps at once
-        flat[k] = _exp_le0(flat[k])
-    for i in range(n):
-        ei = e[i * cols:(i + 1) * cols]
-        acc = np.float32(0.0)
-        for j in range(cols):
-            acc += ei[j]
-        s[i] = acc
+        if nans[i]:
+            mi[i] = np.float32(np.nan)
+    si[:] = 0.0
+    for j in range(cols):                       # exps and row sums
+        ej = e[j, :n]
+        for i in range(n):
+            v = _exp_le0(ej[i] - mi[i])
+            ej[i] = v
+            si[i] += v
 
 
 @kernel()
@@ -350,27 +363,34 @@ def narrow_rows(x, targets, grad_losses, y, losses, mode):
     """softmax / log_softmax (into y), cross-entropy forward (into losses) or backward
     (into y) of rows with fewer than NARROW_COLS columns; unused arguments may be empty."""
     rows, cols = x.shape
-    y_flat = y.reshape(y.size)
     for task in prange((rows + NARROW_ROWS - 1) // NARROW_ROWS):
         r0, r1 = task * NARROW_ROWS, min((task + 1) * NARROW_ROWS, rows)
+        e = np.empty((cols, NARROW_ROWS), np.float32)
         m = np.empty(NARROW_ROWS, np.float32)
         s = np.empty(NARROW_ROWS, np.float32)
+        _narrow_block(x, r0, r1, e, m, s)
+        n = r1 - r0
         if mode == CE_FORWARD:
-            e = np.empty(NARROW_ROWS * cols, np.float32)
-        else:
-            e = y_flat[r0 * cols:r1 * cols]     # the exps go straight into the output
-        _narrow_exps(x, r0, r1, e, m, s)
-        for i in range(r1 - r0):
-            ei = e[i * cols:(i + 1) * cols]
-            if mode == SOFTMAX or mode == CE_BACKWARD:
-                f = (grad_losses[r0 + i] if mode == CE_BACKWARD else np.float32(1.0)) / s[i]
-                for j in range(cols):
-                    ei[j] *= f
-                if mode == CE_BACKWARD:
-                    ei[targets[r0 + i]] -= grad_losses[r0 + i]
-            elif mode == LOG_SOFTMAX:
-                xi, mi, log_s = x[r0 + i], m[i], np.log(s[i])
-                for j in range(cols):
-                    ei[j] = (xi[j] - mi) - log_s
-            else:
+            for i in range(n):
                 losses[r0 + i] = (m[i] + np.log(s[i])) - x[r0 + i, targets[r0 + i]]
+            continue
+        f = np.empty(NARROW_ROWS, np.float32)   # per-row factor (or log-sum) of the output
+        for i in range(n):
+            if mode == LOG_SOFTMAX:
+                f[i] = np.log(s[i])
+            elif mode == CE_BACKWARD:
+                f[i] = grad_losses[r0 + i] / s[i]
+            else:
+                f[i] = np.float32(1.0) / s[i]
+        yb, xb, fb, mb = y[r0:r1], x[r0:r1], f[:n], m[:n]
+        for j in range(cols):                   # transpose back into the output rows
+            ej = e[j, :n]
+            if mode == LOG_SOFTMAX:
+                for i in range(n):
+                    yb[i, j] = (xb[i, j] - mb[i]) - fb[i]
+            else:
+                for i in range(n):
+                    yb[i, j] = ej[i] * fb[i]
+        if mode == CE_BACKWARD:
+            for i in range(n):
+                y[r0 + i, targets[r0 + i]] -= grad_losses[r0 + i]
