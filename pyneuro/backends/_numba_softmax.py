@@ -30,8 +30,8 @@ Optimisations and why they help:
 * Cross-entropy backward is the online softmax scaled by grad_loss, then grad_loss
   subtracted at the target: one exp per element, no one-hot matrix.
 * Narrow rows (fewer than NARROW_COLS floats, e.g. 10 classes) are shorter than one
-  vector: per-row loops would run in their scalar tails. `narrow_rows` batches 64 rows
-  and runs their exps as one flat vectorised loop.
+  vector: per-row loops would run in their scalar tails. `narrow_rows` transposes blocks
+  of 64 rows, so that max, exp and sum run as vector loops over the rows instead.
 * Parallelism is over rows (prange): each row is reduced by one thread in a fixed
   order, so results are bit-identical for every thread count.
 
