@@ -59,11 +59,11 @@ step "installed package and backends"
 import pyneuro, pyneuro.cuda as pc
 from pyneuro import backends
 print("pyneuro from", pyneuro.__file__)
-print("cuda available:", pc.is_available(), "devices:", pc.device_count(), "name:", pc.get_device_name())
 print("kernel sources:", pc.kernel_source_dir())
 for name, st in backends.available().items():
     print(f"  {name:6s} {'available' if st.available else st.reason}")
 assert backends.status("cuda").available, backends.status("cuda").reason
+print("cuda devices:", pc.device_count(), "name:", pc.get_device_name(), pc.get_device_properties())
 PYEOF
 
 step "GPU tests (pytest: test_cuda*.py + every cuda/cupy case of the suite)"
