@@ -12,6 +12,7 @@ Launch configurations mirror csrc/cuda/launch.cu.
 from __future__ import annotations
 
 import importlib.util
+import re
 import threading
 
 import numpy as np
@@ -43,6 +44,7 @@ _MAX_BLOCKS = 8192
 _BLOCK = 256
 _lock = threading.Lock()
 _module = None
+_INCLUDE = re.compile(r'^#include "[^"]+"[ \t]*$', re.M)
 
 
 def _kernels():
@@ -53,9 +55,11 @@ def _kernels():
             if _module is None:
                 from ..cuda import KERNEL_FILES, kernel_source_dir
 
+                # The files' full text, concatenated (their #include lines dropped), so that
+                # CuPy's compile cache, keyed on the source string, sees every edit.
                 folder = kernel_source_dir()
-                code = "".join(f'#include "{name}"\n' for name in KERNEL_FILES)
-                _module = cupy.RawModule(code=code, options=("-I" + str(folder), "--std=c++17"))
+                code = "\n".join(_INCLUDE.sub("", (folder / name).read_text()) for name in KERNEL_FILES)
+                _module = cupy.RawModule(code=code, options=("--std=c++17",))
     return _module
 
 
