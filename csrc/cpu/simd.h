@@ -90,7 +90,10 @@ inline Vec vexp(Vec x) {
   if (x != x) return x;  // NaN
   x = x > kExpHi ? kExpHi : x;
   x = x < kExpLo ? kExpLo : x;
-  const float n = std::nearbyint(x * kLog2e);
+  // Round to nearest by adding and subtracting 1.5 * 2^23 (exact for |x * log2 e| < 2^22;
+  // std::nearbyint would be a libm call on the x86-64 baseline).
+  constexpr float kRound = 12582912.0f;
+  const float n = (x * kLog2e + kRound) - kRound;
   float r = x - n * kLn2Hi;
   r = r - n * kLn2Lo;
   float p = kP0;

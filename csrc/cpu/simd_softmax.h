@@ -17,6 +17,10 @@
 //   * a row that is all -inf has max = -inf and -inf - (-inf) = NaN: all NaN (explicit);
 //   * a -inf entry in an otherwise finite row gives probability 0 / log-probability -inf.
 
+// One exp of a scalar, inlined (simd::scalar::vexp): a libm call inside a row loop would
+// force the compiler to reload every vector constant of vexp after it, on every row.
+inline float scalar_exp(float x) { return simd::scalar::vexp(x); }
+
 // Online softmax processes a long row in blocks of this many floats (8 KiB): the block is
 // read from memory once for its maximum and then re-read from L1 for the exps.
 constexpr index_t kBlock = 2048;
@@ -107,10 +111,12 @@ inline MaxSum online_max_sum(const float* x, index_t cols, float* y, float* bloc
     const float sb = sum_exp<Store>(x + b, n, mb == -kInf ? 0.0f : mb, Store ? y + b : nullptr);
     if (Store) block_max[k] = mb;
     if (mb > ms.max) {
-      ms.sum = ms.sum * std::exp(ms.max - mb) + sb;
+      // Nothing to rescale while the sum is 0 (always so for the first block): skipping
+      // the scalar exp keeps short rows free of libm calls.
+      ms.sum = ms.sum == 0.0f ? sb : ms.sum * scalar_exp(ms.max - mb) + sb;
       ms.max = mb;
     } else if (sb != 0.0f) {  // skips all -inf blocks (0 * exp(-inf - -inf) would be NaN)
-      ms.sum += sb * std::exp(mb - ms.max);
+      ms.sum += sb * scalar_exp(mb - ms.max);
     }
   }
   return ms;
@@ -138,7 +144,11 @@ void softmax_three_pass_rows(const float* x, float* y, index_t cols, index_t beg
 // Online (fused): one read of x computes the running max and rescaled sum and stores the
 // block-shifted exps in y; one pass over y (in cache) applies exp(mb - M) / S per block.
 // One exp per element, like three-pass, but x is read once instead of twice.
+// A row of at most kBlock floats is a single block: the online recurrence has nothing to
+// fuse (x is read from memory once either way and re-read from L1), so it runs the same code
+// as three-pass.
 void softmax_online_rows(const float* x, float* y, index_t cols, index_t begin, index_t end) {
+  if (cols <= kBlock) return softmax_three_pass_rows(x, y, cols, begin, end);
   const index_t blocks = (cols + kBlock - 1) / kBlock;
   float small[64];
   std::vector<float> large(blocks > 64 ? blocks : 0);
@@ -155,7 +165,7 @@ void softmax_online_rows(const float* x, float* y, index_t cols, index_t begin, 
     for (index_t b = 0, k = 0; b < cols; b += kBlock, ++k) {
       const index_t n = cols - b < kBlock ? cols - b : kBlock;
       // exp(0) = 1 exactly for the block that holds the maximum (every block of a short row).
-      const Vec s = vset1(block_max[k] == ms.max ? inv : std::exp(block_max[k] - ms.max) * inv);
+      const Vec s = vset1(block_max[k] == ms.max ? inv : scalar_exp(block_max[k] - ms.max) * inv);
       map1(yr + b, yr + b, n, [s](Vec e) { return vmul(e, s); });
     }
   }
@@ -243,7 +253,7 @@ void cross_entropy_backward_rows(const float* x, const std::int64_t* targets, co
     const Vec mx = vset1(ms.max), scale = vset1(gl / ms.sum);
     map1(xr, gr, cols, [mx, scale](Vec v) { return vmul(vexp(vsub(v, mx)), scale); });
     const index_t t = targets[i];
-    const float p_t = std::exp(xr[t] - ms.max) / ms.sum;
+    const float p_t = scalar_exp(xr[t] - ms.max) / ms.sum;
     gr[t] = (p_t - 1.0f) * gl;
   }
 }
