@@ -58,26 +58,26 @@ namespace avx512_impl {
 }  // namespace
 
 void relu_forward(const float* x, float* y, index_t n) {
-  parallel_for(n, n, [&](index_t begin, index_t end) {
+  parallel_for(n, n * kCostElementwise, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(relu_forward_range(x, y, begin, end));
   });
 }
 
 void relu_backward(const float* gy, const float* x, float* gx, index_t n) {
-  parallel_for(n, n, [&](index_t begin, index_t end) {
+  parallel_for(n, n * kCostElementwise, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(relu_backward_range(gy, x, gx, begin, end));
   });
 }
 
 void bias_add(const float* x, const float* b, float* y, index_t rows, index_t cols) {
-  parallel_for(rows, rows * cols, [&](index_t begin, index_t end) {
+  parallel_for(rows, rows * cols * kCostElementwise, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(bias_add_rows(x, b, y, cols, begin, end));
   });
 }
 
 void bias_grad(const float* gy, float* gb, index_t rows, index_t cols) {
   // Split columns over threads only when each thread gets a few cache lines of them.
-  const index_t work = cols >= 64 ? rows * cols : 0;
+  const index_t work = cols >= 64 ? rows * cols * kCostElementwise : 0;
   parallel_for(cols, work, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(bias_grad_cols(gy, gb, rows, cols, begin, end));
   });
@@ -86,7 +86,7 @@ void bias_grad(const float* gy, float* gb, index_t rows, index_t cols) {
 void sgd_step(float* param, const float* grad, float* buf, index_t n, float lr, float momentum,
               float dampening, float weight_decay, bool nesterov, bool first_step) {
   const SgdArgs args{lr, momentum, dampening, weight_decay, nesterov, first_step};
-  parallel_for(n, n * 2, [&](index_t begin, index_t end) {
+  parallel_for(n, n * 2 * kCostElementwise, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(sgd_range(param, grad, buf, args, begin, end));
   });
 }
@@ -97,13 +97,13 @@ void adam_step(float* param, const float* grad, float* m, float* v, index_t n, s
   const double bc1 = 1.0 - std::pow(double(beta1), double(step));
   const double bc2 = 1.0 - std::pow(double(beta2), double(step));
   const AdamArgs args{beta1, beta2, eps, weight_decay, float(lr / bc1), float(1.0 / std::sqrt(bc2))};
-  parallel_for(n, n * 4, [&](index_t begin, index_t end) {
+  parallel_for(n, n * 4 * kCostElementwise, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(adam_range(param, grad, m, v, args, begin, end));
   });
 }
 
 void argmax_rows(const float* x, std::int64_t* out, index_t rows, index_t cols) {
-  parallel_for(rows, rows * cols, [&](index_t begin, index_t end) {
+  parallel_for(rows, rows * cols * kCostElementwise, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(argmax_rows(x, out, cols, begin, end));
   });
 }

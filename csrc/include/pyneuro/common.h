@@ -37,9 +37,14 @@ class FlushToZeroScope {
   unsigned saved_;
 };
 
-// Work (about one cheap vector operation per float) below which a kernel stays on the
-// calling thread: waking the OpenMP team costs microseconds, more than a 128x10 softmax.
-constexpr index_t kParallelMinWork = index_t(1) << 16;
+// Work below which a kernel stays on the calling thread. Callers count work as elements x
+// a cost (8 for a bandwidth-bound elementwise op, 16 for an element with an exp), so the
+// threshold is 128K exps or 256K elementwise floats: ~40-60 us on one core. Waking a sleeping
+// OpenMP worker costs ~5-20 us (futex; far more on an oversubscribed machine, see
+// runtime.cpp), so smaller inputs -- a 128x10 batch above all -- run faster on one thread.
+constexpr index_t kParallelMinWork = index_t(1) << 21;
+constexpr index_t kCostElementwise = 8;  // per float of a memory-bound kernel
+constexpr index_t kCostExp = 16;         // per float that needs an exp
 
 // Runs fn(ctx, begin, end) over [0, n): on the calling thread when work < kParallelMinWork,
 // else one contiguous range per OpenMP thread (num_threads()). Each range runs under a
