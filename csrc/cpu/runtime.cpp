@@ -1,5 +1,50 @@
-// Run-time settings for the CPU kernels: thread count, flush-to-zero and the
+// Run-time settings for the CPU kernels: thread count, parallel_for, flush-to-zero and the
 // SIMD level chosen from cpuid. See pyneuro/common.h.
+//
+// ---------------------------------------------------------------------------------------
+// Threads: pyneuro's OpenMP pool, NumPy's OpenBLAS pool, and why idle workers must sleep
+//
+// A training step alternates NumPy/BLAS calls (OpenBLAS's own pthread pool) with pyneuro
+// kernels (libgomp's pool, num_threads() threads). Both runtimes keep idle workers
+// *spinning* for a while after each call, so that the next call starts without a wake-up:
+//   * libgomp spins GOMP_SPINCOUNT times (default 300000: milliseconds) before it sleeps on
+//     a futex; OMP_WAIT_POLICY=PASSIVE makes that 0, ACTIVE makes it forever;
+//   * OpenBLAS polls for 2^OPENBLAS_THREAD_TIMEOUT cycles (default 2^28, ~0.1 s), calling
+//     sched_yield() in between.
+// On a machine with 2 cores the spinning pool of one library occupies exactly the core the
+// other library's next call needs. The scheduler then time-slices a spinner against a
+// worker, and a parallel region ends only when its slowest thread reaches the join barrier:
+// a 0.1 ms kernel turns into a 20-60 ms one. A spinning thread is also the one the
+// scheduler favours least (it never sleeps, so it earns no wake-up preference), so the
+// same happens whenever other processes load the cores.
+//
+// Measured with notes/fused/omp_blas_interplay.py (kept with the fused-kernels notes):
+// NumPy 256x784 @ 784x1024 (OpenBLAS SkylakeX, 2 threads), then pyneuro softmax of the
+// 256x1024 result, 2 pyneuro threads, 2-core AMD EPYC shared with other jobs; median ms of
+// the softmax inside the alternating loop (alone in brackets), two runs each:
+//   libgomp default (300000 spins)    38.4, 24.0   (60.0, 0.04)
+//   GOMP_SPINCOUNT=10000               0.67, 0.68  (0.72, 0.62)
+//   OMP_WAIT_POLICY=PASSIVE            0.17, 0.18  (0.09, 0.10)
+//   PASSIVE + OPENBLAS_THREAD_TIMEOUT=4 0.17, 0.17
+//   BLAS limited to 1 thread, default  28.0, 23.5   (threadpoolctl alone does not help)
+//   pyneuro threads = 1                0.13, 0.12
+// With passive waiting the kernel costs what it costs alone plus one futex wake-up; with
+// spinning it is at the mercy of the scheduler. (The matmul times were too disturbed by
+// the other jobs on the machine to rank the settings; see the fused-kernels report.)
+//
+// The policy that follows:
+//   * Idle OpenMP workers should sleep: OMP_WAIT_POLICY=PASSIVE as pyneuro's default. It
+//     must be in the environment *before* libgomp is loaded -- libgomp reads it once, in a
+//     shared-library constructor that runs before any code of this file -- so it belongs in
+//     Python, ahead of the first `import pyneuro._cpu`:
+//         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+//     setdefault keeps a user's explicit OMP_WAIT_POLICY / GOMP_SPINCOUNT. It has no effect
+//     if another module loaded libgomp first (it then keeps that module's setting).
+//   * Kernels go parallel only above kParallelMinWork (~40-60 us of single-thread work),
+//     where one futex wake-up (~5-20 us) is cheap; a 128x10 batch never wakes a worker.
+//   * For long NumPy-heavy phases, cap one pool with threadpoolctl, e.g.
+//         with threadpoolctl.threadpool_limits(1, user_api="blas"): ...
+//     or pyneuro.set_num_threads(1) while NumPy does the heavy lifting.
 #include "pyneuro/common.h"
 
 #include <omp.h>
