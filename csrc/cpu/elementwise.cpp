@@ -36,6 +36,7 @@ struct AdamArgs {  // torch.optim.Adam's, with the bias corrections of this step
 };
 
 namespace scalar_impl {
+using namespace simd::scalar;  // Vec, kWidth, vload, ...
 #include "simd_elementwise.h"
 }  // namespace scalar_impl
 
@@ -43,6 +44,7 @@ namespace scalar_impl {
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 namespace avx2_impl {
+using namespace simd::avx2;  // Vec, kWidth, vload, ...
 #include "simd_elementwise.h"
 }  // namespace avx2_impl
 #pragma GCC pop_options
@@ -50,6 +52,7 @@ namespace avx2_impl {
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")
 namespace avx512_impl {
+using namespace simd::avx512;  // Vec, kWidth, vload, ...
 #include "simd_elementwise.h"
 }  // namespace avx512_impl
 #pragma GCC pop_options

@@ -8,7 +8,8 @@
 // each byte once, with no temporaries (NumPy's `np.where(x <= 0, 0, g)` writes a boolean
 // array and then reads it back). Branches that do not depend on the element (momentum,
 // nesterov, ...) are hoisted out of the loops, so every loop body is branch-free.
-// Include nothing here; elementwise.cpp includes the headers and defines SgdArgs/AdamArgs.
+// Include nothing here; elementwise.cpp includes the headers, defines SgdArgs/AdamArgs and
+// brings simd.h's vector vocabulary (Vec, vload, ...) into scope.
 
 // ReLU compares through the bit pattern, not with `x < 0`: the kernels run with DAZ
 // (denormals-are-zero, see FlushToZeroScope), under which -1e-45 < 0 is false. As an int32,
@@ -38,14 +39,33 @@ void bias_add_rows(const float* x, const float* b, float* y, index_t cols, index
   }
 }
 
-// grad_b[j] = sum_i grad_y[i, j] for columns [begin, end): each column is summed in row
-// order, so the result does not depend on how the columns were split over threads. The
-// partial sums of the range stay in L1 while the rows stream past.
+// grad_b[j] = sum_i grad_y[i, j] for columns [begin, end). Each column is summed in row
+// order (storing and reloading a partial sum does not change it), so the result does not
+// depend on how the columns were split over threads. The loop nest is tiled: for a block
+// of kRowBlock rows, a strip of kStrip vectors of columns is accumulated in registers (loads
+// only), then added to grad_b; the block's rows stream through the cache side by side, and
+// grad_b is loaded and stored once per block instead of once per row.
 void bias_grad_cols(const float* gy, float* gb, index_t rows, index_t cols, index_t begin, index_t end) {
+  constexpr int kStrip = 8;
+  constexpr index_t kStripCols = kStrip * kWidth;
+  constexpr index_t kRowBlock = 32;
   for (index_t j = begin; j < end; ++j) gb[j] = 0.0f;
-  for (index_t i = 0; i < rows; ++i) {
-    const float* gr = gy + i * cols;
-    for (index_t j = begin; j < end; ++j) gb[j] += gr[j];
+  for (index_t i0 = 0; i0 < rows; i0 += kRowBlock) {
+    const index_t i1 = rows - i0 < kRowBlock ? rows : i0 + kRowBlock;
+    index_t j0 = begin;
+    for (; j0 + kStripCols <= end; j0 += kStripCols) {
+      Vec acc[kStrip];
+      for (int k = 0; k < kStrip; ++k) acc[k] = vload(gb + j0 + k * kWidth);
+      for (index_t i = i0; i < i1; ++i) {
+        const float* gr = gy + i * cols + j0;
+        for (int k = 0; k < kStrip; ++k) acc[k] = vadd(acc[k], vload(gr + k * kWidth));
+      }
+      for (int k = 0; k < kStrip; ++k) vstore(gb + j0 + k * kWidth, acc[k]);
+    }
+    for (index_t i = i0; i < i1; ++i) {  // leftover columns
+      const float* gr = gy + i * cols;
+      for (index_t j = j0; j < end; ++j) gb[j] += gr[j];
+    }
   }
 }
 
