@@ -238,7 +238,7 @@ def test_shapes_around_the_threading_threshold(rows, cols):
     check_against_reference(rows, cols, "three_pass")
 
 
-@pytest.mark.parametrize("n", [262143, 262144, 262145, 1_000_003])
+@pytest.mark.parametrize("n", [262143, 262144, 262145, 1_000_003, 2_500_001])
 def test_elementwise_sizes_around_the_threading_threshold(n):
     rng = np.random.default_rng(n)
     x, g = rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
@@ -248,6 +248,17 @@ def test_elementwise_sizes_around_the_threading_threshold(n):
     _cpu.sgd_step(p, g, buf, 0.1, 0.9, 0.0, 0.0, False, True)
     np.testing.assert_allclose(p, x - 0.1 * g, rtol=1e-6, atol=1e-7)
     np.testing.assert_array_equal(buf, g)
+
+
+def test_streaming_cross_entropy_backward_matches_the_cached_path():
+    # Gradients of >= 2^23 floats are written with streaming stores; the values must be the
+    # same, bit for bit, as row chunks small enough for the normal path.
+    x, _, t, gl = inputs(171, 50001, seed=5)
+    big = _cpu.cross_entropy_backward(x, t, gl)
+    parts = [_cpu.cross_entropy_backward(x[i:i + 19], t[i:i + 19], gl[i:i + 19]) for i in range(0, 171, 19)]
+    np.testing.assert_array_equal(big, np.concatenate(parts))
+    np.testing.assert_allclose(big[:3], ref.cross_entropy_backward(x[:3].astype(np.float64), t[:3], gl[:3].astype(np.float64)),
+                               rtol=1e-4, atol=F32.eps)
 
 
 # ----------------------------------------------------------------------------- threads
@@ -295,6 +306,8 @@ FORCED_PATH_SCRIPT = textwrap.dedent("""
     for cols in [1, 17, 4097]:
         T.test_special_rows_match_reference(cols)
     T.test_relu_special_values_and_negative_zero()
+    T.test_elementwise_sizes_around_the_threading_threshold(2_500_001)  # streaming stores
+    T.test_streaming_cross_entropy_backward_matches_the_cached_path()
     print("ok", _cpu.simd_path())
 """)
 

@@ -11,7 +11,9 @@
 //   2. Vectorised, branch-free loops: the same source is compiled for the scalar baseline,
 //      AVX2 and AVX-512 (simd.h's target pragmas) and dispatched at run time; the
 //      per-element selects become vector compare + blend/mask instructions.
-//   3. Threads only where they pay: parallel_for (runtime.cpp) keeps small arrays on the
+//   3. Streaming stores for large ReLU outputs: no read-for-ownership of lines that are
+//      about to be overwritten entirely.
+//   4. Threads only where they pay: parallel_for (runtime.cpp) keeps small arrays on the
 //      calling thread; large ones are split into one contiguous range per thread.
 // bias_grad is a reduction, parallelised over columns (each column summed in row order),
 // so its result is bit-identical for any thread count.

@@ -84,6 +84,19 @@ inline void map2(const float* a, const float* b, float* out, index_t n, F f) {
   if (j < n) vstore_tail(out + j, f(vload_tail(a + j, n - j, 0.0f), vload_tail(b + j, n - j, 0.0f)), n - j);
 }
 
+// map1 with streaming (non-temporal) stores, for outputs too large to stay in cache: a
+// masked vector up to the first aligned address, aligned streaming stores, a masked tail.
+// A normal store reads each line before writing it; a streaming store skips that read.
+template <class F>
+inline void map1_stream(const float* a, float* out, index_t n, F f) {
+  const index_t misalign = index_t(reinterpret_cast<std::uintptr_t>(out) / sizeof(float) % kWidth);
+  index_t j = misalign == 0 ? 0 : kWidth - misalign;
+  if (j > n) j = n;
+  if (j > 0) vstore_tail(out, f(vload_tail(a, j, 0.0f)), j);
+  for (; j + kWidth <= n; j += kWidth) vstream(out + j, f(vload(a + j)));
+  if (j < n) vstore_tail(out + j, f(vload_tail(a + j, n - j, 0.0f)), n - j);
+}
+
 inline void fill_nan(float* y, index_t n) {
   for (index_t j = 0; j < n; ++j) y[j] = kNaN;
 }
@@ -238,9 +251,10 @@ void log_softmax_backward_rows(const float* g, const float* y, float* gx, index_
 
 // grad = (softmax(x) - onehot(target)) * grad_loss, written in one pass after one read for
 // max and sum: grad[j] = exp(x[j] - max) * (grad_loss / sum), then the target entry is
-// rewritten as (p_t - 1) * grad_loss. The probabilities are never stored.
+// rewritten as (p_t - 1) * grad_loss. The probabilities are never stored. With stream, the
+// pass writes with streaming stores (a gradient larger than the caches).
 void cross_entropy_backward_rows(const float* x, const std::int64_t* targets, const float* grad_losses,
-                                 float* grad, index_t cols, index_t begin, index_t end) {
+                                 float* grad, index_t cols, index_t begin, index_t end, bool stream) {
   for (index_t i = begin; i < end; ++i) {
     const float* xr = x + i * cols;
     float* gr = grad + i * cols;
@@ -251,9 +265,15 @@ void cross_entropy_backward_rows(const float* x, const std::int64_t* targets, co
     }
     const float gl = grad_losses[i];
     const Vec mx = vset1(ms.max), scale = vset1(gl / ms.sum);
-    map1(xr, gr, cols, [mx, scale](Vec v) { return vmul(vexp(vsub(v, mx)), scale); });
+    const auto grad_of = [mx, scale](Vec v) { return vmul(vexp(vsub(v, mx)), scale); };
+    if (stream) {
+      map1_stream(xr, gr, cols, grad_of);
+    } else {
+      map1(xr, gr, cols, grad_of);
+    }
     const index_t t = targets[i];
     const float p_t = scalar_exp(xr[t] - ms.max) / ms.sum;
     gr[t] = (p_t - 1.0f) * gl;
   }
+  if (stream) vstream_fence();  // streaming stores are weakly ordered: publish them
 }
