@@ -18,10 +18,10 @@
 // scheduler favours least (it never sleeps, so it earns no wake-up preference), so the
 // same happens whenever other processes load the cores.
 //
-// Measured with notes/fused/omp_blas_interplay.py (kept with the fused-kernels notes):
-// NumPy 256x784 @ 784x1024 (OpenBLAS SkylakeX, 2 threads), then pyneuro softmax of the
-// 256x1024 result, 2 pyneuro threads, 2-core AMD EPYC shared with other jobs; median ms of
-// the softmax inside the alternating loop (alone in brackets), two runs each:
+// Measured with an alternating loop, each setting in a fresh process: NumPy 256x784 @
+// 784x1024 (OpenBLAS SkylakeX kernel, 2 threads), then pyneuro softmax of the 256x1024
+// result (2 pyneuro threads); 2-core AMD EPYC shared with other jobs; median ms of the
+// softmax inside the loop (the softmax alone in brackets), two runs each:
 //   libgomp default (300000 spins)    38.4, 24.0   (60.0, 0.04)
 //   GOMP_SPINCOUNT=10000               0.67, 0.68  (0.72, 0.62)
 //   OMP_WAIT_POLICY=PASSIVE            0.17, 0.18  (0.09, 0.10)
@@ -29,8 +29,8 @@
 //   BLAS limited to 1 thread, default  28.0, 23.5   (threadpoolctl alone does not help)
 //   pyneuro threads = 1                0.13, 0.12
 // With passive waiting the kernel costs what it costs alone plus one futex wake-up; with
-// spinning it is at the mercy of the scheduler. (The matmul times were too disturbed by
-// the other jobs on the machine to rank the settings; see the fused-kernels report.)
+// spinning it is at the mercy of the scheduler. (The matmul times, 20-180 ms for 0.4
+// GFLOP, were too disturbed by the other jobs on the machine to rank the settings.)
 //
 // The policy that follows:
 //   * Idle OpenMP workers should sleep: OMP_WAIT_POLICY=PASSIVE as pyneuro's default. It
