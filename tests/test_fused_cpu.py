@@ -252,8 +252,11 @@ def test_shapes_around_the_threading_threshold(rows, cols):
 def test_elementwise_sizes_around_the_threading_threshold(n):
     rng = np.random.default_rng(n)
     x, g = rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
+    specials = np.float32([np.nan, -np.nan, -0.0, 0.0, np.inf, -np.inf, 1e-45, -1e-45, 1e-40, -1e-40])
+    x[::997] = np.resize(specials, x[::997].size)  # through the vector and streaming paths too
     np.testing.assert_array_equal(_cpu.relu_forward(x), ref.relu_forward(x))
     np.testing.assert_array_equal(_cpu.relu_backward(g, x), ref.relu_backward(g, x))
+    x = rng.standard_normal(n).astype(np.float32)
     p, buf = x.copy(), np.zeros_like(x)
     _cpu.sgd_step(p, g, buf, 0.1, 0.9, 0.0, 0.0, False, True)
     np.testing.assert_allclose(p, x - 0.1 * g, rtol=1e-6, atol=1e-7)
