@@ -56,10 +56,6 @@ using namespace simd::avx512;  // Vec, kWidth, vload, vexp, ...
 #pragma GCC pop_options
 #endif
 
-// Outputs of at least this many floats (32 MiB, the size of the L3 cache here) are written
-// with streaming stores where a kernel writes its output in a single pass.
-constexpr index_t kStreamMinFloats = index_t(1) << 23;
-
 }  // namespace
 
 void softmax_forward(SoftmaxVariant variant, const float* x, float* y, index_t rows, index_t cols) {
@@ -99,11 +95,9 @@ void cross_entropy_forward(const float* logits, const std::int64_t* targets, flo
 
 void cross_entropy_backward(const float* logits, const std::int64_t* targets, const float* grad_losses,
                             float* grad_logits, index_t rows, index_t cols) {
-  // A gradient larger than the last-level cache is written with streaming stores.
-  const bool stream = rows * cols >= kStreamMinFloats;
   parallel_for(rows, rows * cols * kCostExp, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(
-        cross_entropy_backward_rows(logits, targets, grad_losses, grad_logits, cols, begin, end, stream));
+        cross_entropy_backward_rows(logits, targets, grad_losses, grad_logits, cols, begin, end));
   });
 }
 
