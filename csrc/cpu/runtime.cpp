@@ -112,12 +112,18 @@ void parallel_for(index_t n, index_t work, void (*fn)(void*, index_t, index_t), 
     fn(ctx, 0, n);
     return;
   }
+  // kChunksPerThread chunks per thread, handed out dynamically: a worker that wakes late
+  // (another process holds its core) finds the calling thread already through most of the
+  // chunks, instead of owning a fixed half that everyone then waits for. Measured on the
+  // loaded 2-core machine, 4096x1024 softmax: static halves 1.42 ms (= 1 thread, 1.38 ms),
+  // dynamic chunks 1.04 ms (median). Which thread computes a chunk never changes its result.
+  constexpr index_t kChunksPerThread = 4;
+  const index_t chunks = std::min<index_t>(n, threads * kChunksPerThread);
 #pragma omp parallel num_threads(threads)
   {
     FlushToZeroScope ftz;
-    const index_t t = omp_get_thread_num(), team = omp_get_num_threads();
-    const index_t begin = n * t / team, end = n * (t + 1) / team;
-    if (begin < end) fn(ctx, begin, end);
+#pragma omp for schedule(dynamic, 1)
+    for (index_t c = 0; c < chunks; ++c) fn(ctx, n * c / chunks, n * (c + 1) / chunks);
   }
 }
 

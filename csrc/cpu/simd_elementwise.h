@@ -21,16 +21,16 @@ inline bool at_most_zero(float x) {
   return bits <= 0 && x == x;
 }
 
-// A thread's output range of at least this many floats (4 MiB) is written with streaming
-// (non-temporal) stores: it cannot stay in cache anyway, and a normal store first reads each
-// line it writes (16 instead of 12 bytes of traffic per element for ReLU backward; measured
-// 0.87-0.94 ms instead of 1.07-1.81 ms at 4096x1024, 2 threads). The result is the same.
-constexpr index_t kStreamMinFloats = index_t(1) << 20;
+// With stream (outputs of at least kStreamMinFloats, elementwise.cpp), ReLU writes with
+// streaming (non-temporal) stores: such an output cannot stay in cache anyway, and a normal
+// store first reads each line it writes (16 instead of 12 bytes of traffic per element for
+// ReLU backward; measured 0.87-0.94 ms instead of 1.07-1.81 ms at 4096x1024, 2 threads).
+// The values are the same either way.
 
 // y = max(x, 0); NaN propagates, as in torch.relu and np.maximum.
-void relu_forward_range(const float* x, float* y, index_t begin, index_t end) {
+void relu_forward_range(const float* x, float* y, index_t begin, index_t end, bool stream) {
   index_t i = begin;
-  if (end - begin >= kStreamMinFloats) {  // as in relu_backward_range below
+  if (stream) {  // as in relu_backward_range below
     for (; i < end && reinterpret_cast<std::uintptr_t>(y + i) % (kWidth * sizeof(float)) != 0; ++i)
       y[i] = at_most_zero(x[i]) ? 0.0f : x[i];
     for (; i + kWidth <= end; i += kWidth) {
@@ -43,9 +43,10 @@ void relu_forward_range(const float* x, float* y, index_t begin, index_t end) {
 }
 
 // grad_x = x <= 0 ? 0 : grad_y (a NaN x lets the gradient through, like the reference).
-void relu_backward_range(const float* gy, const float* x, float* gx, index_t begin, index_t end) {
+void relu_backward_range(const float* gy, const float* x, float* gx, index_t begin, index_t end,
+                         bool stream) {
   index_t i = begin;
-  if (end - begin >= kStreamMinFloats) {
+  if (stream) {
     // Scalar head up to a vector-aligned output address, then aligned streaming stores.
     for (; i < end && reinterpret_cast<std::uintptr_t>(gx + i) % (kWidth * sizeof(float)) != 0; ++i)
       gx[i] = at_most_zero(x[i]) ? 0.0f : gy[i];

@@ -47,9 +47,9 @@ constexpr index_t kCostElementwise = 8;  // per float of a memory-bound kernel
 constexpr index_t kCostExp = 16;         // per float that needs an exp
 
 // Runs fn(ctx, begin, end) over [0, n): on the calling thread when work < kParallelMinWork,
-// else one contiguous range per OpenMP thread (num_threads()). Each range runs under a
-// FlushToZeroScope. Kernels never let a result depend on where a range starts, so the
-// output is bit-identical for any thread count.
+// else as a few contiguous chunks per OpenMP thread (num_threads()), handed out dynamically.
+// Each thread runs under a FlushToZeroScope. Kernels never let a result depend on where a
+// range starts, so the output is bit-identical for any thread count.
 void parallel_for(index_t n, index_t work, void (*fn)(void* ctx, index_t begin, index_t end), void* ctx);
 
 template <class F>
