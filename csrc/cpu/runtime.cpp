@@ -20,17 +20,21 @@
 //
 // Measured with an alternating loop, each setting in a fresh process: NumPy 256x784 @
 // 784x1024 (OpenBLAS SkylakeX kernel, 2 threads), then pyneuro softmax of the 256x1024
-// result (2 pyneuro threads); 2-core AMD EPYC shared with other jobs; median ms of the
-// softmax inside the loop (the softmax alone in brackets), two runs each:
-//   libgomp default (300000 spins)    38.4, 24.0   (60.0, 0.04)
-//   GOMP_SPINCOUNT=10000               0.67, 0.68  (0.72, 0.62)
-//   OMP_WAIT_POLICY=PASSIVE            0.17, 0.18  (0.09, 0.10)
-//   PASSIVE + OPENBLAS_THREAD_TIMEOUT=4 0.17, 0.17
-//   BLAS limited to 1 thread, default  28.0, 23.5   (threadpoolctl alone does not help)
-//   pyneuro threads = 1                0.13, 0.12
-// With passive waiting the kernel costs what it costs alone plus one futex wake-up; with
-// spinning it is at the mercy of the scheduler. (The matmul times, 20-180 ms for 0.4
-// GFLOP, were too disturbed by the other jobs on the machine to rank the settings.)
+// result on 2 OpenMP threads (measured before kParallelMinWork was raised; that size now
+// runs on one thread), 2-core AMD EPYC; medians in ms, each library alone and inside the
+// alternating loop:
+//                                       matmul alone/in loop  softmax alone/in loop  step
+//   libgomp default (300000 spins)         2.17 /  6.39          0.053 / 1.63        8.00
+//   GOMP_SPINCOUNT=10000                   2.53 /  2.63          0.107 / 0.71        3.35
+//   OMP_WAIT_POLICY=PASSIVE                2.45 /  2.51          0.098 / 0.17        2.70
+//   pyneuro threads = 1                    2.47 /  2.46          0.088 / 0.17        2.63
+//   BLAS 1 thread (threadpoolctl)          4.39 /  4.47          0.071 / 0.17        4.65
+// Both directions hurt with the default: our spinning worker triples the matmul, and
+// OpenBLAS's spinning thread makes the softmax 30x slower. Passive waiting costs ~45 us per
+// kernel of this size when nothing else runs (0.053 -> 0.098 ms alone) and makes the step
+// 3x faster. With other jobs on the machine (load average 10-250) the default was far
+// worse still: 20-60 ms per 0.1 ms softmax, every 2-thread kernel rounded up to ~4-8 ms
+// time slices, against 0.17 ms with PASSIVE.
 //
 // The policy that follows:
 //   * Idle OpenMP workers should sleep: OMP_WAIT_POLICY=PASSIVE as pyneuro's default. It
@@ -40,8 +44,9 @@
 //         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 //     setdefault keeps a user's explicit OMP_WAIT_POLICY / GOMP_SPINCOUNT. It has no effect
 //     if another module loaded libgomp first (it then keeps that module's setting).
-//   * Kernels go parallel only above kParallelMinWork (~40-60 us of single-thread work),
-//     where one futex wake-up (~5-20 us) is cheap; a 128x10 batch never wakes a worker.
+//   * Kernels go parallel only above kParallelMinWork (~150-250 us of single-thread work),
+//     where one futex wake-up is cheap; a 128x10 batch never wakes a worker. The work is
+//     handed out in dynamic chunks, so a worker that wakes late costs little.
 //   * For long NumPy-heavy phases, cap one pool with threadpoolctl, e.g.
 //         with threadpoolctl.threadpool_limits(1, user_api="blas"): ...
 //     or pyneuro.set_num_threads(1) while NumPy does the heavy lifting.

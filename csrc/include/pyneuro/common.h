@@ -39,10 +39,12 @@ class FlushToZeroScope {
 
 // Work below which a kernel stays on the calling thread. Callers count work as elements x
 // a cost (8 for a bandwidth-bound elementwise op, 16 for an element with an exp), so the
-// threshold is 128K exps or 256K elementwise floats: ~40-60 us on one core. Waking a sleeping
-// OpenMP worker costs ~5-20 us (futex; far more on an oversubscribed machine, see
-// runtime.cpp), so smaller inputs -- a 128x10 batch above all -- run faster on one thread.
-constexpr index_t kParallelMinWork = index_t(1) << 21;
+// threshold is 512K exps or 1M elementwise floats: ~150-250 us on one core. Waking a
+// sleeping OpenMP worker (OMP_WAIT_POLICY=PASSIVE, see runtime.cpp) costs tens of us, more
+// when other processes hold the cores; measured on the 2-core machine, 2 threads lose to 1
+// at 256K exps (85 vs 71 us, median) and win from 1M (212 vs 276 us). A 128x10 batch never
+// leaves the calling thread.
+constexpr index_t kParallelMinWork = index_t(1) << 23;
 constexpr index_t kCostElementwise = 8;  // per float of a memory-bound kernel
 constexpr index_t kCostExp = 16;         // per float that needs an exp
 
