@@ -24,9 +24,14 @@ F32 = np.finfo(np.float32)
 
 
 def ulps(got, want64):
-    """Error of float32 results in units of the last place of the correctly rounded value."""
-    want32 = want64.astype(np.float32)
-    return np.abs(got.astype(np.float64) - want64) / np.spacing(np.abs(want32)).astype(np.float64)
+    """Error of float32 results in units of the last place of the correctly rounded value.
+
+    The float32 spacing is computed in float64 (2^(exponent - 23), at least 2^-149), so the
+    result does not depend on whether the calling thread flushes float32 denormals to zero.
+    """
+    exponent = np.floor(np.log2(np.abs(want64.astype(np.float32).astype(np.float64))))
+    spacing = np.maximum(2.0 ** (exponent - 23), 2.0**-149)
+    return np.abs(got.astype(np.float64) - want64) / spacing
 
 
 def exp_via_log_softmax_backward(t):
@@ -158,10 +163,15 @@ def test_relu_special_values_and_negative_zero():
 
 def test_kernels_leave_the_callers_denormal_mode_alone():
     # Kernels set flush-to-zero only for their own duration (FlushToZeroScope): NumPy's
-    # arithmetic on the calling thread must still produce denormals afterwards.
+    # arithmetic on the calling thread must give the same denormal result afterwards as
+    # before (normally 1e-41; 0 if something else already switched this thread to FTZ).
+    before = np.float32(1e-38) * np.float32(1e-3)
     _cpu.softmax_forward(np.zeros((2, 3), np.float32))
+    _cpu.cross_entropy_backward(np.zeros((3, 4), np.float32), np.zeros(3, np.int64), np.ones(3, np.float32))
     _cpu.relu_forward(np.zeros(10, np.float32))
-    assert np.float32(1e-38) * np.float32(1e-3) > 0
+    _cpu.adam_step(np.ones(4, np.float32), np.ones(4, np.float32), np.zeros(4, np.float32),
+                   np.zeros(4, np.float32), 1, 1e-3)
+    assert np.float32(1e-38) * np.float32(1e-3) == before
 
 
 # ----------------------------------------------------------------------------- shapes
@@ -224,30 +234,44 @@ def check_against_reference(rows, cols, variant="online"):
 
 
 # Row lengths around every SIMD width (4, 8, 16 lanes, 2 vectors per step) and the online
-# softmax block (2048); rows x cols around the OpenMP threshold (4096 elements for the exp
-# kernels, 65536 for the elementwise ones).
+# softmax block (2048); rows x cols around the OpenMP threshold (kParallelMinWork in
+# common.h: 524288 elements for the exp kernels, 1048576 for the elementwise ones).
 @pytest.mark.parametrize("cols", list(range(1, 34)) + [47, 64, 2047, 2048, 2049, 4097])
 def test_row_lengths(cols):
     check_against_reference(5, cols)
 
 
-@pytest.mark.parametrize("rows,cols", [(64, 63), (64, 64), (64, 65), (4095, 1), (4097, 1), (255, 257),
-                                       (2047, 32), (2048, 32), (2049, 32), (1, 70000), (3, 33), (0, 9)])
+@pytest.mark.parametrize("rows,cols", [(512, 1023), (512, 1024), (512, 1025), (524287, 1), (524289, 1),
+                                       (1024, 1023), (1024, 1024), (1024, 1025), (1, 600000), (3, 33), (0, 9)])
 def test_shapes_around_the_threading_threshold(rows, cols):
     check_against_reference(rows, cols)
     check_against_reference(rows, cols, "three_pass")
 
 
-@pytest.mark.parametrize("n", [65535, 65536, 65537, 200_003])
+@pytest.mark.parametrize("n", [262145, 1_048_575, 1_048_576, 1_048_577, 2_500_001])
 def test_elementwise_sizes_around_the_threading_threshold(n):
     rng = np.random.default_rng(n)
     x, g = rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
+    specials = np.float32([np.nan, -np.nan, -0.0, 0.0, np.inf, -np.inf, 1e-45, -1e-45, 1e-40, -1e-40])
+    x[::997] = np.resize(specials, x[::997].size)  # through the vector and streaming paths too
     np.testing.assert_array_equal(_cpu.relu_forward(x), ref.relu_forward(x))
     np.testing.assert_array_equal(_cpu.relu_backward(g, x), ref.relu_backward(g, x))
+    x = rng.standard_normal(n).astype(np.float32)
     p, buf = x.copy(), np.zeros_like(x)
     _cpu.sgd_step(p, g, buf, 0.1, 0.9, 0.0, 0.0, False, True)
     np.testing.assert_allclose(p, x - 0.1 * g, rtol=1e-6, atol=1e-7)
     np.testing.assert_array_equal(buf, g)
+
+
+def test_cross_entropy_backward_of_long_rows():
+    # Rows of several online blocks (2048 floats): block exps rescaled by exp(mb - max).
+    x, _, t, gl = inputs(171, 50001, seed=6)
+    x[5] += np.linspace(0, 300, 50001, dtype=np.float32)  # the maximum moves block by block
+    big = _cpu.cross_entropy_backward(x, t, gl)
+    want = ref.cross_entropy_backward(x[::17].astype(np.float64), t[::17], gl[::17].astype(np.float64))
+    np.testing.assert_allclose(big[::17], want, rtol=64 * F32.eps, atol=F32.eps)
+    np.testing.assert_allclose(big[5], ref.cross_entropy_backward(x[5:6].astype(np.float64), t[5:6],
+                               gl[5:6].astype(np.float64))[0], rtol=64 * F32.eps, atol=F32.eps)
 
 
 # ----------------------------------------------------------------------------- threads
@@ -267,7 +291,7 @@ def all_outputs(x, g, t, gl):
     return out
 
 
-@pytest.mark.parametrize("shape", [(1000, 300), (37, 5000), (3, 70000), (20000, 10)])
+@pytest.mark.parametrize("shape", [(4000, 300), (120, 5000), (3, 200000), (80000, 10)])
 def test_results_are_bit_identical_for_1_and_2_threads(two_threads, shape):
     x, g, t, gl = inputs(*shape, seed=3)
     x[1, 5] = np.nan
@@ -295,6 +319,8 @@ FORCED_PATH_SCRIPT = textwrap.dedent("""
     for cols in [1, 17, 4097]:
         T.test_special_rows_match_reference(cols)
     T.test_relu_special_values_and_negative_zero()
+    T.test_elementwise_sizes_around_the_threading_threshold(2_500_001)  # streaming stores
+    T.test_cross_entropy_backward_of_long_rows()
     print("ok", _cpu.simd_path())
 """)
 

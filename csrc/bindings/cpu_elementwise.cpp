@@ -1,4 +1,5 @@
 // cpu_elementwise.cpp: bindings of ReLU, bias add/grad, SGD/Adam updates and argmax.
+#include <optional>
 #include <string>
 
 #include "checks.h"
@@ -9,6 +10,19 @@ namespace pyneuro::bind {
 
 namespace {
 
+// Releases the GIL while a kernel runs, so other Python threads can work meanwhile -- but
+// not for tiny inputs (a 128x10 batch), where the release/re-acquire handoff costs more
+// than the kernel itself.
+class ReleaseGilIfLarge {
+ public:
+  explicit ReleaseGilIfLarge(index_t elements) {
+    if (elements >= (index_t(1) << 15)) release_.emplace();
+  }
+
+ private:
+  std::optional<py::gil_scoped_release> release_;
+};
+
 py::array_t<float> relu_forward(const py::object& x_obj) {
   auto x = require<float>(x_obj, "x");
   py::array_t<float> y(shape_of(x));
@@ -16,7 +30,7 @@ py::array_t<float> relu_forward(const py::object& x_obj) {
   float* py_ = y.mutable_data();
   const index_t n = x.size();
   {
-    py::gil_scoped_release release;
+    ReleaseGilIfLarge release(n);
     cpu::relu_forward(px, py_, n);
   }
   return y;
@@ -32,7 +46,7 @@ py::array_t<float> relu_backward(const py::object& g_obj, const py::object& x_ob
   float* pgx = gx.mutable_data();
   const index_t n = x.size();
   {
-    py::gil_scoped_release release;
+    ReleaseGilIfLarge release(n);
     cpu::relu_backward(pg, px, pgx, n);
   }
   return gx;
@@ -51,7 +65,7 @@ py::array_t<float> bias_add(const py::object& x_obj, const py::object& b_obj) {
   float* py_ = y.mutable_data();
   const index_t rows = x.shape(0), cols = x.shape(1);
   {
-    py::gil_scoped_release release;
+    ReleaseGilIfLarge release(rows * cols);
     cpu::bias_add(px, pb, py_, rows, cols);
   }
   return y;
@@ -64,7 +78,7 @@ py::array_t<float> bias_grad(const py::object& g_obj) {
   const float* pg = g.data();
   float* pgb = gb.mutable_data();
   {
-    py::gil_scoped_release release;
+    ReleaseGilIfLarge release(rows * cols);
     cpu::bias_grad(pg, pgb, rows, cols);
   }
   return gb;
@@ -86,7 +100,7 @@ void sgd_step(const py::object& p_obj, const py::object& g_obj, const py::object
   float* pp = p.mutable_data();
   const float* pg = g.data();
   const index_t n = p.size();
-  py::gil_scoped_release release;
+  ReleaseGilIfLarge release(n);
   cpu::sgd_step(pp, pg, pbuf, n, lr, momentum, dampening, weight_decay, nesterov, first_step);
 }
 
@@ -106,7 +120,7 @@ void adam_step(const py::object& p_obj, const py::object& g_obj, const py::objec
   float* pm = m.mutable_data();
   float* pv = v.mutable_data();
   const index_t n = p.size();
-  py::gil_scoped_release release;
+  ReleaseGilIfLarge release(n);
   cpu::adam_step(pp, pg, pm, pv, n, step, lr, beta1, beta2, eps, weight_decay);
 }
 
@@ -118,7 +132,7 @@ py::array_t<std::int64_t> argmax(const py::object& x_obj) {
   const float* px = x.data();
   std::int64_t* po = out.mutable_data();
   {
-    py::gil_scoped_release release;
+    ReleaseGilIfLarge release(rows * cols);
     cpu::argmax_rows(px, po, rows, cols);
   }
   return out;

@@ -1,4 +1,5 @@
 // cpu_softmax.cpp: bindings of the softmax family and fused cross-entropy.
+#include <optional>
 #include <string>
 
 #include "checks.h"
@@ -8,6 +9,19 @@
 namespace pyneuro::bind {
 
 namespace {
+
+// Releases the GIL while a kernel runs, so other Python threads can work meanwhile -- but
+// not for tiny inputs (a 128x10 batch), where the release/re-acquire handoff costs more
+// than the kernel itself.
+class ReleaseGilIfLarge {
+ public:
+  explicit ReleaseGilIfLarge(index_t elements) {
+    if (elements >= (index_t(1) << 15)) release_.emplace();
+  }
+
+ private:
+  std::optional<py::gil_scoped_release> release_;
+};
 
 using RowKernel = void (*)(const float*, float*, index_t, index_t);
 using RowBackward = void (*)(const float*, const float*, float*, index_t, index_t);
@@ -26,7 +40,7 @@ py::array_t<float> softmax_forward(const py::object& x_obj, const std::string& v
   float* py_ = y.mutable_data();
   const index_t rows = x.shape(0), cols = x.shape(1);
   {
-    py::gil_scoped_release release;
+    ReleaseGilIfLarge release(rows * cols);
     cpu::softmax_forward(kind, px, py_, rows, cols);
   }
   return y;
@@ -39,7 +53,7 @@ py::array_t<float> row_forward(RowKernel kernel, const py::object& x_obj) {
   float* py_ = y.mutable_data();
   const index_t rows = x.shape(0), cols = x.shape(1);
   {
-    py::gil_scoped_release release;
+    ReleaseGilIfLarge release(rows * cols);
     kernel(px, py_, rows, cols);
   }
   return y;
@@ -55,7 +69,7 @@ py::array_t<float> row_backward(RowBackward kernel, const py::object& g_obj, con
   float* pgx = gx.mutable_data();
   const index_t rows = y.shape(0), cols = y.shape(1);
   {
-    py::gil_scoped_release release;
+    ReleaseGilIfLarge release(rows * cols);
     kernel(pg, pyv, pgx, rows, cols);
   }
   return gx;
@@ -70,7 +84,7 @@ py::array_t<float> cross_entropy_forward(const py::object& logits_obj, const py:
   const std::int64_t* pt = targets.data();
   float* po = losses.mutable_data();
   {
-    py::gil_scoped_release release;
+    ReleaseGilIfLarge release(rows * cols);
     cpu::cross_entropy_forward(pl, pt, po, rows, cols);
   }
   return losses;
@@ -92,7 +106,7 @@ py::array_t<float> cross_entropy_backward(const py::object& logits_obj, const py
   const float* pg = grad.data();
   float* po = gl.mutable_data();
   {
-    py::gil_scoped_release release;
+    ReleaseGilIfLarge release(rows * cols);
     cpu::cross_entropy_backward(pl, pt, pg, po, rows, cols);
   }
   return gl;

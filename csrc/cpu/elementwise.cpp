@@ -11,7 +11,9 @@
 //   2. Vectorised, branch-free loops: the same source is compiled for the scalar baseline,
 //      AVX2 and AVX-512 (simd.h's target pragmas) and dispatched at run time; the
 //      per-element selects become vector compare + blend/mask instructions.
-//   3. Threads only where they pay: parallel_for (runtime.cpp) keeps small arrays on the
+//   3. Streaming stores for large ReLU outputs: no read-for-ownership of lines that are
+//      about to be overwritten entirely.
+//   4. Threads only where they pay: parallel_for (runtime.cpp) keeps small arrays on the
 //      calling thread; large ones are split into one contiguous range per thread.
 // bias_grad is a reduction, parallelised over columns (each column summed in row order),
 // so its result is bit-identical for any thread count.
@@ -36,6 +38,7 @@ struct AdamArgs {  // torch.optim.Adam's, with the bias corrections of this step
 };
 
 namespace scalar_impl {
+using namespace simd::scalar;  // Vec, kWidth, vload, ...
 #include "simd_elementwise.h"
 }  // namespace scalar_impl
 
@@ -43,6 +46,7 @@ namespace scalar_impl {
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 namespace avx2_impl {
+using namespace simd::avx2;  // Vec, kWidth, vload, ...
 #include "simd_elementwise.h"
 }  // namespace avx2_impl
 #pragma GCC pop_options
@@ -50,6 +54,7 @@ namespace avx2_impl {
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")
 namespace avx512_impl {
+using namespace simd::avx512;  // Vec, kWidth, vload, ...
 #include "simd_elementwise.h"
 }  // namespace avx512_impl
 #pragma GCC pop_options
@@ -57,27 +62,32 @@ namespace avx512_impl {
 
 }  // namespace
 
+// Outputs of at least this many floats (8 MiB) are written with streaming stores.
+constexpr index_t kStreamMinFloats = index_t(1) << 21;
+
 void relu_forward(const float* x, float* y, index_t n) {
-  parallel_for(n, n, [&](index_t begin, index_t end) {
-    PYNEURO_SIMD_DISPATCH(relu_forward_range(x, y, begin, end));
+  const bool stream = n >= kStreamMinFloats;
+  parallel_for(n, n * kCostElementwise, [&](index_t begin, index_t end) {
+    PYNEURO_SIMD_DISPATCH(relu_forward_range(x, y, begin, end, stream));
   });
 }
 
 void relu_backward(const float* gy, const float* x, float* gx, index_t n) {
-  parallel_for(n, n, [&](index_t begin, index_t end) {
-    PYNEURO_SIMD_DISPATCH(relu_backward_range(gy, x, gx, begin, end));
+  const bool stream = n >= kStreamMinFloats;
+  parallel_for(n, n * kCostElementwise, [&](index_t begin, index_t end) {
+    PYNEURO_SIMD_DISPATCH(relu_backward_range(gy, x, gx, begin, end, stream));
   });
 }
 
 void bias_add(const float* x, const float* b, float* y, index_t rows, index_t cols) {
-  parallel_for(rows, rows * cols, [&](index_t begin, index_t end) {
+  parallel_for(rows, rows * cols * kCostElementwise, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(bias_add_rows(x, b, y, cols, begin, end));
   });
 }
 
 void bias_grad(const float* gy, float* gb, index_t rows, index_t cols) {
   // Split columns over threads only when each thread gets a few cache lines of them.
-  const index_t work = cols >= 64 ? rows * cols : 0;
+  const index_t work = cols >= 64 ? rows * cols * kCostElementwise : 0;
   parallel_for(cols, work, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(bias_grad_cols(gy, gb, rows, cols, begin, end));
   });
@@ -86,7 +96,7 @@ void bias_grad(const float* gy, float* gb, index_t rows, index_t cols) {
 void sgd_step(float* param, const float* grad, float* buf, index_t n, float lr, float momentum,
               float dampening, float weight_decay, bool nesterov, bool first_step) {
   const SgdArgs args{lr, momentum, dampening, weight_decay, nesterov, first_step};
-  parallel_for(n, n * 2, [&](index_t begin, index_t end) {
+  parallel_for(n, n * 2 * kCostElementwise, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(sgd_range(param, grad, buf, args, begin, end));
   });
 }
@@ -97,13 +107,13 @@ void adam_step(float* param, const float* grad, float* m, float* v, index_t n, s
   const double bc1 = 1.0 - std::pow(double(beta1), double(step));
   const double bc2 = 1.0 - std::pow(double(beta2), double(step));
   const AdamArgs args{beta1, beta2, eps, weight_decay, float(lr / bc1), float(1.0 / std::sqrt(bc2))};
-  parallel_for(n, n * 4, [&](index_t begin, index_t end) {
+  parallel_for(n, n * 4 * kCostElementwise, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(adam_range(param, grad, m, v, args, begin, end));
   });
 }
 
 void argmax_rows(const float* x, std::int64_t* out, index_t rows, index_t cols) {
-  parallel_for(rows, rows * cols, [&](index_t begin, index_t end) {
+  parallel_for(rows, rows * cols * kCostElementwise, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(argmax_rows(x, out, cols, begin, end));
   });
 }

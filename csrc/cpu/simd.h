@@ -78,6 +78,17 @@ inline Vec vfma(Vec a, Vec b, Vec c) { return a * b + c; }
 inline Vec vmax(Vec x, Vec m) { return x > m ? x : m; }
 inline float vhsum(Vec v) { return v; }
 inline float vhmax(Vec v) { return v; }
+// ReLU's gradient: g where x > 0 or x is NaN, else 0. Compared as int32 bits, not floats:
+// under DAZ a denormal x compares equal to 0.
+inline Vec vrelu_grad(Vec g, Vec x) {
+  std::int32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return bits > 0 || x != x ? g : 0.0f;
+}
+// Non-temporal (streaming) store of a full vector to an address aligned to its size:
+// the line goes to memory without first being read into the cache.
+inline void vstream(float* p, Vec v) { *p = v; }
+inline void vstream_fence() {}
 
 inline float pow2i(int n) {  // 2^n for n in [-126, 127], built from its exponent bits
   const std::uint32_t bits = std::uint32_t(n + 127) << 23;
@@ -90,7 +101,10 @@ inline Vec vexp(Vec x) {
   if (x != x) return x;  // NaN
   x = x > kExpHi ? kExpHi : x;
   x = x < kExpLo ? kExpLo : x;
-  const float n = std::nearbyint(x * kLog2e);
+  // Round to nearest by adding and subtracting 1.5 * 2^23 (exact for |x * log2 e| < 2^22;
+  // std::nearbyint would be a libm call on the x86-64 baseline).
+  constexpr float kRound = 12582912.0f;
+  const float n = (x * kLog2e + kRound) - kRound;
   float r = x - n * kLn2Hi;
   r = r - n * kLn2Lo;
   float p = kP0;
@@ -141,6 +155,13 @@ inline float vhmax(Vec v) {
   m = _mm_max_ss(m, _mm_movehdup_ps(m));
   return _mm_cvtss_f32(m);
 }
+inline Vec vrelu_grad(Vec g, Vec x) {
+  const __m256i positive = _mm256_cmpgt_epi32(_mm256_castps_si256(x), _mm256_setzero_si256());
+  const Vec keep = _mm256_or_ps(_mm256_castsi256_ps(positive), _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+  return _mm256_and_ps(keep, g);
+}
+inline void vstream(float* p, Vec v) { _mm256_stream_ps(p, v); }
+inline void vstream_fence() { _mm_sfence(); }
 
 inline Vec vexp(Vec x) {
   x = _mm256_min_ps(_mm256_set1_ps(kExpHi), x);  // NaN passes (second operand)
@@ -192,6 +213,13 @@ inline Vec vfma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
 inline Vec vmax(Vec x, Vec m) { return _mm512_max_ps(x, m); }  // NaN in x -> m
 inline float vhsum(Vec v) { return _mm512_reduce_add_ps(v); }
 inline float vhmax(Vec v) { return _mm512_reduce_max_ps(v); }
+inline Vec vrelu_grad(Vec g, Vec x) {
+  const __mmask16 keep = _mm512_cmpgt_epi32_mask(_mm512_castps_si512(x), _mm512_setzero_si512()) |
+                         _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+  return _mm512_maskz_mov_ps(keep, g);
+}
+inline void vstream(float* p, Vec v) { _mm512_stream_ps(p, v); }
+inline void vstream_fence() { _mm_sfence(); }
 
 inline Vec vexp(Vec x) {
   x = _mm512_min_ps(_mm512_set1_ps(kExpHi), x);  // NaN passes (second operand)

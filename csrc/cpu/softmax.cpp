@@ -56,13 +56,10 @@ using namespace simd::avx512;  // Vec, kWidth, vload, vexp, ...
 #pragma GCC pop_options
 #endif
 
-// Work estimate for parallel_for: an exp costs ~15 cheap vector operations per element.
-constexpr index_t kExpCost = 16;
-
 }  // namespace
 
 void softmax_forward(SoftmaxVariant variant, const float* x, float* y, index_t rows, index_t cols) {
-  parallel_for(rows, rows * cols * kExpCost, [&](index_t begin, index_t end) {
+  parallel_for(rows, rows * cols * kCostExp, [&](index_t begin, index_t end) {
     if (variant == SoftmaxVariant::ThreePass) {
       PYNEURO_SIMD_DISPATCH(softmax_three_pass_rows(x, y, cols, begin, end));
     } else {
@@ -72,33 +69,33 @@ void softmax_forward(SoftmaxVariant variant, const float* x, float* y, index_t r
 }
 
 void softmax_backward(const float* gy, const float* y, float* gx, index_t rows, index_t cols) {
-  parallel_for(rows, rows * cols * 2, [&](index_t begin, index_t end) {
+  parallel_for(rows, rows * cols * kCostElementwise, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(softmax_backward_rows(gy, y, gx, cols, begin, end));
   });
 }
 
 void log_softmax_forward(const float* x, float* y, index_t rows, index_t cols) {
-  parallel_for(rows, rows * cols * kExpCost, [&](index_t begin, index_t end) {
+  parallel_for(rows, rows * cols * kCostExp, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(log_softmax_forward_rows(x, y, cols, begin, end));
   });
 }
 
 void log_softmax_backward(const float* gy, const float* y, float* gx, index_t rows, index_t cols) {
-  parallel_for(rows, rows * cols * kExpCost, [&](index_t begin, index_t end) {
+  parallel_for(rows, rows * cols * kCostExp, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(log_softmax_backward_rows(gy, y, gx, cols, begin, end));
   });
 }
 
 void cross_entropy_forward(const float* logits, const std::int64_t* targets, float* losses,
                            index_t rows, index_t cols) {
-  parallel_for(rows, rows * cols * kExpCost, [&](index_t begin, index_t end) {
+  parallel_for(rows, rows * cols * kCostExp, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(cross_entropy_forward_rows(logits, targets, losses, cols, begin, end));
   });
 }
 
 void cross_entropy_backward(const float* logits, const std::int64_t* targets, const float* grad_losses,
                             float* grad_logits, index_t rows, index_t cols) {
-  parallel_for(rows, rows * cols * kExpCost, [&](index_t begin, index_t end) {
+  parallel_for(rows, rows * cols * kCostExp, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(
         cross_entropy_backward_rows(logits, targets, grad_losses, grad_logits, cols, begin, end));
   });

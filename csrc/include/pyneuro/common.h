@@ -37,14 +37,21 @@ class FlushToZeroScope {
   unsigned saved_;
 };
 
-// Work (about one cheap vector operation per float) below which a kernel stays on the
-// calling thread: waking the OpenMP team costs microseconds, more than a 128x10 softmax.
-constexpr index_t kParallelMinWork = index_t(1) << 16;
+// Work below which a kernel stays on the calling thread. Callers count work as elements x
+// a cost (8 for a bandwidth-bound elementwise op, 16 for an element with an exp), so the
+// threshold is 512K exps or 1M elementwise floats: ~150-250 us on one core. Waking a
+// sleeping OpenMP worker (OMP_WAIT_POLICY=PASSIVE, see runtime.cpp) costs tens of us, more
+// when other processes hold the cores; measured on the 2-core machine, 2 threads lose to 1
+// at 256K exps (85 vs 71 us, median) and win from 1M (212 vs 276 us). A 128x10 batch never
+// leaves the calling thread.
+constexpr index_t kParallelMinWork = index_t(1) << 23;
+constexpr index_t kCostElementwise = 8;  // per float of a memory-bound kernel
+constexpr index_t kCostExp = 16;         // per float that needs an exp
 
 // Runs fn(ctx, begin, end) over [0, n): on the calling thread when work < kParallelMinWork,
-// else one contiguous range per OpenMP thread (num_threads()). Each range runs under a
-// FlushToZeroScope. Kernels never let a result depend on where a range starts, so the
-// output is bit-identical for any thread count.
+// else as a few contiguous chunks per OpenMP thread (num_threads()), handed out dynamically.
+// Each thread runs under a FlushToZeroScope. Kernels never let a result depend on where a
+// range starts, so the output is bit-identical for any thread count.
 void parallel_for(index_t n, index_t work, void (*fn)(void* ctx, index_t begin, index_t end), void* ctx);
 
 template <class F>

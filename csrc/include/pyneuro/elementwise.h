@@ -1,5 +1,9 @@
 // pyneuro/elementwise.h: the memory-bound kernels of one training step:
 // ReLU, bias add and its gradient, optimizer updates, argmax.
+//
+// The arithmetic kernels run with flush-to-zero/denormals-are-zero (denormal inputs count
+// as 0, denormal results become 0); ReLU and argmax compare bit patterns, so they match
+// NumPy exactly even for denormals. Results are bit-identical for any thread count.
 #pragma once
 #include "pyneuro/common.h"
 

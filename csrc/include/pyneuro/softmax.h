@@ -1,13 +1,20 @@
 // pyneuro/softmax.h: row-wise softmax family on a (rows, cols) float32 matrix,
 // and cross-entropy fused with it. All are numerically stable (max subtracted).
+//
+// Special values give what the NumPy reference gives: a row holding NaN or +inf, or a row
+// that is all -inf, comes out all NaN; a -inf entry of an otherwise finite row has
+// probability 0 (log-probability -inf). Logits of +-1e4 or 5e4 stay finite. Kernels run
+// with flush-to-zero, so results below FLT_MIN (~1.2e-38) are 0. Results are bit-identical
+// for any thread count; the SIMD path (AVX-512, AVX2 or scalar) is picked at run time.
 #pragma once
 #include "pyneuro/common.h"
 
 namespace pyneuro::cpu {
 
 enum class SoftmaxVariant {
-  ThreePass,  // max pass, exp+sum pass, scale pass
-  Online,     // running max and rescaled sum in one read, then one write pass (default)
+  ThreePass,  // max pass, exp+sum pass (exps stored in y), scale pass; x read twice per row
+  Online,     // running max and rescaled sum in one read of x (per 8 KiB block), then one
+              // pass rescaling y (default). Same code as ThreePass for rows of <= 2048.
 };
 
 // y = exp(x - max) / sum(exp(x - max)), per row.
