@@ -369,14 +369,13 @@ class Add(Function):
     saves_tensors = False
 
     def forward(self, a, b):
-        self.saved = (_shape_of(a), _shape_of(b))
-        return a + b
+        return a + b  # nothing to save: backward reads the input shapes from self.inputs
 
     def backward(self, g):
-        sa, sb = self.saved
+        a, b = self.inputs
         return (
-            _unbroadcast(g, sa) if self.needs[0] else None,
-            _unbroadcast(g, sb) if self.needs[1] else None,
+            _unbroadcast(g, a.shape) if self.needs[0] else None,
+            _unbroadcast(g, b.shape) if self.needs[1] else None,
         )
 
 
@@ -387,14 +386,13 @@ class Sub(Function):
     saves_tensors = False
 
     def forward(self, a, b):
-        self.saved = (_shape_of(a), _shape_of(b))
         return a - b
 
     def backward(self, g):
-        sa, sb = self.saved
+        a, b = self.inputs
         return (
-            _unbroadcast(g, sa) if self.needs[0] else None,
-            _unbroadcast(-g, sb) if self.needs[1] else None,
+            _unbroadcast(g, a.shape) if self.needs[0] else None,
+            _unbroadcast(-g, b.shape) if self.needs[1] else None,
         )
 
 
