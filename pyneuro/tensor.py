@@ -508,6 +508,8 @@ class Tensor:
         return a, other
 
     def __add__(self, other):
+        if type(other) is Tensor and other._data.dtype is self._data.dtype:  # the common case
+            return _ag.Add.apply(self, other)
         a, b = self._other(other)
         return _ag.Add.apply(a, b)
 
@@ -516,6 +518,8 @@ class Tensor:
         return _ag.Add.apply(b, a)
 
     def __sub__(self, other):
+        if type(other) is Tensor and other._data.dtype is self._data.dtype:  # the common case
+            return _ag.Sub.apply(self, other)
         a, b = self._other(other)
         return _ag.Sub.apply(a, b)
 
@@ -524,6 +528,8 @@ class Tensor:
         return _ag.Sub.apply(b, a)
 
     def __mul__(self, other):
+        if type(other) is Tensor and other._data.dtype is self._data.dtype:  # the common case
+            return _ag.Mul.apply(self, other)
         a, b = self._other(other)
         return _ag.Mul.apply(a, b)
 
