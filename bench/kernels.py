@@ -29,8 +29,9 @@ def main(argv: list[str]) -> int:
 
     if forced_blas_warning() and "--allow-forced-blas" not in argv:
         print(forced_blas_warning(), file=sys.stderr)
-        print(f"bench/kernels.py: refusing to record results; run it as `env {' '.join('-u ' + v for v in FORCED_BLAS_VARS)} "
-              f"python bench/kernels.py` (or pass --allow-forced-blas for a test)", file=sys.stderr)
+        unset = " ".join("-u " + v for v in FORCED_BLAS_VARS)
+        print(f"bench/kernels.py: refusing to record results; run it as `env {unset} python bench/kernels.py` "
+              "(or pass --allow-forced-blas for a test)", file=sys.stderr)
         return 2
     argv = [a for a in argv if a != "--allow-forced-blas"]
     options = ["--torch", "--out", str(RESULTS)]

@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=_positive(int, 0), help="untimed warm-up calls per case (default 2; --quick 1)")
     p.add_argument("--threads", type=_positive(int, 1),
                    help="threads for pyneuro, NumPy's BLAS, Numba and PyTorch (default: pyneuro's)")
-    p.add_argument("--max-time", type=_positive(float, 0.01), help="seconds per case at most (default 1.0; --quick 0.3)")
+    p.add_argument("--max-time", type=_positive(float, 0.01),
+                   help="seconds per case at most (default 1.0; --quick 0.3)")
     p.add_argument("--max-call", type=_positive(float, 0.01),
                    help="skip a size whose single call would take longer, extrapolated from the previous "
                         "size (default 10)")
