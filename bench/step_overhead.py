@@ -128,7 +128,7 @@ def setup_torch(weights, x_np, y_np):
     return (lambda: None), {"tiny": lambda: a + b, "linear": lin_fwd, "step": step}, torch.__version__
 
 
-def interleaved(runtimes: dict, key: str, repeat: int, number: int) -> dict:
+def interleaved(runtimes: dict, key: str, repeat: int, number: int, settle: float = 0.0) -> dict:
     """{runtime: (median s, best s)} for closure `key`, alternating runtimes each round."""
     samples = {name: [] for name in runtimes}
     for use, fns in runtimes.values():  # warm-up
@@ -139,6 +139,9 @@ def interleaved(runtimes: dict, key: str, repeat: int, number: int) -> dict:
         for name, (use, fns) in runtimes.items():
             use()
             fn = fns[key]
+            # Let the previous runtime's idle workers (OpenBLAS polls ~0.1 s, OpenMP spins)
+            # go to sleep, so that they do not steal a core from this one.
+            time.sleep(settle)
             t0 = time.perf_counter()
             for _ in range(number):
                 fn()
@@ -156,6 +159,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     THREADS = args.threads
 
+    try:  # load torch (and its own OpenMP runtime) first, so it starts with its defaults
+        import torch  # noqa: F401
+    except ImportError:
+        pass
     import pyneuro as pn
     from pyneuro import backends
 
@@ -184,7 +191,9 @@ def main(argv=None):
     scale = 0.1 if args.fast else 1.0
     tiny = interleaved(runtimes, "tiny", args.repeat, int(2000 * scale))
     linear = interleaved(runtimes, "linear", args.repeat, int(300 * scale))
-    step = interleaved(runtimes, "step", args.repeat, max(2, int(10 * scale)))
+    # 50 steps per round: each runtime's idle OpenMP workers spin briefly after its last
+    # kernel, so the first step after a switch pays for the other runtime's spinners.
+    step = interleaved(runtimes, "step", args.repeat, max(2, int(50 * scale)), settle=0.15)
     results = {
         name: {
             "tiny_add_us": tiny[name][0] * 1e6, "tiny_add_best_us": tiny[name][1] * 1e6,

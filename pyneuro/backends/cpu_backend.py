@@ -17,12 +17,14 @@ if os.environ.get("PYNEURO_DISABLE_CPU_EXT"):
 
     raise BackendUnavailable("disabled by PYNEURO_DISABLE_CPU_EXT")
 
-# Idle OpenMP workers sleep instead of spinning (libgomp reads this once, when it loads).
-# Spinning workers steal the core that NumPy's BLAS threads, or other processes, need next:
-# on 2 cores a 0.1 ms softmax after a NumPy matmul took 20-60 ms (csrc/cpu/runtime.cpp has
-# the measurements). A user's own OMP_WAIT_POLICY / GOMP_SPINCOUNT wins.
-if "GOMP_SPINCOUNT" not in os.environ:
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Idle OpenMP workers spin only briefly (~50-100 us), then sleep. libgomp reads this once,
+# when it loads. Its default (300000 spins, milliseconds) lets idle workers steal the core
+# that NumPy's BLAS threads or other processes need next: on 2 cores a 0.1 ms softmax after
+# a NumPy matmul took 20-60 ms. Fully passive waiting costs a futex wake-up per kernel
+# (a 128x256x10 matmul went from 7 us to 39 us). csrc/cpu/runtime.cpp has the measurements.
+# A user's own OMP_WAIT_POLICY / GOMP_SPINCOUNT wins.
+if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+    os.environ["GOMP_SPINCOUNT"] = "30000"
 
 try:
     from .. import _cpu
