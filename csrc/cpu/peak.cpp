@@ -117,7 +117,7 @@ PeakResult fma_peak(int threads, index_t iterations, const char* isa) {
   float total = 0.0f;
 #pragma omp parallel num_threads(threads) reduction(+ : total)
   {
-    enable_flush_to_zero();
+    FlushToZeroScope ftz;  // restores the caller's MXCSR: the master thread is the Python thread
 #pragma omp barrier
 #pragma omp master
     start = omp_get_wtime();
