@@ -60,8 +60,8 @@ def info_lines() -> list[str]:
     for device in backends.DEVICES:
         try:
             lines.append(f"default backend for {device}: {backends.backend_name(device)}")
-        except RuntimeError as exc:
-            lines.append(f"default backend for {device}: none ({exc})")
+        except RuntimeError:
+            lines.append(f"default backend for {device}: none usable (reasons above)")
     if statuses["cpu"].available:
         cpu = backends.get("cpu")
         lines.append(f"cpu SIMD path: {cpu.simd_path()}; OpenMP threads: {cpu.get_num_threads()}")
@@ -77,7 +77,7 @@ def _cuda_device(statuses) -> str:
             module = __import__("pyneuro.backends", fromlist=["get"]).get(name)
             describe = getattr(module, "device_name", None)
             return describe() if describe else "available"
-    return "none (" + "; ".join(statuses[n].reason for n in ("cuda", "cupy")) + ")"
+    return "none"
 
 
 def main(argv: list[str] | None = None) -> int:
