@@ -32,6 +32,15 @@ def pytest_configure(config):
             )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_outside_the_source_tree(tmp_path_factory):
+    """The same for session- and module-scoped fixtures, which run before per-test ones."""
+    previous = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))
+    yield
+    os.chdir(previous)
+
+
 @pytest.fixture(autouse=True)
 def _run_outside_the_source_tree(tmp_path, monkeypatch):
     """Run every test in a scratch directory.
