@@ -18,7 +18,7 @@ What each side runs per batch (timed: the whole epoch loop, data loading include
 
 Run it as the benchmark protocol says (NumPy's OpenBLAS with its best kernel, 2 threads):
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=. python bench/e2e_torch.py [--quick]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=$PWD python bench/e2e_torch.py [--quick]
 
 Writes bench/results/e2e_torch.json (machine, versions, threads, BLAS, every figure) and
 bench/results/e2e_torch.md (a table); --quick writes e2e_torch_quick.*; --out PREFIX elsewhere.

@@ -11,7 +11,7 @@ so a busy machine slows all of them alike; medians and best-of are both reported
 the load average at the start and the end.
 
 Run it as the benchmark protocol says (unset the OpenBLAS overrides, 2 threads):
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=. python bench/step_overhead.py
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=$PWD python bench/step_overhead.py
 Writes bench/results/step_overhead.json and .md (--threads N other than 2: step_overhead_Nt.*).
 On a busy machine, threaded runs swing with the scheduler: compare the best-of columns and
 the load average, and prefer --threads 1 runs for the per-op overhead.
