@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"pyneuro: error: unknown command {argv[0]!r} (choose from info, train, bench)",
                   file=sys.stderr)
             return 2
-        args = parser.parse_args(argv)  # handles --help / --version, else prints help
+        parser.parse_args(argv)  # handles --help / --version, else prints help
         parser.print_help()
         return 0
     command, rest = argv[0], argv[1:]

@@ -70,6 +70,19 @@ def cpu_device_backend(request):
     return _backend_or_skip(request.param)
 
 
+@pytest.fixture(params=[n for n in ALL_BACKENDS if backends.BACKENDS[n][0] == "cpu"])
+def backend_name(request):
+    """Select each CPU-device backend in turn for the Tensor layer (skipped with its reason
+    if unusable), restoring the previous choice afterwards."""
+    status = backends.status(request.param)
+    if not status.available:
+        pytest.skip(f"backend unavailable: {status.reason}")
+    previous = backends.backend_name("cpu")
+    pyneuro.set_backend(request.param)
+    yield request.param
+    pyneuro.set_backend(previous)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)

@@ -8,20 +8,6 @@ import pyneuro as pn
 import pyneuro.functional as F
 from pyneuro import backends
 
-CPU_BACKENDS = [n for n in backends.BACKENDS if backends.BACKENDS[n][0] == "cpu"]
-
-
-@pytest.fixture(params=CPU_BACKENDS)
-def backend_name(request):
-    """Run the test with each usable CPU backend selected (skipped with its reason if unusable)."""
-    status = backends.status(request.param)
-    if not status.available:
-        pytest.skip(f"backend unavailable: {status.reason}")
-    previous = backends.backend_name("cpu")
-    pn.set_backend(request.param)
-    yield request.param
-    pn.set_backend(previous)
-
 
 def t(a, grad=True):
     return pn.tensor(np.asarray(a, dtype=np.float32), requires_grad=grad)

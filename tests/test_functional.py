@@ -8,19 +8,6 @@ import pyneuro as pn
 import pyneuro.functional as F
 from pyneuro import backends
 
-CPU_BACKENDS = [n for n in backends.BACKENDS if backends.BACKENDS[n][0] == "cpu"]
-
-
-@pytest.fixture(params=CPU_BACKENDS)
-def backend_name(request):
-    status = backends.status(request.param)
-    if not status.available:
-        pytest.skip(f"backend unavailable: {status.reason}")
-    previous = backends.backend_name("cpu")
-    pn.set_backend(request.param)
-    yield request.param
-    pn.set_backend(previous)
-
 
 def rnd(*shape, seed=0, grad=True, scale=1.0):
     a = (np.random.default_rng(seed).standard_normal(shape) * scale).astype(np.float32)

@@ -5,20 +5,7 @@ import numpy as np
 import pytest
 
 import pyneuro as pn
-from pyneuro import backends, nn, optim
-
-CPU_BACKENDS = [n for n in backends.BACKENDS if backends.BACKENDS[n][0] == "cpu"]
-
-
-@pytest.fixture(params=CPU_BACKENDS)
-def backend_name(request):
-    status = backends.status(request.param)
-    if not status.available:
-        pytest.skip(f"backend unavailable: {status.reason}")
-    previous = backends.backend_name("cpu")
-    pn.set_backend(request.param)
-    yield request.param
-    pn.set_backend(previous)
+from pyneuro import nn, optim
 
 
 def test_sgd_validation_errors():

@@ -9,24 +9,11 @@ import pytest
 
 import pyneuro as pn
 import pyneuro.functional as F
-from pyneuro import backends, nn, optim
+from pyneuro import nn, optim
+
 
 torch = pytest.importorskip("torch", reason="torch is the oracle for these tests and is not installed")
 TF = torch.nn.functional
-
-CPU_BACKENDS = [n for n in backends.BACKENDS if backends.BACKENDS[n][0] == "cpu"]
-
-
-@pytest.fixture(params=CPU_BACKENDS)
-def backend_name(request):
-    status = backends.status(request.param)
-    if not status.available:
-        pytest.skip(f"backend unavailable: {status.reason}")
-    previous = backends.backend_name("cpu")
-    pn.set_backend(request.param)
-    yield request.param
-    pn.set_backend(previous)
-
 
 def pair(a, grad=True):
     """The same float32 data as a pyneuro tensor and a torch tensor."""

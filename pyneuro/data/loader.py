@@ -18,7 +18,7 @@ from numbers import Integral
 
 import numpy as np
 
-from .dataset import Dataset, Subset, TensorDataset
+from .dataset import Subset, TensorDataset
 
 
 class Sampler:
