@@ -7,6 +7,7 @@ Numba, CuPy and PyTorch are imported only when a backend or a test asks for them
 from __future__ import annotations
 
 import importlib as _importlib
+import sys as _sys
 
 from . import backends
 from .backends import set_backend
@@ -43,11 +44,17 @@ def get_num_threads() -> int:
 
 
 def set_num_threads(n: int) -> None:
-    """Set the threads every C++ kernel uses (like torch.set_num_threads)."""
+    """Set the threads the CPU kernels use (like torch.set_num_threads): the C++ kernels, and
+    the Numba kernels when that backend is loaded (capped at its NUMBA_NUM_THREADS)."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"set_num_threads needs a positive int, got {n!r}")
     if backends.status("cpu").available:
         backends.get("cpu").set_num_threads(n)
+    numba_backend = _sys.modules.get("pyneuro.backends.numba_backend")
+    if numba_backend is not None and hasattr(numba_backend, "set_num_threads"):
+        import numba
+
+        numba_backend.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
 
 
 def __getattr__(name: str):
