@@ -283,3 +283,21 @@ def test_forced_narrower_simd_path(path):
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"ok {path}"
+
+
+# ----------------------------------------------------------------------------- few-row (GEMV) path
+@pytest.mark.parametrize("m", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("n", [1, 3, 4, 5, 63, 64, 65, 130, 256])
+@pytest.mark.parametrize("k", [1, 15, 16, 17, 784])
+def test_few_rows_every_layout(m, n, k):
+    """M <= 4 takes the packed variant's no-packing path (a Linear layer at batch 1)."""
+    rng = np.random.default_rng(m * 10007 + n * 101 + k)
+    for trans_a in (False, True):
+        for trans_b in (False, True):
+            a = rng.standard_normal((k, m) if trans_a else (m, k)).astype(np.float32)
+            b = rng.standard_normal((n, k) if trans_b else (k, n)).astype(np.float32)
+            a64 = (a.T if trans_a else a).astype(np.float64)
+            b64 = (b.T if trans_b else b).astype(np.float64)
+            got = cpu.matmul(a, b, trans_a, trans_b)
+            bound = 2 * k * np.finfo(np.float32).eps * (np.abs(a64) @ np.abs(b64)) + 1e-30
+            assert np.all(np.abs(got - a64 @ b64) <= bound), (trans_a, trans_b)

@@ -19,7 +19,9 @@ void matmul(MatmulVariant variant, const float* A, const float* B, float* C,
   switch (variant) {
     case MatmulVariant::Naive: matmul_naive(p); break;
     case MatmulVariant::Blocked: matmul_blocked(p); break;
-    case MatmulVariant::Packed: matmul_packed(p); break;
+    case MatmulVariant::Packed:
+      if (!matmul_gemv(p)) matmul_packed(p);
+      break;
   }
 }
 

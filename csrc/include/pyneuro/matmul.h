@@ -40,5 +40,7 @@ struct MatmulProblem {
 void matmul_naive(const MatmulProblem& p);
 void matmul_blocked(const MatmulProblem& p);
 void matmul_packed(const MatmulProblem& p);
+// The packed variant's path for M <= 4 on AVX-512 (no packing); false when it does not apply.
+bool matmul_gemv(const MatmulProblem& p);
 
 }  // namespace pyneuro::cpu
