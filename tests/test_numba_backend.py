@@ -75,6 +75,24 @@ def test_softmax_variants_agree(nb, rng):
     np.testing.assert_allclose(online, ref.softmax_forward(x.astype(np.float64)), rtol=1e-5, atol=1e-12)
 
 
+def assert_softmax_family_matches(nb, x, t, gl):
+    """softmax (both variants), log_softmax and fused cross-entropy against the float64
+    reference, with NaN exactly where the reference has NaN."""
+    x64 = x.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cases = [
+            (nb.softmax_forward(x), ref.softmax_forward(x64)),
+            (nb.softmax_forward(x, variant="three_pass"), ref.softmax_forward(x64)),
+            (nb.log_softmax_forward(x), ref.log_softmax_forward(x64)),
+            (nb.cross_entropy_forward(x, t), ref.cross_entropy_forward(x64, t)),
+            (nb.cross_entropy_backward(x, t, gl), ref.cross_entropy_backward(x64, t, gl.astype(np.float64))),
+        ]
+    for got, want in cases:
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        ok = ~np.isnan(want)
+        np.testing.assert_allclose(got[ok], want[ok], rtol=2e-5, atol=1e-6)
+
+
 def test_long_rows_with_infinite_and_nan_blocks(nb, rng):
     """Rows longer than one online-softmax block whose blocks are -inf, +inf or NaN."""
     from pyneuro.backends._numba_softmax import CHUNK
@@ -87,21 +105,9 @@ def test_long_rows_with_infinite_and_nan_blocks(nb, rng):
     x[3, -1] = np.nan                     # NaN in the last block: NaN row
     x[4, CHUNK:] -= 200.0                 # later blocks far below the first block's max
     x[5, :CHUNK] -= 200.0                 # the max appears only in a later block
-    x64 = x.astype(np.float64)
     t = np.array([CHUNK + 9, 0, 1, 2, 3, cols - 1])
     gl = randn(rng, 6)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cases = [
-            (nb.softmax_forward(x), ref.softmax_forward(x64)),
-            (nb.softmax_forward(x, variant="three_pass"), ref.softmax_forward(x64)),
-            (nb.log_softmax_forward(x), ref.log_softmax_forward(x64)),
-            (nb.cross_entropy_forward(x, t), ref.cross_entropy_forward(x64, t)),
-            (nb.cross_entropy_backward(x, t, gl), ref.cross_entropy_backward(x64, t, gl.astype(np.float64))),
-        ]
-    for got, want in cases:
-        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
-        ok = ~np.isnan(want)
-        np.testing.assert_allclose(got[ok], want[ok], rtol=2e-5, atol=1e-6)
+    assert_softmax_family_matches(nb, x, t, gl)
 
 
 def test_narrow_rows_path_special_values(nb, rng):
@@ -112,22 +118,10 @@ def test_narrow_rows_path_special_values(nb, rng):
     x[2] = -np.inf
     x[3, :9] = -np.inf
     x[4] *= 1e4
-    x64 = x.astype(np.float64)
     t = rng.integers(0, 10, 70)
     t[3] = 9
     gl = randn(rng, 70)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cases = [
-            (nb.softmax_forward(x), ref.softmax_forward(x64)),
-            (nb.softmax_forward(x, variant="three_pass"), ref.softmax_forward(x64)),
-            (nb.log_softmax_forward(x), ref.log_softmax_forward(x64)),
-            (nb.cross_entropy_forward(x, t), ref.cross_entropy_forward(x64, t)),
-            (nb.cross_entropy_backward(x, t, gl), ref.cross_entropy_backward(x64, t, gl.astype(np.float64))),
-        ]
-    for got, want in cases:
-        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
-        ok = ~np.isnan(want)
-        np.testing.assert_allclose(got[ok], want[ok], rtol=2e-5, atol=1e-6)
+    assert_softmax_family_matches(nb, x, t, gl)
 
 
 # ----------------------------------------------------------------------------- determinism
