@@ -34,6 +34,7 @@ from __future__ import annotations
 import functools
 
 from .backends._registry import current as _current_backend
+from .backends._registry import get as _get_backend
 
 # ----------------------------------------------------------------------------- grad mode
 
@@ -176,6 +177,19 @@ class Function:
             t._req = False
             t._node = None
         return t
+
+    def kernels(self, x):
+        """The kernel table for array x: self.bk, except for non-float32 data on the host.
+
+        The compiled kernels compute in float32 only. Other floating dtypes on the CPU
+        (float64, as torch's double; float16) run on the NumPy reference kernels, which work
+        in the dtype they are given, so `pn.tensor(a, dtype=pn.float64) @ w64` works as in
+        PyTorch. Backward then uses the same table (self.bk is switched for this node).
+        """
+        bk = self.bk
+        if x.dtype != _FLOAT32 and self.device in (None, "cpu") and bk.NAME != "numpy":
+            bk = self.bk = _reference_kernels()
+        return bk
 
     def release(self):
         """Free what forward saved (called after a backward without retain_graph).
@@ -324,6 +338,12 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
 
 
 from .tensor import Tensor  # noqa: E402  (circular: tensor.py uses the Functions below)
+from .tensor import float32 as _FLOAT32  # noqa: E402
+from ._errors import DTypeError, ShapeError  # noqa: E402
+
+
+def _reference_kernels():
+    return _get_backend("numpy")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -420,14 +440,16 @@ class Div(Function):
 
     def forward(self, a, b):
         self.saved = (a, b)
-        return a / b
+        with _errstate(self.bk.xp):  # x / 0 is inf or nan without a warning, as in torch
+            return a / b
 
     def backward(self, g):
         a, b = self.saved
-        return (
-            _unbroadcast(g / b, a.shape) if self.needs[0] else None,
-            _unbroadcast(-g * a / (b * b), b.shape) if self.needs[1] else None,
-        )
+        with _errstate(self.bk.xp):
+            return (
+                _unbroadcast(g / b, a.shape) if self.needs[0] else None,
+                _unbroadcast(-g * a / (b * b), b.shape) if self.needs[1] else None,
+            )
 
 
 class Pow(Function):
@@ -671,7 +693,7 @@ class MatMul(Function):
     __slots__ = ()
 
     def forward(self, a, b):
-        bk = self.bk
+        bk = self.kernels(a)
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(
                 f"matmul: both arguments need at least 1 dimension, got shapes {tuple(a.shape)} and {tuple(b.shape)}"
@@ -777,7 +799,7 @@ class Linear(Function):
     __slots__ = ()
 
     def forward(self, x, w, b=None):
-        bk = self.bk
+        bk = self.kernels(x)
         in_features = w.shape[1] if w.ndim == 2 else None
         if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != in_features:
             raise ValueError(
@@ -815,7 +837,7 @@ class ReLU(Function):
     __slots__ = ()
 
     def forward(self, x):
-        y = self.bk.relu_forward(x)
+        y = self.kernels(x).relu_forward(x)
         self.saved = (y,)
         return y
 
@@ -846,7 +868,7 @@ class Softmax(Function):
 
     def forward(self, x, dim=-1):
         x2, undo = _rows(x, dim)
-        y2 = self.bk.softmax_forward(x2)
+        y2 = self.kernels(x2).softmax_forward(x2)
         self.saved = (y2, dim)
         return y2 if undo is None else undo(y2)
 
@@ -864,7 +886,7 @@ class LogSoftmax(Function):
 
     def forward(self, x, dim=-1):
         x2, undo = _rows(x, dim)
-        y2 = self.bk.log_softmax_forward(x2)
+        y2 = self.kernels(x2).log_softmax_forward(x2)
         self.saved = (y2, dim)
         return y2 if undo is None else undo(y2)
 
@@ -887,7 +909,7 @@ class CrossEntropy(Function):
     __slots__ = ()
 
     def forward(self, logits, targets, reduction="mean"):
-        losses = self.bk.cross_entropy_forward(logits, targets)
+        losses = self.kernels(logits).cross_entropy_forward(logits, targets)
         self.saved = (logits, targets, reduction)
         if reduction == "none":
             return losses

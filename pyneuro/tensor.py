@@ -25,6 +25,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ._errors import DTypeError, ShapeError
 from .backends._registry import current as _current_backend
 
 # ----------------------------------------------------------------------------- dtypes
@@ -582,7 +583,7 @@ class Tensor:
         if not isinstance(other, Tensor):
             other = Tensor._wrap(_backend(self.device).asarray(_host_array(other)), self.device)
         if self._data.dtype != other._data.dtype:
-            raise TypeError(
+            raise DTypeError(
                 f"matmul: both operands need the same dtype, got {self.dtype} and {other.dtype} "
                 "(convert one, e.g. x.float())"
             )
