@@ -10,6 +10,7 @@ reached through the autograd Functions in pyneuro/autograd.py.
 from __future__ import annotations
 
 from . import autograd as _ag
+from ._errors import DTypeError, ShapeError
 from .tensor import Tensor, _backend, int64, tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -64,23 +65,136 @@ def log_softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:  # noqa: A0
     return _ag.LogSoftmax.apply(x, dim=dim)
 
 
-def _class_targets(logits: Tensor, target: Tensor, fn: str, check_range: bool = True):
+def _legacy_reduction(size_average, reduce, reduction: str) -> str:
+    """torch's deprecated size_average/reduce pair -> a reduction string."""
+    if size_average is None and reduce is None:
+        return reduction
+    if reduce is False:
+        return "none"
+    return "sum" if size_average is False else "mean"
+
+
+def _class_targets(logits: Tensor, target: Tensor, fn: str):
+    """Check integer class targets against input (N, C, d1, ...) / (C,) like torch.
+
+    Returns (x2, t2, out_shape): input folded to (rows, C) with the class dim last,
+    targets folded to (rows,), and the shape of the per-sample losses.
+    """
     if target.dtype.kind not in "iu":
-        raise TypeError(f"{fn}: class targets must be an integer tensor (int64), got {target.dtype}")
-    if logits.ndim != 2 or target.ndim != 1 or target.shape[0] != logits.shape[0]:
+        raise DTypeError(
+            f"{fn}: class targets must be an integer tensor (int64), got {target.dtype} of shape {tuple(target.shape)}"
+        )
+    if logits.ndim == 0:
+        raise ShapeError(f"{fn}: input must have at least 1 dimension (C,) or (N, C), got a 0-d tensor")
+    if logits.ndim == 1:
+        if target.ndim != 0:
+            raise ShapeError(
+                f"{fn}: unbatched input of shape {tuple(logits.shape)} needs a 0-d target, got shape {tuple(target.shape)}"
+            )
+        return logits.reshape(1, logits.shape[0]), target.reshape(1), ()
+    if target.ndim == 0 or target.shape[0] != logits.shape[0]:
         raise ValueError(
             f"{fn}: expected input of shape (N, C) and target of shape (N,), got input {tuple(logits.shape)} "
-            f"and target {tuple(target.shape)}"
+            f"and target {tuple(target.shape)} (Expected input batch_size to match target batch_size)"
         )
-    if check_range and target.numel():  # (the cross-entropy kernels check the range themselves)
-        lo, hi = int(target.min().item()), int(target.max().item())
-        c = logits.shape[1]
+    if logits.ndim == 2:
+        if target.ndim != 1:
+            raise ShapeError(
+                f"{fn}: expected input of shape (N, C) and target of shape (N,), got input {tuple(logits.shape)} "
+                f"and target {tuple(target.shape)}"
+            )
+        return logits, target, (logits.shape[0],)
+    spatial = (logits.shape[0],) + logits.shape[2:]
+    if target.shape != spatial:
+        raise ShapeError(
+            f"{fn}: input of shape {tuple(logits.shape)} (N, C, d1, ...) needs a target of shape {spatial}, "
+            f"got {tuple(target.shape)}"
+        )
+    c = logits.shape[1]
+    x2 = logits.permute((0,) + tuple(range(2, logits.ndim)) + (1,)).reshape(-1, c)
+    return x2, target.reshape(-1), spatial
+
+
+def _class_weight(weight, x: Tensor, c: int, fn: str):
+    if weight is None:
+        return None
+    if not isinstance(weight, Tensor):
+        weight = tensor(weight, dtype=x.dtype, device=x.device)
+    if weight.ndim != 1 or weight.shape[0] != c:
+        raise ShapeError(
+            f"{fn}: weight tensor should be defined either for all {c} classes or no classes "
+            f"but got weight tensor of shape: {tuple(weight.shape)}"
+        )
+    if weight.dtype.kind != "f":
+        raise DTypeError(f"{fn}: weight must be a floating tensor, got {weight.dtype}")
+    if weight.device != x.device:
+        raise RuntimeError(f"{fn}: weight is on {weight.device} but input is on {x.device}")
+    return weight if weight.dtype == x.dtype else weight.to(x.dtype)
+
+
+def _masked_targets(t2: Tensor, c: int, ignore_index: int):
+    """(safe targets, valid mask): ignored entries point at class 0 and are masked out.
+
+    Targets that are neither ignore_index nor in [0, C) raise IndexError like torch.
+    """
+    data = t2._data
+    valid = data != ignore_index
+    safe = data * valid  # ignored -> 0 (an index the gathers can take)
+    if safe.size:
+        lo, hi = int(safe.min()), int(safe.max())
         if lo < 0 or hi >= c:
-            raise IndexError(f"{fn}: target {lo if lo < 0 else hi} is out of bounds for {c} classes")
+            raise IndexError(f"Target {lo if lo < 0 else hi} is out of bounds (for {c} classes).")
+    return Tensor._wrap(safe, t2.device), valid
 
 
-def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:  # noqa: A002
-    """Cross-entropy between logits (N, C) and integer class targets (N,).
+def _weighted_class_loss(x2: Tensor, t2: Tensor, out_shape, weight, ignore_index: int, reduction: str,
+                         label_smoothing: float, log_probs: bool) -> Tensor:
+    """The general class-index loss: weights, ignore_index, label smoothing (torch's formulas).
+
+        nll_i    = -w[t_i] * logp[i, t_i]            (0 where t_i == ignore_index)
+        smooth_i = -sum_c w[c] * logp[i, c]          (0 where ignored; only with smoothing)
+        loss_i   = (1 - eps) * nll_i + eps / C * smooth_i
+        'mean'   = sum_i loss_i / sum_i w[t_i]       (the weights of the non-ignored targets)
+    x2 holds logits (cross_entropy) or log-probabilities (nll_loss, log_probs=True). Without
+    smoothing, cross_entropy keeps the fused kernel for the per-sample -logp[i, t_i].
+    """
+    c = x2.shape[1]
+    safe, valid = _masked_targets(t2, c, ignore_index)
+    xp = _backend(x2.device).xp
+    w_t = Tensor._wrap(valid.astype(x2.dtype), x2.device)  # weight of each target, 0 if ignored
+    if weight is not None:
+        w_t = weight[safe] * w_t
+    rows = Tensor._wrap(xp.arange(x2.shape[0]), x2.device)
+    if log_probs or label_smoothing:
+        logp = x2 if log_probs else log_softmax(x2, dim=1)
+        nll = -logp[rows, safe] * w_t
+    else:
+        nll = _ag.CrossEntropy.apply(x2, safe._data, reduction="none") * w_t
+    if label_smoothing:
+        smooth = -(logp if weight is None else logp * weight).sum(dim=1)
+        nll = nll * (1 - label_smoothing) + smooth * (label_smoothing / c)
+    # Ignored rows are cut out of the graph (a where, not a product with 0), so that a
+    # 'mean' over no targets (0 / 0 = nan) still gives zero gradients, as in torch.
+    per = _ag.Where.apply(valid, nll, 0.0)
+    if reduction == "none":
+        return per.reshape(out_shape)
+    total = per.sum()
+    if reduction == "sum":
+        return total
+    return total / w_t.sum()  # 0 / 0 = nan when every target is ignored, like torch
+
+
+def _check_smoothing(label_smoothing) -> float:
+    ls = float(label_smoothing)
+    if not 0.0 <= ls <= 1.0:
+        raise ShapeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    return ls
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,  # noqa: A002
+                  ignore_index: int = -100, reduce=None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy between logits (N, C) and integer class targets (N,), like torch's.
 
         loss_i = -log softmax(x_i)[t_i] = logsumexp(x_i) - x_i[t_i]
 
@@ -88,30 +202,63 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean", label_
     Kernel: cross_entropy_forward gives the per-sample losses in one fused pass per row
     (max, sum of exp, pick the target logit) -- softmax is never materialised forward.
     Backward: cross_entropy_backward = (softmax(x) - onehot(t)) * dloss, again fused.
-    Unbatched input (C,) with a 0-d target works like PyTorch. Targets that are
-    probabilities (same shape as input, floating) give -sum(p * log_softmax(x)).
+
+    PyTorch's options work too:
+      weight (C,)      a rescaling weight per class; 'mean' divides by the summed weights
+                       of the targets (not by N).
+      ignore_index     targets equal to it (default -100) add nothing and are left out of
+                       the 'mean' (all ignored: nan, like torch).
+      label_smoothing  eps in [0, 1]: the target becomes (1 - eps) onehot + eps / C.
+    Input (N, C, d1, ...) with targets (N, d1, ...), and unbatched input (C,) with a 0-d
+    target, work like PyTorch. Targets that are probabilities (floating, the input's
+    shape) give -sum_c w_c p_c log_softmax(x)_c, averaged over the samples for 'mean'.
     Targets out of range raise IndexError.
     """
     x = _tensor(input, "input")
-    t = target if isinstance(target, Tensor) else tensor(target)
+    t = target if isinstance(target, Tensor) else tensor(target, device=x.device)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    if label_smoothing:
-        raise NotImplementedError("label_smoothing is not supported by pyneuro")
+    ls = _check_smoothing(label_smoothing) if label_smoothing else 0.0
     if x.device != t.device:
         raise RuntimeError(f"cross_entropy: input is on {x.device} but target is on {t.device}")
-    if t.dtype.kind == "f":  # probability targets
-        if t.shape != x.shape:
-            raise TypeError(
-                f"cross_entropy: class targets must be an integer tensor (int64), got {t.dtype} of shape "
-                f"{tuple(t.shape)} (probability targets would need the input's shape {tuple(x.shape)})"
-            )
-        losses = -(t * log_softmax(x, dim=-1)).sum(dim=-1)
-        return _reduce(losses, reduction)
-    if x.ndim == 1 and t.ndim == 0:
-        out = cross_entropy(x.unsqueeze(0), t.reshape(1), reduction=reduction)
-        return out.reshape(()) if reduction == "none" else out
-    _class_targets(x, t, "cross_entropy", check_range=False)
-    return _ag.CrossEntropy.apply(x, t, reduction=reduction)
+    if t.dtype.kind == "f" and t.shape == x.shape and x.ndim:  # probability targets
+        return _cross_entropy_probs(x, t, weight, reduction, ls, ignore_index)
+    if weight is None and not ls and x.ndim == 2 and t.ndim == 1 and t.dtype.kind in "iu" \
+            and t.shape[0] == x.shape[0] and not (0 <= ignore_index < x.shape[1]):
+        try:  # the common case: one fused kernel, no mask
+            return _ag.CrossEntropy.apply(x, t, reduction=reduction)
+        except IndexError:
+            if not bool((t._data == ignore_index).any()):
+                raise
+    if x.dtype.kind != "f":
+        raise DTypeError(f"cross_entropy: input must be a floating tensor of logits, got {x.dtype}")
+    x2, t2, out_shape = _class_targets(x, t, "cross_entropy")
+    w = _class_weight(weight, x, x2.shape[1], "cross_entropy")
+    return _weighted_class_loss(x2, t2, out_shape, w, ignore_index, reduction, ls, log_probs=False)
+
+
+def _cross_entropy_probs(x: Tensor, t: Tensor, weight, reduction: str, ls: float, ignore_index: int) -> Tensor:
+    """-sum_c w_c p_c log_softmax(x)_c over the class dim (1, or 0 when unbatched)."""
+    if ignore_index >= 0:
+        raise ShapeError("cross_entropy: ignore_index is not supported for floating point target")
+    if t.dtype != x.dtype:
+        t = t.to(x.dtype)
+    class_dim = 1 if x.ndim > 1 else 0
+    c = x.shape[class_dim]
+    logp = log_softmax(x, dim=class_dim)
+    if ls:
+        t = t * (1 - ls) + ls / c
+    prod = logp * t
+    w = _class_weight(weight, x, c, "cross_entropy")
+    if w is not None:
+        prod = prod * (w.reshape((1, c) + (1,) * (x.ndim - 2)) if x.ndim > 1 else w)
+    if reduction == "none":
+        return -prod.sum(dim=class_dim)
+    total = -prod.sum()
+    if reduction == "sum":
+        return total
+    rows = x.numel() // c if c else 0
+    return total / rows if rows else total * float("nan")
 
 
 def _reduce(losses: Tensor, reduction: str) -> Tensor:
@@ -122,19 +269,25 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
     return losses
 
 
-def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """Negative log-likelihood of log-probabilities (N, C) at class targets (N,).
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,  # noqa: A002
+             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities (N, C) at class targets (N,), like torch's.
 
-        loss_i = -input[i, t_i]
+        loss_i = -weight[t_i] * input[i, t_i]   (weight defaults to 1; 0 where t_i == ignore_index)
+        'mean' = sum_i loss_i / sum_i weight[t_i] over the non-ignored targets
     Use it after log_softmax; cross_entropy fuses the two. The pick is an integer-array
-    gather whose backward scatters the gradient back (scatter-add).
+    gather whose backward scatters the gradient back (scatter-add). Input (N, C, d1, ...)
+    with targets (N, d1, ...) and unbatched (C,) with a 0-d target work as in torch.
     """
     x = _tensor(input, "input")
-    t = target if isinstance(target, Tensor) else tensor(target)
+    t = target if isinstance(target, Tensor) else tensor(target, device=x.device)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    _class_targets(x, t, "nll_loss")
-    rows = Tensor._wrap(_backend(x.device).xp.arange(x.shape[0]), x.device)
-    return _reduce(-x[rows, t], reduction)
+    if x.device != t.device:
+        raise RuntimeError(f"nll_loss: input is on {x.device} but target is on {t.device}")
+    x2, t2, out_shape = _class_targets(x, t, "nll_loss")
+    w = _class_weight(weight, x, x2.shape[1], "nll_loss")
+    return _weighted_class_loss(x2, t2, out_shape, w, ignore_index, reduction, 0.0, log_probs=True)
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
@@ -212,7 +365,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     x = _tensor(input, "input")
     if x.dtype != weight.dtype:
-        raise TypeError(
+        raise DTypeError(
             f"linear: input dtype {x.dtype} does not match weight dtype {weight.dtype} "
             f"(convert the input, e.g. x.float())"
         )
