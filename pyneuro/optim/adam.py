@@ -5,11 +5,14 @@ The update is torch.optim.Adam's, computed by the backend's `adam_step` kernel i
     m = beta1 m + (1 - beta1) g ;  v = beta2 v + (1 - beta2) g^2
     p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 AdamW instead decays the weights directly (p *= 1 - lr * weight_decay) before the step.
+amsgrad=True (Reddi et al., 2018) divides by the running maximum of v instead of v:
+    v_max = max(v_max, v);  p -= lr / (1 - beta1^t) * m / (sqrt(v_max) / sqrt(1 - beta2^t) + eps)
+which the kernel does not cover, so that variant runs as array operations.
 """
 from __future__ import annotations
 
-from ..tensor import Tensor, _backend
-from .optimizer import Optimizer
+from ..tensor import Tensor
+from .optimizer import Optimizer, _kernels
 
 
 class Adam(Optimizer):
@@ -29,9 +32,8 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if amsgrad:
-            raise NotImplementedError("amsgrad=True is not supported by pyneuro")
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=False, maximize=maximize)
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=bool(amsgrad),
+                        maximize=maximize)
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -44,7 +46,7 @@ class Adam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                bk = _backend(p.device)
+                bk = _kernels(p)
                 g = -p.grad._data if group["maximize"] else p.grad._data
                 st = self.state.get(p)
                 if not st:
@@ -53,6 +55,8 @@ class Adam(Optimizer):
                         "exp_avg": Tensor._wrap(bk.xp.zeros_like(p._data), p.device),
                         "exp_avg_sq": Tensor._wrap(bk.xp.zeros_like(p._data), p.device),
                     }
+                    if group["amsgrad"]:
+                        st["max_exp_avg_sq"] = Tensor._wrap(bk.xp.zeros_like(p._data), p.device)
                 st["step"] += 1
                 if self._decoupled:
                     if weight_decay:
@@ -60,9 +64,29 @@ class Adam(Optimizer):
                     wd = 0.0
                 else:
                     wd = weight_decay
-                bk.adam_step(p._data, g, st["exp_avg"]._data, st["exp_avg_sq"]._data, st["step"], lr,
-                             beta1, beta2, eps, wd)
+                if group["amsgrad"]:
+                    _amsgrad_step(bk.xp, p._data, g, st, lr, beta1, beta2, eps, wd)
+                else:
+                    bk.adam_step(p._data, g, st["exp_avg"]._data, st["exp_avg_sq"]._data, st["step"], lr,
+                                 beta1, beta2, eps, wd)
         return loss
+
+
+def _amsgrad_step(xp, param, grad, st, lr, beta1, beta2, eps, weight_decay):
+    """Adam's update with v replaced by its running maximum (torch's amsgrad), in place."""
+    g = grad + weight_decay * param if weight_decay else grad
+    m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
+    if "max_exp_avg_sq" not in st:  # amsgrad switched on after some steps
+        st["max_exp_avg_sq"] = Tensor._wrap(xp.zeros_like(param), st["exp_avg"].device)
+    v_max = st["max_exp_avg_sq"]._data
+    m *= beta1
+    m += (1 - beta1) * g
+    v *= beta2
+    v += (1 - beta2) * (g * g)
+    v_max[...] = xp.maximum(v_max, v)
+    step = st["step"]
+    denom = xp.sqrt(v_max) / ((1 - beta2**step) ** 0.5) + eps
+    param -= (lr / (1 - beta1**step)) * (m / denom)
 
 
 class AdamW(Adam):

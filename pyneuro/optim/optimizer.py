@@ -6,7 +6,7 @@ so the optimizer never copies a parameter or leaves the device.
 """
 from __future__ import annotations
 
-from ..tensor import Tensor, _backend
+from ..tensor import Tensor, _backend, float32
 
 
 class _RequiredParameter:
@@ -15,6 +15,19 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
+
+
+def _kernels(p: Tensor):
+    """The kernel table that updates parameter p: its device's backend, except that
+    parameters of another float dtype than float32 on the host (float64, as torch's
+    double) use the NumPy reference kernels, which work in any float dtype (the compiled
+    update kernels take float32 only)."""
+    bk = _backend(p.device)
+    if p._data.dtype != float32 and p.device == "cpu" and bk.NAME != "numpy":
+        from ..backends import get  # noqa: PLC0415
+
+        bk = get("numpy")
+    return bk
 
 
 class Optimizer:

@@ -9,8 +9,8 @@ One fused pass over each parameter: no temporaries, no copies.
 """
 from __future__ import annotations
 
-from ..tensor import Tensor, _backend
-from .optimizer import Optimizer
+from ..tensor import Tensor
+from .optimizer import Optimizer, _kernels
 
 
 class SGD(Optimizer):
@@ -45,7 +45,7 @@ class SGD(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
-                bk = _backend(p.device)
+                bk = _kernels(p)
                 g = -grad._data if maximize else grad._data
                 if momentum:
                     entry = state.get(p)
