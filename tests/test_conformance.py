@@ -176,9 +176,11 @@ def test_cross_entropy_accepts_int32_targets(backend, dev, rng):
                                atol=8 * EPS32 * np.abs(x).max())  # lse - x_t cancels
 
 
-@pytest.mark.parametrize("bad", [-1, 4, 100])
-def test_cross_entropy_target_out_of_range(backend, dev, bad):
-    x = dev(np.zeros((3, 4), np.float32))
+@pytest.mark.parametrize("classes", [4, 40])      # rows shorter / longer than one vector
+@pytest.mark.parametrize("bad", [-1, "classes", 100])
+def test_cross_entropy_target_out_of_range(backend, dev, bad, classes):
+    bad = classes if bad == "classes" else bad
+    x = dev(np.zeros((3, classes), np.float32))
     t = dev(np.array([0, bad, 1], np.int64))
     with pytest.raises(IndexError, match=str(bad)):
         backend.cross_entropy_forward(x, t)

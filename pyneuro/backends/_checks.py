@@ -45,11 +45,14 @@ def matmul_dims(a, b, trans_a: bool, trans_b: bool) -> tuple[int, int, int]:
     return int(m), int(n), int(k)
 
 
-def targets_for(logits, targets, xp=np):
+def targets_for(logits, targets, xp=np, check_range: bool = True):
     """Check class targets against logits (rows, classes): 1-D integer, one per row, in range.
 
     Returns the targets as int64. `xp` is the array namespace (numpy or cupy); the range
-    check is one min/max reduction, done before any kernel runs.
+    check is one min/max reduction, done before any kernel runs. A backend whose kernel
+    checks the range itself (numba: it counts bad targets in the same pass, writing only
+    to its fresh output) passes check_range=False and calls `raise_target_range` when
+    the kernel reports one.
     """
     require_array(logits, "logits", 2)
     if targets is None or not hasattr(targets, "dtype"):
@@ -62,12 +65,17 @@ def targets_for(logits, targets, xp=np):
             f"targets must have shape ({rows},) to match logits of shape {_shape(logits)}, "
             f"got {_shape(targets)}"
         )
-    if rows:
-        lo, hi = int(targets.min()), int(targets.max())
-        if lo < 0 or hi >= classes:
-            bad = lo if lo < 0 else hi
-            raise IndexError(f"target {bad} is out of range for {classes} classes")
+    if rows and check_range:
+        raise_target_range(targets, classes)
     return targets.astype(xp.int64, copy=False)
+
+
+def raise_target_range(targets, classes: int) -> None:
+    """IndexError naming the first offending value when a target is outside [0, classes)."""
+    lo, hi = int(targets.min()), int(targets.max())
+    if lo < 0 or hi >= classes:
+        bad = lo if lo < 0 else hi
+        raise IndexError(f"target {bad} is out of range for {classes} classes")
 
 
 def bias_for(x, bias) -> None:

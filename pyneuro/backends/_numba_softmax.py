@@ -290,14 +290,27 @@ def log_softmax_backward(g, y, gx):
 
 @kernel()
 def cross_entropy_forward(logits, targets, losses):
+    """Returns the number of targets outside [0, classes): their rows are left NaN and the
+    caller raises (the range check rides along with the kernel instead of a separate
+    min/max pass, which costs as much as the whole kernel on an MNIST-sized batch)."""
+    classes = logits.shape[1]
+    bad = 0
     for i in prange(logits.shape[0]):
+        t = targets[i]
+        if t < 0 or t >= classes:
+            losses[i] = np.float32(np.nan)
+            bad += 1
+            continue
         m, s = _online_max_sum(logits[i])       # one pass over the row
-        losses[i] = (m + np.log(s)) - logits[i, targets[i]]
+        losses[i] = (m + np.log(s)) - logits[i, t]
+    return bad
 
 
 @kernel()
 def cross_entropy_backward(logits, targets, grad_losses, grad):
+    """Returns the number of targets outside [0, classes) (see cross_entropy_forward)."""
     rows, cols = logits.shape
+    bad = 0
     for task in prange((rows + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
         r0, r1 = task * ROWS_PER_TASK, min((task + 1) * ROWS_PER_TASK, rows)
         if cols <= CHUNK:                       # grad = softmax * grad_loss ...
@@ -308,7 +321,12 @@ def cross_entropy_backward(logits, targets, grad_losses, grad):
             for i in range(r0, r1):
                 _online_softmax_row(logits[i], grad[i], grad_losses[i], block_max)
         for i in range(r0, r1):                 # ... - onehot * grad_loss
-            grad[i, targets[i]] -= grad_losses[i]
+            t = targets[i]
+            if 0 <= t < cols:
+                grad[i, t] -= grad_losses[i]
+            else:
+                bad += 1
+    return bad
 
 
 # ----------------------------------------------------------------------------- narrow rows
@@ -361,8 +379,10 @@ def _narrow_block(x, r0, r1, e, m, s):
 @kernel()
 def narrow_rows(x, targets, grad_losses, y, losses, mode):
     """softmax / log_softmax (into y), cross-entropy forward (into losses) or backward
-    (into y) of rows with fewer than NARROW_COLS columns; unused arguments may be empty."""
+    (into y) of rows with fewer than NARROW_COLS columns; unused arguments may be empty.
+    Returns the number of class targets outside [0, cols) (cross-entropy modes only)."""
     rows, cols = x.shape
+    bad = 0
     for task in prange((rows + NARROW_ROWS - 1) // NARROW_ROWS):
         r0, r1 = task * NARROW_ROWS, min((task + 1) * NARROW_ROWS, rows)
         e = np.empty((cols, NARROW_ROWS), np.float32)
@@ -372,7 +392,12 @@ def narrow_rows(x, targets, grad_losses, y, losses, mode):
         n = r1 - r0
         if mode == CE_FORWARD:
             for i in range(n):
-                losses[r0 + i] = (m[i] + np.log(s[i])) - x[r0 + i, targets[r0 + i]]
+                t = targets[r0 + i]
+                if 0 <= t < cols:
+                    losses[r0 + i] = (m[i] + np.log(s[i])) - x[r0 + i, t]
+                else:
+                    losses[r0 + i] = np.float32(np.nan)
+                    bad += 1
             continue
         f = np.empty(NARROW_ROWS, np.float32)   # per-row factor (or log-sum) of the output
         for i in range(n):
@@ -393,4 +418,9 @@ def narrow_rows(x, targets, grad_losses, y, losses, mode):
                     yb[i, j] = ej[i] * fb[i]
         if mode == CE_BACKWARD:
             for i in range(n):
-                y[r0 + i, targets[r0 + i]] -= grad_losses[r0 + i]
+                t = targets[r0 + i]
+                if 0 <= t < cols:
+                    y[r0 + i, t] -= grad_losses[r0 + i]
+                else:
+                    bad += 1
+    return bad

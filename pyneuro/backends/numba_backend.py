@@ -94,12 +94,14 @@ def _run(kernel, work_ns: float, *args) -> None:
 
     The choice depends on the work only, never on the thread count (see ParallelKernel).
     """
-    kernel.run(work_ns >= PARALLEL_MIN_NS, *args)
+    return kernel.run(work_ns >= PARALLEL_MIN_NS, *args)
 
 
 # ----------------------------------------------------------------------------- input preparation
 def _f32(x, name: str, ndim: int | None = None) -> np.ndarray:
     """Validate x (shared checks), require float32, return it C-contiguous."""
+    if type(x) is np.ndarray and x.dtype == np.float32 and x.flags.c_contiguous and (ndim is None or x.ndim == ndim):
+        return x        # the common case, without the general checks' ~0.4 us
     _checks.require_array(x, name, ndim)
     if x.dtype != np.float32:
         raise TypeError(f"{name} must have dtype float32, got {x.dtype} (the numba backend computes "
@@ -116,7 +118,17 @@ def _operand(x, name: str, trans: bool):
 
 
 def _targets(logits, targets) -> np.ndarray:
-    return np.ascontiguousarray(_checks.targets_for(logits, targets))
+    """Targets as contiguous int64 after the type and shape checks; the range check is done
+    by the cross-entropy kernels themselves (they return the count of bad targets)."""
+    if (type(targets) is np.ndarray and targets.dtype == np.int64 and targets.flags.c_contiguous
+            and targets.ndim == 1 and targets.shape[0] == logits.shape[0] and logits.ndim == 2):
+        return targets  # the common case: nothing to convert, nothing else to check
+    return np.ascontiguousarray(_checks.targets_for(logits, targets, check_range=False))
+
+
+def _check_bad_targets(bad: int, targets, classes: int) -> None:
+    if bad:
+        _checks.raise_target_range(targets, classes)
 
 
 def _variant(variant, kind: str) -> str:
@@ -195,7 +207,7 @@ _NO_ROWS = np.empty((0, 0), np.float32)
 
 def _narrow(mode: int, x, targets=_NO_TARGETS, grad_losses=_NO_FLOATS, y=_NO_ROWS, losses=_NO_FLOATS):
     """The batched path for rows shorter than one vector (see _numba_softmax.narrow_rows)."""
-    _run(_sm.narrow_rows, x.size * NS_PER_EXP, x, targets, grad_losses, y, losses, mode)
+    return _run(_sm.narrow_rows, x.size * NS_PER_EXP, x, targets, grad_losses, y, losses, mode)
 
 
 def softmax_forward(x, variant: str | None = None):
@@ -246,9 +258,10 @@ def cross_entropy_forward(logits, targets):
     logits = _f32(logits, "logits", 2)
     losses = np.empty(logits.shape[0], np.float32)
     if 0 < logits.shape[1] < _sm.NARROW_COLS:
-        _narrow(_sm.CE_FORWARD, logits, targets=targets, losses=losses)
+        bad = _narrow(_sm.CE_FORWARD, logits, targets=targets, losses=losses)
     else:
-        _run(_sm.cross_entropy_forward, logits.size * NS_PER_EXP, logits, targets, losses)
+        bad = _run(_sm.cross_entropy_forward, logits.size * NS_PER_EXP, logits, targets, losses)
+    _check_bad_targets(bad, targets, logits.shape[1])
     return losses
 
 
@@ -260,9 +273,10 @@ def cross_entropy_backward(logits, targets, grad_losses):
     grad_losses = _f32(grad_losses, "grad_losses", 1)
     grad = np.empty_like(logits)
     if 0 < logits.shape[1] < _sm.NARROW_COLS:
-        _narrow(_sm.CE_BACKWARD, logits, targets=targets, grad_losses=grad_losses, y=grad)
+        bad = _narrow(_sm.CE_BACKWARD, logits, targets=targets, grad_losses=grad_losses, y=grad)
     else:
-        _run(_sm.cross_entropy_backward, logits.size * NS_PER_EXP, logits, targets, grad_losses, grad)
+        bad = _run(_sm.cross_entropy_backward, logits.size * NS_PER_EXP, logits, targets, grad_losses, grad)
+    _check_bad_targets(bad, targets, logits.shape[1])
     return grad
 
 
