@@ -370,3 +370,29 @@ def test_argmax_denormals_zeros_and_nan():
     x = np.float32([[0.0, 1e-45, -1.0], [-0.0, 0.0, -1e-45], [-1e-45, -2e-45, -np.inf],
                     [-np.inf, -np.inf, -np.inf], [1.0, np.nan, np.nan], [np.inf, 1.0, np.inf]])
     np.testing.assert_array_equal(_cpu.argmax(x), np.argmax(x, axis=1))
+
+
+@pytest.mark.parametrize("cols", [1, 2, 63, 64, 65, 130, 1000])
+def test_argmax_ties_nans_and_chunk_edges(cols):
+    """Vectorised argmax (two passes, 64-element chunks): first max / first NaN wherever it is."""
+    rng = np.random.default_rng(cols)
+    rows = []
+    for pos in sorted({0, cols // 2, cols - 1, min(cols - 1, 64), max(0, cols - 65)}):
+        r = rng.integers(-3, 3, cols).astype(np.float32)      # many ties
+        r[pos] = 7.0
+        rows.append(r.copy())
+        r[cols - 1] = 7.0                                      # a later tie loses
+        rows.append(r.copy())
+        r[pos] = np.nan                                        # a NaN anywhere wins ...
+        rows.append(r.copy())
+        r[: pos] = np.nan if pos else r[: pos]                 # ... the first one
+        rows.append(r.copy())
+        r = -np.abs(rng.standard_normal(cols)).astype(np.float32) * 1e-40   # denormals only
+        rows.append(r.copy())
+        rows.append(np.where(rng.random(cols) < 0.5, -0.0, 0.0).astype(np.float32))
+        rows.append(np.full(cols, -np.inf, np.float32))
+        rows.append(np.float32(-np.nan) * np.ones(cols, np.float32))
+    x = np.stack(rows)
+    np.testing.assert_array_equal(_cpu.argmax(x), np.argmax(x, axis=1))
+    flipped = np.ascontiguousarray(x[:, ::-1])
+    np.testing.assert_array_equal(_cpu.argmax(flipped), np.argmax(flipped, axis=1))

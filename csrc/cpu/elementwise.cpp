@@ -19,9 +19,11 @@
 // so its result is bit-identical for any thread count.
 #include "pyneuro/elementwise.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include "simd.h"
 
