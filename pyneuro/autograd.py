@@ -160,7 +160,10 @@ class Function:
         node.bk = _current_backend(device or "cpu")
         node.device = device
         node.saved = ()
-        out = node.forward(*arrays, **params)
+        try:
+            out = node.forward(*arrays, **params)
+        except (ValueError, TypeError) as exc:
+            raise _as_torch_error(exc, cls) from None
         if out.ndim == 0:  # NumPy reductions return scalars; keep a real 0-d array
             out = node.bk.xp.asarray(out)
         t = Tensor.__new__(Tensor)
@@ -340,6 +343,18 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
 from .tensor import Tensor  # noqa: E402  (circular: tensor.py uses the Functions below)
 from .tensor import float32 as _FLOAT32  # noqa: E402
 from ._errors import DTypeError, ShapeError  # noqa: E402
+
+
+def _as_torch_error(exc, cls):
+    """A ValueError/TypeError from a forward (NumPy's broadcasting, a kernel's checks) as the
+    ShapeError/DTypeError that is also the RuntimeError torch raises, naming the op."""
+    if isinstance(exc, RuntimeError):
+        return exc
+    msg = str(exc)
+    name = cls.__name__.lower()
+    if not msg.lower().startswith(name):
+        msg = f"{name}: {msg}"
+    return (ShapeError if isinstance(exc, ValueError) else DTypeError)(msg)
 
 
 def _reference_kernels():
@@ -573,6 +588,30 @@ class Sqrt(Function):
         return (g / (2 * self.saved[0]),)
 
 
+class Root(Function):
+    """out = s ** (1/p) for a sum of powers s >= 0: the last step of a p-norm (p=2: sqrt).
+
+    d out/ds = out / (p s). At s = 0 (a zero vector) that is 0/0; like torch's norm and std
+    backward, the gradient there is 0 instead of NaN, so F.normalize and
+    cosine_similarity of an all-zero row (a padding embedding) train without NaNs.
+    """
+
+    __slots__ = ()
+
+    def forward(self, s, p=2):
+        with _errstate(self.bk.xp):
+            out = self.bk.xp.sqrt(s) if p == 2 else s ** (1.0 / p)
+        self.saved = (s, out, p)
+        return out
+
+    def backward(self, g):
+        s, out, p = self.saved
+        xp = self.bk.xp
+        with _errstate(xp):
+            d = g * out / (p * s)
+        return (xp.where(s == 0, xp.zeros((), dtype=d.dtype), d),)
+
+
 class Abs(Function):
     """out = |a|; d/da = sign(a) (0 at 0, like PyTorch)."""
 
@@ -695,13 +734,13 @@ class MatMul(Function):
     def forward(self, a, b):
         bk = self.kernels(a)
         if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(
+            raise ShapeError(
                 f"matmul: both arguments need at least 1 dimension, got shapes {tuple(a.shape)} and {tuple(b.shape)}"
             )
         ka = a.shape[-1]
         kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
         if ka != kb:
-            raise ValueError(
+            raise ShapeError(
                 f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
                 f"(inner dimensions {ka} and {kb} differ)"
             )
@@ -780,7 +819,7 @@ def _broadcast_shapes(s1, s2):
         x = s1[-i] if i <= len(s1) else 1
         y = s2[-i] if i <= len(s2) else 1
         if x != y and x != 1 and y != 1:
-            raise ValueError(f"matmul: batch dimensions {tuple(s1)} and {tuple(s2)} cannot be broadcast")
+            raise ShapeError(f"matmul: batch dimensions {tuple(s1)} and {tuple(s2)} cannot be broadcast")
         out.append(max(x, y))
     return tuple(reversed(out))
 
@@ -802,12 +841,12 @@ class Linear(Function):
         bk = self.kernels(x)
         in_features = w.shape[1] if w.ndim == 2 else None
         if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != in_features:
-            raise ValueError(
+            raise ShapeError(
                 f"linear: input of shape {tuple(x.shape)} does not match weight of shape "
                 f"{tuple(w.shape)} (expected the last input dimension to be {in_features})"
             )
         if b is not None and (b.ndim != 1 or b.shape[0] != w.shape[0]):
-            raise ValueError(f"linear: bias of shape {tuple(b.shape)} does not match weight of shape {tuple(w.shape)}")
+            raise ShapeError(f"linear: bias of shape {tuple(b.shape)} does not match weight of shape {tuple(w.shape)}")
         x2 = x if x.ndim == 2 else x.reshape(-1, in_features)
         y = bk.matmul(x2, w, trans_b=True)
         if b is not None:
@@ -848,7 +887,7 @@ class ReLU(Function):
 def _rows(x, dim):
     """View x as 2-D (rows, n) with `dim` last; returns (x2, undo) where undo maps back."""
     ndim = x.ndim
-    d = dim % ndim if ndim else 0
+    (d,) = _normalize_dims(dim, ndim)
     if ndim == 0:
         return x.reshape(1, 1), lambda y: y.reshape(())
     if d == ndim - 1:
@@ -1014,6 +1053,8 @@ class Mean(Function):
             count *= a.shape[d] if a.ndim else 1
         self.saved = (a.shape, dims, keepdim, count)
         with _errstate(self.bk.xp):
+            if not a.size:  # the mean of nothing is nan, like torch (without NumPy's warning)
+                return a.sum(axis=dims if a.ndim else None, keepdims=keepdim) / count
             return a.mean(axis=dims if a.ndim else None, keepdims=keepdim)
 
     def backward(self, g):
@@ -1061,7 +1102,7 @@ class MaxMinAll(Function):
 
     def forward(self, a, largest=True):
         if a.size == 0:
-            raise ValueError("max(): expected a non-empty tensor (reduction over an empty tensor has no identity)")
+            raise ShapeError("max(): expected a non-empty tensor (reduction over an empty tensor has no identity)")
         out = a.max() if largest else a.min()
         self.saved = (a, out)
         return out
@@ -1086,7 +1127,7 @@ class Reshape(Function):
         try:
             return a.reshape(shape)
         except ValueError:
-            raise ValueError(f"shape {tuple(shape)} is invalid for input of shape {tuple(a.shape)} ({a.size} elements)") from None
+            raise ShapeError(f"shape {tuple(shape)} is invalid for input of shape {tuple(a.shape)} ({a.size} elements)") from None
 
     def backward(self, g):
         return (g.reshape(self.saved[0]),)

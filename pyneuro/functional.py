@@ -10,7 +10,7 @@ reached through the autograd Functions in pyneuro/autograd.py.
 from __future__ import annotations
 
 from . import autograd as _ag
-from ._errors import DTypeError, ShapeError
+from ._errors import DTypeError, IndexRangeError, ShapeError
 from .tensor import Tensor, _backend, int64, tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -301,7 +301,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor: 
     t = target if isinstance(target, Tensor) else tensor(target, device=x.device)
     _check_reduction(reduction)
     if x.shape != t.shape:
-        raise ValueError(
+        raise ShapeError(
             f"mse_loss: input shape {tuple(x.shape)} and target shape {tuple(t.shape)} differ "
             "(reshape one of them, e.g. target.reshape(input.shape))"
         )
@@ -313,7 +313,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor: 
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Mean absolute error |input - target| (shapes must match)."""
     if input.shape != target.shape:
-        raise ValueError(f"l1_loss: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ")
+        raise ShapeError(f"l1_loss: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ")
     _check_reduction(reduction)
     return _reduce((input - target).abs(), reduction)
 
@@ -321,7 +321,7 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Logistic loss of logits z and targets y in [0, 1]: max(z,0) - z*y + log(1 + exp(-|z|))."""
     if input.shape != target.shape:
-        raise ValueError(
+        raise ShapeError(
             f"binary_cross_entropy_with_logits: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ"
         )
     _check_reduction(reduction)
@@ -338,7 +338,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
     not inf. Prefer binary_cross_entropy_with_logits on raw scores: it never forms p.
     """
     if input.shape != target.shape:
-        raise ValueError(
+        raise ShapeError(
             f"binary_cross_entropy: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ"
         )
     _check_reduction(reduction)
@@ -381,7 +381,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """
     t = _tensor(tensor, "tensor")
     if t.dtype.kind not in "iu":
-        raise TypeError(f"one_hot is only applicable to index tensors (int64), got {t.dtype}")
+        raise DTypeError(f"one_hot is only applicable to index tensors (int64), got {t.dtype}")
     xp = _backend(t.device).xp
     data = t._data
     hi = int(data.max()) if data.size else -1
@@ -389,7 +389,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if num_classes == -1:
         num_classes = hi + 1
     if lo < 0 or hi >= num_classes:
-        raise IndexError(f"one_hot: class values must be in [0, {num_classes}), got {lo if lo < 0 else hi}")
+        raise IndexRangeError(f"one_hot: class values must be in [0, {num_classes}), got {lo if lo < 0 else hi}")
     out = (data[..., None] == xp.arange(num_classes)).astype(int64)
     return Tensor._wrap(out, t.device)
 
@@ -397,30 +397,26 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
     """x / max(||x||_p, eps) along `dim` (unit vectors; eps guards against zero vectors)."""
     x = _tensor(input, "input")
-    if p == 2:
-        norm = (x * x).sum(dim=dim, keepdim=True).sqrt()
-    else:
-        norm = (x.abs() ** p).sum(dim=dim, keepdim=True) ** (1.0 / p)
-    return x / norm.clamp(min=eps)
+    return x / x.norm(p, dim=dim, keepdim=True).clamp(min=eps)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """cos(x1, x2) = sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along `dim`.
 
     Each vector is divided by its (clamped) norm first, as PyTorch does, which keeps
-    large vectors from overflowing the product of norms.
+    large vectors from overflowing the product of norms. x1 and x2 broadcast against
+    each other (e.g. one query (1, D) against many items (N, D)).
     """
     a = _tensor(x1, "x1")
     b = _tensor(x2, "x2")
-    na = (a * a).sum(dim=dim, keepdim=True).sqrt().clamp(min=eps)
-    nb = (b * b).sum(dim=dim, keepdim=True).sqrt().clamp(min=eps)
+    na = a.norm(dim=dim, keepdim=True).clamp(min=eps)
+    nb = b.norm(dim=dim, keepdim=True).clamp(min=eps)
     return ((a / na) * (b / nb)).sum(dim=dim)
 
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
-    """||x1 - x2 + eps||_p along the last dim."""
-    d = (x1 - x2 + eps).abs()
-    return ((d**p).sum(dim=-1, keepdim=keepdim)) ** (1.0 / p)
+    """||x1 - x2 + eps||_p along the last dim (the Euclidean distance for p=2)."""
+    return (x1 - x2 + eps).norm(p, dim=-1, keepdim=keepdim)
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
@@ -432,9 +428,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     """
     idx = input if isinstance(input, Tensor) else tensor(input)
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"embedding: indices must be an integer tensor (int64), got {idx.dtype}")
+        raise DTypeError(f"embedding: indices must be an integer tensor (int64), got {idx.dtype}")
     if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got {tuple(weight.shape)}")
+        raise ShapeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got {tuple(weight.shape)}")
     n = weight.shape[0]
     if idx.numel():
         lo, hi = int(idx._data.min()), int(idx._data.max())

@@ -25,7 +25,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ._errors import DTypeError, ShapeError
+from ._errors import ArgumentError, DTypeError, ShapeError
 from .backends._registry import current as _current_backend
 
 # ----------------------------------------------------------------------------- dtypes
@@ -78,7 +78,7 @@ def _device(device) -> str:
         raise TypeError(f"device must be a string like 'cpu' or 'cuda', got {device!r}")
     d = name.split(":")[0]
     if d not in ("cpu", "cuda"):
-        raise ValueError(f"unknown device {device!r}; expected 'cpu' or 'cuda'")
+        raise ArgumentError(f"unknown device {device!r}; expected 'cpu' or 'cuda'")
     return d
 
 
@@ -126,7 +126,7 @@ def _size(args) -> tuple:
         if isinstance(s, _PY_BOOL) or not isinstance(s, (_PY_INT, np.integer)):
             raise TypeError(f"sizes must be ints, got {s!r}")
         if s < 0:
-            raise ValueError(f"negative dimension {s} in size {tuple(args)}")
+            raise ShapeError(f"negative dimension {s} in size {tuple(args)}")
         out.append(_PY_INT(s))
     return tuple(out)
 
@@ -348,6 +348,10 @@ class Tensor:
                 try:
                     device = _device(a)
                 except ValueError:
+                    try:
+                        _dtype(a)
+                    except TypeError:
+                        raise ArgumentError(f"to(): {a!r} is neither a device ('cpu', 'cuda') nor a dtype") from None
                     dtype = a
             else:
                 dtype = a
@@ -433,6 +437,9 @@ class Tensor:
                 body = np.array2string(host, **opts)
             else:
                 body = np.array2string(host, precision=4, floatmode="fixed", **opts)
+        elif host.dtype.kind == "b":  # like torch: pad to the widest word present ([True], [ True, False])
+            width = 5 if not host.all() else 4
+            body = np.array2string(host, formatter={"bool": lambda v: str(_PY_BOOL(v)).rjust(width)}, **opts)
         else:
             body = np.array2string(host, **opts)
         if host.size == 0:
@@ -481,7 +488,7 @@ class Tensor:
                 raise RuntimeError(f"backward: gradient is on {gradient.device} but the tensor is on {self.device}")
             g = gradient._data if isinstance(gradient, Tensor) else bk.asarray(_host_array(gradient))
             if tuple(g.shape) != tuple(self._data.shape):
-                raise ValueError(
+                raise ShapeError(
                     f"backward: gradient has shape {tuple(g.shape)} but the tensor has shape {tuple(self._data.shape)}"
                 )
             if g.dtype != self._data.dtype:
@@ -613,12 +620,12 @@ class Tensor:
 
     def mm(self, other):
         if self.ndim != 2 or getattr(other, "ndim", 0) != 2:
-            raise ValueError(f"mm: both arguments must be 2-D, got shapes {tuple(self.shape)} and {tuple(other.shape)}")
+            raise ShapeError(f"mm: both arguments must be 2-D, got shapes {tuple(self.shape)} and {tuple(other.shape)}")
         return self @ other
 
     def dot(self, other):
         if self.ndim != 1 or other.ndim != 1:
-            raise ValueError(f"dot: 1-D tensors expected, got shapes {tuple(self.shape)} and {tuple(other.shape)}")
+            raise ShapeError(f"dot: 1-D tensors expected, got shapes {tuple(self.shape)} and {tuple(other.shape)}")
         return self @ other
 
     # ------------------------------------------------------------------ comparisons (no grad)
@@ -723,7 +730,7 @@ class Tensor:
 
     def clamp(self, min=None, max=None):  # noqa: A002
         if min is None and max is None:
-            raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+            raise ArgumentError("clamp: at least one of 'min' or 'max' must not be None")
         return _ag.Clamp.apply(self, lo=min, hi=max)
 
     clip = clamp
@@ -752,7 +759,7 @@ class Tensor:
     def mean(self, dim=None, keepdim=False, dtype=None):
         t = self if dtype is None else self._cast(_dtype(dtype))
         if t._data.dtype.kind != "f":
-            raise TypeError(
+            raise DTypeError(
                 f"mean(): could not infer output dtype. Input dtype must be floating point, got {t.dtype}; use .float() first"
             )
         return _ag.Mean.apply(t, dim=dim, keepdim=keepdim)
@@ -768,7 +775,8 @@ class Tensor:
         return (centered * centered).sum(dim=dim, keepdim=keepdim) / builtins.max(n - corr, 0)
 
     def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
-        return self.var(dim=dim, unbiased=unbiased, keepdim=keepdim, correction=correction).sqrt()
+        """Standard deviation: sqrt of var (its gradient is 0, not NaN, where std is 0, like torch)."""
+        return _ag.Root.apply(self.var(dim=dim, unbiased=unbiased, keepdim=keepdim, correction=correction), p=2)
 
     def max(self, dim=None, keepdim=False):
         """max over all elements, or (values, indices) along `dim` like torch.max."""
@@ -787,10 +795,27 @@ class Tensor:
         return self._max_min_dim(dim, keepdim, False)
 
     def amax(self, dim=None, keepdim=False):
-        return self.max() if dim is None else self.max(dim, keepdim).values
+        """The maximum over dim (an int, a tuple, or None for all), like torch.amax."""
+        return self._amax_amin(dim, keepdim, True)
 
     def amin(self, dim=None, keepdim=False):
-        return self.min() if dim is None else self.min(dim, keepdim).values
+        return self._amax_amin(dim, keepdim, False)
+
+    def _amax_amin(self, dim, keepdim, largest):
+        if dim is None or (isinstance(dim, (tuple, list)) and builtins.len(dim) == self.ndim != 1):
+            out = _ag.MaxMinAll.apply(self, largest=largest)  # ties share the gradient, like torch
+            return out.reshape((1,) * self.ndim) if keepdim else out
+        if isinstance(dim, (tuple, list)) and builtins.len(dim) != 1:
+            dims = _ag._normalize_dims(tuple(dim), self.ndim)
+            out = self
+            for d in reversed(dims):  # one dim at a time, from the last, so the others keep their place
+                out = out._amax_amin(d, True, largest)
+            if not keepdim:
+                out = out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in dims))
+            return out
+        if isinstance(dim, (tuple, list)):
+            dim = dim[0]
+        return self._max_min_dim(dim, keepdim, largest).values
 
     def _max_min_dim(self, dim, keepdim, largest):
         values = _ag.MaxMinDim.apply(self, dim=dim, keepdim=keepdim, largest=largest)
@@ -829,15 +854,19 @@ class Tensor:
         return Tensor._wrap(bk.xp.asarray(out), self.device)
 
     def norm(self, p=2, dim=None, keepdim=False):
-        """The p-norm over all elements or along dim (p=2: sqrt of the sum of squares)."""
-        if p == 2:
-            return (self * self).sum(dim=dim, keepdim=keepdim).sqrt()
+        """The p-norm over all elements or along dim (p=2: sqrt of the sum of squares).
+
+        The gradient of a zero vector's norm is 0 (not NaN), as in torch.
+        """
+        if p == "fro":
+            p = 2
         if p == 1:
             return self.abs().sum(dim=dim, keepdim=keepdim)
         if p == _PY_FLOAT("inf"):
             a = self.abs()
-            return a.max() if dim is None else a.amax(dim, keepdim)
-        return (self.abs() ** p).sum(dim=dim, keepdim=keepdim) ** (1.0 / p)
+            return a.amax(dim, keepdim)
+        powers = self * self if p == 2 else self.abs() ** p
+        return _ag.Root.apply(powers.sum(dim=dim, keepdim=keepdim), p=p)
 
     def argsort(self, dim=-1, descending=False):
         """Indices that sort along dim (int64, no gradient)."""
@@ -853,7 +882,7 @@ class Tensor:
         """(values, indices) of the k largest (or smallest) entries along dim, like torch.topk."""
         n = self.shape[dim]
         if not 0 <= k <= n:
-            raise ValueError(f"topk: k={k} is out of range for dimension {dim} of size {n}")
+            raise ShapeError(f"topk: k={k} is out of range for dimension {dim} of size {n}")
         idx = self.argsort(dim, descending=largest)
         d = dim % self.ndim
         idx = idx[(slice(None),) * d + (slice(0, k),)]
@@ -884,7 +913,7 @@ class Tensor:
         s = start_dim % nd
         e = end_dim % nd
         if s > e:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {tuple(self.shape)}")
+            raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {tuple(self.shape)}")
         shape = self.shape
         n = 1
         for k in shape[s : e + 1]:
@@ -913,7 +942,7 @@ class Tensor:
     def permute(self, *dims):
         dims = _shape_arg(dims)
         if sorted(d % builtins.max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
-            raise ValueError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {tuple(self.shape)}")
+            raise ShapeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {tuple(self.shape)}")
         return _ag.Permute.apply(self, dims=tuple(d % self.ndim for d in dims))
 
     def transpose(self, dim0, dim1):
@@ -931,7 +960,7 @@ class Tensor:
 
     def t(self):
         if self.ndim > 2:
-            raise ValueError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+            raise ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
         return self.transpose(0, 1) if self.ndim == 2 else self
 
     @property
@@ -950,13 +979,13 @@ class Tensor:
         full = []
         offset = len(sizes) - len(shape)
         if offset < 0:
-            raise ValueError(f"expand: the number of sizes {sizes} must be >= the number of dims of shape {shape}")
+            raise ShapeError(f"expand: the number of sizes {sizes} must be >= the number of dims of shape {shape}")
         for i, s in enumerate(sizes):
             full.append(shape[i - offset] if s == -1 and i >= offset else s)
         try:
             return _ag.Expand.apply(self, shape=tuple(full))
         except ValueError:
-            raise ValueError(f"expand: shape {tuple(shape)} cannot be expanded to {sizes}") from None
+            raise ShapeError(f"expand: shape {tuple(shape)} cannot be expanded to {sizes}") from None
 
     def expand_as(self, other):
         return self.expand(other.shape)
@@ -1065,7 +1094,7 @@ class Tensor:
         try:
             self._data[...] = arr
         except ValueError:
-            raise ValueError(f"copy_: source of shape {tuple(arr.shape)} cannot be broadcast to {tuple(self.shape)}") from None
+            raise ShapeError(f"copy_: source of shape {tuple(arr.shape)} cannot be broadcast to {tuple(self.shape)}") from None
         return self
 
     def clamp_(self, min=None, max=None):  # noqa: A002
@@ -1103,6 +1132,11 @@ def _promote(a: Tensor, b: Tensor):
         return a, b._cast(da)
     if db.kind == "f" and da.kind != "f":
         return a._cast(db), b
+    if (a._data.ndim == 0) != (b._data.ndim == 0) and (da.kind == "b") == (db.kind == "b"):
+        # same category: a tensor with dimensions keeps its dtype against a 0-d one, like
+        # torch (float32 vector * float64 scalar tensor -> float32)
+        target = db if a._data.ndim == 0 else da
+        return a._cast(target), b._cast(target)
     target = np.promote_types(da, db)
     return a._cast(target), b._cast(target)
 
@@ -1224,7 +1258,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if end is None:
         start, end = 0, start
     if step == 0:
-        raise ValueError("arange: step must be nonzero")
+        raise ShapeError("arange: step must be nonzero")
     if dtype is None:
         ints = all(isinstance(v, (_PY_INT, np.integer)) for v in (start, end, step))
         dtype = int64 if ints else float32
@@ -1283,7 +1317,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None) 
     elif high is None:
         low, high = 0, low
     if high <= low:
-        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+        raise ShapeError(f"randint: high ({high}) must be greater than low ({low})")
     host = _rng(generator).integers(low, high, size=_size((size,) if isinstance(size, _PY_INT) else (tuple(size),))).astype(
         _dtype(dtype) or int64
     )
@@ -1295,7 +1329,7 @@ def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
     from .random import _rng  # noqa: PLC0415
 
     if n < 0:
-        raise ValueError(f"randperm: n must be non-negative, got {n}")
+        raise ShapeError(f"randperm: n must be non-negative, got {n}")
     host = _rng(generator).permutation(_PY_INT(n)).astype(_dtype(dtype) or int64)
     return _from_host(host, device, False)
 
@@ -1340,7 +1374,7 @@ def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None) 
 def _as_tensors(tensors, what):
     tensors = list(tensors)
     if not tensors:
-        raise ValueError(f"{what}() expects a non-empty list of tensors")
+        raise ShapeError(f"{what}() expects a non-empty list of tensors")
     out = [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
     dtypes = {t.dtype for t in out}
     if len(dtypes) > 1:
@@ -1357,7 +1391,7 @@ def cat(tensors, dim=0) -> Tensor:
     nd = ts[0].ndim
     for t in ts:
         if t.ndim != nd or any(a != b for i, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if i != dim % builtins.max(nd, 1)):
-            raise ValueError(f"cat: shapes {[tuple(x.shape) for x in ts]} differ outside dim {dim}")
+            raise ShapeError(f"cat: shapes {[tuple(x.shape) for x in ts]} differ outside dim {dim}")
     return _ag.Cat.apply(*ts, dim=dim)
 
 
@@ -1368,7 +1402,7 @@ def stack(tensors, dim=0) -> Tensor:
     """Stack same-shape tensors along a new dim (like torch.stack)."""
     ts = _as_tensors(tensors, "stack")
     if any(t.shape != ts[0].shape for t in ts):
-        raise ValueError(f"stack expects each tensor to be equal size, got {[tuple(x.shape) for x in ts]}")
+        raise ShapeError(f"stack expects each tensor to be equal size, got {[tuple(x.shape) for x in ts]}")
     return _ag.Stack.apply(*ts, dim=dim)
 
 
@@ -1482,6 +1516,10 @@ def topk(t, k, dim=-1, largest=True, sorted=True):  # noqa: A002
 
 def argsort(t, dim=-1, descending=False) -> Tensor:
     return t.argsort(dim, descending)
+
+
+def gather(t, dim, index) -> Tensor:
+    return t.gather(dim, index)
 
 
 def squeeze(t, dim=None) -> Tensor:

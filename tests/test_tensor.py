@@ -156,7 +156,8 @@ def test_unknown_device():
 def test_repr_variants():
     assert repr(pn.tensor(2.5)) == "tensor(2.5000)"
     assert repr(pn.tensor([1.0], dtype=pn.float64)) == "tensor([1.], dtype=pyneuro.float64)"
-    assert repr(pn.tensor([True])) == "tensor([ True])"
+    assert repr(pn.tensor([True])) == "tensor([True])"  # as torch prints it (NumPy would pad: [ True])
+    assert repr(pn.tensor([True, False])) == "tensor([ True, False])"
     assert "requires_grad=True" in repr(pn.zeros(2, requires_grad=True))
 
 

@@ -10,6 +10,7 @@ import math
 from collections import OrderedDict, namedtuple
 
 from .. import functional as F
+from .._errors import ShapeError
 from ..tensor import Tensor, _backend, _device
 from . import init
 
@@ -341,7 +342,7 @@ class Linear(Module):
         if not isinstance(input, Tensor):
             raise TypeError(f"Linear expects a pyneuro Tensor, got {type(input).__name__}")
         if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise ValueError(
+            raise ShapeError(
                 f"Linear(in_features={self.in_features}, out_features={self.out_features}) got input of shape "
                 f"{tuple(input.shape)}; its last dimension must be {self.in_features}"
             )
