@@ -1,0 +1,381 @@
+"""A fake, test-only `cupy`: device arrays in host memory, RawModule kernels on the CPU emulator.
+
+NOT CuPy and never installed: tests/test_cupy_emulated.py puts csrc/cuda/emu/fake_cupy on
+sys.path of a subprocess so that pyneuro's `cupy` backend (pyneuro/backends/cupy_backend.py)
+runs its hand-written kernels without a GPU. What it provides is the CuPy surface pyneuro
+uses, and no more:
+
+* `ndarray`: a numpy.ndarray subclass standing for device memory. Creation functions
+  (`empty`, `zeros`, `asarray`, ...) allocate 256-byte aligned buffers as CuPy's pool does.
+  Mixing it with host (NumPy) arrays of ndim >= 1 in a ufunc or array function raises
+  TypeError, as CuPy does (`Unsupported type <class 'numpy.ndarray'>`); reductions and
+  scalar indexing return 0-d arrays, as CuPy does. (`numpy.asarray(device_array)` cannot be
+  intercepted on a NumPy subclass; real CuPy raises there.)
+* the NumPy functions CuPy also has (a whitelist, `_NUMPY_NAMES`); names CuPy lacks, such
+  as `errstate`, raise AttributeError.
+* `asnumpy`, `cuda.runtime.getDeviceCount` / `CUDARuntimeError`, `cuda.Device().synchronize()`.
+* `RawModule` (see _raw.py): the kernel source compiled with g++ against the CUDA emulator,
+  with every launch's argument types, arity, pointer dtypes, aliasing, launch shape and
+  out-of-bounds writes checked, where real CuPy passes raw bytes unchecked.
+
+FAKE_CUPY_DEVICES=0 in the environment makes getDeviceCount raise CUDARuntimeError (as
+CuPy without a driver does).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import types
+
+import numpy as np
+
+from ._raw import CompileException, LaunchError, RawModule  # noqa: F401
+
+__version__ = "0.0.0+fake.emulated"
+IS_FAKE_CUPY = True
+
+
+# ----------------------------------------------------------------------------- ndarray
+def _is_host_array(x) -> bool:
+    return isinstance(x, np.ndarray) and not isinstance(x, ndarray) and x.ndim > 0
+
+
+def _check_device(args, what):
+    """TypeError when a host (NumPy) array of ndim >= 1 is among args (nested lists/tuples too)."""
+    stack = list(args)
+    while stack:
+        x = stack.pop()
+        if _is_host_array(x):
+            raise TypeError(f"Unsupported type {type(x)} (fake cupy: {what} got a host NumPy array; "
+                            "move it to the device with cupy.asarray first)")
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+
+
+def _wrap(x):
+    """NumPy results -> device arrays (scalars become 0-d arrays, as CuPy returns them)."""
+    if isinstance(x, ndarray):
+        return x
+    if isinstance(x, np.ndarray):
+        return x.view(ndarray)
+    if isinstance(x, np.generic):
+        return np.asarray(x).view(ndarray)
+    if isinstance(x, tuple):
+        return tuple(_wrap(v) for v in x)
+    if isinstance(x, list):
+        return [_wrap(v) for v in x]
+    return x
+
+
+def _host(x):
+    return x.view(np.ndarray) if isinstance(x, ndarray) else x
+
+
+class ndarray(np.ndarray):
+    """Fake device array (host memory standing for device memory)."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        out = kwargs.get("out")
+        _check_device(inputs + (out or ()), f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__)
+        args = [_host(x) for x in inputs]
+        if out:
+            kwargs["out"] = tuple(_host(o) for o in out)
+        with np.errstate(all="ignore"):  # a GPU does not warn
+            res = getattr(ufunc, method)(*args, **kwargs)
+        if out:
+            return out[0] if len(out) == 1 else out
+        return None if method == "at" else _wrap(res)
+
+    def __array_function__(self, func, types_, args, kwargs):
+        _check_device(list(args) + list(kwargs.values()), func.__name__)
+        with np.errstate(all="ignore"):
+            res = super().__array_function__(func, tuple(t for t in types_ if t is not ndarray) or (np.ndarray,),
+                                             _unwrap_all(args), _unwrap_all(kwargs))
+        return _wrap(res)
+
+    def __getitem__(self, key):
+        _check_device(key if isinstance(key, tuple) else (key,), "indexing")
+        return _wrap(super().__getitem__(key))
+
+    def __setitem__(self, key, value):
+        _check_device(key if isinstance(key, tuple) else (key,), "index assignment")
+        super().__setitem__(key, value)
+
+    def argmax(self, *a, **k):
+        return _wrap(super().argmax(*a, **k))
+
+    def argmin(self, *a, **k):
+        return _wrap(super().argmin(*a, **k))
+
+    def get(self, stream=None, order="C", out=None):
+        """Device -> host copy (cupy.ndarray.get)."""
+        return np.array(self.view(np.ndarray), order=order, copy=True)
+
+    def set(self, arr, stream=None):
+        _check_device((), "set")
+        self.view(np.ndarray)[...] = arr
+
+    @property
+    def device(self):
+        return cuda.Device(0)
+
+    def __repr__(self):
+        return "fake_cupy." + repr(self.view(np.ndarray))
+
+    def __reduce__(self):  # pickling a device array is not something pyneuro should rely on
+        raise TypeError("fake cupy: device arrays are not picklable here (use cupy.asnumpy)")
+
+
+def _unwrap_all(x):
+    if isinstance(x, ndarray):
+        return x.view(np.ndarray)
+    if isinstance(x, tuple):
+        return tuple(_unwrap_all(v) for v in x)
+    if isinstance(x, list):
+        return [_unwrap_all(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _unwrap_all(v) for k, v in x.items()}
+    return x
+
+
+def _alloc(shape, dtype) -> ndarray:
+    """Uninitialised device array in a 256-byte aligned buffer (as from CuPy's memory pool)."""
+    shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(s) for s in shape)
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    raw = np.empty(nbytes + 256, np.uint8)
+    off = (-raw.__array_interface__["data"][0]) % 256
+    return raw[off:off + nbytes].view(dtype).reshape(shape).view(ndarray)
+
+
+def _to_device(a, dtype=None) -> ndarray:
+    h = np.asarray(_host(a), dtype=dtype)
+    out = _alloc(h.shape, h.dtype)
+    out.view(np.ndarray)[...] = h
+    return out
+
+
+# ----------------------------------------------------------------------------- creation
+def empty(shape, dtype=float, order="C"):
+    if order != "C":
+        raise NotImplementedError("fake cupy: only C order")
+    return _alloc(shape, dtype)
+
+
+def zeros(shape, dtype=float, order="C"):
+    out = empty(shape, dtype, order)
+    out.view(np.ndarray).fill(0)
+    return out
+
+
+def ones(shape, dtype=float, order="C"):
+    out = empty(shape, dtype, order)
+    out.view(np.ndarray).fill(1)
+    return out
+
+
+def full(shape, fill_value, dtype=None, order="C"):
+    if dtype is None:
+        dtype = np.asarray(_host(fill_value)).dtype
+    out = empty(shape, dtype, order)
+    out.view(np.ndarray)[...] = _host(fill_value)
+    return out
+
+
+def _like(a, dtype, shape):
+    if not isinstance(a, ndarray):
+        _check_device((a,), "*_like")
+    return empty(a.shape if shape is None else shape, a.dtype if dtype is None else dtype)
+
+
+def empty_like(a, dtype=None, order="C", subok=None, shape=None):
+    return _like(a, dtype, shape)
+
+
+def zeros_like(a, dtype=None, order="C", subok=None, shape=None):
+    out = _like(a, dtype, shape)
+    out.view(np.ndarray).fill(0)
+    return out
+
+
+def ones_like(a, dtype=None, order="C", subok=None, shape=None):
+    out = _like(a, dtype, shape)
+    out.view(np.ndarray).fill(1)
+    return out
+
+
+def full_like(a, fill_value, dtype=None, order="C", subok=None, shape=None):
+    out = _like(a, dtype, shape)
+    out.view(np.ndarray)[...] = _host(fill_value)
+    return out
+
+
+def array(obj, dtype=None, copy=True, order="K", subok=False, ndmin=0):
+    h = np.array(_host(obj), dtype=dtype, ndmin=ndmin)
+    return _to_device(h)
+
+
+def asarray(a, dtype=None, order=None):
+    """Host data -> device array (a copy); a device array of the right dtype is returned as is."""
+    if isinstance(a, ndarray):
+        return a if dtype is None or np.dtype(dtype) == a.dtype else a.astype(dtype)
+    return _to_device(a, dtype)
+
+
+def ascontiguousarray(a, dtype=None):
+    if not isinstance(a, ndarray):
+        _check_device((a,), "ascontiguousarray")
+        return _to_device(np.ascontiguousarray(a, dtype=dtype))
+    if a.flags.c_contiguous and (dtype is None or np.dtype(dtype) == a.dtype):
+        return a
+    return _to_device(np.ascontiguousarray(a.view(np.ndarray), dtype=dtype))
+
+
+def asnumpy(a, stream=None, order="C", out=None):
+    """Device array -> host NumPy array (a copy); host input is returned as np.asarray."""
+    if isinstance(a, ndarray):
+        return np.array(a.view(np.ndarray), order=order, copy=True)
+    return np.asarray(a)
+
+
+def get_array_module(*args):
+    return sys.modules[__name__] if any(isinstance(a, ndarray) for a in args) else np
+
+
+def arange(*args, dtype=None, **kwargs):
+    return _to_device(np.arange(*args, dtype=dtype, **kwargs))
+
+
+def eye(N, M=None, k=0, dtype=float, order="C"):
+    return _to_device(np.eye(N, M, k, dtype=dtype))
+
+
+def indices(dimensions, dtype=int, sparse=False):
+    res = np.indices(dimensions, dtype=dtype, sparse=sparse)
+    return tuple(_to_device(r) for r in res) if sparse else _to_device(res)
+
+
+def linspace(*args, **kwargs):
+    return _to_device(np.linspace(*args, **kwargs))
+
+
+# ----------------------------------------------------------------------------- NumPy functions
+class _Ufunc:
+    """A CuPy ufunc: device arrays (and scalars) in, device arrays out."""
+
+    def __init__(self, uf):
+        self._uf = uf
+        self.__name__ = uf.__name__
+        self.nin, self.nout = uf.nin, uf.nout
+
+    def _run(self, method, args, kwargs):
+        _check_device(list(args) + list(kwargs.values()), f"cupy.{self.__name__}")
+        if not any(isinstance(a, ndarray) for a in args):  # scalars only: CuPy still answers on the device
+            args = tuple(_to_device(a) if isinstance(a, (np.generic, int, float, bool)) else a for a in args)
+        return getattr(self._uf, method)(*args, **kwargs) if method != "__call__" else self._uf(*args, **kwargs)
+
+    def __call__(self, *args, **kwargs):
+        return _wrap(self._run("__call__", args, kwargs))
+
+    def reduce(self, *args, **kwargs):
+        return _wrap(self._run("reduce", args, kwargs))
+
+    def at(self, a, indices, b=None):
+        if not isinstance(a, ndarray):
+            raise TypeError(f"cupy.{self.__name__}.at: target must be a device array")
+        _check_device((indices, b), f"cupy.{self.__name__}.at")
+        self._uf.at(a, indices, b) if b is not None else self._uf.at(a, indices)
+
+    def __repr__(self):
+        return f"<fake cupy ufunc {self.__name__}>"
+
+
+def _function(fn):
+    def wrapper(*args, **kwargs):
+        _check_device(list(args) + list(kwargs.values()), f"cupy.{fn.__name__}")
+        with np.errstate(all="ignore"):
+            return _wrap(fn(*args, **kwargs))
+
+    wrapper.__name__ = wrapper.__qualname__ = fn.__name__
+    wrapper.__doc__ = f"fake cupy: numpy.{fn.__name__} on device arrays"
+    return wrapper
+
+
+# NumPy names that CuPy has too (a whitelist: pyneuro must not rely on anything CuPy lacks).
+_NUMPY_NAMES = """
+abs absolute add all allclose amax amin any argmax argmin argsort around atleast_1d atleast_2d
+broadcast_arrays broadcast_to ceil clip concatenate copy cos cosh count_nonzero cumsum diag divide dot
+einsum equal exp exp2 expand_dims expm1 flatnonzero flip floor floor_divide fmod greater greater_equal
+hstack isclose isfinite isinf isnan less less_equal log log10 log1p log2 logaddexp logical_and
+logical_not logical_or logical_xor matmul max maximum mean min minimum mod moveaxis multiply negative
+nonzero not_equal outer pad power prod ravel reciprocal remainder repeat reshape roll round searchsorted
+sign sin sinh sort split sqrt square squeeze stack std subtract sum swapaxes take take_along_axis tan
+tanh tensordot tile transpose tril triu true_divide trunc unique var vstack where
+""".split()
+# dtypes, constants and helpers CuPy re-exports from NumPy unchanged
+_PASSTHROUGH = """
+bool_ int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 float32 float64 complex64 complex128
+intp uintp dtype generic number integer floating inf nan pi e newaxis finfo iinfo result_type
+can_cast promote_types isscalar ndim shape size
+""".split()
+
+
+_cache: dict = {}
+
+
+def __getattr__(name):
+    if name in _PASSTHROUGH:
+        return getattr(np, name)
+    if name in _NUMPY_NAMES:
+        obj = getattr(np, name)
+        if name not in _cache:  # not globals(): max, min, any, ... would shadow the builtins here
+            _cache[name] = _Ufunc(obj) if isinstance(obj, np.ufunc) else _function(obj)
+        return _cache[name]
+    raise AttributeError(f"module 'cupy' (fake) has no attribute {name!r}")
+
+
+# ----------------------------------------------------------------------------- cupy.cuda
+class CUDARuntimeError(RuntimeError):
+    def __init__(self, status, msg="cudaErrorInsufficientDriver: CUDA driver version is insufficient"):
+        self.status = status
+        super().__init__(msg)
+
+
+def _device_count():
+    n = int(os.environ.get("FAKE_CUPY_DEVICES", "1"))
+    if n == 0:
+        raise CUDARuntimeError(35)
+    return n
+
+
+class Device:
+    def __init__(self, device=None):
+        self.id = 0 if device is None else int(device)
+
+    def synchronize(self):
+        """Launches are synchronous on the emulator."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __repr__(self):
+        return f"<CUDA Device {self.id} (fake, CPU emulator)>"
+
+
+cuda = types.ModuleType("cupy.cuda", "fake cupy.cuda")
+runtime = types.ModuleType("cupy.cuda.runtime", "fake cupy.cuda.runtime")
+runtime.getDeviceCount = _device_count
+runtime.CUDARuntimeError = CUDARuntimeError
+runtime.deviceSynchronize = lambda: None
+runtime.is_hip = False
+cuda.runtime = runtime
+cuda.Device = Device
+cuda.is_available = lambda: _device_count() > 0
+cuda.get_device_id = lambda: 0
+cuda.compiler = types.SimpleNamespace(CompileException=CompileException)
+cuda.driver = types.SimpleNamespace(CUDADriverError=LaunchError)
+sys.modules["cupy.cuda"] = cuda
+sys.modules["cupy.cuda.runtime"] = runtime
