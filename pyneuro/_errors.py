@@ -28,3 +28,7 @@ class DTypeError(TypeError, RuntimeError):
 
 class IndexRangeError(IndexError, RuntimeError):
     """A class index out of range where torch says RuntimeError: an IndexError too."""
+
+
+class ZeroDivision(ZeroDivisionError, RuntimeError):
+    """An integer division by zero (torch: RuntimeError 'ZeroDivisionError')."""

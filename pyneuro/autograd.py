@@ -529,6 +529,27 @@ class Where(Function):
         )
 
 
+class Maximum(Function):
+    """out = maximum(a, b) (or minimum, largest=False): NaN propagates; where a == b each
+    side gets half of the gradient, as in torch."""
+
+    __slots__ = ()
+
+    def forward(self, a, b, largest=True):
+        xp = self.bk.xp
+        self.saved = (a, b, largest)
+        return (xp.maximum if largest else xp.minimum)(a, b)
+
+    def backward(self, g):
+        a, b, largest = self.saved
+        wins = (a > b) if largest else (a < b)
+        share_a = (wins + (a == b) * 0.5).astype(g.dtype)  # 1 where a wins, 1/2 on a tie, else 0
+        return (
+            _unbroadcast(g * share_a, _shape_of(a)) if self.needs[0] else None,
+            _unbroadcast(g * (1 - share_a), _shape_of(b)) if self.needs[1] else None,
+        )
+
+
 # ----------------------------------------------------------------------------- elementwise: unary
 
 
@@ -640,6 +661,75 @@ class Sigmoid(Function):
     def backward(self, g):
         out = self.saved[0]
         return (g * out * (1 - out),)
+
+
+class Elementwise(Function):
+    """out = f(a) for one of the simpler math functions, with its derivative written beside it.
+
+        name        f(a)                 d f / d a
+        sin         sin a                cos a
+        cos         cos a                -sin a
+        log1p       log(1 + a)           1 / (1 + a)
+        expm1       e^a - 1              out + 1
+        reciprocal  1 / a                -out^2
+        rsqrt       1 / sqrt(a)          -out^3 / 2
+        round, floor, ceil, trunc, sign  0 (piecewise constant, as in torch)
+    """
+
+    __slots__ = ()
+
+    def forward(self, a, name="sin"):
+        xp = self.bk.xp
+        with _errstate(xp):
+            if name == "reciprocal":
+                out = 1 / a
+            elif name == "rsqrt":
+                out = 1 / xp.sqrt(a)
+            elif name == "round":
+                out = xp.round(a)  # half to even, like torch.round
+            else:
+                out = getattr(xp, name)(a)
+        self.saved = (a, out, name)
+        return out.astype(a.dtype, copy=False) if hasattr(out, "astype") else out
+
+    def backward(self, g):
+        a, out, name = self.saved
+        xp = self.bk.xp
+        with _errstate(xp):
+            if name == "sin":
+                d = xp.cos(a)
+            elif name == "cos":
+                d = -xp.sin(a)
+            elif name == "log1p":
+                d = 1 / (1 + a)
+            elif name == "expm1":
+                d = out + 1
+            elif name == "reciprocal":
+                d = -(out * out)
+            elif name == "rsqrt":
+                d = -0.5 * out * out * out
+            else:
+                return (xp.zeros_like(g),)
+            return (g * d,)
+
+
+class CumSum(Function):
+    """out = running sum along dim; backward is the running sum of g taken from the end."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, a, dim=0):
+        (d,) = _normalize_dims(dim, a.ndim)
+        self.saved = (d,)
+        return self.bk.xp.cumsum(a, axis=d) if a.ndim else a.copy()
+
+    def backward(self, g):
+        (d,) = self.saved
+        if g.ndim == 0:
+            return (g,)
+        xp = self.bk.xp
+        return (xp.flip(xp.cumsum(xp.flip(g, axis=d), axis=d), axis=d),)
 
 
 class Tanh(Function):
@@ -894,10 +984,17 @@ def _rows(x, dim):
         if ndim == 2:
             return x, None
         shape = x.shape
-        return x.reshape(-1, shape[-1]), lambda y: y.reshape(shape)
+        return x.reshape(_prod(shape[:-1]), shape[-1]), lambda y: y.reshape(shape)
     moved = x.swapaxes(d, -1)
     mshape = moved.shape
-    return moved.reshape(-1, mshape[-1]), lambda y: y.reshape(mshape).swapaxes(d, -1)
+    return moved.reshape(_prod(mshape[:-1]), mshape[-1]), lambda y: y.reshape(mshape).swapaxes(d, -1)
+
+
+def _prod(sizes) -> int:
+    n = 1
+    for s in sizes:
+        n *= s
+    return n
 
 
 class Softmax(Function):

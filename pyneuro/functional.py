@@ -10,7 +10,7 @@ reached through the autograd Functions in pyneuro/autograd.py.
 from __future__ import annotations
 
 from . import autograd as _ag
-from ._errors import DTypeError, IndexRangeError, ShapeError
+from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from .tensor import Tensor, _backend, int64, tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -343,6 +343,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
         )
     _check_reduction(reduction)
     p = _tensor(input, "input")
+    if p.numel() and not bool(((p._data >= 0) & (p._data <= 1)).all()):
+        raise ArgumentError("binary_cross_entropy: all elements of input should be between 0 and 1 (apply sigmoid first, "
+                            "or use binary_cross_entropy_with_logits on raw scores)")
     losses = -(target * p.log().clamp(min=-100.0) + (1 - target) * (1 - p).log().clamp(min=-100.0))
     return _reduce(losses, reduction)
 

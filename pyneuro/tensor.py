@@ -25,7 +25,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ._errors import ArgumentError, DTypeError, ShapeError
+from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision
 from .backends._registry import current as _current_backend
 
 # ----------------------------------------------------------------------------- dtypes
@@ -129,6 +129,16 @@ def _size(args) -> tuple:
             raise ShapeError(f"negative dimension {s} in size {tuple(args)}")
         out.append(_PY_INT(s))
     return tuple(out)
+
+
+def _check_arg_reduction(t, dim, what):
+    """argmax/argmin of nothing: IndexError like torch (NumPy would raise a ValueError)."""
+    if t._data.size == 0:
+        if dim is None:
+            raise IndexError(f"{what}(): Expected reduction dim to be specified for input.numel() == 0.")
+        (d,) = _ag._normalize_dims(dim, t.ndim)
+        if t.ndim and t.shape[d] == 0:
+            raise IndexError(f"{what}(): Expected reduction dim {dim} to have non-zero size (shape {tuple(t.shape)}).")
 
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])  # like torch.return_types.max
@@ -303,9 +313,13 @@ class Tensor:
         return np.asarray(_backend(self.device).to_numpy(self._data)).tolist()
 
     def __float__(self):
+        if self._data.size != 1:
+            raise ArgumentError(f"only one element tensors can be converted to Python scalars (this one has {self._data.size})")
         return _PY_FLOAT(self.item())
 
     def __int__(self):
+        if self._data.size != 1:
+            raise ArgumentError(f"only one element tensors can be converted to Python scalars (this one has {self._data.size})")
         return _PY_INT(self.item())
 
     def __index__(self):
@@ -559,13 +573,41 @@ class Tensor:
             a = a._cast(float32)
         return _ag.Div.apply(b, a)
 
+    def _int_division(self, a, b, op, reflected=False):
+        """// and % (no gradient): Python's floor semantics, like torch; an integer
+        division by zero raises instead of giving NumPy's silent 0."""
+        x = a._data
+        y = b._data if isinstance(b, Tensor) else b
+        if reflected:
+            x, y = y, x
+        if getattr(y, "dtype", None) is not None and y.dtype.kind in "iub" or isinstance(y, _PY_INT):
+            if getattr(x, "dtype", np.dtype(type(x))).kind in "iub" and not _PY_BOOL((_backend(self.device).xp.asarray(y) != 0).all()):
+                raise ZeroDivision("ZeroDivisionError: integer division or modulo by zero")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = op(x, y)
+        return Tensor._wrap(_backend(self.device).xp.asarray(out), self.device)
+
     def __floordiv__(self, other):
         a, b = self._other(other)
-        return Tensor._wrap(a._data // (b._data if isinstance(b, Tensor) else b), self.device)
+        return self._int_division(a, b, _op.floordiv)
+
+    def __rfloordiv__(self, other):
+        a, b = self._other(other)
+        return self._int_division(a, b, _op.floordiv, reflected=True)
 
     def __mod__(self, other):
         a, b = self._other(other)
-        return Tensor._wrap(a._data % (b._data if isinstance(b, Tensor) else b), self.device)
+        return self._int_division(a, b, _op.mod)
+
+    def __rmod__(self, other):
+        a, b = self._other(other)
+        return self._int_division(a, b, _op.mod, reflected=True)
+
+    def floor_divide(self, other):
+        return self // other
+
+    def remainder(self, other):
+        return self % other
 
     def __pow__(self, other):
         a, b = self._other(other)
@@ -589,6 +631,8 @@ class Tensor:
     def __matmul__(self, other):
         if not isinstance(other, Tensor):
             other = Tensor._wrap(_backend(self.device).asarray(_host_array(other)), self.device)
+        if self._data.dtype.kind in "iu" and other._data.dtype.kind in "iu":
+            return _int_matmul(self, other)
         if self._data.dtype != other._data.dtype:
             raise DTypeError(
                 f"matmul: both operands need the same dtype, got {self.dtype} and {other.dtype} "
@@ -633,6 +677,8 @@ class Tensor:
         if other is None:
             return False
         a, b = self._other(other)
+        if isinstance(b, Tensor) and a._data.shape != b._data.shape:
+            _broadcast_check(a, b, op.__name__.strip("_"))
         return Tensor._wrap(op(a._data, b._data if isinstance(b, Tensor) else b), self.device)
 
     def __eq__(self, other):
@@ -718,6 +764,60 @@ class Tensor:
 
     def tanh(self):
         return _ag.Tanh.apply(self._floating())
+
+    def sin(self):
+        return _ag.Elementwise.apply(self._floating(), name="sin")
+
+    def cos(self):
+        return _ag.Elementwise.apply(self._floating(), name="cos")
+
+    def log1p(self):
+        return _ag.Elementwise.apply(self._floating(), name="log1p")
+
+    def expm1(self):
+        return _ag.Elementwise.apply(self._floating(), name="expm1")
+
+    def reciprocal(self):
+        return _ag.Elementwise.apply(self._floating(), name="reciprocal")
+
+    def rsqrt(self):
+        return _ag.Elementwise.apply(self._floating(), name="rsqrt")
+
+    def _rounding(self, name):
+        if self._data.dtype.kind != "f":  # integers are already whole (sign of an int stays int)
+            return Tensor._wrap(_backend(self.device).xp.sign(self._data), self.device) if name == "sign" else self.clone()
+        return _ag.Elementwise.apply(self, name=name)
+
+    def round(self):
+        """Round half to even (0.5 -> 0, 1.5 -> 2), like torch.round; zero gradient."""
+        return self._rounding("round")
+
+    def floor(self):
+        return self._rounding("floor")
+
+    def ceil(self):
+        return self._rounding("ceil")
+
+    def trunc(self):
+        return self._rounding("trunc")
+
+    def sign(self):
+        return self._rounding("sign")
+
+    def cumsum(self, dim):
+        t = self._cast(int64) if self._data.dtype.kind in "bu" or self._data.dtype in (int32, int16, int8) else self
+        return _ag.CumSum.apply(t, dim=dim)
+
+    def logsumexp(self, dim, keepdim=False):
+        """log(sum(exp(x))) along dim, computed stably (the max is subtracted first)."""
+        x = self._floating()
+        m = x.amax(dim, keepdim=True).detach()
+        m = Tensor._wrap(_backend(self.device).xp.where(_backend(self.device).xp.isfinite(m._data), m._data, 0), self.device)
+        out = (x - m).exp().sum(dim=dim, keepdim=True).log() + m
+        if not keepdim:
+            dims = _ag._normalize_dims(dim, self.ndim)
+            out = out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in dims))
+        return out
 
     def relu(self):
         return _ag.ReLU.apply(self)
@@ -829,6 +929,7 @@ class Tensor:
         """Index of the (first) maximum; along a dim of a 2-D tensor this is the argmax kernel."""
         data = self._data
         bk = _backend(self.device)
+        _check_arg_reduction(self, dim, "argmax")
         if dim is None:
             out = bk.xp.asarray(data.argmax()).astype(np.int64)
             return Tensor._wrap(out.reshape((1,) * data.ndim) if keepdim else out, self.device)
@@ -844,6 +945,7 @@ class Tensor:
     def argmin(self, dim=None, keepdim=False):
         data = self._data
         bk = _backend(self.device)
+        _check_arg_reduction(self, dim, "argmin")
         if dim is None:
             out = bk.xp.asarray(data.argmin()).astype(np.int64)
             return Tensor._wrap(out.reshape((1,) * data.ndim) if keepdim else out, self.device)
@@ -858,6 +960,8 @@ class Tensor:
 
         The gradient of a zero vector's norm is 0 (not NaN), as in torch.
         """
+        if self._data.dtype.kind != "f":
+            raise DTypeError(f"norm: expected a floating point tensor as input, got {self.dtype}")
         if p == "fro":
             p = 2
         if p == 1:
@@ -991,12 +1095,20 @@ class Tensor:
         return self.expand(other.shape)
 
     def chunk(self, chunks, dim=0):
+        if not isinstance(chunks, _PY_INT) or chunks <= 0:
+            raise ArgumentError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
         n = self.shape[dim]
         step = -(-n // chunks)
         return self.split(step, dim)
 
     def split(self, split_size, dim=0):
         n = self.shape[dim]
+        if isinstance(split_size, _PY_INT) and (split_size < 0 or (split_size == 0 and n)):
+            raise ArgumentError(f"split_size must be positive (or 0 for a dimension of size 0), got {split_size} for size {n}")
+        if not isinstance(split_size, _PY_INT) and builtins.sum(split_size) != n:
+            raise ShapeError(f"split: sizes {list(split_size)} do not add up to the size {n} of dimension {dim}")
+        if split_size == 0:
+            return (self,)
         d = dim % self.ndim
         sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else []) if isinstance(split_size, _PY_INT) else list(split_size)
         out, start = [], 0
@@ -1016,7 +1128,10 @@ class Tensor:
         self._check_inplace()
         if not (isinstance(index, (_PY_INT, slice)) and not isinstance(index, _PY_BOOL)):
             index, _ = _convert_index(index, self)
-        self._data[index] = value._data if isinstance(value, Tensor) else _value_array(value, self)
+        try:
+            self._data[index] = value._data if isinstance(value, Tensor) else _value_array(value, self)
+        except ValueError as exc:
+            raise ShapeError(f"setitem: {exc}") from None
 
     def gather(self, dim, index):
         """out[i][j] = self[i][index[i][j]] for dim=1 (2-D), like torch.gather."""
@@ -1139,6 +1254,30 @@ def _promote(a: Tensor, b: Tensor):
         return a._cast(target), b._cast(target)
     target = np.promote_types(da, db)
     return a._cast(target), b._cast(target)
+
+
+def _int_matmul(a: Tensor, b: Tensor) -> Tensor:
+    """Integer @ integer (e.g. a dot product of int vectors), exact, like torch (no gradient:
+    integer tensors never require grad)."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"matmul: both arguments need at least 1 dimension, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    ka, kb = a.shape[-1], (b.shape[0] if b.ndim == 1 else b.shape[-2])
+    if ka != kb:
+        raise ShapeError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied (inner dimensions {ka} and {kb} differ)")
+    a, b = _promote(a, b)
+    return Tensor._wrap(_backend(a.device).xp.matmul(a._data, b._data), a.device)
+
+
+def _broadcast_check(a: Tensor, b: Tensor, what: str) -> None:
+    """ShapeError (a RuntimeError, as in torch) naming both shapes if a and b do not broadcast."""
+    sa, sb = a._data.shape, b._data.shape
+    for i in range(1, builtins.min(builtins.len(sa), builtins.len(sb)) + 1):
+        if sa[-i] != sb[-i] and sa[-i] != 1 and sb[-i] != 1:
+            raise ShapeError(
+                f"{what}: the size of tensor a ({sa[-i]}) must match the size of tensor b ({sb[-i]}) at "
+                f"non-singleton dimension {builtins.max(builtins.len(sa), builtins.len(sb)) - i} "
+                f"(shapes {tuple(sa)} and {tuple(sb)})"
+            )
 
 
 def _shape_arg(shape) -> tuple:
@@ -1372,6 +1511,8 @@ def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None) 
 
 
 def _as_tensors(tensors, what):
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{what}(): argument 'tensors' must be a sequence of Tensors, not a Tensor")
     tensors = list(tensors)
     if not tensors:
         raise ShapeError(f"{what}() expects a non-empty list of tensors")
@@ -1403,6 +1544,7 @@ def stack(tensors, dim=0) -> Tensor:
     ts = _as_tensors(tensors, "stack")
     if any(t.shape != ts[0].shape for t in ts):
         raise ShapeError(f"stack expects each tensor to be equal size, got {[tuple(x.shape) for x in ts]}")
+    _ag._normalize_dims(dim, ts[0].ndim + 1)  # IndexError for a dim out of range, like torch
     return _ag.Stack.apply(*ts, dim=dim)
 
 
@@ -1452,6 +1594,38 @@ def tanh(t) -> Tensor:
     return t.tanh()
 
 
+def sin(t) -> Tensor:
+    return t.sin()
+
+
+def cos(t) -> Tensor:
+    return t.cos()
+
+
+def log1p(t) -> Tensor:
+    return t.log1p()
+
+
+def round(t) -> Tensor:  # noqa: A001
+    return t.round()
+
+
+def sign(t) -> Tensor:
+    return t.sign()
+
+
+def cumsum(t, dim) -> Tensor:
+    return t.cumsum(dim)
+
+
+def logsumexp(t, dim, keepdim=False) -> Tensor:
+    return t.logsumexp(dim, keepdim)
+
+
+def numel(t) -> int:
+    return t.numel()
+
+
 def relu(t) -> Tensor:
     return t.relu()
 
@@ -1460,12 +1634,12 @@ def clamp(t, min=None, max=None) -> Tensor:  # noqa: A002
     return t.clamp(min, max)
 
 
-def sum(t, dim=None, keepdim=False) -> Tensor:  # noqa: A001
-    return t.sum(dim, keepdim)
+def sum(t, dim=None, keepdim=False, dtype=None) -> Tensor:  # noqa: A001
+    return t.sum(dim, keepdim, dtype=dtype)
 
 
-def mean(t, dim=None, keepdim=False) -> Tensor:
-    return t.mean(dim, keepdim)
+def mean(t, dim=None, keepdim=False, dtype=None) -> Tensor:
+    return t.mean(dim, keepdim, dtype=dtype)
 
 
 def argmax(t, dim=None, keepdim=False) -> Tensor:
@@ -1473,13 +1647,19 @@ def argmax(t, dim=None, keepdim=False) -> Tensor:
 
 
 def maximum(a, b) -> Tensor:
-    a, b = a._other(b)
-    return _ag.Where.apply((a._data >= (b._data if isinstance(b, Tensor) else b)), a, b)
+    """Elementwise max of a and b (broadcasting; NaN wins; ties share the gradient), like torch."""
+    a, b = (a if isinstance(a, Tensor) else tensor(a))._other(b)
+    if isinstance(b, Tensor) and a._data.shape != b._data.shape:
+        _broadcast_check(a, b, "maximum")
+    return _ag.Maximum.apply(a, b, largest=True)
 
 
 def minimum(a, b) -> Tensor:
-    a, b = a._other(b)
-    return _ag.Where.apply((a._data <= (b._data if isinstance(b, Tensor) else b)), a, b)
+    """Elementwise min of a and b (broadcasting; NaN wins; ties share the gradient), like torch."""
+    a, b = (a if isinstance(a, Tensor) else tensor(a))._other(b)
+    if isinstance(b, Tensor) and a._data.shape != b._data.shape:
+        _broadcast_check(a, b, "minimum")
+    return _ag.Maximum.apply(a, b, largest=False)
 
 
 def softmax(t, dim=-1) -> Tensor:
