@@ -374,13 +374,16 @@ def test_array_namespace_is_honest_about_gaps(bk):
     d = xp.ones((2, 3))
     with pytest.raises(NotImplementedError, match="cuda backend"):
         xp.einsum("ij->i", d)
-    with pytest.raises(NotImplementedError):
-        d[0]
-    with pytest.raises(NotImplementedError):
-        d == d
-    np.testing.assert_array_equal(xp.add(xp.ones((2, 1, 3)), xp.ones((3,))).numpy(), np.full((2, 1, 3), 2.0))
+    with pytest.raises(NotImplementedError, match="boolean-mask"):
+        d[d > 0]                                          # its size would need a device -> host copy
+    with pytest.raises(NotImplementedError, match="integer-array"):
+        d[bk.asarray(np.array([0, 1]))] = 1.0
+    with pytest.raises(NotImplementedError, match="where"):
+        xp.where(d > 0)
     with pytest.raises(TypeError, match="not implemented"):
-        xp.add(xp.ones((2, 1, 4)), xp.ones((2, 3, 4)))  # legal NumPy broadcast (a middle axis), not provided
+        bk.asarray(np.array([1, 2])) / bk.asarray(np.array([1, 2]))  # integer division
+    np.testing.assert_array_equal(xp.add(xp.ones((2, 1, 3)), xp.ones((3,))).numpy(), np.full((2, 1, 3), 2.0))
+    np.testing.assert_array_equal(xp.add(xp.ones((2, 1, 4)), xp.ones((2, 3, 4))).numpy(), np.full((2, 3, 4), 2.0))
     with pytest.raises(ValueError, match="broadcast"):
         xp.add(d, xp.ones((4,)))
 
@@ -429,8 +432,7 @@ def test_array_namespace_broadcast_assign_and_nd_reductions(bk, rng):
         for keepdims in (False, True):
             np.testing.assert_allclose(d.sum(axis=axes, keepdims=keepdims).numpy(),
                                        a.sum(axis=axes, keepdims=keepdims), rtol=1e-5, atol=1e-5)
-    with pytest.raises(TypeError, match="not implemented"):
-        d.sum(axis=1)                                     # a middle axis alone
+    np.testing.assert_allclose(d.sum(axis=1).numpy(), a.sum(axis=1), rtol=1e-5)  # a middle axis: moved last
     row = rng.standard_normal((1, 4)).astype(np.float32)
     np.testing.assert_array_equal(xp.broadcast_to(bk.asarray(row), (3, 4)).numpy(), np.broadcast_to(row, (3, 4)))
     np.testing.assert_array_equal(xp.broadcast_to(bk.asarray(np.float32(2.0)), (2, 2)).numpy(), np.full((2, 2), 2))

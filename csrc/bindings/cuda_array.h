@@ -23,13 +23,15 @@ namespace pyneuro::bind::cuda {
 namespace py = pybind11;
 namespace pc = pyneuro::cuda;
 
-enum class DType : int { f32 = 0, i64 = 1, f64 = 2 };  // codes shared with pc::cast
+enum class DType : int { f32 = 0, i64 = 1, f64 = 2, b8 = 3 };  // codes shared with pc::cast
 
-inline std::size_t itemsize(DType d) { return d == DType::f32 ? 4 : 8; }
+inline std::size_t itemsize(DType d) { return d == DType::f32 ? 4 : d == DType::b8 ? 1 : 8; }
 inline const char* dtype_name(DType d) {
-  return d == DType::f32 ? "float32" : d == DType::i64 ? "int64" : "float64";
+  return d == DType::f32 ? "float32" : d == DType::i64 ? "int64" : d == DType::b8 ? "bool" : "float64";
 }
-inline const char* typestr(DType d) { return d == DType::f32 ? "<f4" : d == DType::i64 ? "<i8" : "<f8"; }
+inline const char* typestr(DType d) {
+  return d == DType::f32 ? "<f4" : d == DType::i64 ? "<i8" : d == DType::b8 ? "|b1" : "<f8";
+}
 
 struct Buffer {
   void* ptr = nullptr;
@@ -38,6 +40,15 @@ struct Buffer {
   bool readonly = false;
   int device = 0;
   py::object owner;  // foreign memory: the object that owns it
+  // int64 buffers: the [lo, hi] range of every value, when known without reading the
+  // device (set on upload from the host copy, by kernels whose output range is known,
+  // and cleared by every write into the buffer). Class targets and gather indices are
+  // range-checked with it, so a training step needs no device -> host copy for the
+  // check. Never trusted once the memory was shared (__cuda_array_interface__ out) or
+  // when it is foreign, since others may write it.
+  bool has_range = false;
+  bool exported = false;
+  int64_t range_lo = 0, range_hi = 0;
   Buffer() = default;
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
@@ -51,6 +62,7 @@ struct DeviceArray {
   std::size_t offset = 0;  // bytes from buf->ptr
   std::vector<py::ssize_t> shape;
   DType dtype = DType::f32;
+  bool view = false;  // shares another array's memory (reshape, slicing, broadcast_to)
 
   int64_t size() const {
     int64_t n = 1;
@@ -64,6 +76,14 @@ struct DeviceArray {
   int ndim() const { return static_cast<int>(shape.size()); }
   int device() const { return buf ? buf->device : 0; }
 };
+
+// The cached value range of an int64 array's buffer (see Buffer::has_range).
+bool cached_range(const DeviceArray& a, int64_t& lo, int64_t& hi);
+void set_range(const DeviceArray& a, int64_t lo, int64_t hi);
+void forget_range(const DeviceArray& a);
+// [lo, hi] of an int64 array: the cached range, else one min/max reduction on the
+// device and a copy of the two values to the host (counted by transfer_stats).
+void int64_range(const DeviceArray& a, int64_t& lo, int64_t& hi);
 
 // The current CUDA device (raises RuntimeError with the CUDA error when there is none).
 int current_device();

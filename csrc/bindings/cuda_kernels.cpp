@@ -89,8 +89,10 @@ DeviceArray softmax_family_backward(py::object go, py::object yo, bool log_outpu
   return dx;
 }
 
-// Targets: 1-D int64 of length rows, every value in [0, classes) — checked on the device
-// with one min/max reduction before the cross-entropy kernel indexes with them.
+// Targets: 1-D int64 of length rows, every value in [0, classes) — checked before the
+// cross-entropy kernel indexes with them: with the buffer's cached range when known (targets
+// uploaded from the host, or gathered from uploaded labels: no device -> host copy), else
+// with one min/max reduction on the device whose two values are copied back.
 DeviceArray& require_targets(py::object to, const DeviceArray& logits) {
   if (py::isinstance<DeviceArray>(to) && to.cast<DeviceArray&>().dtype != DType::i64)
     throw py::type_error(std::string("targets must be integer class indices (int64), got dtype ") +
@@ -103,7 +105,7 @@ DeviceArray& require_targets(py::object to, const DeviceArray& logits) {
   require_same_device({&logits, &t});
   if (rows > 0) {
     int64_t lo = 0, hi = 0;
-    pc::int64_minmax(rows, t.i64(), &lo, &hi);
+    int64_range(t, lo, hi);
     if (lo < 0 || hi >= classes)
       throw py::index_error("target " + std::to_string(lo < 0 ? lo : hi) + " is out of range for " +
                             std::to_string(classes) + " classes");
@@ -193,6 +195,7 @@ DeviceArray argmax(py::object xo) {
     throw py::value_error("argmax of an empty row: x has shape " + shape_str(x));
   DeviceArray out = empty({x.shape[0]}, DType::i64);
   pc::argmax(x.shape[0], x.shape[1], x.f32(), out.i64());
+  if (out.size() > 0) set_range(out, 0, x.shape[1] - 1);
   return out;
 }
 

@@ -9,10 +9,12 @@
 #include "launch.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <string>
 
 #include "kernels/elementwise.cuh"
+#include "kernels/indexing.cuh"
 #include "kernels/matmul.cuh"
 #include "kernels/softmax.cuh"
 
@@ -213,7 +215,7 @@ void int64_minmax(int64_t n, const int64_t* t, int64_t* lo, int64_t* hi) {
   try {
     pn_int64_minmax<<<1, 1024>>>(n, reinterpret_cast<const long long*>(t), scratch);
     launched("pn_int64_minmax");
-    check(cudaMemcpy(host, scratch, sizeof(host), cudaMemcpyDeviceToHost), "cudaMemcpy (target range)");
+    copy_to_host(host, scratch, sizeof(host));
   } catch (...) {
     device_free(scratch, 2 * sizeof(long long));
     throw;
@@ -267,12 +269,16 @@ void sum_all(int64_t n, const float* x, float* out) {
 
 void cast(int64_t n, int src, const void* x, int dst, void* y) {
   if (n == 0) return;
-  if (src == dst) return copy_device(y, x, static_cast<std::size_t>(n) * (src == 0 ? 4 : 8));
+  if (src == dst) return copy_device(y, x, static_cast<std::size_t>(n) * (src == 0 ? 4 : src == 3 ? 1 : 8));
   const unsigned g = grid_1d(n);
   if (src == 1 && dst == 0) pn_cast_i64_f32<<<g, kBlock>>>(n, static_cast<const long long*>(x), static_cast<float*>(y));
   else if (src == 0 && dst == 1) pn_cast_f32_i64<<<g, kBlock>>>(n, static_cast<const float*>(x), static_cast<long long*>(y));
   else if (src == 2 && dst == 0) pn_cast_f64_f32<<<g, kBlock>>>(n, static_cast<const double*>(x), static_cast<float*>(y));
   else if (src == 0 && dst == 2) pn_cast_f32_f64<<<g, kBlock>>>(n, static_cast<const float*>(x), static_cast<double*>(y));
+  else if (src == 3 && dst == 0) pn_cast_b8_f32<<<g, kBlock>>>(n, static_cast<const unsigned char*>(x), static_cast<float*>(y));
+  else if (src == 3 && dst == 1) pn_cast_b8_i64<<<g, kBlock>>>(n, static_cast<const unsigned char*>(x), static_cast<long long*>(y));
+  else if (src == 0 && dst == 3) pn_cast_f32_b8<<<g, kBlock>>>(n, static_cast<const float*>(x), static_cast<unsigned char*>(y));
+  else if (src == 1 && dst == 3) pn_cast_i64_b8<<<g, kBlock>>>(n, static_cast<const long long*>(x), static_cast<unsigned char*>(y));
   else throw std::invalid_argument("unsupported cast between device dtypes " + std::to_string(src) + " -> " +
                                    std::to_string(dst));
   launched("pn_cast");
@@ -286,13 +292,236 @@ void transpose(int64_t rows, int64_t cols, const float* x, float* y) {
   launched("pn_transpose");
 }
 
+// ------------------------------------------------------------------------- array-namespace extras
+namespace {
+template <typename T>
+T imm_as(double v) {
+  return static_cast<T>(v);
+}
+}  // namespace
+
+void compare(int64_t n, int dtype, int op, const void* a, int a_mode, double a_imm, const void* b, int b_mode,
+             double b_imm, int64_t cols, uint8_t* out) {
+  if (n == 0) return;
+  const unsigned g = grid_1d(n);
+  cols = cols > 0 ? cols : 1;
+  unsigned char* o = reinterpret_cast<unsigned char*>(out);
+  if (dtype == 0) {
+    pn_compare_f32<<<g, kBlock>>>(n, op, static_cast<const float*>(a), a_mode, imm_as<float>(a_imm),
+                                  static_cast<const float*>(b), b_mode, imm_as<float>(b_imm), cols, o);
+  } else if (dtype == 1) {
+    pn_compare_i64<<<g, kBlock>>>(n, op, static_cast<const long long*>(a), a_mode, imm_as<long long>(a_imm),
+                                  static_cast<const long long*>(b), b_mode, imm_as<long long>(b_imm), cols, o);
+  } else if (dtype == 3) {
+    pn_compare_b8<<<g, kBlock>>>(n, op, static_cast<const unsigned char*>(a), a_mode,
+                                 static_cast<unsigned char>(a_imm != 0.0), static_cast<const unsigned char*>(b),
+                                 b_mode, static_cast<unsigned char>(b_imm != 0.0), cols, o);
+  } else {
+    throw std::invalid_argument("compare: unsupported dtype code " + std::to_string(dtype));
+  }
+  launched("pn_compare");
+}
+
+void binary_i64(int64_t n, int op, const int64_t* a, int a_mode, int64_t a_imm, const int64_t* b, int b_mode,
+                int64_t b_imm, int64_t cols, int64_t* out) {
+  if (n == 0) return;
+  pn_binary_i64<<<grid_1d(n), kBlock>>>(n, op, reinterpret_cast<const long long*>(a), a_mode, a_imm,
+                                        reinterpret_cast<const long long*>(b), b_mode, b_imm, cols > 0 ? cols : 1,
+                                        reinterpret_cast<long long*>(out));
+  launched("pn_binary_i64");
+}
+
+void where(int64_t n, int dtype, const uint8_t* cond, int c_mode, bool c_imm, const void* a, int a_mode,
+           double a_imm, const void* b, int b_mode, double b_imm, int64_t cols, void* out) {
+  if (n == 0) return;
+  const unsigned g = grid_1d(n);
+  cols = cols > 0 ? cols : 1;
+  const unsigned char* c = reinterpret_cast<const unsigned char*>(cond);
+  const unsigned char ci = c_imm ? 1 : 0;
+  if (dtype == 0) {
+    pn_where_f32<<<g, kBlock>>>(n, c, c_mode, ci, static_cast<const float*>(a), a_mode, imm_as<float>(a_imm),
+                                static_cast<const float*>(b), b_mode, imm_as<float>(b_imm), cols,
+                                static_cast<float*>(out));
+  } else if (dtype == 1) {
+    pn_where_i64<<<g, kBlock>>>(n, c, c_mode, ci, static_cast<const long long*>(a), a_mode,
+                                imm_as<long long>(a_imm), static_cast<const long long*>(b), b_mode,
+                                imm_as<long long>(b_imm), cols, static_cast<long long*>(out));
+  } else {
+    throw std::invalid_argument("where: unsupported dtype code " + std::to_string(dtype));
+  }
+  launched("pn_where");
+}
+
+void float_predicate(int64_t n, int op, const float* x, uint8_t* out) {
+  if (n == 0) return;
+  pn_float_predicate<<<grid_1d(n), kBlock>>>(n, op, x, reinterpret_cast<unsigned char*>(out));
+  launched("pn_float_predicate");
+}
+
+void arange_f32(int64_t n, double start, double step, float* y) {
+  if (n == 0) return;
+  pn_arange_f32<<<grid_1d(n), kBlock>>>(n, start, step, y);
+  launched("pn_arange_f32");
+}
+
+void arange_i64(int64_t n, int64_t start, int64_t step, int64_t* y) {
+  if (n == 0) return;
+  pn_arange_i64<<<grid_1d(n), kBlock>>>(n, start, step, reinterpret_cast<long long*>(y));
+  launched("pn_arange_i64");
+}
+
+void sum_all_i64(int64_t n, const int64_t* x, int64_t* out) {
+  if (n == 0) return fill_i64(1, 0, out);
+  const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((n + kBlock - 1) / kBlock, 1024));
+  long long* partial = static_cast<long long*>(device_malloc(blocks * sizeof(long long)));
+  try {
+    pn_sum_partial_i64<<<blocks, kBlock>>>(n, reinterpret_cast<const long long*>(x), partial);
+    launched("pn_sum_partial_i64");
+    pn_sum_partial_i64<<<1, kBlock>>>(blocks, partial, reinterpret_cast<long long*>(out));
+    launched("pn_sum_partial_i64 (final)");
+  } catch (...) {
+    device_free(partial, blocks * sizeof(long long));
+    throw;
+  }
+  device_free(partial, blocks * sizeof(long long));
+}
+
+void minmax_all_f32(int64_t n, int op, const float* x, float* out) {
+  if (n == 0) throw std::invalid_argument("max/min of an empty array");
+  const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((n + kBlock - 1) / kBlock, 1024));
+  float* partial = static_cast<float*>(device_malloc(blocks * sizeof(float)));
+  try {
+    pn_minmax_partial_f32<<<blocks, kBlock>>>(n, op, x, partial);
+    launched("pn_minmax_partial_f32");
+    pn_minmax_partial_f32<<<1, kBlock>>>(blocks, op, partial, out);
+    launched("pn_minmax_partial_f32 (final)");
+  } catch (...) {
+    device_free(partial, blocks * sizeof(float));
+    throw;
+  }
+  device_free(partial, blocks * sizeof(float));
+}
+
+void strided_copy(int elem_size, const Strided& s, const void* src, void* dst) {
+  if (s.ndim < 0 || s.ndim > kMaxDims) throw std::invalid_argument("strided copy: too many dimensions");
+  int64_t n = 1;
+  pn_strided k{};
+  for (int d = 0; d < s.ndim; ++d) {
+    n *= s.shape[d];
+    k.shape[d] = s.shape[d];
+    k.src_stride[d] = s.src_stride[d];
+    k.dst_stride[d] = s.dst_stride[d];
+  }
+  k.ndim = s.ndim;
+  k.src_offset = s.src_offset;
+  k.dst_offset = s.dst_offset;
+  if (n == 0) return;
+  const unsigned g = grid_1d(n);
+  switch (elem_size) {
+    case 1:
+      pn_strided_copy_1<<<g, kBlock>>>(n, k, static_cast<const unsigned char*>(src), static_cast<unsigned char*>(dst));
+      break;
+    case 4:
+      pn_strided_copy_4<<<g, kBlock>>>(n, k, static_cast<const unsigned int*>(src), static_cast<unsigned int*>(dst));
+      break;
+    case 8:
+      pn_strided_copy_8<<<g, kBlock>>>(n, k, static_cast<const unsigned long long*>(src),
+                                       static_cast<unsigned long long*>(dst));
+      break;
+    default:
+      throw std::invalid_argument("strided copy: element size " + std::to_string(elem_size));
+  }
+  launched("pn_strided_copy");
+}
+
+namespace {
+pn_gather_args gather_args(const Gather& g) {
+  if (g.k < 0 || g.k > kMaxDims) throw std::invalid_argument("gather: too many index arrays");
+  pn_gather_args a{};
+  a.k = g.k;
+  for (int d = 0; d < g.k; ++d) {
+    a.idx[d] = reinterpret_cast<const long long*>(g.idx[d]);
+    a.imm[d] = g.imm[d];
+    a.dim[d] = g.dim[d];
+    a.stride[d] = g.stride[d];
+  }
+  return a;
+}
+}  // namespace
+
+void gather(int elem_size, int64_t n_idx, int64_t inner, const Gather& g, const void* src, void* out) {
+  const pn_gather_args a = gather_args(g);
+  if (n_idx == 0 || inner == 0) return;
+  const unsigned grid = grid_1d(n_idx * inner);
+  switch (elem_size) {
+    case 1:
+      pn_gather_1<<<grid, kBlock>>>(n_idx, inner, a, static_cast<const unsigned char*>(src),
+                                    static_cast<unsigned char*>(out));
+      break;
+    case 4:
+      pn_gather_4<<<grid, kBlock>>>(n_idx, inner, a, static_cast<const unsigned int*>(src),
+                                    static_cast<unsigned int*>(out));
+      break;
+    case 8:
+      pn_gather_8<<<grid, kBlock>>>(n_idx, inner, a, static_cast<const unsigned long long*>(src),
+                                    static_cast<unsigned long long*>(out));
+      break;
+    default:
+      throw std::invalid_argument("gather: element size " + std::to_string(elem_size));
+  }
+  launched("pn_gather");
+}
+
+void scatter_add_f32(int64_t n_idx, int64_t inner, const Gather& g, const float* values, float* dst) {
+  const pn_gather_args a = gather_args(g);
+  if (n_idx == 0 || inner == 0) return;
+  pn_scatter_add_f32<<<grid_1d(n_idx * inner), kBlock>>>(n_idx, inner, a, values, dst);
+  launched("pn_scatter_add_f32");
+}
+
+void take_rows(int elem_size, int64_t outer, int64_t k, int64_t len, const int64_t* idx, const void* src, void* out) {
+  if (outer == 0 || k == 0) return;
+  const long long* ix = reinterpret_cast<const long long*>(idx);
+  const unsigned g = grid_1d(outer * k);
+  if (elem_size == 4) {
+    pn_take_rows_4<<<g, kBlock>>>(outer, k, len, ix, static_cast<const unsigned int*>(src),
+                                  static_cast<unsigned int*>(out));
+  } else if (elem_size == 8) {
+    pn_take_rows_8<<<g, kBlock>>>(outer, k, len, ix, static_cast<const unsigned long long*>(src),
+                                  static_cast<unsigned long long*>(out));
+  } else {
+    throw std::invalid_argument("take_rows: element size " + std::to_string(elem_size));
+  }
+  launched("pn_take_rows");
+}
+
+// ------------------------------------------------------------------------- transfers
+namespace {
+std::atomic<uint64_t> g_d2h_copies{0}, g_d2h_bytes{0}, g_h2d_copies{0}, g_h2d_bytes{0};
+}  // namespace
+
+TransferStats transfer_stats() {
+  return {g_d2h_copies.load(), g_d2h_bytes.load(), g_h2d_copies.load(), g_h2d_bytes.load()};
+}
+
+void reset_transfer_stats() {
+  g_d2h_copies = 0;
+  g_d2h_bytes = 0;
+  g_h2d_copies = 0;
+  g_h2d_bytes = 0;
+}
+
 void copy_device(void* dst, const void* src, std::size_t bytes) {
   if (bytes) check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice), "cudaMemcpy (device to device)");
 }
 void copy_to_host(void* dst, const void* src, std::size_t bytes) {
+  ++g_d2h_copies;
+  g_d2h_bytes += bytes;
   if (bytes) check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost), "cudaMemcpy (device to host)");
 }
 void copy_to_device(void* dst, const void* src, std::size_t bytes) {
+  ++g_h2d_copies;
+  g_h2d_bytes += bytes;
   if (bytes) check(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice), "cudaMemcpy (host to device)");
 }
 

@@ -83,11 +83,65 @@ void unary(int64_t n, int op, const float* x, float* y);
 void sum_all(int64_t n, const float* x, float* out);
 void fill_f32(int64_t n, float value, float* y);
 void fill_i64(int64_t n, int64_t value, int64_t* y);
-// dtype codes: 0 float32, 1 int64, 2 float64.
+// dtype codes: 0 float32, 1 int64, 2 float64, 3 bool (one byte). Implemented: f32 <-> i64,
+// f32 <-> f64, bool -> f32 / i64, f32 / i64 -> bool.
 void cast(int64_t n, int src_dtype, const void* x, int dst_dtype, void* y);
 void transpose(int64_t rows, int64_t cols, const float* x, float* y);
+// ---------------------------------------------------------------- array-namespace extras
+// Comparisons / logic into bool (uint8 0/1) for float32, int64 or bool operands (dtype
+// codes as cast); op codes and operand modes as kernels/elementwise.cuh pn_compare_*.
+// a_imm / b_imm hold the immediate for mode 3 (converted to the operand dtype).
+void compare(int64_t n, int dtype, int op, const void* a, int a_mode, double a_imm, const void* b, int b_mode,
+             double b_imm, int64_t cols, uint8_t* out);
+// int64 elementwise op (0 add, 1 subtract, 2 multiply, 4 maximum, 5 minimum), modes as binary.
+void binary_i64(int64_t n, int op, const int64_t* a, int a_mode, int64_t a_imm, const int64_t* b, int b_mode,
+                int64_t b_imm, int64_t cols, int64_t* out);
+// out = cond ? a : b (float32 or int64 a, b; dtype code as cast).
+void where(int64_t n, int dtype, const uint8_t* cond, int c_mode, bool c_imm, const void* a, int a_mode,
+           double a_imm, const void* b, int b_mode, double b_imm, int64_t cols, void* out);
+// 0 isnan, 1 isfinite, 2 isinf.
+void float_predicate(int64_t n, int op, const float* x, uint8_t* out);
+void arange_f32(int64_t n, double start, double step, float* y);
+void arange_i64(int64_t n, int64_t start, int64_t step, int64_t* y);
+void sum_all_i64(int64_t n, const int64_t* x, int64_t* out);
+// op 0: max, 1: min over n >= 1 floats into *out (a device float); NaN propagates.
+void minmax_all_f32(int64_t n, int op, const float* x, float* out);
+
+// Strided element copy (see kernels/indexing.cuh): elem_size 1, 4 or 8; strides and
+// offsets in elements; at most kMaxDims axes.
+constexpr int kMaxDims = 8;
+struct Strided {
+  int ndim = 0;
+  int64_t shape[kMaxDims] = {};
+  int64_t src_stride[kMaxDims] = {};
+  int64_t dst_stride[kMaxDims] = {};
+  int64_t src_offset = 0, dst_offset = 0;
+};
+void strided_copy(int elem_size, const Strided& s, const void* src, void* dst);
+// Integer-array gather on the leading k axes (kernels/indexing.cuh pn_gather_*); indices
+// already range-checked. idx[d] == nullptr: the constant imm[d].
+struct Gather {
+  int k = 0;
+  const int64_t* idx[kMaxDims] = {};
+  int64_t imm[kMaxDims] = {};
+  int64_t dim[kMaxDims] = {};
+  int64_t stride[kMaxDims] = {};
+};
+void gather(int elem_size, int64_t n_idx, int64_t inner, const Gather& g, const void* src, void* out);
+void scatter_add_f32(int64_t n_idx, int64_t inner, const Gather& g, const float* values, float* dst);
+// out[o, j] = src[o, idx[o, j]] for (outer, len) src and (outer, k) idx; elem_size 4 or 8.
+void take_rows(int elem_size, int64_t outer, int64_t k, int64_t len, const int64_t* idx, const void* src, void* out);
+
+// ---------------------------------------------------------------- transfers
+// Every copy between host and device goes through these (and int64_minmax), which count
+// them: a training step that should stay on the device can be checked to do none.
 void copy_device(void* dst, const void* src, std::size_t bytes);
 void copy_to_host(void* dst, const void* src, std::size_t bytes);
 void copy_to_device(void* dst, const void* src, std::size_t bytes);
+struct TransferStats {
+  uint64_t d2h_copies, d2h_bytes, h2d_copies, h2d_bytes;
+};
+TransferStats transfer_stats();
+void reset_transfer_stats();
 
 }  // namespace pyneuro::cuda

@@ -9,16 +9,26 @@ The kernel table validates everything in C++ before a launch (types, dtypes, ran
 shapes, device mixing, class-target range) and reports CUDA errors as RuntimeError.
 
 `xp`, the array namespace a Tensor uses for generic ops, is `DeviceNamespace` below:
-pyneuro's own kernels for what one MLP training step needs on the device (elementwise
-+ - * / with a scalar, a (cols,) row or a (rows, 1) column; maximum/minimum; exp, log,
-sqrt, abs; sum/mean over all, axis 0 or the last axis; empty/zeros/ones/full(_like);
-copy; reshape views; broadcast_to; a copying transpose; whole-array assignment a[...] = v;
-argmax along the last axis). It does NOT delegate to CuPy, even when
-CuPy is installed, so results never depend on what else is installed; any other NumPy
-name raises NotImplementedError (an AttributeError too, so hasattr() is False) saying so (use the `cupy` backend for full NumPy
-coverage on the GPU, or move to the host with `to_numpy`).
+pyneuro's own kernels for what Tensor, autograd, nn, optim and the data loader call on the
+device: elementwise + - * / ** with NumPy broadcasting (scalars, rows and columns directly,
+any other pattern through one strided copy); maximum/minimum; exp, log, sqrt, abs, sign,
+tanh; comparisons and logical ops giving bool arrays; where; isnan/isfinite; sum/mean over
+any axes (int64 / bool sums over all axes), max/min, argmax/argmin along any axis, all/any;
+empty/zeros/ones/full(_like), arange, eye; copy; reshape views; broadcast_to; transposes;
+basic indexing (a view when contiguous, else a read-only copy) and integer-array gathers
+(`a[idx]`, `a[rows, targets]`, take, take_along_axis) with scatter-add for their
+gradients (`xp.add.at`); concatenate/stack. Index arrays and class targets are range-
+checked without a device -> host copy when their values' range is known (uploaded from
+the host, or produced by arange/argmax/gathers of such arrays); otherwise one min/max
+reduction is copied back. It does NOT delegate to CuPy, even when CuPy is installed, so
+results never depend on what else is installed; any other NumPy name raises
+NotImplementedError (an AttributeError too, so hasattr() is False) saying so (use the
+`cupy` backend for full NumPy coverage on the GPU, or move to the host with `to_numpy`).
+Host copies are counted: `transfer_stats()` / `reset_transfer_stats()`.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -80,6 +90,10 @@ def to_numpy(a):
 synchronize = _cuda.synchronize
 memory_stats = _cuda.memory_stats
 empty_cache = _cuda.empty_cache
+# {"d2h_copies", "d2h_bytes", "h2d_copies", "h2d_bytes"} since the last reset: every
+# host <-> device copy the extension makes (item(), numpy(), uploads, range checks).
+transfer_stats = _cuda.transfer_stats
+reset_transfer_stats = _cuda.reset_transfer_stats
 
 
 # ----------------------------------------------------------------------------- kernel table
@@ -125,8 +139,10 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999
 
 
 # ----------------------------------------------------------------------------- array namespace
-_ADD, _SUB, _MUL, _DIV, _MAX, _MIN = range(6)
-_NEG, _EXP, _LOG, _SQRT, _ABS, _SQUARE = range(6)
+_ADD, _SUB, _MUL, _DIV, _MAX, _MIN, _POW = range(7)
+_NEG, _EXP, _LOG, _SQRT, _ABS, _SQUARE, _SIGN, _TANH = range(8)
+_EQ, _NE, _LT, _LE, _GT, _GE, _AND, _OR, _XOR = range(9)
+_ISNAN, _ISFINITE, _ISINF = range(3)
 
 
 class NotProvided(AttributeError, NotImplementedError):
@@ -151,6 +167,29 @@ def _unary(op):
     return f
 
 
+def _compare(op):
+    def f(a, b):
+        return _cuda.compare(op, a, b)
+
+    return f
+
+
+def _scatter_add(target, index, values):
+    """target[index] += values, repeated indices adding up (numpy.add.at), on the device."""
+    _cuda.scatter_add(target, index, values)
+
+
+def _with_at(f, at):
+    f.at = at
+    return f
+
+
+def _arange_count(start, stop, step):
+    if step == 0:
+        raise ValueError("arange: step must not be zero")
+    return max(0, math.ceil((stop - start) / step))
+
+
 class DeviceNamespace:
     """A NumPy-shaped namespace over DeviceArray, backed only by pyneuro's CUDA kernels.
 
@@ -163,7 +202,8 @@ class DeviceNamespace:
     float64 = np.float64
     int64 = np.int64
 
-    add = staticmethod(_binary(_ADD))
+    bool_ = np.bool_
+    add = staticmethod(_with_at(_binary(_ADD), _scatter_add))
     subtract = staticmethod(_binary(_SUB))
     multiply = staticmethod(_binary(_MUL))
     divide = true_divide = staticmethod(_binary(_DIV))
@@ -175,12 +215,145 @@ class DeviceNamespace:
     sqrt = staticmethod(_unary(_SQRT))
     abs = absolute = staticmethod(_unary(_ABS))
     square = staticmethod(_unary(_SQUARE))
+    sign = staticmethod(_unary(_SIGN))
+    tanh = staticmethod(_unary(_TANH))
+    power = staticmethod(_binary(_POW))
+    equal = staticmethod(_compare(_EQ))
+    not_equal = staticmethod(_compare(_NE))
+    less = staticmethod(_compare(_LT))
+    less_equal = staticmethod(_compare(_LE))
+    greater = staticmethod(_compare(_GT))
+    greater_equal = staticmethod(_compare(_GE))
+    logical_and = staticmethod(_compare(_AND))
+    logical_or = staticmethod(_compare(_OR))
+    logical_xor = staticmethod(_compare(_XOR))
+
+    @staticmethod
+    def logical_not(a):
+        return _cuda.compare(_EQ, a.astype(np.bool_, copy=False), False)
+
+    @staticmethod
+    def where(condition, x=None, y=None):
+        if x is None and y is None:
+            raise NotProvided("cuda backend: where(condition) (nonzero) is not implemented: its result size "
+                              "needs a device -> host copy; move the array to the host")
+        return _cuda.where(condition, x, y)
+
+    @staticmethod
+    def isnan(a):
+        return _cuda.float_predicate(a, _ISNAN)
+
+    @staticmethod
+    def isfinite(a):
+        return _cuda.float_predicate(a, _ISFINITE)
+
+    @staticmethod
+    def isinf(a):
+        return _cuda.float_predicate(a, _ISINF)
+
+    @staticmethod
+    def allclose(a, b, rtol=1e-05, atol=1e-08):
+        """NumPy's allclose, computed on the device; the one bool comes back to the host."""
+        close = DeviceNamespace.abs(a - b) <= DeviceNamespace.abs(b) * rtol + atol
+        return bool(close.all())
+
+    @staticmethod
+    def clip(a, a_min=None, a_max=None, out=None):
+        r = a
+        if a_min is not None:
+            r = _cuda.binary(_MAX, r, a_min, out)
+        if a_max is not None:
+            r = _cuda.binary(_MIN, r, a_max, out)
+        if r is a and out is None:
+            r = a.copy()
+        return r
+
+    @staticmethod
+    def arange(start, stop=None, step=1, dtype=None):
+        if stop is None:
+            start, stop = 0, start
+        values = (start, stop, step)
+        if dtype is None:
+            ints = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values)
+            dtype = np.int64 if ints else np.float32
+        return _cuda.arange(_arange_count(start, stop, step), float(start), float(step), dtype)
+
+    @staticmethod
+    def eye(n, m=None, k=0, dtype=np.float32):
+        if k != 0:
+            raise NotProvided("cuda backend: eye with k != 0 is not implemented")
+        return _cuda.eye(int(n), int(n if m is None else m), dtype)
+
+    @staticmethod
+    def indices(dimensions, dtype=np.int64, sparse=False):
+        """np.indices; the sparse form is what Tensor.gather uses (aranges shaped to broadcast)."""
+        nd = len(dimensions)
+        grids = []
+        for i, n in enumerate(dimensions):
+            shape = tuple(n if j == i else 1 for j in range(nd))
+            g = _cuda.arange(int(n), 0.0, 1.0, dtype).reshape(shape)
+            grids.append(g if sparse else _cuda.broadcast_to(g, tuple(dimensions)).copy())
+        return tuple(grids) if sparse else DeviceNamespace.stack(grids)
+
+    @staticmethod
+    def stack(arrays, axis=0):
+        return _cuda.stack(list(arrays), axis)
+
+    @staticmethod
+    def concatenate(arrays, axis=0):
+        return _cuda.concatenate(list(arrays), axis)
+
+    @staticmethod
+    def take(a, indices, axis=None):
+        if axis is None:
+            return a.reshape(-1)[indices]
+        axis = axis + a.ndim if axis < 0 else axis
+        if axis != 0:
+            raise NotProvided("cuda backend: take along an axis other than 0 is not implemented")
+        return a[indices]
+
+    @staticmethod
+    def take_along_axis(a, indices, axis):
+        return _cuda.take_along_axis(a, indices, axis)
+
+    @staticmethod
+    def swapaxes(a, axis1, axis2):
+        return a.swapaxes(axis1, axis2)
+
+    @staticmethod
+    def max(a, axis=None, keepdims=False):
+        return a.max(axis=axis, keepdims=keepdims)
+
+    amax = max
+
+    @staticmethod
+    def min(a, axis=None, keepdims=False):
+        return a.min(axis=axis, keepdims=keepdims)
+
+    amin = min
+
+    @staticmethod
+    def all(a, axis=None, keepdims=False):
+        return a.all(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def any(a, axis=None, keepdims=False):
+        return a.any(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def argmin(a, axis=None):
+        return a.argmin(axis=axis)
 
     @staticmethod
     def asarray(a, dtype=None):
         return _cuda.asarray(a, dtype)
 
-    array = asarray
+    @staticmethod
+    def array(a, dtype=None, copy=True, order="C"):
+        out = _cuda.asarray(a, dtype)
+        if copy and isinstance(a, _cuda.DeviceArray) and out.data_ptr == a.data_ptr:
+            out = out.copy()
+        return out
 
     @staticmethod
     def ascontiguousarray(a, dtype=None):
@@ -246,18 +419,18 @@ class DeviceNamespace:
         return a.copy()
 
     @staticmethod
-    def transpose(a):
-        return a.T  # a copy: DeviceArrays have no strided views
+    def transpose(a, axes=None):
+        return a.transpose(axes)  # a copy: DeviceArrays have no strided views
 
     @staticmethod
     def matmul(a, b):
         return matmul(a, b)
 
     @staticmethod
-    def argmax(a, axis=-1):
-        if a.ndim == 2 and axis in (1, -1):
+    def argmax(a, axis=None):
+        if a.ndim == 2 and axis in (1, -1) and a.shape[1]:
             return argmax(a)
-        raise NotImplementedError("cuda backend: argmax is implemented along the last axis of a 2-D array")
+        return a.argmax(axis=axis)
 
     def __getattr__(self, name):
         if name.startswith("__"):

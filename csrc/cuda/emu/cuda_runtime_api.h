@@ -11,6 +11,7 @@
 // __syncthreads, deadlocks here (the test runs under a timeout), so those bugs show up.
 // Device memory is host memory (cudaMalloc = malloc); every cudaMemcpy is a memcpy.
 #pragma once
+#include <atomic>
 #include <barrier>
 #include <condition_variable>
 #include <mutex>
@@ -68,6 +69,8 @@ inline cudaError_t cudaMemcpy(void* d, const void* s, size_t n, cudaMemcpyKind) 
 struct alignas(16) float4 { float x, y, z, w; };
 inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
 inline float __int_as_float(unsigned bits) { float f; std::memcpy(&f, &bits, 4); return f; }
+// The threads of a block run concurrently: atomics must be real ones.
+inline float atomicAdd(float* p, float v) { return std::atomic_ref<float>(*p).fetch_add(v); }
 
 namespace emu {
 // A block barrier that threads leaving the kernel can drop out of (as exited GPU threads

@@ -158,7 +158,8 @@ extern "C" __global__ void pn_int64_minmax(pn_index n, const long long* t, long 
 //   0 full (index i), 1 row vector (index i % cols, shape (cols,) or (1, cols)),
 //   2 column vector (index i / cols, shape (rows, 1)), 3 immediate scalar (the float
 //   argument), 4 one-element device array (index 0).
-// Ops: 0 add, 1 subtract, 2 multiply, 3 divide, 4 maximum, 5 minimum (NaN propagates).
+// Ops: 0 add, 1 subtract, 2 multiply, 3 divide, 4 maximum, 5 minimum (NaN propagates),
+// 6 power.
 __device__ __forceinline__ float pn_operand(const float* p, int mode, float imm, pn_index i, pn_index cols) {
   switch (mode) {
     case 0: return p[i];
@@ -180,13 +181,15 @@ extern "C" __global__ void pn_binary(pn_index n, int op, const float* a, int a_m
       case 2: r = x * y; break;
       case 3: r = x / y; break;
       case 4: r = (x != x || x > y) ? x : y; break;
-      default: r = (x != x || x < y) ? x : y; break;
+      case 5: r = (x != x || x < y) ? x : y; break;
+      default: r = y == 2.0f ? x * x : powf(x, y); break;
     }
     out[i] = r;
   }
 }
 
-// Unary op: 0 negative, 1 exp, 2 log, 3 sqrt, 4 abs, 5 square.
+// Unary op: 0 negative, 1 exp, 2 log, 3 sqrt, 4 abs, 5 square, 6 sign (0 at 0, NaN
+// stays NaN), 7 tanh.
 extern "C" __global__ void pn_unary(pn_index n, int op, const float* x, float* y) {
   PN_GRID_STRIDE(i, n) {
     const float v = x[i];
@@ -197,7 +200,9 @@ extern "C" __global__ void pn_unary(pn_index n, int op, const float* x, float* y
       case 2: r = logf(v); break;
       case 3: r = sqrtf(v); break;
       case 4: r = fabsf(v); break;
-      default: r = v * v; break;
+      case 5: r = v * v; break;
+      case 6: r = v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : v; break;
+      default: r = tanhf(v); break;
     }
     y[i] = r;
   }
@@ -227,7 +232,8 @@ extern "C" __global__ void pn_fill_i64(pn_index n, long long value, long long* y
   PN_GRID_STRIDE(i, n) y[i] = value;
 }
 
-// Casts between the device dtypes (float -> int truncates toward zero, as astype does).
+// Casts between the device dtypes (float -> int truncates toward zero, as astype does;
+// anything -> bool is "!= 0", so NaN -> true as in NumPy; bool is one byte, 0 or 1).
 extern "C" __global__ void pn_cast_i64_f32(pn_index n, const long long* x, float* y) {
   PN_GRID_STRIDE(i, n) y[i] = (float)x[i];
 }
@@ -239,6 +245,166 @@ extern "C" __global__ void pn_cast_f64_f32(pn_index n, const double* x, float* y
 }
 extern "C" __global__ void pn_cast_f32_f64(pn_index n, const float* x, double* y) {
   PN_GRID_STRIDE(i, n) y[i] = (double)x[i];
+}
+
+extern "C" __global__ void pn_cast_b8_f32(pn_index n, const unsigned char* x, float* y) {
+  PN_GRID_STRIDE(i, n) y[i] = x[i] ? 1.0f : 0.0f;
+}
+extern "C" __global__ void pn_cast_b8_i64(pn_index n, const unsigned char* x, long long* y) {
+  PN_GRID_STRIDE(i, n) y[i] = x[i] ? 1 : 0;
+}
+extern "C" __global__ void pn_cast_f32_b8(pn_index n, const float* x, unsigned char* y) {
+  PN_GRID_STRIDE(i, n) y[i] = x[i] != 0.0f;
+}
+extern "C" __global__ void pn_cast_i64_b8(pn_index n, const long long* x, unsigned char* y) {
+  PN_GRID_STRIDE(i, n) y[i] = x[i] != 0;
+}
+
+// ------------------------------------------------------------------------ comparisons, logic, where
+// Elementwise comparisons and logical ops giving bool (one byte, 0 or 1), with the operand
+// modes of pn_binary. Ops: 0 ==, 1 !=, 2 <, 3 <=, 4 >, 5 >= (NaN compares false except
+// !=, as in IEEE and NumPy), 6 logical and, 7 logical or, 8 logical xor (on x != 0).
+template <typename T>
+__device__ __forceinline__ T pn_operand_t(const T* p, int mode, T imm, pn_index i, pn_index cols) {
+  switch (mode) {
+    case 0: return p[i];
+    case 1: return p[i % cols];
+    case 2: return p[i / cols];
+    case 3: return imm;
+    default: return p[0];
+  }
+}
+
+template <typename T>
+__device__ __forceinline__ void pn_compare_impl(pn_index n, int op, const T* a, int a_mode, T a_imm, const T* b,
+                                                int b_mode, T b_imm, pn_index cols, unsigned char* out) {
+  PN_GRID_STRIDE(i, n) {
+    const T x = pn_operand_t(a, a_mode, a_imm, i, cols), y = pn_operand_t(b, b_mode, b_imm, i, cols);
+    bool r;
+    switch (op) {
+      case 0: r = x == y; break;
+      case 1: r = x != y; break;
+      case 2: r = x < y; break;
+      case 3: r = x <= y; break;
+      case 4: r = x > y; break;
+      case 5: r = x >= y; break;
+      case 6: r = (x != 0) && (y != 0); break;
+      case 7: r = (x != 0) || (y != 0); break;
+      default: r = (x != 0) != (y != 0); break;
+    }
+    out[i] = r ? 1 : 0;
+  }
+}
+
+extern "C" __global__ void pn_compare_f32(pn_index n, int op, const float* a, int a_mode, float a_imm, const float* b,
+                                          int b_mode, float b_imm, pn_index cols, unsigned char* out) {
+  pn_compare_impl(n, op, a, a_mode, a_imm, b, b_mode, b_imm, cols, out);
+}
+extern "C" __global__ void pn_compare_i64(pn_index n, int op, const long long* a, int a_mode, long long a_imm,
+                                          const long long* b, int b_mode, long long b_imm, pn_index cols,
+                                          unsigned char* out) {
+  pn_compare_impl(n, op, a, a_mode, a_imm, b, b_mode, b_imm, cols, out);
+}
+extern "C" __global__ void pn_compare_b8(pn_index n, int op, const unsigned char* a, int a_mode, unsigned char a_imm,
+                                         const unsigned char* b, int b_mode, unsigned char b_imm, pn_index cols,
+                                         unsigned char* out) {
+  pn_compare_impl(n, op, a, a_mode, a_imm, b, b_mode, b_imm, cols, out);
+}
+
+// out = cond ? a : b, every operand with its own mode (shared cols, as pn_binary).
+template <typename T>
+__device__ __forceinline__ void pn_where_impl(pn_index n, const unsigned char* c, int c_mode, unsigned char c_imm,
+                                              const T* a, int a_mode, T a_imm, const T* b, int b_mode, T b_imm,
+                                              pn_index cols, T* out) {
+  PN_GRID_STRIDE(i, n) {
+    out[i] = pn_operand_t(c, c_mode, c_imm, i, cols) ? pn_operand_t(a, a_mode, a_imm, i, cols)
+                                                     : pn_operand_t(b, b_mode, b_imm, i, cols);
+  }
+}
+
+extern "C" __global__ void pn_where_f32(pn_index n, const unsigned char* c, int c_mode, unsigned char c_imm,
+                                        const float* a, int a_mode, float a_imm, const float* b, int b_mode,
+                                        float b_imm, pn_index cols, float* out) {
+  pn_where_impl(n, c, c_mode, c_imm, a, a_mode, a_imm, b, b_mode, b_imm, cols, out);
+}
+extern "C" __global__ void pn_where_i64(pn_index n, const unsigned char* c, int c_mode, unsigned char c_imm,
+                                        const long long* a, int a_mode, long long a_imm, const long long* b,
+                                        int b_mode, long long b_imm, pn_index cols, long long* out) {
+  pn_where_impl(n, c, c_mode, c_imm, a, a_mode, a_imm, b, b_mode, b_imm, cols, out);
+}
+
+// int64 arithmetic with the same operand modes: 0 add, 1 subtract, 2 multiply, 4 maximum,
+// 5 minimum (wrapping on overflow, as NumPy's int64 does).
+extern "C" __global__ void pn_binary_i64(pn_index n, int op, const long long* a, int a_mode, long long a_imm,
+                                         const long long* b, int b_mode, long long b_imm, pn_index cols,
+                                         long long* out) {
+  PN_GRID_STRIDE(i, n) {
+    const unsigned long long x = (unsigned long long)pn_operand_t(a, a_mode, a_imm, i, cols);
+    const unsigned long long y = (unsigned long long)pn_operand_t(b, b_mode, b_imm, i, cols);
+    long long r;
+    switch (op) {
+      case 0: r = (long long)(x + y); break;
+      case 1: r = (long long)(x - y); break;
+      case 2: r = (long long)(x * y); break;
+      case 4: r = (long long)x > (long long)y ? (long long)x : (long long)y; break;
+      default: r = (long long)x < (long long)y ? (long long)x : (long long)y; break;
+    }
+    out[i] = r;
+  }
+}
+
+// Float predicates giving bool: 0 isnan, 1 isfinite, 2 isinf.
+extern "C" __global__ void pn_float_predicate(pn_index n, int op, const float* x, unsigned char* out) {
+  PN_GRID_STRIDE(i, n) {
+    const float v = x[i];
+    const bool nan = v != v, inf = v == pn_pos_inf() || v == pn_neg_inf();
+    out[i] = op == 0 ? nan : op == 1 ? !(nan || inf) : inf;
+  }
+}
+
+// ------------------------------------------------------------------------ arange
+// y[i] = start + i * step, computed in double (as NumPy does) then stored.
+extern "C" __global__ void pn_arange_f32(pn_index n, double start, double step, float* y) {
+  PN_GRID_STRIDE(i, n) y[i] = (float)(start + (double)i * step);
+}
+extern "C" __global__ void pn_arange_i64(pn_index n, long long start, long long step, long long* y) {
+  PN_GRID_STRIDE(i, n) y[i] = start + i * step;
+}
+
+// ------------------------------------------------------------------------ more reductions
+// Two-stage, deterministic, like pn_sum_partial: int64 sums (counts, e.g. of correct
+// predictions), and float max / min over all elements (op 0 max, 1 min; NaN propagates).
+extern "C" __global__ void pn_sum_partial_i64(pn_index n, const long long* x, long long* partial) {
+  __shared__ long long warp_sums[32];
+  long long acc = 0;
+  PN_GRID_STRIDE(i, n) acc += x[i];
+  for (int off = 16; off > 0; off >>= 1) acc += __shfl_xor_sync(PN_FULL_MASK, acc, off);
+  if ((threadIdx.x & 31) == 0) warp_sums[threadIdx.x / 32] = acc;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    long long total = 0;
+    for (int w = 0; w < (int)blockDim.x / 32; ++w) total += warp_sums[w];
+    partial[blockIdx.x] = total;
+  }
+}
+
+__device__ __forceinline__ float pn_nanmin(float a, float b) { return (a != a || a < b) ? a : b; }
+
+extern "C" __global__ void pn_minmax_partial_f32(pn_index n, int op, const float* x, float* partial) {
+  __shared__ float warp_best[32];
+  float best = op == 0 ? pn_neg_inf() : pn_pos_inf();
+  PN_GRID_STRIDE(i, n) best = op == 0 ? pn_nanmax(best, x[i]) : pn_nanmin(best, x[i]);
+  for (int off = 16; off > 0; off >>= 1) {
+    const float o = __shfl_xor_sync(PN_FULL_MASK, best, off);
+    best = op == 0 ? pn_nanmax(best, o) : pn_nanmin(best, o);
+  }
+  if ((threadIdx.x & 31) == 0) warp_best[threadIdx.x / 32] = best;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    for (int w = 1; w < (int)blockDim.x / 32; ++w)
+      best = op == 0 ? pn_nanmax(best, warp_best[w]) : pn_nanmin(best, warp_best[w]);
+    partial[blockIdx.x] = best;
+  }
 }
 
 // y = x^T for a (rows, cols) matrix, through a 32 x 33 shared tile so both the reads and
