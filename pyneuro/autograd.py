@@ -340,6 +340,68 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
                     shared.add(child)
 
 
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """The gradients of outputs with respect to inputs, returned instead of stored (like
+    torch.autograd.grad): no leaf's .grad changes.
+
+        (dw,) = pn.autograd.grad(loss, [w])
+
+    outputs: a tensor or a sequence (each scalar, or with its grad_outputs entry);
+    inputs: a tensor or a sequence of tensors that require grad (leaves or not).
+    An input the outputs do not depend on raises, unless allow_unused=True (then None).
+    """
+    if create_graph:
+        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by pyneuro")
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not ins:
+        raise RuntimeError("grad requires non-empty inputs.")
+    gouts = [None] * len(outs) if grad_outputs is None else (
+        [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs))
+    if len(gouts) != len(outs):
+        raise RuntimeError(f"grad_outputs has {len(gouts)} entries but outputs has {len(outs)}")
+    for t in ins:
+        if not isinstance(t, Tensor) or not t._req:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    for o in outs:
+        if not isinstance(o, Tensor) or not o._req:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    # Every leaf the backward walk can reach keeps its .grad: remember and restore them.
+    leaves = {}
+    for o in outs:
+        if o._node is None:
+            leaves[id(o)] = o
+            continue
+        for node in _topological_order(o._node):
+            for a, need in zip(node.inputs, node.needs):
+                if need and a._node is None:
+                    leaves[id(a)] = a
+    for t in ins:
+        leaves[id(t)] = t
+    saved = {k: (t.grad, t._retain) for k, t in leaves.items()}
+    try:
+        for t in leaves.values():
+            t.grad = None
+        for t in ins:
+            if t._node is not None:
+                t._retain = True
+        keep = bool(retain_graph)
+        for i, (o, g) in enumerate(zip(outs, gouts)):
+            o.backward(g, retain_graph=keep or i < len(outs) - 1)
+        result = tuple(t.grad for t in ins)
+    finally:
+        for k, t in leaves.items():
+            t.grad, t._retain = saved[k]
+    if not allow_unused:
+        for i, r in enumerate(result):
+            if r is None:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {i}) appears to not have been used in the graph. "
+                    "Set allow_unused=True if this is the desired behavior."
+                )
+    return result
+
+
 from .tensor import Tensor  # noqa: E402  (circular: tensor.py uses the Functions below)
 from .tensor import float32 as _FLOAT32  # noqa: E402
 from ._errors import DTypeError, ShapeError  # noqa: E402

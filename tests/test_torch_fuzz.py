@@ -889,3 +889,20 @@ def test_zero_vectors_have_zero_gradients_like_torch(dtype):
         return (L.F.normalize(z, dim=1), L.F.cosine_similarity(z, y), z.norm(dim=1), z[:1].std(dim=1),
                 z[:1].norm(), L.F.pairwise_distance(z, z))
     run_case(fn, [("n", (4, 3)), ("n", (4, 3))], dtype)
+
+
+def test_autograd_grad_matches_torch_and_leaves_grads_alone():
+    r = np.random.default_rng(7)
+    x, w = r.standard_normal((4, 3)).astype(np.float32), r.standard_normal((3, 2)).astype(np.float32)
+    got, want = [], []
+    for lib, out in ((PN, got), (TORCH, want)):
+        xt, wt = lib.T.tensor(x, requires_grad=True), lib.T.tensor(w, requires_grad=True)
+        h = xt @ wt
+        loss = (h.tanh() ** 2).mean()
+        out.extend(lib.T.autograd.grad(loss, [wt, h], retain_graph=True))
+        out.append(xt.grad)  # untouched: None
+        out.extend(lib.T.autograd.grad([h.sum(), loss], xt))
+        with pytest.raises(RuntimeError):
+            lib.T.autograd.grad((wt * 2).sum(), [wt, lib.T.ones(2, requires_grad=True)])  # unused input
+    assert got[2] is None and want[2] is None
+    assert_same([g for g in got if g is not None], [g for g in want if g is not None], 1e-5)
