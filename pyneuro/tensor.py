@@ -1651,6 +1651,8 @@ def maximum(a, b) -> Tensor:
     a, b = (a if isinstance(a, Tensor) else tensor(a))._other(b)
     if isinstance(b, Tensor) and a._data.shape != b._data.shape:
         _broadcast_check(a, b, "maximum")
+    if a.device != "cpu":  # device arrays: the plain where form (NaN and ties as the comparison says)
+        return _ag.Where.apply((a._data >= (b._data if isinstance(b, Tensor) else b)), a, b)
     return _ag.Maximum.apply(a, b, largest=True)
 
 
@@ -1659,6 +1661,8 @@ def minimum(a, b) -> Tensor:
     a, b = (a if isinstance(a, Tensor) else tensor(a))._other(b)
     if isinstance(b, Tensor) and a._data.shape != b._data.shape:
         _broadcast_check(a, b, "minimum")
+    if a.device != "cpu":  # device arrays: the plain where form (NaN and ties as the comparison says)
+        return _ag.Where.apply((a._data <= (b._data if isinstance(b, Tensor) else b)), a, b)
     return _ag.Maximum.apply(a, b, largest=False)
 
 
