@@ -260,7 +260,7 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weig
     p = _inplace(param, "param")
     g = _f32(grad, "grad")
     _checks.same_shape(p, "param", g, "grad")
-    buf = p  # any valid pointer; unused unless momentum != 0
+    buf = None  # a null pointer (as launch.cu passes): the kernel reads it only when use_momentum
     if momentum:
         if momentum_buffer is None:
             raise ValueError("sgd_step: momentum != 0 needs a momentum_buffer array")

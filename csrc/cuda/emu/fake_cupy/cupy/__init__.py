@@ -18,6 +18,13 @@ uses, and no more:
   with every launch's argument types, arity, pointer dtypes, aliasing, launch shape and
   out-of-bounds writes checked, where real CuPy passes raw bytes unchecked.
 
+Implicit device -> host conversion: real CuPy raises TypeError for `numpy.asarray(a)` /
+`numpy.array(a)` of a device array (use `.get()` or `cupy.asnumpy`). A NumPy subclass
+cannot refuse that by itself, so this fake wraps those NumPy module functions (numpy.asarray,
+asanyarray, array, ascontiguousarray) to raise the same TypeError for its arrays; NumPy's
+own internals are unaffected (they do not look these names up on the module).
+FAKE_CUPY_STRICT_HOST=0 turns that off.
+
 FAKE_CUPY_DEVICES=0 in the environment makes getDeviceCount raise CUDARuntimeError (as
 CuPy without a driver does).
 """
@@ -149,7 +156,7 @@ def _alloc(shape, dtype) -> ndarray:
 
 
 def _to_device(a, dtype=None) -> ndarray:
-    h = np.asarray(_host(a), dtype=dtype)
+    h = np.asarray(_unwrap_all(a), dtype=dtype)
     out = _alloc(h.shape, h.dtype)
     out.view(np.ndarray)[...] = h
     return out
@@ -211,7 +218,7 @@ def full_like(a, fill_value, dtype=None, order="C", subok=None, shape=None):
 
 
 def array(obj, dtype=None, copy=True, order="K", subok=False, ndmin=0):
-    h = np.array(_host(obj), dtype=dtype, ndmin=ndmin)
+    h = np.array(_unwrap_all(obj), dtype=dtype, ndmin=ndmin)
     return _to_device(h)
 
 
@@ -379,3 +386,22 @@ cuda.compiler = types.SimpleNamespace(CompileException=CompileException)
 cuda.driver = types.SimpleNamespace(CUDADriverError=LaunchError)
 sys.modules["cupy.cuda"] = cuda
 sys.modules["cupy.cuda.runtime"] = runtime
+
+
+# ----------------------------------------------------------------------------- numpy.asarray(device)
+def _refuse_implicit(fn):
+    def wrapper(a, *args, **kwargs):
+        if isinstance(a, ndarray) or (isinstance(a, (list, tuple)) and any(isinstance(x, ndarray) for x in a)):
+            raise TypeError("Implicit conversion to a NumPy array is not allowed. Please use `.get()` to construct "
+                            f"a NumPy array explicitly. (fake cupy: numpy.{fn.__name__} of a device array)")
+        return fn(a, *args, **kwargs)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__wrapped__ = fn
+    return wrapper
+
+
+if os.environ.get("FAKE_CUPY_STRICT_HOST", "1") != "0" and not hasattr(np.asarray, "__wrapped__"):
+    for _name in ("asarray", "asanyarray", "array", "ascontiguousarray"):
+        setattr(np, _name, _refuse_implicit(getattr(np, _name)))

@@ -24,7 +24,9 @@ look at the kernel's signature), checks every launch against the C parameter lis
 * the launch shape: tuples of 1-3 positive ints, block <= (1024, 1024, 64) and <= 1024
   threads, within the kernel's __launch_bounds__, grid.y/z <= 65535; plus the emulator's
   own rule that a block is whole warps (a multiple of 32 threads);
-* shared_mem must be 0 (the emulator has no dynamic shared memory).
+* shared_mem must be 0 (the emulator has no dynamic shared memory);
+* the source itself: no #include, nothing NVRTC lacks without headers (std::, int64_t,
+  size_t, INFINITY, ...), since g++ would accept them through the emulator's includes.
 
 Each array argument runs in a copy with 256 guard bytes of 0xff on both sides (NaN for
 float32, -1 for int64, so out-of-bounds reads show up too) and its original 256-byte
@@ -34,6 +36,7 @@ threads as real threads: see cuda_runtime_api.h).
 """
 from __future__ import annotations
 
+import collections
 import ctypes
 import hashlib
 import os
@@ -81,6 +84,12 @@ _TYPEDEF = re.compile(r"\btypedef\s+([\w\s\*]+?)\s+(\w+)\s*;")
 _STRUCT = re.compile(r"\bstruct\s+(\w+)\s*\{")
 
 _lock = threading.Lock()
+LAUNCHES: collections.Counter = collections.Counter()  # kernel name -> launches (for tests)
+
+# Names NVRTC does not know without headers (it has no C++ standard library and no include
+# path here); g++ would accept them through the emulator's own #includes.
+_NOT_IN_NVRTC = re.compile(r"\bstd::|\bu?int(?:8|16|32|64)_t\b|\bsize_t\b|\bINFINITY\b|\bNAN\b|\bFLT_MAX\b|"
+                           r"\bDBL_MAX\b|\bnumeric_limits\b|\bassert\s*\(|\bmemcpy\s*\(|\bmemset\s*\(")
 
 
 class CompileException(Exception):
@@ -196,6 +205,10 @@ def build_library(code: str, options=()) -> tuple[ctypes.CDLL, dict[str, Kernel]
     for opt in options:
         if not re.fullmatch(r"(--?std=c\+\+\d\d|-D\w+(=\S*)?|--use_fast_math|-lineinfo|--?arch=\S+)", str(opt)):
             raise CompileException(f"fake cupy: unknown NVRTC option {opt!r}")
+    bad = _NOT_IN_NVRTC.search(_strip_comments(code))
+    if bad:
+        raise CompileException(f"fake cupy: {bad.group(0)!r} in the RawModule source: NVRTC has no standard "
+                               "library headers (use long long, bit-pattern infinities, ...)")
     kernels = parse_kernels(code)
     if not kernels:
         raise CompileException('fake cupy: no extern "C" __global__ kernels in the source')
@@ -366,6 +379,7 @@ class Function:
                 slots.append(_addr(cell))
         argv = (ctypes.c_void_p * max(1, len(slots)))(*slots)
         err = k.launch(*g, *b, argv)
+        LAUNCHES[k.name] += 1
         if err:
             raise LaunchError(f"{k.name}: emulated launch failed (CUDA error {err}; grid {tuple(g)}, block {tuple(b)})")
         for p, a, buf, start in copies:
