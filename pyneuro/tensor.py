@@ -852,8 +852,10 @@ class Tensor:
     # ------------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False, dtype=None):
         t = self if dtype is None else self._cast(_dtype(dtype))
-        if t._data.dtype.kind == "b":
+        if t._data.dtype.kind in "biu" and t._data.dtype != int64:  # bool/uint8/int32 sum to int64, like torch
             t = t._cast(int64)
+        if isinstance(dim, (tuple, list)) and not dim:  # dim=() reduces over everything, like torch
+            dim = None
         return _ag.Sum.apply(t, dim=dim, keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
@@ -862,6 +864,8 @@ class Tensor:
             raise DTypeError(
                 f"mean(): could not infer output dtype. Input dtype must be floating point, got {t.dtype}; use .float() first"
             )
+        if isinstance(dim, (tuple, list)) and not dim:
+            dim = None
         return _ag.Mean.apply(t, dim=dim, keepdim=keepdim)
 
     def var(self, dim=None, unbiased=True, keepdim=False, correction=None):

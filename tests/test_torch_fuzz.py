@@ -234,6 +234,9 @@ def test_binary_broadcasting(fn, kinds, dt, grad):
     ("int_float_promote", lambda L, a, b: (a * b, b + a, a * 0.5, a + 1.5), [("i5", (3, 4)), ("n", (3, 4))]),
     ("int_sum_argmax", lambda L, a: (a.sum(), a.sum(dim=0), a.argmax(), a.max(), a.min(dim=1)), [("i5", (3, 4))]),
     ("bool_sum", lambda L, a: ((a > 0).sum(), (a > 0).sum(dim=1), (a > 0).float().mean(), (a > 0).long()), [("n", (3, 4))]),
+    ("small_int_sum", lambda L, a: (a.to(L.T.uint8).sum(), a.int().sum(dim=0), a.to(L.T.int16).sum(), a.sum(dim=())),
+     [("i5", (3, 4))]),
+    ("sum_mean_empty_dims", lambda L, x: (x.sum(dim=()), x.mean(dim=[]), x.sum(dim=(), keepdim=True)), [("n", (3, 4))]),
     ("casts", lambda L, a: (a.float(), a.double(), a.long(), a.int(), a.bool(), a.to(L.T.float64)), [("n", (2, 3))]),
     ("float_mix", lambda L, a: (a * 2.5 + 1) / 3 - 0.25, [("n", (2, 3))]),
 ))
