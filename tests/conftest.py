@@ -104,3 +104,58 @@ class Dev:
 @pytest.fixture
 def dev(backend):
     return Dev(backend)
+
+
+# ----------------------------------------------------------------------------- devices
+DEVICES = ["cpu", "cuda"]
+
+
+@pytest.fixture(params=DEVICES)
+def device(request):
+    """Each device for the Tensor layer; "cuda" is skipped with the backend's reason when no
+    GPU backend is usable (it runs on a GPU, or on the CPU emulator's package:
+    csrc/cuda/emu/build_emulated_package.py)."""
+    if request.param != "cpu":
+        status = backends.status(request.param)
+        if not status.available:
+            pytest.skip(f"backend unavailable: {status.reason}")
+    return request.param
+
+
+def check_device_parity(fn, *arrays, device, rtol=1e-5, atol=1e-6, grad=True, seed=0):
+    """Run `fn` on tensors made from `arrays` on "cpu" and on `device`; compare the outputs
+    and (float inputs, grad=True) the gradients of a random upstream gradient, in float32
+    tolerances. Returns the device outputs (a tuple). On "cpu" both runs are the cpu
+    backend, so the cpu case only checks that the test itself runs."""
+    import pyneuro as pn
+
+    def run(dev):
+        ts = []
+        for a in arrays:
+            a = np.asarray(a)
+            is_float = a.dtype.kind == "f"
+            ts.append(pn.tensor(a, device=dev, requires_grad=grad and is_float))
+        out = fn(*ts)
+        outs = out if isinstance(out, (tuple, list)) else (out,)
+        floats = [o for o in outs if o.dtype.kind == "f" and o.requires_grad]
+        if floats:
+            rng = np.random.default_rng(seed)
+            total = None
+            for o in floats:
+                g = pn.tensor(rng.standard_normal(o.shape).astype(np.float32), device=dev)
+                term = (o * g).sum()
+                total = term if total is None else total + term
+            total.backward()
+        grads = [None if t.grad is None else t.grad.cpu().numpy() for t in ts]
+        return [o.detach().cpu().numpy() for o in outs], grads
+
+    want, want_g = run("cpu")
+    got, got_g = run(device)
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert g.dtype == w.dtype and g.shape == w.shape, (i, g.dtype, w.dtype, g.shape, w.shape)
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, err_msg=f"output {i}")
+    for i, (g, w) in enumerate(zip(got_g, want_g)):
+        assert (g is None) == (w is None), f"grad {i}: {g} vs {w}"
+        if w is not None:
+            np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, err_msg=f"grad of input {i}")
+    return got

@@ -535,3 +535,140 @@ def test_backward_frees_intermediate_activations():
     assert ref() is None  # the loss no longer keeps the activation alive
     with pytest.raises(RuntimeError, match="second time"):
         loss.backward()
+
+
+# ----------------------------------------------------------------------------- the same ops on device "cuda"
+# Forward values and gradients on each device against the cpu backend (float32 tolerances);
+# the "cuda" cases skip with the reason when no GPU backend is usable.
+from conftest import check_device_parity  # noqa: E402
+
+
+def _r(*shape, seed=0, low=None, high=None):
+    rng = np.random.default_rng(seed)
+    if low is not None:
+        return rng.uniform(low, high, shape).astype(np.float32)
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+@pytest.mark.parametrize("name,op,ref", UNARY, ids=[u[0] for u in UNARY])
+def test_unary_ops_on_device(name, op, ref, device):
+    check_device_parity(op, _r(3, 4, seed=2), device=device)
+
+
+@pytest.mark.parametrize("sa,sb", BINARY_SHAPES + [((2, 1, 4), (2, 3, 1))])
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "pow", "maximum"])
+def test_binary_broadcasting_on_device(op, sa, sb, device):
+    fns = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
+           "div": lambda x, y: x / y, "pow": lambda x, y: x**y, "maximum": pn.maximum}
+    check_device_parity(fns[op], _r(*sa, seed=4, low=0.5, high=2.0), _r(*sb, seed=5, low=0.5, high=2.0),
+                        device=device, rtol=1e-4)
+
+
+@pytest.mark.parametrize("sa,sb", [((3, 4), (4, 5)), ((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 5)),
+                                   ((2, 3, 4), (4, 5)), ((2, 3, 4), (2, 4, 5)), ((3, 4), (2, 4, 5))])
+def test_matmul_on_device(sa, sb, device):
+    check_device_parity(lambda x, y: x @ y, _r(*sa, seed=5), _r(*sb, seed=6), device=device, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("dim,keepdim", [(None, False), (0, False), (1, True), (-1, False), ((0, 1), False),
+                                         ((0, 2), True), (1, False)])
+def test_reductions_on_device(dim, keepdim, device):
+    x = _r(2, 3, 4, seed=6)
+    check_device_parity(lambda v: v.sum(dim, keepdim), x, device=device, rtol=1e-5, atol=1e-5)
+    check_device_parity(lambda v: v.mean(dim, keepdim), x, device=device, rtol=1e-5, atol=1e-5)
+    check_device_parity(lambda v: v.var(1), x, device=device, rtol=1e-4, atol=1e-5)
+    check_device_parity(lambda v: v.std(), x, device=device, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("dim,keepdim", [(0, False), (1, True), (-1, False)])
+def test_max_min_argmax_on_device(dim, keepdim, device):
+    x = _r(3, 4, seed=8)
+    check_device_parity(lambda v: v.max(dim, keepdim), x, device=device)
+    check_device_parity(lambda v: v.min(dim=dim, keepdim=keepdim), x, device=device)
+    check_device_parity(lambda v: v.max() + v.min(), x, device=device)
+    check_device_parity(lambda v: (v.argmax(dim, keepdim), v.argmin(dim), v.argmax()), x, device=device)
+    check_device_parity(lambda v: v.amax(dim) * 2, np.array([[1.0, 3.0, 3.0]] * 3, np.float32).T, device=device)
+
+
+def test_shape_ops_on_device(device):
+    cases = [
+        lambda v: v.reshape(4, 6), lambda v: v.view(-1), lambda v: v.flatten(1), lambda v: v.unsqueeze(1),
+        lambda v: v.unsqueeze(-1).squeeze(-1), lambda v: v.permute(2, 0, 1), lambda v: v.transpose(0, 2),
+        lambda v: v.T, lambda v: v[0].t(), lambda v: v[:, :1].expand(2, 3, 4), lambda v: v.T.contiguous().clone(),
+        lambda v: v.split(2, dim=2), lambda v: v.chunk(3, dim=1),
+    ]
+    for f in cases:
+        check_device_parity(f, _r(2, 3, 4, seed=11), device=device)
+
+
+def test_indexing_gather_and_scatter_add_on_device(device):
+    idx = np.array([0, 2, 2, 3])
+    cases = [
+        lambda v, i: v[1], lambda v, i: v[1:3, ::2], lambda v, i: v[..., -1], lambda v, i: v[None, 0],
+        lambda v, i: v[i], lambda v, i: v[i, pn.tensor([1, 1, 4, 0], device=v.device)],
+        lambda v, i: v[[1, 1]], lambda v, i: v[:, 1:4], lambda v, i: v[-3:], lambda v, i: v[::-1],
+        lambda v, i: v.gather(1, pn.tensor([[0, 1], [2, 2], [4, 0], [3, 3]], device=v.device)),
+    ]
+    for f in cases:
+        check_device_parity(f, _r(4, 5, seed=12), idx, device=device)
+    y = pn.tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
+    y[pn.tensor([0, 0, 2], device=device)].sum().backward()
+    np.testing.assert_allclose(y.grad.cpu().numpy(), [2.0, 0.0, 1.0])  # repeated index: added
+    with pytest.raises(IndexError):
+        pn.tensor([1.0, 2.0], device=device)[pn.tensor([0, 2], device=device)]
+    with pytest.raises(IndexError):
+        pn.tensor([1.0, 2.0], device=device)[5]
+
+
+def test_setitem_cat_stack_where_on_device(device):
+    x = pn.zeros(2, 3, device=device)
+    x[0] = pn.tensor([1.0, 2.0, 3.0], device=device)
+    x[1, 1:] = 7.0
+    x[:, 0] = pn.tensor([9.0, 8.0], device=device)
+    np.testing.assert_allclose(x.cpu().numpy(), [[9.0, 2.0, 3.0], [8.0, 7.0, 7.0]])
+    a, b, c = _r(2, 3, seed=13), _r(1, 3, seed=14), _r(2, 3, seed=15)
+    check_device_parity(lambda u, v: pn.cat([u, v], dim=0), a, b, device=device)
+    check_device_parity(lambda u, v: pn.cat([u, u * 2], dim=1) * pn.cat([v[0], v[0]]), a, b, device=device)
+    check_device_parity(lambda u, v: pn.stack([u, v], dim=1), a, c, device=device)
+    check_device_parity(lambda u, v: pn.where(u > 0, u, v), a, c, device=device)
+    check_device_parity(lambda u: pn.where(u > 0, u, 0.0), a, device=device)
+    check_device_parity(lambda u: u.masked_fill(u < 0, 1.5), a, device=device)
+
+
+def test_comparisons_and_logic_on_device(device):
+    a, b = _r(3, 4, seed=16), _r(4, seed=17)
+    got = check_device_parity(
+        lambda x, y: (x > 0, x < y, x >= 0, x <= y, x == x, x != 0, (x > 0) & (y > 0), (x > 0) | (y > 0),
+                      ~(x > 0), (x > 0).logical_not(), x.isnan(), x.isfinite()),
+        a, b, device=device)
+    assert all(r.dtype == np.bool_ for r in got)
+    x = pn.tensor(a, device=device)
+    assert (x > 0).float().mean().item() == pytest.approx((a > 0).mean())
+    assert (x > 0).sum().item() == (a > 0).sum() and (x > 0).sum().dtype == pn.int64
+    assert x.equal(x) and x.allclose(x + 1e-9) and not x.allclose(x + 1)
+    assert bool((x == x).all()) and not bool((x > 100).any())
+    labels = pn.tensor([1, 0, 3], device=device)
+    assert (x[:3].argmax(dim=1) == labels).sum().item() == (a[:3].argmax(1) == [1, 0, 3]).sum()
+
+
+def test_creation_and_conversions_on_device(device):
+    np.testing.assert_array_equal(pn.arange(5, device=device).cpu().numpy(), np.arange(5))
+    np.testing.assert_allclose(pn.arange(0, 1, 0.25, device=device).cpu().numpy(), np.arange(0, 1, 0.25))
+    np.testing.assert_array_equal(pn.eye(3, device=device).cpu().numpy(), np.eye(3, dtype=np.float32))
+    np.testing.assert_array_equal(pn.full((2, 2), 3.0, device=device).cpu().numpy(), np.full((2, 2), 3.0))
+    x = pn.tensor([1.7, -2.2, 0.0], device=device)
+    assert x.long().dtype == pn.int64 and x.long().cpu().tolist() == [1, -2, 0]
+    assert x.bool().cpu().tolist() == [True, True, False]
+    assert pn.tensor([True, False], device=device).float().cpu().tolist() == [1.0, 0.0]
+    assert x.tolist() == pytest.approx([1.7, -2.2, 0.0])
+    check_device_parity(lambda v: F.one_hot(v, 4), np.array([0, 3, 1]), device=device)
+
+
+def test_empty_batch_on_device(device):
+    lin = pn.nn.Linear(4, 3).to(device)
+    x = pn.zeros(0, 4, requires_grad=True, device=device)
+    out = lin(x)
+    assert out.shape == (0, 3)
+    assert np.isnan(F.cross_entropy(out, pn.zeros(0, dtype=pn.int64, device=device)).item())
+    F.cross_entropy(out, pn.zeros(0, dtype=pn.int64, device=device), reduction="sum").backward()
+    assert lin.weight.grad.abs().sum().item() == 0 and x.grad.shape == (0, 4)

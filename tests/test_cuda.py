@@ -484,3 +484,45 @@ def test_tensor_mlp_step_on_cuda_matches_cpu(bk):
     np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-4)
     for k in cpu_state:
         np.testing.assert_allclose(gpu_state[k], cpu_state[k], rtol=1e-3, atol=1e-5, err_msg=k)
+
+
+def test_training_step_copies_only_the_loss_to_the_host(bk):
+    """One full step of the 784-256-10 MLP on device "cuda" -- forward, cross-entropy,
+    backward, then an SGD (momentum) or Adam step -- makes exactly one device -> host copy:
+    loss.item() (4 bytes). Class targets are range-checked from the range recorded when they
+    were uploaded, so that check copies nothing back. An evaluation batch (argmax == labels,
+    summed) likewise copies only the count. A shuffled DataLoader over a device dataset
+    uploads each batch's indices once and gathers on the device."""
+    import pyneuro.functional as F
+    from pyneuro import nn, optim
+    from pyneuro.data import DataLoader, TensorDataset
+
+    pyneuro.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)).to("cuda")
+    rng = np.random.default_rng(0)
+    x = pyneuro.tensor(rng.random((64, 1, 28, 28), dtype=np.float32)).to("cuda")
+    y = pyneuro.tensor(rng.integers(0, 10, 64)).to("cuda")
+    for make in (lambda p: optim.SGD(p, lr=0.05, momentum=0.9), lambda p: optim.Adam(p, lr=1e-3)):
+        opt = make(model.parameters())
+        for _ in range(2):  # the first step creates the optimizer state, the second reuses it
+            bk.reset_transfer_stats()
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            assert np.isfinite(loss.item())
+            stats = bk.transfer_stats()
+            assert (stats["d2h_copies"], stats["d2h_bytes"], stats["h2d_copies"]) == (1, 4, 0), stats
+    bk.reset_transfer_stats()
+    with pyneuro.no_grad():
+        correct = (model(x).argmax(dim=1) == y).sum().item()
+    assert 0 <= correct <= 64
+    assert bk.transfer_stats()["d2h_copies"] == 1
+    loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True, generator=pyneuro.Generator().manual_seed(0))
+    bk.reset_transfer_stats()
+    for xb, yb in loader:
+        assert xb.device == "cuda" and yb.device == "cuda" and xb.shape == (16, 1, 28, 28)
+        loss = F.cross_entropy(model(xb), yb)
+        loss.backward()
+    stats = bk.transfer_stats()
+    assert stats["d2h_copies"] == 0 and stats["h2d_copies"] == 2 * len(loader), stats  # indices, per tensor

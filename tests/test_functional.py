@@ -247,3 +247,54 @@ def test_dtype_mismatch_is_type_error():
         pn.nn.Linear(3, 2)(pn.zeros(4, 3, dtype=pn.float64))
     with pytest.raises(TypeError, match="dtype"):
         pn.zeros(2, 3) @ pn.zeros(3, 2, dtype=pn.int64)
+
+
+# ----------------------------------------------------------------------------- on device "cuda"
+from conftest import check_device_parity  # noqa: E402
+
+
+def _r(*shape, seed=0, scale=1.0):
+    return (np.random.default_rng(seed).standard_normal(shape) * scale).astype(np.float32)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_losses_on_device(reduction, device):
+    x, y = _r(6, 5, seed=1), np.array([0, 4, 2, 2, 1, 3])
+    check_device_parity(lambda a, t: F.cross_entropy(a, t, reduction=reduction), x, y, device=device)
+    check_device_parity(lambda a, t: F.nll_loss(F.log_softmax(a, dim=1), t, reduction=reduction), x, y,
+                        device=device)
+    check_device_parity(lambda a, b: F.mse_loss(a, b, reduction=reduction), x, _r(6, 5, seed=2), device=device)
+    check_device_parity(lambda a, b: F.l1_loss(a, b, reduction=reduction), x, _r(6, 5, seed=2), device=device)
+    p = (np.random.default_rng(3).uniform(0.05, 0.95, (6, 5))).astype(np.float32)
+    check_device_parity(lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction=reduction), x, p,
+                        device=device, rtol=1e-4)
+    check_device_parity(lambda a, b: F.binary_cross_entropy(a, b, reduction=reduction), p, p[::-1].copy(),
+                        device=device, rtol=1e-4)
+    check_device_parity(lambda a, b: F.cross_entropy(a, F.softmax(b, dim=1), reduction=reduction), x,
+                        _r(6, 5, seed=4), device=device, rtol=1e-4)
+
+
+@pytest.mark.parametrize("dim", [-1, 0, 1])
+def test_softmax_family_on_device(dim, device):
+    x = _r(4, 7, seed=5, scale=3.0)
+    check_device_parity(lambda a: F.softmax(a, dim=dim), x, device=device)
+    check_device_parity(lambda a: F.log_softmax(a, dim=dim), x, device=device, rtol=1e-4, atol=1e-5)
+    check_device_parity(lambda a: F.softmax(a, dim=1), _r(2, 3, 4, seed=6), device=device)
+
+
+def test_other_functional_on_device(device):
+    x, w, b = _r(5, 4, seed=7), _r(3, 4, seed=8), _r(3, seed=9)
+    check_device_parity(lambda a, ww, bb: F.relu(F.linear(a, ww, bb)), x, w, b, device=device, rtol=1e-4)
+    check_device_parity(lambda a: (F.sigmoid(a), F.tanh(a), F.leaky_relu(a, 0.1)), x, device=device)
+    check_device_parity(lambda a: F.normalize(a, dim=1), x, device=device, rtol=1e-4)
+    check_device_parity(lambda a, c: F.cosine_similarity(a, c), x, _r(5, 4, seed=10), device=device, rtol=1e-4)
+    check_device_parity(lambda a, c: F.pairwise_distance(a, c), x, _r(5, 4, seed=10), device=device, rtol=1e-4)
+    check_device_parity(lambda ww, i: F.embedding(i, ww), _r(10, 3, seed=11), np.array([[1, 2], [9, 1]]),
+                        device=device)
+    check_device_parity(lambda ww, i: F.embedding(i, ww, padding_idx=1), _r(10, 3, seed=11),
+                        np.array([[1, 2], [9, 1]]), device=device)
+    check_device_parity(lambda i: F.one_hot(i, 5), np.array([0, 4, 2]), device=device)
+    with pytest.raises(IndexError):
+        F.cross_entropy(pn.zeros(2, 3, device=device), pn.tensor([0, 3], device=device))
+    with pytest.raises(IndexError):
+        F.nll_loss(pn.zeros(2, 3, device=device), pn.tensor([0, -1], device=device))

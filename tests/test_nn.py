@@ -267,3 +267,48 @@ def test_assigning_a_plain_tensor_over_a_parameter_is_refused():
         lin.weight = pn.zeros(2, 2)
     lin.weight = nn.Parameter(pn.zeros(2, 2))
     assert lin.weight.abs().sum().item() == 0
+
+
+# ----------------------------------------------------------------------------- on device "cuda"
+def test_modules_on_device_match_cpu(device):
+    pn.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 4))
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    x = np.random.default_rng(0).standard_normal((5, 3, 4)).astype(np.float32)
+    y = np.array([0, 3, 1, 1, 2])
+
+    def run(dev):
+        m = nn.Sequential(nn.Flatten(), nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 4))
+        m.load_state_dict(state)
+        m = m.to(dev)
+        assert all(p.device == dev for p in m.parameters())
+        loss = nn.CrossEntropyLoss()(m(pn.tensor(x, device=dev)), pn.tensor(y, device=dev))
+        loss.backward()
+        return loss.item(), [p.grad.cpu().numpy() for p in m.parameters()], m
+
+    want, want_g, _ = run("cpu")
+    got, got_g, m = run(device)
+    assert got == pytest.approx(want, rel=1e-5)
+    for g, w in zip(got_g, want_g):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-6)
+    m.zero_grad(set_to_none=False)
+    assert all(p.grad.abs().sum().item() == 0 for p in m.parameters())
+    sd = m.state_dict()
+    assert all(v.device == device for v in sd.values())
+    back = nn.Sequential(nn.Flatten(), nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 4))
+    back.load_state_dict(sd)  # device tensors load into cpu modules
+    np.testing.assert_allclose(back[1].weight.detach().numpy(), state["1.weight"].numpy())
+
+
+def test_layers_on_device(device):
+    x = pn.randn(3, 5).to(device)
+    np.testing.assert_allclose(nn.ReLU()(x).cpu().numpy(), np.maximum(x.cpu().numpy(), 0))
+    np.testing.assert_allclose(nn.Softmax(dim=1)(x).cpu().numpy().sum(1), np.ones(3), rtol=1e-6)
+    emb = nn.Embedding(10, 4).to(device)
+    out = emb(pn.tensor([[1, 2], [3, 9]], device=device))
+    assert out.shape == (2, 2, 4) and out.device == device
+    out.sum().backward()
+    assert emb.weight.grad.cpu().numpy()[[1, 2, 3, 9]].sum() == pytest.approx(16.0)
+    assert nn.Embedding(5, 2, padding_idx=0).to(device).weight[0].abs().sum().item() == 0
+    assert nn.MSELoss()(x, x).item() == 0
+    assert nn.CrossEntropyLoss()(x, pn.tensor([0, 1, 4], device=device)).item() > 0

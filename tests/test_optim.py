@@ -42,17 +42,17 @@ def test_adam_validation_errors():
     assert optim.Adam(p).defaults["lr"] == 1e-3
 
 
-def _quadratic_run(make_opt, steps=5):
+def _quadratic_run(make_opt, steps=5, device="cpu"):
     """Minimise sum((w - target)^2) and return the trajectory of w."""
-    w = nn.Parameter(pn.tensor([1.0, -2.0, 3.0]))
-    target = pn.tensor([0.5, 0.5, 0.5])
+    w = nn.Parameter(pn.tensor([1.0, -2.0, 3.0], device=device))
+    target = pn.tensor([0.5, 0.5, 0.5], device=device)
     opt = make_opt([w])
     traj = []
     for _ in range(steps):
         opt.zero_grad()
         ((w - target) ** 2).sum().backward()
         opt.step()
-        traj.append(w.detach().numpy().copy())
+        traj.append(w.detach().cpu().numpy().copy())
     return np.array(traj)
 
 
@@ -214,3 +214,44 @@ def test_lr_schedulers_match_torch():
     s = optim.lr_scheduler.LambdaLR(optim.SGD([nn.Parameter(pn.zeros(1))], lr=1.0), lambda e: 1 / (e + 1))
     s.step()
     assert s.get_last_lr() == [0.5]
+
+
+# ----------------------------------------------------------------------------- on device "cuda"
+SGD_CASES = [dict(lr=0.1), dict(lr=0.1, momentum=0.9), dict(lr=0.05, momentum=0.9, nesterov=True),
+             dict(lr=0.1, momentum=0.5, dampening=0.3, weight_decay=0.01), dict(lr=0.1, weight_decay=0.1)]
+
+
+@pytest.mark.parametrize("kw", SGD_CASES)
+def test_sgd_matches_formula_on_device(kw, device):
+    got = _quadratic_run(lambda p: optim.SGD(p, **kw), device=device)
+    np.testing.assert_allclose(got, _reference_sgd(**kw), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda p: optim.Adam(p, lr=0.1, weight_decay=0.01),
+                                  lambda p: optim.Adam(p, lr=0.1, amsgrad=True),
+                                  lambda p: optim.Adam(p, lr=0.1, maximize=True),
+                                  lambda p: optim.AdamW(p, lr=0.1, weight_decay=0.1),
+                                  lambda p: optim.SGD(p, lr=0.1, momentum=0.9, maximize=True)],
+                         ids=["adam", "amsgrad", "maximize", "adamw", "sgd-maximize"])
+def test_optimizers_on_device_match_cpu(make, device):
+    np.testing.assert_allclose(_quadratic_run(make, device=device), _quadratic_run(make), rtol=1e-5, atol=1e-6)
+
+
+def test_step_in_place_zero_grad_and_state_dict_on_device(device):
+    a = nn.Parameter(pn.tensor([1.0, 2.0], device=device))
+    arr = a._data
+    opt = optim.Adam([a], lr=0.1)
+    (a * 2).sum().backward()
+    opt.step()
+    assert a._data is arr
+    opt.zero_grad(set_to_none=False)
+    assert a.grad.abs().sum().item() == 0.0 and a.grad.device == device
+    state = opt.state_dict()
+    b = nn.Parameter(a.detach().clone())
+    opt2 = optim.Adam([b], lr=0.1)
+    opt2.load_state_dict(state)
+    for p, o in ((a, opt), (b, opt2)):
+        o.zero_grad()
+        (p * p).sum().backward()
+        o.step()
+    np.testing.assert_allclose(b.detach().cpu().numpy(), a.detach().cpu().numpy(), rtol=1e-6)
