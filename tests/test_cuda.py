@@ -380,6 +380,11 @@ def test_array_namespace_is_honest_about_gaps(bk):
         d[bk.asarray(np.array([0, 1]))] = 1.0
     with pytest.raises(NotImplementedError, match="where"):
         xp.where(d > 0)
+    with pytest.raises(AttributeError, match="not implemented for pyneuro cuda"):
+        d.argsort()
+    labels = bk.asarray(np.array([3, 1, 4]))
+    assert labels.max().shape == () and int(labels.max()) == 4 and int(labels.min()) == 1
+    assert int((labels * (labels > 1)).max()) == 4 and int(xp.maximum(labels, 2).min()) == 2
     with pytest.raises(TypeError, match="not implemented"):
         bk.asarray(np.array([1, 2])) / bk.asarray(np.array([1, 2]))  # integer division
     np.testing.assert_array_equal(xp.add(xp.ones((2, 1, 3)), xp.ones((3,))).numpy(), np.full((2, 1, 3), 2.0))

@@ -759,16 +759,6 @@ DeviceArray transpose_axes(const DeviceArray& a, std::vector<int> axes) {
 
 DeviceArray transpose(const DeviceArray& a) { return transpose_axes(a, {}); }
 
-py::object int_minmax(const DeviceArray& a, bool want_max) {
-  if (a.dtype != DType::i64)
-    throw py::type_error(std::string(want_max ? "max" : "min") + "() of a " + dtype_name(a.dtype) +
-                         " device array is not implemented (int64 only; use the kernel table's argmax or .numpy())");
-  if (a.size() == 0) throw py::value_error("zero-size array has no minimum or maximum");
-  int64_t lo = 0, hi = 0;
-  int64_range(a, lo, hi);
-  return py::int_(want_max ? hi : lo);
-}
-
 [[noreturn]] void not_implemented(const std::string& what) {
   PyErr_SetString(PyExc_NotImplementedError, (what + " is not implemented for pyneuro cuda DeviceArrays "
                                                       "(use the cupy backend, or .numpy() to work on the host)")
@@ -1228,7 +1218,19 @@ DeviceArray take_along_axis(const DeviceArray& a, const DeviceArray& idx_in, int
 
 // max / min over all elements (a 0-d device array) or along one axis (values at the argmax).
 py::object reduce_minmax(const DeviceArray& x, const py::object& axis, bool keepdims, bool want_max) {
-  if (x.dtype == DType::i64 && axis.is_none() && !keepdims) return int_minmax(x, want_max);
+  if (x.dtype == DType::i64 && static_cast<int>(parse_axes(axis, x.ndim()).size()) == x.ndim()) {
+    if (x.size() == 0) throw py::value_error("zero-size array to reduction operation which has no identity");
+    const std::vector<py::ssize_t> shape = keepdims ? std::vector<py::ssize_t>(x.ndim(), 1) : std::vector<py::ssize_t>{};
+    int64_t lo = 0, hi = 0;
+    if (cached_range(x, lo, hi)) return py::cast(full(shape, static_cast<double>(want_max ? hi : lo), DType::i64));
+    DeviceArray both = empty({2}, DType::i64);
+    pc::int64_minmax_device(x.size(), x.i64(), both.i64());
+    DeviceArray one = both;  // a view of the min (offset 0) or the max (offset 8)
+    one.offset += want_max ? 8 : 0;
+    one.shape = shape;
+    one.view = true;
+    return py::cast(one);
+  }
   if (x.dtype != DType::f32)
     throw py::type_error(std::string(want_max ? "max" : "min") + " of a " + dtype_name(x.dtype) +
                          " device array is not implemented (float32, or int64 over all elements)");
@@ -1443,7 +1445,7 @@ broadcast (cols,) row / (rows, 1) column, sum/mean, reshape (a view), copy, asty
       .def("min", [](const DeviceArray& a, py::object axis, bool keepdims) {
              return reduce_minmax(a, axis, keepdims, false);
            }, py::arg("axis") = py::none(), py::arg("keepdims") = false,
-           "float32: a device array; int64 over all elements: a Python int (from the cached range when known).")
+           "A device array (float32 along any one axis or all; int64 over all elements).")
       .def("max", [](const DeviceArray& a, py::object axis, bool keepdims) {
              return reduce_minmax(a, axis, keepdims, true);
            }, py::arg("axis") = py::none(), py::arg("keepdims") = false)
@@ -1466,6 +1468,13 @@ broadcast (cols,) row / (rows, 1) column, sum/mean, reshape (a view), copy, asty
       .def("argmin", [](const DeviceArray& a, py::object axis) { return argmax_method(a, axis, true); },
            py::arg("axis") = py::none())
       .def_property_readonly("flags", &flags_of)
+      .def("__getattr__", [](const DeviceArray&, const std::string& name) -> py::object {
+        // Only reached when normal lookup fails: an AttributeError (so hasattr() is False)
+        // that names the gap instead of a bare "no attribute".
+        if (name.rfind("__", 0) == 0) throw py::attribute_error(name);
+        throw py::attribute_error("'" + name + "' is not implemented for pyneuro cuda DeviceArrays (use the cupy "
+                                  "backend for full NumPy coverage on the GPU, or .numpy() to work on the host)");
+      })
       .def("__invert__", [](py::object self) -> py::object {
         if (self.cast<DeviceArray&>().dtype != DType::b8) not_implemented("~ of a non-bool array (bitwise not)");
         return compare(EQ, self, py::bool_(false));

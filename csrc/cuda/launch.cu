@@ -225,6 +225,12 @@ void int64_minmax(int64_t n, const int64_t* t, int64_t* lo, int64_t* hi) {
   *hi = host[1];
 }
 
+void int64_minmax_device(int64_t n, const int64_t* t, int64_t* out) {
+  if (n == 0) throw std::invalid_argument("min/max of an empty array");
+  pn_int64_minmax<<<1, 1024>>>(n, reinterpret_cast<const long long*>(t), reinterpret_cast<long long*>(out));
+  launched("pn_int64_minmax");
+}
+
 void binary(int64_t n, int op, const float* a, int a_mode, float a_imm, const float* b, int b_mode, float b_imm,
             int64_t cols, float* out) {
   if (n == 0) return;

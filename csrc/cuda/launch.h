@@ -74,6 +74,8 @@ void adam_step(int64_t n, float* param, const float* grad, float* exp_avg, float
 void argmax(int64_t rows, int64_t cols, const float* x, int64_t* out);
 // (min, max) of n >= 1 int64 values, copied back to the host (synchronises).
 void int64_minmax(int64_t n, const int64_t* t, int64_t* lo, int64_t* hi);
+// The same into out[0] (min) and out[1] (max) in device memory (no copy back).
+void int64_minmax_device(int64_t n, const int64_t* t, int64_t* out);
 
 // Generic ops for the array namespace (see kernels/elementwise.cuh for the mode codes).
 void binary(int64_t n, int op, const float* a, int a_mode, float a_imm, const float* b, int b_mode, float b_imm,
