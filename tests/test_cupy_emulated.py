@@ -13,7 +13,12 @@ contiguity, aliasing, launch shape, writes out of bounds) before running it on t
 * the fake's own checks, on a small kernel source;
 * test_conformance.py's cupy cases (a quick subset; the slowest matmul shapes marked slow);
 * a Tensor-level MLP training step on device "cuda" with PYNEURO_BACKEND=cupy, compared
-  with the CPU, plus the generic array ops the Tensor layer runs through `xp = cupy`.
+  with the CPU, plus the generic array ops the Tensor layer runs through `xp = cupy`;
+* the "cuda" cases of the Tensor-layer device-parity tests (test_autograd, test_functional,
+  test_nn, test_optim), with device "cuda" computing on the cupy backend.
+
+The fake also mirrors CuPy's narrower signatures (e.g. `cupy.indices` has no `sparse`,
+reductions no `initial`/`where`) and refuses numpy.asarray of a device array, as CuPy does.
 
 What it cannot find: anything NVRTC-specific beyond a lint for standard-library names,
 timing-dependent races, real CuPy API behaviour the fake imitates wrongly. Those need the
@@ -315,3 +320,34 @@ def test_emulated_cupy_tensor_training_step(emulated_env):
     env, cache = emulated_env
     res = _run([sys.executable, "-c", TRAINING_STEP], env, cache)
     assert res.returncode == 0 and "TENSOR OK" in res.stdout, res.stdout[-3000:] + res.stderr[-6000:]
+
+
+# ----------------------------------------------------------------------------- device-parity suites
+DEVICE_SUITES = ("test_autograd.py", "test_functional.py", "test_nn.py", "test_optim.py")
+# Known failures on CuPy, deselected here and kept visible in test_emulated_cupy_known_gaps:
+KNOWN_GAPS = {
+    # Tensor.gather calls xp.indices(shape, sparse=True); cupy.indices(dimensions, dtype=int)
+    # has no `sparse` (TypeError on a GPU with the cupy backend).
+    "gather": "pyneuro/tensor.py Tensor.gather: cupy.indices has no sparse=",
+}
+
+
+def test_emulated_cupy_device_parity_suites(emulated_env):
+    """The Tensor layer's "cuda" cases with device "cuda" on the cupy backend (fake_cupy_device_plugin)."""
+    env, cache = emulated_env
+    select = "cuda" + "".join(f" and not {k}" for k in KNOWN_GAPS)
+    res = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "fake_cupy_device_plugin",
+                *(str(ROOT / "tests" / f) for f in DEVICE_SUITES), "-k", select], env, cache, timeout=900)
+    tail = res.stdout[-6000:] + res.stderr[-3000:]
+    assert res.returncode == 0, tail
+    summary = res.stdout.strip().splitlines()[-1]
+    assert " passed" in summary and "skipped" not in summary, tail
+
+
+@pytest.mark.xfail(reason="; ".join(KNOWN_GAPS.values()), strict=False)
+def test_emulated_cupy_known_gaps(emulated_env):
+    env, cache = emulated_env
+    res = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "fake_cupy_device_plugin",
+                *(str(ROOT / "tests" / f) for f in DEVICE_SUITES),
+                "-k", "cuda and (" + " or ".join(KNOWN_GAPS) + ")"], env, cache, timeout=900)
+    assert res.returncode == 0, res.stdout[-4000:]

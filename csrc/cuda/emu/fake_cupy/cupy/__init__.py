@@ -30,6 +30,7 @@ CuPy without a driver does).
 """
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import types
@@ -131,6 +132,18 @@ class ndarray(np.ndarray):
 
     def __reduce__(self):  # pickling a device array is not something pyneuro should rely on
         raise TypeError("fake cupy: device arrays are not picklable here (use cupy.asnumpy)")
+
+
+def _checked_method(name, params):
+    check_sig = _binder(name, params)
+    base = getattr(ndarray, name)
+
+    def method(self, *args, **kwargs):
+        check_sig(self, *args, **kwargs)
+        return base(self, *args, **kwargs)
+
+    method.__name__ = name
+    return method
 
 
 def _unwrap_all(x):
@@ -257,9 +270,9 @@ def eye(N, M=None, k=0, dtype=float, order="C"):
     return _to_device(np.eye(N, M, k, dtype=dtype))
 
 
-def indices(dimensions, dtype=int, sparse=False):
-    res = np.indices(dimensions, dtype=dtype, sparse=sparse)
-    return tuple(_to_device(r) for r in res) if sparse else _to_device(res)
+def indices(dimensions, dtype=int):
+    """CuPy's signature: no `sparse` (numpy.indices has it)."""
+    return _to_device(np.indices(dimensions, dtype=dtype))
 
 
 def linspace(*args, **kwargs):
@@ -276,6 +289,9 @@ class _Ufunc:
         self.nin, self.nout = uf.nin, uf.nout
 
     def _run(self, method, args, kwargs):
+        extra = set(kwargs) - {"out", "dtype", "casting"} - ({"axis", "keepdims"} if method == "reduce" else set())
+        if extra:  # e.g. where=, order=, subok=: NumPy ufunc options CuPy's ufuncs do not take
+            raise TypeError(f"fake cupy: cupy.{self.__name__}.{method} takes no {sorted(extra)} argument(s)")
         _check_device(list(args) + list(kwargs.values()), f"cupy.{self.__name__}")
         if not any(isinstance(a, ndarray) for a in args):  # scalars only: CuPy still answers on the device
             args = tuple(_to_device(a) if isinstance(a, (np.generic, int, float, bool)) else a for a in args)
@@ -297,8 +313,123 @@ class _Ufunc:
         return f"<fake cupy ufunc {self.__name__}>"
 
 
+# CuPy's signatures where they are narrower than NumPy's (no `initial`, `where`, `sparse`,
+# `like`, `correction`, `mode`, ... keywords): a call NumPy accepts but CuPy does not raises
+# TypeError here too, as it would on the GPU. (Names not listed take NumPy's signature.)
+_CUPY_SIGNATURES = {
+    "sum": "a, axis=None, dtype=None, out=None, keepdims=False",
+    "prod": "a, axis=None, dtype=None, out=None, keepdims=False",
+    "mean": "a, axis=None, dtype=None, out=None, keepdims=False",
+    "var": "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
+    "std": "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
+    "max": "a, axis=None, out=None, keepdims=False",
+    "amax": "a, axis=None, out=None, keepdims=False",
+    "min": "a, axis=None, out=None, keepdims=False",
+    "amin": "a, axis=None, out=None, keepdims=False",
+    "argmax": "a, axis=None, dtype=None, out=None, keepdims=False",
+    "argmin": "a, axis=None, dtype=None, out=None, keepdims=False",
+    "all": "a, axis=None, out=None, keepdims=False",
+    "any": "a, axis=None, out=None, keepdims=False",
+    "cumsum": "a, axis=None, dtype=None, out=None",
+    "where": "condition, x=None, y=None",
+    "take": "a, indices, axis=None, out=None",
+    "take_along_axis": "a, indices, axis",
+    "broadcast_to": "array, shape",
+    "expand_dims": "a, axis",
+    "squeeze": "a, axis=None",
+    "reshape": "a, newshape, order='C'",
+    "transpose": "a, axes=None",
+    "stack": "tup, axis=0, out=None, *, dtype=None, casting='same_kind'",
+    "concatenate": "tup, axis=0, out=None, *, dtype=None, casting='same_kind'",
+    "vstack": "tup, *, dtype=None, casting='same_kind'",
+    "hstack": "tup, *, dtype=None, casting='same_kind'",
+    "clip": "a, a_min, a_max, out=None",
+    "flip": "a, axis=None",
+    "allclose": "a, b, rtol=1e-05, atol=1e-08, equal_nan=False",
+    "isclose": "a, b, rtol=1e-05, atol=1e-08, equal_nan=False",
+    "copy": "a, order='K'",
+    "sort": "a, axis=-1, kind=None",
+    "argsort": "a, axis=-1, kind=None",
+    "count_nonzero": "a, axis=None",
+    "nonzero": "a",
+    "flatnonzero": "a",
+    "repeat": "a, repeats, axis=None",
+    "tile": "A, reps",
+    "dot": "a, b, out=None",
+    "outer": "a, b, out=None",
+    "tensordot": "a, b, axes=2",
+    "moveaxis": "a, source, destination",
+    "swapaxes": "a, axis1, axis2",
+    "roll": "a, shift, axis=None",
+    "round": "a, decimals=0, out=None",
+    "around": "a, decimals=0, out=None",
+    "ravel": "a, order='C'",
+    "diag": "v, k=0",
+    "tril": "m, k=0",
+    "triu": "m, k=0",
+    "split": "ary, indices_or_sections, axis=0",
+    "searchsorted": "a, v, side='left', sorter=None",
+    "broadcast_arrays": "*args",
+    "atleast_1d": "*arys",
+    "atleast_2d": "*arys",
+    "unique": "ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *, equal_nan=True",
+}
+_METHOD_SIGNATURES = {
+    "sum": "self, axis=None, dtype=None, out=None, keepdims=False",
+    "prod": "self, axis=None, dtype=None, out=None, keepdims=False",
+    "mean": "self, axis=None, dtype=None, out=None, keepdims=False",
+    "var": "self, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
+    "std": "self, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
+    "max": "self, axis=None, out=None, keepdims=False",
+    "min": "self, axis=None, out=None, keepdims=False",
+    "argmax": "self, axis=None, out=None, dtype=None, keepdims=False",
+    "argmin": "self, axis=None, out=None, dtype=None, keepdims=False",
+    "all": "self, axis=None, out=None, keepdims=False",
+    "any": "self, axis=None, out=None, keepdims=False",
+    "cumsum": "self, axis=None, dtype=None, out=None",
+    "clip": "self, min=None, max=None, out=None",
+    "astype": "self, dtype, order='K', casting=None, subok=None, copy=True",
+    "round": "self, decimals=0, out=None",
+    "take": "self, indices, axis=None, out=None",
+    "copy": "self, order='C'",
+    "fill": "self, value",
+    "reshape": "self, *shape, order='C'",
+    "transpose": "self, *axes",
+    "ravel": "self, order='C'",
+    "flatten": "self, order='C'",
+    "squeeze": "self, axis=None",
+    "swapaxes": "self, axis1, axis2",
+    "repeat": "self, repeats, axis=None",
+    "nonzero": "self",
+    "sort": "self, axis=-1, kind=None",
+    "argsort": "self, axis=-1, kind=None",
+    "dot": "self, b, out=None",
+    "item": "self",
+    "tolist": "self",
+    "view": "self, dtype=None, array_class=None",
+}
+
+
+def _binder(name, params):
+    ns: dict = {}
+    exec(f"def {name}({params}): pass", ns)  # noqa: S102 - fixed strings above
+    sig = inspect.signature(ns[name])
+
+    def bind(*args, **kwargs):
+        try:
+            sig.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise TypeError(f"fake cupy: cupy's {name}{sig} does not take this call ({exc})") from None
+
+    return bind
+
+
 def _function(fn):
+    check_sig = _binder(fn.__name__, _CUPY_SIGNATURES[fn.__name__]) if fn.__name__ in _CUPY_SIGNATURES else None
+
     def wrapper(*args, **kwargs):
+        if check_sig:
+            check_sig(*args, **kwargs)
         _check_device(list(args) + list(kwargs.values()), f"cupy.{fn.__name__}")
         with np.errstate(all="ignore"):
             return _wrap(fn(*args, **kwargs))
@@ -339,6 +470,10 @@ def __getattr__(name):
             _cache[name] = _Ufunc(obj) if isinstance(obj, np.ufunc) else _function(obj)
         return _cache[name]
     raise AttributeError(f"module 'cupy' (fake) has no attribute {name!r}")
+
+
+for _m, _params in _METHOD_SIGNATURES.items():
+    setattr(ndarray, _m, _checked_method(_m, _params))
 
 
 # ----------------------------------------------------------------------------- cupy.cuda
