@@ -531,3 +531,48 @@ def test_training_step_copies_only_the_loss_to_the_host(bk):
         loss.backward()
     stats = bk.transfer_stats()
     assert stats["d2h_copies"] == 0 and stats["h2d_copies"] == 2 * len(loader), stats  # indices, per tensor
+
+
+def test_index_range_checks_copy_nothing_back_when_the_bound_is_known(bk):
+    xp = bk.xp
+    labels = bk.asarray(np.array([0, 9, 1, 2]))          # bound [0, 9] recorded on upload
+    bk.reset_transfer_stats()
+    bk.cross_entropy_forward(xp.zeros((4, 10)), labels)  # the bound settles the check
+    xp.zeros((10, 2))[labels]
+    xp.zeros((10, 3))[bk.argmax(xp.zeros((4, 10)))]      # argmax results are known to lie in [0, 10)
+    assert bk.transfer_stats()["d2h_copies"] == 0
+    with pytest.raises(IndexError, match="9"):
+        bk.cross_entropy_forward(xp.zeros((4, 3)), labels)
+    tail = labels[2:]                                    # a view holding 1, 2: the bound [0, 9] is too wide,
+    bk.reset_transfer_stats()                            # so the exact range decides (one copy back)
+    bk.cross_entropy_forward(xp.zeros((2, 3)), tail)
+    np.testing.assert_array_equal(xp.arange(3)[tail].numpy(), [1, 2])
+    assert bk.transfer_stats()["d2h_copies"] == 3       # two checks + the numpy() above
+    shared = bk.asarray(np.array([1, 2]))
+    shared.__cuda_array_interface__                      # exported: others may write it, bound dropped
+    bk.reset_transfer_stats()
+    bk.cross_entropy_forward(xp.zeros((2, 3)), shared)
+    assert bk.transfer_stats()["d2h_copies"] == 1
+    labels[1] = 7                                        # a write forgets the bound
+    bk.reset_transfer_stats()
+    bk.cross_entropy_forward(xp.zeros((4, 10)), labels)
+    assert bk.transfer_stats()["d2h_copies"] == 1
+
+
+def test_train_cli_on_cuda_matches_cpu(bk, tmp_path):
+    """`pyneuro train --device cuda` end to end (the dataset moved to the device once, batches
+    gathered there, Adam, evaluation): the same metrics as on cpu, to float32 rounding.
+    (Minutes on the CPU emulator: every emulated thread is a real thread.)"""
+    import json
+
+    from pyneuro import train as train_module
+
+    args = ["--epochs", "1", "--batch-size", "1000", "--model", "784-16-10", "--quiet"]
+    runs = {}
+    for device in ("cpu", "cuda"):
+        path = tmp_path / f"{device}.jsonl"
+        assert train_module.main([*args, "--device", device, "--metrics", str(path)]) == 0
+        runs[device] = json.loads(path.read_text())
+    assert runs["cuda"]["device"] == "cuda" and runs["cuda"]["backend"] == "cuda"
+    for key in ("train_loss", "test_loss", "test_accuracy"):
+        assert runs["cuda"][key] == pytest.approx(runs["cpu"][key], rel=1e-4, abs=1e-3), key

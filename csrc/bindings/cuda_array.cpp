@@ -63,8 +63,10 @@ void forget_range(const DeviceArray& a) {
   if (a.buf) a.buf->has_range = false;
 }
 
-void int64_range(const DeviceArray& a, int64_t& lo, int64_t& hi) {
-  if (cached_range(a, lo, hi)) return;
+void int64_range(const DeviceArray& a, int64_t& lo, int64_t& hi, int64_t allowed_lo, int64_t allowed_hi) {
+  // The cache is a bound (a view or a copy of part of a buffer holds a subset of its
+  // values): it settles the check only when it passes; otherwise the exact range decides.
+  if (cached_range(a, lo, hi) && allowed_lo <= lo && hi <= allowed_hi) return;
   pc::int64_minmax(a.size(), a.i64(), &lo, &hi);
 }
 
@@ -932,7 +934,7 @@ int prepare_gather(const DeviceArray& a, const std::vector<KeyItem>& items, pc::
     if (idx.shape != idx_shape) idx = general_broadcast(idx, idx_shape);  // same values: same range
     if (idx.size() > 0) {
       int64_t lo = 0, hi = 0;
-      int64_range(items[d].arr, lo, hi);
+      int64_range(items[d].arr, lo, hi, -n, n - 1);
       if (lo < -n || hi >= n)
         throw py::index_error("index " + std::to_string(lo < -n ? lo : hi) + " is out of bounds for axis " +
                               std::to_string(d) + " with size " + std::to_string(n));
@@ -1194,7 +1196,7 @@ DeviceArray take_along_axis(const DeviceArray& a, const DeviceArray& idx_in, int
   const int64_t len = a.shape[axis];
   if (idx_in.size() > 0) {
     int64_t lo = 0, hi = 0;
-    int64_range(idx_in, lo, hi);
+    int64_range(idx_in, lo, hi, -len, len - 1);
     if (lo < -len || hi >= len)
       throw py::index_error("index " + std::to_string(lo < -len ? lo : hi) + " is out of bounds for axis " +
                             std::to_string(axis) + " with size " + std::to_string(len));
@@ -1221,8 +1223,6 @@ py::object reduce_minmax(const DeviceArray& x, const py::object& axis, bool keep
   if (x.dtype == DType::i64 && static_cast<int>(parse_axes(axis, x.ndim()).size()) == x.ndim()) {
     if (x.size() == 0) throw py::value_error("zero-size array to reduction operation which has no identity");
     const std::vector<py::ssize_t> shape = keepdims ? std::vector<py::ssize_t>(x.ndim(), 1) : std::vector<py::ssize_t>{};
-    int64_t lo = 0, hi = 0;
-    if (cached_range(x, lo, hi)) return py::cast(full(shape, static_cast<double>(want_max ? hi : lo), DType::i64));
     DeviceArray both = empty({2}, DType::i64);
     pc::int64_minmax_device(x.size(), x.i64(), both.i64());
     DeviceArray one = both;  // a view of the min (offset 0) or the max (offset 8)

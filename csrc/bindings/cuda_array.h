@@ -40,7 +40,7 @@ struct Buffer {
   bool readonly = false;
   int device = 0;
   py::object owner;  // foreign memory: the object that owns it
-  // int64 buffers: the [lo, hi] range of every value, when known without reading the
+  // int64 buffers: a [lo, hi] bound of every value, when known without reading the
   // device (set on upload from the host copy, by kernels whose output range is known,
   // and cleared by every write into the buffer). Class targets and gather indices are
   // range-checked with it, so a training step needs no device -> host copy for the
@@ -77,13 +77,15 @@ struct DeviceArray {
   int device() const { return buf ? buf->device : 0; }
 };
 
-// The cached value range of an int64 array's buffer (see Buffer::has_range).
+// The cached value bound of an int64 array's buffer (see Buffer::has_range): every value of
+// the buffer, so of any view of it, lies in [lo, hi].
 bool cached_range(const DeviceArray& a, int64_t& lo, int64_t& hi);
 void set_range(const DeviceArray& a, int64_t lo, int64_t hi);
 void forget_range(const DeviceArray& a);
-// [lo, hi] of an int64 array: the cached range, else one min/max reduction on the
-// device and a copy of the two values to the host (counted by transfer_stats).
-void int64_range(const DeviceArray& a, int64_t& lo, int64_t& hi);
+// For range checks: [lo, hi] = the cached bound when it lies within [allowed_lo,
+// allowed_hi] (no copy), else the exact min and max from one reduction on the device,
+// copied to the host (counted by transfer_stats).
+void int64_range(const DeviceArray& a, int64_t& lo, int64_t& hi, int64_t allowed_lo, int64_t allowed_hi);
 
 // The current CUDA device (raises RuntimeError with the CUDA error when there is none).
 int current_device();

@@ -105,7 +105,7 @@ DeviceArray& require_targets(py::object to, const DeviceArray& logits) {
   require_same_device({&logits, &t});
   if (rows > 0) {
     int64_t lo = 0, hi = 0;
-    int64_range(t, lo, hi);
+    int64_range(t, lo, hi, 0, classes - 1);
     if (lo < 0 || hi >= classes)
       throw py::index_error("target " + std::to_string(lo < 0 ? lo : hi) + " is out of range for " +
                             std::to_string(classes) + " classes");
