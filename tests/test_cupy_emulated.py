@@ -17,8 +17,10 @@ contiguity, aliasing, launch shape, writes out of bounds) before running it on t
 * the "cuda" cases of the Tensor-layer device-parity tests (test_autograd, test_functional,
   test_nn, test_optim), with device "cuda" computing on the cupy backend.
 
-The fake also mirrors CuPy's narrower signatures (e.g. `cupy.indices` has no `sparse`,
-reductions no `initial`/`where`) and refuses numpy.asarray of a device array, as CuPy does.
+The fake also mirrors CuPy where it is narrower than NumPy: signatures (`cupy.indices` has
+no `sparse`, reductions no `initial`/`where`), `ndarray.flags` (c_contiguous, f_contiguous,
+owndata; no `writeable`), `base` None for fresh arrays, and numpy.asarray of a device
+array refused.
 
 What it cannot find: anything NVRTC-specific beyond a lint for standard-library names,
 timing-dependent races, real CuPy API behaviour the fake imitates wrongly. Those need the
@@ -172,6 +174,11 @@ with pytest.raises(TypeError, match="Implicit conversion"):
 with pytest.raises(AttributeError):
     cupy.errstate
 assert isinstance(x.sum(), cupy.ndarray) and x.sum().ndim == 0
+# CuPy's flags: c_contiguous, f_contiguous, owndata only; a fresh array has no base
+assert x.flags.c_contiguous and x.flags.owndata and x.base is None and (x + 1).base is None
+assert x[1:].base is not None and not x[1:].flags.owndata
+with pytest.raises(AttributeError):
+    x.flags.writeable
 assert cupy.RawModule is not None and cupy.cuda.runtime.getDeviceCount() == 1
 print("FAKE OK")
 '''

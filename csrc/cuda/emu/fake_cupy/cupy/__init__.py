@@ -65,9 +65,14 @@ def _wrap(x):
     if isinstance(x, ndarray):
         return x
     if isinstance(x, np.ndarray):
-        return x.view(ndarray)
+        v = x.view(ndarray)
+        if x.base is None:
+            v._fresh = True  # a new array: its `base` is None, as CuPy's would be
+        return v
     if isinstance(x, np.generic):
-        return np.asarray(x).view(ndarray)
+        v = np.asarray(x).view(ndarray)
+        v._fresh = True
+        return v
     if isinstance(x, tuple):
         return tuple(_wrap(v) for v in x)
     if isinstance(x, list):
@@ -79,8 +84,49 @@ def _host(x):
     return x.view(np.ndarray) if isinstance(x, ndarray) else x
 
 
+class Flags:
+    """cupy.ndarray.flags: c_contiguous, f_contiguous and owndata only (no `writeable`,
+    `aligned`, ... as NumPy has: reading those raises AttributeError, as on CuPy)."""
+
+    __slots__ = ("c_contiguous", "f_contiguous", "owndata")
+
+    def __init__(self, c, f, own):
+        self.c_contiguous, self.f_contiguous, self.owndata = c, f, own
+
+    @property
+    def fnc(self):
+        return self.f_contiguous and not self.c_contiguous
+
+    @property
+    def forc(self):
+        return self.f_contiguous or self.c_contiguous
+
+    def __getitem__(self, name):
+        key = {"C_CONTIGUOUS": "c_contiguous", "F_CONTIGUOUS": "f_contiguous", "OWNDATA": "owndata"}.get(name)
+        if key is None:
+            raise KeyError(f"{name} is not defined for cupy.ndarray.flags")
+        return getattr(self, key)
+
+    def __repr__(self):
+        return "\n".join(f"  {k} : {self[k]}" for k in ("C_CONTIGUOUS", "F_CONTIGUOUS", "OWNDATA"))
+
+
+_np_base = np.ndarray.base.__get__
+_np_flags = np.ndarray.flags.__get__
+
+
 class ndarray(np.ndarray):
     """Fake device array (host memory standing for device memory)."""
+
+    @property
+    def base(self):
+        """None for an array that owns its memory (a fresh result), else the array viewed."""
+        return None if self.__dict__.get("_fresh") else _np_base(self)
+
+    @property
+    def flags(self):
+        f = _np_flags(self)
+        return Flags(f.c_contiguous, f.f_contiguous, self.base is None)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         out = kwargs.get("out")
@@ -165,7 +211,9 @@ def _alloc(shape, dtype) -> ndarray:
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     raw = np.empty(nbytes + 256, np.uint8)
     off = (-raw.__array_interface__["data"][0]) % 256
-    return raw[off:off + nbytes].view(dtype).reshape(shape).view(ndarray)
+    out = raw[off:off + nbytes].view(dtype).reshape(shape).view(ndarray)
+    out._fresh = True
+    return out
 
 
 def _to_device(a, dtype=None) -> ndarray:
