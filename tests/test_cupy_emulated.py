@@ -60,6 +60,26 @@ def _run(args, env, cwd, timeout=600):
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
 
 
+# Failures that mean pyneuro relies on NumPy behaviour CuPy does not have (GPU-only bugs).
+_CUPY_DIFFERENCES = {
+    "object has no attribute 'writeable'":
+        "pyneuro reads ndarray.flags.writeable, which cupy.ndarray.flags lacks (only c_contiguous, "
+        "f_contiguous, owndata): AttributeError on a GPU with the cupy backend "
+        "(e.g. pyneuro/autograd.py _accumulate_leaf / _batched; use getattr(a.flags, 'writeable', True))",
+    "unexpected keyword argument 'sparse'":
+        "cupy.indices(dimensions, dtype=int) has no `sparse` (pyneuro/tensor.py Tensor.gather)",
+    "Implicit conversion to a NumPy array is not allowed":
+        "numpy.asarray/np.array of a cupy array raises TypeError on CuPy: use backend.to_numpy",
+    "Unsupported type <class 'numpy.ndarray'>":
+        "a host NumPy array mixed with cupy arrays raises TypeError on CuPy",
+}
+
+
+def _explain(text: str) -> str:
+    notes = [f"\n*** GPU-only bug: {why}" for key, why in _CUPY_DIFFERENCES.items() if key in text]
+    return text + "".join(notes)
+
+
 @pytest.fixture(scope="module")
 def emulated_env(tmp_path_factory):
     """Environment for subprocesses that see the fake cupy; the kernels compiled once."""
@@ -202,7 +222,7 @@ def test_emulated_cupy_backend_unavailable_without_a_device(emulated_env):
 def _conformance(env, cwd, select):
     res = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "-x",
                 str(ROOT / "tests" / "test_conformance.py"), "-k", select], env, cwd, timeout=900)
-    tail = res.stdout[-5000:] + res.stderr[-3000:]
+    tail = _explain(res.stdout[-5000:] + res.stderr[-3000:])
     assert res.returncode == 0, tail
     summary = res.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "skipped" not in summary, tail  # the cupy cases ran, none skipped
@@ -326,7 +346,7 @@ def test_emulated_cupy_tensor_training_step(emulated_env):
     """nn + optim + autograd on device "cuda" with the cupy backend, against the CPU."""
     env, cache = emulated_env
     res = _run([sys.executable, "-c", TRAINING_STEP], env, cache)
-    assert res.returncode == 0 and "TENSOR OK" in res.stdout, res.stdout[-3000:] + res.stderr[-6000:]
+    assert res.returncode == 0 and "TENSOR OK" in res.stdout, _explain(res.stdout[-3000:] + res.stderr[-6000:])
 
 
 # ----------------------------------------------------------------------------- device-parity suites
@@ -345,7 +365,7 @@ def test_emulated_cupy_device_parity_suites(emulated_env):
     select = "cuda" + "".join(f" and not {k}" for k in KNOWN_GAPS)
     res = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "fake_cupy_device_plugin",
                 *(str(ROOT / "tests" / f) for f in DEVICE_SUITES), "-k", select], env, cache, timeout=900)
-    tail = res.stdout[-6000:] + res.stderr[-3000:]
+    tail = _explain(res.stdout[-6000:] + res.stderr[-3000:])
     assert res.returncode == 0, tail
     summary = res.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "skipped" not in summary, tail

@@ -147,13 +147,12 @@ class ndarray(np.ndarray):
                                              _unwrap_all(args), _unwrap_all(kwargs))
         return _wrap(res)
 
+    # Indexing: CuPy moves host (NumPy / list) index arrays and values to the device itself.
     def __getitem__(self, key):
-        _check_device(key if isinstance(key, tuple) else (key,), "indexing")
-        return _wrap(super().__getitem__(key))
+        return _wrap(super().__getitem__(_unwrap_all(key)))
 
     def __setitem__(self, key, value):
-        _check_device(key if isinstance(key, tuple) else (key,), "index assignment")
-        super().__setitem__(key, value)
+        super().__setitem__(_unwrap_all(key), _host(value))
 
     def argmax(self, *a, **k):
         return _wrap(super().argmax(*a, **k))
