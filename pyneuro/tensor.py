@@ -1006,7 +1006,15 @@ class Tensor:
     def view(self, *shape):
         if len(shape) == 1 and not isinstance(shape[0], (tuple, list, _PY_INT)) and not isinstance(shape[0], np.integer):
             return self.to(shape[0])  # view(dtype) is not a reinterpretation here; convert instead
-        return self.reshape(*shape)
+        out = self.reshape(*shape)
+        if out is not self and self.device == "cpu" and out._data.size > 1 \
+                and not np.may_share_memory(out._data, self._data):
+            # NumPy had to copy: a write through the "view" would not reach this tensor
+            raise ShapeError(
+                f"view size is not compatible with input tensor's size and stride (shape {tuple(self.shape)} is "
+                f"not contiguous, e.g. after .T or .permute); use .reshape({', '.join(map(str, _shape_arg(shape)))}) instead"
+            )
+        return out
 
     def view_as(self, other):
         return self.reshape(other.shape)

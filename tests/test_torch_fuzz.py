@@ -360,6 +360,8 @@ def test_max_with_ties_splits_or_picks_like_torch():
     ("reshape", lambda L, x: x.reshape(4, 3) * 2, [("n", (3, 4))]),
     ("reshape_tuple_neg", lambda L, x: x.reshape((-1, 2)), [("n", (3, 4))]),
     ("view", lambda L, x: x.view(2, -1) + x.view(-1).view(6, 2).view(2, 6), [("n", (3, 4))]),
+    ("view_shares_memory", lambda L, x: _view_write(x), [("n", (3, 4))], {"grad": False}),
+    ("view_row_slice", lambda L, x: x[1:].view(-1) * 2, [("n", (3, 4))]),
     ("view_as_reshape_as", lambda L, x, y: x.view_as(y) + x.reshape_as(y), [("n", (3, 4)), ("n", (12,))]),
     ("flatten", lambda L, x: (x.flatten(), x.flatten(1), x.flatten(0, 1), x.flatten(-2, -1), L.T.flatten(x, 1)),
      [("n", (2, 3, 4))]),
@@ -392,6 +394,13 @@ def test_max_with_ties_splits_or_picks_like_torch():
 ))
 def test_shapes_and_indexing(fn, kinds, dt, grad):
     run_case(fn, kinds, dt, grad=grad)
+
+
+def _view_write(x):
+    y = x.detach().clone()
+    v = y.view(-1)
+    v[0] = 7.0  # a view shares memory: the write shows in y
+    return y
 
 
 def _setitem(L, x):
@@ -758,6 +767,7 @@ BAD = [
     ("dot_2d", lambda L: _f(L, 2, 3).dot(_f(L, 2, 3))),
     ("dot_sizes", lambda L: _f(L, 3).dot(_f(L, 4))),
     ("reshape_numel", lambda L: _f(L, 2, 3).reshape(4, 2)),
+    ("view_of_transposed", lambda L: _f(L, 2, 3).T.view(6)),
     ("view_numel", lambda L: _f(L, 2, 3).view(-1, 4)),
     ("cat_shapes", lambda L: L.T.cat([_f(L, 2, 3), _f(L, 2, 4)])),
     ("cat_empty_list", lambda L: L.T.cat([])),
