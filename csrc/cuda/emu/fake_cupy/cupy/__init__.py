@@ -30,6 +30,7 @@ CuPy without a driver does).
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import sys
@@ -141,6 +142,13 @@ class ndarray(np.ndarray):
         return None if method == "at" else _wrap(res)
 
     def __array_function__(self, func, types_, args, kwargs):
+        # CuPy answers numpy.<name>(device array) with cupy.<name>, and refuses what it lacks.
+        name = func.__name__
+        if name not in _NUMPY_NAMES and name not in _MODULE_FUNCTIONS:
+            raise TypeError(f"no implementation found for 'numpy.{name}' on types that implement "
+                            f"__array_function__: [<class 'cupy.ndarray'>] (fake cupy: CuPy has no {name})")
+        if name in _CUPY_SIGNATURES:
+            _binder(name, _CUPY_SIGNATURES[name])(*args, **kwargs)
         _check_device(list(args) + list(kwargs.values()), func.__name__)
         with np.errstate(all="ignore"):
             res = super().__array_function__(func, tuple(t for t in types_ if t is not ndarray) or (np.ndarray,),
@@ -457,6 +465,7 @@ _METHOD_SIGNATURES = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def _binder(name, params):
     ns: dict = {}
     exec(f"def {name}({params}): pass", ns)  # noqa: S102 - fixed strings above
@@ -506,6 +515,8 @@ can_cast promote_types isscalar ndim shape size
 
 
 _cache: dict = {}
+_MODULE_FUNCTIONS = {"empty", "zeros", "ones", "full", "empty_like", "zeros_like", "ones_like", "full_like", "array",
+                     "asarray", "ascontiguousarray", "arange", "eye", "indices", "linspace"}
 
 
 def __getattr__(name):
