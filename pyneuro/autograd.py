@@ -1254,6 +1254,26 @@ class MaxMinDim(Function):
         return ((positions == idx_k) * gk,)
 
 
+class AMaxMin(Function):
+    """amax (or amin) over one or more dims; the gradient is shared evenly between ties along
+    the reduced dims (torch's amax/amin; max(dim) instead sends it all to the returned index)."""
+
+    __slots__ = ()
+
+    def forward(self, a, dims=(), keepdim=False, largest=True):
+        if a.size == 0 and any(a.shape[d] == 0 for d in dims):
+            raise ShapeError(f"amax(): cannot reduce over a zero-size dimension of shape {tuple(a.shape)}")
+        v = a.max(axis=dims, keepdims=True) if largest else a.min(axis=dims, keepdims=True)
+        self.saved = (a, v, dims)
+        return v if keepdim else v.reshape(tuple(n for i, n in enumerate(a.shape) if i not in dims))
+
+    def backward(self, g):
+        a, v, dims = self.saved
+        mask = a == v
+        count = mask.sum(axis=dims, keepdims=True).astype(g.dtype)
+        return (mask * (g.reshape(v.shape) / count),)
+
+
 class MaxMinAll(Function):
     """max (or min) over every element; the gradient is shared evenly between ties."""
 

@@ -906,20 +906,13 @@ class Tensor:
         return self._amax_amin(dim, keepdim, False)
 
     def _amax_amin(self, dim, keepdim, largest):
-        if dim is None or (isinstance(dim, (tuple, list)) and builtins.len(dim) == self.ndim != 1):
+        if dim is None:
             out = _ag.MaxMinAll.apply(self, largest=largest)  # ties share the gradient, like torch
             return out.reshape((1,) * self.ndim) if keepdim else out
-        if isinstance(dim, (tuple, list)) and builtins.len(dim) != 1:
-            dims = _ag._normalize_dims(tuple(dim), self.ndim)
-            out = self
-            for d in reversed(dims):  # one dim at a time, from the last, so the others keep their place
-                out = out._amax_amin(d, True, largest)
-            if not keepdim:
-                out = out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in dims))
-            return out
-        if isinstance(dim, (tuple, list)):
-            dim = dim[0]
-        return self._max_min_dim(dim, keepdim, largest).values
+        if self.ndim == 0:
+            _ag._normalize_dims(dim, 0)
+            return self.clone()
+        return _ag.AMaxMin.apply(self, dims=_ag._normalize_dims(dim, self.ndim), keepdim=keepdim, largest=largest)
 
     def _max_min_dim(self, dim, keepdim, largest):
         values = _ag.MaxMinDim.apply(self, dim=dim, keepdim=keepdim, largest=largest)

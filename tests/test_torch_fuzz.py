@@ -336,6 +336,8 @@ def _reduction_cases():
                   [("n", (3, 4))]))
     items.append(("fn_max_min", lambda L, x: (L.T.max(x, dim=1), L.T.min(x, 0), L.T.max(x), L.T.argmax(x, dim=0)), [("d", (3, 4))]))
     items.append(("max_ties", lambda L, x: x.max() + x.min(), [("i2", (3, 4))], {"grad": False}))
+    items.append(("amax_ties", lambda L, x: (x.relu().amax(dim=1), x.clamp(-0.2, 0.2).amin(dim=(0, 2), keepdim=True),
+                                             x.relu().amax(), x.clamp(max=0.1).amax(dim=-1, keepdim=True)), [("n", (3, 4, 2))]))
     items.append(("sum_dtype", lambda L, x: x.sum(dtype=L.T.float64), [("n", (3, 4))]))
     items.append(("fn_norm", lambda L, x: L.T.norm(x) + L.T.norm(x, dim=0).sum(), [("n", (3, 4))]))
     items.append(("norm_inf", lambda L, x: x.norm(p=float("inf")), [("d", (3, 4))]))
@@ -919,3 +921,53 @@ def test_autograd_grad_matches_torch_and_leaves_grads_alone():
             lib.T.autograd.grad((wt * 2).sum(), [wt, lib.T.ones(2, requires_grad=True)])  # unused input
     assert got[2] is None and want[2] is None
     assert_same([g for g in got if g is not None], [g for g in want if g is not None], 1e-5)
+
+
+# ----------------------------------------------------------------------------- random programs
+
+
+def _random_shapes(r):
+    """Two shapes that broadcast: random rank 0-4, sizes 0-4, some dims stretched from 1."""
+    nd = int(r.integers(0, 5))
+    base = [int(r.integers(1, 5)) for _ in range(nd)]
+    if nd and r.random() < 0.15:
+        base[int(r.integers(0, nd))] = 0
+    a = [1 if r.random() < 0.3 else n for n in base]
+    b = [1 if r.random() < 0.3 else n for n in base][int(r.integers(0, nd + 1)):]
+    return tuple(a), tuple(b)
+
+
+_RANDOM_BINARY = [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - b * 0.5, lambda a, b: a / (b.abs() + 1),
+                  lambda a, b: (a.abs() + 0.5) ** b.tanh()]
+_RANDOM_UNARY = [lambda x: x.exp(), lambda x: x.sigmoid(), lambda x: x.tanh(), lambda x: x.relu(), lambda x: x.abs(),
+                 lambda x: x * x, lambda x: x.clamp(-0.3, 0.6)]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_programs_match_torch(seed):
+    """A random chain: broadcast binary op -> unary op -> reduction over random dims (keepdim or
+    not) -> softmax/log_softmax over a random dim where one is left; values and gradients."""
+    r = np.random.default_rng(1000 + seed)
+    sa, sb = _random_shapes(r)
+    binary = _RANDOM_BINARY[int(r.integers(len(_RANDOM_BINARY)))]
+    unary = _RANDOM_UNARY[int(r.integers(len(_RANDOM_UNARY)))]
+    nd = max(len(sa), len(sb))
+    dims = tuple(sorted({int(d) - nd for d in r.integers(0, nd, size=int(r.integers(1, 3)))})) if nd else None
+    keep = bool(r.random() < 0.5)
+    reduce_name = ["sum", "mean", "amax"][int(r.integers(3))]
+    dt = "float64" if seed % 3 == 0 else "float32"
+
+    def fn(L, a, b):
+        y = unary(binary(a, b))
+        if reduce_name == "amax" and (0 in y.shape or dims is None):
+            reduce = y.sum(dim=dims, keepdim=keep) if dims is not None else y.sum()
+        elif reduce_name == "amax":
+            reduce = y.amax(dim=dims, keepdim=keep)
+        else:
+            reduce = getattr(y, reduce_name)(dim=dims, keepdim=keep) if dims is not None else getattr(y, reduce_name)()
+        if reduce.ndim and 0 not in reduce.shape:
+            return reduce, L.F.log_softmax(reduce, dim=-1) * L.F.softmax(reduce, dim=0)
+        return reduce
+
+    kinds = [("n", sa), ("n", sb)]
+    run_case(fn, kinds, dt, seed=seed)
