@@ -197,6 +197,7 @@ assert isinstance(x.sum(), cupy.ndarray) and x.sum().ndim == 0
 # CuPy's flags: c_contiguous, f_contiguous, owndata only; a fresh array has no base
 assert x.flags.c_contiguous and x.flags.owndata and x.base is None and (x + 1).base is None
 assert x[1:].base is not None and not x[1:].flags.owndata
+assert np.isnan(cupy.asnumpy(cupy.empty(3, np.float32))).all()  # "uninitialised" memory is NaN
 with pytest.raises(AttributeError):
     x.flags.writeable
 assert cupy.RawModule is not None and cupy.cuda.runtime.getDeviceCount() == 1

@@ -212,11 +212,14 @@ def _unwrap_all(x):
 
 
 def _alloc(shape, dtype) -> ndarray:
-    """Uninitialised device array in a 256-byte aligned buffer (as from CuPy's memory pool)."""
+    """Uninitialised device array in a 256-byte aligned buffer (as from CuPy's memory pool).
+
+    Its bytes are 0xff (NaN as float32/float64, -1 as an integer), not the zeros a fresh
+    host page often holds, so an output element that a kernel never writes shows up."""
     shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(s) for s in shape)
     dtype = np.dtype(dtype)
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    raw = np.empty(nbytes + 256, np.uint8)
+    raw = np.full(nbytes + 256, 0xFF, np.uint8)  # "uninitialised": NaN for floats, -1 for ints
     off = (-raw.__array_interface__["data"][0]) % 256
     out = raw[off:off + nbytes].view(dtype).reshape(shape).view(ndarray)
     out._fresh = True
