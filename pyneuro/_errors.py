@@ -32,3 +32,7 @@ class IndexRangeError(IndexError, RuntimeError):
 
 class ZeroDivision(ZeroDivisionError, RuntimeError):
     """An integer division by zero (torch: RuntimeError 'ZeroDivisionError')."""
+
+
+class DataError(TypeError, ValueError):
+    """Data that cannot become a tensor, e.g. ragged nested lists (torch: ValueError)."""

@@ -25,7 +25,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision
+from ._errors import ArgumentError, DataError, DTypeError, ShapeError, ZeroDivision
 from .backends._registry import current as _current_backend
 
 # ----------------------------------------------------------------------------- dtypes
@@ -97,7 +97,9 @@ def _host_array(data, dtype=None):
     else:
         try:
             arr = np.asarray(data)
-        except (ValueError, TypeError) as exc:
+        except ValueError as exc:  # ragged nested lists: torch says ValueError, DESIGN.md TypeError
+            raise DataError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
+        except TypeError as exc:
             raise TypeError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
     if dtype is not None:
         return arr.astype(dtype, copy=False)
@@ -109,7 +111,7 @@ def _host_array(data, dtype=None):
     if kind == "b":
         return arr
     if kind == "O" or kind in "USV":
-        raise TypeError(f"cannot make a tensor from data of dtype {arr.dtype} ({type(data).__name__})")
+        raise DTypeError(f"cannot make a tensor from data of dtype {arr.dtype} ({type(data).__name__})")
     if kind == "c":
         raise TypeError("complex tensors are not supported")
     return arr
