@@ -19,7 +19,8 @@ from .tensor import (  # noqa: E402
     zeros_like, ones_like, full_like, empty_like, rand_like, randn_like,
     cat, concat, stack, where, matmul, mm, exp, log, sqrt, sigmoid, tanh, relu, clamp,
     mean, argmax, maximum, minimum, reshape, flatten, transpose, allclose,
-    softmax, log_softmax, dot, norm, topk, argsort, gather, sin, cos, log1p, sign, cumsum, logsumexp, numel, squeeze, unsqueeze, permute, std, var, normal,
+    softmax, log_softmax, dot, norm, topk, argsort, gather, sin, cos, log1p, sign, cumsum, logsumexp, numel,
+    outer, bmm, flip, index_select, masked_select, unbind, tril, triu, isclose, nonzero, unique, movedim, squeeze, unsqueeze, permute, std, var, normal,
     float32, float64, float16, int64, int32, int16, int8, uint8, bool_, double, long, half,
 )
 # Names that would shadow Python builtins inside this module are served by __getattr__.
@@ -74,7 +75,9 @@ __all__ = [
     "empty_like", "rand_like", "randn_like", "cat", "concat", "stack", "where", "matmul", "mm", "exp", "log",
     "sqrt", "sigmoid", "tanh", "relu", "clamp", "mean", "argmax", "maximum", "minimum",
     "reshape", "flatten", "transpose", "allclose", "softmax", "log_softmax", "dot", "norm", "topk",
-    "argsort", "gather", "sin", "cos", "log1p", "sign", "cumsum", "logsumexp", "numel", "squeeze", "unsqueeze", "permute", "std", "var", "normal", "float32", "float64", "float16", "int64", "int32",
+    "argsort", "gather", "sin", "cos", "log1p", "sign", "cumsum", "logsumexp", "numel",
+    "outer", "bmm", "flip", "index_select", "masked_select", "unbind", "tril", "triu", "isclose", "nonzero", "unique", "movedim",
+    "squeeze", "unsqueeze", "permute", "std", "var", "normal", "float32", "float64", "float16", "int64", "int32",
     "int16", "int8", "uint8", "bool_", "double", "long", "half",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "Generator", "manual_seed", "default_generator", "seed", "initial_seed", "get_rng_state", "set_rng_state",

@@ -402,6 +402,9 @@ class Tensor:
     def double(self) -> "Tensor":
         return self._cast(float64)
 
+    def half(self) -> "Tensor":
+        return self._cast(float16)
+
     def long(self) -> "Tensor":
         return self._cast(int64)
 
@@ -736,6 +739,29 @@ class Tensor:
     def isfinite(self):
         return Tensor._wrap(_backend(self.device).xp.isfinite(self._data), self.device)
 
+    def isinf(self):
+        return Tensor._wrap(_backend(self.device).xp.isinf(self._data), self.device)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        o = other._data if isinstance(other, Tensor) else other
+        return Tensor._wrap(_backend(self.device).xp.isclose(self._data, o, rtol=rtol, atol=atol, equal_nan=equal_nan), self.device)
+
+    def nonzero(self, as_tuple=False):
+        """Indices of the non-zero elements: (n, ndim) int64, or one index tensor per dim."""
+        parts = [Tensor._wrap(i.astype(np.int64), self.device) for i in self._data.nonzero()] if self.ndim else []
+        if as_tuple:
+            return tuple(parts) if parts else (Tensor._wrap(_backend(self.device).xp.zeros((_PY_INT(self.item() != 0),), np.int64), self.device),)
+        if not parts:
+            return Tensor._wrap(_backend(self.device).xp.zeros((_PY_INT(self.item() != 0), 0), np.int64), self.device)
+        return stack(parts, dim=1)
+
+    def unique(self, sorted=True, return_counts=False):  # noqa: A002
+        """The distinct values, sorted (and how often each occurs), like torch.unique."""
+        xp = _backend(self.device).xp
+        values, counts = xp.unique(self._data, return_counts=True)
+        out = Tensor._wrap(values, self.device)
+        return (out, Tensor._wrap(counts.astype(np.int64), self.device)) if return_counts else out
+
     def equal(self, other) -> bool:
         return self.shape == other.shape and _PY_BOOL((self._data == other._data).all())
 
@@ -842,6 +868,30 @@ class Tensor:
 
     def clamp_max(self, max):  # noqa: A002
         return _ag.Clamp.apply(self, lo=None, hi=max)
+
+    def where(self, condition, other):
+        """self where condition else other (torch's Tensor.where)."""
+        return where(condition, self, other)
+
+    def maximum(self, other):
+        return maximum(self, other)
+
+    def minimum(self, other):
+        return minimum(self, other)
+
+    def log2(self):
+        return self.log() * (1 / np.log(2))
+
+    def log10(self):
+        return self.log() * (1 / np.log(10))
+
+    def tril(self, diagonal=0):
+        """The lower triangle (the rest zeroed) of the last two dims; gradient masked the same way."""
+        return self * Tensor._wrap(_backend(self.device).xp.tri(*self.shape[-2:], k=diagonal, dtype=self._data.dtype), self.device)
+
+    def triu(self, diagonal=0):
+        xp = _backend(self.device).xp
+        return self * Tensor._wrap(1 - xp.tri(*self.shape[-2:], k=diagonal - 1, dtype=self._data.dtype), self.device)
 
     def masked_fill(self, mask, value):
         m = mask._data if isinstance(mask, Tensor) else mask
@@ -1139,6 +1189,92 @@ class Tensor:
             self._data[index] = value._data if isinstance(value, Tensor) else _value_array(value, self)
         except ValueError as exc:
             raise ShapeError(f"setitem: {exc}") from None
+
+    def index_select(self, dim, index):
+        """The entries at `index` (a 1-D integer tensor) along dim; gradients add up on repeats."""
+        if index.ndim > 1:
+            raise ShapeError(f"index_select(): index must be a 1-D tensor, got shape {tuple(index.shape)}")
+        (d,) = _ag._normalize_dims(dim, self.ndim)
+        return self[(slice(None),) * d + (index.reshape(-1),)]
+
+    def masked_select(self, mask):
+        """The entries where mask (broadcast to self's shape) is True, as a 1-D tensor."""
+        m = mask if isinstance(mask, Tensor) else tensor(mask)
+        if m.shape != self.shape:
+            _broadcast_check(self, m, "masked_select")
+            return self.expand(*_ag._broadcast_shapes(self.shape, m.shape))[m.expand(*_ag._broadcast_shapes(self.shape, m.shape))]
+        return self[m]
+
+    def select(self, dim, index):
+        (d,) = _ag._normalize_dims(dim, self.ndim)
+        return self[(slice(None),) * d + (index,)]
+
+    def narrow(self, dim, start, length):
+        (d,) = _ag._normalize_dims(dim, self.ndim)
+        if start < 0:
+            start += self.shape[d]
+        if not 0 <= start <= start + length <= self.shape[d]:
+            raise IndexError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({self.shape[d]})")
+        return self[(slice(None),) * d + (slice(start, start + length),)]
+
+    def unbind(self, dim=0):
+        (d,) = _ag._normalize_dims(dim, self.ndim)
+        return tuple(self.select(d, i) for i in range(self.shape[d]))
+
+    def flip(self, *dims):
+        """Reverse the order along dims (a view with negative strides; gradient flipped back)."""
+        dims = _ag._normalize_dims(_shape_arg(dims) if dims else (), self.ndim) if dims else ()
+        index = tuple(slice(None, None, -1) if i in dims else slice(None) for i in range(self.ndim))
+        return self[index] if dims else self.clone()
+
+    def movedim(self, source, destination):
+        src = (source,) if isinstance(source, _PY_INT) else tuple(source)
+        dst = (destination,) if isinstance(destination, _PY_INT) else tuple(destination)
+        nd = self.ndim
+        src = [_ag._normalize_dims(s_, nd)[0] for s_ in src]
+        dst = [_ag._normalize_dims(d_, nd)[0] for d_ in dst]
+        if builtins.len(src) != builtins.len(dst) or builtins.len(set(src)) != builtins.len(src) or builtins.len(set(dst)) != builtins.len(dst):
+            raise ShapeError(f"movedim: invalid source {source} / destination {destination}")
+        order = [i for i in range(nd) if i not in src]
+        for d_, s_ in sorted(zip(dst, src)):
+            order.insert(d_, s_)
+        return self.permute(*order)
+
+    moveaxis = movedim
+
+    def repeat(self, *sizes):
+        """Tile the tensor sizes[i] times along each dim (new leading dims as needed), like torch."""
+        sizes = _shape_arg(sizes)
+        if builtins.len(sizes) < self.ndim:
+            raise ShapeError(f"repeat: number of repeat dims ({builtins.len(sizes)}) can not be smaller than the number of dims of the tensor ({self.ndim})")
+        shape = (1,) * (builtins.len(sizes) - self.ndim) + tuple(self.shape)
+        x = self.reshape(tuple(v for n in shape for v in (1, n)))
+        x = x.expand(*(v for r, n in zip(sizes, shape) for v in (r, n)))
+        return x.reshape(tuple(r * n for r, n in zip(sizes, shape)))
+
+    def tile(self, *dims):
+        dims = _shape_arg(dims)
+        return self.repeat(*((1,) * (self.ndim - builtins.len(dims)) + dims))
+
+    def outer(self, other):
+        if self.ndim != 1 or other.ndim != 1:
+            raise ShapeError(f"outer: 1-D tensors expected, got shapes {tuple(self.shape)} and {tuple(other.shape)}")
+        return self.unsqueeze(1) * other.unsqueeze(0)
+
+    def bmm(self, other):
+        if self.ndim != 3 or other.ndim != 3 or self.shape[0] != other.shape[0]:
+            raise ShapeError(f"bmm: expected two 3-D tensors with the same batch size, got {tuple(self.shape)} and {tuple(other.shape)}")
+        return self @ other
+
+    def ndimension(self) -> int:
+        return self.ndim
+
+    def stride(self, dim=None):
+        st = tuple(_PY_INT(x) // self._data.itemsize for x in self._data.strides)
+        return st if dim is None else st[dim]
+
+    def get_device(self) -> int:
+        return -1 if self.device == "cpu" else 0
 
     def gather(self, dim, index):
         """out[i][j] = self[i][index[i][j]] for dim=1 (2-D), like torch.gather."""
@@ -1711,6 +1847,54 @@ def argsort(t, dim=-1, descending=False) -> Tensor:
 
 def gather(t, dim, index) -> Tensor:
     return t.gather(dim, index)
+
+
+def outer(a, b) -> Tensor:
+    return a.outer(b)
+
+
+def bmm(a, b) -> Tensor:
+    return a.bmm(b)
+
+
+def flip(t, dims) -> Tensor:
+    return t.flip(*dims) if isinstance(dims, (tuple, list)) else t.flip(dims)
+
+
+def index_select(t, dim, index) -> Tensor:
+    return t.index_select(dim, index)
+
+
+def masked_select(t, mask) -> Tensor:
+    return t.masked_select(mask)
+
+
+def unbind(t, dim=0):
+    return t.unbind(dim)
+
+
+def tril(t, diagonal=0) -> Tensor:
+    return t.tril(diagonal)
+
+
+def triu(t, diagonal=0) -> Tensor:
+    return t.triu(diagonal)
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    return a.isclose(b, rtol, atol, equal_nan)
+
+
+def nonzero(t, as_tuple=False):
+    return t.nonzero(as_tuple=as_tuple)
+
+
+def unique(t, sorted=True, return_counts=False):  # noqa: A002
+    return t.unique(sorted, return_counts)
+
+
+def movedim(t, source, destination) -> Tensor:
+    return t.movedim(source, destination)
 
 
 def squeeze(t, dim=None) -> Tensor:
