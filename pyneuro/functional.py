@@ -357,6 +357,89 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: 
     return where(input > 0, input, input * negative_slope)
 
 
+def silu(input: Tensor) -> Tensor:  # noqa: A002
+    """x * sigmoid(x) (also called swish)."""
+    return input * input.sigmoid()
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+    """log(1 + exp(beta x)) / beta, a smooth relu; x itself where beta x > threshold (like torch).
+
+    exp only ever sees values <= threshold, so neither the value nor the gradient overflows.
+    """
+    from .tensor import where  # noqa: PLC0415
+
+    bx = input * beta
+    return where(bx > threshold, input, bx.clamp(max=threshold).exp().log1p() / beta)
+
+
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """x where x > 0, else alpha (exp(x) - 1)."""
+    from .tensor import where  # noqa: PLC0415
+
+    return where(input > 0, input, input.clamp(max=0).expm1() * alpha)
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,  # noqa: A002
+               eps: float = 1e-5) -> Tensor:
+    """(x - mean) / sqrt(var + eps) over the last len(normalized_shape) dims, then * weight + bias.
+
+    var is the biased variance (divided by n), as in torch.
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape):]) != shape:
+        raise ShapeError(f"layer_norm: input of shape {tuple(input.shape)} does not end in normalized_shape {shape}")
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    mean = input.mean(dim=dims, keepdim=True)
+    centered = input - mean
+    var = (centered * centered).mean(dim=dims, keepdim=True)
+    out = centered / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (dim 1) of (N, C) or (N, C, L) input, like torch's batch_norm.
+
+    training: the batch's mean and biased variance normalise; the running statistics (if
+    given) move toward the batch's mean and unbiased variance by `momentum`, in place.
+    Otherwise the running statistics normalise.
+    """
+    if input.ndim < 2:
+        raise ShapeError(f"batch_norm: expected input of shape (N, C) or (N, C, L), got {tuple(input.shape)}")
+    c = input.shape[1]
+    dims = (0,) + tuple(range(2, input.ndim))
+    view = (1, c) + (1,) * (input.ndim - 2)
+    if training:
+        n = input.numel() // c if c else 0
+        if n <= 1:
+            raise ArgumentError(f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}")
+        mean = input.mean(dim=dims, keepdim=True)
+        centered = input - mean
+        var = (centered * centered).mean(dim=dims, keepdim=True)
+        if running_mean is not None and running_var is not None:
+            from .autograd import no_grad  # noqa: PLC0415
+
+            with no_grad():
+                running_mean.mul_(1 - momentum).add_(mean.detach().reshape(c) * momentum)
+                running_var.mul_(1 - momentum).add_(var.detach().reshape(c) * (momentum * n / (n - 1)))
+        out = centered / (var + eps).sqrt()
+    else:
+        if running_mean is None or running_var is None:
+            raise ArgumentError("batch_norm: running_mean and running_var are needed when not training")
+        out = (input - running_mean.reshape(view)) / (running_var.reshape(view) + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(view)
+    if bias is not None:
+        out = out + bias.reshape(view)
+    return out
+
+
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """y = x W^T + b with W of shape (out_features, in_features), like torch's F.linear.
 
@@ -471,5 +554,5 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, generator=None
 __all__ = [
     "relu", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
     "binary_cross_entropy_with_logits", "binary_cross_entropy", "leaky_relu", "linear", "one_hot", "normalize", "cosine_similarity",
-    "pairwise_distance", "embedding", "sigmoid", "tanh", "dropout",
+    "pairwise_distance", "embedding", "sigmoid", "tanh", "dropout", "silu", "softplus", "elu", "layer_norm", "batch_norm",
 ]

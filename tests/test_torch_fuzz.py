@@ -503,6 +503,10 @@ def _ce_cases():
     ("embedding_pad", lambda L, i, w: L.F.embedding(i, w, padding_idx=0), [("i5", (7,)), ("n", (5, 4))]),
     ("one_hot", lambda L, i: (L.F.one_hot(i, 6), L.F.one_hot(i)), [("i4", (2, 3))]),
     ("dropout_off", lambda L, x: (L.F.dropout(x, 0.5, training=False), L.F.dropout(x, 0.0)), [("n", (3, 4))]),
+    ("activations", lambda L, x: (L.F.silu(x), L.F.softplus(x * 30), L.F.softplus(x, beta=3, threshold=2), L.F.elu(x * 40),
+                                  L.F.elu(x, alpha=0.3)), [("n", (3, 4))]),
+    ("layer_norm", lambda L, x, w, b: (L.F.layer_norm(x, (4,), w, b), L.F.layer_norm(x, [3, 4], eps=1e-3)),
+     [("n", (2, 3, 4)), ("n", (4,)), ("n", (4,))]),
 ))
 def test_functional(fn, kinds, dt, grad):
     run_case(fn, kinds, dt, grad=grad)
@@ -530,6 +534,13 @@ def _module_pair(make):
     (lambda L: L.nn.Sequential(L.nn.Linear(3, 4), L.nn.LogSoftmax(dim=-1), L.nn.Dropout(0.3).eval()), (4, 3), np.float32),
     (lambda L: L.nn.Flatten(0, -1), (2, 3), np.float32),
     (lambda L: L.nn.Linear(3, 2).double(), (4, 3), np.float64),
+    (lambda L: L.nn.Sequential(L.nn.Linear(3, 4), L.nn.SiLU(), L.nn.Softplus(), L.nn.ELU(0.5), L.nn.Softplus(beta=2, threshold=1)),
+     (5, 3), np.float32),
+    (lambda L: L.nn.Sequential(L.nn.Linear(3, 4), L.nn.LayerNorm(4)), (5, 3), np.float32),
+    (lambda L: L.nn.LayerNorm((2, 3), elementwise_affine=False), (4, 2, 3), np.float32),
+    (lambda L: L.nn.Sequential(L.nn.Linear(3, 4), L.nn.BatchNorm1d(4), L.nn.ReLU()), (6, 3), np.float32),
+    (lambda L: L.nn.BatchNorm1d(3, affine=False), (4, 3, 5), np.float32),
+    (lambda L: L.nn.Sequential(L.nn.Linear(3, 4), L.nn.BatchNorm1d(4)).eval(), (6, 3), np.float32),
 ])
 def test_modules_match_torch(make, shape, dtype):
     pm, tm = _module_pair(make)
@@ -995,3 +1006,29 @@ def test_random_programs_match_torch(seed):
 
     kinds = [("n", sa), ("n", sb)]
     run_case(fn, kinds, dt, seed=seed)
+
+
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_batchnorm_running_stats_match_torch(momentum):
+    pm, tm = _module_pair(lambda L: L.nn.Sequential(L.nn.Linear(3, 4), L.nn.BatchNorm1d(4, momentum=momentum)))
+    r = np.random.default_rng(8)
+    for step in range(3):
+        x = r.standard_normal((5, 3)).astype(np.float32) * (step + 1)
+        op, ot = pm(pn.tensor(x)), tm(torch.tensor(x))
+        assert_same(op, ot, 1e-5)
+    sd_p, sd_t = pm.state_dict(), tm.state_dict()
+    assert list(sd_p) == list(sd_t)
+    for k in sd_t:
+        assert_same(sd_p[k], sd_t[k], 1e-5, k)
+    x = r.standard_normal((2, 3)).astype(np.float32)
+    assert_same(pm.eval()(pn.tensor(x)), tm.eval()(torch.tensor(x)), 1e-5)
+    with pytest.raises(ValueError):
+        pm.train()(pn.ones(1, 3))  # one value per channel: torch's ValueError too
+
+
+def test_module_dict_like_torch():
+    for L in (PN, TORCH):
+        d = L.nn.ModuleDict({"enc": L.nn.Linear(2, 3), "dec": L.nn.Linear(3, 2)})
+        d["act"] = L.nn.ReLU()
+        assert list(d) == ["enc", "dec", "act"] and len(d) == 3 and "enc" in d
+        assert [n for n, _ in d.named_parameters()] == ["enc.weight", "enc.bias", "dec.weight", "dec.bias"]

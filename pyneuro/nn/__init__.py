@@ -8,6 +8,12 @@ from .. import functional
 from . import init
 from .modules import (
     BCELoss,
+    BatchNorm1d,
+    ELU,
+    LayerNorm,
+    ModuleDict,
+    SiLU,
+    Softplus,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     Dropout,
@@ -34,4 +40,5 @@ __all__ = [
     "functional", "init", "Module", "Parameter", "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax",
     "LogSoftmax", "Identity", "Flatten", "Dropout", "Embedding", "Sequential", "ModuleList",
     "MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "LeakyReLU",
+    "SiLU", "Softplus", "ELU", "LayerNorm", "BatchNorm1d", "ModuleDict",
 ]

@@ -378,6 +378,116 @@ class LeakyReLU(Module):
         return f"negative_slope={self.negative_slope}"
 
 
+class SiLU(Module):
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.silu(input)
+
+
+class Softplus(Module):
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class ELU(Module):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.elu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class LayerNorm(Module):
+    """Normalise over the last dims (normalized_shape), then scale and shift (weight=1, bias=0 at start)."""
+
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
+                 device=None, dtype=None):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape = shape
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        dev, dt = _device(device), dtype or "float32"
+        xp = _backend(dev).xp
+        if elementwise_affine:
+            self.weight = Parameter(Tensor._wrap(xp.ones(shape, dtype=dt), dev))
+            if bias:
+                self.bias = Parameter(Tensor._wrap(xp.zeros(shape, dtype=dt), dev))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class BatchNorm1d(Module):
+    """Batch normalisation of (N, C) or (N, C, L) input over the batch, per channel.
+
+    train(): normalise with the batch's statistics and update running_mean/running_var
+    (momentum 0.1; momentum=None: a cumulative average); eval(): use the running ones.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device=None, dtype=None):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dev, dt = _device(device), dtype or "float32"
+        xp = _backend(dev).xp
+        if affine:
+            self.weight = Parameter(Tensor._wrap(xp.ones((num_features,), dtype=dt), dev))
+            self.bias = Parameter(Tensor._wrap(xp.zeros((num_features,), dtype=dt), dev))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor._wrap(xp.zeros((num_features,), dtype=dt), dev))
+            self.register_buffer("running_var", Tensor._wrap(xp.ones((num_features,), dtype=dt), dev))
+            self.register_buffer("num_batches_tracked", Tensor._wrap(xp.zeros((), dtype="int64"), dev))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
+            raise ShapeError(
+                f"BatchNorm1d({self.num_features}): expected input of shape (N, {self.num_features}) or "
+                f"(N, {self.num_features}, L), got {tuple(input.shape)}"
+            )
+        use_batch = self.training or not self.track_running_stats
+        momentum = self.momentum if self.momentum is not None else 0.0
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked._data += 1
+            if self.momentum is None:
+                momentum = 1.0 / float(self.num_batches_tracked.item())
+        return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+                            training=use_batch, momentum=momentum, eps=self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
 class Sigmoid(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return input.sigmoid()
@@ -552,6 +662,46 @@ class ModuleList(Module):
 
     def __getitem__(self, idx):
         return list(self._modules.values())[idx]
+
+
+class ModuleDict(Module):
+    """A dict of modules that registers them under their keys (insertion order kept)."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key):
+        return self._modules[key]
+
+    def __setitem__(self, key, module):
+        self.add_module(key, module)
+
+    def __delitem__(self, key):
+        del self._modules[key]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key):
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def values(self):
+        return self._modules.values()
+
+    def items(self):
+        return self._modules.items()
+
+    def update(self, modules):
+        for key, module in (modules.items() if hasattr(modules, "items") else modules):
+            self.add_module(key, module)
 
 
 # ----------------------------------------------------------------------------- losses
