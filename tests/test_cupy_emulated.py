@@ -354,8 +354,8 @@ def test_emulated_cupy_tensor_training_step(emulated_env):
 DEVICE_SUITES = ("test_autograd.py", "test_functional.py", "test_nn.py", "test_optim.py")
 # Known failures on CuPy, deselected here and kept visible in test_emulated_cupy_known_gaps:
 KNOWN_GAPS = {
-    # Tensor.gather calls xp.indices(shape, sparse=True); cupy.indices(dimensions, dtype=int)
-    # has no `sparse` (TypeError on a GPU with the cupy backend).
+    # Tensor.gather (and so sort, topk) calls xp.indices(shape, sparse=True);
+    # cupy.indices(dimensions, dtype=int) has no `sparse` (TypeError on a GPU with cupy).
     "gather": "pyneuro/tensor.py Tensor.gather: cupy.indices has no sparse=",
 }
 

@@ -193,7 +193,9 @@ def _checked_method(name, params):
 
     def method(self, *args, **kwargs):
         check_sig(self, *args, **kwargs)
-        return base(self, *args, **kwargs)
+        res = base(self, *args, **kwargs)
+        # NumPy gives index arrays (nonzero, ...) and scalars as host types; CuPy as device arrays
+        return res if name in ("view", "item", "tolist", "fill") else _wrap(res)
 
     method.__name__ = name
     return method
@@ -508,6 +510,16 @@ logical_not logical_or logical_xor matmul max maximum mean min minimum mod movea
 nonzero not_equal outer pad power prod ravel reciprocal remainder repeat reshape roll round searchsorted
 sign sin sinh sort split sqrt square squeeze stack std subtract sum swapaxes take take_along_axis tan
 tanh tensordot tile transpose tril triu true_divide trunc unique var vstack where
+tri identity diagonal trace diagflat nan_to_num cbrt arctan2 hypot arcsin arccos arctan arcsinh arccosh
+arctanh degrees radians deg2rad rad2deg fmax fmin nanmax nanmin nansum nanmean nanprod nanstd nanvar
+nanargmax nanargmin nancumsum cumprod diff bincount histogram percentile quantile median average
+argwhere meshgrid ix_ ravel_multi_index unravel_index signbit copysign nextafter ldexp frexp modf rint
+fix heaviside logaddexp2 float_power positive divmod real imag conj conjugate angle asfortranarray
+asanyarray fill_diagonal kron inner vdot cross lexsort partition argpartition flipud fliplr rot90
+column_stack dstack atleast_3d array_split hsplit vsplit dsplit append resize trim_zeros isin in1d
+select place put putmask choose compress extract piecewise isreal iscomplex isfortran array_equal
+array_equiv ptp logspace vander fromfunction copyto shares_memory may_share_memory bitwise_and
+bitwise_or bitwise_xor invert left_shift right_shift packbits unpackbits convolve interp cov corrcoef
 """.split()
 # dtypes, constants and helpers CuPy re-exports from NumPy unchanged
 _PASSTHROUGH = """
