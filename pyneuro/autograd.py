@@ -286,7 +286,7 @@ def _accumulate_leaf(leaf, g, shared: bool) -> None:
         g = g.astype(leaf._data.dtype)
         shared = False
     if leaf.grad is None:
-        if shared or _maybe_view(g) or not g.flags.writeable:
+        if shared or _maybe_view(g) or not getattr(g.flags, "writeable", True):
             g = g.copy()
         grad = Tensor.__new__(Tensor)
         grad._data = g
@@ -962,7 +962,7 @@ def _batched(xp, x, batch):
     if x.shape[:-2] != batch:
         x = xp.broadcast_to(x, batch + x.shape[-2:])
     x = x.reshape((-1,) + x.shape[-2:])
-    return x if x.flags.c_contiguous and x.flags.writeable else xp.array(x, copy=True, order="C")
+    return x if x.flags.c_contiguous and getattr(x.flags, "writeable", True) else xp.array(x, copy=True, order="C")
 
 
 def _broadcast_shapes(s1, s2):

@@ -1280,7 +1280,12 @@ class Tensor:
         """out[i][j] = self[i][index[i][j]] for dim=1 (2-D), like torch.gather."""
         d = dim % self.ndim
         idx = index._data
-        grids = list(_backend(self.device).xp.indices(idx.shape, sparse=True))
+        xp = _backend(self.device).xp
+        try:
+            grids = list(xp.indices(idx.shape, sparse=True))
+        except TypeError:  # CuPy's indices has no sparse=: the same open grids from arange
+            grids = [xp.arange(n, dtype=np.int64).reshape(tuple(n if j == i else 1 for j in range(idx.ndim)))
+                     for i, n in enumerate(idx.shape)]
         grids[d] = idx
         return self[tuple(Tensor._wrap(g, self.device) for g in grids)]
 
