@@ -65,9 +65,9 @@ _CUPY_DIFFERENCES = {
     "object has no attribute 'writeable'":
         "pyneuro reads ndarray.flags.writeable, which cupy.ndarray.flags lacks (only c_contiguous, "
         "f_contiguous, owndata): AttributeError on a GPU with the cupy backend "
-        "(e.g. pyneuro/autograd.py _accumulate_leaf / _batched; use getattr(a.flags, 'writeable', True))",
+        "(as pyneuro/autograd.py once did; use getattr(a.flags, 'writeable', True))",
     "unexpected keyword argument 'sparse'":
-        "cupy.indices(dimensions, dtype=int) has no `sparse` (pyneuro/tensor.py Tensor.gather)",
+        "cupy.indices(dimensions, dtype=int) has no `sparse` (as Tensor.gather once used)",
     "Implicit conversion to a NumPy array is not allowed":
         "numpy.asarray/np.array of a cupy array raises TypeError on CuPy: use backend.to_numpy",
     "Unsupported type <class 'numpy.ndarray'>":
@@ -320,6 +320,8 @@ cases = {
     "cosine": lambda x, w: F.cosine_similarity(x[:4], x[1:5], dim=1),
     "index+reshape": lambda x, w: x[1:4, ::2].reshape(2, -1).T @ x[:2, :6],
     "exp/log/sum/mean": lambda x, w: (x.exp() + 1).log().sum(dim=0) + x.mean(dim=1).sum(),
+    "sort/topk/gather": lambda x, w: x.sort(dim=1)[0][:, :3] + x.topk(3, dim=1)[0] + x.gather(1, x.argsort(dim=1)[:, :3]),
+    "var/cumsum/tril": lambda x, w: x.var(dim=0) + x.cumsum(dim=1)[0] + x.tril().sum(dim=0),
 }
 for name, fn in cases.items():
     res = []
@@ -352,30 +354,14 @@ def test_emulated_cupy_tensor_training_step(emulated_env):
 
 # ----------------------------------------------------------------------------- device-parity suites
 DEVICE_SUITES = ("test_autograd.py", "test_functional.py", "test_nn.py", "test_optim.py")
-# Known failures on CuPy, deselected here and kept visible in test_emulated_cupy_known_gaps:
-KNOWN_GAPS = {
-    # Tensor.gather (and so sort, topk) calls xp.indices(shape, sparse=True);
-    # cupy.indices(dimensions, dtype=int) has no `sparse` (TypeError on a GPU with cupy).
-    "gather": "pyneuro/tensor.py Tensor.gather: cupy.indices has no sparse=",
-}
 
 
 def test_emulated_cupy_device_parity_suites(emulated_env):
     """The Tensor layer's "cuda" cases with device "cuda" on the cupy backend (fake_cupy_device_plugin)."""
     env, cache = emulated_env
-    select = "cuda" + "".join(f" and not {k}" for k in KNOWN_GAPS)
     res = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "fake_cupy_device_plugin",
-                *(str(ROOT / "tests" / f) for f in DEVICE_SUITES), "-k", select], env, cache, timeout=900)
+                *(str(ROOT / "tests" / f) for f in DEVICE_SUITES), "-k", "cuda"], env, cache, timeout=900)
     tail = _explain(res.stdout[-6000:] + res.stderr[-3000:])
     assert res.returncode == 0, tail
     summary = res.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "skipped" not in summary, tail
-
-
-@pytest.mark.xfail(reason="; ".join(KNOWN_GAPS.values()), strict=False)
-def test_emulated_cupy_known_gaps(emulated_env):
-    env, cache = emulated_env
-    res = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "fake_cupy_device_plugin",
-                *(str(ROOT / "tests" / f) for f in DEVICE_SUITES),
-                "-k", "cuda and (" + " or ".join(KNOWN_GAPS) + ")"], env, cache, timeout=900)
-    assert res.returncode == 0, res.stdout[-4000:]
