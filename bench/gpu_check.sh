@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # bench/gpu_check.sh: the one prepared GPU run. On a machine with an NVIDIA GPU it
 #   1. builds and installs pyneuro with its CUDA module (pip install --no-build-isolation .),
-#   2. runs the GPU tests (tests/test_cuda*.py and every cuda/cupy case of the suite),
+#   2. runs the GPU tests (tests/test_cuda*.py and every cuda/cupy case of the suite), then
+#      the Tensor layer's device cases again on the cupy backend,
 #   3. runs the GPU benchmarks (bench/gpu_bench.py, time-boxed),
 #   4. runs compute-sanitizer memcheck over tests/test_cuda_memcheck.py (and racecheck on
 #      the shared-memory kernels: matmul and softmax on a few shapes),
 # writing everything under $OUT (default ./gpu_out): gpu_check.log (this whole run),
-# gpu_results.json, gpu_results.md, gpu_matmul_ladder.png, gpu_vs_cpu.png, pytest_gpu.xml.
+# gpu_results.json, gpu_results.md, gpu_matmul_ladder.png, gpu_vs_cpu.png, pytest_gpu.xml,
+# pytest_gpu_cupy.xml.
 # Budget: well under 5 minutes (each step has its own timeout). Exit status: 0 when every
 # step passed, else the number of failed steps.
 #
@@ -69,6 +71,14 @@ PYEOF
 step "GPU tests (pytest: test_cuda*.py + every cuda/cupy case of the suite)"
 PYNEURO_OFFLINE=1 timeout 200 "$PY" -m pytest -q -p no:cacheprovider -rs --junitxml="$OUT/pytest_gpu.xml" \
   "$REPO/tests" -k "(cuda or cupy) and not emulated" 2>&1 | tail -n 60 || fail "GPU tests"
+
+step "Tensor layer on the cupy backend (PYNEURO_BACKEND=cupy: autograd/nn/optim/functional on device cuda)"
+# The step above runs the Tensor-layer "cuda" cases on the compiled cuda backend, which the
+# registry prefers; this pass runs the same cases through the CuPy fallback.
+PYNEURO_BACKEND=cupy PYNEURO_OFFLINE=1 timeout 90 "$PY" -m pytest -q -p no:cacheprovider -rs \
+  --junitxml="$OUT/pytest_gpu_cupy.xml" "$REPO/tests/test_autograd.py" "$REPO/tests/test_functional.py" \
+  "$REPO/tests/test_nn.py" "$REPO/tests/test_optim.py" -k "cuda and not emulated" 2>&1 | tail -n 30 \
+  || fail "Tensor layer on cupy"
 
 step "GPU benchmarks (bench/gpu_bench.py)"
 # leave ~75 s for the sanitizers that follow, so the whole run stays under 5 minutes
