@@ -672,3 +672,18 @@ def test_empty_batch_on_device(device):
     assert np.isnan(F.cross_entropy(out, pn.zeros(0, dtype=pn.int64, device=device)).item())
     F.cross_entropy(out, pn.zeros(0, dtype=pn.int64, device=device), reduction="sum").backward()
     assert lin.weight.grad.abs().sum().item() == 0 and x.grad.shape == (0, 4)
+
+
+def test_more_math_and_indexing_on_device(device):
+    x = _r(4, 5, seed=18)
+    check_device_parity(lambda v: (v.sin(), v.cos(), v.abs().log1p(), v.expm1(), v.round(), v.floor(), v.ceil(),
+                                   v.trunc()), x * 3, device=device)
+    check_device_parity(lambda v: (v.flip(0), v.flip(0, 1), v.tril(), v.triu(1), v.narrow(1, 1, 3), v.select(1, 2)),
+                        x, device=device)
+    idx = np.array([0, 3, 3])
+    check_device_parity(lambda v, i: (v[:, i], v.index_select(1, i), v.index_select(0, i)), x, idx, device=device)
+    check_device_parity(lambda v, i: v.reshape(2, 2, 5)[:, pn.tensor([1, 0], device=v.device), i[:2]], x, idx,
+                        device=device)
+    check_device_parity(lambda v: (v.repeat(2, 1), v[0].outer(v[1]), v.unsqueeze(1) * v[0]), x,
+                        device=device)
+    check_device_parity(lambda v: v.isclose(v + 1e-9), x, device=device)

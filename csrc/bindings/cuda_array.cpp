@@ -593,7 +593,7 @@ DeviceArray broadcast_to(const DeviceArray& a, const std::vector<py::ssize_t>& s
 // a[...] = value and a[:] = value (whole-array assignment, with broadcasting).
 void set_all(DeviceArray& a, const py::handle& key, const py::object& value);
 
-enum UnaryOp { NEG = 0, EXP = 1, LOG = 2, SQRT = 3, ABS = 4, SQUARE = 5, SIGN = 6, TANH = 7 };
+enum UnaryOp { NEG = 0, EXP = 1, LOG = 2, SQRT = 3, ABS = 4, SQUARE = 5, SIGN = 6, TANH = 7, TRUNC = 15 };
 
 // A C-contiguous copy of `a` with its axes in the order `axes` (np.transpose(a, axes)).
 DeviceArray permute(const DeviceArray& a, const std::vector<int>& axes) {
@@ -908,8 +908,8 @@ int prepare_gather(const DeviceArray& a, const std::vector<KeyItem>& items, pc::
                        (it.kind == Item::Slice && it.obj.attr("start").is_none() && it.obj.attr("stop").is_none() &&
                         it.obj.attr("step").is_none());
     if (!colon)
-      not_implemented("integer-array indexing followed by anything but ':' (supported: a[idx], a[rows, cols], "
-                      "a[idx, :])");
+      not_implemented("integer-array indexing mixed with slices other than ':' (supported: a[idx], "
+                      "a[rows, cols], a[idx, :], a[:, idx])");
   }
   if (k > a.ndim())
     throw py::index_error("too many indices for array: array is " + std::to_string(a.ndim()) + "-dimensional, but " +
@@ -945,6 +945,70 @@ int prepare_gather(const DeviceArray& a, const std::vector<KeyItem>& items, pc::
   return k;
 }
 
+// a[idx, ...] with the integer arrays / ints leading: one gather.
+DeviceArray gather_leading(const DeviceArray& a, const std::vector<KeyItem>& items) {
+  pc::Gather g;
+  std::vector<DeviceArray> keep;
+  keep.reserve(pc::kMaxDims);
+  std::vector<py::ssize_t> idx_shape;
+  const int k = prepare_gather(a, items, g, keep, idx_shape);
+  std::vector<py::ssize_t> out_shape = idx_shape;
+  out_shape.insert(out_shape.end(), a.shape.begin() + k, a.shape.end());
+  DeviceArray out = empty(out_shape, a.dtype);
+  pc::gather(static_cast<int>(itemsize(a.dtype)), prod(idx_shape, 0, idx_shape.size()),
+             prod(a.shape, k, a.shape.size()), g, a.data(), out.data());
+  int64_t lo = 0, hi = 0;
+  if (out.size() > 0 && cached_range(a, lo, hi)) set_range(out, lo, hi);
+  return out;
+}
+
+bool is_colon(const KeyItem& it) {
+  return it.kind == Item::Slice && it.obj.attr("start").is_none() && it.obj.attr("stop").is_none() &&
+         it.obj.attr("step").is_none();
+}
+
+// a[:, :, idx, ...]: j leading ':' then a block of k integer arrays / ints. The indexed axes
+// are moved first (a copy), gathered there, and the result's index dims moved back to
+// where NumPy puts them (in place of the indexed axes, which are adjacent).
+struct Moved {
+  int j = 0, k = 0, nd = 0;
+  std::vector<int> perm;       // a's axes, indexed ones first
+  std::vector<KeyItem> items;  // the key without its leading ':'
+  std::vector<int> result_order(int out_nd) const {  // gathered layout -> NumPy's layout
+    const int m = out_nd - (nd - k);                 // the index dims
+    std::vector<int> order;
+    for (int i = 0; i < j; ++i) order.push_back(m + i);
+    for (int i = 0; i < m; ++i) order.push_back(i);
+    for (int i = m + j; i < out_nd; ++i) order.push_back(i);
+    return order;
+  }
+};
+
+Moved move_indexed_axes_first(const DeviceArray& a, const std::vector<KeyItem>& items) {
+  Moved mv;
+  mv.nd = a.ndim();
+  int j = 0;
+  while (j < static_cast<int>(items.size()) && is_colon(items[j])) ++j;
+  int k = 0;
+  while (j + k < static_cast<int>(items.size()) &&
+         (items[j + k].kind == Item::Array || items[j + k].kind == Item::Int))
+    ++k;
+  if (j == 0 || k == 0 || j + k > mv.nd) return mv;  // nothing to move (prepare_gather reports errors)
+  mv.j = j;
+  mv.k = k;
+  for (int i = j; i < j + k; ++i) mv.perm.push_back(i);
+  for (int i = 0; i < j; ++i) mv.perm.push_back(i);
+  for (int i = j + k; i < mv.nd; ++i) mv.perm.push_back(i);
+  mv.items.assign(items.begin() + j, items.end());
+  return mv;
+}
+
+std::vector<int> inverse_perm(const std::vector<int>& p) {
+  std::vector<int> inv(p.size());
+  for (size_t i = 0; i < p.size(); ++i) inv[p[i]] = static_cast<int>(i);
+  return inv;
+}
+
 DeviceArray getitem(const DeviceArray& a, const py::handle& key) {
   const std::vector<KeyItem> items = parse_key(key);
   bool advanced = false;
@@ -967,19 +1031,10 @@ DeviceArray getitem(const DeviceArray& a, const py::handle& key) {
     if (cached_range(a, lo, hi)) set_range(out, lo, hi);
     return out;
   }
-  pc::Gather g;
-  std::vector<DeviceArray> keep;
-  keep.reserve(pc::kMaxDims);
-  std::vector<py::ssize_t> idx_shape;
-  const int k = prepare_gather(a, items, g, keep, idx_shape);
-  std::vector<py::ssize_t> out_shape = idx_shape;
-  out_shape.insert(out_shape.end(), a.shape.begin() + k, a.shape.end());
-  DeviceArray out = empty(out_shape, a.dtype);
-  pc::gather(static_cast<int>(itemsize(a.dtype)), prod(idx_shape, 0, idx_shape.size()),
-             prod(a.shape, k, a.shape.size()), g, a.data(), out.data());
-  int64_t lo = 0, hi = 0;
-  if (out.size() > 0 && cached_range(a, lo, hi)) set_range(out, lo, hi);
-  return out;
+  Moved mv = move_indexed_axes_first(a, items);
+  if (mv.j == 0) return gather_leading(a, items);
+  const DeviceArray out0 = gather_leading(permute(a, mv.perm), mv.items);
+  return permute(out0, mv.result_order(out0.ndim()));
 }
 
 // target[key] += values (repeated indices add up): the backward of a gather.
@@ -997,6 +1052,33 @@ void scatter_add(DeviceArray& target, const py::handle& key, const py::object& v
     if (v.shape != r.shape) v = broadcast_to(v, r.shape);
     pc::binary(region.size(), ADD, region.f32(), 0, 0.0f, v.f32(), 0, 0.0f, 1, region.f32());
     copy_strided(region, 0, c_strides(r.shape), target, r.offset, r.strides, r.shape);
+    return;
+  }
+  Moved mv = move_indexed_axes_first(target, items);
+  if (mv.j > 0) {  // scatter into the axes-moved copy, then copy it back
+    DeviceArray moved = permute(target, mv.perm);
+    pc::Gather g0;
+    std::vector<DeviceArray> keep0;
+    keep0.reserve(pc::kMaxDims);
+    std::vector<py::ssize_t> idx_shape0;
+    const int k0 = prepare_gather(moved, mv.items, g0, keep0, idx_shape0);
+    std::vector<py::ssize_t> gathered = idx_shape0;  // the values' shape in the moved layout
+    gathered.insert(gathered.end(), moved.shape.begin() + k0, moved.shape.end());
+    const std::vector<int> order = mv.result_order(static_cast<int>(gathered.size()));
+    std::vector<py::ssize_t> numpy_shape;
+    for (int ax : order) numpy_shape.push_back(gathered[ax]);
+    DeviceArray v = cast_to(asarray(values_obj, py::none()), DType::f32);
+    if (v.shape != numpy_shape) {
+      if (broadcast_shape(v.shape, numpy_shape) != numpy_shape)
+        throw py::value_error("scatter-add: values of shape " + shape_str(v) + " do not fit the indexed shape " +
+                              pyneuro::bind::shape_str(numpy_shape));
+      v = general_broadcast(v, numpy_shape);
+    }
+    const DeviceArray v_moved = permute(v, inverse_perm(order));
+    pc::scatter_add_f32(prod(idx_shape0, 0, idx_shape0.size()), prod(moved.shape, k0, moved.shape.size()), g0,
+                        v_moved.f32(), moved.f32());
+    const DeviceArray back = permute(moved, inverse_perm(mv.perm));
+    pc::copy_device(target.data(), back.data(), target.nbytes());
     return;
   }
   pc::Gather g;
@@ -1538,9 +1620,10 @@ broadcast (cols,) row / (rows, 1) column, sum/mean, reshape (a view), copy, asty
   }, py::arg("op"), py::arg("a"), py::arg("b"), py::arg("out") = py::none(),
         "Elementwise op (0 add, 1 subtract, 2 multiply, 3 divide, 4 maximum, 5 minimum, 6 power).");
   m.def("unary", [](int op, py::object x) {
-    if (op < 0 || op > TANH) throw py::value_error("unknown unary op code " + std::to_string(op));
+    if (op < 0 || op > TRUNC) throw py::value_error("unknown unary op code " + std::to_string(op));
     return unary(op, require(x, "x", DType::f32));
-  }, "Elementwise op (0 negative, 1 exp, 2 log, 3 sqrt, 4 abs, 5 square, 6 sign, 7 tanh).");
+  }, "Elementwise op (0 negative, 1 exp, 2 log, 3 sqrt, 4 abs, 5 square, 6 sign, 7 tanh, 8 sin, 9 cos, "
+     "10 log1p, 11 expm1, 12 round, 13 floor, 14 ceil, 15 trunc).");
   m.def("compare", [](int op, py::object a, py::object b) {
     if (op < 0 || op > XOR) throw py::value_error("unknown comparison op code " + std::to_string(op));
     py::object r = compare(op, a, b);

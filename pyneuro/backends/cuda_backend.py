@@ -140,7 +140,8 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999
 
 # ----------------------------------------------------------------------------- array namespace
 _ADD, _SUB, _MUL, _DIV, _MAX, _MIN, _POW = range(7)
-_NEG, _EXP, _LOG, _SQRT, _ABS, _SQUARE, _SIGN, _TANH = range(8)
+(_NEG, _EXP, _LOG, _SQRT, _ABS, _SQUARE, _SIGN, _TANH, _SIN, _COS, _LOG1P, _EXPM1, _ROUND, _FLOOR, _CEIL,
+ _TRUNC) = range(16)
 _EQ, _NE, _LT, _LE, _GT, _GE, _AND, _OR, _XOR = range(9)
 _ISNAN, _ISFINITE, _ISINF = range(3)
 
@@ -217,6 +218,45 @@ class DeviceNamespace:
     square = staticmethod(_unary(_SQUARE))
     sign = staticmethod(_unary(_SIGN))
     tanh = staticmethod(_unary(_TANH))
+    sin = staticmethod(_unary(_SIN))
+    cos = staticmethod(_unary(_COS))
+    log1p = staticmethod(_unary(_LOG1P))
+    expm1 = staticmethod(_unary(_EXPM1))
+    floor = staticmethod(_unary(_FLOOR))
+    ceil = staticmethod(_unary(_CEIL))
+    trunc = staticmethod(_unary(_TRUNC))
+
+    @staticmethod
+    def round(a, decimals=0):
+        if decimals:
+            raise NotProvided("cuda backend: round with decimals != 0 is not implemented")
+        return _cuda.unary(_ROUND, a)
+
+    around = round
+
+    @staticmethod
+    def flip(a, axis=None):
+        axes = range(a.ndim) if axis is None else ((axis,) if isinstance(axis, int) else axis)
+        axes = {ax % a.ndim for ax in axes}
+        return a[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(a.ndim))]
+
+    @staticmethod
+    def tri(n, m=None, k=0, dtype=np.float32):
+        """Ones at and below the k-th diagonal: arange(n)[:, None] + k >= arange(m)[None, :]."""
+        m = n if m is None else m
+        rows = _cuda.arange(int(n), 0.0, 1.0, np.int64).reshape((n, 1))
+        cols = _cuda.arange(int(m), 0.0, 1.0, np.int64).reshape((1, m))
+        return _cuda.compare(_GE, rows + int(k), cols).astype(dtype)
+
+    @staticmethod
+    def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+        xp = DeviceNamespace
+        close = xp.abs(a - b) <= xp.abs(b) * rtol + atol
+        if not isinstance(a, (int, float)) and not isinstance(b, (int, float)):
+            close = close | (a == b)  # equal infinities
+        if equal_nan:
+            close = close | (xp.isnan(a) & xp.isnan(b))
+        return close
     power = staticmethod(_binary(_POW))
     equal = staticmethod(_compare(_EQ))
     not_equal = staticmethod(_compare(_NE))
@@ -254,8 +294,7 @@ class DeviceNamespace:
     @staticmethod
     def allclose(a, b, rtol=1e-05, atol=1e-08):
         """NumPy's allclose, computed on the device; the one bool comes back to the host."""
-        close = DeviceNamespace.abs(a - b) <= DeviceNamespace.abs(b) * rtol + atol
-        return bool(close.all())
+        return bool(DeviceNamespace.isclose(a, b, rtol=rtol, atol=atol).all())
 
     @staticmethod
     def clip(a, a_min=None, a_max=None, out=None):

@@ -189,7 +189,8 @@ extern "C" __global__ void pn_binary(pn_index n, int op, const float* a, int a_m
 }
 
 // Unary op: 0 negative, 1 exp, 2 log, 3 sqrt, 4 abs, 5 square, 6 sign (0 at 0, NaN
-// stays NaN), 7 tanh.
+// stays NaN), 7 tanh, 8 sin, 9 cos, 10 log1p, 11 expm1, 12 round (half to even, as
+// np.round), 13 floor, 14 ceil, 15 trunc.
 extern "C" __global__ void pn_unary(pn_index n, int op, const float* x, float* y) {
   PN_GRID_STRIDE(i, n) {
     const float v = x[i];
@@ -202,7 +203,15 @@ extern "C" __global__ void pn_unary(pn_index n, int op, const float* x, float* y
       case 4: r = fabsf(v); break;
       case 5: r = v * v; break;
       case 6: r = v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : v; break;
-      default: r = tanhf(v); break;
+      case 7: r = tanhf(v); break;
+      case 8: r = sinf(v); break;
+      case 9: r = cosf(v); break;
+      case 10: r = log1pf(v); break;
+      case 11: r = expm1f(v); break;
+      case 12: r = rintf(v); break;
+      case 13: r = floorf(v); break;
+      case 14: r = ceilf(v); break;
+      default: r = truncf(v); break;
     }
     y[i] = r;
   }
