@@ -176,8 +176,7 @@ class DataLoader:
             if sequential:   # contiguous rows: one block copy (a fresh batch, as torch's collate gives)
                 yield [t[start:end].clone() for t in tensors]
             else:
-                index = order[start:end]
-                yield [t[index] for t in tensors]              # one gather per tensor
+                yield _gather(tensors, order[start:end])      # one gather per tensor
 
     def _iter_gather_batches(self, source):
         tensors, base = source
@@ -185,12 +184,25 @@ class DataLoader:
             index = np.asarray(indices, dtype=np.int64)
             if base is not None:
                 index = base[index]
-            yield [t[index] for t in tensors]
+            yield _gather(tensors, index)
 
     def __repr__(self) -> str:
         return (f"DataLoader(dataset={type(self.dataset).__name__} of {len(self.dataset)}, "
                 f"batch_size={self.batch_size}, shuffle={isinstance(self.sampler, RandomSampler)}, "
                 f"drop_last={self.drop_last}, batches={len(self)})")
+
+
+def _gather(tensors, index: np.ndarray) -> list:
+    """[t[index] for t in tensors], the batch's indices copied to each device only once
+    (tensors on "cuda" gather there; a dataset of images and labels uploads one index
+    array per batch, not one per tensor)."""
+    on_device = {}
+    for t in tensors:
+        if t.device != "cpu" and t.device not in on_device:
+            from ..tensor import tensor  # noqa: PLC0415
+
+            on_device[t.device] = tensor(index, device=t.device)
+    return [t[on_device.get(t.device, index)] for t in tensors]
 
 
 def _order_of(sampler) -> np.ndarray | None:
