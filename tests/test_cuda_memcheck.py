@@ -99,6 +99,42 @@ def test_array_namespace_ops(bk):
     np.testing.assert_array_equal(d.astype(np.int64).numpy(), x.astype(np.int64))
 
 
+def test_indexing_compare_where_and_reductions(bk):
+    """The kernels of csrc/cuda/kernels/indexing.cuh and the generic ops of elementwise.cuh
+    on ragged shapes, every element size (bool 1, float32 4, int64 8 bytes)."""
+    xp = bk.xp
+    x = f32(37, 5, 3)
+    d = bk.asarray(x)
+    labels = RNG.integers(0, 37, 29)
+    idx = bk.asarray(labels)
+    for arr, host in ((d, x), (d > 0, x > 0), (d.astype(np.int64), x.astype(np.int64))):
+        np.testing.assert_array_equal(arr[1:36:3, ::-2].numpy(), host[1:36:3, ::-2])   # strided copies
+        np.testing.assert_array_equal(arr[idx].numpy(), host[labels])                   # row gathers
+        np.testing.assert_array_equal(arr[:, bk.asarray(np.array([4, 0]))].numpy(), host[:, [4, 0]])
+        np.testing.assert_array_equal(xp.concatenate([arr, arr[:3]]).numpy(), np.concatenate([host, host[:3]]))
+        np.testing.assert_array_equal(arr.transpose(2, 0, 1).numpy(), host.transpose(2, 0, 1))
+    rows, cols = bk.asarray(np.arange(29)), bk.asarray(RNG.integers(0, 5, 29))
+    m = x[:29, :, 0]
+    np.testing.assert_array_equal(bk.asarray(m)[rows, cols].numpy(), m[np.arange(29), cols.numpy()])
+    g = xp.zeros((37, 5, 3))
+    xp.add.at(g, idx, xp.ones((29, 5, 3)))
+    want = np.zeros((37, 5, 3), np.float32)
+    np.add.at(want, labels, 1.0)
+    np.testing.assert_array_equal(g.numpy(), want)                                      # atomic scatter-add
+    np.testing.assert_array_equal(xp.where(d > 0, d, 0.0).numpy(), np.where(x > 0, x, 0))
+    np.testing.assert_array_equal((d[:, :1] < d[:1]).numpy(), x[:, :1] < x[:1])          # middle-axis broadcast
+    np.testing.assert_allclose(d.max().item(), x.max())
+    np.testing.assert_array_equal(d.argmin(axis=1).numpy(), x.argmin(1))
+    np.testing.assert_allclose(xp.take_along_axis(d, d.argmax(axis=1)[:, None], 1).numpy(), x.max(1, keepdims=True))
+    np.testing.assert_allclose(d.sum(axis=1).numpy(), x.sum(1), rtol=1e-5, atol=1e-5)
+    assert (d > 0).sum().item() == (x > 0).sum() and int(idx.max()) == labels.max()
+    np.testing.assert_array_equal(xp.arange(1001).numpy(), np.arange(1001))
+    z = xp.zeros((37, 5, 3))
+    z[3:30:4, 1:, 2] = bk.asarray(f32(7, 4))
+    assert z.numpy()[:, 0].sum() == 0
+    bk.synchronize()
+
+
 def test_errors_launch_nothing(bk):
     x = bk.asarray(f32(4, 3))
     with pytest.raises(IndexError):
