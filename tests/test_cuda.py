@@ -438,6 +438,10 @@ def test_array_namespace_broadcast_assign_and_nd_reductions(bk, rng):
             np.testing.assert_allclose(d.sum(axis=axes, keepdims=keepdims).numpy(),
                                        a.sum(axis=axes, keepdims=keepdims), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(d.sum(axis=1).numpy(), a.sum(axis=1), rtol=1e-5)  # a middle axis: moved last
+    for axes in [None, 0, 1, (0, 2), -1, (1, 2)]:                         # counts: bool / int64 sums
+        got = (d > 0).sum(axis=axes, keepdims=True)
+        assert got.dtype == np.int64
+        np.testing.assert_array_equal(got.numpy(), (a > 0).sum(axis=axes, keepdims=True))
     row = rng.standard_normal((1, 4)).astype(np.float32)
     np.testing.assert_array_equal(xp.broadcast_to(bk.asarray(row), (3, 4)).numpy(), np.broadcast_to(row, (3, 4)))
     np.testing.assert_array_equal(xp.broadcast_to(bk.asarray(np.float32(2.0)), (2, 2)).numpy(), np.full((2, 2), 2))

@@ -643,15 +643,12 @@ DeviceArray unary(int op, const DeviceArray& x) {
 // Sum over axes (None, an int or a tuple). float32: all axes, a leading run of axes
 // (0..k-1: a column sum of the (rows, cols) view), a trailing run (k..n-1: a row sum), or
 // any other set (the reduced axes are moved last by a copy, then a row sum). int64 and
-// bool (counted as int64, as NumPy does): over all axes, giving int64.
+// bool (counted as int64, as NumPy does) give int64: over all axes, or any axes moved last.
 DeviceArray reduce_sum(const DeviceArray& x_in, const py::object& axis_obj, bool keepdims, int64_t* count) {
   if (x_in.dtype == DType::f64) throw py::type_error("sum of a float64 device array is not implemented (only float32)");
   const DeviceArray x = x_in.dtype == DType::b8 ? cast_to(x_in, DType::i64) : x_in;
   const int nd = x.ndim();
   std::vector<int> axes = parse_axes(axis_obj, nd);
-  if (x.dtype == DType::i64 && static_cast<int>(axes.size()) != nd)
-    throw py::type_error("sum of an integer device array is implemented over all axes only (shape " +
-                         shape_str(x) + ")");
   std::vector<py::ssize_t> out_shape;
   *count = 1;
   for (int i = 0; i < nd; ++i) {
@@ -666,7 +663,18 @@ DeviceArray reduce_sum(const DeviceArray& x_in, const py::object& axis_obj, bool
     return out;
   }
   if (x.dtype == DType::i64) {
-    pc::sum_all_i64(x.size(), x.i64(), out.i64());
+    const int k = static_cast<int>(axes.size());
+    if (k == nd) {
+      pc::sum_all_i64(x.size(), x.i64(), out.i64());
+      return out;
+    }
+    std::vector<int> order;
+    for (int i = 0; i < nd; ++i)
+      if (std::find(axes.begin(), axes.end(), i) == axes.end()) order.push_back(i);
+    order.insert(order.end(), axes.begin(), axes.end());
+    const bool suffix = axes.front() == nd - k;
+    const DeviceArray moved = suffix ? x : permute(x, order);
+    pc::row_sum_i64(out.size(), *count, moved.i64(), out.i64());
     return out;
   }
   const int k = static_cast<int>(axes.size());

@@ -392,6 +392,15 @@ void sum_all_i64(int64_t n, const int64_t* x, int64_t* out) {
   device_free(partial, blocks * sizeof(long long));
 }
 
+void row_sum_i64(int64_t rows, int64_t cols, const int64_t* x, int64_t* out) {
+  if (rows == 0) return;
+  if (cols == 0) return fill_i64(rows, 0, out);
+  dim3 grid, block;
+  row_launch_dims(false, rows, grid, block);
+  pn_row_sum_i64<<<grid, block>>>(rows, cols, reinterpret_cast<const long long*>(x), reinterpret_cast<long long*>(out));
+  launched("pn_row_sum_i64");
+}
+
 void minmax_all_f32(int64_t n, int op, const float* x, float* out) {
   if (n == 0) throw std::invalid_argument("max/min of an empty array");
   const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((n + kBlock - 1) / kBlock, 1024));

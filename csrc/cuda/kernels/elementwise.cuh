@@ -397,6 +397,17 @@ extern "C" __global__ void pn_sum_partial_i64(pn_index n, const long long* x, lo
   }
 }
 
+// out[r] = sum_c x[r, c] for int64 (e.g. counts of a bool mask along an axis): a warp per
+// row, blockDim (32, 8), grid ceil(rows / 8); whole warps leave together, no block barrier.
+extern "C" __global__ void pn_row_sum_i64(pn_index rows, pn_index cols, const long long* x, long long* out) {
+  const pn_index row = pn_group_row();
+  if (row >= rows) return;
+  long long acc = 0;
+  for (pn_index j = threadIdx.x; j < cols; j += 32) acc += x[row * cols + j];
+  for (int off = 16; off > 0; off >>= 1) acc += __shfl_xor_sync(PN_FULL_MASK, acc, off);
+  if (threadIdx.x == 0) out[row] = acc;
+}
+
 __device__ __forceinline__ float pn_nanmin(float a, float b) { return (a != a || a < b) ? a : b; }
 
 extern "C" __global__ void pn_minmax_partial_f32(pn_index n, int op, const float* x, float* partial) {
