@@ -687,3 +687,5 @@ def test_more_math_and_indexing_on_device(device):
     check_device_parity(lambda v: (v.repeat(2, 1), v[0].outer(v[1]), v.unsqueeze(1) * v[0]), x,
                         device=device)
     check_device_parity(lambda v: v.isclose(v + 1e-9), x, device=device)
+    check_device_parity(lambda v: (v.cumsum(0), v.cumsum(1), v.cumsum(-1) * v), x, device=device, rtol=1e-5,
+                        atol=1e-5)

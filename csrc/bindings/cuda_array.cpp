@@ -1342,6 +1342,27 @@ py::object reduce_minmax(const DeviceArray& x, const py::object& axis, bool keep
   return py::cast(reshape(values, idx.shape));
 }
 
+// np.cumsum along one axis (float32; None: of the flattened array): the axis is moved last
+// by a copy when it is not already, then a running sum per row.
+DeviceArray cumsum(const DeviceArray& x, const py::object& axis_obj) {
+  if (x.dtype != DType::f32) throw py::type_error("cumsum is implemented for float32 device arrays");
+  if (axis_obj.is_none()) return cumsum(reshape(x, {static_cast<py::ssize_t>(x.size())}), py::int_(0));
+  const int nd = x.ndim();
+  const std::vector<int> axes = parse_axes(axis_obj, nd);
+  if (nd == 0) return copy(x);
+  const int ax = axes.at(0);
+  std::vector<int> order;
+  for (int i = 0; i < nd; ++i)
+    if (i != ax) order.push_back(i);
+  order.push_back(ax);
+  const bool last = ax == nd - 1;
+  const DeviceArray moved = last ? x : permute(x, order);
+  DeviceArray out = empty(moved.shape, DType::f32);
+  const int64_t cols = x.shape[ax];
+  pc::cumsum_rows(cols ? x.size() / cols : 0, cols, moved.f32(), out.f32());
+  return last ? out : permute(out, inverse_perm(order));
+}
+
 // ------------------------------------------------------------------ joining
 DeviceArray concatenate(const std::vector<DeviceArray>& arrays, int axis) {
   if (arrays.empty()) throw py::value_error("need at least one array to concatenate");
@@ -1649,6 +1670,10 @@ broadcast (cols,) row / (rows, 1) column, sum/mean, reshape (a view), copy, asty
     return arange(n, start, step, parse_dtype(dtype));
   }, py::arg("n"), py::arg("start"), py::arg("step"), py::arg("dtype"), "n values start, start + step, ...");
   m.def("eye", [](int64_t n, int64_t m_, py::object dtype) { return eye(n, m_, parse_dtype(dtype)); });
+  m.def("cumsum", [](py::object x, py::object axis) {
+    if (!py::isinstance<DeviceArray>(x)) require(x, "x", DType::f32);
+    return cumsum(x.cast<DeviceArray&>(), axis);
+  }, py::arg("x"), py::arg("axis") = py::none());
   m.def("concatenate", [](const std::vector<DeviceArray>& arrays, int axis) { return concatenate(arrays, axis); },
         py::arg("arrays"), py::arg("axis") = 0);
   m.def("stack", [](const std::vector<DeviceArray>& arrays, int axis) { return stack(arrays, axis); },

@@ -401,6 +401,12 @@ void row_sum_i64(int64_t rows, int64_t cols, const int64_t* x, int64_t* out) {
   launched("pn_row_sum_i64");
 }
 
+void cumsum_rows(int64_t rows, int64_t cols, const float* x, float* out) {
+  if (rows == 0 || cols == 0) return;
+  pn_cumsum_rows<<<grid_1d(rows), kBlock>>>(rows, cols, x, out);
+  launched("pn_cumsum_rows");
+}
+
 void minmax_all_f32(int64_t n, int op, const float* x, float* out) {
   if (n == 0) throw std::invalid_argument("max/min of an empty array");
   const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((n + kBlock - 1) / kBlock, 1024));

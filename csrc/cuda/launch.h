@@ -107,6 +107,7 @@ void arange_f32(int64_t n, double start, double step, float* y);
 void arange_i64(int64_t n, int64_t start, int64_t step, int64_t* y);
 void sum_all_i64(int64_t n, const int64_t* x, int64_t* out);
 void row_sum_i64(int64_t rows, int64_t cols, const int64_t* x, int64_t* out);
+void cumsum_rows(int64_t rows, int64_t cols, const float* x, float* out);
 // op 0: max, 1: min over n >= 1 floats into *out (a device float); NaN propagates.
 void minmax_all_f32(int64_t n, int op, const float* x, float* out);
 

@@ -335,6 +335,10 @@ class DeviceNamespace:
         return tuple(grids) if sparse else DeviceNamespace.stack(grids)
 
     @staticmethod
+    def cumsum(a, axis=None):
+        return _cuda.cumsum(a, axis)
+
+    @staticmethod
     def stack(arrays, axis=0):
         return _cuda.stack(list(arrays), axis)
 

@@ -408,6 +408,19 @@ extern "C" __global__ void pn_row_sum_i64(pn_index rows, pn_index cols, const lo
   if (threadIdx.x == 0) out[row] = acc;
 }
 
+// Running sums along rows: out[r, c] = sum_{j <= c} x[r, j] (np.cumsum on the last axis).
+// One thread per row, in order: exact left-to-right float32 sums like NumPy's, simple to
+// read; fine for the short rows it serves (not a parallel scan).
+extern "C" __global__ void pn_cumsum_rows(pn_index rows, pn_index cols, const float* x, float* out) {
+  PN_GRID_STRIDE(r, rows) {
+    float acc = 0.0f;
+    for (pn_index c = 0; c < cols; ++c) {
+      acc += x[r * cols + c];
+      out[r * cols + c] = acc;
+    }
+  }
+}
+
 __device__ __forceinline__ float pn_nanmin(float a, float b) { return (a != a || a < b) ? a : b; }
 
 extern "C" __global__ void pn_minmax_partial_f32(pn_index n, int op, const float* x, float* partial) {
