@@ -28,7 +28,10 @@
 //    whenever each A sliver meets more than two B panels. With only a few columns (the 10
 //    classes of an MLP's last layer) the kernel reads A in place instead -- rows of A, or
 //    the MR contiguous floats per k of a transposed A: a copy used once or twice would cost
-//    as much as it saves. Packing only moves values, so results are identical either way.
+//    as much as it saves. Likewise full panels of a row-major B whose rows spread over the
+//    L1 sets (e.g. N = 784) are read in place: threads that split the rows would each pack
+//    the same B (fc1 grad_W 256x784x128: 245 -> 236 us). Packing only moves values, so
+//    results are identical either way.
 // 4. Loop nest (BLIS): jc over NC columns -> pc over kc depth -> [pack B block] ->
 //    ic over MC rows -> [pack A block] -> jr over NR -> ir over MR -> micro-kernel.
 //    The packed B block (kc x NC) lives in L3/L2, one B panel (kc x NR) in L1 while all
@@ -93,10 +96,11 @@ inline index_t round_up(index_t a, index_t b) { return ceil_div(a, b) * b; }
 // A layouts: Rows    op(A)[i, k] = a[i * a_stride + k]   (A in place, row-major)
 //            KMajor  op(A)[i, k] = a[k * a_stride + i]   (packed panel: a_stride = MR;
 //                                                         transposed A in place: lda)
-// b is a packed panel: Bp[k, j] = b[k * NR + j], NR = NV * vector width.
+// B: Bp[k, j] = b[k * b_stride + j] for the NR = NV * vector width columns of the tile: a
+// packed panel (b_stride = NR) or, for a full panel of a row-major B, B in place (ldb).
 // accumulate = false on the first depth block (C = sum), true after (C = C + sum).
 using MicroKernel = void (*)(index_t kc, const float* a, index_t a_stride, const float* b,
-                             float* c, index_t ldc, int n_valid, bool accumulate);
+                             index_t b_stride, float* c, index_t ldc, int n_valid, bool accumulate);
 enum ALayout : int { kRows = 0, kKMajor = 1 };
 
 // Packs op(B)[pc:pc+kc, j0:j0+n_valid] into a kc x nr panel, zero-padded to nr columns.
@@ -133,7 +137,7 @@ void fill_kernels(Isa& isa, std::integer_sequence<int, R...>) {
 struct Avx512 {
   template <int ROWS, int NV, bool KMAJOR>
   PYNEURO_TARGET_AVX512 static void run(index_t kc, const float* __restrict a, index_t as,
-                                        const float* __restrict b, float* __restrict c,
+                                        const float* __restrict b, index_t bs, float* __restrict c,
                                         index_t ldc, int n_valid, bool accumulate) {
     __m512 acc[ROWS][NV];
 #pragma GCC unroll 16
@@ -149,14 +153,14 @@ struct Avx512 {
     for (index_t k = 0; k < kc; ++k) {
       __m512 bv[NV];
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
+      for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);  // aligned when packed
 #pragma GCC unroll 16
       for (int i = 0; i < ROWS; ++i) {
         const __m512 ai = _mm512_set1_ps(KMAJOR ? a[i] : a[i * as]);
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
       }
-      b += 16 * NV;
+      b += bs;
       a += KMAJOR ? as : 1;
     }
     __mmask16 mask[NV];
@@ -312,7 +316,7 @@ struct Avx512Narrow {
 struct Avx2 {
   template <int ROWS, int NV, bool KMAJOR>
   PYNEURO_TARGET_AVX2 static void run(index_t kc, const float* __restrict a, index_t as,
-                                      const float* __restrict b, float* __restrict c,
+                                      const float* __restrict b, index_t bs, float* __restrict c,
                                       index_t ldc, int n_valid, bool accumulate) {
     __m256 acc[ROWS][NV];
 #pragma GCC unroll 16
@@ -323,14 +327,14 @@ struct Avx2 {
     for (index_t k = 0; k < kc; ++k) {
       __m256 bv[NV];
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) bv[v] = _mm256_load_ps(b + 8 * v);
+      for (int v = 0; v < NV; ++v) bv[v] = _mm256_loadu_ps(b + 8 * v);  // aligned when packed
 #pragma GCC unroll 16
       for (int i = 0; i < ROWS; ++i) {
         const __m256 ai = _mm256_broadcast_ss(KMAJOR ? a + i : a + i * as);
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
       }
-      b += 8 * NV;
+      b += bs;
       a += KMAJOR ? as : 1;
     }
     // Lane masks for the right edge: lane l is stored when 8*v + l < n_valid.
@@ -357,7 +361,7 @@ struct Avx2 {
 struct Scalar {
   template <int ROWS, int NV, bool KMAJOR>
   static void run(index_t kc, const float* __restrict a, index_t as, const float* __restrict b,
-                  float* __restrict c, index_t ldc, int n_valid, bool accumulate) {
+                  index_t bs, float* __restrict c, index_t ldc, int n_valid, bool accumulate) {
     constexpr int NR = 8 * NV;
     float acc[ROWS][NR] = {};
     for (index_t k = 0; k < kc; ++k) {
@@ -365,7 +369,7 @@ struct Scalar {
         const float ai = KMAJOR ? a[i] : a[i * as];
         for (int j = 0; j < NR; ++j) acc[i][j] += ai * b[j];
       }
-      b += NR;
+      b += bs;
       a += KMAJOR ? as : 1;
     }
     for (int i = 0; i < ROWS; ++i) {
@@ -483,6 +487,7 @@ struct Blocking {
   int mr, nr, nv;
   index_t kc, mc, nc;
   bool pack_a;
+  bool b_in_place;             // full B panels read in place (see should_read_b_in_place)
   const MicroKernel* kernels;  // [rows - 1] for the A layout the kernel will read
 };
 
@@ -499,6 +504,26 @@ bool should_pack_a(const MatmulProblem& p, int nr) {
   return ceil_div(p.N, nr) > 2;
 }
 
+// Read full panels of a row-major B in place instead of packing them. Each thread packs the
+// B panels of its own columns, so when threads split the rows they all pack the same B --
+// for the (128 x 256) @ (256 x 784) of an MLP's backward pass, a copy of ~1/16 of the FMA
+// time per thread. In place, a panel row is NR floats at stride ldb: fine for the L1 cache
+// as long as consecutive rows fall in different cache sets, i.e. the row stride in 64-byte
+// lines shares no large power of two with the 64 sets (784 floats = 49 lines: yes; 1024
+// floats = 64 lines: every row in one set, so such B is packed). PYNEURO_MATMUL_PACK_B=0|1
+// overrides the choice (for experiments; packing only moves values, results are identical).
+bool should_read_b_in_place(const MatmulProblem& p) {
+  static const int forced = [] {
+    const char* s = std::getenv("PYNEURO_MATMUL_PACK_B");
+    return s ? std::atoi(s) : -1;
+  }();
+  if (p.trans_b) return false;
+  if (forced >= 0) return forced == 0;
+  if (p.ldb % 16 != 0) return false;               // rows not whole cache lines apart
+  const index_t lines = p.ldb / 16;
+  return (lines & 3) != 0;                          // gcd(lines, 64) <= 2: rows spread over sets
+}
+
 Blocking choose_blocking(const Isa& isa, const MatmulProblem& p) {
   Blocking b;
   b.mr = isa.mr;
@@ -508,6 +533,7 @@ Blocking choose_blocking(const Isa& isa, const MatmulProblem& p) {
   b.mc = isa.mc_max;
   b.nc = round_up(isa.nc_max, b.nr);
   b.pack_a = should_pack_a(p, b.nr);
+  b.b_in_place = should_read_b_in_place(p);
   b.kernels = isa.kernel[b.nv - 1][b.pack_a || p.trans_a ? kKMajor : kRows];
   return b;
 }
@@ -535,6 +561,7 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
       const bool accumulate = pc > 0;
       for (index_t q = 0; q < panels; ++q) {               // pack B block: kc x NR panels
         const int n_valid = int(std::min(NR, ncb - q * NR));
+        if (bl.b_in_place && n_valid == NR) continue;      // (read in place below)
         isa.pack_b(p, pc, kcb, jc + q * NR, n_valid, int(NR), bbuf + q * kcb * NR);
       }
       for (index_t ic = m0; ic < m1; ic += mc) {            // row block: mc rows
@@ -542,7 +569,9 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
         if (bl.pack_a) isa.pack_a(p, ic, mcb, pc, kcb, abuf);
         for (index_t q = 0; q < panels; ++q) {             // one B panel (in L1) ...
           const int n_valid = int(std::min(NR, ncb - q * NR));
-          const float* bp = bbuf + q * kcb * NR;
+          const bool in_place = bl.b_in_place && n_valid == NR;
+          const float* bp = in_place ? p.B + pc * p.ldb + jc + q * NR : bbuf + q * kcb * NR;
+          const index_t bs = in_place ? p.ldb : NR;
           float* c = p.C + ic * N + jc + q * NR;
           for (index_t ir = 0; ir < mcb; ir += MR) {       // ... meets every A sliver
             const int rows = int(std::min(MR, mcb - ir));
@@ -558,7 +587,7 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
               a = p.A + (ic + ir) * p.lda + pc;  // rows of A in place
               as = p.lda;
             }
-            bl.kernels[rows - 1](kcb, a, as, bp, c + ir * N, N, n_valid, accumulate);
+            bl.kernels[rows - 1](kcb, a, as, bp, bs, c + ir * N, N, n_valid, accumulate);
           }
         }
       }
@@ -581,7 +610,7 @@ std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N)
     if (nt % tm || tm > row_panels || tn > col_panels) continue;
     const double rows = double(std::min(M, ceil_div(row_panels, tm) * b.mr));
     const double cols = double(std::min(N, ceil_div(col_panels, tn) * b.nr));
-    const double cost = rows * cols / 16.0 + 0.25 * cols + (b.pack_a ? 0.25 * rows : 0.0);
+    const double cost = rows * cols / 16.0 + (b.b_in_place ? 0.0 : 0.25 * cols) + (b.pack_a ? 0.25 * rows : 0.0);
     if (best < 0 || cost < best) {
       best = cost;
       best_tm = tm;
