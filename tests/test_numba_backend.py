@@ -52,6 +52,27 @@ def test_matmul_variants_agree_bit_for_bit(nb, rng, m, n, k, trans_a, trans_b):
     np.testing.assert_allclose(blocked, want, rtol=1e-4, atol=1e-4 * np.sqrt(k))
 
 
+@pytest.mark.parametrize("m", [1, 2, 4])
+@pytest.mark.parametrize("n,k", [(1, 1), (65, 784), (257, 3), (10, 0)])
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
+def test_matmul_few_rows_path(nb, rng, m, n, k, trans_a, trans_b):
+    """M <= FEW_ROWS reads B in place (nn.Linear on one sample); serial == parallel, bit for bit."""
+    from pyneuro.backends import _numba_matmul as mm
+
+    a = randn(rng, *((k, m) if trans_a else (m, k)))
+    b = randn(rng, *((n, k) if trans_b else (k, n)))
+    got = nb.matmul(a, b, trans_a, trans_b)
+    want = (a.T if trans_a else a).astype(np.float64) @ (b.T if trans_b else b).astype(np.float64)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.sqrt(max(k, 1)) * 4)
+    rows = np.ascontiguousarray(a.T) if trans_a else a
+    serial, parallel = np.empty_like(got), np.empty_like(got)
+    mm.matmul_few_rows.run(False, rows, b, trans_b, serial)
+    mm.matmul_few_rows.run(True, rows, b, trans_b, parallel)
+    np.testing.assert_array_equal(serial, parallel)
+    if k:
+        np.testing.assert_array_equal(serial, got)
+
+
 def test_matmul_plan_gives_every_thread_work(nb):
     from pyneuro.backends import _numba_matmul as mm
 

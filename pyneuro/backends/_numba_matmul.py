@@ -181,3 +181,46 @@ def _tile_update(a_pack, b_pack, c_stage, row0, mc, nc, kc):
             bk = b_pack[kk]
             for j in range(nc):
                 ci[j] += a0 * bk[j]
+
+
+# ----------------------------------------------------------------------------- a few rows
+# A forward pass on one sample (M = 1: x @ W.T of nn.Linear) has no reuse to block for:
+# each value of B is used once per row of C, so packing B -- copying all K x N of it to
+# use it M times -- costs more than the product itself (Linear(784, 256) at batch 1: 105 us
+# blocked, most of it the copy). With M <= FEW_ROWS the kernel below reads B in place:
+#   B row-major (k, n):   C[i, :] += A[i, k] * B[k, :]  (an axpy along a contiguous row)
+#   B transposed (n, k):  C[i, j]  = dot(A[i, :], B[j, :])  (two contiguous rows)
+# The dot sums k as 16 vector lanes (fastmath reassoc), so it rounds differently from the
+# blocked kernel's k-ordered sum, within the same error bound; it is still bit-identical
+# for any thread count (each C element is one task's dot). A transposed A is first copied
+# to M contiguous rows by the caller (M * K floats).
+FEW_ROWS = 4
+DOT_FMA = {"contract", "reassoc"}
+FEW_ROWS_BLOCK = 64  # columns of C per parallel task
+
+
+@kernel(fastmath=DOT_FMA)
+def matmul_few_rows(a, b, trans_b, c):
+    """C = A @ op(B) for row-major A with few rows (see above)."""
+    m, n = c.shape
+    k_dim = a.shape[1]
+    for blk in prange((n + FEW_ROWS_BLOCK - 1) // FEW_ROWS_BLOCK):
+        j0 = blk * FEW_ROWS_BLOCK
+        j1 = min(n, j0 + FEW_ROWS_BLOCK)
+        for i in range(m):
+            ai = a[i]
+            ci = c[i, j0:j1]
+            if trans_b:
+                for jj in range(j1 - j0):
+                    bj = b[j0 + jj]
+                    s = np.float32(0.0)
+                    for k in range(k_dim):
+                        s += ai[k] * bj[k]
+                    ci[jj] = s
+            else:
+                ci[:] = 0.0
+                for k in range(k_dim):
+                    aik = ai[k]
+                    bk = b[k, j0:j1]
+                    for jj in range(j1 - j0):
+                        ci[jj] += aik * bk[jj]

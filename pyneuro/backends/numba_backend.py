@@ -174,6 +174,9 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | No
         return c
     if variant == "naive":
         _run(_mm.matmul_naive, work, a, b, trans_a, trans_b, c)
+    elif m <= _mm.FEW_ROWS and k:   # e.g. nn.Linear on one sample: B read in place, no packing
+        rows = np.ascontiguousarray(a.T) if trans_a else a
+        _run(_mm.matmul_few_rows, work, rows, b, trans_b, c)
     else:
         threads = numba.get_num_threads() if work >= PARALLEL_MIN_NS else 1
         _run(_mm.matmul_blocked, work, a, b, trans_a, trans_b, c, *_matmul_plan(m, n, threads))
