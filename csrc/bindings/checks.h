@@ -8,6 +8,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,19 @@ py::array_t<T> require(const py::handle& obj, const char* name, int ndim = -1, b
   }
   return py::reinterpret_borrow<py::array_t<T>>(arr);
 }
+
+// Releases the GIL while a kernel runs, so other Python threads can work meanwhile -- but
+// not for tiny inputs (a 128x10 batch), where the release/re-acquire handoff costs more
+// than the kernel itself.
+class ReleaseGilIfLarge {
+ public:
+  explicit ReleaseGilIfLarge(std::int64_t elements) {
+    if (elements >= (std::int64_t(1) << 15)) release_.emplace();
+  }
+
+ private:
+  std::optional<py::gil_scoped_release> release_;
+};
 
 inline void require_same_shape(const py::array& a, const char* an, const py::array& b, const char* bn) {
   if (shape_of(a) != shape_of(b)) {

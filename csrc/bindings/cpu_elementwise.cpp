@@ -1,5 +1,4 @@
 // cpu_elementwise.cpp: bindings of ReLU, bias add/grad, SGD/Adam updates and argmax.
-#include <optional>
 #include <string>
 
 #include "checks.h"
@@ -9,19 +8,6 @@
 namespace pyneuro::bind {
 
 namespace {
-
-// Releases the GIL while a kernel runs, so other Python threads can work meanwhile -- but
-// not for tiny inputs (a 128x10 batch), where the release/re-acquire handoff costs more
-// than the kernel itself.
-class ReleaseGilIfLarge {
- public:
-  explicit ReleaseGilIfLarge(index_t elements) {
-    if (elements >= (index_t(1) << 15)) release_.emplace();
-  }
-
- private:
-  std::optional<py::gil_scoped_release> release_;
-};
 
 py::array_t<float> relu_forward(const py::object& x_obj) {
   auto x = require<float>(x_obj, "x");
