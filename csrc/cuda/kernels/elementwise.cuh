@@ -160,7 +160,8 @@ extern "C" __global__ void pn_int64_minmax(pn_index n, const long long* t, long 
 //   argument), 4 one-element device array (index 0).
 // Ops: 0 add, 1 subtract, 2 multiply, 3 divide, 4 maximum, 5 minimum (NaN propagates),
 // 6 power.
-__device__ __forceinline__ float pn_operand(const float* p, int mode, float imm, pn_index i, pn_index cols) {
+template <typename T>
+__device__ __forceinline__ T pn_operand(const T* p, int mode, T imm, pn_index i, pn_index cols) {
   switch (mode) {
     case 0: return p[i];
     case 1: return p[i % cols];
@@ -274,21 +275,10 @@ extern "C" __global__ void pn_cast_i64_b8(pn_index n, const long long* x, unsign
 // modes of pn_binary. Ops: 0 ==, 1 !=, 2 <, 3 <=, 4 >, 5 >= (NaN compares false except
 // !=, as in IEEE and NumPy), 6 logical and, 7 logical or, 8 logical xor (on x != 0).
 template <typename T>
-__device__ __forceinline__ T pn_operand_t(const T* p, int mode, T imm, pn_index i, pn_index cols) {
-  switch (mode) {
-    case 0: return p[i];
-    case 1: return p[i % cols];
-    case 2: return p[i / cols];
-    case 3: return imm;
-    default: return p[0];
-  }
-}
-
-template <typename T>
 __device__ __forceinline__ void pn_compare_impl(pn_index n, int op, const T* a, int a_mode, T a_imm, const T* b,
                                                 int b_mode, T b_imm, pn_index cols, unsigned char* out) {
   PN_GRID_STRIDE(i, n) {
-    const T x = pn_operand_t(a, a_mode, a_imm, i, cols), y = pn_operand_t(b, b_mode, b_imm, i, cols);
+    const T x = pn_operand(a, a_mode, a_imm, i, cols), y = pn_operand(b, b_mode, b_imm, i, cols);
     bool r;
     switch (op) {
       case 0: r = x == y; break;
@@ -326,8 +316,8 @@ __device__ __forceinline__ void pn_where_impl(pn_index n, const unsigned char* c
                                               const T* a, int a_mode, T a_imm, const T* b, int b_mode, T b_imm,
                                               pn_index cols, T* out) {
   PN_GRID_STRIDE(i, n) {
-    out[i] = pn_operand_t(c, c_mode, c_imm, i, cols) ? pn_operand_t(a, a_mode, a_imm, i, cols)
-                                                     : pn_operand_t(b, b_mode, b_imm, i, cols);
+    out[i] = pn_operand(c, c_mode, c_imm, i, cols) ? pn_operand(a, a_mode, a_imm, i, cols)
+                                                     : pn_operand(b, b_mode, b_imm, i, cols);
   }
 }
 
@@ -348,8 +338,8 @@ extern "C" __global__ void pn_binary_i64(pn_index n, int op, const long long* a,
                                          const long long* b, int b_mode, long long b_imm, pn_index cols,
                                          long long* out) {
   PN_GRID_STRIDE(i, n) {
-    const unsigned long long x = (unsigned long long)pn_operand_t(a, a_mode, a_imm, i, cols);
-    const unsigned long long y = (unsigned long long)pn_operand_t(b, b_mode, b_imm, i, cols);
+    const unsigned long long x = (unsigned long long)pn_operand(a, a_mode, a_imm, i, cols);
+    const unsigned long long y = (unsigned long long)pn_operand(b, b_mode, b_imm, i, cols);
     long long r;
     switch (op) {
       case 0: r = (long long)(x + y); break;
