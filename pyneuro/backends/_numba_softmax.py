@@ -59,15 +59,9 @@ _INF = np.float32(np.inf)
 
 
 @helper(fastmath={"contract"})  # NOT reassoc: that would undo the exact range reduction
-def _exp(t):
-    """exp(t) for float32 t, vectorisable (no calls, no branches: only selects).
-
-    exp(t) = 2^n * exp(r), n = round(t / ln 2), r = t - n ln 2 in [-ln2/2, ln2/2];
-    exp(r) is a degree-7 polynomial (max error ~1 ulp); 2^n is built from its exponent
-    bits. Results below ~2^-126 flush to zero; NaN stays NaN; +inf gives inf, -inf 0.
-    """
-    tc = t if t > _EXP_LO else _EXP_LO          # also maps NaN -> _EXP_LO (fixed below)
-    tc = tc if tc < _EXP_HI else _EXP_HI
+def _exp_reduced(tc):
+    """(exp(r), n) with tc = n ln 2 + r, n = round(tc / ln 2), r in [-ln2/2, ln2/2]:
+    the range reduction (ln 2 split in two for exactness) and a degree-7 polynomial."""
     n = np.floor(tc * _LOG2E + np.float32(0.5))
     r = tc - n * _LN2_HI
     r = r - n * _LN2_LO
@@ -77,7 +71,20 @@ def _exp(t):
     p = p * r + np.float32(4.1665795894e-2)
     p = p * r + np.float32(1.6666665459e-1)
     p = p * r + np.float32(5.0000001201e-1)
-    p = p * r * r + r + np.float32(1.0)
+    return p * r * r + r + np.float32(1.0), n
+
+
+@helper(fastmath={"contract"})  # NOT reassoc: that would undo the exact range reduction
+def _exp(t):
+    """exp(t) for float32 t, vectorisable (no calls, no branches: only selects).
+
+    exp(t) = 2^n * exp(r), n = round(t / ln 2), r = t - n ln 2 in [-ln2/2, ln2/2];
+    exp(r) is a degree-7 polynomial (max error ~1 ulp); 2^n is built from its exponent
+    bits. Results below ~2^-126 flush to zero; NaN stays NaN; +inf gives inf, -inf 0.
+    """
+    tc = t if t > _EXP_LO else _EXP_LO          # also maps NaN -> _EXP_LO (fixed below)
+    tc = tc if tc < _EXP_HI else _EXP_HI
+    p, n = _exp_reduced(tc)
     # 2^(n-1) from its bits (biased exponent n-1+127, clamped at 0 -> 0.0), times 2:
     # splitting the power keeps n = 128 (t near 88.7) finite.
     e = np.int32(n) + np.int32(126)
@@ -97,16 +104,7 @@ def _exp_le0(t):
     or x - NaN): the rows where that happens come out NaN anyway, through 0 * (1/0).
     """
     tc = t if t > _EXP_LO else _EXP_LO
-    n = np.floor(tc * _LOG2E + np.float32(0.5))
-    r = tc - n * _LN2_HI
-    r = r - n * _LN2_LO
-    p = np.float32(1.9875691500e-4)
-    p = p * r + np.float32(1.3981999507e-3)
-    p = p * r + np.float32(8.3334519073e-3)
-    p = p * r + np.float32(4.1665795894e-2)
-    p = p * r + np.float32(1.6666665459e-1)
-    p = p * r + np.float32(5.0000001201e-1)
-    p = p * r * r + r + np.float32(1.0)
+    p, n = _exp_reduced(tc)
     e = np.int32(n) + np.int32(127)          # n >= -127 here: e >= 0, and e == 0 gives 0.0
     e = e if e > 0 else np.int32(0)
     return p * np.int32(e << 23).view(np.float32)
