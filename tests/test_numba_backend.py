@@ -324,16 +324,17 @@ def test_each_kernel_has_one_specialisation(nb, rng):
     from pyneuro.backends import _numba_elementwise, _numba_matmul, _numba_softmax
 
     x = randn(rng, 9, 7)
-    nb.softmax_forward(x)
-    nb.softmax_forward(np.asfortranarray(x))
-    nb.softmax_forward(x[::2])
+    wide = randn(rng, 9, 40)   # rows of >= NARROW_COLS columns: the row kernels, not narrow_rows
+    nb.softmax_forward(wide)
+    nb.softmax_forward(np.asfortranarray(wide))
+    nb.softmax_forward(wide[::2])
     nb.relu_forward(x)
     nb.relu_forward(x[:, 1:])
     nb.relu_forward(x.reshape(-1))
     nb.matmul(x, x, trans_b=True)
     nb.matmul(np.asfortranarray(x), x.T)
-    nb.cross_entropy_forward(x, np.zeros(9, np.int32))
-    nb.cross_entropy_forward(x, np.zeros(9, np.uint8))
+    nb.cross_entropy_forward(wide, np.zeros(9, np.int32))
+    nb.cross_entropy_forward(wide, np.zeros(9, np.uint8))
     for kernel in (_numba_softmax.softmax_online, _numba_elementwise.relu_forward,
                    _numba_matmul.matmul_blocked, _numba_softmax.cross_entropy_forward):
         for version in (kernel.parallel, kernel.serial):
