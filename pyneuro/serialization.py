@@ -38,8 +38,10 @@ import io
 import json
 import math
 import os
+import struct
 import tempfile
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -374,7 +376,8 @@ def load(f, map_location=None, weights_only=True, *, allow_large: bool = False):
             tree = info["tree"]
         return _decode(tree, arrays, device)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, RecursionError,
-            MemoryError, EOFError, OSError, zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+            MemoryError, EOFError, OSError, RuntimeError, NotImplementedError, struct.error, zlib.error,
+            zipfile.BadZipFile, zipfile.LargeZipFile) as exc:  # a damaged zip raises any of these
         reason = str(exc) if isinstance(exc, ValueError) and not isinstance(exc, UnicodeDecodeError) \
             else f"{type(exc).__name__}: {exc}"
         raise CheckpointError(f"pn.load: {name} is corrupt or not a pyneuro/safetensors file ({reason})") from None
