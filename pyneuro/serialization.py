@@ -68,7 +68,7 @@ class CheckpointError(ArgumentError):
 
 # ------------------------------------------------------------------------------ saving
 def _encode(obj, tensors: dict, path: str, depth: int):
-    from .tensor import Tensor  # noqa: PLC0415
+    from .tensor import Tensor
 
     if depth > MAX_DEPTH:
         raise ValueError(f"pn.save: the object is nested more than {MAX_DEPTH} levels deep")
@@ -216,7 +216,7 @@ def save(obj, f) -> None:
 
 # ------------------------------------------------------------------------------ loading
 def _decode(node, arrays: dict, device, depth: int = 0):
-    from .tensor import Tensor, _backend  # noqa: PLC0415
+    from .tensor import Tensor, _backend
 
     if depth > MAX_DEPTH:
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
@@ -264,7 +264,7 @@ def _read_safetensors(data: bytes) -> tuple[dict, dict]:
         raise ValueError(f"header length {n} does not fit a {len(data)}-byte file")
     header = json.loads(data[8:8 + n].decode("utf-8"))
     if not isinstance(header, dict):
-        raise ValueError("the header is not a JSON object")
+        raise ValueError("the header is not a JSON object")  # noqa: TRY004 (a bad file, not a bad argument)
     metadata = header.pop("__metadata__", None) or {}
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
         raise ValueError("__metadata__ must map strings to strings")
@@ -352,7 +352,7 @@ def load(f, map_location=None, weights_only=True, *, allow_large: bool = False):
     safe). `allow_large=True` lifts the expansion limit on compressed members of old .npz
     files. Raises CheckpointError (a ValueError) naming the file when it is malformed.
     """
-    from .tensor import _device  # noqa: PLC0415
+    from .tensor import _device
 
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
     device = _device(map_location) if map_location is not None else "cpu"
