@@ -47,6 +47,7 @@ from pathlib import Path
 IMAGE_FEATURES = 28 * 28
 NUM_CLASSES = 10
 EVAL_BATCH = 1000
+MAX_TRAIN_IMAGES = 60_000  # the largest training split of the datasets here (MNIST, Fashion-MNIST)
 DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05}
 OPTIMIZERS = tuple(DEFAULT_LR)
 # Arguments that define the training run: a resumed run takes them from the checkpoint.
@@ -122,7 +123,8 @@ def training_bytes(sizes: list[int], batch_size: int) -> int:
     optimizer buffers (Adam's moments; SGD's momentum is one), plus a batch's activations and
     their gradients for every layer."""
     params = sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
-    return 4 * (4 * params + 2 * batch_size * sum(sizes) + EVAL_BATCH * max(sizes))
+    batch = min(batch_size, MAX_TRAIN_IMAGES)  # a batch never holds more than the whole training set
+    return 4 * (4 * params + 2 * batch * sum(sizes) + EVAL_BATCH * max(sizes))
 
 
 def check_fits(sizes: list[int], batch_size: int, spec: str) -> None:
