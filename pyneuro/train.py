@@ -2,7 +2,7 @@
 
     pyneuro train                                   # bundled MNIST sample, well under a minute
     pyneuro train --data fashion-mnist --epochs 10  # ~88-89% test accuracy
-    pyneuro train --epochs 1 --save ck.npz && pyneuro train --resume ck.npz --epochs 3
+    pyneuro train --epochs 1 --save ck.safetensors && pyneuro train --resume ck.safetensors --epochs 3
 
 The loop is the one the course teaches, written with pyneuro's PyTorch-shaped API:
 
@@ -12,10 +12,13 @@ The loop is the one the course teaches, written with pyneuro's PyTorch-shaped AP
 
 Reproducible: the seed fixes the initial weights (pn.manual_seed) and the shuffle order (a
 pn.Generator owned by the train loader); the same arguments give the same metrics on the
-same machine and backend. A checkpoint (--save, after every epoch, written atomically) holds
-the model, the optimizer state, both generators' states, the epoch, the arguments and the
-metrics so far, so `--resume` continues exactly where the run stopped: 1 epoch then a resume
-to 3 gives the metrics of 3 epochs run straight.
+same machine and backend. A checkpoint (--save, after every epoch, written atomically by
+pn.save as a safetensors file: safetensors.torch.load_file reads it) holds the model, the
+optimizer state, both generators' states, the epoch, the arguments and the metrics so far, so
+`--resume` continues exactly where the run stopped: 1 epoch then a resume to 3 gives the
+metrics of 3 epochs run straight. The checkpoint is written before the epoch's metrics line,
+and a resumed run first rewrites --metrics to the checkpoint's epochs, so a run killed at any
+moment never repeats or loses an epoch in the metrics.
 
 Each epoch prints one line (train loss, test loss, test accuracy, seconds, samples/s) and,
 with --metrics, writes one JSON object: epoch, train_loss (mean over the epoch's batches,
@@ -23,12 +26,17 @@ weighted by batch size), test_loss, test_accuracy (0-1), seconds (training + eva
 train_seconds, samples_per_s (training samples / train_seconds), data, model, optimizer,
 device, backend.
 
-Bad arguments exit with status 2 and one line on stderr (no traceback); a dataset that is
-not on this machine (and cannot be downloaded) exits with status 1 and says where to get it.
+Bad arguments (including a checkpoint that cannot be read or holds invalid settings, a model
+too large for the memory available, an output path that is a folder or cannot be written)
+exit with status 2 and one line on stderr (no traceback), before any data is loaded or any
+training starts. Bad data (a corrupt dataset file) and a failed write exit with status 1 and
+one line; a dataset that is not on this machine (and cannot be downloaded) exits with status
+1 and says where to get it.
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -39,7 +47,9 @@ from pathlib import Path
 IMAGE_FEATURES = 28 * 28
 NUM_CLASSES = 10
 EVAL_BATCH = 1000
+MAX_TRAIN_IMAGES = 60_000  # the largest training split of the datasets here (MNIST, Fashion-MNIST)
 DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05}
+OPTIMIZERS = tuple(DEFAULT_LR)
 # Arguments that define the training run: a resumed run takes them from the checkpoint.
 RUN_ARGS = ("data", "model", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "seed")
 DEFAULTS = {"data": "mnist-sample", "model": "784-256-128-10", "batch_size": 64, "lr": None,
@@ -49,6 +59,10 @@ DEFAULT_EPOCHS = 5
 
 class UsageError(Exception):
     """A bad command line: reported as one line on stderr, exit status 2."""
+
+
+class DataError(Exception):
+    """Bad data or a failed write: reported as one line on stderr, exit status 1."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
                 epilog="examples:\n"
                        "  pyneuro train                                    # bundled MNIST sample, seconds\n"
                        "  pyneuro train --data fashion-mnist --epochs 10   # about 88% test accuracy\n"
-                       "  pyneuro train --epochs 2 --save ck.npz && pyneuro train --resume ck.npz --epochs 5\n"
+                       "  pyneuro train --epochs 2 --save ck.safetensors && pyneuro train --resume ck.safetensors --epochs 5\n"
                        "  pyneuro train --optimizer sgd --lr 0.05 --momentum 0.9 --metrics m.jsonl --plot curves.png")
     # Run-defining arguments default to None so a resume can tell "given" from "default".
     p.add_argument("--data", metavar="NAME", help="dataset: mnist-sample (bundled, default), mnist, fashion-mnist")
@@ -71,14 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None, metavar="N", help=f"total epochs to train (default {DEFAULT_EPOCHS})")
     p.add_argument("--batch-size", type=int, metavar="B", help="training batch size (default 64)")
     p.add_argument("--lr", type=float, help="learning rate (default 1e-3 for adam, 0.05 for sgd)")
-    p.add_argument("--optimizer", choices=["sgd", "adam"], help="optimizer (default adam)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, help="optimizer (default adam)")
     p.add_argument("--momentum", type=float, metavar="M", help="SGD momentum (default 0.9; ignored by adam)")
     p.add_argument("--weight-decay", type=float, metavar="W", help="L2 weight decay (default 0)")
     p.add_argument("--seed", type=int, metavar="S", help="seed for the initial weights and the shuffle order (default 0)")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where to train (default cpu)")
     p.add_argument("--backend", metavar="NAME", help="kernel backend for the device, e.g. cpu, numba, numpy, cuda, cupy")
-    p.add_argument("--metrics", metavar="PATH", help="write one JSON object per epoch to PATH (JSON lines; --resume appends)")
-    p.add_argument("--save", metavar="PATH", help="write a checkpoint to PATH after every epoch")
+    p.add_argument("--metrics", metavar="PATH", help="write one JSON object per epoch to PATH (JSON lines; --resume "
+                                                     "rewrites the checkpoint's epochs, then appends)")
+    p.add_argument("--save", metavar="PATH", help="write a checkpoint to PATH after every epoch (a safetensors file, "
+                                                  "e.g. ck.safetensors)")
     p.add_argument("--resume", metavar="PATH", help="continue training from a checkpoint")
     p.add_argument("--plot", metavar="PATH", help="draw loss and accuracy curves to a PNG (needs matplotlib)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no per-epoch lines")
@@ -102,35 +118,94 @@ def parse_model(spec: str, classes: int = NUM_CLASSES) -> list[int]:
     return sizes
 
 
+def training_bytes(sizes: list[int], batch_size: int) -> int:
+    """A lower bound of the memory training needs: float32 weights, their gradients and two
+    optimizer buffers (Adam's moments; SGD's momentum is one), plus a batch's activations and
+    their gradients for every layer."""
+    params = sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
+    batch = min(batch_size, MAX_TRAIN_IMAGES)  # a batch never holds more than the whole training set
+    return 4 * (4 * params + 2 * batch * sum(sizes) + EVAL_BATCH * max(sizes))
+
+
+def check_fits(sizes: list[int], batch_size: int, spec: str) -> None:
+    """UsageError when the model cannot fit in the memory available (checked before building it)."""
+    from pyneuro._memory import available_bytes, gib
+
+    need, free = training_bytes(sizes, batch_size), available_bytes()
+    if free is not None and need > free:
+        params = sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
+        raise UsageError(f"--model {spec}: {params:,} parameters need at least {gib(need)} to train "
+                         f"(weights, gradients, optimizer state), only {gib(free)} of memory is available")
+
+
 def _finite(name: str, value: float, low: float = 0.0, strict: bool = False) -> None:
     if value is None:
         return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError(f"{name} must be a number, got {value!r}")
     if not math.isfinite(value) or value < low or (strict and value == low):
         bound = f"> {low:g}" if strict else f">= {low:g}"
         raise UsageError(f"{name} must be a finite number {bound}, got {value}")
 
 
+def _integer(name: str, value, low: int) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"{name} must be an integer, got {value!r}")
+    if value < low:
+        raise UsageError(f"{name} must be {'a positive integer' if low == 1 else f'>= {low}'}, got {value}")
+
+
+def check_run_args(values: dict, prefix: str = "") -> None:
+    """Check the run-defining values (command line or a checkpoint's); UsageError naming the flag.
+
+    None means "not given" (filled with a default later). `prefix` says where the values
+    came from in the message (e.g. "--resume ck.safetensors: the checkpoint's ")."""
+    from pyneuro import datasets
+
+    _integer(prefix + "--batch-size", values.get("batch_size"), 1)
+    _finite(prefix + "--lr", values.get("lr"), strict=True)
+    _finite(prefix + "--momentum", values.get("momentum"))
+    _finite(prefix + "--weight-decay", values.get("weight_decay"))
+    _integer(prefix + "--seed", values.get("seed"), 0)
+    for name, choices in (("data", datasets.names()), ("optimizer", OPTIMIZERS)):
+        value = values.get(name)
+        if value is not None and (not isinstance(value, str) or value not in choices):
+            what = "dataset" if name == "data" else "optimizer"
+            raise UsageError(f"{prefix}unknown {what} {value!r} (choose from {', '.join(choices)})")
+    if values.get("model") is not None and not isinstance(values["model"], str):
+        raise UsageError(f"{prefix}--model must be layer sizes like 784-256-128-10, got {values['model']!r}")
+
+
+def check_output_path(flag: str, path: str | None) -> None:
+    """An output file must be named, not be a folder, and sit in a writable folder."""
+    if path is None:
+        return
+    if not str(path).strip():
+        raise UsageError(f"--{flag} needs a file name, got an empty string")
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"--{flag} {path} is a folder; give a file name")
+    parent = target.resolve().parent
+    if not parent.is_dir():
+        raise UsageError(f"--{flag} {path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise UsageError(f"--{flag} {path}: not writable (permission denied)")
+
+
 def resolve_args(args: argparse.Namespace) -> tuple[argparse.Namespace, dict | None]:
-    """Check the arguments, fill defaults (or the checkpoint's values); returns (args, checkpoint)."""
+    """Check the arguments, fill defaults (or the checkpoint's values); returns (args, checkpoint).
+
+    Everything that can be checked is checked here, before any data is loaded, any model is
+    built or any file is written."""
     from pyneuro import datasets
 
     if args.epochs is not None and args.epochs < 0:
         raise UsageError(f"--epochs must be >= 0, got {args.epochs}")
-    if args.batch_size is not None and args.batch_size <= 0:
-        raise UsageError(f"--batch-size must be a positive integer, got {args.batch_size}")
-    _finite("--lr", args.lr, strict=True)
-    _finite("--momentum", args.momentum)
-    _finite("--weight-decay", args.weight_decay)
-    if args.seed is not None and args.seed < 0:
-        raise UsageError(f"--seed must be >= 0, got {args.seed}")
-    if args.data is not None and args.data not in datasets.names():
-        raise UsageError(f"unknown dataset {args.data!r} (choose from {', '.join(datasets.names())})")
+    check_run_args(vars(args))
     for flag in ("metrics", "save", "plot"):
-        path = getattr(args, flag)
-        if path is not None:
-            parent = Path(path).resolve().parent
-            if not parent.is_dir():
-                raise UsageError(f"--{flag} {path}: folder {parent} does not exist")
+        check_output_path(flag, getattr(args, flag))
     if args.plot is not None:
         try:
             import matplotlib  # noqa: F401
@@ -157,22 +232,30 @@ def resolve_args(args: argparse.Namespace) -> tuple[argparse.Namespace, dict | N
         args.lr = DEFAULT_LR[args.optimizer]
     if args.epochs is None:
         args.epochs = DEFAULT_EPOCHS
-    args.sizes = parse_model(args.model, len(datasets.classes(args.data)))
+    prefix = f"--resume {args.resume}: the checkpoint's " if checkpoint is not None else ""
+    try:
+        args.sizes = parse_model(args.model, len(datasets.classes(args.data)))
+    except UsageError as exc:
+        raise UsageError(prefix + str(exc)) from None
+    check_fits(args.sizes, args.batch_size, args.model)
     return args, checkpoint
 
 
 # ------------------------------------------------------------------------------ checkpoints
+CHECKPOINT_FORMAT = "pyneuro-train-checkpoint-1"
+
+
 def run_args(args) -> dict:
     return {name: getattr(args, name) for name in RUN_ARGS}
 
 
 def save_checkpoint(path: str, model, optimizer, loader_generator, epoch: int, args, history: list) -> None:
-    """Write the checkpoint to a temporary file beside `path`, then os.replace it into place,
-    so a crash mid-write never leaves a truncated checkpoint behind."""
+    """Write the checkpoint with pn.save, which writes a temporary file beside `path` and
+    renames it into place, so a crash mid-write never leaves a truncated checkpoint behind."""
     import pyneuro as pn
 
     state = {
-        "format": "pyneuro-train-checkpoint-1",
+        "format": CHECKPOINT_FORMAT,
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
         "rng_loader": loader_generator.get_state(),
@@ -181,40 +264,39 @@ def save_checkpoint(path: str, model, optimizer, loader_generator, epoch: int, a
         "args": json.dumps(run_args(args)),
         "history": json.dumps(history),
     }
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as f:
-            pn.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        pn.save(state, path)
+    except OSError as exc:
+        raise DataError(f"cannot write checkpoint {path} ({exc.strerror or exc}); the previous one is intact") from None
 
 
 def load_checkpoint(path: str) -> dict:
-    """Read a checkpoint written by save_checkpoint; UsageError when missing or unreadable."""
+    """Read a checkpoint written by save_checkpoint; UsageError when missing, unreadable or invalid."""
     import pyneuro as pn
 
     if not Path(path).is_file():
         raise UsageError(f"--resume {path}: no such checkpoint file")
     try:
-        with open(path, "rb") as f:
-            state = pn.load(f)
-        if not isinstance(state, dict) or state.get("format") != "pyneuro-train-checkpoint-1":
+        state = pn.load(path)
+        if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
             raise ValueError("not a pyneuro train checkpoint")
         state["args"] = json.loads(state["args"])
         state["history"] = json.loads(state["history"])
-        state["epoch"] = int(state["epoch"])
-        missing = [k for k in ("model", "optimizer", "rng_loader", "rng_default") if k not in state]
-        if missing or set(RUN_ARGS) - set(state["args"]):
+        missing = [k for k in ("model", "optimizer", "rng_loader", "rng_default", "epoch") if k not in state]
+        if missing or not isinstance(state["args"], dict) or set(RUN_ARGS) - set(state["args"]):
             raise ValueError(f"incomplete checkpoint (missing {missing or sorted(set(RUN_ARGS) - set(state['args']))})")
+        epoch = state["epoch"]
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+            raise ValueError(f"bad epoch {epoch!r}")
+        history = state["history"]
+        if not isinstance(history, list) or len(history) != epoch or not all(isinstance(h, dict) for h in history):
+            raise ValueError("its metrics history does not match its epoch count")
     except UsageError:
         raise
-    except Exception as exc:
-        raise UsageError(f"--resume {path}: cannot read checkpoint ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # noqa: BLE001 (whatever a damaged file raises, the answer is one line)
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise UsageError(f"--resume {path}: cannot read checkpoint ({reason})") from None
+    check_run_args(state["args"], prefix=f"--resume {path}: the checkpoint's ")
     return state
 
 
@@ -236,7 +318,9 @@ def build_optimizer(model, args):
 
     if args.optimizer == "sgd":
         return optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
-    return optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    if args.optimizer == "adam":
+        return optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    raise UsageError(f"unknown optimizer {args.optimizer!r} (choose from {', '.join(OPTIMIZERS)})")
 
 
 def evaluate(model, loader) -> tuple[float, float]:
@@ -331,6 +415,19 @@ def plot_history(history: list[dict], path: str, title: str) -> None:
     plt.close(fig)
 
 
+def _open_metrics(path: str, history: list):
+    """The --metrics file, holding exactly the epochs of `history` (the checkpoint's when resuming,
+    so lines of epochs after the checkpoint, or a line lost to a kill, are put right)."""
+    from pyneuro.serialization import atomic_write
+
+    text = "".join(json.dumps(record) + "\n" for record in history).encode()
+    try:
+        atomic_write(path, lambda f: f.write(text))
+        return open(path, "a")
+    except OSError as exc:
+        raise DataError(f"cannot write --metrics {path} ({exc.strerror or exc})") from None
+
+
 def run(args, checkpoint) -> list[dict]:
     """Train as `args` say; returns the metrics of every epoch (including resumed ones)."""
     import pyneuro as pn
@@ -338,8 +435,13 @@ def run(args, checkpoint) -> list[dict]:
     from pyneuro.data import DataLoader, TensorDataset
 
     backend = _setup_device(args)
-    train_set = datasets.load(args.data, "train", progress=not args.quiet)
-    test_set = datasets.load(args.data, "test", progress=not args.quiet)
+    try:
+        train_set = datasets.load(args.data, "train", progress=not args.quiet)
+        test_set = datasets.load(args.data, "test", progress=not args.quiet)
+    except datasets.DatasetNotFoundError:
+        raise  # says where to get the dataset (several lines), exit status 1
+    except (ValueError, OSError) as exc:  # a corrupt, truncated or unreadable dataset file
+        raise DataError(" ".join(str(exc).split())) from None
     if args.device != "cpu":
         train_set = TensorDataset(*(t.to(args.device) for t in train_set.tensors))
         test_set = TensorDataset(*(t.to(args.device) for t in test_set.tensors))
@@ -370,7 +472,7 @@ def run(args, checkpoint) -> list[dict]:
             + (f"; resuming after epoch {start}" if start else ""))
     elif checkpoint is not None:
         say(f"checkpoint {args.resume} already has {start} epochs (--epochs {args.epochs}): nothing to train")
-    metrics_file = open(args.metrics, "a" if checkpoint is not None else "w") if args.metrics else None
+    metrics_file = _open_metrics(args.metrics, history) if args.metrics else None
     try:
         for epoch in range(start + 1, args.epochs + 1):
             bar = _progress(len(train_loader), f"epoch {epoch}/{args.epochs}", args.quiet)
@@ -395,11 +497,14 @@ def run(args, checkpoint) -> list[dict]:
             say(f"epoch {epoch:>3}/{args.epochs}: train loss {train_loss:.4f}  test loss {test_loss:.4f}  "
                 f"test acc {100 * test_accuracy:6.2f}%  {seconds:6.2f} s  "
                 f"{record['samples_per_s'] or 0:>9,.0f} samples/s")
-            if metrics_file is not None:
-                metrics_file.write(json.dumps(record) + "\n")
-                metrics_file.flush()
-            if args.save:
+            if args.save:  # checkpoint first: a kill before the metrics line is repaired on --resume
                 save_checkpoint(args.save, model, optimizer, loader_rng, epoch, args, history)
+            if metrics_file is not None:
+                try:
+                    metrics_file.write(json.dumps(record) + "\n")
+                    metrics_file.flush()
+                except OSError as exc:
+                    raise DataError(f"cannot write --metrics {args.metrics} ({exc.strerror or exc})") from None
     finally:
         if metrics_file is not None:
             metrics_file.close()
@@ -422,8 +527,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("pyneuro train: interrupted", file=sys.stderr)
         return 130
-    except FileNotFoundError as exc:  # a dataset that is not on this machine (message says where to get it)
-        print(f"pyneuro train: error: {exc}", file=sys.stderr)
+    except (DataError, FileNotFoundError) as exc:  # bad data, a failed write, or a dataset that is not
+        print(f"pyneuro train: error: {exc}", file=sys.stderr)  # on this machine (says where to get it)
         return 1
     return 0
 

@@ -313,3 +313,21 @@ def test_next_mirror_is_tried_when_one_fails(tiny, monkeypatch):
     monkeypatch.setitem(_catalog.CATALOG, "tiny", IdxDataset(**{**ds.__dict__, "mirrors": mirrors}))
     x, _ = datasets.load_numpy("tiny", "train", progress=False)
     np.testing.assert_array_equal(x, arrays["train"][0])
+
+
+def test_gzip_that_expands_too_far_is_refused(tmp_path, monkeypatch):
+    from pyneuro.datasets import _idx
+
+    path = tmp_path / "bomb-idx1-ubyte.gz"
+    path.write_bytes(gzip.compress(bytes([0, 0, 8, 1]) + (4000).to_bytes(4, "big") + bytes(4000)))
+    assert len(read_idx(path)) == 4000
+    monkeypatch.setattr(_idx, "MAX_BYTES", 1000)  # the real limit is 512 MiB; same code path
+    with pytest.raises(ValueError, match=r"bomb-idx1-ubyte.gz: decompresses to more than"):
+        read_idx(path)
+
+
+def test_idx_header_with_huge_dimensions_is_a_clear_error():
+    # 4 dimensions of 2**32-1: the byte count overflows int64, so it must be computed exactly
+    data = bytes([0, 0, 8, 4]) + b"\xff\xff\xff\xff" * 4 + bytes(16)
+    with pytest.raises(ValueError, match=r"huge.idx: IDX file truncated"):
+        parse_idx(data, "huge.idx")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import math
-import zipfile
 
 import numpy as np
 import pytest
@@ -237,7 +236,7 @@ def test_load_refuses_foreign_and_corrupt_files(tmp_path):
     truncated.write_bytes(data[: len(data) // 2])
     with pytest.raises(ValueError, match="trunc.pt"):
         pn.load(truncated)
-    assert zipfile.is_zipfile(io.BytesIO(data))
+    assert int.from_bytes(data[:8], "little") < len(data)  # a safetensors file: header length first
 
 
 def test_module_to_and_parameter_repr():

@@ -1,9 +1,17 @@
-"""`pyneuro bench`: the command line of the benchmark harness."""
+"""`pyneuro bench`: the command line of the benchmark harness.
+
+Every mistake is one line on stderr and no traceback: exit status 2 for bad arguments (checked
+before anything is allocated or timed: sizes that would not fit in the memory available, an
+--out that is not a writable folder, a non-finite --max-time, a --kernel that cannot be
+loaded) and 1 when a --kernel raises or gives wrong results, or the results cannot be written.
+"""
 from __future__ import annotations
 
 import argparse
 import importlib
 import importlib.util
+import math
+import os
 import sys
 from pathlib import Path
 
@@ -19,9 +27,8 @@ Kernels (aliases in brackets): """ + ", ".join(
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # exit 2 with the usage and a clear one-line message
-        self.print_usage(sys.stderr)
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
+    def error(self, message):  # exit 2 with one clear line (--help shows the usage)
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -31,6 +38,8 @@ def _positive(kind, low):
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
         if value < low:
             raise argparse.ArgumentTypeError(f"must be >= {low}, got {text}")
         return value
@@ -82,8 +91,13 @@ def load_function(spec: str):
         if not path.is_file():
             raise ValueError(f"--kernel: no such file {module_part!r}")
         loader_spec = importlib.util.spec_from_file_location(path.stem, path)
+        if loader_spec is None or loader_spec.loader is None:
+            raise ValueError(f"--kernel: {module_part!r} is not a Python file")
         module = importlib.util.module_from_spec(loader_spec)
-        loader_spec.loader.exec_module(module)
+        try:
+            loader_spec.loader.exec_module(module)
+        except Exception as exc:  # noqa: BLE001 (the user's file: whatever it raises, say it in one line)
+            raise ValueError(f"--kernel: running {module_part} failed ({_one_line(exc)})") from None
     else:
         if "" not in sys.path:
             sys.path.insert(0, "")  # like `python -m`: modules in the working directory
@@ -91,10 +105,45 @@ def load_function(spec: str):
             module = importlib.import_module(module_part)
         except ImportError as exc:
             raise ValueError(f"--kernel: cannot import module {module_part!r} ({exc})") from None
+        except Exception as exc:  # noqa: BLE001 (the user's module raised while importing)
+            raise ValueError(f"--kernel: importing {module_part!r} failed ({_one_line(exc)})") from None
     fn = getattr(module, func_name, None)
     if not callable(fn):
         raise ValueError(f"--kernel: module {module_part!r} has no function {func_name!r}")
     return fn
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+
+
+class KernelFailed(Exception):
+    """The user's --kernel raised while it was checked: exit status 1."""
+
+
+def check_out(path: str) -> None:
+    """--out must be a folder (or one we can create) that we can write into: ValueError if not."""
+    if not path.strip():
+        raise ValueError("--out needs a folder name, got an empty string")
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {path} is a file, not a folder")
+    existing = out.resolve()
+    while not existing.exists():  # the nearest folder that exists: report.save creates the rest
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"--out {path}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {path}: {existing} is not writable (permission denied)")
+
+
+def check_memory(kernel_names, sizes) -> None:
+    """ValueError when a selected kernel x size would not fit in the memory available (runner's estimate)."""
+    from . import _select_kernels, _sizes
+    from .runner import check_memory as check_plan
+
+    tokens = _sizes(sizes)
+    check_plan([(kernel, kernel.cases(tokens)) for kernel in _select_kernels(kernel_names)])
 
 
 def guess_kernel(func_name: str) -> str:
@@ -141,29 +190,44 @@ def main(argv=None) -> int:
         max_time=args.max_time or (0.3 if args.quick else 1.0), max_call=args.max_call or 10.0,
     )
     try:
+        if args.out is not None:
+            check_out(args.out)
         if args.kernel:
             if args.kernels:
                 raise ValueError("--kernel benchmarks one kernel; use --as to name it, not --kernels")
+            if args.as_kernel:
+                check_memory([args.as_kernel], sizes)
             fn = load_function(args.kernel)
             kernel = K.resolve(args.as_kernel) if args.as_kernel else guess_kernel(fn.__name__)
+            check_memory([kernel], sizes)
             print(f"pyneuro bench: checking {fn.__name__} as {kernel} against the NumPy reference ...",
                   file=sys.stderr)
-            report = compare_kernel(fn, kernel, sizes, backends=args.backends, **options)
+            try:
+                report = compare_kernel(fn, kernel, sizes, backends=args.backends, **options)
+            except (ValueError, RuntimeError):
+                raise
+            except Exception as exc:  # noqa: BLE001 (the user's kernel raised during the check)
+                raise KernelFailed(f"--kernel {args.kernel} raised {_one_line(exc)}") from None
             name = args.name or f"compare_{kernel}"
         else:
             if args.as_kernel:
                 raise ValueError("--as needs --kernel MODULE:FUNCTION")
+            check_memory(args.kernels, sizes)
             report = run(args.kernels, args.backends, sizes, **options)
             name = args.name or "kernels"
     except ValueError as exc:
-        print(f"pyneuro bench: error: {exc}", file=sys.stderr)
+        print(f"pyneuro bench: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2 if not args.kernel or "differs" not in str(exc) else 1
-    except RuntimeError as exc:
-        print(f"pyneuro bench: error: {exc}", file=sys.stderr)
+    except (RuntimeError, KernelFailed) as exc:
+        print(f"pyneuro bench: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 1
     print(report.to_json() if args.json else report.markdown())
     if args.out:
-        paths = report.save(args.out, name, plots=not args.no_plot,
-                            log=lambda m: print(f"pyneuro bench: {m}", file=sys.stderr))
+        try:
+            paths = report.save(args.out, name, plots=not args.no_plot,
+                                log=lambda m: print(f"pyneuro bench: {m}", file=sys.stderr))
+        except OSError as exc:
+            print(f"pyneuro bench: error: cannot write results to {args.out} ({exc})", file=sys.stderr)
+            return 1
         print(f"pyneuro bench: wrote {', '.join(str(p) for p in paths)}", file=sys.stderr)
     return 0

@@ -176,6 +176,34 @@ def default_threads() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+# ----------------------------------------------------------------------------- memory
+# One case holds its inputs, NumPy's reference output and one implementation's copies and
+# output at a time: about MEMORY_FACTOR x the bytes one call reads and writes (case.bytes).
+MEMORY_FACTOR = 3
+
+
+def memory_needed(case) -> int:
+    """Bytes a case needs while it is timed (an estimate, see MEMORY_FACTOR)."""
+    return int(MEMORY_FACTOR * case.bytes)
+
+
+def check_memory(plan) -> None:
+    """ValueError naming the first case of `plan` ((kernel, cases, ...) tuples) that would not fit
+    in the memory available, with the memory it needs; nothing is allocated. No check when the
+    available memory cannot be read."""
+    from pyneuro._memory import available_bytes, gib
+
+    free = available_bytes()
+    if free is None:
+        return
+    for kernel, cases, *_ in plan:
+        for case in cases:
+            need = memory_needed(case)
+            if need > free:
+                raise ValueError(f"size {case.token} of {kernel.name} needs about {gib(need)} of memory, "
+                                 f"only {gib(free)} is available; pick a smaller size")
+
+
 # ----------------------------------------------------------------------------- the loop
 def _progress(total: int, enabled: bool):
     """A tqdm bar on stderr when tqdm is installed and stderr is a terminal; else None
@@ -197,6 +225,7 @@ def _short(exc: BaseException) -> str:
 def run_cases(plan: list, *, warmup: int, repeat: int, max_time: float, max_call: float,
               seed: int = 0, progress: bool = True, log=None) -> list:
     """Time every (kernel, cases, impls) of `plan`; returns one record dict per timing."""
+    check_memory(plan)  # before any input is built
     total = sum(len(cases) * len(impls) for _, cases, impls in plan)
     bar = _progress(total, progress)
     # (kernel, impl) -> (work, seconds) of the last case that took >= 0.1 s: a slow

@@ -12,6 +12,8 @@ ValueError instead of a reshape error deep inside NumPy.
 from __future__ import annotations
 
 import gzip
+import io
+import math
 import os
 import zlib
 
@@ -19,6 +21,9 @@ import numpy as np
 
 _TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 GZIP_MAGIC = b"\x1f\x8b"
+# The largest decompressed IDX file read (MNIST's largest is 47 MB): a crafted .gz that would
+# expand beyond it is refused instead of exhausting memory.
+MAX_BYTES = 1 << 29
 
 
 def read_bytes(path: str | os.PathLike) -> bytes:
@@ -29,9 +34,13 @@ def read_bytes(path: str | os.PathLike) -> bytes:
     if data[:2] != GZIP_MAGIC:
         return data
     try:
-        return gzip.decompress(data)
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
+            out = f.read(MAX_BYTES + 1)  # never more than MAX_BYTES + 1 bytes, whatever the file says
     except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
-        raise ValueError(f"{path}: corrupt or truncated gzip file ({exc}); delete it and fetch it again") from exc
+        raise ValueError(f"{path}: corrupt or truncated gzip file ({exc}); delete it and fetch it again") from None
+    if len(out) > MAX_BYTES:
+        raise ValueError(f"{path}: decompresses to more than {MAX_BYTES >> 20} MiB; not an MNIST-sized IDX file")
+    return out
 
 
 def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
@@ -46,7 +55,7 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
         raise ValueError(f"{name}: truncated IDX header ({len(data)} bytes, {ndim} dimensions)")
     shape = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     dtype = np.dtype(_TYPES[type_code])
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: a crafted shape cannot overflow
     found = len(data) - header
     if found != expected:
         what = "truncated" if found < expected else "has trailing bytes"
