@@ -16,7 +16,7 @@ from . import _checks
 NAME = "numpy"
 DEVICE = "cpu"
 xp = np  # the array namespace for generic elementwise ops on this backend's arrays
-VARIANTS = {"matmul": ("numpy",), "softmax": ("stable",)}
+VARIANTS = {"matmul": ("numpy",), "softmax": ("stable",), "conv2d": ("numpy",)}
 
 
 def asarray(a, dtype=None):
@@ -186,3 +186,10 @@ def argmax(x):
     _checks.require_array(x, "x", 2)
     _checks.nonempty_rows(x)
     return np.argmax(x, axis=1).astype(np.int64)
+
+
+# ----------------------------------------------------------------------------- conv2d, pooling
+from .numpy_conv import (  # noqa: E402  (kept in their own file: numpy_conv.py)
+    adaptive_avg_pool2d_backward, adaptive_avg_pool2d_forward, avg_pool2d_backward, avg_pool2d_forward,
+    conv2d_backward_bias, conv2d_backward_input, conv2d_backward_weight, conv2d_forward, max_pool2d_backward,
+    max_pool2d_forward)
