@@ -82,7 +82,7 @@ def conv2d_shapes(xs, ws, bias, stride, padding, dilation, groups, dtypes=("floa
     if min(padding) < 0:
         raise ArgumentError("negative padding is not supported")
     if min(dilation) < 1:
-        raise ArgumentError("dilation should be greater than zero")
+        raise ArgumentError("non-positive dilation is not supported")
     if groups < 1:
         raise ArgumentError("non-positive groups is not supported")
     n, c, h, wd = (int(s) for s in xs)
@@ -142,11 +142,9 @@ def pool2d(x, kernel, stride, padding, dilation=1, ceil_mode=False, op="max_pool
     for p, k, d in zip(padding, kernel, dilation):
         if p < 0:
             raise ArgumentError("negative padding is not supported")
-        if op == "max_pool2d" and p > (d * (k - 1) + 1) // 2:
+        if p > (d * (k - 1) + 1) // 2:
             raise ArgumentError(f"pad should be at most half of effective kernel size, but got pad={p}, "
                                 f"kernel_size={k} and dilation={d}")
-        if op != "max_pool2d" and p > k // 2:
-            raise ArgumentError(f"pad should be at most half of kernel size, but got pad={p} and kernel_size={k}")
     n, c, h, w = (int(s) for s in shape)
     out = tuple(out_size(sz, k, s, p, d, ceil_mode)
                 for sz, k, s, p, d in zip((h, w), kernel, stride, padding, dilation))
