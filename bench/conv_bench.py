@@ -40,11 +40,29 @@ def median_seconds(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
+def conv_calls(cpu, rung, x, w, g) -> dict:
+    return {"forward": lambda: cpu.conv2d_forward(x, w, None, variant=rung),
+            "grad_input": lambda: cpu.conv2d_backward_input(g, w, x.shape, variant=rung),
+            "grad_weight": lambda: cpu.conv2d_backward_weight(g, x, w.shape, variant=rung)}
+
+
+def torch_calls(torch, x, w, g) -> dict:
+    xt, wt, gt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(g)
+
+    def backward(mask):
+        return lambda: torch.ops.aten.convolution_backward(gt, xt, wt, None, [1, 1], [0, 0], [1, 1], False,
+                                                           [0, 0], 1, mask)
+
+    return {"forward": lambda: torch.nn.functional.conv2d(xt, wt),
+            "grad_input": backward([True, False, False]), "grad_weight": backward([False, True, False])}
+
+
 def cpu_model() -> str:
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
     return platform.processor()
@@ -78,25 +96,9 @@ def main(argv=None) -> int:
         ys = (xs[0], ws[0], xs[2] - ws[2] + 1, xs[3] - ws[3] + 1)
         g = rng.standard_normal(ys).astype(np.float32)
         flops = 2.0 * ys[0] * ys[1] * ys[2] * ys[3] * ws[1] * ws[2] * ws[3]
-        calls = {}
-        for rung in args.rungs.split(","):
-            calls[rung] = {
-                "forward": lambda r=rung: cpu.conv2d_forward(x, w, None, variant=r),
-                "grad_input": lambda r=rung: cpu.conv2d_backward_input(g, w, xs, variant=r),
-                "grad_weight": lambda r=rung: cpu.conv2d_backward_weight(g, x, ws, variant=r),
-            }
+        calls = {rung: conv_calls(cpu, rung, x, w, g) for rung in args.rungs.split(",")}
         if torch is not None:
-            xt, wt, gt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(g)
-            conv_bwd = torch.ops.aten.convolution_backward
-
-            def tb(mask):
-                return lambda: conv_bwd(gt, xt, wt, None, [1, 1], [0, 0], [1, 1], False, [0, 0], 1, mask)
-
-            calls["torch"] = {
-                "forward": lambda: torch.nn.functional.conv2d(xt, wt),
-                "grad_input": tb([True, False, False]),
-                "grad_weight": tb([False, True, False]),
-            }
+            calls["torch"] = torch_calls(torch, x, w, g)
         for impl, kernels in calls.items():
             for kernel, fn in kernels.items():
                 sec = median_seconds(fn, args.repeat if impl != "direct" else max(1, args.repeat // 2))
@@ -122,8 +124,8 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "conv_bench.json").write_text(json.dumps(result, indent=1) + "\n")
     lines = [f"# conv2d rungs at the MNIST ConvNet's shapes (batch 64), {args.threads} threads",
-             "", f"CPU: {result['cpu']}; FMA peak {peak:.0f} GFLOP/s ({args.threads} threads, {result['simd']}); "
-             f"load average {load_before:.1f} -> {result['loadavg_after']:.1f}; torch {result['torch']}.", "",
+             "", (f"CPU: {result['cpu']}; FMA peak {peak:.0f} GFLOP/s ({args.threads} threads, {result['simd']}); "
+                  f"load average {load_before:.1f} -> {result['loadavg_after']:.1f}; torch {result['torch']}."), "",
              "| layer | impl | kernel | ms | GFLOP/s | % peak |", "|---|---|---|---:|---:|---:|"]
     for r in rows:
         if "gflops" in r:

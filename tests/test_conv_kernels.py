@@ -247,8 +247,9 @@ def _torch_error(fn):
 
 BAD_CONV = {  # x shape, w shape, kwargs, the part of torch's message we reproduce
     "channels": ((4, 1, 28, 28), (32, 3, 3, 3), {}, "expected input[4, 1, 28, 28] to have 3 channels, but got 1"),
-    "kernel>padded": ((2, 3, 2, 2), (4, 3, 3, 3), {}, "Calculated padded input size per channel: (2 x 2). Kernel size: "
-                                                     "(3 x 3). Kernel size can't be greater than actual input size"),
+    "kernel>padded": ((2, 3, 2, 2), (4, 3, 3, 3), {},
+                      ("Calculated padded input size per channel: (2 x 2). Kernel size: (3 x 3). Kernel size can't "
+                       "be greater than actual input size")),
     "groups-divide": ((2, 4, 5, 5), (3, 2, 3, 3), {"groups": 2}, "expected weight to be divisible by 2 at dimension 0"),
     "x-2d": ((2, 4), (3, 4, 3, 3), {}, "input of size: [2, 4]"),
     "x-5d": ((1, 2, 4, 5, 5), (3, 4, 3, 3), {}, "4D"),

@@ -85,7 +85,7 @@ def conv2d_shapes(xs, ws, bias, stride, padding, dilation, groups, dtypes=("floa
         raise ArgumentError("non-positive dilation is not supported")
     if groups < 1:
         raise ArgumentError("non-positive groups is not supported")
-    n, c, h, wd = (int(s) for s in xs)
+    _, c, h, wd = (int(s) for s in xs)
     o, cg, kh, kw = (int(s) for s in ws)
     ws_str = "[" + ", ".join(str(int(s)) for s in ws) + "]"
     xs_str = "[" + ", ".join(str(int(s)) for s in xs) + "]"
@@ -145,7 +145,7 @@ def pool2d(x, kernel, stride, padding, dilation=1, ceil_mode=False, op="max_pool
         if p > (d * (k - 1) + 1) // 2:
             raise ArgumentError(f"pad should be at most half of effective kernel size, but got pad={p}, "
                                 f"kernel_size={k} and dilation={d}")
-    n, c, h, w = (int(s) for s in shape)
+    _, c, h, w = (int(s) for s in shape)
     out = tuple(out_size(sz, k, s, p, d, ceil_mode)
                 for sz, k, s, p, d in zip((h, w), kernel, stride, padding, dilation))
     if min(out) < 1 or h < 1 or w < 1:

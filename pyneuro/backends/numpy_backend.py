@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
+from . import numpy_conv as _conv
 
 NAME = "numpy"
 DEVICE = "cpu"
@@ -189,7 +190,14 @@ def argmax(x):
 
 
 # ----------------------------------------------------------------------------- conv2d, pooling
-from .numpy_conv import (  # noqa: E402  (kept in their own file: numpy_conv.py)
-    adaptive_avg_pool2d_backward, adaptive_avg_pool2d_forward, avg_pool2d_backward, avg_pool2d_forward,
-    conv2d_backward_bias, conv2d_backward_input, conv2d_backward_weight, conv2d_forward, max_pool2d_backward,
-    max_pool2d_forward)
+# Kept in their own file, numpy_conv.py (shared argument rules: _conv_checks.py).
+conv2d_forward = _conv.conv2d_forward
+conv2d_backward_input = _conv.conv2d_backward_input
+conv2d_backward_weight = _conv.conv2d_backward_weight
+conv2d_backward_bias = _conv.conv2d_backward_bias
+max_pool2d_forward = _conv.max_pool2d_forward
+max_pool2d_backward = _conv.max_pool2d_backward
+avg_pool2d_forward = _conv.avg_pool2d_forward
+avg_pool2d_backward = _conv.avg_pool2d_backward
+adaptive_avg_pool2d_forward = _conv.adaptive_avg_pool2d_forward
+adaptive_avg_pool2d_backward = _conv.adaptive_avg_pool2d_backward

@@ -43,7 +43,7 @@ def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 
     """y[n, o] = bias[o] + sum over c in o's group, i, j of w[o, c, i, j] * xp[n, c, window(i, j)]."""
     stride, padding, dilation, out = _cc.conv2d(x, w, bias, stride, padding, dilation, groups, _DTYPES)
     _variant(variant)
-    n, c = x.shape[:2]
+    n = x.shape[0]
     o, cg, kh, kw = w.shape
     xp = _pad(x, padding).reshape(n, groups, cg, x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1])
     wg = w.reshape(groups, o // groups, cg, kh, kw)
@@ -85,7 +85,7 @@ def conv2d_backward_weight(grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0
     _cc.require_4d(x, "input", "conv2d")
     stride, padding, dilation, out = _cc.conv2d_shapes(x.shape, weight_shape, None, stride, padding, dilation, groups)
     _variant(variant)
-    n, c, h, wd = x.shape
+    n, _, h, wd = x.shape
     o, cg, kh, kw = weight_shape
     _cc.grad_shape(grad_y, (n, o) + out)
     gy = grad_y.reshape((n, groups, o // groups) + out)
