@@ -65,6 +65,8 @@ CONV_CASES = {
     "mnist-conv2": ((2, 32, 26, 26), (64, 32, 3, 3), (1, 1), (0, 0), (1, 1), 1),  # K*P > one L2 tile
     "pointwise-tiled": ((1, 256, 24, 24), (8, 256, 1, 1), (1, 1), (0, 0), (1, 1), 1),
     "mnist-conv1": ((3, 1, 28, 28), (32, 1, 3, 3), (1, 1), (0, 0), (1, 1), 1),
+    # K = 576, P = 30*15: the implicit rung's tiles (224 columns) end in the middle of an output row
+    "tiled-strided-padded": ((2, 64, 30, 29), (5, 64, 3, 3), (1, 2), (1, 1), (1, 1), 1),
 }
 
 
