@@ -31,4 +31,5 @@ PYBIND11_MODULE(_cpu, m) {
   pyneuro::bind::register_softmax(m);
   pyneuro::bind::register_elementwise(m);
   pyneuro::bind::register_peak(m);
+  pyneuro::bind::register_conv(m);
 }

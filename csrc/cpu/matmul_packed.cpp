@@ -629,7 +629,9 @@ constexpr double kMinWorkPerThread = 128.0 * 1024;
 constexpr index_t kMinDepthForThreads = 32;
 
 int threads_for(const MatmulProblem& p) {
-  if (p.K < kMinDepthForThreads) return 1;
+  // Called from inside a parallel region (conv_implicit.cpp runs one GEMM per image on each
+  // thread): the nested region would get one thread, so the call must plan for one.
+  if (p.K < kMinDepthForThreads || omp_in_parallel()) return 1;
   const double work = double(p.M) * double(p.N) * double(p.K);
   return std::max(1, int(std::min<double>(num_threads(), work / kMinWorkPerThread)));
 }

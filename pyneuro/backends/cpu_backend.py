@@ -36,8 +36,9 @@ except ImportError as exc:  # no compiler at install time, or a broken build
 NAME = "cpu"
 DEVICE = "cpu"
 xp = np
-VARIANTS = {"matmul": tuple(_cpu.matmul_variants), "softmax": tuple(_cpu.softmax_variants)}
-DEFAULT_VARIANT = {"matmul": "packed", "softmax": "online"}
+VARIANTS = {"matmul": tuple(_cpu.matmul_variants), "softmax": tuple(_cpu.softmax_variants),
+            "conv2d": tuple(_cpu.conv2d_variants)}
+DEFAULT_VARIANT = {"matmul": "packed", "softmax": "online", "conv2d": "implicit"}
 
 asarray = np.asarray
 to_numpy = np.asarray
@@ -129,3 +130,53 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999
 
 def argmax(x):
     return _cpu.argmax(_contig(x))
+
+
+# conv2d and pooling: csrc/cpu/conv*.cpp, pool.cpp. The binding checks the arguments with
+# _conv_checks (the same rules and messages as every backend); inputs are made contiguous here.
+def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None):
+    return _cpu.conv2d_forward(_contig(x), _contig(w), _contig(bias), stride, padding, dilation, groups, variant)
+
+
+def conv2d_backward_input(grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
+                          variant=None):
+    return _cpu.conv2d_backward_input(_contig(grad_y), _contig(w), tuple(input_shape), stride, padding, dilation,
+                                      groups, variant)
+
+
+def conv2d_backward_weight(grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
+                           variant=None):
+    return _cpu.conv2d_backward_weight(_contig(grad_y), _contig(x), tuple(weight_shape), stride, padding, dilation,
+                                       groups, variant)
+
+
+def conv2d_backward_bias(grad_y):
+    return _cpu.conv2d_backward_bias(_contig(grad_y))
+
+
+def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), ceil_mode=False):
+    return _cpu.max_pool2d_forward(_contig(x), kernel, stride, padding, dilation, ceil_mode)
+
+
+def max_pool2d_backward(grad_y, indices, input_shape):
+    return _cpu.max_pool2d_backward(_contig(grad_y), _contig(indices), tuple(input_shape))
+
+
+def avg_pool2d_forward(x, kernel, stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True,
+                       divisor_override=None):
+    return _cpu.avg_pool2d_forward(_contig(x), kernel, stride, padding, ceil_mode, count_include_pad,
+                                   divisor_override)
+
+
+def avg_pool2d_backward(grad_y, input_shape, kernel, stride=None, padding=(0, 0), ceil_mode=False,
+                        count_include_pad=True, divisor_override=None):
+    return _cpu.avg_pool2d_backward(_contig(grad_y), tuple(input_shape), kernel, stride, padding, ceil_mode,
+                                    count_include_pad, divisor_override)
+
+
+def adaptive_avg_pool2d_forward(x, output_size):
+    return _cpu.adaptive_avg_pool2d_forward(_contig(x), output_size)
+
+
+def adaptive_avg_pool2d_backward(grad_y, input_shape):
+    return _cpu.adaptive_avg_pool2d_backward(_contig(grad_y), tuple(input_shape))

@@ -12,11 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
+from . import numpy_conv as _conv
 
 NAME = "numpy"
 DEVICE = "cpu"
 xp = np  # the array namespace for generic elementwise ops on this backend's arrays
-VARIANTS = {"matmul": ("numpy",), "softmax": ("stable",)}
+VARIANTS = {"matmul": ("numpy",), "softmax": ("stable",), "conv2d": ("numpy",)}
 
 
 def asarray(a, dtype=None):
@@ -186,3 +187,17 @@ def argmax(x):
     _checks.require_array(x, "x", 2)
     _checks.nonempty_rows(x)
     return np.argmax(x, axis=1).astype(np.int64)
+
+
+# ----------------------------------------------------------------------------- conv2d, pooling
+# Kept in their own file, numpy_conv.py (shared argument rules: _conv_checks.py).
+conv2d_forward = _conv.conv2d_forward
+conv2d_backward_input = _conv.conv2d_backward_input
+conv2d_backward_weight = _conv.conv2d_backward_weight
+conv2d_backward_bias = _conv.conv2d_backward_bias
+max_pool2d_forward = _conv.max_pool2d_forward
+max_pool2d_backward = _conv.max_pool2d_backward
+avg_pool2d_forward = _conv.avg_pool2d_forward
+avg_pool2d_backward = _conv.avg_pool2d_backward
+adaptive_avg_pool2d_forward = _conv.adaptive_avg_pool2d_forward
+adaptive_avg_pool2d_backward = _conv.adaptive_avg_pool2d_backward
