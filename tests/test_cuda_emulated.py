@@ -1,6 +1,6 @@
 """pyneuro's CUDA launch code and kernels, run on a CPU emulator (no GPU needed).
 
-csrc/cuda/emu/ holds a stand-in for the CUDA runtime and device language: blocks run one
+tests/support/cuda_emu/ holds a stand-in for the CUDA runtime and device language: blocks run one
 at a time, a block's threads are real threads (__syncthreads = std::barrier, warp
 shuffles exchange through per-warp slots), device memory is host memory. The launch code
 (csrc/cuda/launch.cu, its `<<<...>>>` rewritten by to_emulated.py) and the unchanged
@@ -21,13 +21,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-EMU = ROOT / "csrc" / "cuda" / "emu"
+EMU = ROOT / "tests" / "support" / "cuda_emu"
 
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory):
     if not EMU.is_dir():
-        pytest.skip("not running from a source tree (csrc/cuda/emu is not installed)")
+        pytest.skip("not running from a source tree (tests/support/cuda_emu is not installed)")
     cxx = shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
     if cxx is None:
         pytest.skip("no C++ compiler to build the CUDA emulator")
