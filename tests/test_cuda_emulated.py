@@ -9,7 +9,8 @@ element by element against C++ references (emu_check.cpp): every matmul variant 
 transpose on ragged and misaligned shapes, the softmax family with NaN/inf rows,
 cross-entropy, argmax, the elementwise ops and reductions, SGD and Adam, and canaries
 around every output. Divergent __syncthreads or shuffles deadlock, hence the timeout.
-The real-GPU tests are test_cuda.py and test_cuda_memcheck.py.
+The real-GPU tests are test_cuda.py and test_cuda_memcheck.py (marked `gpu`); these are
+marked `emulated` and run everywhere a C++20 compiler is.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+pytestmark = pytest.mark.emulated
 
 ROOT = Path(__file__).resolve().parent.parent
 EMU = ROOT / "tests" / "support" / "cuda_emu"

@@ -1,6 +1,6 @@
 """The `cupy` backend run on the CPU emulator through a fake CuPy (EMULATED: no GPU, no CuPy).
 
-NOT a GPU test (bench/gpu_check.sh deselects it with `-k "... and not emulated"`). The
+NOT a GPU test: marked `emulated`, not `gpu` (bench/gpu_check.sh runs `-m "gpu and not emulated"`). The
 cupy backend (pyneuro/backends/cupy_backend.py) compiles the hand-written kernels with
 NVRTC and launches them with argument tuples and grid/block shapes written by hand in
 Python; on a GPU a wrong argument type (np.int64 where the kernel takes `int`), a wrong
@@ -38,6 +38,8 @@ from pathlib import Path
 import pytest
 
 import pyneuro
+
+pytestmark = pytest.mark.emulated
 
 ROOT = Path(__file__).resolve().parent.parent
 EMU = ROOT / "tests" / "support" / "cuda_emu"
