@@ -120,6 +120,8 @@ void require_same_device(std::initializer_list<const DeviceArray*> arrays) {
 }
 
 // ------------------------------------------------------------------ host <-> device
+namespace {
+
 DeviceArray from_numpy(const py::array& host_in, py::object dtype) {
   py::module_ np = py::module_::import("numpy");
   py::object host = host_in;
@@ -154,6 +156,8 @@ DeviceArray from_numpy(const py::array& host_in, py::object dtype) {
   }
   return d;
 }
+
+}  // namespace
 
 py::array to_numpy(const DeviceArray& a) {
   py::array out(numpy_dtype(a.dtype), a.shape);
