@@ -155,6 +155,33 @@ def test_kernel_sources_are_found_as_package_data():
     assert expected <= found, expected - found
 
 
+def test_taught_kernels_are_apart_from_the_array_namespace_kernels():
+    """The taught kernels (matmul ladder, softmax/cross-entropy, relu, bias, optimizer steps) sit in
+    their own .cuh files, which include only common.cuh; the array namespace's kernels sit in
+    array_*.cuh; every file is listed in KERNEL_FILES after the files it includes (the CuPy backend
+    concatenates them in that order with the #include lines dropped)."""
+    import pyneuro.cuda as pc
+
+    folder = pc.kernel_source_dir()
+    defined = {}
+    for pos, name in enumerate(pc.KERNEL_FILES):
+        text = (folder / name).read_text()
+        includes = [i.strip('"') for i in re.findall(r'#include\s+([<"][^>"]+[>"])', text)]
+        assert all(pc.KERNEL_FILES.index(i) < pos for i in includes), (name, includes)
+        if not name.startswith("array_"):
+            assert set(includes) <= {"common.cuh"}, (name, includes)
+        for k in re.findall(r"__global__\s+void\s+(?:__launch_bounds__\(\w+\)\s+)?(\w+)", text):
+            defined[k] = name
+    taught = {"pn_matmul_naive": "matmul.cuh", "pn_matmul_vectorized": "matmul.cuh",
+              "pn_softmax_warp": "softmax.cuh", "pn_cross_entropy_backward": "softmax.cuh",
+              "pn_relu_forward": "relu.cuh", "pn_relu_backward": "relu.cuh", "pn_bias_add": "bias.cuh",
+              "pn_column_sum": "bias.cuh", "pn_sgd_step": "optim.cuh", "pn_adam_step": "optim.cuh"}
+    assert {k: defined.get(k) for k in taught} == taught
+    for k in ("pn_binary", "pn_unary", "pn_where_f32", "pn_sum_partial", "pn_argmax_rows", "pn_int64_minmax",
+              "pn_strided_copy_4", "pn_gather_8", "pn_scatter_add_f32", "pn_transpose"):
+        assert defined.get(k, "").startswith("array_"), (k, defined.get(k))
+
+
 def test_cmake_installs_the_kernel_sources_as_package_data():
     """The wheel gets pyneuro/cuda_kernels/*.cuh (checked in the build recipe, not by building)."""
     import pathlib
@@ -166,7 +193,8 @@ def test_cmake_installs_the_kernel_sources_as_package_data():
     assert re.search(r"install\(DIRECTORY \S*csrc/cuda/kernels/ DESTINATION pyneuro/cuda_kernels", text)
 
 
-# ============================================================================ needs a GPU
+# ============================================================================ needs a GPU (marked gpu)
+@pytest.mark.gpu
 def test_device_array_round_trips(cu, rng):
     for host in (rng.standard_normal((3, 5)).astype(np.float32), np.arange(7, dtype=np.int64),
                  rng.standard_normal(4), np.zeros((0, 3), np.float32), np.array(2.5, np.float32)):
@@ -183,6 +211,7 @@ def test_device_array_round_trips(cu, rng):
         np.asarray(cu.zeros(3))                           # no silent device -> host copy
 
 
+@pytest.mark.gpu
 def test_device_array_views_copies_and_casts(cu, rng):
     host = rng.standard_normal((4, 6)).astype(np.float32)
     d = cu.asarray(host)
@@ -203,6 +232,7 @@ def test_device_array_views_copies_and_casts(cu, rng):
     assert cu.asarray(np.array([7], np.int64)).item() == 7
 
 
+@pytest.mark.gpu
 def test_cuda_array_interface_v3_export(cu):
     d = cu.asarray(np.arange(6, dtype=np.float32).reshape(2, 3))
     cai = d.__cuda_array_interface__
@@ -211,6 +241,7 @@ def test_cuda_array_interface_v3_export(cu):
     assert cai["stream"] == 1
 
 
+@pytest.mark.gpu
 def test_cuda_array_interface_with_cupy(cu):
     cupy = pytest.importorskip("cupy")
     d = cu.asarray(np.arange(6, dtype=np.float32).reshape(2, 3))
@@ -230,6 +261,7 @@ def test_cuda_array_interface_with_cupy(cu):
     np.testing.assert_allclose(got, h @ h.T, rtol=1e-5)
 
 
+@pytest.mark.gpu
 def test_cuda_array_interface_with_torch(cu):
     torch = pytest.importorskip("torch")
     if not torch.cuda.is_available():
@@ -248,6 +280,7 @@ def test_cuda_array_interface_with_torch(cu):
         cu.asarray(torch.zeros((3, 4), device="cuda").T)
 
 
+@pytest.mark.gpu
 def test_cuda_array_interface_with_numba(cu):
     numba_cuda = pytest.importorskip("numba.cuda")
     if not numba_cuda.is_available():
@@ -260,6 +293,7 @@ def test_cuda_array_interface_with_numba(cu):
     np.testing.assert_array_equal(back.numpy(), np.ones(4, np.float32))
 
 
+@pytest.mark.gpu
 def test_caching_allocator_reuses_blocks(cu):
     cu.empty_cache()
     a = cu.empty((256, 256))
@@ -276,6 +310,7 @@ def test_caching_allocator_reuses_blocks(cu):
     assert cu.memory_stats()["bytes_cached"] == 0
 
 
+@pytest.mark.gpu
 def test_errors_are_python_exceptions(bk, cu):
     x = bk.asarray(np.zeros((3, 4), np.float32))
     with pytest.raises(TypeError, match="float32"):
@@ -291,6 +326,7 @@ def test_errors_are_python_exceptions(bk, cu):
     cu.synchronize()                                      # nothing bad was launched
 
 
+@pytest.mark.gpu
 def test_matmul_variants_misaligned_and_odd_shapes(bk, cu, rng):
     """float4 paths must fall back to scalar loads for unaligned pointers and strides."""
     cupy = pytest.importorskip("cupy")
@@ -311,6 +347,7 @@ def test_matmul_variants_misaligned_and_odd_shapes(bk, cu, rng):
                                            err_msg=f"{variant} {m}x{n}x{k} ta={ta} tb={tb}")
 
 
+@pytest.mark.gpu
 def test_matmul_large_square_every_variant(bk, rng):
     a = rng.standard_normal((515, 700)).astype(np.float32)
     b = rng.standard_normal((700, 389)).astype(np.float32)
@@ -320,6 +357,7 @@ def test_matmul_large_square_every_variant(bk, rng):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=2e-3, err_msg=variant)
 
 
+@pytest.mark.gpu
 def test_softmax_long_rows_both_variants(bk, rng):
     x = (3 * rng.standard_normal((6, 8195))).astype(np.float32)
     want = np.exp(x - x.max(1, keepdims=True))
@@ -329,6 +367,7 @@ def test_softmax_long_rows_both_variants(bk, rng):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-9, err_msg=str(variant))
 
 
+@pytest.mark.gpu
 @pytest.mark.parametrize("shape_a,shape_b", [((4, 5), (4, 5)), ((4, 5), (5,)), ((4, 5), (1, 5)),
                                              ((4, 5), (4, 1)), ((5,), (4, 5)), ((4, 1), (4, 5)), ((4, 5), ())])
 def test_array_namespace_arithmetic(bk, rng, shape_a, shape_b):
@@ -345,6 +384,7 @@ def test_array_namespace_arithmetic(bk, rng, shape_a, shape_b):
     np.testing.assert_allclose((1 / db).numpy(), 1 / b, rtol=1e-6)
 
 
+@pytest.mark.gpu
 def test_array_namespace_reductions_and_constructors(bk, rng):
     xp = bk.xp
     a = rng.standard_normal((37, 13)).astype(np.float32)
@@ -369,6 +409,7 @@ def test_array_namespace_reductions_and_constructors(bk, rng):
     np.testing.assert_allclose(acc.numpy(), 2 * a, rtol=1e-6)
 
 
+@pytest.mark.gpu
 def test_array_namespace_is_honest_about_gaps(bk):
     xp = bk.xp
     d = xp.ones((2, 3))
@@ -393,6 +434,7 @@ def test_array_namespace_is_honest_about_gaps(bk):
         xp.add(d, xp.ones((4,)))
 
 
+@pytest.mark.gpu
 def test_mlp_training_step_stays_on_device(bk, rng):
     """One SGD step of a 784-256-10 MLP with the kernel table only, against NumPy."""
     from pyneuro.backends import numpy_backend as ref
@@ -429,6 +471,7 @@ def test_mlp_training_step_stays_on_device(bk, rng):
         np.testing.assert_allclose(bk.to_numpy(d), h, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.gpu
 def test_array_namespace_broadcast_assign_and_nd_reductions(bk, rng):
     xp = bk.xp
     a = rng.standard_normal((2, 3, 4)).astype(np.float32)
@@ -460,6 +503,7 @@ def test_array_namespace_broadcast_assign_and_nd_reductions(bk, rng):
     np.testing.assert_array_equal(xp.expand_dims(bk.asarray(x), 0).shape, (1, 7, 5))
 
 
+@pytest.mark.gpu
 def test_tensor_mlp_step_on_cuda_matches_cpu(bk):
     """nn/optim/autograd on device 'cuda' (through Tensor) against the same step on 'cpu'."""
     pytest.importorskip("pyneuro.tensor")
@@ -495,6 +539,7 @@ def test_tensor_mlp_step_on_cuda_matches_cpu(bk):
         np.testing.assert_allclose(gpu_state[k], cpu_state[k], rtol=1e-3, atol=1e-5, err_msg=k)
 
 
+@pytest.mark.gpu
 def test_training_step_copies_only_the_loss_to_the_host(bk):
     """One full step of the 784-256-10 MLP on device "cuda" -- forward, cross-entropy,
     backward, then an SGD (momentum) or Adam step -- makes exactly one device -> host copy:
@@ -537,6 +582,7 @@ def test_training_step_copies_only_the_loss_to_the_host(bk):
     assert stats["d2h_copies"] == 0 and stats["h2d_copies"] == len(loader), stats  # the indices, once per batch
 
 
+@pytest.mark.gpu
 def test_index_range_checks_copy_nothing_back_when_the_bound_is_known(bk):
     xp = bk.xp
     labels = bk.asarray(np.array([0, 9, 1, 2]))          # bound [0, 9] recorded on upload
@@ -563,6 +609,7 @@ def test_index_range_checks_copy_nothing_back_when_the_bound_is_known(bk):
     assert bk.transfer_stats()["d2h_copies"] == 1
 
 
+@pytest.mark.gpu
 def test_train_cli_on_cuda_matches_cpu(bk, tmp_path):
     """`pyneuro train --device cuda` end to end (the dataset moved to the device once, batches
     gathered there, Adam, evaluation): the same metrics as on cpu, to float32 rounding.

@@ -1,6 +1,6 @@
 """pyneuro's CUDA launch code and kernels, run on a CPU emulator (no GPU needed).
 
-csrc/cuda/emu/ holds a stand-in for the CUDA runtime and device language: blocks run one
+tests/support/cuda_emu/ holds a stand-in for the CUDA runtime and device language: blocks run one
 at a time, a block's threads are real threads (__syncthreads = std::barrier, warp
 shuffles exchange through per-warp slots), device memory is host memory. The launch code
 (csrc/cuda/launch.cu, its `<<<...>>>` rewritten by to_emulated.py) and the unchanged
@@ -9,7 +9,8 @@ element by element against C++ references (emu_check.cpp): every matmul variant 
 transpose on ragged and misaligned shapes, the softmax family with NaN/inf rows,
 cross-entropy, argmax, the elementwise ops and reductions, SGD and Adam, and canaries
 around every output. Divergent __syncthreads or shuffles deadlock, hence the timeout.
-The real-GPU tests are test_cuda.py and test_cuda_memcheck.py.
+The real-GPU tests are test_cuda.py and test_cuda_memcheck.py (marked `gpu`); these are
+marked `emulated` and run everywhere a C++20 compiler is.
 """
 from __future__ import annotations
 
@@ -20,14 +21,16 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.emulated
+
 ROOT = Path(__file__).resolve().parent.parent
-EMU = ROOT / "csrc" / "cuda" / "emu"
+EMU = ROOT / "tests" / "support" / "cuda_emu"
 
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory):
     if not EMU.is_dir():
-        pytest.skip("not running from a source tree (csrc/cuda/emu is not installed)")
+        pytest.skip("not running from a source tree (tests/support/cuda_emu is not installed)")
     cxx = shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
     if cxx is None:
         pytest.skip("no C++ compiler to build the CUDA emulator")

@@ -7,7 +7,8 @@ or 128), odd leading dimensions (the float4 loaders' scalar fallback), multiples
 (the float4 paths), empty dimensions, short and long rows (warp- and block-per-row).
 Any out-of-bounds access or misaligned load is reported by the sanitizer; the results
 are also checked against NumPy so a silent wrong answer fails too. It imports neither
-CuPy nor PyTorch (both slow to start under the sanitizer). Skipped without a GPU.
+CuPy nor PyTorch (both slow to start under the sanitizer). Skipped without a GPU; every
+test is marked `gpu`.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import pytest
 
 from pyneuro import backends
 from pyneuro.backends import numpy_backend as ref
+
+pytestmark = pytest.mark.gpu
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +103,7 @@ def test_array_namespace_ops(bk):
 
 
 def test_indexing_compare_where_and_reductions(bk):
-    """The kernels of csrc/cuda/kernels/indexing.cuh and the generic ops of elementwise.cuh
+    """The kernels of csrc/cuda/kernels/array_indexing.cuh and the generic ops of array_elementwise.cuh
     on ragged shapes, every element size (bool 1, float32 4, int64 8 bytes)."""
     xp = bk.xp
     x = f32(37, 5, 3)

@@ -1,12 +1,12 @@
 """The `cupy` backend run on the CPU emulator through a fake CuPy (EMULATED: no GPU, no CuPy).
 
-NOT a GPU test (bench/gpu_check.sh deselects it with `-k "... and not emulated"`). The
+NOT a GPU test: marked `emulated`, not `gpu` (bench/gpu_check.sh runs `-m "gpu and not emulated"`). The
 cupy backend (pyneuro/backends/cupy_backend.py) compiles the hand-written kernels with
 NVRTC and launches them with argument tuples and grid/block shapes written by hand in
 Python; on a GPU a wrong argument type (np.int64 where the kernel takes `int`), a wrong
 order or an unsupported launch shape silently gives garbage. Here, in subprocesses with
-csrc/cuda/emu/fake_cupy first on sys.path, a fake `cupy` (test-only) compiles the same
-source with g++ against the CUDA emulator (csrc/cuda/emu/cuda_runtime_api.h) and checks
+tests/support/fake_cupy first on sys.path, a fake `cupy` (test-only) compiles the same
+source with g++ against the CUDA emulator (tests/support/cuda_emu/cuda_runtime_api.h) and checks
 every launch against the kernel's C signature (arity, exact scalar types, pointer dtypes,
 contiguity, aliasing, launch shape, writes out of bounds) before running it on the CPU:
 
@@ -39,9 +39,11 @@ import pytest
 
 import pyneuro
 
+pytestmark = pytest.mark.emulated
+
 ROOT = Path(__file__).resolve().parent.parent
-EMU = ROOT / "csrc" / "cuda" / "emu"
-FAKE = EMU / "fake_cupy"
+EMU = ROOT / "tests" / "support" / "cuda_emu"
+FAKE = ROOT / "tests" / "support" / "fake_cupy"
 PKG_PARENT = Path(pyneuro.__file__).resolve().parents[1]  # the pyneuro this test run imports
 
 
@@ -84,7 +86,7 @@ def _explain(text: str) -> str:
 def emulated_env(tmp_path_factory):
     """Environment for subprocesses that see the fake cupy; the kernels compiled once."""
     if not (FAKE / "cupy" / "__init__.py").is_file() or not (EMU / "cuda_runtime_api.h").is_file():
-        pytest.skip("not running from a source tree (csrc/cuda/emu/fake_cupy is not installed)")
+        pytest.skip("not running from a source tree (tests/support/fake_cupy is not installed)")
     if not (shutil.which("g++") or shutil.which("c++")):
         pytest.skip("no host C++ compiler (g++) to build the CUDA emulator")
     cache = tmp_path_factory.mktemp("fake_cupy_cache")

@@ -13,10 +13,15 @@
 #include <cmath>
 #include <string>
 
-#include "kernels/elementwise.cuh"
-#include "kernels/indexing.cuh"
+// The taught kernels of a training step, then the array namespace's (see kernels/*.cuh).
+#include "kernels/bias.cuh"
 #include "kernels/matmul.cuh"
+#include "kernels/optim.cuh"
+#include "kernels/relu.cuh"
 #include "kernels/softmax.cuh"
+#include "kernels/array_elementwise.cuh"
+#include "kernels/array_indexing.cuh"
+#include "kernels/array_reduce.cuh"
 
 namespace pyneuro::cuda {
 namespace {

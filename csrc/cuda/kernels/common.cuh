@@ -15,6 +15,11 @@ typedef long long pn_index;
 
 #define PN_FULL_MASK 0xffffffffu
 
+// Grid-stride loop: thread i handles i, i + gridDim.x * blockDim.x, ... so any n runs on a
+// bounded grid, and consecutive threads touch consecutive addresses (coalesced).
+#define PN_GRID_STRIDE(i, n) \
+  for (pn_index i = (pn_index)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (pn_index)gridDim.x * blockDim.x)
+
 __device__ __forceinline__ float pn_neg_inf() { return __int_as_float(0xff800000); }
 __device__ __forceinline__ float pn_pos_inf() { return __int_as_float(0x7f800000); }
 __device__ __forceinline__ float pn_nan() { return __int_as_float(0x7fffffff); }

@@ -1,11 +1,11 @@
 """Build a copy of the pyneuro package whose `_cuda` runs on the CPU emulator.
 
-    python csrc/cuda/emu/build_emulated_package.py DEST
+    python tests/support/cuda_emu/build_emulated_package.py DEST
     PYTHONPATH=DEST pytest tests/test_cuda.py tests/test_conformance.py -k cuda
 
 DEST/pyneuro is the source package plus: the built pyneuro._cpu (copied from the source
 tree, so build it first), the kernel sources as package data, and a pyneuro._cuda compiled
-from the unchanged bindings, launch code and kernels against emu/cuda_runtime_api.h. The
+from the unchanged bindings, launch code and kernels against tests/support/cuda_emu/cuda_runtime_api.h. The
 cuda backend then reports itself available, and every GPU test runs (slowly: each
 emulated thread is a real thread) — a check of the whole CUDA path, bindings included,
 on a machine without a GPU. Not a substitute for the real GPU run (bench/gpu_check.sh).
@@ -18,8 +18,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
-EMU = ROOT / "csrc" / "cuda" / "emu"
+EMU = Path(__file__).resolve().parent  # tests/support/cuda_emu
+ROOT = EMU.parents[2]
 
 
 def build(dest: Path, cxx: str = "g++") -> Path:
@@ -36,7 +36,7 @@ def build(dest: Path, cxx: str = "g++") -> Path:
     includes = subprocess.run([sys.executable, "-m", "pybind11", "--includes"], check=True, capture_output=True,
                               text=True).stdout.split()
     out = pkg / ("_cuda" + sysconfig.get_config_var("EXT_SUFFIX"))
-    bindings = [str(ROOT / "csrc/bindings" / f) for f in ("cuda_array.cpp", "cuda_kernels.cpp", "cuda_module.cpp")]
+    bindings = sorted(str(p) for p in (ROOT / "csrc/bindings").glob("cuda_*.cpp"))  # as CMakeLists.txt globs them
     cmd = [cxx, "-std=c++20", "-O1", "-shared", "-fPIC", "-pthread", "-Wno-unknown-pragmas", *includes,
            f"-I{EMU}", f"-I{ROOT / 'csrc/cuda'}", f"-I{ROOT / 'csrc/bindings'}", '-DPYNEURO_VERSION="emulated"',
            "-x", "c++", str(launch), "-x", "c++", str(ROOT / "csrc/cuda/allocator.cu"), *bindings, "-o", str(out)]

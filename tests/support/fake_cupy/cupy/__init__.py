@@ -1,6 +1,6 @@
 """A fake, test-only `cupy`: device arrays in host memory, RawModule kernels on the CPU emulator.
 
-NOT CuPy and never installed: tests/test_cupy_emulated.py puts csrc/cuda/emu/fake_cupy on
+NOT CuPy and never installed: tests/test_cupy_emulated.py puts tests/support/fake_cupy on
 sys.path of a subprocess so that pyneuro's `cupy` backend (pyneuro/backends/cupy_backend.py)
 runs its hand-written kernels without a GPU. What it provides is the CuPy surface pyneuro
 uses, and no more:

@@ -1,17 +1,17 @@
-// indexing.cuh: moving elements between layouts on the device, for the cuda backend's
-// array namespace: strided copies (basic slicing a[1:5, ::2], assignment into a slice,
+// array_indexing.cuh: moving elements between layouts on the device, for the cuda backend's
+// array namespace (used through csrc/bindings/cuda_array_layout.cpp and
+// cuda_array_index.cpp): strided copies (basic slicing a[1:5, ::2], assignment into a slice,
 // general broadcasting, permuting axes, concatenation, the diagonal of eye) and integer-
 // array gathers and scatter-adds (a[idx], a[rows, targets], embedding lookups and their
-// gradients).
+// gradients), and the tiled 2-D transpose.
 //
 // The kernels are dtype-blind: they move 1-, 4- or 8-byte elements (bool; float32;
 // int64 / float64), one extern "C" entry per element size around one template.
 // Layouts travel by value as small structs (at most PN_MAX_DIMS axes), strides and
 // offsets counted in elements.
-#ifndef PYNEURO_CUDA_KERNELS_INDEXING_CUH  // include guard (portable to NVRTC)
-#define PYNEURO_CUDA_KERNELS_INDEXING_CUH
+#ifndef PYNEURO_CUDA_KERNELS_ARRAY_INDEXING_CUH  // include guard (portable to NVRTC)
+#define PYNEURO_CUDA_KERNELS_ARRAY_INDEXING_CUH
 #include "common.cuh"
-#include "elementwise.cuh"
 
 #define PN_MAX_DIMS 8
 
@@ -135,4 +135,21 @@ extern "C" __global__ void pn_take_rows_8(pn_index outer, pn_index k, pn_index l
   pn_take_rows_impl(outer, k, len, idx, src, out);
 }
 
-#endif  // PYNEURO_CUDA_KERNELS_INDEXING_CUH
+// ------------------------------------------------------------------------ transpose
+// y = x^T for a (rows, cols) matrix, through a 32 x 33 shared tile so both the reads and
+// the writes are coalesced. Block (32, 8); grid (ceil(cols/32), ceil(rows/32)).
+extern "C" __global__ void pn_transpose(pn_index rows, pn_index cols, const float* x, float* y) {
+  __shared__ float tile[32][33];
+  const pn_index r0 = (pn_index)blockIdx.y * 32, c0 = (pn_index)blockIdx.x * 32;
+  for (int k = threadIdx.y; k < 32; k += blockDim.y) {
+    const pn_index r = r0 + k, c = c0 + threadIdx.x;
+    if (r < rows && c < cols) tile[k][threadIdx.x] = x[r * cols + c];
+  }
+  __syncthreads();
+  for (int k = threadIdx.y; k < 32; k += blockDim.y) {
+    const pn_index c = c0 + k, r = r0 + threadIdx.x;  // y is (cols, rows)
+    if (r < rows && c < cols) y[c * rows + r] = tile[threadIdx.x][k];
+  }
+}
+
+#endif  // PYNEURO_CUDA_KERNELS_ARRAY_INDEXING_CUH
