@@ -1,6 +1,6 @@
 """Timing of the numba backend: compile time of the whole kernel table, and speed vs C++ / NumPy.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m pyneuro.backends._numba_timing [--quick] [--json FILE]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m pyneuro.bench.numba_timing [--quick] [--json FILE]
 
 1. Compile time: a fresh process with an empty NUMBA_CACHE_DIR calls every kernel once
    (cold: numba compiles everything), then a second fresh process does the same with that
