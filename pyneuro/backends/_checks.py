@@ -1,10 +1,12 @@
 """Shape, dtype and range checks shared by every Python-level backend.
 
 The compiled backends check the same things in C++ (csrc/bindings/checks.h) before a
-kernel touches memory; the Python backends (numpy, numba, cupy) call these. Every
-message names the offending shapes or values, and the exception types follow
-DESIGN.md: TypeError for types and dtypes, ValueError for shapes and values,
-IndexError for class targets out of range.
+kernel touches memory; the Python backends (numpy, numba, cupy) call these. One
+function per check, one message per check, and the message is word for word the one
+checks.h raises, so the same bad input reads the same on every backend
+(tests/test_bad_input.py compares them). Every message names the offending shapes or
+values, and the exception types follow DESIGN.md and PyTorch: TypeError for types and
+dtypes, ValueError for shapes and values, IndexError for class targets out of range.
 """
 from __future__ import annotations
 
@@ -24,6 +26,25 @@ def require_array(x, name: str, ndim: int | None = None, floating: bool = True):
     if ndim is not None and x.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {_shape(x)}")
     return x
+
+
+def require_float32(x, name: str) -> None:
+    """TypeError unless x has dtype float32 (backends that compute in float32 only)."""
+    if np.dtype(x.dtype) != np.float32:
+        raise TypeError(f"{name} must have dtype float32, got {x.dtype}")
+
+
+def writeable(x, name: str) -> None:
+    """ValueError unless x may be written (an optimizer state updated in place)."""
+    flags = getattr(x, "flags", None)
+    if flags is not None and not flags.writeable:
+        raise ValueError(f"{name} must be writeable (it is updated in place)")
+
+
+def momentum_buffer_for(momentum: float, momentum_buffer) -> None:
+    """sgd_step with momentum needs its buffer."""
+    if momentum and momentum_buffer is None:
+        raise ValueError("sgd_step: momentum != 0 needs a momentum_buffer array")
 
 
 def same_shape(a, a_name: str, b, b_name: str) -> None:
@@ -71,11 +92,12 @@ def targets_for(logits, targets, xp=np, check_range: bool = True):
 
 
 def raise_target_range(targets, classes: int) -> None:
-    """IndexError naming the first offending value when a target is outside [0, classes)."""
+    """IndexError when a target is outside [0, classes), naming the smallest value when it is
+    negative, else the largest (PyTorch's wording, plus the class count)."""
     lo, hi = int(targets.min()), int(targets.max())
     if lo < 0 or hi >= classes:
         bad = lo if lo < 0 else hi
-        raise IndexError(f"target {bad} is out of range for {classes} classes")
+        raise IndexError(f"Target {bad} is out of bounds (for {classes} classes).")
 
 
 def bias_for(x, bias) -> None:

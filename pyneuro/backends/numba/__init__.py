@@ -103,9 +103,7 @@ def _f32(x, name: str, ndim: int | None = None) -> np.ndarray:
     if type(x) is np.ndarray and x.dtype == np.float32 and x.flags.c_contiguous and (ndim is None or x.ndim == ndim):
         return x        # the common case, without the general checks' ~0.4 us
     _checks.require_array(x, name, ndim)
-    if x.dtype != np.float32:
-        raise TypeError(f"{name} must have dtype float32, got {x.dtype} (the numba backend computes "
-                        f"in float32; convert with .astype(np.float32))")
+    _checks.require_float32(x, name)   # the numba backend computes in float32, like the C++ one
     return np.ascontiguousarray(x)
 
 
@@ -313,10 +311,8 @@ class _InPlace:
         _checks.require_array(arr, name)
         if not isinstance(arr, np.ndarray):
             raise TypeError(f"{name} must be a numpy.ndarray (it is updated in place), got {type(arr).__name__}")
-        if arr.dtype != np.float32:
-            raise TypeError(f"{name} must have dtype float32, got {arr.dtype}")
-        if not arr.flags.writeable:
-            raise ValueError(f"{name} must be writeable (it is updated in place)")
+        _checks.require_float32(arr, name)
+        _checks.writeable(arr, name)
         self.arr = arr
         self.work = arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
 
@@ -336,8 +332,7 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weig
     _checks.same_shape(param, "param", g, "grad")
     buffers = [p]
     if momentum:
-        if momentum_buffer is None:
-            raise ValueError("sgd_step: momentum != 0 needs a momentum_buffer array")
+        _checks.momentum_buffer_for(momentum, momentum_buffer)
         buf = _InPlace(momentum_buffer, "momentum_buffer")
         _checks.same_shape(param, "param", momentum_buffer, "momentum_buffer")
         buffers.append(buf)
