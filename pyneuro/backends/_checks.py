@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._errors import ShapeError
+
 
 def _shape(a) -> tuple:
     return tuple(int(s) for s in a.shape)
@@ -64,6 +66,20 @@ def matmul_dims(a, b, trans_a: bool, trans_b: bool) -> tuple[int, int, int]:
             f"and b{'.T' if trans_b else ''} has shape ({kb}, {n})"
         )
     return int(m), int(n), int(k)
+
+
+def tensor_matmul_shapes(a_shape: tuple, b_shape: tuple) -> None:
+    """The Tensor-level check of a @ b (torch.matmul's ranks: 1-D vectors, batched stacks).
+
+    ShapeError (a ValueError and, like torch's error, a RuntimeError) when an operand is 0-D
+    or the inner dimensions differ. The kernels' own 2-D check is matmul_dims.
+    """
+    a_shape, b_shape = tuple(a_shape), tuple(b_shape)
+    if not a_shape or not b_shape:
+        raise ShapeError(f"matmul: both arguments need at least 1 dimension, got shapes {a_shape} and {b_shape}")
+    ka, kb = a_shape[-1], (b_shape[0] if len(b_shape) == 1 else b_shape[-2])
+    if ka != kb:
+        raise ShapeError(f"matmul: shapes {a_shape} and {b_shape} cannot be multiplied (inner dimensions {ka} and {kb} differ)")
 
 
 def targets_for(logits, targets, xp=np, check_range: bool = True):
