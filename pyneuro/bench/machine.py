@@ -19,6 +19,7 @@ from pyneuro.machine import (  # noqa: F401  (the one machine report; re-exporte
     blas_pools,
     blas_summary,
     cpu_model,
+    load_average,
     machine_info,
     usable_cpus,
     versions,
