@@ -104,6 +104,11 @@ inline MatmulDims matmul_dims(const Shape& a, bool trans_a, const Shape& b, bool
   return {m, n, k};
 }
 
+// Class targets must be an array (TypeError otherwise; `type` is the Python type's name).
+[[noreturn]] inline void targets_type_error(const std::string& type) {
+  throw py::type_error("targets must be an integer array, got " + type);
+}
+
 // Class targets must be integers (TypeError otherwise; `dtype` is numpy's name for theirs).
 [[noreturn]] inline void targets_dtype_error(const std::string& dtype) {
   throw py::type_error("targets must be integer class indices, got dtype " + dtype);
@@ -146,10 +151,7 @@ inline void check_grad_losses_shape(const Shape& grad_losses, const Shape& logit
 // (dtype, shape, range: one min/max pass) before the kernel runs, so kernels may index with
 // them directly.
 inline py::array_t<std::int64_t> require_targets(const py::handle& obj, const Shape& logits) {
-  if (obj.is_none() || !py::isinstance<py::array>(obj)) {
-    throw py::type_error("targets must be an integer array, got " +
-                         std::string(py::str(py::type::of(obj).attr("__name__"))));
-  }
+  if (obj.is_none() || !py::isinstance<py::array>(obj)) targets_type_error(py::str(py::type::of(obj).attr("__name__")));
   const py::dtype dtype = py::reinterpret_borrow<py::array>(obj).dtype();
   if (dtype.kind() != 'i' && dtype.kind() != 'u') targets_dtype_error(py::str(dtype));
   auto t = require<std::int64_t>(obj, "targets");

@@ -89,6 +89,7 @@ DeviceArray softmax_family_backward(py::object go, py::object yo, bool log_outpu
 // uploaded from the host, or gathered from uploaded labels: no device -> host copy), else
 // with one min/max reduction on the device whose two values are copied back.
 DeviceArray& require_targets(py::object to, const DeviceArray& logits) {
+  if (to.is_none()) targets_type_error("NoneType");
   if (py::isinstance<DeviceArray>(to) && to.cast<DeviceArray&>().dtype != DType::i64)
     targets_dtype_error(dtype_name(to.cast<DeviceArray&>().dtype));
   DeviceArray& t = require(to, "targets", DType::i64);
