@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -59,47 +57,21 @@ def parse_args(argv=None):
 
 
 def machine_info(threads: int) -> dict:
+    """pyneuro.machine.machine_info() plus the threads and backends of this comparison."""
     import pyneuro as pn
     from pyneuro import backends
+    from pyneuro.machine import machine_info as common
 
-    info = {
-        "python": platform.python_version(), "machine": platform.machine(), "system": platform.system(),
-        "cpu": _cpu_model(), "cores": os.cpu_count(), "numpy": np.__version__,
-        "pyneuro": pn.__version__, "pyneuro_backend": backends.backend_name("cpu"),
-        "pyneuro_threads": pn.get_num_threads(), "threads_requested": threads,
-        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
-        "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE"),
-        "load_average_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
-    }
+    info = common()
+    info.update(pyneuro_backend=backends.backend_name("cpu"), pyneuro_threads=pn.get_num_threads(),
+                threads_requested=threads)
     try:
         import torch
 
-        info["torch"] = torch.__version__
         info["torch_threads"] = torch.get_num_threads()
     except ImportError:
-        info["torch"] = None
-    try:
-        from threadpoolctl import threadpool_info
-
-        info["threadpools"] = [{k: pool.get(k) for k in ("user_api", "internal_api", "version", "architecture",
-                                                          "num_threads", "filepath")} for pool in threadpool_info()]
-    except ImportError:
-        info["threadpools"] = "threadpoolctl not installed"
-    try:
-        info["simd"] = backends.get("cpu").simd_path()
-    except Exception as exc:  # the C++ backend may be unavailable
-        info["simd"] = f"n/a ({exc})"
+        info["torch_threads"] = None
     return info
-
-
-def _cpu_model() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 # ------------------------------------------------------------------------------ pyneuro side
@@ -275,16 +247,14 @@ def warm_up(data, seed):
 
 def to_markdown(result: dict) -> str:
     m = result["machine"]
-    blas = "; ".join(f"{p['internal_api']} {p['version']} {p.get('architecture')} x{p['num_threads']}"
-                     for p in m["threadpools"] if isinstance(p, dict) and p.get("user_api") == "blas") \
-        if isinstance(m["threadpools"], list) else m["threadpools"]
+    env = m["env"]
     lines = [
         f"# One training epoch: pyneuro vs PyTorch ({result['data']}, {result['configs'][0]['train_samples']} images)",
         "",
-        f"Machine: {m['cpu']}, {m['cores']} cores; threads: pyneuro {m['pyneuro_threads']}, torch "
-        f"{m.get('torch_threads')}; pyneuro backend `{m['pyneuro_backend']}` (SIMD {m['simd']}); "
-        f"torch {m.get('torch')}, numpy {m['numpy']} (BLAS: {blas}); "
-        f"OPENBLAS_CORETYPE={m['OPENBLAS_CORETYPE']}, OPENBLAS_L2_SIZE={m['OPENBLAS_L2_SIZE']}.",
+        f"Machine: {m['cpu']}, {m['logical_cpus']} cores; threads: pyneuro {m['pyneuro_threads']}, torch "
+        f"{m.get('torch_threads')}; pyneuro backend `{m['pyneuro_backend']}` (SIMD {m['simd_path']}); "
+        f"torch {m['versions'].get('torch')}, numpy {m['versions']['numpy']} (BLAS: {m['blas_summary']}); "
+        f"OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE']}, OPENBLAS_L2_SIZE={env['OPENBLAS_L2_SIZE']}.",
         "",
         "Same initial weights, same batch order; time = median epoch wall time over "
         f"{result['repeats']} run(s); ratio = pyneuro / PyTorch (target <= 0.7).",
@@ -296,10 +266,10 @@ def to_markdown(result: dict) -> str:
         lines.append(f"| {c['model']} | {c['batch_size']} | {c['optimizer']} | {c['pyneuro_s']:.3f} | "
                      f"{c['torch_s']:.3f} | {c['ratio']:.2f} | {100 * c['pyneuro_test_accuracy']:.2f}% | "
                      f"{100 * c['torch_test_accuracy']:.2f}% |")
-    load_start, load_end = result.get("load_average_start"), m.get("load_average_1min")
-    if max(load_start or 0, load_end or 0) > (m["cores"] or 1):
+    load_start, load_end = result.get("load_average_start"), (m.get("load_average") or [None])[0]
+    if max(load_start or 0, load_end or 0) > (m["logical_cpus"] or 1):
         lines += ["", f"**Warning: busy machine** (1-minute load average {load_start} at the start, {load_end} at "
-                  f"the end, on {m['cores']} cores): other processes shared the CPU, so these times are noisy; "
+                  f"the end, on {m['logical_cpus']} cores): other processes shared the CPU, so these times are noisy; "
                   "rerun on a quiet machine before quoting them."]
     lines += ["", f"Geometric-mean ratio: {result['geomean_ratio']:.3f}; all accuracies within {100 * ACCURACY_TOLERANCE:g} pp: "
               f"{result['all_same_accuracy']}.", ""]
@@ -329,7 +299,9 @@ def main(argv=None) -> int:
     batch_sizes = [int(b) for b in batch_sizes.split(",")]
     optimizers = [o.strip() for o in args.optimizers.split(",")]
 
-    load_start = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+    from pyneuro.machine import load_average
+
+    load_start = (load_average() or [None])[0]
     data = load_data(args.data, args.quick)
     warm_up(data, args.seed)
     configs = []

@@ -27,7 +27,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import statistics
 import sys
 import time
@@ -87,23 +86,17 @@ def optional(name):
 
 # ----------------------------------------------------------------------------- environment
 def environment(cu, torch, cupy):
-    env = {"python": sys.version.split()[0], "platform": platform.platform(), "numpy": np.__version__,
-           "pyneuro": pyneuro.__version__, "cuda_runtime (pyneuro._cuda)": cu.cuda_runtime_version,
-           "device": cu.get_device_properties(0), "cpu_count": os.cpu_count(),
-           "cpu_threads (pyneuro cpu backend)": pyneuro.get_num_threads()}
+    """pyneuro.machine.machine_info() (CPU side) plus the GPU, its runtime and the GPU peers."""
+    from pyneuro.machine import machine_info
+
+    env = machine_info()
+    env.update({"pyneuro": pyneuro.__version__, "cuda_runtime (pyneuro._cuda)": cu.cuda_runtime_version,
+                "device": cu.get_device_properties(0), "cpu_threads (pyneuro cpu backend)": pyneuro.get_num_threads()})
     if torch is not None:
         env["torch"] = torch.__version__
         env["torch_cuda"] = torch.version.cuda
     if cupy is not None:
         env["cupy"] = cupy.__version__
-    try:
-        from threadpoolctl import threadpool_info
-
-        env["blas"] = [{k: i.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
-                       for i in threadpool_info() if i.get("user_api") == "blas"]
-    except Exception as exc:
-        env["blas"] = f"threadpoolctl unavailable ({exc})"
-    env["OPENBLAS_CORETYPE"] = os.environ.get("OPENBLAS_CORETYPE")
     return env
 
 

@@ -21,27 +21,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 THREADS = 2
-
-
-def blas_info() -> list:
-    try:
-        from threadpoolctl import threadpool_info
-
-        return [
-            {k: d.get(k) for k in ("internal_api", "version", "num_threads", "architecture", "filepath")}
-            for d in threadpool_info()
-        ]
-    except Exception as exc:  # pragma: no cover
-        return [{"error": str(exc)}]
 
 
 def make_weights(seed=0):
@@ -207,19 +193,12 @@ def main(argv=None):
         results["torch"]["version"] = torch_version
     load_end = os.getloadavg()
 
-    info = {
-        "machine": platform.machine(),
-        "processor": platform.processor(),
-        "cpu_count": os.cpu_count(),
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "pyneuro_threads": pn.get_num_threads(),
-        "torch_threads": THREADS,
-        "blas": blas_info(),
-        "openblas_env_unset": "OPENBLAS_CORETYPE" not in os.environ and "OPENBLAS_L2_SIZE" not in os.environ,
-        "loadavg_start": load_start,
-        "loadavg_end": load_end,
-    }
+    from pyneuro.machine import machine_info
+
+    info = machine_info()
+    info.update(pyneuro_threads=pn.get_num_threads(), torch_threads=THREADS,
+                openblas_env_unset="OPENBLAS_CORETYPE" not in os.environ and "OPENBLAS_L2_SIZE" not in os.environ,
+                loadavg_start=load_start, loadavg_end=load_end)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = "step_overhead" if THREADS == 2 else f"step_overhead_{THREADS}t"
@@ -229,7 +208,7 @@ def main(argv=None):
     lines = [
         "# pyneuro step overhead vs PyTorch (CPU)",
         "",
-        f"{info['cpu_count']} cores, {THREADS} threads, numpy {info['numpy']}, "
+        f"{info['cpu']}, {info['logical_cpus']} cores, {THREADS} threads, numpy {info['versions']['numpy']}, "
         f"torch {torch_r['version'] if torch_r else 'n/a'}; medians (best) of {args.repeat} interleaved rounds; "
         f"load average {load_start[0]:.1f} -> {load_end[0]:.1f}.",
         "",

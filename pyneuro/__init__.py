@@ -51,7 +51,7 @@ def set_num_threads(n: int) -> None:
         raise ValueError(f"set_num_threads needs a positive int, got {n!r}")
     if backends.status("cpu").available:
         backends.get("cpu").set_num_threads(n)
-    numba_backend = _sys.modules.get("pyneuro.backends.numba_backend")
+    numba_backend = _sys.modules.get("pyneuro.backends.numba")
     if numba_backend is not None and hasattr(numba_backend, "set_num_threads"):
         import numba
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 
+from .backends import _checks
 from .backends._registry import current as _current_backend
 from .backends._registry import get as _get_backend
 
@@ -885,17 +886,8 @@ class MatMul(Function):
 
     def forward(self, a, b):
         bk = self.kernels(a)
-        if a.ndim == 0 or b.ndim == 0:
-            raise ShapeError(
-                f"matmul: both arguments need at least 1 dimension, got shapes {tuple(a.shape)} and {tuple(b.shape)}"
-            )
+        _checks.tensor_matmul_shapes(a.shape, b.shape)
         ka = a.shape[-1]
-        kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
-        if ka != kb:
-            raise ShapeError(
-                f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
-                f"(inner dimensions {ka} and {kb} differ)"
-            )
         if a.ndim == 2 and b.ndim == 2:  # the common case: one kernel call
             self.saved = (a, b, None)
             return bk.matmul(a, b)

@@ -18,38 +18,21 @@ COMMANDS = {
 }
 
 
-def blas_info() -> str:
-    """NumPy's BLAS: library, kernel (core type) and threads, as threadpoolctl reports them."""
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        threadpool_info = None
-    if threadpool_info is not None:
-        import numpy  # noqa: F401  (loads the BLAS so threadpoolctl can see it)
-
-        for pool in threadpool_info():
-            if pool.get("user_api") == "blas":
-                return (f"{pool.get('internal_api')} {pool.get('version')}, kernel "
-                        f"{pool.get('architecture')}, {pool.get('num_threads')} threads")
-    try:
-        import numpy as np
-
-        blas = np.__config__.CONFIG["Build Dependencies"]["blas"]
-        return f"{blas.get('name')} {blas.get('version')} (pip install threadpoolctl for kernel and threads)"
-    except Exception:
-        return "unknown"
-
-
 def info_lines() -> list[str]:
     import numpy as np
 
     import pyneuro
     from pyneuro import backends
+    from pyneuro.machine import machine_info
 
+    m = machine_info()
+    load = m["load_average"]
     lines = [
         f"pyneuro {pyneuro.__version__}",
-        f"python {platform.python_version()} on {platform.machine()} ({platform.system()}), numpy {np.__version__}",
-        f"numpy BLAS: {blas_info()}",
+        f"python {m['python']} on {m['machine']} ({platform.system()}), numpy {np.__version__}",
+        f"cpu: {m['cpu']}; {m['usable_cpus']} of {m['logical_cpus']} logical CPUs usable; "
+        f"ISA: {' '.join(m['isa']) or 'unknown'}" + (f"; load average {load[0]:.2f}" if load else ""),
+        f"numpy BLAS: {m['blas_summary']}",
         "backends:",
     ]
     statuses = backends.available()
@@ -62,9 +45,8 @@ def info_lines() -> list[str]:
             lines.append(f"default backend for {device}: {backends.backend_name(device)}")
         except RuntimeError:
             lines.append(f"default backend for {device}: none usable (reasons above)")
-    if statuses["cpu"].available:
-        cpu = backends.get("cpu")
-        lines.append(f"cpu SIMD path: {cpu.simd_path()}; OpenMP threads: {cpu.get_num_threads()}")
+    if m["simd_path"] is not None:
+        lines.append(f"cpu SIMD path: {m['simd_path']}; OpenMP threads: {m['cpu_backend_threads']}")
     else:
         lines.append("cpu SIMD path: n/a (C++ backend unavailable)")
     lines.append(f"cuda device: {_cuda_device(statuses)}")

@@ -10,6 +10,7 @@ reached through the autograd Functions in pyneuro/autograd.py.
 from __future__ import annotations
 
 from . import autograd as _ag
+from .backends import _checks
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from .tensor import Tensor, _backend, int64, tensor
 
@@ -141,9 +142,7 @@ def _masked_targets(t2: Tensor, c: int, ignore_index: int):
     valid = data != ignore_index
     safe = data * valid  # ignored -> 0 (an index the gathers can take)
     if safe.size:
-        lo, hi = int(safe.min()), int(safe.max())
-        if lo < 0 or hi >= c:
-            raise IndexError(f"Target {lo if lo < 0 else hi} is out of bounds (for {c} classes).")
+        _checks.raise_target_range(safe, c)
     return Tensor._wrap(safe, t2.device), valid
 
 

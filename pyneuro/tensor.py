@@ -26,6 +26,7 @@ from collections import namedtuple
 import numpy as np
 
 from ._errors import ArgumentError, DataError, DTypeError, ShapeError, ZeroDivision
+from .backends import _checks
 from .backends._registry import current as _current_backend
 
 # ----------------------------------------------------------------------------- dtypes
@@ -1407,11 +1408,7 @@ def _promote(a: Tensor, b: Tensor):
 def _int_matmul(a: Tensor, b: Tensor) -> Tensor:
     """Integer @ integer (e.g. a dot product of int vectors), exact, like torch (no gradient:
     integer tensors never require grad)."""
-    if a.ndim == 0 or b.ndim == 0:
-        raise ShapeError(f"matmul: both arguments need at least 1 dimension, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
-    ka, kb = a.shape[-1], (b.shape[0] if b.ndim == 1 else b.shape[-2])
-    if ka != kb:
-        raise ShapeError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied (inner dimensions {ka} and {kb} differ)")
+    _checks.tensor_matmul_shapes(a.shape, b.shape)
     a, b = _promote(a, b)
     return Tensor._wrap(_backend(a.device).xp.matmul(a._data, b._data), a.device)
 

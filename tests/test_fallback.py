@@ -101,7 +101,7 @@ def test_numba_backend_works_where_no_cache_folder_is_writable(tmp_path):
 
     package = Path(pyneuro.__file__).resolve().parent
     shutil.copytree(package, tmp_path / "pyneuro", ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "pyneuro" / "backends" / "__pycache__").write_text("a file where numba wants a folder")
+    (tmp_path / "pyneuro" / "backends" / "numba" / "__pycache__").write_text("a file where numba wants a folder")
     blocker = tmp_path / "blocker"
     blocker.write_text("a file, so no folder can be made below it")
     code = f"""

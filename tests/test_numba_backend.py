@@ -57,7 +57,7 @@ def test_matmul_variants_agree_bit_for_bit(nb, rng, m, n, k, trans_a, trans_b):
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
 def test_matmul_few_rows_path(nb, rng, m, n, k, trans_a, trans_b):
     """M <= FEW_ROWS reads B in place (nn.Linear on one sample); serial == parallel, bit for bit."""
-    from pyneuro.backends import _numba_matmul as mm
+    from pyneuro.backends.numba import matmul_kernels as mm
 
     a = randn(rng, *((k, m) if trans_a else (m, k)))
     b = randn(rng, *((n, k) if trans_b else (k, n)))
@@ -74,7 +74,7 @@ def test_matmul_few_rows_path(nb, rng, m, n, k, trans_a, trans_b):
 
 
 def test_matmul_plan_gives_every_thread_work(nb):
-    from pyneuro.backends import _numba_matmul as mm
+    from pyneuro.backends.numba import matmul_kernels as mm
 
     for threads in (1, 2, 4, 16):
         for m, n in [(1024, 1024), (64, 256), (8, 10), (4096, 16), (1, 1), (5000, 3)]:
@@ -116,7 +116,7 @@ def assert_softmax_family_matches(nb, x, t, gl):
 
 def test_long_rows_with_infinite_and_nan_blocks(nb, rng):
     """Rows longer than one online-softmax block whose blocks are -inf, +inf or NaN."""
-    from pyneuro.backends._numba_softmax import CHUNK
+    from pyneuro.backends.numba.softmax_kernels import CHUNK
 
     cols = 2 * CHUNK + 123
     x = randn(rng, 6, cols, scale=3.0)
@@ -285,7 +285,7 @@ def test_sgd_without_weight_decay_ignores_infinite_params_like_the_reference(nb)
 def test_exp_polynomial_is_accurate_and_ieee_at_the_edges():
     import numba
 
-    from pyneuro.backends._numba_softmax import _exp
+    from pyneuro.backends.numba.softmax_kernels import _exp
 
     @numba.njit
     def apply(t, out):
@@ -311,7 +311,7 @@ def test_exp_polynomial_is_accurate_and_ieee_at_the_edges():
 # ----------------------------------------------------------------------------- compilation
 def test_kernel_decorator_compiles_without_a_cache_location():
     """Where numba finds no writable cache folder, kernels still compile (uncached)."""
-    from pyneuro.backends._numba_jit import kernel
+    from pyneuro.backends.numba.jit import kernel
 
     namespace: dict = {}
     exec("def add_one(x):\n    return x + 1\n", namespace)   # no source file: nothing can be cached
@@ -321,7 +321,7 @@ def test_kernel_decorator_compiles_without_a_cache_location():
 
 def test_each_kernel_has_one_specialisation(nb, rng):
     """The wrappers pass one layout and dtype per kernel, so each compiles only once."""
-    from pyneuro.backends import _numba_elementwise, _numba_matmul, _numba_softmax
+    from pyneuro.backends.numba import elementwise_kernels, matmul_kernels, softmax_kernels
 
     x = randn(rng, 9, 7)
     wide = randn(rng, 9, 40)   # rows of >= NARROW_COLS columns: the row kernels, not narrow_rows
@@ -335,8 +335,8 @@ def test_each_kernel_has_one_specialisation(nb, rng):
     nb.matmul(np.asfortranarray(x), x.T)
     nb.cross_entropy_forward(wide, np.zeros(9, np.int32))
     nb.cross_entropy_forward(wide, np.zeros(9, np.uint8))
-    for kernel in (_numba_softmax.softmax_online, _numba_elementwise.relu_forward,
-                   _numba_matmul.matmul_blocked, _numba_softmax.cross_entropy_forward):
+    for kernel in (softmax_kernels.softmax_online, elementwise_kernels.relu_forward,
+                   matmul_kernels.matmul_blocked, softmax_kernels.cross_entropy_forward):
         for version in (kernel.parallel, kernel.serial):
             assert len(version.signatures) <= 1, (kernel, version.signatures)
         assert kernel.serial.signatures, kernel   # these small calls ran single-threaded

@@ -41,10 +41,7 @@ py::array_t<float> relu_backward(const py::object& g_obj, const py::object& x_ob
 py::array_t<float> bias_add(const py::object& x_obj, const py::object& b_obj) {
   auto x = require<float>(x_obj, "x", 2);
   auto b = require<float>(b_obj, "bias", 1);
-  if (b.shape(0) != x.shape(1)) {
-    throw py::value_error("bias_add: bias of shape " + shape_str(b) + " does not match x of shape " +
-                          shape_str(x) + " (needs " + std::to_string(x.shape(1)) + " entries)");
-  }
+  check_bias_shape(shape_of(x), shape_of(b));
   py::array_t<float> y(shape_of(x));
   const float* px = x.data();
   const float* pb = b.data();

@@ -64,7 +64,7 @@ py::array_t<float> row_backward(RowBackward kernel, const py::object& g_obj, con
 py::array_t<float> cross_entropy_forward(const py::object& logits_obj, const py::object& targets_obj) {
   auto logits = require<float>(logits_obj, "logits", 2);
   const index_t rows = logits.shape(0), cols = logits.shape(1);
-  auto targets = require_targets(targets_obj, rows, cols);
+  auto targets = require_targets(targets_obj, shape_of(logits));
   py::array_t<float> losses(std::vector<py::ssize_t>{rows});
   const float* pl = logits.data();
   const std::int64_t* pt = targets.data();
@@ -80,12 +80,9 @@ py::array_t<float> cross_entropy_backward(const py::object& logits_obj, const py
                                           const py::object& grad_obj) {
   auto logits = require<float>(logits_obj, "logits", 2);
   const index_t rows = logits.shape(0), cols = logits.shape(1);
-  auto targets = require_targets(targets_obj, rows, cols);
+  auto targets = require_targets(targets_obj, shape_of(logits));
   auto grad = require<float>(grad_obj, "grad_losses", 1);
-  if (grad.shape(0) != rows) {
-    throw py::value_error("grad_losses must have shape (" + std::to_string(rows) + ",), got " +
-                          shape_str(grad));
-  }
+  check_grad_losses_shape(shape_of(grad), shape_of(logits));
   py::array_t<float> gl(shape_of(logits));
   const float* pl = logits.data();
   const std::int64_t* pt = targets.data();

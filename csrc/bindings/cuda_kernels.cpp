@@ -27,12 +27,7 @@ DeviceArray matmul(py::object ao, py::object bo, bool ta, bool tb, const std::st
   DeviceArray& a = require(ao, "a", DType::f32, 2);
   DeviceArray& b = require(bo, "b", DType::f32, 2);
   require_same_device({&a, &b});
-  const int64_t m = ta ? a.shape[1] : a.shape[0], k = ta ? a.shape[0] : a.shape[1];
-  const int64_t kb = tb ? b.shape[1] : b.shape[0], n = tb ? b.shape[0] : b.shape[1];
-  if (k != kb)
-    throw py::value_error(std::string("matmul: inner dimensions differ: a") + (ta ? ".T" : "") + " has shape (" +
-                          std::to_string(m) + ", " + std::to_string(k) + ") and b" + (tb ? ".T" : "") +
-                          " has shape (" + std::to_string(kb) + ", " + std::to_string(n) + ")");
+  const auto [m, n, k] = matmul_dims(a.shape, ta, b.shape, tb);
   DeviceArray c = empty({m, n}, DType::f32);
   // Leading dimensions: the stored (C-contiguous) row lengths.
   pc::matmul(v, m, n, k, a.f32(), a.shape[1], b.f32(), b.shape[1], c.f32(), n, ta, tb);
@@ -94,21 +89,17 @@ DeviceArray softmax_family_backward(py::object go, py::object yo, bool log_outpu
 // uploaded from the host, or gathered from uploaded labels: no device -> host copy), else
 // with one min/max reduction on the device whose two values are copied back.
 DeviceArray& require_targets(py::object to, const DeviceArray& logits) {
+  if (to.is_none()) targets_type_error("NoneType");
   if (py::isinstance<DeviceArray>(to) && to.cast<DeviceArray&>().dtype != DType::i64)
-    throw py::type_error(std::string("targets must be integer class indices (int64), got dtype ") +
-                         dtype_name(to.cast<DeviceArray&>().dtype));
+    targets_dtype_error(dtype_name(to.cast<DeviceArray&>().dtype));
   DeviceArray& t = require(to, "targets", DType::i64);
   const int64_t rows = logits.shape[0], classes = logits.shape[1];
-  if (t.ndim() != 1 || t.shape[0] != rows)
-    throw py::value_error("targets must have shape (" + std::to_string(rows) + ",) to match logits of shape " +
-                          shape_str(logits) + ", got " + shape_str(t));
+  check_targets_shape(t.shape, logits.shape);
   require_same_device({&logits, &t});
   if (rows > 0) {
     int64_t lo = 0, hi = 0;
     int64_range(t, lo, hi, 0, classes - 1);
-    if (lo < 0 || hi >= classes)
-      throw py::index_error("target " + std::to_string(lo < 0 ? lo : hi) + " is out of range for " +
-                            std::to_string(classes) + " classes");
+    check_target_range(lo, hi, classes);
   }
   return t;
 }
@@ -125,9 +116,7 @@ DeviceArray cross_entropy_backward(py::object lo, py::object to, py::object glo)
   DeviceArray& logits = require(lo, "logits", DType::f32, 2);
   DeviceArray& t = require_targets(to, logits);
   DeviceArray& gl = require(glo, "grad_losses", DType::f32, 1);
-  if (gl.shape[0] != logits.shape[0])
-    throw py::value_error("grad_losses must have shape (" + std::to_string(logits.shape[0]) + ",), got " +
-                          shape_str(gl));
+  check_grad_losses_shape(gl.shape, logits.shape);
   require_same_device({&logits, &gl});
   DeviceArray dx = empty(logits.shape, DType::f32);
   pc::cross_entropy_backward(logits.shape[0], logits.shape[1], logits.f32(), t.i64(), gl.f32(), dx.f32());
@@ -137,9 +126,7 @@ DeviceArray cross_entropy_backward(py::object lo, py::object to, py::object glo)
 DeviceArray bias_add(py::object xo, py::object bo) {
   DeviceArray& x = require(xo, "x", DType::f32, 2);
   DeviceArray& b = require(bo, "bias", DType::f32, 1);
-  if (b.shape[0] != x.shape[1])
-    throw py::value_error("bias_add: bias of shape " + shape_str(b) + " does not match x of shape " + shape_str(x) +
-                          " (needs " + std::to_string(x.shape[1]) + " entries)");
+  check_bias_shape(x.shape, b.shape);
   require_same_device({&x, &b});
   DeviceArray y = empty(x.shape, DType::f32);
   pc::bias_add(x.shape[0], x.shape[1], x.f32(), b.f32(), y.f32());

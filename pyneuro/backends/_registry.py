@@ -21,7 +21,7 @@ class BackendUnavailable(RuntimeError):
 BACKENDS = {
     "numpy": ("cpu", "pyneuro.backends.numpy_backend"),
     "cpu": ("cpu", "pyneuro.backends.cpu_backend"),
-    "numba": ("cpu", "pyneuro.backends.numba_backend"),
+    "numba": ("cpu", "pyneuro.backends.numba"),
     "cuda": ("cuda", "pyneuro.backends.cuda_backend"),
     "cupy": ("cuda", "pyneuro.backends.cupy_backend"),
 }

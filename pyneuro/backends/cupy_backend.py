@@ -92,8 +92,7 @@ def _f32(x, name, ndim=None):
     if not isinstance(x, cupy.ndarray):
         raise TypeError(f"{name} must be a cupy.ndarray on the GPU, got {type(x).__name__} "
                         "(move it to the device first: backend.asarray(x))")
-    if x.dtype != np.float32:
-        raise TypeError(f"{name} must have dtype float32, got {x.dtype}")
+    _checks.require_float32(x, name)
     return cupy.ascontiguousarray(x)
 
 
@@ -262,8 +261,7 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weig
     _checks.same_shape(p, "param", g, "grad")
     buf = None  # a null pointer (as launch.cu passes): the kernel reads it only when use_momentum
     if momentum:
-        if momentum_buffer is None:
-            raise ValueError("sgd_step: momentum != 0 needs a momentum_buffer array")
+        _checks.momentum_buffer_for(momentum, momentum_buffer)
         buf = _inplace(momentum_buffer, "momentum_buffer")
         _checks.same_shape(p, "param", buf, "momentum_buffer")
     if p.size:

@@ -18,6 +18,7 @@ NAME = "numpy"
 DEVICE = "cpu"
 xp = np  # the array namespace for generic elementwise ops on this backend's arrays
 VARIANTS = {"matmul": ("numpy",), "softmax": ("stable",), "conv2d": ("numpy",)}
+DEFAULT_VARIANT = {"matmul": "numpy", "softmax": "stable", "conv2d": "numpy"}
 
 
 def asarray(a, dtype=None):
@@ -146,8 +147,7 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weig
     _checks.same_shape(param, "param", grad, "grad")
     g = grad + weight_decay * param if weight_decay else grad
     if momentum:
-        if momentum_buffer is None:
-            raise ValueError("sgd_step: momentum != 0 needs a momentum_buffer array")
+        _checks.momentum_buffer_for(momentum, momentum_buffer)
         _checks.same_shape(param, "param", momentum_buffer, "momentum_buffer")
         if first_step:
             momentum_buffer[...] = g

@@ -153,7 +153,7 @@ def run(kernels=None, backends=None, sizes="full", *, repeat: int = 10, warmup: 
     if not plan:
         raise ValueError(f"none of the sizes {sizes} fits the kernels {[k.name for k in selected]}")
 
-    load_before = _loadavg()
+    load_before = machine.load_average()
     with Threads(threads, modules, torch_impl is not None) as pinned:
         small = sizes == "tiny"
         peaks = machine.measure_peaks(threads, small=small)
@@ -165,15 +165,16 @@ def run(kernels=None, backends=None, sizes="full", *, repeat: int = 10, warmup: 
         if not small:  # peaks again: a busy machine only ever lowers them, so keep the best
             peaks = machine.measure_peaks(threads, fresh=True)
     add_percent_of_peak(results, peaks)
+    info = machine.machine_info()
     data = {
         "schema": "pyneuro-bench/1",
         "created": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": machine.machine_info(),
-        "versions": machine.versions(),
+        "machine": info,
+        "versions": info["versions"],
         "threads": pinned.report,
         "blas": pools,
         "blas_summary": machine.blas_summary(pools),
-        "env": {v: os.environ.get(v) for v in machine.FORCED_BLAS_VARS + machine.THREAD_VARS},
+        "env": info["env"],
         "numpy_forced_blas_kernel": forced is not None,
         "warnings": warnings,
         "peak": peaks,
@@ -182,7 +183,7 @@ def run(kernels=None, backends=None, sizes="full", *, repeat: int = 10, warmup: 
                      "kernels": [k.name for k, _, _ in plan], "backends": list(modules),
                      "backends_not_run": not_run,
                      "torch": torch_impl is not None, "load_average_before": load_before,
-                     "load_average_after": _loadavg(), "niceness": _niceness()},
+                     "load_average_after": machine.load_average(), "niceness": _niceness()},
         "cost_model": {k.name: {"unit": k.unit, "flops": k.flops_text, "bytes": k.bytes_text}
                        for k, _, _ in plan},
         "results": results,
@@ -193,13 +194,6 @@ def run(kernels=None, backends=None, sizes="full", *, repeat: int = 10, warmup: 
 def _niceness():
     try:
         return os.getpriority(os.PRIO_PROCESS, 0)
-    except (OSError, AttributeError):
-        return None
-
-
-def _loadavg():
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
     except (OSError, AttributeError):
         return None
 

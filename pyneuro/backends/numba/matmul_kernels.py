@@ -14,7 +14,7 @@ The ladder (VARIANTS["matmul"]):
 * blocked - cache blocking, packing and register blocking (the default).
             Work split: C is cut into column panels (NC = 256 wide, narrower when that
             gives the threads more tasks) and groups of MC-row tiles; one parallel task
-            owns one panel x row group (the caller, numba_backend._matmul_plan, chooses).
+            owns one panel x row group (the caller, the table's _matmul_plan, chooses).
             Cache blocking: K is walked in KC-long slices. For each slice the task copies
             ("packs") the block of op(B) it needs (KC x NC floats, 256 KiB: stays in L2)
             once and reuses it for all its row tiles; for each tile it packs the
@@ -44,7 +44,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._numba_jit import kernel
+from .jit import kernel
 
 EXACT_FMA = {"contract"}  # FMAs yes, reordering no: every element of C sums k in order
 

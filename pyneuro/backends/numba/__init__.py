@@ -3,8 +3,8 @@
 Same algorithms as the C++ kernels (cache-blocked matmul with packing and register
 blocking, online softmax, cross-entropy fused with softmax, fused optimizer updates),
 written in Python and compiled by Numba to vectorised, multi-threaded machine code.
-The kernels live in _numba_matmul.py, _numba_softmax.py and _numba_elementwise.py;
-this module is the thin layer in front of them:
+The kernels live in matmul_kernels.py, softmax_kernels.py and elementwise_kernels.py;
+this package module (the table) is the thin layer in front of them:
 
 1. every input is validated with pyneuro.backends._checks *before* any compiled code
    runs, so bad input raises ValueError / TypeError / IndexError, never crashes;
@@ -13,7 +13,7 @@ this module is the thin layer in front of them:
    passed as its transpose instead, without a copy); integer targets become int64.
    So each kernel sees one array layout and compiles once (compile time matters);
 3. outputs are allocated here, and the kernel fills them;
-4. each parallel kernel exists twice (see _numba_jit.ParallelKernel): small calls
+4. each parallel kernel exists twice (see jit.ParallelKernel): small calls
    (< ~20 µs of work) run the single-threaded twin, which skips waking the thread pool.
 
 Importing this module imports numba (~0.5 s) but compiles nothing: each kernel is
@@ -27,12 +27,12 @@ and the single- and multi-threaded twins round identically (tested bit for bit).
 Compile time: cold, the whole table (both twins of every kernel) takes ~25 s of CPU on
 the 2-core dev machine; numba caches the machine code on disk (next to this module, or
 in the user's cache folder when site-packages is read-only, or nowhere if neither is
-writable), so later processes load it in ~1 s. `python -m pyneuro.backends._numba_timing`
+writable), so later processes load it in ~1 s. `python -m pyneuro.bench.numba_timing`
 measures this and the speed against the C++ kernels and NumPy.
 """
 from __future__ import annotations
 
-from ._registry import BackendUnavailable
+from .._registry import BackendUnavailable
 
 try:
     import numba
@@ -45,10 +45,10 @@ except ImportError as exc:  # e.g. a numba built for another NumPy
 
 import numpy as np  # noqa: E402
 
-from . import _checks  # noqa: E402
-from . import _numba_elementwise as _ew  # noqa: E402
-from . import _numba_matmul as _mm  # noqa: E402
-from . import _numba_softmax as _sm  # noqa: E402
+from .. import _checks  # noqa: E402
+from . import elementwise_kernels as _ew  # noqa: E402
+from . import matmul_kernels as _mm  # noqa: E402
+from . import softmax_kernels as _sm  # noqa: E402
 
 NAME = "numba"
 DEVICE = "cpu"
@@ -103,9 +103,7 @@ def _f32(x, name: str, ndim: int | None = None) -> np.ndarray:
     if type(x) is np.ndarray and x.dtype == np.float32 and x.flags.c_contiguous and (ndim is None or x.ndim == ndim):
         return x        # the common case, without the general checks' ~0.4 us
     _checks.require_array(x, name, ndim)
-    if x.dtype != np.float32:
-        raise TypeError(f"{name} must have dtype float32, got {x.dtype} (the numba backend computes "
-                        f"in float32; convert with .astype(np.float32))")
+    _checks.require_float32(x, name)   # the numba backend computes in float32, like the C++ one
     return np.ascontiguousarray(x)
 
 
@@ -161,7 +159,7 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | No
     """C = op(a) @ op(b); op(x) = x.T when its flag is set. Variants: naive, blocked (default).
 
     Cost: 2*M*N*K FLOPs. The transposes are never materialised: the blocked kernel folds
-    them into the packing of each cache block (see _numba_matmul.py).
+    them into the packing of each cache block (see matmul_kernels.py).
     """
     _checks.matmul_dims(a, b, trans_a, trans_b)
     variant = _variant(variant, "matmul")
@@ -209,7 +207,7 @@ _NO_ROWS = np.empty((0, 0), np.float32)
 
 
 def _narrow(mode: int, x, targets=_NO_TARGETS, grad_losses=_NO_FLOATS, y=_NO_ROWS, losses=_NO_FLOATS):
-    """The batched path for rows shorter than one vector (see _numba_softmax.narrow_rows)."""
+    """The batched path for rows shorter than one vector (see softmax_kernels.narrow_rows)."""
     return _run(_sm.narrow_rows, x.size * NS_PER_EXP, x, targets, grad_losses, y, losses, mode)
 
 
@@ -313,10 +311,8 @@ class _InPlace:
         _checks.require_array(arr, name)
         if not isinstance(arr, np.ndarray):
             raise TypeError(f"{name} must be a numpy.ndarray (it is updated in place), got {type(arr).__name__}")
-        if arr.dtype != np.float32:
-            raise TypeError(f"{name} must have dtype float32, got {arr.dtype}")
-        if not arr.flags.writeable:
-            raise ValueError(f"{name} must be writeable (it is updated in place)")
+        _checks.require_float32(arr, name)
+        _checks.writeable(arr, name)
         self.arr = arr
         self.work = arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
 
@@ -336,8 +332,7 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weig
     _checks.same_shape(param, "param", g, "grad")
     buffers = [p]
     if momentum:
-        if momentum_buffer is None:
-            raise ValueError("sgd_step: momentum != 0 needs a momentum_buffer array")
+        _checks.momentum_buffer_for(momentum, momentum_buffer)
         buf = _InPlace(momentum_buffer, "momentum_buffer")
         _checks.same_shape(param, "param", momentum_buffer, "momentum_buffer")
         buffers.append(buf)

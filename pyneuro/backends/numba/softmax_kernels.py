@@ -44,7 +44,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._numba_jit import helper, kernel
+from .jit import helper, kernel
 
 CHUNK = 2048       # floats per online-softmax block (8 KiB): read from memory once, then from L1
 ROWS_PER_TASK = 8  # rows per parallel task of the kernels that need per-row scratch space

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._numba_jit import kernel
+from .jit import kernel
 
 COLUMN_BLOCK = 256  # bias_grad: columns per parallel task (a 1 KiB accumulator row)
 

@@ -1,6 +1,6 @@
 """Timing of the numba backend: compile time of the whole kernel table, and speed vs C++ / NumPy.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m pyneuro.backends._numba_timing [--quick] [--json FILE]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m pyneuro.bench.numba_timing [--quick] [--json FILE]
 
 1. Compile time: a fresh process with an empty NUMBA_CACHE_DIR calls every kernel once
    (cold: numba compiles everything), then a second fresh process does the same with that
@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -182,25 +181,13 @@ def speed(quick: bool) -> list[dict]:
 
 
 def machine() -> dict:
+    """pyneuro.machine.machine_info() with numba loaded (so its threads are reported) and its threading layer."""
     import numba
 
-    from pyneuro.cli import blas_info
+    from pyneuro.machine import machine_info
 
-    cpu = platform.processor()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    from pyneuro import backends
-
-    info = {"cpu": cpu, "logical_cpus": os.cpu_count(), "numba": numba.__version__,
-            "numba_threads": numba.get_num_threads(), "numba_threading_layer": numba.config.THREADING_LAYER,
-            "numpy": np.__version__, "numpy_blas": blas_info()}
-    if backends.status("cpu").available:
-        cpu_bk = backends.get("cpu")
-        info["cpu_backend_threads"] = cpu_bk.get_num_threads()
-        info["cpu_backend_simd"] = cpu_bk.simd_path()
+    info = machine_info()
+    info["numba_threading_layer"] = numba.config.THREADING_LAYER
     return info
 
 
@@ -213,7 +200,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     report = {"machine": machine()}
     for key, value in report["machine"].items():
-        print(f"{key}: {value}")
+        if key not in ("blas", "env"):  # blas_summary says it in one line; env is in the JSON
+            print(f"{key}: {value}")
     if not args.no_compile:
         report["compile"] = comp = compile_times()
         print(f"\nwhole table, first call of every kernel (both versions): cold (empty cache) "
