@@ -12,8 +12,13 @@ import sys as _sys
 from . import backends
 from .backends import set_backend
 
-# ---- tensor exports (autograd helper): Tensor, creation, autograd switches, RNG, I/O ----
-from .tensor import (  # noqa: E402
+from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .gradcheck import gradcheck, GradcheckError
+from .random import (
+    Generator, manual_seed, default_generator, seed, initial_seed, get_rng_state, set_rng_state,
+)
+from .serialization import save, load
+from .tensor import (
     Tensor, tensor, as_tensor, from_numpy, is_tensor,
     zeros, ones, full, empty, eye, arange, linspace, rand, randn, randint, randperm,
     zeros_like, ones_like, full_like, empty_like, rand_like, randn_like,
@@ -23,14 +28,9 @@ from .tensor import (  # noqa: E402
     outer, bmm, flip, index_select, masked_select, unbind, tril, triu, isclose, nonzero, unique, movedim, squeeze, unsqueeze, permute, std, var, normal,
     float32, float64, float16, int64, int32, int16, int8, uint8, bool_, double, long, half,
 )
+
 # Names that would shadow Python builtins inside this module are served by __getattr__.
 _BUILTIN_NAMED_EXPORTS = ("sum", "abs", "max", "min", "pow", "round", "float", "int", "bool")
-from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled  # noqa: E402
-from .random import (  # noqa: E402
-    Generator, manual_seed, default_generator, seed, initial_seed, get_rng_state, set_rng_state,
-)
-from .serialization import save, load  # noqa: E402
-from .gradcheck import gradcheck, GradcheckError  # noqa: E402
 
 __version__ = "0.1.0"
 

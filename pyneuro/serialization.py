@@ -21,14 +21,14 @@ import os
 
 import numpy as np
 
+from .tensor import Tensor, _backend, _device
+
 MAGIC = "pyneuro"
 VERSION = 1
 _HEADER = "__pyneuro__"
 
 
 def _encode(obj, arrays: dict):
-    from .tensor import Tensor  # noqa: PLC0415
-
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, (int, float)):
@@ -81,8 +81,6 @@ def save(obj, f) -> None:
 
 
 def _decode(node, archive, name, device):
-    from .tensor import Tensor, _backend  # noqa: PLC0415
-
     if isinstance(node, list):
         return [_decode(v, archive, name, device) for v in node]
     if isinstance(node, dict):
@@ -103,8 +101,6 @@ def load(f, map_location=None, weights_only=True):
     """Load what pn.save wrote. Tensors are placed on `map_location` (default "cpu")."""
     import json  # noqa: PLC0415
     import zipfile  # noqa: PLC0415
-
-    from .tensor import _device  # noqa: PLC0415
 
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
     device = _device(map_location) if map_location is not None else "cpu"

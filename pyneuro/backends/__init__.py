@@ -20,6 +20,7 @@ from ._registry import (
     get,
     set_backend,
     status,
+    table_for,
 )
 
 __all__ = [
@@ -33,4 +34,5 @@ __all__ = [
     "get",
     "set_backend",
     "status",
+    "table_for",
 ]
