@@ -13,7 +13,9 @@ from . import autograd as _ag
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from .autograd import no_grad
 from .random import _rng
-from .tensor import Tensor, arange, as_tensor, tensor, where
+from .creation import arange, as_tensor, tensor
+from .functions import where
+from .tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
 

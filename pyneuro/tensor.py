@@ -16,9 +16,9 @@ converted, unless you ask for dtype=pn.float64), integer data becomes int64 (cla
 targets, indices), bool stays bool. The compiled backends compute in float32 only; float64
 tensors are for the NumPy reference backend (pn.gradcheck switches to it for its checks).
 
-Factories (pn.tensor, pn.zeros, pn.randn, ...) are in creation.py and the torch-style
-free functions (pn.exp, pn.cat, ...) in functions.py; this module re-exports them so
-`pyneuro.tensor.<name>` keeps working.
+Factories (pn.tensor, pn.zeros, pn.randn, ...) are in creation.py, the torch-style free
+functions (pn.exp, pn.cat, ...) in functions.py and the dtypes in _dtype.py; this module's
+__getattr__ still serves them as `pyneuro.tensor.<name>`.
 """
 from __future__ import annotations
 
@@ -29,10 +29,9 @@ import numpy as np
 
 from . import autograd as _ag
 from . import creation as _creation
-from ._dtype import (  # noqa: F401  (re-exported: pyneuro.tensor.float32, ...)
-    _PY_BOOL, _PY_FLOAT, _PY_INT, _SCALARS, _dtype, bool, bool_, double, float, float16, float32, float64, half, int,
-    int8, int16, int32, int64, long, uint8,
-)
+from . import _dtype as _dtypes
+from . import functions as _functions
+from ._dtype import _PY_BOOL, _PY_FLOAT, _PY_INT, _SCALARS, _dtype, bool_, float16, float32, float64, int8, int16, int32, int64
 from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision
 from ._shapes import normalize_dims
 from ._tensor_base import (  # noqa: F401  (_device, _backend, MaxResult: re-exported for serialization and tests)
@@ -40,14 +39,7 @@ from ._tensor_base import (  # noqa: F401  (_device, _backend, MaxResult: re-exp
     _register_tensor_class, _value_array, _wrap,
 )
 from ._tensor_shape import ShapeMethods
-from .creation import (  # noqa: F401  (re-exported: pyneuro.tensor.zeros, ...)
-    tensor, as_tensor, from_numpy, is_tensor, zeros, ones, empty, full, eye, arange, linspace, rand, randn, randint, randperm, zeros_like, ones_like, empty_like, full_like, rand_like, randn_like,
-)
-from .functions import (  # noqa: F401, A004  (re-exported: pyneuro.tensor.cat, pyneuro.tensor.sum, ...)
-    cat, stack, where, matmul, mm, exp, log, sqrt, abs, sigmoid, tanh, sin, cos, log1p, round, sign, cumsum, logsumexp, numel, relu, clamp, sum, mean, argmax, maximum, minimum, softmax, log_softmax, max, min, pow, dot, norm, topk, argsort, gather, outer, bmm, flip, index_select, masked_select, unbind, tril, triu, isclose, nonzero, unique, movedim, squeeze, unsqueeze, permute, std, var, normal, reshape, flatten, transpose, allclose, concat,
-)
 from .autograd.grad_mode import _GradMode
-from .functions import _as_tensors  # noqa: F401
 from .random import _rng
 
 
@@ -712,3 +704,14 @@ def _int_matmul(a: Tensor, b: Tensor) -> Tensor:
 
 
 _register_tensor_class(Tensor)
+
+
+def __getattr__(name: str):
+    """pyneuro.tensor.zeros, .cat, .sum, .float32, ...: the factories, free functions and
+    dtypes, which live in creation.py, functions.py and _dtype.py (importable from here too,
+    without shadowing Python's sum/max/float inside this module)."""
+    if not name.startswith("__"):
+        for module in (_creation, _functions, _dtypes):
+            if hasattr(module, name):
+                return getattr(module, name)
+    raise AttributeError(f"module 'pyneuro.tensor' has no attribute {name!r}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..autograd import no_grad
 from ..backends import table_for
-from ..tensor import zeros_like
+from ..creation import zeros_like
 from .optimizer import Optimizer
 
 

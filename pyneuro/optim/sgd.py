@@ -10,7 +10,7 @@ One fused pass over each parameter: no temporaries, no copies.
 from __future__ import annotations
 
 from ..backends import table_for
-from ..tensor import empty_like
+from ..creation import empty_like
 from .optimizer import Optimizer
 
 

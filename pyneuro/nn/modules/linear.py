@@ -5,7 +5,9 @@ import math
 
 from ... import functional as F
 from ..._errors import ShapeError
-from ...tensor import Tensor, _device, empty
+from ..._tensor_base import _device
+from ...creation import empty
+from ...tensor import Tensor
 from .. import init
 from .module import Module, Parameter
 

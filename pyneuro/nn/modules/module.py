@@ -10,7 +10,8 @@ from collections import OrderedDict, namedtuple
 
 from ..._tensor_base import _fill
 from ...autograd import no_grad
-from ...tensor import Tensor, zeros
+from ...creation import zeros
+from ...tensor import Tensor
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from ... import functional as F
 from ..._errors import ShapeError
-from ...tensor import Tensor, _device, ones, zeros
+from ..._tensor_base import _device
+from ...creation import ones, zeros
+from ...tensor import Tensor
 from .module import Module, Parameter
 
 

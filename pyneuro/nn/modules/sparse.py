@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from ... import functional as F
 from ...autograd import no_grad
-from ...tensor import Tensor, _device, empty
+from ..._tensor_base import _device
+from ...creation import empty
+from ...tensor import Tensor
 from .. import init
 from .module import Module, Parameter
 
