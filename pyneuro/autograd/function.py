@@ -28,7 +28,6 @@ from __future__ import annotations
 from .._errors import DTypeError, ShapeError
 from .._tensor_base import TensorBase, _wrap
 from ..backends._registry import current as _current_backend
-from ..backends._registry import get as _get_backend
 from ..backends._registry import table_for
 from .grad_mode import _GradMode
 
@@ -155,10 +154,6 @@ def _as_torch_error(exc, cls):
     if not msg.lower().startswith(name):
         msg = f"{name}: {msg}"
     return (ShapeError if isinstance(exc, ValueError) else DTypeError)(msg)
-
-
-def _reference_kernels():
-    return _get_backend("numpy")
 
 
 # ----------------------------------------------------------------------------- helpers
