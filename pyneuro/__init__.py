@@ -11,26 +11,30 @@ import sys as _sys
 
 from . import backends
 from .backends import set_backend
-
-# ---- tensor exports (autograd helper): Tensor, creation, autograd switches, RNG, I/O ----
-from .tensor import (  # noqa: E402
-    Tensor, tensor, as_tensor, from_numpy, is_tensor,
-    zeros, ones, full, empty, eye, arange, linspace, rand, randn, randint, randperm,
-    zeros_like, ones_like, full_like, empty_like, rand_like, randn_like,
-    cat, concat, stack, where, matmul, mm, exp, log, sqrt, sigmoid, tanh, relu, clamp,
-    mean, argmax, maximum, minimum, reshape, flatten, transpose, allclose,
-    softmax, log_softmax, dot, norm, topk, argsort, gather, sin, cos, log1p, sign, cumsum, logsumexp, numel,
-    outer, bmm, flip, index_select, masked_select, unbind, tril, triu, isclose, nonzero, unique, movedim, squeeze, unsqueeze, permute, std, var, normal,
-    float32, float64, float16, int64, int32, int16, int8, uint8, bool_, double, long, half,
-)
-# Names that would shadow Python builtins inside this module are served by __getattr__.
-_BUILTIN_NAMED_EXPORTS = ("sum", "abs", "max", "min", "pow", "round", "float", "int", "bool")
-from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled  # noqa: E402
-from .random import (  # noqa: E402
+from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .gradcheck import gradcheck, GradcheckError
+from .random import (
     Generator, manual_seed, default_generator, seed, initial_seed, get_rng_state, set_rng_state,
 )
-from .serialization import save, load  # noqa: E402
-from .gradcheck import gradcheck, GradcheckError  # noqa: E402
+from .serialization import save, load
+from ._dtype import (
+    float32, float64, float16, int64, int32, int16, int8, uint8, bool_, double, long, half,
+)
+from .creation import (
+    tensor, as_tensor, from_numpy, is_tensor, zeros, ones, full, empty, eye, arange, linspace, rand, randn,
+    randint, randperm, zeros_like, ones_like, full_like, empty_like, rand_like, randn_like,
+)
+from .functions import (
+    cat, concat, stack, where, matmul, mm, exp, log, sqrt, sigmoid, tanh, relu, clamp, mean, argmax, maximum,
+    minimum, reshape, flatten, transpose, allclose, softmax, log_softmax, dot, norm, topk, argsort, gather,
+    sin, cos, log1p, sign, cumsum, logsumexp, numel, outer, bmm, flip, index_select, masked_select, unbind,
+    tril, triu, isclose, nonzero, unique, movedim, squeeze, unsqueeze, permute, std, var, normal,
+)
+from .tensor import Tensor
+
+# Names that would shadow Python builtins inside this module are served by __getattr__.
+_BUILTIN_NAMED_FUNCTIONS = ("sum", "abs", "max", "min", "pow", "round")
+_BUILTIN_NAMED_EXPORTS = _BUILTIN_NAMED_FUNCTIONS + ("float", "int", "bool")
 
 __version__ = "0.1.0"
 
@@ -64,7 +68,7 @@ def __getattr__(name: str):
         globals()[name] = module
         return module
     if name in _BUILTIN_NAMED_EXPORTS:  # pn.sum, pn.max, pn.float, ... (not shadowing builtins here)
-        return getattr(_importlib.import_module(f"{__name__}.tensor"), name)
+        return getattr(_importlib.import_module(f"{__name__}.functions" if name in _BUILTIN_NAMED_FUNCTIONS else f"{__name__}._dtype"), name)
     raise AttributeError(f"module 'pyneuro' has no attribute {name!r}")
 
 

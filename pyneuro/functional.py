@@ -4,15 +4,19 @@
     loss = F.cross_entropy(model(x), y)
 
 Each function documents the math it computes and which kernel of the backend's table
-runs it. They work on Tensors only (never a backend module directly): the kernels are
-reached through the autograd Functions in pyneuro/autograd.py.
+runs it. They work on Tensors only, never on a backend's table or arrays: the kernels are
+reached through Tensor ops and the autograd Functions in pyneuro/autograd/fused.py.
 """
 from __future__ import annotations
 
 from . import autograd as _ag
 from .backends import _checks
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
-from .tensor import Tensor, _backend, int64, tensor
+from .autograd import no_grad
+from .random import _rng
+from .creation import arange, as_tensor, tensor
+from .functions import where
+from .tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -138,12 +142,11 @@ def _masked_targets(t2: Tensor, c: int, ignore_index: int):
 
     Targets that are neither ignore_index nor in [0, C) raise IndexError like torch.
     """
-    data = t2._data
-    valid = data != ignore_index
-    safe = data * valid  # ignored -> 0 (an index the gathers can take)
-    if safe.size:
+    valid = t2 != ignore_index
+    safe = t2 * valid  # ignored -> 0 (an index the gathers can take)
+    if safe.numel():
         _checks.raise_target_range(safe, c)
-    return Tensor._wrap(safe, t2.device), valid
+    return safe, valid
 
 
 def _weighted_class_loss(x2: Tensor, t2: Tensor, out_shape, weight, ignore_index: int, reduction: str,
@@ -159,22 +162,21 @@ def _weighted_class_loss(x2: Tensor, t2: Tensor, out_shape, weight, ignore_index
     """
     c = x2.shape[1]
     safe, valid = _masked_targets(t2, c, ignore_index)
-    xp = _backend(x2.device).xp
-    w_t = Tensor._wrap(valid.astype(x2.dtype), x2.device)  # weight of each target, 0 if ignored
+    w_t = valid.to(x2.dtype)  # weight of each target, 0 if ignored
     if weight is not None:
         w_t = weight[safe] * w_t
-    rows = Tensor._wrap(xp.arange(x2.shape[0]), x2.device)
+    rows = arange(x2.shape[0], device=x2.device)
     if log_probs or label_smoothing:
         logp = x2 if log_probs else log_softmax(x2, dim=1)
         nll = -logp[rows, safe] * w_t
     else:
-        nll = _ag.CrossEntropy.apply(x2, safe._data, reduction="none") * w_t
+        nll = _ag.CrossEntropy.apply(x2, safe, reduction="none") * w_t
     if label_smoothing:
         smooth = -(logp if weight is None else logp * weight).sum(dim=1)
         nll = nll * (1 - label_smoothing) + smooth * (label_smoothing / c)
     # Ignored rows are cut out of the graph (a where, not a product with 0), so that a
     # 'mean' over no targets (0 / 0 = nan) still gives zero gradients, as in torch.
-    per = _ag.Where.apply(valid, nll, 0.0)
+    per = nll.where(valid, 0.0)
     if reduction == "none":
         return per.reshape(out_shape)
     total = per.sum()
@@ -227,7 +229,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         try:  # the common case: one fused kernel, no mask
             return _ag.CrossEntropy.apply(x, t, reduction=reduction)
         except IndexError:
-            if not bool((t._data == ignore_index).any()):
+            if not bool((t == ignore_index).any()):
                 raise
     if x.dtype.kind != "f":
         raise DTypeError(f"cross_entropy: input must be a floating tensor of logits, got {x.dtype}")
@@ -342,7 +344,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
         )
     _check_reduction(reduction)
     p = _tensor(input, "input")
-    if p.numel() and not bool(((p._data >= 0) & (p._data <= 1)).all()):
+    if p.numel() and not bool(((p >= 0) & (p <= 1)).all()):
         raise ArgumentError("binary_cross_entropy: all elements of input should be between 0 and 1 (apply sigmoid first, "
                             "or use binary_cross_entropy_with_logits on raw scores)")
     losses = -(target * p.log().clamp(min=-100.0) + (1 - target) * (1 - p).log().clamp(min=-100.0))
@@ -351,8 +353,6 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
     """x where x > 0, else negative_slope * x."""
-    from .tensor import where  # noqa: PLC0415
-
     return where(input > 0, input, input * negative_slope)
 
 
@@ -366,16 +366,12 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
     exp only ever sees values <= threshold, so neither the value nor the gradient overflows.
     """
-    from .tensor import where  # noqa: PLC0415
-
     bx = input * beta
     return where(bx > threshold, input, bx.clamp(max=threshold).exp().log1p() / beta)
 
 
 def elu(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
     """x where x > 0, else alpha (exp(x) - 1)."""
-    from .tensor import where  # noqa: PLC0415
-
     return where(input > 0, input, input.clamp(max=0).expm1() * alpha)
 
 
@@ -422,8 +418,6 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         centered = input - mean
         var = (centered * centered).mean(dim=dims, keepdim=True)
         if running_mean is not None and running_var is not None:
-            from .autograd import no_grad  # noqa: PLC0415
-
             with no_grad():
                 running_mean.mul_(1 - momentum).add_(mean.detach().reshape(c) * momentum)
                 running_var.mul_(1 - momentum).add_(var.detach().reshape(c) * (momentum * n / (n - 1)))
@@ -467,16 +461,13 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     t = _tensor(tensor, "tensor")
     if t.dtype.kind not in "iu":
         raise DTypeError(f"one_hot is only applicable to index tensors (int64), got {t.dtype}")
-    xp = _backend(t.device).xp
-    data = t._data
-    hi = int(data.max()) if data.size else -1
-    lo = int(data.min()) if data.size else 0
+    hi = int(t.max()) if t.numel() else -1
+    lo = int(t.min()) if t.numel() else 0
     if num_classes == -1:
         num_classes = hi + 1
     if lo < 0 or hi >= num_classes:
         raise IndexRangeError(f"one_hot: class values must be in [0, {num_classes}), got {lo if lo < 0 else hi}")
-    out = (data[..., None] == xp.arange(num_classes)).astype(int64)
-    return Tensor._wrap(out, t.device)
+    return (t.unsqueeze(-1) == arange(num_classes, device=t.device)).long()
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
@@ -518,12 +509,12 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
         raise ShapeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got {tuple(weight.shape)}")
     n = weight.shape[0]
     if idx.numel():
-        lo, hi = int(idx._data.min()), int(idx._data.max())
+        lo, hi = int(idx.min()), int(idx.max())
         if lo < 0 or hi >= n:
             raise IndexError(f"embedding: index {lo if lo < 0 else hi} is out of range for {n} embeddings")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
-    return _ag.EmbeddingLookup.apply(weight, idx._data, padding_idx=padding_idx)
+    return _ag.EmbeddingLookup.apply(weight, idx, padding_idx=padding_idx)
 
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
@@ -543,10 +534,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, generator=None
         return input
     if p == 1.0:
         return input * 0.0
-    from .random import _rng  # noqa: PLC0415
-
     keep = _rng(generator).random(input.shape) >= p
-    mask = Tensor._wrap(_backend(input.device).asarray((keep / (1.0 - p)).astype(input.dtype)), input.device)
+    mask = as_tensor((keep / (1.0 - p)).astype(input.dtype), device=input.device)
     return input * mask
 
 

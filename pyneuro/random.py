@@ -15,9 +15,11 @@ values on every backend and device.
 """
 from __future__ import annotations
 
-
+import json
 
 import numpy as np
+
+from ._tensor_base import _wrap
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default initial seed
 
@@ -56,18 +58,12 @@ class Generator:
 
     def get_state(self):
         """The full generator state as a uint8 Tensor (JSON bytes); pn.save can store it."""
-        from .tensor import Tensor  # noqa: PLC0415
-
-        import json  # noqa: PLC0415
-
         blob = json.dumps({"seed": self._seed, "bit_generator": self._rng.bit_generator.state})
-        return Tensor._wrap(np.frombuffer(blob.encode(), dtype=np.uint8).copy(), "cpu")
+        return _wrap(np.frombuffer(blob.encode(), dtype=np.uint8).copy(), "cpu")
 
     def set_state(self, state) -> "Generator":
         """Restore a state from get_state() (a uint8 Tensor, NumPy array or bytes)."""
         try:
-            import json  # noqa: PLC0415
-
             raw = bytes(state) if isinstance(state, (bytes, bytearray)) else np.asarray(state, dtype=np.uint8).tobytes()
             data = json.loads(raw.decode())
             rng = np.random.Generator(np.random.PCG64())

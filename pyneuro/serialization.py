@@ -46,6 +46,7 @@ import zlib
 import numpy as np
 
 from ._errors import ArgumentError
+from .tensor import Tensor, _backend, _device
 
 MAGIC = "pyneuro"
 VERSION = 2  # 1: .npz archives (still read); 2: safetensors
@@ -68,8 +69,6 @@ class CheckpointError(ArgumentError):
 
 # ------------------------------------------------------------------------------ saving
 def _encode(obj, tensors: dict, path: str, depth: int):
-    from .tensor import Tensor
-
     if depth > MAX_DEPTH:
         raise ValueError(f"pn.save: the object is nested more than {MAX_DEPTH} levels deep")
     if obj is None or isinstance(obj, (bool, str, int, float)):
@@ -216,8 +215,6 @@ def save(obj, f) -> None:
 
 # ------------------------------------------------------------------------------ loading
 def _decode(node, arrays: dict, device, depth: int = 0):
-    from .tensor import Tensor, _backend
-
     if depth > MAX_DEPTH:
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
     if isinstance(node, list):
@@ -352,8 +349,6 @@ def load(f, map_location=None, weights_only=True, *, allow_large: bool = False):
     safe). `allow_large=True` lifts the expansion limit on compressed members of old .npz
     files. Raises CheckpointError (a ValueError) naming the file when it is malformed.
     """
-    from .tensor import _device
-
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
     device = _device(map_location) if map_location is not None else "cpu"
     if isinstance(f, (str, os.PathLike)):

@@ -28,6 +28,7 @@ from ._registry import (
     get,
     set_backend,
     status,
+    table_for,
 )
 
 __all__ = [
@@ -41,4 +42,5 @@ __all__ = [
     "get",
     "set_backend",
     "status",
+    "table_for",
 ]

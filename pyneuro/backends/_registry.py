@@ -141,6 +141,22 @@ def current(device: str = "cpu"):
     return _modules.get(_selected.get(device)) or get(backend_name(device))
 
 
+def table_for(x, device: str = "cpu"):
+    """The kernel table that computes on x: a Tensor (its array and device), or a backend
+    array on `device`. It is the device's current backend, except that floating data other
+    than float32 on the host (float64, as torch's double; float16) uses the NumPy reference
+    kernels, which work in the dtype they are given (the compiled kernels take float32 only;
+    data of any dtype but float32 goes there).
+    Autograd's Functions and the optimizers find their kernels here and nowhere else."""
+    if hasattr(x, "_data") and isinstance(getattr(x, "device", None), str):
+        x, device = x._data, x.device
+    table = current(device)
+    if device == "cpu" and table.NAME != "numpy" and getattr(x, "dtype", None) is not None \
+            and not (x.dtype.kind == "f" and x.dtype.itemsize == 4):
+        return get("numpy")
+    return table
+
+
 def _device_type(device) -> str:
     d = str(device).split(":")[0]
     if d not in PREFERENCE:

@@ -9,8 +9,9 @@ One fused pass over each parameter: no temporaries, no copies.
 """
 from __future__ import annotations
 
-from ..tensor import Tensor
-from .optimizer import Optimizer, _kernels
+from ..backends import table_for
+from ..creation import empty_like
+from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
@@ -45,14 +46,14 @@ class SGD(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
-                bk = _kernels(p)
+                bk = table_for(p)
                 g = -grad._data if maximize else grad._data
                 if momentum:
                     entry = state.get(p)
                     buf = entry.get("momentum_buffer") if entry else None
                     first = buf is None
                     if first:
-                        buf = Tensor._wrap(bk.xp.empty_like(p._data), p.device)
+                        buf = empty_like(p)
                         state[p] = {"momentum_buffer": buf}
                     bk.sgd_step(p._data, g, buf._data, lr, momentum, dampening, weight_decay, nesterov, first)
                 else:
