@@ -274,6 +274,8 @@ def _binding_cases(rng):
 def test_misaligned_arrays_give_the_aligned_results(name):
     bk = _backend(name)
     for fn, args in _binding_cases(np.random.default_rng(3)):
+        if name == "numpy" and "three_pass" in args:  # the reference has one variant only
+            continue
         expected = getattr(bk, fn)(*args)
         shifted = tuple(_misaligned(a) if isinstance(a, np.ndarray) else a for a in args)
         got = getattr(bk, fn)(*shifted)
