@@ -274,7 +274,7 @@ def _binding_cases(rng):
 def test_misaligned_arrays_give_the_aligned_results(name):
     bk = _backend(name)
     for fn, args in _binding_cases(np.random.default_rng(3)):
-        if name == "numpy" and "three_pass" in args:  # the reference has one variant only
+        if name == "numpy" and any(isinstance(a, str) for a in args):  # the reference has one variant
             continue
         expected = getattr(bk, fn)(*args)
         shifted = tuple(_misaligned(a) if isinstance(a, np.ndarray) else a for a in args)
