@@ -37,7 +37,8 @@ export PYTHONPATH="$root/$stage" PYNEURO_BACKEND=cpu PYNEURO_REQUIRE_BACKENDS=nu
 cd "$root/$stage"  # not the repo root: `python -c`/`-m` put the working directory first on sys.path
 "$py" -c "import pyneuro, sys; sys.exit(0 if pyneuro.__file__.startswith('$root/$stage/') else 1)" ||
   { echo "sanitize.sh: pyneuro is not imported from $stage" >&2; exit 1; }
-# The numba backend is left out (its LLVM JIT is not instrumented and only slows the run).
-"$py" -m pytest -q -p no:cacheprovider -k "not numba" \
+# The numba backend is left out (its LLVM JIT is not instrumented and only slows the run), and
+# so are the slow tests (the CUDA emulator build, subprocess runs that never load this _cpu).
+"$py" -m pytest -q -p no:cacheprovider -m "not slow" -k "not numba" \
   "$root"/tests/test_conformance.py "$root"/tests/test_bad_input.py "$root"/tests/test_fused_cpu.py \
   "$root"/tests/test_kernel_robustness.py "$root"/tests/test_kernel_properties.py "$@"
