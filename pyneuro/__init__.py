@@ -7,6 +7,7 @@ Numba, CuPy and PyTorch are imported only when a backend or a test asks for them
 from __future__ import annotations
 
 import importlib as _importlib
+import os as _os
 import sys as _sys
 
 from . import backends
@@ -53,8 +54,13 @@ def set_num_threads(n: int) -> None:
     the Numba kernels when that backend is loaded (capped at its NUMBA_NUM_THREADS)."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"set_num_threads needs a positive int, got {n!r}")
-    if backends.status("cpu").available:
-        backends.get("cpu").set_num_threads(n)
+    # Bounded (torch is not): libgomp aborts the process when it cannot create the threads.
+    cpu = backends.get("cpu") if backends.status("cpu").available else None
+    limit = cpu.max_num_threads() if cpu is not None else max(64, 4 * (_os.cpu_count() or 1))
+    if n > limit:
+        raise ValueError(f"set_num_threads needs at most {limit} threads (4 per hardware thread), got {n}")
+    if cpu is not None:
+        cpu.set_num_threads(n)
     numba_backend = _sys.modules.get("pyneuro.backends.numba")
     if numba_backend is not None and hasattr(numba_backend, "set_num_threads"):
         import numba

@@ -15,6 +15,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,7 +40,7 @@ inline std::vector<py::ssize_t> shape_of(const py::array& a) {
 inline std::string shape_str(const py::array& a) { return shape_str(shape_of(a)); }
 
 // Checks that `obj` is a C-contiguous ndarray of dtype T and (when ndim >= 0)
-// of that rank; returns it as a typed array without copying.
+// of that rank; returns it as a typed array, without copying unless it is misaligned.
 template <typename T>
 py::array_t<T> require(const py::handle& obj, const char* name, int ndim = -1, bool writeable = false) {
   if (obj.is_none() || !py::isinstance<py::array>(obj)) {
@@ -62,6 +63,19 @@ py::array_t<T> require(const py::handle& obj, const char* name, int ndim = -1, b
   }
   if (writeable && !arr.writeable()) {
     throw py::value_error(std::string(name) + " must be writeable (it is updated in place)");
+  }
+  // A view at an odd byte offset (np.frombuffer(buf, np.float32, offset=1)) is legal NumPy but
+  // not a valid T* for C++ (misaligned loads are undefined behaviour): inputs are copied into
+  // a fresh aligned array; an array updated in place cannot be, so it is refused.
+  if (reinterpret_cast<std::uintptr_t>(arr.data()) % alignof(T) != 0) {
+    if (writeable) {
+      throw py::value_error(std::string(name) + " is not aligned to " + std::to_string(alignof(T)) +
+                            " bytes and is updated in place; pass an aligned array "
+                            "(np.require(a, requirements='A') makes an aligned copy)");
+    }
+    py::array_t<T> copy(shape_of(arr));
+    if (arr.nbytes() > 0) std::memcpy(copy.mutable_data(), arr.data(), static_cast<size_t>(arr.nbytes()));
+    return copy;
   }
   return py::reinterpret_borrow<py::array_t<T>>(arr);
 }

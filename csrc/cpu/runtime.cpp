@@ -96,7 +96,15 @@ int num_threads() {
   return n;
 }
 
-void set_num_threads(int n) { g_threads.store(n > 0 ? n : 1, std::memory_order_relaxed); }
+int max_num_threads() {
+  const int by_hardware = std::max(64, 4 * std::max(1, omp_get_num_procs()));
+  const int limit = omp_get_thread_limit();  // INT_MAX unless OMP_THREAD_LIMIT is set
+  return std::max(1, std::min(by_hardware, limit));
+}
+
+void set_num_threads(int n) {
+  g_threads.store(std::min(n > 0 ? n : 1, max_num_threads()), std::memory_order_relaxed);
+}
 
 void enable_flush_to_zero() {
 #if PYNEURO_HAVE_MXCSR

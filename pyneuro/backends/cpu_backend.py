@@ -45,6 +45,7 @@ to_numpy = np.asarray
 
 get_num_threads = _cpu.get_num_threads
 set_num_threads = _cpu.set_num_threads
+max_num_threads = _cpu.max_num_threads
 simd_path = _cpu.simd_path
 
 

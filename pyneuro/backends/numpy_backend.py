@@ -106,8 +106,12 @@ def cross_entropy_forward(logits, targets):
     targets = _checks.targets_for(logits, targets)
     rows = np.arange(logits.shape[0])
     mx = _row_max(logits)
-    lse = mx[:, 0] + np.log(np.sum(np.exp(logits - mx), axis=1))
-    return lse - logits[rows, targets]
+    # log(sum) - (x[t] - max), not (max + log(sum)) - x[t]: near the maximum x[t] - max is
+    # exact, while max + log(sum) rounds log(sum) away once |max| >> 1 (0.0 instead of ln 2
+    # for logits [1e8, 1e8, 0]).
+    with np.errstate(invalid="ignore"):  # inf - inf = NaN in a row holding +inf: defined as NaN
+        log_sum = np.log(np.sum(np.exp(logits - mx), axis=1))
+        return log_sum - (logits[rows, targets] - mx[:, 0])
 
 
 def cross_entropy_backward(logits, targets, grad_losses):

@@ -12,6 +12,10 @@ using index_t = std::int64_t;
 // results are bit-identical for any thread count.
 int num_threads();
 void set_num_threads(int n);
+// Largest n set_num_threads accepts: 4 threads per hardware thread (at least 64), within
+// OpenMP's thread limit. libgomp aborts the whole process when it cannot create the threads
+// of a parallel region, so an absurd count (10**6) is refused up front instead.
+int max_num_threads();
 
 // Set flush-to-zero / denormals-are-zero on the calling thread (MXCSR). Denormal
 // floats take a ~100-cycle microcode assist per operation; deep-learning values

@@ -100,11 +100,18 @@ def _run(kernel, work_ns: float, *args) -> None:
 # ----------------------------------------------------------------------------- input preparation
 def _f32(x, name: str, ndim: int | None = None) -> np.ndarray:
     """Validate x (shared checks), require float32, return it C-contiguous."""
-    if type(x) is np.ndarray and x.dtype == np.float32 and x.flags.c_contiguous and (ndim is None or x.ndim == ndim):
+    if (type(x) is np.ndarray and x.dtype == np.float32 and x.flags.c_contiguous and x.flags.aligned
+            and (ndim is None or x.ndim == ndim)):
         return x        # the common case, without the general checks' ~0.4 us
     _checks.require_array(x, name, ndim)
     _checks.require_float32(x, name)   # the numba backend computes in float32, like the C++ one
-    return np.ascontiguousarray(x)
+    return _aligned(np.ascontiguousarray(x))
+
+
+def _aligned(x: np.ndarray) -> np.ndarray:
+    """x, or an aligned copy of a view at an odd byte offset: numba would compile a second,
+    unaligned specialisation of every kernel for it."""
+    return x if x.flags.aligned else x.copy()
 
 
 def _operand(x, name: str, trans: bool):
@@ -119,9 +126,10 @@ def _targets(logits, targets) -> np.ndarray:
     """Targets as contiguous int64 after the type and shape checks; the range check is done
     by the cross-entropy kernels themselves (they return the count of bad targets)."""
     if (type(targets) is np.ndarray and targets.dtype == np.int64 and targets.flags.c_contiguous
-            and targets.ndim == 1 and targets.shape[0] == logits.shape[0] and logits.ndim == 2):
+            and targets.ndim == 1 and targets.shape[0] == logits.shape[0] and logits.ndim == 2
+            and targets.flags.aligned):
         return targets  # the common case: nothing to convert, nothing else to check
-    return np.ascontiguousarray(_checks.targets_for(logits, targets, check_range=False))
+    return _aligned(np.ascontiguousarray(_checks.targets_for(logits, targets, check_range=False)))
 
 
 def _check_bad_targets(bad: int, targets, classes: int) -> None:
@@ -314,7 +322,8 @@ class _InPlace:
         _checks.require_float32(arr, name)
         _checks.writeable(arr, name)
         self.arr = arr
-        self.work = arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
+        # a strided or misaligned array is updated through a contiguous, aligned copy
+        self.work = arr if arr.flags.c_contiguous and arr.flags.aligned else np.array(arr, order="C")
 
     def flat(self) -> np.ndarray:
         return self.work.reshape(-1)

@@ -34,6 +34,7 @@ so each kernel compiles once per array rank it is used with.
 """
 from __future__ import annotations
 
+import threading
 import types
 
 import numba
@@ -76,13 +77,37 @@ class ParallelKernel:
         self.serial = _compile(_twin(fn, "__serial"), False, fastmath)
 
     def __call__(self, *args):
-        return self.parallel(*args)
+        return self.run(True, *args)
 
     def run(self, parallel: bool, *args):
-        return (self.parallel if parallel else self.serial)(*args)
+        if not parallel:
+            return self.serial(*args)
+        if _layer_is_threadsafe:
+            return self.parallel(*args)
+        return _serialised_launch(self.parallel, args)
 
     def __repr__(self) -> str:
         return f"<ParallelKernel {self.__name__}>"
+
+
+# Numba's "workqueue" threading layer (chosen when neither TBB nor OpenMP is usable, or by
+# NUMBA_THREADING_LAYER=workqueue) is not thread-safe: two Python threads launching parallel
+# kernels at once make it abort the whole process ("Concurrent access has been detected").
+# Parallel launches therefore go one at a time under a lock until the first launch has shown
+# which layer numba picked; after that only the workqueue layer keeps the lock.
+_launch_lock = threading.Lock()
+_layer_is_threadsafe = False
+
+
+def _serialised_launch(fn, args):
+    global _layer_is_threadsafe
+    with _launch_lock:
+        result = fn(*args)
+        try:
+            _layer_is_threadsafe = numba.threading_layer() != "workqueue"
+        except ValueError:  # no parallel region was launched yet: the layer is still unknown
+            pass
+    return result
 
 
 def kernel(parallel: bool = True, fastmath=SAFE_FASTMATH):

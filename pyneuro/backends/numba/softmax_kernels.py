@@ -4,7 +4,8 @@ What they compute, per row x of a (rows, cols) float32 array (m = max x, s = sum
 
     softmax       y = exp(x - m) / s                 forward: ~4 FLOPs + 1 exp per element
     log_softmax   y = (x - m) - log(s)
-    cross-entropy loss = m + log(s) - x[target]       (softmax is never materialised)
+    cross-entropy loss = log(s) - (x[target] - m)     (softmax is never materialised;
+                  x[target] - m first: m + log(s) would round log(s) away at |m| ~ 1e8)
                   grad = (exp(x - m) / s - onehot(target)) * grad_loss
     backward      softmax:     gx = y * (g - sum(g * y));  log_softmax: gx = g - exp(y) * sum(g)
 
@@ -108,6 +109,21 @@ def _exp_le0(t):
     e = np.int32(n) + np.int32(127)          # n >= -127 here: e >= 0, and e == 0 gives 0.0
     e = e if e > 0 else np.int32(0)
     return p * np.int32(e << 23).view(np.float32)
+
+
+@helper(fastmath={"contract"})  # NOT reassoc: it would turn this back into (m + log s) - x_t
+def _ce_loss(m, s, xt):
+    """Cross-entropy of one row from its max m and s = sum(exp(x - m)): log(s) - (x_t - m).
+
+    x_t - m first: it is exact near the maximum, where m + log(s) would round log(s) away
+    (logits [1e8, 1e8, 0] would give 0 instead of ln 2)."""
+    return np.log(s) - (xt - m)
+
+
+@helper(fastmath={"contract"})  # NOT reassoc: it would fold this into x - (m + log s)
+def _log_prob(x, m, log_s):
+    """One log_softmax entry: (x - m) - log(s), x - m first for the same reason as _ce_loss."""
+    return (x - m) - log_s
 
 
 @helper()
@@ -261,7 +277,7 @@ def log_softmax_forward(x, y):
         log_s = np.log(s)
         xi, yi = x[i], y[i]
         for j in range(x.shape[1]):
-            yi[j] = (xi[j] - m) - log_s
+            yi[j] = _log_prob(xi[j], m, log_s)
 
 
 @kernel()
@@ -300,7 +316,7 @@ def cross_entropy_forward(logits, targets, losses):
             bad += 1
             continue
         m, s = _online_max_sum(logits[i])       # one pass over the row
-        losses[i] = (m + np.log(s)) - logits[i, t]
+        losses[i] = _ce_loss(m, s, logits[i, t])
     return bad
 
 
@@ -392,7 +408,7 @@ def narrow_rows(x, targets, grad_losses, y, losses, mode):
             for i in range(n):
                 t = targets[r0 + i]
                 if 0 <= t < cols:
-                    losses[r0 + i] = (m[i] + np.log(s[i])) - x[r0 + i, t]
+                    losses[r0 + i] = _ce_loss(m[i], s[i], x[r0 + i, t])
                 else:
                     losses[r0 + i] = np.float32(np.nan)
                     bad += 1
@@ -410,7 +426,7 @@ def narrow_rows(x, targets, grad_losses, y, losses, mode):
             ej = e[j, :n]
             if mode == LOG_SOFTMAX:
                 for i in range(n):
-                    yb[i, j] = (xb[i, j] - mb[i]) - fb[i]
+                    yb[i, j] = _log_prob(xb[i, j], mb[i], fb[i])
             else:
                 for i in range(n):
                     yb[i, j] = ej[i] * fb[i]
