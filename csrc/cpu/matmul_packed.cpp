@@ -63,14 +63,6 @@
 // K = 10 one, dY @ W2 (128x10 @ 10x256): 0.8x, bound by FMA issue plus ~3 us of per-tile
 // overhead and C writes that a deeper K would amortise.
 
-// GCC 12 warns about its own AVX-512 headers (the deliberately undefined __Y operand inside
-// masked loads and shuffles, GCC bug 105593); those values are never read.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <omp.h>
-
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -78,6 +70,19 @@
 #include <utility>
 
 #include "pyneuro/matmul.h"
+#include "pyneuro/omp.h"
+
+// The AVX-512 and AVX2 kernels need x86 and GCC/clang target attributes (PYNEURO_X86_TARGETS,
+// pyneuro/common.h); everywhere else (aarch64, MSVC) only the portable Scalar kernel is built.
+#if PYNEURO_X86_TARGETS
+#if !defined(__clang__)
+// GCC 12 warns about its own AVX-512 headers (the deliberately undefined __Y operand inside
+// masked loads and shuffles, GCC bug 105593); those values are never read.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include <immintrin.h>
+#endif
 
 namespace pyneuro::cpu {
 
@@ -132,6 +137,7 @@ void fill_kernels(Isa& isa, std::integer_sequence<int, R...>) {
   ((isa.kernel[NV - 1][L][R] = &Impl::template run<R + 1, NV, L == kKMajor>), ...);
 }
 
+#if PYNEURO_X86_TARGETS
 // ============================================================================ AVX-512
 // C tile of ROWS x (NV*16) in ROWS*NV zmm registers; 8 x 32 (16 accumulators) by default.
 struct Avx512 {
@@ -355,9 +361,13 @@ struct Avx2 {
   }
 };
 
+#endif  // PYNEURO_X86_TARGETS
+
 // ============================================================================ scalar
 // Portable kernel (plain x86-64 / any CPU): ROWS x (NV*8) accumulators in an array the
-// compiler keeps in (baseline SSE) registers. Also the reference for the tiling logic.
+// compiler keeps in registers -- baseline SSE on x86-64, NEON on aarch64 (part of its
+// baseline, so no flag is needed). Also the reference for the tiling logic, and the path
+// PYNEURO_SIMD=scalar forces (CI runs the conformance suite on it).
 struct Scalar {
   template <int ROWS, int NV, bool KMAJOR>
   static void run(index_t kc, const float* __restrict a, index_t as, const float* __restrict b,
@@ -438,13 +448,16 @@ Isa make_isa(index_t kc, index_t mc, index_t nc, PackB pb, PackA pa) {
   return isa;
 }
 
+#if PYNEURO_X86_TARGETS
 template <int... N>
 void fill_narrow(Isa& isa, std::integer_sequence<int, N...>) {
   ((isa.narrow[N] = &Avx512Narrow::run<N + 1>), ...);
 }
+#endif
 
 const Isa& isa_for_this_cpu() {
   static const Isa isa = [] {
+#if PYNEURO_X86_TARGETS
     const char* path = simd_path();
     if (std::strcmp(path, "avx512") == 0) {
       Isa isa = make_isa<Avx512, 8, 16, 2>(256, 128, 4096, &Avx512::pack_b, &Avx512::pack_a);
@@ -454,6 +467,7 @@ const Isa& isa_for_this_cpu() {
     if (std::strcmp(path, "avx2") == 0) {
       return make_isa<Avx2, 6, 8, 2>(256, 120, 4096, &pack_b_generic, &pack_a_generic<6>);
     }
+#endif
     return make_isa<Scalar, 4, 8, 1>(256, 64, 4096, &pack_b_generic, &pack_a_generic<4>);
   }();
   return isa;
@@ -462,14 +476,13 @@ const Isa& isa_for_this_cpu() {
 // 64-byte-aligned scratch that grows on demand and is kept for the next call.
 class Scratch {
  public:
-  ~Scratch() { std::free(ptr_); }
+  ~Scratch() { aligned_free(ptr_); }
   float* get(size_t floats) {
     if (floats > cap_) {
-      std::free(ptr_);
+      aligned_free(ptr_);
       ptr_ = nullptr;
       cap_ = 0;
-      const size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
-      ptr_ = static_cast<float*>(std::aligned_alloc(64, bytes));
+      ptr_ = static_cast<float*>(aligned_malloc(floats * sizeof(float)));
       if (!ptr_) throw std::bad_alloc();
       cap_ = floats;
     }

@@ -14,7 +14,7 @@
 // "Copy". The buffers are far larger than any cache, so this is DRAM bandwidth.
 #include "pyneuro/peak.h"
 
-#include <omp.h>
+#include "pyneuro/omp.h"
 
 #include <algorithm>
 #include <cstdlib>
