@@ -41,7 +41,7 @@ compile_all() {  # compile_all DIR COMPILER FLAGS...: every kernel, two at a tim
 if need aarch64-linux-gnu-g++ g++-aarch64-linux-gnu; then
   t=$SECONDS
   compile_all "$out/a64" aarch64-linux-gnu-g++ "${flags[@]}" -fopenmp
-  aarch64-linux-gnu-g++ "${flags[@]}" -fopenmp .ci/portable_check.cpp "$out"/a64/*.o -static -o "$out/check-a64" 2>&1 | { grep -v "statically linked|goacc_profiling" || true; }
+  aarch64-linux-gnu-g++ "${flags[@]}" -fopenmp .ci/portable_check.cpp "$out"/a64/*.o -static -o "$out/check-a64" 2>&1 | { grep -Ev "statically linked|goacc_profiling" || true; }
   echo "aarch64: ${#kernels[@]} kernel files compile ($((SECONDS - t)) s)"
   if need qemu-aarch64 qemu-user; then
     qemu-aarch64 "$out/check-a64"
