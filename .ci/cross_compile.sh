@@ -2,7 +2,8 @@
 # CI: the C++ kernels build off the x86-64/GCC/OpenMP path they are developed on.
 #   1. every csrc/cpu/*.cpp compiles for aarch64 (Debian's cross compiler), and
 #      .ci/portable_check.cpp -- the kernels against double-precision references -- runs
-#      under qemu-aarch64 (the portable path, executed, not just compiled);
+#      under qemu-aarch64, on the NEON path and on the portable one (executed, not just
+#      compiled);
 #   2. every kernel compiles with clang and no OpenMP (stock macOS's situation), the same
 #      check runs natively (x86 target attributes under clang, the serial parallel_for), and
 #      the bindings pass clang's syntax check against pyneuro/omp.h's stand-ins.
@@ -44,7 +45,8 @@ if need aarch64-linux-gnu-g++ g++-aarch64-linux-gnu; then
   aarch64-linux-gnu-g++ "${flags[@]}" -fopenmp .ci/portable_check.cpp "$out"/a64/*.o -static -o "$out/check-a64" 2>&1 | { grep -Ev "statically linked|goacc_profiling" || true; }
   echo "aarch64: ${#kernels[@]} kernel files compile ($((SECONDS - t)) s)"
   if need qemu-aarch64 qemu-user; then
-    qemu-aarch64 "$out/check-a64"
+    qemu-aarch64 "$out/check-a64"                          # NEON matmul kernel
+    PYNEURO_SIMD=portable qemu-aarch64 "$out/check-a64"    # the portable path
   fi
 fi
 
@@ -57,6 +59,7 @@ if need clang++ clang; then
   "$out/check-clang"
   PYNEURO_SIMD=scalar "$out/check-clang"
   py=${PYTHON:-python3}
+  "$py" -c "import pybind11" 2>/dev/null || "$py" -m pip install -q pybind11 >/dev/null 2>&1 || true
   if inc=$("$py" -m pybind11 --includes 2>/dev/null); then
     # shellcheck disable=SC2086
     printf '%s\n' csrc/bindings/cpu_*.cpp | xargs -P 2 -I{} clang++ -std=c++17 -fsyntax-only -Wall -Icsrc/include $inc {}

@@ -41,7 +41,7 @@ no_compiler_path() {
   echo "$venv/bin:$bin"
 }
 fresh_venv() { rm -rf "$1"; "$py" -m venv "$1"; "$1/bin/python" -m pip install -q --upgrade pip; }
-train_args=(train --epochs 1 --quiet)
+train_args=(train --epochs 1)
 
 if [ "$what" = all ] || [ "$what" = wheel ]; then
   t=$SECONDS

@@ -210,7 +210,7 @@ const char* simd_path() {
   // PYNEURO_SIMD=scalar (or portable) | avx2 forces a narrower path (tests, teaching, CI's
   // run of the conformance suite on the portable path); it never widens.
   static const char* path = [] {
-    const char* best = cpu_has_avx512() ? "avx512" : cpu_has_avx2_fma() ? "avx2" : "scalar";
+    const char* best = cpu_has_avx512() ? "avx512" : cpu_has_avx2_fma() ? "avx2" : PYNEURO_NEON ? "neon" : "scalar";
     const char* want = std::getenv("PYNEURO_SIMD");
     if (want && (std::strcmp(want, "scalar") == 0 || std::strcmp(want, "portable") == 0)) return "scalar";
     if (want && std::strcmp(want, "avx2") == 0 && cpu_has_avx2_fma()) return "avx2";

@@ -20,6 +20,13 @@
 #else
 #define PYNEURO_AARCH64 0
 #endif
+// PYNEURO_NEON: aarch64 with <arm_neon.h> (every aarch64 compiler): the matmul micro-kernel
+// has a NEON version; the other kernels use the portable path, which the compiler vectorises.
+#if PYNEURO_AARCH64 && (defined(__ARM_NEON) || defined(_M_ARM64))
+#define PYNEURO_NEON 1
+#else
+#define PYNEURO_NEON 0
+#endif
 
 namespace pyneuro {
 
@@ -44,9 +51,10 @@ void enable_flush_to_zero();
 // other CPUs and compilers.
 bool cpu_has_avx2_fma();
 bool cpu_has_avx512();
-// "avx512", "avx2" or "scalar": the widest SIMD path the kernels dispatch to. "scalar" is
-// the portable C++ path (on aarch64 the compiler vectorises it with NEON). PYNEURO_SIMD=
-// scalar (or portable) or avx2 forces a narrower path; it never widens.
+// "avx512", "avx2", "neon" (aarch64: NEON matmul micro-kernel, portable softmax and
+// elementwise loops) or "scalar": the widest SIMD path the kernels dispatch to. "scalar" is
+// the portable C++ path. PYNEURO_SIMD=scalar (or portable) or avx2 forces a narrower path;
+// it never widens.
 const char* simd_path();
 
 // 64-byte-aligned allocation (std::aligned_alloc does not exist on MSVC); size is rounded
