@@ -83,7 +83,7 @@ if [ "$what" = all ] || [ "$what" = fallback ]; then
   step "fallback: a build that fails still installs pure-Python pyneuro"
   venv="$work/venv-fallback"
   fresh_venv "$venv"
-  PYNEURO_FAIL_BUILD=ON PYNEURO_CUDA=OFF "$venv/bin/python" -m pip install "$root" >"$work/fallback.log" 2>&1 ||
+  PYNEURO_FAIL_BUILD=ON PYNEURO_CUDA=OFF "$venv/bin/python" -m pip install -v "$root" >"$work/fallback.log" 2>&1 ||
     { tail -40 "$work/fallback.log"; die "pip install aborted instead of falling back"; }
   grep -q "PYNEURO_FAIL_BUILD is set" "$work/fallback.log" || { tail -40 "$work/fallback.log"; die "the build did not fail as forced"; }
   cd "$work"
