@@ -11,11 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT
 
 import pyneuro
 from pyneuro import backends
-
-from conftest import REPO_ROOT
 
 try:
     import tomllib
@@ -27,7 +26,7 @@ needs_cpu = pytest.mark.skipif(not backends.status("cpu").available, reason="the
 
 def run_python(code: str, env: dict | None = None, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env=env, cwd=cwd)
+                          env=env, cwd=cwd, check=False)
 
 
 def test_pyproject_names_a_free_distribution_and_the_license():
@@ -57,7 +56,7 @@ def test_install_lines_name_the_distribution():
 def test_info_reports_openmp_and_the_simd_override():
     env = dict(os.environ, PYNEURO_SIMD="portable")
     out = subprocess.run([sys.executable, "-m", "pyneuro", "info"], capture_output=True, text=True,
-                         timeout=120, env=env)
+                         timeout=120, env=env, check=False)
     assert out.returncode == 0, out.stderr
     assert "cpu SIMD path: scalar (PYNEURO_SIMD=portable)" in out.stdout
     assert "cpu OpenMP: " in out.stdout
@@ -92,7 +91,7 @@ def test_info_without_the_compiled_module_says_why_and_how(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(tmp_path))
     env.pop("PYNEURO_REQUIRE_BACKENDS", None)
     out = subprocess.run([sys.executable, "-m", "pyneuro", "info"], capture_output=True, text=True,
-                         timeout=120, env=env, cwd=tmp_path)
+                         timeout=120, env=env, cwd=tmp_path, check=False)
     assert out.returncode == 0, out.stderr
     assert str(tmp_path) in run_python("import pyneuro; print(pyneuro.__file__)", env=env, cwd=tmp_path).stdout
     assert "cpu backend missing: pyneuro._cpu is not in this install" in out.stdout
@@ -115,8 +114,8 @@ class _FakeCudaExtension:
 
 @pytest.mark.parametrize("status, driver, expected", [
     ((0, 35, "cudaErrorInsufficientDriver: CUDA driver version is insufficient for CUDA runtime version"), 12020,
-     "built, but the driver supports CUDA 12.2, pyneuro._cuda was built with 13.0; use the cupy backend or rebuild"
-     " (CUDA error 35)"),
+     ("built, but the driver supports CUDA 12.2, pyneuro._cuda was built with 13.0; use the cupy backend or rebuild"
+      " (CUDA error 35)")),
     ((0, 35, "cudaErrorInsufficientDriver: ..."), 0,
      "built, but no NVIDIA driver is installed (pyneuro._cuda was built with CUDA 13.0; CUDA error 35)"),
     ((0, 100, "cudaErrorNoDevice: no CUDA-capable device is detected"), 13000,

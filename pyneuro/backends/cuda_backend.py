@@ -39,7 +39,7 @@ try:
 except ImportError:
     raise BackendUnavailable("not built (no CUDA toolkit at build time)") from None
 
-from ..cuda import extension_problem  # noqa: E402
+from ..cuda import extension_problem
 
 _count, _problem = extension_problem(_cuda)
 if _problem:
