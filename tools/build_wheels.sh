@@ -14,7 +14,8 @@
 #           (must show the cpu backend usable) -> `pyneuro train --epochs 1`.
 # fallback: PYNEURO_FAIL_BUILD=ON makes CMake's configure fail; pip must still install
 #           pyneuro (pure Python), `pyneuro info` must say why pyneuro._cpu is missing, the
-#           .cuh sources must ship, and `pyneuro train --epochs 1` must run on numpy.
+#           .cuh sources must ship, and `pyneuro train --epochs 1` must run on numpy; with
+#           PYNEURO_STRICT_BUILD=1 the same failure must fail the build (no silent fallback).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -92,5 +93,11 @@ if [ "$what" = all ] || [ "$what" = fallback ]; then
   "$venv/bin/python" -c "import pyneuro.cuda as c; d = c.kernel_source_dir(); print('cuda kernel sources:', d); assert 'site-packages' in str(d)"
   "$venv/bin/pyneuro" "${train_args[@]}" --backend numpy
   cd "$root"
+  step "strict: with PYNEURO_STRICT_BUILD=1 (cibuildwheel's setting) a failed build fails"
+  if PYNEURO_STRICT_BUILD=1 PYNEURO_FAIL_BUILD=ON PYNEURO_CUDA=OFF "$venv/bin/python" -m pip wheel -q --no-deps \
+       -w "$work/strict" "$root" >"$work/strict.log" 2>&1; then
+    die "PYNEURO_STRICT_BUILD=1 still produced a wheel from a failed build"
+  fi
+  echo "ok: the strict build failed"
   echo "fallback check passed in $((SECONDS - t)) s"
 fi
