@@ -7,6 +7,7 @@ breaks another.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 
@@ -46,11 +47,44 @@ def info_lines() -> list[str]:
         except RuntimeError:
             lines.append(f"default backend for {device}: none usable (reasons above)")
     if m["simd_path"] is not None:
-        lines.append(f"cpu SIMD path: {m['simd_path']}; OpenMP threads: {m['cpu_backend_threads']}")
+        lines.append(f"cpu SIMD path: {_simd_line(m['simd_path'])}; OpenMP threads: {m['cpu_backend_threads']}")
+        lines.append(f"cpu OpenMP: {_openmp_line()}")
     else:
         lines.append("cpu SIMD path: n/a (C++ backend unavailable)")
+        lines.append(f"cpu backend missing: {_compiled_backend_hint()}")
     lines.append(f"cuda device: {_cuda_device(statuses)}")
     return lines
+
+
+def _simd_line(path: str) -> str:
+    forced = os.environ.get("PYNEURO_SIMD")
+    return f"{path} (PYNEURO_SIMD={forced})" if forced else path
+
+
+def _openmp_line() -> str:
+    from pyneuro import _cpu
+
+    version = getattr(_cpu, "openmp_version", None)
+    if version is None:
+        return "no (built without OpenMP: every kernel runs on one thread; rebuild with an OpenMP compiler)"
+    return f"yes (OpenMP {version})"
+
+
+def _compiled_backend_hint() -> str:
+    """Why pyneuro._cpu is missing and how to get it."""
+    from pathlib import Path
+
+    import pyneuro
+
+    here = Path(pyneuro.__file__).resolve().parent
+    if os.environ.get("PYNEURO_DISABLE_CPU_EXT"):
+        return "disabled by PYNEURO_DISABLE_CPU_EXT"
+    if not any(here.glob("_cpu*.so")) and not any(here.glob("_cpu*.pyd")):
+        return ("pyneuro._cpu is not in this install: the C++ build failed or was skipped when pip built "
+                "pyneuro, so the pure-Python package was installed (the numpy and numba backends work). "
+                "To get it: install a wheel for this platform, or a C++17 compiler and CMake >= 3.18, then "
+                "`pip install --force-reinstall --no-cache-dir pyneuro-edu` (add -v to see the build)")
+    return "pyneuro._cpu is installed but does not import (see the cpu line above); reinstall pyneuro-edu"
 
 
 def _cuda_device(statuses) -> str:

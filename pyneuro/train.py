@@ -210,7 +210,7 @@ def resolve_args(args: argparse.Namespace) -> tuple[argparse.Namespace, dict | N
         try:
             import matplotlib  # noqa: F401
         except ImportError:
-            raise UsageError("--plot needs matplotlib: pip install 'pyneuro[plot]'") from None
+            raise UsageError("--plot needs matplotlib: pip install 'pyneuro-edu[plot]'") from None
 
     checkpoint = None
     if args.resume is not None:

@@ -186,7 +186,7 @@ def test_median_time_counts_calls():
 def _notebook_tools():
     missing = [m for m in ("nbclient", "nbformat", "ipykernel") if importlib.util.find_spec(m) is None]
     if missing:
-        pytest.skip(f"executing the labs needs {', '.join(missing)} (pip install 'pyneuro[test]')")
+        pytest.skip(f"executing the labs needs {', '.join(missing)} (pip install 'pyneuro-edu[test]')")
     import nbclient
     import nbformat
 

@@ -61,7 +61,7 @@ def threads():
 def test_variant_names():
     assert VARIANTS == ("naive", "blocked", "packed")
     assert cpu.DEFAULT_VARIANT["matmul"] == "packed"
-    assert cpu.simd_path() in ("avx512", "avx2", "scalar")
+    assert cpu.simd_path() in ("avx512", "avx2", "neon", "scalar")
 
 
 # Shapes around the tile boundaries of every SIMD path: micro-tile rows MR (8 AVX-512,

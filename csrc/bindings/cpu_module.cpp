@@ -1,6 +1,6 @@
 // cpu_module.cpp: the pyneuro._cpu extension module: run-time settings plus the
 // kernel families registered from cpu_*.cpp.
-#include <omp.h>
+#include "pyneuro/omp.h"
 
 #include "pyneuro/common.h"
 #include "registry.h"

@@ -3,7 +3,8 @@
 // The CUDA runtime is linked statically, so this module imports on a machine with no
 // GPU and no libcudart; `device_status()` then reports the CUDA error (e.g. 35,
 // cudaErrorInsufficientDriver, or 100, cudaErrorNoDevice) and the Python backend turns
-// it into its "unavailable" reason. CUDA errors never abort: they surface as
+// it into its "unavailable" reason. The static runtime needs a driver at least as new as
+// the toolkit (cuda_runtime_version); driver_version() lets that reason name both. CUDA errors never abort: they surface as
 // RuntimeError carrying the CUDA error name and string.
 #include <pybind11/pybind11.h>
 
@@ -29,6 +30,12 @@ PYBIND11_MODULE(_cuda, m) {
     if (err != cudaSuccess) return py::make_tuple(0, static_cast<int>(err), pc::error_string(err));
     return py::make_tuple(count, 0, std::string());
   }, "(device_count, cuda_error_code, cuda_error_string): never raises; code 0 when the query worked.");
+  m.def("driver_version", []() {
+    int v = 0;  // 0: no driver installed
+    if (cudaDriverGetVersion(&v) != cudaSuccess) v = 0;
+    cudaGetLastError();
+    return v;
+  }, "The CUDA version the installed driver supports (e.g. 12040 for 12.4); 0 without a driver.");
   m.def("device_count", []() {
     cudaError_t err = cudaSuccess;
     const int count = pc::device_count_or_error(&err);

@@ -9,18 +9,21 @@
 // Rows of op(A) are copied to a small contiguous buffer first when trans_a (M*K floats).
 // Columns are split across threads; each C element is summed by one thread in a fixed order,
 // so the result is bit-identical for any thread count. AVX-512 only (chosen at run time);
-// other machines keep the packed path.
-#include <immintrin.h>
-
-// GCC 12 warns that _mm512_reduce_add_ps reads an uninitialised register (its header starts
-// from _mm512_undefined_ps); a known false positive of that header.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
+// other machines (and compilers without x86 target attributes: aarch64, MSVC) keep the
+// packed path, whose portable kernel the compiler vectorises.
 #include <cstring>
 #include <vector>
 
 #include "pyneuro/matmul.h"
+
+#if PYNEURO_X86_TARGETS
+// GCC 12 warns that _mm512_reduce_add_ps reads an uninitialised register (its header starts
+// from _mm512_undefined_ps); a known false positive of that header.
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
 
 namespace pyneuro::cpu {
 
@@ -125,3 +128,11 @@ bool matmul_gemv(const MatmulProblem& p) {
 }
 
 }  // namespace pyneuro::cpu
+
+#else  // no x86 target attributes: the packed path handles every shape
+
+namespace pyneuro::cpu {
+bool matmul_gemv(const MatmulProblem&) { return false; }
+}  // namespace pyneuro::cpu
+
+#endif  // PYNEURO_X86_TARGETS

@@ -14,8 +14,9 @@
 //    bound the speed: the FMA units do (2 x 256-bit FMA pipes per core here = 32 FLOP/cycle).
 //    MR*NR/16 independent accumulators cover the 4-cycle FMA latency many times over.
 // 2. SIMD with run-time dispatch: AVX-512 (16 floats per register, 32 registers, mask
-//    registers for ragged edges), AVX2+FMA (8 floats, 16 registers: a 6 x 16 tile) or a
-//    portable scalar kernel, chosen once from cpuid (pyneuro::simd_path(); PYNEURO_SIMD=avx2
+//    registers for ragged edges), AVX2+FMA (8 floats, 16 registers: a 6 x 16 tile), NEON on
+//    aarch64 (4 floats, 32 registers: a 6 x 16 tile) or a portable scalar kernel, chosen
+//    once from cpuid (pyneuro::simd_path(); PYNEURO_SIMD=avx2
 //    or scalar forces a narrower one). Each SIMD function is compiled with
 //    __attribute__((target(...))), so the library's baseline stays plain x86-64.
 // 3. Packing. Before the kernel runs, a kc x NR panel of op(B) is copied into a contiguous,
@@ -63,14 +64,6 @@
 // K = 10 one, dY @ W2 (128x10 @ 10x256): 0.8x, bound by FMA issue plus ~3 us of per-tile
 // overhead and C writes that a deeper K would amortise.
 
-// GCC 12 warns about its own AVX-512 headers (the deliberately undefined __Y operand inside
-// masked loads and shuffles, GCC bug 105593); those values are never read.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <omp.h>
-
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -78,6 +71,22 @@
 #include <utility>
 
 #include "pyneuro/matmul.h"
+#include "pyneuro/omp.h"
+
+// The AVX-512 and AVX2 kernels need x86 and GCC/clang target attributes (PYNEURO_X86_TARGETS,
+// pyneuro/common.h); everywhere else (aarch64, MSVC) only the portable Scalar kernel is built.
+#if PYNEURO_X86_TARGETS
+#if !defined(__clang__)
+// GCC 12 warns about its own AVX-512 headers (the deliberately undefined __Y operand inside
+// masked loads and shuffles, GCC bug 105593); those values are never read.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include <immintrin.h>
+#endif
+#if PYNEURO_NEON
+#include <arm_neon.h>
+#endif
 
 namespace pyneuro::cpu {
 
@@ -132,6 +141,7 @@ void fill_kernels(Isa& isa, std::integer_sequence<int, R...>) {
   ((isa.kernel[NV - 1][L][R] = &Impl::template run<R + 1, NV, L == kKMajor>), ...);
 }
 
+#if PYNEURO_X86_TARGETS
 // ============================================================================ AVX-512
 // C tile of ROWS x (NV*16) in ROWS*NV zmm registers; 8 x 32 (16 accumulators) by default.
 struct Avx512 {
@@ -355,9 +365,56 @@ struct Avx2 {
   }
 };
 
+#endif  // PYNEURO_X86_TARGETS
+
+#if PYNEURO_NEON
+// ============================================================================ NEON (aarch64)
+// C tile of ROWS x (NV*8) in ROWS*NV*2 q registers (4 floats each); 6 x 16 by default: 24
+// accumulators + 4 B vectors of the 32 registers, the same shape as the AVX2 tile. Each
+// "vector" of the driver (Isa::vl = 8) is two float32x4_t. Per k: 4 loads of B, 6 broadcasts
+// of A, 24 FMAs (vfmaq_f32, fused like the x86 kernels). The right edge goes through a small
+// buffer (NEON has no masked stores); rows past ROWS are never read.
+struct Neon {
+  template <int ROWS, int NV, bool KMAJOR>
+  static void run(index_t kc, const float* __restrict a, index_t as, const float* __restrict b,
+                  index_t bs, float* __restrict c, index_t ldc, int n_valid, bool accumulate) {
+    constexpr int Q = 2 * NV;  // float32x4_t per tile row
+    float32x4_t acc[ROWS][Q];
+    for (int i = 0; i < ROWS; ++i)
+      for (int q = 0; q < Q; ++q) acc[i][q] = vdupq_n_f32(0.0f);
+    for (index_t k = 0; k < kc; ++k) {
+      float32x4_t bv[Q];
+      for (int q = 0; q < Q; ++q) bv[q] = vld1q_f32(b + 4 * q);
+      for (int i = 0; i < ROWS; ++i) {
+        const float32x4_t ai = vdupq_n_f32(KMAJOR ? a[i] : a[i * as]);
+        for (int q = 0; q < Q; ++q) acc[i][q] = vfmaq_f32(acc[i][q], bv[q], ai);
+      }
+      b += bs;
+      a += KMAJOR ? as : 1;
+    }
+    for (int i = 0; i < ROWS; ++i) {
+      float* ci = c + i * ldc;
+      if (n_valid == 4 * Q) {
+        for (int q = 0; q < Q; ++q) {
+          float32x4_t r = acc[i][q];
+          if (accumulate) r = vaddq_f32(vld1q_f32(ci + 4 * q), r);
+          vst1q_f32(ci + 4 * q, r);
+        }
+      } else {
+        float tile[4 * Q];
+        for (int q = 0; q < Q; ++q) vst1q_f32(tile + 4 * q, acc[i][q]);
+        for (int j = 0; j < n_valid; ++j) ci[j] = accumulate ? ci[j] + tile[j] : tile[j];
+      }
+    }
+  }
+};
+#endif  // PYNEURO_NEON
+
 // ============================================================================ scalar
 // Portable kernel (plain x86-64 / any CPU): ROWS x (NV*8) accumulators in an array the
-// compiler keeps in (baseline SSE) registers. Also the reference for the tiling logic.
+// compiler keeps in registers -- baseline SSE on x86-64, NEON on aarch64 (part of its
+// baseline, so no flag is needed). Also the reference for the tiling logic, and the path
+// PYNEURO_SIMD=scalar forces (CI runs the conformance suite on it).
 struct Scalar {
   template <int ROWS, int NV, bool KMAJOR>
   static void run(index_t kc, const float* __restrict a, index_t as, const float* __restrict b,
@@ -438,13 +495,16 @@ Isa make_isa(index_t kc, index_t mc, index_t nc, PackB pb, PackA pa) {
   return isa;
 }
 
+#if PYNEURO_X86_TARGETS
 template <int... N>
 void fill_narrow(Isa& isa, std::integer_sequence<int, N...>) {
   ((isa.narrow[N] = &Avx512Narrow::run<N + 1>), ...);
 }
+#endif
 
 const Isa& isa_for_this_cpu() {
   static const Isa isa = [] {
+#if PYNEURO_X86_TARGETS
     const char* path = simd_path();
     if (std::strcmp(path, "avx512") == 0) {
       Isa isa = make_isa<Avx512, 8, 16, 2>(256, 128, 4096, &Avx512::pack_b, &Avx512::pack_a);
@@ -454,6 +514,12 @@ const Isa& isa_for_this_cpu() {
     if (std::strcmp(path, "avx2") == 0) {
       return make_isa<Avx2, 6, 8, 2>(256, 120, 4096, &pack_b_generic, &pack_a_generic<6>);
     }
+#endif
+#if PYNEURO_NEON
+    if (std::strcmp(simd_path(), "neon") == 0) {
+      return make_isa<Neon, 6, 8, 2>(256, 120, 4096, &pack_b_generic, &pack_a_generic<6>);
+    }
+#endif
     return make_isa<Scalar, 4, 8, 1>(256, 64, 4096, &pack_b_generic, &pack_a_generic<4>);
   }();
   return isa;
@@ -462,14 +528,13 @@ const Isa& isa_for_this_cpu() {
 // 64-byte-aligned scratch that grows on demand and is kept for the next call.
 class Scratch {
  public:
-  ~Scratch() { std::free(ptr_); }
+  ~Scratch() { aligned_free(ptr_); }
   float* get(size_t floats) {
     if (floats > cap_) {
-      std::free(ptr_);
+      aligned_free(ptr_);
       ptr_ = nullptr;
       cap_ = 0;
-      const size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
-      ptr_ = static_cast<float*>(std::aligned_alloc(64, bytes));
+      ptr_ = static_cast<float*>(aligned_malloc(floats * sizeof(float)));
       if (!ptr_) throw std::bad_alloc();
       cap_ = floats;
     }

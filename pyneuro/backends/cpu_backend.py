@@ -22,16 +22,26 @@ if os.environ.get("PYNEURO_DISABLE_CPU_EXT"):
 # that NumPy's BLAS threads or other processes need next: on 2 cores a 0.1 ms softmax after
 # a NumPy matmul took 20-60 ms. Fully passive waiting costs a futex wake-up per kernel
 # (a 128x256x10 matmul went from 7 us to 39 us). csrc/cpu/runtime.cpp has the measurements.
-# A user's own OMP_WAIT_POLICY / GOMP_SPINCOUNT wins.
-if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
-    os.environ["GOMP_SPINCOUNT"] = "30000"
-
+# A user's own OMP_WAIT_POLICY / GOMP_SPINCOUNT wins. The variable is set only while
+# pyneuro._cpu (and with it libgomp) loads, then removed again: it tunes our own runtime,
+# not the user's environment or the subprocesses they start. (If another module loaded
+# libgomp first, libgomp keeps that module's setting either way.)
+_SPIN_ENV = {"GOMP_SPINCOUNT": "30000"}
+_set_spin = "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ
+if _set_spin:
+    os.environ.update(_SPIN_ENV)
 try:
     from .. import _cpu
 except ImportError as exc:  # no compiler at install time, or a broken build
     from ._registry import BackendUnavailable
 
     raise BackendUnavailable(f"C++ extension pyneuro._cpu not importable ({exc})") from None
+finally:
+    if _set_spin:
+        for _key in _SPIN_ENV:
+            os.environ.pop(_key, None)
+# What libgomp was started with ({} when the user's own setting was kept), for reports.
+SPIN_SETTINGS = dict(_SPIN_ENV) if _set_spin else {}
 
 NAME = "cpu"
 DEVICE = "cpu"

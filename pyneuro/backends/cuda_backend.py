@@ -39,11 +39,11 @@ try:
 except ImportError:
     raise BackendUnavailable("not built (no CUDA toolkit at build time)") from None
 
-_count, _code, _message = _cuda.device_status()
-if _code:
-    raise BackendUnavailable(f"built, but no GPU device ({_message}; CUDA error {_code})")
-if _count == 0:
-    raise BackendUnavailable("built, but no GPU device (cudaGetDeviceCount found 0 devices)")
+from ..cuda import extension_problem
+
+_count, _problem = extension_problem(_cuda)
+if _problem:
+    raise BackendUnavailable(_problem)
 
 NAME = "cuda"
 DEVICE = "cuda"

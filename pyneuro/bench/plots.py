@@ -23,7 +23,7 @@ def save_plots(report, out_dir: Path, name: str):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        return [], "no plots: matplotlib is not installed (pip install matplotlib, or pip install pyneuro[plot])"
+        return [], "no plots: matplotlib is not installed (pip install matplotlib, or pip install 'pyneuro-edu[plot]')"
     paths = []
     path = _throughput(plt, report, out_dir / f"{name}_throughput.png")
     if path:
