@@ -36,7 +36,7 @@ __all__ = [
 # The kernel sources shared by pyneuro._cuda (compiled ahead of time) and the CuPy backend
 # (compiled at run time with NVRTC). Order matters only for readability; each includes
 # what it needs.
-KERNEL_FILES = ("common.cuh", "elementwise.cuh", "matmul.cuh", "softmax.cuh", "indexing.cuh")
+KERNEL_FILES = ("common.cuh", "elementwise.cuh", "matmul.cuh", "softmax.cuh", "indexing.cuh", "conv.cuh", "pool.cuh")
 
 
 def _extension():

@@ -11,11 +11,7 @@
 """
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -248,3 +244,119 @@ def test_numba_pool_bad_indices_and_empty_adaptive_input():
     with pytest.raises(RuntimeError) as got:
         numba_backend.adaptive_avg_pool2d_forward(np.zeros((1, 3, 0, 5), np.float32), (1, 2))
     assert str(got.value) == str(want.value)
+
+
+# ----------------------------------------------------------------------------- cupy on the emulator
+EMU = ROOT / "csrc" / "cuda" / "emu"
+FAKE = EMU / "fake_cupy"
+
+# Runs in a subprocess whose `cupy` is the fake one; argv[1]: "quick" or "all".
+CUPY_SCRIPT = r'''
+import sys
+import numpy as np, torch, cupy
+import torch.nn.functional as F
+assert getattr(cupy, "IS_FAKE_CUPY", False)
+from pyneuro import backends
+bk = backends.get("cupy")
+rng = np.random.default_rng(0)
+conv_cases = CONV_CASES if sys.argv[1] == "all" else [CONV_CASES[i] for i in (0, 2, 5, 7)]
+checked = 0
+
+def close(got, want, what, tol=1e-4):
+    global checked
+    got = cupy.asnumpy(got)
+    want = want.detach().numpy()
+    assert got.shape == want.shape and got.dtype == want.dtype, (what, got.shape, want.shape, got.dtype)
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol, err_msg=what)
+    checked += 1
+
+for case in conv_cases:
+    n, c, h, w, o, kh, kw, stride, padding, dilation, groups = case
+    x = rng.standard_normal((n, c, h, w)).astype(np.float32)
+    wt = rng.standard_normal((o, c // groups, kh, kw)).astype(np.float32)
+    b = rng.standard_normal(o).astype(np.float32)
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, wt, b))
+    ty = F.conv2d(tx, tw, tb, stride, padding, dilation, groups)
+    gy = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+    ty.backward(torch.tensor(gy))
+    dx, dw, db, dgy = (bk.asarray(a) for a in (x, wt, b, gy))
+    for v in ("naive", "tiled"):
+        close(bk.conv2d_forward(dx, dw, db, stride, padding, dilation, groups, variant=v), ty, f"fwd {v} {case}")
+        close(bk.conv2d_backward_input(dgy, dw, x.shape, stride, padding, dilation, groups, variant=v), tx.grad,
+              f"dx {v} {case}")
+        close(bk.conv2d_backward_weight(dgy, dx, wt.shape, stride, padding, dilation, groups, variant=v), tw.grad,
+              f"dw {v} {case}", 2e-4)
+    close(bk.conv2d_backward_bias(dgy), tb.grad, f"db {case}")
+y0 = bk.conv2d_forward(bk.asarray(x), bk.asarray(wt), None, stride, padding, dilation, groups)
+close(y0, F.conv2d(torch.tensor(x), torch.tensor(wt), None, stride, padding, dilation, groups), "no bias")
+
+x = np.round(rng.standard_normal((2, 3, 7, 9)).astype(np.float32) * 2) / 2
+x[0, 0, 1, :3] = np.nan
+x[1, 1] = -np.inf
+for k, s, p, d, ceil in (((3, 3), (2, 2), (1, 1), (1, 1), True), ((2, 3), (4, 5), (1, 1), (2, 1), False)):
+    tx = torch.tensor(x, requires_grad=True)
+    ty, ti = F.max_pool2d(tx, k, s, p, d, ceil, return_indices=True)
+    gy = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+    ty.backward(torch.tensor(gy))
+    y, idx = bk.max_pool2d_forward(bk.asarray(x), k, s, p, d, ceil)
+    np.testing.assert_array_equal(cupy.asnumpy(y), ty.detach().numpy())
+    assert np.array_equal(cupy.asnumpy(idx), ti.numpy())
+    close(bk.max_pool2d_backward(bk.asarray(gy), idx, x.shape), tx.grad, "max bwd", 1e-5)
+    for cip in (True, False):
+        for div in (None, 5):
+            x2 = np.nan_to_num(x, nan=0.5, neginf=-3.0)
+            tx = torch.tensor(x2, requires_grad=True)
+            ty = F.avg_pool2d(tx, k, s, p, ceil, cip, div)
+            gy = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+            ty.backward(torch.tensor(gy))
+            close(bk.avg_pool2d_forward(bk.asarray(x2), k, s, p, ceil, cip, div), ty, "avg fwd", 1e-5)
+            close(bk.avg_pool2d_backward(bk.asarray(gy), x2.shape, k, s, p, ceil, cip, div), tx.grad, "avg bwd", 1e-5)
+for hw, out in (((7, 9), (3, 4)), ((3, 5), (7, 8)), ((10, 7), (4, 3))):
+    x = rng.standard_normal((2, 3, *hw)).astype(np.float32)
+    tx = torch.tensor(x, requires_grad=True)
+    ty = F.adaptive_avg_pool2d(tx, out)
+    gy = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+    ty.backward(torch.tensor(gy))
+    close(bk.adaptive_avg_pool2d_forward(bk.asarray(x), out), ty, "adaptive fwd", 1e-5)
+    close(bk.adaptive_avg_pool2d_backward(bk.asarray(gy), x.shape), tx.grad, "adaptive bwd", 1e-5)
+try:
+    bk.conv2d_forward(bk.asarray(np.zeros((1, 3, 2, 2), np.float32)), bk.asarray(np.zeros((4, 3, 3, 3), np.float32)))
+    raise AssertionError("no error")
+except RuntimeError as err:
+    assert "Kernel size can't be greater than actual input size" in str(err)
+print("CHECKED", checked)
+'''
+
+
+def _cupy_emulated(tmp_path, which):
+    import shutil
+    import subprocess
+    import sys
+
+    if not (FAKE / "cupy" / "__init__.py").is_file() or not (EMU / "cuda_runtime_api.h").is_file():
+        pytest.skip("not running from a source tree (csrc/cuda/emu/fake_cupy is missing)")
+    if not (shutil.which("g++") or shutil.which("c++")):
+        pytest.skip("no host C++ compiler (g++) to build the CUDA emulator")
+    import pyneuro
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(FAKE), str(Path(pyneuro.__file__).resolve().parents[1])])
+    env["PYNEURO_BACKEND"] = "cupy"
+    env["FAKE_CUPY_CACHE"] = str(tmp_path)
+    env.pop("FAKE_CUPY_DEVICES", None)
+    env.pop("FAKE_CUPY_STRICT_HOST", None)
+    script = f"CONV_CASES = {CONV_CASES!r}\n" + CUPY_SCRIPT
+    res = subprocess.run([sys.executable, "-c", script, which], capture_output=True, text=True, timeout=1200,
+                         env=env, cwd=tmp_path)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-6000:]
+    assert "CHECKED" in res.stdout and int(res.stdout.split("CHECKED")[1]) > 20, res.stdout
+
+
+def test_cupy_conv_and_pool_on_the_emulator_quick(tmp_path):
+    """The cupy entries (conv.cuh, pool.cuh via RawModule) on the CPU emulator, against torch."""
+    _cupy_emulated(tmp_path, "quick")
+
+
+@pytest.mark.slow
+def test_cupy_conv_on_the_emulator_all_shapes(tmp_path):
+    _cupy_emulated(tmp_path, "all")

@@ -34,7 +34,8 @@
 #define PYNEURO_CUDA_KERNELS_CONV_CUH
 #include "common.cuh"
 
-// The geometry of one convolution, as passed to every kernel (all long long).
+// The geometry of one convolution, as passed to every kernel (all long long; the kernels'
+// own signatures spell it out, for the tools that parse them: the fake CuPy, grep).
 #define PN_CONV_PARAMS                                                                                  \
   pn_index N, pn_index C, pn_index H, pn_index W, pn_index O, pn_index KH, pn_index KW, pn_index Ho,    \
       pn_index Wo, pn_index sh, pn_index sw, pn_index ph, pn_index pw, pn_index dh, pn_index dw,       \
@@ -43,8 +44,10 @@
 
 // ------------------------------------------------------------------------ naive
 // 1-D grid-stride loops over the outputs; block 256.
-extern "C" __global__ void pn_conv2d_forward_naive(PN_CONV_PARAMS, const float* x, const float* w,
-                                                   const float* bias, int has_bias, float* y) {
+extern "C" __global__ void pn_conv2d_forward_naive(
+    pn_index N, pn_index C, pn_index H, pn_index W, pn_index O, pn_index KH, pn_index KW,
+    pn_index Ho, pn_index Wo, pn_index sh, pn_index sw, pn_index ph, pn_index pw, pn_index dh, pn_index dw,
+    pn_index groups, const float* x, const float* w, const float* bias, int has_bias, float* y) {
   const pn_index Cg = C / groups, Og = O / groups, total = N * O * Ho * Wo;
   for (pn_index e = (pn_index)blockIdx.x * blockDim.x + threadIdx.x; e < total; e += (pn_index)gridDim.x * blockDim.x) {
     const pn_index ow = e % Wo, oh = (e / Wo) % Ho, o = (e / (Wo * Ho)) % O, n = e / (Wo * Ho * O);
@@ -64,8 +67,10 @@ extern "C" __global__ void pn_conv2d_forward_naive(PN_CONV_PARAMS, const float* 
   }
 }
 
-extern "C" __global__ void pn_conv2d_backward_input_naive(PN_CONV_PARAMS, const float* dy, const float* w,
-                                                          float* dx) {
+extern "C" __global__ void pn_conv2d_backward_input_naive(
+    pn_index N, pn_index C, pn_index H, pn_index W, pn_index O, pn_index KH, pn_index KW,
+    pn_index Ho, pn_index Wo, pn_index sh, pn_index sw, pn_index ph, pn_index pw, pn_index dh, pn_index dw,
+    pn_index groups, const float* dy, const float* w, float* dx) {
   const pn_index Cg = C / groups, Og = O / groups, total = N * C * H * W;
   for (pn_index e = (pn_index)blockIdx.x * blockDim.x + threadIdx.x; e < total; e += (pn_index)gridDim.x * blockDim.x) {
     const pn_index iw = e % W, ih = (e / W) % H, c = (e / (W * H)) % C, n = e / (W * H * C);
@@ -89,8 +94,10 @@ extern "C" __global__ void pn_conv2d_backward_input_naive(PN_CONV_PARAMS, const 
   }
 }
 
-extern "C" __global__ void pn_conv2d_backward_weight_naive(PN_CONV_PARAMS, const float* dy, const float* x,
-                                                           float* dw_out) {
+extern "C" __global__ void pn_conv2d_backward_weight_naive(
+    pn_index N, pn_index C, pn_index H, pn_index W, pn_index O, pn_index KH, pn_index KW,
+    pn_index Ho, pn_index Wo, pn_index sh, pn_index sw, pn_index ph, pn_index pw, pn_index dh, pn_index dw,
+    pn_index groups, const float* dy, const float* x, float* dw_out) {
   const pn_index Cg = C / groups, Og = O / groups, total = O * Cg * KH * KW;
   for (pn_index e = (pn_index)blockIdx.x * blockDim.x + threadIdx.x; e < total; e += (pn_index)gridDim.x * blockDim.x) {
     const pn_index kw = e % KW, kh = (e / KW) % KH, ci = (e / (KW * KH)) % Cg, o = e / (KW * KH * Cg);
@@ -193,18 +200,24 @@ __device__ __forceinline__ void pn_conv_igemm(PN_CONV_PARAMS, const float* A, co
   }
 }
 
-extern "C" __global__ void pn_conv2d_forward_tiled(PN_CONV_PARAMS, const float* x, const float* w,
-                                                   const float* bias, int has_bias, float* y) {
+extern "C" __global__ void pn_conv2d_forward_tiled(
+    pn_index N, pn_index C, pn_index H, pn_index W, pn_index O, pn_index KH, pn_index KW,
+    pn_index Ho, pn_index Wo, pn_index sh, pn_index sw, pn_index ph, pn_index pw, pn_index dh, pn_index dw,
+    pn_index groups, const float* x, const float* w, const float* bias, int has_bias, float* y) {
   pn_conv_igemm<0>(PN_CONV_ARGS, w, x, bias, has_bias, y);
 }
 
-extern "C" __global__ void pn_conv2d_backward_input_tiled(PN_CONV_PARAMS, const float* dy, const float* w,
-                                                          float* dx) {
+extern "C" __global__ void pn_conv2d_backward_input_tiled(
+    pn_index N, pn_index C, pn_index H, pn_index W, pn_index O, pn_index KH, pn_index KW,
+    pn_index Ho, pn_index Wo, pn_index sh, pn_index sw, pn_index ph, pn_index pw, pn_index dh, pn_index dw,
+    pn_index groups, const float* dy, const float* w, float* dx) {
   pn_conv_igemm<1>(PN_CONV_ARGS, w, dy, nullptr, 0, dx);
 }
 
-extern "C" __global__ void pn_conv2d_backward_weight_tiled(PN_CONV_PARAMS, const float* dy, const float* x,
-                                                           float* dw_out) {
+extern "C" __global__ void pn_conv2d_backward_weight_tiled(
+    pn_index N, pn_index C, pn_index H, pn_index W, pn_index O, pn_index KH, pn_index KW,
+    pn_index Ho, pn_index Wo, pn_index sh, pn_index sw, pn_index ph, pn_index pw, pn_index dh, pn_index dw,
+    pn_index groups, const float* dy, const float* x, float* dw_out) {
   pn_conv_igemm<2>(PN_CONV_ARGS, dy, x, nullptr, 0, dw_out);
 }
 

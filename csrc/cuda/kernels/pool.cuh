@@ -20,6 +20,9 @@
 #define PYNEURO_CUDA_KERNELS_POOL_CUH
 #include "common.cuh"
 
+__device__ __forceinline__ pn_index pn_imin(pn_index a, pn_index b) { return a < b ? a : b; }
+__device__ __forceinline__ pn_index pn_imax(pn_index a, pn_index b) { return a > b ? a : b; }
+
 #define PN_GRID_STRIDE(e, total) \
   for (pn_index e = (pn_index)blockIdx.x * blockDim.x + threadIdx.x; e < (total); e += (pn_index)gridDim.x * blockDim.x)
 
@@ -31,7 +34,7 @@ extern "C" __global__ void pn_max_pool2d_forward(pn_index P, pn_index H, pn_inde
   PN_GRID_STRIDE(e, P * Ho * Wo) {
     const pn_index q = e % Wo, r = (e / Wo) % Ho, p = e / (Wo * Ho);
     pn_index h0 = r * sh - ph, w0 = q * sw - pw;
-    const pn_index h1 = min(h0 + (kh - 1) * dh + 1, H), w1 = min(w0 + (kw - 1) * dw + 1, W);
+    const pn_index h1 = pn_imin(h0 + (kh - 1) * dh + 1, H), w1 = pn_imin(w0 + (kw - 1) * dw + 1, W);
     while (h0 < 0) h0 += dh;
     while (w0 < 0) w0 += dw;
     const float* plane = x + p * H * W;
@@ -59,10 +62,10 @@ __device__ __forceinline__ float pn_avg_window(pn_index r, pn_index q, pn_index 
                                                int count_include_pad, pn_index divisor_override, pn_index& h0,
                                                pn_index& h1, pn_index& w0, pn_index& w1) {
   h0 = r * sh - ph; w0 = q * sw - pw;
-  h1 = min(h0 + kh, H + ph); w1 = min(w0 + kw, W + pw);
+  h1 = pn_imin(h0 + kh, H + ph); w1 = pn_imin(w0 + kw, W + pw);
   const pn_index pool = (h1 - h0) * (w1 - w0);
-  h0 = max(h0, (pn_index)0); w0 = max(w0, (pn_index)0);
-  h1 = min(h1, H); w1 = min(w1, W);
+  h0 = pn_imax(h0, 0); w0 = pn_imax(w0, 0);
+  h1 = pn_imin(h1, H); w1 = pn_imin(w1, W);
   const pn_index div = divisor_override ? divisor_override : count_include_pad ? pool : (h1 - h0) * (w1 - w0);
   return 1.0f / (float)div;
 }
@@ -92,8 +95,8 @@ extern "C" __global__ void pn_avg_pool2d_backward(pn_index P, pn_index H, pn_ind
                                                   const float* dy, float* dx) {
   PN_GRID_STRIDE(e, P * H * W) {
     const pn_index iw = e % W, ih = (e / W) % H, p = e / (W * H);
-    const pn_index r0 = (ih + ph < kh) ? 0 : (ih + ph - kh) / sh + 1, r1 = min((ih + ph) / sh + 1, Ho);
-    const pn_index q0 = (iw + pw < kw) ? 0 : (iw + pw - kw) / sw + 1, q1 = min((iw + pw) / sw + 1, Wo);
+    const pn_index r0 = (ih + ph < kh) ? 0 : (ih + ph - kh) / sh + 1, r1 = pn_imin((ih + ph) / sh + 1, Ho);
+    const pn_index q0 = (iw + pw < kw) ? 0 : (iw + pw - kw) / sw + 1, q1 = pn_imin((iw + pw) / sw + 1, Wo);
     const float* g = dy + p * Ho * Wo;
     float s = 0.0f;
     for (pn_index r = r0; r < r1; ++r)
@@ -132,8 +135,8 @@ extern "C" __global__ void pn_adaptive_avg_pool2d_backward(pn_index P, pn_index 
                                                            pn_index Wo, const float* dy, float* dx) {
   PN_GRID_STRIDE(e, P * H * W) {
     const pn_index iw = e % W, ih = (e / W) % H, p = e / (W * H);
-    const pn_index r0 = max((ih * Ho) / H - 1, (pn_index)0), r1 = min(((ih + 1) * Ho) / H + 2, Ho);
-    const pn_index q0 = max((iw * Wo) / W - 1, (pn_index)0), q1 = min(((iw + 1) * Wo) / W + 2, Wo);
+    const pn_index r0 = pn_imax((ih * Ho) / H - 1, 0), r1 = pn_imin(((ih + 1) * Ho) / H + 2, Ho);
+    const pn_index q0 = pn_imax((iw * Wo) / W - 1, 0), q1 = pn_imin(((iw + 1) * Wo) / W + 2, Wo);
     const float* g = dy + p * Ho * Wo;
     float s = 0.0f;
     for (pn_index r = r0; r < r1; ++r) {
