@@ -185,7 +185,7 @@ def test_numba_max_pool2d_ties_inf_and_nan_as_torch():
 @pytest.mark.parametrize("count_include_pad", [True, False])
 @pytest.mark.parametrize("divisor_override", [None, 3])
 def test_numba_avg_pool2d_matches_torch(case, count_include_pad, divisor_override):
-    n, c, h, w, k, s, p, d, ceil = case
+    n, c, h, w, k, s, p, _, ceil = case
     rng = np.random.default_rng(5)
     x = _rand(rng, n, c, h, w)
     tx = _t(x, True)
@@ -211,12 +211,12 @@ def test_numba_adaptive_avg_pool2d_matches_torch(hw, out):
 
 
 BAD_POOL = [
-    ("max", (1, 3, 5, 5), dict(kernel=3, stride=1, padding=2)),
-    ("max", (1, 3, 5, 5), dict(kernel=3, stride=0, padding=1)),
-    ("max", (1, 3, 1, 1), dict(kernel=2, stride=2, padding=0)),
-    ("avg", (1, 3, 5, 5), dict(kernel=3, stride=1, padding=2)),
-    ("avg", (1, 3, 1, 1), dict(kernel=2, stride=2, padding=0)),
-    ("avg", (1, 3, 5, 5), dict(kernel=2, stride=2, padding=0, divisor_override=0)),
+    ("max", (1, 3, 5, 5), {"kernel": 3, "stride": 1, "padding": 2}),
+    ("max", (1, 3, 5, 5), {"kernel": 3, "stride": 0, "padding": 1}),
+    ("max", (1, 3, 1, 1), {"kernel": 2, "stride": 2, "padding": 0}),
+    ("avg", (1, 3, 5, 5), {"kernel": 3, "stride": 1, "padding": 2}),
+    ("avg", (1, 3, 1, 1), {"kernel": 2, "stride": 2, "padding": 0}),
+    ("avg", (1, 3, 5, 5), {"kernel": 2, "stride": 2, "padding": 0, "divisor_override": 0}),
 ]
 
 
@@ -347,7 +347,7 @@ def _cupy_emulated(tmp_path, which):
     env.pop("FAKE_CUPY_STRICT_HOST", None)
     script = f"CONV_CASES = {CONV_CASES!r}\n" + CUPY_SCRIPT
     res = subprocess.run([sys.executable, "-c", script, which], capture_output=True, text=True, timeout=1200,
-                         env=env, cwd=tmp_path)
+                         env=env, cwd=tmp_path, check=False)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-6000:]
     assert "CHECKED" in res.stdout and int(res.stdout.split("CHECKED")[1]) > 20, res.stdout
 
@@ -360,3 +360,68 @@ def test_cupy_conv_and_pool_on_the_emulator_quick(tmp_path):
 @pytest.mark.slow
 def test_cupy_conv_on_the_emulator_all_shapes(tmp_path):
     _cupy_emulated(tmp_path, "all")
+
+
+# ----------------------------------------------------------------------------- cuda on the emulator
+CUDA_SCRIPT = CUPY_SCRIPT.replace("import sys\nimport numpy as np, torch, cupy", "import sys\nimport numpy as np, torch") \
+    .replace('assert getattr(cupy, "IS_FAKE_CUPY", False)\n', "") \
+    .replace('bk = backends.get("cupy")', 'bk = backends.get("cuda")\nimport types\ncupy = types.SimpleNamespace(asnumpy=bk.to_numpy)')
+
+
+@pytest.mark.slow
+def test_cuda_conv_and_pool_through_the_emulated_extension(tmp_path):
+    """pyneuro._cuda (conv_launch.cu, cuda_conv.cpp, the .cuh kernels) built against the CPU emulator."""
+    import shutil
+    import subprocess
+    import sys
+
+    if not (EMU / "build_emulated_package.py").is_file() or not shutil.which("g++"):
+        pytest.skip("needs the source tree's CUDA emulator and g++")
+    if not list((ROOT / "pyneuro").glob("_cpu*.so")):
+        pytest.skip("build pyneuro._cpu first (tools/build_inplace.sh)")
+    subprocess.run([sys.executable, str(EMU / "build_emulated_package.py"), str(tmp_path)], check=True,
+                   capture_output=True, timeout=1200)
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    env.pop("PYNEURO_BACKEND", None)
+    script = f"CONV_CASES = {CONV_CASES!r}\n" + CUDA_SCRIPT
+    res = subprocess.run([sys.executable, "-c", script, "quick"], capture_output=True, text=True, timeout=1200,
+                         env=env, cwd=tmp_path, check=False)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-6000:]
+    assert int(res.stdout.split("CHECKED")[1]) > 20, res.stdout
+
+
+# ----------------------------------------------------------------------------- real GPU
+@pytest.mark.gpu
+@pytest.mark.parametrize("name", ["cuda", "cupy"])
+def test_conv_and_pool_on_the_gpu(name):
+    from pyneuro import backends
+
+    st = backends.status(name)
+    if not st.available:
+        pytest.skip(st.reason)
+    bk = backends.get(name)
+    rng = np.random.default_rng(7)
+    for case in CONV_CASES + [(8, 32, 33, 31, 64, 3, 3, (1, 1), (1, 1), (1, 1), 1)]:
+        n, c, h, w, o, kh, kw, stride, padding, dilation, groups = case
+        x, wt, b = _rand(rng, n, c, h, w), _rand(rng, o, c // groups, kh, kw), _rand(rng, o)
+        tx, tw, tb = _t(x, True), _t(wt, True), _t(b, True)
+        ty = F.conv2d(tx, tw, tb, stride, padding, dilation, groups)
+        gy = _rand(rng, *ty.shape)
+        ty.backward(torch.tensor(gy))
+        dx, dw, db, dgy = (bk.asarray(a) for a in (x, wt, b, gy))
+        for v in bk.VARIANTS["conv2d"]:
+            _close(bk.to_numpy(bk.conv2d_forward(dx, dw, db, stride, padding, dilation, groups, variant=v)), ty, 1e-3)
+            _close(bk.to_numpy(bk.conv2d_backward_input(dgy, dw, x.shape, stride, padding, dilation, groups,
+                                                        variant=v)), tx.grad, 1e-3)
+            _close(bk.to_numpy(bk.conv2d_backward_weight(dgy, dx, wt.shape, stride, padding, dilation, groups,
+                                                         variant=v)), tw.grad, 2e-3)
+        _close(bk.to_numpy(bk.conv2d_backward_bias(dgy)), tb.grad, 1e-3)
+    for case in POOL_CASES:
+        n, c, h, w, k, s, p, d, ceil = case
+        x = np.round(_rand(rng, n, c, h, w) * 2) / 2
+        ty, ti = F.max_pool2d(_t(x), k, s, p, d, ceil, return_indices=True)
+        y, idx = bk.max_pool2d_forward(bk.asarray(x), k, s, p, d, ceil)
+        assert np.array_equal(bk.to_numpy(y), ty.numpy()) and np.array_equal(bk.to_numpy(idx), ti.numpy())
+        for cip in (True, False):
+            _close(bk.to_numpy(bk.avg_pool2d_forward(bk.asarray(x), k, s, p, ceil, cip)),
+                   F.avg_pool2d(_t(x), k, s, p, ceil, cip), 1e-5)

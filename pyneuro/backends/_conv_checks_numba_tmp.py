@@ -143,7 +143,7 @@ def pool_args(x, kernel, stride, padding, dilation, ceil_mode, op, effective=Tru
         if p > (d * (k - 1) + 1) // 2 if effective else p > k // 2:
             raise ArgumentError(f"pad should be at most half of effective kernel size, but got pad={p}, "
                                 f"kernel_size={k} and dilation={d}")
-    n, c, h, w = (int(v) for v in x.shape)
+    c, h, w = (int(v) for v in x.shape[1:])
     if c == 0 or h == 0 or w == 0:
         raise ShapeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     ho = pool_output_size(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)

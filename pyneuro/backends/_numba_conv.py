@@ -47,17 +47,14 @@ def _valid_range(n_out, stride, offset, size):
     hi = 0
     if size - offset > 0:
         hi = (size - offset + stride - 1) // stride
-    if hi > n_out:
-        hi = n_out
-    if lo > hi:
-        lo = hi
-    return lo, hi
+    hi = min(hi, n_out)
+    return min(lo, hi), hi
 
 
 # ----------------------------------------------------------------------------- conv2d
 @kernel()
 def conv2d_direct(x, w, bias, has_bias, y, sh, sw, ph, pw, dh, dw, groups):
-    n_img, cin, H, W = x.shape
+    n_img, H, W = x.shape[0], x.shape[2], x.shape[3]
     O, cpg, KH, KW = w.shape
     Ho, Wo = y.shape[2], y.shape[3]
     opg = O // groups
@@ -135,7 +132,7 @@ def conv2d_backward_input(gy, w, gx, sh, sw, ph, pw, dh, dw, groups):
 
 @kernel()
 def conv2d_backward_weight(gy, x, gw, sh, sw, ph, pw, dh, dw, groups):
-    n_img, C, H, W = x.shape
+    n_img, H, W = x.shape[0], x.shape[2], x.shape[3]
     O, cpg, KH, KW = gw.shape
     Ho, Wo = gy.shape[2], gy.shape[3]
     opg = O // groups
@@ -192,7 +189,7 @@ def max_pool2d_forward(x, y, idx, kh, kw, sh, sw, ph, pw, dh, dw):
                 for ih in range(h0, h1, dh):
                     for iw in range(w0, w1, dw):
                         v = xp[ih, iw]
-                        if v > best or v != v:  # a NaN replaces the maximum, as in torch
+                        if v > best or np.isnan(v):  # a NaN replaces the maximum, as in torch
                             best = v
                             at = ih * W + iw
                 y[n, c, r, q] = best

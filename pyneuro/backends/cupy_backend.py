@@ -421,8 +421,8 @@ def avg_pool2d_forward(x, kernel, stride=None, padding=(0, 0), ceil_mode=False, 
 def avg_pool2d_backward(grad_y, input_shape, kernel, stride=None, padding=(0, 0), ceil_mode=False,
                         count_include_pad=True, divisor_override=None):
     shape = _cc.input_shape(input_shape)
-    k, s, p, _, (ho, wo) = _cc.pool_args(np.empty(shape, np.float32), kernel, stride, padding, 1, bool(ceil_mode),
-                                         "avg_pool2d")
+    shape_only = np.broadcast_to(np.float32(0), shape)  # what the checks look at, without the memory
+    k, s, p, _, (ho, wo) = _cc.pool_args(shape_only, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d")
     div = _cc.divisor(divisor_override)
     _cc.grad_shape(grad_y, (shape[0], shape[1], ho, wo), "avg_pool2d")
     gy = _f32(grad_y, "grad_output", 4)
