@@ -34,6 +34,7 @@ CONV_CASES = [
     (2, 4, 6, 7, 4, 3, 3, (1, 1), (1, 1), (1, 1), 4),     # groups = channels (depthwise)
     (1, 6, 5, 6, 4, 3, 1, (2, 1), (1, 0), (1, 1), 2),     # groups = 2
     (1, 4, 5, 5, 8, 3, 3, (2, 2), (1, 1), (2, 2), 4),     # depthwise multiplier 2, dilated, strided
+    (2, 6, 9, 7, 18, 3, 3, (2, 1), (1, 2), (1, 2), 2),    # 9 outputs per group: the default picks channels
 ]
 
 
@@ -63,7 +64,7 @@ def test_numba_conv2d_matches_torch(case, with_bias):
     gy = _rand(rng, *ty.shape)
     ty.backward(torch.tensor(gy))
     bias = b if with_bias else None
-    for variant in (None, "direct", "im2col"):
+    for variant in (None, *numba_backend.VARIANTS["conv2d"]):
         _close(numba_backend.conv2d_forward(x, wt, bias, stride, padding, dilation, groups, variant=variant), ty)
     _close(numba_backend.conv2d_backward_input(gy, wt, x.shape, stride, padding, dilation, groups), tx.grad)
     _close(numba_backend.conv2d_backward_weight(gy, x, wt.shape, stride, padding, dilation, groups), tw.grad, 2e-4)
@@ -87,7 +88,7 @@ def test_numba_conv2d_takes_non_contiguous_input_and_is_thread_count_independent
 
 def test_numba_conv2d_unknown_variant_lists_the_valid_ones():
     x, w = np.zeros((1, 1, 3, 3), np.float32), np.zeros((1, 1, 2, 2), np.float32)
-    with pytest.raises(ValueError, match="direct, im2col"):
+    with pytest.raises(ValueError, match="direct, channels, im2col"):
         numba_backend.conv2d_forward(x, w, variant="winograd")
 
 

@@ -5,12 +5,19 @@ conv2d, weight [O, C/g, kH, kW], output [N, O, Ho, Wo]:
     for each of the two backward passes. Minimum traffic 4 * (|x| + |w| + |y|) bytes, so
     with C*kH*kW in the tens or more the work is compute-bound, like a matmul.
 
-    direct  (default) no im2col buffer. One task per output plane (n, o): the plane is
+    direct  no im2col buffer. One task per output plane (n, o): the plane is
             accumulated in a small buffer while the loops run over c, kh, kw (one weight
             scalar each) and output rows; the innermost loop walks along a row, reading a
             contiguous input row when the stride is 1, so LLVM vectorises it as a saxpy.
             The column range whose input lies inside the image is computed once per
-            (kw, row) instead of testing every element against the padding.
+            (kw, row) instead of testing every element against the padding. Best when
+            there are few output channels per group (depthwise); otherwise its inner
+            loops (one output row, Wo long, strided when sw > 1) are short.
+    channels  no im2col buffer either. One task per output row (n, oh): an [Wo, O/g]
+            accumulator, and for each input value a saxpy into the O/g output channels
+            it feeds, with the weights pre-transposed to [g, C/g, kH, kW, O/g] so that
+            inner loop is contiguous and vectorised whatever the stride (an outer-product
+            update, as a matmul micro-kernel does). Default when O/g >= 8.
     im2col  the textbook lowering: copy the receptive fields into a [C/g*kH*kW, Ho*Wo]
             matrix per image and group, then one blocked matmul (the numba matmul of
             _numba_matmul.py) per (image, group). Extra traffic: the column matrix is
@@ -80,6 +87,39 @@ def conv2d_direct(x, w, bias, has_bias, y, sh, sw, ph, pw, dh, dw, groups):
         for r in range(Ho):
             for q in range(Wo):
                 y[n, o, r, q] = acc[r, q] + b
+
+
+@kernel()
+def conv2d_channels(x, wt, bias, has_bias, y, sh, sw, ph, pw, dh, dw):
+    """wt: the weight as [groups, C/g, kH, kW, O/g] (contiguous)."""
+    n_img, H, W = x.shape[0], x.shape[2], x.shape[3]
+    groups, cpg, KH, KW, opg = wt.shape
+    Ho, Wo = y.shape[2], y.shape[3]
+    for task in prange(n_img * Ho):
+        n = task // Ho
+        r = task % Ho
+        acc = np.empty((Wo, opg), np.float32)
+        for g in range(groups):
+            acc[:, :] = 0.0
+            for ci in range(cpg):
+                for kh in range(KH):
+                    ih = r * sh - ph + kh * dh
+                    if ih < 0 or ih >= H:
+                        continue
+                    xr = x[n, g * cpg + ci, ih]
+                    for kw in range(KW):
+                        off = kw * dw - pw
+                        q0, q1 = _valid_range(Wo, sw, off, W)
+                        wv = wt[g, ci, kh, kw]
+                        for q in range(q0, q1):
+                            xv = xr[q * sw + off]
+                            aq = acc[q]
+                            for o in range(opg):
+                                aq[o] += xv * wv[o]
+            for o in range(opg):
+                b = bias[g * opg + o] if has_bias else np.float32(0.0)
+                for q in range(Wo):
+                    y[n, g * opg + o, r, q] = acc[q, o] + b
 
 
 @kernel()

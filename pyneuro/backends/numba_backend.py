@@ -385,8 +385,8 @@ def argmax(x):
 from . import _conv_checks_numba_tmp as _cc  # noqa: E402
 from . import _numba_conv as _cv  # noqa: E402
 
-VARIANTS["conv2d"] = ("direct", "im2col")
-DEFAULT_VARIANT["conv2d"] = "direct"
+VARIANTS["conv2d"] = ("direct", "channels", "im2col")
+DEFAULT_VARIANT["conv2d"] = None  # channels when a group has >= 8 output channels, else direct
 _NO_BIAS = np.zeros(1, np.float32)
 
 
@@ -395,8 +395,11 @@ def _conv_flops(y_shape, w_shape) -> float:
 
 
 def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None):
-    """y[N,O,Ho,Wo] = conv2d(x, w) + bias (NCHW, float32). Variants: direct (default), im2col."""
+    """y[N,O,Ho,Wo] = conv2d(x, w) + bias (NCHW, float32). Variants: direct, channels, im2col
+    (None: channels when a group has >= 8 output channels, else direct); see _numba_conv.py."""
     (sh, sw), (ph, pw), (dh, dw), groups, (ho, wo) = _cc.conv_forward_args(x, w, bias, stride, padding, dilation, groups)
+    if variant is None:
+        variant = "channels" if w.shape[0] // groups >= 8 else "direct"
     variant = _variant(variant, "conv2d")
     x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
     b = _NO_BIAS if bias is None else np.ascontiguousarray(bias)
@@ -418,8 +421,13 @@ def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 
         if bias is not None:
             y += b.reshape(1, -1, 1, 1)
         return y
-    _run(_cv.conv2d_direct, _conv_flops(y.shape, w.shape) * NS_PER_FMA * 4, x, w, b, bias is not None, y,
-         sh, sw, ph, pw, dh, dw, groups)
+    work = _conv_flops(y.shape, w.shape) * NS_PER_FMA * 4
+    if variant == "channels":
+        o, cpg, kh, kw = w.shape
+        wt = np.ascontiguousarray(w.reshape(groups, o // groups, cpg, kh, kw).transpose(0, 2, 3, 4, 1))
+        _run(_cv.conv2d_channels, work, x, wt, b, bias is not None, y, sh, sw, ph, pw, dh, dw)
+    else:
+        _run(_cv.conv2d_direct, work, x, w, b, bias is not None, y, sh, sw, ph, pw, dh, dw, groups)
     return y
 
 
