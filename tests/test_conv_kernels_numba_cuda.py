@@ -35,6 +35,7 @@ CONV_CASES = [
     (1, 6, 5, 6, 4, 3, 1, (2, 1), (1, 0), (1, 1), 2),     # groups = 2
     (1, 4, 5, 5, 8, 3, 3, (2, 2), (1, 1), (2, 2), 4),     # depthwise multiplier 2, dilated, strided
     (2, 6, 9, 7, 18, 3, 3, (2, 1), (1, 2), (1, 2), 2),    # 9 outputs per group: the default picks channels
+    (2, 16, 8, 9, 8, 3, 2, (3, 2), (1, 1), (2, 1), 1),    # 16 inputs: grad input defaults to channels
 ]
 
 
@@ -66,8 +67,11 @@ def test_numba_conv2d_matches_torch(case, with_bias):
     bias = b if with_bias else None
     for variant in (None, *numba_backend.VARIANTS["conv2d"]):
         _close(numba_backend.conv2d_forward(x, wt, bias, stride, padding, dilation, groups, variant=variant), ty)
-    _close(numba_backend.conv2d_backward_input(gy, wt, x.shape, stride, padding, dilation, groups), tx.grad)
-    _close(numba_backend.conv2d_backward_weight(gy, x, wt.shape, stride, padding, dilation, groups), tw.grad, 2e-4)
+    for variant in (None, "direct", "channels"):
+        _close(numba_backend.conv2d_backward_input(gy, wt, x.shape, stride, padding, dilation, groups,
+                                                   variant=variant), tx.grad)
+        _close(numba_backend.conv2d_backward_weight(gy, x, wt.shape, stride, padding, dilation, groups,
+                                                    variant=variant), tw.grad, 2e-4)
     if with_bias:
         _close(numba_backend.conv2d_backward_bias(gy), tb.grad)
 

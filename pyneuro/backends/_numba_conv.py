@@ -29,6 +29,10 @@ conv2d, weight [O, C/g, kH, kW], output [N, O, Ho, Wo]:
     backward_weight one task per (o, c) filter: each of its kH*kW taps is a dot product of
             an output-gradient plane with a shifted input plane, summed over the batch.
 
+    The backward passes come in the same two loop orders: "direct" (above) and
+    "channels" (inner loops along C/g for grad input, along O/g for grad weight, on
+    transposed copies of the weight / output gradient), chosen like the forward.
+
 Pooling: one task per (n, c) plane; the window loops are those of torch's CPU kernels,
 including their tie and NaN rules (max: the first maximum in scan order, a NaN wins),
 so values *and* indices match torch bit for bit.
@@ -168,6 +172,68 @@ def conv2d_backward_input(gy, w, gx, sh, sw, ph, pw, dh, dw, groups):
                         for q in range(q0, q1):
                             ar[q * sw + off] += wv * gr[q]
         gx[n, c] = acc
+
+
+@kernel()
+def conv2d_backward_input_channels(gy, wt, gx, sh, sw, ph, pw, dh, dw):
+    """wt: the weight as [groups, O/g, kH, kW, C/g]. One task per input row (n, ih)."""
+    n_img, H, W = gx.shape[0], gx.shape[2], gx.shape[3]
+    groups, opg, KH, KW, cpg = wt.shape
+    Ho, Wo = gy.shape[2], gy.shape[3]
+    for task in prange(n_img * H):
+        n = task // H
+        ih = task % H
+        acc = np.empty((W, cpg), np.float32)
+        for g in range(groups):
+            acc[:, :] = 0.0
+            for kh in range(KH):
+                th = ih + ph - kh * dh  # = oh * sh
+                if th < 0 or th % sh != 0 or th // sh >= Ho:
+                    continue
+                oh = th // sh
+                for kw in range(KW):
+                    off = kw * dw - pw
+                    q0, q1 = _valid_range(Wo, sw, off, W)
+                    for o in range(opg):
+                        gr = gy[n, g * opg + o, oh]
+                        wv = wt[g, o, kh, kw]
+                        for q in range(q0, q1):
+                            gv = gr[q]
+                            aw = acc[q * sw + off]
+                            for ci in range(cpg):
+                                aw[ci] += gv * wv[ci]
+            for ci in range(cpg):
+                for iw in range(W):
+                    gx[n, g * cpg + ci, ih, iw] = acc[iw, ci]
+
+
+@kernel()
+def conv2d_backward_weight_channels(gyt, x, gwt, sh, sw, ph, pw, dh, dw):
+    """gyt: the output gradient as [N, Ho, Wo, O]; gwt: grad weight as [groups, C/g, kH, kW, O/g].
+    One task per input channel (g, ci): its kH*kW*(O/g) weights, summed over N, Ho, Wo."""
+    n_img, H, W = x.shape[0], x.shape[2], x.shape[3]
+    groups, cpg, KH, KW, opg = gwt.shape
+    Ho, Wo = gyt.shape[1], gyt.shape[2]
+    for task in prange(groups * cpg):
+        g = task // cpg
+        ci = task % cpg
+        c = g * cpg + ci
+        out = gwt[g, ci]
+        out[:, :, :] = 0.0
+        for kh in range(KH):
+            r0, r1 = _valid_range(Ho, sh, kh * dh - ph, H)
+            for kw in range(KW):
+                off = kw * dw - pw
+                q0, q1 = _valid_range(Wo, sw, off, W)
+                ow_ = out[kh, kw]
+                for n in range(n_img):
+                    for r in range(r0, r1):
+                        xr = x[n, c, r * sh + kh * dh - ph]
+                        for q in range(q0, q1):
+                            xv = xr[q * sw + off]
+                            gv = gyt[n, r, q]
+                            for o in range(opg):
+                                ow_[o] += xv * gv[g * opg + o]
 
 
 @kernel()

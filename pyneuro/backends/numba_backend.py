@@ -436,13 +436,20 @@ def conv2d_backward_input(grad_y, w, input_shape, stride=(1, 1), padding=(0, 0),
     """grad_x[N,C,H,W] of conv2d (a transposed convolution of grad_y with w)."""
     (sh, sw), (ph, pw), (dh, dw), groups, x_shape, _ = _cc.conv_backward_args(
         grad_y, w, "weight", input_shape, "input_shape", stride, padding, dilation, groups)
-    if variant is not None:
-        _checks.variant(variant, ("direct",), "conv2d_backward_input")
+    if variant is None:
+        variant = "channels" if x_shape[1] // groups >= 8 else "direct"
+    variant = _checks.variant(variant, ("direct", "channels"), "conv2d_backward_input")
     gy, w = np.ascontiguousarray(grad_y), np.ascontiguousarray(w)
     gx = np.empty(x_shape, np.float32)
-    if gx.size:
-        _run(_cv.conv2d_backward_input, _conv_flops(gy.shape, w.shape) * NS_PER_FMA * 4, gy, w, gx,
-             sh, sw, ph, pw, dh, dw, groups)
+    if gx.size == 0:
+        return gx
+    work = _conv_flops(gy.shape, w.shape) * NS_PER_FMA * 4
+    if variant == "channels":
+        o, cpg, kh, kw = w.shape
+        wt = np.ascontiguousarray(w.reshape(groups, o // groups, cpg, kh, kw).transpose(0, 1, 3, 4, 2))
+        _run(_cv.conv2d_backward_input_channels, work, gy, wt, gx, sh, sw, ph, pw, dh, dw)
+    else:
+        _run(_cv.conv2d_backward_input, work, gy, w, gx, sh, sw, ph, pw, dh, dw, groups)
     return gx
 
 
@@ -451,13 +458,22 @@ def conv2d_backward_weight(grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0
     """grad_w[O,C/g,kH,kW] of conv2d: each tap a dot product over the batch and output plane."""
     (sh, sw), (ph, pw), (dh, dw), groups, _, w_shape = _cc.conv_backward_args(
         grad_y, x, "input", weight_shape, "weight_shape", stride, padding, dilation, groups)
-    if variant is not None:
-        _checks.variant(variant, ("direct",), "conv2d_backward_weight")
+    if variant is None:
+        variant = "channels" if w_shape[0] // groups >= 8 else "direct"
+    variant = _checks.variant(variant, ("direct", "channels"), "conv2d_backward_weight")
     gy, x = np.ascontiguousarray(grad_y), np.ascontiguousarray(x)
     gw = np.empty(w_shape, np.float32)
-    if gw.size:
-        _run(_cv.conv2d_backward_weight, _conv_flops(gy.shape, w_shape) * NS_PER_FMA * 4, gy, x, gw,
-             sh, sw, ph, pw, dh, dw, groups)
+    if gw.size == 0:
+        return gw
+    work = _conv_flops(gy.shape, w_shape) * NS_PER_FMA * 4
+    if variant == "channels":
+        o, cpg, kh, kw = w_shape
+        gwt = np.empty((groups, cpg, kh, kw, o // groups), np.float32)
+        _run(_cv.conv2d_backward_weight_channels, work, np.ascontiguousarray(gy.transpose(0, 2, 3, 1)), x, gwt,
+             sh, sw, ph, pw, dh, dw)
+        gw[...] = gwt.transpose(0, 4, 1, 2, 3).reshape(w_shape)
+    else:
+        _run(_cv.conv2d_backward_weight, work, gy, x, gw, sh, sw, ph, pw, dh, dw, groups)
     return gw
 
 
