@@ -36,11 +36,13 @@ __all__ = [
 # The kernel sources shared by pyneuro._cuda (compiled ahead of time) and the CuPy backend
 # (compiled at run time with NVRTC, concatenated in this order with their #include lines
 # dropped, so a file comes after the ones it includes). common.cuh first; then the taught
-# kernels of a training step; then the array namespace's kernels (array_*.cuh).
+# kernels of a training step; then the array namespace's kernels (array_*.cuh); then
+# convolution and pooling.
 KERNEL_FILES = (
     "common.cuh",
     "matmul.cuh", "softmax.cuh", "relu.cuh", "bias.cuh", "optim.cuh",
     "array_elementwise.cuh", "array_reduce.cuh", "array_indexing.cuh",
+    "conv.cuh", "pool.cuh",
 )
 
 

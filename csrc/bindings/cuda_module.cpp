@@ -19,6 +19,8 @@ namespace pc = pyneuro::cuda;
 #define PYNEURO_VERSION "dev"
 #endif
 
+namespace pyneuro::bind::cuda { void register_conv(pybind11::module_& m); }  // cuda_conv.cpp
+
 PYBIND11_MODULE(_cuda, m) {
   m.doc() = "pyneuro CUDA kernels and device arrays (see pyneuro/backends/cuda_backend.py)";
   m.attr("__version__") = PYNEURO_VERSION;
@@ -75,4 +77,5 @@ PYBIND11_MODULE(_cuda, m) {
 
   pyneuro::bind::cuda::register_array(m);
   pyneuro::bind::cuda::register_kernels(m);
+  pyneuro::bind::cuda::register_conv(m);  // cuda_conv.cpp
 }

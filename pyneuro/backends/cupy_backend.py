@@ -293,3 +293,163 @@ def argmax(x):
         grid, block = _row_dims(x.shape[1], x.shape[0], block_per_row=False)
         _launch("pn_argmax_rows", grid, block, (_i(x.shape[0]), _i(x.shape[1]), x, out))
     return out
+
+
+# ----------------------------------------------------------------------------- conv2d and pooling
+# Kernels in csrc/cuda/kernels/conv.cuh and pool.cuh; checks as the numba backend's.
+from . import _conv_checks_numba_tmp as _cc  # noqa: E402
+
+VARIANTS["conv2d"] = ("naive", "tiled")
+DEFAULT_VARIANT["conv2d"] = "tiled"
+
+
+def _f32_4d(x, name):
+    _cc.float32_4d(x, name, "conv2d")
+    return _f32(x, name, 4)
+
+
+def _conv_geometry(x_shape, w_shape, ho, wo, stride, padding, dilation, groups):
+    n, c, h, w = x_shape
+    o, _, kh, kw = w_shape
+    return tuple(_i(v) for v in (n, c, h, w, o, kh, kw, ho, wo, *stride, *padding, *dilation, groups))
+
+
+def _conv_launch(name, variant, geometry, m, ncols, total, args):
+    if variant == "naive":
+        _launch(f"pn_conv2d_{name}_naive", _grid_1d(total), (_BLOCK,), geometry + args)
+    else:
+        groups = int(geometry[-1])
+        _launch(f"pn_conv2d_{name}_tiled", ((ncols + 15) // 16, (m + 15) // 16, groups), (16, 16, 1), geometry + args)
+
+
+def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None):
+    stride, padding, dilation, groups, (ho, wo) = _cc.conv_forward_args(x, w, bias, stride, padding, dilation, groups)
+    variant = _checks.variant(variant or DEFAULT_VARIANT["conv2d"], VARIANTS["conv2d"], "conv2d")
+    x, w = _f32_4d(x, "input"), _f32_4d(w, "weight")
+    b = cupy.zeros((1,), np.float32) if bias is None else _f32(bias, "bias", 1)
+    y = cupy.empty((x.shape[0], w.shape[0], ho, wo), np.float32)
+    if y.size:
+        geo = _conv_geometry(x.shape, w.shape, ho, wo, stride, padding, dilation, groups)
+        _conv_launch("forward", variant, geo, w.shape[0] // groups, x.shape[0] * ho * wo, y.size,
+                     (x, w, b, np.int32(bias is not None), y))
+    return y
+
+
+def conv2d_backward_input(grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
+                          variant=None):
+    stride, padding, dilation, groups, x_shape, _ = _cc.conv_backward_args(
+        grad_y, w, "weight", input_shape, "input_shape", stride, padding, dilation, groups)
+    variant = _checks.variant(variant or DEFAULT_VARIANT["conv2d"], VARIANTS["conv2d"], "conv2d")
+    gy, w = _f32_4d(grad_y, "grad_output"), _f32_4d(w, "weight")
+    gx = cupy.empty(x_shape, np.float32)
+    if gx.size:
+        geo = _conv_geometry(x_shape, w.shape, gy.shape[2], gy.shape[3], stride, padding, dilation, groups)
+        _conv_launch("backward_input", variant, geo, x_shape[1] // groups, x_shape[0] * x_shape[2] * x_shape[3],
+                     gx.size, (gy, w, gx))
+    return gx
+
+
+def conv2d_backward_weight(grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
+                           variant=None):
+    stride, padding, dilation, groups, _, w_shape = _cc.conv_backward_args(
+        grad_y, x, "input", weight_shape, "weight_shape", stride, padding, dilation, groups)
+    variant = _checks.variant(variant or DEFAULT_VARIANT["conv2d"], VARIANTS["conv2d"], "conv2d")
+    gy, x = _f32_4d(grad_y, "grad_output"), _f32_4d(x, "input")
+    gw = cupy.empty(w_shape, np.float32)
+    if gw.size:
+        geo = _conv_geometry(x.shape, w_shape, gy.shape[2], gy.shape[3], stride, padding, dilation, groups)
+        _conv_launch("backward_weight", variant, geo, w_shape[0] // groups, w_shape[1] * w_shape[2] * w_shape[3],
+                     gw.size, (gy, x, gw))
+    return gw
+
+
+def conv2d_backward_bias(grad_y):
+    gy = _f32_4d(grad_y, "grad_output")
+    gb = cupy.empty((gy.shape[1],), np.float32)
+    if gy.shape[1]:
+        _launch("pn_conv2d_backward_bias", (gy.shape[1],), (_BLOCK,),
+                (_i(gy.shape[0]), _i(gy.shape[1]), _i(gy.shape[2] * gy.shape[3]), gy, gb))
+    return gb
+
+
+def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), ceil_mode=False):
+    k, s, p, d, (ho, wo) = _cc.pool_args(x, kernel, stride, padding, dilation, bool(ceil_mode), "max_pool2d")
+    x = _f32(x, "input", 4)
+    y = cupy.empty((x.shape[0], x.shape[1], ho, wo), np.float32)
+    idx = cupy.empty(y.shape, np.int64)
+    if y.size:
+        _launch("pn_max_pool2d_forward", _grid_1d(y.size), (_BLOCK,),
+                (_i(x.shape[0] * x.shape[1]), _i(x.shape[2]), _i(x.shape[3]), _i(ho), _i(wo),
+                 *(_i(v) for v in (*k, *s, *p, *d)), x, y, idx))
+    return y, idx
+
+
+def max_pool2d_backward(grad_y, indices, input_shape):
+    shape = _cc.input_shape(input_shape)
+    _cc.float32_4d(grad_y, "grad_output", "max_pool2d")
+    if tuple(grad_y.shape[:2]) != shape[:2]:
+        raise _cc.ShapeError(f"max_pool2d backward: grad_output of size {list(grad_y.shape)} does not match "
+                             f"input_shape {list(shape)}")
+    _cc.max_pool_indices(indices, grad_y, shape[2] * shape[3])  # one min/max reduction on the device
+    gy, idx = _f32(grad_y, "grad_output", 4), cupy.ascontiguousarray(indices)
+    gx = cupy.zeros(shape, np.float32)
+    if gy.size:
+        _launch("pn_max_pool2d_backward", _grid_1d(gy.size), (_BLOCK,),
+                (_i(shape[0] * shape[1]), _i(shape[2] * shape[3]), _i(gy.shape[2] * gy.shape[3]), gy, idx, gx))
+    return gx
+
+
+def _avg_args(shape, ho, wo, k, s, p, count_include_pad, div):
+    return (_i(shape[0] * shape[1]), _i(shape[2]), _i(shape[3]), _i(ho), _i(wo),
+            *(_i(v) for v in (*k, *s, *p)), np.int32(bool(count_include_pad)), _i(div))
+
+
+def avg_pool2d_forward(x, kernel, stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True,
+                       divisor_override=None):
+    k, s, p, _, (ho, wo) = _cc.pool_args(x, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d")
+    div = _cc.divisor(divisor_override)
+    x = _f32(x, "input", 4)
+    y = cupy.empty((x.shape[0], x.shape[1], ho, wo), np.float32)
+    if y.size:
+        _launch("pn_avg_pool2d_forward", _grid_1d(y.size), (_BLOCK,),
+                (*_avg_args(x.shape, ho, wo, k, s, p, count_include_pad, div), x, y))
+    return y
+
+
+def avg_pool2d_backward(grad_y, input_shape, kernel, stride=None, padding=(0, 0), ceil_mode=False,
+                        count_include_pad=True, divisor_override=None):
+    shape = _cc.input_shape(input_shape)
+    shape_only = np.broadcast_to(np.float32(0), shape)  # what the checks look at, without the memory
+    k, s, p, _, (ho, wo) = _cc.pool_args(shape_only, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d")
+    div = _cc.divisor(divisor_override)
+    _cc.grad_shape(grad_y, (shape[0], shape[1], ho, wo), "avg_pool2d")
+    gy = _f32(grad_y, "grad_output", 4)
+    gx = cupy.empty(shape, np.float32)
+    if gx.size:
+        _launch("pn_avg_pool2d_backward", _grid_1d(gx.size), (_BLOCK,),
+                (*_avg_args(shape, ho, wo, k, s, p, count_include_pad, div), gy, gx))
+    return gx
+
+
+def adaptive_avg_pool2d_forward(x, output_size):
+    oh, ow = _cc.adaptive_args(x, output_size)
+    x = _f32(x, "input", 4)
+    y = cupy.empty((x.shape[0], x.shape[1], oh, ow), np.float32)
+    if y.size:
+        _launch("pn_adaptive_avg_pool2d_forward", _grid_1d(y.size), (_BLOCK,),
+                (_i(x.shape[0] * x.shape[1]), _i(x.shape[2]), _i(x.shape[3]), _i(oh), _i(ow), x, y))
+    return y
+
+
+def adaptive_avg_pool2d_backward(grad_y, input_shape):
+    shape = _cc.input_shape(input_shape)
+    _cc.float32_4d(grad_y, "grad_output", "adaptive_avg_pool2d")
+    if tuple(grad_y.shape[:2]) != shape[:2]:
+        raise _cc.ShapeError(f"adaptive_avg_pool2d backward: grad_output of size {list(grad_y.shape)} does not "
+                             f"match input_shape {list(shape)}")
+    gy = _f32(grad_y, "grad_output", 4)
+    gx = cupy.zeros(shape, np.float32)
+    if gx.size and gy.size:
+        _launch("pn_adaptive_avg_pool2d_backward", _grid_1d(gx.size), (_BLOCK,),
+                (_i(shape[0] * shape[1]), _i(shape[2]), _i(shape[3]), _i(gy.shape[2]), _i(gy.shape[3]), gy, gx))
+    return gx

@@ -33,13 +33,17 @@ def build(dest: Path, cxx: str = "g++") -> Path:
     launch = dest / "launch_emulated.cpp"
     subprocess.run([sys.executable, str(EMU / "to_emulated.py"), str(ROOT / "csrc/cuda/launch.cu"), str(launch)],
                    check=True, capture_output=True)
+    conv_launch = dest / "conv_launch_emulated.cpp"
+    subprocess.run([sys.executable, str(EMU / "to_emulated.py"), str(ROOT / "csrc/cuda/conv_launch.cu"),
+                    str(conv_launch)], check=True, capture_output=True)
     includes = subprocess.run([sys.executable, "-m", "pybind11", "--includes"], check=True, capture_output=True,
                               text=True).stdout.split()
     out = pkg / ("_cuda" + sysconfig.get_config_var("EXT_SUFFIX"))
     bindings = sorted(str(p) for p in (ROOT / "csrc/bindings").glob("cuda_*.cpp"))  # as CMakeLists.txt globs them
     cmd = [cxx, "-std=c++20", "-O1", "-shared", "-fPIC", "-pthread", "-Wno-unknown-pragmas", *includes,
            f"-I{EMU}", f"-I{ROOT / 'csrc/cuda'}", f"-I{ROOT / 'csrc/bindings'}", '-DPYNEURO_VERSION="emulated"',
-           "-x", "c++", str(launch), "-x", "c++", str(ROOT / "csrc/cuda/allocator.cu"), *bindings, "-o", str(out)]
+           "-x", "c++", str(launch), str(conv_launch), "-x", "c++", str(ROOT / "csrc/cuda/allocator.cu"), *bindings,
+           "-o", str(out)]
     subprocess.run(cmd, check=True)
     return pkg
 
