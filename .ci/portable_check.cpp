@@ -29,7 +29,8 @@ static void check(bool ok, const char* what, index_t a, index_t b, index_t c) {
 }
 
 static void check_matmul(index_t M, index_t N, index_t K, bool ta, bool tb) {
-  std::vector<float> A(static_cast<size_t>(M * K)), B(static_cast<size_t>(K * N)), C(static_cast<size_t>(M * N));
+  std::vector<float> A(static_cast<size_t>(M * K)), B(static_cast<size_t>(K * N)),
+      C(static_cast<size_t>(M * N));
   for (auto& v : A) v = rnd();
   for (auto& v : B) v = rnd();
   cpu::matmul(cpu::MatmulVariant::Packed, A.data(), B.data(), C.data(), M, N, K, ta, tb);
@@ -46,11 +47,13 @@ static void check_matmul(index_t M, index_t N, index_t K, bool ta, bool tb) {
       const double err = std::fabs(C[size_t(i * N + j)] - s) / (mag + 1e-30);
       worst = err > worst ? err : worst;
     }
-  check(worst < 1e-5, ta ? (tb ? "matmul A^T B^T" : "matmul A^T B") : (tb ? "matmul A B^T" : "matmul A B"), M, N, K);
+  check(worst < 1e-5, ta ? (tb ? "matmul A^T B^T" : "matmul A^T B") : (tb ? "matmul A B^T" : "matmul A B"), M,
+        N, K);
 }
 
 static void check_softmax_family(index_t rows, index_t cols) {
-  std::vector<float> x(static_cast<size_t>(rows * cols)), y(x.size()), ly(x.size()), g(x.size()), losses(static_cast<size_t>(rows));
+  std::vector<float> x(static_cast<size_t>(rows * cols)), y(x.size()), ly(x.size()), g(x.size()),
+      losses(static_cast<size_t>(rows));
   std::vector<std::int64_t> t(static_cast<size_t>(rows));
   std::vector<float> ones(static_cast<size_t>(rows), 1.0f);
   for (auto& v : x) v = rnd() * 4.0f;

@@ -16,6 +16,7 @@ Writes bench/results/step_overhead.json and .md (--threads N other than 2: step_
 On a busy machine, threaded runs swing with the scheduler: compare the best-of columns and
 the load average, and prefer --threads 1 runs for the per-op overhead.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -182,9 +183,12 @@ def main(argv=None):
     step = interleaved(runtimes, "step", args.repeat, max(2, int(50 * scale)), settle=0.15)
     results = {
         name: {
-            "tiny_add_us": tiny[name][0] * 1e6, "tiny_add_best_us": tiny[name][1] * 1e6,
-            "linear_b1_us": linear[name][0] * 1e6, "linear_b1_best_us": linear[name][1] * 1e6,
-            "step_ms": step[name][0] * 1e3, "step_best_ms": step[name][1] * 1e3,
+            "tiny_add_us": tiny[name][0] * 1e6,
+            "tiny_add_best_us": tiny[name][1] * 1e6,
+            "linear_b1_us": linear[name][0] * 1e6,
+            "linear_b1_best_us": linear[name][1] * 1e6,
+            "step_ms": step[name][0] * 1e3,
+            "step_best_ms": step[name][1] * 1e3,
             "first_loss": first_loss[name],
         }
         for name in runtimes
@@ -196,9 +200,13 @@ def main(argv=None):
     from pyneuro.machine import machine_info
 
     info = machine_info()
-    info.update(pyneuro_threads=pn.get_num_threads(), torch_threads=THREADS,
-                openblas_env_unset="OPENBLAS_CORETYPE" not in os.environ and "OPENBLAS_L2_SIZE" not in os.environ,
-                loadavg_start=load_start, loadavg_end=load_end)
+    info.update(
+        pyneuro_threads=pn.get_num_threads(),
+        torch_threads=THREADS,
+        openblas_env_unset="OPENBLAS_CORETYPE" not in os.environ and "OPENBLAS_L2_SIZE" not in os.environ,
+        loadavg_start=load_start,
+        loadavg_end=load_end,
+    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = "step_overhead" if THREADS == 2 else f"step_overhead_{THREADS}t"

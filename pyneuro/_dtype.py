@@ -4,6 +4,7 @@ pyneuro's dtypes are NumPy dtype objects (pn.float32 is np.dtype("float32")), wi
 PyTorch's aliases (pn.float, pn.double, pn.long, pn.half, pn.int, pn.bool). This module
 imports nothing from pyneuro: every other module may use it.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -19,12 +20,12 @@ int16 = np.dtype(np.int16)
 int8 = np.dtype(np.int8)
 uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
-float = float32  # noqa: A001  (pn.float, pn.double, pn.long mirror torch's aliases)
+float = float32
 double = float64
 long = int64
-int = int32  # noqa: A001
+int = int32
 half = float16
-bool = bool_  # noqa: A001
+bool = bool_
 
 # Python's own types, for code below that must not see the aliases above.
 _PY_FLOAT = builtins.float

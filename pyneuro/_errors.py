@@ -11,6 +11,7 @@ torch-style `except RuntimeError:`) catches them:
     ...     print(type(err).__name__, isinstance(err, ValueError))
     ShapeError True
 """
+
 from __future__ import annotations
 
 

@@ -2,6 +2,7 @@
 
 Pure functions on tuples of ints; imports nothing from pyneuro but the error types.
 """
+
 from __future__ import annotations
 
 from ._errors import ShapeError

@@ -17,6 +17,7 @@ imports it (it sees tensors only through these slots); tensor.py subclasses Tens
 registers the class that `_wrap` builds (like PyTorch's C++ core, which builds instances
 of the Python torch.Tensor class it is given).
 """
+
 from __future__ import annotations
 
 import builtins
@@ -56,7 +57,6 @@ def _fill(t, array, device, node=None, requires_grad=False):
 def _wrap(array, device="cpu", node=None, requires_grad=False):
     """The one constructor path: wrap a backend array into a Tensor, without copying or checking."""
     return _fill(_TENSOR_CLASS.__new__(_TENSOR_CLASS), array, device, node, requires_grad)
-
 
 
 def _device(device) -> str:
@@ -132,7 +132,9 @@ def _check_arg_reduction(t, dim, what):
             raise IndexError(f"{what}(): Expected reduction dim to be specified for input.numel() == 0.")
         (d,) = normalize_dims(dim, t.ndim)
         if t.ndim and t.shape[d] == 0:
-            raise IndexError(f"{what}(): Expected reduction dim {dim} to have non-zero size (shape {tuple(t.shape)}).")
+            raise IndexError(
+                f"{what}(): Expected reduction dim {dim} to have non-zero size (shape {tuple(t.shape)})."
+            )
 
 
 def _from_data(data, dtype=None, device=None):
@@ -213,7 +215,7 @@ class TensorBase:
             )
         self._req = value
 
-    def requires_grad_(self, requires_grad=True) -> "Tensor":
+    def requires_grad_(self, requires_grad=True) -> Tensor:
         self.requires_grad = requires_grad
         return self
 
@@ -237,7 +239,7 @@ class TensorBase:
         return self._retain
 
     @property
-    def data(self) -> "Tensor":
+    def data(self) -> Tensor:
         """The same array as a tensor outside the graph (like torch's .data)."""
         return _wrap(self._data, self.device)
 
@@ -254,11 +256,11 @@ class TensorBase:
         return _backend(self.device)
 
     # ------------------------------------------------------------------ conversion
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """A tensor sharing this one's array, outside the graph (requires_grad=False)."""
         return _wrap(self._data, self.device)
 
-    def detach_(self) -> "Tensor":
+    def detach_(self) -> Tensor:
         self._node = None
         self._req = False
         return self
@@ -266,9 +268,13 @@ class TensorBase:
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (shares memory on cpu)."""
         if self._req:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
         if self.device != "cpu":
-            raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first."
+            )
         return _backend(self.device).to_numpy(self._data)
 
     def __array__(self, dtype=None, copy=None):
@@ -288,12 +294,16 @@ class TensorBase:
 
     def __float__(self):
         if self._data.size != 1:
-            raise ArgumentError(f"only one element tensors can be converted to Python scalars (this one has {self._data.size})")
+            raise ArgumentError(
+                f"only one element tensors can be converted to Python scalars (this one has {self._data.size})"
+            )
         return _PY_FLOAT(self.item())
 
     def __int__(self):
         if self._data.size != 1:
-            raise ArgumentError(f"only one element tensors can be converted to Python scalars (this one has {self._data.size})")
+            raise ArgumentError(
+                f"only one element tensors can be converted to Python scalars (this one has {self._data.size})"
+            )
         return _PY_INT(self.item())
 
     def __index__(self):
@@ -319,7 +329,6 @@ class TensorBase:
     def __hash__(self):
         return id(self)
 
-
     def is_contiguous(self) -> bool:
         return _PY_BOOL(self._data.flags.c_contiguous)
 
@@ -331,7 +340,9 @@ class TensorBase:
         if host.dtype.kind == "f":
             finite = host[np.isfinite(host)]
             integral = finite.size == 0 or (np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8)
-            big = finite.size and (np.abs(finite).max() >= 1e8 or 0 < np.abs(finite[finite != 0]).min(initial=1) < 1e-4)
+            big = finite.size and (
+                np.abs(finite).max() >= 1e8 or 0 < np.abs(finite[finite != 0]).min(initial=1) < 1e-4
+            )
             if big:
                 opts.update(precision=4, floatmode="fixed")
                 body = np.array2string(host, formatter={"float_kind": lambda v: f"{v:.4e}"}, **opts)
@@ -365,7 +376,6 @@ class TensorBase:
             return format(self.item(), spec)
         return repr(self)
 
-
     # ------------------------------------------------------------------ operands of binary ops
     def _other(self, other):
         """(self, other) ready for a binary op: same device, promoted dtypes (PyTorch rules)."""
@@ -385,7 +395,6 @@ class TensorBase:
         if a._data.dtype != other._data.dtype:
             a, other = _promote(a, other)
         return a, other
-
 
     # ------------------------------------------------------------------ comparisons (no grad)
     def _compare(self, other, op):
@@ -438,10 +447,14 @@ class TensorBase:
         return _wrap(self._data == 0, self.device)
 
     def all(self, dim=None, keepdim=False):
-        return _wrap(_backend(self.device).xp.asarray(self._data.all(axis=dim, keepdims=keepdim)), self.device)
+        return _wrap(
+            _backend(self.device).xp.asarray(self._data.all(axis=dim, keepdims=keepdim)), self.device
+        )
 
     def any(self, dim=None, keepdim=False):
-        return _wrap(_backend(self.device).xp.asarray(self._data.any(axis=dim, keepdims=keepdim)), self.device)
+        return _wrap(
+            _backend(self.device).xp.asarray(self._data.any(axis=dim, keepdims=keepdim)), self.device
+        )
 
     def isnan(self):
         return _wrap(_backend(self.device).xp.isnan(self._data), self.device)
@@ -454,15 +467,16 @@ class TensorBase:
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         o = other._data if isinstance(other, TensorBase) else other
-        return _wrap(_backend(self.device).xp.isclose(self._data, o, rtol=rtol, atol=atol, equal_nan=equal_nan), self.device)
-
+        return _wrap(
+            _backend(self.device).xp.isclose(self._data, o, rtol=rtol, atol=atol, equal_nan=equal_nan),
+            self.device,
+        )
 
     def equal(self, other) -> bool:
         return self.shape == other.shape and _PY_BOOL((self._data == other._data).all())
 
     def allclose(self, other, rtol=1e-05, atol=1e-08) -> bool:
         return _PY_BOOL(_backend(self.device).xp.allclose(self._data, other._data, rtol=rtol, atol=atol))
-
 
     # ------------------------------------------------------------------ arg-reductions (no grad)
     def argmax(self, dim=None, keepdim=False):
@@ -495,12 +509,10 @@ class TensorBase:
             out = bk.xp.expand_dims(out, d)
         return _wrap(bk.xp.asarray(out), self.device)
 
-
     def argsort(self, dim=-1, descending=False):
         """Indices that sort along dim (int64, no gradient)."""
         data = -self._data if descending else self._data
         return _wrap(data.argsort(axis=dim, kind="stable").astype(np.int64), self.device)
-
 
     def ndimension(self) -> int:
         return self.ndim
@@ -511,7 +523,6 @@ class TensorBase:
 
     def get_device(self) -> int:
         return -1 if self.device == "cpu" else 0
-
 
 
 _eq, _ne, _lt, _le, _gt, _ge = _op.eq, _op.ne, _op.lt, _op.le, _op.gt, _op.ge
@@ -534,7 +545,6 @@ def _promote(a: TensorBase, b: TensorBase):
     return a._cast(target), b._cast(target)
 
 
-
 def _broadcast_check(a: TensorBase, b: TensorBase, what: str) -> None:
     """ShapeError (a RuntimeError, as in torch) naming both shapes if a and b do not broadcast."""
     sa, sb = a._data.shape, b._data.shape
@@ -545,7 +555,6 @@ def _broadcast_check(a: TensorBase, b: TensorBase, what: str) -> None:
                 f"non-singleton dimension {builtins.max(builtins.len(sa), builtins.len(sb)) - i} "
                 f"(shapes {tuple(sa)} and {tuple(sb)})"
             )
-
 
 
 def _value_array(value, like: TensorBase):
@@ -575,4 +584,3 @@ def _convert_index(index, t: TensorBase):
             advanced = True
         out.append(p)
     return (tuple(out) if isinstance(index, tuple) else out[0]), advanced
-

@@ -4,6 +4,7 @@ A mixin of pyneuro.tensor.Tensor, kept apart so tensor.py stays readable: each m
 checks its arguments the way torch does and then runs one autograd Function from
 pyneuro/autograd/shape.py (Reshape, Permute, Expand, Index), or composes other methods.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -14,7 +15,15 @@ from ._dtype import _PY_BOOL, _PY_INT
 from ._errors import ArgumentError, ShapeError
 from ._shapes import broadcast_shapes, normalize_dims
 from ._shapes import shape_arg as _shape_arg
-from ._tensor_base import TensorBase, _backend, _broadcast_check, _convert_index, _from_data, _value_array, _wrap
+from ._tensor_base import (
+    TensorBase,
+    _backend,
+    _broadcast_check,
+    _convert_index,
+    _from_data,
+    _value_array,
+    _wrap,
+)
 from .autograd import shape as _ag
 
 
@@ -31,11 +40,19 @@ class ShapeMethods:
         return _ag.Reshape.apply(self, shape=shape)
 
     def view(self, *shape):
-        if len(shape) == 1 and not isinstance(shape[0], (tuple, list, _PY_INT)) and not isinstance(shape[0], np.integer):
+        if (
+            len(shape) == 1
+            and not isinstance(shape[0], (tuple, list, _PY_INT))
+            and not isinstance(shape[0], np.integer)
+        ):
             return self.to(shape[0])  # view(dtype) is not a reinterpretation here; convert instead
         out = self.reshape(*shape)
-        if out is not self and self.device == "cpu" and out._data.size > 1 \
-                and not np.may_share_memory(out._data, self._data):
+        if (
+            out is not self
+            and self.device == "cpu"
+            and out._data.size > 1
+            and not np.may_share_memory(out._data, self._data)
+        ):
             # NumPy had to copy: a write through the "view" would not reach this tensor
             raise ShapeError(
                 f"view size is not compatible with input tensor's size and stride (shape {tuple(self.shape)} is "
@@ -56,7 +73,9 @@ class ShapeMethods:
         s = start_dim % nd
         e = end_dim % nd
         if s > e:
-            raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {tuple(self.shape)}")
+            raise ShapeError(
+                f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {tuple(self.shape)}"
+            )
         shape = self.shape
         n = 1
         for k in shape[s : e + 1]:
@@ -77,7 +96,9 @@ class ShapeMethods:
     def unsqueeze(self, dim):
         nd = self.ndim + 1
         if not -nd <= dim < nd:
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})"
+            )
         d = dim % nd
         shape = self.shape
         return self.reshape(shape[:d] + (1,) + shape[d:])
@@ -85,7 +106,9 @@ class ShapeMethods:
     def permute(self, *dims):
         dims = _shape_arg(dims)
         if sorted(d % builtins.max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
-            raise ShapeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {tuple(self.shape)}")
+            raise ShapeError(
+                f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {tuple(self.shape)}"
+            )
         return _ag.Permute.apply(self, dims=tuple(d % self.ndim for d in dims))
 
     def transpose(self, dim0, dim1):
@@ -122,7 +145,9 @@ class ShapeMethods:
         full = []
         offset = len(sizes) - len(shape)
         if offset < 0:
-            raise ShapeError(f"expand: the number of sizes {sizes} must be >= the number of dims of shape {shape}")
+            raise ShapeError(
+                f"expand: the number of sizes {sizes} must be >= the number of dims of shape {shape}"
+            )
         for i, s in enumerate(sizes):
             full.append(shape[i - offset] if s == -1 and i >= offset else s)
         try:
@@ -143,13 +168,21 @@ class ShapeMethods:
     def split(self, split_size, dim=0):
         n = self.shape[dim]
         if isinstance(split_size, _PY_INT) and (split_size < 0 or (split_size == 0 and n)):
-            raise ArgumentError(f"split_size must be positive (or 0 for a dimension of size 0), got {split_size} for size {n}")
+            raise ArgumentError(
+                f"split_size must be positive (or 0 for a dimension of size 0), got {split_size} for size {n}"
+            )
         if not isinstance(split_size, _PY_INT) and builtins.sum(split_size) != n:
-            raise ShapeError(f"split: sizes {list(split_size)} do not add up to the size {n} of dimension {dim}")
+            raise ShapeError(
+                f"split: sizes {list(split_size)} do not add up to the size {n} of dimension {dim}"
+            )
         if split_size == 0:
             return (self,)
         d = dim % self.ndim
-        sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else []) if isinstance(split_size, _PY_INT) else list(split_size)
+        sizes = (
+            [split_size] * (n // split_size) + ([n % split_size] if n % split_size else [])
+            if isinstance(split_size, _PY_INT)
+            else list(split_size)
+        )
         out, start = [], 0
         for s in sizes:
             out.append(self[(slice(None),) * d + (slice(start, start + s),)])
@@ -184,7 +217,9 @@ class ShapeMethods:
         m = mask if isinstance(mask, TensorBase) else _from_data(mask)
         if m.shape != self.shape:
             _broadcast_check(self, m, "masked_select")
-            return self.expand(*broadcast_shapes(self.shape, m.shape))[m.expand(*broadcast_shapes(self.shape, m.shape))]
+            return self.expand(*broadcast_shapes(self.shape, m.shape))[
+                m.expand(*broadcast_shapes(self.shape, m.shape))
+            ]
         return self[m]
 
     def select(self, dim, index):
@@ -196,7 +231,9 @@ class ShapeMethods:
         if start < 0:
             start += self.shape[d]
         if not 0 <= start <= start + length <= self.shape[d]:
-            raise IndexError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({self.shape[d]})")
+            raise IndexError(
+                f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({self.shape[d]})"
+            )
         return self[(slice(None),) * d + (slice(start, start + length),)]
 
     def unbind(self, dim=0):
@@ -215,7 +252,11 @@ class ShapeMethods:
         nd = self.ndim
         src = [normalize_dims(s_, nd)[0] for s_ in src]
         dst = [normalize_dims(d_, nd)[0] for d_ in dst]
-        if builtins.len(src) != builtins.len(dst) or builtins.len(set(src)) != builtins.len(src) or builtins.len(set(dst)) != builtins.len(dst):
+        if (
+            builtins.len(src) != builtins.len(dst)
+            or builtins.len(set(src)) != builtins.len(src)
+            or builtins.len(set(dst)) != builtins.len(dst)
+        ):
             raise ShapeError(f"movedim: invalid source {source} / destination {destination}")
         order = [i for i in range(nd) if i not in src]
         for d_, s_ in sorted(zip(dst, src)):
@@ -228,7 +269,9 @@ class ShapeMethods:
         """Tile the tensor sizes[i] times along each dim (new leading dims as needed), like torch."""
         sizes = _shape_arg(sizes)
         if builtins.len(sizes) < self.ndim:
-            raise ShapeError(f"repeat: number of repeat dims ({builtins.len(sizes)}) can not be smaller than the number of dims of the tensor ({self.ndim})")
+            raise ShapeError(
+                f"repeat: number of repeat dims ({builtins.len(sizes)}) can not be smaller than the number of dims of the tensor ({self.ndim})"
+            )
         shape = (1,) * (builtins.len(sizes) - self.ndim) + tuple(self.shape)
         x = self.reshape(tuple(v for n in shape for v in (1, n)))
         x = x.expand(*(v for r, n in zip(sizes, shape) for v in (r, n)))
@@ -240,14 +283,17 @@ class ShapeMethods:
 
     def outer(self, other):
         if self.ndim != 1 or other.ndim != 1:
-            raise ShapeError(f"outer: 1-D tensors expected, got shapes {tuple(self.shape)} and {tuple(other.shape)}")
+            raise ShapeError(
+                f"outer: 1-D tensors expected, got shapes {tuple(self.shape)} and {tuple(other.shape)}"
+            )
         return self.unsqueeze(1) * other.unsqueeze(0)
 
     def bmm(self, other):
         if self.ndim != 3 or other.ndim != 3 or self.shape[0] != other.shape[0]:
-            raise ShapeError(f"bmm: expected two 3-D tensors with the same batch size, got {tuple(self.shape)} and {tuple(other.shape)}")
+            raise ShapeError(
+                f"bmm: expected two 3-D tensors with the same batch size, got {tuple(self.shape)} and {tuple(other.shape)}"
+            )
         return self @ other
-
 
     def gather(self, dim, index):
         """out[i][j] = self[i][index[i][j]] for dim=1 (2-D), like torch.gather."""
@@ -257,8 +303,9 @@ class ShapeMethods:
         try:
             grids = list(xp.indices(idx.shape, sparse=True))
         except TypeError:  # CuPy's indices has no sparse=: the same open grids from arange
-            grids = [xp.arange(n, dtype=np.int64).reshape(tuple(n if j == i else 1 for j in range(idx.ndim)))
-                     for i, n in enumerate(idx.shape)]
+            grids = [
+                xp.arange(n, dtype=np.int64).reshape(tuple(n if j == i else 1 for j in range(idx.ndim)))
+                for i, n in enumerate(idx.shape)
+            ]
         grids[d] = idx
         return self[tuple(_wrap(g, self.device) for g in grids)]
-

@@ -4,6 +4,7 @@ Each subcommand lives in its own module and is imported only when it runs, so
 `pyneuro info` starts fast and a missing optional dependency of one command never
 breaks another.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,7 +48,9 @@ def info_lines() -> list[str]:
         except RuntimeError:
             lines.append(f"default backend for {device}: none usable (reasons above)")
     if m["simd_path"] is not None:
-        lines.append(f"cpu SIMD path: {_simd_line(m['simd_path'])}; OpenMP threads: {m['cpu_backend_threads']}")
+        lines.append(
+            f"cpu SIMD path: {_simd_line(m['simd_path'])}; OpenMP threads: {m['cpu_backend_threads']}"
+        )
         lines.append(f"cpu OpenMP: {_openmp_line()}")
     else:
         lines.append("cpu SIMD path: n/a (C++ backend unavailable)")
@@ -80,10 +83,12 @@ def _compiled_backend_hint() -> str:
     if os.environ.get("PYNEURO_DISABLE_CPU_EXT"):
         return "disabled by PYNEURO_DISABLE_CPU_EXT"
     if not any(here.glob("_cpu*.so")) and not any(here.glob("_cpu*.pyd")):
-        return ("pyneuro._cpu is not in this install: the C++ build failed or was skipped when pip built "
-                "pyneuro, so the pure-Python package was installed (the numpy and numba backends work). "
-                "To get it: install a wheel for this platform, or a C++17 compiler and CMake >= 3.18, then "
-                "`pip install --force-reinstall --no-cache-dir pyneuro-edu` (add -v to see the build)")
+        return (
+            "pyneuro._cpu is not in this install: the C++ build failed or was skipped when pip built "
+            "pyneuro, so the pure-Python package was installed (the numpy and numba backends work). "
+            "To get it: install a wheel for this platform, or a C++17 compiler and CMake >= 3.18, then "
+            "`pip install --force-reinstall --no-cache-dir pyneuro-edu` (add -v to see the build)"
+        )
     return "pyneuro._cpu is installed but does not import (see the cpu line above); reinstall pyneuro-edu"
 
 
@@ -109,8 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] not in COMMANDS:
         if argv and not argv[0].startswith("-"):
             parser.print_usage(sys.stderr)
-            print(f"pyneuro: error: unknown command {argv[0]!r} (choose from info, train, bench)",
-                  file=sys.stderr)
+            print(
+                f"pyneuro: error: unknown command {argv[0]!r} (choose from info, train, bench)",
+                file=sys.stderr,
+            )
             return 2
         parser.parse_args(argv)  # handles --help / --version, else prints help
         parser.print_help()

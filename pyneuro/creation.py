@@ -4,6 +4,7 @@ Every factory builds its array on the host or with the device's array namespace 
 it with the one constructor path, _tensor_base._wrap. Random draws come from a
 pyneuro.Generator (the default one unless `generator=` is given).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from .random import _rng
 
 if TYPE_CHECKING:  # annotations only
     from .tensor import Tensor
+
 
 def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A new tensor holding a copy of data (list, number, NumPy array, Tensor).
@@ -81,11 +83,19 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
             dtype = int64
     if isinstance(size, (_PY_INT, np.integer)):
         size = (size,)
-    return _make(lambda xp, s, d: xp.full(s, fill_value, dtype=d), (tuple(size),), dtype, device, requires_grad)
+    return _make(
+        lambda xp, s, d: xp.full(s, fill_value, dtype=d), (tuple(size),), dtype, device, requires_grad
+    )
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _make(lambda xp, s, d: xp.eye(s[0], s[1], dtype=d), ((n, n if m is None else m),), dtype, device, requires_grad)
+    return _make(
+        lambda xp, s, d: xp.eye(s[0], s[1], dtype=d),
+        ((n, n if m is None else m),),
+        dtype,
+        device,
+        requires_grad,
+    )
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -99,7 +109,9 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         dtype = int64 if ints else float32
     dev = _device(device)
     bk = _backend(dev)
-    host = np.arange(start, end, step, dtype=np.float64 if _dtype(dtype).kind == "f" else None).astype(_dtype(dtype))
+    host = np.arange(start, end, step, dtype=np.float64 if _dtype(dtype).kind == "f" else None).astype(
+        _dtype(dtype)
+    )
     t = _wrap(bk.asarray(host), dev)
     if requires_grad:
         t.requires_grad = True
@@ -126,14 +138,22 @@ def _from_host(host, device, requires_grad):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples in [0, 1) (float32 by default), drawn from `generator` or the default."""
     d = _dtype(dtype) or float32
-    host = _rng(generator).random(_size(size), dtype=d if d in (float32, float64) else np.float64).astype(d, copy=False)
+    host = (
+        _rng(generator)
+        .random(_size(size), dtype=d if d in (float32, float64) else np.float64)
+        .astype(d, copy=False)
+    )
     return _from_host(host, device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard-normal samples (float32 by default), drawn from `generator` or the default."""
     d = _dtype(dtype) or float32
-    host = _rng(generator).standard_normal(_size(size), dtype=d if d in (float32, float64) else np.float64).astype(d, copy=False)
+    host = (
+        _rng(generator)
+        .standard_normal(_size(size), dtype=d if d in (float32, float64) else np.float64)
+        .astype(d, copy=False)
+    )
     return _from_host(host, device, requires_grad)
 
 
@@ -147,8 +167,10 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None) 
         low, high = 0, low
     if high <= low:
         raise ShapeError(f"randint: high ({high}) must be greater than low ({low})")
-    host = _rng(generator).integers(low, high, size=_size((size,) if isinstance(size, _PY_INT) else (tuple(size),))).astype(
-        _dtype(dtype) or int64
+    host = (
+        _rng(generator)
+        .integers(low, high, size=_size((size,) if isinstance(size, _PY_INT) else (tuple(size),)))
+        .astype(_dtype(dtype) or int64)
     )
     return _from_host(host, device, False)
 

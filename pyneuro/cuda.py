@@ -14,6 +14,7 @@ error name and string, never as an abort.
 The compiled extension (pyneuro._cuda) is used when it was built; otherwise CuPy, when
 installed, answers the device questions. Neither is imported by `import pyneuro`.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -40,9 +41,16 @@ __all__ = [
 # convolution and pooling.
 KERNEL_FILES = (
     "common.cuh",
-    "matmul.cuh", "softmax.cuh", "relu.cuh", "bias.cuh", "optim.cuh",
-    "array_elementwise.cuh", "array_reduce.cuh", "array_indexing.cuh",
-    "conv.cuh", "pool.cuh",
+    "matmul.cuh",
+    "softmax.cuh",
+    "relu.cuh",
+    "bias.cuh",
+    "optim.cuh",
+    "array_elementwise.cuh",
+    "array_reduce.cuh",
+    "array_indexing.cuh",
+    "conv.cuh",
+    "pool.cuh",
 )
 
 
@@ -73,9 +81,14 @@ def extension_problem(ext) -> tuple[int, str]:
         driver = ext.driver_version() if hasattr(ext, "driver_version") else 0
         built = _cuda_version(ext.cuda_runtime_version)
         if driver:
-            return 0, (f"built, but the driver supports CUDA {_cuda_version(driver)}, pyneuro._cuda was built "
-                       f"with {built}; use the cupy backend or rebuild (CUDA error {code})")
-        return 0, f"built, but no NVIDIA driver is installed (pyneuro._cuda was built with CUDA {built}; CUDA error {code})"
+            return 0, (
+                f"built, but the driver supports CUDA {_cuda_version(driver)}, pyneuro._cuda was built "
+                f"with {built}; use the cupy backend or rebuild (CUDA error {code})"
+            )
+        return (
+            0,
+            f"built, but no NVIDIA driver is installed (pyneuro._cuda was built with CUDA {built}; CUDA error {code})",
+        )
     if code:
         return 0, f"built, but no GPU device ({message}; CUDA error {code})"
     if count == 0:
@@ -162,6 +175,8 @@ def kernel_source_dir() -> Path:
         if all((folder / name).is_file() for name in KERNEL_FILES):
             return folder
     raise FileNotFoundError(
-        "pyneuro's CUDA kernel sources (" + ", ".join(KERNEL_FILES) + ") were found in neither "
+        "pyneuro's CUDA kernel sources ("
+        + ", ".join(KERNEL_FILES)
+        + ") were found in neither "
         + " nor ".join(str(c) for c in candidates)
     )

@@ -3,6 +3,7 @@
 Most are one line calling the Tensor method of the same name; cat, stack and where check
 their arguments here and run one autograd Function.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -18,6 +19,7 @@ from .creation import randn, tensor
 
 if TYPE_CHECKING:  # annotations only
     from .tensor import Tensor
+
 
 def _as_tensors(tensors, what):
     if isinstance(tensors, TensorBase):
@@ -40,7 +42,9 @@ def cat(tensors, dim=0) -> Tensor:
     ts = _as_tensors(tensors, "cat")
     nd = ts[0].ndim
     for t in ts:
-        if t.ndim != nd or any(a != b for i, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if i != dim % builtins.max(nd, 1)):
+        if t.ndim != nd or any(
+            a != b for i, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if i != dim % builtins.max(nd, 1)
+        ):
             raise ShapeError(f"cat: shapes {[tuple(x.shape) for x in ts]} differ outside dim {dim}")
     return _ag.Cat.apply(*ts, dim=dim)
 
@@ -57,7 +61,7 @@ def stack(tensors, dim=0) -> Tensor:
     return _ag.Stack.apply(*ts, dim=dim)
 
 
-def where(condition, input=None, other=None) -> Tensor:  # noqa: A002
+def where(condition, input=None, other=None) -> Tensor:
     """Elementwise choice: input where condition else other (differentiable in both)."""
     if input is None and other is None:
         return tuple(_wrap(i, condition.device) for i in condition._data.nonzero())
@@ -91,7 +95,7 @@ def sqrt(t) -> Tensor:
     return t.sqrt()
 
 
-def abs(t) -> Tensor:  # noqa: A001
+def abs(t) -> Tensor:
     return t.abs()
 
 
@@ -115,7 +119,7 @@ def log1p(t) -> Tensor:
     return t.log1p()
 
 
-def round(t) -> Tensor:  # noqa: A001
+def round(t) -> Tensor:
     return t.round()
 
 
@@ -139,11 +143,11 @@ def relu(t) -> Tensor:
     return t.relu()
 
 
-def clamp(t, min=None, max=None) -> Tensor:  # noqa: A002
+def clamp(t, min=None, max=None) -> Tensor:
     return t.clamp(min, max)
 
 
-def sum(t, dim=None, keepdim=False, dtype=None) -> Tensor:  # noqa: A001
+def sum(t, dim=None, keepdim=False, dtype=None) -> Tensor:
     return t.sum(dim, keepdim, dtype=dtype)
 
 
@@ -173,15 +177,15 @@ def log_softmax(t, dim=-1) -> Tensor:
     return t.log_softmax(dim)
 
 
-def max(t, dim=None, keepdim=False):  # noqa: A001
+def max(t, dim=None, keepdim=False):
     return t.max(dim, keepdim) if dim is not None else t.max()
 
 
-def min(t, dim=None, keepdim=False):  # noqa: A001
+def min(t, dim=None, keepdim=False):
     return t.min(dim, keepdim) if dim is not None else t.min()
 
 
-def pow(t, exponent) -> Tensor:  # noqa: A001
+def pow(t, exponent) -> Tensor:
     return t**exponent if isinstance(t, TensorBase) else tensor(t) ** exponent
 
 
@@ -193,7 +197,7 @@ def norm(t, p=2, dim=None, keepdim=False) -> Tensor:
     return t.norm(p, dim, keepdim)
 
 
-def topk(t, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+def topk(t, k, dim=-1, largest=True, sorted=True):
     return t.topk(k, dim, largest, sorted)
 
 
@@ -245,7 +249,7 @@ def nonzero(t, as_tuple=False):
     return t.nonzero(as_tuple=as_tuple)
 
 
-def unique(t, sorted=True, return_counts=False):  # noqa: A002
+def unique(t, sorted=True, return_counts=False):
     return t.unique(sorted, return_counts)
 
 
@@ -273,7 +277,7 @@ def var(t, dim=None, unbiased=True, keepdim=False) -> Tensor:
     return t.var(dim, unbiased, keepdim)
 
 
-def normal(mean, std, size, generator=None, dtype=None, device=None) -> Tensor:  # noqa: A002
+def normal(mean, std, size, generator=None, dtype=None, device=None) -> Tensor:
     """Samples of N(mean, std^2) with the given size (float mean and std)."""
     out = randn(size, generator=generator, dtype=dtype, device=device)
     return out * std + mean

@@ -9,6 +9,7 @@ package metadata; numba's thread count is reported only when numba is already lo
     >>> sorted(machine_info())[:3]
     ['blas', 'blas_summary', 'cpu']
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,15 @@ from importlib import metadata
 # Variables that make OpenBLAS run a forced, older kernel (set on some shared machines).
 FORCED_BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 # Thread settings worth recording with every result (read, never set).
-THREAD_VARS = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "PYNEURO_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-               "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER")
+THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "OMP_WAIT_POLICY",
+    "GOMP_SPINCOUNT",
+    "PYNEURO_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+    "NUMBA_THREADING_LAYER",
+)
 # SIMD extensions the kernels care about, as /proc/cpuinfo names them.
 ISA_FLAGS = ("avx512f", "avx512bw", "avx512vl", "avx512_bf16", "avx2", "fma", "asimd", "sve")
 
@@ -85,15 +93,25 @@ def blas_pools() -> list:
         return []
     import numpy  # noqa: F401  (loads the BLAS so threadpoolctl can see it)
 
-    keep = ("user_api", "internal_api", "version", "architecture", "num_threads", "threading_layer", "filepath")
+    keep = (
+        "user_api",
+        "internal_api",
+        "version",
+        "architecture",
+        "num_threads",
+        "threading_layer",
+        "filepath",
+    )
     return [{k: pool.get(k) for k in keep} for pool in threadpool_info() if pool.get("user_api") == "blas"]
 
 
 def blas_summary(pools: list) -> str:
     """One line for people: library, version, kernel and threads of each BLAS pool."""
     if pools:
-        return "; ".join(f"{p['internal_api']} {p['version']}, kernel {p['architecture']}, {p['num_threads']} threads"
-                         for p in pools)
+        return "; ".join(
+            f"{p['internal_api']} {p['version']}, kernel {p['architecture']}, {p['num_threads']} threads"
+            for p in pools
+        )
     try:
         import numpy as np
 

@@ -20,6 +20,7 @@ Factories (pn.tensor, pn.zeros, pn.randn, ...) are in creation.py, the torch-sty
 functions (pn.exp, pn.cat, ...) in functions.py and the dtypes in _dtype.py; this module's
 __getattr__ still serves them as `pyneuro.tensor.<name>`.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -27,16 +28,40 @@ import operator as _op
 
 import numpy as np
 
+from . import _dtype as _dtypes
 from . import autograd as _ag
 from . import creation as _creation
-from . import _dtype as _dtypes
 from . import functions as _functions
-from ._dtype import _PY_BOOL, _PY_FLOAT, _PY_INT, _SCALARS, _dtype, bool_, float16, float32, float64, int8, int16, int32, int64
+from ._dtype import (
+    _PY_BOOL,
+    _PY_FLOAT,
+    _PY_INT,
+    _SCALARS,
+    _dtype,
+    bool_,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+)
 from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision
 from ._shapes import normalize_dims
-from ._tensor_base import (  # noqa: F401  (_device, _backend, MaxResult: re-exported for serialization and tests)
-    MaxResult, TensorBase, _backend, _broadcast_check, _device, _fill, _from_data, _host_array, _promote,
-    _register_tensor_class, _value_array, _wrap,
+from ._tensor_base import (
+    MaxResult,
+    TensorBase,
+    _backend,
+    _broadcast_check,
+    _device,
+    _fill,
+    _from_data,
+    _host_array,
+    _promote,
+    _register_tensor_class,
+    _value_array,
+    _wrap,
 )
 from ._tensor_shape import ShapeMethods
 from .autograd.grad_mode import _GradMode
@@ -63,7 +88,7 @@ class Tensor(ShapeMethods, TensorBase):
 
     _wrap = staticmethod(_wrap)  # Tensor._wrap(array, device): the one constructor path (_tensor_base._wrap)
 
-    def to(self, *args, **kwargs) -> "Tensor":
+    def to(self, *args, **kwargs) -> Tensor:
         """t.to("cuda"), t.to(pn.float64), t.to(other), t.to(device=..., dtype=...)."""
         device = kwargs.pop("device", None)
         dtype = kwargs.pop("dtype", None)
@@ -83,7 +108,9 @@ class Tensor(ShapeMethods, TensorBase):
                     try:
                         _dtype(a)
                     except TypeError:
-                        raise ArgumentError(f"to(): {a!r} is neither a device ('cpu', 'cuda') nor a dtype") from None
+                        raise ArgumentError(
+                            f"to(): {a!r} is neither a device ('cpu', 'cuda') nor a dtype"
+                        ) from None
                     dtype = a
             else:
                 dtype = a
@@ -99,35 +126,35 @@ class Tensor(ShapeMethods, TensorBase):
             out = self.clone()
         return out
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         return self.to("cpu")
 
-    def cuda(self) -> "Tensor":
+    def cuda(self) -> Tensor:
         return self.to("cuda")
 
-    def _cast(self, dtype) -> "Tensor":
+    def _cast(self, dtype) -> Tensor:
         if self._data.dtype == dtype:
             return self
         if dtype.kind == "f" and self._data.dtype.kind == "f":
             return _ag.Cast.apply(self, dtype=dtype)
         return _wrap(self._data.astype(dtype), self.device)
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return self._cast(float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self._cast(float64)
 
-    def half(self) -> "Tensor":
+    def half(self) -> Tensor:
         return self._cast(float16)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return self._cast(int64)
 
-    def int(self) -> "Tensor":
+    def int(self) -> Tensor:
         return self._cast(int32)
 
-    def bool(self) -> "Tensor":
+    def bool(self) -> Tensor:
         return self._cast(bool_)
 
     def type(self, dtype=None):
@@ -135,24 +162,23 @@ class Tensor(ShapeMethods, TensorBase):
             return f"pyneuro.{self._data.dtype}"
         return self._cast(_dtype(dtype))
 
-    def new_zeros(self, *size, dtype=None) -> "Tensor":
+    def new_zeros(self, *size, dtype=None) -> Tensor:
         return _creation.zeros(*size, dtype=dtype or self.dtype, device=self.device)
 
-    def new_ones(self, *size, dtype=None) -> "Tensor":
+    def new_ones(self, *size, dtype=None) -> Tensor:
         return _creation.ones(*size, dtype=dtype or self.dtype, device=self.device)
 
-    def new_full(self, size, fill_value, dtype=None) -> "Tensor":
+    def new_full(self, size, fill_value, dtype=None) -> Tensor:
         return _creation.full(size, fill_value, dtype=dtype or self.dtype, device=self.device)
 
-    def new_tensor(self, data, dtype=None) -> "Tensor":
+    def new_tensor(self, data, dtype=None) -> Tensor:
         return _from_data(data, dtype or self.dtype, self.device)
 
-    def clone(self) -> "Tensor":
+    def clone(self) -> Tensor:
         return _ag.Clone.apply(self)
 
-    def contiguous(self) -> "Tensor":
+    def contiguous(self) -> Tensor:
         return self if self._data.flags.c_contiguous else _ag.Clone.apply(self)
-
 
     # ------------------------------------------------------------------ autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False) -> None:
@@ -163,7 +189,9 @@ class Tensor(ShapeMethods, TensorBase):
         freed afterwards unless retain_graph=True.
         """
         if create_graph:
-            raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by pyneuro")
+            raise NotImplementedError(
+                "create_graph=True (higher-order gradients) is not supported by pyneuro"
+            )
         if not self._req:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
         bk = _backend(self.device)
@@ -176,7 +204,9 @@ class Tensor(ShapeMethods, TensorBase):
             g = bk.xp.ones(self._data.shape, dtype=self._data.dtype)
         else:
             if isinstance(gradient, TensorBase) and gradient.device != self.device:
-                raise RuntimeError(f"backward: gradient is on {gradient.device} but the tensor is on {self.device}")
+                raise RuntimeError(
+                    f"backward: gradient is on {gradient.device} but the tensor is on {self.device}"
+                )
             g = gradient._data if isinstance(gradient, TensorBase) else bk.asarray(_host_array(gradient))
             if tuple(g.shape) != tuple(self._data.shape):
                 raise ShapeError(
@@ -185,7 +215,6 @@ class Tensor(ShapeMethods, TensorBase):
             if g.dtype != self._data.dtype:
                 g = g.astype(self._data.dtype)
         _ag.run_backward(self, g, _PY_BOOL(retain_graph))
-
 
     def __add__(self, other):
         if type(other) is Tensor and other._data.dtype is self._data.dtype:  # the common case
@@ -239,7 +268,9 @@ class Tensor(ShapeMethods, TensorBase):
         if reflected:
             x, y = y, x
         if getattr(y, "dtype", None) is not None and y.dtype.kind in "iub" or isinstance(y, _PY_INT):
-            if getattr(x, "dtype", np.dtype(type(x))).kind in "iub" and not _PY_BOOL((_backend(self.device).xp.asarray(y) != 0).all()):
+            if getattr(x, "dtype", np.dtype(type(x))).kind in "iub" and not _PY_BOOL(
+                (_backend(self.device).xp.asarray(y) != 0).all()
+            ):
                 raise ZeroDivision("ZeroDivisionError: integer division or modulo by zero")
         with np.errstate(divide="ignore", invalid="ignore"):
             out = op(x, y)
@@ -322,31 +353,43 @@ class Tensor(ShapeMethods, TensorBase):
 
     def mm(self, other):
         if self.ndim != 2 or getattr(other, "ndim", 0) != 2:
-            raise ShapeError(f"mm: both arguments must be 2-D, got shapes {tuple(self.shape)} and {tuple(other.shape)}")
+            raise ShapeError(
+                f"mm: both arguments must be 2-D, got shapes {tuple(self.shape)} and {tuple(other.shape)}"
+            )
         return self @ other
 
     def dot(self, other):
         if self.ndim != 1 or other.ndim != 1:
-            raise ShapeError(f"dot: 1-D tensors expected, got shapes {tuple(self.shape)} and {tuple(other.shape)}")
+            raise ShapeError(
+                f"dot: 1-D tensors expected, got shapes {tuple(self.shape)} and {tuple(other.shape)}"
+            )
         return self @ other
-
 
     def nonzero(self, as_tuple=False):
         """Indices of the non-zero elements: (n, ndim) int64, or one index tensor per dim."""
         parts = [_wrap(i.astype(np.int64), self.device) for i in self._data.nonzero()] if self.ndim else []
         if as_tuple:
-            return tuple(parts) if parts else (_wrap(_backend(self.device).xp.zeros((_PY_INT(self.item() != 0),), np.int64), self.device),)
+            return (
+                tuple(parts)
+                if parts
+                else (
+                    _wrap(
+                        _backend(self.device).xp.zeros((_PY_INT(self.item() != 0),), np.int64), self.device
+                    ),
+                )
+            )
         if not parts:
-            return _wrap(_backend(self.device).xp.zeros((_PY_INT(self.item() != 0), 0), np.int64), self.device)
+            return _wrap(
+                _backend(self.device).xp.zeros((_PY_INT(self.item() != 0), 0), np.int64), self.device
+            )
         return _ag.Stack.apply(*parts, dim=1)
 
-    def unique(self, sorted=True, return_counts=False):  # noqa: A002
+    def unique(self, sorted=True, return_counts=False):
         """The distinct values, sorted (and how often each occurs), like torch.unique."""
         xp = _backend(self.device).xp
         values, counts = xp.unique(self._data, return_counts=True)
         out = _wrap(values, self.device)
         return (out, _wrap(counts.astype(np.int64), self.device)) if return_counts else out
-
 
     # ------------------------------------------------------------------ elementwise math
     def exp(self):
@@ -393,7 +436,11 @@ class Tensor(ShapeMethods, TensorBase):
 
     def _rounding(self, name):
         if self._data.dtype.kind != "f":  # integers are already whole (sign of an int stays int)
-            return _wrap(_backend(self.device).xp.sign(self._data), self.device) if name == "sign" else self.clone()
+            return (
+                _wrap(_backend(self.device).xp.sign(self._data), self.device)
+                if name == "sign"
+                else self.clone()
+            )
         return _ag.Elementwise.apply(self, name=name)
 
     def round(self):
@@ -413,14 +460,21 @@ class Tensor(ShapeMethods, TensorBase):
         return self._rounding("sign")
 
     def cumsum(self, dim):
-        t = self._cast(int64) if self._data.dtype.kind in "bu" or self._data.dtype in (int32, int16, int8) else self
+        t = (
+            self._cast(int64)
+            if self._data.dtype.kind in "bu" or self._data.dtype in (int32, int16, int8)
+            else self
+        )
         return _ag.CumSum.apply(t, dim=dim)
 
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) along dim, computed stably (the max is subtracted first)."""
         x = self._floating()
         m = x.amax(dim, keepdim=True).detach()
-        m = _wrap(_backend(self.device).xp.where(_backend(self.device).xp.isfinite(m._data), m._data, 0), self.device)
+        m = _wrap(
+            _backend(self.device).xp.where(_backend(self.device).xp.isfinite(m._data), m._data, 0),
+            self.device,
+        )
         out = (x - m).exp().sum(dim=dim, keepdim=True).log() + m
         if not keepdim:
             dims = normalize_dims(dim, self.ndim)
@@ -436,17 +490,17 @@ class Tensor(ShapeMethods, TensorBase):
     def log_softmax(self, dim=-1):
         return _ag.LogSoftmax.apply(self, dim=dim)
 
-    def clamp(self, min=None, max=None):  # noqa: A002
+    def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise ArgumentError("clamp: at least one of 'min' or 'max' must not be None")
         return _ag.Clamp.apply(self, lo=min, hi=max)
 
     clip = clamp
 
-    def clamp_min(self, min):  # noqa: A002
+    def clamp_min(self, min):
         return _ag.Clamp.apply(self, lo=min, hi=None)
 
-    def clamp_max(self, max):  # noqa: A002
+    def clamp_max(self, max):
         return _ag.Clamp.apply(self, lo=None, hi=max)
 
     def where(self, condition, other):
@@ -479,7 +533,9 @@ class Tensor(ShapeMethods, TensorBase):
 
     def tril(self, diagonal=0):
         """The lower triangle (the rest zeroed) of the last two dims; gradient masked the same way."""
-        return self * _wrap(_backend(self.device).xp.tri(*self.shape[-2:], k=diagonal, dtype=self._data.dtype), self.device)
+        return self * _wrap(
+            _backend(self.device).xp.tri(*self.shape[-2:], k=diagonal, dtype=self._data.dtype), self.device
+        )
 
     def triu(self, diagonal=0):
         xp = _backend(self.device).xp
@@ -496,7 +552,9 @@ class Tensor(ShapeMethods, TensorBase):
     # ------------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False, dtype=None):
         t = self if dtype is None else self._cast(_dtype(dtype))
-        if t._data.dtype.kind in "biu" and t._data.dtype != int64:  # bool/uint8/int32 sum to int64, like torch
+        if (
+            t._data.dtype.kind in "biu" and t._data.dtype != int64
+        ):  # bool/uint8/int32 sum to int64, like torch
             t = t._cast(int64)
         if isinstance(dim, (tuple, list)) and not dim:  # dim=() reduces over everything, like torch
             dim = None
@@ -524,7 +582,9 @@ class Tensor(ShapeMethods, TensorBase):
 
     def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
         """Standard deviation: sqrt of var (its gradient is 0, not NaN, where std is 0, like torch)."""
-        return _ag.Root.apply(self.var(dim=dim, unbiased=unbiased, keepdim=keepdim, correction=correction), p=2)
+        return _ag.Root.apply(
+            self.var(dim=dim, unbiased=unbiased, keepdim=keepdim, correction=correction), p=2
+        )
 
     def max(self, dim=None, keepdim=False):
         """max over all elements, or (values, indices) along `dim` like torch.max."""
@@ -566,7 +626,6 @@ class Tensor(ShapeMethods, TensorBase):
             return MaxResult(values, idx)
         return MaxResult(values, _wrap(node.indices, self.device))
 
-
     def norm(self, p=2, dim=None, keepdim=False):
         """The p-norm over all elements or along dim (p=2: sqrt of the sum of squares).
 
@@ -584,13 +643,12 @@ class Tensor(ShapeMethods, TensorBase):
         powers = self * self if p == 2 else self.abs() ** p
         return _ag.Root.apply(powers.sum(dim=dim, keepdim=keepdim), p=p)
 
-
     def sort(self, dim=-1, descending=False):
         """(values, indices) sorted along dim; values are differentiable (a gather)."""
         idx = self.argsort(dim, descending)
         return MaxResult(self.gather(dim, idx), idx)
 
-    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+    def topk(self, k, dim=-1, largest=True, sorted=True):
         """(values, indices) of the k largest (or smallest) entries along dim, like torch.topk."""
         n = self.shape[dim]
         if not 0 <= k <= n:
@@ -600,7 +658,6 @@ class Tensor(ShapeMethods, TensorBase):
         idx = idx[(slice(None),) * d + (slice(0, k),)]
         return MaxResult(self.gather(dim, idx), idx)
 
-
     # ------------------------------------------------------------------ in-place (leaves under no_grad)
     def _check_inplace(self):
         if self._req and _GradMode.enabled:
@@ -609,13 +666,17 @@ class Tensor(ShapeMethods, TensorBase):
                     "a leaf Variable that requires grad is being used in an in-place operation "
                     "(wrap the update in `with pn.no_grad():`)"
                 )
-            raise RuntimeError("in-place operations on tensors that are part of the autograd graph are not supported")
+            raise RuntimeError(
+                "in-place operations on tensors that are part of the autograd graph are not supported"
+            )
 
     def _inplace(self, op, other):
         self._check_inplace()
         o = other._data if isinstance(other, TensorBase) else other
         if isinstance(other, TensorBase) and other.device != self.device:
-            raise RuntimeError(f"expected both tensors on the same device, got {self.device} and {other.device}")
+            raise RuntimeError(
+                f"expected both tensors on the same device, got {self.device} and {other.device}"
+            )
         if not isinstance(o, _SCALARS) and not hasattr(o, "shape"):
             o = _value_array(o, self)
         result = op(self._data, o)
@@ -669,10 +730,12 @@ class Tensor(ShapeMethods, TensorBase):
         try:
             self._data[...] = arr
         except ValueError:
-            raise ShapeError(f"copy_: source of shape {tuple(arr.shape)} cannot be broadcast to {tuple(self.shape)}") from None
+            raise ShapeError(
+                f"copy_: source of shape {tuple(arr.shape)} cannot be broadcast to {tuple(self.shape)}"
+            ) from None
         return self
 
-    def clamp_(self, min=None, max=None):  # noqa: A002
+    def clamp_(self, min=None, max=None):
         self._check_inplace()
         xp = _backend(self.device).xp
         xp.clip(self._data, min, max, out=self._data)

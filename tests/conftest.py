@@ -3,6 +3,7 @@
 Tests run against the *installed* pyneuro (pytest puts tests/, not the repo root, on
 sys.path); for an in-place development build run `PYTHONPATH=$PWD pytest` (an absolute path: tests run in scratch directories).
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,9 @@ def _gpu_marked(names, device_of=lambda n: backends.BACKENDS[n][0]):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "emulated: runs the CUDA code on the CPU emulator (tests/support/), "
-                            "not on a GPU")
+    config.addinivalue_line(
+        "markers", "emulated: runs the CUDA code on the CPU emulator (tests/support/), not on a GPU"
+    )
     # Testing the bare source tree (e.g. `python -m pytest` from the repo root without a
     # build) would silently skip every compiled backend. Say so instead.
     required = [n for n in os.environ.get("PYNEURO_REQUIRE_BACKENDS", "").split(",") if n]

@@ -9,6 +9,7 @@ on a GPU machine) is given the same bad input: each check lives in one place per
 language (backends/_checks.py, csrc/bindings/checks.h) with one message, so every
 backend must raise the same exception type with the same message.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,9 @@ import pytest
 
 from pyneuro import backends
 
-needs_cpu = pytest.mark.skipif(not backends.status("cpu").available, reason=f"{backends.status('cpu').reason}")
+needs_cpu = pytest.mark.skipif(
+    not backends.status("cpu").available, reason=f"{backends.status('cpu').reason}"
+)
 
 DRIVER = textwrap.dedent(
     r"""
@@ -128,8 +131,8 @@ def test_messages_name_shapes_and_values(driven):
 
 
 # (entry, args, expected exception type): input every backend must refuse the same way.
-_f32 = lambda *s: np.ones(s, np.float32)  # noqa: E731
-_i64 = lambda *v: np.array(v, np.int64)  # noqa: E731
+_f32 = lambda *s: np.ones(s, np.float32)
+_i64 = lambda *v: np.array(v, np.int64)
 SAME_EVERYWHERE = [
     ("matmul", (_f32(2, 3), _f32(4, 5)), ValueError),
     ("matmul", (_f32(3, 2), _f32(4, 5), True, False), ValueError),
@@ -163,13 +166,14 @@ def _outcome(table, entry, args):
     args = [table.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
     try:
         getattr(table, entry)(*args)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return type(exc), str(exc)
     return None, "no exception"
 
 
-@pytest.mark.parametrize("entry,args,expected", SAME_EVERYWHERE,
-                         ids=[f"{i}-{c[0]}" for i, c in enumerate(SAME_EVERYWHERE)])
+@pytest.mark.parametrize(
+    "entry,args,expected", SAME_EVERYWHERE, ids=[f"{i}-{c[0]}" for i, c in enumerate(SAME_EVERYWHERE)]
+)
 def test_same_bad_input_same_exception_and_message_on_every_backend(entry, args, expected):
     outcomes = {name: _outcome(backends.get(name), entry, args) for name in TABLES}
     assert all(kind is expected for kind, _ in outcomes.values()), outcomes
@@ -179,8 +183,10 @@ def test_same_bad_input_same_exception_and_message_on_every_backend(entry, args,
 def test_the_one_wording_of_the_shared_checks():
     """The messages DESIGN.md quotes: matmul names both shapes, a class target torch's wording."""
     table = backends.get("numpy")
-    with pytest.raises(ValueError, match=re.escape(
-            "matmul: inner dimensions differ: a.T has shape (2, 3) and b has shape (4, 5)")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("matmul: inner dimensions differ: a.T has shape (2, 3) and b has shape (4, 5)"),
+    ):
         table.matmul(_f32(3, 2), _f32(4, 5), True)
     with pytest.raises(IndexError, match=re.escape("Target -1 is out of bounds (for 4 classes).")):
         table.cross_entropy_forward(_f32(3, 4), _i64(0, -1, 5))

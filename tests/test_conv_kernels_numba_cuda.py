@@ -9,6 +9,7 @@
   a few small shapes (each launch is checked against the kernel's C signature).
 * gpu: the cuda and cupy backends on a real device (skips without one).
 """
+
 from __future__ import annotations
 
 import os
@@ -25,17 +26,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # (N, C, H, W, O, kH, kW, stride, padding, dilation, groups)
 CONV_CASES = [
-    (2, 3, 7, 9, 4, 3, 3, (1, 1), (0, 0), (1, 1), 1),     # odd sizes
-    (1, 5, 6, 5, 3, 1, 1, (1, 1), (0, 0), (1, 1), 1),     # 1x1 kernel
-    (2, 2, 4, 5, 3, 4, 5, (1, 1), (0, 0), (1, 1), 1),     # kernel as large as the input
-    (1, 2, 3, 3, 2, 5, 5, (1, 1), (1, 1), (1, 1), 1),     # kernel as large as the padded input
-    (2, 3, 11, 10, 2, 2, 3, (3, 4), (0, 1), (1, 1), 1),   # stride > kernel
-    (1, 2, 9, 8, 3, 3, 2, (1, 2), (2, 1), (2, 3), 1),     # dilation, padding
-    (2, 4, 6, 7, 4, 3, 3, (1, 1), (1, 1), (1, 1), 4),     # groups = channels (depthwise)
-    (1, 6, 5, 6, 4, 3, 1, (2, 1), (1, 0), (1, 1), 2),     # groups = 2
-    (1, 4, 5, 5, 8, 3, 3, (2, 2), (1, 1), (2, 2), 4),     # depthwise multiplier 2, dilated, strided
-    (2, 6, 9, 7, 18, 3, 3, (2, 1), (1, 2), (1, 2), 2),    # 9 outputs per group: the default picks channels
-    (2, 16, 8, 9, 8, 3, 2, (3, 2), (1, 1), (2, 1), 1),    # 16 inputs: grad input defaults to channels
+    (2, 3, 7, 9, 4, 3, 3, (1, 1), (0, 0), (1, 1), 1),  # odd sizes
+    (1, 5, 6, 5, 3, 1, 1, (1, 1), (0, 0), (1, 1), 1),  # 1x1 kernel
+    (2, 2, 4, 5, 3, 4, 5, (1, 1), (0, 0), (1, 1), 1),  # kernel as large as the input
+    (1, 2, 3, 3, 2, 5, 5, (1, 1), (1, 1), (1, 1), 1),  # kernel as large as the padded input
+    (2, 3, 11, 10, 2, 2, 3, (3, 4), (0, 1), (1, 1), 1),  # stride > kernel
+    (1, 2, 9, 8, 3, 3, 2, (1, 2), (2, 1), (2, 3), 1),  # dilation, padding
+    (2, 4, 6, 7, 4, 3, 3, (1, 1), (1, 1), (1, 1), 4),  # groups = channels (depthwise)
+    (1, 6, 5, 6, 4, 3, 1, (2, 1), (1, 0), (1, 1), 2),  # groups = 2
+    (1, 4, 5, 5, 8, 3, 3, (2, 2), (1, 1), (2, 2), 4),  # depthwise multiplier 2, dilated, strided
+    (2, 6, 9, 7, 18, 3, 3, (2, 1), (1, 2), (1, 2), 2),  # 9 outputs per group: the default picks channels
+    (2, 16, 8, 9, 8, 3, 2, (3, 2), (1, 1), (2, 1), 1),  # 16 inputs: grad input defaults to channels
 ]
 
 
@@ -66,27 +67,50 @@ def test_numba_conv2d_matches_torch(case, with_bias):
     ty.backward(torch.tensor(gy))
     bias = b if with_bias else None
     for variant in (None, *numba_backend.VARIANTS["conv2d"]):
-        _close(numba_backend.conv2d_forward(x, wt, bias, stride, padding, dilation, groups, variant=variant), ty)
+        _close(
+            numba_backend.conv2d_forward(x, wt, bias, stride, padding, dilation, groups, variant=variant), ty
+        )
     for variant in (None, "direct", "channels"):
-        _close(numba_backend.conv2d_backward_input(gy, wt, x.shape, stride, padding, dilation, groups,
-                                                   variant=variant), tx.grad)
-        _close(numba_backend.conv2d_backward_weight(gy, x, wt.shape, stride, padding, dilation, groups,
-                                                    variant=variant), tw.grad, 2e-4)
+        _close(
+            numba_backend.conv2d_backward_input(
+                gy, wt, x.shape, stride, padding, dilation, groups, variant=variant
+            ),
+            tx.grad,
+        )
+        _close(
+            numba_backend.conv2d_backward_weight(
+                gy, x, wt.shape, stride, padding, dilation, groups, variant=variant
+            ),
+            tw.grad,
+            2e-4,
+        )
     if with_bias:
         _close(numba_backend.conv2d_backward_bias(gy), tb.grad)
 
 
 def test_numba_conv2d_takes_non_contiguous_input_and_is_thread_count_independent():
     rng = np.random.default_rng(1)
-    x = _rand(rng, 3, 5, 16, 12).transpose(0, 1, 3, 2)      # non-contiguous [3, 5, 12, 16]
-    wt = _rand(rng, 6, 5, 3, 3)[:, :, ::-1, :]                 # negative strides
+    x = _rand(rng, 3, 5, 16, 12).transpose(0, 1, 3, 2)  # non-contiguous [3, 5, 12, 16]
+    wt = _rand(rng, 6, 5, 3, 3)[:, :, ::-1, :]  # negative strides
     want = F.conv2d(_t(np.ascontiguousarray(x)), _t(np.ascontiguousarray(wt)), padding=1)
     big = numba_backend.conv2d_forward(x, wt, None, (1, 1), (1, 1), (1, 1), 1)
     _close(big, want)
     # the serial twin (small calls) and the parallel one give the same bits
     serial = np.empty_like(big)
-    numba_backend._cv.conv2d_direct.serial(np.ascontiguousarray(x), np.ascontiguousarray(wt),
-                                           numba_backend._NO_BIAS, False, serial, 1, 1, 1, 1, 1, 1, 1)
+    numba_backend._cv.conv2d_direct.serial(
+        np.ascontiguousarray(x),
+        np.ascontiguousarray(wt),
+        numba_backend._NO_BIAS,
+        False,
+        serial,
+        1,
+        1,
+        1,
+        1,
+        1,
+        1,
+        1,
+    )
     assert np.array_equal(big, serial)
 
 
@@ -140,8 +164,8 @@ POOL_CASES = [
     (2, 3, 7, 9, (3, 3), (2, 2), (1, 1), (1, 1), False),
     (2, 3, 7, 9, (3, 3), (2, 2), (1, 1), (1, 1), True),
     (1, 2, 5, 5, (1, 1), (1, 1), (0, 0), (1, 1), False),
-    (1, 2, 5, 6, (5, 6), (1, 1), (0, 0), (1, 1), False),     # kernel = input
-    (1, 2, 11, 10, (2, 3), (4, 5), (1, 1), (1, 1), False),   # stride > kernel
+    (1, 2, 5, 6, (5, 6), (1, 1), (0, 0), (1, 1), False),  # kernel = input
+    (1, 2, 11, 10, (2, 3), (4, 5), (1, 1), (1, 1), False),  # stride > kernel
     (1, 2, 11, 10, (2, 3), (4, 5), (1, 1), (1, 1), True),
     (1, 2, 9, 8, (3, 2), (1, 2), (1, 0), (1, 1), True),
     (2, 1, 6, 6, (2, 2), (2, 2), (0, 0), (1, 1), True),
@@ -152,7 +176,7 @@ POOL_CASES = [
 def test_numba_max_pool2d_matches_torch(case):
     n, c, h, w, k, s, p, d, ceil = case
     rng = np.random.default_rng(3)
-    x = np.round(_rand(rng, n, c, h, w) * 2) / 2   # many ties
+    x = np.round(_rand(rng, n, c, h, w) * 2) / 2  # many ties
     tx = _t(x, True)
     ty, ti = F.max_pool2d(tx, k, s, p, d, ceil, return_indices=True)
     gy = _rand(rng, *ty.shape)
@@ -173,16 +197,16 @@ def test_numba_max_pool2d_dilated(dilation):
 
 
 def test_numba_max_pool2d_ties_inf_and_nan_as_torch():
-    x = np.zeros((1, 3, 4, 4), np.float32)            # channel 0: all ties
-    x[0, 1] = -np.inf                                  # channel 1: all -inf
+    x = np.zeros((1, 3, 4, 4), np.float32)  # channel 0: all ties
+    x[0, 1] = -np.inf  # channel 1: all -inf
     x[0, 2] = np.arange(16, dtype=np.float32).reshape(4, 4)
-    x[0, 2, 0, 1] = np.nan                             # channel 2: NaN (first) and a later NaN
+    x[0, 2, 0, 1] = np.nan  # channel 2: NaN (first) and a later NaN
     x[0, 2, 1, 0] = np.nan
     x[0, 2, 3, 3] = np.inf
     for args in (((2, 2), (2, 2), (0, 0)), ((3, 3), (1, 1), (1, 1)), ((4, 4), (4, 4), (0, 0))):
         ty, ti = F.max_pool2d(_t(x), *args, return_indices=True)
         y, idx = numba_backend.max_pool2d_forward(x, *args)
-        np.testing.assert_array_equal(y, ty.numpy())   # NaN == NaN here
+        np.testing.assert_array_equal(y, ty.numpy())  # NaN == NaN here
         assert np.array_equal(idx, ti.numpy()), (args, idx, ti.numpy())
 
 
@@ -198,12 +222,16 @@ def test_numba_avg_pool2d_matches_torch(case, count_include_pad, divisor_overrid
     gy = _rand(rng, *ty.shape)
     ty.backward(torch.tensor(gy))
     _close(numba_backend.avg_pool2d_forward(x, k, s, p, ceil, count_include_pad, divisor_override), ty, 1e-5)
-    _close(numba_backend.avg_pool2d_backward(gy, x.shape, k, s, p, ceil, count_include_pad, divisor_override),
-           tx.grad, 1e-5)
+    _close(
+        numba_backend.avg_pool2d_backward(gy, x.shape, k, s, p, ceil, count_include_pad, divisor_override),
+        tx.grad,
+        1e-5,
+    )
 
 
-@pytest.mark.parametrize("hw, out", [((7, 9), (3, 4)), ((5, 5), (5, 5)), ((4, 6), (1, 1)), ((3, 5), (7, 8)),
-                                     ((10, 7), (4, 3))])
+@pytest.mark.parametrize(
+    "hw, out", [((7, 9), (3, 4)), ((5, 5), (5, 5)), ((4, 6), (1, 1)), ((3, 5), (7, 8)), ((10, 7), (4, 3))]
+)
 def test_numba_adaptive_avg_pool2d_matches_torch(hw, out):
     rng = np.random.default_rng(6)
     x = _rand(rng, 2, 3, *hw)
@@ -256,7 +284,7 @@ EMU = ROOT / "tests" / "support" / "cuda_emu"
 FAKE = ROOT / "tests" / "support" / "fake_cupy"
 
 # Runs in a subprocess whose `cupy` is the fake one; argv[1]: "quick" or "all".
-CUPY_SCRIPT = r'''
+CUPY_SCRIPT = r"""
 import sys
 import numpy as np, torch, cupy
 import torch.nn.functional as F
@@ -330,7 +358,7 @@ try:
 except RuntimeError as err:
     assert "Kernel size can't be greater than actual input size" in str(err)
 print("CHECKED", checked)
-'''
+"""
 
 
 def _cupy_emulated(tmp_path, which):
@@ -351,8 +379,15 @@ def _cupy_emulated(tmp_path, which):
     env.pop("FAKE_CUPY_DEVICES", None)
     env.pop("FAKE_CUPY_STRICT_HOST", None)
     script = f"CONV_CASES = {CONV_CASES!r}\n" + CUPY_SCRIPT
-    res = subprocess.run([sys.executable, "-c", script, which], capture_output=True, text=True, timeout=1200,
-                         env=env, cwd=tmp_path, check=False)
+    res = subprocess.run(
+        [sys.executable, "-c", script, which],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-6000:]
     assert "CHECKED" in res.stdout and int(res.stdout.split("CHECKED")[1]) > 20, res.stdout
 
@@ -368,9 +403,16 @@ def test_cupy_conv_on_the_emulator_all_shapes(tmp_path):
 
 
 # ----------------------------------------------------------------------------- cuda on the emulator
-CUDA_SCRIPT = CUPY_SCRIPT.replace("import sys\nimport numpy as np, torch, cupy", "import sys\nimport numpy as np, torch") \
-    .replace('assert getattr(cupy, "IS_FAKE_CUPY", False)\n', "") \
-    .replace('bk = backends.get("cupy")', 'bk = backends.get("cuda")\nimport types\ncupy = types.SimpleNamespace(asnumpy=bk.to_numpy)')
+CUDA_SCRIPT = (
+    CUPY_SCRIPT.replace(
+        "import sys\nimport numpy as np, torch, cupy", "import sys\nimport numpy as np, torch"
+    )
+    .replace('assert getattr(cupy, "IS_FAKE_CUPY", False)\n', "")
+    .replace(
+        'bk = backends.get("cupy")',
+        'bk = backends.get("cuda")\nimport types\ncupy = types.SimpleNamespace(asnumpy=bk.to_numpy)',
+    )
+)
 
 
 @pytest.mark.slow
@@ -384,13 +426,24 @@ def test_cuda_conv_and_pool_through_the_emulated_extension(tmp_path):
         pytest.skip("needs the source tree's CUDA emulator and g++")
     if not list((ROOT / "pyneuro").glob("_cpu*.so")):
         pytest.skip("build pyneuro._cpu first (tools/build_inplace.sh)")
-    subprocess.run([sys.executable, str(EMU / "build_emulated_package.py"), str(tmp_path)], check=True,
-                   capture_output=True, timeout=1200)
+    subprocess.run(
+        [sys.executable, str(EMU / "build_emulated_package.py"), str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=1200,
+    )
     env = dict(os.environ, PYTHONPATH=str(tmp_path))
     env.pop("PYNEURO_BACKEND", None)
     script = f"CONV_CASES = {CONV_CASES!r}\n" + CUDA_SCRIPT
-    res = subprocess.run([sys.executable, "-c", script, "quick"], capture_output=True, text=True, timeout=1200,
-                         env=env, cwd=tmp_path, check=False)
+    res = subprocess.run(
+        [sys.executable, "-c", script, "quick"],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-6000:]
     assert int(res.stdout.split("CHECKED")[1]) > 20, res.stdout
 
@@ -415,11 +468,25 @@ def test_conv_and_pool_on_the_gpu(name):
         ty.backward(torch.tensor(gy))
         dx, dw, db, dgy = (bk.asarray(a) for a in (x, wt, b, gy))
         for v in bk.VARIANTS["conv2d"]:
-            _close(bk.to_numpy(bk.conv2d_forward(dx, dw, db, stride, padding, dilation, groups, variant=v)), ty, 1e-3)
-            _close(bk.to_numpy(bk.conv2d_backward_input(dgy, dw, x.shape, stride, padding, dilation, groups,
-                                                        variant=v)), tx.grad, 1e-3)
-            _close(bk.to_numpy(bk.conv2d_backward_weight(dgy, dx, wt.shape, stride, padding, dilation, groups,
-                                                         variant=v)), tw.grad, 2e-3)
+            _close(
+                bk.to_numpy(bk.conv2d_forward(dx, dw, db, stride, padding, dilation, groups, variant=v)),
+                ty,
+                1e-3,
+            )
+            _close(
+                bk.to_numpy(
+                    bk.conv2d_backward_input(dgy, dw, x.shape, stride, padding, dilation, groups, variant=v)
+                ),
+                tx.grad,
+                1e-3,
+            )
+            _close(
+                bk.to_numpy(
+                    bk.conv2d_backward_weight(dgy, dx, wt.shape, stride, padding, dilation, groups, variant=v)
+                ),
+                tw.grad,
+                2e-3,
+            )
         _close(bk.to_numpy(bk.conv2d_backward_bias(dgy)), tb.grad, 1e-3)
     for case in POOL_CASES:
         n, c, h, w, k, s, p, d, ceil = case
@@ -428,5 +495,8 @@ def test_conv_and_pool_on_the_gpu(name):
         y, idx = bk.max_pool2d_forward(bk.asarray(x), k, s, p, d, ceil)
         assert np.array_equal(bk.to_numpy(y), ty.numpy()) and np.array_equal(bk.to_numpy(idx), ti.numpy())
         for cip in (True, False):
-            _close(bk.to_numpy(bk.avg_pool2d_forward(bk.asarray(x), k, s, p, ceil, cip)),
-                   F.avg_pool2d(_t(x), k, s, p, ceil, cip), 1e-5)
+            _close(
+                bk.to_numpy(bk.avg_pool2d_forward(bk.asarray(x), k, s, p, ceil, cip)),
+                F.avg_pool2d(_t(x), k, s, p, ceil, cip),
+                1e-5,
+            )

@@ -26,6 +26,7 @@ What it cannot find: anything NVRTC-specific beyond a lint for standard-library 
 timing-dependent races, real CuPy API behaviour the fake imitates wrongly. Those need the
 GPU run.
 """
+
 from __future__ import annotations
 
 import os
@@ -64,16 +65,12 @@ def _run(args, env, cwd, timeout=600):
 
 # Failures that mean pyneuro relies on NumPy behaviour CuPy does not have (GPU-only bugs).
 _CUPY_DIFFERENCES = {
-    "object has no attribute 'writeable'":
-        "pyneuro reads ndarray.flags.writeable, which cupy.ndarray.flags lacks (only c_contiguous, "
-        "f_contiguous, owndata): AttributeError on a GPU with the cupy backend "
-        "(as pyneuro/autograd.py once did; use getattr(a.flags, 'writeable', True))",
-    "unexpected keyword argument 'sparse'":
-        "cupy.indices(dimensions, dtype=int) has no `sparse` (as Tensor.gather once used)",
-    "Implicit conversion to a NumPy array is not allowed":
-        "numpy.asarray/np.array of a cupy array raises TypeError on CuPy: use backend.to_numpy",
-    "Unsupported type <class 'numpy.ndarray'>":
-        "a host NumPy array mixed with cupy arrays raises TypeError on CuPy",
+    "object has no attribute 'writeable'": "pyneuro reads ndarray.flags.writeable, which cupy.ndarray.flags lacks (only c_contiguous, "
+    "f_contiguous, owndata): AttributeError on a GPU with the cupy backend "
+    "(as pyneuro/autograd.py once did; use getattr(a.flags, 'writeable', True))",
+    "unexpected keyword argument 'sparse'": "cupy.indices(dimensions, dtype=int) has no `sparse` (as Tensor.gather once used)",
+    "Implicit conversion to a NumPy array is not allowed": "numpy.asarray/np.array of a cupy array raises TypeError on CuPy: use backend.to_numpy",
+    "Unsupported type <class 'numpy.ndarray'>": "a host NumPy array mixed with cupy arrays raises TypeError on CuPy",
 }
 
 
@@ -223,8 +220,24 @@ def test_emulated_cupy_backend_unavailable_without_a_device(emulated_env):
 
 # ----------------------------------------------------------------------------- conformance
 def _conformance(env, cwd, select):
-    res = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "-x",
-                str(ROOT / "tests" / "test_conformance.py"), "-k", select], env, cwd, timeout=900)
+    res = _run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-rs",
+            "-x",
+            str(ROOT / "tests" / "test_conformance.py"),
+            "-k",
+            select,
+        ],
+        env,
+        cwd,
+        timeout=900,
+    )
     tail = _explain(res.stdout[-5000:] + res.stderr[-3000:])
     assert res.returncode == 0, tail
     summary = res.stdout.strip().splitlines()[-1]
@@ -246,7 +259,7 @@ def test_emulated_cupy_backend_conformance_rest(emulated_env):
 
 
 # ----------------------------------------------------------------------------- Tensor layer
-TRAINING_STEP = r'''
+TRAINING_STEP = r"""
 import numpy as np
 import cupy
 import pyneuro as pn
@@ -344,14 +357,16 @@ for dev in ("cpu", "cuda"):
 np.testing.assert_allclose(res[-1][0], res[-2][0])
 np.testing.assert_allclose(res[-1][1], res[-2][1])
 print("TENSOR OK", sum(_raw.LAUNCHES.values()), "launches")
-'''
+"""
 
 
 def test_emulated_cupy_tensor_training_step(emulated_env):
     """nn + optim + autograd on device "cuda" with the cupy backend, against the CPU."""
     env, cache = emulated_env
     res = _run([sys.executable, "-c", TRAINING_STEP], env, cache)
-    assert res.returncode == 0 and "TENSOR OK" in res.stdout, _explain(res.stdout[-3000:] + res.stderr[-6000:])
+    assert res.returncode == 0 and "TENSOR OK" in res.stdout, _explain(
+        res.stdout[-3000:] + res.stderr[-6000:]
+    )
 
 
 # ----------------------------------------------------------------------------- device-parity suites
@@ -361,8 +376,24 @@ DEVICE_SUITES = ("test_autograd.py", "test_functional.py", "test_nn.py", "test_o
 def test_emulated_cupy_device_parity_suites(emulated_env):
     """The Tensor layer's "cuda" cases with device "cuda" on the cupy backend (fake_cupy_device_plugin)."""
     env, cache = emulated_env
-    res = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "fake_cupy_device_plugin",
-                *(str(ROOT / "tests" / f) for f in DEVICE_SUITES), "-k", "cuda"], env, cache, timeout=900)
+    res = _run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "fake_cupy_device_plugin",
+            *(str(ROOT / "tests" / f) for f in DEVICE_SUITES),
+            "-k",
+            "cuda",
+        ],
+        env,
+        cache,
+        timeout=900,
+    )
     tail = _explain(res.stdout[-6000:] + res.stderr[-3000:])
     assert res.returncode == 0, tail
     summary = res.stdout.strip().splitlines()[-1]

@@ -2,6 +2,7 @@
 portable SIMD switch, the GOMP_SPINCOUNT scope, and what an install without pyneuro._cpu says.
 The builds themselves (wheel, fallback, aarch64, clang) are checked by tools/build_wheels.sh
 and .ci/cross_compile.sh."""
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,15 @@ needs_cpu = pytest.mark.skipif(not backends.status("cpu").available, reason="the
 
 
 def run_python(code: str, env: dict | None = None, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env=env, cwd=cwd, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=cwd,
+        check=False,
+    )
 
 
 def test_pyproject_names_a_free_distribution_and_the_license():
@@ -55,8 +63,14 @@ def test_install_lines_name_the_distribution():
 @needs_cpu
 def test_info_reports_openmp_and_the_simd_override():
     env = dict(os.environ, PYNEURO_SIMD="portable")
-    out = subprocess.run([sys.executable, "-m", "pyneuro", "info"], capture_output=True, text=True,
-                         timeout=120, env=env, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "pyneuro", "info"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     assert "cpu SIMD path: scalar (PYNEURO_SIMD=portable)" in out.stdout
     assert "cpu OpenMP: " in out.stdout
@@ -65,7 +79,9 @@ def test_info_reports_openmp_and_the_simd_override():
 @needs_cpu
 @pytest.mark.parametrize("value", ["portable", "scalar"])
 def test_portable_simd_path_is_selectable(value):
-    out = run_python("from pyneuro import _cpu; print(_cpu.simd_path())", env=dict(os.environ, PYNEURO_SIMD=value))
+    out = run_python(
+        "from pyneuro import _cpu; print(_cpu.simd_path())", env=dict(os.environ, PYNEURO_SIMD=value)
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "scalar"
 
@@ -73,8 +89,10 @@ def test_portable_simd_path_is_selectable(value):
 @needs_cpu
 def test_importing_pyneuro_leaves_the_environment_alone():
     env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
-    code = ("import os, pyneuro\nfrom pyneuro.backends import cpu_backend as c\n"
-            "print(os.environ.get('GOMP_SPINCOUNT'), c.SPIN_SETTINGS.get('GOMP_SPINCOUNT'))")
+    code = (
+        "import os, pyneuro\nfrom pyneuro.backends import cpu_backend as c\n"
+        "print(os.environ.get('GOMP_SPINCOUNT'), c.SPIN_SETTINGS.get('GOMP_SPINCOUNT'))"
+    )
     out = run_python(code, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["None", "30000"]
@@ -86,14 +104,24 @@ def test_importing_pyneuro_leaves_the_environment_alone():
 def test_info_without_the_compiled_module_says_why_and_how(tmp_path):
     # A copy of the package without pyneuro._cpu: what a pure-Python fallback install holds.
     src = Path(pyneuro.__file__).resolve().parent
-    shutil.copytree(src, tmp_path / "pyneuro",
-                    ignore=shutil.ignore_patterns("_cpu*", "_cuda*", "__pycache__"))
+    shutil.copytree(
+        src, tmp_path / "pyneuro", ignore=shutil.ignore_patterns("_cpu*", "_cuda*", "__pycache__")
+    )
     env = dict(os.environ, PYTHONPATH=str(tmp_path))
     env.pop("PYNEURO_REQUIRE_BACKENDS", None)
-    out = subprocess.run([sys.executable, "-m", "pyneuro", "info"], capture_output=True, text=True,
-                         timeout=120, env=env, cwd=tmp_path, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "pyneuro", "info"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
-    assert str(tmp_path) in run_python("import pyneuro; print(pyneuro.__file__)", env=env, cwd=tmp_path).stdout
+    assert (
+        str(tmp_path) in run_python("import pyneuro; print(pyneuro.__file__)", env=env, cwd=tmp_path).stdout
+    )
     assert "cpu backend missing: pyneuro._cpu is not in this install" in out.stdout
     assert "C++17 compiler" in out.stdout and "pyneuro-edu" in out.stdout
     assert "usable: yes" in out.stdout  # numpy still works
@@ -112,17 +140,35 @@ class _FakeCudaExtension:
         return self._driver
 
 
-@pytest.mark.parametrize("status, driver, expected", [
-    ((0, 35, "cudaErrorInsufficientDriver: CUDA driver version is insufficient for CUDA runtime version"), 12020,
-     ("built, but the driver supports CUDA 12.2, pyneuro._cuda was built with 13.0; use the cupy backend or rebuild"
-      " (CUDA error 35)")),
-    ((0, 35, "cudaErrorInsufficientDriver: ..."), 0,
-     "built, but no NVIDIA driver is installed (pyneuro._cuda was built with CUDA 13.0; CUDA error 35)"),
-    ((0, 100, "cudaErrorNoDevice: no CUDA-capable device is detected"), 13000,
-     "built, but no GPU device (cudaErrorNoDevice: no CUDA-capable device is detected; CUDA error 100)"),
-    ((0, 0, ""), 13000, "built, but no GPU device (cudaGetDeviceCount found 0 devices)"),
-    ((2, 0, ""), 13000, ""),
-])
+@pytest.mark.parametrize(
+    "status, driver, expected",
+    [
+        (
+            (
+                0,
+                35,
+                "cudaErrorInsufficientDriver: CUDA driver version is insufficient for CUDA runtime version",
+            ),
+            12020,
+            (
+                "built, but the driver supports CUDA 12.2, pyneuro._cuda was built with 13.0; use the cupy backend or rebuild"
+                " (CUDA error 35)"
+            ),
+        ),
+        (
+            (0, 35, "cudaErrorInsufficientDriver: ..."),
+            0,
+            "built, but no NVIDIA driver is installed (pyneuro._cuda was built with CUDA 13.0; CUDA error 35)",
+        ),
+        (
+            (0, 100, "cudaErrorNoDevice: no CUDA-capable device is detected"),
+            13000,
+            "built, but no GPU device (cudaErrorNoDevice: no CUDA-capable device is detected; CUDA error 100)",
+        ),
+        ((0, 0, ""), 13000, "built, but no GPU device (cudaGetDeviceCount found 0 devices)"),
+        ((2, 0, ""), 13000, ""),
+    ],
+)
 def test_cuda_reason_names_an_old_driver(status, driver, expected):
     from pyneuro.cuda import extension_problem
 

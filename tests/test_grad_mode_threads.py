@@ -1,4 +1,5 @@
 """Grad mode is thread-local, as in torch: no_grad in one thread leaves the others alone."""
+
 from __future__ import annotations
 
 import threading
@@ -9,8 +10,8 @@ import pyneuro as pn
 def test_four_threads_in_no_grad_do_not_change_the_training_thread():
     w = pn.randn(3, 2, requires_grad=True)
     x = pn.randn(4, 3)
-    inside = threading.Barrier(5)   # all four workers are inside no_grad ...
-    release = threading.Event()     # ... until the main thread has trained a step
+    inside = threading.Barrier(5)  # all four workers are inside no_grad ...
+    release = threading.Event()  # ... until the main thread has trained a step
     seen = []
 
     def worker():

@@ -9,6 +9,7 @@ max_examples is kept small so that the file runs in well under a minute; CI sele
 derandomized profile (HYPOTHESIS_PROFILE=pyneuro-ci, or CI set in the environment) so a
 failure there reproduces exactly.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,12 +23,17 @@ from hypothesis import strategies as st
 
 from pyneuro import backends
 
-_COMMON = {"max_examples": 25, "deadline": None, "print_blob": True,
-           "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+_COMMON = {
+    "max_examples": 25,
+    "deadline": None,
+    "print_blob": True,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
 settings.register_profile("pyneuro-dev", **_COMMON)
 settings.register_profile("pyneuro-ci", derandomize=True, **_COMMON)
-PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE")
-                               or ("pyneuro-ci" if os.environ.get("CI") else "pyneuro-dev"))
+PROFILE = settings.get_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("pyneuro-ci" if os.environ.get("CI") else "pyneuro-dev")
+)
 
 OTHERS = [n for n in backends.BACKENDS if backends.BACKENDS[n][0] == "cpu" and n != "numpy"]
 REF = backends.get("numpy")
@@ -119,7 +125,9 @@ def test_softmax_and_log_softmax_match_reference(name, xl, variant):
     x, layout = xl
     args = (x,) if variant is None else (x, variant)
     _close(bk.softmax_forward(*args), _ref("softmax_forward", x), 1e-5, 1e-6, f"{name} softmax {layout}")
-    _close(bk.log_softmax_forward(x), _ref("log_softmax_forward", x), 1e-5, 1e-5, f"{name} log_softmax {layout}")
+    _close(
+        bk.log_softmax_forward(x), _ref("log_softmax_forward", x), 1e-5, 1e-5, f"{name} log_softmax {layout}"
+    )
 
 
 @pytest.mark.parametrize("name", OTHERS)
@@ -135,8 +143,13 @@ def test_cross_entropy_matches_reference(name, xl, seed):
     # log(sum) is O(log cols); the loss carries the row's scale through x[t] - max.
     atol = 1e-5 * (1 + np.nanmax(np.abs(np.where(np.isfinite(x), x, 0))))
     _close(bk.cross_entropy_forward(x, t), want, 1e-5, atol, f"{name} ce forward {layout}")
-    _close(bk.cross_entropy_backward(x, t, gl), _ref("cross_entropy_backward", x, t, gl), 1e-5, 1e-6,
-           f"{name} ce backward {layout}")
+    _close(
+        bk.cross_entropy_backward(x, t, gl),
+        _ref("cross_entropy_backward", x, t, gl),
+        1e-5,
+        1e-6,
+        f"{name} ce backward {layout}",
+    )
 
 
 @pytest.mark.parametrize("name", OTHERS)

@@ -8,6 +8,7 @@
   ones on every binding; an in-place array that is misaligned is refused with a ValueError.
 * Kernels called from several Python threads at once give bitwise the sequential results.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,8 @@ def _backend(name):
 
 def _huge_logits(s, cols, rows=3):
     x = np.zeros((rows, cols), np.float32)
-    x[:, :2] = s            # [s, s, 0, 0, ...]: the two maxima share the mass
-    x[1, :2] = -s           # a row whose maxima are the zeros: loss = log(cols - 2 + 2 e^-s) + s
+    x[:, :2] = s  # [s, s, 0, 0, ...]: the two maxima share the mass
+    x[1, :2] = -s  # a row whose maxima are the zeros: loss = log(cols - 2 + 2 e^-s) + s
     return x
 
 
@@ -111,8 +112,15 @@ def test_cuda_cross_entropy_at_huge_logits_on_the_emulator(tmp_path):
         print(json.dumps(out))
     """).replace("HUGE_VALUES", repr(HUGE))
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
-    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, env=env,
-                         cwd=tmp_path, check=False)
+    res = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     import json
 
@@ -138,8 +146,8 @@ def test_set_num_threads_is_bounded():
             pyneuro.set_num_threads(10**6)
         with pytest.raises(ValueError, match=f"<= {limit}"):
             cpu.set_num_threads(limit + 1)
-        assert pyneuro.get_num_threads() == previous       # a refused call changes nothing
-        pyneuro.set_num_threads(limit)                     # the limit itself is accepted and runs
+        assert pyneuro.get_num_threads() == previous  # a refused call changes nothing
+        pyneuro.set_num_threads(limit)  # the limit itself is accepted and runs
         x = np.random.default_rng(0).standard_normal((2048, 256)).astype(np.float32)
         y = cpu.softmax_forward(x)
         pyneuro.set_num_threads(1)
@@ -175,8 +183,14 @@ def test_numba_workqueue_layer_survives_concurrent_threads():
     detected"); the backend must serialise parallel launches under it."""
     _backend("numba")
     env = {**os.environ, "NUMBA_THREADING_LAYER": "workqueue", "NUMBA_NUM_THREADS": "2"}
-    res = subprocess.run([sys.executable, "-c", WORKQUEUE_DRIVER], capture_output=True, text=True, timeout=600,
-                         env=env, check=False)
+    res = subprocess.run(
+        [sys.executable, "-c", WORKQUEUE_DRIVER],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        check=False,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     assert res.stdout.split() == ["workqueue", "0"], res.stdout
 
@@ -219,7 +233,7 @@ def test_kernels_in_parallel_threads_match_sequential_runs_bitwise(name):
                 for i in order:
                     k, f = calls[i]
                     results.append((k, np.array(f())))
-        except Exception as exc:  # noqa: BLE001  reported below: an exception in a thread is otherwise lost
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(s,)) for s in range(4)]
@@ -296,9 +310,12 @@ def test_misaligned_arrays_match_torch_on_the_compiled_module():
     xt, bt = torch.from_numpy(x), torch.from_numpy(b)
     np.testing.assert_allclose(cpu.matmul(x, b), (xt @ bt).numpy(), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(cpu.softmax_forward(x), torch.softmax(xt, 1).numpy(), rtol=1e-6, atol=1e-7)
-    np.testing.assert_allclose(cpu.cross_entropy_forward(x, t),
-                               torch.nn.functional.cross_entropy(xt, torch.from_numpy(t), reduction="none").numpy(),
-                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        cpu.cross_entropy_forward(x, t),
+        torch.nn.functional.cross_entropy(xt, torch.from_numpy(t), reduction="none").numpy(),
+        rtol=1e-6,
+        atol=1e-6,
+    )
     np.testing.assert_array_equal(cpu.relu_forward(x), torch.relu(xt).numpy())
 
 

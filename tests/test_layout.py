@@ -1,10 +1,11 @@
 """The package's layout rules, checked by parsing pyneuro/ with `ast` (nothing is imported).
 
-    - no import cycle among pyneuro modules at module level (arrows point down);
-    - no late module-level import (flake8's E402) and no `# noqa: E402`;
-    - core modules import each other at the top, never inside a function;
-    - no Python file under pyneuro/ is longer than 800 lines.
+- no import cycle among pyneuro modules at module level (arrows point down);
+- no late module-level import (flake8's E402) and no `# noqa: E402`;
+- core modules import each other at the top, never inside a function;
+- no Python file under pyneuro/ is longer than 800 lines.
 """
+
 from __future__ import annotations
 
 import ast
@@ -16,10 +17,24 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "pyneuro"
 MAX_LINES = 800
 # The core: Tensor, autograd, nn, optim, functional and the modules they stand on. Code at
 # the edges (CLI, benchmarks, labs, data loading, backend loaders) may import lazily on purpose.
-CORE = ("pyneuro", "pyneuro.tensor", "pyneuro._tensor_base", "pyneuro._tensor_shape", "pyneuro._dtype",
-        "pyneuro._shapes", "pyneuro._errors", "pyneuro.creation", "pyneuro.functions", "pyneuro.random",
-        "pyneuro.functional", "pyneuro.gradcheck", "pyneuro.serialization", "pyneuro.autograd", "pyneuro.nn",
-        "pyneuro.optim")
+CORE = (
+    "pyneuro",
+    "pyneuro.tensor",
+    "pyneuro._tensor_base",
+    "pyneuro._tensor_shape",
+    "pyneuro._dtype",
+    "pyneuro._shapes",
+    "pyneuro._errors",
+    "pyneuro.creation",
+    "pyneuro.functions",
+    "pyneuro.random",
+    "pyneuro.functional",
+    "pyneuro.gradcheck",
+    "pyneuro.serialization",
+    "pyneuro.autograd",
+    "pyneuro.nn",
+    "pyneuro.optim",
+)
 
 
 def _module_name(path: pathlib.Path) -> str:
@@ -69,7 +84,8 @@ def _is_type_checking(node) -> bool:
     test = getattr(node, "test", None)
     return isinstance(node, ast.If) and (
         (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
-        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"))
+        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    )
 
 
 def _top_level_imports(tree):
@@ -107,7 +123,7 @@ def _find_cycles(graph) -> list:
         state[node] = 1
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                cycles.append(path[path.index(nxt):] + [nxt])
+                cycles.append(path[path.index(nxt) :] + [nxt])
             elif nxt not in state:
                 visit(nxt, path + [nxt])
         state[node] = 2
@@ -136,14 +152,22 @@ def test_the_cycle_check_sees_cycles_and_the_arrows_point_down():
 
 # Backend loaders outside this layout work (another change owns pyneuro/backends/): they
 # still import after an availability probe. strict: the day one is fixed, drop it here.
-_LATE_IMPORTS_TO_FIX = {"pyneuro.backends.cpu_backend", "pyneuro.backends.cupy_backend", "pyneuro.backends.numba"}
+_LATE_IMPORTS_TO_FIX = {
+    "pyneuro.backends.cpu_backend",
+    "pyneuro.backends.cupy_backend",
+    "pyneuro.backends.numba",
+}
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="backend loader imports after a probe"))
-    if n in _LATE_IMPORTS_TO_FIX else n
-    for n in sorted(MODULES)
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="backend loader imports after a probe"))
+        if n in _LATE_IMPORTS_TO_FIX
+        else n
+        for n in sorted(MODULES)
+    ],
+)
 def test_no_late_module_level_import(name):
     path = MODULES[name]
     source = path.read_text()
@@ -152,9 +176,13 @@ def test_no_late_module_level_import(name):
     seen_code = False
     for i, node in enumerate(tree.body):
         is_import = isinstance(node, (ast.Import, ast.ImportFrom)) or _is_type_checking(node)
-        is_docstring = i == 0 and isinstance(node, ast.Expr) and isinstance(getattr(node, "value", None), ast.Constant)
+        is_docstring = (
+            i == 0 and isinstance(node, ast.Expr) and isinstance(getattr(node, "value", None), ast.Constant)
+        )
         # try: import x / except ImportError: ... counts as an import block, like flake8
-        is_guarded_import = isinstance(node, ast.Try) and all(isinstance(b, (ast.Import, ast.ImportFrom)) for b in node.body)
+        is_guarded_import = isinstance(node, ast.Try) and all(
+            isinstance(b, (ast.Import, ast.ImportFrom)) for b in node.body
+        )
         if is_import or is_guarded_import:
             assert not seen_code, f"{path}:{node.lineno}: module-level import after code (E402)"
         elif not is_docstring:
@@ -177,3 +205,15 @@ def test_core_modules_import_each_other_at_the_top(name):
 def test_no_file_over_800_lines(name):
     n = len(MODULES[name].read_text().splitlines())
     assert n <= MAX_LINES, f"{MODULES[name]} has {n} lines (at most {MAX_LINES})"
+
+
+def test_pn_tensor_is_the_factory_even_after_importing_the_tensor_module():
+    """Importing a submodule binds its name on the package: pyneuro/__init__.py imports the
+    module pyneuro.tensor before it binds the factory `tensor`, so the factory wins."""
+    import importlib
+
+    import pyneuro as pn
+
+    importlib.import_module("pyneuro.tensor")
+    assert pn.tensor is importlib.import_module("pyneuro.creation").tensor
+    assert pn.tensor([1.0]).shape == (1,)

@@ -1,4 +1,5 @@
 """One machine report (pyneuro.machine.machine_info) for `pyneuro info` and every benchmark; arrows point down."""
+
 from __future__ import annotations
 
 import ast
@@ -15,8 +16,22 @@ ROOT = Path(pyneuro.__file__).resolve().parent
 
 def test_machine_info_has_the_recorded_fields_as_plain_json():
     m = machine_info()
-    for key in ("cpu", "logical_cpus", "usable_cpus", "isa", "platform", "python", "memory_gib", "simd_path",
-                "cpu_backend_threads", "blas", "blas_summary", "versions", "load_average", "env"):
+    for key in (
+        "cpu",
+        "logical_cpus",
+        "usable_cpus",
+        "isa",
+        "platform",
+        "python",
+        "memory_gib",
+        "simd_path",
+        "cpu_backend_threads",
+        "blas",
+        "blas_summary",
+        "versions",
+        "load_average",
+        "env",
+    ):
         assert key in m, key
     assert m["logical_cpus"] == os.cpu_count()
     assert 1 <= m["usable_cpus"] <= m["logical_cpus"]
@@ -57,8 +72,17 @@ def _imported_modules(path: Path, package: str) -> set[str]:
 
 def test_backends_never_import_the_layers_above_them():
     """pyneuro/backends/** is the lowest layer: no import of the CLI, the benchmarks, autograd or nn."""
-    above = ("pyneuro.cli", "pyneuro.bench", "pyneuro.machine", "pyneuro.tensor", "pyneuro.autograd", "pyneuro.nn",
-             "pyneuro.optim", "pyneuro.functional", "pyneuro.train")
+    above = (
+        "pyneuro.cli",
+        "pyneuro.bench",
+        "pyneuro.machine",
+        "pyneuro.tensor",
+        "pyneuro.autograd",
+        "pyneuro.nn",
+        "pyneuro.optim",
+        "pyneuro.functional",
+        "pyneuro.train",
+    )
     files = sorted((ROOT / "backends").rglob("*.py"))
     assert any(f.parent.name == "numba" for f in files)  # the numba subpackage is scanned too
     for path in files:

@@ -1,4 +1,5 @@
 """Every available backend provides every entry of the kernel-table contract (backends/protocol.py)."""
+
 from __future__ import annotations
 
 import inspect
@@ -42,7 +43,7 @@ def _compatible(contract: list[inspect.Parameter], got: list[inspect.Parameter])
             return f"parameter {have.name!r} has no default (the contract's is {want.default!r})"
         if want.default is have.empty and have.default is not have.empty:
             return f"parameter {have.name!r} has a default the contract does not give it"
-    for extra in positional[len(contract):]:
+    for extra in positional[len(contract) :]:
         if extra.default is extra.empty:
             return f"extra required parameter {extra.name!r}"
     return None
@@ -50,7 +51,8 @@ def _compatible(contract: list[inspect.Parameter], got: list[inspect.Parameter])
 
 def test_the_contract_lists_every_entry_of_the_protocol():
     declared = {n for n in vars(protocol.KernelTable) if not n.startswith("_")} | set(
-        protocol.KernelTable.__annotations__)
+        protocol.KernelTable.__annotations__
+    )
     assert declared == set(protocol.ATTRIBUTES) | set(protocol.FUNCTIONS)
     for name in protocol.FUNCTIONS:
         assert getattr(protocol.KernelTable, name).__doc__, f"{name} has no docstring"
@@ -81,5 +83,7 @@ def test_the_signature_check_can_fail():
     assert _compatible(contract, _params(lambda grad_output, x: None)) is None
     assert "'y'" in _compatible(contract, _params(lambda grad_output, y: None))
     assert "extra required" in _compatible(contract, _params(lambda grad_output, x, out: None))
-    assert "no default" in _compatible(_params(protocol.KernelTable.matmul)[1:], _params(
-        lambda a, b, trans_a, trans_b=False, variant=None: None))
+    assert "no default" in _compatible(
+        _params(protocol.KernelTable.matmul)[1:],
+        _params(lambda a, b, trans_a, trans_b=False, variant=None: None),
+    )

@@ -49,9 +49,8 @@ py::array_t<T> require(const py::handle& obj, const char* name, int ndim = -1, b
   }
   auto arr = py::reinterpret_borrow<py::array>(obj);
   if (!arr.dtype().is(py::dtype::of<T>())) {
-    throw py::type_error(std::string(name) + " must have dtype " +
-                         std::string(py::str(py::dtype::of<T>())) + ", got " +
-                         std::string(py::str(arr.dtype())));
+    throw py::type_error(std::string(name) + " must have dtype " + std::string(py::str(py::dtype::of<T>())) +
+                         ", got " + std::string(py::str(arr.dtype())));
   }
   if (ndim >= 0 && arr.ndim() != ndim) {
     throw py::value_error(std::string(name) + " must be " + std::to_string(ndim) + "-D, got shape " +
@@ -95,8 +94,8 @@ class ReleaseGilIfLarge {
 
 inline void require_same_shape(const py::array& a, const char* an, const py::array& b, const char* bn) {
   if (shape_of(a) != shape_of(b)) {
-    throw py::value_error(std::string(an) + " and " + bn + " must have the same shape, got " +
-                          shape_str(a) + " and " + shape_str(b));
+    throw py::value_error(std::string(an) + " and " + bn + " must have the same shape, got " + shape_str(a) +
+                          " and " + shape_str(b));
   }
 }
 
@@ -112,8 +111,8 @@ inline MatmulDims matmul_dims(const Shape& a, bool trans_a, const Shape& b, bool
   const py::ssize_t kb = trans_b ? b[1] : b[0], n = trans_b ? b[0] : b[1];
   if (k != kb) {
     throw py::value_error("matmul: inner dimensions differ: a" + std::string(trans_a ? ".T" : "") +
-                          " has shape " + shape_str(Shape{m, k}) + " and b" + std::string(trans_b ? ".T" : "") +
-                          " has shape " + shape_str(Shape{kb, n}));
+                          " has shape " + shape_str(Shape{m, k}) + " and b" +
+                          std::string(trans_b ? ".T" : "") + " has shape " + shape_str(Shape{kb, n}));
   }
   return {m, n, k};
 }
@@ -131,8 +130,8 @@ inline MatmulDims matmul_dims(const Shape& a, bool trans_a, const Shape& b, bool
 // Class targets: one per row of logits (rows, classes); ValueError otherwise.
 inline void check_targets_shape(const Shape& targets, const Shape& logits) {
   if (targets.size() != 1 || targets[0] != logits[0]) {
-    throw py::value_error("targets must have shape (" + std::to_string(logits[0]) + ",) to match logits of shape " +
-                          shape_str(logits) + ", got " + shape_str(targets));
+    throw py::value_error("targets must have shape (" + std::to_string(logits[0]) +
+                          ",) to match logits of shape " + shape_str(logits) + ", got " + shape_str(targets));
   }
 }
 
@@ -165,7 +164,8 @@ inline void check_grad_losses_shape(const Shape& grad_losses, const Shape& logit
 // (dtype, shape, range: one min/max pass) before the kernel runs, so kernels may index with
 // them directly.
 inline py::array_t<std::int64_t> require_targets(const py::handle& obj, const Shape& logits) {
-  if (obj.is_none() || !py::isinstance<py::array>(obj)) targets_type_error(py::str(py::type::of(obj).attr("__name__")));
+  if (obj.is_none() || !py::isinstance<py::array>(obj))
+    targets_type_error(py::str(py::type::of(obj).attr("__name__")));
   const py::dtype dtype = py::reinterpret_borrow<py::array>(obj).dtype();
   if (dtype.kind() != 'i' && dtype.kind() != 'u') targets_dtype_error(py::str(dtype));
   auto t = require<std::int64_t>(obj, "targets");

@@ -129,14 +129,12 @@ void register_elementwise(py::module_& m) {
         "grad_output where x > 0, else 0.");
   m.def("bias_add", &bias_add, py::arg("x"), py::arg("bias"), "x + bias[None, :].");
   m.def("bias_grad", &bias_grad, py::arg("grad_output"), "Column sums of grad_output.");
-  m.def("sgd_step", &sgd_step, py::arg("param"), py::arg("grad"), py::arg("momentum_buffer"),
-        py::arg("lr"), py::arg("momentum") = 0.0f, py::arg("dampening") = 0.0f,
-        py::arg("weight_decay") = 0.0f, py::arg("nesterov") = false, py::arg("first_step") = false,
-        "torch.optim.SGD's update, in place.");
-  m.def("adam_step", &adam_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"),
-        py::arg("exp_avg_sq"), py::arg("step"), py::arg("lr"), py::arg("beta1") = 0.9f,
-        py::arg("beta2") = 0.999f, py::arg("eps") = 1e-8f, py::arg("weight_decay") = 0.0f,
-        "torch.optim.Adam's update, in place.");
+  m.def("sgd_step", &sgd_step, py::arg("param"), py::arg("grad"), py::arg("momentum_buffer"), py::arg("lr"),
+        py::arg("momentum") = 0.0f, py::arg("dampening") = 0.0f, py::arg("weight_decay") = 0.0f,
+        py::arg("nesterov") = false, py::arg("first_step") = false, "torch.optim.SGD's update, in place.");
+  m.def("adam_step", &adam_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"),
+        py::arg("step"), py::arg("lr"), py::arg("beta1") = 0.9f, py::arg("beta2") = 0.999f,
+        py::arg("eps") = 1e-8f, py::arg("weight_decay") = 0.0f, "torch.optim.Adam's update, in place.");
   m.def("argmax", &argmax, py::arg("x"), "Index of the first maximum of each row (int64).");
 }
 

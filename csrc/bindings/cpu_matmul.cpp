@@ -37,9 +37,10 @@ py::array_t<float> matmul(const py::object& a_obj, const py::object& b_obj, bool
 
 void register_matmul(py::module_& m) {
   m.attr("matmul_variants") = py::make_tuple("naive", "blocked", "packed");
-  m.def("matmul", &matmul, py::arg("a"), py::arg("b"), py::arg("trans_a") = false,
-        py::arg("trans_b") = false, py::arg("variant") = "packed",
-        "C = op(a) @ op(b) for float32 C-contiguous 2-D arrays; op transposes in place when its flag is set.");
+  m.def(
+      "matmul", &matmul, py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false,
+      py::arg("variant") = "packed",
+      "C = op(a) @ op(b) for float32 C-contiguous 2-D arrays; op transposes in place when its flag is set.");
 }
 
 }  // namespace pyneuro::bind

@@ -21,7 +21,8 @@ PYBIND11_MODULE(_cpu, m) {
         if (n < 1) throw py::value_error("number of threads must be >= 1, got " + std::to_string(n));
         if (n > pyneuro::max_num_threads()) {
           throw py::value_error("number of threads must be <= " + std::to_string(pyneuro::max_num_threads()) +
-                                " (4 per hardware thread, within OMP_THREAD_LIMIT), got " + std::to_string(n));
+                                " (4 per hardware thread, within OMP_THREAD_LIMIT), got " +
+                                std::to_string(n));
         }
         pyneuro::set_num_threads(n);
       },

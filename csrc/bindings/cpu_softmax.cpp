@@ -101,14 +101,17 @@ void register_softmax(py::module_& m) {
   m.attr("softmax_variants") = py::make_tuple("three_pass", "online");
   m.def("softmax_forward", &softmax_forward, py::arg("x"), py::arg("variant") = "online",
         "Row-wise softmax of a float32 (rows, cols) array.");
-  m.def("softmax_backward",
-        [](const py::object& g, const py::object& y) { return row_backward(&cpu::softmax_backward, g, y); },
-        py::arg("grad_output"), py::arg("output"), "y * (g - sum(g * y)) per row.");
-  m.def("log_softmax_forward", [](const py::object& x) { return row_forward(&cpu::log_softmax_forward, x); },
-        py::arg("x"), "Row-wise log_softmax of a float32 (rows, cols) array.");
-  m.def("log_softmax_backward",
-        [](const py::object& g, const py::object& y) { return row_backward(&cpu::log_softmax_backward, g, y); },
-        py::arg("grad_output"), py::arg("output"), "g - exp(y) * sum(g) per row.");
+  m.def(
+      "softmax_backward",
+      [](const py::object& g, const py::object& y) { return row_backward(&cpu::softmax_backward, g, y); },
+      py::arg("grad_output"), py::arg("output"), "y * (g - sum(g * y)) per row.");
+  m.def(
+      "log_softmax_forward", [](const py::object& x) { return row_forward(&cpu::log_softmax_forward, x); },
+      py::arg("x"), "Row-wise log_softmax of a float32 (rows, cols) array.");
+  m.def(
+      "log_softmax_backward",
+      [](const py::object& g, const py::object& y) { return row_backward(&cpu::log_softmax_backward, g, y); },
+      py::arg("grad_output"), py::arg("output"), "g - exp(y) * sum(g) per row.");
   m.def("cross_entropy_forward", &cross_entropy_forward, py::arg("logits"), py::arg("targets"),
         "Per-sample losses logsumexp(logits[i]) - logits[i, targets[i]].");
   m.def("cross_entropy_backward", &cross_entropy_backward, py::arg("logits"), py::arg("targets"),

@@ -44,7 +44,9 @@ DeviceArray empty(const std::vector<py::ssize_t>& shape, DType dtype) {
 
 py::dtype numpy_dtype(DType d) {
   if (d == DType::b8) return py::dtype::of<bool>();
-  return d == DType::f32 ? py::dtype::of<float>() : d == DType::i64 ? py::dtype::of<int64_t>() : py::dtype::of<double>();
+  return d == DType::f32   ? py::dtype::of<float>()
+         : d == DType::i64 ? py::dtype::of<int64_t>()
+                           : py::dtype::of<double>();
 }
 
 bool cached_range(const DeviceArray& a, int64_t& lo, int64_t& hi) {
@@ -78,7 +80,8 @@ DType parse_dtype(const py::handle& obj) {
   if (dt.equal(py::dtype::of<int64_t>())) return DType::i64;
   if (dt.equal(py::dtype::of<double>())) return DType::f64;
   if (dt.equal(py::dtype::of<bool>())) return DType::b8;
-  throw py::type_error("pyneuro device arrays hold float32, int64, float64 or bool, not " + std::string(py::str(dt)));
+  throw py::type_error("pyneuro device arrays hold float32, int64, float64 or bool, not " +
+                       std::string(py::str(dt)));
 }
 
 DeviceArray& require(const py::handle& obj, const char* name, DType dtype, int ndim) {
@@ -92,9 +95,11 @@ DeviceArray& require(const py::handle& obj, const char* name, DType dtype, int n
   }
   DeviceArray& a = obj.cast<DeviceArray&>();
   if (a.dtype != dtype)
-    throw py::type_error(std::string(name) + " must have dtype " + dtype_name(dtype) + ", got " + dtype_name(a.dtype));
+    throw py::type_error(std::string(name) + " must have dtype " + dtype_name(dtype) + ", got " +
+                         dtype_name(a.dtype));
   if (ndim >= 0 && a.ndim() != ndim)
-    throw py::value_error(std::string(name) + " must be " + std::to_string(ndim) + "-D, got shape " + shape_str(a));
+    throw py::value_error(std::string(name) + " must be " + std::to_string(ndim) + "-D, got shape " +
+                          shape_str(a));
   return a;
 }
 
@@ -105,7 +110,8 @@ void require_same_shape(const DeviceArray& a, const char* an, const DeviceArray&
 }
 
 void require_writeable(const DeviceArray& a, const char* name) {
-  if (a.buf && a.buf->readonly) throw py::value_error(std::string(name) + " is read-only (it is updated in place)");
+  if (a.buf && a.buf->readonly)
+    throw py::value_error(std::string(name) + " is read-only (it is updated in place)");
 }
 
 void require_same_device(std::initializer_list<const DeviceArray*> arrays) {
@@ -113,8 +119,8 @@ void require_same_device(std::initializer_list<const DeviceArray*> arrays) {
   for (const DeviceArray* a : arrays) {
     if (a == nullptr) continue;
     if (dev >= 0 && a->device() != dev)
-      throw py::value_error("arrays are on different devices (cuda:" + std::to_string(dev) + " and cuda:" +
-                            std::to_string(a->device()) + ")");
+      throw py::value_error("arrays are on different devices (cuda:" + std::to_string(dev) +
+                            " and cuda:" + std::to_string(a->device()) + ")");
     dev = a->device();
   }
 }
@@ -131,10 +137,14 @@ DeviceArray from_numpy(const py::array& host_in, py::object dtype) {
   } else {
     py::dtype hd = host_in.dtype();
     const char kind = hd.kind();
-    if (hd.equal(py::dtype::of<float>())) dt = DType::f32;
-    else if (hd.equal(py::dtype::of<double>())) dt = DType::f64;
-    else if (kind == 'i' || kind == 'u') dt = DType::i64;  // class labels of any integer width
-    else if (kind == 'b') dt = DType::b8;
+    if (hd.equal(py::dtype::of<float>()))
+      dt = DType::f32;
+    else if (hd.equal(py::dtype::of<double>()))
+      dt = DType::f64;
+    else if (kind == 'i' || kind == 'u')
+      dt = DType::i64;  // class labels of any integer width
+    else if (kind == 'b')
+      dt = DType::b8;
     else
       throw py::type_error("cannot move a " + std::string(py::str(hd)) +
                            " array to the device: pyneuro device arrays hold float32, int64 or float64");
@@ -170,16 +180,23 @@ DeviceArray from_cuda_array_interface(const py::object& obj) {
   py::dict cai = obj.attr("__cuda_array_interface__");
   const int version = cai.contains("version") ? cai["version"].cast<int>() : 0;
   if (version < 2)
-    throw py::value_error("__cuda_array_interface__ version " + std::to_string(version) + " is not supported (need >= 2)");
+    throw py::value_error("__cuda_array_interface__ version " + std::to_string(version) +
+                          " is not supported (need >= 2)");
   if (cai.contains("mask") && !cai["mask"].is_none())
     throw py::value_error("masked __cuda_array_interface__ arrays are not supported");
   const std::string ts = cai["typestr"].cast<std::string>();
   DType dt;
-  if (ts == "<f4") dt = DType::f32;
-  else if (ts == "<i8") dt = DType::i64;
-  else if (ts == "<f8") dt = DType::f64;
-  else if (ts == "|b1") dt = DType::b8;
-  else throw py::type_error("cannot share a device array of typestr '" + ts + "': pyneuro holds float32, int64, float64");
+  if (ts == "<f4")
+    dt = DType::f32;
+  else if (ts == "<i8")
+    dt = DType::i64;
+  else if (ts == "<f8")
+    dt = DType::f64;
+  else if (ts == "|b1")
+    dt = DType::b8;
+  else
+    throw py::type_error("cannot share a device array of typestr '" + ts +
+                         "': pyneuro holds float32, int64, float64");
   std::vector<py::ssize_t> shape = cai["shape"].cast<std::vector<py::ssize_t>>();
   py::tuple data = cai["data"];
   const uintptr_t ptr = data[0].cast<uintptr_t>();
@@ -195,9 +212,10 @@ DeviceArray from_cuda_array_interface(const py::object& obj) {
     py::ssize_t expect = static_cast<py::ssize_t>(itemsize(dt));
     for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
       if (shape[i] > 1 && strides[i] != expect)
-        throw py::value_error("only C-contiguous device arrays can be shared without a copy; got shape " +
-                              shape_str(a) + " with strides " + pyneuro::bind::shape_str(strides) +
-                              " (make it contiguous first, e.g. cupy.ascontiguousarray / tensor.contiguous())");
+        throw py::value_error(
+            "only C-contiguous device arrays can be shared without a copy; got shape " + shape_str(a) +
+            " with strides " + pyneuro::bind::shape_str(strides) +
+            " (make it contiguous first, e.g. cupy.ascontiguousarray / tensor.contiguous())");
       expect *= shape[i];
     }
   }
@@ -213,13 +231,14 @@ DeviceArray from_cuda_array_interface(const py::object& obj) {
     if (attr.type != cudaMemoryTypeDevice && attr.type != cudaMemoryTypeManaged)
       throw py::value_error("__cuda_array_interface__ data pointer is not device memory");
     if (attr.device != buf->device)
-      throw py::value_error("the array is on cuda:" + std::to_string(attr.device) + " but pyneuro uses cuda:" +
-                            std::to_string(buf->device) + " (device mixing)");
+      throw py::value_error("the array is on cuda:" + std::to_string(attr.device) +
+                            " but pyneuro uses cuda:" + std::to_string(buf->device) + " (device mixing)");
   }
   // v3: the producer's work on `stream` must finish before we use the memory.
   if (cai.contains("stream") && !cai["stream"].is_none()) {
     const uintptr_t s = cai["stream"].cast<uintptr_t>();
-    pc::check(cudaStreamSynchronize(reinterpret_cast<cudaStream_t>(s)), "cudaStreamSynchronize (producer stream)");
+    pc::check(cudaStreamSynchronize(reinterpret_cast<cudaStream_t>(s)),
+              "cudaStreamSynchronize (producer stream)");
   }
   a.buf = std::move(buf);
   return a;
@@ -252,7 +271,9 @@ void fill_scalar(DeviceArray& a, double v) {
   forget_range(a);
   const int64_t n = a.size();
   switch (a.dtype) {
-    case DType::f32: pc::fill_f32(n, static_cast<float>(v), a.f32()); break;
+    case DType::f32:
+      pc::fill_f32(n, static_cast<float>(v), a.f32());
+      break;
     case DType::i64:
       pc::fill_i64(n, static_cast<int64_t>(v), a.i64());
       if (n > 0 && covers_buffer(a)) set_range(a, static_cast<int64_t>(v), static_cast<int64_t>(v));
@@ -342,7 +363,8 @@ DeviceArray reshape(const DeviceArray& a, std::vector<py::ssize_t> shape) {
 
 py::object item(const DeviceArray& a) {
   if (a.size() != 1)
-    throw py::value_error("only one-element arrays can be converted to Python scalars, got shape " + shape_str(a));
+    throw py::value_error("only one-element arrays can be converted to Python scalars, got shape " +
+                          shape_str(a));
   if (a.dtype == DType::i64) {
     int64_t v = 0;
     pc::copy_to_host(&v, a.data(), 8);
@@ -372,9 +394,10 @@ DeviceArray copy(const DeviceArray& a) {
 }
 
 [[noreturn]] void not_implemented(const std::string& what) {
-  PyErr_SetString(PyExc_NotImplementedError, (what + " is not implemented for pyneuro cuda DeviceArrays "
-                                                      "(use the cupy backend, or .numpy() to work on the host)")
-                                                 .c_str());
+  PyErr_SetString(PyExc_NotImplementedError,
+                  (what + " is not implemented for pyneuro cuda DeviceArrays "
+                          "(use the cupy backend, or .numpy() to work on the host)")
+                      .c_str());
   throw py::error_already_set();
 }
 
@@ -388,7 +411,8 @@ DeviceArray arange(int64_t n, double start, double step, DType dt) {
     pc::arange_i64(n, s, d, out.i64());
     if (n > 0) set_range(out, std::min(s, s + (n - 1) * d), std::max(s, s + (n - 1) * d));
   } else {
-    throw py::type_error(std::string("arange of dtype ") + dtype_name(dt) + " is not implemented on the cuda backend");
+    throw py::type_error(std::string("arange of dtype ") + dtype_name(dt) +
+                         " is not implemented on the cuda backend");
   }
   return out;
 }

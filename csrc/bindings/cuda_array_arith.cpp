@@ -25,11 +25,10 @@ struct Operand {
   bool is_array = false;
   DeviceArray arr;
   float imm = 0.0f;
-  double imm_d = 0.0;      // the immediate as given (comparisons of int64 use it exactly)
+  double imm_d = 0.0;  // the immediate as given (comparisons of int64 use it exactly)
   bool imm_float = false;  // the immediate was a float (not an int or bool)
-  DType orig = DType::f32; // the array's dtype before any conversion
+  DType orig = DType::f32;  // the array's dtype before any conversion
 };
-
 
 Operand operand(const py::handle& obj, const char* opname) {
   Operand o;
@@ -44,9 +43,9 @@ Operand operand(const py::handle& obj, const char* opname) {
               !py::isinstance<py::array>(obj))) {
     o.imm_d = py::float_(py::reinterpret_borrow<py::object>(obj)).cast<double>();
     o.imm = static_cast<float>(o.imm_d);
-    o.imm_float = PyFloat_Check(obj.ptr()) ||
-                  (!PyLong_Check(obj.ptr()) && py::hasattr(obj, "dtype") &&
-                   py::str(obj.attr("dtype").attr("kind")).cast<std::string>() == "f");
+    o.imm_float =
+        PyFloat_Check(obj.ptr()) || (!PyLong_Check(obj.ptr()) && py::hasattr(obj, "dtype") &&
+                                     py::str(obj.attr("dtype").attr("kind")).cast<std::string>() == "f");
   } else {
     std::string got = py::str(py::type::of(obj).attr("__name__"));
     throw py::type_error(std::string(opname) + ": unsupported operand of type " + got +
@@ -61,7 +60,8 @@ Operand operand(const py::handle& obj, const char* opname) {
 }
 
 // NumPy's broadcast shape of a and b; ValueError when they are incompatible.
-std::vector<py::ssize_t> broadcast_shape(const std::vector<py::ssize_t>& a, const std::vector<py::ssize_t>& b) {
+std::vector<py::ssize_t> broadcast_shape(const std::vector<py::ssize_t>& a,
+                                         const std::vector<py::ssize_t>& b) {
   const size_t n = std::max(a.size(), b.size());
   std::vector<py::ssize_t> out(n);
   for (size_t i = 0; i < n; ++i) {
@@ -79,7 +79,8 @@ std::vector<py::ssize_t> broadcast_shape(const std::vector<py::ssize_t>& a, cons
 // 0 same elements, 4 a single element, 1 a trailing block repeated ("row": index i % cols),
 // 2 a leading block with each element repeated cols times ("column": index i / cols).
 // Returns -1 for other patterns (e.g. a middle axis of length 1).
-int broadcast_mode(std::vector<py::ssize_t> s, int64_t s_size, const std::vector<py::ssize_t>& out, int64_t& cols) {
+int broadcast_mode(std::vector<py::ssize_t> s, int64_t s_size, const std::vector<py::ssize_t>& out,
+                   int64_t& cols) {
   if (s.size() > out.size()) return -1;
   s.insert(s.begin(), out.size() - s.size(), 1);
   if (s == out) return 0;
@@ -103,13 +104,13 @@ int broadcast_mode(std::vector<py::ssize_t> s, int64_t s_size, const std::vector
   return -1;
 }
 
-
 // Operand modes (see pn_binary) of up to three operands broadcast to `shape`, sharing one
 // `cols`. An operand whose pattern the modes cannot express (e.g. a middle axis of length
 // 1), or whose block differs from the first one's, is materialised at the full shape
 // first (a strided copy), so every NumPy broadcast works; the common MLP cases (equal
 // shapes, scalars, rows, columns) need no copy.
-int64_t operand_modes(std::initializer_list<std::pair<Operand*, int*>> ops, const std::vector<py::ssize_t>& shape) {
+int64_t operand_modes(std::initializer_list<std::pair<Operand*, int*>> ops,
+                      const std::vector<py::ssize_t>& shape) {
   int64_t cols = 0;
   for (auto [o, mode] : ops) {
     if (!o->is_array) {
@@ -132,7 +133,8 @@ int64_t operand_modes(std::initializer_list<std::pair<Operand*, int*>> ops, cons
 
 DeviceArray binary(int op, const py::handle& ha, const py::handle& hb, const DeviceArray* out) {
   Operand a = operand(ha, op_name(op)), b = operand(hb, op_name(op));
-  if (!a.is_array && !b.is_array) throw py::type_error(std::string(op_name(op)) + ": needs at least one DeviceArray");
+  if (!a.is_array && !b.is_array)
+    throw py::type_error(std::string(op_name(op)) + ": needs at least one DeviceArray");
   if (a.is_array && b.is_array) require_same_device({&a.arr, &b.arr});
   // float32 arithmetic; a bool or int64 operand meeting a float32 one is converted (as torch
   // promotes); integer-only arithmetic is not provided (it would have to give int64).
@@ -142,15 +144,17 @@ DeviceArray binary(int op, const py::handle& ha, const py::handle& hb, const Dev
   const bool b_b = b.is_array ? b.orig == DType::b8 : PyBool_Check(hb.ptr());
   const bool integer = !a_f && !b_f && (out == nullptr || out->dtype == DType::i64);
   if (integer && (op == DIV || op == POW || (a_b && b_b)))
-    throw py::type_error(std::string(op_name(op)) + " of " + (a.is_array ? dtype_name(a.orig) : "int") + " and " +
-                         (b.is_array ? dtype_name(b.orig) : "int") +
-                         " device arrays is not implemented on the cuda backend (int64: + - * maximum minimum; "
-                         "use .astype('float32') for the rest)");
+    throw py::type_error(
+        std::string(op_name(op)) + " of " + (a.is_array ? dtype_name(a.orig) : "int") + " and " +
+        (b.is_array ? dtype_name(b.orig) : "int") +
+        " device arrays is not implemented on the cuda backend (int64: + - * maximum minimum; "
+        "use .astype('float32') for the rest)");
   const DType dt = integer ? DType::i64 : DType::f32;
   if (a.is_array) a.arr = cast_to(a.arr, dt);
   if (b.is_array) b.arr = cast_to(b.arr, dt);
   const std::vector<py::ssize_t> none;
-  std::vector<py::ssize_t> shape = broadcast_shape(a.is_array ? a.arr.shape : none, b.is_array ? b.arr.shape : none);
+  std::vector<py::ssize_t> shape =
+      broadcast_shape(a.is_array ? a.arr.shape : none, b.is_array ? b.arr.shape : none);
   int a_mode = 3, b_mode = 3;
   const int64_t cols = operand_modes({{&a, &a_mode}, {&b, &b_mode}}, shape);
   if (integer) {
@@ -165,8 +169,9 @@ DeviceArray binary(int op, const py::handle& ha, const py::handle& hb, const Dev
     } else {
       result = empty(shape, DType::i64);
     }
-    pc::binary_i64(result.size(), op, a.is_array ? a.arr.i64() : nullptr, a_mode, static_cast<int64_t>(a.imm_d),
-                   b.is_array ? b.arr.i64() : nullptr, b_mode, static_cast<int64_t>(b.imm_d), cols, result.i64());
+    pc::binary_i64(result.size(), op, a.is_array ? a.arr.i64() : nullptr, a_mode,
+                   static_cast<int64_t>(a.imm_d), b.is_array ? b.arr.i64() : nullptr, b_mode,
+                   static_cast<int64_t>(b.imm_d), cols, result.i64());
     return result;
   }
   if (out != nullptr && out->dtype != DType::f32)
@@ -221,7 +226,8 @@ py::object compare(int op, const py::handle& ha, const py::handle& hb) {
   const bool bools = is_bool_operand(a, ha) && is_bool_operand(b, hb);
   if (op >= AND) {
     if (!bools)
-      throw py::type_error(std::string("'") + cmp_name(op) + "' of device arrays is implemented for bool arrays only");
+      throw py::type_error(std::string("'") + cmp_name(op) +
+                           "' of device arrays is implemented for bool arrays only");
     dt = DType::b8;
   } else if (is_float_operand(a) || is_float_operand(b)) {
     dt = DType::f32;
@@ -231,12 +237,14 @@ py::object compare(int op, const py::handle& ha, const py::handle& hb) {
   if (a.is_array) a.arr = cast_to(a.arr, dt);
   if (b.is_array) b.arr = cast_to(b.arr, dt);
   const std::vector<py::ssize_t> none;
-  std::vector<py::ssize_t> shape = broadcast_shape(a.is_array ? a.arr.shape : none, b.is_array ? b.arr.shape : none);
+  std::vector<py::ssize_t> shape =
+      broadcast_shape(a.is_array ? a.arr.shape : none, b.is_array ? b.arr.shape : none);
   int a_mode = 3, b_mode = 3;
   const int64_t cols = operand_modes({{&a, &a_mode}, {&b, &b_mode}}, shape);
   DeviceArray out = empty(shape, DType::b8);
   pc::compare(out.size(), static_cast<int>(dt), op, a.is_array ? a.arr.data() : nullptr, a_mode, a.imm_d,
-              b.is_array ? b.arr.data() : nullptr, b_mode, b.imm_d, cols, reinterpret_cast<uint8_t*>(out.data()));
+              b.is_array ? b.arr.data() : nullptr, b_mode, b.imm_d, cols,
+              reinterpret_cast<uint8_t*>(out.data()));
   return py::cast(out);
 }
 
@@ -253,28 +261,33 @@ DeviceArray where(const py::object& cond_obj, const py::object& ao, const py::ob
   } else if (PyBool_Check(cond_obj.ptr()) || PyLong_Check(cond_obj.ptr()) || PyFloat_Check(cond_obj.ptr())) {
     c.imm_d = py::bool_(cond_obj).cast<bool>() ? 1.0 : 0.0;
   } else {
-    throw py::type_error("where: the condition must be a device array or a Python scalar (move host arrays to "
-                         "the device first)");
+    throw py::type_error(
+        "where: the condition must be a device array or a Python scalar (move host arrays to "
+        "the device first)");
   }
-  if (!a.is_array && !b.is_array && !c.is_array) throw py::type_error("where: needs at least one DeviceArray");
+  if (!a.is_array && !b.is_array && !c.is_array)
+    throw py::type_error("where: needs at least one DeviceArray");
   const DType dt = is_float_operand(a) || is_float_operand(b) ? DType::f32 : DType::i64;
   if (a.is_array) a.arr = cast_to(a.arr, dt);
   if (b.is_array) b.arr = cast_to(b.arr, dt);
   const std::vector<py::ssize_t> none;
-  std::vector<py::ssize_t> shape = broadcast_shape(c.is_array ? c.arr.shape : none, a.is_array ? a.arr.shape : none);
+  std::vector<py::ssize_t> shape =
+      broadcast_shape(c.is_array ? c.arr.shape : none, a.is_array ? a.arr.shape : none);
   shape = broadcast_shape(shape, b.is_array ? b.arr.shape : none);
   int c_mode = 3, a_mode = 3, b_mode = 3;
   const int64_t cols = operand_modes({{&c, &c_mode}, {&a, &a_mode}, {&b, &b_mode}}, shape);
   DeviceArray out = empty(shape, dt);
-  pc::where(out.size(), static_cast<int>(dt), c.is_array ? reinterpret_cast<const uint8_t*>(c.arr.data()) : nullptr,
-            c_mode, c.imm_d != 0.0, a.is_array ? a.arr.data() : nullptr, a_mode, a.imm_d,
-            b.is_array ? b.arr.data() : nullptr, b_mode, b.imm_d, cols, out.data());
+  pc::where(out.size(), static_cast<int>(dt),
+            c.is_array ? reinterpret_cast<const uint8_t*>(c.arr.data()) : nullptr, c_mode, c.imm_d != 0.0,
+            a.is_array ? a.arr.data() : nullptr, a_mode, a.imm_d, b.is_array ? b.arr.data() : nullptr, b_mode,
+            b.imm_d, cols, out.data());
   return out;
 }
 
 DeviceArray float_predicate(const DeviceArray& x, int op) {
   if (x.dtype != DType::f32) {  // integers and bools are never NaN or infinite
-    if (x.dtype == DType::f64) throw py::type_error("isnan/isfinite of float64 device arrays are not implemented");
+    if (x.dtype == DType::f64)
+      throw py::type_error("isnan/isfinite of float64 device arrays are not implemented");
     return full(x.shape, op == 1 ? 1.0 : 0.0, DType::b8);
   }
   DeviceArray out = empty(x.shape, DType::b8);

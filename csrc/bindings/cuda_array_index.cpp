@@ -51,15 +51,18 @@ std::vector<KeyItem> parse_key(const py::handle& key) {
       it.obj = py::reinterpret_borrow<py::object>(h);
     } else if (PyBool_Check(h.ptr())) {
       not_implemented("indexing with a Python bool");
-    } else if (py::isinstance<py::array>(h) || PyList_Check(h.ptr()) || py::hasattr(h, "__cuda_array_interface__")) {
+    } else if (py::isinstance<py::array>(h) || PyList_Check(h.ptr()) ||
+               py::hasattr(h, "__cuda_array_interface__")) {
       it.kind = Item::Array;
       it.arr = asarray(py::reinterpret_borrow<py::object>(h), py::none());
     } else if (PyIndex_Check(h.ptr())) {
       it.kind = Item::Int;
       it.value = py::int_(py::reinterpret_borrow<py::object>(h)).cast<int64_t>();
     } else {
-      throw py::index_error("only integers, slices (`:`), ellipsis (`...`), None and integer arrays are valid "
-                            "indices, got " + std::string(py::str(py::type::of(h).attr("__name__"))));
+      throw py::index_error(
+          "only integers, slices (`:`), ellipsis (`...`), None and integer arrays are valid "
+          "indices, got " +
+          std::string(py::str(py::type::of(h).attr("__name__"))));
     }
     if (it.kind == Item::Array) {
       if (it.arr.dtype == DType::b8)
@@ -73,8 +76,8 @@ std::vector<KeyItem> parse_key(const py::handle& key) {
 
 int64_t checked_index(int64_t i, int64_t n, size_t axis) {
   if (i < -n || i >= n)
-    throw py::index_error("index " + std::to_string(i) + " is out of bounds for axis " + std::to_string(axis) +
-                          " with size " + std::to_string(n));
+    throw py::index_error("index " + std::to_string(i) + " is out of bounds for axis " +
+                          std::to_string(axis) + " with size " + std::to_string(n));
   return i < 0 ? i + n : i;
 }
 
@@ -94,8 +97,8 @@ Region basic_region(const DeviceArray& a, const std::vector<KeyItem>& items) {
   }
   if (ellipses > 1) throw py::index_error("an index can only have a single ellipsis ('...')");
   if (consumed > nd)
-    throw py::index_error("too many indices for array: array is " + std::to_string(nd) + "-dimensional, but " +
-                          std::to_string(consumed) + " were indexed");
+    throw py::index_error("too many indices for array: array is " + std::to_string(nd) +
+                          "-dimensional, but " + std::to_string(consumed) + " were indexed");
   const auto st = c_strides(a.shape);
   Region r;
   size_t d = 0;
@@ -151,19 +154,21 @@ bool region_is_contiguous(const Region& r) {
 int prepare_gather(const DeviceArray& a, const std::vector<KeyItem>& items, pc::Gather& g,
                    std::vector<DeviceArray>& keep, std::vector<py::ssize_t>& idx_shape) {
   int k = 0;
-  while (k < static_cast<int>(items.size()) && (items[k].kind == Item::Array || items[k].kind == Item::Int)) ++k;
+  while (k < static_cast<int>(items.size()) && (items[k].kind == Item::Array || items[k].kind == Item::Int))
+    ++k;
   for (size_t i = k; i < items.size(); ++i) {
     const auto& it = items[i];
-    const bool colon = it.kind == Item::Ellipsis ||
-                       (it.kind == Item::Slice && it.obj.attr("start").is_none() && it.obj.attr("stop").is_none() &&
-                        it.obj.attr("step").is_none());
+    const bool colon =
+        it.kind == Item::Ellipsis || (it.kind == Item::Slice && it.obj.attr("start").is_none() &&
+                                      it.obj.attr("stop").is_none() && it.obj.attr("step").is_none());
     if (!colon)
-      not_implemented("integer-array indexing mixed with slices other than ':' (supported: a[idx], "
-                      "a[rows, cols], a[idx, :], a[:, idx])");
+      not_implemented(
+          "integer-array indexing mixed with slices other than ':' (supported: a[idx], "
+          "a[rows, cols], a[idx, :], a[:, idx])");
   }
   if (k > a.ndim())
-    throw py::index_error("too many indices for array: array is " + std::to_string(a.ndim()) + "-dimensional, but " +
-                          std::to_string(k) + " were indexed");
+    throw py::index_error("too many indices for array: array is " + std::to_string(a.ndim()) +
+                          "-dimensional, but " + std::to_string(k) + " were indexed");
   if (k > pc::kMaxDims) not_implemented("integer-array indexing of more than 8 axes");
   idx_shape.clear();
   for (int d = 0; d < k; ++d)
@@ -222,10 +227,10 @@ bool is_colon(const KeyItem& it) {
 // where NumPy puts them (in place of the indexed axes, which are adjacent).
 struct Moved {
   int j = 0, k = 0, nd = 0;
-  std::vector<int> perm;       // a's axes, indexed ones first
+  std::vector<int> perm;  // a's axes, indexed ones first
   std::vector<KeyItem> items;  // the key without its leading ':'
   std::vector<int> result_order(int out_nd) const {  // gathered layout -> NumPy's layout
-    const int m = out_nd - (nd - k);                 // the index dims
+    const int m = out_nd - (nd - k);  // the index dims
     std::vector<int> order;
     for (int i = 0; i < j; ++i) order.push_back(m + i);
     for (int i = 0; i < m; ++i) order.push_back(i);
@@ -285,7 +290,8 @@ DeviceArray getitem(const DeviceArray& a, const py::handle& key) {
 
 // target[key] += values (repeated indices add up): the backward of a gather.
 void scatter_add(DeviceArray& target, const py::handle& key, const py::object& values_obj) {
-  if (target.dtype != DType::f32) throw py::type_error("scatter-add is implemented for float32 device arrays");
+  if (target.dtype != DType::f32)
+    throw py::type_error("scatter-add is implemented for float32 device arrays");
   require_writeable(target, "target");
   std::vector<KeyItem> items = parse_key(key);
   bool advanced = false;
@@ -316,8 +322,8 @@ void scatter_add(DeviceArray& target, const py::handle& key, const py::object& v
     DeviceArray v = cast_to(asarray(values_obj, py::none()), DType::f32);
     if (v.shape != numpy_shape) {
       if (broadcast_shape(v.shape, numpy_shape) != numpy_shape)
-        throw py::value_error("scatter-add: values of shape " + shape_str(v) + " do not fit the indexed shape " +
-                              pyneuro::bind::shape_str(numpy_shape));
+        throw py::value_error("scatter-add: values of shape " + shape_str(v) +
+                              " do not fit the indexed shape " + pyneuro::bind::shape_str(numpy_shape));
       v = general_broadcast(v, numpy_shape);
     }
     const DeviceArray v_moved = permute(v, inverse_perm(order));
@@ -338,12 +344,12 @@ void scatter_add(DeviceArray& target, const py::handle& key, const py::object& v
   require_same_device({&target, &v});
   if (v.shape != vshape) {
     if (broadcast_shape(v.shape, vshape) != vshape)
-      throw py::value_error("scatter-add: values of shape " + shape_str(v) + " do not fit the indexed shape " +
-                            pyneuro::bind::shape_str(vshape));
+      throw py::value_error("scatter-add: values of shape " + shape_str(v) +
+                            " do not fit the indexed shape " + pyneuro::bind::shape_str(vshape));
     v = general_broadcast(v, vshape);
   }
-  pc::scatter_add_f32(prod(idx_shape, 0, idx_shape.size()), prod(target.shape, k, target.shape.size()), g, v.f32(),
-                      target.f32());
+  pc::scatter_add_f32(prod(idx_shape, 0, idx_shape.size()), prod(target.shape, k, target.shape.size()), g,
+                      v.f32(), target.f32());
 }
 
 // a[key] = value: basic keys (any, with broadcasting, one strided copy); integer-array keys
@@ -378,8 +384,8 @@ DeviceArray take_along_axis(const DeviceArray& a, const DeviceArray& idx_in, int
   const int nd = a.ndim();
   if (idx_in.dtype != DType::i64) throw py::index_error("take_along_axis: indices must be an int64 array");
   if (idx_in.ndim() != nd || nd == 0)
-    throw py::value_error("take_along_axis: indices of shape " + shape_str(idx_in) + " do not match array of shape " +
-                          shape_str(a));
+    throw py::value_error("take_along_axis: indices of shape " + shape_str(idx_in) +
+                          " do not match array of shape " + shape_str(a));
   if (axis < -nd || axis >= nd) throw py::value_error("axis " + std::to_string(axis) + " is out of bounds");
   axis = (axis + nd) % nd;
   for (int i = 0; i < nd; ++i)

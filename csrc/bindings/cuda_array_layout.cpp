@@ -24,7 +24,8 @@ std::vector<int64_t> c_strides(const std::vector<py::ssize_t>& shape) {
 
 // Element strides of a C-contiguous array of `shape` read as if broadcast to `out`
 // (stride 0 along every repeated axis).
-std::vector<int64_t> broadcast_strides(const std::vector<py::ssize_t>& shape, const std::vector<py::ssize_t>& out) {
+std::vector<int64_t> broadcast_strides(const std::vector<py::ssize_t>& shape,
+                                       const std::vector<py::ssize_t>& out) {
   std::vector<int64_t> st(out.size(), 0);
   int64_t stride = 1;
   const size_t off = out.size() - shape.size();
@@ -37,8 +38,9 @@ std::vector<int64_t> broadcast_strides(const std::vector<py::ssize_t>& shape, co
 
 // For every index k over `shape`: dst[dst_off + k . dst_st] = src[src_off + k . src_st]
 // (element offsets from each array's first element); one pn_strided_copy launch.
-void copy_strided(const DeviceArray& src, int64_t src_off, const std::vector<int64_t>& src_st, DeviceArray& dst,
-                  int64_t dst_off, const std::vector<int64_t>& dst_st, const std::vector<py::ssize_t>& shape) {
+void copy_strided(const DeviceArray& src, int64_t src_off, const std::vector<int64_t>& src_st,
+                  DeviceArray& dst, int64_t dst_off, const std::vector<int64_t>& dst_st,
+                  const std::vector<py::ssize_t>& shape) {
   if (src.dtype != dst.dtype) throw std::logic_error("copy_strided: dtypes differ");
   pc::Strided s;
   for (size_t d = 0; d < shape.size(); ++d) {
@@ -65,7 +67,8 @@ DeviceArray general_broadcast(const DeviceArray& a, const std::vector<py::ssize_
 
 DeviceArray broadcast_to(const DeviceArray& a, const std::vector<py::ssize_t>& shape) {
   if (broadcast_shape(a.shape, shape) != shape)
-    throw py::value_error("cannot broadcast shape " + shape_str(a) + " to " + pyneuro::bind::shape_str(shape));
+    throw py::value_error("cannot broadcast shape " + shape_str(a) + " to " +
+                          pyneuro::bind::shape_str(shape));
   if (a.size() == prod(shape, 0, shape.size())) {
     DeviceArray v = a;  // same elements: a view, as NumPy's broadcast_to
     v.shape = shape;
@@ -74,7 +77,6 @@ DeviceArray broadcast_to(const DeviceArray& a, const std::vector<py::ssize_t>& s
   }
   return general_broadcast(a, shape);
 }
-
 
 // A C-contiguous copy of `a` with its axes in the order `axes` (np.transpose(a, axes)).
 DeviceArray permute(const DeviceArray& a, const std::vector<int>& axes) {
@@ -95,10 +97,12 @@ DeviceArray transpose_axes(const DeviceArray& a, std::vector<int> axes) {
   const int nd = a.ndim();
   if (axes.empty())
     for (int i = nd - 1; i >= 0; --i) axes.push_back(i);
-  if (static_cast<int>(axes.size()) != nd) throw py::value_error("axes don't match array of shape " + shape_str(a));
+  if (static_cast<int>(axes.size()) != nd)
+    throw py::value_error("axes don't match array of shape " + shape_str(a));
   std::vector<bool> seen(nd, false);
   for (int& ax : axes) {
-    if (ax < -nd || ax >= nd) throw py::value_error("axis " + std::to_string(ax) + " is out of bounds for shape " + shape_str(a));
+    if (ax < -nd || ax >= nd)
+      throw py::value_error("axis " + std::to_string(ax) + " is out of bounds for shape " + shape_str(a));
     ax = (ax + nd) % nd;
     if (seen[ax]) throw py::value_error("repeated axis in transpose");
     seen[ax] = true;
@@ -136,8 +140,8 @@ DeviceArray concatenate(const std::vector<DeviceArray>& arrays, int axis) {
   int64_t lo = INT64_MAX, hi = INT64_MIN;
   for (const auto& a : arrays) {
     if (a.dtype != first.dtype)
-      throw py::type_error(std::string("concatenate: all arrays need one dtype, got ") + dtype_name(first.dtype) +
-                           " and " + dtype_name(a.dtype));
+      throw py::type_error(std::string("concatenate: all arrays need one dtype, got ") +
+                           dtype_name(first.dtype) + " and " + dtype_name(a.dtype));
     require_same_device({&first, &a});
     bool ok = a.ndim() == nd;
     for (int i = 0; ok && i < nd; ++i) ok = i == axis || a.shape[i] == first.shape[i];

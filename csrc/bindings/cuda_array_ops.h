@@ -56,7 +56,8 @@ py::object flags_of(const DeviceArray& a);
 
 // ---------------------------------------------------------------- cuda_array_arith.cpp
 const char* cmp_name(int op);
-std::vector<py::ssize_t> broadcast_shape(const std::vector<py::ssize_t>& a, const std::vector<py::ssize_t>& b);
+std::vector<py::ssize_t> broadcast_shape(const std::vector<py::ssize_t>& a,
+                                         const std::vector<py::ssize_t>& b);
 DeviceArray binary(int op, const py::handle& ha, const py::handle& hb, const DeviceArray* out);
 DeviceArray unary(int op, const DeviceArray& x);
 py::object compare(int op, const py::handle& ha, const py::handle& hb);
@@ -74,9 +75,11 @@ DeviceArray cumsum(const DeviceArray& x, const py::object& axis_obj);
 
 // ---------------------------------------------------------------- cuda_array_layout.cpp
 std::vector<int64_t> c_strides(const std::vector<py::ssize_t>& shape);
-std::vector<int64_t> broadcast_strides(const std::vector<py::ssize_t>& shape, const std::vector<py::ssize_t>& out);
-void copy_strided(const DeviceArray& src, int64_t src_off, const std::vector<int64_t>& src_st, DeviceArray& dst,
-                  int64_t dst_off, const std::vector<int64_t>& dst_st, const std::vector<py::ssize_t>& shape);
+std::vector<int64_t> broadcast_strides(const std::vector<py::ssize_t>& shape,
+                                       const std::vector<py::ssize_t>& out);
+void copy_strided(const DeviceArray& src, int64_t src_off, const std::vector<int64_t>& src_st,
+                  DeviceArray& dst, int64_t dst_off, const std::vector<int64_t>& dst_st,
+                  const std::vector<py::ssize_t>& shape);
 DeviceArray general_broadcast(const DeviceArray& a, const std::vector<py::ssize_t>& shape);
 DeviceArray broadcast_to(const DeviceArray& a, const std::vector<py::ssize_t>& shape);
 DeviceArray permute(const DeviceArray& a, const std::vector<int>& axes);

@@ -22,8 +22,10 @@ std::vector<int> parse_axes(const py::object& axis_obj, int nd) {
     return axes;
   }
   std::vector<int> given;
-  if (py::isinstance<py::int_>(axis_obj)) given.push_back(axis_obj.cast<int>());
-  else for (auto v : axis_obj) given.push_back(py::cast<int>(v));
+  if (py::isinstance<py::int_>(axis_obj))
+    given.push_back(axis_obj.cast<int>());
+  else
+    for (auto v : axis_obj) given.push_back(py::cast<int>(v));
   for (int ax : given) {
     const int lim = std::max(nd, 1);
     if (ax < -lim || ax >= lim)
@@ -41,7 +43,8 @@ std::vector<int> parse_axes(const py::object& axis_obj, int nd) {
 // any other set (the reduced axes are moved last by a copy, then a row sum). int64 and
 // bool (counted as int64, as NumPy does) give int64: over all axes, or any axes moved last.
 DeviceArray reduce_sum(const DeviceArray& x_in, const py::object& axis_obj, bool keepdims, int64_t* count) {
-  if (x_in.dtype == DType::f64) throw py::type_error("sum of a float64 device array is not implemented (only float32)");
+  if (x_in.dtype == DType::f64)
+    throw py::type_error("sum of a float64 device array is not implemented (only float32)");
   const DeviceArray x = x_in.dtype == DType::b8 ? cast_to(x_in, DType::i64) : x_in;
   const int nd = x.ndim();
   std::vector<int> axes = parse_axes(axis_obj, nd);
@@ -50,8 +53,10 @@ DeviceArray reduce_sum(const DeviceArray& x_in, const py::object& axis_obj, bool
   for (int i = 0; i < nd; ++i) {
     const bool reduced = std::find(axes.begin(), axes.end(), i) != axes.end();
     if (reduced) *count *= x.shape[i];
-    if (!reduced) out_shape.push_back(x.shape[i]);
-    else if (keepdims) out_shape.push_back(1);
+    if (!reduced)
+      out_shape.push_back(x.shape[i]);
+    else if (keepdims)
+      out_shape.push_back(1);
   }
   DeviceArray out = empty(out_shape, x.dtype);
   if (axes.empty()) {  // nothing to reduce (or a 0-d array)
@@ -82,8 +87,10 @@ DeviceArray reduce_sum(const DeviceArray& x_in, const py::object& axis_obj, bool
     pc::column_sum(prod(x.shape, 0, k), prod(x.shape, k, nd), x.f32(), out.f32());
   } else if (suffix) {
     const int64_t rows = prod(x.shape, 0, nd - k), cols = prod(x.shape, nd - k, nd);
-    if (cols == 0) pc::fill_f32(rows, 0.0f, out.f32());
-    else pc::row_sum(rows, cols, x.f32(), out.f32());
+    if (cols == 0)
+      pc::fill_f32(rows, 0.0f, out.f32());
+    else
+      pc::row_sum(rows, cols, x.f32(), out.f32());
   } else {  // move the reduced axes last (one copy), then row sums
     std::vector<int> order;
     for (int i = 0; i < nd; ++i)
@@ -91,8 +98,10 @@ DeviceArray reduce_sum(const DeviceArray& x_in, const py::object& axis_obj, bool
     order.insert(order.end(), axes.begin(), axes.end());
     const DeviceArray moved = permute(x, order);
     const int64_t cols = *count, rows = x.size() / std::max<int64_t>(cols, 1);
-    if (cols == 0) pc::fill_f32(out.size(), 0.0f, out.f32());
-    else pc::row_sum(rows, cols, moved.f32(), out.f32());
+    if (cols == 0)
+      pc::fill_f32(out.size(), 0.0f, out.f32());
+    else
+      pc::row_sum(rows, cols, moved.f32(), out.f32());
   }
   return out;
 }
@@ -112,11 +121,13 @@ DeviceArray reduce_mean(const DeviceArray& x, const py::object& axis, bool keepd
 DeviceArray all_any(const DeviceArray& x, const py::object& axis, bool keepdims, bool want_all) {
   if (!axis.is_none() && static_cast<int>(parse_axes(axis, x.ndim()).size()) != x.ndim())
     not_implemented(std::string(want_all ? "all" : "any") + "() along an axis");
-  DeviceArray b = x.dtype == DType::b8 ? x : cast_to(x.dtype == DType::f64 ? cast_to(x, DType::f32) : x, DType::b8);
+  DeviceArray b =
+      x.dtype == DType::b8 ? x : cast_to(x.dtype == DType::f64 ? cast_to(x, DType::f32) : x, DType::b8);
   DeviceArray count = empty({}, DType::i64);
   DeviceArray as_int = cast_to(b, DType::i64);
   pc::sum_all_i64(as_int.size(), as_int.i64(), count.i64());
-  std::vector<py::ssize_t> out_shape = keepdims ? std::vector<py::ssize_t>(x.ndim(), 1) : std::vector<py::ssize_t>{};
+  std::vector<py::ssize_t> out_shape =
+      keepdims ? std::vector<py::ssize_t>(x.ndim(), 1) : std::vector<py::ssize_t>{};
   DeviceArray out = empty(out_shape, DType::b8);
   pc::compare(1, 1, want_all ? EQ : GT, count.data(), 4, 0.0, nullptr, 3,
               want_all ? static_cast<double>(x.size()) : 0.0, 1, reinterpret_cast<uint8_t*>(out.data()));
@@ -128,7 +139,8 @@ DeviceArray all_any(const DeviceArray& x, const py::object& axis, bool keepdims,
 // NaN counts as the maximum, as np.argmax), with the argmax kernel; an axis other than the
 // last is moved last by a copy first. argmin is the argmax of -x (same ties and NaNs).
 DeviceArray argmax_method(const DeviceArray& x_in, const py::object& axis_obj, bool want_min) {
-  if (x_in.dtype != DType::f32) throw py::type_error("argmax/argmin are implemented for float32 device arrays");
+  if (x_in.dtype != DType::f32)
+    throw py::type_error("argmax/argmin are implemented for float32 device arrays");
   DeviceArray x = want_min ? unary(NEG, x_in) : x_in;
   const int nd = x.ndim();
   int64_t rows = 1, cols = x.size();
@@ -165,7 +177,8 @@ DeviceArray argmax_method(const DeviceArray& x_in, const py::object& axis_obj, b
 py::object reduce_minmax(const DeviceArray& x, const py::object& axis, bool keepdims, bool want_max) {
   if (x.dtype == DType::i64 && static_cast<int>(parse_axes(axis, x.ndim()).size()) == x.ndim()) {
     if (x.size() == 0) throw py::value_error("zero-size array to reduction operation which has no identity");
-    const std::vector<py::ssize_t> shape = keepdims ? std::vector<py::ssize_t>(x.ndim(), 1) : std::vector<py::ssize_t>{};
+    const std::vector<py::ssize_t> shape =
+        keepdims ? std::vector<py::ssize_t>(x.ndim(), 1) : std::vector<py::ssize_t>{};
     DeviceArray both = empty({2}, DType::i64);
     pc::int64_minmax_device(x.size(), x.i64(), both.i64());
     DeviceArray one = both;  // a view of the min (offset 0) or the max (offset 8)
@@ -181,7 +194,8 @@ py::object reduce_minmax(const DeviceArray& x, const py::object& axis, bool keep
   const std::vector<int> axes = parse_axes(axis, nd);
   if (static_cast<int>(axes.size()) == nd) {
     if (x.size() == 0) throw py::value_error("zero-size array to reduction operation which has no identity");
-    DeviceArray out = empty(keepdims ? std::vector<py::ssize_t>(nd, 1) : std::vector<py::ssize_t>{}, DType::f32);
+    DeviceArray out =
+        empty(keepdims ? std::vector<py::ssize_t>(nd, 1) : std::vector<py::ssize_t>{}, DType::f32);
     pc::minmax_all_f32(x.size(), want_max ? 0 : 1, x.f32(), out.f32());
     return py::cast(out);
   }

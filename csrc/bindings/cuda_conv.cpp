@@ -21,8 +21,8 @@ std::string pair_str(const Pair& p) { return "(" + std::to_string(p[0]) + ", " +
 
 void require_shape(const DeviceArray& a, const char* name, const std::vector<py::ssize_t>& want) {
   if (a.shape != want)
-    throw py::value_error(std::string(name) + " must have shape " + pyneuro::bind::shape_str(want) + ", got " +
-                          shape_str(a));
+    throw py::value_error(std::string(name) + " must have shape " + pyneuro::bind::shape_str(want) +
+                          ", got " + shape_str(a));
 }
 
 pc::ConvVariant conv_variant(const std::string& v) {
@@ -41,8 +41,8 @@ pc::ConvGeometry geometry(const std::vector<py::ssize_t>& xs, const std::vector<
   if (padding[0] < 0 || padding[1] < 0) throw py::value_error("negative padding is not supported");
   if (dilation[0] < 1 || dilation[1] < 1) throw py::value_error("dilation should be greater than zero");
   if (groups < 1) throw py::value_error("non-positive groups is not supported");
-  pc::ConvGeometry g{xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], 0, 0, stride[0], stride[1],
-                     padding[0], padding[1], dilation[0], dilation[1], groups};
+  pc::ConvGeometry g{xs[0], xs[1],     xs[2],     xs[3],      ws[0],      ws[2],       ws[3],       0,
+                     0,     stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], groups};
   if (g.O % groups) throw py::value_error("conv2d: out_channels must be divisible by groups");
   if (g.C != ws[1] * groups)
     throw py::value_error("conv2d: input has " + std::to_string(g.C) + " channels, weight expects " +
@@ -56,8 +56,8 @@ pc::ConvGeometry geometry(const std::vector<py::ssize_t>& xs, const std::vector<
   return g;
 }
 
-DeviceArray conv2d_forward(py::object xo, py::object wo, py::object bo, Pair stride, Pair padding, Pair dilation,
-                           int64_t groups, const std::string& variant) {
+DeviceArray conv2d_forward(py::object xo, py::object wo, py::object bo, Pair stride, Pair padding,
+                           Pair dilation, int64_t groups, const std::string& variant) {
   const pc::ConvVariant v = conv_variant(variant);
   DeviceArray& x = require(xo, "input", DType::f32, 4);
   DeviceArray& w = require(wo, "weight", DType::f32, 4);
@@ -76,8 +76,9 @@ DeviceArray conv2d_forward(py::object xo, py::object wo, py::object bo, Pair str
   return y;
 }
 
-DeviceArray conv2d_backward_input(py::object go, py::object wo, std::vector<py::ssize_t> input_shape, Pair stride,
-                                  Pair padding, Pair dilation, int64_t groups, const std::string& variant) {
+DeviceArray conv2d_backward_input(py::object go, py::object wo, std::vector<py::ssize_t> input_shape,
+                                  Pair stride, Pair padding, Pair dilation, int64_t groups,
+                                  const std::string& variant) {
   const pc::ConvVariant v = conv_variant(variant);
   DeviceArray& gy = require(go, "grad_output", DType::f32, 4);
   DeviceArray& w = require(wo, "weight", DType::f32, 4);
@@ -89,8 +90,9 @@ DeviceArray conv2d_backward_input(py::object go, py::object wo, std::vector<py::
   return dx;
 }
 
-DeviceArray conv2d_backward_weight(py::object go, py::object xo, std::vector<py::ssize_t> weight_shape, Pair stride,
-                                   Pair padding, Pair dilation, int64_t groups, const std::string& variant) {
+DeviceArray conv2d_backward_weight(py::object go, py::object xo, std::vector<py::ssize_t> weight_shape,
+                                   Pair stride, Pair padding, Pair dilation, int64_t groups,
+                                   const std::string& variant) {
   const pc::ConvVariant v = conv_variant(variant);
   DeviceArray& gy = require(go, "grad_output", DType::f32, 4);
   DeviceArray& x = require(xo, "input", DType::f32, 4);
@@ -130,7 +132,8 @@ std::array<int64_t, 2> pool_geometry(const std::vector<py::ssize_t>& xs, Pair k,
     if (p[i] < 0 || p[i] > (d[i] * (k[i] - 1) + 1) / 2)
       throw py::value_error("pad should be at most half of effective kernel size");
   }
-  if (xs[1] < 1 || xs[2] < 1 || xs[3] < 1) throw py::value_error("non-empty 3D or 4D (batch mode) tensor expected for input");
+  if (xs[1] < 1 || xs[2] < 1 || xs[3] < 1)
+    throw py::value_error("non-empty 3D or 4D (batch mode) tensor expected for input");
   const int64_t ho = pool_out(xs[2], k[0], s[0], p[0], d[0], ceil_mode);
   const int64_t wo = pool_out(xs[3], k[1], s[1], p[1], d[1], ceil_mode);
   if (ho < 1 || wo < 1) throw py::value_error("Output size is too small");
@@ -155,17 +158,19 @@ DeviceArray max_pool2d_backward(py::object go, py::object io, std::vector<py::ss
   require_same_shape(gy, "grad_output", idx, "indices");
   if (input_shape.size() != 4 || input_shape[0] != gy.shape[0] || input_shape[1] != gy.shape[1] ||
       input_shape[2] < 0 || input_shape[3] < 0)
-    throw py::value_error("max_pool2d backward: input_shape does not match grad_output of shape " + shape_str(gy));
+    throw py::value_error("max_pool2d backward: input_shape does not match grad_output of shape " +
+                          shape_str(gy));
   const int64_t hw = input_shape[2] * input_shape[3];
   if (idx.size()) {
     int64_t lo = 0, hi = 0;
     int64_range(idx, lo, hi, 0, hw - 1);
     if (lo < 0 || hi >= hw)
-      throw py::value_error("max_pool2d backward: an index is outside the input plane of " + std::to_string(hw) +
-                            " elements");
+      throw py::value_error("max_pool2d backward: an index is outside the input plane of " +
+                            std::to_string(hw) + " elements");
   }
   DeviceArray dx = empty(input_shape, DType::f32);
-  pc::max_pool2d_backward(gy.shape[0] * gy.shape[1], hw, gy.shape[2] * gy.shape[3], gy.f32(), idx.i64(), dx.f32());
+  pc::max_pool2d_backward(gy.shape[0] * gy.shape[1], hw, gy.shape[2] * gy.shape[3], gy.f32(), idx.i64(),
+                          dx.f32());
   return dx;
 }
 
@@ -186,19 +191,22 @@ DeviceArray avg_pool2d_backward(py::object go, std::vector<py::ssize_t> input_sh
   if (input_shape[0] < 0) throw py::value_error("avg_pool2d backward: negative batch size");
   require_shape(gy, "grad_output", {input_shape[0], input_shape[1], out[0], out[1]});
   DeviceArray dx = empty(input_shape, DType::f32);
-  pc::avg_pool2d_backward(input_shape[0] * input_shape[1], input_shape[2], input_shape[3], out[0], out[1], k.data(),
-                          s.data(), p.data(), count_include_pad, divisor_override, gy.f32(), dx.f32());
+  pc::avg_pool2d_backward(input_shape[0] * input_shape[1], input_shape[2], input_shape[3], out[0], out[1],
+                          k.data(), s.data(), p.data(), count_include_pad, divisor_override, gy.f32(),
+                          dx.f32());
   return dx;
 }
 
 DeviceArray adaptive_avg_pool2d_forward(py::object xo, Pair output_size) {
   DeviceArray& x = require(xo, "input", DType::f32, 4);
   if (x.shape[1] < 1 || x.shape[2] < 1 || x.shape[3] < 1)
-    throw py::value_error("adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions");
-  if (output_size[0] < 0 || output_size[1] < 0) throw py::value_error("adaptive_avg_pool2d: negative output_size");
+    throw py::value_error(
+        "adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions");
+  if (output_size[0] < 0 || output_size[1] < 0)
+    throw py::value_error("adaptive_avg_pool2d: negative output_size");
   DeviceArray y = empty({x.shape[0], x.shape[1], output_size[0], output_size[1]}, DType::f32);
-  pc::adaptive_avg_pool2d_forward(x.shape[0] * x.shape[1], x.shape[2], x.shape[3], output_size[0], output_size[1],
-                                  x.f32(), y.f32());
+  pc::adaptive_avg_pool2d_forward(x.shape[0] * x.shape[1], x.shape[2], x.shape[3], output_size[0],
+                                  output_size[1], x.f32(), y.f32());
   return y;
 }
 
@@ -209,8 +217,8 @@ DeviceArray adaptive_avg_pool2d_backward(py::object go, std::vector<py::ssize_t>
     throw py::value_error("adaptive_avg_pool2d backward: input_shape does not match grad_output of shape " +
                           shape_str(gy));
   DeviceArray dx = empty(input_shape, DType::f32);
-  pc::adaptive_avg_pool2d_backward(input_shape[0] * input_shape[1], input_shape[2], input_shape[3], gy.shape[2],
-                                   gy.shape[3], gy.f32(), dx.f32());
+  pc::adaptive_avg_pool2d_backward(input_shape[0] * input_shape[1], input_shape[2], input_shape[3],
+                                   gy.shape[2], gy.shape[3], gy.f32(), dx.f32());
   return dx;
 }
 
@@ -224,8 +232,8 @@ void register_conv(py::module_& m) {
         py::arg("input_shape"), py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"),
         py::arg("variant") = "tiled");
   m.def("conv2d_backward_weight", &conv2d_backward_weight, py::arg("grad_output"), py::arg("x"),
-        py::arg("weight_shape"), py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"),
-        py::arg("variant") = "tiled");
+        py::arg("weight_shape"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
+        py::arg("groups"), py::arg("variant") = "tiled");
   m.def("conv2d_backward_bias", &conv2d_backward_bias, py::arg("grad_output"));
   m.def("max_pool2d_forward", &max_pool2d_forward, py::arg("x"), py::arg("kernel"), py::arg("stride"),
         py::arg("padding"), py::arg("dilation"), py::arg("ceil_mode"));

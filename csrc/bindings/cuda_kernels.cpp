@@ -19,7 +19,8 @@ pc::MatmulVariant matmul_variant(const std::string& v) {
   if (v == "tiled") return pc::MatmulVariant::tiled;
   if (v == "regblock") return pc::MatmulVariant::regblock;
   if (v == "vectorized") return pc::MatmulVariant::vectorized;
-  throw py::value_error("unknown matmul variant '" + v + "'; choose one of: naive, tiled, regblock, vectorized");
+  throw py::value_error("unknown matmul variant '" + v +
+                        "'; choose one of: naive, tiled, regblock, vectorized");
 }
 
 DeviceArray matmul(py::object ao, py::object bo, bool ta, bool tb, const std::string& variant) {
@@ -159,8 +160,8 @@ void sgd_step(py::object po, py::object go, py::object bo, double lr, double mom
                nesterov, first_step);
 }
 
-void adam_step(py::object po, py::object go, py::object mo, py::object vo, int64_t step, double lr, double beta1,
-               double beta2, double eps, double weight_decay) {
+void adam_step(py::object po, py::object go, py::object mo, py::object vo, int64_t step, double lr,
+               double beta1, double beta2, double eps, double weight_decay) {
   if (step < 1) throw py::value_error("adam_step: step counts from 1, got " + std::to_string(step));
   DeviceArray& p = require(po, "param", DType::f32);
   DeviceArray& g = require(go, "grad", DType::f32);
@@ -200,11 +201,13 @@ void register_kernels(py::module_& m) {
   m.def("relu_backward", &relu_backward, py::arg("grad_output"), py::arg("x"));
   m.def("softmax_forward", &softmax_forward, py::arg("x"), py::arg("variant") = py::none(),
         "Row softmax; variant 'warp' (warp per row), 'block' (block per row) or None (by row length).");
-  m.def("softmax_backward", [](py::object g, py::object y) { return softmax_family_backward(g, y, false); },
-        py::arg("grad_output"), py::arg("output"));
+  m.def(
+      "softmax_backward", [](py::object g, py::object y) { return softmax_family_backward(g, y, false); },
+      py::arg("grad_output"), py::arg("output"));
   m.def("log_softmax_forward", &log_softmax_forward, py::arg("x"));
-  m.def("log_softmax_backward", [](py::object g, py::object y) { return softmax_family_backward(g, y, true); },
-        py::arg("grad_output"), py::arg("output"));
+  m.def(
+      "log_softmax_backward", [](py::object g, py::object y) { return softmax_family_backward(g, y, true); },
+      py::arg("grad_output"), py::arg("output"));
   m.def("cross_entropy_forward", &cross_entropy_forward, py::arg("logits"), py::arg("targets"));
   m.def("cross_entropy_backward", &cross_entropy_backward, py::arg("logits"), py::arg("targets"),
         py::arg("grad_losses"));
@@ -214,8 +217,8 @@ void register_kernels(py::module_& m) {
         py::arg("momentum") = 0.0, py::arg("dampening") = 0.0, py::arg("weight_decay") = 0.0,
         py::arg("nesterov") = false, py::arg("first_step") = false);
   m.def("adam_step", &adam_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"),
-        py::arg("step"), py::arg("lr"), py::arg("beta1") = 0.9, py::arg("beta2") = 0.999, py::arg("eps") = 1e-8,
-        py::arg("weight_decay") = 0.0);
+        py::arg("step"), py::arg("lr"), py::arg("beta1") = 0.9, py::arg("beta2") = 0.999,
+        py::arg("eps") = 1e-8, py::arg("weight_decay") = 0.0);
   m.def("argmax", &argmax, py::arg("x"));
 }
 

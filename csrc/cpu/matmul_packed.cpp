@@ -108,26 +108,25 @@ inline index_t round_up(index_t a, index_t b) { return ceil_div(a, b) * b; }
 // B: Bp[k, j] = b[k * b_stride + j] for the NR = NV * vector width columns of the tile: a
 // packed panel (b_stride = NR) or, for a full panel of a row-major B, B in place (ldb).
 // accumulate = false on the first depth block (C = sum), true after (C = C + sum).
-using MicroKernel = void (*)(index_t kc, const float* a, index_t a_stride, const float* b,
-                             index_t b_stride, float* c, index_t ldc, int n_valid, bool accumulate);
+using MicroKernel = void (*)(index_t kc, const float* a, index_t a_stride, const float* b, index_t b_stride,
+                             float* c, index_t ldc, int n_valid, bool accumulate);
 enum ALayout : int { kRows = 0, kKMajor = 1 };
 
 // Packs op(B)[pc:pc+kc, j0:j0+n_valid] into a kc x nr panel, zero-padded to nr columns.
-using PackB = void (*)(const MatmulProblem& p, index_t pc, index_t kc, index_t j0, int n_valid,
-                       int nr, float* dst);
-// Packs op(A)[i0:i0+rows, pc:pc+kc] into ceil(rows/MR) k-major panels of kc x MR floats.
-using PackA = void (*)(const MatmulProblem& p, index_t i0, index_t rows, index_t pc, index_t kc,
+using PackB = void (*)(const MatmulProblem& p, index_t pc, index_t kc, index_t j0, int n_valid, int nr,
                        float* dst);
+// Packs op(A)[i0:i0+rows, pc:pc+kc] into ceil(rows/MR) k-major panels of kc x MR floats.
+using PackA = void (*)(const MatmulProblem& p, index_t i0, index_t rows, index_t pc, index_t kc, float* dst);
 
 // Narrow kernel (see Avx512Narrow): C[0:rows, 0:n] (+)= A^T-in-place (lda) x packed B.
-using NarrowKernel = void (*)(index_t kc, const float* a, index_t lda, const float* b, float* c,
-                              index_t ldc, int rows, bool accumulate);
+using NarrowKernel = void (*)(index_t kc, const float* a, index_t lda, const float* b, float* c, index_t ldc,
+                              int rows, bool accumulate);
 
 // Everything the driver needs to know about one instruction set.
 struct Isa {
-  int mr;        // rows of the C tile
-  int vl;        // floats per vector register
-  int nv_max;    // vectors per row of the C tile (NR = nv * vl)
+  int mr;  // rows of the C tile
+  int vl;  // floats per vector register
+  int nv_max;  // vectors per row of the C tile (NR = nv * vl)
   index_t kc_max, mc_max, nc_max;
   MicroKernel kernel[kMaxNV][2][kMaxMR];  // [nv - 1][ALayout][rows - 1]
   PackB pack_b;
@@ -221,8 +220,8 @@ struct Avx512 {
     return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1u);
   }
 
-  PYNEURO_TARGET_AVX512 static void pack_b(const MatmulProblem& p, index_t pc, index_t kc,
-                                           index_t j0, int n_valid, int nr, float* dst) {
+  PYNEURO_TARGET_AVX512 static void pack_b(const MatmulProblem& p, index_t pc, index_t kc, index_t j0,
+                                           int n_valid, int nr, float* dst) {
     const int nv = nr / 16;
     if (!p.trans_b) {  // rows of B are contiguous: one (masked) load + aligned store per vector
       const float* src = p.B + pc * p.ldb + j0;
@@ -250,14 +249,15 @@ struct Avx512 {
     }
   }
 
-  PYNEURO_TARGET_AVX512 static void pack_a(const MatmulProblem& p, index_t i0, index_t rows,
-                                           index_t pc, index_t kc, float* dst) {
+  PYNEURO_TARGET_AVX512 static void pack_a(const MatmulProblem& p, index_t i0, index_t rows, index_t pc,
+                                           index_t kc, float* dst) {
     constexpr int MR = 8;
     if (p.trans_a) {  // op(A)[i, k] = A[k, i]: MR contiguous floats per k, a masked copy
       for (index_t r0 = 0; r0 < rows; r0 += MR, dst += kc * MR) {
         const __mmask8 m = static_cast<__mmask8>(first(rows - r0));
         const float* src = p.A + pc * p.lda + i0 + r0;
-        for (index_t k = 0; k < kc; ++k) _mm256_store_ps(dst + k * MR, _mm256_maskz_loadu_ps(m, src + k * p.lda));
+        for (index_t k = 0; k < kc; ++k)
+          _mm256_store_ps(dst + k * MR, _mm256_maskz_loadu_ps(m, src + k * p.lda));
       }
       return;
     }
@@ -271,8 +271,8 @@ struct Avx512 {
         const __mmask16 km = first(kv);
         __m512 r[16];
         for (int t = 0; t < 16; ++t) {
-          r[t] = t < rv ? _mm512_maskz_loadu_ps(km, p.A + (i0 + r0 + t) * p.lda + pc + k0)
-                        : _mm512_setzero_ps();
+          r[t] =
+              t < rv ? _mm512_maskz_loadu_ps(km, p.A + (i0 + r0 + t) * p.lda + pc + k0) : _mm512_setzero_ps();
         }
         transpose16(r);
         for (index_t t = 0; t < kv; ++t) {
@@ -294,11 +294,11 @@ struct Avx512 {
 struct Avx512Narrow {
   template <int NCOLS>
   PYNEURO_TARGET_AVX512 static void run(index_t kc, const float* __restrict a, index_t lda,
-                                        const float* __restrict b, float* __restrict c,
-                                        index_t ldc, int rows, bool accumulate) {
+                                        const float* __restrict b, float* __restrict c, index_t ldc, int rows,
+                                        bool accumulate) {
     const __mmask16 row_mask = Avx512::first(rows);
     __m512 acc[NCOLS];  // acc[j] = C[0:16, j]; kept apart from the transpose's array so
-                        // that the compiler keeps it in registers through the k loop
+    // that the compiler keeps it in registers through the k loop
 #pragma GCC unroll 16
     for (int j = 0; j < NCOLS; ++j) acc[j] = _mm512_setzero_ps();
     for (index_t k = 0; k < kc; ++k) {
@@ -326,8 +326,8 @@ struct Avx512Narrow {
 struct Avx2 {
   template <int ROWS, int NV, bool KMAJOR>
   PYNEURO_TARGET_AVX2 static void run(index_t kc, const float* __restrict a, index_t as,
-                                      const float* __restrict b, index_t bs, float* __restrict c,
-                                      index_t ldc, int n_valid, bool accumulate) {
+                                      const float* __restrict b, index_t bs, float* __restrict c, index_t ldc,
+                                      int n_valid, bool accumulate) {
     __m256 acc[ROWS][NV];
 #pragma GCC unroll 16
     for (int i = 0; i < ROWS; ++i) {
@@ -376,8 +376,8 @@ struct Avx2 {
 // buffer (NEON has no masked stores); rows past ROWS are never read.
 struct Neon {
   template <int ROWS, int NV, bool KMAJOR>
-  static void run(index_t kc, const float* __restrict a, index_t as, const float* __restrict b,
-                  index_t bs, float* __restrict c, index_t ldc, int n_valid, bool accumulate) {
+  static void run(index_t kc, const float* __restrict a, index_t as, const float* __restrict b, index_t bs,
+                  float* __restrict c, index_t ldc, int n_valid, bool accumulate) {
     constexpr int Q = 2 * NV;  // float32x4_t per tile row
     float32x4_t acc[ROWS][Q];
     for (int i = 0; i < ROWS; ++i)
@@ -417,8 +417,8 @@ struct Neon {
 // PYNEURO_SIMD=scalar forces (CI runs the conformance suite on it).
 struct Scalar {
   template <int ROWS, int NV, bool KMAJOR>
-  static void run(index_t kc, const float* __restrict a, index_t as, const float* __restrict b,
-                  index_t bs, float* __restrict c, index_t ldc, int n_valid, bool accumulate) {
+  static void run(index_t kc, const float* __restrict a, index_t as, const float* __restrict b, index_t bs,
+                  float* __restrict c, index_t ldc, int n_valid, bool accumulate) {
     constexpr int NR = 8 * NV;
     float acc[ROWS][NR] = {};
     for (index_t k = 0; k < kc; ++k) {
@@ -457,8 +457,7 @@ void pack_b_generic(const MatmulProblem& p, index_t pc, index_t kc, index_t j0, 
 }
 
 template <int MR>
-void pack_a_generic(const MatmulProblem& p, index_t i0, index_t rows, index_t pc, index_t kc,
-                    float* dst) {
+void pack_a_generic(const MatmulProblem& p, index_t i0, index_t rows, index_t pc, index_t kc, float* dst) {
   for (index_t r0 = 0; r0 < rows; r0 += MR, dst += kc * MR) {
     const int valid = int(std::min<index_t>(MR, rows - r0));
     if (p.trans_a) {  // op(A)[i, k] = A[k, i]: MR contiguous floats per k
@@ -466,7 +465,7 @@ void pack_a_generic(const MatmulProblem& p, index_t i0, index_t rows, index_t pc
         const float* src = p.A + (pc + k) * p.lda + i0 + r0;
         for (int i = 0; i < MR; ++i) dst[k * MR + i] = i < valid ? src[i] : 0.0f;
       }
-    } else {          // row i of A is contiguous along k
+    } else {  // row i of A is contiguous along k
       for (int i = 0; i < MR; ++i) {
         const float* src = p.A + (i0 + r0 + i) * p.lda + pc;
         for (index_t k = 0; k < kc; ++k) dst[k * MR + i] = i < valid ? src[k] : 0.0f;
@@ -552,7 +551,7 @@ struct Blocking {
   int mr, nr, nv;
   index_t kc, mc, nc;
   bool pack_a;
-  bool b_in_place;             // full B panels read in place (see should_read_b_in_place)
+  bool b_in_place;  // full B panels read in place (see should_read_b_in_place)
   const MicroKernel* kernels;  // [rows - 1] for the A layout the kernel will read
 };
 
@@ -584,9 +583,9 @@ bool should_read_b_in_place(const MatmulProblem& p) {
   }();
   if (p.trans_b) return false;
   if (forced >= 0) return forced == 0;
-  if (p.ldb % 16 != 0) return false;               // rows not whole cache lines apart
+  if (p.ldb % 16 != 0) return false;  // rows not whole cache lines apart
   const index_t lines = p.ldb / 16;
-  return (lines & 3) != 0;                          // gcd(lines, 64) <= 2: rows spread over sets
+  return (lines & 3) != 0;  // gcd(lines, 64) <= 2: rows spread over sets
 }
 
 Blocking choose_blocking(const Isa& isa, const MatmulProblem& p) {
@@ -618,27 +617,27 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
   // Row blocks of equal size (at most mc): no short last block that would stream the whole
   // B block from L2 for a few rows.
   const index_t mc = round_up(ceil_div(m1 - m0, ceil_div(m1 - m0, bl.mc)), MR);
-  for (index_t jc = n0; jc < n1; jc += bl.nc) {            // column block: nc columns
+  for (index_t jc = n0; jc < n1; jc += bl.nc) {  // column block: nc columns
     const index_t ncb = std::min(bl.nc, n1 - jc);
     const index_t panels = ceil_div(ncb, NR);
-    for (index_t pc = 0; pc < p.K; pc += bl.kc) {          // depth block: kc values of k
+    for (index_t pc = 0; pc < p.K; pc += bl.kc) {  // depth block: kc values of k
       const index_t kcb = std::min(bl.kc, p.K - pc);
       const bool accumulate = pc > 0;
-      for (index_t q = 0; q < panels; ++q) {               // pack B block: kc x NR panels
+      for (index_t q = 0; q < panels; ++q) {  // pack B block: kc x NR panels
         const int n_valid = int(std::min(NR, ncb - q * NR));
-        if (bl.b_in_place && n_valid == NR) continue;      // (read in place below)
+        if (bl.b_in_place && n_valid == NR) continue;  // (read in place below)
         isa.pack_b(p, pc, kcb, jc + q * NR, n_valid, int(NR), bbuf + q * kcb * NR);
       }
-      for (index_t ic = m0; ic < m1; ic += mc) {            // row block: mc rows
+      for (index_t ic = m0; ic < m1; ic += mc) {  // row block: mc rows
         const index_t mcb = std::min(mc, m1 - ic);
         if (bl.pack_a) isa.pack_a(p, ic, mcb, pc, kcb, abuf);
-        for (index_t q = 0; q < panels; ++q) {             // one B panel (in L1) ...
+        for (index_t q = 0; q < panels; ++q) {  // one B panel (in L1) ...
           const int n_valid = int(std::min(NR, ncb - q * NR));
           const bool in_place = bl.b_in_place && n_valid == NR;
           const float* bp = in_place ? p.B + pc * p.ldb + jc + q * NR : bbuf + q * kcb * NR;
           const index_t bs = in_place ? p.ldb : NR;
           float* c = p.C + ic * N + jc + q * NR;
-          for (index_t ir = 0; ir < mcb; ir += MR) {       // ... meets every A sliver
+          for (index_t ir = 0; ir < mcb; ir += MR) {  // ... meets every A sliver
             const int rows = int(std::min(MR, mcb - ir));
             const float* a;
             index_t as;
@@ -675,7 +674,8 @@ std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N)
     if (nt % tm || tm > row_panels || tn > col_panels) continue;
     const double rows = double(std::min(M, ceil_div(row_panels, tm) * b.mr));
     const double cols = double(std::min(N, ceil_div(col_panels, tn) * b.nr));
-    const double cost = rows * cols / 16.0 + (b.b_in_place ? 0.0 : 0.25 * cols) + (b.pack_a ? 0.25 * rows : 0.0);
+    const double cost =
+        rows * cols / 16.0 + (b.b_in_place ? 0.0 : 0.25 * cols) + (b.pack_a ? 0.25 * rows : 0.0);
     if (best < 0 || cost < best) {
       best = cost;
       best_tm = tm;

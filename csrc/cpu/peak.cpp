@@ -138,8 +138,10 @@ BandwidthResult copy_bandwidth(index_t bytes, int threads, int repeats) {
   bytes = std::max<index_t>(bytes, 4096);
   // 64-byte aligned buffers; aligned_free (pyneuro/common.h) through unique_ptr's deleter.
   const index_t padded = (bytes + 63) / 64 * 64;
-  std::unique_ptr<char, decltype(&aligned_free)> src(static_cast<char*>(aligned_malloc(size_t(padded))), &aligned_free);
-  std::unique_ptr<char, decltype(&aligned_free)> dst(static_cast<char*>(aligned_malloc(size_t(padded))), &aligned_free);
+  std::unique_ptr<char, decltype(&aligned_free)> src(static_cast<char*>(aligned_malloc(size_t(padded))),
+                                                     &aligned_free);
+  std::unique_ptr<char, decltype(&aligned_free)> dst(static_cast<char*>(aligned_malloc(size_t(padded))),
+                                                     &aligned_free);
   if (!src || !dst) return {0.0, 0.0, threads};
   char* s = src.get();
   char* d = dst.get();

@@ -148,7 +148,9 @@ void enable_flush_to_zero() {
 }
 
 #if PYNEURO_HAVE_MXCSR
-FlushToZeroScope::FlushToZeroScope() : saved_(_mm_getcsr()) { _mm_setcsr(unsigned(saved_) | 0x8040u); }  // FTZ | DAZ
+FlushToZeroScope::FlushToZeroScope() : saved_(_mm_getcsr()) {
+  _mm_setcsr(unsigned(saved_) | 0x8040u);
+}  // FTZ | DAZ
 FlushToZeroScope::~FlushToZeroScope() { _mm_setcsr(unsigned(saved_)); }
 #elif PYNEURO_HAVE_FPCR
 FlushToZeroScope::FlushToZeroScope() : saved_(read_fpcr()) { write_fpcr(saved_ | kFpcrFz); }
@@ -218,7 +220,10 @@ const char* simd_path() {
   // PYNEURO_SIMD=scalar (or portable) | avx2 forces a narrower path (tests, teaching, CI's
   // run of the conformance suite on the portable path); it never widens.
   static const char* path = [] {
-    const char* best = cpu_has_avx512() ? "avx512" : cpu_has_avx2_fma() ? "avx2" : PYNEURO_NEON ? "neon" : "scalar";
+    const char* best = cpu_has_avx512()     ? "avx512"
+                       : cpu_has_avx2_fma() ? "avx2"
+                       : PYNEURO_NEON       ? "neon"
+                                            : "scalar";
     const char* want = std::getenv("PYNEURO_SIMD");
     if (want && (std::strcmp(want, "scalar") == 0 || std::strcmp(want, "portable") == 0)) return "scalar";
     if (want && std::strcmp(want, "avx2") == 0 && cpu_has_avx2_fma()) return "avx2";

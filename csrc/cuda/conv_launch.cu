@@ -35,7 +35,7 @@ dim3 tiled_grid(int64_t cols, int64_t rows, int64_t groups) {
 
 }  // namespace
 
-#define PN_GEO(g)                                                                                              \
+#define PN_GEO(g) \
   g.N, g.C, g.H, g.W, g.O, g.KH, g.KW, g.Ho, g.Wo, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups
 
 void conv2d_forward(ConvVariant v, const ConvGeometry& g, const float* x, const float* w, const float* bias,
@@ -66,7 +66,8 @@ void conv2d_backward_input(ConvVariant v, const ConvGeometry& g, const float* dy
   }
 }
 
-void conv2d_backward_weight(ConvVariant v, const ConvGeometry& g, const float* dy, const float* x, float* dw) {
+void conv2d_backward_weight(ConvVariant v, const ConvGeometry& g, const float* dy, const float* x,
+                            float* dw) {
   const int64_t total = g.O * (g.C / g.groups) * g.KH * g.KW;
   if (total == 0) return;
   if (v == ConvVariant::naive) {
@@ -91,39 +92,42 @@ void max_pool2d_forward(int64_t P, int64_t H, int64_t W, int64_t Ho, int64_t Wo,
                         const int64_t s[2], const int64_t p[2], const int64_t d[2], const float* x, float* y,
                         int64_t* idx) {
   if (P * Ho * Wo == 0) return;
-  pn_max_pool2d_forward<<<grid_1d(P * Ho * Wo), kBlock>>>(P, H, W, Ho, Wo, k[0], k[1], s[0], s[1], p[0], p[1], d[0],
-                                                         d[1], x, y, reinterpret_cast<long long*>(idx));
+  pn_max_pool2d_forward<<<grid_1d(P * Ho * Wo), kBlock>>>(P, H, W, Ho, Wo, k[0], k[1], s[0], s[1], p[0], p[1],
+                                                          d[0], d[1], x, y,
+                                                          reinterpret_cast<long long*>(idx));
   launched("pn_max_pool2d_forward");
 }
 
-void max_pool2d_backward(int64_t P, int64_t HW, int64_t HoWo, const float* dy, const int64_t* idx, float* dx) {
+void max_pool2d_backward(int64_t P, int64_t HW, int64_t HoWo, const float* dy, const int64_t* idx,
+                         float* dx) {
   if (P * HW == 0) return;
   fill_f32(P * HW, 0.0f, dx);
   if (P * HoWo == 0) return;
-  pn_max_pool2d_backward<<<grid_1d(P * HoWo), kBlock>>>(P, HW, HoWo, dy, reinterpret_cast<const long long*>(idx),
-                                                       dx);
+  pn_max_pool2d_backward<<<grid_1d(P * HoWo), kBlock>>>(P, HW, HoWo, dy,
+                                                        reinterpret_cast<const long long*>(idx), dx);
   launched("pn_max_pool2d_backward");
 }
 
 void avg_pool2d_forward(int64_t P, int64_t H, int64_t W, int64_t Ho, int64_t Wo, const int64_t k[2],
-                        const int64_t s[2], const int64_t p[2], bool count_include_pad, int64_t divisor_override,
-                        const float* x, float* y) {
+                        const int64_t s[2], const int64_t p[2], bool count_include_pad,
+                        int64_t divisor_override, const float* x, float* y) {
   if (P * Ho * Wo == 0) return;
   pn_avg_pool2d_forward<<<grid_1d(P * Ho * Wo), kBlock>>>(P, H, W, Ho, Wo, k[0], k[1], s[0], s[1], p[0], p[1],
-                                                         count_include_pad, divisor_override, x, y);
+                                                          count_include_pad, divisor_override, x, y);
   launched("pn_avg_pool2d_forward");
 }
 
 void avg_pool2d_backward(int64_t P, int64_t H, int64_t W, int64_t Ho, int64_t Wo, const int64_t k[2],
-                         const int64_t s[2], const int64_t p[2], bool count_include_pad, int64_t divisor_override,
-                         const float* dy, float* dx) {
+                         const int64_t s[2], const int64_t p[2], bool count_include_pad,
+                         int64_t divisor_override, const float* dy, float* dx) {
   if (P * H * W == 0) return;
   pn_avg_pool2d_backward<<<grid_1d(P * H * W), kBlock>>>(P, H, W, Ho, Wo, k[0], k[1], s[0], s[1], p[0], p[1],
-                                                        count_include_pad, divisor_override, dy, dx);
+                                                         count_include_pad, divisor_override, dy, dx);
   launched("pn_avg_pool2d_backward");
 }
 
-void adaptive_avg_pool2d_forward(int64_t P, int64_t H, int64_t W, int64_t Ho, int64_t Wo, const float* x, float* y) {
+void adaptive_avg_pool2d_forward(int64_t P, int64_t H, int64_t W, int64_t Ho, int64_t Wo, const float* x,
+                                 float* y) {
   if (P * Ho * Wo == 0) return;
   pn_adaptive_avg_pool2d_forward<<<grid_1d(P * Ho * Wo), kBlock>>>(P, H, W, Ho, Wo, x, y);
   launched("pn_adaptive_avg_pool2d_forward");

@@ -28,12 +28,13 @@ void max_pool2d_forward(int64_t P, int64_t H, int64_t W, int64_t Ho, int64_t Wo,
                         int64_t* idx);
 void max_pool2d_backward(int64_t P, int64_t HW, int64_t HoWo, const float* dy, const int64_t* idx, float* dx);
 void avg_pool2d_forward(int64_t P, int64_t H, int64_t W, int64_t Ho, int64_t Wo, const int64_t k[2],
-                        const int64_t s[2], const int64_t p[2], bool count_include_pad, int64_t divisor_override,
-                        const float* x, float* y);
+                        const int64_t s[2], const int64_t p[2], bool count_include_pad,
+                        int64_t divisor_override, const float* x, float* y);
 void avg_pool2d_backward(int64_t P, int64_t H, int64_t W, int64_t Ho, int64_t Wo, const int64_t k[2],
-                         const int64_t s[2], const int64_t p[2], bool count_include_pad, int64_t divisor_override,
-                         const float* dy, float* dx);
-void adaptive_avg_pool2d_forward(int64_t P, int64_t H, int64_t W, int64_t Ho, int64_t Wo, const float* x, float* y);
+                         const int64_t s[2], const int64_t p[2], bool count_include_pad,
+                         int64_t divisor_override, const float* dy, float* dx);
+void adaptive_avg_pool2d_forward(int64_t P, int64_t H, int64_t W, int64_t Ho, int64_t Wo, const float* x,
+                                 float* y);
 void adaptive_avg_pool2d_backward(int64_t P, int64_t H, int64_t W, int64_t Ho, int64_t Wo, const float* dy,
                                   float* dx);
 

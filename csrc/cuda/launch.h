@@ -67,8 +67,8 @@ void relu_backward(int64_t n, const float* g, const float* x, float* dx);
 void bias_add(int64_t rows, int64_t cols, const float* x, const float* b, float* y);
 void column_sum(int64_t rows, int64_t cols, const float* g, float* out);
 void row_sum(int64_t rows, int64_t cols, const float* x, float* out);
-void sgd_step(int64_t n, float* param, const float* grad, float* buf, float lr, float momentum, float dampening,
-              float weight_decay, bool nesterov, bool first_step);
+void sgd_step(int64_t n, float* param, const float* grad, float* buf, float lr, float momentum,
+              float dampening, float weight_decay, bool nesterov, bool first_step);
 void adam_step(int64_t n, float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t step,
                double lr, double beta1, double beta2, double eps, double weight_decay);
 void argmax(int64_t rows, int64_t cols, const float* x, int64_t* out);
@@ -78,8 +78,8 @@ void int64_minmax(int64_t n, const int64_t* t, int64_t* lo, int64_t* hi);
 void int64_minmax_device(int64_t n, const int64_t* t, int64_t* out);
 
 // Generic ops for the array namespace (see kernels/array_elementwise.cuh for the mode codes).
-void binary(int64_t n, int op, const float* a, int a_mode, float a_imm, const float* b, int b_mode, float b_imm,
-            int64_t cols, float* out);
+void binary(int64_t n, int op, const float* a, int a_mode, float a_imm, const float* b, int b_mode,
+            float b_imm, int64_t cols, float* out);
 void unary(int64_t n, int op, const float* x, float* y);
 // Sum of n floats into *out (a device float). Uses a small scratch block from the allocator.
 void sum_all(int64_t n, const float* x, float* out);
@@ -134,7 +134,8 @@ struct Gather {
 void gather(int elem_size, int64_t n_idx, int64_t inner, const Gather& g, const void* src, void* out);
 void scatter_add_f32(int64_t n_idx, int64_t inner, const Gather& g, const float* values, float* dst);
 // out[o, j] = src[o, idx[o, j]] for (outer, len) src and (outer, k) idx; elem_size 4 or 8.
-void take_rows(int elem_size, int64_t outer, int64_t k, int64_t len, const int64_t* idx, const void* src, void* out);
+void take_rows(int elem_size, int64_t outer, int64_t k, int64_t len, const int64_t* idx, const void* src,
+               void* out);
 
 // ---------------------------------------------------------------- transfers
 // Every copy between host and device goes through these (and int64_minmax), which count

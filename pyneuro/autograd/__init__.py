@@ -22,28 +22,93 @@ Arrows: these modules import pyneuro._tensor_base (the Tensor slots and the one
 constructor `_wrap`), _shapes, _errors and backends, never pyneuro.tensor; tensor.py
 imports them.
 """
+
 from __future__ import annotations
 
 from .._shapes import broadcast_shapes as _broadcast_shapes
 from .._shapes import normalize_dims as _normalize_dims
 from .elementwise import (
-    Abs, Add, Cast, Clamp, CumSum, Div, Elementwise, Exp, Log, Maximum, Mul, Neg, Pow, Root, Sigmoid, Sqrt, Sub,
-    Tanh, ToDevice, Where,
+    Abs,
+    Add,
+    Cast,
+    Clamp,
+    CumSum,
+    Div,
+    Elementwise,
+    Exp,
+    Log,
+    Maximum,
+    Mul,
+    Neg,
+    Pow,
+    Root,
+    Sigmoid,
+    Sqrt,
+    Sub,
+    Tanh,
+    ToDevice,
+    Where,
 )
 from .engine import _accumulate_leaf, _topological_order, grad, run_backward
 from .function import AccumulateGrad, Function, _unbroadcast
-from .fused import CrossEntropy, EmbeddingLookup, Linear, LogSoftmax, MatMul, MSE, ReLU, Softmax
+from .fused import MSE, CrossEntropy, EmbeddingLookup, Linear, LogSoftmax, MatMul, ReLU, Softmax
 from .grad_mode import _GradMode, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .reduction import AMaxMin, MaxMinAll, MaxMinDim, Mean, Sum
 from .shape import Cat, Clone, Expand, Index, Permute, Reshape, Stack
 
 __all__ = [
-    "Function", "AccumulateGrad", "grad", "run_backward",
-    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-    "Add", "Sub", "Mul", "Div", "Pow", "Where", "Maximum", "Neg", "Exp", "Log", "Sqrt", "Root", "Abs", "Sigmoid",
-    "Elementwise", "CumSum", "Tanh", "Clamp", "Cast", "ToDevice",
-    "MatMul", "Linear", "ReLU", "Softmax", "LogSoftmax", "CrossEntropy", "MSE", "EmbeddingLookup",
-    "Sum", "Mean", "MaxMinDim", "AMaxMin", "MaxMinAll",
-    "Reshape", "Permute", "Expand", "Index", "Cat", "Stack", "Clone",
-    "_GradMode", "_normalize_dims", "_broadcast_shapes", "_unbroadcast", "_accumulate_leaf", "_topological_order",
+    "Function",
+    "AccumulateGrad",
+    "grad",
+    "run_backward",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Pow",
+    "Where",
+    "Maximum",
+    "Neg",
+    "Exp",
+    "Log",
+    "Sqrt",
+    "Root",
+    "Abs",
+    "Sigmoid",
+    "Elementwise",
+    "CumSum",
+    "Tanh",
+    "Clamp",
+    "Cast",
+    "ToDevice",
+    "MatMul",
+    "Linear",
+    "ReLU",
+    "Softmax",
+    "LogSoftmax",
+    "CrossEntropy",
+    "MSE",
+    "EmbeddingLookup",
+    "Sum",
+    "Mean",
+    "MaxMinDim",
+    "AMaxMin",
+    "MaxMinAll",
+    "Reshape",
+    "Permute",
+    "Expand",
+    "Index",
+    "Cat",
+    "Stack",
+    "Clone",
+    "_GradMode",
+    "_normalize_dims",
+    "_broadcast_shapes",
+    "_unbroadcast",
+    "_accumulate_leaf",
+    "_topological_order",
 ]

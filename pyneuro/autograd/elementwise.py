@@ -3,6 +3,7 @@
 They compute with the table's array namespace `self.bk.xp`; gradients of broadcast
 operands are summed back to their shapes by `_unbroadcast`.
 """
+
 from __future__ import annotations
 
 from .._shapes import normalize_dims as _normalize_dims
@@ -106,8 +107,6 @@ class Pow(Function):
                 logs = xp.log(a) if hasattr(a, "shape") else xp.log(xp.asarray(a, dtype=out.dtype))
             gb = _unbroadcast(g * out * logs, b.shape)
         return ga, gb
-
-
 
 
 class Where(Function):
@@ -267,14 +266,14 @@ class Sigmoid(Function):
 class Elementwise(Function):
     """out = f(a) for one of the simpler math functions, with its derivative written beside it.
 
-        name        f(a)                 d f / d a
-        sin         sin a                cos a
-        cos         cos a                -sin a
-        log1p       log(1 + a)           1 / (1 + a)
-        expm1       e^a - 1              out + 1
-        reciprocal  1 / a                -out^2
-        rsqrt       1 / sqrt(a)          -out^3 / 2
-        round, floor, ceil, trunc, sign  0 (piecewise constant, as in torch)
+    name        f(a)                 d f / d a
+    sin         sin a                cos a
+    cos         cos a                -sin a
+    log1p       log(1 + a)           1 / (1 + a)
+    expm1       e^a - 1              out + 1
+    reciprocal  1 / a                -out^2
+    rsqrt       1 / sqrt(a)          -out^3 / 2
+    round, floor, ceil, trunc, sign  0 (piecewise constant, as in torch)
     """
 
     __slots__ = ()
@@ -404,5 +403,3 @@ class ToDevice(Function):
     def backward(self, g):
         src_bk, dst_bk = self.saved
         return (src_bk.asarray(dst_bk.to_numpy(g)),)
-
-

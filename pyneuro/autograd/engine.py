@@ -7,6 +7,7 @@ adds the gradients that reach a leaf tensor into that leaf's `.grad`. After the 
 saved arrays are released (unless `retain_graph=True`), so a second backward through the
 same graph raises the same RuntimeError as PyTorch.
 """
+
 from __future__ import annotations
 
 from .._tensor_base import TensorBase, _wrap
@@ -117,8 +118,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     ins = [inputs] if isinstance(inputs, TensorBase) else list(inputs)
     if not ins:
         raise RuntimeError("grad requires non-empty inputs.")
-    gouts = [None] * len(outs) if grad_outputs is None else (
-        [grad_outputs] if isinstance(grad_outputs, TensorBase) else list(grad_outputs))
+    gouts = (
+        [None] * len(outs)
+        if grad_outputs is None
+        else ([grad_outputs] if isinstance(grad_outputs, TensorBase) else list(grad_outputs))
+    )
     if len(gouts) != len(outs):
         raise RuntimeError(f"grad_outputs has {len(gouts)} entries but outputs has {len(outs)}")
     for t in ins:

@@ -23,6 +23,7 @@ shared with other nodes); return fresh arrays or views.
 This module and the ones beside it import no Tensor class: they see tensors through the
 slots of pyneuro._tensor_base.TensorBase and build them with its `_wrap`.
 """
+
 from __future__ import annotations
 
 from .._errors import DTypeError, ShapeError
@@ -173,6 +174,7 @@ def _unbroadcast(g, shape):
 def _shape_of(x):
     return getattr(x, "shape", None)  # None for Python scalars
 
+
 class _errstate:
     """np.errstate(divide/invalid='ignore') where the namespace has it (cupy does not)."""
 
@@ -187,11 +189,12 @@ class _errstate:
         if self.ctx is not None:
             self.ctx.__exit__(*exc)
 
+
 def _scatter_add(xp, target, index, values):
     """target[index] += values, adding repeated indices (numpy/cupy `add.at`)."""
     if hasattr(xp.add, "at"):
         xp.add.at(target, index, values)
     else:  # pragma: no cover - cupy without ufunc.at
-        import cupyx  # noqa: PLC0415
+        import cupyx
 
         cupyx.scatter_add(target, index, values)

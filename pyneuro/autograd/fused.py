@@ -5,6 +5,7 @@ Each forward/backward here is one or two calls into the kernel table (`self.bk`,
 pyneuro.backends.table_for): the C++ extension, Numba, NumPy, or CUDA, with the same
 signatures. See docs/DESIGN.md for the walk from loss.backward() to the C++ kernel.
 """
+
 from __future__ import annotations
 
 from .._shapes import broadcast_shapes as _broadcast_shapes
@@ -55,8 +56,10 @@ class MatMul(Function):
         batch = _broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
         a3 = _batched(xp, a2, batch)
         b3 = _batched(xp, b2, batch)
-        out = xp.stack([bk.matmul(a3[i], b3[i]) for i in range(a3.shape[0])]) if a3.shape[0] else xp.zeros(
-            (0, a3.shape[1], b3.shape[2]), dtype=a.dtype
+        out = (
+            xp.stack([bk.matmul(a3[i], b3[i]) for i in range(a3.shape[0])])
+            if a3.shape[0]
+            else xp.zeros((0, a3.shape[1], b3.shape[2]), dtype=a.dtype)
         )
         out = out.reshape(batch + out.shape[-2:])
         self.saved = (a3, b3, ("batch", a.shape, b.shape, a2.shape, b2.shape, batch))
@@ -99,9 +102,11 @@ def _batched(xp, x, batch):
     if x.shape[:-2] != batch:
         x = xp.broadcast_to(x, batch + x.shape[-2:])
     x = x.reshape((-1,) + x.shape[-2:])
-    return x if x.flags.c_contiguous and getattr(x.flags, "writeable", True) else xp.array(x, copy=True, order="C")
-
-
+    return (
+        x
+        if x.flags.c_contiguous and getattr(x.flags, "writeable", True)
+        else xp.array(x, copy=True, order="C")
+    )
 
 
 class Linear(Function):
@@ -126,7 +131,9 @@ class Linear(Function):
                 f"{tuple(w.shape)} (expected the last input dimension to be {in_features})"
             )
         if b is not None and (b.ndim != 1 or b.shape[0] != w.shape[0]):
-            raise ShapeError(f"linear: bias of shape {tuple(b.shape)} does not match weight of shape {tuple(w.shape)}")
+            raise ShapeError(
+                f"linear: bias of shape {tuple(b.shape)} does not match weight of shape {tuple(w.shape)}"
+            )
         x2 = x if x.ndim == 2 else x.reshape(-1, in_features)
         y = bk.matmul(x2, w, trans_b=True)
         if b is not None:
@@ -178,8 +185,6 @@ def _rows(x, dim):
     moved = x.swapaxes(d, -1)
     mshape = moved.shape
     return moved.reshape(_prod(mshape[:-1]), mshape[-1]), lambda y: y.reshape(mshape).swapaxes(d, -1)
-
-
 
 
 class Softmax(Function):

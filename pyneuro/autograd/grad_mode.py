@@ -5,6 +5,7 @@ The mode is thread-local, as in PyTorch: every thread starts with recording on, 
 or evaluation thread cannot switch off recording for the training loop). Function.apply
 reads `_GradMode.enabled` on every op.
 """
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """Reductions: sum, mean, max/min (all, along a dim, amax/amin)."""
+
 from __future__ import annotations
 
 from .._shapes import normalize_dims as _normalize_dims
@@ -107,7 +108,9 @@ class MaxMinAll(Function):
 
     def forward(self, a, largest=True):
         if a.size == 0:
-            raise ShapeError("max(): expected a non-empty tensor (reduction over an empty tensor has no identity)")
+            raise ShapeError(
+                "max(): expected a non-empty tensor (reduction over an empty tensor has no identity)"
+            )
         out = a.max() if largest else a.min()
         self.saved = (a, out)
         return out
@@ -116,5 +119,3 @@ class MaxMinAll(Function):
         a, out = self.saved
         mask = a == out
         return (mask * (g / mask.sum().astype(g.dtype)),)
-
-

@@ -1,4 +1,5 @@
 """Shape and indexing ops: reshape, permute, expand, indexing, cat, stack, clone."""
+
 from __future__ import annotations
 
 from .._shapes import normalize_dims as _normalize_dims
@@ -18,7 +19,9 @@ class Reshape(Function):
         try:
             return a.reshape(shape)
         except ValueError:
-            raise ShapeError(f"shape {tuple(shape)} is invalid for input of shape {tuple(a.shape)} ({a.size} elements)") from None
+            raise ShapeError(
+                f"shape {tuple(shape)} is invalid for input of shape {tuple(a.shape)} ({a.size} elements)"
+            ) from None
 
     def backward(self, g):
         return (g.reshape(self.saved[0]),)

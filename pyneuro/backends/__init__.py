@@ -17,6 +17,7 @@ in _checks.py (Python backends) and csrc/bindings/checks.h (compiled ones).
     True
     >>> B.get("cpu").softmax_forward(x)          # doctest: +SKIP
 """
+
 from ._registry import (
     BACKENDS,
     DEVICES,

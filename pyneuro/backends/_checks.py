@@ -8,6 +8,7 @@ checks.h raises, so the same bad input reads the same on every backend
 values, and the exception types follow DESIGN.md and PyTorch: TypeError for types and
 dtypes, ValueError for shapes and values, IndexError for class targets out of range.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -76,10 +77,14 @@ def tensor_matmul_shapes(a_shape: tuple, b_shape: tuple) -> None:
     """
     a_shape, b_shape = tuple(a_shape), tuple(b_shape)
     if not a_shape or not b_shape:
-        raise ShapeError(f"matmul: both arguments need at least 1 dimension, got shapes {a_shape} and {b_shape}")
+        raise ShapeError(
+            f"matmul: both arguments need at least 1 dimension, got shapes {a_shape} and {b_shape}"
+        )
     ka, kb = a_shape[-1], (b_shape[0] if len(b_shape) == 1 else b_shape[-2])
     if ka != kb:
-        raise ShapeError(f"matmul: shapes {a_shape} and {b_shape} cannot be multiplied (inner dimensions {ka} and {kb} differ)")
+        raise ShapeError(
+            f"matmul: shapes {a_shape} and {b_shape} cannot be multiplied (inner dimensions {ka} and {kb} differ)"
+        )
 
 
 def targets_for(logits, targets, xp=np, check_range: bool = True):

@@ -4,6 +4,7 @@ A backend is a module with the kernel table of DESIGN.md. Importing it either wo
 raises BackendUnavailable with the reason, so `available()` can report every backend
 without `import pyneuro` ever importing numba, cupy or the CUDA runtime.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -151,8 +152,12 @@ def table_for(x, device: str = "cpu"):
     if hasattr(x, "_data") and isinstance(getattr(x, "device", None), str):
         x, device = x._data, x.device
     table = current(device)
-    if device == "cpu" and table.NAME != "numpy" and getattr(x, "dtype", None) is not None \
-            and not (x.dtype.kind == "f" and x.dtype.itemsize == 4):
+    if (
+        device == "cpu"
+        and table.NAME != "numpy"
+        and getattr(x, "dtype", None) is not None
+        and not (x.dtype.kind == "f" and x.dtype.itemsize == 4)
+    ):
         return get("numpy")
     return table
 

@@ -7,6 +7,7 @@ row maximum before exp (the log-sum-exp trick), so logits of 1e4 give finite res
 
 Shapes: "rows" kernels take 2-D (rows, cols) arrays and work along the last axis.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -137,14 +138,23 @@ def bias_grad(grad_output):
 
 
 # ----------------------------------------------------------------------------- optimizers
-def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
-             nesterov=False, first_step=False):
+def sgd_step(
+    param,
+    grad,
+    momentum_buffer,
+    lr,
+    momentum=0.0,
+    dampening=0.0,
+    weight_decay=0.0,
+    nesterov=False,
+    first_step=False,
+):
     """torch.optim.SGD's update, in place on param (and momentum_buffer when momentum != 0).
 
-        g = grad + weight_decay * param
-        buf = g on the first step, else momentum * buf + (1 - dampening) * g
-        g = g + momentum * buf if nesterov else buf
-        param -= lr * g
+    g = grad + weight_decay * param
+    buf = g on the first step, else momentum * buf + (1 - dampening) * g
+    g = g + momentum * buf if nesterov else buf
+    param -= lr * g
     """
     _checks.require_array(param, "param")
     _checks.require_array(grad, "grad")
@@ -162,13 +172,12 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weig
     param -= lr * g
 
 
-def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8,
-              weight_decay=0.0):
+def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
     """torch.optim.Adam's update (L2 weight decay, bias-corrected moments), in place.
 
-        g = grad + weight_decay * param
-        m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g^2
-        param -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    g = grad + weight_decay * param
+    m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g^2
+    param -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
     """
     _checks.adam_args(step)
     for arr, name in ((grad, "grad"), (exp_avg, "exp_avg"), (exp_avg_sq, "exp_avg_sq")):

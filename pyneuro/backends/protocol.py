@@ -41,6 +41,7 @@ Optional entries (not every backend has them, callers test with hasattr): get_nu
 and set_num_threads (cpu, numba), simd_path (cpu), synchronize, memory_stats,
 empty_cache (cuda), ndarray (the GPU array type).
 """
+
 from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
@@ -49,9 +50,24 @@ Array = Any  # the backend's array type (numpy.ndarray, cupy.ndarray, pyneuro._c
 
 # The entries of KernelTable, in the order the docs list them; the test iterates these.
 ATTRIBUTES = ("NAME", "DEVICE", "xp", "VARIANTS", "DEFAULT_VARIANT")
-FUNCTIONS = ("asarray", "to_numpy", "matmul", "relu_forward", "relu_backward", "softmax_forward",
-             "softmax_backward", "log_softmax_forward", "log_softmax_backward", "cross_entropy_forward",
-             "cross_entropy_backward", "bias_add", "bias_grad", "sgd_step", "adam_step", "argmax")
+FUNCTIONS = (
+    "asarray",
+    "to_numpy",
+    "matmul",
+    "relu_forward",
+    "relu_backward",
+    "softmax_forward",
+    "softmax_backward",
+    "log_softmax_forward",
+    "log_softmax_backward",
+    "cross_entropy_forward",
+    "cross_entropy_backward",
+    "bias_add",
+    "bias_grad",
+    "sgd_step",
+    "adam_step",
+    "argmax",
+)
 
 
 @runtime_checkable
@@ -128,8 +144,18 @@ class KernelTable(Protocol):
     def bias_grad(self, grad_output) -> Array:
         """grad_bias (cols,) = grad_output.sum(axis=0) of a 2-D (rows, cols) array."""
 
-    def sgd_step(self, param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False, first_step=False) -> None:
+    def sgd_step(
+        self,
+        param,
+        grad,
+        momentum_buffer,
+        lr,
+        momentum=0.0,
+        dampening=0.0,
+        weight_decay=0.0,
+        nesterov=False,
+        first_step=False,
+    ) -> None:
         """torch.optim.SGD's update of one parameter, in place on param (and momentum_buffer).
 
         grad and momentum_buffer have param's shape. momentum_buffer may be None only when
@@ -137,8 +163,9 @@ class KernelTable(Protocol):
         (torch's first step) instead of being decayed. ValueError: a read-only param/buffer.
         """
 
-    def adam_step(self, param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8,
-                  weight_decay=0.0) -> None:
+    def adam_step(
+        self, param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0
+    ) -> None:
         """torch.optim.Adam's update (bias-corrected, L2 weight decay), in place on param,
         exp_avg and exp_avg_sq (all of param's shape). step counts from 1 (ValueError below)."""
 

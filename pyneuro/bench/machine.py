@@ -6,6 +6,7 @@ threads through OpenMP), the memory bandwidth by a large parallel memcpy in C++ 
 large np.copyto in the same run. "% of peak" compares GFLOP/s kernels with the FMA peak
 and GB/s kernels with the best copy bandwidth (cache-resident sizes can exceed 100%).
 """
+
 from __future__ import annotations
 
 import os
@@ -37,9 +38,11 @@ def forced_blas_warning(environ=None) -> str | None:
     if not forced:
         return None
     settings = ", ".join(f"{k}={v}" for k, v in forced.items())
-    return (f"warning: {settings} is set: NumPy's OpenBLAS runs a forced, older kernel, so NumPy "
-            "figures (and every ratio vs NumPy) are not NumPy's native speed. Record results with "
-            "`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE pyneuro bench ...`.")
+    return (
+        f"warning: {settings} is set: NumPy's OpenBLAS runs a forced, older kernel, so NumPy "
+        "figures (and every ratio vs NumPy) are not NumPy's native speed. Record results with "
+        "`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE pyneuro bench ...`."
+    )
 
 
 def load_warning(threads: int) -> str | None:
@@ -51,8 +54,10 @@ def load_warning(threads: int) -> str | None:
     cpus = usable_cpus()
     if load < 0.5 * cpus:
         return None
-    return (f"warning: load average {load:.1f} on {cpus} CPUs before the run: other processes compete "
-            f"for the cores, so timings (and the measured peaks) are noisy; rerun on an idle machine")
+    return (
+        f"warning: load average {load:.1f} on {cpus} CPUs before the run: other processes compete "
+        f"for the cores, so timings (and the measured peaks) are noisy; rerun on an idle machine"
+    )
 
 
 def measure_peaks(threads: int, small: bool = False, fresh: bool = False) -> dict:
@@ -95,11 +100,17 @@ def _measure_peaks(threads: int, small: bool) -> dict:
         ext = None
     if ext is not None:
         ext.peak_flops(threads=threads, iterations=2_000_000)  # wake the cores / clocks
-        best = max((ext.peak_flops(threads=threads, iterations=iterations // 2) for _ in range(6)),
-                   key=lambda r: r["gflops"])
+        best = max(
+            (ext.peak_flops(threads=threads, iterations=iterations // 2) for _ in range(6)),
+            key=lambda r: r["gflops"],
+        )
         one = ext.peak_flops(threads=1, iterations=iterations)
-        peaks.update(fma_gflops=best["gflops"], fma_isa=best["isa"], fma_threads=best["threads"],
-                     fma_gflops_1thread=one["gflops"])
+        peaks.update(
+            fma_gflops=best["gflops"],
+            fma_isa=best["isa"],
+            fma_threads=best["threads"],
+            fma_gflops_1thread=one["gflops"],
+        )
         cpp = ext.copy_bandwidth(nbytes=nbytes, threads=threads, repeats=5)
         peaks["copy_gbs_cpp"] = cpp["gbs"]
     n = nbytes // 4

@@ -11,6 +11,7 @@
 
 Speed is never asserted in tests (DESIGN.md, performance protocol); this script reports.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,12 +73,16 @@ def compile_times() -> dict:
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     out = {}
     with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache,
-                   PYTHONPATH=os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])]))
+        env = dict(
+            os.environ,
+            NUMBA_CACHE_DIR=cache,
+            PYTHONPATH=os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])]),
+        )
         for label in ("cold", "warm"):
             start = time.perf_counter()
-            res = subprocess.run([sys.executable, "-c", _WARM_ALL], env=env, capture_output=True, text=True,
-                                 check=True)
+            res = subprocess.run(
+                [sys.executable, "-c", _WARM_ALL], env=env, capture_output=True, text=True, check=True
+            )
             out[label] = ast.literal_eval(res.stdout.strip().splitlines()[-1])
             out[label]["process_wall"] = time.perf_counter() - start
     return out
@@ -109,6 +114,7 @@ class _OneThread:
             self.tables[name].set_num_threads(1)
         try:
             from threadpoolctl import threadpool_limits
+
             self.blas = threadpool_limits(1)
         except ImportError:
             self.blas = None
@@ -150,7 +156,11 @@ def speed(quick: bool) -> list[dict]:
         (f"matmul {n_mm}^3 A.T", lambda k: k.matmul(a, b, trans_a=True), 2 * n_mm**3),
         (f"matmul {n_mm}^3 B.T", lambda k: k.matmul(a, b, trans_b=True), 2 * n_mm**3),
         ("matmul 128x784 @ 784x256", lambda k: k.matmul(mlp_x, mlp_w), 2 * 128 * 784 * 256),
-        ("matmul 784x128 @ 128x256 (A.T)", lambda k: k.matmul(mlp_x, mlp_h, trans_a=True), 2 * 128 * 784 * 256),
+        (
+            "matmul 784x128 @ 128x256 (A.T)",
+            lambda k: k.matmul(mlp_x, mlp_h, trans_a=True),
+            2 * 128 * 784 * 256,
+        ),
         ("softmax 4096x1024", lambda k: k.softmax_forward(big), None),
         ("softmax 4096x1024 three_pass", lambda k: k.softmax_forward(big, "three_pass"), None),
         ("log_softmax 4096x1024", lambda k: k.log_softmax_forward(big), None),
@@ -204,9 +214,11 @@ def main(argv=None) -> int:
             print(f"{key}: {value}")
     if not args.no_compile:
         report["compile"] = comp = compile_times()
-        print(f"\nwhole table, first call of every kernel (both versions): cold (empty cache) "
-              f"{comp['cold']['total']:.1f} s wall, {comp['cold']['cpu_seconds']:.1f} s CPU; warm (cached) "
-              f"{comp['warm']['total']:.2f} s wall; import {comp['warm']['import']:.2f} s")
+        print(
+            f"\nwhole table, first call of every kernel (both versions): cold (empty cache) "
+            f"{comp['cold']['total']:.1f} s wall, {comp['cold']['cpu_seconds']:.1f} s CPU; warm (cached) "
+            f"{comp['warm']['total']:.2f} s wall; import {comp['warm']['import']:.2f} s"
+        )
         for name, secs in sorted(comp["cold"]["each"].items(), key=lambda kv: -kv[1]):
             print(f"  cold {name:<24} {secs:6.2f} s")
     if args.compile_only:
@@ -215,16 +227,22 @@ def main(argv=None) -> int:
                 json.dump(report, f, indent=1)
         return 0
     report["speed"] = rows = speed(args.quick)
-    for key, title in (("cpu_time_1_thread", "1 thread, CPU time (robust on a busy machine)"),
-                       ("wall_all_threads", "all threads, wall time")):
+    for key, title in (
+        ("cpu_time_1_thread", "1 thread, CPU time (robust on a busy machine)"),
+        ("wall_all_threads", "all threads, wall time"),
+    ):
         print(f"\n{title}")
-        print(f"{'kernel':<34}{'numba ms':>10}{'cpu ms':>10}{'numpy ms':>10}{'numba/cpu':>11}{'numba/numpy':>13}")
+        print(
+            f"{'kernel':<34}{'numba ms':>10}{'cpu ms':>10}{'numpy ms':>10}{'numba/cpu':>11}{'numba/numpy':>13}"
+        )
         for row in rows:
             t = row[key]
             nb_ms, cpu, npy = t["numba"] * 1e3, t.get("cpu"), t.get("numpy")
-            line = (f"{row['kernel']:<34}{nb_ms:10.3f}{(cpu or float('nan')) * 1e3:10.3f}"
-                    f"{(npy or float('nan')) * 1e3:10.3f}{(t['numba'] / cpu if cpu else float('nan')):11.2f}"
-                    f"{(t['numba'] / npy if npy else float('nan')):13.2f}")
+            line = (
+                f"{row['kernel']:<34}{nb_ms:10.3f}{(cpu or float('nan')) * 1e3:10.3f}"
+                f"{(npy or float('nan')) * 1e3:10.3f}{(t['numba'] / cpu if cpu else float('nan')):11.2f}"
+                f"{(t['numba'] / npy if npy else float('nan')):13.2f}"
+            )
             if key == "cpu_time_1_thread" and "gflops_1_thread" in row:
                 line += "   GFLOP/s " + ", ".join(f"{n} {g:.0f}" for n, g in row["gflops_1_thread"].items())
             print(line)

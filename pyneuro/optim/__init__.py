@@ -1,4 +1,5 @@
 """pyneuro.optim: optimizers whose updates are backend kernels (like torch.optim)."""
+
 from . import lr_scheduler
 from .adam import Adam, AdamW
 from .optimizer import Optimizer

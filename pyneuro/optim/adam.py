@@ -9,6 +9,7 @@ amsgrad=True (Reddi et al., 2018) divides by the running maximum of v instead of
     v_max = max(v_max, v);  p -= lr / (1 - beta1^t) * m / (sqrt(v_max) / sqrt(1 - beta2^t) + eps)
 which the kernel does not cover, so that variant runs as array operations.
 """
+
 from __future__ import annotations
 
 from ..autograd import no_grad
@@ -22,8 +23,17 @@ class Adam(Optimizer):
 
     _decoupled = False
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ):
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:
@@ -34,8 +44,14 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=bool(amsgrad),
-                        maximize=maximize)
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=bool(amsgrad),
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -70,8 +86,18 @@ class Adam(Optimizer):
                 if group["amsgrad"]:
                     _amsgrad_step(p, st, lr, beta1, beta2, eps, wd, group["maximize"])
                 else:
-                    bk.adam_step(p._data, g, st["exp_avg"]._data, st["exp_avg_sq"]._data, st["step"], lr,
-                                 beta1, beta2, eps, wd)
+                    bk.adam_step(
+                        p._data,
+                        g,
+                        st["exp_avg"]._data,
+                        st["exp_avg_sq"]._data,
+                        st["step"],
+                        lr,
+                        beta1,
+                        beta2,
+                        eps,
+                        wd,
+                    )
         return loss
 
 
@@ -100,6 +126,15 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

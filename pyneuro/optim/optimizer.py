@@ -5,6 +5,7 @@ Subclasses implement step(); the update itself is one backend kernel per paramet
 parameter, the same helper autograd uses), running in place on the parameter's array,
 so the optimizer never copies a parameter or leaves the device.
 """
+
 from __future__ import annotations
 
 from ..autograd import enable_grad
@@ -17,7 +18,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
 
 
 class Optimizer:
@@ -47,13 +47,17 @@ class Optimizer:
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
             if not isinstance(p, Tensor):
-                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}")
+                raise TypeError(
+                    f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}"
+                )
             if not p.is_leaf:
                 raise ValueError("can't optimize a non-leaf Tensor")
         group = dict(param_group, params=params)
         for name, default in self.defaults.items():
             if default is required and name not in group:
-                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+                raise ValueError(
+                    f"parameter group didn't specify a value of required optimization parameter {name}"
+                )
             group.setdefault(name, default)
         existing = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in existing for p in params) or len({id(p) for p in params}) != len(params):
@@ -125,7 +129,9 @@ class Optimizer:
             for name, v in value.items():
                 if isinstance(v, Tensor):
                     if v.shape != p.shape and v.ndim:
-                        raise ValueError(f"optimizer state {name!r} has shape {tuple(v.shape)} but its parameter has {tuple(p.shape)}")
+                        raise ValueError(
+                            f"optimizer state {name!r} has shape {tuple(v.shape)} but its parameter has {tuple(p.shape)}"
+                        )
                     dtype = p.dtype if v.dtype.kind == "f" else v.dtype
                     entry[name] = v.detach().to(device=p.device, dtype=dtype, copy=True)
                 else:

@@ -20,27 +20,46 @@
 template <typename T>
 __device__ __forceinline__ T pn_operand(const T* p, int mode, T imm, pn_index i, pn_index cols) {
   switch (mode) {
-    case 0: return p[i];
-    case 1: return p[i % cols];
-    case 2: return p[i / cols];
-    case 3: return imm;
-    default: return p[0];
+    case 0:
+      return p[i];
+    case 1:
+      return p[i % cols];
+    case 2:
+      return p[i / cols];
+    case 3:
+      return imm;
+    default:
+      return p[0];
   }
 }
 
-extern "C" __global__ void pn_binary(pn_index n, int op, const float* a, int a_mode, float a_imm, const float* b,
-                                     int b_mode, float b_imm, pn_index cols, float* out) {
+extern "C" __global__ void pn_binary(pn_index n, int op, const float* a, int a_mode, float a_imm,
+                                     const float* b, int b_mode, float b_imm, pn_index cols, float* out) {
   PN_GRID_STRIDE(i, n) {
     const float x = pn_operand(a, a_mode, a_imm, i, cols), y = pn_operand(b, b_mode, b_imm, i, cols);
     float r;
     switch (op) {
-      case 0: r = x + y; break;
-      case 1: r = x - y; break;
-      case 2: r = x * y; break;
-      case 3: r = x / y; break;
-      case 4: r = (x != x || x > y) ? x : y; break;
-      case 5: r = (x != x || x < y) ? x : y; break;
-      default: r = y == 2.0f ? x * x : powf(x, y); break;
+      case 0:
+        r = x + y;
+        break;
+      case 1:
+        r = x - y;
+        break;
+      case 2:
+        r = x * y;
+        break;
+      case 3:
+        r = x / y;
+        break;
+      case 4:
+        r = (x != x || x > y) ? x : y;
+        break;
+      case 5:
+        r = (x != x || x < y) ? x : y;
+        break;
+      default:
+        r = y == 2.0f ? x * x : powf(x, y);
+        break;
     }
     out[i] = r;
   }
@@ -54,22 +73,54 @@ extern "C" __global__ void pn_unary(pn_index n, int op, const float* x, float* y
     const float v = x[i];
     float r;
     switch (op) {
-      case 0: r = -v; break;
-      case 1: r = expf(v); break;
-      case 2: r = logf(v); break;
-      case 3: r = sqrtf(v); break;
-      case 4: r = fabsf(v); break;
-      case 5: r = v * v; break;
-      case 6: r = v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : v; break;
-      case 7: r = tanhf(v); break;
-      case 8: r = sinf(v); break;
-      case 9: r = cosf(v); break;
-      case 10: r = log1pf(v); break;
-      case 11: r = expm1f(v); break;
-      case 12: r = rintf(v); break;
-      case 13: r = floorf(v); break;
-      case 14: r = ceilf(v); break;
-      default: r = truncf(v); break;
+      case 0:
+        r = -v;
+        break;
+      case 1:
+        r = expf(v);
+        break;
+      case 2:
+        r = logf(v);
+        break;
+      case 3:
+        r = sqrtf(v);
+        break;
+      case 4:
+        r = fabsf(v);
+        break;
+      case 5:
+        r = v * v;
+        break;
+      case 6:
+        r = v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : v;
+        break;
+      case 7:
+        r = tanhf(v);
+        break;
+      case 8:
+        r = sinf(v);
+        break;
+      case 9:
+        r = cosf(v);
+        break;
+      case 10:
+        r = log1pf(v);
+        break;
+      case 11:
+        r = expm1f(v);
+        break;
+      case 12:
+        r = rintf(v);
+        break;
+      case 13:
+        r = floorf(v);
+        break;
+      case 14:
+        r = ceilf(v);
+        break;
+      default:
+        r = truncf(v);
+        break;
     }
     y[i] = r;
   }
@@ -116,28 +167,48 @@ extern "C" __global__ void pn_cast_i64_b8(pn_index n, const long long* x, unsign
 // modes of pn_binary. Ops: 0 ==, 1 !=, 2 <, 3 <=, 4 >, 5 >= (NaN compares false except
 // !=, as in IEEE and NumPy), 6 logical and, 7 logical or, 8 logical xor (on x != 0).
 template <typename T>
-__device__ __forceinline__ void pn_compare_impl(pn_index n, int op, const T* a, int a_mode, T a_imm, const T* b,
-                                                int b_mode, T b_imm, pn_index cols, unsigned char* out) {
+__device__ __forceinline__ void pn_compare_impl(pn_index n, int op, const T* a, int a_mode, T a_imm,
+                                                const T* b, int b_mode, T b_imm, pn_index cols,
+                                                unsigned char* out) {
   PN_GRID_STRIDE(i, n) {
     const T x = pn_operand(a, a_mode, a_imm, i, cols), y = pn_operand(b, b_mode, b_imm, i, cols);
     bool r;
     switch (op) {
-      case 0: r = x == y; break;
-      case 1: r = x != y; break;
-      case 2: r = x < y; break;
-      case 3: r = x <= y; break;
-      case 4: r = x > y; break;
-      case 5: r = x >= y; break;
-      case 6: r = (x != 0) && (y != 0); break;
-      case 7: r = (x != 0) || (y != 0); break;
-      default: r = (x != 0) != (y != 0); break;
+      case 0:
+        r = x == y;
+        break;
+      case 1:
+        r = x != y;
+        break;
+      case 2:
+        r = x < y;
+        break;
+      case 3:
+        r = x <= y;
+        break;
+      case 4:
+        r = x > y;
+        break;
+      case 5:
+        r = x >= y;
+        break;
+      case 6:
+        r = (x != 0) && (y != 0);
+        break;
+      case 7:
+        r = (x != 0) || (y != 0);
+        break;
+      default:
+        r = (x != 0) != (y != 0);
+        break;
     }
     out[i] = r ? 1 : 0;
   }
 }
 
-extern "C" __global__ void pn_compare_f32(pn_index n, int op, const float* a, int a_mode, float a_imm, const float* b,
-                                          int b_mode, float b_imm, pn_index cols, unsigned char* out) {
+extern "C" __global__ void pn_compare_f32(pn_index n, int op, const float* a, int a_mode, float a_imm,
+                                          const float* b, int b_mode, float b_imm, pn_index cols,
+                                          unsigned char* out) {
   pn_compare_impl(n, op, a, a_mode, a_imm, b, b_mode, b_imm, cols, out);
 }
 extern "C" __global__ void pn_compare_i64(pn_index n, int op, const long long* a, int a_mode, long long a_imm,
@@ -145,20 +216,20 @@ extern "C" __global__ void pn_compare_i64(pn_index n, int op, const long long* a
                                           unsigned char* out) {
   pn_compare_impl(n, op, a, a_mode, a_imm, b, b_mode, b_imm, cols, out);
 }
-extern "C" __global__ void pn_compare_b8(pn_index n, int op, const unsigned char* a, int a_mode, unsigned char a_imm,
-                                         const unsigned char* b, int b_mode, unsigned char b_imm, pn_index cols,
-                                         unsigned char* out) {
+extern "C" __global__ void pn_compare_b8(pn_index n, int op, const unsigned char* a, int a_mode,
+                                         unsigned char a_imm, const unsigned char* b, int b_mode,
+                                         unsigned char b_imm, pn_index cols, unsigned char* out) {
   pn_compare_impl(n, op, a, a_mode, a_imm, b, b_mode, b_imm, cols, out);
 }
 
 // out = cond ? a : b, every operand with its own mode (shared cols, as pn_binary).
 template <typename T>
-__device__ __forceinline__ void pn_where_impl(pn_index n, const unsigned char* c, int c_mode, unsigned char c_imm,
-                                              const T* a, int a_mode, T a_imm, const T* b, int b_mode, T b_imm,
-                                              pn_index cols, T* out) {
+__device__ __forceinline__ void pn_where_impl(pn_index n, const unsigned char* c, int c_mode,
+                                              unsigned char c_imm, const T* a, int a_mode, T a_imm,
+                                              const T* b, int b_mode, T b_imm, pn_index cols, T* out) {
   PN_GRID_STRIDE(i, n) {
     out[i] = pn_operand(c, c_mode, c_imm, i, cols) ? pn_operand(a, a_mode, a_imm, i, cols)
-                                                     : pn_operand(b, b_mode, b_imm, i, cols);
+                                                   : pn_operand(b, b_mode, b_imm, i, cols);
   }
 }
 
@@ -183,11 +254,21 @@ extern "C" __global__ void pn_binary_i64(pn_index n, int op, const long long* a,
     const unsigned long long y = (unsigned long long)pn_operand(b, b_mode, b_imm, i, cols);
     long long r;
     switch (op) {
-      case 0: r = (long long)(x + y); break;
-      case 1: r = (long long)(x - y); break;
-      case 2: r = (long long)(x * y); break;
-      case 4: r = (long long)x > (long long)y ? (long long)x : (long long)y; break;
-      default: r = (long long)x < (long long)y ? (long long)x : (long long)y; break;
+      case 0:
+        r = (long long)(x + y);
+        break;
+      case 1:
+        r = (long long)(x - y);
+        break;
+      case 2:
+        r = (long long)(x * y);
+        break;
+      case 4:
+        r = (long long)x > (long long)y ? (long long)x : (long long)y;
+        break;
+      default:
+        r = (long long)x < (long long)y ? (long long)x : (long long)y;
+        break;
     }
     out[i] = r;
   }

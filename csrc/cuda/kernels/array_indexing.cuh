@@ -43,10 +43,12 @@ __device__ __forceinline__ void pn_strided_copy_impl(pn_index n, const pn_stride
   }
 }
 
-extern "C" __global__ void pn_strided_copy_1(pn_index n, pn_strided s, const unsigned char* src, unsigned char* dst) {
+extern "C" __global__ void pn_strided_copy_1(pn_index n, pn_strided s, const unsigned char* src,
+                                             unsigned char* dst) {
   pn_strided_copy_impl(n, s, src, dst);
 }
-extern "C" __global__ void pn_strided_copy_4(pn_index n, pn_strided s, const unsigned int* src, unsigned int* dst) {
+extern "C" __global__ void pn_strided_copy_4(pn_index n, pn_strided s, const unsigned int* src,
+                                             unsigned int* dst) {
   pn_strided_copy_impl(n, s, src, dst);
 }
 extern "C" __global__ void pn_strided_copy_8(pn_index n, pn_strided s, const unsigned long long* src,
@@ -79,20 +81,20 @@ __device__ __forceinline__ pn_index pn_gather_offset(const pn_gather_args& g, pn
 }
 
 template <typename T>
-__device__ __forceinline__ void pn_gather_impl(pn_index n_idx, pn_index inner, const pn_gather_args& g, const T* src,
-                                               T* out) {
+__device__ __forceinline__ void pn_gather_impl(pn_index n_idx, pn_index inner, const pn_gather_args& g,
+                                               const T* src, T* out) {
   PN_GRID_STRIDE(i, n_idx * inner) {
     const pn_index j = i / inner, r = i - j * inner;
     out[i] = src[pn_gather_offset(g, j) + r];
   }
 }
 
-extern "C" __global__ void pn_gather_1(pn_index n_idx, pn_index inner, pn_gather_args g, const unsigned char* src,
-                                       unsigned char* out) {
+extern "C" __global__ void pn_gather_1(pn_index n_idx, pn_index inner, pn_gather_args g,
+                                       const unsigned char* src, unsigned char* out) {
   pn_gather_impl(n_idx, inner, g, src, out);
 }
-extern "C" __global__ void pn_gather_4(pn_index n_idx, pn_index inner, pn_gather_args g, const unsigned int* src,
-                                       unsigned int* out) {
+extern "C" __global__ void pn_gather_4(pn_index n_idx, pn_index inner, pn_gather_args g,
+                                       const unsigned int* src, unsigned int* out) {
   pn_gather_impl(n_idx, inner, g, src, out);
 }
 extern "C" __global__ void pn_gather_8(pn_index n_idx, pn_index inner, pn_gather_args g,
@@ -104,8 +106,8 @@ extern "C" __global__ void pn_gather_8(pn_index n_idx, pn_index inner, pn_gather
 // may repeat (the same row picked twice gets both gradients), so the adds are atomic;
 // the order of additions, and so the last bits of a repeated row, may vary between runs
 // (as with torch's index_put_(accumulate=True)). Rows that are not repeated are exact.
-extern "C" __global__ void pn_scatter_add_f32(pn_index n_idx, pn_index inner, pn_gather_args g, const float* values,
-                                              float* dst) {
+extern "C" __global__ void pn_scatter_add_f32(pn_index n_idx, pn_index inner, pn_gather_args g,
+                                              const float* values, float* dst) {
   PN_GRID_STRIDE(i, n_idx * inner) {
     const pn_index j = i / inner, r = i - j * inner;
     atomicAdd(dst + pn_gather_offset(g, j) + r, values[i]);
@@ -116,8 +118,8 @@ extern "C" __global__ void pn_scatter_add_f32(pn_index n_idx, pn_index inner, pn
 // out[o, j] = src[o, idx[o, j]] for an (outer, len) source and (outer, k) int64 indices
 // (np.take_along_axis on the last axis; other axes are moved last by the caller).
 template <typename T>
-__device__ __forceinline__ void pn_take_rows_impl(pn_index outer, pn_index k, pn_index len, const long long* idx,
-                                                  const T* src, T* out) {
+__device__ __forceinline__ void pn_take_rows_impl(pn_index outer, pn_index k, pn_index len,
+                                                  const long long* idx, const T* src, T* out) {
   PN_GRID_STRIDE(i, outer * k) {
     const pn_index o = i / k;
     long long v = idx[i];

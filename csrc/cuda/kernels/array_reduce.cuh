@@ -39,12 +39,18 @@ extern "C" __global__ void pn_argmax_rows(pn_index rows, pn_index cols, const fl
   long long best_i = cols;  // sentinel: any real element is better (ties go to lower index)
   for (pn_index j = threadIdx.x; j < cols; j += 32) {
     const float v = xr[j];
-    if (best_i == cols || pn_argmax_better(v, j, best, best_i)) { best = v; best_i = j; }
+    if (best_i == cols || pn_argmax_better(v, j, best, best_i)) {
+      best = v;
+      best_i = j;
+    }
   }
   for (int off = 16; off > 0; off >>= 1) {
     const float ov = __shfl_xor_sync(PN_FULL_MASK, best, off);
     const long long oi = __shfl_xor_sync(PN_FULL_MASK, best_i, off);
-    if (oi != cols && (best_i == cols || pn_argmax_better(ov, oi, best, best_i))) { best = ov; best_i = oi; }
+    if (oi != cols && (best_i == cols || pn_argmax_better(ov, oi, best, best_i))) {
+      best = ov;
+      best_i = oi;
+    }
   }
   if (threadIdx.x == 0) out[row] = best_i;
 }
@@ -65,7 +71,10 @@ extern "C" __global__ void pn_int64_minmax(pn_index n, const long long* t, long 
     lo = ol < lo ? ol : lo;
     hi = oh > hi ? oh : hi;
   }
-  if ((threadIdx.x & 31) == 0) { smin[threadIdx.x / 32] = lo; smax[threadIdx.x / 32] = hi; }
+  if ((threadIdx.x & 31) == 0) {
+    smin[threadIdx.x / 32] = lo;
+    smax[threadIdx.x / 32] = hi;
+  }
   __syncthreads();
   if (threadIdx.x == 0) {
     for (int w = 1; w < (int)blockDim.x / 32; ++w) {

@@ -9,7 +9,8 @@
 #include "common.cuh"
 
 // y[r, c] = x[r, c] + b[c]
-extern "C" __global__ void pn_bias_add(pn_index rows, pn_index cols, const float* x, const float* b, float* y) {
+extern "C" __global__ void pn_bias_add(pn_index rows, pn_index cols, const float* x, const float* b,
+                                       float* y) {
   PN_GRID_STRIDE(i, rows * cols) y[i] = x[i] + b[i % cols];
 }
 

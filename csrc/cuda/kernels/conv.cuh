@@ -36,20 +36,23 @@
 
 // The geometry of one convolution, as passed to every kernel (all long long; the kernels'
 // own signatures spell it out, for the tools that parse them: the fake CuPy, grep).
-#define PN_CONV_PARAMS                                                                                  \
-  pn_index N, pn_index C, pn_index H, pn_index W, pn_index O, pn_index KH, pn_index KW, pn_index Ho,    \
-      pn_index Wo, pn_index sh, pn_index sw, pn_index ph, pn_index pw, pn_index dh, pn_index dw,       \
+#define PN_CONV_PARAMS                                                                               \
+  pn_index N, pn_index C, pn_index H, pn_index W, pn_index O, pn_index KH, pn_index KW, pn_index Ho, \
+      pn_index Wo, pn_index sh, pn_index sw, pn_index ph, pn_index pw, pn_index dh, pn_index dw,     \
       pn_index groups
 #define PN_CONV_ARGS N, C, H, W, O, KH, KW, Ho, Wo, sh, sw, ph, pw, dh, dw, groups
 
 // ------------------------------------------------------------------------ naive
 // 1-D grid-stride loops over the outputs; block 256.
-extern "C" __global__ void pn_conv2d_forward_naive(
-    pn_index N, pn_index C, pn_index H, pn_index W, pn_index O, pn_index KH, pn_index KW,
-    pn_index Ho, pn_index Wo, pn_index sh, pn_index sw, pn_index ph, pn_index pw, pn_index dh, pn_index dw,
-    pn_index groups, const float* x, const float* w, const float* bias, int has_bias, float* y) {
+extern "C" __global__ void pn_conv2d_forward_naive(pn_index N, pn_index C, pn_index H, pn_index W, pn_index O,
+                                                   pn_index KH, pn_index KW, pn_index Ho, pn_index Wo,
+                                                   pn_index sh, pn_index sw, pn_index ph, pn_index pw,
+                                                   pn_index dh, pn_index dw, pn_index groups, const float* x,
+                                                   const float* w, const float* bias, int has_bias,
+                                                   float* y) {
   const pn_index Cg = C / groups, Og = O / groups, total = N * O * Ho * Wo;
-  for (pn_index e = (pn_index)blockIdx.x * blockDim.x + threadIdx.x; e < total; e += (pn_index)gridDim.x * blockDim.x) {
+  for (pn_index e = (pn_index)blockIdx.x * blockDim.x + threadIdx.x; e < total;
+       e += (pn_index)gridDim.x * blockDim.x) {
     const pn_index ow = e % Wo, oh = (e / Wo) % Ho, o = (e / (Wo * Ho)) % O, n = e / (Wo * Ho * O);
     const pn_index c0 = (o / Og) * Cg;
     float acc = has_bias ? bias[o] : 0.0f;
@@ -67,12 +70,15 @@ extern "C" __global__ void pn_conv2d_forward_naive(
   }
 }
 
-extern "C" __global__ void pn_conv2d_backward_input_naive(
-    pn_index N, pn_index C, pn_index H, pn_index W, pn_index O, pn_index KH, pn_index KW,
-    pn_index Ho, pn_index Wo, pn_index sh, pn_index sw, pn_index ph, pn_index pw, pn_index dh, pn_index dw,
-    pn_index groups, const float* dy, const float* w, float* dx) {
+extern "C" __global__ void pn_conv2d_backward_input_naive(pn_index N, pn_index C, pn_index H, pn_index W,
+                                                          pn_index O, pn_index KH, pn_index KW, pn_index Ho,
+                                                          pn_index Wo, pn_index sh, pn_index sw, pn_index ph,
+                                                          pn_index pw, pn_index dh, pn_index dw,
+                                                          pn_index groups, const float* dy, const float* w,
+                                                          float* dx) {
   const pn_index Cg = C / groups, Og = O / groups, total = N * C * H * W;
-  for (pn_index e = (pn_index)blockIdx.x * blockDim.x + threadIdx.x; e < total; e += (pn_index)gridDim.x * blockDim.x) {
+  for (pn_index e = (pn_index)blockIdx.x * blockDim.x + threadIdx.x; e < total;
+       e += (pn_index)gridDim.x * blockDim.x) {
     const pn_index iw = e % W, ih = (e / W) % H, c = (e / (W * H)) % C, n = e / (W * H * C);
     const pn_index g = c / Cg, ci = c % Cg;
     float acc = 0.0f;
@@ -94,12 +100,15 @@ extern "C" __global__ void pn_conv2d_backward_input_naive(
   }
 }
 
-extern "C" __global__ void pn_conv2d_backward_weight_naive(
-    pn_index N, pn_index C, pn_index H, pn_index W, pn_index O, pn_index KH, pn_index KW,
-    pn_index Ho, pn_index Wo, pn_index sh, pn_index sw, pn_index ph, pn_index pw, pn_index dh, pn_index dw,
-    pn_index groups, const float* dy, const float* x, float* dw_out) {
+extern "C" __global__ void pn_conv2d_backward_weight_naive(pn_index N, pn_index C, pn_index H, pn_index W,
+                                                           pn_index O, pn_index KH, pn_index KW, pn_index Ho,
+                                                           pn_index Wo, pn_index sh, pn_index sw, pn_index ph,
+                                                           pn_index pw, pn_index dh, pn_index dw,
+                                                           pn_index groups, const float* dy, const float* x,
+                                                           float* dw_out) {
   const pn_index Cg = C / groups, Og = O / groups, total = O * Cg * KH * KW;
-  for (pn_index e = (pn_index)blockIdx.x * blockDim.x + threadIdx.x; e < total; e += (pn_index)gridDim.x * blockDim.x) {
+  for (pn_index e = (pn_index)blockIdx.x * blockDim.x + threadIdx.x; e < total;
+       e += (pn_index)gridDim.x * blockDim.x) {
     const pn_index kw = e % KW, kh = (e / KW) % KH, ci = (e / (KW * KH)) % Cg, o = e / (KW * KH * Cg);
     const pn_index c = (o / Og) * Cg + ci;
     float acc = 0.0f;
@@ -123,7 +132,8 @@ extern "C" __global__ void pn_conv2d_backward_weight_naive(
 // Element (m, k) of the left operand and (k, j) of the right one for group g, 0 outside.
 // MODE 0: forward, 1: grad input, 2: grad weight (see the table at the top).
 template <int MODE>
-__device__ __forceinline__ float pn_conv_a(PN_CONV_PARAMS, const float* A, pn_index g, pn_index m, pn_index k) {
+__device__ __forceinline__ float pn_conv_a(PN_CONV_PARAMS, const float* A, pn_index g, pn_index m,
+                                           pn_index k) {
   const pn_index Cg = C / groups, Og = O / groups;
   if (MODE == 0) {  // W[m, k], k = (ci, kh, kw): row m of the weight, contiguous
     return (m < Og && k < Cg * KH * KW) ? A[(g * Og + m) * Cg * KH * KW + k] : 0.0f;
@@ -139,7 +149,8 @@ __device__ __forceinline__ float pn_conv_a(PN_CONV_PARAMS, const float* A, pn_in
 }
 
 template <int MODE>
-__device__ __forceinline__ float pn_conv_b(PN_CONV_PARAMS, const float* B, pn_index g, pn_index k, pn_index j) {
+__device__ __forceinline__ float pn_conv_b(PN_CONV_PARAMS, const float* B, pn_index g, pn_index k,
+                                           pn_index j) {
   const pn_index Cg = C / groups, Og = O / groups;
   if (MODE == 0) {  // X[k = (ci, kh, kw), j = (n, oh, ow)]
     if (k >= Cg * KH * KW || j >= N * Ho * Wo) return 0.0f;
@@ -167,8 +178,8 @@ __device__ __forceinline__ float pn_conv_b(PN_CONV_PARAMS, const float* B, pn_in
 // Block (16, 16); grid (ceil(Ncols/16), ceil(M/16), groups). threadIdx.x walks along j, the
 // output's contiguous index for the forward and grad-input passes (coalesced stores).
 template <int MODE>
-__device__ __forceinline__ void pn_conv_igemm(PN_CONV_PARAMS, const float* A, const float* B, const float* bias,
-                                              int has_bias, float* out) {
+__device__ __forceinline__ void pn_conv_igemm(PN_CONV_PARAMS, const float* A, const float* B,
+                                              const float* bias, int has_bias, float* out) {
   __shared__ float As[PN_CONV_TILE][PN_CONV_TILE + 1];  // As[r][k] = A[bm + r, k0 + k]
   __shared__ float Bs[PN_CONV_TILE][PN_CONV_TILE + 1];  // Bs[k][c] = B[k0 + k, bn + c]
   const pn_index Cg = C / groups, Og = O / groups;
@@ -200,30 +211,37 @@ __device__ __forceinline__ void pn_conv_igemm(PN_CONV_PARAMS, const float* A, co
   }
 }
 
-extern "C" __global__ void pn_conv2d_forward_tiled(
-    pn_index N, pn_index C, pn_index H, pn_index W, pn_index O, pn_index KH, pn_index KW,
-    pn_index Ho, pn_index Wo, pn_index sh, pn_index sw, pn_index ph, pn_index pw, pn_index dh, pn_index dw,
-    pn_index groups, const float* x, const float* w, const float* bias, int has_bias, float* y) {
+extern "C" __global__ void pn_conv2d_forward_tiled(pn_index N, pn_index C, pn_index H, pn_index W, pn_index O,
+                                                   pn_index KH, pn_index KW, pn_index Ho, pn_index Wo,
+                                                   pn_index sh, pn_index sw, pn_index ph, pn_index pw,
+                                                   pn_index dh, pn_index dw, pn_index groups, const float* x,
+                                                   const float* w, const float* bias, int has_bias,
+                                                   float* y) {
   pn_conv_igemm<0>(PN_CONV_ARGS, w, x, bias, has_bias, y);
 }
 
-extern "C" __global__ void pn_conv2d_backward_input_tiled(
-    pn_index N, pn_index C, pn_index H, pn_index W, pn_index O, pn_index KH, pn_index KW,
-    pn_index Ho, pn_index Wo, pn_index sh, pn_index sw, pn_index ph, pn_index pw, pn_index dh, pn_index dw,
-    pn_index groups, const float* dy, const float* w, float* dx) {
+extern "C" __global__ void pn_conv2d_backward_input_tiled(pn_index N, pn_index C, pn_index H, pn_index W,
+                                                          pn_index O, pn_index KH, pn_index KW, pn_index Ho,
+                                                          pn_index Wo, pn_index sh, pn_index sw, pn_index ph,
+                                                          pn_index pw, pn_index dh, pn_index dw,
+                                                          pn_index groups, const float* dy, const float* w,
+                                                          float* dx) {
   pn_conv_igemm<1>(PN_CONV_ARGS, w, dy, nullptr, 0, dx);
 }
 
-extern "C" __global__ void pn_conv2d_backward_weight_tiled(
-    pn_index N, pn_index C, pn_index H, pn_index W, pn_index O, pn_index KH, pn_index KW,
-    pn_index Ho, pn_index Wo, pn_index sh, pn_index sw, pn_index ph, pn_index pw, pn_index dh, pn_index dw,
-    pn_index groups, const float* dy, const float* x, float* dw_out) {
+extern "C" __global__ void pn_conv2d_backward_weight_tiled(pn_index N, pn_index C, pn_index H, pn_index W,
+                                                           pn_index O, pn_index KH, pn_index KW, pn_index Ho,
+                                                           pn_index Wo, pn_index sh, pn_index sw, pn_index ph,
+                                                           pn_index pw, pn_index dh, pn_index dw,
+                                                           pn_index groups, const float* dy, const float* x,
+                                                           float* dw_out) {
   pn_conv_igemm<2>(PN_CONV_ARGS, dy, x, nullptr, 0, dw_out);
 }
 
 // ------------------------------------------------------------------------ bias gradient
 // grid (O); block (256): db[o] = sum over n and the Ho*Wo plane of dy[n, o].
-extern "C" __global__ void pn_conv2d_backward_bias(pn_index N, pn_index O, pn_index HW, const float* dy, float* db) {
+extern "C" __global__ void pn_conv2d_backward_bias(pn_index N, pn_index O, pn_index HW, const float* dy,
+                                                   float* db) {
   const pn_index o = blockIdx.x;
   float s = 0.0f;
   for (pn_index n = 0; n < N; ++n)

@@ -30,8 +30,8 @@ extern "C" __global__ void pn_sgd_step(pn_index n, float* param, const float* gr
 // torch.optim.Adam (L2 weight decay), in place. step_size = lr / (1 - beta1^t) and
 // inv_sqrt_bc2 = 1 / sqrt(1 - beta2^t) are computed on the host in double precision.
 extern "C" __global__ void pn_adam_step(pn_index n, float* param, const float* grad, float* exp_avg,
-                                        float* exp_avg_sq, float step_size, float beta1, float beta2, float eps,
-                                        float weight_decay, float inv_sqrt_bc2) {
+                                        float* exp_avg_sq, float step_size, float beta1, float beta2,
+                                        float eps, float weight_decay, float inv_sqrt_bc2) {
   PN_GRID_STRIDE(i, n) {
     const float p = param[i];
     const float g = weight_decay != 0.0f ? grad[i] + weight_decay * p : grad[i];

@@ -23,14 +23,12 @@
 __device__ __forceinline__ pn_index pn_imin(pn_index a, pn_index b) { return a < b ? a : b; }
 __device__ __forceinline__ pn_index pn_imax(pn_index a, pn_index b) { return a > b ? a : b; }
 
-#define PN_GRID_STRIDE(e, total) \
-  for (pn_index e = (pn_index)blockIdx.x * blockDim.x + threadIdx.x; e < (total); e += (pn_index)gridDim.x * blockDim.x)
-
+// PN_GRID_STRIDE (the grid-stride loop) comes from common.cuh.
 // 1-D grid-stride loops, block 256, for every kernel here. P = N*C planes.
 extern "C" __global__ void pn_max_pool2d_forward(pn_index P, pn_index H, pn_index W, pn_index Ho, pn_index Wo,
-                                                 pn_index kh, pn_index kw, pn_index sh, pn_index sw, pn_index ph,
-                                                 pn_index pw, pn_index dh, pn_index dw, const float* x, float* y,
-                                                 long long* idx) {
+                                                 pn_index kh, pn_index kw, pn_index sh, pn_index sw,
+                                                 pn_index ph, pn_index pw, pn_index dh, pn_index dw,
+                                                 const float* x, float* y, long long* idx) {
   PN_GRID_STRIDE(e, P * Ho * Wo) {
     const pn_index q = e % Wo, r = (e / Wo) % Ho, p = e / (Wo * Ho);
     pn_index h0 = r * sh - ph, w0 = q * sw - pw;
@@ -43,7 +41,10 @@ extern "C" __global__ void pn_max_pool2d_forward(pn_index P, pn_index H, pn_inde
     for (pn_index ih = h0; ih < h1; ih += dh)
       for (pn_index iw = w0; iw < w1; iw += dw) {
         const float v = plane[ih * W + iw];
-        if (v > best || v != v) { best = v; at = ih * W + iw; }
+        if (v > best || v != v) {
+          best = v;
+          at = ih * W + iw;
+        }
       }
     y[e] = best;
     idx[e] = at;
@@ -61,24 +62,28 @@ __device__ __forceinline__ float pn_avg_window(pn_index r, pn_index q, pn_index 
                                                pn_index sw, pn_index ph, pn_index pw, pn_index H, pn_index W,
                                                int count_include_pad, pn_index divisor_override, pn_index& h0,
                                                pn_index& h1, pn_index& w0, pn_index& w1) {
-  h0 = r * sh - ph; w0 = q * sw - pw;
-  h1 = pn_imin(h0 + kh, H + ph); w1 = pn_imin(w0 + kw, W + pw);
+  h0 = r * sh - ph;
+  w0 = q * sw - pw;
+  h1 = pn_imin(h0 + kh, H + ph);
+  w1 = pn_imin(w0 + kw, W + pw);
   const pn_index pool = (h1 - h0) * (w1 - w0);
-  h0 = pn_imax(h0, 0); w0 = pn_imax(w0, 0);
-  h1 = pn_imin(h1, H); w1 = pn_imin(w1, W);
+  h0 = pn_imax(h0, 0);
+  w0 = pn_imax(w0, 0);
+  h1 = pn_imin(h1, H);
+  w1 = pn_imin(w1, W);
   const pn_index div = divisor_override ? divisor_override : count_include_pad ? pool : (h1 - h0) * (w1 - w0);
   return 1.0f / (float)div;
 }
 
 extern "C" __global__ void pn_avg_pool2d_forward(pn_index P, pn_index H, pn_index W, pn_index Ho, pn_index Wo,
-                                                 pn_index kh, pn_index kw, pn_index sh, pn_index sw, pn_index ph,
-                                                 pn_index pw, int count_include_pad, pn_index divisor_override,
-                                                 const float* x, float* y) {
+                                                 pn_index kh, pn_index kw, pn_index sh, pn_index sw,
+                                                 pn_index ph, pn_index pw, int count_include_pad,
+                                                 pn_index divisor_override, const float* x, float* y) {
   PN_GRID_STRIDE(e, P * Ho * Wo) {
     const pn_index q = e % Wo, r = (e / Wo) % Ho, p = e / (Wo * Ho);
     pn_index h0, h1, w0, w1;
-    const float inv = pn_avg_window(r, q, kh, kw, sh, sw, ph, pw, H, W, count_include_pad, divisor_override, h0, h1,
-                                    w0, w1);
+    const float inv = pn_avg_window(r, q, kh, kw, sh, sw, ph, pw, H, W, count_include_pad, divisor_override,
+                                    h0, h1, w0, w1);
     const float* plane = x + p * H * W;
     float s = 0.0f;
     for (pn_index ih = h0; ih < h1; ++ih)
@@ -89,9 +94,10 @@ extern "C" __global__ void pn_avg_pool2d_forward(pn_index P, pn_index H, pn_inde
 
 // Gather: input (ih, iw) lies in the windows of outputs r in [(ih+ph-kh)/sh + 1, (ih+ph)/sh]
 // (clipped), the same for q; each is re-checked against its clipped window.
-extern "C" __global__ void pn_avg_pool2d_backward(pn_index P, pn_index H, pn_index W, pn_index Ho, pn_index Wo,
-                                                  pn_index kh, pn_index kw, pn_index sh, pn_index sw, pn_index ph,
-                                                  pn_index pw, int count_include_pad, pn_index divisor_override,
+extern "C" __global__ void pn_avg_pool2d_backward(pn_index P, pn_index H, pn_index W, pn_index Ho,
+                                                  pn_index Wo, pn_index kh, pn_index kw, pn_index sh,
+                                                  pn_index sw, pn_index ph, pn_index pw,
+                                                  int count_include_pad, pn_index divisor_override,
                                                   const float* dy, float* dx) {
   PN_GRID_STRIDE(e, P * H * W) {
     const pn_index iw = e % W, ih = (e / W) % H, p = e / (W * H);
@@ -102,15 +108,17 @@ extern "C" __global__ void pn_avg_pool2d_backward(pn_index P, pn_index H, pn_ind
     for (pn_index r = r0; r < r1; ++r)
       for (pn_index q = q0; q < q1; ++q) {
         pn_index h0, h1, w0, w1;
-        const float inv = pn_avg_window(r, q, kh, kw, sh, sw, ph, pw, H, W, count_include_pad, divisor_override,
-                                        h0, h1, w0, w1);
+        const float inv = pn_avg_window(r, q, kh, kw, sh, sw, ph, pw, H, W, count_include_pad,
+                                        divisor_override, h0, h1, w0, w1);
         if (ih >= h0 && ih < h1 && iw >= w0 && iw < w1) s += g[r * Wo + q] * inv;
       }
     dx[e] = s;
   }
 }
 
-__device__ __forceinline__ pn_index pn_adaptive_start(pn_index i, pn_index in, pn_index out) { return (i * in) / out; }
+__device__ __forceinline__ pn_index pn_adaptive_start(pn_index i, pn_index in, pn_index out) {
+  return (i * in) / out;
+}
 __device__ __forceinline__ pn_index pn_adaptive_end(pn_index i, pn_index in, pn_index out) {
   return ((i + 1) * in + out - 1) / out;
 }

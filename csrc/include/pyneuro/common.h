@@ -88,7 +88,7 @@ class FlushToZeroScope {
 // leaves the calling thread.
 constexpr index_t kParallelMinWork = index_t(1) << 23;
 constexpr index_t kCostElementwise = 8;  // per float of a memory-bound kernel
-constexpr index_t kCostExp = 16;         // per float that needs an exp
+constexpr index_t kCostExp = 16;  // per float that needs an exp
 
 // Runs fn(ctx, begin, end) over [0, n): on the calling thread when work < kParallelMinWork,
 // else as a few contiguous chunks per OpenMP thread (num_threads()), handed out dynamically.

@@ -30,6 +30,7 @@ in the user's cache folder when site-packages is read-only, or nowhere if neithe
 writable), so later processes load it in ~1 s. `python -m pyneuro.bench.numba_timing`
 measures this and the speed against the C++ kernels and NumPy.
 """
+
 from __future__ import annotations
 
 from .._registry import BackendUnavailable
@@ -43,12 +44,12 @@ except ModuleNotFoundError as exc:
 except ImportError as exc:  # e.g. a numba built for another NumPy
     raise BackendUnavailable(f"numba is installed but not importable ({exc})") from None
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from .. import _checks  # noqa: E402
-from . import elementwise_kernels as _ew  # noqa: E402
-from . import matmul_kernels as _mm  # noqa: E402
-from . import softmax_kernels as _sm  # noqa: E402
+from .. import _checks
+from . import elementwise_kernels as _ew
+from . import matmul_kernels as _mm
+from . import softmax_kernels as _sm
 
 NAME = "numba"
 DEVICE = "cpu"
@@ -82,9 +83,9 @@ def set_num_threads(n: int) -> None:
 # ----------------------------------------------------------------------------- launching kernels
 # Rough single-thread cost of the kernels' inner loops (this machine class, AVX-512), used
 # only to decide whether a call is worth waking the other threads for.
-NS_PER_ELEMENT = 0.25   # elementwise kernels and reductions without exp
-NS_PER_EXP = 0.6        # softmax-family kernels, per element
-NS_PER_FMA = 0.0125     # matmul, per multiply-add (~80 GFLOP/s)
+NS_PER_ELEMENT = 0.25  # elementwise kernels and reductions without exp
+NS_PER_EXP = 0.6  # softmax-family kernels, per element
+NS_PER_FMA = 0.0125  # matmul, per multiply-add (~80 GFLOP/s)
 PARALLEL_MIN_NS = 20_000.0
 
 
@@ -100,11 +101,16 @@ def _run(kernel, work_ns: float, *args) -> None:
 # ----------------------------------------------------------------------------- input preparation
 def _f32(x, name: str, ndim: int | None = None) -> np.ndarray:
     """Validate x (shared checks), require float32, return it C-contiguous."""
-    if (type(x) is np.ndarray and x.dtype == np.float32 and x.flags.c_contiguous and x.flags.aligned
-            and (ndim is None or x.ndim == ndim)):
-        return x        # the common case, without the general checks' ~0.4 us
+    if (
+        type(x) is np.ndarray
+        and x.dtype == np.float32
+        and x.flags.c_contiguous
+        and x.flags.aligned
+        and (ndim is None or x.ndim == ndim)
+    ):
+        return x  # the common case, without the general checks' ~0.4 us
     _checks.require_array(x, name, ndim)
-    _checks.require_float32(x, name)   # the numba backend computes in float32, like the C++ one
+    _checks.require_float32(x, name)  # the numba backend computes in float32, like the C++ one
     return _aligned(np.ascontiguousarray(x))
 
 
@@ -125,9 +131,15 @@ def _operand(x, name: str, trans: bool):
 def _targets(logits, targets) -> np.ndarray:
     """Targets as contiguous int64 after the type and shape checks; the range check is done
     by the cross-entropy kernels themselves (they return the count of bad targets)."""
-    if (type(targets) is np.ndarray and targets.dtype == np.int64 and targets.flags.c_contiguous
-            and targets.ndim == 1 and targets.shape[0] == logits.shape[0] and logits.ndim == 2
-            and targets.flags.aligned):
+    if (
+        type(targets) is np.ndarray
+        and targets.dtype == np.int64
+        and targets.flags.c_contiguous
+        and targets.ndim == 1
+        and targets.shape[0] == logits.shape[0]
+        and logits.ndim == 2
+        and targets.flags.aligned
+    ):
         return targets  # the common case: nothing to convert, nothing else to check
     return _aligned(np.ascontiguousarray(_checks.targets_for(logits, targets, check_range=False)))
 
@@ -180,7 +192,7 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | No
         return c
     if variant == "naive":
         _run(_mm.matmul_naive, work, a, b, trans_a, trans_b, c)
-    elif m <= _mm.FEW_ROWS and k:   # e.g. nn.Linear on one sample: B read in place, no packing
+    elif m <= _mm.FEW_ROWS and k:  # e.g. nn.Linear on one sample: B read in place, no packing
         rows = np.ascontiguousarray(a.T) if trans_a else a
         _run(_mm.matmul_few_rows, work, rows, b, trans_b, c)
     else:
@@ -224,7 +236,7 @@ def softmax_forward(x, variant: str | None = None):
     x = _f32(x, "x", 2)
     variant = _variant(variant, "softmax")
     y = np.empty_like(x)
-    if 0 < x.shape[1] < _sm.NARROW_COLS:   # rows shorter than a vector: both variants batch them
+    if 0 < x.shape[1] < _sm.NARROW_COLS:  # rows shorter than a vector: both variants batch them
         _narrow(_sm.SOFTMAX, x, y=y)
     else:
         kernel = _sm.softmax_online if variant == "online" else _sm.softmax_three_pass
@@ -318,7 +330,9 @@ class _InPlace:
     def __init__(self, arr, name: str):
         _checks.require_array(arr, name)
         if not isinstance(arr, np.ndarray):
-            raise TypeError(f"{name} must be a numpy.ndarray (it is updated in place), got {type(arr).__name__}")
+            raise TypeError(
+                f"{name} must be a numpy.ndarray (it is updated in place), got {type(arr).__name__}"
+            )
         _checks.require_float32(arr, name)
         _checks.writeable(arr, name)
         self.arr = arr
@@ -333,8 +347,17 @@ class _InPlace:
             self.arr[...] = self.work
 
 
-def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
-             nesterov=False, first_step=False):
+def sgd_step(
+    param,
+    grad,
+    momentum_buffer,
+    lr,
+    momentum=0.0,
+    dampening=0.0,
+    weight_decay=0.0,
+    nesterov=False,
+    first_step=False,
+):
     """torch.optim.SGD's update, in place on param (and momentum_buffer when momentum != 0)."""
     p = _InPlace(param, "param")
     g = _f32(grad, "grad")
@@ -348,14 +371,24 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weig
         buf_flat = buf.flat()
     else:
         buf_flat = p.flat()  # not touched by the kernel when momentum == 0
-    _run(_ew.sgd_step, g.size * NS_PER_ELEMENT, p.flat(), g.reshape(-1), buf_flat, float(lr),
-         float(momentum), float(dampening), float(weight_decay), bool(nesterov), bool(first_step))
+    _run(
+        _ew.sgd_step,
+        g.size * NS_PER_ELEMENT,
+        p.flat(),
+        g.reshape(-1),
+        buf_flat,
+        float(lr),
+        float(momentum),
+        float(dampening),
+        float(weight_decay),
+        bool(nesterov),
+        bool(first_step),
+    )
     for arr in buffers:
         arr.write_back()
 
 
-def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8,
-              weight_decay=0.0):
+def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
     """torch.optim.Adam's update (L2 weight decay, bias-corrected moments), in place."""
     _checks.adam_args(step)
     p = _InPlace(param, "param")
@@ -367,9 +400,20 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999
     # The bias corrections are per-step scalars: computed once here, in float64.
     bias_correction1 = 1.0 - float(beta1) ** int(step)
     bias_correction2 = 1.0 - float(beta2) ** int(step)
-    _run(_ew.adam_step, g.size * 4 * NS_PER_ELEMENT, p.flat(), g.reshape(-1), m.flat(), v.flat(),
-         float(lr) / bias_correction1, 1.0 / bias_correction2 ** 0.5, float(beta1), float(beta2),
-         float(eps), float(weight_decay))
+    _run(
+        _ew.adam_step,
+        g.size * 4 * NS_PER_ELEMENT,
+        p.flat(),
+        g.reshape(-1),
+        m.flat(),
+        v.flat(),
+        float(lr) / bias_correction1,
+        1.0 / bias_correction2**0.5,
+        float(beta1),
+        float(beta2),
+        float(eps),
+        float(weight_decay),
+    )
     for arr in (p, m, v):
         arr.write_back()
 
@@ -386,8 +430,8 @@ def argmax(x):
 
 # ----------------------------------------------------------------------------- conv2d and pooling
 # Kernels in conv_kernels.py; the checks (torch's errors and messages) in _conv_checks_numba_tmp.py.
-from .. import _conv_checks_numba_tmp as _cc  # noqa: E402
-from . import conv_kernels as _cv  # noqa: E402
+from .. import _conv_checks_numba_tmp as _cc
+from . import conv_kernels as _cv
 
 VARIANTS["conv2d"] = ("direct", "channels", "im2col")
 DEFAULT_VARIANT["conv2d"] = None  # channels when a group has >= 8 output channels, else direct
@@ -401,7 +445,9 @@ def _conv_flops(y_shape, w_shape) -> float:
 def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None):
     """y[N,O,Ho,Wo] = conv2d(x, w) + bias (NCHW, float32). Variants: direct, channels, im2col
     (None: channels when a group has >= 8 output channels, else direct); see conv_kernels.py."""
-    (sh, sw), (ph, pw), (dh, dw), groups, (ho, wo) = _cc.conv_forward_args(x, w, bias, stride, padding, dilation, groups)
+    (sh, sw), (ph, pw), (dh, dw), groups, (ho, wo) = _cc.conv_forward_args(
+        x, w, bias, stride, padding, dilation, groups
+    )
     if variant is None:
         variant = "channels" if w.shape[0] // groups >= 8 else "direct"
     variant = _variant(variant, "conv2d")
@@ -420,8 +466,9 @@ def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 
         for n in range(x.shape[0]):
             for g in range(groups):
                 _run(_cv.im2col, cols.size * NS_PER_ELEMENT, x, cols, n, g * cpg, sh, sw, ph, pw, dh, dw)
-                y[n, g * opg:(g + 1) * opg] = matmul(w[g * opg:(g + 1) * opg].reshape(opg, -1),
-                                                     cols.reshape(cpg * kh * kw, ho * wo)).reshape(opg, ho, wo)
+                y[n, g * opg : (g + 1) * opg] = matmul(
+                    w[g * opg : (g + 1) * opg].reshape(opg, -1), cols.reshape(cpg * kh * kw, ho * wo)
+                ).reshape(opg, ho, wo)
         if bias is not None:
             y += b.reshape(1, -1, 1, 1)
         return y
@@ -435,11 +482,13 @@ def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 
     return y
 
 
-def conv2d_backward_input(grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
-                          variant=None):
+def conv2d_backward_input(
+    grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
+):
     """grad_x[N,C,H,W] of conv2d (a transposed convolution of grad_y with w)."""
     (sh, sw), (ph, pw), (dh, dw), groups, x_shape, _ = _cc.conv_backward_args(
-        grad_y, w, "weight", input_shape, "input_shape", stride, padding, dilation, groups)
+        grad_y, w, "weight", input_shape, "input_shape", stride, padding, dilation, groups
+    )
     if variant is None:
         variant = "channels" if x_shape[1] // groups >= 8 else "direct"
     variant = _checks.variant(variant, ("direct", "channels"), "conv2d_backward_input")
@@ -457,11 +506,13 @@ def conv2d_backward_input(grad_y, w, input_shape, stride=(1, 1), padding=(0, 0),
     return gx
 
 
-def conv2d_backward_weight(grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
-                           variant=None):
+def conv2d_backward_weight(
+    grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
+):
     """grad_w[O,C/g,kH,kW] of conv2d: each tap a dot product over the batch and output plane."""
     (sh, sw), (ph, pw), (dh, dw), groups, _, w_shape = _cc.conv_backward_args(
-        grad_y, x, "input", weight_shape, "weight_shape", stride, padding, dilation, groups)
+        grad_y, x, "input", weight_shape, "weight_shape", stride, padding, dilation, groups
+    )
     if variant is None:
         variant = "channels" if w_shape[0] // groups >= 8 else "direct"
     variant = _checks.variant(variant, ("direct", "channels"), "conv2d_backward_weight")
@@ -473,8 +524,19 @@ def conv2d_backward_weight(grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0
     if variant == "channels":
         o, cpg, kh, kw = w_shape
         gwt = np.empty((groups, cpg, kh, kw, o // groups), np.float32)
-        _run(_cv.conv2d_backward_weight_channels, work, np.ascontiguousarray(gy.transpose(0, 2, 3, 1)), x, gwt,
-             sh, sw, ph, pw, dh, dw)
+        _run(
+            _cv.conv2d_backward_weight_channels,
+            work,
+            np.ascontiguousarray(gy.transpose(0, 2, 3, 1)),
+            x,
+            gwt,
+            sh,
+            sw,
+            ph,
+            pw,
+            dh,
+            dw,
+        )
         gw[...] = gwt.transpose(0, 4, 1, 2, 3).reshape(w_shape)
     else:
         _run(_cv.conv2d_backward_weight, work, gy, x, gw, sh, sw, ph, pw, dh, dw, groups)
@@ -491,13 +553,28 @@ def conv2d_backward_bias(grad_y):
 
 def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), ceil_mode=False):
     """(y, indices): window maxima and their flat h*W + w positions (torch's ties and NaN rules)."""
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = _cc.pool_args(x, kernel, stride, padding, dilation,
-                                                                     bool(ceil_mode), "max_pool2d")
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = _cc.pool_args(
+        x, kernel, stride, padding, dilation, bool(ceil_mode), "max_pool2d"
+    )
     x = np.ascontiguousarray(x)
     y = np.empty((x.shape[0], x.shape[1], ho, wo), np.float32)
     idx = np.empty(y.shape, np.int64)
     if y.size:
-        _run(_cv.max_pool2d_forward, y.size * kh * kw * NS_PER_ELEMENT, x, y, idx, kh, kw, sh, sw, ph, pw, dh, dw)
+        _run(
+            _cv.max_pool2d_forward,
+            y.size * kh * kw * NS_PER_ELEMENT,
+            x,
+            y,
+            idx,
+            kh,
+            kw,
+            sh,
+            sw,
+            ph,
+            pw,
+            dh,
+            dw,
+        )
     return y, idx
 
 
@@ -506,8 +583,10 @@ def max_pool2d_backward(grad_y, indices, input_shape):
     shape = _cc.input_shape(input_shape)
     _cc.float32_4d(grad_y, "grad_output", "max_pool2d")
     if grad_y.shape[:2] != shape[:2]:
-        raise _cc.ShapeError(f"max_pool2d backward: grad_output of size {list(grad_y.shape)} does not match "
-                             f"input_shape {list(shape)}")
+        raise _cc.ShapeError(
+            f"max_pool2d backward: grad_output of size {list(grad_y.shape)} does not match "
+            f"input_shape {list(shape)}"
+        )
     _cc.max_pool_indices(indices, grad_y, shape[2] * shape[3])
     gy, idx = np.ascontiguousarray(grad_y), np.ascontiguousarray(indices)
     gx = np.empty(shape, np.float32)
@@ -516,32 +595,67 @@ def max_pool2d_backward(grad_y, indices, input_shape):
     return gx
 
 
-def avg_pool2d_forward(x, kernel, stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True,
-                       divisor_override=None):
+def avg_pool2d_forward(
+    x, kernel, stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True, divisor_override=None
+):
     """Window means (torch's divisor rules for padding, ceil_mode and divisor_override)."""
-    (kh, kw), (sh, sw), (ph, pw), _, (ho, wo) = _cc.pool_args(x, kernel, stride, padding, 1, bool(ceil_mode),
-                                                              "avg_pool2d")
+    (kh, kw), (sh, sw), (ph, pw), _, (ho, wo) = _cc.pool_args(
+        x, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d"
+    )
     div = _cc.divisor(divisor_override)
     x = np.ascontiguousarray(x)
     y = np.empty((x.shape[0], x.shape[1], ho, wo), np.float32)
     if y.size:
-        _run(_cv.avg_pool2d_forward, y.size * kh * kw * NS_PER_ELEMENT, x, y, kh, kw, sh, sw, ph, pw,
-             bool(count_include_pad), div)
+        _run(
+            _cv.avg_pool2d_forward,
+            y.size * kh * kw * NS_PER_ELEMENT,
+            x,
+            y,
+            kh,
+            kw,
+            sh,
+            sw,
+            ph,
+            pw,
+            bool(count_include_pad),
+            div,
+        )
     return y
 
 
-def avg_pool2d_backward(grad_y, input_shape, kernel, stride=None, padding=(0, 0), ceil_mode=False,
-                        count_include_pad=True, divisor_override=None):
+def avg_pool2d_backward(
+    grad_y,
+    input_shape,
+    kernel,
+    stride=None,
+    padding=(0, 0),
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
     shape = _cc.input_shape(input_shape)
     probe = np.empty(shape, np.float32)  # grad_x, also the input that the shared checks look at
-    (kh, kw), (sh, sw), (ph, pw), _, (ho, wo) = _cc.pool_args(probe, kernel, stride, padding, 1, bool(ceil_mode),
-                                                              "avg_pool2d")
+    (kh, kw), (sh, sw), (ph, pw), _, (ho, wo) = _cc.pool_args(
+        probe, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d"
+    )
     div = _cc.divisor(divisor_override)
     _cc.grad_shape(grad_y, (shape[0], shape[1], ho, wo), "avg_pool2d")
     gy = np.ascontiguousarray(grad_y)
     if gy.size:
-        _run(_cv.avg_pool2d_backward, gy.size * kh * kw * NS_PER_ELEMENT, gy, probe, kh, kw, sh, sw, ph, pw,
-             bool(count_include_pad), div)
+        _run(
+            _cv.avg_pool2d_backward,
+            gy.size * kh * kw * NS_PER_ELEMENT,
+            gy,
+            probe,
+            kh,
+            kw,
+            sh,
+            sw,
+            ph,
+            pw,
+            bool(count_include_pad),
+            div,
+        )
     else:
         probe[...] = 0.0
     return probe
@@ -560,8 +674,10 @@ def adaptive_avg_pool2d_backward(grad_y, input_shape):
     shape = _cc.input_shape(input_shape)
     _cc.float32_4d(grad_y, "grad_output", "adaptive_avg_pool2d")
     if tuple(grad_y.shape[:2]) != shape[:2]:
-        raise _cc.ShapeError(f"adaptive_avg_pool2d backward: grad_output of size {list(grad_y.shape)} does not "
-                             f"match input_shape {list(shape)}")
+        raise _cc.ShapeError(
+            f"adaptive_avg_pool2d backward: grad_output of size {list(grad_y.shape)} does not "
+            f"match input_shape {list(shape)}"
+        )
     gy = np.ascontiguousarray(grad_y)
     gx = np.empty(shape, np.float32)
     if gx.size == 0:

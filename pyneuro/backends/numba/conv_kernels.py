@@ -40,6 +40,7 @@ so values *and* indices match torch bit for bit.
 Every task writes only its own output plane, so the single- and multi-threaded twins
 (see _numba_jit) give identical results.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -349,8 +350,9 @@ def avg_pool2d_forward(x, y, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_
         c = plane % C
         for r in range(Ho):
             for q in range(Wo):
-                h0, h1, w0, w1, inv = _avg_window(r, q, kh, kw, sh, sw, ph, pw, H, W, count_include_pad,
-                                                  divisor_override)
+                h0, h1, w0, w1, inv = _avg_window(
+                    r, q, kh, kw, sh, sw, ph, pw, H, W, count_include_pad, divisor_override
+                )
                 s = np.float32(0.0)
                 for ih in range(h0, h1):
                     for iw in range(w0, w1):
@@ -369,8 +371,9 @@ def avg_pool2d_backward(gy, gx, kh, kw, sh, sw, ph, pw, count_include_pad, divis
         out[:, :] = 0.0
         for r in range(Ho):
             for q in range(Wo):
-                h0, h1, w0, w1, inv = _avg_window(r, q, kh, kw, sh, sw, ph, pw, H, W, count_include_pad,
-                                                  divisor_override)
+                h0, h1, w0, w1, inv = _avg_window(
+                    r, q, kh, kw, sh, sw, ph, pw, H, W, count_include_pad, divisor_override
+                )
                 g = gy[n, c, r, q] * inv
                 for ih in range(h0, h1):
                     for iw in range(w0, w1):

@@ -19,6 +19,7 @@ over threads with prange. `x < 0 ? 0 : x` (not max) keeps a NaN input NaN, as to
 Determinism: bias_grad is a reduction; it is split over column blocks, never over rows,
 so each sum is accumulated in the same order whatever the thread count.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -57,13 +58,13 @@ def bias_grad(g, out):
     rows, cols = g.shape
     for blk in prange((cols + COLUMN_BLOCK - 1) // COLUMN_BLOCK):
         j0 = blk * COLUMN_BLOCK
-        acc = out[j0:j0 + COLUMN_BLOCK]     # slices, so the loops index from 0 and vectorise
+        acc = out[j0 : j0 + COLUMN_BLOCK]  # slices, so the loops index from 0 and vectorise
         acc[:] = 0.0
         rows4 = rows - rows % 4
-        for i in range(0, rows4, 4):        # 4 rows per sweep: acc loaded/stored once per 4 adds,
-            g0, g1 = g[i, j0:j0 + COLUMN_BLOCK], g[i + 1, j0:j0 + COLUMN_BLOCK]
-            g2, g3 = g[i + 2, j0:j0 + COLUMN_BLOCK], g[i + 3, j0:j0 + COLUMN_BLOCK]
-            for j in range(acc.shape[0]):   # still added in row order: a fixed summation order
+        for i in range(0, rows4, 4):  # 4 rows per sweep: acc loaded/stored once per 4 adds,
+            g0, g1 = g[i, j0 : j0 + COLUMN_BLOCK], g[i + 1, j0 : j0 + COLUMN_BLOCK]
+            g2, g3 = g[i + 2, j0 : j0 + COLUMN_BLOCK], g[i + 3, j0 : j0 + COLUMN_BLOCK]
+            for j in range(acc.shape[0]):  # still added in row order: a fixed summation order
                 t = acc[j]
                 t += g0[j]
                 t += g1[j]
@@ -71,7 +72,7 @@ def bias_grad(g, out):
                 t += g3[j]
                 acc[j] = t
         for i in range(rows4, rows):
-            gi = g[i, j0:j0 + COLUMN_BLOCK]
+            gi = g[i, j0 : j0 + COLUMN_BLOCK]
             for j in range(acc.shape[0]):
                 acc[j] += gi[j]
 
@@ -96,7 +97,12 @@ def adam_step(param, grad, m, v, step_size, inv_sqrt_bc2, beta1, beta2, eps, wei
     """One fused pass of torch.optim.Adam; bias corrections are precomputed by the caller."""
     b1, b2 = np.float32(beta1), np.float32(beta2)
     one_b1, one_b2 = np.float32(1.0 - beta1), np.float32(1.0 - beta2)
-    ss, isb, e32, wd = np.float32(step_size), np.float32(inv_sqrt_bc2), np.float32(eps), np.float32(weight_decay)
+    ss, isb, e32, wd = (
+        np.float32(step_size),
+        np.float32(inv_sqrt_bc2),
+        np.float32(eps),
+        np.float32(weight_decay),
+    )
     decay = weight_decay != 0.0
     for i in prange(param.shape[0]):
         g = grad[i] + wd * param[i] if decay else grad[i]
@@ -114,7 +120,7 @@ def argmax(x, out):
         best = 0
         for j in range(x.shape[1]):
             v = xi[j]
-            if v != v:                  # NaN: the maximum, and the first one wins
+            if v != v:  # NaN: the maximum, and the first one wins
                 best = j
                 break
             if v > xi[best]:

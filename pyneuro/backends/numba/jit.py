@@ -32,6 +32,7 @@ Specialisations are kept few (compile time matters in CI): the Python wrappers p
 only C-contiguous float32 arrays, int64 targets and Python float/int/bool scalars,
 so each kernel compiles once per array rank it is used with.
 """
+
 from __future__ import annotations
 
 import threading
@@ -52,8 +53,9 @@ def _compile(fn, parallel: bool, fastmath):
 
 def _twin(fn, suffix: str):
     """A copy of fn under another name, so numba caches its compiled code separately."""
-    twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + suffix, fn.__defaults__,
-                              fn.__closure__)
+    twin = types.FunctionType(
+        fn.__code__, fn.__globals__, fn.__name__ + suffix, fn.__defaults__, fn.__closure__
+    )
     twin.__qualname__ = fn.__qualname__ + suffix
     twin.__module__ = fn.__module__
     twin.__doc__ = fn.__doc__

@@ -39,6 +39,7 @@ Determinism: each element of C is produced by exactly one task, accumulating ove
 the same order whatever the number of threads; results are bit-identical for 1 or N
 threads. With K == 0 the result is all zeros; M == 0 or N == 0 gives an empty C.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,10 +49,10 @@ from .jit import kernel
 
 EXACT_FMA = {"contract"}  # FMAs yes, reordering no: every element of C sums k in order
 
-MC = 64    # rows of a C tile: the packed A block is MC * KC * 4 = 64 KiB
-NC = 256   # columns of a panel (at most): one C row segment is 1 KiB, in L1
-PAD = 16   # extra floats per row of every buffer: no power-of-two row lengths
-KC = 256   # depth of one K slice: the packed B block is KC * NC * 4 = 256 KiB, in L2
+MC = 64  # rows of a C tile: the packed A block is MC * KC * 4 = 64 KiB
+NC = 256  # columns of a panel (at most): one C row segment is 1 KiB, in L1
+PAD = 16  # extra floats per row of every buffer: no power-of-two row lengths
+KC = 256  # depth of one K slice: the packed B block is KC * NC * 4 = 256 KiB, in L2
 
 
 @kernel(fastmath=EXACT_FMA)
@@ -82,8 +83,17 @@ def matmul_blocked(a, b, trans_a, trans_b, c, panel_width, row_groups):
     tiles_per_group = (i_tiles + row_groups - 1) // row_groups
     for task in prange(panels * row_groups):
         t0 = (task // panels) * tiles_per_group
-        _blocked_task(a, b, trans_a, trans_b, c, (task % panels) * panel_width, panel_width,
-                      t0, min(t0 + tiles_per_group, i_tiles))
+        _blocked_task(
+            a,
+            b,
+            trans_a,
+            trans_b,
+            c,
+            (task % panels) * panel_width,
+            panel_width,
+            t0,
+            min(t0 + tiles_per_group, i_tiles),
+        )
 
 
 @kernel(parallel=False, fastmath=EXACT_FMA)
@@ -100,7 +110,7 @@ def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1):
         return
     r0, r1 = t0 * MC, min(t1 * MC, m)
     if k_dim == 0:
-        c[r0:r1, j0:j0 + nc] = 0.0
+        c[r0:r1, j0 : j0 + nc] = 0.0
         return
     kc_max = min(KC, k_dim)
     # Every buffer's rows are padded by PAD floats, so that their row length is never a
@@ -117,23 +127,23 @@ def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1):
         # Pack op(B)[k0:k0+kc, j0:j0+nc] once; it is reused by every i-tile below.
         # (Slices, not offset indices: numba vectorises slice copies, while an index
         # like b[k0 + kk] needs a negative-index check that blocks vectorisation.)
-        if trans_b:                          # a transposed B is gathered here, once:
-            for jj in range(nc):             # read rows of B, write columns of b_pack
-                b_pack[:kc, jj] = b[j0 + jj, k0:k0 + kc]
+        if trans_b:  # a transposed B is gathered here, once:
+            for jj in range(nc):  # read rows of B, write columns of b_pack
+                b_pack[:kc, jj] = b[j0 + jj, k0 : k0 + kc]
         else:
             for kk in range(kc):
-                b_pack[kk, :nc] = b[k0 + kk, j0:j0 + nc]
+                b_pack[kk, :nc] = b[k0 + kk, j0 : j0 + nc]
         for it in range(t0, t1):
             i0 = it * MC
             mc = min(MC, m - i0)
-            if trans_a:                      # op(A) block = A[k0:k0+kc, i0:i0+mc].T:
-                for kk in range(kc):         # read rows of A, write columns of a_pack
-                    a_pack[:mc, kk] = a[k0 + kk, i0:i0 + mc]
+            if trans_a:  # op(A) block = A[k0:k0+kc, i0:i0+mc].T:
+                for kk in range(kc):  # read rows of A, write columns of a_pack
+                    a_pack[:mc, kk] = a[k0 + kk, i0 : i0 + mc]
             else:
                 for ii in range(mc):
-                    a_pack[ii, :kc] = a[i0 + ii, k0:k0 + kc]
+                    a_pack[ii, :kc] = a[i0 + ii, k0 : k0 + kc]
             _tile_update(a_pack, b_pack, c_stage, i0 - r0, mc, nc, kc)
-    c[r0:r1, j0:j0 + nc] = c_stage[:, :nc]
+    c[r0:r1, j0 : j0 + nc] = c_stage[:, :nc]
 
 
 @kernel(parallel=False, fastmath=EXACT_FMA)
@@ -160,10 +170,30 @@ def _tile_update(a_pack, b_pack, c_stage, row0, mc, nc, kc):
             a30, a31, a32, a33 = x3[kk], x3[kk + 1], x3[kk + 2], x3[kk + 3]
             for j in range(nc):
                 q0, q1, q2, q3 = b0[j], b1[j], b2[j], b3[j]
-                t = c0[j]; t += a00 * q0; t += a01 * q1; t += a02 * q2; t += a03 * q3; c0[j] = t  # noqa: E702
-                t = c1[j]; t += a10 * q0; t += a11 * q1; t += a12 * q2; t += a13 * q3; c1[j] = t  # noqa: E702
-                t = c2[j]; t += a20 * q0; t += a21 * q1; t += a22 * q2; t += a23 * q3; c2[j] = t  # noqa: E702
-                t = c3[j]; t += a30 * q0; t += a31 * q1; t += a32 * q2; t += a33 * q3; c3[j] = t  # noqa: E702
+                t = c0[j]
+                t += a00 * q0
+                t += a01 * q1
+                t += a02 * q2
+                t += a03 * q3
+                c0[j] = t
+                t = c1[j]
+                t += a10 * q0
+                t += a11 * q1
+                t += a12 * q2
+                t += a13 * q3
+                c1[j] = t
+                t = c2[j]
+                t += a20 * q0
+                t += a21 * q1
+                t += a22 * q2
+                t += a23 * q3
+                c2[j] = t
+                t = c3[j]
+                t += a30 * q0
+                t += a31 * q1
+                t += a32 * q2
+                t += a33 * q3
+                c3[j] = t
         for kk in range(k4, kc):
             bk = b_pack[kk]
             a0, a1, a2, a3 = x0[kk], x1[kk], x2[kk], x3[kk]
@@ -173,7 +203,7 @@ def _tile_update(a_pack, b_pack, c_stage, row0, mc, nc, kc):
                 c1[j] += a1 * q
                 c2[j] += a2 * q
                 c3[j] += a3 * q
-    for ii in range(m4, mc):                     # leftover rows, one at a time
+    for ii in range(m4, mc):  # leftover rows, one at a time
         ci = c_stage[row0 + ii]
         x = a_pack[ii]
         for kk in range(kc):

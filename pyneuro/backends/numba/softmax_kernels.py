@@ -40,6 +40,7 @@ NaN and infinities follow the NumPy reference: a NaN in a row makes the whole ro
 a row holding +inf, or a row of only -inf, gives NaN (inf - inf); -inf entries of an
 otherwise finite row give probability 0.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -47,15 +48,15 @@ from numba import prange
 
 from .jit import helper, kernel
 
-CHUNK = 2048       # floats per online-softmax block (8 KiB): read from memory once, then from L1
+CHUNK = 2048  # floats per online-softmax block (8 KiB): read from memory once, then from L1
 ROWS_PER_TASK = 8  # rows per parallel task of the kernels that need per-row scratch space
 
 # Constants of the Cephes/SLEEF-style float32 exp.
 _LOG2E = np.float32(1.44269504088896341)
-_LN2_HI = np.float32(0.693359375)      # ln 2 split in two: n * LN2_HI is exact for |n| < 2^9
+_LN2_HI = np.float32(0.693359375)  # ln 2 split in two: n * LN2_HI is exact for |n| < 2^9
 _LN2_LO = np.float32(-2.12194440e-4)
-_EXP_HI = np.float32(88.72283)         # above: exp overflows float32 -> +inf
-_EXP_LO = np.float32(-88.0)            # below (~2^-126): flushed to 0, like the C++ FTZ mode
+_EXP_HI = np.float32(88.72283)  # above: exp overflows float32 -> +inf
+_EXP_LO = np.float32(-88.0)  # below (~2^-126): flushed to 0, like the C++ FTZ mode
 _INF = np.float32(np.inf)
 
 
@@ -83,7 +84,7 @@ def _exp(t):
     exp(r) is a degree-7 polynomial (max error ~1 ulp); 2^n is built from its exponent
     bits. Results below ~2^-126 flush to zero; NaN stays NaN; +inf gives inf, -inf 0.
     """
-    tc = t if t > _EXP_LO else _EXP_LO          # also maps NaN -> _EXP_LO (fixed below)
+    tc = t if t > _EXP_LO else _EXP_LO  # also maps NaN -> _EXP_LO (fixed below)
     tc = tc if tc < _EXP_HI else _EXP_HI
     p, n = _exp_reduced(tc)
     # 2^(n-1) from its bits (biased exponent n-1+127, clamped at 0 -> 0.0), times 2:
@@ -106,7 +107,7 @@ def _exp_le0(t):
     """
     tc = t if t > _EXP_LO else _EXP_LO
     p, n = _exp_reduced(tc)
-    e = np.int32(n) + np.int32(127)          # n >= -127 here: e >= 0, and e == 0 gives 0.0
+    e = np.int32(n) + np.int32(127)  # n >= -127 here: e >= 0, and e == 0 gives 0.0
     e = e if e > 0 else np.int32(0)
     return p * np.int32(e << 23).view(np.float32)
 
@@ -140,7 +141,7 @@ def _row_max(x):
     """
     bits = x.view(np.int32)
     low31 = np.int32(0x7FFFFFFF)
-    key_neg_inf = np.int32(-2139095041)     # 0xFF800000 flipped
+    key_neg_inf = np.int32(-2139095041)  # 0xFF800000 flipped
     key_pos_inf = np.int32(0x7F800000)
     hi, lo = key_neg_inf, key_pos_inf
     for j in range(bits.shape[0]):
@@ -197,9 +198,9 @@ def _online_max_sum(x):
     m = -_INF
     s = np.float32(0.0)
     for c0 in range(0, x.shape[0], CHUNK):
-        block = x[c0:c0 + CHUNK]            # a slice: indices from 0, so the loops vectorise
+        block = x[c0 : c0 + CHUNK]  # a slice: indices from 0, so the loops vectorise
         mb = _row_max(block)
-        if mb != mb:                        # a NaN: the whole row is NaN
+        if mb != mb:  # a NaN: the whole row is NaN
             return mb, mb
         sb = _sum_exp(block, mb if mb != -_INF else np.float32(0.0))
         m, s = _fold(m, s, mb, sb)
@@ -219,9 +220,9 @@ def _online_softmax_row(x, y, scale, block_max):
     m = -_INF
     s = np.float32(0.0)
     for k in range(blocks):
-        xb, yb = x[k * CHUNK:(k + 1) * CHUNK], y[k * CHUNK:(k + 1) * CHUNK]
+        xb, yb = x[k * CHUNK : (k + 1) * CHUNK], y[k * CHUNK : (k + 1) * CHUNK]
         mb = _row_max(xb)
-        if mb != mb:                        # a NaN: the whole row is NaN
+        if mb != mb:  # a NaN: the whole row is NaN
             y[:] = mb
             return
         sb = _sum_exp_store(xb, mb if mb != -_INF else np.float32(0.0), yb)
@@ -229,8 +230,8 @@ def _online_softmax_row(x, y, scale, block_max):
         m, s = _fold(m, s, mb, sb)
     inv = scale / s
     for k in range(blocks):
-        f = inv * _exp_le0(block_max[k] - m)    # exp(0) = 1 for the block that holds m
-        yb = y[k * CHUNK:(k + 1) * CHUNK]
+        f = inv * _exp_le0(block_max[k] - m)  # exp(0) = 1 for the block that holds m
+        yb = y[k * CHUNK : (k + 1) * CHUNK]
         for j in range(yb.shape[0]):
             yb[j] *= f
 
@@ -267,7 +268,7 @@ def softmax_online(x, y):
 def softmax_three_pass(x, y):
     one = np.float32(1.0)
     for i in prange(x.shape[0]):
-        _softmax_row(x[i], y[i], one)   # max; exps stored and summed; scaled
+        _softmax_row(x[i], y[i], one)  # max; exps stored and summed; scaled
 
 
 @kernel()
@@ -299,7 +300,7 @@ def log_softmax_backward(g, y, gx):
         for j in range(y.shape[1]):
             total += gi[j]
         for j in range(y.shape[1]):
-            out[j] = gi[j] - _exp(yi[j]) * total   # _exp is valid on the whole float32 range
+            out[j] = gi[j] - _exp(yi[j]) * total  # _exp is valid on the whole float32 range
 
 
 @kernel()
@@ -315,7 +316,7 @@ def cross_entropy_forward(logits, targets, losses):
             losses[i] = np.float32(np.nan)
             bad += 1
             continue
-        m, s = _online_max_sum(logits[i])       # one pass over the row
+        m, s = _online_max_sum(logits[i])  # one pass over the row
         losses[i] = _ce_loss(m, s, logits[i, t])
     return bad
 
@@ -327,14 +328,14 @@ def cross_entropy_backward(logits, targets, grad_losses, grad):
     bad = 0
     for task in prange((rows + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
         r0, r1 = task * ROWS_PER_TASK, min((task + 1) * ROWS_PER_TASK, rows)
-        if cols <= CHUNK:                       # grad = softmax * grad_loss ...
+        if cols <= CHUNK:  # grad = softmax * grad_loss ...
             for i in range(r0, r1):
                 _softmax_row(logits[i], grad[i], grad_losses[i])
         else:
             block_max = np.empty((cols + CHUNK - 1) // CHUNK, np.float32)
             for i in range(r0, r1):
                 _online_softmax_row(logits[i], grad[i], grad_losses[i], block_max)
-        for i in range(r0, r1):                 # ... - onehot * grad_loss
+        for i in range(r0, r1):  # ... - onehot * grad_loss
             t = targets[i]
             if 0 <= t < cols:
                 grad[i, t] -= grad_losses[i]
@@ -350,8 +351,8 @@ def cross_entropy_backward(logits, targets, grad_losses, grad):
 # ("structure of arrays"): then every step - row max, x - max, exp, row sum - is a loop
 # over 64 rows at once, which LLVM vectorises, instead of a loop over 10 columns. One
 # kernel serves the four row operations (mode), so this path costs one compilation.
-NARROW_COLS = 32    # rows shorter than this take the narrow path
-NARROW_ROWS = 64    # rows per block (and per parallel task) on that path
+NARROW_COLS = 32  # rows shorter than this take the narrow path
+NARROW_ROWS = 64  # rows per block (and per parallel task) on that path
 SOFTMAX, LOG_SOFTMAX, CE_FORWARD, CE_BACKWARD = 0, 1, 2, 3
 
 
@@ -366,13 +367,13 @@ def _narrow_block(x, r0, r1, e, m, s):
     n = r1 - r0
     mi, si = m[:n], s[:n]
     xb = x[r0:r1]
-    for j in range(cols):                       # transpose the block into e
+    for j in range(cols):  # transpose the block into e
         ej = e[j, :n]
         for i in range(n):
             ej[i] = xb[i, j]
     nans = np.zeros(NARROW_ROWS, np.int32)[:n]
     mi[:] = -_INF
-    for j in range(cols):                       # row maxima (NaN counted apart)
+    for j in range(cols):  # row maxima (NaN counted apart)
         ej = e[j, :n]
         for i in range(n):
             v = ej[i]
@@ -382,7 +383,7 @@ def _narrow_block(x, r0, r1, e, m, s):
         if nans[i]:
             mi[i] = np.float32(np.nan)
     si[:] = 0.0
-    for j in range(cols):                       # exps and row sums
+    for j in range(cols):  # exps and row sums
         ej = e[j, :n]
         for i in range(n):
             v = _exp_le0(ej[i] - mi[i])
@@ -413,7 +414,7 @@ def narrow_rows(x, targets, grad_losses, y, losses, mode):
                     losses[r0 + i] = np.float32(np.nan)
                     bad += 1
             continue
-        f = np.empty(NARROW_ROWS, np.float32)   # per-row factor (or log-sum) of the output
+        f = np.empty(NARROW_ROWS, np.float32)  # per-row factor (or log-sum) of the output
         for i in range(n):
             if mode == LOG_SOFTMAX:
                 f[i] = np.log(s[i])
@@ -422,7 +423,7 @@ def narrow_rows(x, targets, grad_losses, y, losses, mode):
             else:
                 f[i] = np.float32(1.0) / s[i]
         yb, xb, fb, mb = y[r0:r1], x[r0:r1], f[:n], m[:n]
-        for j in range(cols):                   # transpose back into the output rows
+        for j in range(cols):  # transpose back into the output rows
             ej = e[j, :n]
             if mode == LOG_SOFTMAX:
                 for i in range(n):

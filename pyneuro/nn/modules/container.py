@@ -1,4 +1,5 @@
 """Containers: Sequential, ModuleList, ModuleDict."""
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -20,7 +21,7 @@ class Sequential(Module):
                     raise TypeError(f"Sequential: argument {i} is not a Module ({type(m).__name__})")
                 self.add_module(str(i), m)
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         for m in self._modules.values():
             input = m(input)
         return input
@@ -102,5 +103,5 @@ class ModuleDict(Module):
         return self._modules.items()
 
     def update(self, modules):
-        for key, module in (modules.items() if hasattr(modules, "items") else modules):
+        for key, module in modules.items() if hasattr(modules, "items") else modules:
             self.add_module(key, module)

@@ -1,4 +1,5 @@
 """Dropout."""
+
 from __future__ import annotations
 
 from ... import functional as F
@@ -16,7 +17,7 @@ class Dropout(Module):
         self.p = p
         self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.dropout(input, self.p, self.training)
 
     def extra_repr(self) -> str:

@@ -4,6 +4,7 @@ A Module registers what you assign to it: a Parameter becomes a parameter, a Mod
 child, so `parameters()`, `state_dict()` and `zero_grad()` find everything by walking
 the tree. `module(x)` calls `forward(x)`.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
@@ -45,7 +46,9 @@ class Module:
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
-            raise AttributeError("cannot assign before Module.__init__() call (call super().__init__() first)")
+            raise AttributeError(
+                "cannot assign before Module.__init__() call (call super().__init__() first)"
+            )
         params, modules, buffers = self._parameters, self._modules, self._buffers
         if name in params and value is not None and not isinstance(value, Parameter):
             raise TypeError(
@@ -89,12 +92,16 @@ class Module:
 
     def register_parameter(self, name: str, param) -> None:
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' (pyneuro.nn.Parameter or None required)")
+            raise TypeError(
+                f"cannot assign '{type(param).__name__}' object to parameter '{name}' (pyneuro.nn.Parameter or None required)"
+            )
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor) -> None:
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None required)")
+            raise TypeError(
+                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None required)"
+            )
         self._buffers[name] = tensor
 
     def add_module(self, name: str, module) -> None:
@@ -106,7 +113,9 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+        raise NotImplementedError(
+            f'Module [{type(self).__name__}] is missing the required "forward" function'
+        )
 
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
@@ -203,11 +212,17 @@ class Module:
                 )
         if strict:
             if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
+                errors.insert(
+                    0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + "."
+                )
             if missing:
-                errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+                errors.insert(
+                    0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + "."
+                )
         if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors)
+            )
         with no_grad():
             for key, target in own.items():
                 if key in state_dict:
@@ -242,7 +257,7 @@ class Module:
         """Move/convert every parameter and buffer in place (like torch: returns self)."""
         for m in self.modules():
             for store in (m._parameters, m._buffers):
-                for name, t in store.items():
+                for t in store.values():
                     if t is None:
                         continue
                     moved = t.to(*args, **kwargs)
@@ -292,4 +307,6 @@ class Module:
         return main + ")"
 
     def __dir__(self):
-        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules) | set(self._buffers))
+        return sorted(
+            set(super().__dir__()) | set(self._parameters) | set(self._modules) | set(self._buffers)
+        )

@@ -1,9 +1,10 @@
 """Embedding: a lookup table of rows."""
+
 from __future__ import annotations
 
 from ... import functional as F
-from ...autograd import no_grad
 from ..._tensor_base import _device
+from ...autograd import no_grad
 from ...creation import empty
 from ...tensor import Tensor
 from .. import init
@@ -13,8 +14,16 @@ from .module import Module, Parameter
 class Embedding(Module):
     """A lookup table: row i of weight (num_embeddings, embedding_dim) for index i; N(0, 1) init."""
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None, device=None,
-                 dtype=None, _weight=None, generator=None):
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        device=None,
+        dtype=None,
+        _weight=None,
+        generator=None,
+    ):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
@@ -29,7 +38,9 @@ class Embedding(Module):
                 raise ValueError("Shape of weight does not match num_embeddings and embedding_dim")
             self.weight = Parameter(_weight)
         else:
-            self.weight = Parameter(empty((num_embeddings, embedding_dim), dtype=dtype or "float32", device=dev))
+            self.weight = Parameter(
+                empty((num_embeddings, embedding_dim), dtype=dtype or "float32", device=dev)
+            )
             init.normal_(self.weight, generator=generator)
             if padding_idx is not None:
                 with no_grad():
@@ -42,7 +53,7 @@ class Embedding(Module):
         m.weight.requires_grad = not freeze
         return m
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx)
 
     def extra_repr(self) -> str:

@@ -10,6 +10,7 @@ cuda backend then reports itself available, and every GPU test runs (slowly: eac
 emulated thread is a real thread) — a check of the whole CUDA path, bindings included,
 on a machine without a GPU. Not a substitute for the real GPU run (bench/gpu_check.sh).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -31,19 +32,53 @@ def build(dest: Path, cxx: str = "g++") -> Path:
         raise SystemExit("build pyneuro._cpu first (tools/build_inplace.sh)")
     shutil.copytree(ROOT / "csrc" / "cuda" / "kernels", pkg / "cuda_kernels", dirs_exist_ok=True)
     launch = dest / "launch_emulated.cpp"
-    subprocess.run([sys.executable, str(EMU / "to_emulated.py"), str(ROOT / "csrc/cuda/launch.cu"), str(launch)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(EMU / "to_emulated.py"), str(ROOT / "csrc/cuda/launch.cu"), str(launch)],
+        check=True,
+        capture_output=True,
+    )
     conv_launch = dest / "conv_launch_emulated.cpp"
-    subprocess.run([sys.executable, str(EMU / "to_emulated.py"), str(ROOT / "csrc/cuda/conv_launch.cu"),
-                    str(conv_launch)], check=True, capture_output=True)
-    includes = subprocess.run([sys.executable, "-m", "pybind11", "--includes"], check=True, capture_output=True,
-                              text=True).stdout.split()
+    subprocess.run(
+        [
+            sys.executable,
+            str(EMU / "to_emulated.py"),
+            str(ROOT / "csrc/cuda/conv_launch.cu"),
+            str(conv_launch),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    includes = subprocess.run(
+        [sys.executable, "-m", "pybind11", "--includes"], check=True, capture_output=True, text=True
+    ).stdout.split()
     out = pkg / ("_cuda" + sysconfig.get_config_var("EXT_SUFFIX"))
-    bindings = sorted(str(p) for p in (ROOT / "csrc/bindings").glob("cuda_*.cpp"))  # as CMakeLists.txt globs them
-    cmd = [cxx, "-std=c++20", "-O1", "-shared", "-fPIC", "-pthread", "-Wno-unknown-pragmas", *includes,
-           f"-I{EMU}", f"-I{ROOT / 'csrc/cuda'}", f"-I{ROOT / 'csrc/bindings'}", '-DPYNEURO_VERSION="emulated"',
-           "-x", "c++", str(launch), str(conv_launch), "-x", "c++", str(ROOT / "csrc/cuda/allocator.cu"), *bindings,
-           "-o", str(out)]
+    bindings = sorted(
+        str(p) for p in (ROOT / "csrc/bindings").glob("cuda_*.cpp")
+    )  # as CMakeLists.txt globs them
+    cmd = [
+        cxx,
+        "-std=c++20",
+        "-O1",
+        "-shared",
+        "-fPIC",
+        "-pthread",
+        "-Wno-unknown-pragmas",
+        *includes,
+        f"-I{EMU}",
+        f"-I{ROOT / 'csrc/cuda'}",
+        f"-I{ROOT / 'csrc/bindings'}",
+        '-DPYNEURO_VERSION="emulated"',
+        "-x",
+        "c++",
+        str(launch),
+        str(conv_launch),
+        "-x",
+        "c++",
+        str(ROOT / "csrc/cuda/allocator.cu"),
+        *bindings,
+        "-o",
+        str(out),
+    ]
     subprocess.run(cmd, check=True)
     return pkg
 

@@ -26,7 +26,12 @@
 // ------------------------------------------------------------------ runtime API subset
 typedef int cudaError_t;
 enum { cudaSuccess = 0, cudaErrorMemoryAllocation = 2, cudaErrorInvalidConfiguration = 9 };
-enum cudaMemcpyKind { cudaMemcpyHostToHost, cudaMemcpyHostToDevice, cudaMemcpyDeviceToHost, cudaMemcpyDeviceToDevice };
+enum cudaMemcpyKind {
+  cudaMemcpyHostToHost,
+  cudaMemcpyHostToDevice,
+  cudaMemcpyDeviceToHost,
+  cudaMemcpyDeviceToDevice
+};
 #define CUDART_VERSION 0
 
 struct dim3 {
@@ -48,14 +53,23 @@ inline cudaError_t cudaGetLastError() {
 }
 inline const char* cudaGetErrorName(cudaError_t e) { return e == 0 ? "cudaSuccess" : "cudaErrorEmulated"; }
 inline const char* cudaGetErrorString(cudaError_t e) { return e == 0 ? "no error" : "emulated CUDA error"; }
-inline cudaError_t cudaGetDeviceCount(int* n) { *n = 1; return cudaSuccess; }
+inline cudaError_t cudaGetDeviceCount(int* n) {
+  *n = 1;
+  return cudaSuccess;
+}
 inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
 inline cudaError_t cudaMalloc(void** p, size_t bytes) {
   *p = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
   return *p ? cudaSuccess : cudaErrorMemoryAllocation;
 }
-inline cudaError_t cudaFree(void* p) { std::free(p); return cudaSuccess; }
-inline cudaError_t cudaMemcpy(void* d, const void* s, size_t n, cudaMemcpyKind) { std::memcpy(d, s, n); return cudaSuccess; }
+inline cudaError_t cudaFree(void* p) {
+  std::free(p);
+  return cudaSuccess;
+}
+inline cudaError_t cudaMemcpy(void* d, const void* s, size_t n, cudaMemcpyKind) {
+  std::memcpy(d, s, n);
+  return cudaSuccess;
+}
 
 // ------------------------------------------------------------------ device language
 #define __global__
@@ -66,9 +80,15 @@ inline cudaError_t cudaMemcpy(void* d, const void* s, size_t n, cudaMemcpyKind) 
 #define __shared__ static
 #define __align__(n) __attribute__((aligned(n)))
 
-struct alignas(16) float4 { float x, y, z, w; };
+struct alignas(16) float4 {
+  float x, y, z, w;
+};
 inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
-inline float __int_as_float(unsigned bits) { float f; std::memcpy(&f, &bits, 4); return f; }
+inline float __int_as_float(unsigned bits) {
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
 // The threads of a block run concurrently: atomics must be real ones.
 inline float atomicAdd(float* p, float v) { return std::atomic_ref<float>(*p).fetch_add(v); }
 
@@ -77,7 +97,10 @@ namespace emu {
 // no longer hold back bar.sync), reset for each block.
 class BlockBarrier {
  public:
-  void reset(int n) { expected_ = n; count_ = 0; }
+  void reset(int n) {
+    expected_ = n;
+    count_ = 0;
+  }
   void arrive_and_wait() {
     std::unique_lock<std::mutex> lock(mu_);
     const long gen = gen_;
@@ -94,7 +117,11 @@ class BlockBarrier {
   }
 
  private:
-  void release() { count_ = 0; ++gen_; cv_.notify_all(); }
+  void release() {
+    count_ = 0;
+    ++gen_;
+    cv_.notify_all();
+  }
   std::mutex mu_;
   std::condition_variable cv_;
   int expected_ = 0, count_ = 0;
@@ -172,8 +199,12 @@ inline void launch(dim3 grid, dim3 block, const std::function<void()>& body) {
 // ------------------------------------------------------------------ for the bindings
 // (building pyneuro._cuda itself against the emulator: tools in tests/test_cuda_emulated.py)
 typedef void* cudaStream_t;
-enum cudaMemoryType { cudaMemoryTypeUnregistered = 0, cudaMemoryTypeHost = 1, cudaMemoryTypeDevice = 2,
-                      cudaMemoryTypeManaged = 3 };
+enum cudaMemoryType {
+  cudaMemoryTypeUnregistered = 0,
+  cudaMemoryTypeHost = 1,
+  cudaMemoryTypeDevice = 2,
+  cudaMemoryTypeManaged = 3
+};
 struct cudaPointerAttributes {
   cudaMemoryType type = cudaMemoryTypeDevice;
   int device = 0;
@@ -186,9 +217,18 @@ struct cudaDeviceProp {
   size_t totalGlobalMem = 0;
 };
 enum cudaDeviceAttr { cudaDevAttrClockRate = 13, cudaDevAttrMemoryClockRate = 36 };
-inline cudaError_t cudaGetDevice(int* d) { *d = 0; return cudaSuccess; }
-inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp* p, int) { *p = cudaDeviceProp{}; return cudaSuccess; }
-inline cudaError_t cudaDeviceGetAttribute(int* v, cudaDeviceAttr, int) { *v = 0; return cudaSuccess; }
+inline cudaError_t cudaGetDevice(int* d) {
+  *d = 0;
+  return cudaSuccess;
+}
+inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp* p, int) {
+  *p = cudaDeviceProp{};
+  return cudaSuccess;
+}
+inline cudaError_t cudaDeviceGetAttribute(int* v, cudaDeviceAttr, int) {
+  *v = 0;
+  return cudaSuccess;
+}
 inline cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* a, const void* p) {
   *a = cudaPointerAttributes{};
   a->devicePointer = const_cast<void*>(p);

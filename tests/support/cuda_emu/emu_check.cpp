@@ -32,7 +32,8 @@ static void fail(const std::string& what) {
 struct Buf {
   std::vector<float> storage;
   size_t off, n;
-  Buf(size_t n_, size_t misalign_floats = 0) : storage(n_ + 64 + misalign_floats, 12345.0f), off(32 + misalign_floats), n(n_) {}
+  Buf(size_t n_, size_t misalign_floats = 0)
+      : storage(n_ + 64 + misalign_floats, 12345.0f), off(32 + misalign_floats), n(n_) {}
   float* p() { return storage.data() + off; }
   float& operator[](size_t i) { return storage[off + i]; }
   void randn(float scale = 1.0f) {
@@ -54,7 +55,8 @@ static bool close(double got, double want, double rtol, double atol) {
   return std::fabs(got - want) <= atol + rtol * std::fabs(want);
 }
 
-static void check_vec(const std::string& what, Buf& got, const std::vector<double>& want, double rtol, double atol) {
+static void check_vec(const std::string& what, Buf& got, const std::vector<double>& want, double rtol,
+                      double atol) {
   if (!got.canaries_ok()) fail(what + ": wrote outside its output");
   int bad = 0;
   for (size_t i = 0; i < want.size(); ++i)
@@ -67,10 +69,11 @@ static void check_vec(const std::string& what, Buf& got, const std::vector<doubl
 
 // ------------------------------------------------------------------ matmul
 static void test_matmul() {
-  const int shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {33, 129, 9}, {130, 4, 12}, {8, 8, 0}, {129, 131, 20}, {16, 260, 16}};
+  const int shapes[][3] = {{1, 1, 1}, {3, 5, 7},      {33, 129, 9}, {130, 4, 12},
+                           {8, 8, 0}, {129, 131, 20}, {16, 260, 16}};
   const char* names[] = {"naive", "tiled", "regblock", "vectorized"};
-  const pc::MatmulVariant vs[] = {pc::MatmulVariant::naive, pc::MatmulVariant::tiled, pc::MatmulVariant::regblock,
-                                  pc::MatmulVariant::vectorized};
+  const pc::MatmulVariant vs[] = {pc::MatmulVariant::naive, pc::MatmulVariant::tiled,
+                                  pc::MatmulVariant::regblock, pc::MatmulVariant::vectorized};
   const size_t n_shapes = quick ? 5 : sizeof(shapes) / sizeof(shapes[0]);
   for (size_t si = 0; si < n_shapes; ++si)
     for (int ta = 0; ta < 2; ++ta)
@@ -86,15 +89,16 @@ static void test_matmul() {
             for (int64_t j = 0; j < N; ++j) {
               double acc = 0;
               for (int64_t k = 0; k < K; ++k)
-                acc += double(ta ? A[k * lda + i] : A[i * lda + k]) * double(tb ? B[j * ldb + k] : B[k * ldb + j]);
+                acc += double(ta ? A[k * lda + i] : A[i * lda + k]) *
+                       double(tb ? B[j * ldb + k] : B[k * ldb + j]);
               want[i * N + j] = acc;
             }
           for (int v = 0; v < 4; ++v) {
             Buf C(M * N);
             pc::matmul(vs[v], M, N, K, A.p(), lda, B.p(), ldb, C.p(), N, ta, tb);
-            check_vec(std::string("matmul ") + names[v] + " " + std::to_string(M) + "x" + std::to_string(N) + "x" +
-                          std::to_string(K) + " ta=" + std::to_string(ta) + " tb=" + std::to_string(tb) +
-                          " misaligned=" + std::to_string(mis),
+            check_vec(std::string("matmul ") + names[v] + " " + std::to_string(M) + "x" + std::to_string(N) +
+                          "x" + std::to_string(K) + " ta=" + std::to_string(ta) +
+                          " tb=" + std::to_string(tb) + " misaligned=" + std::to_string(mis),
                       C, want, 1e-5, 1e-5);
             if (!A.canaries_ok() || !B.canaries_ok()) fail("matmul wrote into its inputs");
           }
@@ -147,13 +151,19 @@ static void test_rows() {
     check_vec("log_softmax " + tag, ly, lsm, 1e-5, 1e-5);
     // backward passes from the float32 forward outputs
     Buf y(r * c), dx(r * c), dlx(r * c);
-    for (int64_t i = 0; i < r * c; ++i) { y[i] = float(sm[i]); ly[i] = float(lsm[i]); }
+    for (int64_t i = 0; i < r * c; ++i) {
+      y[i] = float(sm[i]);
+      ly[i] = float(lsm[i]);
+    }
     pc::softmax_backward(false, r, c, g.p(), y.p(), dx.p());
     pc::softmax_backward(true, r, c, g.p(), ly.p(), dlx.p());
     std::vector<double> w1(r * c), w2(r * c);
     for (int64_t i = 0; i < r; ++i) {
       double dot = 0, sg = 0;
-      for (int64_t j = 0; j < c; ++j) { dot += double(g[i * c + j]) * y[i * c + j]; sg += g[i * c + j]; }
+      for (int64_t j = 0; j < c; ++j) {
+        dot += double(g[i * c + j]) * y[i * c + j];
+        sg += g[i * c + j];
+      }
       for (int64_t j = 0; j < c; ++j) {
         w1[i * c + j] = y[i * c + j] * (g[i * c + j] - dot);
         w2[i * c + j] = g[i * c + j] - std::exp(double(ly[i * c + j])) * sg;
@@ -185,8 +195,9 @@ static void test_rows() {
         if (std::isnan(b)) break;
         if (std::isnan(a) || a > b) best = j;
       }
-      if (am[i + 1] != best) fail("argmax " + tag + " row " + std::to_string(i) + " got " + std::to_string(am[i + 1]) +
-                                  " want " + std::to_string(best));
+      if (am[i + 1] != best)
+        fail("argmax " + tag + " row " + std::to_string(i) + " got " + std::to_string(am[i + 1]) + " want " +
+             std::to_string(best));
     }
   }
 }
@@ -234,29 +245,52 @@ static void test_elementwise() {
     for (auto& md : modes) {
       auto pick = [&](int mode, Buf& full, int64_t i) -> double {
         switch (mode) {
-          case 0: return full[i];
-          case 1: return b[i % c];
-          case 2: return colv[i / c];
-          case 3: return 0.5;
-          default: return b[0];
+          case 0:
+            return full[i];
+          case 1:
+            return b[i % c];
+          case 2:
+            return colv[i / c];
+          case 3:
+            return 0.5;
+          default:
+            return b[0];
         }
       };
-      float* pa = md[0] == 0 ? x.p() : md[0] == 1 ? b.p() : md[0] == 2 ? colv.p() : md[0] == 4 ? b.p() : nullptr;
-      float* pb = md[1] == 0 ? g.p() : md[1] == 1 ? b.p() : md[1] == 2 ? colv.p() : md[1] == 4 ? b.p() : nullptr;
+      float* pa = md[0] == 0   ? x.p()
+                  : md[0] == 1 ? b.p()
+                  : md[0] == 2 ? colv.p()
+                  : md[0] == 4 ? b.p()
+                               : nullptr;
+      float* pb = md[1] == 0   ? g.p()
+                  : md[1] == 1 ? b.p()
+                  : md[1] == 2 ? colv.p()
+                  : md[1] == 4 ? b.p()
+                               : nullptr;
       pc::binary(n, op, pa, md[0], 0.5f, pb, md[1], 0.5f, c, out.p());
       std::vector<double> want(n);
       for (int64_t i = 0; i < n; ++i) {
         const double u = float(pick(md[0], x, i)), v = float(pick(md[1], g, i));
-        want[i] = op == 0 ? u + v : op == 1 ? u - v : op == 2 ? u * v : op == 3 ? u / v
-                : op == 4 ? (std::isnan(u) || u > v ? u : v) : (std::isnan(u) || u < v ? u : v);
+        want[i] = op == 0   ? u + v
+                  : op == 1 ? u - v
+                  : op == 2 ? u * v
+                  : op == 3 ? u / v
+                  : op == 4 ? (std::isnan(u) || u > v ? u : v)
+                            : (std::isnan(u) || u < v ? u : v);
       }
-      check_vec("binary op " + std::to_string(op) + " modes " + std::to_string(md[0]) + "," + std::to_string(md[1]), out,
-                want, 1e-6, 1e-6);
+      check_vec(
+          "binary op " + std::to_string(op) + " modes " + std::to_string(md[0]) + "," + std::to_string(md[1]),
+          out, want, 1e-6, 1e-6);
     }
   // optimizers: three SGD (nesterov, weight decay) and Adam steps against double references
   Buf p(n), buf(n), m(n), v(n), p2(n);
   p.randn();
-  for (int64_t i = 0; i < n; ++i) { buf[i] = 0; m[i] = 0; v[i] = 0; p2[i] = p[i]; }
+  for (int64_t i = 0; i < n; ++i) {
+    buf[i] = 0;
+    m[i] = 0;
+    v[i] = 0;
+    p2[i] = p[i];
+  }
   std::vector<double> rp(p.p(), p.p() + n), rbuf(n, 0.0), rp2(rp), rm(n, 0.0), rv(n, 0.0);
   for (int step = 1; step <= 3; ++step) {
     pc::sgd_step(n, p.p(), g.p(), buf.p(), 0.1f, 0.9f, 0.1f, 0.01f, true, step == 1);
@@ -268,7 +302,8 @@ static void test_elementwise() {
       double ga = g[i] + 0.01 * rp2[i];
       rm[i] = 0.9 * rm[i] + 0.1 * ga;
       rv[i] = 0.999 * rv[i] + 0.001 * ga * ga;
-      rp2[i] -= 1e-2 / (1 - std::pow(0.9, step)) * rm[i] / (std::sqrt(rv[i]) / std::sqrt(1 - std::pow(0.999, step)) + 1e-8);
+      rp2[i] -= 1e-2 / (1 - std::pow(0.9, step)) * rm[i] /
+                (std::sqrt(rv[i]) / std::sqrt(1 - std::pow(0.999, step)) + 1e-8);
     }
   }
   check_vec("sgd_step", p, rp, 1e-5, 1e-6);
@@ -280,7 +315,10 @@ static void test_elementwise() {
   int64_t lo = 0, hi = 0;
   pc::int64_minmax(int64_t(t.size()), t.data(), &lo, &hi);
   int64_t wlo = t[0], whi = t[0];
-  for (auto e : t) { wlo = std::min(wlo, e); whi = std::max(whi, e); }
+  for (auto e : t) {
+    wlo = std::min(wlo, e);
+    whi = std::max(whi, e);
+  }
   if (lo != wlo || hi != whi) fail("int64_minmax");
   std::vector<int64_t> ti(n);
   Buf back(n);
@@ -297,7 +335,8 @@ int main(int argc, char** argv) {
   test_rows();
   test_elementwise();
   const auto st = pc::allocator_stats();
-  if (st.blocks_in_use != 0) fail("allocator: scratch blocks still in use: " + std::to_string(st.blocks_in_use));
+  if (st.blocks_in_use != 0)
+    fail("allocator: scratch blocks still in use: " + std::to_string(st.blocks_in_use));
   std::printf("%s: %d failure(s)\n", failures ? "FAILED" : "OK", failures);
   return failures ? 1 : 0;
 }

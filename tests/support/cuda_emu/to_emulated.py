@@ -1,5 +1,6 @@
 """Rewrite CUDA launch syntax for the CPU emulator: `k<<<g, b>>>(args);` ->
 `emu::launch(dim3(g), dim3(b), [&] { k(args); });`. Usage: to_emulated.py IN OUT."""
+
 import re
 import sys
 

@@ -6,6 +6,7 @@ with the fake cupy on a machine without pyneuro._cuda) its "cuda" cases would sk
 with `-p fake_cupy_device_plugin` (tests/test_cupy_emulated.py), this answers for "cuda"
 with the status of the backend that PYNEURO_BACKEND / the registry picks for the device.
 """
+
 from pyneuro import backends
 from pyneuro.backends import _registry
 

@@ -28,6 +28,7 @@ FAKE_CUPY_STRICT_HOST=0 turns that off.
 FAKE_CUPY_DEVICES=0 in the environment makes getDeviceCount raise CUDARuntimeError (as
 CuPy without a driver does).
 """
+
 from __future__ import annotations
 
 import functools
@@ -38,7 +39,7 @@ import types
 
 import numpy as np
 
-from ._raw import CompileException, LaunchError, RawModule  # noqa: F401
+from ._raw import CompileException, LaunchError, RawModule
 
 __version__ = "0.0.0+fake.emulated"
 IS_FAKE_CUPY = True
@@ -55,8 +56,10 @@ def _check_device(args, what):
     while stack:
         x = stack.pop()
         if _is_host_array(x):
-            raise TypeError(f"Unsupported type {type(x)} (fake cupy: {what} got a host NumPy array; "
-                            "move it to the device with cupy.asarray first)")
+            raise TypeError(
+                f"Unsupported type {type(x)} (fake cupy: {what} got a host NumPy array; "
+                "move it to the device with cupy.asarray first)"
+            )
         if isinstance(x, (list, tuple)):
             stack.extend(x)
 
@@ -131,7 +134,9 @@ class ndarray(np.ndarray):
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         out = kwargs.get("out")
-        _check_device(inputs + (out or ()), f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__)
+        _check_device(
+            inputs + (out or ()), f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__
+        )
         args = [_host(x) for x in inputs]
         if out:
             kwargs["out"] = tuple(_host(o) for o in out)
@@ -145,14 +150,20 @@ class ndarray(np.ndarray):
         # CuPy answers numpy.<name>(device array) with cupy.<name>, and refuses what it lacks.
         name = func.__name__
         if name not in _NUMPY_NAMES and name not in _MODULE_FUNCTIONS:
-            raise TypeError(f"no implementation found for 'numpy.{name}' on types that implement "
-                            f"__array_function__: [<class 'cupy.ndarray'>] (fake cupy: CuPy has no {name})")
+            raise TypeError(
+                f"no implementation found for 'numpy.{name}' on types that implement "
+                f"__array_function__: [<class 'cupy.ndarray'>] (fake cupy: CuPy has no {name})"
+            )
         if name in _CUPY_SIGNATURES:
             _binder(name, _CUPY_SIGNATURES[name])(*args, **kwargs)
         _check_device(list(args) + list(kwargs.values()), func.__name__)
         with np.errstate(all="ignore"):
-            res = super().__array_function__(func, tuple(t for t in types_ if t is not ndarray) or (np.ndarray,),
-                                             _unwrap_all(args), _unwrap_all(kwargs))
+            res = super().__array_function__(
+                func,
+                tuple(t for t in types_ if t is not ndarray) or (np.ndarray,),
+                _unwrap_all(args),
+                _unwrap_all(kwargs),
+            )
         return _wrap(res)
 
     # Indexing: CuPy moves host (NumPy / list) index arrays and values to the device itself.
@@ -223,7 +234,7 @@ def _alloc(shape, dtype) -> ndarray:
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     raw = np.full(nbytes + 256, 0xFF, np.uint8)  # "uninitialised": NaN for floats, -1 for ints
     off = (-raw.__array_interface__["data"][0]) % 256
-    out = raw[off:off + nbytes].view(dtype).reshape(shape).view(ndarray)
+    out = raw[off : off + nbytes].view(dtype).reshape(shape).view(ndarray)
     out._fresh = True
     return out
 
@@ -349,13 +360,19 @@ class _Ufunc:
         self.nin, self.nout = uf.nin, uf.nout
 
     def _run(self, method, args, kwargs):
-        extra = set(kwargs) - {"out", "dtype", "casting"} - ({"axis", "keepdims"} if method == "reduce" else set())
+        extra = (
+            set(kwargs)
+            - {"out", "dtype", "casting"}
+            - ({"axis", "keepdims"} if method == "reduce" else set())
+        )
         if extra:  # e.g. where=, order=, subok=: NumPy ufunc options CuPy's ufuncs do not take
             raise TypeError(f"fake cupy: cupy.{self.__name__}.{method} takes no {sorted(extra)} argument(s)")
         _check_device(list(args) + list(kwargs.values()), f"cupy.{self.__name__}")
         if not any(isinstance(a, ndarray) for a in args):  # scalars only: CuPy still answers on the device
             args = tuple(_to_device(a) if isinstance(a, (np.generic, int, float, bool)) else a for a in args)
-        return getattr(self._uf, method)(*args, **kwargs) if method != "__call__" else self._uf(*args, **kwargs)
+        return (
+            getattr(self._uf, method)(*args, **kwargs) if method != "__call__" else self._uf(*args, **kwargs)
+        )
 
     def __call__(self, *args, **kwargs):
         return _wrap(self._run("__call__", args, kwargs))
@@ -470,10 +487,10 @@ _METHOD_SIGNATURES = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _binder(name, params):
     ns: dict = {}
-    exec(f"def {name}({params}): pass", ns)  # noqa: S102 - fixed strings above
+    exec(f"def {name}({params}): pass", ns)
     sig = inspect.signature(ns[name])
 
     def bind(*args, **kwargs):
@@ -486,7 +503,9 @@ def _binder(name, params):
 
 
 def _function(fn):
-    check_sig = _binder(fn.__name__, _CUPY_SIGNATURES[fn.__name__]) if fn.__name__ in _CUPY_SIGNATURES else None
+    check_sig = (
+        _binder(fn.__name__, _CUPY_SIGNATURES[fn.__name__]) if fn.__name__ in _CUPY_SIGNATURES else None
+    )
 
     def wrapper(*args, **kwargs):
         if check_sig:
@@ -530,8 +549,23 @@ can_cast promote_types isscalar ndim shape size
 
 
 _cache: dict = {}
-_MODULE_FUNCTIONS = {"empty", "zeros", "ones", "full", "empty_like", "zeros_like", "ones_like", "full_like", "array",
-                     "asarray", "ascontiguousarray", "arange", "eye", "indices", "linspace"}
+_MODULE_FUNCTIONS = {
+    "empty",
+    "zeros",
+    "ones",
+    "full",
+    "empty_like",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "array",
+    "asarray",
+    "ascontiguousarray",
+    "arange",
+    "eye",
+    "indices",
+    "linspace",
+}
 
 
 def __getattr__(name):
@@ -599,9 +633,13 @@ sys.modules["cupy.cuda.runtime"] = runtime
 # ----------------------------------------------------------------------------- numpy.asarray(device)
 def _refuse_implicit(fn):
     def wrapper(a, *args, **kwargs):
-        if isinstance(a, ndarray) or (isinstance(a, (list, tuple)) and any(isinstance(x, ndarray) for x in a)):
-            raise TypeError("Implicit conversion to a NumPy array is not allowed. Please use `.get()` to construct "
-                            f"a NumPy array explicitly. (fake cupy: numpy.{fn.__name__} of a device array)")
+        if isinstance(a, ndarray) or (
+            isinstance(a, (list, tuple)) and any(isinstance(x, ndarray) for x in a)
+        ):
+            raise TypeError(
+                "Implicit conversion to a NumPy array is not allowed. Please use `.get()` to construct "
+                f"a NumPy array explicitly. (fake cupy: numpy.{fn.__name__} of a device array)"
+            )
         return fn(a, *args, **kwargs)
 
     wrapper.__name__ = fn.__name__

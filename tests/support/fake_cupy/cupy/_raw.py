@@ -34,6 +34,7 @@ alignment; a write into a guard raises, and arrays behind non-const pointers are
 back after the launch. A launch runs synchronously (blocks one after another, a block's
 threads as real threads: see cuda_runtime_api.h).
 """
+
 from __future__ import annotations
 
 import collections
@@ -55,26 +56,64 @@ GUARD = 256
 _GEN_VERSION = "3"
 
 _SCALARS = {  # C scalar type -> the one NumPy scalar type that matches it exactly
-    "long long": np.int64, "long long int": np.int64, "signed long long": np.int64, "int64_t": np.int64,
-    "long": np.int64, "long int": np.int64, "ptrdiff_t": np.int64,
-    "unsigned long long": np.uint64, "unsigned long long int": np.uint64, "uint64_t": np.uint64,
-    "unsigned long": np.uint64, "size_t": np.uint64,
-    "int": np.int32, "signed int": np.int32, "signed": np.int32, "int32_t": np.int32,
-    "unsigned": np.uint32, "unsigned int": np.uint32, "uint32_t": np.uint32,
-    "short": np.int16, "int16_t": np.int16, "unsigned short": np.uint16, "uint16_t": np.uint16,
-    "signed char": np.int8, "char": np.int8, "int8_t": np.int8,
-    "unsigned char": np.uint8, "uint8_t": np.uint8, "bool": np.bool_,
-    "float": np.float32, "double": np.float64,
+    "long long": np.int64,
+    "long long int": np.int64,
+    "signed long long": np.int64,
+    "int64_t": np.int64,
+    "long": np.int64,
+    "long int": np.int64,
+    "ptrdiff_t": np.int64,
+    "unsigned long long": np.uint64,
+    "unsigned long long int": np.uint64,
+    "uint64_t": np.uint64,
+    "unsigned long": np.uint64,
+    "size_t": np.uint64,
+    "int": np.int32,
+    "signed int": np.int32,
+    "signed": np.int32,
+    "int32_t": np.int32,
+    "unsigned": np.uint32,
+    "unsigned int": np.uint32,
+    "uint32_t": np.uint32,
+    "short": np.int16,
+    "int16_t": np.int16,
+    "unsigned short": np.uint16,
+    "uint16_t": np.uint16,
+    "signed char": np.int8,
+    "char": np.int8,
+    "int8_t": np.int8,
+    "unsigned char": np.uint8,
+    "uint8_t": np.uint8,
+    "bool": np.bool_,
+    "float": np.float32,
+    "double": np.float64,
 }
 # pointee type -> accepted array dtypes; None: any dtype of that element size
 _POINTEES = {
-    "float": (np.float32,), "double": (np.float64,), "int": (np.int32,), "int32_t": (np.int32,),
-    "long long": (np.int64,), "long long int": (np.int64,), "int64_t": (np.int64,), "long": (np.int64,),
-    "unsigned char": (np.uint8, np.bool_), "uint8_t": (np.uint8, np.bool_), "bool": (np.bool_,),
-    "signed char": (np.int8,), "char": (np.int8, np.uint8), "short": (np.int16,), "unsigned short": (np.uint16,),
+    "float": (np.float32,),
+    "double": (np.float64,),
+    "int": (np.int32,),
+    "int32_t": (np.int32,),
+    "long long": (np.int64,),
+    "long long int": (np.int64,),
+    "int64_t": (np.int64,),
+    "long": (np.int64,),
+    "unsigned char": (np.uint8, np.bool_),
+    "uint8_t": (np.uint8, np.bool_),
+    "bool": (np.bool_,),
+    "signed char": (np.int8,),
+    "char": (np.int8, np.uint8),
+    "short": (np.int16,),
+    "unsigned short": (np.uint16,),
 }
-_RAW_POINTEES = {"unsigned int": 4, "uint32_t": 4, "unsigned long long": 8, "uint64_t": 8, "unsigned long": 8,
-                 "void": None}
+_RAW_POINTEES = {
+    "unsigned int": 4,
+    "uint32_t": 4,
+    "unsigned long long": 8,
+    "uint64_t": 8,
+    "unsigned long": 8,
+    "void": None,
+}
 
 _KERNEL = re.compile(
     r'extern\s+"C"\s+__global__\s+(?:__launch_bounds__\s*\(([^)]*)\)\s*)?void\s+'
@@ -88,8 +127,10 @@ LAUNCHES: collections.Counter = collections.Counter()  # kernel name -> launches
 
 # Names NVRTC does not know without headers (it has no C++ standard library and no include
 # path here); g++ would accept them through the emulator's own #includes.
-_NOT_IN_NVRTC = re.compile(r"\bstd::|\bu?int(?:8|16|32|64)_t\b|\bsize_t\b|\bINFINITY\b|\bNAN\b|\bFLT_MAX\b|"
-                           r"\bDBL_MAX\b|\bnumeric_limits\b|\bassert\s*\(|\bmemcpy\s*\(|\bmemset\s*\(")
+_NOT_IN_NVRTC = re.compile(
+    r"\bstd::|\bu?int(?:8|16|32|64)_t\b|\bsize_t\b|\bINFINITY\b|\bNAN\b|\bFLT_MAX\b|"
+    r"\bDBL_MAX\b|\bnumeric_limits\b|\bassert\s*\(|\bmemcpy\s*\(|\bmemset\s*\("
+)
 
 
 class CompileException(Exception):
@@ -193,7 +234,9 @@ def _compiler() -> str:
 
 
 def _cache_dir() -> Path:
-    d = Path(os.environ.get("FAKE_CUPY_CACHE", Path(tempfile.gettempdir()) / f"pyneuro_fake_cupy_{os.getuid()}"))
+    d = Path(
+        os.environ.get("FAKE_CUPY_CACHE", Path(tempfile.gettempdir()) / f"pyneuro_fake_cupy_{os.getuid()}")
+    )
     d.mkdir(parents=True, exist_ok=True)
     return d
 
@@ -201,32 +244,57 @@ def _cache_dir() -> Path:
 def build_library(code: str, options=()) -> tuple[ctypes.CDLL, dict[str, Kernel]]:
     if re.search(r"^\s*#\s*include\b", code, re.M):
         # NVRTC has no include path here (and no C++ standard library): real CuPy would fail.
-        raise CompileException("fake cupy: the RawModule source has an #include line; NVRTC cannot resolve it")
+        raise CompileException(
+            "fake cupy: the RawModule source has an #include line; NVRTC cannot resolve it"
+        )
     for opt in options:
-        if not re.fullmatch(r"(--?std=c\+\+\d\d|-D\w+(=\S*)?|--use_fast_math|-lineinfo|--?arch=\S+)", str(opt)):
+        if not re.fullmatch(
+            r"(--?std=c\+\+\d\d|-D\w+(=\S*)?|--use_fast_math|-lineinfo|--?arch=\S+)", str(opt)
+        ):
             raise CompileException(f"fake cupy: unknown NVRTC option {opt!r}")
     bad = _NOT_IN_NVRTC.search(_strip_comments(code))
     if bad:
-        raise CompileException(f"fake cupy: {bad.group(0)!r} in the RawModule source: NVRTC has no standard "
-                               "library headers (use long long, bit-pattern infinities, ...)")
+        raise CompileException(
+            f"fake cupy: {bad.group(0)!r} in the RawModule source: NVRTC has no standard "
+            "library headers (use long long, bit-pattern infinities, ...)"
+        )
     kernels = parse_kernels(code)
     if not kernels:
         raise CompileException('fake cupy: no extern "C" __global__ kernels in the source')
     defines = [str(o) for o in options if str(o).startswith("-D")]
     source = code + _thunks(kernels)
     cxx = _compiler()
-    key = hashlib.sha256("\0".join([_GEN_VERSION, cxx, HEADER.read_text(), *defines, source]).encode()).hexdigest()[:24]
+    key = hashlib.sha256(
+        "\0".join([_GEN_VERSION, cxx, HEADER.read_text(), *defines, source]).encode()
+    ).hexdigest()[:24]
     lib_path = _cache_dir() / f"rawmodule_{key}.so"
     with _lock:
         if not lib_path.exists():
             src_path = _cache_dir() / f"rawmodule_{key}.{os.getpid()}.cpp"
             src_path.write_text(source)
             tmp_lib = lib_path.with_suffix(f".{os.getpid()}.tmp")
-            cmd = [cxx, "-std=c++20", "-O1", "-shared", "-fPIC", "-pthread", "-Wno-unknown-pragmas",
-                   "-include", str(HEADER), *defines, "-x", "c++", str(src_path), "-o", str(tmp_lib)]
+            cmd = [
+                cxx,
+                "-std=c++20",
+                "-O1",
+                "-shared",
+                "-fPIC",
+                "-pthread",
+                "-Wno-unknown-pragmas",
+                "-include",
+                str(HEADER),
+                *defines,
+                "-x",
+                "c++",
+                str(src_path),
+                "-o",
+                str(tmp_lib),
+            ]
             res = subprocess.run(cmd, capture_output=True, text=True)
             if res.returncode != 0:
-                raise CompileException("fake cupy: compiling the RawModule source failed:\n" + res.stderr[-6000:])
+                raise CompileException(
+                    "fake cupy: compiling the RawModule source failed:\n" + res.stderr[-6000:]
+                )
             os.replace(tmp_lib, lib_path)
             src_path.unlink(missing_ok=True)
     lib = ctypes.CDLL(str(lib_path))
@@ -257,8 +325,10 @@ def _dims(value, what, limits):
     dims += [1] * (3 - len(dims))
     for d, lim, axis in zip(dims, limits, "xyz"):
         if d < 1:
-            raise ValueError(f"{what}.{axis} = {d}: a launch needs >= 1 (real CuPy silently clamps it to 1; "
-                             "the host code should skip empty problems instead)")
+            raise ValueError(
+                f"{what}.{axis} = {d}: a launch needs >= 1 (real CuPy silently clamps it to 1; "
+                "the host code should skip empty problems instead)"
+            )
         if d > lim:
             raise ValueError(f"{what}.{axis} = {d} exceeds the CUDA limit {lim}")
     return dims
@@ -285,18 +355,24 @@ class Function:
         if not isinstance(args, tuple):
             raise TypeError(f"{k.name}: args must be a tuple, got {type(args).__name__}")
         if len(args) != len(k.params):
-            raise TypeError(f"{k.name}: takes {len(k.params)} arguments ({', '.join(map(repr, k.params))}), "
-                            f"got {len(args)}")
+            raise TypeError(
+                f"{k.name}: takes {len(k.params)} arguments ({', '.join(map(repr, k.params))}), "
+                f"got {len(args)}"
+            )
         for p, a, size in zip(k.params, args, k.sizes):
             where = f"{k.name} argument {p.index} ({p!r})"
             if p.pointer:
                 if a is None:
                     continue
                 if not isinstance(a, ndarray):
-                    raise TypeError(f"{where}: needs a cupy.ndarray (device memory) or None, got {type(a).__name__}")
+                    raise TypeError(
+                        f"{where}: needs a cupy.ndarray (device memory) or None, got {type(a).__name__}"
+                    )
                 if not a.flags.c_contiguous:
-                    raise ValueError(f"{where}: array of shape {a.shape} strides {a.strides} is not C-contiguous "
-                                     "(the kernel indexes it as a flat buffer)")
+                    raise ValueError(
+                        f"{where}: array of shape {a.shape} strides {a.strides} is not C-contiguous "
+                        "(the kernel indexes it as a flat buffer)"
+                    )
                 if p.base in _POINTEES:
                     if a.dtype.type not in _POINTEES[p.base]:
                         want = " or ".join(np.dtype(t).name for t in _POINTEES[p.base])
@@ -304,30 +380,43 @@ class Function:
                 else:
                     need = _RAW_POINTEES[p.base]
                     if need is not None and a.dtype.itemsize != need:
-                        raise TypeError(f"{where}: array dtype {a.dtype} has {a.dtype.itemsize}-byte elements, "
-                                        f"the kernel moves {need}-byte ones")
+                        raise TypeError(
+                            f"{where}: array dtype {a.dtype} has {a.dtype.itemsize}-byte elements, "
+                            f"the kernel moves {need}-byte ones"
+                        )
             elif p.struct:
                 if not (isinstance(a, np.void) and a.dtype.itemsize == size):
-                    raise TypeError(f"{where}: needs a NumPy structured scalar (np.void) of {size} bytes, got "
-                                    f"{type(a).__name__}" + (f" of {a.dtype.itemsize} bytes" if hasattr(a, "dtype") else ""))
+                    raise TypeError(
+                        f"{where}: needs a NumPy structured scalar (np.void) of {size} bytes, got "
+                        f"{type(a).__name__}"
+                        + (f" of {a.dtype.itemsize} bytes" if hasattr(a, "dtype") else "")
+                    )
             else:
                 want = _SCALARS[p.base]
                 if np.dtype(want).itemsize != size:
-                    raise TypeError(f"{where}: sizeof is {size} on this host, the fake's table says "
-                                    f"{np.dtype(want).itemsize}")
+                    raise TypeError(
+                        f"{where}: sizeof is {size} on this host, the fake's table says "
+                        f"{np.dtype(want).itemsize}"
+                    )
                 if isinstance(a, bool) or isinstance(a, np.ndarray):
                     raise TypeError(f"{where}: needs np.{np.dtype(want).name}, got {type(a).__name__}")
                 if type(a) is int:
                     if want is not np.int64:  # CuPy passes a Python int as int64
-                        raise TypeError(f"{where}: a Python int goes to the GPU as int64 (8 bytes); "
-                                        f"pass np.{np.dtype(want).name}")
+                        raise TypeError(
+                            f"{where}: a Python int goes to the GPU as int64 (8 bytes); "
+                            f"pass np.{np.dtype(want).name}"
+                        )
                 elif type(a) is float:
                     if want is not np.float64:  # ... and a Python float as float64
-                        raise TypeError(f"{where}: a Python float goes to the GPU as float64 (8 bytes); "
-                                        f"pass np.{np.dtype(want).name}")
+                        raise TypeError(
+                            f"{where}: a Python float goes to the GPU as float64 (8 bytes); "
+                            f"pass np.{np.dtype(want).name}"
+                        )
                 elif type(a) is not want:
-                    raise TypeError(f"{where}: needs np.{np.dtype(want).name}, got {type(a).__module__}."
-                                    f"{type(a).__name__}")
+                    raise TypeError(
+                        f"{where}: needs np.{np.dtype(want).name}, got {type(a).__module__}."
+                        f"{type(a).__name__}"
+                    )
         # A pointer the kernel may write must not alias any other array argument.
         arrays = [(p, a) for p, a in zip(k.params, args) if p.pointer and a is not None and a.nbytes]
         for i, (p, a) in enumerate(arrays):
@@ -338,8 +427,10 @@ class Function:
                 if q is p:
                     continue
                 if _addr(b) < hi and lo < _addr(b) + b.nbytes:
-                    raise ValueError(f"{k.name}: argument {p.index} ({p!r}) is written by the kernel and overlaps "
-                                     f"argument {q.index} ({q!r})")
+                    raise ValueError(
+                        f"{k.name}: argument {p.index} ({p!r}) is written by the kernel and overlaps "
+                        f"argument {q.index} ({q!r})"
+                    )
 
     def __call__(self, grid, block, args, shared_mem=0, stream=None, **kwargs):
         k = self.kernel
@@ -349,11 +440,15 @@ class Function:
         b = _dims(block, f"{k.name}: block", (1024, 1024, 64))
         threads = b[0] * b[1] * b[2]
         if threads > min(1024, k.max_threads):
-            raise ValueError(f"{k.name}: block {tuple(b)} has {threads} threads, more than the kernel allows "
-                             f"({min(1024, k.max_threads)}; __launch_bounds__ {k.bound_expr})")
+            raise ValueError(
+                f"{k.name}: block {tuple(b)} has {threads} threads, more than the kernel allows "
+                f"({min(1024, k.max_threads)}; __launch_bounds__ {k.bound_expr})"
+            )
         if threads % 32:
-            raise ValueError(f"{k.name}: block {tuple(b)} has {threads} threads; the CPU emulator runs whole warps "
-                             "only (legal on a GPU, but pyneuro's kernels assume whole warps)")
+            raise ValueError(
+                f"{k.name}: block {tuple(b)} has {threads} threads; the CPU emulator runs whole warps "
+                "only (legal on a GPU, but pyneuro's kernels assume whole warps)"
+            )
         if shared_mem:
             raise ValueError(f"{k.name}: shared_mem={shared_mem}: the emulator has no dynamic shared memory")
         self._check_args(args)
@@ -367,7 +462,7 @@ class Function:
                     n = a.nbytes
                     buf = np.full(n + 2 * GUARD + 256, 0xFF, np.uint8)
                     start = GUARD + (_addr(a) - (_addr(buf) + GUARD)) % 256  # same alignment mod 256
-                    buf[start:start + n] = a.view(np.ndarray).reshape(-1).view(np.uint8)
+                    buf[start : start + n] = a.view(np.ndarray).reshape(-1).view(np.uint8)
                     copies.append((p, a, buf, start))
                     ptr = _addr(buf) + start
                 cell = ctypes.c_void_p(ptr)
@@ -381,25 +476,39 @@ class Function:
         err = k.launch(*g, *b, argv)
         LAUNCHES[k.name] += 1
         if err:
-            raise LaunchError(f"{k.name}: emulated launch failed (CUDA error {err}; grid {tuple(g)}, block {tuple(b)})")
+            raise LaunchError(
+                f"{k.name}: emulated launch failed (CUDA error {err}; grid {tuple(g)}, block {tuple(b)})"
+            )
         for p, a, buf, start in copies:
             n = a.nbytes
-            if not ((buf[:start] == 0xFF).all() and (buf[start + n:] == 0xFF).all()):
+            if not ((buf[:start] == 0xFF).all() and (buf[start + n :] == 0xFF).all()):
                 before = int(np.count_nonzero(buf[:start] != 0xFF))
-                after = int(np.count_nonzero(buf[start + n:] != 0xFF))
-                raise LaunchError(f"{k.name}: wrote outside argument {p.index} ({p!r}, {n} bytes): "
-                                  f"{before} byte(s) before it, {after} after (grid {tuple(g)}, block {tuple(b)})")
+                after = int(np.count_nonzero(buf[start + n :] != 0xFF))
+                raise LaunchError(
+                    f"{k.name}: wrote outside argument {p.index} ({p!r}, {n} bytes): "
+                    f"{before} byte(s) before it, {after} after (grid {tuple(g)}, block {tuple(b)})"
+                )
             if not p.const:
-                a.view(np.ndarray).reshape(-1).view(np.uint8)[...] = buf[start:start + n]
-            elif not np.array_equal(buf[start:start + n], a.view(np.ndarray).reshape(-1).view(np.uint8)):
+                a.view(np.ndarray).reshape(-1).view(np.uint8)[...] = buf[start : start + n]
+            elif not np.array_equal(buf[start : start + n], a.view(np.ndarray).reshape(-1).view(np.uint8)):
                 raise LaunchError(f"{k.name}: modified const argument {p.index} ({p!r})")
 
 
 class RawModule:
     """cupy.RawModule(code=..., options=...): compiled on construction, cached on disk."""
 
-    def __init__(self, code=None, *, path=None, options=(), backend="nvrtc", translate_cucomplex=False,
-                 enable_cooperative_groups=False, name_expressions=None, jitify=False):
+    def __init__(
+        self,
+        code=None,
+        *,
+        path=None,
+        options=(),
+        backend="nvrtc",
+        translate_cucomplex=False,
+        enable_cooperative_groups=False,
+        name_expressions=None,
+        jitify=False,
+    ):
         if code is None or path is not None:
             raise NotImplementedError("fake cupy: RawModule supports code=... only")
         if backend != "nvrtc" or name_expressions or jitify:
@@ -410,8 +519,10 @@ class RawModule:
     def get_function(self, name):
         if name not in self._kernels:
             # real CuPy: cuModuleGetFunction fails with CUDA_ERROR_NOT_FOUND
-            raise LaunchError(f"CUDA_ERROR_NOT_FOUND: named symbol not found: {name!r} "
-                              f"(kernels: {', '.join(sorted(self._kernels))})")
+            raise LaunchError(
+                f"CUDA_ERROR_NOT_FOUND: named symbol not found: {name!r} "
+                f"(kernels: {', '.join(sorted(self._kernels))})"
+            )
         return Function(self._kernels[name], self)
 
     @property

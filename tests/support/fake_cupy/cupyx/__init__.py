@@ -1,8 +1,8 @@
 """Fake, test-only `cupyx` (see ../cupy/__init__.py): only scatter_add, which pyneuro's
 autograd uses when `cupy.add.at` is missing."""
-import numpy as np
 
 import cupy
+import numpy as np
 
 
 def scatter_add(a, slices, value):
