@@ -89,7 +89,7 @@ def _host_array(data, dtype=None):
     else:
         try:
             arr = np.asarray(data)
-        except ValueError as exc:  # ragged nested lists: torch says ValueError, DESIGN.md TypeError
+        except ValueError as exc:  # ragged nested lists: torch says ValueError, the design TypeError: both
             raise DataError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
         except TypeError as exc:
             raise TypeError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None

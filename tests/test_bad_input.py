@@ -4,7 +4,7 @@ Each binding of pyneuro._cpu is driven with wrong ranks, dtypes, None, lists, em
 arrays, strided views, read-only outputs and out-of-range targets. The drive runs in a
 subprocess, so a segfault or abort shows as a dead process rather than killing pytest;
 the parent checks that the child survived and that every call raised the exception type
-DESIGN.md promises. Then every available kernel table (numpy, cpu, numba, and cuda/cupy
+docs/DESIGN.md, "Errors and bad input" promises. Then every available kernel table (numpy, cpu, numba, and cuda/cupy
 on a GPU machine) is given the same bad input: each check lives in one place per
 language (backends/_checks.py, csrc/bindings/checks.h) with one message, so every
 backend must raise the same exception type with the same message.
@@ -181,7 +181,7 @@ def test_same_bad_input_same_exception_and_message_on_every_backend(entry, args,
 
 
 def test_the_one_wording_of_the_shared_checks():
-    """The messages DESIGN.md quotes: matmul names both shapes, a class target torch's wording."""
+    """The messages docs/DESIGN.md, "The backend layer" quotes: matmul names both shapes, a class target torch's wording."""
     table = backends.get("numpy")
     with pytest.raises(
         ValueError,

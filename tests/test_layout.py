@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import re
 
 import pytest
 
@@ -217,3 +218,32 @@ def test_pn_tensor_is_the_factory_even_after_importing_the_tensor_module():
     importlib.import_module("pyneuro.tensor")
     assert pn.tensor is importlib.import_module("pyneuro.creation").tensor
     assert pn.tensor([1.0]).shape == (1,)
+
+
+_DESIGN_REF = re.compile(r'docs/DESIGN\.md(?:, "([^"]+)")?')
+
+
+def test_every_reference_to_the_design_names_a_section_that_exists():
+    """Comments cite the design as `docs/DESIGN.md, "Section"`; every cited section must exist,
+    and no file may cite a bare DESIGN.md that a reader of the repository cannot find."""
+    root = ROOT.parent
+    design = (root / "docs" / "DESIGN.md").read_text()
+    sections = set(re.findall(r"^#{2,3} (.+)$", design, flags=re.M))
+    cited = 0
+    for path in [
+        *root.glob("pyneuro/**/*.py"),
+        *root.glob("tests/*.py"),
+        *root.glob("csrc/**/*.[ch]*"),
+        *root.glob("bench/*.py"),
+        *root.glob("*.md"),
+    ]:
+        text = path.read_text(errors="replace")
+        for m in re.finditer(r"(?:docs/)?DESIGN\.md", text):
+            if path.name == "test_layout.py":
+                continue
+            ref = _DESIGN_REF.match(text, m.start())
+            assert ref is not None, f'{path}: cite the design as docs/DESIGN.md (optionally , "Section")'
+            if ref.group(1):
+                assert ref.group(1) in sections, f"{path}: docs/DESIGN.md has no section {ref.group(1)!r}"
+                cited += 1
+    assert cited >= 5

@@ -8,8 +8,8 @@ and float64, and compares
     gradient (so broadcasting, keepdim and reductions are checked in backward too).
 Shapes cover scalars, size-1 dims, broadcasting and empty tensors where torch allows them.
 The last part feeds bad input to both and checks that pyneuro raises the exception type
-torch raises (pyneuro's ShapeError/DTypeError are also ValueError/TypeError, as DESIGN.md
-promises).
+torch raises (pyneuro's ShapeError/DTypeError are also ValueError/TypeError, as
+docs/DESIGN.md, "Errors and bad input" promises).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 // checks.h: input validation shared by every pybind11 binding (CPU and CUDA).
 // Each binding checks type, dtype, rank, contiguity and shape agreement here,
-// before any kernel touches memory, and raises the Python exception DESIGN.md
+// before any kernel touches memory, and raises the Python exception docs/DESIGN.md, "Errors and bad input"
 // names: TypeError (types, dtypes), ValueError (shapes, values), IndexError
 // (class targets out of range).
 //

@@ -3,7 +3,7 @@ log_softmax, cross-entropy, mse, embedding).
 
 Each forward/backward here is one or two calls into the kernel table (`self.bk`, found by
 pyneuro.backends.table_for): the C++ extension, Numba, NumPy, or CUDA, with the same
-signatures. See docs/DESIGN.md for the walk from loss.backward() to the C++ kernel.
+signatures. See docs/DESIGN.md, "The backward walk" for the walk from loss.backward() to the C++ kernel.
 """
 
 from __future__ import annotations

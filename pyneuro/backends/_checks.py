@@ -5,7 +5,7 @@ kernel touches memory; the Python backends (numpy, numba, cupy) call these. One
 function per check, one message per check, and the message is word for word the one
 checks.h raises, so the same bad input reads the same on every backend
 (tests/test_bad_input.py compares them). Every message names the offending shapes or
-values, and the exception types follow DESIGN.md and PyTorch: TypeError for types and
+values, and the exception types follow docs/DESIGN.md, "Errors and bad input" and PyTorch: TypeError for types and
 dtypes, ValueError for shapes and values, IndexError for class targets out of range.
 """
 

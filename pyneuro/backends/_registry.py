@@ -1,6 +1,6 @@
 """The backend registry: which kernel tables exist, which are usable, which is in use.
 
-A backend is a module with the kernel table of DESIGN.md. Importing it either works or
+A backend is a module with the kernel table of docs/DESIGN.md, "The backend layer". Importing it either works or
 raises BackendUnavailable with the reason, so `available()` can report every backend
 without `import pyneuro` ever importing numba, cupy or the CUDA runtime.
 """

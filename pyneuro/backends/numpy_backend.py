@@ -1,7 +1,7 @@
 """The NumPy reference backend: the specification every other backend is tested against.
 
 Each function here is the plainest correct NumPy form of one kernel of the table in
-DESIGN.md. They work in the dtype they are given (float32 at run time, float64 when the
+docs/DESIGN.md, "The backend layer". They work in the dtype they are given (float32 at run time, float64 when the
 tests want an accurate oracle) and are numerically stable: every softmax subtracts the
 row maximum before exp (the log-sum-exp trick), so logits of 1e4 give finite results.
 

@@ -9,7 +9,7 @@
    and reported separately above), for numba, cpu (the C++ kernels in this checkout) and
    numpy, in one process, one kernel at a time; ratios are taken within the same run.
 
-Speed is never asserted in tests (DESIGN.md, performance protocol); this script reports.
+Speed is never asserted in tests (docs/DESIGN.md, "Performance protocol"); this script reports.
 """
 
 from __future__ import annotations
