@@ -557,10 +557,10 @@ class Pow(Function):
 
 
 class _errstate:
-    """np.errstate(divide/invalid='ignore') where the namespace has it (cupy does not)."""
+    """np.errstate(divide/invalid/over='ignore') where the namespace has it (cupy does not)."""
 
     def __init__(self, xp):
-        self.ctx = xp.errstate(divide="ignore", invalid="ignore") if hasattr(xp, "errstate") else None
+        self.ctx = xp.errstate(divide="ignore", invalid="ignore", over="ignore") if hasattr(xp, "errstate") else None
 
     def __enter__(self):
         if self.ctx is not None:
@@ -634,7 +634,8 @@ class Exp(Function):
     __slots__ = ()
 
     def forward(self, a):
-        out = self.bk.xp.exp(a)
+        with _errstate(self.bk.xp):  # exp(1000) is inf without a warning, as in torch
+            out = self.bk.xp.exp(a)
         self.saved = (out,)
         return out
 
