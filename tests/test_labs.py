@@ -1,12 +1,17 @@
-"""The labs: pyneuro.lab.check_kernel, and every notebook in labs/ executed top to bottom.
+"""The labs: pyneuro.lab.check_kernel, every notebook in labs/ executed top to bottom, and the
+student versions in labs/student/.
 
 The notebooks run in a fresh Jupyter kernel ("python3", the one ipykernel provides in any
 venv) that imports the same pyneuro as this test process, so a notebook that no longer
-runs against the current API fails here instead of rotting.
+runs against the current API fails here instead of rotting. The exercises follow nbgrader's
+conventions; tools/make_student_labs.py makes the student versions, which must be up to
+date and must run up to their first exercise and stop there with NotImplementedError.
+(pyneuro.lab's exercise checks are tested in test_lab_checks.py.)
 """
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 from pathlib import Path
 
@@ -18,6 +23,9 @@ from pyneuro import backends, lab
 
 LABS = Path(__file__).resolve().parent.parent / "labs"
 NOTEBOOKS = sorted(LABS.glob("[0-9][0-9]_*.ipynb"))
+STUDENT_NOTEBOOKS = sorted((LABS / "student").glob("[0-9][0-9]_*.ipynb"))
+EXERCISE_LABS = [p for p in NOTEBOOKS if p.name[:2] in {"01", "02", "03", "04", "05", "06", "07"}]
+TOOL = LABS.parent / "tools" / "make_student_labs.py"
 CELL_TIMEOUT_S = 300  # per cell, to catch a hang; each whole notebook takes ~5-25 s on 2 cores
 
 
@@ -34,7 +42,7 @@ def unstable_softmax(x):
 
 
 def loop_matmul(a, b):
-    m, k = a.shape
+    m, _ = a.shape
     n = b.shape[1]
     c = np.zeros((m, n), np.float32)
     for i in range(m):
@@ -200,11 +208,9 @@ def test_labs_folder_lists_every_notebook():
         assert path.name in readme, f"{path.name} missing from labs/README.md"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_top_to_bottom(path):
-    nbclient, nbformat = _notebook_tools()
-    nb = nbformat.read(path, as_version=4)
+def _execute(nb, folder: Path):
+    """Run a notebook in a fresh kernel that imports this pyneuro; raises CellExecutionError."""
+    nbclient, _ = _notebook_tools()
     # The kernel imports the pyneuro this test imported (installed or an in-place build).
     package_root = str(Path(pyneuro.__file__).resolve().parent.parent)
     # matplotlib_inline comes with ipykernel: figures become PNG outputs, no display needed
@@ -215,9 +221,122 @@ def test_notebook_runs_top_to_bottom(path):
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
     client = nbclient.NotebookClient(
         nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=False,
-        resources={"metadata": {"path": str(LABS)}},
+        resources={"metadata": {"path": str(folder)}},
     )
-    client.execute(env=env)  # raises CellExecutionError naming the cell on any error
+    client.execute(env=env)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_top_to_bottom(path):
+    _, nbformat = _notebook_tools()
+    nb = nbformat.read(path, as_version=4)
+    _execute(nb, LABS)  # raises CellExecutionError naming the cell on any error
     errors = [out for cell in nb.cells if cell.cell_type == "code"
               for out in cell.get("outputs", []) if out.get("output_type") == "error"]
     assert not errors
+
+
+# ----------------------------------------------------------------------------- exercises
+def _load_tool():
+    spec = importlib.util.spec_from_file_location("make_student_labs", TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _grading(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _source(cell) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def _has_marker(text: str, marker: str = "### BEGIN SOLUTION") -> bool:
+    """A marker line, as nbgrader reads it (a mention inside a sentence is not one)."""
+    return any(line.strip().startswith(marker) for line in text.splitlines())
+
+
+@pytest.mark.parametrize("path", EXERCISE_LABS, ids=[p.stem for p in EXERCISE_LABS])
+def test_exercises_follow_nbgrader_conventions(path):
+    cells = json.loads(path.read_text())["cells"]
+    solutions = [i for i, c in enumerate(cells) if _grading(c).get("solution")]
+    assert len(solutions) >= 3, f"{path.name}: {len(solutions)} exercises, at least 3 wanted"
+    ids = [_grading(c)["grade_id"] for c in cells if _grading(c)]
+    assert len(ids) == len(set(ids)), f"{path.name}: duplicate nbgrader grade_id"
+    for i, cell in enumerate(cells):
+        has_region = _has_marker(_source(cell))
+        assert has_region == bool(_grading(cell).get("solution")), f"{path.name} cell {i}: region vs metadata"
+    for i in solutions:
+        check = cells[i + 1]
+        meta = _grading(check)
+        assert meta.get("grade") and meta.get("locked") and meta.get("points", 0) > 0, \
+            f"{path.name} cell {i + 1}: the cell after an exercise must be a graded, locked check cell"
+        assert _source(check).startswith("# CHECK"), f"{path.name} cell {i + 1}: a check cell says what it checks"
+        assert meta["schema_version"] == 3 and _grading(cells[i])["schema_version"] == 3
+
+
+def test_student_notebooks_are_up_to_date():
+    tool = _load_tool()
+    assert [p.name for p in STUDENT_NOTEBOOKS] == [p.name for p in EXERCISE_LABS]
+    assert tool.main(["--check"]) == 0, "labs/student/ is stale: run python tools/make_student_labs.py"
+    for path in STUDENT_NOTEBOOKS:
+        cells = json.loads(path.read_text())["cells"]
+        assert not any(_has_marker(_source(c)) for c in cells)
+        assert any("raise NotImplementedError()" in _source(c) for c in cells)
+        assert not any(c.get("outputs") for c in cells if c["cell_type"] == "code"), f"{path.name} has outputs"
+
+
+def test_student_tool_replaces_regions_keeping_the_rest():
+    tool = _load_tool()
+    code = ("def f(x):\n    \"\"\"Doc.\"\"\"\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n"
+            "print(f)\n### BEGIN HIDDEN TESTS\nassert f(1) == 2\n### END HIDDEN TESTS")
+    text, n = tool.replace_regions(code, "code")
+    assert n == 1
+    assert text == ("def f(x):\n    \"\"\"Doc.\"\"\"\n    # YOUR CODE HERE\n    raise NotImplementedError()\n"
+                    "print(f)")
+    text, n = tool.replace_regions("Why?\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION", "markdown")
+    assert (text, n) == ("Why?\nYOUR ANSWER HERE", 1)
+    assert tool.replace_regions("no exercise here", "code") == ("no exercise here", 0)
+    for broken in ("### BEGIN SOLUTION\nx = 1", "x = 1\n### END SOLUTION",
+                   "### BEGIN SOLUTION\n### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS\n### END SOLUTION"):
+        with pytest.raises(tool.MarkerError):
+            tool.replace_regions(broken, "code")
+
+
+def test_student_tool_on_a_notebook(tmp_path):
+    tool = _load_tool()
+    nb = {"cells": [{"cell_type": "code", "id": "a", "metadata": {"nbgrader": {"solution": True}},
+                     "execution_count": 3, "outputs": [{"output_type": "stream", "name": "stdout", "text": "4"}],
+                     "source": ["x = 1\n", "### BEGIN SOLUTION\n", "y = 2\n", "### END SOLUTION"]}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    source = tmp_path / "10_new.ipynb"
+    source.write_text(json.dumps(nb))
+    (tmp_path / "11_demo.ipynb").write_text(json.dumps({**nb, "cells": [{**nb["cells"][0], "source": ["x = 1"]}]}))
+    out = tmp_path / "student"
+    assert tool.main([str(source), str(tmp_path / "11_demo.ipynb"), "--out", str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == ["10_new.ipynb"]  # a lab without exercises gets no student version
+    student = json.loads((out / "10_new.ipynb").read_text())
+    note, cell = student["cells"]
+    assert "Student version of `10_new.ipynb`" in _source(note)
+    assert _source(cell) == "x = 1\n# YOUR CODE HERE\nraise NotImplementedError()"
+    assert cell["outputs"] == [] and cell["execution_count"] is None and cell["metadata"] == nb["cells"][0]["metadata"]
+    assert tool.main([str(source), "--out", str(out), "--check"]) == 0
+    (out / "10_new.ipynb").write_text("{}")
+    assert tool.main([str(source), "--out", str(out), "--check"]) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", STUDENT_NOTEBOOKS, ids=[p.stem for p in STUDENT_NOTEBOOKS])
+def test_student_notebook_stops_at_its_first_exercise(path):
+    nbclient, nbformat = _notebook_tools()
+    nb = nbformat.read(path, as_version=4)
+    with pytest.raises(nbclient.exceptions.CellExecutionError) as info:
+        _execute(nb, path.parent)
+    assert info.value.ename == "NotImplementedError", f"{path.name} stopped with {info.value.ename}, not NotImplementedError"
+    failed = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+              and any(out.get("output_type") == "error" for out in cell.get("outputs", []))]
+    first_exercise = next(i for i, cell in enumerate(nb.cells) if cell.metadata.get("nbgrader", {}).get("solution"))
+    # the placeholder raises in the exercise cell itself, or (inside a function) in its check cell
+    assert failed == [failed[0]] and failed[0] in (first_exercise, first_exercise + 1), (failed, first_exercise)

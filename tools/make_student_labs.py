@@ -51,7 +51,7 @@ def replace_regions(text: str, cell_type: str, where: str = "cell") -> tuple[str
     out, regions, mode = [], 0, None
     for line in text.split("\n"):
         stripped = line.strip()
-        if stripped.startswith(BEGIN) or stripped.startswith(BEGIN_HIDDEN):
+        if stripped.startswith((BEGIN, BEGIN_HIDDEN)):
             if mode is not None:
                 raise MarkerError(f"{where}: '{stripped}' inside an open region")
             mode = "solution" if stripped.startswith(BEGIN) else "hidden"
@@ -60,7 +60,7 @@ def replace_regions(text: str, cell_type: str, where: str = "cell") -> tuple[str
                 indent = line[: len(line) - len(line.lstrip())]
                 out.extend([indent + s for s in CODE_STUB] if cell_type == "code" else [MARKDOWN_STUB])
             continue
-        if stripped.startswith(END) or stripped.startswith(END_HIDDEN):
+        if stripped.startswith((END, END_HIDDEN)):
             expected = "solution" if stripped.startswith(END) else "hidden"
             if mode != expected:
                 raise MarkerError(f"{where}: '{stripped}' without its BEGIN marker")
