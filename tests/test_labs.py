@@ -340,3 +340,109 @@ def test_student_notebook_stops_at_its_first_exercise(path):
     first_exercise = next(i for i, cell in enumerate(nb.cells) if cell.metadata.get("nbgrader", {}).get("solution"))
     # the placeholder raises in the exercise cell itself, or (inside a function) in its check cell
     assert failed == [failed[0]] and failed[0] in (first_exercise, first_exercise + 1), (failed, first_exercise)
+
+
+# ----------------------------------------------------------------------------- wrong answers
+# exercise grade_id: (notebook, a plausible wrong answer replacing the exercise cell, words its check must say)
+WRONG_ANSWERS = {
+    "ex1_2_pairwise": ("01_tensors", """
+def pairwise_sq_dist(a, b):
+    return ((a[:, None, :] - b[None, :, :]).sum(dim=2)) ** 2
+""", "square each difference"),
+    "ex1_3_standardise": ("01_tensors", """
+def standardise(x):
+    return (x - x.mean(dim=1, keepdim=True)) / x.std(dim=1, keepdim=True, unbiased=False)
+""", "each row (dim=1)"),
+    "ex2_1_gradients": ("02_linear_regression", """
+def mse_gradients(X, y, w, b):
+    r = y - (X @ w + b)
+    return (2.0 / X.shape[0]) * (X.T @ r), (2.0 / X.shape[0]) * r.sum()
+""", "sign error"),
+    "ex2_3_train_loop": ("02_linear_regression", """
+def train_one_epoch(model, loader, loss_fn, optimizer):
+    for x, y in loader:
+        loss_fn(model(x), y).backward()
+        optimizer.step()
+""", "zero_grad"),
+    "ex3_1_softmax": ("03_logistic_regression", """
+def softmax_stable(z):
+    e = z.exp()
+    return e / e.sum(dim=1, keepdim=True)
+""", "NaN or inf"),
+    "ex3_2_cross_entropy": ("03_logistic_regression", """
+def cross_entropy(logits, targets):
+    return -F.log_softmax(logits, dim=1)[pn.arange(logits.shape[0]), targets].sum()
+""", "forget .mean()"),
+    "ex4_1_he_init": ("04_mlp", """
+def he_init_(layer):
+    nn.init.normal_(layer.weight, 0.0, (2.0 / layer.weight.shape[0]) ** 0.5)
+    nn.init.zeros_(layer.bias)
+""", "fan_out"),
+    "ex4_3_fgsm": ("04_mlp", """
+def fgsm(model, x, y, eps):
+    x = x.detach().clone()
+    x.requires_grad = True
+    F.cross_entropy(model(x), y).backward()
+    return (x - eps * x.grad.sign()).clamp(0, 1).detach()
+""", "stepped against"),
+    "ex5_2_sigmoid_backward": ("05_gradient_descent", """
+class Sigmoid(Function):
+    def forward(self, x):
+        s = 1.0 / (1.0 + np.exp(-x))
+        self.saved = (s,)
+        return s
+
+    def backward(self, grad_output):
+        (s,) = self.saved
+        return (s * (1.0 - s),)
+""", "ignores grad_output"),
+    "ex5_3_matmul_backward": ("05_gradient_descent", """
+class MatMul(Function):
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return a @ b
+
+    def backward(self, grad_output):
+        a, b = self.saved
+        return grad_output @ b.T, grad_output.T @ a
+""", "transpose"),
+    "ex6_1_num_batches": ("06_data_loaders", """
+def num_batches(n, batch_size, drop_last=False):
+    return n // batch_size
+""", "rounded down"),
+    "ex6_3_evaluate": ("06_data_loaders", """
+def evaluate(model, loader, loss_fn):
+    with pn.no_grad():
+        pairs = [(loss_fn(model(x), y).item(), (model(x).argmax(dim=1) == y).float().mean().item()) for x, y in loader]
+    return tuple(float(np.mean(v)) for v in zip(*pairs))
+""", "averaged the batches"),
+    "ex7_1_cosine_matrix": ("07_embeddings", """
+def cosine_matrix(A, B):
+    return A @ B.T
+""", "normalise the rows"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("grade_id", sorted(WRONG_ANSWERS))
+def test_check_cells_catch_wrong_answers(grade_id, monkeypatch):
+    """Run a notebook's cells in this process up to an exercise, put a wrong answer in, run its check."""
+    notebook, wrong, words = WRONG_ANSWERS[grade_id]
+    plt = pytest.importorskip("matplotlib.pyplot")
+    plt.switch_backend("agg")
+    monkeypatch.setattr(plt, "show", lambda *args, **kwargs: None)
+    monkeypatch.chdir(LABS)
+    cells = [c for c in json.loads((LABS / f"{notebook}.ipynb").read_text())["cells"] if c["cell_type"] == "code"]
+    namespace = {"__name__": "__lab__"}
+    try:
+        for i, cell in enumerate(cells):
+            if _grading(cell).get("grade_id") == grade_id:
+                exec(compile(wrong, f"{grade_id} (wrong answer)", "exec"), namespace)  # noqa: S102
+                with pytest.raises(AssertionError) as info:
+                    exec(compile(_source(cells[i + 1]), f"check of {grade_id}", "exec"), namespace)  # noqa: S102
+                assert words in str(info.value), str(info.value)
+                return
+            exec(compile(_source(cell), f"{notebook} code cell {i}", "exec"), namespace)  # noqa: S102
+        raise AssertionError(f"{grade_id} not found in {notebook}")
+    finally:
+        plt.close("all")
