@@ -109,6 +109,14 @@ def render(nb: dict) -> str:
     return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
 
 
+def _shown(path: Path) -> str:
+    """The path relative to the working directory when it is below it (shorter, no user name)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="instructor notebooks (default: labs/NN_*.ipynb)")
@@ -130,9 +138,9 @@ def main(argv=None) -> int:
             continue
         args.out.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-        print(f"{path} -> {target}")
+        print(f"{_shown(path)} -> {_shown(target)}")
     if stale:
-        print("stale student notebooks (run tools/make_student_labs.py):", *map(str, stale), sep="\n  ")
+        print("stale student notebooks (run tools/make_student_labs.py):", *map(_shown, stale), sep="\n  ")
         return 1
     return 0
 
