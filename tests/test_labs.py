@@ -226,6 +226,33 @@ def _execute(nb, folder: Path):
     client.execute(env=env)
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_committed_outputs_have_no_warnings_errors_or_paths(path):
+    """What a student sees in a committed notebook: no stderr (warnings), no errors, no developer's paths."""
+    for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+        for out in cell.get("outputs", []):
+            assert out.get("output_type") != "error", f"{path.name} cell {i}: an error in the committed output"
+            assert out.get("name") != "stderr", f"{path.name} cell {i}: stderr output: {''.join(out['text'])[:200]}"
+            text = "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+            for root in ("/home/", "/work/", "/tmp/", "/Users/", "C:\\"):
+                assert root not in text, f"{path.name} cell {i}: an absolute path in the output: {text[:200]}"
+
+
+def test_naive_softmax_overflow_is_silent_as_in_torch():
+    """Lab 03's naive softmax overflows on purpose: inf and NaN, as in torch, and no RuntimeWarning."""
+    import warnings
+
+    torch = pytest.importorskip("torch")
+    z = [[1000.0, 999.0, 0.0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        e = pyneuro.tensor(z).exp()
+        naive = (e / e.sum(dim=1, keepdim=True)).numpy()
+    te = torch.tensor(z).exp()
+    np.testing.assert_array_equal(e.numpy(), te.numpy())
+    np.testing.assert_array_equal(naive, (te / te.sum(dim=1, keepdim=True)).numpy())
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_top_to_bottom(path):
