@@ -281,9 +281,9 @@ def _source(cell) -> str:
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
-def _has_marker(text: str, marker: str = "### BEGIN SOLUTION") -> bool:
-    """A marker line, as nbgrader reads it (a mention inside a sentence is not one)."""
-    return any(line.strip().startswith(marker) for line in text.splitlines())
+def _has_marker(text: str, marker: str = "BEGIN SOLUTION") -> bool:
+    """A marker line, as nbgrader reads it: any line containing its delimiter."""
+    return any(marker in line for line in text.splitlines())
 
 
 @pytest.mark.parametrize("path", EXERCISE_LABS, ids=[p.stem for p in EXERCISE_LABS])
@@ -354,6 +354,11 @@ def test_student_tool_on_a_notebook(tmp_path):
     assert tool.main([str(source), "--out", str(out), "--check"]) == 0
     (out / "10_new.ipynb").write_text("{}")
     assert tool.main([str(source), "--out", str(out), "--check"]) == 1
+    # nbgrader refuses a region in a cell that is not marked as a solution cell: so does the tool
+    nb["cells"][0]["metadata"] = {}
+    source.write_text(json.dumps(nb))
+    with pytest.raises(tool.MarkerError, match="cell 0: a solution region in a cell without the nbgrader metadata"):
+        tool.main([str(source), "--out", str(out)])
 
 
 @pytest.mark.slow

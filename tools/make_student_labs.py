@@ -6,7 +6,10 @@ nbgrader itself (`nbgrader generate_assignment`) on them:
 
 * in a code cell, the lines from `### BEGIN SOLUTION` to `### END SOLUTION` (markers
   included) become `# YOUR CODE HERE` + `raise NotImplementedError()`, indented like the
-  BEGIN marker; the rest of the cell (the function's signature, its docstring) stays;
+  BEGIN marker; the rest of the cell (the function's signature, its docstring) stays.
+  As in nbgrader, a marker is any line that *contains* `BEGIN SOLUTION` (its default
+  delimiter), and a cell with a region must carry nbgrader's solution-cell metadata
+  (refused otherwise, as nbgrader does): prose must not quote the delimiters;
 * in a markdown cell, such a region becomes `YOUR ANSWER HERE`;
 * `### BEGIN HIDDEN TESTS` ... `### END HIDDEN TESTS` regions are removed;
 * outputs and execution counts are cleared (a student runs the notebook themselves);
@@ -31,8 +34,9 @@ import sys
 from pathlib import Path
 
 LABS = Path(__file__).resolve().parent.parent / "labs"
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+# nbgrader's default delimiters: a line containing one is a marker (the notebooks write "### BEGIN SOLUTION")
+BEGIN, END = "BEGIN SOLUTION", "END SOLUTION"
+BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 MARKDOWN_STUB = "YOUR ANSWER HERE"
 
@@ -51,17 +55,18 @@ def replace_regions(text: str, cell_type: str, where: str = "cell") -> tuple[str
     out, regions, mode = [], 0, None
     for line in text.split("\n"):
         stripped = line.strip()
-        if stripped.startswith((BEGIN, BEGIN_HIDDEN)):
+        marker = next((m for m in (BEGIN, BEGIN_HIDDEN, END, END_HIDDEN) if m in line), None)
+        if marker in (BEGIN, BEGIN_HIDDEN):
             if mode is not None:
                 raise MarkerError(f"{where}: '{stripped}' inside an open region")
-            mode = "solution" if stripped.startswith(BEGIN) else "hidden"
+            mode = "solution" if marker == BEGIN else "hidden"
             if mode == "solution":
                 regions += 1
                 indent = line[: len(line) - len(line.lstrip())]
                 out.extend([indent + s for s in CODE_STUB] if cell_type == "code" else [MARKDOWN_STUB])
             continue
-        if stripped.startswith((END, END_HIDDEN)):
-            expected = "solution" if stripped.startswith(END) else "hidden"
+        if marker in (END, END_HIDDEN):
+            expected = "solution" if marker == END else "hidden"
             if mode != expected:
                 raise MarkerError(f"{where}: '{stripped}' without its BEGIN marker")
             mode = None
@@ -85,6 +90,10 @@ def student_version(nb: dict, source_name: str) -> dict | None:
     total = 0
     for i, cell in enumerate(student["cells"]):
         text, n = replace_regions(_source(cell), cell["cell_type"], where=f"{source_name} cell {i}")
+        if n and not cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            raise MarkerError(f"{source_name} cell {i}: a solution region in a cell without the nbgrader metadata "
+                              "of a solution cell (metadata.nbgrader: solution true, grade_id, schema_version 3), "
+                              "which nbgrader generate_assignment refuses")
         total += n
         cell["source"] = _as_lines(text)
         if cell["cell_type"] == "code":
