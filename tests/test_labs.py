@@ -10,6 +10,7 @@ date and must run up to their first exercise and stop there with NotImplementedE
 """
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import os
@@ -302,6 +303,14 @@ def test_exercises_follow_nbgrader_conventions(path):
         assert meta.get("grade") and meta.get("locked") and meta.get("points", 0) > 0, \
             f"{path.name} cell {i + 1}: the cell after an exercise must be a graded, locked check cell"
         assert _source(check).startswith("# CHECK"), f"{path.name} cell {i + 1}: a check cell says what it checks"
+        # nbgrader reads a check cell's execute_result as partial credit (and stderr as 0 points): the
+        # report is printed, never left as the cell's value
+        last = ast.parse(_source(check)).body[-1]
+        is_print = isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and \
+            getattr(last.value.func, "id", "") == "print"
+        assert is_print or not isinstance(last, ast.Expr), f"{path.name} cell {i + 1}: print the check's report"
+        assert not any(o.get("output_type") == "execute_result" or o.get("name") == "stderr"
+                       for o in check.get("outputs", [])), f"{path.name} cell {i + 1}: an output nbgrader misreads"
         assert meta["schema_version"] == 3 and _grading(cells[i])["schema_version"] == 3
 
 
