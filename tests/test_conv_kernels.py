@@ -314,7 +314,9 @@ def test_conv2d_bad_input_raises_like_torch(table, variant, case):
         table.conv2d_forward(
             x, w, None, full["stride"], full["padding"], full["dilation"], full["groups"], variant=variant
         )
-    assert isinstance(info.value, ValueError)  # docs/DESIGN.md, "Errors and bad input": shapes and values -> ValueError too
+    assert isinstance(
+        info.value, ValueError
+    )  # docs/DESIGN.md, "Errors and bad input": shapes and values -> ValueError too
     if msg:
         assert msg in str(info.value) and msg in str(ref)
     if len(xs) == 4 and len(ws) == 4:  # the backward kernels take shapes and check them the same way

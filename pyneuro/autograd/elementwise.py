@@ -172,7 +172,8 @@ class Exp(Function):
     __slots__ = ()
 
     def forward(self, a):
-        out = self.bk.xp.exp(a)
+        with _errstate(self.bk.xp):  # exp(1000) is inf without a warning, as in torch
+            out = self.bk.xp.exp(a)
         self.saved = (out,)
         return out
 

@@ -176,10 +176,12 @@ def _shape_of(x):
 
 
 class _errstate:
-    """np.errstate(divide/invalid='ignore') where the namespace has it (cupy does not)."""
+    """np.errstate(divide/invalid/over='ignore') where the namespace has it (cupy does not)."""
 
     def __init__(self, xp):
-        self.ctx = xp.errstate(divide="ignore", invalid="ignore") if hasattr(xp, "errstate") else None
+        self.ctx = (
+            xp.errstate(divide="ignore", invalid="ignore", over="ignore") if hasattr(xp, "errstate") else None
+        )
 
     def __enter__(self):
         if self.ctx is not None:

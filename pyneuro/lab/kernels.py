@@ -1,4 +1,4 @@
-"""The kernel lab: check a kernel you wrote yourself against pyneuro's reference.
+"""check_kernel: check a kernel you wrote yourself against pyneuro's reference.
 
 Write a softmax (or matmul, relu, log_softmax, cross_entropy) in plain Python, NumPy or
 Numba, then ask pyneuro whether it is right on the shapes that usually break kernels:
@@ -36,6 +36,8 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .. import backends
 
 __all__ = ["KERNELS", "CaseResult", "KernelReport", "check_kernel", "median_time", "min_time"]
 
@@ -212,8 +214,6 @@ _CASES = {
 # ----------------------------------------------------------------------------- reference
 def _reference(kernel: str, inputs: tuple) -> np.ndarray:
     """The NumPy reference backend's answer, computed in float64 from the float32 inputs."""
-    from pyneuro import backends
-
     ref = backends.get("numpy")
     f64 = tuple(a.astype(np.float64) if a.dtype.kind == "f" else a for a in inputs)
     with np.errstate(all="ignore"):
@@ -283,7 +283,7 @@ def _run_case(fn, kernel: str, name: str, inputs: tuple) -> CaseResult:
         with np.errstate(all="ignore"):  # overflow in *your* kernel shows up as NaN/inf below
             out = fn(*(a.copy() for a in inputs))
         got = _as_numpy(out)
-    except Exception as exc:  # report, do not raise: the other cases still run
+    except Exception as exc:
         return CaseResult(name, shape, False, message=f"raised {type(exc).__name__}: {exc}"[:120])
     if got.shape != expected.shape:
         return CaseResult(name, shape, False, message=f"output shape {got.shape}, expected {expected.shape}")
