@@ -218,6 +218,9 @@ def _op(node, phase, method, *args, **kwargs):
     rec = _current
     if rec is None:
         return method(*args, **kwargs)
+    bk = getattr(node, "bk", None)
+    if bk is not None and not isinstance(bk, RecordingTable):  # a node made before the profile began
+        node.bk = recording_table(bk)
     name = type(node).__name__ if phase == "forward" else node.name()
     event = rec.open(Event(name, "op", 0, phase=phase, shapes=_shapes(args)))
     try:
