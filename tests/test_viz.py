@@ -146,3 +146,13 @@ def test_a_leaf_and_bad_arguments():
 
 def test_viz_is_reachable_lazily_from_pyneuro():
     assert pn.viz.make_dot is viz.make_dot
+
+
+def test_renders_svg_with_graphvizs_dot_program(monkeypatch):
+    if viz.shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot program is not installed (CI installs it: apt-get install graphviz)")
+    model = nn.Sequential(nn.Linear(D, H), nn.ReLU())
+    out = model(pn.randn(N, D)).sum()
+    monkeypatch.setattr(viz, "_graphviz", None)
+    svg = viz.make_dot(out, params=dict(model.named_parameters()))._repr_mimebundle_()["image/svg+xml"]
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "0.weight" in svg and "ReLUBackward0" in svg
