@@ -225,6 +225,16 @@ def test_item_is_a_transfer_event():
     assert items[0].args["device"] == "cpu" and items[0].bytes == 0
 
 
+class _DeviceArray:
+    """Stands for a device array in the fake GPU table below (not host memory)."""
+
+    def __init__(self, a):
+        self.a, self.shape, self.nbytes = a, a.shape, a.nbytes
+
+    def __array__(self, dtype=None, copy=None):
+        return self.a
+
+
 def test_device_tables_record_host_device_copies_and_wait_for_kernels():
     """A stand-in GPU table (the real ones need a device): copies become transfer events,
     and each kernel is timed after synchronize()."""
@@ -246,10 +256,11 @@ def test_device_tables_record_host_device_copies_and_wait_for_kernels():
         dev = table.asarray(a)
         table.asarray(dev.view(np.ndarray)[None][0])  # still host data (an ndarray): a copy
         out = table.matmul(dev, dev.T)
-        table.to_numpy(out)
+        table.to_numpy(_DeviceArray(out))
+        table.to_numpy(out)  # already host memory: no copy, no event
     finally:
         _record.uninstall(rec)
-    assert calls == ["asarray", "asarray", "matmul", "sync", "to_numpy"]
+    assert calls == ["asarray", "asarray", "matmul", "sync", "to_numpy", "to_numpy"]
     kinds = [(e.cat, e.name) for e in rec.events]
     assert kinds == [
         ("transfer", "Memcpy HtoD"),

@@ -108,8 +108,14 @@ class Recorder:
 # ----------------------------------------------------------------------------- kernels
 
 
-_VARIANT_ARG = {"matmul": 4, "softmax_forward": 1, "conv2d_forward": 7, "conv2d_backward_input": 7}
-_VARIANT_ARG["conv2d_backward_weight"] = 7
+# where `variant` sits among an entry's positional arguments (docs/DESIGN.md, "The backend layer")
+_VARIANT_ARG = {
+    "matmul": 4,
+    "softmax_forward": 1,
+    "conv2d_forward": 7,
+    "conv2d_backward_input": 7,
+    "conv2d_backward_weight": 7,
+}
 
 
 def _variant(table, entry, args, kwargs) -> str:
@@ -162,7 +168,8 @@ def _transfer(fn, direction: str, table):
 
     def transfer(a, *args, **kwargs):
         rec = _current
-        crosses = direction == "DtoH" or isinstance(a, (np.ndarray, np.generic, list, tuple, int, float))
+        on_host = isinstance(a, (np.ndarray, np.generic, list, tuple, int, float))
+        crosses = on_host if direction == "HtoD" else not on_host  # host data: no copy to make
         if rec is None or not crosses:
             return fn(a, *args, **kwargs)
         event = rec.open(Event(name, "transfer", 0, backend=table.NAME))
