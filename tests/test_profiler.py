@@ -310,7 +310,7 @@ def test_ops_without_kernels_and_start_stop_and_record_function_when_off():
     a, b = pn.ones(3, requires_grad=True), pn.ones(3)
     with record_function("not recording"):  # no profile: a plain context manager
         c = a + b
-    prof = profile()
+    prof = profile(activities=None, record_shapes=True, with_flops=True)  # torch.profiler's arguments
     prof.start()
     with record_function("tiny"):
         c = (a + b).sum()

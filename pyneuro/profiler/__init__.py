@@ -72,9 +72,11 @@ class profile:
     sync_device: on a GPU backend, wait for each kernel to finish before stopping its clock
     (True: the time is the kernel's; False: only the launch, as the program would see it).
     Only one profile records at a time (RuntimeError for a second one).
+    activities, record_shapes, with_flops: accepted so torch.profiler code runs unchanged;
+    pyneuro always records the host and device work, the shapes and the FLOPs.
     """
 
-    def __init__(self, *, sync_device: bool = True):
+    def __init__(self, *, sync_device: bool = True, activities=None, record_shapes=True, with_flops=True):
         self._recorder = Recorder(sync_device=sync_device)
         self._t0 = self._t1 = 0
         self._stats0 = None
