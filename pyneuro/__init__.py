@@ -132,6 +132,7 @@ __version__ = "0.1.0"
 
 # Submodules loaded on first attribute access, so `import pyneuro` stays fast.
 _LAZY_SUBMODULES = ("nn", "optim", "functional", "data", "datasets", "cuda", "lab", "bench", "autograd")
+_LAZY_SUBMODULES += ("profiler", "viz")  # the tools that show what ran: pyneuro.profiler, pyneuro.viz
 
 
 def get_num_threads() -> int:

@@ -11,7 +11,7 @@ same graph raises the same RuntimeError as PyTorch.
 from __future__ import annotations
 
 from .._tensor_base import TensorBase, _wrap
-from .function import _FREED_MESSAGE
+from .function import _FREED_MESSAGE, _Profiling
 
 # ----------------------------------------------------------------------------- the engine
 
@@ -78,7 +78,10 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
             continue
         if node.saved is None:
             raise RuntimeError(_FREED_MESSAGE)
-        grads = node.backward(g)
+        if _Profiling.op is None:
+            grads = node.backward(g)
+        else:
+            grads = _Profiling.op(node, "backward", node.backward, g)
         inputs, needs = node.inputs, node.needs
         if not retain_graph:
             node.release()

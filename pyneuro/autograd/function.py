@@ -35,6 +35,14 @@ from .grad_mode import _GradMode
 # ----------------------------------------------------------------------------- Function
 
 
+class _Profiling:
+    """The profiler's hook: while pyneuro.profiler records, `op(node, phase, method, *args)`
+    runs method(*args) (node.forward or node.backward) and records it; otherwise it is None
+    and the whole cost of the profiler is this one check per op (apply, the engine's walk)."""
+
+    op = None
+
+
 class Function:
     """One differentiable operation; its instances are the nodes of the autograd graph.
 
@@ -72,7 +80,10 @@ class Function:
         node.device = device
         node.saved = ()
         try:
-            out = node.forward(*arrays, **params)
+            if _Profiling.op is None:
+                out = node.forward(*arrays, **params)
+            else:
+                out = _Profiling.op(node, "forward", node.forward, *arrays, **params)
         except (ValueError, TypeError) as exc:
             raise _as_torch_error(exc, cls) from None
         if out.ndim == 0:  # NumPy reductions return scalars; keep a real 0-d array

@@ -47,7 +47,9 @@ class BackendStatus:
 
 
 _lock = threading.RLock()
-_modules: dict = {}
+_modules: dict = {}  # name -> the table in use: the module, or pyneuro.profiler's recording copy of it
+_plain: dict = {}  # name -> the module itself
+_wrap = None  # while a profile records: module -> recording table (set by _swap_tables)
 _reasons: dict[str, str] = {}
 _selected: dict[str, str] = {}
 
@@ -72,8 +74,9 @@ def _load(name: str):
         except Exception as exc:  # a broken optional install must not break pyneuro
             _reasons[name] = f"{name}: failed to load ({type(exc).__name__}: {exc})"
             return None
-        _modules[name] = module
-        return module
+        _plain[name] = module
+        _modules[name] = module if _wrap is None else _wrap(module)
+        return _modules[name]
 
 
 def status(name: str) -> BackendStatus:
@@ -160,6 +163,17 @@ def table_for(x, device: str = "cpu"):
     ):
         return get("numpy")
     return table
+
+
+def _swap_tables(wrap) -> None:
+    """The profiler's hook: use wrap(module) for every table from now on (wrap=None: the modules).
+
+    pyneuro.profiler swaps in recording tables only while a profile records, so with the
+    profiler off finding and calling a kernel costs exactly what it did without a profiler."""
+    global _wrap
+    with _lock:
+        _wrap = wrap
+        _modules.update({n: m if wrap is None else wrap(m) for n, m in _plain.items()})
 
 
 def _device_type(device) -> str:

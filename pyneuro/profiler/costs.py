@@ -1,0 +1,215 @@
+"""What one kernel call costs: floating-point operations and bytes moved, one formula per entry.
+
+The profiler divides these by the measured time to get GFLOP/s and GB/s, and compares them
+with the machine's measured peaks (pyneuro.bench.machine.measure_peaks). Each formula takes
+the entry's own arguments (same names as docs/DESIGN.md, "The backend layer") plus `out`,
+what the entry returned, and gives (flops, bytes).
+
+- FLOPs count the arithmetic a straightforward kernel does: a multiply-add is 2, an exp or a
+  comparison is 1. For matmul and convolution this is exact (2·M·N·K); for the elementwise and
+  row-wise kernels it is an honest estimate ("about 5 per element" for softmax).
+- Bytes are the compulsory traffic: every input read once and every output written once (an
+  in-place update reads and writes its array). Real kernels may move more (a cache miss, a
+  second pass over a row), never less, so GB/s here is a lower bound on what the memory did.
+
+`bound(entry)` says which peak a kernel is held against: "compute" kernels (matmul, convolution) do many
+FLOPs per byte and are compared with the FMA peak; all the others do about one FLOP per 4 bytes
+and can only be as fast as memory, so they are compared with the copy bandwidth.
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+
+def _nbytes(*arrays) -> int:
+    """Total bytes of the arrays (None and non-arrays count 0)."""
+    return sum(int(getattr(a, "nbytes", 0)) for a in arrays if a is not None)
+
+
+def _size(a) -> int:
+    return int(getattr(a, "size", 0))
+
+
+def matmul(a, b, trans_a=False, trans_b=False, variant=None, *, out):
+    m, k = (a.shape[1], a.shape[0]) if trans_a else (a.shape[0], a.shape[1])
+    n = b.shape[0] if trans_b else b.shape[1]
+    return 2 * m * n * k, _nbytes(a, b, out)  # one multiply-add per (i, j, p)
+
+
+def relu_forward(x, *, out):
+    return _size(x), _nbytes(x, out)  # one max(x, 0) per element
+
+
+def relu_backward(grad_output, x, *, out):
+    return _size(x), _nbytes(grad_output, x, out)  # one select per element
+
+
+def softmax_forward(x, variant=None, *, out):
+    return 5 * _size(x), _nbytes(x, out)  # max, subtract, exp, sum, scale
+
+
+def softmax_backward(grad_output, output, *, out):
+    return 4 * _size(output), _nbytes(grad_output, output, out)  # row dot (2), subtract, multiply
+
+
+def log_softmax_forward(x, *, out):
+    return 5 * _size(x), _nbytes(x, out)  # max, subtract, exp, sum, subtract log-sum
+
+
+def log_softmax_backward(grad_output, output, *, out):
+    return 4 * _size(output), _nbytes(grad_output, output, out)  # row sum, exp, multiply, subtract
+
+
+def cross_entropy_forward(logits, targets, *, out):
+    return 5 * _size(logits), _nbytes(logits, targets, out)  # a log-softmax, then pick one per row
+
+
+def cross_entropy_backward(logits, targets, grad_losses, *, out):
+    return 6 * _size(logits), _nbytes(logits, targets, grad_losses, out)  # softmax again, - one-hot, scale
+
+
+def bias_add(x, bias, *, out):
+    return _size(x), _nbytes(x, bias, out)
+
+
+def bias_grad(grad_output, *, out):
+    return _size(grad_output), _nbytes(grad_output, out)  # a column sum
+
+
+def sgd_step(
+    param,
+    grad,
+    momentum_buffer,
+    lr,
+    momentum=0.0,
+    dampening=0.0,
+    weight_decay=0.0,
+    nesterov=False,
+    first_step=False,
+    *,
+    out,
+):
+    n = _size(param)
+    flops = 2 * n  # p -= lr * d
+    moved = 2 * _nbytes(param) + _nbytes(grad)  # param read and written, grad read
+    if weight_decay:
+        flops += 2 * n  # d = g + wd * p
+    if momentum:
+        flops += 3 * n + (2 * n if nesterov else 0)  # buf = momentum * buf + (1 - dampening) * d
+        moved += 2 * _nbytes(momentum_buffer)
+    return flops, moved
+
+
+def adam_step(
+    param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, *, out
+):
+    n = _size(param)
+    # m = b1 m + (1-b1) g (3), v = b2 v + (1-b2) g² (4), sqrt, + eps, divide, scale, subtract (5)
+    flops = 12 * n + (2 * n if weight_decay else 0)
+    return flops, 2 * _nbytes(param, exp_avg, exp_avg_sq) + _nbytes(grad)
+
+
+def argmax(x, *, out):
+    return _size(x), _nbytes(x, out)  # one comparison per element
+
+
+def _conv_macs(grad_or_out, w_shape) -> int:
+    """Multiply-adds of a convolution: one per output element and weight of its group,
+    N·O·Ho·Wo · (C/groups)·kH·kW."""
+    return _size(grad_or_out) * prod(w_shape[1:])
+
+
+def conv2d_forward(
+    x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None, *, out
+):
+    return 2 * _conv_macs(out, w.shape) + (_size(out) if bias is not None else 0), _nbytes(x, w, bias, out)
+
+
+def conv2d_backward_input(
+    grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None, *, out
+):
+    return 2 * _conv_macs(grad_y, w.shape), _nbytes(grad_y, w, out)
+
+
+def conv2d_backward_weight(
+    grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None, *, out
+):
+    return 2 * _conv_macs(grad_y, weight_shape), _nbytes(grad_y, x, out)
+
+
+def conv2d_backward_bias(grad_y, *, out):
+    return _size(grad_y), _nbytes(grad_y, out)
+
+
+def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), ceil_mode=False, *, out):
+    y = out[0] if isinstance(out, tuple) else out
+    return _size(y) * kernel[0] * kernel[1], _nbytes(x, *(out if isinstance(out, tuple) else (out,)))
+
+
+def max_pool2d_backward(grad_y, indices, input_shape, *, out):
+    return _size(grad_y), _nbytes(grad_y, indices, out)  # one scatter-add per output
+
+
+def avg_pool2d_forward(x, kernel, stride=None, padding=(0, 0), *args, out, **kwargs):
+    return _size(out) * kernel[0] * kernel[1], _nbytes(x, out)
+
+
+def avg_pool2d_backward(grad_y, input_shape, kernel, stride=None, padding=(0, 0), *args, out, **kwargs):
+    return _size(grad_y) * kernel[0] * kernel[1], _nbytes(grad_y, out)
+
+
+def adaptive_avg_pool2d_forward(x, output_size, *, out):
+    return _size(x), _nbytes(x, out)  # every input element is added about once
+
+
+def adaptive_avg_pool2d_backward(grad_y, input_shape, *, out):
+    return _size(out), _nbytes(grad_y, out)
+
+
+# entry name -> its formula: the kernels the profiler records (asarray/to_numpy are transfers).
+COSTS = {
+    name: globals()[name]
+    for name in (
+        "matmul",
+        "relu_forward",
+        "relu_backward",
+        "softmax_forward",
+        "softmax_backward",
+        "log_softmax_forward",
+        "log_softmax_backward",
+        "cross_entropy_forward",
+        "cross_entropy_backward",
+        "bias_add",
+        "bias_grad",
+        "sgd_step",
+        "adam_step",
+        "argmax",
+        "conv2d_forward",
+        "conv2d_backward_input",
+        "conv2d_backward_weight",
+        "conv2d_backward_bias",
+        "max_pool2d_forward",
+        "max_pool2d_backward",
+        "avg_pool2d_forward",
+        "avg_pool2d_backward",
+        "adaptive_avg_pool2d_forward",
+        "adaptive_avg_pool2d_backward",
+    )
+}
+
+COMPUTE_BOUND = frozenset({"matmul", "conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"})
+
+
+def bound(entry: str) -> str:
+    """'compute' (held against the FMA peak) or 'memory' (against the copy bandwidth)."""
+    return "compute" if entry in COMPUTE_BOUND else "memory"
+
+
+def cost(entry: str, args: tuple, kwargs: dict, out) -> tuple:
+    """(flops, bytes) of one call of `entry`; (0, 0) when the formula cannot read the arguments."""
+    try:
+        flops, moved = COSTS[entry](*args, out=out, **kwargs)
+    except (AttributeError, IndexError, TypeError, ValueError, KeyError):
+        return 0, 0
+    return int(flops), int(moved)
