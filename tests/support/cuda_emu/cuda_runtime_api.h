@@ -57,6 +57,12 @@ inline cudaError_t cudaGetDeviceCount(int* n) {
   *n = 1;
   return cudaSuccess;
 }
+// The emulated driver is as new as any toolkit (CUDART_VERSION 0 above), so the extension's
+// "driver older than the toolkit" check never fires here.
+inline cudaError_t cudaDriverGetVersion(int* v) {
+  *v = 99000;
+  return cudaSuccess;
+}
 inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
 inline cudaError_t cudaMalloc(void** p, size_t bytes) {
   *p = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
