@@ -309,7 +309,7 @@ class TensorBase:
     def __dlpack__(self, *args, **kwargs):
         """DLPack export (torch.from_dlpack(t), np.from_dlpack(t)): zero-copy, the array's own capsule."""
         if self._req:
-            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")  # as torch
         return self._data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):

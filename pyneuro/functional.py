@@ -626,9 +626,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     t = 1 / (1 + _ERF_P * az)
     a1, a2, a3, a4, a5 = _ERF_A
     poly = t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5))))
-    erf_abs = 1 - poly * (-(az * az)).exp()
-    erf = where(z < 0, -erf_abs, erf_abs)
-    return x * (0.5 * (1 + erf))
+    erfc_abs = poly * (-(az * az)).exp()  # erfc(|z|); for z < 0, 1 + erf(z) = erfc(|z|), with no cancellation
+    return x * (0.5 * where(z < 0, erfc_abs, 2 - erfc_abs))
 
 
 __all__ = [
