@@ -404,7 +404,8 @@ class TensorBase:
         return self.__repr__()
 
     def __format__(self, spec: str) -> str:
-        if spec and self._data.size == 1:
+        # f"{t}" of a 0-d tensor formats its number, as torch does (f"{loss:.3f}" too)
+        if self._data.ndim == 0 or (spec and self._data.size == 1):
             return format(self.item(), spec)
         return repr(self)
 

@@ -83,3 +83,6 @@ class CompatMethods:
 
     def bincount(self, weights=None, minlength=0):
         return bincount(self, weights, minlength)
+
+    def ravel(self):
+        return self.reshape(-1)

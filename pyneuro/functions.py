@@ -404,3 +404,35 @@ def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor
     )
     out = out.astype(np.int64).reshape(w.shape[:-1] + (num_samples,))
     return tensor(out).to(input.device)
+
+
+@numpy_keywords
+def sort(t, dim=-1, descending=False):
+    """(values, indices) sorted along dim, like torch.sort."""
+    return t.sort(dim, descending)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * (batch1 @ batch2) for batches of matrices (like torch.baddbmm)."""
+    prod = batch1.bmm(batch2)
+    out = prod if alpha == 1 else prod * alpha
+    return out if beta == 0 else out + (input if beta == 1 else input * beta)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-D tensors (like torch.meshgrid; indexing 'ij' or 'xy')."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    n = len(tensors)
+    shape = [t.numel() for t in tensors]
+    if indexing == "xy" and n >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+    out = []
+    for i, t in enumerate(tensors):
+        axis = (1 - i if i < 2 else i) if indexing == "xy" and n >= 2 else i
+        view = [1] * n
+        view[axis] = t.numel()
+        out.append(t.reshape(view).expand(*shape))
+    return tuple(out)

@@ -419,6 +419,34 @@ SNIPPETS = {
         print(torch.tensor([True]).type(), torch.zeros(1, dtype=torch.int32).type())
         print(isinstance(torch.ones(2), torch.Tensor), torch.is_tensor(torch.ones(1)))
     """,
+    "fstrings_and_misc": """
+        import torch
+        from torch import tensor
+        loss = tensor(0.123456)
+        print(f"{loss}", f"loss={loss:.3f}", f"{torch.sigmoid(tensor(0.1))}", f"{tensor([1.0, 2.0])}")
+        print(torch.sort(tensor([3.0, 1.0, 2.0])).values, torch.sort(tensor([3, 1, 2]), descending=True).indices)
+        a, b = torch.meshgrid(torch.arange(3), torch.arange(2), indexing='ij')
+        print(a, b, torch.baddbmm(torch.zeros(1, 2, 2), torch.ones(1, 2, 3), torch.ones(1, 3, 2), alpha=0.5).shape)
+        print(tensor([[1, 2], [3, 4]]).ravel(), tensor([1.0, 2.0]).sum().item() == 3.0)
+    """,
+    "parameter_table": """
+        import torch
+        from torch import nn
+
+        def num_parameters(model):
+            return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+        emb_dim, n_vocab, max_len = 16, 100, 32
+        model = nn.ModuleDict({
+            'wte': nn.Embedding(n_vocab, emb_dim),
+            'wpe': nn.Embedding(max_len, emb_dim),
+            'ln_f': nn.LayerNorm(emb_dim),
+            'lm_head': nn.Linear(emb_dim, n_vocab, bias=False),
+        })
+        for name, module in model.items():
+            print(name, num_parameters(module), [tuple(p.shape) for p in module.parameters()])
+        print(num_parameters(model))
+    """,
 }
 # fmt: on
 
