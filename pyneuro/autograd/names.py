@@ -60,7 +60,26 @@ def _elementwise(node):
 
 
 def _max_min_dim(node):
-    return "MaxBackward0"
+    return "MaxBackward0"  # min along a dim is reported as max: the node does not keep which
+
+
+def _reduction(base):
+    def rule(node):
+        saved = getattr(node, "saved", None)  # (shape, dims, keepdim, ...): kept, never released
+        if isinstance(saved, tuple) and len(saved) >= 3:
+            shape, dims, keepdim = saved[:3]
+            if keepdim or len(dims) != len(shape):  # torch: the overload with a dim is Backward1
+                return f"{base}Backward1"
+        return f"{base}Backward0"
+
+    return rule
+
+
+def _max_min_all(node):
+    saved = getattr(node, "saved", None)  # (a, out) until released
+    if isinstance(saved, tuple) and len(saved) == 2 and saved[0].size and saved[1] != saved[0].max():
+        return "MinBackward1"
+    return "MaxBackward1"
 
 
 TORCH_NAMES = {
@@ -92,11 +111,11 @@ TORCH_NAMES = {
     "CrossEntropy": "NllLossBackward0",
     "MSE": "MseLossBackward0",
     "EmbeddingLookup": "EmbeddingBackward0",
-    "Sum": "SumBackward0",
-    "Mean": "MeanBackward0",
+    "Sum": _reduction("Sum"),
+    "Mean": _reduction("Mean"),
     "MaxMinDim": _max_min_dim,
     "AMaxMin": "AmaxBackward0",
-    "MaxMinAll": "MaxBackward1",
+    "MaxMinAll": _max_min_all,
     "Reshape": "ViewBackward0",
     "Permute": "PermuteBackward0",
     "Expand": "ExpandBackward0",
