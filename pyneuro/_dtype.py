@@ -129,8 +129,10 @@ _PUBLIC = {d: DType(d) for d in (float32, float64, float16, int64, int32, int16,
 
 def public(d) -> DType:
     """The DType users see for a NumPy dtype (one object per dtype, so `t.dtype is pn.float32`)."""
-    d = np.dtype(d)
-    out = _PUBLIC.get(d)
+    out = _PUBLIC.get(d) if isinstance(d, np.dtype) else None  # the hot path: t.dtype
     if out is None:
-        out = _PUBLIC[d] = DType(d)
+        d = np.dtype(d)
+        out = _PUBLIC.get(d)
+        if out is None:
+            out = _PUBLIC[d] = DType(d)
     return out
