@@ -17,22 +17,12 @@ import sys as _sys
 from .tensor import Tensor  # isort: skip
 
 # isort: split
+from . import _dtype as _dtypes
 from . import backends
-from ._dtype import (
-    bool_,
-    double,
-    float16,
-    float32,
-    float64,
-    half,
-    int8,
-    int16,
-    int32,
-    int64,
-    long,
-    uint8,
-)
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from ._device import device
+from ._dtype import DType as dtype
+from ._shapes import Size
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backends import set_backend
 from .creation import (
     arange,
@@ -40,6 +30,7 @@ from .creation import (
     empty,
     empty_like,
     eye,
+    from_dlpack,
     from_numpy,
     full,
     full_like,
@@ -61,13 +52,17 @@ from .functions import (
     allclose,
     argmax,
     argsort,
+    baddbmm,
+    bincount,
     bmm,
     cat,
+    cdist,
     clamp,
     concat,
     cos,
     cumsum,
     dot,
+    equal,
     exp,
     flatten,
     flip,
@@ -82,9 +77,11 @@ from .functions import (
     matmul,
     maximum,
     mean,
+    meshgrid,
     minimum,
     mm,
     movedim,
+    multinomial,
     nonzero,
     norm,
     normal,
@@ -93,10 +90,12 @@ from .functions import (
     permute,
     relu,
     reshape,
+    roll,
     sigmoid,
     sign,
     sin,
     softmax,
+    sort,
     sqrt,
     squeeze,
     stack,
@@ -124,6 +123,12 @@ from .random import (
 )
 from .serialization import load, save
 
+# The dtypes users see: pn.float32 prints as pyneuro.float32 and equals np.float32 (_dtype.DType).
+float32, float64, float16 = _dtypes.public("float32"), _dtypes.public("float64"), _dtypes.public("float16")
+int64, int32, int16 = _dtypes.public("int64"), _dtypes.public("int32"), _dtypes.public("int16")
+int8, uint8, bool_ = _dtypes.public("int8"), _dtypes.public("uint8"), _dtypes.public("bool")
+double, long, half = float64, int64, float16
+
 # Names that would shadow Python builtins inside this module are served by __getattr__.
 _BUILTIN_NAMED_FUNCTIONS = ("sum", "abs", "max", "min", "pow", "round")
 _BUILTIN_NAMED_EXPORTS = _BUILTIN_NAMED_FUNCTIONS + ("float", "int", "bool")
@@ -131,8 +136,21 @@ _BUILTIN_NAMED_EXPORTS = _BUILTIN_NAMED_FUNCTIONS + ("float", "int", "bool")
 __version__ = "0.1.0"
 
 # Submodules loaded on first attribute access, so `import pyneuro` stays fast.
-_LAZY_SUBMODULES = ("nn", "optim", "functional", "data", "datasets", "cuda", "lab", "bench", "autograd")
-_LAZY_SUBMODULES += ("profiler", "viz")  # the tools that show what ran: pyneuro.profiler, pyneuro.viz
+_LAZY_SUBMODULES = (
+    "nn",
+    "optim",
+    "functional",
+    "data",
+    "datasets",
+    "cuda",
+    "lab",
+    "bench",
+    "autograd",
+    "linalg",
+    "utils",
+    "profiler",  # the tools that show what ran
+    "viz",
+)
 
 
 def get_num_threads() -> int:
@@ -165,13 +183,10 @@ def __getattr__(name: str):
         module = _importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
         return module
-    if name in _BUILTIN_NAMED_EXPORTS:  # pn.sum, pn.max, pn.float, ... (not shadowing builtins here)
-        return getattr(
-            _importlib.import_module(
-                f"{__name__}.functions" if name in _BUILTIN_NAMED_FUNCTIONS else f"{__name__}._dtype"
-            ),
-            name,
-        )
+    if name in _BUILTIN_NAMED_FUNCTIONS:  # pn.sum, pn.max, ... (not shadowing builtins here)
+        return getattr(_importlib.import_module(f"{__name__}.functions"), name)
+    if name in _BUILTIN_NAMED_EXPORTS:  # pn.float, pn.int, pn.bool: the dtypes users see
+        return _dtypes.public(getattr(_dtypes, name))
     raise AttributeError(f"module 'pyneuro' has no attribute {name!r}")
 
 
@@ -182,6 +197,9 @@ __all__ = [
     "set_num_threads",
     "__version__",
     "Tensor",
+    "Size",
+    "device",
+    "dtype",
     "tensor",
     "as_tensor",
     "from_numpy",
@@ -238,6 +256,16 @@ __all__ = [
     "cumsum",
     "logsumexp",
     "numel",
+    "equal",
+    "roll",
+    "bincount",
+    "cdist",
+    "multinomial",
+    "sort",
+    "baddbmm",
+    "meshgrid",
+    "from_dlpack",
+    "inference_mode",
     "outer",
     "bmm",
     "flip",

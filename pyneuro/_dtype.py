@@ -1,7 +1,12 @@
 """Dtypes: pn.float32, pn.int64, ... and the one rule that normalises a dtype argument.
 
-pyneuro's dtypes are NumPy dtype objects (pn.float32 is np.dtype("float32")), with
-PyTorch's aliases (pn.float, pn.double, pn.long, pn.half, pn.int, pn.bool). This module
+Inside pyneuro a dtype is a NumPy dtype object (this module's float32 is np.dtype("float32")):
+the arrays carry them and every kernel table checks them. What users see (pn.float32, t.dtype)
+is a `DType`, one per NumPy dtype: it prints as `pyneuro.float32` (torch prints
+`torch.float32`), has torch's `.is_floating_point` and `.itemsize`, compares equal to the NumPy
+dtype or type users pass (np.float32, np.dtype("float32"), "float32") and hashes like it, and
+NumPy accepts it wherever a dtype goes (np.zeros(3, dtype=pn.float32)), through its `.dtype`.
+PyTorch's aliases: pn.float, pn.double, pn.long, pn.half, pn.int, pn.bool. This module
 imports nothing from pyneuro: every other module may use it.
 """
 
@@ -35,9 +40,11 @@ _SCALARS = (_PY_INT, _PY_FLOAT)  # bool is an int
 
 
 def _dtype(d):
-    """Normalise a dtype argument (pn.float32, np.float64, 'int64', float, int, bool)."""
+    """Normalise a dtype argument (pn.float32, np.float64, 'int64', float, int, bool) to a NumPy dtype."""
     if d is None:
         return None
+    if type(d) is DType:
+        return d.dtype
     if d is _PY_FLOAT:
         return float32
     if d is _PY_INT:
@@ -48,3 +55,84 @@ def _dtype(d):
         return np.dtype(d)
     except TypeError:
         raise TypeError(f"not a dtype: {d!r}") from None
+
+
+class DType:
+    """What `pn.float32` and `t.dtype` are: a NumPy dtype under torch's name (see the module docstring)."""
+
+    __slots__ = ("dtype",)
+
+    def __init__(self, np_dtype):
+        self.dtype = np.dtype(np_dtype)  # np.dtype(DType) reads this attribute
+
+    def __repr__(self) -> str:
+        return f"pyneuro.{self.dtype.name}"
+
+    __str__ = __repr__
+
+    def __eq__(self, other):
+        if type(other) is DType:
+            return self.dtype == other.dtype
+        try:
+            return self.dtype == np.dtype(other)
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.dtype)  # equal to the NumPy dtype, so it must hash like it
+
+    def __reduce__(self):
+        return (public, (self.dtype.name,))
+
+    @property
+    def is_floating_point(self) -> _PY_BOOL:
+        return self.dtype.kind == "f"
+
+    @property
+    def is_complex(self) -> _PY_BOOL:
+        return self.dtype.kind == "c"
+
+    @property
+    def is_signed(self) -> _PY_BOOL:
+        return self.dtype.kind in "fic"
+
+    @property
+    def itemsize(self) -> _PY_INT:
+        return self.dtype.itemsize
+
+    @property
+    def torch_name(self) -> str:
+        """torch's scalar type name, as its error messages say it ("Float", "Double", "Long")."""
+        return _TORCH_NAMES.get(self.dtype.name, self.dtype.name)
+
+    # NumPy's spellings, for code that treats t.dtype as a NumPy dtype
+    kind = property(lambda self: self.dtype.kind)
+    name = property(lambda self: self.dtype.name)
+    type = property(lambda self: self.dtype.type)
+    char = property(lambda self: self.dtype.char)
+    str = property(lambda self: self.dtype.str)
+
+
+_TORCH_NAMES = {
+    "float32": "Float",
+    "float64": "Double",
+    "float16": "Half",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
+_PUBLIC = {d: DType(d) for d in (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)}
+
+
+def public(d) -> DType:
+    """The DType users see for a NumPy dtype (one object per dtype, so `t.dtype is pn.float32`)."""
+    out = _PUBLIC.get(d) if isinstance(d, np.dtype) else None  # the hot path: t.dtype
+    if out is None:
+        d = np.dtype(d)
+        out = _PUBLIC.get(d)
+        if out is None:
+            out = _PUBLIC[d] = DType(d)
+    return out

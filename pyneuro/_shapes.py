@@ -5,6 +5,8 @@ Pure functions on tuples of ints; imports nothing from pyneuro but the error typ
 
 from __future__ import annotations
 
+import functools
+
 from ._errors import ShapeError
 
 
@@ -47,3 +49,45 @@ def shape_arg(shape) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     return tuple(int(s) for s in shape)
+
+
+class Size(tuple):
+    """A tensor's shape (like torch.Size): a tuple of ints that prints as `pyneuro.Size([2, 3])`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"pyneuro.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def __getitem__(self, index):
+        out = tuple.__getitem__(self, index)
+        return Size(out) if isinstance(index, slice) else out
+
+    def numel(self) -> int:
+        """The number of elements a tensor of this shape holds."""
+        return prod(self)
+
+
+def numpy_keywords(fn):
+    """Let fn take NumPy's spellings `axis=` and `keepdims=` for `dim=` and `keepdim=`, as torch does.
+
+    x.sum(axis=1), x.mean(axis=0, keepdims=True), F.softmax(x, axis=-1): course code written
+    with NumPy habits runs unchanged. Applied to the Tensor methods and free functions that
+    take a dim (tensor.py, functions.py, functional.py), so the rule lives here only.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if "axis" in kwargs:
+            if "dim" in kwargs:
+                raise TypeError(f"{fn.__name__}() got both 'dim' and its alias 'axis'")
+            kwargs["dim"] = kwargs.pop("axis")
+        if "keepdims" in kwargs:
+            if "keepdim" in kwargs:
+                raise TypeError(f"{fn.__name__}() got both 'keepdim' and its alias 'keepdims'")
+            kwargs["keepdim"] = kwargs.pop("keepdims")
+        return fn(*args, **kwargs)
+
+    return wrapper

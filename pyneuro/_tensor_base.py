@@ -27,9 +27,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._dtype import _PY_BOOL, _PY_FLOAT, _PY_INT, _SCALARS, _dtype, bool_, float16, float32, int64, uint8
+from ._device import _DEVICES
+from ._dtype import (
+    _PY_BOOL,
+    _PY_FLOAT,
+    _PY_INT,
+    _SCALARS,
+    _dtype,
+    bool_,
+    float16,
+    float32,
+    int64,
+    public,
+    uint8,
+)
 from ._errors import ArgumentError, DataError, DTypeError, ShapeError
-from ._shapes import normalize_dims
+from ._shapes import Size, normalize_dims
 from .backends._registry import current as _current_backend
 
 if TYPE_CHECKING:  # annotations only: tensor.py imports this module, not the other way round
@@ -46,7 +59,7 @@ def _register_tensor_class(cls) -> None:
 def _fill(t, array, device, node=None, requires_grad=False):
     """Set every slot of a new tensor t (the one place that does)."""
     t._data = array
-    t.device = device
+    t.device = _DEVICES.get(device, device)  # a pn.device (a str: "cpu" == t.device)
     t._req = requires_grad
     t._node = node
     t.grad = None
@@ -95,11 +108,15 @@ def _host_array(data, dtype=None):
             raise TypeError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
     if dtype is not None:
         return arr.astype(dtype, copy=False)
+    # torch's rule: NumPy arrays and scalars (and tensors) keep their dtype (float64 stays
+    # float64); Python floats become float32 (the default dtype) and Python ints int64.
+    keep = isinstance(data, (np.ndarray, np.generic, TensorBase))
     kind = arr.dtype.kind
     if kind == "f":
-        return arr if arr.dtype == float32 or arr.dtype == float16 else arr.astype(float32)
+        return arr if keep or arr.dtype == float32 or arr.dtype == float16 else arr.astype(float32)
     if kind in "iu":
-        return arr if arr.dtype == int64 or arr.dtype == uint8 else arr.astype(int64)
+        kept = keep and arr.dtype.itemsize <= 8 and (kind == "i" or arr.dtype == uint8)
+        return arr if kept or arr.dtype == int64 or arr.dtype == uint8 else arr.astype(int64)
     if kind == "b":
         return arr
     if kind == "O" or kind in "USV":
@@ -160,18 +177,19 @@ class TensorBase:
 
     # ------------------------------------------------------------------ basic properties
     @property
-    def shape(self) -> tuple:
-        return self._data.shape
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     def size(self, dim=None):
-        """The shape, or the length of one dimension (like torch.Tensor.size)."""
+        """The shape (a pn.Size), or the length of one dimension (like torch.Tensor.size)."""
         if dim is None:
-            return self._data.shape
+            return Size(self._data.shape)
         return self._data.shape[dim]
 
     @property
     def dtype(self):
-        return self._data.dtype
+        """A pn.dtype (pn.float32, ...): prints like torch's, equals the NumPy dtype (pyneuro/_dtype.py)."""
+        return public(self._data.dtype)
 
     @property
     def ndim(self) -> int:
@@ -225,7 +243,8 @@ class TensorBase:
 
     @property
     def grad_fn(self):
-        return self._node
+        """The node that made this tensor (None for leaves), named as torch names it (AddBackward0, ...)."""
+        return None if self._node is None else self._node.torch_node()
 
     def retain_grad(self) -> None:
         """Keep .grad for this non-leaf tensor too after backward (like PyTorch)."""
@@ -278,10 +297,23 @@ class TensorBase:
         return _backend(self.device).to_numpy(self._data)
 
     def __array__(self, dtype=None, copy=None):
+        if self._req:  # np.asarray(t) is t.numpy() (torch raises the same)
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
         arr = np.asarray(_backend(self.device).to_numpy(self._data))
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
         return arr.copy() if copy else arr
+
+    def __dlpack__(self, *args, **kwargs):
+        """DLPack export (torch.from_dlpack(t), np.from_dlpack(t)): zero-copy, the array's own capsule."""
+        if self._req:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")  # as torch
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -372,7 +404,8 @@ class TensorBase:
         return self.__repr__()
 
     def __format__(self, spec: str) -> str:
-        if spec and self._data.size == 1:
+        # f"{t}" of a 0-d tensor formats its number, as torch does (f"{loss:.3f}" too)
+        if self._data.ndim == 0 or (spec and self._data.size == 1):
             return format(self.item(), spec)
         return repr(self)
 

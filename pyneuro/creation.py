@@ -23,7 +23,8 @@ if TYPE_CHECKING:  # annotations only
 def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A new tensor holding a copy of data (list, number, NumPy array, Tensor).
 
-    Floating data becomes float32 and integer data int64 unless dtype says otherwise.
+    Python floats become float32 and Python ints int64 unless dtype says otherwise; NumPy
+    arrays and scalars keep their dtype (float64 stays float64), as in torch.
     """
     t = _from_data(data, dtype, device)
     if requires_grad:
@@ -40,14 +41,30 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
-    """A cpu tensor sharing memory with a NumPy array (float32/int64/bool/uint8 arrays).
+    """A cpu tensor sharing memory with a NumPy array, keeping its dtype (float64 stays float64), like torch.
 
-    float64 arrays are converted to float32 and other integer widths to int64 (a copy),
-    following pyneuro's default dtypes.
+    Only unsigned widths torch lacks (uint16 and wider) become int64 (a copy).
     """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
     return _wrap(_backend("cpu").asarray(_host_array(array)), "cpu")
+
+
+def from_dlpack(ext) -> Tensor:
+    """A tensor sharing memory with any DLPack producer (torch.Tensor, np.ndarray, ...), like torch.from_dlpack.
+
+    Host memory only (zero-copy, the producer's dtype kept); a GPU producer's capsule would
+    need CuPy, so move it to the host first (`t.cpu()`).
+    """
+    if isinstance(ext, TensorBase):
+        return ext
+    device_type = ext.__dlpack_device__()[0] if hasattr(ext, "__dlpack_device__") else 1
+    if device_type != 1:  # kDLCPU
+        raise RuntimeError(
+            f"from_dlpack: only host (CPU) memory is supported, got DLPack device {device_type}"
+        )
+    array = np.from_dlpack(ext)
+    return _wrap(_backend("cpu").asarray(array), "cpu")
 
 
 def is_tensor(obj) -> bool:

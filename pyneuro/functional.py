@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from . import autograd as _ag
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
+from ._shapes import numpy_keywords
 from .autograd import no_grad
 from .backends import _checks
 from .creation import arange, as_tensor, tensor
@@ -42,6 +43,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return _ag.ReLU.apply(_tensor(input, "input"))
 
 
+@numpy_keywords
 def softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:
     """Softmax along `dim`: y_i = exp(x_i - max x) / sum_j exp(x_j - max x).
 
@@ -58,6 +60,7 @@ def softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:
     return _ag.Softmax.apply(x, dim=dim)
 
 
+@numpy_keywords
 def log_softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:
     """log(softmax(x)) along `dim`, computed stably as x - max - log(sum(exp(x - max))).
 
@@ -496,9 +499,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     x = _tensor(input, "input")
     if x.dtype != weight.dtype:
-        raise DTypeError(
-            f"linear: input dtype {x.dtype} does not match weight dtype {weight.dtype} "
-            f"(convert the input, e.g. x.float())"
+        raise DTypeError(  # torch's words (the course teaches the fix: x.float())
+            f"mat1 and mat2 must have the same dtype, but got {x.dtype.torch_name} and {weight.dtype.torch_name}"
         )
     if bias is None:
         return _ag.Linear.apply(x, weight)
@@ -524,12 +526,14 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return (t.unsqueeze(-1) == arange(num_classes, device=t.device)).long()
 
 
+@numpy_keywords
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """x / max(||x||_p, eps) along `dim` (unit vectors; eps guards against zero vectors)."""
     x = _tensor(input, "input")
     return x / x.norm(p, dim=dim, keepdim=True).clamp(min=eps)
 
 
+@numpy_keywords
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """cos(x1, x2) = sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along `dim`.
 
@@ -597,7 +601,37 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, generator=None
     return input * mask
 
 
+# Abramowitz & Stegun 7.1.26: erf(z) = 1 - (a1 t + ... + a5 t^5) e^(-z^2), t = 1 / (1 + p z), z >= 0;
+# absolute error below 1.5e-7, under float32's resolution of the values GELU returns.
+_ERF_P = 0.3275911
+_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit: gelu(x) = x * Phi(x), Phi the standard normal CDF (like torch).
+
+    Phi(x) = (1 + erf(x / sqrt 2)) / 2. NumPy has no erf, so approximate="none" evaluates it
+    with Abramowitz & Stegun's rational formula (error < 1.5e-7); approximate="tanh" is the
+    transformer papers' 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), exactly as torch.
+    Built from Tensor ops, so autograd differentiates it (its grad_fn is a MulBackward0,
+    where torch shows GeluBackward0).
+    """
+    x = _tensor(input, "input")
+    if approximate == "tanh":
+        return 0.5 * x * (1 + ((2 / 3.141592653589793) ** 0.5 * (x + 0.044715 * x * x * x)).tanh())
+    if approximate != "none":
+        raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    z = x * 0.7071067811865476
+    az = z.abs()
+    t = 1 / (1 + _ERF_P * az)
+    a1, a2, a3, a4, a5 = _ERF_A
+    poly = t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5))))
+    erfc_abs = poly * (-(az * az)).exp()  # erfc(|z|); for z < 0, 1 + erf(z) = erfc(|z|), with no cancellation
+    return x * (0.5 * where(z < 0, erfc_abs, 2 - erfc_abs))
+
+
 __all__ = [
+    "gelu",
     "relu",
     "softmax",
     "log_softmax",

@@ -13,9 +13,10 @@ import numpy as np
 
 from . import autograd as _ag
 from ._errors import ShapeError
-from ._shapes import normalize_dims
+from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _wrap
 from .creation import randn, tensor
+from .random import _rng
 
 if TYPE_CHECKING:  # annotations only
     from .tensor import Tensor
@@ -127,10 +128,12 @@ def sign(t) -> Tensor:
     return t.sign()
 
 
+@numpy_keywords
 def cumsum(t, dim) -> Tensor:
     return t.cumsum(dim)
 
 
+@numpy_keywords
 def logsumexp(t, dim, keepdim=False) -> Tensor:
     return t.logsumexp(dim, keepdim)
 
@@ -147,14 +150,17 @@ def clamp(t, min=None, max=None) -> Tensor:
     return t.clamp(min, max)
 
 
+@numpy_keywords
 def sum(t, dim=None, keepdim=False, dtype=None) -> Tensor:
     return t.sum(dim, keepdim, dtype=dtype)
 
 
+@numpy_keywords
 def mean(t, dim=None, keepdim=False, dtype=None) -> Tensor:
     return t.mean(dim, keepdim, dtype=dtype)
 
 
+@numpy_keywords
 def argmax(t, dim=None, keepdim=False) -> Tensor:
     return t.argmax(dim, keepdim)
 
@@ -169,18 +175,22 @@ def minimum(a, b) -> Tensor:
     return (a if isinstance(a, TensorBase) else tensor(a)).minimum(b)
 
 
+@numpy_keywords
 def softmax(t, dim=-1) -> Tensor:
     return t.softmax(dim)
 
 
+@numpy_keywords
 def log_softmax(t, dim=-1) -> Tensor:
     return t.log_softmax(dim)
 
 
+@numpy_keywords
 def max(t, dim=None, keepdim=False):
     return t.max(dim, keepdim) if dim is not None else t.max()
 
 
+@numpy_keywords
 def min(t, dim=None, keepdim=False):
     return t.min(dim, keepdim) if dim is not None else t.min()
 
@@ -193,14 +203,17 @@ def dot(a, b) -> Tensor:
     return a.dot(b)
 
 
+@numpy_keywords
 def norm(t, p=2, dim=None, keepdim=False) -> Tensor:
     return t.norm(p, dim, keepdim)
 
 
+@numpy_keywords
 def topk(t, k, dim=-1, largest=True, sorted=True):
     return t.topk(k, dim, largest, sorted)
 
 
+@numpy_keywords
 def argsort(t, dim=-1, descending=False) -> Tensor:
     return t.argsort(dim, descending)
 
@@ -257,10 +270,12 @@ def movedim(t, source, destination) -> Tensor:
     return t.movedim(source, destination)
 
 
+@numpy_keywords
 def squeeze(t, dim=None) -> Tensor:
     return t.squeeze(dim)
 
 
+@numpy_keywords
 def unsqueeze(t, dim) -> Tensor:
     return t.unsqueeze(dim)
 
@@ -269,10 +284,12 @@ def permute(t, dims) -> Tensor:
     return t.permute(dims)
 
 
+@numpy_keywords
 def std(t, dim=None, unbiased=True, keepdim=False) -> Tensor:
     return t.std(dim, unbiased, keepdim)
 
 
+@numpy_keywords
 def var(t, dim=None, unbiased=True, keepdim=False) -> Tensor:
     return t.var(dim, unbiased, keepdim)
 
@@ -287,6 +304,7 @@ def reshape(t, shape) -> Tensor:
     return t.reshape(shape)
 
 
+@numpy_keywords
 def flatten(t, start_dim=0, end_dim=-1) -> Tensor:
     return t.flatten(start_dim, end_dim)
 
@@ -297,3 +315,124 @@ def transpose(t, dim0, dim1) -> Tensor:
 
 def allclose(a, b, rtol=1e-05, atol=1e-08) -> bool:
     return a.allclose(b, rtol, atol)
+
+
+def equal(a, b) -> bool:
+    """True when a and b have the same shape and the same elements (like torch.equal)."""
+    return a.equal(b)
+
+
+def roll(t, shifts, dims=None) -> Tensor:
+    """Shift elements along dims, wrapping around (like torch.roll; flattened when dims is None).
+
+    Built from two slices and a cat, so the gradient is rolled back the same way.
+    """
+    if dims is None:
+        return roll(t.flatten(), shifts, 0).reshape(t.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    for shift, dim in zip(shifts, dims):
+        (d,) = normalize_dims(dim, t.ndim)
+        n = t.shape[d]
+        k = shift % n if n else 0
+        if k:
+            head = (slice(None),) * d
+            t = cat([t[head + (slice(n - k, None),)], t[head + (slice(0, n - k),)]], dim=d)
+    return t
+
+
+def bincount(t, weights=None, minlength=0) -> Tensor:
+    """Counts of each value in a 1-D tensor of non-negative ints (like torch.bincount)."""
+    if t.ndim != 1 or t.dtype.kind not in "iu":
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    data = np.asarray(t.detach().cpu())
+    if data.size and data.min() < 0:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    w = None if weights is None else np.asarray(weights.detach().cpu())
+    out = np.bincount(data, weights=w, minlength=minlength)
+    if w is None:
+        out = out.astype(np.int64)
+    elif w.dtype != np.float32:
+        out = out.astype(np.float64)  # torch: double for any weights but float32
+    else:
+        out = out.astype(np.float32)
+    return tensor(out).to(t.device)
+
+
+def cdist(x1, x2, p=2.0) -> Tensor:
+    """Pairwise p-norm distances between the rows of x1 [..., P, M] and x2 [..., R, M] (like torch.cdist).
+
+    Differentiable: the difference of every pair, then the norm over the last axis.
+    """
+    if x1.ndim < 2 or x2.ndim < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(
+            f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
+        )
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    if p == 2:
+        return (diff * diff).sum(-1).sqrt()
+    if p == 1:
+        return diff.abs().sum(-1)
+    if p == float("inf"):
+        return diff.abs().amax(-1)
+    return (diff.abs() ** p).sum(-1) ** (1.0 / p)
+
+
+def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor:
+    """Draw class indices with probability proportional to the (non-negative) weights in each row.
+
+    Like torch.multinomial: 1-D weights give [num_samples], 2-D [rows, num_samples]; without
+    replacement no index repeats within a row. The stream differs from torch's for one seed.
+    """
+    if input.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    w = np.asarray(input.detach().cpu(), dtype=np.float64)
+    rows = w.reshape(-1, w.shape[-1])
+    if (rows < 0).any() or not np.isfinite(rows).all():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if (rows.sum(axis=1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    if not replacement and num_samples > (rows > 0).sum(axis=1).min():
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    rng = _rng(generator)
+    out = np.stack(
+        [rng.choice(rows.shape[1], size=num_samples, replace=replacement, p=r / r.sum()) for r in rows]
+    )
+    out = out.astype(np.int64).reshape(w.shape[:-1] + (num_samples,))
+    return tensor(out).to(input.device)
+
+
+@numpy_keywords
+def sort(t, dim=-1, descending=False):
+    """(values, indices) sorted along dim, like torch.sort."""
+    return t.sort(dim, descending)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * (batch1 @ batch2) for batches of matrices (like torch.baddbmm)."""
+    prod = batch1.bmm(batch2)
+    out = prod if alpha == 1 else prod * alpha
+    return out if beta == 0 else out + (input if beta == 1 else input * beta)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-D tensors (like torch.meshgrid; indexing 'ij' or 'xy')."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    n = len(tensors)
+    shape = [t.numel() for t in tensors]
+    if indexing == "xy" and n >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+    out = []
+    for i, t in enumerate(tensors):
+        axis = (1 - i if i < 2 else i) if indexing == "xy" and n >= 2 else i
+        view = [1] * n
+        view[axis] = t.numel()
+        out.append(t.reshape(view).expand(*shape))
+    return tuple(out)

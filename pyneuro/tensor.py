@@ -11,9 +11,8 @@ runs on the kernel table of the backend in use for its device, using only that t
 kernels and its array namespace `xp`. So the same Tensor code drives the NumPy reference,
 the C++ kernels, Numba, and (on a GPU machine) CUDA/CuPy.
 
-Dtypes follow PyTorch's defaults: floating data becomes float32 (float64 input is
-converted, unless you ask for dtype=pn.float64), integer data becomes int64 (class
-targets, indices), bool stays bool. The compiled backends compute in float32 only; float64
+Dtypes follow PyTorch's defaults: Python floats become float32 and Python ints int64 (class
+targets, indices), bool stays bool; NumPy arrays keep their dtype (float64 stays float64). The compiled backends compute in float32 only; float64
 tensors are for the NumPy reference backend (pn.gradcheck switches to it for its checks).
 
 Factories (pn.tensor, pn.zeros, pn.randn, ...) are in creation.py, the torch-style free
@@ -63,13 +62,15 @@ from ._tensor_base import (
     _value_array,
     _wrap,
 )
+from ._tensor_compat import CompatMethods, accept_numpy_keywords
 from ._tensor_shape import ShapeMethods
 from .autograd.grad_mode import _GradMode
 from .backends import _checks
 from .random import _rng
 
 
-class Tensor(ShapeMethods, TensorBase):
+@accept_numpy_keywords
+class Tensor(CompatMethods, ShapeMethods, TensorBase):
     """An n-dimensional array on a device that records operations for autograd.
 
     Create one with pn.tensor(data), pn.from_numpy(array), pn.zeros(...), ... .
@@ -99,7 +100,7 @@ class Tensor(ShapeMethods, TensorBase):
         for a in args:
             if isinstance(a, TensorBase):
                 device, dtype = a.device, a.dtype
-            elif isinstance(a, (np.dtype, type)):
+            elif isinstance(a, (np.dtype, type, _dtypes.DType)):
                 dtype = a
             elif isinstance(a, str) or hasattr(a, "type"):
                 try:
@@ -156,11 +157,6 @@ class Tensor(ShapeMethods, TensorBase):
 
     def bool(self) -> Tensor:
         return self._cast(bool_)
-
-    def type(self, dtype=None):
-        if dtype is None:
-            return f"pyneuro.{self._data.dtype}"
-        return self._cast(_dtype(dtype))
 
     def new_zeros(self, *size, dtype=None) -> Tensor:
         return _creation.zeros(*size, dtype=dtype or self.dtype, device=self.device)
@@ -443,8 +439,10 @@ class Tensor(ShapeMethods, TensorBase):
             )
         return _ag.Elementwise.apply(self, name=name)
 
-    def round(self):
+    def round(self, decimals=0):
         """Round half to even (0.5 -> 0, 1.5 -> 2), like torch.round; zero gradient."""
+        if decimals:  # torch's rule: round(x * 10^d) / 10^d
+            return (self * 10.0**decimals)._rounding("round") / 10.0**decimals
         return self._rounding("round")
 
     def floor(self):
@@ -533,13 +531,15 @@ class Tensor(ShapeMethods, TensorBase):
 
     def tril(self, diagonal=0):
         """The lower triangle (the rest zeroed) of the last two dims; gradient masked the same way."""
-        return self * _wrap(
-            _backend(self.device).xp.tri(*self.shape[-2:], k=diagonal, dtype=self._data.dtype), self.device
-        )
+        return self._triangle(_backend(self.device).xp.tri(*self.shape[-2:], k=diagonal, dtype=bool_))
 
     def triu(self, diagonal=0):
-        xp = _backend(self.device).xp
-        return self * _wrap(1 - xp.tri(*self.shape[-2:], k=diagonal - 1, dtype=self._data.dtype), self.device)
+        return self._triangle(~_backend(self.device).xp.tri(*self.shape[-2:], k=diagonal - 1, dtype=bool_))
+
+    def _triangle(self, keep):
+        if self._data.dtype == bool_:  # bool stays bool, like torch
+            return _wrap(self._data & keep, self.device)
+        return self * _wrap(keep.astype(self._data.dtype), self.device)
 
     def masked_fill(self, mask, value):
         m = mask._data if isinstance(mask, Tensor) else mask

@@ -14,9 +14,9 @@ from pyneuro import backends
 
 def test_default_dtypes():
     assert pn.tensor([1.0, 2.0]).dtype == pn.float32
-    assert pn.tensor(np.array([1.0, 2.0])).dtype == pn.float32  # float64 input -> float32
+    assert pn.tensor(np.array([1.0, 2.0])).dtype == pn.float64  # NumPy's dtype is kept, as in torch
     assert pn.tensor([1, 2]).dtype == pn.int64
-    assert pn.tensor(np.array([1, 2], dtype=np.int32)).dtype == pn.int64
+    assert pn.tensor(np.array([1, 2], dtype=np.int32)).dtype == pn.int32
     assert pn.tensor([True, False]).dtype == pn.bool_
     assert pn.tensor([1, 2], dtype=pn.float32).dtype == pn.float32
     assert pn.tensor([1.0], dtype=pn.float64).dtype == pn.float64

@@ -52,7 +52,7 @@ from .elementwise import (
 from .engine import _accumulate_leaf, _topological_order, grad, run_backward
 from .function import AccumulateGrad, Function, _unbroadcast
 from .fused import MSE, CrossEntropy, EmbeddingLookup, Linear, LogSoftmax, MatMul, ReLU, Softmax
-from .grad_mode import _GradMode, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import _GradMode, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .reduction import AMaxMin, MaxMinAll, MaxMinDim, Mean, Sum
 from .shape import Cat, Clone, Expand, Index, Permute, Reshape, Stack
 
@@ -62,6 +62,7 @@ __all__ = [
     "grad",
     "run_backward",
     "no_grad",
+    "inference_mode",
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",

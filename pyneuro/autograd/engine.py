@@ -57,9 +57,14 @@ def _accumulate_leaf(leaf, g, shared: bool) -> None:
     if leaf.grad is None:
         if shared or _maybe_view(g) or not getattr(g.flags, "writeable", True):
             g = g.copy()
-        leaf.grad = _wrap(g, leaf.device)
+        leaf.grad = _wrap(_array(g), leaf.device)
     else:
-        leaf.grad._data = leaf.grad._data + g
+        leaf.grad._data = _array(leaf.grad._data + g)
+
+
+def _array(g):
+    """A NumPy scalar (what 0-d NumPy arithmetic returns) as a 0-d array: .grad is updated in place."""
+    return g[...] if not hasattr(g, "__setitem__") else g  # scalar[...] is a 0-d array
 
 
 def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:

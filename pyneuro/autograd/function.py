@@ -31,6 +31,7 @@ from .._tensor_base import TensorBase, _wrap
 from ..backends._registry import current as _current_backend
 from ..backends._registry import table_for
 from .grad_mode import _GradMode
+from .names import named_class, torch_name
 
 # ----------------------------------------------------------------------------- Function
 
@@ -118,10 +119,23 @@ class Function:
             self.needs = ()
 
     def name(self) -> str:
-        return f"{type(self).__name__}Backward0"
+        """torch's name for this node: AddBackward0, MmBackward0, NllLossBackward0 (autograd/names.py)."""
+        return torch_name(self, getattr(type(self), "_op_class", type(self)))
+
+    def torch_node(self):
+        """This node, its class renamed as torch names it (`type(t.grad_fn).__name__` == "AddBackward0").
+
+        The renamed class is a slot-less subclass of the op's own class, so the node behaves
+        exactly as before; Tensor.grad_fn and next_functions hand nodes out through here.
+        """
+        op_class = getattr(type(self), "_op_class", type(self))
+        named = named_class(op_class, self.name())
+        if type(self) is not named:
+            self.__class__ = named
+        return self
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object>"
+        return f"<{self.name()} object at {id(self):#x}>"
 
     # Reading `t.grad_fn.next_functions` like PyTorch, for teaching the graph.
     @property
@@ -129,7 +143,7 @@ class Function:
         out = []
         for a, need in zip(getattr(self, "inputs", ()), getattr(self, "needs", ())):
             if need:
-                out.append((a._node if a._node is not None else AccumulateGrad(a), 0))
+                out.append((a._node.torch_node() if a._node is not None else AccumulateGrad(a), 0))
             elif isinstance(a, TensorBase):
                 out.append((None, 0))
         return tuple(out)
@@ -145,7 +159,7 @@ class AccumulateGrad:
         return "AccumulateGrad"
 
     def __repr__(self) -> str:
-        return "<AccumulateGrad object>"
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 _FREED_MESSAGE = (

@@ -31,7 +31,7 @@ class _GradModeContext:
 
     _mode = True
 
-    def __new__(cls, func=None):
+    def __new__(cls, func=None, **kwargs):
         self = super().__new__(cls)
         if callable(func):  # used as a decorator without parentheses: @pn.no_grad
             return self(func)
@@ -62,6 +62,16 @@ class no_grad(_GradModeContext):
     """
 
     _mode = False
+
+
+class inference_mode(_GradModeContext):
+    """torch.inference_mode: like no_grad here (context manager or decorator); inference_mode(False) records."""
+
+    _mode = False
+
+    def __init__(self, mode=True):
+        if not callable(mode):
+            self._mode = not mode
 
 
 class enable_grad(_GradModeContext):

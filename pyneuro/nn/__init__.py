@@ -5,10 +5,10 @@ model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(25
 loss_fn = nn.CrossEntropyLoss()
 """
 
-from .. import functional
-from . import init
+from . import functional, init, utils
 from .modules import (
     ELU,
+    GELU,
     BatchNorm1d,
     BCELoss,
     BCEWithLogitsLoss,
@@ -40,6 +40,8 @@ from .modules import (
 __all__ = [
     "functional",
     "init",
+    "utils",
+    "GELU",
     "Module",
     "Parameter",
     "Linear",

@@ -1,0 +1,56 @@
+"""pn.device: where a tensor lives, as torch.device ("cpu", "cuda", "cuda:0").
+
+A device is a str subclass: `t.device` prints `cpu`, compares equal to the string "cpu" and
+to pn.device("cpu"), and has torch's `.type` and `.index`. pyneuro has one GPU, so "cuda" and
+"cuda:0" are the same device. Imports nothing from pyneuro but the error types.
+"""
+
+from __future__ import annotations
+
+from ._errors import ArgumentError
+
+
+class device(str):
+    """torch.device: pn.device("cuda" if pn.cuda.is_available() else "cpu")."""
+
+    __slots__ = ()
+
+    def __new__(cls, type, index=None):
+        if isinstance(type, device):
+            return type
+        if not isinstance(type, str):
+            raise TypeError(f"device() expects a string like 'cpu' or 'cuda', got {type!r}")
+        name, _, idx = type.partition(":")
+        if name not in ("cpu", "cuda"):
+            raise ArgumentError(f"Expected one of cpu, cuda device type at start of device string: {type}")
+        if idx or index not in (None, 0):
+            if (idx or str(index)) != "0" or name == "cpu":
+                raise ArgumentError(f"device {type!r}: pyneuro has one device of each type (index 0)")
+        return _DEVICES[name]
+
+    @property
+    def type(self) -> str:
+        return str.__str__(self)
+
+    @property
+    def index(self):
+        return None if self == "cpu" else 0
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}')"
+
+    def __str__(self) -> str:
+        return self.type
+
+    def __reduce__(self):
+        return (device, (self.type,))
+
+
+_DEVICES = {name: str.__new__(device, name) for name in ("cpu", "cuda")}
+CPU = _DEVICES["cpu"]
+CUDA = _DEVICES["cuda"]
+
+
+def canonical(name: str) -> device:
+    """The device object for an internal "cpu"/"cuda" string (the one Tensors carry)."""
+    return _DEVICES[name]

@@ -1,0 +1,146 @@
+"""torch's names for the graph's nodes: what `t.grad_fn` prints (AddBackward0, MmBackward0, ...).
+
+The course tells students to look for `grad_fn=<AddBackward0>` and `<NllLossBackward0 object at
+0x...>`, so each node reports the name torch gives the same operation. Our Functions are fewer
+and sometimes fused (one CrossEntropy node where torch has LogSoftmax then NllLoss; it reports
+the last, NllLossBackward0, as torch's loss tensor does). The name may depend on the node's
+inputs (Linear with a bias is torch's addmm, without one mm), read from `node.inputs` and
+`node.saved` while the node still holds them. Unlisted Functions are "<ClassName>Backward0".
+
+`named_class(node_class, name)` gives the subclass of a Function class whose __name__ is the
+torch name, so that `type(t.grad_fn).__name__` reads like torch's too (Function.torch_node).
+
+Imports nothing from pyneuro: it sees nodes and tensors duck-typed.
+"""
+
+from __future__ import annotations
+
+
+def _inputs(node):
+    return getattr(node, "inputs", None) or ()
+
+
+def _linear(node):
+    inputs = _inputs(node)
+    return "AddmmBackward0" if len(inputs) == 3 and inputs[2] is not None else "MmBackward0"
+
+
+def _matmul(node):
+    inputs = _inputs(node)
+    if len(inputs) == 2 and hasattr(inputs[0], "ndim"):
+        ranks = (inputs[0].ndim, inputs[1].ndim)
+        return {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0"}.get(
+            ranks, "BmmBackward0"
+        )
+    return "MmBackward0"
+
+
+def _pow(node):
+    inputs = _inputs(node)
+    return "PowBackward1" if len(inputs) == 2 and hasattr(inputs[1], "_data") else "PowBackward0"
+
+
+def _index(node):
+    saved = getattr(node, "saved", None)  # (shape, dtype, index, advanced) until released
+    if not isinstance(saved, tuple) or len(saved) != 4 or saved[3]:
+        return "IndexBackward0"
+    index = saved[2]
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(p is None for p in parts):
+        return "UnsqueezeBackward0"
+    if any(isinstance(p, int) for p in parts):  # the last op torch records for a[0] and a[:, 0]
+        return "SelectBackward0"
+    return "SliceBackward0"
+
+
+def _elementwise(node):
+    saved = getattr(node, "saved", None)
+    name = saved[2] if isinstance(saved, tuple) and len(saved) == 3 else "unknown"
+    return {"log1p": "Log1PBackward0", "expm1": "Expm1Backward0"}.get(name, f"{name.capitalize()}Backward0")
+
+
+def _max_min_dim(node):
+    return "MaxBackward0"  # min along a dim is reported as max: the node does not keep which
+
+
+def _reduction(base):
+    def rule(node):
+        saved = getattr(node, "saved", None)  # (shape, dims, keepdim, ...): kept, never released
+        if isinstance(saved, tuple) and len(saved) >= 3:
+            shape, dims, keepdim = saved[:3]
+            if keepdim or len(dims) != len(shape):  # torch: the overload with a dim is Backward1
+                return f"{base}Backward1"
+        return f"{base}Backward0"
+
+    return rule
+
+
+def _max_min_all(node):
+    saved = getattr(node, "saved", None)  # (a, out) until released
+    if isinstance(saved, tuple) and len(saved) == 2 and saved[0].size and saved[1] != saved[0].max():
+        return "MinBackward1"
+    return "MaxBackward1"
+
+
+TORCH_NAMES = {
+    "Add": "AddBackward0",
+    "Sub": "SubBackward0",
+    "Mul": "MulBackward0",
+    "Div": "DivBackward0",
+    "Pow": _pow,
+    "Where": "WhereBackward0",
+    "Maximum": "MaximumBackward0",
+    "Neg": "NegBackward0",
+    "Exp": "ExpBackward0",
+    "Log": "LogBackward0",
+    "Sqrt": "SqrtBackward0",
+    "Root": "SqrtBackward0",
+    "Abs": "AbsBackward0",
+    "Sigmoid": "SigmoidBackward0",
+    "Tanh": "TanhBackward0",
+    "Elementwise": _elementwise,
+    "CumSum": "CumsumBackward0",
+    "Clamp": "ClampBackward1",
+    "Cast": "ToCopyBackward0",
+    "ToDevice": "ToCopyBackward0",
+    "MatMul": _matmul,
+    "Linear": _linear,
+    "ReLU": "ReluBackward0",
+    "Softmax": "SoftmaxBackward0",
+    "LogSoftmax": "LogSoftmaxBackward0",
+    "CrossEntropy": "NllLossBackward0",
+    "MSE": "MseLossBackward0",
+    "EmbeddingLookup": "EmbeddingBackward0",
+    "Sum": _reduction("Sum"),
+    "Mean": _reduction("Mean"),
+    "MaxMinDim": _max_min_dim,
+    "AMaxMin": "AmaxBackward0",
+    "MaxMinAll": _max_min_all,
+    "Reshape": "ViewBackward0",
+    "Permute": "PermuteBackward0",
+    "Expand": "ExpandBackward0",
+    "Index": _index,
+    "Cat": "CatBackward0",
+    "Stack": "StackBackward0",
+    "Clone": "CloneBackward0",
+}
+
+
+def torch_name(node, op_class) -> str:
+    """The name torch gives the operation node (an instance of the Function class op_class) stands for."""
+    rule = TORCH_NAMES.get(op_class.__name__)
+    if rule is None:
+        return f"{op_class.__name__}Backward0"
+    return rule if isinstance(rule, str) else rule(node)
+
+
+_NAMED = {}
+
+
+def named_class(op_class, name: str):
+    """The subclass of op_class called `name` (no new slots: a node can switch to it), cached."""
+    sub = _NAMED.get((op_class, name))
+    if sub is None:
+        attrs = {"__slots__": (), "__module__": op_class.__module__, "_op_class": op_class}
+        sub = _NAMED[(op_class, name)] = type(name, (op_class,), attrs)
+    return sub

@@ -1,0 +1,5 @@
+"""pyneuro.utils: torch.utils's paths for course code (`from pyneuro.utils.data import DataLoader`)."""
+
+from . import data
+
+__all__ = ["data"]
