@@ -161,7 +161,7 @@ def test_key_averages_table_sorts_limits_and_computes_rates():
     assert matmul.percent_of_peak(PEAKS) == pytest.approx(100 * matmul.gflops / PEAKS["fma_gflops"])
     relu = next(r for k, r in by_key.items() if k.endswith("::relu_forward"))
     assert relu.percent_of_peak(PEAKS) == pytest.approx(100 * relu.gbs / PEAKS["copy_gbs"])
-    assert by_key["LinearBackward0"].count == 2 and by_key["LinearBackward0"].percent_of_peak(PEAKS) is None
+    assert by_key["AddmmBackward0"].count == 2 and by_key["AddmmBackward0"].percent_of_peak(PEAKS) is None
 
     text = rows.table(sort_by="count", row_limit=3, peaks=PEAKS)
     lines = text.splitlines()

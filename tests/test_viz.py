@@ -155,4 +155,4 @@ def test_renders_svg_with_graphvizs_dot_program(monkeypatch):
     out = model(pn.randn(N, D)).sum()
     monkeypatch.setattr(viz, "_graphviz", None)
     svg = viz.make_dot(out, params=dict(model.named_parameters()))._repr_mimebundle_()["image/svg+xml"]
-    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "0.weight" in svg and "ReLUBackward0" in svg
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "0.weight" in svg and "ReluBackward0" in svg
