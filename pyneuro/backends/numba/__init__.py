@@ -47,6 +47,8 @@ except ImportError as exc:  # e.g. a numba built for another NumPy
 import numpy as np
 
 from .. import _checks
+from .. import _conv_checks as _cc
+from . import conv_kernels as _cv
 from . import elementwise_kernels as _ew
 from . import matmul_kernels as _mm
 from . import softmax_kernels as _sm
@@ -430,8 +432,6 @@ def argmax(x):
 
 # ----------------------------------------------------------------------------- conv2d and pooling
 # Kernels in conv_kernels.py; the checks (torch's errors and messages) in ../_conv_checks.py.
-from .. import _conv_checks as _cc
-from . import conv_kernels as _cv
 
 VARIANTS["conv2d"] = ("direct", "channels", "im2col")
 DEFAULT_VARIANT["conv2d"] = None  # channels when a group has >= 8 output channels, else direct
