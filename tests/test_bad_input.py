@@ -183,7 +183,9 @@ SAME_EVERYWHERE = [
     ("argmax", (_f32(3, 0),), ValueError),
 ]
 # The conv/pool entries raise the classes of pyneuro._errors (torch raises RuntimeError; each is
-# also the ValueError / TypeError / IndexError named here): every backend the same class.
+# also the ValueError / TypeError / IndexError named here): every backend the same class. Wrong
+# dtypes are int64 / float32 ones: every table's arrays can hold them (cuda's hold float32, int64
+# and float64 only: asarray turns int32 into int64 and refuses float16).
 CONV_SAME_EVERYWHERE = [
     ("conv2d_forward", (_f32(2, 3), _f32(4, 3, 3, 3)), ValueError),  # x not 4-D
     ("conv2d_forward", (_f32(1, 2, 3, 4, 5), _f32(4, 3, 3, 3)), ValueError),
@@ -199,8 +201,8 @@ CONV_SAME_EVERYWHERE = [
     ("conv2d_forward", (_f32(1, 3, 5, 5), _f32(4, 3, 3, 3), None, 1, 0, 1, 0), ValueError),  # groups
     ("conv2d_forward", (_f32(1, 3, 5, 5), _f32(4, 3, 3, 3), _f32(3)), ValueError),  # bias length
     ("conv2d_forward", (_f32(1, 3, 5, 5), _f32(4, 3, 3, 3), _f32(4, 1)), ValueError),  # bias rank
-    ("conv2d_forward", (np.ones((1, 3, 5, 5), np.int32), _f32(4, 3, 3, 3)), TypeError),
-    ("conv2d_forward", (_f32(1, 3, 5, 5), np.ones((4, 3, 3, 3), np.float16)), TypeError),
+    ("conv2d_forward", (np.ones((1, 3, 5, 5), np.int64), _f32(4, 3, 3, 3)), TypeError),
+    ("conv2d_forward", (_f32(1, 3, 5, 5), np.ones((4, 3, 3, 3), np.int64)), TypeError),
     ("conv2d_forward", (None, _f32(4, 3, 3, 3)), TypeError),
     ("conv2d_backward_input", (_f32(1, 4, 2, 2), _f32(4, 3, 3, 3), (1, 3, 5, 5)), ValueError),  # grad shape
     ("conv2d_backward_input", (_f32(1, 4, 3, 3), _f32(4, 3, 3, 3), (3, 5, 5)), ValueError),  # input_shape
@@ -209,7 +211,7 @@ CONV_SAME_EVERYWHERE = [
     ("conv2d_backward_weight", (_f32(1, 4, 3, 3), _f32(3, 5, 5), (4, 3, 3, 3)), ValueError),  # x not 4-D
     ("conv2d_backward_weight", (_f32(1, 4, 3, 3), _f32(1, 3, 5, 5), (4, 3, 3)), ValueError),  # weight_shape
     ("conv2d_backward_bias", (_f32(4, 3),), ValueError),
-    ("conv2d_backward_bias", (np.ones((1, 4, 3, 3), np.int32),), TypeError),
+    ("conv2d_backward_bias", (np.ones((1, 4, 3, 3), np.int64),), TypeError),
     ("max_pool2d_forward", (_f32(3, 5, 5), 2), ValueError),  # not 4-D
     ("max_pool2d_forward", (_f32(1, 0, 5, 5), 2), ValueError),  # empty plane
     ("max_pool2d_forward", (_f32(1, 3, 5, 5), 0, 1), ValueError),  # kernel
@@ -219,7 +221,7 @@ CONV_SAME_EVERYWHERE = [
     ("max_pool2d_forward", (_f32(1, 3, 5, 5), 3, 1, 2), ValueError),  # pad > half the kernel
     ("max_pool2d_forward", (_f32(1, 3, 5, 5), 2, 1, 0, 0), ValueError),  # dilation
     ("max_pool2d_forward", (_f32(1, 3, 1, 1), 2, 2), ValueError),  # output too small
-    ("max_pool2d_forward", (np.ones((1, 3, 5, 5), np.float16), 2), TypeError),
+    ("max_pool2d_forward", (np.ones((1, 3, 5, 5), np.int64), 2), TypeError),
     (
         "max_pool2d_backward",
         (_f32(1, 1, 2, 2), np.full((1, 1, 2, 2), 16, np.int64), (1, 1, 4, 4)),
@@ -230,7 +232,7 @@ CONV_SAME_EVERYWHERE = [
         (_f32(1, 1, 2, 2), np.full((1, 1, 2, 2), -1, np.int64), (1, 1, 4, 4)),
         IndexError,
     ),
-    ("max_pool2d_backward", (_f32(1, 1, 2, 2), np.zeros((1, 1, 2, 2), np.int32), (1, 1, 4, 4)), TypeError),
+    ("max_pool2d_backward", (_f32(1, 1, 2, 2), np.zeros((1, 1, 2, 2), np.float32), (1, 1, 4, 4)), TypeError),
     ("max_pool2d_backward", (_f32(1, 1, 2, 2), np.zeros((1, 1, 2, 1), np.int64), (1, 1, 4, 4)), ValueError),
     ("max_pool2d_backward", (_f32(1, 1, 2, 2), np.zeros((1, 1, 2, 2), np.int64), (1, 2, 4, 4)), ValueError),
     ("avg_pool2d_forward", (_f32(1, 1, 4, 4), 2, None, 0, False, True, 0), ValueError),  # divisor 0
