@@ -7,8 +7,8 @@
 // exception (ShapeError, DTypeError, ArgumentError, IndexRangeError: RuntimeError subclasses, as
 // torch) with the same message from here as from every other backend -- about 10 us per call,
 // nothing next to the kernel. Then checks.h's `require` confirms each array is float32 and
-// C-contiguous before any kernel touches memory (memory safety; the shape re-checks below
-// cannot fail once the Python checks have passed).
+// C-contiguous before any kernel touches memory (memory safety). The shape re-checks below cannot
+// fail once the Python checks have passed; their messages start with "pyneuro._cpu:" (internal).
 #include <optional>
 #include <string>
 #include <tuple>
@@ -43,7 +43,8 @@ std::pair<index_t, index_t> ints(const py::handle& t) {
 std::vector<py::ssize_t> shape4(const py::object& shape, const char* name) {
   auto seq = py::reinterpret_borrow<py::sequence>(shape);
   if (seq.size() != 4)
-    throw py::value_error(std::string(name) + " must have 4 entries, got " + std::to_string(seq.size()));
+    throw py::value_error("pyneuro._cpu: " + std::string(name) + " must have 4 entries, got " +
+                          std::to_string(seq.size()));
   return {py::cast<py::ssize_t>(seq[0]), py::cast<py::ssize_t>(seq[1]), py::cast<py::ssize_t>(seq[2]),
           py::cast<py::ssize_t>(seq[3])};
 }
@@ -64,8 +65,8 @@ cpu::ConvShape conv_shape(const std::vector<py::ssize_t>& xs, const std::vector<
 
 void require_shape(const py::array& a, const std::vector<py::ssize_t>& shape, const char* name) {
   if (shape_of(a) != shape) {
-    throw py::value_error(std::string(name) + " must have shape " + shape_str(shape) + ", got " +
-                          shape_str(a));
+    throw py::value_error("pyneuro._cpu: " + std::string(name) + " must have shape " + shape_str(shape) +
+                          ", got " + shape_str(a));
   }
 }
 
@@ -184,7 +185,8 @@ py::array_t<float> max_pool2d_backward(const py::object& gy_obj, const py::objec
   auto idx = require<std::int64_t>(idx_obj, "indices", 4);
   require_same_shape(gy, "grad_output", idx, "indices");
   if (gy.shape(0) != xs[0] || gy.shape(1) != xs[1]) {
-    throw py::value_error("grad_output " + shape_str(gy) + " does not match input_shape " + shape_str(xs));
+    throw py::value_error("pyneuro._cpu: grad_output " + shape_str(gy) + " does not match input_shape " +
+                          shape_str(xs));
   }
   cpu::PoolShape s{};
   s.N = xs[0], s.C = xs[1], s.H = xs[2], s.W = xs[3], s.Ho = gy.shape(2), s.Wo = gy.shape(3);
