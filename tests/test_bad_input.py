@@ -84,6 +84,29 @@ DRIVER = textwrap.dedent(
         ("argmax", (f32(3, 0),), "ValueError"),
         ("argmax", (f32(3),), "ValueError"),
         ("set_num_threads", (0,), "ValueError"),
+        # conv2d and pooling: the checks of pyneuro/backends/_conv_checks.py (torch's types and
+        # messages), then checks.h's memory-safety checks (contiguity)
+        ("conv2d_forward", (f32(2, 3), f32(4, 3, 3, 3)), "ShapeError"),
+        ("conv2d_forward", (f32(1, 1, 5, 5), f32(4, 3, 3, 3)), "ShapeError"),
+        ("conv2d_forward", (f32(1, 3, 2, 2), f32(4, 3, 3, 3)), "ShapeError"),
+        ("conv2d_forward", (f32(1, 3, 5, 5), f32(4, 3, 3, 3), None, 0), "ArgumentError"),
+        ("conv2d_forward", (np.ones((1, 3, 5, 5)), f32(4, 3, 3, 3)), "DTypeError"),
+        ("conv2d_forward", (None, f32(4, 3, 3, 3)), "TypeError"),
+        ("conv2d_forward", (np.ones((1, 3, 10, 5), np.float32)[:, :, ::2], f32(4, 3, 3, 3)), "ValueError"),
+        ("conv2d_forward", (f32(1, 3, 5, 5), f32(4, 3, 3, 3), None, 1, 0, 1, 1, "winograd"), "ValueError"),
+        ("conv2d_backward_input", (f32(1, 4, 2, 2), f32(4, 3, 3, 3), (1, 3, 5, 5)), "ShapeError"),
+        ("conv2d_backward_input", (f32(1, 4, 3, 3), f32(4, 3, 3, 3), (3, 5, 5)), "ShapeError"),
+        ("conv2d_backward_weight", (f32(1, 4, 2, 2), f32(1, 3, 5, 5), (4, 3, 3, 3)), "ShapeError"),
+        ("conv2d_backward_bias", (f32(4, 3),), "ShapeError"),
+        ("max_pool2d_forward", (f32(1, 3, 5, 5), 3, 1, 2), "ArgumentError"),
+        ("max_pool2d_forward", (f32(1, 3, 1, 1), 2, 2), "ShapeError"),
+        ("max_pool2d_backward", (f32(1, 1, 2, 2), np.full((1, 1, 2, 2), 16, np.int64), (1, 1, 4, 4)), "IndexRangeError"),
+        ("max_pool2d_backward", (f32(1, 1, 2, 2), np.full((1, 1, 2, 2), -1, np.int64), (1, 1, 4, 4)), "IndexRangeError"),
+        ("max_pool2d_backward", (f32(1, 1, 2, 2), np.zeros((1, 1, 2, 2), np.int32), (1, 1, 4, 4)), "DTypeError"),
+        ("avg_pool2d_forward", (f32(1, 1, 4, 4), 2, None, 0, False, True, 0), "ArgumentError"),
+        ("avg_pool2d_backward", (f32(1, 1, 3, 3), (1, 1, 4, 4), 2), "ShapeError"),
+        ("adaptive_avg_pool2d_forward", (f32(1, 3, 0, 5), 2), "ShapeError"),
+        ("adaptive_avg_pool2d_backward", (f32(1, 2, 3, 3), (1, 1, 4, 4)), "ShapeError"),
     ]
     results = []
     for name, args, expected in cases:
@@ -159,6 +182,71 @@ SAME_EVERYWHERE = [
     ("adam_step", (_f32(3), _f32(3), _f32(2), _f32(3), 1, 1e-3), ValueError),
     ("argmax", (_f32(3, 0),), ValueError),
 ]
+# The conv/pool entries raise the classes of pyneuro._errors (torch raises RuntimeError; each is
+# also the ValueError / TypeError / IndexError named here): every backend the same class. Wrong
+# dtypes are int64 / float32 ones: every table's arrays can hold them (cuda's hold float32, int64
+# and float64 only: asarray turns int32 into int64 and refuses float16).
+CONV_SAME_EVERYWHERE = [
+    ("conv2d_forward", (_f32(2, 3), _f32(4, 3, 3, 3)), ValueError),  # x not 4-D
+    ("conv2d_forward", (_f32(1, 2, 3, 4, 5), _f32(4, 3, 3, 3)), ValueError),
+    ("conv2d_forward", (_f32(1, 3, 5, 5), _f32(4, 3, 3)), ValueError),  # w not 4-D
+    ("conv2d_forward", (_f32(2, 1, 6, 6), _f32(4, 3, 3, 3)), ValueError),  # channels
+    ("conv2d_forward", (_f32(1, 4, 5, 5), _f32(3, 2, 3, 3), None, 1, 0, 1, 2), ValueError),  # O % groups
+    ("conv2d_forward", (_f32(1, 3, 5, 5), _f32(4, 3, 0, 3)), ValueError),  # empty kernel
+    ("conv2d_forward", (_f32(1, 3, 2, 2), _f32(4, 3, 3, 3)), ValueError),  # kernel > padded input
+    ("conv2d_forward", (_f32(1, 3, 4, 4), _f32(4, 3, 3, 3), None, 1, 0, 2), ValueError),  # dilated kernel
+    ("conv2d_forward", (_f32(1, 3, 5, 5), _f32(4, 3, 3, 3), None, 0), ValueError),  # stride
+    ("conv2d_forward", (_f32(1, 3, 5, 5), _f32(4, 3, 3, 3), None, 1, -1), ValueError),  # padding
+    ("conv2d_forward", (_f32(1, 3, 5, 5), _f32(4, 3, 3, 3), None, 1, 0, 0), ValueError),  # dilation
+    ("conv2d_forward", (_f32(1, 3, 5, 5), _f32(4, 3, 3, 3), None, 1, 0, 1, 0), ValueError),  # groups
+    ("conv2d_forward", (_f32(1, 3, 5, 5), _f32(4, 3, 3, 3), _f32(3)), ValueError),  # bias length
+    ("conv2d_forward", (_f32(1, 3, 5, 5), _f32(4, 3, 3, 3), _f32(4, 1)), ValueError),  # bias rank
+    ("conv2d_forward", (np.ones((1, 3, 5, 5), np.int64), _f32(4, 3, 3, 3)), TypeError),
+    ("conv2d_forward", (_f32(1, 3, 5, 5), np.ones((4, 3, 3, 3), np.int64)), TypeError),
+    ("conv2d_forward", (None, _f32(4, 3, 3, 3)), TypeError),
+    ("conv2d_backward_input", (_f32(1, 4, 2, 2), _f32(4, 3, 3, 3), (1, 3, 5, 5)), ValueError),  # grad shape
+    ("conv2d_backward_input", (_f32(1, 4, 3, 3), _f32(4, 3, 3, 3), (3, 5, 5)), ValueError),  # input_shape
+    ("conv2d_backward_input", (_f32(1, 4, 3, 3), _f32(4, 3, 3, 3), (1, 2, 5, 5)), ValueError),  # channels
+    ("conv2d_backward_weight", (_f32(1, 4, 2, 2), _f32(1, 3, 5, 5), (4, 3, 3, 3)), ValueError),  # grad shape
+    ("conv2d_backward_weight", (_f32(1, 4, 3, 3), _f32(3, 5, 5), (4, 3, 3, 3)), ValueError),  # x not 4-D
+    ("conv2d_backward_weight", (_f32(1, 4, 3, 3), _f32(1, 3, 5, 5), (4, 3, 3)), ValueError),  # weight_shape
+    ("conv2d_backward_bias", (_f32(4, 3),), ValueError),
+    ("conv2d_backward_bias", (np.ones((1, 4, 3, 3), np.int64),), TypeError),
+    ("max_pool2d_forward", (_f32(3, 5, 5), 2), ValueError),  # not 4-D
+    ("max_pool2d_forward", (_f32(1, 0, 5, 5), 2), ValueError),  # empty plane
+    ("max_pool2d_forward", (_f32(1, 3, 5, 5), 0, 1), ValueError),  # kernel
+    ("max_pool2d_forward", (_f32(1, 3, 5, 5), 2, 0), ValueError),  # stride 0
+    ("max_pool2d_forward", (_f32(1, 3, 5, 5), 2, -1), ValueError),  # stride < 0
+    ("max_pool2d_forward", (_f32(1, 3, 5, 5), 2, 1, -1), ValueError),  # padding
+    ("max_pool2d_forward", (_f32(1, 3, 5, 5), 3, 1, 2), ValueError),  # pad > half the kernel
+    ("max_pool2d_forward", (_f32(1, 3, 5, 5), 2, 1, 0, 0), ValueError),  # dilation
+    ("max_pool2d_forward", (_f32(1, 3, 1, 1), 2, 2), ValueError),  # output too small
+    ("max_pool2d_forward", (np.ones((1, 3, 5, 5), np.int64), 2), TypeError),
+    (
+        "max_pool2d_backward",
+        (_f32(1, 1, 2, 2), np.full((1, 1, 2, 2), 16, np.int64), (1, 1, 4, 4)),
+        IndexError,
+    ),
+    (
+        "max_pool2d_backward",
+        (_f32(1, 1, 2, 2), np.full((1, 1, 2, 2), -1, np.int64), (1, 1, 4, 4)),
+        IndexError,
+    ),
+    ("max_pool2d_backward", (_f32(1, 1, 2, 2), np.zeros((1, 1, 2, 2), np.float32), (1, 1, 4, 4)), TypeError),
+    ("max_pool2d_backward", (_f32(1, 1, 2, 2), np.zeros((1, 1, 2, 1), np.int64), (1, 1, 4, 4)), ValueError),
+    ("max_pool2d_backward", (_f32(1, 1, 2, 2), np.zeros((1, 1, 2, 2), np.int64), (1, 2, 4, 4)), ValueError),
+    ("avg_pool2d_forward", (_f32(1, 1, 4, 4), 2, None, 0, False, True, 0), ValueError),  # divisor 0
+    ("avg_pool2d_forward", (_f32(1, 1, 4, 4), 3, 1, 2), ValueError),  # pad > half the kernel
+    ("avg_pool2d_forward", (_f32(4, 4), 2), ValueError),
+    ("avg_pool2d_backward", (_f32(1, 1, 3, 3), (1, 1, 4, 4), 2), ValueError),  # grad shape
+    ("avg_pool2d_backward", (_f32(1, 1, 2, 2), (1, 4, 4), 2), ValueError),  # input_shape
+    ("avg_pool2d_backward", (_f32(1, 1, 2, 2), (1, 1, 4, 4), 2, None, 0, False, True, 0), ValueError),
+    ("adaptive_avg_pool2d_forward", (_f32(1, 3, 0, 5), 2), ValueError),  # empty plane
+    ("adaptive_avg_pool2d_forward", (_f32(1, 3, 5, 5), -1), ValueError),
+    ("adaptive_avg_pool2d_forward", (_f32(5, 5), 2), ValueError),
+    ("adaptive_avg_pool2d_backward", (_f32(1, 2, 3, 3), (1, 1, 4, 4)), ValueError),
+    ("adaptive_avg_pool2d_backward", (_f32(1, 1, 3, 3), (1, 1, 0, 4)), ValueError),
+]
 TABLES = [name for name, st in backends.available().items() if st.available]
 
 
@@ -192,3 +280,97 @@ def test_the_one_wording_of_the_shared_checks():
         table.cross_entropy_forward(_f32(3, 4), _i64(0, -1, 5))
     with pytest.raises(IndexError, match=re.escape("Target 5 is out of bounds (for 4 classes).")):
         table.cross_entropy_forward(_f32(3, 4), _i64(0, 5, 1))
+
+
+@pytest.mark.parametrize(
+    "entry,args,expected",
+    CONV_SAME_EVERYWHERE,
+    ids=[f"{i}-{c[0]}" for i, c in enumerate(CONV_SAME_EVERYWHERE)],
+)
+def test_conv_and_pool_bad_input_same_exception_and_message_on_every_backend(entry, args, expected):
+    """_conv_checks.py is the one place of these checks: every table raises the same class
+    (torch's RuntimeError and the ValueError / TypeError / IndexError of docs/DESIGN.md) with
+    the same message. A non-array is a plain TypeError. (An unknown variant's message lists each
+    backend's own rungs: tests/test_protocol.py.)"""
+    outcomes = {name: _outcome(backends.get(name), entry, args) for name in TABLES}
+    assert len({kind for kind, _ in outcomes.values()}) == 1, outcomes
+    assert len({msg for _, msg in outcomes.values()}) == 1, outcomes
+    kind = next(iter(outcomes.values()))[0]
+    assert kind is not None and issubclass(kind, expected), outcomes
+    plain = args[0] is None  # a non-array is not one of torch's errors: a plain TypeError
+    assert issubclass(kind, RuntimeError) != plain, outcomes
+
+
+def test_the_conv_checks_speak_torchs_words():
+    """The conv/pool messages are torch's own (checked against torch where it is installed)."""
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    table = backends.get("numpy")
+    cases = [
+        (
+            lambda: F.conv2d(torch.ones(2, 1, 6, 6), torch.ones(4, 3, 3, 3)),
+            lambda: table.conv2d_forward(_f32(2, 1, 6, 6), _f32(4, 3, 3, 3)),
+        ),
+        (
+            lambda: F.conv2d(torch.ones(1, 3, 2, 2), torch.ones(4, 3, 3, 3)),
+            lambda: table.conv2d_forward(_f32(1, 3, 2, 2), _f32(4, 3, 3, 3)),
+        ),
+        (
+            lambda: F.conv2d(torch.ones(1, 4, 5, 5), torch.ones(3, 2, 3, 3), groups=2),
+            lambda: table.conv2d_forward(_f32(1, 4, 5, 5), _f32(3, 2, 3, 3), None, 1, 0, 1, 2),
+        ),
+        (
+            lambda: F.conv2d(torch.ones(2, 3), torch.ones(4, 3, 3, 3)),
+            lambda: table.conv2d_forward(_f32(2, 3), _f32(4, 3, 3, 3)),
+        ),
+        (
+            lambda: F.conv2d(torch.ones(1, 3, 5, 5), torch.ones(4, 3, 3, 3), torch.ones(3)),
+            lambda: table.conv2d_forward(_f32(1, 3, 5, 5), _f32(4, 3, 3, 3), _f32(3)),
+        ),
+        (
+            lambda: F.conv2d(torch.ones(1, 3, 5, 5), torch.ones(4, 3, 3, 3), stride=0),
+            lambda: table.conv2d_forward(_f32(1, 3, 5, 5), _f32(4, 3, 3, 3), None, 0),
+        ),
+        (
+            lambda: F.conv2d(torch.ones(2, 3, 5, 5), torch.ones(4, 3, 3, 3), dilation=0),
+            lambda: table.conv2d_forward(_f32(2, 3, 5, 5), _f32(4, 3, 3, 3), None, 1, 0, 0),
+        ),
+        (
+            lambda: F.max_pool2d(torch.ones(1, 3, 5, 5), 3, 1, 2),
+            lambda: table.max_pool2d_forward(_f32(1, 3, 5, 5), 3, 1, 2),
+        ),
+        (
+            lambda: F.max_pool2d(torch.ones(1, 3, 5, 5), 2, 0),
+            lambda: table.max_pool2d_forward(_f32(1, 3, 5, 5), 2, 0),
+        ),
+        (
+            lambda: F.max_pool2d(torch.ones(1, 3, 5, 5), 2, 1, -1),
+            lambda: table.max_pool2d_forward(_f32(1, 3, 5, 5), 2, 1, -1),
+        ),
+        (
+            lambda: F.max_pool2d(torch.ones(1, 3, 1, 1), 2, 2),
+            lambda: table.max_pool2d_forward(_f32(1, 3, 1, 1), 2, 2),
+        ),
+        (
+            lambda: F.max_pool2d(torch.ones(1, 0, 5, 5), 2),
+            lambda: table.max_pool2d_forward(_f32(1, 0, 5, 5), 2),
+        ),
+        (
+            lambda: F.avg_pool2d(torch.ones(1, 1, 4, 4), 2, divisor_override=0),
+            lambda: table.avg_pool2d_forward(_f32(1, 1, 4, 4), 2, None, 0, False, True, 0),
+        ),
+        (
+            lambda: F.adaptive_avg_pool2d(torch.ones(1, 3, 0, 5), 2),
+            lambda: table.adaptive_avg_pool2d_forward(_f32(1, 3, 0, 5), 2),
+        ),
+        (
+            lambda: F.adaptive_avg_pool2d(torch.ones(1, 3, 5, 5), -1),
+            lambda: table.adaptive_avg_pool2d_forward(_f32(1, 3, 5, 5), -1),
+        ),
+    ]
+    for theirs, ours in cases:
+        with pytest.raises(RuntimeError) as want:
+            theirs()
+        with pytest.raises(RuntimeError) as got:
+            ours()
+        assert str(got.value) == str(want.value).splitlines()[0]

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from pyneuro.backends import numpy_backend as ref
+from pyneuro.backends import numpy_conv as ref_conv
 
 EPS32 = np.finfo(np.float32).eps
 
@@ -315,3 +316,149 @@ def test_float64_is_refused_or_computed_exactly(backend, dev, rng):
         assert "float" in str(exc)
     else:
         np.testing.assert_allclose(got, ref.softmax_forward(x), rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------- conv2d and pooling
+# The reference (numpy_conv.py) runs in float64 on the same float32 inputs; a float32 result of a
+# length-K reduction is within 2*K*eps of the reference times the same reduction over |values|.
+CONV_CASES = {  # x shape, w shape, stride, padding, dilation, groups
+    "odd": ((2, 3, 7, 9), (4, 3, 3, 3), (1, 1), (0, 0), (1, 1), 1),
+    "1x1": ((1, 5, 6, 7), (3, 5, 1, 1), (1, 1), (0, 0), (1, 1), 1),
+    "kernel=input": ((2, 2, 5, 6), (3, 2, 5, 6), (1, 1), (0, 0), (1, 1), 1),
+    "kernel=padded-input": ((1, 2, 3, 3), (2, 2, 5, 5), (1, 1), (1, 1), (1, 1), 1),
+    "stride>kernel": ((2, 3, 11, 10), (2, 3, 2, 3), (3, 4), (0, 1), (1, 1), 1),
+    "groups=channels": ((2, 4, 6, 7), (4, 1, 3, 3), (1, 1), (1, 1), (1, 1), 4),
+    "depthwise-x2-dilated-strided": ((1, 4, 9, 9), (8, 1, 3, 3), (2, 2), (1, 1), (2, 2), 4),
+    "dilation-padding": ((1, 2, 9, 8), (3, 2, 3, 2), (1, 2), (2, 1), (2, 3), 1),
+    "groups=2": ((1, 6, 5, 6), (4, 3, 3, 1), (2, 1), (1, 0), (1, 1), 2),
+    "no-tile-multiple": ((2, 19, 13, 17), (33, 19, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    "empty-batch": ((0, 2, 5, 5), (3, 2, 3, 3), (1, 1), (0, 0), (1, 1), 1),
+}
+
+
+def _conv_bound(fn, k, *abs_args):
+    return 2 * max(k, 1) * EPS32 * fn(*(np.abs(a).astype(np.float64) for a in abs_args)) + 1e-30
+
+
+@pytest.mark.parametrize("case", list(CONV_CASES))
+def test_conv2d_every_variant(backend, dev, rng, case):
+    xs, ws, stride, padding, dilation, groups = CONV_CASES[case]
+    x = rng.standard_normal(xs[:3] + (2 * xs[3],)).astype(np.float32)[..., ::2]  # a strided view
+    w = rng.standard_normal(ws).astype(np.float32)
+    b = rng.standard_normal(ws[0]).astype(np.float32)
+    args = (stride, padding, dilation, groups)
+    y64 = ref_conv.conv2d_forward(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), *args)
+    g = rng.standard_normal(y64.shape).astype(np.float32)
+    x64, w64, g64 = x.astype(np.float64), w.astype(np.float64), g.astype(np.float64)
+    gx64 = ref_conv.conv2d_backward_input(g64, w64, xs, *args)
+    gw64 = ref_conv.conv2d_backward_weight(g64, x64, ws, *args)
+    k_fwd, k_gx, k_gw = ws[1] * ws[2] * ws[3], ws[0] // groups * ws[2] * ws[3], y64.size // ws[0]
+    y_tol = (
+        _conv_bound(lambda a, c: ref_conv.conv2d_forward(a, c, None, *args), k_fwd, x, w)
+        + 4 * EPS32 * abs(b)[:, None, None]
+    )
+    gx_tol = _conv_bound(lambda a, c: ref_conv.conv2d_backward_input(a, c, xs, *args), k_gx, g, w)
+    gw_tol = _conv_bound(lambda a, c: ref_conv.conv2d_backward_weight(a, c, ws, *args), k_gw, g, x)
+    for variant in (None,) + tuple(backend.VARIANTS["conv2d"]):
+        y = dev.host(backend.conv2d_forward(dev(x), dev(w), dev(b), *args, variant=variant))
+        assert y.shape == y64.shape and y.dtype == np.float32, variant
+        assert np.all(np.abs(y - y64) <= y_tol), variant
+        gx = dev.host(backend.conv2d_backward_input(dev(g), dev(w), xs, *args, variant=variant))
+        assert gx.shape == xs and gx.dtype == np.float32 and np.all(np.abs(gx - gx64) <= gx_tol), variant
+        gw = dev.host(backend.conv2d_backward_weight(dev(g), dev(x), ws, *args, variant=variant))
+        assert gw.shape == ws and gw.dtype == np.float32 and np.all(np.abs(gw - gw64) <= gw_tol), variant
+    gb = dev.host(backend.conv2d_backward_bias(dev(g)))
+    gb_tol = 2 * max(k_gw, 1) * EPS32 * np.abs(g64).sum(axis=(0, 2, 3)) + 1e-30
+    assert gb.shape == (ws[0],) and np.all(np.abs(gb - g64.sum(axis=(0, 2, 3))) <= gb_tol)
+
+
+POOL_CASES = {  # x shape, kernel, stride, padding, dilation
+    "odd-dilated": ((2, 3, 7, 9), (3, 2), (2, 3), (1, 1), (1, 2)),
+    "overlapping-padded": ((2, 2, 5, 5), (3, 3), (1, 1), (1, 1), (1, 1)),
+    "stride>kernel": ((1, 2, 11, 10), (2, 3), (4, 5), (1, 1), (1, 1)),
+    "kernel=input": ((2, 1, 4, 5), (4, 5), (1, 1), (0, 0), (1, 1)),
+    "1x1": ((1, 2, 5, 5), (1, 1), (1, 1), (0, 0), (1, 1)),
+    "default-stride": ((1, 3, 8, 7), (2, 2), None, (0, 0), (1, 1)),
+}
+
+
+def _pool_input(kind, shape, rng):
+    x = rng.standard_normal(shape).astype(np.float32)
+    if kind == "ties":
+        x = np.ones(shape, np.float32)
+    elif kind == "rounded-ties":
+        x = np.round(x * 2).astype(np.float32) / 2
+    elif kind == "neg-inf":
+        x[..., ::2, :] = -np.inf
+        x[0, 0] = -np.inf  # a whole plane of -inf: the first real element's index wins
+    elif kind == "nan":
+        x.reshape(-1)[::7] = np.nan
+    return x
+
+
+@pytest.mark.parametrize("kind", ["random", "ties", "rounded-ties", "neg-inf", "nan"])
+@pytest.mark.parametrize("ceil_mode", [False, True])
+@pytest.mark.parametrize("case", list(POOL_CASES))
+def test_max_pool2d(backend, dev, rng, case, ceil_mode, kind):
+    shape, kernel, stride, padding, dilation = POOL_CASES[case]
+    x = _pool_input(kind, shape, rng)
+    y_ref, i_ref = ref_conv.max_pool2d_forward(x, kernel, stride, padding, dilation, ceil_mode)
+    y, idx = backend.max_pool2d_forward(dev(x), kernel, stride, padding, dilation, ceil_mode)
+    y, idx = dev.host(y), dev.host(idx)
+    assert y.dtype == np.float32 and idx.dtype == np.int64
+    np.testing.assert_array_equal(y, y_ref)  # exact, NaN where the reference has NaN
+    np.testing.assert_array_equal(idx, i_ref)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    gx = dev.host(backend.max_pool2d_backward(dev(g), dev(idx), shape))
+    gx64 = ref_conv.max_pool2d_backward(g.astype(np.float64), i_ref, shape)
+    tol = (
+        2 * np.prod(kernel) * EPS32 * ref_conv.max_pool2d_backward(np.abs(g).astype(np.float64), i_ref, shape)
+    )
+    assert gx.dtype == np.float32 and np.all(np.abs(gx - gx64) <= tol + 1e-30)
+
+
+@pytest.mark.parametrize("divisor_override", [None, 3])
+@pytest.mark.parametrize("count_include_pad", [True, False])
+@pytest.mark.parametrize("ceil_mode", [False, True])
+@pytest.mark.parametrize("case", [c for c in POOL_CASES if POOL_CASES[c][4] == (1, 1)])
+def test_avg_pool2d(backend, dev, rng, case, ceil_mode, count_include_pad, divisor_override):
+    shape, kernel, stride, padding, _ = POOL_CASES[case]
+    x = rng.standard_normal(shape).astype(np.float32)
+    opts = (ceil_mode, count_include_pad, divisor_override)
+    y64 = ref_conv.avg_pool2d_forward(x.astype(np.float64), kernel, stride, padding, *opts)
+    y = dev.host(backend.avg_pool2d_forward(dev(x), kernel, stride, padding, *opts))
+    k = np.prod(kernel)
+    bound = (
+        4
+        * k
+        * EPS32
+        * ref_conv.avg_pool2d_forward(np.abs(x).astype(np.float64), kernel, stride, padding, *opts)
+    )
+    assert y.dtype == np.float32 and y.shape == y64.shape and np.all(np.abs(y - y64) <= bound + 1e-30)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    gx64 = ref_conv.avg_pool2d_backward(g.astype(np.float64), shape, kernel, stride, padding, *opts)
+    gx = dev.host(backend.avg_pool2d_backward(dev(g), shape, kernel, stride, padding, *opts))
+    bound = (
+        4
+        * k
+        * EPS32
+        * ref_conv.avg_pool2d_backward(np.abs(g).astype(np.float64), shape, kernel, stride, padding, *opts)
+    )
+    assert gx.dtype == np.float32 and np.all(np.abs(gx - gx64) <= bound + 1e-30)
+
+
+@pytest.mark.parametrize(
+    "hw,out", [((7, 9), (3, 4)), ((5, 5), (5, 5)), ((5, 5), (1, 1)), ((3, 5), (7, 8)), ((10, 7), (4, 3))]
+)
+def test_adaptive_avg_pool2d(backend, dev, rng, hw, out):
+    x = rng.standard_normal((2, 3) + hw).astype(np.float32)
+    y64 = ref_conv.adaptive_avg_pool2d_forward(x.astype(np.float64), out)
+    y = dev.host(backend.adaptive_avg_pool2d_forward(dev(x), out))
+    k = -(-hw[0] // out[0]) * -(-hw[1] // out[1]) + 2  # the largest window
+    bound = 4 * k * EPS32 * ref_conv.adaptive_avg_pool2d_forward(np.abs(x).astype(np.float64), out)
+    assert y.dtype == np.float32 and y.shape == y64.shape and np.all(np.abs(y - y64) <= bound + 1e-30)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    gx64 = ref_conv.adaptive_avg_pool2d_backward(g.astype(np.float64), x.shape)
+    gx = dev.host(backend.adaptive_avg_pool2d_backward(dev(g), x.shape))
+    bound = 4 * k * EPS32 * ref_conv.adaptive_avg_pool2d_backward(np.abs(g).astype(np.float64), x.shape)
+    assert gx.dtype == np.float32 and np.all(np.abs(gx - gx64) <= bound + 1e-30)

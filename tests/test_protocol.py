@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 
+import numpy as np
 import pytest
 
 from pyneuro import backends
@@ -64,9 +65,11 @@ def test_backend_provides_every_entry_with_a_compatible_signature(name):
     missing = [e for e in protocol.ATTRIBUTES + protocol.FUNCTIONS if not hasattr(table, e)]
     assert not missing, f"{name} lacks {missing}"
     assert table.NAME == name and table.DEVICE == backends.BACKENDS[name][0]
-    assert set(table.VARIANTS) == set(table.DEFAULT_VARIANT) == {"matmul", "softmax"}
+    assert set(table.VARIANTS) == set(table.DEFAULT_VARIANT) == set(protocol.VARIANT_KINDS)
     for kind, default in table.DEFAULT_VARIANT.items():
         assert default is None or default in table.VARIANTS[kind], (kind, default)
+        names = table.VARIANTS[kind]
+        assert isinstance(names, tuple) and names and all(isinstance(n, str) for n in names), (kind, names)
     wrong = {}
     for entry in protocol.FUNCTIONS:
         contract = _params(getattr(protocol.KernelTable, entry))[1:]  # without self
@@ -87,3 +90,43 @@ def test_the_signature_check_can_fail():
         _params(protocol.KernelTable.matmul)[1:],
         _params(lambda a, b, trans_a, trans_b=False, variant=None: None),
     )
+
+
+def test_the_variant_kinds_are_documented():
+    """Every kind a table may carry is named in the contract, with its conv2d rule."""
+    assert protocol.VARIANT_KINDS == ("matmul", "softmax", "conv2d")
+    source = inspect.getsource(protocol)
+    for kind in protocol.VARIANT_KINDS:
+        assert f'"{kind}"' in source, kind
+    assert "forward pass only" in source  # the rule for a forward-only conv2d rung
+
+
+@pytest.mark.parametrize("name", AVAILABLE)
+def test_every_conv2d_entry_takes_every_conv2d_variant(name):
+    """The variant rule of protocol.py: forward and both backward entries accept every name in
+    VARIANTS["conv2d"]; an unknown name is a ValueError listing the valid ones."""
+    table = backends.get(name)
+    x = table.asarray(np.ones((1, 2, 4, 4), np.float32))
+    w = table.asarray(np.ones((3, 2, 3, 3), np.float32))
+    g = table.asarray(np.ones((1, 3, 2, 2), np.float32))
+    for v in table.VARIANTS["conv2d"]:
+        assert table.to_numpy(table.conv2d_forward(x, w, variant=v)).shape == (1, 3, 2, 2), v
+        assert table.to_numpy(table.conv2d_backward_input(g, w, (1, 2, 4, 4), variant=v)).shape == (
+            1,
+            2,
+            4,
+            4,
+        )
+        assert table.to_numpy(table.conv2d_backward_weight(g, x, (3, 2, 3, 3), variant=v)).shape == (
+            3,
+            2,
+            3,
+            3,
+        )
+    for entry, args in (
+        ("conv2d_forward", (x, w)),
+        ("conv2d_backward_input", (g, w, (1, 2, 4, 4))),
+        ("conv2d_backward_weight", (g, x, (3, 2, 3, 3))),
+    ):
+        with pytest.raises(ValueError, match=r"unknown conv2d variant 'winograd'; choose one of: "):
+            getattr(table, entry)(*args, variant="winograd")

@@ -2,11 +2,13 @@
 // release the GIL, run.
 //
 // The argument rules (ranks, channel and group agreement, kernel vs padded input, strides,
-// padding, dtypes) and torch's messages live in one place, pyneuro/backends/_conv_checks.py;
-// these bindings call it first, so a bad call raises the same exception (ShapeError,
-// DTypeError, ArgumentError: RuntimeError subclasses, as torch) from here as from the NumPy
-// backend -- about 10 us per call, nothing next to the kernel. Then checks.h's `require`
-// confirms each array is float32 and C-contiguous before any kernel touches memory.
+// padding, dtypes, max-pool indices) and torch's messages live in one place,
+// pyneuro/backends/_conv_checks.py; these bindings call it first, so a bad call raises the same
+// exception (ShapeError, DTypeError, ArgumentError, IndexRangeError: RuntimeError subclasses, as
+// torch) with the same message from here as from every other backend -- about 10 us per call,
+// nothing next to the kernel. Then checks.h's `require` confirms each array is float32 and
+// C-contiguous before any kernel touches memory (memory safety). The shape re-checks below cannot
+// fail once the Python checks have passed; their messages start with "pyneuro._cpu:" (internal).
 #include <optional>
 #include <string>
 #include <tuple>
@@ -41,29 +43,30 @@ std::pair<index_t, index_t> ints(const py::handle& t) {
 std::vector<py::ssize_t> shape4(const py::object& shape, const char* name) {
   auto seq = py::reinterpret_borrow<py::sequence>(shape);
   if (seq.size() != 4)
-    throw py::value_error(std::string(name) + " must have 4 entries, got " + std::to_string(seq.size()));
+    throw py::value_error("pyneuro._cpu: " + std::string(name) + " must have 4 entries, got " +
+                          std::to_string(seq.size()));
   return {py::cast<py::ssize_t>(seq[0]), py::cast<py::ssize_t>(seq[1]), py::cast<py::ssize_t>(seq[2]),
           py::cast<py::ssize_t>(seq[3])};
 }
 
-// Fills a ConvShape from the checker's (stride, padding, dilation, (Ho, Wo)).
+// Fills a ConvShape from the checker's (stride, padding, dilation, groups, ...) and the output size.
 cpu::ConvShape conv_shape(const std::vector<py::ssize_t>& xs, const std::vector<py::ssize_t>& ws,
-                          index_t groups, const py::tuple& r) {
+                          index_t groups, const py::tuple& r, std::pair<index_t, index_t> out) {
   cpu::ConvShape s{};
   s.N = xs[0], s.C = xs[1], s.H = xs[2], s.W = xs[3];
   s.O = ws[0], s.kH = ws[2], s.kW = ws[3];
   std::tie(s.sh, s.sw) = ints(r[0]);
   std::tie(s.ph, s.pw) = ints(r[1]);
   std::tie(s.dh, s.dw) = ints(r[2]);
-  std::tie(s.Ho, s.Wo) = ints(r[3]);
+  std::tie(s.Ho, s.Wo) = out;
   s.groups = groups;
   return s;
 }
 
 void require_shape(const py::array& a, const std::vector<py::ssize_t>& shape, const char* name) {
   if (shape_of(a) != shape) {
-    throw py::value_error(std::string(name) + " must have shape " + shape_str(shape) + ", got " +
-                          shape_str(a));
+    throw py::value_error("pyneuro._cpu: " + std::string(name) + " must have shape " + shape_str(shape) +
+                          ", got " + shape_str(a));
   }
 }
 
@@ -76,7 +79,7 @@ py::array_t<float> conv2d_forward(const py::object& x_obj, const py::object& w_o
   auto w = require<float>(w_obj, "weight", 4);
   std::optional<py::array_t<float>> b;
   if (!b_obj.is_none()) b = require<float>(b_obj, "bias", 1);
-  const auto s = conv_shape(shape_of(x), shape_of(w), groups, r);
+  const auto s = conv_shape(shape_of(x), shape_of(w), groups, r, ints(r[4]));
   py::array_t<float> y({s.N, s.O, s.Ho, s.Wo});
   const float *px = x.data(), *pw = w.data(), *pb = b ? b->data() : nullptr;
   float* py_ = y.mutable_data();
@@ -91,16 +94,13 @@ py::array_t<float> conv2d_backward_input(const py::object& gy_obj, const py::obj
                                          const py::object& input_shape, const py::object& stride,
                                          const py::object& padding, const py::object& dilation,
                                          index_t groups, const py::object& variant) {
-  auto cc = conv_checks();
-  cc.attr("require_float")(gy_obj, "grad_output");
-  cc.attr("require_float")(w_obj, "weight");
-  const auto xs = shape4(input_shape, "input_shape");
-  auto w = require<float>(w_obj, "weight", 4);
-  const py::tuple r = cc.attr("conv2d_shapes")(py::tuple(py::cast(xs)), py::tuple(py::cast(shape_of(w))),
-                                               py::none(), stride, padding, dilation, groups);
+  const py::tuple r = conv_checks().attr("conv2d_backward_input")(gy_obj, w_obj, input_shape, stride, padding,
+                                                                  dilation, groups);
   const auto kind = parse_variant(variant);
-  const auto s = conv_shape(xs, shape_of(w), groups, r);
+  const auto xs = shape4(r[4], "input_shape");
+  auto w = require<float>(w_obj, "weight", 4);
   auto gy = require<float>(gy_obj, "grad_output", 4);
+  const auto s = conv_shape(xs, shape_of(w), groups, r, {gy.shape(2), gy.shape(3)});
   require_shape(gy, {s.N, s.O, s.Ho, s.Wo}, "grad_output");
   py::array_t<float> gx(xs);
   const float *pg = gy.data(), *pw = w.data();
@@ -116,16 +116,13 @@ py::array_t<float> conv2d_backward_weight(const py::object& gy_obj, const py::ob
                                           const py::object& weight_shape, const py::object& stride,
                                           const py::object& padding, const py::object& dilation,
                                           index_t groups, const py::object& variant) {
-  auto cc = conv_checks();
-  cc.attr("require_float")(gy_obj, "grad_output");
-  cc.attr("require_float")(x_obj, "input");
-  const auto ws = shape4(weight_shape, "weight_shape");
-  auto x = require<float>(x_obj, "input", 4);
-  const py::tuple r = cc.attr("conv2d_shapes")(py::tuple(py::cast(shape_of(x))), py::tuple(py::cast(ws)),
-                                               py::none(), stride, padding, dilation, groups);
+  const py::tuple r = conv_checks().attr("conv2d_backward_weight")(gy_obj, x_obj, weight_shape, stride,
+                                                                   padding, dilation, groups);
   const auto kind = parse_variant(variant);
-  const auto s = conv_shape(shape_of(x), ws, groups, r);
+  const auto ws = shape4(r[4], "weight_shape");
+  auto x = require<float>(x_obj, "input", 4);
   auto gy = require<float>(gy_obj, "grad_output", 4);
+  const auto s = conv_shape(shape_of(x), ws, groups, r, {gy.shape(2), gy.shape(3)});
   require_shape(gy, {s.N, s.O, s.Ho, s.Wo}, "grad_output");
   py::array_t<float> gw(ws);
   const float *pg = gy.data(), *px = x.data();
@@ -138,7 +135,7 @@ py::array_t<float> conv2d_backward_weight(const py::object& gy_obj, const py::ob
 }
 
 py::array_t<float> conv2d_backward_bias(const py::object& gy_obj) {
-  conv_checks().attr("require_float")(gy_obj, "grad_output");
+  conv_checks().attr("conv2d_backward_bias")(gy_obj);
   auto gy = require<float>(gy_obj, "grad_output", 4);
   const index_t N = gy.shape(0), O = gy.shape(1), P = gy.shape(2) * gy.shape(3);
   py::array_t<float> gb(std::vector<py::ssize_t>{O});
@@ -182,13 +179,14 @@ py::tuple max_pool2d_forward(const py::object& x_obj, const py::object& kernel, 
 
 py::array_t<float> max_pool2d_backward(const py::object& gy_obj, const py::object& idx_obj,
                                        const py::object& input_shape) {
-  conv_checks().attr("require_float")(gy_obj, "grad_output");
-  const auto xs = shape4(input_shape, "input_shape");
+  auto cc = conv_checks();
+  const auto xs = shape4(cc.attr("max_pool2d_backward")(gy_obj, idx_obj, input_shape), "input_shape");
   auto gy = require<float>(gy_obj, "grad_output", 4);
   auto idx = require<std::int64_t>(idx_obj, "indices", 4);
   require_same_shape(gy, "grad_output", idx, "indices");
   if (gy.shape(0) != xs[0] || gy.shape(1) != xs[1]) {
-    throw py::value_error("grad_output " + shape_str(gy) + " does not match input_shape " + shape_str(xs));
+    throw py::value_error("pyneuro._cpu: grad_output " + shape_str(gy) + " does not match input_shape " +
+                          shape_str(xs));
   }
   cpu::PoolShape s{};
   s.N = xs[0], s.C = xs[1], s.H = xs[2], s.W = xs[3], s.Ho = gy.shape(2), s.Wo = gy.shape(3);
@@ -196,8 +194,9 @@ py::array_t<float> max_pool2d_backward(const py::object& gy_obj, const py::objec
   const std::int64_t n_idx = idx.size(), plane = s.H * s.W;
   for (std::int64_t e = 0; e < n_idx; ++e) {  // indices come from Python: never index out of the plane
     if (pi[e] < 0 || pi[e] >= plane) {
-      throw py::index_error("max_pool2d_backward: index " + std::to_string(pi[e]) +
-                            " is out of range for an input plane of " + std::to_string(plane) + " elements");
+      cc.attr("indices_in_plane")(idx, plane);  // raises the one error of every backend (IndexRangeError)
+      throw py::index_error("max_pool2d: an index is outside the input plane of " + std::to_string(plane) +
+                            " elements");
     }
   }
   py::array_t<float> gx(xs);
@@ -210,10 +209,7 @@ py::array_t<float> max_pool2d_backward(const py::object& gy_obj, const py::objec
   return gx;
 }
 
-index_t divisor_of(const py::object& d) {
-  conv_checks().attr("divisor")(d);
-  return d.is_none() ? 0 : py::cast<index_t>(d);
-}
+index_t divisor_of(const py::object& d) { return py::cast<index_t>(conv_checks().attr("divisor")(d)); }
 
 py::array_t<float> avg_pool2d_forward(const py::object& x_obj, const py::object& kernel,
                                       const py::object& stride, const py::object& padding, bool ceil_mode,
@@ -237,13 +233,12 @@ py::array_t<float> avg_pool2d_backward(const py::object& gy_obj, const py::objec
                                        const py::object& kernel, const py::object& stride,
                                        const py::object& padding, bool ceil_mode, bool count_include_pad,
                                        const py::object& divisor_override) {
-  auto cc = conv_checks();
-  cc.attr("require_float")(gy_obj, "grad_output");
-  const auto xs = shape4(input_shape, "input_shape");
-  const py::tuple r = cc.attr("pool2d")(py::none(), kernel, stride, padding, 1, ceil_mode, "avg_pool2d",
-                                        py::arg("shape") = py::tuple(py::cast(xs)));
-  const index_t div = divisor_of(divisor_override);
-  const auto s = pool_shape(xs, r);
+  // (kernel, stride, padding, (Ho, Wo), input_shape, divisor)
+  const py::tuple r = conv_checks().attr("avg_pool2d_backward")(gy_obj, input_shape, kernel, stride, padding,
+                                                                ceil_mode, divisor_override);
+  const auto xs = shape4(r[4], "input_shape");
+  const index_t div = py::cast<index_t>(r[5]);
+  const auto s = pool_shape(xs, py::make_tuple(r[0], r[1], r[2], py::make_tuple(1, 1), r[3]));
   auto gy = require<float>(gy_obj, "grad_output", 4);
   require_shape(gy, {s.N, s.C, s.Ho, s.Wo}, "grad_output");
   py::array_t<float> gx(xs);
@@ -273,12 +268,8 @@ py::array_t<float> adaptive_avg_pool2d_forward(const py::object& x_obj, const py
 }
 
 py::array_t<float> adaptive_avg_pool2d_backward(const py::object& gy_obj, const py::object& input_shape) {
-  auto cc = conv_checks();
-  cc.attr("require_float")(gy_obj, "grad_output");
-  const auto xs = shape4(input_shape, "input_shape");
+  const auto xs = shape4(conv_checks().attr("adaptive_backward")(gy_obj, input_shape), "input_shape");
   auto gy = require<float>(gy_obj, "grad_output", 4);
-  cc.attr("adaptive")(py::none(), py::make_tuple(gy.shape(2), gy.shape(3)),
-                      py::arg("shape") = py::tuple(py::cast(xs)));
   require_shape(gy, {xs[0], xs[1], gy.shape(2), gy.shape(3)}, "grad_output");
   cpu::PoolShape s{};
   s.N = xs[0], s.C = xs[1], s.H = xs[2], s.W = xs[3], s.Ho = gy.shape(2), s.Wo = gy.shape(3);

@@ -1,9 +1,13 @@
 // cuda_conv.cpp: the conv2d / pooling entries of pyneuro._cuda's kernel table.
 //
-// The Python layer (pyneuro/backends/cuda_backend.py) raises torch's errors and messages
-// first; these bindings check again everything a kernel relies on (types, dtypes, ranks,
-// devices, the geometry and every shape it implies, max-pool indices in range), so a call
-// from anywhere else is refused (TypeError / ValueError) instead of reading out of bounds.
+// The kernel table (pyneuro/backends/cuda_backend.py) raises torch's errors and messages first,
+// from pyneuro/backends/_conv_checks.py, the checks every backend shares; these bindings check
+// again everything a kernel relies on (types, dtypes, ranks, devices, the geometry and every shape
+// it implies, max-pool indices in range), so a call from anywhere else is refused (TypeError /
+// ValueError) instead of reading out of bounds. Those re-checks are internal: their messages start
+// with "pyneuro._cuda:" and the kernel table never reaches them -- except the max-pool index range,
+// which only the device can check cheaply: it raises _conv_checks.indices_in_plane's exception
+// (IndexRangeError) with its words.
 #include <pybind11/stl.h>
 
 #include <array>
@@ -17,12 +21,14 @@ namespace {
 
 using Pair = std::array<int64_t, 2>;
 
+[[noreturn]] void internal(const std::string& what) { throw py::value_error("pyneuro._cuda: " + what); }
+
 std::string pair_str(const Pair& p) { return "(" + std::to_string(p[0]) + ", " + std::to_string(p[1]) + ")"; }
 
 void require_shape(const DeviceArray& a, const char* name, const std::vector<py::ssize_t>& want) {
   if (a.shape != want)
-    throw py::value_error(std::string(name) + " must have shape " + pyneuro::bind::shape_str(want) +
-                          ", got " + shape_str(a));
+    internal(std::string(name) + " must have shape " + pyneuro::bind::shape_str(want) + ", got " +
+             shape_str(a));
 }
 
 pc::ConvVariant conv_variant(const std::string& v) {
@@ -34,23 +40,23 @@ pc::ConvVariant conv_variant(const std::string& v) {
 // Geometry from the input and weight shapes and the parameters; every rule a kernel needs.
 pc::ConvGeometry geometry(const std::vector<py::ssize_t>& xs, const std::vector<py::ssize_t>& ws, Pair stride,
                           Pair padding, Pair dilation, int64_t groups) {
-  if (xs.size() != 4 || ws.size() != 4) throw py::value_error("conv2d: input and weight shapes must be 4-D");
+  if (xs.size() != 4 || ws.size() != 4) internal("conv2d: input and weight shapes must be 4-D");
   for (auto v : xs)
-    if (v < 0) throw py::value_error("conv2d: negative size in input shape");
-  if (stride[0] < 1 || stride[1] < 1) throw py::value_error("non-positive stride is not supported");
-  if (padding[0] < 0 || padding[1] < 0) throw py::value_error("negative padding is not supported");
-  if (dilation[0] < 1 || dilation[1] < 1) throw py::value_error("dilation should be greater than zero");
-  if (groups < 1) throw py::value_error("non-positive groups is not supported");
+    if (v < 0) internal("conv2d: negative size in input shape");
+  if (stride[0] < 1 || stride[1] < 1) internal("non-positive stride is not supported");
+  if (padding[0] < 0 || padding[1] < 0) internal("negative padding is not supported");
+  if (dilation[0] < 1 || dilation[1] < 1) internal("dilation should be greater than zero");
+  if (groups < 1) internal("non-positive groups is not supported");
   pc::ConvGeometry g{xs[0], xs[1],     xs[2],     xs[3],      ws[0],      ws[2],       ws[3],       0,
                      0,     stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], groups};
-  if (g.O % groups) throw py::value_error("conv2d: out_channels must be divisible by groups");
+  if (g.O % groups) internal("conv2d: out_channels must be divisible by groups");
   if (g.C != ws[1] * groups)
-    throw py::value_error("conv2d: input has " + std::to_string(g.C) + " channels, weight expects " +
-                          std::to_string(ws[1] * groups));
-  if (g.KH < 1 || g.KW < 1) throw py::value_error("conv2d: kernel size must be positive");
+    internal("conv2d: input has " + std::to_string(g.C) + " channels, weight expects " +
+             std::to_string(ws[1] * groups));
+  if (g.KH < 1 || g.KW < 1) internal("conv2d: kernel size must be positive");
   const int64_t eh = g.dh * (g.KH - 1) + 1, ew = g.dw * (g.KW - 1) + 1;
   if (g.H + 2 * g.ph < eh || g.W + 2 * g.pw < ew)
-    throw py::value_error("Kernel size can't be greater than actual input size");
+    internal("Kernel size can't be greater than actual input size");
   g.Ho = (g.H + 2 * g.ph - eh) / g.sh + 1;
   g.Wo = (g.W + 2 * g.pw - ew) / g.sw + 1;
   return g;
@@ -97,9 +103,9 @@ DeviceArray conv2d_backward_weight(py::object go, py::object xo, std::vector<py:
   DeviceArray& gy = require(go, "grad_output", DType::f32, 4);
   DeviceArray& x = require(xo, "input", DType::f32, 4);
   require_same_device({&gy, &x});
-  if (weight_shape.size() != 4) throw py::value_error("conv2d: weight_shape must have 4 entries");
+  if (weight_shape.size() != 4) internal("conv2d: weight_shape must have 4 entries");
   for (auto s : weight_shape)
-    if (s < 0) throw py::value_error("conv2d: negative size in weight_shape");
+    if (s < 0) internal("conv2d: negative size in weight_shape");
   const pc::ConvGeometry g = geometry(x.shape, weight_shape, stride, padding, dilation, groups);
   require_shape(gy, "grad_output", {g.N, g.O, g.Ho, g.Wo});
   DeviceArray dw = empty(weight_shape, DType::f32);
@@ -124,19 +130,18 @@ int64_t pool_out(int64_t size, int64_t k, int64_t s, int64_t p, int64_t d, bool 
 
 std::array<int64_t, 2> pool_geometry(const std::vector<py::ssize_t>& xs, Pair k, Pair s, Pair p, Pair d,
                                      bool ceil_mode) {
-  if (xs.size() != 4) throw py::value_error("pooling: input must be 4-D");
+  if (xs.size() != 4) internal("pooling: input must be 4-D");
   for (int i = 0; i < 2; ++i) {
-    if (k[i] < 1) throw py::value_error("kernel size should be greater than zero");
-    if (s[i] < 1) throw py::value_error("stride should not be zero");
-    if (d[i] < 1) throw py::value_error("dilation should be greater than zero");
+    if (k[i] < 1) internal("kernel size should be greater than zero");
+    if (s[i] < 1) internal("stride should be greater than zero");
+    if (d[i] < 1) internal("dilation should be greater than zero");
     if (p[i] < 0 || p[i] > (d[i] * (k[i] - 1) + 1) / 2)
-      throw py::value_error("pad should be at most half of effective kernel size");
+      internal("pad should be at most half of effective kernel size");
   }
-  if (xs[1] < 1 || xs[2] < 1 || xs[3] < 1)
-    throw py::value_error("non-empty 3D or 4D (batch mode) tensor expected for input");
+  if (xs[1] < 1 || xs[2] < 1 || xs[3] < 1) internal("pooling: input planes must not be empty");
   const int64_t ho = pool_out(xs[2], k[0], s[0], p[0], d[0], ceil_mode);
   const int64_t wo = pool_out(xs[3], k[1], s[1], p[1], d[1], ceil_mode);
-  if (ho < 1 || wo < 1) throw py::value_error("Output size is too small");
+  if (ho < 1 || wo < 1) internal("Output size is too small");
   return {ho, wo};
 }
 
@@ -158,15 +163,17 @@ DeviceArray max_pool2d_backward(py::object go, py::object io, std::vector<py::ss
   require_same_shape(gy, "grad_output", idx, "indices");
   if (input_shape.size() != 4 || input_shape[0] != gy.shape[0] || input_shape[1] != gy.shape[1] ||
       input_shape[2] < 0 || input_shape[3] < 0)
-    throw py::value_error("max_pool2d backward: input_shape does not match grad_output of shape " +
-                          shape_str(gy));
+    internal("max_pool2d backward: input_shape does not match grad_output of shape " + shape_str(gy));
   const int64_t hw = input_shape[2] * input_shape[3];
   if (idx.size()) {
     int64_t lo = 0, hi = 0;
     int64_range(idx, lo, hi, 0, hw - 1);
-    if (lo < 0 || hi >= hw)
-      throw py::value_error("max_pool2d backward: an index is outside the input plane of " +
-                            std::to_string(hw) + " elements");
+    if (lo < 0 || hi >= hw) {  // the words of _conv_checks.indices_in_plane, its type (IndexRangeError)
+      const std::string msg =
+          "max_pool2d: an index is outside the input plane of " + std::to_string(hw) + " elements";
+      PyErr_SetString(py::module_::import("pyneuro._errors").attr("IndexRangeError").ptr(), msg.c_str());
+      throw py::error_already_set();
+    }
   }
   DeviceArray dx = empty(input_shape, DType::f32);
   pc::max_pool2d_backward(gy.shape[0] * gy.shape[1], hw, gy.shape[2] * gy.shape[3], gy.f32(), idx.i64(),
@@ -188,7 +195,7 @@ DeviceArray avg_pool2d_backward(py::object go, std::vector<py::ssize_t> input_sh
                                 bool ceil_mode, bool count_include_pad, int64_t divisor_override) {
   DeviceArray& gy = require(go, "grad_output", DType::f32, 4);
   const auto out = pool_geometry(input_shape, k, s, p, {1, 1}, ceil_mode);
-  if (input_shape[0] < 0) throw py::value_error("avg_pool2d backward: negative batch size");
+  if (input_shape[0] < 0) internal("avg_pool2d backward: negative batch size");
   require_shape(gy, "grad_output", {input_shape[0], input_shape[1], out[0], out[1]});
   DeviceArray dx = empty(input_shape, DType::f32);
   pc::avg_pool2d_backward(input_shape[0] * input_shape[1], input_shape[2], input_shape[3], out[0], out[1],
@@ -200,10 +207,8 @@ DeviceArray avg_pool2d_backward(py::object go, std::vector<py::ssize_t> input_sh
 DeviceArray adaptive_avg_pool2d_forward(py::object xo, Pair output_size) {
   DeviceArray& x = require(xo, "input", DType::f32, 4);
   if (x.shape[1] < 1 || x.shape[2] < 1 || x.shape[3] < 1)
-    throw py::value_error(
-        "adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions");
-  if (output_size[0] < 0 || output_size[1] < 0)
-    throw py::value_error("adaptive_avg_pool2d: negative output_size");
+    internal("adaptive_avg_pool2d: input planes must not be empty");
+  if (output_size[0] < 0 || output_size[1] < 0) internal("adaptive_avg_pool2d: negative output_size");
   DeviceArray y = empty({x.shape[0], x.shape[1], output_size[0], output_size[1]}, DType::f32);
   pc::adaptive_avg_pool2d_forward(x.shape[0] * x.shape[1], x.shape[2], x.shape[3], output_size[0],
                                   output_size[1], x.f32(), y.f32());
@@ -214,8 +219,8 @@ DeviceArray adaptive_avg_pool2d_backward(py::object go, std::vector<py::ssize_t>
   DeviceArray& gy = require(go, "grad_output", DType::f32, 4);
   if (input_shape.size() != 4 || input_shape[0] != gy.shape[0] || input_shape[1] != gy.shape[1] ||
       input_shape[2] < 1 || input_shape[3] < 1)
-    throw py::value_error("adaptive_avg_pool2d backward: input_shape does not match grad_output of shape " +
-                          shape_str(gy));
+    internal("adaptive_avg_pool2d backward: input_shape does not match grad_output of shape " +
+             shape_str(gy));
   DeviceArray dx = empty(input_shape, DType::f32);
   pc::adaptive_avg_pool2d_backward(input_shape[0] * input_shape[1], input_shape[2], input_shape[3],
                                    gy.shape[2], gy.shape[3], gy.f32(), dx.f32());

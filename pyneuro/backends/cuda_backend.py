@@ -33,8 +33,7 @@ import math
 
 import numpy as np
 
-from . import _checks
-from . import _conv_checks_numba_tmp as _cc
+from . import _conv_checks as _cc
 from ._registry import BackendUnavailable
 
 try:
@@ -542,32 +541,26 @@ xp = DeviceNamespace()
 # ----------------------------------------------------------------------------- conv2d and pooling
 # Kernels in csrc/cuda/kernels/conv.cuh and pool.cuh (bindings: csrc/bindings/cuda_conv.cpp,
 # which re-checks everything a kernel relies on). torch's errors and messages come first,
-# from the checks the numba and cupy backends share.
+# from _conv_checks.py, the checks every backend shares.
 
 VARIANTS["conv2d"] = tuple(_cuda.conv2d_variants)
 DEFAULT_VARIANT["conv2d"] = "tiled"
 
 
 def _conv_variant(variant):
-    return (
-        DEFAULT_VARIANT["conv2d"]
-        if variant is None
-        else _checks.variant(variant, VARIANTS["conv2d"], "conv2d")
-    )
+    return DEFAULT_VARIANT["conv2d"] if variant is None else _cc.variant(variant, VARIANTS["conv2d"])
 
 
 def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None):
-    stride, padding, dilation, groups, _ = _cc.conv_forward_args(
-        x, w, bias, stride, padding, dilation, groups
-    )
+    stride, padding, dilation, groups, _ = _cc.conv2d(x, w, bias, stride, padding, dilation, groups)
     return _cuda.conv2d_forward(x, w, bias, stride, padding, dilation, groups, _conv_variant(variant))
 
 
 def conv2d_backward_input(
     grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
 ):
-    stride, padding, dilation, groups, x_shape, _ = _cc.conv_backward_args(
-        grad_y, w, "weight", input_shape, "input_shape", stride, padding, dilation, groups
+    stride, padding, dilation, groups, x_shape = _cc.conv2d_backward_input(
+        grad_y, w, input_shape, stride, padding, dilation, groups
     )
     return _cuda.conv2d_backward_input(
         grad_y, w, x_shape, stride, padding, dilation, groups, _conv_variant(variant)
@@ -577,8 +570,8 @@ def conv2d_backward_input(
 def conv2d_backward_weight(
     grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
 ):
-    stride, padding, dilation, groups, _, w_shape = _cc.conv_backward_args(
-        grad_y, x, "input", weight_shape, "weight_shape", stride, padding, dilation, groups
+    stride, padding, dilation, groups, w_shape = _cc.conv2d_backward_weight(
+        grad_y, x, weight_shape, stride, padding, dilation, groups
     )
     return _cuda.conv2d_backward_weight(
         grad_y, x, w_shape, stride, padding, dilation, groups, _conv_variant(variant)
@@ -586,24 +579,25 @@ def conv2d_backward_weight(
 
 
 def conv2d_backward_bias(grad_y):
-    _cc.float32_4d(grad_y, "grad_output", "conv2d")
+    _cc.conv2d_backward_bias(grad_y)
     return _cuda.conv2d_backward_bias(grad_y)
 
 
 def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), ceil_mode=False):
-    k, s, p, d, _ = _cc.pool_args(x, kernel, stride, padding, dilation, bool(ceil_mode), "max_pool2d")
+    k, s, p, d, _ = _cc.pool2d(x, kernel, stride, padding, dilation, bool(ceil_mode), "max_pool2d")
     return _cuda.max_pool2d_forward(x, k, s, p, d, bool(ceil_mode))
 
 
 def max_pool2d_backward(grad_y, indices, input_shape):
-    # indices are range-checked by the binding (no copy back when they came from max_pool2d_forward)
-    return _cuda.max_pool2d_backward(grad_y, indices, _cc.input_shape(input_shape))
+    # The values of the indices are range-checked by the binding, with _conv_checks.indices_in_plane's
+    # message (no copy back when they came from max_pool2d_forward, which records their range).
+    return _cuda.max_pool2d_backward(grad_y, indices, _cc.max_pool2d_backward(grad_y, indices, input_shape))
 
 
 def avg_pool2d_forward(
     x, kernel, stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True, divisor_override=None
 ):
-    k, s, p, _, _ = _cc.pool_args(x, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d")
+    k, s, p, _, _ = _cc.pool2d(x, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d")
     return _cuda.avg_pool2d_forward(
         x, k, s, p, bool(ceil_mode), bool(count_include_pad), _cc.divisor(divisor_override)
     )
@@ -619,20 +613,15 @@ def avg_pool2d_backward(
     count_include_pad=True,
     divisor_override=None,
 ):
-    shape = _cc.input_shape(input_shape)
-    shape_only = np.broadcast_to(np.float32(0), shape)  # what the checks look at, without the memory
-    k, s, p, _, (ho, wo) = _cc.pool_args(
-        shape_only, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d"
+    k, s, p, _, shape, div = _cc.avg_pool2d_backward(
+        grad_y, input_shape, kernel, stride, padding, bool(ceil_mode), divisor_override
     )
-    _cc.grad_shape(grad_y, (shape[0], shape[1], ho, wo), "avg_pool2d")
-    return _cuda.avg_pool2d_backward(
-        grad_y, shape, k, s, p, bool(ceil_mode), bool(count_include_pad), _cc.divisor(divisor_override)
-    )
+    return _cuda.avg_pool2d_backward(grad_y, shape, k, s, p, bool(ceil_mode), bool(count_include_pad), div)
 
 
 def adaptive_avg_pool2d_forward(x, output_size):
-    return _cuda.adaptive_avg_pool2d_forward(x, _cc.adaptive_args(x, output_size))
+    return _cuda.adaptive_avg_pool2d_forward(x, _cc.adaptive(x, output_size))
 
 
 def adaptive_avg_pool2d_backward(grad_y, input_shape):
-    return _cuda.adaptive_avg_pool2d_backward(grad_y, _cc.input_shape(input_shape))
+    return _cuda.adaptive_avg_pool2d_backward(grad_y, _cc.adaptive_backward(grad_y, input_shape))

@@ -19,6 +19,7 @@ import threading
 import numpy as np
 
 from . import _checks
+from . import _conv_checks as _cc
 from ._registry import BackendUnavailable
 
 if importlib.util.find_spec("cupy") is None:
@@ -362,16 +363,11 @@ def argmax(x):
 
 
 # ----------------------------------------------------------------------------- conv2d and pooling
-# Kernels in csrc/cuda/kernels/conv.cuh and pool.cuh; checks as the numba backend's.
-from . import _conv_checks_numba_tmp as _cc
+# Kernels in csrc/cuda/kernels/conv.cuh and pool.cuh; the checks (torch's errors and messages)
+# in _conv_checks.py, shared by every backend. _f32 then makes each array a contiguous cupy array.
 
 VARIANTS["conv2d"] = ("naive", "tiled")
 DEFAULT_VARIANT["conv2d"] = "tiled"
-
-
-def _f32_4d(x, name):
-    _cc.float32_4d(x, name, "conv2d")
-    return _f32(x, name, 4)
 
 
 def _conv_geometry(x_shape, w_shape, ho, wo, stride, padding, dilation, groups):
@@ -394,11 +390,9 @@ def _conv_launch(name, variant, geometry, m, ncols, total, args):
 
 
 def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None):
-    stride, padding, dilation, groups, (ho, wo) = _cc.conv_forward_args(
-        x, w, bias, stride, padding, dilation, groups
-    )
-    variant = _checks.variant(variant or DEFAULT_VARIANT["conv2d"], VARIANTS["conv2d"], "conv2d")
-    x, w = _f32_4d(x, "input"), _f32_4d(w, "weight")
+    stride, padding, dilation, groups, (ho, wo) = _cc.conv2d(x, w, bias, stride, padding, dilation, groups)
+    variant = _cc.variant(variant or DEFAULT_VARIANT["conv2d"], VARIANTS["conv2d"])
+    x, w = _f32(x, "input", 4), _f32(w, "weight", 4)
     b = cupy.zeros((1,), np.float32) if bias is None else _f32(bias, "bias", 1)
     y = cupy.empty((x.shape[0], w.shape[0], ho, wo), np.float32)
     if y.size:
@@ -418,11 +412,11 @@ def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 
 def conv2d_backward_input(
     grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
 ):
-    stride, padding, dilation, groups, x_shape, _ = _cc.conv_backward_args(
-        grad_y, w, "weight", input_shape, "input_shape", stride, padding, dilation, groups
+    stride, padding, dilation, groups, x_shape = _cc.conv2d_backward_input(
+        grad_y, w, input_shape, stride, padding, dilation, groups
     )
-    variant = _checks.variant(variant or DEFAULT_VARIANT["conv2d"], VARIANTS["conv2d"], "conv2d")
-    gy, w = _f32_4d(grad_y, "grad_output"), _f32_4d(w, "weight")
+    variant = _cc.variant(variant or DEFAULT_VARIANT["conv2d"], VARIANTS["conv2d"])
+    gy, w = _f32(grad_y, "grad_output", 4), _f32(w, "weight", 4)
     gx = cupy.empty(x_shape, np.float32)
     if gx.size:
         geo = _conv_geometry(x_shape, w.shape, gy.shape[2], gy.shape[3], stride, padding, dilation, groups)
@@ -441,11 +435,11 @@ def conv2d_backward_input(
 def conv2d_backward_weight(
     grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
 ):
-    stride, padding, dilation, groups, _, w_shape = _cc.conv_backward_args(
-        grad_y, x, "input", weight_shape, "weight_shape", stride, padding, dilation, groups
+    stride, padding, dilation, groups, w_shape = _cc.conv2d_backward_weight(
+        grad_y, x, weight_shape, stride, padding, dilation, groups
     )
-    variant = _checks.variant(variant or DEFAULT_VARIANT["conv2d"], VARIANTS["conv2d"], "conv2d")
-    gy, x = _f32_4d(grad_y, "grad_output"), _f32_4d(x, "input")
+    variant = _cc.variant(variant or DEFAULT_VARIANT["conv2d"], VARIANTS["conv2d"])
+    gy, x = _f32(grad_y, "grad_output", 4), _f32(x, "input", 4)
     gw = cupy.empty(w_shape, np.float32)
     if gw.size:
         geo = _conv_geometry(x.shape, w_shape, gy.shape[2], gy.shape[3], stride, padding, dilation, groups)
@@ -462,7 +456,8 @@ def conv2d_backward_weight(
 
 
 def conv2d_backward_bias(grad_y):
-    gy = _f32_4d(grad_y, "grad_output")
+    _cc.conv2d_backward_bias(grad_y)
+    gy = _f32(grad_y, "grad_output", 4)
     gb = cupy.empty((gy.shape[1],), np.float32)
     if gy.shape[1]:
         _launch(
@@ -475,7 +470,7 @@ def conv2d_backward_bias(grad_y):
 
 
 def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), ceil_mode=False):
-    k, s, p, d, (ho, wo) = _cc.pool_args(x, kernel, stride, padding, dilation, bool(ceil_mode), "max_pool2d")
+    k, s, p, d, (ho, wo) = _cc.pool2d(x, kernel, stride, padding, dilation, bool(ceil_mode), "max_pool2d")
     x = _f32(x, "input", 4)
     y = cupy.empty((x.shape[0], x.shape[1], ho, wo), np.float32)
     idx = cupy.empty(y.shape, np.int64)
@@ -500,14 +495,8 @@ def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), 
 
 
 def max_pool2d_backward(grad_y, indices, input_shape):
-    shape = _cc.input_shape(input_shape)
-    _cc.float32_4d(grad_y, "grad_output", "max_pool2d")
-    if tuple(grad_y.shape[:2]) != shape[:2]:
-        raise _cc.ShapeError(
-            f"max_pool2d backward: grad_output of size {list(grad_y.shape)} does not match "
-            f"input_shape {list(shape)}"
-        )
-    _cc.max_pool_indices(indices, grad_y, shape[2] * shape[3])  # one min/max reduction on the device
+    shape = _cc.max_pool2d_backward(grad_y, indices, input_shape)
+    _cc.indices_in_plane(indices, shape[2] * shape[3])  # one min/max reduction on the device
     gy, idx = _f32(grad_y, "grad_output", 4), cupy.ascontiguousarray(indices)
     gx = cupy.zeros(shape, np.float32)
     if gy.size:
@@ -536,7 +525,7 @@ def _avg_args(shape, ho, wo, k, s, p, count_include_pad, div):
 def avg_pool2d_forward(
     x, kernel, stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True, divisor_override=None
 ):
-    k, s, p, _, (ho, wo) = _cc.pool_args(x, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d")
+    k, s, p, _, (ho, wo) = _cc.pool2d(x, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d")
     div = _cc.divisor(divisor_override)
     x = _f32(x, "input", 4)
     y = cupy.empty((x.shape[0], x.shape[1], ho, wo), np.float32)
@@ -560,13 +549,9 @@ def avg_pool2d_backward(
     count_include_pad=True,
     divisor_override=None,
 ):
-    shape = _cc.input_shape(input_shape)
-    shape_only = np.broadcast_to(np.float32(0), shape)  # what the checks look at, without the memory
-    k, s, p, _, (ho, wo) = _cc.pool_args(
-        shape_only, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d"
+    k, s, p, (ho, wo), shape, div = _cc.avg_pool2d_backward(
+        grad_y, input_shape, kernel, stride, padding, bool(ceil_mode), divisor_override
     )
-    div = _cc.divisor(divisor_override)
-    _cc.grad_shape(grad_y, (shape[0], shape[1], ho, wo), "avg_pool2d")
     gy = _f32(grad_y, "grad_output", 4)
     gx = cupy.empty(shape, np.float32)
     if gx.size:
@@ -580,7 +565,7 @@ def avg_pool2d_backward(
 
 
 def adaptive_avg_pool2d_forward(x, output_size):
-    oh, ow = _cc.adaptive_args(x, output_size)
+    oh, ow = _cc.adaptive(x, output_size)
     x = _f32(x, "input", 4)
     y = cupy.empty((x.shape[0], x.shape[1], oh, ow), np.float32)
     if y.size:
@@ -594,13 +579,7 @@ def adaptive_avg_pool2d_forward(x, output_size):
 
 
 def adaptive_avg_pool2d_backward(grad_y, input_shape):
-    shape = _cc.input_shape(input_shape)
-    _cc.float32_4d(grad_y, "grad_output", "adaptive_avg_pool2d")
-    if tuple(grad_y.shape[:2]) != shape[:2]:
-        raise _cc.ShapeError(
-            f"adaptive_avg_pool2d backward: grad_output of size {list(grad_y.shape)} does not "
-            f"match input_shape {list(shape)}"
-        )
+    shape = _cc.adaptive_backward(grad_y, input_shape)
     gy = _f32(grad_y, "grad_output", 4)
     gx = cupy.zeros(shape, np.float32)
     if gx.size and gy.size:

@@ -24,8 +24,8 @@ VARIANTS = ("numpy",)
 
 
 def _variant(variant):
-    if variant is not None and variant not in VARIANTS:
-        raise ValueError(f"unknown conv2d variant {variant!r}; choose one of: {', '.join(VARIANTS)}")
+    if variant is not None:
+        _cc.variant(variant, VARIANTS)
 
 
 def _window(i, j, stride, dilation, out):
@@ -42,7 +42,9 @@ def _pad(x, padding, value=0.0, extra=(0, 0)):
 # ----------------------------------------------------------------------------- conv2d
 def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None):
     """y[n, o] = bias[o] + sum over c in o's group, i, j of w[o, c, i, j] * xp[n, c, window(i, j)]."""
-    stride, padding, dilation, out = _cc.conv2d(x, w, bias, stride, padding, dilation, groups, _DTYPES)
+    stride, padding, dilation, groups, out = _cc.conv2d(
+        x, w, bias, stride, padding, dilation, groups, _DTYPES
+    )
     _variant(variant)
     n = x.shape[0]
     o, cg, kh, kw = w.shape
@@ -61,15 +63,13 @@ def conv2d_backward_input(
     grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
 ):
     """grad_x: every window slice gets back sum over o of w[o, c, i, j] * grad_y[n, o] (+=, windows overlap)."""
-    _cc.require_float(grad_y, "grad_output", _DTYPES)
-    _cc.require_float(w, "weight", _DTYPES)
-    stride, padding, dilation, out = _cc.conv2d_shapes(
-        input_shape, w.shape, None, stride, padding, dilation, groups
+    stride, padding, dilation, groups, input_shape = _cc.conv2d_backward_input(
+        grad_y, w, input_shape, stride, padding, dilation, groups, _DTYPES
     )
     _variant(variant)
     n, c, h, wd = input_shape
     o, cg, kh, kw = w.shape
-    _cc.grad_shape(grad_y, (n, o) + out)
+    out = tuple(grad_y.shape[2:])
     gy = grad_y.reshape((n, groups, o // groups) + out)
     wg = w.reshape(groups, o // groups, cg, kh, kw)
     gxp = np.zeros((n, groups, cg, h + 2 * padding[0], wd + 2 * padding[1]), grad_y.dtype)
@@ -85,16 +85,13 @@ def conv2d_backward_weight(
     grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
 ):
     """grad_w[o, c, i, j] = sum over n, h, w of grad_y[n, o] * xp[n, c, window(i, j)]."""
-    _cc.require_float(grad_y, "grad_output", _DTYPES)
-    _cc.require_float(x, "input", _DTYPES)
-    _cc.require_4d(x, "input", "conv2d")
-    stride, padding, dilation, out = _cc.conv2d_shapes(
-        x.shape, weight_shape, None, stride, padding, dilation, groups
+    stride, padding, dilation, groups, weight_shape = _cc.conv2d_backward_weight(
+        grad_y, x, weight_shape, stride, padding, dilation, groups, _DTYPES
     )
     _variant(variant)
     n, _, h, wd = x.shape
     o, cg, kh, kw = weight_shape
-    _cc.grad_shape(grad_y, (n, o) + out)
+    out = tuple(grad_y.shape[2:])
     gy = grad_y.reshape((n, groups, o // groups) + out)
     xp = _pad(x, padding).reshape(n, groups, cg, h + 2 * padding[0], wd + 2 * padding[1])
     gw = np.zeros((groups, o // groups, cg, kh, kw), grad_y.dtype)
@@ -107,8 +104,7 @@ def conv2d_backward_weight(
 
 def conv2d_backward_bias(grad_y):
     """grad_b[o] = sum over n, h, w of grad_y[n, o, h, w]."""
-    _cc.require_float(grad_y, "grad_output", _DTYPES)
-    _cc.require_4d(grad_y, "grad_output", "conv2d_backward_bias")
+    _cc.conv2d_backward_bias(grad_y, _DTYPES)
     return grad_y.sum(axis=(0, 2, 3))
 
 
@@ -151,13 +147,9 @@ def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), 
 
 def max_pool2d_backward(grad_y, indices, input_shape):
     """grad_x[n, c, indices[n, c, k]] += grad_y[n, c, k] (overlapping windows accumulate)."""
-    _cc.require_float(grad_y, "grad_output", _DTYPES)
+    input_shape = _cc.max_pool2d_backward(grad_y, indices, input_shape, _DTYPES)
     n, c, h, w = input_shape
-    if tuple(indices.shape) != tuple(grad_y.shape) or grad_y.ndim != 4 or grad_y.shape[:2] != (n, c):
-        raise _cc.ShapeError(
-            f"max_pool2d_backward: grad_output {list(grad_y.shape)} and indices "
-            f"{list(indices.shape)} must have the same shape [{n}, {c}, Ho, Wo]"
-        )
+    _cc.indices_in_plane(indices, h * w)
     gx = np.zeros((n * c, h * w), grad_y.dtype)
     rows = np.repeat(np.arange(n * c), grad_y.shape[2] * grad_y.shape[3])
     np.add.at(gx, (rows, indices.reshape(-1)), grad_y.reshape(-1))
@@ -213,13 +205,10 @@ def avg_pool2d_backward(
     divisor_override=None,
 ):
     """Every input of a window gets grad_y / divisor (+=, windows overlap)."""
-    _cc.require_float(grad_y, "grad_output", _DTYPES)
-    kernel, stride, padding, _, out = _cc.pool2d(
-        None, kernel, stride, padding, 1, ceil_mode, "avg_pool2d", shape=tuple(input_shape)
+    kernel, stride, padding, out, input_shape, _ = _cc.avg_pool2d_backward(
+        grad_y, input_shape, kernel, stride, padding, ceil_mode, divisor_override, _DTYPES
     )
-    _cc.divisor(divisor_override)
     n, c, h, w = input_shape
-    _cc.grad_shape(grad_y, (n, c) + out)
     extra = tuple(
         max(0, (o - 1) * s + k - (sz + 2 * p)) for o, s, k, sz, p in zip(out, stride, kernel, (h, w), padding)
     )
@@ -248,11 +237,8 @@ def adaptive_avg_pool2d_forward(x, output_size):
 
 def adaptive_avg_pool2d_backward(grad_y, input_shape):
     """Every input of window (i, j) gets grad_y[..., i, j] / window size (+=, windows may overlap)."""
-    _cc.require_float(grad_y, "grad_output", _DTYPES)
-    _cc.require_4d(grad_y, "grad_output", "adaptive_avg_pool2d_backward")
+    input_shape = _cc.adaptive_backward(grad_y, input_shape, _DTYPES)
     oh, ow = grad_y.shape[2:]
-    _cc.adaptive(None, (oh, ow), shape=tuple(input_shape))
-    _cc.grad_shape(grad_y, tuple(input_shape[:2]) + (oh, ow))
     gx = np.zeros(input_shape, grad_y.dtype)
     for i, (h0, h1) in enumerate(_adaptive_bounds(input_shape[2], oh)):
         for j, (w0, w1) in enumerate(_adaptive_bounds(input_shape[3], ow)):

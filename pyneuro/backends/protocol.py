@@ -68,6 +68,22 @@ FUNCTIONS = (
     "adam_step",
     "argmax",
 )
+# The convolution and pooling entries (see "Convolution and pooling" in KernelTable).
+CONV_FUNCTIONS = (
+    "conv2d_forward",
+    "conv2d_backward_input",
+    "conv2d_backward_weight",
+    "conv2d_backward_bias",
+    "max_pool2d_forward",
+    "max_pool2d_backward",
+    "avg_pool2d_forward",
+    "avg_pool2d_backward",
+    "adaptive_avg_pool2d_forward",
+    "adaptive_avg_pool2d_backward",
+)
+FUNCTIONS = FUNCTIONS + CONV_FUNCTIONS
+# The kinds of VARIANTS and DEFAULT_VARIANT: every backend has exactly these keys.
+VARIANT_KINDS = ("matmul", "softmax", "conv2d")
 
 
 @runtime_checkable
@@ -85,7 +101,9 @@ class KernelTable(Protocol):
     cuda backend's DeviceNamespace): xp.exp, xp.where, xp.sum, ... on this backend's arrays."""
 
     VARIANTS: dict
-    """kind ("matmul", "softmax") -> the tuple of variant names the `variant=` argument takes."""
+    """kind ("matmul", "softmax", "conv2d": VARIANT_KINDS) -> the tuple of variant names the
+    `variant=` argument takes. "conv2d" names the rungs of the convolution ladder; all four conv2d
+    entries take every one of them (see "Convolution and pooling")."""
 
     DEFAULT_VARIANT: dict
     """kind -> the variant used when variant=None (None: chosen by size at call time)."""
@@ -172,3 +190,107 @@ class KernelTable(Protocol):
     def argmax(self, x) -> Array:
         """Row-wise argmax (rows,) int64 of a 2-D array; the first maximum wins, NaN counts as
         the maximum (as torch). ValueError: a row with no columns (rows > 0, cols == 0)."""
+
+    # ------------------------------------------------------------------------- convolution and pooling
+    # Arrays NCHW; the compiled and GPU tables take float32 only, the numpy reference also float64.
+    # Any strides are accepted. Tuples are (h, w) pairs; an int means the same for both. Padding
+    # is symmetric (the layer above resolves "same"/"valid"). Errors (pyneuro/backends/_conv_checks.py,
+    # one function and one message per check, torch's words; all of them are RuntimeErrors, as
+    # torch raises): ShapeError / ArgumentError (ValueError) for ranks, shapes and parameters that
+    # do not fit, DTypeError (TypeError) for dtypes, IndexRangeError (IndexError) for max-pool
+    # indices outside the input plane; TypeError for a non-array; ValueError for an unknown variant.
+    #
+    # Variants: VARIANTS["conv2d"] lists the backend's rungs (numpy: numpy; cpu: direct, im2col,
+    # implicit; numba: direct, channels, im2col; cuda, cupy: naive, tiled). The forward and both
+    # backward entries accept every name in it. A rung that exists for the forward pass only
+    # (numba's im2col) runs the backend's best backward rung in the backward entries (numba:
+    # channels), so a caller passes one variant to all three. None picks DEFAULT_VARIANT["conv2d"]
+    # (None there: chosen by shape at call time).
+
+    def conv2d_forward(
+        self, x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
+    ) -> Array:
+        """y[N, O, Ho, Wo] = conv2d(x, w) + bias (torch.nn.functional.conv2d).
+
+        x [N, C, H, W], w [O, C/groups, kH, kW], bias [O] or None, all of one float dtype.
+        Ho = (H + 2*ph - dh*(kH-1) - 1) // sh + 1, the same for Wo.
+        Raises (torch's messages): x not 4-D, w not 4-D, C != w.shape[1] * groups, O % groups,
+        a kernel of size 0, the dilated kernel larger than the padded input, stride/dilation < 1,
+        padding < 0, groups < 1, a bias that is not [O] (ShapeError / ArgumentError); dtypes
+        other than float32 (numpy: float32/float64) or that differ (DTypeError).
+        """
+
+    def conv2d_backward_input(
+        self, grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
+    ) -> Array:
+        """grad_x [N, C, H, W] = input_shape of conv2d, from grad_y [N, O, Ho, Wo] and w.
+
+        The forward entry's checks on input_shape and w's shape, and grad_y must have the forward
+        output's shape (ShapeError naming both)."""
+
+    def conv2d_backward_weight(
+        self, grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
+    ) -> Array:
+        """grad_w [O, C/groups, kH, kW] = weight_shape of conv2d, from grad_y [N, O, Ho, Wo] and x.
+
+        The forward entry's checks on x and weight_shape, and grad_y must have the forward
+        output's shape (ShapeError)."""
+
+    def conv2d_backward_bias(self, grad_y) -> Array:
+        """grad_b [O] = grad_y summed over N, Ho, Wo; grad_y 4-D (ShapeError otherwise)."""
+
+    def max_pool2d_forward(self, x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), ceil_mode=False):
+        """(y, indices) of torch.nn.functional.max_pool2d(..., return_indices=True).
+
+        x [N, C, H, W]; stride None: the kernel. y [N, C, Ho, Wo] in x's dtype; indices int64 of
+        y's shape, the flat index h*W + w of the maximum in its (unpadded) input plane. Ties: the
+        first maximum in row-major window order wins; a NaN in the window is the maximum; padding
+        is -inf and never selected. ceil_mode: torch's output size (the last window starts inside
+        the input or its left padding). Raises (torch's messages): x not 4-D, C/H/W == 0,
+        kernel/stride/dilation < 1, padding < 0 or > half the effective kernel, an output smaller
+        than 1 (ShapeError / ArgumentError); a dtype (DTypeError).
+        """
+
+    def max_pool2d_backward(self, grad_y, indices, input_shape) -> Array:
+        """grad_x [input_shape] = grad_y scatter-added at indices (overlapping windows add up).
+
+        grad_y and int64 indices of one shape [N, C, Ho, Wo] matching input_shape's N and C
+        (ShapeError / DTypeError); an index outside [0, H*W) raises IndexRangeError."""
+
+    def avg_pool2d_forward(
+        self,
+        x,
+        kernel,
+        stride=None,
+        padding=(0, 0),
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+    ) -> Array:
+        """torch.nn.functional.avg_pool2d: window sums over zero padding / the divisor (the window
+        clipped to the padded input, and to the input unless count_include_pad, or
+        divisor_override). The pooling checks of max_pool2d_forward (dilation 1), and
+        divisor_override == 0 (ArgumentError)."""
+
+    def avg_pool2d_backward(
+        self,
+        grad_y,
+        input_shape,
+        kernel,
+        stride=None,
+        padding=(0, 0),
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+    ) -> Array:
+        """grad_x [input_shape]: every input of a window gets grad_y / the window's divisor (+=).
+        The forward checks on input_shape, and grad_y must have the forward output's shape."""
+
+    def adaptive_avg_pool2d_forward(self, x, output_size) -> Array:
+        """torch.nn.functional.adaptive_avg_pool2d: y[..., i, j] = mean of x over rows
+        floor(i*H/oh) .. ceil((i+1)*H/oh), the same for columns. output_size (oh, ow) >= 0; x 4-D
+        with C, H, W > 0 (torch's messages)."""
+
+    def adaptive_avg_pool2d_backward(self, grad_y, input_shape) -> Array:
+        """grad_x [input_shape]: every input of window (i, j) gets grad_y[..., i, j] / its size
+        (+=, windows may overlap); grad_y [N, C, oh, ow] with input_shape's N and C."""

@@ -47,6 +47,8 @@ except ImportError as exc:  # e.g. a numba built for another NumPy
 import numpy as np
 
 from .. import _checks
+from .. import _conv_checks as _cc
+from . import conv_kernels as _cv
 from . import elementwise_kernels as _ew
 from . import matmul_kernels as _mm
 from . import softmax_kernels as _sm
@@ -429,12 +431,12 @@ def argmax(x):
 
 
 # ----------------------------------------------------------------------------- conv2d and pooling
-# Kernels in conv_kernels.py; the checks (torch's errors and messages) in _conv_checks_numba_tmp.py.
-from .. import _conv_checks_numba_tmp as _cc
-from . import conv_kernels as _cv
+# Kernels in conv_kernels.py; the checks (torch's errors and messages) in ../_conv_checks.py.
 
 VARIANTS["conv2d"] = ("direct", "channels", "im2col")
 DEFAULT_VARIANT["conv2d"] = None  # channels when a group has >= 8 output channels, else direct
+# im2col is a forward rung only: the backward entries run "channels" for it (protocol.py, Variants).
+_BACKWARD_RUNG = {"direct": "direct", "channels": "channels", "im2col": "channels"}
 _NO_BIAS = np.zeros(1, np.float32)
 
 
@@ -445,12 +447,10 @@ def _conv_flops(y_shape, w_shape) -> float:
 def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None):
     """y[N,O,Ho,Wo] = conv2d(x, w) + bias (NCHW, float32). Variants: direct, channels, im2col
     (None: channels when a group has >= 8 output channels, else direct); see conv_kernels.py."""
-    (sh, sw), (ph, pw), (dh, dw), groups, (ho, wo) = _cc.conv_forward_args(
-        x, w, bias, stride, padding, dilation, groups
-    )
+    (sh, sw), (ph, pw), (dh, dw), groups, (ho, wo) = _cc.conv2d(x, w, bias, stride, padding, dilation, groups)
     if variant is None:
         variant = "channels" if w.shape[0] // groups >= 8 else "direct"
-    variant = _variant(variant, "conv2d")
+    variant = _cc.variant(variant, VARIANTS["conv2d"])
     x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
     b = _NO_BIAS if bias is None else np.ascontiguousarray(bias)
     y = np.empty((x.shape[0], w.shape[0], ho, wo), np.float32)
@@ -486,12 +486,12 @@ def conv2d_backward_input(
     grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
 ):
     """grad_x[N,C,H,W] of conv2d (a transposed convolution of grad_y with w)."""
-    (sh, sw), (ph, pw), (dh, dw), groups, x_shape, _ = _cc.conv_backward_args(
-        grad_y, w, "weight", input_shape, "input_shape", stride, padding, dilation, groups
+    (sh, sw), (ph, pw), (dh, dw), groups, x_shape = _cc.conv2d_backward_input(
+        grad_y, w, input_shape, stride, padding, dilation, groups
     )
     if variant is None:
         variant = "channels" if x_shape[1] // groups >= 8 else "direct"
-    variant = _checks.variant(variant, ("direct", "channels"), "conv2d_backward_input")
+    variant = _BACKWARD_RUNG[_cc.variant(variant, VARIANTS["conv2d"])]
     gy, w = np.ascontiguousarray(grad_y), np.ascontiguousarray(w)
     gx = np.empty(x_shape, np.float32)
     if gx.size == 0:
@@ -510,12 +510,12 @@ def conv2d_backward_weight(
     grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
 ):
     """grad_w[O,C/g,kH,kW] of conv2d: each tap a dot product over the batch and output plane."""
-    (sh, sw), (ph, pw), (dh, dw), groups, _, w_shape = _cc.conv_backward_args(
-        grad_y, x, "input", weight_shape, "weight_shape", stride, padding, dilation, groups
+    (sh, sw), (ph, pw), (dh, dw), groups, w_shape = _cc.conv2d_backward_weight(
+        grad_y, x, weight_shape, stride, padding, dilation, groups
     )
     if variant is None:
         variant = "channels" if w_shape[0] // groups >= 8 else "direct"
-    variant = _checks.variant(variant, ("direct", "channels"), "conv2d_backward_weight")
+    variant = _BACKWARD_RUNG[_cc.variant(variant, VARIANTS["conv2d"])]
     gy, x = np.ascontiguousarray(grad_y), np.ascontiguousarray(x)
     gw = np.empty(w_shape, np.float32)
     if gw.size == 0:
@@ -545,7 +545,8 @@ def conv2d_backward_weight(
 
 def conv2d_backward_bias(grad_y):
     """grad_b[O] = grad_y summed over N, Ho, Wo."""
-    gy = np.ascontiguousarray(_cc.float32_4d(grad_y, "grad_output", "conv2d"))
+    _cc.conv2d_backward_bias(grad_y)
+    gy = np.ascontiguousarray(grad_y)
     gb = np.empty(gy.shape[1], np.float32)
     _run(_cv.conv2d_backward_bias, gy.size * NS_PER_ELEMENT, gy, gb)
     return gb
@@ -553,7 +554,7 @@ def conv2d_backward_bias(grad_y):
 
 def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), ceil_mode=False):
     """(y, indices): window maxima and their flat h*W + w positions (torch's ties and NaN rules)."""
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = _cc.pool_args(
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = _cc.pool2d(
         x, kernel, stride, padding, dilation, bool(ceil_mode), "max_pool2d"
     )
     x = np.ascontiguousarray(x)
@@ -580,14 +581,8 @@ def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), 
 
 def max_pool2d_backward(grad_y, indices, input_shape):
     """grad_x: grad_y scatter-added at indices (overlapping windows accumulate)."""
-    shape = _cc.input_shape(input_shape)
-    _cc.float32_4d(grad_y, "grad_output", "max_pool2d")
-    if grad_y.shape[:2] != shape[:2]:
-        raise _cc.ShapeError(
-            f"max_pool2d backward: grad_output of size {list(grad_y.shape)} does not match "
-            f"input_shape {list(shape)}"
-        )
-    _cc.max_pool_indices(indices, grad_y, shape[2] * shape[3])
+    shape = _cc.max_pool2d_backward(grad_y, indices, input_shape)
+    _cc.indices_in_plane(indices, shape[2] * shape[3])
     gy, idx = np.ascontiguousarray(grad_y), np.ascontiguousarray(indices)
     gx = np.empty(shape, np.float32)
     if gx.size:
@@ -599,7 +594,7 @@ def avg_pool2d_forward(
     x, kernel, stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True, divisor_override=None
 ):
     """Window means (torch's divisor rules for padding, ceil_mode and divisor_override)."""
-    (kh, kw), (sh, sw), (ph, pw), _, (ho, wo) = _cc.pool_args(
+    (kh, kw), (sh, sw), (ph, pw), _, (ho, wo) = _cc.pool2d(
         x, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d"
     )
     div = _cc.divisor(divisor_override)
@@ -633,13 +628,10 @@ def avg_pool2d_backward(
     count_include_pad=True,
     divisor_override=None,
 ):
-    shape = _cc.input_shape(input_shape)
-    probe = np.empty(shape, np.float32)  # grad_x, also the input that the shared checks look at
-    (kh, kw), (sh, sw), (ph, pw), _, (ho, wo) = _cc.pool_args(
-        probe, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d"
+    (kh, kw), (sh, sw), (ph, pw), _, shape, div = _cc.avg_pool2d_backward(
+        grad_y, input_shape, kernel, stride, padding, bool(ceil_mode), divisor_override
     )
-    div = _cc.divisor(divisor_override)
-    _cc.grad_shape(grad_y, (shape[0], shape[1], ho, wo), "avg_pool2d")
+    probe = np.empty(shape, np.float32)  # grad_x
     gy = np.ascontiguousarray(grad_y)
     if gy.size:
         _run(
@@ -662,7 +654,7 @@ def avg_pool2d_backward(
 
 
 def adaptive_avg_pool2d_forward(x, output_size):
-    oh, ow = _cc.adaptive_args(x, output_size)
+    oh, ow = _cc.adaptive(x, output_size)
     x = np.ascontiguousarray(x)
     y = np.empty((x.shape[0], x.shape[1], oh, ow), np.float32)
     if y.size:
@@ -671,13 +663,7 @@ def adaptive_avg_pool2d_forward(x, output_size):
 
 
 def adaptive_avg_pool2d_backward(grad_y, input_shape):
-    shape = _cc.input_shape(input_shape)
-    _cc.float32_4d(grad_y, "grad_output", "adaptive_avg_pool2d")
-    if tuple(grad_y.shape[:2]) != shape[:2]:
-        raise _cc.ShapeError(
-            f"adaptive_avg_pool2d backward: grad_output of size {list(grad_y.shape)} does not "
-            f"match input_shape {list(shape)}"
-        )
+    shape = _cc.adaptive_backward(grad_y, input_shape)
     gy = np.ascontiguousarray(grad_y)
     gx = np.empty(shape, np.float32)
     if gx.size == 0:
