@@ -32,8 +32,13 @@ def randn(rng, *shape, scale=1.0):
 
 # ----------------------------------------------------------------------------- variants
 def test_variant_names_and_defaults(nb):
-    assert nb.VARIANTS == {"matmul": ("naive", "blocked"), "softmax": ("three_pass", "online")}
-    assert nb.DEFAULT_VARIANT == {"matmul": "blocked", "softmax": "online"}
+    assert nb.VARIANTS == {
+        "matmul": ("naive", "blocked"),
+        "softmax": ("three_pass", "online"),
+        "conv2d": ("direct", "channels", "im2col"),
+    }
+    # conv2d: None = chosen per call (channels when a group has >= 8 output channels, else direct)
+    assert nb.DEFAULT_VARIANT == {"matmul": "blocked", "softmax": "online", "conv2d": None}
     with pytest.raises(ValueError, match="three_pass, online"):
         nb.softmax_forward(np.zeros((2, 2), np.float32), variant="fused")
 
