@@ -124,7 +124,7 @@ class InplaceMethods:
     def copy_(self, src):
         """Copy src's values into this tensor (broadcasting, converting dtype and device)."""
         if self._records(src):
-            if src.device != self.device:
+            if isinstance(src, TensorBase) and src.device != self.device:
                 src = src.to(self.device)
             return self._record(_ip.Copy.apply, False, src)
         if isinstance(src, TensorBase):
@@ -171,6 +171,8 @@ class InplaceMethods:
         advanced = False
         if not basic:
             index, advanced = _convert_index(index, self)
+        if not advanced and _GradMode.enabled and self._req and self._node is None:
+            raise RuntimeError(_VIEW_OF_LEAF)  # torch writes x[i] = v as x[i].copy_(v), through a view
         if self._records(value):
             if not advanced:  # a write through the view self[index]: CopySlices on self
                 Index.apply(self, index=_as_view_index(index), advanced=False).copy_(value)

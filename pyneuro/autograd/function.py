@@ -98,7 +98,8 @@ class Function:
         return result
 
     def _saved_versions(self, args, out):
-        """(counter, version now, (shape, dtype), producer) for every tensor backward will read."""
+        """(counter, version now, array, owner) for every tensor backward will read; the owner (the
+        input tensor, or this node for its output) names the tensor if the check fails."""
         saved_for, saves_output = self.saved_tensors()
         needs = self.needs
         rec = []
@@ -106,7 +107,7 @@ class Function:
             if isinstance(a, TensorBase) and (
                 saved_for is None or (i < len(saved_for) and any(needs[j] for j in saved_for[i]))
             ):
-                rec.append((a._vc, a._vc[0], a._data, a._node))
+                rec.append((a._vc, a._vc[0], a._data, a))
         if saves_output:
             rec.append((out._vc, out._vc[0], out._data, self))
         return tuple(rec)
@@ -117,8 +118,10 @@ class Function:
 
     def check_versions(self):
         """Raise torch's RuntimeError if a tensor backward reads was changed in place after forward."""
-        for counter, version, arr, producer in self.versions:
+        for counter, version, arr, owner in self.versions:
             if counter[0] != version:
+                # an input is named by its grad_fn now (as torch does), an output by this node
+                producer = owner._node if isinstance(owner, TensorBase) else owner
                 raise RuntimeError(_modified_message(arr, self.device, producer, counter[0], version))
 
     def view_step(self, a, out, **params):
@@ -200,7 +203,10 @@ def _modified_message(arr, device, producer, now, expected):
     where = "pyneuro.cuda." if device == "cuda" else "pyneuro."
     desc = f"[{where}{kind}Tensor [{', '.join(str(n) for n in arr.shape)}]]"
     if producer is not None:
-        desc += f", which is output 0 of {producer.name().split('Backward')[0]},"
+        name = producer.name()
+        if name[-1:].isdigit():  # MulBackward0 -> Mul, as torch writes it; CopySlices stays
+            name = name.rstrip("0123456789").removesuffix("Backward")
+        desc += f", which is output 0 of {name},"
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: {desc} is at version {now}; expected version {expected} instead. Hint: the op "

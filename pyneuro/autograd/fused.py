@@ -174,6 +174,9 @@ class ReLU(Function):
     def backward(self, g):
         return (self.bk.relu_backward(g, self.saved[0]),)
 
+    def name(self) -> str:
+        return "ReluBackward0"  # torch's name
+
 
 def _rows(x, dim):
     """View x as 2-D (rows, n) with `dim` last; returns (x2, undo) where undo maps back."""
