@@ -507,3 +507,20 @@ def test_optimizer_step_bumps_the_version():
     before = w._version
     opt.step()
     assert w._version == before + 1
+
+
+@pytest.mark.parametrize("base_grad", [False, True])
+def test_a_view_sees_a_later_write_into_its_base(base_grad):
+    """v = x[:2]; then x changes in place through another view: v's gradient goes through the write."""
+
+    def case(L):
+        w = L.t([1.0, 2.0], True)
+        x = L.t([0.5, -1.0, 2.0], True) * 1 if base_grad else L.zeros(3)
+        v = x[:2]
+        x[1:] += w
+        v2 = x.reshape(3, 1)
+        x.mul_(w[1])
+        ((v * v).sum() + v2.sum()).backward()
+        return [w.grad]
+
+    check_against_torch(case)

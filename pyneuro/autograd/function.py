@@ -62,6 +62,9 @@ class Function:
         arrays = []
         for a in args:
             if isinstance(a, TensorBase):
+                view = a._view
+                if view is not None and view[2] is not view[0]._node and _GradMode.enabled:
+                    _refresh_view(a)  # its base changed in place since: re-derive it from the base
                 if device is None:
                     device = a.device
                 elif a.device != device:
@@ -223,8 +226,16 @@ def _link_view(node, a, out, params) -> None:
     if step is None:
         return
     out._vc = a._vc
-    base, steps = a._view if a._view is not None else (a, ())
-    out._view = (base, steps + (step,))
+    base, steps = (a._view[0], a._view[1]) if a._view is not None else (a, ())
+    out._view = (base, steps + (step,), base._node)  # the base's grad_fn this view was derived from
+
+
+_refresh_view = None  # autograd/inplace.py registers refresh_view here (it builds on this module)
+
+
+def _register_view_refresh(fn) -> None:
+    global _refresh_view
+    _refresh_view = fn
 
 
 def _as_torch_error(exc, cls):

@@ -23,7 +23,7 @@ array of flat positions, so any chain of views works the same.
 from __future__ import annotations
 
 from .._tensor_base import _wrap
-from .function import Function, _unbroadcast
+from .function import Function, _register_view_refresh, _unbroadcast
 from .shape import Expand, Index, Permute, Reshape
 
 
@@ -132,10 +132,21 @@ def rebase(t, result) -> None:
         t._node = node
         t._req = True
         return
-    base, steps = t._view
+    base, steps, _ = t._view
     rebase_region(base, steps, result)
-    t._node = replay_view(base, steps)._node
-    t._req = True
+    refresh_view(t)
+
+
+def refresh_view(t) -> None:
+    """t is a view whose base got a new grad_fn (an in-place op on the base or on another view
+    of it): t's grad_fn becomes the view of the new base, as torch regenerates it."""
+    base, steps, _ = t._view
+    t._node = replay_view(base, steps)._node if base._req else None
+    t._req = base._req
+    t._view = (base, steps, base._node)
+
+
+_register_view_refresh(refresh_view)
 
 
 def rebase_region(base, steps, r) -> None:
