@@ -78,8 +78,9 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
             continue
         if node.saved is None:
             raise RuntimeError(_FREED_MESSAGE)
-        if node.versions:
-            node.check_versions()  # a tensor it saved was changed in place since forward
+        for counter, version, _, _ in node.versions:
+            if counter[0] != version:  # a tensor it saved was changed in place since forward
+                node.check_versions()
         grads = node.backward(g)
         inputs, needs, nexts = node.inputs, node.needs, node.nexts
         if not retain_graph:

@@ -90,8 +90,17 @@ class Function:
             node.inputs = args
             # The graph's edges are taken now: an in-place op may later give an input a new
             # grad_fn, but this node's gradient still flows to the node that made its value.
-            node.needs = tuple([isinstance(a, TensorBase) and a._req for a in args])
-            node.nexts = tuple([a._node if isinstance(a, TensorBase) else None for a in args])
+            needs = []
+            nexts = []
+            for a in args:
+                if isinstance(a, TensorBase):
+                    needs.append(a._req)
+                    nexts.append(a._node)
+                else:
+                    needs.append(False)
+                    nexts.append(None)
+            node.needs = tuple(needs)
+            node.nexts = tuple(nexts)
             result = _wrap(out, node.device, node, True)
             node.versions = node._saved_versions(args, result) if cls.saves_tensors else ()
         else:
@@ -104,13 +113,20 @@ class Function:
         """(counter, version now, array, owner) for every tensor backward will read; the owner (the
         input tensor, or this node for its output) names the tensor if the check fails."""
         saved_for, saves_output = self.saved_tensors()
-        needs = self.needs
         rec = []
-        for i, a in enumerate(args):
-            if isinstance(a, TensorBase) and (
-                saved_for is None or (i < len(saved_for) and any(needs[j] for j in saved_for[i]))
-            ):
-                rec.append((a._vc, a._vc[0], a._data, a))
+        if saved_for is None:
+            for a in args:
+                if isinstance(a, TensorBase):
+                    rec.append((a._vc, a._vc[0], a._data, a))
+        else:
+            needs = self.needs
+            for i, readers in enumerate(saved_for):
+                for j in readers:
+                    if needs[j]:
+                        a = args[i]
+                        if isinstance(a, TensorBase):
+                            rec.append((a._vc, a._vc[0], a._data, a))
+                        break
         if saves_output:
             rec.append((out._vc, out._vc[0], out._data, self))
         return tuple(rec)

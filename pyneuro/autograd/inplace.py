@@ -72,7 +72,7 @@ class CopySlices(Function):
         region = region_positions(xp, shape, steps)
         g_base = None
         if self.needs[0]:
-            g_base = g.flatten()
+            g_base = g.reshape(-1).copy()
             g_base[region] = 0
             g_base = g_base.reshape(shape)
         g_r = g.reshape(-1)[region] if self.needs[1] else None
