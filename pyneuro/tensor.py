@@ -3,8 +3,8 @@
 A Tensor is a TensorBase (pyneuro/_tensor_base.py: the array `_data`, its `device`, its
 place in the graph, and every method that records nothing: conversion, printing,
 comparisons), plus the shape and indexing methods of ShapeMethods (_tensor_shape.py), plus
-the ops defined here: arithmetic, elementwise math, reductions, casts, device moves,
-backward, and in-place updates.
+the in-place methods of InplaceMethods (_tensor_inplace.py: add_, copy_, x[i] = v, ...), plus
+the ops defined here: arithmetic, elementwise math, reductions, casts, device moves, backward.
 
 It never computes on its own: every op is an autograd Function (pyneuro/autograd/) that
 runs on the kernel table of the backend in use for its device, using only that table's
