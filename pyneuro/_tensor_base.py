@@ -64,6 +64,8 @@ def _fill(t, array, device, node=None, requires_grad=False):
     t._node = node
     t.grad = None
     t._retain = False
+    t._vc = [0]  # the version counter, shared with views (pyneuro/autograd/inplace.py)
+    t._view = None  # (base, steps) for a view of another tensor
     return t
 
 
@@ -172,7 +174,7 @@ class TensorBase:
     Methods here may call the graph-recording ones Tensor defines (`_cast`, `reshape`, ...).
     """
 
-    __slots__ = ("_data", "device", "_req", "_node", "grad", "_retain", "__weakref__")
+    __slots__ = ("_data", "device", "_req", "_node", "grad", "_retain", "_vc", "_view", "__weakref__")
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor -> Tensor
 
     # ------------------------------------------------------------------ basic properties
@@ -276,8 +278,20 @@ class TensorBase:
 
     # ------------------------------------------------------------------ conversion
     def detach(self) -> Tensor:
-        """A tensor sharing this one's array, outside the graph (requires_grad=False)."""
-        return _wrap(self._data, self.device)
+        """A tensor sharing this one's array (and version counter), outside the graph."""
+        out = _wrap(self._data, self.device)
+        out._vc = self._vc
+        return out
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has had (torch's t._version)."""
+        return self._vc[0]
+
+    @property
+    def _base(self):
+        """The tensor this one is a view of, or None (like torch's t._base)."""
+        return None if self._view is None else self._view[0]
 
     def detach_(self) -> Tensor:
         self._node = None

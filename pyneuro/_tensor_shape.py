@@ -21,7 +21,6 @@ from ._tensor_base import (
     _broadcast_check,
     _convert_index,
     _from_data,
-    _value_array,
     _wrap,
 )
 from .autograd import shape as _ag
@@ -195,15 +194,6 @@ class ShapeMethods:
             return _ag.Index.apply(self, index=index, advanced=False)
         index, advanced = _convert_index(index, self)
         return _ag.Index.apply(self, index=index, advanced=advanced)
-
-    def __setitem__(self, index, value):
-        self._check_inplace()
-        if not (isinstance(index, (_PY_INT, slice)) and not isinstance(index, _PY_BOOL)):
-            index, _ = _convert_index(index, self)
-        try:
-            self._data[index] = value._data if isinstance(value, TensorBase) else _value_array(value, self)
-        except ValueError as exc:
-            raise ShapeError(f"setitem: {exc}") from None
 
     def index_select(self, dim, index):
         """The entries at `index` (a 1-D integer tensor) along dim; gradients add up on repeats."""

@@ -3,8 +3,8 @@
 A Tensor is a TensorBase (pyneuro/_tensor_base.py: the array `_data`, its `device`, its
 place in the graph, and every method that records nothing: conversion, printing,
 comparisons), plus the shape and indexing methods of ShapeMethods (_tensor_shape.py), plus
-the ops defined here: arithmetic, elementwise math, reductions, casts, device moves,
-backward, and in-place updates.
+the in-place methods of InplaceMethods (_tensor_inplace.py: add_, copy_, x[i] = v, ...), plus
+the ops defined here: arithmetic, elementwise math, reductions, casts, device moves, backward.
 
 It never computes on its own: every op is an autograd Function (pyneuro/autograd/) that
 runs on the kernel table of the backend in use for its device, using only that table's
@@ -35,7 +35,6 @@ from ._dtype import (
     _PY_BOOL,
     _PY_FLOAT,
     _PY_INT,
-    _SCALARS,
     _dtype,
     bool_,
     float16,
@@ -59,18 +58,16 @@ from ._tensor_base import (
     _host_array,
     _promote,
     _register_tensor_class,
-    _value_array,
     _wrap,
 )
 from ._tensor_compat import CompatMethods, accept_numpy_keywords
+from ._tensor_inplace import InplaceMethods
 from ._tensor_shape import ShapeMethods
-from .autograd.grad_mode import _GradMode
 from .backends import _checks
-from .random import _rng
 
 
 @accept_numpy_keywords
-class Tensor(CompatMethods, ShapeMethods, TensorBase):
+class Tensor(CompatMethods, ShapeMethods, InplaceMethods, TensorBase):
     """An n-dimensional array on a device that records operations for autograd.
 
     Create one with pn.tensor(data), pn.from_numpy(array), pn.zeros(...), ... .
@@ -657,102 +654,6 @@ class Tensor(CompatMethods, ShapeMethods, TensorBase):
         d = dim % self.ndim
         idx = idx[(slice(None),) * d + (slice(0, k),)]
         return MaxResult(self.gather(dim, idx), idx)
-
-    # ------------------------------------------------------------------ in-place (leaves under no_grad)
-    def _check_inplace(self):
-        if self._req and _GradMode.enabled:
-            if self._node is None:
-                raise RuntimeError(
-                    "a leaf Variable that requires grad is being used in an in-place operation "
-                    "(wrap the update in `with pn.no_grad():`)"
-                )
-            raise RuntimeError(
-                "in-place operations on tensors that are part of the autograd graph are not supported"
-            )
-
-    def _inplace(self, op, other):
-        self._check_inplace()
-        o = other._data if isinstance(other, TensorBase) else other
-        if isinstance(other, TensorBase) and other.device != self.device:
-            raise RuntimeError(
-                f"expected both tensors on the same device, got {self.device} and {other.device}"
-            )
-        if not isinstance(o, _SCALARS) and not hasattr(o, "shape"):
-            o = _value_array(o, self)
-        result = op(self._data, o)
-        if result is not self._data:  # an array type without true in-place operators
-            self._data[...] = result
-        return self
-
-    def __iadd__(self, other):
-        return self._inplace(_add, other)
-
-    def __isub__(self, other):
-        return self._inplace(_subtract, other)
-
-    def __imul__(self, other):
-        return self._inplace(_multiply, other)
-
-    def __itruediv__(self, other):
-        return self._inplace(_divide, other)
-
-    def add_(self, other, alpha=1):
-        return self._inplace(_add, other if alpha == 1 else other * alpha)
-
-    def sub_(self, other, alpha=1):
-        return self._inplace(_subtract, other if alpha == 1 else other * alpha)
-
-    def mul_(self, other):
-        return self._inplace(_multiply, other)
-
-    def div_(self, other):
-        return self._inplace(_divide, other)
-
-    def zero_(self):
-        self._check_inplace()
-        self._data[...] = 0
-        return self
-
-    def fill_(self, value):
-        self._check_inplace()
-        self._data[...] = value.item() if isinstance(value, TensorBase) else value
-        return self
-
-    def copy_(self, src):
-        """Copy src's values into this tensor (broadcasting, converting dtype and device)."""
-        self._check_inplace()
-        if isinstance(src, TensorBase):
-            arr = src._data
-            if src.device != self.device:
-                arr = _backend(self.device).asarray(_backend(src.device).to_numpy(arr))
-        else:
-            arr = _value_array(src, self)
-        try:
-            self._data[...] = arr
-        except ValueError:
-            raise ShapeError(
-                f"copy_: source of shape {tuple(arr.shape)} cannot be broadcast to {tuple(self.shape)}"
-            ) from None
-        return self
-
-    def clamp_(self, min=None, max=None):
-        self._check_inplace()
-        xp = _backend(self.device).xp
-        xp.clip(self._data, min, max, out=self._data)
-        return self
-
-    def uniform_(self, a=0.0, b=1.0, generator=None):
-        draw = _rng(generator).random(self.shape, dtype=np.float64)
-        return self.copy_((a + (b - a) * draw).astype(self._data.dtype))
-
-    def normal_(self, mean=0.0, std=1.0, generator=None):
-        draw = _rng(generator).standard_normal(self.shape, dtype=np.float64)
-        return self.copy_((mean + std * draw).astype(self._data.dtype))
-
-
-# In-place updates go through the array's own operators (`a += b`), which NumPy, CuPy and
-# the CUDA extension's arrays implement in place on the device: no host round trip.
-_add, _subtract, _multiply, _divide = _op.iadd, _op.isub, _op.imul, _op.itruediv
 
 
 def _int_matmul(a: Tensor, b: Tensor) -> Tensor:

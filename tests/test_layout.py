@@ -23,6 +23,7 @@ CORE = (
     "pyneuro.tensor",
     "pyneuro._tensor_base",
     "pyneuro._tensor_shape",
+    "pyneuro._tensor_inplace",
     "pyneuro._dtype",
     "pyneuro._shapes",
     "pyneuro._errors",

@@ -17,6 +17,7 @@ that reach leaves into their `.grad`.
     elementwise.py  + - * / ** where max/min and the unary math
     reduction.py    sum, mean, max/min
     shape.py        reshape, permute, expand, indexing, cat, stack, clone
+    inplace.py      in-place changes in the graph: version checks, Copy, CopySlices, rebase
 
 Arrows: these modules import pyneuro._tensor_base (the Tensor slots and the one
 constructor `_wrap`), _shapes, _errors and backends, never pyneuro.tensor; tensor.py

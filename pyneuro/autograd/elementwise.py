@@ -50,6 +50,7 @@ class Mul(Function):
     """out = a * b. d/da = b, d/db = a."""
 
     __slots__ = ()
+    saved_for = ((1,), (0,))  # a is read for b's gradient, b for a's
 
     def forward(self, a, b):
         self.saved = (a, b)
@@ -67,6 +68,7 @@ class Div(Function):
     """out = a / b. d/da = 1/b, d/db = -a/b^2."""
 
     __slots__ = ()
+    saved_for = ((1,), (0, 1))
 
     def forward(self, a, b):
         self.saved = (a, b)
@@ -86,6 +88,10 @@ class Pow(Function):
     """out = a ** b. d/da = b * a^(b-1), d/db = out * log(a)."""
 
     __slots__ = ()
+    saved_for = ((0, 1), (0, 1))
+
+    def saved_tensors(self):
+        return self.saved_for, len(self.needs) > 1 and self.needs[1]  # out is read for b's gradient
 
     def forward(self, a, b):
         out = a**b
@@ -113,6 +119,7 @@ class Where(Function):
     """out = a where cond else b. The gradient flows to the chosen side only."""
 
     __slots__ = ()
+    saved_for = ()  # only the condition, which is not a tensor here
 
     def forward(self, cond, a, b):
         self.saved = (cond, _shape_of(a), _shape_of(b))
@@ -134,6 +141,7 @@ class Maximum(Function):
     side gets half of the gradient, as in torch."""
 
     __slots__ = ()
+    saved_for = ((0, 1), (0, 1))
 
     def forward(self, a, b, largest=True):
         xp = self.bk.xp
@@ -170,6 +178,8 @@ class Exp(Function):
     """out = e^a; d/da = out."""
 
     __slots__ = ()
+    saved_for = ()
+    saves_output = True
 
     def forward(self, a):
         with _errstate(self.bk.xp):  # exp(1000) is inf without a warning, as in torch
@@ -185,6 +195,7 @@ class Log(Function):
     """out = ln(a); d/da = 1/a."""
 
     __slots__ = ()
+    saved_for = ((0,),)
 
     def forward(self, a):
         self.saved = (a,)
@@ -199,6 +210,8 @@ class Sqrt(Function):
     """out = sqrt(a); d/da = 1 / (2 out)."""
 
     __slots__ = ()
+    saved_for = ()
+    saves_output = True
 
     def forward(self, a):
         with _errstate(self.bk.xp):
@@ -219,6 +232,8 @@ class Root(Function):
     """
 
     __slots__ = ()
+    saved_for = ((0,),)
+    saves_output = True
 
     def forward(self, s, p=2):
         with _errstate(self.bk.xp):
@@ -238,6 +253,7 @@ class Abs(Function):
     """out = |a|; d/da = sign(a) (0 at 0, like PyTorch)."""
 
     __slots__ = ()
+    saved_for = ((0,),)
 
     def forward(self, a):
         self.saved = (a,)
@@ -251,6 +267,8 @@ class Sigmoid(Function):
     """out = 1 / (1 + e^-a); d/da = out (1 - out)."""
 
     __slots__ = ()
+    saved_for = ()
+    saves_output = True
 
     def forward(self, a):
         xp = self.bk.xp
@@ -278,6 +296,12 @@ class Elementwise(Function):
     """
 
     __slots__ = ()
+
+    def saved_tensors(self):
+        name = self.saved[2]
+        if name in ("sin", "cos", "log1p"):
+            return ((0,),), False
+        return (), name in ("expm1", "reciprocal", "rsqrt")
 
     def forward(self, a, name="sin"):
         xp = self.bk.xp
@@ -337,6 +361,8 @@ class Tanh(Function):
     """out = tanh(a); d/da = 1 - out^2."""
 
     __slots__ = ()
+    saved_for = ()
+    saves_output = True
 
     def forward(self, a):
         out = self.bk.xp.tanh(a)
@@ -352,6 +378,7 @@ class Clamp(Function):
     """out = min(max(a, lo), hi); the gradient passes where lo <= a <= hi."""
 
     __slots__ = ()
+    saved_for = ((0,),)
 
     def forward(self, a, lo=None, hi=None):
         xp = self.bk.xp
@@ -392,6 +419,7 @@ class ToDevice(Function):
     """Copy to another device through the host; the gradient goes back the same way."""
 
     __slots__ = ()
+    saved_for = ()
 
     def forward(self, a, device=None):
         src_bk = self.bk

@@ -30,9 +30,9 @@ def _topological_order(root) -> list:
             continue
         seen.add(node)
         stack.append((node, True))
-        for a, need in zip(node.inputs, node.needs):
-            if need and a._node is not None and a._node not in seen:
-                stack.append((a._node, False))
+        for nxt, need in zip(node.nexts, node.needs):
+            if need and nxt is not None and nxt not in seen:
+                stack.append((nxt, False))
     order.reverse()
     return order
 
@@ -83,21 +83,23 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
             continue
         if node.saved is None:
             raise RuntimeError(_FREED_MESSAGE)
+        for counter, version, _, _ in node.versions:
+            if counter[0] != version:  # a tensor it saved was changed in place since forward
+                node.check_versions()
         if _Profiling.op is None:
             grads = node.backward(g)
         else:
             grads = _Profiling.op(node, "backward", node.backward, g)
-        inputs, needs = node.inputs, node.needs
+        inputs, needs, nexts = node.inputs, node.needs, node.nexts
         if not retain_graph:
             node.release()
-        for a, need, gi in zip(inputs, needs, grads):
+        for a, need, child, gi in zip(inputs, needs, nexts, grads):
             if not need or gi is None:
                 continue
             # gi may be referenced elsewhere if it is g itself (passed through), or a view
             # of a g that was itself shared; fresh kernel outputs are owned and never copied.
             alias = gi is g or (node in shared and _maybe_view(gi))
-            child = a._node
-            if a._retain and child is not None:  # t.retain_grad() on a non-leaf
+            if a._retain and child is not None and a._node is child:  # t.retain_grad() on a non-leaf
                 _accumulate_leaf(a, gi, True)
             if child is None:
                 _accumulate_leaf(a, gi, alias)
@@ -146,8 +148,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             leaves[id(o)] = o
             continue
         for node in _topological_order(o._node):
-            for a, need in zip(node.inputs, node.needs):
-                if need and a._node is None:
+            for a, need, nxt in zip(node.inputs, node.needs, node.nexts):
+                if need and nxt is None:
                     leaves[id(a)] = a
     for t in ins:
         leaves[id(t)] = t

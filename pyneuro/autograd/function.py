@@ -53,9 +53,15 @@ class Function:
     backward returns one gradient (or None) per positional argument.
     """
 
-    __slots__ = ("bk", "device", "inputs", "needs", "saved", "__weakref__")
+    __slots__ = ("bk", "device", "inputs", "needs", "nexts", "saved", "versions", "__weakref__")
     differentiable = True
     saves_tensors = True  # False for ops that keep only shapes: those can backward twice, like torch
+    # Which tensors backward reads (the version check, docs/DESIGN.md, "The core"): saved_for[i]
+    # lists the inputs whose gradient reads input i (Mul: (1,), (0,): a is read for b's gradient);
+    # None: every tensor input, always. saves_output: backward reads the output (exp, relu, ...).
+    saved_for = None
+    saves_output = False
+    is_view = False  # the output may share the first input's memory (view_step says whether it does)
 
     @classmethod
     def apply(cls, *args, **params):
@@ -65,6 +71,9 @@ class Function:
         arrays = []
         for a in args:
             if isinstance(a, TensorBase):
+                view = a._view
+                if view is not None and view[2] is not view[0]._node and _GradMode.enabled:
+                    _refresh_view(a)  # its base changed in place since: re-derive it from the base
                 if device is None:
                     device = a.device
                 elif a.device != device:
@@ -91,9 +100,64 @@ class Function:
             out = node.bk.xp.asarray(out)
         if requires and _GradMode.enabled and cls.differentiable:
             node.inputs = args
-            node.needs = tuple([isinstance(a, TensorBase) and a._req for a in args])
-            return _wrap(out, node.device, node, True)
-        return _wrap(out, node.device)
+            # The graph's edges are taken now: an in-place op may later give an input a new
+            # grad_fn, but this node's gradient still flows to the node that made its value.
+            needs = []
+            nexts = []
+            for a in args:
+                if isinstance(a, TensorBase):
+                    needs.append(a._req)
+                    nexts.append(a._node)
+                else:
+                    needs.append(False)
+                    nexts.append(None)
+            node.needs = tuple(needs)
+            node.nexts = tuple(nexts)
+            result = _wrap(out, node.device, node, True)
+            node.versions = node._saved_versions(args, result) if cls.saves_tensors else ()
+        else:
+            result = _wrap(out, node.device)
+        if cls.is_view:
+            _link_view(node, args[0], result, params)
+        return result
+
+    def _saved_versions(self, args, out):
+        """(counter, version now, array, owner) for every tensor backward will read; the owner (the
+        input tensor, or this node for its output) names the tensor if the check fails."""
+        saved_for, saves_output = self.saved_tensors()
+        rec = []
+        if saved_for is None:
+            for a in args:
+                if isinstance(a, TensorBase):
+                    rec.append((a._vc, a._vc[0], a._data, a))
+        else:
+            needs = self.needs
+            for i, readers in enumerate(saved_for):
+                for j in readers:
+                    if needs[j]:
+                        a = args[i]
+                        if isinstance(a, TensorBase):
+                            rec.append((a._vc, a._vc[0], a._data, a))
+                        break
+        if saves_output:
+            rec.append((out._vc, out._vc[0], out._data, self))
+        return tuple(rec)
+
+    def saved_tensors(self):
+        """(saved_for, saves_output) for this node; ops whose saves depend on a parameter override it."""
+        return self.saved_for, self.saves_output
+
+    def check_versions(self):
+        """Raise torch's RuntimeError if a tensor backward reads was changed in place after forward."""
+        for counter, version, arr, owner in self.versions:
+            if counter[0] != version:
+                # an input is named by its grad_fn now (as torch does), an output by this node
+                producer = owner._node if isinstance(owner, TensorBase) else owner
+                raise RuntimeError(_modified_message(arr, self.device, producer, counter[0], version))
+
+    def view_step(self, a, out, **params):
+        """For a view op: the step that makes `out` from `a` (replayable), or None if out is a copy."""
+        return None
 
     def kernels(self, x):
         """The kernel table for array x: self.bk, except for non-float32 data on the host.
@@ -117,6 +181,8 @@ class Function:
             self.saved = None
             self.inputs = ()
             self.needs = ()
+            self.nexts = ()
+            self.versions = ()
 
     def name(self) -> str:
         """torch's name for this node: AddBackward0, MmBackward0, NllLossBackward0 (autograd/names.py)."""
@@ -141,9 +207,10 @@ class Function:
     @property
     def next_functions(self):
         out = []
-        for a, need in zip(getattr(self, "inputs", ()), getattr(self, "needs", ())):
+        edges = zip(getattr(self, "inputs", ()), getattr(self, "needs", ()), getattr(self, "nexts", ()))
+        for a, need, nxt in edges:
             if need:
-                out.append((a._node.torch_node() if a._node is not None else AccumulateGrad(a), 0))
+                out.append((nxt.torch_node() if nxt is not None else AccumulateGrad(a), 0))
             elif isinstance(a, TensorBase):
                 out.append((None, 0))
         return tuple(out)
@@ -168,6 +235,48 @@ _FREED_MESSAGE = (
     "when you call .backward(). Specify retain_graph=True if you need to backward through "
     "the graph a second time."
 )
+
+
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int"}
+_TYPE_NAMES.update(int16="Short", int8="Char", uint8="Byte", bool="Bool")
+
+
+def _modified_message(arr, device, producer, now, expected):
+    """torch's message for a saved tensor changed in place, with pyneuro's names for torch's."""
+    kind = _TYPE_NAMES.get(str(arr.dtype), str(arr.dtype))
+    where = "pyneuro.cuda." if device == "cuda" else "pyneuro."
+    desc = f"[{where}{kind}Tensor [{', '.join(str(n) for n in arr.shape)}]]"
+    if producer is not None:
+        name = producer.name()
+        if name[-1:].isdigit():  # MulBackward0 -> Mul, as torch writes it; CopySlices stays
+            name = name.rstrip("0123456789").removesuffix("Backward")
+        desc += f", which is output 0 of {name},"
+    return (
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {desc} is at version {now}; expected version {expected} instead. Hint: the op "
+        "that saved it ran before the in-place change; change the tensor before using it, change a "
+        "copy (t.clone()), or use the out-of-place form (t = t * 2 instead of t.mul_(2))."
+    )
+
+
+def _link_view(node, a, out, params) -> None:
+    """Make out a view of a (shared version counter, base and replay steps) if it shares a's memory."""
+    if not isinstance(a, TensorBase):
+        return
+    step = node.view_step(a._data, out._data, **params)
+    if step is None:
+        return
+    out._vc = a._vc
+    base, steps = (a._view[0], a._view[1]) if a._view is not None else (a, ())
+    out._view = (base, steps + (step,), base._node)  # the base's grad_fn this view was derived from
+
+
+_refresh_view = None  # autograd/inplace.py registers refresh_view here (it builds on this module)
+
+
+def _register_view_refresh(fn) -> None:
+    global _refresh_view
+    _refresh_view = fn
 
 
 def _as_torch_error(exc, cls):

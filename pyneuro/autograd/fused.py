@@ -29,6 +29,7 @@ class MatMul(Function):
     """
 
     __slots__ = ()
+    saved_for = ((1,), (0,))
 
     def forward(self, a, b):
         bk = self.kernels(a)
@@ -121,6 +122,7 @@ class Linear(Function):
     """
 
     __slots__ = ()
+    saved_for = ((1,), (0,), ())  # x is read for W's gradient, W for x's
 
     def forward(self, x, w, b=None):
         bk = self.kernels(x)
@@ -161,6 +163,8 @@ class ReLU(Function):
     """y = max(x, 0) with the backend's relu kernels; backward masks by y > 0."""
 
     __slots__ = ()
+    saved_for = ()
+    saves_output = True
 
     def forward(self, x):
         y = self.kernels(x).relu_forward(x)
@@ -169,6 +173,9 @@ class ReLU(Function):
 
     def backward(self, g):
         return (self.bk.relu_backward(g, self.saved[0]),)
+
+    def name(self) -> str:
+        return "ReluBackward0"  # torch's name
 
 
 def _rows(x, dim):
@@ -191,6 +198,8 @@ class Softmax(Function):
     """y = softmax(x) along dim with the backend's fused kernels (forward and backward)."""
 
     __slots__ = ()
+    saved_for = ()
+    saves_output = True
 
     def forward(self, x, dim=-1):
         x2, undo = _rows(x, dim)
@@ -209,6 +218,8 @@ class LogSoftmax(Function):
     """y = log_softmax(x) along dim with the backend's fused kernels."""
 
     __slots__ = ()
+    saved_for = ()
+    saves_output = True
 
     def forward(self, x, dim=-1):
         x2, undo = _rows(x, dim)
@@ -233,6 +244,7 @@ class CrossEntropy(Function):
     """
 
     __slots__ = ()
+    saved_for = ((0,), (0,))  # the logits and the targets
 
     def forward(self, logits, targets, reduction="mean"):
         losses = self.kernels(logits).cross_entropy_forward(logits, targets)
@@ -260,6 +272,7 @@ class MSE(Function):
     """Mean (or sum, or per-element) squared error; backward 2 (a - b) * g / n."""
 
     __slots__ = ()
+    saved_for = ((0, 1), (0, 1))  # as torch, which saves both
 
     def forward(self, a, b, reduction="mean"):
         d = a - b
@@ -281,6 +294,7 @@ class EmbeddingLookup(Function):
     """out[...] = weight[indices[...]] (a row gather); backward scatter-adds rows of grad."""
 
     __slots__ = ()
+    saved_for = ((), (0,))  # the indices
 
     def forward(self, weight, indices, padding_idx=None):
         self.saved = (weight.shape, indices, padding_idx)

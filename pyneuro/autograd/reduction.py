@@ -54,6 +54,7 @@ class MaxMinDim(Function):
     """values of max (or min) along one dim; the gradient goes to the returned index."""
 
     __slots__ = ("indices",)
+    saved_for = ()
 
     def forward(self, a, dim=0, keepdim=False, largest=True):
         xp = self.bk.xp
@@ -86,6 +87,8 @@ class AMaxMin(Function):
     the reduced dims (torch's amax/amin; max(dim) instead sends it all to the returned index)."""
 
     __slots__ = ()
+    saved_for = ((0,),)
+    saves_output = True
 
     def forward(self, a, dims=(), keepdim=False, largest=True):
         if a.size == 0 and any(a.shape[d] == 0 for d in dims):
@@ -105,6 +108,8 @@ class MaxMinAll(Function):
     """max (or min) over every element; the gradient is shared evenly between ties."""
 
     __slots__ = ()
+    saved_for = ((0,),)
+    saves_output = True
 
     def forward(self, a, largest=True):
         if a.size == 0:

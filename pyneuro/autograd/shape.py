@@ -13,6 +13,11 @@ class Reshape(Function):
 
     __slots__ = ()
     saves_tensors = False
+    is_view = True
+
+    def view_step(self, a, out, shape=()):
+        share = getattr(self.bk.xp, "may_share_memory", None)
+        return ("reshape", shape) if share is None or share(out, a) else None
 
     def forward(self, a, shape=()):
         self.saved = (a.shape,)
@@ -32,6 +37,10 @@ class Permute(Function):
 
     __slots__ = ()
     saves_tensors = False
+    is_view = True
+
+    def view_step(self, a, out, dims=()):
+        return ("permute", dims)
 
     def forward(self, a, dims=()):
         self.saved = (dims,)
@@ -50,6 +59,10 @@ class Expand(Function):
 
     __slots__ = ()
     saves_tensors = False
+    is_view = True
+
+    def view_step(self, a, out, shape=()):
+        return ("expand", shape)
 
     def forward(self, a, shape=()):
         self.saved = (a.shape,)
@@ -67,6 +80,13 @@ class Index(Function):
     """
 
     __slots__ = ()
+    saved_for = ()
+    is_view = True
+
+    def view_step(self, a, out, index=None, advanced=False):
+        if advanced or (out.ndim == 0 and getattr(out, "base", None) is None):
+            return None  # a gather, or one element read out as a new 0-d array: copies, not views
+        return ("index", index)
 
     def forward(self, a, index=None, advanced=False):
         self.saved = (a.shape, a.dtype, index, advanced)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..autograd import no_grad
 from ..backends import table_for
 from ..creation import zeros_like
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _step_in_place
 
 
 class Adam(Optimizer):
@@ -86,17 +86,12 @@ class Adam(Optimizer):
                 if group["amsgrad"]:
                     _amsgrad_step(p, st, lr, beta1, beta2, eps, wd, group["maximize"])
                 else:
-                    bk.adam_step(
-                        p._data,
+                    m, v, step = st["exp_avg"]._data, st["exp_avg_sq"]._data, st["step"]
+                    _step_in_place(
+                        bk,
+                        p,
                         g,
-                        st["exp_avg"]._data,
-                        st["exp_avg_sq"]._data,
-                        st["step"],
-                        lr,
-                        beta1,
-                        beta2,
-                        eps,
-                        wd,
+                        lambda d, gr: bk.adam_step(d, gr, m, v, step, lr, beta1, beta2, eps, wd),
                     )
         return loss
 

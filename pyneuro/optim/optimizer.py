@@ -12,6 +12,24 @@ from ..autograd import enable_grad
 from ..tensor import Tensor
 
 
+def _step_in_place(bk, p, grad, kernel):
+    """Run kernel(param_array, grad_array) for p, a step that writes p's memory in place.
+
+    The update kernels need C-contiguous arrays. A non-contiguous parameter (a transposed
+    or sliced tensor, which torch's optimizers accept) is updated on a contiguous copy that
+    is written back; either way p's version counter is bumped, as every in-place change
+    is, so a backward that saved p before the step refuses to run on the new values.
+    """
+    data = p._data
+    if not data.flags.c_contiguous:
+        work = bk.xp.ascontiguousarray(data)
+        kernel(work, bk.xp.ascontiguousarray(grad))
+        data[...] = work
+    else:
+        kernel(data, grad if grad.flags.c_contiguous else bk.xp.ascontiguousarray(grad))
+    p._vc[0] += 1
+
+
 class _RequiredParameter:
     def __repr__(self) -> str:
         return "<required parameter>"

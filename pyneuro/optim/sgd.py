@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..backends import table_for
 from ..creation import empty_like
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _step_in_place
 
 
 class SGD(Optimizer):
@@ -71,7 +71,19 @@ class SGD(Optimizer):
                     if first:
                         buf = empty_like(p)
                         state[p] = {"momentum_buffer": buf}
-                    bk.sgd_step(p._data, g, buf._data, lr, momentum, dampening, weight_decay, nesterov, first)
+                    _step_in_place(
+                        bk,
+                        p,
+                        g,
+                        lambda d, gr: bk.sgd_step(
+                            d, gr, buf._data, lr, momentum, dampening, weight_decay, nesterov, first
+                        ),
+                    )
                 else:
-                    bk.sgd_step(p._data, g, None, lr, 0.0, 0.0, weight_decay, False, False)
+                    _step_in_place(
+                        bk,
+                        p,
+                        g,
+                        lambda d, gr: bk.sgd_step(d, gr, None, lr, 0.0, 0.0, weight_decay, False, False),
+                    )
         return loss

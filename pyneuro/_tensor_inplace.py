@@ -1,0 +1,203 @@
+"""Tensor's in-place methods (add_, mul_, copy_, +=, x[i] = v, ...) and their place in the graph.
+
+A mixin of pyneuro.tensor.Tensor, kept apart so tensor.py stays readable. Every method here
+changes the tensor's memory, so every one bumps its version counter (`t._version`, shared
+with its views), which lets backward notice a tensor it saved was changed since
+(pyneuro/autograd/inplace.py explains the machinery).
+
+Two paths, as in torch:
+- nothing involved requires grad, or grad mode is off (optimizer steps, init, data prep):
+  the array is updated in place by its own operators, no graph, no copies;
+- an operand requires grad: the out-of-place op is recorded and its result written into
+  this tensor's memory, and the tensor takes the result's place in the graph (grad_fn);
+  a write into a view (`x[1:] += w`, `x[...] = w * 3`) gives the base a CopySlices grad_fn.
+In-place on a leaf that requires grad (or a view of one) raises torch's error unless
+grad mode is off (`with pn.no_grad(): w -= lr * w.grad`).
+"""
+
+from __future__ import annotations
+
+import operator as _op
+
+import numpy as np
+
+from ._dtype import _PY_BOOL, _PY_INT, _SCALARS
+from ._errors import ShapeError
+from ._tensor_base import TensorBase, _backend, _convert_index, _value_array, _wrap
+from .autograd import inplace as _ip
+from .autograd.grad_mode import _GradMode
+from .autograd.shape import Index
+from .random import _rng
+
+_LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
+_VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+
+
+class InplaceMethods:
+    """In-place methods of Tensor (a mixin: it has no state of its own)."""
+
+    __slots__ = ()
+
+    def _check_inplace(self):
+        """torch's errors for an in-place change of a leaf that requires grad (or a view of one)."""
+        if _GradMode.enabled:
+            if self._req and self._node is None:
+                raise RuntimeError(_LEAF)
+            view = self._view
+            if view is not None and view[0]._req and view[0]._node is None:
+                raise RuntimeError(_VIEW_OF_LEAF)
+
+    def _records(self, other) -> bool:
+        """Does an in-place op of self with other go into the graph? (checks the leaf rules first)"""
+        if not _GradMode.enabled:
+            return False
+        self._check_inplace()
+        return self._req or (isinstance(other, TensorBase) and other._req)
+
+    def _record(self, op, keep_values, *args):
+        """self = op(self as it was, *args), recorded; the result written into self's memory."""
+        result = op(_ip.before(self, keep_values), *args)
+        if result._data.dtype != self._data.dtype:
+            result = result._cast(self._data.dtype)
+        self._data[...] = result._data
+        self._vc[0] += 1
+        _ip.rebase(self, result)
+        return self
+
+    def _inplace(self, op, other, record_op=None, keep_values=False):
+        if record_op is not None and self._records(other):
+            return self._record(record_op, keep_values, other)
+        o = other._data if isinstance(other, TensorBase) else other
+        if isinstance(other, TensorBase) and other.device != self.device:
+            raise RuntimeError(
+                f"expected both tensors on the same device, got {self.device} and {other.device}"
+            )
+        if not isinstance(o, _SCALARS) and not hasattr(o, "shape"):
+            o = _value_array(o, self)
+        result = op(self._data, o)
+        if result is not self._data:  # an array type without true in-place operators
+            self._data[...] = result
+        self._vc[0] += 1
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(_add, other, _op.add)
+
+    def __isub__(self, other):
+        return self._inplace(_subtract, other, _op.sub)
+
+    def __imul__(self, other):
+        return self._inplace(_multiply, other, _op.mul, True)
+
+    def __itruediv__(self, other):
+        return self._inplace(_divide, other, _op.truediv, True)
+
+    def __ipow__(self, other):
+        return self._inplace(_power, other, _op.pow, True)
+
+    def add_(self, other, alpha=1):
+        return self._inplace(_add, other if alpha == 1 else other * alpha, _op.add)
+
+    def sub_(self, other, alpha=1):
+        return self._inplace(_subtract, other if alpha == 1 else other * alpha, _op.sub)
+
+    def mul_(self, other):
+        return self._inplace(_multiply, other, _op.mul, True)
+
+    def div_(self, other):
+        return self._inplace(_divide, other, _op.truediv, True)
+
+    def pow_(self, exponent):
+        return self._inplace(_power, exponent, _op.pow, True)
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        value = value.item() if isinstance(value, TensorBase) and not value._req else value
+        if self._records(value):
+            return self._record(_ip.Copy.apply, False, value)
+        self._data[...] = value
+        self._vc[0] += 1
+        return self
+
+    def copy_(self, src):
+        """Copy src's values into this tensor (broadcasting, converting dtype and device)."""
+        if self._records(src):
+            if isinstance(src, TensorBase) and src.device != self.device:
+                src = src.to(self.device)
+            return self._record(_ip.Copy.apply, False, src)
+        if isinstance(src, TensorBase):
+            arr = src._data
+            if src.device != self.device:
+                arr = _backend(self.device).asarray(_backend(src.device).to_numpy(arr))
+        else:
+            arr = _value_array(src, self)
+        try:
+            self._data[...] = arr
+        except ValueError:
+            raise ShapeError(
+                f"copy_: source of shape {tuple(arr.shape)} cannot be broadcast to {tuple(self.shape)}"
+            ) from None
+        self._vc[0] += 1
+        return self
+
+    def clamp_(self, min=None, max=None):
+        if self._records(None):
+            return self._record(lambda a: a.clamp(min, max), True)
+        xp = _backend(self.device).xp
+        xp.clip(self._data, min, max, out=self._data)
+        self._vc[0] += 1
+        return self
+
+    def relu_(self):
+        if self._records(None):
+            return self._record(lambda a: a.relu(), False)  # relu's backward reads its output
+        xp = _backend(self.device).xp
+        xp.maximum(self._data, 0, out=self._data)
+        self._vc[0] += 1
+        return self
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        draw = _rng(generator).random(self.shape, dtype=np.float64)
+        return self.copy_((a + (b - a) * draw).astype(self._data.dtype))
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        draw = _rng(generator).standard_normal(self.shape, dtype=np.float64)
+        return self.copy_((mean + std * draw).astype(self._data.dtype))
+
+    def __setitem__(self, index, value):
+        basic = isinstance(index, (_PY_INT, slice)) and not isinstance(index, _PY_BOOL)
+        advanced = False
+        if not basic:
+            index, advanced = _convert_index(index, self)
+        if not advanced and _GradMode.enabled and self._req and self._node is None:
+            raise RuntimeError(_VIEW_OF_LEAF)  # torch writes x[i] = v as x[i].copy_(v), through a view
+        if self._records(value):
+            if not advanced:  # a write through the view self[index]: CopySlices on self
+                Index.apply(self, index=_as_view_index(index), advanced=False).copy_(value)
+                return
+            region = _wrap(self._data[index], self.device)
+            r = _ip.Copy.apply(region, value)
+            if r._data.dtype != self._data.dtype:
+                r = r._cast(self._data.dtype)
+            self._data[index] = r._data
+            self._vc[0] += 1
+            _ip.rebase_region(self, (("index", index),), r)
+            return
+        try:
+            self._data[index] = value._data if isinstance(value, TensorBase) else _value_array(value, self)
+        except ValueError as exc:
+            raise ShapeError(f"setitem: {exc}") from None
+        self._vc[0] += 1
+
+
+def _as_view_index(index):
+    """index with a trailing Ellipsis, so that even x[1] of a vector is a 0-d view, not a copy."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return parts if any(p is Ellipsis for p in parts) else parts + (Ellipsis,)
+
+
+# In-place updates go through the array's own operators (`a += b`), which NumPy, CuPy and
+# the CUDA extension's arrays implement in place on the device: no host round trip.
+_add, _subtract, _multiply, _divide, _power = _op.iadd, _op.isub, _op.imul, _op.itruediv, _op.ipow

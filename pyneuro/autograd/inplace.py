@@ -1,0 +1,163 @@
+"""In-place changes in the graph: version counters, copies, writes through views (CopySlices).
+
+Every tensor has a version counter (`t._version`), shared by the tensor and all its views
+(and `t.detach()`), and every in-place op bumps it. A Function records, when it is put in
+the graph, the version of each tensor its backward will read (Function.saved_for /
+saves_output); the engine compares them before calling backward and raises torch's
+"one of the variables needed for gradient computation has been modified by an inplace
+operation" instead of computing a gradient from values that are no longer there.
+
+An in-place op whose operands require grad is recorded as its out-of-place op, whose result
+is written into the tensor's memory; the tensor then *becomes* that result in the graph
+(its grad_fn is the op's node: "rebase", as torch does). A write into a view of a tensor
+`base` (`x[1:] += w`, `x[...] = w * 3`) rebases `base` onto a CopySlices node:
+
+    base' = base with the view's region replaced by r
+    d base' / d base = g with the region set to 0   (those values were overwritten)
+    d base' / d r    = g[region]
+
+The region is found by replaying the view's steps (index, reshape, permute, expand) on an
+array of flat positions, so any chain of views works the same.
+"""
+
+from __future__ import annotations
+
+from .._tensor_base import _wrap
+from .function import Function, _register_view_refresh, _unbroadcast
+from .shape import Expand, Index, Permute, Reshape
+
+
+class Copy(Function):
+    """out = src broadcast into dst's shape and dtype (copy_, fill_, zero_ under the graph).
+
+    d out / d dst = 0 (every value was overwritten), d out / d src = g summed back to src's shape.
+    """
+
+    __slots__ = ()
+    saved_for = ()
+
+    def forward(self, dst, src):
+        self.saved = (getattr(src, "shape", None), getattr(src, "dtype", None))
+        out = self.bk.xp.empty(dst.shape, dtype=dst.dtype)
+        out[...] = src
+        return out
+
+    def backward(self, g):
+        shape, dtype = self.saved
+        g_dst = self.bk.xp.zeros_like(g) if self.needs[0] else None
+        g_src = None
+        if len(self.needs) > 1 and self.needs[1]:
+            g_src = _unbroadcast(g, shape)
+            if g_src.dtype != dtype:
+                g_src = g_src.astype(dtype)
+        return g_dst, g_src
+
+    def name(self) -> str:
+        return "CopyBackwards"
+
+
+class CopySlices(Function):
+    """base' = base with the region that `steps` selects replaced by r (already written in place)."""
+
+    __slots__ = ()
+    saved_for = ()
+
+    def forward(self, base, r, steps=()):
+        self.saved = (base.shape, steps)
+        return base  # the caller wrote r into base's memory: nothing left to compute
+
+    def backward(self, g):
+        shape, steps = self.saved
+        xp = self.bk.xp
+        region = region_positions(xp, shape, steps)
+        g_base = None
+        if self.needs[0]:
+            g_base = g.reshape(-1).copy()
+            g_base[region] = 0
+            g_base = g_base.reshape(shape)
+        g_r = g.reshape(-1)[region] if self.needs[1] else None
+        return g_base, g_r
+
+    def name(self) -> str:
+        return "CopySlices"
+
+
+def region_positions(xp, shape, steps):
+    """The flat positions (in a C-ordered array of `shape`) of the view that `steps` makes."""
+    n = 1
+    for s in shape:
+        n *= s
+    pos = xp.arange(n).reshape(shape)
+    for kind, p in steps:
+        if kind == "index":
+            pos = pos[p]
+        elif kind == "reshape":
+            pos = pos.reshape(p)
+        elif kind == "permute":
+            pos = pos.transpose(p)
+        else:
+            pos = xp.broadcast_to(pos, p)
+    return pos
+
+
+def replay_view(base, steps):
+    """The view `steps` of base, recorded in the graph (the view's grad_fn after base changed)."""
+    t = base
+    for kind, p in steps:
+        if kind == "index":
+            t = Index.apply(t, index=p, advanced=False)
+        elif kind == "reshape":
+            t = Reshape.apply(t, shape=p)
+        elif kind == "permute":
+            t = Permute.apply(t, dims=p)
+        else:
+            t = Expand.apply(t, shape=p)
+    return t
+
+
+def rebase(t, result) -> None:
+    """t was overwritten in place with result's values: t becomes result in the graph.
+
+    result is the out-of-place op's output (a temporary); a node that saved it for backward
+    now watches t's version instead. If t is a view, its base is rebased onto CopySlices and
+    t's own grad_fn becomes the view of the new base.
+    """
+    node = result._node
+    if node.versions:
+        node.versions = tuple(
+            (t._vc, t._vc[0], arr, prod) if counter is result._vc else (counter, v, arr, prod)
+            for counter, v, arr, prod in node.versions
+        )
+    if t._view is None:
+        t._node = node
+        t._req = True
+        return
+    base, steps, _ = t._view
+    rebase_region(base, steps, result)
+    refresh_view(t)
+
+
+def refresh_view(t) -> None:
+    """t is a view whose base got a new grad_fn (an in-place op on the base or on another view
+    of it): t's grad_fn becomes the view of the new base, as torch regenerates it."""
+    base, steps, _ = t._view
+    t._node = replay_view(base, steps)._node if base._req else None
+    t._req = base._req
+    t._view = (base, steps, base._node)
+
+
+_register_view_refresh(refresh_view)
+
+
+def rebase_region(base, steps, r) -> None:
+    """base's region `steps` now holds r's values (written by the caller): base' = CopySlices(base, r)."""
+    old = _wrap(base._data, base.device, base._node, base._req)
+    base._node = CopySlices.apply(old, r, steps=steps)._node
+    base._req = True
+
+
+def before(t, keep_values: bool):
+    """t as it is before an in-place op, as that op's input: its graph position and (when
+    the op's backward reads them) a copy of its values, which the op is about to overwrite."""
+    data = t._data.copy() if keep_values else t._data
+    return _wrap(data, t.device, t._node, t._req)

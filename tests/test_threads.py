@@ -1,0 +1,167 @@
+"""Threads (issue 13, item 3): grad mode is per thread, and kernels and whole trainings give
+the same results in parallel threads as one after another (bitwise: the same operations on
+the same data in the same order).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+from pyneuro import backends
+
+F = pn.nn.functional
+
+
+def _data(seed):
+    r = np.random.RandomState(seed)
+    x = pn.tensor(r.randn(32, 8).astype(np.float32))
+    y = pn.tensor(r.randint(0, 3, size=32).astype(np.int64))
+    return x, y
+
+
+def _train(seed, steps=25, barrier=None):
+    """A small MLP trained with SGD + momentum; returns its final weights as NumPy arrays.
+
+    Everything is built from `seed` (no global RNG), and the loop uses no_grad (evaluation),
+    an in-place activation on a graph tensor and in-place parameter updates, so the thread
+    test exercises grad mode and version counters in every thread."""
+    r = np.random.RandomState(100 + seed)
+    fc1, fc2 = pn.nn.Linear(8, 16), pn.nn.Linear(16, 3)
+    with pn.no_grad():
+        for p in (*fc1.parameters(), *fc2.parameters()):
+            p.copy_(pn.tensor(r.randn(*p.shape).astype(np.float32) * 0.3))
+    params = [*fc1.parameters(), *fc2.parameters()]
+    opt = pn.optim.SGD(params, lr=0.1, momentum=0.9)
+    x, y = _data(seed)
+    if barrier is not None:
+        barrier.wait(timeout=60)
+    for _ in range(steps):
+        opt.zero_grad()
+        h = fc1(x)
+        h.relu_()
+        loss = F.cross_entropy(fc2(h), y)
+        loss.backward()
+        opt.step()
+        with pn.no_grad():
+            assert not fc2(fc1(x).relu()).requires_grad
+        assert pn.is_grad_enabled()
+    return [p.detach().numpy().copy() for p in params]
+
+
+def _same(a, b):
+    assert len(a) == len(b)
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_four_threads_toggling_no_grad_while_the_main_thread_trains():
+    expected = _train(0)
+    stop = threading.Event()
+    errors = []
+
+    def toggler(i):
+        w = pn.randn(4, 3, requires_grad=True)
+        x = pn.randn(2, 4)
+        try:
+            while not stop.is_set():
+                with pn.no_grad():
+                    if pn.is_grad_enabled() or (x @ w).requires_grad:
+                        errors.append(f"thread {i}: recording inside no_grad")
+                if not pn.is_grad_enabled() or not (x @ w).requires_grad:
+                    errors.append(f"thread {i}: not recording outside no_grad")
+                pn.set_grad_enabled(False)
+                pn.set_grad_enabled(True)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=toggler, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        got = _train(0)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+    assert not errors, errors[:3]
+    _same(got, expected)
+
+
+def test_two_trainings_in_two_threads_match_two_sequential_runs():
+    expected = [_train(0), _train(1)]
+    results = [None, None]
+    errors = []
+    barrier = threading.Barrier(2)
+
+    def run(i):
+        try:
+            results[i] = _train(i, barrier=barrier)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors, errors
+    _same(results[0], expected[0])
+    _same(results[1], expected[1])
+
+
+def _kernel_calls(bk, seed):
+    """A list of (name, thunk) calls of the kernel table on arrays made from seed."""
+    r = np.random.RandomState(seed)
+    a = bk.asarray(r.randn(67, 45).astype(np.float32))
+    b = bk.asarray(r.randn(45, 33).astype(np.float32))
+    logits = bk.asarray(r.randn(29, 11).astype(np.float32))
+    targets = bk.asarray(r.randint(0, 11, size=29).astype(np.int64))
+    bias = bk.asarray(r.randn(33).astype(np.float32))
+    return [
+        ("matmul", lambda: bk.matmul(a, b)),
+        ("matmul_tb", lambda: bk.matmul(a, a, trans_b=True)),
+        ("softmax", lambda: bk.softmax_forward(logits)),
+        ("log_softmax", lambda: bk.log_softmax_forward(logits)),
+        ("cross_entropy", lambda: bk.cross_entropy_forward(logits, targets)),
+        ("cross_entropy_backward", lambda: bk.cross_entropy_backward(logits, targets, logits[:, 0])),
+        ("relu", lambda: bk.relu_forward(a)),
+        ("bias_add", lambda: bk.bias_add(bk.matmul(a, b), bias)),
+    ]
+
+
+@pytest.mark.parametrize("name", ["cpu", "numba"])
+def test_concurrent_kernel_calls_match_sequential_calls(name):
+    try:
+        bk = backends.get(name)
+    except RuntimeError as exc:
+        pytest.skip(f"backend unavailable: {exc}")
+    seeds = range(4)
+    expected = {s: [np.array(bk.to_numpy(f())) for _, f in _kernel_calls(bk, s)] for s in seeds}
+    got = {}
+    errors = []
+    barrier = threading.Barrier(len(seeds))
+
+    def run(s):
+        try:
+            calls = _kernel_calls(bk, s)
+            barrier.wait(timeout=60)
+            out = None
+            for _ in range(5):  # repeat, so the calls of the threads overlap
+                out = [np.array(bk.to_numpy(f())) for _, f in calls]
+            got[s] = out
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in seeds]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors, errors
+    for s in seeds:
+        for (call, _), g, e in zip(_kernel_calls(bk, s), got[s], expected[s]):
+            np.testing.assert_array_equal(g, e, err_msg=f"{name}.{call}, thread {s}")
