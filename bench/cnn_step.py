@@ -327,6 +327,16 @@ def markdown(r: dict) -> str:
         f"{r['rounds']} interleaved rounds of {r['steps_per_round']} steps each; forward, nll_loss, zero_grad, "
         "backward, Adadelta step.",
         "",
+        *(
+            [
+                f"**Provisional**: the machine was loaded (load average up to {max(r['loadavg_before_after']):.1f} "
+                f"on {m['logical_cpus']} CPUs) by other jobs; preempted threads stretch every parallel kernel, "
+                "so these figures are noisy. Rerun on a quiet machine."
+            ]
+            if max(r["loadavg_before_after"]) > 0.5 * m["logical_cpus"]
+            else []
+        ),
+        "",
         "Algorithms: pyneuro runs its own kernels (conv2d: the rung above; pooling: the C++ max-pool "
         "kernel; Linear: the packed matmul). "
         f"PyTorch: mkldnn available = {ta['mkldnn_available']}; oneDNN primitives seen in one step: "
