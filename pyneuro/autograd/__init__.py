@@ -16,6 +16,7 @@ that reach leaves into their `.grad`.
                     softmax, log_softmax, cross-entropy, mse, embedding
     elementwise.py  + - * / ** where max/min and the unary math
     reduction.py    sum, mean, max/min
+    conv.py         conv2d, max/avg/adaptive pooling (the conv kernels of the table)
     shape.py        reshape, permute, expand, indexing, cat, stack, clone
     inplace.py      in-place changes in the graph: version checks, Copy, CopySlices, rebase
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 from .._shapes import broadcast_shapes as _broadcast_shapes
 from .._shapes import normalize_dims as _normalize_dims
+from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d, max_pool2d_with_indices
 from .elementwise import (
     Abs,
     Add,
@@ -95,6 +97,11 @@ __all__ = [
     "CrossEntropy",
     "MSE",
     "EmbeddingLookup",
+    "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "AdaptiveAvgPool2d",
+    "max_pool2d_with_indices",
     "Sum",
     "Mean",
     "MaxMinDim",

@@ -1,4 +1,4 @@
-"""LayerNorm and BatchNorm1d."""
+"""LayerNorm, BatchNorm1d and BatchNorm2d."""
 
 from __future__ import annotations
 
@@ -81,12 +81,15 @@ class BatchNorm1d(Module):
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
 
-    def forward(self, input: Tensor) -> Tensor:
+    def _check_input(self, input: Tensor) -> None:
         if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
             raise ShapeError(
                 f"BatchNorm1d({self.num_features}): expected input of shape (N, {self.num_features}) or "
                 f"(N, {self.num_features}, L), got {tuple(input.shape)}"
             )
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input(input)
         use_batch = self.training or not self.track_running_stats
         momentum = self.momentum if self.momentum is not None else 0.0
         if self.training and self.track_running_stats:
@@ -108,4 +111,27 @@ class BatchNorm1d(Module):
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
             f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm2d(BatchNorm1d):
+    """Batch normalisation of (N, C, H, W) input per channel, over N, H and W (as torch).
+
+    Same statistics as BatchNorm1d: the batch's biased variance normalises; the running
+    variance moves toward the unbiased one (n = N H W values per channel).
+    """
+
+    def _check_input(self, input: Tensor) -> None:
+        if input.ndim != 4:
+            raise ShapeError(f"expected 4D input (got {input.ndim}D input)")
+        if input.shape[1] != self.num_features:
+            raise ShapeError(
+                f"BatchNorm2d({self.num_features}): expected input of shape (N, {self.num_features}, H, W), "
+                f"got {tuple(input.shape)}"
+            )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.affine}, track_running_stats={self.track_running_stats}"
         )
