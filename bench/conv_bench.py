@@ -10,6 +10,7 @@ forward, grad input and grad weight, as the median of `repeat` timed calls after
 Writes conv_bench.json and conv_bench.md into --out. Timings on a shared, busy machine are noisy:
 the load average is recorded with them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,20 +42,26 @@ def median_seconds(fn, repeat: int) -> float:
 
 
 def conv_calls(cpu, rung, x, w, g) -> dict:
-    return {"forward": lambda: cpu.conv2d_forward(x, w, None, variant=rung),
-            "grad_input": lambda: cpu.conv2d_backward_input(g, w, x.shape, variant=rung),
-            "grad_weight": lambda: cpu.conv2d_backward_weight(g, x, w.shape, variant=rung)}
+    return {
+        "forward": lambda: cpu.conv2d_forward(x, w, None, variant=rung),
+        "grad_input": lambda: cpu.conv2d_backward_input(g, w, x.shape, variant=rung),
+        "grad_weight": lambda: cpu.conv2d_backward_weight(g, x, w.shape, variant=rung),
+    }
 
 
 def torch_calls(torch, x, w, g) -> dict:
     xt, wt, gt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(g)
 
     def backward(mask):
-        return lambda: torch.ops.aten.convolution_backward(gt, xt, wt, None, [1, 1], [0, 0], [1, 1], False,
-                                                           [0, 0], 1, mask)
+        return lambda: torch.ops.aten.convolution_backward(
+            gt, xt, wt, None, [1, 1], [0, 0], [1, 1], False, [0, 0], 1, mask
+        )
 
-    return {"forward": lambda: torch.nn.functional.conv2d(xt, wt),
-            "grad_input": backward([True, False, False]), "grad_weight": backward([False, True, False])}
+    return {
+        "forward": lambda: torch.nn.functional.conv2d(xt, wt),
+        "grad_input": backward([True, False, False]),
+        "grad_weight": backward([False, True, False]),
+    }
 
 
 def cpu_model() -> str:
@@ -84,6 +91,7 @@ def main(argv=None) -> int:
     peak = _cpu.peak_flops(threads=args.threads)["gflops"]
     try:
         import torch
+
         torch.set_num_threads(args.threads)
     except ImportError:
         torch = None
@@ -102,10 +110,20 @@ def main(argv=None) -> int:
         for impl, kernels in calls.items():
             for kernel, fn in kernels.items():
                 sec = median_seconds(fn, args.repeat if impl != "direct" else max(1, args.repeat // 2))
-                rows.append({"layer": layer, "impl": impl, "kernel": kernel, "ms": sec * 1e3,
-                             "gflops": flops / sec / 1e9, "pct_peak": 100 * flops / sec / 1e9 / peak})
-                print(f"{layer:26s} {impl:9s} {kernel:12s} {sec * 1e3:9.2f} ms {flops / sec / 1e9:7.1f} GFLOP/s",
-                      file=sys.stderr)
+                rows.append(
+                    {
+                        "layer": layer,
+                        "impl": impl,
+                        "kernel": kernel,
+                        "ms": sec * 1e3,
+                        "gflops": flops / sec / 1e9,
+                        "pct_peak": 100 * flops / sec / 1e9 / peak,
+                    }
+                )
+                print(
+                    f"{layer:26s} {impl:9s} {kernel:12s} {sec * 1e3:9.2f} ms {flops / sec / 1e9:7.1f} GFLOP/s",
+                    file=sys.stderr,
+                )
     # max pool 2x2: memory-bound, GB/s (x read once, y and indices written).
     x = rng.standard_normal(POOL).astype(np.float32)
     pool_bytes = x.nbytes * (1 + 1 / 4 + 2 / 4)
@@ -115,24 +133,49 @@ def main(argv=None) -> int:
         pool_calls["torch"] = lambda: torch.nn.functional.max_pool2d(xt, 2, 2, return_indices=True)
     for impl, fn in pool_calls.items():
         sec = median_seconds(fn, args.repeat)
-        rows.append({"layer": "maxpool 2x2 64x24x24", "impl": impl, "kernel": "forward", "ms": sec * 1e3,
-                     "gbs": pool_bytes / sec / 1e9})
-    result = {"cpu": cpu_model(), "threads": args.threads, "fma_peak_gflops": peak,
-              "simd": cpu.simd_path(), "loadavg_before": load_before, "loadavg_after": os.getloadavg()[0],
-              "torch": getattr(torch, "__version__", None), "rows": rows}
+        rows.append(
+            {
+                "layer": "maxpool 2x2 64x24x24",
+                "impl": impl,
+                "kernel": "forward",
+                "ms": sec * 1e3,
+                "gbs": pool_bytes / sec / 1e9,
+            }
+        )
+    result = {
+        "cpu": cpu_model(),
+        "threads": args.threads,
+        "fma_peak_gflops": peak,
+        "simd": cpu.simd_path(),
+        "loadavg_before": load_before,
+        "loadavg_after": os.getloadavg()[0],
+        "torch": getattr(torch, "__version__", None),
+        "rows": rows,
+    }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "conv_bench.json").write_text(json.dumps(result, indent=1) + "\n")
-    lines = [f"# conv2d rungs at the MNIST ConvNet's shapes (batch 64), {args.threads} threads",
-             "", (f"CPU: {result['cpu']}; FMA peak {peak:.0f} GFLOP/s ({args.threads} threads, {result['simd']}); "
-                  f"load average {load_before:.1f} -> {result['loadavg_after']:.1f}; torch {result['torch']}."), "",
-             "| layer | impl | kernel | ms | GFLOP/s | % peak |", "|---|---|---|---:|---:|---:|"]
+    lines = [
+        f"# conv2d rungs at the MNIST ConvNet's shapes (batch 64), {args.threads} threads",
+        "",
+        (
+            f"CPU: {result['cpu']}; FMA peak {peak:.0f} GFLOP/s ({args.threads} threads, {result['simd']}); "
+            f"load average {load_before:.1f} -> {result['loadavg_after']:.1f}; torch {result['torch']}."
+        ),
+        "",
+        "| layer | impl | kernel | ms | GFLOP/s | % peak |",
+        "|---|---|---|---:|---:|---:|",
+    ]
     for r in rows:
         if "gflops" in r:
-            lines.append(f"| {r['layer']} | {r['impl']} | {r['kernel']} | {r['ms']:.2f} | {r['gflops']:.1f} | "
-                         f"{r['pct_peak']:.0f}% |")
+            lines.append(
+                f"| {r['layer']} | {r['impl']} | {r['kernel']} | {r['ms']:.2f} | {r['gflops']:.1f} | "
+                f"{r['pct_peak']:.0f}% |"
+            )
         else:
-            lines.append(f"| {r['layer']} | {r['impl']} | {r['kernel']} | {r['ms']:.2f} | {r['gbs']:.1f} GB/s | |")
+            lines.append(
+                f"| {r['layer']} | {r['impl']} | {r['kernel']} | {r['ms']:.2f} | {r['gbs']:.1f} GB/s | |"
+            )
     (out / "conv_bench.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

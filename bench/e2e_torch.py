@@ -23,12 +23,11 @@ Run it as the benchmark protocol says (NumPy's OpenBLAS with its best kernel, 2 
 Writes bench/results/e2e_torch.json (machine, versions, threads, BLAS, every figure) and
 bench/results/e2e_torch.md (a table); --quick writes e2e_torch_quick.*; --out PREFIX elsewhere.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -46,60 +45,42 @@ ACCURACY_TOLERANCE = 0.01
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="6,000 images, one model, batch 128")
-    p.add_argument("--data", default="fashion-mnist", help="dataset name for pyneuro.datasets (default fashion-mnist)")
+    p.add_argument(
+        "--data", default="fashion-mnist", help="dataset name for pyneuro.datasets (default fashion-mnist)"
+    )
     p.add_argument("--threads", type=int, default=2, help="threads for both frameworks (default 2)")
     p.add_argument("--repeats", type=int, default=1, help="epochs timed per framework and config (median)")
     p.add_argument("--models", default=None, help="comma-separated, e.g. 784-256-10,784-256-128-10")
     p.add_argument("--batch-sizes", default=None, help="comma-separated, e.g. 64,128,256")
     p.add_argument("--optimizers", default="sgd,adam")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default=None,
-                   help="output path prefix for .json and .md (default bench/results/e2e_torch, or e2e_torch_quick)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="output path prefix for .json and .md (default bench/results/e2e_torch, or e2e_torch_quick)",
+    )
     return p.parse_args(argv)
 
 
 def machine_info(threads: int) -> dict:
+    """pyneuro.machine.machine_info() plus the threads and backends of this comparison."""
     import pyneuro as pn
     from pyneuro import backends
+    from pyneuro.machine import machine_info as common
 
-    info = {
-        "python": platform.python_version(), "machine": platform.machine(), "system": platform.system(),
-        "cpu": _cpu_model(), "cores": os.cpu_count(), "numpy": np.__version__,
-        "pyneuro": pn.__version__, "pyneuro_backend": backends.backend_name("cpu"),
-        "pyneuro_threads": pn.get_num_threads(), "threads_requested": threads,
-        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
-        "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE"),
-        "load_average_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
-    }
+    info = common()
+    info.update(
+        pyneuro_backend=backends.backend_name("cpu"),
+        pyneuro_threads=pn.get_num_threads(),
+        threads_requested=threads,
+    )
     try:
         import torch
 
-        info["torch"] = torch.__version__
         info["torch_threads"] = torch.get_num_threads()
     except ImportError:
-        info["torch"] = None
-    try:
-        from threadpoolctl import threadpool_info
-
-        info["threadpools"] = [{k: pool.get(k) for k in ("user_api", "internal_api", "version", "architecture",
-                                                          "num_threads", "filepath")} for pool in threadpool_info()]
-    except ImportError:
-        info["threadpools"] = "threadpoolctl not installed"
-    try:
-        info["simd"] = backends.get("cpu").simd_path()
-    except Exception as exc:  # the C++ backend may be unavailable
-        info["simd"] = f"n/a ({exc})"
+        info["torch_threads"] = None
     return info
-
-
-def _cpu_model() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 # ------------------------------------------------------------------------------ pyneuro side
@@ -151,8 +132,11 @@ def linear_weights(model):
     """[(weight (out, in), bias (out,)) as NumPy] for every Linear layer, in order."""
     from pyneuro import nn
 
-    return [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy())
-            for m in model.modules() if isinstance(m, nn.Linear)]
+    return [
+        (m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy())
+        for m in model.modules()
+        if isinstance(m, nn.Linear)
+    ]
 
 
 # ------------------------------------------------------------------------------ PyTorch side
@@ -190,7 +174,7 @@ def torch_epoch(model, opt, x, y, batch_size, order, max_batches=None) -> float:
     for i, start in enumerate(range(0, len(order), batch_size)):
         if max_batches is not None and i >= max_batches:
             break
-        index = order[start:start + batch_size]
+        index = order[start : start + batch_size]
         loss = TF.cross_entropy(model(x[index]), y[index])
         opt.zero_grad()
         loss.backward()
@@ -219,7 +203,7 @@ def run_config(sizes, batch_size, opt_name, data, seed, repeats) -> dict:
         weights = linear_weights(model)
         tmodel = torch_model(weights)
         opt, topt = pyneuro_optimizer(model, opt_name), torch_optimizer(tmodel, opt_name)
-        if r % 2 == 0:   # alternate who goes first, so neither always runs on a warmer machine
+        if r % 2 == 0:  # alternate who goes first, so neither always runs on a warmer machine
             pn_times.append(pyneuro_epoch(model, opt, train_set, batch_size, order))
             torch_times.append(torch_epoch(tmodel, topt, tx, ty, batch_size, order))
         else:
@@ -228,17 +212,29 @@ def run_config(sizes, batch_size, opt_name, data, seed, repeats) -> dict:
     acc_pn = pyneuro_accuracy(model, test_set)
     acc_torch = torch_accuracy(tmodel, tx_test, ty_test)
     final_pn = linear_weights(model)
-    max_weight_diff = max(float(np.max(np.abs(w - tw.detach().numpy())))
-                          for (w, _), tw in zip(final_pn, [m.weight for m in tmodel if isinstance(m, torch.nn.Linear)]))
+    max_weight_diff = max(
+        float(np.max(np.abs(w - tw.detach().numpy())))
+        for (w, _), tw in zip(final_pn, [m.weight for m in tmodel if isinstance(m, torch.nn.Linear)])
+    )
     t_pn, t_torch = statistics.median(pn_times), statistics.median(torch_times)
     return {
-        "model": "-".join(map(str, sizes)), "batch_size": batch_size, "optimizer": opt_name,
-        "optimizer_args": OPTIMIZERS[opt_name], "train_samples": n, "steps": -(-n // batch_size),
-        "pyneuro_s": t_pn, "torch_s": t_torch, "ratio": t_pn / t_torch,
-        "pyneuro_samples_per_s": n / t_pn, "torch_samples_per_s": n / t_torch,
-        "pyneuro_times": pn_times, "torch_times": torch_times,
-        "pyneuro_test_accuracy": acc_pn, "torch_test_accuracy": acc_torch,
-        "accuracy_gap": abs(acc_pn - acc_torch), "max_weight_diff": max_weight_diff,
+        "model": "-".join(map(str, sizes)),
+        "batch_size": batch_size,
+        "optimizer": opt_name,
+        "optimizer_args": OPTIMIZERS[opt_name],
+        "train_samples": n,
+        "steps": -(-n // batch_size),
+        "pyneuro_s": t_pn,
+        "torch_s": t_torch,
+        "ratio": t_pn / t_torch,
+        "pyneuro_samples_per_s": n / t_pn,
+        "torch_samples_per_s": n / t_torch,
+        "pyneuro_times": pn_times,
+        "torch_times": torch_times,
+        "pyneuro_test_accuracy": acc_pn,
+        "torch_test_accuracy": acc_torch,
+        "accuracy_gap": abs(acc_pn - acc_torch),
+        "max_weight_diff": max_weight_diff,
         "same_accuracy": abs(acc_pn - acc_torch) <= ACCURACY_TOLERANCE,
     }
 
@@ -275,16 +271,14 @@ def warm_up(data, seed):
 
 def to_markdown(result: dict) -> str:
     m = result["machine"]
-    blas = "; ".join(f"{p['internal_api']} {p['version']} {p.get('architecture')} x{p['num_threads']}"
-                     for p in m["threadpools"] if isinstance(p, dict) and p.get("user_api") == "blas") \
-        if isinstance(m["threadpools"], list) else m["threadpools"]
+    env = m["env"]
     lines = [
         f"# One training epoch: pyneuro vs PyTorch ({result['data']}, {result['configs'][0]['train_samples']} images)",
         "",
-        f"Machine: {m['cpu']}, {m['cores']} cores; threads: pyneuro {m['pyneuro_threads']}, torch "
-        f"{m.get('torch_threads')}; pyneuro backend `{m['pyneuro_backend']}` (SIMD {m['simd']}); "
-        f"torch {m.get('torch')}, numpy {m['numpy']} (BLAS: {blas}); "
-        f"OPENBLAS_CORETYPE={m['OPENBLAS_CORETYPE']}, OPENBLAS_L2_SIZE={m['OPENBLAS_L2_SIZE']}.",
+        f"Machine: {m['cpu']}, {m['logical_cpus']} cores; threads: pyneuro {m['pyneuro_threads']}, torch "
+        f"{m.get('torch_threads')}; pyneuro backend `{m['pyneuro_backend']}` (SIMD {m['simd_path']}); "
+        f"torch {m['versions'].get('torch')}, numpy {m['versions']['numpy']} (BLAS: {m['blas_summary']}); "
+        f"OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE']}, OPENBLAS_L2_SIZE={env['OPENBLAS_L2_SIZE']}.",
         "",
         "Same initial weights, same batch order; time = median epoch wall time over "
         f"{result['repeats']} run(s); ratio = pyneuro / PyTorch (target <= 0.7).",
@@ -293,16 +287,25 @@ def to_markdown(result: dict) -> str:
         "|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     for c in result["configs"]:
-        lines.append(f"| {c['model']} | {c['batch_size']} | {c['optimizer']} | {c['pyneuro_s']:.3f} | "
-                     f"{c['torch_s']:.3f} | {c['ratio']:.2f} | {100 * c['pyneuro_test_accuracy']:.2f}% | "
-                     f"{100 * c['torch_test_accuracy']:.2f}% |")
-    load_start, load_end = result.get("load_average_start"), m.get("load_average_1min")
-    if max(load_start or 0, load_end or 0) > (m["cores"] or 1):
-        lines += ["", f"**Warning: busy machine** (1-minute load average {load_start} at the start, {load_end} at "
-                  f"the end, on {m['cores']} cores): other processes shared the CPU, so these times are noisy; "
-                  "rerun on a quiet machine before quoting them."]
-    lines += ["", f"Geometric-mean ratio: {result['geomean_ratio']:.3f}; all accuracies within {100 * ACCURACY_TOLERANCE:g} pp: "
-              f"{result['all_same_accuracy']}.", ""]
+        lines.append(
+            f"| {c['model']} | {c['batch_size']} | {c['optimizer']} | {c['pyneuro_s']:.3f} | "
+            f"{c['torch_s']:.3f} | {c['ratio']:.2f} | {100 * c['pyneuro_test_accuracy']:.2f}% | "
+            f"{100 * c['torch_test_accuracy']:.2f}% |"
+        )
+    load_start, load_end = result.get("load_average_start"), (m.get("load_average") or [None])[0]
+    if max(load_start or 0, load_end or 0) > (m["logical_cpus"] or 1):
+        lines += [
+            "",
+            f"**Warning: busy machine** (1-minute load average {load_start} at the start, {load_end} at "
+            f"the end, on {m['logical_cpus']} cores): other processes shared the CPU, so these times are noisy; "
+            "rerun on a quiet machine before quoting them.",
+        ]
+    lines += [
+        "",
+        f"Geometric-mean ratio: {result['geomean_ratio']:.3f}; all accuracies within {100 * ACCURACY_TOLERANCE:g} pp: "
+        f"{result['all_same_accuracy']}.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -329,7 +332,9 @@ def main(argv=None) -> int:
     batch_sizes = [int(b) for b in batch_sizes.split(",")]
     optimizers = [o.strip() for o in args.optimizers.split(",")]
 
-    load_start = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+    from pyneuro.machine import load_average
+
+    load_start = (load_average() or [None])[0]
     data = load_data(args.data, args.quick)
     warm_up(data, args.seed)
     configs = []
@@ -338,13 +343,22 @@ def main(argv=None) -> int:
             for opt_name in optimizers:
                 c = run_config(sizes, bs, opt_name, data, args.seed, args.repeats)
                 configs.append(c)
-                print(f"{c['model']:>15} batch {bs:>3} {opt_name:<4}: pyneuro {c['pyneuro_s']:7.3f} s, "
-                      f"torch {c['torch_s']:7.3f} s, ratio {c['ratio']:.2f}; acc {100 * c['pyneuro_test_accuracy']:.2f}% "
-                      f"vs {100 * c['torch_test_accuracy']:.2f}%", flush=True)
+                print(
+                    f"{c['model']:>15} batch {bs:>3} {opt_name:<4}: pyneuro {c['pyneuro_s']:7.3f} s, "
+                    f"torch {c['torch_s']:7.3f} s, ratio {c['ratio']:.2f}; acc {100 * c['pyneuro_test_accuracy']:.2f}% "
+                    f"vs {100 * c['torch_test_accuracy']:.2f}%",
+                    flush=True,
+                )
     ratios = [c["ratio"] for c in configs]
     result = {
-        "benchmark": "e2e_torch", "load_average_start": load_start, "data": args.data, "quick": args.quick, "repeats": args.repeats,
-        "seed": args.seed, "machine": machine_info(args.threads), "configs": configs,
+        "benchmark": "e2e_torch",
+        "load_average_start": load_start,
+        "data": args.data,
+        "quick": args.quick,
+        "repeats": args.repeats,
+        "seed": args.seed,
+        "machine": machine_info(args.threads),
+        "configs": configs,
         "geomean_ratio": float(np.exp(np.mean(np.log(ratios)))),
         "all_same_accuracy": all(c["same_accuracy"] for c in configs),
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -353,8 +367,10 @@ def main(argv=None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     out.with_suffix(".md").write_text(to_markdown(result))
-    print(f"geometric-mean ratio pyneuro/torch {result['geomean_ratio']:.3f}; "
-          f"same accuracy everywhere: {result['all_same_accuracy']}; wrote {out}.json and .md")
+    print(
+        f"geometric-mean ratio pyneuro/torch {result['geomean_ratio']:.3f}; "
+        f"same accuracy everywhere: {result['all_same_accuracy']}; wrote {out}.json and .md"
+    )
     return 0
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/gpu_check.sh: the one prepared GPU run. On a machine with an NVIDIA GPU it
 #   1. builds and installs pyneuro with its CUDA module (pip install --no-build-isolation .),
-#   2. runs the GPU tests (tests/test_cuda*.py and every cuda/cupy case of the suite), then
-#      the Tensor layer's device cases again on the cupy backend,
+#   2. runs the GPU tests (those marked `gpu`: tests/test_cuda.py, tests/test_cuda_memcheck.py
+#      and every cuda/cupy case of the suite; not the `emulated` ones), then the Tensor
+#      layer's device cases again on the cupy backend,
 #   3. runs the GPU benchmarks (bench/gpu_bench.py, time-boxed),
 #   4. runs compute-sanitizer memcheck over tests/test_cuda_memcheck.py (and racecheck on
 #      the shared-memory kernels: matmul and softmax on a few shapes),
@@ -68,16 +69,16 @@ assert backends.status("cuda").available, backends.status("cuda").reason
 print("cuda devices:", pc.device_count(), "name:", pc.get_device_name(), pc.get_device_properties())
 PYEOF
 
-step "GPU tests (pytest: test_cuda*.py + every cuda/cupy case of the suite)"
+step "GPU tests (pytest -m gpu: test_cuda.py, test_cuda_memcheck.py, every cuda/cupy case of the suite)"
 PYNEURO_OFFLINE=1 timeout 200 "$PY" -m pytest -q -p no:cacheprovider -rs --junitxml="$OUT/pytest_gpu.xml" \
-  "$REPO/tests" -k "(cuda or cupy) and not emulated" 2>&1 | tail -n 60 || fail "GPU tests"
+  "$REPO/tests" -m "gpu and not emulated" 2>&1 | tail -n 60 || fail "GPU tests"
 
 step "Tensor layer on the cupy backend (PYNEURO_BACKEND=cupy: autograd/nn/optim/functional on device cuda)"
 # The step above runs the Tensor-layer "cuda" cases on the compiled cuda backend, which the
 # registry prefers; this pass runs the same cases through the CuPy fallback.
 PYNEURO_BACKEND=cupy PYNEURO_OFFLINE=1 timeout 90 "$PY" -m pytest -q -p no:cacheprovider -rs \
   --junitxml="$OUT/pytest_gpu_cupy.xml" "$REPO/tests/test_autograd.py" "$REPO/tests/test_functional.py" \
-  "$REPO/tests/test_nn.py" "$REPO/tests/test_optim.py" -k "cuda and not emulated" 2>&1 | tail -n 30 \
+  "$REPO/tests/test_nn.py" "$REPO/tests/test_optim.py" -m "gpu and not emulated" 2>&1 | tail -n 30 \
   || fail "Tensor layer on cupy"
 
 step "GPU benchmarks (bench/gpu_bench.py)"

@@ -15,6 +15,7 @@ recorded with NumPy's native BLAS kernel, so the script refuses to run while
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set (it never unsets them itself), and it
 warns when the machine is busy. For a one-off look use `pyneuro bench` directly.
 """
+
 from __future__ import annotations
 
 import sys
@@ -30,8 +31,11 @@ def main(argv: list[str]) -> int:
     if forced_blas_warning() and "--allow-forced-blas" not in argv:
         print(forced_blas_warning(), file=sys.stderr)
         unset = " ".join("-u " + v for v in FORCED_BLAS_VARS)
-        print(f"bench/kernels.py: refusing to record results; run it as `env {unset} python bench/kernels.py` "
-              "(or pass --allow-forced-blas for a test)", file=sys.stderr)
+        print(
+            f"bench/kernels.py: refusing to record results; run it as `env {unset} python bench/kernels.py` "
+            "(or pass --allow-forced-blas for a test)",
+            file=sys.stderr,
+        )
         return 2
     argv = [a for a in argv if a != "--allow-forced-blas"]
     options = ["--torch", "--out", str(RESULTS)]

@@ -16,32 +16,19 @@ Writes bench/results/step_overhead.json and .md (--threads N other than 2: step_
 On a busy machine, threaded runs swing with the scheduler: compare the best-of columns and
 the load average, and prefer --threads 1 runs for the per-op overhead.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import platform
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 THREADS = 2
-
-
-def blas_info() -> list:
-    try:
-        from threadpoolctl import threadpool_info
-
-        return [
-            {k: d.get(k) for k in ("internal_api", "version", "num_threads", "architecture", "filepath")}
-            for d in threadpool_info()
-        ]
-    except Exception as exc:  # pragma: no cover
-        return [{"error": str(exc)}]
 
 
 def make_weights(seed=0):
@@ -196,9 +183,12 @@ def main(argv=None):
     step = interleaved(runtimes, "step", args.repeat, max(2, int(50 * scale)), settle=0.15)
     results = {
         name: {
-            "tiny_add_us": tiny[name][0] * 1e6, "tiny_add_best_us": tiny[name][1] * 1e6,
-            "linear_b1_us": linear[name][0] * 1e6, "linear_b1_best_us": linear[name][1] * 1e6,
-            "step_ms": step[name][0] * 1e3, "step_best_ms": step[name][1] * 1e3,
+            "tiny_add_us": tiny[name][0] * 1e6,
+            "tiny_add_best_us": tiny[name][1] * 1e6,
+            "linear_b1_us": linear[name][0] * 1e6,
+            "linear_b1_best_us": linear[name][1] * 1e6,
+            "step_ms": step[name][0] * 1e3,
+            "step_best_ms": step[name][1] * 1e3,
             "first_loss": first_loss[name],
         }
         for name in runtimes
@@ -207,19 +197,16 @@ def main(argv=None):
         results["torch"]["version"] = torch_version
     load_end = os.getloadavg()
 
-    info = {
-        "machine": platform.machine(),
-        "processor": platform.processor(),
-        "cpu_count": os.cpu_count(),
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "pyneuro_threads": pn.get_num_threads(),
-        "torch_threads": THREADS,
-        "blas": blas_info(),
-        "openblas_env_unset": "OPENBLAS_CORETYPE" not in os.environ and "OPENBLAS_L2_SIZE" not in os.environ,
-        "loadavg_start": load_start,
-        "loadavg_end": load_end,
-    }
+    from pyneuro.machine import machine_info
+
+    info = machine_info()
+    info.update(
+        pyneuro_threads=pn.get_num_threads(),
+        torch_threads=THREADS,
+        openblas_env_unset="OPENBLAS_CORETYPE" not in os.environ and "OPENBLAS_L2_SIZE" not in os.environ,
+        loadavg_start=load_start,
+        loadavg_end=load_end,
+    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = "step_overhead" if THREADS == 2 else f"step_overhead_{THREADS}t"
@@ -229,7 +216,7 @@ def main(argv=None):
     lines = [
         "# pyneuro step overhead vs PyTorch (CPU)",
         "",
-        f"{info['cpu_count']} cores, {THREADS} threads, numpy {info['numpy']}, "
+        f"{info['cpu']}, {info['logical_cpus']} cores, {THREADS} threads, numpy {info['versions']['numpy']}, "
         f"torch {torch_r['version'] if torch_r else 'n/a'}; medians (best) of {args.repeat} interleaved rounds; "
         f"load average {load_start[0]:.1f} -> {load_end[0]:.1f}.",
         "",

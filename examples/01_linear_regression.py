@@ -9,6 +9,7 @@ We fit y = w*x + b to noisy points drawn around y = 3x - 2, three ways:
 
     python examples/01_linear_regression.py [--quick]
 """
+
 import argparse
 
 import numpy as np
@@ -19,8 +20,8 @@ from pyneuro import nn, optim
 
 def make_data(n=200):
     pn.manual_seed(0)
-    x = pn.rand(n, 1) * 4 - 2                   # inputs in [-2, 2)
-    y = 3 * x - 2 + 0.3 * pn.randn(n, 1)        # a line plus noise
+    x = pn.rand(n, 1) * 4 - 2  # inputs in [-2, 2)
+    y = 3 * x - 2 + 0.3 * pn.randn(n, 1)  # a line plus noise
     return x, y
 
 
@@ -28,13 +29,13 @@ def by_hand(x, y, steps, lr=0.1):
     w = pn.zeros(1, requires_grad=True)
     b = pn.zeros(1, requires_grad=True)
     for step in range(steps):
-        y_pred = x * w + b                      # forward: broadcast (n, 1) * (1,) + (1,)
-        loss = ((y_pred - y) ** 2).mean()       # mean squared error
-        loss.backward()                         # fills w.grad and b.grad
-        with pn.no_grad():                      # the update is not part of the model
+        y_pred = x * w + b  # forward: broadcast (n, 1) * (1,) + (1,)
+        loss = ((y_pred - y) ** 2).mean()  # mean squared error
+        loss.backward()  # fills w.grad and b.grad
+        with pn.no_grad():  # the update is not part of the model
             w -= lr * w.grad
             b -= lr * b.grad
-        w.grad = None                           # gradients accumulate: clear them each step
+        w.grad = None  # gradients accumulate: clear them each step
         b.grad = None
         if step % (steps // 5) == 0:
             print(f"  step {step:4d}: loss {loss.item():.4f}  w {w.item():+.3f}  b {b.item():+.3f}")
@@ -71,7 +72,9 @@ def main(argv=None):
     design = np.hstack([x.numpy(), np.ones((len(x), 1), np.float32)])
     (w3, b3), *_ = np.linalg.lstsq(design, y.numpy()[:, 0], rcond=None)
     print(f"3. least squares: w {w3:+.3f}  b {b3:+.3f}")
-    print(f"result: by hand w={w1:.3f} b={b1:.3f}; modules w={w2:.3f} b={b2:.3f}; exact w={w3:.3f} b={b3:.3f}")
+    print(
+        f"result: by hand w={w1:.3f} b={b1:.3f}; modules w={w2:.3f} b={b2:.3f}; exact w={w3:.3f} b={b3:.3f}"
+    )
     ok = abs(w1 - w3) < 0.05 and abs(b1 - b3) < 0.05 and abs(w2 - w3) < 0.05 and abs(b2 - b3) < 0.05
     print("gradient descent reached the least-squares line" if ok else "not converged yet")
     return 0 if ok else 1

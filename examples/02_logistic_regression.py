@@ -6,6 +6,7 @@ bundled MNIST sample (784 pixels each), so this is one neuron looking at all 784
 
     python examples/02_logistic_regression.py [--quick]
 """
+
 import argparse
 
 import pyneuro as pn
@@ -15,7 +16,7 @@ from pyneuro import datasets, optim
 def digits(split, a=3, b=5):
     """Flattened images of digits a and b, and targets 1.0 for b, 0.0 for a."""
     images, labels = datasets.load("mnist-sample", split).tensors
-    keep = (labels == a) | (labels == b)                       # a boolean mask, like in PyTorch
+    keep = (labels == a) | (labels == b)  # a boolean mask, like in PyTorch
     x = images[keep].reshape(-1, 784)
     y = (labels[keep] == b).float().reshape(-1, 1)
     return x, y
@@ -36,7 +37,7 @@ def main(argv=None):
     optimizer = optim.SGD([w, b], lr=0.5)
     for step in range(steps + 1):
         p = pn.sigmoid(x_train @ w + b)
-        p = p.clamp(1e-7, 1 - 1e-7)                               # keep log() finite
+        p = p.clamp(1e-7, 1 - 1e-7)  # keep log() finite
         loss = -(y_train * p.log() + (1 - y_train) * (1 - p).log()).mean()
         optimizer.zero_grad()
         loss.backward()

@@ -11,6 +11,7 @@ size, same optimizer: only the output and the loss change.
 
     python examples/03_classification_wrong_way.py [--quick]
 """
+
 import argparse
 
 import pyneuro as pn

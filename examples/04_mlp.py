@@ -6,6 +6,7 @@ on the bundled MNIST sample, evaluated on held-out digits after every epoch. Swa
 
     python examples/04_mlp.py [--quick] [--data NAME]
 """
+
 import argparse
 import time
 
@@ -35,13 +36,15 @@ def main(argv=None):
     pn.manual_seed(0)
     train_set = datasets.load(args.data, "train")
     if args.quick:
-        train_set = Subset(train_set, range(2000))     # the first 2,000 images only
+        train_set = Subset(train_set, range(2000))  # the first 2,000 images only
     train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
     test_loader = DataLoader(datasets.load(args.data, "test"), batch_size=1000)
     model = nn.Sequential(
         nn.Flatten(),
-        nn.Linear(784, 256), nn.ReLU(),
-        nn.Linear(256, 128), nn.ReLU(),
+        nn.Linear(784, 256),
+        nn.ReLU(),
+        nn.Linear(256, 128),
+        nn.ReLU(),
         nn.Linear(128, 10),
     )
     optimizer = optim.Adam(model.parameters(), lr=1e-3)
@@ -58,8 +61,10 @@ def main(argv=None):
             total_loss += loss.item() * len(y)
             seen += len(y)
         accuracy = evaluate(model, test_loader)
-        print(f"epoch {epoch}: train loss {total_loss / seen:.4f}, test accuracy {100 * accuracy:.2f}% "
-              f"({time.perf_counter() - start:.2f} s)")
+        print(
+            f"epoch {epoch}: train loss {total_loss / seen:.4f}, test accuracy {100 * accuracy:.2f}% "
+            f"({time.perf_counter() - start:.2f} s)"
+        )
     return 0 if accuracy > (0.7 if args.quick else 0.9) else 1
 
 

@@ -1,7 +1,8 @@
 """What a DataLoader does: batching, the last partial batch, shuffling, seeds, splits.
 
-    python examples/05_data_loader.py
+python examples/05_data_loader.py
 """
+
 import argparse
 
 import pyneuro as pn
@@ -18,8 +19,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="accepted for symmetry with the other examples")
     parser.parse_args(argv)
 
-    features = pn.arange(20, dtype=pn.float32).reshape(10, 2)   # 10 samples, 2 features each
-    sample_ids = pn.arange(10)                                   # sample i has id i
+    features = pn.arange(20, dtype=pn.float32).reshape(10, 2)  # 10 samples, 2 features each
+    sample_ids = pn.arange(10)  # sample i has id i
     dataset = TensorDataset(features, sample_ids)
     print(f"dataset: {len(dataset)} samples; dataset[3] = {dataset[3]}")
 

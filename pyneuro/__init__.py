@@ -4,33 +4,129 @@ Hand-written C++ and CUDA kernels (matmul, softmax, cross-entropy, ReLU, forward
 backward) under a small PyTorch-shaped API. `import pyneuro as pn` needs only NumPy;
 Numba, CuPy and PyTorch are imported only when a backend or a test asks for them.
 """
+
 from __future__ import annotations
 
 import importlib as _importlib
+import os as _os
 import sys as _sys
 
-from . import backends
-from .backends import set_backend
+# The submodule pyneuro.tensor first: importing a submodule binds its name on this package, so
+# it must happen before `tensor` (the factory, from creation.py) is bound below, or
+# `pn.tensor` would be the module.
+from .tensor import Tensor  # isort: skip
 
-# ---- tensor exports (autograd helper): Tensor, creation, autograd switches, RNG, I/O ----
-from .tensor import (  # noqa: E402
-    Tensor, tensor, as_tensor, from_numpy, is_tensor,
-    zeros, ones, full, empty, eye, arange, linspace, rand, randn, randint, randperm,
-    zeros_like, ones_like, full_like, empty_like, rand_like, randn_like,
-    cat, concat, stack, where, matmul, mm, exp, log, sqrt, sigmoid, tanh, relu, clamp,
-    mean, argmax, maximum, minimum, reshape, flatten, transpose, allclose,
-    softmax, log_softmax, dot, norm, topk, argsort, gather, sin, cos, log1p, sign, cumsum, logsumexp, numel,
-    outer, bmm, flip, index_select, masked_select, unbind, tril, triu, isclose, nonzero, unique, movedim, squeeze, unsqueeze, permute, std, var, normal,
-    float32, float64, float16, int64, int32, int16, int8, uint8, bool_, double, long, half,
+# isort: split
+from . import backends
+from ._dtype import (
+    bool_,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    uint8,
 )
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backends import set_backend
+from .creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    is_tensor,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .functions import (
+    allclose,
+    argmax,
+    argsort,
+    bmm,
+    cat,
+    clamp,
+    concat,
+    cos,
+    cumsum,
+    dot,
+    exp,
+    flatten,
+    flip,
+    gather,
+    index_select,
+    isclose,
+    log,
+    log1p,
+    log_softmax,
+    logsumexp,
+    masked_select,
+    matmul,
+    maximum,
+    mean,
+    minimum,
+    mm,
+    movedim,
+    nonzero,
+    norm,
+    normal,
+    numel,
+    outer,
+    permute,
+    relu,
+    reshape,
+    sigmoid,
+    sign,
+    sin,
+    softmax,
+    sqrt,
+    squeeze,
+    stack,
+    std,
+    tanh,
+    topk,
+    transpose,
+    tril,
+    triu,
+    unbind,
+    unique,
+    unsqueeze,
+    var,
+    where,
+)
+from .gradcheck import GradcheckError, gradcheck
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
+from .serialization import load, save
+
 # Names that would shadow Python builtins inside this module are served by __getattr__.
-_BUILTIN_NAMED_EXPORTS = ("sum", "abs", "max", "min", "pow", "round", "float", "int", "bool")
-from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled  # noqa: E402
-from .random import (  # noqa: E402
-    Generator, manual_seed, default_generator, seed, initial_seed, get_rng_state, set_rng_state,
-)
-from .serialization import save, load  # noqa: E402
-from .gradcheck import gradcheck, GradcheckError  # noqa: E402
+_BUILTIN_NAMED_FUNCTIONS = ("sum", "abs", "max", "min", "pow", "round")
+_BUILTIN_NAMED_EXPORTS = _BUILTIN_NAMED_FUNCTIONS + ("float", "int", "bool")
 
 __version__ = "0.1.0"
 
@@ -49,9 +145,14 @@ def set_num_threads(n: int) -> None:
     the Numba kernels when that backend is loaded (capped at its NUMBA_NUM_THREADS)."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"set_num_threads needs a positive int, got {n!r}")
-    if backends.status("cpu").available:
-        backends.get("cpu").set_num_threads(n)
-    numba_backend = _sys.modules.get("pyneuro.backends.numba_backend")
+    # Bounded (torch is not): libgomp aborts the process when it cannot create the threads.
+    cpu = backends.get("cpu") if backends.status("cpu").available else None
+    limit = cpu.max_num_threads() if cpu is not None else max(64, 4 * (_os.cpu_count() or 1))
+    if n > limit:
+        raise ValueError(f"set_num_threads needs at most {limit} threads (4 per hardware thread), got {n}")
+    if cpu is not None:
+        cpu.set_num_threads(n)
+    numba_backend = _sys.modules.get("pyneuro.backends.numba")
     if numba_backend is not None and hasattr(numba_backend, "set_num_threads"):
         import numba
 
@@ -64,22 +165,121 @@ def __getattr__(name: str):
         globals()[name] = module
         return module
     if name in _BUILTIN_NAMED_EXPORTS:  # pn.sum, pn.max, pn.float, ... (not shadowing builtins here)
-        return getattr(_importlib.import_module(f"{__name__}.tensor"), name)
+        return getattr(
+            _importlib.import_module(
+                f"{__name__}.functions" if name in _BUILTIN_NAMED_FUNCTIONS else f"{__name__}._dtype"
+            ),
+            name,
+        )
     raise AttributeError(f"module 'pyneuro' has no attribute {name!r}")
 
 
 __all__ = [
-    "backends", "set_backend", "get_num_threads", "set_num_threads", "__version__",
-    "Tensor", "tensor", "as_tensor", "from_numpy", "is_tensor", "zeros", "ones", "full", "empty", "eye",
-    "arange", "linspace", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like",
-    "empty_like", "rand_like", "randn_like", "cat", "concat", "stack", "where", "matmul", "mm", "exp", "log",
-    "sqrt", "sigmoid", "tanh", "relu", "clamp", "mean", "argmax", "maximum", "minimum",
-    "reshape", "flatten", "transpose", "allclose", "softmax", "log_softmax", "dot", "norm", "topk",
-    "argsort", "gather", "sin", "cos", "log1p", "sign", "cumsum", "logsumexp", "numel",
-    "outer", "bmm", "flip", "index_select", "masked_select", "unbind", "tril", "triu", "isclose", "nonzero", "unique", "movedim",
-    "squeeze", "unsqueeze", "permute", "std", "var", "normal", "float32", "float64", "float16", "int64", "int32",
-    "int16", "int8", "uint8", "bool_", "double", "long", "half",
-    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-    "Generator", "manual_seed", "default_generator", "seed", "initial_seed", "get_rng_state", "set_rng_state",
-    "save", "load", "gradcheck", "GradcheckError",
+    "backends",
+    "set_backend",
+    "get_num_threads",
+    "set_num_threads",
+    "__version__",
+    "Tensor",
+    "tensor",
+    "as_tensor",
+    "from_numpy",
+    "is_tensor",
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "eye",
+    "arange",
+    "linspace",
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "empty_like",
+    "rand_like",
+    "randn_like",
+    "cat",
+    "concat",
+    "stack",
+    "where",
+    "matmul",
+    "mm",
+    "exp",
+    "log",
+    "sqrt",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "clamp",
+    "mean",
+    "argmax",
+    "maximum",
+    "minimum",
+    "reshape",
+    "flatten",
+    "transpose",
+    "allclose",
+    "softmax",
+    "log_softmax",
+    "dot",
+    "norm",
+    "topk",
+    "argsort",
+    "gather",
+    "sin",
+    "cos",
+    "log1p",
+    "sign",
+    "cumsum",
+    "logsumexp",
+    "numel",
+    "outer",
+    "bmm",
+    "flip",
+    "index_select",
+    "masked_select",
+    "unbind",
+    "tril",
+    "triu",
+    "isclose",
+    "nonzero",
+    "unique",
+    "movedim",
+    "squeeze",
+    "unsqueeze",
+    "permute",
+    "std",
+    "var",
+    "normal",
+    "float32",
+    "float64",
+    "float16",
+    "int64",
+    "int32",
+    "int16",
+    "int8",
+    "uint8",
+    "bool_",
+    "double",
+    "long",
+    "half",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "Generator",
+    "manual_seed",
+    "default_generator",
+    "seed",
+    "initial_seed",
+    "get_rng_state",
+    "set_rng_state",
+    "save",
+    "load",
+    "gradcheck",
+    "GradcheckError",
 ]

@@ -1,4 +1,5 @@
 """`python -m pyneuro ...` is the same as the `pyneuro` command."""
+
 import sys
 
 from pyneuro.cli import main

@@ -1,6 +1,6 @@
-"""Exception types that satisfy both DESIGN.md and PyTorch.
+"""Exception types that satisfy both our design and PyTorch.
 
-DESIGN.md promises ValueError for bad shapes and values, TypeError for bad dtypes and
+docs/DESIGN.md, "Errors and bad input" promises ValueError for bad shapes and values, TypeError for bad dtypes and
 IndexError for class indices out of range; PyTorch raises RuntimeError for most of these.
 The classes here derive from both, so code written for either (`except ValueError:` or
 torch-style `except RuntimeError:`) catches them:
@@ -11,6 +11,7 @@ torch-style `except RuntimeError:`) catches them:
     ...     print(type(err).__name__, isinstance(err, ValueError))
     ShapeError True
 """
+
 from __future__ import annotations
 
 

@@ -6,6 +6,7 @@ available_bytes() is the smaller of the kernel's estimate of memory available wi
 (Linux /proc/meminfo MemAvailable, elsewhere free physical pages) and what the process's cgroup
 (container) limit leaves; None when neither can be read (the callers then skip the check).
 """
+
 from __future__ import annotations
 
 import os
@@ -26,9 +27,10 @@ def _meminfo_available() -> int | None:
 
 
 def _cgroup_left() -> int | None:
-    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
-                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+    ):
         try:
             with open(limit_file) as f:
                 limit = f.read().strip()

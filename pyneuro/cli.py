@@ -4,9 +4,11 @@ Each subcommand lives in its own module and is imported only when it runs, so
 `pyneuro info` starts fast and a missing optional dependency of one command never
 breaks another.
 """
+
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 
@@ -18,38 +20,21 @@ COMMANDS = {
 }
 
 
-def blas_info() -> str:
-    """NumPy's BLAS: library, kernel (core type) and threads, as threadpoolctl reports them."""
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        threadpool_info = None
-    if threadpool_info is not None:
-        import numpy  # noqa: F401  (loads the BLAS so threadpoolctl can see it)
-
-        for pool in threadpool_info():
-            if pool.get("user_api") == "blas":
-                return (f"{pool.get('internal_api')} {pool.get('version')}, kernel "
-                        f"{pool.get('architecture')}, {pool.get('num_threads')} threads")
-    try:
-        import numpy as np
-
-        blas = np.__config__.CONFIG["Build Dependencies"]["blas"]
-        return f"{blas.get('name')} {blas.get('version')} (pip install threadpoolctl for kernel and threads)"
-    except Exception:
-        return "unknown"
-
-
 def info_lines() -> list[str]:
     import numpy as np
 
     import pyneuro
     from pyneuro import backends
+    from pyneuro.machine import machine_info
 
+    m = machine_info()
+    load = m["load_average"]
     lines = [
         f"pyneuro {pyneuro.__version__}",
-        f"python {platform.python_version()} on {platform.machine()} ({platform.system()}), numpy {np.__version__}",
-        f"numpy BLAS: {blas_info()}",
+        f"python {m['python']} on {m['machine']} ({platform.system()}), numpy {np.__version__}",
+        f"cpu: {m['cpu']}; {m['usable_cpus']} of {m['logical_cpus']} logical CPUs usable; "
+        f"ISA: {' '.join(m['isa']) or 'unknown'}" + (f"; load average {load[0]:.2f}" if load else ""),
+        f"numpy BLAS: {m['blas_summary']}",
         "backends:",
     ]
     statuses = backends.available()
@@ -62,13 +47,49 @@ def info_lines() -> list[str]:
             lines.append(f"default backend for {device}: {backends.backend_name(device)}")
         except RuntimeError:
             lines.append(f"default backend for {device}: none usable (reasons above)")
-    if statuses["cpu"].available:
-        cpu = backends.get("cpu")
-        lines.append(f"cpu SIMD path: {cpu.simd_path()}; OpenMP threads: {cpu.get_num_threads()}")
+    if m["simd_path"] is not None:
+        lines.append(
+            f"cpu SIMD path: {_simd_line(m['simd_path'])}; OpenMP threads: {m['cpu_backend_threads']}"
+        )
+        lines.append(f"cpu OpenMP: {_openmp_line()}")
     else:
         lines.append("cpu SIMD path: n/a (C++ backend unavailable)")
+        lines.append(f"cpu backend missing: {_compiled_backend_hint()}")
     lines.append(f"cuda device: {_cuda_device(statuses)}")
     return lines
+
+
+def _simd_line(path: str) -> str:
+    forced = os.environ.get("PYNEURO_SIMD")
+    return f"{path} (PYNEURO_SIMD={forced})" if forced else path
+
+
+def _openmp_line() -> str:
+    from pyneuro import _cpu
+
+    version = getattr(_cpu, "openmp_version", None)
+    if version is None:
+        return "no (built without OpenMP: every kernel runs on one thread; rebuild with an OpenMP compiler)"
+    return f"yes (OpenMP {version})"
+
+
+def _compiled_backend_hint() -> str:
+    """Why pyneuro._cpu is missing and how to get it."""
+    from pathlib import Path
+
+    import pyneuro
+
+    here = Path(pyneuro.__file__).resolve().parent
+    if os.environ.get("PYNEURO_DISABLE_CPU_EXT"):
+        return "disabled by PYNEURO_DISABLE_CPU_EXT"
+    if not any(here.glob("_cpu*.so")) and not any(here.glob("_cpu*.pyd")):
+        return (
+            "pyneuro._cpu is not in this install: the C++ build failed or was skipped when pip built "
+            "pyneuro, so the pure-Python package was installed (the numpy and numba backends work). "
+            "To get it: install a wheel for this platform, or a C++17 compiler and CMake >= 3.18, then "
+            "`pip install --force-reinstall --no-cache-dir pyneuro-edu` (add -v to see the build)"
+        )
+    return "pyneuro._cpu is installed but does not import (see the cpu line above); reinstall pyneuro-edu"
 
 
 def _cuda_device(statuses) -> str:
@@ -93,8 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] not in COMMANDS:
         if argv and not argv[0].startswith("-"):
             parser.print_usage(sys.stderr)
-            print(f"pyneuro: error: unknown command {argv[0]!r} (choose from info, train, bench)",
-                  file=sys.stderr)
+            print(
+                f"pyneuro: error: unknown command {argv[0]!r} (choose from info, train, bench)",
+                file=sys.stderr,
+            )
             return 2
         parser.parse_args(argv)  # handles --help / --version, else prints help
         parser.print_help()

@@ -4,7 +4,7 @@
     >>> pn.cuda.is_available()          # False on a machine without a GPU
     False
     >>> pn.cuda.reason()                # why not, in words
-    'cuda: built, but no GPU device (cudaErrorInsufficientDriver: ...)'
+    'cuda: not built (no CUDA toolkit at build time) and cupy not installed'
 
 Everything here answers without a GPU: `is_available()` is False, `device_count()` is 0,
 and the calls that need a device (`synchronize`, `get_device_name`, ...) raise
@@ -14,6 +14,7 @@ error name and string, never as an abort.
 The compiled extension (pyneuro._cuda) is used when it was built; otherwise CuPy, when
 installed, answers the device questions. Neither is imported by `import pyneuro`.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -34,9 +35,23 @@ __all__ = [
 ]
 
 # The kernel sources shared by pyneuro._cuda (compiled ahead of time) and the CuPy backend
-# (compiled at run time with NVRTC). Order matters only for readability; each includes
-# what it needs.
-KERNEL_FILES = ("common.cuh", "elementwise.cuh", "matmul.cuh", "softmax.cuh", "indexing.cuh")
+# (compiled at run time with NVRTC, concatenated in this order with their #include lines
+# dropped, so a file comes after the ones it includes). common.cuh first; then the taught
+# kernels of a training step; then the array namespace's kernels (array_*.cuh); then
+# convolution and pooling.
+KERNEL_FILES = (
+    "common.cuh",
+    "matmul.cuh",
+    "softmax.cuh",
+    "relu.cuh",
+    "bias.cuh",
+    "optim.cuh",
+    "array_elementwise.cuh",
+    "array_reduce.cuh",
+    "array_indexing.cuh",
+    "conv.cuh",
+    "pool.cuh",
+)
 
 
 def _extension():
@@ -47,16 +62,46 @@ def _extension():
         return None
 
 
+_CUDA_ERROR_INSUFFICIENT_DRIVER = 35
+
+
+def _cuda_version(v: int) -> str:
+    return f"{v // 1000}.{v % 1000 // 10}"  # 12040 -> "12.4"
+
+
+def extension_problem(ext) -> tuple[int, str]:
+    """(device count, why pyneuro._cuda cannot use a GPU; '' when it can).
+
+    The one place that words this reason (the cuda backend raises it as BackendUnavailable).
+    pyneuro._cuda links the CUDA runtime statically, so it needs a driver at least as new as
+    the toolkit it was built with; error 35 means the driver is older (or missing).
+    """
+    count, code, message = ext.device_status()
+    if code == _CUDA_ERROR_INSUFFICIENT_DRIVER:
+        driver = ext.driver_version() if hasattr(ext, "driver_version") else 0
+        built = _cuda_version(ext.cuda_runtime_version)
+        if driver:
+            return 0, (
+                f"built, but the driver supports CUDA {_cuda_version(driver)}, pyneuro._cuda was built "
+                f"with {built}; use the cupy backend or rebuild (CUDA error {code})"
+            )
+        return (
+            0,
+            f"built, but no NVIDIA driver is installed (pyneuro._cuda was built with CUDA {built}; CUDA error {code})",
+        )
+    if code:
+        return 0, f"built, but no GPU device ({message}; CUDA error {code})"
+    if count == 0:
+        return 0, "built, but no GPU device (cudaGetDeviceCount found 0 devices)"
+    return count, ""
+
+
 def _status() -> tuple[int, str]:
     """(device count, reason when 0) from the extension, else from CuPy."""
     ext = _extension()
     if ext is not None:
-        count, code, message = ext.device_status()
-        if code:
-            return 0, f"cuda: built, but no GPU device ({message}; CUDA error {code})"
-        if count == 0:
-            return 0, "cuda: built, but no GPU device (cudaGetDeviceCount found 0 devices)"
-        return count, ""
+        count, problem = extension_problem(ext)
+        return count, f"cuda: {problem}" if problem else ""
     if importlib.util.find_spec("cupy") is None:
         return 0, "cuda: not built (no CUDA toolkit at build time) and cupy not installed"
     try:
@@ -130,6 +175,8 @@ def kernel_source_dir() -> Path:
         if all((folder / name).is_file() for name in KERNEL_FILES):
             return folder
     raise FileNotFoundError(
-        "pyneuro's CUDA kernel sources (" + ", ".join(KERNEL_FILES) + ") were found in neither "
+        "pyneuro's CUDA kernel sources ("
+        + ", ".join(KERNEL_FILES)
+        + ") were found in neither "
         + " nor ".join(str(c) for c in candidates)
     )

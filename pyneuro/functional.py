@@ -4,14 +4,21 @@
     loss = F.cross_entropy(model(x), y)
 
 Each function documents the math it computes and which kernel of the backend's table
-runs it. They work on Tensors only (never a backend module directly): the kernels are
-reached through the autograd Functions in pyneuro/autograd.py.
+runs it. They work on Tensors only, never on a backend's table or arrays: the kernels are
+reached through Tensor ops and the autograd Functions in pyneuro/autograd/fused.py.
 """
+
 from __future__ import annotations
 
 from . import autograd as _ag
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
-from .tensor import Tensor, _backend, int64, tensor
+from .autograd import no_grad
+from .backends import _checks
+from .creation import arange, as_tensor, tensor
+from .functional_conv import adaptive_avg_pool2d, avg_pool2d, conv2d, dropout2d, max_pool2d
+from .functions import where
+from .random import _rng
+from .tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -27,7 +34,7 @@ def _tensor(x, name: str) -> Tensor:
     return x
 
 
-def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """Rectified linear unit: relu(x) = max(x, 0), elementwise.
 
     Kernel: the backend's relu_forward; backward is relu_backward(grad, y), which passes
@@ -36,7 +43,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     return _ag.ReLU.apply(_tensor(input, "input"))
 
 
-def softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:  # noqa: A002
+def softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:
     """Softmax along `dim`: y_i = exp(x_i - max x) / sum_j exp(x_j - max x).
 
     Subtracting the row maximum (the log-sum-exp trick) changes nothing mathematically but
@@ -52,7 +59,7 @@ def softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:  # noqa: A002
     return _ag.Softmax.apply(x, dim=dim)
 
 
-def log_softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:  # noqa: A002
+def log_softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:
     """log(softmax(x)) along `dim`, computed stably as x - max - log(sum(exp(x - max))).
 
     Computing log(softmax(x)) in two steps would take log(0) = -inf for very negative
@@ -137,18 +144,23 @@ def _masked_targets(t2: Tensor, c: int, ignore_index: int):
 
     Targets that are neither ignore_index nor in [0, C) raise IndexError like torch.
     """
-    data = t2._data
-    valid = data != ignore_index
-    safe = data * valid  # ignored -> 0 (an index the gathers can take)
-    if safe.size:
-        lo, hi = int(safe.min()), int(safe.max())
-        if lo < 0 or hi >= c:
-            raise IndexError(f"Target {lo if lo < 0 else hi} is out of bounds (for {c} classes).")
-    return Tensor._wrap(safe, t2.device), valid
+    valid = t2 != ignore_index
+    safe = t2 * valid  # ignored -> 0 (an index the gathers can take)
+    if safe.numel():
+        _checks.raise_target_range(safe, c)
+    return safe, valid
 
 
-def _weighted_class_loss(x2: Tensor, t2: Tensor, out_shape, weight, ignore_index: int, reduction: str,
-                         label_smoothing: float, log_probs: bool) -> Tensor:
+def _weighted_class_loss(
+    x2: Tensor,
+    t2: Tensor,
+    out_shape,
+    weight,
+    ignore_index: int,
+    reduction: str,
+    label_smoothing: float,
+    log_probs: bool,
+) -> Tensor:
     """The general class-index loss: weights, ignore_index, label smoothing (torch's formulas).
 
         nll_i    = -w[t_i] * logp[i, t_i]            (0 where t_i == ignore_index)
@@ -160,22 +172,21 @@ def _weighted_class_loss(x2: Tensor, t2: Tensor, out_shape, weight, ignore_index
     """
     c = x2.shape[1]
     safe, valid = _masked_targets(t2, c, ignore_index)
-    xp = _backend(x2.device).xp
-    w_t = Tensor._wrap(valid.astype(x2.dtype), x2.device)  # weight of each target, 0 if ignored
+    w_t = valid.to(x2.dtype)  # weight of each target, 0 if ignored
     if weight is not None:
         w_t = weight[safe] * w_t
-    rows = Tensor._wrap(xp.arange(x2.shape[0]), x2.device)
+    rows = arange(x2.shape[0], device=x2.device)
     if log_probs or label_smoothing:
         logp = x2 if log_probs else log_softmax(x2, dim=1)
         nll = -logp[rows, safe] * w_t
     else:
-        nll = _ag.CrossEntropy.apply(x2, safe._data, reduction="none") * w_t
+        nll = _ag.CrossEntropy.apply(x2, safe, reduction="none") * w_t
     if label_smoothing:
         smooth = -(logp if weight is None else logp * weight).sum(dim=1)
         nll = nll * (1 - label_smoothing) + smooth * (label_smoothing / c)
     # Ignored rows are cut out of the graph (a where, not a product with 0), so that a
     # 'mean' over no targets (0 / 0 = nan) still gives zero gradients, as in torch.
-    per = _ag.Where.apply(valid, nll, 0.0)
+    per = nll.where(valid, 0.0)
     if reduction == "none":
         return per.reshape(out_shape)
     total = per.sum()
@@ -191,9 +202,16 @@ def _check_smoothing(label_smoothing) -> float:
     return ls
 
 
-def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,  # noqa: A002
-                  ignore_index: int = -100, reduce=None, reduction: str = "mean",
-                  label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """Cross-entropy between logits (N, C) and integer class targets (N,), like torch's.
 
         loss_i = -log softmax(x_i)[t_i] = logsumexp(x_i) - x_i[t_i]
@@ -223,12 +241,19 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         raise RuntimeError(f"cross_entropy: input is on {x.device} but target is on {t.device}")
     if t.dtype.kind == "f" and t.shape == x.shape and x.ndim:  # probability targets
         return _cross_entropy_probs(x, t, weight, reduction, ls, ignore_index)
-    if weight is None and not ls and x.ndim == 2 and t.ndim == 1 and t.dtype.kind in "iu" \
-            and t.shape[0] == x.shape[0] and not (0 <= ignore_index < x.shape[1]):
+    if (
+        weight is None
+        and not ls
+        and x.ndim == 2
+        and t.ndim == 1
+        and t.dtype.kind in "iu"
+        and t.shape[0] == x.shape[0]
+        and not (0 <= ignore_index < x.shape[1])
+    ):
         try:  # the common case: one fused kernel, no mask
             return _ag.CrossEntropy.apply(x, t, reduction=reduction)
         except IndexError:
-            if not bool((t._data == ignore_index).any()):
+            if not bool((t == ignore_index).any()):
                 raise
     if x.dtype.kind != "f":
         raise DTypeError(f"cross_entropy: input must be a floating tensor of logits, got {x.dtype}")
@@ -237,7 +262,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     return _weighted_class_loss(x2, t2, out_shape, w, ignore_index, reduction, ls, log_probs=False)
 
 
-def _cross_entropy_probs(x: Tensor, t: Tensor, weight, reduction: str, ls: float, ignore_index: int) -> Tensor:
+def _cross_entropy_probs(
+    x: Tensor, t: Tensor, weight, reduction: str, ls: float, ignore_index: int
+) -> Tensor:
     """-sum_c w_c p_c log_softmax(x)_c over the class dim (1, or 0 when unbatched)."""
     if ignore_index >= 0:
         raise ShapeError("cross_entropy: ignore_index is not supported for floating point target")
@@ -269,8 +296,15 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
     return losses
 
 
-def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,  # noqa: A002
-             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
     """Negative log-likelihood of log-probabilities (N, C) at class targets (N,), like torch's.
 
         loss_i = -weight[t_i] * input[i, t_i]   (weight defaults to 1; 0 where t_i == ignore_index)
@@ -290,7 +324,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     return _weighted_class_loss(x2, t2, out_shape, w, ignore_index, reduction, 0.0, log_probs=True)
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean squared error: mean((input - target)^2) (or 'sum', or 'none' elementwise).
 
     Shapes must match exactly: PyTorch would broadcast (N, 1) against (N,) into an (N, N)
@@ -310,15 +344,17 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor: 
     return _ag.MSE.apply(x, t, reduction=reduction)
 
 
-def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean absolute error |input - target| (shapes must match)."""
     if input.shape != target.shape:
-        raise ShapeError(f"l1_loss: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ")
+        raise ShapeError(
+            f"l1_loss: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ"
+        )
     _check_reduction(reduction)
     return _reduce((input - target).abs(), reduction)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Logistic loss of logits z and targets y in [0, 1]: max(z,0) - z*y + log(1 + exp(-|z|))."""
     if input.shape != target.shape:
         raise ShapeError(
@@ -330,7 +366,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: s
     return _reduce(losses, reduction)
 
 
-def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities p in [0, 1] and targets y (logistic regression).
 
         loss = -(y log p + (1 - y) log(1 - p))
@@ -343,52 +379,55 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
         )
     _check_reduction(reduction)
     p = _tensor(input, "input")
-    if p.numel() and not bool(((p._data >= 0) & (p._data <= 1)).all()):
-        raise ArgumentError("binary_cross_entropy: all elements of input should be between 0 and 1 (apply sigmoid first, "
-                            "or use binary_cross_entropy_with_logits on raw scores)")
+    if p.numel() and not bool(((p >= 0) & (p <= 1)).all()):
+        raise ArgumentError(
+            "binary_cross_entropy: all elements of input should be between 0 and 1 (apply sigmoid first, "
+            "or use binary_cross_entropy_with_logits on raw scores)"
+        )
     losses = -(target * p.log().clamp(min=-100.0) + (1 - target) * (1 - p).log().clamp(min=-100.0))
     return _reduce(losses, reduction)
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """x where x > 0, else negative_slope * x."""
-    from .tensor import where  # noqa: PLC0415
-
     return where(input > 0, input, input * negative_slope)
 
 
-def silu(input: Tensor) -> Tensor:  # noqa: A002
+def silu(input: Tensor) -> Tensor:
     """x * sigmoid(x) (also called swish)."""
     return input * input.sigmoid()
 
 
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, a smooth relu; x itself where beta x > threshold (like torch).
 
     exp only ever sees values <= threshold, so neither the value nor the gradient overflows.
     """
-    from .tensor import where  # noqa: PLC0415
-
     bx = input * beta
     return where(bx > threshold, input, bx.clamp(max=threshold).exp().log1p() / beta)
 
 
-def elu(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
     """x where x > 0, else alpha (exp(x) - 1)."""
-    from .tensor import where  # noqa: PLC0415
-
     return where(input > 0, input, input.clamp(max=0).expm1() * alpha)
 
 
-def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,  # noqa: A002
-               eps: float = 1e-5) -> Tensor:
+def layer_norm(
+    input: Tensor,
+    normalized_shape,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """(x - mean) / sqrt(var + eps) over the last len(normalized_shape) dims, then * weight + bias.
 
     var is the biased variance (divided by n), as in torch.
     """
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if tuple(input.shape[input.ndim - len(shape):]) != shape:
-        raise ShapeError(f"layer_norm: input of shape {tuple(input.shape)} does not end in normalized_shape {shape}")
+    if tuple(input.shape[input.ndim - len(shape) :]) != shape:
+        raise ShapeError(
+            f"layer_norm: input of shape {tuple(input.shape)} does not end in normalized_shape {shape}"
+        )
     dims = tuple(range(input.ndim - len(shape), input.ndim))
     mean = input.mean(dim=dims, keepdim=True)
     centered = input - mean
@@ -401,9 +440,16 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
     return out
 
 
-def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
-               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
-               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise each channel (dim 1) of (N, C) or (N, C, L) input, like torch's batch_norm.
 
     training: the batch's mean and biased variance normalise; the running statistics (if
@@ -418,13 +464,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if training:
         n = input.numel() // c if c else 0
         if n <= 1:
-            raise ArgumentError(f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}")
+            raise ArgumentError(
+                f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
+            )
         mean = input.mean(dim=dims, keepdim=True)
         centered = input - mean
         var = (centered * centered).mean(dim=dims, keepdim=True)
         if running_mean is not None and running_var is not None:
-            from .autograd import no_grad  # noqa: PLC0415
-
             with no_grad():
                 running_mean.mul_(1 - momentum).add_(mean.detach().reshape(c) * momentum)
                 running_var.mul_(1 - momentum).add_(var.detach().reshape(c) * (momentum * n / (n - 1)))
@@ -440,7 +486,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     return out
 
 
-def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b with W of shape (out_features, in_features), like torch's F.linear.
 
     Kernels: matmul(x, W, trans_b=True) -- the transpose is a flag of the GEMM, not a copy --
@@ -468,19 +514,18 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     t = _tensor(tensor, "tensor")
     if t.dtype.kind not in "iu":
         raise DTypeError(f"one_hot is only applicable to index tensors (int64), got {t.dtype}")
-    xp = _backend(t.device).xp
-    data = t._data
-    hi = int(data.max()) if data.size else -1
-    lo = int(data.min()) if data.size else 0
+    hi = int(t.max()) if t.numel() else -1
+    lo = int(t.min()) if t.numel() else 0
     if num_classes == -1:
         num_classes = hi + 1
     if lo < 0 or hi >= num_classes:
-        raise IndexRangeError(f"one_hot: class values must be in [0, {num_classes}), got {lo if lo < 0 else hi}")
-    out = (data[..., None] == xp.arange(num_classes)).astype(int64)
-    return Tensor._wrap(out, t.device)
+        raise IndexRangeError(
+            f"one_hot: class values must be in [0, {num_classes}), got {lo if lo < 0 else hi}"
+        )
+    return (t.unsqueeze(-1) == arange(num_classes, device=t.device)).long()
 
 
-def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """x / max(||x||_p, eps) along `dim` (unit vectors; eps guards against zero vectors)."""
     x = _tensor(input, "input")
     return x / x.norm(p, dim=dim, keepdim=True).clamp(min=eps)
@@ -500,12 +545,14 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     return ((a / na) * (b / nb)).sum(dim=dim)
 
 
-def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+def pairwise_distance(
+    x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
+) -> Tensor:
     """||x1 - x2 + eps||_p along the last dim (the Euclidean distance for p=2)."""
     return (x1 - x2 + eps).norm(p, dim=-1, keepdim=keepdim)
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Look up rows of `weight` (num_embeddings, dim) at integer indices `input` (...).
 
     out[..., :] = weight[input[...], :] -- a row gather (xp.take). Backward scatter-adds
@@ -516,27 +563,29 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     if idx.dtype.kind not in "iu":
         raise DTypeError(f"embedding: indices must be an integer tensor (int64), got {idx.dtype}")
     if weight.ndim != 2:
-        raise ShapeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got {tuple(weight.shape)}")
+        raise ShapeError(
+            f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got {tuple(weight.shape)}"
+        )
     n = weight.shape[0]
     if idx.numel():
-        lo, hi = int(idx._data.min()), int(idx._data.max())
+        lo, hi = int(idx.min()), int(idx.max())
         if lo < 0 or hi >= n:
             raise IndexError(f"embedding: index {lo if lo < 0 else hi} is out of range for {n} embeddings")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
-    return _ag.EmbeddingLookup.apply(weight, idx._data, padding_idx=padding_idx)
+    return _ag.EmbeddingLookup.apply(weight, idx, padding_idx=padding_idx)
 
 
-def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+def sigmoid(input: Tensor) -> Tensor:
     """1 / (1 + exp(-x)); derivative y (1 - y)."""
     return input.sigmoid()
 
 
-def tanh(input: Tensor) -> Tensor:  # noqa: A002
+def tanh(input: Tensor) -> Tensor:
     return input.tanh()
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True, generator=None) -> Tensor:  # noqa: A002
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, generator=None) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1-p) (training only)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -544,15 +593,39 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, generator=None
         return input
     if p == 1.0:
         return input * 0.0
-    from .random import _rng  # noqa: PLC0415
-
     keep = _rng(generator).random(input.shape) >= p
-    mask = Tensor._wrap(_backend(input.device).asarray((keep / (1.0 - p)).astype(input.dtype)), input.device)
+    mask = as_tensor((keep / (1.0 - p)).astype(input.dtype), device=input.device)
     return input * mask
 
 
 __all__ = [
-    "relu", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
-    "binary_cross_entropy_with_logits", "binary_cross_entropy", "leaky_relu", "linear", "one_hot", "normalize", "cosine_similarity",
-    "pairwise_distance", "embedding", "sigmoid", "tanh", "dropout", "silu", "softplus", "elu", "layer_norm", "batch_norm",
+    "relu",
+    "softmax",
+    "log_softmax",
+    "cross_entropy",
+    "nll_loss",
+    "mse_loss",
+    "l1_loss",
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy",
+    "leaky_relu",
+    "linear",
+    "one_hot",
+    "normalize",
+    "cosine_similarity",
+    "pairwise_distance",
+    "embedding",
+    "sigmoid",
+    "tanh",
+    "dropout",
+    "silu",
+    "softplus",
+    "elu",
+    "layer_norm",
+    "batch_norm",
+    "conv2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "dropout2d",
 ]

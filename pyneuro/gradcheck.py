@@ -15,6 +15,7 @@ worst entry (input, input index, output index, both values) -- or returns False 
 raise_exception=False. The compiled kernels' gradients are then tested against the NumPy
 reference in float32 by the op tests and the conformance suite.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -53,8 +54,9 @@ def _flat_values(out) -> np.ndarray:
     return np.concatenate([np.asarray(o.detach(), dtype=np.float64).ravel() for o in outs])
 
 
-def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_exception: bool = True) -> bool:
+def gradcheck(
+    fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = True
+) -> bool:
     """Check fn's analytic gradients against float64 central differences.
 
     fn takes the tensors in `inputs` (a Tensor or a tuple; non-tensor items are passed
@@ -78,7 +80,9 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
                 args.append(x)
         checked = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
         if not checked:
-            raise ValueError("gradcheck: no input requires grad; set requires_grad=True on the inputs to check")
+            raise ValueError(
+                "gradcheck: no input requires grad; set requires_grad=True on the inputs to check"
+            )
 
         # analytic Jacobian: one backward per output element
         out = fn(*args)

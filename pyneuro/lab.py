@@ -28,6 +28,7 @@ is reported in the table, never raised, so one bad case does not hide the others
 repeats) and `min_time` takes the fastest repeat instead (steadier on a busy machine); the
 benchmark harness proper is pyneuro.bench.
 """
+
 from __future__ import annotations
 
 import math
@@ -48,8 +49,12 @@ KERNELS = {
 }
 
 # the kernel-table names (as pyneuro.bench uses them) are accepted too
-ALIASES = {"softmax_forward": "softmax", "log_softmax_forward": "log_softmax",
-           "relu_forward": "relu", "cross_entropy_forward": "cross_entropy"}
+ALIASES = {
+    "softmax_forward": "softmax",
+    "log_softmax_forward": "log_softmax",
+    "relu_forward": "relu",
+    "cross_entropy_forward": "cross_entropy",
+}
 
 _EPS32 = float(np.finfo(np.float32).eps)  # 1.19e-7: one float32 rounding
 
@@ -95,8 +100,10 @@ class KernelReport:
         lines += [header, "-" * len(header)]
         for case in self.cases:
             verdict = "ok" if case.passed else f"FAIL: {case.message}"
-            lines.append(f"{case.name:<28} {case.shape:<22} {_fmt(case.max_error):>10} "
-                         f"{_pct(case.budget):>10}  {verdict}")
+            lines.append(
+                f"{case.name:<28} {case.shape:<22} {_fmt(case.max_error):>10} "
+                f"{_pct(case.budget):>10}  {verdict}"
+            )
         return "\n".join(lines)
 
     __str__ = table
@@ -229,6 +236,7 @@ def _allowed_error(kernel: str, inputs: tuple, expected: np.ndarray) -> np.ndarr
     log_softmax / cross_entropy: x - max - log(sum): errors scale with |x| as well.
     matmul: relative to (|A| @ |B|), the size of the terms being summed, per sqrt(K).
     """
+
     def per_length(n):
         return 4 * _EPS32 * (1 + math.sqrt(max(n, 1)))
 
@@ -278,8 +286,7 @@ def _run_case(fn, kernel: str, name: str, inputs: tuple) -> CaseResult:
     except Exception as exc:  # report, do not raise: the other cases still run
         return CaseResult(name, shape, False, message=f"raised {type(exc).__name__}: {exc}"[:120])
     if got.shape != expected.shape:
-        return CaseResult(name, shape, False,
-                          message=f"output shape {got.shape}, expected {expected.shape}")
+        return CaseResult(name, shape, False, message=f"output shape {got.shape}, expected {expected.shape}")
     if got.dtype.kind not in "fiu":
         return CaseResult(name, shape, False, message=f"output dtype {got.dtype} is not numeric")
     if got.size == 0:
@@ -301,9 +308,11 @@ def _run_case(fn, kernel: str, name: str, inputs: tuple) -> CaseResult:
         return CaseResult(name, shape, True, max_error, budget)
     index = np.unravel_index(int(np.argmax(used)), err.shape)
     n_nonfinite = int((~np.isfinite(got) & ~exact).sum())
-    why = (f"{n_nonfinite} NaN/inf values where the reference is finite; " if n_nonfinite else "")
-    why += (f"{int(bad.sum())}/{bad.size} values off, worst at {tuple(int(i) for i in index)}: "
-            f"got {got[index]:.7g}, expected {expected[index]:.7g}")
+    why = f"{n_nonfinite} NaN/inf values where the reference is finite; " if n_nonfinite else ""
+    why += (
+        f"{int(bad.sum())}/{bad.size} values off, worst at {tuple(int(i) for i in index)}: "
+        f"got {got[index]:.7g}, expected {expected[index]:.7g}"
+    )
     return CaseResult(name, shape, False, max_error, budget, why)
 
 
@@ -333,8 +342,9 @@ def check_kernel(fn, kernel: str, *, seed: int = 0) -> KernelReport:
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
     rng = np.random.default_rng(seed)
-    cases = [(name, inputs if isinstance(inputs, tuple) else (inputs,))
-             for name, inputs in _CASES[kernel](rng)]
+    cases = [
+        (name, inputs if isinstance(inputs, tuple) else (inputs,)) for name, inputs in _CASES[kernel](rng)
+    ]
     report = KernelReport(kernel, getattr(fn, "__name__", type(fn).__name__))
     for name, inputs in cases:
         report.cases.append(_run_case(fn, kernel, name, inputs))

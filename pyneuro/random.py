@@ -13,11 +13,14 @@ values on every backend and device.
     >>> bool((pn.randn(3, generator=g) == a).all())
     True
 """
+
 from __future__ import annotations
 
-
+import json
 
 import numpy as np
+
+from ._tensor_base import _wrap
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default initial seed
 
@@ -31,7 +34,7 @@ class Generator:
         self.device = str(device).split(":")[0]
         self.manual_seed(DEFAULT_SEED)
 
-    def manual_seed(self, seed: int) -> "Generator":
+    def manual_seed(self, seed: int) -> Generator:
         """Reset the generator to `seed` (an int); returns self, like PyTorch."""
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise TypeError(f"manual_seed expected an int, got {type(seed).__name__}")
@@ -56,24 +59,24 @@ class Generator:
 
     def get_state(self):
         """The full generator state as a uint8 Tensor (JSON bytes); pn.save can store it."""
-        from .tensor import Tensor  # noqa: PLC0415
-
-        import json  # noqa: PLC0415
-
         blob = json.dumps({"seed": self._seed, "bit_generator": self._rng.bit_generator.state})
-        return Tensor._wrap(np.frombuffer(blob.encode(), dtype=np.uint8).copy(), "cpu")
+        return _wrap(np.frombuffer(blob.encode(), dtype=np.uint8).copy(), "cpu")
 
-    def set_state(self, state) -> "Generator":
+    def set_state(self, state) -> Generator:
         """Restore a state from get_state() (a uint8 Tensor, NumPy array or bytes)."""
         try:
-            import json  # noqa: PLC0415
-
-            raw = bytes(state) if isinstance(state, (bytes, bytearray)) else np.asarray(state, dtype=np.uint8).tobytes()
+            raw = (
+                bytes(state)
+                if isinstance(state, (bytes, bytearray))
+                else np.asarray(state, dtype=np.uint8).tobytes()
+            )
             data = json.loads(raw.decode())
             rng = np.random.Generator(np.random.PCG64())
             rng.bit_generator.state = data["bit_generator"]
         except Exception as exc:
-            raise ValueError(f"set_state: not a pyneuro Generator state ({type(exc).__name__}: {exc})") from None
+            raise ValueError(
+                f"set_state: not a pyneuro Generator state ({type(exc).__name__}: {exc})"
+            ) from None
         self._seed = int(data.get("seed", 0))
         self._state = rng
         return self

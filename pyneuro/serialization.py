@@ -32,6 +32,7 @@ earlier pyneuro) still load, with the same checks; a compressed member that woul
 more than MAX_EXPANSION times is refused unless `allow_large=True`. Anything malformed
 raises CheckpointError (a ValueError and a RuntimeError, like torch's) naming the file.
 """
+
 from __future__ import annotations
 
 import io
@@ -46,6 +47,7 @@ import zlib
 import numpy as np
 
 from ._errors import ArgumentError
+from .tensor import Tensor, _backend, _device
 
 MAGIC = "pyneuro"
 VERSION = 2  # 1: .npz archives (still read); 2: safetensors
@@ -53,8 +55,17 @@ _META_KEY = "pyneuro"
 _V1_HEADER = "__pyneuro__"
 
 # safetensors dtype codes <-> NumPy (little-endian); nothing else is read or written.
-DTYPES = {"F16": "<f2", "F32": "<f4", "F64": "<f8", "I8": "|i1", "I16": "<i2", "I32": "<i4",
-          "I64": "<i8", "U8": "|u1", "BOOL": "|b1"}
+DTYPES = {
+    "F16": "<f2",
+    "F32": "<f4",
+    "F64": "<f8",
+    "I8": "|i1",
+    "I16": "<i2",
+    "I32": "<i4",
+    "I64": "<i8",
+    "U8": "|u1",
+    "BOOL": "|b1",
+}
 _CODES = {np.dtype(v): k for k, v in DTYPES.items()}
 MAX_HEADER = 100_000_000  # bytes of JSON header (the safetensors library's own limit)
 MAX_DEPTH = 64  # nesting of lists/dicts/tuples in a saved object
@@ -68,8 +79,6 @@ class CheckpointError(ArgumentError):
 
 # ------------------------------------------------------------------------------ saving
 def _encode(obj, tensors: dict, path: str, depth: int):
-    from .tensor import Tensor
-
     if depth > MAX_DEPTH:
         raise ValueError(f"pn.save: the object is nested more than {MAX_DEPTH} levels deep")
     if obj is None or isinstance(obj, (bool, str, int, float)):
@@ -79,8 +88,10 @@ def _encode(obj, tensors: dict, path: str, depth: int):
     if isinstance(obj, (Tensor, np.ndarray)):
         array = np.asarray(obj.detach() if isinstance(obj, Tensor) else obj)
         if array.dtype.newbyteorder("<") not in _CODES and array.dtype not in _CODES:
-            raise TypeError(f"pn.save cannot store dtype {array.dtype} (at {path or 'the top'}); "
-                            f"storable: {', '.join(str(np.dtype(d)) for d in DTYPES.values())}")
+            raise TypeError(
+                f"pn.save cannot store dtype {array.dtype} (at {path or 'the top'}); "
+                f"storable: {', '.join(str(np.dtype(d)) for d in DTYPES.values())}"
+            )
         name = path or "tensor"
         while name in tensors or name == "__metadata__":
             name += "_"
@@ -109,8 +120,11 @@ def _safetensors_parts(obj) -> tuple[bytes, list]:
     header, arrays, offset = {}, [], 0
     for name, array in tensors.items():
         array = np.asarray(array, dtype=array.dtype.newbyteorder("<"), order="C")  # keeps 0-d shapes
-        header[name] = {"dtype": _CODES[array.dtype], "shape": list(array.shape),
-                        "data_offsets": [offset, offset + array.nbytes]}
+        header[name] = {
+            "dtype": _CODES[array.dtype],
+            "shape": list(array.shape),
+            "data_offsets": [offset, offset + array.nbytes],
+        }
         offset += array.nbytes
         arrays.append(array)
     header["__metadata__"] = {"format": "pt", _META_KEY: json.dumps({"version": VERSION, "tree": tree})}
@@ -138,7 +152,7 @@ def _remove_stale_temps(target: str) -> None:
     except OSError:
         return
     for n in names:
-        pid = n[len(prefix):].split("-", 1)[0]
+        pid = n[len(prefix) :].split("-", 1)[0]
         if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
             continue
         try:
@@ -216,8 +230,6 @@ def save(obj, f) -> None:
 
 # ------------------------------------------------------------------------------ loading
 def _decode(node, arrays: dict, device, depth: int = 0):
-    from .tensor import Tensor, _backend
-
     if depth > MAX_DEPTH:
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
     if isinstance(node, list):
@@ -225,7 +237,7 @@ def _decode(node, arrays: dict, device, depth: int = 0):
     if isinstance(node, dict):
         if len(node) != 1:
             raise ValueError(f"unknown entry in the header: {sorted(node)[:5]}")
-        (kind, value), = node.items()
+        ((kind, value),) = node.items()
         if kind in ("__tensor__", "__ndarray__"):
             if not isinstance(value, str) or value not in arrays:
                 raise ValueError(f"the header names a tensor {value!r} that the file does not hold")
@@ -262,13 +274,13 @@ def _read_safetensors(data: bytes) -> tuple[dict, dict]:
     n = int.from_bytes(data[:8], "little")
     if n > MAX_HEADER or n > len(data) - 8:
         raise ValueError(f"header length {n} does not fit a {len(data)}-byte file")
-    header = json.loads(data[8:8 + n].decode("utf-8"))
+    header = json.loads(data[8 : 8 + n].decode("utf-8"))
     if not isinstance(header, dict):
-        raise ValueError("the header is not a JSON object")  # noqa: TRY004 (a bad file, not a bad argument)
+        raise ValueError("the header is not a JSON object")
     metadata = header.pop("__metadata__", None) or {}
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
         raise ValueError("__metadata__ must map strings to strings")
-    buffer = memoryview(data)[8 + n:]
+    buffer = memoryview(data)[8 + n :]
     spans = []
     for name, info in header.items():
         if not isinstance(info, dict) or set(info) != {"dtype", "shape", "data_offsets"}:
@@ -283,14 +295,18 @@ def _read_safetensors(data: bytes) -> tuple[dict, dict]:
         begin, end = offsets
         nbytes = math.prod(shape) * np.dtype(DTYPES[dtype]).itemsize
         if end - begin != nbytes or end > len(buffer):
-            raise ValueError(f"tensor {name!r}: shape {shape} {dtype} needs {nbytes} bytes, the header gives "
-                             f"[{begin}, {end}) of a {len(buffer)}-byte data section")
+            raise ValueError(
+                f"tensor {name!r}: shape {shape} {dtype} needs {nbytes} bytes, the header gives "
+                f"[{begin}, {end}) of a {len(buffer)}-byte data section"
+            )
         spans.append((begin, end, name))
     spans.sort()
     position = 0
     for begin, end, name in spans:  # the data section is covered exactly: no overlap, no hole
         if begin != position:
-            raise ValueError(f"tensor {name!r}: data starts at {begin}, expected {position} (overlap or hole)")
+            raise ValueError(
+                f"tensor {name!r}: data starts at {begin}, expected {position} (overlap or hole)"
+            )
         position = end
     if position != len(buffer):
         raise ValueError(f"{len(buffer) - position} bytes after the last tensor (truncated header or junk)")
@@ -304,10 +320,16 @@ def _read_safetensors(data: bytes) -> tuple[dict, dict]:
 
 def _read_npy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, allow_large: bool) -> np.ndarray:
     """One .npy member of a version-1 archive, its header checked before its data is read."""
-    if info.compress_type != zipfile.ZIP_STORED and not allow_large and info.file_size > _SMALL \
-            and info.file_size > MAX_EXPANSION * max(info.compress_size, 1):
-        raise ValueError(f"member {info.filename} expands {info.compress_size} bytes to {info.file_size} "
-                         f"(over {MAX_EXPANSION}x); pass allow_large=True if you trust this file")
+    if (
+        info.compress_type != zipfile.ZIP_STORED
+        and not allow_large
+        and info.file_size > _SMALL
+        and info.file_size > MAX_EXPANSION * max(info.compress_size, 1)
+    ):
+        raise ValueError(
+            f"member {info.filename} expands {info.compress_size} bytes to {info.file_size} "
+            f"(over {MAX_EXPANSION}x); pass allow_large=True if you trust this file"
+        )
     with zf.open(info) as fh:
         version = np.lib.format.read_magic(fh)
         if version == (1, 0):
@@ -321,8 +343,10 @@ def _read_npy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, allow_large: bo
         nbytes = math.prod(shape) * dtype.itemsize
         header_len = fh.tell()
         if header_len + nbytes != info.file_size:
-            raise ValueError(f"member {info.filename}: shape {shape} {dtype} needs {nbytes} bytes, "
-                             f"the archive holds {info.file_size - header_len}")
+            raise ValueError(
+                f"member {info.filename}: shape {shape} {dtype} needs {nbytes} bytes, "
+                f"the archive holds {info.file_size - header_len}"
+            )
         raw = fh.read(nbytes)
     if len(raw) != nbytes:
         raise ValueError(f"member {info.filename} is truncated")
@@ -341,7 +365,9 @@ def _read_npz(data: bytes, allow_large: bool) -> tuple:
     if not isinstance(header, dict) or header.get("magic") != MAGIC:
         raise ValueError("bad magic: not a pyneuro file")
     if not isinstance(header.get("version"), int) or header["version"] > 1:
-        raise ValueError(f"an .npz file of format version {header.get('version')!r}; .npz files are version 1")
+        raise ValueError(
+            f"an .npz file of format version {header.get('version')!r}; .npz files are version 1"
+        )
     return header.get("tree"), arrays
 
 
@@ -352,8 +378,6 @@ def load(f, map_location=None, weights_only=True, *, allow_large: bool = False):
     safe). `allow_large=True` lifts the expansion limit on compressed members of old .npz
     files. Raises CheckpointError (a ValueError) naming the file when it is malformed.
     """
-    from .tensor import _device
-
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
     device = _device(map_location) if map_location is not None else "cpu"
     if isinstance(f, (str, os.PathLike)):
@@ -375,9 +399,29 @@ def load(f, map_location=None, weights_only=True, *, allow_large: bool = False):
                 raise ValueError(f"format version {info['version']}; this pyneuro reads up to {VERSION}")
             tree = info["tree"]
         return _decode(tree, arrays, device)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, RecursionError,
-            MemoryError, EOFError, OSError, RuntimeError, NotImplementedError, struct.error, zlib.error,
-            zipfile.BadZipFile, zipfile.LargeZipFile) as exc:  # a damaged zip raises any of these
-        reason = str(exc) if isinstance(exc, ValueError) and not isinstance(exc, UnicodeDecodeError) \
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        OverflowError,
+        RecursionError,
+        MemoryError,
+        EOFError,
+        OSError,
+        RuntimeError,
+        NotImplementedError,
+        struct.error,
+        zlib.error,
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+    ) as exc:  # a damaged zip raises any of these
+        reason = (
+            str(exc)
+            if isinstance(exc, ValueError) and not isinstance(exc, UnicodeDecodeError)
             else f"{type(exc).__name__}: {exc}"
-        raise CheckpointError(f"pn.load: {name} is corrupt or not a pyneuro/safetensors file ({reason})") from None
+        )
+        raise CheckpointError(
+            f"pn.load: {name} is corrupt or not a pyneuro/safetensors file ({reason})"
+        ) from None

@@ -3,6 +3,7 @@
 Tests run against the *installed* pyneuro (pytest puts tests/, not the repo root, on
 sys.path); for an in-place development build run `PYTHONPATH=$PWD pytest` (an absolute path: tests run in scratch directories).
 """
+
 from __future__ import annotations
 
 import os
@@ -16,9 +17,20 @@ from pyneuro import backends
 
 ALL_BACKENDS = list(backends.BACKENDS)
 REPO_ROOT = Path(__file__).resolve().parents[1]  # examples/, labs/, bench/ live here
+# tests/support/ holds test machinery (the CUDA emulator, the fake CuPy), not tests.
+collect_ignore = ["support"]
+
+
+def _gpu_marked(names, device_of=lambda n: backends.BACKENDS[n][0]):
+    """Parameters for a fixture: those that run on device "cuda" carry the `gpu` marker, so
+    `pytest -m gpu` selects every GPU case (bench/gpu_check.sh) and `-m "not gpu"` none."""
+    return [pytest.param(n, marks=pytest.mark.gpu) if device_of(n) == "cuda" else n for n in names]
 
 
 def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "emulated: runs the CUDA code on the CPU emulator (tests/support/), not on a GPU"
+    )
     # Testing the bare source tree (e.g. `python -m pytest` from the repo root without a
     # build) would silently skip every compiled backend. Say so instead.
     required = [n for n in os.environ.get("PYNEURO_REQUIRE_BACKENDS", "").split(",") if n]
@@ -59,7 +71,7 @@ def _backend_or_skip(name):
     return backends.get(name)
 
 
-@pytest.fixture(params=ALL_BACKENDS)
+@pytest.fixture(params=_gpu_marked(ALL_BACKENDS))
 def backend(request):
     """Each backend's kernel table in turn; an unusable one is skipped with its reason."""
     return _backend_or_skip(request.param)
@@ -110,11 +122,11 @@ def dev(backend):
 DEVICES = ["cpu", "cuda"]
 
 
-@pytest.fixture(params=DEVICES)
+@pytest.fixture(params=_gpu_marked(DEVICES, device_of=str))
 def device(request):
     """Each device for the Tensor layer; "cuda" is skipped with the backend's reason when no
     GPU backend is usable (it runs on a GPU, or on the CPU emulator's package:
-    csrc/cuda/emu/build_emulated_package.py)."""
+    tests/support/cuda_emu/build_emulated_package.py). The "cuda" case is marked `gpu`."""
     if request.param != "cpu":
         try:  # whichever backend the device uses: cuda, or cupy where _cuda is missing
             backends.backend_name(request.param)  # (PYNEURO_BACKEND=cupy picks cupy)

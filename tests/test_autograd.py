@@ -1,4 +1,5 @@
 """The autograd engine and every differentiable op: values vs NumPy, gradients by gradcheck."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -286,8 +287,16 @@ def test_numpy_array_and_scalar_operands():
 
 @pytest.mark.parametrize(
     "sa,sb",
-    [((3, 4), (4, 5)), ((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 5)), ((2, 3, 4), (4, 5)), ((2, 3, 4), (2, 4, 5)),
-     ((2, 3, 4), (1, 4, 5)), ((3, 4), (2, 4, 5))],
+    [
+        ((3, 4), (4, 5)),
+        ((4,), (4,)),
+        ((3, 4), (4,)),
+        ((4,), (4, 5)),
+        ((2, 3, 4), (4, 5)),
+        ((2, 3, 4), (2, 4, 5)),
+        ((2, 3, 4), (1, 4, 5)),
+        ((3, 4), (2, 4, 5)),
+    ],
 )
 def test_matmul_cases_values_and_grads(sa, sb, backend_name):
     rng = np.random.default_rng(5)
@@ -323,13 +332,19 @@ def test_matmul_backward_uses_transpose_flags_not_copies(backend_name, monkeypat
     assert passed.count(id(x._data)) == 2 and passed.count(id(w._data)) == 2
 
 
-@pytest.mark.parametrize("dim,keepdim", [(None, False), (0, False), (1, True), (-1, False), ((0, 1), False), ((0, 2), True)])
+@pytest.mark.parametrize(
+    "dim,keepdim", [(None, False), (0, False), (1, True), (-1, False), ((0, 1), False), ((0, 2), True)]
+)
 def test_sum_mean(dim, keepdim):
     x = rnd(2, 3, 4, seed=6)
     a = x.detach().numpy()
     axis = dim
-    np.testing.assert_allclose(x.sum(dim, keepdim).detach().numpy(), a.sum(axis=axis, keepdims=keepdim), rtol=1e-5)
-    np.testing.assert_allclose(x.mean(dim, keepdim).detach().numpy(), a.mean(axis=axis, keepdims=keepdim), rtol=1e-5)
+    np.testing.assert_allclose(
+        x.sum(dim, keepdim).detach().numpy(), a.sum(axis=axis, keepdims=keepdim), rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        x.mean(dim, keepdim).detach().numpy(), a.mean(axis=axis, keepdims=keepdim), rtol=1e-5
+    )
     assert pn.gradcheck(lambda v: v.sum(dim, keepdim), (x,))
     assert pn.gradcheck(lambda v: v.mean(dim, keepdim), (x,))
 
@@ -348,7 +363,9 @@ def test_max_min_with_dim(dim, keepdim):
     a = x.detach().numpy()
     values, indices = x.max(dim, keepdim)
     np.testing.assert_allclose(values.detach().numpy(), a.max(axis=dim, keepdims=keepdim))
-    np.testing.assert_array_equal(indices.numpy(), np.expand_dims(a.argmax(axis=dim), dim) if keepdim else a.argmax(axis=dim))
+    np.testing.assert_array_equal(
+        indices.numpy(), np.expand_dims(a.argmax(axis=dim), dim) if keepdim else a.argmax(axis=dim)
+    )
     assert indices.dtype == pn.int64
     r = x.min(dim=dim, keepdim=keepdim)
     np.testing.assert_allclose(r.values.detach().numpy(), a.min(axis=dim, keepdims=keepdim))
@@ -434,7 +451,9 @@ def test_setitem():
 
 def test_cat_stack_where():
     a, b = rnd(2, 3, seed=13), rnd(1, 3, seed=14)
-    np.testing.assert_allclose(pn.cat([a, b]).detach().numpy(), np.concatenate([a.detach().numpy(), b.detach().numpy()]))
+    np.testing.assert_allclose(
+        pn.cat([a, b]).detach().numpy(), np.concatenate([a.detach().numpy(), b.detach().numpy()])
+    )
     assert pn.gradcheck(lambda u, v: pn.cat([u, v], dim=0), (a, b))
     c = rnd(2, 3, seed=15)
     assert pn.stack([a, c], dim=1).shape == (2, 2, 3)
@@ -558,20 +577,45 @@ def test_unary_ops_on_device(name, op, ref, device):
 @pytest.mark.parametrize("sa,sb", BINARY_SHAPES + [((2, 1, 4), (2, 3, 1))])
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "pow", "maximum"])
 def test_binary_broadcasting_on_device(op, sa, sb, device):
-    fns = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
-           "div": lambda x, y: x / y, "pow": lambda x, y: x**y, "maximum": pn.maximum}
-    check_device_parity(fns[op], _r(*sa, seed=4, low=0.5, high=2.0), _r(*sb, seed=5, low=0.5, high=2.0),
-                        device=device, rtol=1e-4)
+    fns = {
+        "add": lambda x, y: x + y,
+        "sub": lambda x, y: x - y,
+        "mul": lambda x, y: x * y,
+        "div": lambda x, y: x / y,
+        "pow": lambda x, y: x**y,
+        "maximum": pn.maximum,
+    }
+    check_device_parity(
+        fns[op],
+        _r(*sa, seed=4, low=0.5, high=2.0),
+        _r(*sb, seed=5, low=0.5, high=2.0),
+        device=device,
+        rtol=1e-4,
+    )
 
 
-@pytest.mark.parametrize("sa,sb", [((3, 4), (4, 5)), ((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 5)),
-                                   ((2, 3, 4), (4, 5)), ((2, 3, 4), (2, 4, 5)), ((3, 4), (2, 4, 5))])
+@pytest.mark.parametrize(
+    "sa,sb",
+    [
+        ((3, 4), (4, 5)),
+        ((4,), (4,)),
+        ((3, 4), (4,)),
+        ((4,), (4, 5)),
+        ((2, 3, 4), (4, 5)),
+        ((2, 3, 4), (2, 4, 5)),
+        ((3, 4), (2, 4, 5)),
+    ],
+)
 def test_matmul_on_device(sa, sb, device):
-    check_device_parity(lambda x, y: x @ y, _r(*sa, seed=5), _r(*sb, seed=6), device=device, rtol=1e-4, atol=1e-5)
+    check_device_parity(
+        lambda x, y: x @ y, _r(*sa, seed=5), _r(*sb, seed=6), device=device, rtol=1e-4, atol=1e-5
+    )
 
 
-@pytest.mark.parametrize("dim,keepdim", [(None, False), (0, False), (1, True), (-1, False), ((0, 1), False),
-                                         ((0, 2), True), (1, False)])
+@pytest.mark.parametrize(
+    "dim,keepdim",
+    [(None, False), (0, False), (1, True), (-1, False), ((0, 1), False), ((0, 2), True), (1, False)],
+)
 def test_reductions_on_device(dim, keepdim, device):
     x = _r(2, 3, 4, seed=6)
     check_device_parity(lambda v: v.sum(dim, keepdim), x, device=device, rtol=1e-5, atol=1e-5)
@@ -587,15 +631,26 @@ def test_max_min_argmax_on_device(dim, keepdim, device):
     check_device_parity(lambda v: v.min(dim=dim, keepdim=keepdim), x, device=device)
     check_device_parity(lambda v: v.max() + v.min(), x, device=device)
     check_device_parity(lambda v: (v.argmax(dim, keepdim), v.argmin(dim), v.argmax()), x, device=device)
-    check_device_parity(lambda v: v.amax(dim) * 2, np.array([[1.0, 3.0, 3.0]] * 3, np.float32).T, device=device)
+    check_device_parity(
+        lambda v: v.amax(dim) * 2, np.array([[1.0, 3.0, 3.0]] * 3, np.float32).T, device=device
+    )
 
 
 def test_shape_ops_on_device(device):
     cases = [
-        lambda v: v.reshape(4, 6), lambda v: v.view(-1), lambda v: v.flatten(1), lambda v: v.unsqueeze(1),
-        lambda v: v.unsqueeze(-1).squeeze(-1), lambda v: v.permute(2, 0, 1), lambda v: v.transpose(0, 2),
-        lambda v: v.T, lambda v: v[0].t(), lambda v: v[:, :1].expand(2, 3, 4), lambda v: v.T.contiguous().clone(),
-        lambda v: v.split(2, dim=2), lambda v: v.chunk(3, dim=1),
+        lambda v: v.reshape(4, 6),
+        lambda v: v.view(-1),
+        lambda v: v.flatten(1),
+        lambda v: v.unsqueeze(1),
+        lambda v: v.unsqueeze(-1).squeeze(-1),
+        lambda v: v.permute(2, 0, 1),
+        lambda v: v.transpose(0, 2),
+        lambda v: v.T,
+        lambda v: v[0].t(),
+        lambda v: v[:, :1].expand(2, 3, 4),
+        lambda v: v.T.contiguous().clone(),
+        lambda v: v.split(2, dim=2),
+        lambda v: v.chunk(3, dim=1),
     ]
     for f in cases:
         check_device_parity(f, _r(2, 3, 4, seed=11), device=device)
@@ -604,9 +659,16 @@ def test_shape_ops_on_device(device):
 def test_indexing_gather_and_scatter_add_on_device(device):
     idx = np.array([0, 2, 2, 3])
     cases = [
-        lambda v, i: v[1], lambda v, i: v[1:3, ::2], lambda v, i: v[..., -1], lambda v, i: v[None, 0],
-        lambda v, i: v[i], lambda v, i: v[i, pn.tensor([1, 1, 4, 0], device=v.device)],
-        lambda v, i: v[[1, 1]], lambda v, i: v[:, 1:4], lambda v, i: v[-3:], lambda v, i: v[::-1],
+        lambda v, i: v[1],
+        lambda v, i: v[1:3, ::2],
+        lambda v, i: v[..., -1],
+        lambda v, i: v[None, 0],
+        lambda v, i: v[i],
+        lambda v, i: v[i, pn.tensor([1, 1, 4, 0], device=v.device)],
+        lambda v, i: v[[1, 1]],
+        lambda v, i: v[:, 1:4],
+        lambda v, i: v[-3:],
+        lambda v, i: v[::-1],
         lambda v, i: v.gather(1, pn.tensor([[0, 1], [2, 2], [4, 0], [3, 3]], device=v.device)),
     ]
     for f in cases:
@@ -638,9 +700,24 @@ def test_setitem_cat_stack_where_on_device(device):
 def test_comparisons_and_logic_on_device(device):
     a, b = _r(3, 4, seed=16), _r(4, seed=17)
     got = check_device_parity(
-        lambda x, y: (x > 0, x < y, x >= 0, x <= y, x == x, x != 0, (x > 0) & (y > 0), (x > 0) | (y > 0),
-                      ~(x > 0), (x > 0).logical_not(), x.isnan(), x.isfinite()),
-        a, b, device=device)
+        lambda x, y: (
+            x > 0,
+            x < y,
+            x >= 0,
+            x <= y,
+            x == x,
+            x != 0,
+            (x > 0) & (y > 0),
+            (x > 0) | (y > 0),
+            ~(x > 0),
+            (x > 0).logical_not(),
+            x.isnan(),
+            x.isfinite(),
+        ),
+        a,
+        b,
+        device=device,
+    )
     assert all(r.dtype == np.bool_ for r in got)
     x = pn.tensor(a, device=device)
     assert (x > 0).float().mean().item() == pytest.approx((a > 0).mean())
@@ -676,16 +753,25 @@ def test_empty_batch_on_device(device):
 
 def test_more_math_and_indexing_on_device(device):
     x = _r(4, 5, seed=18)
-    check_device_parity(lambda v: (v.sin(), v.cos(), v.abs().log1p(), v.expm1(), v.round(), v.floor(), v.ceil(),
-                                   v.trunc()), x * 3, device=device)
-    check_device_parity(lambda v: (v.flip(0), v.flip(0, 1), v.tril(), v.triu(1), v.narrow(1, 1, 3), v.select(1, 2)),
-                        x, device=device)
+    check_device_parity(
+        lambda v: (v.sin(), v.cos(), v.abs().log1p(), v.expm1(), v.round(), v.floor(), v.ceil(), v.trunc()),
+        x * 3,
+        device=device,
+    )
+    check_device_parity(
+        lambda v: (v.flip(0), v.flip(0, 1), v.tril(), v.triu(1), v.narrow(1, 1, 3), v.select(1, 2)),
+        x,
+        device=device,
+    )
     idx = np.array([0, 3, 3])
-    check_device_parity(lambda v, i: (v[:, i], v.index_select(1, i), v.index_select(0, i)), x, idx, device=device)
-    check_device_parity(lambda v, i: v.reshape(2, 2, 5)[:, pn.tensor([1, 0], device=v.device), i[:2]], x, idx,
-                        device=device)
-    check_device_parity(lambda v: (v.repeat(2, 1), v[0].outer(v[1]), v.unsqueeze(1) * v[0]), x,
-                        device=device)
+    check_device_parity(
+        lambda v, i: (v[:, i], v.index_select(1, i), v.index_select(0, i)), x, idx, device=device
+    )
+    check_device_parity(
+        lambda v, i: v.reshape(2, 2, 5)[:, pn.tensor([1, 0], device=v.device), i[:2]], x, idx, device=device
+    )
+    check_device_parity(lambda v: (v.repeat(2, 1), v[0].outer(v[1]), v.unsqueeze(1) * v[0]), x, device=device)
     check_device_parity(lambda v: v.isclose(v + 1e-9), x, device=device)
-    check_device_parity(lambda v: (v.cumsum(0), v.cumsum(1), v.cumsum(-1) * v), x, device=device, rtol=1e-5,
-                        atol=1e-5)
+    check_device_parity(
+        lambda v: (v.cumsum(0), v.cumsum(1), v.cumsum(-1) * v), x, device=device, rtol=1e-5, atol=1e-5
+    )

@@ -4,21 +4,28 @@ Each binding of pyneuro._cpu is driven with wrong ranks, dtypes, None, lists, em
 arrays, strided views, read-only outputs and out-of-range targets. The drive runs in a
 subprocess, so a segfault or abort shows as a dead process rather than killing pytest;
 the parent checks that the child survived and that every call raised the exception type
-DESIGN.md promises.
+docs/DESIGN.md, "Errors and bad input" promises. Then every available kernel table (numpy, cpu, numba, and cuda/cupy
+on a GPU machine) is given the same bad input: each check lives in one place per
+language (backends/_checks.py, csrc/bindings/checks.h) with one message, so every
+backend must raise the same exception type with the same message.
 """
+
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 from pyneuro import backends
 
-pytestmark = pytest.mark.skipif(not backends.status("cpu").available,
-                                reason=f"{backends.status('cpu').reason}")
+needs_cpu = pytest.mark.skipif(
+    not backends.status("cpu").available, reason=f"{backends.status('cpu').reason}"
+)
 
 DRIVER = textwrap.dedent(
     r"""
@@ -106,12 +113,14 @@ def driven():
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@needs_cpu
 def test_process_survives_and_every_binding_raises(driven):
     wrong = [(n, exp, got, msg) for n, exp, got, msg in driven if exp != got]
     assert not wrong, "\n".join(f"{n}: expected {e}, got {g} ({m})" for n, e, g, m in wrong)
     assert len(driven) >= 40
 
 
+@needs_cpu
 def test_messages_name_shapes_and_values(driven):
     mismatch = driven[0][3]  # matmul of (2, 3) by (4, 5)
     assert "(2, 3)" in mismatch and "(4, 5)" in mismatch
@@ -119,3 +128,67 @@ def test_messages_name_shapes_and_values(driven):
     assert any("4" in m and "classes" in m for m in out_of_range)
     dtype_errors = [m for n, e, g, m in driven if e == "TypeError" and n == "softmax_forward"]
     assert any("float64" in m for m in dtype_errors)
+
+
+# (entry, args, expected exception type): input every backend must refuse the same way.
+_f32 = lambda *s: np.ones(s, np.float32)
+_i64 = lambda *v: np.array(v, np.int64)
+SAME_EVERYWHERE = [
+    ("matmul", (_f32(2, 3), _f32(4, 5)), ValueError),
+    ("matmul", (_f32(3, 2), _f32(4, 5), True, False), ValueError),
+    ("matmul", (_f32(2, 3), _f32(5, 4), False, True), ValueError),
+    ("matmul", (_f32(3), _f32(3)), ValueError),
+    ("cross_entropy_forward", (_f32(3, 4), _i64(0, 4, 1)), IndexError),
+    ("cross_entropy_forward", (_f32(3, 4), _i64(0, -1, 5)), IndexError),
+    ("cross_entropy_forward", (_f32(2, 0), _i64(0, 0)), IndexError),
+    ("cross_entropy_forward", (_f32(3, 4), _i64(0, 1)), ValueError),
+    ("cross_entropy_forward", (_f32(3, 4), np.zeros((3, 1), np.int64)), ValueError),
+    ("cross_entropy_forward", (_f32(3, 4), np.zeros(3, np.float32)), TypeError),
+    ("cross_entropy_forward", (_f32(3, 4), None), TypeError),
+    ("cross_entropy_backward", (_f32(3, 4), _i64(9, 0, 0), _f32(3)), IndexError),
+    ("cross_entropy_backward", (_f32(3, 4), _i64(0, 0, 0), _f32(2)), ValueError),
+    ("bias_add", (_f32(2, 3), _f32(4)), ValueError),
+    ("bias_grad", (_f32(3),), ValueError),
+    ("relu_backward", (_f32(3), _f32(4)), ValueError),
+    ("softmax_forward", (_f32(3),), ValueError),
+    ("softmax_backward", (_f32(2, 3), _f32(3, 2)), ValueError),
+    ("log_softmax_backward", (_f32(2, 3), _f32(2, 4)), ValueError),
+    ("sgd_step", (_f32(3), _f32(4), None, 0.1), ValueError),
+    ("sgd_step", (_f32(3), _f32(3), None, 0.1, 0.9), ValueError),
+    ("adam_step", (_f32(3), _f32(3), _f32(3), _f32(3), 0, 1e-3), ValueError),
+    ("adam_step", (_f32(3), _f32(3), _f32(2), _f32(3), 1, 1e-3), ValueError),
+    ("argmax", (_f32(3, 0),), ValueError),
+]
+TABLES = [name for name, st in backends.available().items() if st.available]
+
+
+def _outcome(table, entry, args):
+    args = [table.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
+    try:
+        getattr(table, entry)(*args)
+    except Exception as exc:
+        return type(exc), str(exc)
+    return None, "no exception"
+
+
+@pytest.mark.parametrize(
+    "entry,args,expected", SAME_EVERYWHERE, ids=[f"{i}-{c[0]}" for i, c in enumerate(SAME_EVERYWHERE)]
+)
+def test_same_bad_input_same_exception_and_message_on_every_backend(entry, args, expected):
+    outcomes = {name: _outcome(backends.get(name), entry, args) for name in TABLES}
+    assert all(kind is expected for kind, _ in outcomes.values()), outcomes
+    assert len({msg for _, msg in outcomes.values()}) == 1, outcomes
+
+
+def test_the_one_wording_of_the_shared_checks():
+    """The messages docs/DESIGN.md, "The backend layer" quotes: matmul names both shapes, a class target torch's wording."""
+    table = backends.get("numpy")
+    with pytest.raises(
+        ValueError,
+        match=re.escape("matmul: inner dimensions differ: a.T has shape (2, 3) and b has shape (4, 5)"),
+    ):
+        table.matmul(_f32(3, 2), _f32(4, 5), True)
+    with pytest.raises(IndexError, match=re.escape("Target -1 is out of bounds (for 4 classes).")):
+        table.cross_entropy_forward(_f32(3, 4), _i64(0, -1, 5))
+    with pytest.raises(IndexError, match=re.escape("Target 5 is out of bounds (for 4 classes).")):
+        table.cross_entropy_forward(_f32(3, 4), _i64(0, 5, 1))

@@ -3,6 +3,7 @@
 Everything runs on the tiny preset with one or two samples: these tests check what the
 harness produces, never how fast anything is.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,13 +18,49 @@ from pyneuro.bench import kernels as K
 from pyneuro.bench import machine
 from pyneuro.bench.cli import guess_kernel
 
-FAST = ["--sizes", "tiny", "--repeat", "2", "--warmup", "0", "--max-time", "0.02", "--no-progress",
-        "--backends", "numpy,cpu"]
+FAST = [
+    "--sizes",
+    "tiny",
+    "--repeat",
+    "2",
+    "--warmup",
+    "0",
+    "--max-time",
+    "0.02",
+    "--no-progress",
+    "--backends",
+    "numpy,cpu",
+]
 FAST_KW = dict(sizes="tiny", repeat=2, warmup=0, max_time=0.02, progress=False)
-TOP_KEYS = {"machine", "versions", "threads", "blas", "blas_summary", "env", "peak", "settings",
-            "cost_model", "results", "targets", "warnings", "numpy_forced_blas_kernel"}
-RESULT_KEYS = {"kernel", "size", "token", "dims", "impl", "backend", "variant", "default", "unit",
-               "flops", "bytes", "status"}
+TOP_KEYS = {
+    "machine",
+    "versions",
+    "threads",
+    "blas",
+    "blas_summary",
+    "env",
+    "peak",
+    "settings",
+    "cost_model",
+    "results",
+    "targets",
+    "warnings",
+    "numpy_forced_blas_kernel",
+}
+RESULT_KEYS = {
+    "kernel",
+    "size",
+    "token",
+    "dims",
+    "impl",
+    "backend",
+    "variant",
+    "default",
+    "unit",
+    "flops",
+    "bytes",
+    "status",
+}
 
 
 def _cpu_or_skip():
@@ -121,7 +158,7 @@ def test_measure_peaks_reports_fma_and_copy():
     assert peaks["copy_gbs"] >= peaks["copy_gbs_numpy"] > 0
 
 
-USER_MODULE = '''
+USER_MODULE = """
 import numpy as np
 
 def my_softmax(x):
@@ -133,7 +170,7 @@ def wrong_softmax(x):
 
 def plain_matmul(a, b):
     return a @ b
-'''
+"""
 
 
 @pytest.fixture
@@ -193,19 +230,22 @@ def test_check_output_in_place_optimizer():
         bench.check_output(no_op_sgd, "sgd_step")
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--repeat", "0"], "must be >= 1"),
-    (["--threads", "-2"], "must be >= 1"),
-    (["--kernels", "convolution"], "unknown kernel"),
-    (["--sizes", "12y"], "bad size"),
-    (["--backends", "fortran"], "unknown backend"),
-    (["--as", "softmax"], "--as needs --kernel"),
-    (["--kernel", "no_colon"], "MODULE:FUNCTION"),
-    (["--kernel", "no_such_module_xyz:f"], "cannot import"),
-    (["--quick", "--sizes", "64"], "give one"),
-    (["--kernels", "matmul", "--sizes", "4096x1024"], "none of the sizes"),
-    (["--frobnicate"], "unrecognized arguments"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--repeat", "0"], "must be >= 1"),
+        (["--threads", "-2"], "must be >= 1"),
+        (["--kernels", "convolution"], "unknown kernel"),
+        (["--sizes", "12y"], "bad size"),
+        (["--backends", "fortran"], "unknown backend"),
+        (["--as", "softmax"], "--as needs --kernel"),
+        (["--kernel", "no_colon"], "MODULE:FUNCTION"),
+        (["--kernel", "no_such_module_xyz:f"], "cannot import"),
+        (["--quick", "--sizes", "64"], "give one"),
+        (["--kernels", "matmul", "--sizes", "4096x1024"], "none of the sizes"),
+        (["--frobnicate"], "unrecognized arguments"),
+    ],
+)
 def test_bad_options_exit_2_with_a_message(argv, message, capsys):
     with pytest.raises(SystemExit) if argv[0] in ("--repeat", "--threads", "--frobnicate") else _nothing():
         code = bench.main(argv)
@@ -230,12 +270,17 @@ def test_list_shows_every_kernel_with_its_cost(capsys):
 
 
 def test_pyneuro_bench_command_line_entry():
-    out = subprocess.run([sys.executable, "-m", "pyneuro", "bench", "--help"], capture_output=True,
-                         text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "pyneuro", "bench", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0, out.stderr
     assert "--kernel MODULE:FUNCTION" in out.stdout and "OPENBLAS_CORETYPE" in out.stdout
-    bad = subprocess.run([sys.executable, "-m", "pyneuro", "bench", "--sizes", "huge!"],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "pyneuro", "bench", "--sizes", "huge!"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "bad size" in bad.stderr
 
 
@@ -272,14 +317,24 @@ def test_targets_are_computed_from_results():
     from pyneuro.bench.report import targets
 
     def rec(kernel, token, backend, variant, default, t):
-        return {"kernel": kernel, "token": token, "backend": backend, "variant": variant,
-                "default": default, "ladder": kernel == "matmul", "status": "ok", "median_s": t,
-                "vs_numpy": 1.0 / t}
+        return {
+            "kernel": kernel,
+            "token": token,
+            "backend": backend,
+            "variant": variant,
+            "default": default,
+            "ladder": kernel == "matmul",
+            "status": "ok",
+            "median_s": t,
+            "vs_numpy": 1.0 / t,
+        }
 
-    results = [rec("matmul", "1024", "cpu", "naive", False, 10.0),
-               rec("matmul", "1024", "cpu", "blocked", False, 2.0),
-               rec("matmul", "1024", "cpu", "packed", True, 1.25),
-               rec("softmax_forward", "128x10", "cpu", "online", True, 0.1)]
+    results = [
+        rec("matmul", "1024", "cpu", "naive", False, 10.0),
+        rec("matmul", "1024", "cpu", "blocked", False, 2.0),
+        rec("matmul", "1024", "cpu", "packed", True, 1.25),
+        rec("softmax_forward", "128x10", "cpu", "online", True, 0.1),
+    ]
     rows = {t["target"]: t for t in targets(results, {"pyneuro": 2})}
     assert rows["cpu matmul 1024^3 vs NumPy"]["result"] == "FAIL"  # 0.8x < 0.9x
     assert rows["cpu matmul 2048^3 vs NumPy"]["result"] == "n/a"
@@ -293,8 +348,12 @@ def test_a_backend_that_picks_its_variant_per_call_gets_an_auto_row():
 
     from pyneuro.bench.runner import backend_impls
 
-    fake = SimpleNamespace(DEVICE="cuda", VARIANTS={"matmul": ("tiled", "vectorized")},
-                           DEFAULT_VARIANT={"matmul": None}, synchronize=lambda: None)
+    fake = SimpleNamespace(
+        DEVICE="cuda",
+        VARIANTS={"matmul": ("tiled", "vectorized")},
+        DEFAULT_VARIANT={"matmul": None},
+        synchronize=lambda: None,
+    )
     impls = backend_impls("cuda", fake, K.KERNELS["matmul"])
     assert [i.label for i in impls] == ["cuda:tiled", "cuda:vectorized", "cuda:auto"]
     assert [i.default for i in impls] == [False, False, True]

@@ -1,4 +1,5 @@
 """The command line as a newcomer uses it: `pyneuro`, `pyneuro info`, bad commands."""
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,9 @@ import pytest
 
 
 def run(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "pyneuro", *args], capture_output=True, text=True,
-                          timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "pyneuro", *args], capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 def test_info_reports_every_backend_with_reason():
@@ -50,7 +52,9 @@ def test_unknown_command_is_one_clear_line():
 
 
 def test_console_script_installed():
-    exe = shutil.which("pyneuro", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    exe = shutil.which(
+        "pyneuro", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    )
     if exe is None:
         pytest.skip("pyneuro console script not on PATH (in-place development build, not pip-installed)")
     out = subprocess.run([exe, "info"], capture_output=True, text=True, timeout=120)

@@ -1,5 +1,6 @@
 """Fault paths of `pyneuro train` and `pyneuro bench`: each ends in one line on stderr, no traceback,
 exit status 2 (bad arguments) or 1 (bad data), before any training or allocation starts."""
+
 from __future__ import annotations
 
 import gzip
@@ -25,8 +26,15 @@ def _env(**extra):
 
 
 def cli(*args, cwd, env=None, timeout=180):
-    return subprocess.run([sys.executable, "-m", "pyneuro", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=cwd, env=env or _env(), check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "pyneuro", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env=env or _env(),
+        check=False,
+    )
 
 
 def one_line_error(out, code, command, message):
@@ -39,15 +47,19 @@ def one_line_error(out, code, command, message):
 
 
 # ------------------------------------------------------------------------------ train: arguments
-@pytest.mark.parametrize("args,message", [
-    (["--model", "784-99999999-10"], "parameters need at least"),
-    (["--save", "folder"], "--save folder is a folder"),
-    (["--metrics", "folder"], "--metrics folder is a folder"),
-    (["--plot", "folder"], "--plot folder is a folder"),
-    (["--save", ""], "--save needs a file name"),
-    (["--metrics", ""], "--metrics needs a file name"),
-    (["--save", "  "], "--save needs a file name"),
-], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--model", "784-99999999-10"], "parameters need at least"),
+        (["--save", "folder"], "--save folder is a folder"),
+        (["--metrics", "folder"], "--metrics folder is a folder"),
+        (["--plot", "folder"], "--plot folder is a folder"),
+        (["--save", ""], "--save needs a file name"),
+        (["--metrics", ""], "--metrics needs a file name"),
+        (["--save", "  "], "--save needs a file name"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
 def test_train_bad_output_and_model_exit_2_before_training(tmp_path, args, message):
     (tmp_path / "folder").mkdir()
     out = cli("train", *args, "--epochs", "1", cwd=tmp_path)
@@ -61,32 +73,58 @@ def test_train_unwritable_folder_is_refused(tmp_path):
     ro.mkdir()
     ro.chmod(0o500)
     try:
-        one_line_error(cli("train", "--save", "ro/ck.safetensors", "--epochs", "1", cwd=tmp_path), 2, "train",
-                       "not writable")
+        one_line_error(
+            cli("train", "--save", "ro/ck.safetensors", "--epochs", "1", cwd=tmp_path),
+            2,
+            "train",
+            "not writable",
+        )
     finally:
         ro.chmod(0o700)
 
 
 def _fake_checkpoint(path, **args):
-    run_args = {"data": "mnist-sample", "model": "784-64-10", "batch_size": 128, "lr": 0.001,
-                "optimizer": "adam", "momentum": 0.9, "weight_decay": 0.0, "seed": 0}
+    run_args = {
+        "data": "mnist-sample",
+        "model": "784-64-10",
+        "batch_size": 128,
+        "lr": 0.001,
+        "optimizer": "adam",
+        "momentum": 0.9,
+        "weight_decay": 0.0,
+        "seed": 0,
+    }
     run_args.update(args)
-    pn.save({"format": "pyneuro-train-checkpoint-1", "model": {}, "optimizer": {},
-             "rng_loader": pn.Generator().get_state(), "rng_default": pn.Generator().get_state(), "epoch": 0,
-             "args": json.dumps(run_args), "history": "[]"}, path)
+    pn.save(
+        {
+            "format": "pyneuro-train-checkpoint-1",
+            "model": {},
+            "optimizer": {},
+            "rng_loader": pn.Generator().get_state(),
+            "rng_default": pn.Generator().get_state(),
+            "epoch": 0,
+            "args": json.dumps(run_args),
+            "history": "[]",
+        },
+        path,
+    )
 
 
-@pytest.mark.parametrize("stored,message", [
-    ({"optimizer": "rmsprop"}, "the checkpoint's unknown optimizer 'rmsprop'"),
-    ({"lr": "fast"}, "the checkpoint's --lr must be a number"),
-    ({"lr": -1.0}, "the checkpoint's --lr must be a finite number > 0"),
-    ({"batch_size": 0}, "the checkpoint's --batch-size must be a positive integer"),
-    ({"batch_size": 1.5}, "the checkpoint's --batch-size must be an integer"),
-    ({"seed": -3}, "the checkpoint's --seed must be >= 0"),
-    ({"data": "cifar"}, "the checkpoint's unknown dataset 'cifar'"),
-    ({"model": "784-10-7"}, "the checkpoint's --model '784-10-7': the last size"),
-    ({"model": 12}, "the checkpoint's --model must be layer sizes"),
-], ids=lambda v: next(iter(v)) if isinstance(v, dict) else None)
+@pytest.mark.parametrize(
+    "stored,message",
+    [
+        ({"optimizer": "rmsprop"}, "the checkpoint's unknown optimizer 'rmsprop'"),
+        ({"lr": "fast"}, "the checkpoint's --lr must be a number"),
+        ({"lr": -1.0}, "the checkpoint's --lr must be a finite number > 0"),
+        ({"batch_size": 0}, "the checkpoint's --batch-size must be a positive integer"),
+        ({"batch_size": 1.5}, "the checkpoint's --batch-size must be an integer"),
+        ({"seed": -3}, "the checkpoint's --seed must be >= 0"),
+        ({"data": "cifar"}, "the checkpoint's unknown dataset 'cifar'"),
+        ({"model": "784-10-7"}, "the checkpoint's --model '784-10-7': the last size"),
+        ({"model": 12}, "the checkpoint's --model must be layer sizes"),
+    ],
+    ids=lambda v: next(iter(v)) if isinstance(v, dict) else None,
+)
 def test_train_checkpoint_with_invalid_stored_args_is_refused(tmp_path, stored, message):
     _fake_checkpoint(tmp_path / "ck.safetensors", **stored)
     out = cli("train", "--resume", "ck.safetensors", "--epochs", "1", cwd=tmp_path)
@@ -100,28 +138,55 @@ def test_train_checkpoint_is_safetensors_and_loads_into_torch(tmp_path):
     out = cli("train", "--epochs", "1", "--save", "ck.safetensors", *QUICK, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     tensors = st.load_file(str(tmp_path / "ck.safetensors"))
-    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
-    model.load_state_dict({k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
+    model = torch.nn.Sequential(
+        torch.nn.Flatten(), torch.nn.Linear(784, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10)
+    )
+    model.load_state_dict({k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")})
     assert [p.name for p in tmp_path.iterdir() if ".tmp" in p.name] == []
 
 
 def test_resume_after_a_kill_between_checkpoint_and_metrics_repeats_no_epoch(tmp_path):
     straight = cli("train", "--epochs", "2", "--metrics", "straight.jsonl", *QUICK, cwd=tmp_path)
-    first = cli("train", "--epochs", "1", "--save", "ck.safetensors", "--metrics", "m.jsonl", *QUICK, cwd=tmp_path)
+    first = cli(
+        "train", "--epochs", "1", "--save", "ck.safetensors", "--metrics", "m.jsonl", *QUICK, cwd=tmp_path
+    )
     assert straight.returncode == first.returncode == 0, straight.stderr + first.stderr
     # a kill after the checkpoint but before its metrics line: the file lacks epoch 1 ...
     (tmp_path / "m.jsonl").write_text("")
-    rest = cli("train", "--resume", "ck.safetensors", "--epochs", "2", "--metrics", "m.jsonl", "--quiet", cwd=tmp_path)
+    rest = cli(
+        "train",
+        "--resume",
+        "ck.safetensors",
+        "--epochs",
+        "2",
+        "--metrics",
+        "m.jsonl",
+        "--quiet",
+        cwd=tmp_path,
+    )
     assert rest.returncode == 0, rest.stderr
-    strip = lambda rows: [{k: v for k, v in r.items() if k not in ("seconds", "train_seconds", "samples_per_s")}
-                          for r in rows]
+    strip = lambda rows: [
+        {k: v for k, v in r.items() if k not in ("seconds", "train_seconds", "samples_per_s")} for r in rows
+    ]
     rows = [json.loads(ln) for ln in (tmp_path / "m.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in rows] == [1, 2]
-    assert strip(rows) == strip(json.loads(ln) for ln in (tmp_path / "straight.jsonl").read_text().splitlines())
+    assert strip(rows) == strip(
+        json.loads(ln) for ln in (tmp_path / "straight.jsonl").read_text().splitlines()
+    )
     # ... and a metrics file with lines the checkpoint never saw (an old run) is put right too
     with open(tmp_path / "m.jsonl", "a") as f:
         f.write(json.dumps({"epoch": 3}) + "\n")
-    again = cli("train", "--resume", "ck.safetensors", "--epochs", "2", "--metrics", "m.jsonl", "--quiet", cwd=tmp_path)
+    again = cli(
+        "train",
+        "--resume",
+        "ck.safetensors",
+        "--epochs",
+        "2",
+        "--metrics",
+        "m.jsonl",
+        "--quiet",
+        cwd=tmp_path,
+    )
     lines = (tmp_path / "m.jsonl").read_text().splitlines()
     assert again.returncode == 0 and [json.loads(ln)["epoch"] for ln in lines] == [1, 2]
 
@@ -166,9 +231,16 @@ def _idx(shape, dtype_code=8):
 CORRUPT = {
     "truncated": ("train-images-idx3-ubyte", _idx((60000, 28, 28)) + bytes(100), "IDX file truncated"),
     "wrong magic": ("train-images-idx3-ubyte", b"\x08\x03\x00\x00" + bytes(100), "not an IDX file"),
-    "broken gzip": ("train-images-idx3-ubyte.gz", b"\x1f\x8b\x08\x00" + b"garbage" * 20, "corrupt or truncated gzip"),
-    "truncated gzip": ("train-images-idx3-ubyte.gz", gzip.compress(_idx((10, 28, 28)) + bytes(7840))[:-20],
-                       "corrupt or truncated gzip"),
+    "broken gzip": (
+        "train-images-idx3-ubyte.gz",
+        b"\x1f\x8b\x08\x00" + b"garbage" * 20,
+        "corrupt or truncated gzip",
+    ),
+    "truncated gzip": (
+        "train-images-idx3-ubyte.gz",
+        gzip.compress(_idx((10, 28, 28)) + bytes(7840))[:-20],
+        "corrupt or truncated gzip",
+    ),
     "wrong counts": ("train-images-idx3-ubyte", _idx((10, 28, 28)) + bytes(7840), "wrong content for mnist"),
 }
 
@@ -188,19 +260,31 @@ def test_train_corrupt_dataset_files_exit_1_naming_the_file(tmp_path, case):
 
 
 # ------------------------------------------------------------------------------ bench
-@pytest.mark.parametrize("args,code,message", [
-    (["--sizes", "50000x50000x50000"], 2, "of memory"),  # 84 GiB on this size's estimate: past the check below
-    (["--sizes", "100000000x100000000", "--kernels", "softmax"], 2, "needs about"),
-    (["--max-time", "nan"], 2, "--max-time: must be a finite number"),
-    (["--max-time", "inf"], 2, "--max-time: must be a finite number"),
-    (["--max-call", "-1"], 2, "--max-call: must be >= 0.01"),
-    (["--out", "afile"], 2, "--out afile is a file"),
-    (["--out", "afile/sub"], 2, "is not a folder"),
-    (["--out", ""], 2, "--out needs a folder name"),
-    (["--kernel", "raises_on_import.py:softmax"], 2, "running raises_on_import.py failed (ZeroDivisionError"),
-    (["--kernel", "nosuchmodule_xyz:softmax"], 2, "cannot import module"),
-    (["--sizes", "huge!"], 2, "bad size"),
-], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+@pytest.mark.parametrize(
+    "args,code,message",
+    [
+        (
+            ["--sizes", "50000x50000x50000"],
+            2,
+            "of memory",
+        ),  # 84 GiB on this size's estimate: past the check below
+        (["--sizes", "100000000x100000000", "--kernels", "softmax"], 2, "needs about"),
+        (["--max-time", "nan"], 2, "--max-time: must be a finite number"),
+        (["--max-time", "inf"], 2, "--max-time: must be a finite number"),
+        (["--max-call", "-1"], 2, "--max-call: must be >= 0.01"),
+        (["--out", "afile"], 2, "--out afile is a file"),
+        (["--out", "afile/sub"], 2, "is not a folder"),
+        (["--out", ""], 2, "--out needs a folder name"),
+        (
+            ["--kernel", "raises_on_import.py:softmax"],
+            2,
+            "running raises_on_import.py failed (ZeroDivisionError",
+        ),
+        (["--kernel", "nosuchmodule_xyz:softmax"], 2, "cannot import module"),
+        (["--sizes", "huge!"], 2, "bad size"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
 def test_bench_faults_are_one_line(tmp_path, args, code, message):
     from pyneuro._memory import available_bytes
 
@@ -215,7 +299,9 @@ def test_bench_faults_are_one_line(tmp_path, args, code, message):
 
 def test_bench_kernel_that_raises_exits_1(tmp_path):
     (tmp_path / "mine.py").write_text("def softmax(x):\n    raise ZeroDivisionError('boom')\n")
-    out = cli("bench", "--kernel", "mine.py:softmax", "--sizes", "tiny", "--no-progress", cwd=tmp_path, timeout=120)
+    out = cli(
+        "bench", "--kernel", "mine.py:softmax", "--sizes", "tiny", "--no-progress", cwd=tmp_path, timeout=120
+    )
     assert out.returncode == 1 and "Traceback" not in out.stderr and out.stdout == ""
     errors = [ln for ln in out.stderr.splitlines() if "error" in ln]
     assert errors == ["pyneuro bench: error: --kernel mine.py:softmax raised ZeroDivisionError: boom"]

@@ -6,6 +6,7 @@ reduction length (K for matmul, the row length for softmax). Shapes are the awkw
 ones: 1, primes, sizes that are no multiple of any tile, empty dimensions, and
 non-contiguous or transposed inputs.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,9 +17,23 @@ from pyneuro.backends import numpy_backend as ref
 EPS32 = np.finfo(np.float32).eps
 
 MATMUL_SHAPES = [  # (M, N, K)
-    (1, 1, 1), (1, 7, 3), (7, 1, 3), (3, 5, 1), (2, 3, 4), (13, 17, 19), (31, 37, 29),
-    (64, 64, 64), (65, 63, 67), (100, 33, 129), (8, 256, 784), (129, 10, 257), (257, 130, 45),
-    (0, 5, 3), (5, 0, 3), (5, 3, 0), (0, 0, 0),
+    (1, 1, 1),
+    (1, 7, 3),
+    (7, 1, 3),
+    (3, 5, 1),
+    (2, 3, 4),
+    (13, 17, 19),
+    (31, 37, 29),
+    (64, 64, 64),
+    (65, 63, 67),
+    (100, 33, 129),
+    (8, 256, 784),
+    (129, 10, 257),
+    (257, 130, 45),
+    (0, 5, 3),
+    (5, 0, 3),
+    (5, 3, 0),
+    (0, 0, 0),
 ]
 
 
@@ -46,7 +61,9 @@ def test_matmul_default(backend, dev, rng, m, n, k, trans_a, trans_b):
     assert np.all(np.abs(got - want) <= matmul_tol(a64, b64, k))
 
 
-@pytest.mark.parametrize("m,n,k", [(1, 1, 1), (13, 17, 19), (65, 63, 67), (129, 10, 257), (0, 4, 3), (4, 3, 0)])
+@pytest.mark.parametrize(
+    "m,n,k", [(1, 1, 1), (13, 17, 19), (65, 63, 67), (129, 10, 257), (0, 4, 3), (4, 3, 0)]
+)
 @pytest.mark.parametrize("trans", [(False, False), (True, False), (False, True), (True, True)])
 def test_matmul_every_variant(backend, dev, rng, m, n, k, trans):
     a, b = operands(rng, m, n, k, *trans)
@@ -60,9 +77,9 @@ def test_matmul_every_variant(backend, dev, rng, m, n, k, trans):
 def test_matmul_noncontiguous_and_transposed_views(cpu_device_backend, rng):
     bk = cpu_device_backend
     big = rng.standard_normal((40, 60)).astype(np.float32)
-    a = big[::2, 1:50:3]           # strided view
-    b = big.T[:17, :20]            # a Fortran-ordered view
-    got = bk.matmul(a, b)          # (20, 17) @ (17, 20)
+    a = big[::2, 1:50:3]  # strided view
+    b = big.T[:17, :20]  # a Fortran-ordered view
+    got = bk.matmul(a, b)  # (20, 17) @ (17, 20)
     want = a.astype(np.float64) @ b.astype(np.float64)
     assert np.all(np.abs(got - want) <= matmul_tol(a.astype(np.float64), b.astype(np.float64), 17))
     at = np.asfortranarray(rng.standard_normal((9, 11)).astype(np.float32))
@@ -139,12 +156,13 @@ def test_softmax_huge_logits_stay_finite(backend, dev, rng, scale):
     np.testing.assert_allclose(ls, want, rtol=1e-6, atol=1e-2)  # values near -1e5: float32 spacing ~0.008
     t = np.arange(9) % 33
     losses = dev.host(backend.cross_entropy_forward(dev(x), dev(t)))
-    np.testing.assert_allclose(losses, ref.cross_entropy_forward(x.astype(np.float64), t), rtol=1e-6, atol=1e-2)
+    np.testing.assert_allclose(
+        losses, ref.cross_entropy_forward(x.astype(np.float64), t), rtol=1e-6, atol=1e-2
+    )
 
 
 def test_softmax_nan_and_inf_rows(backend, dev):
-    x = np.array([[0.0, np.nan, 1.0], [np.inf, 0.0, 1.0], [-np.inf, 0.0, 1.0], [-np.inf] * 3],
-                 np.float32)
+    x = np.array([[0.0, np.nan, 1.0], [np.inf, 0.0, 1.0], [-np.inf, 0.0, 1.0], [-np.inf] * 3], np.float32)
     got = dev.host(backend.softmax_forward(dev(x)))
     want = ref.softmax_forward(x)
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
@@ -172,11 +190,12 @@ def test_cross_entropy_accepts_int32_targets(backend, dev, rng):
     x = logits(rng, (6, 4))
     t = np.array([0, 1, 2, 3, 0, 1], dtype=np.int32)
     got = dev.host(backend.cross_entropy_forward(dev(x), dev(t)))
-    np.testing.assert_allclose(got, ref.cross_entropy_forward(x.astype(np.float64), t), rtol=1e-5,
-                               atol=8 * EPS32 * np.abs(x).max())  # lse - x_t cancels
+    np.testing.assert_allclose(
+        got, ref.cross_entropy_forward(x.astype(np.float64), t), rtol=1e-5, atol=8 * EPS32 * np.abs(x).max()
+    )  # lse - x_t cancels
 
 
-@pytest.mark.parametrize("classes", [4, 40])      # rows shorter / longer than one vector
+@pytest.mark.parametrize("classes", [4, 40])  # rows shorter / longer than one vector
 @pytest.mark.parametrize("bad", [-1, "classes", 100])
 def test_cross_entropy_target_out_of_range(backend, dev, bad, classes):
     bad = classes if bad == "classes" else bad
@@ -221,7 +240,9 @@ def test_bias_add_and_grad(backend, dev, rng, shape):
     got = dev.host(backend.bias_grad(dev(x)))
     want = ref.bias_grad(x.astype(np.float64))
     assert got.shape == (shape[1],)
-    np.testing.assert_allclose(got, want, rtol=0, atol=4 * EPS32 * max(shape[0], 1) * max(np.abs(x).max(initial=0), 1))
+    np.testing.assert_allclose(
+        got, want, rtol=0, atol=4 * EPS32 * max(shape[0], 1) * max(np.abs(x).max(initial=0), 1)
+    )
 
 
 def test_bias_shape_mismatch(backend, dev):
@@ -231,8 +252,8 @@ def test_bias_shape_mismatch(backend, dev):
 
 def test_argmax(backend, dev, rng):
     x = rng.standard_normal((37, 11)).astype(np.float32)
-    x[0] = 1.0                      # ties: the first maximum wins
-    x[1, 4] = np.nan                # NaN counts as the maximum
+    x[0] = 1.0  # ties: the first maximum wins
+    x[1, 4] = np.nan  # NaN counts as the maximum
     x[2, 5] = np.inf
     got = dev.host(backend.argmax(dev(x)))
     assert got.dtype == np.int64
@@ -241,9 +262,10 @@ def test_argmax(backend, dev, rng):
 
 
 # ----------------------------------------------------------------------------- optimizers
-@pytest.mark.parametrize("momentum,dampening,weight_decay,nesterov",
-                         [(0.0, 0.0, 0.0, False), (0.9, 0.0, 0.0, False), (0.9, 0.1, 1e-2, False),
-                          (0.9, 0.0, 5e-4, True)])
+@pytest.mark.parametrize(
+    "momentum,dampening,weight_decay,nesterov",
+    [(0.0, 0.0, 0.0, False), (0.9, 0.0, 0.0, False), (0.9, 0.1, 1e-2, False), (0.9, 0.0, 5e-4, True)],
+)
 def test_sgd_step_trajectory(backend, dev, rng, momentum, dampening, weight_decay, nesterov):
     p_ref = rng.standard_normal(1001).astype(np.float64)
     buf_ref = np.zeros_like(p_ref)
@@ -251,8 +273,17 @@ def test_sgd_step_trajectory(backend, dev, rng, momentum, dampening, weight_deca
     for step in range(5):
         g = rng.standard_normal(1001)
         ref.sgd_step(p_ref, g, buf_ref, 0.05, momentum, dampening, weight_decay, nesterov, step == 0)
-        backend.sgd_step(p, dev(g.astype(np.float32)), buf if momentum else None, 0.05, momentum, dampening,
-                         weight_decay, nesterov, step == 0)
+        backend.sgd_step(
+            p,
+            dev(g.astype(np.float32)),
+            buf if momentum else None,
+            0.05,
+            momentum,
+            dampening,
+            weight_decay,
+            nesterov,
+            step == 0,
+        )
     np.testing.assert_allclose(dev.host(p), p_ref, rtol=1e-5, atol=1e-5)
 
 

@@ -12,6 +12,7 @@ IMPLS lists (backend, variant) for every available backend on the CPU device tha
 conv entries, so a new backend (numba) joins by adding them to its table. GPU backends have
 their own file.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -103,7 +104,9 @@ def test_conv2d_empty_batch(table, variant):
     assert table.conv2d_forward(x, w, variant=variant).shape == (0, 3, 3, 3)
     g = np.ones((0, 3, 3, 3), np.float32)
     assert table.conv2d_backward_input(g, w, x.shape, variant=variant).shape == x.shape
-    np.testing.assert_array_equal(table.conv2d_backward_weight(g, x, w.shape, variant=variant), np.zeros(w.shape))
+    np.testing.assert_array_equal(
+        table.conv2d_backward_weight(g, x, w.shape, variant=variant), np.zeros(w.shape)
+    )
 
 
 @pytest.mark.parametrize("table,variant", IMPLS)
@@ -117,8 +120,14 @@ def test_conv2d_non_contiguous(table, variant):
     g = np.ascontiguousarray(rng.standard_normal(tuple(yt.shape))[..., ::-1]).astype(np.float32)[..., ::-1]
     yt.backward(t64(g))
     close(table.conv2d_forward(x, w, None, (1, 2), (0, 0), (1, 1), 1, variant=variant), yt.detach().numpy())
-    close(table.conv2d_backward_input(g, w, x.shape, (1, 2), (0, 0), (1, 1), 1, variant=variant), xt.grad.numpy())
-    close(table.conv2d_backward_weight(g, x, w.shape, (1, 2), (0, 0), (1, 1), 1, variant=variant), wt.grad.numpy())
+    close(
+        table.conv2d_backward_input(g, w, x.shape, (1, 2), (0, 0), (1, 1), 1, variant=variant),
+        xt.grad.numpy(),
+    )
+    close(
+        table.conv2d_backward_weight(g, x, w.shape, (1, 2), (0, 0), (1, 1), 1, variant=variant),
+        wt.grad.numpy(),
+    )
 
 
 def test_cpu_rungs_agree_for_any_thread_count():
@@ -136,10 +145,16 @@ def test_cpu_rungs_agree_for_any_thread_count():
         results = []
         for n in (1, 2, 3):
             cpu.set_num_threads(n)
-            results.append([(cpu.conv2d_forward(x, w, None, 1, 1, 1, 1, variant=v),
-                             cpu.conv2d_backward_input(g, w, x.shape, 1, 1, 1, 1, variant=v),
-                             cpu.conv2d_backward_weight(g, x, w.shape, 1, 1, 1, 1, variant=v))
-                            for v in cpu.VARIANTS["conv2d"]])
+            results.append(
+                [
+                    (
+                        cpu.conv2d_forward(x, w, None, 1, 1, 1, 1, variant=v),
+                        cpu.conv2d_backward_input(g, w, x.shape, 1, 1, 1, 1, variant=v),
+                        cpu.conv2d_backward_weight(g, x, w.shape, 1, 1, 1, 1, variant=v),
+                    )
+                    for v in cpu.VARIANTS["conv2d"]
+                ]
+            )
     finally:
         cpu.set_num_threads(before)
     for other in results[1:]:
@@ -169,7 +184,7 @@ def _pool_input(kind, shape, rng):
         x[..., ::2, :] = -np.inf
         x[0, 0] = -np.inf  # one whole plane of -inf
     elif kind == "nan":
-        x.reshape(-1)[:: 7] = np.nan
+        x.reshape(-1)[::7] = np.nan
     return x
 
 
@@ -218,14 +233,23 @@ def test_avg_pool2d_matches_torch(table, case, ceil_mode, count_include_pad, div
     close(y, yt.detach().numpy())
     g = rng.standard_normal(y.shape).astype(np.float32)
     yt.backward(t64(g))
-    gx = table.avg_pool2d_backward(g, x.shape, kernel, stride, padding, ceil_mode, count_include_pad,
-                                   divisor_override)
+    gx = table.avg_pool2d_backward(
+        g, x.shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
+    )
     assert gx.dtype == np.float32
     close(gx, xt.grad.numpy())
 
 
-@pytest.mark.parametrize("shape,out", [((2, 3, 7, 9), (3, 4)), ((1, 2, 5, 5), (5, 5)), ((1, 2, 7, 9), (1, 1)),
-                                       ((2, 1, 4, 6), (6, 8)), ((1, 1, 10, 3), (3, 2))])
+@pytest.mark.parametrize(
+    "shape,out",
+    [
+        ((2, 3, 7, 9), (3, 4)),
+        ((1, 2, 5, 5), (5, 5)),
+        ((1, 2, 7, 9), (1, 1)),
+        ((2, 1, 4, 6), (6, 8)),
+        ((1, 1, 10, 3), (3, 2)),
+    ],
+)
 @pytest.mark.parametrize("table", TABLES)
 def test_adaptive_avg_pool2d_matches_torch(table, shape, out):
     rng = np.random.default_rng(5)
@@ -248,11 +272,27 @@ def _torch_error(fn):
 
 
 BAD_CONV = {  # x shape, w shape, kwargs, the part of torch's message we reproduce
-    "channels": ((4, 1, 28, 28), (32, 3, 3, 3), {}, "expected input[4, 1, 28, 28] to have 3 channels, but got 1"),
-    "kernel>padded": ((2, 3, 2, 2), (4, 3, 3, 3), {},
-                      ("Calculated padded input size per channel: (2 x 2). Kernel size: (3 x 3). Kernel size can't "
-                       "be greater than actual input size")),
-    "groups-divide": ((2, 4, 5, 5), (3, 2, 3, 3), {"groups": 2}, "expected weight to be divisible by 2 at dimension 0"),
+    "channels": (
+        (4, 1, 28, 28),
+        (32, 3, 3, 3),
+        {},
+        "expected input[4, 1, 28, 28] to have 3 channels, but got 1",
+    ),
+    "kernel>padded": (
+        (2, 3, 2, 2),
+        (4, 3, 3, 3),
+        {},
+        (
+            "Calculated padded input size per channel: (2 x 2). Kernel size: (3 x 3). Kernel size can't "
+            "be greater than actual input size"
+        ),
+    ),
+    "groups-divide": (
+        (2, 4, 5, 5),
+        (3, 2, 3, 3),
+        {"groups": 2},
+        "expected weight to be divisible by 2 at dimension 0",
+    ),
     "x-2d": ((2, 4), (3, 4, 3, 3), {}, "input of size: [2, 4]"),
     "x-5d": ((1, 2, 4, 5, 5), (3, 4, 3, 3), {}, "4D"),
     "stride0": ((2, 4, 5, 5), (3, 4, 3, 3), {"stride": 0}, "non-positive stride is not supported"),
@@ -271,19 +311,22 @@ def test_conv2d_bad_input_raises_like_torch(table, variant, case):
     assert isinstance(ref, RuntimeError)
     full = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, **kw}
     with pytest.raises(RuntimeError) as info:
-        table.conv2d_forward(x, w, None, full["stride"], full["padding"], full["dilation"], full["groups"],
-                             variant=variant)
-    assert isinstance(info.value, ValueError)  # DESIGN.md: shapes and values -> ValueError too
+        table.conv2d_forward(
+            x, w, None, full["stride"], full["padding"], full["dilation"], full["groups"], variant=variant
+        )
+    assert isinstance(info.value, ValueError)  # docs/DESIGN.md, "Errors and bad input": shapes and values -> ValueError too
     if msg:
         assert msg in str(info.value) and msg in str(ref)
     if len(xs) == 4 and len(ws) == 4:  # the backward kernels take shapes and check them the same way
         g = np.ones((xs[0], ws[0], 1, 1), np.float32)
         with pytest.raises(RuntimeError):
-            table.conv2d_backward_input(g, w, xs, full["stride"], full["padding"], full["dilation"],
-                                        full["groups"], variant=variant)
+            table.conv2d_backward_input(
+                g, w, xs, full["stride"], full["padding"], full["dilation"], full["groups"], variant=variant
+            )
         with pytest.raises(RuntimeError):
-            table.conv2d_backward_weight(g, x, ws, full["stride"], full["padding"], full["dilation"],
-                                         full["groups"], variant=variant)
+            table.conv2d_backward_weight(
+                g, x, ws, full["stride"], full["padding"], full["dilation"], full["groups"], variant=variant
+            )
 
 
 @pytest.mark.parametrize("table,variant", IMPLS)
@@ -302,23 +345,35 @@ def test_conv2d_bad_bias_grad_and_variant(table, variant):
 
 
 # The NumPy reference also computes in float64 (the tests' accurate oracle); the others refuse it.
-BAD_DTYPES = [pytest.param(t, d, id=f"{n}-{np.dtype(d).name}") for n, t in BACKEND_TABLES.items()
-              for d in (np.int32, np.float16, np.float64) if not (n == "numpy" and d == np.float64)]
+BAD_DTYPES = [
+    pytest.param(t, d, id=f"{n}-{np.dtype(d).name}")
+    for n, t in BACKEND_TABLES.items()
+    for d in (np.int32, np.float16, np.float64)
+    if not (n == "numpy" and d == np.float64)
+]
 
 
 @pytest.mark.parametrize("table,dtype", BAD_DTYPES)
 def test_conv_pool_bad_dtype(table, dtype):
     x, w = np.ones((2, 4, 5, 5), dtype), np.ones((3, 4, 3, 3), np.float32)
-    for call in (lambda: table.conv2d_forward(x, w), lambda: table.conv2d_forward(w[:1], x[:1].astype(dtype)),
-                 lambda: table.max_pool2d_forward(x, 2), lambda: table.avg_pool2d_forward(x, 2),
-                 lambda: table.adaptive_avg_pool2d_forward(x, 2), lambda: table.conv2d_backward_bias(x)):
+    for call in (
+        lambda: table.conv2d_forward(x, w),
+        lambda: table.conv2d_forward(w[:1], x[:1].astype(dtype)),
+        lambda: table.max_pool2d_forward(x, 2),
+        lambda: table.avg_pool2d_forward(x, 2),
+        lambda: table.adaptive_avg_pool2d_forward(x, 2),
+        lambda: table.conv2d_backward_bias(x),
+    ):
         with pytest.raises(TypeError) as info:
             call()
         assert isinstance(info.value, RuntimeError)  # torch: RuntimeError "expected scalar type ..."
 
 
 BAD_POOL = {  # kwargs for max_pool2d / avg_pool2d on a (2, 4, 5, 5) input, except "too-small" (2x2)
-    "pad>half": ({"kernel": 3, "stride": 1, "padding": 2}, "pad should be at most half of effective kernel size"),
+    "pad>half": (
+        {"kernel": 3, "stride": 1, "padding": 2},
+        "pad should be at most half of effective kernel size",
+    ),
     "too-small": ({"kernel": 3, "stride": 1, "padding": 0}, "Output size is too small"),
     "stride0": ({"kernel": 2, "stride": 0, "padding": 0}, "stride"),
     "kernel0": ({"kernel": 0, "stride": 1, "padding": 0}, "kernel_size"),

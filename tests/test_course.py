@@ -1,4 +1,5 @@
 """The course's own checks, run with pyneuro (the numbers come from the course notebooks)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,7 +32,9 @@ def test_softmax_values_and_stability(backend_name):
     big = F.softmax(x * 50, dim=0).numpy()
     assert np.isfinite(big).all()
     np.testing.assert_allclose(big.sum(), 1.0, rtol=1e-6)
-    np.testing.assert_allclose(F.softmax(pn.tensor([[1.0, 2.0, 3.0]]), dim=-1).numpy()[0], [0.0900, 0.2447, 0.6652], atol=1e-4)
+    np.testing.assert_allclose(
+        F.softmax(pn.tensor([[1.0, 2.0, 3.0]]), dim=-1).numpy()[0], [0.0900, 0.2447, 0.6652], atol=1e-4
+    )
 
 
 def test_gradient_of_f_and_accumulation(backend_name):

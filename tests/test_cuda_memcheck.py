@@ -7,8 +7,10 @@ or 128), odd leading dimensions (the float4 loaders' scalar fallback), multiples
 (the float4 paths), empty dimensions, short and long rows (warp- and block-per-row).
 Any out-of-bounds access or misaligned load is reported by the sanitizer; the results
 are also checked against NumPy so a silent wrong answer fails too. It imports neither
-CuPy nor PyTorch (both slow to start under the sanitizer). Skipped without a GPU.
+CuPy nor PyTorch (both slow to start under the sanitizer). Skipped without a GPU; every
+test is marked `gpu`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,6 +18,8 @@ import pytest
 
 from pyneuro import backends
 from pyneuro.backends import numpy_backend as ref
+
+pytestmark = pytest.mark.gpu
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +49,9 @@ def test_matmul_all_variants(bk, m, n, k):
                 np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4, err_msg=f"{variant} {ta} {tb}")
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (9, 3), (5, 36), (3, 1030), (2, 4096)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize(
+    "shape", [(1, 1), (9, 3), (5, 36), (3, 1030), (2, 4096)], ids=lambda s: f"{s[0]}x{s[1]}"
+)
 def test_softmax_family(bk, shape):
     x, g = f32(*shape), f32(*shape)
     for variant in (None, "warp", "block"):
@@ -54,16 +60,32 @@ def test_softmax_family(bk, shape):
     y = ref.softmax_forward(x)
     ly = ref.log_softmax_forward(x)
     np.testing.assert_allclose(bk.to_numpy(bk.log_softmax_forward(bk.asarray(x))), ly, rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(bk.to_numpy(bk.softmax_backward(bk.asarray(g), bk.asarray(y))),
-                               ref.softmax_backward(g, y), rtol=1e-3, atol=1e-5)
-    np.testing.assert_allclose(bk.to_numpy(bk.log_softmax_backward(bk.asarray(g), bk.asarray(ly))),
-                               ref.log_softmax_backward(g, ly), rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(
+        bk.to_numpy(bk.softmax_backward(bk.asarray(g), bk.asarray(y))),
+        ref.softmax_backward(g, y),
+        rtol=1e-3,
+        atol=1e-5,
+    )
+    np.testing.assert_allclose(
+        bk.to_numpy(bk.log_softmax_backward(bk.asarray(g), bk.asarray(ly))),
+        ref.log_softmax_backward(g, ly),
+        rtol=1e-3,
+        atol=1e-4,
+    )
     t = RNG.integers(0, shape[1], shape[0])
     gl = f32(shape[0])
-    np.testing.assert_allclose(bk.to_numpy(bk.cross_entropy_forward(bk.asarray(x), bk.asarray(t))),
-                               ref.cross_entropy_forward(x, t), rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(bk.to_numpy(bk.cross_entropy_backward(bk.asarray(x), bk.asarray(t), bk.asarray(gl))),
-                               ref.cross_entropy_backward(x, t, gl), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        bk.to_numpy(bk.cross_entropy_forward(bk.asarray(x), bk.asarray(t))),
+        ref.cross_entropy_forward(x, t),
+        rtol=1e-4,
+        atol=1e-4,
+    )
+    np.testing.assert_allclose(
+        bk.to_numpy(bk.cross_entropy_backward(bk.asarray(x), bk.asarray(t), bk.asarray(gl))),
+        ref.cross_entropy_backward(x, t, gl),
+        rtol=1e-4,
+        atol=1e-6,
+    )
     np.testing.assert_array_equal(bk.to_numpy(bk.argmax(bk.asarray(x))), x.argmax(1))
 
 
@@ -71,7 +93,9 @@ def test_elementwise_and_optimizers(bk):
     x, g = f32(37, 11), f32(37, 11)
     b = f32(11)
     np.testing.assert_array_equal(bk.to_numpy(bk.relu_forward(bk.asarray(x))), ref.relu_forward(x))
-    np.testing.assert_array_equal(bk.to_numpy(bk.relu_backward(bk.asarray(g), bk.asarray(x))), ref.relu_backward(g, x))
+    np.testing.assert_array_equal(
+        bk.to_numpy(bk.relu_backward(bk.asarray(g), bk.asarray(x))), ref.relu_backward(g, x)
+    )
     np.testing.assert_allclose(bk.to_numpy(bk.bias_add(bk.asarray(x), bk.asarray(b))), x + b, rtol=1e-6)
     np.testing.assert_allclose(bk.to_numpy(bk.bias_grad(bk.asarray(g))), g.sum(0), rtol=1e-4, atol=1e-4)
     p_ref, buf_ref = f32(1001).astype(np.float64), np.zeros(1001)
@@ -100,7 +124,7 @@ def test_array_namespace_ops(bk):
 
 
 def test_indexing_compare_where_and_reductions(bk):
-    """The kernels of csrc/cuda/kernels/indexing.cuh and the generic ops of elementwise.cuh
+    """The kernels of csrc/cuda/kernels/array_indexing.cuh and the generic ops of array_elementwise.cuh
     on ragged shapes, every element size (bool 1, float32 4, int64 8 bytes)."""
     xp = bk.xp
     x = f32(37, 5, 3)
@@ -108,10 +132,12 @@ def test_indexing_compare_where_and_reductions(bk):
     labels = RNG.integers(0, 37, 29)
     idx = bk.asarray(labels)
     for arr, host in ((d, x), (d > 0, x > 0), (d.astype(np.int64), x.astype(np.int64))):
-        np.testing.assert_array_equal(arr[1:36:3, ::-2].numpy(), host[1:36:3, ::-2])   # strided copies
-        np.testing.assert_array_equal(arr[idx].numpy(), host[labels])                   # row gathers
+        np.testing.assert_array_equal(arr[1:36:3, ::-2].numpy(), host[1:36:3, ::-2])  # strided copies
+        np.testing.assert_array_equal(arr[idx].numpy(), host[labels])  # row gathers
         np.testing.assert_array_equal(arr[:, bk.asarray(np.array([4, 0]))].numpy(), host[:, [4, 0]])
-        np.testing.assert_array_equal(xp.concatenate([arr, arr[:3]]).numpy(), np.concatenate([host, host[:3]]))
+        np.testing.assert_array_equal(
+            xp.concatenate([arr, arr[:3]]).numpy(), np.concatenate([host, host[:3]])
+        )
         np.testing.assert_array_equal(arr.transpose(2, 0, 1).numpy(), host.transpose(2, 0, 1))
     rows, cols = bk.asarray(np.arange(29)), bk.asarray(RNG.integers(0, 5, 29))
     m = x[:29, :, 0]
@@ -120,12 +146,14 @@ def test_indexing_compare_where_and_reductions(bk):
     xp.add.at(g, idx, xp.ones((29, 5, 3)))
     want = np.zeros((37, 5, 3), np.float32)
     np.add.at(want, labels, 1.0)
-    np.testing.assert_array_equal(g.numpy(), want)                                      # atomic scatter-add
+    np.testing.assert_array_equal(g.numpy(), want)  # atomic scatter-add
     np.testing.assert_array_equal(xp.where(d > 0, d, 0.0).numpy(), np.where(x > 0, x, 0))
-    np.testing.assert_array_equal((d[:, :1] < d[:1]).numpy(), x[:, :1] < x[:1])          # middle-axis broadcast
+    np.testing.assert_array_equal((d[:, :1] < d[:1]).numpy(), x[:, :1] < x[:1])  # middle-axis broadcast
     np.testing.assert_allclose(d.max().item(), x.max())
     np.testing.assert_array_equal(d.argmin(axis=1).numpy(), x.argmin(1))
-    np.testing.assert_allclose(xp.take_along_axis(d, d.argmax(axis=1)[:, None], 1).numpy(), x.max(1, keepdims=True))
+    np.testing.assert_allclose(
+        xp.take_along_axis(d, d.argmax(axis=1)[:, None], 1).numpy(), x.max(1, keepdims=True)
+    )
     np.testing.assert_allclose(d.sum(axis=1).numpy(), x.sum(1), rtol=1e-5, atol=1e-5)
     assert (d > 0).sum().item() == (x > 0).sum() and int(idx.max()) == labels.max()
     np.testing.assert_array_equal(xp.arange(1001).numpy(), np.arange(1001))

@@ -1,12 +1,12 @@
 """The `cupy` backend run on the CPU emulator through a fake CuPy (EMULATED: no GPU, no CuPy).
 
-NOT a GPU test (bench/gpu_check.sh deselects it with `-k "... and not emulated"`). The
+NOT a GPU test: marked `emulated`, not `gpu` (bench/gpu_check.sh runs `-m "gpu and not emulated"`). The
 cupy backend (pyneuro/backends/cupy_backend.py) compiles the hand-written kernels with
 NVRTC and launches them with argument tuples and grid/block shapes written by hand in
 Python; on a GPU a wrong argument type (np.int64 where the kernel takes `int`), a wrong
 order or an unsupported launch shape silently gives garbage. Here, in subprocesses with
-csrc/cuda/emu/fake_cupy first on sys.path, a fake `cupy` (test-only) compiles the same
-source with g++ against the CUDA emulator (csrc/cuda/emu/cuda_runtime_api.h) and checks
+tests/support/fake_cupy first on sys.path, a fake `cupy` (test-only) compiles the same
+source with g++ against the CUDA emulator (tests/support/cuda_emu/cuda_runtime_api.h) and checks
 every launch against the kernel's C signature (arity, exact scalar types, pointer dtypes,
 contiguity, aliasing, launch shape, writes out of bounds) before running it on the CPU:
 
@@ -26,6 +26,7 @@ What it cannot find: anything NVRTC-specific beyond a lint for standard-library 
 timing-dependent races, real CuPy API behaviour the fake imitates wrongly. Those need the
 GPU run.
 """
+
 from __future__ import annotations
 
 import os
@@ -39,9 +40,11 @@ import pytest
 
 import pyneuro
 
+pytestmark = pytest.mark.emulated
+
 ROOT = Path(__file__).resolve().parent.parent
-EMU = ROOT / "csrc" / "cuda" / "emu"
-FAKE = EMU / "fake_cupy"
+EMU = ROOT / "tests" / "support" / "cuda_emu"
+FAKE = ROOT / "tests" / "support" / "fake_cupy"
 PKG_PARENT = Path(pyneuro.__file__).resolve().parents[1]  # the pyneuro this test run imports
 
 
@@ -62,16 +65,12 @@ def _run(args, env, cwd, timeout=600):
 
 # Failures that mean pyneuro relies on NumPy behaviour CuPy does not have (GPU-only bugs).
 _CUPY_DIFFERENCES = {
-    "object has no attribute 'writeable'":
-        "pyneuro reads ndarray.flags.writeable, which cupy.ndarray.flags lacks (only c_contiguous, "
-        "f_contiguous, owndata): AttributeError on a GPU with the cupy backend "
-        "(as pyneuro/autograd.py once did; use getattr(a.flags, 'writeable', True))",
-    "unexpected keyword argument 'sparse'":
-        "cupy.indices(dimensions, dtype=int) has no `sparse` (as Tensor.gather once used)",
-    "Implicit conversion to a NumPy array is not allowed":
-        "numpy.asarray/np.array of a cupy array raises TypeError on CuPy: use backend.to_numpy",
-    "Unsupported type <class 'numpy.ndarray'>":
-        "a host NumPy array mixed with cupy arrays raises TypeError on CuPy",
+    "object has no attribute 'writeable'": "pyneuro reads ndarray.flags.writeable, which cupy.ndarray.flags lacks (only c_contiguous, "
+    "f_contiguous, owndata): AttributeError on a GPU with the cupy backend "
+    "(as pyneuro/autograd.py once did; use getattr(a.flags, 'writeable', True))",
+    "unexpected keyword argument 'sparse'": "cupy.indices(dimensions, dtype=int) has no `sparse` (as Tensor.gather once used)",
+    "Implicit conversion to a NumPy array is not allowed": "numpy.asarray/np.array of a cupy array raises TypeError on CuPy: use backend.to_numpy",
+    "Unsupported type <class 'numpy.ndarray'>": "a host NumPy array mixed with cupy arrays raises TypeError on CuPy",
 }
 
 
@@ -84,7 +83,7 @@ def _explain(text: str) -> str:
 def emulated_env(tmp_path_factory):
     """Environment for subprocesses that see the fake cupy; the kernels compiled once."""
     if not (FAKE / "cupy" / "__init__.py").is_file() or not (EMU / "cuda_runtime_api.h").is_file():
-        pytest.skip("not running from a source tree (csrc/cuda/emu/fake_cupy is not installed)")
+        pytest.skip("not running from a source tree (tests/support/fake_cupy is not installed)")
     if not (shutil.which("g++") or shutil.which("c++")):
         pytest.skip("no host C++ compiler (g++) to build the CUDA emulator")
     cache = tmp_path_factory.mktemp("fake_cupy_cache")
@@ -221,8 +220,24 @@ def test_emulated_cupy_backend_unavailable_without_a_device(emulated_env):
 
 # ----------------------------------------------------------------------------- conformance
 def _conformance(env, cwd, select):
-    res = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "-x",
-                str(ROOT / "tests" / "test_conformance.py"), "-k", select], env, cwd, timeout=900)
+    res = _run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-rs",
+            "-x",
+            str(ROOT / "tests" / "test_conformance.py"),
+            "-k",
+            select,
+        ],
+        env,
+        cwd,
+        timeout=900,
+    )
     tail = _explain(res.stdout[-5000:] + res.stderr[-3000:])
     assert res.returncode == 0, tail
     summary = res.stdout.strip().splitlines()[-1]
@@ -244,7 +259,7 @@ def test_emulated_cupy_backend_conformance_rest(emulated_env):
 
 
 # ----------------------------------------------------------------------------- Tensor layer
-TRAINING_STEP = r'''
+TRAINING_STEP = r"""
 import numpy as np
 import cupy
 import pyneuro as pn
@@ -342,14 +357,16 @@ for dev in ("cpu", "cuda"):
 np.testing.assert_allclose(res[-1][0], res[-2][0])
 np.testing.assert_allclose(res[-1][1], res[-2][1])
 print("TENSOR OK", sum(_raw.LAUNCHES.values()), "launches")
-'''
+"""
 
 
 def test_emulated_cupy_tensor_training_step(emulated_env):
     """nn + optim + autograd on device "cuda" with the cupy backend, against the CPU."""
     env, cache = emulated_env
     res = _run([sys.executable, "-c", TRAINING_STEP], env, cache)
-    assert res.returncode == 0 and "TENSOR OK" in res.stdout, _explain(res.stdout[-3000:] + res.stderr[-6000:])
+    assert res.returncode == 0 and "TENSOR OK" in res.stdout, _explain(
+        res.stdout[-3000:] + res.stderr[-6000:]
+    )
 
 
 # ----------------------------------------------------------------------------- device-parity suites
@@ -359,8 +376,24 @@ DEVICE_SUITES = ("test_autograd.py", "test_functional.py", "test_nn.py", "test_o
 def test_emulated_cupy_device_parity_suites(emulated_env):
     """The Tensor layer's "cuda" cases with device "cuda" on the cupy backend (fake_cupy_device_plugin)."""
     env, cache = emulated_env
-    res = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "fake_cupy_device_plugin",
-                *(str(ROOT / "tests" / f) for f in DEVICE_SUITES), "-k", "cuda"], env, cache, timeout=900)
+    res = _run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "fake_cupy_device_plugin",
+            *(str(ROOT / "tests" / f) for f in DEVICE_SUITES),
+            "-k",
+            "cuda",
+        ],
+        env,
+        cache,
+        timeout=900,
+    )
     tail = _explain(res.stdout[-6000:] + res.stderr[-3000:])
     assert res.returncode == 0, tail
     summary = res.stdout.strip().splitlines()[-1]

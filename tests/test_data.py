@@ -1,5 +1,6 @@
 """pyneuro.data: TensorDataset, Subset, DataLoader and random_split with PyTorch's semantics
 (torch is the oracle where it is installed; the batching rules are checked directly)."""
+
 from __future__ import annotations
 
 import math
@@ -9,8 +10,17 @@ import numpy as np
 import pytest
 
 import pyneuro as pn
-from pyneuro.data import (ConcatDataset, DataLoader, Dataset, RandomSampler, Sampler, Subset, TensorDataset,
-                          default_collate, random_split)
+from pyneuro.data import (
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    RandomSampler,
+    Sampler,
+    Subset,
+    TensorDataset,
+    default_collate,
+    random_split,
+)
 
 
 def _ds(n=10, features=3):
@@ -47,8 +57,19 @@ def test_subset_and_concat():
 
 
 # ----------------------------------------------------------------------------- DataLoader batching
-@pytest.mark.parametrize("n,bs,drop_last", [(10, 3, False), (10, 3, True), (10, 5, False), (10, 5, True),
-                                            (10, 20, False), (10, 20, True), (1, 1, False), (0, 4, False)])
+@pytest.mark.parametrize(
+    "n,bs,drop_last",
+    [
+        (10, 3, False),
+        (10, 3, True),
+        (10, 5, False),
+        (10, 5, True),
+        (10, 20, False),
+        (10, 20, True),
+        (1, 1, False),
+        (0, 4, False),
+    ],
+)
 def test_batches_and_len(n, bs, drop_last):
     loader = DataLoader(_ds(n), batch_size=bs, drop_last=drop_last)
     batches = list(loader)
@@ -105,7 +126,7 @@ class ListDataset(Dataset):
 def test_generic_dataset_matches_fast_path():
     fast = DataLoader(_ds(13), batch_size=4, shuffle=True, generator=pn.Generator().manual_seed(3))
     slow = DataLoader(ListDataset(13), batch_size=4, shuffle=True, generator=pn.Generator().manual_seed(3))
-    for (xf, yf), (xs, ys) in zip(fast, slow):
+    for (_xf, yf), (xs, ys) in zip(fast, slow):
         np.testing.assert_array_equal(yf.numpy(), ys.numpy())
         assert ys.numpy().dtype == np.int64 and xs.shape == (len(ys), 2)
 
@@ -165,7 +186,7 @@ def test_random_split_ints_and_fractions():
     parts = random_split(ds, [0.5, 0.3, 0.2], generator=pn.Generator().manual_seed(0))
     assert [len(p) for p in parts] == [5, 3, 2]
     parts = random_split(_ds(11), [1 / 3, 1 / 3, 1 / 3], generator=pn.Generator().manual_seed(0))
-    assert [len(p) for p in parts] == [4, 4, 3]           # remainder dealt round-robin, like torch
+    assert [len(p) for p in parts] == [4, 4, 3]  # remainder dealt round-robin, like torch
     same = random_split(ds, [7, 3], generator=pn.Generator().manual_seed(0))
     assert list(same[0].indices) == list(a.indices)
 
@@ -184,7 +205,12 @@ def test_random_split_fraction_sizes_match_torch():
     torch = pytest.importorskip("torch", reason="torch is the oracle for random_split sizes")
     from torch.utils.data import random_split as torch_split
 
-    for n, fracs in [(11, [1 / 3, 1 / 3, 1 / 3]), (10, [0.5, 0.3, 0.2]), (7, [0.1, 0.9]), (103, [0.8, 0.1, 0.1])]:
+    for n, fracs in [
+        (11, [1 / 3, 1 / 3, 1 / 3]),
+        (10, [0.5, 0.3, 0.2]),
+        (7, [0.1, 0.9]),
+        (103, [0.8, 0.1, 0.1]),
+    ]:
         ours = [len(p) for p in random_split(_ds(n), fracs, generator=pn.Generator().manual_seed(0))]
         theirs = [len(p) for p in torch_split(range(n), fracs, generator=torch.Generator().manual_seed(0))]
         assert ours == theirs, (n, fracs)
@@ -192,7 +218,8 @@ def test_random_split_fraction_sizes_match_torch():
 
 def test_len_matches_torch_dataloader():
     torch = pytest.importorskip("torch", reason="torch is the oracle for len(DataLoader)")
-    from torch.utils.data import DataLoader as TorchLoader, TensorDataset as TorchDataset
+    from torch.utils.data import DataLoader as TorchLoader
+    from torch.utils.data import TensorDataset as TorchDataset
 
     for n, bs, drop in [(10, 3, False), (10, 3, True), (64, 64, True), (65, 64, False), (5, 8, True)]:
         t = TorchLoader(TorchDataset(torch.zeros(n, 1)), batch_size=bs, drop_last=drop)
@@ -219,8 +246,11 @@ class EveryOther(Sampler):
 def test_custom_sampler_and_batch_sampler():
     ds = _ds(7)
     assert _rows(DataLoader(ds, batch_size=3, sampler=EveryOther(7))) == [[0, 2, 4], [6, 1, 3], [5]]
-    assert _rows(DataLoader(Subset(ds, [6, 5, 4, 3, 2, 1, 0]), batch_size=3, sampler=EveryOther(7))) == \
-        [[6, 4, 2], [0, 5, 3], [1]]
+    assert _rows(DataLoader(Subset(ds, [6, 5, 4, 3, 2, 1, 0]), batch_size=3, sampler=EveryOther(7))) == [
+        [6, 4, 2],
+        [0, 5, 3],
+        [1],
+    ]
     loader = DataLoader(ds, batch_sampler=[[3, 1], [0], [6, 5, 4]])
     assert len(loader) == 3 and _rows(loader) == [[3, 1], [0], [6, 5, 4]]
     with pytest.raises(ValueError, match="mutually exclusive"):

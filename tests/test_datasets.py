@@ -1,5 +1,6 @@
 """pyneuro.datasets: the bundled sample, the IDX reader, look-up order, cache, downloads
 (from a local file:// mirror only, never the internet), checksums and clear errors."""
+
 from __future__ import annotations
 
 import gzip
@@ -108,12 +109,23 @@ def _make_tiny(tmp_path: Path, n_train=12, n_test=5):
             name = f"{prefix}-{kind}"
             write_idx(mirror / f"{name}.gz", arr)
             raw = gzip.decompress((mirror / f"{name}.gz").read_bytes())
-            entry.append(IdxFile(name, hashlib.sha256(raw).hexdigest(),
-                                 hashlib.sha256((mirror / f"{name}.gz").read_bytes()).hexdigest(), len(raw)))
+            entry.append(
+                IdxFile(
+                    name,
+                    hashlib.sha256(raw).hexdigest(),
+                    hashlib.sha256((mirror / f"{name}.gz").read_bytes()).hexdigest(),
+                    len(raw),
+                )
+            )
         files[split] = ((images, labels), tuple(entry))
-    ds = IdxDataset(name="tiny", description="test data", mirrors=(mirror.as_uri() + "/",),
-                    splits={s: f[1] for s, f in files.items()}, classes=tuple("0123456789"),
-                    apt_package="dataset-tiny")
+    ds = IdxDataset(
+        name="tiny",
+        description="test data",
+        mirrors=(mirror.as_uri() + "/",),
+        splits={s: f[1] for s, f in files.items()},
+        classes=tuple("0123456789"),
+        apt_package="dataset-tiny",
+    )
     return ds, {s: f[0] for s, f in files.items()}
 
 
@@ -145,7 +157,10 @@ def test_download_into_cache_from_local_mirror(tiny):
     np.testing.assert_array_equal(x, arrays["train"][0])
     np.testing.assert_array_equal(y, arrays["train"][1])
     cache = tmp / "cache" / "pyneuro" / "tiny"
-    assert sorted(p.name for p in cache.iterdir()) == ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
+    assert sorted(p.name for p in cache.iterdir()) == [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+    ]
     # second load comes from the cache even when downloads are forbidden
     os.environ["PYNEURO_OFFLINE"] = "1"
     x2, _ = datasets.load_numpy("tiny", "train")
@@ -190,12 +205,15 @@ def test_lookup_order_pyneuro_data_then_cache_then_system(tiny, monkeypatch):
 def test_checksum_failure_on_download_leaves_nothing(tiny, monkeypatch):
     ds, _, tmp = tiny
     bad = IdxFile(ds.splits["train"][0].name, ds.splits["train"][0].sha256, "0" * 64, 0)
-    monkeypatch.setitem(_catalog.CATALOG, "tiny",
-                        IdxDataset(**{**ds.__dict__, "splits": {"train": (bad, ds.splits["train"][1])}}))
+    monkeypatch.setitem(
+        _catalog.CATALOG,
+        "tiny",
+        IdxDataset(**{**ds.__dict__, "splits": {"train": (bad, ds.splits["train"][1])}}),
+    )
     with pytest.raises(ValueError, match="checksum mismatch downloading train-images-idx3-ubyte.gz"):
         datasets.load_numpy("tiny", "train", progress=False)
     cache = tmp / "cache" / "pyneuro" / "tiny"
-    assert list(cache.iterdir()) == []          # no half-written or unverified file
+    assert list(cache.iterdir()) == []  # no half-written or unverified file
 
 
 def test_offline_error_lists_every_place_and_how_to_get_it(tiny, monkeypatch):
@@ -210,12 +228,16 @@ def test_offline_error_lists_every_place_and_how_to_get_it(tiny, monkeypatch):
         assert str(place) in msg
     assert "apt-get install dataset-tiny" in msg and "PYNEURO_DATA" in msg and "download" in msg
     assert isinstance(info.value, FileNotFoundError)
-    assert not (tmp / "cache" / "pyneuro" / "tiny").exists() or not any((tmp / "cache" / "pyneuro" / "tiny").iterdir())
+    assert not (tmp / "cache" / "pyneuro" / "tiny").exists() or not any(
+        (tmp / "cache" / "pyneuro" / "tiny").iterdir()
+    )
 
 
 def test_unreachable_mirror_is_a_clear_error(tiny, monkeypatch):
     ds, _, tmp = tiny
-    monkeypatch.setitem(_catalog.CATALOG, "tiny", IdxDataset(**{**ds.__dict__, "mirrors": ((tmp / "gone").as_uri() + "/",)}))
+    monkeypatch.setitem(
+        _catalog.CATALOG, "tiny", IdxDataset(**{**ds.__dict__, "mirrors": ((tmp / "gone").as_uri() + "/",)})
+    )
     with pytest.raises(datasets.DatasetNotFoundError, match="download failed"):
         datasets.load_numpy("tiny", "train", progress=False)
     assert not any((tmp / "cache" / "pyneuro" / "tiny").iterdir())
@@ -227,11 +249,11 @@ def test_corrupt_local_file_names_it(tiny, monkeypatch):
     _copy_split(ds, tmp / "mirror", folder, gz=False)
     images = folder / ds.splits["train"][0].name
     data = bytearray(images.read_bytes())
-    data[100] ^= 0xFF                                # same size, one pixel changed
+    data[100] ^= 0xFF  # same size, one pixel changed
     images.write_bytes(bytes(data))
     with pytest.raises(ValueError, match=rf"{images}: wrong content for tiny"):
         datasets.load_numpy("tiny", "train", download=False)
-    images.write_bytes(bytes(data[:-3]))             # truncated
+    images.write_bytes(bytes(data[:-3]))  # truncated
     with pytest.raises(ValueError, match=rf"{images}.*truncated"):
         datasets.load_numpy("tiny", "train", download=False)
 
@@ -274,7 +296,7 @@ class _Server:
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body[:outer.cut] if outer.cut else body)
+                self.wfile.write(body[: outer.cut] if outer.cut else body)
 
             def log_message(self, *args):
                 pass
@@ -298,7 +320,7 @@ def test_download_over_http_and_truncated_transfer(tiny, monkeypatch):
         monkeypatch.setitem(_catalog.CATALOG, "tiny", IdxDataset(**{**ds.__dict__, "mirrors": (server.url,)}))
         with pytest.raises(datasets.DatasetNotFoundError, match="download failed"):
             datasets.load_numpy("tiny", "test", progress=False)
-        assert not any((tmp / "cache" / "pyneuro" / "tiny").iterdir())     # nothing half-written
+        assert not any((tmp / "cache" / "pyneuro" / "tiny").iterdir())  # nothing half-written
         server.cut = None
         x, y = datasets.load_numpy("tiny", "test", progress=False)
         np.testing.assert_array_equal(x, arrays["test"][0])

@@ -1,4 +1,5 @@
 """Every script in examples/ runs (with --quick) and reaches its own success check."""
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,13 @@ def _env():
 
 
 def test_examples_present():
-    assert SCRIPTS == ["01_linear_regression.py", "02_logistic_regression.py", "03_classification_wrong_way.py",
-                       "04_mlp.py", "05_data_loader.py"]
+    assert SCRIPTS == [
+        "01_linear_regression.py",
+        "02_logistic_regression.py",
+        "03_classification_wrong_way.py",
+        "04_mlp.py",
+        "05_data_loader.py",
+    ]
 
 
 EXPECTED = {
@@ -41,8 +47,14 @@ EXPECTED = {
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_example_runs(script, tmp_path):
-    out = subprocess.run([sys.executable, str(EXAMPLES / script), "--quick"], capture_output=True, text=True,
-                         timeout=120, cwd=tmp_path, env=_env())
+    out = subprocess.run(
+        [sys.executable, str(EXAMPLES / script), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=_env(),
+    )
     assert out.returncode == 0, f"{script} failed:\n{out.stdout}\n{out.stderr}"
     assert EXPECTED[script] in out.stdout
     assert "Traceback" not in out.stderr

@@ -5,6 +5,7 @@ missing); then numba must be chosen for the cpu device, with one warning that sa
 `pyneuro info` must show it, and training must still work. PYNEURO_BACKEND=numba forces
 numba. With numba hidden from the import system, it must be reported as not installed.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,13 @@ def run_python(code: str, *, disable_cpu=False, backend=None, hide_numba=False, 
     if backend:
         env["PYNEURO_BACKEND"] = backend
     source = (HIDE_NUMBA if hide_numba else "") + textwrap.dedent(code)
-    out = subprocess.run([sys.executable, "-W", "default", "-c", source, *args], capture_output=True,
-                         text=True, env=env, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-W", "default", "-c", source, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert out.returncode == 0, f"stdout:\n{out.stdout}\nstderr:\n{out.stderr}"
     return out
 
@@ -46,13 +52,16 @@ INFO = "import sys; from pyneuro.cli import main; sys.exit(main(['info']))"
 
 @needs_numba
 def test_numba_is_chosen_for_cpu_when_the_extension_is_disabled_and_says_why():
-    out = run_python("""
+    out = run_python(
+        """
         import numpy as np
         from pyneuro import backends
         print(backends.backend_name('cpu'), backends.backend_name('cpu'), backends.current('cpu').NAME)
         x = backends.current('cpu').softmax_forward(np.zeros((2, 4), np.float32))
         print(float(x.sum()))
-    """, disable_cpu=True)
+    """,
+        disable_cpu=True,
+    )
     assert out.stdout.split() == ["numba", "numba", "numba", "2.0"]
     warnings = [line for line in out.stderr.splitlines() if "RuntimeWarning" in line]
     assert len(warnings) == 1, out.stderr
@@ -80,15 +89,18 @@ def test_pyneuro_backend_forces_numba_without_a_warning():
 
 def test_hidden_numba_is_reported_as_not_installed():
     out = run_python(INFO, hide_numba=True)
-    numba = next(line for line in out.stdout.splitlines() if line.strip().startswith("numba ") and "usable" in line)
+    numba = next(
+        line for line in out.stdout.splitlines() if line.strip().startswith("numba ") and "usable" in line
+    )
     assert "usable: no" in numba and "numba: not installed (pip install numba)" in numba
     status = run_python("import pyneuro; print(pyneuro.backends.status('numba').reason)", hide_numba=True)
     assert status.stdout.strip() == "numba: not installed (pip install numba)"
 
 
 def test_without_extension_and_numba_numpy_is_used_and_both_reasons_are_given():
-    out = run_python("from pyneuro import backends; print(backends.backend_name('cpu'))",
-                     disable_cpu=True, hide_numba=True)
+    out = run_python(
+        "from pyneuro import backends; print(backends.backend_name('cpu'))", disable_cpu=True, hide_numba=True
+    )
     assert out.stdout.strip() == "numpy"
     assert "cpu: disabled by PYNEURO_DISABLE_CPU_EXT" in out.stderr
     assert "numba: not installed" in out.stderr
@@ -101,13 +113,15 @@ def test_numba_backend_works_where_no_cache_folder_is_writable(tmp_path):
 
     package = Path(pyneuro.__file__).resolve().parent
     shutil.copytree(package, tmp_path / "pyneuro", ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "pyneuro" / "backends" / "__pycache__").write_text("a file where numba wants a folder")
+    (tmp_path / "pyneuro" / "backends" / "numba" / "__pycache__").write_text(
+        "a file where numba wants a folder"
+    )
     blocker = tmp_path / "blocker"
     blocker.write_text("a file, so no folder can be made below it")
     code = f"""
         import os, sys
-        os.environ['NUMBA_CACHE_DIR'] = {str(blocker / 'numba')!r}
-        os.environ['XDG_CACHE_HOME'] = {str(blocker / 'xdg')!r}
+        os.environ['NUMBA_CACHE_DIR'] = {str(blocker / "numba")!r}
+        os.environ['XDG_CACHE_HOME'] = {str(blocker / "xdg")!r}
         sys.path.insert(0, {str(tmp_path)!r})
         import numpy as np
         import pyneuro
@@ -146,8 +160,9 @@ TRAIN = """
 
 
 @needs_numba
-@pytest.mark.parametrize("opt", ["SGD(model.parameters(), lr=0.5, momentum=0.9)",
-                                 "Adam(model.parameters(), lr=0.01)"])
+@pytest.mark.parametrize(
+    "opt", ["SGD(model.parameters(), lr=0.5, momentum=0.9)", "Adam(model.parameters(), lr=0.01)"]
+)
 def test_mlp_trains_on_the_numba_fallback(opt):
     out = run_python(TRAIN.replace("{opt}", opt), disable_cpu=True)
     name, first, last = out.stdout.split()

@@ -1,4 +1,5 @@
 """pyneuro.functional: values against NumPy, gradients by gradcheck, error messages."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,8 +29,12 @@ def np_log_softmax(a, axis=-1):
 def test_softmax_log_softmax(dim, backend_name):
     x = rnd(4, 5, seed=1)
     a = x.detach().numpy()
-    np.testing.assert_allclose(F.softmax(x, dim=dim).detach().numpy(), np_softmax(a, dim), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(F.log_softmax(x, dim=dim).detach().numpy(), np_log_softmax(a, dim), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        F.softmax(x, dim=dim).detach().numpy(), np_softmax(a, dim), rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        F.log_softmax(x, dim=dim).detach().numpy(), np_log_softmax(a, dim), rtol=1e-5, atol=1e-5
+    )
     w = rnd(4, 5, seed=2, grad=False)
     assert pn.gradcheck(lambda v: F.softmax(v, dim=dim) * w, (x,))
     assert pn.gradcheck(lambda v: F.log_softmax(v, dim=dim) * w, (x,))
@@ -39,7 +44,9 @@ def test_softmax_3d_and_1d(backend_name):
     x = rnd(2, 3, 4, seed=3)
     a = x.detach().numpy()
     for dim in (0, 1, 2):
-        np.testing.assert_allclose(F.softmax(x, dim).detach().numpy(), np_softmax(a, dim), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            F.softmax(x, dim).detach().numpy(), np_softmax(a, dim), rtol=1e-5, atol=1e-6
+        )
         assert pn.gradcheck(lambda v: F.softmax(v, dim) ** 2, (x,))
     v = rnd(5, seed=4)
     np.testing.assert_allclose(F.softmax(v, 0).detach().numpy(), np_softmax(v.detach().numpy()), rtol=1e-5)
@@ -60,7 +67,9 @@ def test_cross_entropy(reduction, backend_name):
     a = x.detach().numpy()
     per = -np_log_softmax(a)[np.arange(6), y.numpy()]
     ref = {"mean": per.mean(), "sum": per.sum(), "none": per}[reduction]
-    np.testing.assert_allclose(F.cross_entropy(x, y, reduction=reduction).detach().numpy(), ref, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        F.cross_entropy(x, y, reduction=reduction).detach().numpy(), ref, rtol=1e-5, atol=1e-6
+    )
     assert pn.gradcheck(lambda v: F.cross_entropy(v, y, reduction=reduction), (x,))
     loss = pn.nn.CrossEntropyLoss(reduction=reduction)(x, y)
     np.testing.assert_allclose(loss.detach().numpy(), ref, rtol=1e-5, atol=1e-6)
@@ -74,7 +83,9 @@ def test_cross_entropy_probability_targets_and_unbatched():
     assert pn.gradcheck(lambda v: F.cross_entropy(v, p), (x,))
     v = rnd(4, seed=7)
     np.testing.assert_allclose(
-        F.cross_entropy(v, pn.tensor(2)).item(), F.cross_entropy(v.reshape(1, 4), pn.tensor([2])).item(), rtol=1e-6
+        F.cross_entropy(v, pn.tensor(2)).item(),
+        F.cross_entropy(v.reshape(1, 4), pn.tensor([2])).item(),
+        rtol=1e-6,
     )
 
 
@@ -123,7 +134,9 @@ def test_mse_shape_mismatch_names_shapes():
 
 def test_other_losses():
     a, b = rnd(5, seed=11), rnd(5, seed=12)
-    np.testing.assert_allclose(F.l1_loss(a, b).item(), np.abs(a.detach().numpy() - b.detach().numpy()).mean(), rtol=1e-6)
+    np.testing.assert_allclose(
+        F.l1_loss(a, b).item(), np.abs(a.detach().numpy() - b.detach().numpy()).mean(), rtol=1e-6
+    )
     z = rnd(6, seed=13)
     y = pn.tensor([0.0, 1.0, 1.0, 0.0, 0.5, 1.0])
     zn = z.detach().numpy()
@@ -136,7 +149,9 @@ def test_linear_and_relu(backend_name):
     x, w, b = rnd(5, 4, seed=14), rnd(3, 4, seed=15), rnd(3, seed=16)
     ref = x.detach().numpy() @ w.detach().numpy().T + b.detach().numpy()
     np.testing.assert_allclose(F.linear(x, w, b).detach().numpy(), ref, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(F.linear(x, w).detach().numpy(), ref - b.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        F.linear(x, w).detach().numpy(), ref - b.detach().numpy(), rtol=1e-5, atol=1e-5
+    )
     assert pn.gradcheck(lambda u, v, c: F.linear(u, v, c), (x, w, b))
     assert pn.gradcheck(lambda u, v: F.linear(u, v), (x, w))
     x3 = rnd(2, 5, 4, seed=17)
@@ -152,8 +167,15 @@ def test_linear_and_relu(backend_name):
 def test_linear_uses_kernel_table(backend_name, monkeypatch):
     bk = backends.current("cpu")
     seen = []
-    for name in ("matmul", "bias_add", "bias_grad", "relu_forward", "relu_backward", "cross_entropy_forward",
-                 "cross_entropy_backward"):
+    for name in (
+        "matmul",
+        "bias_add",
+        "bias_grad",
+        "relu_forward",
+        "relu_backward",
+        "cross_entropy_forward",
+        "cross_entropy_backward",
+    ):
         real = getattr(bk, name)
 
         def spy(*args, _real=real, _name=name, **kw):
@@ -168,8 +190,14 @@ def test_linear_uses_kernel_table(backend_name, monkeypatch):
     assert ("matmul", True, False) in seen  # dW = dy^T x via trans_a
     assert ("matmul", False, False) in seen  # dx = dy W
     names = {s[0] for s in seen}
-    assert {"bias_add", "bias_grad", "relu_forward", "relu_backward", "cross_entropy_forward",
-            "cross_entropy_backward"} <= names
+    assert {
+        "bias_add",
+        "bias_grad",
+        "relu_forward",
+        "relu_backward",
+        "cross_entropy_forward",
+        "cross_entropy_backward",
+    } <= names
 
 
 def test_one_hot():
@@ -186,7 +214,9 @@ def test_one_hot():
 def test_normalize_cosine_similarity():
     x, y = rnd(4, 3, seed=18), rnd(4, 3, seed=19)
     a, b = x.detach().numpy(), y.detach().numpy()
-    np.testing.assert_allclose(F.normalize(x).detach().numpy(), a / np.linalg.norm(a, axis=1, keepdims=True), rtol=1e-5)
+    np.testing.assert_allclose(
+        F.normalize(x).detach().numpy(), a / np.linalg.norm(a, axis=1, keepdims=True), rtol=1e-5
+    )
     cos = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
     np.testing.assert_allclose(F.cosine_similarity(x, y).detach().numpy(), cos, rtol=1e-5)
     assert pn.gradcheck(lambda u: F.normalize(u, dim=1), (x,))
@@ -234,9 +264,14 @@ def test_bce_and_leaky_relu():
     np.testing.assert_allclose(F.binary_cross_entropy(p, y).item(), ref, rtol=1e-5)
     np.testing.assert_allclose(pn.nn.BCELoss()(p, y).item(), ref, rtol=1e-5)
     assert pn.gradcheck(lambda v: F.binary_cross_entropy(v, y), (p,))
-    assert np.isfinite(F.binary_cross_entropy(pn.tensor([0.0, 1.0]), pn.tensor([1.0, 0.0])).item())  # log clamped
+    assert np.isfinite(
+        F.binary_cross_entropy(pn.tensor([0.0, 1.0]), pn.tensor([1.0, 0.0])).item()
+    )  # log clamped
     x = rnd(3, 4, seed=21)
-    np.testing.assert_allclose(F.leaky_relu(x, 0.2).detach().numpy(), np.where(x.detach().numpy() > 0, x.detach().numpy(), 0.2 * x.detach().numpy()))
+    np.testing.assert_allclose(
+        F.leaky_relu(x, 0.2).detach().numpy(),
+        np.where(x.detach().numpy() > 0, x.detach().numpy(), 0.2 * x.detach().numpy()),
+    )
     assert pn.gradcheck(lambda v: F.leaky_relu(v, 0.2), (x,))
     with pytest.raises(ValueError, match="shape"):
         F.binary_cross_entropy(p, pn.zeros(3))
@@ -261,17 +296,35 @@ def _r(*shape, seed=0, scale=1.0):
 def test_losses_on_device(reduction, device):
     x, y = _r(6, 5, seed=1), np.array([0, 4, 2, 2, 1, 3])
     check_device_parity(lambda a, t: F.cross_entropy(a, t, reduction=reduction), x, y, device=device)
-    check_device_parity(lambda a, t: F.nll_loss(F.log_softmax(a, dim=1), t, reduction=reduction), x, y,
-                        device=device)
-    check_device_parity(lambda a, b: F.mse_loss(a, b, reduction=reduction), x, _r(6, 5, seed=2), device=device)
+    check_device_parity(
+        lambda a, t: F.nll_loss(F.log_softmax(a, dim=1), t, reduction=reduction), x, y, device=device
+    )
+    check_device_parity(
+        lambda a, b: F.mse_loss(a, b, reduction=reduction), x, _r(6, 5, seed=2), device=device
+    )
     check_device_parity(lambda a, b: F.l1_loss(a, b, reduction=reduction), x, _r(6, 5, seed=2), device=device)
     p = (np.random.default_rng(3).uniform(0.05, 0.95, (6, 5))).astype(np.float32)
-    check_device_parity(lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction=reduction), x, p,
-                        device=device, rtol=1e-4)
-    check_device_parity(lambda a, b: F.binary_cross_entropy(a, b, reduction=reduction), p, p[::-1].copy(),
-                        device=device, rtol=1e-4)
-    check_device_parity(lambda a, b: F.cross_entropy(a, F.softmax(b, dim=1), reduction=reduction), x,
-                        _r(6, 5, seed=4), device=device, rtol=1e-4)
+    check_device_parity(
+        lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction=reduction),
+        x,
+        p,
+        device=device,
+        rtol=1e-4,
+    )
+    check_device_parity(
+        lambda a, b: F.binary_cross_entropy(a, b, reduction=reduction),
+        p,
+        p[::-1].copy(),
+        device=device,
+        rtol=1e-4,
+    )
+    check_device_parity(
+        lambda a, b: F.cross_entropy(a, F.softmax(b, dim=1), reduction=reduction),
+        x,
+        _r(6, 5, seed=4),
+        device=device,
+        rtol=1e-4,
+    )
 
 
 @pytest.mark.parametrize("dim", [-1, 0, 1])
@@ -287,12 +340,21 @@ def test_other_functional_on_device(device):
     check_device_parity(lambda a, ww, bb: F.relu(F.linear(a, ww, bb)), x, w, b, device=device, rtol=1e-4)
     check_device_parity(lambda a: (F.sigmoid(a), F.tanh(a), F.leaky_relu(a, 0.1)), x, device=device)
     check_device_parity(lambda a: F.normalize(a, dim=1), x, device=device, rtol=1e-4)
-    check_device_parity(lambda a, c: F.cosine_similarity(a, c), x, _r(5, 4, seed=10), device=device, rtol=1e-4)
-    check_device_parity(lambda a, c: F.pairwise_distance(a, c), x, _r(5, 4, seed=10), device=device, rtol=1e-4)
-    check_device_parity(lambda ww, i: F.embedding(i, ww), _r(10, 3, seed=11), np.array([[1, 2], [9, 1]]),
-                        device=device)
-    check_device_parity(lambda ww, i: F.embedding(i, ww, padding_idx=1), _r(10, 3, seed=11),
-                        np.array([[1, 2], [9, 1]]), device=device)
+    check_device_parity(
+        lambda a, c: F.cosine_similarity(a, c), x, _r(5, 4, seed=10), device=device, rtol=1e-4
+    )
+    check_device_parity(
+        lambda a, c: F.pairwise_distance(a, c), x, _r(5, 4, seed=10), device=device, rtol=1e-4
+    )
+    check_device_parity(
+        lambda ww, i: F.embedding(i, ww), _r(10, 3, seed=11), np.array([[1, 2], [9, 1]]), device=device
+    )
+    check_device_parity(
+        lambda ww, i: F.embedding(i, ww, padding_idx=1),
+        _r(10, 3, seed=11),
+        np.array([[1, 2], [9, 1]]),
+        device=device,
+    )
     check_device_parity(lambda i: F.one_hot(i, 5), np.array([0, 4, 2]), device=device)
     with pytest.raises(IndexError):
         F.cross_entropy(pn.zeros(2, 3, device=device), pn.tensor([0, 3], device=device))

@@ -6,6 +6,7 @@ on ordinary inputs; these tests go after what is specific to pyneuro._cpu: its h
 exp, its masked vector tails, its online softmax blocks (2048 floats), its run-time ISA
 dispatch (PYNEURO_SIMD) and its single-threaded path for small inputs.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,8 +49,27 @@ def exp_via_log_softmax_backward(t):
 def sweep():
     dense = np.linspace(-104.5, 89.5, 400_001, dtype=np.float64).astype(np.float32)
     near_zero = np.float32(np.geomspace(1e-30, 1, 2001))
-    edges = np.float32([88.72, 88.7228, 88.72284, 88.7229, 89.0, -87.33, -87.34, -103.27, -103.28,
-                        -103.97, -104.0, -104.1, -200.0, 1e30, -1e30, 0.5 * np.log(2), -0.5 * np.log(2)])
+    edges = np.float32(
+        [
+            88.72,
+            88.7228,
+            88.72284,
+            88.7229,
+            89.0,
+            -87.33,
+            -87.34,
+            -103.27,
+            -103.28,
+            -103.97,
+            -104.0,
+            -104.1,
+            -200.0,
+            1e30,
+            -1e30,
+            0.5 * np.log(2),
+            -0.5 * np.log(2),
+        ]
+    )
     return np.concatenate([dense, near_zero, -near_zero, edges])
 
 
@@ -108,17 +128,17 @@ def special_rows(cols):
     """Rows whose special values sit in different online-softmax blocks (2048 floats)."""
     rng = np.random.default_rng(7)
     x = (3 * rng.standard_normal((12, cols))).astype(np.float32)
-    x[1, cols - 1] = np.nan                  # NaN in the last block: the whole row is NaN
-    x[2, cols // 2] = np.inf                 # +inf: NaN row, as in the reference
-    x[3] = -np.inf                           # all -inf: NaN row
-    x[4, : cols // 2] = -np.inf              # leading -inf blocks, then finite values
-    x[5, -1] = -np.inf                       # a single -inf: probability 0
+    x[1, cols - 1] = np.nan  # NaN in the last block: the whole row is NaN
+    x[2, cols // 2] = np.inf  # +inf: NaN row, as in the reference
+    x[3] = -np.inf  # all -inf: NaN row
+    x[4, : cols // 2] = -np.inf  # leading -inf blocks, then finite values
+    x[5, -1] = -np.inf  # a single -inf: probability 0
     x[6] += np.linspace(0, 200, cols, dtype=np.float32)  # maximum grows block after block
     x[7] -= np.linspace(0, 200, cols, dtype=np.float32)  # maximum in the first block
-    x[8] *= 1e4                              # huge logits stay finite
+    x[8] *= 1e4  # huge logits stay finite
     x[9, 0] = 5e4
     x[10, :] = np.nan
-    x[11, 0], x[11, 1:] = 0.0, -np.inf       # one finite entry: probability exactly 1
+    x[11, 0], x[11, 1:] = 0.0, -np.inf  # one finite entry: probability exactly 1
     return x
 
 
@@ -134,7 +154,10 @@ def test_special_rows_match_reference(cols):
             (_cpu.softmax_forward(x, "online"), ref.softmax_forward(x64)),
             (_cpu.log_softmax_forward(x), ref.log_softmax_forward(x64)),
             (_cpu.cross_entropy_forward(x, t), ref.cross_entropy_forward(x64, t)),
-            (_cpu.cross_entropy_backward(x, t, gl), ref.cross_entropy_backward(x64, t, gl.astype(np.float64))),
+            (
+                _cpu.cross_entropy_backward(x, t, gl),
+                ref.cross_entropy_backward(x64, t, gl.astype(np.float64)),
+            ),
         ]
     for i, (got, want) in enumerate(cases):
         np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=f"case {i}")
@@ -143,7 +166,9 @@ def test_special_rows_match_reference(cols):
         fin = ok & np.isfinite(want)
         tol = 32 * F32.eps * np.sqrt(cols)
         scale = np.maximum(np.abs(want[fin]), 1.0 if i >= 2 else 0.0)  # log-space: absolute
-        assert np.all(np.abs(got[fin] - want[fin]) <= tol * scale + 1e-30 + (2e-2 if i in (2, 3) else 0)), f"case {i}"
+        assert np.all(np.abs(got[fin] - want[fin]) <= tol * scale + 1e-30 + (2e-2 if i in (2, 3) else 0)), (
+            f"case {i}"
+        )
 
 
 def test_softmax_rows_of_one_finite_entry_are_exactly_one_hot():
@@ -169,8 +194,14 @@ def test_kernels_leave_the_callers_denormal_mode_alone():
     _cpu.softmax_forward(np.zeros((2, 3), np.float32))
     _cpu.cross_entropy_backward(np.zeros((3, 4), np.float32), np.zeros(3, np.int64), np.ones(3, np.float32))
     _cpu.relu_forward(np.zeros(10, np.float32))
-    _cpu.adam_step(np.ones(4, np.float32), np.ones(4, np.float32), np.zeros(4, np.float32),
-                   np.zeros(4, np.float32), 1, 1e-3)
+    _cpu.adam_step(
+        np.ones(4, np.float32),
+        np.ones(4, np.float32),
+        np.zeros(4, np.float32),
+        np.zeros(4, np.float32),
+        1,
+        1e-3,
+    )
     assert np.float32(1e-38) * np.float32(1e-3) == before
 
 
@@ -241,8 +272,22 @@ def test_row_lengths(cols):
     check_against_reference(5, cols)
 
 
-@pytest.mark.parametrize("rows,cols", [(512, 1023), (512, 1024), (512, 1025), (524287, 1), (524289, 1),
-                                       (1024, 1023), (1024, 1024), (1024, 1025), (1, 600000), (3, 33), (0, 9)])
+@pytest.mark.parametrize(
+    "rows,cols",
+    [
+        (512, 1023),
+        (512, 1024),
+        (512, 1025),
+        (524287, 1),
+        (524289, 1),
+        (1024, 1023),
+        (1024, 1024),
+        (1024, 1025),
+        (1, 600000),
+        (3, 33),
+        (0, 9),
+    ],
+)
 def test_shapes_around_the_threading_threshold(rows, cols):
     check_against_reference(rows, cols)
     check_against_reference(rows, cols, "three_pass")
@@ -270,8 +315,12 @@ def test_cross_entropy_backward_of_long_rows():
     big = _cpu.cross_entropy_backward(x, t, gl)
     want = ref.cross_entropy_backward(x[::17].astype(np.float64), t[::17], gl[::17].astype(np.float64))
     np.testing.assert_allclose(big[::17], want, rtol=64 * F32.eps, atol=F32.eps)
-    np.testing.assert_allclose(big[5], ref.cross_entropy_backward(x[5:6].astype(np.float64), t[5:6],
-                               gl[5:6].astype(np.float64))[0], rtol=64 * F32.eps, atol=F32.eps)
+    np.testing.assert_allclose(
+        big[5],
+        ref.cross_entropy_backward(x[5:6].astype(np.float64), t[5:6], gl[5:6].astype(np.float64))[0],
+        rtol=64 * F32.eps,
+        atol=F32.eps,
+    )
 
 
 # ----------------------------------------------------------------------------- threads
@@ -342,7 +391,9 @@ def test_forced_simd_paths_agree_with_the_reference(path):
     root = os.path.dirname(os.path.dirname(os.path.abspath(pyneuro.__file__)))
     env = dict(os.environ, PYNEURO_SIMD=path, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
     script = FORCED_PATH_SCRIPT.format(testdir=os.path.dirname(os.path.abspath(__file__)), path=path)
-    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip().endswith("ok " + path)
 
@@ -358,17 +409,27 @@ def test_unknown_simd_request_falls_back_to_the_best_path():
         env["PYTHONPATH"] = root
         if value is not None:
             env["PYNEURO_SIMD"] = value
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+        )
         return out.stdout.strip()
 
     best = path_with(None)
-    assert best in ("avx512", "avx2", "scalar")
+    assert best in ("avx512", "avx2", "neon", "scalar")
     assert path_with("avx9000") == best
 
 
 def test_argmax_denormals_zeros_and_nan():
-    x = np.float32([[0.0, 1e-45, -1.0], [-0.0, 0.0, -1e-45], [-1e-45, -2e-45, -np.inf],
-                    [-np.inf, -np.inf, -np.inf], [1.0, np.nan, np.nan], [np.inf, 1.0, np.inf]])
+    x = np.float32(
+        [
+            [0.0, 1e-45, -1.0],
+            [-0.0, 0.0, -1e-45],
+            [-1e-45, -2e-45, -np.inf],
+            [-np.inf, -np.inf, -np.inf],
+            [1.0, np.nan, np.nan],
+            [np.inf, 1.0, np.inf],
+        ]
+    )
     np.testing.assert_array_equal(_cpu.argmax(x), np.argmax(x, axis=1))
 
 
@@ -378,16 +439,16 @@ def test_argmax_ties_nans_and_chunk_edges(cols):
     rng = np.random.default_rng(cols)
     rows = []
     for pos in sorted({0, cols // 2, cols - 1, min(cols - 1, 64), max(0, cols - 65)}):
-        r = rng.integers(-3, 3, cols).astype(np.float32)      # many ties
+        r = rng.integers(-3, 3, cols).astype(np.float32)  # many ties
         r[pos] = 7.0
         rows.append(r.copy())
-        r[cols - 1] = 7.0                                      # a later tie loses
+        r[cols - 1] = 7.0  # a later tie loses
         rows.append(r.copy())
-        r[pos] = np.nan                                        # a NaN anywhere wins ...
+        r[pos] = np.nan  # a NaN anywhere wins ...
         rows.append(r.copy())
-        r[: pos] = np.nan if pos else r[: pos]                 # ... the first one
+        r[:pos] = np.nan if pos else r[:pos]  # ... the first one
         rows.append(r.copy())
-        r = -np.abs(rng.standard_normal(cols)).astype(np.float32) * 1e-40   # denormals only
+        r = -np.abs(rng.standard_normal(cols)).astype(np.float32) * 1e-40  # denormals only
         rows.append(r.copy())
         rows.append(np.where(rng.random(cols) < 0.5, -0.0, 0.0).astype(np.float32))
         rows.append(np.full(cols, -np.inf, np.float32))

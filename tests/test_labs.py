@@ -4,6 +4,7 @@ The notebooks run in a fresh Jupyter kernel ("python3", the one ipykernel provid
 venv) that imports the same pyneuro as this test process, so a notebook that no longer
 runs against the current API fails here instead of rotting.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -188,7 +189,7 @@ def test_median_time_counts_calls():
 def _notebook_tools():
     missing = [m for m in ("nbclient", "nbformat", "ipykernel") if importlib.util.find_spec(m) is None]
     if missing:
-        pytest.skip(f"executing the labs needs {', '.join(missing)} (pip install 'pyneuro[test]')")
+        pytest.skip(f"executing the labs needs {', '.join(missing)} (pip install 'pyneuro-edu[test]')")
     import nbclient
     import nbformat
 
@@ -216,12 +217,20 @@ def test_notebook_runs_top_to_bottom(path):
     env.setdefault("PYNEURO_NUM_THREADS", "1")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
     client = nbclient.NotebookClient(
-        nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=False,
+        nb,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        allow_errors=False,
         resources={"metadata": {"path": str(LABS)}},
     )
     client.execute(env=env)  # raises CellExecutionError naming the cell on any error
-    errors = [out for cell in nb.cells if cell.cell_type == "code"
-              for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+    errors = [
+        out
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
     assert not errors
 
 

@@ -6,6 +6,7 @@ dot product (it grows with K), on shapes around every tile boundary of the packe
 bit-identical results for any thread count; the forced narrower SIMD paths (PYNEURO_SIMD)
 in a subprocess; aliasing, empty and degenerate inputs; a very long reduction.
 """
+
 from __future__ import annotations
 
 import os
@@ -61,7 +62,7 @@ def threads():
 def test_variant_names():
     assert VARIANTS == ("naive", "blocked", "packed")
     assert cpu.DEFAULT_VARIANT["matmul"] == "packed"
-    assert cpu.simd_path() in ("avx512", "avx2", "scalar")
+    assert cpu.simd_path() in ("avx512", "avx2", "neon", "scalar")
 
 
 # Shapes around the tile boundaries of every SIMD path: micro-tile rows MR (8 AVX-512,
@@ -71,10 +72,28 @@ def test_variant_names():
 # trans_a with N <= 16 (tiles of 16 rows), plus the 128-row batches and 10-class outputs
 # of an MLP.
 BOUNDARY_SHAPES = [  # (M, N, K)
-    (7, 15, 255), (8, 16, 256), (9, 17, 257), (6, 31, 5), (12, 32, 1), (13, 33, 513),
-    (4, 8, 2), (5, 9, 3), (63, 47, 129), (64, 48, 64), (65, 49, 65),
-    (119, 63, 100), (120, 64, 128), (121, 65, 130), (127, 10, 256), (128, 10, 784),
-    (129, 11, 200), (255, 1, 17), (1, 255, 17), (16, 6, 512), (33, 16, 600), (17, 13, 300),
+    (7, 15, 255),
+    (8, 16, 256),
+    (9, 17, 257),
+    (6, 31, 5),
+    (12, 32, 1),
+    (13, 33, 513),
+    (4, 8, 2),
+    (5, 9, 3),
+    (63, 47, 129),
+    (64, 48, 64),
+    (65, 49, 65),
+    (119, 63, 100),
+    (120, 64, 128),
+    (121, 65, 130),
+    (127, 10, 256),
+    (128, 10, 784),
+    (129, 11, 200),
+    (255, 1, 17),
+    (1, 255, 17),
+    (16, 6, 512),
+    (33, 16, 600),
+    (17, 13, 300),
 ]
 
 
@@ -106,8 +125,18 @@ def test_wider_than_one_column_block(rng, threads, trans):
     assert np.array_equal(got, cpu.matmul(a, b, *trans))
 
 
-@pytest.mark.parametrize("m,n,k", [(300, 257, 301), (5, 3000, 300), (3000, 5, 300), (128, 256, 784),
-                                   (784, 256, 128), (128, 10, 256), (40, 40, 1100)])
+@pytest.mark.parametrize(
+    "m,n,k",
+    [
+        (300, 257, 301),
+        (5, 3000, 300),
+        (3000, 5, 300),
+        (128, 256, 784),
+        (784, 256, 128),
+        (128, 10, 256),
+        (40, 40, 1100),
+    ],
+)
 @pytest.mark.parametrize("trans", TRANS, ids=["nn", "tn", "nt", "tt"])
 def test_bit_identical_for_any_thread_count(rng, threads, m, n, k, trans):
     # Threads split rows and columns of C, never the K sum: results must not change by
@@ -130,7 +159,7 @@ def test_mlp_step_shapes_use_no_transpose_copies(rng):
     x = rng.standard_normal((128, 784)).astype(np.float32)
     w1 = rng.standard_normal((256, 784)).astype(np.float32)  # PyTorch layout (out, in)
     w2 = rng.standard_normal((10, 256)).astype(np.float32)
-    h = cpu.matmul(x, w1, trans_b=True)                      # forward: x @ w1.T
+    h = cpu.matmul(x, w1, trans_b=True)  # forward: x @ w1.T
     check(h, x, w1, False, True, "forward 1")
     check(cpu.matmul(h, w2, trans_b=True), h, w2, False, True, "forward 2")
     dy = rng.standard_normal((128, 10)).astype(np.float32)
@@ -249,11 +278,19 @@ def test_packing_a_or_not_gives_identical_bits(tmp_path):
     root = str(Path(pyneuro.__file__).resolve().parent.parent)
     results = []
     for forced in ("0", "1"):
-        env = dict(os.environ, PYNEURO_MATMUL_PACK_A=forced,
-                   PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        env = dict(
+            os.environ,
+            PYNEURO_MATMUL_PACK_A=forced,
+            PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        )
         path = tmp_path / f"pack_a_{forced}.npz"
-        proc = subprocess.run([sys.executable, "-c", _PACK_A_CHECK, str(path)], env=env,
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-c", _PACK_A_CHECK, str(path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert proc.returncode == 0, proc.stderr
         results.append(np.load(path))
     assert results[0].files == results[1].files and results[0].files
@@ -279,8 +316,9 @@ def test_forced_narrower_simd_path(path):
 
     root = str(Path(pyneuro.__file__).resolve().parent.parent)
     env = dict(os.environ, PYNEURO_SIMD=path, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run([sys.executable, "-c", _SUBPROCESS_CHECK, path], env=env, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", _SUBPROCESS_CHECK, path], env=env, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"ok {path}"
 

@@ -1,4 +1,5 @@
 """pyneuro.nn: Module registration and traversal, layers, init, state dicts, save/load."""
+
 from __future__ import annotations
 
 import io
@@ -198,13 +199,26 @@ def test_save_load_state_dict_and_plain_objects(tmp_path):
     m2.load_state_dict(pn.load(path))
     x = pn.randn(2, 4)
     np.testing.assert_allclose(m(x).detach().numpy(), m2(x).detach().numpy())
-    obj = {"epoch": 3, "lr": 0.1, "name": "mlp", "flags": [True, None], "t": (1, 2.5),
-           "nested": {"a": pn.tensor([1, 2]), 7: pn.tensor(2.0)}, "arr": np.arange(3), "nan": float("nan")}
+    obj = {
+        "epoch": 3,
+        "lr": 0.1,
+        "name": "mlp",
+        "flags": [True, None],
+        "t": (1, 2.5),
+        "nested": {"a": pn.tensor([1, 2]), 7: pn.tensor(2.0)},
+        "arr": np.arange(3),
+        "nan": float("nan"),
+    }
     buf = io.BytesIO()
     pn.save(obj, buf)
     buf.seek(0)
     back = pn.load(buf)
-    assert back["epoch"] == 3 and back["name"] == "mlp" and back["flags"] == [True, None] and back["t"] == (1, 2.5)
+    assert (
+        back["epoch"] == 3
+        and back["name"] == "mlp"
+        and back["flags"] == [True, None]
+        and back["t"] == (1, 2.5)
+    )
     assert back["nested"]["a"].tolist() == [1, 2] and back["nested"]["a"].dtype == pn.int64
     assert back["nested"][7].shape == () and back["nested"][7].item() == 2.0
     assert isinstance(back["arr"], np.ndarray) and math.isnan(back["nan"])
@@ -222,8 +236,11 @@ def test_load_refuses_foreign_and_corrupt_files(tmp_path):
     with pytest.raises(ValueError, match="other.npz"):
         pn.load(other)
     pickled = tmp_path / "pickled.npz"
-    np.savez(pickled, __pyneuro__=np.frombuffer(b'{"magic":"pyneuro","version":1,"tree":{"__ndarray__":"a0"}}', np.uint8),
-             a0=np.array([{"x": 1}], dtype=object))
+    np.savez(
+        pickled,
+        __pyneuro__=np.frombuffer(b'{"magic":"pyneuro","version":1,"tree":{"__ndarray__":"a0"}}', np.uint8),
+        a0=np.array([{"x": 1}], dtype=object),
+    )
     with pytest.raises(ValueError, match="pickled.npz"):
         pn.load(pickled)
     newer = tmp_path / "newer.npz"  # np.savez appends .npz to other names

@@ -3,6 +3,7 @@ the variants agree, results do not depend on the thread count, non-contiguous an
 transposed inputs are handled, float64 is refused, in-place updates stay in place,
 the vectorised exp is accurate, and caching can never break the import.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -57,7 +58,7 @@ def test_matmul_variants_agree_bit_for_bit(nb, rng, m, n, k, trans_a, trans_b):
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
 def test_matmul_few_rows_path(nb, rng, m, n, k, trans_a, trans_b):
     """M <= FEW_ROWS reads B in place (nn.Linear on one sample); serial == parallel, bit for bit."""
-    from pyneuro.backends import _numba_matmul as mm
+    from pyneuro.backends.numba import matmul_kernels as mm
 
     a = randn(rng, *((k, m) if trans_a else (m, k)))
     b = randn(rng, *((n, k) if trans_b else (k, n)))
@@ -74,14 +75,14 @@ def test_matmul_few_rows_path(nb, rng, m, n, k, trans_a, trans_b):
 
 
 def test_matmul_plan_gives_every_thread_work(nb):
-    from pyneuro.backends import _numba_matmul as mm
+    from pyneuro.backends.numba import matmul_kernels as mm
 
     for threads in (1, 2, 4, 16):
         for m, n in [(1024, 1024), (64, 256), (8, 10), (4096, 16), (1, 1), (5000, 3)]:
             width, groups = nb._matmul_plan(m, n, threads)
             i_tiles = -(-m // mm.MC)
             assert 64 <= width <= mm.NC and 1 <= groups <= i_tiles
-            assert -(-i_tiles // groups) <= nb.MAX_TILES_PER_TASK    # bounded staging buffer
+            assert -(-i_tiles // groups) <= nb.MAX_TILES_PER_TASK  # bounded staging buffer
             tasks = -(-n // width) * groups
             assert tasks >= min(threads, -(-n // 64) * i_tiles)
 
@@ -116,16 +117,16 @@ def assert_softmax_family_matches(nb, x, t, gl):
 
 def test_long_rows_with_infinite_and_nan_blocks(nb, rng):
     """Rows longer than one online-softmax block whose blocks are -inf, +inf or NaN."""
-    from pyneuro.backends._numba_softmax import CHUNK
+    from pyneuro.backends.numba.softmax_kernels import CHUNK
 
     cols = 2 * CHUNK + 123
     x = randn(rng, 6, cols, scale=3.0)
-    x[0, : CHUNK + 5] = -np.inf           # the first block (and more) all -inf, the rest finite
-    x[1, CHUNK + 7] = np.inf              # +inf in the second block: NaN row
-    x[2] = -np.inf                        # all -inf: NaN row
-    x[3, -1] = np.nan                     # NaN in the last block: NaN row
-    x[4, CHUNK:] -= 200.0                 # later blocks far below the first block's max
-    x[5, :CHUNK] -= 200.0                 # the max appears only in a later block
+    x[0, : CHUNK + 5] = -np.inf  # the first block (and more) all -inf, the rest finite
+    x[1, CHUNK + 7] = np.inf  # +inf in the second block: NaN row
+    x[2] = -np.inf  # all -inf: NaN row
+    x[3, -1] = np.nan  # NaN in the last block: NaN row
+    x[4, CHUNK:] -= 200.0  # later blocks far below the first block's max
+    x[5, :CHUNK] -= 200.0  # the max appears only in a later block
     t = np.array([CHUNK + 9, 0, 1, 2, 3, cols - 1])
     gl = randn(rng, 6)
     assert_softmax_family_matches(nb, x, t, gl)
@@ -169,11 +170,25 @@ def test_results_do_not_depend_on_thread_count(nb, rng, two_thread_counts):
         p, m, v, buf = p0.copy(), np.zeros_like(p0), np.zeros_like(p0), np.zeros_like(p0)
         nb.sgd_step(p, g0, buf, 0.1, 0.9, 0.0, 1e-4, True, True)
         nb.adam_step(p, g0, m, v, 1, 1e-3)
-        return [nb.matmul(a, b), nb.matmul(b, a, True, True), nb.matmul(a, b, variant="naive"),
-                nb.softmax_forward(x), nb.softmax_forward(x, variant="three_pass"), nb.log_softmax_forward(x),
-                nb.softmax_backward(g, x), nb.log_softmax_backward(g, -np.abs(x)),
-                nb.cross_entropy_forward(x, t), nb.cross_entropy_backward(x, t, gl),
-                nb.bias_grad(g), nb.bias_grad(tall), nb.argmax(x), p, m, v, buf]
+        return [
+            nb.matmul(a, b),
+            nb.matmul(b, a, True, True),
+            nb.matmul(a, b, variant="naive"),
+            nb.softmax_forward(x),
+            nb.softmax_forward(x, variant="three_pass"),
+            nb.log_softmax_forward(x),
+            nb.softmax_backward(g, x),
+            nb.log_softmax_backward(g, -np.abs(x)),
+            nb.cross_entropy_forward(x, t),
+            nb.cross_entropy_backward(x, t, gl),
+            nb.bias_grad(g),
+            nb.bias_grad(tall),
+            nb.argmax(x),
+            p,
+            m,
+            v,
+            buf,
+        ]
 
     results = []
     for threads in two_thread_counts:
@@ -206,7 +221,10 @@ def test_non_contiguous_inputs_match_contiguous(nb, rng):
             (nb.softmax_backward(v, v), nb.softmax_backward(c, c)),
             (nb.log_softmax_backward(v, v), nb.log_softmax_backward(c, c)),
             (nb.cross_entropy_forward(v, t), nb.cross_entropy_forward(c, t)),
-            (nb.cross_entropy_backward(v, t[::-1], gl), nb.cross_entropy_backward(c, t[::-1], np.ascontiguousarray(gl))),
+            (
+                nb.cross_entropy_backward(v, t[::-1], gl),
+                nb.cross_entropy_backward(c, t[::-1], np.ascontiguousarray(gl)),
+            ),
             (nb.bias_add(v, v[0]), nb.bias_add(c, c[0])),
             (nb.bias_grad(v), nb.bias_grad(c)),
             (nb.argmax(v), nb.argmax(c)),
@@ -219,10 +237,14 @@ def test_non_contiguous_inputs_match_contiguous(nb, rng):
 
 def test_float64_and_other_dtypes_are_refused(nb):
     x64 = np.ones((3, 4))
-    for call in (lambda: nb.softmax_forward(x64), lambda: nb.matmul(x64, x64.T), lambda: nb.relu_forward(x64),
-                 lambda: nb.cross_entropy_forward(x64, np.zeros(3, np.int64)),
-                 lambda: nb.bias_add(np.ones((3, 4), np.float32), np.ones(4)),
-                 lambda: nb.argmax(x64.astype(np.float16))):
+    for call in (
+        lambda: nb.softmax_forward(x64),
+        lambda: nb.matmul(x64, x64.T),
+        lambda: nb.relu_forward(x64),
+        lambda: nb.cross_entropy_forward(x64, np.zeros(3, np.int64)),
+        lambda: nb.bias_add(np.ones((3, 4), np.float32), np.ones(4)),
+        lambda: nb.argmax(x64.astype(np.float16)),
+    ):
         with pytest.raises(TypeError, match="float32"):
             call()
     with pytest.raises(TypeError):
@@ -238,19 +260,22 @@ def test_integer_targets_of_any_width(nb, rng, dtype):
     want = ref.cross_entropy_forward(x.astype(np.float64), t.astype(np.int64))
     np.testing.assert_allclose(nb.cross_entropy_forward(x, t), want, rtol=1e-5, atol=1e-6)
     gl = np.ones(6, np.float32)
-    np.testing.assert_allclose(nb.cross_entropy_backward(x, t, gl),
-                               ref.cross_entropy_backward(x.astype(np.float64), t.astype(np.int64), gl),
-                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        nb.cross_entropy_backward(x, t, gl),
+        ref.cross_entropy_backward(x.astype(np.float64), t.astype(np.int64), gl),
+        rtol=1e-5,
+        atol=1e-7,
+    )
 
 
 def test_optimizer_updates_stay_in_place_for_non_contiguous_params(nb, rng):
     base = randn(rng, 8, 10)
-    param = base.T                                   # Fortran-ordered view into `base`
+    param = base.T  # Fortran-ordered view into `base`
     grad = randn(rng, 10, 8)
     want = param.astype(np.float64).copy()
     ref.sgd_step(want, grad.astype(np.float64), None, 0.5)
     nb.sgd_step(param, grad, None, 0.5)
-    np.testing.assert_allclose(base.T, want, rtol=1e-6)   # the caller's memory changed
+    np.testing.assert_allclose(base.T, want, rtol=1e-6)  # the caller's memory changed
 
     p, m, v = randn(rng, 12, 6)[:, ::2], np.zeros((12, 6), np.float32)[:, ::2], np.zeros((12, 3), np.float32)
     p_ref, m_ref, v_ref = p.astype(np.float64), m.astype(np.float64), v.astype(np.float64)
@@ -271,8 +296,14 @@ def test_optimizer_refuses_what_it_cannot_update(nb):
     with pytest.raises(ValueError, match="momentum_buffer"):
         nb.sgd_step(np.zeros(4, np.float32), np.ones(4, np.float32), None, 0.1, momentum=0.9)
     with pytest.raises(ValueError, match=r"\(4,\).*\(5,\)"):
-        nb.adam_step(np.zeros(4, np.float32), np.ones(5, np.float32), np.zeros(4, np.float32),
-                     np.zeros(4, np.float32), 1, 0.1)
+        nb.adam_step(
+            np.zeros(4, np.float32),
+            np.ones(5, np.float32),
+            np.zeros(4, np.float32),
+            np.zeros(4, np.float32),
+            1,
+            0.1,
+        )
 
 
 def test_sgd_without_weight_decay_ignores_infinite_params_like_the_reference(nb):
@@ -285,16 +316,19 @@ def test_sgd_without_weight_decay_ignores_infinite_params_like_the_reference(nb)
 def test_exp_polynomial_is_accurate_and_ieee_at_the_edges():
     import numba
 
-    from pyneuro.backends._numba_softmax import _exp
+    from pyneuro.backends.numba.softmax_kernels import _exp
 
     @numba.njit
     def apply(t, out):
         for i in range(t.shape[0]):
             out[i] = _exp(t[i])
 
-    t = np.concatenate([np.linspace(-87, 88.7, 200_001, dtype=np.float32),
-                        np.array([0, -0.0, np.nan, np.inf, -np.inf, -1e30, 1e30, 88.72283, 88.72284, -200],
-                                 np.float32)])
+    t = np.concatenate(
+        [
+            np.linspace(-87, 88.7, 200_001, dtype=np.float32),
+            np.array([0, -0.0, np.nan, np.inf, -np.inf, -1e30, 1e30, 88.72283, 88.72284, -200], np.float32),
+        ]
+    )
     out = np.empty_like(t)
     apply(t, out)
     with np.errstate(over="ignore"):
@@ -311,20 +345,20 @@ def test_exp_polynomial_is_accurate_and_ieee_at_the_edges():
 # ----------------------------------------------------------------------------- compilation
 def test_kernel_decorator_compiles_without_a_cache_location():
     """Where numba finds no writable cache folder, kernels still compile (uncached)."""
-    from pyneuro.backends._numba_jit import kernel
+    from pyneuro.backends.numba.jit import kernel
 
     namespace: dict = {}
-    exec("def add_one(x):\n    return x + 1\n", namespace)   # no source file: nothing can be cached
+    exec("def add_one(x):\n    return x + 1\n", namespace)  # no source file: nothing can be cached
     compiled = kernel(parallel=False)(namespace["add_one"])
     assert compiled(41) == 42
 
 
 def test_each_kernel_has_one_specialisation(nb, rng):
     """The wrappers pass one layout and dtype per kernel, so each compiles only once."""
-    from pyneuro.backends import _numba_elementwise, _numba_matmul, _numba_softmax
+    from pyneuro.backends.numba import elementwise_kernels, matmul_kernels, softmax_kernels
 
     x = randn(rng, 9, 7)
-    wide = randn(rng, 9, 40)   # rows of >= NARROW_COLS columns: the row kernels, not narrow_rows
+    wide = randn(rng, 9, 40)  # rows of >= NARROW_COLS columns: the row kernels, not narrow_rows
     nb.softmax_forward(wide)
     nb.softmax_forward(np.asfortranarray(wide))
     nb.softmax_forward(wide[::2])
@@ -335,11 +369,15 @@ def test_each_kernel_has_one_specialisation(nb, rng):
     nb.matmul(np.asfortranarray(x), x.T)
     nb.cross_entropy_forward(wide, np.zeros(9, np.int32))
     nb.cross_entropy_forward(wide, np.zeros(9, np.uint8))
-    for kernel in (_numba_softmax.softmax_online, _numba_elementwise.relu_forward,
-                   _numba_matmul.matmul_blocked, _numba_softmax.cross_entropy_forward):
+    for kernel in (
+        softmax_kernels.softmax_online,
+        elementwise_kernels.relu_forward,
+        matmul_kernels.matmul_blocked,
+        softmax_kernels.cross_entropy_forward,
+    ):
         for version in (kernel.parallel, kernel.serial):
             assert len(version.signatures) <= 1, (kernel, version.signatures)
-        assert kernel.serial.signatures, kernel   # these small calls ran single-threaded
+        assert kernel.serial.signatures, kernel  # these small calls ran single-threaded
 
 
 def test_single_and_multi_threaded_versions_agree_bit_for_bit(nb, rng, monkeypatch):
@@ -347,19 +385,30 @@ def test_single_and_multi_threaded_versions_agree_bit_for_bit(nb, rng, monkeypat
     x, g = randn(rng, 40, 700, scale=4.0), randn(rng, 40, 700)
     t = rng.integers(0, 700, 40)
     a, b = randn(rng, 70, 90), randn(rng, 90, 33)
-    narrow, t10 = randn(rng, 300, 10, scale=4.0), rng.integers(0, 10, 300)   # the batched path
+    narrow, t10 = randn(rng, 300, 10, scale=4.0), rng.integers(0, 10, 300)  # the batched path
 
     def run_all():
-        return [nb.softmax_forward(x), nb.softmax_forward(x, variant="three_pass"), nb.log_softmax_forward(x),
-                nb.cross_entropy_forward(x, t), nb.cross_entropy_backward(x, t, g[:, 0].copy()),
-                nb.softmax_forward(narrow), nb.log_softmax_forward(narrow), nb.cross_entropy_forward(narrow, t10),
-                nb.cross_entropy_backward(narrow, t10, narrow[:, 0].copy()),
-                nb.softmax_backward(g, x), nb.relu_forward(g), nb.bias_grad(g), nb.argmax(x),
-                nb.matmul(a, b), nb.matmul(b, a, True, True)]
+        return [
+            nb.softmax_forward(x),
+            nb.softmax_forward(x, variant="three_pass"),
+            nb.log_softmax_forward(x),
+            nb.cross_entropy_forward(x, t),
+            nb.cross_entropy_backward(x, t, g[:, 0].copy()),
+            nb.softmax_forward(narrow),
+            nb.log_softmax_forward(narrow),
+            nb.cross_entropy_forward(narrow, t10),
+            nb.cross_entropy_backward(narrow, t10, narrow[:, 0].copy()),
+            nb.softmax_backward(g, x),
+            nb.relu_forward(g),
+            nb.bias_grad(g),
+            nb.argmax(x),
+            nb.matmul(a, b),
+            nb.matmul(b, a, True, True),
+        ]
 
-    monkeypatch.setattr(nb, "PARALLEL_MIN_NS", 0.0)             # everything multi-threaded
+    monkeypatch.setattr(nb, "PARALLEL_MIN_NS", 0.0)  # everything multi-threaded
     parallel = run_all()
-    monkeypatch.setattr(nb, "PARALLEL_MIN_NS", float("inf"))    # everything single-threaded
+    monkeypatch.setattr(nb, "PARALLEL_MIN_NS", float("inf"))  # everything single-threaded
     serial = run_all()
     for p, s in zip(parallel, serial):
         np.testing.assert_array_equal(p, s)
@@ -370,8 +419,9 @@ def test_import_pyneuro_does_not_import_numba():
     import sys
 
     code = "import sys, pyneuro; pyneuro.backends.status('numpy'); print('numba' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env=_env_with_pyneuro())
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=_env_with_pyneuro()
+    )
     assert out.stdout.strip() == "False"
 
 

@@ -1,4 +1,5 @@
 """pyneuro.optim: validation, parameter groups, state_dict, and updates against the formulas."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -72,8 +73,13 @@ def _reference_sgd(lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=F
 
 @pytest.mark.parametrize(
     "kw",
-    [dict(lr=0.1), dict(lr=0.1, momentum=0.9), dict(lr=0.05, momentum=0.9, nesterov=True),
-     dict(lr=0.1, momentum=0.5, dampening=0.3, weight_decay=0.01), dict(lr=0.1, weight_decay=0.1)],
+    [
+        dict(lr=0.1),
+        dict(lr=0.1, momentum=0.9),
+        dict(lr=0.05, momentum=0.9, nesterov=True),
+        dict(lr=0.1, momentum=0.5, dampening=0.3, weight_decay=0.01),
+        dict(lr=0.1, weight_decay=0.1),
+    ],
 )
 def test_sgd_matches_formula(kw, backend_name):
     got = _quadratic_run(lambda p: optim.SGD(p, **kw))
@@ -140,8 +146,10 @@ def test_param_groups():
         optim.SGD([a * 2], lr=0.1)
 
 
-@pytest.mark.parametrize("make", [lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
-                                  lambda p: optim.Adam(p, lr=0.05, betas=(0.8, 0.99))])
+@pytest.mark.parametrize(
+    "make",
+    [lambda p: optim.SGD(p, lr=0.1, momentum=0.9), lambda p: optim.Adam(p, lr=0.05, betas=(0.8, 0.99))],
+)
 def test_state_dict_resume_gives_identical_trajectory(make, tmp_path):
     def fresh():
         w = nn.Parameter(pn.tensor([1.0, -2.0]))
@@ -217,8 +225,13 @@ def test_lr_schedulers_match_torch():
 
 
 # ----------------------------------------------------------------------------- on device "cuda"
-SGD_CASES = [dict(lr=0.1), dict(lr=0.1, momentum=0.9), dict(lr=0.05, momentum=0.9, nesterov=True),
-             dict(lr=0.1, momentum=0.5, dampening=0.3, weight_decay=0.01), dict(lr=0.1, weight_decay=0.1)]
+SGD_CASES = [
+    dict(lr=0.1),
+    dict(lr=0.1, momentum=0.9),
+    dict(lr=0.05, momentum=0.9, nesterov=True),
+    dict(lr=0.1, momentum=0.5, dampening=0.3, weight_decay=0.01),
+    dict(lr=0.1, weight_decay=0.1),
+]
 
 
 @pytest.mark.parametrize("kw", SGD_CASES)
@@ -227,14 +240,21 @@ def test_sgd_matches_formula_on_device(kw, device):
     np.testing.assert_allclose(got, _reference_sgd(**kw), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("make", [lambda p: optim.Adam(p, lr=0.1, weight_decay=0.01),
-                                  lambda p: optim.Adam(p, lr=0.1, amsgrad=True),
-                                  lambda p: optim.Adam(p, lr=0.1, maximize=True),
-                                  lambda p: optim.AdamW(p, lr=0.1, weight_decay=0.1),
-                                  lambda p: optim.SGD(p, lr=0.1, momentum=0.9, maximize=True)],
-                         ids=["adam", "amsgrad", "maximize", "adamw", "sgd-maximize"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: optim.Adam(p, lr=0.1, weight_decay=0.01),
+        lambda p: optim.Adam(p, lr=0.1, amsgrad=True),
+        lambda p: optim.Adam(p, lr=0.1, maximize=True),
+        lambda p: optim.AdamW(p, lr=0.1, weight_decay=0.1),
+        lambda p: optim.SGD(p, lr=0.1, momentum=0.9, maximize=True),
+    ],
+    ids=["adam", "amsgrad", "maximize", "adamw", "sgd-maximize"],
+)
 def test_optimizers_on_device_match_cpu(make, device):
-    np.testing.assert_allclose(_quadratic_run(make, device=device), _quadratic_run(make), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        _quadratic_run(make, device=device), _quadratic_run(make), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_step_in_place_zero_grad_and_state_dict_on_device(device):

@@ -1,4 +1,5 @@
 """The backend registry: every backend reported with a status, selection rules, errors."""
+
 from __future__ import annotations
 
 import os
@@ -27,10 +28,22 @@ def test_available_lists_every_backend_with_status():
 
 def test_get_returns_a_full_kernel_table():
     table = [
-        "matmul", "relu_forward", "relu_backward", "softmax_forward", "softmax_backward",
-        "log_softmax_forward", "log_softmax_backward", "cross_entropy_forward",
-        "cross_entropy_backward", "bias_add", "bias_grad", "sgd_step", "adam_step", "argmax",
-        "asarray", "to_numpy",
+        "matmul",
+        "relu_forward",
+        "relu_backward",
+        "softmax_forward",
+        "softmax_backward",
+        "log_softmax_forward",
+        "log_softmax_backward",
+        "cross_entropy_forward",
+        "cross_entropy_backward",
+        "bias_add",
+        "bias_grad",
+        "sgd_step",
+        "adam_step",
+        "argmax",
+        "asarray",
+        "to_numpy",
     ]
     for name, st in backends.available().items():
         if st.available:
@@ -86,7 +99,9 @@ def test_import_is_fast_and_lazy():
         "heavy = [m for m in ('numba', 'cupy', 'torch', 'matplotlib', 'tqdm') if m in sys.modules];"
         "print(dt, ','.join(heavy))"
     )
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True
+    )
     seconds, heavy = out.stdout.split()[0], out.stdout.split()[1:]
     assert not heavy, f"import pyneuro imported {heavy}"
     # Not a speed assertion: a generous bound that only an import of something heavy breaks.

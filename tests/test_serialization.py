@@ -1,4 +1,5 @@
 """pn.save / pn.load: safetensors interop with torch, atomic saves, and loads that trust nothing."""
+
 from __future__ import annotations
 
 import io
@@ -51,8 +52,12 @@ def test_state_dict_round_trip_pyneuro_torch_pyneuro(tmp_path):
     x = np.random.default_rng(1).standard_normal((4, 6)).astype(np.float32)
     for k, v in model.state_dict().items():
         np.testing.assert_array_equal(tmodel.state_dict()[k].numpy(), v.numpy())
-    np.testing.assert_allclose(tmodel(torch.from_numpy(x)).detach().numpy(), model(pn.tensor(x)).detach().numpy(),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        tmodel(torch.from_numpy(x)).detach().numpy(),
+        model(pn.tensor(x)).detach().numpy(),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
     # torch trains a step and writes with safetensors; pyneuro reads it back into its model
     opt = torch.optim.SGD(tmodel.parameters(), lr=0.1)
@@ -65,16 +70,24 @@ def test_state_dict_round_trip_pyneuro_torch_pyneuro(tmp_path):
     model.load_state_dict(state)
     for k, v in tmodel.state_dict().items():
         np.testing.assert_array_equal(model.state_dict()[k].numpy(), v.numpy())
-    np.testing.assert_allclose(model(pn.tensor(x)).detach().numpy(), tmodel(torch.from_numpy(x)).detach().numpy(),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        model(pn.tensor(x)).detach().numpy(),
+        tmodel(torch.from_numpy(x)).detach().numpy(),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 def test_every_whitelisted_dtype_matches_torch(tmp_path):
     torch = pytest.importorskip("torch")
     st = pytest.importorskip("safetensors.torch")
-    values = {str(np.dtype(d)): np.arange(6).reshape(2, 3).astype(d)
-              for d in (np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64, np.uint8, bool)}
-    pn.save(dict(values, scalar=pn.tensor(2.5)), tmp_path / "d.safetensors")  # arrays are stored as tensors too
+    values = {
+        str(np.dtype(d)): np.arange(6).reshape(2, 3).astype(d)
+        for d in (np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64, np.uint8, bool)
+    }
+    pn.save(
+        dict(values, scalar=pn.tensor(2.5)), tmp_path / "d.safetensors"
+    )  # arrays are stored as tensors too
     got = st.load_file(str(tmp_path / "d.safetensors"))
     for k, v in values.items():
         assert got[k].numpy().dtype == v.dtype
@@ -83,7 +96,9 @@ def test_every_whitelisted_dtype_matches_torch(tmp_path):
     back = pn.load(tmp_path / "d.safetensors")
     for k, v in values.items():
         assert back[k].dtype == v.dtype and back[k].tolist() == v.tolist()
-    assert isinstance(back["scalar"], pn.Tensor) and back["scalar"].shape == () and back["scalar"].item() == 2.5
+    assert (
+        isinstance(back["scalar"], pn.Tensor) and back["scalar"].shape == () and back["scalar"].item() == 2.5
+    )
 
 
 def test_checkpoint_structure_survives(tmp_path):
@@ -93,8 +108,15 @@ def test_checkpoint_structure_survives(tmp_path):
     model(pn.randn(2, 6)).sum().backward()
     opt.step()
     gen = pn.Generator().manual_seed(5)
-    obj = {"model": model.state_dict(), "optimizer": opt.state_dict(), "rng": gen.get_state(), "epoch": 3,
-           "history": [{"loss": 0.5}], "t": (1, "a", None), "arr": np.arange(4, dtype=np.int32)}
+    obj = {
+        "model": model.state_dict(),
+        "optimizer": opt.state_dict(),
+        "rng": gen.get_state(),
+        "epoch": 3,
+        "history": [{"loss": 0.5}],
+        "t": (1, "a", None),
+        "arr": np.arange(4, dtype=np.int32),
+    }
     path = tmp_path / "ck.safetensors"
     pn.save(obj, path)
     back = pn.load(path)
@@ -102,12 +124,13 @@ def test_checkpoint_structure_survives(tmp_path):
     assert isinstance(back["arr"], np.ndarray) and back["arr"].dtype == np.int32
     assert back["optimizer"]["param_groups"] == opt.state_dict()["param_groups"]
     assert back["optimizer"]["state"][0]["step"] == 1
-    np.testing.assert_array_equal(back["optimizer"]["state"][0]["exp_avg"].numpy(),
-                                  opt.state_dict()["state"][0]["exp_avg"].numpy())
+    np.testing.assert_array_equal(
+        back["optimizer"]["state"][0]["exp_avg"].numpy(), opt.state_dict()["state"][0]["exp_avg"].numpy()
+    )
     assert pn.Generator().set_state(back["rng"]).get_state().tolist() == gen.get_state().tolist()
     # the tensors carry their dotted paths, so safetensors tools see readable names
     header_len = int.from_bytes(path.read_bytes()[:8], "little")
-    names = set(json.loads(path.read_bytes()[8:8 + header_len]))
+    names = set(json.loads(path.read_bytes()[8 : 8 + header_len]))
     assert {"model.0.weight", "optimizer.state.0.exp_avg", "__metadata__"} <= names
 
 
@@ -121,8 +144,12 @@ def test_version_1_npz_checkpoints_still_load(tmp_path):
 
 
 def test_unstorable_dtypes_are_refused_on_save():
-    for bad in (np.zeros(2, np.complex64), np.array(["a"]), np.array(["2020-01-01"], dtype="datetime64[D]"),
-                np.zeros(2, np.uint32)):
+    for bad in (
+        np.zeros(2, np.complex64),
+        np.array(["a"]),
+        np.array(["2020-01-01"], dtype="datetime64[D]"),
+        np.zeros(2, np.uint32),
+    ):
         with pytest.raises(TypeError, match="cannot store dtype"):
             pn.save({"x": bad}, io.BytesIO())
 
@@ -147,8 +174,11 @@ def test_crafted_safetensors_headers_are_value_errors(tmp_path):
     _expect_bad(tmp_path, _safetensors({"x": dict(f32, dtype="C64")}, b"\0" * 8), "dtype 'C64'")
     _expect_bad(tmp_path, _safetensors({"x": dict(f32, dtype="STR")}, b"\0" * 8), "dtype")
     # 4 GiB declared, 8 bytes present: refused before any allocation
-    _expect_bad(tmp_path, _safetensors({"x": dict(f32, shape=[1 << 30], data_offsets=[0, 1 << 32])}, b"\0" * 8),
-                "needs 4294967296 bytes")
+    _expect_bad(
+        tmp_path,
+        _safetensors({"x": dict(f32, shape=[1 << 30], data_offsets=[0, 1 << 32])}, b"\0" * 8),
+        "needs 4294967296 bytes",
+    )
     _expect_bad(tmp_path, _safetensors({"x": dict(f32, shape=[-1])}, b"\0" * 8), "bad shape")
     _expect_bad(tmp_path, _safetensors({"x": dict(f32, shape="2")}, b"\0" * 8), "bad shape")
     _expect_bad(tmp_path, _safetensors({"x": dict(f32, data_offsets=[0, "8"])}, b"\0" * 8), "data_offsets")
@@ -156,8 +186,9 @@ def test_crafted_safetensors_headers_are_value_errors(tmp_path):
     _expect_bad(tmp_path, _safetensors({"x": f32}, b"\0" * 12), "after the last tensor")
     _expect_bad(tmp_path, _safetensors({"x": 5}), "dtype, shape and data_offsets")
     _expect_bad(tmp_path, _safetensors({"__metadata__": {"pyneuro": 3}}), "strings to strings")
-    meta = lambda tree: _safetensors({"x": f32, "__metadata__": {"pyneuro": json.dumps({"version": 2, "tree": tree})}},
-                                     b"\0" * 8)
+    meta = lambda tree: _safetensors(
+        {"x": f32, "__metadata__": {"pyneuro": json.dumps({"version": 2, "tree": tree})}}, b"\0" * 8
+    )
     _expect_bad(tmp_path, meta({"__tensor__": "missing"}), "does not hold")
     _expect_bad(tmp_path, meta({"__evil__": 1}), "unknown entry")
     _expect_bad(tmp_path, meta({"__dict__": [[{"a": 1}, 2]]}), "not a [key, value] pair")
@@ -166,20 +197,28 @@ def test_crafted_safetensors_headers_are_value_errors(tmp_path):
     # nesting so deep that the JSON parser itself gives up: still a ValueError
     deep = '{"version": 2, "tree": ' + "[" * 100_000 + "]" * 100_000 + "}"
     _expect_bad(tmp_path, _safetensors({"__metadata__": {"pyneuro": deep}}))
-    _expect_bad(tmp_path, _safetensors({"__metadata__": {"pyneuro": json.dumps({"version": 9, "tree": 1})}}),
-                "version 9")
+    _expect_bad(
+        tmp_path,
+        _safetensors({"__metadata__": {"pyneuro": json.dumps({"version": 9, "tree": 1})}}),
+        "version 9",
+    )
 
 
 def test_npz_members_are_checked_before_reading(tmp_path):
     def npz(name, **arrays):
         path = tmp_path / name
         with open(path, "wb") as fh:
-            np.savez(fh, __pyneuro__=np.frombuffer(b'{"magic":"pyneuro","version":1,"tree":1}', np.uint8), **arrays)
+            np.savez(
+                fh, __pyneuro__=np.frombuffer(b'{"magic":"pyneuro","version":1,"tree":1}', np.uint8), **arrays
+            )
         return path
 
-    for name, arr in (("complex.npz", np.zeros(2, np.complex128)), ("str.npz", np.array(["abc"])),
-                      ("date.npz", np.array(["2020-01-01"], "datetime64[D]")),
-                      ("obj.npz", np.array([{"x": 1}], dtype=object))):
+    for name, arr in (
+        ("complex.npz", np.zeros(2, np.complex128)),
+        ("str.npz", np.array(["abc"])),
+        ("date.npz", np.array(["2020-01-01"], "datetime64[D]")),
+        ("obj.npz", np.array([{"x": 1}], dtype=object)),
+    ):
         with pytest.raises(ValueError, match=name):
             pn.load(npz(name, a0=arr))
     # a deflated member of 8 MB of zeros (about 8 kB on disk) is refused unless the caller opts in
@@ -214,8 +253,11 @@ def test_fuzzed_files_load_or_raise_value_error(tmp_path, kind):
         pn.save(obj, buf)
         good = buf.getvalue()
     else:
-        _old_save({"__dict__": [["w", {"__tensor__": "a0"}], ["n", 1]]}, {"a0": np.ones(6, np.float32)},
-                  tmp_path / "g.npz")
+        _old_save(
+            {"__dict__": [["w", {"__tensor__": "a0"}], ["n", 1]]},
+            {"a0": np.ones(6, np.float32)},
+            tmp_path / "g.npz",
+        )
         good = (tmp_path / "g.npz").read_bytes()
     rng = np.random.default_rng(0)
     outcomes = {"loaded": 0, "refused": 0}
@@ -291,10 +333,12 @@ else:  # overwrite in a loop; the parent kills it at some moment
 
 def _run_saver(tmp_path, path, mode):
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(pn.__file__).resolve().parent.parent),
-                                                   env.get("PYTHONPATH")) if p)
-    return subprocess.Popen([sys.executable, "-c", _KILLED_SAVER, str(path), mode], stdout=subprocess.PIPE,
-                            text=True, env=env)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(Path(pn.__file__).resolve().parent.parent), env.get("PYTHONPATH")) if p
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", _KILLED_SAVER, str(path), mode], stdout=subprocess.PIPE, text=True, env=env
+    )
 
 
 def test_sigkill_mid_save_keeps_the_old_checkpoint(tmp_path):
@@ -307,7 +351,7 @@ def test_sigkill_mid_save_keeps_the_old_checkpoint(tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
-    assert pn.load(path)["w"].numpy().max() == 1.0          # the old checkpoint, intact
+    assert pn.load(path)["w"].numpy().max() == 1.0  # the old checkpoint, intact
     stale = _temps(tmp_path)
     assert len(stale) == 1 and stale[0].startswith(".ck.safetensors.tmp-")
     (tmp_path / ".other.tmp-1-x").write_bytes(b"not ours")  # a different target's pattern: kept
@@ -329,6 +373,6 @@ def test_sigkill_at_random_moments_never_breaks_the_checkpoint(tmp_path):
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
         w = pn.load(path)["w"].numpy()
-        assert w.shape == (1_000_000,) and w.min() == w.max()   # one whole save, never a mix
+        assert w.shape == (1_000_000,) and w.min() == w.max()  # one whole save, never a mix
     pn.save({"w": pn.ones(1)}, path)
     assert _temps(tmp_path) == []

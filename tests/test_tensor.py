@@ -1,4 +1,5 @@
 """Tensor basics: creation, dtypes, conversion, properties, repr, random generators."""
+
 from __future__ import annotations
 
 import subprocess
@@ -165,22 +166,61 @@ def test_import_is_light():
     import os
     from pathlib import Path
 
-    code = "import sys, pyneuro; bad = [m for m in ('numba', 'cupy', 'torch') if m in sys.modules]; print(bad)"
+    code = (
+        "import sys, pyneuro; bad = [m for m in ('numba', 'cupy', 'torch') if m in sys.modules]; print(bad)"
+    )
     env = dict(os.environ, PYTHONPATH=str(Path(pn.__file__).resolve().parents[1]))  # the pyneuro under test
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "[]"
 
 
 def test_public_exports():
-    for name in ("Tensor", "tensor", "from_numpy", "zeros", "ones", "full", "empty", "rand", "randn", "randint",
-                 "randperm", "arange", "linspace", "eye", "zeros_like", "ones_like", "full_like", "empty_like",
-                 "rand_like", "randn_like", "cat", "stack", "where", "matmul", "exp", "log", "no_grad",
-                 "enable_grad", "manual_seed", "Generator", "save", "load", "gradcheck", "float32", "float64",
-                 "int64", "is_tensor", "sum", "abs"):
+    for name in (
+        "Tensor",
+        "tensor",
+        "from_numpy",
+        "zeros",
+        "ones",
+        "full",
+        "empty",
+        "rand",
+        "randn",
+        "randint",
+        "randperm",
+        "arange",
+        "linspace",
+        "eye",
+        "zeros_like",
+        "ones_like",
+        "full_like",
+        "empty_like",
+        "rand_like",
+        "randn_like",
+        "cat",
+        "stack",
+        "where",
+        "matmul",
+        "exp",
+        "log",
+        "no_grad",
+        "enable_grad",
+        "manual_seed",
+        "Generator",
+        "save",
+        "load",
+        "gradcheck",
+        "float32",
+        "float64",
+        "int64",
+        "is_tensor",
+        "sum",
+        "abs",
+    ):
         assert hasattr(pn, name), name
     assert pn.is_tensor(pn.zeros(1)) and not pn.is_tensor(np.zeros(1))
-    from pyneuro import nn, optim  # noqa: F401
     import pyneuro.functional as F  # noqa: F401
+    from pyneuro import nn, optim  # noqa: F401
+
     assert pn.sum(pn.ones(3)).item() == 3.0
 
 

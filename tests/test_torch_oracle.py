@@ -2,6 +2,7 @@
 
 Skipped (with the reason) where torch is not installed; it is only a test dependency.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,9 +12,9 @@ import pyneuro as pn
 import pyneuro.functional as F
 from pyneuro import nn, optim
 
-
 torch = pytest.importorskip("torch", reason="torch is the oracle for these tests and is not installed")
 TF = torch.nn.functional
+
 
 def pair(a, grad=True):
     """The same float32 data as a pyneuro tensor and a torch tensor."""
@@ -59,12 +60,14 @@ def test_mlp_forward_backward_matches_torch(backend_name):
     close(lp, lt)
     lp.backward()
     lt.backward()
-    for (n, p), (_, q) in zip(pm.named_parameters(), tm.named_parameters()):
+    for (_, p), (_, q) in zip(pm.named_parameters(), tm.named_parameters()):
         close(p.grad, q.grad, rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-@pytest.mark.parametrize("loss", ["cross_entropy", "mse_loss", "nll_loss", "l1_loss", "bce_logits", "bce", "ce_probs"])
+@pytest.mark.parametrize(
+    "loss", ["cross_entropy", "mse_loss", "nll_loss", "l1_loss", "bce_logits", "bce", "ce_probs"]
+)
 def test_losses_match_torch(loss, reduction, backend_name):
     r = rng(3)
     x = r.standard_normal((8, 6)).astype(np.float32)
@@ -73,7 +76,10 @@ def test_losses_match_torch(loss, reduction, backend_name):
         y = r.integers(0, 6, 8)
         yp, yt = pn.tensor(y), torch.tensor(y)
         if loss == "cross_entropy":
-            outp, outt = F.cross_entropy(xp, yp, reduction=reduction), TF.cross_entropy(xt, yt, reduction=reduction)
+            outp, outt = (
+                F.cross_entropy(xp, yp, reduction=reduction),
+                TF.cross_entropy(xt, yt, reduction=reduction),
+            )
         else:
             outp = F.nll_loss(F.log_softmax(xp, 1), yp, reduction=reduction)
             outt = TF.nll_loss(TF.log_softmax(xt, 1), yt, reduction=reduction)
@@ -88,9 +94,18 @@ def test_losses_match_torch(loss, reduction, backend_name):
         outt = TF.binary_cross_entropy(xt.sigmoid(), torch.tensor(tgt), reduction=reduction)
     else:
         tgt = r.uniform(0, 1, (8, 6)).astype(np.float32)
-        fp = {"mse_loss": F.mse_loss, "l1_loss": F.l1_loss, "bce_logits": F.binary_cross_entropy_with_logits}[loss]
-        ft = {"mse_loss": TF.mse_loss, "l1_loss": TF.l1_loss, "bce_logits": TF.binary_cross_entropy_with_logits}[loss]
-        outp, outt = fp(xp, pn.tensor(tgt), reduction=reduction), ft(xt, torch.tensor(tgt), reduction=reduction)
+        fp = {"mse_loss": F.mse_loss, "l1_loss": F.l1_loss, "bce_logits": F.binary_cross_entropy_with_logits}[
+            loss
+        ]
+        ft = {
+            "mse_loss": TF.mse_loss,
+            "l1_loss": TF.l1_loss,
+            "bce_logits": TF.binary_cross_entropy_with_logits,
+        }[loss]
+        outp, outt = (
+            fp(xp, pn.tensor(tgt), reduction=reduction),
+            ft(xt, torch.tensor(tgt), reduction=reduction),
+        )
     close(outp, outt)
     g = r.standard_normal(tuple(outt.shape)).astype(np.float32)
     outp.backward(pn.tensor(g) if g.ndim else None)
@@ -102,9 +117,14 @@ def test_loss_modules_match_torch():
     r = rng(4)
     x = r.standard_normal((5, 3)).astype(np.float32)
     y = r.integers(0, 3, 5)
-    close(nn.CrossEntropyLoss()(pn.tensor(x), pn.tensor(y)), torch.nn.CrossEntropyLoss()(torch.tensor(x), torch.tensor(y)))
-    close(nn.MSELoss(reduction="sum")(pn.tensor(x), pn.tensor(x * 2)),
-          torch.nn.MSELoss(reduction="sum")(torch.tensor(x), torch.tensor(x * 2)))
+    close(
+        nn.CrossEntropyLoss()(pn.tensor(x), pn.tensor(y)),
+        torch.nn.CrossEntropyLoss()(torch.tensor(x), torch.tensor(y)),
+    )
+    close(
+        nn.MSELoss(reduction="sum")(pn.tensor(x), pn.tensor(x * 2)),
+        torch.nn.MSELoss(reduction="sum")(torch.tensor(x), torch.tensor(x * 2)),
+    )
 
 
 @pytest.mark.parametrize(
@@ -130,8 +150,20 @@ def test_indexing_grads_match_torch():
     a = r.standard_normal((5, 4)).astype(np.float32)
     idx = np.array([0, 3, 3, 1])
     ap, at = pair(a)
-    outs_p = [ap[1:4, ::2], ap[pn.tensor(idx)], ap[pn.tensor(idx), pn.tensor([0, 1, 1, 3])], ap[ap > 0.2], ap[:, -1]]
-    outs_t = [at[1:4, ::2], at[torch.tensor(idx)], at[torch.tensor(idx), torch.tensor([0, 1, 1, 3])], at[at > 0.2], at[:, -1]]
+    outs_p = [
+        ap[1:4, ::2],
+        ap[pn.tensor(idx)],
+        ap[pn.tensor(idx), pn.tensor([0, 1, 1, 3])],
+        ap[ap > 0.2],
+        ap[:, -1],
+    ]
+    outs_t = [
+        at[1:4, ::2],
+        at[torch.tensor(idx)],
+        at[torch.tensor(idx), torch.tensor([0, 1, 1, 3])],
+        at[at > 0.2],
+        at[:, -1],
+    ]
     total_p = sum(((o * (i + 1)) ** 2).sum() for i, o in enumerate(outs_p))
     total_t = sum(((o * (i + 1)) ** 2).sum() for i, o in enumerate(outs_t))
     close(total_p, total_t, rtol=1e-5)
@@ -146,10 +178,20 @@ def test_reductions_and_shapes_match_torch():
     vp, ip = ap.max(dim=1)
     vt, it = at.max(dim=1)
     np.testing.assert_array_equal(ip.numpy(), it.numpy())
-    outp = vp.sum() + ap.min(2, keepdim=True)[0].mean() + ap.permute(2, 0, 1).reshape(5, -1)[1:].var() \
-        + ap.transpose(0, 1).flatten(1).softmax(-1).max() + ap.std(dim=(0, 2)).sum()
-    outt = vt.sum() + at.min(2, keepdim=True)[0].mean() + at.permute(2, 0, 1).reshape(5, -1)[1:].var() \
-        + at.transpose(0, 1).flatten(1).softmax(-1).max() + at.std(dim=(0, 2)).sum()
+    outp = (
+        vp.sum()
+        + ap.min(2, keepdim=True)[0].mean()
+        + ap.permute(2, 0, 1).reshape(5, -1)[1:].var()
+        + ap.transpose(0, 1).flatten(1).softmax(-1).max()
+        + ap.std(dim=(0, 2)).sum()
+    )
+    outt = (
+        vt.sum()
+        + at.min(2, keepdim=True)[0].mean()
+        + at.permute(2, 0, 1).reshape(5, -1)[1:].var()
+        + at.transpose(0, 1).flatten(1).softmax(-1).max()
+        + at.std(dim=(0, 2)).sum()
+    )
     close(outp, outt, rtol=1e-5)
     outp.backward()
     outt.backward()
@@ -158,7 +200,14 @@ def test_reductions_and_shapes_match_torch():
 
 def test_matmul_variants_match_torch(backend_name):
     r = rng(8)
-    for sa, sb in [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 5)), ((2, 3, 4), (2, 4, 5))]:
+    for sa, sb in [
+        ((3, 4), (4, 2)),
+        ((4,), (4, 2)),
+        ((3, 4), (4,)),
+        ((4,), (4,)),
+        ((2, 3, 4), (4, 5)),
+        ((2, 3, 4), (2, 4, 5)),
+    ]:
         ap, at = pair(r.standard_normal(sa))
         bp, bt = pair(r.standard_normal(sb))
         op, ot = ap @ bp, at @ bt
@@ -174,10 +223,20 @@ def test_functional_extras_match_torch():
     a, b = r.standard_normal((4, 6)).astype(np.float32), r.standard_normal((4, 6)).astype(np.float32)
     ap, at = pair(a)
     bp, bt = pair(b)
-    outp = F.cosine_similarity(ap, bp).sum() + F.normalize(ap, dim=1).pow(3).sum() + F.log_softmax(bp, 0).mean() \
-        + F.leaky_relu(ap, 0.1).sum() + ap.norm(dim=0).sum()
-    outt = TF.cosine_similarity(at, bt).sum() + TF.normalize(at, dim=1).pow(3).sum() + TF.log_softmax(bt, 0).mean() \
-        + TF.leaky_relu(at, 0.1).sum() + at.norm(dim=0).sum()
+    outp = (
+        F.cosine_similarity(ap, bp).sum()
+        + F.normalize(ap, dim=1).pow(3).sum()
+        + F.log_softmax(bp, 0).mean()
+        + F.leaky_relu(ap, 0.1).sum()
+        + ap.norm(dim=0).sum()
+    )
+    outt = (
+        TF.cosine_similarity(at, bt).sum()
+        + TF.normalize(at, dim=1).pow(3).sum()
+        + TF.log_softmax(bt, 0).mean()
+        + TF.leaky_relu(at, 0.1).sum()
+        + at.norm(dim=0).sum()
+    )
     close(outp, outt, rtol=1e-5)
     outp.backward()
     outt.backward()
@@ -250,7 +309,16 @@ def test_linear_regression_trajectory_matches_torch(backend_name):
     r = rng(12)
     x = r.standard_normal((20, 3)).astype(np.float32)
     y = (x @ np.array([[1.0], [-2.0], [0.5]]) + 0.3).astype(np.float32)
-    _train(pm, optim.SGD(pm.parameters(), lr=0.01), tm, torch.optim.SGD(tm.parameters(), lr=0.01), 10, x, y, loss="mse")
+    _train(
+        pm,
+        optim.SGD(pm.parameters(), lr=0.01),
+        tm,
+        torch.optim.SGD(tm.parameters(), lr=0.01),
+        10,
+        x,
+        y,
+        loss="mse",
+    )
 
 
 def test_softmax_extreme_values_match_torch(backend_name):
@@ -271,9 +339,19 @@ def test_elementwise_and_combining_ops_match_torch():
         stk = lib.stack([x, y], dim=0)
         whr = lib.where(y > 0, x, y * 2)
         ex = x[:, :1].expand(3, 4)
-        ops = x.sqrt() + x.log() + y.abs() + y.clamp(-0.5, 0.5) + y.sigmoid() + y.tanh() + 1 / x + x**y.abs()
-        return (cat.exp().sum() + (stk * 3).mean() + whr.sum() + (ex * y).sum() + ops.sum()
-                + x.unsqueeze(0).permute(2, 0, 1).reshape(-1).sum() + y.max() + x.min(dim=0)[0].sum())
+        ops = (
+            x.sqrt() + x.log() + y.abs() + y.clamp(-0.5, 0.5) + y.sigmoid() + y.tanh() + 1 / x + x ** y.abs()
+        )
+        return (
+            cat.exp().sum()
+            + (stk * 3).mean()
+            + whr.sum()
+            + (ex * y).sum()
+            + ops.sum()
+            + x.unsqueeze(0).permute(2, 0, 1).reshape(-1).sum()
+            + y.max()
+            + x.min(dim=0)[0].sum()
+        )
 
     outp, outt = build(pn, ap, bp), build(torch, at, bt)
     close(outp, outt, rtol=1e-5)

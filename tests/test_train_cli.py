@@ -3,6 +3,7 @@
 Small settings throughout (1-3 epochs on the bundled MNIST sample) so the whole file stays
 fast; metrics are compared exactly (same seed -> identical numbers), timings never.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,14 @@ def _env():
 
 
 def train(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "pyneuro.cli", "train", *args], capture_output=True,
-                          text=True, timeout=180, cwd=cwd, env=_env())
+    return subprocess.run(
+        [sys.executable, "-m", "pyneuro.cli", "train", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=cwd,
+        env=_env(),
+    )
 
 
 def metrics(path):
@@ -44,8 +51,19 @@ QUICK = ["--model", "784-64-10", "--batch-size", "128", "--quiet"]
 
 
 def test_one_epoch_prints_summary_and_writes_metrics(tmp_path):
-    out = train("--epochs", "1", "--model", "784-64-10", "--batch-size", "128",
-                "--metrics", "m.jsonl", "--save", "ck.npz", cwd=tmp_path)
+    out = train(
+        "--epochs",
+        "1",
+        "--model",
+        "784-64-10",
+        "--batch-size",
+        "128",
+        "--metrics",
+        "m.jsonl",
+        "--save",
+        "ck.npz",
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("epoch")]
     assert len(lines) == 1
@@ -66,7 +84,7 @@ def test_same_seed_same_metrics_and_other_seed_differs(tmp_path):
     assert a.returncode == b.returncode == c.returncode == 0, a.stderr + b.stderr + c.stderr
     assert metrics(tmp_path / "a.jsonl") == metrics(tmp_path / "b.jsonl")
     assert metrics(tmp_path / "a.jsonl") != metrics(tmp_path / "c.jsonl")
-    assert a.stdout == "" and b.stdout == ""          # --quiet
+    assert a.stdout == "" and b.stdout == ""  # --quiet
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
@@ -74,9 +92,21 @@ def test_resume_equals_straight_run(tmp_path, optimizer):
     opts = [*QUICK, "--optimizer", optimizer, "--seed", "1"]
     straight = train("--epochs", "3", "--metrics", "straight.jsonl", *opts, cwd=tmp_path)
     first = train("--epochs", "1", "--metrics", "resumed.jsonl", "--save", "ck.npz", *opts, cwd=tmp_path)
-    rest = train("--resume", "ck.npz", "--epochs", "3", "--metrics", "resumed.jsonl", "--save", "ck.npz",
-                 "--quiet", cwd=tmp_path)
-    assert straight.returncode == first.returncode == rest.returncode == 0, straight.stderr + first.stderr + rest.stderr
+    rest = train(
+        "--resume",
+        "ck.npz",
+        "--epochs",
+        "3",
+        "--metrics",
+        "resumed.jsonl",
+        "--save",
+        "ck.npz",
+        "--quiet",
+        cwd=tmp_path,
+    )
+    assert straight.returncode == first.returncode == rest.returncode == 0, (
+        straight.stderr + first.stderr + rest.stderr
+    )
     resumed = metrics(tmp_path / "resumed.jsonl")
     assert [r["epoch"] for r in resumed] == [1, 2, 3]
     assert resumed == metrics(tmp_path / "straight.jsonl")
@@ -123,7 +153,9 @@ BAD = [
 def test_bad_arguments_exit_2_with_one_line(tmp_path, args, message):
     (tmp_path / "corrupt.npz").write_bytes(b"PK\x03\x04" + b"\0" * 50)
     (tmp_path / "notzip.npz").write_text("hello")
-    out = train(*args, "--epochs", "1", cwd=tmp_path) if "--epochs" not in args else train(*args, cwd=tmp_path)
+    out = (
+        train(*args, "--epochs", "1", cwd=tmp_path) if "--epochs" not in args else train(*args, cwd=tmp_path)
+    )
     assert out.returncode == 2, (out.returncode, out.stdout, out.stderr)
     err = out.stderr.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("pyneuro train: error:"), out.stderr
@@ -156,8 +188,14 @@ def test_offline_missing_dataset_is_a_clear_error(tmp_path):
     env = _env()
     env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
     env["PYNEURO_DATA"] = str(tmp_path / "nothing")
-    out = subprocess.run([sys.executable, "-m", "pyneuro.cli", "train", "--data", "mnist", "--epochs", "1"],
-                         capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    out = subprocess.run(
+        [sys.executable, "-m", "pyneuro.cli", "train", "--data", "mnist", "--epochs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
     if out.returncode == 0:
         pytest.skip("MNIST is installed system-wide on this machine")
     assert out.returncode == 1

@@ -12,6 +12,7 @@ so that an unshuffled loader does not see the digits sorted by label.
 
     python tools/make_mnist_sample.py [--src PATH] [--out PATH]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,7 +44,9 @@ def split(images, labels, rng):
     for digit in range(10):
         idx = np.flatnonzero(labels == digit)
         if len(idx) != TRAIN_PER_CLASS + TEST_PER_CLASS:
-            raise ValueError(f"digit {digit}: expected {TRAIN_PER_CLASS + TEST_PER_CLASS} images, got {len(idx)}")
+            raise ValueError(
+                f"digit {digit}: expected {TRAIN_PER_CLASS + TEST_PER_CLASS} images, got {len(idx)}"
+            )
         idx = rng.permutation(idx)
         train_idx.append(idx[:TRAIN_PER_CLASS])
         test_idx.append(idx[TRAIN_PER_CLASS:])
@@ -62,8 +65,10 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, train_images=xtr, train_labels=ytr, test_images=xte, test_labels=yte)
     digest = hashlib.sha256(args.src.read_bytes()).hexdigest()
-    print(f"{args.src} (sha256 {digest}) -> {args.out} ({args.out.stat().st_size} bytes): "
-          f"train {xtr.shape}, test {xte.shape}")
+    print(
+        f"{args.src} (sha256 {digest}) -> {args.out} ({args.out.stat().st_size} bytes): "
+        f"train {xtr.shape}, test {xte.shape}"
+    )
 
 
 if __name__ == "__main__":

@@ -40,14 +40,15 @@ std::pair<index_t, index_t> ints(const py::handle& t) {
 
 std::vector<py::ssize_t> shape4(const py::object& shape, const char* name) {
   auto seq = py::reinterpret_borrow<py::sequence>(shape);
-  if (seq.size() != 4) throw py::value_error(std::string(name) + " must have 4 entries, got " + std::to_string(seq.size()));
+  if (seq.size() != 4)
+    throw py::value_error(std::string(name) + " must have 4 entries, got " + std::to_string(seq.size()));
   return {py::cast<py::ssize_t>(seq[0]), py::cast<py::ssize_t>(seq[1]), py::cast<py::ssize_t>(seq[2]),
           py::cast<py::ssize_t>(seq[3])};
 }
 
 // Fills a ConvShape from the checker's (stride, padding, dilation, (Ho, Wo)).
-cpu::ConvShape conv_shape(const std::vector<py::ssize_t>& xs, const std::vector<py::ssize_t>& ws, index_t groups,
-                          const py::tuple& r) {
+cpu::ConvShape conv_shape(const std::vector<py::ssize_t>& xs, const std::vector<py::ssize_t>& ws,
+                          index_t groups, const py::tuple& r) {
   cpu::ConvShape s{};
   s.N = xs[0], s.C = xs[1], s.H = xs[2], s.W = xs[3];
   s.O = ws[0], s.kH = ws[2], s.kW = ws[3];
@@ -61,13 +62,14 @@ cpu::ConvShape conv_shape(const std::vector<py::ssize_t>& xs, const std::vector<
 
 void require_shape(const py::array& a, const std::vector<py::ssize_t>& shape, const char* name) {
   if (shape_of(a) != shape) {
-    throw py::value_error(std::string(name) + " must have shape " + shape_str(shape) + ", got " + shape_str(a));
+    throw py::value_error(std::string(name) + " must have shape " + shape_str(shape) + ", got " +
+                          shape_str(a));
   }
 }
 
 py::array_t<float> conv2d_forward(const py::object& x_obj, const py::object& w_obj, const py::object& b_obj,
-                                  const py::object& stride, const py::object& padding, const py::object& dilation,
-                                  index_t groups, const py::object& variant) {
+                                  const py::object& stride, const py::object& padding,
+                                  const py::object& dilation, index_t groups, const py::object& variant) {
   const py::tuple r = conv_checks().attr("conv2d")(x_obj, w_obj, b_obj, stride, padding, dilation, groups);
   const auto kind = parse_variant(variant);
   auto x = require<float>(x_obj, "input", 4);
@@ -87,15 +89,15 @@ py::array_t<float> conv2d_forward(const py::object& x_obj, const py::object& w_o
 
 py::array_t<float> conv2d_backward_input(const py::object& gy_obj, const py::object& w_obj,
                                          const py::object& input_shape, const py::object& stride,
-                                         const py::object& padding, const py::object& dilation, index_t groups,
-                                         const py::object& variant) {
+                                         const py::object& padding, const py::object& dilation,
+                                         index_t groups, const py::object& variant) {
   auto cc = conv_checks();
   cc.attr("require_float")(gy_obj, "grad_output");
   cc.attr("require_float")(w_obj, "weight");
   const auto xs = shape4(input_shape, "input_shape");
   auto w = require<float>(w_obj, "weight", 4);
-  const py::tuple r = cc.attr("conv2d_shapes")(py::tuple(py::cast(xs)), py::tuple(py::cast(shape_of(w))), py::none(),
-                                               stride, padding, dilation, groups);
+  const py::tuple r = cc.attr("conv2d_shapes")(py::tuple(py::cast(xs)), py::tuple(py::cast(shape_of(w))),
+                                               py::none(), stride, padding, dilation, groups);
   const auto kind = parse_variant(variant);
   const auto s = conv_shape(xs, shape_of(w), groups, r);
   auto gy = require<float>(gy_obj, "grad_output", 4);
@@ -112,15 +114,15 @@ py::array_t<float> conv2d_backward_input(const py::object& gy_obj, const py::obj
 
 py::array_t<float> conv2d_backward_weight(const py::object& gy_obj, const py::object& x_obj,
                                           const py::object& weight_shape, const py::object& stride,
-                                          const py::object& padding, const py::object& dilation, index_t groups,
-                                          const py::object& variant) {
+                                          const py::object& padding, const py::object& dilation,
+                                          index_t groups, const py::object& variant) {
   auto cc = conv_checks();
   cc.attr("require_float")(gy_obj, "grad_output");
   cc.attr("require_float")(x_obj, "input");
   const auto ws = shape4(weight_shape, "weight_shape");
   auto x = require<float>(x_obj, "input", 4);
-  const py::tuple r = cc.attr("conv2d_shapes")(py::tuple(py::cast(shape_of(x))), py::tuple(py::cast(ws)), py::none(),
-                                               stride, padding, dilation, groups);
+  const py::tuple r = cc.attr("conv2d_shapes")(py::tuple(py::cast(shape_of(x))), py::tuple(py::cast(ws)),
+                                               py::none(), stride, padding, dilation, groups);
   const auto kind = parse_variant(variant);
   const auto s = conv_shape(shape_of(x), ws, groups, r);
   auto gy = require<float>(gy_obj, "grad_output", 4);
@@ -213,9 +215,9 @@ index_t divisor_of(const py::object& d) {
   return d.is_none() ? 0 : py::cast<index_t>(d);
 }
 
-py::array_t<float> avg_pool2d_forward(const py::object& x_obj, const py::object& kernel, const py::object& stride,
-                                      const py::object& padding, bool ceil_mode, bool count_include_pad,
-                                      const py::object& divisor_override) {
+py::array_t<float> avg_pool2d_forward(const py::object& x_obj, const py::object& kernel,
+                                      const py::object& stride, const py::object& padding, bool ceil_mode,
+                                      bool count_include_pad, const py::object& divisor_override) {
   const py::tuple r =
       conv_checks().attr("pool2d")(x_obj, kernel, stride, padding, 1, ceil_mode, "avg_pool2d");
   const index_t div = divisor_of(divisor_override);
@@ -232,8 +234,9 @@ py::array_t<float> avg_pool2d_forward(const py::object& x_obj, const py::object&
 }
 
 py::array_t<float> avg_pool2d_backward(const py::object& gy_obj, const py::object& input_shape,
-                                       const py::object& kernel, const py::object& stride, const py::object& padding,
-                                       bool ceil_mode, bool count_include_pad, const py::object& divisor_override) {
+                                       const py::object& kernel, const py::object& stride,
+                                       const py::object& padding, bool ceil_mode, bool count_include_pad,
+                                       const py::object& divisor_override) {
   auto cc = conv_checks();
   cc.attr("require_float")(gy_obj, "grad_output");
   const auto xs = shape4(input_shape, "input_shape");
@@ -274,7 +277,8 @@ py::array_t<float> adaptive_avg_pool2d_backward(const py::object& gy_obj, const 
   cc.attr("require_float")(gy_obj, "grad_output");
   const auto xs = shape4(input_shape, "input_shape");
   auto gy = require<float>(gy_obj, "grad_output", 4);
-  cc.attr("adaptive")(py::none(), py::make_tuple(gy.shape(2), gy.shape(3)), py::arg("shape") = py::tuple(py::cast(xs)));
+  cc.attr("adaptive")(py::none(), py::make_tuple(gy.shape(2), gy.shape(3)),
+                      py::arg("shape") = py::tuple(py::cast(xs)));
   require_shape(gy, {xs[0], xs[1], gy.shape(2), gy.shape(3)}, "grad_output");
   cpu::PoolShape s{};
   s.N = xs[0], s.C = xs[1], s.H = xs[2], s.W = xs[3], s.Ho = gy.shape(2), s.Wo = gy.shape(3);
@@ -294,31 +298,36 @@ void register_conv(py::module_& m) {
   m.attr("conv2d_variants") = py::make_tuple("direct", "im2col", "implicit");
   const auto pair1 = py::make_tuple(1, 1), pair0 = py::make_tuple(0, 0);
   m.def("conv2d_forward", &conv2d_forward, py::arg("x"), py::arg("w"), py::arg("bias") = py::none(),
-        py::arg("stride") = pair1, py::arg("padding") = pair0, py::arg("dilation") = pair1, py::arg("groups") = 1,
-        py::arg("variant") = py::none(), "y = conv2d(x, w) + bias, NCHW float32 (torch.nn.functional.conv2d).");
-  m.def("conv2d_backward_input", &conv2d_backward_input, py::arg("grad_y"), py::arg("w"), py::arg("input_shape"),
-        py::arg("stride") = pair1, py::arg("padding") = pair0, py::arg("dilation") = pair1, py::arg("groups") = 1,
-        py::arg("variant") = py::none(), "Gradient of conv2d with respect to its input.");
+        py::arg("stride") = pair1, py::arg("padding") = pair0, py::arg("dilation") = pair1,
+        py::arg("groups") = 1, py::arg("variant") = py::none(),
+        "y = conv2d(x, w) + bias, NCHW float32 (torch.nn.functional.conv2d).");
+  m.def("conv2d_backward_input", &conv2d_backward_input, py::arg("grad_y"), py::arg("w"),
+        py::arg("input_shape"), py::arg("stride") = pair1, py::arg("padding") = pair0,
+        py::arg("dilation") = pair1, py::arg("groups") = 1, py::arg("variant") = py::none(),
+        "Gradient of conv2d with respect to its input.");
   m.def("conv2d_backward_weight", &conv2d_backward_weight, py::arg("grad_y"), py::arg("x"),
         py::arg("weight_shape"), py::arg("stride") = pair1, py::arg("padding") = pair0,
         py::arg("dilation") = pair1, py::arg("groups") = 1, py::arg("variant") = py::none(),
         "Gradient of conv2d with respect to its weight.");
   m.def("conv2d_backward_bias", &conv2d_backward_bias, py::arg("grad_y"), "Sum of grad_y over N, H, W.");
-  m.def("max_pool2d_forward", &max_pool2d_forward, py::arg("x"), py::arg("kernel"), py::arg("stride") = py::none(),
-        py::arg("padding") = pair0, py::arg("dilation") = pair1, py::arg("ceil_mode") = false,
+  m.def("max_pool2d_forward", &max_pool2d_forward, py::arg("x"), py::arg("kernel"),
+        py::arg("stride") = py::none(), py::arg("padding") = pair0, py::arg("dilation") = pair1,
+        py::arg("ceil_mode") = false,
         "(y, indices) of max_pool2d; indices are flat h*W + w into the input plane (int64).");
-  m.def("max_pool2d_backward", &max_pool2d_backward, py::arg("grad_y"), py::arg("indices"), py::arg("input_shape"),
-        "Scatter-add grad_y into grad_x at indices.");
-  m.def("avg_pool2d_forward", &avg_pool2d_forward, py::arg("x"), py::arg("kernel"), py::arg("stride") = py::none(),
-        py::arg("padding") = pair0, py::arg("ceil_mode") = false, py::arg("count_include_pad") = true,
-        py::arg("divisor_override") = py::none(), "avg_pool2d (torch.nn.functional.avg_pool2d).");
-  m.def("avg_pool2d_backward", &avg_pool2d_backward, py::arg("grad_y"), py::arg("input_shape"), py::arg("kernel"),
+  m.def("max_pool2d_backward", &max_pool2d_backward, py::arg("grad_y"), py::arg("indices"),
+        py::arg("input_shape"), "Scatter-add grad_y into grad_x at indices.");
+  m.def("avg_pool2d_forward", &avg_pool2d_forward, py::arg("x"), py::arg("kernel"),
         py::arg("stride") = py::none(), py::arg("padding") = pair0, py::arg("ceil_mode") = false,
-        py::arg("count_include_pad") = true, py::arg("divisor_override") = py::none(), "Gradient of avg_pool2d.");
+        py::arg("count_include_pad") = true, py::arg("divisor_override") = py::none(),
+        "avg_pool2d (torch.nn.functional.avg_pool2d).");
+  m.def("avg_pool2d_backward", &avg_pool2d_backward, py::arg("grad_y"), py::arg("input_shape"),
+        py::arg("kernel"), py::arg("stride") = py::none(), py::arg("padding") = pair0,
+        py::arg("ceil_mode") = false, py::arg("count_include_pad") = true,
+        py::arg("divisor_override") = py::none(), "Gradient of avg_pool2d.");
   m.def("adaptive_avg_pool2d_forward", &adaptive_avg_pool2d_forward, py::arg("x"), py::arg("output_size"),
         "adaptive_avg_pool2d (torch.nn.functional.adaptive_avg_pool2d).");
-  m.def("adaptive_avg_pool2d_backward", &adaptive_avg_pool2d_backward, py::arg("grad_y"), py::arg("input_shape"),
-        "Gradient of adaptive_avg_pool2d.");
+  m.def("adaptive_avg_pool2d_backward", &adaptive_avg_pool2d_backward, py::arg("grad_y"),
+        py::arg("input_shape"), "Gradient of adaptive_avg_pool2d.");
 }
 
 }  // namespace pyneuro::bind

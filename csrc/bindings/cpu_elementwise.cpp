@@ -41,10 +41,7 @@ py::array_t<float> relu_backward(const py::object& g_obj, const py::object& x_ob
 py::array_t<float> bias_add(const py::object& x_obj, const py::object& b_obj) {
   auto x = require<float>(x_obj, "x", 2);
   auto b = require<float>(b_obj, "bias", 1);
-  if (b.shape(0) != x.shape(1)) {
-    throw py::value_error("bias_add: bias of shape " + shape_str(b) + " does not match x of shape " +
-                          shape_str(x) + " (needs " + std::to_string(x.shape(1)) + " entries)");
-  }
+  check_bias_shape(shape_of(x), shape_of(b));
   py::array_t<float> y(shape_of(x));
   const float* px = x.data();
   const float* pb = b.data();
@@ -132,14 +129,12 @@ void register_elementwise(py::module_& m) {
         "grad_output where x > 0, else 0.");
   m.def("bias_add", &bias_add, py::arg("x"), py::arg("bias"), "x + bias[None, :].");
   m.def("bias_grad", &bias_grad, py::arg("grad_output"), "Column sums of grad_output.");
-  m.def("sgd_step", &sgd_step, py::arg("param"), py::arg("grad"), py::arg("momentum_buffer"),
-        py::arg("lr"), py::arg("momentum") = 0.0f, py::arg("dampening") = 0.0f,
-        py::arg("weight_decay") = 0.0f, py::arg("nesterov") = false, py::arg("first_step") = false,
-        "torch.optim.SGD's update, in place.");
-  m.def("adam_step", &adam_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"),
-        py::arg("exp_avg_sq"), py::arg("step"), py::arg("lr"), py::arg("beta1") = 0.9f,
-        py::arg("beta2") = 0.999f, py::arg("eps") = 1e-8f, py::arg("weight_decay") = 0.0f,
-        "torch.optim.Adam's update, in place.");
+  m.def("sgd_step", &sgd_step, py::arg("param"), py::arg("grad"), py::arg("momentum_buffer"), py::arg("lr"),
+        py::arg("momentum") = 0.0f, py::arg("dampening") = 0.0f, py::arg("weight_decay") = 0.0f,
+        py::arg("nesterov") = false, py::arg("first_step") = false, "torch.optim.SGD's update, in place.");
+  m.def("adam_step", &adam_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"),
+        py::arg("step"), py::arg("lr"), py::arg("beta1") = 0.9f, py::arg("beta2") = 0.999f,
+        py::arg("eps") = 1e-8f, py::arg("weight_decay") = 0.0f, "torch.optim.Adam's update, in place.");
   m.def("argmax", &argmax, py::arg("x"), "Index of the first maximum of each row (int64).");
 }
 

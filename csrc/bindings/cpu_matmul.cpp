@@ -21,16 +21,7 @@ py::array_t<float> matmul(const py::object& a_obj, const py::object& b_obj, bool
   const auto kind = parse_variant(variant);
   auto a = require<float>(a_obj, "a", 2);
   auto b = require<float>(b_obj, "b", 2);
-  const py::ssize_t M = trans_a ? a.shape(1) : a.shape(0);
-  const py::ssize_t K = trans_a ? a.shape(0) : a.shape(1);
-  const py::ssize_t Kb = trans_b ? b.shape(1) : b.shape(0);
-  const py::ssize_t N = trans_b ? b.shape(0) : b.shape(1);
-  if (K != Kb) {
-    throw py::value_error("matmul: inner dimensions differ: a" + std::string(trans_a ? ".T" : "") +
-                          " has shape (" + std::to_string(M) + ", " + std::to_string(K) + ") and b" +
-                          std::string(trans_b ? ".T" : "") + " has shape (" + std::to_string(Kb) +
-                          ", " + std::to_string(N) + ")");
-  }
+  const auto [M, N, K] = matmul_dims(shape_of(a), trans_a, shape_of(b), trans_b);
   py::array_t<float> c({M, N});
   const float* pa = a.data();
   const float* pb = b.data();
@@ -46,9 +37,10 @@ py::array_t<float> matmul(const py::object& a_obj, const py::object& b_obj, bool
 
 void register_matmul(py::module_& m) {
   m.attr("matmul_variants") = py::make_tuple("naive", "blocked", "packed");
-  m.def("matmul", &matmul, py::arg("a"), py::arg("b"), py::arg("trans_a") = false,
-        py::arg("trans_b") = false, py::arg("variant") = "packed",
-        "C = op(a) @ op(b) for float32 C-contiguous 2-D arrays; op transposes in place when its flag is set.");
+  m.def(
+      "matmul", &matmul, py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false,
+      py::arg("variant") = "packed",
+      "C = op(a) @ op(b) for float32 C-contiguous 2-D arrays; op transposes in place when its flag is set.");
 }
 
 }  // namespace pyneuro::bind

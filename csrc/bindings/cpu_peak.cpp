@@ -12,7 +12,9 @@ namespace pyneuro::bind {
 namespace {
 
 py::dict peak_flops(int threads, long long iterations, const std::string& isa) {
-  if (threads < 0) throw py::value_error("threads must be >= 0 (0 = pyneuro's thread count), got " + std::to_string(threads));
+  if (threads < 0)
+    throw py::value_error("threads must be >= 0 (0 = pyneuro's thread count), got " +
+                          std::to_string(threads));
   if (iterations < 1) throw py::value_error("iterations must be >= 1, got " + std::to_string(iterations));
   if (isa != "auto" && isa != "avx512" && isa != "avx2" && isa != "scalar")
     throw py::value_error("isa must be one of auto, avx512, avx2, scalar; got '" + isa + "'");
@@ -31,7 +33,9 @@ py::dict peak_flops(int threads, long long iterations, const std::string& isa) {
 
 py::dict copy_bandwidth(long long nbytes, int threads, int repeats) {
   if (nbytes < 4096) throw py::value_error("nbytes must be >= 4096, got " + std::to_string(nbytes));
-  if (threads < 0) throw py::value_error("threads must be >= 0 (0 = pyneuro's thread count), got " + std::to_string(threads));
+  if (threads < 0)
+    throw py::value_error("threads must be >= 0 (0 = pyneuro's thread count), got " +
+                          std::to_string(threads));
   if (repeats < 1) throw py::value_error("repeats must be >= 1, got " + std::to_string(repeats));
   cpu::BandwidthResult r;
   {

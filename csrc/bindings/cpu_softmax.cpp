@@ -64,7 +64,7 @@ py::array_t<float> row_backward(RowBackward kernel, const py::object& g_obj, con
 py::array_t<float> cross_entropy_forward(const py::object& logits_obj, const py::object& targets_obj) {
   auto logits = require<float>(logits_obj, "logits", 2);
   const index_t rows = logits.shape(0), cols = logits.shape(1);
-  auto targets = require_targets(targets_obj, rows, cols);
+  auto targets = require_targets(targets_obj, shape_of(logits));
   py::array_t<float> losses(std::vector<py::ssize_t>{rows});
   const float* pl = logits.data();
   const std::int64_t* pt = targets.data();
@@ -80,12 +80,9 @@ py::array_t<float> cross_entropy_backward(const py::object& logits_obj, const py
                                           const py::object& grad_obj) {
   auto logits = require<float>(logits_obj, "logits", 2);
   const index_t rows = logits.shape(0), cols = logits.shape(1);
-  auto targets = require_targets(targets_obj, rows, cols);
+  auto targets = require_targets(targets_obj, shape_of(logits));
   auto grad = require<float>(grad_obj, "grad_losses", 1);
-  if (grad.shape(0) != rows) {
-    throw py::value_error("grad_losses must have shape (" + std::to_string(rows) + ",), got " +
-                          shape_str(grad));
-  }
+  check_grad_losses_shape(shape_of(grad), shape_of(logits));
   py::array_t<float> gl(shape_of(logits));
   const float* pl = logits.data();
   const std::int64_t* pt = targets.data();
@@ -104,14 +101,17 @@ void register_softmax(py::module_& m) {
   m.attr("softmax_variants") = py::make_tuple("three_pass", "online");
   m.def("softmax_forward", &softmax_forward, py::arg("x"), py::arg("variant") = "online",
         "Row-wise softmax of a float32 (rows, cols) array.");
-  m.def("softmax_backward",
-        [](const py::object& g, const py::object& y) { return row_backward(&cpu::softmax_backward, g, y); },
-        py::arg("grad_output"), py::arg("output"), "y * (g - sum(g * y)) per row.");
-  m.def("log_softmax_forward", [](const py::object& x) { return row_forward(&cpu::log_softmax_forward, x); },
-        py::arg("x"), "Row-wise log_softmax of a float32 (rows, cols) array.");
-  m.def("log_softmax_backward",
-        [](const py::object& g, const py::object& y) { return row_backward(&cpu::log_softmax_backward, g, y); },
-        py::arg("grad_output"), py::arg("output"), "g - exp(y) * sum(g) per row.");
+  m.def(
+      "softmax_backward",
+      [](const py::object& g, const py::object& y) { return row_backward(&cpu::softmax_backward, g, y); },
+      py::arg("grad_output"), py::arg("output"), "y * (g - sum(g * y)) per row.");
+  m.def(
+      "log_softmax_forward", [](const py::object& x) { return row_forward(&cpu::log_softmax_forward, x); },
+      py::arg("x"), "Row-wise log_softmax of a float32 (rows, cols) array.");
+  m.def(
+      "log_softmax_backward",
+      [](const py::object& g, const py::object& y) { return row_backward(&cpu::log_softmax_backward, g, y); },
+      py::arg("grad_output"), py::arg("output"), "g - exp(y) * sum(g) per row.");
   m.def("cross_entropy_forward", &cross_entropy_forward, py::arg("logits"), py::arg("targets"),
         "Per-sample losses logsumexp(logits[i]) - logits[i, targets[i]].");
   m.def("cross_entropy_backward", &cross_entropy_backward, py::arg("logits"), py::arg("targets"),

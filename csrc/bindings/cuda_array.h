@@ -6,6 +6,9 @@
 // borrows foreign device memory imported through __cuda_array_interface__, holding a
 // reference to the foreign object so the memory outlives every view of it. reshape
 // makes views (same Buffer); nothing else aliases.
+//
+// This header is what every CUDA binding needs (cuda_kernels.cpp included); the array
+// namespace's operations are declared in cuda_array_ops.h, one .cpp file per concern.
 #pragma once
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>

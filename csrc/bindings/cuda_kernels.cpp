@@ -19,7 +19,8 @@ pc::MatmulVariant matmul_variant(const std::string& v) {
   if (v == "tiled") return pc::MatmulVariant::tiled;
   if (v == "regblock") return pc::MatmulVariant::regblock;
   if (v == "vectorized") return pc::MatmulVariant::vectorized;
-  throw py::value_error("unknown matmul variant '" + v + "'; choose one of: naive, tiled, regblock, vectorized");
+  throw py::value_error("unknown matmul variant '" + v +
+                        "'; choose one of: naive, tiled, regblock, vectorized");
 }
 
 DeviceArray matmul(py::object ao, py::object bo, bool ta, bool tb, const std::string& variant) {
@@ -27,12 +28,7 @@ DeviceArray matmul(py::object ao, py::object bo, bool ta, bool tb, const std::st
   DeviceArray& a = require(ao, "a", DType::f32, 2);
   DeviceArray& b = require(bo, "b", DType::f32, 2);
   require_same_device({&a, &b});
-  const int64_t m = ta ? a.shape[1] : a.shape[0], k = ta ? a.shape[0] : a.shape[1];
-  const int64_t kb = tb ? b.shape[1] : b.shape[0], n = tb ? b.shape[0] : b.shape[1];
-  if (k != kb)
-    throw py::value_error(std::string("matmul: inner dimensions differ: a") + (ta ? ".T" : "") + " has shape (" +
-                          std::to_string(m) + ", " + std::to_string(k) + ") and b" + (tb ? ".T" : "") +
-                          " has shape (" + std::to_string(kb) + ", " + std::to_string(n) + ")");
+  const auto [m, n, k] = matmul_dims(a.shape, ta, b.shape, tb);
   DeviceArray c = empty({m, n}, DType::f32);
   // Leading dimensions: the stored (C-contiguous) row lengths.
   pc::matmul(v, m, n, k, a.f32(), a.shape[1], b.f32(), b.shape[1], c.f32(), n, ta, tb);
@@ -94,21 +90,17 @@ DeviceArray softmax_family_backward(py::object go, py::object yo, bool log_outpu
 // uploaded from the host, or gathered from uploaded labels: no device -> host copy), else
 // with one min/max reduction on the device whose two values are copied back.
 DeviceArray& require_targets(py::object to, const DeviceArray& logits) {
+  if (to.is_none()) targets_type_error("NoneType");
   if (py::isinstance<DeviceArray>(to) && to.cast<DeviceArray&>().dtype != DType::i64)
-    throw py::type_error(std::string("targets must be integer class indices (int64), got dtype ") +
-                         dtype_name(to.cast<DeviceArray&>().dtype));
+    targets_dtype_error(dtype_name(to.cast<DeviceArray&>().dtype));
   DeviceArray& t = require(to, "targets", DType::i64);
   const int64_t rows = logits.shape[0], classes = logits.shape[1];
-  if (t.ndim() != 1 || t.shape[0] != rows)
-    throw py::value_error("targets must have shape (" + std::to_string(rows) + ",) to match logits of shape " +
-                          shape_str(logits) + ", got " + shape_str(t));
+  check_targets_shape(t.shape, logits.shape);
   require_same_device({&logits, &t});
   if (rows > 0) {
     int64_t lo = 0, hi = 0;
     int64_range(t, lo, hi, 0, classes - 1);
-    if (lo < 0 || hi >= classes)
-      throw py::index_error("target " + std::to_string(lo < 0 ? lo : hi) + " is out of range for " +
-                            std::to_string(classes) + " classes");
+    check_target_range(lo, hi, classes);
   }
   return t;
 }
@@ -125,9 +117,7 @@ DeviceArray cross_entropy_backward(py::object lo, py::object to, py::object glo)
   DeviceArray& logits = require(lo, "logits", DType::f32, 2);
   DeviceArray& t = require_targets(to, logits);
   DeviceArray& gl = require(glo, "grad_losses", DType::f32, 1);
-  if (gl.shape[0] != logits.shape[0])
-    throw py::value_error("grad_losses must have shape (" + std::to_string(logits.shape[0]) + ",), got " +
-                          shape_str(gl));
+  check_grad_losses_shape(gl.shape, logits.shape);
   require_same_device({&logits, &gl});
   DeviceArray dx = empty(logits.shape, DType::f32);
   pc::cross_entropy_backward(logits.shape[0], logits.shape[1], logits.f32(), t.i64(), gl.f32(), dx.f32());
@@ -137,9 +127,7 @@ DeviceArray cross_entropy_backward(py::object lo, py::object to, py::object glo)
 DeviceArray bias_add(py::object xo, py::object bo) {
   DeviceArray& x = require(xo, "x", DType::f32, 2);
   DeviceArray& b = require(bo, "bias", DType::f32, 1);
-  if (b.shape[0] != x.shape[1])
-    throw py::value_error("bias_add: bias of shape " + shape_str(b) + " does not match x of shape " + shape_str(x) +
-                          " (needs " + std::to_string(x.shape[1]) + " entries)");
+  check_bias_shape(x.shape, b.shape);
   require_same_device({&x, &b});
   DeviceArray y = empty(x.shape, DType::f32);
   pc::bias_add(x.shape[0], x.shape[1], x.f32(), b.f32(), y.f32());
@@ -172,8 +160,8 @@ void sgd_step(py::object po, py::object go, py::object bo, double lr, double mom
                nesterov, first_step);
 }
 
-void adam_step(py::object po, py::object go, py::object mo, py::object vo, int64_t step, double lr, double beta1,
-               double beta2, double eps, double weight_decay) {
+void adam_step(py::object po, py::object go, py::object mo, py::object vo, int64_t step, double lr,
+               double beta1, double beta2, double eps, double weight_decay) {
   if (step < 1) throw py::value_error("adam_step: step counts from 1, got " + std::to_string(step));
   DeviceArray& p = require(po, "param", DType::f32);
   DeviceArray& g = require(go, "grad", DType::f32);
@@ -213,11 +201,13 @@ void register_kernels(py::module_& m) {
   m.def("relu_backward", &relu_backward, py::arg("grad_output"), py::arg("x"));
   m.def("softmax_forward", &softmax_forward, py::arg("x"), py::arg("variant") = py::none(),
         "Row softmax; variant 'warp' (warp per row), 'block' (block per row) or None (by row length).");
-  m.def("softmax_backward", [](py::object g, py::object y) { return softmax_family_backward(g, y, false); },
-        py::arg("grad_output"), py::arg("output"));
+  m.def(
+      "softmax_backward", [](py::object g, py::object y) { return softmax_family_backward(g, y, false); },
+      py::arg("grad_output"), py::arg("output"));
   m.def("log_softmax_forward", &log_softmax_forward, py::arg("x"));
-  m.def("log_softmax_backward", [](py::object g, py::object y) { return softmax_family_backward(g, y, true); },
-        py::arg("grad_output"), py::arg("output"));
+  m.def(
+      "log_softmax_backward", [](py::object g, py::object y) { return softmax_family_backward(g, y, true); },
+      py::arg("grad_output"), py::arg("output"));
   m.def("cross_entropy_forward", &cross_entropy_forward, py::arg("logits"), py::arg("targets"));
   m.def("cross_entropy_backward", &cross_entropy_backward, py::arg("logits"), py::arg("targets"),
         py::arg("grad_losses"));
@@ -227,8 +217,8 @@ void register_kernels(py::module_& m) {
         py::arg("momentum") = 0.0, py::arg("dampening") = 0.0, py::arg("weight_decay") = 0.0,
         py::arg("nesterov") = false, py::arg("first_step") = false);
   m.def("adam_step", &adam_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"),
-        py::arg("step"), py::arg("lr"), py::arg("beta1") = 0.9, py::arg("beta2") = 0.999, py::arg("eps") = 1e-8,
-        py::arg("weight_decay") = 0.0);
+        py::arg("step"), py::arg("lr"), py::arg("beta1") = 0.9, py::arg("beta2") = 0.999,
+        py::arg("eps") = 1e-8, py::arg("weight_decay") = 0.0);
   m.def("argmax", &argmax, py::arg("x"));
 }
 

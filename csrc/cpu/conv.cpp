@@ -8,27 +8,45 @@ void conv2d_forward(ConvVariant v, const ConvShape& s, const float* x, const flo
                     float* y) {
   if (s.N * s.O * s.P() == 0) return;
   switch (v) {
-    case ConvVariant::Direct: conv2d_forward_direct(s, x, w, bias, y); break;
-    case ConvVariant::Im2col: conv2d_forward_im2col(s, x, w, bias, y); break;
-    case ConvVariant::Implicit: conv2d_forward_implicit(s, x, w, bias, y); break;
+    case ConvVariant::Direct:
+      conv2d_forward_direct(s, x, w, bias, y);
+      break;
+    case ConvVariant::Im2col:
+      conv2d_forward_im2col(s, x, w, bias, y);
+      break;
+    case ConvVariant::Implicit:
+      conv2d_forward_implicit(s, x, w, bias, y);
+      break;
   }
 }
 
 void conv2d_backward_input(ConvVariant v, const ConvShape& s, const float* gy, const float* w, float* gx) {
   if (s.N * s.C * s.H * s.W == 0) return;
   switch (v) {
-    case ConvVariant::Direct: conv2d_backward_input_direct(s, gy, w, gx); break;
-    case ConvVariant::Im2col: conv2d_backward_input_im2col(s, gy, w, gx); break;
-    case ConvVariant::Implicit: conv2d_backward_input_implicit(s, gy, w, gx); break;
+    case ConvVariant::Direct:
+      conv2d_backward_input_direct(s, gy, w, gx);
+      break;
+    case ConvVariant::Im2col:
+      conv2d_backward_input_im2col(s, gy, w, gx);
+      break;
+    case ConvVariant::Implicit:
+      conv2d_backward_input_implicit(s, gy, w, gx);
+      break;
   }
 }
 
 void conv2d_backward_weight(ConvVariant v, const ConvShape& s, const float* gy, const float* x, float* gw) {
   if (s.O * s.K() == 0) return;
   switch (v) {
-    case ConvVariant::Direct: conv2d_backward_weight_direct(s, gy, x, gw); break;
-    case ConvVariant::Im2col: conv2d_backward_weight_im2col(s, gy, x, gw); break;
-    case ConvVariant::Implicit: conv2d_backward_weight_implicit(s, gy, x, gw); break;
+    case ConvVariant::Direct:
+      conv2d_backward_weight_direct(s, gy, x, gw);
+      break;
+    case ConvVariant::Im2col:
+      conv2d_backward_weight_im2col(s, gy, x, gw);
+      break;
+    case ConvVariant::Implicit:
+      conv2d_backward_weight_implicit(s, gy, x, gw);
+      break;
   }
 }
 

@@ -48,35 +48,37 @@ static void for_each_run(const ConvShape& s, index_t p0, index_t p1, const F& fn
 
 void im2col(const ConvShape& s, const float* x_g, index_t p0, index_t p1, float* col) {
   const index_t ld = p1 - p0;
-  for_each_run(s, p0, p1, [&](index_t row, index_t pb, index_t a, index_t b, index_t w0, index_t w1,
-                              index_t in_row, bool real) {
-    float* dst = col + row * ld + pb;
-    if (!real) {
-      std::fill(dst + a, dst + b, 0.0f);
-      return;
-    }
-    const index_t lo = std::clamp(w0, a, b), hi = std::clamp(w1, a, b);
-    std::fill(dst + a, dst + lo, 0.0f);
-    const float* src = x_g + in_row;
-    if (s.sw == 1) {
-      std::memcpy(dst + lo, src + lo, size_t(hi - lo) * sizeof(float));
-    } else {
-      for (index_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * s.sw];
-    }
-    std::fill(dst + hi, dst + b, 0.0f);
-  });
+  for_each_run(
+      s, p0, p1,
+      [&](index_t row, index_t pb, index_t a, index_t b, index_t w0, index_t w1, index_t in_row, bool real) {
+        float* dst = col + row * ld + pb;
+        if (!real) {
+          std::fill(dst + a, dst + b, 0.0f);
+          return;
+        }
+        const index_t lo = std::clamp(w0, a, b), hi = std::clamp(w1, a, b);
+        std::fill(dst + a, dst + lo, 0.0f);
+        const float* src = x_g + in_row;
+        if (s.sw == 1) {
+          std::memcpy(dst + lo, src + lo, size_t(hi - lo) * sizeof(float));
+        } else {
+          for (index_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * s.sw];
+        }
+        std::fill(dst + hi, dst + b, 0.0f);
+      });
 }
 
 void col2im_add(const ConvShape& s, const float* col, index_t p0, index_t p1, float* x_g) {
   const index_t ld = p1 - p0;
-  for_each_run(s, p0, p1, [&](index_t row, index_t pb, index_t a, index_t b, index_t w0, index_t w1,
-                              index_t in_row, bool real) {
-    if (!real) return;
-    const index_t lo = std::clamp(w0, a, b), hi = std::clamp(w1, a, b);
-    const float* src = col + row * ld + pb;
-    float* dst = x_g + in_row;
-    for (index_t ow = lo; ow < hi; ++ow) dst[ow * s.sw] += src[ow];
-  });
+  for_each_run(
+      s, p0, p1,
+      [&](index_t row, index_t pb, index_t a, index_t b, index_t w0, index_t w1, index_t in_row, bool real) {
+        if (!real) return;
+        const index_t lo = std::clamp(w0, a, b), hi = std::clamp(w1, a, b);
+        const float* src = col + row * ld + pb;
+        float* dst = x_g + in_row;
+        for (index_t ow = lo; ow < hi; ++ow) dst[ow * s.sw] += src[ow];
+      });
 }
 
 void conv2d_forward_im2col(const ConvShape& s, const float* x, const float* w, const float* bias, float* y) {
@@ -105,8 +107,8 @@ void conv2d_backward_weight_im2col(const ConvShape& s, const float* gy, const fl
       im2col(s, x + (n * s.C + g * Cg) * s.H * s.W, 0, P, col.data());
       float* dst = gw + g * Og * K;
       // The first image writes grad_w; later ones add theirs, image by image in order.
-      matmul(MatmulVariant::Packed, gy + (n * s.O + g * Og) * P, col.data(), n == 0 ? dst : tmp.data(), Og, K, P,
-             false, true);
+      matmul(MatmulVariant::Packed, gy + (n * s.O + g * Og) * P, col.data(), n == 0 ? dst : tmp.data(), Og, K,
+             P, false, true);
       if (n > 0) {
         for (index_t e = 0; e < Og * K; ++e) dst[e] += tmp[e];
       }
@@ -121,7 +123,8 @@ void conv2d_backward_input_im2col(const ConvShape& s, const float* gy, const flo
   std::vector<float> col(size_t(K * P));
   for (index_t n = 0; n < s.N; ++n) {
     for (index_t g = 0; g < s.groups; ++g) {
-      matmul(MatmulVariant::Packed, w + g * Og * K, gy + (n * s.O + g * Og) * P, col.data(), K, P, Og, true, false);
+      matmul(MatmulVariant::Packed, w + g * Og * K, gy + (n * s.O + g * Og) * P, col.data(), K, P, Og, true,
+             false);
       col2im_add(s, col.data(), 0, P, gx + (n * s.C + g * Cg) * s.H * s.W);
     }
   }

@@ -65,7 +65,8 @@ float* scratch(std::vector<float>& v, index_t n) {
 
 }  // namespace
 
-void conv2d_forward_implicit(const ConvShape& s, const float* x, const float* w, const float* bias, float* y) {
+void conv2d_forward_implicit(const ConvShape& s, const float* x, const float* w, const float* bias,
+                             float* y) {
   const index_t Cg = s.Cg(), Og = s.Og(), K = s.K(), P = s.P(), pt = tile_width(s);
   parallel_for(s.N, index_t(s.flops()), [&](index_t n0, index_t n1) {
     thread_local std::vector<float> colv, outv;

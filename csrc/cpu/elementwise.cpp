@@ -103,8 +103,8 @@ void sgd_step(float* param, const float* grad, float* buf, index_t n, float lr, 
   });
 }
 
-void adam_step(float* param, const float* grad, float* m, float* v, index_t n, std::int64_t step,
-               float lr, float beta1, float beta2, float eps, float weight_decay) {
+void adam_step(float* param, const float* grad, float* m, float* v, index_t n, std::int64_t step, float lr,
+               float beta1, float beta2, float eps, float weight_decay) {
   // Bias corrections in double, once per call: 1 - beta^step loses digits in float32.
   const double bc1 = 1.0 - std::pow(double(beta1), double(step));
   const double bc2 = 1.0 - std::pow(double(beta2), double(step));

@@ -8,8 +8,8 @@
 
 namespace pyneuro::cpu {
 
-void matmul(MatmulVariant variant, const float* A, const float* B, float* C,
-            index_t M, index_t N, index_t K, bool trans_a, bool trans_b) {
+void matmul(MatmulVariant variant, const float* A, const float* B, float* C, index_t M, index_t N, index_t K,
+            bool trans_a, bool trans_b) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     std::fill(C, C + M * N, 0.0f);
@@ -17,8 +17,12 @@ void matmul(MatmulVariant variant, const float* A, const float* B, float* C,
   }
   const MatmulProblem p{A, B, C, M, N, K, trans_a ? M : K, trans_b ? K : N, trans_a, trans_b};
   switch (variant) {
-    case MatmulVariant::Naive: matmul_naive(p); break;
-    case MatmulVariant::Blocked: matmul_blocked(p); break;
+    case MatmulVariant::Naive:
+      matmul_naive(p);
+      break;
+    case MatmulVariant::Blocked:
+      matmul_blocked(p);
+      break;
     case MatmulVariant::Packed:
       if (!matmul_gemv(p)) matmul_packed(p);
       break;

@@ -34,7 +34,7 @@ namespace pyneuro::cpu {
 
 namespace {
 
-constexpr index_t kRowBlock = 32;    // rows of C that reuse one block of B
+constexpr index_t kRowBlock = 32;  // rows of C that reuse one block of B
 constexpr index_t kColBlock = 1024;  // columns of C (and B) per block: 4 KiB of a C row
 constexpr index_t kDepthBlock = 16;  // k values per block: B block = 16 x 1024 floats
 
@@ -71,7 +71,7 @@ void blocked(const MatmulProblem& p) {
                   const float* b = p.B + (jc + j) * p.ldb + k;
                   c[j] = (((c[j] + a0 * b[0]) + a1 * b[1]) + a2 * b[2]) + a3 * b[3];
                 }
-              } else {   // rows k..k+3 of B: four contiguous streams
+              } else {  // rows k..k+3 of B: four contiguous streams
                 const float* b0 = p.B + k * p.ldb + jc;
                 const float *b1 = b0 + p.ldb, *b2 = b1 + p.ldb, *b3 = b2 + p.ldb;
                 for (index_t j = 0; j < nb; ++j) {

@@ -9,18 +9,21 @@
 // Rows of op(A) are copied to a small contiguous buffer first when trans_a (M*K floats).
 // Columns are split across threads; each C element is summed by one thread in a fixed order,
 // so the result is bit-identical for any thread count. AVX-512 only (chosen at run time);
-// other machines keep the packed path.
-#include <immintrin.h>
-
-// GCC 12 warns that _mm512_reduce_add_ps reads an uninitialised register (its header starts
-// from _mm512_undefined_ps); a known false positive of that header.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
+// other machines (and compilers without x86 target attributes: aarch64, MSVC) keep the
+// packed path, whose portable kernel the compiler vectorises.
 #include <cstring>
 #include <vector>
 
 #include "pyneuro/matmul.h"
+
+#if PYNEURO_X86_TARGETS
+// GCC 12 warns that _mm512_reduce_add_ps reads an uninitialised register (its header starts
+// from _mm512_undefined_ps); a known false positive of that header.
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
 
 namespace pyneuro::cpu {
 
@@ -31,8 +34,8 @@ namespace {
 constexpr index_t kMaxRows = 4;
 
 // C[i, j] for j in [j0, j1): 4 columns at a time share each load of A_i.
-PYNEURO_GEMV_TARGET void dot_rows(const float* const* a, index_t M, const float* B, index_t ldb,
-                                  float* C, index_t N, index_t K, index_t j0, index_t j1) {
+PYNEURO_GEMV_TARGET void dot_rows(const float* const* a, index_t M, const float* B, index_t ldb, float* C,
+                                  index_t N, index_t K, index_t j0, index_t j1) {
   const index_t kv = K & ~index_t(15);
   const __mmask16 tail = __mmask16((1u << (K - kv)) - 1u);
   for (index_t i = 0; i < M; ++i) {
@@ -63,16 +66,18 @@ PYNEURO_GEMV_TARGET void dot_rows(const float* const* a, index_t M, const float*
     for (; j < j1; ++j) {  // the last columns one at a time, summed in the same lane order
       const float* bj = B + j * ldb;
       __m512 s = _mm512_setzero_ps();
-      for (index_t k = 0; k < kv; k += 16) s = _mm512_fmadd_ps(_mm512_loadu_ps(ai + k), _mm512_loadu_ps(bj + k), s);
-      if (tail) s = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, ai + kv), _mm512_maskz_loadu_ps(tail, bj + kv), s);
+      for (index_t k = 0; k < kv; k += 16)
+        s = _mm512_fmadd_ps(_mm512_loadu_ps(ai + k), _mm512_loadu_ps(bj + k), s);
+      if (tail)
+        s = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, ai + kv), _mm512_maskz_loadu_ps(tail, bj + kv), s);
       C[i * N + j] = _mm512_reduce_add_ps(s);
     }
   }
 }
 
 // C[i, j0:j1] = sum_k A[i, k] * B[k, j0:j1], 64 columns (4 vectors) per pass.
-PYNEURO_GEMV_TARGET void axpy_rows(const float* const* a, index_t M, const float* B, index_t ldb,
-                                   float* C, index_t N, index_t K, index_t j0, index_t j1) {
+PYNEURO_GEMV_TARGET void axpy_rows(const float* const* a, index_t M, const float* B, index_t ldb, float* C,
+                                   index_t N, index_t K, index_t j0, index_t j1) {
   for (index_t i = 0; i < M; ++i) {
     const float* ai = a[i];
     for (index_t j = j0; j < j1; j += 64) {
@@ -118,10 +123,20 @@ bool matmul_gemv(const MatmulProblem& p) {
   const index_t blocks = (p.N + 63) / 64;
   parallel_for(blocks, p.M * p.N * p.K / 4, [&](index_t b0, index_t b1) {
     const index_t j0 = b0 * 64, j1 = b1 * 64 < p.N ? b1 * 64 : p.N;
-    if (p.trans_b) dot_rows(rows, p.M, p.B, p.ldb, p.C, p.N, p.K, j0, j1);
-    else axpy_rows(rows, p.M, p.B, p.ldb, p.C, p.N, p.K, j0, j1);
+    if (p.trans_b)
+      dot_rows(rows, p.M, p.B, p.ldb, p.C, p.N, p.K, j0, j1);
+    else
+      axpy_rows(rows, p.M, p.B, p.ldb, p.C, p.N, p.K, j0, j1);
   });
   return true;
 }
 
 }  // namespace pyneuro::cpu
+
+#else  // no x86 target attributes: the packed path handles every shape
+
+namespace pyneuro::cpu {
+bool matmul_gemv(const MatmulProblem&) { return false; }
+}  // namespace pyneuro::cpu
+
+#endif  // PYNEURO_X86_TARGETS

@@ -14,8 +14,9 @@
 //    bound the speed: the FMA units do (2 x 256-bit FMA pipes per core here = 32 FLOP/cycle).
 //    MR*NR/16 independent accumulators cover the 4-cycle FMA latency many times over.
 // 2. SIMD with run-time dispatch: AVX-512 (16 floats per register, 32 registers, mask
-//    registers for ragged edges), AVX2+FMA (8 floats, 16 registers: a 6 x 16 tile) or a
-//    portable scalar kernel, chosen once from cpuid (pyneuro::simd_path(); PYNEURO_SIMD=avx2
+//    registers for ragged edges), AVX2+FMA (8 floats, 16 registers: a 6 x 16 tile), NEON on
+//    aarch64 (4 floats, 32 registers: a 6 x 16 tile) or a portable scalar kernel, chosen
+//    once from cpuid (pyneuro::simd_path(); PYNEURO_SIMD=avx2
 //    or scalar forces a narrower one). Each SIMD function is compiled with
 //    __attribute__((target(...))), so the library's baseline stays plain x86-64.
 // 3. Packing. Before the kernel runs, a kc x NR panel of op(B) is copied into a contiguous,
@@ -63,14 +64,6 @@
 // K = 10 one, dY @ W2 (128x10 @ 10x256): 0.8x, bound by FMA issue plus ~3 us of per-tile
 // overhead and C writes that a deeper K would amortise.
 
-// GCC 12 warns about its own AVX-512 headers (the deliberately undefined __Y operand inside
-// masked loads and shuffles, GCC bug 105593); those values are never read.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <omp.h>
-
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -78,6 +71,22 @@
 #include <utility>
 
 #include "pyneuro/matmul.h"
+#include "pyneuro/omp.h"
+
+// The AVX-512 and AVX2 kernels need x86 and GCC/clang target attributes (PYNEURO_X86_TARGETS,
+// pyneuro/common.h); everywhere else (aarch64, MSVC) only the portable Scalar kernel is built.
+#if PYNEURO_X86_TARGETS
+#if !defined(__clang__)
+// GCC 12 warns about its own AVX-512 headers (the deliberately undefined __Y operand inside
+// masked loads and shuffles, GCC bug 105593); those values are never read.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include <immintrin.h>
+#endif
+#if PYNEURO_NEON
+#include <arm_neon.h>
+#endif
 
 namespace pyneuro::cpu {
 
@@ -99,26 +108,25 @@ inline index_t round_up(index_t a, index_t b) { return ceil_div(a, b) * b; }
 // B: Bp[k, j] = b[k * b_stride + j] for the NR = NV * vector width columns of the tile: a
 // packed panel (b_stride = NR) or, for a full panel of a row-major B, B in place (ldb).
 // accumulate = false on the first depth block (C = sum), true after (C = C + sum).
-using MicroKernel = void (*)(index_t kc, const float* a, index_t a_stride, const float* b,
-                             index_t b_stride, float* c, index_t ldc, int n_valid, bool accumulate);
+using MicroKernel = void (*)(index_t kc, const float* a, index_t a_stride, const float* b, index_t b_stride,
+                             float* c, index_t ldc, int n_valid, bool accumulate);
 enum ALayout : int { kRows = 0, kKMajor = 1 };
 
 // Packs op(B)[pc:pc+kc, j0:j0+n_valid] into a kc x nr panel, zero-padded to nr columns.
-using PackB = void (*)(const MatmulProblem& p, index_t pc, index_t kc, index_t j0, int n_valid,
-                       int nr, float* dst);
-// Packs op(A)[i0:i0+rows, pc:pc+kc] into ceil(rows/MR) k-major panels of kc x MR floats.
-using PackA = void (*)(const MatmulProblem& p, index_t i0, index_t rows, index_t pc, index_t kc,
+using PackB = void (*)(const MatmulProblem& p, index_t pc, index_t kc, index_t j0, int n_valid, int nr,
                        float* dst);
+// Packs op(A)[i0:i0+rows, pc:pc+kc] into ceil(rows/MR) k-major panels of kc x MR floats.
+using PackA = void (*)(const MatmulProblem& p, index_t i0, index_t rows, index_t pc, index_t kc, float* dst);
 
 // Narrow kernel (see Avx512Narrow): C[0:rows, 0:n] (+)= A^T-in-place (lda) x packed B.
-using NarrowKernel = void (*)(index_t kc, const float* a, index_t lda, const float* b, float* c,
-                              index_t ldc, int rows, bool accumulate);
+using NarrowKernel = void (*)(index_t kc, const float* a, index_t lda, const float* b, float* c, index_t ldc,
+                              int rows, bool accumulate);
 
 // Everything the driver needs to know about one instruction set.
 struct Isa {
-  int mr;        // rows of the C tile
-  int vl;        // floats per vector register
-  int nv_max;    // vectors per row of the C tile (NR = nv * vl)
+  int mr;  // rows of the C tile
+  int vl;  // floats per vector register
+  int nv_max;  // vectors per row of the C tile (NR = nv * vl)
   index_t kc_max, mc_max, nc_max;
   MicroKernel kernel[kMaxNV][2][kMaxMR];  // [nv - 1][ALayout][rows - 1]
   PackB pack_b;
@@ -132,6 +140,7 @@ void fill_kernels(Isa& isa, std::integer_sequence<int, R...>) {
   ((isa.kernel[NV - 1][L][R] = &Impl::template run<R + 1, NV, L == kKMajor>), ...);
 }
 
+#if PYNEURO_X86_TARGETS
 // ============================================================================ AVX-512
 // C tile of ROWS x (NV*16) in ROWS*NV zmm registers; 8 x 32 (16 accumulators) by default.
 struct Avx512 {
@@ -211,8 +220,8 @@ struct Avx512 {
     return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1u);
   }
 
-  PYNEURO_TARGET_AVX512 static void pack_b(const MatmulProblem& p, index_t pc, index_t kc,
-                                           index_t j0, int n_valid, int nr, float* dst) {
+  PYNEURO_TARGET_AVX512 static void pack_b(const MatmulProblem& p, index_t pc, index_t kc, index_t j0,
+                                           int n_valid, int nr, float* dst) {
     const int nv = nr / 16;
     if (!p.trans_b) {  // rows of B are contiguous: one (masked) load + aligned store per vector
       const float* src = p.B + pc * p.ldb + j0;
@@ -240,14 +249,15 @@ struct Avx512 {
     }
   }
 
-  PYNEURO_TARGET_AVX512 static void pack_a(const MatmulProblem& p, index_t i0, index_t rows,
-                                           index_t pc, index_t kc, float* dst) {
+  PYNEURO_TARGET_AVX512 static void pack_a(const MatmulProblem& p, index_t i0, index_t rows, index_t pc,
+                                           index_t kc, float* dst) {
     constexpr int MR = 8;
     if (p.trans_a) {  // op(A)[i, k] = A[k, i]: MR contiguous floats per k, a masked copy
       for (index_t r0 = 0; r0 < rows; r0 += MR, dst += kc * MR) {
         const __mmask8 m = static_cast<__mmask8>(first(rows - r0));
         const float* src = p.A + pc * p.lda + i0 + r0;
-        for (index_t k = 0; k < kc; ++k) _mm256_store_ps(dst + k * MR, _mm256_maskz_loadu_ps(m, src + k * p.lda));
+        for (index_t k = 0; k < kc; ++k)
+          _mm256_store_ps(dst + k * MR, _mm256_maskz_loadu_ps(m, src + k * p.lda));
       }
       return;
     }
@@ -261,8 +271,8 @@ struct Avx512 {
         const __mmask16 km = first(kv);
         __m512 r[16];
         for (int t = 0; t < 16; ++t) {
-          r[t] = t < rv ? _mm512_maskz_loadu_ps(km, p.A + (i0 + r0 + t) * p.lda + pc + k0)
-                        : _mm512_setzero_ps();
+          r[t] =
+              t < rv ? _mm512_maskz_loadu_ps(km, p.A + (i0 + r0 + t) * p.lda + pc + k0) : _mm512_setzero_ps();
         }
         transpose16(r);
         for (index_t t = 0; t < kv; ++t) {
@@ -284,11 +294,11 @@ struct Avx512 {
 struct Avx512Narrow {
   template <int NCOLS>
   PYNEURO_TARGET_AVX512 static void run(index_t kc, const float* __restrict a, index_t lda,
-                                        const float* __restrict b, float* __restrict c,
-                                        index_t ldc, int rows, bool accumulate) {
+                                        const float* __restrict b, float* __restrict c, index_t ldc, int rows,
+                                        bool accumulate) {
     const __mmask16 row_mask = Avx512::first(rows);
     __m512 acc[NCOLS];  // acc[j] = C[0:16, j]; kept apart from the transpose's array so
-                        // that the compiler keeps it in registers through the k loop
+    // that the compiler keeps it in registers through the k loop
 #pragma GCC unroll 16
     for (int j = 0; j < NCOLS; ++j) acc[j] = _mm512_setzero_ps();
     for (index_t k = 0; k < kc; ++k) {
@@ -316,8 +326,8 @@ struct Avx512Narrow {
 struct Avx2 {
   template <int ROWS, int NV, bool KMAJOR>
   PYNEURO_TARGET_AVX2 static void run(index_t kc, const float* __restrict a, index_t as,
-                                      const float* __restrict b, index_t bs, float* __restrict c,
-                                      index_t ldc, int n_valid, bool accumulate) {
+                                      const float* __restrict b, index_t bs, float* __restrict c, index_t ldc,
+                                      int n_valid, bool accumulate) {
     __m256 acc[ROWS][NV];
 #pragma GCC unroll 16
     for (int i = 0; i < ROWS; ++i) {
@@ -355,13 +365,60 @@ struct Avx2 {
   }
 };
 
+#endif  // PYNEURO_X86_TARGETS
+
+#if PYNEURO_NEON
+// ============================================================================ NEON (aarch64)
+// C tile of ROWS x (NV*8) in ROWS*NV*2 q registers (4 floats each); 6 x 16 by default: 24
+// accumulators + 4 B vectors of the 32 registers, the same shape as the AVX2 tile. Each
+// "vector" of the driver (Isa::vl = 8) is two float32x4_t. Per k: 4 loads of B, 6 broadcasts
+// of A, 24 FMAs (vfmaq_f32, fused like the x86 kernels). The right edge goes through a small
+// buffer (NEON has no masked stores); rows past ROWS are never read.
+struct Neon {
+  template <int ROWS, int NV, bool KMAJOR>
+  static void run(index_t kc, const float* __restrict a, index_t as, const float* __restrict b, index_t bs,
+                  float* __restrict c, index_t ldc, int n_valid, bool accumulate) {
+    constexpr int Q = 2 * NV;  // float32x4_t per tile row
+    float32x4_t acc[ROWS][Q];
+    for (int i = 0; i < ROWS; ++i)
+      for (int q = 0; q < Q; ++q) acc[i][q] = vdupq_n_f32(0.0f);
+    for (index_t k = 0; k < kc; ++k) {
+      float32x4_t bv[Q];
+      for (int q = 0; q < Q; ++q) bv[q] = vld1q_f32(b + 4 * q);
+      for (int i = 0; i < ROWS; ++i) {
+        const float32x4_t ai = vdupq_n_f32(KMAJOR ? a[i] : a[i * as]);
+        for (int q = 0; q < Q; ++q) acc[i][q] = vfmaq_f32(acc[i][q], bv[q], ai);
+      }
+      b += bs;
+      a += KMAJOR ? as : 1;
+    }
+    for (int i = 0; i < ROWS; ++i) {
+      float* ci = c + i * ldc;
+      if (n_valid == 4 * Q) {
+        for (int q = 0; q < Q; ++q) {
+          float32x4_t r = acc[i][q];
+          if (accumulate) r = vaddq_f32(vld1q_f32(ci + 4 * q), r);
+          vst1q_f32(ci + 4 * q, r);
+        }
+      } else {
+        float tile[4 * Q];
+        for (int q = 0; q < Q; ++q) vst1q_f32(tile + 4 * q, acc[i][q]);
+        for (int j = 0; j < n_valid; ++j) ci[j] = accumulate ? ci[j] + tile[j] : tile[j];
+      }
+    }
+  }
+};
+#endif  // PYNEURO_NEON
+
 // ============================================================================ scalar
 // Portable kernel (plain x86-64 / any CPU): ROWS x (NV*8) accumulators in an array the
-// compiler keeps in (baseline SSE) registers. Also the reference for the tiling logic.
+// compiler keeps in registers -- baseline SSE on x86-64, NEON on aarch64 (part of its
+// baseline, so no flag is needed). Also the reference for the tiling logic, and the path
+// PYNEURO_SIMD=scalar forces (CI runs the conformance suite on it).
 struct Scalar {
   template <int ROWS, int NV, bool KMAJOR>
-  static void run(index_t kc, const float* __restrict a, index_t as, const float* __restrict b,
-                  index_t bs, float* __restrict c, index_t ldc, int n_valid, bool accumulate) {
+  static void run(index_t kc, const float* __restrict a, index_t as, const float* __restrict b, index_t bs,
+                  float* __restrict c, index_t ldc, int n_valid, bool accumulate) {
     constexpr int NR = 8 * NV;
     float acc[ROWS][NR] = {};
     for (index_t k = 0; k < kc; ++k) {
@@ -400,8 +457,7 @@ void pack_b_generic(const MatmulProblem& p, index_t pc, index_t kc, index_t j0, 
 }
 
 template <int MR>
-void pack_a_generic(const MatmulProblem& p, index_t i0, index_t rows, index_t pc, index_t kc,
-                    float* dst) {
+void pack_a_generic(const MatmulProblem& p, index_t i0, index_t rows, index_t pc, index_t kc, float* dst) {
   for (index_t r0 = 0; r0 < rows; r0 += MR, dst += kc * MR) {
     const int valid = int(std::min<index_t>(MR, rows - r0));
     if (p.trans_a) {  // op(A)[i, k] = A[k, i]: MR contiguous floats per k
@@ -409,7 +465,7 @@ void pack_a_generic(const MatmulProblem& p, index_t i0, index_t rows, index_t pc
         const float* src = p.A + (pc + k) * p.lda + i0 + r0;
         for (int i = 0; i < MR; ++i) dst[k * MR + i] = i < valid ? src[i] : 0.0f;
       }
-    } else {          // row i of A is contiguous along k
+    } else {  // row i of A is contiguous along k
       for (int i = 0; i < MR; ++i) {
         const float* src = p.A + (i0 + r0 + i) * p.lda + pc;
         for (index_t k = 0; k < kc; ++k) dst[k * MR + i] = i < valid ? src[k] : 0.0f;
@@ -438,13 +494,16 @@ Isa make_isa(index_t kc, index_t mc, index_t nc, PackB pb, PackA pa) {
   return isa;
 }
 
+#if PYNEURO_X86_TARGETS
 template <int... N>
 void fill_narrow(Isa& isa, std::integer_sequence<int, N...>) {
   ((isa.narrow[N] = &Avx512Narrow::run<N + 1>), ...);
 }
+#endif
 
 const Isa& isa_for_this_cpu() {
   static const Isa isa = [] {
+#if PYNEURO_X86_TARGETS
     const char* path = simd_path();
     if (std::strcmp(path, "avx512") == 0) {
       Isa isa = make_isa<Avx512, 8, 16, 2>(256, 128, 4096, &Avx512::pack_b, &Avx512::pack_a);
@@ -454,6 +513,12 @@ const Isa& isa_for_this_cpu() {
     if (std::strcmp(path, "avx2") == 0) {
       return make_isa<Avx2, 6, 8, 2>(256, 120, 4096, &pack_b_generic, &pack_a_generic<6>);
     }
+#endif
+#if PYNEURO_NEON
+    if (std::strcmp(simd_path(), "neon") == 0) {
+      return make_isa<Neon, 6, 8, 2>(256, 120, 4096, &pack_b_generic, &pack_a_generic<6>);
+    }
+#endif
     return make_isa<Scalar, 4, 8, 1>(256, 64, 4096, &pack_b_generic, &pack_a_generic<4>);
   }();
   return isa;
@@ -462,14 +527,13 @@ const Isa& isa_for_this_cpu() {
 // 64-byte-aligned scratch that grows on demand and is kept for the next call.
 class Scratch {
  public:
-  ~Scratch() { std::free(ptr_); }
+  ~Scratch() { aligned_free(ptr_); }
   float* get(size_t floats) {
     if (floats > cap_) {
-      std::free(ptr_);
+      aligned_free(ptr_);
       ptr_ = nullptr;
       cap_ = 0;
-      const size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
-      ptr_ = static_cast<float*>(std::aligned_alloc(64, bytes));
+      ptr_ = static_cast<float*>(aligned_malloc(floats * sizeof(float)));
       if (!ptr_) throw std::bad_alloc();
       cap_ = floats;
     }
@@ -487,7 +551,7 @@ struct Blocking {
   int mr, nr, nv;
   index_t kc, mc, nc;
   bool pack_a;
-  bool b_in_place;             // full B panels read in place (see should_read_b_in_place)
+  bool b_in_place;  // full B panels read in place (see should_read_b_in_place)
   const MicroKernel* kernels;  // [rows - 1] for the A layout the kernel will read
 };
 
@@ -519,9 +583,9 @@ bool should_read_b_in_place(const MatmulProblem& p) {
   }();
   if (p.trans_b) return false;
   if (forced >= 0) return forced == 0;
-  if (p.ldb % 16 != 0) return false;               // rows not whole cache lines apart
+  if (p.ldb % 16 != 0) return false;  // rows not whole cache lines apart
   const index_t lines = p.ldb / 16;
-  return (lines & 3) != 0;                          // gcd(lines, 64) <= 2: rows spread over sets
+  return (lines & 3) != 0;  // gcd(lines, 64) <= 2: rows spread over sets
 }
 
 Blocking choose_blocking(const Isa& isa, const MatmulProblem& p) {
@@ -553,27 +617,27 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
   // Row blocks of equal size (at most mc): no short last block that would stream the whole
   // B block from L2 for a few rows.
   const index_t mc = round_up(ceil_div(m1 - m0, ceil_div(m1 - m0, bl.mc)), MR);
-  for (index_t jc = n0; jc < n1; jc += bl.nc) {            // column block: nc columns
+  for (index_t jc = n0; jc < n1; jc += bl.nc) {  // column block: nc columns
     const index_t ncb = std::min(bl.nc, n1 - jc);
     const index_t panels = ceil_div(ncb, NR);
-    for (index_t pc = 0; pc < p.K; pc += bl.kc) {          // depth block: kc values of k
+    for (index_t pc = 0; pc < p.K; pc += bl.kc) {  // depth block: kc values of k
       const index_t kcb = std::min(bl.kc, p.K - pc);
       const bool accumulate = pc > 0;
-      for (index_t q = 0; q < panels; ++q) {               // pack B block: kc x NR panels
+      for (index_t q = 0; q < panels; ++q) {  // pack B block: kc x NR panels
         const int n_valid = int(std::min(NR, ncb - q * NR));
-        if (bl.b_in_place && n_valid == NR) continue;      // (read in place below)
+        if (bl.b_in_place && n_valid == NR) continue;  // (read in place below)
         isa.pack_b(p, pc, kcb, jc + q * NR, n_valid, int(NR), bbuf + q * kcb * NR);
       }
-      for (index_t ic = m0; ic < m1; ic += mc) {            // row block: mc rows
+      for (index_t ic = m0; ic < m1; ic += mc) {  // row block: mc rows
         const index_t mcb = std::min(mc, m1 - ic);
         if (bl.pack_a) isa.pack_a(p, ic, mcb, pc, kcb, abuf);
-        for (index_t q = 0; q < panels; ++q) {             // one B panel (in L1) ...
+        for (index_t q = 0; q < panels; ++q) {  // one B panel (in L1) ...
           const int n_valid = int(std::min(NR, ncb - q * NR));
           const bool in_place = bl.b_in_place && n_valid == NR;
           const float* bp = in_place ? p.B + pc * p.ldb + jc + q * NR : bbuf + q * kcb * NR;
           const index_t bs = in_place ? p.ldb : NR;
           float* c = p.C + ic * N + jc + q * NR;
-          for (index_t ir = 0; ir < mcb; ir += MR) {       // ... meets every A sliver
+          for (index_t ir = 0; ir < mcb; ir += MR) {  // ... meets every A sliver
             const int rows = int(std::min(MR, mcb - ir));
             const float* a;
             index_t as;
@@ -610,7 +674,8 @@ std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N)
     if (nt % tm || tm > row_panels || tn > col_panels) continue;
     const double rows = double(std::min(M, ceil_div(row_panels, tm) * b.mr));
     const double cols = double(std::min(N, ceil_div(col_panels, tn) * b.nr));
-    const double cost = rows * cols / 16.0 + (b.b_in_place ? 0.0 : 0.25 * cols) + (b.pack_a ? 0.25 * rows : 0.0);
+    const double cost =
+        rows * cols / 16.0 + (b.b_in_place ? 0.0 : 0.25 * cols) + (b.pack_a ? 0.25 * rows : 0.0);
     if (best < 0 || cost < best) {
       best = cost;
       best_tm = tm;

@@ -14,7 +14,7 @@
 // "Copy". The buffers are far larger than any cache, so this is DRAM bandwidth.
 #include "pyneuro/peak.h"
 
-#include <omp.h>
+#include "pyneuro/omp.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -136,10 +136,12 @@ BandwidthResult copy_bandwidth(index_t bytes, int threads, int repeats) {
   threads = std::max(threads, 1);
   repeats = std::max(repeats, 1);
   bytes = std::max<index_t>(bytes, 4096);
-  // 64-byte aligned buffers; std::free through unique_ptr's deleter.
+  // 64-byte aligned buffers; aligned_free (pyneuro/common.h) through unique_ptr's deleter.
   const index_t padded = (bytes + 63) / 64 * 64;
-  std::unique_ptr<char, decltype(&std::free)> src(static_cast<char*>(std::aligned_alloc(64, padded)), &std::free);
-  std::unique_ptr<char, decltype(&std::free)> dst(static_cast<char*>(std::aligned_alloc(64, padded)), &std::free);
+  std::unique_ptr<char, decltype(&aligned_free)> src(static_cast<char*>(aligned_malloc(size_t(padded))),
+                                                     &aligned_free);
+  std::unique_ptr<char, decltype(&aligned_free)> dst(static_cast<char*>(aligned_malloc(size_t(padded))),
+                                                     &aligned_free);
   if (!src || !dst) return {0.0, 0.0, threads};
   char* s = src.get();
   char* d = dst.get();

@@ -101,8 +101,8 @@ void avg_pool2d_forward(const PoolShape& s, bool count_include_pad, index_t divi
   });
 }
 
-void avg_pool2d_backward(const PoolShape& s, bool count_include_pad, index_t divisor_override, const float* gy,
-                         float* gx) {
+void avg_pool2d_backward(const PoolShape& s, bool count_include_pad, index_t divisor_override,
+                         const float* gy, float* gx) {
   const index_t HW = s.H * s.W, P = s.Ho * s.Wo;
   parallel_for(s.N * s.C, s.N * s.C * (HW + P * s.kh * s.kw), [&](index_t q0, index_t q1) {
     for (index_t q = q0; q < q1; ++q) {

@@ -1,5 +1,7 @@
 // Run-time settings for the CPU kernels: thread count, parallel_for, flush-to-zero and the
-// SIMD level chosen from cpuid. See pyneuro/common.h.
+// SIMD level chosen from cpuid. See pyneuro/common.h. Every ISA-specific line is guarded:
+// x86 (MXCSR, cpuid), aarch64 (FPCR) and anything else (no-ops, the portable path); a
+// build without OpenMP runs parallel_for on the calling thread.
 //
 // ---------------------------------------------------------------------------------------
 // Threads: pyneuro's OpenMP pool, NumPy's OpenBLAS pool, and why idle workers must sleep
@@ -38,14 +40,16 @@
 //
 // The policy that follows:
 //   * Idle OpenMP workers should sleep soon. pyneuro/backends/cpu_backend.py sets
-//     GOMP_SPINCOUNT=30000 (~50-100 us of spinning) unless the user chose a policy: on an
+//     GOMP_SPINCOUNT=30000 (~50-100 us of spinning) while pyneuro._cpu loads (and removes
+//     it again after), unless the user chose a policy: on an
 //     idle machine that keeps back-to-back kernels as fast as full spinning (fully PASSIVE
 //     cost a futex wake-up per kernel: 128x256x10 matmul 7 -> 39 us, 256x128x784 275 ->
 //     506 us), and it bounds the damage when the cores are shared. The setting
 //     must be in the environment *before* libgomp is loaded -- libgomp reads it once, in a
 //     shared-library constructor that runs before any code of this file -- so it belongs in
 //     Python, ahead of the first `import pyneuro._cpu`:
-//         os.environ["GOMP_SPINCOUNT"] = "30000"   (unless a policy is already set)
+//         os.environ["GOMP_SPINCOUNT"] = "30000"   (unless a policy is already set;
+//                                                   popped again once _cpu is loaded)
 //     This keeps a user's explicit OMP_WAIT_POLICY / GOMP_SPINCOUNT. It has no effect
 //     if another module loaded libgomp first (it then keeps that module's setting).
 //   * Kernels go parallel only above kParallelMinWork (~150-250 us of single-thread work),
@@ -56,13 +60,22 @@
 //     or pyneuro.set_num_threads(1) while NumPy does the heavy lifting.
 #include "pyneuro/common.h"
 
-#include <omp.h>
+#include "pyneuro/omp.h"
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 #include <xmmintrin.h>
 #include <pmmintrin.h>
 #define PYNEURO_HAVE_MXCSR 1
 #else
 #define PYNEURO_HAVE_MXCSR 0
+#endif
+// aarch64's FPCR.FZ (bit 24) flushes denormal inputs and results to zero, like FTZ|DAZ.
+#if PYNEURO_AARCH64 && defined(__GNUC__)
+#define PYNEURO_HAVE_FPCR 1
+#else
+#define PYNEURO_HAVE_FPCR 0
+#endif
+#ifdef _MSC_VER
+#include <malloc.h>  // _aligned_malloc
 #endif
 #include <algorithm>
 #include <atomic>
@@ -85,9 +98,28 @@ int default_threads() {
   return n > 0 ? n : 1;
 }
 std::atomic<int> g_threads{0};
+
+#if PYNEURO_HAVE_FPCR
+std::uint64_t read_fpcr() {
+  std::uint64_t v;
+  __asm__ __volatile__("mrs %0, fpcr" : "=r"(v));
+  return v;
+}
+void write_fpcr(std::uint64_t v) { __asm__ __volatile__("msr fpcr, %0" : : "r"(v)); }
+constexpr std::uint64_t kFpcrFz = std::uint64_t(1) << 24;
+#endif
 }  // namespace
 
+bool openmp_enabled() {
+#ifdef _OPENMP
+  return true;
+#else
+  return false;
+#endif
+}
+
 int num_threads() {
+  if (!openmp_enabled()) return 1;  // no OpenMP: every kernel runs on the calling thread
   int n = g_threads.load(std::memory_order_relaxed);
   if (n <= 0) {
     n = default_threads();
@@ -96,18 +128,33 @@ int num_threads() {
   return n;
 }
 
-void set_num_threads(int n) { g_threads.store(n > 0 ? n : 1, std::memory_order_relaxed); }
+int max_num_threads() {
+  const int by_hardware = std::max(64, 4 * std::max(1, omp_get_num_procs()));
+  const int limit = omp_get_thread_limit();  // INT_MAX unless OMP_THREAD_LIMIT is set
+  return std::max(1, std::min(by_hardware, limit));
+}
+
+void set_num_threads(int n) {
+  g_threads.store(std::min(n > 0 ? n : 1, max_num_threads()), std::memory_order_relaxed);
+}
 
 void enable_flush_to_zero() {
 #if PYNEURO_HAVE_MXCSR
   _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
   _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
+#elif PYNEURO_HAVE_FPCR
+  write_fpcr(read_fpcr() | kFpcrFz);
 #endif
 }
 
 #if PYNEURO_HAVE_MXCSR
-FlushToZeroScope::FlushToZeroScope() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | 0x8040u); }  // FTZ | DAZ
-FlushToZeroScope::~FlushToZeroScope() { _mm_setcsr(saved_); }
+FlushToZeroScope::FlushToZeroScope() : saved_(_mm_getcsr()) {
+  _mm_setcsr(unsigned(saved_) | 0x8040u);
+}  // FTZ | DAZ
+FlushToZeroScope::~FlushToZeroScope() { _mm_setcsr(unsigned(saved_)); }
+#elif PYNEURO_HAVE_FPCR
+FlushToZeroScope::FlushToZeroScope() : saved_(read_fpcr()) { write_fpcr(saved_ | kFpcrFz); }
+FlushToZeroScope::~FlushToZeroScope() { write_fpcr(saved_); }
 #else
 FlushToZeroScope::FlushToZeroScope() : saved_(0) {}
 FlushToZeroScope::~FlushToZeroScope() {}
@@ -136,6 +183,7 @@ void parallel_for(index_t n, index_t work, void (*fn)(void*, index_t, index_t), 
   }
 }
 
+#if PYNEURO_X86_TARGETS
 bool cpu_has_avx2_fma() {
   static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return ok;
@@ -146,13 +194,38 @@ bool cpu_has_avx512() {
                          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
   return ok;
 }
+#else
+bool cpu_has_avx2_fma() { return false; }
+bool cpu_has_avx512() { return false; }
+#endif
+
+void* aligned_malloc(std::size_t bytes) {
+  bytes = (bytes + 63) / 64 * 64;
+#ifdef _MSC_VER
+  return _aligned_malloc(bytes, 64);
+#else
+  return std::aligned_alloc(64, bytes);
+#endif
+}
+
+void aligned_free(void* p) {
+#ifdef _MSC_VER
+  _aligned_free(p);
+#else
+  std::free(p);
+#endif
+}
 
 const char* simd_path() {
-  // PYNEURO_SIMD=scalar|avx2 forces a narrower path (tests, teaching); it never widens.
+  // PYNEURO_SIMD=scalar (or portable) | avx2 forces a narrower path (tests, teaching, CI's
+  // run of the conformance suite on the portable path); it never widens.
   static const char* path = [] {
-    const char* best = cpu_has_avx512() ? "avx512" : cpu_has_avx2_fma() ? "avx2" : "scalar";
+    const char* best = cpu_has_avx512()     ? "avx512"
+                       : cpu_has_avx2_fma() ? "avx2"
+                       : PYNEURO_NEON       ? "neon"
+                                            : "scalar";
     const char* want = std::getenv("PYNEURO_SIMD");
-    if (want && std::strcmp(want, "scalar") == 0) return "scalar";
+    if (want && (std::strcmp(want, "scalar") == 0 || std::strcmp(want, "portable") == 0)) return "scalar";
     if (want && std::strcmp(want, "avx2") == 0 && cpu_has_avx2_fma()) return "avx2";
     return best;
   }();

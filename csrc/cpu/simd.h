@@ -52,10 +52,10 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 // Constants of the exp approximation (Cephes expf).
-constexpr float kExpHi = 89.0f;     // exp(89) > FLT_MAX: overflows to +inf
-constexpr float kExpLo = -104.0f;   // exp(-104) < half the smallest denormal: rounds to 0
+constexpr float kExpHi = 89.0f;  // exp(89) > FLT_MAX: overflows to +inf
+constexpr float kExpLo = -104.0f;  // exp(-104) < half the smallest denormal: rounds to 0
 constexpr float kLog2e = 1.44269504088896341f;
-constexpr float kLn2Hi = 0.693359375f;      // ln 2 = kLn2Hi + kLn2Lo, kLn2Hi exact in 9 bits
+constexpr float kLn2Hi = 0.693359375f;  // ln 2 = kLn2Hi + kLn2Lo, kLn2Hi exact in 9 bits
 constexpr float kLn2Lo = -2.12194440e-4f;
 constexpr float kP0 = 1.9875691500e-4f, kP1 = 1.3981999507e-3f, kP2 = 8.3334519073e-3f,
                 kP3 = 4.1665795894e-2f, kP4 = 1.6666665459e-1f, kP5 = 5.0000001201e-1f;
@@ -265,13 +265,19 @@ inline Isa active_isa() {
 // PYNEURO_SIMD_DISPATCH(expr): evaluates expr inside the namespace of the active ISA's
 // kernels (scalar_impl, avx2_impl or avx512_impl, which each kernel file defines).
 #if PYNEURO_X86_SIMD
-#define PYNEURO_SIMD_DISPATCH(expr)                                   \
-  do {                                                                \
-    switch (::pyneuro::simd::active_isa()) {                          \
-      case ::pyneuro::simd::Isa::Avx512: avx512_impl::expr; break;    \
-      case ::pyneuro::simd::Isa::Avx2: avx2_impl::expr; break;        \
-      default: scalar_impl::expr; break;                              \
-    }                                                                 \
+#define PYNEURO_SIMD_DISPATCH(expr)          \
+  do {                                       \
+    switch (::pyneuro::simd::active_isa()) { \
+      case ::pyneuro::simd::Isa::Avx512:     \
+        avx512_impl::expr;                   \
+        break;                               \
+      case ::pyneuro::simd::Isa::Avx2:       \
+        avx2_impl::expr;                     \
+        break;                               \
+      default:                               \
+        scalar_impl::expr;                   \
+        break;                               \
+    }                                        \
   } while (0)
 #else
 #define PYNEURO_SIMD_DISPATCH(expr) scalar_impl::expr

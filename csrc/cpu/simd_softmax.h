@@ -130,12 +130,12 @@ void softmax_three_pass_rows(const float* x, float* y, index_t cols, index_t beg
   for (index_t i = begin; i < end; ++i) {
     const float* xr = x + i * cols;
     float* yr = y + i * cols;
-    const float mx = row_max(xr, cols);                     // pass 1: read x
+    const float mx = row_max(xr, cols);  // pass 1: read x
     if (mx == -kInf) {
       fill_nan(yr, cols);
       continue;
     }
-    const float sum = sum_exp<true>(xr, cols, mx, yr);       // pass 2: read x, write y
+    const float sum = sum_exp<true>(xr, cols, mx, yr);  // pass 2: read x, write y
     const Vec inv = vset1(1.0f / sum);
     map1(yr, yr, cols, [inv](Vec e) { return vmul(e, inv); });  // pass 3: y *= 1/sum
   }
@@ -205,13 +205,15 @@ void log_softmax_forward_rows(const float* x, float* y, index_t cols, index_t be
   }
 }
 
-// losses[i] = max + log(sum exp(x - max)) - x[target]: one read of the row, no writes.
-void cross_entropy_forward_rows(const float* x, const std::int64_t* targets, float* losses,
-                                index_t cols, index_t begin, index_t end) {
+// losses[i] = log(sum exp(x - max)) - (x[target] - max): one read of the row, no writes.
+// (x[target] - max) first: it is exact near the maximum, where max + log(sum) would round
+// away log(sum) (logits [1e8, 1e8, 0] would give 0 instead of ln 2).
+void cross_entropy_forward_rows(const float* x, const std::int64_t* targets, float* losses, index_t cols,
+                                index_t begin, index_t end) {
   for (index_t i = begin; i < end; ++i) {
     const float* xr = x + i * cols;
     const MaxSum ms = online_max_sum<false>(xr, cols, nullptr, nullptr);
-    losses[i] = ms.max == -kInf ? kNaN : ms.max + std::log(ms.sum) - xr[targets[i]];
+    losses[i] = ms.max == -kInf ? kNaN : std::log(ms.sum) - (xr[targets[i]] - ms.max);
   }
 }
 

@@ -86,8 +86,8 @@ void log_softmax_backward(const float* gy, const float* y, float* gx, index_t ro
   });
 }
 
-void cross_entropy_forward(const float* logits, const std::int64_t* targets, float* losses,
-                           index_t rows, index_t cols) {
+void cross_entropy_forward(const float* logits, const std::int64_t* targets, float* losses, index_t rows,
+                           index_t cols) {
   parallel_for(rows, rows * cols * kCostExp, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(cross_entropy_forward_rows(logits, targets, losses, cols, begin, end));
   });

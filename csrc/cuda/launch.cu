@@ -13,10 +13,15 @@
 #include <cmath>
 #include <string>
 
-#include "kernels/elementwise.cuh"
-#include "kernels/indexing.cuh"
+// The taught kernels of a training step, then the array namespace's (see kernels/*.cuh).
+#include "kernels/bias.cuh"
 #include "kernels/matmul.cuh"
+#include "kernels/optim.cuh"
+#include "kernels/relu.cuh"
 #include "kernels/softmax.cuh"
+#include "kernels/array_elementwise.cuh"
+#include "kernels/array_indexing.cuh"
+#include "kernels/array_reduce.cuh"
 
 namespace pyneuro::cuda {
 namespace {
@@ -35,7 +40,8 @@ void launched(const char* kernel) { check(cudaGetLastError(), kernel); }
 void row_launch_dims(bool block_per_row, int64_t rows, dim3& grid, dim3& block) {
   block = block_per_row ? dim3(256, 1) : dim3(32, 8);
   const int64_t blocks = (rows + block.y - 1) / block.y;
-  if (blocks > 0x7fffffffLL) throw std::invalid_argument("too many rows for one launch: " + std::to_string(rows));
+  if (blocks > 0x7fffffffLL)
+    throw std::invalid_argument("too many rows for one launch: " + std::to_string(rows));
   grid = dim3(static_cast<unsigned>(blocks));
 }
 
@@ -73,8 +79,8 @@ void matmul(MatmulVariant v, int64_t M, int64_t N, int64_t K, const float* A, in
   auto grid_for = [&](int64_t tile_m, int64_t tile_n, const char* name) {
     const int64_t gy = (M + tile_m - 1) / tile_m, gx = (N + tile_n - 1) / tile_n;
     if (gy > kMaxGridY || gx > 0x7fffffffLL)
-      throw std::invalid_argument(std::string("matmul variant '") + name + "' cannot cover M=" + std::to_string(M) +
-                                  ", N=" + std::to_string(N) + " in one launch");
+      throw std::invalid_argument(std::string("matmul variant '") + name + "' cannot cover M=" +
+                                  std::to_string(M) + ", N=" + std::to_string(N) + " in one launch");
     return dim3(static_cast<unsigned>(gx), static_cast<unsigned>(gy));
   };
   switch (v) {
@@ -82,16 +88,16 @@ void matmul(MatmulVariant v, int64_t M, int64_t N, int64_t K, const float* A, in
       pn_matmul_naive<<<grid_for(16, 16, "naive"), dim3(16, 16)>>>(M, N, K, A, lda, B, ldb, C, ldc, ta, tb);
       return launched("pn_matmul_naive");
     case MatmulVariant::tiled:
-      pn_matmul_tiled<<<grid_for(PN_TILE, PN_TILE, "tiled"), dim3(PN_TILE, PN_TILE)>>>(M, N, K, A, lda, B, ldb, C,
-                                                                                       ldc, ta, tb);
+      pn_matmul_tiled<<<grid_for(PN_TILE, PN_TILE, "tiled"), dim3(PN_TILE, PN_TILE)>>>(M, N, K, A, lda, B,
+                                                                                       ldb, C, ldc, ta, tb);
       return launched("pn_matmul_tiled");
     case MatmulVariant::regblock:
-      pn_matmul_regblock<<<grid_for(PN_BM, PN_BN, "regblock"), PN_THREADS>>>(M, N, K, A, lda, B, ldb, C, ldc, ta,
-                                                                            tb);
+      pn_matmul_regblock<<<grid_for(PN_BM, PN_BN, "regblock"), PN_THREADS>>>(M, N, K, A, lda, B, ldb, C, ldc,
+                                                                             ta, tb);
       return launched("pn_matmul_regblock");
     case MatmulVariant::vectorized:
-      pn_matmul_vectorized<<<grid_for(PN_BM, PN_BN, "vectorized"), PN_THREADS>>>(M, N, K, A, lda, B, ldb, C, ldc,
-                                                                                ta, tb);
+      pn_matmul_vectorized<<<grid_for(PN_BM, PN_BN, "vectorized"), PN_THREADS>>>(M, N, K, A, lda, B, ldb, C,
+                                                                                 ldc, ta, tb);
       return launched("pn_matmul_vectorized");
   }
 }
@@ -119,7 +125,8 @@ void log_softmax(int64_t rows, int64_t cols, const float* x, float* y) {
   launched("pn_log_softmax_rows");
 }
 
-void softmax_backward(bool log_output, int64_t rows, int64_t cols, const float* g, const float* y, float* dx) {
+void softmax_backward(bool log_output, int64_t rows, int64_t cols, const float* g, const float* y,
+                      float* dx) {
   if (rows == 0 || cols == 0) return;
   dim3 grid, block;
   row_launch_dims(prefers_block_per_row(cols), rows, grid, block);
@@ -127,11 +134,13 @@ void softmax_backward(bool log_output, int64_t rows, int64_t cols, const float* 
   launched("pn_softmax_backward_rows");
 }
 
-void cross_entropy_forward(int64_t rows, int64_t cols, const float* x, const int64_t* targets, float* losses) {
+void cross_entropy_forward(int64_t rows, int64_t cols, const float* x, const int64_t* targets,
+                           float* losses) {
   if (rows == 0) return;
   dim3 grid, block;
   row_launch_dims(prefers_block_per_row(cols), rows, grid, block);
-  pn_cross_entropy_forward<<<grid, block>>>(rows, cols, x, reinterpret_cast<const long long*>(targets), losses);
+  pn_cross_entropy_forward<<<grid, block>>>(rows, cols, x, reinterpret_cast<const long long*>(targets),
+                                            losses);
   launched("pn_cross_entropy_forward");
 }
 
@@ -181,8 +190,8 @@ void row_sum(int64_t rows, int64_t cols, const float* x, float* out) {
   launched("pn_row_sum");
 }
 
-void sgd_step(int64_t n, float* param, const float* grad, float* buf, float lr, float momentum, float dampening,
-              float weight_decay, bool nesterov, bool first_step) {
+void sgd_step(int64_t n, float* param, const float* grad, float* buf, float lr, float momentum,
+              float dampening, float weight_decay, bool nesterov, bool first_step) {
   if (n == 0) return;
   pn_sgd_step<<<grid_1d(n), kBlock>>>(n, param, grad, buf, lr, momentum, dampening, weight_decay, nesterov,
                                       first_step, momentum != 0.0f && buf != nullptr);
@@ -231,8 +240,8 @@ void int64_minmax_device(int64_t n, const int64_t* t, int64_t* out) {
   launched("pn_int64_minmax");
 }
 
-void binary(int64_t n, int op, const float* a, int a_mode, float a_imm, const float* b, int b_mode, float b_imm,
-            int64_t cols, float* out) {
+void binary(int64_t n, int op, const float* a, int a_mode, float a_imm, const float* b, int b_mode,
+            float b_imm, int64_t cols, float* out) {
   if (n == 0) return;
   pn_binary<<<grid_1d(n), kBlock>>>(n, op, a, a_mode, a_imm, b, b_mode, b_imm, cols > 0 ? cols : 1, out);
   launched("pn_binary");
@@ -277,16 +286,25 @@ void cast(int64_t n, int src, const void* x, int dst, void* y) {
   if (n == 0) return;
   if (src == dst) return copy_device(y, x, static_cast<std::size_t>(n) * (src == 0 ? 4 : src == 3 ? 1 : 8));
   const unsigned g = grid_1d(n);
-  if (src == 1 && dst == 0) pn_cast_i64_f32<<<g, kBlock>>>(n, static_cast<const long long*>(x), static_cast<float*>(y));
-  else if (src == 0 && dst == 1) pn_cast_f32_i64<<<g, kBlock>>>(n, static_cast<const float*>(x), static_cast<long long*>(y));
-  else if (src == 2 && dst == 0) pn_cast_f64_f32<<<g, kBlock>>>(n, static_cast<const double*>(x), static_cast<float*>(y));
-  else if (src == 0 && dst == 2) pn_cast_f32_f64<<<g, kBlock>>>(n, static_cast<const float*>(x), static_cast<double*>(y));
-  else if (src == 3 && dst == 0) pn_cast_b8_f32<<<g, kBlock>>>(n, static_cast<const unsigned char*>(x), static_cast<float*>(y));
-  else if (src == 3 && dst == 1) pn_cast_b8_i64<<<g, kBlock>>>(n, static_cast<const unsigned char*>(x), static_cast<long long*>(y));
-  else if (src == 0 && dst == 3) pn_cast_f32_b8<<<g, kBlock>>>(n, static_cast<const float*>(x), static_cast<unsigned char*>(y));
-  else if (src == 1 && dst == 3) pn_cast_i64_b8<<<g, kBlock>>>(n, static_cast<const long long*>(x), static_cast<unsigned char*>(y));
-  else throw std::invalid_argument("unsupported cast between device dtypes " + std::to_string(src) + " -> " +
-                                   std::to_string(dst));
+  if (src == 1 && dst == 0)
+    pn_cast_i64_f32<<<g, kBlock>>>(n, static_cast<const long long*>(x), static_cast<float*>(y));
+  else if (src == 0 && dst == 1)
+    pn_cast_f32_i64<<<g, kBlock>>>(n, static_cast<const float*>(x), static_cast<long long*>(y));
+  else if (src == 2 && dst == 0)
+    pn_cast_f64_f32<<<g, kBlock>>>(n, static_cast<const double*>(x), static_cast<float*>(y));
+  else if (src == 0 && dst == 2)
+    pn_cast_f32_f64<<<g, kBlock>>>(n, static_cast<const float*>(x), static_cast<double*>(y));
+  else if (src == 3 && dst == 0)
+    pn_cast_b8_f32<<<g, kBlock>>>(n, static_cast<const unsigned char*>(x), static_cast<float*>(y));
+  else if (src == 3 && dst == 1)
+    pn_cast_b8_i64<<<g, kBlock>>>(n, static_cast<const unsigned char*>(x), static_cast<long long*>(y));
+  else if (src == 0 && dst == 3)
+    pn_cast_f32_b8<<<g, kBlock>>>(n, static_cast<const float*>(x), static_cast<unsigned char*>(y));
+  else if (src == 1 && dst == 3)
+    pn_cast_i64_b8<<<g, kBlock>>>(n, static_cast<const long long*>(x), static_cast<unsigned char*>(y));
+  else
+    throw std::invalid_argument("unsupported cast between device dtypes " + std::to_string(src) + " -> " +
+                                std::to_string(dst));
   launched("pn_cast");
 }
 
@@ -317,11 +335,12 @@ void compare(int64_t n, int dtype, int op, const void* a, int a_mode, double a_i
                                   static_cast<const float*>(b), b_mode, imm_as<float>(b_imm), cols, o);
   } else if (dtype == 1) {
     pn_compare_i64<<<g, kBlock>>>(n, op, static_cast<const long long*>(a), a_mode, imm_as<long long>(a_imm),
-                                  static_cast<const long long*>(b), b_mode, imm_as<long long>(b_imm), cols, o);
+                                  static_cast<const long long*>(b), b_mode, imm_as<long long>(b_imm), cols,
+                                  o);
   } else if (dtype == 3) {
-    pn_compare_b8<<<g, kBlock>>>(n, op, static_cast<const unsigned char*>(a), a_mode,
-                                 static_cast<unsigned char>(a_imm != 0.0), static_cast<const unsigned char*>(b),
-                                 b_mode, static_cast<unsigned char>(b_imm != 0.0), cols, o);
+    pn_compare_b8<<<g, kBlock>>>(
+        n, op, static_cast<const unsigned char*>(a), a_mode, static_cast<unsigned char>(a_imm != 0.0),
+        static_cast<const unsigned char*>(b), b_mode, static_cast<unsigned char>(b_imm != 0.0), cols, o);
   } else {
     throw std::invalid_argument("compare: unsupported dtype code " + std::to_string(dtype));
   }
@@ -332,8 +351,8 @@ void binary_i64(int64_t n, int op, const int64_t* a, int a_mode, int64_t a_imm, 
                 int64_t b_imm, int64_t cols, int64_t* out) {
   if (n == 0) return;
   pn_binary_i64<<<grid_1d(n), kBlock>>>(n, op, reinterpret_cast<const long long*>(a), a_mode, a_imm,
-                                        reinterpret_cast<const long long*>(b), b_mode, b_imm, cols > 0 ? cols : 1,
-                                        reinterpret_cast<long long*>(out));
+                                        reinterpret_cast<const long long*>(b), b_mode, b_imm,
+                                        cols > 0 ? cols : 1, reinterpret_cast<long long*>(out));
   launched("pn_binary_i64");
 }
 
@@ -397,7 +416,8 @@ void row_sum_i64(int64_t rows, int64_t cols, const int64_t* x, int64_t* out) {
   if (cols == 0) return fill_i64(rows, 0, out);
   dim3 grid, block;
   row_launch_dims(false, rows, grid, block);
-  pn_row_sum_i64<<<grid, block>>>(rows, cols, reinterpret_cast<const long long*>(x), reinterpret_cast<long long*>(out));
+  pn_row_sum_i64<<<grid, block>>>(rows, cols, reinterpret_cast<const long long*>(x),
+                                  reinterpret_cast<long long*>(out));
   launched("pn_row_sum_i64");
 }
 
@@ -440,10 +460,12 @@ void strided_copy(int elem_size, const Strided& s, const void* src, void* dst) {
   const unsigned g = grid_1d(n);
   switch (elem_size) {
     case 1:
-      pn_strided_copy_1<<<g, kBlock>>>(n, k, static_cast<const unsigned char*>(src), static_cast<unsigned char*>(dst));
+      pn_strided_copy_1<<<g, kBlock>>>(n, k, static_cast<const unsigned char*>(src),
+                                       static_cast<unsigned char*>(dst));
       break;
     case 4:
-      pn_strided_copy_4<<<g, kBlock>>>(n, k, static_cast<const unsigned int*>(src), static_cast<unsigned int*>(dst));
+      pn_strided_copy_4<<<g, kBlock>>>(n, k, static_cast<const unsigned int*>(src),
+                                       static_cast<unsigned int*>(dst));
       break;
     case 8:
       pn_strided_copy_8<<<g, kBlock>>>(n, k, static_cast<const unsigned long long*>(src),
@@ -500,7 +522,8 @@ void scatter_add_f32(int64_t n_idx, int64_t inner, const Gather& g, const float*
   launched("pn_scatter_add_f32");
 }
 
-void take_rows(int elem_size, int64_t outer, int64_t k, int64_t len, const int64_t* idx, const void* src, void* out) {
+void take_rows(int elem_size, int64_t outer, int64_t k, int64_t len, const int64_t* idx, const void* src,
+               void* out) {
   if (outer == 0 || k == 0) return;
   const long long* ix = reinterpret_cast<const long long*>(idx);
   const unsigned g = grid_1d(outer * k);

@@ -67,8 +67,8 @@ void relu_backward(int64_t n, const float* g, const float* x, float* dx);
 void bias_add(int64_t rows, int64_t cols, const float* x, const float* b, float* y);
 void column_sum(int64_t rows, int64_t cols, const float* g, float* out);
 void row_sum(int64_t rows, int64_t cols, const float* x, float* out);
-void sgd_step(int64_t n, float* param, const float* grad, float* buf, float lr, float momentum, float dampening,
-              float weight_decay, bool nesterov, bool first_step);
+void sgd_step(int64_t n, float* param, const float* grad, float* buf, float lr, float momentum,
+              float dampening, float weight_decay, bool nesterov, bool first_step);
 void adam_step(int64_t n, float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t step,
                double lr, double beta1, double beta2, double eps, double weight_decay);
 void argmax(int64_t rows, int64_t cols, const float* x, int64_t* out);
@@ -77,9 +77,9 @@ void int64_minmax(int64_t n, const int64_t* t, int64_t* lo, int64_t* hi);
 // The same into out[0] (min) and out[1] (max) in device memory (no copy back).
 void int64_minmax_device(int64_t n, const int64_t* t, int64_t* out);
 
-// Generic ops for the array namespace (see kernels/elementwise.cuh for the mode codes).
-void binary(int64_t n, int op, const float* a, int a_mode, float a_imm, const float* b, int b_mode, float b_imm,
-            int64_t cols, float* out);
+// Generic ops for the array namespace (see kernels/array_elementwise.cuh for the mode codes).
+void binary(int64_t n, int op, const float* a, int a_mode, float a_imm, const float* b, int b_mode,
+            float b_imm, int64_t cols, float* out);
 void unary(int64_t n, int op, const float* x, float* y);
 // Sum of n floats into *out (a device float). Uses a small scratch block from the allocator.
 void sum_all(int64_t n, const float* x, float* out);
@@ -91,7 +91,7 @@ void cast(int64_t n, int src_dtype, const void* x, int dst_dtype, void* y);
 void transpose(int64_t rows, int64_t cols, const float* x, float* y);
 // ---------------------------------------------------------------- array-namespace extras
 // Comparisons / logic into bool (uint8 0/1) for float32, int64 or bool operands (dtype
-// codes as cast); op codes and operand modes as kernels/elementwise.cuh pn_compare_*.
+// codes as cast); op codes and operand modes as kernels/array_elementwise.cuh pn_compare_*.
 // a_imm / b_imm hold the immediate for mode 3 (converted to the operand dtype).
 void compare(int64_t n, int dtype, int op, const void* a, int a_mode, double a_imm, const void* b, int b_mode,
              double b_imm, int64_t cols, uint8_t* out);
@@ -111,7 +111,7 @@ void cumsum_rows(int64_t rows, int64_t cols, const float* x, float* out);
 // op 0: max, 1: min over n >= 1 floats into *out (a device float); NaN propagates.
 void minmax_all_f32(int64_t n, int op, const float* x, float* out);
 
-// Strided element copy (see kernels/indexing.cuh): elem_size 1, 4 or 8; strides and
+// Strided element copy (see kernels/array_indexing.cuh): elem_size 1, 4 or 8; strides and
 // offsets in elements; at most kMaxDims axes.
 constexpr int kMaxDims = 8;
 struct Strided {
@@ -122,7 +122,7 @@ struct Strided {
   int64_t src_offset = 0, dst_offset = 0;
 };
 void strided_copy(int elem_size, const Strided& s, const void* src, void* dst);
-// Integer-array gather on the leading k axes (kernels/indexing.cuh pn_gather_*); indices
+// Integer-array gather on the leading k axes (kernels/array_indexing.cuh pn_gather_*); indices
 // already range-checked. idx[d] == nullptr: the constant imm[d].
 struct Gather {
   int k = 0;
@@ -134,7 +134,8 @@ struct Gather {
 void gather(int elem_size, int64_t n_idx, int64_t inner, const Gather& g, const void* src, void* out);
 void scatter_add_f32(int64_t n_idx, int64_t inner, const Gather& g, const float* values, float* dst);
 // out[o, j] = src[o, idx[o, j]] for (outer, len) src and (outer, k) idx; elem_size 4 or 8.
-void take_rows(int elem_size, int64_t outer, int64_t k, int64_t len, const int64_t* idx, const void* src, void* out);
+void take_rows(int elem_size, int64_t outer, int64_t k, int64_t len, const int64_t* idx, const void* src,
+               void* out);
 
 // ---------------------------------------------------------------- transfers
 // Every copy between host and device goes through these (and int64_minmax), which count

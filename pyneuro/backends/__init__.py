@@ -1,14 +1,23 @@
 """pyneuro's kernel backends.
 
-Every backend implements the same kernel table (see DESIGN.md and numpy_backend.py,
-the reference): matmul (with transpose flags and variants), relu, softmax, log_softmax,
-cross-entropy fused with softmax, bias add and its gradient, SGD/Adam updates, argmax.
+Every backend implements the same kernel table, written down in protocol.py (every
+entry, its shapes, dtypes and exceptions; numpy_backend.py is the reference): matmul
+(with transpose flags and variants), relu, softmax, log_softmax, cross-entropy fused
+with softmax, bias add and its gradient, SGD/Adam updates, argmax. Input checks live
+in _checks.py (Python backends) and csrc/bindings/checks.h (compiled ones).
+
+    numpy_backend.py   the NumPy reference
+    cpu_backend.py     the C++ kernels (pyneuro._cpu)
+    numba/             the same algorithms compiled by Numba (the cpu fallback)
+    cuda_backend.py    the CUDA kernels (pyneuro._cuda)
+    cupy_backend.py    the CUDA kernels launched through CuPy
 
     >>> import pyneuro.backends as B
     >>> B.available()["cpu"].available
     True
     >>> B.get("cpu").softmax_forward(x)          # doctest: +SKIP
 """
+
 from ._registry import (
     BACKENDS,
     DEVICES,
@@ -20,6 +29,7 @@ from ._registry import (
     get,
     set_backend,
     status,
+    table_for,
 )
 
 __all__ = [
@@ -33,4 +43,5 @@ __all__ = [
     "get",
     "set_backend",
     "status",
+    "table_for",
 ]

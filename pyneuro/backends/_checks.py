@@ -1,14 +1,19 @@
 """Shape, dtype and range checks shared by every Python-level backend.
 
 The compiled backends check the same things in C++ (csrc/bindings/checks.h) before a
-kernel touches memory; the Python backends (numpy, numba, cupy) call these. Every
-message names the offending shapes or values, and the exception types follow
-DESIGN.md: TypeError for types and dtypes, ValueError for shapes and values,
-IndexError for class targets out of range.
+kernel touches memory; the Python backends (numpy, numba, cupy) call these. One
+function per check, one message per check, and the message is word for word the one
+checks.h raises, so the same bad input reads the same on every backend
+(tests/test_bad_input.py compares them). Every message names the offending shapes or
+values, and the exception types follow docs/DESIGN.md, "Errors and bad input" and PyTorch: TypeError for types and
+dtypes, ValueError for shapes and values, IndexError for class targets out of range.
 """
+
 from __future__ import annotations
 
 import numpy as np
+
+from .._errors import ShapeError
 
 
 def _shape(a) -> tuple:
@@ -24,6 +29,25 @@ def require_array(x, name: str, ndim: int | None = None, floating: bool = True):
     if ndim is not None and x.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {_shape(x)}")
     return x
+
+
+def require_float32(x, name: str) -> None:
+    """TypeError unless x has dtype float32 (backends that compute in float32 only)."""
+    if np.dtype(x.dtype) != np.float32:
+        raise TypeError(f"{name} must have dtype float32, got {x.dtype}")
+
+
+def writeable(x, name: str) -> None:
+    """ValueError unless x may be written (an optimizer state updated in place)."""
+    flags = getattr(x, "flags", None)
+    if flags is not None and not flags.writeable:
+        raise ValueError(f"{name} must be writeable (it is updated in place)")
+
+
+def momentum_buffer_for(momentum: float, momentum_buffer) -> None:
+    """sgd_step with momentum needs its buffer."""
+    if momentum and momentum_buffer is None:
+        raise ValueError("sgd_step: momentum != 0 needs a momentum_buffer array")
 
 
 def same_shape(a, a_name: str, b, b_name: str) -> None:
@@ -43,6 +67,24 @@ def matmul_dims(a, b, trans_a: bool, trans_b: bool) -> tuple[int, int, int]:
             f"and b{'.T' if trans_b else ''} has shape ({kb}, {n})"
         )
     return int(m), int(n), int(k)
+
+
+def tensor_matmul_shapes(a_shape: tuple, b_shape: tuple) -> None:
+    """The Tensor-level check of a @ b (torch.matmul's ranks: 1-D vectors, batched stacks).
+
+    ShapeError (a ValueError and, like torch's error, a RuntimeError) when an operand is 0-D
+    or the inner dimensions differ. The kernels' own 2-D check is matmul_dims.
+    """
+    a_shape, b_shape = tuple(a_shape), tuple(b_shape)
+    if not a_shape or not b_shape:
+        raise ShapeError(
+            f"matmul: both arguments need at least 1 dimension, got shapes {a_shape} and {b_shape}"
+        )
+    ka, kb = a_shape[-1], (b_shape[0] if len(b_shape) == 1 else b_shape[-2])
+    if ka != kb:
+        raise ShapeError(
+            f"matmul: shapes {a_shape} and {b_shape} cannot be multiplied (inner dimensions {ka} and {kb} differ)"
+        )
 
 
 def targets_for(logits, targets, xp=np, check_range: bool = True):
@@ -71,11 +113,12 @@ def targets_for(logits, targets, xp=np, check_range: bool = True):
 
 
 def raise_target_range(targets, classes: int) -> None:
-    """IndexError naming the first offending value when a target is outside [0, classes)."""
+    """IndexError when a target is outside [0, classes), naming the smallest value when it is
+    negative, else the largest (PyTorch's wording, plus the class count)."""
     lo, hi = int(targets.min()), int(targets.max())
     if lo < 0 or hi >= classes:
         bad = lo if lo < 0 else hi
-        raise IndexError(f"target {bad} is out of range for {classes} classes")
+        raise IndexError(f"Target {bad} is out of bounds (for {classes} classes).")
 
 
 def bias_for(x, bias) -> None:

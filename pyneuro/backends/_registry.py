@@ -1,9 +1,10 @@
 """The backend registry: which kernel tables exist, which are usable, which is in use.
 
-A backend is a module with the kernel table of DESIGN.md. Importing it either works or
+A backend is a module with the kernel table of docs/DESIGN.md, "The backend layer". Importing it either works or
 raises BackendUnavailable with the reason, so `available()` can report every backend
 without `import pyneuro` ever importing numba, cupy or the CUDA runtime.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -21,7 +22,7 @@ class BackendUnavailable(RuntimeError):
 BACKENDS = {
     "numpy": ("cpu", "pyneuro.backends.numpy_backend"),
     "cpu": ("cpu", "pyneuro.backends.cpu_backend"),
-    "numba": ("cpu", "pyneuro.backends.numba_backend"),
+    "numba": ("cpu", "pyneuro.backends.numba"),
     "cuda": ("cuda", "pyneuro.backends.cuda_backend"),
     "cupy": ("cuda", "pyneuro.backends.cupy_backend"),
 }
@@ -139,6 +140,26 @@ def backend_name(device: str = "cpu") -> str:
 def current(device: str = "cpu"):
     """The kernel table in use for `device`."""
     return _modules.get(_selected.get(device)) or get(backend_name(device))
+
+
+def table_for(x, device: str = "cpu"):
+    """The kernel table that computes on x: a Tensor (its array and device), or a backend
+    array on `device`. It is the device's current backend, except that floating data other
+    than float32 on the host (float64, as torch's double; float16) uses the NumPy reference
+    kernels, which work in the dtype they are given (the compiled kernels take float32 only;
+    data of any dtype but float32 goes there).
+    Autograd's Functions and the optimizers find their kernels here and nowhere else."""
+    if hasattr(x, "_data") and isinstance(getattr(x, "device", None), str):
+        x, device = x._data, x.device
+    table = current(device)
+    if (
+        device == "cpu"
+        and table.NAME != "numpy"
+        and getattr(x, "dtype", None) is not None
+        and not (x.dtype.kind == "f" and x.dtype.itemsize == 4)
+    ):
+        return get("numpy")
+    return table
 
 
 def _device_type(device) -> str:

@@ -6,6 +6,7 @@ flipped, so it is never copied) and hands everything else to the binding, which
 validates dtypes, ranks, shapes and target ranges before any kernel runs and releases
 the GIL while it computes. float64 input is refused with TypeError, not converted.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,22 +23,35 @@ if os.environ.get("PYNEURO_DISABLE_CPU_EXT"):
 # that NumPy's BLAS threads or other processes need next: on 2 cores a 0.1 ms softmax after
 # a NumPy matmul took 20-60 ms. Fully passive waiting costs a futex wake-up per kernel
 # (a 128x256x10 matmul went from 7 us to 39 us). csrc/cpu/runtime.cpp has the measurements.
-# A user's own OMP_WAIT_POLICY / GOMP_SPINCOUNT wins.
-if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
-    os.environ["GOMP_SPINCOUNT"] = "30000"
-
+# A user's own OMP_WAIT_POLICY / GOMP_SPINCOUNT wins. The variable is set only while
+# pyneuro._cpu (and with it libgomp) loads, then removed again: it tunes our own runtime,
+# not the user's environment or the subprocesses they start. (If another module loaded
+# libgomp first, libgomp keeps that module's setting either way.)
+_SPIN_ENV = {"GOMP_SPINCOUNT": "30000"}
+_set_spin = "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ
+if _set_spin:
+    os.environ.update(_SPIN_ENV)
 try:
     from .. import _cpu
 except ImportError as exc:  # no compiler at install time, or a broken build
     from ._registry import BackendUnavailable
 
     raise BackendUnavailable(f"C++ extension pyneuro._cpu not importable ({exc})") from None
+finally:
+    if _set_spin:
+        for _key in _SPIN_ENV:
+            os.environ.pop(_key, None)
+# What libgomp was started with ({} when the user's own setting was kept), for reports.
+SPIN_SETTINGS = dict(_SPIN_ENV) if _set_spin else {}
 
 NAME = "cpu"
 DEVICE = "cpu"
 xp = np
-VARIANTS = {"matmul": tuple(_cpu.matmul_variants), "softmax": tuple(_cpu.softmax_variants),
-            "conv2d": tuple(_cpu.conv2d_variants)}
+VARIANTS = {
+    "matmul": tuple(_cpu.matmul_variants),
+    "softmax": tuple(_cpu.softmax_variants),
+    "conv2d": tuple(_cpu.conv2d_variants),
+}
 DEFAULT_VARIANT = {"matmul": "packed", "softmax": "online", "conv2d": "implicit"}
 
 asarray = np.asarray
@@ -45,6 +59,7 @@ to_numpy = np.asarray
 
 get_num_threads = _cpu.get_num_threads
 set_num_threads = _cpu.set_num_threads
+max_num_threads = _cpu.max_num_threads
 simd_path = _cpu.simd_path
 
 
@@ -117,14 +132,23 @@ def bias_grad(grad_output):
     return _cpu.bias_grad(_contig(grad_output))
 
 
-def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
-             nesterov=False, first_step=False):
-    _cpu.sgd_step(param, _contig(grad), momentum_buffer, lr, momentum, dampening, weight_decay,
-                  nesterov, first_step)
+def sgd_step(
+    param,
+    grad,
+    momentum_buffer,
+    lr,
+    momentum=0.0,
+    dampening=0.0,
+    weight_decay=0.0,
+    nesterov=False,
+    first_step=False,
+):
+    _cpu.sgd_step(
+        param, _contig(grad), momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, first_step
+    )
 
 
-def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8,
-              weight_decay=0.0):
+def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
     _cpu.adam_step(param, _contig(grad), exp_avg, exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay)
 
 
@@ -135,19 +159,25 @@ def argmax(x):
 # conv2d and pooling: csrc/cpu/conv*.cpp, pool.cpp. The binding checks the arguments with
 # _conv_checks (the same rules and messages as every backend); inputs are made contiguous here.
 def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None):
-    return _cpu.conv2d_forward(_contig(x), _contig(w), _contig(bias), stride, padding, dilation, groups, variant)
+    return _cpu.conv2d_forward(
+        _contig(x), _contig(w), _contig(bias), stride, padding, dilation, groups, variant
+    )
 
 
-def conv2d_backward_input(grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
-                          variant=None):
-    return _cpu.conv2d_backward_input(_contig(grad_y), _contig(w), tuple(input_shape), stride, padding, dilation,
-                                      groups, variant)
+def conv2d_backward_input(
+    grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
+):
+    return _cpu.conv2d_backward_input(
+        _contig(grad_y), _contig(w), tuple(input_shape), stride, padding, dilation, groups, variant
+    )
 
 
-def conv2d_backward_weight(grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
-                           variant=None):
-    return _cpu.conv2d_backward_weight(_contig(grad_y), _contig(x), tuple(weight_shape), stride, padding, dilation,
-                                       groups, variant)
+def conv2d_backward_weight(
+    grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
+):
+    return _cpu.conv2d_backward_weight(
+        _contig(grad_y), _contig(x), tuple(weight_shape), stride, padding, dilation, groups, variant
+    )
 
 
 def conv2d_backward_bias(grad_y):
@@ -162,16 +192,34 @@ def max_pool2d_backward(grad_y, indices, input_shape):
     return _cpu.max_pool2d_backward(_contig(grad_y), _contig(indices), tuple(input_shape))
 
 
-def avg_pool2d_forward(x, kernel, stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True,
-                       divisor_override=None):
-    return _cpu.avg_pool2d_forward(_contig(x), kernel, stride, padding, ceil_mode, count_include_pad,
-                                   divisor_override)
+def avg_pool2d_forward(
+    x, kernel, stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    return _cpu.avg_pool2d_forward(
+        _contig(x), kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
+    )
 
 
-def avg_pool2d_backward(grad_y, input_shape, kernel, stride=None, padding=(0, 0), ceil_mode=False,
-                        count_include_pad=True, divisor_override=None):
-    return _cpu.avg_pool2d_backward(_contig(grad_y), tuple(input_shape), kernel, stride, padding, ceil_mode,
-                                    count_include_pad, divisor_override)
+def avg_pool2d_backward(
+    grad_y,
+    input_shape,
+    kernel,
+    stride=None,
+    padding=(0, 0),
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    return _cpu.avg_pool2d_backward(
+        _contig(grad_y),
+        tuple(input_shape),
+        kernel,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
 
 
 def adaptive_avg_pool2d_forward(x, output_size):

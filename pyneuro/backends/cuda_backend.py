@@ -26,12 +26,15 @@ NotImplementedError (an AttributeError too, so hasattr() is False) saying so (us
 `cupy` backend for full NumPy coverage on the GPU, or move to the host with `to_numpy`).
 Host copies are counted: `transfer_stats()` / `reset_transfer_stats()`.
 """
+
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
+from . import _checks
+from . import _conv_checks_numba_tmp as _cc
 from ._registry import BackendUnavailable
 
 try:
@@ -39,11 +42,11 @@ try:
 except ImportError:
     raise BackendUnavailable("not built (no CUDA toolkit at build time)") from None
 
-_count, _code, _message = _cuda.device_status()
-if _code:
-    raise BackendUnavailable(f"built, but no GPU device ({_message}; CUDA error {_code})")
-if _count == 0:
-    raise BackendUnavailable("built, but no GPU device (cudaGetDeviceCount found 0 devices)")
+from ..cuda import extension_problem
+
+_count, _problem = extension_problem(_cuda)
+if _problem:
+    raise BackendUnavailable(_problem)
 
 NAME = "cuda"
 DEVICE = "cuda"
@@ -126,22 +129,65 @@ bias_grad = _cuda.bias_grad
 argmax = _cuda.argmax
 
 
-def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
-             nesterov=False, first_step=False):
-    _cuda.sgd_step(param, grad, momentum_buffer, float(lr), float(momentum), float(dampening),
-                   float(weight_decay), bool(nesterov), bool(first_step))
+def sgd_step(
+    param,
+    grad,
+    momentum_buffer,
+    lr,
+    momentum=0.0,
+    dampening=0.0,
+    weight_decay=0.0,
+    nesterov=False,
+    first_step=False,
+):
+    _cuda.sgd_step(
+        param,
+        grad,
+        momentum_buffer,
+        float(lr),
+        float(momentum),
+        float(dampening),
+        float(weight_decay),
+        bool(nesterov),
+        bool(first_step),
+    )
 
 
-def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8,
-              weight_decay=0.0):
-    _cuda.adam_step(param, grad, exp_avg, exp_avg_sq, int(step), float(lr), float(beta1), float(beta2),
-                    float(eps), float(weight_decay))
+def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+    _cuda.adam_step(
+        param,
+        grad,
+        exp_avg,
+        exp_avg_sq,
+        int(step),
+        float(lr),
+        float(beta1),
+        float(beta2),
+        float(eps),
+        float(weight_decay),
+    )
 
 
 # ----------------------------------------------------------------------------- array namespace
 _ADD, _SUB, _MUL, _DIV, _MAX, _MIN, _POW = range(7)
-(_NEG, _EXP, _LOG, _SQRT, _ABS, _SQUARE, _SIGN, _TANH, _SIN, _COS, _LOG1P, _EXPM1, _ROUND, _FLOOR, _CEIL,
- _TRUNC) = range(16)
+(
+    _NEG,
+    _EXP,
+    _LOG,
+    _SQRT,
+    _ABS,
+    _SQUARE,
+    _SIGN,
+    _TANH,
+    _SIN,
+    _COS,
+    _LOG1P,
+    _EXPM1,
+    _ROUND,
+    _FLOOR,
+    _CEIL,
+    _TRUNC,
+) = range(16)
 _EQ, _NE, _LT, _LE, _GT, _GE, _AND, _OR, _XOR = range(9)
 _ISNAN, _ISFINITE, _ISINF = range(3)
 
@@ -257,6 +303,7 @@ class DeviceNamespace:
         if equal_nan:
             close = close | (xp.isnan(a) & xp.isnan(b))
         return close
+
     power = staticmethod(_binary(_POW))
     equal = staticmethod(_compare(_EQ))
     not_equal = staticmethod(_compare(_NE))
@@ -275,8 +322,10 @@ class DeviceNamespace:
     @staticmethod
     def where(condition, x=None, y=None):
         if x is None and y is None:
-            raise NotProvided("cuda backend: where(condition) (nonzero) is not implemented: its result size "
-                              "needs a device -> host copy; move the array to the host")
+            raise NotProvided(
+                "cuda backend: where(condition) (nonzero) is not implemented: its result size "
+                "needs a device -> host copy; move the array to the host"
+            )
         return _cuda.where(condition, x, y)
 
     @staticmethod
@@ -488,3 +537,102 @@ class DeviceNamespace:
 
 
 xp = DeviceNamespace()
+
+
+# ----------------------------------------------------------------------------- conv2d and pooling
+# Kernels in csrc/cuda/kernels/conv.cuh and pool.cuh (bindings: csrc/bindings/cuda_conv.cpp,
+# which re-checks everything a kernel relies on). torch's errors and messages come first,
+# from the checks the numba and cupy backends share.
+
+VARIANTS["conv2d"] = tuple(_cuda.conv2d_variants)
+DEFAULT_VARIANT["conv2d"] = "tiled"
+
+
+def _conv_variant(variant):
+    return (
+        DEFAULT_VARIANT["conv2d"]
+        if variant is None
+        else _checks.variant(variant, VARIANTS["conv2d"], "conv2d")
+    )
+
+
+def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None):
+    stride, padding, dilation, groups, _ = _cc.conv_forward_args(
+        x, w, bias, stride, padding, dilation, groups
+    )
+    return _cuda.conv2d_forward(x, w, bias, stride, padding, dilation, groups, _conv_variant(variant))
+
+
+def conv2d_backward_input(
+    grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
+):
+    stride, padding, dilation, groups, x_shape, _ = _cc.conv_backward_args(
+        grad_y, w, "weight", input_shape, "input_shape", stride, padding, dilation, groups
+    )
+    return _cuda.conv2d_backward_input(
+        grad_y, w, x_shape, stride, padding, dilation, groups, _conv_variant(variant)
+    )
+
+
+def conv2d_backward_weight(
+    grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
+):
+    stride, padding, dilation, groups, _, w_shape = _cc.conv_backward_args(
+        grad_y, x, "input", weight_shape, "weight_shape", stride, padding, dilation, groups
+    )
+    return _cuda.conv2d_backward_weight(
+        grad_y, x, w_shape, stride, padding, dilation, groups, _conv_variant(variant)
+    )
+
+
+def conv2d_backward_bias(grad_y):
+    _cc.float32_4d(grad_y, "grad_output", "conv2d")
+    return _cuda.conv2d_backward_bias(grad_y)
+
+
+def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), ceil_mode=False):
+    k, s, p, d, _ = _cc.pool_args(x, kernel, stride, padding, dilation, bool(ceil_mode), "max_pool2d")
+    return _cuda.max_pool2d_forward(x, k, s, p, d, bool(ceil_mode))
+
+
+def max_pool2d_backward(grad_y, indices, input_shape):
+    # indices are range-checked by the binding (no copy back when they came from max_pool2d_forward)
+    return _cuda.max_pool2d_backward(grad_y, indices, _cc.input_shape(input_shape))
+
+
+def avg_pool2d_forward(
+    x, kernel, stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    k, s, p, _, _ = _cc.pool_args(x, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d")
+    return _cuda.avg_pool2d_forward(
+        x, k, s, p, bool(ceil_mode), bool(count_include_pad), _cc.divisor(divisor_override)
+    )
+
+
+def avg_pool2d_backward(
+    grad_y,
+    input_shape,
+    kernel,
+    stride=None,
+    padding=(0, 0),
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    shape = _cc.input_shape(input_shape)
+    shape_only = np.broadcast_to(np.float32(0), shape)  # what the checks look at, without the memory
+    k, s, p, _, (ho, wo) = _cc.pool_args(
+        shape_only, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d"
+    )
+    _cc.grad_shape(grad_y, (shape[0], shape[1], ho, wo), "avg_pool2d")
+    return _cuda.avg_pool2d_backward(
+        grad_y, shape, k, s, p, bool(ceil_mode), bool(count_include_pad), _cc.divisor(divisor_override)
+    )
+
+
+def adaptive_avg_pool2d_forward(x, output_size):
+    return _cuda.adaptive_avg_pool2d_forward(x, _cc.adaptive_args(x, output_size))
+
+
+def adaptive_avg_pool2d_backward(grad_y, input_shape):
+    return _cuda.adaptive_avg_pool2d_backward(grad_y, _cc.input_shape(input_shape))

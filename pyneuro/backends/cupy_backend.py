@@ -9,6 +9,7 @@ fallback when the extension was not built (no nvcc at install time) but CuPy is 
 
 Launch configurations mirror csrc/cuda/launch.cu.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -23,7 +24,7 @@ from ._registry import BackendUnavailable
 if importlib.util.find_spec("cupy") is None:
     raise BackendUnavailable("not installed (pip install cupy-cuda12x)")
 
-import cupy  # noqa: E402  (only reached when CuPy is installed)
+import cupy
 
 try:
     _count = int(cupy.cuda.runtime.getDeviceCount())
@@ -90,10 +91,11 @@ def _f32(x, name, ndim=None):
     """Checked, C-contiguous float32 cupy array (float64 is refused, not converted)."""
     _checks.require_array(x, name, ndim)
     if not isinstance(x, cupy.ndarray):
-        raise TypeError(f"{name} must be a cupy.ndarray on the GPU, got {type(x).__name__} "
-                        "(move it to the device first: backend.asarray(x))")
-    if x.dtype != np.float32:
-        raise TypeError(f"{name} must have dtype float32, got {x.dtype}")
+        raise TypeError(
+            f"{name} must be a cupy.ndarray on the GPU, got {type(x).__name__} "
+            "(move it to the device first: backend.asarray(x))"
+        )
+    _checks.require_float32(x, name)
     return cupy.ascontiguousarray(x)
 
 
@@ -109,8 +111,12 @@ def _row_dims(cols, rows, block_per_row=None):
 
 
 # ----------------------------------------------------------------------------- matmul
-_MATMUL_TILES = {"naive": (16, (16, 16, 1)), "tiled": (32, (32, 32, 1)), "regblock": (128, (256, 1, 1)),
-                 "vectorized": (128, (256, 1, 1))}
+_MATMUL_TILES = {
+    "naive": (16, (16, 16, 1)),
+    "tiled": (32, (32, 32, 1)),
+    "regblock": (128, (256, 1, 1)),
+    "vectorized": (128, (256, 1, 1)),
+}
 
 
 def _operand(x, trans, name):
@@ -133,9 +139,24 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | No
         grid = ((n + tile - 1) // tile, (m + tile - 1) // tile)
         if grid[1] > 65535:
             raise ValueError(f"matmul variant {variant!r} cannot cover M={m} in one launch")
-        _launch(f"pn_matmul_{variant}", grid, block,
-                (_i(m), _i(n), _i(k), a, _i(a.shape[1]), b, _i(b.shape[1]), c, _i(n),
-                 np.int32(trans_a), np.int32(trans_b)))
+        _launch(
+            f"pn_matmul_{variant}",
+            grid,
+            block,
+            (
+                _i(m),
+                _i(n),
+                _i(k),
+                a,
+                _i(a.shape[1]),
+                b,
+                _i(b.shape[1]),
+                c,
+                _i(n),
+                np.int32(trans_a),
+                np.int32(trans_b),
+            ),
+        )
     return c
 
 
@@ -170,7 +191,9 @@ def bias_grad(grad_output):
     g = _f32(grad_output, "grad_output", 2)
     out = cupy.empty((g.shape[1],), np.float32)
     if g.shape[1]:
-        _launch("pn_column_sum", ((g.shape[1] + 31) // 32,), (32, 8, 1), (_i(g.shape[0]), _i(g.shape[1]), g, out))
+        _launch(
+            "pn_column_sum", ((g.shape[1] + 31) // 32,), (32, 8, 1), (_i(g.shape[0]), _i(g.shape[1]), g, out)
+        )
     return out
 
 
@@ -204,8 +227,12 @@ def _softmax_family_backward(grad_output, output, log_output):
     dx = cupy.empty_like(y)
     if y.size:
         grid, block = _row_dims(y.shape[1], y.shape[0])
-        _launch("pn_softmax_backward_rows", grid, block,
-                (_i(y.shape[0]), _i(y.shape[1]), g, y, dx, np.int32(log_output)))
+        _launch(
+            "pn_softmax_backward_rows",
+            grid,
+            block,
+            (_i(y.shape[0]), _i(y.shape[1]), g, y, dx, np.int32(log_output)),
+        )
     return dx
 
 
@@ -255,25 +282,47 @@ def _inplace(x, name):
     return x
 
 
-def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
-             nesterov=False, first_step=False):
+def sgd_step(
+    param,
+    grad,
+    momentum_buffer,
+    lr,
+    momentum=0.0,
+    dampening=0.0,
+    weight_decay=0.0,
+    nesterov=False,
+    first_step=False,
+):
     p = _inplace(param, "param")
     g = _f32(grad, "grad")
     _checks.same_shape(p, "param", g, "grad")
     buf = None  # a null pointer (as launch.cu passes): the kernel reads it only when use_momentum
     if momentum:
-        if momentum_buffer is None:
-            raise ValueError("sgd_step: momentum != 0 needs a momentum_buffer array")
+        _checks.momentum_buffer_for(momentum, momentum_buffer)
         buf = _inplace(momentum_buffer, "momentum_buffer")
         _checks.same_shape(p, "param", buf, "momentum_buffer")
     if p.size:
-        _launch("pn_sgd_step", _grid_1d(p.size), (_BLOCK,),
-                (_i(p.size), p, g, buf, _f(lr), _f(momentum), _f(dampening), _f(weight_decay),
-                 np.int32(bool(nesterov)), np.int32(bool(first_step)), np.int32(bool(momentum))))
+        _launch(
+            "pn_sgd_step",
+            _grid_1d(p.size),
+            (_BLOCK,),
+            (
+                _i(p.size),
+                p,
+                g,
+                buf,
+                _f(lr),
+                _f(momentum),
+                _f(dampening),
+                _f(weight_decay),
+                np.int32(bool(nesterov)),
+                np.int32(bool(first_step)),
+                np.int32(bool(momentum)),
+            ),
+        )
 
 
-def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8,
-              weight_decay=0.0):
+def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
     _checks.adam_args(step)
     p = _inplace(param, "param")
     g = _f32(grad, "grad")
@@ -282,9 +331,24 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999
         _checks.same_shape(p, "param", arr, name)
     bc1, bc2 = 1.0 - beta1**step, 1.0 - beta2**step
     if p.size:
-        _launch("pn_adam_step", _grid_1d(p.size), (_BLOCK,),
-                (_i(p.size), p, g, m, v, _f(lr / bc1), _f(beta1), _f(beta2), _f(eps), _f(weight_decay),
-                 _f(1.0 / bc2**0.5)))
+        _launch(
+            "pn_adam_step",
+            _grid_1d(p.size),
+            (_BLOCK,),
+            (
+                _i(p.size),
+                p,
+                g,
+                m,
+                v,
+                _f(lr / bc1),
+                _f(beta1),
+                _f(beta2),
+                _f(eps),
+                _f(weight_decay),
+                _f(1.0 / bc2**0.5),
+            ),
+        )
 
 
 def argmax(x):
@@ -295,3 +359,255 @@ def argmax(x):
         grid, block = _row_dims(x.shape[1], x.shape[0], block_per_row=False)
         _launch("pn_argmax_rows", grid, block, (_i(x.shape[0]), _i(x.shape[1]), x, out))
     return out
+
+
+# ----------------------------------------------------------------------------- conv2d and pooling
+# Kernels in csrc/cuda/kernels/conv.cuh and pool.cuh; checks as the numba backend's.
+from . import _conv_checks_numba_tmp as _cc
+
+VARIANTS["conv2d"] = ("naive", "tiled")
+DEFAULT_VARIANT["conv2d"] = "tiled"
+
+
+def _f32_4d(x, name):
+    _cc.float32_4d(x, name, "conv2d")
+    return _f32(x, name, 4)
+
+
+def _conv_geometry(x_shape, w_shape, ho, wo, stride, padding, dilation, groups):
+    n, c, h, w = x_shape
+    o, _, kh, kw = w_shape
+    return tuple(_i(v) for v in (n, c, h, w, o, kh, kw, ho, wo, *stride, *padding, *dilation, groups))
+
+
+def _conv_launch(name, variant, geometry, m, ncols, total, args):
+    if variant == "naive":
+        _launch(f"pn_conv2d_{name}_naive", _grid_1d(total), (_BLOCK,), geometry + args)
+    else:
+        groups = int(geometry[-1])
+        _launch(
+            f"pn_conv2d_{name}_tiled",
+            ((ncols + 15) // 16, (m + 15) // 16, groups),
+            (16, 16, 1),
+            geometry + args,
+        )
+
+
+def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None):
+    stride, padding, dilation, groups, (ho, wo) = _cc.conv_forward_args(
+        x, w, bias, stride, padding, dilation, groups
+    )
+    variant = _checks.variant(variant or DEFAULT_VARIANT["conv2d"], VARIANTS["conv2d"], "conv2d")
+    x, w = _f32_4d(x, "input"), _f32_4d(w, "weight")
+    b = cupy.zeros((1,), np.float32) if bias is None else _f32(bias, "bias", 1)
+    y = cupy.empty((x.shape[0], w.shape[0], ho, wo), np.float32)
+    if y.size:
+        geo = _conv_geometry(x.shape, w.shape, ho, wo, stride, padding, dilation, groups)
+        _conv_launch(
+            "forward",
+            variant,
+            geo,
+            w.shape[0] // groups,
+            x.shape[0] * ho * wo,
+            y.size,
+            (x, w, b, np.int32(bias is not None), y),
+        )
+    return y
+
+
+def conv2d_backward_input(
+    grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
+):
+    stride, padding, dilation, groups, x_shape, _ = _cc.conv_backward_args(
+        grad_y, w, "weight", input_shape, "input_shape", stride, padding, dilation, groups
+    )
+    variant = _checks.variant(variant or DEFAULT_VARIANT["conv2d"], VARIANTS["conv2d"], "conv2d")
+    gy, w = _f32_4d(grad_y, "grad_output"), _f32_4d(w, "weight")
+    gx = cupy.empty(x_shape, np.float32)
+    if gx.size:
+        geo = _conv_geometry(x_shape, w.shape, gy.shape[2], gy.shape[3], stride, padding, dilation, groups)
+        _conv_launch(
+            "backward_input",
+            variant,
+            geo,
+            x_shape[1] // groups,
+            x_shape[0] * x_shape[2] * x_shape[3],
+            gx.size,
+            (gy, w, gx),
+        )
+    return gx
+
+
+def conv2d_backward_weight(
+    grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
+):
+    stride, padding, dilation, groups, _, w_shape = _cc.conv_backward_args(
+        grad_y, x, "input", weight_shape, "weight_shape", stride, padding, dilation, groups
+    )
+    variant = _checks.variant(variant or DEFAULT_VARIANT["conv2d"], VARIANTS["conv2d"], "conv2d")
+    gy, x = _f32_4d(grad_y, "grad_output"), _f32_4d(x, "input")
+    gw = cupy.empty(w_shape, np.float32)
+    if gw.size:
+        geo = _conv_geometry(x.shape, w_shape, gy.shape[2], gy.shape[3], stride, padding, dilation, groups)
+        _conv_launch(
+            "backward_weight",
+            variant,
+            geo,
+            w_shape[0] // groups,
+            w_shape[1] * w_shape[2] * w_shape[3],
+            gw.size,
+            (gy, x, gw),
+        )
+    return gw
+
+
+def conv2d_backward_bias(grad_y):
+    gy = _f32_4d(grad_y, "grad_output")
+    gb = cupy.empty((gy.shape[1],), np.float32)
+    if gy.shape[1]:
+        _launch(
+            "pn_conv2d_backward_bias",
+            (gy.shape[1],),
+            (_BLOCK,),
+            (_i(gy.shape[0]), _i(gy.shape[1]), _i(gy.shape[2] * gy.shape[3]), gy, gb),
+        )
+    return gb
+
+
+def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), ceil_mode=False):
+    k, s, p, d, (ho, wo) = _cc.pool_args(x, kernel, stride, padding, dilation, bool(ceil_mode), "max_pool2d")
+    x = _f32(x, "input", 4)
+    y = cupy.empty((x.shape[0], x.shape[1], ho, wo), np.float32)
+    idx = cupy.empty(y.shape, np.int64)
+    if y.size:
+        _launch(
+            "pn_max_pool2d_forward",
+            _grid_1d(y.size),
+            (_BLOCK,),
+            (
+                _i(x.shape[0] * x.shape[1]),
+                _i(x.shape[2]),
+                _i(x.shape[3]),
+                _i(ho),
+                _i(wo),
+                *(_i(v) for v in (*k, *s, *p, *d)),
+                x,
+                y,
+                idx,
+            ),
+        )
+    return y, idx
+
+
+def max_pool2d_backward(grad_y, indices, input_shape):
+    shape = _cc.input_shape(input_shape)
+    _cc.float32_4d(grad_y, "grad_output", "max_pool2d")
+    if tuple(grad_y.shape[:2]) != shape[:2]:
+        raise _cc.ShapeError(
+            f"max_pool2d backward: grad_output of size {list(grad_y.shape)} does not match "
+            f"input_shape {list(shape)}"
+        )
+    _cc.max_pool_indices(indices, grad_y, shape[2] * shape[3])  # one min/max reduction on the device
+    gy, idx = _f32(grad_y, "grad_output", 4), cupy.ascontiguousarray(indices)
+    gx = cupy.zeros(shape, np.float32)
+    if gy.size:
+        _launch(
+            "pn_max_pool2d_backward",
+            _grid_1d(gy.size),
+            (_BLOCK,),
+            (_i(shape[0] * shape[1]), _i(shape[2] * shape[3]), _i(gy.shape[2] * gy.shape[3]), gy, idx, gx),
+        )
+    return gx
+
+
+def _avg_args(shape, ho, wo, k, s, p, count_include_pad, div):
+    return (
+        _i(shape[0] * shape[1]),
+        _i(shape[2]),
+        _i(shape[3]),
+        _i(ho),
+        _i(wo),
+        *(_i(v) for v in (*k, *s, *p)),
+        np.int32(bool(count_include_pad)),
+        _i(div),
+    )
+
+
+def avg_pool2d_forward(
+    x, kernel, stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    k, s, p, _, (ho, wo) = _cc.pool_args(x, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d")
+    div = _cc.divisor(divisor_override)
+    x = _f32(x, "input", 4)
+    y = cupy.empty((x.shape[0], x.shape[1], ho, wo), np.float32)
+    if y.size:
+        _launch(
+            "pn_avg_pool2d_forward",
+            _grid_1d(y.size),
+            (_BLOCK,),
+            (*_avg_args(x.shape, ho, wo, k, s, p, count_include_pad, div), x, y),
+        )
+    return y
+
+
+def avg_pool2d_backward(
+    grad_y,
+    input_shape,
+    kernel,
+    stride=None,
+    padding=(0, 0),
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    shape = _cc.input_shape(input_shape)
+    shape_only = np.broadcast_to(np.float32(0), shape)  # what the checks look at, without the memory
+    k, s, p, _, (ho, wo) = _cc.pool_args(
+        shape_only, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d"
+    )
+    div = _cc.divisor(divisor_override)
+    _cc.grad_shape(grad_y, (shape[0], shape[1], ho, wo), "avg_pool2d")
+    gy = _f32(grad_y, "grad_output", 4)
+    gx = cupy.empty(shape, np.float32)
+    if gx.size:
+        _launch(
+            "pn_avg_pool2d_backward",
+            _grid_1d(gx.size),
+            (_BLOCK,),
+            (*_avg_args(shape, ho, wo, k, s, p, count_include_pad, div), gy, gx),
+        )
+    return gx
+
+
+def adaptive_avg_pool2d_forward(x, output_size):
+    oh, ow = _cc.adaptive_args(x, output_size)
+    x = _f32(x, "input", 4)
+    y = cupy.empty((x.shape[0], x.shape[1], oh, ow), np.float32)
+    if y.size:
+        _launch(
+            "pn_adaptive_avg_pool2d_forward",
+            _grid_1d(y.size),
+            (_BLOCK,),
+            (_i(x.shape[0] * x.shape[1]), _i(x.shape[2]), _i(x.shape[3]), _i(oh), _i(ow), x, y),
+        )
+    return y
+
+
+def adaptive_avg_pool2d_backward(grad_y, input_shape):
+    shape = _cc.input_shape(input_shape)
+    _cc.float32_4d(grad_y, "grad_output", "adaptive_avg_pool2d")
+    if tuple(grad_y.shape[:2]) != shape[:2]:
+        raise _cc.ShapeError(
+            f"adaptive_avg_pool2d backward: grad_output of size {list(grad_y.shape)} does not "
+            f"match input_shape {list(shape)}"
+        )
+    gy = _f32(grad_y, "grad_output", 4)
+    gx = cupy.zeros(shape, np.float32)
+    if gx.size and gy.size:
+        _launch(
+            "pn_adaptive_avg_pool2d_backward",
+            _grid_1d(gx.size),
+            (_BLOCK,),
+            (_i(shape[0] * shape[1]), _i(shape[2]), _i(shape[3]), _i(gy.shape[2]), _i(gy.shape[3]), gy, gx),
+        )
+    return gx

@@ -1,12 +1,13 @@
 """The NumPy reference backend: the specification every other backend is tested against.
 
 Each function here is the plainest correct NumPy form of one kernel of the table in
-DESIGN.md. They work in the dtype they are given (float32 at run time, float64 when the
+docs/DESIGN.md, "The backend layer". They work in the dtype they are given (float32 at run time, float64 when the
 tests want an accurate oracle) and are numerically stable: every softmax subtracts the
 row maximum before exp (the log-sum-exp trick), so logits of 1e4 give finite results.
 
 Shapes: "rows" kernels take 2-D (rows, cols) arrays and work along the last axis.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,6 +19,7 @@ NAME = "numpy"
 DEVICE = "cpu"
 xp = np  # the array namespace for generic elementwise ops on this backend's arrays
 VARIANTS = {"matmul": ("numpy",), "softmax": ("stable",), "conv2d": ("numpy",)}
+DEFAULT_VARIANT = {"matmul": "numpy", "softmax": "stable", "conv2d": "numpy"}
 
 
 def asarray(a, dtype=None):
@@ -105,8 +107,12 @@ def cross_entropy_forward(logits, targets):
     targets = _checks.targets_for(logits, targets)
     rows = np.arange(logits.shape[0])
     mx = _row_max(logits)
-    lse = mx[:, 0] + np.log(np.sum(np.exp(logits - mx), axis=1))
-    return lse - logits[rows, targets]
+    # log(sum) - (x[t] - max), not (max + log(sum)) - x[t]: near the maximum x[t] - max is
+    # exact, while max + log(sum) rounds log(sum) away once |max| >> 1 (0.0 instead of ln 2
+    # for logits [1e8, 1e8, 0]).
+    with np.errstate(invalid="ignore"):  # inf - inf = NaN in a row holding +inf: defined as NaN
+        log_sum = np.log(np.sum(np.exp(logits - mx), axis=1))
+        return log_sum - (logits[rows, targets] - mx[:, 0])
 
 
 def cross_entropy_backward(logits, targets, grad_losses):
@@ -132,22 +138,30 @@ def bias_grad(grad_output):
 
 
 # ----------------------------------------------------------------------------- optimizers
-def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
-             nesterov=False, first_step=False):
+def sgd_step(
+    param,
+    grad,
+    momentum_buffer,
+    lr,
+    momentum=0.0,
+    dampening=0.0,
+    weight_decay=0.0,
+    nesterov=False,
+    first_step=False,
+):
     """torch.optim.SGD's update, in place on param (and momentum_buffer when momentum != 0).
 
-        g = grad + weight_decay * param
-        buf = g on the first step, else momentum * buf + (1 - dampening) * g
-        g = g + momentum * buf if nesterov else buf
-        param -= lr * g
+    g = grad + weight_decay * param
+    buf = g on the first step, else momentum * buf + (1 - dampening) * g
+    g = g + momentum * buf if nesterov else buf
+    param -= lr * g
     """
     _checks.require_array(param, "param")
     _checks.require_array(grad, "grad")
     _checks.same_shape(param, "param", grad, "grad")
     g = grad + weight_decay * param if weight_decay else grad
     if momentum:
-        if momentum_buffer is None:
-            raise ValueError("sgd_step: momentum != 0 needs a momentum_buffer array")
+        _checks.momentum_buffer_for(momentum, momentum_buffer)
         _checks.same_shape(param, "param", momentum_buffer, "momentum_buffer")
         if first_step:
             momentum_buffer[...] = g
@@ -158,13 +172,12 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weig
     param -= lr * g
 
 
-def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8,
-              weight_decay=0.0):
+def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
     """torch.optim.Adam's update (L2 weight decay, bias-corrected moments), in place.
 
-        g = grad + weight_decay * param
-        m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g^2
-        param -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    g = grad + weight_decay * param
+    m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g^2
+    param -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
     """
     _checks.adam_args(step)
     for arr, name in ((grad, "grad"), (exp_avg, "exp_avg"), (exp_avg_sq, "exp_avg_sq")):

@@ -12,6 +12,7 @@ Cost: conv2d forward 2*N*O*(C/groups)*kH*kW*Ho*Wo FLOPs, each backward the same.
 Works in the dtype it is given (float32, or float64 when the tests want an accurate oracle).
 Arguments are checked by _conv_checks, the rules every backend shares.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -56,12 +57,15 @@ def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 
     return y + bias[:, None, None] if bias is not None else y
 
 
-def conv2d_backward_input(grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
-                          variant=None):
+def conv2d_backward_input(
+    grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
+):
     """grad_x: every window slice gets back sum over o of w[o, c, i, j] * grad_y[n, o] (+=, windows overlap)."""
     _cc.require_float(grad_y, "grad_output", _DTYPES)
     _cc.require_float(w, "weight", _DTYPES)
-    stride, padding, dilation, out = _cc.conv2d_shapes(input_shape, w.shape, None, stride, padding, dilation, groups)
+    stride, padding, dilation, out = _cc.conv2d_shapes(
+        input_shape, w.shape, None, stride, padding, dilation, groups
+    )
     _variant(variant)
     n, c, h, wd = input_shape
     o, cg, kh, kw = w.shape
@@ -74,16 +78,19 @@ def conv2d_backward_input(grad_y, w, input_shape, stride=(1, 1), padding=(0, 0),
             rows, cols = _window(i, j, stride, dilation, out)
             gxp[..., rows, cols] += np.einsum("gdc,ngdhw->ngchw", wg[..., i, j], gy)
     gxp = gxp.reshape(n, c, h + 2 * padding[0], wd + 2 * padding[1])
-    return np.ascontiguousarray(gxp[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + wd])
+    return np.ascontiguousarray(gxp[:, :, padding[0] : padding[0] + h, padding[1] : padding[1] + wd])
 
 
-def conv2d_backward_weight(grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
-                           variant=None):
+def conv2d_backward_weight(
+    grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
+):
     """grad_w[o, c, i, j] = sum over n, h, w of grad_y[n, o] * xp[n, c, window(i, j)]."""
     _cc.require_float(grad_y, "grad_output", _DTYPES)
     _cc.require_float(x, "input", _DTYPES)
     _cc.require_4d(x, "input", "conv2d")
-    stride, padding, dilation, out = _cc.conv2d_shapes(x.shape, weight_shape, None, stride, padding, dilation, groups)
+    stride, padding, dilation, out = _cc.conv2d_shapes(
+        x.shape, weight_shape, None, stride, padding, dilation, groups
+    )
     _variant(variant)
     n, _, h, wd = x.shape
     o, cg, kh, kw = weight_shape
@@ -113,13 +120,16 @@ def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), 
     value -inf; a later element replaces it when it is strictly greater or NaN. So ties keep
     the first maximum in scan order, a NaN wins (the last NaN, as torch), padding never wins.
     """
-    kernel, stride, padding, dilation, out = _cc.pool2d(x, kernel, stride, padding, dilation, ceil_mode,
-                                                        "max_pool2d", _DTYPES)
+    kernel, stride, padding, dilation, out = _cc.pool2d(
+        x, kernel, stride, padding, dilation, ceil_mode, "max_pool2d", _DTYPES
+    )
     n, c, h, w = x.shape
     ho, wo = out
     # Room for ceil_mode's last window, which may run past the right padding.
-    extra = tuple(max(0, (o - 1) * s + d * (k - 1) + 1 - (sz + 2 * p))
-                  for o, s, d, k, sz, p in zip(out, stride, dilation, kernel, (h, w), padding))
+    extra = tuple(
+        max(0, (o - 1) * s + d * (k - 1) + 1 - (sz + 2 * p))
+        for o, s, d, k, sz, p in zip(out, stride, dilation, kernel, (h, w), padding)
+    )
     xp = _pad(x, padding, -np.inf, extra)
     y = np.full((n, c, ho, wo), -np.inf, x.dtype)
     idx = np.full((n, c, ho, wo), -1, np.int64)
@@ -144,8 +154,10 @@ def max_pool2d_backward(grad_y, indices, input_shape):
     _cc.require_float(grad_y, "grad_output", _DTYPES)
     n, c, h, w = input_shape
     if tuple(indices.shape) != tuple(grad_y.shape) or grad_y.ndim != 4 or grad_y.shape[:2] != (n, c):
-        raise _cc.ShapeError(f"max_pool2d_backward: grad_output {list(grad_y.shape)} and indices "
-                             f"{list(indices.shape)} must have the same shape [{n}, {c}, Ho, Wo]")
+        raise _cc.ShapeError(
+            f"max_pool2d_backward: grad_output {list(grad_y.shape)} and indices "
+            f"{list(indices.shape)} must have the same shape [{n}, {c}, Ho, Wo]"
+        )
     gx = np.zeros((n * c, h * w), grad_y.dtype)
     rows = np.repeat(np.arange(n * c), grad_y.shape[2] * grad_y.shape[3])
     np.add.at(gx, (rows, indices.reshape(-1)), grad_y.reshape(-1))
@@ -169,13 +181,18 @@ def _avg_divisors(shape, kernel, stride, padding, out, count_include_pad, diviso
     return (sizes[0][:, None] * sizes[1][None, :]).astype(np.float64)
 
 
-def avg_pool2d_forward(x, kernel, stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True,
-                       divisor_override=None):
+def avg_pool2d_forward(
+    x, kernel, stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True, divisor_override=None
+):
     """y = (sum of the window, zero padding) / divisor (see _avg_divisors)."""
-    kernel, stride, padding, _, out = _cc.pool2d(x, kernel, stride, padding, 1, ceil_mode, "avg_pool2d", _DTYPES)
+    kernel, stride, padding, _, out = _cc.pool2d(
+        x, kernel, stride, padding, 1, ceil_mode, "avg_pool2d", _DTYPES
+    )
     _cc.divisor(divisor_override)
-    extra = tuple(max(0, (o - 1) * s + k - (sz + 2 * p))
-                  for o, s, k, sz, p in zip(out, stride, kernel, x.shape[2:], padding))
+    extra = tuple(
+        max(0, (o - 1) * s + k - (sz + 2 * p))
+        for o, s, k, sz, p in zip(out, stride, kernel, x.shape[2:], padding)
+    )
     xp = _pad(x, padding, 0.0, extra)
     y = np.zeros(x.shape[:2] + out, x.dtype)
     for i in range(kernel[0]):
@@ -185,23 +202,33 @@ def avg_pool2d_forward(x, kernel, stride=None, padding=(0, 0), ceil_mode=False, 
     return (y / div).astype(x.dtype)
 
 
-def avg_pool2d_backward(grad_y, input_shape, kernel, stride=None, padding=(0, 0), ceil_mode=False,
-                        count_include_pad=True, divisor_override=None):
+def avg_pool2d_backward(
+    grad_y,
+    input_shape,
+    kernel,
+    stride=None,
+    padding=(0, 0),
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
     """Every input of a window gets grad_y / divisor (+=, windows overlap)."""
     _cc.require_float(grad_y, "grad_output", _DTYPES)
-    kernel, stride, padding, _, out = _cc.pool2d(None, kernel, stride, padding, 1, ceil_mode, "avg_pool2d",
-                                                 shape=tuple(input_shape))
+    kernel, stride, padding, _, out = _cc.pool2d(
+        None, kernel, stride, padding, 1, ceil_mode, "avg_pool2d", shape=tuple(input_shape)
+    )
     _cc.divisor(divisor_override)
     n, c, h, w = input_shape
     _cc.grad_shape(grad_y, (n, c) + out)
-    extra = tuple(max(0, (o - 1) * s + k - (sz + 2 * p))
-                  for o, s, k, sz, p in zip(out, stride, kernel, (h, w), padding))
+    extra = tuple(
+        max(0, (o - 1) * s + k - (sz + 2 * p)) for o, s, k, sz, p in zip(out, stride, kernel, (h, w), padding)
+    )
     g = grad_y / _avg_divisors(input_shape, kernel, stride, padding, out, count_include_pad, divisor_override)
     gxp = np.zeros((n, c, h + 2 * padding[0] + extra[0], w + 2 * padding[1] + extra[1]), grad_y.dtype)
     for i in range(kernel[0]):
         for j in range(kernel[1]):
             gxp[(..., *_window(i, j, stride, (1, 1), out))] += g.astype(grad_y.dtype)
-    return np.ascontiguousarray(gxp[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + w])
+    return np.ascontiguousarray(gxp[:, :, padding[0] : padding[0] + h, padding[1] : padding[1] + w])
 
 
 def _adaptive_bounds(size, out):

@@ -18,6 +18,7 @@ times it beside pyneuro's own implementations of that kernel (every backend and 
 variant) and NumPy. For a thorough correctness check on awkward shapes use
 pyneuro.lab.check_kernel first.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,7 +30,15 @@ import numpy as np
 from . import kernels as K
 from . import machine
 from .report import Report
-from .runner import Threads, add_percent_of_peak, backend_impls, default_threads, run_cases, user_call, user_impl
+from .runner import (
+    Threads,
+    add_percent_of_peak,
+    backend_impls,
+    default_threads,
+    run_cases,
+    user_call,
+    user_impl,
+)
 
 __all__ = ["run", "compare_kernel", "check_output", "main", "Report", "KERNELS", "PRESETS"]
 
@@ -88,13 +97,28 @@ def _sizes(sizes):
         raise ValueError("no size given")
     bad = [s for s in sizes if not K.valid_token(str(s))]
     if bad:
-        raise ValueError(f"bad size {bad[0]!r}: use a preset ({', '.join(K.PRESETS)}), N, RxC or MxKxN[:nt|:tn]")
+        raise ValueError(
+            f"bad size {bad[0]!r}: use a preset ({', '.join(K.PRESETS)}), N, RxC or MxKxN[:nt|:tn]"
+        )
     return [str(s) for s in sizes]
 
 
-def run(kernels=None, backends=None, sizes="full", *, repeat: int = 10, warmup: int = 2,
-        threads: int | None = None, torch: bool = False, max_time: float = 1.0, max_call: float = 10.0,
-        extra: list | None = None, progress: bool = True, seed: int = 0, log=_log) -> Report:
+def run(
+    kernels=None,
+    backends=None,
+    sizes="full",
+    *,
+    repeat: int = 10,
+    warmup: int = 2,
+    threads: int | None = None,
+    torch: bool = False,
+    max_time: float = 1.0,
+    max_call: float = 10.0,
+    extra: list | None = None,
+    progress: bool = True,
+    seed: int = 0,
+    log=_log,
+) -> Report:
     """Benchmark kernels x sizes x backends x variants; returns a Report.
 
     Args:
@@ -153,38 +177,58 @@ def run(kernels=None, backends=None, sizes="full", *, repeat: int = 10, warmup: 
     if not plan:
         raise ValueError(f"none of the sizes {sizes} fits the kernels {[k.name for k in selected]}")
 
-    load_before = _loadavg()
+    load_before = machine.load_average()
     with Threads(threads, modules, torch_impl is not None) as pinned:
         small = sizes == "tiny"
         peaks = machine.measure_peaks(threads, small=small)
         pools = machine.blas_pools()
         started = time.perf_counter()
-        results = run_cases(plan, warmup=warmup, repeat=repeat, max_time=max_time, max_call=max_call,
-                            seed=seed, progress=progress, log=log)
+        results = run_cases(
+            plan,
+            warmup=warmup,
+            repeat=repeat,
+            max_time=max_time,
+            max_call=max_call,
+            seed=seed,
+            progress=progress,
+            log=log,
+        )
         elapsed = time.perf_counter() - started
         if not small:  # peaks again: a busy machine only ever lowers them, so keep the best
             peaks = machine.measure_peaks(threads, fresh=True)
     add_percent_of_peak(results, peaks)
+    info = machine.machine_info()
     data = {
         "schema": "pyneuro-bench/1",
         "created": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": machine.machine_info(),
-        "versions": machine.versions(),
+        "machine": info,
+        "versions": info["versions"],
         "threads": pinned.report,
         "blas": pools,
         "blas_summary": machine.blas_summary(pools),
-        "env": {v: os.environ.get(v) for v in machine.FORCED_BLAS_VARS + machine.THREAD_VARS},
+        "env": info["env"],
         "numpy_forced_blas_kernel": forced is not None,
         "warnings": warnings,
         "peak": peaks,
-        "settings": {"repeat": repeat, "warmup": warmup, "max_time": max_time, "max_call": max_call,
-                     "sizes": sizes, "seed": seed, "elapsed_s": round(elapsed, 1),
-                     "kernels": [k.name for k, _, _ in plan], "backends": list(modules),
-                     "backends_not_run": not_run,
-                     "torch": torch_impl is not None, "load_average_before": load_before,
-                     "load_average_after": _loadavg(), "niceness": _niceness()},
-        "cost_model": {k.name: {"unit": k.unit, "flops": k.flops_text, "bytes": k.bytes_text}
-                       for k, _, _ in plan},
+        "settings": {
+            "repeat": repeat,
+            "warmup": warmup,
+            "max_time": max_time,
+            "max_call": max_call,
+            "sizes": sizes,
+            "seed": seed,
+            "elapsed_s": round(elapsed, 1),
+            "kernels": [k.name for k, _, _ in plan],
+            "backends": list(modules),
+            "backends_not_run": not_run,
+            "torch": torch_impl is not None,
+            "load_average_before": load_before,
+            "load_average_after": machine.load_average(),
+            "niceness": _niceness(),
+        },
+        "cost_model": {
+            k.name: {"unit": k.unit, "flops": k.flops_text, "bytes": k.bytes_text} for k, _, _ in plan
+        },
         "results": results,
     }
     return Report(data)
@@ -193,13 +237,6 @@ def run(kernels=None, backends=None, sizes="full", *, repeat: int = 10, warmup: 
 def _niceness():
     try:
         return os.getpriority(os.PRIO_PROCESS, 0)
-    except (OSError, AttributeError):
-        return None
-
-
-def _loadavg():
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
     except (OSError, AttributeError):
         return None
 
@@ -227,8 +264,10 @@ def check_output(fn, kernel: str, size: str | None = None, seed: int = 0) -> flo
         expected, got = ref_args[0], my_args[0]
     got = np.asarray(got.numpy() if hasattr(got, "numpy") and not isinstance(got, np.ndarray) else got)
     if got.shape != np.shape(expected):
-        raise ValueError(f"{getattr(fn, '__name__', fn)} as {spec.name}: output shape {got.shape}, "
-                         f"expected {np.shape(expected)} (input {case.label})")
+        raise ValueError(
+            f"{getattr(fn, '__name__', fn)} as {spec.name}: output shape {got.shape}, "
+            f"expected {np.shape(expected)} (input {case.label})"
+        )
     if spec.name == "argmax":
         err = float(np.max(got != expected)) if got.size else 0.0
         tol = 0.0
@@ -238,14 +277,17 @@ def check_output(fn, kernel: str, size: str | None = None, seed: int = 0) -> flo
         rtol = 1e-4 * (np.sqrt(case.dims["K"]) if spec.name == "matmul" else 1.0)
         tol = 1e-6 + rtol * scale
     if not err <= tol:  # also catches NaN
-        raise ValueError(f"{getattr(fn, '__name__', fn)} as {spec.name} differs from the NumPy reference "
-                         f"on a {case.label} input: max error {err:.3g} > tolerance {tol:.3g} "
-                         "(pyneuro.lab.check_kernel shows where)")
+        raise ValueError(
+            f"{getattr(fn, '__name__', fn)} as {spec.name} differs from the NumPy reference "
+            f"on a {case.label} input: max error {err:.3g} > tolerance {tol:.3g} "
+            "(pyneuro.lab.check_kernel shows where)"
+        )
     return err
 
 
-def compare_kernel(fn, kernel: str, sizes="quick", *, backends=None, name: str | None = None,
-                   check: bool = True, **options) -> Report:
+def compare_kernel(
+    fn, kernel: str, sizes="quick", *, backends=None, name: str | None = None, check: bool = True, **options
+) -> Report:
     """Benchmark your own implementation of a kernel beside pyneuro's ladder and NumPy.
 
     Args:

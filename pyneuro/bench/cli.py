@@ -5,6 +5,7 @@ before anything is allocated or timed: sizes that would not fit in the memory av
 --out that is not a writable folder, a non-finite --max-time, a --kernel that cannot be
 loaded) and 1 when a --kernel raises or gives wrong results, or the results cannot be written.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,7 +24,8 @@ Record results with NumPy's native BLAS kernel:
 Sizes: a preset (tiny, quick, full) or a comma list of tokens: N (matmul N^3 / N x N rows / N
 elements), RxC, MxKxN with optional :nt or :tn (b or a read transposed), e.g. 1024,4096x1024.
 Kernels (aliases in brackets): """ + ", ".join(
-    k.name + (f" [{', '.join(k.aliases)}]" if k.aliases else "") for k in K.KERNELS.values())
+    k.name + (f" [{', '.join(k.aliases)}]" if k.aliases else "") for k in K.KERNELS.values()
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,36 +50,62 @@ def _positive(kind, low):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="pyneuro bench", description=(
-        "Time every kernel of pyneuro's table on every usable backend and ladder variant against "
-        "NumPy (and PyTorch with --torch): median time, GFLOP/s or GB/s, % of this machine's measured "
-        "peak, and the speed ratio vs NumPy from the same run. Prints a Markdown table; --out also "
-        "writes JSON and PNG plots."), epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _Parser(
+        prog="pyneuro bench",
+        description=(
+            "Time every kernel of pyneuro's table on every usable backend and ladder variant against "
+            "NumPy (and PyTorch with --torch): median time, GFLOP/s or GB/s, % of this machine's measured "
+            "peak, and the speed ratio vs NumPy from the same run. Prints a Markdown table; --out also "
+            "writes JSON and PNG plots."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--kernels", help="comma list of kernels (default: all)")
     p.add_argument("--backends", help="comma list of backends (default: every usable one; numpy always runs)")
     p.add_argument("--sizes", help="preset (tiny, quick, full) or comma list of size tokens (default: full)")
     p.add_argument("--quick", action="store_true", help="the quick preset with a small time budget (~1 min)")
     p.add_argument("--repeat", type=_positive(int, 1), help="timed samples per case (default 10; --quick 5)")
-    p.add_argument("--warmup", type=_positive(int, 0), help="untimed warm-up calls per case (default 2; --quick 1)")
-    p.add_argument("--threads", type=_positive(int, 1),
-                   help="threads for pyneuro, NumPy's BLAS, Numba and PyTorch (default: pyneuro's)")
-    p.add_argument("--max-time", type=_positive(float, 0.01),
-                   help="seconds per case at most (default 1.0; --quick 0.3)")
-    p.add_argument("--max-call", type=_positive(float, 0.01),
-                   help="skip a size whose single call would take longer, extrapolated from the previous "
-                        "size (default 10)")
+    p.add_argument(
+        "--warmup", type=_positive(int, 0), help="untimed warm-up calls per case (default 2; --quick 1)"
+    )
+    p.add_argument(
+        "--threads",
+        type=_positive(int, 1),
+        help="threads for pyneuro, NumPy's BLAS, Numba and PyTorch (default: pyneuro's)",
+    )
+    p.add_argument(
+        "--max-time", type=_positive(float, 0.01), help="seconds per case at most (default 1.0; --quick 0.3)"
+    )
+    p.add_argument(
+        "--max-call",
+        type=_positive(float, 0.01),
+        help="skip a size whose single call would take longer, extrapolated from the previous "
+        "size (default 10)",
+    )
     p.add_argument("--torch", action="store_true", help="add PyTorch as a peer (if installed)")
     p.add_argument("--out", metavar="DIR", help="write NAME.json, NAME.md and PNG plots into DIR")
-    p.add_argument("--name", default=None, help="file name stem for --out (default: kernels, or compare_KERNEL)")
+    p.add_argument(
+        "--name", default=None, help="file name stem for --out (default: kernels, or compare_KERNEL)"
+    )
     p.add_argument("--no-plot", action="store_true", help="no PNG plots with --out")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the JSON instead of the Markdown table")
-    p.add_argument("--list", action="store_true", help="list the kernels, their sizes and cost model, and exit")
-    p.add_argument("--kernel", metavar="MODULE:FUNCTION",
-                   help="benchmark your own kernel (a module or a .py file, and a function in it) beside "
-                        "pyneuro's; its output is first checked against the NumPy reference")
-    p.add_argument("--as", dest="as_kernel", metavar="KERNEL",
-                   help="which kernel --kernel implements (default: guessed from the function name)")
+    p.add_argument(
+        "--list", action="store_true", help="list the kernels, their sizes and cost model, and exit"
+    )
+    p.add_argument(
+        "--kernel",
+        metavar="MODULE:FUNCTION",
+        help="benchmark your own kernel (a module or a .py file, and a function in it) beside "
+        "pyneuro's; its output is first checked against the NumPy reference",
+    )
+    p.add_argument(
+        "--as",
+        dest="as_kernel",
+        metavar="KERNEL",
+        help="which kernel --kernel implements (default: guessed from the function name)",
+    )
     return p
 
 
@@ -96,7 +124,7 @@ def load_function(spec: str):
         module = importlib.util.module_from_spec(loader_spec)
         try:
             loader_spec.loader.exec_module(module)
-        except Exception as exc:  # noqa: BLE001 (the user's file: whatever it raises, say it in one line)
+        except Exception as exc:
             raise ValueError(f"--kernel: running {module_part} failed ({_one_line(exc)})") from None
     else:
         if "" not in sys.path:
@@ -105,7 +133,7 @@ def load_function(spec: str):
             module = importlib.import_module(module_part)
         except ImportError as exc:
             raise ValueError(f"--kernel: cannot import module {module_part!r} ({exc})") from None
-        except Exception as exc:  # noqa: BLE001 (the user's module raised while importing)
+        except Exception as exc:
             raise ValueError(f"--kernel: importing {module_part!r} failed ({_one_line(exc)})") from None
     fn = getattr(module, func_name, None)
     if not callable(fn):
@@ -154,8 +182,10 @@ def guess_kernel(func_name: str) -> str:
         return K.resolve(lowered)
     hits = sorted((n for n in names if n in lowered), key=len, reverse=True)
     if not hits:
-        raise ValueError(f"cannot tell which kernel {func_name!r} implements; pass --as KERNEL "
-                         f"(one of: {', '.join(names)})")
+        raise ValueError(
+            f"cannot tell which kernel {func_name!r} implements; pass --as KERNEL "
+            f"(one of: {', '.join(names)})"
+        )
     return K.resolve(hits[0])
 
 
@@ -186,8 +216,11 @@ def main(argv=None) -> int:
     options = dict(
         repeat=args.repeat or (5 if args.quick else 10),
         warmup=args.warmup if args.warmup is not None else (1 if args.quick else 2),
-        threads=args.threads, torch=args.torch, progress=not args.no_progress,
-        max_time=args.max_time or (0.3 if args.quick else 1.0), max_call=args.max_call or 10.0,
+        threads=args.threads,
+        torch=args.torch,
+        progress=not args.no_progress,
+        max_time=args.max_time or (0.3 if args.quick else 1.0),
+        max_call=args.max_call or 10.0,
     )
     try:
         if args.out is not None:
@@ -200,13 +233,15 @@ def main(argv=None) -> int:
             fn = load_function(args.kernel)
             kernel = K.resolve(args.as_kernel) if args.as_kernel else guess_kernel(fn.__name__)
             check_memory([kernel], sizes)
-            print(f"pyneuro bench: checking {fn.__name__} as {kernel} against the NumPy reference ...",
-                  file=sys.stderr)
+            print(
+                f"pyneuro bench: checking {fn.__name__} as {kernel} against the NumPy reference ...",
+                file=sys.stderr,
+            )
             try:
                 report = compare_kernel(fn, kernel, sizes, backends=args.backends, **options)
             except (ValueError, RuntimeError):
                 raise
-            except Exception as exc:  # noqa: BLE001 (the user's kernel raised during the check)
+            except Exception as exc:
                 raise KernelFailed(f"--kernel {args.kernel} raised {_one_line(exc)}") from None
             name = args.name or f"compare_{kernel}"
         else:
@@ -224,8 +259,12 @@ def main(argv=None) -> int:
     print(report.to_json() if args.json else report.markdown())
     if args.out:
         try:
-            paths = report.save(args.out, name, plots=not args.no_plot,
-                                log=lambda m: print(f"pyneuro bench: {m}", file=sys.stderr))
+            paths = report.save(
+                args.out,
+                name,
+                plots=not args.no_plot,
+                log=lambda m: print(f"pyneuro bench: {m}", file=sys.stderr),
+            )
         except OSError as exc:
             print(f"pyneuro bench: error: cannot write results to {args.out} ({exc})", file=sys.stderr)
             return 1

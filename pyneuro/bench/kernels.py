@@ -12,11 +12,12 @@ Size tokens (the --sizes option):
     rows:    "RxC" (rows x columns; the row-wise kernels reduce along columns) or "N" (N x N)
     flat:    "RxC" or "N" (a 1-D vector of N elements)
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -80,8 +81,9 @@ class Kernel:
         if dims is None:
             return None
         flops, nbytes = self.cost(dims)
-        return Case(self.name, token, _label(self.kind, token, dims), dims, float(flops), float(nbytes),
-                    self.unit)
+        return Case(
+            self.name, token, _label(self.kind, token, dims), dims, float(flops), float(nbytes), self.unit
+        )
 
     def cases(self, preset_or_tokens) -> list:
         tokens = self.presets[preset_or_tokens] if isinstance(preset_or_tokens, str) else preset_or_tokens
@@ -104,8 +106,13 @@ def _parse(kind: str, token: str) -> dict | None:
         if not m:
             return None
         op = m.group(4) or "nn"
-        return {"M": int(m.group(1)), "K": int(m.group(2)), "N": int(m.group(3)),
-                "trans_a": op[0] == "t", "trans_b": op[1] == "t"}
+        return {
+            "M": int(m.group(1)),
+            "K": int(m.group(2)),
+            "N": int(m.group(3)),
+            "trans_a": op[0] == "t",
+            "trans_b": op[1] == "t",
+        }
     m = _RC.match(token)
     if m:
         return {"shape": (int(m.group(1)), int(m.group(2)))}
@@ -192,10 +199,15 @@ def _bias_add(dims, rng):
     return (_randn(rng, dims["shape"]), _randn(rng, (cols,))), {}
 
 
-SGD_SETTINGS = {"lr": 0.01, "momentum": 0.9, "dampening": 0.0, "weight_decay": 0.0,
-                "nesterov": False, "first_step": False}
-ADAM_SETTINGS = {"step": 10, "lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
-                 "weight_decay": 0.0}
+SGD_SETTINGS = {
+    "lr": 0.01,
+    "momentum": 0.9,
+    "dampening": 0.0,
+    "weight_decay": 0.0,
+    "nesterov": False,
+    "first_step": False,
+}
+ADAM_SETTINGS = {"step": 10, "lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}
 
 
 def _sgd(dims, rng):
@@ -227,53 +239,126 @@ def _presets(full, quick, tiny):
 
 
 def _rows_kernel(name, bytes_text, nbytes, make_inputs, **kw):
-    return Kernel(name, "rows", "GB/s", "-", bytes_text,
-                  lambda d: (0, nbytes(*_rc(d))), make_inputs,
-                  _presets(_RC_FULL, _RC_QUICK, _RC_TINY), **kw)
+    return Kernel(
+        name,
+        "rows",
+        "GB/s",
+        "-",
+        bytes_text,
+        lambda d: (0, nbytes(*_rc(d))),
+        make_inputs,
+        _presets(_RC_FULL, _RC_QUICK, _RC_TINY),
+        **kw,
+    )
 
 
 def _flat_kernel(name, bytes_text, per_elem, make_inputs, presets=None, **kw):
-    return Kernel(name, "flat", "GB/s", "-", bytes_text,
-                  lambda d: (0, per_elem * _numel(d)), make_inputs,
-                  presets or _presets(_EW_FULL, _EW_QUICK, ("64x64",)), **kw)
+    return Kernel(
+        name,
+        "flat",
+        "GB/s",
+        "-",
+        bytes_text,
+        lambda d: (0, per_elem * _numel(d)),
+        make_inputs,
+        presets or _presets(_EW_FULL, _EW_QUICK, ("64x64",)),
+        **kw,
+    )
 
 
 KERNELS = {
     k.name: k
     for k in (
-        Kernel("matmul", "matmul", "GFLOP/s", "2*M*N*K", "4*(M*K + K*N + M*N)",
-               lambda d: (2.0 * d["M"] * d["N"] * d["K"],
-                          FLOAT * (d["M"] * d["K"] + d["K"] * d["N"] + d["M"] * d["N"])),
-               _matmul_inputs, _presets(_MM_FULL, _MM_QUICK, _MM_TINY), variant_key="matmul"),
-        _rows_kernel("softmax_forward", "4*2*R*C (read x, write y)",
-                     lambda r, c: FLOAT * 2 * r * c, _x, variant_key="softmax", aliases=("softmax",)),
-        _rows_kernel("softmax_backward", "4*3*R*C (read g, y; write grad)",
-                     lambda r, c: FLOAT * 3 * r * c, _g_probs),
-        _rows_kernel("log_softmax_forward", "4*2*R*C", lambda r, c: FLOAT * 2 * r * c, _x,
-                     aliases=("log_softmax",)),
+        Kernel(
+            "matmul",
+            "matmul",
+            "GFLOP/s",
+            "2*M*N*K",
+            "4*(M*K + K*N + M*N)",
+            lambda d: (
+                2.0 * d["M"] * d["N"] * d["K"],
+                FLOAT * (d["M"] * d["K"] + d["K"] * d["N"] + d["M"] * d["N"]),
+            ),
+            _matmul_inputs,
+            _presets(_MM_FULL, _MM_QUICK, _MM_TINY),
+            variant_key="matmul",
+        ),
+        _rows_kernel(
+            "softmax_forward",
+            "4*2*R*C (read x, write y)",
+            lambda r, c: FLOAT * 2 * r * c,
+            _x,
+            variant_key="softmax",
+            aliases=("softmax",),
+        ),
+        _rows_kernel(
+            "softmax_backward", "4*3*R*C (read g, y; write grad)", lambda r, c: FLOAT * 3 * r * c, _g_probs
+        ),
+        _rows_kernel(
+            "log_softmax_forward", "4*2*R*C", lambda r, c: FLOAT * 2 * r * c, _x, aliases=("log_softmax",)
+        ),
         _rows_kernel("log_softmax_backward", "4*3*R*C", lambda r, c: FLOAT * 3 * r * c, _g_logprobs),
-        _rows_kernel("cross_entropy_forward", "4*R*C + 8*R + 4*R (logits, targets, losses)",
-                     lambda r, c: FLOAT * r * c + INDEX * r + FLOAT * r, _ce_forward,
-                     aliases=("cross_entropy",)),
-        _rows_kernel("cross_entropy_backward", "4*2*R*C + 8*R + 4*R (logits, grad; targets, grad_losses)",
-                     lambda r, c: FLOAT * 2 * r * c + INDEX * r + FLOAT * r, _ce_backward),
+        _rows_kernel(
+            "cross_entropy_forward",
+            "4*R*C + 8*R + 4*R (logits, targets, losses)",
+            lambda r, c: FLOAT * r * c + INDEX * r + FLOAT * r,
+            _ce_forward,
+            aliases=("cross_entropy",),
+        ),
+        _rows_kernel(
+            "cross_entropy_backward",
+            "4*2*R*C + 8*R + 4*R (logits, grad; targets, grad_losses)",
+            lambda r, c: FLOAT * 2 * r * c + INDEX * r + FLOAT * r,
+            _ce_backward,
+        ),
         _flat_kernel("relu_forward", "4*2*n", FLOAT * 2, _x, aliases=("relu",)),
         _flat_kernel("relu_backward", "4*3*n (read g, x; write grad)", FLOAT * 3, _g_x),
-        Kernel("bias_add", "rows", "GB/s", "-", "4*(2*R*C + C)",
-               lambda d: (0, FLOAT * (2 * _rc(d)[0] * _rc(d)[1] + _rc(d)[1])), _bias_add,
-               _presets(_EW_FULL, _EW_QUICK, ("64x64",))),
-        Kernel("bias_grad", "rows", "GB/s", "-", "4*(R*C + C)",
-               lambda d: (0, FLOAT * (_rc(d)[0] * _rc(d)[1] + _rc(d)[1])), _x,
-               _presets(_EW_FULL, _EW_QUICK, ("64x64",))),
-        _flat_kernel("sgd_step", "4*5*n (read param, grad, buf; write param, buf; momentum 0.9)",
-                     FLOAT * 5, _sgd, _presets(("256x784", "4096x1024", "4096x4096"),
-                                                ("256x784", "4096x1024"), ("64x64",)), in_place=True),
-        _flat_kernel("adam_step", "4*7*n (read param, grad, m, v; write param, m, v)",
-                     FLOAT * 7, _adam, _presets(("256x784", "4096x1024", "4096x4096"),
-                                                 ("256x784", "4096x1024"), ("64x64",)), in_place=True),
-        Kernel("argmax", "rows", "GB/s", "-", "4*R*C + 8*R",
-               lambda d: (0, FLOAT * _rc(d)[0] * _rc(d)[1] + INDEX * _rc(d)[0]), _x,
-               _presets(_RC_FULL, _RC_QUICK, _RC_TINY)),
+        Kernel(
+            "bias_add",
+            "rows",
+            "GB/s",
+            "-",
+            "4*(2*R*C + C)",
+            lambda d: (0, FLOAT * (2 * _rc(d)[0] * _rc(d)[1] + _rc(d)[1])),
+            _bias_add,
+            _presets(_EW_FULL, _EW_QUICK, ("64x64",)),
+        ),
+        Kernel(
+            "bias_grad",
+            "rows",
+            "GB/s",
+            "-",
+            "4*(R*C + C)",
+            lambda d: (0, FLOAT * (_rc(d)[0] * _rc(d)[1] + _rc(d)[1])),
+            _x,
+            _presets(_EW_FULL, _EW_QUICK, ("64x64",)),
+        ),
+        _flat_kernel(
+            "sgd_step",
+            "4*5*n (read param, grad, buf; write param, buf; momentum 0.9)",
+            FLOAT * 5,
+            _sgd,
+            _presets(("256x784", "4096x1024", "4096x4096"), ("256x784", "4096x1024"), ("64x64",)),
+            in_place=True,
+        ),
+        _flat_kernel(
+            "adam_step",
+            "4*7*n (read param, grad, m, v; write param, m, v)",
+            FLOAT * 7,
+            _adam,
+            _presets(("256x784", "4096x1024", "4096x4096"), ("256x784", "4096x1024"), ("64x64",)),
+            in_place=True,
+        ),
+        Kernel(
+            "argmax",
+            "rows",
+            "GB/s",
+            "-",
+            "4*R*C + 8*R",
+            lambda d: (0, FLOAT * _rc(d)[0] * _rc(d)[1] + INDEX * _rc(d)[0]),
+            _x,
+            _presets(_RC_FULL, _RC_QUICK, _RC_TINY),
+        ),
     )
 }
 

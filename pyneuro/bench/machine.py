@@ -1,4 +1,4 @@
-"""What the benchmark ran on: CPU, versions, BLAS, threads, and the measured peaks.
+"""What the benchmark ran on (pyneuro.machine.machine_info) and the measured peaks.
 
 Peaks are measured, not taken from a datasheet: the FMA peak by a register-only
 FMA-chain kernel in C++ (csrc/cpu/peak.cpp, AVX-512/AVX2 chosen at run time, all
@@ -6,20 +6,25 @@ threads through OpenMP), the memory bandwidth by a large parallel memcpy in C++ 
 large np.copyto in the same run. "% of peak" compares GFLOP/s kernels with the FMA peak
 and GB/s kernels with the best copy bandwidth (cache-resident sizes can exceed 100%).
 """
+
 from __future__ import annotations
 
 import os
-import platform
 import time
-from importlib import metadata
 
 import numpy as np
 
-# Variables that make OpenBLAS run a forced, older kernel (set on these machines).
-FORCED_BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-# Thread settings worth recording with every result (read, never set, by the harness).
-THREAD_VARS = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "PYNEURO_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-               "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER")
+from pyneuro.machine import (  # noqa: F401  (the one machine report; re-exported for the harness)
+    FORCED_BLAS_VARS,
+    THREAD_VARS,
+    blas_pools,
+    blas_summary,
+    cpu_model,
+    load_average,
+    machine_info,
+    usable_cpus,
+    versions,
+)
 
 
 def forced_blas_warning(environ=None) -> str | None:
@@ -33,89 +38,11 @@ def forced_blas_warning(environ=None) -> str | None:
     if not forced:
         return None
     settings = ", ".join(f"{k}={v}" for k, v in forced.items())
-    return (f"warning: {settings} is set: NumPy's OpenBLAS runs a forced, older kernel, so NumPy "
-            "figures (and every ratio vs NumPy) are not NumPy's native speed. Record results with "
-            "`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE pyneuro bench ...`.")
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def cpu_flags() -> set:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
-
-
-def machine_info() -> dict:
-    flags = cpu_flags()
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    info = {
-        "cpu": cpu_model(),
-        "logical_cpus": os.cpu_count(),
-        "usable_cpus": usable,
-        "isa": [f for f in ("avx512f", "avx512bw", "avx512vl", "avx512_bf16", "avx2", "fma") if f in flags],
-        "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
-        "python": platform.python_version(),
-    }
-    try:
-        info["memory_gib"] = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-    except (ValueError, OSError, AttributeError):
-        pass
-    try:
-        from pyneuro import backends
-
-        if backends.status("cpu").available:
-            info["simd_path"] = backends.get("cpu").simd_path()
-    except Exception:
-        pass
-    return info
-
-
-def versions(with_torch: bool = False) -> dict:
-    """Installed versions (read from package metadata: nothing heavy is imported)."""
-    import pyneuro
-
-    out = {"pyneuro": pyneuro.__version__, "numpy": np.__version__, "python": platform.python_version()}
-    for dist in ("numba", "torch", "cupy-cuda12x", "cupy", "threadpoolctl", "matplotlib"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
-
-
-def blas_pools() -> list:
-    """NumPy's BLAS libraries as threadpoolctl sees them (kernel, version, threads)."""
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return []
-    keep = ("user_api", "internal_api", "version", "architecture", "num_threads", "threading_layer", "filepath")
-    return [{k: pool.get(k) for k in keep} for pool in threadpool_info() if pool.get("user_api") == "blas"]
-
-
-def blas_summary(pools: list) -> str:
-    if not pools:
-        return "unknown (pip install threadpoolctl to see the BLAS kernel and threads)"
-    return "; ".join(f"{p['internal_api']} {p['version']}, kernel {p['architecture']}, {p['num_threads']} threads"
-                     for p in pools)
+    return (
+        f"warning: {settings} is set: NumPy's OpenBLAS runs a forced, older kernel, so NumPy "
+        "figures (and every ratio vs NumPy) are not NumPy's native speed. Record results with "
+        "`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE pyneuro bench ...`."
+    )
 
 
 def load_warning(threads: int) -> str | None:
@@ -124,11 +51,13 @@ def load_warning(threads: int) -> str | None:
         load = os.getloadavg()[0]
     except (OSError, AttributeError):
         return None
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cpus = usable_cpus()
     if load < 0.5 * cpus:
         return None
-    return (f"warning: load average {load:.1f} on {cpus} CPUs before the run: other processes compete "
-            f"for the cores, so timings (and the measured peaks) are noisy; rerun on an idle machine")
+    return (
+        f"warning: load average {load:.1f} on {cpus} CPUs before the run: other processes compete "
+        f"for the cores, so timings (and the measured peaks) are noisy; rerun on an idle machine"
+    )
 
 
 def measure_peaks(threads: int, small: bool = False, fresh: bool = False) -> dict:
@@ -171,11 +100,17 @@ def _measure_peaks(threads: int, small: bool) -> dict:
         ext = None
     if ext is not None:
         ext.peak_flops(threads=threads, iterations=2_000_000)  # wake the cores / clocks
-        best = max((ext.peak_flops(threads=threads, iterations=iterations // 2) for _ in range(6)),
-                   key=lambda r: r["gflops"])
+        best = max(
+            (ext.peak_flops(threads=threads, iterations=iterations // 2) for _ in range(6)),
+            key=lambda r: r["gflops"],
+        )
         one = ext.peak_flops(threads=1, iterations=iterations)
-        peaks.update(fma_gflops=best["gflops"], fma_isa=best["isa"], fma_threads=best["threads"],
-                     fma_gflops_1thread=one["gflops"])
+        peaks.update(
+            fma_gflops=best["gflops"],
+            fma_isa=best["isa"],
+            fma_threads=best["threads"],
+            fma_gflops_1thread=one["gflops"],
+        )
         cpp = ext.copy_bandwidth(nbytes=nbytes, threads=threads, repeats=5)
         peaks["copy_gbs_cpp"] = cpp["gbs"]
     n = nbytes // 4

@@ -1,4 +1,5 @@
 """Benchmark results: the Report object, its Markdown table, targets and JSON."""
+
 from __future__ import annotations
 
 import json
@@ -53,8 +54,10 @@ class Report:
 
     def find(self, kernel: str, token: str, impl: str) -> dict | None:
         """The record of one kernel, size token and implementation label ("cpu:packed")."""
-        return next((r for r in self.results
-                     if r["kernel"] == kernel and r["token"] == token and r["impl"] == impl), None)
+        return next(
+            (r for r in self.results if r["kernel"] == kernel and r["token"] == token and r["impl"] == impl),
+            None,
+        )
 
     def to_json(self) -> str:
         return json.dumps(self.data, indent=1, default=_json_default)
@@ -84,49 +87,72 @@ class Report:
         d = self.data
         m, th, pk = d["machine"], d.get("threads", {}), d.get("peak", {})
         lines = [f"# pyneuro kernel benchmark ({d.get('created', '')})", ""]
-        lines.append(f"- machine: {m.get('cpu')}, {m.get('usable_cpus')} usable of {m.get('logical_cpus')} "
-                     f"logical CPUs, ISA {' '.join(m.get('isa', [])) or '-'}, pyneuro SIMD path "
-                     f"{m.get('simd_path', '-')}, {m.get('memory_gib', '?')} GiB")
+        lines.append(
+            f"- machine: {m.get('cpu')}, {m.get('usable_cpus')} usable of {m.get('logical_cpus')} "
+            f"logical CPUs, ISA {' '.join(m.get('isa', [])) or '-'}, pyneuro SIMD path "
+            f"{m.get('simd_path', '-')}, {m.get('memory_gib', '?')} GiB"
+        )
         s = d.get("settings", {})
         ran = ", ".join(s.get("backends", [])) + (", torch" if s.get("torch") else "")
         not_run = "; ".join(s.get("backends_not_run", {}).values())
         lines.append(f"- implementations: {ran}" + (f" (not run: {not_run})" if not_run else ""))
-        names = {"pyneuro": "pyneuro C++", "numpy_blas": "NumPy BLAS (threadpoolctl)", "numba": "Numba",
-                 "torch": "PyTorch"}
+        names = {
+            "pyneuro": "pyneuro C++",
+            "numpy_blas": "NumPy BLAS (threadpoolctl)",
+            "numba": "Numba",
+            "torch": "PyTorch",
+        }
         lines.append("- threads: " + ", ".join(f"{names.get(k, k)} {v}" for k, v in th.items()))
         lines.append(f"- NumPy BLAS: {d.get('blas_summary', '-')}")
         env = ", ".join(f"{k}={v}" for k, v in d.get("env", {}).items() if v is not None)
         lines.append(f"- environment: {env or 'no thread or BLAS variables set'}")
         lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in d.get("versions", {}).items()))
         if "fma_gflops" in pk:
-            lines.append(f"- measured peak: FMA {pk['fma_gflops']:.1f} GFLOP/s ({pk['fma_isa']}, "
-                         f"{pk['fma_threads']} threads; {pk['fma_gflops_1thread']:.1f} on 1 thread); "
-                         f"copy {pk['copy_gbs']:.1f} GB/s (C++ memcpy {pk.get('copy_gbs_cpp', float('nan')):.1f}, "
-                         f"np.copyto {pk['copy_gbs_numpy']:.1f}; read + write of {pk['copy_bytes'] >> 20} MiB)")
+            lines.append(
+                f"- measured peak: FMA {pk['fma_gflops']:.1f} GFLOP/s ({pk['fma_isa']}, "
+                f"{pk['fma_threads']} threads; {pk['fma_gflops_1thread']:.1f} on 1 thread); "
+                f"copy {pk['copy_gbs']:.1f} GB/s (C++ memcpy {pk.get('copy_gbs_cpp', float('nan')):.1f}, "
+                f"np.copyto {pk['copy_gbs_numpy']:.1f}; read + write of {pk['copy_bytes'] >> 20} MiB)"
+            )
         elif pk:
             lines.append(f"- measured peak: copy {pk.get('copy_gbs', 0):.1f} GB/s; {pk.get('fma_note', '')}")
-        lines.append(f"- timing: median of up to {s.get('repeat')} samples after {s.get('warmup')} warm-up "
-                     f"calls; the first call is never timed (Numba's JIT compilation is reported separately "
-                     f"below); at most {s.get('max_time')} s per case; sizes: {s.get('sizes')}")
-        lines.append("- % peak: GFLOP/s vs the FMA peak, GB/s vs the copy bandwidth (sizes that fit in "
-                     "cache can exceed 100%); vs NumPy: NumPy's time / this time (> 1 is faster), same run")
+        lines.append(
+            f"- timing: median of up to {s.get('repeat')} samples after {s.get('warmup')} warm-up "
+            f"calls; the first call is never timed (Numba's JIT compilation is reported separately "
+            f"below); at most {s.get('max_time')} s per case; sizes: {s.get('sizes')}"
+        )
+        lines.append(
+            "- % peak: GFLOP/s vs the FMA peak, GB/s vs the copy bandwidth (sizes that fit in "
+            "cache can exceed 100%); vs NumPy: NumPy's time / this time (> 1 is faster), same run"
+        )
         if s.get("load_average_before"):
-            lines.append(f"- machine load (1/5/15-min load average) before: {s['load_average_before']}, after: "
-                         f"{s.get('load_average_after')}; benchmark process niceness {s.get('niceness')}; "
-                         f"run took {s.get('elapsed_s')} s")
+            lines.append(
+                f"- machine load (1/5/15-min load average) before: {s['load_average_before']}, after: "
+                f"{s.get('load_average_after')}; benchmark process niceness {s.get('niceness')}; "
+                f"run took {s.get('elapsed_s')} s"
+            )
         for w in d.get("warnings", []):
             lines.append(f"- **{w}**")
         return lines
 
     def summary_lines(self) -> list:
         """One row per kernel and size: each backend's default implementation vs NumPy."""
-        impls = list(dict.fromkeys(r["impl"].split(":")[0] if r["backend"] != "user" else r["impl"]
-                                   for r in self.results if r["default"] and r["backend"] != "numpy"))
+        impls = list(
+            dict.fromkeys(
+                r["impl"].split(":")[0] if r["backend"] != "user" else r["impl"]
+                for r in self.results
+                if r["default"] and r["backend"] != "numpy"
+            )
+        )
         if not impls:
             return []
-        out = ["", "## summary: default implementations vs NumPy (ratio of medians; > 1 is faster)", "",
-               "| kernel | size | NumPy | " + " | ".join(impls) + " |",
-               "|---|---|---:|" + "---:|" * len(impls)]
+        out = [
+            "",
+            "## summary: default implementations vs NumPy (ratio of medians; > 1 is faster)",
+            "",
+            "| kernel | size | NumPy | " + " | ".join(impls) + " |",
+            "|---|---|---:|" + "---:|" * len(impls),
+        ]
         rows: dict = {}
         for r in self.results:
             if r["default"]:
@@ -152,16 +178,22 @@ class Report:
             c = cost.get(kernel, {})
             unit = recs[0]["unit"]
             count = f"FLOPs = {c.get('flops')}" if unit == "GFLOP/s" else f"bytes = {c.get('bytes')}"
-            lines += ["", f"## {kernel} ({unit}; {count})", "",
-                      f"| size | implementation | median | {unit} | % peak | vs NumPy |",
-                      "|---|---|---:|---:|---:|---:|"]
+            lines += [
+                "",
+                f"## {kernel} ({unit}; {count})",
+                "",
+                f"| size | implementation | median | {unit} | % peak | vs NumPy |",
+                "|---|---|---:|---:|---:|---:|",
+            ]
             for r in recs:
                 impl = r["impl"] + (" (default)" if r["default"] and r.get("ladder") else "")
                 if r["status"] != "ok":
                     lines.append(f"| {r['size']} | {impl} | {r['status']} | - | - | - |")
                     continue
-                lines.append(f"| {r['size']} | {impl} | {_fmt_time(r['median_s'])} | {_fmt(r['throughput'])} | "
-                             f"{_fmt(r.get('percent_of_peak'))} | {_ratio(r.get('vs_numpy'))} |")
+                lines.append(
+                    f"| {r['size']} | {impl} | {_fmt_time(r['median_s'])} | {_fmt(r['throughput'])} | "
+                    f"{_fmt(r.get('percent_of_peak'))} | {_ratio(r.get('vs_numpy'))} |"
+                )
         lines += self._targets_md() + self._compile_md() + self._notes_md()
         return "\n".join(lines)
 
@@ -169,10 +201,16 @@ class Report:
         rows = self.data.get("targets", [])
         if not rows:
             return []
-        out = ["", "## targets", "",
-               "Measured: the ratio of medians (pass/fail uses it); best-of: the ratio of the fastest "
-               "samples, which a busy machine disturbs less. Ladders: the smallest step speed-up.", "",
-               "| target | measured | best-of | required | result |", "|---|---:|---:|---:|---|"]
+        out = [
+            "",
+            "## targets",
+            "",
+            "Measured: the ratio of medians (pass/fail uses it); best-of: the ratio of the fastest "
+            "samples, which a busy machine disturbs less. Ladders: the smallest step speed-up.",
+            "",
+            "| target | measured | best-of | required | result |",
+            "|---|---:|---:|---:|---|",
+        ]
         for t in rows:
             measured = "-" if t["measured"] is None else f"{t['measured']:.2f}x"
             best = "-" if t.get("best_of") is None else f"{t['best_of']:.2f}x"
@@ -186,11 +224,17 @@ class Report:
         rows = [r for r in self.results if "compile_s" in r]
         if not rows:
             return []
-        out = ["", "## JIT compilation (Numba/user JIT first call; excluded from every timing above)", "",
-               "| kernel | implementation | first call | of which compilation (first call - median) |",
-               "|---|---|---:|---:|"]
-        out += [f"| {r['kernel']} | {r['impl']} | {_fmt_time(r['first_call_s'])} | {_fmt_time(r['compile_s'])} |"
-                for r in rows]
+        out = [
+            "",
+            "## JIT compilation (Numba/user JIT first call; excluded from every timing above)",
+            "",
+            "| kernel | implementation | first call | of which compilation (first call - median) |",
+            "|---|---|---:|---:|",
+        ]
+        out += [
+            f"| {r['kernel']} | {r['impl']} | {_fmt_time(r['first_call_s'])} | {_fmt_time(r['compile_s'])} |"
+            for r in rows
+        ]
         return out
 
     def _notes_md(self) -> list:
@@ -226,8 +270,14 @@ def _target(kernel, name, rec, required, note=""):
         result = "n/a"
     else:
         result = "pass" if measured >= required else "FAIL"
-    return {"kernel": kernel, "target": name + (f" ({note})" if note else ""), "measured": measured,
-            "best_of": best, "required": f">= {required:g}x", "result": result}
+    return {
+        "kernel": kernel,
+        "target": name + (f" ({note})" if note else ""),
+        "measured": measured,
+        "best_of": best,
+        "required": f">= {required:g}x",
+        "result": result,
+    }
 
 
 def targets(results: list, threads: dict) -> list:
@@ -237,11 +287,20 @@ def targets(results: list, threads: dict) -> list:
     n = threads.get("pyneuro")
     thread_note = "" if n == 2 else f"target is for 2 threads; ran on {n}"
     for token in MATMUL_BIG:
-        out.append(_target("matmul", f"cpu matmul {token}^3 vs NumPy", _rec(results, "matmul", token), 0.9,
-                           thread_note))
+        out.append(
+            _target(
+                "matmul", f"cpu matmul {token}^3 vs NumPy", _rec(results, "matmul", token), 0.9, thread_note
+            )
+        )
     for token, name in K.MLP_MATMULS.items():
-        out.append(_target("matmul", f"cpu matmul MLP {name} {token.split(':')[0]} vs NumPy",
-                           _rec(results, "matmul", token), 1.0))
+        out.append(
+            _target(
+                "matmul",
+                f"cpu matmul MLP {name} {token.split(':')[0]} vs NumPy",
+                _rec(results, "matmul", token),
+                1.0,
+            )
+        )
     for kernel in FUSED_KERNELS:
         for token in FUSED_SIZES:
             out.append(_target(kernel, f"cpu {kernel} {token} vs NumPy", _rec(results, kernel, token), 5.0))
@@ -260,22 +319,38 @@ def ladder_targets(results: list) -> list:
         backends = sorted({r["backend"] for r in results if r["kernel"] == kernel and r.get("ladder")})
         for backend in backends:
             for token in tokens:
-                steps = [r for r in results if r["kernel"] == kernel and r["backend"] == backend
-                         and r["token"] == token and r.get("ladder")]
+                steps = [
+                    r
+                    for r in results
+                    if r["kernel"] == kernel
+                    and r["backend"] == backend
+                    and r["token"] == token
+                    and r.get("ladder")
+                ]
                 if len(steps) < 2:
                     continue
                 names = " < ".join(r["variant"] for r in steps)
                 ok = [r for r in steps if r["status"] == "ok"]
-                row = {"kernel": kernel, "target": f"{backend} {kernel} ladder {names} at {token}",
-                       "required": "> 1x each step"}
+                row = {
+                    "kernel": kernel,
+                    "target": f"{backend} {kernel} ladder {names} at {token}",
+                    "required": "> 1x each step",
+                }
                 if len(ok) < len(steps):
                     row.update(measured=None, result="n/a")
                     missing = ", ".join(r["variant"] for r in steps if r["status"] != "ok")
                     row["target"] += f" ({missing} not measured)"
                 else:
                     speedups = [a["median_s"] / b["median_s"] for a, b in zip(steps, steps[1:])]
-                    best = [a["min_s"] / b["min_s"] for a, b in zip(steps, steps[1:]) if "min_s" in a and "min_s" in b]
-                    row.update(measured=min(speedups), best_of=min(best) if best else None,
-                               result="pass" if min(speedups) > 1.0 else "FAIL")
+                    best = [
+                        a["min_s"] / b["min_s"]
+                        for a, b in zip(steps, steps[1:])
+                        if "min_s" in a and "min_s" in b
+                    ]
+                    row.update(
+                        measured=min(speedups),
+                        best_of=min(best) if best else None,
+                        result="pass" if min(speedups) > 1.0 else "FAIL",
+                    )
                 out.append(row)
     return out

@@ -8,6 +8,7 @@ throughput, the share of the measured machine peak and the speed ratio against N
 Threads: pyneuro's C++ kernels, NumPy's BLAS (pinned with threadpoolctl), Numba and
 PyTorch all get the same thread count while timing, so nobody oversubscribes the cores.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -15,8 +16,8 @@ import inspect
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -75,14 +76,18 @@ def backend_impls(name: str, module, kernel: K.Kernel) -> list:
         return bind
 
     sync, jit, device = _device_sync(module), name == "numba", getattr(module, "DEVICE", "cpu")
-    variants = tuple(getattr(module, "VARIANTS", {}).get(kernel.variant_key, ())) if kernel.variant_key else ()
+    variants = (
+        tuple(getattr(module, "VARIANTS", {}).get(kernel.variant_key, ())) if kernel.variant_key else ()
+    )
     if not variants:
         return [Impl(name, None, True, binder(None), sync, jit, device=device)]
     # The default is what the backend runs when no variant is named; a ladder lists its
     # variants slowest first, so without DEFAULT_VARIANT the last one is taken.
     default = getattr(module, "DEFAULT_VARIANT", {}).get(kernel.variant_key, variants[-1])
-    impls = [Impl(name, v, v == default, binder(v), sync, jit, device=device, ladder=len(variants) > 1)
-             for v in variants]
+    impls = [
+        Impl(name, v, v == default, binder(v), sync, jit, device=device, ladder=len(variants) > 1)
+        for v in variants
+    ]
     if default not in variants:  # the backend picks per call (e.g. by size): time that too
         impls.append(Impl(name, None, True, binder(None), sync, jit, name=f"{name}:auto", device=device))
     return impls
@@ -200,8 +205,10 @@ def check_memory(plan) -> None:
         for case in cases:
             need = memory_needed(case)
             if need > free:
-                raise ValueError(f"size {case.token} of {kernel.name} needs about {gib(need)} of memory, "
-                                 f"only {gib(free)} is available; pick a smaller size")
+                raise ValueError(
+                    f"size {case.token} of {kernel.name} needs about {gib(need)} of memory, "
+                    f"only {gib(free)} is available; pick a smaller size"
+                )
 
 
 # ----------------------------------------------------------------------------- the loop
@@ -222,8 +229,17 @@ def _short(exc: BaseException) -> str:
     return text[:160]
 
 
-def run_cases(plan: list, *, warmup: int, repeat: int, max_time: float, max_call: float,
-              seed: int = 0, progress: bool = True, log=None) -> list:
+def run_cases(
+    plan: list,
+    *,
+    warmup: int,
+    repeat: int,
+    max_time: float,
+    max_call: float,
+    seed: int = 0,
+    progress: bool = True,
+    log=None,
+) -> list:
     """Time every (kernel, cases, impls) of `plan`; returns one record dict per timing."""
     check_memory(plan)  # before any input is built
     total = sum(len(cases) * len(impls) for _, cases, impls in plan)
@@ -251,16 +267,24 @@ def run_cases(plan: list, *, warmup: int, repeat: int, max_time: float, max_call
                 if bar is not None:
                     bar.set_postfix_str(f"{kernel.name} {case.token} {impl.label}", refresh=False)
                 if estimate > max_call:
-                    rec.update(status="skipped",
-                               note=f"skipped: about {estimate:.0f} s per call (limit {max_call:g} s)")
+                    rec.update(
+                        status="skipped",
+                        note=f"skipped: about {estimate:.0f} s per call (limit {max_call:g} s)",
+                    )
                 else:
                     try:
                         call = impl.bind(kernel, args, kwargs)
                         t = measure(call, warmup=warmup, repeat=repeat, max_time=max_time, sync=impl.sync)
                         del call
-                        rec.update(status="ok", median_s=t.median_s, min_s=t.min_s, samples=t.samples,
-                                   inner=t.inner, first_call_s=t.first_call_s,
-                                   throughput=case.throughput(t.median_s))
+                        rec.update(
+                            status="ok",
+                            median_s=t.median_s,
+                            min_s=t.min_s,
+                            samples=t.samples,
+                            inner=t.inner,
+                            first_call_s=t.first_call_s,
+                            throughput=case.throughput(t.median_s),
+                        )
                         if t.median_s >= 0.1:
                             last[key] = (case.work, t.median_s)
                     except Exception as exc:  # one broken implementation must not stop the run
@@ -297,11 +321,20 @@ def add_percent_of_peak(records: list, peaks: dict) -> None:
 
 def _base_record(kernel, case, impl) -> dict:
     return {
-        "kernel": kernel.name, "size": case.label, "token": case.token,
+        "kernel": kernel.name,
+        "size": case.label,
+        "token": case.token,
         "dims": {k: (list(v) if isinstance(v, tuple) else v) for k, v in case.dims.items()},
-        "impl": impl.label, "backend": impl.backend, "variant": impl.variant, "default": impl.default,
-        "ladder": impl.ladder, "device": impl.device,
-        "unit": kernel.unit, "flops": case.flops, "bytes": case.bytes, "jit": impl.jit,
+        "impl": impl.label,
+        "backend": impl.backend,
+        "variant": impl.variant,
+        "default": impl.default,
+        "ladder": impl.ladder,
+        "device": impl.device,
+        "unit": kernel.unit,
+        "flops": case.flops,
+        "bytes": case.bytes,
+        "jit": impl.jit,
     }
 
 

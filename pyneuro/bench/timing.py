@@ -6,13 +6,14 @@ Calls much shorter than a millisecond are batched (`inner` calls per sample) so 
 timer's own cost stays out of the figure. A per-case time budget bounds slow cases:
 they get fewer samples (at least one), never an unbounded run.
 """
+
 from __future__ import annotations
 
 import gc
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 MIN_SAMPLE_S = 1e-3  # batch calls until one sample lasts about this long
 MAX_INNER = 10_000
@@ -27,8 +28,14 @@ class Timing:
     first_call_s: float  # the first call alone (includes compilation, if any)
 
 
-def measure(call: Callable[[], object], *, warmup: int = 2, repeat: int = 10, max_time: float = 1.0,
-            sync: Callable[[], object] | None = None) -> Timing:
+def measure(
+    call: Callable[[], object],
+    *,
+    warmup: int = 2,
+    repeat: int = 10,
+    max_time: float = 1.0,
+    sync: Callable[[], object] | None = None,
+) -> Timing:
     """Time `call()`; `sync()` (if given) waits for asynchronous devices before each clock read."""
     sync = sync or (lambda: None)
     clock = time.perf_counter

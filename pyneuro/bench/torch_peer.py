@@ -5,6 +5,7 @@ op PyTorch itself runs for that kernel: the autograd backward ops for softmax an
 log_softmax (_softmax_backward_data), threshold_backward for ReLU, and torch.optim's
 SGD / Adam (single-tensor path) for the optimizer steps.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,8 +18,10 @@ def torch_impl():
     from .runner import Impl
 
     def bind(kernel, args, kwargs):
-        t_args = tuple(torch.from_numpy(a.copy() if kernel.in_place else a) if isinstance(a, np.ndarray) else a
-                       for a in args)
+        t_args = tuple(
+            torch.from_numpy(a.copy() if kernel.in_place else a) if isinstance(a, np.ndarray) else a
+            for a in args
+        )
         return _CALLS[kernel.name](torch, t_args, kwargs)
 
     return Impl("torch", None, True, bind)
@@ -60,8 +63,15 @@ def _sgd(torch, args, kw):
     param, grad, buf = args
     p = torch.nn.Parameter(param)
     p.grad = grad
-    opt = torch.optim.SGD([p], lr=kw["lr"], momentum=kw["momentum"], dampening=kw["dampening"],
-                          weight_decay=kw["weight_decay"], nesterov=kw["nesterov"], foreach=False)
+    opt = torch.optim.SGD(
+        [p],
+        lr=kw["lr"],
+        momentum=kw["momentum"],
+        dampening=kw["dampening"],
+        weight_decay=kw["weight_decay"],
+        nesterov=kw["nesterov"],
+        foreach=False,
+    )
     opt.step()  # creates the momentum buffer, so the timed steps are steady-state steps
     return opt.step
 
@@ -70,26 +80,33 @@ def _adam(torch, args, kw):
     param, grad, m, v = args
     p = torch.nn.Parameter(param)
     p.grad = grad
-    opt = torch.optim.Adam([p], lr=kw["lr"], betas=(kw["beta1"], kw["beta2"]), eps=kw["eps"],
-                           weight_decay=kw["weight_decay"], foreach=False)
+    opt = torch.optim.Adam(
+        [p],
+        lr=kw["lr"],
+        betas=(kw["beta1"], kw["beta2"]),
+        eps=kw["eps"],
+        weight_decay=kw["weight_decay"],
+        foreach=False,
+    )
     opt.step()
     return opt.step
 
 
 _CALLS = {
     "matmul": _matmul,
-    "softmax_forward": lambda torch, a, kw: (lambda: torch.softmax(a[0], 1)),
+    "softmax_forward": lambda torch, a, kw: lambda: torch.softmax(a[0], 1),
     "softmax_backward": _softmax_backward,
-    "log_softmax_forward": lambda torch, a, kw: (lambda: torch.log_softmax(a[0], 1)),
+    "log_softmax_forward": lambda torch, a, kw: lambda: torch.log_softmax(a[0], 1),
     "log_softmax_backward": _log_softmax_backward,
     "cross_entropy_forward": lambda torch, a, kw: (
-        lambda: torch.nn.functional.cross_entropy(a[0], a[1], reduction="none")),
+        lambda: torch.nn.functional.cross_entropy(a[0], a[1], reduction="none")
+    ),
     "cross_entropy_backward": _cross_entropy_backward,
-    "relu_forward": lambda torch, a, kw: (lambda: torch.relu(a[0])),
-    "relu_backward": lambda torch, a, kw: (lambda: torch.ops.aten.threshold_backward(a[0], a[1], 0)),
-    "bias_add": lambda torch, a, kw: (lambda: a[0] + a[1]),
-    "bias_grad": lambda torch, a, kw: (lambda: a[0].sum(0)),
+    "relu_forward": lambda torch, a, kw: lambda: torch.relu(a[0]),
+    "relu_backward": lambda torch, a, kw: lambda: torch.ops.aten.threshold_backward(a[0], a[1], 0),
+    "bias_add": lambda torch, a, kw: lambda: a[0] + a[1],
+    "bias_grad": lambda torch, a, kw: lambda: a[0].sum(0),
     "sgd_step": _sgd,
     "adam_step": _adam,
-    "argmax": lambda torch, a, kw: (lambda: torch.argmax(a[0], 1)),
+    "argmax": lambda torch, a, kw: lambda: torch.argmax(a[0], 1),
 }

@@ -9,10 +9,20 @@ Batches are Tensors. For a TensorDataset (or a Subset of one) each batch is gath
 vectorised indexing step per tensor, with no Python loop over samples; any other Dataset is
 read item by item and combined with :func:`default_collate`, as PyTorch does.
 """
+
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from .loader import BatchSampler, DataLoader, RandomSampler, Sampler, SequentialSampler, default_collate
 
 __all__ = [
-    "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
-    "DataLoader", "default_collate", "Sampler", "SequentialSampler", "RandomSampler", "BatchSampler",
+    "Dataset",
+    "TensorDataset",
+    "Subset",
+    "ConcatDataset",
+    "random_split",
+    "DataLoader",
+    "default_collate",
+    "Sampler",
+    "SequentialSampler",
+    "RandomSampler",
+    "BatchSampler",
 ]

@@ -1,10 +1,11 @@
 """Dataset, TensorDataset, Subset, ConcatDataset and random_split (PyTorch semantics)."""
+
 from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Sequence
 from numbers import Integral, Real
-from typing import Sequence
 
 
 class Dataset:
@@ -13,7 +14,7 @@ class Dataset:
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
 
-    def __add__(self, other: "Dataset") -> "ConcatDataset":
+    def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
 
 
@@ -29,8 +30,10 @@ class TensorDataset(Dataset):
             raise ValueError("TensorDataset needs at least one tensor")
         for t in tensors:
             if not hasattr(t, "shape") or len(t.shape) == 0:
-                raise ValueError(f"TensorDataset tensors need a first (sample) dimension, got {type(t).__name__} "
-                                 f"shaped {getattr(t, 'shape', None)}")
+                raise ValueError(
+                    f"TensorDataset tensors need a first (sample) dimension, got {type(t).__name__} "
+                    f"shaped {getattr(t, 'shape', None)}"
+                )
         sizes = [t.shape[0] for t in tensors]
         if any(s != sizes[0] for s in sizes):
             raise ValueError(f"Size mismatch between tensors: first dimensions {sizes}")
@@ -115,10 +118,12 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator=Non
     if any(x < 0 for x in lengths):
         raise ValueError(f"random_split lengths must be non-negative, got {lengths!r}")
     if sum(lengths) != n:
-        raise ValueError(f"Sum of input lengths {sum(lengths)} does not equal the length of the input dataset {n}")
+        raise ValueError(
+            f"Sum of input lengths {sum(lengths)} does not equal the length of the input dataset {n}"
+        )
     order = pn.randperm(n, generator=generator).tolist()
     splits, offset = [], 0
     for length in lengths:
-        splits.append(Subset(dataset, order[offset:offset + length]))
+        splits.append(Subset(dataset, order[offset : offset + length]))
         offset += length
     return splits

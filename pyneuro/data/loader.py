@@ -10,6 +10,7 @@ default collate and the sampler is one of the built-ins, a batch is ``t[indices]
 tensor: one vectorised gather, no Python loop over samples (and a zero-copy slice when the
 order is sequential). Anything else is read item by item and merged by `collate_fn`.
 """
+
 from __future__ import annotations
 
 import collections.abc as abc
@@ -59,7 +60,9 @@ class RandomSampler(Sampler):
     def index_array(self) -> np.ndarray:
         import pyneuro as pn
 
-        return np.asarray(pn.randperm(len(self.data_source), generator=self.generator).numpy(), dtype=np.int64)
+        return np.asarray(
+            pn.randperm(len(self.data_source), generator=self.generator).numpy(), dtype=np.int64
+        )
 
     def __iter__(self):
         return iter(self.index_array().tolist())
@@ -114,20 +117,35 @@ class DataLoader:
         generator: the pn.Generator that draws the shuffle order.
     """
 
-    def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool = False, sampler=None,
-                 batch_sampler=None, num_workers: int = 0, collate_fn=None, pin_memory: bool = False,
-                 drop_last: bool = False, generator=None, **_compat):
+    def __init__(
+        self,
+        dataset,
+        batch_size: int | None = 1,
+        shuffle: bool = False,
+        sampler=None,
+        batch_sampler=None,
+        num_workers: int = 0,
+        collate_fn=None,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+        generator=None,
+        **_compat,
+    ):
         if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
-            raise TypeError(f"DataLoader needs a map-style dataset (__getitem__ and __len__), "
-                            f"got {type(dataset).__name__}")
+            raise TypeError(
+                f"DataLoader needs a map-style dataset (__getitem__ and __len__), "
+                f"got {type(dataset).__name__}"
+            )
         if not isinstance(num_workers, Integral) or num_workers < 0:
             raise ValueError(f"num_workers must be a non-negative int, got {num_workers!r}")
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("batch_sampler option is mutually exclusive with batch_size, shuffle, "
-                                 "sampler, and drop_last")
+                raise ValueError(
+                    "batch_sampler option is mutually exclusive with batch_size, shuffle, "
+                    "sampler, and drop_last"
+                )
             batch_size, drop_last = None, False
         else:
             _check_batch_size(batch_size)
@@ -156,7 +174,7 @@ class DataLoader:
         order = None
         if isinstance(self.batch_sampler, BatchSampler) and self.batch_sampler.sampler is self.sampler:
             order = _order_of(self.sampler)
-        if order is None:                 # a custom (batch) sampler: its batches, each one gather
+        if order is None:  # a custom (batch) sampler: its batches, each one gather
             return self._iter_gather_batches(source)
         return self._iter_gather(source, order)
 
@@ -165,7 +183,7 @@ class DataLoader:
             yield self.collate_fn([self.dataset[i] for i in indices])
 
     def _iter_gather(self, source, order: np.ndarray):
-        tensors, base = source            # base: Subset indices mapped to the TensorDataset, or None
+        tensors, base = source  # base: Subset indices mapped to the TensorDataset, or None
         n, bs = len(order), self.batch_size
         stop = (n // bs) * bs if self.drop_last else n
         sequential = base is None and isinstance(self.sampler, SequentialSampler)
@@ -173,10 +191,10 @@ class DataLoader:
             order = base[order]
         for start in range(0, stop, bs):
             end = min(start + bs, n)
-            if sequential:   # contiguous rows: one block copy (a fresh batch, as torch's collate gives)
+            if sequential:  # contiguous rows: one block copy (a fresh batch, as torch's collate gives)
                 yield [t[start:end].clone() for t in tensors]
             else:
-                yield _gather(tensors, order[start:end])      # one gather per tensor
+                yield _gather(tensors, order[start:end])  # one gather per tensor
 
     def _iter_gather_batches(self, source):
         tensors, base = source
@@ -187,9 +205,11 @@ class DataLoader:
             yield _gather(tensors, index)
 
     def __repr__(self) -> str:
-        return (f"DataLoader(dataset={type(self.dataset).__name__} of {len(self.dataset)}, "
-                f"batch_size={self.batch_size}, shuffle={isinstance(self.sampler, RandomSampler)}, "
-                f"drop_last={self.drop_last}, batches={len(self)})")
+        return (
+            f"DataLoader(dataset={type(self.dataset).__name__} of {len(self.dataset)}, "
+            f"batch_size={self.batch_size}, shuffle={isinstance(self.sampler, RandomSampler)}, "
+            f"drop_last={self.drop_last}, batches={len(self)})"
+        )
 
 
 def _gather(tensors, index: np.ndarray) -> list:
@@ -199,7 +219,7 @@ def _gather(tensors, index: np.ndarray) -> list:
     on_device = {}
     for t in tensors:
         if t.device != "cpu" and t.device not in on_device:
-            from ..tensor import tensor  # noqa: PLC0415
+            from ..tensor import tensor
 
             on_device[t.device] = tensor(index, device=t.device)
     return [t[on_device.get(t.device, index)] for t in tensors]
@@ -223,7 +243,7 @@ def _tensor_source(dataset):
         indices = np.asarray(dataset.indices, dtype=np.int64)
         mapping = indices if mapping is None else indices[mapping]
         dataset = dataset.dataset
-    if type(dataset) is not TensorDataset:       # a subclass may override __getitem__
+    if type(dataset) is not TensorDataset:  # a subclass may override __getitem__
         return None
     return dataset.tensors, mapping
 
@@ -260,15 +280,17 @@ def default_collate(batch):
         return list(batch)
     if isinstance(elem, abc.Mapping):
         return {key: default_collate([d[key] for d in batch]) for key in elem}
-    if isinstance(elem, tuple) and hasattr(elem, "_fields"):      # namedtuple
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
         return type(elem)(*(default_collate(list(fields)) for fields in zip(*batch)))
     if isinstance(elem, abc.Sequence):
         size = len(elem)
         if any(len(sample) != size for sample in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
         return [default_collate(list(fields)) for fields in zip(*batch)]
-    raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or "
-                    f"lists; found {type(elem).__name__}")
+    raise TypeError(
+        f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or "
+        f"lists; found {type(elem).__name__}"
+    )
 
 
 def _stack(tensors):
@@ -276,7 +298,9 @@ def _stack(tensors):
 
     shapes = {tuple(t.shape) for t in tensors}
     if len(shapes) != 1:
-        raise RuntimeError(f"default_collate: stack expects each tensor to be equal size, got {sorted(shapes)}")
+        raise RuntimeError(
+            f"default_collate: stack expects each tensor to be equal size, got {sorted(shapes)}"
+        )
     stack = getattr(pn, "stack", None)
     if stack is not None:
         return stack(list(tensors))

@@ -12,6 +12,7 @@
 - ``"mnist"`` and ``"fashion-mnist"``: the standard IDX files, found on disk or downloaded
   (see :mod:`pyneuro.datasets._fetch` for where pyneuro looks, the cache and PYNEURO_OFFLINE).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,7 +27,7 @@ SAMPLE = "mnist-sample"
 SAMPLE_PATH = Path(__file__).resolve().parent / "data" / "mnist_sample.npz"
 SPLITS = ("train", "test")
 
-_verified: dict[tuple, np.ndarray] = {}   # (path, size, mtime) -> checked array, per process
+_verified: dict[tuple, np.ndarray] = {}  # (path, size, mtime) -> checked array, per process
 
 
 def names() -> list[str]:
@@ -41,8 +42,9 @@ def classes(name: str) -> tuple[str, ...]:
     return _dataset(name).classes
 
 
-def load_numpy(name: str, split: str = "train", *, download: bool | None = None,
-               progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def load_numpy(
+    name: str, split: str = "train", *, download: bool | None = None, progress: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """The raw arrays of a dataset split: uint8 images (N, 28, 28) and uint8 labels (N,).
 
     `download`: None (default) downloads missing files unless PYNEURO_OFFLINE is set;
@@ -104,7 +106,8 @@ def _load_verified(ds: IdxDataset, file: IdxFile, allow_download: bool, progress
         raise ValueError(
             f"{path}: wrong content for {ds.name} {file.name} (SHA-256 of the decompressed file is "
             f"{digest}, expected {file.sha256}); the file is corrupt or not this dataset. "
-            f"Delete it and load again (pyneuro downloads a fresh copy) or point PYNEURO_DATA elsewhere.")
+            f"Delete it and load again (pyneuro downloads a fresh copy) or point PYNEURO_DATA elsewhere."
+        )
     array.setflags(write=False)
     _verified[key] = array
     return array
@@ -112,14 +115,28 @@ def _load_verified(ds: IdxDataset, file: IdxFile, allow_download: bool, progress
 
 def _check_pair(ds: IdxDataset, split: str, images: np.ndarray, labels: np.ndarray) -> None:
     if images.ndim != 3 or images.dtype != np.uint8:
-        raise ValueError(f"{ds.name} {split}: images must be uint8 (N, H, W), got {images.dtype} {images.shape}")
+        raise ValueError(
+            f"{ds.name} {split}: images must be uint8 (N, H, W), got {images.dtype} {images.shape}"
+        )
     if labels.ndim != 1 or len(labels) != len(images):
         raise ValueError(f"{ds.name} {split}: {len(images)} images but labels shaped {labels.shape}")
     if len(labels) and int(labels.max()) >= len(ds.classes):
-        raise ValueError(f"{ds.name} {split}: label {int(labels.max())} out of range for {len(ds.classes)} classes")
+        raise ValueError(
+            f"{ds.name} {split}: label {int(labels.max())} out of range for {len(ds.classes)} classes"
+        )
 
 
 __all__ = [
-    "load", "load_numpy", "names", "classes", "to_tensor_dataset", "read_idx", "write_idx",
-    "DatasetNotFoundError", "cache_root", "search_dirs", "CATALOG", "SAMPLE_PATH",
+    "load",
+    "load_numpy",
+    "names",
+    "classes",
+    "to_tensor_dataset",
+    "read_idx",
+    "write_idx",
+    "DatasetNotFoundError",
+    "cache_root",
+    "search_dirs",
+    "CATALOG",
+    "SAMPLE_PATH",
 ]

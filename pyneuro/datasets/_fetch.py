@@ -14,6 +14,7 @@ into the cache: streamed into a temporary file beside its final name, hashed on 
 checked against the official SHA-256 and only then renamed into place (os.replace is
 atomic), so an interrupted or corrupt download never leaves a half-written file behind.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -72,10 +73,16 @@ def find_local(dataset: str, file: IdxFile) -> Path | None:
 def how_to_get(ds: IdxDataset) -> str:
     lines = [f"How to get {ds.name}:"]
     if ds.apt_package:
-        lines.append(f"  - Debian/Ubuntu: sudo apt-get install {ds.apt_package}  (installs /usr/share/datasets/{ds.name}/)")
-    lines.append(f"  - put the four IDX files (.gz or not) in a folder DIR/{ds.name}/ and set PYNEURO_DATA=DIR")
-    lines.append(f"  - let pyneuro download them into {cache_root() / ds.name} "
-                 f"(unset PYNEURO_OFFLINE; mirrors: {', '.join(ds.mirrors)})")
+        lines.append(
+            f"  - Debian/Ubuntu: sudo apt-get install {ds.apt_package}  (installs /usr/share/datasets/{ds.name}/)"
+        )
+    lines.append(
+        f"  - put the four IDX files (.gz or not) in a folder DIR/{ds.name}/ and set PYNEURO_DATA=DIR"
+    )
+    lines.append(
+        f"  - let pyneuro download them into {cache_root() / ds.name} "
+        f"(unset PYNEURO_OFFLINE; mirrors: {', '.join(ds.mirrors)})"
+    )
     return "\n".join(lines)
 
 
@@ -83,7 +90,7 @@ def not_found_message(ds: IdxDataset, file: IdxFile, reason: str) -> str:
     looked = "\n".join(f"  - {d}/{file.name}[.gz]" for d in search_dirs(ds.name))
     if not os.environ.get("PYNEURO_DATA", "").strip():
         looked = f"  - $PYNEURO_DATA/{ds.name}/ (PYNEURO_DATA is not set)\n" + looked
-    return (f"{ds.name}: cannot find {file.name}; {reason}.\nLooked in:\n{looked}\n{how_to_get(ds)}")
+    return f"{ds.name}: cannot find {file.name}; {reason}.\nLooked in:\n{looked}\n{how_to_get(ds)}"
 
 
 def download(ds: IdxDataset, file: IdxFile, progress: bool = True) -> Path:
@@ -108,10 +115,13 @@ def download(ds: IdxDataset, file: IdxFile, progress: bool = True) -> Path:
             continue
         return final
     if bad_checksums:
-        raise ValueError(f"{ds.name}: checksum mismatch downloading {file.name}.gz (nothing was saved):\n  "
-                         + "\n  ".join(bad_checksums + failures))
-    raise DatasetNotFoundError(not_found_message(
-        ds, file, "the download failed:\n  " + "\n  ".join(failures)))
+        raise ValueError(
+            f"{ds.name}: checksum mismatch downloading {file.name}.gz (nothing was saved):\n  "
+            + "\n  ".join(bad_checksums + failures)
+        )
+    raise DatasetNotFoundError(
+        not_found_message(ds, file, "the download failed:\n  " + "\n  ".join(failures))
+    )
 
 
 def _stream_to(url: str, final: Path, expected_sha256: str, progress: bool) -> str:
@@ -157,8 +167,11 @@ def fetch(ds: IdxDataset, file: IdxFile, allow_download: bool, progress: bool = 
     if found is not None:
         return found
     if not allow_download:
-        why = ("downloads are disabled (PYNEURO_OFFLINE is set)" if offline()
-               else "downloads are disabled (download=False)")
+        why = (
+            "downloads are disabled (PYNEURO_OFFLINE is set)"
+            if offline()
+            else "downloads are disabled (download=False)"
+        )
         raise DatasetNotFoundError(not_found_message(ds, file, why))
     return download(ds, file, progress)
 
@@ -205,4 +218,6 @@ def _progress_bar(total, desc, enabled=True):
         from tqdm.auto import tqdm
     except ImportError:
         return _PlainBar(total, desc)
-    return tqdm(total=total, desc=f"downloading {desc}", unit="B", unit_scale=True, file=sys.stderr, leave=False)
+    return tqdm(
+        total=total, desc=f"downloading {desc}", unit="B", unit_scale=True, file=sys.stderr, leave=False
+    )

@@ -9,6 +9,7 @@ values in row-major order:
 Every check names the file, so a truncated download or a wrong file gives a clear
 ValueError instead of a reshape error deep inside NumPy.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -37,9 +38,13 @@ def read_bytes(path: str | os.PathLike) -> bytes:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
             out = f.read(MAX_BYTES + 1)  # never more than MAX_BYTES + 1 bytes, whatever the file says
     except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
-        raise ValueError(f"{path}: corrupt or truncated gzip file ({exc}); delete it and fetch it again") from None
+        raise ValueError(
+            f"{path}: corrupt or truncated gzip file ({exc}); delete it and fetch it again"
+        ) from None
     if len(out) > MAX_BYTES:
-        raise ValueError(f"{path}: decompresses to more than {MAX_BYTES >> 20} MiB; not an MNIST-sized IDX file")
+        raise ValueError(
+            f"{path}: decompresses to more than {MAX_BYTES >> 20} MiB; not an MNIST-sized IDX file"
+        )
     return out
 
 
@@ -59,8 +64,10 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
     found = len(data) - header
     if found != expected:
         what = "truncated" if found < expected else "has trailing bytes"
-        raise ValueError(f"{name}: IDX file {what}: header says shape {shape} "
-                         f"({expected} bytes of data), found {found} bytes")
+        raise ValueError(
+            f"{name}: IDX file {what}: header says shape {shape} "
+            f"({expected} bytes of data), found {found} bytes"
+        )
     array = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
     return array.astype(dtype.newbyteorder("="), copy=False)
 

@@ -1,30 +1,35 @@
 """pyneuro.nn: modules, layers, losses and initialisers (like torch.nn).
 
-    from pyneuro import nn
-    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
-    loss_fn = nn.CrossEntropyLoss()
+from pyneuro import nn
+model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+loss_fn = nn.CrossEntropyLoss()
 """
+
 from .. import functional
 from . import init
 from .modules import (
-    BCELoss,
-    BatchNorm1d,
     ELU,
-    LayerNorm,
-    ModuleDict,
-    SiLU,
-    Softplus,
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    BCELoss,
     BCEWithLogitsLoss,
+    Conv2d,
     CrossEntropyLoss,
     Dropout,
+    Dropout2d,
     Embedding,
     Flatten,
     Identity,
     L1Loss,
+    LayerNorm,
     LeakyReLU,
     Linear,
     LogSoftmax,
+    MaxPool2d,
     Module,
+    ModuleDict,
     ModuleList,
     MSELoss,
     NLLLoss,
@@ -32,13 +37,46 @@ from .modules import (
     ReLU,
     Sequential,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
 )
 
 __all__ = [
-    "functional", "init", "Module", "Parameter", "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax",
-    "LogSoftmax", "Identity", "Flatten", "Dropout", "Embedding", "Sequential", "ModuleList",
-    "MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "LeakyReLU",
-    "SiLU", "Softplus", "ELU", "LayerNorm", "BatchNorm1d", "ModuleDict",
+    "functional",
+    "init",
+    "Module",
+    "Parameter",
+    "Linear",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+    "Softmax",
+    "LogSoftmax",
+    "Identity",
+    "Flatten",
+    "Dropout",
+    "Embedding",
+    "Sequential",
+    "ModuleList",
+    "MSELoss",
+    "L1Loss",
+    "CrossEntropyLoss",
+    "NLLLoss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "LeakyReLU",
+    "SiLU",
+    "Softplus",
+    "ELU",
+    "LayerNorm",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "AdaptiveAvgPool2d",
+    "Dropout2d",
+    "ModuleDict",
 ]

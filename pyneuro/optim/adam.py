@@ -9,10 +9,13 @@ amsgrad=True (Reddi et al., 2018) divides by the running maximum of v instead of
     v_max = max(v_max, v);  p -= lr / (1 - beta1^t) * m / (sqrt(v_max) / sqrt(1 - beta2^t) + eps)
 which the kernel does not cover, so that variant runs as array operations.
 """
+
 from __future__ import annotations
 
-from ..tensor import Tensor
-from .optimizer import Optimizer, _kernels
+from ..autograd import no_grad
+from ..backends import table_for
+from ..creation import zeros_like
+from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
@@ -20,8 +23,17 @@ class Adam(Optimizer):
 
     _decoupled = False
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ):
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:
@@ -32,8 +44,14 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=bool(amsgrad),
-                        maximize=maximize)
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=bool(amsgrad),
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -46,47 +64,61 @@ class Adam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                bk = _kernels(p)
+                bk = table_for(p)
                 g = -p.grad._data if group["maximize"] else p.grad._data
                 st = self.state.get(p)
                 if not st:
                     st = self.state[p] = {
                         "step": 0,
-                        "exp_avg": Tensor._wrap(bk.xp.zeros_like(p._data), p.device),
-                        "exp_avg_sq": Tensor._wrap(bk.xp.zeros_like(p._data), p.device),
+                        "exp_avg": zeros_like(p),
+                        "exp_avg_sq": zeros_like(p),
                     }
                     if group["amsgrad"]:
-                        st["max_exp_avg_sq"] = Tensor._wrap(bk.xp.zeros_like(p._data), p.device)
+                        st["max_exp_avg_sq"] = zeros_like(p)
                 st["step"] += 1
                 if self._decoupled:
                     if weight_decay:
-                        p._data *= 1 - lr * weight_decay
+                        with no_grad():
+                            p.mul_(1 - lr * weight_decay)
                     wd = 0.0
                 else:
                     wd = weight_decay
                 if group["amsgrad"]:
-                    _amsgrad_step(bk.xp, p._data, g, st, lr, beta1, beta2, eps, wd)
+                    _amsgrad_step(p, st, lr, beta1, beta2, eps, wd, group["maximize"])
                 else:
-                    bk.adam_step(p._data, g, st["exp_avg"]._data, st["exp_avg_sq"]._data, st["step"], lr,
-                                 beta1, beta2, eps, wd)
+                    bk.adam_step(
+                        p._data,
+                        g,
+                        st["exp_avg"]._data,
+                        st["exp_avg_sq"]._data,
+                        st["step"],
+                        lr,
+                        beta1,
+                        beta2,
+                        eps,
+                        wd,
+                    )
         return loss
 
 
-def _amsgrad_step(xp, param, grad, st, lr, beta1, beta2, eps, weight_decay):
-    """Adam's update with v replaced by its running maximum (torch's amsgrad), in place."""
-    g = grad + weight_decay * param if weight_decay else grad
-    m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
-    if "max_exp_avg_sq" not in st:  # amsgrad switched on after some steps
-        st["max_exp_avg_sq"] = Tensor._wrap(xp.zeros_like(param), st["exp_avg"].device)
-    v_max = st["max_exp_avg_sq"]._data
-    m *= beta1
-    m += (1 - beta1) * g
-    v *= beta2
-    v += (1 - beta2) * (g * g)
-    v_max[...] = xp.maximum(v_max, v)
-    step = st["step"]
-    denom = xp.sqrt(v_max) / ((1 - beta2**step) ** 0.5) + eps
-    param -= (lr / (1 - beta1**step)) * (m / denom)
+def _amsgrad_step(p, st, lr, beta1, beta2, eps, weight_decay, maximize):
+    """Adam's update with v replaced by its running maximum (torch's amsgrad), in place,
+    written with Tensor ops (no fused kernel for this variant)."""
+    with no_grad():
+        grad = -p.grad if maximize else p.grad
+        g = grad + weight_decay * p if weight_decay else grad
+        m, v = st["exp_avg"], st["exp_avg_sq"]
+        if "max_exp_avg_sq" not in st:  # amsgrad switched on after some steps
+            st["max_exp_avg_sq"] = zeros_like(p)
+        v_max = st["max_exp_avg_sq"]
+        m *= beta1
+        m += (1 - beta1) * g
+        v *= beta2
+        v += (1 - beta2) * (g * g)
+        v_max.copy_(v_max.maximum(v))
+        step = st["step"]
+        denom = v_max.sqrt() / ((1 - beta2**step) ** 0.5) + eps
+        p -= (lr / (1 - beta1**step)) * (m / denom)
 
 
 class AdamW(Adam):
@@ -94,6 +126,15 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

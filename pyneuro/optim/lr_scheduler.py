@@ -8,6 +8,7 @@ group's "lr" from the group's initial lr and the number of steps taken so far:
     CosineAnnealingLR: lr = eta_min + (lr0 - eta_min) * (1 + cos(pi * epoch / T_max)) / 2
     LambdaLR:          lr = lr0 * lr_lambda(epoch)
 """
+
 from __future__ import annotations
 
 import bisect
@@ -78,7 +79,7 @@ class ExponentialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    def __init__(self, optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):  # noqa: N803
+    def __init__(self, optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)

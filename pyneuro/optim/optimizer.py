@@ -1,12 +1,15 @@
 """The Optimizer base class: parameter groups, per-parameter state, state_dict.
 
 Subclasses implement step(); the update itself is one backend kernel per parameter
-(sgd_step / adam_step of the kernel table), running in place on the parameter's array,
+(sgd_step / adam_step of the kernel table that pyneuro.backends.table_for finds for the
+parameter, the same helper autograd uses), running in place on the parameter's array,
 so the optimizer never copies a parameter or leaves the device.
 """
+
 from __future__ import annotations
 
-from ..tensor import Tensor, _backend, float32
+from ..autograd import enable_grad
+from ..tensor import Tensor
 
 
 class _RequiredParameter:
@@ -15,19 +18,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
-
-def _kernels(p: Tensor):
-    """The kernel table that updates parameter p: its device's backend, except that
-    parameters of another float dtype than float32 on the host (float64, as torch's
-    double) use the NumPy reference kernels, which work in any float dtype (the compiled
-    update kernels take float32 only)."""
-    bk = _backend(p.device)
-    if p._data.dtype != float32 and p.device == "cpu" and bk.NAME != "numpy":
-        from ..backends import get  # noqa: PLC0415
-
-        bk = get("numpy")
-    return bk
 
 
 class Optimizer:
@@ -57,13 +47,17 @@ class Optimizer:
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
             if not isinstance(p, Tensor):
-                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}")
+                raise TypeError(
+                    f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}"
+                )
             if not p.is_leaf:
                 raise ValueError("can't optimize a non-leaf Tensor")
         group = dict(param_group, params=params)
         for name, default in self.defaults.items():
             if default is required and name not in group:
-                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+                raise ValueError(
+                    f"parameter group didn't specify a value of required optimization parameter {name}"
+                )
             group.setdefault(name, default)
         existing = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in existing for p in params) or len({id(p) for p in params}) != len(params):
@@ -86,8 +80,6 @@ class Optimizer:
     def _closure_loss(self, closure):
         if closure is None:
             return None
-        from ..autograd import enable_grad  # noqa: PLC0415
-
         with enable_grad():
             return closure()
 
@@ -137,11 +129,11 @@ class Optimizer:
             for name, v in value.items():
                 if isinstance(v, Tensor):
                     if v.shape != p.shape and v.ndim:
-                        raise ValueError(f"optimizer state {name!r} has shape {tuple(v.shape)} but its parameter has {tuple(p.shape)}")
-                    bk = _backend(p.device)
-                    host = bk.asarray(_backend(v.device).to_numpy(v._data)) if v.device != p.device else v._data
-                    arr = bk.xp.array(host, dtype=p.dtype if v.dtype.kind == "f" else v.dtype, copy=True)
-                    entry[name] = Tensor._wrap(arr, p.device)
+                        raise ValueError(
+                            f"optimizer state {name!r} has shape {tuple(v.shape)} but its parameter has {tuple(p.shape)}"
+                        )
+                    dtype = p.dtype if v.dtype.kind == "f" else v.dtype
+                    entry[name] = v.detach().to(device=p.device, dtype=dtype, copy=True)
                 else:
                     entry[name] = v
             self.state[p] = entry

@@ -7,17 +7,28 @@ The update is torch.optim.SGD's, computed by the backend's `sgd_step` kernel in 
     p -= lr * g
 One fused pass over each parameter: no temporaries, no copies.
 """
+
 from __future__ import annotations
 
-from ..tensor import Tensor
-from .optimizer import Optimizer, _kernels
+from ..backends import table_for
+from ..creation import empty_like
+from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
     """torch.optim.SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False)."""
 
-    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ):
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
@@ -26,8 +37,14 @@ class SGD(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize)
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -45,14 +62,14 @@ class SGD(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
-                bk = _kernels(p)
+                bk = table_for(p)
                 g = -grad._data if maximize else grad._data
                 if momentum:
                     entry = state.get(p)
                     buf = entry.get("momentum_buffer") if entry else None
                     first = buf is None
                     if first:
-                        buf = Tensor._wrap(bk.xp.empty_like(p._data), p.device)
+                        buf = empty_like(p)
                         state[p] = {"momentum_buffer": buf}
                     bk.sgd_step(p._data, g, buf._data, lr, momentum, dampening, weight_decay, nesterov, first)
                 else:

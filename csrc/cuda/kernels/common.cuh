@@ -15,6 +15,12 @@ typedef long long pn_index;
 
 #define PN_FULL_MASK 0xffffffffu
 
+// Grid-stride loop: thread i handles i, i + gridDim.x * blockDim.x, ... so any n runs on a
+// bounded grid, and consecutive threads touch consecutive addresses (coalesced).
+#define PN_GRID_STRIDE(i, n)                                                  \
+  for (pn_index i = (pn_index)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
+       i += (pn_index)gridDim.x * blockDim.x)
+
 __device__ __forceinline__ float pn_neg_inf() { return __int_as_float(0xff800000); }
 __device__ __forceinline__ float pn_pos_inf() { return __int_as_float(0x7f800000); }
 __device__ __forceinline__ float pn_nan() { return __int_as_float(0x7fffffff); }
@@ -66,9 +72,7 @@ __device__ __forceinline__ void pn_warp_online(float& m, float& s) {
 // shared memory, no __syncthreads); blockDim.x = 256..1024 with blockDim.y == 1 is
 // block-per-row (long rows). Threads whose row is past the end still take part in
 // the reductions (they hold neutral values) so every __syncthreads is reached.
-__device__ __forceinline__ pn_index pn_group_row() {
-  return (pn_index)blockIdx.x * blockDim.y + threadIdx.y;
-}
+__device__ __forceinline__ pn_index pn_group_row() { return (pn_index)blockIdx.x * blockDim.y + threadIdx.y; }
 
 // Online (m, s) of the whole row group, returned to every thread of the group.
 __device__ __forceinline__ void pn_group_online(float& m, float& s) {
@@ -77,10 +81,15 @@ __device__ __forceinline__ void pn_group_online(float& m, float& s) {
     __shared__ float sm[32], ss[32];
     const int warps = blockDim.x / 32;
     const int slot = threadIdx.y * warps + threadIdx.x / 32;
-    if ((threadIdx.x & 31) == 0) { sm[slot] = m; ss[slot] = s; }
+    if ((threadIdx.x & 31) == 0) {
+      sm[slot] = m;
+      ss[slot] = s;
+    }
     __syncthreads();
-    m = pn_neg_inf(); s = 0.0f;
-    for (int w = 0; w < warps; ++w) pn_online_merge(m, s, sm[threadIdx.y * warps + w], ss[threadIdx.y * warps + w]);
+    m = pn_neg_inf();
+    s = 0.0f;
+    for (int w = 0; w < warps; ++w)
+      pn_online_merge(m, s, sm[threadIdx.y * warps + w], ss[threadIdx.y * warps + w]);
     __syncthreads();  // the slots may be reused by a later reduction
   }
 }

@@ -39,7 +39,8 @@ __device__ __forceinline__ float pn_load_b(const float* B, pn_index ldb, int tb,
 // ------------------------------------------------------------------------ naive
 // Block (16, 16); grid (ceil(N/16), ceil(M/16)); threadIdx.x walks along a row of C.
 extern "C" __global__ void pn_matmul_naive(pn_index M, pn_index N, pn_index K, const float* A, pn_index lda,
-                                           const float* B, pn_index ldb, float* C, pn_index ldc, int ta, int tb) {
+                                           const float* B, pn_index ldb, float* C, pn_index ldc, int ta,
+                                           int tb) {
   const pn_index i = (pn_index)blockIdx.y * blockDim.y + threadIdx.y;
   const pn_index j = (pn_index)blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= M || j >= N) return;
@@ -52,7 +53,8 @@ extern "C" __global__ void pn_matmul_naive(pn_index M, pn_index N, pn_index K, c
 #define PN_TILE 32
 // Block (32, 32); grid (ceil(N/32), ceil(M/32)).
 extern "C" __global__ void pn_matmul_tiled(pn_index M, pn_index N, pn_index K, const float* A, pn_index lda,
-                                           const float* B, pn_index ldb, float* C, pn_index ldc, int ta, int tb) {
+                                           const float* B, pn_index ldb, float* C, pn_index ldc, int ta,
+                                           int tb) {
   // +1 column: the transposed stores As[tx][ty] hit 32 different banks.
   __shared__ float As[PN_TILE][PN_TILE + 1];  // As[r][k] = op(A)[bm + r, k0 + k]
   __shared__ float Bs[PN_TILE][PN_TILE + 1];  // Bs[k][c] = op(B)[k0 + k, bn + c]
@@ -108,7 +110,10 @@ __device__ __forceinline__ void pn_load_quad(float (&q)[4], const float* X, pn_i
   // Four consecutive elements X[row, col .. col+3] of a row-major rows x cols matrix.
   if (VEC && aligned && row < rows && col + 3 < cols) {
     const float4 v = *reinterpret_cast<const float4*>(X + row * ld + col);
-    q[0] = v.x; q[1] = v.y; q[2] = v.z; q[3] = v.w;
+    q[0] = v.x;
+    q[1] = v.y;
+    q[2] = v.z;
+    q[3] = v.w;
   } else {
 #pragma unroll
     for (int e = 0; e < 4; ++e) q[e] = (row < rows && col + e < cols) ? X[row * ld + col + e] : 0.0f;
@@ -130,10 +135,14 @@ __device__ __forceinline__ void pn_matmul_blocked(pn_index M, pn_index N, pn_ind
 
   float qa[4], qb[4];  // this thread's share of the next K slice, in registers
   auto load_slice = [&](pn_index k0) {
-    if (!ta) pn_load_quad<VEC>(qa, A, lda, bm + tid / 2, k0 + (tid % 2) * 4, M, K, a_al);
-    else     pn_load_quad<VEC>(qa, A, lda, k0 + tid / 32, bm + (tid % 32) * 4, K, M, a_al);
-    if (!tb) pn_load_quad<VEC>(qb, B, ldb, k0 + tid / 32, bn + (tid % 32) * 4, K, N, b_al);
-    else     pn_load_quad<VEC>(qb, B, ldb, bn + tid / 2, k0 + (tid % 2) * 4, N, K, b_al);
+    if (!ta)
+      pn_load_quad<VEC>(qa, A, lda, bm + tid / 2, k0 + (tid % 2) * 4, M, K, a_al);
+    else
+      pn_load_quad<VEC>(qa, A, lda, k0 + tid / 32, bm + (tid % 32) * 4, K, M, a_al);
+    if (!tb)
+      pn_load_quad<VEC>(qb, B, ldb, k0 + tid / 32, bn + (tid % 32) * 4, K, N, b_al);
+    else
+      pn_load_quad<VEC>(qb, B, ldb, bn + tid / 2, k0 + (tid % 2) * 4, N, K, b_al);
   };
   auto store_slice = [&](int buf) {
     if (!ta) {  // transpose on the way in: 4 k-values of one row go down a column of As
@@ -141,7 +150,8 @@ __device__ __forceinline__ void pn_matmul_blocked(pn_index M, pn_index N, pn_ind
 #pragma unroll
       for (int e = 0; e < 4; ++e) As[buf][k + e][r] = qa[e];
     } else if (VEC) {
-      *reinterpret_cast<float4*>(&As[buf][tid / 32][(tid % 32) * 4]) = make_float4(qa[0], qa[1], qa[2], qa[3]);
+      *reinterpret_cast<float4*>(&As[buf][tid / 32][(tid % 32) * 4]) =
+          make_float4(qa[0], qa[1], qa[2], qa[3]);
     } else {
 #pragma unroll
       for (int e = 0; e < 4; ++e) As[buf][tid / 32][(tid % 32) * 4 + e] = qa[e];
@@ -151,7 +161,8 @@ __device__ __forceinline__ void pn_matmul_blocked(pn_index M, pn_index N, pn_ind
 #pragma unroll
       for (int e = 0; e < 4; ++e) Bs[buf][k + e][c] = qb[e];
     } else if (VEC) {
-      *reinterpret_cast<float4*>(&Bs[buf][tid / 32][(tid % 32) * 4]) = make_float4(qb[0], qb[1], qb[2], qb[3]);
+      *reinterpret_cast<float4*>(&Bs[buf][tid / 32][(tid % 32) * 4]) =
+          make_float4(qb[0], qb[1], qb[2], qb[3]);
     } else {
 #pragma unroll
       for (int e = 0; e < 4; ++e) Bs[buf][tid / 32][(tid % 32) * 4 + e] = qb[e];
@@ -179,13 +190,29 @@ __device__ __forceinline__ void pn_matmul_blocked(pn_index M, pn_index N, pn_ind
         const float4 a1 = *reinterpret_cast<const float4*>(&As[buf][k][64 + ty * 4]);
         const float4 b0 = *reinterpret_cast<const float4*>(&Bs[buf][k][tx * 4]);
         const float4 b1 = *reinterpret_cast<const float4*>(&Bs[buf][k][64 + tx * 4]);
-        a[0] = a0.x; a[1] = a0.y; a[2] = a0.z; a[3] = a0.w; a[4] = a1.x; a[5] = a1.y; a[6] = a1.z; a[7] = a1.w;
-        b[0] = b0.x; b[1] = b0.y; b[2] = b0.z; b[3] = b0.w; b[4] = b1.x; b[5] = b1.y; b[6] = b1.z; b[7] = b1.w;
+        a[0] = a0.x;
+        a[1] = a0.y;
+        a[2] = a0.z;
+        a[3] = a0.w;
+        a[4] = a1.x;
+        a[5] = a1.y;
+        a[6] = a1.z;
+        a[7] = a1.w;
+        b[0] = b0.x;
+        b[1] = b0.y;
+        b[2] = b0.z;
+        b[3] = b0.w;
+        b[4] = b1.x;
+        b[5] = b1.y;
+        b[6] = b1.z;
+        b[7] = b1.w;
       } else {
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
-          a[e] = As[buf][k][ty * 4 + e]; a[4 + e] = As[buf][k][64 + ty * 4 + e];
-          b[e] = Bs[buf][k][tx * 4 + e]; b[4 + e] = Bs[buf][k][64 + tx * 4 + e];
+          a[e] = As[buf][k][ty * 4 + e];
+          a[4 + e] = As[buf][k][64 + ty * 4 + e];
+          b[e] = Bs[buf][k][tx * 4 + e];
+          b[4 + e] = Bs[buf][k][64 + tx * 4 + e];
         }
       }
 #pragma unroll
@@ -222,14 +249,14 @@ __device__ __forceinline__ void pn_matmul_blocked(pn_index M, pn_index N, pn_ind
 
 // Block 256 threads; grid (ceil(N/128), ceil(M/128)).
 extern "C" __global__ void __launch_bounds__(PN_THREADS)
-pn_matmul_regblock(pn_index M, pn_index N, pn_index K, const float* A, pn_index lda, const float* B,
-                   pn_index ldb, float* C, pn_index ldc, int ta, int tb) {
+    pn_matmul_regblock(pn_index M, pn_index N, pn_index K, const float* A, pn_index lda, const float* B,
+                       pn_index ldb, float* C, pn_index ldc, int ta, int tb) {
   pn_matmul_blocked<false, 0>(M, N, K, A, lda, B, ldb, C, ldc, ta, tb);
 }
 
 extern "C" __global__ void __launch_bounds__(PN_THREADS)
-pn_matmul_vectorized(pn_index M, pn_index N, pn_index K, const float* A, pn_index lda, const float* B,
-                     pn_index ldb, float* C, pn_index ldc, int ta, int tb) {
+    pn_matmul_vectorized(pn_index M, pn_index N, pn_index K, const float* A, pn_index lda, const float* B,
+                         pn_index ldb, float* C, pn_index ldc, int ta, int tb) {
   pn_matmul_blocked<true, 4>(M, N, K, A, lda, B, ldb, C, ldc, ta, tb);
 }
 

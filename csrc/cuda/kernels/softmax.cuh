@@ -31,8 +31,10 @@ __device__ __forceinline__ void pn_row_stats(const float* xr, pn_index cols, boo
       const float4* x4 = reinterpret_cast<const float4*>(xr);
       for (pn_index j = threadIdx.x; j < cols / 4; j += step) {
         const float4 v = x4[j];
-        pn_online_add(m, s, v.x); pn_online_add(m, s, v.y);
-        pn_online_add(m, s, v.z); pn_online_add(m, s, v.w);
+        pn_online_add(m, s, v.x);
+        pn_online_add(m, s, v.y);
+        pn_online_add(m, s, v.z);
+        pn_online_add(m, s, v.w);
       }
     } else {
       for (pn_index j = threadIdx.x; j < cols; j += step) pn_online_add(m, s, xr[j]);
@@ -63,10 +65,15 @@ __device__ __forceinline__ void pn_softmax_rows(pn_index rows, pn_index cols, co
     for (pn_index j = threadIdx.x; j < cols / 4; j += step) {
       float4 v = x4[j];
       if (log_output) {
-        v.x = (v.x - m) - log_s; v.y = (v.y - m) - log_s; v.z = (v.z - m) - log_s; v.w = (v.w - m) - log_s;
+        v.x = (v.x - m) - log_s;
+        v.y = (v.y - m) - log_s;
+        v.z = (v.z - m) - log_s;
+        v.w = (v.w - m) - log_s;
       } else {
-        v.x = expf(v.x - m) * inv_s; v.y = expf(v.y - m) * inv_s;
-        v.z = expf(v.z - m) * inv_s; v.w = expf(v.w - m) * inv_s;
+        v.x = expf(v.x - m) * inv_s;
+        v.y = expf(v.y - m) * inv_s;
+        v.z = expf(v.z - m) * inv_s;
+        v.w = expf(v.w - m) * inv_s;
       }
       y4[j] = v;
     }

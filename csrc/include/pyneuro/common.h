@@ -1,7 +1,32 @@
 // pyneuro/common.h: types and run-time settings shared by every CPU kernel.
 // Kernel sources include only this and their family's header: no Python, no pybind11.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+
+// Which instruction-set-specific code this compiler can build (each kernel file guards its
+// intrinsics with these; every other machine compiles the portable C++ path only):
+//   PYNEURO_X86_TARGETS  x86 with GCC or clang: AVX2/AVX-512 functions via
+//                        __attribute__((target(...))) and cpuid (__builtin_cpu_supports).
+//   PYNEURO_AARCH64      64-bit Arm (Apple Silicon, Graviton, Raspberry Pi 4/5): NEON is
+//                        part of the baseline, so the portable loops vectorise with no flag.
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define PYNEURO_X86_TARGETS 1
+#else
+#define PYNEURO_X86_TARGETS 0
+#endif
+#if defined(__aarch64__) || defined(_M_ARM64)
+#define PYNEURO_AARCH64 1
+#else
+#define PYNEURO_AARCH64 0
+#endif
+// PYNEURO_NEON: aarch64 with <arm_neon.h> (every aarch64 compiler): the matmul micro-kernel
+// has a NEON version; the other kernels use the portable path, which the compiler vectorises.
+#if PYNEURO_AARCH64 && (defined(__ARM_NEON) || defined(_M_ARM64))
+#define PYNEURO_NEON 1
+#else
+#define PYNEURO_NEON 0
+#endif
 
 namespace pyneuro {
 
@@ -9,20 +34,37 @@ using index_t = std::int64_t;
 
 // Threads used by every parallel kernel (OpenMP `num_threads` clause), set by
 // pyneuro.set_num_threads. Kernels never split a reduction across threads, so
-// results are bit-identical for any thread count.
+// results are bit-identical for any thread count. A build without OpenMP (e.g. clang
+// without libomp, stock macOS) runs every kernel on the calling thread: num_threads() is 1.
 int num_threads();
 void set_num_threads(int n);
+// Largest n set_num_threads accepts: 4 threads per hardware thread (at least 64), within
+// OpenMP's thread limit. libgomp aborts the whole process when it cannot create the threads
+// of a parallel region, so an absurd count (10**6) is refused up front instead.
+int max_num_threads();
+// Whether this build has OpenMP threads (see pyneuro/omp.h).
+bool openmp_enabled();
 
-// Set flush-to-zero / denormals-are-zero on the calling thread (MXCSR). Denormal
+// Set flush-to-zero / denormals-are-zero on the calling thread (MXCSR on x86, FPCR.FZ on
+// aarch64; elsewhere a no-op). Denormal
 // floats take a ~100-cycle microcode assist per operation; deep-learning values
 // never need them. Every parallel region calls this once per thread.
 void enable_flush_to_zero();
 
-// Instruction sets detected at run time (cpuid via __builtin_cpu_supports).
+// Instruction sets detected at run time (cpuid via __builtin_cpu_supports); false on
+// other CPUs and compilers.
 bool cpu_has_avx2_fma();
 bool cpu_has_avx512();
-// "avx512", "avx2" or "scalar": the widest SIMD path the kernels dispatch to.
+// "avx512", "avx2", "neon" (aarch64: NEON matmul micro-kernel, portable softmax and
+// elementwise loops) or "scalar": the widest SIMD path the kernels dispatch to. "scalar" is
+// the portable C++ path. PYNEURO_SIMD=scalar (or portable) or avx2 forces a narrower path;
+// it never widens.
 const char* simd_path();
+
+// 64-byte-aligned allocation (std::aligned_alloc does not exist on MSVC); size is rounded
+// up to a multiple of the alignment. Returns nullptr on failure; free with aligned_free.
+void* aligned_malloc(std::size_t bytes);
+void aligned_free(void* p);
 
 // Sets FTZ/DAZ for its lifetime and restores the caller's MXCSR afterwards, so a kernel
 // running on the Python thread never changes NumPy's denormal behaviour.
@@ -34,7 +76,7 @@ class FlushToZeroScope {
   FlushToZeroScope& operator=(const FlushToZeroScope&) = delete;
 
  private:
-  unsigned saved_;
+  std::uint64_t saved_;
 };
 
 // Work below which a kernel stays on the calling thread. Callers count work as elements x
@@ -46,7 +88,7 @@ class FlushToZeroScope {
 // leaves the calling thread.
 constexpr index_t kParallelMinWork = index_t(1) << 23;
 constexpr index_t kCostElementwise = 8;  // per float of a memory-bound kernel
-constexpr index_t kCostExp = 16;         // per float that needs an exp
+constexpr index_t kCostExp = 16;  // per float that needs an exp
 
 // Runs fn(ctx, begin, end) over [0, n): on the calling thread when work < kParallelMinWork,
 // else as a few contiguous chunks per OpenMP thread (num_threads()), handed out dynamically.

@@ -24,14 +24,14 @@ enum class ConvVariant { Direct, Im2col, Implicit };
 // Shapes and window parameters of one convolution, checked by the caller
 // (Ho = (H + 2*ph - dh*(kH-1) - 1) / sh + 1 >= 1, C = Cg * groups, O % groups == 0).
 struct ConvShape {
-  index_t N, C, H, W;      // input
-  index_t O, kH, kW;       // weight is O x (C / groups) x kH x kW
-  index_t Ho, Wo;          // output
+  index_t N, C, H, W;  // input
+  index_t O, kH, kW;  // weight is O x (C / groups) x kH x kW
+  index_t Ho, Wo;  // output
   index_t sh, sw, ph, pw, dh, dw, groups;
   index_t Cg() const { return C / groups; }
   index_t Og() const { return O / groups; }
   index_t K() const { return Cg() * kH * kW; }  // GEMM depth: one row of im2col per (c, i, j)
-  index_t P() const { return Ho * Wo; }         // GEMM width: one column per output position
+  index_t P() const { return Ho * Wo; }  // GEMM width: one column per output position
   double flops() const { return 2.0 * double(N) * double(O) * double(K()) * double(P()); }
 };
 
@@ -55,8 +55,8 @@ void conv2d_backward_weight_implicit(const ConvShape& s, const float* gy, const 
 // Output indices [lo, hi) whose input coordinate q*stride - pad + off lies in [0, in).
 inline void valid_range(index_t out, index_t in, index_t stride, index_t pad, index_t off, index_t* lo,
                         index_t* hi) {
-  const index_t a = pad - off;               // q*stride >= a
-  const index_t b = in + pad - off;          // q*stride <  b
+  const index_t a = pad - off;  // q*stride >= a
+  const index_t b = in + pad - off;  // q*stride <  b
   *lo = a <= 0 ? 0 : (a + stride - 1) / stride;
   *hi = b <= 0 ? 0 : (b + stride - 1) / stride;
   if (*hi > out) *hi = out;
@@ -82,8 +82,8 @@ void max_pool2d_backward(const PoolShape& s, const float* gy, const std::int64_t
 // divisor_override 0 means none.
 void avg_pool2d_forward(const PoolShape& s, bool count_include_pad, index_t divisor_override, const float* x,
                         float* y);
-void avg_pool2d_backward(const PoolShape& s, bool count_include_pad, index_t divisor_override, const float* gy,
-                         float* gx);
+void avg_pool2d_backward(const PoolShape& s, bool count_include_pad, index_t divisor_override,
+                         const float* gy, float* gx);
 void adaptive_avg_pool2d_forward(const PoolShape& s, const float* x, float* y);  // uses N, C, H, W, Ho, Wo
 void adaptive_avg_pool2d_backward(const PoolShape& s, const float* gy, float* gx);
 

@@ -23,8 +23,8 @@ void bias_grad(const float* grad_y, float* grad_b, index_t rows, index_t cols);
 //   buf = first_step ? g : momentum * buf + (1 - dampening) * g
 //   g = nesterov ? g + momentum * buf : buf          (only when momentum != 0)
 //   param -= lr * g
-void sgd_step(float* param, const float* grad, float* momentum_buf, index_t n, float lr,
-              float momentum, float dampening, float weight_decay, bool nesterov, bool first_step);
+void sgd_step(float* param, const float* grad, float* momentum_buf, index_t n, float lr, float momentum,
+              float dampening, float weight_decay, bool nesterov, bool first_step);
 
 // torch.optim.Adam (L2 weight decay, no amsgrad), in place; step counts from 1.
 void adam_step(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, index_t n,

@@ -17,13 +17,13 @@
 namespace pyneuro::cpu {
 
 enum class MatmulVariant {
-  Naive,    // triple loop in i-k-j order (streams rows of B and C)
+  Naive,  // triple loop in i-k-j order (streams rows of B and C)
   Blocked,  // cache blocking so the working set stays in L1/L2
-  Packed,   // BLIS-style packing + SIMD register-blocked micro-kernel + OpenMP (default)
+  Packed,  // BLIS-style packing + SIMD register-blocked micro-kernel + OpenMP (default)
 };
 
-void matmul(MatmulVariant variant, const float* A, const float* B, float* C,
-            index_t M, index_t N, index_t K, bool trans_a, bool trans_b);
+void matmul(MatmulVariant variant, const float* A, const float* B, float* C, index_t M, index_t N, index_t K,
+            bool trans_a, bool trans_b);
 
 // One matmul problem: op(A) is M x K, op(B) is K x N, C is M x N (ldc = N).
 // lda/ldb are the row strides of A and B as stored (K or M for A, N or K for B).

@@ -10,9 +10,9 @@
 namespace pyneuro::cpu {
 
 struct PeakResult {
-  double gflops;    // float32 GFLOP/s over all threads (1 FMA = 2 FLOPs)
-  double seconds;   // wall time of the timed run
-  int threads;      // threads that ran
+  double gflops;  // float32 GFLOP/s over all threads (1 FMA = 2 FLOPs)
+  double seconds;  // wall time of the timed run
+  int threads;  // threads that ran
   const char* isa;  // "avx512", "avx2" or "scalar": the path that was measured
 };
 
@@ -22,7 +22,7 @@ struct PeakResult {
 PeakResult fma_peak(int threads, index_t iterations, const char* isa);
 
 struct BandwidthResult {
-  double gbs;      // best GB/s (1e9 bytes/s) over the repeats, counting read + write
+  double gbs;  // best GB/s (1e9 bytes/s) over the repeats, counting read + write
   double seconds;  // time of the best repeat
   int threads;
 };

@@ -13,8 +13,8 @@ namespace pyneuro::cpu {
 
 enum class SoftmaxVariant {
   ThreePass,  // max pass, exp+sum pass (exps stored in y), scale pass; x read twice per row
-  Online,     // running max and rescaled sum in one read of x (per 8 KiB block), then one
-              // pass rescaling y (default). Same code as ThreePass for rows of <= 2048.
+  Online,  // running max and rescaled sum in one read of x (per 8 KiB block), then one
+  // pass rescaling y (default). Same code as ThreePass for rows of <= 2048.
 };
 
 // y = exp(x - max) / sum(exp(x - max)), per row.
@@ -26,8 +26,8 @@ void log_softmax_forward(const float* x, float* y, index_t rows, index_t cols);
 // grad_x = grad_y - exp(y) * sum(grad_y), per row.
 void log_softmax_backward(const float* grad_y, const float* y, float* grad_x, index_t rows, index_t cols);
 // losses[i] = logsumexp(logits[i]) - logits[i, targets[i]]. Targets must be in [0, cols).
-void cross_entropy_forward(const float* logits, const std::int64_t* targets, float* losses,
-                           index_t rows, index_t cols);
+void cross_entropy_forward(const float* logits, const std::int64_t* targets, float* losses, index_t rows,
+                           index_t cols);
 // grad_logits[i] = (softmax(logits[i]) - onehot(targets[i])) * grad_losses[i].
 void cross_entropy_backward(const float* logits, const std::int64_t* targets, const float* grad_losses,
                             float* grad_logits, index_t rows, index_t cols);

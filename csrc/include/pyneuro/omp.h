@@ -1,0 +1,20 @@
+// pyneuro/omp.h: OpenMP when the compiler has it, else a serial stand-in.
+//
+// OpenMP is optional (CMake's PYNEURO_OPENMP=AUTO): clang without libomp (stock macOS) or a
+// compiler without OpenMP still builds every kernel. Without -fopenmp the compiler ignores
+// `#pragma omp` (a parallel region runs once, on the calling thread), and these stubs answer
+// the few run-time calls the kernels make as a team of one thread would.
+#pragma once
+
+#if defined(_OPENMP)
+#include <omp.h>
+#else
+#include <chrono>
+
+inline int omp_get_thread_num() { return 0; }
+inline int omp_get_num_threads() { return 1; }
+inline int omp_get_max_threads() { return 1; }
+inline double omp_get_wtime() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+#endif

@@ -1,0 +1,586 @@
+"""TensorBase: the storage of a Tensor and everything about it that records no graph.
+
+A Tensor (pyneuro/tensor.py) holds
+    _data    the array (a NumPy array on "cpu", a device array on "cuda"),
+    device   "cpu" or "cuda",
+    _req     requires_grad,
+    _node    the Function that produced it (grad_fn; None for leaves),
+    grad     the accumulated gradient (None until the first backward).
+
+This module defines those slots, the one constructor path `_wrap` (every op, factory and
+the autograd engine build their Tensors with it), and the methods that never record a graph:
+properties, conversion to NumPy/Python, printing, comparisons and arg-reductions. The
+ops that record a graph are Tensor's, in tensor.py, which sits above the autograd package.
+
+Arrows: this module imports only _errors, _dtype, _shapes and backends. The autograd engine
+imports it (it sees tensors only through these slots); tensor.py subclasses TensorBase and
+registers the class that `_wrap` builds (like PyTorch's C++ core, which builds instances
+of the Python torch.Tensor class it is given).
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator as _op
+from collections import namedtuple
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._dtype import _PY_BOOL, _PY_FLOAT, _PY_INT, _SCALARS, _dtype, bool_, float16, float32, int64, uint8
+from ._errors import ArgumentError, DataError, DTypeError, ShapeError
+from ._shapes import normalize_dims
+from .backends._registry import current as _current_backend
+
+if TYPE_CHECKING:  # annotations only: tensor.py imports this module, not the other way round
+    from .tensor import Tensor
+
+_TENSOR_CLASS = None  # pyneuro.tensor.Tensor, registered by tensor.py when it is imported
+
+
+def _register_tensor_class(cls) -> None:
+    global _TENSOR_CLASS
+    _TENSOR_CLASS = cls
+
+
+def _fill(t, array, device, node=None, requires_grad=False):
+    """Set every slot of a new tensor t (the one place that does)."""
+    t._data = array
+    t.device = device
+    t._req = requires_grad
+    t._node = node
+    t.grad = None
+    t._retain = False
+    return t
+
+
+def _wrap(array, device="cpu", node=None, requires_grad=False):
+    """The one constructor path: wrap a backend array into a Tensor, without copying or checking."""
+    return _fill(_TENSOR_CLASS.__new__(_TENSOR_CLASS), array, device, node, requires_grad)
+
+
+def _device(device) -> str:
+    """'cpu', 'cuda', 'cuda:0', or an object with .type -> 'cpu' or 'cuda'."""
+    if device is None:
+        return "cpu"
+    if isinstance(device, TensorBase):
+        return device.device
+    name = getattr(device, "type", device)
+    if not isinstance(name, str):
+        raise TypeError(f"device must be a string like 'cpu' or 'cuda', got {device!r}")
+    d = name.split(":")[0]
+    if d not in ("cpu", "cuda"):
+        raise ArgumentError(f"unknown device {device!r}; expected 'cpu' or 'cuda'")
+    return d
+
+
+def _backend(device: str):
+    """The kernel table for device; a clear RuntimeError with the registry's reason if none."""
+    try:
+        return _current_backend(device)
+    except RuntimeError as exc:
+        raise RuntimeError(f"cannot use device {device!r}: {exc}") from None
+
+
+def _host_array(data, dtype=None):
+    """Python data / NumPy array -> NumPy array with pyneuro's default dtypes."""
+    if isinstance(data, TensorBase):
+        arr = np.asarray(_backend(data.device).to_numpy(data._data))
+    else:
+        try:
+            arr = np.asarray(data)
+        except ValueError as exc:  # ragged nested lists: torch says ValueError, the design TypeError: both
+            raise DataError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
+        except TypeError as exc:
+            raise TypeError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
+    if dtype is not None:
+        return arr.astype(dtype, copy=False)
+    kind = arr.dtype.kind
+    if kind == "f":
+        return arr if arr.dtype == float32 or arr.dtype == float16 else arr.astype(float32)
+    if kind in "iu":
+        return arr if arr.dtype == int64 or arr.dtype == uint8 else arr.astype(int64)
+    if kind == "b":
+        return arr
+    if kind == "O" or kind in "USV":
+        raise DTypeError(f"cannot make a tensor from data of dtype {arr.dtype} ({type(data).__name__})")
+    if kind == "c":
+        raise TypeError("complex tensors are not supported")
+    return arr
+
+
+def _size(args) -> tuple:
+    """Sizes given as zeros(2, 3) or zeros((2, 3)) -> (2, 3)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    out = []
+    for s in args:
+        if isinstance(s, TensorBase):
+            s = s.item()
+        if isinstance(s, _PY_BOOL) or not isinstance(s, (_PY_INT, np.integer)):
+            raise TypeError(f"sizes must be ints, got {s!r}")
+        if s < 0:
+            raise ShapeError(f"negative dimension {s} in size {tuple(args)}")
+        out.append(_PY_INT(s))
+    return tuple(out)
+
+
+def _check_arg_reduction(t, dim, what):
+    """argmax/argmin of nothing: IndexError like torch (NumPy would raise a ValueError)."""
+    if t._data.size == 0:
+        if dim is None:
+            raise IndexError(f"{what}(): Expected reduction dim to be specified for input.numel() == 0.")
+        (d,) = normalize_dims(dim, t.ndim)
+        if t.ndim and t.shape[d] == 0:
+            raise IndexError(
+                f"{what}(): Expected reduction dim {dim} to have non-zero size (shape {tuple(t.shape)})."
+            )
+
+
+def _from_data(data, dtype=None, device=None):
+    """A new tensor holding a copy of data (the body of pn.tensor and Tensor.new_tensor)."""
+    dev = _device(device)
+    arr = _host_array(data, _dtype(dtype))
+    if dev == "cpu" and (arr is data or (isinstance(data, TensorBase) and data.device == "cpu")):
+        arr = arr.copy()  # pn.tensor always copies, like torch.tensor
+    return _wrap(_backend(dev).asarray(np.asarray(arr, order="C")), dev)
+
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])  # like torch.return_types.max
+
+
+class TensorBase:
+    """The slots of a Tensor and its methods that record no graph (see the module docstring).
+
+    Methods here may call the graph-recording ones Tensor defines (`_cast`, `reshape`, ...).
+    """
+
+    __slots__ = ("_data", "device", "_req", "_node", "grad", "_retain", "__weakref__")
+    __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor -> Tensor
+
+    # ------------------------------------------------------------------ basic properties
+    @property
+    def shape(self) -> tuple:
+        return self._data.shape
+
+    def size(self, dim=None):
+        """The shape, or the length of one dimension (like torch.Tensor.size)."""
+        if dim is None:
+            return self._data.shape
+        return self._data.shape[dim]
+
+    @property
+    def dtype(self):
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def nelement(self) -> int:
+        return self._data.size
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device == "cuda"
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._req
+
+    @requires_grad.setter
+    def requires_grad(self, value) -> None:
+        value = _PY_BOOL(value)
+        if self._node is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if value and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients (this one is {self._data.dtype})"
+            )
+        self._req = value
+
+    def requires_grad_(self, requires_grad=True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        return self._node
+
+    def retain_grad(self) -> None:
+        """Keep .grad for this non-leaf tensor too after backward (like PyTorch)."""
+        if not self._req:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._node is not None:
+            self._retain = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retain
+
+    @property
+    def data(self) -> Tensor:
+        """The same array as a tensor outside the graph (like torch's .data)."""
+        return _wrap(self._data, self.device)
+
+    @data.setter
+    def data(self, value) -> None:
+        if not isinstance(value, TensorBase):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._data = value._data
+        self.device = value.device
+
+    @property
+    def backend(self):
+        """The kernel table that computes this tensor's ops (pyneuro.backends.current)."""
+        return _backend(self.device)
+
+    # ------------------------------------------------------------------ conversion
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's array, outside the graph (requires_grad=False)."""
+        return _wrap(self._data, self.device)
+
+    def detach_(self) -> Tensor:
+        self._node = None
+        self._req = False
+        return self
+
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array (shares memory on cpu)."""
+        if self._req:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        if self.device != "cpu":
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first."
+            )
+        return _backend(self.device).to_numpy(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = np.asarray(_backend(self.device).to_numpy(self._data))
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=False)
+        return arr.copy() if copy else arr
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.item()
+
+    def tolist(self):
+        return np.asarray(_backend(self.device).to_numpy(self._data)).tolist()
+
+    def __float__(self):
+        if self._data.size != 1:
+            raise ArgumentError(
+                f"only one element tensors can be converted to Python scalars (this one has {self._data.size})"
+            )
+        return _PY_FLOAT(self.item())
+
+    def __int__(self):
+        if self._data.size != 1:
+            raise ArgumentError(
+                f"only one element tensors can be converted to Python scalars (this one has {self._data.size})"
+            )
+        return _PY_INT(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return _PY_INT(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous")
+        return _PY_BOOL(self.item())
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self):
+        return id(self)
+
+    def is_contiguous(self) -> bool:
+        return _PY_BOOL(self._data.flags.c_contiguous)
+
+    # ------------------------------------------------------------------ repr
+    def __repr__(self) -> str:
+        host = np.asarray(_backend(self.device).to_numpy(self._data))
+        prefix = "tensor("
+        opts = dict(separator=", ", prefix=prefix, threshold=1000, edgeitems=3)
+        if host.dtype.kind == "f":
+            finite = host[np.isfinite(host)]
+            integral = finite.size == 0 or (np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8)
+            big = finite.size and (
+                np.abs(finite).max() >= 1e8 or 0 < np.abs(finite[finite != 0]).min(initial=1) < 1e-4
+            )
+            if big:
+                opts.update(precision=4, floatmode="fixed")
+                body = np.array2string(host, formatter={"float_kind": lambda v: f"{v:.4e}"}, **opts)
+            elif integral:
+                body = np.array2string(host, **opts)
+            else:
+                body = np.array2string(host, precision=4, floatmode="fixed", **opts)
+        elif host.dtype.kind == "b":  # like torch: pad to the widest word present ([True], [ True, False])
+            width = 5 if not host.all() else 4
+            body = np.array2string(host, formatter={"bool": lambda v: str(_PY_BOOL(v)).rjust(width)}, **opts)
+        else:
+            body = np.array2string(host, **opts)
+        if host.size == 0:
+            body = f"[], size={tuple(host.shape)}" if host.ndim > 1 else "[]"
+        extras = []
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}:0'")
+        if host.dtype not in (float32, int64, bool_):
+            extras.append(f"dtype=pyneuro.{host.dtype}")
+        if self._node is not None:
+            extras.append(f"grad_fn=<{self._node.name()}>")
+        elif self._req:
+            extras.append("requires_grad=True")
+        return prefix + body + "".join(", " + e for e in extras) + ")"
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+    def __format__(self, spec: str) -> str:
+        if spec and self._data.size == 1:
+            return format(self.item(), spec)
+        return repr(self)
+
+    # ------------------------------------------------------------------ operands of binary ops
+    def _other(self, other):
+        """(self, other) ready for a binary op: same device, promoted dtypes (PyTorch rules)."""
+        a = self
+        if isinstance(other, TensorBase):
+            da, db = a._data.dtype, other._data.dtype
+            if da is not db and da != db:  # builtin dtypes are singletons: `is` settles most cases
+                a, other = _promote(a, other)
+            return a, other
+        if isinstance(other, _SCALARS) or isinstance(other, (np.floating, np.integer, np.bool_)):
+            if isinstance(other, (_PY_FLOAT, np.floating)) and a._data.dtype.kind != "f":
+                a = a._cast(float32)
+            if isinstance(other, (np.floating, np.integer, np.bool_)):
+                other = other.item()
+            return a, other
+        other = _wrap(_backend(self.device).asarray(_host_array(other)), self.device)
+        if a._data.dtype != other._data.dtype:
+            a, other = _promote(a, other)
+        return a, other
+
+    # ------------------------------------------------------------------ comparisons (no grad)
+    def _compare(self, other, op):
+        if other is None:
+            return False
+        a, b = self._other(other)
+        if isinstance(b, TensorBase) and a._data.shape != b._data.shape:
+            _broadcast_check(a, b, op.__name__.strip("_"))
+        return _wrap(op(a._data, b._data if isinstance(b, TensorBase) else b), self.device)
+
+    def __eq__(self, other):
+        return self._compare(other, _eq)
+
+    def __ne__(self, other):
+        r = self._compare(other, _ne)
+        return True if r is False else r
+
+    def __lt__(self, other):
+        return self._compare(other, _lt)
+
+    def __le__(self, other):
+        return self._compare(other, _le)
+
+    def __gt__(self, other):
+        return self._compare(other, _gt)
+
+    def __ge__(self, other):
+        return self._compare(other, _ge)
+
+    eq = __eq__
+    ne = __ne__
+    lt = __lt__
+    le = __le__
+    gt = __gt__
+    ge = __ge__
+
+    def __and__(self, other):
+        return self._compare(other, _and)
+
+    def __or__(self, other):
+        return self._compare(other, _or)
+
+    def __xor__(self, other):
+        return self._compare(other, _xor)
+
+    def __invert__(self):
+        return _wrap(~self._data, self.device)
+
+    def logical_not(self):
+        return _wrap(self._data == 0, self.device)
+
+    def all(self, dim=None, keepdim=False):
+        return _wrap(
+            _backend(self.device).xp.asarray(self._data.all(axis=dim, keepdims=keepdim)), self.device
+        )
+
+    def any(self, dim=None, keepdim=False):
+        return _wrap(
+            _backend(self.device).xp.asarray(self._data.any(axis=dim, keepdims=keepdim)), self.device
+        )
+
+    def isnan(self):
+        return _wrap(_backend(self.device).xp.isnan(self._data), self.device)
+
+    def isfinite(self):
+        return _wrap(_backend(self.device).xp.isfinite(self._data), self.device)
+
+    def isinf(self):
+        return _wrap(_backend(self.device).xp.isinf(self._data), self.device)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        o = other._data if isinstance(other, TensorBase) else other
+        return _wrap(
+            _backend(self.device).xp.isclose(self._data, o, rtol=rtol, atol=atol, equal_nan=equal_nan),
+            self.device,
+        )
+
+    def equal(self, other) -> bool:
+        return self.shape == other.shape and _PY_BOOL((self._data == other._data).all())
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08) -> bool:
+        return _PY_BOOL(_backend(self.device).xp.allclose(self._data, other._data, rtol=rtol, atol=atol))
+
+    # ------------------------------------------------------------------ arg-reductions (no grad)
+    def argmax(self, dim=None, keepdim=False):
+        """Index of the (first) maximum; along a dim of a 2-D tensor this is the argmax kernel."""
+        data = self._data
+        bk = _backend(self.device)
+        _check_arg_reduction(self, dim, "argmax")
+        if dim is None:
+            out = bk.xp.asarray(data.argmax()).astype(np.int64)
+            return _wrap(out.reshape((1,) * data.ndim) if keepdim else out, self.device)
+        if data.ndim == 2 and dim in (1, -1) and data.dtype == float32 and data.shape[1]:
+            out = bk.argmax(data)
+        else:
+            (d,) = normalize_dims(dim, data.ndim)
+            out = data.argmax(axis=d).astype(np.int64) if data.ndim else bk.xp.zeros((), np.int64)
+        if keepdim and data.ndim:
+            out = bk.xp.expand_dims(out, dim)
+        return _wrap(bk.xp.asarray(out), self.device)
+
+    def argmin(self, dim=None, keepdim=False):
+        data = self._data
+        bk = _backend(self.device)
+        _check_arg_reduction(self, dim, "argmin")
+        if dim is None:
+            out = bk.xp.asarray(data.argmin()).astype(np.int64)
+            return _wrap(out.reshape((1,) * data.ndim) if keepdim else out, self.device)
+        (d,) = normalize_dims(dim, data.ndim)
+        out = data.argmin(axis=d).astype(np.int64)
+        if keepdim:
+            out = bk.xp.expand_dims(out, d)
+        return _wrap(bk.xp.asarray(out), self.device)
+
+    def argsort(self, dim=-1, descending=False):
+        """Indices that sort along dim (int64, no gradient)."""
+        data = -self._data if descending else self._data
+        return _wrap(data.argsort(axis=dim, kind="stable").astype(np.int64), self.device)
+
+    def ndimension(self) -> int:
+        return self.ndim
+
+    def stride(self, dim=None):
+        st = tuple(_PY_INT(x) // self._data.itemsize for x in self._data.strides)
+        return st if dim is None else st[dim]
+
+    def get_device(self) -> int:
+        return -1 if self.device == "cpu" else 0
+
+
+_eq, _ne, _lt, _le, _gt, _ge = _op.eq, _op.ne, _op.lt, _op.le, _op.gt, _op.ge
+_and, _or, _xor = _op.and_, _op.or_, _op.xor
+
+
+def _promote(a: TensorBase, b: TensorBase):
+    """PyTorch's promotion for two tensors: a float beats an int; a wider float wins."""
+    da, db = a._data.dtype, b._data.dtype
+    if da.kind == "f" and db.kind != "f":
+        return a, b._cast(da)
+    if db.kind == "f" and da.kind != "f":
+        return a._cast(db), b
+    if (a._data.ndim == 0) != (b._data.ndim == 0) and (da.kind == "b") == (db.kind == "b"):
+        # same category: a tensor with dimensions keeps its dtype against a 0-d one, like
+        # torch (float32 vector * float64 scalar tensor -> float32)
+        target = db if a._data.ndim == 0 else da
+        return a._cast(target), b._cast(target)
+    target = np.promote_types(da, db)
+    return a._cast(target), b._cast(target)
+
+
+def _broadcast_check(a: TensorBase, b: TensorBase, what: str) -> None:
+    """ShapeError (a RuntimeError, as in torch) naming both shapes if a and b do not broadcast."""
+    sa, sb = a._data.shape, b._data.shape
+    for i in range(1, builtins.min(builtins.len(sa), builtins.len(sb)) + 1):
+        if sa[-i] != sb[-i] and sa[-i] != 1 and sb[-i] != 1:
+            raise ShapeError(
+                f"{what}: the size of tensor a ({sa[-i]}) must match the size of tensor b ({sb[-i]}) at "
+                f"non-singleton dimension {builtins.max(builtins.len(sa), builtins.len(sb)) - i} "
+                f"(shapes {tuple(sa)} and {tuple(sb)})"
+            )
+
+
+def _value_array(value, like: TensorBase):
+    return _backend(like.device).asarray(np.asarray(value, dtype=like._data.dtype))
+
+
+def _convert_index(index, t: TensorBase):
+    """Turn Tensor/list index parts into backend arrays; report whether any is an array."""
+    bk = None
+    parts = index if isinstance(index, tuple) else (index,)
+    out = []
+    advanced = False
+    for p in parts:
+        if isinstance(p, TensorBase):
+            if p.device != t.device:
+                raise RuntimeError(f"indices on {p.device} cannot index a tensor on {t.device}")
+            p = p._data
+            advanced = True
+        elif isinstance(p, (list, np.ndarray)):
+            bk = bk or _backend(t.device)
+            arr = np.asarray(p)
+            if arr.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            p = bk.asarray(arr)
+            advanced = True
+        elif hasattr(p, "shape") and hasattr(p, "dtype") and not isinstance(p, (np.integer, np.bool_)):
+            advanced = True
+        out.append(p)
+    return (tuple(out) if isinstance(index, tuple) else out[0]), advanced

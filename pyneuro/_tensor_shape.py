@@ -1,0 +1,311 @@
+"""Tensor's shape and indexing methods (reshape, view, permute, expand, [], gather, ...).
+
+A mixin of pyneuro.tensor.Tensor, kept apart so tensor.py stays readable: each method
+checks its arguments the way torch does and then runs one autograd Function from
+pyneuro/autograd/shape.py (Reshape, Permute, Expand, Index), or composes other methods.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ._dtype import _PY_BOOL, _PY_INT
+from ._errors import ArgumentError, ShapeError
+from ._shapes import broadcast_shapes, normalize_dims
+from ._shapes import shape_arg as _shape_arg
+from ._tensor_base import (
+    TensorBase,
+    _backend,
+    _broadcast_check,
+    _convert_index,
+    _from_data,
+    _value_array,
+    _wrap,
+)
+from .autograd import shape as _ag
+
+
+class ShapeMethods:
+    """Shape and indexing methods of Tensor (a mixin: it has no state of its own)."""
+
+    __slots__ = ()
+
+    # ------------------------------------------------------------------ shapes
+    def reshape(self, *shape):
+        shape = _shape_arg(shape)
+        if shape == self._data.shape:
+            return self
+        return _ag.Reshape.apply(self, shape=shape)
+
+    def view(self, *shape):
+        if (
+            len(shape) == 1
+            and not isinstance(shape[0], (tuple, list, _PY_INT))
+            and not isinstance(shape[0], np.integer)
+        ):
+            return self.to(shape[0])  # view(dtype) is not a reinterpretation here; convert instead
+        out = self.reshape(*shape)
+        if (
+            out is not self
+            and self.device == "cpu"
+            and out._data.size > 1
+            and not np.may_share_memory(out._data, self._data)
+        ):
+            # NumPy had to copy: a write through the "view" would not reach this tensor
+            raise ShapeError(
+                f"view size is not compatible with input tensor's size and stride (shape {tuple(self.shape)} is "
+                f"not contiguous, e.g. after .T or .permute); use .reshape({', '.join(map(str, _shape_arg(shape)))}) instead"
+            )
+        return out
+
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        nd = self.ndim
+        if nd == 0:
+            return self.reshape(1)
+        s = start_dim % nd
+        e = end_dim % nd
+        if s > e:
+            raise ShapeError(
+                f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {tuple(self.shape)}"
+            )
+        shape = self.shape
+        n = 1
+        for k in shape[s : e + 1]:
+            n *= k
+        return self.reshape(shape[:s] + (n,) + shape[e + 1 :])
+
+    def unflatten(self, dim, sizes):
+        d = dim % self.ndim
+        return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1 :])
+
+    def squeeze(self, dim=None):
+        shape = self.shape
+        if dim is None:
+            return self.reshape(tuple(n for n in shape if n != 1))
+        dims = normalize_dims(dim, self.ndim)
+        return self.reshape(tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1)))
+
+    def unsqueeze(self, dim):
+        nd = self.ndim + 1
+        if not -nd <= dim < nd:
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})"
+            )
+        d = dim % nd
+        shape = self.shape
+        return self.reshape(shape[:d] + (1,) + shape[d:])
+
+    def permute(self, *dims):
+        dims = _shape_arg(dims)
+        if sorted(d % builtins.max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
+            raise ShapeError(
+                f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {tuple(self.shape)}"
+            )
+        return _ag.Permute.apply(self, dims=tuple(d % self.ndim for d in dims))
+
+    def transpose(self, dim0, dim1):
+        nd = self.ndim
+        if nd < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+            return self
+        dims = list(range(nd))
+        (a,) = normalize_dims(dim0, nd)
+        (b,) = normalize_dims(dim1, nd)
+        dims[a], dims[b] = dims[b], dims[a]
+        return _ag.Permute.apply(self, dims=tuple(dims))
+
+    def swapaxes(self, axis0, axis1):
+        return self.transpose(axis0, axis1)
+
+    def t(self):
+        if self.ndim > 2:
+            raise ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+        return self.transpose(0, 1) if self.ndim == 2 else self
+
+    @property
+    def T(self):
+        if self.ndim < 2:
+            return self
+        return _ag.Permute.apply(self, dims=tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def expand(self, *sizes):
+        sizes = _shape_arg(sizes)
+        shape = self.shape
+        full = []
+        offset = len(sizes) - len(shape)
+        if offset < 0:
+            raise ShapeError(
+                f"expand: the number of sizes {sizes} must be >= the number of dims of shape {shape}"
+            )
+        for i, s in enumerate(sizes):
+            full.append(shape[i - offset] if s == -1 and i >= offset else s)
+        try:
+            return _ag.Expand.apply(self, shape=tuple(full))
+        except ValueError:
+            raise ShapeError(f"expand: shape {tuple(shape)} cannot be expanded to {sizes}") from None
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def chunk(self, chunks, dim=0):
+        if not isinstance(chunks, _PY_INT) or chunks <= 0:
+            raise ArgumentError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+        n = self.shape[dim]
+        step = -(-n // chunks)
+        return self.split(step, dim)
+
+    def split(self, split_size, dim=0):
+        n = self.shape[dim]
+        if isinstance(split_size, _PY_INT) and (split_size < 0 or (split_size == 0 and n)):
+            raise ArgumentError(
+                f"split_size must be positive (or 0 for a dimension of size 0), got {split_size} for size {n}"
+            )
+        if not isinstance(split_size, _PY_INT) and builtins.sum(split_size) != n:
+            raise ShapeError(
+                f"split: sizes {list(split_size)} do not add up to the size {n} of dimension {dim}"
+            )
+        if split_size == 0:
+            return (self,)
+        d = dim % self.ndim
+        sizes = (
+            [split_size] * (n // split_size) + ([n % split_size] if n % split_size else [])
+            if isinstance(split_size, _PY_INT)
+            else list(split_size)
+        )
+        out, start = [], 0
+        for s in sizes:
+            out.append(self[(slice(None),) * d + (slice(start, start + s),)])
+            start += s
+        return tuple(out)
+
+    # ------------------------------------------------------------------ indexing
+    def __getitem__(self, index):
+        if isinstance(index, (_PY_INT, slice)) and not isinstance(index, _PY_BOOL):
+            return _ag.Index.apply(self, index=index, advanced=False)
+        index, advanced = _convert_index(index, self)
+        return _ag.Index.apply(self, index=index, advanced=advanced)
+
+    def __setitem__(self, index, value):
+        self._check_inplace()
+        if not (isinstance(index, (_PY_INT, slice)) and not isinstance(index, _PY_BOOL)):
+            index, _ = _convert_index(index, self)
+        try:
+            self._data[index] = value._data if isinstance(value, TensorBase) else _value_array(value, self)
+        except ValueError as exc:
+            raise ShapeError(f"setitem: {exc}") from None
+
+    def index_select(self, dim, index):
+        """The entries at `index` (a 1-D integer tensor) along dim; gradients add up on repeats."""
+        if index.ndim > 1:
+            raise ShapeError(f"index_select(): index must be a 1-D tensor, got shape {tuple(index.shape)}")
+        (d,) = normalize_dims(dim, self.ndim)
+        return self[(slice(None),) * d + (index.reshape(-1),)]
+
+    def masked_select(self, mask):
+        """The entries where mask (broadcast to self's shape) is True, as a 1-D tensor."""
+        m = mask if isinstance(mask, TensorBase) else _from_data(mask)
+        if m.shape != self.shape:
+            _broadcast_check(self, m, "masked_select")
+            return self.expand(*broadcast_shapes(self.shape, m.shape))[
+                m.expand(*broadcast_shapes(self.shape, m.shape))
+            ]
+        return self[m]
+
+    def select(self, dim, index):
+        (d,) = normalize_dims(dim, self.ndim)
+        return self[(slice(None),) * d + (index,)]
+
+    def narrow(self, dim, start, length):
+        (d,) = normalize_dims(dim, self.ndim)
+        if start < 0:
+            start += self.shape[d]
+        if not 0 <= start <= start + length <= self.shape[d]:
+            raise IndexError(
+                f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({self.shape[d]})"
+            )
+        return self[(slice(None),) * d + (slice(start, start + length),)]
+
+    def unbind(self, dim=0):
+        (d,) = normalize_dims(dim, self.ndim)
+        return tuple(self.select(d, i) for i in range(self.shape[d]))
+
+    def flip(self, *dims):
+        """Reverse the order along dims (a view with negative strides; gradient flipped back)."""
+        dims = normalize_dims(_shape_arg(dims) if dims else (), self.ndim) if dims else ()
+        index = tuple(slice(None, None, -1) if i in dims else slice(None) for i in range(self.ndim))
+        return self[index] if dims else self.clone()
+
+    def movedim(self, source, destination):
+        src = (source,) if isinstance(source, _PY_INT) else tuple(source)
+        dst = (destination,) if isinstance(destination, _PY_INT) else tuple(destination)
+        nd = self.ndim
+        src = [normalize_dims(s_, nd)[0] for s_ in src]
+        dst = [normalize_dims(d_, nd)[0] for d_ in dst]
+        if (
+            builtins.len(src) != builtins.len(dst)
+            or builtins.len(set(src)) != builtins.len(src)
+            or builtins.len(set(dst)) != builtins.len(dst)
+        ):
+            raise ShapeError(f"movedim: invalid source {source} / destination {destination}")
+        order = [i for i in range(nd) if i not in src]
+        for d_, s_ in sorted(zip(dst, src)):
+            order.insert(d_, s_)
+        return self.permute(*order)
+
+    moveaxis = movedim
+
+    def repeat(self, *sizes):
+        """Tile the tensor sizes[i] times along each dim (new leading dims as needed), like torch."""
+        sizes = _shape_arg(sizes)
+        if builtins.len(sizes) < self.ndim:
+            raise ShapeError(
+                f"repeat: number of repeat dims ({builtins.len(sizes)}) can not be smaller than the number of dims of the tensor ({self.ndim})"
+            )
+        shape = (1,) * (builtins.len(sizes) - self.ndim) + tuple(self.shape)
+        x = self.reshape(tuple(v for n in shape for v in (1, n)))
+        x = x.expand(*(v for r, n in zip(sizes, shape) for v in (r, n)))
+        return x.reshape(tuple(r * n for r, n in zip(sizes, shape)))
+
+    def tile(self, *dims):
+        dims = _shape_arg(dims)
+        return self.repeat(*((1,) * (self.ndim - builtins.len(dims)) + dims))
+
+    def outer(self, other):
+        if self.ndim != 1 or other.ndim != 1:
+            raise ShapeError(
+                f"outer: 1-D tensors expected, got shapes {tuple(self.shape)} and {tuple(other.shape)}"
+            )
+        return self.unsqueeze(1) * other.unsqueeze(0)
+
+    def bmm(self, other):
+        if self.ndim != 3 or other.ndim != 3 or self.shape[0] != other.shape[0]:
+            raise ShapeError(
+                f"bmm: expected two 3-D tensors with the same batch size, got {tuple(self.shape)} and {tuple(other.shape)}"
+            )
+        return self @ other
+
+    def gather(self, dim, index):
+        """out[i][j] = self[i][index[i][j]] for dim=1 (2-D), like torch.gather."""
+        d = dim % self.ndim
+        idx = index._data
+        xp = _backend(self.device).xp
+        try:
+            grids = list(xp.indices(idx.shape, sparse=True))
+        except TypeError:  # CuPy's indices has no sparse=: the same open grids from arange
+            grids = [
+                xp.arange(n, dtype=np.int64).reshape(tuple(n if j == i else 1 for j in range(idx.ndim)))
+                for i, n in enumerate(idx.shape)
+            ]
+        grids[d] = idx
+        return self[tuple(_wrap(g, self.device) for g in grids)]

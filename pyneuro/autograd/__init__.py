@@ -1,0 +1,121 @@
+"""Reverse-mode automatic differentiation: grad mode, the graph's nodes, the engine, the ops.
+
+How it works (read this first)
+------------------------------
+Every differentiable operation is a small `Function` subclass with `forward` (on backend
+arrays) and `backward` (the vector-Jacobian product) side by side; `Op.apply(*tensors)`
+runs forward and, when grad mode is on and an input requires grad, keeps the instance as
+the output's `grad_fn`: the instance *is* the graph node. `Tensor.backward()` hands the
+output to the engine, which walks the nodes in topological order and adds the gradients
+that reach leaves into their `.grad`.
+
+    grad_mode.py    no_grad / enable_grad / set_grad_enabled (thread-local, like torch)
+    function.py     Function (apply, kernels, release) and AccumulateGrad
+    engine.py       topological order, accumulation, retain_graph, run_backward, grad()
+    fused.py        where Python meets the compiled kernels: matmul, linear, relu,
+                    softmax, log_softmax, cross-entropy, mse, embedding
+    elementwise.py  + - * / ** where max/min and the unary math
+    reduction.py    sum, mean, max/min
+    conv.py         conv2d, max/avg/adaptive pooling (the conv kernels of the table)
+    shape.py        reshape, permute, expand, indexing, cat, stack, clone
+
+Arrows: these modules import pyneuro._tensor_base (the Tensor slots and the one
+constructor `_wrap`), _shapes, _errors and backends, never pyneuro.tensor; tensor.py
+imports them.
+"""
+
+from __future__ import annotations
+
+from .._shapes import broadcast_shapes as _broadcast_shapes
+from .._shapes import normalize_dims as _normalize_dims
+from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d, max_pool2d_with_indices
+from .elementwise import (
+    Abs,
+    Add,
+    Cast,
+    Clamp,
+    CumSum,
+    Div,
+    Elementwise,
+    Exp,
+    Log,
+    Maximum,
+    Mul,
+    Neg,
+    Pow,
+    Root,
+    Sigmoid,
+    Sqrt,
+    Sub,
+    Tanh,
+    ToDevice,
+    Where,
+)
+from .engine import _accumulate_leaf, _topological_order, grad, run_backward
+from .function import AccumulateGrad, Function, _unbroadcast
+from .fused import MSE, CrossEntropy, EmbeddingLookup, Linear, LogSoftmax, MatMul, ReLU, Softmax
+from .grad_mode import _GradMode, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .reduction import AMaxMin, MaxMinAll, MaxMinDim, Mean, Sum
+from .shape import Cat, Clone, Expand, Index, Permute, Reshape, Stack
+
+__all__ = [
+    "Function",
+    "AccumulateGrad",
+    "grad",
+    "run_backward",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Pow",
+    "Where",
+    "Maximum",
+    "Neg",
+    "Exp",
+    "Log",
+    "Sqrt",
+    "Root",
+    "Abs",
+    "Sigmoid",
+    "Elementwise",
+    "CumSum",
+    "Tanh",
+    "Clamp",
+    "Cast",
+    "ToDevice",
+    "MatMul",
+    "Linear",
+    "ReLU",
+    "Softmax",
+    "LogSoftmax",
+    "CrossEntropy",
+    "MSE",
+    "EmbeddingLookup",
+    "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "AdaptiveAvgPool2d",
+    "max_pool2d_with_indices",
+    "Sum",
+    "Mean",
+    "MaxMinDim",
+    "AMaxMin",
+    "MaxMinAll",
+    "Reshape",
+    "Permute",
+    "Expand",
+    "Index",
+    "Cat",
+    "Stack",
+    "Clone",
+    "_GradMode",
+    "_normalize_dims",
+    "_broadcast_shapes",
+    "_unbroadcast",
+    "_accumulate_leaf",
+    "_topological_order",
+]

@@ -1,0 +1,131 @@
+"""Convolution and pooling Functions: one kernel-table call forward, one or three backward.
+
+    Conv2d              y  = conv2d_forward(x, w, b)            (bias added inside the kernel)
+                        dx = conv2d_backward_input(dy, w)       (the transposed convolution)
+                        dw = conv2d_backward_weight(dy, x)      (correlate the input with dy)
+                        db = conv2d_backward_bias(dy)           (sum over N, Ho, Wo)
+    MaxPool2d           y, idx = max_pool2d_forward(x);  dx = scatter-add dy at idx
+    AvgPool2d           y = avg_pool2d_forward(x);       dx = avg_pool2d_backward(dy)
+    AdaptiveAvgPool2d   y = adaptive_avg_pool2d_forward(x); dx = its backward
+
+The kernels and their arguments are described in pyneuro/backends/protocol.py (docs/DESIGN.md,
+"Convolution and pooling entries"); each backend validates its arguments and raises torch's
+errors, so nothing here re-checks them. Padding given to the kernels is symmetric; an
+asymmetric one (padding="same" with an even kernel) is applied here by padding x with zeros,
+and backward crops the padded gradient back.
+"""
+
+from __future__ import annotations
+
+from .._tensor_base import _wrap
+from .function import Function
+
+
+def _pad_zeros(xp, x, pad4):
+    """x (N, C, H, W) with (top, bottom, left, right) zero rows/columns added."""
+    t, b, left, r = pad4
+    return xp.pad(x, ((0, 0), (0, 0), (t, b), (left, r)))
+
+
+class Conv2d(Function):
+    """y = conv2d(x, w) + b (NCHW, groups, stride, padding, dilation) on the backend's kernels.
+
+    pad4 (top, bottom, left, right), when given, is an extra zero padding applied to x first
+    (torch's asymmetric "same" padding for even kernels).
+    """
+
+    __slots__ = ()
+
+    def forward(self, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, pad4=None):
+        bk = self.kernels(x)
+        if pad4 is not None:
+            x = _pad_zeros(bk.xp, x, pad4)
+        self.saved = (x, w, (stride, padding, dilation, groups), pad4)
+        return bk.conv2d_forward(x, w, b, stride, padding, dilation, groups)
+
+    def backward(self, g):
+        bk = self.bk
+        x, w, (stride, padding, dilation, groups), pad4 = self.saved
+        gx = gw = gb = None
+        if self.needs[0]:
+            gx = bk.conv2d_backward_input(g, w, x.shape, stride, padding, dilation, groups)
+            if pad4 is not None:
+                t, b, left, r = pad4
+                gx = gx[:, :, t : gx.shape[2] - b, left : gx.shape[3] - r]
+        if self.needs[1]:
+            gw = bk.conv2d_backward_weight(g, x, w.shape, stride, padding, dilation, groups)
+        if len(self.needs) > 2 and self.needs[2]:
+            gb = bk.conv2d_backward_bias(g)
+        return gx, gw, gb
+
+    def name(self) -> str:
+        return "ConvolutionBackward0"
+
+
+class MaxPool2d(Function):
+    """y = max over each window; backward sends each gradient to the argmax it came from.
+
+    `box`, when a list, receives the int64 indices (for return_indices=True).
+    """
+
+    __slots__ = ()
+
+    def forward(self, x, kernel, stride, padding, dilation, ceil_mode, box=None):
+        bk = self.kernels(x)
+        y, idx = bk.max_pool2d_forward(x, kernel, stride, padding, dilation, ceil_mode)
+        if box is not None:
+            box.append(idx)
+        self.saved = (idx, x.shape)
+        return y
+
+    def backward(self, g):
+        idx, shape = self.saved
+        return (self.bk.max_pool2d_backward(g, idx, shape),)
+
+    def name(self) -> str:
+        return "MaxPool2DWithIndicesBackward0"
+
+
+def max_pool2d_with_indices(x, kernel, stride, padding, dilation, ceil_mode):
+    """(y, indices) as Tensors; only y is in the graph (indices are integers)."""
+    box = []
+    y = MaxPool2d.apply(x, kernel, stride, padding, dilation, ceil_mode, box=box)
+    return y, _wrap(box[0], x.device)
+
+
+class AvgPool2d(Function):
+    """y = mean over each window; backward spreads each gradient evenly over its window."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+        bk = self.kernels(x)
+        args = (kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
+        self.saved = (x.shape, args)
+        return bk.avg_pool2d_forward(x, *args)
+
+    def backward(self, g):
+        shape, args = self.saved
+        return (self.bk.avg_pool2d_backward(g, shape, *args),)
+
+    def name(self) -> str:
+        return "AvgPool2DBackward0"
+
+
+class AdaptiveAvgPool2d(Function):
+    """y[i, j] = mean of the window [floor(i H / oh), ceil((i + 1) H / oh)) x (same for W)."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, x, output_size):
+        bk = self.kernels(x)
+        self.saved = (x.shape,)
+        return bk.adaptive_avg_pool2d_forward(x, output_size)
+
+    def backward(self, g):
+        return (self.bk.adaptive_avg_pool2d_backward(g, self.saved[0]),)
+
+    def name(self) -> str:
+        return "AdaptiveAvgPool2DBackward0"

@@ -1,0 +1,405 @@
+"""Elementwise ops: + - * / ** where max/min, and the unary math (exp, log, tanh, ...).
+
+They compute with the table's array namespace `self.bk.xp`; gradients of broadcast
+operands are summed back to their shapes by `_unbroadcast`.
+"""
+
+from __future__ import annotations
+
+from .._shapes import normalize_dims as _normalize_dims
+from .function import Function, _current_backend, _errstate, _shape_of, _unbroadcast
+
+# ----------------------------------------------------------------------------- elementwise: binary
+
+
+class Add(Function):
+    """out = a + b (broadcasting). d/da = 1, d/db = 1, summed back over broadcast axes."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, a, b):
+        return a + b  # nothing to save: backward reads the input shapes from self.inputs
+
+    def backward(self, g):
+        a, b = self.inputs
+        return (
+            _unbroadcast(g, a.shape) if self.needs[0] else None,
+            _unbroadcast(g, b.shape) if self.needs[1] else None,
+        )
+
+
+class Sub(Function):
+    """out = a - b. d/da = 1, d/db = -1."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        a, b = self.inputs
+        return (
+            _unbroadcast(g, a.shape) if self.needs[0] else None,
+            _unbroadcast(-g, b.shape) if self.needs[1] else None,
+        )
+
+
+class Mul(Function):
+    """out = a * b. d/da = b, d/db = a."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return a * b
+
+    def backward(self, g):
+        a, b = self.saved
+        return (
+            _unbroadcast(g * b, a.shape) if self.needs[0] else None,
+            _unbroadcast(g * a, b.shape) if self.needs[1] else None,
+        )
+
+
+class Div(Function):
+    """out = a / b. d/da = 1/b, d/db = -a/b^2."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        with _errstate(self.bk.xp):  # x / 0 is inf or nan without a warning, as in torch
+            return a / b
+
+    def backward(self, g):
+        a, b = self.saved
+        with _errstate(self.bk.xp):
+            return (
+                _unbroadcast(g / b, a.shape) if self.needs[0] else None,
+                _unbroadcast(-g * a / (b * b), b.shape) if self.needs[1] else None,
+            )
+
+
+class Pow(Function):
+    """out = a ** b. d/da = b * a^(b-1), d/db = out * log(a)."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        out = a**b
+        self.saved = (a, b, out)
+        return out
+
+    def backward(self, g):
+        a, b, out = self.saved
+        xp = self.bk.xp
+        ga = gb = None
+        if self.needs[0]:
+            if isinstance(b, (int, float)):
+                d = b * a if b == 2 else (b * a ** (b - 1) if b != 0 else a * 0)
+            else:
+                d = b * a ** (b - 1)
+            ga = _unbroadcast(g * d, a.shape)
+        if self.needs[1]:
+            with _errstate(xp):
+                logs = xp.log(a) if hasattr(a, "shape") else xp.log(xp.asarray(a, dtype=out.dtype))
+            gb = _unbroadcast(g * out * logs, b.shape)
+        return ga, gb
+
+
+class Where(Function):
+    """out = a where cond else b. The gradient flows to the chosen side only."""
+
+    __slots__ = ()
+
+    def forward(self, cond, a, b):
+        self.saved = (cond, _shape_of(a), _shape_of(b))
+        return self.bk.xp.where(cond, a, b)
+
+    def backward(self, g):
+        cond, sa, sb = self.saved
+        xp = self.bk.xp
+        zero = xp.zeros((), dtype=g.dtype)
+        return (
+            None,
+            _unbroadcast(xp.where(cond, g, zero), sa) if self.needs[1] else None,
+            _unbroadcast(xp.where(cond, zero, g), sb) if self.needs[2] else None,
+        )
+
+
+class Maximum(Function):
+    """out = maximum(a, b) (or minimum, largest=False): NaN propagates; where a == b each
+    side gets half of the gradient, as in torch."""
+
+    __slots__ = ()
+
+    def forward(self, a, b, largest=True):
+        xp = self.bk.xp
+        self.saved = (a, b, largest)
+        return (xp.maximum if largest else xp.minimum)(a, b)
+
+    def backward(self, g):
+        a, b, largest = self.saved
+        wins = (a > b) if largest else (a < b)
+        share_a = (wins + (a == b) * 0.5).astype(g.dtype)  # 1 where a wins, 1/2 on a tie, else 0
+        return (
+            _unbroadcast(g * share_a, _shape_of(a)) if self.needs[0] else None,
+            _unbroadcast(g * (1 - share_a), _shape_of(b)) if self.needs[1] else None,
+        )
+
+
+# ----------------------------------------------------------------------------- elementwise: unary
+
+
+class Neg(Function):
+    """out = -a."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, a):
+        return -a
+
+    def backward(self, g):
+        return (-g,)
+
+
+class Exp(Function):
+    """out = e^a; d/da = out."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        out = self.bk.xp.exp(a)
+        self.saved = (out,)
+        return out
+
+    def backward(self, g):
+        return (g * self.saved[0],)
+
+
+class Log(Function):
+    """out = ln(a); d/da = 1/a."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        with _errstate(self.bk.xp):
+            return self.bk.xp.log(a)
+
+    def backward(self, g):
+        return (g / self.saved[0],)
+
+
+class Sqrt(Function):
+    """out = sqrt(a); d/da = 1 / (2 out)."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        with _errstate(self.bk.xp):
+            out = self.bk.xp.sqrt(a)
+        self.saved = (out,)
+        return out
+
+    def backward(self, g):
+        return (g / (2 * self.saved[0]),)
+
+
+class Root(Function):
+    """out = s ** (1/p) for a sum of powers s >= 0: the last step of a p-norm (p=2: sqrt).
+
+    d out/ds = out / (p s). At s = 0 (a zero vector) that is 0/0; like torch's norm and std
+    backward, the gradient there is 0 instead of NaN, so F.normalize and
+    cosine_similarity of an all-zero row (a padding embedding) train without NaNs.
+    """
+
+    __slots__ = ()
+
+    def forward(self, s, p=2):
+        with _errstate(self.bk.xp):
+            out = self.bk.xp.sqrt(s) if p == 2 else s ** (1.0 / p)
+        self.saved = (s, out, p)
+        return out
+
+    def backward(self, g):
+        s, out, p = self.saved
+        xp = self.bk.xp
+        with _errstate(xp):
+            d = g * out / (p * s)
+        return (xp.where(s == 0, xp.zeros((), dtype=d.dtype), d),)
+
+
+class Abs(Function):
+    """out = |a|; d/da = sign(a) (0 at 0, like PyTorch)."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        return self.bk.xp.abs(a)
+
+    def backward(self, g):
+        return (g * self.bk.xp.sign(self.saved[0]),)
+
+
+class Sigmoid(Function):
+    """out = 1 / (1 + e^-a); d/da = out (1 - out)."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        xp = self.bk.xp
+        with _errstate(xp):
+            out = 1 / (1 + xp.exp(-a))
+        self.saved = (out,)
+        return out.astype(a.dtype, copy=False)
+
+    def backward(self, g):
+        out = self.saved[0]
+        return (g * out * (1 - out),)
+
+
+class Elementwise(Function):
+    """out = f(a) for one of the simpler math functions, with its derivative written beside it.
+
+    name        f(a)                 d f / d a
+    sin         sin a                cos a
+    cos         cos a                -sin a
+    log1p       log(1 + a)           1 / (1 + a)
+    expm1       e^a - 1              out + 1
+    reciprocal  1 / a                -out^2
+    rsqrt       1 / sqrt(a)          -out^3 / 2
+    round, floor, ceil, trunc, sign  0 (piecewise constant, as in torch)
+    """
+
+    __slots__ = ()
+
+    def forward(self, a, name="sin"):
+        xp = self.bk.xp
+        with _errstate(xp):
+            if name == "reciprocal":
+                out = 1 / a
+            elif name == "rsqrt":
+                out = 1 / xp.sqrt(a)
+            elif name == "round":
+                out = xp.round(a)  # half to even, like torch.round
+            else:
+                out = getattr(xp, name)(a)
+        self.saved = (a, out, name)
+        return out.astype(a.dtype, copy=False) if hasattr(out, "astype") else out
+
+    def backward(self, g):
+        a, out, name = self.saved
+        xp = self.bk.xp
+        with _errstate(xp):
+            if name == "sin":
+                d = xp.cos(a)
+            elif name == "cos":
+                d = -xp.sin(a)
+            elif name == "log1p":
+                d = 1 / (1 + a)
+            elif name == "expm1":
+                d = out + 1
+            elif name == "reciprocal":
+                d = -(out * out)
+            elif name == "rsqrt":
+                d = -0.5 * out * out * out
+            else:
+                return (xp.zeros_like(g),)
+            return (g * d,)
+
+
+class CumSum(Function):
+    """out = running sum along dim; backward is the running sum of g taken from the end."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, a, dim=0):
+        (d,) = _normalize_dims(dim, a.ndim)
+        self.saved = (d,)
+        return self.bk.xp.cumsum(a, axis=d) if a.ndim else a.copy()
+
+    def backward(self, g):
+        (d,) = self.saved
+        if g.ndim == 0:
+            return (g,)
+        xp = self.bk.xp
+        return (xp.flip(xp.cumsum(xp.flip(g, axis=d), axis=d), axis=d),)
+
+
+class Tanh(Function):
+    """out = tanh(a); d/da = 1 - out^2."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        out = self.bk.xp.tanh(a)
+        self.saved = (out,)
+        return out
+
+    def backward(self, g):
+        out = self.saved[0]
+        return (g * (1 - out * out),)
+
+
+class Clamp(Function):
+    """out = min(max(a, lo), hi); the gradient passes where lo <= a <= hi."""
+
+    __slots__ = ()
+
+    def forward(self, a, lo=None, hi=None):
+        xp = self.bk.xp
+        self.saved = (a, lo, hi)
+        out = a
+        if lo is not None:
+            out = xp.maximum(out, xp.asarray(lo, dtype=a.dtype))
+        if hi is not None:
+            out = xp.minimum(out, xp.asarray(hi, dtype=a.dtype))
+        return out if out is not a else a.copy()
+
+    def backward(self, g):
+        a, lo, hi = self.saved
+        mask = None
+        if lo is not None:
+            mask = a >= lo
+        if hi is not None:
+            mask = (a <= hi) if mask is None else (mask & (a <= hi))
+        return (g if mask is None else g * mask,)
+
+
+class Cast(Function):
+    """out = a converted to dtype; the gradient is converted back (float dtypes only)."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, a, dtype=None):
+        self.saved = (a.dtype,)
+        return a.astype(dtype)
+
+    def backward(self, g):
+        src = self.saved[0]
+        return (g.astype(src) if src.kind == "f" else None,)
+
+
+class ToDevice(Function):
+    """Copy to another device through the host; the gradient goes back the same way."""
+
+    __slots__ = ()
+
+    def forward(self, a, device=None):
+        src_bk = self.bk
+        dst_bk = _current_backend(device)
+        self.saved = (src_bk, dst_bk)
+        self.device = device
+        self.bk = dst_bk
+        return dst_bk.asarray(src_bk.to_numpy(a))
+
+    def backward(self, g):
+        src_bk, dst_bk = self.saved
+        return (src_bk.asarray(dst_bk.to_numpy(g)),)

@@ -1,0 +1,167 @@
+"""The backward engine: topological order, gradient accumulation, retain_graph, grad().
+
+`Tensor.backward()` calls `run_backward`: it sorts the nodes reachable from the output in
+topological order (every node after all nodes that consume its output), then walks them
+once, calling each node's `backward` with the sum of the gradients flowing into it, and
+adds the gradients that reach a leaf tensor into that leaf's `.grad`. After the walk the
+saved arrays are released (unless `retain_graph=True`), so a second backward through the
+same graph raises the same RuntimeError as PyTorch.
+"""
+
+from __future__ import annotations
+
+from .._tensor_base import TensorBase, _wrap
+from .function import _FREED_MESSAGE
+
+# ----------------------------------------------------------------------------- the engine
+
+
+def _topological_order(root) -> list:
+    """Nodes reachable from root, each before every node it feeds (reverse post-order DFS)."""
+    order = []
+    seen = set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for a, need in zip(node.inputs, node.needs):
+            if need and a._node is not None and a._node not in seen:
+                stack.append((a._node, False))
+    order.reverse()
+    return order
+
+
+_NO_BASE = object()
+
+
+def _maybe_view(a) -> bool:
+    """Could `a` share memory with another array? (NumPy/CuPy: it has a base; other
+    device arrays: it does not own its memory.)"""
+    base = getattr(a, "base", _NO_BASE)
+    if base is _NO_BASE:
+        return not getattr(a, "owns_memory", False)
+    return base is not None
+
+
+def _accumulate_leaf(leaf, g, shared: bool) -> None:
+    """leaf.grad += g (the first gradient is stored, copied if it may alias other arrays)."""
+    if g.dtype != leaf._data.dtype:  # e.g. a float64 constant mixed into a float32 graph
+        g = g.astype(leaf._data.dtype)
+        shared = False
+    if leaf.grad is None:
+        if shared or _maybe_view(g) or not getattr(g.flags, "writeable", True):
+            g = g.copy()
+        leaf.grad = _wrap(g, leaf.device)
+    else:
+        leaf.grad._data = leaf.grad._data + g
+
+
+def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
+    """Backpropagate grad_array (same shape as tensor) from tensor into every leaf's .grad."""
+    root = tensor._node
+    if root is None:  # backward on a leaf: its gradient is the seed itself
+        _accumulate_leaf(tensor, grad_array, True)
+        return
+    if tensor._retain:
+        _accumulate_leaf(tensor, grad_array, True)
+    pending = {root: grad_array}
+    shared = {root}  # nodes whose pending grad array may be referenced elsewhere
+    for node in _topological_order(root):
+        g = pending.pop(node, None)
+        if g is None:
+            continue
+        if node.saved is None:
+            raise RuntimeError(_FREED_MESSAGE)
+        grads = node.backward(g)
+        inputs, needs = node.inputs, node.needs
+        if not retain_graph:
+            node.release()
+        for a, need, gi in zip(inputs, needs, grads):
+            if not need or gi is None:
+                continue
+            # gi may be referenced elsewhere if it is g itself (passed through), or a view
+            # of a g that was itself shared; fresh kernel outputs are owned and never copied.
+            alias = gi is g or (node in shared and _maybe_view(gi))
+            child = a._node
+            if a._retain and child is not None:  # t.retain_grad() on a non-leaf
+                _accumulate_leaf(a, gi, True)
+            if child is None:
+                _accumulate_leaf(a, gi, alias)
+            elif child in pending:
+                pending[child] = pending[child] + gi
+                shared.discard(child)
+            else:
+                pending[child] = gi
+                if alias:
+                    shared.add(child)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """The gradients of outputs with respect to inputs, returned instead of stored (like
+    torch.autograd.grad): no leaf's .grad changes.
+
+        (dw,) = pn.autograd.grad(loss, [w])
+
+    outputs: a tensor or a sequence (each scalar, or with its grad_outputs entry);
+    inputs: a tensor or a sequence of tensors that require grad (leaves or not).
+    An input the outputs do not depend on raises, unless allow_unused=True (then None).
+    """
+    if create_graph:
+        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by pyneuro")
+    outs = [outputs] if isinstance(outputs, TensorBase) else list(outputs)
+    ins = [inputs] if isinstance(inputs, TensorBase) else list(inputs)
+    if not ins:
+        raise RuntimeError("grad requires non-empty inputs.")
+    gouts = (
+        [None] * len(outs)
+        if grad_outputs is None
+        else ([grad_outputs] if isinstance(grad_outputs, TensorBase) else list(grad_outputs))
+    )
+    if len(gouts) != len(outs):
+        raise RuntimeError(f"grad_outputs has {len(gouts)} entries but outputs has {len(outs)}")
+    for t in ins:
+        if not isinstance(t, TensorBase) or not t._req:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    for o in outs:
+        if not isinstance(o, TensorBase) or not o._req:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    # Every leaf the backward walk can reach keeps its .grad: remember and restore them.
+    leaves = {}
+    for o in outs:
+        if o._node is None:
+            leaves[id(o)] = o
+            continue
+        for node in _topological_order(o._node):
+            for a, need in zip(node.inputs, node.needs):
+                if need and a._node is None:
+                    leaves[id(a)] = a
+    for t in ins:
+        leaves[id(t)] = t
+    saved = {k: (t.grad, t._retain) for k, t in leaves.items()}
+    try:
+        for t in leaves.values():
+            t.grad = None
+        for t in ins:
+            if t._node is not None:
+                t._retain = True
+        keep = bool(retain_graph)
+        for i, (o, g) in enumerate(zip(outs, gouts)):
+            o.backward(g, retain_graph=keep or i < len(outs) - 1)
+        result = tuple(t.grad for t in ins)
+    finally:
+        for k, t in leaves.items():
+            t.grad, t._retain = saved[k]
+    if not allow_unused:
+        for i, r in enumerate(result):
+            if r is None:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {i}) appears to not have been used in the graph. "
+                    "Set allow_unused=True if this is the desired behavior."
+                )
+    return result

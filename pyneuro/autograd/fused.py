@@ -1,0 +1,296 @@
+"""Fused ops: where Python meets the compiled kernels (matmul, linear, relu, softmax,
+log_softmax, cross-entropy, mse, embedding).
+
+Each forward/backward here is one or two calls into the kernel table (`self.bk`, found by
+pyneuro.backends.table_for): the C++ extension, Numba, NumPy, or CUDA, with the same
+signatures. See docs/DESIGN.md, "The backward walk" for the walk from loss.backward() to the C++ kernel.
+"""
+
+from __future__ import annotations
+
+from .._shapes import broadcast_shapes as _broadcast_shapes
+from .._shapes import normalize_dims as _normalize_dims
+from .._shapes import prod as _prod
+from ..backends import _checks
+from .function import Function, ShapeError, _scatter_add, _unbroadcast
+
+# ----------------------------------------------------------------------------- kernel-table ops
+
+
+class MatMul(Function):
+    """out = a @ b with PyTorch's rules for 1-D, 2-D and batched operands.
+
+    Every product, forward and backward, is one call of the backend's 2-D matmul kernel
+    with transpose flags, so no operand is ever transposed into a copy:
+        C = A @ B      ->  dA = dC @ B^T  = matmul(dC, B, trans_b=True)
+                           dB = A^T @ dC  = matmul(A, dC, trans_a=True)
+    1-D operands become one-row/one-column matrices; an (..., M, K) @ (K, N) product folds
+    the batch into the rows (one big GEMM); a batched (B, M, K) @ (B, K, N) loops over B.
+    """
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        bk = self.kernels(a)
+        _checks.tensor_matmul_shapes(a.shape, b.shape)
+        ka = a.shape[-1]
+        if a.ndim == 2 and b.ndim == 2:  # the common case: one kernel call
+            self.saved = (a, b, None)
+            return bk.matmul(a, b)
+        out_shape = None
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        if b2.ndim == 2:  # (..., M, K) @ (K, N): fold the batch into rows
+            lead = a2.shape[:-1]
+            a2 = a2.reshape(-1, ka)
+            out = bk.matmul(a2, b2)
+            out_shape = lead + (b2.shape[1],)
+            if a.ndim == 1:
+                out_shape = out_shape[1:]
+            if b.ndim == 1:
+                out_shape = out_shape[:-1]
+            self.saved = (a2, b2, ("fold", a.shape, b.shape))
+            return out.reshape(out_shape)
+        # batched: broadcast the batch dims, loop the kernel over them
+        xp = bk.xp
+        batch = _broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+        a3 = _batched(xp, a2, batch)
+        b3 = _batched(xp, b2, batch)
+        out = (
+            xp.stack([bk.matmul(a3[i], b3[i]) for i in range(a3.shape[0])])
+            if a3.shape[0]
+            else xp.zeros((0, a3.shape[1], b3.shape[2]), dtype=a.dtype)
+        )
+        out = out.reshape(batch + out.shape[-2:])
+        self.saved = (a3, b3, ("batch", a.shape, b.shape, a2.shape, b2.shape, batch))
+        if a.ndim == 1:
+            out = out.reshape(out.shape[:-2] + out.shape[-1:])
+        if b.ndim == 1:
+            out = out.reshape(out.shape[:-1])
+        return out
+
+    def backward(self, g):
+        bk = self.bk
+        a, b, how = self.saved
+        if how is None:
+            return (
+                bk.matmul(g, b, trans_b=True) if self.needs[0] else None,
+                bk.matmul(a, g, trans_a=True) if self.needs[1] else None,
+            )
+        if how[0] == "fold":
+            _, sa, sb = how
+            g2 = g.reshape(a.shape[0], b.shape[1])
+            ga = bk.matmul(g2, b, trans_b=True).reshape(sa) if self.needs[0] else None
+            gb = bk.matmul(a, g2, trans_a=True).reshape(sb) if self.needs[1] else None
+            return ga, gb
+        _, sa, sb, sa2, sb2, batch = how
+        xp = bk.xp
+        n = a.shape[0]
+        g3 = xp.ascontiguousarray(g.reshape((n, a.shape[1], b.shape[2])))
+        ga = gb = None
+        if self.needs[0]:
+            ga = xp.stack([bk.matmul(g3[i], b[i], trans_b=True) for i in range(n)]).reshape(batch + sa2[-2:])
+            ga = _unbroadcast(ga, sa2).reshape(sa)
+        if self.needs[1]:
+            gb = xp.stack([bk.matmul(a[i], g3[i], trans_a=True) for i in range(n)]).reshape(batch + sb2[-2:])
+            gb = _unbroadcast(gb, sb2).reshape(sb)
+        return ga, gb
+
+
+def _batched(xp, x, batch):
+    """x (..., R, C) as a C-contiguous, writable (B, R, C) stack over the broadcast batch dims."""
+    if x.shape[:-2] != batch:
+        x = xp.broadcast_to(x, batch + x.shape[-2:])
+    x = x.reshape((-1,) + x.shape[-2:])
+    return (
+        x
+        if x.flags.c_contiguous and getattr(x.flags, "writeable", True)
+        else xp.array(x, copy=True, order="C")
+    )
+
+
+class Linear(Function):
+    """y = x @ W^T + b, the fully connected layer, as two fused kernels.
+
+    forward:  y  = matmul(x, W, trans_b=True)      # W is (out, in): no transposed copy
+              y  = bias_add(y, b)                  # one pass adding b to every row
+    backward: dx = matmul(dy, W)                   # (N, out) @ (out, in)
+              dW = matmul(dy, x, trans_a=True)     # dy^T @ x, (out, in)
+              db = bias_grad(dy)                   # column sums of dy
+    Inputs of more than 2 dims are folded to (rows, in) first (a view, not a copy).
+    """
+
+    __slots__ = ()
+
+    def forward(self, x, w, b=None):
+        bk = self.kernels(x)
+        in_features = w.shape[1] if w.ndim == 2 else None
+        if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != in_features:
+            raise ShapeError(
+                f"linear: input of shape {tuple(x.shape)} does not match weight of shape "
+                f"{tuple(w.shape)} (expected the last input dimension to be {in_features})"
+            )
+        if b is not None and (b.ndim != 1 or b.shape[0] != w.shape[0]):
+            raise ShapeError(
+                f"linear: bias of shape {tuple(b.shape)} does not match weight of shape {tuple(w.shape)}"
+            )
+        x2 = x if x.ndim == 2 else x.reshape(-1, in_features)
+        y = bk.matmul(x2, w, trans_b=True)
+        if b is not None:
+            y = bk.bias_add(y, b)
+        self.saved = (x2, w, x.shape)
+        return y if x.ndim == 2 else y.reshape(x.shape[:-1] + (w.shape[0],))
+
+    def backward(self, g):
+        bk = self.bk
+        x2, w, xshape = self.saved
+        g2 = g if g.ndim == 2 else g.reshape(-1, w.shape[0])
+        gx = gw = gb = None
+        if self.needs[0]:
+            gx = bk.matmul(g2, w)
+            if len(xshape) != 2:
+                gx = gx.reshape(xshape)
+        if self.needs[1]:
+            gw = bk.matmul(g2, x2, trans_a=True)
+        if len(self.needs) > 2 and self.needs[2]:
+            gb = bk.bias_grad(g2)
+        return gx, gw, gb
+
+
+class ReLU(Function):
+    """y = max(x, 0) with the backend's relu kernels; backward masks by y > 0."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        y = self.kernels(x).relu_forward(x)
+        self.saved = (y,)
+        return y
+
+    def backward(self, g):
+        return (self.bk.relu_backward(g, self.saved[0]),)
+
+
+def _rows(x, dim):
+    """View x as 2-D (rows, n) with `dim` last; returns (x2, undo) where undo maps back."""
+    ndim = x.ndim
+    (d,) = _normalize_dims(dim, ndim)
+    if ndim == 0:
+        return x.reshape(1, 1), lambda y: y.reshape(())
+    if d == ndim - 1:
+        if ndim == 2:
+            return x, None
+        shape = x.shape
+        return x.reshape(_prod(shape[:-1]), shape[-1]), lambda y: y.reshape(shape)
+    moved = x.swapaxes(d, -1)
+    mshape = moved.shape
+    return moved.reshape(_prod(mshape[:-1]), mshape[-1]), lambda y: y.reshape(mshape).swapaxes(d, -1)
+
+
+class Softmax(Function):
+    """y = softmax(x) along dim with the backend's fused kernels (forward and backward)."""
+
+    __slots__ = ()
+
+    def forward(self, x, dim=-1):
+        x2, undo = _rows(x, dim)
+        y2 = self.kernels(x2).softmax_forward(x2)
+        self.saved = (y2, dim)
+        return y2 if undo is None else undo(y2)
+
+    def backward(self, g):
+        y2, dim = self.saved
+        g2, undo = _rows(g, dim)
+        gx = self.bk.softmax_backward(g2, y2)
+        return (gx if undo is None else undo(gx),)
+
+
+class LogSoftmax(Function):
+    """y = log_softmax(x) along dim with the backend's fused kernels."""
+
+    __slots__ = ()
+
+    def forward(self, x, dim=-1):
+        x2, undo = _rows(x, dim)
+        y2 = self.kernels(x2).log_softmax_forward(x2)
+        self.saved = (y2, dim)
+        return y2 if undo is None else undo(y2)
+
+    def backward(self, g):
+        y2, dim = self.saved
+        g2, undo = _rows(g, dim)
+        gx = self.bk.log_softmax_backward(g2, y2)
+        return (gx if undo is None else undo(gx),)
+
+
+class CrossEntropy(Function):
+    """Mean/sum/per-sample cross-entropy of logits (N, C) and class targets (N,), fused.
+
+    forward:  losses = cross_entropy_forward(logits, targets)   # logsumexp - logit[target]
+              then the reduction ('mean' divides the sum by N)
+    backward: dlogits = cross_entropy_backward(logits, targets, dlosses)
+                      = (softmax(logits) - onehot(targets)) * dlosses[:, None]
+    """
+
+    __slots__ = ()
+
+    def forward(self, logits, targets, reduction="mean"):
+        losses = self.kernels(logits).cross_entropy_forward(logits, targets)
+        self.saved = (logits, targets, reduction)
+        if reduction == "none":
+            return losses
+        total = losses.sum()
+        if reduction == "sum":
+            return total
+        n = losses.shape[0]
+        return total / n if n else total * float("nan")
+
+    def backward(self, g):
+        logits, targets, reduction = self.saved
+        if reduction == "none":
+            grad_losses = g
+        else:
+            n = logits.shape[0]
+            grad_losses = self.bk.xp.empty((n,), dtype=logits.dtype)
+            grad_losses[...] = g / n if (reduction == "mean" and n) else g
+        return self.bk.cross_entropy_backward(logits, targets, grad_losses), None
+
+
+class MSE(Function):
+    """Mean (or sum, or per-element) squared error; backward 2 (a - b) * g / n."""
+
+    __slots__ = ()
+
+    def forward(self, a, b, reduction="mean"):
+        d = a - b
+        self.saved = (d, reduction)
+        sq = d * d
+        if reduction == "none":
+            return sq
+        total = sq.sum()
+        return total if reduction == "sum" else total / max(sq.size, 1) if sq.size else total * float("nan")
+
+    def backward(self, g):
+        d, reduction = self.saved
+        scale = g * 2 if reduction != "mean" else g * (2 / max(d.size, 1))
+        gd = d * scale
+        return (gd if self.needs[0] else None, -gd if self.needs[1] else None)
+
+
+class EmbeddingLookup(Function):
+    """out[...] = weight[indices[...]] (a row gather); backward scatter-adds rows of grad."""
+
+    __slots__ = ()
+
+    def forward(self, weight, indices, padding_idx=None):
+        self.saved = (weight.shape, indices, padding_idx)
+        return self.bk.xp.take(weight, indices, axis=0)
+
+    def backward(self, g):
+        shape, indices, padding_idx = self.saved
+        xp = self.bk.xp
+        gw = xp.zeros(shape, dtype=g.dtype)
+        _scatter_add(xp, gw, indices.reshape(-1), g.reshape(-1, shape[1]))
+        if padding_idx is not None:
+            gw[padding_idx] = 0
+        return gw, None

@@ -1,0 +1,97 @@
+"""Grad mode: whether operations record the autograd graph (no_grad, enable_grad, ...).
+
+The mode is thread-local, as in PyTorch: every thread starts with recording on, and
+`with pn.no_grad():` in one thread leaves every other thread's mode alone (a data-loading
+or evaluation thread cannot switch off recording for the training loop). Function.apply
+reads `_GradMode.enabled` on every op.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+
+class _GradState(threading.local):
+    """One flag per thread; the class attribute is every new thread's starting value."""
+
+    enabled = True
+
+
+_GradMode = _GradState()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations record the graph for backward (like torch.is_grad_enabled)."""
+    return _GradMode.enabled
+
+
+class _GradModeContext:
+    """Base of no_grad / enable_grad / set_grad_enabled: a context manager and a decorator."""
+
+    _mode = True
+
+    def __new__(cls, func=None):
+        self = super().__new__(cls)
+        if callable(func):  # used as a decorator without parentheses: @pn.no_grad
+            return self(func)
+        return self
+
+    def __enter__(self):
+        self._prev = _GradMode.enabled
+        _GradMode.enabled = self._mode
+        return self
+
+    def __exit__(self, *exc):
+        _GradMode.enabled = self._prev
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Disable graph recording: `with pn.no_grad(): ...` or `@pn.no_grad()` on a function.
+
+    Use it for evaluation and for updating parameters in place (`w -= lr * w.grad`).
+    """
+
+    _mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Re-enable graph recording inside a no_grad block (context manager or decorator)."""
+
+    _mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """`with pn.set_grad_enabled(False): ...`; calling it as a function sets the mode."""
+
+    def __init__(self, mode: bool):
+        self._prev = _GradMode.enabled
+        self._mode = bool(mode)
+        _GradMode.enabled = self._mode  # torch semantics: takes effect immediately
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, func):  # pragma: no cover - decorator form is rare
+        mode = self._mode
+        _GradMode.enabled = self._prev
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            prev = _GradMode.enabled
+            _GradMode.enabled = mode
+            try:
+                return func(*args, **kwargs)
+            finally:
+                _GradMode.enabled = prev
+
+        return wrapper

@@ -1,0 +1,121 @@
+"""Reductions: sum, mean, max/min (all, along a dim, amax/amin)."""
+
+from __future__ import annotations
+
+from .._shapes import normalize_dims as _normalize_dims
+from .function import Function, ShapeError, _errstate
+
+# ----------------------------------------------------------------------------- reductions
+
+
+class Sum(Function):
+    """out = sum of a over dims; backward broadcasts g back over the summed axes."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, a, dim=None, keepdim=False):
+        dims = _normalize_dims(dim, a.ndim)
+        self.saved = (a.shape, dims, keepdim)
+        return a.sum(axis=dims if a.ndim else None, keepdims=keepdim)
+
+    def backward(self, g):
+        shape, dims, keepdim = self.saved
+        if not keepdim and shape:
+            g = g.reshape(tuple(1 if i in dims else n for i, n in enumerate(shape)))
+        return (self.bk.xp.broadcast_to(g, shape),)
+
+
+class Mean(Function):
+    """out = mean of a over dims; backward spreads g / count over the reduced axes."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, a, dim=None, keepdim=False):
+        dims = _normalize_dims(dim, a.ndim)
+        count = 1
+        for d in dims:
+            count *= a.shape[d] if a.ndim else 1
+        self.saved = (a.shape, dims, keepdim, count)
+        with _errstate(self.bk.xp):
+            if not a.size:  # the mean of nothing is nan, like torch (without NumPy's warning)
+                return a.sum(axis=dims if a.ndim else None, keepdims=keepdim) / count
+            return a.mean(axis=dims if a.ndim else None, keepdims=keepdim)
+
+    def backward(self, g):
+        shape, dims, keepdim, count = self.saved
+        if not keepdim and shape:
+            g = g.reshape(tuple(1 if i in dims else n for i, n in enumerate(shape)))
+        return (self.bk.xp.broadcast_to(g / count if count else g * float("nan"), shape),)
+
+
+class MaxMinDim(Function):
+    """values of max (or min) along one dim; the gradient goes to the returned index."""
+
+    __slots__ = ("indices",)
+
+    def forward(self, a, dim=0, keepdim=False, largest=True):
+        xp = self.bk.xp
+        (d,) = _normalize_dims(dim, a.ndim)
+        if a.ndim and a.shape[d] == 0:
+            raise IndexError(f"max(): cannot reduce over a zero-size dimension {d} of shape {tuple(a.shape)}")
+        if a.ndim == 0:
+            self.indices = xp.zeros((), dtype=xp.int64)
+            self.saved = (a.shape, 0, True)
+            return a.copy()
+        idx = (xp.argmax if largest else xp.argmin)(a, axis=d)
+        idx_k = xp.expand_dims(idx, d)
+        values = xp.take_along_axis(a, idx_k, axis=d)
+        self.indices = (idx_k if keepdim else idx).astype(xp.int64, copy=False)
+        self.saved = (a.shape, d, idx_k)
+        return values if keepdim else values.reshape(idx.shape)
+
+    def backward(self, g):
+        shape, d, idx_k = self.saved
+        xp = self.bk.xp
+        if not shape:
+            return (g,)
+        gk = g.reshape(idx_k.shape)
+        positions = xp.arange(shape[d]).reshape(tuple(-1 if i == d else 1 for i in range(len(shape))))
+        return ((positions == idx_k) * gk,)
+
+
+class AMaxMin(Function):
+    """amax (or amin) over one or more dims; the gradient is shared evenly between ties along
+    the reduced dims (torch's amax/amin; max(dim) instead sends it all to the returned index)."""
+
+    __slots__ = ()
+
+    def forward(self, a, dims=(), keepdim=False, largest=True):
+        if a.size == 0 and any(a.shape[d] == 0 for d in dims):
+            raise ShapeError(f"amax(): cannot reduce over a zero-size dimension of shape {tuple(a.shape)}")
+        v = a.max(axis=dims, keepdims=True) if largest else a.min(axis=dims, keepdims=True)
+        self.saved = (a, v, dims)
+        return v if keepdim else v.reshape(tuple(n for i, n in enumerate(a.shape) if i not in dims))
+
+    def backward(self, g):
+        a, v, dims = self.saved
+        mask = a == v
+        count = mask.sum(axis=dims, keepdims=True).astype(g.dtype)
+        return (mask * (g.reshape(v.shape) / count),)
+
+
+class MaxMinAll(Function):
+    """max (or min) over every element; the gradient is shared evenly between ties."""
+
+    __slots__ = ()
+
+    def forward(self, a, largest=True):
+        if a.size == 0:
+            raise ShapeError(
+                "max(): expected a non-empty tensor (reduction over an empty tensor has no identity)"
+            )
+        out = a.max() if largest else a.min()
+        self.saved = (a, out)
+        return out
+
+    def backward(self, g):
+        a, out = self.saved
+        mask = a == out
+        return (mask * (g / mask.sum().astype(g.dtype)),)

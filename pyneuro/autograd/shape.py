@@ -1,0 +1,135 @@
+"""Shape and indexing ops: reshape, permute, expand, indexing, cat, stack, clone."""
+
+from __future__ import annotations
+
+from .._shapes import normalize_dims as _normalize_dims
+from .function import Function, ShapeError, _scatter_add, _unbroadcast
+
+# ----------------------------------------------------------------------------- shapes and indexing
+
+
+class Reshape(Function):
+    """out = a.reshape(shape) (a view when possible); backward reshapes g back."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, a, shape=()):
+        self.saved = (a.shape,)
+        try:
+            return a.reshape(shape)
+        except ValueError:
+            raise ShapeError(
+                f"shape {tuple(shape)} is invalid for input of shape {tuple(a.shape)} ({a.size} elements)"
+            ) from None
+
+    def backward(self, g):
+        return (g.reshape(self.saved[0]),)
+
+
+class Permute(Function):
+    """out = a with its axes reordered (a view); backward applies the inverse order."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, a, dims=()):
+        self.saved = (dims,)
+        return a.transpose(dims)
+
+    def backward(self, g):
+        dims = self.saved[0]
+        inverse = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inverse[d] = i
+        return (g.transpose(inverse),)
+
+
+class Expand(Function):
+    """out = a broadcast to shape (a view); backward sums over the broadcast axes."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, a, shape=()):
+        self.saved = (a.shape,)
+        return self.bk.xp.broadcast_to(a, shape)
+
+    def backward(self, g):
+        return (_unbroadcast(g, self.saved[0]),)
+
+
+class Index(Function):
+    """out = a[index]: basic slicing (a view) or integer/boolean-array gather.
+
+    backward scatters g into zeros of a's shape: plain assignment for basic indexing,
+    scatter-add (`add.at`) for array indices, where an index may repeat.
+    """
+
+    __slots__ = ()
+
+    def forward(self, a, index=None, advanced=False):
+        self.saved = (a.shape, a.dtype, index, advanced)
+        return a[index]
+
+    def backward(self, g):
+        shape, dtype, index, advanced = self.saved
+        xp = self.bk.xp
+        out = xp.zeros(shape, dtype=g.dtype)
+        if advanced:
+            _scatter_add(xp, out, index, g)
+        else:
+            out[index] = g
+        return (out,)
+
+
+class Cat(Function):
+    """out = concatenate(tensors, dim); backward slices g back into the pieces."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, *arrays, dim=0):
+        xp = self.bk.xp
+        d = _normalize_dims(dim, arrays[0].ndim)[0]
+        self.saved = (d, [x.shape[d] for x in arrays])
+        return xp.concatenate(arrays, axis=d)
+
+    def backward(self, g):
+        d, sizes = self.saved
+        out = []
+        start = 0
+        for n in sizes:
+            index = (slice(None),) * d + (slice(start, start + n),)
+            out.append(g[index])
+            start += n
+        return tuple(out)
+
+
+class Stack(Function):
+    """out = stack(tensors, dim) (a new axis); backward takes each slice of g."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, *arrays, dim=0):
+        d = dim % (arrays[0].ndim + 1)
+        self.saved = (d, len(arrays))
+        return self.bk.xp.stack(arrays, axis=d)
+
+    def backward(self, g):
+        d, n = self.saved
+        return tuple(g[(slice(None),) * d + (i,)] for i in range(n))
+
+
+class Clone(Function):
+    """out = a copy of a (contiguous); the gradient passes through unchanged."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, g):
+        return (g,)

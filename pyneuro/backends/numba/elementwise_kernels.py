@@ -1,0 +1,128 @@
+"""Numba kernels of the elementwise part of the table: ReLU, bias, SGD/Adam, argmax.
+
+What they compute and cost (n elements, float32):
+
+    relu_forward     y = x < 0 ? 0 : x            1 compare, 8 bytes per element
+    relu_backward    gx = x <= 0 ? 0 : g          1 compare, 12 bytes per element
+    bias_add         y = x + b[None, :]           1 FLOP, 8 bytes per element
+    bias_grad        gb[j] = sum_i g[i, j]        1 FLOP, 4 bytes per element
+    sgd_step         torch.optim.SGD, in place     ~5 FLOPs, 12-20 bytes per element
+    adam_step        torch.optim.Adam, in place    ~12 FLOPs + sqrt, 28 bytes per element
+    argmax           first index of each row's maximum (a NaN counts as the maximum)
+
+All of them are memory-bound: the work per byte is tiny, so the only optimisations are
+to touch each byte once (the optimizer updates fuse weight decay, momentum and the
+parameter update into one pass instead of NumPy's 4-6 temporary arrays), to let LLVM
+vectorise the loops (branch-free selects, SAFE_FASTMATH), and to split the elements
+over threads with prange. `x < 0 ? 0 : x` (not max) keeps a NaN input NaN, as torch.relu.
+
+Determinism: bias_grad is a reduction; it is split over column blocks, never over rows,
+so each sum is accumulated in the same order whatever the thread count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from .jit import kernel
+
+COLUMN_BLOCK = 256  # bias_grad: columns per parallel task (a 1 KiB accumulator row)
+
+
+@kernel()
+def relu_forward(x, y):
+    zero = np.float32(0.0)
+    for i in prange(x.shape[0]):
+        v = x[i]
+        y[i] = zero if v < zero else v
+
+
+@kernel()
+def relu_backward(g, x, gx):
+    zero = np.float32(0.0)
+    for i in prange(x.shape[0]):
+        gx[i] = zero if x[i] <= zero else g[i]
+
+
+@kernel()
+def bias_add(x, b, y):
+    for i in prange(x.shape[0]):
+        xi, yi = x[i], y[i]
+        for j in range(x.shape[1]):
+            yi[j] = xi[j] + b[j]
+
+
+@kernel()
+def bias_grad(g, out):
+    rows, cols = g.shape
+    for blk in prange((cols + COLUMN_BLOCK - 1) // COLUMN_BLOCK):
+        j0 = blk * COLUMN_BLOCK
+        acc = out[j0 : j0 + COLUMN_BLOCK]  # slices, so the loops index from 0 and vectorise
+        acc[:] = 0.0
+        rows4 = rows - rows % 4
+        for i in range(0, rows4, 4):  # 4 rows per sweep: acc loaded/stored once per 4 adds,
+            g0, g1 = g[i, j0 : j0 + COLUMN_BLOCK], g[i + 1, j0 : j0 + COLUMN_BLOCK]
+            g2, g3 = g[i + 2, j0 : j0 + COLUMN_BLOCK], g[i + 3, j0 : j0 + COLUMN_BLOCK]
+            for j in range(acc.shape[0]):  # still added in row order: a fixed summation order
+                t = acc[j]
+                t += g0[j]
+                t += g1[j]
+                t += g2[j]
+                t += g3[j]
+                acc[j] = t
+        for i in range(rows4, rows):
+            gi = g[i, j0 : j0 + COLUMN_BLOCK]
+            for j in range(acc.shape[0]):
+                acc[j] += gi[j]
+
+
+@kernel()
+def sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first_step):
+    """One fused pass of torch.optim.SGD (buf is ignored when momentum == 0)."""
+    lr32, mom = np.float32(lr), np.float32(momentum)
+    keep, wd = np.float32(1.0 - dampening), np.float32(weight_decay)
+    use_momentum, decay = momentum != 0.0, weight_decay != 0.0
+    for i in prange(param.shape[0]):
+        g = grad[i] + wd * param[i] if decay else grad[i]
+        if use_momentum:
+            b = g if first_step else mom * buf[i] + keep * g
+            buf[i] = b
+            g = g + mom * b if nesterov else b
+        param[i] -= lr32 * g
+
+
+@kernel()
+def adam_step(param, grad, m, v, step_size, inv_sqrt_bc2, beta1, beta2, eps, weight_decay):
+    """One fused pass of torch.optim.Adam; bias corrections are precomputed by the caller."""
+    b1, b2 = np.float32(beta1), np.float32(beta2)
+    one_b1, one_b2 = np.float32(1.0 - beta1), np.float32(1.0 - beta2)
+    ss, isb, e32, wd = (
+        np.float32(step_size),
+        np.float32(inv_sqrt_bc2),
+        np.float32(eps),
+        np.float32(weight_decay),
+    )
+    decay = weight_decay != 0.0
+    for i in prange(param.shape[0]):
+        g = grad[i] + wd * param[i] if decay else grad[i]
+        mi = b1 * m[i] + one_b1 * g
+        vi = b2 * v[i] + one_b2 * g * g
+        m[i] = mi
+        v[i] = vi
+        param[i] -= ss * mi / (np.sqrt(vi) * isb + e32)
+
+
+@kernel()
+def argmax(x, out):
+    for i in prange(x.shape[0]):
+        xi = x[i]
+        best = 0
+        for j in range(x.shape[1]):
+            v = xi[j]
+            if v != v:  # NaN: the maximum, and the first one wins
+                best = j
+                break
+            if v > xi[best]:
+                best = j
+        out[i] = best

@@ -1,0 +1,256 @@
+"""Numba matmul kernels: C[M, N] = op(A) @ op(B), float32, op(X) = X or X.T.
+
+Cost: 2*M*N*K FLOPs on (M*K + K*N + M*N) * 4 bytes. At 1024^3 that is 2.1 GFLOP on
+12 MiB: arithmetic intensity is high, so a good kernel is compute-bound and the whole
+game is feeding the FMA units from registers and L1 instead of from memory.
+
+The ladder (VARIANTS["matmul"]):
+
+* naive   - the i-k-j triple loop: for each row i of C and each k, C[i, :] += A[i, k] * B[k, :].
+            The inner loop runs along a row of B and of C, so it is contiguous and LLVM
+            vectorises it; but every FMA loads and stores C from memory, and B (4 MiB at
+            1024^2) is streamed from DRAM/L3 once per row of C. A transposed B is read
+            with a stride, one cache line per element: very slow, kept as the baseline.
+* blocked - cache blocking, packing and register blocking (the default).
+            Work split: C is cut into column panels (NC = 256 wide, narrower when that
+            gives the threads more tasks) and groups of MC-row tiles; one parallel task
+            owns one panel x row group (the caller, the table's _matmul_plan, chooses).
+            Cache blocking: K is walked in KC-long slices. For each slice the task copies
+            ("packs") the block of op(B) it needs (KC x NC floats, 256 KiB: stays in L2)
+            once and reuses it for all its row tiles; for each tile it packs the
+            MC x KC block of op(A) (64 KiB). The transpose flags are absorbed in the
+            packing (read rows of the source, write columns of the buffer), so the inner
+            loops are the same for all four cases and read only contiguous memory, and no
+            transposed copy of a whole operand is ever made.
+            Register blocking (_tile_update): 4 rows of C x 4 values of k per sweep along
+            a row segment: every vector of B loaded feeds 4 FMAs and every vector of C is
+            loaded and stored once per 4 FMAs, which keeps the FMA units busy (~85% of
+            one core's peak here) instead of waiting for loads and stores.
+            Padding: every buffer's rows are PAD floats longer than needed, and C is
+            accumulated in such a padded buffer (c_stage) and copied out once. With
+            power-of-two row lengths (N = 1024) rows fall into the same few cache sets,
+            and stores and loads 4 KiB apart look dependent to the CPU ("4K aliasing"):
+            updating C in place ran ~4x slower at 1024^3.
+            Numba detail: inner loops index slices from 0 (x[j] of y = x[j0:j1]), never
+            x[j0 + j]: an offset index needs a negative-index check that stops LLVM from
+            vectorising the loop.
+
+Determinism: each element of C is produced by exactly one task, accumulating over k in
+the same order whatever the number of threads; results are bit-identical for 1 or N
+threads. With K == 0 the result is all zeros; M == 0 or N == 0 gives an empty C.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from .jit import kernel
+
+EXACT_FMA = {"contract"}  # FMAs yes, reordering no: every element of C sums k in order
+
+MC = 64  # rows of a C tile: the packed A block is MC * KC * 4 = 64 KiB
+NC = 256  # columns of a panel (at most): one C row segment is 1 KiB, in L1
+PAD = 16  # extra floats per row of every buffer: no power-of-two row lengths
+KC = 256  # depth of one K slice: the packed B block is KC * NC * 4 = 256 KiB, in L2
+
+
+@kernel(fastmath=EXACT_FMA)
+def matmul_naive(a, b, trans_a, trans_b, c):
+    m, n = c.shape
+    k_dim = a.shape[0] if trans_a else a.shape[1]
+    for i in prange(m):
+        ci = c[i]
+        for j in range(n):
+            ci[j] = 0.0
+        for k in range(k_dim):
+            aik = a[k, i] if trans_a else a[i, k]
+            if trans_b:
+                for j in range(n):
+                    ci[j] += aik * b[j, k]
+            else:
+                bk = b[k]
+                for j in range(n):
+                    ci[j] += aik * bk[j]
+
+
+@kernel(fastmath=EXACT_FMA)
+def matmul_blocked(a, b, trans_a, trans_b, c, panel_width, row_groups):
+    """Blocked matmul; the caller picks panel_width (<= NC) and row_groups for parallelism."""
+    m, n = c.shape
+    panels = (n + panel_width - 1) // panel_width
+    i_tiles = (m + MC - 1) // MC
+    tiles_per_group = (i_tiles + row_groups - 1) // row_groups
+    for task in prange(panels * row_groups):
+        t0 = (task // panels) * tiles_per_group
+        _blocked_task(
+            a,
+            b,
+            trans_a,
+            trans_b,
+            c,
+            (task % panels) * panel_width,
+            panel_width,
+            t0,
+            min(t0 + tiles_per_group, i_tiles),
+        )
+
+
+@kernel(parallel=False, fastmath=EXACT_FMA)
+def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1):
+    """One task of matmul_blocked: C[rows of i-tiles t0..t1, columns j0..j0+panel_width].
+
+    (A separate function, compiled once for both the multi- and the single-threaded
+    version of matmul_blocked: their bodies are then just the task loop.)
+    """
+    m, n = c.shape
+    k_dim = a.shape[0] if trans_a else a.shape[1]
+    nc = min(panel_width, n - j0)
+    if t0 >= t1:
+        return
+    r0, r1 = t0 * MC, min(t1 * MC, m)
+    if k_dim == 0:
+        c[r0:r1, j0 : j0 + nc] = 0.0
+        return
+    kc_max = min(KC, k_dim)
+    # Every buffer's rows are padded by PAD floats, so that their row length is never a
+    # power of two: rows a power of two apart in bytes fall into the same few cache
+    # sets and evict each other (a transposing copy then misses on every access), and
+    # rows 4 KiB apart make the CPU's store-to-load check see false conflicts (the
+    # micro-kernel runs ~4x slower with N = 1024 if it updates C in place).
+    b_pack = np.empty((kc_max, panel_width + PAD), np.float32)
+    a_pack = np.empty((MC, kc_max + PAD), np.float32)
+    # The task's block of C is accumulated in c_stage and copied to C once, at the end.
+    c_stage = np.zeros((r1 - r0, panel_width + PAD), np.float32)
+    for k0 in range(0, k_dim, KC):
+        kc = min(KC, k_dim - k0)
+        # Pack op(B)[k0:k0+kc, j0:j0+nc] once; it is reused by every i-tile below.
+        # (Slices, not offset indices: numba vectorises slice copies, while an index
+        # like b[k0 + kk] needs a negative-index check that blocks vectorisation.)
+        if trans_b:  # a transposed B is gathered here, once:
+            for jj in range(nc):  # read rows of B, write columns of b_pack
+                b_pack[:kc, jj] = b[j0 + jj, k0 : k0 + kc]
+        else:
+            for kk in range(kc):
+                b_pack[kk, :nc] = b[k0 + kk, j0 : j0 + nc]
+        for it in range(t0, t1):
+            i0 = it * MC
+            mc = min(MC, m - i0)
+            if trans_a:  # op(A) block = A[k0:k0+kc, i0:i0+mc].T:
+                for kk in range(kc):  # read rows of A, write columns of a_pack
+                    a_pack[:mc, kk] = a[k0 + kk, i0 : i0 + mc]
+            else:
+                for ii in range(mc):
+                    a_pack[ii, :kc] = a[i0 + ii, k0 : k0 + kc]
+            _tile_update(a_pack, b_pack, c_stage, i0 - r0, mc, nc, kc)
+    c[r0:r1, j0 : j0 + nc] = c_stage[:, :nc]
+
+
+@kernel(parallel=False, fastmath=EXACT_FMA)
+def _tile_update(a_pack, b_pack, c_stage, row0, mc, nc, kc):
+    """c_stage[row0:row0+mc, :nc] += a_pack[:mc, :kc] @ b_pack[:kc, :nc] (contiguous buffers).
+
+    Register blocking: 4 rows of C times 4 values of k per sweep over the row segment.
+    Each loaded vector of B feeds 4 FMAs (one per row) and each C vector is loaded and
+    stored once per 4 FMAs, so the loop runs near the FMA units' peak instead of at the
+    speed of L1 loads and stores. The accumulation order for one element of C is the
+    same in the 4-row loop and in the leftover-row loop (k ascending, one FMA each).
+    """
+    k4 = kc - kc % 4
+    m4 = mc - mc % 4
+    for ii in range(0, m4, 4):
+        r = row0 + ii
+        c0, c1, c2, c3 = c_stage[r], c_stage[r + 1], c_stage[r + 2], c_stage[r + 3]
+        x0, x1, x2, x3 = a_pack[ii], a_pack[ii + 1], a_pack[ii + 2], a_pack[ii + 3]
+        for kk in range(0, k4, 4):
+            b0, b1, b2, b3 = b_pack[kk], b_pack[kk + 1], b_pack[kk + 2], b_pack[kk + 3]
+            a00, a01, a02, a03 = x0[kk], x0[kk + 1], x0[kk + 2], x0[kk + 3]
+            a10, a11, a12, a13 = x1[kk], x1[kk + 1], x1[kk + 2], x1[kk + 3]
+            a20, a21, a22, a23 = x2[kk], x2[kk + 1], x2[kk + 2], x2[kk + 3]
+            a30, a31, a32, a33 = x3[kk], x3[kk + 1], x3[kk + 2], x3[kk + 3]
+            for j in range(nc):
+                q0, q1, q2, q3 = b0[j], b1[j], b2[j], b3[j]
+                t = c0[j]
+                t += a00 * q0
+                t += a01 * q1
+                t += a02 * q2
+                t += a03 * q3
+                c0[j] = t
+                t = c1[j]
+                t += a10 * q0
+                t += a11 * q1
+                t += a12 * q2
+                t += a13 * q3
+                c1[j] = t
+                t = c2[j]
+                t += a20 * q0
+                t += a21 * q1
+                t += a22 * q2
+                t += a23 * q3
+                c2[j] = t
+                t = c3[j]
+                t += a30 * q0
+                t += a31 * q1
+                t += a32 * q2
+                t += a33 * q3
+                c3[j] = t
+        for kk in range(k4, kc):
+            bk = b_pack[kk]
+            a0, a1, a2, a3 = x0[kk], x1[kk], x2[kk], x3[kk]
+            for j in range(nc):
+                q = bk[j]
+                c0[j] += a0 * q
+                c1[j] += a1 * q
+                c2[j] += a2 * q
+                c3[j] += a3 * q
+    for ii in range(m4, mc):  # leftover rows, one at a time
+        ci = c_stage[row0 + ii]
+        x = a_pack[ii]
+        for kk in range(kc):
+            a0 = x[kk]
+            bk = b_pack[kk]
+            for j in range(nc):
+                ci[j] += a0 * bk[j]
+
+
+# ----------------------------------------------------------------------------- a few rows
+# A forward pass on one sample (M = 1: x @ W.T of nn.Linear) has no reuse to block for:
+# each value of B is used once per row of C, so packing B -- copying all K x N of it to
+# use it M times -- costs more than the product itself (Linear(784, 256) at batch 1: 105 us
+# blocked, most of it the copy). With M <= FEW_ROWS the kernel below reads B in place:
+#   B row-major (k, n):   C[i, :] += A[i, k] * B[k, :]  (an axpy along a contiguous row)
+#   B transposed (n, k):  C[i, j]  = dot(A[i, :], B[j, :])  (two contiguous rows)
+# The dot sums k as 16 vector lanes (fastmath reassoc), so it rounds differently from the
+# blocked kernel's k-ordered sum, within the same error bound; it is still bit-identical
+# for any thread count (each C element is one task's dot). A transposed A is first copied
+# to M contiguous rows by the caller (M * K floats).
+FEW_ROWS = 4
+DOT_FMA = {"contract", "reassoc"}
+FEW_ROWS_BLOCK = 64  # columns of C per parallel task
+
+
+@kernel(fastmath=DOT_FMA)
+def matmul_few_rows(a, b, trans_b, c):
+    """C = A @ op(B) for row-major A with few rows (see above)."""
+    m, n = c.shape
+    k_dim = a.shape[1]
+    for blk in prange((n + FEW_ROWS_BLOCK - 1) // FEW_ROWS_BLOCK):
+        j0 = blk * FEW_ROWS_BLOCK
+        j1 = min(n, j0 + FEW_ROWS_BLOCK)
+        for i in range(m):
+            ai = a[i]
+            ci = c[i, j0:j1]
+            if trans_b:
+                for jj in range(j1 - j0):
+                    bj = b[j0 + jj]
+                    s = np.float32(0.0)
+                    for k in range(k_dim):
+                        s += ai[k] * bj[k]
+                    ci[jj] = s
+            else:
+                ci[:] = 0.0
+                for k in range(k_dim):
+                    aik = ai[k]
+                    bk = b[k, j0:j1]
+                    for jj in range(j1 - j0):
+                        ci[jj] += aik * bk[jj]

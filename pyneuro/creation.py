@@ -1,0 +1,217 @@
+"""Factories: pn.tensor, pn.zeros, pn.randn, pn.arange, ... (each returns a new Tensor).
+
+Every factory builds its array on the host or with the device's array namespace and wraps
+it with the one constructor path, _tensor_base._wrap. Random draws come from a
+pyneuro.Generator (the default one unless `generator=` is given).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, float32, float64, int64
+from ._errors import ShapeError
+from ._tensor_base import TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
+from .random import _rng
+
+if TYPE_CHECKING:  # annotations only
+    from .tensor import Tensor
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A new tensor holding a copy of data (list, number, NumPy array, Tensor).
+
+    Floating data becomes float32 and integer data int64 unless dtype says otherwise.
+    """
+    t = _from_data(data, dtype, device)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like pn.tensor but shares memory when data is already a suitable array."""
+    if isinstance(data, TensorBase):
+        return data.to(device=device, dtype=dtype) if (device or dtype) else data
+    dev = _device(device)
+    return _wrap(_backend(dev).asarray(_host_array(data, _dtype(dtype))), dev)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A cpu tensor sharing memory with a NumPy array (float32/int64/bool/uint8 arrays).
+
+    float64 arrays are converted to float32 and other integer widths to int64 (a copy),
+    following pyneuro's default dtypes.
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    return _wrap(_backend("cpu").asarray(_host_array(array)), "cpu")
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, TensorBase)
+
+
+def _make(array_fn, size, dtype, device, requires_grad):
+    dev = _device(device)
+    bk = _backend(dev)
+    t = _wrap(array_fn(bk.xp, _size(size), _dtype(dtype) or float32), dev)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _make(lambda xp, s, d: xp.zeros(s, dtype=d), size, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _make(lambda xp, s, d: xp.ones(s, dtype=d), size, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _make(lambda xp, s, d: xp.empty(s, dtype=d), size, dtype, device, requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if dtype is None:
+        if isinstance(fill_value, _PY_BOOL):
+            dtype = bool_
+        elif isinstance(fill_value, (_PY_INT, np.integer)):
+            dtype = int64
+    if isinstance(size, (_PY_INT, np.integer)):
+        size = (size,)
+    return _make(
+        lambda xp, s, d: xp.full(s, fill_value, dtype=d), (tuple(size),), dtype, device, requires_grad
+    )
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _make(
+        lambda xp, s, d: xp.eye(s[0], s[1], dtype=d),
+        ((n, n if m is None else m),),
+        dtype,
+        device,
+        requires_grad,
+    )
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Values from start (default 0) up to end (exclusive); ints give int64, floats float32."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ShapeError("arange: step must be nonzero")
+    if dtype is None:
+        ints = all(isinstance(v, (_PY_INT, np.integer)) for v in (start, end, step))
+        dtype = int64 if ints else float32
+    dev = _device(device)
+    bk = _backend(dev)
+    host = np.arange(start, end, step, dtype=np.float64 if _dtype(dtype).kind == "f" else None).astype(
+        _dtype(dtype)
+    )
+    t = _wrap(bk.asarray(host), dev)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dev = _device(device)
+    host = np.linspace(start, end, steps).astype(_dtype(dtype) or float32)
+    t = _wrap(_backend(dev).asarray(host), dev)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _from_host(host, device, requires_grad):
+    dev = _device(device)
+    t = _wrap(_backend(dev).asarray(host), dev)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uniform samples in [0, 1) (float32 by default), drawn from `generator` or the default."""
+    d = _dtype(dtype) or float32
+    host = (
+        _rng(generator)
+        .random(_size(size), dtype=d if d in (float32, float64) else np.float64)
+        .astype(d, copy=False)
+    )
+    return _from_host(host, device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Standard-normal samples (float32 by default), drawn from `generator` or the default."""
+    d = _dtype(dtype) or float32
+    host = (
+        _rng(generator)
+        .standard_normal(_size(size), dtype=d if d in (float32, float64) else np.float64)
+        .astype(d, copy=False)
+    )
+    return _from_host(host, device, requires_grad)
+
+
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None) -> Tensor:
+    """Integers in [low, high) (int64), like torch.randint(low=0, high, size)."""
+    if size is None:
+        if high is None or not isinstance(high, (tuple, list)):
+            raise TypeError("randint() needs a size tuple: randint(high, size) or randint(low, high, size)")
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    if high <= low:
+        raise ShapeError(f"randint: high ({high}) must be greater than low ({low})")
+    host = (
+        _rng(generator)
+        .integers(low, high, size=_size((size,) if isinstance(size, _PY_INT) else (tuple(size),)))
+        .astype(_dtype(dtype) or int64)
+    )
+    return _from_host(host, device, False)
+
+
+def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
+    """A random permutation of 0..n-1 (int64), e.g. for shuffling a DataLoader."""
+    if n < 0:
+        raise ShapeError(f"randperm: n must be non-negative, got {n}")
+    host = _rng(generator).permutation(_PY_INT(n)).astype(_dtype(dtype) or int64)
+    return _from_host(host, device, False)
+
+
+def _like(t: Tensor, dtype, device):
+    return (t.shape, dtype if dtype is not None else t.dtype, device if device is not None else t.device)
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    s, d, dev = _like(t, dtype, device)
+    return zeros(s, dtype=d, device=dev, requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    s, d, dev = _like(t, dtype, device)
+    return ones(s, dtype=d, device=dev, requires_grad=requires_grad)
+
+
+def empty_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    s, d, dev = _like(t, dtype, device)
+    return empty(s, dtype=d, device=dev, requires_grad=requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    s, d, dev = _like(t, dtype, device)
+    return full(s, fill_value, dtype=d, device=dev, requires_grad=requires_grad)
+
+
+def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
+    s, d, dev = _like(t, dtype, device)
+    return rand(s, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)
+
+
+def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
+    s, d, dev = _like(t, dtype, device)
+    return randn(s, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)

@@ -1,0 +1,198 @@
+"""Convolution, pooling and channel dropout for pyneuro.functional (torch.nn.functional's names).
+
+    y = F.conv2d(x, w, b, stride=1, padding="same")      # x (N, C, H, W), w (O, C/groups, kH, kW)
+    y = F.max_pool2d(F.relu(y), 2)                        # halves H and W
+
+Each function resolves torch's argument forms (ints or pairs, padding "same"/"valid", stride
+None meaning the kernel size, unbatched (C, H, W) input) and calls one autograd Function of
+pyneuro/autograd/conv.py, whose forward and backward are kernel-table calls
+(conv2d_forward/backward_*, max/avg/adaptive pooling; see
+docs/DESIGN.md, "Convolution and pooling entries"). The kernels check the shapes and raise
+torch's errors.
+
+Costs (per image): conv2d does 2 * O * (C/groups) * kH * kW * Ho * Wo FLOPs forward and twice
+that backward (the input and the weight gradients); pooling reads each input element once per
+window it falls in and does no multiplication worth counting.
+"""
+
+from __future__ import annotations
+
+from . import autograd as _ag
+from ._errors import ArgumentError, DTypeError
+from .creation import as_tensor
+from .random import _rng
+from .tensor import Tensor
+
+
+def _pair(v, name: str) -> tuple[int, int]:
+    if isinstance(v, bool):
+        raise ArgumentError(f"{name} must be an int or a pair of ints, got {v!r}")
+    if isinstance(v, int):
+        return (v, v)
+    t = tuple(v)
+    if len(t) == 1:
+        t = t * 2
+    if len(t) != 2 or not all(isinstance(e, int) and not isinstance(e, bool) for e in t):
+        raise ArgumentError(f"{name} must be an int or a pair of ints, got {v!r}")
+    return t
+
+
+def _batched(input, op: str):
+    """(x as 4-D, unbatched?): torch accepts (C, H, W) and answers in the same form."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be a pyneuro Tensor, not {type(input).__name__}")
+    if input.ndim == 3:
+        return input.unsqueeze(0), True
+    return input, False
+
+
+def same_padding(kernel, dilation) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) for padding="same" at stride 1: the total d (k - 1) split with
+    the extra row/column (odd total, i.e. an even kernel) at the bottom/right, as torch does."""
+    (kh, kw), (dh, dw) = kernel, dilation
+    th, tw = dh * (kh - 1), dw * (kw - 1)
+    return th // 2, th - th // 2, tw // 2, tw - tw // 2
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """2-D cross-correlation (what deep learning calls convolution), like torch's F.conv2d.
+
+        y[n, o, i, j] = b[o] + sum_{c, u, v} w[o, c, u, v] * x[n, g*C/G + c, i*sh + u*dh - ph, j*sw + v*dw - pw]
+
+    padding: an int, a pair, "valid" (no padding) or "same" (output as large as the input;
+    stride 1 only; an even kernel pads one more row/column at the bottom/right, as torch).
+    Kernels: conv2d_forward (the bias is added inside it); backward conv2d_backward_input,
+    conv2d_backward_weight and conv2d_backward_bias.
+    """
+    x, unbatched = _batched(input, "conv2d")
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"conv2d(): argument 'weight' must be a pyneuro Tensor, not {type(weight).__name__}")
+    if weight.dtype != x.dtype:
+        raise DTypeError(f"expected scalar type {_torch_name(x.dtype)} but found {_torch_name(weight.dtype)}")
+    if bias is not None and bias.dtype != x.dtype:
+        raise DTypeError(
+            f"Input type ({_torch_name(x.dtype).lower()}) and bias type ({_torch_name(bias.dtype).lower()}) "
+            "should be the same"
+        )
+    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+    pad4 = None
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0, 0)
+        elif padding == "same":
+            if stride != (1, 1):
+                raise ArgumentError("padding='same' is not supported for strided convolutions")
+            k = tuple(weight.shape[2:4]) if weight.ndim == 4 else (1, 1)
+            t, b, left, r = same_padding(k, dilation)
+            padding = (t, left)  # the symmetric part goes to the kernel
+            if (t, left) != (b, r):  # even kernel: the extra bottom row / right column padded here
+                pad4 = (0, b - t, 0, r - left)
+        else:
+            raise ArgumentError(f"Invalid padding string: {padding!r}")
+    else:
+        padding = _pair(padding, "padding")
+    if isinstance(groups, bool) or not isinstance(groups, int):
+        raise ArgumentError(f"groups must be an int, got {groups!r}")
+    y = _ag.Conv2d.apply(x, weight, bias, stride, padding, dilation, groups, pad4)
+    return y.squeeze(0) if unbatched else y
+
+
+def _torch_name(dtype) -> str:
+    return {"float32": "Float", "float64": "Double", "float16": "Half"}.get(str(dtype), str(dtype))
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Maximum over each kH x kW window (stride defaults to the kernel size), like torch.
+
+    Padding counts as -inf (never chosen over a real element). Kernel: max_pool2d_forward,
+    which also returns the flat index h * W + w of each maximum in its input plane
+    (return_indices=True gives them); backward scatter-adds the gradient at those indices.
+    """
+    x, unbatched = _batched(input, "max_pool2d")
+    kernel = _pair(kernel_size, "kernel_size")
+    stride = (
+        kernel
+        if stride is None or (not isinstance(stride, int) and len(stride) == 0)
+        else _pair(stride, "stride")
+    )
+    args = (kernel, stride, _pair(padding, "padding"), _pair(dilation, "dilation"), bool(ceil_mode))
+    if return_indices:
+        y, idx = _ag.max_pool2d_with_indices(x, *args)
+        return (y.squeeze(0), idx.squeeze(0)) if unbatched else (y, idx)
+    y = _ag.MaxPool2d.apply(x, *args)
+    return y.squeeze(0) if unbatched else y
+
+
+def avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    """Mean over each window, like torch's avg_pool2d.
+
+    count_include_pad: divide by the whole window (padding zeros included) or only by its part
+    inside the input; divisor_override replaces the divisor. Kernel: avg_pool2d_forward;
+    backward avg_pool2d_backward spreads each gradient over its window.
+    """
+    x, unbatched = _batched(input, "avg_pool2d")
+    kernel = _pair(kernel_size, "kernel_size")
+    stride = (
+        kernel
+        if stride is None or (not isinstance(stride, int) and len(stride) == 0)
+        else _pair(stride, "stride")
+    )
+    y = _ag.AvgPool2d.apply(
+        x,
+        kernel,
+        stride,
+        _pair(padding, "padding"),
+        bool(ceil_mode),
+        bool(count_include_pad),
+        divisor_override,
+    )
+    return y.squeeze(0) if unbatched else y
+
+
+def adaptive_avg_pool2d(input, output_size) -> Tensor:
+    """Average pooling to a fixed output size (oh, ow), like torch (None keeps that input size).
+
+    Output cell i averages rows [floor(i H / oh), ceil((i + 1) H / oh)): the windows cover the
+    input and may overlap by one row when oh does not divide H.
+    """
+    x, unbatched = _batched(input, "adaptive_avg_pool2d")
+    size = (
+        (output_size, output_size)
+        if isinstance(output_size, int) or output_size is None
+        else tuple(output_size)
+    )
+    if len(size) != 2:
+        raise ArgumentError(f"adaptive_avg_pool2d: output_size must be 2, got {len(size)}")
+    size = tuple(x.shape[2 + i] if s is None else s for i, s in enumerate(size))
+    y = _ag.AdaptiveAvgPool2d.apply(x, size)
+    return y.squeeze(0) if unbatched else y
+
+
+def dropout2d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, generator=None
+) -> Tensor:
+    """Zero whole channels with probability p, scaling the kept ones by 1/(1 - p) (training only).
+
+    Neighbouring pixels of a feature map are strongly correlated, so dropping single pixels
+    regularises little; dropping a whole map does (Tompson et al., 2015). Input (N, C, H, W)
+    or unbatched (C, H, W); the mask is (N, C, 1, 1) (or (C, 1, 1)), broadcast over H and W.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if input.ndim not in (3, 4):
+        raise ArgumentError(
+            f"dropout2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got {input.ndim}-D"
+        )
+    if p == 1.0:
+        return input * 0.0
+    shape = tuple(input.shape[:-2]) + (1, 1)
+    keep = _rng(generator).random(shape) >= p
+    mask = as_tensor((keep / (1.0 - p)).astype(input.dtype), device=input.device)
+    return input * mask
+
+
+__all__ = ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "dropout2d", "same_padding"]

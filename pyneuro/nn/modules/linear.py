@@ -1,0 +1,84 @@
+"""Linear, Identity and Flatten."""
+
+from __future__ import annotations
+
+import math
+
+from ... import functional as F
+from ..._errors import ShapeError
+from ..._tensor_base import _device
+from ...creation import empty
+from ...tensor import Tensor
+from .. import init
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """y = x W^T + b; W is (out_features, in_features), PyTorch's initialisation.
+
+    weight ~ kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(in), 1/sqrt(in)); bias ~ the same range.
+    Runs F.linear: the matmul kernel with trans_b=True plus the bias_add kernel.
+    """
+
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None, generator=None
+    ):
+        super().__init__()
+        for name, v in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError(f"Linear: {name} must be a non-negative int, got {v!r}")
+        self.in_features = in_features
+        self.out_features = out_features
+        dev = _device(device)
+        dt = dtype or "float32"
+        self.weight = Parameter(empty((out_features, in_features), dtype=dt, device=dev))
+        if bias:
+            self.bias = Parameter(empty((out_features,), dtype=dt, device=dev))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator=None) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
+        if self.bias is not None:
+            fan_in = self.in_features
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound, generator=generator)
+
+    def forward(self, input: Tensor) -> Tensor:
+        if not isinstance(input, Tensor):
+            raise TypeError(f"Linear expects a pyneuro Tensor, got {type(input).__name__}")
+        if input.ndim == 0 or input.shape[-1] != self.in_features:
+            raise ShapeError(
+                f"Linear(in_features={self.in_features}, out_features={self.out_features}) got input of shape "
+                f"{tuple(input.shape)}; its last dimension must be {self.in_features}"
+            )
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        )
+
+
+class Identity(Module):
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+class Flatten(Module):
+    """Flatten dims start_dim..end_dim (default: all but the batch dim)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -1,0 +1,93 @@
+"""One machine report (pyneuro.machine.machine_info) for `pyneuro info` and every benchmark; arrows point down."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from pathlib import Path
+
+import pyneuro
+from pyneuro import backends
+from pyneuro.machine import machine_info
+
+ROOT = Path(pyneuro.__file__).resolve().parent
+
+
+def test_machine_info_has_the_recorded_fields_as_plain_json():
+    m = machine_info()
+    for key in (
+        "cpu",
+        "logical_cpus",
+        "usable_cpus",
+        "isa",
+        "platform",
+        "python",
+        "memory_gib",
+        "simd_path",
+        "cpu_backend_threads",
+        "blas",
+        "blas_summary",
+        "versions",
+        "load_average",
+        "env",
+    ):
+        assert key in m, key
+    assert m["logical_cpus"] == os.cpu_count()
+    assert 1 <= m["usable_cpus"] <= m["logical_cpus"]
+    assert m["versions"]["pyneuro"] == pyneuro.__version__
+    assert set(m["env"]) >= {"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS"}
+    assert m["env"]["OPENBLAS_CORETYPE"] == os.environ.get("OPENBLAS_CORETYPE")
+    if backends.status("cpu").available:
+        cpu = backends.get("cpu")
+        assert (m["simd_path"], m["cpu_backend_threads"]) == (cpu.simd_path(), cpu.get_num_threads())
+    json.dumps(m)  # results files store it as is
+
+
+def test_the_bench_harness_and_the_cli_use_the_one_machine_info():
+    from pyneuro.bench import machine as bench_machine
+    from pyneuro.cli import info_lines
+
+    assert bench_machine.machine_info is machine_info
+    lines = info_lines()
+    m = machine_info()
+    assert any(line.startswith(f"cpu: {m['cpu']};") for line in lines)
+    assert f"numpy BLAS: {m['blas_summary']}" in lines
+
+
+def _imported_modules(path: Path, package: str) -> set[str]:
+    """Absolute names of every module a file imports (relative imports resolved against `package`)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                names.add(".".join(base + ([node.module] if node.module else [])))
+            else:
+                names.add(node.module)
+    return names
+
+
+def test_backends_never_import_the_layers_above_them():
+    """pyneuro/backends/** is the lowest layer: no import of the CLI, the benchmarks, autograd or nn."""
+    above = (
+        "pyneuro.cli",
+        "pyneuro.bench",
+        "pyneuro.machine",
+        "pyneuro.tensor",
+        "pyneuro.autograd",
+        "pyneuro.nn",
+        "pyneuro.optim",
+        "pyneuro.functional",
+        "pyneuro.train",
+    )
+    files = sorted((ROOT / "backends").rglob("*.py"))
+    assert any(f.parent.name == "numba" for f in files)  # the numba subpackage is scanned too
+    for path in files:
+        package = ".".join(path.relative_to(ROOT.parent).with_suffix("").parts[:-1])
+        if path.name == "__init__.py":
+            package = ".".join(path.relative_to(ROOT.parent).parent.parts)
+        bad = sorted(n for n in _imported_modules(path, package) if n.startswith(above))
+        assert not bad, f"{path.relative_to(ROOT.parent)} imports {bad}"
