@@ -191,7 +191,7 @@ def dropout2d(
         return input * 0.0
     shape = tuple(input.shape[:-2]) + (1, 1)
     keep = _rng(generator).random(shape) >= p
-    mask = as_tensor((keep / (1.0 - p)).astype(input.dtype), device=input.device)
+    mask = as_tensor((keep / (1.0 - p)).astype(input.dtype), dtype=input.dtype, device=input.device)
     return input * mask
 
 

@@ -8,7 +8,8 @@ The update is torch.optim.Adadelta's (lr=1.0 by default, the classic MNIST examp
     p -= lr * dx
 The ratio makes the step carry the units of p (Zeiler's argument): early on u is ~0, so steps
 start at ~sqrt(eps)/|g| * g and grow as updates accumulate. Each parameter costs a handful of
-in-place array passes (out=, no temporaries beyond one scratch array) on the backend's `xp`.
+in-place array passes (out=) on the backend's `xp`, run block by block so that they
+work in the cache (see BLOCK).
 """
 
 from __future__ import annotations
@@ -57,33 +58,66 @@ class Adadelta(Optimizer):
     def step(self, closure=None):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
+            hyper = (group["lr"], group["rho"], group["eps"], group["weight_decay"], group["maximize"])
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                xp = table_for(p).xp
                 st = self.state.get(p)
                 if not st:
                     st = self.state[p] = {"step": 0, "square_avg": zeros_like(p), "acc_delta": zeros_like(p)}
                 st["step"] += 1
-                w, v, u = p._data, st["square_avg"]._data, st["acc_delta"]._data
-                g = -p.grad._data if group["maximize"] else p.grad._data
-                if wd:
-                    g = g + wd * w
-                v *= rho  # v = rho v + (1 - rho) g^2
-                tmp = xp.multiply(g, g)
-                tmp *= 1 - rho
-                v += tmp
-                delta = xp.add(u, eps)  # dx = sqrt(u + eps) / sqrt(v + eps) * g
-                xp.sqrt(delta, out=delta)
-                xp.add(v, eps, out=tmp)
-                xp.sqrt(tmp, out=tmp)
-                delta /= tmp
-                delta *= g
-                u *= rho  # u = rho u + (1 - rho) dx^2
-                xp.multiply(delta, delta, out=tmp)
-                tmp *= 1 - rho
-                u += tmp
-                delta *= lr  # p -= lr dx
-                w -= delta
+                arrays = (p._data, p.grad._data, st["square_avg"]._data, st["acc_delta"]._data)
+                _blocked(table_for(p).xp, arrays, hyper)
         return loss
+
+
+# Elements per block: the 4 arrays and 3 scratch blocks (7 x 128 KB) stay in the L2 cache
+# through the ~16 passes of the update, which then read main memory once instead of 16 times.
+BLOCK = 1 << 15
+
+
+def _blocked(xp, arrays, hyper):
+    """Run _update block by block over flat views on the host (one call for small, GPU or
+    non-contiguous arrays, where blocking would not help or views would not write through)."""
+    w = arrays[0]
+    n = w.size
+    host = getattr(xp, "__name__", "") == "numpy"
+    if not host or n <= BLOCK or not all(a.flags.c_contiguous for a in arrays):
+        _update(xp, *arrays, [xp.empty_like(w) for _ in range(3)], *hyper)
+        return
+    flat = [a.reshape(-1) for a in arrays]
+    scratch = [xp.empty(BLOCK, dtype=w.dtype) for _ in range(3)]
+    for i in range(0, n, BLOCK):
+        j = min(n, i + BLOCK)
+        _update(xp, *(a[i:j] for a in flat), [s[: j - i] for s in scratch], *hyper)
+
+
+def _update(xp, w, grad, v, u, scratch, lr, rho, eps, weight_decay, maximize):
+    """One Adadelta update, in place on w, v (square_avg) and u (acc_delta), with out= passes."""
+    g, t, d = scratch
+    if maximize:
+        xp.negative(grad, out=g)
+    elif weight_decay:
+        g[...] = grad
+    else:
+        g = grad
+    if weight_decay:  # g += weight_decay * w
+        xp.multiply(w, weight_decay, out=t)
+        g += t
+    v *= rho  # v = rho v + (1 - rho) g^2
+    xp.multiply(g, g, out=t)
+    t *= 1 - rho
+    v += t
+    xp.add(u, eps, out=d)  # dx = sqrt(u + eps) / sqrt(v + eps) * g
+    xp.sqrt(d, out=d)
+    xp.add(v, eps, out=t)
+    xp.sqrt(t, out=t)
+    d /= t
+    d *= g
+    u *= rho  # u = rho u + (1 - rho) dx^2
+    xp.multiply(d, d, out=t)
+    t *= 1 - rho
+    u += t
+    if lr != 1:  # p -= lr dx
+        d *= lr
+    w -= d
