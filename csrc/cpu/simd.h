@@ -76,6 +76,11 @@ inline Vec vmul(Vec a, Vec b) { return a * b; }
 inline Vec vfma(Vec a, Vec b, Vec c) { return a * b + c; }
 // max(x, m) that ignores a NaN in x (the running maximum m is never NaN).
 inline Vec vmax(Vec x, Vec m) { return x > m ? x : m; }
+inline Vec vdiv(Vec a, Vec b) { return a / b; }
+// Lane l = base[idx[l]] (a gather), and lane l = v[idx[l]] (a permutation of lanes): the narrow-row
+// kernels of simd_softmax.h read a column of kWidth rows with one and spread per-row values with the other.
+inline Vec vgather(const float* base, const int* idx) { return base[idx[0]]; }
+inline Vec vpermute(Vec v, const int*) { return v; }
 inline float vhsum(Vec v) { return v; }
 inline float vhmax(Vec v) { return v; }
 // ReLU's gradient: g where x > 0 or x is NaN, else 0. Compared as int32 bits, not floats:
@@ -143,6 +148,17 @@ inline Vec vsub(Vec a, Vec b) { return _mm256_sub_ps(a, b); }
 inline Vec vmul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
 inline Vec vfma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
 inline Vec vmax(Vec x, Vec m) { return _mm256_max_ps(x, m); }  // NaN in x -> m
+inline Vec vdiv(Vec a, Vec b) { return _mm256_div_ps(a, b); }
+// A zeroed (not undefined) merge source: otherwise the gather waits for whatever last used its
+// register (an exp chain: the cross-entropy kernel ran 3x slower).
+inline Vec vgather(const float* base, const int* idx) {
+  const __m256i i = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx));
+  return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), base, i, _mm256_castsi256_ps(_mm256_set1_epi32(-1)),
+                                  4);
+}
+inline Vec vpermute(Vec v, const int* idx) {
+  return _mm256_permutevar8x32_ps(v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)));
+}
 inline float vhsum(Vec v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -211,6 +227,11 @@ inline Vec vsub(Vec a, Vec b) { return _mm512_sub_ps(a, b); }
 inline Vec vmul(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
 inline Vec vfma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
 inline Vec vmax(Vec x, Vec m) { return _mm512_max_ps(x, m); }  // NaN in x -> m
+inline Vec vdiv(Vec a, Vec b) { return _mm512_div_ps(a, b); }
+inline Vec vgather(const float* base, const int* idx) {  // zeroed merge source, as avx2::vgather
+  return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), __mmask16(0xffff), _mm512_loadu_si512(idx), base, 4);
+}
+inline Vec vpermute(Vec v, const int* idx) { return _mm512_permutexvar_ps(_mm512_loadu_si512(idx), v); }
 inline float vhsum(Vec v) { return _mm512_reduce_add_ps(v); }
 inline float vhmax(Vec v) { return _mm512_reduce_max_ps(v); }
 inline Vec vrelu_grad(Vec g, Vec x) {
