@@ -48,22 +48,25 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def step(self, closure=None):
-        """One update of every parameter that has a gradient."""
+        """One update of every parameter that has a gradient.
+
+        Parameters are batched by kernel table (and by first step, which sets the momentum
+        buffer): a table with `sgd_step_multi` updates a whole batch in one call, else the
+        per-parameter `sgd_step` runs. Either gives the same bits."""
         loss = self._closure_loss(closure)
         state = self.state
         for group in self.param_groups:
             lr = group["lr"]
             momentum = group["momentum"]
-            dampening = group["dampening"]
-            weight_decay = group["weight_decay"]
-            nesterov = group["nesterov"]
+            settings = (group["dampening"], group["weight_decay"], group["nesterov"])
             maximize = group["maximize"]
+            batches: dict = {}  # (table, first_step) -> ([param arrays], [grads], [buffers])
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:
                     continue
-                bk = table_for(p)
                 g = -grad._data if maximize else grad._data
+                buf_data, first = None, False
                 if momentum:
                     entry = state.get(p)
                     buf = entry.get("momentum_buffer") if entry else None
@@ -71,7 +74,22 @@ class SGD(Optimizer):
                     if first:
                         buf = empty_like(p)
                         state[p] = {"momentum_buffer": buf}
-                    bk.sgd_step(p._data, g, buf._data, lr, momentum, dampening, weight_decay, nesterov, first)
-                else:
-                    bk.sgd_step(p._data, g, None, lr, 0.0, 0.0, weight_decay, False, False)
+                    buf_data = buf._data
+                batch = batches.setdefault((table_for(p), first), ([], [], []))
+                batch[0].append(p._data)
+                batch[1].append(g)
+                batch[2].append(buf_data)
+            for (bk, first), (ps, gs, bufs) in batches.items():
+                self._update(bk, ps, gs, bufs if momentum else None, lr, momentum, settings, first)
         return loss
+
+    @staticmethod
+    def _update(bk, params, grads, bufs, lr, momentum, settings, first):
+        dampening, weight_decay, nesterov = settings if momentum else (0.0, settings[1], False)
+        if hasattr(bk, "sgd_step_multi"):
+            bk.sgd_step_multi(params, grads, bufs, lr, momentum, dampening, weight_decay, nesterov, first)
+            return
+        for i, (p, g) in enumerate(zip(params, grads)):
+            bk.sgd_step(
+                p, g, bufs[i] if bufs else None, lr, momentum, dampening, weight_decay, nesterov, first
+            )
