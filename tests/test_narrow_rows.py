@@ -137,3 +137,19 @@ def test_same_bits_for_any_thread_count():
     for name in one:
         np.testing.assert_array_equal(one[name], many[name], err_msg=name)
         np.testing.assert_array_equal(one[name][3:], shifted[name], err_msg=name)
+
+
+def test_large_softmax_streamed_output():
+    """An output of >= 2**24 floats takes the streaming path of the online kernel (softmax.cpp,
+    kStreamOutput): rows of 16385 columns start at unaligned addresses; special rows too."""
+    if not backends.status("cpu").available:
+        pytest.skip("cpu backend unavailable")
+    bk = backends.get("cpu")
+    rng = np.random.default_rng(11)
+    x = (3 * rng.standard_normal((1024, 16385))).astype(np.float32)
+    x[5] = -np.inf
+    x[6, 7] = np.nan
+    x[7, 100:] = -np.inf
+    want = _ref().softmax_forward(x)
+    for variant in ("online", "three_pass"):
+        np.testing.assert_allclose(bk.softmax_forward(x, variant), want, rtol=2e-5, atol=1e-9, equal_nan=True)
