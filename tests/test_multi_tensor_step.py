@@ -122,3 +122,49 @@ def test_sgd_optimizer_matches_torch(backend_name, momentum):
         topt.step()
     for tp, p in zip(tmodel.parameters(), model.parameters()):
         np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 1e-2])
+def test_adam_multi_step_equals_per_parameter_step(cpu_device_backend, weight_decay):
+    bk = cpu_device_backend
+    if not hasattr(bk, "adam_step_multi"):
+        pytest.skip(f"{bk.NAME} has no adam_step_multi")
+    ps, gs, _ = _arrays(8)
+    rng = np.random.default_rng(9)
+    ms = [np.array(rng.standard_normal(p.shape) * 0.1, np.float32) for p in ps]  # 0-d stays an array
+    vs = [np.array(np.abs(rng.standard_normal(p.shape)) * 0.01, np.float32) for p in ps]
+    steps = [1, 2, 3, 10, 1, 5, 7]
+    a = [[x.copy() for x in lst] for lst in (ps, ms, vs)]
+    b = [[x.copy() for x in lst] for lst in (ps, ms, vs)]
+    for p, g, m, v, s in zip(a[0], gs, a[1], a[2], steps):
+        bk.adam_step(p, g, m, v, s, 1e-3, 0.9, 0.999, 1e-8, weight_decay)
+    bk.adam_step_multi(b[0], gs, b[1], b[2], steps, 1e-3, 0.9, 0.999, 1e-8, weight_decay)
+    for x, y in zip(sum(a, []), sum(b, [])):
+        np.testing.assert_array_equal(x, y)
+    with pytest.raises(ValueError, match="step counts from 1"):
+        bk.adam_step_multi(b[0], gs, b[1], b[2], [0] * len(steps), 1e-3)
+
+
+@pytest.mark.parametrize("cls", ["Adam", "AdamW"])
+def test_adam_optimizer_matches_torch(backend_name, cls):
+    torch = pytest.importorskip("torch")
+    pn.manual_seed(1)
+    model = nn.Sequential(nn.Linear(20, 16), nn.ReLU(), nn.Linear(16, 4))
+    tmodel = torch.nn.Sequential(torch.nn.Linear(20, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
+    with torch.no_grad():
+        for tp, p in zip(tmodel.parameters(), model.parameters()):
+            tp.copy_(torch.from_numpy(p.detach().numpy()))
+    opt = getattr(optim, cls)(model.parameters(), lr=1e-2, weight_decay=1e-2)
+    topt = getattr(torch.optim, cls)(tmodel.parameters(), lr=1e-2, weight_decay=1e-2)
+    rng = np.random.default_rng(2)
+    for _ in range(3):
+        x = rng.standard_normal((8, 20)).astype(np.float32)
+        y = rng.integers(0, 4, 8)
+        opt.zero_grad()
+        pn.functional.cross_entropy(model(pn.from_numpy(x)), pn.from_numpy(y)).backward()
+        opt.step()
+        topt.zero_grad()
+        torch.nn.functional.cross_entropy(tmodel(torch.from_numpy(x)), torch.from_numpy(y)).backward()
+        topt.step()
+    for tp, p in zip(tmodel.parameters(), model.parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-4, atol=1e-5)

@@ -2,6 +2,8 @@
 #include <string>
 #include <vector>
 
+#include <pybind11/stl.h>
+
 #include "checks.h"
 #include "pyneuro/elementwise.h"
 #include "registry.h"
@@ -154,6 +156,43 @@ void sgd_step_multi(const py::list& params, const py::list& grads, const py::obj
     cpu::sgd_step(j.p, j.g, j.buf, j.n, lr, momentum, dampening, weight_decay, nesterov, first_step);
 }
 
+// adam_step over lists (steps: one count per parameter), checked first, then one GIL release.
+void adam_step_multi(const py::list& params, const py::list& grads, const py::list& exp_avgs,
+                     const py::list& exp_avg_sqs, const std::vector<std::int64_t>& steps, float lr,
+                     float beta1, float beta2, float eps, float weight_decay) {
+  const size_t n = params.size();
+  if (grads.size() != n || exp_avgs.size() != n || exp_avg_sqs.size() != n || steps.size() != n)
+    throw py::value_error("adam_step_multi: params, grads, exp_avgs, exp_avg_sqs and steps differ in length");
+  std::vector<py::array_t<float>> keep;
+  keep.reserve(4 * n);
+  struct Job {
+    float *p, *m, *v;
+    const float* g;
+    index_t n;
+  };
+  std::vector<Job> jobs(n);
+  index_t total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (steps[i] < 1) throw py::value_error("adam_step: step counts from 1, got " + std::to_string(steps[i]));
+    auto p = require<float>(params[i], "param", -1, true);
+    auto g = require<float>(grads[i], "grad");
+    auto m = require<float>(exp_avgs[i], "exp_avg", -1, true);
+    auto v = require<float>(exp_avg_sqs[i], "exp_avg_sq", -1, true);
+    require_same_shape(p, "param", g, "grad");
+    require_same_shape(p, "param", m, "exp_avg");
+    require_same_shape(p, "param", v, "exp_avg_sq");
+    jobs[i] = {p.mutable_data(), m.mutable_data(), v.mutable_data(), g.data(),
+               static_cast<index_t>(p.size())};
+    total += jobs[i].n;
+    keep.insert(keep.end(), {p, g, m, v});
+  }
+  ReleaseGilIfLarge release(total);
+  for (size_t i = 0; i < n; ++i) {
+    const Job& j = jobs[i];
+    cpu::adam_step(j.p, j.g, j.m, j.v, j.n, steps[i], lr, beta1, beta2, eps, weight_decay);
+  }
+}
+
 py::array_t<std::int64_t> argmax(const py::object& x_obj) {
   auto x = require<float>(x_obj, "x", 2);
   const index_t rows = x.shape(0), cols = x.shape(1);
@@ -186,6 +225,10 @@ void register_elementwise(py::module_& m) {
   m.def("adam_step", &adam_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"),
         py::arg("step"), py::arg("lr"), py::arg("beta1") = 0.9f, py::arg("beta2") = 0.999f,
         py::arg("eps") = 1e-8f, py::arg("weight_decay") = 0.0f, "torch.optim.Adam's update, in place.");
+  m.def("adam_step_multi", &adam_step_multi, py::arg("params"), py::arg("grads"), py::arg("exp_avgs"),
+        py::arg("exp_avg_sqs"), py::arg("steps"), py::arg("lr"), py::arg("beta1") = 0.9f,
+        py::arg("beta2") = 0.999f, py::arg("eps") = 1e-8f, py::arg("weight_decay") = 0.0f,
+        "adam_step over lists of parameters and their state, in one call.");
   m.def("argmax", &argmax, py::arg("x"), "Index of the first maximum of each row (int64).");
 }
 

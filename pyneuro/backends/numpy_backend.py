@@ -212,6 +212,14 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999
     param -= (lr / bias_correction1) * exp_avg / denom
 
 
+def adam_step_multi(
+    params, grads, exp_avgs, exp_avg_sqs, steps, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0
+):
+    """adam_step over lists of parameters and their state (steps: one count per parameter)."""
+    for p, g, m, v, step in zip(params, grads, exp_avgs, exp_avg_sqs, steps, strict=True):
+        adam_step(p, g, m, v, step, lr, beta1, beta2, eps, weight_decay)
+
+
 # ----------------------------------------------------------------------------- argmax
 def argmax(x):
     """Index (int64) of the first maximum in each row; a NaN counts as the maximum."""

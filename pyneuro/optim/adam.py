@@ -61,10 +61,10 @@ class Adam(Optimizer):
             beta1, beta2 = group["betas"]
             eps = group["eps"]
             weight_decay = group["weight_decay"]
+            batches: dict = {}  # table -> the argument lists of one adam_step_multi call
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                bk = table_for(p)
                 g = -p.grad._data if group["maximize"] else p.grad._data
                 st = self.state.get(p)
                 if not st:
@@ -85,19 +85,19 @@ class Adam(Optimizer):
                     wd = weight_decay
                 if group["amsgrad"]:
                     _amsgrad_step(p, st, lr, beta1, beta2, eps, wd, group["maximize"])
-                else:
-                    bk.adam_step(
-                        p._data,
-                        g,
-                        st["exp_avg"]._data,
-                        st["exp_avg_sq"]._data,
-                        st["step"],
-                        lr,
-                        beta1,
-                        beta2,
-                        eps,
-                        wd,
-                    )
+                    continue
+                args = batches.setdefault(table_for(p), ([], [], [], [], []))
+                for lst, item in zip(
+                    args, (p._data, g, st["exp_avg"]._data, st["exp_avg_sq"]._data, st["step"])
+                ):
+                    lst.append(item)
+            wd = 0.0 if self._decoupled else weight_decay
+            for bk, (ps, gs, ms, vs, steps) in batches.items():
+                if hasattr(bk, "adam_step_multi"):  # one kernel call for all parameters
+                    bk.adam_step_multi(ps, gs, ms, vs, steps, lr, beta1, beta2, eps, wd)
+                    continue
+                for args in zip(ps, gs, ms, vs, steps):
+                    bk.adam_step(*args, lr, beta1, beta2, eps, wd)
         return loss
 
 
