@@ -21,39 +21,12 @@
 // force the compiler to reload every vector constant of vexp after it, on every row.
 inline float scalar_exp(float x) { return simd::scalar::vexp(x); }
 
-// One natural log of a scalar, inlined for the same reason (and because a call into libm's
-// SSE code from AVX-512 code measured ~45 ns per call at 8192x10, a third of the kernel):
-// Cephes' logf. x = 2^e * m with m in [sqrt(1/2), sqrt(2)), log(x) = e * ln 2 + log1p(m - 1)
-// by a degree-9 polynomial; within 1 ulp of libm's logf for normal x. Zero, negative,
-// subnormal, inf and NaN go to std::log (never on the hot path: row sums are in [1, cols]).
+// One natural log of a scalar, inlined for the same reason (simd::scalar::vlog, Cephes' logf),
+// for the one log per row of the row kernels; zero, negative, subnormal and infinite x (never
+// a row sum of a finite row) go to std::log.
 inline float scalar_log(float x) {
   if (!(x >= 1.17549435e-38f && x <= 3.40282347e38f)) return std::log(x);
-  std::uint32_t bits;
-  std::memcpy(&bits, &x, sizeof bits);
-  float e = float(int(bits >> 23) - 126);
-  bits = (bits & 0x007fffffu) | 0x3f000000u;  // mantissa in [0.5, 1)
-  float m;
-  std::memcpy(&m, &bits, sizeof m);
-  if (m < 0.707106781186547524f) {
-    e -= 1.0f;
-    m = m + m - 1.0f;
-  } else {
-    m = m - 1.0f;
-  }
-  const float z = m * m;
-  float p = 7.0376836292e-2f;
-  p = p * m - 1.1514610310e-1f;
-  p = p * m + 1.1676998740e-1f;
-  p = p * m - 1.2420140846e-1f;
-  p = p * m + 1.4249322787e-1f;
-  p = p * m - 1.6668057665e-1f;
-  p = p * m + 2.0000714765e-1f;
-  p = p * m - 2.4999993993e-1f;
-  p = p * m + 3.3333331174e-1f;
-  float y = m * z * p;
-  y += -2.12194440e-4f * e;
-  y += -0.5f * z;
-  return m + y + 0.693359375f * e;
+  return simd::scalar::vlog(x);
 }
 
 // Online softmax processes a long row in blocks of this many floats (8 KiB): the block is
@@ -230,13 +203,8 @@ inline Vec group_sum_exp(const float* xg, index_t cols, const NarrowIndex& ix, V
   return group_exp(xg, e, cols, ix, m);
 }
 
-// log of each lane (scalar_log per lane: there is no vector log in simd.h).
-inline Vec group_log(Vec s) {
-  float v[kWidth];
-  vstore(v, s);
-  for (int l = 0; l < kWidth; ++l) v[l] = scalar_log(v[l]);
-  return vload(v);
-}
+// log of each lane: row sums are in [1, cols] or NaN, vlog's domain (simd.h).
+inline Vec group_log(Vec s) { return vlog(s); }
 
 inline void log_softmax_group(const float* xg, float* yg, index_t cols, const NarrowIndex& ix) {
   const Vec m = group_max(xg, cols, ix);
