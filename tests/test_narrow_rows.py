@@ -139,9 +139,9 @@ def test_same_bits_for_any_thread_count():
         np.testing.assert_array_equal(one[name][3:], shifted[name], err_msg=name)
 
 
-def test_large_softmax_streamed_output():
-    """An output of >= 2**24 floats takes the streaming path of the online kernel (softmax.cpp,
-    kStreamOutput): rows of 16385 columns start at unaligned addresses; special rows too."""
+def test_large_softmax_unaligned_rows():
+    """A large output (2**24 floats) of rows of 16385 columns (each row starts unaligned,
+    several online blocks per row), with special rows, as the reference."""
     if not backends.status("cpu").available:
         pytest.skip("cpu backend unavailable")
     bk = backends.get("cpu")

@@ -59,17 +59,12 @@ using namespace simd::avx512;  // Vec, kWidth, vload, vexp, ...
 
 }  // namespace
 
-// Outputs of at least this many floats (64 MiB) are written with streaming stores by the
-// online kernel: far larger than any cache, the output would only be evicted again.
-constexpr index_t kStreamOutput = index_t(1) << 24;
-
 void softmax_forward(SoftmaxVariant variant, const float* x, float* y, index_t rows, index_t cols) {
-  const bool stream = rows * cols >= kStreamOutput;
   parallel_for(rows, rows * cols * kCostExp, [&](index_t begin, index_t end) {
     if (variant == SoftmaxVariant::ThreePass) {
       PYNEURO_SIMD_DISPATCH(softmax_three_pass_rows(x, y, cols, begin, end));
     } else {
-      PYNEURO_SIMD_DISPATCH(softmax_online_rows(x, y, cols, begin, end, stream));
+      PYNEURO_SIMD_DISPATCH(softmax_online_rows(x, y, cols, begin, end));
     }
   });
 }
