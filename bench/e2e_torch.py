@@ -55,6 +55,12 @@ def parse_args(argv=None):
     p.add_argument("--optimizers", default="sgd,adam")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
+        "--backend",
+        default=None,
+        help="pyneuro CPU backend (cpu, numba, numpy; default: the registry's first usable one); "
+        "results of another than the default go to e2e_torch_<backend>",
+    )
+    p.add_argument(
         "--out",
         default=None,
         help="output path prefix for .json and .md (default bench/results/e2e_torch, or e2e_torch_quick)",
@@ -318,6 +324,8 @@ def main(argv=None) -> int:
         return 2
     import pyneuro as pn
 
+    if args.backend:
+        pn.set_backend(args.backend)
     torch.set_num_threads(args.threads)
     pn.set_num_threads(args.threads)
     try:
@@ -363,7 +371,10 @@ def main(argv=None) -> int:
         "all_same_accuracy": all(c["same_accuracy"] for c in configs),
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    out = Path(args.out) if args.out else RESULTS / ("e2e_torch_quick" if args.quick else "e2e_torch")
+    stem = "e2e_torch_quick" if args.quick else "e2e_torch"
+    if args.backend and args.backend != "cpu":
+        stem += "_" + args.backend
+    out = Path(args.out) if args.out else RESULTS / stem
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     out.with_suffix(".md").write_text(to_markdown(result))

@@ -1,5 +1,8 @@
 // cpu_elementwise.cpp: bindings of ReLU, bias add/grad, SGD/Adam updates and argmax.
 #include <string>
+#include <vector>
+
+#include <pybind11/stl.h>
 
 #include "checks.h"
 #include "pyneuro/elementwise.h"
@@ -107,6 +110,89 @@ void adam_step(const py::object& p_obj, const py::object& g_obj, const py::objec
   cpu::adam_step(pp, pg, pm, pv, n, step, lr, beta1, beta2, eps, weight_decay);
 }
 
+// One call for a whole list of parameters (the optimizer's step): every argument is checked
+// first (the same checks and messages as sgd_step), then the GIL is released once and the
+// kernel runs over each parameter in turn: no Python call per parameter.
+void sgd_step_multi(const py::list& params, const py::list& grads, const py::object& bufs_obj, float lr,
+                    float momentum, float dampening, float weight_decay, bool nesterov, bool first_step) {
+  const size_t n = params.size();
+  if (grads.size() != n) throw py::value_error("sgd_step_multi: params and grads differ in length");
+  const bool has_bufs = momentum != 0.0f;
+  py::list bufs;
+  if (has_bufs) {
+    if (bufs_obj.is_none()) throw py::value_error("sgd_step: momentum != 0 needs a momentum_buffer array");
+    bufs = py::reinterpret_borrow<py::list>(bufs_obj);
+    if (bufs.size() != n)
+      throw py::value_error("sgd_step_multi: params and momentum_buffers differ in length");
+  }
+  std::vector<py::array_t<float>> keep;  // holds any aligned copies alive
+  keep.reserve(3 * n);
+  struct Job {
+    float* p;
+    const float* g;
+    float* buf;
+    index_t n;
+  };
+  std::vector<Job> jobs(n);
+  index_t total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    auto p = require<float>(params[i], "param", -1, true);
+    auto g = require<float>(grads[i], "grad");
+    require_same_shape(p, "param", g, "grad");
+    float* pbuf = nullptr;
+    if (has_bufs) {
+      auto b = require<float>(bufs[i], "momentum_buffer", -1, true);
+      require_same_shape(p, "param", b, "momentum_buffer");
+      pbuf = b.mutable_data();
+      keep.push_back(b);
+    }
+    jobs[i] = {p.mutable_data(), g.data(), pbuf, static_cast<index_t>(p.size())};
+    total += jobs[i].n;
+    keep.push_back(p);
+    keep.push_back(g);
+  }
+  ReleaseGilIfLarge release(total);
+  for (const Job& j : jobs)
+    cpu::sgd_step(j.p, j.g, j.buf, j.n, lr, momentum, dampening, weight_decay, nesterov, first_step);
+}
+
+// adam_step over lists (steps: one count per parameter), checked first, then one GIL release.
+void adam_step_multi(const py::list& params, const py::list& grads, const py::list& exp_avgs,
+                     const py::list& exp_avg_sqs, const std::vector<std::int64_t>& steps, float lr,
+                     float beta1, float beta2, float eps, float weight_decay) {
+  const size_t n = params.size();
+  if (grads.size() != n || exp_avgs.size() != n || exp_avg_sqs.size() != n || steps.size() != n)
+    throw py::value_error("adam_step_multi: params, grads, exp_avgs, exp_avg_sqs and steps differ in length");
+  std::vector<py::array_t<float>> keep;
+  keep.reserve(4 * n);
+  struct Job {
+    float *p, *m, *v;
+    const float* g;
+    index_t n;
+  };
+  std::vector<Job> jobs(n);
+  index_t total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (steps[i] < 1) throw py::value_error("adam_step: step counts from 1, got " + std::to_string(steps[i]));
+    auto p = require<float>(params[i], "param", -1, true);
+    auto g = require<float>(grads[i], "grad");
+    auto m = require<float>(exp_avgs[i], "exp_avg", -1, true);
+    auto v = require<float>(exp_avg_sqs[i], "exp_avg_sq", -1, true);
+    require_same_shape(p, "param", g, "grad");
+    require_same_shape(p, "param", m, "exp_avg");
+    require_same_shape(p, "param", v, "exp_avg_sq");
+    jobs[i] = {p.mutable_data(), m.mutable_data(), v.mutable_data(), g.data(),
+               static_cast<index_t>(p.size())};
+    total += jobs[i].n;
+    keep.insert(keep.end(), {p, g, m, v});
+  }
+  ReleaseGilIfLarge release(total);
+  for (size_t i = 0; i < n; ++i) {
+    const Job& j = jobs[i];
+    cpu::adam_step(j.p, j.g, j.m, j.v, j.n, steps[i], lr, beta1, beta2, eps, weight_decay);
+  }
+}
+
 py::array_t<std::int64_t> argmax(const py::object& x_obj) {
   auto x = require<float>(x_obj, "x", 2);
   const index_t rows = x.shape(0), cols = x.shape(1);
@@ -132,9 +218,17 @@ void register_elementwise(py::module_& m) {
   m.def("sgd_step", &sgd_step, py::arg("param"), py::arg("grad"), py::arg("momentum_buffer"), py::arg("lr"),
         py::arg("momentum") = 0.0f, py::arg("dampening") = 0.0f, py::arg("weight_decay") = 0.0f,
         py::arg("nesterov") = false, py::arg("first_step") = false, "torch.optim.SGD's update, in place.");
+  m.def("sgd_step_multi", &sgd_step_multi, py::arg("params"), py::arg("grads"), py::arg("momentum_buffers"),
+        py::arg("lr"), py::arg("momentum") = 0.0f, py::arg("dampening") = 0.0f,
+        py::arg("weight_decay") = 0.0f, py::arg("nesterov") = false, py::arg("first_step") = false,
+        "sgd_step over lists of parameters, gradients and buffers, in one call.");
   m.def("adam_step", &adam_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"),
         py::arg("step"), py::arg("lr"), py::arg("beta1") = 0.9f, py::arg("beta2") = 0.999f,
         py::arg("eps") = 1e-8f, py::arg("weight_decay") = 0.0f, "torch.optim.Adam's update, in place.");
+  m.def("adam_step_multi", &adam_step_multi, py::arg("params"), py::arg("grads"), py::arg("exp_avgs"),
+        py::arg("exp_avg_sqs"), py::arg("steps"), py::arg("lr"), py::arg("beta1") = 0.9f,
+        py::arg("beta2") = 0.999f, py::arg("eps") = 1e-8f, py::arg("weight_decay") = 0.0f,
+        "adam_step over lists of parameters and their state, in one call.");
   m.def("argmax", &argmax, py::arg("x"), "Index of the first maximum of each row (int64).");
 }
 

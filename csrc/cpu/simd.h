@@ -59,6 +59,14 @@ constexpr float kLn2Hi = 0.693359375f;  // ln 2 = kLn2Hi + kLn2Lo, kLn2Hi exact 
 constexpr float kLn2Lo = -2.12194440e-4f;
 constexpr float kP0 = 1.9875691500e-4f, kP1 = 1.3981999507e-3f, kP2 = 8.3334519073e-3f,
                 kP3 = 4.1665795894e-2f, kP4 = 1.6666665459e-1f, kP5 = 5.0000001201e-1f;
+// vlog (Cephes' logf): x = 2^e * (1 + m), 1 + m in [sqrt(1/2), sqrt(2)); log x = e * ln 2 +
+// m - m^2 / 2 + m^3 * P(m), P of degree 8; within ~1 ulp of libm's logf for normal x. Only
+// for positive normal x and NaN (which comes out NaN): the softmax kernels take logs of row
+// sums, which are in [1, cols] or NaN.
+constexpr float kSqrtHalf = 0.707106781186547524f;
+constexpr float kL[9] = {7.0376836292e-2f,  -1.1514610310e-1f, 1.1676998740e-1f,
+                         -1.2420140846e-1f, 1.4249322787e-1f,  -1.6668057665e-1f,
+                         2.0000714765e-1f,  -2.4999993993e-1f, 3.3333331174e-1f};
 
 // ------------------------------------------------------------------ scalar: Vec = float
 namespace scalar {
@@ -76,6 +84,33 @@ inline Vec vmul(Vec a, Vec b) { return a * b; }
 inline Vec vfma(Vec a, Vec b, Vec c) { return a * b + c; }
 // max(x, m) that ignores a NaN in x (the running maximum m is never NaN).
 inline Vec vmax(Vec x, Vec m) { return x > m ? x : m; }
+inline Vec vdiv(Vec a, Vec b) { return a / b; }
+// Lane l = base[idx[l]] (a gather), and lane l = v[idx[l]] (a permutation of lanes): the narrow-row
+// kernels of simd_softmax.h read a column of kWidth rows with one and spread per-row values with the other.
+inline Vec vgather(const float* base, const int* idx) { return base[idx[0]]; }
+inline Vec vpermute(Vec v, const int*) { return v; }
+inline Vec vlog(Vec x) {
+  if (x != x) return x;  // NaN
+  std::uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  float e = float(int(bits >> 23) - 126);
+  bits = (bits & 0x007fffffu) | 0x3f000000u;  // mantissa in [0.5, 1)
+  float m;
+  std::memcpy(&m, &bits, sizeof m);
+  if (m < kSqrtHalf) {
+    e -= 1.0f;
+    m = m + m - 1.0f;
+  } else {
+    m = m - 1.0f;
+  }
+  const float z = m * m;
+  float p = kL[0];
+  for (int i = 1; i < 9; ++i) p = p * m + kL[i];
+  float y = m * z * p;
+  y += kLn2Lo * e;
+  y += -0.5f * z;
+  return m + y + kLn2Hi * e;
+}
 inline float vhsum(Vec v) { return v; }
 inline float vhmax(Vec v) { return v; }
 // ReLU's gradient: g where x > 0 or x is NaN, else 0. Compared as int32 bits, not floats:
@@ -143,6 +178,34 @@ inline Vec vsub(Vec a, Vec b) { return _mm256_sub_ps(a, b); }
 inline Vec vmul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
 inline Vec vfma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
 inline Vec vmax(Vec x, Vec m) { return _mm256_max_ps(x, m); }  // NaN in x -> m
+inline Vec vdiv(Vec a, Vec b) { return _mm256_div_ps(a, b); }
+// A zeroed (not undefined) merge source: otherwise the gather waits for whatever last used its
+// register (an exp chain: the cross-entropy kernel ran 3x slower).
+inline Vec vgather(const float* base, const int* idx) {
+  const __m256i i = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx));
+  return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), base, i, _mm256_castsi256_ps(_mm256_set1_epi32(-1)),
+                                  4);
+}
+inline Vec vpermute(Vec v, const int* idx) {
+  return _mm256_permutevar8x32_ps(v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)));
+}
+inline Vec vlog(Vec x) {  // as scalar::vlog, lane by lane
+  const __m256i bits = _mm256_castps_si256(x);
+  Vec e = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(126)));
+  Vec m = _mm256_castsi256_ps(
+      _mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x3f000000)));
+  const Vec small = _mm256_cmp_ps(m, _mm256_set1_ps(kSqrtHalf), _CMP_LT_OQ);
+  e = _mm256_sub_ps(e, _mm256_and_ps(small, _mm256_set1_ps(1.0f)));
+  m = _mm256_add_ps(_mm256_sub_ps(m, _mm256_set1_ps(1.0f)), _mm256_and_ps(small, m));
+  const Vec z = _mm256_mul_ps(m, m);
+  Vec p = _mm256_set1_ps(kL[0]);
+  for (int i = 1; i < 9; ++i) p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(kL[i]));
+  Vec y = _mm256_mul_ps(_mm256_mul_ps(m, z), p);
+  y = _mm256_fmadd_ps(_mm256_set1_ps(kLn2Lo), e, y);
+  y = _mm256_fmadd_ps(_mm256_set1_ps(-0.5f), z, y);
+  const Vec r = _mm256_fmadd_ps(_mm256_set1_ps(kLn2Hi), e, _mm256_add_ps(m, y));
+  return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));  // NaN stays NaN
+}
 inline float vhsum(Vec v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -211,6 +274,29 @@ inline Vec vsub(Vec a, Vec b) { return _mm512_sub_ps(a, b); }
 inline Vec vmul(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
 inline Vec vfma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
 inline Vec vmax(Vec x, Vec m) { return _mm512_max_ps(x, m); }  // NaN in x -> m
+inline Vec vdiv(Vec a, Vec b) { return _mm512_div_ps(a, b); }
+inline Vec vgather(const float* base, const int* idx) {  // zeroed merge source, as avx2::vgather
+  return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), __mmask16(0xffff), _mm512_loadu_si512(idx), base, 4);
+}
+inline Vec vpermute(Vec v, const int* idx) { return _mm512_permutexvar_ps(_mm512_loadu_si512(idx), v); }
+inline Vec vlog(Vec x) {  // as scalar::vlog, lane by lane
+  const __m512i bits = _mm512_castps_si512(x);
+  Vec e = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_srli_epi32(bits, 23), _mm512_set1_epi32(126)));
+  Vec m = _mm512_castsi512_ps(
+      _mm512_or_si512(_mm512_and_si512(bits, _mm512_set1_epi32(0x007fffff)), _mm512_set1_epi32(0x3f000000)));
+  const __mmask16 small = _mm512_cmp_ps_mask(m, _mm512_set1_ps(kSqrtHalf), _CMP_LT_OQ);
+  e = _mm512_mask_sub_ps(e, small, e, _mm512_set1_ps(1.0f));
+  m = _mm512_mask_add_ps(_mm512_sub_ps(m, _mm512_set1_ps(1.0f)), small,
+                         _mm512_sub_ps(m, _mm512_set1_ps(1.0f)), m);
+  const Vec z = _mm512_mul_ps(m, m);
+  Vec p = _mm512_set1_ps(kL[0]);
+  for (int i = 1; i < 9; ++i) p = _mm512_fmadd_ps(p, m, _mm512_set1_ps(kL[i]));
+  Vec y = _mm512_mul_ps(_mm512_mul_ps(m, z), p);
+  y = _mm512_fmadd_ps(_mm512_set1_ps(kLn2Lo), e, y);
+  y = _mm512_fmadd_ps(_mm512_set1_ps(-0.5f), z, y);
+  const Vec r = _mm512_fmadd_ps(_mm512_set1_ps(kLn2Hi), e, _mm512_add_ps(m, y));
+  return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);  // NaN stays NaN
+}
 inline float vhsum(Vec v) { return _mm512_reduce_add_ps(v); }
 inline float vhmax(Vec v) { return _mm512_reduce_max_ps(v); }
 inline Vec vrelu_grad(Vec g, Vec x) {

@@ -21,6 +21,14 @@
 // force the compiler to reload every vector constant of vexp after it, on every row.
 inline float scalar_exp(float x) { return simd::scalar::vexp(x); }
 
+// One natural log of a scalar, inlined for the same reason (simd::scalar::vlog, Cephes' logf),
+// for the one log per row of the row kernels; zero, negative, subnormal and infinite x (never
+// a row sum of a finite row) go to std::log.
+inline float scalar_log(float x) {
+  if (!(x >= 1.17549435e-38f && x <= 3.40282347e38f)) return std::log(x);
+  return simd::scalar::vlog(x);
+}
+
 // Online softmax processes a long row in blocks of this many floats (8 KiB): the block is
 // read from memory once for its maximum and then re-read from L1 for the exps.
 constexpr index_t kBlock = 2048;
@@ -122,11 +130,232 @@ inline MaxSum online_max_sum(const float* x, index_t cols, float* y, float* bloc
   return ms;
 }
 
+// ---------------------------------------------------------------------------- narrow rows
+// Rows of at most kNarrow columns (the output layer of a classifier: 10 classes) are too
+// short for the row kernels below: a row of 10 is one masked vector, and each row pays a
+// horizontal max, a horizontal sum and a chain of dependent scalar steps (~150 cycles per
+// row measured at 8192x10, for 10 exps). The narrow kernels take a group of kWidth
+// consecutive rows at once, kWidth * cols contiguous floats, and keep one row per lane:
+//   * a column of the group (lane l = x[l * cols + j]) is one vgather, so the row maxima and
+//     row sums are cols vector max/add steps: no horizontal reduction at all;
+//   * elementwise work runs on the group's contiguous floats (cols vectors, no masks), and
+//     vpermute spreads the per-row values (max, 1/sum) over the lanes of each row.
+// Rows left over at the end (fewer than kWidth) go through the row kernels.
+// Special values come out as in the row kernels without a branch: an all -inf row has max
+// -inf, -inf - -inf = NaN, so its exps, sum and outputs are NaN; NaN and +inf as there.
+constexpr index_t kNarrow = 32;
+
+// The lane indices of one row group: gather[l] = l * cols (lane l's row start), row_of[k * kWidth
+// + l] = the row (in the group) of flat element k * kWidth + l.
+struct NarrowIndex {
+  int gather[kWidth];
+  int row_of[kNarrow * kWidth];
+  explicit NarrowIndex(index_t cols) {
+    for (int l = 0; l < kWidth; ++l) gather[l] = int(l * cols);
+    int r = 0;
+    for (index_t f = 0, c = 0; f < cols * kWidth; ++f) {  // no division: count columns
+      row_of[f] = r;
+      if (++c == cols) c = 0, ++r;
+    }
+  }
+  const int* rows(index_t k) const { return row_of + k * kWidth; }
+};
+
+// Row maxima of a group (lane l: row l), ignoring NaN like row_max.
+inline Vec group_max(const float* xg, index_t cols, const NarrowIndex& ix) {
+  Vec m = vset1(-kInf);
+  for (index_t j = 0; j < cols; ++j) m = vmax(vgather(xg + j, ix.gather), m);
+  return m;
+}
+
+// Row sums of a group's (contiguous) values.
+inline Vec group_sum(const float* vg, index_t cols, const NarrowIndex& ix) {
+  Vec s = vset1(0.0f);
+  for (index_t j = 0; j < cols; ++j) s = vadd(s, vgather(vg + j, ix.gather));
+  return s;
+}
+
+// y = exp(x - max(row)) for a group, returns the row sums (y is then re-read from L1).
+// The exps run on contiguous loads, never on a gather's result: a gather merges into its
+// destination register, and GCC leaves that register's old value (an exp of the previous
+// column) as an input, which chained every column's gather behind the last exp (3x slower).
+inline Vec group_exp(const float* xg, float* yg, index_t cols, const NarrowIndex& ix, Vec m) {
+  for (index_t k = 0; k < cols; ++k)
+    vstore(yg + k * kWidth, vexp(vsub(vload(xg + k * kWidth), vpermute(m, ix.rows(k)))));
+  return group_sum(yg, cols, ix);
+}
+
+// y *= f(row) for a group.
+inline void group_scale(float* yg, index_t cols, const NarrowIndex& ix, Vec f) {
+  for (index_t k = 0; k < cols; ++k)
+    vstore(yg + k * kWidth, vmul(vload(yg + k * kWidth), vpermute(f, ix.rows(k))));
+}
+
+// One group of kWidth rows each: xg, yg, ... point at the group's first row.
+inline void softmax_group(const float* xg, float* yg, index_t cols, const NarrowIndex& ix) {
+  const Vec sum = group_exp(xg, yg, cols, ix, group_max(xg, cols, ix));
+  group_scale(yg, cols, ix, vdiv(vset1(1.0f), sum));
+}
+
+// Row sums of exp(x - max) with the maxima, the exps kept in a scratch group.
+inline Vec group_sum_exp(const float* xg, index_t cols, const NarrowIndex& ix, Vec m) {
+  float e[kNarrow * kWidth];
+  return group_exp(xg, e, cols, ix, m);
+}
+
+// log of each lane: row sums are in [1, cols] or NaN, vlog's domain (simd.h).
+inline Vec group_log(Vec s) { return vlog(s); }
+
+inline void log_softmax_group(const float* xg, float* yg, index_t cols, const NarrowIndex& ix) {
+  const Vec m = group_max(xg, cols, ix);
+  const Vec log_sum = group_log(group_sum_exp(xg, cols, ix, m));
+  for (index_t k = 0; k < cols; ++k) {
+    const int* r = ix.rows(k);
+    vstore(yg + k * kWidth, vsub(vsub(vload(xg + k * kWidth), vpermute(m, r)), vpermute(log_sum, r)));
+  }
+}
+
+// Lane l = x[l * cols + targets[l]] - max(row l): each row's target logit, shifted.
+inline Vec group_target_shifted(const float* xg, const std::int64_t* tg, const NarrowIndex& ix, Vec m) {
+  int at[kWidth];
+  for (int l = 0; l < kWidth; ++l) at[l] = ix.gather[l] + int(tg[l]);
+  return vsub(vgather(xg, at), m);
+}
+
+inline void cross_entropy_forward_group(const float* xg, const std::int64_t* tg, float* lg, index_t cols,
+                                        const NarrowIndex& ix) {
+  const Vec m = group_max(xg, cols, ix);
+  const Vec log_sum = group_log(group_sum_exp(xg, cols, ix, m));
+  vstore(lg, vsub(log_sum, group_target_shifted(xg, tg, ix, m)));
+}
+
+inline void cross_entropy_backward_group(const float* xg, const std::int64_t* tg, const float* glg, float* gg,
+                                         index_t cols, const NarrowIndex& ix) {
+  const Vec m = group_max(xg, cols, ix);
+  const Vec sum = group_exp(xg, gg, cols, ix, m);
+  const Vec gl = vload(glg);
+  group_scale(gg, cols, ix, vdiv(gl, sum));
+  // The target entries: (p_t - 1) * grad_loss, p_t recomputed from the logit (exact near 1).
+  const Vec p_t = vdiv(vexp(group_target_shifted(xg, tg, ix, m)), sum);
+  float gt[kWidth];
+  vstore(gt, vmul(vsub(p_t, vset1(1.0f)), gl));
+  for (int l = 0; l < kWidth; ++l) gg[l * cols + tg[l]] = gt[l];
+}
+
+inline void softmax_backward_group(const float* gg, const float* yg, float* gxg, index_t cols,
+                                   const NarrowIndex& ix) {
+  Vec dot = vset1(0.0f);
+  for (index_t j = 0; j < cols; ++j) dot = vfma(vgather(gg + j, ix.gather), vgather(yg + j, ix.gather), dot);
+  for (index_t k = 0; k < cols; ++k) {
+    const index_t o = k * kWidth;
+    vstore(gxg + o, vmul(vload(yg + o), vsub(vload(gg + o), vpermute(dot, ix.rows(k)))));
+  }
+}
+
+inline void log_softmax_backward_group(const float* gg, const float* yg, float* gxg, index_t cols,
+                                       const NarrowIndex& ix) {
+  const Vec gsum = group_sum(gg, cols, ix);
+  for (index_t k = 0; k < cols; ++k) {
+    const index_t o = k * kWidth;
+    vstore(gxg + o, vsub(vload(gg + o), vmul(vexp(vload(yg + o)), vpermute(gsum, ix.rows(k)))));
+  }
+}
+
+// Rows [begin, end) in groups. The last, partial group runs on zero-padded copies (inputs
+// of rows >= end are 0, target 0, grad_loss 0), through the same group code: every lane's
+// arithmetic is independent of the other lanes, so each row's result is the same bits
+// whichever group it falls in, and results stay identical for any split over threads.
+struct Padded {
+  // Copies rows [i, end) of a (rows, width) array into a zeroed group-sized buffer.
+  template <class T>
+  static void in(T* dst, const T* src, index_t i, index_t end, index_t width) {
+    for (index_t k = 0; k < kWidth * width; ++k) dst[k] = T(0);
+    std::memcpy(dst, src + i * width, sizeof(T) * std::size_t((end - i) * width));
+  }
+  template <class T>
+  static void out(T* dst, const T* src, index_t i, index_t end, index_t width) {
+    std::memcpy(dst + i * width, src, sizeof(T) * std::size_t((end - i) * width));
+  }
+};
+constexpr index_t kGroupFloats = kNarrow * kWidth;
+
+inline void softmax_narrow(const float* x, float* y, index_t cols, index_t begin, index_t end) {
+  const NarrowIndex ix(cols);
+  index_t i = begin;
+  for (; i + kWidth <= end; i += kWidth) softmax_group(x + i * cols, y + i * cols, cols, ix);
+  if (i == end) return;
+  float xp[kGroupFloats], yp[kGroupFloats];
+  Padded::in(xp, x, i, end, cols);
+  softmax_group(xp, yp, cols, ix);
+  Padded::out(y, yp, i, end, cols);
+}
+
+inline void log_softmax_narrow(const float* x, float* y, index_t cols, index_t begin, index_t end) {
+  const NarrowIndex ix(cols);
+  index_t i = begin;
+  for (; i + kWidth <= end; i += kWidth) log_softmax_group(x + i * cols, y + i * cols, cols, ix);
+  if (i == end) return;
+  float xp[kGroupFloats], yp[kGroupFloats];
+  Padded::in(xp, x, i, end, cols);
+  log_softmax_group(xp, yp, cols, ix);
+  Padded::out(y, yp, i, end, cols);
+}
+
+inline void cross_entropy_forward_narrow(const float* x, const std::int64_t* targets, float* losses,
+                                         index_t cols, index_t begin, index_t end) {
+  const NarrowIndex ix(cols);
+  index_t i = begin;
+  for (; i + kWidth <= end; i += kWidth)
+    cross_entropy_forward_group(x + i * cols, targets + i, losses + i, cols, ix);
+  if (i == end) return;
+  float xp[kGroupFloats], lp[kWidth];
+  std::int64_t tp[kWidth];
+  Padded::in(xp, x, i, end, cols);
+  Padded::in(tp, targets, i, end, 1);
+  cross_entropy_forward_group(xp, tp, lp, cols, ix);
+  Padded::out(losses, lp, i, end, 1);
+}
+
+inline void cross_entropy_backward_narrow(const float* x, const std::int64_t* targets,
+                                          const float* grad_losses, float* grad, index_t cols, index_t begin,
+                                          index_t end) {
+  const NarrowIndex ix(cols);
+  index_t i = begin;
+  for (; i + kWidth <= end; i += kWidth)
+    cross_entropy_backward_group(x + i * cols, targets + i, grad_losses + i, grad + i * cols, cols, ix);
+  if (i == end) return;
+  float xp[kGroupFloats], gp[kGroupFloats], glp[kWidth];
+  std::int64_t tp[kWidth];
+  Padded::in(xp, x, i, end, cols);
+  Padded::in(tp, targets, i, end, 1);
+  Padded::in(glp, grad_losses, i, end, 1);
+  cross_entropy_backward_group(xp, tp, glp, gp, cols, ix);
+  Padded::out(grad, gp, i, end, cols);
+}
+
+template <void (*Group)(const float*, const float*, float*, index_t, const NarrowIndex&)>
+inline void backward_narrow(const float* g, const float* y, float* gx, index_t cols, index_t begin,
+                            index_t end) {
+  const NarrowIndex ix(cols);
+  index_t i = begin;
+  for (; i + kWidth <= end; i += kWidth) Group(g + i * cols, y + i * cols, gx + i * cols, cols, ix);
+  if (i == end) return;
+  float gp[kGroupFloats], yp[kGroupFloats], gxp[kGroupFloats];
+  Padded::in(gp, g, i, end, cols);
+  Padded::in(yp, y, i, end, cols);
+  Group(gp, yp, gxp, cols, ix);
+  Padded::out(gx, gxp, i, end, cols);
+}
+
+// Which rows take the narrow path.
+inline bool narrow(index_t cols) { return cols > 0 && cols <= kNarrow; }
+
 // ---------------------------------------------------------------------------- forward
 
 // Three passes over each row: max; exp(x - max) stored and summed; scale by 1 / sum.
 // Passes 2 and 3 re-read the row from cache, while it is still there.
 void softmax_three_pass_rows(const float* x, float* y, index_t cols, index_t begin, index_t end) {
+  if (narrow(cols)) return softmax_narrow(x, y, cols, begin, end);
   for (index_t i = begin; i < end; ++i) {
     const float* xr = x + i * cols;
     float* yr = y + i * cols;
@@ -171,6 +400,10 @@ class BlockMaxScratch {
   std::vector<float> heap_;
 };
 
+// (Tried for large outputs, issue 17: exps into a per-thread L2 scratch row, then y written
+// once with streaming stores to skip y's write-allocate read. At 1024x50000 on an Intel Xeon
+// (AVX-512) it was 1.15x slower than writing y in place: median of 30, interleaved with
+// three_pass as a control; the fresh output's page faults dominate either way.)
 // A row of at most kBlock floats is a single block: the online recurrence has nothing to
 // fuse (x is read from memory once either way and re-read from L1), so it runs the same code
 // as three-pass.
@@ -192,6 +425,7 @@ void softmax_online_rows(const float* x, float* y, index_t cols, index_t begin, 
 
 // y = (x - max) - log(sum exp(x - max)): one read for max and sum, one to write.
 void log_softmax_forward_rows(const float* x, float* y, index_t cols, index_t begin, index_t end) {
+  if (narrow(cols)) return log_softmax_narrow(x, y, cols, begin, end);
   for (index_t i = begin; i < end; ++i) {
     const float* xr = x + i * cols;
     float* yr = y + i * cols;
@@ -200,7 +434,7 @@ void log_softmax_forward_rows(const float* x, float* y, index_t cols, index_t be
       fill_nan(yr, cols);
       continue;
     }
-    const Vec mx = vset1(ms.max), log_sum = vset1(std::log(ms.sum));
+    const Vec mx = vset1(ms.max), log_sum = vset1(scalar_log(ms.sum));
     map1(xr, yr, cols, [mx, log_sum](Vec v) { return vsub(vsub(v, mx), log_sum); });
   }
 }
@@ -210,10 +444,11 @@ void log_softmax_forward_rows(const float* x, float* y, index_t cols, index_t be
 // away log(sum) (logits [1e8, 1e8, 0] would give 0 instead of ln 2).
 void cross_entropy_forward_rows(const float* x, const std::int64_t* targets, float* losses, index_t cols,
                                 index_t begin, index_t end) {
+  if (narrow(cols)) return cross_entropy_forward_narrow(x, targets, losses, cols, begin, end);
   for (index_t i = begin; i < end; ++i) {
     const float* xr = x + i * cols;
     const MaxSum ms = online_max_sum<false>(xr, cols, nullptr, nullptr);
-    losses[i] = ms.max == -kInf ? kNaN : std::log(ms.sum) - (xr[targets[i]] - ms.max);
+    losses[i] = ms.max == -kInf ? kNaN : scalar_log(ms.sum) - (xr[targets[i]] - ms.max);
   }
 }
 
@@ -222,6 +457,7 @@ void cross_entropy_forward_rows(const float* x, const std::int64_t* targets, flo
 // grad_x = y * (g - sum(g * y)): a dot product, then one elementwise pass (rows in cache).
 void softmax_backward_rows(const float* g, const float* y, float* gx, index_t cols, index_t begin,
                            index_t end) {
+  if (narrow(cols)) return backward_narrow<softmax_backward_group>(g, y, gx, cols, begin, end);
   for (index_t i = begin; i < end; ++i) {
     const float* gr = g + i * cols;
     const float* yr = y + i * cols;
@@ -241,6 +477,7 @@ void softmax_backward_rows(const float* g, const float* y, float* gx, index_t co
 // grad_x = g - exp(y) * sum(g)  (exp(y) is the softmax): a sum, then one pass with an exp.
 void log_softmax_backward_rows(const float* g, const float* y, float* gx, index_t cols, index_t begin,
                                index_t end) {
+  if (narrow(cols)) return backward_narrow<log_softmax_backward_group>(g, y, gx, cols, begin, end);
   for (index_t i = begin; i < end; ++i) {
     const float* gr = g + i * cols;
     Vec acc0 = vset1(0.0f), acc1 = acc0;
@@ -265,6 +502,7 @@ void log_softmax_backward_rows(const float* g, const float* y, float* gx, index_
 // 47-53 ms against 34 ms.)
 void cross_entropy_backward_rows(const float* x, const std::int64_t* targets, const float* grad_losses,
                                  float* grad, index_t cols, index_t begin, index_t end) {
+  if (narrow(cols)) return cross_entropy_backward_narrow(x, targets, grad_losses, grad, cols, begin, end);
   BlockMaxScratch scratch(cols);
   float* block_max = scratch.data();
   for (index_t i = begin; i < end; ++i) {

@@ -148,8 +148,40 @@ def sgd_step(
     )
 
 
+def sgd_step_multi(
+    params,
+    grads,
+    momentum_buffers,
+    lr,
+    momentum=0.0,
+    dampening=0.0,
+    weight_decay=0.0,
+    nesterov=False,
+    first_step=False,
+):
+    _cpu.sgd_step_multi(
+        params,
+        [_contig(g) for g in grads],
+        momentum_buffers,
+        lr,
+        momentum,
+        dampening,
+        weight_decay,
+        nesterov,
+        first_step,
+    )
+
+
 def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
     _cpu.adam_step(param, _contig(grad), exp_avg, exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay)
+
+
+def adam_step_multi(
+    params, grads, exp_avgs, exp_avg_sqs, steps, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0
+):
+    _cpu.adam_step_multi(
+        params, [_contig(g) for g in grads], exp_avgs, exp_avg_sqs, steps, lr, beta1, beta2, eps, weight_decay
+    )
 
 
 def argmax(x):

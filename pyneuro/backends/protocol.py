@@ -39,7 +39,18 @@ is reached, so user code written for either catches them.
 
 Optional entries (not every backend has them, callers test with hasattr): get_num_threads
 and set_num_threads (cpu, numba), simd_path (cpu), synchronize, memory_stats,
-empty_cache (cuda), ndarray (the GPU array type).
+empty_cache (cuda), ndarray (the GPU array type), and the multi-tensor optimizer steps
+sgd_step_multi and adam_step_multi (numpy, cpu, numba):
+
+    sgd_step_multi(params, grads, momentum_buffers, lr, momentum=0.0, dampening=0.0,
+                   weight_decay=0.0, nesterov=False, first_step=False) -> None
+        sgd_step over equal-length lists of arrays (momentum_buffers None when momentum
+        == 0), with the same checks and messages (the cpu backend checks every array before
+        it updates any); the results are those of sgd_step per parameter, bit for bit. The cpu backend runs it
+        as one call into C++ (the optimizer's step is one call, not one per parameter).
+    adam_step_multi(params, grads, exp_avgs, exp_avg_sqs, steps, lr, beta1=0.9, beta2=0.999,
+                    eps=1e-8, weight_decay=0.0) -> None
+        adam_step over equal-length lists (steps: one count per parameter), the same way.
 """
 
 from __future__ import annotations

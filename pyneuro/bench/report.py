@@ -10,7 +10,7 @@ from . import kernels as K
 
 # The targets of the kernel issue, checked against each run (C++ `cpu` backend, default variants).
 MATMUL_BIG = ("1024", "2048")
-FUSED_SIZES = ("4096x1024", "1024x50000", "128x10")
+FUSED_SIZES = ("4096x1024", "1024x50000", "128x10", "8192x10")
 FUSED_KERNELS = ("softmax_forward", "cross_entropy_forward", "cross_entropy_backward")
 LADDER_SIZES = {"matmul": ("256", "512", "1024", "2048"), "softmax_forward": ("4096x1024", "1024x50000")}
 

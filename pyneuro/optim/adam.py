@@ -61,10 +61,10 @@ class Adam(Optimizer):
             beta1, beta2 = group["betas"]
             eps = group["eps"]
             weight_decay = group["weight_decay"]
+            batches: dict = {}  # table -> the argument lists of one adam_step_multi call
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                bk = table_for(p)
                 g = -p.grad._data if group["maximize"] else p.grad._data
                 st = self.state.get(p)
                 if not st:
@@ -85,14 +85,28 @@ class Adam(Optimizer):
                     wd = weight_decay
                 if group["amsgrad"]:
                     _amsgrad_step(p, st, lr, beta1, beta2, eps, wd, group["maximize"])
-                else:
-                    m, v, step = st["exp_avg"]._data, st["exp_avg_sq"]._data, st["step"]
+                    continue
+                bk = table_for(p)
+                m, v, step = st["exp_avg"]._data, st["exp_avg_sq"]._data, st["step"]
+                if not (p._data.flags.c_contiguous and hasattr(bk, "adam_step_multi")):
+                    # a non-contiguous parameter, or a table without the multi-tensor entry
                     _step_in_place(
                         bk,
                         p,
                         g,
-                        lambda d, gr: bk.adam_step(d, gr, m, v, step, lr, beta1, beta2, eps, wd),
+                        lambda d, gr, bk=bk, m=m, v=v, step=step, wd=wd: bk.adam_step(
+                            d, gr, m, v, step, lr, beta1, beta2, eps, wd
+                        ),
                     )
+                    continue
+                g = g if g.flags.c_contiguous else bk.xp.ascontiguousarray(g)
+                args = batches.setdefault((bk, wd), ([], [], [], [], [], []))
+                for lst, item in zip(args, (p, p._data, g, m, v, step)):
+                    lst.append(item)
+            for (bk, wd), (tensors, ps, gs, ms, vs, steps) in batches.items():
+                bk.adam_step_multi(ps, gs, ms, vs, steps, lr, beta1, beta2, eps, wd)  # one kernel call
+                for t in tensors:
+                    t._vc[0] += 1  # an in-place change: saved copies of p are now stale
         return loss
 
 

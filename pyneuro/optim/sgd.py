@@ -48,22 +48,29 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def step(self, closure=None):
-        """One update of every parameter that has a gradient."""
+        """One update of every parameter that has a gradient.
+
+        Parameters are batched by kernel table (and by first step, which sets the momentum
+        buffer): a table with `sgd_step_multi` updates a whole batch in one call; a
+        non-contiguous parameter, or a table without that entry, runs the per-parameter
+        `sgd_step`. Either gives the same bits."""
         loss = self._closure_loss(closure)
         state = self.state
         for group in self.param_groups:
             lr = group["lr"]
             momentum = group["momentum"]
-            dampening = group["dampening"]
+            dampening = group["dampening"] if momentum else 0.0
             weight_decay = group["weight_decay"]
-            nesterov = group["nesterov"]
+            nesterov = group["nesterov"] if momentum else False
             maximize = group["maximize"]
+            batches: dict = {}  # (table, first step) -> ([tensors], [param arrays], [grads], [buffers])
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:
                     continue
                 bk = table_for(p)
                 g = -grad._data if maximize else grad._data
+                buf_data, first = None, False
                 if momentum:
                     entry = state.get(p)
                     buf = entry.get("momentum_buffer") if entry else None
@@ -71,19 +78,24 @@ class SGD(Optimizer):
                     if first:
                         buf = empty_like(p)
                         state[p] = {"momentum_buffer": buf}
+                    buf_data = buf._data
+                if not (p._data.flags.c_contiguous and hasattr(bk, "sgd_step_multi")):
                     _step_in_place(
                         bk,
                         p,
                         g,
-                        lambda d, gr: bk.sgd_step(
-                            d, gr, buf._data, lr, momentum, dampening, weight_decay, nesterov, first
+                        lambda d, gr, bk=bk, b=buf_data, first=first: bk.sgd_step(
+                            d, gr, b, lr, momentum, dampening, weight_decay, nesterov, first
                         ),
                     )
-                else:
-                    _step_in_place(
-                        bk,
-                        p,
-                        g,
-                        lambda d, gr: bk.sgd_step(d, gr, None, lr, 0.0, 0.0, weight_decay, False, False),
-                    )
+                    continue
+                g = g if g.flags.c_contiguous else bk.xp.ascontiguousarray(g)
+                batch = batches.setdefault((bk, first), ([], [], [], []))
+                for lst, item in zip(batch, (p, p._data, g, buf_data)):
+                    lst.append(item)
+            for (bk, first), (tensors, ps, gs, bufs) in batches.items():
+                bufs = bufs if momentum else None
+                bk.sgd_step_multi(ps, gs, bufs, lr, momentum, dampening, weight_decay, nesterov, first)
+                for t in tensors:
+                    t._vc[0] += 1  # an in-place change: saved copies of p are now stale
         return loss

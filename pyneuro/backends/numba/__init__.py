@@ -390,6 +390,23 @@ def sgd_step(
         arr.write_back()
 
 
+def sgd_step_multi(
+    params,
+    grads,
+    momentum_buffers,
+    lr,
+    momentum=0.0,
+    dampening=0.0,
+    weight_decay=0.0,
+    nesterov=False,
+    first_step=False,
+):
+    """sgd_step over lists of parameters (one compiled kernel call each)."""
+    bufs = [None] * len(params) if momentum_buffers is None else momentum_buffers
+    for p, g, b in zip(params, grads, bufs, strict=True):
+        sgd_step(p, g, b, lr, momentum, dampening, weight_decay, nesterov, first_step)
+
+
 def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
     """torch.optim.Adam's update (L2 weight decay, bias-corrected moments), in place."""
     _checks.adam_args(step)
@@ -418,6 +435,14 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999
     )
     for arr in (p, m, v):
         arr.write_back()
+
+
+def adam_step_multi(
+    params, grads, exp_avgs, exp_avg_sqs, steps, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0
+):
+    """adam_step over lists of parameters and their state (steps: one count per parameter)."""
+    for p, g, m, v, step in zip(params, grads, exp_avgs, exp_avg_sqs, steps, strict=True):
+        adam_step(p, g, m, v, step, lr, beta1, beta2, eps, weight_decay)
 
 
 # ----------------------------------------------------------------------------- argmax
