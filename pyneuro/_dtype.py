@@ -103,7 +103,7 @@ class DType:
     @property
     def torch_name(self) -> str:
         """torch's scalar type name, as its error messages say it ("Float", "Double", "Long")."""
-        return _TORCH_NAMES.get(self.dtype.name, self.dtype.name)
+        return torch_name(self.dtype)
 
     # NumPy's spellings, for code that treats t.dtype as a NumPy dtype
     kind = property(lambda self: self.dtype.kind)
@@ -124,6 +124,15 @@ _TORCH_NAMES = {
     "uint8": "Byte",
     "bool": "Bool",
 }
+
+
+def torch_name(dtype) -> str:
+    """torch's scalar type name of a dtype (a DType, NumPy dtype or name), as its messages
+    print it: "Float", "Double", "Long". The one table of those names."""
+    name = np.dtype(getattr(dtype, "dtype", dtype)).name
+    return _TORCH_NAMES.get(name, name)
+
+
 _PUBLIC = {d: DType(d) for d in (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)}
 
 

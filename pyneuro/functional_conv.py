@@ -18,6 +18,7 @@ window it falls in and does no multiplication worth counting.
 from __future__ import annotations
 
 from . import autograd as _ag
+from ._dtype import torch_name as _torch_name
 from ._errors import ArgumentError, DTypeError
 from .creation import as_tensor
 from .random import _rng
@@ -95,10 +96,6 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         raise ArgumentError(f"groups must be an int, got {groups!r}")
     y = _ag.Conv2d.apply(x, weight, bias, stride, padding, dilation, groups, pad4)
     return y.squeeze(0) if unbatched else y
-
-
-def _torch_name(dtype) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half"}.get(str(dtype), str(dtype))
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):

@@ -26,6 +26,7 @@ slots of pyneuro._tensor_base.TensorBase and build them with its `_wrap`.
 
 from __future__ import annotations
 
+from .._dtype import torch_name as _dtype_torch_name
 from .._errors import DTypeError, ShapeError
 from .._tensor_base import TensorBase, _wrap
 from ..backends._registry import current as _current_backend
@@ -237,13 +238,9 @@ _FREED_MESSAGE = (
 )
 
 
-_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int"}
-_TYPE_NAMES.update(int16="Short", int8="Char", uint8="Byte", bool="Bool")
-
-
 def _modified_message(arr, device, producer, now, expected):
     """torch's message for a saved tensor changed in place, with pyneuro's names for torch's."""
-    kind = _TYPE_NAMES.get(str(arr.dtype), str(arr.dtype))
+    kind = _dtype_torch_name(arr.dtype)
     where = "pyneuro.cuda." if device == "cuda" else "pyneuro."
     desc = f"[{where}{kind}Tensor [{', '.join(str(n) for n in arr.shape)}]]"
     if producer is not None:

@@ -20,27 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._dtype import torch_name as _torch_name
 from .._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._checks import variant as _variant
 
-# torch's names of the dtypes, as its messages print them ("expected scalar type Float").
-_TORCH_DTYPE = {
-    "float32": "Float",
-    "float64": "Double",
-    "float16": "Half",
-    "int64": "Long",
-    "int32": "Int",
-    "int16": "Short",
-    "int8": "Char",
-    "uint8": "Byte",
-    "bool": "Bool",
-}
 F32 = ("float32",)  # what the compiled and GPU tables compute in; the numpy reference also takes float64
-
-
-def _torch_name(dtype) -> str:
-    name = np.dtype(dtype).name
-    return _TORCH_DTYPE.get(name, name)
 
 
 def _sizes(shape) -> str:
