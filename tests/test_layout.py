@@ -241,3 +241,14 @@ def test_every_reference_to_the_design_names_a_section_that_exists():
                 assert ref.group(1) in sections, f"{path}: docs/DESIGN.md has no section {ref.group(1)!r}"
                 cited += 1
     assert cited >= 5
+
+
+def test_no_cpp_or_cuda_file_over_700_lines():
+    """docs/DESIGN.md, "Layers and arrows": files small enough to read in one sitting."""
+    csrc = ROOT.parent / "csrc"
+    big = {
+        str(p.relative_to(csrc)): n
+        for p in csrc.rglob("*")
+        if p.suffix in (".cpp", ".h", ".cu", ".cuh") and (n := len(p.read_text().splitlines())) > 700
+    }
+    assert not big, f"split these: {big}"

@@ -10,10 +10,15 @@
 #include <omp.h>
 #else
 #include <chrono>
+#include <climits>
+#include <thread>
 
 inline int omp_get_thread_num() { return 0; }
 inline int omp_get_num_threads() { return 1; }
 inline int omp_get_max_threads() { return 1; }
+inline int omp_in_parallel() { return 0; }
+inline int omp_get_num_procs() { return static_cast<int>(std::thread::hardware_concurrency()); }
+inline int omp_get_thread_limit() { return INT_MAX; }
 inline double omp_get_wtime() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
