@@ -178,11 +178,20 @@ WORKQUEUE_DRIVER = textwrap.dedent("""
 
 
 @pytest.mark.slow
-def test_numba_workqueue_layer_survives_concurrent_threads():
+def test_numba_workqueue_layer_survives_concurrent_threads(tmp_path):
     """Unserialised, numba's workqueue layer aborts the process ("Concurrent access has been
     detected"); the backend must serialise parallel launches under it."""
     _backend("numba")
-    env = {**os.environ, "NUMBA_THREADING_LAYER": "workqueue", "NUMBA_NUM_THREADS": "2"}
+    # Its own numba cache: numba's cache does not key on the threading layer, and parallel
+    # kernels compiled under workqueue differ in the last bit from the omp ones that later
+    # tests of this session would load from the shared cache (test_numba_backend's
+    # serial-vs-parallel bit-for-bit check caught exactly that).
+    env = {
+        **os.environ,
+        "NUMBA_THREADING_LAYER": "workqueue",
+        "NUMBA_NUM_THREADS": "2",
+        "NUMBA_CACHE_DIR": str(tmp_path / "numba-cache"),
+    }
     res = subprocess.run(
         [sys.executable, "-c", WORKQUEUE_DRIVER],
         capture_output=True,

@@ -167,6 +167,52 @@ def adaptive_avg_pool2d_backward(grad_y, input_shape, *, out):
     return _size(out), _nbytes(grad_y, out)
 
 
+def sgd_step_multi(
+    params,
+    grads,
+    momentum_buffers,
+    lr,
+    momentum=0.0,
+    dampening=0.0,
+    weight_decay=0.0,
+    nesterov=False,
+    first_step=False,
+    *,
+    out,
+):
+    """One call for many parameters: the sum of their sgd_step costs."""
+    bufs = momentum_buffers if momentum_buffers is not None else [None] * len(params)
+    total = [0, 0]
+    for p, g, b in zip(params, grads, bufs):
+        f, m = sgd_step(p, g, b, lr, momentum, dampening, weight_decay, nesterov, first_step, out=None)
+        total[0] += f
+        total[1] += m
+    return tuple(total)
+
+
+def adam_step_multi(
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    steps,
+    lr,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    weight_decay=0.0,
+    *,
+    out,
+):
+    """One call for many parameters: the sum of their adam_step costs."""
+    total = [0, 0]
+    for p, g, m, v, st in zip(params, grads, exp_avgs, exp_avg_sqs, steps):
+        f, b = adam_step(p, g, m, v, st, lr, beta1, beta2, eps, weight_decay, out=None)
+        total[0] += f
+        total[1] += b
+    return tuple(total)
+
+
 # entry name -> its formula: the kernels the profiler records (asarray/to_numpy are transfers).
 COSTS = {
     name: globals()[name]
@@ -184,6 +230,8 @@ COSTS = {
         "bias_grad",
         "sgd_step",
         "adam_step",
+        "sgd_step_multi",
+        "adam_step_multi",
         "argmax",
         "conv2d_forward",
         "conv2d_backward_input",
