@@ -33,6 +33,59 @@ py::array_t<float> matmul(const py::object& a_obj, const py::object& b_obj, bool
   return c;
 }
 
+// matmul_tuning(**knobs): sets the given knobs of the packed variant (pyneuro/matmul.h,
+// MatmulTuning; 0 or -1 = automatic) and returns all of them, plus the automatic block sizes
+// and the cache sizes they come from. For experiments, benchmarks and the lab.
+py::dict matmul_tuning(const py::kwargs& knobs) {
+  cpu::MatmulTuning t = cpu::matmul_tuning();
+  for (const auto& item : knobs) {
+    const std::string key = py::str(item.first);
+    const bool is_float = key == "min_work_per_thread";
+    if (!(py::isinstance<py::int_>(item.second) || (is_float && py::isinstance<py::float_>(item.second))) ||
+        py::isinstance<py::bool_>(item.second)) {
+      throw py::type_error("matmul_tuning(): " + key + " must be " + (is_float ? "a number" : "an int") +
+                           ", got " + std::string(py::str(py::type::of(item.second).attr("__name__"))));
+    }
+    if (is_float) {
+      t.min_work_per_thread = item.second.cast<double>();
+      continue;
+    }
+    const int v = item.second.cast<int>();
+    if (key == "kc")
+      t.kc = v;
+    else if (key == "mc")
+      t.mc = v;
+    else if (key == "nc")
+      t.nc = v;
+    else if (key == "pack_a")
+      t.pack_a = v;
+    else if (key == "pack_b")
+      t.pack_b = v;
+    else if (key == "row_threads")
+      t.row_threads = v;
+    else
+      throw py::type_error("matmul_tuning() got an unexpected keyword argument '" + key +
+                           "'; knobs: kc, mc, nc, pack_a, pack_b, row_threads, min_work_per_thread");
+  }
+  if (!knobs.empty()) cpu::set_matmul_tuning(t);
+  t = cpu::matmul_tuning();  // as stored (clamped)
+  const cpu::MatmulBlocks a = cpu::matmul_auto_blocks();
+  const CacheSizes& c = cache_sizes();
+  py::dict d;
+  d["kc"] = t.kc;
+  d["mc"] = t.mc;
+  d["nc"] = t.nc;
+  d["pack_a"] = t.pack_a;
+  d["pack_b"] = t.pack_b;
+  d["row_threads"] = t.row_threads;
+  d["min_work_per_thread"] = t.min_work_per_thread;
+  d["auto"] = py::dict(py::arg("kc") = a.kc, py::arg("mc") = a.mc, py::arg("nc") = a.nc, py::arg("mr") = a.mr,
+                       py::arg("nr") = a.nr);
+  d["caches"] = py::dict(py::arg("l1d") = c.l1d, py::arg("l2") = c.l2, py::arg("l3") = c.l3,
+                         py::arg("source") = c.source);
+  return d;
+}
+
 }  // namespace
 
 void register_matmul(py::module_& m) {
@@ -41,6 +94,9 @@ void register_matmul(py::module_& m) {
       "matmul", &matmul, py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false,
       py::arg("variant") = "packed",
       "C = op(a) @ op(b) for float32 C-contiguous 2-D arrays; op transposes in place when its flag is set.");
+  m.def("matmul_tuning", &matmul_tuning,
+        "Set knobs of the packed matmul (kc, mc, nc, pack_a, pack_b, row_threads, min_work_per_thread; "
+        "0 or -1 = automatic) and return them with the automatic block sizes and the cache sizes.");
 }
 
 }  // namespace pyneuro::bind

@@ -36,7 +36,9 @@
 // 4. Loop nest (BLIS): jc over NC columns -> pc over kc depth -> [pack B block] ->
 //    ic over MC rows -> [pack A block] -> jr over NR -> ir over MR -> micro-kernel.
 //    The packed B block (kc x NC) lives in L3/L2, one B panel (kc x NR) in L1 while all
-//    MR-row slivers of the A block (MC x kc, in L2) pass under it.
+//    MR-row slivers of the A block (MC x kc, in L2) pass under it. kc, MC and NC come from
+//    the cache sizes the OS reports (size_blocks below): 48 KiB of L1d gives kc = 192,
+//    32 KiB gives 128. pyneuro._cpu.matmul_tuning() shows them and lets you change them.
 // 5. Threads. OpenMP threads split the rows and/or columns of C (a tm x tn grid chosen by
 //    a small cost model: FMAs plus packing). Each thread runs the whole loop nest above on
 //    its own share, packing its own B panels and A blocks, so no thread ever waits for
@@ -65,6 +67,7 @@
 // overhead and C writes that a deeper K would amortise.
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -97,9 +100,27 @@ namespace {
 
 constexpr int kMaxMR = 8;
 constexpr int kMaxNV = 2;
+constexpr index_t kShortA = 512;  // rows of an A that is read in place (should_pack_a)
 
 inline index_t ceil_div(index_t a, index_t b) { return (a + b - 1) / b; }
 inline index_t round_up(index_t a, index_t b) { return ceil_div(a, b) * b; }
+
+// The knobs of MatmulTuning (pyneuro/matmul.h), one atomic each so that a kernel running on
+// another thread reads a whole value. The two packing flags start from the environment
+// (PYNEURO_MATMUL_PACK_A / PYNEURO_MATMUL_PACK_B = 0 or 1), for experiments from the shell.
+int env_flag(const char* name) {
+  const char* s = std::getenv(name);
+  return s && *s ? (std::atoi(s) != 0) : -1;
+}
+struct TuningStore {
+  std::atomic<int> kc{0}, mc{0}, nc{0}, row_threads{0};
+  std::atomic<int> pack_a{env_flag("PYNEURO_MATMUL_PACK_A")}, pack_b{env_flag("PYNEURO_MATMUL_PACK_B")};
+  std::atomic<double> min_work{0};
+};
+TuningStore& tuning_store() {
+  static TuningStore t;
+  return t;
+}
 
 // Micro-kernel: C[0:ROWS, 0:n_valid] (+)= sum_k op(A)[i, k] * Bp[k, j] over k < kc.
 // A layouts: Rows    op(A)[i, k] = a[i * a_stride + k]   (A in place, row-major)
@@ -182,14 +203,11 @@ void pack_a_generic(const MatmulProblem& p, index_t i0, index_t rows, index_t pc
 }
 
 template <class Impl, int MR, int VL, int NV_MAX>
-Isa make_isa(index_t kc, index_t mc, index_t nc, PackB pb, PackA pa) {
+Isa make_isa(PackB pb, PackA pa) {
   Isa isa{};
   isa.mr = MR;
   isa.vl = VL;
   isa.nv_max = NV_MAX;
-  isa.kc_max = kc;
-  isa.mc_max = mc;
-  isa.nc_max = nc;
   fill_kernels<Impl, 1, kRows>(isa, std::make_integer_sequence<int, MR>{});
   fill_kernels<Impl, 1, kKMajor>(isa, std::make_integer_sequence<int, MR>{});
   if constexpr (NV_MAX >= 2) {
@@ -208,25 +226,49 @@ void fill_narrow(Isa& isa, std::integer_sequence<int, N...>) {
 }
 #endif
 
-const Isa& isa_for_this_cpu() {
-  static const Isa isa = [] {
+// Block sizes from this CPU's cache sizes (a simplified form of the analytical model of Low
+// et al., "Analytical Modeling Is Enough for High-Performance BLIS", 2016):
+//   kc: the kc x NR panel of B must stay in L1d while the MR x kc slivers of A stream past
+//       it, next to the C tile and the next panel coming in: the panel gets half of L1d
+//       (48 KiB L1d, NR = 32: kc = 192; 32 KiB: 128). A deeper kc would amortise the load
+//       and store of the C tile over more FMAs, but at kc >= 128 that is under 2% already.
+//   mc: the mc x kc block of A stays in L2 while every panel of the B block passes under
+//       it: half of L2 (2 MiB: capped at 1024 rows; 1 MiB: 1024 at kc = 128).
+//   nc: the kc x nc block of B lives in L3 (L2 without one), which the threads share: a
+//       quarter of it, at most 4096 columns. (nc only groups columns: it never changes a
+//       result. kc does -- it cuts the k sum into blocks -- and depends on L1d alone.)
+void size_blocks(Isa& isa) {
+  const CacheSizes& c = cache_sizes();
+  const index_t nr = index_t(isa.vl) * isa.nv_max, f = index_t(sizeof(float));
+  const index_t l1 = index_t(c.l1d), l2 = index_t(c.l2), l3 = index_t(c.l3 ? c.l3 : c.l2);
+  isa.kc_max = std::clamp<index_t>(l1 / 2 / (nr * f) / 16 * 16, 64, 512);
+  isa.mc_max = std::clamp<index_t>(l2 / 2 / (isa.kc_max * f) / isa.mr * isa.mr, 4 * isa.mr, 1024);
+  isa.nc_max = std::clamp<index_t>(l3 / 4 / (isa.kc_max * f) / nr * nr, 4 * nr, 4096);
+}
+
+// The kernels of the SIMD path chosen from cpuid (simd_path()).
+Isa kernels_for_this_cpu() {
 #if PYNEURO_X86_TARGETS
-    const char* path = simd_path();
-    if (std::strcmp(path, "avx512") == 0) {
-      Isa isa = make_isa<Avx512, 8, 16, 2>(256, 128, 4096, &Avx512::pack_b, &Avx512::pack_a);
-      fill_narrow(isa, std::make_integer_sequence<int, 16>{});
-      return isa;
-    }
-    if (std::strcmp(path, "avx2") == 0) {
-      return make_isa<Avx2, 6, 8, 2>(256, 120, 4096, &pack_b_generic, &pack_a_generic<6>);
-    }
+  const char* path = simd_path();
+  if (std::strcmp(path, "avx512") == 0) {
+    Isa isa = make_isa<Avx512, 8, 16, 2>(&Avx512::pack_b, &Avx512::pack_a);
+    fill_narrow(isa, std::make_integer_sequence<int, 16>{});
+    return isa;
+  }
+  if (std::strcmp(path, "avx2") == 0) return make_isa<Avx2, 6, 8, 2>(&pack_b_generic, &pack_a_generic<6>);
 #endif
 #if PYNEURO_NEON
-    if (std::strcmp(simd_path(), "neon") == 0) {
-      return make_isa<Neon, 6, 8, 2>(256, 120, 4096, &pack_b_generic, &pack_a_generic<6>);
-    }
+  if (std::strcmp(simd_path(), "neon") == 0)
+    return make_isa<Neon, 6, 8, 2>(&pack_b_generic, &pack_a_generic<6>);
 #endif
-    return make_isa<Scalar, 4, 8, 1>(256, 64, 4096, &pack_b_generic, &pack_a_generic<4>);
+  return make_isa<Scalar, 4, 8, 1>(&pack_b_generic, &pack_a_generic<4>);
+}
+
+const Isa& isa_for_this_cpu() {
+  static const Isa isa = [] {
+    Isa i = kernels_for_this_cpu();
+    size_blocks(i);
+    return i;
   }();
   return isa;
 }
@@ -262,16 +304,25 @@ struct Blocking {
   const MicroKernel* kernels;  // [rows - 1] for the A layout the kernel will read
 };
 
+// Whether rows ld floats apart fall into different L1 sets: true when the stride in 64-byte
+// lines shares no large power of two with the 64 sets (784 floats = 49 lines: yes; 1024
+// floats = 64 lines: every row in one set). Rows not whole lines apart count as "no".
+bool rows_spread_over_sets(index_t ld) {
+  if (ld % 16 != 0) return false;
+  return ((ld / 16) & 3) != 0;  // gcd(lines, 64) <= 2
+}
+
 // Pack A when each A sliver meets more than two B panels: the copy then pays for itself
 // (contiguous, aligned broadcasts instead of MR strided streams). With few columns (the
-// 10 classes of an MLP's last layer) the kernel reads A in place. PYNEURO_MATMUL_PACK_A=0|1
-// overrides the choice (for experiments; results stay within the same error bound).
+// 10 classes of an MLP's last layer) the kernel reads A in place. So it does for a short,
+// row-major A whose rows spread over the L1 sets (e.g. the 128 x 784 batch of an MLP's
+// first layer): each thread would copy the whole A (its share of C is a column range) only
+// to read it back a few times, and in place its MR rows are MR lines per 16 values of k,
+// as cheap to read as the packed panel (fc1 128x784 @ 784x256^T: +8% GFLOP/s, median).
 bool should_pack_a(const MatmulProblem& p, int nr) {
-  static const int forced = [] {
-    const char* s = std::getenv("PYNEURO_MATMUL_PACK_A");
-    return s ? std::atoi(s) : -1;
-  }();
+  const int forced = tuning_store().pack_a.load(std::memory_order_relaxed);
   if (forced >= 0) return forced != 0;
+  if (!p.trans_a && p.M <= kShortA && rows_spread_over_sets(p.lda)) return false;
   return ceil_div(p.N, nr) > 2;
 }
 
@@ -279,20 +330,19 @@ bool should_pack_a(const MatmulProblem& p, int nr) {
 // B panels of its own columns, so when threads split the rows they all pack the same B --
 // for the (128 x 256) @ (256 x 784) of an MLP's backward pass, a copy of ~1/16 of the FMA
 // time per thread. In place, a panel row is NR floats at stride ldb: fine for the L1 cache
-// as long as consecutive rows fall in different cache sets, i.e. the row stride in 64-byte
-// lines shares no large power of two with the 64 sets (784 floats = 49 lines: yes; 1024
-// floats = 64 lines: every row in one set, so such B is packed). PYNEURO_MATMUL_PACK_B=0|1
-// overrides the choice (for experiments; packing only moves values, results are identical).
+// as long as consecutive rows fall in different cache sets (rows_spread_over_sets; a B with
+// 1024 columns is packed).
 bool should_read_b_in_place(const MatmulProblem& p) {
-  static const int forced = [] {
-    const char* s = std::getenv("PYNEURO_MATMUL_PACK_B");
-    return s ? std::atoi(s) : -1;
-  }();
+  const int forced = tuning_store().pack_b.load(std::memory_order_relaxed);
   if (p.trans_b) return false;
   if (forced >= 0) return forced == 0;
-  if (p.ldb % 16 != 0) return false;  // rows not whole cache lines apart
-  const index_t lines = p.ldb / 16;
-  return (lines & 3) != 0;  // gcd(lines, 64) <= 2: rows spread over sets
+  return rows_spread_over_sets(p.ldb);
+}
+
+// Equal depth blocks of at most kc (the tuned one, else the automatic one) values of k.
+index_t depth_block(const Isa& isa, index_t K) {
+  const index_t kc = tuning_store().kc.load(std::memory_order_relaxed);
+  return ceil_div(K, ceil_div(K, kc > 0 ? kc : isa.kc_max));
 }
 
 Blocking choose_blocking(const Isa& isa, const MatmulProblem& p) {
@@ -300,9 +350,12 @@ Blocking choose_blocking(const Isa& isa, const MatmulProblem& p) {
   b.mr = isa.mr;
   b.nv = p.N <= isa.vl ? 1 : isa.nv_max;  // narrow tiles for a few columns (e.g. 10 classes)
   b.nr = b.nv * isa.vl;
-  b.kc = ceil_div(p.K, ceil_div(p.K, isa.kc_max));  // equal depth blocks of at most kc_max
-  b.mc = isa.mc_max;
-  b.nc = round_up(isa.nc_max, b.nr);
+  const TuningStore& t = tuning_store();
+  b.kc = depth_block(isa, p.K);
+  const index_t mc = t.mc.load(std::memory_order_relaxed);
+  b.mc = mc > 0 ? round_up(mc, b.mr) : isa.mc_max;
+  const index_t nc = t.nc.load(std::memory_order_relaxed);
+  b.nc = round_up(nc > 0 ? nc : isa.nc_max, b.nr);
   b.pack_a = should_pack_a(p, b.nr);
   b.b_in_place = should_read_b_in_place(p);
   b.kernels = isa.kernel[b.nv - 1][b.pack_a || p.trans_a ? kKMajor : kRows];
@@ -388,16 +441,24 @@ std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N)
       best_tm = tm;
     }
   }
+  const int forced_tm = tuning_store().row_threads.load(std::memory_order_relaxed);
+  if (forced_tm > 0 && nt % forced_tm == 0) return {forced_tm, nt / forced_tm};
   if (best < 0) return {1, 1};  // e.g. a prime nt larger than both panel counts
   return {best_tm, nt / best_tm};
 }
 
-// Each thread must get at least this many multiply-adds (~3 us of one core's work), or
-// waking it costs more than it saves (measured on the 2-core AVX-512 machine). With a very
-// short K (the (128 x 10) @ (10 x 256) of an MLP's backward pass) the call mostly writes a
-// fresh C; a second thread halved that on an idle machine but tripled it on a busy one, so
-// such calls stay on one thread.
-constexpr double kMinWorkPerThread = 128.0 * 1024;
+// Each thread must get at least this many multiply-adds (~10 us of one core's work), or
+// waking it costs more than it saves. In a benchmark loop the workers are still spinning
+// from the previous call and a second thread pays off from ~128K multiply-adds each; in a
+// training step they have gone to sleep during the Python between two kernels, and the
+// futex wake-up (10-40 us on the 2-core VM) plus the C tile crossing between cores cost
+// more than they save up to ~0.5M each. Measured on the 784-256-10 MLP step at batch 128,
+// where the three (128 x 256) x (256 x 10)-sized matmuls then run on one thread: 1390 ->
+// 1315 us per step (median of 8 interleaved rounds; Intel Xeon, 2 cores). With a very short
+// K (the (128 x 10) @ (10 x 256) of the backward pass) the call mostly writes a fresh C; a
+// second thread halved that on an idle machine but tripled it on a busy one, so such calls
+// stay on one thread.
+constexpr double kMinWorkPerThread = 512.0 * 1024;
 constexpr index_t kMinDepthForThreads = 32;
 
 int threads_for(const MatmulProblem& p) {
@@ -405,7 +466,9 @@ int threads_for(const MatmulProblem& p) {
   // thread): the nested region would get one thread, so the call must plan for one.
   if (p.K < kMinDepthForThreads || omp_in_parallel()) return 1;
   const double work = double(p.M) * double(p.N) * double(p.K);
-  return std::max(1, int(std::min<double>(num_threads(), work / kMinWorkPerThread)));
+  const double tuned = tuning_store().min_work.load(std::memory_order_relaxed);
+  const double per_thread = tuned > 0 ? tuned : kMinWorkPerThread;
+  return std::max(1, int(std::min<double>(num_threads(), work / per_thread)));
 }
 
 }  // namespace
@@ -414,7 +477,7 @@ int threads_for(const MatmulProblem& p) {
 // Threads split the row tiles; each packs the (tiny) kc x 16 block of B itself.
 void matmul_narrow(const Isa& isa, const MatmulProblem& p) {
   constexpr index_t kTileRows = 16, kTileCols = 16;
-  const index_t kc = ceil_div(p.K, ceil_div(p.K, isa.kc_max));  // as choose_blocking
+  const index_t kc = depth_block(isa, p.K);  // as choose_blocking
   const index_t tiles = ceil_div(p.M, kTileRows);
   const int nt = int(std::min<index_t>(threads_for(p), tiles));
   const size_t per_thread = size_t(kc * kTileCols);
@@ -469,6 +532,35 @@ void matmul_packed(const MatmulProblem& p) {
     float* const abuf = bbuf + size_t(bl.kc) * size_t(std::min(bl.nc, round_up(share_cols, bl.nr)));
     if (m0 < m1 && n0 < n1) gemm_share(isa, bl, p, m0, m1, n0, n1, bbuf, abuf);
   }
+}
+
+MatmulTuning matmul_tuning() {
+  const TuningStore& t = tuning_store();
+  MatmulTuning r;
+  r.kc = t.kc.load();
+  r.mc = t.mc.load();
+  r.nc = t.nc.load();
+  r.pack_a = t.pack_a.load();
+  r.pack_b = t.pack_b.load();
+  r.row_threads = t.row_threads.load();
+  r.min_work_per_thread = t.min_work.load();
+  return r;
+}
+
+void set_matmul_tuning(const MatmulTuning& r) {
+  TuningStore& t = tuning_store();
+  t.kc = std::max(0, r.kc);
+  t.mc = std::max(0, r.mc);
+  t.nc = std::max(0, r.nc);
+  t.pack_a = r.pack_a < 0 ? -1 : int(r.pack_a != 0);
+  t.pack_b = r.pack_b < 0 ? -1 : int(r.pack_b != 0);
+  t.row_threads = std::max(0, r.row_threads);
+  t.min_work = std::max(0.0, r.min_work_per_thread);
+}
+
+MatmulBlocks matmul_auto_blocks() {
+  const Isa& isa = isa_for_this_cpu();
+  return {int(isa.kc_max), int(isa.mc_max), int(isa.nc_max), isa.mr, isa.mr ? isa.vl * isa.nv_max : 0};
 }
 
 }  // namespace pyneuro::cpu

@@ -61,6 +61,16 @@ bool cpu_has_avx512();
 // it never widens.
 const char* simd_path();
 
+// Data cache sizes of this CPU in bytes (L1d and L2 per core, L3 whole; l3 = 0 if there is
+// none) and where they were read from ("sysfs", "sysconf", "sysctl", "PYNEURO_CACHE_SIZES"
+// or "default"). Detected once (csrc/cpu/cache_info.cpp); the packed matmul sizes its
+// blocks from them.
+struct CacheSizes {
+  std::size_t l1d, l2, l3;
+  const char* source;
+};
+const CacheSizes& cache_sizes();
+
 // 64-byte-aligned allocation (std::aligned_alloc does not exist on MSVC); size is rounded
 // up to a multiple of the alignment. Returns nullptr on failure; free with aligned_free.
 void* aligned_malloc(std::size_t bytes);

@@ -36,6 +36,28 @@ struct MatmulProblem {
   bool trans_a, trans_b;
 };
 
+// Knobs of the packed variant, for experiments, benchmarks and the lab
+// (pyneuro._cpu.matmul_tuning). 0 (-1 for the flags) means automatic: block sizes from the
+// cache sizes, the rest from the problem's shape, as matmul_packed.cpp explains. kc decides
+// where the k sum is cut into blocks, so it can change the last bits of a result; nothing
+// here changes the rule that results are bit-identical for every thread count. Settings are
+// process-wide; change them only while no matmul runs.
+struct MatmulTuning {
+  int kc = 0, mc = 0, nc = 0;  // depth, row and column block sizes
+  int pack_a = -1;  // 1: always pack A, 0: read A in place
+  int pack_b = -1;  // 1: always pack B, 0: read full panels of a row-major B in place
+  int row_threads = 0;  // rows of the thread grid (threads split rows x columns of C)
+  double min_work_per_thread = 0;  // multiply-adds a thread must get, else fewer threads
+};
+MatmulTuning matmul_tuning();
+void set_matmul_tuning(const MatmulTuning& t);
+// The automatic block sizes for this CPU's cache sizes and SIMD path (kc, mc, nc) and its
+// register tile (mr, nr).
+struct MatmulBlocks {
+  int kc, mc, nc, mr, nr;
+};
+MatmulBlocks matmul_auto_blocks();
+
 // The ladder steps, called by matmul() with M, N >= 1 (K may be 0).
 void matmul_naive(const MatmulProblem& p);
 void matmul_blocked(const MatmulProblem& p);

@@ -1,0 +1,159 @@
+"""The packed matmul's knobs (pyneuro._cpu.matmul_tuning) and its cache-size-derived blocking.
+
+The block sizes come from the cache sizes the OS reports (csrc/cpu/cache_info.cpp), so
+they differ between machines: these tests sweep them through the knobs -- tiny blocks
+that make every loop of the BLIS nest run many times, forced packing choices and thread
+grids -- and require every setting to stay within the float32 error bound of a length-K
+dot product and bit-identical for any thread count. A subprocess checks the block sizes
+that PYNEURO_CACHE_SIZES (a fake L1d, L2, L3) leads to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pyneuro import backends
+
+if not backends.status("cpu").available:
+    pytest.skip(f"backend unavailable: {backends.status('cpu').reason}", allow_module_level=True)
+
+from pyneuro import _cpu  # after the availability check
+
+cpu = backends.get("cpu")
+EPS32 = np.finfo(np.float32).eps
+AUTO = dict(kc=0, mc=0, nc=0, pack_a=-1, pack_b=-1, row_threads=0, min_work_per_thread=0)
+TRANS = [(False, False), (True, False), (False, True), (True, True)]
+
+
+@pytest.fixture
+def tuning():
+    """matmul_tuning, with every knob and the thread count restored afterwards."""
+    saved = {k: v for k, v in _cpu.matmul_tuning().items() if k in AUTO}
+    threads = cpu.get_num_threads()
+    yield _cpu.matmul_tuning
+    _cpu.matmul_tuning(**saved)
+    cpu.set_num_threads(threads)
+
+
+def operands(rng, m, n, k, ta, tb):
+    a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
+    b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
+    return a, b
+
+
+def check(got, a, b, ta, tb, what):
+    a64 = (a.T if ta else a).astype(np.float64)
+    b64 = (b.T if tb else b).astype(np.float64)
+    tol = 2 * max(a64.shape[1], 1) * EPS32 * (np.abs(a64) @ np.abs(b64)) + 1e-30
+    assert got.shape == (a64.shape[0], b64.shape[1])
+    assert np.all(np.abs(got - a64 @ b64) <= tol), what
+
+
+def test_report_has_the_automatic_blocks_and_caches(tuning):
+    info = tuning()
+    assert set(AUTO) <= set(info)
+    auto, caches = info["auto"], info["caches"]
+    assert caches["l1d"] > 0 and caches["l2"] > 0 and caches["source"]
+    assert auto["mr"] >= 1 and auto["nr"] >= 8
+    # The B panel (kc x NR floats) takes about half of L1d; the A block (mc x kc) at most half of L2.
+    assert 64 <= auto["kc"] <= 512 and auto["kc"] * auto["nr"] * 4 <= caches["l1d"]
+    assert auto["mc"] % auto["mr"] == 0 and auto["mc"] * auto["kc"] * 4 <= max(caches["l2"], 4 * 8 * 512 * 4)
+    assert auto["nc"] % auto["nr"] == 0 and auto["nr"] * 4 <= auto["nc"] <= 4096
+
+
+def test_unknown_knob_is_a_type_error(tuning):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'kcc'"):
+        tuning(kcc=3)
+    with pytest.raises(TypeError):
+        tuning(kc="big")
+
+
+def test_setting_and_resetting(tuning):
+    assert tuning(kc=40, pack_a=1)["kc"] == 40
+    assert tuning()["pack_a"] == 1
+    assert tuning(kc=0, pack_a=-1)["kc"] == 0
+    assert tuning(pack_b=7)["pack_b"] == 1  # any non-zero forces packing
+    assert tuning(mc=-5)["mc"] == 0  # negative = automatic
+
+
+SWEEP = [
+    dict(kc=16),  # many depth blocks: the C tile is re-loaded and accumulated each time
+    dict(kc=40, mc=16),  # row blocks of 2 tiles
+    dict(kc=64, mc=24, nc=64),  # column blocks of 2 panels (nc rounds up to NR)
+    dict(pack_a=0, pack_b=0),
+    dict(pack_a=1, pack_b=1),
+    dict(row_threads=1),
+    dict(row_threads=2),
+    dict(min_work_per_thread=1),  # every problem on every thread
+]
+SHAPES = [(37, 200, 300), (130, 70, 64), (9, 10, 100), (128, 256, 784), (65, 97, 129)]
+
+
+@pytest.mark.parametrize("knobs", SWEEP, ids=[json.dumps(k) for k in SWEEP])
+def test_every_setting_is_correct_and_thread_count_independent(rng, tuning, knobs):
+    tuning(**{**AUTO, **knobs})
+    for m, n, k in SHAPES:
+        for ta, tb in TRANS:
+            a, b = operands(rng, m, n, k, ta, tb)
+            cpu.set_num_threads(1)
+            one = cpu.matmul(a, b, ta, tb)
+            check(one, a, b, ta, tb, f"{knobs} {m}x{n}x{k} {ta} {tb}")
+            for nt in (2, 4):
+                cpu.set_num_threads(nt)
+                assert np.array_equal(one, cpu.matmul(a, b, ta, tb)), (knobs, m, n, k, ta, tb, nt)
+
+
+def test_packing_choices_never_change_a_bit(rng, tuning):
+    # Packing only moves values; only kc (where the k sum is cut) may change the last bits.
+    for m, n, k in SHAPES:
+        for ta, tb in TRANS:
+            a, b = operands(rng, m, n, k, ta, tb)
+            got = []
+            for pa in (-1, 0, 1):
+                for pb in (-1, 0, 1):
+                    tuning(**{**AUTO, "pack_a": pa, "pack_b": pb})
+                    got.append(cpu.matmul(a, b, ta, tb))
+            assert all(np.array_equal(got[0], g) for g in got), (m, n, k, ta, tb)
+
+
+def test_shapes_around_the_automatic_depth_block(rng, tuning):
+    kc = tuning()["auto"]["kc"]
+    for k in (kc - 1, kc, kc + 1, 2 * kc + 1):
+        for ta, tb in TRANS:
+            a, b = operands(rng, 33, 70, k, ta, tb)
+            check(cpu.matmul(a, b, ta, tb), a, b, ta, tb, f"K={k} around kc={kc}")
+
+
+_REPORT = "from pyneuro import _cpu; import json; print(json.dumps(_cpu.matmul_tuning()))"
+
+
+@pytest.mark.parametrize(
+    "sizes,l1d,l2",
+    [("32768,1048576,33554432", 32768, 1048576), ("49152,2097152,0", 49152, 2097152)],
+    ids=["zen4-like", "xeon-like-no-l3"],
+)
+def test_blocks_follow_the_reported_caches(sizes, l1d, l2):
+    import pyneuro
+
+    root = str(Path(pyneuro.__file__).resolve().parent.parent)
+    env = dict(
+        os.environ, PYNEURO_CACHE_SIZES=sizes, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", "")
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", _REPORT], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    caches, auto = info["caches"], info["auto"]
+    assert (caches["l1d"], caches["l2"], caches["source"]) == (l1d, l2, "PYNEURO_CACHE_SIZES")
+    nr, mr = auto["nr"], auto["mr"]
+    want_kc = min(512, max(64, l1d // 2 // (nr * 4) // 16 * 16))
+    assert auto["kc"] == want_kc
+    assert auto["mc"] == min(1024, max(4 * mr, l2 // 2 // (want_kc * 4) // mr * mr))
