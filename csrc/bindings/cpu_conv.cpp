@@ -16,6 +16,7 @@
 #include <pybind11/stl.h>
 
 #include "checks.h"
+#include "output_pool.h"
 #include "pyneuro/conv.h"
 #include "registry.h"
 
@@ -80,7 +81,7 @@ py::array_t<float> conv2d_forward(const py::object& x_obj, const py::object& w_o
   std::optional<py::array_t<float>> b;
   if (!b_obj.is_none()) b = require<float>(b_obj, "bias", 1);
   const auto s = conv_shape(shape_of(x), shape_of(w), groups, r, ints(r[4]));
-  py::array_t<float> y({s.N, s.O, s.Ho, s.Wo});
+  auto y = new_output<float>({s.N, s.O, s.Ho, s.Wo});
   const float *px = x.data(), *pw = w.data(), *pb = b ? b->data() : nullptr;
   float* py_ = y.mutable_data();
   {
@@ -102,7 +103,7 @@ py::array_t<float> conv2d_backward_input(const py::object& gy_obj, const py::obj
   auto gy = require<float>(gy_obj, "grad_output", 4);
   const auto s = conv_shape(xs, shape_of(w), groups, r, {gy.shape(2), gy.shape(3)});
   require_shape(gy, {s.N, s.O, s.Ho, s.Wo}, "grad_output");
-  py::array_t<float> gx(xs);
+  auto gx = new_output<float>(xs);
   const float *pg = gy.data(), *pw = w.data();
   float* px = gx.mutable_data();
   {
@@ -124,7 +125,7 @@ py::array_t<float> conv2d_backward_weight(const py::object& gy_obj, const py::ob
   auto gy = require<float>(gy_obj, "grad_output", 4);
   const auto s = conv_shape(shape_of(x), ws, groups, r, {gy.shape(2), gy.shape(3)});
   require_shape(gy, {s.N, s.O, s.Ho, s.Wo}, "grad_output");
-  py::array_t<float> gw(ws);
+  auto gw = new_output<float>(ws);
   const float *pg = gy.data(), *px = x.data();
   float* pw = gw.mutable_data();
   {
@@ -165,7 +166,7 @@ py::tuple max_pool2d_forward(const py::object& x_obj, const py::object& kernel, 
   const py::tuple r = conv_checks().attr("pool2d")(x_obj, kernel, stride, padding, dilation, ceil_mode);
   auto x = require<float>(x_obj, "input", 4);
   const auto s = pool_shape(shape_of(x), r);
-  py::array_t<float> y({s.N, s.C, s.Ho, s.Wo});
+  auto y = new_output<float>({s.N, s.C, s.Ho, s.Wo});
   py::array_t<std::int64_t> idx({s.N, s.C, s.Ho, s.Wo});
   const float* px = x.data();
   float* py_ = y.mutable_data();
@@ -199,7 +200,7 @@ py::array_t<float> max_pool2d_backward(const py::object& gy_obj, const py::objec
                             " elements");
     }
   }
-  py::array_t<float> gx(xs);
+  auto gx = new_output<float>(xs);
   const float* pg = gy.data();
   float* px = gx.mutable_data();
   {
@@ -219,7 +220,7 @@ py::array_t<float> avg_pool2d_forward(const py::object& x_obj, const py::object&
   const index_t div = divisor_of(divisor_override);
   auto x = require<float>(x_obj, "input", 4);
   const auto s = pool_shape(shape_of(x), r);
-  py::array_t<float> y({s.N, s.C, s.Ho, s.Wo});
+  auto y = new_output<float>({s.N, s.C, s.Ho, s.Wo});
   const float* px = x.data();
   float* py_ = y.mutable_data();
   {
@@ -241,7 +242,7 @@ py::array_t<float> avg_pool2d_backward(const py::object& gy_obj, const py::objec
   const auto s = pool_shape(xs, py::make_tuple(r[0], r[1], r[2], py::make_tuple(1, 1), r[3]));
   auto gy = require<float>(gy_obj, "grad_output", 4);
   require_shape(gy, {s.N, s.C, s.Ho, s.Wo}, "grad_output");
-  py::array_t<float> gx(xs);
+  auto gx = new_output<float>(xs);
   const float* pg = gy.data();
   float* px = gx.mutable_data();
   {
@@ -257,7 +258,7 @@ py::array_t<float> adaptive_avg_pool2d_forward(const py::object& x_obj, const py
   cpu::PoolShape s{};
   s.N = x.shape(0), s.C = x.shape(1), s.H = x.shape(2), s.W = x.shape(3);
   std::tie(s.Ho, s.Wo) = ints(out);
-  py::array_t<float> y({s.N, s.C, s.Ho, s.Wo});
+  auto y = new_output<float>({s.N, s.C, s.Ho, s.Wo});
   const float* px = x.data();
   float* py_ = y.mutable_data();
   {
@@ -273,7 +274,7 @@ py::array_t<float> adaptive_avg_pool2d_backward(const py::object& gy_obj, const 
   require_shape(gy, {xs[0], xs[1], gy.shape(2), gy.shape(3)}, "grad_output");
   cpu::PoolShape s{};
   s.N = xs[0], s.C = xs[1], s.H = xs[2], s.W = xs[3], s.Ho = gy.shape(2), s.Wo = gy.shape(3);
-  py::array_t<float> gx(xs);
+  auto gx = new_output<float>(xs);
   const float* pg = gy.data();
   float* px = gx.mutable_data();
   {

@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include "checks.h"
+#include "output_pool.h"
 #include "pyneuro/elementwise.h"
 #include "registry.h"
 
@@ -14,7 +15,7 @@ namespace {
 
 py::array_t<float> relu_forward(const py::object& x_obj) {
   auto x = require<float>(x_obj, "x");
-  py::array_t<float> y(shape_of(x));
+  auto y = new_output<float>(shape_of(x));
   const float* px = x.data();
   float* py_ = y.mutable_data();
   const index_t n = x.size();
@@ -29,7 +30,7 @@ py::array_t<float> relu_backward(const py::object& g_obj, const py::object& x_ob
   auto g = require<float>(g_obj, "grad_output");
   auto x = require<float>(x_obj, "x");
   require_same_shape(g, "grad_output", x, "x");
-  py::array_t<float> gx(shape_of(x));
+  auto gx = new_output<float>(shape_of(x));
   const float* pg = g.data();
   const float* px = x.data();
   float* pgx = gx.mutable_data();
@@ -45,7 +46,7 @@ py::array_t<float> bias_add(const py::object& x_obj, const py::object& b_obj) {
   auto x = require<float>(x_obj, "x", 2);
   auto b = require<float>(b_obj, "bias", 1);
   check_bias_shape(shape_of(x), shape_of(b));
-  py::array_t<float> y(shape_of(x));
+  auto y = new_output<float>(shape_of(x));
   const float* px = x.data();
   const float* pb = b.data();
   float* py_ = y.mutable_data();

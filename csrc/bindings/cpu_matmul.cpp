@@ -2,6 +2,7 @@
 #include <string>
 
 #include "checks.h"
+#include "output_pool.h"
 #include "pyneuro/matmul.h"
 #include "registry.h"
 
@@ -22,7 +23,7 @@ py::array_t<float> matmul(const py::object& a_obj, const py::object& b_obj, bool
   auto a = require<float>(a_obj, "a", 2);
   auto b = require<float>(b_obj, "b", 2);
   const auto [M, N, K] = matmul_dims(shape_of(a), trans_a, shape_of(b), trans_b);
-  py::array_t<float> c({M, N});
+  auto c = new_output<float>({M, N});
   const float* pa = a.data();
   const float* pb = b.data();
   float* pc = c.mutable_data();

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "checks.h"
+#include "output_pool.h"
 #include "pyneuro/softmax.h"
 #include "registry.h"
 
@@ -21,7 +22,7 @@ cpu::SoftmaxVariant parse_variant(const std::string& name) {
 py::array_t<float> softmax_forward(const py::object& x_obj, const std::string& variant) {
   const auto kind = parse_variant(variant);
   auto x = require<float>(x_obj, "x", 2);
-  py::array_t<float> y(shape_of(x));
+  auto y = new_output<float>(shape_of(x));
   const float* px = x.data();
   float* py_ = y.mutable_data();
   const index_t rows = x.shape(0), cols = x.shape(1);
@@ -34,7 +35,7 @@ py::array_t<float> softmax_forward(const py::object& x_obj, const std::string& v
 
 py::array_t<float> row_forward(RowKernel kernel, const py::object& x_obj) {
   auto x = require<float>(x_obj, "x", 2);
-  py::array_t<float> y(shape_of(x));
+  auto y = new_output<float>(shape_of(x));
   const float* px = x.data();
   float* py_ = y.mutable_data();
   const index_t rows = x.shape(0), cols = x.shape(1);
@@ -49,7 +50,7 @@ py::array_t<float> row_backward(RowBackward kernel, const py::object& g_obj, con
   auto g = require<float>(g_obj, "grad_output", 2);
   auto y = require<float>(y_obj, "output", 2);
   require_same_shape(g, "grad_output", y, "output");
-  py::array_t<float> gx(shape_of(y));
+  auto gx = new_output<float>(shape_of(y));
   const float* pg = g.data();
   const float* pyv = y.data();
   float* pgx = gx.mutable_data();
@@ -83,7 +84,7 @@ py::array_t<float> cross_entropy_backward(const py::object& logits_obj, const py
   auto targets = require_targets(targets_obj, shape_of(logits));
   auto grad = require<float>(grad_obj, "grad_losses", 1);
   check_grad_losses_shape(shape_of(grad), shape_of(logits));
-  py::array_t<float> gl(shape_of(logits));
+  auto gl = new_output<float>(shape_of(logits));
   const float* pl = logits.data();
   const std::int64_t* pt = targets.data();
   const float* pg = grad.data();

@@ -8,4 +8,5 @@ void register_softmax(pybind11::module_& m);
 void register_elementwise(pybind11::module_& m);
 void register_peak(pybind11::module_& m);
 void register_conv(pybind11::module_& m);
+void register_output_pool(pybind11::module_& m);
 }  // namespace pyneuro::bind

@@ -64,9 +64,6 @@ using namespace simd::avx512;  // Vec, kWidth, vload, ...
 
 }  // namespace
 
-// Outputs of at least this many floats (8 MiB) are written with streaming stores.
-constexpr index_t kStreamMinFloats = index_t(1) << 21;
-
 void relu_forward(const float* x, float* y, index_t n) {
   const bool stream = n >= kStreamMinFloats;
   parallel_for(n, n * kCostElementwise, [&](index_t begin, index_t end) {

@@ -60,11 +60,12 @@ using namespace simd::avx512;  // Vec, kWidth, vload, vexp, ...
 }  // namespace
 
 void softmax_forward(SoftmaxVariant variant, const float* x, float* y, index_t rows, index_t cols) {
+  const bool stream = rows * cols >= kStreamMinFloats;
   parallel_for(rows, rows * cols * kCostExp, [&](index_t begin, index_t end) {
     if (variant == SoftmaxVariant::ThreePass) {
       PYNEURO_SIMD_DISPATCH(softmax_three_pass_rows(x, y, cols, begin, end));
     } else {
-      PYNEURO_SIMD_DISPATCH(softmax_online_rows(x, y, cols, begin, end));
+      PYNEURO_SIMD_DISPATCH(softmax_online_rows(x, y, cols, begin, end, stream));
     }
   });
 }

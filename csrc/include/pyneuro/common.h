@@ -100,6 +100,11 @@ constexpr index_t kParallelMinWork = index_t(1) << 23;
 constexpr index_t kCostElementwise = 8;  // per float of a memory-bound kernel
 constexpr index_t kCostExp = 16;  // per float that needs an exp
 
+// Outputs of at least this many floats (8 MiB, more than one core's L2) are written with
+// streaming (non-temporal) stores by the kernels that can (ReLU, softmax): such an output
+// cannot stay in cache anyway, and a normal store first reads each line it writes.
+constexpr index_t kStreamMinFloats = index_t(1) << 21;
+
 // Runs fn(ctx, begin, end) over [0, n): on the calling thread when work < kParallelMinWork,
 // else as a few contiguous chunks per OpenMP thread (num_threads()), handed out dynamically.
 // Each thread runs under a FlushToZeroScope. Kernels never let a result depend on where a
