@@ -168,3 +168,30 @@ def test_adam_optimizer_matches_torch(backend_name, cls):
         topt.step()
     for tp, p in zip(tmodel.parameters(), model.parameters()):
         np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_cpu_multi_step_is_the_same_for_any_thread_count(kind):
+    # The C++ multi step splits the concatenation of all tensors over the threads (chunks
+    # cut at tensor boundaries): every thread count must give the same bits.
+    if not backends.status("cpu").available:
+        pytest.skip("no cpu backend")
+    bk = backends.get("cpu")
+    saved = bk.get_num_threads()
+    results = []
+    try:
+        for nt in (1, 2, 3, 5):
+            bk.set_num_threads(nt)
+            ps, gs, bs = _arrays(9)
+            if kind == "sgd":
+                bk.sgd_step_multi(ps, gs, bs, 0.05, 0.9, 0.0, 1e-3, False, False)
+                results.append(ps + bs)
+            else:
+                vs = [np.asarray(np.abs(b)) for b in bs]
+                bk.adam_step_multi(ps, gs, bs, vs, [3] * len(ps), 1e-3, 0.9, 0.999, 1e-8, 0.0)
+                results.append(ps + bs + vs)
+    finally:
+        bk.set_num_threads(saved)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_array_equal(a, b)

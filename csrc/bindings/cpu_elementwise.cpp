@@ -128,13 +128,7 @@ void sgd_step_multi(const py::list& params, const py::list& grads, const py::obj
   }
   std::vector<py::array_t<float>> keep;  // holds any aligned copies alive
   keep.reserve(3 * n);
-  struct Job {
-    float* p;
-    const float* g;
-    float* buf;
-    index_t n;
-  };
-  std::vector<Job> jobs(n);
+  std::vector<cpu::SgdTensor> jobs(n);
   index_t total = 0;
   for (size_t i = 0; i < n; ++i) {
     auto p = require<float>(params[i], "param", -1, true);
@@ -153,8 +147,7 @@ void sgd_step_multi(const py::list& params, const py::list& grads, const py::obj
     keep.push_back(g);
   }
   ReleaseGilIfLarge release(total);
-  for (const Job& j : jobs)
-    cpu::sgd_step(j.p, j.g, j.buf, j.n, lr, momentum, dampening, weight_decay, nesterov, first_step);
+  cpu::sgd_step_multi(jobs.data(), jobs.size(), lr, momentum, dampening, weight_decay, nesterov, first_step);
 }
 
 // adam_step over lists (steps: one count per parameter), checked first, then one GIL release.
@@ -166,12 +159,7 @@ void adam_step_multi(const py::list& params, const py::list& grads, const py::li
     throw py::value_error("adam_step_multi: params, grads, exp_avgs, exp_avg_sqs and steps differ in length");
   std::vector<py::array_t<float>> keep;
   keep.reserve(4 * n);
-  struct Job {
-    float *p, *m, *v;
-    const float* g;
-    index_t n;
-  };
-  std::vector<Job> jobs(n);
+  std::vector<cpu::AdamTensor> jobs(n);
   index_t total = 0;
   for (size_t i = 0; i < n; ++i) {
     if (steps[i] < 1) throw py::value_error("adam_step: step counts from 1, got " + std::to_string(steps[i]));
@@ -182,16 +170,13 @@ void adam_step_multi(const py::list& params, const py::list& grads, const py::li
     require_same_shape(p, "param", g, "grad");
     require_same_shape(p, "param", m, "exp_avg");
     require_same_shape(p, "param", v, "exp_avg_sq");
-    jobs[i] = {p.mutable_data(), m.mutable_data(), v.mutable_data(), g.data(),
-               static_cast<index_t>(p.size())};
+    jobs[i] = {p.mutable_data(), g.data(), m.mutable_data(), v.mutable_data(), static_cast<index_t>(p.size()),
+               steps[i]};
     total += jobs[i].n;
     keep.insert(keep.end(), {p, g, m, v});
   }
   ReleaseGilIfLarge release(total);
-  for (size_t i = 0; i < n; ++i) {
-    const Job& j = jobs[i];
-    cpu::adam_step(j.p, j.g, j.m, j.v, j.n, steps[i], lr, beta1, beta2, eps, weight_decay);
-  }
+  cpu::adam_step_multi(jobs.data(), jobs.size(), lr, beta1, beta2, eps, weight_decay);
 }
 
 py::array_t<std::int64_t> argmax(const py::object& x_obj) {

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "simd.h"
 
@@ -100,12 +101,68 @@ void sgd_step(float* param, const float* grad, float* buf, index_t n, float lr, 
   });
 }
 
-void adam_step(float* param, const float* grad, float* m, float* v, index_t n, std::int64_t step, float lr,
-               float beta1, float beta2, float eps, float weight_decay) {
-  // Bias corrections in double, once per call: 1 - beta^step loses digits in float32.
+namespace {
+// Bias corrections in double, once per call: 1 - beta^step loses digits in float32.
+AdamArgs adam_args(std::int64_t step, float lr, float beta1, float beta2, float eps, float weight_decay) {
   const double bc1 = 1.0 - std::pow(double(beta1), double(step));
   const double bc2 = 1.0 - std::pow(double(beta2), double(step));
-  const AdamArgs args{beta1, beta2, eps, weight_decay, float(lr / bc1), float(1.0 / std::sqrt(bc2))};
+  return AdamArgs{beta1, beta2, eps, weight_decay, float(lr / bc1), float(1.0 / std::sqrt(bc2))};
+}
+
+// A multi-tensor optimizer step goes parallel from this many elements in all, far below
+// kParallelMinWork's ~150 us of one core: its inputs were just written by both cores (the
+// gradients by the parallel matmuls of the backward pass, split the same way step after
+// step), so with parallel_for's fixed assignment each thread updates mostly what its own
+// core's cache holds, where one thread alone would pull half of it across. Measured on the
+// 784-256-10 MLP at batch 128 (203,530 parameters, 2.4 MB of state), step times interleaved
+// in one process, 10 rounds: 1422 us with one thread for the update, 1336 us with two.
+constexpr index_t kOptimizerParallelMin = index_t(1) << 16;
+
+// Runs body(tensor index, begin, end) over [0, total) of the concatenated tensors, split by
+// parallel_for: a chunk that spans several tensors is cut at their boundaries.
+template <class Body>
+void for_concatenated(const std::vector<index_t>& offsets, const Body& body) {
+  const index_t total = offsets.back();
+  parallel_for(total, total >= kOptimizerParallelMin ? kParallelMinWork : 0, [&](index_t begin, index_t end) {
+    std::size_t i =
+        std::size_t(std::upper_bound(offsets.begin(), offsets.end(), begin) - offsets.begin()) - 1;
+    for (; begin < end; ++i) {
+      const index_t stop = std::min(end, offsets[i + 1]);
+      if (stop > begin) body(i, begin - offsets[i], stop - offsets[i]);
+      begin = stop;
+    }
+  });
+}
+
+template <class T>
+std::vector<index_t> offsets_of(const T* tensors, std::size_t count) {
+  std::vector<index_t> off(count + 1, 0);
+  for (std::size_t i = 0; i < count; ++i) off[i + 1] = off[i] + tensors[i].n;
+  return off;
+}
+}  // namespace
+
+void sgd_step_multi(const SgdTensor* t, std::size_t count, float lr, float momentum, float dampening,
+                    float weight_decay, bool nesterov, bool first_step) {
+  const SgdArgs args{lr, momentum, dampening, weight_decay, nesterov, first_step};
+  for_concatenated(offsets_of(t, count), [&](std::size_t i, index_t begin, index_t end) {
+    PYNEURO_SIMD_DISPATCH(sgd_range(t[i].param, t[i].grad, t[i].momentum_buf, args, begin, end));
+  });
+}
+
+void adam_step_multi(const AdamTensor* t, std::size_t count, float lr, float beta1, float beta2, float eps,
+                     float weight_decay) {
+  std::vector<AdamArgs> args(count);
+  for (std::size_t i = 0; i < count; ++i) args[i] = adam_args(t[i].step, lr, beta1, beta2, eps, weight_decay);
+  for_concatenated(offsets_of(t, count), [&](std::size_t i, index_t begin, index_t end) {
+    PYNEURO_SIMD_DISPATCH(
+        adam_range(t[i].param, t[i].grad, t[i].exp_avg, t[i].exp_avg_sq, args[i], begin, end));
+  });
+}
+
+void adam_step(float* param, const float* grad, float* m, float* v, index_t n, std::int64_t step, float lr,
+               float beta1, float beta2, float eps, float weight_decay) {
+  const AdamArgs args = adam_args(step, lr, beta1, beta2, eps, weight_decay);
   parallel_for(n, n * 4 * kCostElementwise, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(adam_range(param, grad, m, v, args, begin, end));
   });

@@ -30,6 +30,30 @@ void sgd_step(float* param, const float* grad, float* momentum_buf, index_t n, f
 void adam_step(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, index_t n,
                std::int64_t step, float lr, float beta1, float beta2, float eps, float weight_decay);
 
+// The multi-tensor forms (torch's foreach): one call and one parallel region for all of a
+// model's parameters. Threads split the concatenation of the tensors, not each tensor, so
+// the small ones (biases) cost no parallel region of their own and the large ones are split
+// the same way every step (see parallel_for). Same arithmetic per element as the single
+// forms: the results are bit-identical to one call per tensor.
+struct SgdTensor {
+  float* param;
+  const float* grad;
+  float* momentum_buf;  // null when momentum == 0
+  index_t n;
+};
+void sgd_step_multi(const SgdTensor* tensors, std::size_t count, float lr, float momentum, float dampening,
+                    float weight_decay, bool nesterov, bool first_step);
+
+struct AdamTensor {
+  float* param;
+  const float* grad;
+  float *exp_avg, *exp_avg_sq;
+  index_t n;
+  std::int64_t step;  // counts from 1, per tensor
+};
+void adam_step_multi(const AdamTensor* tensors, std::size_t count, float lr, float beta1, float beta2,
+                     float eps, float weight_decay);
+
 // out[i] = index of the first maximum of row i (a NaN counts as the maximum).
 void argmax_rows(const float* x, std::int64_t* out, index_t rows, index_t cols);
 
