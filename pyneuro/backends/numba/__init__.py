@@ -172,6 +172,10 @@ def _matmul_plan(m: int, n: int, threads: int) -> tuple[int, int]:
     while width > 64 and -(-n // width) * i_tiles < want:
         width //= 2
     panels = -(-n // width)
+    if panels > 1:  # balance the panels over the threads: N = 784 in 256-wide panels would
+        panels += -panels % want  # be 256, 256, 256 and 16 (one of 2 threads doing 2/3):
+        width = max(64, (-(-n // panels) + 15) // 16 * 16)  # 4 panels of 208 (last: 160)
+        panels = -(-n // width)
     row_groups = max(1, min(i_tiles, -(-want // panels)))
     row_groups = max(row_groups, -(-i_tiles // MAX_TILES_PER_TASK))  # bounds c_stage's size
     return width, row_groups

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from .jit import kernel
+from .jit import kernel, wide_vectors
 
 COLUMN_BLOCK = 256  # bias_grad: columns per parallel task (a 1 KiB accumulator row)
 
@@ -34,6 +34,7 @@ COLUMN_BLOCK = 256  # bias_grad: columns per parallel task (a 1 KiB accumulator 
 def relu_forward(x, y):
     zero = np.float32(0.0)
     for i in prange(x.shape[0]):
+        wide_vectors()
         v = x[i]
         y[i] = zero if v < zero else v
 
@@ -42,12 +43,14 @@ def relu_forward(x, y):
 def relu_backward(g, x, gx):
     zero = np.float32(0.0)
     for i in prange(x.shape[0]):
+        wide_vectors()
         gx[i] = zero if x[i] <= zero else g[i]
 
 
 @kernel()
 def bias_add(x, b, y):
     for i in prange(x.shape[0]):
+        wide_vectors()
         xi, yi = x[i], y[i]
         for j in range(x.shape[1]):
             yi[j] = xi[j] + b[j]
@@ -57,6 +60,7 @@ def bias_add(x, b, y):
 def bias_grad(g, out):
     rows, cols = g.shape
     for blk in prange((cols + COLUMN_BLOCK - 1) // COLUMN_BLOCK):
+        wide_vectors()
         j0 = blk * COLUMN_BLOCK
         acc = out[j0 : j0 + COLUMN_BLOCK]  # slices, so the loops index from 0 and vectorise
         acc[:] = 0.0
@@ -84,6 +88,7 @@ def sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, 
     keep, wd = np.float32(1.0 - dampening), np.float32(weight_decay)
     use_momentum, decay = momentum != 0.0, weight_decay != 0.0
     for i in prange(param.shape[0]):
+        wide_vectors()
         g = grad[i] + wd * param[i] if decay else grad[i]
         if use_momentum:
             b = g if first_step else mom * buf[i] + keep * g
@@ -105,6 +110,7 @@ def adam_step(param, grad, m, v, step_size, inv_sqrt_bc2, beta1, beta2, eps, wei
     )
     decay = weight_decay != 0.0
     for i in prange(param.shape[0]):
+        wide_vectors()
         g = grad[i] + wd * param[i] if decay else grad[i]
         mi = b1 * m[i] + one_b1 * g
         vi = b2 * v[i] + one_b2 * g * g
@@ -116,6 +122,7 @@ def adam_step(param, grad, m, v, step_size, inv_sqrt_bc2, beta1, beta2, eps, wei
 @kernel()
 def argmax(x, out):
     for i in prange(x.shape[0]):
+        wide_vectors()
         xi = x[i]
         best = 0
         for j in range(x.shape[1]):

@@ -31,6 +31,9 @@ The ladder (VARIANTS["matmul"]):
             power-of-two row lengths (N = 1024) rows fall into the same few cache sets,
             and stores and loads 4 KiB apart look dependent to the CPU ("4K aliasing"):
             updating C in place ran ~4x slower at 1024^3.
+            Vector width: every kernel here calls wide_vectors() (jit.py). Without it
+            LLVM's tuning for AVX-512 Xeons vectorises with 256-bit ymm registers only,
+            and this loop ran at ~85 GFLOP/s at 1024^3 on 2 cores instead of ~165-200.
             Numba detail: inner loops index slices from 0 (x[j] of y = x[j0:j1]), never
             x[j0 + j]: an offset index needs a negative-index check that stops LLVM from
             vectorising the loop.
@@ -45,7 +48,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from .jit import kernel
+from .jit import kernel, wide_vectors
 
 EXACT_FMA = {"contract"}  # FMAs yes, reordering no: every element of C sums k in order
 
@@ -60,6 +63,7 @@ def matmul_naive(a, b, trans_a, trans_b, c):
     m, n = c.shape
     k_dim = a.shape[0] if trans_a else a.shape[1]
     for i in prange(m):
+        wide_vectors()  # 512-bit vectors where the CPU has them (see jit.py)
         ci = c[i]
         for j in range(n):
             ci[j] = 0.0
@@ -103,6 +107,7 @@ def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1):
     (A separate function, compiled once for both the multi- and the single-threaded
     version of matmul_blocked: their bodies are then just the task loop.)
     """
+    wide_vectors()
     m, n = c.shape
     k_dim = a.shape[0] if trans_a else a.shape[1]
     nc = min(panel_width, n - j0)
@@ -156,6 +161,7 @@ def _tile_update(a_pack, b_pack, c_stage, row0, mc, nc, kc):
     speed of L1 loads and stores. The accumulation order for one element of C is the
     same in the 4-row loop and in the leftover-row loop (k ascending, one FMA each).
     """
+    wide_vectors()
     k4 = kc - kc % 4
     m4 = mc - mc % 4
     for ii in range(0, m4, 4):
@@ -235,6 +241,7 @@ def matmul_few_rows(a, b, trans_b, c):
     m, n = c.shape
     k_dim = a.shape[1]
     for blk in prange((n + FEW_ROWS_BLOCK - 1) // FEW_ROWS_BLOCK):
+        wide_vectors()
         j0 = blk * FEW_ROWS_BLOCK
         j1 = min(n, j0 + FEW_ROWS_BLOCK)
         for i in range(m):

@@ -46,7 +46,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from .jit import helper, kernel
+from .jit import helper, kernel, wide_vectors
 
 CHUNK = 2048  # floats per online-softmax block (8 KiB): read from memory once, then from L1
 ROWS_PER_TASK = 8  # rows per parallel task of the kernels that need per-row scratch space
@@ -139,6 +139,7 @@ def _row_max(x):
     above +inf's (sign bit clear) or below -inf's (sign bit set), so the largest and the
     smallest key together also tell whether the row holds a NaN.
     """
+    wide_vectors()
     bits = x.view(np.int32)
     low31 = np.int32(0x7FFFFFFF)
     key_neg_inf = np.int32(-2139095041)  # 0xFF800000 flipped
@@ -157,6 +158,7 @@ def _row_max(x):
 @helper()
 def _sum_exp(x, shift):
     """sum(exp(x - shift)) over a row (reassociated into vector partial sums)."""
+    wide_vectors()
     acc = np.float32(0.0)
     for j in range(x.shape[0]):
         acc += _exp_le0(x[j] - shift)
@@ -166,6 +168,7 @@ def _sum_exp(x, shift):
 @helper()
 def _sum_exp_store(x, shift, out):
     """out = exp(x - shift); returns sum(out)."""
+    wide_vectors()
     acc = np.float32(0.0)
     for j in range(x.shape[0]):
         e = _exp_le0(x[j] - shift)
@@ -195,6 +198,7 @@ def _online_max_sum(x):
     Each block's max and sum of exps are computed while it sits in L1, then folded into the
     running pair: two scalar exps per block, one vector exp per element.
     """
+    wide_vectors()
     m = -_INF
     s = np.float32(0.0)
     for c0 in range(0, x.shape[0], CHUNK):
@@ -216,6 +220,7 @@ def _online_softmax_row(x, y, scale, block_max):
     multiplied by exp(mb - m) * scale / s, which turns its shift mb into the row's max m.
     block_max (scratch, one float per block) remembers each block's mb for pass 2.
     """
+    wide_vectors()
     blocks = (x.shape[0] + CHUNK - 1) // CHUNK
     m = -_INF
     s = np.float32(0.0)
@@ -242,6 +247,7 @@ def _softmax_row(x, y, scale):
     (read x, write y); y scaled (read and write y, still in cache). This is the whole
     "three_pass" variant, and also what the online one does with a row of at most CHUNK
     floats: a single block, so there is nothing to fold or rescale."""
+    wide_vectors()
     m = _row_max(x)
     s = _sum_exp_store(x, m, y)
     f = scale / s
@@ -254,6 +260,7 @@ def softmax_online(x, y):
     rows, cols = x.shape
     one = np.float32(1.0)
     for task in prange((rows + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
+        wide_vectors()
         r0, r1 = task * ROWS_PER_TASK, min((task + 1) * ROWS_PER_TASK, rows)
         if cols <= CHUNK:
             for i in range(r0, r1):
@@ -268,12 +275,14 @@ def softmax_online(x, y):
 def softmax_three_pass(x, y):
     one = np.float32(1.0)
     for i in prange(x.shape[0]):
+        wide_vectors()
         _softmax_row(x[i], y[i], one)  # max; exps stored and summed; scaled
 
 
 @kernel()
 def log_softmax_forward(x, y):
     for i in prange(x.shape[0]):
+        wide_vectors()
         m, s = _online_max_sum(x[i])
         log_s = np.log(s)
         xi, yi = x[i], y[i]
@@ -284,6 +293,7 @@ def log_softmax_forward(x, y):
 @kernel()
 def softmax_backward(g, y, gx):
     for i in prange(y.shape[0]):
+        wide_vectors()
         gi, yi, out = g[i], y[i], gx[i]
         dot = np.float32(0.0)
         for j in range(y.shape[1]):
@@ -295,6 +305,7 @@ def softmax_backward(g, y, gx):
 @kernel()
 def log_softmax_backward(g, y, gx):
     for i in prange(y.shape[0]):
+        wide_vectors()
         gi, yi, out = g[i], y[i], gx[i]
         total = np.float32(0.0)
         for j in range(y.shape[1]):
@@ -311,6 +322,7 @@ def cross_entropy_forward(logits, targets, losses):
     classes = logits.shape[1]
     bad = 0
     for i in prange(logits.shape[0]):
+        wide_vectors()
         t = targets[i]
         if t < 0 or t >= classes:
             losses[i] = np.float32(np.nan)
@@ -327,6 +339,7 @@ def cross_entropy_backward(logits, targets, grad_losses, grad):
     rows, cols = logits.shape
     bad = 0
     for task in prange((rows + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
+        wide_vectors()
         r0, r1 = task * ROWS_PER_TASK, min((task + 1) * ROWS_PER_TASK, rows)
         if cols <= CHUNK:  # grad = softmax * grad_loss ...
             for i in range(r0, r1):
@@ -363,6 +376,7 @@ def _narrow_block(x, r0, r1, e, m, s):
     e is the transposed (cols, NARROW_ROWS) scratch block; every inner loop runs over
     the rows i, with the same per-row operation order as the wide kernels.
     """
+    wide_vectors()
     cols = x.shape[1]
     n = r1 - r0
     mi, si = m[:n], s[:n]
@@ -399,6 +413,7 @@ def narrow_rows(x, targets, grad_losses, y, losses, mode):
     rows, cols = x.shape
     bad = 0
     for task in prange((rows + NARROW_ROWS - 1) // NARROW_ROWS):
+        wide_vectors()
         r0, r1 = task * NARROW_ROWS, min((task + 1) * NARROW_ROWS, rows)
         e = np.empty((cols, NARROW_ROWS), np.float32)
         m = np.empty(NARROW_ROWS, np.float32)

@@ -1,0 +1,130 @@
+"""Numba vs C++ (cpu) kernel ratios and the MLP epoch on numba / numpy / cpu (issue 17).
+
+Each case runs both backends in ONE process, interleaved (numba, cpu, numba, cpu, ...)
+after ~0.3 s of warm-up each; the ratio is numba time / cpu time, as the median of the
+per-pair ratios and as best-of (min / min). The epochs come from `pyneuro train` (the
+median of epochs 2..3: epoch 1 includes numba's compile or cache load).
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=$PWD python bench/numba_round2.py
+
+Writes bench/results/numba_round2.json and .md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+MATMUL = ["1024", "2048", "128x784x256:nt", "128x256x784", "256x128x784:tn"]
+TRAIN = "--data fashion-mnist --model 784-256-10 --optimizer sgd --lr 0.05 --momentum 0.9 --batch-size 128 --epochs 3"
+
+
+def _pair(fa, fb, budget=4.0, samples=15, cap=200):
+    for f in (fa, fb):
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < 0.3:
+            f()
+    ta, tb = [], []
+    end = time.perf_counter() + budget
+    while len(ta) < samples or (time.perf_counter() < end and len(ta) < cap):
+        t0 = time.perf_counter()
+        fa()
+        t1 = time.perf_counter()
+        fb()
+        ta.append(t1 - t0)
+        tb.append(time.perf_counter() - t1)
+    ratios = [a / b for a, b in zip(ta, tb)]
+    return {
+        "numba_ms": statistics.median(ta) * 1e3,
+        "cpu_ms": statistics.median(tb) * 1e3,
+        "ratio_median": statistics.median(ratios),
+        "ratio_best": min(ta) / min(tb),
+        "samples": len(ta),
+    }
+
+
+def kernels():
+    from pyneuro.backends import get
+
+    nb, cpu = get("numba"), get("cpu")
+    rng = np.random.default_rng(0)
+    rows = {}
+    for tok in MATMUL:
+        dims, _, flag = tok.partition(":")
+        m, k, n = (int(dims),) * 3 if "x" not in dims else map(int, dims.split("x"))
+        ta, tb = flag == "tn", flag == "nt"
+        a = rng.standard_normal((k, m) if ta else (m, k), dtype=np.float32)
+        b = rng.standard_normal((n, k) if tb else (k, n), dtype=np.float32)
+        r = _pair(lambda: nb.matmul(a, b, ta, tb), lambda: cpu.matmul(a, b, ta, tb))
+        r["numba_gflops"] = 2 * m * n * k / r["numba_ms"] / 1e6
+        r["cpu_gflops"] = 2 * m * n * k / r["cpu_ms"] / 1e6
+        rows[f"matmul {tok}"] = r
+    x = rng.standard_normal((4096, 1024), dtype=np.float32)
+    t = rng.integers(0, 1024, 4096)
+    g = np.full(4096, 1 / 4096, np.float32)
+    rows["softmax_forward 4096x1024"] = _pair(lambda: nb.softmax_forward(x), lambda: cpu.softmax_forward(x))
+    rows["cross_entropy_forward 4096x1024"] = _pair(
+        lambda: nb.cross_entropy_forward(x, t), lambda: cpu.cross_entropy_forward(x, t)
+    )
+    rows["cross_entropy_backward 4096x1024"] = _pair(
+        lambda: nb.cross_entropy_backward(x, t, g), lambda: cpu.cross_entropy_backward(x, t, g)
+    )
+    return rows
+
+
+def epochs():
+    out = {}
+    for backend in ("numba", "numpy", "cpu"):
+        cmd = [sys.executable, "-m", "pyneuro", "train", *TRAIN.split(), "--backend", backend]
+        text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        secs = [float(s) for s in re.findall(r"epoch\s+\d+/\d+:.*?([\d.]+) s ", text)]
+        out[backend] = {"epochs_s": secs, "epoch_s": statistics.median(secs[1:])}
+    return out
+
+
+def main():
+    cpu_model = next(
+        (ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")),
+        platform.processor(),
+    )
+    rec = {"cpu": cpu_model, "cores": os.cpu_count(), "load_before": os.getloadavg()}
+    rec["kernels"] = kernels()
+    rec["epochs"] = epochs()
+    rec["load_after"] = os.getloadavg()
+    out = Path(__file__).parent / "results"
+    (out / "numba_round2.json").write_text(json.dumps(rec, indent=1) + "\n")
+    lines = [
+        "# Numba backend vs C++ (cpu): round 2 (issue 17)",
+        "",
+        f"{rec['cpu']}, {rec['cores']} cores; load average {rec['load_before'][0]:.2f} before,"
+        f" {rec['load_after'][0]:.2f} after (a shared, noisy VM). Ratio = numba time / cpu time,"
+        " interleaved in one process; median of the per-pair ratios and best-of (min/min).",
+        "",
+        "| case | numba ms | cpu ms | ratio median | ratio best | samples |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in rec["kernels"].items():
+        lines.append(
+            f"| {name} | {r['numba_ms']:.3f} | {r['cpu_ms']:.3f} | {r['ratio_median']:.2f}"
+            f" | {r['ratio_best']:.2f} | {r['samples']} |"
+        )
+    lines += ["", "MLP 784-256-10 epoch (`pyneuro train`, " + TRAIN + "), median of epochs 2-3:", ""]
+    for backend, e in rec["epochs"].items():
+        lines.append(
+            f"- {backend}: {e['epoch_s']:.2f} s (epochs: {', '.join(f'{s:.2f}' for s in e['epochs_s'])})"
+        )
+    (out / "numba_round2.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
