@@ -198,9 +198,15 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | No
         return c
     if variant == "naive":
         _run(_mm.matmul_naive, work, a, b, trans_a, trans_b, c)
-    elif m <= _mm.FEW_ROWS and k:  # e.g. nn.Linear on one sample: B read in place, no packing
+    elif (m <= _mm.FEW_ROWS or (trans_b and n <= _mm.FEW_COLS)) and k:
+        # nn.Linear on one sample, or an MLP's 10-class output layer (h @ W2.T): B read in
+        # place, no packing; with few columns each C element is one dot of two contiguous rows.
         rows = np.ascontiguousarray(a.T) if trans_a else a
         _run(_mm.matmul_few_rows, work, rows, b, trans_b, c)
+    elif not trans_b and m * n * k <= _mm.SMALL_FMAS:
+        # Tiny (the output layer's backward: 128x10 @ 10x256, 10x128 @ 128x256): the plain
+        # row loop, whose rows of B and C stay in L1; packing would cost more than it saves.
+        _run(_mm.matmul_naive, work, a, b, trans_a, False, c)
     else:
         threads = numba.get_num_threads() if work >= PARALLEL_MIN_NS else 1
         _run(_mm.matmul_blocked, work, a, b, trans_a, trans_b, c, *_matmul_plan(m, n, threads))

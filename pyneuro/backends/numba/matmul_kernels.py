@@ -231,6 +231,15 @@ def _tile_update(a_pack, b_pack, c_stage, row0, mc, nc, kc):
 # for any thread count (each C element is one task's dot). A transposed A is first copied
 # to M contiguous rows by the caller (M * K floats).
 FEW_ROWS = 4
+# The same kernel serves an op(B) of few columns given transposed (h @ W2.T of a 10-class
+# output layer, B = W2 of shape (10, K)): each C element is a dot of two contiguous rows,
+# where the blocked kernel would pack and stage a 10-wide panel (in the MLP step: 12 us
+# instead of 73 us at 128x256 @ 256x10).
+FEW_COLS = 16
+# At most this many multiply-adds with a row-major B, the naive row loop beats blocking:
+# the rows of B and C it streams stay in L1 and there is no packing to amortise (the output
+# layer's backward, 128x10 @ 10x256 and 10x128 @ 128x256: 27-33 us instead of 40-50 us).
+SMALL_FMAS = 1 << 19
 DOT_FMA = {"contract", "reassoc"}
 FEW_ROWS_BLOCK = 64  # columns of C per parallel task
 
