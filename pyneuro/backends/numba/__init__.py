@@ -159,17 +159,23 @@ def _variant(variant, kind: str) -> str:
 MAX_TILES_PER_TASK = 16  # i-tiles (of MC rows) per matmul task: c_stage <= 1024 x 272 floats
 
 
-def _matmul_plan(m: int, n: int, threads: int) -> tuple[int, int]:
+def _matmul_plan(m: int, n: int, threads: int, trans_b: bool = False) -> tuple[int, int]:
     """(panel_width, row_groups) for the blocked kernel: enough tasks for every thread.
 
     Wide panels (NC columns) are the most efficient; narrower ones and splitting the
     rows are used only when there would otherwise be fewer tasks than threads.
     Neither choice changes the arithmetic done for an element of C.
+    Every task packs the B block of its own panel, so tasks that split the rows of one
+    panel pack the same B block twice. With a transposed B that copy is a gather (it
+    writes columns of the buffer), as costly as a good part of the FMAs for a short A:
+    then the columns are split first (the 128x784 @ (256x784)^T of an MLP's first layer:
+    two 128-column panels instead of two row groups that each transpose all of W1).
     """
     want = threads
     i_tiles = -(-m // _mm.MC)
     width = _mm.NC
-    while width > 64 and -(-n // width) * i_tiles < want:
+    row_tiles = 1 if trans_b else i_tiles  # with trans_b, count only column panels as tasks
+    while width > 64 and -(-n // width) * row_tiles < want:
         width //= 2
     panels = -(-n // width)
     if panels > 1:  # balance the panels over the threads: N = 784 in 256-wide panels would
@@ -209,7 +215,7 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | No
         _run(_mm.matmul_naive, work, a, b, trans_a, False, c)
     else:
         threads = numba.get_num_threads() if work >= PARALLEL_MIN_NS else 1
-        _run(_mm.matmul_blocked, work, a, b, trans_a, trans_b, c, *_matmul_plan(m, n, threads))
+        _run(_mm.matmul_blocked, work, a, b, trans_a, trans_b, c, *_matmul_plan(m, n, threads, trans_b))
     return c
 
 
