@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import sys
 from importlib import metadata
 
@@ -47,6 +48,26 @@ def _cpuinfo_field(prefix: str) -> str | None:
 def cpu_model() -> str:
     """The CPU's model name (from /proc/cpuinfo, else what `platform` knows)."""
     return _cpuinfo_field("model name") or platform.processor() or platform.machine() or "unknown"
+
+
+def cpu_id() -> str | None:
+    """Vendor, family, model and stepping ("GenuineIntel family 6 model 207 stepping 2"): what
+    tells two machines apart when the model name is generic (a VM's "Intel(R) Xeon(R) Processor")."""
+    fields = [_cpuinfo_field(k) for k in ("vendor_id", "cpu family", "model\t", "stepping")]
+    if fields[0] is None:
+        return None
+    vendor, family, model, stepping = fields
+    return f"{vendor} family {family} model {model} stepping {stepping}"
+
+
+def cpu_slug() -> str:
+    """A short file-name tag for this CPU, e.g. "intel-f6m207" or "amd-f25m17" (bench history)."""
+    ident = cpu_id()
+    if ident is None:
+        return re.sub(r"[^a-z0-9]+", "-", cpu_model().lower()).strip("-")[:32] or "unknown"
+    vendor, _, family, _, model, *_ = ident.split()
+    short = {"GenuineIntel": "intel", "AuthenticAMD": "amd"}.get(vendor, vendor.lower())
+    return f"{short}-f{family}m{model}"
 
 
 def cpu_flags() -> set:
@@ -131,7 +152,8 @@ def _memory_gib() -> float | None:
 def machine_info() -> dict:
     """Everything a benchmark result or `pyneuro info` records about the machine, as plain JSON values.
 
-    Keys: cpu, logical_cpus, usable_cpus, isa, platform, machine, python, memory_gib,
+    Keys: cpu, cpu_id (vendor, family, model, stepping; None off Linux), caches (L1d, L2, L3
+    bytes as the C++ kernels read them; None without them), logical_cpus, usable_cpus, isa, platform, machine, python, memory_gib,
     simd_path and cpu_backend_threads (the C++ backend's SIMD path and OpenMP threads; None
     when it is unavailable), numba_threads (None unless numba is loaded), blas (threadpoolctl's
     BLAS pools), blas_summary, versions, load_average (1/5/15 min) and env (the BLAS and
@@ -140,6 +162,8 @@ def machine_info() -> dict:
     flags = cpu_flags()
     info = {
         "cpu": cpu_model(),
+        "cpu_id": cpu_id(),
+        "caches": None,
         "logical_cpus": os.cpu_count(),
         "usable_cpus": usable_cpus(),
         "isa": [f for f in ISA_FLAGS if f in flags],
@@ -158,6 +182,7 @@ def machine_info() -> dict:
             cpu = backends.get("cpu")
             info["simd_path"] = cpu.simd_path()
             info["cpu_backend_threads"] = cpu.get_num_threads()
+            info["caches"] = cpu.cache_sizes()
     except Exception:  # a broken extension must not break the report
         pass
     if "numba" in sys.modules and sys.modules["numba"] is not None:

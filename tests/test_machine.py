@@ -18,6 +18,8 @@ def test_machine_info_has_the_recorded_fields_as_plain_json():
     m = machine_info()
     for key in (
         "cpu",
+        "cpu_id",
+        "caches",
         "logical_cpus",
         "usable_cpus",
         "isa",
@@ -41,7 +43,20 @@ def test_machine_info_has_the_recorded_fields_as_plain_json():
     if backends.status("cpu").available:
         cpu = backends.get("cpu")
         assert (m["simd_path"], m["cpu_backend_threads"]) == (cpu.simd_path(), cpu.get_num_threads())
+        assert m["caches"]["l1d"] > 0 and m["caches"]["l2"] > 0
     json.dumps(m)  # results files store it as is
+
+
+def test_cpu_id_and_slug_tell_machines_apart():
+    from pyneuro.machine import cpu_id, cpu_slug
+
+    ident = cpu_id()
+    slug = cpu_slug()
+    assert slug and all(c.isalnum() or c == "-" for c in slug)
+    if ident is not None:  # Linux: vendor, family, model, stepping from /proc/cpuinfo
+        words = ident.split()
+        assert words[1] == "family" and words[3] == "model" and words[5] == "stepping"
+        assert slug.endswith(f"f{words[2]}m{words[4]}")
 
 
 def test_the_bench_harness_and_the_cli_use_the_one_machine_info():

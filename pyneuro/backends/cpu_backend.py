@@ -57,6 +57,11 @@ DEFAULT_VARIANT = {"matmul": "packed", "softmax": "online", "conv2d": "implicit"
 asarray = np.asarray
 to_numpy = np.asarray
 
+def cache_sizes() -> dict:
+    """This CPU's data caches as the C++ kernels see them: {"l1d", "l2", "l3": bytes, "source"}."""
+    return dict(_cpu.matmul_tuning()["caches"])
+
+
 get_num_threads = _cpu.get_num_threads
 set_num_threads = _cpu.set_num_threads
 max_num_threads = _cpu.max_num_threads

@@ -38,7 +38,7 @@ pyneuro._errors.ShapeError (a ValueError *and* a RuntimeError) for those before 
 is reached, so user code written for either catches them.
 
 Optional entries (not every backend has them, callers test with hasattr): get_num_threads
-and set_num_threads (cpu, numba), simd_path (cpu), synchronize, memory_stats,
+and set_num_threads (cpu, numba), simd_path and cache_sizes (cpu), synchronize, memory_stats,
 empty_cache (cuda), ndarray (the GPU array type), and the multi-tensor optimizer steps
 sgd_step_multi and adam_step_multi (numpy, cpu, numba):
 

@@ -1,0 +1,105 @@
+"""Keep the history of every machine measured: copy recorded results into bench/results/history/.
+
+The benchmark scripts write their latest figures to bench/results/NAME.json and NAME.md
+(what the README quotes). Each new run on another machine would overwrite the last one,
+so after recording, archive them:
+
+    python bench/archive.py bench/results/e2e_torch.json bench/results/kernels.json ...
+    python bench/archive.py --all        # every NAME.json in bench/results/
+
+Each JSON goes, with the .md (and .png plots) of the same stem, to
+bench/results/history/<date>_<cpu>/, where <date> is the day it was recorded (its own
+"created"/"date" field, else the day git last committed it, else today) and <cpu> the machine's tag from its recorded
+machine info (pyneuro.machine.cpu_slug(): vendor, family and model, e.g. intel-f6m207 for
+this Intel Xeon and amd-f25m17 for an AMD EPYC Zen 4), or from its CPU name when an older
+record has no cpu_id. Copying is idempotent: archiving the same results twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+HISTORY = RESULTS / "history"
+
+
+def _find(obj, keys):
+    """The first value of any of `keys` anywhere in a JSON object (depth first)."""
+    if isinstance(obj, dict):
+        for k in keys:
+            if k in obj and not isinstance(obj[k], (dict, list)):
+                return obj[k]
+        for v in obj.values():
+            found = _find(v, keys)
+            if found is not None:
+                return found
+    return None
+
+
+def slug_of(record: dict) -> str:
+    """The machine tag of a recorded result (see the module docstring)."""
+    ident = _find(record, ("cpu_id",))
+    if ident:
+        vendor, _, family, _, model, *_ = str(ident).split()
+        short = {"GenuineIntel": "intel", "AuthenticAMD": "amd"}.get(vendor, vendor.lower())
+        return f"{short}-f{family}m{model}"
+    name = str(_find(record, ("cpu",)) or "unknown")
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:32] or "unknown"
+
+
+def date_of(record: dict, path: Path) -> str:
+    """The record's own date, else the day git last committed the file, else today."""
+    stamp = _find(record, ("created", "date"))
+    match = re.match(r"\d{4}-\d{2}-\d{2}", str(stamp or ""))
+    if match:
+        return match.group(0)
+    try:
+        out = subprocess.run(
+            ["git", "log", "-1", "--format=%cs", "--", path.name],
+            cwd=path.parent,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    return out or dt.date.today().isoformat()
+
+
+def archive(json_path: Path) -> Path:
+    record = json.loads(json_path.read_text())
+    dest = HISTORY / f"{date_of(record, json_path)}_{slug_of(record)}"
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in sorted(json_path.parent.glob(json_path.stem + "*")):
+        if path.suffix in (".json", ".md", ".png") and path.is_file():
+            if path.stem == json_path.stem or path.stem.startswith(json_path.stem + "_"):
+                shutil.copy2(path, dest / path.name)
+    return dest
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("files", nargs="*", type=Path, help="result JSON files to archive")
+    p.add_argument("--all", action="store_true", help="every NAME.json in bench/results/")
+    args = p.parse_args(argv)
+    files = sorted(RESULTS.glob("*.json")) if args.all else args.files
+    if not files:
+        p.error("give result JSON files, or --all")
+    for f in files:
+        try:
+            print(f"{f.name} -> {archive(f).relative_to(RESULTS.parent.parent)}")
+        except (OSError, ValueError) as exc:
+            print(f"{f}: not archived ({exc})", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
