@@ -6,7 +6,8 @@ index, forward (model(x)), the loss (F.cross_entropy), zero_grad, backward, and 
 optimizer step. The step is also timed in its two forms, side by side on the same arrays:
 `sgd_step_multi` (all parameters in one kernel call, what optim.SGD uses) and one
 `sgd_step` call per parameter (what it did before), so the effect of the multi-tensor
-step shows on its own. Every CPU backend runs, interleaved batch by batch; medians.
+step shows on its own. Every CPU backend runs, in turns of 25 batches (a pause between
+turns lets the other library's threads go idle); medians.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=$PWD python bench/step_phases.py
 
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 PHASES = ("gather", "forward", "loss", "zero_grad", "backward", "step")
+BLOCK = 25  # batches per backend per turn
 
 
 def _setup(backend, X, Y, seed=0):
@@ -107,10 +109,17 @@ def main(argv=None):
             runs[n][0](order[i * 128 : (i + 1) * 128])
         for k in PHASES:
             runs[n][1][k].clear()
-    for b in range(args.batches):
-        idx = order[(b % 400) * 128 : (b % 400 + 1) * 128]
+    # Blocks of BLOCK batches per backend, the backends taking turns: batch by batch, NumPy's
+    # OpenBLAS threads (the numpy backend) would still be spinning for ~0.1 s when the next
+    # backend's step starts and take the second core from it (the cpu backend's matmuls ran
+    # at a third of their speed that way). A pause before each block lets the pools go idle.
+    done = 0
+    while done < args.batches:
         for n in names:
-            runs[n][0](idx)
+            time.sleep(0.15)
+            for b in range(done, min(done + BLOCK, args.batches)):
+                runs[n][0](order[(b % 400) * 128 : (b % 400 + 1) * 128])
+        done += BLOCK
     result = {
         "machine": machine_info(),
         "load_average": {"start": load_start, "end": load_average()},
@@ -133,7 +142,7 @@ def main(argv=None):
         "",
         f"CPU: {m.get('cpu')} ({m.get('usable_cpus')} usable CPUs, SIMD {m.get('simd_path')}); "
         f"load average at start {load_start}, at end {result['load_average']['end']}. "
-        f"Medians of {args.batches} batches per backend, interleaved. Provisional: a shared, busy machine.",
+        f"Medians of {args.batches} batches per backend, in turns of {BLOCK} batches.",
         "",
         "| backend | " + " | ".join(PHASES) + " | total (us) |",
         "|---|" + "---:|" * (len(PHASES) + 1),

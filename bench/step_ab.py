@@ -1,0 +1,126 @@
+"""A/B of the packed matmul's choices inside a real training step, in one process.
+
+    PYTHONPATH=$PWD python bench/step_ab.py [--rounds 8] [--batches 150]
+
+On a shared 2-core VM, separate runs of the same code differ by up to 40%, so before/after
+figures taken minutes apart say little. Here the settings take turns inside one process,
+round by round, on the same model and batches: a 784-256-10 MLP at batch 128 trained with
+SGD (momentum 0.9) on Fashion-MNIST-shaped data through the public API. Each setting is a
+set of `pyneuro._cpu.matmul_tuning` knobs (empty: the automatic choices); the rows below
+switch back one choice of issue 17 at a time:
+
+  auto               every choice as shipped
+  old work split     problems of 128K multiply-adds per thread go parallel (was the rule)
+  always pack A      the 128 x 784 batch is packed again before fc1's forward matmul
+  fixed blocks       kc = 256, mc = 128 as before (now from the cache sizes)
+
+(The other changes of that round -- parallel_for's per-thread chunk groups, the parallel
+multi-tensor SGD step, the output pool -- are compiled in and have no run-time switch; their
+A/B figures are in the commit messages and docs/DESIGN.md.)
+
+Writes bench/results/step_ab.json and .md: per setting the median and best step time (us)
+over the rounds, with the machine and load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+SETTINGS = {
+    "auto": {},
+    "old work split": {"min_work_per_thread": 128 * 1024},
+    "always pack A": {"pack_a": 1},
+    "fixed blocks": {"kc": 256, "mc": 128},
+}
+AUTO = dict(kc=0, mc=0, nc=0, pack_a=-1, pack_b=-1, row_threads=0, min_work_per_thread=0)
+
+
+def main(argv=None) -> int:
+    import pyneuro as pn
+    import pyneuro.functional as F
+    from pyneuro import _cpu, nn, optim
+    from pyneuro.data import DataLoader, TensorDataset
+    from pyneuro.machine import load_average, machine_info
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--rounds", type=int, default=8)
+    p.add_argument("--batches", type=int, default=150, help="steps per setting per round")
+    p.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "step_ab"))
+    args = p.parse_args(argv)
+
+    pn.set_backend("cpu")
+    rng = np.random.default_rng(0)
+    data = TensorDataset(
+        pn.from_numpy(rng.standard_normal((60000, 784)).astype(np.float32)),
+        pn.from_numpy(rng.integers(0, 10, 60000)),
+    )
+    pn.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    order = rng.permutation(60000)
+
+    def run(n: int) -> float:
+        loader = DataLoader(data, batch_size=128, sampler=order)
+        t0 = time.perf_counter()
+        for i, (x, y) in enumerate(loader):
+            if i >= n:
+                break
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return (time.perf_counter() - t0) / n * 1e6
+
+    load_start = load_average()
+    run(40)  # warm-up
+    samples = {name: [] for name in SETTINGS}
+    try:
+        for _ in range(args.rounds):
+            for name, knobs in SETTINGS.items():
+                _cpu.matmul_tuning(**{**AUTO, **knobs})
+                samples[name].append(run(args.batches))
+    finally:
+        _cpu.matmul_tuning(**AUTO)
+    result = {
+        "machine": machine_info(),
+        "load_average": {"start": load_start, "end": load_average()},
+        "rounds": args.rounds,
+        "batches": args.batches,
+        "settings": SETTINGS,
+        "step_us": {
+            n: {"median": statistics.median(v), "best": min(v), "all": v} for n, v in samples.items()
+        },
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+    m = result["machine"]
+    base = result["step_us"]["auto"]["median"]
+    lines = [
+        "# The packed matmul's choices in a training step (784-256-10 MLP, batch 128, SGD momentum)",
+        "",
+        f"CPU: {m['cpu']} ({m.get('cpu_id')}), {m['usable_cpus']} CPUs, SIMD {m['simd_path']}; "
+        f"load average {load_start} -> {result['load_average']['end']}. {args.rounds} rounds of "
+        f"{args.batches} steps per setting, the settings taking turns in one process.",
+        "",
+        "| setting | knobs | step median (us) | best (us) | vs auto |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for name, knobs in SETTINGS.items():
+        s = result["step_us"][name]
+        lines.append(
+            f"| {name} | `{json.dumps(knobs)}` | {s['median']:.0f} | {s['best']:.0f} | {s['median'] / base:.2f}x |"
+        )
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
