@@ -93,10 +93,20 @@ void bias_grad(const float* gy, float* gb, index_t rows, index_t cols) {
   });
 }
 
+// An optimizer step goes parallel from this many elements (in all, for the multi-tensor form), far below
+// kParallelMinWork's ~150 us of one core: its inputs were just written by both cores (the
+// gradients by the parallel matmuls of the backward pass, split the same way step after
+// step), so with parallel_for's fixed assignment each thread updates mostly what its own
+// core's cache holds, where one thread alone would pull half of it across. Measured on the
+// 784-256-10 MLP at batch 128 (203,530 parameters, 2.4 MB of state), step times interleaved
+// in one process, 10 rounds: 1422 us with one thread for the update, 1336 us with two.
+constexpr index_t kOptimizerParallelMin = index_t(1) << 16;
+inline index_t optimizer_work(index_t n) { return n >= kOptimizerParallelMin ? kParallelMinWork : 0; }
+
 void sgd_step(float* param, const float* grad, float* buf, index_t n, float lr, float momentum,
               float dampening, float weight_decay, bool nesterov, bool first_step) {
   const SgdArgs args{lr, momentum, dampening, weight_decay, nesterov, first_step};
-  parallel_for(n, n * 2 * kCostElementwise, [&](index_t begin, index_t end) {
+  parallel_for(n, optimizer_work(n), [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(sgd_range(param, grad, buf, args, begin, end));
   });
 }
@@ -109,21 +119,12 @@ AdamArgs adam_args(std::int64_t step, float lr, float beta1, float beta2, float 
   return AdamArgs{beta1, beta2, eps, weight_decay, float(lr / bc1), float(1.0 / std::sqrt(bc2))};
 }
 
-// A multi-tensor optimizer step goes parallel from this many elements in all, far below
-// kParallelMinWork's ~150 us of one core: its inputs were just written by both cores (the
-// gradients by the parallel matmuls of the backward pass, split the same way step after
-// step), so with parallel_for's fixed assignment each thread updates mostly what its own
-// core's cache holds, where one thread alone would pull half of it across. Measured on the
-// 784-256-10 MLP at batch 128 (203,530 parameters, 2.4 MB of state), step times interleaved
-// in one process, 10 rounds: 1422 us with one thread for the update, 1336 us with two.
-constexpr index_t kOptimizerParallelMin = index_t(1) << 16;
-
 // Runs body(tensor index, begin, end) over [0, total) of the concatenated tensors, split by
 // parallel_for: a chunk that spans several tensors is cut at their boundaries.
 template <class Body>
 void for_concatenated(const std::vector<index_t>& offsets, const Body& body) {
   const index_t total = offsets.back();
-  parallel_for(total, total >= kOptimizerParallelMin ? kParallelMinWork : 0, [&](index_t begin, index_t end) {
+  parallel_for(total, optimizer_work(total), [&](index_t begin, index_t end) {
     std::size_t i =
         std::size_t(std::upper_bound(offsets.begin(), offsets.end(), begin) - offsets.begin()) - 1;
     for (; begin < end; ++i) {
@@ -163,7 +164,7 @@ void adam_step_multi(const AdamTensor* t, std::size_t count, float lr, float bet
 void adam_step(float* param, const float* grad, float* m, float* v, index_t n, std::int64_t step, float lr,
                float beta1, float beta2, float eps, float weight_decay) {
   const AdamArgs args = adam_args(step, lr, beta1, beta2, eps, weight_decay);
-  parallel_for(n, n * 4 * kCostElementwise, [&](index_t begin, index_t end) {
+  parallel_for(n, optimizer_work(n), [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(adam_range(param, grad, m, v, args, begin, end));
   });
 }
