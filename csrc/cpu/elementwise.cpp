@@ -99,7 +99,8 @@ void bias_grad(const float* gy, float* gb, index_t rows, index_t cols) {
 // step), so with parallel_for's fixed assignment each thread updates mostly what its own
 // core's cache holds, where one thread alone would pull half of it across. Measured on the
 // 784-256-10 MLP at batch 128 (203,530 parameters, 2.4 MB of state), step times interleaved
-// in one process, 10 rounds: 1422 us with one thread for the update, 1336 us with two.
+// in one process, 10 rounds: 1422 us with one thread for the update, 1336 us with two; the
+// update alone (256 x 784 with momentum): 65 us on one thread, 28 us on two.
 constexpr index_t kOptimizerParallelMin = index_t(1) << 16;
 inline index_t optimizer_work(index_t n) { return n >= kOptimizerParallelMin ? kParallelMinWork : 0; }
 

@@ -318,7 +318,8 @@ bool rows_spread_over_sets(index_t ld) {
 // row-major A whose rows spread over the L1 sets (e.g. the 128 x 784 batch of an MLP's
 // first layer): each thread would copy the whole A (its share of C is a column range) only
 // to read it back a few times, and in place its MR rows are MR lines per 16 values of k,
-// as cheap to read as the packed panel (fc1 128x784 @ 784x256^T: +8% GFLOP/s, median).
+// as cheap to read as the packed panel (fc1 128x784 @ 784x256^T alone: +8% GFLOP/s,
+// median; inside a whole training step the difference is within noise, step_ab.md).
 bool should_pack_a(const MatmulProblem& p, int nr) {
   const int forced = tuning_store().pack_a.load(std::memory_order_relaxed);
   if (forced >= 0) return forced != 0;
@@ -454,7 +455,8 @@ std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N)
 // futex wake-up (10-40 us on the 2-core VM) plus the C tile crossing between cores cost
 // more than they save up to ~0.5M each. Measured on the 784-256-10 MLP step at batch 128,
 // where the three (128 x 256) x (256 x 10)-sized matmuls then run on one thread: 1390 ->
-// 1315 us per step (median of 8 interleaved rounds; Intel Xeon, 2 cores). With a very short
+// 1315 us per step while the VM was busy (median of 8 interleaved rounds; Intel Xeon, 2
+// cores), within noise on a quiet one (bench/results/step_ab.md: 829 vs 812). With a very short
 // K (the (128 x 10) @ (10 x 256) of the backward pass) the call mostly writes a fresh C; a
 // second thread halved that on an idle machine but tripled it on a busy one, so such calls
 // stay on one thread.
