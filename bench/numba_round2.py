@@ -96,7 +96,14 @@ def main():
         (ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")),
         platform.processor(),
     )
-    rec = {"cpu": cpu_model, "cores": os.cpu_count(), "load_before": os.getloadavg()}
+    from pyneuro.machine import machine_info
+
+    rec = {
+        "cpu": cpu_model,
+        "cores": os.cpu_count(),
+        "load_before": os.getloadavg(),
+        "machine": machine_info(),
+    }
     rec["kernels"] = kernels()
     rec["epochs"] = epochs()
     rec["load_after"] = os.getloadavg()
