@@ -123,6 +123,20 @@ def test_threads_allocating_and_freeing_at_once(pool):
     assert pool()["bytes"] <= pool()["max_bytes"]
 
 
+@pytest.mark.parametrize("shape", [(600, 4099), (257, 8192 + 5), (2, 1 << 20), (2049, 1031)])
+def test_streaming_log_softmax_matches_numpy(rng, pool, shape):
+    # log_softmax writes outputs of >= 2M floats with streaming stores (any row length).
+    x = (rng.standard_normal(shape) * 4).astype(np.float32)
+    x[1, :] = -np.inf
+    y = cpu.log_softmax_forward(x)
+    x64 = x[np.arange(shape[0]) != 1].astype(np.float64)
+    m = x64.max(axis=1, keepdims=True)
+    want = x64 - m - np.log(np.exp(x64 - m).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(y[np.arange(shape[0]) != 1], want, rtol=1e-5, atol=2e-5)
+    assert np.isnan(y[1]).all()
+    assert np.array_equal(y, cpu.log_softmax_forward(x), equal_nan=True)
+
+
 @pytest.mark.parametrize("shape", [(600, 4099), (257, 8192 + 5), (2, 1 << 20)])
 def test_streaming_softmax_matches_numpy(rng, pool, shape):
     # rows*cols >= 2M floats and cols > 2048: the exps go through a scratch row and y is

@@ -84,6 +84,19 @@ inline void map1(const float* a, float* out, index_t n, F f) {
   if (j < n) vstore_tail(out + j, f(vload_tail(a + j, n - j, 0.0f)), n - j);
 }
 
+// map1 for an output no cache can hold: streaming stores, which write a line without reading
+// it first. A masked head up to the first aligned vector of out, then aligned streams, then a
+// masked tail. (The caller issues vstream_fence() once its stores are done.)
+template <class F>
+inline void map1_stream(const float* a, float* out, index_t n, F f) {
+  constexpr std::uintptr_t kBytes = kWidth * sizeof(float);
+  index_t j = index_t((kBytes - reinterpret_cast<std::uintptr_t>(out) % kBytes) % kBytes / sizeof(float));
+  if (j > n) j = n;
+  if (j > 0) vstore_tail(out, f(vload_tail(a, j, 0.0f)), j);
+  for (; j + kWidth <= n; j += kWidth) vstream(out + j, f(vload(a + j)));
+  if (j < n) vstore_tail(out + j, f(vload_tail(a + j, n - j, 0.0f)), n - j);
+}
+
 // out[j] = f(a[j], b[j]) for j in [0, n).
 template <class F>
 inline void map2(const float* a, const float* b, float* out, index_t n, F f) {
@@ -405,14 +418,9 @@ class BlockMaxScratch {
 inline void rescale_blocks_stream(const float* e, float* y, index_t cols, const float* block_max, float max,
                                   float factor) {
   for (index_t b = 0, k = 0; b < cols; b += kBlock, ++k) {
-    const index_t end = cols - b < kBlock ? cols : b + kBlock;
-    const float sc = block_max[k] == max ? factor : scalar_exp(block_max[k] - max) * factor;
-    const Vec s = vset1(sc);
-    index_t j = b;
-    for (; j < end && reinterpret_cast<std::uintptr_t>(y + j) % (kWidth * sizeof(float)) != 0; ++j)
-      y[j] = e[j] * sc;
-    for (; j + kWidth <= end; j += kWidth) vstream(y + j, vmul(vload(e + j), s));
-    for (; j < end; ++j) y[j] = e[j] * sc;
+    const index_t n = cols - b < kBlock ? cols - b : kBlock;
+    const Vec s = vset1(block_max[k] == max ? factor : scalar_exp(block_max[k] - max) * factor);
+    map1_stream(e + b, y + b, n, [s](Vec v) { return vmul(v, s); });
   }
 }
 
@@ -447,7 +455,9 @@ void softmax_online_rows(const float* x, float* y, index_t cols, index_t begin, 
 }
 
 // y = (x - max) - log(sum exp(x - max)): one read for max and sum, one to write.
-void log_softmax_forward_rows(const float* x, float* y, index_t cols, index_t begin, index_t end) {
+// With stream (an output of at least kStreamMinFloats), y is written with streaming stores.
+void log_softmax_forward_rows(const float* x, float* y, index_t cols, index_t begin, index_t end,
+                              bool stream) {
   if (narrow(cols)) return log_softmax_narrow(x, y, cols, begin, end);
   for (index_t i = begin; i < end; ++i) {
     const float* xr = x + i * cols;
@@ -458,8 +468,14 @@ void log_softmax_forward_rows(const float* x, float* y, index_t cols, index_t be
       continue;
     }
     const Vec mx = vset1(ms.max), log_sum = vset1(scalar_log(ms.sum));
-    map1(xr, yr, cols, [mx, log_sum](Vec v) { return vsub(vsub(v, mx), log_sum); });
+    const auto f = [mx, log_sum](Vec v) { return vsub(vsub(v, mx), log_sum); };
+    if (stream) {
+      map1_stream(xr, yr, cols, f);
+    } else {
+      map1(xr, yr, cols, f);
+    }
   }
+  if (stream) vstream_fence();
 }
 
 // losses[i] = log(sum exp(x - max)) - (x[target] - max): one read of the row, no writes.

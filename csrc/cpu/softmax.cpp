@@ -77,8 +77,9 @@ void softmax_backward(const float* gy, const float* y, float* gx, index_t rows, 
 }
 
 void log_softmax_forward(const float* x, float* y, index_t rows, index_t cols) {
+  const bool stream = rows * cols >= kStreamMinFloats;
   parallel_for(rows, rows * cols * kCostExp, [&](index_t begin, index_t end) {
-    PYNEURO_SIMD_DISPATCH(log_softmax_forward_rows(x, y, cols, begin, end));
+    PYNEURO_SIMD_DISPATCH(log_softmax_forward_rows(x, y, cols, begin, end, stream));
   });
 }
 

@@ -57,6 +57,7 @@ DEFAULT_VARIANT = {"matmul": "packed", "softmax": "online", "conv2d": "implicit"
 asarray = np.asarray
 to_numpy = np.asarray
 
+
 def cache_sizes() -> dict:
     """This CPU's data caches as the C++ kernels see them: {"l1d", "l2", "l3": bytes, "source"}."""
     return dict(_cpu.matmul_tuning()["caches"])
