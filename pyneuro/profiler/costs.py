@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from math import prod
 
+from ..backends import protocol
+
 
 def _nbytes(*arrays) -> int:
     """Total bytes of the arrays (None and non-arrays count 0)."""
@@ -213,37 +215,12 @@ def adam_step_multi(
     return tuple(total)
 
 
-# entry name -> its formula: the kernels the profiler records (asarray/to_numpy are transfers).
+# entry name -> its formula: every function of the kernel-table contract but the transfers
+# (asarray/to_numpy), plus the optional multi-tensor optimizer steps.
 COSTS = {
     name: globals()[name]
-    for name in (
-        "matmul",
-        "relu_forward",
-        "relu_backward",
-        "softmax_forward",
-        "softmax_backward",
-        "log_softmax_forward",
-        "log_softmax_backward",
-        "cross_entropy_forward",
-        "cross_entropy_backward",
-        "bias_add",
-        "bias_grad",
-        "sgd_step",
-        "adam_step",
-        "sgd_step_multi",
-        "adam_step_multi",
-        "argmax",
-        "conv2d_forward",
-        "conv2d_backward_input",
-        "conv2d_backward_weight",
-        "conv2d_backward_bias",
-        "max_pool2d_forward",
-        "max_pool2d_backward",
-        "avg_pool2d_forward",
-        "avg_pool2d_backward",
-        "adaptive_avg_pool2d_forward",
-        "adaptive_avg_pool2d_backward",
-    )
+    for name in protocol.FUNCTIONS + ("sgd_step_multi", "adam_step_multi")
+    if name not in ("asarray", "to_numpy")
 }
 
 COMPUTE_BOUND = frozenset({"matmul", "conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"})
