@@ -4,8 +4,8 @@ The benchmark scripts write their latest figures to bench/results/NAME.json and 
 (what the README quotes). Each new run on another machine would overwrite the last one,
 so after recording, archive them:
 
-    python bench/archive.py bench/results/e2e_torch.json bench/results/kernels.json ...
-    python bench/archive.py --all        # every NAME.json in bench/results/
+    PYTHONPATH=$PWD python bench/archive.py bench/results/e2e_torch.json bench/results/kernels.json ...
+    PYTHONPATH=$PWD python bench/archive.py --all        # every NAME.json in bench/results/
 
 Each JSON goes, with the .md (and .png plots) of the same stem, to
 bench/results/history/<date>_<cpu>/, where <date> is the day it was recorded (its own
@@ -45,13 +45,9 @@ def _find(obj, keys):
 
 def slug_of(record: dict) -> str:
     """The machine tag of a recorded result (see the module docstring)."""
-    ident = _find(record, ("cpu_id",))
-    if ident:
-        vendor, _, family, _, model, *_ = str(ident).split()
-        short = {"GenuineIntel": "intel", "AuthenticAMD": "amd"}.get(vendor, vendor.lower())
-        return f"{short}-f{family}m{model}"
-    name = str(_find(record, ("cpu",)) or "unknown")
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:32] or "unknown"
+    from pyneuro.machine import cpu_slug
+
+    return cpu_slug(_find(record, ("cpu_id",)) or "", _find(record, ("cpu",)) or "unknown")
 
 
 def date_of(record: dict, path: Path) -> str:

@@ -87,7 +87,7 @@ def main(argv=None) -> int:
         a = rng.standard_normal((k, m) if ta else (m, k), dtype=np.float32)
         b = rng.standard_normal((n, k) if tb else (k, n), dtype=np.float32)
         A, B = (a.T if ta else a), (b.T if tb else b)
-        return (lambda: A @ B), (lambda bk=cpu: bk.matmul(a, b, ta, tb)), (lambda: nb.matmul(a, b, ta, tb))
+        return (lambda: A @ B), (lambda: cpu.matmul(a, b, ta, tb)), (lambda: nb.matmul(a, b, ta, tb))
 
     def rows(shape):
         x = (rng.standard_normal(shape, dtype=np.float32) * 3).astype(np.float32)

@@ -60,14 +60,16 @@ def cpu_id() -> str | None:
     return f"{vendor} family {family} model {model} stepping {stepping}"
 
 
-def cpu_slug() -> str:
-    """A short file-name tag for this CPU, e.g. "intel-f6m207" or "amd-f25m17" (bench history)."""
-    ident = cpu_id()
-    if ident is None:
-        return re.sub(r"[^a-z0-9]+", "-", cpu_model().lower()).strip("-")[:32] or "unknown"
-    vendor, _, family, _, model, *_ = ident.split()
-    short = {"GenuineIntel": "intel", "AuthenticAMD": "amd"}.get(vendor, vendor.lower())
-    return f"{short}-f{family}m{model}"
+def cpu_slug(ident: str | None = None, name: str | None = None) -> str:
+    """A short file-name tag for a CPU, e.g. "intel-f6m207" or "amd-f25m17" (bench history):
+    from a cpu_id string, else from a model name; both default to this machine's."""
+    if ident is None and name is None:
+        ident, name = cpu_id(), cpu_model()
+    if ident:
+        vendor, _, family, _, model, *_ = str(ident).split()
+        short = {"GenuineIntel": "intel", "AuthenticAMD": "amd"}.get(vendor, vendor.lower())
+        return f"{short}-f{family}m{model}"
+    return re.sub(r"[^a-z0-9]+", "-", str(name or "").lower()).strip("-")[:32] or "unknown"
 
 
 def cpu_flags() -> set:

@@ -57,6 +57,9 @@ def test_cpu_id_and_slug_tell_machines_apart():
         words = ident.split()
         assert words[1] == "family" and words[3] == "model" and words[5] == "stepping"
         assert slug.endswith(f"f{words[2]}m{words[4]}")
+    # A recorded result's tag (bench/archive.py): from its cpu_id, else from its model name.
+    assert cpu_slug("AuthenticAMD family 25 model 17 stepping 1") == "amd-f25m17"
+    assert cpu_slug("", "Intel(R) Xeon(R) Processor") == "intel-r-xeon-r-processor"
 
 
 def test_the_bench_harness_and_the_cli_use_the_one_machine_info():
