@@ -144,6 +144,13 @@ inline void check_target_range(std::int64_t lo, std::int64_t hi, std::int64_t cl
   }
 }
 
+// take_rows: an index entry outside [-rows, rows) (the first one, in index order), PyTorch's
+// IndexError wording.
+inline void raise_row_index(std::int64_t bad, std::int64_t rows) {
+  throw py::index_error("index " + std::to_string(bad) + " is out of bounds for dimension 0 with size " +
+                        std::to_string(rows));
+}
+
 // bias_add: bias (cols,) for x (rows, cols).
 inline void check_bias_shape(const Shape& x, const Shape& bias) {
   if (bias[0] != x[1]) {

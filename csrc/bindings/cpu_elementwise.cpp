@@ -1,4 +1,4 @@
-// cpu_elementwise.cpp: bindings of ReLU, bias add/grad, SGD/Adam updates and argmax.
+// cpu_elementwise.cpp: bindings of ReLU, bias add/grad, SGD/Adam updates, argmax and take_rows.
 #include <string>
 #include <vector>
 
@@ -193,6 +193,52 @@ py::array_t<std::int64_t> argmax(const py::object& x_obj) {
   return out;
 }
 
+// a[index] along axis 0 for a C-contiguous array of any dtype and an int64 index (1-D):
+// range-checked, negatives wrapped (a copy of the index only when it has some), then one
+// parallel row copy. Outputs of 32 MiB and more (a whole shuffled dataset) come from the
+// output pool, as the kernels' float outputs do.
+py::array take_rows(const py::object& a_obj, const py::object& index_obj) {
+  if (!py::isinstance<py::array>(a_obj))
+    throw py::type_error("a must be a numpy.ndarray, got " +
+                         std::string(py::str(py::type::of(a_obj).attr("__name__"))));
+  auto a = py::reinterpret_borrow<py::array>(a_obj);
+  if (a.ndim() < 1) throw py::value_error("take_rows: a must have at least 1 dimension, got shape ()");
+  if (!(a.flags() & py::array::c_style))
+    throw py::value_error("a with shape " + shape_str(a) +
+                          " must be C-contiguous (np.ascontiguousarray makes a contiguous copy)");
+  if (a.dtype().kind() == 'O') throw py::type_error("take_rows: object arrays are not supported");
+  auto index = require<std::int64_t>(index_obj, "index", 1);
+  const index_t rows = a.shape(0), count = index.size();
+  const std::int64_t* idx = index.data();
+  std::vector<std::int64_t> wrapped;
+  for (index_t i = 0; i < count; ++i) {
+    const std::int64_t v = idx[i];
+    if (v < -rows || v >= rows) raise_row_index(v, rows);
+    if (v < 0 && wrapped.empty()) wrapped.assign(idx, idx + count);
+    if (!wrapped.empty() && v < 0) wrapped[i] = v + rows;
+  }
+  if (!wrapped.empty()) idx = wrapped.data();
+  std::vector<py::ssize_t> shape = shape_of(a);
+  shape[0] = count;
+  const index_t row_bytes = rows > 0 ? index_t(a.nbytes() / rows) : 0;
+  const std::size_t bytes = std::size_t(count) * std::size_t(row_bytes);
+  py::array out;
+  if (bytes >= kPoolMinBytes && output_pool_enabled()) {
+    void* data = nullptr;
+    py::capsule owner = pooled_block(bytes, &data);
+    out = py::array(a.dtype(), shape, data, owner);
+  } else {
+    out = py::array(a.dtype(), shape);
+  }
+  const void* src = a.data();
+  void* dst = out.mutable_data();
+  {
+    ReleaseGilIfLarge release(index_t(bytes / 4));
+    cpu::take_rows(src, row_bytes, idx, count, dst);
+  }
+  return out;
+}
+
 }  // namespace
 
 void register_elementwise(py::module_& m) {
@@ -215,6 +261,8 @@ void register_elementwise(py::module_& m) {
         py::arg("exp_avg_sqs"), py::arg("steps"), py::arg("lr"), py::arg("beta1") = 0.9f,
         py::arg("beta2") = 0.999f, py::arg("eps") = 1e-8f, py::arg("weight_decay") = 0.0f,
         "adam_step over lists of parameters and their state, in one call.");
+  m.def("take_rows", &take_rows, py::arg("a"), py::arg("index"),
+        "a[index] along axis 0 (int64 index, negatives wrap; IndexError out of range), any dtype.");
   m.def("argmax", &argmax, py::arg("x"), "Index of the first maximum of each row (int64).");
 }
 

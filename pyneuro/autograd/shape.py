@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as _np
+
 from .._shapes import normalize_dims as _normalize_dims
 from .function import Function, ShapeError, _scatter_add, _unbroadcast
 
@@ -72,6 +74,20 @@ class Expand(Function):
         return (_unbroadcast(g, self.saved[0]),)
 
 
+def _row_gather(bk, a, index) -> bool:
+    """Is a[index] a gather of whole rows (one 1-D integer array on axis 0 of a C-contiguous
+    host array of 2+ dims: a data loader's batch) that the backend's take_rows can copy?"""
+    return (
+        type(index) is _np.ndarray
+        and index.ndim == 1
+        and index.dtype.kind == "i"
+        and type(a) is _np.ndarray
+        and a.ndim >= 2
+        and a.flags.c_contiguous
+        and hasattr(bk, "take_rows")
+    )
+
+
 class Index(Function):
     """out = a[index]: basic slicing (a view) or integer/boolean-array gather.
 
@@ -90,6 +106,8 @@ class Index(Function):
 
     def forward(self, a, index=None, advanced=False):
         self.saved = (a.shape, a.dtype, index, advanced)
+        if advanced and _row_gather(self.bk, a, index):
+            return self.bk.take_rows(a, index)  # a batch of rows: one parallel copy
         return a[index]
 
     def backward(self, g):

@@ -151,3 +151,29 @@ def variant(name, choices: tuple[str, ...], kind: str) -> str:
     if name not in choices:
         raise ValueError(f"unknown {kind} variant {name!r}; choose one of: {', '.join(choices)}")
     return name
+
+
+def row_index(a, index):
+    """take_rows: check `a` (an array of at least 1 dimension) and `index` (a 1-D array of
+    integers) and return the index as int64. The range (every entry in [-rows, rows), PyTorch's
+    IndexError otherwise) is checked by raise_row_index, or by the compiled binding itself."""
+    if a is None or not hasattr(a, "shape") or not hasattr(a, "dtype"):
+        raise TypeError(f"a must be an array, got {type(a).__name__}")
+    if a.ndim < 1:
+        raise ValueError("take_rows: a must have at least 1 dimension, got shape ()")
+    if index is None or not hasattr(index, "shape") or not hasattr(index, "dtype"):
+        raise TypeError(f"index must be an array, got {type(index).__name__}")
+    if np.dtype(index.dtype).kind not in "iu":
+        raise TypeError(f"index must be an integer array, got dtype {index.dtype}")
+    if index.ndim != 1:
+        raise ValueError(f"index must be 1-D, got shape {_shape(index)}")
+    return index.astype(np.int64, copy=False)
+
+
+def raise_row_index(index, rows: int) -> None:
+    """IndexError naming the first entry of an int64 index outside [-rows, rows)."""
+    if index.size:
+        bad = (index < -rows) | (index >= rows)
+        if bad.any():
+            first = int(index[int(np.argmax(bad))])
+            raise IndexError(f"index {first} is out of bounds for dimension 0 with size {rows}")

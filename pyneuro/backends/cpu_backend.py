@@ -41,6 +41,8 @@ finally:
     if _set_spin:
         for _key in _SPIN_ENV:
             os.environ.pop(_key, None)
+from . import _checks  # after the extension: an unavailable backend stops above
+
 # What libgomp was started with ({} when the user's own setting was kept), for reports.
 SPIN_SETTINGS = dict(_SPIN_ENV) if _set_spin else {}
 
@@ -89,6 +91,14 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | No
     a, trans_a = _operand(a, trans_a)
     b, trans_b = _operand(b, trans_b)
     return _cpu.matmul(a, b, trans_a, trans_b, variant or "packed")
+
+
+def take_rows(a, index):
+    """a[index] along axis 0: one parallel row copy in C++ (csrc/cpu/gather.cpp), any dtype."""
+    index = _checks.row_index(a, index)
+    if not isinstance(a, np.ndarray):
+        a = np.asarray(a)
+    return _cpu.take_rows(_contig(a), index)
 
 
 def relu_forward(x):

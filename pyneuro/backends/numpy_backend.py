@@ -221,6 +221,13 @@ def adam_step_multi(
 
 
 # ----------------------------------------------------------------------------- argmax
+def take_rows(a, index):
+    """a[index] along axis 0 for a 1-D integer index (the batch gather of a data loader)."""
+    index = _checks.row_index(a, index)
+    _checks.raise_row_index(index, a.shape[0])
+    return a[index]
+
+
 def argmax(x):
     """Index (int64) of the first maximum in each row; a NaN counts as the maximum."""
     _checks.require_array(x, "x", 2)

@@ -39,8 +39,17 @@ is reached, so user code written for either catches them.
 
 Optional entries (not every backend has them, callers test with hasattr): get_num_threads
 and set_num_threads (cpu, numba), simd_path and cache_sizes (cpu), synchronize, memory_stats,
-empty_cache (cuda), ndarray (the GPU array type), and the multi-tensor optimizer steps
-sgd_step_multi and adam_step_multi (numpy, cpu, numba):
+empty_cache (cuda), ndarray (the GPU array type), the batch gather take_rows and the
+multi-tensor optimizer steps sgd_step_multi and adam_step_multi (numpy, cpu, numba):
+
+    take_rows(a, index) -> array
+        a[index] along axis 0 for an array of any dtype and at least 1 dimension and a 1-D
+        integer index (negative entries wrap): a fresh array. TypeError for an index that is
+        not an integer array, ValueError for a 0-d a or an index that is not 1-D, IndexError
+        ("index 7 is out of bounds for dimension 0 with size 5", PyTorch's words, naming the
+        first bad entry). Tensor indexing uses it for a batch of rows (autograd/shape.py,
+        Index); the cpu and numba backends split the rows over threads, because a gather
+        from a large array waits on memory for every row (csrc/cpu/gather.cpp).
 
     sgd_step_multi(params, grads, momentum_buffers, lr, momentum=0.0, dampening=0.0,
                    weight_decay=0.0, nesterov=False, first_step=False) -> None

@@ -1,5 +1,5 @@
 // pyneuro/elementwise.h: the memory-bound kernels of one training step:
-// ReLU, bias add and its gradient, optimizer updates, argmax.
+// ReLU, bias add and its gradient, optimizer updates, argmax, and the batch gather.
 //
 // The arithmetic kernels run with flush-to-zero/denormals-are-zero (denormal inputs count
 // as 0, denormal results become 0); ReLU and argmax compare bit patterns, so they match
@@ -56,5 +56,9 @@ void adam_step_multi(const AdamTensor* tensors, std::size_t count, float lr, flo
 
 // out[i] = index of the first maximum of row i (a NaN counts as the maximum).
 void argmax_rows(const float* x, std::int64_t* out, index_t rows, index_t cols);
+
+// Row gather (gather.cpp): row i of out (row_bytes bytes) = row index[i] of a. Any dtype;
+// every index must already be in range. Split over threads: the copy is latency-bound.
+void take_rows(const void* a, index_t row_bytes, const std::int64_t* index, index_t count, void* out);
 
 }  // namespace pyneuro::cpu

@@ -461,6 +461,25 @@ def adam_step_multi(
         adam_step(p, g, m, v, step, lr, beta1, beta2, eps, weight_decay)
 
 
+# ----------------------------------------------------------------------------- batch gather
+NS_PER_GATHERED_BYTE = 0.2  # a row gather from a large array is memory-latency bound
+
+
+def take_rows(a, index):
+    """a[index] along axis 0 (the batch gather of a data loader), any dtype: a parallel row copy."""
+    index = _checks.row_index(a, index)
+    rows = a.shape[0]
+    _checks.raise_row_index(index, rows)
+    a = np.ascontiguousarray(a)
+    out = np.empty((index.shape[0],) + a.shape[1:], a.dtype)
+    row_bytes = a.nbytes // rows if rows else 0
+    if out.size and row_bytes:
+        index = np.where(index < 0, index + rows, index) if index.min() < 0 else index
+        src, dst = a.reshape(rows, -1).view(np.uint8), out.reshape(len(index), -1).view(np.uint8)
+        _run(_ew.take_rows, out.nbytes * NS_PER_GATHERED_BYTE, src, index, dst)
+    return out
+
+
 # ----------------------------------------------------------------------------- argmax
 def argmax(x):
     """Index (int64) of the first maximum in each row; a NaN counts as the maximum."""

@@ -133,3 +133,12 @@ def argmax(x, out):
             if v > xi[best]:
                 best = j
         out[i] = best
+
+
+@kernel()
+def take_rows(a, index, out):
+    """out[i] = a[index[i]], rows of bytes (a uint8 view: one specialisation for every dtype).
+    Split over threads although the bytes are few: each row starts with a miss to memory,
+    and two cores keep twice as many misses in flight (csrc/cpu/gather.cpp)."""
+    for i in prange(index.shape[0]):
+        out[i, :] = a[index[i], :]
