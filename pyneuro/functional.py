@@ -493,7 +493,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b with W of shape (out_features, in_features), like torch's F.linear.
 
     Kernels: matmul(x, W, trans_b=True) -- the transpose is a flag of the GEMM, not a copy --
-    then bias_add (one pass over the output). Backward: dx = matmul(dy, W),
+    then bias_add (one pass over the output), or both in one matmul_bias call where the table
+    has it (the bias added in the GEMM's epilogue). Backward: dx = matmul(dy, W),
     dW = matmul(dy, x, trans_a=True), db = bias_grad(dy) (column sums).
     Inputs (..., in_features) of any rank work; a wrong last dimension raises ValueError
     naming both shapes.

@@ -17,19 +17,28 @@ cpu::MatmulVariant parse_variant(const std::string& name) {
   throw py::value_error("unknown matmul variant '" + name + "'; choose one of: naive, blocked, packed");
 }
 
+// bias (optional, (N,)): C = op(A) @ op(B) + bias in one call (the packed variant adds it
+// in its epilogue), the same bits as matmul then bias_add.
 py::array_t<float> matmul(const py::object& a_obj, const py::object& b_obj, bool trans_a, bool trans_b,
-                          const std::string& variant) {
+                          const std::string& variant, const py::object& bias_obj) {
   const auto kind = parse_variant(variant);
   auto a = require<float>(a_obj, "a", 2);
   auto b = require<float>(b_obj, "b", 2);
   const auto [M, N, K] = matmul_dims(shape_of(a), trans_a, shape_of(b), trans_b);
+  py::array_t<float> bias;
+  const float* pbias = nullptr;
+  if (!bias_obj.is_none()) {
+    bias = require<float>(bias_obj, "bias", 1);
+    check_bias_shape({M, N}, shape_of(bias));
+    pbias = bias.data();
+  }
   auto c = new_output<float>({M, N});
   const float* pa = a.data();
   const float* pb = b.data();
   float* pc = c.mutable_data();
   {
     py::gil_scoped_release release;
-    cpu::matmul(kind, pa, pb, pc, M, N, K, trans_a, trans_b);
+    cpu::matmul(kind, pa, pb, pc, M, N, K, trans_a, trans_b, pbias);
   }
   return c;
 }
@@ -91,10 +100,10 @@ py::dict matmul_tuning(const py::kwargs& knobs) {
 
 void register_matmul(py::module_& m) {
   m.attr("matmul_variants") = py::make_tuple("naive", "blocked", "packed");
-  m.def(
-      "matmul", &matmul, py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false,
-      py::arg("variant") = "packed",
-      "C = op(a) @ op(b) for float32 C-contiguous 2-D arrays; op transposes in place when its flag is set.");
+  m.def("matmul", &matmul, py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false,
+        py::arg("variant") = "packed", py::arg("bias") = py::none(),
+        "C = op(a) @ op(b) (+ bias[None, :] when given) for float32 C-contiguous 2-D arrays; op transposes "
+        "in place when its flag is set.");
   m.def("matmul_tuning", &matmul_tuning,
         "Set knobs of the packed matmul (kc, mc, nc, pack_a, pack_b, row_threads, min_work_per_thread; "
         "0 or -1 = automatic) and return them with the automatic block sizes and the cache sizes.");

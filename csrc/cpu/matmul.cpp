@@ -2,20 +2,23 @@
 // It settles the degenerate shapes once (empty C; K == 0 gives C = 0, the empty sum) and
 // hands the rest to the variant asked for. The variants live one per file:
 // matmul_naive.cpp -> matmul_blocked.cpp -> matmul_packed.cpp, each faster than the last.
-#include "pyneuro/matmul.h"
-
 #include <algorithm>
+
+#include "pyneuro/elementwise.h"
+#include "pyneuro/matmul.h"
 
 namespace pyneuro::cpu {
 
 void matmul(MatmulVariant variant, const float* A, const float* B, float* C, index_t M, index_t N, index_t K,
-            bool trans_a, bool trans_b) {
+            bool trans_a, bool trans_b, const float* bias) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     std::fill(C, C + M * N, 0.0f);
+    if (bias) bias_add(C, bias, C, M, N);  // 0 + b: the same bits as bias_add after matmul
     return;
   }
-  const MatmulProblem p{A, B, C, M, N, K, trans_a ? M : K, trans_b ? K : N, trans_a, trans_b};
+  MatmulProblem p{A, B, C, M, N, K, trans_a ? M : K, trans_b ? K : N, trans_a, trans_b};
+  bool bias_done = false;
   switch (variant) {
     case MatmulVariant::Naive:
       matmul_naive(p);
@@ -24,9 +27,13 @@ void matmul(MatmulVariant variant, const float* A, const float* B, float* C, ind
       matmul_blocked(p);
       break;
     case MatmulVariant::Packed:
-      if (!matmul_gemv(p)) matmul_packed(p);
+      if (matmul_gemv(p)) break;
+      p.bias = bias;  // the packed loop nest adds it tile by tile
+      matmul_packed(p);
+      bias_done = true;
       break;
   }
+  if (bias && !bias_done) bias_add(C, bias, C, M, N);  // in place: one pass over C
 }
 
 }  // namespace pyneuro::cpu

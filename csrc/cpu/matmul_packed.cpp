@@ -73,6 +73,7 @@
 #include <new>
 #include <utility>
 
+#include "pyneuro/elementwise.h"
 #include "pyneuro/matmul.h"
 #include "pyneuro/omp.h"
 
@@ -370,6 +371,14 @@ size_t scratch_floats(const Blocking& b, index_t cols) {
   return bpanel + apanel;
 }
 
+// The bias epilogue: C[r, j] += bias[j] on one finished rows x n_valid tile, still in L1.
+void add_bias(float* c, index_t ldc, int rows, int n_valid, const float* bias) {
+  for (int r = 0; r < rows; ++r) {
+    float* row = c + r * ldc;
+    for (int j = 0; j < n_valid; ++j) row[j] = row[j] + bias[j];
+  }
+}
+
 // One thread's share of the work, C[m0:m1, n0:n1], with the full BLIS loop nest and its own
 // packed buffers (bbuf: kc x nc of B; abuf: mc x kc of A when A is packed). Sequential.
 void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, index_t m0, index_t m1,
@@ -384,6 +393,7 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
     for (index_t pc = 0; pc < p.K; pc += bl.kc) {  // depth block: kc values of k
       const index_t kcb = std::min(bl.kc, p.K - pc);
       const bool accumulate = pc > 0;
+      const bool last_depth = pc + kcb >= p.K;  // C tiles are final after this block
       for (index_t q = 0; q < panels; ++q) {  // pack B block: kc x NR panels
         const int n_valid = int(std::min(NR, ncb - q * NR));
         if (bl.b_in_place && n_valid == NR) continue;  // (read in place below)
@@ -413,6 +423,7 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
               as = p.lda;
             }
             bl.kernels[rows - 1](kcb, a, as, bp, bs, c + ir * N, N, n_valid, accumulate);
+            if (last_depth && p.bias) add_bias(c + ir * N, N, rows, n_valid, p.bias + jc + q * NR);
           }
         }
       }
@@ -508,6 +519,7 @@ void matmul_packed(const MatmulProblem& p) {
   const Isa& isa = isa_for_this_cpu();
   if (p.trans_a && p.N <= 16 && isa.narrow[0]) {
     matmul_narrow(isa, p);
+    if (p.bias) bias_add(p.C, p.bias, p.C, p.M, p.N);  // (a weight gradient never has one)
     return;
   }
   const Blocking bl = choose_blocking(isa, p);

@@ -115,6 +115,8 @@ class Linear(Function):
 
     forward:  y  = matmul(x, W, trans_b=True)      # W is (out, in): no transposed copy
               y  = bias_add(y, b)                  # one pass adding b to every row
+              (one call, matmul_bias, where the table has it: the bias is added to each
+              tile of y as the GEMM finishes it, with no second pass)
     backward: dx = matmul(dy, W)                   # (N, out) @ (out, in)
               dW = matmul(dy, x, trans_a=True)     # dy^T @ x, (out, in)
               db = bias_grad(dy)                   # column sums of dy
@@ -137,9 +139,12 @@ class Linear(Function):
                 f"linear: bias of shape {tuple(b.shape)} does not match weight of shape {tuple(w.shape)}"
             )
         x2 = x if x.ndim == 2 else x.reshape(-1, in_features)
-        y = bk.matmul(x2, w, trans_b=True)
-        if b is not None:
-            y = bk.bias_add(y, b)
+        if b is None:
+            y = bk.matmul(x2, w, trans_b=True)
+        elif hasattr(bk, "matmul_bias"):
+            y = bk.matmul_bias(x2, w, b, trans_b=True)  # the bias added in the GEMM's epilogue
+        else:
+            y = bk.bias_add(bk.matmul(x2, w, trans_b=True), b)
         self.saved = (x2, w, x.shape)
         return y if x.ndim == 2 else y.reshape(x.shape[:-1] + (w.shape[0],))
 

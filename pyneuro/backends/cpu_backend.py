@@ -93,6 +93,14 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | No
     return _cpu.matmul(a, b, trans_a, trans_b, variant or "packed")
 
 
+def matmul_bias(a, b, bias, trans_a: bool = False, trans_b: bool = False):
+    """op(a) @ op(b) + bias in one call: the packed matmul adds the bias to each C tile while
+    it is still in L1 (csrc/cpu/matmul.cpp), the same bits as matmul then bias_add."""
+    a, trans_a = _operand(a, trans_a)
+    b, trans_b = _operand(b, trans_b)
+    return _cpu.matmul(a, b, trans_a, trans_b, "packed", _contig(bias))
+
+
 def take_rows(a, index):
     """a[index] along axis 0: one parallel row copy in C++ (csrc/cpu/gather.cpp), any dtype."""
     index = _checks.row_index(a, index)

@@ -44,6 +44,11 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | No
     return np.matmul(a.T if trans_a else a, b.T if trans_b else b)
 
 
+def matmul_bias(a, b, bias, trans_a: bool = False, trans_b: bool = False):
+    """op(a) @ op(b) + bias[None, :], the Linear layer's forward: matmul, then bias_add."""
+    return bias_add(matmul(a, b, trans_a, trans_b), bias)
+
+
 # ----------------------------------------------------------------------------- relu
 def relu_forward(x):
     """y = max(x, 0). NaN propagates, as in torch.relu."""

@@ -39,8 +39,14 @@ is reached, so user code written for either catches them.
 
 Optional entries (not every backend has them, callers test with hasattr): get_num_threads
 and set_num_threads (cpu, numba), simd_path and cache_sizes (cpu), synchronize, memory_stats,
-empty_cache (cuda), ndarray (the GPU array type), the batch gather take_rows and the
-multi-tensor optimizer steps sgd_step_multi and adam_step_multi (numpy, cpu, numba):
+empty_cache (cuda), ndarray (the GPU array type), and the kernels of OPTIONAL_FUNCTIONS: the
+Linear layer's matmul_bias (numpy, cpu), the batch gather take_rows and the multi-tensor
+optimizer steps sgd_step_multi and adam_step_multi (numpy, cpu, numba):
+
+    matmul_bias(a, b, bias, trans_a=False, trans_b=False) -> array
+        op(a) @ op(b) + bias[None, :] with matmul's and bias_add's checks and messages; the
+        result is that of matmul then bias_add, bit for bit (the cpu backend adds the bias in
+        the GEMM's epilogue, one call and no second pass over the output).
 
     take_rows(a, index) -> array
         a[index] along axis 0 for an array of any dtype and at least 1 dimension and a 1-D
@@ -102,6 +108,9 @@ CONV_FUNCTIONS = (
     "adaptive_avg_pool2d_backward",
 )
 FUNCTIONS = FUNCTIONS + CONV_FUNCTIONS
+# The optional kernels (documented above): callers test for them with hasattr and fall back
+# to the entries of FUNCTIONS; the profiler records them like every other kernel.
+OPTIONAL_FUNCTIONS = ("matmul_bias", "take_rows", "sgd_step_multi", "adam_step_multi")
 # The kinds of VARIANTS and DEFAULT_VARIANT: every backend has exactly these keys.
 VARIANT_KINDS = ("matmul", "softmax", "conv2d")
 

@@ -39,6 +39,15 @@ def matmul(a, b, trans_a=False, trans_b=False, variant=None, *, out):
     return 2 * m * n * k, _nbytes(a, b, out)  # one multiply-add per (i, j, p)
 
 
+def matmul_bias(a, b, bias, trans_a=False, trans_b=False, *, out):
+    flops, moved = matmul(a, b, trans_a, trans_b, out=out)
+    return flops + _size(out), moved + _nbytes(bias)  # plus one add per output element
+
+
+def take_rows(a, index, *, out):
+    return 0, _nbytes(index) + 2 * _nbytes(out)  # each gathered byte read once and written once
+
+
 def relu_forward(x, *, out):
     return _size(x), _nbytes(x, out)  # one max(x, 0) per element
 
@@ -219,11 +228,13 @@ def adam_step_multi(
 # (asarray/to_numpy), plus the optional multi-tensor optimizer steps.
 COSTS = {
     name: globals()[name]
-    for name in protocol.FUNCTIONS + ("sgd_step_multi", "adam_step_multi")
+    for name in protocol.FUNCTIONS + protocol.OPTIONAL_FUNCTIONS
     if name not in ("asarray", "to_numpy")
 }
 
-COMPUTE_BOUND = frozenset({"matmul", "conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"})
+COMPUTE_BOUND = frozenset(
+    {"matmul", "matmul_bias", "conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"}
+)
 
 
 def bound(entry: str) -> str:

@@ -22,8 +22,12 @@ enum class MatmulVariant {
   Packed,  // BLIS-style packing + SIMD register-blocked micro-kernel + OpenMP (default)
 };
 
+// bias (N floats, or null): C[i, j] = sum + bias[j], the Linear layer's y = x W^T + b in one
+// call. The packed variant adds it to each C tile right after the tile's last depth block,
+// while the tile is still in L1 (the "epilogue" of a GEMM); the other steps add it in a pass
+// after. Either way each element is rounded exactly as matmul followed by bias_add.
 void matmul(MatmulVariant variant, const float* A, const float* B, float* C, index_t M, index_t N, index_t K,
-            bool trans_a, bool trans_b);
+            bool trans_a, bool trans_b, const float* bias = nullptr);
 
 // One matmul problem: op(A) is M x K, op(B) is K x N, C is M x N (ldc = N).
 // lda/ldb are the row strides of A and B as stored (K or M for A, N or K for B).
@@ -34,6 +38,7 @@ struct MatmulProblem {
   index_t M, N, K;
   index_t lda, ldb;
   bool trans_a, trans_b;
+  const float* bias = nullptr;  // added to every row of C after the sum (matmul_packed only)
 };
 
 // Knobs of the packed variant, for experiments, benchmarks and the lab

@@ -17,7 +17,8 @@ class Linear(Module):
     """y = x W^T + b; W is (out_features, in_features), PyTorch's initialisation.
 
     weight ~ kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(in), 1/sqrt(in)); bias ~ the same range.
-    Runs F.linear: the matmul kernel with trans_b=True plus the bias_add kernel.
+    Runs F.linear: the matmul kernel with trans_b=True plus the bias (one matmul_bias call
+    where the kernel table has it, else matmul then bias_add).
     """
 
     def __init__(
