@@ -26,6 +26,8 @@ slots of pyneuro._tensor_base.TensorBase and build them with its `_wrap`.
 
 from __future__ import annotations
 
+import numpy as _np
+
 from .._dtype import torch_name as _dtype_torch_name
 from .._errors import DTypeError, ShapeError
 from .._tensor_base import TensorBase, _wrap
@@ -35,6 +37,7 @@ from .grad_mode import _GradMode
 from .names import named_class, torch_name
 
 # ----------------------------------------------------------------------------- Function
+_FLOAT32 = _np.dtype(_np.float32)
 
 
 class _Profiling:
@@ -168,7 +171,7 @@ class Function:
         in the dtype they are given, so `pn.tensor(a, dtype=pn.float64) @ w64` works as in
         PyTorch. Backward then uses the same table (self.bk is switched for this node).
         """
-        if self.device in (None, "cpu"):
+        if x.dtype != _FLOAT32 and self.device in (None, "cpu"):  # float32: self.bk as it is
             self.bk = table_for(x, "cpu")
         return self.bk
 
