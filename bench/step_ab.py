@@ -18,6 +18,13 @@ switch back one choice of issue 17 at a time:
 multi-tensor SGD step, the output pool -- are compiled in and have no run-time switch; their
 A/B figures are in the commit messages and docs/DESIGN.md.)
 
+Two more rows switch back a later change at the Python level (the kernels stay in place):
+
+  gather by NumPy        the batch x[index] by NumPy's fancy indexing (one thread) instead of
+                         take_rows (csrc/cpu/gather.cpp, the rows split over the threads)
+  bias in a second pass  Linear's forward as matmul, then bias_add, instead of matmul_bias
+                         (the bias added to each C tile in the GEMM's epilogue)
+
 Writes bench/results/step_ab.json and .md: per setting the median and best step time (us)
 over the rounds, with the machine and load average.
 """
@@ -25,6 +32,7 @@ over the rounds, with the machine and load average.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import time
@@ -39,6 +47,31 @@ SETTINGS = {
     "fixed blocks": {"kc": 256, "mc": 128},
 }
 AUTO = dict(kc=0, mc=0, nc=0, pack_a=-1, pack_b=-1, row_threads=0, min_work_per_thread=0)
+SWITCHES = ("gather by NumPy", "bias in a second pass")
+
+
+@contextlib.contextmanager
+def switched_back(name: str):
+    """Undo one Python-level choice for the duration (see the module docstring)."""
+    from pyneuro.autograd import shape
+    from pyneuro.backends import cpu_backend
+
+    if name == "gather by NumPy":
+        saved = shape._row_gather
+        shape._row_gather = lambda bk, a, index: False
+        try:
+            yield
+        finally:
+            shape._row_gather = saved
+    elif name == "bias in a second pass":
+        saved = cpu_backend.matmul_bias
+        del cpu_backend.matmul_bias  # Linear then runs matmul + bias_add
+        try:
+            yield
+        finally:
+            cpu_backend.matmul_bias = saved
+    else:
+        yield
 
 
 def main(argv=None) -> int:
@@ -79,12 +112,16 @@ def main(argv=None) -> int:
 
     load_start = load_average()
     run(40)  # warm-up
-    samples = {name: [] for name in SETTINGS}
+    samples = {name: [] for name in (*SETTINGS, *SWITCHES)}
     try:
         for _ in range(args.rounds):
             for name, knobs in SETTINGS.items():
                 _cpu.matmul_tuning(**{**AUTO, **knobs})
                 samples[name].append(run(args.batches))
+            _cpu.matmul_tuning(**AUTO)
+            for name in SWITCHES:
+                with switched_back(name):
+                    samples[name].append(run(args.batches))
     finally:
         _cpu.matmul_tuning(**AUTO)
     result = {
@@ -93,6 +130,7 @@ def main(argv=None) -> int:
         "rounds": args.rounds,
         "batches": args.batches,
         "settings": SETTINGS,
+        "switches": list(SWITCHES),
         "step_us": {
             n: {"median": statistics.median(v), "best": min(v), "all": v} for n, v in samples.items()
         },
@@ -103,7 +141,7 @@ def main(argv=None) -> int:
     m = result["machine"]
     base = result["step_us"]["auto"]["median"]
     lines = [
-        "# The packed matmul's choices in a training step (784-256-10 MLP, batch 128, SGD momentum)",
+        "# The step's choices, A/B in one training loop (784-256-10 MLP, batch 128, SGD momentum)",
         "",
         f"CPU: {m['cpu']} ({m.get('cpu_id')}), {m['usable_cpus']} CPUs, SIMD {m['simd_path']}; "
         f"load average {load_start} -> {result['load_average']['end']}. {args.rounds} rounds of "
@@ -112,11 +150,11 @@ def main(argv=None) -> int:
         "| setting | knobs | step median (us) | best (us) | vs auto |",
         "|---|---|---:|---:|---:|",
     ]
-    for name, knobs in SETTINGS.items():
+    rows = [(name, f"`{json.dumps(knobs)}`") for name, knobs in SETTINGS.items()]
+    rows += [(name, "(Python-level switch)") for name in SWITCHES]
+    for name, what in rows:
         s = result["step_us"][name]
-        lines.append(
-            f"| {name} | `{json.dumps(knobs)}` | {s['median']:.0f} | {s['best']:.0f} | {s['median'] / base:.2f}x |"
-        )
+        lines.append(f"| {name} | {what} | {s['median']:.0f} | {s['best']:.0f} | {s['median'] / base:.2f}x |")
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
