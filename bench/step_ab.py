@@ -1,6 +1,6 @@
 """A/B of the packed matmul's choices inside a real training step, in one process.
 
-    PYTHONPATH=$PWD python bench/step_ab.py [--rounds 8] [--batches 150]
+    PYTHONPATH=$PWD python bench/step_ab.py [--rounds 80] [--batches 20]
 
 On a shared 2-core VM, separate runs of the same code differ by up to 40%, so before/after
 figures taken minutes apart say little. Here the settings take turns inside one process,
@@ -82,8 +82,8 @@ def main(argv=None) -> int:
     from pyneuro.machine import load_average, machine_info
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--rounds", type=int, default=8)
-    p.add_argument("--batches", type=int, default=150, help="steps per setting per round")
+    p.add_argument("--rounds", type=int, default=80)
+    p.add_argument("--batches", type=int, default=20, help="steps per setting per round")
     p.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "step_ab"))
     args = p.parse_args(argv)
 
@@ -98,32 +98,46 @@ def main(argv=None) -> int:
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     order = rng.permutation(60000)
 
+    loader = DataLoader(data, batch_size=128, sampler=order)
+    batches = iter(loader)
+
     def run(n: int) -> float:
-        loader = DataLoader(data, batch_size=128, sampler=order)
-        t0 = time.perf_counter()
-        for i, (x, y) in enumerate(loader):
-            if i >= n:
-                break
+        """Median time of n steps (us), each timed from its batch gather to its update."""
+        nonlocal batches
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            try:
+                x, y = next(batches)
+            except StopIteration:
+                batches = iter(loader)
+                x, y = next(batches)
             loss = F.cross_entropy(model(x), y)
             opt.zero_grad()
             loss.backward()
             opt.step()
-        return (time.perf_counter() - t0) / n * 1e6
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times) * 1e6
+
+    def run_setting(name: str) -> float:
+        if name in SWITCHES:
+            with switched_back(name):
+                return run(args.batches)
+        _cpu.matmul_tuning(**{**AUTO, **SETTINGS[name]})
+        try:
+            return run(args.batches)
+        finally:
+            _cpu.matmul_tuning(**AUTO)
 
     load_start = load_average()
     run(40)  # warm-up
-    samples = {name: [] for name in (*SETTINGS, *SWITCHES)}
-    try:
-        for _ in range(args.rounds):
-            for name, knobs in SETTINGS.items():
-                _cpu.matmul_tuning(**{**AUTO, **knobs})
-                samples[name].append(run(args.batches))
-            _cpu.matmul_tuning(**AUTO)
-            for name in SWITCHES:
-                with switched_back(name):
-                    samples[name].append(run(args.batches))
-    finally:
-        _cpu.matmul_tuning(**AUTO)
+    names = [*SETTINGS, *SWITCHES]
+    samples = {name: [] for name in names}
+    for r in range(args.rounds):  # short turns, the order reversed every other round
+        for name in names if r % 2 == 0 else names[::-1]:
+            samples[name].append(run_setting(name))
+    auto = samples["auto"]
+    ratios = {n: sorted(v / a for v, a in zip(samples[n], auto)) for n in names}
     result = {
         "machine": machine_info(),
         "load_average": {"start": load_start, "end": load_average()},
@@ -132,29 +146,46 @@ def main(argv=None) -> int:
         "settings": SETTINGS,
         "switches": list(SWITCHES),
         "step_us": {
-            n: {"median": statistics.median(v), "best": min(v), "all": v} for n, v in samples.items()
+            n: {
+                "median": statistics.median(v),
+                "best": min(v),
+                "ratio_vs_auto": {
+                    "median": statistics.median(ratios[n]),
+                    "q1": ratios[n][len(v) // 4],
+                    "q3": ratios[n][(3 * len(v)) // 4],
+                },
+                "all": v,
+            }
+            for n, v in samples.items()
         },
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(result, indent=2, default=str) + "\n")
     m = result["machine"]
-    base = result["step_us"]["auto"]["median"]
     lines = [
         "# The step's choices, A/B in one training loop (784-256-10 MLP, batch 128, SGD momentum)",
         "",
         f"CPU: {m['cpu']} ({m.get('cpu_id')}), {m['usable_cpus']} CPUs, SIMD {m['simd_path']}; "
         f"load average {load_start} -> {result['load_average']['end']}. {args.rounds} rounds of "
-        f"{args.batches} steps per setting, the settings taking turns in one process.",
+        f"{args.batches} steps per setting, the settings taking turns in one process (the order "
+        "reversed every other round). Step: the median of a turn's steps, gather to update; "
+        "vs auto: the median over the rounds of (this setting's step / auto's step in the same "
+        "round), with its interquartile range: a ratio of neighbouring turns cancels most of the "
+        "machine's drift, which moves whole-run medians by up to 40%.",
         "",
-        "| setting | knobs | step median (us) | best (us) | vs auto |",
-        "|---|---|---:|---:|---:|",
+        "| setting | knobs | step median (us) | best turn (us) | vs auto (median) | IQR |",
+        "|---|---|---:|---:|---:|---|",
     ]
     rows = [(name, f"`{json.dumps(knobs)}`") for name, knobs in SETTINGS.items()]
     rows += [(name, "(Python-level switch)") for name in SWITCHES]
     for name, what in rows:
         s = result["step_us"][name]
-        lines.append(f"| {name} | {what} | {s['median']:.0f} | {s['best']:.0f} | {s['median'] / base:.2f}x |")
+        q = s["ratio_vs_auto"]
+        lines.append(
+            f"| {name} | {what} | {s['median']:.0f} | {s['best']:.0f} | {q['median']:.3f}x "
+            f"| {q['q1']:.3f}-{q['q3']:.3f} |"
+        )
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
