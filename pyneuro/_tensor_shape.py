@@ -75,7 +75,9 @@ class ShapeMethods:
             raise ShapeError(
                 f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {tuple(self.shape)}"
             )
-        shape = self.shape
+        shape = self._data.shape  # a plain tuple: flatten runs once per batch in every MLP
+        if s == e:
+            return self
         n = 1
         for k in shape[s : e + 1]:
             n *= k

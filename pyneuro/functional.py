@@ -242,16 +242,17 @@ def cross_entropy(
     ls = _check_smoothing(label_smoothing) if label_smoothing else 0.0
     if x.device != t.device:
         raise RuntimeError(f"cross_entropy: input is on {x.device} but target is on {t.device}")
-    if t.dtype.kind == "f" and t.shape == x.shape and x.ndim:  # probability targets
+    xs, ts, kind = x._data.shape, t._data.shape, t._data.dtype.kind
+    if kind == "f" and ts == xs and xs:  # probability targets
         return _cross_entropy_probs(x, t, weight, reduction, ls, ignore_index)
     if (
         weight is None
         and not ls
-        and x.ndim == 2
-        and t.ndim == 1
-        and t.dtype.kind in "iu"
-        and t.shape[0] == x.shape[0]
-        and not (0 <= ignore_index < x.shape[1])
+        and len(xs) == 2
+        and len(ts) == 1
+        and kind in "iu"
+        and ts[0] == xs[0]
+        and not (0 <= ignore_index < xs[1])
     ):
         try:  # the common case: one fused kernel, no mask
             return _ag.CrossEntropy.apply(x, t, reduction=reduction)
@@ -500,7 +501,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     naming both shapes.
     """
     x = _tensor(input, "input")
-    if x.dtype != weight.dtype:
+    weight = _tensor(weight, "weight")
+    if x._data.dtype != weight._data.dtype:
         raise DTypeError(  # torch's words (the course teaches the fix: x.float())
             f"mat1 and mat2 must have the same dtype, but got {x.dtype.torch_name} and {weight.dtype.torch_name}"
         )

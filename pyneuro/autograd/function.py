@@ -73,6 +73,11 @@ class Function:
         device = None
         requires = False
         arrays = []
+        # The graph's edges (which inputs need a gradient, and the nodes that made them) are
+        # taken in the same pass, now: an in-place op may later give an input a new grad_fn,
+        # but this node's gradient still flows to the node that made its value.
+        needs = []
+        nexts = []
         for a in args:
             if isinstance(a, TensorBase):
                 view = a._view
@@ -85,10 +90,14 @@ class Function:
                         f"{cls.__name__}: expected all tensors to be on the same device, "
                         f"found at least two devices, {device} and {a.device}"
                     )
-                if a._req:
-                    requires = True
+                req = a._req
+                requires = requires or req
+                needs.append(req)
+                nexts.append(a._node)
                 arrays.append(a._data)
             else:
+                needs.append(False)
+                nexts.append(None)
                 arrays.append(a)
         node.bk = _current_backend(device or "cpu")
         node.device = device
@@ -104,17 +113,6 @@ class Function:
             out = node.bk.xp.asarray(out)
         if requires and _GradMode.enabled and cls.differentiable:
             node.inputs = args
-            # The graph's edges are taken now: an in-place op may later give an input a new
-            # grad_fn, but this node's gradient still flows to the node that made its value.
-            needs = []
-            nexts = []
-            for a in args:
-                if isinstance(a, TensorBase):
-                    needs.append(a._req)
-                    nexts.append(a._node)
-                else:
-                    needs.append(False)
-                    nexts.append(None)
             node.needs = tuple(needs)
             node.nexts = tuple(nexts)
             result = _wrap(out, node.device, node, True)

@@ -49,7 +49,8 @@ class Linear(Module):
     def forward(self, input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
             raise TypeError(f"Linear expects a pyneuro Tensor, got {type(input).__name__}")
-        if input.ndim == 0 or input.shape[-1] != self.in_features:
+        shape = input._data.shape
+        if not shape or shape[-1] != self.in_features:
             raise ShapeError(
                 f"Linear(in_features={self.in_features}, out_features={self.out_features}) got input of shape "
                 f"{tuple(input.shape)}; its last dimension must be {self.in_features}"
