@@ -13,6 +13,8 @@ switch back one choice of issue 17 at a time:
   old work split     problems of 128K multiply-adds per thread go parallel (was the rule)
   always pack A      the 128 x 784 batch is packed again before fc1's forward matmul
   fixed blocks       kc = 256, mc = 128 as before (now from the cache sizes)
+  fixed shares       each thread computes a fixed half of C (round 3 hands out pieces that
+                     a thread whose core runs faster takes from the other's share)
 
 (The other changes of that round -- parallel_for's per-thread chunk groups, the parallel
 multi-tensor SGD step, the output pool -- are compiled in and have no run-time switch; their
@@ -45,8 +47,9 @@ SETTINGS = {
     "old work split": {"min_work_per_thread": 128 * 1024},
     "always pack A": {"pack_a": 1},
     "fixed blocks": {"kc": 256, "mc": 128},
+    "fixed shares": {"pieces": 0},
 }
-AUTO = dict(kc=0, mc=0, nc=0, pack_a=-1, pack_b=-1, row_threads=0, min_work_per_thread=0)
+AUTO = dict(kc=0, mc=0, nc=0, pack_a=-1, pack_b=-1, row_threads=0, pieces=-1, min_work_per_thread=0)
 SWITCHES = ("gather by NumPy", "bias in a second pass")
 
 

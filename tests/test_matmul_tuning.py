@@ -28,7 +28,7 @@ from pyneuro import _cpu  # after the availability check
 
 cpu = backends.get("cpu")
 EPS32 = np.finfo(np.float32).eps
-AUTO = dict(kc=0, mc=0, nc=0, pack_a=-1, pack_b=-1, row_threads=0, min_work_per_thread=0)
+AUTO = dict(kc=0, mc=0, nc=0, pack_a=-1, pack_b=-1, row_threads=0, pieces=-1, min_work_per_thread=0)
 TRANS = [(False, False), (True, False), (False, True), (True, True)]
 
 
@@ -81,6 +81,7 @@ def test_setting_and_resetting(tuning):
     assert tuning(kc=0, pack_a=-1)["kc"] == 0
     assert tuning(pack_b=7)["pack_b"] == 1  # any non-zero forces packing
     assert tuning(mc=-5)["mc"] == 0  # negative = automatic
+    assert tuning(pieces=3)["pieces"] == 1 and tuning(pieces=-2)["pieces"] == -1
 
 
 SWEEP = [
@@ -92,6 +93,10 @@ SWEEP = [
     dict(row_threads=1),
     dict(row_threads=2),
     dict(min_work_per_thread=1),  # every problem on every thread
+    dict(pieces=0),  # fixed shares of the thread grid, never work stealing
+    dict(pieces=1, min_work_per_thread=1),  # pieces for every 1-D split, even re-packing ones
+    dict(pieces=1, row_threads=1, kc=40),  # pieces of columns, several depth blocks
+    dict(pieces=1, row_threads=2, mc=16),  # pieces of rows, several row blocks each
 ]
 SHAPES = [(37, 200, 300), (130, 70, 64), (9, 10, 100), (128, 256, 784), (65, 97, 129)]
 
@@ -108,6 +113,22 @@ def test_every_setting_is_correct_and_thread_count_independent(rng, tuning, knob
             for nt in (2, 4):
                 cpu.set_num_threads(nt)
                 assert np.array_equal(one, cpu.matmul(a, b, ta, tb)), (knobs, m, n, k, ta, tb, nt)
+
+
+def test_schedule_never_changes_a_bit(rng, tuning):
+    """Fixed shares or pieces handed out at run time (whichever thread takes a piece first):
+    each C element is summed by one thread in the same blocks, so every bit is the same."""
+    for m, n, k in SHAPES + [(256, 784, 128), (128, 784, 256)]:
+        for ta, tb in TRANS:
+            a, b = operands(rng, m, n, k, ta, tb)
+            got = []
+            for nt in (1, 2, 3):
+                cpu.set_num_threads(nt)
+                for pieces in (-1, 0, 1):
+                    tuning(**{**AUTO, "pieces": pieces, "min_work_per_thread": 1})
+                    for _ in range(2):  # who takes which piece may differ from call to call
+                        got.append(cpu.matmul(a, b, ta, tb))
+            assert all(np.array_equal(got[0], g) for g in got), (m, n, k, ta, tb)
 
 
 def test_packing_choices_never_change_a_bit(rng, tuning):

@@ -73,9 +73,11 @@ py::dict matmul_tuning(const py::kwargs& knobs) {
       t.pack_b = v;
     else if (key == "row_threads")
       t.row_threads = v;
+    else if (key == "pieces")
+      t.pieces = v;
     else
       throw py::type_error("matmul_tuning() got an unexpected keyword argument '" + key +
-                           "'; knobs: kc, mc, nc, pack_a, pack_b, row_threads, min_work_per_thread");
+                           "'; knobs: kc, mc, nc, pack_a, pack_b, row_threads, pieces, min_work_per_thread");
   }
   if (!knobs.empty()) cpu::set_matmul_tuning(t);
   t = cpu::matmul_tuning();  // as stored (clamped)
@@ -88,6 +90,7 @@ py::dict matmul_tuning(const py::kwargs& knobs) {
   d["pack_a"] = t.pack_a;
   d["pack_b"] = t.pack_b;
   d["row_threads"] = t.row_threads;
+  d["pieces"] = t.pieces;
   d["min_work_per_thread"] = t.min_work_per_thread;
   d["auto"] = py::dict(py::arg("kc") = a.kc, py::arg("mc") = a.mc, py::arg("nc") = a.nc, py::arg("mr") = a.mr,
                        py::arg("nr") = a.nr);
@@ -104,9 +107,10 @@ void register_matmul(py::module_& m) {
         py::arg("variant") = "packed", py::arg("bias") = py::none(),
         "C = op(a) @ op(b) (+ bias[None, :] when given) for float32 C-contiguous 2-D arrays; op transposes "
         "in place when its flag is set.");
-  m.def("matmul_tuning", &matmul_tuning,
-        "Set knobs of the packed matmul (kc, mc, nc, pack_a, pack_b, row_threads, min_work_per_thread; "
-        "0 or -1 = automatic) and return them with the automatic block sizes and the cache sizes.");
+  m.def(
+      "matmul_tuning", &matmul_tuning,
+      "Set knobs of the packed matmul (kc, mc, nc, pack_a, pack_b, row_threads, pieces, min_work_per_thread; "
+      "0 or -1 = automatic) and return them with the automatic block sizes and the cache sizes.");
 }
 
 }  // namespace pyneuro::bind

@@ -116,6 +116,7 @@ int env_flag(const char* name) {
 struct TuningStore {
   std::atomic<int> kc{0}, mc{0}, nc{0}, row_threads{0};
   std::atomic<int> pack_a{env_flag("PYNEURO_MATMUL_PACK_A")}, pack_b{env_flag("PYNEURO_MATMUL_PACK_B")};
+  std::atomic<int> pieces{-1};
   std::atomic<double> min_work{0};
 };
 TuningStore& tuning_store() {
@@ -515,6 +516,14 @@ void matmul_narrow(const Isa& isa, const MatmulProblem& p) {
   }
 }
 
+// Pieces per thread of the work-stealing split (below). Each piece streams the operand the
+// threads share (the in-place A or B) from L2 again, so pieces cost a little when both cores
+// run at the same speed: the isolated MLP matmuls took 2-5% longer in pieces than in fixed
+// halves on a quiet machine (2 pieces per thread: 1-3.5%), and 6-13% less while the VM was
+// busy. Inside the training step, where the cores' speeds differ most, pieces won: the
+// 784-256-10 step took 2-4% less (median of 100 paired rounds, twice; bench/step_ab.md).
+constexpr int kPiecesPerThread = 4;
+
 void matmul_packed(const MatmulProblem& p) {
   const Isa& isa = isa_for_this_cpu();
   if (p.trans_a && p.N <= 16 && isa.narrow[0]) {
@@ -525,9 +534,41 @@ void matmul_packed(const MatmulProblem& p) {
   const Blocking bl = choose_blocking(isa, p);
   const auto [tm, tn] = thread_grid(threads_for(p), bl, p.M, p.N);
   const int nt = tm * tn;
+  const index_t row_panels = ceil_div(p.M, bl.mr), col_panels = ceil_div(p.N, bl.nr);
+
+  // A one-dimensional split whose shared operand is read in place -- the threads split the
+  // columns and A is not packed (an MLP's forward), or they split the rows and B is read in
+  // place (its weight and input gradients) -- costs nothing more in small pieces: each piece
+  // packs only its own part. Then the pieces are handed out as parallel_for hands out chunks:
+  // thread t works through its own share first (the rows or columns it computed last time),
+  // then takes what is left of the other's. On a shared machine one core often runs 30-50%
+  // slower than the other for milliseconds (measured per thread on the 2-vCPU Xeon: one
+  // thread done at 170 us, the other at 260 us, on the same call), and a fixed half makes
+  // everyone wait for the slow one. Where a piece would re-pack the shared operand (A packed
+  // and the columns split, or B packed and the rows split: 1024^3) the fixed grid stays.
+  const int forced = tuning_store().pieces.load(std::memory_order_relaxed);
+  const bool by_cols = tm == 1 && tn > 1 && (forced < 0 ? !bl.pack_a : forced != 0);
+  const bool by_rows = tn == 1 && tm > 1 && (forced < 0 ? bl.b_in_place : forced != 0);
+  if (by_cols || by_rows) {
+    const index_t units = by_cols ? col_panels : row_panels;
+    // kPiecesPerThread pieces per thread; a piece is at most this many units.
+    const index_t piece = ceil_div(units, std::min<index_t>(units, index_t(nt) * kPiecesPerThread));
+    const index_t cols = by_cols ? piece * bl.nr : p.N;
+    const size_t per_thread = round_up(index_t(scratch_floats(bl, cols)), 16);
+    thread_local Scratch scratch;  // owned by the calling thread, reused by later calls
+    float* const buffers = scratch.get(per_thread * size_t(nt));
+    parallel_chunks(units, nt, kPiecesPerThread, [&](index_t u0, index_t u1) {
+      float* const bbuf = buffers + per_thread * size_t(omp_get_thread_num());
+      float* const abuf = bbuf + size_t(bl.kc) * size_t(std::min(bl.nc, round_up(cols, bl.nr)));
+      if (by_cols)
+        gemm_share(isa, bl, p, 0, p.M, u0 * bl.nr, std::min(p.N, u1 * bl.nr), bbuf, abuf);
+      else
+        gemm_share(isa, bl, p, u0 * bl.mr, std::min(p.M, u1 * bl.mr), 0, p.N, bbuf, abuf);
+    });
+    return;
+  }
 
   // Thread t gets row panels [r0, r1) and column panels [c0, c1) of the tm x tn grid.
-  const index_t row_panels = ceil_div(p.M, bl.mr), col_panels = ceil_div(p.N, bl.nr);
   const index_t share_cols = ceil_div(col_panels, tn) * bl.nr;
   const size_t per_thread = round_up(index_t(scratch_floats(bl, share_cols)), 16);
   thread_local Scratch scratch;  // owned by the calling thread, reused by later calls
@@ -557,6 +598,7 @@ MatmulTuning matmul_tuning() {
   r.pack_a = t.pack_a.load();
   r.pack_b = t.pack_b.load();
   r.row_threads = t.row_threads.load();
+  r.pieces = t.pieces.load();
   r.min_work_per_thread = t.min_work.load();
   return r;
 }
@@ -569,6 +611,7 @@ void set_matmul_tuning(const MatmulTuning& r) {
   t.pack_a = r.pack_a < 0 ? -1 : int(r.pack_a != 0);
   t.pack_b = r.pack_b < 0 ? -1 : int(r.pack_b != 0);
   t.row_threads = std::max(0, r.row_threads);
+  t.pieces = r.pieces < 0 ? -1 : int(r.pieces != 0);
   t.min_work = std::max(0.0, r.min_work_per_thread);
 }
 

@@ -118,4 +118,18 @@ void parallel_for(index_t n, index_t work, const F& fn) {
       const_cast<F*>(&fn));
 }
 
+// parallel_for's schedule on exactly `threads` threads (1: the calling thread) with
+// `per_thread` chunks per thread (parallel_for: 4), for a kernel that chooses both itself
+// (the packed matmul: threads_for, and fewer, larger pieces that keep its operands' reuse).
+void parallel_chunks(index_t n, int threads, int per_thread,
+                     void (*fn)(void* ctx, index_t begin, index_t end), void* ctx);
+
+template <class F>
+void parallel_chunks(index_t n, int threads, int per_thread, const F& fn) {
+  parallel_chunks(
+      n, threads, per_thread,
+      [](void* ctx, index_t begin, index_t end) { (*static_cast<const F*>(ctx))(begin, end); },
+      const_cast<F*>(&fn));
+}
+
 }  // namespace pyneuro
