@@ -51,6 +51,8 @@ def test_take_rows_any_integer_index_dtype_and_strided_input(cpu_device_backend)
     )
     view = a[::2, ::3]  # not contiguous: gathered from a contiguous copy
     np.testing.assert_array_equal(bk.take_rows(view, np.array([1, 0, 24])), view[[1, 0, 24]])
+    strided = np.arange(100)[::-3] % 50  # a strided index, as order[::2] gives
+    np.testing.assert_array_equal(bk.take_rows(a, strided), a[strided])
     fortran = np.asfortranarray(a)
     np.testing.assert_array_equal(bk.take_rows(fortran, np.array([5, 2])), a[[5, 2]])
 
@@ -117,6 +119,14 @@ def test_tensor_row_gather_uses_take_rows_and_matches(backend_name, monkeypatch)
     want = np.zeros((30, 6), np.float32)
     np.add.at(want, index, np.arange(6.0, dtype=np.float32))  # repeated rows add up
     np.testing.assert_array_equal(x.grad.numpy(), want)
+
+
+def test_tensor_gather_with_a_strided_index(backend_name):
+    x = pn.tensor(_array((40, 5), np.float32))
+    order = np.random.default_rng(4).permutation(40)
+    for index in (order[::2], order[1::3], pn.from_numpy(order)[::2]):
+        want = x.numpy()[index.numpy() if isinstance(index, pn.Tensor) else index]
+        np.testing.assert_array_equal(x[index].numpy(), want)
 
 
 def test_tensor_gather_out_of_range_reads_as_torch(backend_name):

@@ -167,7 +167,7 @@ def row_index(a, index):
         raise TypeError(f"index must be an integer array, got dtype {index.dtype}")
     if index.ndim != 1:
         raise ValueError(f"index must be 1-D, got shape {_shape(index)}")
-    return index.astype(np.int64, copy=False)
+    return np.ascontiguousarray(index, dtype=np.int64)  # (a strided index: order[::2])
 
 
 def raise_row_index(index, rows: int) -> None:
