@@ -333,6 +333,16 @@ inline Vec vexp(Vec x) {
 
 namespace pyneuro::simd {
 
+// A hint to bring the line at p into L2 (moderate temporal locality); it never faults, so it
+// may point past the end of an array. A no-op for compilers without the builtin.
+inline void prefetch_l2(const void* p) {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(p, 0, 2);
+#else
+  (void)p;
+#endif
+}
+
 // The instruction set the kernels dispatch to (pyneuro::simd_path(), read once).
 enum class Isa { Scalar, Avx2, Avx512 };
 

@@ -87,13 +87,21 @@ inline void map1(const float* a, float* out, index_t n, F f) {
 // map1 for an output no cache can hold: streaming stores, which write a line without reading
 // it first. A masked head up to the first aligned vector of out, then aligned streams, then a
 // masked tail. (The caller issues vstream_fence() once its stores are done.)
+// next (or null): n floats the caller reads next (the following row), prefetched into L2
+// while this pass writes. The pass only writes to memory and reads from cache, so memory's
+// read side would idle; with the prefetch the next row's read overlaps these writes instead
+// of following them (1024 x 50000, in-process A/B on the 2-core Xeon: softmax 19.9 -> 18.2 ms,
+// log_softmax 19.6 -> 17.9 ms; reading x with the exps is what takes the rest).
 template <class F>
-inline void map1_stream(const float* a, float* out, index_t n, F f) {
+inline void map1_stream(const float* a, float* out, index_t n, F f, const float* next = nullptr) {
   constexpr std::uintptr_t kBytes = kWidth * sizeof(float);
   index_t j = index_t((kBytes - reinterpret_cast<std::uintptr_t>(out) % kBytes) % kBytes / sizeof(float));
   if (j > n) j = n;
   if (j > 0) vstore_tail(out, f(vload_tail(a, j, 0.0f)), j);
-  for (; j + kWidth <= n; j += kWidth) vstream(out + j, f(vload(a + j)));
+  for (; j + kWidth <= n; j += kWidth) {
+    if (next) simd::prefetch_l2(next + j);
+    vstream(out + j, f(vload(a + j)));
+  }
   if (j < n) vstore_tail(out + j, f(vload_tail(a + j, n - j, 0.0f)), n - j);
 }
 
@@ -416,11 +424,11 @@ class BlockMaxScratch {
 // Like rescale_blocks, from the block-shifted exps e into y with streaming stores (y's lines
 // are written without being read first). A scalar head and tail where y is not aligned.
 inline void rescale_blocks_stream(const float* e, float* y, index_t cols, const float* block_max, float max,
-                                  float factor) {
+                                  float factor, const float* next) {
   for (index_t b = 0, k = 0; b < cols; b += kBlock, ++k) {
     const index_t n = cols - b < kBlock ? cols - b : kBlock;
     const Vec s = vset1(block_max[k] == max ? factor : scalar_exp(block_max[k] - max) * factor);
-    map1_stream(e + b, y + b, n, [s](Vec v) { return vmul(v, s); });
+    map1_stream(e + b, y + b, n, [s](Vec v) { return vmul(v, s); }, next ? next + b : nullptr);
   }
 }
 
@@ -445,8 +453,9 @@ void softmax_online_rows(const float* x, float* y, index_t cols, index_t begin, 
       fill_nan(yr, cols);
       continue;
     }
-    if (stream) {
-      rescale_blocks_stream(row.data(), yr, cols, block_max, ms.max, 1.0f / ms.sum);
+    if (stream) {  // (and the next row of x on its way to L2 meanwhile)
+      rescale_blocks_stream(row.data(), yr, cols, block_max, ms.max, 1.0f / ms.sum,
+                            i + 1 < end ? xr + cols : nullptr);
     } else {
       rescale_blocks(yr, cols, block_max, ms.max, 1.0f / ms.sum);
     }
@@ -469,8 +478,8 @@ void log_softmax_forward_rows(const float* x, float* y, index_t cols, index_t be
     }
     const Vec mx = vset1(ms.max), log_sum = vset1(scalar_log(ms.sum));
     const auto f = [mx, log_sum](Vec v) { return vsub(vsub(v, mx), log_sum); };
-    if (stream) {
-      map1_stream(xr, yr, cols, f);
+    if (stream) {  // (and the next row of x on its way to L2 meanwhile)
+      map1_stream(xr, yr, cols, f, i + 1 < end ? xr + cols : nullptr);
     } else {
       map1(xr, yr, cols, f);
     }
