@@ -343,6 +343,15 @@ inline void prefetch_l2(const void* p) {
 #endif
 }
 
+// The same into L1: for data needed within a few microseconds (the next block of a row).
+inline void prefetch_l1(const void* p) {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(p, 0, 3);
+#else
+  (void)p;
+#endif
+}
+
 // The instruction set the kernels dispatch to (pyneuro::simd_path(), read once).
 enum class Isa { Scalar, Avx2, Avx512 };
 

@@ -48,12 +48,19 @@ inline float row_max(const float* x, index_t n) {
 
 // Returns sum_j exp(x[j] - shift) over [0, n); with Store, also writes each exp to out[j].
 // The exp (~15 vector instructions) dominates: everything else is one load and one add.
+// next (or null): the n floats read after these (the row's next block, or the next row),
+// prefetched into L1 meanwhile. The exps keep the core busy for as long as memory needs to
+// deliver the next block; without the prefetch the two alternate (row_max waits on memory,
+// then sum_exp computes while memory idles). Measured (in-process A/B, 2-core Xeon):
+// cross-entropy forward 1024x50000 15-19 -> 10-12 ms, 4096x1024 1.14-1.18 -> 0.88-1.09 ms;
+// softmax and log_softmax 4096x1024 1.36-1.44 -> 1.10-1.22 ms.
 template <bool Store>
-inline float sum_exp(const float* x, index_t n, float shift, float* out) {
+inline float sum_exp(const float* x, index_t n, float shift, float* out, const float* next = nullptr) {
   const Vec s = vset1(shift);
   Vec acc0 = vset1(0.0f), acc1 = acc0;
   index_t j = 0;
   for (; j + 2 * kWidth <= n; j += 2 * kWidth) {
+    if (next) simd::prefetch_l1(next + j), simd::prefetch_l1(next + j + kWidth);
     const Vec e0 = vexp(vsub(vload(x + j), s));
     const Vec e1 = vexp(vsub(vload(x + j + kWidth), s));
     if (Store) {
@@ -132,12 +139,14 @@ struct MaxSum {
 };
 
 template <bool Store>
-inline MaxSum online_max_sum(const float* x, index_t cols, float* y, float* block_max) {
+inline MaxSum online_max_sum(const float* x, index_t cols, float* y, float* block_max,
+                             const float* after = nullptr) {
   MaxSum ms{-kInf, 0.0f};
   for (index_t b = 0, k = 0; b < cols; b += kBlock, ++k) {
     const index_t n = cols - b < kBlock ? cols - b : kBlock;
     const float mb = row_max(x + b, n);
-    const float sb = sum_exp<Store>(x + b, n, mb == -kInf ? 0.0f : mb, Store ? y + b : nullptr);
+    const float* next = b + kBlock < cols ? x + b + kBlock : after;
+    const float sb = sum_exp<Store>(x + b, n, mb == -kInf ? 0.0f : mb, Store ? y + b : nullptr, next);
     if (Store) block_max[k] = mb;
     if (mb > ms.max) {
       // Nothing to rescale while the sum is 0 (always so for the first block): skipping
@@ -385,7 +394,8 @@ void softmax_three_pass_rows(const float* x, float* y, index_t cols, index_t beg
       fill_nan(yr, cols);
       continue;
     }
-    const float sum = sum_exp<true>(xr, cols, mx, yr);  // pass 2: read x, write y
+    // pass 2: read x, write y (and fetch the next row meanwhile, when it fits in L1)
+    const float sum = sum_exp<true>(xr, cols, mx, yr, cols <= kBlock && i + 1 < end ? xr + cols : nullptr);
     const Vec inv = vset1(1.0f / sum);
     map1(yr, yr, cols, [inv](Vec e) { return vmul(e, inv); });  // pass 3: y *= 1/sum
   }
@@ -448,7 +458,8 @@ void softmax_online_rows(const float* x, float* y, index_t cols, index_t begin, 
   for (index_t i = begin; i < end; ++i) {
     const float* xr = x + i * cols;
     float* yr = y + i * cols;
-    const MaxSum ms = online_max_sum<true>(xr, cols, stream ? row.data() : yr, block_max);
+    const MaxSum ms = online_max_sum<true>(xr, cols, stream ? row.data() : yr, block_max,
+                                           i + 1 < end ? xr + cols : nullptr);
     if (ms.max == -kInf) {
       fill_nan(yr, cols);
       continue;
@@ -471,7 +482,7 @@ void log_softmax_forward_rows(const float* x, float* y, index_t cols, index_t be
   for (index_t i = begin; i < end; ++i) {
     const float* xr = x + i * cols;
     float* yr = y + i * cols;
-    const MaxSum ms = online_max_sum<false>(xr, cols, nullptr, nullptr);
+    const MaxSum ms = online_max_sum<false>(xr, cols, nullptr, nullptr, i + 1 < end ? xr + cols : nullptr);
     if (ms.max == -kInf) {
       fill_nan(yr, cols);
       continue;
@@ -495,7 +506,7 @@ void cross_entropy_forward_rows(const float* x, const std::int64_t* targets, flo
   if (narrow(cols)) return cross_entropy_forward_narrow(x, targets, losses, cols, begin, end);
   for (index_t i = begin; i < end; ++i) {
     const float* xr = x + i * cols;
-    const MaxSum ms = online_max_sum<false>(xr, cols, nullptr, nullptr);
+    const MaxSum ms = online_max_sum<false>(xr, cols, nullptr, nullptr, i + 1 < end ? xr + cols : nullptr);
     losses[i] = ms.max == -kInf ? kNaN : scalar_log(ms.sum) - (xr[targets[i]] - ms.max);
   }
 }
@@ -556,7 +567,7 @@ void cross_entropy_backward_rows(const float* x, const std::int64_t* targets, co
   for (index_t i = begin; i < end; ++i) {
     const float* xr = x + i * cols;
     float* gr = grad + i * cols;
-    const MaxSum ms = online_max_sum<true>(xr, cols, gr, block_max);
+    const MaxSum ms = online_max_sum<true>(xr, cols, gr, block_max, i + 1 < end ? xr + cols : nullptr);
     if (ms.max == -kInf) {
       fill_nan(gr, cols);
       continue;
