@@ -190,9 +190,11 @@ class ChunkRange {
   alignas(64) std::atomic<std::uint64_t> v_{0};  // a cache line each: no false sharing
 };
 
+constexpr int kChunksPerThread = 4;  // parallel_for's chunks per thread (see parallel_chunks)
+
 void parallel_for(index_t n, index_t work, void (*fn)(void*, index_t, index_t), void* ctx) {
   if (n <= 0) return;
-  parallel_chunks(n, work < kParallelMinWork ? 1 : num_threads(), 4, fn, ctx);
+  parallel_chunks(n, work < kParallelMinWork ? 1 : num_threads(), kChunksPerThread, fn, ctx);
 }
 
 void parallel_chunks(index_t n, int threads, int per_thread, void (*fn)(void*, index_t, index_t), void* ctx) {
@@ -203,7 +205,7 @@ void parallel_chunks(index_t n, int threads, int per_thread, void (*fn)(void*, i
     fn(ctx, 0, n);
     return;
   }
-  // The range is cut into kChunksPerThread chunks per thread, and thread t owns the t-th
+  // The range is cut into per_thread chunks per thread, and thread t owns the t-th
   // contiguous group of them: it works through its own group front to back, then takes
   // chunks from the back of the other groups. So, on an idle machine, thread t always
   // handles the same part of an array -- the part the previous kernel wrote from the same
@@ -212,7 +214,6 @@ void parallel_chunks(index_t n, int threads, int per_thread, void (*fn)(void*, i
   // that everyone then waits for. Measured on the loaded 2-core machine, 4096x1024 softmax:
   // static halves 1.42 ms (= 1 thread, 1.38 ms), dynamic chunks 1.04 ms (median). Which
   // thread computes a chunk never changes its result.
-  // (parallel_for: kChunksPerThread = 4)
   const index_t chunks = std::min<index_t>(n, index_t(threads) * std::max(1, per_thread));
   std::unique_ptr<ChunkRange[]> groups(new ChunkRange[threads]);
   for (int t = 0; t < threads; ++t)

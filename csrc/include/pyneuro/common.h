@@ -120,7 +120,7 @@ void parallel_for(index_t n, index_t work, const F& fn) {
 
 // parallel_for's schedule on exactly `threads` threads (1: the calling thread) with
 // `per_thread` chunks per thread (parallel_for: 4), for a kernel that chooses both itself
-// (the packed matmul: threads_for, and fewer, larger pieces that keep its operands' reuse).
+// (the packed matmul: its thread count from threads_for, its pieces per thread).
 void parallel_chunks(index_t n, int threads, int per_thread,
                      void (*fn)(void* ctx, index_t begin, index_t end), void* ctx);
 
