@@ -1,5 +1,8 @@
 // cpu_matmul.cpp: binding of the matmul ladder: validate, allocate C, release the GIL, run.
+#include <algorithm>
+#include <iterator>
 #include <string>
+#include <utility>
 
 #include "checks.h"
 #include "output_pool.h"
@@ -46,6 +49,14 @@ py::array_t<float> matmul(const py::object& a_obj, const py::object& b_obj, bool
 // matmul_tuning(**knobs): sets the given knobs of the packed variant (pyneuro/matmul.h,
 // MatmulTuning; 0 or -1 = automatic) and returns all of them, plus the automatic block sizes
 // and the cache sizes they come from. For experiments, benchmarks and the lab.
+// The integer knobs, in the order they are reported (min_work_per_thread, a number, follows).
+constexpr std::pair<const char*, int cpu::MatmulTuning::*> kIntKnobs[] = {
+    {"kc", &cpu::MatmulTuning::kc},         {"mc", &cpu::MatmulTuning::mc},
+    {"nc", &cpu::MatmulTuning::nc},         {"pack_a", &cpu::MatmulTuning::pack_a},
+    {"pack_b", &cpu::MatmulTuning::pack_b}, {"row_threads", &cpu::MatmulTuning::row_threads},
+    {"pieces", &cpu::MatmulTuning::pieces},
+};
+
 py::dict matmul_tuning(const py::kwargs& knobs) {
   cpu::MatmulTuning t = cpu::matmul_tuning();
   for (const auto& item : knobs) {
@@ -60,37 +71,19 @@ py::dict matmul_tuning(const py::kwargs& knobs) {
       t.min_work_per_thread = item.second.cast<double>();
       continue;
     }
-    const int v = item.second.cast<int>();
-    if (key == "kc")
-      t.kc = v;
-    else if (key == "mc")
-      t.mc = v;
-    else if (key == "nc")
-      t.nc = v;
-    else if (key == "pack_a")
-      t.pack_a = v;
-    else if (key == "pack_b")
-      t.pack_b = v;
-    else if (key == "row_threads")
-      t.row_threads = v;
-    else if (key == "pieces")
-      t.pieces = v;
-    else
+    const auto* knob = std::find_if(std::begin(kIntKnobs), std::end(kIntKnobs),
+                                    [&](const auto& k) { return key == k.first; });
+    if (knob == std::end(kIntKnobs))
       throw py::type_error("matmul_tuning() got an unexpected keyword argument '" + key +
                            "'; knobs: kc, mc, nc, pack_a, pack_b, row_threads, pieces, min_work_per_thread");
+    t.*(knob->second) = item.second.cast<int>();
   }
   if (!knobs.empty()) cpu::set_matmul_tuning(t);
   t = cpu::matmul_tuning();  // as stored (clamped)
   const cpu::MatmulBlocks a = cpu::matmul_auto_blocks();
   const CacheSizes& c = cache_sizes();
   py::dict d;
-  d["kc"] = t.kc;
-  d["mc"] = t.mc;
-  d["nc"] = t.nc;
-  d["pack_a"] = t.pack_a;
-  d["pack_b"] = t.pack_b;
-  d["row_threads"] = t.row_threads;
-  d["pieces"] = t.pieces;
+  for (const auto& [name, member] : kIntKnobs) d[name] = t.*member;
   d["min_work_per_thread"] = t.min_work_per_thread;
   d["auto"] = py::dict(py::arg("kc") = a.kc, py::arg("mc") = a.mc, py::arg("nc") = a.nc, py::arg("mr") = a.mr,
                        py::arg("nr") = a.nr);

@@ -333,24 +333,19 @@ inline Vec vexp(Vec x) {
 
 namespace pyneuro::simd {
 
-// A hint to bring the line at p into L2 (moderate temporal locality); it never faults, so it
-// may point past the end of an array. A no-op for compilers without the builtin.
-inline void prefetch_l2(const void* p) {
+// A hint to bring the line at p into the cache: Level 2 = L2 (moderate temporal locality),
+// 3 = L1 (needed within microseconds). It never faults, so p may point past the end of an
+// array. A no-op for compilers without the builtin.
+template <int Level>
+inline void prefetch(const void* p) {
 #if defined(__GNUC__) || defined(__clang__)
-  __builtin_prefetch(p, 0, 2);
+  __builtin_prefetch(p, 0, Level);
 #else
   (void)p;
 #endif
 }
-
-// The same into L1: for data needed within a few microseconds (the next block of a row).
-inline void prefetch_l1(const void* p) {
-#if defined(__GNUC__) || defined(__clang__)
-  __builtin_prefetch(p, 0, 3);
-#else
-  (void)p;
-#endif
-}
+inline void prefetch_l2(const void* p) { prefetch<2>(p); }
+inline void prefetch_l1(const void* p) { prefetch<3>(p); }
 
 // The instruction set the kernels dispatch to (pyneuro::simd_path(), read once).
 enum class Isa { Scalar, Avx2, Avx512 };
