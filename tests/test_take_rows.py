@@ -73,6 +73,12 @@ def test_take_rows_output_is_a_fresh_array(cpu_device_backend):
         (np.array([[1]]), ValueError, "index must be 1-D, got shape (1, 1)"),
         (np.array([1.0]), TypeError, "index must be an integer array, got dtype float64"),
         ([1, 2], TypeError, "index must be an array, got list"),
+        # an unsigned index past the end is out of range, not -1 after a cast to int64
+        (
+            np.array([3, 2**64 - 1], np.uint64),
+            IndexError,
+            f"index {2**64 - 1} is out of bounds for dimension 0",
+        ),
     ],
 )
 def test_take_rows_checks(cpu_device_backend, index, exc, message):

@@ -167,13 +167,15 @@ def row_index(a, index):
         raise TypeError(f"index must be an integer array, got dtype {index.dtype}")
     if index.ndim != 1:
         raise ValueError(f"index must be 1-D, got shape {_shape(index)}")
+    if index.dtype.kind == "u":  # checked before the cast: 2**64 - 1 would become -1
+        raise_row_index(index, int(a.shape[0]))
     return np.ascontiguousarray(index, dtype=np.int64)  # (a strided index: order[::2])
 
 
 def raise_row_index(index, rows: int) -> None:
-    """IndexError naming the first entry of an int64 index outside [-rows, rows)."""
+    """IndexError naming the first entry of an integer index outside [-rows, rows)."""
     if index.size:
-        bad = (index < -rows) | (index >= rows)
+        bad = (index >= rows) if index.dtype.kind == "u" else (index < -rows) | (index >= rows)
         if bad.any():
             first = int(index[int(np.argmax(bad))])
             raise IndexError(f"index {first} is out of bounds for dimension 0 with size {rows}")
