@@ -49,9 +49,12 @@ def test_variant_names_and_defaults(nb):
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
 def test_matmul_variants_agree_bit_for_bit(nb, rng, m, n, k, trans_a, trans_b):
     """naive and blocked do the same FMAs in the same order for every element of C."""
+    from pyneuro.backends.numba import matmul_kernels as mm
+
     a = randn(rng, *((k, m) if trans_a else (m, k)))
     b = randn(rng, *((n, k) if trans_b else (k, n)))
-    blocked = nb.matmul(a, b, trans_a, trans_b)
+    blocked = np.empty((m, n), np.float32)  # the kernel itself: A @ B.T would take the dot path
+    mm.matmul_blocked(a, b, trans_a, trans_b, blocked, *nb._matmul_plan(m, n, 2, trans_b))
     naive = nb.matmul(a, b, trans_a, trans_b, variant="naive")
     np.testing.assert_array_equal(blocked, naive)
     want = (a.T if trans_a else a).astype(np.float64) @ (b.T if trans_b else b).astype(np.float64)
@@ -77,6 +80,39 @@ def test_matmul_few_rows_path(nb, rng, m, n, k, trans_a, trans_b):
     np.testing.assert_array_equal(serial, parallel)
     if k:
         np.testing.assert_array_equal(serial, got)
+
+
+@pytest.mark.parametrize("m,n,k", [(128, 256, 784), (67, 259, 515), (5, 37, 33), (9, 17, 32), (130, 18, 100)])
+def test_matmul_dot_path(nb, rng, m, n, k):
+    """A @ B.T with K >= DOT_MIN_K runs as dot products in 4x4 blocks (edges: single dots).
+    Any panel width (a multiple of 4) and thread count gives the same bits."""
+    from pyneuro.backends.numba import matmul_kernels as mm
+
+    a, b = randn(rng, m, k), randn(rng, n, k)
+    got = nb.matmul(a, b, trans_b=True)
+    want = a.astype(np.float64) @ b.T.astype(np.float64)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-6 * np.sqrt(k) * 4)
+    for parallel, panel in [
+        (False, nb._dot_plan(n, k, 1)),
+        (True, nb._dot_plan(n, k, 2)),
+        (True, 4),
+        (True, 8),
+    ]:
+        c = np.full((m, n), np.nan, np.float32)
+        mm.matmul_dot.run(parallel, a, b, c, panel, nb._NO_BIAS, False)
+        np.testing.assert_array_equal(c, got)
+
+
+def test_dot_plan_balances_panels(nb):
+    for threads in (1, 2, 3, 16):
+        for n, k in [(256, 784), (1024, 1024), (10, 40), (4, 5000), (1, 64), (259, 515)]:
+            panel = nb._dot_plan(n, k, threads)
+            panels = -(-n // panel)
+            assert panel % 4 == 0 and panel >= 4
+            fair_share = -(-n // threads)
+            assert panel <= -(-fair_share // 4) * 4  # no panel wider than a thread's share
+            assert panels * panel >= n
+            assert panel * 4 * k <= max(nb._mm.DOT_PANEL_BYTES, 16 * k)  # one panel stays in L2
 
 
 def test_matmul_plan_gives_every_thread_work(nb):

@@ -40,13 +40,14 @@ is reached, so user code written for either catches them.
 Optional entries (not every backend has them, callers test with hasattr): get_num_threads
 and set_num_threads (cpu, numba), simd_path and cache_sizes (cpu), synchronize, memory_stats,
 empty_cache (cuda), ndarray (the GPU array type), and the kernels of OPTIONAL_FUNCTIONS: the
-Linear layer's matmul_bias (numpy, cpu), the batch gather take_rows and the multi-tensor
+Linear layer's matmul_bias (numpy, cpu, numba), the batch gather take_rows and the multi-tensor
 optimizer steps sgd_step_multi and adam_step_multi (numpy, cpu, numba):
 
     matmul_bias(a, b, bias, trans_a=False, trans_b=False) -> array
         op(a) @ op(b) + bias[None, :] with matmul's and bias_add's checks and messages; the
         result is that of matmul then bias_add, bit for bit (the cpu backend adds the bias in
-        the GEMM's epilogue, one call and no second pass over the output).
+        the GEMM's epilogue, the numba one in its x @ W.T kernel's: one call and no second
+        pass over the output).
 
     take_rows(a, index) -> array
         a[index] along axis 0 for an array of any dtype and at least 1 dimension and a 1-D

@@ -187,12 +187,44 @@ def _matmul_plan(m: int, n: int, threads: int, trans_b: bool = False) -> tuple[i
     return width, row_groups
 
 
+def _dot_path(m: int, n: int, k: int, trans_a: bool, trans_b: bool) -> bool:
+    """A @ B.T (both operands read along rows) with enough depth for the dot kernel, and
+    neither few rows nor few columns (those take matmul_few_rows)."""
+    return trans_b and not trans_a and k >= _mm.DOT_MIN_K and m > _mm.FEW_ROWS and n > _mm.FEW_COLS
+
+
+def _dot_plan(n: int, k: int, threads: int) -> int:
+    """Columns of C per task of matmul_dot: a panel of B rows that fits DOT_PANEL_BYTES,
+    narrower when the threads need more panels, balanced over them; a multiple of 4."""
+    panel = max(4, _mm.DOT_PANEL_BYTES // (4 * k) // 4 * 4)
+    panels = max(-(-n // panel), min(threads, -(-n // 4)))
+    if panels > 1:
+        panels += -panels % threads  # N = 256 in 80-wide panels would be 80, 80, 80, 16
+    per_panel = -(-n // panels)
+    return -(-per_panel // 4) * 4
+
+
+_NO_BIAS = np.zeros(0, np.float32)
+
+
 def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | None = None):
     """C = op(a) @ op(b); op(x) = x.T when its flag is set. Variants: naive, blocked (default).
 
     Cost: 2*M*N*K FLOPs. The transposes are never materialised: the blocked kernel folds
-    them into the packing of each cache block (see matmul_kernels.py).
+    them into the packing of each cache block, and A @ B.T, whose operands are both read
+    along rows, runs as a table of dot products (see matmul_kernels.py).
     """
+    return _matmul(a, b, None, trans_a, trans_b, variant)
+
+
+def matmul_bias(a, b, bias, trans_a: bool = False, trans_b: bool = False):
+    """op(a) @ op(b) + bias[None, :] (nn.Linear's forward), bit for bit matmul then bias_add.
+    On the dot path (x @ W.T) each task adds the bias to its panel of C while it is still in
+    cache; the other paths run bias_add after the product."""
+    return _matmul(a, b, bias, trans_a, trans_b, None)
+
+
+def _matmul(a, b, bias, trans_a, trans_b, variant):
     _checks.matmul_dims(a, b, trans_a, trans_b)
     variant = _variant(variant, "matmul")
     a, trans_a = _operand(a, "a", bool(trans_a))
@@ -200,6 +232,14 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | No
     m, n, k = _checks.matmul_dims(a, b, trans_a, trans_b)
     work = m * n * k * NS_PER_FMA
     c = np.empty((m, n), np.float32)
+    if bias is not None:
+        _checks.bias_for(c, bias)
+        bias = _f32(bias, "bias", 1)
+        if not _dot_path(m, n, k, trans_a, trans_b):
+            return bias_add(_matmul(a, b, None, trans_a, trans_b, variant), bias)
+        threads = numba.get_num_threads() if work >= PARALLEL_MIN_NS else 1
+        _run(_mm.matmul_dot, work, a, b, c, _dot_plan(n, k, threads), bias, True)
+        return c
     if m == 0 or n == 0:
         return c
     if variant == "naive":
@@ -209,6 +249,11 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | No
         # place, no packing; with few columns each C element is one dot of two contiguous rows.
         rows = np.ascontiguousarray(a.T) if trans_a else a
         _run(_mm.matmul_few_rows, work, rows, b, trans_b, c)
+    elif _dot_path(m, n, k, trans_a, trans_b):
+        # x @ W.T (nn.Linear's forward): each C element is a dot of two contiguous rows,
+        # computed in 4x4 blocks of running sums; no packing, C written once.
+        threads = numba.get_num_threads() if work >= PARALLEL_MIN_NS else 1
+        _run(_mm.matmul_dot, work, a, b, c, _dot_plan(n, k, threads), _NO_BIAS, False)
     elif not trans_b and m * n * k <= _mm.SMALL_FMAS:
         # Tiny (the output layer's backward: 128x10 @ 10x256, 10x128 @ 128x256): the plain
         # row loop, whose rows of B and C stay in L1; packing would cost more than it saves.
