@@ -477,3 +477,28 @@ def _env_with_pyneuro():
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
     return env
+
+
+def test_optimizer_steps_fast_and_checked_paths_agree(nb, rng):
+    """Plain contiguous arrays skip the wrappers' checks (_flat_in_place); a strided or
+    misaligned one goes through a contiguous copy that is written back: the same bits."""
+    p, g, b = randn(rng, 6, 5), randn(rng, 6, 5), randn(rng, 6, 5)
+    m, v = randn(rng, 6, 5), np.abs(randn(rng, 6, 5))
+    assert nb._flat_in_place(p, g, b) is not None
+    for strided in (False, True):
+        wrap = (lambda x: np.asfortranarray(x)) if strided else (lambda x: x.copy())
+        ps, bs = wrap(p), wrap(b)
+        assert (nb._flat_in_place(ps, g, bs) is None) == strided
+        nb.sgd_step(ps, g, bs, 0.1, 0.9, 0.0, 1e-3, True, False)
+        pa, ma, va = wrap(p), wrap(m), wrap(v)
+        nb.adam_step(pa, g, ma, va, 3, 1e-2, weight_decay=1e-2)
+        if not strided:
+            want = (ps, bs, pa, ma, va)
+        else:
+            for got, w in zip((ps, bs, pa, ma, va), want):
+                np.testing.assert_array_equal(got, w)
+    ro = p.copy()
+    ro.flags.writeable = False
+    assert nb._flat_in_place(ro, g, b) is None
+    with pytest.raises(ValueError, match="writeable"):
+        nb.sgd_step(ro, g, b, 0.1, 0.9)

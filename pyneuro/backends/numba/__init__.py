@@ -205,6 +205,7 @@ def _dot_plan(n: int, k: int, threads: int) -> int:
 
 
 _NO_BIAS = np.zeros(0, np.float32)
+_FLOAT32 = np.dtype(np.float32)
 
 
 def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | None = None):
@@ -410,6 +411,26 @@ class _InPlace:
             self.arr[...] = self.work
 
 
+def _flat_in_place(*arrays):
+    """Flat views of arrays that are all what the kernels update in place without help:
+    writeable, C-contiguous, aligned float32 ndarrays of one shape (what the optimizers
+    always pass). None otherwise: the caller then takes the checked path (_InPlace).
+
+    The checked path costs ~7 us per parameter in Python, ten times the kernel's own time
+    on a bias vector; this one ~2 us. (A dtype that is float32 but not numpy's canonical
+    object fails the identity test and just takes the checked path.)"""
+    shape = arrays[0].shape if type(arrays[0]) is np.ndarray else None
+    flat = []
+    for x in arrays:
+        if type(x) is not np.ndarray or x.dtype is not _FLOAT32 or x.shape != shape:
+            return None
+        flags = x.flags
+        if not (flags.c_contiguous and flags.aligned and flags.writeable):
+            return None
+        flat.append(x.ravel())  # a view: x is C-contiguous
+    return flat
+
+
 def sgd_step(
     param,
     grad,
@@ -422,6 +443,11 @@ def sgd_step(
     first_step=False,
 ):
     """torch.optim.SGD's update, in place on param (and momentum_buffer when momentum != 0)."""
+    flat = _flat_in_place(param, grad, momentum_buffer) if momentum else None
+    if flat is not None:
+        scalars = (float(lr), float(momentum), float(dampening), float(weight_decay), bool(nesterov))
+        _run(_ew.sgd_step, flat[0].size * NS_PER_ELEMENT, *flat, *scalars, bool(first_step))
+        return
     p = _InPlace(param, "param")
     g = _f32(grad, "grad")
     _checks.same_shape(param, "param", g, "grad")
@@ -471,22 +497,10 @@ def sgd_step_multi(
 def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
     """torch.optim.Adam's update (L2 weight decay, bias-corrected moments), in place."""
     _checks.adam_args(step)
-    p = _InPlace(param, "param")
-    g = _f32(grad, "grad")
-    _checks.same_shape(param, "param", g, "grad")
-    m, v = _InPlace(exp_avg, "exp_avg"), _InPlace(exp_avg_sq, "exp_avg_sq")
-    _checks.same_shape(param, "param", exp_avg, "exp_avg")
-    _checks.same_shape(param, "param", exp_avg_sq, "exp_avg_sq")
     # The bias corrections are per-step scalars: computed once here, in float64.
     bias_correction1 = 1.0 - float(beta1) ** int(step)
     bias_correction2 = 1.0 - float(beta2) ** int(step)
-    _run(
-        _ew.adam_step,
-        g.size * 4 * NS_PER_ELEMENT,
-        p.flat(),
-        g.reshape(-1),
-        m.flat(),
-        v.flat(),
+    scalars = (
         float(lr) / bias_correction1,
         1.0 / bias_correction2**0.5,
         float(beta1),
@@ -494,6 +508,17 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999
         float(eps),
         float(weight_decay),
     )
+    flat = _flat_in_place(param, grad, exp_avg, exp_avg_sq)
+    if flat is not None:
+        _run(_ew.adam_step, flat[0].size * 4 * NS_PER_ELEMENT, *flat, *scalars)
+        return
+    p = _InPlace(param, "param")
+    g = _f32(grad, "grad")
+    _checks.same_shape(param, "param", g, "grad")
+    m, v = _InPlace(exp_avg, "exp_avg"), _InPlace(exp_avg_sq, "exp_avg_sq")
+    _checks.same_shape(param, "param", exp_avg, "exp_avg")
+    _checks.same_shape(param, "param", exp_avg_sq, "exp_avg_sq")
+    _run(_ew.adam_step, g.size * 4 * NS_PER_ELEMENT, p.flat(), g.reshape(-1), m.flat(), v.flat(), *scalars)
     for arr in (p, m, v):
         arr.write_back()
 
