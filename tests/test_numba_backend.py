@@ -502,3 +502,22 @@ def test_optimizer_steps_fast_and_checked_paths_agree(nb, rng):
     assert nb._flat_in_place(ro, g, b) is None
     with pytest.raises(ValueError, match="writeable"):
         nb.sgd_step(ro, g, b, 0.1, 0.9)
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_take_rows_kernel_checks_then_copies(parallel):
+    """The kernel checks every index entry before copying (returns the first bad position,
+    copying nothing) and wraps negative entries; its serial and parallel versions agree."""
+    from pyneuro.backends.numba import elementwise_kernels as ew
+
+    a = np.arange(7 * 12, dtype=np.float32).reshape(7, 12)
+    src = a.view(np.uint8)
+    index = np.array([6, -1, 0, -7, 3], np.int64)
+    out = np.zeros((5, 12), np.float32)
+    assert ew.take_rows.run(parallel, src, index, out.view(np.uint8)) == -1
+    np.testing.assert_array_equal(out, a[index])
+    for bad, pos in [([1, 7, 2], 1), ([-8, 0], 0), ([0, 1, 2, 9], 3)]:
+        out = np.zeros((len(bad), 12), np.float32)
+        got = ew.take_rows.run(parallel, src, np.array(bad, np.int64), out.view(np.uint8))
+        assert got == pos
+        assert not out.any()  # nothing copied

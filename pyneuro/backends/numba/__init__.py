@@ -539,14 +539,15 @@ def take_rows(a, index):
     """a[index] along axis 0 (the batch gather of a data loader), any dtype: a parallel row copy."""
     index = _checks.row_index(a, index)
     rows = a.shape[0]
-    _checks.raise_row_index(index, rows)
     a = np.ascontiguousarray(a)
     out = np.empty((index.shape[0],) + a.shape[1:], a.dtype)
     row_bytes = a.nbytes // rows if rows else 0
-    if out.size and row_bytes:
-        index = np.where(index < 0, index + rows, index) if index.min() < 0 else index
-        src, dst = a.reshape(rows, -1).view(np.uint8), out.reshape(len(index), -1).view(np.uint8)
-        _run(_ew.take_rows, out.nbytes * NS_PER_GATHERED_BYTE, src, index, dst)
+    if not (out.size and row_bytes):  # nothing to copy; the index is still checked
+        _checks.raise_row_index(index, rows)
+        return out
+    src, dst = a.reshape(rows, -1).view(np.uint8), out.reshape(len(index), -1).view(np.uint8)
+    if _run(_ew.take_rows, out.nbytes * NS_PER_GATHERED_BYTE, src, index, dst) >= 0:
+        _checks.raise_row_index(index, rows)  # the message names the first bad entry
     return out
 
 
