@@ -130,25 +130,42 @@ def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1):
     for k0 in range(0, k_dim, KC):
         kc = min(KC, k_dim - k0)
         # Pack op(B)[k0:k0+kc, j0:j0+nc] once; it is reused by every i-tile below.
-        # (Slices, not offset indices: numba vectorises slice copies, while an index
-        # like b[k0 + kk] needs a negative-index check that blocks vectorisation.)
+        # (Explicit loops over slices taken from 0: an offset index like b[k0 + kk] needs a
+        # negative-index check that blocks vectorisation, and numba's slice assignment
+        # `dst[:n] = src` compiles to a generic element loop, 3-4x slower than _copy.)
         if trans_b:  # a transposed B is gathered here, once:
             for jj in range(nc):  # read rows of B, write columns of b_pack
-                b_pack[:kc, jj] = b[j0 + jj, k0 : k0 + kc]
+                _copy_to_column(b_pack, jj, b[j0 + jj, k0 : k0 + kc])
         else:
             for kk in range(kc):
-                b_pack[kk, :nc] = b[k0 + kk, j0 : j0 + nc]
+                _copy(b_pack[kk], b[k0 + kk, j0 : j0 + nc])
         for it in range(t0, t1):
             i0 = it * MC
             mc = min(MC, m - i0)
             if trans_a:  # op(A) block = A[k0:k0+kc, i0:i0+mc].T:
                 for kk in range(kc):  # read rows of A, write columns of a_pack
-                    a_pack[:mc, kk] = a[k0 + kk, i0 : i0 + mc]
+                    _copy_to_column(a_pack, kk, a[k0 + kk, i0 : i0 + mc])
             else:
                 for ii in range(mc):
-                    a_pack[ii, :kc] = a[i0 + ii, k0 : k0 + kc]
+                    _copy(a_pack[ii], a[i0 + ii, k0 : k0 + kc])
             _tile_update(a_pack, b_pack, c_stage, i0 - r0, mc, nc, kc)
-    c[r0:r1, j0 : j0 + nc] = c_stage[:, :nc]
+    for ii in range(r1 - r0):
+        _copy(c[r0 + ii, j0 : j0 + nc], c_stage[ii, :nc])
+
+
+@kernel(parallel=False, fastmath=EXACT_FMA)
+def _copy(dst, src):
+    """dst[:len(src)] = src, a vectorised loop (a row of a packed buffer or of C)."""
+    wide_vectors()
+    for j in range(src.shape[0]):
+        dst[j] = src[j]
+
+
+@kernel(parallel=False, fastmath=EXACT_FMA)
+def _copy_to_column(dst, col, src):
+    """dst[:len(src), col] = src: a row of a source becomes a column of a packed buffer."""
+    for j in range(src.shape[0]):
+        dst[j, col] = src[j]
 
 
 @kernel(parallel=False, fastmath=EXACT_FMA)
