@@ -103,10 +103,10 @@ def test_numba_conv2d_takes_non_contiguous_input_and_is_thread_count_independent
     _close(big, want)
     # the serial twin (small calls) and the parallel one give the same bits
     serial = np.empty_like(big)
-    numba_backend._cv.conv2d_direct.serial(
+    numba_backend.conv._cv.conv2d_direct.serial(
         np.ascontiguousarray(x),
         np.ascontiguousarray(wt),
-        numba_backend._NO_BIAS,
+        numba_backend.conv._NO_BIAS,
         False,
         serial,
         1,

@@ -54,7 +54,7 @@ def test_matmul_variants_agree_bit_for_bit(nb, rng, m, n, k, trans_a, trans_b):
     a = randn(rng, *((k, m) if trans_a else (m, k)))
     b = randn(rng, *((n, k) if trans_b else (k, n)))
     blocked = np.empty((m, n), np.float32)  # the kernel itself: A @ B.T would take the dot path
-    mm.matmul_blocked(a, b, trans_a, trans_b, blocked, *nb._matmul_plan(m, n, 2, trans_b))
+    mm.matmul_blocked(a, b, trans_a, trans_b, blocked, *nb.linear._matmul_plan(m, n, 2, trans_b))
     naive = nb.matmul(a, b, trans_a, trans_b, variant="naive")
     np.testing.assert_array_equal(blocked, naive)
     want = (a.T if trans_a else a).astype(np.float64) @ (b.T if trans_b else b).astype(np.float64)
@@ -82,7 +82,36 @@ def test_matmul_few_rows_path(nb, rng, m, n, k, trans_a, trans_b):
         np.testing.assert_array_equal(serial, got)
 
 
-@pytest.mark.parametrize("m,n,k", [(128, 256, 784), (67, 259, 515), (5, 37, 33), (9, 17, 32), (130, 18, 100)])
+@pytest.mark.parametrize("m,n,k", [(128, 256, 10), (10, 256, 128), (64, 33, 9), (6, 5, 7), (9, 300, 3)])
+@pytest.mark.parametrize("trans_a", [False, True])
+def test_small_products_take_the_row_kernel_with_the_naive_bits(nb, rng, m, n, k, trans_a):
+    """Small products with a row-major B run matmul_rows (4 values of k per sweep): every
+    element is still the k-ordered FMA chain of the naive kernel; serial == parallel."""
+    from pyneuro.backends.numba import matmul_kernels as mm
+
+    assert m * n * k <= mm.SMALL_FMAS
+    a = randn(rng, *((k, m) if trans_a else (m, k)))
+    b = randn(rng, k, n)
+    got = nb.matmul(a, b, trans_a)
+    np.testing.assert_array_equal(got, nb.matmul(a, b, trans_a, variant="naive"))
+    for parallel in (False, True):
+        c = np.full((m, n), np.nan, np.float32)
+        mm.matmul_rows.run(parallel, a, b, trans_a, c)
+        np.testing.assert_array_equal(c, got)
+
+
+CASES_DOT = [
+    (128, 256, 784),
+    (67, 259, 515),
+    (5, 37, 33),
+    (9, 17, 32),
+    (130, 18, 100),
+    (128, 10, 256),
+    (7, 3, 40),
+]
+
+
+@pytest.mark.parametrize("m,n,k", CASES_DOT)
 def test_matmul_dot_path(nb, rng, m, n, k):
     """A @ B.T with K >= DOT_MIN_K runs as dot products in 4x4 blocks (edges: single dots).
     Any panel width (a multiple of 4) and thread count gives the same bits."""
@@ -93,26 +122,26 @@ def test_matmul_dot_path(nb, rng, m, n, k):
     want = a.astype(np.float64) @ b.T.astype(np.float64)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-6 * np.sqrt(k) * 4)
     for parallel, panel in [
-        (False, nb._dot_plan(n, k, 1)),
-        (True, nb._dot_plan(n, k, 2)),
+        (False, nb.linear._dot_plan(n, k, 1)),
+        (True, nb.linear._dot_plan(n, k, 2)),
         (True, 4),
         (True, 8),
     ]:
         c = np.full((m, n), np.nan, np.float32)
-        mm.matmul_dot.run(parallel, a, b, c, panel, nb._NO_BIAS, False)
+        mm.matmul_dot.run(parallel, a, b, c, panel, nb.linear._NO_BIAS, False)
         np.testing.assert_array_equal(c, got)
 
 
 def test_dot_plan_balances_panels(nb):
     for threads in (1, 2, 3, 16):
         for n, k in [(256, 784), (1024, 1024), (10, 40), (4, 5000), (1, 64), (259, 515)]:
-            panel = nb._dot_plan(n, k, threads)
+            panel = nb.linear._dot_plan(n, k, threads)
             panels = -(-n // panel)
             assert panel % 4 == 0 and panel >= 4
             fair_share = -(-n // threads)
             assert panel <= -(-fair_share // 4) * 4  # no panel wider than a thread's share
             assert panels * panel >= n
-            assert panel * 4 * k <= max(nb._mm.DOT_PANEL_BYTES, 16 * k)  # one panel stays in L2
+            assert panel * 4 * k <= max(nb.linear._mm.DOT_PANEL_BYTES, 16 * k)  # one panel stays in L2
 
 
 def test_matmul_plan_gives_every_thread_work(nb):
@@ -120,10 +149,10 @@ def test_matmul_plan_gives_every_thread_work(nb):
 
     for threads in (1, 2, 4, 16):
         for m, n in [(1024, 1024), (64, 256), (8, 10), (4096, 16), (1, 1), (5000, 3)]:
-            width, groups = nb._matmul_plan(m, n, threads)
+            width, groups = nb.linear._matmul_plan(m, n, threads)
             i_tiles = -(-m // mm.MC)
             assert 64 <= width <= mm.NC and 1 <= groups <= i_tiles
-            assert -(-i_tiles // groups) <= nb.MAX_TILES_PER_TASK  # bounded staging buffer
+            assert -(-i_tiles // groups) <= nb.linear.MAX_TILES_PER_TASK  # bounded staging buffer
             tasks = -(-n // width) * groups
             assert tasks >= min(threads, -(-n // 64) * i_tiles)
 
@@ -447,9 +476,9 @@ def test_single_and_multi_threaded_versions_agree_bit_for_bit(nb, rng, monkeypat
             nb.matmul(b, a, True, True),
         ]
 
-    monkeypatch.setattr(nb, "PARALLEL_MIN_NS", 0.0)  # everything multi-threaded
+    monkeypatch.setattr(nb._common, "PARALLEL_MIN_NS", 0.0)  # everything multi-threaded
     parallel = run_all()
-    monkeypatch.setattr(nb, "PARALLEL_MIN_NS", float("inf"))  # everything single-threaded
+    monkeypatch.setattr(nb._common, "PARALLEL_MIN_NS", float("inf"))  # everything single-threaded
     serial = run_all()
     for p, s in zip(parallel, serial):
         np.testing.assert_array_equal(p, s)

@@ -3,8 +3,10 @@
 Same algorithms as the C++ kernels (cache-blocked matmul with packing and register
 blocking, online softmax, cross-entropy fused with softmax, fused optimizer updates),
 written in Python and compiled by Numba to vectorised, multi-threaded machine code.
-The kernels live in matmul_kernels.py, softmax_kernels.py and elementwise_kernels.py;
-this package module (the table) is the thin layer in front of them:
+The kernels live in matmul_kernels.py, softmax_kernels.py, elementwise_kernels.py and
+conv_kernels.py; this package module (the table, with conv.py for the conv2d and pooling
+entries, linear.py for matmul and the bias, _common.py for the serial/parallel
+choice and the float32 inputs) is the thin layer in front of them:
 
 1. every input is validated with pyneuro.backends._checks *before* any compiled code
    runs, so bad input raises ValueError / TypeError / IndexError, never crashes;
@@ -47,17 +49,38 @@ except ImportError as exc:  # e.g. a numba built for another NumPy
 import numpy as np
 
 from .. import _checks
-from .. import _conv_checks as _cc
-from . import conv_kernels as _cv
+from . import _common, linear
+from . import conv as _conv
 from . import elementwise_kernels as _ew
-from . import matmul_kernels as _mm
 from . import softmax_kernels as _sm
+from ._common import NS_PER_ELEMENT, NS_PER_EXP
+from ._common import aligned as _aligned
+from ._common import f32 as _f32
+from ._common import run as _run
+
+# The conv2d and pooling entries of the table (conv.py); `x as x` marks a re-export.
+from .conv import adaptive_avg_pool2d_backward as adaptive_avg_pool2d_backward
+from .conv import adaptive_avg_pool2d_forward as adaptive_avg_pool2d_forward
+from .conv import avg_pool2d_backward as avg_pool2d_backward
+from .conv import avg_pool2d_forward as avg_pool2d_forward
+from .conv import conv2d_backward_bias as conv2d_backward_bias
+from .conv import conv2d_backward_input as conv2d_backward_input
+from .conv import conv2d_backward_weight as conv2d_backward_weight
+from .conv import conv2d_forward as conv2d_forward
+from .conv import max_pool2d_backward as max_pool2d_backward
+from .conv import max_pool2d_forward as max_pool2d_forward
+
+# matmul and the Linear layer's bias (linear.py)
+from .linear import bias_add as bias_add
+from .linear import bias_grad as bias_grad
+from .linear import matmul as matmul
+from .linear import matmul_bias as matmul_bias
 
 NAME = "numba"
 DEVICE = "cpu"
 xp = np
-VARIANTS = {"matmul": ("naive", "blocked"), "softmax": ("three_pass", "online")}
-DEFAULT_VARIANT = {"matmul": "blocked", "softmax": "online"}
+VARIANTS = {"matmul": linear.VARIANTS, "softmax": ("three_pass", "online"), "conv2d": _conv.VARIANTS}
+DEFAULT_VARIANT = {"matmul": linear.DEFAULT_VARIANT, "softmax": "online", "conv2d": _conv.DEFAULT_VARIANT}
 
 
 def asarray(a, dtype=None):
@@ -83,53 +106,10 @@ def set_num_threads(n: int) -> None:
 
 
 # ----------------------------------------------------------------------------- launching kernels
-# Rough single-thread cost of the kernels' inner loops (this machine class, AVX-512), used
-# only to decide whether a call is worth waking the other threads for.
-NS_PER_ELEMENT = 0.25  # elementwise kernels and reductions without exp
-NS_PER_EXP = 0.6  # softmax-family kernels, per element
-NS_PER_FMA = 0.0125  # matmul, per multiply-add (~80 GFLOP/s)
-PARALLEL_MIN_NS = 20_000.0
-
-
-def _run(kernel, work_ns: float, *args) -> None:
-    """Call a kernel: its multi-threaded version for big work, its single-threaded one below
-    ~20 µs of work, where waking the thread pool would cost more than sharing saves.
-
-    The choice depends on the work only, never on the thread count (see ParallelKernel).
-    """
-    return kernel.run(work_ns >= PARALLEL_MIN_NS, *args)
+# (_common.py: multi-threaded or not, by the work; the per-element costs it is estimated with)
 
 
 # ----------------------------------------------------------------------------- input preparation
-def _f32(x, name: str, ndim: int | None = None) -> np.ndarray:
-    """Validate x (shared checks), require float32, return it C-contiguous."""
-    if (
-        type(x) is np.ndarray
-        and x.dtype == np.float32
-        and x.flags.c_contiguous
-        and x.flags.aligned
-        and (ndim is None or x.ndim == ndim)
-    ):
-        return x  # the common case, without the general checks' ~0.4 us
-    _checks.require_array(x, name, ndim)
-    _checks.require_float32(x, name)  # the numba backend computes in float32, like the C++ one
-    return _aligned(np.ascontiguousarray(x))
-
-
-def _aligned(x: np.ndarray) -> np.ndarray:
-    """x, or an aligned copy of a view at an odd byte offset: numba would compile a second,
-    unaligned specialisation of every kernel for it."""
-    return x if x.flags.aligned else x.copy()
-
-
-def _operand(x, name: str, trans: bool):
-    """(array, trans) for matmul: a Fortran-ordered 2-D array is the transpose of a C one."""
-    x = np.asarray(x)
-    if x.ndim == 2 and not x.flags.c_contiguous and x.flags.f_contiguous:
-        return _f32(x.T, name), not trans
-    return _f32(x, name), trans
-
-
 def _targets(logits, targets) -> np.ndarray:
     """Targets as contiguous int64 after the type and shape checks; the range check is done
     by the cross-entropy kernels themselves (they return the count of bad targets)."""
@@ -155,114 +135,7 @@ def _variant(variant, kind: str) -> str:
     return DEFAULT_VARIANT[kind] if variant is None else _checks.variant(variant, VARIANTS[kind], kind)
 
 
-# ----------------------------------------------------------------------------- matmul
-MAX_TILES_PER_TASK = 16  # i-tiles (of MC rows) per matmul task: c_stage <= 1024 x 272 floats
-
-
-def _matmul_plan(m: int, n: int, threads: int, trans_b: bool = False) -> tuple[int, int]:
-    """(panel_width, row_groups) for the blocked kernel: enough tasks for every thread.
-
-    Wide panels (NC columns) are the most efficient; narrower ones and splitting the
-    rows are used only when there would otherwise be fewer tasks than threads.
-    Neither choice changes the arithmetic done for an element of C.
-    Every task packs the B block of its own panel, so tasks that split the rows of one
-    panel pack the same B block twice. With a transposed B that copy is a gather (it
-    writes columns of the buffer), as costly as a good part of the FMAs for a short A:
-    then the columns are split first (the 128x784 @ (256x784)^T of an MLP's first layer:
-    two 128-column panels instead of two row groups that each transpose all of W1).
-    """
-    want = threads
-    i_tiles = -(-m // _mm.MC)
-    width = _mm.NC
-    row_tiles = 1 if trans_b else i_tiles  # with trans_b, count only column panels as tasks
-    while width > 64 and -(-n // width) * row_tiles < want:
-        width //= 2
-    panels = -(-n // width)
-    if panels > 1:  # balance the panels over the threads: N = 784 in 256-wide panels would
-        panels += -panels % want  # be 256, 256, 256 and 16 (one of 2 threads doing 2/3):
-        width = max(64, (-(-n // panels) + 15) // 16 * 16)  # 4 panels of 208 (last: 160)
-        panels = -(-n // width)
-    row_groups = max(1, min(i_tiles, -(-want // panels)))
-    row_groups = max(row_groups, -(-i_tiles // MAX_TILES_PER_TASK))  # bounds c_stage's size
-    return width, row_groups
-
-
-def _dot_path(m: int, n: int, k: int, trans_a: bool, trans_b: bool) -> bool:
-    """A @ B.T (both operands read along rows) with enough depth for the dot kernel, and
-    neither few rows nor few columns (those take matmul_few_rows)."""
-    return trans_b and not trans_a and k >= _mm.DOT_MIN_K and m > _mm.FEW_ROWS and n > _mm.FEW_COLS
-
-
-def _dot_plan(n: int, k: int, threads: int) -> int:
-    """Columns of C per task of matmul_dot: a panel of B rows that fits DOT_PANEL_BYTES,
-    narrower when the threads need more panels, balanced over them; a multiple of 4."""
-    panel = max(4, _mm.DOT_PANEL_BYTES // (4 * k) // 4 * 4)
-    panels = max(-(-n // panel), min(threads, -(-n // 4)))
-    if panels > 1:
-        panels += -panels % threads  # N = 256 in 80-wide panels would be 80, 80, 80, 16
-    per_panel = -(-n // panels)
-    return -(-per_panel // 4) * 4
-
-
-_NO_BIAS = np.zeros(0, np.float32)
-_FLOAT32 = np.dtype(np.float32)
-
-
-def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | None = None):
-    """C = op(a) @ op(b); op(x) = x.T when its flag is set. Variants: naive, blocked (default).
-
-    Cost: 2*M*N*K FLOPs. The transposes are never materialised: the blocked kernel folds
-    them into the packing of each cache block, and A @ B.T, whose operands are both read
-    along rows, runs as a table of dot products (see matmul_kernels.py).
-    """
-    return _matmul(a, b, None, trans_a, trans_b, variant)
-
-
-def matmul_bias(a, b, bias, trans_a: bool = False, trans_b: bool = False):
-    """op(a) @ op(b) + bias[None, :] (nn.Linear's forward), bit for bit matmul then bias_add.
-    On the dot path (x @ W.T) each task adds the bias to its panel of C while it is still in
-    cache; the other paths run bias_add after the product."""
-    return _matmul(a, b, bias, trans_a, trans_b, None)
-
-
-def _matmul(a, b, bias, trans_a, trans_b, variant):
-    _checks.matmul_dims(a, b, trans_a, trans_b)
-    variant = _variant(variant, "matmul")
-    a, trans_a = _operand(a, "a", bool(trans_a))
-    b, trans_b = _operand(b, "b", bool(trans_b))
-    m, n, k = _checks.matmul_dims(a, b, trans_a, trans_b)
-    work = m * n * k * NS_PER_FMA
-    c = np.empty((m, n), np.float32)
-    if bias is not None:
-        _checks.bias_for(c, bias)
-        bias = _f32(bias, "bias", 1)
-        if not _dot_path(m, n, k, trans_a, trans_b):
-            return bias_add(_matmul(a, b, None, trans_a, trans_b, variant), bias)
-        threads = numba.get_num_threads() if work >= PARALLEL_MIN_NS else 1
-        _run(_mm.matmul_dot, work, a, b, c, _dot_plan(n, k, threads), bias, True)
-        return c
-    if m == 0 or n == 0:
-        return c
-    if variant == "naive":
-        _run(_mm.matmul_naive, work, a, b, trans_a, trans_b, c)
-    elif (m <= _mm.FEW_ROWS or (trans_b and n <= _mm.FEW_COLS)) and k:
-        # nn.Linear on one sample, or an MLP's 10-class output layer (h @ W2.T): B read in
-        # place, no packing; with few columns each C element is one dot of two contiguous rows.
-        rows = np.ascontiguousarray(a.T) if trans_a else a
-        _run(_mm.matmul_few_rows, work, rows, b, trans_b, c)
-    elif _dot_path(m, n, k, trans_a, trans_b):
-        # x @ W.T (nn.Linear's forward): each C element is a dot of two contiguous rows,
-        # computed in 4x4 blocks of running sums; no packing, C written once.
-        threads = numba.get_num_threads() if work >= PARALLEL_MIN_NS else 1
-        _run(_mm.matmul_dot, work, a, b, c, _dot_plan(n, k, threads), _NO_BIAS, False)
-    elif not trans_b and m * n * k <= _mm.SMALL_FMAS:
-        # Tiny (the output layer's backward: 128x10 @ 10x256, 10x128 @ 128x256): the plain
-        # row loop, whose rows of B and C stay in L1; packing would cost more than it saves.
-        _run(_mm.matmul_naive, work, a, b, trans_a, False, c)
-    else:
-        threads = numba.get_num_threads() if work >= PARALLEL_MIN_NS else 1
-        _run(_mm.matmul_blocked, work, a, b, trans_a, trans_b, c, *_matmul_plan(m, n, threads, trans_b))
-    return c
+# ----------------------------------------------------------------------------- matmul, bias (linear.py)
 
 
 # ----------------------------------------------------------------------------- relu
@@ -365,24 +238,6 @@ def cross_entropy_backward(logits, targets, grad_losses):
     return grad
 
 
-# ----------------------------------------------------------------------------- bias
-def bias_add(x, bias):
-    """y = x + bias[None, :]."""
-    _checks.bias_for(x, bias)
-    x, bias = _f32(x, "x", 2), _f32(bias, "bias", 1)
-    y = np.empty_like(x)
-    _run(_ew.bias_add, x.size * NS_PER_ELEMENT, x, bias, y)
-    return y
-
-
-def bias_grad(grad_output):
-    """grad_bias[j] = sum over rows of grad_output[:, j] (rows summed in order)."""
-    g = _f32(grad_output, "grad_output", 2)
-    out = np.empty(g.shape[1], np.float32)
-    _run(_ew.bias_grad, g.size * NS_PER_ELEMENT, g, out)
-    return out
-
-
 # ----------------------------------------------------------------------------- optimizers
 class _InPlace:
     """A flat, C-contiguous float32 view of an array updated in place.
@@ -422,7 +277,7 @@ def _flat_in_place(*arrays):
     shape = arrays[0].shape if type(arrays[0]) is np.ndarray else None
     flat = []
     for x in arrays:
-        if type(x) is not np.ndarray or x.dtype is not _FLOAT32 or x.shape != shape:
+        if type(x) is not np.ndarray or x.dtype is not _common.FLOAT32 or x.shape != shape:
             return None
         flags = x.flags
         if not (flags.c_contiguous and flags.aligned and flags.writeable):
@@ -559,248 +414,3 @@ def argmax(x):
     out = np.empty(x.shape[0], np.int64)
     _run(_ew.argmax, x.size * NS_PER_ELEMENT, x, out)
     return out
-
-
-# ----------------------------------------------------------------------------- conv2d and pooling
-# Kernels in conv_kernels.py; the checks (torch's errors and messages) in ../_conv_checks.py.
-
-VARIANTS["conv2d"] = ("direct", "channels", "im2col")
-DEFAULT_VARIANT["conv2d"] = None  # channels when a group has >= 8 output channels, else direct
-# im2col is a forward rung only: the backward entries run "channels" for it (protocol.py, Variants).
-_BACKWARD_RUNG = {"direct": "direct", "channels": "channels", "im2col": "channels"}
-_NO_BIAS = np.zeros(1, np.float32)
-
-
-def _conv_flops(y_shape, w_shape) -> float:
-    return float(np.prod(y_shape, dtype=np.float64)) * w_shape[1] * w_shape[2] * w_shape[3]
-
-
-def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None):
-    """y[N,O,Ho,Wo] = conv2d(x, w) + bias (NCHW, float32). Variants: direct, channels, im2col
-    (None: channels when a group has >= 8 output channels, else direct); see conv_kernels.py."""
-    (sh, sw), (ph, pw), (dh, dw), groups, (ho, wo) = _cc.conv2d(x, w, bias, stride, padding, dilation, groups)
-    if variant is None:
-        variant = "channels" if w.shape[0] // groups >= 8 else "direct"
-    variant = _cc.variant(variant, VARIANTS["conv2d"])
-    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
-    b = _NO_BIAS if bias is None else np.ascontiguousarray(bias)
-    y = np.empty((x.shape[0], w.shape[0], ho, wo), np.float32)
-    if y.size == 0:
-        return y
-    if w.shape[1] == 0:
-        y[...] = b.reshape(1, -1, 1, 1) if bias is not None else 0.0
-        return y
-    if variant == "im2col":
-        o, cpg, kh, kw = w.shape
-        opg = o // groups
-        cols = np.empty((cpg, kh, kw, ho, wo), np.float32)
-        for n in range(x.shape[0]):
-            for g in range(groups):
-                _run(_cv.im2col, cols.size * NS_PER_ELEMENT, x, cols, n, g * cpg, sh, sw, ph, pw, dh, dw)
-                y[n, g * opg : (g + 1) * opg] = matmul(
-                    w[g * opg : (g + 1) * opg].reshape(opg, -1), cols.reshape(cpg * kh * kw, ho * wo)
-                ).reshape(opg, ho, wo)
-        if bias is not None:
-            y += b.reshape(1, -1, 1, 1)
-        return y
-    work = _conv_flops(y.shape, w.shape) * NS_PER_FMA * 4
-    if variant == "channels":
-        o, cpg, kh, kw = w.shape
-        wt = np.ascontiguousarray(w.reshape(groups, o // groups, cpg, kh, kw).transpose(0, 2, 3, 4, 1))
-        _run(_cv.conv2d_channels, work, x, wt, b, bias is not None, y, sh, sw, ph, pw, dh, dw)
-    else:
-        _run(_cv.conv2d_direct, work, x, w, b, bias is not None, y, sh, sw, ph, pw, dh, dw, groups)
-    return y
-
-
-def conv2d_backward_input(
-    grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
-):
-    """grad_x[N,C,H,W] of conv2d (a transposed convolution of grad_y with w)."""
-    (sh, sw), (ph, pw), (dh, dw), groups, x_shape = _cc.conv2d_backward_input(
-        grad_y, w, input_shape, stride, padding, dilation, groups
-    )
-    if variant is None:
-        variant = "channels" if x_shape[1] // groups >= 8 else "direct"
-    variant = _BACKWARD_RUNG[_cc.variant(variant, VARIANTS["conv2d"])]
-    gy, w = np.ascontiguousarray(grad_y), np.ascontiguousarray(w)
-    gx = np.empty(x_shape, np.float32)
-    if gx.size == 0:
-        return gx
-    work = _conv_flops(gy.shape, w.shape) * NS_PER_FMA * 4
-    if variant == "channels":
-        o, cpg, kh, kw = w.shape
-        wt = np.ascontiguousarray(w.reshape(groups, o // groups, cpg, kh, kw).transpose(0, 1, 3, 4, 2))
-        _run(_cv.conv2d_backward_input_channels, work, gy, wt, gx, sh, sw, ph, pw, dh, dw)
-    else:
-        _run(_cv.conv2d_backward_input, work, gy, w, gx, sh, sw, ph, pw, dh, dw, groups)
-    return gx
-
-
-def conv2d_backward_weight(
-    grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
-):
-    """grad_w[O,C/g,kH,kW] of conv2d: each tap a dot product over the batch and output plane."""
-    (sh, sw), (ph, pw), (dh, dw), groups, w_shape = _cc.conv2d_backward_weight(
-        grad_y, x, weight_shape, stride, padding, dilation, groups
-    )
-    if variant is None:
-        variant = "channels" if w_shape[0] // groups >= 8 else "direct"
-    variant = _BACKWARD_RUNG[_cc.variant(variant, VARIANTS["conv2d"])]
-    gy, x = np.ascontiguousarray(grad_y), np.ascontiguousarray(x)
-    gw = np.empty(w_shape, np.float32)
-    if gw.size == 0:
-        return gw
-    work = _conv_flops(gy.shape, w_shape) * NS_PER_FMA * 4
-    if variant == "channels":
-        o, cpg, kh, kw = w_shape
-        gwt = np.empty((groups, cpg, kh, kw, o // groups), np.float32)
-        _run(
-            _cv.conv2d_backward_weight_channels,
-            work,
-            np.ascontiguousarray(gy.transpose(0, 2, 3, 1)),
-            x,
-            gwt,
-            sh,
-            sw,
-            ph,
-            pw,
-            dh,
-            dw,
-        )
-        gw[...] = gwt.transpose(0, 4, 1, 2, 3).reshape(w_shape)
-    else:
-        _run(_cv.conv2d_backward_weight, work, gy, x, gw, sh, sw, ph, pw, dh, dw, groups)
-    return gw
-
-
-def conv2d_backward_bias(grad_y):
-    """grad_b[O] = grad_y summed over N, Ho, Wo."""
-    _cc.conv2d_backward_bias(grad_y)
-    gy = np.ascontiguousarray(grad_y)
-    gb = np.empty(gy.shape[1], np.float32)
-    _run(_cv.conv2d_backward_bias, gy.size * NS_PER_ELEMENT, gy, gb)
-    return gb
-
-
-def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), ceil_mode=False):
-    """(y, indices): window maxima and their flat h*W + w positions (torch's ties and NaN rules)."""
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = _cc.pool2d(
-        x, kernel, stride, padding, dilation, bool(ceil_mode), "max_pool2d"
-    )
-    x = np.ascontiguousarray(x)
-    y = np.empty((x.shape[0], x.shape[1], ho, wo), np.float32)
-    idx = np.empty(y.shape, np.int64)
-    if y.size:
-        _run(
-            _cv.max_pool2d_forward,
-            y.size * kh * kw * NS_PER_ELEMENT,
-            x,
-            y,
-            idx,
-            kh,
-            kw,
-            sh,
-            sw,
-            ph,
-            pw,
-            dh,
-            dw,
-        )
-    return y, idx
-
-
-def max_pool2d_backward(grad_y, indices, input_shape):
-    """grad_x: grad_y scatter-added at indices (overlapping windows accumulate)."""
-    shape = _cc.max_pool2d_backward(grad_y, indices, input_shape)
-    _cc.indices_in_plane(indices, shape[2] * shape[3])
-    gy, idx = np.ascontiguousarray(grad_y), np.ascontiguousarray(indices)
-    gx = np.empty(shape, np.float32)
-    if gx.size:
-        _run(_cv.max_pool2d_backward, (gx.size + gy.size) * NS_PER_ELEMENT, gy, idx, gx)
-    return gx
-
-
-def avg_pool2d_forward(
-    x, kernel, stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True, divisor_override=None
-):
-    """Window means (torch's divisor rules for padding, ceil_mode and divisor_override)."""
-    (kh, kw), (sh, sw), (ph, pw), _, (ho, wo) = _cc.pool2d(
-        x, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d"
-    )
-    div = _cc.divisor(divisor_override)
-    x = np.ascontiguousarray(x)
-    y = np.empty((x.shape[0], x.shape[1], ho, wo), np.float32)
-    if y.size:
-        _run(
-            _cv.avg_pool2d_forward,
-            y.size * kh * kw * NS_PER_ELEMENT,
-            x,
-            y,
-            kh,
-            kw,
-            sh,
-            sw,
-            ph,
-            pw,
-            bool(count_include_pad),
-            div,
-        )
-    return y
-
-
-def avg_pool2d_backward(
-    grad_y,
-    input_shape,
-    kernel,
-    stride=None,
-    padding=(0, 0),
-    ceil_mode=False,
-    count_include_pad=True,
-    divisor_override=None,
-):
-    (kh, kw), (sh, sw), (ph, pw), _, shape, div = _cc.avg_pool2d_backward(
-        grad_y, input_shape, kernel, stride, padding, bool(ceil_mode), divisor_override
-    )
-    probe = np.empty(shape, np.float32)  # grad_x
-    gy = np.ascontiguousarray(grad_y)
-    if gy.size:
-        _run(
-            _cv.avg_pool2d_backward,
-            gy.size * kh * kw * NS_PER_ELEMENT,
-            gy,
-            probe,
-            kh,
-            kw,
-            sh,
-            sw,
-            ph,
-            pw,
-            bool(count_include_pad),
-            div,
-        )
-    else:
-        probe[...] = 0.0
-    return probe
-
-
-def adaptive_avg_pool2d_forward(x, output_size):
-    oh, ow = _cc.adaptive(x, output_size)
-    x = np.ascontiguousarray(x)
-    y = np.empty((x.shape[0], x.shape[1], oh, ow), np.float32)
-    if y.size:
-        _run(_cv.adaptive_avg_pool2d_forward, x.size * NS_PER_ELEMENT, x, y)
-    return y
-
-
-def adaptive_avg_pool2d_backward(grad_y, input_shape):
-    shape = _cc.adaptive_backward(grad_y, input_shape)
-    gy = np.ascontiguousarray(grad_y)
-    gx = np.empty(shape, np.float32)
-    if gx.size == 0:
-        return gx
-    if gy.size == 0:
-        gx[...] = 0.0
-        return gx
-    _run(_cv.adaptive_avg_pool2d_backward, gx.size * NS_PER_ELEMENT, gy, gx)
-    return gx

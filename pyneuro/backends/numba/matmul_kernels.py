@@ -248,15 +248,54 @@ def _tile_update(a_pack, b_pack, c_stage, row0, mc, nc, kc):
 # for any thread count (each C element is one task's dot). A transposed A is first copied
 # to M contiguous rows by the caller (M * K floats).
 FEW_ROWS = 4
-# The same kernel serves an op(B) of few columns given transposed (h @ W2.T of a 10-class
-# output layer, B = W2 of shape (10, K)): each C element is a dot of two contiguous rows,
-# where the blocked kernel would pack and stage a 10-wide panel (in the MLP step: 12 us
-# instead of 73 us at 128x256 @ 256x10).
+# The same kernel serves an op(B) of few columns given transposed (B of shape (N, K)),
+# where the blocked kernel would pack and stage a narrow panel, when the dot kernel below
+# cannot: a transposed A, or K < DOT_MIN_K. (h @ W2.T of a 10-class output layer goes to
+# matmul_dot: 12 us against 18 us here and 73 us blocked, at 128x256 @ (10x256)^T.)
 FEW_COLS = 16
-# At most this many multiply-adds with a row-major B, the naive row loop beats blocking:
-# the rows of B and C it streams stay in L1 and there is no packing to amortise (the output
-# layer's backward, 128x10 @ 10x256 and 10x128 @ 128x256: 27-33 us instead of 40-50 us).
+# At most this many multiply-adds with a row-major B, a row loop beats blocking: the rows
+# of B and C it streams stay in L1 and there is no packing to amortise. matmul_rows is the
+# naive i-k-j loop with 4 values of k per sweep along a row of C (as in _tile_update): each
+# C vector is loaded and stored once per 4 FMAs instead of once per FMA, and the loop over
+# k runs a quarter as often. The output layer's backward, 128x10 @ 10x256 and
+# (128x10)^T @ 128x256: 22 and 15 us, against 28-30 and 20-40 us for the naive loop.
 SMALL_FMAS = 1 << 19
+
+
+@kernel(fastmath=EXACT_FMA)
+def matmul_rows(a, b, trans_a, c):
+    """C = op(A) @ B, row by row, 4 values of k per sweep (for small products, see above).
+
+    Every element of C is the k-ordered chain of FMAs of the naive and blocked kernels,
+    started from 0: the same bits."""
+    m, n = c.shape
+    k_dim = a.shape[0] if trans_a else a.shape[1]
+    k4 = k_dim - k_dim % 4
+    for i in prange(m):
+        wide_vectors()
+        ci = c[i]
+        for j in range(n):
+            ci[j] = 0.0
+        for k in range(0, k4, 4):
+            if trans_a:
+                a0, a1, a2, a3 = a[k, i], a[k + 1, i], a[k + 2, i], a[k + 3, i]
+            else:
+                a0, a1, a2, a3 = a[i, k], a[i, k + 1], a[i, k + 2], a[i, k + 3]
+            b0, b1, b2, b3 = b[k], b[k + 1], b[k + 2], b[k + 3]
+            for j in range(n):
+                t = ci[j]
+                t += a0 * b0[j]
+                t += a1 * b1[j]
+                t += a2 * b2[j]
+                t += a3 * b3[j]
+                ci[j] = t
+        for k in range(k4, k_dim):
+            ak = a[k, i] if trans_a else a[i, k]
+            bk = b[k]
+            for j in range(n):
+                ci[j] += ak * bk[j]
+
+
 DOT_FMA = {"contract", "reassoc"}
 FEW_ROWS_BLOCK = 64  # columns of C per parallel task
 

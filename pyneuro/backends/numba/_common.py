@@ -1,0 +1,58 @@
+"""What the numba backend's wrapper modules share: the launch of a kernel (multi-threaded
+or not, decided by the work) and the preparation of float32 inputs.
+
+Used by the table (__init__.py), linear.py and conv.py. PARALLEL_MIN_NS is read at every
+call, so a test or benchmark can set it here to force one twin.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .. import _checks
+
+FLOAT32 = np.dtype(np.float32)
+
+# Rough single-thread cost of the kernels' inner loops (this machine class, AVX-512), used
+# only to decide whether a call is worth waking the other threads for.
+NS_PER_ELEMENT = 0.25  # elementwise kernels and reductions without exp
+NS_PER_EXP = 0.6  # softmax-family kernels, per element
+NS_PER_FMA = 0.0125  # matmul, per multiply-add (~80 GFLOP/s)
+PARALLEL_MIN_NS = 20_000.0
+
+
+def run(kernel, work_ns: float, *args):
+    """Call a kernel: its multi-threaded version for big work, its single-threaded one below
+    ~20 µs of work, where waking the thread pool would cost more than sharing saves.
+
+    The choice depends on the work only, never on the thread count (see ParallelKernel).
+    """
+    return kernel.run(work_ns >= PARALLEL_MIN_NS, *args)
+
+
+def threads_for(work_ns: float) -> int:
+    """The threads a kernel launched by run() will use (for planning its split of the work)."""
+    return numba.get_num_threads() if work_ns >= PARALLEL_MIN_NS else 1
+
+
+# ----------------------------------------------------------------------------- input preparation
+def f32(x, name: str, ndim: int | None = None) -> np.ndarray:
+    """Validate x (shared checks), require float32, return it C-contiguous."""
+    if (
+        type(x) is np.ndarray
+        and x.dtype == np.float32
+        and x.flags.c_contiguous
+        and x.flags.aligned
+        and (ndim is None or x.ndim == ndim)
+    ):
+        return x  # the common case, without the general checks' ~0.4 us
+    _checks.require_array(x, name, ndim)
+    _checks.require_float32(x, name)  # the numba backend computes in float32, like the C++ one
+    return aligned(np.ascontiguousarray(x))
+
+
+def aligned(x: np.ndarray) -> np.ndarray:
+    """x, or an aligned copy of a view at an odd byte offset: numba would compile a second,
+    unaligned specialisation of every kernel for it."""
+    return x if x.flags.aligned else x.copy()

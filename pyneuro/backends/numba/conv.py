@@ -1,0 +1,255 @@
+"""The numba backend's conv2d and pooling entries (the table re-exports them).
+
+Kernels in conv_kernels.py; the checks (torch's errors and messages) in ../_conv_checks.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _conv_checks as _cc
+from . import conv_kernels as _cv
+from ._common import NS_PER_ELEMENT, NS_PER_FMA
+from ._common import run as _run
+from .linear import matmul
+
+VARIANTS = ("direct", "channels", "im2col")
+DEFAULT_VARIANT = None  # channels when a group has >= 8 output channels, else direct
+# im2col is a forward rung only: the backward entries run "channels" for it (protocol.py, Variants).
+_BACKWARD_RUNG = {"direct": "direct", "channels": "channels", "im2col": "channels"}
+_NO_BIAS = np.zeros(1, np.float32)
+
+
+def _conv_flops(y_shape, w_shape) -> float:
+    return float(np.prod(y_shape, dtype=np.float64)) * w_shape[1] * w_shape[2] * w_shape[3]
+
+
+def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None):
+    """y[N,O,Ho,Wo] = conv2d(x, w) + bias (NCHW, float32). Variants: direct, channels, im2col
+    (None: channels when a group has >= 8 output channels, else direct); see conv_kernels.py."""
+    (sh, sw), (ph, pw), (dh, dw), groups, (ho, wo) = _cc.conv2d(x, w, bias, stride, padding, dilation, groups)
+    if variant is None:
+        variant = "channels" if w.shape[0] // groups >= 8 else "direct"
+    variant = _cc.variant(variant, VARIANTS)
+    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
+    b = _NO_BIAS if bias is None else np.ascontiguousarray(bias)
+    y = np.empty((x.shape[0], w.shape[0], ho, wo), np.float32)
+    if y.size == 0:
+        return y
+    if w.shape[1] == 0:
+        y[...] = b.reshape(1, -1, 1, 1) if bias is not None else 0.0
+        return y
+    if variant == "im2col":
+        o, cpg, kh, kw = w.shape
+        opg = o // groups
+        cols = np.empty((cpg, kh, kw, ho, wo), np.float32)
+        for n in range(x.shape[0]):
+            for g in range(groups):
+                _run(_cv.im2col, cols.size * NS_PER_ELEMENT, x, cols, n, g * cpg, sh, sw, ph, pw, dh, dw)
+                y[n, g * opg : (g + 1) * opg] = matmul(
+                    w[g * opg : (g + 1) * opg].reshape(opg, -1), cols.reshape(cpg * kh * kw, ho * wo)
+                ).reshape(opg, ho, wo)
+        if bias is not None:
+            y += b.reshape(1, -1, 1, 1)
+        return y
+    work = _conv_flops(y.shape, w.shape) * NS_PER_FMA * 4
+    if variant == "channels":
+        o, cpg, kh, kw = w.shape
+        wt = np.ascontiguousarray(w.reshape(groups, o // groups, cpg, kh, kw).transpose(0, 2, 3, 4, 1))
+        _run(_cv.conv2d_channels, work, x, wt, b, bias is not None, y, sh, sw, ph, pw, dh, dw)
+    else:
+        _run(_cv.conv2d_direct, work, x, w, b, bias is not None, y, sh, sw, ph, pw, dh, dw, groups)
+    return y
+
+
+def conv2d_backward_input(
+    grad_y, w, input_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
+):
+    """grad_x[N,C,H,W] of conv2d (a transposed convolution of grad_y with w)."""
+    (sh, sw), (ph, pw), (dh, dw), groups, x_shape = _cc.conv2d_backward_input(
+        grad_y, w, input_shape, stride, padding, dilation, groups
+    )
+    if variant is None:
+        variant = "channels" if x_shape[1] // groups >= 8 else "direct"
+    variant = _BACKWARD_RUNG[_cc.variant(variant, VARIANTS)]
+    gy, w = np.ascontiguousarray(grad_y), np.ascontiguousarray(w)
+    gx = np.empty(x_shape, np.float32)
+    if gx.size == 0:
+        return gx
+    work = _conv_flops(gy.shape, w.shape) * NS_PER_FMA * 4
+    if variant == "channels":
+        o, cpg, kh, kw = w.shape
+        wt = np.ascontiguousarray(w.reshape(groups, o // groups, cpg, kh, kw).transpose(0, 1, 3, 4, 2))
+        _run(_cv.conv2d_backward_input_channels, work, gy, wt, gx, sh, sw, ph, pw, dh, dw)
+    else:
+        _run(_cv.conv2d_backward_input, work, gy, w, gx, sh, sw, ph, pw, dh, dw, groups)
+    return gx
+
+
+def conv2d_backward_weight(
+    grad_y, x, weight_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
+):
+    """grad_w[O,C/g,kH,kW] of conv2d: each tap a dot product over the batch and output plane."""
+    (sh, sw), (ph, pw), (dh, dw), groups, w_shape = _cc.conv2d_backward_weight(
+        grad_y, x, weight_shape, stride, padding, dilation, groups
+    )
+    if variant is None:
+        variant = "channels" if w_shape[0] // groups >= 8 else "direct"
+    variant = _BACKWARD_RUNG[_cc.variant(variant, VARIANTS)]
+    gy, x = np.ascontiguousarray(grad_y), np.ascontiguousarray(x)
+    gw = np.empty(w_shape, np.float32)
+    if gw.size == 0:
+        return gw
+    work = _conv_flops(gy.shape, w_shape) * NS_PER_FMA * 4
+    if variant == "channels":
+        o, cpg, kh, kw = w_shape
+        gwt = np.empty((groups, cpg, kh, kw, o // groups), np.float32)
+        _run(
+            _cv.conv2d_backward_weight_channels,
+            work,
+            np.ascontiguousarray(gy.transpose(0, 2, 3, 1)),
+            x,
+            gwt,
+            sh,
+            sw,
+            ph,
+            pw,
+            dh,
+            dw,
+        )
+        gw[...] = gwt.transpose(0, 4, 1, 2, 3).reshape(w_shape)
+    else:
+        _run(_cv.conv2d_backward_weight, work, gy, x, gw, sh, sw, ph, pw, dh, dw, groups)
+    return gw
+
+
+def conv2d_backward_bias(grad_y):
+    """grad_b[O] = grad_y summed over N, Ho, Wo."""
+    _cc.conv2d_backward_bias(grad_y)
+    gy = np.ascontiguousarray(grad_y)
+    gb = np.empty(gy.shape[1], np.float32)
+    _run(_cv.conv2d_backward_bias, gy.size * NS_PER_ELEMENT, gy, gb)
+    return gb
+
+
+def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), ceil_mode=False):
+    """(y, indices): window maxima and their flat h*W + w positions (torch's ties and NaN rules)."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = _cc.pool2d(
+        x, kernel, stride, padding, dilation, bool(ceil_mode), "max_pool2d"
+    )
+    x = np.ascontiguousarray(x)
+    y = np.empty((x.shape[0], x.shape[1], ho, wo), np.float32)
+    idx = np.empty(y.shape, np.int64)
+    if y.size:
+        _run(
+            _cv.max_pool2d_forward,
+            y.size * kh * kw * NS_PER_ELEMENT,
+            x,
+            y,
+            idx,
+            kh,
+            kw,
+            sh,
+            sw,
+            ph,
+            pw,
+            dh,
+            dw,
+        )
+    return y, idx
+
+
+def max_pool2d_backward(grad_y, indices, input_shape):
+    """grad_x: grad_y scatter-added at indices (overlapping windows accumulate)."""
+    shape = _cc.max_pool2d_backward(grad_y, indices, input_shape)
+    _cc.indices_in_plane(indices, shape[2] * shape[3])
+    gy, idx = np.ascontiguousarray(grad_y), np.ascontiguousarray(indices)
+    gx = np.empty(shape, np.float32)
+    if gx.size:
+        _run(_cv.max_pool2d_backward, (gx.size + gy.size) * NS_PER_ELEMENT, gy, idx, gx)
+    return gx
+
+
+def avg_pool2d_forward(
+    x, kernel, stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    """Window means (torch's divisor rules for padding, ceil_mode and divisor_override)."""
+    (kh, kw), (sh, sw), (ph, pw), _, (ho, wo) = _cc.pool2d(
+        x, kernel, stride, padding, 1, bool(ceil_mode), "avg_pool2d"
+    )
+    div = _cc.divisor(divisor_override)
+    x = np.ascontiguousarray(x)
+    y = np.empty((x.shape[0], x.shape[1], ho, wo), np.float32)
+    if y.size:
+        _run(
+            _cv.avg_pool2d_forward,
+            y.size * kh * kw * NS_PER_ELEMENT,
+            x,
+            y,
+            kh,
+            kw,
+            sh,
+            sw,
+            ph,
+            pw,
+            bool(count_include_pad),
+            div,
+        )
+    return y
+
+
+def avg_pool2d_backward(
+    grad_y,
+    input_shape,
+    kernel,
+    stride=None,
+    padding=(0, 0),
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    (kh, kw), (sh, sw), (ph, pw), _, shape, div = _cc.avg_pool2d_backward(
+        grad_y, input_shape, kernel, stride, padding, bool(ceil_mode), divisor_override
+    )
+    probe = np.empty(shape, np.float32)  # grad_x
+    gy = np.ascontiguousarray(grad_y)
+    if gy.size:
+        _run(
+            _cv.avg_pool2d_backward,
+            gy.size * kh * kw * NS_PER_ELEMENT,
+            gy,
+            probe,
+            kh,
+            kw,
+            sh,
+            sw,
+            ph,
+            pw,
+            bool(count_include_pad),
+            div,
+        )
+    else:
+        probe[...] = 0.0
+    return probe
+
+
+def adaptive_avg_pool2d_forward(x, output_size):
+    oh, ow = _cc.adaptive(x, output_size)
+    x = np.ascontiguousarray(x)
+    y = np.empty((x.shape[0], x.shape[1], oh, ow), np.float32)
+    if y.size:
+        _run(_cv.adaptive_avg_pool2d_forward, x.size * NS_PER_ELEMENT, x, y)
+    return y
+
+
+def adaptive_avg_pool2d_backward(grad_y, input_shape):
+    shape = _cc.adaptive_backward(grad_y, input_shape)
+    gy = np.ascontiguousarray(grad_y)
+    gx = np.empty(shape, np.float32)
+    if gx.size == 0:
+        return gx
+    if gy.size == 0:
+        gx[...] = 0.0
+        return gx
+    _run(_cv.adaptive_avg_pool2d_backward, gx.size * NS_PER_ELEMENT, gy, gx)
+    return gx

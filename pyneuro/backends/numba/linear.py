@@ -1,0 +1,168 @@
+"""The numba backend's matmul, matmul_bias, bias_add and bias_grad (the table re-exports them):
+input checks and layout, the choice of kernel by shape, the split over threads.
+
+Kernels in matmul_kernels.py (C = op(A) @ op(B): blocked, dot, few-rows, rows, naive) and
+elementwise_kernels.py (the bias).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _checks
+from . import _common
+from . import elementwise_kernels as _ew
+from . import matmul_kernels as _mm
+from ._common import FLOAT32, NS_PER_ELEMENT, NS_PER_FMA
+from ._common import f32 as _f32
+from ._common import run as _run
+
+VARIANTS = ("naive", "blocked")
+DEFAULT_VARIANT = "blocked"
+
+
+def _operand(x, name: str, trans: bool):
+    """(array, trans) for matmul: a Fortran-ordered 2-D array is the transpose of a C one."""
+    x = np.asarray(x)
+    if x.ndim == 2 and not x.flags.c_contiguous and x.flags.f_contiguous:
+        return _f32(x.T, name), not trans
+    return _f32(x, name), trans
+
+
+MAX_TILES_PER_TASK = 16  # i-tiles (of MC rows) per matmul task: c_stage <= 1024 x 272 floats
+
+
+def _matmul_plan(m: int, n: int, threads: int, trans_b: bool = False) -> tuple[int, int]:
+    """(panel_width, row_groups) for the blocked kernel: enough tasks for every thread.
+
+    Wide panels (NC columns) are the most efficient; narrower ones and splitting the
+    rows are used only when there would otherwise be fewer tasks than threads.
+    Neither choice changes the arithmetic done for an element of C.
+    Every task packs the B block of its own panel, so tasks that split the rows of one
+    panel pack the same B block twice. With a transposed B that copy is a gather (it
+    writes columns of the buffer), as costly as a good part of the FMAs for a short A:
+    then the columns are split first (the 128x784 @ (256x784)^T of an MLP's first layer:
+    two 128-column panels instead of two row groups that each transpose all of W1).
+    """
+    want = threads
+    i_tiles = -(-m // _mm.MC)
+    width = _mm.NC
+    row_tiles = 1 if trans_b else i_tiles  # with trans_b, count only column panels as tasks
+    while width > 64 and -(-n // width) * row_tiles < want:
+        width //= 2
+    panels = -(-n // width)
+    if panels > 1:  # balance the panels over the threads: N = 784 in 256-wide panels would
+        panels += -panels % want  # be 256, 256, 256 and 16 (one of 2 threads doing 2/3):
+        width = max(64, (-(-n // panels) + 15) // 16 * 16)  # 4 panels of 208 (last: 160)
+        panels = -(-n // width)
+    row_groups = max(1, min(i_tiles, -(-want // panels)))
+    row_groups = max(row_groups, -(-i_tiles // MAX_TILES_PER_TASK))  # bounds c_stage's size
+    return width, row_groups
+
+
+def _dot_path(m: int, n: int, k: int, trans_a: bool, trans_b: bool) -> bool:
+    """A @ B.T (both operands read along rows) with enough depth for the dot kernel and
+    more than a few rows (those take matmul_few_rows)."""
+    return trans_b and not trans_a and k >= _mm.DOT_MIN_K and m > _mm.FEW_ROWS
+
+
+def _dot_plan(n: int, k: int, threads: int) -> int:
+    """Columns of C per task of matmul_dot: a panel of B rows that fits DOT_PANEL_BYTES,
+    narrower when the threads need more panels, balanced over them; a multiple of 4."""
+    panel = max(4, _mm.DOT_PANEL_BYTES // (4 * k) // 4 * 4)
+    panels = max(-(-n // panel), min(threads, -(-n // 4)))
+    if panels > 1:
+        panels += -panels % threads  # N = 256 in 80-wide panels would be 80, 80, 80, 16
+    per_panel = -(-n // panels)
+    return -(-per_panel // 4) * 4
+
+
+_NO_BIAS = np.zeros(0, np.float32)
+
+
+def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | None = None):
+    """C = op(a) @ op(b); op(x) = x.T when its flag is set. Variants: naive, blocked (default).
+
+    Cost: 2*M*N*K FLOPs. The transposes are never materialised: the blocked kernel folds
+    them into the packing of each cache block, and A @ B.T, whose operands are both read
+    along rows, runs as a table of dot products (see matmul_kernels.py).
+    """
+    return _matmul(a, b, None, trans_a, trans_b, variant)
+
+
+def matmul_bias(a, b, bias, trans_a: bool = False, trans_b: bool = False):
+    """op(a) @ op(b) + bias[None, :] (nn.Linear's forward), bit for bit matmul then bias_add.
+    On the dot path (x @ W.T) each task adds the bias to its panel of C while it is still in
+    cache; the other paths run bias_add after the product."""
+    return _matmul(a, b, bias, trans_a, trans_b, None)
+
+
+def _plain_2d(x) -> bool:
+    """A C-contiguous, aligned float32 matrix: what the kernels take as it is."""
+    if type(x) is not np.ndarray or x.ndim != 2 or x.dtype is not FLOAT32:
+        return False
+    flags = x.flags
+    return flags.c_contiguous and flags.aligned
+
+
+def _matmul(a, b, bias, trans_a, trans_b, variant):
+    trans_a, trans_b = bool(trans_a), bool(trans_b)
+    if not (_plain_2d(a) and _plain_2d(b)):  # (the common case skips this: ~2 us of checks)
+        _checks.matmul_dims(a, b, trans_a, trans_b)  # errors name the shapes as given
+        a, trans_a = _operand(a, "a", trans_a)
+        b, trans_b = _operand(b, "b", trans_b)
+    variant = DEFAULT_VARIANT if variant is None else _checks.variant(variant, VARIANTS, "matmul")
+    m, k = (a.shape[1], a.shape[0]) if trans_a else a.shape
+    n = b.shape[0] if trans_b else b.shape[1]
+    if (b.shape[1] if trans_b else b.shape[0]) != k:
+        _checks.matmul_dims(a, b, trans_a, trans_b)  # raises, naming both shapes
+    work = m * n * k * NS_PER_FMA
+    c = np.empty((m, n), np.float32)
+    if bias is not None:
+        _checks.bias_for(c, bias)
+        bias = _f32(bias, "bias", 1)
+        if not _dot_path(m, n, k, trans_a, trans_b):
+            return bias_add(_matmul(a, b, None, trans_a, trans_b, variant), bias)
+        threads = _common.threads_for(work)
+        _run(_mm.matmul_dot, work, a, b, c, _dot_plan(n, k, threads), bias, True)
+        return c
+    if m == 0 or n == 0:
+        return c
+    if variant == "naive":
+        _run(_mm.matmul_naive, work, a, b, trans_a, trans_b, c)
+    elif _dot_path(m, n, k, trans_a, trans_b):
+        # x @ W.T (nn.Linear's forward): each C element is a dot of two contiguous rows,
+        # computed in 4x4 blocks of running sums; no packing, C written once.
+        threads = _common.threads_for(work)
+        _run(_mm.matmul_dot, work, a, b, c, _dot_plan(n, k, threads), _NO_BIAS, False)
+    elif (m <= _mm.FEW_ROWS or (trans_b and n <= _mm.FEW_COLS)) and k:
+        # nn.Linear on one sample, or few columns given transposed: B read in place, no
+        # packing; with few columns each C element is one dot of two contiguous rows.
+        rows = np.ascontiguousarray(a.T) if trans_a else a
+        _run(_mm.matmul_few_rows, work, rows, b, trans_b, c)
+    elif not trans_b and m * n * k <= _mm.SMALL_FMAS:
+        # Tiny (the output layer's backward: 128x10 @ 10x256, 10x128 @ 128x256): a row
+        # loop, whose rows of B and C stay in L1; packing would cost more than it saves.
+        _run(_mm.matmul_rows, work, a, b, trans_a, c)
+    else:
+        threads = _common.threads_for(work)
+        _run(_mm.matmul_blocked, work, a, b, trans_a, trans_b, c, *_matmul_plan(m, n, threads, trans_b))
+    return c
+
+
+# ----------------------------------------------------------------------------- bias
+def bias_add(x, bias):
+    """y = x + bias[None, :]."""
+    _checks.bias_for(x, bias)
+    x, bias = _f32(x, "x", 2), _f32(bias, "bias", 1)
+    y = np.empty_like(x)
+    _run(_ew.bias_add, x.size * NS_PER_ELEMENT, x, bias, y)
+    return y
+
+
+def bias_grad(grad_output):
+    """grad_bias[j] = sum over rows of grad_output[:, j] (rows summed in order)."""
+    g = _f32(grad_output, "grad_output", 2)
+    out = np.empty(g.shape[1], np.float32)
+    _run(_ew.bias_grad, g.size * NS_PER_ELEMENT, g, out)
+    return out
