@@ -14,18 +14,23 @@ The ladder (VARIANTS["matmul"]):
 * blocked - cache blocking, packing and register blocking (the default).
             Work split: C is cut into column panels (NC = 256 wide, narrower when that
             gives the threads more tasks) and groups of MC-row tiles; one parallel task
-            owns one panel x row group (the caller, the table's _matmul_plan, chooses).
+            owns one panel x row group (the caller, linear.py's _matmul_plan, chooses).
             Cache blocking: K is walked in KC-long slices. For each slice the task copies
             ("packs") the block of op(B) it needs (KC x NC floats, 256 KiB: stays in L2)
             once and reuses it for all its row tiles; for each tile it packs the
             MC x KC block of op(A) (64 KiB). The transpose flags are absorbed in the
-            packing (read rows of the source, write columns of the buffer), so the inner
-            loops are the same for all four cases and read only contiguous memory, and no
-            transposed copy of a whole operand is ever made.
+            packing (a transposed B: read rows of the source, write columns of the
+            buffer; a transposed A: copied as it is and read through its transpose), so
+            the inner loops are the same for all four cases and read only contiguous
+            memory, and no transposed copy of a whole operand is ever made.
             Register blocking (_tile_update): 4 rows of C x 4 values of k per sweep along
             a row segment: every vector of B loaded feeds 4 FMAs and every vector of C is
-            loaded and stored once per 4 FMAs, which keeps the FMA units busy (~85% of
-            one core's peak here) instead of waiting for loads and stores.
+            loaded and stored once per 4 FMAs instead of once per FMA. That is as far as
+            numba goes: C stays in L1, not in registers (LLVM keeps no array of
+            accumulators in registers across the k loop; the C++ micro-kernel does, see
+            csrc/cpu/matmul_packed.cpp), so the loop runs at ~60 GFLOP/s per core on the
+            Intel Xeon of bench/results (35% of its FMA peak): loads and stores, not FMAs,
+            are the limit. The dot kernel below keeps its sums in registers.
             Padding: every buffer's rows are PAD floats longer than needed, and C is
             accumulated in such a padded buffer (c_stage) and copied out once. With
             power-of-two row lengths (N = 1024) rows fall into the same few cache sets,
@@ -124,7 +129,8 @@ def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1):
     # rows 4 KiB apart make the CPU's store-to-load check see false conflicts (the
     # micro-kernel runs ~4x slower with N = 1024 if it updates C in place).
     b_pack = np.empty((kc_max, panel_width + PAD), np.float32)
-    a_pack = np.empty((MC, kc_max + PAD), np.float32)
+    # A block: MC rows of kc (or, for a transposed A, kc rows of MC: see below).
+    a_pack = np.empty((kc_max, MC + PAD) if trans_a else (MC, kc_max + PAD), np.float32)
     # The task's block of C is accumulated in c_stage and copied to C once, at the end.
     c_stage = np.zeros((r1 - r0, panel_width + PAD), np.float32)
     for k0 in range(0, k_dim, KC):
@@ -142,13 +148,18 @@ def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1):
         for it in range(t0, t1):
             i0 = it * MC
             mc = min(MC, m - i0)
-            if trans_a:  # op(A) block = A[k0:k0+kc, i0:i0+mc].T:
-                for kk in range(kc):  # read rows of A, write columns of a_pack
-                    _copy_to_column(a_pack, kk, a[k0 + kk, i0 : i0 + mc])
+            if trans_a:
+                # op(A) block = A[k0:k0+kc, i0:i0+mc].T: the rows of A are copied as they are
+                # and the micro-kernel reads the copy through its transpose. It loads A only as
+                # scalars, so their stride costs nothing, while a transposing copy (writing
+                # columns) made the 256x128x784 A^T @ B of an MLP's grad_W ~7% slower.
+                for kk in range(kc):
+                    _copy(a_pack[kk], a[k0 + kk, i0 : i0 + mc])
+                _tile_update(a_pack.T, b_pack, c_stage, i0 - r0, mc, nc, kc)
             else:
                 for ii in range(mc):
                     _copy(a_pack[ii], a[i0 + ii, k0 : k0 + kc])
-            _tile_update(a_pack, b_pack, c_stage, i0 - r0, mc, nc, kc)
+                _tile_update(a_pack, b_pack, c_stage, i0 - r0, mc, nc, kc)
     for ii in range(r1 - r0):
         _copy(c[r0 + ii, j0 : j0 + nc], c_stage[ii, :nc])
 
