@@ -121,20 +121,18 @@ def _matmul(a, b, bias, trans_a, trans_b, variant):
     if bias is not None:
         _checks.bias_for(c, bias)
         bias = _f32(bias, "bias", 1)
-        if not _dot_path(m, n, k, trans_a, trans_b):
+        if not _dot_path(m, n, k, trans_a, trans_b):  # only the dot kernel adds a bias itself
             return bias_add(_matmul(a, b, None, trans_a, trans_b, variant), bias)
-        threads = _common.threads_for(work)
-        _run(_mm.matmul_dot, work, a, b, c, _dot_plan(n, k, threads), bias, True)
-        return c
     if m == 0 or n == 0:
         return c
     if variant == "naive":
         _run(_mm.matmul_naive, work, a, b, trans_a, trans_b, c)
     elif _dot_path(m, n, k, trans_a, trans_b):
         # x @ W.T (nn.Linear's forward): each C element is a dot of two contiguous rows,
-        # computed in 4x4 blocks of running sums; no packing, C written once.
-        threads = _common.threads_for(work)
-        _run(_mm.matmul_dot, work, a, b, c, _dot_plan(n, k, threads), _NO_BIAS, False)
+        # computed in 4x4 blocks of running sums; no packing, C written once (bias added).
+        plan = _dot_plan(n, k, _common.threads_for(work))
+        has_bias = bias is not None
+        _run(_mm.matmul_dot, work, a, b, c, plan, bias if has_bias else _NO_BIAS, has_bias)
     elif (m <= _mm.FEW_ROWS or (trans_b and n <= _mm.FEW_COLS)) and k:
         # nn.Linear on one sample, or few columns given transposed: B read in place, no
         # packing; with few columns each C element is one dot of two contiguous rows.
