@@ -3,7 +3,8 @@
 Each case runs both backends in ONE process, interleaved (numba, cpu, numba, cpu, ...)
 after ~0.3 s of warm-up each; the ratio is numba time / cpu time, as the median of the
 per-pair ratios and as best-of (min / min). The epochs come from `pyneuro train` (the
-median of epochs 2..3: epoch 1 includes numba's compile or cache load).
+median of epochs 2..3: epoch 1 includes numba's compile or cache load), ROUNDS runs per
+backend in rotating order, with the numba/cpu and numba/numpy ratios taken per round.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=$PWD python bench/numba_round2.py
 
