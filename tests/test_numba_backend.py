@@ -509,8 +509,8 @@ def _env_with_pyneuro():
 
 
 def test_optimizer_steps_fast_and_checked_paths_agree(nb, rng):
-    """Plain contiguous arrays skip the wrappers' checks (_flat_in_place); a strided or
-    misaligned one goes through a contiguous copy that is written back: the same bits."""
+    """Plain contiguous arrays skip the wrappers' checks (_flat_in_place); a Fortran-ordered
+    one goes through a contiguous copy that is written back: the same bits."""
     p, g, b = randn(rng, 6, 5), randn(rng, 6, 5), randn(rng, 6, 5)
     m, v = randn(rng, 6, 5), np.abs(randn(rng, 6, 5))
     assert nb._flat_in_place(p, g, b) is not None

@@ -225,7 +225,7 @@ def adam_step_multi(
         adam_step(p, g, m, v, step, lr, beta1, beta2, eps, weight_decay)
 
 
-# ----------------------------------------------------------------------------- argmax
+# ----------------------------------------------------------------------------- batch gather
 def take_rows(a, index):
     """a[index] along axis 0 for a 1-D integer index (the batch gather of a data loader)."""
     index = _checks.row_index(a, index)
@@ -233,6 +233,7 @@ def take_rows(a, index):
     return a[index]
 
 
+# ----------------------------------------------------------------------------- argmax
 def argmax(x):
     """Index (int64) of the first maximum in each row; a NaN counts as the maximum."""
     _checks.require_array(x, "x", 2)

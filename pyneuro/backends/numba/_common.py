@@ -37,15 +37,19 @@ def threads_for(work_ns: float) -> int:
 
 
 # ----------------------------------------------------------------------------- input preparation
+def is_plain(x, ndim: int | None = None, writeable: bool = False) -> bool:
+    """Is x what the kernels take as it is: a C-contiguous, aligned float32 ndarray (of ndim
+    dimensions, writeable if asked)? The one cheap test in front of every wrapper's checks.
+    (A float32 dtype that is not numpy's canonical object just fails it: the checked path.)"""
+    if type(x) is not np.ndarray or x.dtype is not FLOAT32 or (ndim is not None and x.ndim != ndim):
+        return False
+    flags = x.flags
+    return flags.c_contiguous and flags.aligned and (flags.writeable or not writeable)
+
+
 def f32(x, name: str, ndim: int | None = None) -> np.ndarray:
     """Validate x (shared checks), require float32, return it C-contiguous."""
-    if (
-        type(x) is np.ndarray
-        and x.dtype == np.float32
-        and x.flags.c_contiguous
-        and x.flags.aligned
-        and (ndim is None or x.ndim == ndim)
-    ):
+    if is_plain(x, ndim):
         return x  # the common case, without the general checks' ~0.4 us
     _checks.require_array(x, name, ndim)
     _checks.require_float32(x, name)  # the numba backend computes in float32, like the C++ one

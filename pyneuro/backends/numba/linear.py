@@ -13,7 +13,7 @@ from .. import _checks
 from . import _common
 from . import elementwise_kernels as _ew
 from . import matmul_kernels as _mm
-from ._common import FLOAT32, NS_PER_ELEMENT, NS_PER_FMA
+from ._common import NS_PER_ELEMENT, NS_PER_FMA
 from ._common import f32 as _f32
 from ._common import run as _run
 
@@ -97,17 +97,11 @@ def matmul_bias(a, b, bias, trans_a: bool = False, trans_b: bool = False):
     return _matmul(a, b, bias, trans_a, trans_b, None)
 
 
-def _plain_2d(x) -> bool:
-    """A C-contiguous, aligned float32 matrix: what the kernels take as it is."""
-    if type(x) is not np.ndarray or x.ndim != 2 or x.dtype is not FLOAT32:
-        return False
-    flags = x.flags
-    return flags.c_contiguous and flags.aligned
-
-
 def _matmul(a, b, bias, trans_a, trans_b, variant):
     trans_a, trans_b = bool(trans_a), bool(trans_b)
-    if not (_plain_2d(a) and _plain_2d(b)):  # (the common case skips this: ~2 us of checks)
+    if not (
+        _common.is_plain(a, 2) and _common.is_plain(b, 2)
+    ):  # (the common case skips this: ~2 us of checks)
         _checks.matmul_dims(a, b, trans_a, trans_b)  # errors name the shapes as given
         a, trans_a = _operand(a, "a", trans_a)
         b, trans_b = _operand(b, "b", trans_b)

@@ -325,11 +325,7 @@ def matmul_few_rows(a, b, trans_b, c):
             ci = c[i, j0:j1]
             if trans_b:
                 for jj in range(j1 - j0):
-                    bj = b[j0 + jj]
-                    s = np.float32(0.0)
-                    for k in range(k_dim):
-                        s += ai[k] * bj[k]
-                    ci[jj] = s
+                    ci[jj] = _dot(ai, b[j0 + jj])
             else:
                 ci[:] = 0.0
                 for k in range(k_dim):
