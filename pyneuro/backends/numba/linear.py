@@ -32,7 +32,9 @@ def _operand(x, name: str, trans: bool):
 MAX_TILES_PER_TASK = 16  # i-tiles (of MC rows) per matmul task: c_stage <= 1024 x 272 floats
 
 
-def _matmul_plan(m: int, n: int, threads: int, trans_b: bool = False) -> tuple[int, int]:
+def _matmul_plan(
+    m: int, n: int, threads: int, trans_b: bool = False, trans_a: bool = False
+) -> tuple[int, int]:
     """(panel_width, row_groups) for the blocked kernel: enough tasks for every thread.
 
     Wide panels (NC columns) are the most efficient; narrower ones and splitting the
@@ -43,19 +45,27 @@ def _matmul_plan(m: int, n: int, threads: int, trans_b: bool = False) -> tuple[i
     writes columns of the buffer), as costly as a good part of the FMAs for a short A:
     then the columns are split first (the 128x784 @ (256x784)^T of an MLP's first layer:
     two 128-column panels instead of two row groups that each transpose all of W1).
+    A transposed A (A^T @ B: a weight gradient) splits the rows first, one row group per
+    thread. The tasks of a row group are consecutive, so each thread computes one
+    contiguous block of rows of C, the same half that the optimizer's flat parallel loop
+    then updates on that thread (the gradient is still in its cache). The 256x784 (K=128)
+    grad_W of an MLP step: 12% faster alone, the whole step 1-7% (paired rounds; the split
+    by columns had 4 tasks of 208 columns).
     """
     want = threads
     i_tiles = -(-m // _mm.MC)
+    rows_first = trans_a and i_tiles >= threads > 1  # a weight gradient: a row group per thread
     width = _mm.NC
     row_tiles = 1 if trans_b else i_tiles  # with trans_b, count only column panels as tasks
-    while width > 64 and -(-n // width) * row_tiles < want:
+    while not rows_first and width > 64 and -(-n // width) * row_tiles < want:
         width //= 2
     panels = -(-n // width)
-    if panels > 1:  # balance the panels over the threads: N = 784 in 256-wide panels would
-        panels += -panels % want  # be 256, 256, 256 and 16 (one of 2 threads doing 2/3):
+    if panels > 1:  # even panels: N = 784 in 256-wide panels would be 256, 256, 256 and 16;
+        if not rows_first:  # and balanced over the threads when they split the columns
+            panels += -panels % want
         width = max(64, (-(-n // panels) + 15) // 16 * 16)  # 4 panels of 208 (last: 160)
         panels = -(-n // width)
-    row_groups = max(1, min(i_tiles, -(-want // panels)))
+    row_groups = threads if rows_first else max(1, min(i_tiles, -(-want // panels)))
     row_groups = max(row_groups, -(-i_tiles // MAX_TILES_PER_TASK))  # bounds c_stage's size
     return width, row_groups
 
@@ -133,12 +143,21 @@ def _matmul(a, b, bias, trans_a, trans_b, variant):
         rows = np.ascontiguousarray(a.T) if trans_a else a
         _run(_mm.matmul_few_rows, work, rows, b, trans_b, c)
     elif not trans_b and m * n * k <= _mm.SMALL_FMAS:
-        # Tiny (the output layer's backward: 128x10 @ 10x256, 10x128 @ 128x256): a row
-        # loop, whose rows of B and C stay in L1; packing would cost more than it saves.
+        # Tiny (the output layer's backward: 128x10 @ 10x256, 10x128 @ 128x256): 4 rows at a
+        # time on A, B and C in place, whose rows stay in L1; packing would cost more than it saves.
         _run(_mm.matmul_rows, work, a, b, trans_a, c)
     else:
         threads = _common.threads_for(work)
-        _run(_mm.matmul_blocked, work, a, b, trans_a, trans_b, c, *_matmul_plan(m, n, threads, trans_b))
+        _run(
+            _mm.matmul_blocked,
+            work,
+            a,
+            b,
+            trans_a,
+            trans_b,
+            c,
+            *_matmul_plan(m, n, threads, trans_b, trans_a),
+        )
     return c
 
 
