@@ -6,6 +6,9 @@ the vectorised exp is accurate, and caching can never break the import.
 
 from __future__ import annotations
 
+import itertools
+import platform
+
 import numpy as np
 import pytest
 
@@ -54,7 +57,7 @@ def test_matmul_variants_agree_bit_for_bit(nb, rng, m, n, k, trans_a, trans_b):
     a = randn(rng, *((k, m) if trans_a else (m, k)))
     b = randn(rng, *((n, k) if trans_b else (k, n)))
     blocked = np.empty((m, n), np.float32)  # the kernel itself: A @ B.T would take the dot path
-    mm.matmul_blocked(a, b, trans_a, trans_b, blocked, *nb.linear._matmul_plan(m, n, 2, trans_b))
+    mm.matmul_blocked(a, b, trans_a, trans_b, blocked, *nb.linear._matmul_plan(m, n, 2, trans_b, trans_a))
     naive = nb.matmul(a, b, trans_a, trans_b, variant="naive")
     np.testing.assert_array_equal(blocked, naive)
     want = (a.T if trans_a else a).astype(np.float64) @ (b.T if trans_b else b).astype(np.float64)
@@ -85,7 +88,7 @@ def test_matmul_few_rows_path(nb, rng, m, n, k, trans_a, trans_b):
 @pytest.mark.parametrize("m,n,k", [(128, 256, 10), (10, 256, 128), (64, 33, 9), (6, 5, 7), (9, 300, 3)])
 @pytest.mark.parametrize("trans_a", [False, True])
 def test_small_products_take_the_row_kernel_with_the_naive_bits(nb, rng, m, n, k, trans_a):
-    """Small products with a row-major B run matmul_rows (4 values of k per sweep): every
+    """Small products with a row-major B run matmul_rows (4 rows x 4 values of k per sweep): every
     element is still the k-ordered FMA chain of the naive kernel; serial == parallel."""
     from pyneuro.backends.numba import matmul_kernels as mm
 
@@ -147,14 +150,18 @@ def test_dot_plan_balances_panels(nb):
 def test_matmul_plan_gives_every_thread_work(nb):
     from pyneuro.backends.numba import matmul_kernels as mm
 
-    for threads in (1, 2, 4, 16):
-        for m, n in [(1024, 1024), (64, 256), (8, 10), (4096, 16), (1, 1), (5000, 3)]:
-            width, groups = nb.linear._matmul_plan(m, n, threads)
+    for threads, trans_a in itertools.product((1, 2, 4, 16), (False, True)):
+        for m, n in [(1024, 1024), (64, 256), (8, 10), (4096, 16), (1, 1), (5000, 3), (256, 784)]:
+            width, groups = nb.linear._matmul_plan(m, n, threads, trans_a=trans_a)
             i_tiles = -(-m // mm.MC)
             assert 64 <= width <= mm.NC and 1 <= groups <= i_tiles
             assert -(-i_tiles // groups) <= nb.linear.MAX_TILES_PER_TASK  # bounded staging buffer
             tasks = -(-n // width) * groups
             assert tasks >= min(threads, -(-n // 64) * i_tiles)
+            if trans_a and 1 < threads <= i_tiles:  # a weight gradient: rows split first
+                assert groups >= threads
+    # grad_W of a 784-256-10 MLP on 2 threads: a row group (128 rows) per thread, 4 even panels
+    assert nb.linear._matmul_plan(256, 784, 2, trans_a=True) == (208, 2)
 
 
 def test_softmax_variants_agree(nb, rng):
@@ -200,6 +207,33 @@ def test_long_rows_with_infinite_and_nan_blocks(nb, rng):
     t = np.array([CHUNK + 9, 0, 1, 2, 3, cols - 1])
     gl = randn(rng, 6)
     assert_softmax_family_matches(nb, x, t, gl)
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"), reason="x86 assembly")
+def test_row_kernels_scale_by_a_reciprocal_not_a_vector_division(nb):
+    """The softmax rows are scaled by 1 / sum: one division per row. With reassociation
+    allowed, LLVM turned an inline `y * (1 / s)` into `y / s`, a vector division per
+    element (1.3-1.4x slower rows); softmax_kernels._scale keeps it a multiply. The kernels
+    are compiled afresh here (cached code cannot be inspected)."""
+    import numba
+
+    from pyneuro.backends.numba import softmax_kernels as sk
+    from pyneuro.backends.numba.jit import SAFE_FASTMATH
+
+    x = np.random.default_rng(0).random((4, 2 * sk.CHUNK + 5), dtype=np.float32)  # both row paths
+    y, t, g = np.empty_like(x), np.zeros(4, np.int64), np.ones(4, np.float32)
+    for kernel, args in (
+        (sk.softmax_online, (x, y)),
+        (sk.softmax_three_pass, (x, y)),
+        (sk.cross_entropy_backward, (x, t, g, y)),
+    ):
+        fresh = numba.njit(fastmath=set(SAFE_FASTMATH), cache=False, error_model="numpy")(
+            kernel.serial.py_func
+        )
+        fresh(*args)
+        asm = fresh.inspect_asm(fresh.signatures[0])
+        divisions = [line.strip() for line in asm.splitlines() if "divps" in line]  # packed: per element
+        assert not divisions, (kernel.serial.py_func.__name__, divisions[:4])
 
 
 def test_narrow_rows_path_special_values(nb, rng):
