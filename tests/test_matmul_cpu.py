@@ -113,6 +113,22 @@ def test_large_awkward_shapes_every_variant(rng, m, n, k, trans):
         check(cpu.matmul(a, b, *trans, variant=variant), a, b, *trans, f"{variant} {m}x{n}x{k}")
 
 
+@pytest.mark.parametrize("m,n,k", [(10, 256, 128), (16, 1000, 300), (1, 33, 5), (13, 17, 513), (7, 4500, 64)])
+def test_few_rows_of_a_transposed_a_run_as_the_transposed_product(rng, threads, m, n, k):
+    """A^T @ B with at most 16 rows (dY^T @ H, the output layer's weight gradient) runs on
+    AVX-512 as (B^T @ A)^T through the narrow kernel: the same FMAs per element in the same
+    order as B^T @ A itself, so bit for bit its transpose, for any thread count."""
+    a, b = operands(rng, m, n, k, True, False)
+    threads(2)
+    got = cpu.matmul(a, b, True, False)
+    check(got, a, b, True, False, f"{m}x{n}x{k}")
+    assert np.array_equal(got, cpu.matmul(b, a, True, False).T)
+    threads(1)
+    assert np.array_equal(got, cpu.matmul(a, b, True, False))
+    bias = rng.standard_normal(n).astype(np.float32)
+    assert np.array_equal(cpu.matmul_bias(a, b, bias, trans_a=True), cpu.bias_add(got, bias))
+
+
 @pytest.mark.parametrize("trans", TRANS, ids=["nn", "tn", "nt", "tt"])
 def test_wider_than_one_column_block(rng, threads, trans):
     # N above the packed kernel's column block (NC = 4096) even per thread: each thread's

@@ -159,8 +159,11 @@ struct Avx512 {
 // every lane works. op(A)[i0:i0+16, k] = A[k, i0:i0+16] is one contiguous load; B[k, j] is
 // broadcast; a 16 x 16 transpose turns the column registers into rows of C for the store.
 // Each C element still gets the same FMAs in the same order as in the main kernel.
+// COLUMNS_OUT stores each column register as it is, as 16 consecutive floats of row j of
+// the output (at c + j * ldc): that is the product's transpose, what the driver asks for
+// when it computes A^T @ B with few ROWS as (B^T @ A)^T (see matmul_narrow).
 struct Avx512Narrow {
-  template <int NCOLS>
+  template <int NCOLS, bool COLUMNS_OUT>
   PYNEURO_TARGET_AVX512 static void run(index_t kc, const float* __restrict a, index_t lda,
                                         const float* __restrict b, float* __restrict c, index_t ldc, int rows,
                                         bool accumulate) {
@@ -174,6 +177,16 @@ struct Avx512Narrow {
 #pragma GCC unroll 16
       for (int j = 0; j < NCOLS; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_set1_ps(b[j]), acc[j]);
       b += 16;  // packed B: 16 floats per k (zero-padded past N)
+    }
+    if constexpr (COLUMNS_OUT) {
+#pragma GCC unroll 16
+      for (int j = 0; j < NCOLS; ++j) {
+        float* cj = c + j * ldc;
+        __m512 v = acc[j];
+        if (accumulate) v = _mm512_add_ps(_mm512_maskz_loadu_ps(row_mask, cj), v);
+        _mm512_mask_storeu_ps(cj, row_mask, v);
+      }
+      return;
     }
     __m512 r[16];
 #pragma GCC unroll 16
