@@ -247,6 +247,9 @@ void fill_narrow(Isa& isa, std::integer_sequence<int, N...>) {
 //       on the 2-vCPU Intel Xeon (family 6 model 207, 2 MiB L2), paired rounds in one process:
 //       1024^3 and 2048^3 took 5-12% less at mc = 128-384 than at the half-of-L2 1024, flat
 //       in between (512: -4%, 768: -1%); the MLP's matmuls (M <= 256) never reach mc.
+//       The same machine with the AVX2 kernel (kc = 384: mc 678 -> 168) and with the blocks
+//       a Zen 4 would get (PYNEURO_CACHE_SIZES=32768,1048576,...: mc 1024 -> 256): 0-6% and
+//       6-12% less time. (Not yet measured on an AMD machine itself.)
 //   nc: the kc x nc block of B lives in L3 (L2 without one), which the threads share: a
 //       quarter of it, at most 4096 columns. (nc only groups columns: it never changes a
 //       result. kc does -- it cuts the k sum into blocks -- and depends on L1d alone.)
