@@ -73,11 +73,26 @@ def archive(json_path: Path) -> Path:
     record = json.loads(json_path.read_text())
     dest = HISTORY / f"{date_of(record, json_path)}_{slug_of(record)}"
     dest.mkdir(parents=True, exist_ok=True)
-    for path in sorted(json_path.parent.glob(json_path.stem + "*")):
-        if path.suffix in (".json", ".md", ".png") and path.is_file():
-            if path.stem == json_path.stem or path.stem.startswith(json_path.stem + "_"):
-                shutil.copy2(path, dest / path.name)
+    for path in companions(json_path):
+        shutil.copy2(path, dest / path.name)
     return dest
+
+
+def companions(json_path: Path) -> list[Path]:
+    """The record's files: NAME.json, NAME.md and plots named NAME_*.png (kernels_ladders.png).
+    A file NAME_* that belongs to a record of its own (e2e_torch_numba.md next to
+    e2e_torch_numba.json, possibly from another machine) is not NAME's: it is archived with
+    its own record's machine and date."""
+    stem, folder = json_path.stem, json_path.parent
+    found = []
+    for path in sorted(folder.glob(stem + "*")):
+        if path.suffix not in (".json", ".md", ".png") or not path.is_file():
+            continue
+        if path.stem == stem or (
+            path.stem.startswith(stem + "_") and not (folder / (path.stem + ".json")).exists()
+        ):
+            found.append(path)
+    return found
 
 
 def main(argv=None) -> int:

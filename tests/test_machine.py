@@ -109,3 +109,30 @@ def test_backends_never_import_the_layers_above_them():
             package = ".".join(path.relative_to(ROOT.parent).parent.parts)
         bad = sorted(n for n in _imported_modules(path, package) if n.startswith(above))
         assert not bad, f"{path.relative_to(ROOT.parent)} imports {bad}"
+
+
+def test_archive_takes_a_records_own_files_not_its_prefix_siblings(tmp_path):
+    """bench/archive.py copies NAME.json with NAME.md and NAME_*.png plots; e2e_torch_numba.*
+    is a record of its own (maybe from another machine) and must not ride along with e2e_torch."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_archive", Path(__file__).resolve().parent.parent / "bench" / "archive.py"
+    )
+    archive = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(archive)
+    names = ["e2e_torch.json", "e2e_torch.md", "e2e_torch_numba.json", "e2e_torch_numba.md"]
+    names += ["kernels.json", "kernels.md", "kernels_ladders.png", "kernels.txt"]
+    for name in names:
+        (tmp_path / name).write_text("{}")
+    got = {p.name for p in archive.companions(tmp_path / "e2e_torch.json")}
+    assert got == {"e2e_torch.json", "e2e_torch.md"}
+    assert {p.name for p in archive.companions(tmp_path / "e2e_torch_numba.json")} == {
+        "e2e_torch_numba.json",
+        "e2e_torch_numba.md",
+    }
+    assert {p.name for p in archive.companions(tmp_path / "kernels.json")} == {
+        "kernels.json",
+        "kernels.md",
+        "kernels_ladders.png",
+    }
