@@ -244,7 +244,7 @@ void fill_narrow(Isa& isa, std::integer_sequence<int, N...>) {
 //       it. It gets an eighth of L2 (2 MiB, kc = 192: 336 rows; 1 MiB, kc = 128: 256),
 //       not the model's half: the L2 also holds the B block streaming past, the C tiles and
 //       the hardware prefetcher's lines, and on an SMT machine the sibling's blocks. Measured
-//       on the 2-vCPU Intel Xeon (family 6 model 207, 2 MiB L2), paired rounds in one process:
+//       on a 2-vCPU Intel Xeon (family 6 model 167, 48 KiB L1d, 2 MiB L2), paired rounds in one process:
 //       1024^3 and 2048^3 took 5-12% less at mc = 128-384 than at the half-of-L2 1024, flat
 //       in between (512: -4%, 768: -1%); the MLP's matmuls (M <= 256) never reach mc.
 //       The same machine with the AVX2 kernel (kc = 384: mc 678 -> 168) and with the blocks
