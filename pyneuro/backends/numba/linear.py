@@ -133,7 +133,7 @@ def _matmul(a, b, bias, trans_a, trans_b, variant):
         _run(_mm.matmul_naive, work, a, b, trans_a, trans_b, c)
     elif _dot_path(m, n, k, trans_a, trans_b):
         # x @ W.T (nn.Linear's forward): each C element is a dot of two contiguous rows,
-        # computed in 4x4 blocks of running sums; no packing, C written once (bias added).
+        # computed in 6x4 blocks of running sums; no packing, C written once (bias added).
         plan = _dot_plan(n, k, _common.threads_for(work))
         has_bias = bias is not None
         _run(_mm.matmul_dot, work, a, b, c, plan, bias if has_bias else _NO_BIAS, has_bias)
