@@ -111,13 +111,13 @@ CASES_DOT = [
     (130, 18, 100),
     (128, 10, 256),
     (7, 3, 40),
-    (11, 9, 64),  # rows: one 6-row block, one 4-row block, one single row
+    (11, 9, 64),  # rows: a 6-row block, then one overlapping it
 ]
 
 
 @pytest.mark.parametrize("m,n,k", CASES_DOT)
 def test_matmul_dot_path(nb, rng, m, n, k):
-    """A @ B.T with K >= DOT_MIN_K runs as dot products in 6x4 blocks (then 4x4; edges: single dots).
+    """A @ B.T with K >= DOT_MIN_K runs as dot products in 6x4 blocks (edges: single dots).
     Any panel width (a multiple of 4) and thread count gives the same bits."""
     from pyneuro.backends.numba import matmul_kernels as mm
 
@@ -136,11 +136,11 @@ def test_matmul_dot_path(nb, rng, m, n, k):
         np.testing.assert_array_equal(c, got)
 
 
-@pytest.mark.parametrize("m", [128, 11, 5, 130])
+@pytest.mark.parametrize("m", [128, 11, 6, 130])
 def test_dot_blocks_give_a_row_the_same_bits_wherever_it_lies(nb, rng, m):
     """Rows of A @ B.T are computed in 6-row blocks; when 6 does not divide M the last block
-    overlaps the one before it (4-row blocks for M = 4 or 5). A row's bits do not depend on
-    which block computed it, nor on the rows around it."""
+    overlaps the one before it. A row's bits do not depend on which block computed it, nor
+    on the rows around it."""
     from pyneuro.backends.numba import matmul_kernels as mm
 
     a, b = randn(rng, m, 200), randn(rng, 37, 200)
@@ -151,11 +151,10 @@ def test_dot_blocks_give_a_row_the_same_bits_wherever_it_lies(nb, rng, m):
         return c
 
     full = dot(a)
-    tall = 6 if m >= 6 else 4
-    np.testing.assert_array_equal(full[-tall:], dot(a[-tall:]))  # the overlapping last block
-    np.testing.assert_array_equal(full[: m - m % tall], dot(a[: m - m % tall]))  # no overlap
-    if m >= 6:
-        np.testing.assert_array_equal(full[:4], dot(a[:4]))  # a 4x4 block: the same bits too
+    np.testing.assert_array_equal(full[-6:], dot(a[-6:]))  # the overlapping last block
+    np.testing.assert_array_equal(full[: m - m % 6], dot(a[: m - m % 6]))  # no overlap
+    if m >= 9:
+        np.testing.assert_array_equal(full[3:9], dot(a[3:9]))  # rows from two blocks, as one
 
 
 def test_dot_plan_balances_panels(nb):

@@ -351,9 +351,10 @@ def matmul_few_rows(a, b, trans_b, c):
 # order: within the same error bound as the blocked kernel, but not bit-identical to it.
 # Still bit-identical for any thread count: panels are a multiple of 4 columns wide, so
 # whether an element of C is computed in a block or by an edge dot (the last N % 4
-# columns; every row of a matrix of 1-3 rows) depends only on its position. When 6 does not
+# columns; every row of a matrix of fewer than 6 rows: the backend sends M <= FEW_ROWS to
+# matmul_few_rows, so that is only M = 5) depends only on its position. When 6 does not
 # divide M, the last row block overlaps the one before it: the rows in both are computed
-# twice, to the same bits (and likewise with 4x4 blocks for M = 4 or 5).
+# twice, to the same bits.
 # Bias epilogue (matmul_bias, nn.Linear's forward): each task adds the bias to its panel of
 # C right after computing it, while the panel is still in cache, with plain IEEE adds
 # (_add_bias has no fastmath), so the result is that of matmul then bias_add, bit for bit.
@@ -389,8 +390,8 @@ def _add_bias(c, bias, j0, j1):
 @kernel(parallel=False, fastmath=DOT_FMA)
 def _dot_panel(a, b, c, j0, j1):
     """C[:, j0:j1] = A @ B[j0:j1].T: 6x4 blocks of 24 running sums, the last block of rows
-    overlapping the one before it (fewer than 6 rows: 4x4 blocks the same way, then single
-    dots); the last N % 4 columns one dot each."""
+    overlapping the one before it; the last N % 4 columns, and every element of a matrix of
+    fewer than 6 rows, one dot each."""
     wide_vectors()
     m, n = c.shape
     k_dim = a.shape[1]
@@ -429,45 +430,7 @@ def _dot_panel(a, b, c, j0, j1):
         for j in range(j4, j1):  # the last N % 4 columns (in the last panel only)
             for r in range(6):
                 c[i + r, j] = _dot(a[i + r], b[j])
-    small = 4 <= m < 6  # 4 or 5 rows: 4x4 blocks, the second one overlapping
-    for t in range((m + 3) // 4 if small else 0):
-        i = min(4 * t, m - 4)
-        x0, x1, x2, x3 = a[i], a[i + 1], a[i + 2], a[i + 3]
-        for j in range(j0, j4, 4):
-            y0, y1, y2, y3 = b[j], b[j + 1], b[j + 2], b[j + 3]
-            s00 = s01 = s02 = s03 = np.float32(0.0)
-            s10 = s11 = s12 = s13 = np.float32(0.0)
-            s20 = s21 = s22 = s23 = np.float32(0.0)
-            s30 = s31 = s32 = s33 = np.float32(0.0)
-            for k in range(k_dim):
-                p0, p1, p2, p3 = x0[k], x1[k], x2[k], x3[k]
-                q0, q1, q2, q3 = y0[k], y1[k], y2[k], y3[k]
-                s00 += p0 * q0
-                s01 += p0 * q1
-                s02 += p0 * q2
-                s03 += p0 * q3
-                s10 += p1 * q0
-                s11 += p1 * q1
-                s12 += p1 * q2
-                s13 += p1 * q3
-                s20 += p2 * q0
-                s21 += p2 * q1
-                s22 += p2 * q2
-                s23 += p2 * q3
-                s30 += p3 * q0
-                s31 += p3 * q1
-                s32 += p3 * q2
-                s33 += p3 * q3
-            c[i, j], c[i, j + 1], c[i, j + 2], c[i, j + 3] = s00, s01, s02, s03
-            c[i + 1, j], c[i + 1, j + 1], c[i + 1, j + 2], c[i + 1, j + 3] = s10, s11, s12, s13
-            c[i + 2, j], c[i + 2, j + 1], c[i + 2, j + 2], c[i + 2, j + 3] = s20, s21, s22, s23
-            c[i + 3, j], c[i + 3, j + 1], c[i + 3, j + 2], c[i + 3, j + 3] = s30, s31, s32, s33
-        for j in range(j4, j1):  # the last N % 4 columns (in the last panel only)
-            c[i, j] = _dot(x0, b[j])
-            c[i + 1, j] = _dot(x1, b[j])
-            c[i + 2, j] = _dot(x2, b[j])
-            c[i + 3, j] = _dot(x3, b[j])
-    for i in range(m if m < 4 else 0):  # 1-3 rows: single dots
+    for i in range(m if m < 6 else 0):  # fewer than 6 rows: single dots
         for j in range(j0, j1):
             c[i, j] = _dot(a[i], b[j])
 
