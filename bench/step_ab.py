@@ -49,7 +49,9 @@ SETTINGS = {
     "fixed blocks": {"kc": 256, "mc": 128},
     "fixed shares": {"pieces": 0},
 }
-AUTO = dict(kc=0, mc=0, nc=0, pack_a=-1, pack_b=-1, row_threads=0, pieces=-1, min_work_per_thread=0)
+AUTO = dict(
+    kc=0, mc=0, nc=0, pack_a=-1, pack_b=-1, row_threads=0, pieces=-1, prefetch_b=-1, min_work_per_thread=0
+)
 SWITCHES = ("gather by NumPy", "bias in a second pass")
 
 

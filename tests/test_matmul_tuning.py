@@ -28,7 +28,9 @@ from pyneuro import _cpu  # after the availability check
 
 cpu = backends.get("cpu")
 EPS32 = np.finfo(np.float32).eps
-AUTO = dict(kc=0, mc=0, nc=0, pack_a=-1, pack_b=-1, row_threads=0, pieces=-1, min_work_per_thread=0)
+AUTO = dict(
+    kc=0, mc=0, nc=0, pack_a=-1, pack_b=-1, row_threads=0, pieces=-1, prefetch_b=-1, min_work_per_thread=0
+)
 TRANS = [(False, False), (True, False), (False, True), (True, True)]
 
 
@@ -82,6 +84,7 @@ def test_setting_and_resetting(tuning):
     assert tuning(pack_b=7)["pack_b"] == 1  # any non-zero forces packing
     assert tuning(mc=-5)["mc"] == 0  # negative = automatic
     assert tuning(pieces=3)["pieces"] == 1 and tuning(pieces=-2)["pieces"] == -1
+    assert tuning(prefetch_b=0)["prefetch_b"] == 0 and tuning(prefetch_b=-3)["prefetch_b"] == -1
 
 
 SWEEP = [
@@ -97,6 +100,8 @@ SWEEP = [
     dict(pieces=1, min_work_per_thread=1),  # pieces for every 1-D split, even re-packing ones
     dict(pieces=1, row_threads=1, kc=40),  # pieces of columns, several depth blocks
     dict(pieces=1, row_threads=2, mc=16),  # pieces of rows, several row blocks each
+    dict(prefetch_b=0),  # no sliver prefetches the next B panel
+    dict(prefetch_b=1, pack_b=0, kc=40, mc=16),  # in-place panels prefetched, ragged last panel packed
 ]
 SHAPES = [(37, 200, 300), (130, 70, 64), (9, 10, 100), (128, 256, 784), (65, 97, 129)]
 
@@ -113,6 +118,20 @@ def test_every_setting_is_correct_and_thread_count_independent(rng, tuning, knob
             for nt in (2, 4):
                 cpu.set_num_threads(nt)
                 assert np.array_equal(one, cpu.matmul(a, b, ta, tb)), (knobs, m, n, k, ta, tb, nt)
+
+
+def test_prefetching_the_next_panel_never_changes_a_bit(rng, tuning):
+    """The last A sliver under a B panel prefetches the next panel (packed or in place): a hint
+    to the cache, never a change to what is computed."""
+    for m, n, k in SHAPES + [(128, 784, 256), (64, 3136, 256)]:
+        for ta, tb in TRANS:
+            a, b = operands(rng, m, n, k, ta, tb)
+            got = []
+            for pf in (0, 1):
+                for pack_b in (-1, 0, 1):
+                    tuning(**{**AUTO, "prefetch_b": pf, "pack_b": pack_b, "mc": 16})
+                    got.append(cpu.matmul(a, b, ta, tb))
+            assert all(np.array_equal(got[0], g) for g in got[1:]), (m, n, k, ta, tb)
 
 
 def test_schedule_never_changes_a_bit(rng, tuning):

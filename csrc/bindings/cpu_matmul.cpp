@@ -54,7 +54,7 @@ constexpr std::pair<const char*, int cpu::MatmulTuning::*> kIntKnobs[] = {
     {"kc", &cpu::MatmulTuning::kc},         {"mc", &cpu::MatmulTuning::mc},
     {"nc", &cpu::MatmulTuning::nc},         {"pack_a", &cpu::MatmulTuning::pack_a},
     {"pack_b", &cpu::MatmulTuning::pack_b}, {"row_threads", &cpu::MatmulTuning::row_threads},
-    {"pieces", &cpu::MatmulTuning::pieces},
+    {"pieces", &cpu::MatmulTuning::pieces}, {"prefetch_b", &cpu::MatmulTuning::prefetch_b},
 };
 
 py::dict matmul_tuning(const py::kwargs& knobs) {
@@ -74,8 +74,9 @@ py::dict matmul_tuning(const py::kwargs& knobs) {
     const auto* knob = std::find_if(std::begin(kIntKnobs), std::end(kIntKnobs),
                                     [&](const auto& k) { return key == k.first; });
     if (knob == std::end(kIntKnobs))
-      throw py::type_error("matmul_tuning() got an unexpected keyword argument '" + key +
-                           "'; knobs: kc, mc, nc, pack_a, pack_b, row_threads, pieces, min_work_per_thread");
+      throw py::type_error(
+          "matmul_tuning() got an unexpected keyword argument '" + key +
+          "'; knobs: kc, mc, nc, pack_a, pack_b, row_threads, pieces, prefetch_b, min_work_per_thread");
     t.*(knob->second) = item.second.cast<int>();
   }
   if (!knobs.empty()) cpu::set_matmul_tuning(t);
@@ -100,10 +101,10 @@ void register_matmul(py::module_& m) {
         py::arg("variant") = "packed", py::arg("bias") = py::none(),
         "C = op(a) @ op(b) (+ bias[None, :] when given) for float32 C-contiguous 2-D arrays; op transposes "
         "in place when its flag is set.");
-  m.def(
-      "matmul_tuning", &matmul_tuning,
-      "Set knobs of the packed matmul (kc, mc, nc, pack_a, pack_b, row_threads, pieces, min_work_per_thread; "
-      "0 or -1 = automatic) and return them with the automatic block sizes and the cache sizes.");
+  m.def("matmul_tuning", &matmul_tuning,
+        "Set knobs of the packed matmul (kc, mc, nc, pack_a, pack_b, row_threads, pieces, prefetch_b, "
+        "min_work_per_thread; "
+        "0 or -1 = automatic) and return them with the automatic block sizes and the cache sizes.");
 }
 
 }  // namespace pyneuro::bind

@@ -15,7 +15,8 @@ struct Avx512 {
   template <int ROWS, int NV, bool KMAJOR>
   PYNEURO_TARGET_AVX512 static void run(index_t kc, const float* __restrict a, index_t as,
                                         const float* __restrict b, index_t bs, float* __restrict c,
-                                        index_t ldc, int n_valid, bool accumulate) {
+                                        index_t ldc, int n_valid, bool accumulate,
+                                        const float* __restrict b_next, index_t bns) {
     __m512 acc[ROWS][NV];
 #pragma GCC unroll 16
     for (int i = 0; i < ROWS; ++i) {
@@ -27,18 +28,27 @@ struct Avx512 {
         acc[i][v] = _mm512_setzero_ps();
       }
     }
-    for (index_t k = 0; k < kc; ++k) {
+    // One k step: NV loads of B, ROWS broadcasts of A, ROWS * NV FMAs.
+    auto step = [&](const float* bk, const float* ak) PYNEURO_TARGET_AVX512 {
       __m512 bv[NV];
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);  // aligned when packed
+      for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(bk + 16 * v);  // aligned when packed
 #pragma GCC unroll 16
       for (int i = 0; i < ROWS; ++i) {
-        const __m512 ai = _mm512_set1_ps(KMAJOR ? a[i] : a[i * as]);
+        const __m512 ai = _mm512_set1_ps(KMAJOR ? ak[i] : ak[i * as]);
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
       }
-      b += bs;
-      a += KMAJOR ? as : 1;
+    };
+    if (b_next) {  // also pull row k of the next B panel into L1 (its NV lines)
+      for (index_t k = 0; k < kc; ++k, b += bs, a += KMAJOR ? as : 1, b_next += bns) {
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v)
+          _mm_prefetch(reinterpret_cast<const char*>(b_next + 16 * v), _MM_HINT_T0);
+        step(b, a);
+      }
+    } else {
+      for (index_t k = 0; k < kc; ++k, b += bs, a += KMAJOR ? as : 1) step(b, a);
     }
     __mmask16 mask[NV];
 #pragma GCC unroll 4
@@ -208,7 +218,7 @@ struct Avx2 {
   template <int ROWS, int NV, bool KMAJOR>
   PYNEURO_TARGET_AVX2 static void run(index_t kc, const float* __restrict a, index_t as,
                                       const float* __restrict b, index_t bs, float* __restrict c, index_t ldc,
-                                      int n_valid, bool accumulate) {
+                                      int n_valid, bool accumulate, const float*, index_t) {
     __m256 acc[ROWS][NV];
 #pragma GCC unroll 16
     for (int i = 0; i < ROWS; ++i) {
@@ -258,7 +268,7 @@ struct Avx2 {
 struct Neon {
   template <int ROWS, int NV, bool KMAJOR>
   static void run(index_t kc, const float* __restrict a, index_t as, const float* __restrict b, index_t bs,
-                  float* __restrict c, index_t ldc, int n_valid, bool accumulate) {
+                  float* __restrict c, index_t ldc, int n_valid, bool accumulate, const float*, index_t) {
     constexpr int Q = 2 * NV;  // float32x4_t per tile row
     float32x4_t acc[ROWS][Q];
     for (int i = 0; i < ROWS; ++i)
@@ -299,7 +309,7 @@ struct Neon {
 struct Scalar {
   template <int ROWS, int NV, bool KMAJOR>
   static void run(index_t kc, const float* __restrict a, index_t as, const float* __restrict b, index_t bs,
-                  float* __restrict c, index_t ldc, int n_valid, bool accumulate) {
+                  float* __restrict c, index_t ldc, int n_valid, bool accumulate, const float*, index_t) {
     constexpr int NR = 8 * NV;
     float acc[ROWS][NR] = {};
     for (index_t k = 0; k < kc; ++k) {

@@ -53,6 +53,7 @@ struct MatmulTuning {
   int pack_b = -1;  // 1: always pack B, 0: read full panels of a row-major B in place
   int row_threads = 0;  // rows of the thread grid (threads split rows x columns of C)
   int pieces = -1;  // 1: a 1-D split is handed out in pieces (work stealing), 0: fixed shares
+  int prefetch_b = -1;  // 1: the last A sliver under a B panel prefetches the next panel, 0: not
   double min_work_per_thread = 0;  // multiply-adds a thread must get, else fewer threads
 };
 MatmulTuning matmul_tuning();
