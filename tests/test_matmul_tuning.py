@@ -64,8 +64,10 @@ def test_report_has_the_automatic_blocks_and_caches(tuning):
     auto, caches = info["auto"], info["caches"]
     assert caches["l1d"] > 0 and caches["l2"] > 0 and caches["source"]
     assert auto["mr"] >= 1 and auto["nr"] >= 8
-    # The B panel (kc x NR floats) takes about half of L1d; the A block (mc x kc) an eighth of L2.
+    # A packed B panel (kc x NR floats) takes about two thirds of L1d, one read in place half
+    # of it; the A block (mc x kc) an eighth of L2.
     assert 64 <= auto["kc"] <= 512 and auto["kc"] * auto["nr"] * 4 <= caches["l1d"]
+    assert 64 <= auto["kc_in_place"] <= auto["kc"]
     assert auto["mc"] % auto["mr"] == 0 and auto["mc"] * auto["kc"] * 4 <= max(caches["l2"], 4 * 8 * 512 * 4)
     assert auto["nc"] % auto["nr"] == 0 and auto["nr"] * 4 <= auto["nc"] <= 4096
 
@@ -164,11 +166,23 @@ def test_packing_choices_never_change_a_bit(rng, tuning):
 
 
 def test_shapes_around_the_automatic_depth_block(rng, tuning):
-    kc = tuning()["auto"]["kc"]
-    for k in (kc - 1, kc, kc + 1, 2 * kc + 1):
-        for ta, tb in TRANS:
-            a, b = operands(rng, 33, 70, k, ta, tb)
-            check(cpu.matmul(a, b, ta, tb), a, b, ta, tb, f"K={k} around kc={kc}")
+    auto = tuning()["auto"]
+    for kc, n in ((auto["kc"], 70), (auto["kc_in_place"], 784)):  # packed B; B read in place
+        for k in (kc - 1, kc, kc + 1, 2 * kc + 1):
+            for ta, tb in TRANS:
+                a, b = operands(rng, 33, n, k, ta, tb)
+                check(cpu.matmul(a, b, ta, tb), a, b, ta, tb, f"K={k} N={n} around kc={kc}")
+
+
+def test_packing_b_or_not_keeps_the_depth_blocks(rng, tuning):
+    """The depth block of a B that is read in place by default is that of the shape, not of
+    the pack_b knob: forcing B to be packed moves values, never the k blocks of a sum."""
+    auto = tuning()["auto"]
+    assert auto["kc_in_place"] < auto["kc"]
+    k = auto["kc_in_place"] + 8  # one depth block at the packed kc, two at the in-place one
+    a, b = operands(rng, 64, 784, k, False, False)
+    got = [cpu.matmul(a, b) for pb in (-1, 0, 1) if tuning(**{**AUTO, "pack_b": pb})]
+    assert all(np.array_equal(got[0], g) for g in got[1:])
 
 
 _REPORT = "from pyneuro import _cpu; import json; print(json.dumps(_cpu.matmul_tuning()))"
@@ -194,6 +208,7 @@ def test_blocks_follow_the_reported_caches(sizes, l1d, l2):
     caches, auto = info["caches"], info["auto"]
     assert (caches["l1d"], caches["l2"], caches["source"]) == (l1d, l2, "PYNEURO_CACHE_SIZES")
     nr, mr = auto["nr"], auto["mr"]
-    want_kc = min(512, max(64, l1d // 2 // (nr * 4) // 16 * 16))
+    want_kc = min(512, max(64, l1d * 2 // 3 // (nr * 4) // 16 * 16))
     assert auto["kc"] == want_kc
+    assert auto["kc_in_place"] == min(512, max(64, l1d // 2 // (nr * 4) // 16 * 16))
     assert auto["mc"] == min(1024, max(4 * mr, l2 // 8 // (want_kc * 4) // mr * mr))

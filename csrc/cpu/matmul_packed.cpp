@@ -41,9 +41,10 @@
 //    panel then finds it in L1 instead of waiting on L2 (an in-place panel, 784 floats a
 //    row, is too far apart for the hardware prefetcher). It matters where few slivers share
 //    a panel: the MLP's 128x256 @ 256x784 (8 slivers per thread) 1-3% faster in paired
-//    rounds, one thread at 64x1024x784 3%; 1024^3 (42 slivers) and the rest unchanged. kc, MC and NC come from
-//    the cache sizes the OS reports (size_blocks below): 48 KiB of L1d gives kc = 192,
-//    32 KiB gives 128. pyneuro._cpu.matmul_tuning() shows them and lets you change them.
+//    rounds, one thread at 64x1024x784 3%; 1024^3 (32 slivers) and the rest unchanged.
+//    kc, MC and NC come from the cache sizes the OS reports (size_blocks below): 48 KiB of
+//    L1d gives kc = 256 (192 for a B read in place), 32 KiB gives 160 (128).
+//    pyneuro._cpu.matmul_tuning() shows them and lets you change them.
 // 5. Threads. OpenMP threads split the rows and/or columns of C (a tm x tn grid chosen by
 //    a small cost model: FMAs plus packing). Each thread runs the whole loop nest above on
 //    its own share, packing its own B panels and A blocks, so no thread ever waits for
@@ -163,6 +164,7 @@ struct Isa {
   int vl;  // floats per vector register
   int nv_max;  // vectors per row of the C tile (NR = nv * vl)
   index_t kc_max, mc_max, nc_max;
+  index_t kc_in_place_max;  // kc when full B panels are read in place (see size_blocks)
   MicroKernel kernel[kMaxNV][2][kMaxMR];  // [nv - 1][ALayout][rows - 1]
   PackB pack_b;
   PackA pack_a;
@@ -245,11 +247,19 @@ void fill_narrow(Isa& isa, std::integer_sequence<int, N...>) {
 // Block sizes from this CPU's cache sizes (a simplified form of the analytical model of Low
 // et al., "Analytical Modeling Is Enough for High-Performance BLIS", 2016):
 //   kc: the kc x NR panel of B must stay in L1d while the MR x kc slivers of A stream past
-//       it, next to the C tile and the next panel coming in: the panel gets half of L1d
-//       (48 KiB L1d, NR = 32: kc = 192; 32 KiB: 128). A deeper kc would amortise the load
-//       and store of the C tile over more FMAs, but at kc >= 128 that is under 2% already.
+//       it, next to the C tile and the next panel coming in. A packed panel (contiguous)
+//       gets two thirds of L1d (48 KiB L1d, NR = 32: kc = 256; 32 KiB: 160), a panel read
+//       in place from a row-major B (should_read_b_in_place: rows 784 floats apart) half
+//       of it (192; 128). The deeper the block, the fewer times each C tile is loaded and
+//       stored again: every depth block reads and writes all of C once, and a 1024 x 1024
+//       C (4 MiB) does not stay in a 2 MiB L2. Measured in paired rounds on the model 167
+//       Xeon: kc 192 -> 256 made 1024^3 2-8% faster (one thread 4%), 2048^3 3%, the MLP's
+//       fc1 forward 3% and the whole 784-256-10 step 1.3%; but an in-place panel at kc
+//       256 made 128x256 @ 256x784 23% slower (packed: 3%), so in-place panels keep half.
+//       Which kc applies follows from the shape alone (never from the pack_b knob or the
+//       thread count), so a result's bits do not depend on them either.
 //   mc: the mc x kc block of A stays in L2 while every panel of the B block passes under
-//       it. It gets an eighth of L2 (2 MiB, kc = 192: 336 rows; 1 MiB, kc = 128: 256),
+//       it. It gets an eighth of L2 (2 MiB, kc = 256: 256 rows; 1 MiB, kc = 160: 200),
 //       not the model's half: the L2 also holds the B block streaming past, the C tiles and
 //       the hardware prefetcher's lines, and on an SMT machine the sibling's blocks. Measured
 //       on a 2-vCPU Intel Xeon (family 6 model 167, 48 KiB L1d, 2 MiB L2), paired rounds in one process:
@@ -257,7 +267,10 @@ void fill_narrow(Isa& isa, std::integer_sequence<int, N...>) {
 //       in between (512: -4%, 768: -1%); the MLP's matmuls (M <= 256) never reach mc.
 //       The same machine with the AVX2 kernel (kc = 384: mc 678 -> 168) and with the blocks
 //       a Zen 4 would get (PYNEURO_CACHE_SIZES=32768,1048576,...: mc 1024 -> 256): 0-6% and
-//       6-12% less time. (Not yet measured on an AMD machine itself.)
+//       6-12% less time. (Not yet measured on an AMD machine itself.) Those figures were
+//       taken at kc = 192 (AVX2: 384); at kc = 256 (512) the mc it gives did as well: 1024^3
+//       at mc 256 vs 336 within 1%; AVX2 1024^3 4% faster at kc 512 than 384, the Zen 4
+//       blocks 2-3% at kc 160 than 128 (on this Intel machine).
 //   nc: the kc x nc block of B lives in L3 (L2 without one), which the threads share: a
 //       quarter of it, at most 4096 columns. (nc only groups columns: it never changes a
 //       result. kc does -- it cuts the k sum into blocks -- and depends on L1d alone.)
@@ -265,7 +278,8 @@ void size_blocks(Isa& isa) {
   const CacheSizes& c = cache_sizes();
   const index_t nr = index_t(isa.vl) * isa.nv_max, f = index_t(sizeof(float));
   const index_t l1 = index_t(c.l1d), l2 = index_t(c.l2), l3 = index_t(c.l3 ? c.l3 : c.l2);
-  isa.kc_max = std::clamp<index_t>(l1 / 2 / (nr * f) / 16 * 16, 64, 512);
+  isa.kc_max = std::clamp<index_t>(l1 * 2 / 3 / (nr * f) / 16 * 16, 64, 512);
+  isa.kc_in_place_max = std::clamp<index_t>(l1 / 2 / (nr * f) / 16 * 16, 64, 512);
   isa.mc_max = std::clamp<index_t>(l2 / 8 / (isa.kc_max * f) / isa.mr * isa.mr, 4 * isa.mr, 1024);
   isa.nc_max = std::clamp<index_t>(l3 / 4 / (isa.kc_max * f) / nr * nr, 4 * nr, 4096);
 }
@@ -358,17 +372,20 @@ bool should_pack_a(const MatmulProblem& p, int nr) {
 // time per thread. In place, a panel row is NR floats at stride ldb: fine for the L1 cache
 // as long as consecutive rows fall in different cache sets (rows_spread_over_sets; a B with
 // 1024 columns is packed).
+bool b_in_place_by_shape(const MatmulProblem& p) { return !p.trans_b && rows_spread_over_sets(p.ldb); }
 bool should_read_b_in_place(const MatmulProblem& p) {
   const int forced = tuning_store().pack_b.load(std::memory_order_relaxed);
   if (p.trans_b) return false;
   if (forced >= 0) return forced == 0;
-  return rows_spread_over_sets(p.ldb);
+  return b_in_place_by_shape(p);
 }
 
-// Equal depth blocks of at most kc (the tuned one, else the automatic one) values of k.
-index_t depth_block(const Isa& isa, index_t K) {
+// Equal depth blocks of at most kc values of k: the tuned kc, else the automatic one for
+// panels that are packed or (by the shape's default) read in place.
+index_t depth_block(const Isa& isa, const MatmulProblem& p) {
   const index_t kc = tuning_store().kc.load(std::memory_order_relaxed);
-  return ceil_div(K, ceil_div(K, kc > 0 ? kc : isa.kc_max));
+  const index_t kc_auto = b_in_place_by_shape(p) ? isa.kc_in_place_max : isa.kc_max;
+  return ceil_div(p.K, ceil_div(p.K, kc > 0 ? kc : kc_auto));
 }
 
 Blocking choose_blocking(const Isa& isa, const MatmulProblem& p) {
@@ -377,7 +394,7 @@ Blocking choose_blocking(const Isa& isa, const MatmulProblem& p) {
   b.nv = p.N <= isa.vl ? 1 : isa.nv_max;  // narrow tiles for a few columns (e.g. 10 classes)
   b.nr = b.nv * isa.vl;
   const TuningStore& t = tuning_store();
-  b.kc = depth_block(isa, p.K);
+  b.kc = depth_block(isa, p);
   const index_t mc = t.mc.load(std::memory_order_relaxed);
   b.mc = mc > 0 ? round_up(mc, b.mr) : isa.mc_max;
   const index_t nc = t.nc.load(std::memory_order_relaxed);
@@ -529,7 +546,7 @@ int threads_for(const MatmulProblem& p) {
 // an 8 x 32 tile in the main kernel. Same FMAs per element in the same order, so the same bits.
 void matmul_narrow(const Isa& isa, const MatmulProblem& p, bool out_transposed) {
   constexpr index_t kTileRows = 16, kTileCols = 16;
-  const index_t kc = depth_block(isa, p.K);  // as choose_blocking
+  const index_t kc = depth_block(isa, p);  // as choose_blocking
   const index_t tiles = ceil_div(p.M, kTileRows);
   const int nt = int(std::min<index_t>(threads_for(p), tiles));
   const size_t per_thread = size_t(kc * kTileCols);
@@ -666,7 +683,8 @@ void set_matmul_tuning(const MatmulTuning& r) {
 
 MatmulBlocks matmul_auto_blocks() {
   const Isa& isa = isa_for_this_cpu();
-  return {int(isa.kc_max), int(isa.mc_max), int(isa.nc_max), isa.mr, isa.mr ? isa.vl * isa.nv_max : 0};
+  return {int(isa.kc_max),         int(isa.mc_max), int(isa.nc_max), isa.mr, isa.mr ? isa.vl * isa.nv_max : 0,
+          int(isa.kc_in_place_max)};
 }
 
 }  // namespace pyneuro::cpu

@@ -58,10 +58,11 @@ struct MatmulTuning {
 };
 MatmulTuning matmul_tuning();
 void set_matmul_tuning(const MatmulTuning& t);
-// The automatic block sizes for this CPU's cache sizes and SIMD path (kc, mc, nc) and its
-// register tile (mr, nr).
+// The automatic block sizes for this CPU's cache sizes and SIMD path (kc for packed B
+// panels, kc_in_place for panels read in place from a row-major B, mc, nc) and its register
+// tile (mr, nr).
 struct MatmulBlocks {
-  int kc, mc, nc, mr, nr;
+  int kc, mc, nc, mr, nr, kc_in_place;
 };
 MatmulBlocks matmul_auto_blocks();
 
