@@ -178,10 +178,15 @@ def test_packing_b_or_not_keeps_the_depth_blocks(rng, tuning):
     """The depth block of a B that is read in place by default is that of the shape, not of
     the pack_b knob: forcing B to be packed moves values, never the k blocks of a sum."""
     auto = tuning()["auto"]
-    assert auto["kc_in_place"] < auto["kc"]
+    if auto["kc_in_place"] == auto["kc"]:  # both clamped to the same bound (a very small or large L1d)
+        pytest.skip(f"both automatic depths are {auto['kc']} on this CPU: nothing to tell apart")
     k = auto["kc_in_place"] + 8  # one depth block at the packed kc, two at the in-place one
+    assert k <= auto["kc"]
     a, b = operands(rng, 64, 784, k, False, False)
-    got = [cpu.matmul(a, b) for pb in (-1, 0, 1) if tuning(**{**AUTO, "pack_b": pb})]
+    got = []
+    for pack_b in (-1, 0, 1):
+        tuning(**{**AUTO, "pack_b": pack_b})
+        got.append(cpu.matmul(a, b))
     assert all(np.array_equal(got[0], g) for g in got[1:])
 
 

@@ -103,8 +103,8 @@ void register_matmul(py::module_& m) {
         "in place when its flag is set.");
   m.def("matmul_tuning", &matmul_tuning,
         "Set knobs of the packed matmul (kc, mc, nc, pack_a, pack_b, row_threads, pieces, prefetch_b, "
-        "min_work_per_thread; "
-        "0 or -1 = automatic) and return them with the automatic block sizes and the cache sizes.");
+        "min_work_per_thread; 0 or -1 = automatic) and return them with the automatic block sizes and "
+        "the cache sizes.");
 }
 
 }  // namespace pyneuro::bind

@@ -375,8 +375,7 @@ bool should_pack_a(const MatmulProblem& p, int nr) {
 bool b_in_place_by_shape(const MatmulProblem& p) { return !p.trans_b && rows_spread_over_sets(p.ldb); }
 bool should_read_b_in_place(const MatmulProblem& p) {
   const int forced = tuning_store().pack_b.load(std::memory_order_relaxed);
-  if (p.trans_b) return false;
-  if (forced >= 0) return forced == 0;
+  if (forced >= 0 && !p.trans_b) return forced == 0;
   return b_in_place_by_shape(p);
 }
 
