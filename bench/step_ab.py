@@ -26,6 +26,10 @@ Two more rows switch back a later change at the Python level (the kernels stay i
                          take_rows (csrc/cpu/gather.cpp, the rows split over the threads)
   bias in a second pass  Linear's forward as matmul, then bias_add, instead of matmul_bias
                          (the bias added to each C tile in the GEMM's epilogue)
+  loss reduced by NumPy  F.cross_entropy's mean as per-row losses, then NumPy's sum and a
+                         division, and a (rows,) array of dlosses for the backward, instead
+                         of cross_entropy_reduced / cross_entropy_backward_scaled (one call
+                         each, no NumPy work: in the step NumPy runs with cold caches)
 
 Writes bench/results/step_ab.json and .md: per setting the median and best step time (us)
 over the rounds, with the machine and load average.
@@ -52,7 +56,7 @@ SETTINGS = {
 AUTO = dict(
     kc=0, mc=0, nc=0, pack_a=-1, pack_b=-1, row_threads=0, pieces=-1, prefetch_b=-1, min_work_per_thread=0
 )
-SWITCHES = ("gather by NumPy", "bias in a second pass")
+SWITCHES = ("gather by NumPy", "bias in a second pass", "loss reduced by NumPy")
 
 
 @contextlib.contextmanager
@@ -75,6 +79,16 @@ def switched_back(name: str):
             yield
         finally:
             cpu_backend.matmul_bias = saved
+    elif name == "loss reduced by NumPy":
+        names = ("cross_entropy_reduced", "cross_entropy_backward_scaled")
+        saved = {n: getattr(cpu_backend, n) for n in names}
+        for n in names:
+            delattr(cpu_backend, n)  # CrossEntropy then reduces in Python (its fallback)
+        try:
+            yield
+        finally:
+            for n, f in saved.items():
+                setattr(cpu_backend, n, f)
     else:
         yield
 

@@ -148,6 +148,14 @@ def cross_entropy_backward(logits, targets, grad_losses):
     return _cpu.cross_entropy_backward(_contig(logits), _targets(targets), _contig(grad_losses))
 
 
+def cross_entropy_reduced(logits, targets, mean: bool = True):
+    return _cpu.cross_entropy_reduced(_contig(logits), _targets(targets), bool(mean))
+
+
+def cross_entropy_backward_scaled(logits, targets, scale):
+    return _cpu.cross_entropy_backward_scaled(_contig(logits), _targets(targets), float(scale))
+
+
 def bias_add(x, bias):
     return _cpu.bias_add(_contig(x), _contig(bias))
 

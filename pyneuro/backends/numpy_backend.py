@@ -129,6 +129,25 @@ def cross_entropy_backward(logits, targets, grad_losses):
     return grad * grad_losses[:, None]
 
 
+def cross_entropy_reduced(logits, targets, mean=True):
+    """The mean (or, mean=False, the sum) of the per-sample losses, a 0-d array in logits' dtype.
+
+    The reference sums as NumPy does (pairwise); the compiled backends sum in float64 in row
+    order, so the two agree to rounding, not bit for bit. The mean of no rows is NaN."""
+    losses = cross_entropy_forward(logits, targets)
+    total = losses.sum()
+    if not mean:
+        return np.asarray(total)
+    n = losses.shape[0]
+    return np.asarray(total / n if n else total * np.nan)
+
+
+def cross_entropy_backward_scaled(logits, targets, scale):
+    """cross_entropy_backward with every entry of grad_losses equal to `scale` (a number)."""
+    _checks.require_array(logits, "logits", 2)
+    return cross_entropy_backward(logits, targets, np.full(logits.shape[0], scale, dtype=logits.dtype))
+
+
 # ----------------------------------------------------------------------------- bias
 def bias_add(x, bias):
     """y = x + bias[None, :] (the bias of a Linear layer)."""

@@ -41,7 +41,8 @@ Optional entries (not every backend has them, callers test with hasattr): get_nu
 and set_num_threads (cpu, numba), simd_path and cache_sizes (cpu), synchronize, memory_stats,
 empty_cache (cuda), ndarray (the GPU array type), and the kernels of OPTIONAL_FUNCTIONS: the
 Linear layer's matmul_bias (numpy, cpu, numba), the batch gather take_rows and the multi-tensor
-optimizer steps sgd_step_multi and adam_step_multi (numpy, cpu, numba):
+optimizer steps sgd_step_multi and adam_step_multi (numpy, cpu, numba), and the batch loss
+pair cross_entropy_reduced and cross_entropy_backward_scaled (numpy, cpu):
 
     matmul_bias(a, b, bias, trans_a=False, trans_b=False) -> array
         op(a) @ op(b) + bias[None, :] with matmul's and bias_add's checks and messages; the
@@ -67,6 +68,16 @@ optimizer steps sgd_step_multi and adam_step_multi (numpy, cpu, numba):
     adam_step_multi(params, grads, exp_avgs, exp_avg_sqs, steps, lr, beta1=0.9, beta2=0.999,
                     eps=1e-8, weight_decay=0.0) -> None
         adam_step over equal-length lists (steps: one count per parameter), the same way.
+
+    cross_entropy_reduced(logits, targets, mean=True) -> 0-d array
+        The mean (mean=False: the sum) of cross_entropy_forward's losses, with its checks and
+        messages; the mean of no rows is NaN. F.cross_entropy's 'mean' and 'sum' use it, so
+        the training step builds no (rows,) array and runs no NumPy reduction for its loss
+        (the cpu backend sums in float64 in row order; NumPy's pairwise float32 sum agrees
+        to rounding).
+    cross_entropy_backward_scaled(logits, targets, scale) -> array
+        cross_entropy_backward with every grad_losses entry equal to the number `scale` (the
+        reduced loss's gradient, divided by the rows for 'mean'), bit for bit.
 """
 
 from __future__ import annotations
@@ -111,7 +122,14 @@ CONV_FUNCTIONS = (
 FUNCTIONS = FUNCTIONS + CONV_FUNCTIONS
 # The optional kernels (documented above): callers test for them with hasattr and fall back
 # to the entries of FUNCTIONS; the profiler records them like every other kernel.
-OPTIONAL_FUNCTIONS = ("matmul_bias", "take_rows", "sgd_step_multi", "adam_step_multi")
+OPTIONAL_FUNCTIONS = (
+    "matmul_bias",
+    "take_rows",
+    "sgd_step_multi",
+    "adam_step_multi",
+    "cross_entropy_reduced",
+    "cross_entropy_backward_scaled",
+)
 # The kinds of VARIANTS and DEFAULT_VARIANT: every backend has exactly these keys.
 VARIANT_KINDS = ("matmul", "softmax", "conv2d")
 

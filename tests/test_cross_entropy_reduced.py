@@ -1,0 +1,136 @@
+"""The batch-loss pair of the kernel table: cross_entropy_reduced (the mean or sum of the
+per-sample losses in one call) and cross_entropy_backward_scaled (the backward with one
+gradient for every row), which F.cross_entropy's 'mean' and 'sum' use where a table has them.
+
+Checked on every CPU table that has them: the value against the per-row losses summed in
+float64 on awkward shapes, the backward bit for bit against cross_entropy_backward with a
+full grad_losses, the same errors as the per-row entries, the same bits for any thread
+count, and through autograd: the gradient of F.cross_entropy bit for bit that of the path
+without the pair, and its value and gradient against torch's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+import pyneuro.functional as F
+from pyneuro import backends
+
+SHAPES = [(0, 3), (1, 1), (1, 10), (3, 2), (7, 33), (128, 10), (129, 10), (64, 1000)]
+
+
+def _table_or_skip(bk):
+    if not hasattr(bk, "cross_entropy_reduced"):
+        pytest.skip(f"{bk.NAME} has no cross_entropy_reduced (F.cross_entropy reduces in Python)")
+    return bk
+
+
+def _inputs(seed, rows, cols, scale=3.0):
+    rng = np.random.default_rng(seed)
+    logits = (scale * rng.standard_normal((rows, cols))).astype(np.float32)
+    targets = rng.integers(0, cols, rows).astype(np.int64)
+    return logits, targets
+
+
+@pytest.mark.parametrize("rows, cols", SHAPES)
+def test_reduced_is_the_mean_or_sum_of_the_per_row_losses(cpu_device_backend, rows, cols):
+    bk = _table_or_skip(cpu_device_backend)
+    logits, targets = _inputs(rows * 31 + cols, rows, cols)
+    losses = bk.cross_entropy_forward(logits, targets).astype(np.float64)
+    for mean in (True, False):
+        got = bk.cross_entropy_reduced(logits, targets, mean)
+        assert isinstance(got, np.ndarray) and got.shape == () and got.dtype == np.float32
+        if mean and rows == 0:
+            assert np.isnan(got)  # torch: the mean of no samples is nan
+            continue
+        want = losses.sum() / rows if mean else losses.sum()
+        np.testing.assert_allclose(float(got), want, rtol=2e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("rows, cols", SHAPES)
+@pytest.mark.parametrize("scale", [1.0 / 128, 1.0, -2.5, 0.0])
+def test_backward_scaled_is_backward_with_a_full_grad_losses_bit_for_bit(
+    cpu_device_backend, rows, cols, scale
+):
+    bk = _table_or_skip(cpu_device_backend)
+    logits, targets = _inputs(rows * 7 + cols, rows, cols)
+    got = bk.cross_entropy_backward_scaled(logits, targets, scale)
+    want = bk.cross_entropy_backward(logits, targets, np.full(rows, scale, np.float32))
+    assert got.shape == logits.shape and got.dtype == np.float32
+    assert np.array_equal(got, want)
+
+
+def test_the_pair_raises_what_the_per_row_entries_raise(cpu_device_backend):
+    bk = _table_or_skip(cpu_device_backend)
+    logits, targets = _inputs(0, 4, 5)
+    calls = (
+        lambda x, t: bk.cross_entropy_reduced(x, t, True),
+        lambda x, t: bk.cross_entropy_backward_scaled(x, t, 0.25),
+    )
+    for call in calls:
+        with pytest.raises(IndexError, match="out of bounds"):
+            call(logits, np.array([0, 1, 5, 2]))
+        with pytest.raises(IndexError, match="out of bounds"):
+            call(logits, np.array([0, -1, 2, 2]))
+        with pytest.raises(TypeError):
+            call(logits, targets.astype(np.float32))
+        with pytest.raises(ValueError):
+            call(logits, targets[:3])
+        with pytest.raises(ValueError):
+            call(logits[0], targets)
+        with pytest.raises(TypeError):
+            call(logits.tolist(), targets)
+
+
+def test_the_reduced_loss_has_the_same_bits_for_any_thread_count():
+    bk = backends.get("cpu") if backends.status("cpu").available else None
+    if bk is None:
+        pytest.skip("the cpu backend is not built")
+    logits, targets = _inputs(5, 4096, 100)  # large enough for the kernel to split its rows
+    before = pn.get_num_threads()
+    try:
+        pn.set_num_threads(1)
+        one = bk.cross_entropy_reduced(logits, targets, True)
+        pn.set_num_threads(max(2, before))
+        many = bk.cross_entropy_reduced(logits, targets, True)
+    finally:
+        pn.set_num_threads(before)
+    assert np.array_equal(one, many)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_gives_the_gradient_of_the_path_without_the_pair(backend_name, monkeypatch, reduction):
+    bk = backends.current("cpu")
+    _table_or_skip(bk)
+    logits, targets = _inputs(11, 37, 10)
+
+    def loss_and_grad():
+        x = pn.tensor(logits, requires_grad=True)
+        loss = F.cross_entropy(x, pn.tensor(targets), reduction=reduction)
+        (loss * 3.0).backward()  # an upstream gradient other than 1
+        return loss.item(), x.grad.numpy().copy()
+
+    fast_loss, fast_grad = loss_and_grad()
+    monkeypatch.delattr(bk, "cross_entropy_reduced")
+    monkeypatch.delattr(bk, "cross_entropy_backward_scaled")
+    slow_loss, slow_grad = loss_and_grad()
+    assert np.array_equal(fast_grad, slow_grad)
+    assert fast_loss == pytest.approx(slow_loss, rel=2e-6)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_matches_torch(backend_name, reduction):
+    torch = pytest.importorskip("torch")
+    logits, targets = _inputs(3, 129, 10)
+    x = pn.tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(x, pn.tensor(targets), reduction=reduction)
+    loss.backward()
+    tx = torch.tensor(logits, requires_grad=True)
+    tloss = torch.nn.functional.cross_entropy(tx, torch.tensor(targets), reduction=reduction)
+    tloss.backward()
+    assert loss.shape == () and loss.dtype == pn.float32
+    np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-7)
+    empty = F.cross_entropy(pn.zeros(0, 10), pn.tensor(np.zeros(0, np.int64)), reduction=reduction)
+    assert np.isnan(empty.item()) if reduction == "mean" else empty.item() == 0.0
