@@ -81,7 +81,7 @@ class ShapeMethods:
         n = 1
         for k in shape[s : e + 1]:
             n *= k
-        return self.reshape(shape[:s] + (n,) + shape[e + 1 :])
+        return _ag.Reshape.apply(self, shape=shape[:s] + (n,) + shape[e + 1 :])  # ints already: no parsing
 
     def unflatten(self, dim, sizes):
         d = dim % self.ndim
