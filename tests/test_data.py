@@ -263,3 +263,39 @@ def test_batches_are_fresh_tensors_not_views_of_the_dataset():
         x, _ = next(iter(DataLoader(ds, batch_size=2, shuffle=shuffle)))
         x[0] = -1.0
     assert ds.tensors[0].numpy().min() >= 0
+
+
+@pytest.mark.parametrize("backend_name_", ["numpy", "cpu", "numba"])
+def test_shuffled_batches_are_the_rows_of_the_dataset_with_no_graph(backend_name_):
+    """A dataset's tensors need no gradient: its batches are gathered by the kernel table
+    (no autograd op), and equal the dataset's rows by index for images (2-D and 4-D) and labels."""
+    if not pn.backends.status(backend_name_).available:
+        pytest.skip(f"{backend_name_} is unavailable")
+    previous = pn.backends.backend_name("cpu")
+    pn.set_backend(backend_name_)
+    try:
+        rng = np.random.default_rng(0)
+        images = rng.standard_normal((50, 1, 4, 4)).astype(np.float32)
+        labels = rng.integers(0, 10, 50)
+        ds = TensorDataset(
+            pn.from_numpy(images), pn.from_numpy(images.reshape(50, 16)), pn.from_numpy(labels)
+        )
+        order = rng.permutation(50)
+        for i, (x4, x2, y) in enumerate(DataLoader(ds, batch_size=16, sampler=order)):
+            rows = order[16 * i : 16 * (i + 1)]
+            assert np.array_equal(x4.numpy(), images[rows]) and np.array_equal(
+                x2.numpy(), images.reshape(50, 16)[rows]
+            )
+            assert np.array_equal(y.numpy(), labels[rows]) and y.dtype == pn.int64
+            assert all(t.grad_fn is None and not t.requires_grad and t.is_leaf for t in (x4, x2, y))
+    finally:
+        pn.set_backend(previous)
+
+
+def test_a_dataset_tensor_that_requires_grad_gives_batches_in_its_graph():
+    w = pn.tensor(np.arange(12, dtype=np.float32).reshape(6, 2), requires_grad=True)
+    ds = TensorDataset(w, pn.from_numpy(np.arange(6)))
+    ((x, _),) = list(DataLoader(ds, batch_size=6, sampler=[5, 0, 5, 1, 2, 3]))
+    assert x.grad_fn is not None  # as torch's t[index]: the gradient flows back to the dataset
+    x.sum().backward()
+    assert w.grad.numpy()[:, 0].tolist() == [1.0, 1.0, 1.0, 1.0, 0.0, 2.0]

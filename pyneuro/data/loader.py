@@ -19,6 +19,9 @@ from numbers import Integral
 
 import numpy as np
 
+from .._tensor_base import _wrap
+from ..autograd.shape import _row_gather
+from ..backends import current as _current
 from .dataset import Subset, TensorDataset
 
 
@@ -215,14 +218,28 @@ class DataLoader:
 def _gather(tensors, index: np.ndarray) -> list:
     """[t[index] for t in tensors], the batch's indices copied to each device only once
     (tensors on "cuda" gather there; a dataset of images and labels uploads one index
-    array per batch, not one per tensor)."""
+    array per batch, not one per tensor). A host tensor that needs no gradient (a dataset's)
+    is gathered by the kernel table's take_rows straight away: t[index] would give the same
+    fresh tensor through the autograd op Index, whose Python, run once per tensor and batch
+    with caches the training step left cold, cost more than the labels' gather itself."""
     on_device = {}
+    batch = []
     for t in tensors:
-        if t.device != "cpu" and t.device not in on_device:
+        if t.device == "cpu":
+            batch.append(t[index] if t.requires_grad else _take_rows(t._data, index))
+            continue
+        if t.device not in on_device:
             from ..tensor import tensor
 
             on_device[t.device] = tensor(index, device=t.device)
-    return [t[on_device.get(t.device, index)] for t in tensors]
+        batch.append(t[on_device[t.device]])
+    return batch
+
+
+def _take_rows(a, index: np.ndarray):
+    """a[index] of a host array as a new Tensor, by the table's take_rows where Index would use it."""
+    bk = _current("cpu")
+    return _wrap(bk.take_rows(a, index) if _row_gather(bk, a, index) else a[index], "cpu")
 
 
 def _order_of(sampler) -> np.ndarray | None:
