@@ -64,23 +64,25 @@ def test_backward_scaled_is_backward_with_a_full_grad_losses_bit_for_bit(
 def test_the_pair_raises_what_the_per_row_entries_raise(cpu_device_backend):
     bk = _table_or_skip(cpu_device_backend)
     logits, targets = _inputs(0, 4, 5)
-    calls = (
-        lambda x, t: bk.cross_entropy_reduced(x, t, True),
-        lambda x, t: bk.cross_entropy_backward_scaled(x, t, 0.25),
-    )
-    for call in calls:
-        with pytest.raises(IndexError, match="out of bounds"):
-            call(logits, np.array([0, 1, 5, 2]))
-        with pytest.raises(IndexError, match="out of bounds"):
-            call(logits, np.array([0, -1, 2, 2]))
-        with pytest.raises(TypeError):
-            call(logits, targets.astype(np.float32))
-        with pytest.raises(ValueError):
-            call(logits, targets[:3])
-        with pytest.raises(ValueError):
-            call(logits[0], targets)
-        with pytest.raises(TypeError):
-            call(logits.tolist(), targets)
+    calls = {
+        "cross_entropy_forward": lambda x, t: bk.cross_entropy_forward(x, t),
+        "cross_entropy_reduced": lambda x, t: bk.cross_entropy_reduced(x, t, True),
+        "cross_entropy_backward_scaled": lambda x, t: bk.cross_entropy_backward_scaled(x, t, 0.25),
+    }
+    bad = [
+        (IndexError, logits, np.array([0, 1, 5, 2])),  # a target past the classes
+        (IndexError, logits, np.array([0, -1, 2, 2])),
+        (TypeError, logits, targets.astype(np.float32)),  # targets that are not integers
+        (ValueError, logits, targets[:3]),  # not one per row
+        (ValueError, logits[0], targets),  # 1-D logits
+        (TypeError, logits.tolist(), targets),  # not an array
+    ]
+    for error, x, t in bad:
+        for name, call in calls.items():
+            with pytest.raises(error) as info:
+                call(x, t)
+            if error is IndexError:
+                assert "out of bounds" in str(info.value), name
 
 
 def test_the_reduced_loss_has_the_same_bits_for_any_thread_count():

@@ -42,7 +42,7 @@ and set_num_threads (cpu, numba), simd_path and cache_sizes (cpu), synchronize, 
 empty_cache (cuda), ndarray (the GPU array type), and the kernels of OPTIONAL_FUNCTIONS: the
 Linear layer's matmul_bias (numpy, cpu, numba), the batch gather take_rows and the multi-tensor
 optimizer steps sgd_step_multi and adam_step_multi (numpy, cpu, numba), and the batch loss
-pair cross_entropy_reduced and cross_entropy_backward_scaled (numpy, cpu):
+pair cross_entropy_reduced and cross_entropy_backward_scaled (numpy, cpu, numba):
 
     matmul_bias(a, b, bias, trans_a=False, trans_b=False) -> array
         op(a) @ op(b) + bias[None, :] with matmul's and bias_add's checks and messages; the

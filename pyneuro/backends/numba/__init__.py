@@ -111,11 +111,12 @@ def _targets(logits, targets) -> np.ndarray:
     by the cross-entropy kernels themselves (they return the count of bad targets)."""
     if (
         type(targets) is np.ndarray
+        and type(logits) is np.ndarray
         and targets.dtype == np.int64
         and targets.flags.c_contiguous
         and targets.ndim == 1
-        and targets.shape[0] == logits.shape[0]
         and logits.ndim == 2
+        and targets.shape[0] == logits.shape[0]
         and targets.flags.aligned
     ):
         return targets  # the common case: nothing to convert, nothing else to check
@@ -229,6 +230,23 @@ def cross_entropy_backward(logits, targets, grad_losses):
         bad = _run(_sm.cross_entropy_backward, logits.size * NS_PER_EXP, logits, targets, grad_losses, grad)
     _check_bad_targets(bad, targets, logits.shape[1])
     return grad
+
+
+def cross_entropy_reduced(logits, targets, mean=True):
+    """The mean (mean=False: the sum) of the per-sample losses as a 0-d float32 array, summed
+    in float64 in row order (as the cpu backend); the mean of no rows is NaN."""
+    losses = cross_entropy_forward(logits, targets)
+    n = losses.shape[0]
+    total = _sm.sum_in_order(losses)
+    return np.array((total / n if n else np.nan) if mean else total, dtype=np.float32)
+
+
+def cross_entropy_backward_scaled(logits, targets, scale):
+    """cross_entropy_backward with every entry of grad_losses equal to `scale` (a number)."""
+    _checks.require_array(logits, "logits", 2)
+    grad_losses = np.empty(logits.shape[0], np.float32)
+    grad_losses.fill(scale)
+    return cross_entropy_backward(logits, targets, grad_losses)
 
 
 # ----------------------------------------------------------------------------- optimizers

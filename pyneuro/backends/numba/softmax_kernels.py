@@ -467,3 +467,14 @@ def narrow_rows(x, targets, grad_losses, y, losses, mode):
                 else:
                     bad += 1
     return bad
+
+
+# ----------------------------------------------------------------------------- batch loss
+@kernel(parallel=False, fastmath=set())
+def sum_in_order(losses):
+    """The float64 sum of a 1-D float32 array, index by index (no reassociation: the reduced
+    loss is the same whatever the thread count of the kernel that wrote the losses)."""
+    total = 0.0
+    for i in range(losses.shape[0]):
+        total += losses[i]
+    return total
