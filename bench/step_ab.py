@@ -20,10 +20,13 @@ switch back one choice of issue 17 at a time:
 multi-tensor SGD step, the output pool -- are compiled in and have no run-time switch; their
 A/B figures are in the commit messages and docs/DESIGN.md.)
 
-Two more rows switch back a later change at the Python level (the kernels stay in place):
+Four more rows switch back a later change at the Python level (the kernels stay in place):
 
   gather by NumPy        the batch x[index] by NumPy's fancy indexing (one thread) instead of
                          take_rows (csrc/cpu/gather.cpp, the rows split over the threads)
+  batch through Index    the loader gathers each batch tensor as t[index], through the
+                         autograd op Index, instead of calling take_rows directly (a dataset
+                         tensor needs no gradient)
   bias in a second pass  Linear's forward as matmul, then bias_add, instead of matmul_bias
                          (the bias added to each C tile in the GEMM's epilogue)
   loss reduced by NumPy  F.cross_entropy's mean as per-row losses, then NumPy's sum and a
@@ -56,7 +59,7 @@ SETTINGS = {
 AUTO = dict(
     kc=0, mc=0, nc=0, pack_a=-1, pack_b=-1, row_threads=0, pieces=-1, prefetch_b=-1, min_work_per_thread=0
 )
-SWITCHES = ("gather by NumPy", "bias in a second pass", "loss reduced by NumPy")
+SWITCHES = ("gather by NumPy", "batch through Index", "bias in a second pass", "loss reduced by NumPy")
 
 
 @contextlib.contextmanager
@@ -66,12 +69,23 @@ def switched_back(name: str):
     from pyneuro.backends import cpu_backend
 
     if name == "gather by NumPy":
+        from pyneuro.data import loader
+
         saved = shape._row_gather
-        shape._row_gather = lambda bk, a, index: False
+        shape._row_gather = loader._row_gather = lambda bk, a, index: False  # Index's and the loader's
         try:
             yield
         finally:
-            shape._row_gather = saved
+            shape._row_gather = loader._row_gather = saved
+    elif name == "batch through Index":
+        from pyneuro.data import loader
+
+        saved = loader._gather
+        loader._gather = lambda tensors, index: [t[index] for t in tensors]
+        try:
+            yield
+        finally:
+            loader._gather = saved
     elif name == "bias in a second pass":
         saved = cpu_backend.matmul_bias
         del cpu_backend.matmul_bias  # Linear then runs matmul + bias_add
