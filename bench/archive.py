@@ -9,7 +9,8 @@ so after recording, archive them:
 
 Each JSON goes, with the .md (and .png plots) of the same stem, to
 bench/results/history/<date>_<cpu>/, where <date> is the day it was recorded (its own
-"created"/"date" field, else the day git last committed it, else today) and <cpu> the machine's tag from its recorded
+"created"/"date"/"date_utc" field; else today if the file changed since git last committed it,
+as a record just written has; else the day of that commit) and <cpu> the machine's tag from its recorded
 machine info (pyneuro.machine.cpu_slug(): vendor, family and model, e.g. intel-f6m207 for
 this Intel Xeon and amd-f25m17 for an AMD EPYC Zen 4), or from its CPU name when an older
 record has no cpu_id. Copying is idempotent: archiving the same results twice changes nothing.
@@ -50,23 +51,25 @@ def slug_of(record: dict) -> str:
     return cpu_slug(_find(record, ("cpu_id",)) or "", _find(record, ("cpu",)) or "unknown")
 
 
+def _git(path: Path, *args: str) -> str:
+    try:
+        return subprocess.run(
+            ["git", *args, "--", path.name], cwd=path.parent, capture_output=True, text=True, timeout=30
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
 def date_of(record: dict, path: Path) -> str:
-    """The record's own date, else the day git last committed the file, else today."""
-    stamp = _find(record, ("created", "date"))
+    """The record's own date, else today for a file changed since git last committed it (just
+    recorded), else the day git last committed it, else today."""
+    stamp = _find(record, ("created", "date", "date_utc"))
     match = re.match(r"\d{4}-\d{2}-\d{2}", str(stamp or ""))
     if match:
         return match.group(0)
-    try:
-        out = subprocess.run(
-            ["git", "log", "-1", "--format=%cs", "--", path.name],
-            cwd=path.parent,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        out = ""
-    return out or dt.date.today().isoformat()
+    if _git(path, "status", "--porcelain"):  # modified or untracked: recorded now
+        return dt.date.today().isoformat()
+    return _git(path, "log", "-1", "--format=%cs") or dt.date.today().isoformat()
 
 
 def archive(json_path: Path) -> Path:

@@ -7,6 +7,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 import pyneuro
 from pyneuro import backends
 from pyneuro.machine import machine_info
@@ -136,3 +138,40 @@ def test_archive_takes_a_records_own_files_not_its_prefix_siblings(tmp_path):
         "kernels.md",
         "kernels_ladders.png",
     }
+
+
+def test_archive_files_a_record_under_the_day_it_was_recorded(tmp_path):
+    """A record's own date field wins ("date_utc" included); a record rewritten since its last
+    commit was recorded today, not on the commit's day (it overwrote the last machine's copy)."""
+    import datetime as dt
+    import importlib.util
+    import shutil
+    import subprocess
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_archive", Path(__file__).resolve().parent.parent / "bench" / "archive.py"
+    )
+    archive = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(archive)
+    assert (
+        archive.date_of({"machine": {"date_utc": "2026-01-02T03:04:05Z"}}, tmp_path / "a.json")
+        == "2026-01-02"
+    )
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+        "GIT_AUTHOR_DATE": "2020-05-06T12:00:00Z",
+        "GIT_COMMITTER_DATE": "2020-05-06T12:00:00Z",
+    }
+    record = tmp_path / "e2e_torch.json"
+    record.write_text("{}")
+    for cmd in (["init", "-q"], ["add", "e2e_torch.json"], ["commit", "-q", "-m", "r"]):
+        subprocess.run(["git", *cmd], cwd=tmp_path, env=env, check=True, capture_output=True)
+    assert archive.date_of({}, record) == "2020-05-06"  # committed as it is: the commit's day
+    record.write_text('{"ratio": 0.6}')
+    assert archive.date_of({}, record) == dt.date.today().isoformat()  # rewritten: recorded now
