@@ -79,23 +79,28 @@ py::array_t<float> cross_entropy_forward(const py::object& logits_obj, const py:
   return losses;
 }
 
-py::array_t<float> cross_entropy_backward(const py::object& logits_obj, const py::object& targets_obj,
-                                          const py::object& grad_obj) {
-  auto logits = require<float>(logits_obj, "logits", 2);
+// The backward kernel on checked logits (rows, classes) and targets, with grad[i] the dloss of row i.
+py::array_t<float> cross_entropy_backward_of(const py::array_t<float>& logits,
+                                             const py::array_t<std::int64_t>& targets, const float* grad) {
   const index_t rows = logits.shape(0), cols = logits.shape(1);
-  auto targets = require_targets(targets_obj, shape_of(logits));
-  auto grad = require<float>(grad_obj, "grad_losses", 1);
-  check_grad_losses_shape(shape_of(grad), shape_of(logits));
   auto gl = new_output<float>(shape_of(logits));
   const float* pl = logits.data();
   const std::int64_t* pt = targets.data();
-  const float* pg = grad.data();
   float* po = gl.mutable_data();
   {
     ReleaseGilIfLarge release(rows * cols);
-    cpu::cross_entropy_backward(pl, pt, pg, po, rows, cols);
+    cpu::cross_entropy_backward(pl, pt, grad, po, rows, cols);
   }
   return gl;
+}
+
+py::array_t<float> cross_entropy_backward(const py::object& logits_obj, const py::object& targets_obj,
+                                          const py::object& grad_obj) {
+  auto logits = require<float>(logits_obj, "logits", 2);
+  auto targets = require_targets(targets_obj, shape_of(logits));
+  auto grad = require<float>(grad_obj, "grad_losses", 1);
+  check_grad_losses_shape(shape_of(grad), shape_of(logits));
+  return cross_entropy_backward_of(logits, targets, grad.data());
 }
 
 // The loss of a whole batch in one call, for F.cross_entropy's 'mean' and 'sum': the
@@ -129,18 +134,9 @@ py::array_t<float> cross_entropy_reduced(const py::object& logits_obj, const py:
 py::array_t<float> cross_entropy_backward_scaled(const py::object& logits_obj, const py::object& targets_obj,
                                                  double scale) {
   auto logits = require<float>(logits_obj, "logits", 2);
-  const index_t rows = logits.shape(0), cols = logits.shape(1);
   auto targets = require_targets(targets_obj, shape_of(logits));
-  const std::vector<float> grad(static_cast<std::size_t>(rows), float(scale));
-  auto gl = new_output<float>(shape_of(logits));
-  const float* pl = logits.data();
-  const std::int64_t* pt = targets.data();
-  float* po = gl.mutable_data();
-  {
-    ReleaseGilIfLarge release(rows * cols);
-    cpu::cross_entropy_backward(pl, pt, grad.data(), po, rows, cols);
-  }
-  return gl;
+  const std::vector<float> grad(static_cast<std::size_t>(logits.shape(0)), float(scale));
+  return cross_entropy_backward_of(logits, targets, grad.data());
 }
 
 }  // namespace
