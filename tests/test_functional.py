@@ -168,12 +168,8 @@ def test_linear_uses_kernel_table(backend_name, monkeypatch):
     bk = backends.current("cpu")
     seen = []
     fused = hasattr(bk, "matmul_bias")  # the forward's matmul and bias add in one call
-    reduced = hasattr(bk, "cross_entropy_reduced")  # the mean loss and its backward in one call each
-    ce = (
-        ("cross_entropy_reduced", "cross_entropy_backward_scaled")
-        if reduced
-        else ("cross_entropy_forward", "cross_entropy_backward")
-    )
+    # the mean loss and its backward: one call each (every CPU table has the batch-loss pair)
+    ce = ("cross_entropy_reduced", "cross_entropy_backward_scaled")
     for name in ("matmul_bias",) * fused + (
         "matmul",
         "bias_add",

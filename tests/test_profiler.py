@@ -62,13 +62,8 @@ def test_training_step_records_every_kernel_with_backend_shapes_and_flops(backen
     # parameters (every CPU table has sgd_step_multi)
     fused = hasattr(pn.backends.get(backend_name), "matmul_bias")
     forward = {"matmul_bias": 2} if fused else {"matmul": 2, "bias_add": 2}
-    # the mean loss and its backward: one call each, in their batch form where the table has it
-    reduced = hasattr(pn.backends.get(backend_name), "cross_entropy_reduced")
-    ce = (
-        ("cross_entropy_reduced", "cross_entropy_backward_scaled")
-        if reduced
-        else ("cross_entropy_forward", "cross_entropy_backward")
-    )
+    # the mean loss and its backward: one call each (every CPU table has the batch-loss pair)
+    ce = ("cross_entropy_reduced", "cross_entropy_backward_scaled")
     assert counts == {
         **forward,
         "matmul": 3 if fused else 5,
