@@ -69,14 +69,12 @@ def switched_back(name: str):
     from pyneuro.backends import cpu_backend
 
     if name == "gather by NumPy":
-        from pyneuro.data import loader
-
         saved = shape._row_gather
-        shape._row_gather = loader._row_gather = lambda bk, a, index: False  # Index's and the loader's
+        shape._row_gather = lambda bk, a, index: False  # shape.gather: Index's and the loader's
         try:
             yield
         finally:
-            shape._row_gather = loader._row_gather = saved
+            shape._row_gather = saved
     elif name == "batch through Index":
         from pyneuro.data import loader
 

@@ -88,6 +88,13 @@ def _row_gather(bk, a, index) -> bool:
     )
 
 
+def gather(bk, a, index):
+    """a[index] for an array index: a batch of whole rows by the table's take_rows (one
+    parallel copy), anything else by the array's own indexing. Index and the DataLoader
+    gather through here."""
+    return bk.take_rows(a, index) if _row_gather(bk, a, index) else a[index]
+
+
 class Index(Function):
     """out = a[index]: basic slicing (a view) or integer/boolean-array gather.
 
@@ -106,9 +113,7 @@ class Index(Function):
 
     def forward(self, a, index=None, advanced=False):
         self.saved = (a.shape, a.dtype, index, advanced)
-        if advanced and _row_gather(self.bk, a, index):
-            return self.bk.take_rows(a, index)  # a batch of rows: one parallel copy
-        return a[index]
+        return gather(self.bk, a, index) if advanced else a[index]
 
     def backward(self, g):
         shape, dtype, index, advanced = self.saved

@@ -20,7 +20,7 @@ from numbers import Integral
 import numpy as np
 
 from .._tensor_base import _wrap
-from ..autograd.shape import _row_gather
+from ..autograd import shape as _shape
 from ..backends import current as _current
 from .dataset import Subset, TensorDataset
 
@@ -237,9 +237,8 @@ def _gather(tensors, index: np.ndarray) -> list:
 
 
 def _take_rows(a, index: np.ndarray):
-    """a[index] of a host array as a new Tensor, by the table's take_rows where Index would use it."""
-    bk = _current("cpu")
-    return _wrap(bk.take_rows(a, index) if _row_gather(bk, a, index) else a[index], "cpu")
+    """a[index] of a host array as a new Tensor, gathered as Index gathers it (no graph)."""
+    return _wrap(_shape.gather(_current("cpu"), a, index), "cpu")
 
 
 def _order_of(sampler) -> np.ndarray | None:
