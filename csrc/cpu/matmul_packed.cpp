@@ -31,8 +31,10 @@
 //    the MR contiguous floats per k of a transposed A: a copy used once or twice would cost
 //    as much as it saves. Likewise full panels of a row-major B whose rows spread over the
 //    L1 sets (e.g. N = 784) are read in place: threads that split the rows would each pack
-//    the same B (fc1 grad_W 256x784x128: 245 -> 236 us). Packing only moves values, so
-//    results are identical either way.
+//    the same B (fc1 grad_W 256x784x128: 245 -> 236 us) -- unless the shallower depth
+//    block of an in-place panel would cost a whole extra pass over C (fc1 grad_x
+//    128x256 @ 256x784: packed, 6% faster). Packing only moves values, so results are
+//    identical either way.
 // 4. Loop nest (BLIS): jc over NC columns -> pc over kc depth -> [pack B block] ->
 //    ic over MC rows -> [pack A block] -> jr over NR -> ir over MR -> micro-kernel.
 //    The packed B block (kc x NC) lives in L3/L2, one B panel (kc x NR) in L1 while all
@@ -341,6 +343,8 @@ struct Blocking {
   bool b_in_place;  // full B panels read in place (see should_read_b_in_place)
   bool prefetch_b;  // the last A sliver under a B panel prefetches the next one
   const MicroKernel* kernels;  // [rows - 1] for the A layout the kernel will read
+  // The same with one vector per row, for an edge panel of at most one vector of columns.
+  const MicroKernel* edge_kernels;
 };
 
 // Whether rows ld floats apart fall into different L1 sets: true when the stride in 64-byte
@@ -368,22 +372,33 @@ bool should_pack_a(const MatmulProblem& p, int nr) {
 
 // Read full panels of a row-major B in place instead of packing them. Each thread packs the
 // B panels of its own columns, so when threads split the rows they all pack the same B --
-// for the (128 x 256) @ (256 x 784) of an MLP's backward pass, a copy of ~1/16 of the FMA
-// time per thread. In place, a panel row is NR floats at stride ldb: fine for the L1 cache
-// as long as consecutive rows fall in different cache sets (rows_spread_over_sets; a B with
-// 1024 columns is packed).
-bool b_in_place_by_shape(const MatmulProblem& p) { return !p.trans_b && rows_spread_over_sets(p.ldb); }
-bool should_read_b_in_place(const MatmulProblem& p) {
+// for the (32 x 400) @ (400 x 784) of a convolution, a copy of a fifth of the FMA time. In
+// place, a panel row is NR floats at stride ldb: fine for the L1 cache as long as
+// consecutive rows fall in different cache sets (rows_spread_over_sets; a B with 1024
+// columns is packed). But an in-place panel gets a shallower depth block (kc_in_place_max,
+// see size_blocks), and where that costs an extra block, every C tile is loaded and stored
+// once more: M x N floats against the K x N that packing B copies. The extra pass over C
+// sits in the micro-kernel's prologue and epilogue, which nothing overlaps, while packing
+// streams; so B is packed when M x (extra blocks) >= K / 4. Measured in paired rounds on the
+// model 167 Xeon (2 threads, against B in place): 128x784x256 (the MLP's fc1 grad_x) 6%
+// less time packed, 256x784x256 4-9%, 512x784x256 9%, 128x784x512 19%, 64x784x256 1-3%,
+// 128x400x256 within 1%; 32x784x400, where M is small, 1-5% more.
+bool b_in_place_by_shape(const Isa& isa, const MatmulProblem& p) {
+  if (p.trans_b || !rows_spread_over_sets(p.ldb)) return false;
+  const index_t extra_blocks = ceil_div(p.K, isa.kc_in_place_max) - ceil_div(p.K, isa.kc_max);
+  return p.M * extra_blocks * 4 < p.K;
+}
+bool should_read_b_in_place(const Isa& isa, const MatmulProblem& p) {
   const int forced = tuning_store().pack_b.load(std::memory_order_relaxed);
   if (forced >= 0 && !p.trans_b) return forced == 0;
-  return b_in_place_by_shape(p);
+  return b_in_place_by_shape(isa, p);
 }
 
 // Equal depth blocks of at most kc values of k: the tuned kc, else the automatic one for
 // panels that are packed or (by the shape's default) read in place.
 index_t depth_block(const Isa& isa, const MatmulProblem& p) {
   const index_t kc = tuning_store().kc.load(std::memory_order_relaxed);
-  const index_t kc_auto = b_in_place_by_shape(p) ? isa.kc_in_place_max : isa.kc_max;
+  const index_t kc_auto = b_in_place_by_shape(isa, p) ? isa.kc_in_place_max : isa.kc_max;
   return ceil_div(p.K, ceil_div(p.K, kc > 0 ? kc : kc_auto));
 }
 
@@ -399,10 +414,11 @@ Blocking choose_blocking(const Isa& isa, const MatmulProblem& p) {
   const index_t nc = t.nc.load(std::memory_order_relaxed);
   b.nc = round_up(nc > 0 ? nc : isa.nc_max, b.nr);
   b.pack_a = should_pack_a(p, b.nr);
-  b.b_in_place = should_read_b_in_place(p);
+  b.b_in_place = should_read_b_in_place(isa, p);
   const int pf = t.prefetch_b.load(std::memory_order_relaxed);
   b.prefetch_b = pf != 0;
   b.kernels = isa.kernel[b.nv - 1][b.pack_a || p.trans_a ? kKMajor : kRows];
+  b.edge_kernels = isa.kernel[0][b.pack_a || p.trans_a ? kKMajor : kRows];
   return b;
 }
 
@@ -472,7 +488,11 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
               next = next_in_place ? p.B + pc * p.ldb + jc + (q + 1) * NR : bbuf + (q + 1) * kcb * NR;
               next_stride = next_in_place ? p.ldb : NR;
             }
-            bl.kernels[rows - 1](kcb, a, as, bp, bs, c + ir * N, N, n_valid, accumulate, next, next_stride);
+            // An edge panel of at most one vector of columns (784 = 24 x 32 + 16) runs the
+            // one-vector kernel: half the FMAs of a two-vector tile that is half padding
+            // (N = 784: 1-2.5% less time, paired rounds on the model 167 Xeon; same bits).
+            const MicroKernel* kernels = n_valid * bl.nv <= bl.nr ? bl.edge_kernels : bl.kernels;
+            kernels[rows - 1](kcb, a, as, bp, bs, c + ir * N, N, n_valid, accumulate, next, next_stride);
             if (last_depth && p.bias) add_bias(c + ir * N, N, rows, n_valid, p.bias + jc + q * NR);
           }
         }
@@ -485,7 +505,11 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
 // B panels of its own columns (and the A blocks of its own rows), so threads never wait for
 // one another; threads of the same column range pack the same B panels. The grid minimises
 // the busiest thread's cost in cycles per k: rows x cols / 16 for its FMAs (16 lanes per
-// cycle) plus about 1/4 cycle per B (and A) element it packs.
+// cycle) plus about 3/4 cycle per B element and 1/4 per A element it packs. (A B element
+// costs more: it is read from farther away -- its columns are the long dimension -- and a
+// row split packs all of B on every thread. At 128x784x256 with B packed, the row split
+// that a 1/4 weight picked took 8% longer than the column split; measured in paired rounds
+// on the model 167 Xeon, as 64x784x256 did 3%.)
 std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N) {
   const index_t row_panels = ceil_div(M, b.mr), col_panels = ceil_div(N, b.nr);
   nt = int(std::max<index_t>(1, std::min<index_t>(nt, row_panels * col_panels)));
@@ -497,7 +521,7 @@ std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N)
     const double rows = double(std::min(M, ceil_div(row_panels, tm) * b.mr));
     const double cols = double(std::min(N, ceil_div(col_panels, tn) * b.nr));
     const double cost =
-        rows * cols / 16.0 + (b.b_in_place ? 0.0 : 0.25 * cols) + (b.pack_a ? 0.25 * rows : 0.0);
+        rows * cols / 16.0 + (b.b_in_place ? 0.0 : 0.75 * cols) + (b.pack_a ? 0.25 * rows : 0.0);
     if (best < 0 || cost < best) {
       best = cost;
       best_tm = tm;
