@@ -57,7 +57,9 @@
 //    more than it saves.
 //    Every thread sets flush-to-zero (denormals cost ~100 cycles each).
 // 6. Edges. N not a multiple of NR: the packed B panel is zero-padded and C is read and
-//    written through AVX-512 mask registers (masked loads never touch memory past the end).
+//    written through AVX-512 mask registers (masked loads never touch memory past the end);
+//    an edge panel of at most one vector of columns (N = 784 = 24 x 32 + 16) runs the
+//    one-vector kernel instead of a two-vector tile that is half padding.
 //    M not a multiple of MR: the kernel is instantiated for every row count 1..MR, so an
 //    edge tile computes and stores exactly its rows, and reads no row of A past M.
 // 7. Narrow N with a transposed A (AVX-512): grad_W = H^T @ dY of a 10-class output layer
@@ -372,7 +374,7 @@ bool should_pack_a(const MatmulProblem& p, int nr) {
 
 // Read full panels of a row-major B in place instead of packing them. Each thread packs the
 // B panels of its own columns, so when threads split the rows they all pack the same B --
-// for the (32 x 400) @ (400 x 784) of a convolution, a copy of a fifth of the FMA time. In
+// for the (32 x 400) @ (400 x 784) of a convolution, 27-38% more time than in place. In
 // place, a panel row is NR floats at stride ldb: fine for the L1 cache as long as
 // consecutive rows fall in different cache sets (rows_spread_over_sets; a B with 1024
 // columns is packed). But an in-place panel gets a shallower depth block (kc_in_place_max,
@@ -508,8 +510,8 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
 // cycle) plus about 3/4 cycle per B element and 1/4 per A element it packs. (A B element
 // costs more: it is read from farther away -- its columns are the long dimension -- and a
 // row split packs all of B on every thread. At 128x784x256 with B packed, the row split
-// that a 1/4 weight picked took 8% longer than the column split; measured in paired rounds
-// on the model 167 Xeon, as 64x784x256 did 3%.)
+// that a 1/4 weight picked took 7% longer than the column split, at 64x784x256 22%
+// (paired rounds on the model 167 Xeon).)
 std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N) {
   const index_t row_panels = ceil_div(M, b.mr), col_panels = ceil_div(N, b.nr);
   nt = int(std::max<index_t>(1, std::min<index_t>(nt, row_panels * col_panels)));
