@@ -194,6 +194,20 @@ def test_packing_b_or_not_keeps_the_depth_blocks(rng, tuning):
         check(got[0], a, b, False, False, f"M={m} K={k} N=784")
 
 
+def test_edge_panel_kernel_gives_the_bits_of_the_full_tile(rng, tuning):
+    """A last panel of at most one vector of columns (N = 48 = 32 + 16) runs the one-vector
+    micro-kernel; the same columns inside a full two-vector tile (N = 64) must come out bit
+    for bit the same: same FMAs, same order."""
+    for m in (1, 7, 8, 13, 64):
+        for k in (5, 300):
+            for ta, tb in TRANS:
+                a, b64 = operands(rng, m, 64, k, ta, tb)
+                b48 = np.ascontiguousarray(b64[:48] if tb else b64[:, :48])
+                full = cpu.matmul(a, b64, ta, tb)
+                edge = cpu.matmul(a, b48, ta, tb)
+                assert np.array_equal(edge, full[:, :48]), (m, k, ta, tb)
+
+
 _REPORT = "from pyneuro import _cpu; import json; print(json.dumps(_cpu.matmul_tuning()))"
 
 
