@@ -1,6 +1,7 @@
 // matmul_microkernels.h: the register-tile micro-kernels of the packed matmul, one struct per
 // instruction set (AVX-512, AVX2, NEON, portable scalar), each with a templated
-// run<ROWS, NV, KMAJOR> that computes C[0:ROWS, 0:n_valid] (+)= op(A) x Bp over one depth block.
+// run<ROWS, NV, KMAJOR> that computes C[0:ROWS, 0:n_valid] (+)= op(A) x Bp over one depth block,
+// and at the end the generic packing loops the AVX2, NEON and scalar paths use.
 //
 // Not a standalone header: matmul_packed.cpp includes it inside its anonymous namespace, after
 // it has defined index_t, MicroKernel, Isa and the target attributes these structs use (the
@@ -326,3 +327,41 @@ struct Scalar {
     }
   }
 };
+
+// Generic packing (used by the AVX2, NEON and scalar paths): plain loops, correct for any layout.
+// The copy runs along whichever index is contiguous in the source, so the compiler
+// vectorises the common cases; padding is written separately.
+void pack_b_generic(const MatmulProblem& p, index_t pc, index_t kc, index_t j0, int n_valid, int nr,
+                    float* dst) {
+  if (!p.trans_b) {  // row k of B is contiguous
+    for (index_t k = 0; k < kc; ++k) {
+      const float* src = p.B + (pc + k) * p.ldb + j0;
+      float* d = dst + k * nr;
+      for (int j = 0; j < n_valid; ++j) d[j] = src[j];
+      for (int j = n_valid; j < nr; ++j) d[j] = 0.0f;
+    }
+    return;
+  }
+  for (int j = 0; j < nr; ++j) {  // trans_b: column j of op(B) is row j0 + j of B
+    const float* src = p.B + (j0 + j) * p.ldb + pc;
+    for (index_t k = 0; k < kc; ++k) dst[k * nr + j] = j < n_valid ? src[k] : 0.0f;
+  }
+}
+
+template <int MR>
+void pack_a_generic(const MatmulProblem& p, index_t i0, index_t rows, index_t pc, index_t kc, float* dst) {
+  for (index_t r0 = 0; r0 < rows; r0 += MR, dst += kc * MR) {
+    const int valid = int(std::min<index_t>(MR, rows - r0));
+    if (p.trans_a) {  // op(A)[i, k] = A[k, i]: MR contiguous floats per k
+      for (index_t k = 0; k < kc; ++k) {
+        const float* src = p.A + (pc + k) * p.lda + i0 + r0;
+        for (int i = 0; i < MR; ++i) dst[k * MR + i] = i < valid ? src[i] : 0.0f;
+      }
+    } else {  // row i of A is contiguous along k
+      for (int i = 0; i < MR; ++i) {
+        const float* src = p.A + (i0 + r0 + i) * p.lda + pc;
+        for (index_t k = 0; k < kc; ++k) dst[k * MR + i] = i < valid ? src[k] : 0.0f;
+      }
+    }
+  }
+}

@@ -31,10 +31,8 @@
 //    the MR contiguous floats per k of a transposed A: a copy used once or twice would cost
 //    as much as it saves. Likewise full panels of a row-major B whose rows spread over the
 //    L1 sets (e.g. N = 784) are read in place: threads that split the rows would each pack
-//    the same B (fc1 grad_W 256x784x128: 245 -> 236 us) -- unless the shallower depth
-//    block of an in-place panel would cost a whole extra pass over C (fc1 grad_x
-//    128x256 @ 256x784: packed, 6% faster). Packing only moves values, so results are
-//    identical either way.
+//    the same B (fc1 grad_W 256x784x128: 245 -> 236 us), unless that costs an extra depth
+//    block (b_in_place_by_shape). Packing only moves values: results are the same either way.
 // 4. Loop nest (BLIS): jc over NC columns -> pc over kc depth -> [pack B block] ->
 //    ic over MC rows -> [pack A block] -> jr over NR -> ir over MR -> micro-kernel.
 //    The packed B block (kc x NC) lives in L3/L2, one B panel (kc x NR) in L1 while all
@@ -58,8 +56,7 @@
 //    Every thread sets flush-to-zero (denormals cost ~100 cycles each).
 // 6. Edges. N not a multiple of NR: the packed B panel is zero-padded and C is read and
 //    written through AVX-512 mask registers (masked loads never touch memory past the end);
-//    an edge panel of at most one vector of columns (N = 784 = 24 x 32 + 16) runs the
-//    one-vector kernel instead of a two-vector tile that is half padding.
+//    an edge panel of <= 16 columns (784 = 24 x 32 + 16) runs the one-vector kernel.
 //    M not a multiple of MR: the kernel is instantiated for every row count 1..MR, so an
 //    edge tile computes and stores exactly its rows, and reads no row of A past M.
 // 7. Narrow N with a transposed A (AVX-512): grad_W = H^T @ dY of a 10-class output layer
@@ -184,44 +181,6 @@ void fill_kernels(Isa& isa, std::integer_sequence<int, R...>) {
 
 // The micro-kernels, one struct per instruction set (AVX-512, AVX2, NEON, scalar).
 #include "matmul_microkernels.h"
-
-// Generic packing (used by the AVX2 and scalar paths): plain loops, correct for any layout.
-// The copy runs along whichever index is contiguous in the source, so the compiler
-// vectorises the common cases; padding is written separately.
-void pack_b_generic(const MatmulProblem& p, index_t pc, index_t kc, index_t j0, int n_valid, int nr,
-                    float* dst) {
-  if (!p.trans_b) {  // row k of B is contiguous
-    for (index_t k = 0; k < kc; ++k) {
-      const float* src = p.B + (pc + k) * p.ldb + j0;
-      float* d = dst + k * nr;
-      for (int j = 0; j < n_valid; ++j) d[j] = src[j];
-      for (int j = n_valid; j < nr; ++j) d[j] = 0.0f;
-    }
-    return;
-  }
-  for (int j = 0; j < nr; ++j) {  // trans_b: column j of op(B) is row j0 + j of B
-    const float* src = p.B + (j0 + j) * p.ldb + pc;
-    for (index_t k = 0; k < kc; ++k) dst[k * nr + j] = j < n_valid ? src[k] : 0.0f;
-  }
-}
-
-template <int MR>
-void pack_a_generic(const MatmulProblem& p, index_t i0, index_t rows, index_t pc, index_t kc, float* dst) {
-  for (index_t r0 = 0; r0 < rows; r0 += MR, dst += kc * MR) {
-    const int valid = int(std::min<index_t>(MR, rows - r0));
-    if (p.trans_a) {  // op(A)[i, k] = A[k, i]: MR contiguous floats per k
-      for (index_t k = 0; k < kc; ++k) {
-        const float* src = p.A + (pc + k) * p.lda + i0 + r0;
-        for (int i = 0; i < MR; ++i) dst[k * MR + i] = i < valid ? src[i] : 0.0f;
-      }
-    } else {  // row i of A is contiguous along k
-      for (int i = 0; i < MR; ++i) {
-        const float* src = p.A + (i0 + r0 + i) * p.lda + pc;
-        for (index_t k = 0; k < kc; ++k) dst[k * MR + i] = i < valid ? src[k] : 0.0f;
-      }
-    }
-  }
-}
 
 template <class Impl, int MR, int VL, int NV_MAX>
 Isa make_isa(PackB pb, PackA pa) {
@@ -375,16 +334,14 @@ bool should_pack_a(const MatmulProblem& p, int nr) {
 // Read full panels of a row-major B in place instead of packing them. Each thread packs the
 // B panels of its own columns, so when threads split the rows they all pack the same B --
 // for the (32 x 400) @ (400 x 784) of a convolution, 27-38% more time than in place. In
-// place, a panel row is NR floats at stride ldb: fine for the L1 cache as long as
-// consecutive rows fall in different cache sets (rows_spread_over_sets; a B with 1024
-// columns is packed). But an in-place panel gets a shallower depth block (kc_in_place_max,
-// see size_blocks), and where that costs an extra block, every C tile is loaded and stored
-// once more: M x N floats against the K x N that packing B copies. The extra pass over C
-// sits in the micro-kernel's prologue and epilogue, which nothing overlaps, while packing
-// streams; so B is packed when M x (extra blocks) >= K / 4. Measured in paired rounds on the
-// model 167 Xeon (2 threads, against B in place): 128x784x256 (the MLP's fc1 grad_x) 6%
-// less time packed, 256x784x256 4-9%, 512x784x256 9%, 128x784x512 19%, 64x784x256 1-3%,
-// 128x400x256 within 1%; 32x784x400, where M is small, 1-5% more.
+// place, a panel row is NR floats at stride ldb: fine for L1 as long as consecutive rows fall
+// in different cache sets (rows_spread_over_sets; a B with 1024 columns is packed). But an
+// in-place panel gets a shallower depth block (size_blocks); where that costs an extra block,
+// every C tile is loaded and stored once more (M x N floats, in the kernel's unoverlapped
+// prologue and epilogue) against the K x N that packing streams: so B is packed when
+// M x (extra blocks) >= K / 4. Packed vs in place, paired rounds on the model 167 Xeon:
+// 128x784x256 (fc1 grad_x) -6%, 256x784x256 -4-9%, 512x784x256 -9%, 128x784x512 -19%,
+// 64x784x256 -1-3%, 128x400x256 +-1%; 32x784x400 (small M, stays in place) +1-5%.
 bool b_in_place_by_shape(const Isa& isa, const MatmulProblem& p) {
   if (p.trans_b || !rows_spread_over_sets(p.ldb)) return false;
   const index_t extra_blocks = ceil_div(p.K, isa.kc_in_place_max) - ceil_div(p.K, isa.kc_max);
@@ -490,9 +447,7 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
               next = next_in_place ? p.B + pc * p.ldb + jc + (q + 1) * NR : bbuf + (q + 1) * kcb * NR;
               next_stride = next_in_place ? p.ldb : NR;
             }
-            // An edge panel of at most one vector of columns (784 = 24 x 32 + 16) runs the
-            // one-vector kernel: half the FMAs of a two-vector tile that is half padding
-            // (N = 784: 1-2.5% less time, paired rounds on the model 167 Xeon; same bits).
+            // Edge panel of <= one vector of columns: half the FMAs (N = 784: 1-2.5% faster).
             const MicroKernel* kernels = n_valid * bl.nv <= bl.nr ? bl.edge_kernels : bl.kernels;
             kernels[rows - 1](kcb, a, as, bp, bs, c + ir * N, N, n_valid, accumulate, next, next_stride);
             if (last_depth && p.bias) add_bias(c + ir * N, N, rows, n_valid, p.bias + jc + q * NR);
@@ -507,11 +462,8 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
 // B panels of its own columns (and the A blocks of its own rows), so threads never wait for
 // one another; threads of the same column range pack the same B panels. The grid minimises
 // the busiest thread's cost in cycles per k: rows x cols / 16 for its FMAs (16 lanes per
-// cycle) plus about 3/4 cycle per B element and 1/4 per A element it packs. (A B element
-// costs more: it is read from farther away -- its columns are the long dimension -- and a
-// row split packs all of B on every thread. At 128x784x256 with B packed, the row split
-// that a 1/4 weight picked took 7% longer than the column split, at 64x784x256 22%
-// (paired rounds on the model 167 Xeon).)
+// cycle) plus ~3/4 cycle per B and 1/4 per A element it packs (with 1/4 for B, 128x784x256
+// took the row split, each thread packing all of B: 7% slower than columns, 64x784x256 22%).
 std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N) {
   const index_t row_panels = ceil_div(M, b.mr), col_panels = ceil_div(N, b.nr);
   nt = int(std::max<index_t>(1, std::min<index_t>(nt, row_panels * col_panels)));
