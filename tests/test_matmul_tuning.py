@@ -197,7 +197,8 @@ def test_packing_b_or_not_keeps_the_depth_blocks(rng, tuning):
 def test_edge_panel_kernel_gives_the_bits_of_the_full_tile(rng, tuning):
     """A last panel of at most one vector of columns (N = 48 = 32 + 16) runs the one-vector
     micro-kernel; the same columns inside a full two-vector tile (N = 64) must come out bit
-    for bit the same: same FMAs, same order."""
+    for bit the same: same FMAs, same order. (A^T @ B with at most 16 rows runs the narrow
+    kernel instead, so for that transpose only the 64 rows reach the edge panel.)"""
     for m in (1, 7, 8, 13, 64):
         for k in (5, 300):
             for ta, tb in TRANS:
