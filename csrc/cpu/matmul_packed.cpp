@@ -462,8 +462,13 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
 // B panels of its own columns (and the A blocks of its own rows), so threads never wait for
 // one another; threads of the same column range pack the same B panels. The grid minimises
 // the busiest thread's cost in cycles per k: rows x cols / 16 for its FMAs (16 lanes per
-// cycle) plus ~3/4 cycle per B and 1/4 per A element it packs (with 1/4 for B, 128x784x256
-// took the row split, each thread packing all of B: 7% slower than columns, 64x784x256 22%).
+// cycle) plus ~3/4 cycle per B element of its columns and 1/4 per A element it packs (with
+// 1/4 for B, 128x784x256 took the row split, each thread packing all of B: 7% slower than
+// columns, 64x784x256 22%). A B read in place costs the same 3/4: every thread still streams
+// its columns of B through L2, and when the rows are split that is all of B, once per row
+// piece. Charged nothing, it sent in-place shapes to the row split: 32x784x784 took 313 us
+// there against 165 with the columns split, 128x784x784 972 against 612, 64x400x784 174
+// against 151 (model 167 Xeon, 2 threads; with K = 128, B fits L2 and both splits are even).
 std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N) {
   const index_t row_panels = ceil_div(M, b.mr), col_panels = ceil_div(N, b.nr);
   nt = int(std::max<index_t>(1, std::min<index_t>(nt, row_panels * col_panels)));
@@ -474,8 +479,7 @@ std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N)
     if (nt % tm || tm > row_panels || tn > col_panels) continue;
     const double rows = double(std::min(M, ceil_div(row_panels, tm) * b.mr));
     const double cols = double(std::min(N, ceil_div(col_panels, tn) * b.nr));
-    const double cost =
-        rows * cols / 16.0 + (b.b_in_place ? 0.0 : 0.75 * cols) + (b.pack_a ? 0.25 * rows : 0.0);
+    const double cost = rows * cols / 16.0 + 0.75 * cols + (b.pack_a ? 0.25 * rows : 0.0);
     if (best < 0 || cost < best) {
       best = cost;
       best_tm = tm;
