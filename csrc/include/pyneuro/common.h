@@ -27,6 +27,13 @@
 #else
 #define PYNEURO_NEON 0
 #endif
+// PYNEURO_ALWAYS_INLINE: a helper lambda in a hot loop that must be compiled into its caller
+// (GCC left the matmul's tile lambda out of line: 2% slower); a plain hint elsewhere.
+#if defined(__GNUC__)
+#define PYNEURO_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define PYNEURO_ALWAYS_INLINE
+#endif
 
 namespace pyneuro {
 
