@@ -53,8 +53,8 @@
 //    another inside the call (on a busy machine a barrier can cost milliseconds). Nobody
 //    splits the k reduction: each C element sees the same FMAs in the same order for any
 //    thread count, so results are bit-identical for 1, 2 or 64 threads. Problems under
-//    ~0.25M multiply-adds (or with K < 32) run on one thread: a second one would cost
-//    more than it saves.
+//    ~1M multiply-adds (with K < 32, which mostly write C: under 32K elements of C) run on
+//    one thread: a second one would cost more than it saves.
 //    Every thread sets flush-to-zero (denormals cost ~100 cycles each).
 // 6. Edges. N not a multiple of NR: the packed B panel is zero-padded and C is read and
 //    written through AVX-512 mask registers (masked loads never touch memory past the end);
@@ -457,11 +457,9 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
           if (last_depth && p.bias) add_bias(c + ir * N, N, rows, n_valid, p.bias + jc + q * NR);
         };
         if (kcb * panels * NR <= bl.l1_floats) {
-          // A B block that fits L1 whole (a short K: the 10 classes of dY @ W2): walk the C
-          // tiles row by row, so C, which such a product mostly writes, is written in
-          // order, whole rows at a time, not a 128-byte strip of every row per panel. On
-          // the model 167 Xeon: 128x10 @ 10x256 8.2 -> 7.4 us, 1024x10x784 185 -> 165,
-          // 512x10x1024 160 -> 113 (a panel's strips there all fall in one L1 set).
+          // A B block that fits L1 whole (a short K): C, which such a product mostly writes,
+          // is written row by row, not a 128-byte strip of every row per panel. Model 167:
+          // 128x10 @ 10x256 8.2 -> 7.4 us, 1024x10x784 185 -> 165, 512x10x1024 160 -> 113.
           for (index_t ir = 0; ir < mcb; ir += MR)
             for (index_t q = 0; q < panels; ++q) tile(q, ir, false);
         } else {
@@ -484,9 +482,11 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
 // piece. Charged nothing, it sent in-place shapes to the row split: 32x784x784 took 313 us
 // there against 165 with the columns split, 128x784x784 972 against 612, 64x400x784 174
 // against 151 (model 167 Xeon, 2 threads; with K = 128, B fits L2 and both splits are even).
-std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N) {
+// A short K (kMinDepthForThreads) always splits the rows: such a product mostly writes C.
+std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N, bool short_k) {
   const index_t row_panels = ceil_div(M, b.mr), col_panels = ceil_div(N, b.nr);
   nt = int(std::max<index_t>(1, std::min<index_t>(nt, row_panels * col_panels)));
+  if (short_k && row_panels >= nt) return {nt, 1};  // (see kMinDepthForThreads)
   int best_tm = 1;
   double best = -1;
   for (int tm = 1; tm <= nt; ++tm) {
@@ -514,18 +514,29 @@ std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N)
 // more than they save up to ~0.5M each. Measured on the 784-256-10 MLP step at batch 128,
 // where the three (128 x 256) x (256 x 10)-sized matmuls then run on one thread: 1390 ->
 // 1315 us per step while the VM was busy (median of 8 interleaved rounds; Intel Xeon, 2
-// cores), within noise on a quiet one (bench/results/step_ab.md: 829 vs 812). With a very short
-// K (the (128 x 10) @ (10 x 256) of the backward pass) the call mostly writes a fresh C; a
-// second thread halved that on an idle machine but tripled it on a busy one, so such calls
-// stay on one thread.
+// cores), within noise on a quiet one (bench/results/step_ab.md: 829 vs 812).
+// A short K (under kMinDepthForThreads: the (128 x 10) @ (10 x 256) of the backward pass)
+// mostly writes a fresh C, so the threads are counted by C elements, at least
+// kMinShortOutputPerThread each, and they split C's rows in fixed shares (thread_grid), so
+// each writes whole rows. Split by columns, each writing half of every row, 2 threads took
+// 1.5-2x the time of one; by rows, 128x10 @ 10x256 6.3 -> 5.0 us, 512x10x256 22 -> 13,
+// 1500x10x512 137 -> 66 (torch 89), 1024x10x784 170 -> 71 (model 167 Xeon). In pieces
+// (matmul_packed) each call took 10-20% longer than in fixed shares. The MLP's step, where
+// 128x10 @ 10x256 now takes both threads, was no slower: the same epoch time in
+// bench/e2e_torch.py, 4 paired runs, and 4.5% less in a phase-timed loop.
 constexpr double kMinWorkPerThread = 512.0 * 1024;
 constexpr index_t kMinDepthForThreads = 32;
+constexpr double kMinShortOutputPerThread = 16.0 * 1024;
 
 int threads_for(const MatmulProblem& p) {
   // Called from inside a parallel region (conv_implicit.cpp runs one GEMM per image on each
   // thread): the nested region would get one thread, so the call must plan for one.
-  if (p.K < kMinDepthForThreads || omp_in_parallel()) return 1;
+  if (omp_in_parallel()) return 1;
   const double work = double(p.M) * double(p.N) * double(p.K);
+  if (p.K < kMinDepthForThreads) {
+    const double outputs = double(p.M) * double(p.N);
+    return std::max(1, int(std::min<double>(num_threads(), outputs / kMinShortOutputPerThread)));
+  }
   const double tuned = tuning_store().min_work.load(std::memory_order_relaxed);
   const double per_thread = tuned > 0 ? tuned : kMinWorkPerThread;
   return std::max(1, int(std::min<double>(num_threads(), work / per_thread)));
@@ -592,7 +603,8 @@ void matmul_packed(const MatmulProblem& p) {
     return;
   }
   const Blocking bl = choose_blocking(isa, p);
-  const auto [tm, tn] = thread_grid(threads_for(p), bl, p.M, p.N);
+  const bool short_k = p.K < kMinDepthForThreads;
+  const auto [tm, tn] = thread_grid(threads_for(p), bl, p.M, p.N, short_k);
   const int nt = tm * tn;
   const index_t row_panels = ceil_div(p.M, bl.mr), col_panels = ceil_div(p.N, bl.nr);
 
