@@ -105,7 +105,15 @@ SWEEP = [
     dict(prefetch_b=0),  # no sliver prefetches the next B panel
     dict(prefetch_b=1, pack_b=0, kc=40, mc=16),  # in-place panels prefetched, ragged last panel packed
 ]
-SHAPES = [(37, 200, 300), (130, 70, 64), (9, 10, 100), (128, 256, 784), (65, 97, 129), (300, 250, 10)]
+SHAPES = [
+    (37, 200, 300),
+    (130, 70, 64),
+    (9, 10, 100),
+    (128, 256, 784),
+    (65, 97, 129),
+    (300, 250, 10),
+    (300, 130, 40),
+]
 
 
 @pytest.mark.parametrize("knobs", SWEEP, ids=[json.dumps(k) for k in SWEEP])

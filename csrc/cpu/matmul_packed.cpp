@@ -482,11 +482,17 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
 // piece. Charged nothing, it sent in-place shapes to the row split: 32x784x784 took 313 us
 // there against 165 with the columns split, 128x784x784 972 against 612, 64x400x784 174
 // against 151 (model 167 Xeon, 2 threads; with K = 128, B fits L2 and both splits are even).
-// A short K (kMinDepthForThreads) always splits the rows: such a product mostly writes C.
+// A K under kRowSplitDepth splits the rows: such a product mostly writes C, and each thread
+// then writes whole rows, not part of every row. Rows / columns, 2 threads, model 167: K = 32:
+// 1000x32x64 16 / 39 us, 1000x32x256 61 / 89, 512x32x128 17 / 34, never slower (256x32x1000
+// 67 / 71); K = 64: 1000x64x256 108 / 132, but 64x64x2000 70 / 60.
+constexpr index_t kRowSplitDepth = 64;
 std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N, bool short_k) {
   const index_t row_panels = ceil_div(M, b.mr), col_panels = ceil_div(N, b.nr);
   nt = int(std::max<index_t>(1, std::min<index_t>(nt, row_panels * col_panels)));
-  if (short_k && row_panels >= nt) return {nt, 1};  // (see kMinDepthForThreads)
+  const int forced_tm = tuning_store().row_threads.load(std::memory_order_relaxed);
+  if (forced_tm > 0 && nt % forced_tm == 0) return {forced_tm, nt / forced_tm};
+  if (short_k && row_panels >= nt) return {nt, 1};
   int best_tm = 1;
   double best = -1;
   for (int tm = 1; tm <= nt; ++tm) {
@@ -500,8 +506,6 @@ std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N,
       best_tm = tm;
     }
   }
-  const int forced_tm = tuning_store().row_threads.load(std::memory_order_relaxed);
-  if (forced_tm > 0 && nt % forced_tm == 0) return {forced_tm, nt / forced_tm};
   if (best < 0) return {1, 1};  // e.g. a prime nt larger than both panel counts
   return {best_tm, nt / best_tm};
 }
@@ -515,15 +519,11 @@ std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N,
 // where the three (128 x 256) x (256 x 10)-sized matmuls then run on one thread: 1390 ->
 // 1315 us per step while the VM was busy (median of 8 interleaved rounds; Intel Xeon, 2
 // cores), within noise on a quiet one (bench/results/step_ab.md: 829 vs 812).
-// A short K (under kMinDepthForThreads: the (128 x 10) @ (10 x 256) of the backward pass)
-// mostly writes a fresh C, so the threads are counted by C elements, at least
-// kMinShortOutputPerThread each, and they split C's rows in fixed shares (thread_grid), so
-// each writes whole rows. Split by columns, each writing half of every row, 2 threads took
-// 1.5-2x the time of one; by rows, 128x10 @ 10x256 6.3 -> 5.0 us, 512x10x256 22 -> 13,
-// 1500x10x512 137 -> 66 (torch 89), 1024x10x784 170 -> 71 (model 167 Xeon). In pieces
-// (matmul_packed) each call took 10-20% longer than in fixed shares. The MLP's step, where
-// 128x10 @ 10x256 now takes both threads, was no slower: the same epoch time in
-// bench/e2e_torch.py, 4 paired runs, and 4.5% less in a phase-timed loop.
+// A K under kMinDepthForThreads (dY @ W2, 128x10 @ 10x256) mostly writes C: threads are
+// counted by C elements, kMinShortOutputPerThread each, in fixed row shares (thread_grid;
+// pieces took 10-20% longer). Model 167, 1 -> 2 threads: 128x10x256 6.3 -> 5.0 us, 512x10x256
+// 22 -> 13, 1500x10x512 137 -> 66 (torch 89). The MLP step: the same epoch time in
+// bench/e2e_torch.py (4 paired runs), 4.5% less in a phase-timed loop.
 constexpr double kMinWorkPerThread = 512.0 * 1024;
 constexpr index_t kMinDepthForThreads = 32;
 constexpr double kMinShortOutputPerThread = 16.0 * 1024;
@@ -603,8 +603,7 @@ void matmul_packed(const MatmulProblem& p) {
     return;
   }
   const Blocking bl = choose_blocking(isa, p);
-  const bool short_k = p.K < kMinDepthForThreads;
-  const auto [tm, tn] = thread_grid(threads_for(p), bl, p.M, p.N, short_k);
+  const auto [tm, tn] = thread_grid(threads_for(p), bl, p.M, p.N, p.K < kRowSplitDepth);
   const int nt = tm * tn;
   const index_t row_panels = ceil_div(p.M, bl.mr), col_panels = ceil_div(p.N, bl.nr);
 
