@@ -475,13 +475,13 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
 // B panels of its own columns (and the A blocks of its own rows), so threads never wait for
 // one another; threads of the same column range pack the same B panels. The grid minimises
 // the busiest thread's cost in cycles per k: rows x cols / 16 for its FMAs (16 lanes per
-// cycle) plus ~3/4 cycle per B element of its columns and 1/4 per A element it packs (with
-// 1/4 for B, 128x784x256 took the row split, each thread packing all of B: 7% slower than
-// columns, 64x784x256 22%). A B read in place costs the same 3/4: every thread still streams
-// its columns of B through L2, and when the rows are split that is all of B, once per row
-// piece. Charged nothing, it sent in-place shapes to the row split: 32x784x784 took 313 us
-// there against 165 with the columns split, 128x784x784 972 against 612, 64x400x784 174
-// against 151 (model 167 Xeon, 2 threads; with K = 128, B fits L2 and both splits are even).
+// cycle) plus ~3/4 cycle per B element of its columns and 1/4 per A element of its rows, 1/2
+// if it packs them (with 1/4 for B, 128x784x256 took the row split, each thread packing all
+// of B: 7% slower than columns, 64x784x256 22%). Operands read in place cost that too: every
+// thread still streams its part through L2. Charged nothing, an in-place B sent 32x784x784 to
+// the row split, 313 us against 165 for the columns (128x784x784 972 / 612, 64x400x784 174 /
+// 151), an in-place A 512x784x128^T to the column split, 362 / 300 (256x784x64^T 95 / 81,
+// 512x400x128 174 / 149); model 167 Xeon, 2 threads.
 // A K under kRowSplitDepth splits the rows: such a product mostly writes C, and each thread
 // then writes whole rows, not part of every row. Rows / columns, 2 threads, model 167: K = 32:
 // 1000x32x64 16 / 39 us, 1000x32x256 61 / 89, 512x32x128 17 / 34, never slower (256x32x1000
@@ -500,7 +500,7 @@ std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N,
     if (nt % tm || tm > row_panels || tn > col_panels) continue;
     const double rows = double(std::min(M, ceil_div(row_panels, tm) * b.mr));
     const double cols = double(std::min(N, ceil_div(col_panels, tn) * b.nr));
-    const double cost = rows * cols / 16.0 + 0.75 * cols + (b.pack_a ? 0.25 * rows : 0.0);
+    const double cost = rows * cols / 16.0 + 0.75 * cols + (b.pack_a ? 0.5 : 0.25) * rows;
     if (best < 0 || cost < best) {
       best = cost;
       best_tm = tm;
