@@ -191,7 +191,7 @@ def test_packing_b_or_not_keeps_the_depth_blocks(rng, tuning):
     k = auto["kc_in_place"] + 8  # one depth block at the packed kc, two at the in-place one
     assert k <= auto["kc"]
     # 16 rows: few enough that the extra pass over C costs less than packing B (M x 1 extra
-    # block < K / 4), so B is read in place by default; with 128 rows it is packed.
+    # block < K / 4), so B is read in place by default; 128 rows are packed (M >= 128).
     for m in (16, 128):
         a, b = operands(rng, m, 784, k, False, False)
         got = []

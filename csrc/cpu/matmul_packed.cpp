@@ -342,13 +342,14 @@ bool should_pack_a(const MatmulProblem& p, int nr) {
 // in-place panel gets a shallower depth block (size_blocks); where that costs an extra block,
 // every C tile is loaded and stored once more (M x N floats, in the kernel's unoverlapped
 // prologue and epilogue) against the K x N that packing streams: so B is packed when
-// M x (extra blocks) >= K / 4. Packed vs in place, paired rounds on the model 167 Xeon:
-// 128x784x256 (fc1 grad_x) -6%, 256x784x256 -4-9%, 512x784x256 -9%, 128x784x512 -19%,
-// 64x784x256 -1-3%, 128x400x256 +-1%; 32x784x400 (small M, stays in place) +1-5%.
+// M x (extra blocks) >= K / 4, or M >= 128. Packed vs in place, paired rounds on the model
+// 167 Xeon (M x N x K): 128x784x256 (fc1 grad_x) -6%, 256x784x256 -4-9%, 512x784x256 -9%,
+// 128x784x512 -19%, 64x784x256 -1-3%, 128x400x256 +-1%, 128x784x784 -10-13%, 128x784x1500
+// (A^T) -9%; 32x784x400 (stays in place) +1-5%, 64x784x400 +1-5%.
 bool b_in_place_by_shape(const Isa& isa, const MatmulProblem& p) {
   if (p.trans_b || !rows_spread_over_sets(p.ldb)) return false;
   const index_t extra_blocks = ceil_div(p.K, isa.kc_in_place_max) - ceil_div(p.K, isa.kc_max);
-  return p.M * extra_blocks * 4 < p.K;
+  return extra_blocks == 0 || (p.M < 128 && p.M * extra_blocks * 4 < p.K);
 }
 bool should_read_b_in_place(const Isa& isa, const MatmulProblem& p) {
   const int forced = tuning_store().pack_b.load(std::memory_order_relaxed);
