@@ -97,14 +97,18 @@ class FlushToZeroScope {
 };
 
 // Work below which a kernel stays on the calling thread. Callers count work as elements x
-// a cost (8 for a bandwidth-bound elementwise op, 16 for an element with an exp), so the
-// threshold is 512K exps or 1M elementwise floats: ~150-250 us on one core. Waking a
+// a cost (16 for an element with an exp, 64 for a bandwidth-bound elementwise op), so the
+// threshold is 512K exps (~150-250 us on one core) or 128K elementwise floats. Waking a
 // sleeping OpenMP worker (OMP_WAIT_POLICY=PASSIVE, see runtime.cpp) costs tens of us, more
 // when other processes hold the cores; measured on the 2-core machine, 2 threads lose to 1
-// at 256K exps (85 vs 71 us, median) and win from 1M (212 vs 276 us). A 128x10 batch never
-// leaves the calling thread.
+// at 256K exps (85 vs 71 us, median) and win from 1M (212 vs 276 us). An elementwise op is
+// bound by the bandwidth of one core, which a second core doubles: from 128K floats (512
+// KiB) two threads win even after a 1 ms pause that lets the worker sleep -- relu 128K
+// 23 -> 13 us, 256K 65 -> 27, 512K 148 -> 71; relu_backward, bias_add and softmax_backward
+// alike (model 167 Xeon; at 8 per float they had stayed on one thread up to 1M). A 128x256
+// activation (32K floats) and a 128x10 batch never leave the calling thread.
 constexpr index_t kParallelMinWork = index_t(1) << 23;
-constexpr index_t kCostElementwise = 8;  // per float of a memory-bound kernel
+constexpr index_t kCostElementwise = 64;  // per float of a memory-bound kernel
 constexpr index_t kCostExp = 16;  // per float that needs an exp
 
 // Outputs of at least this many floats (8 MiB, more than one core's L2) are written with
