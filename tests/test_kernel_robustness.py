@@ -87,7 +87,7 @@ def test_mean_cross_entropy_through_the_tensor_layer_at_huge_logits(backend_name
 def test_cuda_cross_entropy_at_huge_logits_on_the_emulator(tmp_path):
     """The CUDA kernels (csrc/cuda/kernels/softmax.cuh) through the CPU emulator's package."""
     torch = pytest.importorskip("torch")
-    emu = ROOT / "csrc" / "cuda" / "emu"
+    emu = ROOT / "tests" / "support" / "cuda_emu"
     cxx = shutil.which("g++") or shutil.which("c++")
     if cxx is None or not emu.is_dir() or not list((ROOT / "pyneuro").glob("_cpu*.so")):
         pytest.skip("needs a source tree, a C++ compiler and the in-place build of pyneuro._cpu")
