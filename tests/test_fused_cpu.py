@@ -293,7 +293,22 @@ def test_shapes_around_the_threading_threshold(rows, cols):
     check_against_reference(rows, cols, "three_pass")
 
 
-@pytest.mark.parametrize("n", [262145, 1_048_575, 1_048_576, 1_048_577, 2_500_001])
+@pytest.mark.parametrize("cols", [5, 16, 22, 128, 150, 1000])
+def test_bias_grad_adds_each_column_in_row_order(cols):
+    """bias_grad takes 128 columns at a time in registers, the last narrower strip as whole
+    vectors and a masked one, and fewer than a vector of columns in a scalar loop: on every
+    path a column's rows are added in order, so the result is a float32 running sum, bit
+    for bit."""
+    rng = np.random.default_rng(cols)
+    for rows in (1, 33, 70):
+        g = rng.standard_normal((rows, cols)).astype(np.float32)
+        want = np.zeros(cols, np.float32)
+        for row in g:
+            want = want + row
+        assert np.array_equal(_cpu.bias_grad(g), want), (rows, cols)
+
+
+@pytest.mark.parametrize("n", [131_071, 131_072, 131_073, 262145, 1_048_575, 1_048_576, 1_048_577, 2_500_001])
 def test_elementwise_sizes_around_the_threading_threshold(n):
     rng = np.random.default_rng(n)
     x, g = rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)

@@ -87,9 +87,27 @@ void bias_grad_cols(const float* gy, float* gb, index_t rows, index_t cols, inde
       }
       for (int k = 0; k < kStrip; ++k) vstore(gb + j0 + k * kWidth, acc[k]);
     }
-    for (index_t i = i0; i < i1; ++i) {  // leftover columns
-      const float* gr = gy + i * cols;
-      for (index_t j = j0; j < end; ++j) gb[j] += gr[j];
+    // The last, narrower strip: whole vectors and a masked last one, where there is at least
+    // one whole vector (512x1000: 229 -> 117 us). Narrower (a 10-class layer) the scalar loop
+    // stays: one vector a row is one dependency chain through the rows (8192x10: 19 -> 23 us).
+    if (end - j0 < kWidth) {
+      for (index_t i = i0; i < i1; ++i) {
+        const float* gr = gy + i * cols;
+        for (index_t j = j0; j < end; ++j) gb[j] += gr[j];
+      }
+    } else if (j0 < end) {
+      const index_t rem = end - j0;
+      const int full = int(rem / kWidth), part = int(rem % kWidth);
+      Vec acc[kStrip];
+      for (int k = 0; k < full; ++k) acc[k] = vload(gb + j0 + k * kWidth);
+      if (part) acc[full] = vload_tail(gb + j0 + full * kWidth, part, 0.0f);
+      for (index_t i = i0; i < i1; ++i) {
+        const float* gr = gy + i * cols + j0;
+        for (int k = 0; k < full; ++k) acc[k] = vadd(acc[k], vload(gr + k * kWidth));
+        if (part) acc[full] = vadd(acc[full], vload_tail(gr + full * kWidth, part, 0.0f));
+      }
+      for (int k = 0; k < full; ++k) vstore(gb + j0 + k * kWidth, acc[k]);
+      if (part) vstore_tail(gb + j0 + full * kWidth, acc[full], part);
     }
   }
 }
