@@ -168,6 +168,7 @@ struct Isa {
   int nv_max;  // vectors per row of the C tile (NR = nv * vl)
   index_t kc_max, mc_max, nc_max;
   index_t kc_in_place_max;  // kc when full B panels are read in place (see size_blocks)
+  index_t l1_floats;  // L1d in floats: a B block this small is walked row by row (gemm_share)
   MicroKernel kernel[kMaxNV][2][kMaxMR];  // [nv - 1][ALayout][rows - 1]
   PackB pack_b;
   PackA pack_a;
@@ -247,6 +248,7 @@ void size_blocks(Isa& isa) {
   isa.kc_in_place_max = std::clamp<index_t>(l1 / 2 / (nr * f) / 16 * 16, 64, 512);
   isa.mc_max = std::clamp<index_t>(l2 / 8 / (isa.kc_max * f) / isa.mr * isa.mr, 4 * isa.mr, 1024);
   isa.nc_max = std::clamp<index_t>(l3 / 4 / (isa.kc_max * f) / nr * nr, 4 * nr, 4096);
+  isa.l1_floats = l1 / f;
 }
 
 // The kernels of the SIMD path chosen from cpuid (simd_path()).
@@ -305,7 +307,6 @@ struct Blocking {
   bool pack_a;
   bool b_in_place;  // full B panels read in place (see should_read_b_in_place)
   bool prefetch_b;  // the last A sliver under a B panel prefetches the next one
-  index_t l1_floats;  // L1d in floats: a B block this small is walked row by row (gemm_share)
   const MicroKernel* kernels;  // [rows - 1] for the A layout the kernel will read
   // The same with one vector per row, for an edge panel of at most one vector of columns.
   const MicroKernel* edge_kernels;
@@ -342,14 +343,15 @@ bool should_pack_a(const MatmulProblem& p, int nr) {
 // in-place panel gets a shallower depth block (size_blocks); where that costs an extra block,
 // every C tile is loaded and stored once more (M x N floats, in the kernel's unoverlapped
 // prologue and epilogue) against the K x N that packing streams: so B is packed when
-// M x (extra blocks) >= K / 4, or M >= 128. Packed vs in place, paired rounds on the model
+// M x (extra blocks) >= K / 4, or M >= kRowsThatPackB. Packed vs in place, paired rounds on the model
 // 167 Xeon (M x N x K): 128x784x256 (fc1 grad_x) -6%, 256x784x256 -4-9%, 512x784x256 -9%,
 // 128x784x512 -19%, 64x784x256 -1-3%, 128x400x256 +-1%, 128x784x784 -10-13%, 128x784x1500
 // (A^T) -9%; 32x784x400 (stays in place) +1-5%, 64x784x400 +1-5%.
+constexpr index_t kRowsThatPackB = 128;
 bool b_in_place_by_shape(const Isa& isa, const MatmulProblem& p) {
   if (p.trans_b || !rows_spread_over_sets(p.ldb)) return false;
   const index_t extra_blocks = ceil_div(p.K, isa.kc_in_place_max) - ceil_div(p.K, isa.kc_max);
-  return extra_blocks == 0 || (p.M < 128 && p.M * extra_blocks * 4 < p.K);
+  return extra_blocks == 0 || (p.M < kRowsThatPackB && p.M * extra_blocks * 4 < p.K);
 }
 bool should_read_b_in_place(const Isa& isa, const MatmulProblem& p) {
   const int forced = tuning_store().pack_b.load(std::memory_order_relaxed);
@@ -380,7 +382,6 @@ Blocking choose_blocking(const Isa& isa, const MatmulProblem& p) {
   b.b_in_place = should_read_b_in_place(isa, p);
   const int pf = t.prefetch_b.load(std::memory_order_relaxed);
   b.prefetch_b = pf != 0;
-  b.l1_floats = index_t(cache_sizes().l1d / sizeof(float));
   b.kernels = isa.kernel[b.nv - 1][b.pack_a || p.trans_a ? kKMajor : kRows];
   b.edge_kernels = isa.kernel[0][b.pack_a || p.trans_a ? kKMajor : kRows];
   return b;
@@ -457,7 +458,7 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
           kernels[rows - 1](kcb, a, as, bp, bs, c + ir * N, N, n_valid, accumulate, next, next_stride);
           if (last_depth && p.bias) add_bias(c + ir * N, N, rows, n_valid, p.bias + jc + q * NR);
         };
-        if (kcb * panels * NR <= bl.l1_floats) {
+        if (kcb * panels * NR <= isa.l1_floats) {
           // A B block that fits L1 whole (a short K): C, which such a product mostly writes,
           // is written row by row, not a 128-byte strip of every row per panel. Model 167:
           // 128x10 @ 10x256 8.2 -> 7.4 us, 1024x10x784 185 -> 165, 512x10x1024 160 -> 113.
@@ -533,11 +534,10 @@ int threads_for(const MatmulProblem& p) {
   // Called from inside a parallel region (conv_implicit.cpp runs one GEMM per image on each
   // thread): the nested region would get one thread, so the call must plan for one.
   if (omp_in_parallel()) return 1;
-  const double work = double(p.M) * double(p.N) * double(p.K);
-  if (p.K < kMinDepthForThreads) {
-    const double outputs = double(p.M) * double(p.N);
+  const double outputs = double(p.M) * double(p.N);
+  if (p.K < kMinDepthForThreads)
     return std::max(1, int(std::min<double>(num_threads(), outputs / kMinShortOutputPerThread)));
-  }
+  const double work = outputs * double(p.K);
   const double tuned = tuning_store().min_work.load(std::memory_order_relaxed);
   const double per_thread = tuned > 0 ? tuned : kMinWorkPerThread;
   return std::max(1, int(std::min<double>(num_threads(), work / per_thread)));
