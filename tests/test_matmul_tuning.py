@@ -219,10 +219,11 @@ def test_edge_panel_kernel_gives_the_bits_of_the_full_tile(rng, tuning):
 
 def test_tile_order_never_changes_a_bit(rng, tuning):
     """A B block that fits L1 whole (a short K) is walked row by row, a larger one panel by
-    panel (gemm_share). With N = 4096 the block of K >= 3 is over any L1 (column order);
-    its first 250 columns alone fit (row order, with an edge panel): same tiles, same bits."""
+    panel (gemm_share). With N = 4096 (one column block where nc reaches 4096) the block of
+    K >= 4 is over a 48 KiB L1 (column order; K = 3 would fill it exactly, row order); its
+    first 250 columns alone fit (row order, with an edge panel): same tiles, same bits."""
     for m in (37, 64):
-        for k in (3, 10, 24):
+        for k in (4, 10, 24):
             for ta, tb in TRANS:
                 a, wide = operands(rng, m, 4096, k, ta, tb)
                 narrow = np.ascontiguousarray(wide[:250] if tb else wide[:, :250])
