@@ -169,6 +169,22 @@ def test_dot_plan_balances_panels(nb):
             assert panel * 4 * k <= max(nb.linear._mm.DOT_PANEL_BYTES, 16 * k)  # one panel stays in L2
 
 
+def test_blocked_buffers_start_on_a_cache_line(nb):
+    """The blocked kernel's packed buffers and C staging come from _aligned_empty: C-contiguous,
+    the shape asked for, starting on a 64-byte line whatever np.empty returned (its alignment
+    is smaller and varied by process: so did the speed)."""
+    from pyneuro.backends.numba import matmul_kernels as mm
+
+    keep = [np.empty(n, np.uint8) for n in (1, 17, 40, 333)]  # move the heap about
+    for rows, cols in [(1, 1), (3, 5), (64, 272), (256, 272), (1024, 272), (7, 16)]:
+        buf = mm._aligned_empty(rows, cols)
+        assert buf.shape == (rows, cols) and buf.dtype == np.float32 and buf.flags.c_contiguous
+        assert buf.ctypes.data % mm.ALIGN == 0
+        buf[...] = 1.0  # the whole view is usable memory
+        assert float(buf.sum()) == rows * cols
+    del keep
+
+
 def test_matmul_plan_gives_every_thread_work(nb):
     from pyneuro.backends.numba import matmul_kernels as mm
 

@@ -128,11 +128,13 @@ def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1):
     # sets and evict each other (a transposing copy then misses on every access), and
     # rows 4 KiB apart make the CPU's store-to-load check see false conflicts (the
     # micro-kernel runs ~4x slower with N = 1024 if it updates C in place).
-    b_pack = np.empty((kc_max, panel_width + PAD), np.float32)
+    # Every buffer also starts on a cache line (_aligned_empty): see ALIGN.
+    b_pack = _aligned_empty(kc_max, panel_width + PAD)
     # A block: MC rows of kc (or, for a transposed A, kc rows of MC: see below).
-    a_pack = np.empty((kc_max, MC + PAD) if trans_a else (MC, kc_max + PAD), np.float32)
+    a_pack = _aligned_empty(kc_max, MC + PAD) if trans_a else _aligned_empty(MC, kc_max + PAD)
     # The task's block of C is accumulated in c_stage and copied to C once, at the end.
-    c_stage = np.zeros((r1 - r0, panel_width + PAD), np.float32)
+    c_stage = _aligned_empty(r1 - r0, panel_width + PAD)
+    c_stage[:, :] = 0.0
     for k0 in range(0, k_dim, KC):
         kc = min(KC, k_dim - k0)
         # Pack op(B)[k0:k0+kc, j0:j0+nc] once; it is reused by every i-tile below.
@@ -162,6 +164,27 @@ def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1):
                 _tile_update(a_pack, b_pack, c_stage, i0 - r0, mc, nc, kc)
     for ii in range(r1 - r0):
         _copy(c[r0 + ii, j0 : j0 + nc], c_stage[ii, :nc])
+
+
+# Cache-line alignment of the packed buffers and of c_stage. numba's np.empty aligns its
+# memory to less than a cache line, so where a buffer starts within a 64-byte line depends
+# on the heap's state: it differed from process to process, and with it the speed. Every
+# row here is a multiple of 64 bytes long (PAD), so a buffer that starts on a line keeps
+# every 512-bit load and store of _tile_update inside one line; one that starts 16 or 32
+# bytes into a line splits every one of them over two. Measured on the Intel Xeon (model
+# 167), one 1024 x 256 task of the 1024^3 product: 4.1-4.7 ms with c_stage on a line,
+# 5.2-6.2 ms 16 or 32 bytes off; the whole 1024^3 product ran at 9-10 ms in some processes
+# and 12-14 ms in others, depending on where np.empty's memory fell.
+ALIGN = 64  # bytes
+
+
+@kernel(parallel=False, fastmath=EXACT_FMA)
+def _aligned_empty(rows, cols):
+    """np.empty((rows, cols), float32) starting on a cache line (a C-contiguous view)."""
+    per_line = ALIGN // 4
+    buf = np.empty(rows * cols + per_line, np.float32)
+    skip = ((-buf.ctypes.data) % ALIGN) // 4
+    return buf[skip : skip + rows * cols].reshape((rows, cols))
 
 
 @kernel(parallel=False, fastmath=EXACT_FMA)
