@@ -64,11 +64,18 @@ class SGD(Optimizer):
             nesterov = group["nesterov"] if momentum else False
             maximize = group["maximize"]
             batches: dict = {}  # (table, first step) -> ([tensors], [param arrays], [grads], [buffers])
+            tables: dict = {}  # (device, dtype) -> (table, has sgd_step_multi): one lookup per kind
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:
                     continue
-                bk = table_for(p)
+                data = p._data
+                kind = (p.device, data.dtype)
+                found = tables.get(kind)
+                if found is None:
+                    bk = table_for(p)
+                    found = tables[kind] = (bk, hasattr(bk, "sgd_step_multi"))
+                bk, has_multi = found
                 g = -grad._data if maximize else grad._data
                 buf_data, first = None, False
                 if momentum:
@@ -79,7 +86,7 @@ class SGD(Optimizer):
                         buf = empty_like(p)
                         state[p] = {"momentum_buffer": buf}
                     buf_data = buf._data
-                if not (p._data.flags.c_contiguous and hasattr(bk, "sgd_step_multi")):
+                if not (has_multi and data.flags.c_contiguous):
                     _step_in_place(
                         bk,
                         p,
@@ -90,9 +97,11 @@ class SGD(Optimizer):
                     )
                     continue
                 g = g if g.flags.c_contiguous else bk.xp.ascontiguousarray(g)
-                batch = batches.setdefault((bk, first), ([], [], [], []))
-                for lst, item in zip(batch, (p, p._data, g, buf_data)):
-                    lst.append(item)
+                tensors, ps, gs, bufs = batches.setdefault((bk, first), ([], [], [], []))
+                tensors.append(p)
+                ps.append(data)
+                gs.append(g)
+                bufs.append(buf_data)
             for (bk, first), (tensors, ps, gs, bufs) in batches.items():
                 bufs = bufs if momentum else None
                 bk.sgd_step_multi(ps, gs, bufs, lr, momentum, dampening, weight_decay, nesterov, first)
