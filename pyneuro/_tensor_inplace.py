@@ -150,6 +150,18 @@ class InplaceMethods:
         self._vc[0] += 1
         return self
 
+    def _inplace_op(self, op, keep_values=True):
+        """self = op(self), written into self's memory: the `inplace=True` of torch's functional
+        activations and dropout (F.leaky_relu(x, inplace=True), nn.Dropout(inplace=True), ...).
+        With grad it is recorded like every in-place change (keep_values: op's backward reads its
+        input); otherwise op runs out of place and its values are copied in."""
+        if self._records(None):
+            return self._record(op, keep_values)
+        result = op(self)
+        self._data[...] = result._data
+        self._vc[0] += 1
+        return self
+
     def relu_(self):
         if self._records(None):
             return self._record(lambda a: a.relu(), False)  # relu's backward reads its output

@@ -40,8 +40,12 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
     Kernel: the backend's relu_forward; backward is relu_backward(grad, y), which passes
     the gradient where the output is positive and zeroes it elsewhere (d relu/dx = [x > 0]).
+    inplace=True writes the result into input and returns input, as torch does (Tensor.relu_).
     """
-    return _ag.ReLU.apply(_tensor(input, "input"))
+    x = _tensor(input, "input")
+    if inplace:
+        return x.relu_()
+    return _ag.ReLU.apply(x)
 
 
 @numpy_keywords
@@ -392,13 +396,17 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
     return _reduce(losses, reduction)
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
-    """x where x > 0, else negative_slope * x."""
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else negative_slope * x. inplace=True: into input, which is returned (torch)."""
+    if inplace:
+        return _tensor(input, "input")._inplace_op(lambda a: leaky_relu(a, negative_slope))
     return where(input > 0, input, input * negative_slope)
 
 
-def silu(input: Tensor) -> Tensor:
-    """x * sigmoid(x) (also called swish)."""
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (also called swish). inplace=True: into input, which is returned (torch)."""
+    if inplace:
+        return _tensor(input, "input")._inplace_op(silu)
     return input * input.sigmoid()
 
 
@@ -411,8 +419,10 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     return where(bx > threshold, input, bx.clamp(max=threshold).exp().log1p() / beta)
 
 
-def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
-    """x where x > 0, else alpha (exp(x) - 1)."""
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else alpha (exp(x) - 1). inplace=True: into input, which is returned (torch)."""
+    if inplace:
+        return _tensor(input, "input")._inplace_op(lambda a: elu(a, alpha))
     return where(input > 0, input, input.clamp(max=0).expm1() * alpha)
 
 
@@ -592,16 +602,22 @@ def tanh(input: Tensor) -> Tensor:
     return input.tanh()
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True, generator=None) -> Tensor:
-    """Zero each element with probability p and scale the rest by 1/(1-p) (training only)."""
+def dropout(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, generator=None
+) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1-p) (training only).
+    inplace=True: into input, which is returned (torch's signature; generator is pyneuro's)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return input * 0.0
-    keep = _rng(generator).random(input.shape) >= p
-    mask = as_tensor((keep / (1.0 - p)).astype(input.dtype), device=input.device)
+        mask = 0.0
+    else:
+        keep = _rng(generator).random(input.shape) >= p
+        mask = as_tensor((keep / (1.0 - p)).astype(input.dtype), device=input.device)
+    if inplace:
+        return _tensor(input, "input")._inplace_op(lambda a: a * mask)
     return input * mask
 
 

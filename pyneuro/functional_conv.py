@@ -185,10 +185,13 @@ def dropout2d(
             f"dropout2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got {input.ndim}-D"
         )
     if p == 1.0:
-        return input * 0.0
-    shape = tuple(input.shape[:-2]) + (1, 1)
-    keep = _rng(generator).random(shape) >= p
-    mask = as_tensor((keep / (1.0 - p)).astype(input.dtype), dtype=input.dtype, device=input.device)
+        mask = 0.0
+    else:
+        shape = tuple(input.shape[:-2]) + (1, 1)
+        keep = _rng(generator).random(shape) >= p
+        mask = as_tensor((keep / (1.0 - p)).astype(input.dtype), dtype=input.dtype, device=input.device)
+    if inplace:  # into input, which is returned (as torch)
+        return input._inplace_op(lambda a: a * mask)
     return input * mask
 
 

@@ -524,3 +524,127 @@ def test_a_view_sees_a_later_write_into_its_base(base_grad):
         return [w.grad]
 
     check_against_torch(case)
+
+
+# ----------------------------------------------------------------------------- inplace=True
+# torch's functional activations and dropout take inplace=True: the result is written into
+# the input, which is returned (its grad_fn then is the op's, its version goes up), and on a
+# leaf that requires grad they raise like every in-place op.
+ACTIVATIONS_INPLACE = {
+    "relu": lambda L, a: L.F.relu(a, inplace=True),
+    "leaky_relu": lambda L, a: L.F.leaky_relu(a, 0.2, inplace=True),
+    "elu": lambda L, a: L.F.elu(a, 0.7, inplace=True),
+    "silu": lambda L, a: L.F.silu(a, inplace=True),
+    "nn.ReLU": lambda L, a: L.nn.ReLU(inplace=True)(a),
+    "nn.LeakyReLU": lambda L, a: L.nn.LeakyReLU(0.1, inplace=True)(a),
+    "nn.ELU": lambda L, a: L.nn.ELU(inplace=True)(a),
+    "nn.SiLU": lambda L, a: L.nn.SiLU(inplace=True)(a),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS_INPLACE))
+def test_inplace_activation_writes_into_its_input(name):
+    op = ACTIVATIONS_INPLACE[name]
+
+    def case(L):
+        w = L.t(V3B, True)
+        a = w * 1.5
+        out = op(L, a)
+        assert out is a  # the input itself comes back, holding the result
+        (out * L.t(V3)).sum().backward()
+        return [w.grad, a.detach()]
+
+    check_against_torch(case)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS_INPLACE))
+def test_inplace_activation_on_a_leaf_that_requires_grad_raises(name):
+    op = ACTIVATIONS_INPLACE[name]
+    check_against_torch(lambda L: [op(L, L.t(V3B, True))])
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS_INPLACE))
+def test_inplace_activation_without_grad_changes_the_tensor(name):
+    op = ACTIVATIONS_INPLACE[name]
+
+    def case(L):
+        x = L.t(V3B)
+        y = op(L, x)
+        assert y is x
+        assert x._version == 1
+        return [x]
+
+    check_against_torch(case)
+
+
+def test_inplace_relu_after_a_use_that_saved_its_input():
+    def case(L):
+        w = L.t(V3B, True)
+        a = w * 1.0
+        loss = (a * a).sum()  # mul saves a
+        L.F.relu(a, inplace=True)
+        loss.backward()
+        return [w.grad]
+
+    got = check_against_torch(case)
+    assert isinstance(got, RuntimeError)
+
+
+def test_inplace_module_reprs_match_torch():
+    for make in (
+        lambda L: L.nn.ReLU(inplace=True),
+        lambda L: L.nn.LeakyReLU(0.1, inplace=True),
+        lambda L: L.nn.LeakyReLU(0.1),
+        lambda L: L.nn.ELU(inplace=True),
+        lambda L: L.nn.ELU(alpha=0.5),
+        lambda L: L.nn.SiLU(inplace=True),
+        lambda L: L.nn.SiLU(),
+        lambda L: L.nn.Dropout(0.25, inplace=True),
+    ):
+        assert repr(make(PN)) == repr(make(TORCH))
+
+
+def test_sequential_with_an_inplace_relu_trains_like_torch():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((8, 5)).astype(np.float32)
+    w1, b1 = rng.standard_normal((6, 5)).astype(np.float32), rng.standard_normal(6).astype(np.float32)
+    w2, b2 = rng.standard_normal((3, 6)).astype(np.float32), rng.standard_normal(3).astype(np.float32)
+    y = np.array([0, 1, 2, 1, 0, 2, 2, 1])
+
+    def case(L):
+        model = L.nn.Sequential(L.nn.Linear(5, 6), L.nn.ReLU(inplace=True), L.nn.Linear(6, 3))
+        with L.no_grad():
+            for p, v in zip(model.parameters(), (w1, b1, w2, b2)):
+                p.copy_(L.t(v))
+        loss = L.F.cross_entropy(model(L.t(x)), L.long(y))
+        loss.backward()
+        return [p.grad for p in model.parameters()] + [loss.detach()]
+
+    check_against_torch(case)
+
+
+@pytest.mark.parametrize("fn", ["dropout", "dropout2d"])
+def test_inplace_dropout_writes_the_same_values_into_its_input(fn):
+    drop = getattr(pn.nn.functional, fn)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4, 3, 2, 2)).astype(np.float32)
+    expected = drop(pn.tensor(x), 0.4, True, generator=pn.Generator().manual_seed(9))
+    w = pn.tensor(x, requires_grad=True)
+    a = w * 1.0
+    out = drop(a, 0.4, True, True, generator=pn.Generator().manual_seed(9))
+    assert out is a and a._version == 1
+    np.testing.assert_array_equal(a.detach().numpy(), expected.numpy())
+    out.sum().backward()  # d/dw of sum(w * mask) is the mask: kept elements 1/(1-p), the rest 0
+    kept = expected.numpy() != 0
+    np.testing.assert_allclose(w.grad.numpy(), np.where(kept, 1 / 0.6, 0.0), rtol=1e-6)
+    plain = pn.tensor(x)
+    assert drop(plain, 0.4, False, True) is plain  # eval: the input, unchanged
+    np.testing.assert_array_equal(plain.numpy(), x)
+    assert drop(plain, 1.0, True, True) is plain  # p = 1: zeroed in place
+    assert not plain.numpy().any()
+
+
+def test_dropout_takes_torchs_positional_inplace_flag():
+    x = pn.tensor(V3)
+    assert pn.nn.functional.dropout(x, 0.5, False, False) is x
+    check_against_torch(lambda L: [L.F.dropout(L.t(V3, True), 0.5, True, True)])  # a leaf: refused
