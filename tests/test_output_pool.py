@@ -169,3 +169,33 @@ def test_pool_off_by_environment():
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["False", "True", "0"]
+
+
+def test_a_large_weight_gradient_is_kept_as_the_kernel_wrote_it(rng, pool):
+    """autograd keeps a pooled kernel output as a leaf's .grad (it owns its block, as a fresh
+    array owns its memory) instead of copying it, and still copies a view of one."""
+    if not pool()["enabled"]:
+        pytest.skip("PYNEURO_OUTPUT_POOL=0")
+    import pyneuro as pn
+    from pyneuro.autograd.engine import _maybe_view
+
+    y = cpu.relu_forward(rng.standard_normal(BIG).astype(np.float32))
+    assert type(y.base).__name__ == "PyCapsule"
+    assert not _maybe_view(y) and _maybe_view(y[1:]) and _maybe_view(y.T)
+    assert not _maybe_view(np.ones(3)) and _maybe_view(np.ones(3)[1:])
+
+    previous = backends.backend_name("cpu")
+    pn.set_backend("cpu")
+    try:
+        x = rng.standard_normal((16, 1024)).astype(np.float32)
+        lin = pn.nn.Linear(1024, 8200)  # its weight gradient: 8200 x 1024 floats, over the threshold
+        for step in (1, 2):  # the second backward adds into the first gradient
+            lin(pn.from_numpy(x)).sum().backward()
+            grad = lin.weight.grad.numpy()
+            if step == 1:
+                assert type(grad.base).__name__ == "PyCapsule"  # the kernel's own output, not a copy
+            np.testing.assert_allclose(
+                grad, step * np.broadcast_to(x.sum(axis=0), grad.shape), rtol=1e-4, atol=1e-4
+            )
+    finally:
+        pn.set_backend(previous)

@@ -10,6 +10,8 @@ same graph raises the same RuntimeError as PyTorch.
 
 from __future__ import annotations
 
+import ctypes
+
 from .._tensor_base import TensorBase, _wrap
 from .function import _FREED_MESSAGE, _Profiling
 
@@ -39,14 +41,25 @@ def _topological_order(root) -> list:
 
 _NO_BASE = object()
 
+# The C++ kernels return outputs of 32 MiB and more in blocks of their output pool
+# (csrc/bindings/output_pool.h): such an array's base is the block's capsule, named so.
+_POOL_BLOCK = b"pyneuro.output_block"
+_capsule_name = ctypes.pythonapi.PyCapsule_GetName
+_capsule_name.argtypes = [ctypes.py_object]
+_capsule_name.restype = ctypes.c_char_p
+
 
 def _maybe_view(a) -> bool:
     """Could `a` share memory with another array? (NumPy/CuPy: it has a base; other
-    device arrays: it does not own its memory.)"""
+    device arrays: it does not own its memory.) An array whose base is an output-pool block
+    owns that block alone, as a fresh array owns its memory (its views have it as their base),
+    so a large weight gradient is kept as the kernel wrote it, not copied."""
     base = getattr(a, "base", _NO_BASE)
     if base is _NO_BASE:
         return not getattr(a, "owns_memory", False)
-    return base is not None
+    if base is None:
+        return False
+    return not (type(base).__name__ == "PyCapsule" and _capsule_name(base) == _POOL_BLOCK)
 
 
 def _accumulate_leaf(leaf, g, shared: bool) -> None:
