@@ -78,10 +78,11 @@ class Function:
         # but this node's gradient still flows to the node that made its value.
         needs = []
         nexts = []
+        grad_mode = _GradMode.enabled
         for a in args:
             if isinstance(a, TensorBase):
                 view = a._view
-                if view is not None and view[2] is not view[0]._node and _GradMode.enabled:
+                if view is not None and grad_mode and view[2] is not view[0]._node:
                     _refresh_view(a)  # its base changed in place since: re-derive it from the base
                 if device is None:
                     device = a.device
@@ -91,7 +92,8 @@ class Function:
                         f"found at least two devices, {device} and {a.device}"
                     )
                 req = a._req
-                requires = requires or req
+                if req:
+                    requires = True
                 needs.append(req)
                 nexts.append(a._node)
                 arrays.append(a._data)
@@ -111,7 +113,7 @@ class Function:
             raise _as_torch_error(exc, cls) from None
         if out.ndim == 0:  # NumPy reductions return scalars; keep a real 0-d array
             out = node.bk.xp.asarray(out)
-        if requires and _GradMode.enabled and cls.differentiable:
+        if requires and grad_mode and cls.differentiable:
             node.inputs = args
             node.needs = tuple(needs)
             node.nexts = tuple(nexts)
