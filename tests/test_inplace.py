@@ -646,5 +646,7 @@ def test_inplace_dropout_writes_the_same_values_into_its_input(fn):
 
 def test_dropout_takes_torchs_positional_inplace_flag():
     x = pn.tensor(V3)
-    assert pn.nn.functional.dropout(x, 0.5, False, False) is x
+    out = pn.nn.functional.dropout(x, 0.5, True, False)  # the fourth argument is inplace, as in torch
+    assert out is not x and x._version == 0
+    np.testing.assert_array_equal(x.numpy(), np.float32(V3))
     check_against_torch(lambda L: [L.F.dropout(L.t(V3, True), 0.5, True, True)])  # a leaf: refused
