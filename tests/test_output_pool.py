@@ -11,6 +11,7 @@ NumPy with rows that start at unaligned addresses.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import subprocess
 import sys
@@ -177,12 +178,20 @@ def test_a_large_weight_gradient_is_kept_as_the_kernel_wrote_it(rng, pool):
     if not pool()["enabled"]:
         pytest.skip("PYNEURO_OUTPUT_POOL=0")
     import pyneuro as pn
-    from pyneuro.autograd.engine import _maybe_view
+    from pyneuro.autograd.engine import _is_pool_block, _maybe_view
 
     y = cpu.relu_forward(rng.standard_normal(BIG).astype(np.float32))
     assert type(y.base).__name__ == "PyCapsule"
     assert not _maybe_view(y) and _maybe_view(y[1:]) and _maybe_view(y.T)
     assert not _maybe_view(np.ones(3)) and _maybe_view(np.ones(3)[1:])
+    # the name comes from the extension; another library's capsule is no pool block
+    new_capsule = ctypes.pythonapi.PyCapsule_New
+    new_capsule.restype, new_capsule.argtypes = (
+        ctypes.py_object,
+        [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p],
+    )
+    other = new_capsule(id(y), b"someone.elses_block", None)
+    assert _is_pool_block(y.base) and not _is_pool_block(other)
 
     previous = backends.backend_name("cpu")
     pn.set_backend("cpu")

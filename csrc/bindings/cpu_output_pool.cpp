@@ -111,6 +111,10 @@ class Pool {
   std::size_t held_ = 0, hits_ = 0, misses_ = 0;
 };
 
+// The name of a block's capsule, the .base of every pooled array. The module exports it
+// (OUTPUT_BLOCK_CAPSULE): the autograd engine keeps such an array as an owner, not a view.
+constexpr const char* kBlockCapsuleName = "pyneuro.output_block";
+
 // Never destroyed: capsules of arrays that outlive the module at interpreter exit still give
 // their blocks back to it.
 Pool& pool() {
@@ -119,7 +123,7 @@ Pool& pool() {
 }
 
 void give_back(PyObject* capsule) {
-  Block* b = static_cast<Block*>(PyCapsule_GetPointer(capsule, "pyneuro.output_block"));
+  Block* b = static_cast<Block*>(PyCapsule_GetPointer(capsule, kBlockCapsuleName));
   if (!b) {
     PyErr_Clear();
     return;
@@ -154,7 +158,7 @@ py::capsule pooled_block(std::size_t bytes, void** data) {
   }
   *data = p;
   auto* block = new Block{p, got};
-  PyObject* cap = PyCapsule_New(block, "pyneuro.output_block", &give_back);
+  PyObject* cap = PyCapsule_New(block, kBlockCapsuleName, &give_back);
   if (!cap) {
     delete block;
     pool().give(p, got);
@@ -164,6 +168,7 @@ py::capsule pooled_block(std::size_t bytes, void** data) {
 }
 
 void register_output_pool(py::module_& m) {
+  m.attr("OUTPUT_BLOCK_CAPSULE") = kBlockCapsuleName;
   m.def(
       "output_pool",
       [](bool clear) {

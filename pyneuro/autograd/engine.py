@@ -11,6 +11,7 @@ same graph raises the same RuntimeError as PyTorch.
 from __future__ import annotations
 
 import ctypes
+import sys
 
 from .._tensor_base import TensorBase, _wrap
 from .function import _FREED_MESSAGE, _Profiling
@@ -42,8 +43,8 @@ def _topological_order(root) -> list:
 _NO_BASE = object()
 
 # The C++ kernels return outputs of 32 MiB and more in blocks of their output pool
-# (csrc/bindings/output_pool.h): such an array's base is the block's capsule, named so.
-_POOL_BLOCK = b"pyneuro.output_block"
+# (csrc/bindings/cpu_output_pool.cpp): such an array's base is the block's capsule, under the
+# name the extension exports. Without the extension loaded no array can come from its pool.
 _capsule_name = ctypes.pythonapi.PyCapsule_GetName
 _capsule_name.argtypes = [ctypes.py_object]
 _capsule_name.restype = ctypes.c_char_p
@@ -59,7 +60,12 @@ def _maybe_view(a) -> bool:
         return not getattr(a, "owns_memory", False)
     if base is None:
         return False
-    return not (type(base).__name__ == "PyCapsule" and _capsule_name(base) == _POOL_BLOCK)
+    return not (type(base).__name__ == "PyCapsule" and _is_pool_block(base))
+
+
+def _is_pool_block(capsule) -> bool:
+    name = getattr(sys.modules.get("pyneuro._cpu"), "OUTPUT_BLOCK_CAPSULE", None)
+    return name is not None and _capsule_name(capsule) == name.encode()
 
 
 def _accumulate_leaf(leaf, g, shared: bool) -> None:
