@@ -72,7 +72,7 @@ def test_a_live_view_keeps_its_block(rng, pool):
     assert not np.shares_memory(z, view)
     np.testing.assert_array_equal(view, want)
     del view, z
-    assert pool()["blocks"] >= 1
+    assert pool()["blocks"] >= 1 or not pool()["enabled"]  # PYNEURO_OUTPUT_POOL=0 keeps nothing
 
 
 def test_no_reuse_for_a_much_smaller_output(rng, pool):
@@ -85,6 +85,8 @@ def test_no_reuse_for_a_much_smaller_output(rng, pool):
 
 
 def test_clear_frees_everything(rng, pool):
+    if not pool()["enabled"]:
+        pytest.skip("PYNEURO_OUTPUT_POOL=0")
     y = cpu.relu_forward(np.ones(BIG, np.float32))
     del y
     assert pool()["bytes"] > 0
