@@ -1,5 +1,5 @@
 """pyneuro.utils: torch.utils's paths for course code (`from pyneuro.utils.data import DataLoader`)."""
 
-from . import data
+from . import data, hooks
 
-__all__ = ["data"]
+__all__ = ["data", "hooks"]

@@ -7,14 +7,20 @@ the tree. `module(x)` calls `forward(x)`.
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict, namedtuple
 
 from ..._tensor_base import _fill
 from ...autograd import no_grad
 from ...creation import zeros
 from ...tensor import Tensor
+from ...utils.hooks import RemovableHandle
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+def _run_forward_hook(hook, with_kwargs: bool, module, args, kwargs, output):
+    return hook(module, args, kwargs, output) if with_kwargs else hook(module, args, output)
 
 
 class Parameter(Tensor):
@@ -121,7 +127,85 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
+        d = self.__dict__
+        if d.get("_forward_pre_hooks") or d.get("_forward_hooks"):
+            return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ hooks
+    def _hooks(self, name: str) -> OrderedDict:
+        """The module's hook dict `name`, made on first use (a module unpickled from before
+        hooks existed has none)."""
+        return self.__dict__.setdefault(name, OrderedDict())
+
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """Call hook(module, args) before every forward (through module(...), as torch); it may
+        return new args (a single value is wrapped in a tuple). with_kwargs=True:
+        hook(module, args, kwargs), returning None or (new_args, new_kwargs)."""
+        hooks, kw = self._hooks("_forward_pre_hooks"), self._hooks("_forward_pre_hooks_with_kwargs")
+        handle = RemovableHandle(hooks, extra_dict=kw)
+        hooks[handle.id] = hook
+        if with_kwargs:
+            kw[handle.id] = True
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_forward_hook(
+        self, hook, *, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False
+    ):
+        """Call hook(module, args, output) after every forward; a result other than None replaces
+        the output. with_kwargs=True: hook(module, args, kwargs, output). always_call=True: also
+        called (with output None) when forward raises, before the error propagates."""
+        hooks = self._hooks("_forward_hooks")
+        kw, always = self._hooks("_forward_hooks_with_kwargs"), self._hooks("_forward_hooks_always_called")
+        handle = RemovableHandle(hooks, extra_dict=[kw, always])
+        hooks[handle.id] = hook
+        if with_kwargs:
+            kw[handle.id] = True
+        if always_call:
+            always[handle.id] = True
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def _call_with_hooks(self, args, kwargs):
+        d = self.__dict__
+        for hook_id, hook in list(d.get("_forward_pre_hooks", {}).items()):
+            if hook_id in d.get("_forward_pre_hooks_with_kwargs", ()):
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(
+                            f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), but got {result}."
+                        )
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        hooks = list(d.get("_forward_hooks", {}).items())
+        with_kwargs = d.get("_forward_hooks_with_kwargs", ())
+        try:
+            output = self.forward(*args, **kwargs)
+        except Exception:
+            always = d.get("_forward_hooks_always_called", ())
+            for hook_id, hook in hooks:
+                if hook_id in always:
+                    try:
+                        _run_forward_hook(hook, hook_id in with_kwargs, self, args, kwargs, None)
+                    except Exception as exc:  # the forward's own error is the one to see
+                        warnings.warn(
+                            "module forward hook with ``always_call=True`` raised an exception that was "
+                            f"silenced as another error was raised in forward: {exc}",
+                            stacklevel=2,
+                        )
+            raise
+        for hook_id, hook in hooks:
+            result = _run_forward_hook(hook, hook_id in with_kwargs, self, args, kwargs, output)
+            if result is not None:
+                output = result
+        return output
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix: str = ""):
