@@ -63,6 +63,7 @@ from ._tensor_base import (
 from ._tensor_compat import CompatMethods, accept_numpy_keywords
 from ._tensor_inplace import InplaceMethods
 from ._tensor_shape import ShapeMethods
+from .autograd import hooks as _ag_hooks
 from .backends import _checks
 
 
@@ -174,6 +175,12 @@ class Tensor(CompatMethods, ShapeMethods, InplaceMethods, TensorBase):
         return self if self._data.flags.c_contiguous else _ag.Clone.apply(self)
 
     # ------------------------------------------------------------------ autograd
+    def register_hook(self, hook):
+        """Call hook(grad) each time the gradient for this tensor is computed; a tensor it
+        returns replaces the gradient (pyneuro/autograd/hooks.py). Returns a handle whose
+        remove() unregisters it."""
+        return _ag_hooks.register_hook(self, hook)
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False) -> None:
         """Compute d(self)/d(leaf) for every leaf that requires grad, into leaf.grad.
 

@@ -19,6 +19,7 @@ that reach leaves into their `.grad`.
     conv.py         conv2d, max/avg/adaptive pooling (the conv kernels of the table)
     shape.py        reshape, permute, expand, indexing, cat, stack, clone
     inplace.py      in-place changes in the graph: version checks, Copy, CopySlices, rebase
+    hooks.py        Tensor.register_hook: the hooks the engine runs on a tensor's gradient
 
 Arrows: these modules import pyneuro._tensor_base (the Tensor slots and the one
 constructor `_wrap`), _shapes, _errors and backends, never pyneuro.tensor; tensor.py

@@ -14,6 +14,7 @@ import ctypes
 import sys
 
 from .._tensor_base import TensorBase, _wrap
+from . import hooks as _hooks
 from .function import _FREED_MESSAGE, _Profiling
 
 # ----------------------------------------------------------------------------- the engine
@@ -90,10 +91,13 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
     """Backpropagate grad_array (same shape as tensor) from tensor into every leaf's .grad."""
     root = tensor._node
     if root is None:  # backward on a leaf: its gradient is the seed itself
-        _accumulate_leaf(tensor, grad_array, True)
+        hooks = _hooks.by_leaf and _hooks.hooks_for(_hooks.by_leaf, tensor)
+        _accumulate_leaf(tensor, _hooks.run(hooks, grad_array, tensor.device) if hooks else grad_array, True)
         return
-    if tensor._retain:
-        _accumulate_leaf(tensor, grad_array, True)
+    # Gradients stored after the node's tensor hooks ran: a non-leaf's .grad (retain_grad), by
+    # the node that made it, and hooked leaves', summed over the walk (hooks.py).
+    retained = {root: tensor} if tensor._retain else {}
+    hooked_leaves = {}  # id(leaf) -> [leaf, summed gradient, shared?]
     pending = {root: grad_array}
     shared = {root}  # nodes whose pending grad array may be referenced elsewhere
     for node in _topological_order(root):
@@ -102,6 +106,13 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
             continue
         if node.saved is None:
             raise RuntimeError(_FREED_MESSAGE)
+        if _hooks.by_node:
+            hooks = _hooks.hooks_for(_hooks.by_node, node)
+            if hooks:
+                g = _hooks.run(hooks, g, node.device)
+                shared.add(node)  # a hook may have kept the array it was shown
+        if node in retained:
+            _accumulate_leaf(retained.pop(node), g, True)
         for counter, version, _, _ in node.versions:
             if counter[0] != version:  # a tensor it saved was changed in place since forward
                 node.check_versions()
@@ -119,9 +130,16 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
             # of a g that was itself shared; fresh kernel outputs are owned and never copied.
             alias = gi is g or (node in shared and _maybe_view(gi))
             if a._retain and child is not None and a._node is child:  # t.retain_grad() on a non-leaf
-                _accumulate_leaf(a, gi, True)
+                retained[child] = a
             if child is None:
-                _accumulate_leaf(a, gi, alias)
+                if _hooks.by_leaf and _hooks.hooks_for(_hooks.by_leaf, a):
+                    entry = hooked_leaves.get(id(a))
+                    if entry is None:
+                        hooked_leaves[id(a)] = [a, gi, alias]
+                    else:
+                        entry[1], entry[2] = entry[1] + gi, False
+                else:
+                    _accumulate_leaf(a, gi, alias)
             elif child in pending:
                 pending[child] = pending[child] + gi
                 shared.discard(child)
@@ -129,6 +147,9 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
                 pending[child] = gi
                 if alias:
                     shared.add(child)
+    for leaf, g, alias in hooked_leaves.values():
+        hooks = _hooks.hooks_for(_hooks.by_leaf, leaf)
+        _accumulate_leaf(leaf, _hooks.run(hooks, g, leaf.device) if hooks else g, alias or bool(hooks))
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):

@@ -10,11 +10,11 @@ from __future__ import annotations
 import warnings
 from collections import OrderedDict, namedtuple
 
+from ..._handles import RemovableHandle
 from ..._tensor_base import _fill
 from ...autograd import no_grad
 from ...creation import zeros
 from ...tensor import Tensor
-from ...utils.hooks import RemovableHandle
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 

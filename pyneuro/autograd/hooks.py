@@ -1,0 +1,75 @@
+"""Tensor hooks: functions called with a tensor's gradient during backward (Tensor.register_hook).
+
+    h = x.register_hook(lambda grad: grad.clamp(-1, 1))   # clip the gradient flowing through x
+    h.remove()
+
+When they run, as in torch:
+  * a hook on a leaf gets the leaf's whole gradient of one backward (the sum over every use),
+    before it is added into `.grad`;
+  * a hook on a non-leaf gets the gradient flowing into the node that made the tensor (again
+    the sum over every use), before that node's backward reads it; `retain_grad()` keeps the
+    gradient after the hooks;
+  * a hook returns None (the gradient stays) or a tensor of the same shape and dtype that
+    replaces it for everything downstream; several hooks run in the order they were added;
+  * a hook stays with the node that made the tensor: after an in-place change of the tensor it
+    still sees the gradient of the value before the change.
+
+The hooks live here, keyed by the identity of their owner (a leaf tensor or a node) and held
+weakly, not on the tensors: a tensor's `==` is elementwise, so tensors cannot be dict keys of
+their own, and a graph without hooks pays one dict truth test per node.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import OrderedDict
+
+from .._handles import RemovableHandle
+from .._tensor_base import TensorBase, _wrap
+
+by_leaf: dict = {}  # id(leaf tensor) -> (weakref to it, OrderedDict(handle id -> hook))
+by_node: dict = {}  # id(node)        -> (weakref to it, OrderedDict(handle id -> hook))
+
+
+def _hooks_of(table: dict, owner) -> OrderedDict:
+    key = id(owner)
+    entry = table.get(key)
+    if entry is None or entry[0]() is not owner:
+        # the entry goes when its owner does, before the id can be reused
+        entry = table[key] = (weakref.ref(owner, lambda _, k=key: table.pop(k, None)), OrderedDict())
+    return entry[1]
+
+
+def register_hook(tensor, hook) -> RemovableHandle:
+    """Tensor.register_hook: run hook(grad) whenever a gradient for `tensor` is computed."""
+    if not tensor._req:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if not callable(hook):
+        raise TypeError(f"hook must be callable, got {type(hook).__name__}")
+    hooks = _hooks_of(by_leaf, tensor) if tensor._node is None else _hooks_of(by_node, tensor._node)
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def hooks_for(table: dict, owner):
+    """The owner's hooks (a non-empty OrderedDict) or None."""
+    entry = table.get(id(owner))
+    return entry[1] if entry is not None and entry[1] and entry[0]() is owner else None
+
+
+def run(hooks, g, device):
+    """Pass gradient array g through the hooks in order; returns the (possibly replaced) array."""
+    for hook in tuple(hooks.values()):
+        result = hook(_wrap(g, device))
+        if result is None:
+            continue
+        name = getattr(hook, "__name__", type(hook).__name__)
+        if not isinstance(result, TensorBase):
+            raise TypeError(f"hook '{name}' returned {type(result).__name__}; expected a Tensor or None")
+        if tuple(result._data.shape) != tuple(g.shape):
+            raise RuntimeError(f"hook '{name}' has changed the size of value")
+        if result._data.dtype != g.dtype or result.device != device:
+            raise RuntimeError(f"hook '{name}' has changed the type of value")
+        g = result._data
+    return g
