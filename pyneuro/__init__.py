@@ -24,6 +24,11 @@ from ._dtype import DType as dtype
 from ._shapes import Size
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backends import set_backend
+from .backends.torch_flags import (
+    are_deterministic_algorithms_enabled,
+    is_deterministic_algorithms_warn_only_enabled,
+    use_deterministic_algorithms,
+)
 from .creation import (
     arange,
     as_tensor,
@@ -195,6 +200,9 @@ __all__ = [
     "set_backend",
     "get_num_threads",
     "set_num_threads",
+    "use_deterministic_algorithms",
+    "are_deterministic_algorithms_enabled",
+    "is_deterministic_algorithms_warn_only_enabled",
     "__version__",
     "Tensor",
     "Size",

@@ -11,6 +11,7 @@ in _checks.py (Python backends) and csrc/bindings/checks.h (compiled ones).
     numba/             the same algorithms compiled by Numba (the cpu fallback)
     cuda_backend.py    the CUDA kernels (pyneuro._cuda)
     cupy_backend.py    the CUDA kernels launched through CuPy
+    torch_flags.py     torch.backends's switches (cudnn, mps, ...) for scripts that set them
 
     >>> import pyneuro.backends as B
     >>> B.available()["cpu"].available
@@ -31,6 +32,7 @@ from ._registry import (
     status,
     table_for,
 )
+from .torch_flags import cuda, cudnn, mkldnn, mps, openmp
 
 __all__ = [
     "BACKENDS",
@@ -44,4 +46,9 @@ __all__ = [
     "set_backend",
     "status",
     "table_for",
+    "cudnn",
+    "mps",
+    "mkldnn",
+    "openmp",
+    "cuda",
 ]

@@ -1,0 +1,82 @@
+"""torch.backends's switches and torch's determinism settings, for the scripts that set them.
+
+    device = "cuda" if pn.cuda.is_available() else "mps" if pn.backends.mps.is_available() else "cpu"
+    pn.backends.cudnn.deterministic = True       # the "seeds" cell of a notebook
+    pn.backends.cudnn.benchmark = False
+    pn.use_deterministic_algorithms(True)
+
+pyneuro has no cuDNN, MPS or oneDNN, so `is_available()` answers False for them; and every
+kernel it has is already deterministic: no result's bits depend on the thread count or on
+timing (a matmul never splits its k sum across threads, reductions sum in a fixed order, no
+kernel uses atomics to add floats). So the switches are plain attributes a script can set and
+read back, with nothing for them to turn on.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from types import SimpleNamespace
+
+__all__ = ["cudnn", "mps", "mkldnn", "openmp", "cuda"]
+
+
+def _false() -> bool:
+    return False
+
+
+def _no_version():
+    return None
+
+
+def _openmp_available() -> bool:
+    """Whether the C++ kernels were built with OpenMP (their threads)."""
+    from ._registry import status
+
+    if not status("cpu").available:
+        return False
+    from .. import _cpu
+
+    return bool(getattr(_cpu, "openmp_version", 0))
+
+
+def _cuda_built() -> bool:
+    """Whether pyneuro was built with its CUDA kernels (torch.backends.cuda.is_built())."""
+    return importlib.util.find_spec("pyneuro._cuda") is not None
+
+
+# torch's defaults
+cudnn = SimpleNamespace(
+    enabled=True,
+    benchmark=False,
+    deterministic=False,
+    allow_tf32=True,
+    is_available=_false,
+    version=_no_version,
+)
+mps = SimpleNamespace(is_available=_false, is_built=_false)
+mkldnn = SimpleNamespace(enabled=True, is_available=_false)
+openmp = SimpleNamespace(is_available=_openmp_available)
+cuda = SimpleNamespace(
+    is_built=_cuda_built,
+    matmul=SimpleNamespace(allow_tf32=False, allow_fp16_reduced_precision_reduction=True),
+)
+
+_deterministic = {"mode": False, "warn_only": False}
+
+
+def use_deterministic_algorithms(mode, *, warn_only: bool = False) -> None:
+    """torch.use_deterministic_algorithms: recorded (every pyneuro kernel is deterministic)."""
+    if not isinstance(mode, bool) or not isinstance(warn_only, bool):
+        raise TypeError(
+            f"use_deterministic_algorithms(): mode and warn_only must be bool, got "
+            f"{type(mode).__name__} and {type(warn_only).__name__}"
+        )
+    _deterministic.update(mode=mode, warn_only=warn_only)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _deterministic["mode"]
+
+
+def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    return _deterministic["warn_only"]

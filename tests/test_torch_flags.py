@@ -1,0 +1,52 @@
+"""torch.backends's switches and the determinism settings: the lines of a script's setup cell
+run under pyneuro and answer truthfully."""
+
+from __future__ import annotations
+
+import pytest
+
+import pyneuro as pn
+
+
+def test_the_device_selection_idiom_picks_the_cpu_here():
+    device = "cuda" if pn.cuda.is_available() else "mps" if pn.backends.mps.is_available() else "cpu"
+    assert device == ("cuda" if pn.cuda.is_available() else "cpu")
+    assert pn.backends.mps.is_built() is False
+    assert pn.backends.cudnn.is_available() is False and pn.backends.cudnn.version() is None
+    assert pn.backends.mkldnn.is_available() is False  # pyneuro's own kernels, no oneDNN
+    assert isinstance(pn.backends.cuda.is_built(), bool)
+
+
+def test_openmp_is_available_exactly_when_the_cpp_kernels_have_threads():
+    status = pn.backends.status("cpu")
+    expected = status.available and bool(getattr(pn.backends.get("cpu")._cpu, "openmp_version", 0))
+    assert pn.backends.openmp.is_available() is expected
+
+
+def test_the_seeds_cell_sets_and_reads_back_the_switches():
+    cudnn = pn.backends.cudnn
+    saved = (cudnn.deterministic, cudnn.benchmark, pn.are_deterministic_algorithms_enabled())
+    try:
+        cudnn.deterministic, cudnn.benchmark = True, False
+        pn.use_deterministic_algorithms(True, warn_only=True)
+        assert cudnn.deterministic is True and cudnn.benchmark is False
+        assert (
+            pn.are_deterministic_algorithms_enabled() and pn.is_deterministic_algorithms_warn_only_enabled()
+        )
+        pn.use_deterministic_algorithms(False)
+        assert not pn.are_deterministic_algorithms_enabled()
+        assert not pn.is_deterministic_algorithms_warn_only_enabled()
+    finally:
+        cudnn.deterministic, cudnn.benchmark = saved[0], saved[1]
+        pn.use_deterministic_algorithms(saved[2])
+
+
+def test_torch_defaults_and_errors():
+    torch = pytest.importorskip("torch")
+    assert pn.backends.cudnn.enabled is torch.backends.cudnn.enabled is True
+    assert pn.backends.cuda.matmul.allow_tf32 is torch.backends.cuda.matmul.allow_tf32 is False
+    assert pn.backends.mps.is_available() is torch.backends.mps.is_available() is False
+    assert pn.are_deterministic_algorithms_enabled() is torch.are_deterministic_algorithms_enabled() is False
+    for fw in (pn, torch):
+        with pytest.raises(TypeError):
+            fw.use_deterministic_algorithms("yes")
