@@ -162,6 +162,19 @@ class InplaceMethods:
         self._vc[0] += 1
         return self
 
+    def masked_fill_(self, mask, value):
+        """self[mask] = value, in place (mask broadcast to self's shape), like torch."""
+        if self._records(value):
+            return self._record(lambda a, v: a.masked_fill(mask, v), False, value)
+        result = self.masked_fill(mask, value)
+        if result.shape != self.shape:
+            raise ShapeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(result.shape)}"
+            )
+        self._data[...] = result._data
+        self._vc[0] += 1
+        return self
+
     def relu_(self):
         if self._records(None):
             return self._record(lambda a: a.relu(), False)  # relu's backward reads its output

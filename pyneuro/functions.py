@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import autograd as _ag
+from ._dtype import public as _public_dtype
 from ._errors import ShapeError
 from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _wrap
@@ -126,6 +127,35 @@ def round(t) -> Tensor:
 
 def sign(t) -> Tensor:
     return t.sign()
+
+
+def floor(t) -> Tensor:
+    return t.floor()
+
+
+def ceil(t) -> Tensor:
+    return t.ceil()
+
+
+def trunc(t) -> Tensor:
+    return t.trunc()
+
+
+def masked_fill(t, mask, value) -> Tensor:
+    return t.masked_fill(mask, value)
+
+
+def chunk(t, chunks, dim=0):
+    return t.chunk(chunks, dim)
+
+
+def split(t, split_size_or_sections, dim=0):
+    return t.split(split_size_or_sections, dim)
+
+
+def get_default_dtype():
+    """The dtype of tensors made from Python floats: float32 (as torch's default)."""
+    return _public_dtype("float32")
 
 
 @numpy_keywords

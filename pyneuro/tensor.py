@@ -66,6 +66,18 @@ from ._tensor_shape import ShapeMethods
 from .autograd import hooks as _ag_hooks
 from .backends import _checks
 
+# The C type names torch's messages use for a dtype (masked_fill's mask).
+_C_TYPE_NAMES = {
+    "float32": "float",
+    "float64": "double",
+    "float16": "c10::Half",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+}
+
 
 @accept_numpy_keywords
 class Tensor(CompatMethods, ShapeMethods, InplaceMethods, TensorBase):
@@ -554,8 +566,15 @@ class Tensor(CompatMethods, ShapeMethods, InplaceMethods, TensorBase):
 
     def masked_fill(self, mask, value):
         m = mask._data if isinstance(mask, Tensor) else mask
+        if getattr(m, "dtype", None) != bool_:  # torch's words: C's name for the mask's type
+            kind = _C_TYPE_NAMES.get(str(getattr(m, "dtype", type(m).__name__)), str(getattr(m, "dtype", "")))
+            raise DTypeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {kind}")
         a, v = self._other(value)
         return _ag.Where.apply(m, v, a)
+
+    def type_as(self, other) -> Tensor:
+        """This tensor in other's dtype (itself if it already has it), like torch."""
+        return self.to(other.dtype)
 
     def _floating(self):
         return self if self._data.dtype.kind == "f" else self._cast(float32)
