@@ -20,6 +20,7 @@ that reach leaves into their `.grad`.
     shape.py        reshape, permute, expand, indexing, cat, stack, clone
     inplace.py      in-place changes in the graph: version checks, Copy, CopySlices, rebase
     hooks.py        Tensor.register_hook: the hooks the engine runs on a tensor's gradient
+    custom.py       Functions written as in torch (static forward(ctx, ...), backward(ctx, ...))
 
 Arrows: these modules import pyneuro._tensor_base (the Tensor slots and the one
 constructor `_wrap`), _shapes, _errors and backends, never pyneuro.tensor; tensor.py
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 from .._shapes import broadcast_shapes as _broadcast_shapes
 from .._shapes import normalize_dims as _normalize_dims
+from . import custom as _custom  # noqa: F401  (registers torch-style Functions with Function.apply)
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d, max_pool2d_with_indices
 from .elementwise import (
     Abs,

@@ -26,6 +26,9 @@ slots of pyneuro._tensor_base.TensorBase and build them with its `_wrap`.
 
 from __future__ import annotations
 
+import functools
+import inspect
+
 import numpy as _np
 
 from .._dtype import torch_name as _dtype_torch_name
@@ -38,6 +41,11 @@ from .names import named_class, torch_name
 
 # ----------------------------------------------------------------------------- Function
 _FLOAT32 = _np.dtype(_np.float32)
+
+
+# custom.apply_ctx, which runs a torch-style Function; custom.py (imported by the package)
+# registers it here, as it sits above this module.
+_ctx_apply = [None]
 
 
 class _Profiling:
@@ -67,8 +75,23 @@ class Function:
     saves_output = False
     is_view = False  # the output may share the first input's memory (view_step says whether it does)
 
+    # A subclass written as in torch (static forward(ctx, ...) / backward(ctx, ...), or
+    # forward(...) with setup_context): Function.apply hands it to custom.py.
+    _ctx_style = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._ctx_style = isinstance(inspect.getattr_static(cls, "forward", None), staticmethod)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """torch's optional second half of a static forward: save what backward needs on ctx."""
+        raise NotImplementedError("setup_context is not implemented")
+
     @classmethod
     def apply(cls, *args, **params):
+        if cls._ctx_style:
+            return _ctx_apply[0](cls, args, params)
         node = cls.__new__(cls)
         device = None
         requires = False
@@ -218,6 +241,17 @@ class Function:
             elif isinstance(a, TensorBase):
                 out.append((None, 0))
         return tuple(out)
+
+
+def once_differentiable(fn):
+    """torch.autograd.function.once_differentiable, for a custom Function's backward: it marks
+    a backward that builds no graph, which is how pyneuro always runs one (no double backward)."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        return fn(ctx, *args)
+
+    return wrapper
 
 
 class AccumulateGrad:
