@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import _einsum
 from . import autograd as _ag
 from ._dtype import public as _public_dtype
 from ._errors import ShapeError
@@ -151,6 +152,11 @@ def chunk(t, chunks, dim=0):
 
 def split(t, split_size_or_sections, dim=0):
     return t.split(split_size_or_sections, dim)
+
+
+def einsum(equation, *operands) -> Tensor:
+    """Einstein summation (torch.einsum): "ij,jk->ik", "bij,bjk->bik", "ii->i", "...d,...d->..."."""
+    return _einsum.einsum(equation, *operands)
 
 
 def get_default_dtype():
