@@ -68,6 +68,7 @@ class Adadelta(Optimizer):
                 st["step"] += 1
                 arrays = (p._data, p.grad._data, st["square_avg"]._data, st["acc_delta"]._data)
                 _blocked(table_for(p).xp, arrays, hyper)
+                p._vc[0] += 1  # an in-place change: a graph that saved p refuses to backward
         return loss
 
 

@@ -1,0 +1,171 @@
+"""RMSprop (Hinton's lecture 6e) and Adagrad (Duchi et al., 2011): per-element step sizes from
+the history of squared gradients, as torch.optim.RMSprop and torch.optim.Adagrad compute them.
+
+    RMSprop:  g = grad (+ weight_decay * p; negated first if maximize)
+              v = alpha v + (1 - alpha) g^2                    (a running mean of g^2)
+              centered: m = alpha m + (1 - alpha) g;  d = sqrt(v - m^2) + eps
+              else:                                   d = sqrt(v) + eps
+              momentum: b = momentum b + g / d;  p -= lr b
+              else:                              p -= lr g / d
+    Adagrad:  g = grad (+ weight_decay * p; negated first if maximize)
+              s += g^2                                         (the whole history, never decays)
+              p -= lr / (1 + (step - 1) lr_decay) * g / (sqrt(s) + eps)
+
+Dividing by the root of a running mean of g^2 gives each weight a step of about lr, whatever
+its gradient's scale; Adagrad's sum makes the steps shrink for weights that saw large
+gradients. Each update is a few whole-array passes on the backend's `xp` (numpy or cupy),
+in place on the parameter, whose version counter is then bumped as for every in-place change.
+"""
+
+from __future__ import annotations
+
+from ..backends import table_for
+from ..creation import full_like, zeros_like
+from .optimizer import Optimizer
+
+
+def _check(name, value, low=0.0):
+    if not value >= low:
+        raise ValueError(f"Invalid {name}: {value}")
+
+
+def _gradient(xp, p, grad, weight_decay, maximize):
+    g = -grad if maximize else grad
+    return g + weight_decay * p if weight_decay else g
+
+
+class RMSprop(Optimizer):
+    """torch.optim.RMSprop(params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+    centered=False, maximize=False)."""
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        capturable: bool = False,
+        foreach=None,
+        maximize: bool = False,
+        differentiable: bool = False,
+    ):
+        _check("learning rate", lr)
+        _check("epsilon value", eps)
+        _check("momentum value", momentum)
+        _check("weight_decay value", weight_decay)
+        _check("alpha value", alpha)
+        defaults = dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+            capturable=capturable,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+        )
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+            momentum, centered = group["momentum"], group["centered"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                st = self.state.get(p)
+                if not st:
+                    st = self.state[p] = {"step": 0, "square_avg": zeros_like(p)}
+                    if momentum > 0:
+                        st["momentum_buffer"] = zeros_like(p)
+                    if centered:
+                        st["grad_avg"] = zeros_like(p)
+                st["step"] += 1
+                xp = table_for(p).xp
+                w = p._data
+                g = _gradient(xp, w, p.grad._data, group["weight_decay"], group["maximize"])
+                v = st["square_avg"]._data
+                v *= alpha
+                v += (1 - alpha) * g * g
+                if centered:
+                    m = st["grad_avg"]._data
+                    m *= alpha
+                    m += (1 - alpha) * g
+                    d = xp.sqrt(v - m * m) + eps
+                else:
+                    d = xp.sqrt(v) + eps
+                if momentum > 0:
+                    b = st["momentum_buffer"]._data
+                    b *= momentum
+                    b += g / d
+                    w -= lr * b
+                else:
+                    w -= lr * (g / d)
+                p._vc[0] += 1
+        return loss
+
+
+class Adagrad(Optimizer):
+    """torch.optim.Adagrad(params, lr=0.01, lr_decay=0, weight_decay=0,
+    initial_accumulator_value=0, eps=1e-10, maximize=False)."""
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        foreach=None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        fused=None,
+    ):
+        _check("learning rate", lr)
+        _check("lr_decay value", lr_decay)
+        _check("weight_decay value", weight_decay)
+        _check("initial_accumulator_value value", initial_accumulator_value)
+        _check("epsilon value", eps)
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            eps=eps,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+            fused=fused,
+        )
+        super().__init__(params, defaults)
+        for group in self.param_groups:  # torch makes the state at construction
+            for p in group["params"]:
+                self.state[p] = {"step": 0, "sum": full_like(p, group["initial_accumulator_value"])}
+
+    def step(self, closure=None):
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                st = self.state.get(p)
+                if not st:  # a group added after construction
+                    st = self.state[p] = {"step": 0, "sum": full_like(p, group["initial_accumulator_value"])}
+                st["step"] += 1
+                xp = table_for(p).xp
+                w = p._data
+                g = _gradient(xp, w, p.grad._data, group["weight_decay"], group["maximize"])
+                s = st["sum"]._data
+                s += g * g
+                clr = group["lr"] / (1 + (st["step"] - 1) * group["lr_decay"])
+                w -= clr * (g / (xp.sqrt(s) + group["eps"]))
+                p._vc[0] += 1
+        return loss
