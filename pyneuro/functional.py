@@ -16,7 +16,7 @@ from ._shapes import numpy_keywords
 from .autograd import no_grad
 from .backends import _checks
 from .creation import arange, as_tensor, tensor
-from .functional_conv import adaptive_avg_pool2d, avg_pool2d, conv2d, dropout2d, max_pool2d
+from .functional_conv import adaptive_avg_pool2d, avg_pool2d, conv2d, dropout2d, max_pool2d, pad
 from .functions import where
 from .random import _rng
 from .tensor import Tensor
@@ -681,4 +681,5 @@ __all__ = [
     "avg_pool2d",
     "adaptive_avg_pool2d",
     "dropout2d",
+    "pad",
 ]

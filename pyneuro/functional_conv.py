@@ -1,4 +1,4 @@
-"""Convolution, pooling and channel dropout for pyneuro.functional (torch.nn.functional's names).
+"""Convolution, pooling, channel dropout and padding for pyneuro.functional (torch.nn.functional's names).
 
     y = F.conv2d(x, w, b, stride=1, padding="same")      # x (N, C, H, W), w (O, C/groups, kH, kW)
     y = F.max_pool2d(F.relu(y), 2)                        # halves H and W
@@ -21,6 +21,8 @@ from . import autograd as _ag
 from ._dtype import torch_name as _torch_name
 from ._errors import ArgumentError, DTypeError
 from .creation import as_tensor
+from .creation import full as _full
+from .functions import cat as _ag_cat
 from .random import _rng
 from .tensor import Tensor
 
@@ -196,3 +198,77 @@ def dropout2d(
 
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "dropout2d", "same_padding"]
+
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad(input, pad, mode: str = "constant", value=None):
+    """Pad (or, with negative sizes, crop) the last dimensions, like torch's F.pad.
+
+    pad = (left, right) for the last dimension, then (top, bottom) for the one before, ...
+    mode "constant" fills with value (0); "reflect" mirrors without repeating the edge,
+    "replicate" repeats the edge, "circular" wraps around (these three pad the last 1-3
+    dimensions of a 2-5 dimensional input, as torch). Built from narrow, flip, expand and cat,
+    so the gradient flows back into the kept elements (and, for the non-constant modes, from
+    each copy into the element it copied).
+    """
+    x = input if isinstance(input, Tensor) else as_tensor(input)
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2:
+        raise ArgumentError("Padding length must be divisible by 2")
+    if len(pad) // 2 > x.ndim:
+        raise ArgumentError(
+            "Padding length should be less than or equal to two times the input dimension but got "
+            f"padding length {len(pad)} and input of dimension {x.ndim}"
+        )
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if mode != "constant":
+        if value is not None and value != 0:
+            raise ArgumentError(f'Padding mode "{mode}" doesn\'t take in value argument')
+        k = len(pad) // 2
+        if not k + 1 <= x.ndim <= k + 2:
+            raise NotImplementedError(f"Padding size {len(pad)} is not supported for {x.ndim}D input tensor.")
+    for i in range(len(pad) // 2):
+        d = x.ndim - 1 - i
+        lo, hi = pad[2 * i], pad[2 * i + 1]
+        if lo < 0:  # negative padding crops
+            x = x.narrow(d, -lo, x.shape[d] + lo)
+            lo = 0
+        if hi < 0:
+            x = x.narrow(d, 0, x.shape[d] + hi)
+            hi = 0
+        n = x.shape[d]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise ArgumentError(
+                "Argument #4: Padding size should be less than the corresponding input dimension, but got: "
+                f"padding ({lo}, {hi}) at dimension {d} of input {list(x.shape)}"
+            )
+        if mode == "circular" and (lo > n or hi > n):
+            raise ArgumentError("Padding value causes wrapping around more than once.")
+        if mode in ("replicate", "reflect", "circular") and n == 0 and (lo or hi):
+            raise ArgumentError(f"Expected a non-empty dimension {d} to pad in mode {mode!r}")
+        parts = [_pad_block(x, d, lo, True, mode, value)] if lo else []
+        parts.append(x)
+        if hi:
+            parts.append(_pad_block(x, d, hi, False, mode, value))
+        if len(parts) > 1:
+            x = _ag_cat(parts, d)
+    return x
+
+
+def _pad_block(x, d, size, left, mode, value):
+    """The `size` slices added on one side of dimension d."""
+    n = x.shape[d]
+    if mode == "constant":
+        shape = list(x.shape)
+        shape[d] = size
+        return _full(shape, 0 if value is None else value, dtype=x.dtype, device=x.device)
+    if mode == "replicate":
+        shape = list(x.shape)
+        shape[d] = size
+        return x.narrow(d, 0 if left else n - 1, 1).expand(*shape)
+    if mode == "reflect":
+        return x.narrow(d, 1 if left else n - 1 - size, size).flip(d)
+    return x.narrow(d, n - size if left else 0, size)  # circular
