@@ -362,6 +362,39 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     return _reduce((input - target).abs(), reduction)
 
 
+def _pairwise_loss(name, input, target, reduction):
+    """input and target as tensors of the same shape (checked), and a valid reduction."""
+    x = _tensor(input, "input")
+    t = target if isinstance(target, Tensor) else tensor(target, device=x.device)
+    if x.shape != t.shape:
+        raise ShapeError(f"{name}: input shape {tuple(x.shape)} and target shape {tuple(t.shape)} differ")
+    _check_reduction(reduction)
+    return x, t
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target), like torch;
+    beta = 0 is l1_loss. Quadratic near 0 (a gradient that shrinks with the error), linear
+    beyond (outliers pull no harder than beta)."""
+    x, t = _pairwise_loss("smooth_l1_loss", input, target, reduction)
+    if beta < 0:
+        raise ArgumentError("smooth_l1_loss does not support negative values for beta.")
+    d = (x - t).abs()
+    if beta == 0:
+        return _reduce(d, reduction)
+    return _reduce(where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta), like torch (smooth_l1_loss
+    times delta, with beta = delta)."""
+    x, t = _pairwise_loss("huber_loss", input, target, reduction)
+    if not delta > 0:
+        raise ArgumentError("huber_loss does not support non-positive values for delta.")
+    d = (x - t).abs()
+    return _reduce(where(d <= delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
+
+
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Logistic loss of logits z and targets y in [0, 1]: max(z,0) - z*y + log(1 + exp(-|z|))."""
     if input.shape != target.shape:
@@ -659,6 +692,8 @@ __all__ = [
     "nll_loss",
     "mse_loss",
     "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
     "binary_cross_entropy_with_logits",
     "binary_cross_entropy",
     "leaky_relu",

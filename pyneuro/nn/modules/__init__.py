@@ -1,22 +1,33 @@
 """nn.Module and the layers and losses built on it (PyTorch's names and behaviour).
 
 module.py         Module, Parameter
-linear.py         Linear, Identity, Flatten
+linear.py         Linear, Identity, Flatten, Unflatten
 activation.py     ReLU, GELU, LeakyReLU, SiLU, Softplus, ELU, Sigmoid, Tanh, Softmax, LogSoftmax
 normalization.py  LayerNorm, BatchNorm1d, BatchNorm2d
 dropout.py        Dropout, Dropout2d
 conv.py           Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
 sparse.py         Embedding
-container.py      Sequential, ModuleList, ModuleDict
-loss.py           MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss
+container.py      Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
+loss.py           MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss
 """
 
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh  # noqa: F401
-from .container import ModuleDict, ModuleList, Sequential  # noqa: F401
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: F401
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d  # noqa: F401
 from .dropout import Dropout, Dropout2d  # noqa: F401
-from .linear import Flatten, Identity, Linear  # noqa: F401
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, _Loss, _WeightedLoss  # noqa: F401
+from .linear import Flatten, Identity, Linear, Unflatten  # noqa: F401
+from .loss import (  # noqa: F401
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+    _Loss,
+    _WeightedLoss,
+)
 from .module import (  # noqa: F401
     Module,
     Parameter,

@@ -1,0 +1,103 @@
+"""SmoothL1Loss/HuberLoss, Unflatten, ParameterList/ParameterDict against torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+A = np.array([[0.1, -2.0, 0.7], [3.0, -0.4, 1.0]], dtype=np.float32)
+B = np.array([[0.0, 0.5, 0.2], [-1.0, -0.5, 2.5]], dtype=np.float32)
+
+
+@pytest.mark.parametrize(
+    ("name", "kw"),
+    [
+        ("smooth_l1_loss", {}),
+        ("smooth_l1_loss", {"beta": 0.5, "reduction": "sum"}),
+        ("smooth_l1_loss", {"beta": 0.0}),
+        ("smooth_l1_loss", {"beta": 2.0, "reduction": "none"}),
+        ("huber_loss", {}),
+        ("huber_loss", {"delta": 0.3, "reduction": "sum"}),
+        ("huber_loss", {"delta": 2.5, "reduction": "none"}),
+    ],
+)
+def test_robust_losses_match_torch(name, kw):
+    out = []
+    for fw in (pn, torch):
+        x = fw.tensor(A, requires_grad=True)
+        loss = getattr(fw.nn.functional, name)(x, fw.tensor(B), **kw)
+        loss.sum().backward()
+        out.append((loss.detach().numpy(), x.grad.numpy()))
+    for p, t in zip(*out):
+        np.testing.assert_allclose(p, t, rtol=1e-6, atol=1e-7)
+
+
+def test_loss_modules_and_errors():
+    for fw in (pn, torch):
+        x, y = fw.tensor(A), fw.tensor(B)
+        np.testing.assert_allclose(
+            fw.nn.SmoothL1Loss(beta=0.5)(x, y).numpy(),
+            torch.nn.SmoothL1Loss(beta=0.5)(torch.tensor(A), torch.tensor(B)).numpy(),
+            rtol=1e-6,
+        )
+        np.testing.assert_allclose(
+            fw.nn.HuberLoss(delta=0.7)(x, y).numpy(),
+            torch.nn.HuberLoss(delta=0.7)(torch.tensor(A), torch.tensor(B)).numpy(),
+            rtol=1e-6,
+        )
+        with pytest.raises(RuntimeError, match="negative values for beta"):
+            fw.nn.functional.smooth_l1_loss(x, y, beta=-1.0)
+        with pytest.raises(RuntimeError, match="non-positive values for delta"):
+            fw.nn.functional.huber_loss(x, y, delta=0.0)
+
+
+def test_unflatten_matches_torch_and_inverts_flatten():
+    a = np.arange(48, dtype=np.float32).reshape(4, 12)
+    for dim, size in ((1, (3, 4)), (1, (2, -1)), (-1, (2, 2, 3)), (0, (2, 2))):
+        p = pn.nn.Unflatten(dim, size)(pn.tensor(a))
+        t = torch.nn.Unflatten(dim, size)(torch.tensor(a))
+        np.testing.assert_array_equal(p.numpy(), t.numpy())
+    m = pn.nn.Sequential(pn.nn.Flatten(), pn.nn.Unflatten(1, (3, 4)))
+    np.testing.assert_array_equal(m(pn.tensor(a.reshape(4, 3, 4))).numpy(), a.reshape(4, 3, 4))
+    assert repr(pn.nn.Unflatten(1, (3, 4))) == repr(torch.nn.Unflatten(1, (3, 4)))
+
+
+def test_parameter_list_and_dict_register_their_parameters():
+    class Net(pn.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ws = pn.nn.ParameterList([pn.ones(2, 3), pn.nn.Parameter(pn.zeros(3))])
+            self.ws.append(pn.ones(1))
+            self.extra = pn.nn.ParameterDict({"scale": pn.ones(1)})
+            self.extra["shift"] = pn.zeros(1)
+
+        def forward(self, x):
+            return (x @ self.ws[0] + self.ws[1]) * self.extra["scale"] + self.extra["shift"] + self.ws[-1]
+
+    net = Net()
+    names = [n for n, _ in net.named_parameters()]
+    assert names == ["ws.0", "ws.1", "ws.2", "extra.scale", "extra.shift"]
+    assert all(isinstance(p, pn.nn.Parameter) and p.requires_grad for p in net.parameters())
+    net(pn.ones(4, 2)).sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    assert len(net.ws) == 3 and len(net.ws[1:]) == 2 and "scale" in net.extra and len(net.extra) == 2
+    state = net.state_dict()
+    assert list(state) == names
+    net.ws[0] = pn.zeros(2, 3)
+    assert float(net.ws[0].sum()) == 0.0 and isinstance(net.ws[0], pn.nn.Parameter)
+    with pytest.raises(IndexError):
+        net.ws[5]
+    with pytest.raises(TypeError):
+        net.ws.append("not a tensor")
+    sgd = pn.optim.SGD(net.parameters(), lr=0.1)
+    sgd.step()
+
+
+def test_parameter_list_repr_matches_torch_but_for_the_name():
+    p = repr(pn.nn.ParameterList([pn.ones(2), pn.zeros(3, 4)]))
+    t = repr(torch.nn.ParameterList([torch.ones(2), torch.zeros(3, 4)]))
+    assert p == t.replace("torch.", "pyneuro.")
