@@ -101,3 +101,24 @@ def test_parameter_list_repr_matches_torch_but_for_the_name():
     p = repr(pn.nn.ParameterList([pn.ones(2), pn.zeros(3, 4)]))
     t = repr(torch.nn.ParameterList([torch.ones(2), torch.zeros(3, 4)]))
     assert p == t.replace("torch.", "pyneuro.")
+
+
+def test_module_list_editing_matches_torch():
+    def run(fw):
+        ml = fw.nn.ModuleList([fw.nn.Linear(1, 1), fw.nn.ReLU()])
+        ml.extend([fw.nn.Tanh()])
+        ml.insert(1, fw.nn.Sigmoid())
+        ml[0] = fw.nn.Identity()
+        del ml[2]
+        ml += [fw.nn.GELU()]
+        both = ml + fw.nn.ModuleList([fw.nn.ReLU()])
+        sliced = ml[1:]
+        md = fw.nn.ModuleDict({"a": fw.nn.ReLU(), "b": fw.nn.Tanh()})
+        md.pop("a")
+        names = [type(m).__name__ for m in ml]
+        return names, [n for n, _ in ml.named_children()], type(sliced).__name__, len(both), list(md.keys())
+
+    assert run(pn) == run(torch)
+    for fw in (pn, torch):
+        with pytest.raises(IndexError):
+            fw.nn.ModuleList([fw.nn.ReLU()])[3]

@@ -58,6 +58,27 @@ class ModuleList(Module):
         self.add_module(str(len(self._modules)), module)
         return self
 
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module) -> None:
+        items = list(self._modules.values())
+        items.insert(index, module)
+        self._renumber(items)
+
+    def _renumber(self, items) -> None:
+        self._modules.clear()
+        for m in items:
+            self.append(m)
+
+    def _index(self, idx: int) -> int:
+        n = len(self._modules)
+        if not -n <= idx < n:
+            raise IndexError(f"index {idx} is out of range")
+        return idx % n
+
     def __len__(self):
         return len(self._modules)
 
@@ -65,7 +86,23 @@ class ModuleList(Module):
         return iter(self._modules.values())
 
     def __getitem__(self, idx):
-        return list(self._modules.values())[idx]
+        if isinstance(idx, slice):
+            return ModuleList(list(self._modules.values())[idx])
+        return self._modules[str(self._index(idx))]
+
+    def __setitem__(self, idx, module) -> None:
+        self.add_module(str(self._index(idx)), module)
+
+    def __delitem__(self, idx) -> None:
+        items = list(self._modules.values())
+        del items[idx if isinstance(idx, slice) else self._index(idx)]
+        self._renumber(items)  # torch keeps the names 0..n-1 after a deletion too
+
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+    def __add__(self, other):
+        return ModuleList(list(self) + list(other))
 
 
 class ModuleDict(Module):
@@ -106,6 +143,12 @@ class ModuleDict(Module):
     def update(self, modules):
         for key, module in modules.items() if hasattr(modules, "items") else modules:
             self.add_module(key, module)
+
+    def pop(self, key):
+        return self._modules.pop(key)
+
+    def clear(self) -> None:
+        self._modules.clear()
 
 
 def _as_parameter(value):
