@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from .._tensor_base import TensorBase, _wrap
 from ..backends._registry import current as _current_backend
-from .function import Function, _as_torch_error, _ctx_apply
+from .function import Function, _as_torch_error, _ctx_apply, _mixed_devices
 from .grad_mode import _GradMode, no_grad
 
 
@@ -114,10 +114,7 @@ def apply_ctx(cls, args, kwargs):
             if device is None:
                 device = a.device
             elif a.device != device:
-                raise RuntimeError(
-                    f"{cls.__name__}: expected all tensors to be on the same device, "
-                    f"found at least two devices, {device} and {a.device}"
-                )
+                raise _mixed_devices(cls, device, a.device)
     node.device = device
     node.bk = _current_backend(device or "cpu")
     node.needs_input_grad = tuple(isinstance(a, TensorBase) and a._req for a in args)

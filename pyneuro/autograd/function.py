@@ -110,10 +110,7 @@ class Function:
                 if device is None:
                     device = a.device
                 elif a.device != device:
-                    raise RuntimeError(
-                        f"{cls.__name__}: expected all tensors to be on the same device, "
-                        f"found at least two devices, {device} and {a.device}"
-                    )
+                    raise _mixed_devices(cls, device, a.device)
                 req = a._req
                 if req:
                     requires = True
@@ -311,6 +308,14 @@ _refresh_view = None  # autograd/inplace.py registers refresh_view here (it buil
 def _register_view_refresh(fn) -> None:
     global _refresh_view
     _refresh_view = fn
+
+
+def _mixed_devices(cls, device, other) -> RuntimeError:
+    """torch's error for the tensors of one op on two devices."""
+    return RuntimeError(
+        f"{cls.__name__}: expected all tensors to be on the same device, "
+        f"found at least two devices, {device} and {other}"
+    )
 
 
 def _as_torch_error(exc, cls):
