@@ -162,6 +162,24 @@ class InplaceMethods:
         self._vc[0] += 1
         return self
 
+    def scatter_(self, dim, index, src=None, value=None, reduce=None):
+        """self.scatter(...) written into self, like torch's scatter_ (e.g. one-hot rows:
+        zeros(n, c).scatter_(1, y.unsqueeze(1), 1.0))."""
+        if src is None:
+            src = value
+        return self._inplace_with(lambda a, s: a.scatter(dim, index, s, reduce=reduce), src)
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace_with(lambda a, s: a.scatter_add(dim, index, s), src)
+
+    def _inplace_with(self, op, other):
+        """self = op(self, other) in self's memory, recorded when either needs a gradient."""
+        if self._records(other):
+            return self._record(op, False, other)
+        self._data[...] = op(self, other)._data
+        self._vc[0] += 1
+        return self
+
     def masked_fill_(self, mask, value):
         """self[mask] = value, in place (mask broadcast to self's shape), like torch."""
         if self._records(value):

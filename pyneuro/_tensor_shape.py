@@ -12,7 +12,7 @@ import builtins
 import numpy as np
 
 from ._dtype import _PY_BOOL, _PY_INT
-from ._errors import ArgumentError, ShapeError
+from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import broadcast_shapes, normalize_dims
 from ._shapes import shape_arg as _shape_arg
 from ._tensor_base import (
@@ -289,8 +289,12 @@ class ShapeMethods:
 
     def gather(self, dim, index):
         """out[i][j] = self[i][index[i][j]] for dim=1 (2-D), like torch.gather."""
+        grids = self._index_grids(dim, index._data)
+        return self[tuple(_wrap(g, self.device) for g in grids)]
+
+    def _index_grids(self, dim, idx):
+        """Open index grids over idx's shape with idx itself on dim: self[grids] is gather."""
         d = dim % self.ndim
-        idx = index._data
         xp = _backend(self.device).xp
         try:
             grids = list(xp.indices(idx.shape, sparse=True))
@@ -300,4 +304,39 @@ class ShapeMethods:
                 for i, n in enumerate(idx.shape)
             ]
         grids[d] = idx
-        return self[tuple(_wrap(g, self.device) for g in grids)]
+        return tuple(grids)
+
+    def _scatter(self, name, dim, index, src, add):
+        if not isinstance(index, TensorBase) or index._data.dtype.kind not in "iu":
+            raise DTypeError(f"{name}(): Expected dtype int32/int64 for index")
+        idx = index._data
+        if idx.ndim != self.ndim:
+            raise ShapeError("Index tensor must have the same number of dimensions as self tensor")
+        d = dim % self.ndim
+        n = self.shape[d]
+        if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
+            bad = int(idx.max()) if int(idx.max()) >= n else int(idx.min())
+            raise IndexRangeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
+        if isinstance(src, TensorBase) and any(
+            idx.shape[k] > src.shape[k] for k in range(min(idx.ndim, src.ndim))
+        ):
+            raise ShapeError(
+                f"Expected index {list(idx.shape)} to be no larger than src {list(src.shape)} in every dimension"
+            )
+        if isinstance(src, TensorBase) and src.dtype != self.dtype:
+            raise DTypeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+        return _ag.Scatter.apply(self, src, grids=self._index_grids(dim, idx), add=add)
+
+    def scatter(self, dim, index, src=None, value=None, reduce=None):
+        """out[i][index[i][j]] = src[i][j] for dim=1 (or the scalar `value`), like torch.scatter."""
+        if src is None:
+            src = value
+        if reduce not in (None, "add"):
+            raise NotImplementedError(
+                f"scatter with reduce={reduce!r} is not supported by pyneuro (only 'add')"
+            )
+        return self._scatter("scatter", dim, index, src, reduce == "add")
+
+    def scatter_add(self, dim, index, src):
+        """out[i][index[i][j]] += src[i][j] for dim=1 (repeated indices add up), like torch."""
+        return self._scatter("scatter_add", dim, index, src, True)

@@ -82,7 +82,13 @@ def _max_min_all(node):
     return "MaxBackward1"
 
 
+def _scatter(node) -> str:
+    saved = getattr(node, "saved", None)
+    return "ScatterAddBackward0" if saved and saved[1] else "ScatterBackward0"
+
+
 TORCH_NAMES = {
+    "Scatter": _scatter,
     "Add": "AddBackward0",
     "Sub": "SubBackward0",
     "Mul": "MulBackward0",

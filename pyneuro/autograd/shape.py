@@ -126,6 +126,45 @@ class Index(Function):
         return (out,)
 
 
+class Scatter(Function):
+    """out = a with src written at index along dim (add=True: added), torch's scatter and
+    scatter_add. For dim = 1 of 2-D tensors: out[i][index[i][j]] = src[i][j] (or +=).
+    `grids` is the full index (open grids with index on dim), made by the Tensor method.
+
+    backward: a's gradient is g where a survived -- with the written positions zeroed for
+    scatter (overwritten), all of g for scatter_add; src's is g gathered at the same places
+    (zero where src is larger than index; none for a scalar src).
+    """
+
+    __slots__ = ()
+    saved_for = ((), ())
+    saves_tensors = False  # shapes and the index only: backward can run twice
+
+    def forward(self, a, src, grids=None, add=False):
+        out = a.copy()
+        ishape = tuple(max(g.shape[k] for g in grids) for k in range(a.ndim))
+        scalar = not hasattr(src, "shape") or src.ndim == 0
+        values = src if scalar else src[tuple(slice(0, n) for n in ishape)]
+        if add:
+            _scatter_add(self.bk.xp, out, grids, values)
+        else:
+            out[grids] = values
+        self.saved = (grids, add, None if scalar else src.shape, ishape)
+        return out
+
+    def backward(self, g):
+        grids, add, src_shape, ishape = self.saved
+        ga = g
+        if not add:
+            ga = g.copy()
+            ga[grids] = 0
+        gs = None
+        if src_shape is not None:
+            gs = self.bk.xp.zeros(src_shape, dtype=g.dtype)
+            gs[tuple(slice(0, n) for n in ishape)] = g[grids]
+        return ga, gs
+
+
 class Cat(Function):
     """out = concatenate(tensors, dim); backward slices g back into the pieces."""
 
