@@ -17,7 +17,7 @@ from ._dtype import public as _public_dtype
 from ._errors import ShapeError
 from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _wrap
-from .creation import randn, tensor
+from .creation import arange, randn, tensor
 from .random import _rng
 
 if TYPE_CHECKING:  # annotations only
@@ -152,6 +152,20 @@ def chunk(t, chunks, dim=0):
 
 def split(t, split_size_or_sections, dim=0):
     return t.split(split_size_or_sections, dim)
+
+
+def prod(t, dim=None, keepdim=False, dtype=None) -> Tensor:
+    return t.prod(dim, keepdim, dtype=dtype)
+
+
+def repeat_interleave(t, repeats=None, dim=None, output_size=None) -> Tensor:
+    if repeats is None:  # torch.repeat_interleave(counts): each index i, counts[i] times
+        return arange(t.shape[0], dtype=t.dtype, device=t.device).repeat_interleave(t)
+    return t.repeat_interleave(repeats, dim)
+
+
+def diag(t, diagonal=0) -> Tensor:
+    return t.diag(diagonal)
 
 
 def einsum(equation, *operands) -> Tensor:

@@ -590,6 +590,62 @@ class Tensor(CompatMethods, ShapeMethods, InplaceMethods, TensorBase):
             dim = None
         return _ag.Sum.apply(t, dim=dim, keepdim=keepdim)
 
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        """The product of the elements (along dim), like torch.prod: integers and bools give
+        int64; the gradient of each element is the product of the others (exact at zeros)."""
+        t = self if dtype is None else self._cast(_dtype(dtype))
+        if t._data.dtype.kind in "biu" and t._data.dtype != int64:
+            t = t._cast(int64)
+        if dim is not None and not isinstance(dim, _PY_INT):
+            raise TypeError(f"prod(): dim must be an int, got {type(dim).__name__}")
+        return _ag.Prod.apply(t, dim=dim, keepdim=keepdim)
+
+    def repeat_interleave(self, repeats, dim=None, output_size=None):
+        """Each element (or slice along dim) repeated `repeats` times in place, like torch:
+        [1, 2].repeat_interleave(2) -> [1, 1, 2, 2]; repeats may be a tensor, one count each."""
+        x, d = (self.reshape(-1), 0) if dim is None else (self, normalize_dims(dim, self.ndim)[0])
+        n = x.shape[d]
+        counts = repeats._data if isinstance(repeats, TensorBase) else repeats
+        counts = np.asarray(
+            _backend(self.device).to_numpy(counts) if isinstance(repeats, TensorBase) else counts
+        )
+        if counts.ndim > 1 or (counts.ndim == 1 and counts.size not in (1, n)):
+            raise ShapeError(
+                f"repeats must have the same size as input along dim, but got repeats.size(0) = {counts.size} and input.size({d}) = {n}"
+            )
+        if counts.size and int(counts.min()) < 0:
+            raise ArgumentError("repeats can not be negative")
+        idx = np.repeat(np.arange(n, dtype=np.int64), counts.reshape(-1) if counts.ndim else int(counts))
+        return x.index_select(d, _from_data(idx, None, self.device))
+
+    def diag(self, diagonal=0):
+        """1-D: the square matrix with self on diagonal `diagonal`; 2-D: that diagonal of self, like torch.diag."""
+        k = int(diagonal)
+        if self.ndim == 1:
+            n = self.shape[0]
+            m = n + abs(k)
+            row = (
+                self
+                if k == 0
+                else _functions.cat(
+                    [
+                        _creation.zeros(max(k, 0), dtype=self.dtype, device=self.device),
+                        self,
+                        _creation.zeros(max(-k, 0), dtype=self.dtype, device=self.device),
+                    ]
+                )
+            )
+            mask = _creation.tensor(np.eye(m, k=k), dtype=self.dtype, device=self.device)
+            return mask * row.unsqueeze(0)
+        if self.ndim != 2:
+            raise ShapeError(f"diag(): Supports 1D or 2D tensors. Got {self.ndim}D")
+        rows, cols = self.shape
+        start_r, start_c = max(-k, 0), max(k, 0)
+        length = max(0, min(rows - start_r, cols - start_c))
+        r = _from_data(np.arange(start_r, start_r + length, dtype=np.int64), None, self.device)
+        c = _from_data(np.arange(start_c, start_c + length, dtype=np.int64), None, self.device)
+        return self[r, c]
+
     def mean(self, dim=None, keepdim=False, dtype=None):
         t = self if dtype is None else self._cast(_dtype(dtype))
         if t._data.dtype.kind != "f":

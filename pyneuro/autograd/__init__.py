@@ -59,7 +59,7 @@ from .engine import _accumulate_leaf, _topological_order, grad, run_backward
 from .function import AccumulateGrad, Function, _unbroadcast
 from .fused import MSE, CrossEntropy, EmbeddingLookup, Linear, LogSoftmax, MatMul, ReLU, Softmax
 from .grad_mode import _GradMode, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .reduction import AMaxMin, MaxMinAll, MaxMinDim, Mean, Sum
+from .reduction import AMaxMin, MaxMinAll, MaxMinDim, Mean, Prod, Sum
 from .shape import Cat, Clone, Expand, Index, Permute, Reshape, Stack
 
 __all__ = [
@@ -107,6 +107,7 @@ __all__ = [
     "max_pool2d_with_indices",
     "Sum",
     "Mean",
+    "Prod",
     "MaxMinDim",
     "AMaxMin",
     "MaxMinAll",

@@ -87,8 +87,13 @@ def _scatter(node) -> str:
     return "ScatterAddBackward0" if saved and saved[1] else "ScatterBackward0"
 
 
+def _prod(node) -> str:
+    return "ProdBackward1" if getattr(node, "dim", None) is not None else "ProdBackward0"
+
+
 TORCH_NAMES = {
     "Scatter": _scatter,
+    "Prod": _prod,
     "Add": "AddBackward0",
     "Sub": "SubBackward0",
     "Mul": "MulBackward0",

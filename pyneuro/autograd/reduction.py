@@ -50,6 +50,42 @@ class Mean(Function):
         return (self.bk.xp.broadcast_to(g / count if count else g * float("nan"), shape),)
 
 
+class Prod(Function):
+    """out = product of a over one dim (or all of it); the gradient of each element is the
+    product of the others, from exclusive cumulative products left and right of it, so a
+    zero anywhere is handled exactly (no division by the element)."""
+
+    __slots__ = ("dim",)  # kept after backward frees `saved`: torch's name depends on it
+    saved_for = ((0,),)
+
+    def forward(self, a, dim=None, keepdim=False):
+        self.dim = dim
+        self.saved = (a, dim, keepdim)
+        if dim is None:
+            return a.prod()
+        (d,) = _normalize_dims(dim, a.ndim)
+        return a.prod(axis=d, keepdims=keepdim)
+
+    def backward(self, g):
+        a, dim, keepdim = self.saved
+        xp = self.bk.xp
+        x = a.reshape(-1) if dim is None else a
+        d = 0 if dim is None else _normalize_dims(dim, a.ndim)[0]
+        if x.ndim == 0:
+            return (xp.ones_like(a) * g,)
+        n = x.shape[d]
+        ones = xp.ones_like(xp.take(x, [0], axis=d))
+        left = xp.concatenate([ones, xp.cumprod(xp.take(x, range(n - 1), axis=d), axis=d)], axis=d)
+        rev = xp.flip(xp.cumprod(xp.flip(x, axis=d), axis=d), axis=d)
+        right = xp.concatenate([xp.take(rev, range(1, n), axis=d), ones], axis=d)
+        others = left * right
+        if dim is None:
+            return ((others * g).reshape(a.shape),)
+        if not keepdim:
+            g = xp.expand_dims(g, d)
+        return (others * g,)
+
+
 class MaxMinDim(Function):
     """values of max (or min) along one dim; the gradient goes to the returned index."""
 
