@@ -169,15 +169,7 @@ def einsum(equation, *operands):
         t, lt = terms[k]
         keep = set(out).union(*(set(p) for _, p in terms[k + 1 :]))
         result, labels = _contract(result, labels, t, lt, keep, size)
-    # labels left in the result but not in the output (possible with one operand: none; kept
-    # for safety after a contraction) are summed; then the output's order
-    extra = [labels.index(lab) for lab in labels if lab not in out]
-    if extra:
-        result = result.sum(tuple(extra))
-        labels = [lab for lab in labels if lab in out]
+    # every label left is an output label (the others were summed alone or contracted)
     if labels != out:
         result = result.permute(*[labels.index(lab) for lab in out])
-    full = [size[lab] for lab in out]
-    if list(result.shape) != full:
-        result = result.expand(*full)
     return result

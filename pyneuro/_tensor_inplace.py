@@ -59,10 +59,18 @@ class InplaceMethods:
         result = op(_ip.before(self, keep_values), *args)
         if result._data.dtype != self._data.dtype:
             result = result._cast(self._data.dtype)
-        self._data[...] = result._data
-        self._vc[0] += 1
+        self._write(result)
         _ip.rebase(self, result)
         return self
+
+    def _write(self, result) -> None:
+        """Write an op's result into self's memory (it must keep self's shape) and bump the version."""
+        if result.shape != self.shape:
+            raise ShapeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(result.shape)}"
+            )
+        self._data[...] = result._data
+        self._vc[0] += 1
 
     def _inplace(self, op, other, record_op=None, keep_values=False):
         if record_op is not None and self._records(other):
@@ -150,48 +158,29 @@ class InplaceMethods:
         self._vc[0] += 1
         return self
 
-    def _inplace_op(self, op, keep_values=True):
-        """self = op(self), written into self's memory: the `inplace=True` of torch's functional
-        activations and dropout (F.leaky_relu(x, inplace=True), nn.Dropout(inplace=True), ...).
-        With grad it is recorded like every in-place change (keep_values: op's backward reads its
-        input); otherwise op runs out of place and its values are copied in."""
-        if self._records(None):
-            return self._record(op, keep_values)
-        result = op(self)
-        self._data[...] = result._data
-        self._vc[0] += 1
+    def _inplace_op(self, op, keep_values=True, *other):
+        """self = op(self, *other), written into self's memory: the `inplace=True` of torch's
+        functional activations and dropout (F.leaky_relu(x, inplace=True), nn.Dropout(inplace=True),
+        ...), scatter_ and masked_fill_. With grad (of self or of the one `other`) it is recorded
+        like every in-place change (keep_values: op's backward reads self's old values);
+        otherwise op runs out of place and its values are copied in."""
+        if self._records(other[0] if other else None):
+            return self._record(op, keep_values, *other)
+        self._write(op(self, *other))
         return self
 
     def scatter_(self, dim, index, src=None, value=None, reduce=None):
         """self.scatter(...) written into self, like torch's scatter_ (e.g. one-hot rows:
         zeros(n, c).scatter_(1, y.unsqueeze(1), 1.0))."""
-        if src is None:
-            src = value
-        return self._inplace_with(lambda a, s: a.scatter(dim, index, s, reduce=reduce), src)
+        src = value if src is None else src
+        return self._inplace_op(lambda a, s: a.scatter(dim, index, s, reduce=reduce), False, src)
 
     def scatter_add_(self, dim, index, src):
-        return self._inplace_with(lambda a, s: a.scatter_add(dim, index, s), src)
-
-    def _inplace_with(self, op, other):
-        """self = op(self, other) in self's memory, recorded when either needs a gradient."""
-        if self._records(other):
-            return self._record(op, False, other)
-        self._data[...] = op(self, other)._data
-        self._vc[0] += 1
-        return self
+        return self._inplace_op(lambda a, s: a.scatter_add(dim, index, s), False, src)
 
     def masked_fill_(self, mask, value):
         """self[mask] = value, in place (mask broadcast to self's shape), like torch."""
-        if self._records(value):
-            return self._record(lambda a, v: a.masked_fill(mask, v), False, value)
-        result = self.masked_fill(mask, value)
-        if result.shape != self.shape:
-            raise ShapeError(
-                f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(result.shape)}"
-            )
-        self._data[...] = result._data
-        self._vc[0] += 1
-        return self
+        return self._inplace_op(lambda a, v: a.masked_fill(mask, v), False, value)
 
     def relu_(self):
         if self._records(None):

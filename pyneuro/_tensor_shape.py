@@ -314,12 +314,12 @@ class ShapeMethods:
             raise ShapeError("Index tensor must have the same number of dimensions as self tensor")
         d = dim % self.ndim
         n = self.shape[d]
-        if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
+        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):  # no negative indices, as torch
             bad = int(idx.max()) if int(idx.max()) >= n else int(idx.min())
             raise IndexRangeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
-        if isinstance(src, TensorBase) and any(
-            idx.shape[k] > src.shape[k] for k in range(min(idx.ndim, src.ndim))
-        ):
+        if isinstance(src, TensorBase) and src.ndim != idx.ndim:
+            raise ShapeError("Index tensor must have the same number of dimensions as src tensor")
+        if isinstance(src, TensorBase) and any(idx.shape[k] > src.shape[k] for k in range(idx.ndim)):
             raise ShapeError(
                 f"Expected index {list(idx.shape)} to be no larger than src {list(src.shape)} in every dimension"
             )

@@ -605,10 +605,8 @@ class Tensor(CompatMethods, ShapeMethods, InplaceMethods, TensorBase):
         [1, 2].repeat_interleave(2) -> [1, 1, 2, 2]; repeats may be a tensor, one count each."""
         x, d = (self.reshape(-1), 0) if dim is None else (self, normalize_dims(dim, self.ndim)[0])
         n = x.shape[d]
-        counts = repeats._data if isinstance(repeats, TensorBase) else repeats
-        counts = np.asarray(
-            _backend(self.device).to_numpy(counts) if isinstance(repeats, TensorBase) else counts
-        )
+        tensor_counts = isinstance(repeats, TensorBase)
+        counts = np.asarray(_backend(repeats.device).to_numpy(repeats._data) if tensor_counts else repeats)
         if counts.ndim > 1 or (counts.ndim == 1 and counts.size not in (1, n)):
             raise ShapeError(
                 f"repeats must have the same size as input along dim, but got repeats.size(0) = {counts.size} and input.size({d}) = {n}"

@@ -63,6 +63,8 @@ def test_masked_fill_needs_a_boolean_mask_and_a_fitting_shape_as_torch():
                 fw.ones(2).masked_fill(fw.ones(2, dtype=dtype), 0.0)
         with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
             fw.ones(2).masked_fill_(fw.ones(3, 2, dtype=fw.bool), 0.0)
+        with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):  # recorded too
+            (fw.ones(2, requires_grad=True) * 1).masked_fill_(fw.ones(3, 2, dtype=fw.bool), 0.0)
 
 
 def test_type_as_and_the_default_dtype():

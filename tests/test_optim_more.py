@@ -43,18 +43,12 @@ ADAGRAD = [
 ]
 
 
-@pytest.mark.parametrize("kw", RMSPROP)
-def test_rmsprop_matches_torch(kw):
-    p = run_optimizer(pn, lambda fw, ps: fw.optim.RMSprop(ps, **kw))
-    t = run_optimizer(torch, lambda fw, ps: fw.optim.RMSprop(ps, **kw))
-    for a, b in zip(p, t):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-
-
-@pytest.mark.parametrize("kw", ADAGRAD)
-def test_adagrad_matches_torch(kw):
-    p = run_optimizer(pn, lambda fw, ps: fw.optim.Adagrad(ps, **kw))
-    t = run_optimizer(torch, lambda fw, ps: fw.optim.Adagrad(ps, **kw))
+@pytest.mark.parametrize(
+    ("name", "kw"), [("RMSprop", kw) for kw in RMSPROP] + [("Adagrad", kw) for kw in ADAGRAD]
+)
+def test_matches_torch(name, kw):
+    p = run_optimizer(pn, lambda fw, ps: getattr(fw.optim, name)(ps, **kw))
+    t = run_optimizer(torch, lambda fw, ps: getattr(fw.optim, name)(ps, **kw))
     for a, b in zip(p, t):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 

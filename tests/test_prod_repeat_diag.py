@@ -42,6 +42,17 @@ def test_prod_values_gradients_and_names(fn):
     assert p == t
 
 
+def test_prod_over_an_empty_dim_matches_torch():
+    out = []
+    for fw in (pn, torch):
+        x = fw.ones(3, 0, requires_grad=True)
+        y = x.prod(1)
+        y.sum().backward()
+        out.append((y.detach().numpy(), x.grad.numpy().shape))
+    np.testing.assert_array_equal(out[0][0], out[1][0])  # empty products are 1
+    assert out[0][1] == out[1][1]
+
+
 def test_prod_dtypes_match_torch():
     for fw in (pn, torch):
         assert fw.tensor([1, 2, 3], dtype=fw.int32).prod().dtype == fw.int64

@@ -83,3 +83,7 @@ def test_errors_match_torch():
             x.scatter(1, fw.tensor([[7]]), fw.tensor(SRC))
         with pytest.raises(RuntimeError, match="same number of dimensions"):
             x.scatter(1, fw.tensor([1, 2]), fw.tensor(SRC))
+        with pytest.raises(RuntimeError, match="index -1 is out of bounds"):  # no wrap-around
+            x.scatter(1, fw.tensor([[-1]]), fw.tensor(SRC))
+        with pytest.raises(RuntimeError, match="same number of dimensions as src"):
+            x.scatter(0, fw.tensor([[1]]), fw.ones(1, 1, 1))

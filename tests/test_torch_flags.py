@@ -17,10 +17,17 @@ def test_the_device_selection_idiom_picks_the_cpu_here():
     assert isinstance(pn.backends.cuda.is_built(), bool)
 
 
-def test_openmp_is_available_exactly_when_the_cpp_kernels_have_threads():
+def test_openmp_is_available_exactly_when_the_cpp_kernels_have_threads(monkeypatch):
     status = pn.backends.status("cpu")
     expected = status.available and bool(getattr(pn.backends.get("cpu")._cpu, "openmp_version", 0))
     assert pn.backends.openmp.is_available() is expected
+    # without the C++ extension (a pure-Python install) there are no OpenMP threads
+    from types import SimpleNamespace
+
+    from pyneuro.backends import _registry
+
+    monkeypatch.setattr(_registry, "status", lambda name: SimpleNamespace(available=False))
+    assert pn.backends.openmp.is_available() is False
 
 
 def test_the_seeds_cell_sets_and_reads_back_the_switches():

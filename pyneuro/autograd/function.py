@@ -26,7 +26,6 @@ slots of pyneuro._tensor_base.TensorBase and build them with its `_wrap`.
 
 from __future__ import annotations
 
-import functools
 import inspect
 
 import numpy as _np
@@ -244,11 +243,7 @@ def once_differentiable(fn):
     """torch.autograd.function.once_differentiable, for a custom Function's backward: it marks
     a backward that builds no graph, which is how pyneuro always runs one (no double backward)."""
 
-    @functools.wraps(fn)
-    def wrapper(ctx, *args):
-        return fn(ctx, *args)
-
-    return wrapper
+    return fn
 
 
 class AccumulateGrad:

@@ -69,21 +69,15 @@ class Prod(Function):
     def backward(self, g):
         a, dim, keepdim = self.saved
         xp = self.bk.xp
-        x = a.reshape(-1) if dim is None else a
         d = 0 if dim is None else _normalize_dims(dim, a.ndim)[0]
-        if x.ndim == 0:
-            return (xp.ones_like(a) * g,)
-        n = x.shape[d]
-        ones = xp.ones_like(xp.take(x, [0], axis=d))
-        left = xp.concatenate([ones, xp.cumprod(xp.take(x, range(n - 1), axis=d), axis=d)], axis=d)
-        rev = xp.flip(xp.cumprod(xp.flip(x, axis=d), axis=d), axis=d)
-        right = xp.concatenate([xp.take(rev, range(1, n), axis=d), ones], axis=d)
-        others = left * right
+        x = xp.moveaxis(a.reshape(-1) if dim is None else a, d, -1)  # the reduced axis last
+        ones = xp.ones_like(x[..., :1])
+        left = xp.cumprod(xp.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)  # prod of those before
+        right = xp.flip(xp.cumprod(xp.flip(xp.concatenate([x[..., 1:], ones], axis=-1), -1), -1), -1)
+        others = xp.moveaxis(left * right, -1, d)
         if dim is None:
             return ((others * g).reshape(a.shape),)
-        if not keepdim:
-            g = xp.expand_dims(g, d)
-        return (others * g,)
+        return ((others * (g if keepdim else xp.expand_dims(g, d))),)
 
 
 class MaxMinDim(Function):

@@ -29,7 +29,7 @@ def _check(name, value, low=0.0):
         raise ValueError(f"Invalid {name}: {value}")
 
 
-def _gradient(xp, p, grad, weight_decay, maximize):
+def _gradient(p, grad, weight_decay, maximize):
     g = -grad if maximize else grad
     return g + weight_decay * p if weight_decay else g
 
@@ -89,7 +89,7 @@ class RMSprop(Optimizer):
                 st["step"] += 1
                 xp = table_for(p).xp
                 w = p._data
-                g = _gradient(xp, w, p.grad._data, group["weight_decay"], group["maximize"])
+                g = _gradient(w, p.grad._data, group["weight_decay"], group["maximize"])
                 v = st["square_avg"]._data
                 v *= alpha
                 v += (1 - alpha) * g * g
@@ -162,7 +162,7 @@ class Adagrad(Optimizer):
                 st["step"] += 1
                 xp = table_for(p).xp
                 w = p._data
-                g = _gradient(xp, w, p.grad._data, group["weight_decay"], group["maximize"])
+                g = _gradient(w, p.grad._data, group["weight_decay"], group["maximize"])
                 s = st["sum"]._data
                 s += g * g
                 clr = group["lr"] / (1 + (st["step"] - 1) * group["lr_decay"])

@@ -8,6 +8,13 @@ from ...tensor import Tensor
 from .module import Module, Parameter
 
 
+def _position(idx: int, n: int) -> int:
+    """A list container's index (negative counts from the end) as 0..n-1, or torch's IndexError."""
+    if not -n <= idx < n:
+        raise IndexError(f"index {idx} is out of range")
+    return idx % n
+
+
 class Sequential(Module):
     """Modules applied in order; supports indexing, slicing, len and iteration."""
 
@@ -74,10 +81,7 @@ class ModuleList(Module):
             self.append(m)
 
     def _index(self, idx: int) -> int:
-        n = len(self._modules)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range")
-        return idx % n
+        return _position(idx, len(self._modules))
 
     def __len__(self):
         return len(self._modules)
@@ -105,50 +109,64 @@ class ModuleList(Module):
         return ModuleList(list(self) + list(other))
 
 
-class ModuleDict(Module):
-    """A dict of modules that registers them under their keys (insertion order kept)."""
+class _KeyedStore(Module):
+    """The dict methods of ModuleDict and ParameterDict over one of the module's own stores
+    (`_store`: "_modules" or "_parameters"); subclasses say how an item is registered."""
 
-    def __init__(self, modules=None):
+    _store = "_modules"
+
+    def __init__(self, items=None):
         super().__init__()
-        if modules is not None:
-            self.update(modules)
+        if items is not None:
+            self.update(items)
+
+    @property
+    def _items(self) -> OrderedDict:
+        return self.__dict__[self._store]
 
     def __getitem__(self, key):
-        return self._modules[key]
+        return self._items[key]
+
+    def __delitem__(self, key):
+        del self._items[key]
+
+    def __len__(self):
+        return len(self._items)
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __contains__(self, key):
+        return key in self._items
+
+    def keys(self):
+        return self._items.keys()
+
+    def values(self):
+        return self._items.values()
+
+    def items(self):
+        return self._items.items()
+
+    def get(self, key, default=None):
+        return self._items.get(key, default)
+
+    def pop(self, key):
+        return self._items.pop(key)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def update(self, items):
+        for key, value in items.items() if hasattr(items, "items") else items:
+            self[key] = value
+
+
+class ModuleDict(_KeyedStore):
+    """A dict of modules that registers them under their keys (insertion order kept)."""
 
     def __setitem__(self, key, module):
         self.add_module(key, module)
-
-    def __delitem__(self, key):
-        del self._modules[key]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
-
-    def keys(self):
-        return self._modules.keys()
-
-    def values(self):
-        return self._modules.values()
-
-    def items(self):
-        return self._modules.items()
-
-    def update(self, modules):
-        for key, module in modules.items() if hasattr(modules, "items") else modules:
-            self.add_module(key, module)
-
-    def pop(self, key):
-        return self._modules.pop(key)
-
-    def clear(self) -> None:
-        self._modules.clear()
 
 
 def _as_parameter(value):
@@ -188,16 +206,10 @@ class ParameterList(Module):
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return ParameterList(list(self._parameters.values())[idx])
-        n = len(self._parameters)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range")
-        return self._parameters[str(idx % n)]
+        return self._parameters[str(_position(idx, len(self._parameters)))]
 
     def __setitem__(self, idx, value):
-        n = len(self._parameters)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range")
-        self.register_parameter(str(idx % n), _as_parameter(value))
+        self.register_parameter(str(_position(idx, len(self._parameters))), _as_parameter(value))
 
     def __iadd__(self, values):
         return self.extend(values)
@@ -209,47 +221,10 @@ class ParameterList(Module):
         )
 
 
-class ParameterDict(Module):
+class ParameterDict(_KeyedStore):
     """A dict of parameters that registers them under their keys, like torch.nn.ParameterDict."""
 
-    def __init__(self, parameters=None):
-        super().__init__()
-        if parameters is not None:
-            self.update(parameters)
-
-    def __getitem__(self, key):
-        return self._parameters[key]
+    _store = "_parameters"
 
     def __setitem__(self, key, value):
         self.register_parameter(key, _as_parameter(value))
-
-    def __delitem__(self, key):
-        del self._parameters[key]
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def values(self):
-        return self._parameters.values()
-
-    def items(self):
-        return self._parameters.items()
-
-    def pop(self, key):
-        return self._parameters.pop(key)
-
-    def get(self, key, default=None):
-        return self._parameters.get(key, default)
-
-    def update(self, parameters):
-        for key, value in parameters.items() if hasattr(parameters, "items") else parameters:
-            self[key] = value

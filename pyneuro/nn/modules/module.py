@@ -138,18 +138,25 @@ class Module:
         hooks existed has none)."""
         return self.__dict__.setdefault(name, OrderedDict())
 
+    def _add_hook(self, store: str, hook, prepend: bool, **flags):
+        """Register hook in the dict `store`; each flag that is on marks it in the dict of
+        that name (with_kwargs, always_call). The handle removes it from all of them."""
+        hooks = self._hooks(store)
+        marks = {name: self._hooks(name) for name in flags}
+        handle = RemovableHandle(hooks, extra_dict=list(marks.values()))
+        hooks[handle.id] = hook
+        for name, on in flags.items():
+            if on:
+                marks[name][handle.id] = True
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
     def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
         """Call hook(module, args) before every forward (through module(...), as torch); it may
         return new args (a single value is wrapped in a tuple). with_kwargs=True:
         hook(module, args, kwargs), returning None or (new_args, new_kwargs)."""
-        hooks, kw = self._hooks("_forward_pre_hooks"), self._hooks("_forward_pre_hooks_with_kwargs")
-        handle = RemovableHandle(hooks, extra_dict=kw)
-        hooks[handle.id] = hook
-        if with_kwargs:
-            kw[handle.id] = True
-        if prepend:
-            hooks.move_to_end(handle.id, last=False)
-        return handle
+        return self._add_hook("_forward_pre_hooks", hook, prepend, _forward_pre_hooks_with_kwargs=with_kwargs)
 
     def register_forward_hook(
         self, hook, *, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False
@@ -157,17 +164,13 @@ class Module:
         """Call hook(module, args, output) after every forward; a result other than None replaces
         the output. with_kwargs=True: hook(module, args, kwargs, output). always_call=True: also
         called (with output None) when forward raises, before the error propagates."""
-        hooks = self._hooks("_forward_hooks")
-        kw, always = self._hooks("_forward_hooks_with_kwargs"), self._hooks("_forward_hooks_always_called")
-        handle = RemovableHandle(hooks, extra_dict=[kw, always])
-        hooks[handle.id] = hook
-        if with_kwargs:
-            kw[handle.id] = True
-        if always_call:
-            always[handle.id] = True
-        if prepend:
-            hooks.move_to_end(handle.id, last=False)
-        return handle
+        return self._add_hook(
+            "_forward_hooks",
+            hook,
+            prepend,
+            _forward_hooks_with_kwargs=with_kwargs,
+            _forward_hooks_always_called=always_call,
+        )
 
     def _call_with_hooks(self, args, kwargs):
         d = self.__dict__
