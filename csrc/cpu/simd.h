@@ -89,6 +89,15 @@ inline Vec vdiv(Vec a, Vec b) { return a / b; }
 // kernels of simd_softmax.h read a column of kWidth rows with one and spread per-row values with the other.
 inline Vec vgather(const float* base, const int* idx) { return base[idx[0]]; }
 inline Vec vpermute(Vec v, const int*) { return v; }
+// Lane l = Op over the lanes of r[l], for l < kWidth: kWidth horizontal reductions at once,
+// the transpose built into the reduction tree (the narrow-row kernels' row maxima and sums).
+template <Vec (*Op)(Vec, Vec)>
+inline Vec vreduce_each(const Vec* r) {
+  return r[0];
+}
+// Lanes [0, n) = flat[start + l], the rest 0, where flat[0, nvec * kWidth) was just written by
+// whole-vector stores (see avx512::vload_stored).
+inline Vec vload_stored(const float* flat, index_t start, index_t, index_t) { return flat[start]; }
 inline Vec vlog(Vec x) {
   if (x != x) return x;  // NaN
   std::uint32_t bits;
@@ -189,6 +198,30 @@ inline Vec vgather(const float* base, const int* idx) {
 inline Vec vpermute(Vec v, const int* idx) {
   return _mm256_permutevar8x32_ps(v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)));
 }
+// Three halving steps; each pairs two vectors and folds both with one Op of two shuffles:
+// 8 vectors of 8 -> 4 vectors (lanes 0-3 row i, 4-7 row i+4) -> 2 vectors (per 128 bits:
+// two lanes of row 2i+4k, two of row 2i+1+4k) -> 1 vector, lane l = row l.
+template <Vec (*Op)(Vec, Vec)>
+inline Vec vreduce_each(const Vec* r) {
+  Vec a[4], c[2];
+  for (int i = 0; i < 4; ++i)
+    a[i] = Op(_mm256_permute2f128_ps(r[i], r[i + 4], 0x20), _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+  for (int i = 0; i < 2; ++i) {
+    const __m256d p = _mm256_castps_pd(a[2 * i]), q = _mm256_castps_pd(a[2 * i + 1]);
+    c[i] = Op(_mm256_castpd_ps(_mm256_unpacklo_pd(p, q)), _mm256_castpd_ps(_mm256_unpackhi_pd(p, q)));
+  }
+  return Op(_mm256_shuffle_ps(c[0], c[1], 0x88), _mm256_shuffle_ps(c[0], c[1], 0xDD));
+}
+// As avx512::vload_stored: each stored vector permuted, then the two blended.
+inline Vec vload_stored(const float* flat, index_t start, index_t n, index_t nvec) {
+  const index_t v = start / kWidth;
+  const __m256i idx =
+      _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(int(start % kWidth)));
+  const Vec lo = _mm256_permutevar8x32_ps(vload(flat + v * kWidth), idx);  // uses idx mod 8
+  const Vec hi = _mm256_permutevar8x32_ps(vload(flat + (v + 1 < nvec ? v + 1 : v) * kWidth), idx);
+  const Vec r = _mm256_blendv_ps(lo, hi, _mm256_castsi256_ps(_mm256_cmpgt_epi32(idx, _mm256_set1_epi32(7))));
+  return n >= kWidth ? r : _mm256_and_ps(r, _mm256_castsi256_ps(tail_mask(n)));
+}
 inline Vec vlog(Vec x) {  // as scalar::vlog, lane by lane
   const __m256i bits = _mm256_castps_si256(x);
   Vec e = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(126)));
@@ -279,6 +312,38 @@ inline Vec vgather(const float* base, const int* idx) {  // zeroed merge source,
   return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), __mmask16(0xffff), _mm512_loadu_si512(idx), base, 4);
 }
 inline Vec vpermute(Vec v, const int* idx) { return _mm512_permutexvar_ps(_mm512_loadu_si512(idx), v); }
+// Four halving steps, as avx2::vreduce_each with one more: 16 vectors -> 8 (lanes 0-7 row
+// 8h+i, 8-15 row 8h+i+4) -> 4 (128-bit block k: row i+4k) -> 2 (per block: two lanes of row
+// 2i+4k, two of row 2i+1+4k) -> 1, lane l = row l. 30 shuffles and 15 Ops for 16 rows, where
+// a gather per column costs ~20 cycles on Zen 5 (3x slower at 8192x10).
+template <Vec (*Op)(Vec, Vec)>
+inline Vec vreduce_each(const Vec* r) {
+  Vec a[8], b[4], c[2];
+  for (int h = 0; h < 2; ++h)
+    for (int i = 0; i < 4; ++i) {
+      const Vec p = r[8 * h + i], q = r[8 * h + i + 4];
+      a[4 * h + i] = Op(_mm512_shuffle_f32x4(p, q, 0x44), _mm512_shuffle_f32x4(p, q, 0xEE));
+    }
+  for (int i = 0; i < 4; ++i)
+    b[i] = Op(_mm512_shuffle_f32x4(a[i], a[i + 4], 0x88), _mm512_shuffle_f32x4(a[i], a[i + 4], 0xDD));
+  for (int i = 0; i < 2; ++i) {
+    const __m512d p = _mm512_castps_pd(b[2 * i]), q = _mm512_castps_pd(b[2 * i + 1]);
+    c[i] = Op(_mm512_castpd_ps(_mm512_unpacklo_pd(p, q)), _mm512_castpd_ps(_mm512_unpackhi_pd(p, q)));
+  }
+  return Op(_mm512_shuffle_ps(c[0], c[1], 0x88), _mm512_shuffle_ps(c[0], c[1], 0xDD));
+}
+// Lanes [0, n) = flat[start + l], the rest 0, where flat[0, nvec * kWidth) was just written by
+// whole-vector stores: one two-source permute of the two stored vectors around start. A load
+// of flat + start would straddle two stores still in the store buffer, which cannot forward
+// to it: it waits for both to reach L1 (the narrow softmax ran at half speed on Zen 5).
+inline Vec vload_stored(const float* flat, index_t start, index_t n, index_t nvec) {
+  const index_t v = start / kWidth;
+  const __m512i idx =
+      _mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                       _mm512_set1_epi32(int(start % kWidth)));
+  const Vec lo = vload(flat + v * kWidth), hi = vload(flat + (v + 1 < nvec ? v + 1 : v) * kWidth);
+  return _mm512_maskz_permutex2var_ps(n >= kWidth ? __mmask16(0xffff) : tail_mask(n), lo, idx, hi);
+}
 inline Vec vlog(Vec x) {  // as scalar::vlog, lane by lane
   const __m512i bits = _mm512_castps_si512(x);
   Vec e = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_srli_epi32(bits, 23), _mm512_set1_epi32(126)));

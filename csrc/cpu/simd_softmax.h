@@ -166,11 +166,14 @@ inline MaxSum online_max_sum(const float* x, index_t cols, float* y, float* bloc
 // horizontal max, a horizontal sum and a chain of dependent scalar steps (~150 cycles per
 // row measured at 8192x10, for 10 exps). The narrow kernels take a group of kWidth
 // consecutive rows at once, kWidth * cols contiguous floats, and keep one row per lane:
-//   * a column of the group (lane l = x[l * cols + j]) is one vgather, so the row maxima and
-//     row sums are cols vector max/add steps: no horizontal reduction at all;
+//   * the row maxima and row sums come from vreduce_each: each row is loaded as one vector
+//     (its columns beyond kWidth folded in), and one reduction tree of shuffles turns the
+//     kWidth row vectors into one vector with row l's result in lane l. (A gather per column
+//     did the same with cols gathers; on Zen 5 a 16-lane gather costs ~20 cycles and that
+//     path ran 2x slower than the tree, on Intel 1.2x.)
 //   * elementwise work runs on the group's contiguous floats (cols vectors, no masks), and
 //     vpermute spreads the per-row values (max, 1/sum) over the lanes of each row.
-// Rows left over at the end (fewer than kWidth) go through the row kernels.
+// The last, partial group (fewer than kWidth rows) runs on zero-padded copies (below).
 // Special values come out as in the row kernels without a branch: an all -inf row has max
 // -inf, -inf - -inf = NaN, so its exps, sum and outputs are NaN; NaN and +inf as there.
 constexpr index_t kNarrow = 32;
@@ -191,28 +194,54 @@ struct NarrowIndex {
   const int* rows(index_t k) const { return row_of + k * kWidth; }
 };
 
-// Row maxima of a group (lane l: row l), ignoring NaN like row_max.
-inline Vec group_max(const float* xg, index_t cols, const NarrowIndex& ix) {
-  Vec m = vset1(-kInf);
-  for (index_t j = 0; j < cols; ++j) m = vmax(vgather(xg + j, ix.gather), m);
-  return m;
+// Columns [c, cols) of a row as one vector, lanes past the row's end = fill.
+inline Vec row_part(const float* row, index_t c, index_t cols, float fill) {
+  return c + kWidth <= cols ? vload(row + c) : vload_tail(row + c, cols - c, fill);
+}
+
+// Lane l = Op over row l of a group (row l at g + l * cols): each row folded into one vector,
+// then one vreduce_each.
+template <Vec (*Op)(Vec, Vec)>
+inline Vec group_reduce(const float* g, index_t cols, float fill) {
+  Vec r[kWidth];
+  for (int l = 0; l < kWidth; ++l) {
+    const float* row = g + l * cols;
+    Vec v = row_part(row, 0, cols, fill);
+    for (index_t c = kWidth; c < cols; c += kWidth) v = Op(row_part(row, c, cols, fill), v);
+    r[l] = v;
+  }
+  return vreduce_each<Op>(r);
+}
+
+// Row maxima of a group (lane l: row l). A NaN may or may not win a max; the row's exps and
+// sum are NaN either way, so its outputs are the same.
+inline Vec group_max(const float* xg, index_t cols, const NarrowIndex&) {
+  return group_reduce<vmax>(xg, cols, -kInf);
 }
 
 // Row sums of a group's (contiguous) values.
-inline Vec group_sum(const float* vg, index_t cols, const NarrowIndex& ix) {
-  Vec s = vset1(0.0f);
-  for (index_t j = 0; j < cols; ++j) s = vadd(s, vgather(vg + j, ix.gather));
-  return s;
+inline Vec group_sum(const float* vg, index_t cols, const NarrowIndex&) {
+  return group_reduce<vadd>(vg, cols, 0.0f);
 }
 
-// y = exp(x - max(row)) for a group, returns the row sums (y is then re-read from L1).
-// The exps run on contiguous loads, never on a gather's result: a gather merges into its
-// destination register, and GCC leaves that register's old value (an exp of the previous
-// column) as an input, which chained every column's gather behind the last exp (3x slower).
+// y = exp(x - max(row)) for a group, returns the row sums. The rows of y are read back with
+// vload_stored (in-register shifts of the whole vectors just stored), not with row loads.
 inline Vec group_exp(const float* xg, float* yg, index_t cols, const NarrowIndex& ix, Vec m) {
-  for (index_t k = 0; k < cols; ++k)
-    vstore(yg + k * kWidth, vexp(vsub(vload(xg + k * kWidth), vpermute(m, ix.rows(k)))));
-  return group_sum(yg, cols, ix);
+  Vec s = vset1(0.0f);  // with one lane, a group is one row: its sum is the exps' running sum
+  for (index_t k = 0; k < cols; ++k) {
+    const Vec e = vexp(vsub(vload(xg + k * kWidth), vpermute(m, ix.rows(k))));
+    vstore(yg + k * kWidth, e);
+    if constexpr (kWidth == 1) s = vadd(s, e);
+  }
+  if constexpr (kWidth == 1) return s;
+  Vec r[kWidth];
+  for (int l = 0; l < kWidth; ++l) {
+    Vec v = vload_stored(yg, l * cols, cols < kWidth ? cols : kWidth, cols);
+    for (index_t c = kWidth; c < cols; c += kWidth)
+      v = vadd(vload_stored(yg, l * cols + c, cols - c < kWidth ? cols - c : kWidth, cols), v);
+    r[l] = v;
+  }
+  return vreduce_each<vadd>(r);
 }
 
 // y *= f(row) for a group.
@@ -274,8 +303,15 @@ inline void cross_entropy_backward_group(const float* xg, const std::int64_t* tg
 
 inline void softmax_backward_group(const float* gg, const float* yg, float* gxg, index_t cols,
                                    const NarrowIndex& ix) {
-  Vec dot = vset1(0.0f);
-  for (index_t j = 0; j < cols; ++j) dot = vfma(vgather(gg + j, ix.gather), vgather(yg + j, ix.gather), dot);
+  Vec r[kWidth];  // lane l of dot = row l's sum of g * y, as group_reduce
+  for (int l = 0; l < kWidth; ++l) {
+    const float *g = gg + l * cols, *y = yg + l * cols;
+    Vec v = vmul(row_part(g, 0, cols, 0.0f), row_part(y, 0, cols, 0.0f));
+    for (index_t c = kWidth; c < cols; c += kWidth)
+      v = vfma(row_part(g, c, cols, 0.0f), row_part(y, c, cols, 0.0f), v);
+    r[l] = v;
+  }
+  const Vec dot = vreduce_each<vadd>(r);
   for (index_t k = 0; k < cols; ++k) {
     const index_t o = k * kWidth;
     vstore(gxg + o, vmul(vload(yg + o), vsub(vload(gg + o), vpermute(dot, ix.rows(k)))));
