@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import platform
+import threading
 
 import numpy as np
 import pytest
@@ -622,3 +623,82 @@ def test_take_rows_kernel_checks_then_copies(parallel):
         got = ew.take_rows.run(parallel, src, np.array(bad, np.int64), out.view(np.uint8))
         assert got == pos
         assert not out.any()  # nothing copied
+
+
+# ----------------------------------------------------------------------------- output pool
+@pytest.fixture
+def pool(nb):
+    """The numba backend's _common module (its output pool), emptied before and after."""
+    nb._common.clear_pool()
+    yield nb._common
+    nb._common.clear_pool()
+
+
+def _address(a):
+    return a.__array_interface__["data"][0]
+
+
+def test_large_outputs_are_recycled_once_free(nb, pool, monkeypatch):
+    """Outputs of 32 MiB and more come from _common's pool: a freed one is handed out again
+    (no fresh pages to fault in), one still referred to -- itself or through a view -- never."""
+    monkeypatch.delenv("PYNEURO_OUTPUT_POOL", raising=False)
+    x = np.random.default_rng(0).standard_normal((1024, 8192)).astype(np.float32)  # 32 MiB
+    want = nb.softmax_forward(x).copy()
+    y1 = nb.softmax_forward(x)
+    where = _address(y1)
+    y2 = nb.softmax_forward(x)  # y1 is held: another array
+    assert _address(y2) != where
+    np.testing.assert_array_equal(y1, want)
+    view = y1[3:5]
+    del y1
+    y3 = nb.relu_forward(x)  # y1's block is still held by its view
+    assert where not in (_address(y3), _address(y2))
+    del view
+    y4 = nb.log_softmax_forward(x)
+    assert _address(y4) == where  # free again: recycled
+    np.testing.assert_allclose(y4, np.log(want), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(y2, want)  # the arrays still in use were never touched
+    np.testing.assert_array_equal(y3, np.maximum(x, 0))
+
+
+def test_output_pool_off_and_small_outputs(nb, pool, monkeypatch):
+    big = np.ones((1024, 8192), np.float32)
+    monkeypatch.setenv("PYNEURO_OUTPUT_POOL", "0")
+    nb.relu_forward(big)
+    assert not pool._pool
+    monkeypatch.delenv("PYNEURO_OUTPUT_POOL")
+    nb.relu_forward(np.ones((100, 100), np.float32))  # small: plain np.empty
+    assert not pool._pool
+    nb.relu_forward(big)
+    assert len(pool._pool) == 1
+
+
+def test_output_pool_keeps_at_most_its_cap(nb, pool, monkeypatch):
+    monkeypatch.delenv("PYNEURO_OUTPUT_POOL", raising=False)
+    monkeypatch.setattr(pool, "POOL_MAX_BYTES", 80 << 20)
+    big = np.ones((1024, 8192), np.float32)
+    held = [nb.relu_forward(big) for _ in range(4)]  # 4 x 32 MiB in use
+    assert sum(a.nbytes for a in pool._pool) <= 80 << 20
+    assert all(np.array_equal(a, big) for a in held)
+
+
+def test_output_pool_under_threads(nb, pool, monkeypatch):
+    """Threads that take outputs at once never get the same array."""
+    monkeypatch.delenv("PYNEURO_OUTPUT_POOL", raising=False)
+    xs = [np.full((1024, 8192), float(i), np.float32) for i in range(4)]
+    out, wrong = [None] * 4, []
+
+    def work(i):
+        for _ in range(3):
+            out[i] = nb.relu_forward(xs[i])
+            if not np.all(out[i] == float(i)):
+                wrong.append(i)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not wrong
+    assert len({_address(o) for o in out}) == 4
+    assert all(np.all(o == float(i)) for i, o in enumerate(out))

@@ -136,7 +136,7 @@ def _variant(variant, kind: str) -> str:
 def relu_forward(x):
     """y = max(x, 0); NaN propagates, as in torch.relu. Any shape."""
     x = _f32(x, "x")
-    y = np.empty_like(x)
+    y = _common.empty_like(x)
     _run(_ew.relu_forward, x.size * NS_PER_ELEMENT, x.reshape(-1), y.reshape(-1))
     return y
 
@@ -146,7 +146,7 @@ def relu_backward(grad_output, x):
     g = _f32(grad_output, "grad_output")
     x = _f32(x, "x")
     _checks.same_shape(g, "grad_output", x, "x")
-    gx = np.empty_like(x)
+    gx = _common.empty_like(x)
     _run(_ew.relu_backward, x.size * NS_PER_ELEMENT, g.reshape(-1), x.reshape(-1), gx.reshape(-1))
     return gx
 
@@ -166,7 +166,7 @@ def softmax_forward(x, variant: str | None = None):
     """Row-wise softmax. Variants: three_pass, online (default; one pass for max and sum)."""
     x = _f32(x, "x", 2)
     variant = _variant(variant, "softmax")
-    y = np.empty_like(x)
+    y = _common.empty_like(x)
     if 0 < x.shape[1] < _sm.NARROW_COLS:  # rows shorter than a vector: both variants batch them
         _narrow(_sm.SOFTMAX, x, y=y)
     else:
@@ -179,7 +179,7 @@ def softmax_backward(grad_output, output):
     """grad_x = y * (g - sum(g * y)), per row."""
     g, y = _f32(grad_output, "grad_output", 2), _f32(output, "output", 2)
     _checks.same_shape(g, "grad_output", y, "output")
-    gx = np.empty_like(y)
+    gx = _common.empty_like(y)
     _run(_sm.softmax_backward, y.size * NS_PER_ELEMENT, g, y, gx)
     return gx
 
@@ -187,7 +187,7 @@ def softmax_backward(grad_output, output):
 def log_softmax_forward(x):
     """y = x - max - log(sum(exp(x - max))), per row."""
     x = _f32(x, "x", 2)
-    y = np.empty_like(x)
+    y = _common.empty_like(x)
     if 0 < x.shape[1] < _sm.NARROW_COLS:
         _narrow(_sm.LOG_SOFTMAX, x, y=y)
     else:
@@ -199,7 +199,7 @@ def log_softmax_backward(grad_output, output):
     """grad_x = g - exp(y) * sum(g), per row."""
     g, y = _f32(grad_output, "grad_output", 2), _f32(output, "output", 2)
     _checks.same_shape(g, "grad_output", y, "output")
-    gx = np.empty_like(y)
+    gx = _common.empty_like(y)
     _run(_sm.log_softmax_backward, y.size * NS_PER_EXP, g, y, gx)
     return gx
 
@@ -223,7 +223,7 @@ def cross_entropy_backward(logits, targets, grad_losses):
     _checks.grad_losses_for(logits, grad_losses)
     logits = _f32(logits, "logits", 2)
     grad_losses = _f32(grad_losses, "grad_losses", 1)
-    grad = np.empty_like(logits)
+    grad = _common.empty_like(logits)
     if 0 < logits.shape[1] < _sm.NARROW_COLS:
         bad = _narrow(_sm.CE_BACKWARD, logits, targets=targets, grad_losses=grad_losses, y=grad)
     else:

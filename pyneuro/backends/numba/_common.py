@@ -2,10 +2,15 @@
 or not, decided by the work) and the preparation of float32 inputs.
 
 Used by the table (__init__.py), linear.py and conv.py. PARALLEL_MIN_NS is read at every
-call, so a test or benchmark can set it here to force one twin.
+call, so a test or benchmark can set it here to force one twin. Large outputs come from a
+pool (`empty_like`), as the C++ backend's do.
 """
 
 from __future__ import annotations
+
+import os
+import sys
+import threading
 
 import numba
 import numpy as np
@@ -60,3 +65,40 @@ def aligned(x: np.ndarray) -> np.ndarray:
     """x, or an aligned copy of a view at an odd byte offset: numba would compile a second,
     unaligned specialisation of every kernel for it."""
     return x if x.flags.aligned else x.copy()
+
+
+# ----------------------------------------------------------------------------- large outputs
+# An output of 32 MiB or more would be fresh pages from the OS on every call, each faulted in
+# and zeroed while the kernel writes it: a 1024 x 50000 softmax took 19-21 ms so, 11.5-12 ms
+# into memory already mapped (Zen 5, 2 threads). As in the C++ backend's output pool
+# (csrc/bindings/output_pool.h), those outputs are recycled: the pool keeps each array it hands
+# out and hands it out again once nothing else refers to it (a view holds its base, so a live
+# view keeps it taken), the newest POOL_MAX_BYTES of them; PYNEURO_OUTPUT_POOL=0 turns it off.
+POOL_MIN_BYTES = 32 << 20
+POOL_MAX_BYTES = 1 << 30
+_pool: list = []  # oldest first
+_pool_lock = threading.Lock()
+
+
+def empty_like(x: np.ndarray) -> np.ndarray:
+    """An uninitialised C-contiguous array of x's shape and dtype, recycled when large."""
+    if x.nbytes < POOL_MIN_BYTES or os.environ.get("PYNEURO_OUTPUT_POOL", "1") == "0":
+        return np.empty(x.shape, x.dtype)
+    with _pool_lock:
+        for i in range(len(_pool)):
+            # Free: the only references are the pool's and getrefcount's own argument.
+            if _pool[i].shape == x.shape and _pool[i].dtype == x.dtype and sys.getrefcount(_pool[i]) == 2:
+                _pool.append(_pool.pop(i))  # the newest now
+                return _pool[-1]
+        out = np.empty(x.shape, x.dtype)
+        _pool.append(out)
+        total = sum(a.nbytes for a in _pool)
+        while total > POOL_MAX_BYTES and len(_pool) > 1:  # forget the oldest (in use or not)
+            total -= _pool.pop(0).nbytes
+        return out
+
+
+def clear_pool() -> None:
+    """Forget every pooled output (the arrays still in use stay valid)."""
+    with _pool_lock:
+        _pool.clear()
