@@ -69,15 +69,11 @@
 //    same kernel, which then stores its column registers as rows of C: 128x10^T @ 128x256
 //    took ~0.7x the time of the 8 x 32 tiles (10-13 -> 6.5-9 us, NumPy 8.3), same bits.
 //
-// Scratch buffers are owned by the calling thread and reused across calls (no page faults
-// after the first call of a given size).
+// Scratch buffers are owned by the calling thread and reused across calls (no page faults).
 //
-// Measured (AMD EPYC Zen 4, 2 cores, AVX-512 path, OpenBLAS 'SkylakeX' kernel as the peer):
-// one core runs ~105 GFLOP/s, 90% of its 117 GFLOP/s FMA peak, where the blocked step
-// manages ~30 and the naive one 14-22; two threads reach 175-215 GFLOP/s, 1.0-1.1x NumPy at
-// 1024^3 and 2048^3 and 1.1-2.3x on the matmuls of a 784-256-10 MLP step -- except the
-// K = 10 one, dY @ W2 (128x10 @ 10x256): 0.8x, bound by FMA issue plus ~3 us of per-tile
-// overhead and C writes that a deeper K would amortise.
+// Measured (AVX-512, OpenBLAS 'SkylakeX' the peer): Zen 4, one core ~105 GFLOP/s of its 117
+// peak (blocked ~30, naive 14-22), two 175-215, 1.0-1.1x NumPy at 1024^3-2048^3; Zen 5, one
+// core 206-213 of 235 (NumPy 208-223), two ~400. K = 10 (dY @ W2) is bound by FMA issue.
 
 #include <algorithm>
 #include <atomic>
@@ -417,11 +413,17 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
       const index_t kcb = std::min(bl.kc, p.K - pc);
       const bool accumulate = pc > 0;
       const bool last_depth = pc + kcb >= p.K;  // C tiles are final after this block
-      for (index_t q = 0; q < panels; ++q) {  // pack B block: kc x NR panels
-        const int n_valid = int(std::min(NR, ncb - q * NR));
-        if (bl.b_in_place && n_valid == NR) continue;  // (read in place below)
-        isa.pack_b(p, pc, kcb, jc + q * NR, n_valid, int(NR), bbuf + q * kcb * NR);
-      }
+      // Pack the B block (kc x NR panels). A row-major B goes 8 rows at a time across all panels:
+      // each row is read start to end, a stream the prefetcher follows (panel by panel, each k
+      // stepped ldb floats, a new page at N = 1024: 1024^3 5% slower on Zen 5).
+      const index_t rows_per_pass = p.trans_b ? kcb : 8;
+      for (index_t k0 = 0; k0 < kcb; k0 += rows_per_pass)
+        for (index_t q = 0; q < panels; ++q) {
+          const int n_valid = int(std::min(NR, ncb - q * NR));
+          if (bl.b_in_place && n_valid == NR) continue;  // (read in place below)
+          isa.pack_b(p, pc + k0, std::min(rows_per_pass, kcb - k0), jc + q * NR, n_valid, int(NR),
+                     bbuf + q * kcb * NR + k0 * NR);
+        }
       for (index_t ic = m0; ic < m1; ic += mc) {  // row block: mc rows
         const index_t mcb = std::min(mc, m1 - ic);
         if (bl.pack_a) isa.pack_a(p, ic, mcb, pc, kcb, abuf);
