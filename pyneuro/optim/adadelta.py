@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..backends import table_for
 from ..creation import zeros_like
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_hyper
 
 
 class Adadelta(Optimizer):
@@ -35,14 +35,10 @@ class Adadelta(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= rho <= 1.0:
-            raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_hyper("learning rate", lr)
+        check_hyper("rho value", rho, high=1.0)
+        check_hyper("epsilon value", eps)
+        check_hyper("weight_decay value", weight_decay)
         defaults = dict(
             lr=lr,
             rho=rho,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..autograd import no_grad
 from ..backends import table_for
 from ..creation import zeros_like
-from .optimizer import Optimizer, _step_in_place
+from .optimizer import Optimizer, _step_in_place, check_hyper
 
 
 class Adam(Optimizer):
@@ -34,16 +34,11 @@ class Adam(Optimizer):
         *,
         maximize: bool = False,
     ):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_hyper("learning rate", lr)
+        check_hyper("epsilon value", eps)
+        check_hyper("beta parameter at index 0", betas[0], high=1.0, high_open=True)
+        check_hyper("beta parameter at index 1", betas[1], high=1.0, high_open=True)
+        check_hyper("weight_decay value", weight_decay)
         defaults = dict(
             lr=lr,
             betas=tuple(betas),

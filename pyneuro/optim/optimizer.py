@@ -30,6 +30,15 @@ def _step_in_place(bk, p, grad, kernel):
     p._vc[0] += 1
 
 
+def check_hyper(name: str, value, high=None, high_open: bool = False) -> None:
+    """torch's constructor check of a hyperparameter: ValueError("Invalid <name>: <value>")
+    unless 0 <= value (and value <= high, or < high when high_open). NaN fails every bound.
+    (SGD keeps torch's own `lr < 0` test, which lets NaN through, as torch's does.)"""
+    ok = 0.0 <= value and (high is None or (value < high if high_open else value <= high))
+    if not ok:
+        raise ValueError(f"Invalid {name}: {value}")
+
+
 class _RequiredParameter:
     def __repr__(self) -> str:
         return "<required parameter>"

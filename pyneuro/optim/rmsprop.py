@@ -22,11 +22,7 @@ from __future__ import annotations
 from ..backends import table_for
 from ..creation import full_like, zeros_like
 from .optimizer import Optimizer
-
-
-def _check(name, value, low=0.0):
-    if not value >= low:
-        raise ValueError(f"Invalid {name}: {value}")
+from .optimizer import check_hyper as _check
 
 
 def _gradient(p, grad, weight_decay, maximize):
