@@ -35,9 +35,11 @@
 #include "pyneuro/common.h"
 
 #if (defined(__x86_64__) || defined(_M_X64)) && defined(__GNUC__) && !defined(__clang__)
-// GCC 12 warns that _mm512_undefined_ps() (inside the reduce intrinsics) is uninitialised.
+// GCC 12 warns that _mm512_undefined_ps() (inside the reduce and shuffle intrinsics) is
+// uninitialised (GCC bug 105593); those values are never read.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 #define PYNEURO_X86_SIMD 1  // the AVX2 and AVX-512 paths are compiled (GCC's target pragma)

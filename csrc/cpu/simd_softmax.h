@@ -194,38 +194,57 @@ struct NarrowIndex {
   const int* rows(index_t k) const { return row_of + k * kWidth; }
 };
 
-// Columns [c, cols) of a row as one vector, lanes past the row's end = fill.
-inline Vec row_part(const float* row, index_t c, index_t cols, float fill) {
-  return c + kWidth <= cols ? vload(row + c) : vload_tail(row + c, cols - c, fill);
-}
-
-// Lane l = Op over row l of a group (row l at g + l * cols): each row folded into one vector,
-// then one vreduce_each.
-template <Vec (*Op)(Vec, Vec)>
-inline Vec group_reduce(const float* g, index_t cols, float fill) {
+// Lane l = Op over row l of a group: the row's parts (part(l, c): columns [c, c + kWidth) of
+// row l, lanes past the row's end neutral for Op) folded into one vector, then one vreduce_each.
+template <Vec (*Op)(Vec, Vec), class Part>
+inline Vec group_reduce(const Part& part, index_t cols) {
   Vec r[kWidth];
   for (int l = 0; l < kWidth; ++l) {
-    const float* row = g + l * cols;
-    Vec v = row_part(row, 0, cols, fill);
-    for (index_t c = kWidth; c < cols; c += kWidth) v = Op(row_part(row, c, cols, fill), v);
+    Vec v = part(l, 0);
+    for (index_t c = kWidth; c < cols; c += kWidth) v = Op(part(l, c), v);
     r[l] = v;
   }
   return vreduce_each<Op>(r);
 }
 
+// The parts group_reduce folds. Rows read in place (row l at g + l * cols), with a masked load
+// for the last part:
+struct RowPart {
+  const float* g;
+  index_t cols;
+  float fill;
+  Vec operator()(int l, index_t c) const {
+    const float* row = g + l * cols + c;
+    return c + kWidth <= cols ? vload(row) : vload_tail(row, cols - c, fill);
+  }
+};
+// Rows of a group just written by whole-vector stores: vload_stored (in-register shifts of the
+// stored vectors), never a load that straddles two stores in flight. Lanes past the end are 0.
+struct StoredPart {
+  const float* g;
+  index_t cols;
+  Vec operator()(int l, index_t c) const {
+    return vload_stored(g, l * cols + c, cols - c < kWidth ? cols - c : kWidth, cols);
+  }
+};
+// The product of two groups' rows, g * y (for a row's dot product).
+struct ProductPart {
+  RowPart g, y;
+  Vec operator()(int l, index_t c) const { return vmul(g(l, c), y(l, c)); }
+};
+
 // Row maxima of a group (lane l: row l). A NaN may or may not win a max; the row's exps and
 // sum are NaN either way, so its outputs are the same.
-inline Vec group_max(const float* xg, index_t cols, const NarrowIndex&) {
-  return group_reduce<vmax>(xg, cols, -kInf);
+inline Vec group_max(const float* xg, index_t cols) {
+  return group_reduce<vmax>(RowPart{xg, cols, -kInf}, cols);
 }
 
 // Row sums of a group's (contiguous) values.
-inline Vec group_sum(const float* vg, index_t cols, const NarrowIndex&) {
-  return group_reduce<vadd>(vg, cols, 0.0f);
+inline Vec group_sum(const float* vg, index_t cols) {
+  return group_reduce<vadd>(RowPart{vg, cols, 0.0f}, cols);
 }
 
-// y = exp(x - max(row)) for a group, returns the row sums. The rows of y are read back with
-// vload_stored (in-register shifts of the whole vectors just stored), not with row loads.
+// y = exp(x - max(row)) for a group, returns the row sums (of y just stored: StoredPart).
 inline Vec group_exp(const float* xg, float* yg, index_t cols, const NarrowIndex& ix, Vec m) {
   Vec s = vset1(0.0f);  // with one lane, a group is one row: its sum is the exps' running sum
   for (index_t k = 0; k < cols; ++k) {
@@ -234,14 +253,7 @@ inline Vec group_exp(const float* xg, float* yg, index_t cols, const NarrowIndex
     if constexpr (kWidth == 1) s = vadd(s, e);
   }
   if constexpr (kWidth == 1) return s;
-  Vec r[kWidth];
-  for (int l = 0; l < kWidth; ++l) {
-    Vec v = vload_stored(yg, l * cols, cols < kWidth ? cols : kWidth, cols);
-    for (index_t c = kWidth; c < cols; c += kWidth)
-      v = vadd(vload_stored(yg, l * cols + c, cols - c < kWidth ? cols - c : kWidth, cols), v);
-    r[l] = v;
-  }
-  return vreduce_each<vadd>(r);
+  return group_reduce<vadd>(StoredPart{yg, cols}, cols);
 }
 
 // y *= f(row) for a group.
@@ -252,7 +264,7 @@ inline void group_scale(float* yg, index_t cols, const NarrowIndex& ix, Vec f) {
 
 // One group of kWidth rows each: xg, yg, ... point at the group's first row.
 inline void softmax_group(const float* xg, float* yg, index_t cols, const NarrowIndex& ix) {
-  const Vec sum = group_exp(xg, yg, cols, ix, group_max(xg, cols, ix));
+  const Vec sum = group_exp(xg, yg, cols, ix, group_max(xg, cols));
   group_scale(yg, cols, ix, vdiv(vset1(1.0f), sum));
 }
 
@@ -266,7 +278,7 @@ inline Vec group_sum_exp(const float* xg, index_t cols, const NarrowIndex& ix, V
 inline Vec group_log(Vec s) { return vlog(s); }
 
 inline void log_softmax_group(const float* xg, float* yg, index_t cols, const NarrowIndex& ix) {
-  const Vec m = group_max(xg, cols, ix);
+  const Vec m = group_max(xg, cols);
   const Vec log_sum = group_log(group_sum_exp(xg, cols, ix, m));
   for (index_t k = 0; k < cols; ++k) {
     const int* r = ix.rows(k);
@@ -283,14 +295,14 @@ inline Vec group_target_shifted(const float* xg, const std::int64_t* tg, const N
 
 inline void cross_entropy_forward_group(const float* xg, const std::int64_t* tg, float* lg, index_t cols,
                                         const NarrowIndex& ix) {
-  const Vec m = group_max(xg, cols, ix);
+  const Vec m = group_max(xg, cols);
   const Vec log_sum = group_log(group_sum_exp(xg, cols, ix, m));
   vstore(lg, vsub(log_sum, group_target_shifted(xg, tg, ix, m)));
 }
 
 inline void cross_entropy_backward_group(const float* xg, const std::int64_t* tg, const float* glg, float* gg,
                                          index_t cols, const NarrowIndex& ix) {
-  const Vec m = group_max(xg, cols, ix);
+  const Vec m = group_max(xg, cols);
   const Vec sum = group_exp(xg, gg, cols, ix, m);
   const Vec gl = vload(glg);
   group_scale(gg, cols, ix, vdiv(gl, sum));
@@ -303,15 +315,7 @@ inline void cross_entropy_backward_group(const float* xg, const std::int64_t* tg
 
 inline void softmax_backward_group(const float* gg, const float* yg, float* gxg, index_t cols,
                                    const NarrowIndex& ix) {
-  Vec r[kWidth];  // lane l of dot = row l's sum of g * y, as group_reduce
-  for (int l = 0; l < kWidth; ++l) {
-    const float *g = gg + l * cols, *y = yg + l * cols;
-    Vec v = vmul(row_part(g, 0, cols, 0.0f), row_part(y, 0, cols, 0.0f));
-    for (index_t c = kWidth; c < cols; c += kWidth)
-      v = vfma(row_part(g, c, cols, 0.0f), row_part(y, c, cols, 0.0f), v);
-    r[l] = v;
-  }
-  const Vec dot = vreduce_each<vadd>(r);
+  const Vec dot = group_reduce<vadd>(ProductPart{{gg, cols, 0.0f}, {yg, cols, 0.0f}}, cols);
   for (index_t k = 0; k < cols; ++k) {
     const index_t o = k * kWidth;
     vstore(gxg + o, vmul(vload(yg + o), vsub(vload(gg + o), vpermute(dot, ix.rows(k)))));
@@ -320,7 +324,7 @@ inline void softmax_backward_group(const float* gg, const float* yg, float* gxg,
 
 inline void log_softmax_backward_group(const float* gg, const float* yg, float* gxg, index_t cols,
                                        const NarrowIndex& ix) {
-  const Vec gsum = group_sum(gg, cols, ix);
+  const Vec gsum = group_sum(gg, cols);
   for (index_t k = 0; k < cols; ++k) {
     const index_t o = k * kWidth;
     vstore(gxg + o, vsub(vload(gg + o), vmul(vexp(vload(yg + o)), vpermute(gsum, ix.rows(k)))));
