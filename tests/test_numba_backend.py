@@ -702,3 +702,19 @@ def test_output_pool_under_threads(nb, pool, monkeypatch):
     assert not wrong
     assert len({_address(o) for o in out}) == 4
     assert all(np.all(o == float(i)) for i, o in enumerate(out))
+
+
+def test_matmul_and_conv_outputs_use_the_pool(nb, pool, monkeypatch):
+    monkeypatch.delenv("PYNEURO_OUTPUT_POOL", raising=False)
+    rng = np.random.default_rng(3)
+    a, b = randn(rng, 4096, 8), randn(rng, 8, 2048)  # C: 32 MiB
+    c = nb.matmul(a, b)
+    where = _address(c)
+    del c
+    c = nb.matmul(a, b)
+    assert _address(c) == where
+    np.testing.assert_allclose(c, a @ b, rtol=1e-5, atol=1e-5)
+    x, w = randn(rng, 8, 1, 1024, 1024), randn(rng, 1, 1, 1, 1)  # y: 32 MiB
+    y = nb.conv2d_forward(x, w, None)
+    assert len(pool._pool) == 2
+    np.testing.assert_allclose(y, x * w[0, 0, 0, 0], rtol=1e-6)

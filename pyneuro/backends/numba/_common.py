@@ -3,11 +3,12 @@ or not, decided by the work) and the preparation of float32 inputs.
 
 Used by the table (__init__.py), linear.py and conv.py. PARALLEL_MIN_NS is read at every
 call, so a test or benchmark can set it here to force one twin. Large outputs come from a
-pool (`empty_like`), as the C++ backend's do.
+pool (`empty`, `empty_like`), as the C++ backend's do.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -80,22 +81,31 @@ _pool: list = []  # oldest first
 _pool_lock = threading.Lock()
 
 
-def empty_like(x: np.ndarray) -> np.ndarray:
-    """An uninitialised C-contiguous array of x's shape and dtype, recycled when large."""
-    if x.nbytes < POOL_MIN_BYTES or os.environ.get("PYNEURO_OUTPUT_POOL", "1") == "0":
-        return np.empty(x.shape, x.dtype)
+def empty(shape, dtype=FLOAT32) -> np.ndarray:
+    """An uninitialised C-contiguous output array, recycled when large (every kernel output)."""
+    shape, dtype = tuple(shape), np.dtype(dtype)
+    if (
+        math.prod(shape) * dtype.itemsize < POOL_MIN_BYTES
+        or os.environ.get("PYNEURO_OUTPUT_POOL", "1") == "0"
+    ):
+        return np.empty(shape, dtype)
     with _pool_lock:
         for i in range(len(_pool)):
             # Free: the only references are the pool's and getrefcount's own argument.
-            if _pool[i].shape == x.shape and _pool[i].dtype == x.dtype and sys.getrefcount(_pool[i]) == 2:
+            if _pool[i].shape == shape and _pool[i].dtype == dtype and sys.getrefcount(_pool[i]) == 2:
                 _pool.append(_pool.pop(i))  # the newest now
                 return _pool[-1]
-        out = np.empty(x.shape, x.dtype)
+        out = np.empty(shape, dtype)
         _pool.append(out)
         total = sum(a.nbytes for a in _pool)
         while total > POOL_MAX_BYTES and len(_pool) > 1:  # forget the oldest (in use or not)
             total -= _pool.pop(0).nbytes
         return out
+
+
+def empty_like(x: np.ndarray) -> np.ndarray:
+    """empty() of x's shape and dtype."""
+    return empty(x.shape, x.dtype)
 
 
 def clear_pool() -> None:

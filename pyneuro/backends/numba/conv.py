@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _conv_checks as _cc
+from . import _common
 from . import conv_kernels as _cv
 from ._common import NS_PER_ELEMENT, NS_PER_FMA
 from ._common import run as _run
@@ -33,7 +34,7 @@ def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 
     variant = _cc.variant(variant, VARIANTS)
     x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
     b = _NO_BIAS if bias is None else np.ascontiguousarray(bias)
-    y = np.empty((x.shape[0], w.shape[0], ho, wo), np.float32)
+    y = _common.empty((x.shape[0], w.shape[0], ho, wo))
     if y.size == 0:
         return y
     if w.shape[1] == 0:
@@ -73,7 +74,7 @@ def conv2d_backward_input(
         variant = "channels" if x_shape[1] // groups >= 8 else "direct"
     variant = _BACKWARD_RUNG[_cc.variant(variant, VARIANTS)]
     gy, w = np.ascontiguousarray(grad_y), np.ascontiguousarray(w)
-    gx = np.empty(x_shape, np.float32)
+    gx = _common.empty(x_shape)
     if gx.size == 0:
         return gx
     work = _conv_flops(gy.shape, w.shape) * NS_PER_FMA * 4
@@ -97,7 +98,7 @@ def conv2d_backward_weight(
         variant = "channels" if w_shape[0] // groups >= 8 else "direct"
     variant = _BACKWARD_RUNG[_cc.variant(variant, VARIANTS)]
     gy, x = np.ascontiguousarray(grad_y), np.ascontiguousarray(x)
-    gw = np.empty(w_shape, np.float32)
+    gw = _common.empty(w_shape)
     if gw.size == 0:
         return gw
     work = _conv_flops(gy.shape, w_shape) * NS_PER_FMA * 4
@@ -138,7 +139,7 @@ def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), 
         x, kernel, stride, padding, dilation, bool(ceil_mode), "max_pool2d"
     )
     x = np.ascontiguousarray(x)
-    y = np.empty((x.shape[0], x.shape[1], ho, wo), np.float32)
+    y = _common.empty((x.shape[0], x.shape[1], ho, wo))
     idx = np.empty(y.shape, np.int64)
     if y.size:
         _run(
@@ -164,7 +165,7 @@ def max_pool2d_backward(grad_y, indices, input_shape):
     shape = _cc.max_pool2d_backward(grad_y, indices, input_shape)
     _cc.indices_in_plane(indices, shape[2] * shape[3])
     gy, idx = np.ascontiguousarray(grad_y), np.ascontiguousarray(indices)
-    gx = np.empty(shape, np.float32)
+    gx = _common.empty(shape)
     if gx.size:
         _run(_cv.max_pool2d_backward, (gx.size + gy.size) * NS_PER_ELEMENT, gy, idx, gx)
     return gx
@@ -179,7 +180,7 @@ def avg_pool2d_forward(
     )
     div = _cc.divisor(divisor_override)
     x = np.ascontiguousarray(x)
-    y = np.empty((x.shape[0], x.shape[1], ho, wo), np.float32)
+    y = _common.empty((x.shape[0], x.shape[1], ho, wo))
     if y.size:
         _run(
             _cv.avg_pool2d_forward,
@@ -236,7 +237,7 @@ def avg_pool2d_backward(
 def adaptive_avg_pool2d_forward(x, output_size):
     oh, ow = _cc.adaptive(x, output_size)
     x = np.ascontiguousarray(x)
-    y = np.empty((x.shape[0], x.shape[1], oh, ow), np.float32)
+    y = _common.empty((x.shape[0], x.shape[1], oh, ow))
     if y.size:
         _run(_cv.adaptive_avg_pool2d_forward, x.size * NS_PER_ELEMENT, x, y)
     return y
@@ -245,7 +246,7 @@ def adaptive_avg_pool2d_forward(x, output_size):
 def adaptive_avg_pool2d_backward(grad_y, input_shape):
     shape = _cc.adaptive_backward(grad_y, input_shape)
     gy = np.ascontiguousarray(grad_y)
-    gx = np.empty(shape, np.float32)
+    gx = _common.empty(shape)
     if gx.size == 0:
         return gx
     if gy.size == 0:

@@ -121,7 +121,7 @@ def _matmul(a, b, bias, trans_a, trans_b, variant):
     if (b.shape[1] if trans_b else b.shape[0]) != k:
         _checks.matmul_dims(a, b, trans_a, trans_b)  # raises, naming both shapes
     work = m * n * k * NS_PER_FMA
-    c = np.empty((m, n), np.float32)
+    c = _common.empty((m, n))
     if bias is not None:
         _checks.bias_for(c, bias)
         bias = _f32(bias, "bias", 1)
@@ -166,7 +166,7 @@ def bias_add(x, bias):
     """y = x + bias[None, :]."""
     _checks.bias_for(x, bias)
     x, bias = _f32(x, "x", 2), _f32(bias, "bias", 1)
-    y = np.empty_like(x)
+    y = _common.empty_like(x)
     _run(_ew.bias_add, x.size * NS_PER_ELEMENT, x, bias, y)
     return y
 
