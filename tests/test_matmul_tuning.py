@@ -68,6 +68,7 @@ def test_report_has_the_automatic_blocks_and_caches(tuning):
     # of it; the A block (mc x kc) an eighth of L2.
     assert 64 <= auto["kc"] <= 512 and auto["kc"] * auto["nr"] * 4 <= caches["l1d"]
     assert 64 <= auto["kc_in_place"] <= auto["kc"]
+    assert auto["kc_deep"] == min(2 * auto["kc"], 512)  # a C larger than L2: half the passes over it
     assert auto["mc"] % auto["mr"] == 0 and auto["mc"] * auto["kc"] * 4 <= max(caches["l2"], 4 * 8 * 512 * 4)
     assert auto["nc"] % auto["nr"] == 0 and auto["nr"] * 4 <= auto["nc"] <= 4096
 
@@ -182,6 +183,29 @@ def test_shapes_around_the_automatic_depth_block(rng, tuning):
                 check(cpu.matmul(a, b, ta, tb), a, b, ta, tb, f"K={k} N={n} around kc={kc}")
 
 
+def test_a_c_larger_than_l2_gets_the_deep_block(rng, tuning):
+    """Every depth block loads and stores all of C once, so a C over L2 gets kc_deep (twice
+    kc): the automatic result has the bits of kc = kc_deep there, and those of kc elsewhere
+    (the k sum is cut into other blocks, so the bits tell which one ran)."""
+    info = tuning()
+    auto, l2_floats = info["auto"], info["caches"]["l2"] // 4
+    if auto["kc_deep"] == auto["kc"]:
+        pytest.skip(f"kc is already {auto['kc']} (the deepest block) on this CPU")
+    m = 128  # rows enough that a row-major B is packed (read in place, it would get kc_in_place)
+    k = auto["kc_deep"]  # one block at kc_deep, two at kc
+    for n, want_kc in ((l2_floats // m + 64, auto["kc_deep"]), (l2_floats // m - 64, auto["kc"])):
+        for ta, tb in TRANS:
+            a, b = operands(rng, m, n, k, ta, tb)
+            got = cpu.matmul(a, b, ta, tb)
+            check(got, a, b, ta, tb, f"M={m} N={n} K={k}")
+            tuning(kc=want_kc)
+            assert np.array_equal(got, cpu.matmul(a, b, ta, tb)), (n, want_kc, ta, tb)
+            other = auto["kc"] + auto["kc_deep"] - want_kc
+            tuning(kc=other)
+            assert not np.array_equal(got, cpu.matmul(a, b, ta, tb)), (n, other, ta, tb)
+            tuning(kc=0)
+
+
 def test_packing_b_or_not_keeps_the_depth_blocks(rng, tuning):
     """The depth block of a B that is read in place by default is that of the shape, not of
     the pack_b knob: forcing B to be packed moves values, never the k blocks of a sum."""
@@ -257,4 +281,5 @@ def test_blocks_follow_the_reported_caches(sizes, l1d, l2):
     want_kc = min(512, max(64, l1d * 2 // 3 // (nr * 4) // 16 * 16))
     assert auto["kc"] == want_kc
     assert auto["kc_in_place"] == min(512, max(64, l1d // 2 // (nr * 4) // 16 * 16))
+    assert auto["kc_deep"] == min(512, 2 * want_kc)
     assert auto["mc"] == min(1024, max(4 * mr, l2 // 8 // (want_kc * 4) // mr * mr))

@@ -1,9 +1,8 @@
 // matmul_packed.cpp -- ladder step 3 (the default): packing, a SIMD register-blocked
 // micro-kernel and OpenMP, after the BLIS design (Van Zee & van de Geijn, "BLIS: A Framework
 // for Rapidly Instantiating BLAS Functionality", 2015; Goto & van de Geijn, "Anatomy of
-// High-Performance Matrix Multiplication", 2008).
-//
-// Computes C[M,N] = op(A)[M,K] @ op(B)[K,N] (float32, row-major); 2*M*N*K FLOPs.
+// High-Performance Matrix Multiplication", 2008). Computes C[M,N] = op(A)[M,K] @ op(B)[K,N]
+// (float32, row-major); 2*M*N*K FLOPs.
 //
 // What changed from step 2 (matmul_blocked.cpp), and why each change is faster:
 //
@@ -44,9 +43,8 @@
 //    rounds, one thread at 64x1024x784 3%; 1024^3 (32 slivers) and the rest unchanged.
 //    A B block that fits L1 whole (a short K) swaps jr and ir: C is then written row by
 //    row, in order, which is most of the work of a K = 10 product (up to 1.4x faster).
-//    kc, MC and NC come from the cache sizes the OS reports (size_blocks below): 48 KiB of
-//    L1d gives kc = 256 (192 for a B read in place), 32 KiB gives 160 (128).
-//    pyneuro._cpu.matmul_tuning() shows them and lets you change them.
+//    kc, MC and NC come from the cache sizes the OS reports (size_blocks below); see and
+//    change them with pyneuro._cpu.matmul_tuning().
 // 5. Threads. OpenMP threads split the rows and/or columns of C (a tm x tn grid chosen by
 //    a small cost model: FMAs plus packing). Each thread runs the whole loop nest above on
 //    its own share, packing its own B panels and A blocks, so no thread ever waits for
@@ -72,8 +70,8 @@
 // Scratch buffers are owned by the calling thread and reused across calls (no page faults).
 //
 // Measured (AVX-512, OpenBLAS 'SkylakeX' the peer): Zen 4, one core ~105 GFLOP/s of its 117
-// peak (blocked ~30, naive 14-22), two 175-215, 1.0-1.1x NumPy at 1024^3-2048^3; Zen 5, one
-// core 206-213 of 235 (NumPy 208-223), two ~400. K = 10 (dY @ W2) is bound by FMA issue.
+// peak (blocked ~30, naive 14-22), two 175-215; Zen 5, one core 206-213 of 235 (NumPy
+// 208-223), two ~390 at 2048^3 (NumPy ~400). K = 10 (dY @ W2) is bound by FMA issue.
 
 #include <algorithm>
 #include <atomic>
@@ -163,8 +161,8 @@ struct Isa {
   int vl;  // floats per vector register
   int nv_max;  // vectors per row of the C tile (NR = nv * vl)
   index_t kc_max, mc_max, nc_max;
-  index_t kc_in_place_max;  // kc when full B panels are read in place (see size_blocks)
-  index_t l1_floats;  // L1d in floats: a B block this small is walked row by row (gemm_share)
+  index_t kc_in_place_max, kc_deep_max;  // kc for panels read in place / a C over L2 (size_blocks)
+  index_t l1_floats, l2_floats;  // a B block within L1 is walked row by row (gemm_share)
   MicroKernel kernel[kMaxNV][2][kMaxMR];  // [nv - 1][ALayout][rows - 1]
   PackB pack_b;
   PackA pack_a;
@@ -212,39 +210,34 @@ void fill_narrow(Isa& isa, std::integer_sequence<int, N...>) {
 //       it, next to the C tile and the next panel coming in. A packed panel (contiguous)
 //       gets two thirds of L1d (48 KiB L1d, NR = 32: kc = 256; 32 KiB: 160), a panel read
 //       in place from a row-major B (should_read_b_in_place: rows 784 floats apart) half
-//       of it (192; 128). The deeper the block, the fewer times each C tile is loaded and
-//       stored again: every depth block reads and writes all of C once, and a 1024 x 1024
-//       C (4 MiB) does not stay in a 2 MiB L2. Measured in paired rounds on the model 167
-//       Xeon: kc 192 -> 256 made 1024^3 2-8% faster (one thread 4%), 2048^3 3%, the MLP's
-//       fc1 forward 3% and the whole 784-256-10 step 1.3%; but an in-place panel at kc
-//       256 made 128x256 @ 256x784 23% slower (packed: 3%), so in-place panels keep half.
+//       of it (192; 128): at kc 256 one made 128x256 @ 256x784 23% slower (model 167 Xeon).
+//       But each depth block loads and stores all of C once, and a C over L2 comes from L3
+//       or memory, whose bandwidth two threads share: there kc doubles (kc_deep, at most
+//       512; the panel spills to L2, which feeds 2 loads per 16 FMAs easily). Zen 5 (1 MiB
+//       L2), paired rounds: 2048^3 on 2 threads 53 -> 44-49 ms (NumPy 42-44), on one 87 ->
+//       82; 4096x784 @ 784x256 6.1 -> 5.6 ms; 512^3 (C = L2) 4% slower, so it keeps 256.
 //       Which kc applies follows from the shape alone (never from the pack_b knob or the
 //       thread count), so a result's bits do not depend on them either.
 //   mc: the mc x kc block of A stays in L2 while every panel of the B block passes under
 //       it. It gets an eighth of L2 (2 MiB, kc = 256: 256 rows; 1 MiB, kc = 160: 200),
 //       not the model's half: the L2 also holds the B block streaming past, the C tiles and
-//       the hardware prefetcher's lines, and on an SMT machine the sibling's blocks. Measured
-//       on a 2-vCPU Intel Xeon (family 6 model 167, 48 KiB L1d, 2 MiB L2), paired rounds in one process:
-//       1024^3 and 2048^3 took 5-12% less at mc = 128-384 than at the half-of-L2 1024, flat
-//       in between (512: -4%, 768: -1%); the MLP's matmuls (M <= 256) never reach mc.
-//       The same machine with the AVX2 kernel (kc = 384: mc 678 -> 168) and with the blocks
-//       a Zen 4 would get (PYNEURO_CACHE_SIZES=32768,1048576,...: mc 1024 -> 256): 0-6% and
-//       6-12% less time. (Not yet measured on an AMD machine itself.) Those figures were
-//       taken at kc = 192 (AVX2: 384); at kc = 256 (512) the mc it gives did as well: 1024^3
-//       at mc 256 vs 336 within 1%; AVX2 1024^3 4% faster at kc 512 than 384, the Zen 4
-//       blocks 2-3% at kc 160 than 128 (on this Intel machine).
+//       the prefetcher's lines, and an SMT sibling's blocks. Model 167 Xeon, paired rounds:
+//       1024^3 and 2048^3 took 5-12% less at mc = 128-384 than at the half-of-L2 1024; so
+//       did AVX2 (kc = 384: mc 678 -> 168) and Zen 4's blocks (mc 1024 -> 256), 0-12%.
 //   nc: the kc x nc block of B lives in L3 (L2 without one), which the threads share: a
 //       quarter of it, at most 4096 columns. (nc only groups columns: it never changes a
-//       result. kc does -- it cuts the k sum into blocks -- and depends on L1d alone.)
+//       result. kc does -- it cuts the k sum into blocks -- and depends on the shape alone.)
 void size_blocks(Isa& isa) {
   const CacheSizes& c = cache_sizes();
   const index_t nr = index_t(isa.vl) * isa.nv_max, f = index_t(sizeof(float));
   const index_t l1 = index_t(c.l1d), l2 = index_t(c.l2), l3 = index_t(c.l3 ? c.l3 : c.l2);
   isa.kc_max = std::clamp<index_t>(l1 * 2 / 3 / (nr * f) / 16 * 16, 64, 512);
   isa.kc_in_place_max = std::clamp<index_t>(l1 / 2 / (nr * f) / 16 * 16, 64, 512);
+  isa.kc_deep_max = std::min<index_t>(2 * isa.kc_max, 512);
   isa.mc_max = std::clamp<index_t>(l2 / 8 / (isa.kc_max * f) / isa.mr * isa.mr, 4 * isa.mr, 1024);
   isa.nc_max = std::clamp<index_t>(l3 / 4 / (isa.kc_max * f) / nr * nr, 4 * nr, 4096);
   isa.l1_floats = l1 / f;
+  isa.l2_floats = l2 / f;
 }
 
 // The kernels of the SIMD path chosen from cpuid (simd_path()).
@@ -356,10 +349,12 @@ bool should_read_b_in_place(const Isa& isa, const MatmulProblem& p) {
 }
 
 // Equal depth blocks of at most kc values of k: the tuned kc, else the automatic one for
-// panels that are packed or (by the shape's default) read in place.
+// panels read in place (by the shape's default), for a C larger than L2, or for the rest.
 index_t depth_block(const Isa& isa, const MatmulProblem& p) {
   const index_t kc = tuning_store().kc.load(std::memory_order_relaxed);
-  const index_t kc_auto = b_in_place_by_shape(isa, p) ? isa.kc_in_place_max : isa.kc_max;
+  const index_t kc_auto = b_in_place_by_shape(isa, p)                         ? isa.kc_in_place_max
+                          : double(p.M) * double(p.N) > double(isa.l2_floats) ? isa.kc_deep_max
+                                                                              : isa.kc_max;
   return ceil_div(p.K, ceil_div(p.K, kc > 0 ? kc : kc_auto));
 }
 
@@ -693,8 +688,13 @@ void set_matmul_tuning(const MatmulTuning& r) {
 
 MatmulBlocks matmul_auto_blocks() {
   const Isa& isa = isa_for_this_cpu();
-  return {int(isa.kc_max),         int(isa.mc_max), int(isa.nc_max), isa.mr, isa.mr ? isa.vl * isa.nv_max : 0,
-          int(isa.kc_in_place_max)};
+  return {int(isa.kc_max),
+          int(isa.mc_max),
+          int(isa.nc_max),
+          isa.mr,
+          isa.mr ? isa.vl * isa.nv_max : 0,
+          int(isa.kc_in_place_max),
+          int(isa.kc_deep_max)};
 }
 
 }  // namespace pyneuro::cpu

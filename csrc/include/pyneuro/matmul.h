@@ -59,10 +59,10 @@ struct MatmulTuning {
 MatmulTuning matmul_tuning();
 void set_matmul_tuning(const MatmulTuning& t);
 // The automatic block sizes for this CPU's cache sizes and SIMD path (kc for packed B
-// panels, kc_in_place for panels read in place from a row-major B, mc, nc) and its register
-// tile (mr, nr).
+// panels, kc_in_place for panels read in place from a row-major B, mc, nc, kc_deep for a C
+// larger than L2) and its register tile (mr, nr).
 struct MatmulBlocks {
-  int kc, mc, nc, mr, nr, kc_in_place;
+  int kc, mc, nc, mr, nr, kc_in_place, kc_deep;
 };
 MatmulBlocks matmul_auto_blocks();
 
