@@ -212,12 +212,12 @@ void fill_narrow(Isa& isa, std::integer_sequence<int, N...>) {
 //       in place from a row-major B (should_read_b_in_place: rows 784 floats apart) half
 //       of it (192; 128): at kc 256 one made 128x256 @ 256x784 23% slower (model 167 Xeon).
 //       But each depth block loads and stores all of C once, and a C over L2 comes from L3
-//       or memory, whose bandwidth two threads share: there kc doubles (kc_deep, at most
-//       512; the panel spills to L2, which feeds 2 loads per 16 FMAs easily). Zen 5 (1 MiB
-//       L2), paired rounds: 2048^3 on 2 threads 53 -> 44-49 ms (NumPy 42-44), on one 87 ->
-//       82; 4096x784 @ 784x256 6.1 -> 5.6 ms; 512^3 (C = L2) 4% slower, so it keeps 256.
-//       Which kc applies follows from the shape alone (never from the pack_b knob or the
-//       thread count), so a result's bits do not depend on them either.
+//       or memory, whose bandwidth two threads share: there kc is 4x (kc_deep, at most 1024;
+//       the panel then streams from L2, which feeds 2 loads per 16 FMAs easily, and the A
+//       sliver sits in L1). Zen 5 (1 MiB L2), paired processes, 2 threads: 2048^3 53 -> 46
+//       (kc 512) -> 38-39 ms (NumPy 40-44), 1024^3 6.1 -> 5.3-5.5, 4096x784x256 6.1 -> 4.6;
+//       AVX2 kernel 2048^3 87 -> 81 (512 -> 1024); 512^3 (C = L2) 4% slower, keeps 256. mc
+//       stays (128 x 1024 did as well as 64 rows). Shape alone picks kc, so do the bits.
 //   mc: the mc x kc block of A stays in L2 while every panel of the B block passes under
 //       it. It gets an eighth of L2 (2 MiB, kc = 256: 256 rows; 1 MiB, kc = 160: 200),
 //       not the model's half: the L2 also holds the B block streaming past, the C tiles and
@@ -233,7 +233,7 @@ void size_blocks(Isa& isa) {
   const index_t l1 = index_t(c.l1d), l2 = index_t(c.l2), l3 = index_t(c.l3 ? c.l3 : c.l2);
   isa.kc_max = std::clamp<index_t>(l1 * 2 / 3 / (nr * f) / 16 * 16, 64, 512);
   isa.kc_in_place_max = std::clamp<index_t>(l1 / 2 / (nr * f) / 16 * 16, 64, 512);
-  isa.kc_deep_max = std::min<index_t>(2 * isa.kc_max, 512);
+  isa.kc_deep_max = std::min<index_t>(4 * isa.kc_max, 1024);
   isa.mc_max = std::clamp<index_t>(l2 / 8 / (isa.kc_max * f) / isa.mr * isa.mr, 4 * isa.mr, 1024);
   isa.nc_max = std::clamp<index_t>(l3 / 4 / (isa.kc_max * f) / nr * nr, 4 * nr, 4096);
   isa.l1_floats = l1 / f;
