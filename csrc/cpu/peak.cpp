@@ -23,6 +23,11 @@
 #include <string>
 
 #if defined(__x86_64__) || defined(_M_X64)
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12 warns about its own AVX-512 headers (the undefined __Y operand inside the reduce
+// intrinsics, GCC bug 105593), where they are inlined; those values are never read.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 #include <immintrin.h>
 #define PYNEURO_X86 1
 #endif
