@@ -189,17 +189,19 @@ def test_a_c_larger_than_l2_gets_the_deep_block(rng, tuning):
     (the k sum is cut into other blocks, so the bits tell which one ran)."""
     info = tuning()
     auto, l2_floats = info["auto"], info["caches"]["l2"] // 4
-    if auto["kc_deep"] == auto["kc"]:
-        pytest.skip(f"kc is already {auto['kc']} (the deepest block) on this CPU")
     m = 128  # rows enough that a row-major B is packed (read in place, it would get kc_in_place)
-    k = auto["kc_deep"]  # one block at kc_deep, two at kc
-    for n, want_kc in ((l2_floats // m + 64, auto["kc_deep"]), (l2_floats // m - 64, auto["kc"])):
+    cases = [
+        (n, want_kc, k)
+        for n, want_kc in ((l2_floats // m + 64, auto["kc_deep"]), (l2_floats // m - 64, auto["kc"]))
+        for k in (auto["kc_deep"], auto["kc_deep"] + 1)
+    ]  # one or two deep blocks; more at kc
+    for n, want_kc, k in cases:
         for ta, tb in TRANS:
             a, b = operands(rng, m, n, k, ta, tb)
             got = cpu.matmul(a, b, ta, tb)
             check(got, a, b, ta, tb, f"M={m} N={n} K={k}")
             tuning(kc=want_kc)
-            assert np.array_equal(got, cpu.matmul(a, b, ta, tb)), (n, want_kc, ta, tb)
+            assert np.array_equal(got, cpu.matmul(a, b, ta, tb)), (n, k, want_kc, ta, tb)
             other = auto["kc"] + auto["kc_deep"] - want_kc
             tuning(kc=other)
             assert not np.array_equal(got, cpu.matmul(a, b, ta, tb)), (n, other, ta, tb)
