@@ -69,6 +69,14 @@ def ratio(a_fn, b_fn, rounds: int, budget: float):
     }
 
 
+def machine_line(m: dict, load_start, load_end) -> str:
+    """The Markdown line naming the machine of a record (machine_info()) and its load."""
+    return (
+        f"CPU: {m['cpu']} ({m.get('cpu_id')}), {m['usable_cpus']} CPUs, SIMD {m['simd_path']}, caches {m.get('caches')}; "
+        f"NumPy BLAS: {m['blas_summary']}; load average {load_start} -> {load_end}."
+    )
+
+
 def main(argv=None) -> int:
     from pyneuro import backends
     from pyneuro.machine import load_average, machine_info
@@ -170,8 +178,7 @@ def main(argv=None) -> int:
     lines = [
         "# Issue 17 targets",
         "",
-        f"CPU: {m['cpu']} ({m.get('cpu_id')}), {m['usable_cpus']} CPUs, SIMD {m['simd_path']}, caches {m.get('caches')}; "
-        f"NumPy BLAS: {m['blas_summary']}; load average {load_start} -> {record['load_average']['end']}.",
+        machine_line(m, load_start, record["load_average"]["end"]),
         "",
         f"Each ratio: median over {args.rounds} rounds of (first side's median call time / second side's), "
         "both sides in turns in one process; the range is that of the per-round ratios. "

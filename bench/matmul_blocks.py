@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from issue17_targets import ratio  # bench/ is the script's own folder, so on sys.path
+from issue17_targets import machine_line, ratio  # bench/ is the script's own folder, so on sys.path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -87,8 +87,7 @@ def main(argv=None) -> int:
     lines = [
         "# The packed matmul's depth block (kc) on this machine",
         "",
-        f"CPU: {m['cpu']} ({m.get('cpu_id')}), {m['usable_cpus']} CPUs, SIMD {m['simd_path']}, caches {m.get('caches')}; "
-        f"NumPy BLAS: {m['blas_summary']}; load average {load_start} -> {record['load_average']['end']}.",
+        machine_line(m, load_start, record["load_average"]["end"]),
         "",
         f"Automatic blocks: kc {auto['kc']} (C within L2), kc_deep {auto['kc_deep']} (C larger than L2), "
         f"mc {auto['mc']}, nc {auto['nc']}. Each ratio: NumPy's time / pyneuro's (> 1: pyneuro faster), "

@@ -687,8 +687,10 @@ def test_output_pool_under_threads(nb, pool, monkeypatch):
     monkeypatch.delenv("PYNEURO_OUTPUT_POOL", raising=False)
     xs = [np.full((1024, 8192), float(i), np.float32) for i in range(4)]
     out, wrong = [None] * 4, []
+    start = threading.Barrier(4)  # all four take their outputs at the same time
 
     def work(i):
+        start.wait()
         for _ in range(3):
             out[i] = nb.relu_forward(xs[i])
             if not np.all(out[i] == float(i)):

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from ..backends import table_for
 from ..creation import full_like, zeros_like
-from .optimizer import Optimizer
-from .optimizer import check_hyper as _check
+from .optimizer import Optimizer, check_hyper
 
 
 def _gradient(p, grad, weight_decay, maximize):
@@ -48,11 +47,11 @@ class RMSprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ):
-        _check("learning rate", lr)
-        _check("epsilon value", eps)
-        _check("momentum value", momentum)
-        _check("weight_decay value", weight_decay)
-        _check("alpha value", alpha)
+        check_hyper("learning rate", lr)
+        check_hyper("epsilon value", eps)
+        check_hyper("momentum value", momentum)
+        check_hyper("weight_decay value", weight_decay)
+        check_hyper("alpha value", alpha)
         defaults = dict(
             lr=lr,
             alpha=alpha,
@@ -125,11 +124,11 @@ class Adagrad(Optimizer):
         differentiable: bool = False,
         fused=None,
     ):
-        _check("learning rate", lr)
-        _check("lr_decay value", lr_decay)
-        _check("weight_decay value", weight_decay)
-        _check("initial_accumulator_value value", initial_accumulator_value)
-        _check("epsilon value", eps)
+        check_hyper("learning rate", lr)
+        check_hyper("lr_decay value", lr_decay)
+        check_hyper("weight_decay value", weight_decay)
+        check_hyper("initial_accumulator_value value", initial_accumulator_value)
+        check_hyper("epsilon value", eps)
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,
