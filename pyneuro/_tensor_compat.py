@@ -54,6 +54,13 @@ DIM_METHODS = (
     "topk",
     "squeeze",
     "unsqueeze",
+    "prod",
+    "chunk",
+    "split",
+    "unbind",
+    "gather",
+    "index_select",
+    "repeat_interleave",
 )
 
 

@@ -40,6 +40,7 @@ def _as_tensors(tensors, what):
     return out
 
 
+@numpy_keywords
 def cat(tensors, dim=0) -> Tensor:
     """Concatenate tensors along an existing dim (like torch.cat)."""
     ts = _as_tensors(tensors, "cat")
@@ -55,6 +56,7 @@ def cat(tensors, dim=0) -> Tensor:
 concat = cat
 
 
+@numpy_keywords
 def stack(tensors, dim=0) -> Tensor:
     """Stack same-shape tensors along a new dim (like torch.stack)."""
     ts = _as_tensors(tensors, "stack")
@@ -146,18 +148,22 @@ def masked_fill(t, mask, value) -> Tensor:
     return t.masked_fill(mask, value)
 
 
+@numpy_keywords
 def chunk(t, chunks, dim=0):
     return t.chunk(chunks, dim)
 
 
+@numpy_keywords
 def split(t, split_size_or_sections, dim=0):
     return t.split(split_size_or_sections, dim)
 
 
+@numpy_keywords
 def prod(t, dim=None, keepdim=False, dtype=None) -> Tensor:
     return t.prod(dim, keepdim, dtype=dtype)
 
 
+@numpy_keywords
 def repeat_interleave(t, repeats=None, dim=None, output_size=None) -> Tensor:
     if repeats is None:  # torch.repeat_interleave(counts): each index i, counts[i] times
         return arange(t.shape[0], dtype=t.dtype, device=t.device).repeat_interleave(t)
@@ -268,6 +274,7 @@ def argsort(t, dim=-1, descending=False) -> Tensor:
     return t.argsort(dim, descending)
 
 
+@numpy_keywords
 def gather(t, dim, index) -> Tensor:
     return t.gather(dim, index)
 
@@ -284,6 +291,7 @@ def flip(t, dims) -> Tensor:
     return t.flip(*dims) if isinstance(dims, (tuple, list)) else t.flip(dims)
 
 
+@numpy_keywords
 def index_select(t, dim, index) -> Tensor:
     return t.index_select(dim, index)
 
@@ -292,6 +300,7 @@ def masked_select(t, mask) -> Tensor:
     return t.masked_select(mask)
 
 
+@numpy_keywords
 def unbind(t, dim=0):
     return t.unbind(dim)
 

@@ -562,7 +562,7 @@ class Tensor(CompatMethods, ShapeMethods, InplaceMethods, TensorBase):
     def _triangle(self, keep):
         if self._data.dtype == bool_:  # bool stays bool, like torch
             return _wrap(self._data & keep, self.device)
-        return self * _wrap(keep.astype(self._data.dtype), self.device)
+        return self.masked_fill(~keep, 0)  # a select, not a product: -inf and NaN outside become 0
 
     def masked_fill(self, mask, value):
         m = mask._data if isinstance(mask, Tensor) else mask

@@ -433,3 +433,69 @@ def test_numpy_of_a_tensor_that_requires_grad_raises_like_torch():
         assert np.asarray(t.detach()).tolist() == [1.0, 1.0]
         with pytest.raises(BufferError, match="require gradient"):
             t.__dlpack__()
+
+
+# ----------------------------------------------------------------------------- printing, masks, axis=
+def test_tensor_repr_wraps_and_pads_like_torch():
+    """torch fits floor((80 - indent) / (width + 2)) numbers on a line; a sequence of 46 character
+    codes (the course's u13n2) printed 13 to a line before, torch prints 14."""
+    torch = _torch()
+    rng = np.random.default_rng(0)
+    arrays = []
+    for shape in [(46,), (1, 46), (3, 30), (2, 2, 40), (2, 3, 2, 20), (5, 17)]:
+        arrays += [
+            rng.integers(0, 300, shape),
+            rng.integers(-5, 5, shape),
+            rng.standard_normal(shape).astype(np.float32),
+            (rng.standard_normal(shape) * 1e-3).astype(np.float32),  # scientific: one padded width
+            rng.random(shape) > 0.5,
+        ]
+    arrays += [rng.integers(0, 1000, (100, 100)), (rng.standard_normal((100, 100)) * 1e-3).astype(np.float32)]
+    for a in arrays:
+        assert repr(pn.tensor(a)) == repr(torch.tensor(a)), (a.dtype, a.shape)
+
+
+def test_triangles_select_instead_of_multiplying():
+    """triu(full(-inf), 1) is torch's causal mask: 0 below the diagonal, not -inf * 0 = NaN."""
+    torch = _torch()
+    a = np.full((2, 4, 4), -np.inf, np.float32)
+    a[0, 1, 2] = np.nan
+    for k in (-1, 0, 1):
+        np.testing.assert_array_equal(pn.tensor(a).triu(k).numpy(), torch.tensor(a).triu(k).numpy())
+        np.testing.assert_array_equal(
+            pn.tril(pn.tensor(a), k).numpy(), torch.tril(torch.tensor(a), k).numpy()
+        )
+    x = pn.ones(3, 3, requires_grad=True)
+    x.triu(1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.triu(np.ones((3, 3)), 1))
+
+
+def test_numpy_axis_keyword_on_joins_and_splits():
+    """torch.cat([x] * n, axis=1) (u13n2's time_trial) and the other dim-taking joins and splits."""
+    torch = _torch()
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    idx = np.zeros((2, 1), np.int64)
+    for fw in (pn, torch):
+        x = fw.tensor(a)
+        got = [
+            fw.cat([x, x], axis=1),
+            fw.stack([x, x], axis=1),
+            fw.concat([x, x], axis=1),
+            fw.chunk(x, 3, axis=1)[1],
+            fw.unbind(x, axis=1)[2],
+            fw.gather(x, axis=1, index=fw.tensor(idx)),
+            fw.index_select(x, axis=1, index=fw.tensor([2])),
+            fw.prod(x, axis=1),
+            fw.repeat_interleave(x, 2, axis=1),
+            x.chunk(3, axis=1)[0],
+            x.unbind(axis=0)[1],
+            x.prod(axis=0),
+            x.repeat_interleave(2, axis=0),
+        ]
+        if fw is pn:
+            ours = [t.numpy() for t in got]
+        else:
+            for o, t in zip(ours, got):
+                np.testing.assert_array_equal(o, t.numpy())
+    with pytest.raises(TypeError):
+        pn.cat([pn.ones(2)], dim=0, axis=0)
