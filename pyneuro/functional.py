@@ -16,7 +16,19 @@ from ._shapes import numpy_keywords
 from .autograd import no_grad
 from .backends import _checks
 from .creation import arange, as_tensor, tensor
-from .functional_conv import adaptive_avg_pool2d, avg_pool2d, conv2d, dropout2d, max_pool2d, pad
+from .functional_attention import scaled_dot_product_attention
+from .functional_conv import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    dropout2d,
+    max_pool1d,
+    max_pool2d,
+    pad,
+)
 from .functions import where
 from .random import _rng
 from .tensor import Tensor
@@ -711,10 +723,15 @@ __all__ = [
     "elu",
     "layer_norm",
     "batch_norm",
+    "conv1d",
     "conv2d",
+    "max_pool1d",
     "max_pool2d",
+    "avg_pool1d",
     "avg_pool2d",
+    "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "scaled_dot_product_attention",
     "dropout2d",
     "pad",
 ]

@@ -10,6 +10,11 @@ pyneuro/autograd/conv.py, whose forward and backward are kernel-table calls
 docs/DESIGN.md, "Convolution and pooling entries"). The kernels check the shapes and raise
 torch's errors.
 
+The 1-D functions (x (N, C, L) or (C, L)) compute the same over the last axis alone:
+conv1d (cross-correlation), max_pool1d and avg_pool1d (maximum / mean over each window),
+adaptive_avg_pool1d (mean over windows that give a fixed output length). Each views the
+signal as an image of height 1, (N, C, 1, L), and calls its 2-D function.
+
 Costs (per image): conv2d does 2 * O * (C/groups) * kH * kW * Ho * Wo FLOPs forward and twice
 that backward (the input and the weight gradients); pooling reads each input element once per
 window it falls in and does no multiplication worth counting.
@@ -17,9 +22,12 @@ window it falls in and does no multiplication worth counting.
 
 from __future__ import annotations
 
+from numbers import Integral
+
 from . import autograd as _ag
 from ._dtype import torch_name as _torch_name
-from ._errors import ArgumentError, DTypeError
+from ._errors import ArgumentError, DTypeError, ShapeError
+from .backends._conv_checks import out_size as _out_size
 from .creation import as_tensor
 from .creation import full as _full
 from .functions import cat as _ag_cat
@@ -169,6 +177,198 @@ def adaptive_avg_pool2d(input, output_size) -> Tensor:
     return y.squeeze(0) if unbatched else y
 
 
+# ----------------------------------------------------------------------------- 1-D
+# A length-L signal is an image of height 1: x (N, C, L) -> (N, C, 1, L), w (O, C/g, k) ->
+# (O, C/g, 1, k), each size k -> (1, k); the answer's height-1 axis is squeezed away. So the
+# 1-D functions run the 2-D kernels and autograd Functions above (torch builds avg_pool1d and
+# adaptive_avg_pool1d the same way). Unbatched (C, L) becomes (C, 1, L), which the 2-D
+# functions take as unbatched, so it is answered unbatched. The arguments are checked here
+# with torch's 1-D messages; what the 2-D kernels check gives torch's own 2-D messages.
+_CONV_SIZE = (
+    "expected {name} to be a single integer value or a list of 1 values to match the "
+    "convolution dimensions, but got {name}={v}"
+)
+_MAX_SIZE = "max_pool1d() {name} must be an int, list of ints or tuple of ints of size 1 but got size {n}"
+_ARG_SIZE = "{op}() argument '{name}' should contain one int (got {n})"
+
+
+def _sizes(shape) -> str:
+    return "[" + ", ".join(str(int(s)) for s in shape) + "]"
+
+
+def _single(v, name: str, op: str, message: str) -> int:
+    """An int from an int or a sequence of one int; `message` words a sequence of another length."""
+    seq = (v,) if isinstance(v, Integral) else v
+    if isinstance(seq, (list, tuple)):
+        seq = tuple(seq)
+    if not isinstance(seq, tuple) or not all(
+        isinstance(e, Integral) and not isinstance(e, bool) for e in seq
+    ):
+        raise TypeError(f"{op}(): argument '{name}' must be an int or a tuple of one int, not {v!r}")
+    if len(seq) != 1:
+        raise ArgumentError(message.format(name=name, op=op, n=len(seq), v=list(seq)))
+    return int(seq[0])
+
+
+def _no_stride(stride) -> bool:
+    """stride None or an empty sequence means stride = kernel_size, as torch."""
+    return stride is None or (not isinstance(stride, Integral) and len(stride) == 0)
+
+
+def _tensor_1d(input, op: str) -> Tensor:
+    """input is a (C, L) or (N, C, L) Tensor (torch's message, used by the pooling functions)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be a pyneuro Tensor, not {type(input).__name__}")
+    if input.ndim not in (2, 3):
+        raise ShapeError(
+            f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument #1 "
+            f"'self' (while checking arguments for {op})"
+        )
+    return input
+
+
+def _check_conv1d(x, w, bias, padding, dilation, groups) -> None:
+    """torch's shape checks of conv1d, in its order and words (sizes of the batched input)."""
+    if x.ndim not in (2, 3):
+        raise ShapeError(
+            f"Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: {_sizes(x.shape)}"
+        )
+    if w.ndim < 3:
+        raise ShapeError("weight should have at least three dimensions")
+    if w.ndim != 3:
+        raise ShapeError(
+            f"Expected {w.ndim}-dimensional input for {w.ndim}-dimensional weight {_sizes(w.shape)}, "
+            f"but got {x.ndim}-dimensional input of size {_sizes(x.shape)} instead"
+        )
+    xs = tuple(x.shape) if x.ndim == 3 else (1,) + tuple(x.shape)
+    o, cg, k = w.shape
+    if o % groups:
+        raise ShapeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size [{_sizes(w.shape)}] instead"
+        )
+    if xs[1] != cg * groups:
+        raise ShapeError(
+            f"Given groups={groups}, weight of size {_sizes(w.shape)}, expected input{_sizes(xs)} to have "
+            f"{cg * groups} channels, but got {xs[1]} channels instead"
+        )
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != o):
+        raise ShapeError(
+            f"Given weight of size {_sizes(w.shape)}, expected bias to be 1-dimensional with {o} elements, "
+            f"but got bias of size {_sizes(bias.shape)} instead"
+        )
+    total = dilation * (k - 1) if padding == "same" else 2 * padding if isinstance(padding, int) else 0
+    if k >= 1 and xs[2] + total < dilation * (k - 1) + 1:
+        raise ShapeError(
+            f"Calculated padded input size per channel: ({xs[2] + total}). Kernel size: "
+            f"({dilation * (k - 1) + 1}). Kernel size can't be greater than actual input size"
+        )
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """1-D cross-correlation over the last axis, like torch's F.conv1d.
+
+        y[n, o, i] = b[o] + sum_{c, u} w[o, c, u] * x[n, g*C/G + c, i*s + u*d - p]
+
+    x (N, C, L) or unbatched (C, L), w (O, C/groups, k). padding: an int, a 1-tuple, "valid"
+    or "same" (stride 1; an even kernel pads the extra element on the right, as torch).
+    Runs conv2d on (N, C, 1, L) with a (1, k) kernel: the same kernels and autograd Function.
+    """
+    for name, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"conv1d(): argument '{name}' must be a pyneuro Tensor, not {type(t).__name__}")
+    stride = _single(stride, "stride", "conv1d", _CONV_SIZE)
+    dilation = _single(dilation, "dilation", "conv1d", _CONV_SIZE)
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ArgumentError(f"Invalid padding string: {padding!r}")
+        if padding == "same" and stride != 1:
+            raise ArgumentError("padding='same' is not supported for strided convolutions")
+    else:
+        padding = _single(padding, "padding", "conv1d", _CONV_SIZE)
+    if isinstance(groups, bool) or not isinstance(groups, Integral):
+        raise ArgumentError(f"groups must be an int, got {groups!r}")
+    for bad, message in (
+        (stride < 1, "non-positive stride is not supported"),
+        (isinstance(padding, int) and padding < 0, "negative padding is not supported"),
+        (dilation < 1, "non-positive dilation is not supported"),
+        (groups < 1, "non-positive groups is not supported"),
+    ):
+        if bad:
+            raise ArgumentError(message)
+    _check_conv1d(input, weight, bias, padding, dilation, int(groups))
+    pad2 = padding if isinstance(padding, str) else (0, padding)
+    y = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, stride), pad2, (1, dilation), int(groups))
+    return y.squeeze(-2)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Maximum over each window of k elements (stride defaults to k), like torch's max_pool1d.
+
+        y[n, c, i] = max_{u < k} x[n, c, i*s + u*d - p]      (padding counts as -inf)
+
+    return_indices=True also gives the position in the input's last axis of each maximum.
+    Runs max_pool2d on (N, C, 1, L) with a (1, k) window.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"max_pool1d(): argument 'input' must be a pyneuro Tensor, not {type(input).__name__}"
+        )
+    if input.ndim not in (2, 3) or min(input.shape[-2:]) < 1:
+        raise ShapeError(
+            "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, "
+            f"but got:{_sizes(input.shape)}"
+        )
+    k = _single(kernel_size, "kernel_size", "max_pool1d", _MAX_SIZE)
+    s = k if _no_stride(stride) else _single(stride, "stride", "max_pool1d", _MAX_SIZE)
+    p = _single(padding, "padding", "max_pool1d", _MAX_SIZE)
+    d = _single(dilation, "dilation", "max_pool1d", _MAX_SIZE)
+    for bad, message in (
+        (k < 1, f"kernel_size must be greater than zero, but got {k}"),
+        (s < 1, f"stride must be greater than zero, but got {s}"),
+        (p < 0, f"padding must be non-negative, but got {p}"),
+        (
+            p > k // 2,
+            f"padding should be at most half of kernel size, but got padding={p} and kernel_size={k}",
+        ),
+        (d < 1, f"dilation must be greater than zero, but got {d}"),
+    ):
+        if bad:
+            raise ArgumentError("max_pool1d() " + message)
+    out = _out_size(input.shape[-1], k, s, p, d, bool(ceil_mode))
+    if out < 1:
+        raise ShapeError(f"max_pool1d() Invalid computed output size: {out}")
+    y = max_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), (1, d), ceil_mode, return_indices)
+    if return_indices:
+        return y[0].squeeze(-2), y[1].squeeze(-2)
+    return y.squeeze(-2)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True) -> Tensor:
+    """Mean over each window of k elements (stride defaults to k), like torch's avg_pool1d.
+
+    count_include_pad: divide by k (padding zeros included) or by the window's part inside
+    the input. Runs avg_pool2d on (N, C, 1, L) with a (1, k) window, as torch does.
+    """
+    x = _tensor_1d(input, "avg_pool1d")
+    k = _single(kernel_size, "kernel_size", "avg_pool1d", _ARG_SIZE)
+    s = k if _no_stride(stride) else _single(stride, "stride", "avg_pool1d", _ARG_SIZE)
+    p = _single(padding, "padding", "avg_pool1d", _ARG_SIZE)
+    y = avg_pool2d(x.unsqueeze(-2), (1, k), (1, s), (0, p), ceil_mode, count_include_pad)
+    return y.squeeze(-2)
+
+
+def adaptive_avg_pool1d(input, output_size) -> Tensor:
+    """Average pooling to a fixed output length o, like torch's adaptive_avg_pool1d.
+
+    Output element i averages x[floor(i L / o) : ceil((i + 1) L / o)]. Runs
+    adaptive_avg_pool2d on (N, C, 1, L) with output size (1, o), as torch does.
+    """
+    x = _tensor_1d(input, "adaptive_avg_pool1d")
+    o = _single(output_size, "output_size", "adaptive_avg_pool1d", _ARG_SIZE)
+    return adaptive_avg_pool2d(x.unsqueeze(-2), (1, o)).squeeze(-2)
+
+
 def dropout2d(
     input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, generator=None
 ) -> Tensor:
@@ -197,7 +397,18 @@ def dropout2d(
     return input * mask
 
 
-__all__ = ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "dropout2d", "same_padding"]
+__all__ = [
+    "conv1d",
+    "conv2d",
+    "max_pool1d",
+    "max_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "dropout2d",
+    "same_padding",
+]
 
 
 _PAD_MODES = ("constant", "reflect", "replicate", "circular")

@@ -5,15 +5,28 @@ linear.py         Linear, Identity, Flatten, Unflatten
 activation.py     ReLU, GELU, LeakyReLU, SiLU, Softplus, ELU, Sigmoid, Tanh, Softmax, LogSoftmax
 normalization.py  LayerNorm, BatchNorm1d, BatchNorm2d
 dropout.py        Dropout, Dropout2d
-conv.py           Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
+conv.py           Conv1d, Conv2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d
 sparse.py         Embedding
+rnn.py            RNN, GRU, LSTM, RNNCell, GRUCell, LSTMCell (and RNNBase, RNNCellBase)
+attention.py      MultiheadAttention
+transformer.py    Transformer, TransformerEncoder(Layer), TransformerDecoder(Layer)
 container.py      Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 loss.py           MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss
 """
 
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh  # noqa: F401
+from .attention import MultiheadAttention  # noqa: F401
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: F401
-from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d  # noqa: F401
+from .conv import (  # noqa: F401
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    Conv1d,
+    Conv2d,
+    MaxPool1d,
+    MaxPool2d,
+)
 from .dropout import Dropout, Dropout2d  # noqa: F401
 from .linear import Flatten, Identity, Linear, Unflatten  # noqa: F401
 from .loss import (  # noqa: F401
@@ -34,4 +47,12 @@ from .module import (  # noqa: F401
     _IncompatibleKeys,
 )
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
 from .sparse import Embedding  # noqa: F401
+from .transformer import (  # noqa: F401
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)

@@ -1,5 +1,12 @@
-"""Conv2d and the pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d (torch's names,
-arguments, initialisation and reprs). Each forward is one call of pyneuro.functional."""
+"""Convolution and pooling layers (torch's names, arguments, initialisation and reprs):
+
+Conv1d, Conv2d    y = conv1d/conv2d(x, weight) + bias, a learnt cross-correlation
+MaxPool1d/2d      the maximum over each window
+AvgPool1d/2d      the mean over each window
+AdaptiveAvgPool1d/2d   the mean over windows sized to give a fixed output size
+
+Each forward is one call of pyneuro.functional (whose 1-D functions run the 2-D kernels on a
+height-1 image)."""
 
 from __future__ import annotations
 
@@ -20,13 +27,20 @@ def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 
 
-class Conv2d(Module):
-    """y = conv2d(x, W) + b with W of shape (out_channels, in_channels / groups, kH, kW).
+def _single(v, name="kernel_size"):
+    """(v,) from an int or a sequence of one int (torch's _single, checked)."""
+    t = (v,) if isinstance(v, int) else tuple(v)
+    if len(t) != 1:
+        raise ArgumentError(f"expected {name} to be a single int or a tuple of one int, but got {v!r}")
+    return t
 
-    Initialisation as torch: weight ~ kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in),
-    1/sqrt(fan_in)) with fan_in = in_channels / groups * kH * kW; bias ~ the same range.
-    padding_mode: only 'zeros' (the others raise NotImplementedError naming the mode).
-    """
+
+class _ConvNd(Module):
+    """What Conv1d and Conv2d share: arguments, parameters, initialisation and repr.
+
+    `_tuple` turns an int (or sequence) into the layer's tuple of per-dimension sizes."""
+
+    _tuple = staticmethod(_pair)
 
     def __init__(
         self,
@@ -57,17 +71,17 @@ class Conv2d(Module):
             )
         if padding_mode != "zeros":
             raise NotImplementedError(
-                f"Conv2d: padding_mode='{padding_mode}' is not implemented (only 'zeros')"
+                f"{type(self).__name__}: padding_mode='{padding_mode}' is not implemented (only 'zeros')"
             )
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
-            if padding == "same" and any(s != 1 for s in _pair(stride)):
+            if padding == "same" and any(s != 1 for s in self._tuple(stride)):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
-        self.padding = padding if isinstance(padding, str) else _pair(padding)
-        self.dilation, self.groups, self.padding_mode = _pair(dilation), groups, padding_mode
+        self.kernel_size, self.stride = self._tuple(kernel_size), self._tuple(stride)
+        self.padding = padding if isinstance(padding, str) else self._tuple(padding)
+        self.dilation, self.groups, self.padding_mode = self._tuple(dilation), groups, padding_mode
         dev, dt = _device(device), dtype or "float32"
         shape = (out_channels, in_channels // groups) + self.kernel_size
         self.weight = Parameter(empty(shape, dtype=dt, device=dev))
@@ -80,18 +94,16 @@ class Conv2d(Module):
     def reset_parameters(self, generator=None) -> None:
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
         if self.bias is not None:
-            fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
+            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-
     def extra_repr(self) -> str:
+        n = len(self.kernel_size)
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0,) * 2:
+        if self.padding != (0,) * n:
             s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
+        if self.dilation != (1,) * n:
             s += f", dilation={self.dilation}"
         if self.groups != 1:
             s += f", groups={self.groups}"
@@ -102,8 +114,34 @@ class Conv2d(Module):
         return s
 
 
-class MaxPool2d(Module):
-    """Maximum over kernel_size windows (stride defaults to kernel_size), as torch."""
+class Conv1d(_ConvNd):
+    """y = conv1d(x, W) + b with W of shape (out_channels, in_channels / groups, k).
+
+    x (N, C, L) or unbatched (C, L). Initialisation as torch: weight ~ kaiming_uniform_(a=sqrt(5)),
+    i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in_channels / groups * k; bias ~ the
+    same range. padding_mode: only 'zeros' (the others raise NotImplementedError naming the mode).
+    """
+
+    _tuple = staticmethod(_single)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv2d(_ConvNd):
+    """y = conv2d(x, W) + b with W of shape (out_channels, in_channels / groups, kH, kW).
+
+    Initialisation as torch: weight ~ kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in),
+    1/sqrt(fan_in)) with fan_in = in_channels / groups * kH * kW; bias ~ the same range.
+    padding_mode: only 'zeros' (the others raise NotImplementedError naming the mode).
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class _MaxPoolNd(Module):
+    """What MaxPool1d and MaxPool2d share: the arguments (stored as given) and the repr."""
 
     def __init__(
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
@@ -113,6 +151,24 @@ class MaxPool2d(Module):
         self.stride = stride if stride is not None else kernel_size
         self.padding, self.dilation = padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class MaxPool1d(_MaxPoolNd):
+    """Maximum over windows of kernel_size elements (stride defaults to kernel_size), as torch."""
+
+    def forward(self, input: Tensor):
+        args = (self.padding, self.dilation, self.ceil_mode, self.return_indices)
+        return F.max_pool1d(input, self.kernel_size, self.stride, *args)
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Maximum over kernel_size windows (stride defaults to kernel_size), as torch."""
 
     def forward(self, input: Tensor):
         return F.max_pool2d(
@@ -125,11 +181,25 @@ class MaxPool2d(Module):
             self.return_indices,
         )
 
+
+class AvgPool1d(Module):
+    """Mean over windows of kernel_size elements (stride defaults to kernel_size), as torch.
+
+    Sizes are stored as 1-tuples, as torch's (so is its repr)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+        super().__init__()
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size, "stride")
+        self.padding = _single(padding, "padding")
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+
+    def forward(self, input: Tensor) -> Tensor:
+        args = (self.padding, self.ceil_mode, self.count_include_pad)
+        return F.avg_pool1d(input, self.kernel_size, self.stride, *args)
+
     def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AvgPool2d(Module):
@@ -178,6 +248,21 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(Module):
+    """Average pooling to a fixed output length (an int or a 1-tuple)."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        _single(output_size, "output_size")
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.adaptive_avg_pool1d(input, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
