@@ -373,6 +373,36 @@ SNIPPETS = {
         causal = torch.triu(torch.ones(4, 4, dtype=torch.bool), diagonal=1)
         print(causal, scores.shape)
     """,
+    "sequence_models": """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+        sentence = "The quick brown fox jumped over the lazy dogs."
+        sentence_tensor = torch.tensor([[ord(x) for x in sentence]])
+        print(sentence_tensor)
+        targets, input_ids = sentence_tensor[:, 1:], sentence_tensor[:, :-1]
+        def num_parameters(model):
+            return sum(param.numel() for param in model.parameters() if param.requires_grad)
+        embedder = nn.Embedding(256, 5)
+        lm_head = nn.Linear(5, 256)
+        lm_head.weight = embedder.weight
+        embeddings = embedder(input_ids)
+        loss = F.cross_entropy(lm_head(embeddings).transpose(1, 2), targets, reduction='none')
+        print(num_parameters(embedder), embeddings.shape, loss.shape)
+        gru = nn.GRU(5, 5, batch_first=True)
+        output, hidden = gru(embeddings)
+        print(gru, num_parameters(gru), output.shape, hidden.shape, (output[:, -1, :] == hidden).all())
+        conv = nn.Conv1d(5, 5, kernel_size=7, padding=3)
+        print(conv, num_parameters(conv), conv(embeddings.transpose(1, 2)).transpose(1, 2).shape)
+        xformer = nn.TransformerEncoderLayer(d_model=5, nhead=1, dim_feedforward=5, batch_first=True)
+        print(num_parameters(xformer), xformer(torch.cat([embeddings] * 2, axis=1)).shape)
+        mask = nn.Transformer.generate_square_subsequent_mask(embeddings.shape[-2])
+        print(mask[:3, :3])
+        embeddings.retain_grad()
+        loss = F.cross_entropy(lm_head(xformer(embeddings, mask)).transpose(1, 2), targets, reduction='none')
+        loss[0, 20].backward()
+        print((embeddings.grad[0, 21:] == 0).all(), (embeddings.grad[0, 20] != 0).any())
+    """,
     "embeddings_similarity": """
         import torch
         import torch.nn.functional as F
