@@ -57,3 +57,14 @@ def test_torch_defaults_and_errors():
     for fw in (pn, torch):
         with pytest.raises(TypeError):
             fw.use_deterministic_algorithms("yes")
+
+
+def test_attention_kernel_switches_are_recorded_like_torchs():
+    """u11n1's setup cell: torch.backends.cuda.enable_flash_sdp(False) and friends."""
+    cuda = pn.backends.cuda
+    for kind in ("flash", "mem_efficient", "math", "cudnn"):
+        assert getattr(cuda, f"{kind}_sdp_enabled")() is True  # torch's defaults
+        getattr(cuda, f"enable_{kind}_sdp")(False)
+        assert getattr(cuda, f"{kind}_sdp_enabled")() is False
+        getattr(cuda, f"enable_{kind}_sdp")(True)
+        assert getattr(cuda, f"{kind}_sdp_enabled")() is True

@@ -9,7 +9,8 @@ pyneuro has no cuDNN, MPS or oneDNN, so `is_available()` answers False for them;
 kernel it has is already deterministic: no result's bits depend on the thread count or on
 timing (a matmul never splits its k sum across threads, reductions sum in a fixed order, no
 kernel uses atomics to add floats). So the switches are plain attributes a script can set and
-read back, with nothing for them to turn on.
+read back, with nothing for them to turn on; so are torch.backends.cuda's attention-kernel
+switches (`enable_flash_sdp(False)`, a Kaggle workaround in the course's u11n1).
 """
 
 from __future__ import annotations
@@ -56,9 +57,32 @@ cudnn = SimpleNamespace(
 mps = SimpleNamespace(is_available=_false, is_built=_false)
 mkldnn = SimpleNamespace(enabled=True, is_available=_false)
 openmp = SimpleNamespace(is_available=_openmp_available)
+# which of torch's fused attention kernels F.scaled_dot_product_attention may pick; pyneuro's
+# has one way (the "math" form: scores, softmax, weighted sum), so they are recorded only
+_sdp = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
+
+
+def _sdp_switches() -> dict:
+    def enable(kind):
+        def set_(enabled: bool) -> None:
+            _sdp[kind] = bool(enabled)
+
+        return set_
+
+    def read(kind):
+        return lambda: _sdp[kind]
+
+    out = {}
+    for kind in _sdp:
+        out[f"enable_{kind}_sdp"] = enable(kind)
+        out[f"{kind}_sdp_enabled"] = read(kind)
+    return out
+
+
 cuda = SimpleNamespace(
     is_built=_cuda_built,
     matmul=SimpleNamespace(allow_tf32=False, allow_fp16_reduced_precision_reduction=True),
+    **_sdp_switches(),
 )
 
 _deterministic = {"mode": False, "warn_only": False}
