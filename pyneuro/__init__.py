@@ -22,6 +22,7 @@ from . import backends
 from ._device import device
 from ._dtype import DType as dtype
 from ._shapes import Size
+from ._tensor_str import set_printoptions
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backends import set_backend
 from .backends.torch_flags import (
@@ -207,6 +208,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "set_printoptions",
     "backends",
     "set_backend",
     "get_num_threads",

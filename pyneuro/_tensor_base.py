@@ -43,6 +43,7 @@ from ._dtype import (
 )
 from ._errors import ArgumentError, DataError, DTypeError, ShapeError
 from ._shapes import Size, normalize_dims
+from ._tensor_str import tensor_str
 from .backends._registry import current as _current_backend
 
 if TYPE_CHECKING:  # annotations only: tensor.py imports this module, not the other way round
@@ -166,36 +167,6 @@ def _from_data(data, dtype=None, device=None):
 
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])  # like torch.return_types.max
-
-
-def _edges(host, k: int):
-    """The corner blocks a summarised repr shows: the first and last k along every long axis."""
-    for axis, n in enumerate(host.shape):
-        if n > 2 * k:
-            host = np.concatenate([host.take(range(k), axis), host.take(range(n - k, n), axis)], axis)
-    return host
-
-
-def _float_format(shown):
-    """torch's float format (its _Formatter), as a NumPy formatter: from the nonzero finite numbers
-    shown, integral values print as "3." unless the magnitudes span over 1000x or pass 1e8 (then
-    "%.4e"); others as "%.4f", or "%.4e" when they span over 1000x, pass 1e8 or go under 1e-4.
-    Every number is padded to the widest finite one; inf and nan are not counted in that width."""
-    vals = shown[np.isfinite(shown) & (shown != 0)].astype(np.float64)
-    int_mode = bool(np.all(np.ceil(vals) == vals))
-    sci = False
-    if vals.size:
-        hi, lo = np.abs(vals).max(), np.abs(vals).min()
-        sci = hi / lo > 1000.0 or hi > 1.0e8 or (not int_mode and lo < 1.0e-4)
-    spec = ".4e" if sci else ".0f" if int_mode else ".4f"
-    dot = "." if int_mode and not sci else ""
-    width = max([1] + [len(format(v, spec)) + len(dot) for v in vals.tolist()])
-
-    def fmt(v) -> str:
-        text = format(float(v), spec) + (dot if np.isfinite(v) else "")
-        return text.rjust(width)
-
-    return fmt
 
 
 class TensorBase:
@@ -410,43 +381,16 @@ class TensorBase:
     # ------------------------------------------------------------------ repr
     def __repr__(self) -> str:
         host = np.asarray(_backend(self.device).to_numpy(self._data))
-        prefix = "tensor("
-        # torch fits floor((80 - indent) / (width + 2)) numbers on a line, indent = 6 + ndim; NumPy's
-        # wrapping rule gives the same count at a line width of 79 + ndim
-        opts = dict(separator=", ", prefix=prefix, threshold=1000, edgeitems=3, max_line_width=79 + host.ndim)
-        if host.dtype.kind == "f":  # the format is chosen from the numbers shown, as torch
-            shown = _edges(host, opts["edgeitems"]) if host.size > opts["threshold"] else host
-            body = np.array2string(host, formatter={"float_kind": _float_format(shown)}, **opts)
-        elif host.dtype.kind == "b":  # like torch: pad to the widest word present ([True], [ True, False])
-            width = 5 if not host.all() else 4
-            body = np.array2string(host, formatter={"bool": lambda v: str(_PY_BOOL(v)).rjust(width)}, **opts)
-        else:
-            body = np.array2string(host, **opts)
-        if host.size > opts["threshold"]:  # torch's ellipsis inside a row is " ...", one space wider
-            body = body.replace(", ..., ", ",  ..., ")
-        if host.size == 0:
-            body = f"[], size={tuple(host.shape)}" if host.ndim > 1 else "[]"
-        extras = []
+        suffixes = []
         if self.device != "cpu":
-            extras.append(f"device='{self.device}:0'")
+            suffixes.append(f"device='{self.device}:0'")
         if host.dtype not in (float32, int64, bool_):
-            extras.append(f"dtype=pyneuro.{host.dtype}")
+            suffixes.append(f"dtype=pyneuro.{host.dtype}")
         if self._node is not None:
-            extras.append(f"grad_fn=<{self._node.name()}>")
+            suffixes.append(f"grad_fn=<{self._node.name()}>")
         elif self._req:
-            extras.append("requires_grad=True")
-        # torch's _add_suffixes: a suffix that would pass column 80 starts a new line; measured
-        # as torch spells it ("dtype=torch.float64"), so the lines break where torch's do
-        text = prefix + body
-        last = len(text) - text.rfind("\n") + 1
-        for e in extras:
-            if last + len(e.replace("pyneuro.", "torch.")) + 2 > 80:
-                text += ",\n" + " " * len(prefix) + e
-                last = len(prefix) + len(e)
-            else:
-                text += ", " + e
-                last += len(e) + 2
-        return text + ")"
+            suffixes.append("requires_grad=True")
+        return tensor_str(host, suffixes)
 
     def __str__(self) -> str:
         return self.__repr__()

@@ -499,3 +499,42 @@ def test_numpy_axis_keyword_on_joins_and_splits():
                 np.testing.assert_array_equal(o, t.numpy())
     with pytest.raises(TypeError):
         pn.cat([pn.ones(2)], dim=0, axis=0)
+
+
+def test_set_printoptions_prints_as_torch():
+    torch = _torch()
+    rng = np.random.default_rng(0)
+    arrays = [
+        rng.standard_normal((3, 12)).astype(np.float32),
+        np.arange(30),
+        np.arange(30.0),
+        np.ones((4, 4), np.float32),
+        np.array([1e-6, 2.0], np.float32),
+        np.array([1.0, 2.0], np.float32),
+        (rng.standard_normal(50) * 1e3).astype(np.float32),
+    ]
+    settings = [
+        dict(precision=2),
+        dict(sci_mode=False),
+        dict(sci_mode=True),
+        dict(linewidth=40),
+        dict(threshold=5, edgeitems=1),
+        dict(profile="short"),
+        dict(profile="full"),
+        dict(precision=8, sci_mode=False),
+    ]
+    try:
+        for kw in settings:
+            torch.set_printoptions(**kw)
+            pn.set_printoptions(**kw)
+            for a in arrays:
+                assert repr(pn.tensor(a)) == repr(torch.tensor(a)).replace("torch.", "pyneuro."), (
+                    kw,
+                    a.shape,
+                )
+    finally:
+        torch.set_printoptions(profile="default")
+        pn.set_printoptions(profile="default")
+    assert repr(pn.tensor([1.12345])) == "tensor([1.1235])"
+    with pytest.raises(ValueError):
+        pn.set_printoptions(profile="tiny")
