@@ -586,8 +586,16 @@ def _value_array(value, like: TensorBase):
     return _backend(like.device).asarray(np.asarray(value, dtype=like._data.dtype))
 
 
+def check_slice_steps(index) -> None:
+    """torch slices with positive steps only: x[::-1] raises ValueError (x.flip(0) reverses)."""
+    for p in index if isinstance(index, tuple) else (index,):
+        if isinstance(p, slice) and p.step is not None and p.step <= 0:
+            raise ValueError("step must be greater than zero" if p.step < 0 else "slice step cannot be zero")
+
+
 def _convert_index(index, t: TensorBase):
     """Turn Tensor/list index parts into backend arrays; report whether any is an array."""
+    check_slice_steps(index)
     bk = None
     parts = index if isinstance(index, tuple) else (index,)
     out = []

@@ -23,7 +23,7 @@ import numpy as np
 
 from ._dtype import _PY_BOOL, _PY_INT, _SCALARS
 from ._errors import ShapeError
-from ._tensor_base import TensorBase, _backend, _convert_index, _value_array, _wrap
+from ._tensor_base import TensorBase, _backend, _convert_index, _value_array, _wrap, check_slice_steps
 from .autograd import inplace as _ip
 from .autograd.grad_mode import _GradMode
 from .autograd.shape import Index
@@ -201,7 +201,9 @@ class InplaceMethods:
     def __setitem__(self, index, value):
         basic = isinstance(index, (_PY_INT, slice)) and not isinstance(index, _PY_BOOL)
         advanced = False
-        if not basic:
+        if basic:
+            check_slice_steps(index)
+        else:
             index, advanced = _convert_index(index, self)
         if not advanced and _GradMode.enabled and self._req and self._node is None:
             raise RuntimeError(_VIEW_OF_LEAF)  # torch writes x[i] = v as x[i].copy_(v), through a view

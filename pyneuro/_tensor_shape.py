@@ -22,6 +22,7 @@ from ._tensor_base import (
     _convert_index,
     _from_data,
     _wrap,
+    check_slice_steps,
 )
 from .autograd import shape as _ag
 
@@ -193,6 +194,7 @@ class ShapeMethods:
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index):
         if isinstance(index, (_PY_INT, slice)) and not isinstance(index, _PY_BOOL):
+            check_slice_steps(index)
             return _ag.Index.apply(self, index=index, advanced=False)
         index, advanced = _convert_index(index, self)
         return _ag.Index.apply(self, index=index, advanced=advanced)
@@ -236,7 +238,7 @@ class ShapeMethods:
         """Reverse the order along dims (a view with negative strides; gradient flipped back)."""
         dims = normalize_dims(_shape_arg(dims) if dims else (), self.ndim) if dims else ()
         index = tuple(slice(None, None, -1) if i in dims else slice(None) for i in range(self.ndim))
-        return self[index] if dims else self.clone()
+        return _ag.Index.apply(self, index=index, advanced=False) if dims else self.clone()  # steps of -1
 
     def movedim(self, source, destination):
         src = (source,) if isinstance(source, _PY_INT) else tuple(source)

@@ -15,7 +15,7 @@ import sys
 
 from .._tensor_base import TensorBase, _wrap
 from . import hooks as _hooks
-from .function import _FREED_MESSAGE, _Profiling
+from .function import _FREED_MESSAGE, SliceGrad, _Profiling
 
 # ----------------------------------------------------------------------------- the engine
 
@@ -69,8 +69,33 @@ def _is_pool_block(capsule) -> bool:
     return name is not None and _capsule_name(capsule) == name.encode()
 
 
-def _accumulate_leaf(leaf, g, shared: bool) -> None:
-    """leaf.grad += g (the first gradient is stored, copied if it may alias other arrays)."""
+def _dense(g):
+    return g.dense() if isinstance(g, SliceGrad) else g
+
+
+def _sum(acc, owned: bool, gi):
+    """acc + gi, two gradients of one tensor. A SliceGrad is added into acc in place where acc
+    is an array made during this walk (owned): O(the slice), not O(the tensor)."""
+    if isinstance(acc, SliceGrad):
+        acc, owned = acc.dense(), True
+    if isinstance(gi, SliceGrad):
+        if owned and gi.add_into(acc):
+            return acc
+        gi = gi.dense()
+    return acc + gi
+
+
+def _accumulate_leaf(leaf, g, shared: bool, fresh=None) -> None:
+    """leaf.grad += g (the first gradient is stored, copied if it may alias other arrays).
+
+    fresh: ids of the leaves whose .grad array this walk made; a SliceGrad is added into
+    those in place."""
+    if isinstance(g, SliceGrad):
+        if fresh is not None and id(leaf) in fresh and leaf.grad is not None and g.add_into(leaf.grad._data):
+            return
+        g, shared = g.dense(), False
+    if fresh is not None:
+        fresh.add(id(leaf))  # from here on .grad holds an array made by this walk
     if g.dtype != leaf._data.dtype:  # e.g. a float64 constant mixed into a float32 graph
         g = g.astype(leaf._data.dtype)
         shared = False
@@ -98,12 +123,14 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
     # the node that made it, and hooked leaves', summed over the walk (hooks.py).
     retained = {root: tensor} if tensor._retain else {}
     hooked_leaves = {}  # id(leaf) -> [leaf, summed gradient, shared?]
+    fresh_leaves = set()  # leaves whose .grad array was made by this walk (SliceGrads add in place)
     pending = {root: grad_array}
     shared = {root}  # nodes whose pending grad array may be referenced elsewhere
     for node in _topological_order(root):
         g = pending.pop(node, None)
         if g is None:
             continue
+        g = _dense(g)
         if node.saved is None:
             raise RuntimeError(_FREED_MESSAGE)
         if _hooks.by_node:
@@ -128,7 +155,8 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
                 continue
             # gi may be referenced elsewhere if it is g itself (passed through), or a view
             # of a g that was itself shared; fresh kernel outputs are owned and never copied.
-            alias = gi is g or (node in shared and _maybe_view(gi))
+            # (a SliceGrad is never: its dense() is a new array, and adding it only reads it)
+            alias = not isinstance(gi, SliceGrad) and (gi is g or (node in shared and _maybe_view(gi)))
             if a._retain and child is not None and a._node is child:  # t.retain_grad() on a non-leaf
                 retained[child] = a
             if child is None:
@@ -137,11 +165,11 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
                     if entry is None:
                         hooked_leaves[id(a)] = [a, gi, alias]
                     else:
-                        entry[1], entry[2] = entry[1] + gi, False
+                        entry[1], entry[2] = _sum(entry[1], False, gi), False
                 else:
-                    _accumulate_leaf(a, gi, alias)
+                    _accumulate_leaf(a, gi, alias, fresh_leaves)
             elif child in pending:
-                pending[child] = pending[child] + gi
+                pending[child] = _sum(pending[child], child not in shared, gi)
                 shared.discard(child)
             else:
                 pending[child] = gi
@@ -149,6 +177,7 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
                     shared.add(child)
     for leaf, g, alias in hooked_leaves.values():
         hooks = _hooks.hooks_for(_hooks.by_leaf, leaf)
+        g = _dense(g)
         _accumulate_leaf(leaf, _hooks.run(hooks, g, leaf.device) if hooks else g, alias or bool(hooks))
 
 

@@ -259,6 +259,35 @@ class AccumulateGrad:
         return f"<AccumulateGrad object at {id(self):#x}>"
 
 
+class SliceGrad:
+    """The gradient of a[index] (basic indexing) with respect to a: zeros but `values` at `index`.
+
+    Index.backward returns it instead of the dense array, so that the engine can add it into
+    the gradient it is summing for `a` in place: reading a sequence one step at a time (an
+    RNN's x[t], t = 0..L-1) then costs O(L) in the backward pass, not L full-size arrays of
+    zeros and L full-size additions (O(L^2)). Everything else asks for `dense()`.
+    """
+
+    __slots__ = ("xp", "shape", "index", "values")
+
+    def __init__(self, xp, shape, index, values):
+        self.xp, self.shape, self.index, self.values = xp, shape, index, values
+
+    def dense(self):
+        out = self.xp.zeros(self.shape, dtype=self.values.dtype)
+        out[self.index] = self.values
+        return out
+
+    def add_into(self, out) -> bool:
+        """out[index] += values, where out can take it in place (same dtype, writeable); else False."""
+        if getattr(out, "dtype", None) != self.values.dtype or not getattr(out, "shape", None) == self.shape:
+            return False
+        if not getattr(getattr(out, "flags", None), "writeable", True):
+            return False
+        out[self.index] = out[self.index] + self.values  # not +=: a device array's slice may be a copy
+        return True
+
+
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .._shapes import normalize_dims as _normalize_dims
-from .function import Function, ShapeError, _scatter_add, _unbroadcast
+from .function import Function, ShapeError, SliceGrad, _scatter_add, _unbroadcast
 
 # ----------------------------------------------------------------------------- shapes and indexing
 
@@ -98,8 +98,9 @@ def gather(bk, a, index):
 class Index(Function):
     """out = a[index]: basic slicing (a view) or integer/boolean-array gather.
 
-    backward scatters g into zeros of a's shape: plain assignment for basic indexing,
-    scatter-add (`add.at`) for array indices, where an index may repeat.
+    backward scatters g into zeros of a's shape: plain assignment for basic indexing (returned
+    as a SliceGrad, which the engine adds in place), scatter-add (`add.at`) for array indices,
+    where an index may repeat.
     """
 
     __slots__ = ()
@@ -118,11 +119,10 @@ class Index(Function):
     def backward(self, g):
         shape, dtype, index, advanced = self.saved
         xp = self.bk.xp
+        if not advanced:  # zeros but g at index, kept sparse for the engine (function.SliceGrad)
+            return (SliceGrad(xp, shape, index, g),)
         out = xp.zeros(shape, dtype=g.dtype)
-        if advanced:
-            _scatter_add(xp, out, index, g)
-        else:
-            out[index] = g
+        _scatter_add(xp, out, index, g)
         return (out,)
 
 
