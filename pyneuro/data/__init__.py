@@ -11,7 +11,16 @@ read item by item and combined with :func:`default_collate`, as PyTorch does.
 """
 
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
-from .loader import BatchSampler, DataLoader, RandomSampler, Sampler, SequentialSampler, default_collate
+from .loader import (
+    BatchSampler,
+    DataLoader,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+    default_collate,
+)
 
 __all__ = [
     "Dataset",
@@ -24,5 +33,7 @@ __all__ = [
     "Sampler",
     "SequentialSampler",
     "RandomSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
     "BatchSampler",
 ]

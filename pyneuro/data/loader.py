@@ -22,6 +22,7 @@ import numpy as np
 from .._tensor_base import _wrap
 from ..autograd import shape as _shape
 from ..backends import current as _current
+from ..random import _rng
 from .dataset import Subset, TensorDataset
 
 
@@ -72,6 +73,96 @@ class RandomSampler(Sampler):
 
     def __len__(self) -> int:
         return len(self.data_source)
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in a random order, drawn afresh on every iteration from `generator`
+    (pyneuro's default generator when None), as torch.utils.data.SubsetRandomSampler."""
+
+    def __init__(self, indices, generator=None):
+        self.indices = indices
+        self.generator = generator
+
+    def _perm(self) -> list:
+        import pyneuro as pn
+
+        return pn.randperm(len(self.indices), generator=self.generator).tolist()
+
+    def index_array(self) -> np.ndarray | None:
+        order = np.asarray([self.indices[i] for i in self._perm()])
+        if order.ndim != 1 or (order.dtype.kind not in "iu" and order.size):
+            return None  # not integer indices: the loader iterates instead
+        return order.astype(np.int64, copy=False)
+
+    def __iter__(self):
+        for i in self._perm():
+            yield self.indices[i]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """`num_samples` indices into range(len(weights)), index i drawn with probability
+    weights[i] / sum(weights) (as torch.utils.data.WeightedRandomSampler). With
+    replacement=False no index repeats: each draw picks among the indices not drawn yet, in
+    proportion to their weights (zero-weight indices come only once the others are used up).
+    Draws come from `generator` (pyneuro's default generator when None); for one seed the
+    stream differs from torch's."""
+
+    def __init__(self, weights, num_samples: int, replacement: bool = True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(
+                f"num_samples should be a positive integer value, but got num_samples={num_samples}"
+            )
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        import pyneuro as pn
+
+        if isinstance(weights, pn.Tensor):
+            weights = weights.detach().cpu().numpy()
+        w = np.array(weights, dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
+        self.weights = pn.from_numpy(w)
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def index_array(self) -> np.ndarray:
+        w = self.weights.numpy()
+        n = self.num_samples
+        if w.size == 0:
+            raise RuntimeError("cannot sample from an empty weights tensor")
+        if not self.replacement and n > w.size:
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        bad = ~(w >= 0) | ~np.isfinite(w)  # torch's messages: its two multinomial kernels differ
+        if bad.any() and self.replacement and n > 1:
+            first = w[np.argmax(bad)]
+            if not first >= 0:  # negative or NaN
+                raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+            raise RuntimeError(
+                "invalid multinomial distribution (encountering probability entry = infinity or NaN)"
+            )
+        if bad.any():
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if w.sum() <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        rng = _rng(self.generator)
+        if self.replacement:
+            return rng.choice(w.size, size=n, replace=True, p=w / w.sum()).astype(np.int64)
+        # Without replacement: the n largest keys w / E, E ~ Exp(1) (Efraimidis-Spirakis), which is
+        # drawing one index after another in proportion to the weights left. Zero weights get
+        # negative keys, so they come last, in random order.
+        e = rng.standard_exponential(w.size)
+        keys = np.where(w > 0, w / e, -e)
+        return np.argsort(-keys, kind="stable")[:n].astype(np.int64)
+
+    def __iter__(self):
+        return iter(self.index_array().tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
 
 
 class BatchSampler(Sampler):

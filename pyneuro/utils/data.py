@@ -14,7 +14,9 @@ from ..data import (
     Sampler,
     SequentialSampler,
     Subset,
+    SubsetRandomSampler,
     TensorDataset,
+    WeightedRandomSampler,
     default_collate,
     random_split,
 )
@@ -30,5 +32,7 @@ __all__ = [
     "Sampler",
     "SequentialSampler",
     "RandomSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
     "BatchSampler",
 ]

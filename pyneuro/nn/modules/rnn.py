@@ -5,6 +5,10 @@ so autograd differentiates them; there is no fused RNN kernel. Per layer and dir
 input projection x W_ih^T + b_ih of the whole sequence is one matmul; the loop over time
 then only multiplies the hidden state by W_hh.
 
+A PackedSequence input (pyneuro.nn.utils.rnn) runs on its padded form, each sequence's
+state held fixed on its padded steps, and comes back packed; h_n is each sequence's state at
+its own last step (the reverse direction's after reading it from its last element back).
+
 Names, shapes and order of the parameters are torch's (weight_ih_l0, weight_hh_l0,
 bias_ih_l0, bias_hh_l0, then ..._l0_reverse, ..._l1, ...), so a torch state_dict loads.
 """
@@ -19,9 +23,10 @@ from ... import functional as F
 from ..._errors import ArgumentError, DTypeError, ShapeError
 from ..._tensor_base import _device
 from ...creation import empty, zeros
-from ...functions import cat, stack
+from ...functions import cat, stack, where
 from ...tensor import Tensor
 from .. import init
+from ..utils.rnn import PackedSequence, _pack_like, _step_masks, pad_packed_sequence
 from .module import Module, Parameter
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "GRU": 3, "LSTM": 4}
@@ -36,8 +41,8 @@ def _check_tensor(x, who: str, what: str = "input") -> None:
         return
     if type(x).__name__ == "PackedSequence":
         raise TypeError(
-            f"{who}: PackedSequence input is not supported by pyneuro; pass a padded tensor "
-            "(L, N, H_in) (or batch_first (N, L, H_in)) instead"
+            f"{who}: expected a pyneuro PackedSequence (pyneuro.nn.utils.rnn), got "
+            f"{type(x).__module__}.PackedSequence"
         )
     raise TypeError(f"{who}: expected {what} to be a pyneuro Tensor, got {type(x).__name__}")
 
@@ -268,8 +273,10 @@ class RNNBase(Module):
         return input, h0, c0, is_batched
 
     # ------------------------------------------------------------------ the loop
-    def _run(self, x: Tensor, h0: Tensor, c0):
-        """x (L, N, H_in) -> output (L, N, dirs * H_out), h_n, c_n (None but for the LSTM)."""
+    def _run(self, x: Tensor, h0: Tensor, c0, masks=None):
+        """x (L, N, H_in) -> output (L, N, dirs * H_out), h_n, c_n (None but for the LSTM).
+        masks (L, N, 1) bool (packed input): a sequence's state stays as it is on its padded
+        steps, so h_n is its state at its own last step, and the reverse pass starts there."""
         lstm = self.mode == "LSTM"
         dirs = 2 if self.bidirectional else 1
         length = x.shape[0]
@@ -286,7 +293,13 @@ class RNNBase(Module):
                 state = (h0[k], c0[k]) if lstm else h0[k]
                 steps = [None] * length
                 for t in range(length - 1, -1, -1) if direction else range(length):
-                    state = _cell(self.mode, gi[t], state, w_hh, b_hh, w_hr)
+                    new = _cell(self.mode, gi[t], state, w_hh, b_hh, w_hr)
+                    if masks is None:
+                        state = new
+                    elif lstm:
+                        state = (where(masks[t], new[0], state[0]), where(masks[t], new[1], state[1]))
+                    else:
+                        state = where(masks[t], new, state)
                     steps[t] = state[0] if lstm else state
                 outs.append(stack(steps, 0))
                 h_n.append(state[0] if lstm else state)
@@ -298,8 +311,14 @@ class RNNBase(Module):
         return x, stack(h_n, 0), (stack(c_n, 0) if lstm else None)
 
     def _forward(self, input, hx, name: str):
+        packed = input if isinstance(input, PackedSequence) else None
+        if packed is not None:  # run on the padded form, in the caller's batch order
+            input, lengths = pad_packed_sequence(packed, self.batch_first)
         x, h0, c0, is_batched = self._prepare(input, hx, name)
-        output, h_n, c_n = self._run(x, h0, c0)
+        masks = None if packed is None else _step_masks(lengths, x.shape[0], x)
+        output, h_n, c_n = self._run(x, h0, c0, masks)
+        if packed is not None:
+            return _pack_like(output, packed), h_n, c_n
         if self.batch_first:
             output = output.transpose(0, 1)
         if not is_batched:
