@@ -54,6 +54,19 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .functional_activation import (
+    celu,
+    celu_,
+    hardshrink,
+    prelu,
+    relu_,
+    rrelu,
+    rrelu_,
+    selu,
+    selu_,
+    threshold,
+    threshold_,
+)
 from .functions import (
     allclose,
     argmax,
@@ -128,6 +141,7 @@ from .functions import (
     var,
     where,
 )
+from .functions_scan import cummax, cummin, cumprod, logcumsumexp, median, mode, nanmedian
 from .gradcheck import GradcheckError, gradcheck
 from .random import (
     Generator,
@@ -287,6 +301,24 @@ __all__ = [
     "diag",
     "cumsum",
     "logsumexp",
+    "selu",
+    "selu_",
+    "celu",
+    "celu_",
+    "hardshrink",
+    "threshold",
+    "threshold_",
+    "prelu",
+    "rrelu",
+    "rrelu_",
+    "relu_",
+    "cumprod",
+    "logcumsumexp",
+    "cummax",
+    "cummin",
+    "median",
+    "nanmedian",
+    "mode",
     "numel",
     "equal",
     "roll",

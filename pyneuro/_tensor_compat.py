@@ -5,11 +5,12 @@ methods that are one call into a free function (`t.roll`, `t.bincount`). `accept
 is the class decorator that lets the methods taking a dim also take NumPy's `axis=`/`keepdims=`
 (the rule itself is `_shapes.numpy_keywords`, shared with the free functions).
 
-Arrows: imports _dtype, _shapes, _tensor_base and functions; tensor.py imports this module.
+Arrows: imports _dtype, _shapes, _tensor_base, functions and functions_scan; tensor.py imports this module.
 """
 
 from __future__ import annotations
 
+from . import functions_scan as _scan
 from ._dtype import _dtype
 from ._shapes import numpy_keywords
 from ._tensor_base import TensorBase
@@ -61,6 +62,13 @@ DIM_METHODS = (
     "gather",
     "index_select",
     "repeat_interleave",
+    "cumprod",
+    "logcumsumexp",
+    "cummax",
+    "cummin",
+    "median",
+    "nanmedian",
+    "mode",
 )
 
 
@@ -72,7 +80,8 @@ def accept_numpy_keywords(cls):
 
 
 class CompatMethods:
-    """torch.Tensor methods whose body is elsewhere: legacy type strings, roll, bincount."""
+    """torch.Tensor methods whose body is elsewhere: legacy type strings, roll, bincount, and the
+    scans and order statistics of functions_scan.py (cumprod, cummax, median, mode, ...)."""
 
     __slots__ = ()
 
@@ -93,3 +102,24 @@ class CompatMethods:
 
     def ravel(self):
         return self.reshape(-1)
+
+    def cumprod(self, dim, dtype=None):
+        return _scan.cumprod(self, dim, dtype=dtype)
+
+    def logcumsumexp(self, dim):
+        return _scan.logcumsumexp(self, dim)
+
+    def cummax(self, dim):
+        return _scan.cummax(self, dim)
+
+    def cummin(self, dim):
+        return _scan.cummin(self, dim)
+
+    def median(self, dim=None, keepdim=False):
+        return _scan.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return _scan.nanmedian(self, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return _scan.mode(self, dim, keepdim)

@@ -16,6 +16,8 @@ from ._shapes import numpy_keywords
 from .autograd import no_grad
 from .backends import _checks
 from .creation import arange, as_tensor, tensor
+from .functional_activation import *  # noqa: F403 - relu6, hardtanh, mish, prelu, glu, ... (its __all__)
+from .functional_activation import __all__ as _ACTIVATIONS
 from .functional_attention import scaled_dot_product_attention
 from .functional_conv import (
     adaptive_avg_pool1d,
@@ -29,6 +31,7 @@ from .functional_conv import (
     max_pool2d,
     pad,
 )
+from .functional_norm import group_norm, instance_norm, local_response_norm
 from .functions import where
 from .random import _rng
 from .tensor import Tensor
@@ -723,6 +726,9 @@ __all__ = [
     "elu",
     "layer_norm",
     "batch_norm",
+    "group_norm",
+    "instance_norm",
+    "local_response_norm",
     "conv1d",
     "conv2d",
     "max_pool1d",
@@ -734,4 +740,5 @@ __all__ = [
     "scaled_dot_product_attention",
     "dropout2d",
     "pad",
+    *_ACTIVATIONS,
 ]

@@ -16,6 +16,7 @@ that reach leaves into their `.grad`.
                     softmax, log_softmax, cross-entropy, mse, embedding
     elementwise.py  + - * / ** where max/min and the unary math
     reduction.py    sum, mean, max/min
+    scan.py         cumprod, logcumsumexp, the even split of median()'s gradient
     conv.py         conv2d, max/avg/adaptive pooling (the conv kernels of the table)
     shape.py        reshape, permute, expand, indexing, cat, stack, clone
     inplace.py      in-place changes in the graph: version checks, Copy, CopySlices, rebase
@@ -60,6 +61,7 @@ from .function import AccumulateGrad, Function, _unbroadcast
 from .fused import MSE, CrossEntropy, EmbeddingLookup, Linear, LogSoftmax, MatMul, ReLU, Softmax
 from .grad_mode import _GradMode, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .reduction import AMaxMin, MaxMinAll, MaxMinDim, Mean, Prod, Sum
+from .scan import CumProd, LogCumSumExp, SelectEvenly
 from .shape import Cat, Clone, Expand, Index, Permute, Reshape, Stack
 
 __all__ = [
@@ -88,6 +90,9 @@ __all__ = [
     "Sigmoid",
     "Elementwise",
     "CumSum",
+    "CumProd",
+    "LogCumSumExp",
+    "SelectEvenly",
     "Tanh",
     "Clamp",
     "Cast",

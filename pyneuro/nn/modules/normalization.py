@@ -1,6 +1,8 @@
-"""LayerNorm, BatchNorm1d and BatchNorm2d."""
+"""LayerNorm, GroupNorm, BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d and LocalResponseNorm."""
 
 from __future__ import annotations
+
+import warnings
 
 from ... import functional as F
 from ..._errors import ShapeError
@@ -48,6 +50,39 @@ class LayerNorm(Module):
         )
 
 
+def _norm_state(module, num_features, eps, momentum, affine, track_running_stats, device, dtype, bias):
+    """The attributes, parameters and buffers of torch's _NormBase (batch and instance norms):
+    weight = 1, bias = 0 when affine; running_mean = 0, running_var = 1 and
+    num_batches_tracked = 0 as buffers when tracking running statistics (else None)."""
+    module.num_features, module.eps, module.momentum = num_features, eps, momentum
+    module.affine, module.track_running_stats = affine, track_running_stats
+    dev, dt = _device(device), dtype or "float32"
+    if affine:
+        module.weight = Parameter(ones((num_features,), dtype=dt, device=dev))
+        if bias:
+            module.bias = Parameter(zeros((num_features,), dtype=dt, device=dev))
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+    if track_running_stats:
+        module.register_buffer("running_mean", zeros((num_features,), dtype=dt, device=dev))
+        module.register_buffer("running_var", ones((num_features,), dtype=dt, device=dev))
+        module.register_buffer("num_batches_tracked", zeros((), dtype="int64", device=dev))
+    else:
+        module.register_buffer("running_mean", None)
+        module.register_buffer("running_var", None)
+        module.register_buffer("num_batches_tracked", None)
+
+
+def _norm_repr(module) -> str:
+    return (
+        f"{module.num_features}, eps={module.eps}, momentum={module.momentum}, affine={module.affine}, "
+        f"bias={module.bias is not None}, track_running_stats={module.track_running_stats}"
+    )
+
+
 class BatchNorm1d(Module):
     """Batch normalisation of (N, C) or (N, C, L) input over the batch, per channel.
 
@@ -64,25 +99,11 @@ class BatchNorm1d(Module):
         track_running_stats: bool = True,
         device=None,
         dtype=None,
+        *,
+        bias: bool = True,
     ):
         super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        dev, dt = _device(device), dtype or "float32"
-        if affine:
-            self.weight = Parameter(ones((num_features,), dtype=dt, device=dev))
-            self.bias = Parameter(zeros((num_features,), dtype=dt, device=dev))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", zeros((num_features,), dtype=dt, device=dev))
-            self.register_buffer("running_var", ones((num_features,), dtype=dt, device=dev))
-            self.register_buffer("num_batches_tracked", zeros((), dtype="int64", device=dev))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        _norm_state(self, num_features, eps, momentum, affine, track_running_stats, device, dtype, bias)
 
     def _check_input(self, input: Tensor) -> None:
         if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
@@ -111,10 +132,7 @@ class BatchNorm1d(Module):
         )
 
     def extra_repr(self) -> str:
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"track_running_stats={self.track_running_stats}"
-        )
+        return _norm_repr(self)
 
 
 class BatchNorm2d(BatchNorm1d):
@@ -133,8 +151,144 @@ class BatchNorm2d(BatchNorm1d):
                 f"got {tuple(input.shape)}"
             )
 
+
+class BatchNorm3d(BatchNorm1d):
+    """Batch normalisation of (N, C, D, H, W) input per channel, over N, D, H and W (as torch)."""
+
+    def _check_input(self, input: Tensor) -> None:
+        if input.ndim != 5:
+            raise ShapeError(f"expected 5D input (got {input.ndim}D input)")
+        if input.shape[1] != self.num_features:
+            raise ShapeError(
+                f"BatchNorm3d({self.num_features}): expected input of shape (N, {self.num_features}, D, H, W), "
+                f"got {tuple(input.shape)}"
+            )
+
+
+class GroupNorm(Module):
+    """Normalise each of num_groups channel groups of each sample (F.group_norm), then scale and
+    shift per channel (weight = 1, bias = 0 at start) when affine. No running statistics."""
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ):
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        dev, dt = _device(device), dtype or "float32"
+        if affine:
+            self.weight = Parameter(ones((num_channels,), dtype=dt, device=dev))
+            if bias:
+                self.bias = Parameter(zeros((num_channels,), dtype=dt, device=dev))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
     def extra_repr(self) -> str:
         return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"bias={self.affine}, track_running_stats={self.track_running_stats}"
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
         )
+
+
+class _InstanceNorm(Module):
+    """Instance normalisation (F.instance_norm): each channel of each sample over its own
+    spatial positions. affine=False and no running statistics by default (as torch); with
+    track_running_stats=True, train() updates running_mean/running_var (momentum; None: 0)
+    and eval() normalises with them. Unbatched input (no N) works too."""
+
+    _spatial_dims = 1
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ):
+        super().__init__()
+        _norm_state(self, num_features, eps, momentum, affine, track_running_stats, device, dtype, bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        unbatched = self._spatial_dims + 1
+        if input.ndim not in (unbatched, unbatched + 1):
+            raise ShapeError(f"expected {unbatched}D or {unbatched + 1}D input (got {input.ndim}D input)")
+        feature_dim = input.ndim - unbatched
+        if input.shape[feature_dim] != self.num_features:
+            if self.affine:
+                raise ShapeError(
+                    f"expected input's size at dim={feature_dim} to match num_features "
+                    f"({self.num_features}), but got: {input.shape[feature_dim]}."
+                )
+            warnings.warn(
+                f"input's size at dim={feature_dim} does not match num_features. You can silence this "
+                "warning by not passing in num_features, which is not used because affine=False",
+                stacklevel=2,
+            )
+        x = input.unsqueeze(0) if input.ndim == unbatched else input
+        out = F.instance_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.training or not self.track_running_stats,
+            self.momentum if self.momentum is not None else 0.0,
+            self.eps,
+        )
+        return out.squeeze(0) if input.ndim == unbatched else out
+
+    def extra_repr(self) -> str:
+        return _norm_repr(self)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of (N, C, L) or (C, L) input, over L."""
+
+    _spatial_dims = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of (N, C, H, W) or (C, H, W) input, over H and W."""
+
+    _spatial_dims = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) or (C, D, H, W) input, over D, H and W."""
+
+    _spatial_dims = 3
+
+
+class LocalResponseNorm(Module):
+    """F.local_response_norm over the channels (dim 1): x / (k + alpha * mean of x^2 over a
+    window of `size` neighbouring channels) ** beta. No parameters."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

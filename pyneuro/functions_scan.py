@@ -1,0 +1,185 @@
+"""Scans and order statistics along one dim, like torch: cumprod, logcumsumexp, cummax,
+cummin, median, nanmedian and mode (pn.median(t, 1) and t.median(1) are the same call).
+
+The ones returning (values, indices) choose the indices on the host with NumPy (a stable
+sort, running maxima), then take the values with `gather`, so their gradient goes to the
+chosen element as in torch (a scatter-add: tied cummax positions add up at their winner).
+Index choices follow torch's CPU kernels: median takes the lower middle element of a stable
+sort (the first NaN if any), nanmedian the lower middle of the non-NaN ones, mode the
+smallest most frequent value at its last position, cummax/cummin the latest tie.
+
+Arrows: imports autograd, _dtype, _errors, _shapes and _tensor_base; _tensor_compat
+(the Tensor methods) and the package import this module.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import autograd as _ag
+from ._dtype import _dtype, int64, torch_name
+from ._errors import DTypeError
+from ._shapes import normalize_dims, numpy_keywords
+from ._tensor_base import MaxResult, TensorBase, _backend, _from_data
+
+
+class DTypeNotImplemented(DTypeError, NotImplementedError):
+    """torch's NotImplementedError for a dtype its kernel lacks ("... not implemented for 'Long'")."""
+
+
+def _host(t: TensorBase) -> np.ndarray:
+    return np.asarray(_backend(t.device).to_numpy(t._data))
+
+
+def _dim(t: TensorBase, dim, what: str) -> int:
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{what}(): argument 'dim' must be int, not {type(dim).__name__}")
+    return normalize_dims(int(dim), t.ndim)[0]
+
+
+def _check_nonempty(t: TensorBase, d: int, what: str) -> None:
+    if t.ndim and t.shape[d] == 0:
+        raise IndexError(f"{what}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def _gather_at(t: TensorBase, d: int, idx: np.ndarray, keepdim: bool = True) -> MaxResult:
+    """(t's values at idx along d, idx as an int64 tensor); idx has keepdim's shape."""
+    if t.ndim == 0:
+        return MaxResult(t.clone(), _from_data(np.zeros((), np.int64), None, t.device))
+    index = _from_data(np.ascontiguousarray(idx, dtype=np.int64), None, t.device)
+    values = t.gather(d, index)
+    if not keepdim:
+        values, index = values.squeeze(d), index.squeeze(d)
+    return MaxResult(values, index)
+
+
+def _last_axis(t: TensorBase, d: int) -> np.ndarray:
+    return np.moveaxis(_host(t), d, -1)
+
+
+# ----------------------------------------------------------------------------- scans
+
+
+@numpy_keywords
+def cumprod(input, dim, *, dtype=None):
+    """Running product along dim: out_j = x_0 x_1 ... x_j (integers and bools give int64).
+
+    The gradient is exact where the input holds zeros (no division by them; see
+    autograd.scan.CumProd).
+    """
+    t = input if dtype is None else input._cast(_dtype(dtype))
+    if t._data.dtype.kind in "biu" and t._data.dtype != int64:
+        t = t._cast(int64)
+    return _ag.CumProd.apply(t, dim=dim)
+
+
+@numpy_keywords
+def logcumsumexp(input, dim):
+    """Running log(sum(exp(x))) along dim, computed stably (a running logaddexp); floats only."""
+    if input._data.dtype.kind != "f":
+        raise DTypeNotImplemented(f"\"logcumsumexp_out_cpu\" not implemented for '{torch_name(input.dtype)}'")
+    return _ag.LogCumSumExp.apply(input, dim=dim)
+
+
+def _cum_extreme(t: TensorBase, dim, largest: bool, what: str) -> MaxResult:
+    d = _dim(t, dim, what)
+    if t.ndim == 0:
+        return _gather_at(t, 0, None)
+    a = _last_axis(t, d)
+    if a.size == 0:
+        idx = np.zeros(a.shape, np.int64)
+    else:
+        running = (np.maximum if largest else np.minimum).accumulate(a, axis=-1)  # NaN sticks
+        # torch's kernel moves the index on every tie (>= / <=) and on every NaN
+        won = (a == running) | np.isnan(a) if a.dtype.kind == "f" else a == running
+        idx = np.maximum.accumulate(np.where(won, np.arange(a.shape[-1]), 0), axis=-1)
+    return _gather_at(t, d, np.moveaxis(idx, -1, d))
+
+
+@numpy_keywords
+def cummax(input, dim) -> MaxResult:
+    """(running maximum along dim, the index where it was reached: the latest on ties)."""
+    return _cum_extreme(input, dim, True, "cummax")
+
+
+@numpy_keywords
+def cummin(input, dim) -> MaxResult:
+    """(running minimum along dim, the index where it was reached: the latest on ties)."""
+    return _cum_extreme(input, dim, False, "cummin")
+
+
+# ----------------------------------------------------------------------------- order statistics
+
+
+def _median_index(a: np.ndarray, ignore_nan: bool) -> np.ndarray:
+    """The index of the (lower) median along the last axis of a (size > 0)."""
+    n = a.shape[-1]
+    order = np.argsort(a, axis=-1, kind="stable")  # NaNs last, in their order
+    if a.dtype.kind != "f":
+        return order[..., (n - 1) // 2]
+    nans = np.isnan(a)
+    k = np.maximum((n - nans.sum(axis=-1) - 1) // 2, 0) if ignore_nan else np.full(a.shape[:-1], (n - 1) // 2)
+    idx = np.take_along_axis(order, k[..., None], axis=-1)[..., 0]
+    return idx if ignore_nan else np.where(nans.any(axis=-1), nans.argmax(axis=-1), idx)
+
+
+def _median(t: TensorBase, dim, keepdim: bool, ignore_nan: bool):
+    if t._data.dtype.kind == "b":
+        raise DTypeNotImplemented("\"median_out\" not implemented for 'Bool'")
+    if dim is None:
+        if t.numel() == 0:
+            nan = np.array(np.nan, t._data.dtype if t._data.dtype.kind == "f" else np.float32)
+            return _from_data(nan, None, t.device)
+        i = int(_median_index(_host(t).reshape(1, -1), ignore_nan)[0])
+        return _ag.SelectEvenly.apply(t, index=i)
+    what = "nanmedian" if ignore_nan else "median"
+    d = _dim(t, dim, what)
+    _check_nonempty(t, d, "median")
+    if t.ndim == 0:
+        return _gather_at(t, 0, None)
+    a = _last_axis(t, d)
+    idx = np.zeros(a.shape[:-1], np.int64) if a.size == 0 else _median_index(a, ignore_nan)
+    return _gather_at(t, d, np.expand_dims(idx, d), keepdim)
+
+
+@numpy_keywords
+def median(input, dim=None, keepdim=False):
+    """No dim: the lower median of all elements (NaN if any is NaN; the gradient is shared
+    by the elements equal to it). With dim: (values, indices) of the lower median along dim,
+    like torch.median (for an even count the smaller middle value, not the mean of the two).
+    """
+    return _median(input, dim, keepdim, ignore_nan=False)
+
+
+@numpy_keywords
+def nanmedian(input, dim=None, keepdim=False):
+    """median that skips NaNs (NaN only where every value is NaN), like torch.nanmedian."""
+    return _median(input, dim, keepdim, ignore_nan=True)
+
+
+@numpy_keywords
+def mode(input, dim=-1, keepdim=False) -> MaxResult:
+    """(values, indices): the most frequent value along dim (the smallest on a tie of counts)
+    and the last index holding it, like torch.mode. NaNs are never equal, so each counts once."""
+    d = _dim(input, dim, "mode")
+    _check_nonempty(input, d, "mode")
+    if input.ndim == 0:
+        return _gather_at(input, 0, None)
+    a = _last_axis(input, d)
+    if a.size == 0:
+        idx = np.zeros(a.shape[:-1], np.int64)
+    else:
+        order = np.argsort(a, axis=-1, kind="stable")
+        s = np.take_along_axis(a, order, axis=-1)
+        pos = np.arange(a.shape[-1])
+        starts = np.ones(s.shape, dtype=bool)
+        starts[..., 1:] = s[..., 1:] != s[..., :-1]
+        run_start = np.maximum.accumulate(np.where(starts, pos, 0), axis=-1)
+        # the first position where a run is longest ends the smallest value's longest run,
+        # and (the sort being stable) holds that value's last index
+        end = np.argmax(pos - run_start, axis=-1)
+        idx = np.take_along_axis(order, end[..., None], axis=-1)[..., 0]
+    return _gather_at(input, d, np.expand_dims(idx, d), keepdim)
+
+
+__all__ = ["cumprod", "logcumsumexp", "cummax", "cummin", "median", "nanmedian", "mode"]
