@@ -18,6 +18,7 @@ from .backends import _checks
 from .creation import arange, as_tensor, tensor
 from .functional_activation import *  # noqa: F403 - relu6, hardtanh, mish, prelu, glu, ... (its __all__)
 from .functional_activation import __all__ as _ACTIVATIONS
+from .functional_activation import _elu
 from .functional_attention import scaled_dot_product_attention
 from .functional_conv import (
     adaptive_avg_pool1d,
@@ -471,7 +472,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x where x > 0, else alpha (exp(x) - 1). inplace=True: into input, which is returned (torch)."""
     if inplace:
         return _tensor(input, "input")._inplace_op(lambda a: elu(a, alpha))
-    return where(input > 0, input, input.clamp(max=0).expm1() * alpha)
+    return _elu(_tensor(input, "input"), alpha)
 
 
 def layer_norm(

@@ -433,3 +433,14 @@ def test_exports():
         assert name in PF.__all__ and getattr(PF, name) is getattr(pn.functional, name)
     for name in {m for m, _, _ in MODULES}:
         assert name in pn.nn.__all__ and getattr(pn.nn, name) is getattr(pn.nn.modules, name)
+
+
+def test_elu_gradient_keeps_its_far_negative_tail():
+    """F.elu runs the same kernel as selu/celu: exp(x) * alpha below -1, not expm1's (out + 1),
+    which rounds to 0 below about -17 in float32 where torch's gradient is ~1e-8."""
+    a = np.array([-30, -20, -17, -5, -1e-3, 0, 1e-3, 3], np.float32)
+    p = pn.tensor(a, requires_grad=True)
+    t = torch.tensor(a, requires_grad=True)
+    pn.nn.functional.elu(p, 0.7).sum().backward()
+    torch.nn.functional.elu(t, 0.7).sum().backward()
+    np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-6, atol=0)
