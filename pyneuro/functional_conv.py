@@ -8,10 +8,11 @@ None meaning the kernel size, unbatched (C, H, W) input) and calls one autograd 
 pyneuro/autograd/conv.py, whose forward and backward are kernel-table calls
 (conv2d_forward/backward_*, max/avg/adaptive pooling; see
 docs/DESIGN.md, "Convolution and pooling entries"). The kernels check the shapes and raise
-torch's errors.
+torch's errors. conv_transpose2d (x (N, C, H, W), w (C, O/groups, kH, kW)) is the
+input-gradient of conv2d: it runs conv2d_backward_input forward and conv2d_forward backward.
 
 The 1-D functions (x (N, C, L) or (C, L)) compute the same over the last axis alone:
-conv1d (cross-correlation), max_pool1d and avg_pool1d (maximum / mean over each window),
+conv1d (cross-correlation), conv_transpose1d, max_pool1d and avg_pool1d (maximum / mean over each window),
 adaptive_avg_pool1d (mean over windows that give a fixed output length). Each views the
 signal as an image of height 1, (N, C, 1, L), and calls its 2-D function.
 
@@ -105,6 +106,109 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     if isinstance(groups, bool) or not isinstance(groups, int):
         raise ArgumentError(f"groups must be an int, got {groups!r}")
     y = _ag.Conv2d.apply(x, weight, bias, stride, padding, dilation, groups, pad4)
+    return y.squeeze(0) if unbatched else y
+
+
+def _check_transposed(xs, ws, bias, groups) -> None:
+    """torch's shape checks of a transposed convolution (input xs batched, weight ws), in its words."""
+    if ws[0] % groups:
+        raise ShapeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size [{_sizes(ws)}] instead"
+        )
+    if xs[1] != ws[0]:
+        raise ShapeError(
+            f"Given transposed=1, weight of size {_sizes(ws)}, expected input{_sizes(xs)} to have "
+            f"{ws[0]} channels, but got {xs[1]} channels instead"
+        )
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != ws[1] * groups):
+        raise ShapeError(
+            f"Given transposed=1, weight of size {_sizes(ws)}, expected bias to be 1-dimensional with "
+            f"{ws[1] * groups} elements, but got bias of size {_sizes(bias.shape)} instead"
+        )
+
+
+def _int_args(op: str, **args) -> None:
+    """torch's parser refuses a padding string (or other non-int) with a TypeError."""
+    for name, v in args.items():
+        if isinstance(v, (str, bool, float)):
+            raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, not {type(v).__name__}")
+
+
+def conv_transpose2d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
+    """2-D transposed convolution (the input-gradient of conv2d), like torch's F.conv_transpose2d.
+
+        y[n, g*O/G + o, i*sh + u*dh - ph, j*sw + v*dw - pw] += w[g*C/G + c, o, u, v] * x[n, g*C/G + c, i, j]
+
+    x (N, C, H, W) or unbatched (C, H, W), w (C, O/groups, kH, kW); the output is
+    Ho = (H - 1) sh - 2 ph + dh (kH - 1) + oph + 1 high (likewise Wo): output_padding adds rows
+    at the bottom (columns at the right) and must be smaller than the stride or the dilation.
+    Kernels: conv2d_backward_input forward; backward conv2d_forward (dx),
+    conv2d_backward_weight (dw) and conv2d_backward_bias (db).
+    """
+    for name, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"conv_transpose2d(): argument '{name}' must be a pyneuro Tensor, not {type(t).__name__}"
+            )
+    _int_args("conv_transpose2d", stride=stride, padding=padding, output_padding=output_padding)
+    if input.ndim not in (3, 4):
+        raise ShapeError(
+            "Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got input of size: "
+            f"{_sizes(input.shape)}"
+        )
+    if weight.ndim != 4:
+        raise ShapeError(
+            f"Expected {weight.ndim}-dimensional input for {weight.ndim}-dimensional weight "
+            f"{_sizes(weight.shape)}, but got {input.ndim}-dimensional input of size {_sizes(input.shape)} instead"
+        )
+    x, unbatched = _batched(input, "conv_transpose2d")
+    if weight.dtype != x.dtype:
+        raise DTypeError(f"expected scalar type {_torch_name(x.dtype)} but found {_torch_name(weight.dtype)}")
+    if bias is not None and bias.dtype != x.dtype:
+        raise DTypeError(f"expected scalar type {_torch_name(x.dtype)} but found {_torch_name(bias.dtype)}")
+    stride, padding = _pair(stride, "stride"), _pair(padding, "padding")
+    output_padding, dilation = _pair(output_padding, "output_padding"), _pair(dilation, "dilation")
+    if isinstance(groups, bool) or not isinstance(groups, Integral):
+        raise TypeError(f"conv_transpose2d(): argument 'groups' must be int, not {type(groups).__name__}")
+    (sh, sw), (oph, opw), (dh, dw) = stride, output_padding, dilation
+    for bad, message in (
+        (min(stride) < 1, "non-positive stride is not supported"),
+        (min(padding) < 0, "negative padding is not supported"),
+        (min(output_padding) < 0, "negative output_padding is not supported"),
+        (
+            min(dilation) < 1,
+            f"dilation should be greater than zero, but got dilation_height: {dh}, dilation_width: {dw}",
+        ),
+        (groups < 1, "non-positive groups is not supported"),
+        (
+            (oph >= sh and oph >= dh) or (opw >= sw and opw >= dw),
+            "output padding must be smaller than either stride or dilation, but got "
+            f"output_padding_height: {oph} output_padding_width: {opw} stride_height: {sh} "
+            f"stride_width: {sw} dilation_height: {dh} dilation_width: {dw}",
+        ),
+    ):
+        if bad:
+            raise ArgumentError(message)
+    _check_transposed(tuple(x.shape), tuple(weight.shape), bias, int(groups))
+    kh, kw = weight.shape[2:]
+    if kh < 1 or kw < 1:
+        raise ShapeError(
+            f"kernel size should be greater than zero, but got kernel_height: {kh} kernel_width: {kw}"
+        )
+    h, w = x.shape[2:]
+    ho, wo = (
+        (i - 1) * s - 2 * p + d * (k - 1) + op + 1
+        for i, s, p, d, k, op in zip((h, w), stride, padding, dilation, (kh, kw), output_padding)
+    )
+    if ho < 1 or wo < 1:
+        raise ShapeError(
+            f"Given input size per channel: ({h} x {w}). Calculated output size per channel: ({ho} x {wo}). "
+            "Output size is too small"
+        )
+    y = _ag.ConvTranspose2d.apply(x, weight, bias, stride, padding, output_padding, dilation, int(groups))
     return y.squeeze(0) if unbatched else y
 
 
@@ -302,6 +406,53 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     return y.squeeze(-2)
 
 
+def conv_transpose1d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
+    """1-D transposed convolution over the last axis, like torch's F.conv_transpose1d.
+
+        y[n, g*O/G + o, i*s + u*d - p] += w[g*C/G + c, o, u] * x[n, g*C/G + c, i]
+
+    x (N, C, L) or unbatched (C, L), w (C, O/groups, k); the output is
+    (L - 1) s - 2 p + d (k - 1) + output_padding + 1 long. Runs conv_transpose2d on
+    (N, C, 1, L) with a (1, k) kernel: the same kernels and autograd Function.
+    """
+    for name, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"conv_transpose1d(): argument '{name}' must be a pyneuro Tensor, not {type(t).__name__}"
+            )
+    _int_args("conv_transpose1d", stride=stride, padding=padding, output_padding=output_padding)
+    stride = _single(stride, "stride", "conv_transpose1d", _CONV_SIZE)
+    padding = _single(padding, "padding", "conv_transpose1d", _CONV_SIZE)
+    output_padding = _single(output_padding, "output_padding", "conv_transpose1d", _CONV_SIZE)
+    dilation = _single(dilation, "dilation", "conv_transpose1d", _CONV_SIZE)
+    if input.ndim not in (2, 3):
+        raise ShapeError(
+            "Expected 2D (unbatched) or 3D (batched) input to conv_transpose1d, but got input of size: "
+            f"{_sizes(input.shape)}"
+        )
+    if weight.ndim != 3:
+        raise ShapeError(
+            f"Expected {weight.ndim}-dimensional input for {weight.ndim}-dimensional weight "
+            f"{_sizes(weight.shape)}, but got {input.ndim}-dimensional input of size {_sizes(input.shape)} instead"
+        )
+    if isinstance(groups, Integral) and not isinstance(groups, bool) and groups >= 1:
+        xs = tuple(input.shape) if input.ndim == 3 else (1,) + tuple(input.shape)
+        _check_transposed(xs, tuple(weight.shape), bias, int(groups))  # in 1-D sizes
+    y = conv_transpose2d(
+        input.unsqueeze(-2),
+        weight.unsqueeze(-2),
+        bias,
+        (1, stride),
+        (0, padding),
+        (0, output_padding),
+        groups,
+        (1, dilation),
+    )
+    return y.squeeze(-2)
+
+
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Maximum over each window of k elements (stride defaults to k), like torch's max_pool1d.
 
@@ -400,6 +551,8 @@ def dropout2d(
 __all__ = [
     "conv1d",
     "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
     "max_pool1d",
     "max_pool2d",
     "avg_pool1d",

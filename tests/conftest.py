@@ -172,3 +172,40 @@ def check_device_parity(fn, *arrays, device, rtol=1e-5, atol=1e-6, grad=True, se
         if w is not None:
             np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, err_msg=f"grad of input {i}")
     return got
+
+
+# ----------------------------------------------------------------------------- torch as the oracle
+def rand(shape, seed, dtype=np.float32):
+    """Standard normal numbers of a shape, the same for every run with the same seed."""
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def close_to_torch(a, b, tol=1e-4):
+    """pyneuro's a equals torch's b to tol, relative to b's largest magnitude (at least 1)."""
+    import torch
+
+    a = a.detach().numpy() if isinstance(a, pyneuro.Tensor) else np.asarray(a)
+    b = b.detach().numpy() if isinstance(b, torch.Tensor) else np.asarray(b)
+    assert a.shape == b.shape
+    scale = max(1.0, float(np.abs(b).max())) if b.size else 1.0
+    np.testing.assert_allclose(a, b, atol=tol * scale, rtol=tol)
+
+
+def both_like_torch(fn_pn, fn_torch, arrays, seed=0, tol=1e-4):
+    """Run both on the same inputs; compare the outputs and the gradients of every input
+    (through a random linear functional of the output, so every output element counts)."""
+    import torch
+
+    xs = [
+        pyneuro.tensor(a, dtype=str(a.dtype), requires_grad=True) if a is not None else None for a in arrays
+    ]
+    ts = [torch.tensor(a, requires_grad=True) if a is not None else None for a in arrays]
+    y, ty = fn_pn(*xs), fn_torch(*ts)
+    close_to_torch(y, ty, tol)
+    g = rand(tuple(ty.shape), seed + 99, arrays[0].dtype)
+    (y * pyneuro.tensor(g, dtype=str(g.dtype))).sum().backward()
+    (ty * torch.tensor(g)).sum().backward()
+    for x, t in zip(xs, ts):
+        if x is not None:
+            close_to_torch(x.grad, t.grad, tol)
+    return y

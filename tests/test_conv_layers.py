@@ -20,34 +20,9 @@ from pyneuro import nn, optim
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 
-
-def _rand(shape, seed, dtype=np.float32):
-    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
-
-
-def _close(a, b, tol=1e-4):
-    a = a.detach().numpy() if isinstance(a, pn.Tensor) else np.asarray(a)
-    b = b.detach().numpy() if isinstance(b, torch.Tensor) else np.asarray(b)
-    assert a.shape == b.shape
-    scale = max(1.0, float(np.abs(b).max())) if b.size else 1.0
-    np.testing.assert_allclose(a, b, atol=tol * scale, rtol=tol)
-
-
-def _both(fn_pn, fn_torch, arrays, seed=0, tol=1e-4):
-    """Run both with the same inputs; compare outputs and the gradients of every input
-    (through a random linear functional of the output, so every output element matters)."""
-    xs = [pn.tensor(a, dtype=str(a.dtype), requires_grad=True) if a is not None else None for a in arrays]
-    ts = [torch.tensor(a, requires_grad=True) if a is not None else None for a in arrays]
-    y, ty = fn_pn(*xs), fn_torch(*ts)
-    _close(y, ty, tol)
-    g = _rand(tuple(ty.shape), seed + 99, arrays[0].dtype)
-    (y * pn.tensor(g, dtype=str(g.dtype))).sum().backward()
-    (ty * torch.tensor(g)).sum().backward()
-    for x, t in zip(xs, ts):
-        if x is not None:
-            _close(x.grad, t.grad, tol)
-    return y
-
+from conftest import both_like_torch as _both  # noqa: E402
+from conftest import close_to_torch as _close  # noqa: E402
+from conftest import rand as _rand  # noqa: E402
 
 CONV_CASES = [
     # x shape, w shape, bias, kwargs

@@ -17,7 +17,7 @@ that reach leaves into their `.grad`.
     elementwise.py  + - * / ** where max/min and the unary math
     reduction.py    sum, mean, max/min
     scan.py         cumprod, logcumsumexp, the even split of median()'s gradient
-    conv.py         conv2d, max/avg/adaptive pooling (the conv kernels of the table)
+    conv.py         conv2d, conv_transpose2d, max/avg/adaptive pooling (the conv kernels of the table)
     shape.py        reshape, permute, expand, indexing, cat, stack, clone
     inplace.py      in-place changes in the graph: version checks, Copy, CopySlices, rebase
     hooks.py        Tensor.register_hook: the hooks the engine runs on a tensor's gradient
@@ -33,7 +33,7 @@ from __future__ import annotations
 from .._shapes import broadcast_shapes as _broadcast_shapes
 from .._shapes import normalize_dims as _normalize_dims
 from . import custom as _custom  # noqa: F401  (registers torch-style Functions with Function.apply)
-from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d, max_pool2d_with_indices
+from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d, max_pool2d_with_indices
 from .elementwise import (
     Abs,
     Add,
@@ -106,6 +106,7 @@ __all__ = [
     "MSE",
     "EmbeddingLookup",
     "Conv2d",
+    "ConvTranspose2d",
     "MaxPool2d",
     "AvgPool2d",
     "AdaptiveAvgPool2d",

@@ -4,6 +4,11 @@
                         dx = conv2d_backward_input(dy, w)       (the transposed convolution)
                         dw = conv2d_backward_weight(dy, x)      (correlate the input with dy)
                         db = conv2d_backward_bias(dy)           (sum over N, Ho, Wo)
+    ConvTranspose2d     y  = conv2d_backward_input(x, w) + b    (w (Cin, Cout/groups, kH, kW) read as a
+                                                                 conv weight with O = Cin)
+                        dx = conv2d_forward(dy, w)              (the convolution it transposes)
+                        dw = conv2d_backward_weight(x, dy)      (x plays grad_y, dy the conv input)
+                        db = conv2d_backward_bias(dy)
     MaxPool2d           y, idx = max_pool2d_forward(x);  dx = scatter-add dy at idx
     AvgPool2d           y = avg_pool2d_forward(x);       dx = avg_pool2d_backward(dy)
     AdaptiveAvgPool2d   y = adaptive_avg_pool2d_forward(x); dx = its backward
@@ -54,6 +59,54 @@ class Conv2d(Function):
                 gx = gx[:, :, t : gx.shape[2] - b, left : gx.shape[3] - r]
         if self.needs[1]:
             gw = bk.conv2d_backward_weight(g, x, w.shape, stride, padding, dilation, groups)
+        if len(self.needs) > 2 and self.needs[2]:
+            gb = bk.conv2d_backward_bias(g)
+        return gx, gw, gb
+
+    def name(self) -> str:
+        return "ConvolutionBackward0"
+
+
+class ConvTranspose2d(Function):
+    """y = conv_transpose2d(x, w) + b: the input-gradient of the conv2d whose weight is w.
+
+    The output is Ho = (H - 1) sh - 2 ph + dh (kH - 1) + oph + 1 high (likewise Wo), of which
+    conv2d gives back H rows when oph < sh. An output padding that is not smaller than the
+    stride (allowed when it is smaller than the dilation) is run as zero rows/columns appended
+    to x (which add nothing to y) and oph % sh; backward crops them from dx.
+    """
+
+    __slots__ = ()
+
+    def forward(
+        self, x, w, b=None, stride=(1, 1), padding=(0, 0), output_padding=(0, 0), dilation=(1, 1), groups=1
+    ):
+        bk = self.kernels(x)
+        extra = tuple(op // s for op, s in zip(output_padding, stride))
+        if any(extra):
+            x = _pad_zeros(bk.xp, x, (0, extra[0], 0, extra[1]))
+        n, _, h, wd = x.shape
+        ho, wo = (
+            (i - 1) * s - 2 * p + d * (k - 1) + op % s + 1
+            for i, s, p, d, k, op in zip((h, wd), stride, padding, dilation, w.shape[2:], output_padding)
+        )
+        args = (stride, padding, dilation, groups)
+        y = bk.conv2d_backward_input(x, w, (n, w.shape[1] * groups, ho, wo), *args)
+        if b is not None:
+            y = y + b.reshape(1, -1, 1, 1)
+        self.saved = (x, w, args, extra)
+        return y
+
+    def backward(self, g):
+        bk = self.bk
+        x, w, args, extra = self.saved
+        gx = gw = gb = None
+        if self.needs[0]:
+            gx = bk.conv2d_forward(g, w, None, *args)
+            if any(extra):
+                gx = gx[:, :, : gx.shape[2] - extra[0], : gx.shape[3] - extra[1]]
+        if self.needs[1]:
+            gw = bk.conv2d_backward_weight(x, g, w.shape, *args)
         if len(self.needs) > 2 and self.needs[2]:
             gb = bk.conv2d_backward_bias(g)
         return gx, gw, gb

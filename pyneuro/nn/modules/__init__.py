@@ -7,7 +7,7 @@ activation.py     ReLU, GELU, LeakyReLU, SiLU, Softplus, ELU, Sigmoid, Tanh, Sof
                   Tanhshrink, Softshrink, Hardshrink, Threshold, RReLU, PReLU, GLU, Softmin, Softmax2d
 normalization.py  LayerNorm, GroupNorm, BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, LocalResponseNorm
 dropout.py        Dropout, Dropout2d
-conv.py           Conv1d, Conv2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d
+conv.py           Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d
 sparse.py         Embedding
 rnn.py            RNN, GRU, LSTM, RNNCell, GRUCell, LSTMCell (and RNNBase, RNNCellBase)
 attention.py      MultiheadAttention
@@ -55,6 +55,8 @@ from .conv import (  # noqa: F401
     AvgPool2d,
     Conv1d,
     Conv2d,
+    ConvTranspose1d,
+    ConvTranspose2d,
     MaxPool1d,
     MaxPool2d,
 )

@@ -1,6 +1,7 @@
 """Convolution and pooling layers (torch's names, arguments, initialisation and reprs):
 
 Conv1d, Conv2d    y = conv1d/conv2d(x, weight) + bias, a learnt cross-correlation
+ConvTranspose1d/2d   y = conv_transpose1d/2d(x, weight) + bias, its transpose (upsampling)
 MaxPool1d/2d      the maximum over each window
 AvgPool1d/2d      the mean over each window
 AdaptiveAvgPool1d/2d   the mean over windows sized to give a fixed output size
@@ -36,11 +37,15 @@ def _single(v, name="kernel_size"):
 
 
 class _ConvNd(Module):
-    """What Conv1d and Conv2d share: arguments, parameters, initialisation and repr.
+    """What the convolutions and transposed convolutions share: arguments, parameters,
+    initialisation and repr.
 
-    `_tuple` turns an int (or sequence) into the layer's tuple of per-dimension sizes."""
+    `_tuple` turns an int (or sequence) into the layer's tuple of per-dimension sizes;
+    `transposed` gives the weight the shape (in_channels, out_channels / groups, *k) and the
+    repr an output_padding field."""
 
     _tuple = staticmethod(_pair)
+    transposed = False
 
     def __init__(
         self,
@@ -56,8 +61,15 @@ class _ConvNd(Module):
         device=None,
         dtype=None,
         generator=None,
+        output_padding=0,
     ):
         super().__init__()
+        if self.transposed and padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        if self.transposed and isinstance(padding, str):
+            raise ArgumentError(
+                f"{type(self).__name__}: padding must be an int or a tuple of ints, not a string"
+            )
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
         if in_channels % groups != 0:
@@ -82,8 +94,12 @@ class _ConvNd(Module):
         self.kernel_size, self.stride = self._tuple(kernel_size), self._tuple(stride)
         self.padding = padding if isinstance(padding, str) else self._tuple(padding)
         self.dilation, self.groups, self.padding_mode = self._tuple(dilation), groups, padding_mode
+        self.output_padding = self._tuple(output_padding)
         dev, dt = _device(device), dtype or "float32"
-        shape = (out_channels, in_channels // groups) + self.kernel_size
+        if self.transposed:
+            shape = (in_channels, out_channels // groups) + self.kernel_size
+        else:
+            shape = (out_channels, in_channels // groups) + self.kernel_size
         self.weight = Parameter(empty(shape, dtype=dt, device=dev))
         if bias:
             self.bias = Parameter(empty((out_channels,), dtype=dt, device=dev))
@@ -105,6 +121,8 @@ class _ConvNd(Module):
             s += f", padding={self.padding}"
         if self.dilation != (1,) * n:
             s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * n:
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
@@ -138,6 +156,108 @@ class Conv2d(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """What ConvTranspose1d and ConvTranspose2d share: torch's argument order and _output_padding."""
+
+    transposed = True
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation=1,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+        generator=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+            generator,
+            output_padding,
+        )
+
+    def _output_padding(self, input, output_size):
+        """self.output_padding, or the one that gives output_size (its last len(kernel) sizes), as torch."""
+        if output_size is None:
+            return self.output_padding
+        n = len(self.kernel_size)
+        lead = 2 if input.ndim == n + 2 else 1
+        if len(output_size) == lead + n:
+            output_size = output_size[lead:]
+        if len(output_size) != n:
+            raise ValueError(
+                f"ConvTranspose{n}D: for {input.ndim}D input, output_size must have {n} or {lead + n} "
+                f"elements (got {len(output_size)})"
+            )
+        lo = [
+            (input.shape[lead + d] - 1) * self.stride[d]
+            - 2 * self.padding[d]
+            + self.dilation[d] * (self.kernel_size[d] - 1)
+            + 1
+            for d in range(n)
+        ]
+        hi = [lo[d] + self.stride[d] - 1 for d in range(n)]
+        for size, a, b in zip(output_size, lo, hi):
+            if size < a or size > b:
+                raise ValueError(
+                    f"requested an output size of {output_size}, but valid sizes range from {lo} to {hi} "
+                    f"(for an input of {input.shape[2:]})"
+                )
+        return tuple(int(size) - a for size, a in zip(output_size, lo))
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """y = conv_transpose1d(x, W) + b with W of shape (in_channels, out_channels / groups, k).
+
+    x (N, C, L) or unbatched (C, L); the output is (L - 1) s - 2 p + d (k - 1) + output_padding + 1
+    long, or output_size (whose last entry picks output_padding, as torch). Initialisation as
+    torch: weight ~ kaiming_uniform_(a=sqrt(5)), bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
+    fan_in = out_channels / groups * k. padding_mode: only 'zeros' (ValueError otherwise).
+    """
+
+    _tuple = staticmethod(_single)
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        op = self._output_padding(input, output_size)
+        return F.conv_transpose1d(
+            input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation
+        )
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """y = conv_transpose2d(x, W) + b with W of shape (in_channels, out_channels / groups, kH, kW).
+
+    The upsampling layer of DCGAN generators and U-Net decoders: x (N, C, H, W) or unbatched
+    (C, H, W) gives Ho = (H - 1) sh - 2 ph + dh (kH - 1) + oph + 1 rows (likewise Wo), or
+    output_size (its last two entries pick output_padding, as torch). Initialisation as torch:
+    weight ~ kaiming_uniform_(a=sqrt(5)), bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
+    fan_in = out_channels / groups * kH * kW. padding_mode: only 'zeros' (ValueError otherwise).
+    """
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        op = self._output_padding(input, output_size)
+        return F.conv_transpose2d(
+            input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation
+        )
 
 
 class _MaxPoolNd(Module):
