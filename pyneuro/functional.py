@@ -13,7 +13,6 @@ from __future__ import annotations
 from . import autograd as _ag
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import numpy_keywords
-from .autograd import no_grad
 from .backends import _checks
 from .creation import arange, as_tensor, tensor
 from .functional_activation import *  # noqa: F403 - relu6, hardtanh, mish, prelu, glu, ... (its __all__)
@@ -34,7 +33,7 @@ from .functional_conv import (
     max_pool2d,
     pad,
 )
-from .functional_norm import group_norm, instance_norm, local_response_norm
+from .functional_norm import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm
 from .functions import where
 from .random import _rng
 from .tensor import Tensor
@@ -475,80 +474,6 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return _tensor(input, "input")._inplace_op(lambda a: elu(a, alpha))
     return _elu(_tensor(input, "input"), alpha)
-
-
-def layer_norm(
-    input: Tensor,
-    normalized_shape,
-    weight: Tensor | None = None,
-    bias: Tensor | None = None,
-    eps: float = 1e-5,
-) -> Tensor:
-    """(x - mean) / sqrt(var + eps) over the last len(normalized_shape) dims, then * weight + bias.
-
-    var is the biased variance (divided by n), as in torch.
-    """
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if tuple(input.shape[input.ndim - len(shape) :]) != shape:
-        raise ShapeError(
-            f"layer_norm: input of shape {tuple(input.shape)} does not end in normalized_shape {shape}"
-        )
-    dims = tuple(range(input.ndim - len(shape), input.ndim))
-    mean = input.mean(dim=dims, keepdim=True)
-    centered = input - mean
-    var = (centered * centered).mean(dim=dims, keepdim=True)
-    out = centered / (var + eps).sqrt()
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
-
-
-def batch_norm(
-    input: Tensor,
-    running_mean: Tensor | None,
-    running_var: Tensor | None,
-    weight: Tensor | None = None,
-    bias: Tensor | None = None,
-    training: bool = False,
-    momentum: float = 0.1,
-    eps: float = 1e-5,
-) -> Tensor:
-    """Normalise each channel (dim 1) of (N, C) or (N, C, L) input, like torch's batch_norm.
-
-    training: the batch's mean and biased variance normalise; the running statistics (if
-    given) move toward the batch's mean and unbiased variance by `momentum`, in place.
-    Otherwise the running statistics normalise.
-    """
-    if input.ndim < 2:
-        raise ShapeError(f"batch_norm: expected input of shape (N, C) or (N, C, L), got {tuple(input.shape)}")
-    c = input.shape[1]
-    dims = (0,) + tuple(range(2, input.ndim))
-    view = (1, c) + (1,) * (input.ndim - 2)
-    if training:
-        n = input.numel() // c if c else 0
-        if n <= 1:
-            raise ArgumentError(
-                f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
-            )
-        mean = input.mean(dim=dims, keepdim=True)
-        centered = input - mean
-        var = (centered * centered).mean(dim=dims, keepdim=True)
-        if running_mean is not None and running_var is not None:
-            with no_grad():
-                running_mean.mul_(1 - momentum).add_(mean.detach().reshape(c) * momentum)
-                running_var.mul_(1 - momentum).add_(var.detach().reshape(c) * (momentum * n / (n - 1)))
-        out = centered / (var + eps).sqrt()
-    else:
-        if running_mean is None or running_var is None:
-            raise ArgumentError("batch_norm: running_mean and running_var are needed when not training")
-        out = (input - running_mean.reshape(view)) / (running_var.reshape(view) + eps).sqrt()
-    if weight is not None:
-        out = out * weight.reshape(view)
-    if bias is not None:
-        out = out + bias.reshape(view)
-    return out
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -1,8 +1,12 @@
-"""Normalisations beside layer_norm and batch_norm (functional.py): group_norm, instance_norm
-and local_response_norm, like torch.nn.functional's.
+"""Normalisations, like torch.nn.functional's: layer_norm, batch_norm, group_norm, instance_norm
+and local_response_norm.
 
-Each is written with differentiable Tensor ops (reshape, mean, sqrt, *, +), so autograd
-differentiates it; no kernel of its own. Re-exported by pyneuro.functional.
+The first four are one rule over different dims: (x - mean) / sqrt(var + eps), var the biased
+variance (divided by n), then * weight + bias (`_standardize`, `_affine`); batch_norm and
+instance_norm may instead normalise with running statistics, which training moves by
+`momentum` toward the batch's (`_running`). Each is written with differentiable Tensor ops
+(reshape, mean, sqrt, *, +), so autograd differentiates it; no kernel of its own.
+Re-exported by pyneuro.functional.
 
 Arrows: imports _errors, _shapes, autograd (no_grad), creation, functions and tensor; functional.py
 imports this module.
@@ -18,6 +22,36 @@ from .functions import cat
 from .tensor import Tensor
 
 
+def _standardize(x: Tensor, dims, eps: float):
+    """((x - mean) / sqrt(var + eps), mean, var) over dims, var the biased variance."""
+    mean = x.mean(dim=dims, keepdim=True)
+    centered = x - mean
+    var = (centered * centered).mean(dim=dims, keepdim=True)
+    return centered / (var + eps).sqrt(), mean, var
+
+
+def _channel_view(x: Tensor) -> tuple:
+    """The shape that lines a per-channel vector up with dim 1 of (N, C, *) input."""
+    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+def _affine(out: Tensor, weight, bias, view=None) -> Tensor:
+    """out * weight + bias (each optional), reshaped to view when given."""
+    if weight is not None:
+        out = out * (weight.reshape(view) if view else weight)
+    if bias is not None:
+        out = out + (bias.reshape(view) if view else bias)
+    return out
+
+
+def _running(input: Tensor, running_mean, running_var, eps: float, what: str) -> Tensor:
+    """input normalised with the running statistics (eval mode)."""
+    if running_mean is None or running_var is None:
+        raise ArgumentError(what)
+    view = _channel_view(input)
+    return (input - running_mean.reshape(view)) / (running_var.reshape(view) + eps).sqrt()
+
+
 def _sizes(t: Tensor) -> list:
     return list(t.shape)
 
@@ -28,6 +62,67 @@ def _check_channel_vector(param: Tensor | None, c: int, name: str, input: Tensor
             f"Expected {name} to be a vector of size equal to the number of channels in input, but got "
             f"{name} of shape {_sizes(param)} and input of shape {_sizes(input)}"
         )
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """(x - mean) / sqrt(var + eps) over the last len(normalized_shape) dims, then * weight + bias.
+
+    var is the biased variance (divided by n), as in torch.
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape) :]) != shape:
+        raise ShapeError(
+            f"layer_norm: input of shape {tuple(input.shape)} does not end in normalized_shape {shape}"
+        )
+    out, _, _ = _standardize(input, tuple(range(input.ndim - len(shape), input.ndim)), eps)
+    return _affine(out, weight, bias)
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel (dim 1) of (N, C) or (N, C, L) input, like torch's batch_norm.
+
+    training: the batch's mean and biased variance normalise; the running statistics (if
+    given) move toward the batch's mean and unbiased variance by `momentum`, in place.
+    Otherwise the running statistics normalise.
+    """
+    if input.ndim < 2:
+        raise ShapeError(f"batch_norm: expected input of shape (N, C) or (N, C, L), got {tuple(input.shape)}")
+    c = input.shape[1]
+    if training:
+        n = input.numel() // c if c else 0
+        if n <= 1:
+            raise ArgumentError(
+                f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
+            )
+        out, mean, var = _standardize(input, (0,) + tuple(range(2, input.ndim)), eps)
+        if running_mean is not None and running_var is not None:
+            with no_grad():
+                running_mean.mul_(1 - momentum).add_(mean.detach().reshape(c) * momentum)
+                running_var.mul_(1 - momentum).add_(var.detach().reshape(c) * (momentum * n / (n - 1)))
+    else:
+        out = _running(
+            input,
+            running_mean,
+            running_var,
+            eps,
+            "batch_norm: running_mean and running_var are needed when not training",
+        )
+    return _affine(out, weight, bias, _channel_view(input))
 
 
 def group_norm(
@@ -57,17 +152,8 @@ def group_norm(
             "Expected more than 1 value per channel when training, got input size "
             f"{[n * c // num_groups, num_groups] + _sizes(input)[2:]}"
         )
-    groups = input.reshape(n, num_groups, c // num_groups * spatial)
-    mean = groups.mean(dim=2, keepdim=True)
-    centered = groups - mean
-    var = (centered * centered).mean(dim=2, keepdim=True)
-    out = (centered / (var + eps).sqrt()).reshape(input.shape)
-    view = (1, c) + (1,) * (input.ndim - 2)
-    if weight is not None:
-        out = out * weight.reshape(view)
-    if bias is not None:
-        out = out + bias.reshape(view)
-    return out
+    out, _, _ = _standardize(input.reshape(n, num_groups, c // num_groups * spatial), 2, eps)
+    return _affine(out.reshape(input.shape), weight, bias, _channel_view(input))
 
 
 def instance_norm(
@@ -90,35 +176,28 @@ def instance_norm(
     if input.ndim < 2:
         raise ShapeError(f"instance_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
     c = input.shape[1]
-    view = (1, c) + (1,) * (input.ndim - 2)
     if use_input_stats:
         spatial = prod(input.shape[2:])
         if spatial <= 1:
             raise ArgumentError(
                 f"Expected more than 1 spatial element when training, got input size {input.shape}"
             )
-        dims = tuple(range(2, input.ndim))
-        mean = input.mean(dim=dims, keepdim=True)
-        centered = input - mean
-        var = (centered * centered).mean(dim=dims, keepdim=True)
+        out, mean, var = _standardize(input, tuple(range(2, input.ndim)), eps)
         if running_mean is not None and running_var is not None and input.shape[0]:
             with no_grad():
                 batch_mean = mean.detach().reshape(-1, c).mean(dim=0)
                 batch_var = var.detach().reshape(-1, c).mean(dim=0) * (spatial / (spatial - 1))
                 running_mean.mul_(1 - momentum).add_(batch_mean * momentum)
                 running_var.mul_(1 - momentum).add_(batch_var * momentum)
-        out = centered / (var + eps).sqrt()
     else:
-        if running_mean is None or running_var is None:
-            raise ArgumentError(
-                "Expected running_mean and running_var to be defined when use_input_stats is false"
-            )
-        out = (input - running_mean.reshape(view)) / (running_var.reshape(view) + eps).sqrt()
-    if weight is not None:
-        out = out * weight.reshape(view)
-    if bias is not None:
-        out = out + bias.reshape(view)
-    return out
+        out = _running(
+            input,
+            running_mean,
+            running_var,
+            eps,
+            "Expected running_mean and running_var to be defined when use_input_stats is false",
+        )
+    return _affine(out, weight, bias, _channel_view(input))
 
 
 def local_response_norm(
