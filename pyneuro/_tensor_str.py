@@ -101,7 +101,7 @@ def _float_format(shown):
 
 
 def tensor_str(host: np.ndarray, suffixes: list[str]) -> str:
-    """ "tensor([...], suffix, ...)" for the host array; suffixes as torch spells them but for
+    """The text `tensor([...], suffix, ...)` for the host array; suffixes as torch spells them but for
     "pyneuro." (the line breaks are measured with torch's spelling, so they fall where torch's do)."""
     prefix = "tensor("
     limit = PRINT_OPTS.threshold

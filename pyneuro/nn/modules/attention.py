@@ -115,10 +115,14 @@ class MultiheadAttention(Module):
             init.xavier_normal_(self.bias_k)
             init.xavier_normal_(self.bias_v)
 
-    def _projections(self, query, key, value):
-        """q, k, v = the three input projections (time-major (L, N, E) tensors)."""
+    def _projections(self, query, key, value, self_attention: bool):
+        """q, k, v = the three input projections (time-major (L, N, E) tensors). Self-attention
+        (one tensor as query, key and value) runs them as one (3E, E) matmul, as torch does."""
         E = self.embed_dim
         b = self.in_proj_bias
+        if self_attention and self._qkv_same_embed_dim:
+            qkv = F.linear(query, self.in_proj_weight, b)
+            return qkv[..., :E], qkv[..., E : 2 * E], qkv[..., 2 * E :]
         bq, bk, bv = (None, None, None) if b is None else (b[:E], b[E : 2 * E], b[2 * E :])
         if self._qkv_same_embed_dim:
             w = self.in_proj_weight
@@ -167,6 +171,7 @@ class MultiheadAttention(Module):
                 "Need attn_mask if specifying the is_causal hint. You may use the Transformer module method "
                 "`generate_square_subsequent_mask` to create this mask."
             )
+        self_attention = query is key and key is value
         unbatched = query.ndim == 2
         if unbatched:  # one sequence: a batch of one, answered without the batch dim
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
@@ -178,7 +183,7 @@ class MultiheadAttention(Module):
         H, d = self.num_heads, self.head_dim
         if query.shape[1] != key.shape[1]:
             raise ShapeError(f"query has batch size {query.shape[1]} but key has {key.shape[1]}")
-        q, k, v = self._projections(query, key, value)
+        q, k, v = self._projections(query, key, value, self_attention)
         mask = canonical_mask(attn_mask, "attn_mask", q)
         kpm = canonical_mask(key_padding_mask, "key_padding_mask", q)
         S = k.shape[0]
