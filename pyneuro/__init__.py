@@ -19,6 +19,9 @@ from .tensor import Tensor  # isort: skip
 # isort: split
 from . import _dtype as _dtypes
 from . import backends
+from . import functions_index as _functions_index
+from . import functions_math as _functions_math
+from . import functions_reduce as _functions_reduce
 from ._device import device
 from ._dtype import DType as dtype
 from ._shapes import Size
@@ -141,6 +144,9 @@ from .functions import (
     var,
     where,
 )
+from .functions_index import *  # noqa: F403 - each lists its public names in __all__
+from .functions_math import *  # noqa: F403
+from .functions_reduce import *  # noqa: F403
 from .functions_scan import cummax, cummin, cumprod, logcumsumexp, median, mode, nanmedian
 from .gradcheck import GradcheckError, gradcheck
 from .random import (
@@ -161,7 +167,9 @@ int8, uint8, bool_ = _dtypes.public("int8"), _dtypes.public("uint8"), _dtypes.pu
 double, long, half = float64, int64, float16
 
 # Names that would shadow Python builtins inside this module are served by __getattr__.
-_BUILTIN_NAMED_FUNCTIONS = ("sum", "abs", "max", "min", "pow", "round")
+_BUILTIN_NAMED_FUNCTIONS = ("sum", "abs", "max", "min", "pow", "round", "all", "any")
+# Where __getattr__ looks for them, in order.
+_BUILTIN_NAMED_HOMES = ("functions", "functions_math", "functions_index", "functions_reduce")
 _BUILTIN_NAMED_EXPORTS = _BUILTIN_NAMED_FUNCTIONS + ("float", "int", "bool")
 
 __version__ = "0.1.0"
@@ -214,9 +222,12 @@ def __getattr__(name: str):
         module = _importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
         return module
-    if name in _BUILTIN_NAMED_FUNCTIONS:  # pn.sum, pn.max, ... (not shadowing builtins here)
-        return getattr(_importlib.import_module(f"{__name__}.functions"), name)
-    if name in _BUILTIN_NAMED_EXPORTS:  # pn.float, pn.int, pn.bool: the dtypes users see
+    if name in _BUILTIN_NAMED_FUNCTIONS:  # pn.sum, pn.max, pn.all, ... (not shadowing builtins here)
+        for home in _BUILTIN_NAMED_HOMES:
+            function = getattr(_importlib.import_module(f"{__name__}.{home}"), name, None)
+            if function is not None:
+                return function
+    if name in ("float", "int", "bool"):  # pn.float, pn.int, pn.bool: the dtypes users see
         return _dtypes.public(getattr(_dtypes, name))
     raise AttributeError(f"module 'pyneuro' has no attribute {name!r}")
 
@@ -376,3 +387,4 @@ __all__ = [
     "gradcheck",
     "GradcheckError",
 ]
+__all__ += _functions_math.__all__ + _functions_index.__all__ + _functions_reduce.__all__

@@ -61,7 +61,10 @@ from ._tensor_base import (
     _wrap,
 )
 from ._tensor_compat import CompatMethods, accept_numpy_keywords
+from ._tensor_index import IndexMethods
 from ._tensor_inplace import InplaceMethods
+from ._tensor_math import MathMethods
+from ._tensor_reduce import ReduceMethods
 from ._tensor_shape import ShapeMethods
 from .autograd import hooks as _ag_hooks
 from .backends import _checks
@@ -80,7 +83,9 @@ _C_TYPE_NAMES = {
 
 
 @accept_numpy_keywords
-class Tensor(CompatMethods, ShapeMethods, InplaceMethods, TensorBase):
+class Tensor(
+    CompatMethods, ShapeMethods, InplaceMethods, MathMethods, IndexMethods, ReduceMethods, TensorBase
+):
     """An n-dimensional array on a device that records operations for autograd.
 
     Create one with pn.tensor(data), pn.from_numpy(array), pn.zeros(...), ... .
