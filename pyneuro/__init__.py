@@ -170,7 +170,6 @@ double, long, half = float64, int64, float16
 _BUILTIN_NAMED_FUNCTIONS = ("sum", "abs", "max", "min", "pow", "round", "all", "any")
 # Where __getattr__ looks for them, in order.
 _BUILTIN_NAMED_HOMES = ("functions", "functions_math", "functions_index", "functions_reduce")
-_BUILTIN_NAMED_EXPORTS = _BUILTIN_NAMED_FUNCTIONS + ("float", "int", "bool")
 
 __version__ = "0.1.0"
 
