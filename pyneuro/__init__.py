@@ -185,6 +185,7 @@ _LAZY_SUBMODULES = (
     "bench",
     "autograd",
     "linalg",
+    "special",  # torch.special: erf, expit, logit, ... (functions_math.py)
     "utils",
     "profiler",  # the tools that show what ran
     "viz",
