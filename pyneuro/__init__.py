@@ -186,6 +186,7 @@ _LAZY_SUBMODULES = (
     "autograd",
     "linalg",
     "special",  # torch.special: erf, expit, logit, ... (functions_math.py)
+    "distributions",  # torch.distributions: Normal, Categorical, ... with log_prob and rsample
     "utils",
     "profiler",  # the tools that show what ran
     "viz",

@@ -1,0 +1,3 @@
+"""pyneuro.distributions: torch.distributions' import path (Normal, Categorical, ...)."""
+
+from __future__ import annotations
