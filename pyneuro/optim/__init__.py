@@ -1,10 +1,28 @@
-"""pyneuro.optim: optimizers whose updates are backend kernels (like torch.optim)."""
+"""pyneuro.optim: optimizers whose updates are backend kernels or whole-array passes (like torch.optim)."""
 
 from . import lr_scheduler
 from .adadelta import Adadelta
 from .adam import Adam, AdamW
+from .adam_variants import Adamax, NAdam, RAdam
+from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .rmsprop import Adagrad, RMSprop
+from .rprop import ASGD, Rprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adadelta", "RMSprop", "Adagrad", "lr_scheduler"]
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "Adadelta",
+    "RMSprop",
+    "Adagrad",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "Rprop",
+    "ASGD",
+    "LBFGS",
+    "lr_scheduler",
+]

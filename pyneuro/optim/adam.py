@@ -19,9 +19,10 @@ from .optimizer import Optimizer, _step_in_place, check_hyper
 
 
 class Adam(Optimizer):
-    """torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0)."""
-
-    _decoupled = False
+    """torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
+    *, maximize=False, decoupled_weight_decay=False): decoupled_weight_decay=True is AdamW.
+    foreach, capturable, differentiable and fused are accepted and kept in the groups, as torch
+    keeps them; they change nothing here (one code path, no CUDA graphs, no higher-order grads)."""
 
     def __init__(
         self,
@@ -32,7 +33,12 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
         amsgrad: bool = False,
         *,
+        foreach=None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused=None,
+        decoupled_weight_decay: bool = False,
     ):
         check_hyper("learning rate", lr)
         check_hyper("epsilon value", eps)
@@ -46,6 +52,11 @@ class Adam(Optimizer):
             weight_decay=weight_decay,
             amsgrad=bool(amsgrad),
             maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
 
@@ -71,7 +82,7 @@ class Adam(Optimizer):
                     if group["amsgrad"]:
                         st["max_exp_avg_sq"] = zeros_like(p)
                 st["step"] += 1
-                if self._decoupled:
+                if group.get("decoupled_weight_decay", False):
                     if weight_decay:
                         with no_grad():
                             p.mul_(1 - lr * weight_decay)
@@ -128,8 +139,6 @@ def _amsgrad_step(p, st, lr, beta1, beta2, eps, weight_decay, maximize):
 class AdamW(Adam):
     """torch.optim.AdamW: Adam with decoupled weight decay (default weight_decay=0.01)."""
 
-    _decoupled = True
-
     def __init__(
         self,
         params,
@@ -140,5 +149,22 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach=None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused=None,
     ):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            foreach=foreach,
+            maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=True,
+        )

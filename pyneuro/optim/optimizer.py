@@ -72,6 +72,10 @@ class Optimizer:
             raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
         params = param_group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
+        names = None
+        if params and all(isinstance(p, tuple) and len(p) == 2 for p in params):  # named_parameters()
+            names = [name for name, _ in params]
+            params = [p for _, p in params]
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(
@@ -80,6 +84,12 @@ class Optimizer:
             if not p.is_leaf:
                 raise ValueError("can't optimize a non-leaf Tensor")
         group = dict(param_group, params=params)
+        if names is not None:
+            group = {
+                "params": params,
+                "param_names": names,
+                **{k: v for k, v in group.items() if k != "params"},
+            }
         for name, default in self.defaults.items():
             if default is required and name not in group:
                 raise ValueError(

@@ -28,6 +28,9 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach=None,
+        differentiable: bool = False,
+        fused=None,
     ):
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
@@ -44,6 +47,9 @@ class SGD(Optimizer):
             weight_decay=weight_decay,
             nesterov=nesterov,
             maximize=maximize,
+            foreach=foreach,  # accepted for torch's signature: one code path here
+            differentiable=differentiable,
+            fused=fused,
         )
         super().__init__(params, defaults)
 

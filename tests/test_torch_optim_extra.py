@@ -1,0 +1,214 @@
+"""Adamax, NAdam, RAdam, Rprop, ASGD and LBFGS, and the torch options of the older optimizers,
+against torch: the same parameters and calls give the same trajectories over 20 steps, the same
+param_groups / state_dict keys, and the same constructor errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def trajectory(fw, make, steps=20, seed=0, lbfgs=False, dtype=np.float32):
+    """Parameters after every step on a smooth non-quadratic loss; returns a list of arrays."""
+    rng = np.random.default_rng(seed)
+    w = fw.tensor(rng.standard_normal((4, 3)).astype(dtype), requires_grad=True)
+    b = fw.tensor(rng.standard_normal(3).astype(dtype), requires_grad=True)
+    x = fw.tensor(rng.standard_normal((5, 4)).astype(dtype))
+    opt = make(fw, [w, b])
+    out = []
+
+    def closure():
+        opt.zero_grad()
+        loss = ((x @ w + b).tanh() - 0.5).pow(2).mean() + (w * w).sum() * 0.01
+        loss.backward()
+        return loss
+
+    for _ in range(steps):
+        if lbfgs:
+            opt.step(closure)
+        else:
+            closure()
+            opt.step()
+        out.append(np.concatenate([w.detach().numpy().ravel(), b.detach().numpy().ravel()]))
+    return out, opt
+
+
+CASES = [
+    ("Adamax", {}),
+    ("Adamax", {"lr": 0.05, "betas": (0.8, 0.99), "weight_decay": 0.1}),
+    ("Adamax", {"maximize": True, "eps": 1e-3}),
+    ("NAdam", {}),
+    ("NAdam", {"lr": 0.05, "momentum_decay": 0.01, "weight_decay": 0.1}),
+    ("NAdam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("NAdam", {"maximize": True}),
+    ("RAdam", {}),
+    ("RAdam", {"lr": 0.05, "betas": (0.9, 0.9)}),  # rho_t > 5 after a few steps
+    ("RAdam", {"lr": 0.05, "betas": (0.9, 0.9), "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("RAdam", {"weight_decay": 0.1, "maximize": True}),
+    ("Rprop", {}),
+    ("Rprop", {"lr": 0.1, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.2)}),
+    ("Rprop", {"maximize": True}),
+    ("ASGD", {}),
+    ("ASGD", {"lr": 0.1, "lambd": 0.01, "alpha": 0.5, "t0": 5, "weight_decay": 0.1}),
+    ("ASGD", {"maximize": True, "t0": 0}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "foreach": False, "differentiable": False}),
+    ("SGD", {"lr": 0.1, "maximize": True, "fused": None}),
+    ("Adam", {"lr": 0.05, "amsgrad": True, "foreach": None, "capturable": False}),
+    ("Adam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("AdamW", {"lr": 0.05, "amsgrad": True, "maximize": True}),
+    ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5, "foreach": False}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1}),
+    ("Adadelta", {"lr": 0.5, "weight_decay": 0.01, "maximize": True}),
+]
+
+
+@pytest.mark.parametrize(("name", "kw"), CASES)
+def test_trajectory_matches_torch(name, kw):
+    mine, opt = trajectory(pn, lambda fw, ps: getattr(fw.optim, name)(ps, **kw))
+    ref, topt = trajectory(torch, lambda fw, ps: getattr(fw.optim, name)(ps, **kw))
+    for a, b in zip(mine, ref):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
+    assert opt.param_groups[0].keys() == topt.param_groups[0].keys()
+    for k, v in topt.param_groups[0].items():
+        if k != "params":
+            assert opt.param_groups[0][k] == v, k
+    sd, tsd = opt.state_dict(), topt.state_dict()
+    assert sd["state"].keys() == tsd["state"].keys()
+    for i in tsd["state"]:
+        assert sd["state"][i].keys() == tsd["state"][i].keys()
+        for k, v in tsd["state"][i].items():
+            np.testing.assert_allclose(
+                np.asarray(
+                    sd["state"][i][k].tolist() if hasattr(sd["state"][i][k], "tolist") else sd["state"][i][k]
+                ),
+                v.numpy(),
+                rtol=2e-5,
+                atol=2e-6,
+            )
+
+
+def test_state_dict_round_trip_continues_the_same_trajectory():
+    def run(fw, split):
+        rng = np.random.default_rng(1)
+        w = fw.tensor(rng.standard_normal(6).astype(np.float32), requires_grad=True)
+        opt = fw.optim.NAdam([w], lr=0.05)
+        for i in range(10):
+            if i == split:
+                sd = opt.state_dict()
+                opt = fw.optim.NAdam([w], lr=0.05)
+                opt.load_state_dict(sd)
+            opt.zero_grad()
+            (w.sin() * w).sum().backward()
+            opt.step()
+        return w.detach().numpy()
+
+    np.testing.assert_allclose(run(pn, 4), run(pn, -1), rtol=1e-6)
+    np.testing.assert_allclose(run(pn, 4), run(torch, 4), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"history_size": 3, "max_iter": 5},
+        {"line_search_fn": "strong_wolfe"},
+        {"line_search_fn": "strong_wolfe", "history_size": 2, "lr": 0.5},
+        {"tolerance_grad": 1e-3, "tolerance_change": 1e-4},
+    ],
+)
+def test_lbfgs_matches_torch(kw):
+    """In float64: 20 inner iterations amplify float32 rounding to ~1e-4 (torch's own float32
+    run is that far from its float64 one), which would hide a real difference."""
+    mine, opt = trajectory(pn, lambda fw, ps: fw.optim.LBFGS(ps, **kw), steps=3, lbfgs=True, dtype=np.float64)
+    ref, topt = trajectory(
+        torch, lambda fw, ps: fw.optim.LBFGS(ps, **kw), steps=3, lbfgs=True, dtype=np.float64
+    )
+    for a, b in zip(mine, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+    st, tst = next(iter(opt.state.values())), next(iter(topt.state.values()))
+    assert st["n_iter"] == tst["n_iter"] and st["func_evals"] == tst["func_evals"]
+    assert opt.param_groups[0].keys() == topt.param_groups[0].keys()
+
+
+def test_lbfgs_float32_few_iterations():
+    make = lambda fw, ps: fw.optim.LBFGS(ps, max_iter=3, history_size=2)
+    mine, _ = trajectory(pn, make, steps=4, lbfgs=True)
+    ref, _ = trajectory(torch, make, steps=4, lbfgs=True)
+    for a, b in zip(mine, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_lbfgs_returns_the_first_loss_and_refuses_groups():
+    w = pn.tensor([1.0, -2.0], requires_grad=True)
+    opt = pn.optim.LBFGS([w])
+
+    def closure():
+        opt.zero_grad()
+        loss = ((w - 3) ** 2).sum()
+        loss.backward()
+        return loss
+
+    first = opt.step(closure)
+    assert abs(float(first) - 29.0) < 1e-5
+    np.testing.assert_allclose(w.detach().numpy(), [3.0, 3.0], atol=1e-4)
+    with pytest.raises(ValueError):
+        pn.optim.LBFGS([{"params": [w]}, {"params": [pn.zeros(1, requires_grad=True)]}])
+    bad = pn.optim.LBFGS([w], line_search_fn="armijo")
+    w.data.fill_(0.0)
+    with pytest.raises(RuntimeError):
+        bad.step(closure)
+
+
+@pytest.mark.parametrize(
+    ("name", "kw"),
+    [
+        ("Adamax", {"lr": -1.0}),
+        ("Adamax", {"betas": (1.0, 0.9)}),
+        ("NAdam", {"momentum_decay": -1.0}),
+        ("RAdam", {"eps": -1.0}),
+        ("RAdam", {"weight_decay": -1.0}),
+        ("Rprop", {"etas": (1.5, 1.2)}),
+        ("Rprop", {"lr": -0.1}),
+        ("ASGD", {"weight_decay": -1.0}),
+        ("LBFGS", {"lr": -1.0}),
+    ],
+)
+def test_bad_hyperparameters_raise_like_torch(name, kw):
+    with pytest.raises(ValueError) as t_err:
+        getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], **kw)
+    with pytest.raises(ValueError) as p_err:
+        getattr(pn.optim, name)([pn.zeros(2, requires_grad=True)], **kw)
+    assert str(p_err.value) == str(t_err.value)
+
+
+def test_named_parameters_give_param_names():
+    model = pn.nn.Linear(2, 3)
+    opt = pn.optim.Adamax(model.named_parameters())
+    assert opt.param_groups[0]["param_names"] == ["weight", "bias"]
+    assert opt.param_groups[0]["params"][0] is model.weight
+
+
+def test_defaults_and_signatures_match_torch():
+    import inspect
+
+    for name in ("Adamax", "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "SGD", "Adam", "AdamW"):
+        mine = inspect.signature(getattr(pn.optim, name).__init__).parameters
+        ref = inspect.signature(getattr(torch.optim, name).__init__).parameters
+        assert list(mine) == list(ref), name
+        for k, p in ref.items():
+            assert mine[k].default == p.default and mine[k].kind == p.kind, (name, k)
+
+
+def test_steps_bump_the_version_counter():
+    for cls in (pn.optim.Adamax, pn.optim.NAdam, pn.optim.RAdam, pn.optim.Rprop, pn.optim.ASGD):
+        w = pn.ones(3, requires_grad=True)
+        y = w * w  # saves w
+        opt = cls([w])
+        (w * 2).sum().backward()
+        opt.step()
+        with pytest.raises(RuntimeError):
+            y.sum().backward()
