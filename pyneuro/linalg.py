@@ -1,40 +1,453 @@
-"""pyneuro.linalg: the part of torch.linalg the course uses (norms).
+"""pyneuro.linalg: torch.linalg's names: norms, determinants, inverses, solvers and decompositions.
 
-    pn.linalg.norm(v)            # 2-norm of a vector, Frobenius norm of a matrix
-    pn.linalg.norm(m, dim=1)     # the 2-norm of each row
-    pn.linalg.vector_norm(x, ord=1)
+    pn.linalg.norm(v)                  # 2-norm of a vector, Frobenius norm of a matrix
+    pn.linalg.vector_norm(x, ord=1)    # ord: any p, 0, inf, -inf
+    pn.linalg.matrix_norm(m, "nuc")    # "fro", "nuc", 1, -1, 2, -2, inf, -inf
+    pn.linalg.det(a), slogdet, inv, solve, lstsq, pinv, cholesky, qr, eigh, svd, svdvals, ...
 
-Differentiable: they are Tensor.norm (pyneuro/tensor.py), which builds the norm from
-elementwise ops and a sum.
+Everything works on stacks of matrices (..., m, n) and is differentiable. The norms, cross,
+multi_dot, matrix_power and matrix_exp are built from Tensor ops, so their gradients follow;
+the decompositions are the autograd Functions of pyneuro/autograd/linalg.py, whose backward
+formulas are torch's. A singular matrix where an inverse is needed raises LinAlgError, a
+RuntimeError, as torch.linalg.LinAlgError is.
 """
 
 from __future__ import annotations
 
-from ._shapes import numpy_keywords
+import builtins
+import math
+from collections import namedtuple
+
+import numpy as np
+
+from ._dtype import torch_name
+from ._errors import DTypeError, ShapeError
+from ._shapes import normalize_dims, numpy_keywords
+from ._tensor_base import TensorBase, _backend, _wrap
+from .autograd import linalg as _la
+from .autograd.linalg import LinAlgError
+from .creation import eye, tensor, zeros
 from .tensor import Tensor
 
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])  # torch.return_types.linalg_slogdet
+EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+SvdResult = namedtuple("SvdResult", ["U", "S", "Vh"])
+QrResult = namedtuple("QrResult", ["Q", "R"])
+LstsqResult = namedtuple("LstsqResult", ["solution", "residuals", "rank", "singular_values"])
+
+_INF = float("inf")
+
+
+def _check(A, what, square=False, min_dim=2):
+    """A as a floating Tensor of at least min_dim dims (square matrices if asked), with torch's errors."""
+    if not isinstance(A, TensorBase):
+        raise TypeError(f"linalg.{what}(): argument 'A' must be Tensor, not {type(A).__name__}")
+    if A.ndim < min_dim:
+        raise ShapeError(f"linalg.{what}: The input tensor A must have at least {min_dim} dimensions.")
+    if A._data.dtype.kind != "f":
+        raise DTypeError(
+            f"linalg.{what}: Expected a floating point or complex tensor as input. Got {torch_name(A._data.dtype)}"
+        )
+    if square and A.shape[-1] != A.shape[-2]:
+        raise ShapeError(
+            f"linalg.{what}: A must be batches of square matrices, but they are {A.shape[-2]} by {A.shape[-1]} matrices"
+        )
+    return A
+
+
+# ----------------------------------------------------------------------------- norms
+
 
 @numpy_keywords
-def vector_norm(x: Tensor, ord=2, dim=None, keepdim=False, *, dtype=None) -> Tensor:
-    """The ord-norm of x taken as a vector over dim (all elements when dim is None)."""
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None) -> Tensor:
+    """The ord-norm of x taken as a vector over dim (all elements when dim is None):
+    sum(|x|^ord)^(1/ord); ord=inf/-inf: max/min |x|; ord=0: the number of non-zeros."""
+    if not isinstance(x, TensorBase):
+        raise TypeError(f"linalg.vector_norm(): argument 'x' must be Tensor, not {type(x).__name__}")
     if dtype is not None:
         x = x.to(dtype)
-    return x.norm(p=ord, dim=dim, keepdim=keepdim)
+    if x._data.dtype.kind != "f":
+        raise DTypeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {torch_name(x._data.dtype)}"
+        )
+    if isinstance(dim, (tuple, list)) and not dim:
+        dim = None
+    if ord in (_INF, -_INF):
+        if x.numel() == 0 and ord == _INF:
+            if dim is None or any(x.shape[d] == 0 for d in normalize_dims(dim, x.ndim)):
+                raise IndexError(
+                    "linalg.vector_norm cannot compute the inf norm on an empty tensor "
+                    "because the operation does not have an identity"
+                )
+        a = x.abs()
+        return a.amax(dim, keepdim) if ord > 0 else a.amin(dim, keepdim)
+    if ord == 0:
+        count = (x != 0).to(x.dtype).sum(dim=dim, keepdim=keepdim)
+        return count + (x * 0).sum(dim=dim, keepdim=keepdim) if x.requires_grad else count  # gradient 0
+    if ord == 1:
+        return x.abs().sum(dim=dim, keepdim=keepdim)
+    if ord > 0:
+        return x.norm(p=ord, dim=dim, keepdim=keepdim)
+    return (x.abs() ** ord).sum(dim=dim, keepdim=keepdim) ** (1.0 / ord)
+
+
+def _matrix_dims(A, dim, what):
+    if len(dim) != 2:
+        raise ShapeError(f"linalg.{what}: dim must be a 2-tuple. Got {tuple(dim)}")
+    d0, d1 = normalize_dims(dim, A.ndim) if dim[0] % A.ndim != dim[1] % A.ndim else (None, None)
+    if d0 is None:
+        raise ShapeError(f"linalg.{what}: dims must be different. Got ({dim[0]}, {dim[1]})")
+    return d0, d1
 
 
 @numpy_keywords
-def norm(x: Tensor, ord=None, dim=None, keepdim=False, *, dtype=None) -> Tensor:
-    """torch.linalg.norm for ord None (2-norm of vectors, Frobenius of matrices), 'fro', and vector ords.
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None) -> Tensor:
+    """torch.linalg.matrix_norm: 'fro', 'nuc' (sum of singular values), 2/-2 (largest/smallest
+    singular value), 1/-1 (max/min column abs-sum), inf/-inf (max/min row abs-sum)."""
+    if dtype is not None:
+        A = A.to(dtype)
+    _check(A, "matrix_norm")
+    d0, d1 = _matrix_dims(A, tuple(dim), "matrix_norm")
+    if ord == "fro":
+        return vector_norm(A, 2, (d0, d1), keepdim)
+    if ord in ("nuc", 2, -2):
+        s = svdvals(A.movedim((d0, d1), (-2, -1)))
+        out = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
+    elif ord in (1, -1, _INF, -_INF):
+        summed, other = (d0, d1) if ord in (1, -1) else (d1, d0)
+        sums = A.abs().sum(dim=summed, keepdim=True)
+        out = sums.amax(other, keepdim=True) if ord > 0 else sums.amin(other, keepdim=True)
+        out = out.squeeze(max(d0, d1)).squeeze(min(d0, d1))
+    else:
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if keepdim:
+        out = out.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1))
+    return out
 
-    Matrix ords other than 'fro' (the spectral and nuclear norms, ord=1/inf of a matrix) are
-    not supported: they raise NotImplementedError.
-    """
-    if ord is None or ord == "fro":
-        return vector_norm(x, 2, dim, keepdim, dtype=dtype)
-    matrix = (dim is None and x.ndim == 2) or (isinstance(dim, (tuple, list)) and len(dim) == 2)
-    if matrix:
-        raise NotImplementedError(f"pyneuro.linalg.norm: matrix norm ord={ord!r} is not supported")
-    return vector_norm(x, ord, dim, keepdim, dtype=dtype)
+
+@numpy_keywords
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None) -> Tensor:
+    """torch.linalg.norm: a vector norm when dim is an int (or A is 1-D), a matrix norm when dim
+    is a pair (or A is 2-D and ord is given); ord None is the 2-norm of A flattened."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if ord is None:
+        if dim is not None and len(dim) == 2:
+            return matrix_norm(A, "fro", dim, keepdim, dtype=dtype)
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype)
+    if dim is None:
+        if A.ndim not in (1, 2):
+            raise RuntimeError(
+                f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A.ndim}D."
+            )
+        dim = tuple(range(A.ndim))
+    if len(dim) == 2:
+        return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.vector_norm: ord {ord!r} is a matrix norm; use a 2-D dim")
+    return vector_norm(A, ord, dim, keepdim, dtype=dtype)
 
 
-__all__ = ["norm", "vector_norm"]
+# ----------------------------------------------------------------------------- determinants and inverses
+
+
+def det(A) -> Tensor:
+    """The determinant of each square matrix (gradient adj(A)^T, defined for singular A too)."""
+    return _la.Det.apply(_check(A, "det", square=True))
+
+
+def slogdet(A) -> SlogdetResult:
+    """(sign, log|det A|): the determinant without overflow; logabsdet is differentiable."""
+    A = _check(A, "slogdet", square=True)
+    sign = _wrap(_backend(A.device).xp.linalg.slogdet(A._data)[0], A.device)
+    return SlogdetResult(sign, _la.LogDet.apply(A, signed=True))
+
+
+def logdet(A) -> Tensor:
+    """log(det A): nan where det < 0, -inf where det == 0, like torch.logdet."""
+    return _la.LogDet.apply(_check(A, "logdet", square=True), signed=False)
+
+
+def inv(A) -> Tensor:
+    """A^-1; a singular matrix raises LinAlgError."""
+    return _la.Inv.apply(_check(A, "inv", square=True))
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False) -> Tensor:
+    """The Moore-Penrose pseudo-inverse (singular values <= max(atol, rtol * s_max) are dropped;
+    rtol defaults to eps * max(m, n) when atol is not given, as in torch)."""
+    A = _check(A, "pinv")
+    atol = float(atol) if atol is not None else 0.0
+    return _la.Pinv.apply(A, atol=atol, rtol=None if rtol is None else float(rtol))
+
+
+def _check_pair(A, B, what):
+    _check(A, what, square=True)
+    if not isinstance(B, TensorBase):
+        raise TypeError(f"linalg.{what}(): argument 'B' must be Tensor, not {type(B).__name__}")
+    if A.dtype != B.dtype:
+        raise DTypeError(
+            f"linalg.{what}: Expected A and B to have the same dtype, but found A of type "
+            f"{torch_name(A._data.dtype)} and B of type {torch_name(B._data.dtype)} instead"
+        )
+
+
+def solve(A, B, *, left=True) -> Tensor:
+    """X with A X = B (left=False: X A = B). B may be a vector (..., n) or matrices (..., n, k);
+    batch dimensions broadcast. A singular A raises LinAlgError."""
+    _check_pair(A, B, "solve")
+    if not left:
+        return solve(A.mT, B.mT).mT
+    n = A.shape[-1]
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    b = B.unsqueeze(-1) if vector else B
+    if b.shape[-2] != n:
+        raise ShapeError(
+            f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+            f"({A.shape[-2]}x{n} and {b.shape[-2]}x{b.shape[-1]})"
+        )
+    out = _la.Solve.apply(A, b)
+    return out.squeeze(-1) if vector else out
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False) -> Tensor:
+    """X with A X = B (left=False: X A = B) for triangular A (only its upper/lower triangle is read)."""
+    _check_pair(A, B, "solve_triangular")
+    tri = A.triu() if upper else A.tril()
+    if unitriangular:
+        n = A.shape[-1]
+        off = eye(n, dtype=A.dtype, device=A.device)
+        tri = tri * (1 - off) + off
+    return solve(tri, B, left=left)
+
+
+def lstsq(A, B, rcond=None, *, driver=None) -> LstsqResult:
+    """The least-squares solution of A X = B (min ||A X - B||), from the pseudo-inverse.
+    Like torch's default driver ('gelsy') residuals and singular_values are empty; with
+    driver 'gelsd'/'gelss' they are filled (residuals when m > n and A has full rank)."""
+    A = _check(A, "lstsq")
+    vector = B.ndim == A.ndim - 1
+    b = B.unsqueeze(-1) if vector else B
+    if b.shape[-2] != A.shape[-2]:
+        raise ShapeError(
+            f"torch.linalg.lstsq: input.size(-2) should match other.size(-2). Got {A.shape[-2]} != {b.shape[-2]}"
+        )
+    m, n = A.shape[-2:]
+    rtol = rcond if rcond is not None else float(np.finfo(A._data.dtype).eps) * max(m, n)
+    solution = pinv(A, rtol=rtol) @ b
+    rank = matrix_rank(A.detach(), rtol=rtol)
+    empty = zeros(0, dtype=A.dtype, device=A.device)
+    residuals, values = empty, empty
+    if driver in ("gelsd", "gelss"):
+        values = svdvals(A.detach())
+        if m > n and bool((rank == n).all()):
+            residuals = ((A @ solution - b) ** 2).sum(-2)
+    return LstsqResult(solution.squeeze(-1) if vector else solution, residuals, rank, values)
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False) -> Tensor:
+    """The number of singular values above max(atol, rtol * s_max) (int64, no gradient)."""
+    A = _check(A, "matrix_rank")
+    s = svdvals(A.detach())
+    m, n = A.shape[-2:]
+    if rtol is None:
+        rtol = float(np.finfo(A._data.dtype).eps) * max(m, n) if not atol else 0.0
+    smax = s.amax(-1, keepdim=True) if s.shape[-1] else s.sum(-1, keepdim=True)
+    tol = (smax * float(rtol)).clamp(min=float(atol or 0.0))
+    return (s > tol).sum(-1)
+
+
+# ----------------------------------------------------------------------------- decompositions
+
+
+def cholesky(A, *, upper=False) -> Tensor:
+    """L (lower-triangular) with A = L L^T for a symmetric positive-definite A (upper=True: L^T);
+    a matrix that is not positive-definite raises LinAlgError."""
+    return _la.Cholesky.apply(_check(A, "cholesky", square=True), upper=upper)
+
+
+def eigh(A, UPLO="L") -> EighResult:
+    """(eigenvalues ascending, eigenvectors as columns) of a symmetric A, reading its UPLO triangle."""
+    A = _check(A, "eigh", square=True)
+    upper = _uplo(UPLO)
+    return EighResult(
+        _la.Eigh.apply(A, part="values", upper=upper), _la.Eigh.apply(A, part="vectors", upper=upper)
+    )
+
+
+def eigvalsh(A, UPLO="L") -> Tensor:
+    """The eigenvalues of a symmetric A, ascending."""
+    return _la.Eigh.apply(_check(A, "eigvalsh", square=True), part="values", upper=_uplo(UPLO))
+
+
+def _uplo(UPLO):
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    return UPLO == "U"
+
+
+def svd(A, full_matrices=True, *, driver=None) -> SvdResult:
+    """(U, S, Vh) with A = U diag(S) Vh, singular values descending (full_matrices=True: U is
+    m x m and Vh n x n, whose extra columns/rows get no gradient, as in torch)."""
+    A = _check(A, "svd")
+    return SvdResult(*(_la.Svd.apply(A, part=p, full=full_matrices) for p in ("U", "S", "Vh")))
+
+
+def svdvals(A, *, driver=None) -> Tensor:
+    """The singular values, descending (gradient U diag(g) Vh)."""
+    return _la.Svd.apply(_check(A, "svd"), part="S", full=False)
+
+
+def qr(A, mode="reduced") -> QrResult:
+    """(Q, R) with A = Q R; mode 'reduced', 'complete' or 'r' (R only, Q empty)."""
+    A = _check(A, "qr")
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(
+            f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'"
+        )
+    if mode == "r":
+        return QrResult(zeros(0, dtype=A.dtype, device=A.device), _la.Qr.apply(A, part="R", mode="reduced"))
+    return QrResult(_la.Qr.apply(A, part="Q", mode=mode), _la.Qr.apply(A, part="R", mode=mode))
+
+
+# ----------------------------------------------------------------------------- products and powers
+
+
+def cross(input, other, *, dim=-1) -> Tensor:
+    """The cross product of 3-vectors along dim (inputs broadcast)."""
+    if input.ndim != other.ndim:
+        raise RuntimeError(
+            f"linalg.cross: inputs must have the same number of dimensions. Got {input.ndim} and {other.ndim}"
+        )
+    d = normalize_dims(dim, input.ndim)[0]
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise ShapeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} and {other.shape[d]}"
+        )
+    shape = tuple(builtins.max(p, q) for p, q in zip(input.shape, other.shape))
+    a, b = input.expand(*shape), other.expand(*shape)
+    i1 = tensor([1, 2, 0], device=input.device)
+    i2 = tensor([2, 0, 1], device=input.device)
+    return a.index_select(d, i1) * b.index_select(d, i2) - a.index_select(d, i2) * b.index_select(d, i1)
+
+
+def vecdot(x, y, *, dim=-1) -> Tensor:
+    """The dot product of x and y along dim (broadcasting)."""
+    return (x * y).sum(dim)
+
+
+def multi_dot(tensors) -> Tensor:
+    """tensors[0] @ tensors[1] @ ...; the first may be a row vector and the last a column vector (1-D)."""
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    for i, t in enumerate(tensors):
+        edge = i in (0, len(tensors) - 1)
+        if t.ndim != 2 and not (edge and t.ndim == 1):
+            raise ShapeError(
+                f"multi_dot(): tensor {i} must be 2D{' or 1D' if edge else ''} but got {t.ndim}D"
+            )
+    out = tensors[0]
+    for t in tensors[1:]:
+        out = out @ t
+    return out
+
+
+def matrix_power(A, n) -> Tensor:
+    """A^n for an integer n by repeated squaring (n = 0: the identity; n < 0: inv(A)^-n)."""
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}")
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise ShapeError(
+            f"linalg.matrix_power: A must be batches of square matrices, but they are {tuple(A.shape[-2:])} matrices"
+        )
+    if n == 0:
+        return eye(A.shape[-1], dtype=A.dtype, device=A.device).expand(*A.shape).clone()
+    if n < 0:
+        A, n = inv(A), -n
+    result, square = None, A
+    while n:
+        if n & 1:
+            result = square if result is None else result @ square
+        n >>= 1
+        if n:
+            square = square @ square
+    return result
+
+
+def matrix_exp(A) -> Tensor:
+    """exp(A) = sum_k A^k / k!, by scaling and squaring: the Taylor series of A / 2^s
+    (||A / 2^s|| <= 1/2, 18 terms: exact to float64 rounding), squared s times."""
+    A = _check(A, "matrix_exp", square=True)
+    size = float(A.detach().abs().sum(-2).amax()) if A.numel() else 0.0
+    s = builtins.max(0, math.ceil(math.log2(size)) + 1) if size > 0 else 0
+    x = A / (2**s)
+    ident = eye(A.shape[-1], dtype=A.dtype, device=A.device)
+    term, out = x, ident + x
+    for k in range(2, 19):
+        term = (term @ x) / k
+        out = out + term
+    for _ in range(s):
+        out = out @ out
+    return out
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1) -> Tensor:
+    """The diagonal `offset` of the matrices over (dim1, dim2), as a last dimension."""
+    d1, d2 = normalize_dims((dim1, dim2), A.ndim)
+    x = A.movedim((d1, d2), (-2, -1))
+    rows, cols = x.shape[-2:]
+    r0, c0 = builtins.max(-offset, 0), builtins.max(offset, 0)
+    length = builtins.max(0, builtins.min(rows - r0, cols - c0))
+    r = tensor(list(range(r0, r0 + length)), dtype=np.int64, device=A.device)
+    c = tensor(list(range(c0, c0 + length)), dtype=np.int64, device=A.device)
+    return x[..., r, c]
+
+
+def vander(x, *, N=None) -> Tensor:
+    """torch.linalg.vander: columns x^0, x^1, ..., x^(N-1) (increasing powers)."""
+    n = x.shape[-1] if N is None else int(N)
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    cols = [x**0 if x._data.dtype.kind != "b" else x.long()] if n else []
+    for _ in range(1, n):
+        cols.append(cols[-1] * x)
+    if not cols:
+        return zeros(*x.shape, 0, dtype=x.dtype, device=x.device)
+    from .functions import stack
+
+    return stack(cols, dim=-1)
+
+
+def matmul(input, other) -> Tensor:
+    return input @ other
+
+
+__all__ = [
+    "LinAlgError",
+    "cholesky",
+    "cross",
+    "det",
+    "diagonal",
+    "eigh",
+    "eigvalsh",
+    "inv",
+    "lstsq",
+    "matmul",
+    "matrix_exp",
+    "matrix_norm",
+    "matrix_power",
+    "matrix_rank",
+    "multi_dot",
+    "norm",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "solve_triangular",
+    "svd",
+    "svdvals",
+    "vander",
+    "vecdot",
+    "vector_norm",
+]

@@ -1,0 +1,303 @@
+"""Autograd Functions of the matrix decompositions: det, log|det|, inverse, solve, Cholesky,
+eigh, SVD, QR and the pseudo-inverse, each with its matrix-calculus backward.
+
+They work on stacks of matrices (..., m, n) with the table's `xp.linalg` (NumPy on the host,
+CuPy on a GPU), and are used by pyneuro/linalg.py (pn.linalg.det, pn.linalg.solve, ...), which
+checks shapes and dtypes first. Formulas follow torch's (FunctionsManual.cpp), so gradients
+match torch.autograd, including at singular matrices where a formula with inv(A) would fail.
+
+Decompositions with several outputs (eigh, svd, qr) are one Function per output (`part=`):
+each output's backward is the decomposition's backward with the other outputs' gradients
+zero, so the gradients of the parts add up to the whole one.
+"""
+
+from __future__ import annotations
+
+from .function import Function
+
+
+class LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError: a matrix the operation cannot take (singular, not positive-definite)."""
+
+
+def _mT(x):
+    return x.swapaxes(-1, -2)
+
+
+def _singular(exc, what):
+    """NumPy's LinAlgError (a ValueError) as torch's pn.linalg.LinAlgError."""
+    return LinAlgError(
+        f"linalg.{what}: The diagonal element is zero, the inversion could not be completed because the input matrix is singular. ({exc})"
+    )
+
+
+def _prod_others(xp, s):
+    """c_i = prod_{j != i} s_j along the last axis, without dividing (exact when some s_j is 0)."""
+    ones = xp.ones_like(s[..., :1])
+    left = xp.cumprod(xp.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    right = xp.flip(
+        xp.cumprod(xp.flip(xp.concatenate([s[..., 1:], ones], axis=-1), axis=-1), axis=-1), axis=-1
+    )
+    return left * right
+
+
+class Det(Function):
+    """out = det(A). d det / dA = adj(A)^T, taken from the SVD A = U S Vh as
+    det(U) det(Vh) U diag(prod_{j!=i} s_j) Vh, which is defined for singular A too."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        return self.bk.xp.linalg.det(a)
+
+    def backward(self, g):
+        xp = self.bk.xp
+        (a,) = self.saved
+        u, s, vh = xp.linalg.svd(a)
+        sign = xp.linalg.det(u) * xp.linalg.det(vh)
+        cof = (u * _prod_others(xp, s)[..., None, :]) @ vh
+        return ((g * sign)[..., None, None] * cof,)
+
+
+class LogDet(Function):
+    """out = log|det A| (signed=True: slogdet's logabsdet) or log(det A) (nan for det < 0).
+    d/dA = inv(A)^T in both cases (the sign is locally constant)."""
+
+    __slots__ = ()
+
+    def forward(self, a, signed=True):
+        xp = self.bk.xp
+        self.saved = (a,)
+        sign, logabs = xp.linalg.slogdet(a)
+        if signed:
+            return logabs
+        return xp.where(sign < 0, xp.asarray(float("nan"), dtype=logabs.dtype), logabs)
+
+    def backward(self, g):
+        xp = self.bk.xp
+        (a,) = self.saved
+        return (g[..., None, None] * _mT(xp.linalg.inv(a)),)
+
+
+class Inv(Function):
+    """out = A^-1. d/dA = -out^T g out^T."""
+
+    __slots__ = ()
+    saved_for = ((),)
+    saves_output = True
+
+    def forward(self, a):
+        xp = self.bk.xp
+        try:
+            out = xp.linalg.inv(a)
+        except xp.linalg.LinAlgError as exc:
+            raise _singular(exc, "inv") from None
+        self.saved = (out,)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        t = _mT(out)
+        return (-(t @ g @ t),)
+
+
+class Solve(Function):
+    """out X = A^-1 B (A: (..., n, n), B: (..., n, k), batch dims broadcast).
+    d/dB = A^-T g; d/dA = -(d/dB) X^T. Broadcast batch dims are summed back."""
+
+    __slots__ = ()
+    saves_output = True
+
+    def forward(self, a, b):
+        xp = self.bk.xp
+        try:
+            out = xp.linalg.solve(a, b)
+        except xp.linalg.LinAlgError as exc:
+            raise LinAlgError(
+                f"linalg.solve: The solver failed because the input matrix is singular. ({exc})"
+            ) from None
+        self.saved = (a, out)
+        return out
+
+    def backward(self, g):
+        from .function import _unbroadcast
+
+        xp = self.bk.xp
+        a, x = self.saved
+        gb = xp.linalg.solve(_mT(a), g)
+        ga = -(gb @ _mT(x))
+        return _unbroadcast(ga, a.shape), _unbroadcast(gb, self.inputs[1].shape)
+
+
+class Cholesky(Function):
+    """out L lower-triangular with A = L L^T (upper=True: out U = L^T, A = U^T U).
+    Backward (torch's cholesky_backward): M = tril(L^T gL), S = (M + tril(M, -1)^T) / 2,
+    dA = L^-T S L^-1 (symmetric)."""
+
+    __slots__ = ()
+    saved_for = ((),)
+    saves_output = True
+
+    def forward(self, a, upper=False):
+        xp = self.bk.xp
+        try:
+            low = xp.linalg.cholesky(a)
+        except xp.linalg.LinAlgError as exc:
+            raise LinAlgError(
+                f"linalg.cholesky: The factorization could not be completed because the input is not positive-definite ({exc})."
+            ) from None
+        self.saved = (low, upper)
+        return _mT(low).copy() if upper else low
+
+    def backward(self, g):
+        xp = self.bk.xp
+        low, upper = self.saved
+        if upper:
+            g = _mT(g)
+        m = xp.tril(_mT(low) @ g)
+        s = 0.5 * (m + _mT(xp.tril(m, -1)))
+        linv = xp.linalg.inv(low)
+        return (_mT(linv) @ s @ linv,)
+
+
+def _eigh(xp, a, upper):
+    """xp.linalg.eigh reading the lower (or upper) triangle, as torch's UPLO."""
+    return xp.linalg.eigh(a, UPLO="U" if upper else "L")
+
+
+class Eigh(Function):
+    """part "values": the eigenvalues w of a symmetric A (ascending); part "vectors": V.
+    Backward (torch's linalg_eig_backward, hermitian case):
+    dA = V (diag(gw) + skew(V^T gV) / E) V^T, E_ij = w_j - w_i (1 on the diagonal),
+    skew(X) = (X - X^T) / 2; each part's backward is this with the other gradient zero."""
+
+    __slots__ = ()
+
+    def forward(self, a, part="values", upper=False):
+        w, v = _eigh(self.bk.xp, a, upper)
+        self.saved = (w, v, part)
+        return w if part == "values" else v
+
+    def backward(self, g):
+        xp = self.bk.xp
+        w, v, part = self.saved
+        if part == "values":
+            inner = g[..., :, None] * xp.eye(w.shape[-1], dtype=w.dtype)
+        else:
+            vg = _mT(v) @ g
+            e = w[..., None, :] - w[..., :, None]
+            n = w.shape[-1]
+            e = e + xp.eye(n, dtype=w.dtype)
+            inner = 0.5 * (vg - _mT(vg)) / e
+            inner = inner * (1 - xp.eye(n, dtype=w.dtype))
+        return (v @ inner @ _mT(v),)
+
+
+class Svd(Function):
+    """One output of the reduced SVD A = U diag(S) Vh (k = min(m, n)): part "U", "S" or "Vh".
+    Backward (torch's svd_backward, real case), with F_ij = 1 / (s_j^2 - s_i^2) off the diagonal:
+    dA = U [diag(gS) + (J + J^T) S + S (K + K^T)] Vh + (I - U U^T) gU S^-1 Vh + U S^-1 gVh (I - Vh^T Vh),
+    J = F * skew-part of U^T gU, K = F * skew-part of Vh gVh^T (as torch writes it, below).
+    full=True (U m x m, Vh n x n): the extra columns/rows get no gradient, as in torch."""
+
+    __slots__ = ()
+
+    def forward(self, a, part="S", full=False):
+        u, s, vh = self.bk.xp.linalg.svd(a, full_matrices=full)
+        k = s.shape[-1]
+        self.saved = (a.shape, u[..., :k], s, vh[..., :k, :], part)
+        return {"U": u, "S": s, "Vh": vh}[part]
+
+    def backward(self, g):
+        xp = self.bk.xp
+        shape, u, s, vh, part = self.saved
+        m, n = shape[-2:]
+        k = s.shape[-1]
+        g = g[..., :k] if part == "U" else (g[..., :k, :] if part == "Vh" else g)
+        eye = xp.eye(k, dtype=s.dtype)
+        if part == "S":
+            return ((u * g[..., None, :]) @ vh,)
+        s2 = s * s
+        diff = s2[..., None, :] - s2[..., :, None]  # s_j^2 - s_i^2
+        with_eye = diff + eye
+        f = (1 - eye) / with_eye
+        v = _mT(vh)
+        if part == "U":
+            gu = g
+            skew = _mT(u) @ gu
+            skew = skew - _mT(skew)
+            inner = (f * skew) * s[..., None, :]
+            out = u @ inner @ vh
+            if m > k:
+                out = out + ((gu - u @ (_mT(u) @ gu)) / s[..., None, :]) @ vh
+            return (out,)
+        gv = _mT(g)
+        skew = _mT(v) @ gv
+        skew = skew - _mT(skew)
+        inner = s[..., :, None] * (f * skew)
+        out = u @ inner @ vh
+        if n > k:
+            out = out + (u / s[..., None, :]) @ _mT(gv - v @ (_mT(v) @ gv))
+        return (out,)
+
+
+class Qr(Function):
+    """One output of the reduced QR A = Q R (m >= n): part "Q" or "R".
+    Backward (the formula TensorFlow and torch use for m >= n), with C = Q^T gQ and D = R gR^T:
+    dA = Q (gR + tril(C - C^T + D - D^T) R^-T) + (gQ - Q C) R^-T; each part with the other zero."""
+
+    __slots__ = ()
+
+    def forward(self, a, part="Q", mode="reduced"):
+        q, r = self.bk.xp.linalg.qr(a, mode=mode)
+        self.saved = (q, r, part)
+        return q if part == "Q" else r
+
+    def backward(self, g):
+        xp = self.bk.xp
+        q, r, part = self.saved
+        if q.shape[-1] != r.shape[-1] or q.shape[-1] != r.shape[-2]:
+            raise NotImplementedError(
+                "The derivative of linalg.qr is implemented only for mode='reduced' with m >= n (or 'complete' with m == n)"
+            )
+        gq = g if part == "Q" else xp.zeros_like(q)
+        gr = g if part == "R" else xp.zeros_like(r)
+        c = _mT(q) @ gq
+        d = r @ _mT(gr)
+        tril = xp.tril(c - _mT(c) + d - _mT(d))
+        rinv_t = _mT(xp.linalg.inv(r))
+        return (q @ (gr + tril @ rinv_t) + (gq - q @ c) @ rinv_t,)
+
+
+class Pinv(Function):
+    """out = A^+ (Moore-Penrose pseudo-inverse from the SVD, singular values below
+    max(atol, rtol * s_max) dropped). Backward: torch's pinv_backward."""
+
+    __slots__ = ()
+
+    def forward(self, a, atol=0.0, rtol=None):
+        xp = self.bk.xp
+        m, n = a.shape[-2:]
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        if rtol is None:
+            rtol = xp.finfo(a.dtype).eps * max(m, n) if not atol else 0.0
+        smax = s.max(axis=-1, keepdims=True) if s.shape[-1] else s[..., :1]
+        cutoff = xp.maximum(atol, rtol * smax)
+        keep = s > cutoff
+        sinv = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(a.dtype)
+        out = (_mT(vh) * sinv[..., None, :]) @ _mT(u)
+        self.saved = (a, out)
+        return out
+
+    def backward(self, g):
+        a, p = self.saved
+        m, n = a.shape[-2:]
+        ph, gh = _mT(p), _mT(g)
+        if m <= n:
+            k = gh @ p
+            kph = k @ ph
+            return (-_mT(p @ k) + kph - (a @ p) @ kph + (ph @ p) @ (gh - k @ a),)
+        k = p @ gh
+        phk = ph @ k
+        return (-_mT(k @ p) + (gh - a @ k) @ p @ ph + phk - phk @ p @ a,)
