@@ -34,6 +34,8 @@ from .functional_conv import (
     pad,
 )
 from .functional_norm import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm
+from .functional_resample import *  # noqa: F403 - interpolate, pixel_shuffle, unfold, fold, ... (its __all__)
+from .functional_resample import __all__ as _RESAMPLING
 from .functions import where
 from .random import _rng
 from .tensor import Tensor
@@ -671,4 +673,5 @@ __all__ = [
     "dropout2d",
     "pad",
     *_ACTIVATIONS,
+    *_RESAMPLING,
 ]

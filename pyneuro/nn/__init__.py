@@ -91,6 +91,10 @@ from .modules import (
     TransformerEncoderLayer,
     Unflatten,
 )
+from .modules.padding import *  # noqa: F403 - ZeroPad2d, ReflectionPad1d, ... (its __all__)
+from .modules.padding import __all__ as _PADDING
+from .modules.upsampling import *  # noqa: F403 - Upsample, PixelShuffle, Fold, ... (its __all__)
+from .modules.upsampling import __all__ as _UPSAMPLING
 
 __all__ = [
     "functional",
@@ -179,4 +183,6 @@ __all__ = [
     "TransformerEncoderLayer",
     "TransformerDecoder",
     "TransformerDecoderLayer",
+    *_PADDING,
+    *_UPSAMPLING,
 ]

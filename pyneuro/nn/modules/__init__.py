@@ -13,6 +13,9 @@ rnn.py            RNN, GRU, LSTM, RNNCell, GRUCell, LSTMCell (and RNNBase, RNNCe
 attention.py      MultiheadAttention
 transformer.py    Transformer, TransformerEncoder(Layer), TransformerDecoder(Layer)
 container.py      Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
+padding.py        ZeroPad1d/2d/3d, ConstantPad*, ReflectionPad*, ReplicationPad*, CircularPad*
+upsampling.py     Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle,
+                  ChannelShuffle, Unfold, Fold
 loss.py           MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss
 """
 
@@ -90,6 +93,7 @@ from .normalization import (  # noqa: F401
     LayerNorm,
     LocalResponseNorm,
 )
+from .padding import *  # noqa: F403 - its __all__
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
 from .sparse import Embedding  # noqa: F401
 from .transformer import (  # noqa: F401
@@ -99,3 +103,4 @@ from .transformer import (  # noqa: F401
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from .upsampling import *  # noqa: F403 - its __all__

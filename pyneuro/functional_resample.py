@@ -1,0 +1,400 @@
+"""Resampling and rearranging functions for pyneuro.functional (torch.nn.functional's names):
+
+interpolate (and upsample, upsample_nearest, upsample_bilinear)   resize the spatial dims
+pixel_shuffle / pixel_unshuffle    (C r^2, H, W) <-> (C, H r, W r), by reshape and permute
+channel_shuffle                    interleave the channels of `groups` groups
+unfold / fold                      im2col / col2im: sliding blocks <-> image
+
+    y = F.interpolate(x, scale_factor=2, mode="bilinear")   # x (N, C, H, W) -> (N, C, 2H, 2W)
+
+interpolate works one spatial dimension at a time, innermost first (as torch's CPU kernels
+nest their loops): each output position j along a dimension reads a few input positions
+i_k(j) with weights w_k(j),
+
+    nearest        one tap:  i = min(floor(j * scale), in - 1)         (scale = in / out, float32)
+    nearest-exact  one tap:  i = min(floor((j + 0.5) * scale), in - 1)
+    linear         two taps: s = scale (j + 0.5) - 0.5 (clamped at 0), i = floor(s), i + 1, weights 1 - t, t
+    bicubic        four taps i - 1 .. i + 2 (clamped to the input), Keys' cubic with a = -0.75
+    (align_corners=True: s = j (in - 1) / (out - 1), so the corner pixels' centres line up)
+
+and is an index_select per tap times a weight, summed, so autograd gives the gradient (the
+transpose: each output gradient scatter-added back to the taps it read). The index and
+weight arrays are computed in the input's float precision, exactly as torch's kernels do, so
+the taps chosen agree with torch. bilinear = linear along W then along H; trilinear adds D.
+mode="area" is adaptive_avg_pool1d/2d.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ._dtype import uint8
+from ._errors import ArgumentError, ShapeError
+from .autograd.fold import Col2Im, Im2Col
+from .creation import as_tensor
+from .functional_conv import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .tensor import Tensor
+
+_MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
+_LINEAR_RANK = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
+_CUBIC_A = -0.75
+
+
+def _nearest_taps(n_in, n_out, scale, exact, ft):
+    """One (index, None) tap: the nearest input position of each output position."""
+    j = np.arange(n_out)
+    if n_out == n_in and not exact:
+        return [(j, None)]
+    if n_out == 2 * n_in and not exact:
+        return [(j >> 1, None)]
+    s = ft(1.0 / scale) if scale else ft(n_in) / ft(n_out)
+    offset = ft(0.5) if exact else ft(0)
+    src = np.floor((j.astype(ft) + offset) * s).astype(np.int64)
+    return [(np.minimum(src, n_in - 1), None)]
+
+
+def _source(n_in, n_out, scale, align_corners, cubic, ft):
+    """The real source coordinate of every output position (torch's area_pixel_compute_source_index)."""
+    j = np.arange(n_out).astype(ft)
+    if align_corners:
+        s = ft(n_in - 1) / ft(n_out - 1) if n_out > 1 else ft(0)
+        return s * j
+    s = ft(1.0 / scale) if scale else ft(n_in) / ft(n_out)
+    src = s * (j + ft(0.5)) - ft(0.5)
+    return src if cubic else np.maximum(src, ft(0))
+
+
+def _linear_taps(n_in, n_out, scale, align_corners, ft):
+    src = _source(n_in, n_out, scale, align_corners, False, ft)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    t = np.clip(src - i0.astype(ft), ft(0), ft(1)).astype(ft)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    return [(i0, ft(1) - t), (i1, t)]
+
+
+def _cubic_taps(n_in, n_out, scale, align_corners, ft):
+    src = _source(n_in, n_out, scale, align_corners, True, ft)
+    i = np.floor(src).astype(np.int64)
+    t = (src - np.floor(src)).astype(ft)
+    a = ft(_CUBIC_A)
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    weights = (far(t + 1), near(t), near(1 - t), far(2 - t))
+    return [(np.clip(i + k - 1, 0, n_in - 1), w.astype(ft)) for k, w in enumerate(weights)]
+
+
+def _resample_dim(x: Tensor, d: int, taps) -> Tensor:
+    """sum_k x.index_select(d, i_k) * w_k, the weights broadcast along dimension d."""
+    out = None
+    for idx, w in taps:
+        part = x.index_select(d, as_tensor(idx, device=x.device))
+        if w is not None:
+            part = part * as_tensor(w.reshape((-1,) + (1,) * (x.ndim - 1 - d)), device=x.device)
+        out = part if out is None else out + part
+    return out
+
+
+def _output_size(input, size, scale_factor, mode, recompute_scale_factor):
+    """(output sizes, scales passed to the kernels) from torch's argument forms and checks."""
+    dim = input.ndim - 2
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        if recompute_scale_factor:
+            raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+        if isinstance(size, (list, tuple)):
+            if len(size) != dim:
+                raise ValueError(
+                    "Input and output must have the same number of spatial dimensions, but got input with "
+                    f"spatial dimensions of {list(input.shape[2:])} and output size of {size}. Please provide "
+                    "input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format."
+                )
+            if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in size):
+                raise TypeError(
+                    "expected size to be one of int or Tuple[int] or Tuple[int, int] or Tuple[int, int, int], "
+                    f"but got size with types {[type(s) for s in size]}"
+                )
+            return [int(s) for s in size], [None] * dim
+        return [int(size)] * dim, [None] * dim
+    if scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    if isinstance(scale_factor, (list, tuple)):
+        if len(scale_factor) != dim:
+            raise ValueError(
+                "Input and scale_factor must have the same number of spatial dimensions, but got input with "
+                f"spatial dimensions of {list(input.shape[2:])} and scale_factor of shape {scale_factor}. "
+                "Please provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in "
+                "(s1, s2, ...,sK) format."
+            )
+        scales = [float(s) for s in scale_factor]
+    else:
+        scales = [float(scale_factor)] * dim
+    sizes = [math.floor(n * s) for n, s in zip(input.shape[2:], scales)]
+    if recompute_scale_factor or mode == "area":
+        scales = [None] * dim
+    return sizes, scales
+
+
+def interpolate(
+    input: Tensor,
+    size=None,
+    scale_factor=None,
+    mode: str = "nearest",
+    align_corners=None,
+    recompute_scale_factor=None,
+    antialias: bool = False,
+) -> Tensor:
+    """Resize the spatial dimensions of x (N, C, d1[, d2[, d3]]) to `size` or by `scale_factor`.
+
+    Modes as torch: nearest, nearest-exact, linear (3-D input), bilinear and bicubic (4-D),
+    trilinear (5-D), area (adaptive average pooling, 3-D and 4-D). align_corners (linear
+    modes only; default False) maps the corner pixels' centres onto each other. See the
+    module docstring for the formulas. antialias is not supported (NotImplementedError).
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"interpolate(): argument 'input' must be a pyneuro Tensor, not {type(input).__name__}"
+        )
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError(
+                "align_corners option can only be set with the interpolating modes: "
+                "linear | bilinear | bicubic | trilinear"
+            )
+    elif align_corners is None:
+        align_corners = False
+    sizes, scales = _output_size(input, size, scale_factor, mode, recompute_scale_factor)
+    if antialias:
+        if not (mode in ("bilinear", "bicubic") and input.ndim == 4):
+            raise ValueError(
+                "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D "
+                "tensor as input"
+            )
+        raise NotImplementedError("interpolate: antialias=True is not supported by pyneuro")
+    rank = _LINEAR_RANK.get(mode)
+    if mode not in ("nearest", "nearest-exact", "area") and rank != input.ndim or not 3 <= input.ndim <= 5:
+        if rank is not None and 3 <= input.ndim <= 5:
+            raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {rank}D input")
+        raise NotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for the modes: "
+            f"{_MODES} (got {mode})"
+        )
+    if min(sizes, default=1) < 1:
+        names = "DHW"[3 - len(sizes) :]
+        inp = ", ".join(f"{a}: {n}" for a, n in zip(names, input.shape[2:]))
+        out = ", ".join(f"{a}: {n}" for a, n in zip(names, sizes))
+        raise RuntimeError(
+            f"Input and output sizes should be greater than 0, but got input ({inp}) output ({out})"
+        )
+    if mode == "area":
+        if input.ndim == 5:
+            raise NotImplementedError(
+                "interpolate: mode='area' on 5-D input (adaptive_avg_pool3d) is not supported"
+            )
+        pool = adaptive_avg_pool1d if input.ndim == 3 else adaptive_avg_pool2d
+        return pool(input, sizes[0] if input.ndim == 3 else tuple(sizes))
+    nearest = mode in ("nearest", "nearest-exact")
+    if input.dtype.kind != "f" and not (nearest and input.dtype == uint8):  # torch: floats and uint8 images
+        raise NotImplementedError(f"\"upsample_{mode}\" not implemented for '{input.dtype.torch_name}'")
+    ft = input._data.dtype.type if input.dtype.kind == "f" and input._data.dtype.itemsize >= 4 else np.float32
+    x = input
+    for k in reversed(range(len(sizes))):  # innermost dimension first, as torch's kernels
+        n_in, n_out, scale = x.shape[2 + k], sizes[k], scales[k]
+        if nearest:
+            taps = _nearest_taps(n_in, n_out, scale, mode == "nearest-exact", ft)
+        elif mode == "bicubic":
+            taps = _cubic_taps(n_in, n_out, scale, align_corners, ft)
+        else:
+            taps = _linear_taps(n_in, n_out, scale, align_corners, ft)
+        x = _resample_dim(x, 2 + k, taps)
+    return x
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated alias of interpolate (torch warns too)."""
+    warnings.warn(
+        "nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.", stacklevel=2
+    )
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: interpolate(..., mode='nearest')."""
+    warnings.warn(
+        "nn.functional.upsample_nearest is deprecated. Use nn.functional.interpolate instead.", stacklevel=2
+    )
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: interpolate(..., mode='bilinear', align_corners=True)."""
+    warnings.warn(
+        "nn.functional.upsample_bilinear is deprecated. Use nn.functional.interpolate instead.", stacklevel=2
+    )
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# ----------------------------------------------------------------------------- rearranging
+def _factor(name: str, op: str, r) -> int:
+    if isinstance(r, bool) or not isinstance(r, (int, np.integer)):
+        raise TypeError(f"{op}(): argument '{name}' must be int, not {type(r).__name__}")
+    if r <= 0:
+        raise RuntimeError(f"{op} expects a positive {name}, but got {r}")
+    return int(r)
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C r^2, H, W) -> (*, C, H r, W r): out[c, h r + i, w r + j] = x[c r^2 + i r + j, h, w]."""
+    r = _factor("upscale_factor", "pixel_shuffle", upscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(
+            f"pixel_shuffle expects input to have at least 3 dimensions, but got input with {input.ndim} dimension(s)"
+        )
+    *batch, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(
+            "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+            f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}"
+        )
+    b = len(batch)
+    x = input.reshape(*batch, c // (r * r), r, r, h, w)
+    x = x.permute(*range(b), b, b + 3, b + 1, b + 4, b + 2)
+    return x.reshape(*batch, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of pixel_shuffle."""
+    r = _factor("downscale_factor", "pixel_unshuffle", downscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(
+            "pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+            f"{input.ndim} dimension(s)"
+        )
+    *batch, c, h, w = input.shape
+    for n, what, axis in ((h, "height", -2), (w, "width", -1)):
+        if n % r:
+            raise RuntimeError(
+                f"pixel_unshuffle expects {what} to be divisible by downscale_factor, but "
+                f"input.size({axis})={n} is not divisible by {r}"
+            )
+    b = len(batch)
+    x = input.reshape(*batch, c, h // r, r, w // r, r)
+    x = x.permute(*range(b), b, b + 2, b + 4, b + 1, b + 3)
+    return x.reshape(*batch, c * r * r, h // r, w // r)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, C, *) with the channels viewed as (groups, C / groups) and transposed (ShuffleNet)."""
+    if input.ndim <= 2:
+        raise RuntimeError(
+            f"channel_shuffle expects input with > 2 dims, but got input with sizes {list(input.shape)}"
+        )
+    if groups <= 0:
+        raise RuntimeError(
+            f"Number of groups to divide channels in must be positive. Value of groups:{groups}"
+        )
+    n, c, *rest = input.shape
+    if c % groups:
+        raise RuntimeError(
+            f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups."
+        )
+    x = input.reshape(n, groups, c // groups, *rest).transpose(1, 2)
+    return x.reshape(n, c, *rest)
+
+
+# ----------------------------------------------------------------------------- unfold / fold
+def _pair(v, name: str) -> tuple[int, int]:
+    t = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
+    if len(t) == 1:
+        t = t * 2
+    if len(t) != 2 or isinstance(v, bool):
+        raise ArgumentError(f"{name} must be an int or a pair of ints, got {v!r}")
+    return tuple(int(e) for e in t)
+
+
+def _block_args(kernel_size, dilation, padding, stride):
+    k, d = _pair(kernel_size, "kernel_size"), _pair(dilation, "dilation")
+    p, s = _pair(padding, "padding"), _pair(stride, "stride")
+    for name, v, lo in (("kernel", k, 1), ("dilation", d, 1), ("stride", s, 1), ("padding", p, 0)):
+        if min(v) < lo:
+            what = "non-negative" if lo == 0 else "greater than zero"
+            raise RuntimeError(f"{name} should be {what}, but got {name}=({v[0]}, {v[1]})")
+    return k, d, p, s
+
+
+def _blocks_shape(size, k, d, p, s):
+    return tuple((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for n, kk, dd, pp, ss in zip(size, k, d, p, s))
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """im2col: x (N, C, H, W) -> (N, C kH kW, L), column l holding the l-th sliding block.
+
+    out[n, c kH kW + u kW + v, i oW + j] = x[n, c, i sH + u dH - pH, j sW + v dW - pW] (0 outside).
+    Unbatched (C, H, W) gives (C kH kW, L). Autograd Function Im2Col (backward: col2im).
+    """
+    if input.ndim not in (3, 4) or 0 in input.shape[1:]:
+        raise RuntimeError(
+            "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions "
+            f"for input, but got: {list(input.shape)}"
+        )
+    k, d, p, s = _block_args(kernel_size, dilation, padding, stride)
+    x = input.unsqueeze(0) if input.ndim == 3 else input
+    blocks = _blocks_shape(x.shape[2:], k, d, p, s)
+    if min(blocks) < 1:
+        raise RuntimeError(
+            f"Given input with spatial size {tuple(x.shape[2:])}, kernel_size={k}, dilation={d}, padding={p}, "
+            f"calculated shape of the array of sliding blocks as {blocks}, but its components must be at least one."
+        )
+    y = Im2Col.apply(x, kernel=k, dilation=d, padding=p, stride=s)
+    return y.squeeze(0) if input.ndim == 3 else y
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """col2im: blocks (N, C kH kW, L) -> image (N, C, H, W) = output_size, overlaps summed.
+
+    The adjoint of unfold (fold(unfold(x)) multiplies each pixel by the number of blocks that
+    cover it). Unbatched (C kH kW, L) gives (C, H, W). Autograd Function Col2Im.
+    """
+    if input.ndim not in (2, 3) or 0 in input.shape[1:]:
+        raise RuntimeError(
+            "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions "
+            f"for input, but got: {list(input.shape)}"
+        )
+    size = _pair(output_size, "output_size")
+    k, d, p, s = _block_args(kernel_size, dilation, padding, stride)
+    x = input.unsqueeze(0) if input.ndim == 2 else input
+    if x.shape[1] % (k[0] * k[1]):
+        raise RuntimeError(
+            "Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got "
+            f"input.size(1)={x.shape[1]} and kernel_size={k}."
+        )
+    blocks = _blocks_shape(size, k, d, p, s)
+    if min(blocks) < 1 or blocks[0] * blocks[1] != x.shape[2]:
+        raise ShapeError(
+            f"Given output_size={size}, kernel_size={k}, dilation={d}, padding={p}, stride={s}, expected size "
+            f"of input's dimension 2 to match the calculated number of sliding blocks {blocks[0]} * {blocks[1]} "
+            f"= {blocks[0] * blocks[1]}, but got input.size(2)={x.shape[2]}."
+        )
+    y = Col2Im.apply(x, size=size, kernel=k, dilation=d, padding=p, stride=s)
+    return y.squeeze(0) if input.ndim == 2 else y
+
+
+__all__ = [
+    "interpolate",
+    "upsample",
+    "upsample_nearest",
+    "upsample_bilinear",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "channel_shuffle",
+    "unfold",
+    "fold",
+]
