@@ -22,10 +22,12 @@ from . import backends
 from . import functions_index as _functions_index
 from . import functions_math as _functions_math
 from . import functions_reduce as _functions_reduce
+from . import torch_runtime as _torch_runtime
 from ._device import device
 from ._dtype import DType as dtype
 from ._shapes import Size
 from ._tensor_str import set_printoptions
+from .amp import autocast, is_autocast_enabled
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backends import set_backend
 from .backends.torch_flags import (
@@ -159,12 +161,13 @@ from .random import (
     set_rng_state,
 )
 from .serialization import load, save
+from .torch_runtime import *  # noqa: F403 - compile, FloatTensor, pi, ... (its __all__)
 
 # The dtypes users see: pn.float32 prints as pyneuro.float32 and equals np.float32 (_dtype.DType).
 float32, float64, float16 = _dtypes.public("float32"), _dtypes.public("float64"), _dtypes.public("float16")
 int64, int32, int16 = _dtypes.public("int64"), _dtypes.public("int32"), _dtypes.public("int16")
 int8, uint8, bool_ = _dtypes.public("int8"), _dtypes.public("uint8"), _dtypes.public("bool")
-double, long, half = float64, int64, float16
+double, long, half, short = float64, int64, float16, int16
 
 # Names that would shadow Python builtins inside this module are served by __getattr__.
 _BUILTIN_NAMED_FUNCTIONS = ("sum", "abs", "max", "min", "pow", "round", "all", "any")
@@ -186,7 +189,10 @@ _LAZY_SUBMODULES = (
     "autograd",
     "linalg",
     "special",  # torch.special: erf, expit, logit, ... (functions_math.py)
-    "distributions",  # torch.distributions: Normal, Categorical, ... with log_prob and rsample
+    "distributions",
+    "amp",  # torch.amp: autocast, GradScaler
+    "cpu",  # torch.cpu: is_available, amp
+    "testing",  # torch.testing: assert_close  # torch.distributions: Normal, Categorical, ... with log_prob and rsample
     "utils",
     "profiler",  # the tools that show what ran
     "viz",
@@ -372,6 +378,7 @@ __all__ = [
     "double",
     "long",
     "half",
+    "short",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",
@@ -385,7 +392,11 @@ __all__ = [
     "set_rng_state",
     "save",
     "load",
+    "autocast",
+    "is_autocast_enabled",
     "gradcheck",
     "GradcheckError",
 ]
-__all__ += _functions_math.__all__ + _functions_index.__all__ + _functions_reduce.__all__
+__all__ += (
+    _torch_runtime.__all__ + _functions_math.__all__ + _functions_index.__all__ + _functions_reduce.__all__
+)

@@ -11,10 +11,12 @@ Arrows: imports _dtype, _shapes, _tensor_base, functions and functions_scan; ten
 from __future__ import annotations
 
 from . import functions_scan as _scan
-from ._dtype import _dtype
+from ._dtype import _dtype, int8, int16, uint8
 from ._shapes import numpy_keywords
 from ._tensor_base import TensorBase
+from .creation import tensor
 from .functions import bincount, roll
+from .torch_runtime import legacy_new, strided
 
 # t.type(): torch's legacy tensor type names. They stay "torch.*" under pyneuro, since they
 # are strings course code compares (`x.type() == 'torch.FloatTensor'`), not module paths.
@@ -123,3 +125,89 @@ class CompatMethods:
 
     def mode(self, dim=-1, keepdim=False):
         return _scan.mode(self, dim, keepdim)
+
+    # ---- the rest of torch.Tensor's surface that a script touches: casts, memory and layout queries
+    def byte(self):
+        return self._cast(uint8)
+
+    def char(self):
+        return self._cast(int8)
+
+    def short(self):
+        return self._cast(int16)
+
+    @property
+    def layout(self):
+        return strided
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    is_sparse = is_quantized = is_meta = is_mkldnn = False
+
+    def to_dense(self, dtype=None):
+        return self if dtype is None else self.to(dtype)
+
+    def pin_memory(self, device=None):
+        """Returns self: pinned (page-locked) host memory only speeds host-to-GPU copies, which
+        pyneuro's backends do from ordinary memory."""
+        return self
+
+    def is_pinned(self, device=None) -> bool:
+        return False
+
+    def share_memory_(self):
+        """Returns self: pyneuro's DataLoader workers are threads, which share memory already."""
+        return self
+
+    def is_shared(self) -> bool:
+        return False
+
+    def data_ptr(self) -> int:
+        """The address of the first element (torch's data_ptr), from the backend array."""
+        array = self._data
+        if hasattr(array, "__array_interface__"):
+            return int(array.__array_interface__["data"][0])
+        return int(array.data.ptr)  # a CuPy array
+
+    def storage_offset(self) -> int:
+        """Elements between the start of the memory this tensor views and its first element."""
+        array, base = self._data, self._data
+        while getattr(base, "base", None) is not None and hasattr(base.base, "__array_interface__"):
+            base = base.base
+        if base is array or not hasattr(base, "__array_interface__"):
+            return 0
+        return (self.data_ptr() - int(base.__array_interface__["data"][0])) // array.itemsize
+
+    @property
+    def real(self):
+        return self  # pyneuro's tensors are real: the real part is the tensor itself, as in torch
+
+    @property
+    def imag(self):
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+    def new(self, *args, **kwargs):
+        """Legacy t.new(...): t.new(sizes...) is uninitialised, t.new(data) copies data, both in
+        t's dtype and device (torch's Tensor.new)."""
+        dtype = kwargs.pop("dtype", self.dtype)
+        device = kwargs.pop("device", self.device)
+        if kwargs:
+            raise TypeError(f"new() got unexpected keyword arguments {sorted(kwargs)}")
+        return legacy_new("new", dtype, device, args)
+
+    def apply_(self, callable):
+        """Apply a Python function to each element in place (CPU only, slow: as in torch)."""
+        if self.device.type != "cpu":
+            raise TypeError("apply_ is only implemented on CPU tensors")
+        values = [callable(v) for v in self._data.reshape(-1).tolist()]
+        return self.copy_(tensor(values, dtype=self.dtype).reshape(self.shape))
+
+    def map_(self, tensor_, callable):
+        """self[i] = callable(self[i], other[i]) for each element, other broadcast to self (CPU only)."""
+        if self.device.type != "cpu":
+            raise TypeError("map_ is only implemented on CPU tensors")
+        other = tensor_.expand_as(self)._data.reshape(-1).tolist()
+        values = [callable(a, b) for a, b in zip(self._data.reshape(-1).tolist(), other)]
+        return self.copy_(tensor(values, dtype=self.dtype).reshape(self.shape))

@@ -21,6 +21,8 @@ import importlib
 import importlib.util
 from pathlib import Path
 
+from . import amp as _amp
+
 __all__ = [
     "is_available",
     "device_count",
@@ -28,7 +30,18 @@ __all__ = [
     "get_device_name",
     "get_device_properties",
     "memory_stats",
+    "memory_allocated",
+    "memory_reserved",
     "empty_cache",
+    "is_initialized",
+    "current_device",
+    "set_device",
+    "is_bf16_supported",
+    "manual_seed",
+    "manual_seed_all",
+    "seed",
+    "seed_all",
+    "amp",
     "reason",
     "kernel_source_dir",
     "KERNEL_FILES",
@@ -113,6 +126,9 @@ def _status() -> tuple[int, str]:
     return count, "" if count else "cupy: no GPU device (0 devices)"
 
 
+amp = _amp.for_device("cuda")  # torch.cuda.amp: autocast and GradScaler (pyneuro/amp.py)
+
+
 def reason() -> str:
     """Why CUDA is not usable here ("" when it is)."""
     return _status()[1]
@@ -154,13 +170,67 @@ def get_device_properties(device: int = 0) -> dict:
 
 
 def memory_stats() -> dict:
-    """Counters of pyneuro's caching allocator: cudaMalloc calls, cache hits, bytes in use / cached."""
-    return _require_extension().memory_stats()
+    """Counters of pyneuro's caching allocator: cudaMalloc calls, cache hits, bytes in use / cached
+    ({} on a machine without a usable GPU, as torch answers before CUDA is initialised)."""
+    return _require_extension().memory_stats() if is_available() else {}
+
+
+def memory_allocated(device=None) -> int:
+    """Bytes of device memory held by live tensors (0 without a GPU)."""
+    return int(memory_stats().get("bytes_in_use", 0))
+
+
+def memory_reserved(device=None) -> int:
+    """Bytes held by the caching allocator: in use plus cached (0 without a GPU)."""
+    stats = memory_stats()
+    return int(stats.get("bytes_in_use", 0) + stats.get("bytes_cached", 0))
 
 
 def empty_cache() -> None:
-    """Return the caching allocator's free blocks to CUDA (like torch.cuda.empty_cache)."""
-    _require_extension().empty_cache()
+    """Return the caching allocator's free blocks to CUDA (like torch.cuda.empty_cache; nothing to
+    do, and no error, without a GPU: scripts call it unconditionally)."""
+    if is_available():
+        _require_extension().empty_cache()
+
+
+def is_initialized() -> bool:
+    return is_available()
+
+
+def current_device() -> int:
+    """The index of the GPU in use: always 0 (pyneuro drives one GPU); RuntimeError without one."""
+    _require_extension()
+    return 0
+
+
+def set_device(device) -> None:
+    index = getattr(device, "index", device)
+    if index not in (None, 0):
+        raise RuntimeError(f"pyneuro drives one GPU (index 0), got device {device!r}")
+    _require_extension()
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    return False  # pyneuro has no bfloat16 kernels
+
+
+# Seeding: every device's random numbers come from pyneuro's one default generator
+# (pyneuro/random.py), which pn.manual_seed seeds. So these accept the call and do nothing more,
+# like torch's do on a machine without CUDA.
+def manual_seed(seed: int) -> None:
+    int(seed)
+
+
+def manual_seed_all(seed: int) -> None:
+    int(seed)
+
+
+def seed() -> None:
+    pass
+
+
+def seed_all() -> None:
+    pass
 
 
 def kernel_source_dir() -> Path:

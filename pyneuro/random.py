@@ -16,6 +16,7 @@ values on every backend and device.
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import numpy as np
@@ -113,6 +114,22 @@ def get_rng_state():
 
 def set_rng_state(state) -> None:
     default_generator.set_state(state)
+
+
+@contextlib.contextmanager
+def fork_rng(
+    devices=None, enabled: bool = True, _caller="fork_rng", _devices_kw="devices", device_type="cuda"
+):
+    """Run a block with the default generator's state saved and restored afterwards, so draws
+    inside it leave the random stream outside unchanged (torch.random.fork_rng)."""
+    if not enabled:
+        yield
+        return
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)
 
 
 def _rng(generator) -> np.random.Generator:

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..autograd import no_grad
+from ..creation import tensor as _tensor
+from ..random import _rng
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
@@ -127,6 +131,81 @@ def kaiming_normal_(
     return normal_(tensor, 0.0, std, generator)
 
 
+# ---- initialisers that need a whole-matrix draw: computed with NumPy from pyneuro's generator
+def _fill_from(tensor, array):
+    with no_grad():
+        return tensor.copy_(_tensor(array.astype(tensor.dtype, copy=False), device=tensor.device))
+
+
+def trunc_normal_(
+    tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, generator=None
+):
+    """N(mean, std^2) redrawn until inside [a, b] (a and b are absolute bounds, as in torch)."""
+    rng = _rng(generator)
+    lo, hi = (a - mean) / std, (b - mean) / std
+    z = rng.standard_normal(tensor.shape)
+    for _ in range(100):  # a draw lands inside with probability P(lo < Z < hi); redraw the rest
+        outside = (z < lo) | (z > hi)
+        if not outside.any():
+            break
+        z[outside] = rng.standard_normal(int(outside.sum()))
+    return _fill_from(tensor, np.clip(mean + std * z, a, b))
+
+
+def orthogonal_(tensor, gain: float = 1.0, generator=None):
+    """A (semi-)orthogonal matrix (Saxe et al., 2013): Q of the QR of a Gaussian matrix, signs
+    fixed by R's diagonal so Q is uniformly distributed; dims after the first are flattened."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = _rng(generator).standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill_from(tensor, gain * q.reshape(tensor.shape))
+
+
+def eye_(tensor):
+    """The identity matrix (ones on the diagonal of a 2-D tensor, which may be rectangular)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _fill_from(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor, groups: int = 1):
+    """A conv weight that passes each input channel through unchanged (the Dirac delta), per group."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    if tensor.shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    out_per_group = tensor.shape[0] // groups
+    weight = np.zeros(tensor.shape)
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(out_per_group, tensor.shape[1])):
+            weight[(g * out_per_group + d, d) + centre] = 1
+    return _fill_from(tensor, weight)
+
+
+def sparse_(tensor, sparsity: float, std: float = 0.01, generator=None):
+    """N(0, std^2), then in each column a random `sparsity` fraction of the rows set to zero."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rng = _rng(generator)
+    rows, cols = tensor.shape
+    weight = rng.normal(0.0, std, (rows, cols))
+    zeros = int(math.ceil(sparsity * rows))
+    for c in range(cols):
+        weight[rng.permutation(rows)[:zeros], c] = 0
+    return _fill_from(tensor, weight)
+
+
 __all__ = [
     "calculate_gain",
     "uniform_",
@@ -138,4 +217,9 @@ __all__ = [
     "xavier_normal_",
     "kaiming_uniform_",
     "kaiming_normal_",
+    "trunc_normal_",
+    "orthogonal_",
+    "eye_",
+    "dirac_",
+    "sparse_",
 ]

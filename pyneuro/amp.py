@@ -1,0 +1,240 @@
+"""pyneuro.amp: torch.amp's mixed-precision tools, so a mixed-precision training loop runs.
+
+    scaler = amp.GradScaler()
+    with amp.autocast("cpu"):
+        loss = loss_fn(model(x), y)
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)   # unscales the gradients; skips the step if any is inf or nan
+    scaler.update()          # halves the scale after a skipped step, doubles it after 2000 good ones
+
+`autocast` records that it is on but runs every op in float32: pyneuro's kernels have no
+bfloat16/float16 paths, so a region torch would run in half precision gives float32 results here
+(slightly more exact than torch's, never less).
+
+`GradScaler` is the real algorithm (it needs nothing from the GPU): the loss is multiplied by
+`scale` so small float16 gradients would not underflow, and divided back out before the step.
+Like torch, a GradScaler for "cuda" on a machine without CUDA warns and disables itself.
+
+Arrows: imports _tensor_base (and cuda, when a GradScaler is made); cpu.py and cuda.py re-export it as
+cpu.amp / cuda.amp, pyneuro/__init__.py as pn.autocast.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from types import SimpleNamespace
+
+from ._tensor_base import TensorBase
+
+_autocast_on: dict[str, bool] = {}
+
+
+def is_autocast_available(device_type: str) -> bool:
+    return device_type in ("cpu", "cuda")
+
+
+class autocast:
+    """torch.autocast(device_type, dtype=None, enabled=True, cache_enabled=None): a context manager
+    and decorator. Ops inside still compute in float32 here (see the module docstring)."""
+
+    def __init__(self, device_type: str = "cuda", dtype=None, enabled: bool = True, cache_enabled=None):
+        if not isinstance(device_type, str):
+            raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+        if not is_autocast_available(device_type):
+            raise RuntimeError(f"User specified an unsupported autocast device_type '{device_type}'")
+        self.device_type, self.fast_dtype, self.enabled = device_type, dtype, bool(enabled)
+        self._previous = []
+
+    def __enter__(self):
+        self._previous.append(_autocast_on.get(self.device_type, False))
+        _autocast_on[self.device_type] = self.enabled
+        return self
+
+    def __exit__(self, *exc):
+        _autocast_on[self.device_type] = self._previous.pop()
+        return False
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def run(*args, **kwargs):
+            with autocast(self.device_type, self.fast_dtype, self.enabled):
+                return function(*args, **kwargs)
+
+        return run
+
+
+def is_autocast_enabled(device_type: str = "cuda") -> bool:
+    return _autocast_on.get(device_type, False)
+
+
+class GradScaler:
+    """Dynamic loss scaling (torch.amp.GradScaler), per optimizer: scale -> backward -> step -> update."""
+
+    def __init__(
+        self,
+        device: str = "cuda",
+        init_scale: float = 2.0**16,
+        growth_factor: float = 2.0,
+        backoff_factor: float = 0.5,
+        growth_interval: int = 2000,
+        enabled: bool = True,
+    ):
+        from . import cuda  # here, not at import: `import pyneuro` leaves pyneuro.cuda unloaded
+
+        if enabled and device == "cuda" and not cuda.is_available():
+            warnings.warn(
+                "torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  Disabling.", stacklevel=2
+            )
+            enabled = False
+        if growth_factor <= 1.0:
+            raise ValueError("The growth factor must be > 1.0.")
+        if not 0.0 < backoff_factor < 1.0:
+            raise ValueError("The backoff factor must be < 1.0.")
+        self._device, self._enabled = device, bool(enabled)
+        self._scale, self._growth_factor, self._backoff_factor = (
+            float(init_scale),
+            growth_factor,
+            backoff_factor,
+        )
+        self._growth_interval, self._growth_tracker = int(growth_interval), 0
+        self._per_optimizer: dict[int, dict] = {}
+
+    # ---- scaling the loss and unscaling the gradients
+    def scale(self, outputs):
+        """outputs * scale (a tensor, or a list/tuple/dict of them); unchanged when disabled."""
+        if not self._enabled:
+            return outputs
+        if isinstance(outputs, TensorBase):
+            return outputs * self._scale
+        if isinstance(outputs, (list, tuple)):
+            return type(outputs)(self.scale(o) for o in outputs)
+        if isinstance(outputs, dict):
+            return {k: self.scale(v) for k, v in outputs.items()}
+        raise ValueError("outputs must be a Tensor or an iterable of Tensors")
+
+    def _state(self, optimizer) -> dict:
+        return self._per_optimizer.setdefault(id(optimizer), {"stage": "ready", "found_inf": False})
+
+    def unscale_(self, optimizer) -> None:
+        """Divide this optimizer's gradients by the scale in place and note whether any is inf/nan."""
+        if not self._enabled:
+            return
+        state = self._state(optimizer)
+        if state["stage"] == "unscaled":
+            raise RuntimeError(
+                "unscale_() has already been called on this optimizer since the last update()."
+            )
+        if state["stage"] == "stepped":
+            raise RuntimeError("unscale_() is being called after step().")
+        inverse, found = 1.0 / self._scale, False
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = p.grad._data
+                found = found or (g.size > 0 and not math.isfinite(float(abs(g).max())))  # nan's max is nan
+                g *= inverse
+        state["stage"], state["found_inf"] = "unscaled", found
+
+    def step(self, optimizer, *args, **kwargs):
+        """optimizer.step(...) unless a gradient was inf/nan (then the step is skipped and None returned)."""
+        if not self._enabled:
+            return optimizer.step(*args, **kwargs)
+        if "closure" in kwargs:
+            raise RuntimeError("Closure use is not currently supported if GradScaler is enabled.")
+        state = self._state(optimizer)
+        if state["stage"] == "stepped":
+            raise RuntimeError("step() has already been called since the last update().")
+        if state["stage"] == "ready":
+            self.unscale_(optimizer)
+        result = None if state["found_inf"] else optimizer.step(*args, **kwargs)
+        state["stage"] = "stepped"
+        return result
+
+    def update(self, new_scale=None) -> None:
+        """Back off after a skipped step; grow after growth_interval good steps in a row."""
+        if not self._enabled:
+            return
+        if new_scale is not None:
+            self._scale = float(new_scale.item() if isinstance(new_scale, TensorBase) else new_scale)
+        else:
+            if not self._per_optimizer:
+                raise AssertionError("No inf checks were recorded prior to update.")
+            if any(s["found_inf"] for s in self._per_optimizer.values()):
+                self._scale *= self._backoff_factor
+                self._growth_tracker = 0
+            else:
+                self._growth_tracker += 1
+                if self._growth_tracker == self._growth_interval:
+                    self._scale = min(self._scale * self._growth_factor, math.inf)
+                    self._growth_tracker = 0
+        self._per_optimizer.clear()
+
+    # ---- reading and saving the state
+    def get_scale(self) -> float:
+        return self._scale if self._enabled else 1.0
+
+    def is_enabled(self) -> bool:
+        return self._enabled
+
+    def get_growth_factor(self) -> float:
+        return self._growth_factor
+
+    def set_growth_factor(self, value: float) -> None:
+        self._growth_factor = value
+
+    def get_backoff_factor(self) -> float:
+        return self._backoff_factor
+
+    def set_backoff_factor(self, value: float) -> None:
+        self._backoff_factor = value
+
+    def get_growth_interval(self) -> int:
+        return self._growth_interval
+
+    def set_growth_interval(self, value: int) -> None:
+        self._growth_interval = value
+
+    def state_dict(self) -> dict:
+        if not self._enabled:
+            return {}
+        return {
+            "scale": self._scale,
+            "growth_factor": self._growth_factor,
+            "backoff_factor": self._backoff_factor,
+            "growth_interval": self._growth_interval,
+            "_growth_tracker": self._growth_tracker,
+        }
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        if not self._enabled:
+            return
+        if not state_dict:
+            raise RuntimeError(
+                "The source state dict is empty, possibly because it was saved from a disabled instance of GradScaler."
+            )
+        self._scale = float(state_dict["scale"])
+        self._growth_factor = float(state_dict["growth_factor"])
+        self._backoff_factor = float(state_dict["backoff_factor"])
+        self._growth_interval = int(state_dict["growth_interval"])
+        self._growth_tracker = int(state_dict["_growth_tracker"])
+
+
+def for_device(device_type: str):
+    """torch.cpu.amp / torch.cuda.amp: the same tools with the device fixed, where autocast's first
+    argument is `enabled` (their older signature)."""
+
+    def device_autocast(enabled: bool = True, dtype=None, cache_enabled: bool = True):
+        return autocast(device_type, dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
+
+    def device_grad_scaler(
+        init_scale=2.0**16, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000, enabled=True
+    ):
+        return GradScaler(device_type, init_scale, growth_factor, backoff_factor, growth_interval, enabled)
+
+    return SimpleNamespace(autocast=device_autocast, GradScaler=device_grad_scaler)
+
+
+__all__ = ["autocast", "GradScaler", "is_autocast_available", "is_autocast_enabled"]

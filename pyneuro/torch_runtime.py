@@ -1,0 +1,176 @@
+"""The runtime knobs a PyTorch script touches, answered the way pyneuro runs.
+
+A script renamed from torch often sets things up before its first tensor: `torch.compile(model)`,
+`torch.set_float32_matmul_precision("high")`, `torch.set_num_interop_threads(1)`,
+`torch.get_default_device()`, `x = torch.FloatTensor(3, 2)`, `torch.pi`. None of these change what
+pyneuro computes (its kernels are already compiled, its matmuls already float32, its device is the
+one the tensors live on), so each is accepted, checked like torch checks it, and remembered where
+torch would let the script read it back. `torch.autocast` lives in amp.py.
+
+Arrows: imports _dtype, _tensor_base and creation; pyneuro/__init__.py re-exports the names.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+from . import _dtype as _dtypes
+from ._device import device as _device
+from ._shapes import Size
+from ._tensor_base import TensorBase
+from .creation import empty, tensor
+
+pi, e, inf, nan = math.pi, math.e, math.inf, math.nan
+
+
+class layout:
+    """torch.layout: how a tensor's elements are stored. pyneuro has one, `strided`."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self._name}"  # torch's spelling: course code compares it as text
+
+
+strided = layout("strided")
+
+
+def compile(
+    model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None, disable=False
+):
+    """torch.compile: returns `model` itself. pyneuro's kernels are compiled ahead of time, so
+    there is nothing to trace; works as `compile(m)`, `@compile` and `@compile(mode=...)`."""
+    if model is None:
+        return lambda m: m
+    if not callable(model):
+        raise RuntimeError(f"torch.compile: expected a callable or a Module, got {type(model).__name__}")
+    return model
+
+
+_matmul_precision = ["highest"]
+_PRECISIONS = ("highest", "high", "medium")
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Recorded only: pyneuro's float32 matmuls always accumulate in float32 ("highest")."""
+    if precision not in _PRECISIONS:
+        warnings.warn(
+            f"{precision} is not one of 'highest', 'high', or 'medium'; the call has no effect", stacklevel=2
+        )
+        return
+    _matmul_precision[0] = precision
+
+
+def get_float32_matmul_precision() -> str:
+    return _matmul_precision[0]
+
+
+_interop_threads = [1]
+
+
+def get_num_interop_threads() -> int:
+    """Threads for running independent ops at once: pyneuro runs ops one after another."""
+    return _interop_threads[0]
+
+
+def set_num_interop_threads(n: int) -> None:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise RuntimeError(f"Number of interop threads must be positive, got {n!r}")
+    _interop_threads[0] = n
+
+
+def get_default_device():
+    return _device("cpu")
+
+
+def set_default_device(device) -> None:
+    """Only the CPU can be the default: pyneuro's factories create CPU tensors unless told."""
+    if device is not None and _device(device).type != "cpu":
+        raise RuntimeError("pyneuro creates tensors on the CPU by default; pass device= to a factory instead")
+
+
+def is_storage(obj) -> bool:
+    return False  # pyneuro has no Storage objects: a tensor's memory is its backend array
+
+
+def typename(obj) -> str:
+    """'torch.FloatTensor' for a float32 tensor (t.type()), else the object's type name."""
+    if isinstance(obj, TensorBase):
+        return obj.type()
+    module = type(obj).__module__
+    name = type(obj).__qualname__
+    return name if module in (None, "builtins") else f"{module}.{name}"
+
+
+class _LegacyTensorType(type):
+    """The metaclass of torch.FloatTensor and friends: calling one builds a tensor of its dtype
+    (from data, or uninitialised from sizes), and isinstance checks the dtype."""
+
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj, TensorBase) and obj.dtype == cls.dtype and obj.device.type == "cpu"
+
+    def __call__(cls, *args, device=None):
+        return legacy_new(cls.__name__, cls.dtype, device, args)
+
+
+def legacy_new(what: str, dtype, device, args):
+    """torch's legacy constructors (torch.FloatTensor(...), t.new(...)): ints (or one Size) are
+    sizes of an uninitialised tensor, one sequence is data, a tensor must already have the dtype."""
+    if len(args) == 1 and isinstance(args[0], Size):
+        args = tuple(args[0])
+    if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        return empty(*(args or (0,)), dtype=dtype, device=device)
+    if len(args) > 1:
+        raise TypeError(f"{what}(): expected sizes (ints) or one sequence of data, got {len(args)} arguments")
+    data = args[0]
+    if isinstance(data, TensorBase):
+        if data.dtype != dtype:
+            raise TypeError(f"{what}(): expected a {dtype} tensor, got {data.dtype}")
+        return data
+    return tensor(data, dtype=dtype, device=device)
+
+
+def _legacy(name: str, dtype_name: str):
+    return _LegacyTensorType(name, (), {"dtype": _dtypes.public(dtype_name), "__module__": "torch"})
+
+
+FloatTensor = _legacy("FloatTensor", "float32")
+DoubleTensor = _legacy("DoubleTensor", "float64")
+HalfTensor = _legacy("HalfTensor", "float16")
+LongTensor = _legacy("LongTensor", "int64")
+IntTensor = _legacy("IntTensor", "int32")
+ShortTensor = _legacy("ShortTensor", "int16")
+CharTensor = _legacy("CharTensor", "int8")
+ByteTensor = _legacy("ByteTensor", "uint8")
+BoolTensor = _legacy("BoolTensor", "bool")
+
+__all__ = [
+    "pi",
+    "e",
+    "inf",
+    "nan",
+    "layout",
+    "strided",
+    "compile",
+    "set_float32_matmul_precision",
+    "get_float32_matmul_precision",
+    "get_num_interop_threads",
+    "set_num_interop_threads",
+    "get_default_device",
+    "set_default_device",
+    "is_storage",
+    "typename",
+    "FloatTensor",
+    "DoubleTensor",
+    "HalfTensor",
+    "LongTensor",
+    "IntTensor",
+    "ShortTensor",
+    "CharTensor",
+    "ByteTensor",
+    "BoolTensor",
+]

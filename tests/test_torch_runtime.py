@@ -1,0 +1,294 @@
+"""The runtime surface a renamed PyTorch script touches before and around its tensors: compile,
+matmul precision, legacy tensor types, amp (autocast, GradScaler), torch.cpu / torch.cuda without a
+GPU, torch.testing, the remaining Tensor queries, nn.init's matrix initialisers and fork_rng --
+side by side with torch."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def both(fn):
+    """fn run with torch and with pyneuro: (torch's answer, pyneuro's answer) as Python values."""
+    return fn(torch), fn(pn)
+
+
+def outcome(fn, lib):
+    try:
+        value = fn(lib)
+    except Exception as e:  # the exception's type is the answer
+        return type(e).__name__
+    return value
+
+
+# ---------------------------------------------------------------------------- torch_runtime.py
+def test_constants_and_runtime_knobs_match_torch():
+    for name in ("pi", "e", "inf"):
+        assert getattr(pn, name) == getattr(torch, name)
+    assert math.isnan(pn.nan)
+    assert repr(pn.strided) == repr(torch.strided) == repr(pn.zeros(2).layout)
+    for value in ("high", "medium", "highest"):
+        pn.set_float32_matmul_precision(value)
+        assert pn.get_float32_matmul_precision() == value
+    with pytest.warns(UserWarning):
+        pn.set_float32_matmul_precision("bad")
+    assert pn.get_float32_matmul_precision() == "highest"
+    assert str(pn.get_default_device()) == str(torch.get_default_device()) == "cpu"
+    pn.set_num_interop_threads(2)
+    assert pn.get_num_interop_threads() == 2
+    with pytest.raises(RuntimeError):
+        pn.set_num_interop_threads(0)
+    assert pn.typename(pn.zeros(2)) == torch.typename(torch.zeros(2)) == "torch.FloatTensor"
+    assert pn.typename(3) == torch.typename(3) == "int"
+    assert pn.is_storage(pn.zeros(2)) is False
+
+
+def test_compile_returns_the_model_in_each_spelling():
+    model = pn.nn.Linear(2, 3)
+    assert pn.compile(model) is model
+
+    @pn.compile
+    def f(x):
+        return x + 1
+
+    @pn.compile(mode="max-autotune", fullgraph=True)
+    def g(x):
+        return 2 * x
+
+    assert f(1) == 2 and g(3) == 6
+    with pytest.raises(RuntimeError):
+        pn.compile(3)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda L: tuple(L.FloatTensor(2, 3).shape),
+        lambda L: tuple(L.FloatTensor(L.Size([4])).shape),
+        lambda L: L.FloatTensor((2, 3)).tolist(),
+        lambda L: L.LongTensor([1, 2]).tolist(),
+        lambda L: str(L.ByteTensor([1, 2]).dtype).split(".")[1],
+        lambda L: str(L.BoolTensor([1, 0]).dtype).split(".")[1],
+        lambda L: str(L.DoubleTensor([1]).dtype).split(".")[1],
+        lambda L: tuple(L.IntTensor().shape),
+        lambda L: isinstance(L.ones(2), L.FloatTensor),
+        lambda L: isinstance(L.ones(2, dtype=L.int64), L.FloatTensor),
+        lambda L: isinstance(L.ones(2, dtype=L.int64), L.LongTensor),
+        lambda L: L.FloatTensor(L.tensor([1, 2])),
+        lambda L: L.FloatTensor(L.tensor([1.0, 2.0])).tolist(),
+        lambda L: L.zeros(2, 3).new(4).shape[0],
+        lambda L: L.zeros(2, 3).new([1, 2]).tolist(),
+        lambda L: str(L.zeros(2, dtype=L.int64).new([1, 2]).dtype).split(".")[1],
+        lambda L: tuple(L.zeros(2).new().shape),
+        lambda L: L.zeros(2).new(L.tensor([1])),
+    ],
+)
+def test_legacy_tensor_types_and_new(make):
+    t, p = outcome(make, torch), outcome(make, pn)
+    assert t == p
+
+
+# ---------------------------------------------------------------------------- Tensor queries
+def test_tensor_casts_and_memory_queries():
+    x = pn.arange(12.0).reshape(3, 4)
+    assert (x.byte().dtype, x.char().dtype, x.short().dtype) == (pn.uint8, pn.int8, pn.int16)
+    assert pn.short == pn.int16
+    assert x.is_cpu and not x.is_sparse and not x.is_quantized and not x.is_meta
+    assert x.real is x
+    with pytest.raises(RuntimeError, match="non-complex"):
+        _ = x.imag
+    assert x.pin_memory() is x and x.is_pinned() is False and x.share_memory_() is x and x.to_dense() is x
+    tx = torch.arange(12.0).reshape(3, 4)
+    for view in (lambda a: a[1], lambda a: a[:, 2:], lambda a: a[2, 1:], lambda a: a):
+        assert view(x).storage_offset() == view(tx).storage_offset()
+        assert view(x).data_ptr() - x.data_ptr() == view(tx).data_ptr() - tx.data_ptr()
+
+
+def test_apply_and_map_in_place_like_torch():
+    def run(L):
+        x = L.tensor([1.0, -2.0, 3.0])
+        x.apply_(lambda v: v * v)
+        x.map_(L.tensor([1.0]), lambda a, b: a - b)
+        return x.tolist()
+
+    t, p = both(run)
+    assert t == p == [0.0, 3.0, 8.0]
+
+
+# ---------------------------------------------------------------------------- amp
+def _amp_run(L, grads_after=None):
+    scaler = L.amp.GradScaler("cpu", init_scale=1024.0, growth_interval=2)
+    w = L.nn.Parameter(L.ones(3))
+    opt = L.optim.SGD([w], lr=0.1)
+    seen = []
+    for step in range(5):
+        opt.zero_grad()
+        with L.autocast("cpu"):
+            loss = (w * L.tensor([1.0, 2.0, 3.0])).sum()
+        scaled = scaler.scale(loss)
+        seen.append(round(scaled.item(), 3))
+        scaled.backward()
+        if step == 2:  # an overflowed step: skipped, and the scale backs off
+            w.grad = L.tensor([float("inf"), 0.0, 0.0])
+        scaler.step(opt)
+        scaler.update()
+        seen.append(scaler.get_scale())
+    state = scaler.state_dict()
+    return seen, [round(v, 5) for v in w.detach().tolist()], {k: float(v) for k, v in state.items()}
+
+
+def test_grad_scaler_matches_torch_step_for_step():
+    assert _amp_run(torch) == _amp_run(pn)
+
+
+def test_grad_scaler_misuse_and_cuda_without_a_gpu():
+    for L in (torch, pn):
+        scaler = L.amp.GradScaler("cpu")
+        w = L.nn.Parameter(L.ones(1))
+        opt = L.optim.SGD([w], lr=0.1)
+        scaler.scale(w.sum()).backward()
+        scaler.unscale_(opt)
+        with pytest.raises(RuntimeError, match="already been called"):
+            scaler.unscale_(opt)
+        scaler.step(opt)
+        with pytest.raises(RuntimeError, match="already been called"):
+            scaler.step(opt)
+    if not pn.cuda.is_available():
+        with pytest.warns(UserWarning, match="CUDA is not available"):
+            disabled = pn.amp.GradScaler()
+        loss = pn.ones(1)
+        assert not disabled.is_enabled() and disabled.scale(loss) is loss and disabled.get_scale() == 1.0
+
+
+def test_autocast_spellings_nest_and_decorate():
+    assert not pn.is_autocast_enabled("cpu")
+    with pn.autocast("cpu"):
+        assert pn.is_autocast_enabled("cpu")
+        with pn.cpu.amp.autocast(enabled=False):
+            assert not pn.is_autocast_enabled("cpu")
+        assert pn.is_autocast_enabled("cpu")
+        assert (pn.ones(2, 2) @ pn.ones(2, 2)).dtype == pn.float32  # computed in float32 here
+    assert not pn.is_autocast_enabled("cpu")
+
+    @pn.amp.autocast("cpu")
+    def inside():
+        return pn.is_autocast_enabled("cpu")
+
+    assert inside() and not pn.is_autocast_enabled("cpu")
+    with pn.cuda.amp.autocast():
+        assert pn.is_autocast_enabled("cuda")
+    with pytest.raises(RuntimeError):
+        pn.autocast("tpu")
+
+
+def test_cpu_and_cuda_modules_answer_like_torch_without_a_gpu():
+    assert pn.cpu.is_available() and pn.cpu.device_count() == 1
+    pn.cuda.manual_seed(0)
+    pn.cuda.manual_seed_all(0)
+    if pn.cuda.is_available():
+        return
+    assert pn.cuda.memory_allocated() == torch.cuda.memory_allocated() == 0
+    assert pn.cuda.memory_reserved() == torch.cuda.memory_reserved() == 0
+    assert pn.cuda.empty_cache() is None and torch.cuda.empty_cache() is None
+    assert pn.cuda.is_bf16_supported() is False
+
+
+# ---------------------------------------------------------------------------- testing.assert_close
+CLOSE_CASES = [
+    lambda L: (L.tensor([1.0, 2.0]), L.tensor([1.0, 2.0, 3.0])),
+    lambda L: (L.tensor([[1.0, 2.0], [3, 4]]), L.tensor([[1.0, 2.0], [3, 5]])),
+    lambda L: (L.tensor([1, 2]), L.tensor([1, 3])),
+    lambda L: (1.0, 1.0 + 1e-9),
+    lambda L: (1.0, 1.1),
+    lambda L: (3, 4),
+    lambda L: (L.tensor(1.0), 1.0),
+    lambda L: ([L.tensor(1.0)], [L.tensor(2.0)]),
+    lambda L: ({"a": L.tensor(1.0)}, {"a": L.tensor(1.5)}),
+    lambda L: (L.tensor([float("nan")]), L.tensor([float("nan")])),
+    lambda L: (L.tensor([float("inf"), 1.0]), L.tensor([float("inf"), 1.0])),
+    lambda L: (L.tensor([1.0]), L.tensor([1.0], dtype=L.float64)),
+    lambda L: (L.tensor(1.0), L.tensor(2.0)),
+    lambda L: (L.tensor([True]), L.tensor([False])),
+    lambda L: (np.array([1.0, 2.0]), np.array([1.0, 2.5])),
+    lambda L: ([1.0, 2.0], [1.0, 2.0001]),
+]
+
+
+@pytest.mark.parametrize("case", CLOSE_CASES)
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"equal_nan": True}, {"rtol": 0.2, "atol": 0.0}, {"check_dtype": False}]
+)
+def test_assert_close_passes_fails_and_explains_like_torch(case, kwargs):
+    def run(L):
+        try:
+            L.testing.assert_close(*case(L), **kwargs)
+        except Exception as e:
+            return type(e).__name__, str(e).replace("pyneuro.tensor.Tensor", "torch.Tensor")
+        return "ok"
+
+    assert run(pn) == run(torch)
+
+
+def test_assert_close_options():
+    with pytest.raises(ValueError, match="no atol"):
+        pn.testing.assert_close(pn.ones(1), pn.ones(1), rtol=0.1)
+    with pytest.raises(AssertionError, match="^custom$"):
+        pn.testing.assert_close(pn.ones(1), pn.zeros(1), msg="custom")
+    x = pn.testing.make_tensor((3, 4), dtype=pn.float32, device="cpu", low=0, high=1)
+    assert x.shape == (3, 4) and x.dtype == pn.float32 and bool((x >= 0).all()) and bool((x < 1).all())
+    ints = pn.testing.make_tensor(50, dtype=pn.int64, low=1, high=3)
+    assert ints.dtype == pn.int64 and set(ints.tolist()) <= {1, 2}
+    assert 0 not in pn.testing.make_tensor(200, dtype=pn.int32, low=-1, high=2, exclude_zero=True).tolist()
+
+
+# ---------------------------------------------------------------------------- nn.init, fork_rng
+def test_matrix_initialisers_match_torchs_properties():
+    pn.manual_seed(0)
+    w = pn.empty(400, 300)
+    pn.nn.init.trunc_normal_(w, std=0.5, a=-0.6, b=0.6)
+    assert float(w.min()) >= -0.6 and float(w.max()) <= 0.6 and 0.25 < float(w.std()) < 0.35
+    for shape in ((3, 5), (5, 3), (6, 3, 2, 2)):
+        w = pn.nn.init.orthogonal_(pn.empty(*shape), gain=2.0)
+        flat = w.reshape(shape[0], -1).numpy().astype(np.float64)
+        gram = flat @ flat.T if shape[0] <= flat.shape[1] else flat.T @ flat
+        np.testing.assert_allclose(gram, 4 * np.eye(len(gram)), atol=1e-5)
+    for shape, groups in (((4, 2, 3), 2), ((3, 3, 3, 3), 1), ((2, 2, 1, 3, 3), 1)):
+        p = pn.nn.init.dirac_(pn.empty(*shape), groups)
+        t = torch.nn.init.dirac_(torch.empty(*shape), groups)
+        np.testing.assert_array_equal(p.numpy(), t.numpy())
+    np.testing.assert_array_equal(pn.nn.init.eye_(pn.empty(2, 3)).numpy(), np.eye(2, 3))
+    w = pn.nn.init.sparse_(pn.empty(10, 4), 0.3)
+    assert [int((w[:, c] == 0).sum()) for c in range(4)] == [3, 3, 3, 3]
+    for fn, args in (
+        (pn.nn.init.orthogonal_, (pn.empty(3),)),
+        (pn.nn.init.eye_, (pn.empty(3, 3, 3),)),
+        (pn.nn.init.dirac_, (pn.empty(3, 3),)),
+        (pn.nn.init.dirac_, (pn.empty(3, 3, 3), 2)),
+        (pn.nn.init.sparse_, (pn.empty(3), 0.1)),
+    ):
+        with pytest.raises(ValueError):
+            fn(*args)
+    param = pn.nn.Parameter(pn.empty(3, 3))
+    pn.nn.init.orthogonal_(param)
+    assert param.requires_grad and param.is_leaf and param.grad_fn is None
+
+
+def test_fork_rng_restores_the_stream():
+    pn.manual_seed(1)
+    expected = pn.rand(3).tolist()
+    pn.manual_seed(1)
+    with pn.random.fork_rng():
+        pn.rand(5)
+    assert pn.rand(3).tolist() == expected
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pn.random.fork_rng(enabled=False):
+            pass
