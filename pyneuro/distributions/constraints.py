@@ -1,0 +1,252 @@
+"""Constraints: the sets a distribution's parameters and samples must lie in (torch.distributions.constraints).
+
+A constraint answers `check(value)`: a bool Tensor, True where value is valid, with the
+constraint's `event_dim` rightmost dimensions reduced away (a simplex is checked per row).
+Distributions declare `arg_constraints` (one per parameter, checked in __init__ when
+validate_args is on) and a `support` (checked by log_prob, cdf); a failing check raises
+ValueError with torch's message. Their reprs are torch's: Real(), GreaterThan(lower_bound=0.0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "Constraint",
+    "boolean",
+    "dependent",
+    "dependent_property",
+    "greater_than",
+    "greater_than_eq",
+    "half_open_interval",
+    "independent",
+    "integer_interval",
+    "interval",
+    "is_dependent",
+    "less_than",
+    "lower_cholesky",
+    "nonnegative",
+    "nonnegative_integer",
+    "one_hot",
+    "positive",
+    "positive_definite",
+    "positive_integer",
+    "real",
+    "real_vector",
+    "simplex",
+    "unit_interval",
+]
+
+
+class Constraint:
+    """The base: a set of valid values; `is_discrete` and `event_dim` as in torch."""
+
+    is_discrete = False
+    event_dim = 0
+
+    def check(self, value):
+        raise NotImplementedError
+
+    def _args(self):
+        return ""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__.lstrip('_')}({self._args()})"
+
+
+class _Dependent(Constraint):
+    """A constraint that depends on other parameters (Uniform's low < high): never checked here."""
+
+    def __init__(self, *, is_discrete=False, event_dim=0):
+        self.is_discrete = is_discrete
+        self.event_dim = event_dim
+
+    def __call__(self, *, is_discrete=False, event_dim=0):
+        return _Dependent(is_discrete=is_discrete, event_dim=event_dim)
+
+    def check(self, value):
+        raise ValueError("Cannot determine validity of dependent constraint")
+
+
+def is_dependent(constraint) -> bool:
+    return isinstance(constraint, _Dependent)
+
+
+class dependent_property(property):
+    """A property that is also a dependent constraint (a support computed from the parameters)."""
+
+    def __init__(self, fn=None, *, is_discrete=False, event_dim=0):
+        super().__init__(fn)
+        self.is_discrete = is_discrete
+        self.event_dim = event_dim
+
+
+class _IndependentConstraint(Constraint):
+    """A base constraint checked per event: its `reinterpreted_batch_ndims` rightmost dims must all hold."""
+
+    def __init__(self, base, reinterpreted_batch_ndims):
+        self.base_constraint = base
+        self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
+
+    @property
+    def is_discrete(self):
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self):
+        return self.base_constraint.event_dim + self.reinterpreted_batch_ndims
+
+    def check(self, value):
+        result = self.base_constraint.check(value)
+        for _ in range(self.reinterpreted_batch_ndims):
+            result = result.all(-1)
+        return result
+
+    def __repr__(self) -> str:
+        return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
+
+
+class _Boolean(Constraint):
+    is_discrete = True
+
+    def check(self, value):
+        return (value == 0) | (value == 1)
+
+
+class _OneHot(Constraint):
+    is_discrete = True
+    event_dim = 1
+
+    def check(self, value):
+        is_boolean = ((value == 0) | (value == 1)).all(-1)
+        return is_boolean & (value.sum(-1) == 1)
+
+
+class _IntegerInterval(Constraint):
+    is_discrete = True
+
+    def __init__(self, lower_bound, upper_bound):
+        self.lower_bound = lower_bound
+        self.upper_bound = upper_bound
+
+    def check(self, value):
+        return (value % 1 == 0) & (self.lower_bound <= value) & (value <= self.upper_bound)
+
+    def _args(self):
+        return f"lower_bound={self.lower_bound}, upper_bound={self.upper_bound}"
+
+
+class _IntegerGreaterThan(Constraint):
+    is_discrete = True
+
+    def __init__(self, lower_bound):
+        self.lower_bound = lower_bound
+
+    def check(self, value):
+        return (value % 1 == 0) & (value >= self.lower_bound)
+
+    def _args(self):
+        return f"lower_bound={self.lower_bound}"
+
+
+class _Real(Constraint):
+    def check(self, value):
+        return value == value  # False only for NaN
+
+
+class _GreaterThan(Constraint):
+    def __init__(self, lower_bound):
+        self.lower_bound = lower_bound
+
+    def check(self, value):
+        return self.lower_bound < value
+
+    def _args(self):
+        return f"lower_bound={self.lower_bound}"
+
+
+class _GreaterThanEq(_GreaterThan):
+    def check(self, value):
+        return self.lower_bound <= value
+
+
+class _LessThan(Constraint):
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, value):
+        return value < self.upper_bound
+
+    def _args(self):
+        return f"upper_bound={self.upper_bound}"
+
+
+class _Interval(Constraint):
+    def __init__(self, lower_bound, upper_bound):
+        self.lower_bound = lower_bound
+        self.upper_bound = upper_bound
+
+    def check(self, value):
+        return (self.lower_bound <= value) & (value <= self.upper_bound)
+
+    def _args(self):
+        return f"lower_bound={self.lower_bound}, upper_bound={self.upper_bound}"
+
+
+class _HalfOpenInterval(_Interval):
+    def check(self, value):
+        return (self.lower_bound <= value) & (value < self.upper_bound)
+
+
+class _Simplex(Constraint):
+    event_dim = 1
+
+    def check(self, value):
+        return (value >= 0).all(-1) & ((value.sum(-1) - 1).abs() < 1e-6)
+
+
+class _LowerCholesky(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        lower = (value.tril() == value).flatten(-2).all(-1)
+        n = value.shape[-1]
+        diag = value.flatten(-2)[..., :: n + 1] if n else value.flatten(-2)
+        return lower & (diag > 0).all(-1)
+
+
+class _PositiveDefinite(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        # a host check (no gradient): symmetric, and every eigenvalue positive
+        from .._tensor_base import _wrap
+
+        a = np.asarray(value.detach().cpu().numpy(), dtype=np.float64)
+        sym = np.isclose(a, np.swapaxes(a, -1, -2), atol=1e-6).all(axis=(-1, -2))
+        pos = np.ones(a.shape[:-2], dtype=bool)
+        if sym.any():
+            pos = np.linalg.eigvalsh(np.where(sym[..., None, None], a, np.eye(a.shape[-1])))[..., 0] > 0
+        return _wrap(np.asarray(sym & pos), "cpu").to(value.device)
+
+
+dependent = _Dependent()
+boolean = _Boolean()
+one_hot = _OneHot()
+real = _Real()
+real_vector = _IndependentConstraint(real, 1)
+positive = _GreaterThan(0.0)
+nonnegative = _GreaterThanEq(0.0)
+unit_interval = _Interval(0.0, 1.0)
+nonnegative_integer = _IntegerGreaterThan(0)
+positive_integer = _IntegerGreaterThan(1)
+simplex = _Simplex()
+lower_cholesky = _LowerCholesky()
+positive_definite = _PositiveDefinite()
+independent = _IndependentConstraint
+greater_than = _GreaterThan
+greater_than_eq = _GreaterThanEq
+less_than = _LessThan
+interval = _Interval
+half_open_interval = _HalfOpenInterval
+integer_interval = _IntegerInterval

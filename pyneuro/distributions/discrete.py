@@ -1,0 +1,412 @@
+"""The discrete distributions: Bernoulli, Categorical, OneHotCategorical, Poisson, Binomial.
+
+Bernoulli, Categorical and Binomial take either `probs` or `logits` (exactly one); the other
+is derived lazily (probs_to_logits / logits_to_probs) and cached. Their draws are not
+differentiable (there is no rsample): they are made on the host from pyneuro's generator.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import creation, functions
+from ..nn import functional as F
+from . import constraints
+from ._special import lgamma
+from .distribution import Distribution
+from .utils import _draw, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+
+__all__ = ["Bernoulli", "Binomial", "Categorical", "OneHotCategorical", "Poisson"]
+
+
+def _one_of(probs, logits):
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+def _host(t):
+    return np.asarray(t.detach().cpu().numpy(), dtype=np.float64)
+
+
+def _set_param(new, old, shape, names=("probs", "logits")):
+    """expand(): the probs/logits the old instance holds, expanded to shape, on the new one."""
+    for name in names:
+        if name in old.__dict__:
+            setattr(new, name, getattr(old, name).expand(shape))
+            new._param = getattr(new, name)
+
+
+def _enumerate(values, batch_shape, expand):
+    """enumerate_support: values (n, *event) viewed against the batch dims, expanded if asked."""
+    n, event = values.shape[0], tuple(values.shape[1:])
+    values = values.reshape((n,) + (1,) * len(batch_shape) + event)
+    return values.expand((n,) + tuple(batch_shape) + event) if expand else values
+
+
+class Bernoulli(Distribution):
+    """Bernoulli(probs=p) or Bernoulli(logits=l): 1 with probability p = sigmoid(l), else 0."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        _one_of(probs, logits)
+        if probs is not None:
+            (self.probs,) = broadcast_all(probs)
+        else:
+            (self.logits,) = broadcast_all(logits)
+        self._param = self.probs if probs is not None else self.logits
+        super().__init__(self._param.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Bernoulli, _instance)
+        _set_param(new, self, tuple(batch_shape))
+        return self._expand_params(new, batch_shape, ())
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.shape
+
+    @property
+    def mean(self):
+        return self.probs
+
+    @property
+    def mode(self):
+        mode = (self.probs >= 0.5).to(self.probs.dtype)
+        return functions.where(self.probs == 0.5, math.nan, mode)
+
+    @property
+    def variance(self):
+        return self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        p = np.broadcast_to(_host(self.probs), tuple(shape))
+        return _draw(self.probs, shape, lambda rng, s: rng.random(s) < p)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        logits, value = broadcast_all(self.logits, value)
+        return -F.binary_cross_entropy_with_logits(logits, value.to(logits.dtype), reduction="none")
+
+    def entropy(self):
+        return F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
+
+    def enumerate_support(self, expand=True):
+        values = creation.arange(2, dtype=self._param.dtype, device=self._param.device)
+        return _enumerate(values, self._batch_shape, expand)
+
+
+class Categorical(Distribution):
+    """Categorical(probs=p) or Categorical(logits=l): class k in 0..K-1 with probability p[..., k].
+
+    probs are normalised to sum to 1 over the last dim, logits to log-probabilities
+    (l - logsumexp(l)); the leading dims are the batch.
+    """
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        _one_of(probs, logits)
+        if probs is not None:
+            if probs.dim() < 1:
+                raise ValueError("`probs` parameter must be at least one-dimensional.")
+            self.probs = probs / probs.sum(-1, keepdim=True)
+        else:
+            if logits.dim() < 1:
+                raise ValueError("`logits` parameter must be at least one-dimensional.")
+            self.logits = logits - logits.logsumexp(-1, keepdim=True)
+        self._param = self.probs if probs is not None else self.logits
+        self._num_events = self._param.shape[-1]
+        batch_shape = self._param.shape[:-1] if self._param.dim() > 1 else ()
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Categorical, _instance)
+        _set_param(new, self, tuple(batch_shape) + (self._num_events,))
+        new._num_events = self._num_events
+        return self._expand_params(new, batch_shape, ())
+
+    @property
+    def support(self):
+        return constraints.integer_interval(0, self._num_events - 1)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits)
+
+    @property
+    def param_shape(self):
+        return self._param.shape
+
+    @property
+    def mean(self):
+        return creation.full(
+            self._extended_shape(), math.nan, dtype=self.probs.dtype, device=self.probs.device
+        )
+
+    @property
+    def variance(self):
+        return self.mean
+
+    @property
+    def mode(self):
+        return self.probs.argmax(-1)
+
+    def sample(self, sample_shape=()):
+        """Inverse-CDF draws: the class whose cumulative probability interval holds a uniform u."""
+        shape = tuple(self._extended_shape(sample_shape))
+        cum = np.cumsum(_host(self.probs).reshape(-1, self._num_events), axis=-1)  # (rows, K)
+        n = int(np.prod(shape[: len(shape) - len(self._batch_shape)], dtype=np.int64))
+
+        def draw(rng, _):
+            u = rng.random((n, cum.shape[0], 1)) * cum[:, -1:]
+            idx = (cum[None] <= u).sum(-1)  # how many intervals lie wholly below u
+            return np.minimum(idx, self._num_events - 1).reshape(shape)
+
+        out = _draw(self.probs, shape, draw)
+        return out.long()
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        value = value.long().unsqueeze(-1)
+        shape = np.broadcast_shapes(tuple(value.shape), tuple(self.logits.shape))
+        log_pmf = self.logits.expand(shape)
+        value = value.expand(shape[:-1] + (1,))
+        return log_pmf.gather(-1, value).squeeze(-1)
+
+    def entropy(self):
+        min_real = float(np.finfo(np.dtype(str(self.logits.dtype).rsplit(".", 1)[-1])).min)
+        logits = self.logits.clamp(min=min_real)
+        return -(logits * self.probs).sum(-1)
+
+    def enumerate_support(self, expand=True):
+        values = creation.arange(self._num_events, device=self._param.device)
+        return _enumerate(values, self._batch_shape, expand)
+
+
+class OneHotCategorical(Distribution):
+    """A Categorical whose draws are one-hot vectors of length K (event_shape (K,))."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        self._categorical = Categorical(probs, logits)
+        batch_shape = self._categorical.batch_shape
+        event_shape = self._categorical.param_shape[-1:]
+        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(OneHotCategorical, _instance)
+        new._categorical = self._categorical.expand(batch_shape)
+        return self._expand_params(new, batch_shape, ())
+
+    @property
+    def _param(self):
+        return self._categorical._param
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
+
+    @property
+    def mean(self):
+        return self._categorical.probs
+
+    @property
+    def mode(self):
+        probs = self._categorical.probs
+        return F.one_hot(probs.argmax(-1), probs.shape[-1]).to(probs.dtype)
+
+    @property
+    def variance(self):
+        return self._categorical.probs * (1 - self._categorical.probs)
+
+    def sample(self, sample_shape=()):
+        indices = self._categorical.sample(sample_shape)
+        return F.one_hot(indices, self._categorical._num_events).to(self._categorical.probs.dtype)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return self._categorical.log_prob(value.max(-1)[1])
+
+    def entropy(self):
+        return self._categorical.entropy()
+
+    def enumerate_support(self, expand=True):
+        n = self.event_shape[0]
+        values = creation.eye(n, dtype=self._param.dtype, device=self._param.device)
+        return _enumerate(values, self._batch_shape, expand)
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """OneHotCategorical with the straight-through rsample: the one-hot draw, with probs' gradient."""
+
+    has_rsample = True
+
+    def rsample(self, sample_shape=()):
+        samples = self.sample(sample_shape)
+        probs = self._categorical.probs
+        return samples + (probs - probs.detach())
+
+
+class Poisson(Distribution):
+    """Poisson(rate): k = 0, 1, 2, ... with probability rate^k e^(-rate) / k!."""
+
+    arg_constraints = {"rate": constraints.nonnegative}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, rate, validate_args=None):
+        (self.rate,) = broadcast_all(rate)
+        super().__init__(self.rate.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Poisson, _instance)
+        return self._expand_params(new, batch_shape, ("rate",))
+
+    @property
+    def mean(self):
+        return self.rate
+
+    @property
+    def mode(self):
+        return self.rate.floor()
+
+    @property
+    def variance(self):
+        return self.rate
+
+    def sample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        lam = np.broadcast_to(_host(self.rate), tuple(shape))
+        return _draw(self.rate, shape, lambda rng, s: rng.poisson(lam))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        rate, value = broadcast_all(self.rate, value)
+        value = value.to(rate.dtype)
+        # xlogy(value, rate): 0 where value is 0 (even at rate 0), value * log(rate) elsewhere
+        xlogy = value * functions.where(value == 0, 1.0, rate).log()
+        return xlogy - rate - lgamma(value + 1)
+
+
+def _clamp_by_zero(x):
+    """(x.clamp(min=0) + x - x.clamp(max=0)) / 2: max(x, 0) with gradient 1/2 at 0, as in torch."""
+    return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
+
+
+class Binomial(Distribution):
+    """Binomial(total_count=n, probs=p | logits=l): the number of successes in n Bernoulli(p) trials."""
+
+    arg_constraints = {
+        "total_count": constraints.nonnegative_integer,
+        "probs": constraints.unit_interval,
+        "logits": constraints.real,
+    }
+    has_enumerate_support = True
+
+    def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
+        _one_of(probs, logits)
+        if probs is not None:
+            self.total_count, self.probs = broadcast_all(total_count, probs)
+            self.total_count = self.total_count.to(self.probs.dtype)
+        else:
+            self.total_count, self.logits = broadcast_all(total_count, logits)
+            self.total_count = self.total_count.to(self.logits.dtype)
+        self._param = self.probs if probs is not None else self.logits
+        super().__init__(self._param.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Binomial, _instance)
+        _set_param(new, self, tuple(batch_shape))
+        return self._expand_params(new, batch_shape, ("total_count",))
+
+    @property
+    def support(self):
+        return constraints.integer_interval(0, self.total_count)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.shape
+
+    @property
+    def mean(self):
+        return self.total_count * self.probs
+
+    @property
+    def mode(self):
+        return ((self.total_count + 1) * self.probs).floor().minimum(self.total_count)
+
+    @property
+    def variance(self):
+        return self.total_count * self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape=()):
+        shape = tuple(self._extended_shape(sample_shape))
+        n = np.broadcast_to(_host(self.total_count), shape).astype(np.int64)
+        p = np.broadcast_to(_host(self.probs), shape)
+        return _draw(self.probs, shape, lambda rng, s: rng.binomial(n, p))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        n, logits = self.total_count, self.logits
+        log_factorial_n = lgamma(n + 1)
+        log_factorial_k = lgamma(value + 1)
+        log_factorial_nmk = lgamma(n - value + 1)
+        # n log(1 + e^l), written stably as n (max(l, 0) + log1p(e^-|l|))
+        normalize = n * _clamp_by_zero(logits) + n * (-logits.abs()).exp().log1p() - log_factorial_n
+        return value * logits - log_factorial_k - log_factorial_nmk - normalize
+
+    def entropy(self):
+        total = int(self.total_count.max())
+        if not int(self.total_count.min()) == total:
+            raise NotImplementedError("Inhomogeneous total count not supported by `entropy`.")
+        log_prob = self.log_prob(self.enumerate_support(False))
+        return -(log_prob.exp() * log_prob).sum(0)
+
+    def enumerate_support(self, expand=True):
+        total = int(self.total_count.max())
+        if not int(self.total_count.min()) == total:
+            raise NotImplementedError("Inhomogeneous total count not supported by `enumerate_support`.")
+        values = creation.arange(1 + total, dtype=self._param.dtype, device=self._param.device)
+        return _enumerate(values, self._batch_shape, expand)

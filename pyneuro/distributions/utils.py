@@ -1,0 +1,100 @@
+"""Helpers shared by the distributions (torch.distributions.utils): broadcasting parameters,
+probabilities <-> logits, lazy properties, and the draws from pyneuro's generator."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import creation as _creation
+from .._shapes import Size
+from .._tensor_base import TensorBase, _backend, _wrap
+from ..autograd.grad_mode import enable_grad
+from ..random import _rng
+
+__all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits"]
+
+euler_constant = 0.57721566490153286060  # Euler–Mascheroni constant
+
+
+def broadcast_all(*values):
+    """The values broadcast against each other; numbers become tensors of the first tensor's
+    dtype and device (float32 when all are numbers), as in torch."""
+    if not all(isinstance(v, (TensorBase, numbers.Number)) for v in values):
+        raise ValueError(
+            "Input arguments must all be instances of Number, torch.Tensor or objects implementing __torch_function__."
+        )
+    dtype, device = None, "cpu"
+    for v in values:
+        if isinstance(v, TensorBase):
+            dtype, device = v.dtype, v.device
+            break
+    tensors = [
+        v if isinstance(v, TensorBase) else _creation.tensor(float(v), dtype=dtype, device=device)
+        for v in values
+    ]
+    shape = Size(np.broadcast_shapes(*(tuple(t.shape) for t in tensors)))
+    return tuple(t if t.shape == shape else t.expand(shape) for t in tensors)
+
+
+def _sum_rightmost(value, dim: int):
+    """Sum out the `dim` rightmost dimensions of value."""
+    if dim == 0:
+        return value
+    return value.reshape(tuple(value.shape[:-dim]) + (-1,)).sum(-1)
+
+
+def _finfo_eps(dtype) -> float:
+    return float(np.finfo(np.dtype(str(dtype).rsplit(".", 1)[-1])).eps)
+
+
+def clamp_probs(probs):
+    """probs clamped into [eps, 1 - eps] (eps: the dtype's machine epsilon)."""
+    eps = _finfo_eps(probs.dtype)
+    return probs.clamp(min=eps, max=1 - eps)
+
+
+def logits_to_probs(logits, is_binary: bool = False):
+    """sigmoid(logits) for a binary variable, else softmax over the last dim."""
+    return logits.sigmoid() if is_binary else logits.softmax(-1)
+
+
+def probs_to_logits(probs, is_binary: bool = False):
+    """log-odds for a binary variable, else log-probabilities (both from clamped probs)."""
+    ps = clamp_probs(probs)
+    return ps.log() - (-ps).log1p() if is_binary else ps.log()
+
+
+class lazy_property:
+    """A property computed on first access and then stored on the instance (with grad enabled)."""
+
+    def __init__(self, wrapped):
+        self.wrapped = wrapped
+        self.__doc__ = wrapped.__doc__
+        self.__name__ = wrapped.__name__
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        with enable_grad():
+            value = self.wrapped(instance)
+        setattr(instance, self.wrapped.__name__, value)
+        return value
+
+
+def _draw(like, shape, draw):
+    """A tensor of `shape` with `like`'s dtype and device, filled by draw(rng, shape) on the host
+    from pyneuro's default generator (so pn.manual_seed makes samples reproducible)."""
+    shape = tuple(int(s) for s in shape)
+    host = np.asarray(draw(_rng(None), shape), dtype=np.dtype(str(like.dtype).rsplit(".", 1)[-1]))
+    return _wrap(_backend(like.device).asarray(host.reshape(shape)), like.device)
+
+
+def _standard_normal(like, shape):
+    return _draw(like, shape, lambda rng, s: rng.standard_normal(s))
+
+
+def _uniform(like, shape):
+    """Uniform draws in [0, 1)."""
+    return _draw(like, shape, lambda rng, s: rng.random(s))
