@@ -34,6 +34,8 @@ from .functional_conv import (
     pad,
 )
 from .functional_norm import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm
+from .functional_pool import *  # noqa: F403 - adaptive_max_pool2d, max_unpool2d, lp_pool2d, ... (its __all__)
+from .functional_pool import __all__ as _POOLING
 from .functional_resample import *  # noqa: F403 - interpolate, pixel_shuffle, unfold, fold, ... (its __all__)
 from .functional_resample import __all__ as _RESAMPLING
 from .functions import where
@@ -674,4 +676,5 @@ __all__ = [
     "pad",
     *_ACTIVATIONS,
     *_RESAMPLING,
+    *_POOLING,
 ]

@@ -93,6 +93,8 @@ from .modules import (
 )
 from .modules.padding import *  # noqa: F403 - ZeroPad2d, ReflectionPad1d, ... (its __all__)
 from .modules.padding import __all__ as _PADDING
+from .modules.pooling import *  # noqa: F403 - AdaptiveMaxPool2d, MaxUnpool2d, LPPool2d, ... (its __all__)
+from .modules.pooling import __all__ as _POOLING
 from .modules.upsampling import *  # noqa: F403 - Upsample, PixelShuffle, Fold, ... (its __all__)
 from .modules.upsampling import __all__ as _UPSAMPLING
 
@@ -185,4 +187,5 @@ __all__ = [
     "TransformerDecoderLayer",
     *_PADDING,
     *_UPSAMPLING,
+    *_POOLING,
 ]

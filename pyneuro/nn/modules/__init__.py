@@ -14,6 +14,7 @@ attention.py      MultiheadAttention
 transformer.py    Transformer, TransformerEncoder(Layer), TransformerDecoder(Layer)
 container.py      Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 padding.py        ZeroPad1d/2d/3d, ConstantPad*, ReflectionPad*, ReplicationPad*, CircularPad*
+pooling.py        AdaptiveMaxPool1d/2d, MaxUnpool1d/2d, LPPool1d/2d
 upsampling.py     Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle,
                   ChannelShuffle, Unfold, Fold
 loss.py           MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss
@@ -94,6 +95,7 @@ from .normalization import (  # noqa: F401
     LocalResponseNorm,
 )
 from .padding import *  # noqa: F403 - its __all__
+from .pooling import *  # noqa: F403 - its __all__
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
 from .sparse import Embedding  # noqa: F401
 from .transformer import (  # noqa: F401

@@ -1,0 +1,240 @@
+"""More pooling for pyneuro.functional (torch.nn.functional's names):
+
+adaptive_max_pool1d/2d (+ _with_indices)   the maximum over windows sized to a fixed output size
+max_pool1d/2d_with_indices                 max_pool1d/2d(..., return_indices=True)
+max_unpool1d/2d                            put each maximum back at its index, zeros elsewhere
+lp_pool1d/2d                               (sum over the window of x^p)^(1/p)
+
+adaptive_max_pool: output cell i of a dimension of size n -> o covers [floor(i n / o),
+ceil((i + 1) n / o)). The window of each output cell is gathered (index_select along H, then
+W; short windows repeat their last element, which changes no maximum), argmax picks the first
+maximum in row-major order as torch's kernel does, and the values are then *gathered* from x at
+those flat indices h * W + w, so the gradient flows to exactly that element (a gather's
+backward is a scatter-add), as in torch. max_unpool is a scatter of the values into zeros at
+the indices (backward: a gather). lp_pool is avg_pool of x^p times the window size, to the 1/p,
+composed exactly as torch composes it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._dtype import int64
+from ._errors import DTypeError, ShapeError
+from .creation import arange, as_tensor, zeros
+from .functional_conv import _tensor_1d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from .tensor import Tensor
+
+
+def _windows(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, K) input positions of each adaptive window, the short ones padded with their last."""
+    starts = [i * n_in // n_out for i in range(n_out)]
+    ends = [-(-(i + 1) * n_in // n_out) for i in range(n_out)]
+    k = max((e - s for s, e in zip(starts, ends)), default=1)
+    return np.array(
+        [[min(s + j, e - 1) for j in range(k)] for s, e in zip(starts, ends)], dtype=np.int64
+    ).reshape(n_out, k)
+
+
+def _adaptive_max(x: Tensor, oh: int, ow: int):
+    """(values, flat indices h * W + w) of the adaptive max pool of x's last two dims."""
+    *lead, h, w = x.shape
+    if oh == 0 or ow == 0:  # an empty answer, still on x's graph
+        return x.reshape(*lead, h * w)[..., :0].reshape(*lead, oh, ow), zeros(*lead, oh, ow, dtype=int64)
+    rows, cols = _windows(h, oh), _windows(w, ow)
+    kh, kw = rows.shape[1], cols.shape[1]
+    win = x.detach().index_select(-2, as_tensor(rows.reshape(-1), device=x.device))
+    win = win.index_select(-1, as_tensor(cols.reshape(-1), device=x.device))
+    b = len(lead)
+    win = win.reshape(*lead, oh, kh, ow, kw).permute(*range(b), b, b + 2, b + 1, b + 3)
+    arg = win.reshape(*lead, oh, ow, kh * kw).argmax(dim=-1)
+    row_of = as_tensor(rows, device=x.device)[arange(oh, device=x.device).reshape(oh, 1), arg // kw]
+    col_of = as_tensor(cols, device=x.device)[arange(ow, device=x.device), arg % kw]
+    idx = row_of * w + col_of
+    flat = x.reshape(*lead, h * w)
+    values = flat.gather(b, idx.reshape(*lead, oh * ow)).reshape(*lead, oh, ow)
+    return values, idx
+
+
+def _output_pair(output_size, x: Tensor, op: str):
+    size = (
+        (output_size, output_size)
+        if isinstance(output_size, int) or output_size is None
+        else tuple(output_size)
+    )
+    if len(size) != 2:
+        raise RuntimeError(f"{op}(): internal error: output_size.size() must be 2")
+    return tuple(x.shape[-2 + i] if s is None else int(s) for i, s in enumerate(size))
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """Maximum over adaptive windows of x (N, C, H, W) or (C, H, W) to output_size (oh, ow).
+
+    return_indices=True also gives the flat index h * W + w of each maximum in its plane.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"adaptive_max_pool2d(): argument 'input' must be a pyneuro Tensor, not {type(input).__name__}"
+        )
+    if input.ndim not in (3, 4):
+        raise ShapeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    oh, ow = _output_pair(output_size, input, "adaptive_max_pool2d")
+    values, idx = _adaptive_max(input, oh, ow)
+    return (values, idx) if return_indices else values
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """Maximum over adaptive windows of x (N, C, L) or (C, L) to output length o (torch's order)."""
+    x = _tensor_1d(input, "adaptive_max_pool1d")
+    o = output_size[0] if isinstance(output_size, (tuple, list)) else output_size
+    if isinstance(output_size, (tuple, list)) and len(output_size) != 1:
+        raise RuntimeError(
+            f"adaptive_max_pool1d() argument 'output_size' should contain one int (got {len(output_size)})"
+        )
+    values, idx = _adaptive_max(x.unsqueeze(-2), 1, int(o))
+    values, idx = values.squeeze(-2), idx.squeeze(-2)
+    return (values, idx) if return_indices else values
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    return adaptive_max_pool1d(input, output_size, return_indices=True)
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    return adaptive_max_pool2d(input, output_size, return_indices=True)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):  # fmt: skip
+    """max_pool1d(..., return_indices=True): (values, positions of the maxima)."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):  # fmt: skip
+    """max_pool2d(..., return_indices=True): (values, flat indices h * W + w of the maxima)."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+# ----------------------------------------------------------------------------- max_unpool
+def _ints(v, n: int) -> tuple:
+    t = (v,) * n if isinstance(v, int) else tuple(v)
+    if len(t) == 1:
+        t = t * n
+    return tuple(int(e) for e in t)
+
+
+def _unpool_size(input: Tensor, kernel, stride, padding, output_size) -> list:
+    """torch's _unpool_output_size: (in - 1) s + k - 2 p, or a checked output_size."""
+    n = len(kernel)
+    default = [(input.shape[-n + d] - 1) * stride[d] + kernel[d] - 2 * padding[d] for d in range(n)]
+    if output_size is None:
+        return default
+    size = list(output_size)
+    if len(size) == n + 2:
+        size = size[2:]
+    if len(size) != n:
+        raise ValueError(
+            f"output_size should be a sequence containing {n} or {n + 2} elements, but it has a length of '{len(size)}'"
+        )
+    for d in range(n):
+        lo, hi = default[d] - stride[d], default[d] + stride[d]
+        if not lo < size[d] < hi:
+            raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {lo} and {hi})')
+    return [int(s) for s in size]
+
+
+def _unpool(input: Tensor, indices: Tensor, size: list) -> Tensor:
+    """Scatter input's values into zeros of the spatial `size` at the flat `indices`."""
+    if not isinstance(indices, Tensor) or indices.dtype.kind not in "iu" or indices.dtype.itemsize != 8:
+        got = indices.dtype.torch_name if isinstance(indices, Tensor) else type(indices).__name__
+        raise DTypeError(f"elements in indices should be type int64 but got: {got}")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise ShapeError(
+            f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but got "
+            f"indices tensor with shape: {list(indices.shape)}"
+        )
+    plane = math.prod(size)
+    if indices.numel():
+        lo, hi = int(indices.min()), int(indices.max())
+        if lo < 0 or hi >= plane:
+            sizes = "x".join(str(s) for s in size)
+            raise RuntimeError(
+                f"Found an invalid max index: {hi if hi >= plane else lo} (output volumes are of size {sizes})"
+            )
+    lead = tuple(input.shape[: input.ndim - len(size)])
+    n = math.prod(input.shape[len(lead) :])
+    out = zeros(*lead, plane, dtype=input.dtype, device=input.device)
+    out = out.scatter(len(lead), indices.reshape(*lead, n), input.reshape(*lead, n))
+    return out.reshape(*lead, *size)
+
+
+def max_unpool2d(
+    input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None
+) -> Tensor:
+    """The partial inverse of max_pool2d: x (N, C, h, w) with its indices -> (N, C, H, W), each value
+    put back at its flat index H * W position and zeros elsewhere."""
+    if input.ndim not in (3, 4):
+        raise ShapeError(
+            f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with {input.ndim} dimensions."
+        )
+    k = _ints(kernel_size, 2)
+    s = k if stride is None else _ints(stride, 2)
+    size = _unpool_size(input, k, s, _ints(padding, 2), output_size)
+    return _unpool(input, indices, size)
+
+
+def max_unpool1d(
+    input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None
+) -> Tensor:
+    """The partial inverse of max_pool1d: x (N, C, l) -> (N, C, L), values back at their positions."""
+    if input.ndim not in (2, 3):
+        raise ShapeError(
+            f"Input to max_unpooling1d should be a 2d or 3d Tensor, but got a tensor with {input.ndim} dimensions."
+        )
+    k = _ints(kernel_size, 1)
+    s = k if stride is None else _ints(stride, 1)
+    size = _unpool_size(input, k, s, _ints(padding, 1), output_size)
+    return _unpool(input, indices, size)
+
+
+# ----------------------------------------------------------------------------- lp_pool
+def _lp(out: Tensor, norm_type: float, window: int) -> Tensor:
+    """(sign(a) relu(|a|) * window)^(1/p) of the window means a, as torch composes it."""
+    return (out.sign() * out.abs().relu() * window).pow(1.0 / norm_type)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling: (sum over each kH x kW window of x^p)^(1/p) (p = inf is max pooling)."""
+    kh, kw = _ints(kernel_size, 2)
+    if stride is None:
+        out = avg_pool2d(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    else:
+        out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp(out, norm_type, kh * kw)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling over windows of k elements: (sum x^p)^(1/p)."""
+    (k,) = _ints(kernel_size, 1)
+    if stride is None:
+        out = avg_pool1d(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    else:
+        out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp(out, norm_type, k)
+
+
+__all__ = [
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices",
+    "max_pool1d_with_indices",
+    "max_pool2d_with_indices",
+    "max_unpool1d",
+    "max_unpool2d",
+    "lp_pool1d",
+    "lp_pool2d",
+]

@@ -1,0 +1,102 @@
+"""More pooling layers (torch.nn's names, arguments and reprs), each one call of pyneuro.functional:
+
+AdaptiveMaxPool1d/2d   the maximum over windows sized to give a fixed output size
+MaxUnpool1d/2d         put the maxima of a MaxPool (return_indices=True) back, zeros elsewhere
+LPPool1d/2d            (sum over each window of x^p)^(1/p)
+"""
+
+from __future__ import annotations
+
+from ... import functional as F
+from ...tensor import Tensor
+from .module import Module
+
+
+class _AdaptiveMaxPoolNd(Module):
+    def __init__(self, output_size, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Maximum over adaptive windows of (N, C, L) to output length output_size."""
+
+    def forward(self, input: Tensor):
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Maximum over adaptive windows of (N, C, H, W) to output_size (an int, or a pair; None keeps a size)."""
+
+    def forward(self, input: Tensor):
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+def _tuple(v, n: int) -> tuple:
+    return (v,) * n if isinstance(v, int) else tuple(v)
+
+
+class _MaxUnpoolNd(Module):
+    dims = 1
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        self.kernel_size = _tuple(kernel_size, self.dims)
+        self.stride = _tuple(stride if stride is not None else kernel_size, self.dims)
+        self.padding = _tuple(padding, self.dims)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """max_unpool1d(input, indices, ...): the inverse of MaxPool1d(return_indices=True) at its maxima."""
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """max_unpool2d(input, indices, ...): the inverse of MaxPool2d(return_indices=True) at its maxima."""
+
+    dims = 2
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class _LPPoolNd(Module):
+    def __init__(self, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = (
+            norm_type,
+            kernel_size,
+            stride,
+            ceil_mode,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"ceil_mode={self.ceil_mode}"
+        )
+
+
+class LPPool1d(_LPPoolNd):
+    """(sum over each window of k elements of x^p)^(1/p)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.lp_pool1d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool2d(_LPPoolNd):
+    """(sum over each kH x kW window of x^p)^(1/p)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+
+__all__ = ["AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d"]

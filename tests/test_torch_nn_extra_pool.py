@@ -1,0 +1,95 @@
+"""Adaptive max pooling, max_unpool and LP pooling (functions and layers) against torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_torch_nn_extra import _arrays, same, same_error
+
+import pyneuro as pn  # noqa: F401 - the reprs are compared by eval
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize(
+    ("shape", "size"),
+    [
+        ((2, 3, 7, 9), (3, 4)),
+        ((3, 5, 5), 2),
+        ((1, 2, 4, 6), (None, 4)),
+        ((1, 1, 3, 3), (5, 7)),
+        ((2, 2, 6, 6), 1),
+    ],
+)
+def test_adaptive_max_pool2d(shape, size):
+    same(lambda fw, x: fw.nn.functional.adaptive_max_pool2d(x, size, return_indices=True), *_arrays(shape))
+    same(lambda fw, x: fw.nn.AdaptiveMaxPool2d(size)(x), *_arrays(shape))
+    same(lambda fw, x: fw.nn.functional.adaptive_max_pool2d_with_indices(x, size), *_arrays(shape))
+
+
+@pytest.mark.parametrize(("shape", "size"), [((2, 3, 10), 4), ((3, 7), 3), ((1, 2, 3), 5)])
+def test_adaptive_max_pool1d(shape, size):
+    same(lambda fw, x: fw.nn.functional.adaptive_max_pool1d(x, size, True), *_arrays(shape))
+    same(lambda fw, x: fw.nn.AdaptiveMaxPool1d(size, return_indices=True)(x), *_arrays(shape))
+
+
+def test_adaptive_max_pool_ties_pick_the_first_maximum():
+    a = np.zeros((1, 1, 4, 4), np.float32)
+    same(lambda fw, x: fw.nn.functional.adaptive_max_pool2d(x, 3, True), a)
+
+
+def test_max_pool_with_indices_and_unpool():
+    same(lambda fw, x: fw.nn.functional.max_pool2d_with_indices(x, 2), *_arrays((2, 3, 6, 7)))
+    same(lambda fw, x: fw.nn.functional.max_pool1d_with_indices(x, 3, 2), *_arrays((2, 3, 9)))
+
+    def unpool2d(fw, x, **kw):
+        y, i = fw.nn.functional.max_pool2d(x, 2, return_indices=True)
+        return fw.nn.MaxUnpool2d(2)(y * 2, i, **kw)
+
+    same(unpool2d, *_arrays((2, 3, 6, 8)))
+    same(lambda fw, x: unpool2d(fw, x, output_size=(7, 7)), *_arrays((2, 3, 7, 7)))
+    same(lambda fw, x: unpool2d(fw, x, output_size=(2, 3, 7, 6)), *_arrays((2, 3, 7, 6)))
+
+    def unpool1d(fw, x):
+        y, i = fw.nn.functional.max_pool1d(x, 3, 2, 1, return_indices=True)
+        return fw.nn.functional.max_unpool1d(y, i, 3, 2, 1)
+
+    same(unpool1d, *_arrays((2, 3, 9)))
+    same(unpool1d, *_arrays((3, 8)))
+
+
+def test_unpool_errors():
+    def pooled(fw):
+        return fw.nn.functional.max_pool2d(fw.tensor(_arrays((1, 2, 5, 5))[0]), 2, return_indices=True)
+
+    same_error(lambda fw: fw.nn.functional.max_unpool2d(*pooled(fw), 2, output_size=(9, 9)))
+    same_error(lambda fw: fw.nn.functional.max_unpool2d(pooled(fw)[0], pooled(fw)[1] * 100, 2))
+    same_error(lambda fw: fw.nn.functional.max_unpool2d(pooled(fw)[0], pooled(fw)[1].float(), 2))
+    same_error(lambda fw: fw.nn.functional.max_unpool2d(pooled(fw)[0], pooled(fw)[1][..., :1], 2))
+    same_error(lambda fw: fw.nn.functional.max_unpool2d(*pooled(fw), 2, output_size=(1, 5)))
+    same_error(lambda fw: fw.nn.functional.adaptive_max_pool2d(fw.zeros(2, 5), 2))
+    same_error(lambda fw: fw.nn.functional.adaptive_max_pool2d(fw.zeros(1, 2, 4, 4), (2, 3, 4)))
+    same_error(lambda fw: fw.nn.functional.adaptive_max_pool1d(fw.zeros(2, 3, 4, 5), 2))
+
+
+@pytest.mark.parametrize(
+    ("make", "shape"),
+    [
+        ("LPPool2d(2, 3)", (2, 3, 7, 8)),
+        ("LPPool2d(1.5, (2, 3), stride=(1, 2))", (2, 3, 6, 7)),
+        ("LPPool2d(3, 2, ceil_mode=True)", (1, 2, 5, 5)),
+        ("LPPool1d(2, 3)", (2, 3, 10)),
+        ("LPPool1d(1.0, 2, stride=1)", (3, 6)),
+    ],
+)
+def test_lp_pool(make, shape):
+    (a,) = _arrays(shape)
+    a = np.abs(a) + 0.1  # fractional powers of negatives are nan in both
+    same(lambda fw, x: eval("fw.nn." + make)(x), a, tol=1e-4)
+    assert repr(eval("pn.nn." + make)) == repr(eval("torch.nn." + make))
+
+
+def test_pool_reprs():
+    for make in ("AdaptiveMaxPool2d(3)", "AdaptiveMaxPool2d((2, None), True)", "AdaptiveMaxPool1d(2)",
+                 "MaxUnpool2d(2)", "MaxUnpool2d((2, 3), 1, (1, 0))", "MaxUnpool1d(2, 1, 1)"):  # fmt: skip
+        assert repr(eval("pn.nn." + make)) == repr(eval("torch.nn." + make))
