@@ -212,3 +212,216 @@ def test_steps_bump_the_version_counter():
         opt.step()
         with pytest.raises(RuntimeError):
             y.sum().backward()
+
+
+# ----------------------------------------------------------------------------- schedulers
+
+
+def _opt(fw, kind="SGD", lrs=(0.1, 0.01)):
+    groups = [{"params": [fw.zeros(2, requires_grad=True)], "lr": lr} for lr in lrs]
+    if kind == "Adam":
+        return fw.optim.Adam(groups)
+    return fw.optim.SGD(groups, momentum=0.9)
+
+
+def lr_trajectory(fw, make, steps=30, kind="SGD", epochs=None):
+    opt = _opt(fw, kind)
+    sched = make(fw, opt)
+    out = [list(sched.get_last_lr())]
+    moms = []
+    for i in range(steps):
+        opt.step()
+        if epochs is not None:
+            sched.step(epochs[i])
+        else:
+            sched.step()
+        out.append(list(sched.get_last_lr()))
+        assert out[-1] == [g["lr"] for g in opt.param_groups]
+        moms.append([g.get("momentum", g.get("betas", (None,))[0]) for g in opt.param_groups])
+    return out, moms, sched
+
+
+S = "lr_scheduler"
+SCHEDULES = [
+    ("StepLR", lambda fw, o: fw.optim.lr_scheduler.StepLR(o, step_size=4, gamma=0.5)),
+    ("MultiStepLR", lambda fw, o: fw.optim.lr_scheduler.MultiStepLR(o, milestones=[3, 7, 7, 12], gamma=0.3)),
+    ("ExponentialLR", lambda fw, o: fw.optim.lr_scheduler.ExponentialLR(o, gamma=0.9)),
+    ("CosineAnnealingLR", lambda fw, o: fw.optim.lr_scheduler.CosineAnnealingLR(o, T_max=7, eta_min=0.001)),
+    ("LambdaLR", lambda fw, o: fw.optim.lr_scheduler.LambdaLR(o, lambda e: 1 / (1 + e))),
+    ("LambdaLR2", lambda fw, o: fw.optim.lr_scheduler.LambdaLR(o, [lambda e: 0.9**e, lambda e: e + 1])),
+    ("MultiplicativeLR", lambda fw, o: fw.optim.lr_scheduler.MultiplicativeLR(o, lambda e: 0.95)),
+    ("ConstantLR", lambda fw, o: fw.optim.lr_scheduler.ConstantLR(o, factor=0.5, total_iters=4)),
+    (
+        "LinearLR",
+        lambda fw, o: fw.optim.lr_scheduler.LinearLR(o, start_factor=0.2, end_factor=0.9, total_iters=6),
+    ),
+    ("PolynomialLR", lambda fw, o: fw.optim.lr_scheduler.PolynomialLR(o, total_iters=8, power=2.0)),
+    (
+        "WarmRestarts",
+        lambda fw, o: fw.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=1e-3),
+    ),
+    ("WarmRestarts1", lambda fw, o: fw.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=5)),
+    ("CyclicLR", lambda fw, o: fw.optim.lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4)),
+    (
+        "CyclicLR2",
+        lambda fw, o: fw.optim.lr_scheduler.CyclicLR(
+            o, base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=3, step_size_down=5, mode="triangular2"
+        ),
+    ),
+    (
+        "CyclicLRexp",
+        lambda fw, o: fw.optim.lr_scheduler.CyclicLR(
+            o, 0.01, 0.1, step_size_up=3, mode="exp_range", gamma=0.9, cycle_momentum=False
+        ),
+    ),
+    (
+        "CyclicLRfn",
+        lambda fw, o: fw.optim.lr_scheduler.CyclicLR(
+            o, 0.01, 0.1, step_size_up=2, scale_fn=lambda x: 0.5**x, scale_mode="iterations"
+        ),
+    ),
+    ("OneCycleLR", lambda fw, o: fw.optim.lr_scheduler.OneCycleLR(o, max_lr=[0.5, 0.1], total_steps=30)),
+    (
+        "OneCycleLR3",
+        lambda fw, o: fw.optim.lr_scheduler.OneCycleLR(
+            o, max_lr=0.5, epochs=5, steps_per_epoch=6, three_phase=True, anneal_strategy="linear"
+        ),
+    ),
+    (
+        "SequentialLR",
+        lambda fw, o: fw.optim.lr_scheduler.SequentialLR(
+            o,
+            [
+                fw.optim.lr_scheduler.LinearLR(o, 0.1, total_iters=5),
+                fw.optim.lr_scheduler.ExponentialLR(o, 0.9),
+            ],
+            milestones=[5],
+        ),
+    ),
+    (
+        "SequentialLR3",
+        lambda fw, o: fw.optim.lr_scheduler.SequentialLR(
+            o,
+            [
+                fw.optim.lr_scheduler.ConstantLR(o, 0.5, total_iters=2),
+                fw.optim.lr_scheduler.StepLR(o, 3, 0.5),
+                fw.optim.lr_scheduler.CosineAnnealingLR(o, 6),
+            ],
+            milestones=[4, 12],
+        ),
+    ),
+    (
+        "ChainedScheduler",
+        lambda fw, o: fw.optim.lr_scheduler.ChainedScheduler(
+            [
+                fw.optim.lr_scheduler.ConstantLR(o, 0.1, total_iters=3),
+                fw.optim.lr_scheduler.ExponentialLR(o, 0.9),
+            ]
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("kind", ["SGD", "Adam"])
+@pytest.mark.parametrize(("name", "make"), SCHEDULES, ids=[s[0] for s in SCHEDULES])
+def test_schedule_matches_torch(name, make, kind):
+    mine, mm, sched = lr_trajectory(pn, make, kind=kind)
+    ref, tm, tsched = lr_trajectory(torch, make, kind=kind)
+    np.testing.assert_allclose(mine, ref, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(mm, tm, rtol=1e-12)
+    assert getattr(sched, "last_epoch", None) == getattr(tsched, "last_epoch", None)
+    assert set(sched.state_dict()) == set(tsched.state_dict())
+
+
+@pytest.mark.parametrize("name", ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR"])
+def test_explicit_epochs_use_the_closed_form_and_warn(name):
+    makes = dict(SCHEDULES)
+    epochs = [0, 3, 1, 5, 9, 2]
+    with pytest.warns(UserWarning, match="epoch parameter"):
+        mine, _, _ = lr_trajectory(pn, makes[name], steps=6, epochs=epochs)
+    with pytest.warns(UserWarning):
+        ref, _, _ = lr_trajectory(torch, makes[name], steps=6, epochs=epochs)
+    np.testing.assert_allclose(mine, ref, rtol=1e-12)
+
+
+def test_warm_restarts_fractional_epochs():
+    make = dict(SCHEDULES)["WarmRestarts"]
+    epochs = [0.5, 1.25, 3.0, 4.5, 9.1, 20.0, 2.0]
+    mine, _, _ = lr_trajectory(pn, make, steps=7, epochs=epochs)
+    ref, _, _ = lr_trajectory(torch, make, steps=7, epochs=epochs)
+    np.testing.assert_allclose(mine, ref, rtol=1e-12)
+
+
+def test_scheduler_state_dict_round_trip_and_resume():
+    def run(fw):
+        opt = _opt(fw)
+        s = fw.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=4)
+        for _ in range(6):
+            opt.step()
+            s.step()
+        sd = s.state_dict()
+        opt2 = _opt(fw)
+        s2 = fw.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt2, T_0=4)
+        s2.load_state_dict(sd)
+        out = []
+        for _ in range(5):
+            opt.step()
+            s2.step()
+            out.append(s2.get_last_lr())
+        return out, sd
+
+    (mine, sd), (ref, tsd) = run(pn), run(torch)
+    np.testing.assert_allclose(mine, ref, rtol=1e-12)
+    assert sd.keys() == tsd.keys()
+
+
+def test_last_epoch_resume_needs_initial_lr():
+    for fw in (pn, torch):
+        opt = _opt(fw)
+        with pytest.raises(KeyError):
+            fw.optim.lr_scheduler.StepLR(opt, 3, last_epoch=4)
+    mine = []
+    for fw in (pn, torch):
+        opt = _opt(fw)
+        for g in opt.param_groups:
+            g["initial_lr"] = 1.0
+        s = fw.optim.lr_scheduler.ExponentialLR(opt, 0.5, last_epoch=3)
+        opt.step()
+        s.step()
+        mine.append((s.last_epoch, s.get_last_lr()))
+    assert mine[0] == mine[1]
+
+
+def test_scheduler_errors_match_torch():
+    cases = [
+        ("ConstantLR", {"factor": 1.5}),
+        ("LinearLR", {"start_factor": 0.0}),
+        ("LinearLR", {"end_factor": 1.5}),
+        ("CosineAnnealingWarmRestarts", {"T_0": 0}),
+        ("CosineAnnealingWarmRestarts", {"T_0": 2, "T_mult": 0}),
+        ("CyclicLR", {"base_lr": 0.1, "max_lr": 1.0, "mode": "bad"}),
+        ("SequentialLR", {"schedulers": [], "milestones": []}),
+        ("OneCycleLR", {"max_lr": 0.1}),
+    ]
+    for name, kw in cases:
+        errs = []
+        for fw in (pn, torch):
+            with pytest.raises(Exception) as e:
+                getattr(fw.optim.lr_scheduler, name)(_opt(fw), **kw)
+            errs.append((type(e.value), str(e.value)))
+        assert errs[0] == errs[1], name
+    for fw in (pn, torch):
+        with pytest.raises(ValueError):
+            fw.optim.lr_scheduler.CyclicLR(fw.optim.Adagrad([fw.zeros(1, requires_grad=True)]), 0.1, 1.0)
+        opt = _opt(fw)
+        with pytest.raises(ValueError):
+            fw.optim.lr_scheduler.ChainedScheduler([fw.optim.lr_scheduler.ReduceLROnPlateau(opt)])
+    assert issubclass(pn.optim.lr_scheduler.ReduceLROnPlateau, pn.optim.lr_scheduler.LRScheduler)
+
+
+def test_step_before_optimizer_step_warns_like_torch():
+    for fw in (pn, torch):
+        opt = _opt(fw)
+        s = fw.optim.lr_scheduler.StepLR(opt, 2)
+        with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`"):
+            s.step()
