@@ -23,10 +23,15 @@ from .discrete import (
     Poisson,
 )
 from .distribution import Distribution
+from .gamma import Beta, Chi2, Dirichlet, Gamma
 from .normal import Exponential, Laplace, Normal, Uniform
 
 __all__ = [
     "Bernoulli",
+    "Beta",
+    "Chi2",
+    "Dirichlet",
+    "Gamma",
     "Binomial",
     "Categorical",
     "OneHotCategorical",

@@ -16,7 +16,7 @@ from ..nn import functional as F
 from . import constraints
 from ._special import lgamma
 from .distribution import Distribution
-from .utils import _draw, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _draw, _finfo, _xlogy, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Bernoulli", "Binomial", "Categorical", "OneHotCategorical", "Poisson"]
 
@@ -195,7 +195,7 @@ class Categorical(Distribution):
         return log_pmf.gather(-1, value).squeeze(-1)
 
     def entropy(self):
-        min_real = float(np.finfo(np.dtype(str(self.logits.dtype).rsplit(".", 1)[-1])).min)
+        min_real = float(_finfo(self.logits).min)
         logits = self.logits.clamp(min=min_real)
         return -(logits * self.probs).sum(-1)
 
@@ -316,9 +316,7 @@ class Poisson(Distribution):
             self._validate_sample(value)
         rate, value = broadcast_all(self.rate, value)
         value = value.to(rate.dtype)
-        # xlogy(value, rate): 0 where value is 0 (even at rate 0), value * log(rate) elsewhere
-        xlogy = value * functions.where(value == 0, 1.0, rate).log()
-        return xlogy - rate - lgamma(value + 1)
+        return _xlogy(value, rate) - rate - lgamma(value + 1)
 
 
 def _clamp_by_zero(x):

@@ -14,7 +14,7 @@ from .. import creation
 from . import constraints
 from ._special import erf, erfinv
 from .distribution import Distribution
-from .utils import _draw, _finfo_eps, _standard_normal, _uniform, broadcast_all
+from .utils import _draw, _finfo, _standard_normal, _uniform, broadcast_all
 
 __all__ = ["Exponential", "Laplace", "Normal", "Uniform"]
 
@@ -112,7 +112,7 @@ class Laplace(Distribution):
         return (2**0.5) * self.scale
 
     def rsample(self, sample_shape=()):
-        eps = _finfo_eps(self.loc.dtype)
+        eps = float(_finfo(self.loc).eps)
         u = _draw(self.loc, self._extended_shape(sample_shape), lambda rng, s: rng.uniform(eps - 1, 1, s))
         return self.loc - self.scale * u.sign() * (-u.abs()).log1p()
 

@@ -45,13 +45,14 @@ def _sum_rightmost(value, dim: int):
     return value.reshape(tuple(value.shape[:-dim]) + (-1,)).sum(-1)
 
 
-def _finfo_eps(dtype) -> float:
-    return float(np.finfo(np.dtype(str(dtype).rsplit(".", 1)[-1])).eps)
+def _finfo(t):
+    """np.finfo of a Tensor's dtype (eps, tiny, min, max)."""
+    return np.finfo(_np_dtype(t))
 
 
 def clamp_probs(probs):
     """probs clamped into [eps, 1 - eps] (eps: the dtype's machine epsilon)."""
-    eps = _finfo_eps(probs.dtype)
+    eps = float(_finfo(probs).eps)
     return probs.clamp(min=eps, max=1 - eps)
 
 
@@ -83,12 +84,22 @@ class lazy_property:
         return value
 
 
+def _np_dtype(t):
+    """The NumPy dtype of a Tensor's dtype (pyneuro.float32 -> float32)."""
+    return np.dtype(str(t.dtype).rsplit(".", 1)[-1])
+
+
+def _host_tensor(host, like):
+    """A host NumPy array as a Tensor with `like`'s dtype, on `like`'s device."""
+    host = np.asarray(host, dtype=_np_dtype(like))
+    return _wrap(_backend(like.device).asarray(host), like.device)
+
+
 def _draw(like, shape, draw):
     """A tensor of `shape` with `like`'s dtype and device, filled by draw(rng, shape) on the host
     from pyneuro's default generator (so pn.manual_seed makes samples reproducible)."""
     shape = tuple(int(s) for s in shape)
-    host = np.asarray(draw(_rng(None), shape), dtype=np.dtype(str(like.dtype).rsplit(".", 1)[-1]))
-    return _wrap(_backend(like.device).asarray(host.reshape(shape)), like.device)
+    return _host_tensor(np.asarray(draw(_rng(None), shape)).reshape(shape), like)
 
 
 def _standard_normal(like, shape):
@@ -98,3 +109,12 @@ def _standard_normal(like, shape):
 def _uniform(like, shape):
     """Uniform draws in [0, 1)."""
     return _draw(like, shape, lambda rng, s: rng.random(s))
+
+
+def _xlogy(x, y):
+    """x * log(y), and 0 wherever x is 0 (even where y is 0), as torch.xlogy."""
+    from ..functions import where
+
+    if not hasattr(x, "shape"):
+        return x * y.log() if x != 0 else y * 0
+    return x * where(x == 0, 1.0, y).log()

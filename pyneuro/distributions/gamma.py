@@ -1,0 +1,201 @@
+"""The Gamma family: Gamma, Chi2, Beta, Dirichlet.
+
+Their densities are normalised by log Γ (lgamma) and their entropies use ψ (digamma), from
+_special.py. Draws start from Gamma(alpha, 1) variates made on the host from pyneuro's
+generator; rsample makes them differentiable in alpha by implicit reparameterisation
+(d x / d alpha = -(∂F/∂alpha) / f at the drawn x, F the Gamma cdf), and Beta and Dirichlet
+normalise such draws (x_i / Σ x_j), so their gradients follow through the division.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import creation
+from ..functions import stack, where
+from ..nn import functional as F
+from ..random import _rng
+from . import constraints
+from ._special import digamma, gammainc, lgamma, standard_gamma
+from .distribution import Distribution
+from .utils import _finfo, _host_tensor, _xlogy, broadcast_all
+
+__all__ = ["Beta", "Chi2", "Dirichlet", "Gamma"]
+
+
+def _standard_gamma(alpha):
+    """Gamma(alpha, 1) draws of alpha's shape, differentiable in alpha (kept above 0 like torch)."""
+
+    def draw(a):
+        host = np.asarray(a.detach().cpu().numpy(), dtype=np.float64)
+        return _host_tensor(np.maximum(_rng(None).standard_gamma(host), float(_finfo(a).tiny)), a)
+
+    return standard_gamma(alpha, draw)
+
+
+class Gamma(Distribution):
+    """Gamma(concentration, rate): density rate^a x^(a-1) e^(-rate x) / Γ(a) for x >= 0."""
+
+    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
+    def __init__(self, concentration, rate, validate_args=None):
+        self.concentration, self.rate = broadcast_all(concentration, rate)
+        super().__init__(self.concentration.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Gamma, _instance)
+        return self._expand_params(new, batch_shape, ("concentration", "rate"))
+
+    @property
+    def mean(self):
+        return self.concentration / self.rate
+
+    @property
+    def mode(self):
+        return ((self.concentration - 1) / self.rate).clamp(min=0)
+
+    @property
+    def variance(self):
+        return self.concentration / self.rate.pow(2)
+
+    def rsample(self, sample_shape=()):
+        shape = tuple(self._extended_shape(sample_shape))
+        value = _standard_gamma(self.concentration.expand(shape)) / self.rate.expand(shape)
+        return value
+
+    def log_prob(self, value):
+        if not hasattr(value, "shape"):
+            value = creation.tensor(float(value), dtype=self.rate.dtype, device=self.rate.device)
+        if self._validate_args:
+            self._validate_sample(value)
+        a, rate = self.concentration, self.rate
+        return _xlogy(a, rate) + _xlogy(a - 1, value) - rate * value - lgamma(a)
+
+    def entropy(self):
+        a = self.concentration
+        return a - self.rate.log() + lgamma(a) + (1.0 - a) * digamma(a)
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return gammainc(self.concentration, self.rate * value)
+
+
+class Chi2(Gamma):
+    """Chi2(df): the Gamma(df / 2, 1 / 2) distribution."""
+
+    arg_constraints = {"df": constraints.positive}
+
+    def __init__(self, df, validate_args=None):
+        (df,) = broadcast_all(df)
+        super().__init__(0.5 * df, 0.5, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Chi2, _instance)
+        return super().expand(batch_shape, new)
+
+    @property
+    def df(self):
+        return self.concentration * 2
+
+
+class Dirichlet(Distribution):
+    """Dirichlet(concentration): probability vectors x on the simplex, density ∝ Π x_i^(a_i - 1)."""
+
+    arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
+    support = constraints.simplex
+    has_rsample = True
+
+    def __init__(self, concentration, validate_args=None):
+        if concentration.dim() < 1:
+            raise ValueError("`concentration` parameter must be at least one-dimensional.")
+        self.concentration = concentration
+        super().__init__(concentration.shape[:-1], concentration.shape[-1:], validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Dirichlet, _instance)
+        return self._expand_params(new, batch_shape, ("concentration",))
+
+    def rsample(self, sample_shape=()):
+        gammas = _standard_gamma(self.concentration.expand(tuple(self._extended_shape(sample_shape))))
+        return gammas / gammas.sum(-1, keepdim=True)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        a = self.concentration
+        return _xlogy(a - 1.0, value).sum(-1) + lgamma(a.sum(-1)) - lgamma(a).sum(-1)
+
+    @property
+    def mean(self):
+        return self.concentration / self.concentration.sum(-1, keepdim=True)
+
+    @property
+    def mode(self):
+        """(a - 1)+ normalised; where every a < 1, the corner of the largest (a - 1)+ (torch's rule)."""
+        am1 = (self.concentration - 1).clamp(min=0.0)
+        mode = am1 / am1.sum(-1, keepdim=True)
+        corner = F.one_hot(mode.argmax(-1), am1.shape[-1]).to(mode.dtype)
+        all_small = (self.concentration < 1).all(-1, keepdim=True)
+        return where(all_small, corner, mode)
+
+    @property
+    def variance(self):
+        a0 = self.concentration.sum(-1, keepdim=True)
+        return self.concentration * (a0 - self.concentration) / (a0.pow(2) * (a0 + 1))
+
+    def entropy(self):
+        a = self.concentration
+        k = a.shape[-1]
+        a0 = a.sum(-1)
+        return lgamma(a).sum(-1) - lgamma(a0) - (k - a0) * digamma(a0) - ((a - 1.0) * digamma(a)).sum(-1)
+
+
+class Beta(Distribution):
+    """Beta(concentration1, concentration0): density x^(c1-1) (1-x)^(c0-1) / B(c1, c0) on [0, 1]."""
+
+    arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
+    support = constraints.unit_interval
+    has_rsample = True
+
+    def __init__(self, concentration1, concentration0, validate_args=None):
+        self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
+        super().__init__(self.concentration1.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Beta, _instance)
+        return self._expand_params(new, batch_shape, ("concentration1", "concentration0"))
+
+    @property
+    def mean(self):
+        return self.concentration1 / (self.concentration1 + self.concentration0)
+
+    @property
+    def mode(self):
+        return self._as_dirichlet().mode[..., 0]
+
+    @property
+    def variance(self):
+        total = self.concentration1 + self.concentration0
+        return self.concentration1 * self.concentration0 / (total.pow(2) * (total + 1))
+
+    def _as_dirichlet(self):
+        return Dirichlet(stack([self.concentration1, self.concentration0], -1), validate_args=False)
+
+    def rsample(self, sample_shape=()):
+        shape = tuple(self._extended_shape(sample_shape))
+        g1 = _standard_gamma(self.concentration1.expand(shape))
+        g0 = _standard_gamma(self.concentration0.expand(shape))
+        return g1 / (g1 + g0)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        c1, c0 = self.concentration1, self.concentration0
+        log_beta = lgamma(c1) + lgamma(c0) - lgamma(c1 + c0)
+        return _xlogy(c1 - 1.0, value) + _xlogy(c0 - 1.0, 1.0 - value) - log_beta
+
+    def entropy(self):
+        return self._as_dirichlet().entropy()
