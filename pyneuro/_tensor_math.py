@@ -1,12 +1,195 @@
 """Tensor's remaining elementwise math: trigonometric and hyperbolic functions, erf, logical
 and bitwise ops, the comparison spellings (eq, greater, ...), and the in-place `_` forms.
 
-A mixin of pyneuro.tensor.Tensor; the torch-level functions (pn.tan, pn.logical_and, ...)
-are in functions_math.py.
+A mixin of pyneuro.tensor.Tensor. Each method is the torch-level function of the same name
+in functions_math.py, with the tensor as `input` (t.atan2(o) is pn.atan2(t, o)).
+
+The in-place forms (t.tan_(), t.eq_(o), t.addcmul_(a, b), ...) all follow one rule, `_update`:
+compute the out-of-place result, check that its dtype can be written into this tensor's (torch
+refuses float results into an integer tensor), and write it into this tensor's memory through
+InplaceMethods (_tensor_inplace.py), which bumps the version counter, raises torch's error for
+a leaf that requires grad, and records the op in the graph when an operand requires grad.
 """
 
 from __future__ import annotations
 
+from . import autograd as _ag
+from . import functions_math as _fm
+from ._dtype import torch_name
+from ._tensor_base import TensorBase, _backend
+from .autograd.grad_mode import _GradMode
+
+
+def _method(fn):
+    """The Tensor method that is the free function fn with the tensor as its `input`."""
+
+    def method(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+def _can_cast(src, dst) -> bool:
+    """torch's rule for writing a result of dtype src into a tensor of dtype dst: never a float
+    into an integer or bool tensor, nor an integer into a bool one."""
+    order = "biuf"
+    return order.index(src.kind) <= order.index(dst.kind) or (src.kind == "u" and dst.kind == "i")
+
 
 class MathMethods:
+    """The elementwise math methods of Tensor (a mixin: it has no state of its own)."""
+
     __slots__ = ()
+
+    def _update(self, fn, keep_values, *args, **kwargs):
+        """self = fn(self, *args, **kwargs), in place: the body of every `_` method here.
+
+        keep_values: fn's backward reads its input (so the old values are kept for it);
+        False for the ops whose backward reads only their output (tan, exp2, ...)."""
+        dtype = self._data.dtype
+
+        def op(t):
+            result = fn(t, *args, **kwargs)
+            src = result._data.dtype
+            if not _can_cast(src, dtype):
+                raise RuntimeError(
+                    f"result type {torch_name(src)} can't be cast to the desired output type {torch_name(dtype)}"
+                )
+            if result._node is None and t._req:  # a comparison, say: the values, with a zero gradient
+                xp = _backend(t.device).xp
+                result = _ag.Where.apply(xp.ones((), dtype=bool), result._data.astype(dtype), t)
+            return result
+
+        if _GradMode.enabled:
+            self._check_inplace()
+            operands = (self, *args, *kwargs.values())
+            if any(isinstance(x, TensorBase) and x._req for x in operands):
+                return self._record(op, keep_values)
+        self._write(op(self))
+        return self
+
+    # ------------------------------------------------------------------ arithmetic
+    subtract = _method(_fm.subtract)
+    multiply = _method(_fm.multiply)
+    divide = _method(_fm.divide)
+    true_divide = _method(_fm.true_divide)
+    negative = _method(_fm.negative)
+    positive = _method(_fm.positive)
+    absolute = _method(_fm.absolute)
+    exp2 = _method(_fm.exp2)
+    frac = _method(_fm.frac)
+    fix = _method(_fm.fix)
+    fmod = _method(_fm.fmod)
+    float_power = _method(_fm.float_power)
+    ldexp = _method(_fm.ldexp)
+    lerp = _method(_fm.lerp)
+    addcmul = _method(_fm.addcmul)
+    addcdiv = _method(_fm.addcdiv)
+
+    # ------------------------------------------------------------------ trigonometric, hyperbolic, special
+    tan = _method(_fm.tan)
+    asin = arcsin = _method(_fm.asin)
+    acos = arccos = _method(_fm.acos)
+    atan = arctan = _method(_fm.atan)
+    atan2 = arctan2 = _method(_fm.atan2)
+    sinh = _method(_fm.sinh)
+    cosh = _method(_fm.cosh)
+    asinh = arcsinh = _method(_fm.asinh)
+    acosh = arccosh = _method(_fm.acosh)
+    atanh = arctanh = _method(_fm.atanh)
+    sinc = _method(_fm.sinc)
+    hypot = _method(_fm.hypot)
+    deg2rad = _method(_fm.deg2rad)
+    rad2deg = _method(_fm.rad2deg)
+    erf = _method(_fm.erf)
+    erfc = _method(_fm.erfc)
+    erfinv = _method(_fm.erfinv)
+    lgamma = _method(_fm.lgamma)
+    digamma = _method(_fm.digamma)
+    i0 = _method(_fm.i0)
+    logit = _method(_fm.logit)
+    xlogy = _method(_fm.xlogy)
+    logaddexp = _method(_fm.logaddexp)
+    logaddexp2 = _method(_fm.logaddexp2)
+
+    # ------------------------------------------------------------------ signs, steps and limits
+    copysign = _method(_fm.copysign)
+    heaviside = _method(_fm.heaviside)
+    fmax = _method(_fm.fmax)
+    fmin = _method(_fm.fmin)
+    nextafter = _method(_fm.nextafter)
+    sgn = _method(_fm.sgn)
+    signbit = _method(_fm.signbit)
+    nan_to_num = _method(_fm.nan_to_num)
+    isposinf = _method(_fm.isposinf)
+    isneginf = _method(_fm.isneginf)
+    isreal = _method(_fm.isreal)
+
+    # ------------------------------------------------------------------ comparisons, logical, bitwise
+    greater = _method(_fm.greater)
+    greater_equal = _method(_fm.greater_equal)
+    less = _method(_fm.less)
+    less_equal = _method(_fm.less_equal)
+    not_equal = _method(_fm.not_equal)
+    logical_and = _method(_fm.logical_and)
+    logical_or = _method(_fm.logical_or)
+    logical_xor = _method(_fm.logical_xor)
+    bitwise_and = _method(_fm.bitwise_and)
+    bitwise_or = _method(_fm.bitwise_or)
+    bitwise_xor = _method(_fm.bitwise_xor)
+    bitwise_not = _method(_fm.bitwise_not)
+    bitwise_left_shift = _method(_fm.bitwise_left_shift)
+    bitwise_right_shift = _method(_fm.bitwise_right_shift)
+    gcd = _method(_fm.gcd)
+    lcm = _method(_fm.lcm)
+
+    def float_power_(self, exponent):
+        """self ** exponent in place; self must be float64, the dtype of float_power's result (as torch)."""
+        if self._data.dtype != _fm._float64:
+            raise RuntimeError(
+                f"the base given to float_power_ has dtype {torch_name(self._data.dtype)} but the "
+                "operation's result requires dtype Double"
+            )
+        return self._update(_fm.float_power, True, exponent)
+
+
+# The in-place forms: name_ is self = name(self, ...), through MathMethods._update. The ops whose
+# backward reads only their output need no copy of the old values (False); the rest do (True).
+_INPLACE = {
+    "abs": True, "absolute": True, "neg": True, "negative": True, "sign": True, "sgn": True, "square": True,
+    "reciprocal": False, "sqrt": False, "rsqrt": False, "exp": False, "exp2": False, "expm1": False,
+    "log": True, "log2": True, "log10": True, "log1p": True, "sigmoid": False, "tanh": False,
+    "sin": True, "cos": True, "tan": False, "asin": True, "arcsin": True, "acos": True, "arccos": True,
+    "atan": True, "arctan": True, "sinh": True, "cosh": True, "asinh": True, "arcsinh": True,
+    "acosh": True, "arccosh": True, "atanh": True, "arctanh": True, "sinc": True, "deg2rad": True,
+    "rad2deg": True, "erf": True, "erfc": True, "erfinv": False, "lgamma": True, "digamma": True,
+    "i0": True, "logit": True, "nan_to_num": True, "frac": True, "fix": True, "floor": True,
+    "ceil": True, "round": True, "trunc": True, "clamp_min": True, "clamp_max": True, "clip": True,
+    "atan2": True, "arctan2": True, "hypot": True, "xlogy": True, "copysign": True, "heaviside": True,
+    "fmod": True, "remainder": True, "floor_divide": True, "divide": True, "true_divide": True,
+    "subtract": True, "multiply": True, "ldexp": True, "lerp": True, "addcmul": True, "addcdiv": True,
+    "nextafter": True, "eq": True, "ne": True, "lt": True, "le": True, "gt": True, "ge": True,
+    "greater": True, "greater_equal": True, "less": True, "less_equal": True, "not_equal": True,
+    "logical_and": True, "logical_or": True, "logical_xor": True, "logical_not": True,
+    "bitwise_and": True, "bitwise_or": True, "bitwise_xor": True, "bitwise_not": True,
+    "bitwise_left_shift": True, "bitwise_right_shift": True, "gcd": True, "lcm": True,
+}  # fmt: skip
+
+
+def _inplace_form(name, keep_values):
+    # the torch-level function where there is one (it has torch's full rules: remainder's
+    # gradient, div's rounding_mode), else the Tensor method (sigmoid, floor, ...)
+    fn = getattr(_fm, name, None) or (lambda t, *args, **kwargs: getattr(t, name)(*args, **kwargs))
+
+    def method(self, *args, **kwargs):
+        return self._update(fn, keep_values, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name + "_"
+    method.__doc__ = f"In place: self = self.{name}(...) (see MathMethods._update)."
+    return method
+
+
+for _name, _keep in _INPLACE.items():
+    setattr(MathMethods, _name + "_", _inplace_form(_name, _keep))

@@ -1,5 +1,665 @@
-"""torch-level elementwise math: pn.tan, pn.erf, pn.logical_and, pn.eq, pn.add, ... (see _tensor_math.py)."""
+"""torch-level elementwise math: pn.tan, pn.erf, pn.atan2, pn.logical_and, pn.eq, pn.add, pn.div, ...
+
+The rules live here, as free functions with torch's signatures (`input`, `other`, keyword-only
+`alpha=`, `rounding_mode=`, `value=`); the Tensor methods of the same names (t.tan(),
+t.atan2(o), and the in-place t.tan_()) call them (_tensor_math.py). The differentiable ones
+run the autograd Functions of autograd/math.py (or compose Tensor ops whose gradients follow).
+
+Dtypes follow torch: functions with a floating result (tan, erf, atan2, ...) turn integer and
+bool inputs into float32 and keep float64 as float64; comparisons and logical ops give bool;
+bitwise ops and gcd/lcm take integers and bools only (NotImplementedError for floats, as torch
+says); div(rounding_mode=...), fmod and remainder keep integers integers and raise torch's
+ZeroDivisionError-RuntimeError for an integer division by zero.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+from typing import TYPE_CHECKING
+
+from ._dtype import _PY_BOOL, _PY_FLOAT, torch_name
+from ._dtype import float32 as _float32
+from ._dtype import float64 as _float64
+from ._errors import ArgumentError, ZeroDivision
+from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap
+from .autograd import math as _m
+from .creation import tensor as _tensor_from
+
+if TYPE_CHECKING:  # annotations only
+    from .tensor import Tensor
+
+__all__ = [
+    # arithmetic
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "rsub",
+    "neg", "negative", "positive", "absolute", "square", "reciprocal", "rsqrt", "expm1", "exp2", "log2",
+    "log10", "frac", "fix", "fmod", "remainder", "float_power", "ldexp", "lerp", "addcmul", "addcdiv",
+    # trigonometric, hyperbolic, special
+    "tan", "asin", "arcsin", "acos", "arccos", "atan", "arctan", "atan2", "arctan2", "sinh", "cosh", "asinh",
+    "arcsinh", "acosh", "arccosh", "atanh", "arctanh", "sinc", "hypot", "deg2rad", "rad2deg", "erf", "erfc",
+    "erfinv", "lgamma", "digamma", "i0", "logit", "xlogy", "logaddexp", "logaddexp2",
+    # signs, steps and limits
+    "copysign", "heaviside", "fmax", "fmin", "nextafter", "sgn", "signbit", "nan_to_num", "clip", "clamp_min",
+    "clamp_max", "isnan", "isinf", "isfinite", "isneginf", "isposinf", "isreal",
+    # comparisons, logical and bitwise
+    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
+    "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm",
+]  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- operands
+def _need_tensor(x, fname, arg="input", pos=1):
+    """torch's TypeError for a plain number where it takes only a Tensor."""
+    if not isinstance(x, TensorBase):
+        raise TypeError(
+            f"{fname}(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}"
+        )
+    return x
+
+
+def _operands(input, other, fname, scalars=True):
+    """(a, b) for a binary op: promoted like torch, b left a Python number when it is one.
+
+    scalars=False: both must be Tensors (torch's TypeError otherwise); with scalars=True a number
+    as `input` becomes a 0-d tensor beside the Tensor `other` (pn.remainder(-5, t))."""
+    if not scalars:
+        _need_tensor(input, fname)
+        _need_tensor(other, fname, "other", 2)
+    elif not isinstance(input, TensorBase):
+        _need_tensor(other, fname, "other", 2)
+        input = _tensor_from(input, device=other.device)
+    a, b = input._other(other)
+    if isinstance(b, TensorBase) and a._data.shape != b._data.shape:
+        _broadcast_check(a, b, fname)
+    return a, b
+
+
+def _floats(a, b):
+    """a and b in a floating dtype (integers and bools become float32), for ops with a float result."""
+    if a._data.dtype.kind != "f":
+        a = a._cast(_float32)
+    if isinstance(b, TensorBase) and b._data.dtype.kind != "f":
+        b = b._cast(a._data.dtype)
+    return a, b
+
+
+def _not_for(t, kinds, fname):
+    """torch's NotImplementedError for an op without a kernel for t's dtype ("frac_cpu" ... 'Long')."""
+    if t._data.dtype.kind in kinds:
+        raise NotImplementedError(f"\"{fname}_cpu\" not implemented for '{torch_name(t._data.dtype)}'")
+
+
+def _array(x):
+    return x._data if isinstance(x, TensorBase) else x
+
+
+def _plain(a, values) -> Tensor:
+    """A result with no gradient (integers, bools, indices): the array wrapped on a's device."""
+    return _wrap(_backend(a.device).xp.asarray(values), a.device)
+
+
+def _unary(name, input, **params) -> Tensor:
+    return _m.UNARY_OPS[name].apply(_need_tensor(input, name)._floating(), **params)
+
+
+def _binary(name, input, other, scalars=True) -> Tensor:
+    """A floating binary op of autograd/math.py's BINARY table (atan2, hypot, xlogy, ...)."""
+    a, b = _floats(*_operands(input, other, name, scalars))
+    return _m.BINARY_OPS[name].apply(a, b)
+
+
+def _check_integer_divisor(a, b):
+    if a._data.dtype.kind in "iub" and not _PY_BOOL((_backend(a.device).xp.asarray(_array(b)) != 0).all()):
+        raise ZeroDivision("ZeroDivisionError")
+
+
+# ----------------------------------------------------------------------------- arithmetic
+def _check_alpha(a, other, alpha):
+    integral = a._data.dtype.kind in "iub" and (
+        other._data.dtype.kind in "iub" if isinstance(other, TensorBase) else not isinstance(other, _PY_FLOAT)
+    )
+    if integral and isinstance(alpha, _PY_FLOAT):
+        raise ArgumentError("For integral input tensors, argument alpha must not be a floating point number.")
+
+
+def add(input, other, *, alpha=1) -> Tensor:
+    """input + alpha * other (broadcasting, torch's type promotion)."""
+    a = (
+        input
+        if isinstance(input, TensorBase)
+        else _tensor_from(input, device=_need_tensor(other, "add").device)
+    )
+    _check_alpha(a, other, alpha)
+    return a.add(other, alpha=alpha)
+
+
+def sub(input, other, *, alpha=1) -> Tensor:
+    """input - alpha * other."""
+    a = (
+        input
+        if isinstance(input, TensorBase)
+        else _tensor_from(input, device=_need_tensor(other, "sub").device)
+    )
+    _check_alpha(a, other, alpha)
+    return a.sub(other, alpha=alpha)
+
+
+subtract = sub
+
+
+def rsub(input, other, *, alpha=1) -> Tensor:
+    """other - alpha * input (sub with the operands swapped)."""
+    return sub(other, _need_tensor(input, "rsub"), alpha=alpha)
+
+
+def mul(input, other) -> Tensor:
+    return input * other if isinstance(input, TensorBase) else _need_tensor(other, "mul", "other", 2) * input
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None) -> Tensor:
+    """input / other; rounding_mode "trunc" rounds toward zero, "floor" down (integers stay
+    integers then, and an integer division by zero raises); those have a zero gradient."""
+    if rounding_mode is None:
+        a, b = _operands(input, other, "div")
+        return a / b
+    if rounding_mode not in ("trunc", "floor"):
+        raise ArgumentError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+        )
+    a, b = _operands(input, other, "div")
+    if a._data.dtype.kind == "f":
+        return _m.BINARY_OPS["div_" + rounding_mode].apply(a, b)
+    _check_integer_divisor(a, b)
+    xp = _backend(a.device).xp
+    x, y = a._data, _array(b)
+    q = xp.floor_divide(x, y)
+    if rounding_mode == "trunc":  # floor, then one up where the exact quotient was negative and not whole
+        q = q + ((x - q * y != 0) & ((x < 0) != (xp.asarray(y) < 0)))
+    return _plain(a, q)
+
+
+divide = div
+
+
+def true_divide(input, other) -> Tensor:
+    return div(input, other)
+
+
+def floor_divide(input, other) -> Tensor:
+    """input // other, rounded down (torch's floor_divide, as div(rounding_mode="floor"))."""
+    return div(input, other, rounding_mode="floor")
+
+
+def neg(input) -> Tensor:
+    return _need_tensor(input, "neg").neg()
+
+
+negative = neg
+
+
+def positive(input) -> Tensor:
+    """input itself (torch refuses it for bool tensors)."""
+    if _need_tensor(input, "positive")._data.dtype.kind == "b":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def absolute(input) -> Tensor:
+    return _need_tensor(input, "absolute").abs()
+
+
+def square(input) -> Tensor:
+    """input * input (a bool tensor squares to int64, like torch)."""
+    t = _need_tensor(input, "square")
+    return (t.long() if t._data.dtype.kind == "b" else t).square()
+
+
+def reciprocal(input) -> Tensor:
+    return _need_tensor(input, "reciprocal").reciprocal()
+
+
+def rsqrt(input) -> Tensor:
+    return _need_tensor(input, "rsqrt").rsqrt()
+
+
+def expm1(input) -> Tensor:
+    return _need_tensor(input, "expm1").expm1()
+
+
+def exp2(input) -> Tensor:
+    """2 ** input; d/dx = ln 2 * 2^x."""
+    return _unary("exp2", input)
+
+
+def log2(input) -> Tensor:
+    return _need_tensor(input, "log2").log2()
+
+
+def log10(input) -> Tensor:
+    return _need_tensor(input, "log10").log10()
+
+
+def frac(input) -> Tensor:
+    """input - trunc(input) (floats only, as torch); gradient 1."""
+    _not_for(_need_tensor(input, "frac"), "iub", "frac")
+    return _m.UNARY_OPS["frac"].apply(input)
+
+
+def fix(input) -> Tensor:
+    return _need_tensor(input, "fix").trunc()
+
+
+def fmod(input, other) -> Tensor:
+    """The remainder of input / other rounded toward zero: its sign is input's (C's fmod).
+    d/dinput = 1, d/dother = -trunc(input / other)."""
+    a, b = _operands(_need_tensor(input, "fmod"), other, "fmod")
+    if a._data.dtype.kind == "f":
+        return _m.BINARY_OPS["fmod"].apply(a, b)
+    _check_integer_divisor(a, b)
+    return _plain(a, _backend(a.device).xp.fmod(a._data, _array(b)))
+
+
+def remainder(input, other) -> Tensor:
+    """Python's modulus: input - floor(input / other) * other, with other's sign.
+    d/dinput = 1, d/dother = -floor(input / other)."""
+    a, b = _operands(input, other, "remainder")
+    if a._data.dtype.kind == "f":
+        return _m.BINARY_OPS["remainder"].apply(a, b)
+    _check_integer_divisor(a, b)
+    return _plain(a, _backend(a.device).xp.remainder(a._data, _array(b)))
+
+
+def float_power(input, exponent) -> Tensor:
+    """input ** exponent computed in float64 (torch's rule: the result is always double)."""
+    if not isinstance(input, TensorBase):
+        input = _tensor_from(
+            input, dtype=_float64, device=_need_tensor(exponent, "float_power", "exponent", 2).device
+        )
+    b = exponent._cast(_float64) if isinstance(exponent, TensorBase) else _PY_FLOAT(exponent)
+    return input._cast(_float64) ** b
+
+
+def ldexp(input, other) -> Tensor:
+    """input * 2 ** other."""
+    a, b = _operands(input, other, "ldexp", scalars=False)
+    return a * float_power(2.0, b)._cast(a._floating()._data.dtype)
+
+
+def lerp(input, end, weight) -> Tensor:
+    """input + weight * (end - input): the three in one floating dtype (torch's rule)."""
+    _need_tensor(input, "lerp")
+    _need_tensor(end, "lerp", "end", 2)
+    _not_for(
+        input, "iub", "lerp_kernel_scalar" if not isinstance(weight, TensorBase) else "lerp_kernel_tensor"
+    )
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, TensorBase) and t._data.dtype != input._data.dtype:
+            raise RuntimeError(
+                f"expected dtype {torch_name(input._data.dtype).lower()} for `{name}` but got dtype "
+                f"{torch_name(t._data.dtype).lower()}"
+            )
+    for t in (end, weight):
+        if isinstance(t, TensorBase) and t._data.shape != input._data.shape:
+            _broadcast_check(input, t, "lerp")
+    return _m.Lerp.apply(input, end, weight if isinstance(weight, TensorBase) else _PY_FLOAT(weight))
+
+
+def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
+    """input + value * tensor1 * tensor2."""
+    prod = _need_tensor(tensor1, "addcmul", "tensor1", 2) * tensor2
+    out_int = _need_tensor(input, "addcmul")._data.dtype.kind in "iub" and prod._data.dtype.kind in "iub"
+    if value != 1:
+        prod = prod * (int(value) if out_int else value)
+    return input + prod
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
+    """input + value * tensor1 / tensor2 (not for two integer tensors, as in torch)."""
+    _need_tensor(input, "addcdiv")
+    if _need_tensor(tensor1, "addcdiv", "tensor1", 2)._data.dtype.kind in "iub" and (
+        _need_tensor(tensor2, "addcdiv", "tensor2", 3)._data.dtype.kind in "iub"
+    ):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future release addcdiv will "
+            "perform a true division of tensor1 and tensor2. Use addcmul(input, tensor1, 1 / tensor2) instead."
+        )
+    quot = tensor1 / tensor2
+    return input + (quot * value if value != 1 else quot)
+
+
+# ----------------------------------------------------------------------------- trigonometric, hyperbolic, special
+def tan(input) -> Tensor:
+    """tan x; d/dx = 1 + tan^2 x."""
+    return _unary("tan", input)
+
+
+def asin(input) -> Tensor:
+    """arcsin x; d/dx = 1 / sqrt(1 - x^2)."""
+    return _unary("asin", input)
+
+
+def acos(input) -> Tensor:
+    """arccos x; d/dx = -1 / sqrt(1 - x^2)."""
+    return _unary("acos", input)
+
+
+def atan(input) -> Tensor:
+    """arctan x; d/dx = 1 / (1 + x^2)."""
+    return _unary("atan", input)
+
+
+def sinh(input) -> Tensor:
+    return _unary("sinh", input)
+
+
+def cosh(input) -> Tensor:
+    return _unary("cosh", input)
+
+
+def asinh(input) -> Tensor:
+    return _unary("asinh", input)
+
+
+def acosh(input) -> Tensor:
+    return _unary("acosh", input)
+
+
+def atanh(input) -> Tensor:
+    return _unary("atanh", input)
+
+
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+
+
+def atan2(input, other) -> Tensor:
+    """The angle of the point (other, input): arctan(input / other) in the right quadrant.
+    d/dinput = other / r^2, d/dother = -input / r^2 (0 at the origin, as torch)."""
+    return _binary("atan2", input, other, scalars=False)
+
+
+arctan2 = atan2
+
+
+def sinc(input) -> Tensor:
+    """sin(pi x) / (pi x), 1 at 0 (the normalized sinc)."""
+    return _unary("sinc", input)
+
+
+def hypot(input, other) -> Tensor:
+    """sqrt(input^2 + other^2) without overflow; floats only (as torch)."""
+    a, b = _operands(input, other, "hypot", scalars=False)
+    _not_for(a, "iub", "hypot")
+    return _m.BINARY_OPS["hypot"].apply(a, b)
+
+
+def deg2rad(input) -> Tensor:
+    return _need_tensor(input, "deg2rad")._floating() * (math.pi / 180)
+
+
+def rad2deg(input) -> Tensor:
+    return _need_tensor(input, "rad2deg")._floating() * (180 / math.pi)
+
+
+def erf(input) -> Tensor:
+    """The error function 2/sqrt(pi) * integral_0^x e^(-t^2) dt; d/dx = 2/sqrt(pi) e^(-x^2)."""
+    return _unary("erf", input)
+
+
+def erfc(input) -> Tensor:
+    """1 - erf(x), accurate where erf(x) is close to 1."""
+    return _unary("erfc", input)
+
+
+def erfinv(input) -> Tensor:
+    """The inverse of erf on (-1, 1) (+-inf at +-1, NaN outside); d/dy = sqrt(pi)/2 e^(erfinv(y)^2)."""
+    return _unary("erfinv", input)
+
+
+def lgamma(input) -> Tensor:
+    """log |Gamma(x)|; d/dx = digamma(x)."""
+    return _unary("lgamma", input)
+
+
+def digamma(input) -> Tensor:
+    """Gamma'(x) / Gamma(x); d/dx = polygamma(1, x)."""
+    return _unary("digamma", input)
+
+
+def i0(input) -> Tensor:
+    """The modified Bessel function of the first kind, order 0; d/dx = I1(x)."""
+    return _unary("i0", input)
+
+
+def logit(input, eps=None) -> Tensor:
+    """log(x / (1 - x)), x first clamped to [eps, 1 - eps] if eps is given (then the gradient
+    is 0 outside that range; without eps it is NaN outside [0, 1], as torch)."""
+    return _unary("logit", input, eps=None if eps is None else _PY_FLOAT(eps))
+
+
+def xlogy(input, other) -> Tensor:
+    """input * log(other), 0 where input is 0 (unless other is NaN)."""
+    return _binary("xlogy", input, other)
+
+
+def logaddexp(input, other) -> Tensor:
+    """log(e^input + e^other), without overflow."""
+    return _binary("logaddexp", input, other, scalars=False)
+
+
+def logaddexp2(input, other) -> Tensor:
+    """log2(2^input + 2^other)."""
+    return _binary("logaddexp2", input, other, scalars=False)
+
+
+# ----------------------------------------------------------------------------- signs, steps and limits
+def copysign(input, other) -> Tensor:
+    """|input| with other's sign (-0.0 counts as negative); d/dinput = +-1 (0 at 0), d/dother = 0."""
+    return _binary("copysign", _need_tensor(input, "copysign"), other)
+
+
+def heaviside(input, values) -> Tensor:
+    """0 where input < 0, 1 where input > 0, values where input == 0 (no gradient, as in torch)."""
+    _need_tensor(input, "heaviside")
+    _need_tensor(values, "heaviside", "values", 2)
+    if input._data.dtype != values._data.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    if input._data.shape != values._data.shape:
+        _broadcast_check(input, values, "heaviside")
+    xp = _backend(input.device).xp
+    return _plain(input, xp.heaviside(input._data, values._data).astype(input._data.dtype, copy=False))
+
+
+def _fmax_fmin(name, input, other) -> Tensor:
+    a, b = _operands(input, other, name, scalars=False)
+    if a._data.dtype.kind != "f":
+        xp = _backend(a.device).xp
+        return _plain(a, (xp.maximum if name == "fmax" else xp.minimum)(a._data, b._data))
+    return _m.BINARY_OPS[name].apply(a, b)
+
+
+def fmax(input, other) -> Tensor:
+    """The larger of the two, ignoring NaN (NaN only where both are); all of the gradient to the
+    side it picks (input on ties)."""
+    return _fmax_fmin("fmax", input, other)
+
+
+def fmin(input, other) -> Tensor:
+    return _fmax_fmin("fmin", input, other)
+
+
+def nextafter(input, other) -> Tensor:
+    """The next representable float after input in other's direction (no gradient)."""
+    a, b = _operands(input, other, "nextafter", scalars=False)
+    _not_for(a, "iub", "nextafter")
+    return _plain(a, _backend(a.device).xp.nextafter(a._data, b._data))
+
+
+def sgn(input) -> Tensor:
+    """The sign of a real tensor (torch's complex-aware sign); bools stay as they are."""
+    t = _need_tensor(input, "sgn")
+    return t.clone() if t._data.dtype.kind == "b" else t.sign()
+
+
+def signbit(input) -> Tensor:
+    """True where the sign bit is set (so for -0.0 and -NaN too)."""
+    t = _need_tensor(input, "signbit")
+    xp = _backend(t.device).xp
+    return _plain(t, xp.signbit(t._data) if t._data.dtype.kind == "f" else t._data < 0)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None) -> Tensor:
+    """NaN, +inf and -inf replaced by nan, posinf and neginf (by default 0 and the dtype's largest and
+    smallest finite values); the gradient passes where input was finite."""
+    t = _need_tensor(input, "nan_to_num")
+    if t._data.dtype.kind != "f":
+        return t.clone()
+    return _m.UNARY_OPS["nan_to_num"].apply(t, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def clip(input, min=None, max=None) -> Tensor:
+    return _need_tensor(input, "clip").clamp(min, max)
+
+
+def clamp_min(input, min) -> Tensor:
+    return _need_tensor(input, "clamp_min").clamp_min(min)
+
+
+def clamp_max(input, max) -> Tensor:
+    return _need_tensor(input, "clamp_max").clamp_max(max)
+
+
+def isnan(input) -> Tensor:
+    return _need_tensor(input, "isnan").isnan()
+
+
+def isinf(input) -> Tensor:
+    return _need_tensor(input, "isinf").isinf()
+
+
+def isfinite(input) -> Tensor:
+    return _need_tensor(input, "isfinite").isfinite()
+
+
+def isposinf(input) -> Tensor:
+    t = _need_tensor(input, "isposinf")
+    return _plain(t, t._data == math.inf)
+
+
+def isneginf(input) -> Tensor:
+    t = _need_tensor(input, "isneginf")
+    return _plain(t, t._data == -math.inf)
+
+
+def isreal(input) -> Tensor:
+    """True everywhere: pyneuro has no complex tensors."""
+    t = _need_tensor(input, "isreal")
+    return _plain(t, _backend(t.device).xp.ones(t._data.shape, dtype=bool))
+
+
+# ----------------------------------------------------------------------------- comparisons, logical, bitwise
+def _comparison(name, method):
+    def compare(input, other) -> Tensor:
+        if other is None:
+            raise TypeError(f"{name}(): argument 'other' must be Tensor or Number, not NoneType")
+        return getattr(_need_tensor(input, name), method)(other)
+
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = f"input.{method}(other) elementwise, broadcasting: a bool tensor."
+    return compare
+
+
+eq, ne = _comparison("eq", "__eq__"), _comparison("ne", "__ne__")
+lt, le = _comparison("lt", "__lt__"), _comparison("le", "__le__")
+gt, ge = _comparison("gt", "__gt__"), _comparison("ge", "__ge__")
+greater, greater_equal = _comparison("greater", "__gt__"), _comparison("greater_equal", "__ge__")
+less, less_equal = _comparison("less", "__lt__"), _comparison("less_equal", "__le__")
+not_equal = _comparison("not_equal", "__ne__")
+
+
+def _logical(name, input, other, op) -> Tensor:
+    a, b = _operands(input, other, name, scalars=False)
+    return _plain(a, op(a._data != 0, b._data != 0))
+
+
+def logical_and(input, other) -> Tensor:
+    """True where both are non-zero (any dtypes; a bool result)."""
+    return _logical("logical_and", input, other, lambda x, y: x & y)
+
+
+def logical_or(input, other) -> Tensor:
+    return _logical("logical_or", input, other, lambda x, y: x | y)
+
+
+def logical_xor(input, other) -> Tensor:
+    return _logical("logical_xor", input, other, lambda x, y: x ^ y)
+
+
+def logical_not(input) -> Tensor:
+    return _need_tensor(input, "logical_not").logical_not()
+
+
+def _bitwise(name, input, other, op) -> Tensor:
+    a, b = _operands(input, other, name)
+    _not_for(a, "f", name)
+    if isinstance(b, TensorBase):
+        _not_for(b, "f", name)
+    elif isinstance(b, _PY_FLOAT):
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Float'")
+    return _plain(a, op(_backend(a.device).xp, a._data, _array(b)))
+
+
+def bitwise_and(input, other) -> Tensor:
+    return _bitwise("bitwise_and", input, other, lambda xp, x, y: x & y)
+
+
+def bitwise_or(input, other) -> Tensor:
+    return _bitwise("bitwise_or", input, other, lambda xp, x, y: x | y)
+
+
+def bitwise_xor(input, other) -> Tensor:
+    return _bitwise("bitwise_xor", input, other, lambda xp, x, y: x ^ y)
+
+
+def bitwise_not(input) -> Tensor:
+    t = _need_tensor(input, "bitwise_not")
+    _not_for(t, "f", "bitwise_not")
+    return _plain(t, ~t._data)
+
+
+def _shift(xp, x, s, left):
+    """x << s or x >> s as torch defines them for every s: a shift by a negative amount or by the
+    width of x's type or more gives 0 (left) or x's sign fill (right), not C's undefined result."""
+    bits = x.dtype.itemsize * 8
+    s = xp.asarray(s)
+    ok = (s >= 0) & (s < bits)
+    safe = xp.where(ok, s, 0).astype(x.dtype)
+    if left:
+        return xp.where(ok, x << safe, 0).astype(x.dtype, copy=False)
+    return xp.where(ok, x >> safe, xp.where(x < 0, -1, 0)).astype(x.dtype, copy=False)
+
+
+def bitwise_left_shift(input, other) -> Tensor:
+    """input * 2**other for integers (0 once every bit is shifted out)."""
+    return _bitwise("bitwise_left_shift", input, other, lambda xp, x, y: _shift(xp, x, y, True))
+
+
+def bitwise_right_shift(input, other) -> Tensor:
+    """input // 2**other for integers (arithmetic: negative numbers stay negative)."""
+    return _bitwise("bitwise_right_shift", input, other, lambda xp, x, y: _shift(xp, x, y, False))
+
+
+def gcd(input, other) -> Tensor:
+    """The greatest common divisor (integers only)."""
+    a, b = _operands(input, other, "gcd", scalars=False)
+    _not_for(a, "fb", "gcd")
+    return _plain(a, _backend(a.device).xp.gcd(a._data, b._data))
+
+
+def lcm(input, other) -> Tensor:
+    """The least common multiple (integers only)."""
+    a, b = _operands(input, other, "lcm", scalars=False)
+    _not_for(a, "fb", "lcm")
+    return _plain(a, _backend(a.device).xp.lcm(a._data, b._data))

@@ -1,0 +1,449 @@
+"""The rest of torch's elementwise math as autograd Functions: trigonometric and hyperbolic
+functions, erf and the gamma family, and the binary ones (atan2, hypot, xlogy, fmax, ...).
+
+NumPy has no erf, erfinv, lgamma or digamma, so this module computes them itself, in
+float64 with published rational/asymptotic series, then rounds to the input's dtype:
+
+    erf, erfc     Cephes (S. Moshier) rational approximations, ~1e-16 relative in float64
+    erfinv        M. Giles' single-precision approximation + three Halley/Newton steps on erf/erfc
+    lgamma        Lanczos (g=7, 9 terms) for x >= 1/2, the reflection formula below
+    digamma       the recurrence psi(x) = psi(x+1) - 1/x up to x >= 10, then the
+                  asymptotic series; reflection psi(1-x) - pi / tan(pi x) for x < 0
+    trigamma      the same for psi'(x) (digamma's derivative)
+    i1            the power series (|x| < 30) or the asymptotic series (i0's derivative)
+
+Each is written with the array namespace `xp` only, so it runs on NumPy and CuPy alike.
+
+Two Functions hold the ops, each a table with the value and the derivative side by side:
+`Unary` (out = f(a)) and `Binary` (out = f(a, b)), with one subclass per op named as torch names
+it (UNARY_OPS["tan"] is `Tan`, whose nodes print as TanBackward0); `Lerp` is the op of three tensors.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .function import Function, _errstate, _shape_of, _unbroadcast
+
+_PI = math.pi
+_SQRT_PI = math.sqrt(math.pi)
+_LN2 = math.log(2.0)
+
+
+def _poly(x, coefs):
+    """coefs[0] x^n + ... + coefs[n] (Horner)."""
+    out = coefs[0] + 0 * x
+    for c in coefs[1:]:
+        out = out * x + c
+    return out
+
+
+def _f64(xp, a):
+    return a.astype(xp.float64) if hasattr(a, "astype") else xp.asarray(a, dtype=xp.float64)
+
+
+# ----------------------------------------------------------------------------- erf, erfc, erfinv
+# Cephes ndtr.c: erf(x) = x T(x^2) / U(x^2) for |x| <= 1; erfc(x) = e^(-x^2) P(x) / Q(x) for
+# 1 <= x < 8 and e^(-x^2) R(x) / S(x) beyond (Q, S, U with a leading 1).
+_ERF_T = (9.60497373987051638749e0, 9.00260197203842689217e1, 2.23200534594684319226e3,
+          7.00332514112805075473e3, 5.55923013010394962768e4)  # fmt: skip
+_ERF_U = (1.0, 3.35617141647503099647e1, 5.21357949780152679795e2, 4.59432382970980127987e3,
+          2.26290000613890934246e4, 4.92673942608635921086e4)  # fmt: skip
+_ERFC_P = (2.46196981473530512524e-10, 5.64189564831068821977e-1, 7.46321056442269912687e0,
+           4.86371970985681366614e1, 1.96520832956077098242e2, 5.26445194995477358631e2,
+           9.34528527171957607540e2, 1.02755188689515710272e3, 5.57535335369399327526e2)  # fmt: skip
+_ERFC_Q = (1.0, 1.32281951154744992508e1, 8.67072140885989742329e1, 3.54937778887819891062e2,
+           9.75708501743205489753e2, 1.82390916687909736289e3, 2.24633760818710981792e3,
+           1.65666309194161350182e3, 5.57535340817727675546e2)  # fmt: skip
+_ERFC_R = (5.64189583547755073984e-1, 1.27536670759978104416e0, 5.01905042251180477414e0,
+           6.16021097993053585195e0, 7.40974269950448939160e0, 2.97886665372100240670e0)  # fmt: skip
+_ERFC_S = (1.0, 2.26052863220117276590e0, 9.39603524938001434673e0, 1.20489539808096656605e1,
+           1.70814450747565897222e1, 9.60896809063285878198e0, 3.36907645100081516050e0)  # fmt: skip
+
+
+def _erf_small(x):
+    """erf(x) for |x| <= 1."""
+    z = x * x
+    return x * _poly(z, _ERF_T) / _poly(z, _ERF_U)
+
+
+def _erfc_large(xp, ax):
+    """erfc(|x|) for |x| >= 1 (0 once e^(-x^2) underflows; NaN stays NaN)."""
+    x = xp.minimum(xp.maximum(ax, 1.0), 27.0)
+    ratio = xp.where(x < 8, _poly(x, _ERFC_P) / _poly(x, _ERFC_Q), _poly(x, _ERFC_R) / _poly(x, _ERFC_S))
+    return xp.where(ax >= 27, 0.0, xp.exp(-x * x) * ratio)
+
+
+def erf(xp, a):
+    x = _f64(xp, a)
+    ax = xp.abs(x)
+    with _errstate(xp):
+        big = xp.sign(x) * (1 - _erfc_large(xp, ax))
+        return xp.where(ax <= 1, _erf_small(xp.clip(x, -1, 1)), big)
+
+
+def erfc(xp, a):
+    x = _f64(xp, a)
+    ax = xp.abs(x)
+    with _errstate(xp):
+        tail = _erfc_large(xp, ax)
+        return xp.where(ax < 1, 1 - _erf_small(xp.clip(x, -1, 1)), xp.where(x < 0, 2 - tail, tail))
+
+
+def erfinv(xp, a):
+    """The x with erf(x) = a: Giles' approximation, then three refining steps (below)."""
+    y = _f64(xp, a)
+    ay = xp.abs(y)
+    with _errstate(xp):
+        w = -xp.log((1 - ay) * (1 + ay))
+        central = _poly(w - 2.5, (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941))  # fmt: skip
+        tail = _poly(xp.sqrt(w) - 3, (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+                                      0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682))  # fmt: skip
+        x = xp.where(w < 5, central, tail) * ay
+        x = xp.where(ay < 1, x, 1.0)  # placeholder where the answer is inf or NaN (set below)
+        for _ in range(3):
+            # Halley on erf(x) - |a| (erf'' = -2x erf'); in the tail Newton on log erfc(x) - log(1 - |a|),
+            # which converges from Giles' guess even where 1 - |a| is ~1e-16
+            slope = (2 / _SQRT_PI) * xp.exp(-x * x)
+            f = erf(xp, x) - ay
+            tail_c = erfc(xp, xp.minimum(x, 26.0))
+            tail_step = (xp.log(tail_c) - xp.log(1 - ay)) * tail_c / slope
+            x = xp.where(ay > 0.5, x + tail_step, x - f / (slope + x * f))
+        x = xp.where(ay == 1, xp.inf, xp.where(ay > 1, xp.nan, x))
+        return xp.sign(y) * x
+
+
+# ----------------------------------------------------------------------------- lgamma, digamma
+_LANCZOS_G = 7.0
+_LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
+            -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
+            1.5056327351493116e-7)  # fmt: skip
+
+
+def _sinpi(xp, x):
+    """sin(pi x), exact at the integers (the argument is reduced mod 2 before multiplying by pi)."""
+    r = x - 2 * xp.round(x / 2)  # exact: x's distance to the nearest even integer, in [-1, 1]
+    return xp.where(x == xp.floor(x), 0.0, xp.sin(_PI * r))
+
+
+def lgamma(xp, a):
+    """log|Gamma(x)|: inf at the poles 0, -1, -2, ... and at +-inf; Lanczos for x >= 1/2,
+    lgamma(x) = log(pi / |sin(pi x)|) - lgamma(1 - x) below."""
+    x = _f64(xp, a)
+    with _errstate(xp):
+        refl = x < 0.5
+        z = xp.where(refl, 1 - x, x) - 1  # Gamma(z + 1) by Lanczos, z >= -1/2
+        z = xp.where(xp.isinf(z), 1.0, z)  # +-inf: the answer is set below
+        s = _LANCZOS[0] + 0 * z
+        for i, c in enumerate(_LANCZOS[1:], start=1):
+            s = s + c / (z + i)
+        t = z + _LANCZOS_G + 0.5
+        value = 0.5 * math.log(2 * _PI) + (z + 0.5) * xp.log(t) - t + xp.log(s)
+        value = xp.where(refl, xp.log(_PI / xp.abs(_sinpi(xp, x))) - value, value)
+        value = xp.where((x == 1) | (x == 2), 0.0, value)  # exact zeros, as Gamma(1) = Gamma(2) = 1
+        return xp.where(xp.isinf(x), xp.inf, value)
+
+
+def _psi_series(xp, x, order):
+    """digamma (order 0) or trigamma (order 1) for x > 0: the recurrences psi(x) = psi(x+1) - 1/x and
+    psi'(x) = psi'(x+1) + 1/x^2 up to x >= 10, then the asymptotic series in y = 1/x^2."""
+    acc = xp.zeros_like(x)
+    for _ in range(10):
+        small = x < 10
+        acc = acc + xp.where(small, (1 / x) if order == 0 else 1 / (x * x), 0.0)
+        x = xp.where(small, x + 1, x)
+    y = 1 / (x * x)
+    if order == 0:  # log x - 1/(2x) - y/12 + y^2/120 - y^3/252 + ...
+        return (
+            xp.log(x)
+            - 0.5 / x
+            - y * _poly(y, (1 / 12, -691 / 32760, 1 / 132, -1 / 240, 1 / 252, -1 / 120, 1 / 12))
+            - acc
+        )
+    # 1/x + y/2 + (y/x)(1/6 - y/30 + y^2/42 - ...)
+    return (
+        acc
+        + 1 / x
+        + y / 2
+        + (y / x) * _poly(y, (7 / 6, -691 / 2730, 5 / 66, -1 / 30, 1 / 42, -1 / 30, 1 / 6))
+    )
+
+
+def digamma(xp, a):
+    """psi(x) = Gamma'(x) / Gamma(x); -inf at +0, inf at -0, NaN at the negative integers (as torch)."""
+    x = _f64(xp, a)
+    with _errstate(xp):
+        neg = x < 0
+        pos = xp.where(neg, 1 - x, x)
+        value = _psi_series(xp, xp.where(pos > 0, pos, 1.0), 0)
+        r = x - xp.round(x)  # tan has period 1: pi / tan(pi x) = pi cos(pi r) / sin(pi r), exact for tiny x
+        value = xp.where(neg, value - _PI * xp.cos(_PI * r) / xp.sin(_PI * r), value)
+        value = xp.where(neg & (r == 0), xp.nan, value)
+        value = xp.where(x == 0, xp.where(xp.signbit(x), xp.inf, -xp.inf), value)
+        return xp.where(x == xp.inf, xp.inf, xp.where((x == -xp.inf) | xp.isnan(x), xp.nan, value))
+
+
+def trigamma(xp, a):
+    """psi'(x), digamma's derivative (torch's polygamma(1, x))."""
+    x = _f64(xp, a)
+    with _errstate(xp):
+        neg = x < 0
+        pos = xp.where(neg, 1 - x, x)
+        value = _psi_series(xp, xp.where(pos > 0, pos, 1.0), 1)
+        s = _sinpi(xp, x)
+        value = xp.where(neg, _PI * _PI / (s * s) - value, value)
+        value = xp.where(x == 0, xp.inf, value)
+        return xp.where(x == xp.inf, 0.0, xp.where((x == -xp.inf) | xp.isnan(x), xp.nan, value))
+
+
+def i1(xp, a):
+    """The modified Bessel function I1 (i0's derivative): sum (x/2)^(2k+1) / (k! (k+1)!) for
+    |x| < 30, else e^|x| / sqrt(2 pi |x|) (1 - 3/(8x) - 15/(128 x^2) - ...)."""
+    x = _f64(xp, a)
+    ax = xp.abs(x)
+    with _errstate(xp):
+        h = xp.minimum(ax, 30.0) / 2
+        term = h.copy()
+        series = h.copy()
+        for k in range(1, 70):
+            term = term * h * h / (k * (k + 1))
+            series = series + term
+        big = xp.maximum(ax, 30.0)
+        asym, coef = 1.0 + 0 * big, 1.0
+        for k in range(1, 12):  # a_k(1) = prod_{j<=k} (4 - (2j-1)^2) / (k! 8^k), alternating sign
+            coef = coef * (4 - (2 * k - 1) ** 2) / (k * 8)
+            asym = asym + coef * (-1) ** k / big**k
+        asym = asym * xp.exp(big) / xp.sqrt(2 * _PI * big)
+        return xp.sign(x) * xp.where(ax < 30, series, asym)
+
+
+# ----------------------------------------------------------------------------- Unary
+def _sinc(xp, a):
+    px = _PI * a
+    with _errstate(xp):
+        return xp.where(a == 0, 1.0, xp.sin(px) / px)
+
+
+def _sinc_grad(xp, a, out):
+    px = _PI * a
+    with _errstate(xp):
+        return xp.where(a == 0, 0.0, (xp.cos(px) * px - xp.sin(px)) / (px * a))
+
+
+def _logit(xp, a, eps=None):
+    if eps is not None:
+        a = xp.clip(a, eps, 1 - eps)
+    return xp.log(a / (1 - a))
+
+
+def _logit_grad(xp, a, out, eps=None):
+    d = 1 / (a * (1 - a))
+    if eps is None:
+        return xp.where((a < 0) | (a > 1), xp.nan, d)
+    return xp.where((a < eps) | (a > 1 - eps), 0.0, d)
+
+
+def _nan_to_num(xp, a, nan=0.0, posinf=None, neginf=None):
+    return xp.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+
+
+# name: (f(xp, a, **params), f'(xp, a, out, **params), what f' reads: "a", "out" or "a,out")
+UNARY = {
+    "tan": (lambda xp, a: xp.tan(a), lambda xp, a, out: 1 + out * out, "out"),
+    "asin": (lambda xp, a: xp.arcsin(a), lambda xp, a, out: 1 / xp.sqrt(1 - a * a), "a"),
+    "acos": (lambda xp, a: xp.arccos(a), lambda xp, a, out: -1 / xp.sqrt(1 - a * a), "a"),
+    "atan": (lambda xp, a: xp.arctan(a), lambda xp, a, out: 1 / (1 + a * a), "a"),
+    "sinh": (lambda xp, a: xp.sinh(a), lambda xp, a, out: xp.cosh(a), "a"),
+    "cosh": (lambda xp, a: xp.cosh(a), lambda xp, a, out: xp.sinh(a), "a"),
+    "asinh": (lambda xp, a: xp.arcsinh(a), lambda xp, a, out: 1 / xp.sqrt(a * a + 1), "a"),
+    "acosh": (lambda xp, a: xp.arccosh(a), lambda xp, a, out: 1 / xp.sqrt(a * a - 1), "a"),
+    "atanh": (lambda xp, a: xp.arctanh(a), lambda xp, a, out: 1 / (1 - a * a), "a"),
+    "sinc": (_sinc, _sinc_grad, "a"),
+    "exp2": (lambda xp, a: xp.exp2(a), lambda xp, a, out: out * _LN2, "out"),
+    "frac": (lambda xp, a: a - xp.trunc(a), lambda xp, a, out: 1 + 0 * a, ""),
+    "erf": (erf, lambda xp, a, out: (2 / _SQRT_PI) * xp.exp(-a * a), "a"),
+    "erfc": (erfc, lambda xp, a, out: (-2 / _SQRT_PI) * xp.exp(-a * a), "a"),
+    "erfinv": (erfinv, lambda xp, a, out: (_SQRT_PI / 2) * xp.exp(out * out), "out"),
+    "lgamma": (lgamma, lambda xp, a, out: digamma(xp, a), "a"),
+    "digamma": (digamma, lambda xp, a, out: trigamma(xp, a), "a"),
+    "i0": (lambda xp, a: xp.i0(a), lambda xp, a, out: i1(xp, a), "a"),
+    "logit": (_logit, _logit_grad, "a"),
+    "nan_to_num": (_nan_to_num, lambda xp, a, out, **kw: xp.isfinite(a), "a"),
+}
+
+
+class Unary(Function):
+    """out = f(a) for f in UNARY (the value and the derivative written side by side there);
+    the result keeps a's floating dtype. d out / d a = f'(a). One subclass per op (UNARY_OPS,
+    named as torch names the op, so that its node prints as TanBackward0, ErfBackward0, ...)."""
+
+    __slots__ = ()
+    op = "tan"
+
+    def saved_tensors(self):
+        reads = UNARY[self.op][2]
+        return (((0,),) if "a" in reads else ()), "out" in reads
+
+    def forward(self, a, **params):
+        xp = self.bk.xp
+        with _errstate(xp):
+            out = UNARY[self.op][0](xp, a, **params)
+        out = xp.asarray(out).astype(a.dtype, copy=False)
+        self.saved = (a, out, params)
+        return out
+
+    def backward(self, g):
+        a, out, params = self.saved
+        xp = self.bk.xp
+        with _errstate(xp):
+            d = UNARY[self.op][1](xp, a, out, **params)
+        return ((g * d).astype(g.dtype, copy=False),)
+
+
+def _op_classes(base, table, torch_names=None):
+    """{name: the subclass of base for that op}, each named as torch names the op ("nan_to_num": NanToNum)."""
+    names = torch_names or {}
+    return {
+        op: type(
+            names.get(op, op.title().replace("_", "")),
+            (base,),
+            {"__slots__": (), "op": op, "__module__": __name__},
+        )
+        for op in table
+    }
+
+
+UNARY_OPS = _op_classes(Unary, UNARY)
+
+
+# ----------------------------------------------------------------------------- Binary
+def _xlogy(xp, a, b):
+    return xp.where((a == 0) & ~xp.isnan(b), 0.0, a * xp.log(b))
+
+
+def _logaddexp_grads(xp, a, b, out, base):
+    """d/da log_base(base^a + base^b) = base^a / (base^a + base^b) = 1 / (1 + base^(b - a))."""
+    pa = 1 / (1 + base ** (b - a))
+    pa = xp.where(xp.isnan(pa), 0.5, pa)  # both -inf (or both +inf): each side gets half, as torch
+    return pa, 1 - pa
+
+
+def _atan2_grads(xp, a, b, out):
+    r = a * a + b * b
+    zero = r == 0  # torch: 0 at the origin, not NaN
+    r = xp.where(zero, 1.0, r)
+    return xp.where(zero, 0.0, b / r), xp.where(zero, 0.0, -a / r)
+
+
+def _fmax_grads(xp, a, b, out, largest):
+    """All of the gradient to the side fmax picks: a on ties and where b is NaN (as torch)."""
+    to_a = ((a >= b) if largest else (a <= b)) | xp.isnan(b)
+    return to_a, ~to_a
+
+
+def _copysign_grads(xp, a, b, out):
+    return xp.where(a == 0, 0.0, out / xp.where(a == 0, 1.0, a)), None
+
+
+def _rounded_quotient_grad(kind):
+    def grads(xp, a, b, out):
+        q = a / b
+        return 1 + 0 * q, -(xp.trunc(q) if kind == "trunc" else xp.floor(q))
+
+    return grads
+
+
+def _no_grads(xp, a, b, out):
+    return xp.zeros_like(out), None
+
+
+# name: (f(xp, a, b, **params), (f_a, f_b)(xp, a, b, out, **params), what the gradients read)
+BINARY = {
+    "atan2": (lambda xp, a, b: xp.arctan2(a, b), _atan2_grads, "a,b"),
+    "hypot": (lambda xp, a, b: xp.hypot(a, b), lambda xp, a, b, out: (a / out, b / out), "a,b,out"),
+    "xlogy": (_xlogy, lambda xp, a, b, out: (xp.where((a == 0) & (b <= 0), 0.0, xp.log(b)), a / b), "a,b"),
+    "logaddexp": (
+        lambda xp, a, b: xp.logaddexp(a, b),
+        lambda xp, a, b, out: _logaddexp_grads(xp, a, b, out, math.e),
+        "a,b",
+    ),  # fmt: skip
+    "logaddexp2": (
+        lambda xp, a, b: xp.logaddexp2(a, b),
+        lambda xp, a, b, out: _logaddexp_grads(xp, a, b, out, 2.0),
+        "a,b",
+    ),  # fmt: skip
+    "fmax": (lambda xp, a, b: xp.fmax(a, b), lambda xp, a, b, out: _fmax_grads(xp, a, b, out, True), "a,b"),
+    "fmin": (lambda xp, a, b: xp.fmin(a, b), lambda xp, a, b, out: _fmax_grads(xp, a, b, out, False), "a,b"),
+    "copysign": (lambda xp, a, b: xp.copysign(a, b), _copysign_grads, "a,out"),
+    "fmod": (lambda xp, a, b: xp.fmod(a, b), _rounded_quotient_grad("trunc"), "a,b"),
+    "remainder": (lambda xp, a, b: xp.remainder(a, b), _rounded_quotient_grad("floor"), "a,b"),
+    # div(rounding_mode=...) of floats: piecewise constant, so a zero gradient (as torch)
+    "div_floor": (lambda xp, a, b: xp.floor_divide(a, b), _no_grads, ""),
+    "div_trunc": (lambda xp, a, b: xp.trunc(a / b), _no_grads, ""),
+}
+
+
+class Binary(Function):
+    """out = f(a, b) for f in BINARY (broadcasting; b may be a Python number where torch takes
+    one); the partial derivatives are written beside each f and summed back to each shape.
+    One subclass per op, as Unary's (BINARY_OPS)."""
+
+    __slots__ = ()
+    op = "atan2"
+
+    def saved_tensors(self):
+        reads = BINARY[self.op][2]
+        # saved_for[i]: the gradients that read input i (a's and b's values serve both gradients)
+        saved_for = tuple(((0, 1) if x in reads else ()) for x in ("a", "b"))
+        return saved_for, "out" in reads
+
+    def forward(self, a, b, **params):
+        xp = self.bk.xp
+        with _errstate(xp):
+            out = BINARY[self.op][0](xp, a, b, **params)
+        dtype = a.dtype if hasattr(a, "dtype") else b.dtype
+        out = xp.asarray(out).astype(dtype, copy=False)
+        self.saved = (a, b, out, params)
+        return out
+
+    def backward(self, g):
+        a, b, out, params = self.saved
+        xp = self.bk.xp
+        with _errstate(xp):
+            da, db = BINARY[self.op][1](xp, a, b, out, **params)
+            ga = _unbroadcast((g * da).astype(g.dtype, copy=False), _shape_of(a)) if self.needs[0] else None
+            gb = None
+            if self.needs[1] and db is not None:
+                gb = _unbroadcast((g * db).astype(g.dtype, copy=False), _shape_of(b))
+            elif self.needs[1]:
+                gb = xp.zeros(_shape_of(b), dtype=g.dtype)
+        return ga, gb
+
+
+# div(rounding_mode=...) is torch's Div node too
+BINARY_OPS = _op_classes(Binary, BINARY, {"div_floor": "Div", "div_trunc": "Div"})
+
+
+class Lerp(Function):
+    """out = start + w (end - start), computed as end - (end - start)(1 - w) where |w| >= 1/2
+    (as torch does, so w = 1 gives end exactly). d/dstart = 1 - w, d/dend = w, d/dw = end - start."""
+
+    __slots__ = ()
+    saved_for = ((2,), (2,), (0, 1))  # start and end are read for w's gradient, w for theirs
+
+    def forward(self, start, end, weight):
+        xp = self.bk.xp
+        diff = end - start
+        out = xp.where(xp.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
+        self.saved = (start, end, weight)
+        return xp.asarray(out).astype(start.dtype, copy=False)
+
+    def backward(self, g):
+        start, end, w = self.saved
+        s, e, ws = _shape_of(start), _shape_of(end), _shape_of(w)
+        return (
+            _unbroadcast(g * (1 - w), s) if self.needs[0] else None,
+            _unbroadcast(g * w, e) if self.needs[1] else None,
+            _unbroadcast(g * (end - start), ws) if len(self.needs) > 2 and self.needs[2] else None,
+        )
