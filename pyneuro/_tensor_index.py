@@ -3,10 +3,617 @@ index_add, scatter_reduce, unfold, ...
 
 A mixin of pyneuro.tensor.Tensor; the torch-level functions (pn.hstack, pn.tensor_split, ...)
 are in functions_index.py.
+
+Most methods compose the differentiable ops of _tensor_shape.py (slicing, indexing, reshape,
+permute), so their gradients follow. The "write into a copy" family (index_add, index_copy,
+index_fill, index_put, put, masked_scatter, select/slice/diagonal_scatter, diag_embed) works
+out an index and runs autograd/index.py's IndexPut; scatter_reduce runs ScatterReduce. The
+in-place forms (index_add_, ...) go through InplaceMethods._inplace_op, the one rule for an
+in-place op under autograd (_tensor_inplace.py); the in-place shape changes (t_, squeeze_, ...)
+give the tensor a new view of its own memory (_shape_inplace).
 """
 
 from __future__ import annotations
 
+import builtins
+import itertools
+
+import numpy as np
+
+from . import creation as _creation
+from . import functions as _functions
+from ._dtype import _PY_BOOL, _PY_INT, int64
+from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
+from ._shapes import Size, normalize_dims
+from ._shapes import shape_arg as _shape_arg
+from ._tensor_base import TensorBase, _backend, _from_data, _wrap
+from .autograd.index import IndexPut, ScatterReduce
+
+# torch's names for dtypes in its messages ("self (Float) and source (Double)")
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int"}
+_TORCH_NAMES.update({"int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"})
+
+
+def _torch_name(dtype) -> str:
+    return _TORCH_NAMES.get(str(np.dtype(dtype)), str(dtype))
+
+
+def _int_index(index, what, argument="index"):
+    """index's array, which must be an integer tensor (torch's RuntimeError otherwise)."""
+    if not isinstance(index, TensorBase):
+        raise TypeError(f"{what}(): argument '{argument}' must be Tensor, not {type(index).__name__}")
+    if index._data.dtype.kind not in "iu":
+        raise DTypeError(
+            f"{what}(): Expected dtype int32/int64 for {argument} but got: {_torch_name(index.dtype)}"
+        )
+    return index._data
+
+
+def _check_range(idx, n, what, negative=False):
+    """IndexError (a RuntimeError too) if an index is outside [0, n) (or [-n, n) with negative)."""
+    if idx.size:
+        lo, hi = int(idx.min()), int(idx.max())
+        low = -n if negative else 0
+        if lo < low or hi >= n:
+            bad = hi if hi >= n else lo
+            raise IndexRangeError(f"{what}: index {bad} is out of bounds for dimension with size {n}")
+
+
+def _same_dtype(self, other, what, argument="source"):
+    if isinstance(other, TensorBase) and other._data.dtype != self._data.dtype:
+        raise DTypeError(
+            f"{what}(): self ({_torch_name(self.dtype)}) and {argument} ({_torch_name(other.dtype)}) "
+            "must have the same scalar type"
+        )
+
+
+def result_dtype(tensors):
+    """torch's result dtype for joining tensors (cat, hstack, diff's prepend): a float beats an
+    integer and an integer a bool; within a kind the wider wins (int64 + float32 -> float32)."""
+    dtypes = [t._data.dtype for t in tensors]
+    pool = [d for d in dtypes if d.kind == "f"] or [d for d in dtypes if d.kind in "iu"] or dtypes
+    out = pool[0]
+    for d in pool[1:]:
+        out = np.promote_types(out, d)
+    return out
+
+
+def _two_dims(dim1, dim2, ndim, what="diagonal"):
+    (d1,) = normalize_dims(dim1, ndim)
+    (d2,) = normalize_dims(dim2, ndim)
+    if d1 == d2:
+        raise ArgumentError(f"{what} dimensions cannot be identical {dim1}, {dim2}")
+    return d1, d2
+
 
 class IndexMethods:
+    """Shape, joining and indexing methods of Tensor (a mixin: it has no state of its own)."""
+
     __slots__ = ()
+
+    def _arange(self, n):
+        return _backend(self.device).xp.arange(n, dtype=np.int64)
+
+    def _put(self, values, index, accumulate=False):
+        """A copy of self with values written at index (a NumPy-style index; accumulate: added)."""
+        if not isinstance(values, TensorBase):
+            values = _from_data(values, self.dtype, self.device)
+        elif values._data.dtype != self._data.dtype:
+            values = values._cast(self._data.dtype)
+        return IndexPut.apply(self, values, index=index, accumulate=accumulate)
+
+    # ------------------------------------------------------------------ splitting
+    def tensor_split(self, indices_or_sections, dim=0):
+        """Split into n near-equal parts (the first n % size ones one longer), or at the given
+        indices along dim, like torch.tensor_split; the parts are views."""
+        if self.ndim == 0:
+            raise ArgumentError(
+                "tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims"
+            )
+        (d,) = normalize_dims(dim, self.ndim)
+        n = self.shape[d]
+        split = indices_or_sections
+        if isinstance(split, TensorBase):
+            if split._data.dtype != int64:
+                raise DTypeError(
+                    "tensor_split expected tensor_indices_or_sections to have dtype of long, "
+                    f"but got {_torch_name(split.dtype)}"
+                )
+            if split.ndim > 1:
+                raise ShapeError(
+                    "tensor_split expected tensor_indices_or_sections to be a zero-dimensional or one-dimensional tensor"
+                )
+            split = split.item() if split.ndim == 0 else split.tolist()
+        if isinstance(split, (_PY_INT, np.integer)) and not isinstance(split, _PY_BOOL):
+            if split <= 0:
+                raise ArgumentError(f"number of sections must be larger than 0, got {split}")
+            size, extra = divmod(n, int(split))
+            bounds = list(itertools.accumulate([size + 1] * extra + [size] * (int(split) - extra - 1)))
+        else:
+            bounds = [int(i) for i in split]
+        starts = [0] + bounds
+        ends = bounds + [n]
+        lead = (slice(None),) * d
+        return tuple(self[lead + (slice(s, e),)] for s, e in zip(starts, ends))
+
+    def _split_along(self, sections, dim, what, min_dims):
+        if self.ndim < min_dims:
+            raise ArgumentError(
+                f"torch.{what} requires a tensor with at least {min_dims} dimension, but got a tensor with {self.ndim} dimensions!"
+            )
+        if isinstance(sections, _PY_INT) and (sections == 0 or self.shape[dim] % sections):
+            raise ArgumentError(
+                f"torch.{what} attempted to split along dimension {dim}, but the size of the dimension "
+                f"{self.shape[dim]} is not divisible by the split_size {sections}!"
+            )
+        return self.tensor_split(sections, dim)
+
+    def hsplit(self, sections):
+        return self._split_along(sections, 0 if self.ndim == 1 else 1, "hsplit", 1)
+
+    def vsplit(self, sections):
+        return self._split_along(sections, 0, "vsplit", 2)
+
+    def dsplit(self, sections):
+        return self._split_along(sections, 2, "dsplit", 3)
+
+    def split_with_sizes(self, split_sizes, dim=0):
+        return self.split(list(split_sizes), dim)
+
+    def narrow_copy(self, dim, start, length):
+        return self.narrow(dim, start, length).clone()
+
+    # ------------------------------------------------------------------ dims
+    def swapdims(self, dim0, dim1):
+        return self.transpose(dim0, dim1)
+
+    def broadcast_to(self, size):
+        return self.expand(*_shape_arg((size,)))
+
+    def is_same_size(self, other) -> bool:
+        return self.shape == other.shape
+
+    @property
+    def H(self):
+        """The conjugate transpose of a matrix: its transpose, as pyneuro's tensors are real."""
+        if self.ndim not in (0, 2):
+            raise ArgumentError(
+                f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor."
+            )
+        return self if self.ndim == 0 else self.transpose(0, 1)
+
+    @property
+    def mH(self):
+        if self.ndim < 2:
+            raise ArgumentError(
+                f"tensor.mH is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor."
+            )
+        return self.transpose(-2, -1)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        out = _creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device)
+        return out.requires_grad_() if requires_grad else out
+
+    def rot90(self, k=1, dims=(0, 1)):
+        """Rotate by 90 degrees k times in the plane of dims (from the first towards the second)."""
+        dims = list(dims)
+        if len(dims) != 2:
+            raise ArgumentError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+        if self.ndim < 2:
+            raise ArgumentError(f"expected total dims >= 2, but got total dims = {self.ndim}")
+        d0, d1 = _two_dims(dims[0], dims[1], self.ndim, "rotation")
+        k %= 4
+        if k == 1:
+            return self.flip(d1).transpose(d0, d1)
+        if k == 2:
+            return self.flip(d0, d1)
+        if k == 3:
+            return self.flip(d0).transpose(d0, d1)
+        return self.clone()
+
+    def flipud(self):
+        if self.ndim < 1:
+            raise ArgumentError("Input must be >= 1-d.")
+        return self.flip(0)
+
+    def fliplr(self):
+        if self.ndim < 2:
+            raise ArgumentError("Input must be >= 2-d.")
+        return self.flip(1)
+
+    def unfold(self, dimension, size, step):
+        """The windows of `size` elements every `step` along dimension, as a new last dim
+        (torch's Tensor.unfold); overlapping windows add their gradients."""
+        if self.ndim == 0:
+            normalize_dims(dimension, 0)
+            if size > 1:
+                raise ArgumentError(f"maximum size for tensor at dimension 0 is 1 but size is {size}")
+            return self.reshape(1)[0:size]
+        (d,) = normalize_dims(dimension, self.ndim)
+        n = self.shape[d]
+        if size < 0 or size > n:
+            raise ArgumentError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+        if step <= 0:
+            raise ArgumentError(f"step is {step} but must be > 0")
+        windows = (n - size) // step + 1
+        idx = self._arange(windows)[:, None] * step + self._arange(size)[None, :]
+        out = self[(slice(None),) * d + (_wrap(idx, self.device),)]
+        return out.movedim(d + 1, -1)
+
+    # ------------------------------------------------------------------ diagonals
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        """The diagonal `offset` of the matrices in dims (dim1, dim2), as a last dim (like torch).
+
+        Read as a strided slice of the matrices flattened: for a contiguous input it is a view,
+        so writing into it writes into self, as in torch."""
+        d1, d2 = _two_dims(dim1, dim2, self.ndim)
+        y = self.movedim((d1, d2), (-2, -1))
+        rows, cols = y.shape[-2:]
+        length = builtins.max(
+            0, builtins.min(rows - builtins.max(-offset, 0), cols - builtins.max(offset, 0))
+        )
+        flat = y.reshape(tuple(y.shape[:-2]) + (rows * cols,))
+        start = offset if offset >= 0 else -offset * cols
+        return flat[..., start : start + length * (cols + 1) : cols + 1] if length else flat[..., 0:0]
+
+    def _diagonal_positions(self, offset, dim1, dim2):
+        """The flat positions (C order) of self.diagonal(offset, dim1, dim2), as an index array."""
+        d1, d2 = _two_dims(dim1, dim2, self.ndim)
+        pos = self._arange(self.numel()).reshape(self.shape)
+        return pos.diagonal(offset, d1, d2)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        """Matrices with the last dim of self on their diagonal `offset` (in dims dim1, dim2 of
+        the result), like torch.diag_embed."""
+        nd = self.ndim + 1
+        d1, d2 = _two_dims(dim1, dim2, nd)
+        n = self.shape[-1] if self.ndim else 1
+        m = n + abs(offset)
+        x = self if self.ndim else self.reshape(1)
+        base = _creation.zeros(tuple(x.shape[:-1]) + (m, m), dtype=self.dtype, device=self.device)
+        r = self._arange(n) + builtins.max(-offset, 0)
+        c = self._arange(n) + builtins.max(offset, 0)
+        out = base._put(x, (Ellipsis, r, c))
+        return out.movedim((nd - 2, nd - 1), (d1, d2))
+
+    def diagflat(self, offset=0):
+        return self.reshape(-1).diag_embed(offset)
+
+    def fill_diagonal_(self, fill_value, wrap=False):
+        """Fill the main diagonal in place (all dims equal, or a 2-D tensor with wrap for tall ones)."""
+        if self.ndim < 2:
+            raise ArgumentError("dimensions must larger than 1")
+        shape = tuple(self.shape)
+        if self.ndim > 2 and len(set(shape)) != 1:
+            raise ArgumentError("all dimensions of input must be of equal length")
+        step = builtins.sum(int(np.prod(shape[i + 1 :])) for i in range(self.ndim))
+        end = self.numel() if wrap and self.ndim == 2 else builtins.min(shape) * step
+        mask = np.zeros(self.numel(), dtype=bool)
+        mask[0:end:step] = True
+        return self.masked_fill_(_from_data(mask.reshape(shape), None, self.device), fill_value)
+
+    # ------------------------------------------------------------------ gathers
+    def take(self, index):
+        """self.flatten()[index] (negative indices count from the end), shaped like index."""
+        if not isinstance(index, TensorBase) or index._data.dtype != int64:
+            kind = _torch_name(index.dtype) if isinstance(index, TensorBase) else type(index).__name__
+            raise DTypeError(f"take(): Expected a long tensor for index, but got {kind}")
+        n = self.numel()
+        if index._data.size and (int(index._data.min()) < -n or int(index._data.max()) >= n):
+            bad = int(index._data.max()) if int(index._data.max()) >= n else int(index._data.min())
+            raise IndexRangeError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
+        return self.reshape(-1)[index]
+
+    def take_along_dim(self, indices, dim=None):
+        """Gather along dim with indices broadcast against self elsewhere (torch.take_along_dim);
+        dim=None: from the flattened self."""
+        idx = _int_index(indices, "take_along_dim", "indices")
+        if dim is None:  # a gather from the flattened self: no negative indices
+            _check_range(idx, self.numel(), "take_along_dim")
+            return self.reshape(-1).gather(0, indices.reshape(-1))
+        (d,) = normalize_dims(dim, self.ndim)
+        if indices.ndim != self.ndim:
+            raise ShapeError(
+                "torch.take_along_dim(): input and indices should have the same number of dimensions"
+            )
+        _check_range(idx, self.shape[d], "take_along_dim", negative=True)
+        shape_self, shape_idx = list(self.shape), list(indices.shape)
+        shape_self[d] = shape_idx[d] = 1
+        common = broadcast_shape(shape_self, shape_idx)
+        src_shape, idx_shape = list(common), list(common)
+        src_shape[d], idx_shape[d] = self.shape[d], indices.shape[d]
+        return self.expand(*src_shape).gather(d, indices.expand(*idx_shape))
+
+    def argwhere(self):
+        return self.nonzero()
+
+    # ------------------------------------------------------------------ writes into a copy
+    def index_put(self, indices, values, accumulate=False):
+        """self with values put at self[indices] (accumulate=True: added, repeats add up)."""
+        parts = tuple(indices)
+        for p in parts:
+            if isinstance(p, TensorBase) and p._data.dtype.kind not in "iub":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        _same_dtype_put(self, values)
+        index = tuple(p._data if isinstance(p, TensorBase) else p for p in parts)
+        return self._put(values, index, accumulate)
+
+    def _dim_index_checks(self, dim, index, source, what, negative=False):
+        """(dim, index array) for index_add/copy/fill after torch's checks."""
+        idx = _int_index(index, what)
+        if idx.ndim > 1:
+            raise ShapeError(f"{what}(): Index is supposed to be a vector")
+        (d,) = normalize_dims(dim, self.ndim)
+        n = self.shape[d] if self.ndim else 1
+        _check_range(idx, n, what, negative)
+        if isinstance(source, TensorBase) and source is not None:
+            expect = list(self.shape)
+            if expect:
+                expect[d] = idx.size
+            if list(source.shape) != expect and not (source.ndim == 0 and expect == [1]):
+                raise ShapeError(
+                    f"{what}(): source tensor shape must match self tensor shape, excluding the specified "
+                    f"dimension. Got self.shape = {list(self.shape)} source.shape = {list(source.shape)}"
+                )
+        return d, idx.reshape(-1)
+
+    def index_add(self, dim, index, source, alpha=1):
+        """self with alpha * source added at index along dim (repeated indices add up)."""
+        _same_dtype(self, source, "index_add_")
+        d, idx = self._dim_index_checks(dim, index, source, "index_add_")
+        values = source if alpha == 1 else source * alpha
+        if not self.ndim:
+            return self._put(values.reshape(()), (), True)
+        return self._put(values, (slice(None),) * d + (idx,), True)
+
+    def index_copy(self, dim, index, source):
+        _same_dtype(self, source, "index_copy_")
+        d, idx = self._dim_index_checks(dim, index, source, "index_copy_")
+        if not self.ndim:
+            return self._put(source.reshape(()), ())
+        return self._put(source, (slice(None),) * d + (idx,))
+
+    def index_fill(self, dim, index, value):
+        if isinstance(value, TensorBase) and value.ndim:
+            raise ArgumentError(
+                f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.ndim} dimension(s)."
+            )
+        d, idx = self._dim_index_checks(dim, index, None, "index_fill_", negative=True)
+        if not self.ndim:
+            return self._put(value, ())
+        return self._put(value, (slice(None),) * d + (idx,))
+
+    def put(self, index, source, accumulate=False):
+        """self with source put at the flat positions index (negative count from the end)."""
+        idx = _int_index(index, "put")
+        _check_range(idx, self.numel(), "put", negative=True)
+        if not isinstance(source, TensorBase) or source.numel() != idx.size:
+            got = source.numel() if isinstance(source, TensorBase) else type(source).__name__
+            raise ShapeError(
+                f"put(): Expected source and index to have the same number of elements, got {got} and {idx.size}"
+            )
+        _same_dtype(self, source, "put_")
+        out = self.reshape(-1)._put(source.reshape(-1), idx.reshape(-1), accumulate)
+        return out.reshape(self.shape)
+
+    def masked_scatter(self, mask, source):
+        """self with the positions where mask is True filled, in order, from source's elements."""
+        if not isinstance(mask, TensorBase) or mask._data.dtype.kind != "b":
+            kind = _torch_name(mask.dtype) if isinstance(mask, TensorBase) else type(mask).__name__
+            raise DTypeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype {kind}")
+        _same_dtype(self, source, "masked_scatter_")
+        shape = broadcast_shape(self.shape, mask.shape)
+        x = self.expand(*shape) if tuple(shape) != tuple(self.shape) else self
+        m = (
+            mask._data
+            if tuple(mask.shape) == tuple(shape)
+            else _backend(self.device).xp.broadcast_to(mask._data, shape)
+        )
+        n = int(m.sum())
+        if source.numel() < n:
+            raise ArgumentError("Number of elements of source < number of ones in mask")
+        return x._put(source.reshape(-1)[0:n], m)
+
+    def select_scatter(self, src, dim, index):
+        """self with self.select(dim, index) replaced by src."""
+        (d,) = normalize_dims(dim, self.ndim)
+        n = self.shape[d]
+        if not -n <= index < n:
+            raise IndexError(
+                f"select(): index {index} out of range for tensor of size {list(self.shape)} at dimension {d}"
+            )
+        return self._scatter_region(src, (slice(None),) * d + (index % n,))
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        """self with self[..., start:end:step, ...] (on dim) replaced by src."""
+        (d,) = normalize_dims(dim, self.ndim)
+        return self._scatter_region(src, (slice(None),) * d + (slice(start, end, step),))
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
+        """self with self.diagonal(offset, dim1, dim2) replaced by src."""
+        pos = self._diagonal_positions(offset, dim1, dim2)
+        if tuple(src.shape) != tuple(pos.shape):
+            raise ShapeError(
+                f"expected src to have a size equal to the diagonal of self. src size = {list(src.shape)}, "
+                f"diagonal size = {list(pos.shape)}"
+            )
+        return self.reshape(-1)._put(src, pos).reshape(self.shape)
+
+    def _scatter_region(self, src, index):
+        region = self._data[index].shape
+        if tuple(src.shape) != tuple(region):
+            raise ShapeError(
+                f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
+                f"slice size = {list(region)}"
+            )
+        return self._put(src, index)
+
+    def scatter_reduce(self, dim, index, src, reduce, include_self=True):
+        """Reduce src's values into self at index along dim: reduce is "sum", "prod", "mean",
+        "amax" or "amin" (include_self: whether self's value takes part), like torch."""
+        reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # torch takes both spellings
+        if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+            raise ArgumentError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+        idx = _int_index(index, "scatter_reduce")
+        if not isinstance(src, TensorBase):
+            raise TypeError(f"scatter_reduce(): argument 'src' must be Tensor, not {type(src).__name__}")
+        _same_dtype(self, src, "scatter_reduce", "src")
+        (d,) = normalize_dims(dim, self.ndim)
+        if idx.ndim != self.ndim or src.ndim != idx.ndim:
+            raise ShapeError("Index tensor must have the same number of dimensions as self tensor")
+        if any(
+            idx.shape[k] > src.shape[k] or (k != d and idx.shape[k] > self.shape[k]) for k in range(idx.ndim)
+        ):
+            raise ShapeError(
+                f"Expected index {list(idx.shape)} to be smaller than self {list(self.shape)} apart from "
+                f"dimension {d} and to be smaller size than src {list(src.shape)}"
+            )
+        _check_range(idx, self.shape[d] if self.ndim else 1, "scatter_reduce")
+        grids = self._index_grids(d, idx)
+        return ScatterReduce.apply(
+            self, src, grids=grids, ishape=idx.shape, reduce=reduce, include_self=_PY_BOOL(include_self)
+        )
+
+    # ------------------------------------------------------------------ in-place forms
+    def index_add_(self, dim, index, source, alpha=1):
+        return self._inplace_op(lambda a, s: a.index_add(dim, index, s, alpha=alpha), False, source)
+
+    def index_copy_(self, dim, index, source):
+        return self._inplace_op(lambda a, s: a.index_copy(dim, index, s), False, source)
+
+    def index_fill_(self, dim, index, value):
+        return self._inplace_op(lambda a, v: a.index_fill(dim, index, v), False, value)
+
+    def index_put_(self, indices, values, accumulate=False):
+        return self._inplace_op(lambda a, v: a.index_put(indices, v, accumulate), False, values)
+
+    def put_(self, index, source, accumulate=False):
+        return self._inplace_op(lambda a, s: a.put(index, s, accumulate), False, source)
+
+    def masked_scatter_(self, mask, source):
+        if isinstance(mask, TensorBase) and tuple(broadcast_shape(self.shape, mask.shape)) != tuple(
+            self.shape
+        ):
+            raise ShapeError(
+                f"masked_scatter_: mask of shape {list(mask.shape)} cannot be broadcast to {list(self.shape)}"
+            )
+        return self._inplace_op(lambda a, s: a.masked_scatter(mask, s), False, source)
+
+    def scatter_reduce_(self, dim, index, src, reduce, include_self=True):
+        keep = reduce not in ("sum", "mean")  # prod, amax, amin: backward reads self's old values
+        return self._inplace_op(lambda a, s: a.scatter_reduce(dim, index, s, reduce, include_self), keep, src)
+
+    def _shape_inplace(self, view):
+        """torch's in-place shape changes (t_, squeeze_, ...): self becomes view(self), a new
+        view of its own memory. The version counter is bumped, as torch does; with grad, self
+        takes the view op's place in the graph (a leaf that requires grad raises, as in torch)."""
+        self._check_inplace()
+        out = view(self)
+        self._data = out._data
+        if out._node is not None:
+            self._node = out._node
+            if self._view is not None and out._view is not None:
+                self._view = out._view  # still a view of the same base, one step further
+        self._vc[0] += 1
+        return self
+
+    def t_(self):
+        return self._shape_inplace(lambda a: a.t())
+
+    def transpose_(self, dim0, dim1):
+        return self._shape_inplace(lambda a: a.transpose(dim0, dim1))
+
+    swapdims_ = swapaxes_ = transpose_
+
+    def squeeze_(self, dim=None):
+        return self._shape_inplace(lambda a: a.squeeze(dim))
+
+    def unsqueeze_(self, dim):
+        return self._shape_inplace(lambda a: a.unsqueeze(dim))
+
+    # ------------------------------------------------------------------ products, differences
+    def kron(self, other):
+        """The Kronecker product: block (i, j) of the result is self[i, j] * other (any ndim)."""
+        nd = builtins.max(self.ndim, other.ndim)
+        sa = (1,) * (nd - self.ndim) + tuple(self.shape)
+        sb = (1,) * (nd - other.ndim) + tuple(other.shape)
+        a = self.reshape(tuple(v for n in sa for v in (n, 1)))
+        b = other.reshape(tuple(v for n in sb for v in (1, n)))
+        return (a * b).reshape(tuple(x * y for x, y in zip(sa, sb)))
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """The n-th forward difference along dim (x[i+1] - x[i]; bools: !=), with prepend /
+        append joined on first, like torch.diff."""
+        if self.ndim == 0:
+            raise ArgumentError("diff expects input to be at least one-dimensional")
+        if n < 0:
+            raise ArgumentError(f"order must be non-negative but got {n}")
+        (d,) = normalize_dims(dim, self.ndim)
+        for name, extra in (("prepend", prepend), ("append", append)):
+            if extra is not None and not isinstance(extra, TensorBase):
+                raise TypeError(f"diff(): argument '{name}' must be Tensor, not {type(extra).__name__}")
+        parts = [p for p in (prepend, self, append) if p is not None]
+        if len(parts) > 1:
+            dtype = result_dtype(parts)
+            x = _functions.cat([p._cast(dtype) for p in parts], dim=d)
+        else:
+            x = self
+        for _ in range(n):
+            m = x.shape[d]
+            if m == 0:
+                break
+            hi, lo = x.narrow(d, 1, m - 1), x.narrow(d, 0, m - 1)
+            x = (hi != lo) if x._data.dtype.kind == "b" else hi - lo
+        return x
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        """The values with each run of equal consecutive ones kept once (along dim: slices),
+        like torch.unique_consecutive; optionally the run of each element and each run's length."""
+        xp = _backend(self.device).xp
+        if dim is None:
+            flat = self._data.reshape(-1)
+            change = flat[1:] != flat[:-1]
+            shape_inverse = self.shape
+        else:
+            (d,) = normalize_dims(dim, self.ndim)
+            flat = xp.moveaxis(self._data, d, 0)
+            rows = flat.reshape(flat.shape[0], -1)
+            change = (rows[1:] != rows[:-1]).any(axis=1)
+            shape_inverse = (flat.shape[0],)
+        starts = xp.concatenate([xp.ones(builtins.min(len(flat), 1), dtype=bool), change])
+        first = xp.nonzero(starts)[0]
+        values = flat[first] if dim is None else xp.moveaxis(flat[first], 0, d)
+        out = [_wrap(xp.ascontiguousarray(values), self.device)]
+        if return_inverse:
+            out.append(_wrap((xp.cumsum(starts) - 1).astype(np.int64).reshape(shape_inverse), self.device))
+        if return_counts:
+            counts = xp.diff(xp.concatenate([first, xp.asarray([len(flat)])])).astype(np.int64)
+            out.append(_wrap(counts, self.device))
+        return out[0] if len(out) == 1 else tuple(out)
+
+
+def _same_dtype_put(self, values):
+    if isinstance(values, TensorBase) and values._data.dtype != self._data.dtype:
+        raise DTypeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{_torch_name(self.dtype)} for the destination and {_torch_name(values.dtype)} for the source."
+        )
+
+
+def broadcast_shape(*shapes):
+    """The shape all of shapes broadcast to (a pn.Size), or torch's RuntimeError if they do not."""
+    ndim = builtins.max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for i, shape in enumerate(shapes):
+        for k, n in enumerate(shape):
+            j = ndim - len(shape) + k
+            if n < 0:
+                raise ArgumentError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
+            if n != 1 and out[j] not in (1, n):
+                raise ShapeError(
+                    "Shape mismatch: objects cannot be broadcast to a single shape. "
+                    f"Mismatch is between arg {i} and dim {k}."
+                )
+            if n != 1:
+                out[j] = n
+    return Size(out)

@@ -1,0 +1,482 @@
+"""The shape, joining and indexing functions of functions_index.py / _tensor_index.py against
+torch: values, dtypes, shapes, gradients (torch.autograd as the oracle), in-place forms and
+the exception types torch raises."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(0)
+A34 = RNG.standard_normal((3, 4)).astype(np.float32)
+A234 = RNG.standard_normal((2, 3, 4)).astype(np.float32)
+V5 = RNG.standard_normal(5).astype(np.float32)
+S0 = np.float32(1.5)
+
+
+def _np(x):
+    return x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
+
+
+def same(fn, *arrays, grad=True, seed=1):
+    """Run fn(fw, *tensors) for pyneuro and torch; compare every output (value, dtype, shape)
+    and the gradient of every float input through a random linear functional of the outputs."""
+    res = {}
+    for fw in (pn, torch):
+        ts = []
+        for a in arrays:
+            a = np.asarray(a)
+            t = fw.tensor(a)
+            if grad and a.dtype.kind == "f":
+                t.requires_grad_()
+            ts.append(t)
+        out = fn(fw, *ts)
+        outs = list(out) if isinstance(out, (tuple, list)) else [out]
+        rng = np.random.default_rng(seed)
+        total = None
+        for o in outs:
+            if o.requires_grad:
+                term = (o * fw.tensor(rng.standard_normal(tuple(o.shape)).astype(np.float32))).sum()
+                total = term if total is None else total + term
+        if total is not None:
+            total.backward()
+        res[fw] = (outs, [t.grad for t in ts])
+    (p_outs, p_grads), (t_outs, t_grads) = res[pn], res[torch]
+    assert len(p_outs) == len(t_outs)
+    for p, t in zip(p_outs, t_outs):
+        assert tuple(p.shape) == tuple(t.shape), (p.shape, t.shape)
+        assert str(p.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], (p.dtype, t.dtype)
+        np.testing.assert_allclose(_np(p), _np(t), rtol=1e-5, atol=1e-6)
+    for p, t in zip(p_grads, t_grads):
+        assert (p is None) == (t is None), (p, t)
+        if t is not None:
+            np.testing.assert_allclose(_np(p), _np(t), rtol=1e-5, atol=1e-6)
+    return p_outs
+
+
+def raises_like(fn, *arrays):
+    """fn raises for torch, and pyneuro raises an instance of the same exception type."""
+    with pytest.raises(Exception) as t_err:
+        fn(torch, *[torch.tensor(np.asarray(a)) for a in arrays])
+    with pytest.raises(type(t_err.value)):
+        fn(pn, *[pn.tensor(np.asarray(a)) for a in arrays])
+
+
+IDX = np.array([0, 2, 0, 1])  # repeats
+# ----------------------------------------------------------------------------- value + gradient cases
+CASES = {
+    "tensor_split_int": (lambda fw, x: fw.tensor_split(x, 3, dim=1), A34),
+    "tensor_split_list": (lambda fw, x: fw.tensor_split(x, [1, -1, 10], dim=1), A34),
+    "tensor_split_reversed": (lambda fw, x: x.tensor_split([3, 1]), V5),
+    "tensor_split_tensor": (lambda fw, x: x.tensor_split(fw.tensor([1, 3]), 1), A34),
+    "tensor_split_0d_tensor": (lambda fw, x: x.tensor_split(fw.tensor(2)), V5),
+    "hsplit": (lambda fw, x: fw.hsplit(x, 2), A34),
+    "hsplit_list": (lambda fw, x: x.hsplit([1, 2]), A34),
+    "vsplit": (lambda fw, x: fw.vsplit(x, [1]), A34),
+    "dsplit": (lambda fw, x: fw.dsplit(x, 2), A234),
+    "split_with_sizes": (lambda fw, x: fw.split_with_sizes(x, [1, 3], 1), A34),
+    "narrow": (lambda fw, x: fw.narrow(x, 1, -3, 2), A34),
+    "narrow_copy": (lambda fw, x: fw.narrow_copy(x, 0, 1, 2), A34),
+    "select": (lambda fw, x: fw.select(x, 1, -1), A34),
+    "tile": (lambda fw, x: fw.tile(x, (2, 1, 2)), A34),
+    "unflatten": (lambda fw, x: fw.unflatten(x, 1, (2, 2)), A34),
+    "t": (lambda fw, x: fw.t(x), A34),
+    "swapaxes": (lambda fw, x: fw.swapaxes(x, 0, 2), A234),
+    "swapdims": (lambda fw, x: x.swapdims(-1, 0), A234),
+    "moveaxis": (lambda fw, x: fw.moveaxis(x, 0, -1), A234),
+    "hstack": (lambda fw, x, y: fw.hstack([x, y, x]), A34, A34[:, :2]),
+    "hstack_1d": (lambda fw, x, s: fw.hstack((x, s)), V5, S0),
+    "vstack": (lambda fw, x, y: fw.vstack([x, y]), A34, A34[0]),
+    "row_stack": (lambda fw, x, y: fw.row_stack([x, y]), V5, V5),
+    "dstack": (lambda fw, x, y: fw.dstack([x, y]), A34, A34),
+    "column_stack": (lambda fw, x, y, s: fw.column_stack([x, y, s.expand(3)]), A34, A34[:, 0], S0),
+    "concatenate": (lambda fw, x, y: fw.concatenate([x, y], axis=1), A34, A34),
+    "take": (lambda fw, x: fw.take(x, fw.tensor([[0, -1], [5, 5]])), A34),
+    "take_method": (lambda fw, x: x.take(fw.tensor(IDX)), V5),
+    "take_along_dim": (lambda fw, x: fw.take_along_dim(x, fw.tensor([[0, 3, 3]]).T, dim=1), A34),
+    "take_along_dim_broadcast": (lambda fw, x: x.take_along_dim(fw.tensor([[[1], [0], [1]]]), 0), A234),
+    "take_along_dim_none": (lambda fw, x: fw.take_along_dim(x, fw.tensor([11, 0, 0])), A34),
+    "broadcast_to": (lambda fw, x: fw.broadcast_to(x, (2, -1, 4)), A34[:1]),
+    "broadcast_tensors": (lambda fw, x, y: fw.broadcast_tensors(x, y), A34[:, :1], V5[:4]),
+    "atleast_1d": (lambda fw, s, x: fw.atleast_1d(s, x), S0, A34),
+    "atleast_2d": (lambda fw, s, x: fw.atleast_2d((s, x)), S0, V5),
+    "atleast_3d": (lambda fw, s, x, y: fw.atleast_3d(s, x, y), S0, V5, A34),
+    "atleast_3d_one": (lambda fw, x: fw.atleast_3d(x), A34),
+    "rot90": (lambda fw, x: fw.rot90(x), A34),
+    "rot90_k2": (lambda fw, x: fw.rot90(x, 2, [1, 2]), A234),
+    "rot90_k3": (lambda fw, x: x.rot90(-1, (2, 0)), A234),
+    "rot90_k4": (lambda fw, x: x.rot90(4), A34),
+    "flipud": (lambda fw, x: fw.flipud(x), A34),
+    "fliplr": (lambda fw, x: x.fliplr(), A234),
+    "diagonal": (lambda fw, x: fw.diagonal(x), A34),
+    "diagonal_offset": (lambda fw, x: x.diagonal(2), A34),
+    "diagonal_neg": (lambda fw, x: x.diagonal(-1, 1, 0), A34),
+    "diagonal_3d": (lambda fw, x: fw.diagonal(x, 1, -1, 1), A234),
+    "diagonal_empty": (lambda fw, x: x.diagonal(5), A34),
+    "diagonal_noncontig": (lambda fw, x: x.transpose(0, 2).diagonal(0, 0, 1), A234),
+    "diag_embed": (lambda fw, x: fw.diag_embed(x), A34),
+    "diag_embed_dims": (lambda fw, x: fw.diag_embed(x, -1, 0, 2), A34),
+    "diag_embed_1d": (lambda fw, x: x.diag_embed(2), V5),
+    "diagflat": (lambda fw, x: fw.diagflat(x, -1), A34[:2, :2]),
+    "diagflat_method": (lambda fw, x: x.diagflat(), V5),
+    "scatter": (lambda fw, x, s: fw.scatter(x, 1, fw.tensor([[3, 1], [0, 2], [1, 1]]), s), A34, A34[:, :2]),
+    "scatter_value": (lambda fw, x: fw.scatter(x, 0, fw.tensor([[2, 1]]), value=2.0), A34),
+    "scatter_add": (lambda fw, x, s: fw.scatter_add(x, 0, fw.tensor([[2, 2, 0, 2]]), s), A34, A34[:1]),
+    "index_add": (lambda fw, x, s: fw.index_add(x, 0, fw.tensor(IDX), s), A34, A34[[0, 1, 2, 2]]),
+    "index_add_alpha": (
+        lambda fw, x, s: x.index_add(1, fw.tensor([3, 3, 0]), s, alpha=-2.5),
+        A34,
+        A34[:, :3],
+    ),
+    "index_copy": (lambda fw, x, s: fw.index_copy(x, 1, fw.tensor([3, 0]), s), A34, A34[:, :2] * 2),
+    "index_fill": (lambda fw, x: fw.index_fill(x, 1, fw.tensor([-1, 0]), -7.0), A34),
+    "index_fill_tensor": (lambda fw, x, v: x.index_fill(0, fw.tensor([1]), v), A34, S0),
+    "index_put": (lambda fw, x, v: fw.index_put(x, (fw.tensor([0, 2]), fw.tensor([1, -1])), v), A34, V5[:2]),
+    "index_put_acc": (
+        lambda fw, x, v: fw.index_put(x, (fw.tensor(IDX), fw.tensor([1, 1, 1, 3])), v, accumulate=True),
+        A34,
+        V5[:4],
+    ),
+    "index_put_acc_rows": (lambda fw, x, v: x.index_put((fw.tensor(IDX),), v, True), A34, A34[0]),
+    "index_put_bool": (lambda fw, x, v: x.index_put((fw.tensor(A34 > 0),), v), A34, S0),
+    "put": (lambda fw, x, s: x.put(fw.tensor([0, -1, 5]), s), A34, V5[:3]),
+    "put_acc": (lambda fw, x, s: x.put(fw.tensor([[1, 1], [1, 7]]), s, accumulate=True), A34, A34[:2, :2]),
+    "masked_scatter": (lambda fw, x, s: fw.masked_scatter(x, fw.tensor(A34 > 0), s), A34, A234),
+    "masked_scatter_bcast": (
+        lambda fw, x, s: x.masked_scatter(fw.tensor([True, False, False, True]), s),
+        A34,
+        A34 * 3,
+    ),
+    "masked_scatter_bcast_self": (lambda fw, x, s: x.masked_scatter(fw.tensor(A34 > 0), s), V5[:4], A234),
+    "select_scatter": (lambda fw, x, s: fw.select_scatter(x, s, 1, -2), A34, A34[:, 0] * 3),
+    "slice_scatter": (lambda fw, x, s: fw.slice_scatter(x, s, 1, 1, None, 2), A34, A34[:, :2] * 3),
+    "slice_scatter_default": (lambda fw, x, s: x.slice_scatter(s), A34, A34 * 3),
+    "diagonal_scatter": (lambda fw, x, s: fw.diagonal_scatter(x, s, 1), A34, V5[:3]),
+    "diagonal_scatter_3d": (lambda fw, x, s: x.diagonal_scatter(s, -1, 2, 1), A234, A34[:2, :3]),
+    "block_diag": (lambda fw, x, y, s: fw.block_diag(x, y, s), A34, V5, S0),
+    "cartesian_prod": (lambda fw, x, y: fw.cartesian_prod(x, y), V5[:3], V5),
+    "cartesian_prod_one": (lambda fw, x: fw.cartesian_prod(x), V5),
+    "kron": (lambda fw, x, y: fw.kron(x, y), A34[:2, :3], A34),
+    "kron_mixed_dims": (lambda fw, x, y: x.kron(y), V5[:2], A234),
+    "kron_0d": (lambda fw, s, y: fw.kron(s, y), S0, V5),
+    "diff": (lambda fw, x: fw.diff(x), A34),
+    "diff_n2_dim0": (lambda fw, x: x.diff(2, 0), A34),
+    "diff_prepend": (
+        lambda fw, x, p, q: fw.diff(x, n=2, dim=1, prepend=p, append=q),
+        A34,
+        A34[:, :2],
+        A34[:, :1],
+    ),
+    "diff_n_large": (lambda fw, x: fw.diff(x, 9), V5),
+    "combinations": (lambda fw, x: fw.combinations(x), V5),
+    "combinations_repl": (lambda fw, x: fw.combinations(x, 3, with_replacement=True), V5[:3]),
+    "unfold": (lambda fw, x: x.unfold(1, 2, 1), A34),
+    "unfold_step": (lambda fw, x: x.unfold(-1, 3, 2), A234),
+    "unfold_dim0": (lambda fw, x: x.unfold(0, 2, 1), A234),
+    "unfold_0d": (lambda fw, s: s.unfold(0, 1, 1), S0),
+    "H": (lambda fw, x: x.H, A34),
+    "mH": (lambda fw, x: x.mH, A234),
+    "scatter_reduce_sum": (
+        lambda fw, x, s: fw.scatter_reduce(x, 0, fw.tensor([[0, 1, 0, 2], [0, 0, 0, 2]]), s, "sum"),
+        A34,
+        A34[:2],
+    ),
+}
+
+REDUCE_IDX = np.array([[0, 1, 0, 2], [0, 0, 0, 2]])
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_torch(name):
+    fn, *arrays = CASES[name]
+    same(fn, *arrays)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce(reduce, include_self):
+    src = np.array([[1.0, 2.0, 0.0, 5.0], [3.0, 2.0, 0.0, -5.0]], np.float32)  # ties and zeros
+    base = np.array([[3.0, 0.0, 1.0, 2.0], [1.0, 1.0, 1.0, 1.0], [4.0, 4.0, 4.0, 5.0]], np.float32)
+    same(
+        lambda fw, x, s: x.scatter_reduce(0, fw.tensor(REDUCE_IDX), s, reduce, include_self=include_self),
+        base,
+        src,
+    )
+    # a src larger than the index: only its first part is read (values only: torch's backward
+    # rejects a larger src)
+    same(
+        lambda fw, x, s: fw.scatter_reduce(x, 1, fw.tensor(REDUCE_IDX[:, :2]), s, reduce),
+        base,
+        A34,
+        grad=False,
+    )
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+def test_scatter_reduce_integers(reduce):
+    base = np.arange(-4, 8).reshape(3, 4)
+    same(lambda fw, x, s: x.scatter_reduce(0, fw.tensor(REDUCE_IDX), s, reduce), base, base[:2] * 3 - 1)
+    same(
+        lambda fw, x, s: x.scatter_reduce(0, fw.tensor(REDUCE_IDX), s, reduce, include_self=False),
+        base,
+        base[:2],
+    )
+
+
+def test_scatter_reduce_prod_gradient_with_two_zeros():
+    same(
+        lambda fw, x, s: x.scatter_reduce(0, fw.tensor([0, 0, 1, 1, 1]), s, "prod"),
+        np.array([0.0, 2.0, 3.0], np.float32),
+        np.array([2.0, 3.0, 0.0, 4.0, 5.0], np.float32),
+    )
+
+
+def test_non_differentiable_results():
+    x = A34.copy()
+    x[1] = x[0]
+    same(
+        lambda fw, t: fw.unique_consecutive(t, return_inverse=True, return_counts=True, dim=0), x, grad=False
+    )
+    for kwargs in ({}, {"return_counts": True}, {"return_inverse": True}):
+        same(lambda fw, t: fw.unique_consecutive(t, **kwargs), np.array([[1, 1, 2], [2, 3, 1]]))
+    same(lambda fw, t: t.unique_consecutive(dim=1, return_inverse=True), np.array([[1, 1, 2], [1, 1, 3]]))
+    same(lambda fw, t: fw.unique_consecutive(t, return_counts=True), np.zeros(0, np.float32), grad=False)
+    same(lambda fw, t: (fw.argwhere(t > 0), t.argwhere()), A34)
+    same(lambda fw, t: fw.diff(t), np.array([True, False, False, True]))
+    same(lambda fw, t: fw.diff(t, prepend=fw.tensor([0.5])), np.array([1, 2, 4]))
+    for args in ((3, 4), (4, 3, 1), (3, 3, -1), (0, 2), (2, 5, -9)):
+        same(lambda fw: (fw.tril_indices(*args), fw.triu_indices(*args)))
+    same(lambda fw: fw.tril_indices(3, 3, dtype=fw.int32))
+    assert tuple(pn.broadcast_shapes((2, 1), (3,), 1, ())) == tuple(
+        torch.broadcast_shapes((2, 1), (3,), 1, ())
+    )
+    assert isinstance(pn.broadcast_shapes((2, 1)), pn.Size)
+    assert pn.zeros(2, 3).is_same_size(pn.ones(2, 3)) and not pn.zeros(2, 3).is_same_size(pn.ones(3, 2))
+    e = pn.zeros(2).new_empty((3, 2), dtype=pn.int64)
+    assert e.shape == (3, 2) and e.dtype == pn.int64
+    assert pn.ones(2, dtype=pn.float64).new_empty(4).dtype == pn.float64
+    assert pn.block_diag().shape == torch.block_diag().shape
+    assert pn.combinations(pn.tensor([1, 2, 3]), r=4).shape == (0, 4)
+    assert pn.combinations(pn.tensor([1, 2, 3]), r=0).shape == (0,)
+
+
+def test_scatter_reduce_amax_ties_and_take_repeats_against_autograd():
+    # every value equal: torch shares the gradient evenly among self and the tied src values
+    same(
+        lambda fw, x, s: x.scatter_reduce(0, fw.tensor([0, 0, 0]), s, "amax"),
+        np.ones(2, np.float32),
+        np.ones(3, np.float32),
+    )
+    same(
+        lambda fw, x, s: x.scatter_reduce(0, fw.tensor([0, 0, 1]), s, "amin", include_self=False),
+        np.ones(2, np.float32),
+        np.ones(3, np.float32),
+    )
+
+
+def test_diagonal_is_a_view_and_int_dtypes_keep():
+    x = pn.zeros(3, 3)
+    x.diagonal().fill_(2.0)
+    np.testing.assert_array_equal(x.numpy(), np.eye(3) * 2)
+    same(
+        lambda fw, t: (t.diagonal(), fw.kron(t, t), fw.hstack([t, t]), t.unfold(0, 2, 1)),
+        np.arange(9).reshape(3, 3),
+    )
+
+
+# ----------------------------------------------------------------------------- in-place forms
+INPLACE = {
+    "index_add_": (lambda fw, a, s: a.index_add_(0, fw.tensor(IDX), s, alpha=2), A34[[0, 1, 2, 2]]),
+    "index_copy_": (lambda fw, a, s: a.index_copy_(1, fw.tensor([2, 0]), s), A34[:, :2]),
+    "index_fill_": (lambda fw, a, s: a.index_fill_(1, fw.tensor([2, 0]), s), S0),
+    "index_put_": (lambda fw, a, s: a.index_put_((fw.tensor(IDX),), s, accumulate=True), A34[0]),
+    "masked_scatter_": (lambda fw, a, s: a.masked_scatter_(fw.tensor(A34 < 0), s), A234),
+    "scatter_reduce_amax": (lambda fw, a, s: a.scatter_reduce_(0, fw.tensor(REDUCE_IDX), s, "amax"), A34[:2]),
+    "scatter_reduce_prod": (
+        lambda fw, a, s: a.scatter_reduce_(1, fw.tensor(REDUCE_IDX[:, :3] % 3), s, "prod"),
+        A34[:2, :3],
+    ),
+    "scatter_reduce_mean": (
+        lambda fw, a, s: a.scatter_reduce_(0, fw.tensor(REDUCE_IDX), s, "mean", include_self=False),
+        A34[:2],
+    ),
+    "put_": (lambda fw, a, s: a.put_(fw.tensor([1, 1, -2]), s, accumulate=True), V5[:3]),
+    "fill_diagonal_": (lambda fw, a, s: a.fill_diagonal_(3.0) * s, S0),
+    "t_": (lambda fw, a, s: a.t_() * s, S0),
+    "transpose_": (lambda fw, a, s: a.transpose_(0, 1).unsqueeze_(0).squeeze_() * s, S0),
+    "swapdims_": (lambda fw, a, s: a.swapdims_(1, 0).swapaxes_(-1, 0) * s, S0),
+    "squeeze_dim": (lambda fw, a, s: a.unsqueeze_(1).squeeze_(1) * s, S0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_in_place_forms(name):
+    fn, src = INPLACE[name]
+
+    def run(fw, x, s):
+        a = x * 1.0  # a non-leaf: in-place ops are allowed and recorded
+        out = fn(fw, a, s)
+        assert a._version > 0
+        return out, a
+
+    same(run, A34, src)
+    # without grad: the same values, in place, the same object returned
+    for fw in (pn, torch):
+        a = fw.tensor(A34.copy())
+        out = fn(fw, a, fw.tensor(src))
+        assert out is a or out.shape == a.shape
+        assert a._version > 0
+
+
+def test_in_place_rules_like_torch():
+    for fw in (pn, torch):
+        leaf = fw.tensor(A34, requires_grad=True)
+        for op in (
+            lambda t: t.index_add_(0, fw.tensor([0]), fw.ones(1, 4)),
+            lambda t: t.t_(),
+            lambda t: t.unsqueeze_(0),
+            lambda t: t.fill_diagonal_(1.0),
+        ):
+            with pytest.raises(RuntimeError):
+                op(leaf)
+        with fw.no_grad():
+            leaf.index_fill_(0, fw.tensor([0]), 0.0)
+        assert float(leaf.detach()[0, 0]) == 0.0
+        # a saved tensor changed in place: backward raises
+        a = fw.tensor(A34, requires_grad=True) * 1.0
+        y = a * a
+        a.index_fill_(0, fw.tensor([1]), 0.0)
+        with pytest.raises(RuntimeError):
+            y.sum().backward()
+        b = fw.zeros(2, 3)
+        b.t_()
+        assert tuple(b.shape) == (3, 2) and b._version == 1
+        v = fw.zeros(2, 3)
+        w = v[0]
+        w.unsqueeze_(0)
+        assert tuple(w.shape) == (1, 3)
+        w.fill_(5.0)
+        assert float(v[0, 1]) == 5.0
+
+
+def test_gradient_of_in_place_shape_change_on_a_view():
+    for fw in (pn, torch):
+        x = fw.tensor(A34, requires_grad=True)
+        y = x * 2
+        v = y[1:]
+        v.t_()
+        (v * fw.tensor(A34[1:].T.copy())).sum().backward()
+        if fw is pn:
+            got = x.grad.numpy()
+        else:
+            np.testing.assert_allclose(got, x.grad.numpy())
+
+
+# ----------------------------------------------------------------------------- errors
+ERRORS = {
+    "dim_out_of_range": lambda fw, x: fw.diagonal(x, 0, 0, 5),
+    "diagonal_same_dims": lambda fw, x: x.diagonal(0, 1, -1),
+    "tensor_split_0": lambda fw, x: x.tensor_split(0),
+    "tensor_split_float": lambda fw, x: x.tensor_split(fw.tensor([1.0])),
+    "tensor_split_0d": lambda fw, x: x[0, 0].tensor_split(2),
+    "tensor_split_dim": lambda fw, x: x.tensor_split(2, 3),
+    "hsplit_uneven": lambda fw, x: fw.hsplit(x, 3),
+    "vsplit_1d": lambda fw, x: fw.vsplit(x[0], 2),
+    "take_float": lambda fw, x: x.take(fw.tensor([1.0])),
+    "take_range": lambda fw, x: x.take(fw.tensor([12])),
+    "take_neg_range": lambda fw, x: x.take(fw.tensor([-13])),
+    "take_along_range": lambda fw, x: fw.take_along_dim(x, fw.tensor([-1])),
+    "index_add_range": lambda fw, x: x.index_add(0, fw.tensor([3]), x[:1]),
+    "index_add_neg": lambda fw, x: x.index_add(0, fw.tensor([-1]), x[:1]),
+    "index_add_float_index": lambda fw, x: x.index_add(0, fw.tensor([0.0]), x[:1]),
+    "index_add_dtype": lambda fw, x: x.index_add(0, fw.tensor([0]), x[:1].double()),
+    "index_add_shape": lambda fw, x: x.index_add(0, fw.tensor([0]), x[:1, :2]),
+    "index_add_dim": lambda fw, x: x.index_add(2, fw.tensor([0]), x[:1]),
+    "index_copy_neg": lambda fw, x: x.index_copy(0, fw.tensor([-1]), x[:1]),
+    "index_fill_range": lambda fw, x: x.index_fill(1, fw.tensor([4]), 1.0),
+    "index_fill_vector": lambda fw, x: x.index_fill(1, fw.tensor([0]), fw.ones(2)),
+    "index_put_float": lambda fw, x: x.index_put((fw.tensor([1.0]),), fw.tensor(1.0)),
+    "index_put_dtype": lambda fw, x: x.index_put((fw.tensor([1]),), fw.ones(4, dtype=fw.float64)),
+    "index_put_range": lambda fw, x: x.index_put((fw.tensor([3]),), fw.tensor(1.0)),
+    "index_put_shape": lambda fw, x: x.index_put((fw.tensor([1]),), fw.ones(3)),
+    "index_put_acc_range": lambda fw, x: x.index_put((fw.tensor([5]),), fw.tensor(1.0), accumulate=True),
+    "put_range": lambda fw, x: x.put(fw.tensor([12]), fw.ones(1)),
+    "masked_scatter_int_mask": lambda fw, x: x.masked_scatter(fw.tensor([1, 0, 1, 0]), x),
+    "masked_scatter_short": lambda fw, x: x.masked_scatter(x > -10, x[0]),
+    "select_scatter_shape": lambda fw, x: x.select_scatter(fw.ones(3), 0, 0),
+    "select_scatter_range": lambda fw, x: x.select_scatter(fw.ones(4), 0, 3),
+    "slice_scatter_shape": lambda fw, x: x.slice_scatter(fw.ones(1, 4), 0, 0, 2),
+    "diagonal_scatter_shape": lambda fw, x: x.diagonal_scatter(fw.ones(4)),
+    "scatter_reduce_bad": lambda fw, x: x.scatter_reduce(0, fw.tensor([[0]]), x, "maximum"),
+    "scatter_reduce_range": lambda fw, x: x.scatter_reduce(0, fw.tensor([[3]]), x, "sum"),
+    "scatter_reduce_float_index": lambda fw, x: x.scatter_reduce(0, fw.tensor([[0.0]]), x, "sum"),
+    "scatter_reduce_ndim": lambda fw, x: x.scatter_reduce(0, fw.tensor([0]), x, "sum"),
+    "scatter_reduce_dtype": lambda fw, x: x.scatter_reduce(0, fw.tensor([[0]]), x.double(), "sum"),
+    "rot90_dims": lambda fw, x: x.rot90(1, [0]),
+    "rot90_same": lambda fw, x: x.rot90(1, [1, 1]),
+    "rot90_1d": lambda fw, x: x[0].rot90(),
+    "flipud_0d": lambda fw, x: x[0, 0].flipud(),
+    "fliplr_1d": lambda fw, x: x[0].fliplr(),
+    "unfold_size": lambda fw, x: x.unfold(0, 4, 1),
+    "unfold_step": lambda fw, x: x.unfold(0, 2, 0),
+    "unfold_dim": lambda fw, x: x.unfold(2, 1, 1),
+    "diff_0d": lambda fw, x: x[0, 0].diff(),
+    "diff_scalar_prepend": lambda fw, x: x.diff(prepend=1.0),
+    "diff_dim": lambda fw, x: x.diff(dim=2),
+    "diff_shape": lambda fw, x: x.diff(prepend=x[:1, :1]),
+    "H_1d": lambda fw, x: x[0].H,
+    "mH_1d": lambda fw, x: x[0].mH,
+    "fill_diagonal_1d": lambda fw, x: x[0].fill_diagonal_(1.0),
+    "fill_diagonal_3d": lambda fw, x: x.unsqueeze(0).fill_diagonal_(1.0),
+    "broadcast_to": lambda fw, x: fw.broadcast_to(x, (2, 4)),
+    "broadcast_tensors": lambda fw, x: fw.broadcast_tensors(x, x[:2]),
+    "broadcast_shapes": lambda fw, x: fw.broadcast_shapes((3,), (2,)),
+    "block_diag_3d": lambda fw, x: fw.block_diag(x, x.unsqueeze(0)),
+    "combinations_2d": lambda fw, x: fw.combinations(x),
+    "cartesian_prod_2d": lambda fw, x: fw.cartesian_prod(x, x),
+    "cartesian_prod_dtypes": lambda fw, x: fw.cartesian_prod(x[0], x[0].long()),
+    "swapdims_range": lambda fw, x: fw.swapdims(x, 0, 2),
+    "moveaxis_range": lambda fw, x: fw.moveaxis(x, 3, 0),
+    "unsqueeze__range": lambda fw, x: x.unsqueeze_(4),
+    "transpose__range": lambda fw, x: x.transpose_(0, 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_errors_like_torch(name):
+    raises_like(ERRORS[name], A34)
+
+
+def test_dim_errors_are_index_errors():
+    x = pn.tensor(A34)
+    for op in (
+        lambda: x.diagonal(0, 2, 0),
+        lambda: x.tensor_split(2, -3),
+        lambda: x.unfold(5, 1, 1),
+        lambda: x.diff(dim=-3),
+        lambda: x.index_add(2, pn.tensor([0]), x),
+        lambda: x.select_scatter(x[0], 2, 0),
+        lambda: x.scatter_reduce(2, pn.tensor([[0]]), x, "sum"),
+        lambda: pn.diag_embed(x, 0, 0, 3),
+    ):
+        with pytest.raises(IndexError):
+            op()
+
+
+def test_joining_promotes_like_torch():
+    ints, floats = np.arange(12).reshape(3, 4), A34
+    for fn in (
+        lambda fw, a, b: fw.hstack([a, b]),
+        lambda fw, a, b: fw.vstack([a, b]),
+        lambda fw, a, b: fw.dstack([a, b]),
+        lambda fw, a, b: fw.column_stack([a, b]),
+        lambda fw, a, b: fw.block_diag(a, b),
+        lambda fw, a, b: fw.diff(b, append=a),
+        lambda fw, a, b: fw.diff(a, prepend=b),
+    ):
+        same(fn, ints, floats)
+        same(fn, ints > 3, ints.astype(np.int32))
