@@ -1,6 +1,72 @@
 """pyneuro.special: torch.special's import path (`torch.special.erf`, `torch.special.expit`, ...).
 
-The functions live in functions_math.py (the same objects); this module gives them torch.special's names.
+Most names are the functions of functions_math.py and functions.py (the same objects) under
+torch.special's names (gammaln is lgamma, psi is digamma, expit is sigmoid); the few that torch
+has only here (ndtr, ndtri, xlog1py, entr, softmax with dtype=) are defined below, from those.
 """
 
 from __future__ import annotations
+
+import math
+
+from .functions import log1p, logsumexp
+from .functions import sigmoid as expit
+from .functions_math import (
+    _binary,
+    _need_tensor,
+    _unary,
+    digamma,
+    erf,
+    erfc,
+    erfinv,
+    exp2,
+    expm1,
+    i0,
+    logit,
+    sinc,
+    xlogy,
+)
+from .functions_math import lgamma as gammaln
+
+__all__ = [
+    "digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "log1p",
+    "log_softmax", "logit", "logsumexp", "ndtr", "ndtri", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy",
+]  # fmt: skip
+
+psi = digamma
+
+
+def round(input, *, decimals=0):
+    """Round half to even (torch.special.round is torch.round)."""
+    return _need_tensor(input, "round").round(decimals=decimals)
+
+
+def softmax(input, dim, *, dtype=None):
+    """softmax along dim, computed in dtype if given (the input is cast first, as torch)."""
+    t = _need_tensor(input, "softmax")
+    return (t if dtype is None else t.to(dtype)).softmax(dim)
+
+
+def log_softmax(input, dim, *, dtype=None):
+    t = _need_tensor(input, "log_softmax")
+    return (t if dtype is None else t.to(dtype)).log_softmax(dim)
+
+
+def ndtr(input):
+    """The standard normal CDF, (1 + erf(x / sqrt 2)) / 2, as erfc(-x / sqrt 2) / 2 (exact in the lower tail)."""
+    return erfc(_need_tensor(input, "ndtr")._floating() * (-1 / math.sqrt(2))) * 0.5
+
+
+def ndtri(input):
+    """The inverse of ndtr: sqrt 2 * erfinv(2p - 1)."""
+    return erfinv(_need_tensor(input, "ndtri")._floating() * 2 - 1) * math.sqrt(2)
+
+
+def xlog1py(input, other):
+    """input * log1p(other), 0 where input is 0 (unless other is NaN)."""
+    return _binary("xlog1py", input, other)
+
+
+def entr(input):
+    """The elementwise entropy -x ln x (0 at 0, -inf for x < 0)."""
+    return _unary("entr", input)

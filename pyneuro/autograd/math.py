@@ -248,6 +248,13 @@ def _nan_to_num(xp, a, nan=0.0, posinf=None, neginf=None):
     return xp.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
 
 
+def _entr(xp, a):
+    """-x ln x: 0 at 0, -inf below (torch.special.entr)."""
+    return xp.where(
+        a > 0, -a * xp.log(xp.where(a > 0, a, 1.0)), xp.where(a == 0, 0.0, xp.where(a < 0, -xp.inf, a))
+    )
+
+
 # name: (f(xp, a, **params), f'(xp, a, out, **params), what f' reads: "a", "out" or "a,out")
 UNARY = {
     "tan": (lambda xp, a: xp.tan(a), lambda xp, a, out: 1 + out * out, "out"),
@@ -270,6 +277,7 @@ UNARY = {
     "i0": (lambda xp, a: xp.i0(a), lambda xp, a, out: i1(xp, a), "a"),
     "logit": (_logit, _logit_grad, "a"),
     "nan_to_num": (_nan_to_num, lambda xp, a, out, **kw: xp.isfinite(a), "a"),
+    "entr": (_entr, lambda xp, a, out: -(xp.log(a) + 1), "a"),
 }
 
 
@@ -314,7 +322,7 @@ def _op_classes(base, table, torch_names=None):
     }
 
 
-UNARY_OPS = _op_classes(Unary, UNARY)
+UNARY_OPS = _op_classes(Unary, UNARY, {"entr": "SpecialEntr"})
 
 
 # ----------------------------------------------------------------------------- Binary
@@ -327,6 +335,10 @@ def _logaddexp_grads(xp, a, b, out, base):
     pa = 1 / (1 + base ** (b - a))
     pa = xp.where(xp.isnan(pa), 0.5, pa)  # both -inf (or both +inf): each side gets half, as torch
     return pa, 1 - pa
+
+
+def _xlog1py(xp, a, b):
+    return xp.where((a == 0) & ~xp.isnan(b), 0.0, a * xp.log1p(b))
 
 
 def _atan2_grads(xp, a, b, out):
@@ -363,6 +375,11 @@ BINARY = {
     "atan2": (lambda xp, a, b: xp.arctan2(a, b), _atan2_grads, "a,b"),
     "hypot": (lambda xp, a, b: xp.hypot(a, b), lambda xp, a, b, out: (a / out, b / out), "a,b,out"),
     "xlogy": (_xlogy, lambda xp, a, b, out: (xp.where((a == 0) & (b <= 0), 0.0, xp.log(b)), a / b), "a,b"),
+    "xlog1py": (
+        _xlog1py,
+        lambda xp, a, b, out: (xp.where((a == 0) & (b <= -1), 0.0, xp.log1p(b)), a / (1 + b)),
+        "a,b",
+    ),
     "logaddexp": (
         lambda xp, a, b: xp.logaddexp(a, b),
         lambda xp, a, b, out: _logaddexp_grads(xp, a, b, out, math.e),
@@ -422,7 +439,9 @@ class Binary(Function):
 
 
 # div(rounding_mode=...) is torch's Div node too
-BINARY_OPS = _op_classes(Binary, BINARY, {"div_floor": "Div", "div_trunc": "Div"})
+BINARY_OPS = _op_classes(
+    Binary, BINARY, {"div_floor": "Div", "div_trunc": "Div", "xlog1py": "SpecialXlog1Py"}
+)
 
 
 class Lerp(Function):
