@@ -1,12 +1,526 @@
 """Tensor's remaining reductions, statistics and small linear algebra: count_nonzero, nansum,
-quantile, aminmax, kthvalue, trace, addmm, cross, ...
+quantile, aminmax, kthvalue, trace, addmm, cross, det, ..., and the random in-place fills
+(bernoulli_, random_, exponential_, ...).
 
-A mixin of pyneuro.tensor.Tensor; the torch-level functions (pn.amax, pn.quantile, ...) are in
-functions_reduce.py.
+A mixin of pyneuro.tensor.Tensor; the torch-level functions (pn.quantile, pn.addmm, ...) are in
+functions_reduce.py and call these methods. Everything differentiable here is composed from
+Tensor ops (sort + gather for quantile and kthvalue, matmul for addmm, ...), so the gradients
+follow from theirs; the matrix functions (det, inverse, ...) are pyneuro.linalg's. Results that
+are counts, indices or booleans carry no graph.
+
+Random fills draw from pyneuro's generator (pyneuro/random.py: the default one, or
+`generator=`), on the host in float64, and are written in with copy_, which bumps the version
+counter and refuses a leaf that requires grad, as every in-place op does.
 """
 
 from __future__ import annotations
 
+import builtins
+import warnings
+from collections import namedtuple
+
+import numpy as np
+
+from ._dtype import _PY_BOOL, _PY_INT
+from ._errors import ArgumentError, DTypeError, ShapeError
+from ._shapes import normalize_dims
+from ._tensor_base import MaxResult, TensorBase, _backend, _from_data
+from .random import _rng
+
+AminmaxResult = namedtuple("AminmaxResult", ["min", "max"])  # torch.return_types.aminmax
+HistogramResult = namedtuple("HistogramResult", ["hist", "bin_edges"])  # torch.return_types.histogram
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _host(t: TensorBase) -> np.ndarray:
+    return np.asarray(_backend(t.device).to_numpy(t._data))
+
+
+def _check_float(t: TensorBase, message: str) -> None:
+    if t._data.dtype.kind != "f":
+        raise DTypeError(message)
+
 
 class ReduceMethods:
+    """Reductions, statistics, matrix products, linear algebra and random fills of Tensor (a mixin)."""
+
     __slots__ = ()
+
+    # ------------------------------------------------------------------ reductions
+    def aminmax(self, *, dim=None, keepdim=False) -> AminmaxResult:
+        """(min, max) over dim (or all elements), like torch.aminmax."""
+        if self.numel() == 0 and (dim is None or self.ndim == 0 or self.shape[dim] == 0):
+            raise ArgumentError(
+                "aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity."
+            )
+        return AminmaxResult(self.amin(dim, keepdim), self.amax(dim, keepdim))
+
+    def count_nonzero(self, dim=None):
+        """The number of non-zero elements (over dim: an int or a tuple), int64."""
+        return (self != 0).sum(dim=dim)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        """The sum treating NaN as zero (NaN elements get a zero gradient)."""
+        x = self.masked_fill(self.isnan(), 0) if self._data.dtype.kind == "f" else self
+        return x.sum(dim=dim, keepdim=keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        """The mean of the non-NaN elements (NaN where there are none)."""
+        x = self if dtype is None else self.to(dtype)
+        _check_float(
+            x, f"nanmean(): expected input to have floating point or complex dtype but got {x.dtype}"
+        )
+        count = (~x.isnan()).sum(dim=dim, keepdim=keepdim)
+        return x.nansum(dim=dim, keepdim=keepdim) / count
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        """The q-th quantiles over dim (all elements when dim is None), like torch.quantile:
+        the sorted values at rank q * (n - 1), interpolated (linear, lower, higher, midpoint,
+        nearest); a row holding NaN gives NaN. q a 1-D tensor: its dimension comes first."""
+        return _quantile(self, q, dim, keepdim, interpolation, "quantile")
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        """quantile ignoring NaN (each row ranks only its non-NaN values; all NaN: NaN)."""
+        return _quantile(self, q, dim, keepdim, interpolation, "nanquantile")
+
+    def kthvalue(self, k, dim=-1, keepdim=False) -> MaxResult:
+        """(values, indices) of the k-th smallest element along dim (k counts from 1)."""
+        x = self.reshape(1) if self.ndim == 0 else self
+        (d,) = normalize_dims(dim, x.ndim)
+        if not isinstance(k, _PY_INT) or not 1 <= k <= x.shape[d]:
+            raise ArgumentError(f"kthvalue(): selected number k out of range for dimension {dim}")
+        idx = x.argsort(d).narrow(d, k - 1, 1)
+        values = x.gather(d, idx)
+        if not keepdim or self.ndim == 0:
+            values, idx = values.squeeze(d), idx.squeeze(d)
+        return MaxResult(values, idx)
+
+    def msort(self):
+        """The values sorted along dimension 0."""
+        return self.sort(dim=0).values
+
+    def histc(self, bins=100, min=0, max=0):
+        """A histogram of `bins` equal bins over [min, max] (min == max: the data's range);
+        elements outside are ignored. Same dtype as the input; no gradient."""
+        if self._data.dtype.kind != "f":
+            raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{self.dtype.torch_name}'")
+        data = _host(self).reshape(-1)
+        lo, hi = float(min), float(max)
+        if lo == hi and data.size:
+            lo, hi = float(data.min()), float(data.max())
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise ArgumentError(f"torch.histc: range of [{lo}, {hi}] is not finite")
+        if lo > hi:
+            raise ArgumentError("torch.histc: max must be larger than min")
+        if lo == hi:
+            lo, hi = lo - 1, hi + 1
+        edges = np.linspace(lo, hi, int(bins) + 1).astype(self._data.dtype)
+        hist, _ = np.histogram(data, bins=edges)
+        return _from_data(hist.astype(self._data.dtype), None, self.device)
+
+    def histogram(self, bins, *, range=None, weight=None, density=False):
+        """(hist, bin_edges): counts (or weights, or a density) in `bins` equal bins over range
+        (default: the data's min and max), or in the bins whose edges a 1-D tensor gives."""
+        if self._data.dtype.kind != "f":
+            raise NotImplementedError(f"\"histogramdd\" not implemented for '{self.dtype.torch_name}'")
+        data = _host(self).reshape(-1)
+        if isinstance(bins, TensorBase):
+            edges = _host(bins).astype(self._data.dtype)
+        else:
+            lo, hi = (
+                (float(range[0]), float(range[1]))
+                if range is not None
+                else ((float(data.min()), float(data.max())) if data.size else (0.0, 0.0))
+            )
+            if lo == hi:
+                lo, hi = lo - 0.5, hi + 0.5
+            edges = np.linspace(lo, hi, int(bins) + 1).astype(self._data.dtype)
+        w = None if weight is None else _host(weight).reshape(-1)
+        hist, _ = np.histogram(data, bins=edges, weights=w, density=density)
+        dev = self.device
+        return HistogramResult(
+            _from_data(hist.astype(self._data.dtype), None, dev), _from_data(edges, None, dev)
+        )
+
+    # ------------------------------------------------------------------ statistics
+    def cov(self, *, correction=1, fweights=None, aweights=None):
+        """The covariance matrix of the variables in the rows (observations in the columns),
+        weighted by fweights (integer frequencies) and aweights, like torch.cov."""
+        if self.ndim > 2:
+            raise ShapeError(
+                f"cov(): expected input to have two or fewer dimensions but got an input with {self.ndim} dimensions"
+            )
+        x = self.reshape(1, -1) if self.ndim < 2 else self
+        if x._data.dtype.kind != "f":
+            x = x.float()
+        w = fweights
+        if aweights is not None:
+            w = aweights if w is None else w * aweights
+        n = x.shape[1]
+        w_sum = w.sum() if w is not None else n
+        avg = (x * w if w is not None else x).sum(1) / w_sum
+        if w is not None and correction != 0 and aweights is not None:
+            norm = w_sum - correction * (w * aweights).sum() / w_sum
+        else:
+            norm = w_sum - correction
+        if float(norm) <= 0:
+            warnings.warn(
+                "cov(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                "number of observations.",
+                UserWarning,
+                stacklevel=2,
+            )
+            norm = norm * 0 if isinstance(norm, TensorBase) else 0
+        x = x - avg.unsqueeze(1)
+        c = x @ (x * w if w is not None else x).t()
+        return (c / norm).squeeze()
+
+    def corrcoef(self):
+        """The Pearson correlation coefficients of the rows, clipped to [-1, 1]."""
+        c = self.cov()
+        if c.ndim == 0:
+            return c / c
+        std = c.diag().sqrt()
+        return (c / std.reshape(-1, 1) / std.reshape(1, -1)).clamp(-1, 1)
+
+    # ------------------------------------------------------------------ matrix products
+    def trace(self):
+        """The sum of the main diagonal of a matrix (int64 for integers)."""
+        if self.ndim != 2:
+            raise ShapeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
+        return self.diag().sum()
+
+    def mv(self, vec):
+        """matrix @ vector."""
+        if self.ndim != 2 or vec.ndim != 1 or self.shape[1] != vec.shape[0]:
+            raise ShapeError(
+                f"size mismatch, got input ({self.shape[0] if self.ndim else 0}), mat "
+                f"({'x'.join(str(n) for n in self.shape)}), vec ({'x'.join(str(n) for n in vec.shape)})"
+            )
+        return self @ vec
+
+    def vdot(self, other):
+        """The dot product of two 1-D tensors (for real tensors, the same as dot)."""
+        if self.ndim != 1 or other.ndim != 1:
+            raise ShapeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
+        if self.shape[0] != other.shape[0]:
+            raise ShapeError(
+                f"inconsistent tensor size, expected tensor [{self.shape[0]}] and src [{other.shape[0]}] to have "
+                f"the same number of elements, but got {self.shape[0]} and {other.shape[0]} elements respectively"
+            )
+        return self.dot(other)
+
+    def inner(self, other):
+        """The inner product over the last dimension (a product if either is 0-d)."""
+        if not isinstance(other, TensorBase) or self.ndim == 0 or other.ndim == 0:
+            return self * other
+        if self.shape[-1] != other.shape[-1]:
+            raise ShapeError(
+                f"inner() the last dimension must match on both input tensors but got shapes "
+                f"{list(self.shape)} and {list(other.shape)}"
+            )
+        return self.tensordot(other, dims=([-1], [-1]))
+
+    def tensordot(self, other, dims=2):
+        """Sum of products over dims: an int n (self's last n with other's first n) or a pair
+        of lists ([dims of self], [dims of other]); as a permute, a reshape and one matmul."""
+        if isinstance(dims, TensorBase):
+            dims = dims.tolist()
+        if isinstance(dims, _PY_INT):
+            if dims < 0:
+                raise ArgumentError(f"tensordot expects dims >= 0, but got dims={dims}")
+            da, db = list(builtins.range(self.ndim - dims, self.ndim)), list(builtins.range(dims))
+        else:
+            da, db = ([d] if isinstance(d, _PY_INT) else list(d) for d in dims)
+        if len(da) != len(db):
+            raise ArgumentError("both dimension lists should have same length")
+        da = list(normalize_dims(da, self.ndim)) if da else []
+        db = list(normalize_dims(db, other.ndim)) if db else []
+        for i, j in zip(da, db):
+            if self.shape[i] != other.shape[j]:
+                raise ShapeError(
+                    f"contracted dimensions need to match, but first has size {self.shape[i]} in dim {i} "
+                    f"and second has size {other.shape[j]} in dim {j}"
+                )
+        free_a = [d for d in builtins.range(self.ndim) if d not in da]
+        free_b = [d for d in builtins.range(other.ndim) if d not in db]
+        k = int(np.prod([self.shape[d] for d in da]))
+        a = self.permute(*(free_a + da)).reshape(-1, k)
+        b = other.permute(*(db + free_b)).reshape(k, -1)
+        shape = [self.shape[d] for d in free_a] + [other.shape[d] for d in free_b]
+        return (a @ b).reshape(*shape)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        """beta * self + alpha * (mat1 @ mat2) (beta = 0: self is ignored, NaN included)."""
+        if mat1.ndim != 2 or mat2.ndim != 2:
+            raise ShapeError(
+                f"mat1 must be a matrix, got {mat1.ndim}-D tensor"
+                if mat1.ndim != 2
+                else f"mat2 must be a matrix, got {mat2.ndim}-D tensor"
+            )
+        return _add_scaled(self, mat1 @ mat2, beta, alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        """beta * self + alpha * (mat @ vec)."""
+        return _add_scaled(self, mat.mv(vec), beta, alpha)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        """beta * self + alpha * outer(vec1, vec2)."""
+        if vec1.ndim != 1 or vec2.ndim != 1:
+            raise ShapeError(
+                f"addr: Expected 1-D argument vec1 and vec2, but got {vec1.ndim}-D and {vec2.ndim}-D"
+            )
+        return _add_scaled(self, vec1.unsqueeze(1) * vec2.unsqueeze(0), beta, alpha)
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        """beta * self + alpha * sum_b batch1[b] @ batch2[b]."""
+        if batch1.ndim != 3 or batch2.ndim != 3:
+            raise ShapeError(
+                f"batch1 must be a 3D tensor, batch2 must be a 3D tensor (got {batch1.ndim}D and {batch2.ndim}D)"
+            )
+        return _add_scaled(self, (batch1 @ batch2).sum(0), beta, alpha)
+
+    def cross(self, other, dim=None):
+        """The cross product of 3-vectors along dim (None: the first dimension of size 3, with
+        torch's deprecation warning)."""
+        if dim is None:
+            warnings.warn(
+                "Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+                "explicitly or simply use torch.linalg.cross.",
+                UserWarning,
+                stacklevel=2,
+            )
+            shape = (
+                np.broadcast_shapes(tuple(self.shape), tuple(other.shape)) if self.ndim == other.ndim else ()
+            )
+            dim = next((i for i, n in enumerate(shape) if n == 3), -1)
+        from . import linalg
+
+        return linalg.cross(self, other, dim=dim)
+
+    def dist(self, other, p=2):
+        """The p-norm of self - other (p: any number, 0, inf or -inf)."""
+        from . import linalg
+
+        return linalg.vector_norm(self - other, p)
+
+    def renorm(self, p, dim, maxnorm):
+        """Each slice along dim whose p-norm exceeds maxnorm scaled down to norm maxnorm."""
+        from . import linalg
+
+        if self.ndim <= 1:
+            raise ShapeError(f"renorm: input needs at least 2 dimensions, got {self.ndim} dimensions")
+        (d,) = normalize_dims(dim, self.ndim)
+        others = tuple(i for i in builtins.range(self.ndim) if i != d)
+        norms = linalg.vector_norm(self, p, others, keepdim=True)
+        factor = (maxnorm / (norms + 1e-7)).where(norms > maxnorm, norms * 0 + 1)
+        return self * factor
+
+    # ------------------------------------------------------------------ linear algebra (pyneuro.linalg)
+    def det(self):
+        from . import linalg
+
+        return linalg.det(self)
+
+    def logdet(self):
+        from . import linalg
+
+        return linalg.logdet(self)
+
+    def slogdet(self):
+        from . import linalg
+
+        return linalg.slogdet(self)
+
+    def inverse(self):
+        from . import linalg
+
+        return linalg.inv(self)
+
+    def pinverse(self, rcond=1e-15):
+        from . import linalg
+
+        return linalg.pinv(self, rtol=rcond)
+
+    def matrix_power(self, n):
+        from . import linalg
+
+        return linalg.matrix_power(self, n)
+
+    def matrix_exp(self):
+        from . import linalg
+
+        return linalg.matrix_exp(self)
+
+    # ------------------------------------------------------------------ dtype queries
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
+    def is_signed(self) -> bool:
+        return self._data.dtype.kind in "fic"
+
+    def is_nonzero(self) -> bool:
+        """The truth of a one-element tensor (torch's errors for more or none)."""
+        n = self.numel()
+        if n != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {'no values' if n == 0 else 'more than one value'} is ambiguous"
+            )
+        return _PY_BOOL(self.item() != 0)
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.numel() * self._data.dtype.itemsize
+
+    # ------------------------------------------------------------------ random fills
+    def bernoulli_(self, p=0.5, *, generator=None):
+        """Fill with 1 (probability p, a number or a tensor of probabilities) or 0."""
+        probs = _host(p) if isinstance(p, TensorBase) else p
+        return self.copy_((_rng(generator).random(self.shape) < probs).astype(self._data.dtype))
+
+    def bernoulli(self, p=None, *, generator=None):
+        """A new tensor of 0/1 draws: 1 with probability self (or p), like torch.bernoulli."""
+        probs = _host(self) if p is None else p
+        if p is None and ((probs < 0) | (probs > 1)).any():
+            raise ArgumentError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+        draw = _rng(generator).random(self.shape) < probs
+        return _from_data(draw.astype(self._data.dtype), None, self.device)
+
+    def random_(self, *args, generator=None, **kwargs):
+        """Fill with integers drawn uniformly from [from, to - 1]: random_() covers [0, 2^mantissa]
+        for floats (the integers the dtype holds exactly) and [0, max] for integers;
+        random_(to); random_(from, to) (`from` by keyword: random_(**{"from": 1}, to=5))."""
+        low, high = 0, None
+        if "from" in kwargs:
+            low = kwargs.pop("from")
+        if "to" in kwargs:
+            high = kwargs.pop("to")
+        if kwargs:
+            raise TypeError(f"random_() got unexpected keyword arguments {sorted(kwargs)}")
+        if len(args) == 1:
+            high = args[0]
+        elif len(args) == 2:
+            low, high = args
+        dt = self._data.dtype
+        if high is None:  # one past the largest integer the dtype holds exactly
+            if dt.kind == "f":
+                high = 2 ** (np.finfo(dt).nmant + 1) + 1
+            else:
+                high = 2 if dt.kind == "b" else int(np.iinfo(dt).max) + 1
+        if low >= high:
+            raise ArgumentError(
+                f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+            )
+        draw = _rng(generator).integers(
+            low, high, size=self.shape, dtype=np.int64 if high < 2**63 else np.uint64
+        )
+        return self.copy_(draw.astype(dt))
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        """Fill with draws from the exponential distribution of rate lambd."""
+        return self._fill_draw(_rng(generator).exponential(1.0 / lambd, self.shape))
+
+    def geometric_(self, p, *, generator=None):
+        """Fill with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
+        return self._fill_draw(_rng(generator).geometric(p, self.shape))
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        """Fill with draws from the Cauchy distribution median + sigma * tan(pi (U - 1/2))."""
+        return self._fill_draw(median + sigma * _rng(generator).standard_cauchy(self.shape))
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        """Fill with exp(N(mean, std^2)) draws."""
+        return self._fill_draw(_rng(generator).lognormal(mean, std, self.shape))
+
+    def _fill_draw(self, draw):
+        return self.copy_(np.asarray(draw).astype(self._data.dtype))
+
+
+def _add_scaled(t, product, beta, alpha):
+    """beta * t + alpha * product, skipping t when beta is 0 (torch does not read it then)."""
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        shape = np.broadcast_shapes(tuple(t.shape), tuple(product.shape))
+        if tuple(shape) != tuple(product.shape):
+            raise ShapeError(
+                f"the input of shape {tuple(t.shape)} cannot broadcast to the result's {tuple(product.shape)}"
+            )
+        return product
+    out = (t if beta == 1 else t * beta) + product
+    if tuple(out.shape) != tuple(product.shape):
+        raise ShapeError(
+            f"expand: the input of shape {tuple(t.shape)} must broadcast to the product's shape {tuple(product.shape)}"
+        )
+    return out
+
+
+def _quantile(x, q, dim, keepdim, interpolation, what):
+    """torch's quantile algorithm (aten/native/Sorting.cpp): sort, rank q * (n - 1) among the
+    valid values, gather the values at floor and ceil of the rank, interpolate."""
+    _check_float(x, f"{what}() input tensor must be either float or double dtype")
+    if x.numel() == 0:
+        raise ArgumentError(f"{what}() input tensor must be non-empty")
+    if interpolation not in _INTERPOLATIONS:
+        raise ArgumentError(
+            f"{what}() interpolation must be one of linear, lower, higher, midpoint or nearest. Got {interpolation}"
+        )
+    if isinstance(q, TensorBase):
+        if q.ndim > 1:
+            raise ArgumentError(f"{what}() q must be a scalar or 1D tensor")
+        if q.dtype != x.dtype:
+            raise DTypeError(f"{what}() q tensor must be same dtype as the input tensor")
+        qs, q_dim = _host(q).astype(np.float64).reshape(-1), q.ndim == 1
+        if not ((qs >= 0) & (qs <= 1)).all():
+            raise ArgumentError(f"{what}() q values must be in the range [0, 1]")
+    else:
+        if not 0 <= q <= 1:
+            raise ArgumentError(f"{what}() q must be in the range [0, 1] but got {q}")
+        qs, q_dim = np.asarray([float(q)]), False
+    if dim is None:
+        flat, out_shape = x.reshape(-1), ((1,) * x.ndim if keepdim else ())
+    else:
+        y = x.reshape(1) if x.ndim == 0 else x
+        (d,) = normalize_dims(dim, y.ndim)
+        flat = y.movedim(d, -1)
+        out_shape = (
+            tuple(1 if i == d else n for i, n in enumerate(y.shape)) if keepdim else tuple(flat.shape[:-1])
+        )
+        if x.ndim == 0:
+            out_shape = ()
+    srt = flat.sort(-1).values
+    host = _host(srt)
+    n = host.shape[-1]
+    nan_rows = np.isnan(host).any(-1)
+    valid = (n - np.isnan(host).sum(-1)) if what == "nanquantile" else np.full(host.shape[:-1], n)
+    ranks = qs.reshape((-1,) + (1,) * (host.ndim - 1)) * (valid - 1)
+    if what == "quantile":
+        ranks = np.where(nan_rows, n - 1, ranks)
+    else:
+        ranks = np.where(ranks < 0, 0, ranks)
+    if interpolation == "lower":
+        ranks = np.floor(ranks)
+    elif interpolation == "higher":
+        ranks = np.ceil(ranks)
+    elif interpolation == "nearest":
+        ranks = np.round(ranks)
+    below = ranks.astype(np.int64)
+    lead = (len(qs),) + tuple(srt.shape)
+    expanded = srt.unsqueeze(0).expand(*lead)
+
+    def at(idx):
+        return expanded.gather(-1, _from_data(idx[..., None], None, x.device)).squeeze(-1)
+
+    out = at(below)
+    if interpolation in ("linear", "midpoint"):
+        weights = np.full(ranks.shape, 0.5) if interpolation == "midpoint" else ranks - below
+        above = at(np.ceil(ranks).astype(np.int64))
+        w = _from_data(weights.astype(x._data.dtype), None, x.device)
+        out = out + w * (above - out)
+    out = out.reshape(*((len(qs),) + out_shape))
+    return out if q_dim else out.squeeze(0)

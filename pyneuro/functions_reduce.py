@@ -1,5 +1,540 @@
-"""torch-level reductions, statistics, small linear algebra and dtype queries: pn.amax, pn.quantile, pn.finfo, ... (see _tensor_reduce.py)."""
+"""torch-level reductions, statistics, small linear algebra, random draws and dtype queries:
+pn.amax, pn.quantile, pn.addmm, pn.det, pn.searchsorted, pn.trapezoid, pn.bernoulli, pn.finfo, ...
+
+Most are one line calling the Tensor method of the same name (_tensor_reduce.py, tensor.py)
+or the pyneuro.linalg function; the ones without a method (searchsorted, std_mean, trapezoid,
+logspace, the dtype queries) are written here. `all` and `any` are defined here but left out
+of __all__ (they would shadow Python's builtins on `from pyneuro import *`); pyneuro serves
+pn.all / pn.any through its __getattr__.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import builtins
+
+import numpy as np
+
+from . import _dtype as _dtypes
+from ._dtype import _PY_BOOL, _PY_FLOAT, _PY_INT, _dtype
+from ._errors import ArgumentError, ShapeError
+from ._shapes import normalize_dims, numpy_keywords
+from ._tensor_base import TensorBase, _backend, _from_data, _wrap
+from .random import _rng
+
+# ----------------------------------------------------------------------------- reductions
+
+
+@numpy_keywords
+def all(input, dim=None, keepdim=False):
+    return input.all(dim=dim, keepdim=keepdim)
+
+
+@numpy_keywords
+def any(input, dim=None, keepdim=False):
+    return input.any(dim=dim, keepdim=keepdim)
+
+
+@numpy_keywords
+def amax(input, dim=(), keepdim=False):
+    """The maximum over dim (an int or tuple; () or None: all elements)."""
+    return input.amax(None if dim == () else dim, keepdim)
+
+
+@numpy_keywords
+def amin(input, dim=(), keepdim=False):
+    return input.amin(None if dim == () else dim, keepdim)
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    return input.aminmax(dim=dim, keepdim=keepdim)
+
+
+@numpy_keywords
+def argmin(input, dim=None, keepdim=False):
+    return input.argmin(dim, keepdim)
+
+
+@numpy_keywords
+def count_nonzero(input, dim=None):
+    return input.count_nonzero(dim)
+
+
+@numpy_keywords
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    return input.nansum(dim, keepdim, dtype=dtype)
+
+
+@numpy_keywords
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    return input.nanmean(dim, keepdim, dtype=dtype)
+
+
+def _var_args(dim, unbiased, correction):
+    """torch's overloads: var_mean(x, True) means unbiased=True; correction wins over unbiased."""
+    if isinstance(dim, _PY_BOOL):
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return dim, correction
+
+
+@numpy_keywords
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over dim, like torch.var_mean (correction=1: Bessel's; unbiased=False: 0)."""
+    dim, corr = _var_args(dim, unbiased, correction)
+    return input.var(dim=dim, keepdim=keepdim, correction=corr), input.mean(dim=dim, keepdim=keepdim)
+
+
+@numpy_keywords
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over dim, like torch.std_mean."""
+    dim, corr = _var_args(dim, unbiased, correction)
+    return input.std(dim=dim, keepdim=keepdim, correction=corr), input.mean(dim=dim, keepdim=keepdim)
+
+
+@numpy_keywords
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return input.quantile(q, dim, keepdim, interpolation=interpolation)
+
+
+@numpy_keywords
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return input.nanquantile(q, dim, keepdim, interpolation=interpolation)
+
+
+@numpy_keywords
+def kthvalue(input, k, dim=-1, keepdim=False):
+    return input.kthvalue(k, dim, keepdim)
+
+
+def msort(input):
+    return input.msort()
+
+
+def histc(input, bins=100, min=0, max=0):
+    return input.histc(bins, min, max)
+
+
+def histogram(input, bins, *, range=None, weight=None, density=False):
+    return input.histogram(bins, range=range, weight=weight, density=density)
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    return input.cov(correction=correction, fweights=fweights, aweights=aweights)
+
+
+def corrcoef(input):
+    return input.corrcoef()
+
+
+# ----------------------------------------------------------------------------- searching sorted sequences
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    """Where input's values would go in the last dimension of sorted_sequence to keep it
+    sorted: the first such index (side='left') or the last (right=True / side='right'). A 1-D
+    sequence serves every value; otherwise the leading dimensions of both must match."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise ArgumentError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise ArgumentError(
+                "torch.searchsorted(): side and right can't be set to opposites, got side of left while right was True"
+            )
+        right = side == "right"
+    scalar = not isinstance(input, TensorBase)
+    bounds = _host(sorted_sequence)
+    values = np.asarray(input) if scalar else _host(input)
+    order = None if sorter is None else _host(sorter)
+    if bounds.ndim > 1 and (scalar or bounds.shape[:-1] != values.shape[:-1]):
+        raise ShapeError(
+            "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions of "
+            f"boundaries tensor and input value tensor must match, but we got boundaries tensor "
+            f"{list(bounds.shape)} and input value tensor {list(values.shape)}"
+        )
+    how = "right" if right else "left"
+    if bounds.ndim <= 1:
+        out = np.searchsorted(bounds, values, side=how, sorter=order)
+    else:
+        rows_b = bounds.reshape(-1, bounds.shape[-1])
+        rows_v = values.reshape(-1, values.shape[-1])
+        rows_s = None if order is None else order.reshape(rows_b.shape)
+        out = np.stack(
+            [
+                np.searchsorted(b, v, side=how, sorter=None if rows_s is None else rows_s[i])
+                for i, (b, v) in enumerate(zip(rows_b, rows_v))
+            ]
+        ).reshape(values.shape)
+    device = sorted_sequence.device
+    return _wrap(_backend(device).asarray(np.asarray(out, dtype=np.int32 if out_int32 else np.int64)), device)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each value among the 1-D boundaries: i with boundaries[i-1] < x <= boundaries[i]
+    (right=True: boundaries[i-1] <= x < boundaries[i])."""
+    if boundaries.ndim != 1:
+        raise ShapeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def _host(t) -> np.ndarray:
+    return np.asarray(_backend(t.device).to_numpy(t._data))
+
+
+# ----------------------------------------------------------------------------- matrix products and linear algebra
+
+
+def trace(input):
+    return input.trace()
+
+
+def mv(input, vec):
+    return input.mv(vec)
+
+
+def vdot(input, other):
+    return input.vdot(other)
+
+
+def inner(input, other):
+    return input.inner(other)
+
+
+def tensordot(a, b, dims=2):
+    return a.tensordot(b, dims)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    return input.addmm(mat1, mat2, beta=beta, alpha=alpha)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    return input.addmv(mat, vec, beta=beta, alpha=alpha)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    return input.addr(vec1, vec2, beta=beta, alpha=alpha)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    return input.addbmm(batch1, batch2, beta=beta, alpha=alpha)
+
+
+def chain_matmul(*matrices):
+    """The product of 2-D matrices, left to right (torch's deprecated form of linalg.multi_dot)."""
+    from . import linalg
+
+    if len(matrices) == 1:
+        return matrices[0].clone()
+    return linalg.multi_dot(matrices)
+
+
+def cross(input, other, dim=None):
+    return input.cross(other, dim)
+
+
+def dist(input, other, p=2):
+    return input.dist(other, p)
+
+
+def renorm(input, p, dim, maxnorm):
+    return input.renorm(p, dim, maxnorm)
+
+
+def det(input):
+    return input.det()
+
+
+def logdet(input):
+    return input.logdet()
+
+
+def slogdet(input):
+    return input.slogdet()
+
+
+def inverse(input):
+    return input.inverse()
+
+
+def pinverse(input, rcond=1e-15):
+    return input.pinverse(rcond)
+
+
+def matrix_power(input, n):
+    return input.matrix_power(n)
+
+
+def matrix_exp(input):
+    return input.matrix_exp()
+
+
+# ----------------------------------------------------------------------------- integration, grids
+
+
+def _trapezoid_parts(y, x, dx, dim):
+    """The trapezoids' heights (y_i + y_{i+1}) / 2 along dim and their widths (a tensor or a number)."""
+    d = normalize_dims(dim, y.ndim)[0]
+    if y._data.dtype.kind != "f":
+        y = y.float()
+    n = y.shape[d]
+    heights = (y.narrow(d, 1, builtins.max(n - 1, 0)) + y.narrow(d, 0, builtins.max(n - 1, 0))) / 2
+    if x is None:
+        return heights, 1.0 if dx is None else dx, d
+    if x.ndim == 1:
+        if x.shape[0] != n:
+            raise ShapeError(
+                f"trapezoid: There must be one `x` value for each sample point, but got {x.shape[0]} and {n}"
+            )
+        widths = x[1:] - x[:-1]
+        widths = widths.reshape(*[-1 if i == d else 1 for i in range(y.ndim)])
+    else:
+        m = x.shape[d]
+        widths = x.narrow(d, 1, builtins.max(m - 1, 0)) - x.narrow(d, 0, builtins.max(m - 1, 0))
+    return heights, widths, d
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The integral of y along dim by the trapezoidal rule, with sample points x (a tensor) or
+    spacing dx (default 1)."""
+    if x is not None and not isinstance(x, TensorBase):
+        x, dx = None, x
+    heights, widths, d = _trapezoid_parts(y, x, dx, dim)
+    return (heights * widths).sum(d)
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """torch.trapz: the older name of trapezoid."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoidal integral of y along dim (one fewer element than y there)."""
+    if x is not None and not isinstance(x, TensorBase):
+        x, dx = None, x
+    heights, widths, d = _trapezoid_parts(y, x, dx, dim)
+    return (heights * widths).cumsum(d)
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of a 1-D x: columns x^(N-1), ..., x^0 (increasing=True: x^0 first);
+    integers and bools give int64."""
+    from . import linalg
+
+    if x.ndim != 1:
+        raise ShapeError("x must be a one-dimensional tensor.")
+    if x._data.dtype.kind in "biu":
+        x = x.long()
+    out = linalg.vander(x, N=N)
+    return out if increasing else out.flip(-1)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """steps values base^t for t evenly spaced from start to end (float32 by default)."""
+    start, end = (float(v.item()) if isinstance(v, TensorBase) else float(v) for v in (start, end))
+    host = np.power(float(base), np.linspace(start, end, int(steps)))
+    out = _from_data(host.astype(_dtype(dtype) or _dtypes.float32), None, device)
+    return out.requires_grad_() if requires_grad else out
+
+
+# ----------------------------------------------------------------------------- random draws
+
+
+def bernoulli(input, p=None, *, generator=None):
+    """0/1 draws, 1 with probability input (or p), in input's dtype."""
+    return input.bernoulli(p, generator=generator)
+
+
+def poisson(input, generator=None):
+    """Draws from the Poisson distributions whose rates are input."""
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"poisson_cpu\" not implemented for '{input.dtype.torch_name}'")
+    draw = _rng(generator).poisson(_host(input).astype(np.float64))
+    return _from_data(draw.astype(input._data.dtype), None, input.device)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, generator=None):
+    """Integers drawn uniformly from [low, high) in a tensor shaped like input (randint_like(x, high)
+    or randint_like(x, low, high)); input's dtype unless dtype says otherwise."""
+    if high is None:
+        low, high = 0, low
+    d = _dtype(dtype) or input._data.dtype
+    draw = _rng(generator).integers(int(low), int(high), size=tuple(input.shape))
+    out = _from_data(draw.astype(d), None, device or input.device)
+    return out.requires_grad_() if requires_grad else out
+
+
+# ----------------------------------------------------------------------------- dtype queries
+
+
+def is_floating_point(input) -> bool:
+    return input.is_floating_point()
+
+
+def is_complex(input) -> bool:
+    return input.is_complex()
+
+
+def is_nonzero(input) -> bool:
+    return input.is_nonzero()
+
+
+def is_signed(input) -> bool:
+    return input.is_signed()
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _operand(x):
+    """(category, priority, dtype) of an operand: a tensor with dimensions (priority 2), a 0-d
+    tensor (1) or a Python number (0, dtype: bool, int64 or the default float32)."""
+    if isinstance(x, TensorBase):
+        dt = x._data.dtype
+        return _CATEGORY[dt.kind], 2 if x.ndim else 1, dt
+    if isinstance(x, _PY_BOOL):
+        return 0, 0, _dtypes.bool_
+    if isinstance(x, _PY_INT):
+        return 1, 0, _dtypes.int64
+    if isinstance(x, _PY_FLOAT):
+        return 2, 0, _dtypes.float32
+    raise TypeError(f"result_type(): expected a Tensor or a Number, got {type(x).__name__}")
+
+
+def _promote_dtypes(a, b):
+    """torch.promote_types on NumPy dtypes: the higher category wins (an int with a float gives
+    the float), within a category NumPy's promotion."""
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca != cb:
+        return a if ca > cb else b
+    return np.promote_types(a, b)
+
+
+def result_type(tensor, other):
+    """The dtype torch's type promotion gives an op on tensor and other (tensors or numbers):
+    the highest category (bool < int < float) decides, and within it tensors with dimensions
+    outrank 0-d tensors, which outrank Python numbers."""
+    ops = [_operand(tensor), _operand(other)]
+    top = builtins.max(c for c, _, _ in ops)
+    ops = [o for o in ops if o[0] == top]
+    best = builtins.max(p for _, p, _ in ops)
+    dts = [d for _, p, d in ops if p == best]
+    out = dts[0] if len(dts) == 1 else _promote_dtypes(dts[0], dts[1])
+    return _dtypes.public(out)
+
+
+def promote_types(type1, type2):
+    """The smallest dtype both type1 and type2 convert to without losing their kind."""
+    return _dtypes.public(_promote_dtypes(_dtype(type1), _dtype(type2)))
+
+
+def can_cast(from_, to) -> bool:
+    """torch.can_cast: False only where a cast would lose the kind (float to int, number to bool)."""
+    a, b = _dtype(from_), _dtype(to)
+    return _CATEGORY[a.kind] <= _CATEGORY[b.kind] or (a.kind in "ui" and b.kind in "ui")
+
+
+class finfo:
+    """The limits of a floating dtype, as torch.finfo: bits, eps, max, min, tiny,
+    smallest_normal, resolution, dtype (the name)."""
+
+    def __init__(self, type=None):
+        from .functions import get_default_dtype
+
+        d = _dtype(type) if type is not None else _dtype(get_default_dtype())
+        if d.kind != "f":
+            raise TypeError(
+                "torch.finfo() requires a floating point input type. Use torch.iinfo to handle 'torch.finfo'"
+            )
+        info = np.finfo(d)
+        self.bits = int(info.bits)
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = float(info.resolution)
+        self.dtype = d.name
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+            f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})"
+        )
+
+
+class iinfo:
+    """The limits of an integer dtype, as torch.iinfo: bits, max, min, dtype (the name)."""
+
+    def __init__(self, type):
+        d = _dtype(type)
+        if d.kind == "b":
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if d.kind not in "iu":
+            raise TypeError(
+                "torch.iinfo() requires an integer input type. Use torch.finfo to handle 'torch.iinfo'"
+            )
+        info = np.iinfo(d)
+        self.bits, self.max, self.min, self.dtype = int(info.bits), int(info.max), int(info.min), d.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+__all__ = [
+    "addbmm",
+    "addmm",
+    "addmv",
+    "addr",
+    "amax",
+    "amin",
+    "aminmax",
+    "argmin",
+    "bernoulli",
+    "bucketize",
+    "can_cast",
+    "chain_matmul",
+    "corrcoef",
+    "count_nonzero",
+    "cov",
+    "cross",
+    "cumulative_trapezoid",
+    "det",
+    "dist",
+    "finfo",
+    "histc",
+    "histogram",
+    "iinfo",
+    "inner",
+    "inverse",
+    "is_complex",
+    "is_floating_point",
+    "is_nonzero",
+    "is_signed",
+    "kthvalue",
+    "logdet",
+    "logspace",
+    "matrix_exp",
+    "matrix_power",
+    "msort",
+    "mv",
+    "nanmean",
+    "nanquantile",
+    "nansum",
+    "pinverse",
+    "poisson",
+    "promote_types",
+    "quantile",
+    "randint_like",
+    "renorm",
+    "result_type",
+    "searchsorted",
+    "slogdet",
+    "std_mean",
+    "tensordot",
+    "trace",
+    "trapezoid",
+    "trapz",
+    "var_mean",
+    "vander",
+    "vdot",
+]

@@ -83,12 +83,17 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None) -> Tensor:
         return a.amax(dim, keepdim) if ord > 0 else a.amin(dim, keepdim)
     if ord == 0:
         count = (x != 0).to(x.dtype).sum(dim=dim, keepdim=keepdim)
-        return count + (x * 0).sum(dim=dim, keepdim=keepdim) if x.requires_grad else count  # gradient 0
+        return count + _zeros_from(x).sum(dim=dim, keepdim=keepdim) if x.requires_grad else count
     if ord == 1:
         return x.abs().sum(dim=dim, keepdim=keepdim)
     if ord > 0:
         return x.norm(p=ord, dim=dim, keepdim=keepdim)
     return (x.abs() ** ord).sum(dim=dim, keepdim=keepdim) ** (1.0 / ord)
+
+
+def _zeros_from(x) -> Tensor:
+    """Zeros shaped like x, linked to x in the graph with a zero gradient (NaN-safe, unlike x * 0)."""
+    return x.masked_fill(tensor(True, device=x.device), 0)
 
 
 def _matrix_dims(A, dim, what):
@@ -362,7 +367,8 @@ def matrix_power(A, n) -> Tensor:
             f"linalg.matrix_power: A must be batches of square matrices, but they are {tuple(A.shape[-2:])} matrices"
         )
     if n == 0:
-        return eye(A.shape[-1], dtype=A.dtype, device=A.device).expand(*A.shape).clone()
+        ident = eye(A.shape[-1], dtype=A.dtype, device=A.device)
+        return ident + _zeros_from(A) if A.requires_grad else ident.expand(*A.shape).clone()
     if n < 0:
         A, n = inv(A), -n
     result, square = None, A
