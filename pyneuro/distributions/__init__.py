@@ -24,6 +24,8 @@ from .discrete import (
 )
 from .distribution import Distribution
 from .gamma import Beta, Chi2, Dirichlet, Gamma
+from .kl import kl_divergence, register_kl
+from .multivariate_normal import Independent, MultivariateNormal
 from .normal import Exponential, Laplace, Normal, Uniform
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "Chi2",
     "Dirichlet",
     "Gamma",
+    "Independent",
     "Binomial",
     "Categorical",
     "OneHotCategorical",
@@ -40,7 +43,10 @@ __all__ = [
     "Distribution",
     "Exponential",
     "Laplace",
+    "MultivariateNormal",
     "Normal",
     "Uniform",
     "constraints",
+    "kl_divergence",
+    "register_kl",
 ]
