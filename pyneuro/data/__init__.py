@@ -5,31 +5,52 @@
     >>> loader = DataLoader(ds, batch_size=64, shuffle=True, generator=pn.Generator().manual_seed(0))
     >>> for x, y in loader: ...
 
+    dataset.py   Dataset, IterableDataset, TensorDataset, StackDataset, ConcatDataset,
+                 ChainDataset, Subset, random_split
+    sampler.py   Sampler and the built-in orders (sequential, random, weighted, batches)
+    collate.py   default_collate (samples -> batch) and default_convert
+    loader.py    DataLoader and get_worker_info
+
 Batches are Tensors. For a TensorDataset (or a Subset of one) each batch is gathered in one
 vectorised indexing step per tensor, with no Python loop over samples; any other Dataset is
 read item by item and combined with :func:`default_collate`, as PyTorch does.
+torch's import paths (torch.utils.data.dataset, .sampler, .dataloader) are pyneuro.utils.data's.
 """
 
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
-from .loader import (
+from .collate import default_collate, default_convert
+from .dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    StackDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
+from .loader import DataLoader, get_worker_info
+from .sampler import (
     BatchSampler,
-    DataLoader,
     RandomSampler,
     Sampler,
     SequentialSampler,
     SubsetRandomSampler,
     WeightedRandomSampler,
-    default_collate,
 )
 
 __all__ = [
     "Dataset",
+    "IterableDataset",
     "TensorDataset",
+    "StackDataset",
     "Subset",
     "ConcatDataset",
+    "ChainDataset",
     "random_split",
     "DataLoader",
+    "get_worker_info",
     "default_collate",
+    "default_convert",
     "Sampler",
     "SequentialSampler",
     "RandomSampler",

@@ -1,4 +1,9 @@
-"""Dataset, TensorDataset, Subset, ConcatDataset and random_split (PyTorch semantics)."""
+"""Datasets (torch.utils.data.dataset): map-style Dataset, TensorDataset, StackDataset, Subset,
+ConcatDataset and random_split; streams: IterableDataset and ChainDataset.
+
+A map-style dataset answers ds[i] and len(ds); an IterableDataset is read only by iterating
+over it (a file, a generator, a stream), so a DataLoader takes its samples in its order.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +17,87 @@ class Dataset:
     """A map-style dataset: subclasses define ``__getitem__(index)`` and ``__len__()``."""
 
     def __getitem__(self, index):
-        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+        raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
 
     def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: subclasses define ``__iter__()`` (and ``__len__`` if they know it).
+
+    A DataLoader reads it in its own order and batches it; it takes no sampler or shuffle.
+    ``a + b`` chains two streams (ChainDataset)."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several IterableDatasets read one after the other (lazily, at iteration)."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self) -> int:
+        total = 0
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            total += len(d)
+        return total
+
+
+class StackDataset(Dataset):
+    """Datasets of one length read side by side: StackDataset(a, b)[i] is (a[i], b[i]);
+    StackDataset(x=a, y=b)[i] is {"x": a[i], "y": b[i]} (positional or named, not both)."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError(
+                "Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like input/output, "
+                "but both types are given."
+            )
+        datasets = args or tuple(kwargs.values())
+        if not datasets:
+            raise ValueError("At least one dataset should be passed")
+        self._length = len(datasets[0])
+        if any(self._length != len(d) for d in datasets):
+            raise ValueError("Size mismatch between datasets")
+        self.datasets = args if args else dict(kwargs)
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices: list) -> list:
+        """A batch's samples (each dataset's own __getitems__ used where it has one)."""
+        named = isinstance(self.datasets, dict)
+        columns = {}
+        for key, d in self.datasets.items() if named else enumerate(self.datasets):
+            many = getattr(d, "__getitems__", None)
+            column = many(indices) if many else [d[i] for i in indices]
+            if len(column) != len(indices):
+                raise ValueError(
+                    f"Nested dataset's output size mismatch. Expected {len(indices)}, got {len(column)}"
+                )
+            columns[key] = column
+        if named:
+            return [{k: col[i] for k, col in columns.items()} for i in range(len(indices))]
+        return [tuple(col[i] for col in columns.values()) for i in range(len(indices))]
+
+    def __len__(self) -> int:
+        return self._length
 
 
 class TensorDataset(Dataset):
@@ -68,7 +150,10 @@ class ConcatDataset(Dataset):
     def __init__(self, datasets):
         self.datasets = list(datasets)
         if not self.datasets:
-            raise ValueError("ConcatDataset needs at least one dataset")
+            raise AssertionError("datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise AssertionError("ConcatDataset does not support IterableDataset")
         self.cumulative_sizes = []
         total = 0
         for d in self.datasets:

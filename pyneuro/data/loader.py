@@ -1,19 +1,24 @@
-"""DataLoader, samplers and default_collate (PyTorch semantics).
+"""DataLoader (PyTorch semantics) over map-style and iterable datasets.
 
 One epoch = one pass over the sampler's order, cut into batches of `batch_size`; the last,
 smaller batch is kept unless `drop_last`. With ``shuffle=True`` every epoch (every ``iter``)
 draws a fresh permutation from `generator` (or from pyneuro's default generator, seeded by
-``pn.manual_seed``), so the same seed gives the same sequence of epochs.
+``pn.manual_seed``), so the same seed gives the same sequence of epochs. An IterableDataset
+is read in its own order (no sampler, no shuffle: torch refuses both) and cut into batches
+the same way. batch_size=None turns batching off: each sample passes through
+:func:`default_convert` (or `collate_fn`) alone.
 
 Fast path: when the dataset is a TensorDataset (or a Subset of one), the loader uses the
 default collate and the sampler is one of the built-ins, a batch is ``t[indices]`` for each
 tensor: one vectorised gather, no Python loop over samples (and a zero-copy slice when the
 order is sequential). Anything else is read item by item and merged by `collate_fn`.
+
+Loading always runs in this process (num_workers is accepted and ignored: in-memory batches
+are one gather, so worker processes would only add cost), so get_worker_info() is None.
 """
 
 from __future__ import annotations
 
-import collections.abc as abc
 import math
 from numbers import Integral
 
@@ -22,200 +27,43 @@ import numpy as np
 from .._tensor_base import _wrap
 from ..autograd import shape as _shape
 from ..backends import current as _current
-from ..random import _rng
-from .dataset import Subset, TensorDataset
+from .collate import default_collate, default_convert
+from .dataset import IterableDataset, Subset, TensorDataset
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _check_batch_size
+
+__all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"]
 
 
-class Sampler:
-    """Iterable of dataset indices. Subclasses define __iter__ (and __len__ when they can)."""
-
-    def __iter__(self):
-        raise NotImplementedError
-
-    def index_array(self) -> np.ndarray | None:
-        """The whole epoch's order as an int64 array (built-ins only; None = iterate)."""
-        return None
-
-
-class SequentialSampler(Sampler):
-    """0, 1, ..., len(data_source) - 1."""
-
-    def __init__(self, data_source):
-        self.data_source = data_source
-
-    def index_array(self) -> np.ndarray:
-        return np.arange(len(self.data_source), dtype=np.int64)
-
-    def __iter__(self):
-        return iter(range(len(self.data_source)))
-
-    def __len__(self) -> int:
-        return len(self.data_source)
-
-
-class RandomSampler(Sampler):
-    """A random permutation of the indices, drawn afresh on every iteration from `generator`
-    (pyneuro's default generator when None)."""
-
-    def __init__(self, data_source, generator=None):
-        self.data_source = data_source
-        self.generator = generator
-
-    def index_array(self) -> np.ndarray:
-        import pyneuro as pn
-
-        return np.asarray(
-            pn.randperm(len(self.data_source), generator=self.generator).numpy(), dtype=np.int64
-        )
-
-    def __iter__(self):
-        return iter(self.index_array().tolist())
-
-    def __len__(self) -> int:
-        return len(self.data_source)
-
-
-class SubsetRandomSampler(Sampler):
-    """The given indices in a random order, drawn afresh on every iteration from `generator`
-    (pyneuro's default generator when None), as torch.utils.data.SubsetRandomSampler."""
-
-    def __init__(self, indices, generator=None):
-        self.indices = indices
-        self.generator = generator
-
-    def _perm(self) -> list:
-        import pyneuro as pn
-
-        return pn.randperm(len(self.indices), generator=self.generator).tolist()
-
-    def index_array(self) -> np.ndarray | None:
-        order = np.asarray([self.indices[i] for i in self._perm()])
-        if order.ndim != 1 or (order.dtype.kind not in "iu" and order.size):
-            return None  # not integer indices: the loader iterates instead
-        return order.astype(np.int64, copy=False)
-
-    def __iter__(self):
-        for i in self._perm():
-            yield self.indices[i]
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-
-class WeightedRandomSampler(Sampler):
-    """`num_samples` indices into range(len(weights)), index i drawn with probability
-    weights[i] / sum(weights) (as torch.utils.data.WeightedRandomSampler). With
-    replacement=False no index repeats: each draw picks among the indices not drawn yet, in
-    proportion to their weights (zero-weight indices come only once the others are used up).
-    Draws come from `generator` (pyneuro's default generator when None); for one seed the
-    stream differs from torch's."""
-
-    def __init__(self, weights, num_samples: int, replacement: bool = True, generator=None):
-        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
-            raise ValueError(
-                f"num_samples should be a positive integer value, but got num_samples={num_samples}"
-            )
-        if not isinstance(replacement, bool):
-            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
-        import pyneuro as pn
-
-        if isinstance(weights, pn.Tensor):
-            weights = weights.detach().cpu().numpy()
-        w = np.array(weights, dtype=np.float64)
-        if w.ndim != 1:
-            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
-        self.weights = pn.from_numpy(w)
-        self.num_samples = num_samples
-        self.replacement = replacement
-        self.generator = generator
-
-    def index_array(self) -> np.ndarray:
-        w = self.weights.numpy()
-        n = self.num_samples
-        if w.size == 0:
-            raise RuntimeError("cannot sample from an empty weights tensor")
-        if not self.replacement and n > w.size:
-            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-        bad = ~(w >= 0) | ~np.isfinite(w)  # torch's messages: its two multinomial kernels differ
-        if bad.any() and self.replacement and n > 1:
-            first = w[np.argmax(bad)]
-            if not first >= 0:  # negative or NaN
-                raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
-            raise RuntimeError(
-                "invalid multinomial distribution (encountering probability entry = infinity or NaN)"
-            )
-        if bad.any():
-            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-        if w.sum() <= 0:
-            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        rng = _rng(self.generator)
-        if self.replacement:
-            return rng.choice(w.size, size=n, replace=True, p=w / w.sum()).astype(np.int64)
-        # Without replacement: the n largest keys w / E, E ~ Exp(1) (Efraimidis-Spirakis), which is
-        # drawing one index after another in proportion to the weights left. Zero weights get
-        # negative keys, so they come last, in random order.
-        e = rng.standard_exponential(w.size)
-        keys = np.where(w > 0, w / e, -e)
-        return np.argsort(-keys, kind="stable")[:n].astype(np.int64)
-
-    def __iter__(self):
-        return iter(self.index_array().tolist())
-
-    def __len__(self) -> int:
-        return self.num_samples
-
-
-class BatchSampler(Sampler):
-    """Groups the indices of `sampler` into lists of `batch_size` (last one shorter unless drop_last)."""
-
-    def __init__(self, sampler, batch_size: int, drop_last: bool = False):
-        _check_batch_size(batch_size)
-        self.sampler, self.batch_size, self.drop_last = sampler, batch_size, bool(drop_last)
-
-    def __iter__(self):
-        batch = []
-        for index in self.sampler:
-            batch.append(index)
-            if len(batch) == self.batch_size:
-                yield batch
-                batch = []
-        if batch and not self.drop_last:
-            yield batch
-
-    def __len__(self) -> int:
-        n = len(self.sampler)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
-
-
-def _check_batch_size(batch_size) -> None:
-    if not isinstance(batch_size, Integral) or isinstance(batch_size, bool):
-        raise TypeError(f"batch_size must be a positive int, got {type(batch_size).__name__} {batch_size!r}")
-    if batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size}")
+def get_worker_info():
+    """Information about the current DataLoader worker process: always None here, since
+    pyneuro loads every batch in the main process (what torch returns there too)."""
+    return None
 
 
 class DataLoader:
     """Iterate over `dataset` in batches of Tensors, like ``torch.utils.data.DataLoader``.
 
     Args:
-        dataset: a map-style Dataset (``__getitem__`` and ``__len__``).
-        batch_size: samples per batch (positive int, default 1).
-        shuffle: reshuffle the order at the start of every epoch.
+        dataset: a map-style Dataset (``__getitem__`` and ``__len__``) or an IterableDataset.
+        batch_size: samples per batch (positive int, default 1), or None for no batching.
+        shuffle: reshuffle the order at the start of every epoch (map-style only).
         sampler: an iterable of indices to use instead of shuffle/sequential order.
         batch_sampler: an iterable of index lists (excludes batch_size, shuffle, sampler, drop_last).
-        num_workers: accepted for PyTorch compatibility; loading always runs in this process
-            (in-memory batches are a single gather, so worker processes would only add cost).
-        collate_fn: merges a list of samples into a batch (default: :func:`default_collate`).
+        num_workers: accepted for PyTorch compatibility; loading always runs in this process.
+        collate_fn: merges a list of samples into a batch (default: :func:`default_collate`;
+            :func:`default_convert` when batch_size is None).
         pin_memory: accepted for compatibility; no effect.
         drop_last: drop the last batch when it is smaller than batch_size.
         generator: the pn.Generator that draws the shuffle order.
+    Other torch arguments (timeout, worker_init_fn, prefetch_factor, persistent_workers, ...)
+    are accepted and have no effect.
     """
 
     def __init__(
         self,
         dataset,
         batch_size: int | None = 1,
-        shuffle: bool = False,
+        shuffle: bool | None = None,
         sampler=None,
         batch_sampler=None,
         num_workers: int = 0,
@@ -225,9 +73,20 @@ class DataLoader:
         generator=None,
         **_compat,
     ):
-        if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+        self._iterable = isinstance(dataset, IterableDataset)
+        if self._iterable:
+            for name, value, unset in (
+                ("shuffle", shuffle, (None, False)),
+                ("sampler", sampler, (None,)),
+                ("batch_sampler", batch_sampler, (None,)),
+            ):
+                if value not in unset if name == "shuffle" else value is not None:
+                    raise ValueError(
+                        f"DataLoader with IterableDataset: expected unspecified {name} option, but got {name}={value}"
+                    )
+        elif not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
             raise TypeError(
-                f"DataLoader needs a map-style dataset (__getitem__ and __len__), "
+                f"DataLoader needs a map-style dataset (__getitem__ and __len__) or an IterableDataset, "
                 f"got {type(dataset).__name__}"
             )
         if not isinstance(num_workers, Integral) or num_workers < 0:
@@ -241,6 +100,11 @@ class DataLoader:
                     "sampler, and drop_last"
                 )
             batch_size, drop_last = None, False
+        elif batch_size is None:
+            if drop_last:
+                raise ValueError(
+                    "batch_size=None option disables auto-batching and is mutually exclusive with drop_last"
+                )
         else:
             _check_batch_size(batch_size)
         self.dataset = dataset
@@ -249,19 +113,35 @@ class DataLoader:
         self.generator = generator
         self.num_workers = num_workers
         self.pin_memory = pin_memory
-        if sampler is None:
+        if self._iterable:
+            sampler = None
+        elif sampler is None:
             sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
         self.sampler = sampler
-        if batch_sampler is None:
+        if batch_sampler is None and batch_size is not None and not self._iterable:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.batch_sampler = batch_sampler
+        self._auto_collation = batch_sampler is not None or (self._iterable and batch_size is not None)
         self._default_collate = collate_fn is None
-        self.collate_fn = default_collate if collate_fn is None else collate_fn
+        if collate_fn is None:
+            collate_fn = default_collate if self._auto_collation else default_convert
+        self.collate_fn = collate_fn
 
     def __len__(self) -> int:
+        if self._iterable:
+            n = len(self.dataset)  # TypeError when the stream has no length, as torch
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        if self.batch_sampler is None:
+            return len(self.sampler)
         return len(self.batch_sampler)
 
     def __iter__(self):
+        if self._iterable:
+            return self._iter_stream()
+        if not self._auto_collation:
+            return (self.collate_fn(self.dataset[i]) for i in self.sampler)
         source = _tensor_source(self.dataset) if self._default_collate else None
         if source is None:
             return self._iter_items()
@@ -272,9 +152,26 @@ class DataLoader:
             return self._iter_gather_batches(source)
         return self._iter_gather(source, order)
 
+    def _iter_stream(self):
+        """An IterableDataset's samples in its own order, batched (or converted one by one)."""
+        if self.batch_size is None:
+            for sample in self.dataset:
+                yield self.collate_fn(sample)
+            return
+        batch = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield self.collate_fn(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield self.collate_fn(batch)
+
     def _iter_items(self):
+        fetch_many = getattr(self.dataset, "__getitems__", None)  # a dataset that reads batches itself
         for indices in self.batch_sampler:
-            yield self.collate_fn([self.dataset[i] for i in indices])
+            samples = fetch_many(list(indices)) if fetch_many else [self.dataset[i] for i in indices]
+            yield self.collate_fn(samples)
 
     def _iter_gather(self, source, order: np.ndarray):
         tensors, base = source  # base: Subset indices mapped to the TensorDataset, or None
@@ -299,10 +196,14 @@ class DataLoader:
             yield _gather(tensors, index)
 
     def __repr__(self) -> str:
+        try:
+            sizes = f" of {len(self.dataset)}", f", batches={len(self)}"
+        except TypeError:  # a stream without a length
+            sizes = "", ""
         return (
-            f"DataLoader(dataset={type(self.dataset).__name__} of {len(self.dataset)}, "
+            f"DataLoader(dataset={type(self.dataset).__name__}{sizes[0]}, "
             f"batch_size={self.batch_size}, shuffle={isinstance(self.sampler, RandomSampler)}, "
-            f"drop_last={self.drop_last}, batches={len(self)})"
+            f"drop_last={self.drop_last}{sizes[1]})"
         )
 
 
@@ -353,62 +254,3 @@ def _tensor_source(dataset):
     if type(dataset) is not TensorDataset:  # a subclass may override __getitem__
         return None
     return dataset.tensors, mapping
-
-
-def default_collate(batch):
-    """Merge a list of samples into a batch, like ``torch.utils.data.default_collate``.
-
-    Tensors and NumPy arrays are stacked along a new first dimension; Python ints become an
-    int64 tensor, floats a float64 tensor, bools a bool tensor; strings stay a list; tuples,
-    lists, namedtuples and dicts are collated field by field.
-    """
-    import pyneuro as pn
-
-    if not isinstance(batch, abc.Sequence) or len(batch) == 0:
-        raise ValueError("default_collate needs a non-empty list of samples")
-    elem = batch[0]
-    if isinstance(elem, pn.Tensor):
-        return _stack(batch)
-    if isinstance(elem, np.ndarray):
-        if elem.dtype.kind in "OUS":
-            raise TypeError(f"default_collate: arrays of dtype {elem.dtype} are not supported")
-        values = np.ascontiguousarray(np.stack(batch))
-        return pn.tensor(values, dtype=getattr(pn, values.dtype.name, None))
-    if isinstance(elem, np.generic):
-        values = np.asarray(batch)
-        return pn.tensor(values, dtype=getattr(pn, values.dtype.name, None))
-    if isinstance(elem, bool):
-        return pn.from_numpy(np.asarray(batch, dtype=np.bool_))
-    if isinstance(elem, Integral):
-        return pn.from_numpy(np.asarray(batch, dtype=np.int64))
-    if isinstance(elem, float):
-        return pn.tensor(np.asarray(batch, dtype=np.float64), dtype=pn.float64)
-    if isinstance(elem, (str, bytes)):
-        return list(batch)
-    if isinstance(elem, abc.Mapping):
-        return {key: default_collate([d[key] for d in batch]) for key in elem}
-    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return type(elem)(*(default_collate(list(fields)) for fields in zip(*batch)))
-    if isinstance(elem, abc.Sequence):
-        size = len(elem)
-        if any(len(sample) != size for sample in batch):
-            raise RuntimeError("each element in list of batch should be of equal size")
-        return [default_collate(list(fields)) for fields in zip(*batch)]
-    raise TypeError(
-        f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or "
-        f"lists; found {type(elem).__name__}"
-    )
-
-
-def _stack(tensors):
-    import pyneuro as pn
-
-    shapes = {tuple(t.shape) for t in tensors}
-    if len(shapes) != 1:
-        raise RuntimeError(
-            f"default_collate: stack expects each tensor to be equal size, got {sorted(shapes)}"
-        )
-    stack = getattr(pn, "stack", None)
-    if stack is not None:
-        return stack(list(tensors))
-    return pn.from_numpy(np.stack([t.numpy() for t in tensors]))

@@ -1,0 +1,115 @@
+"""default_collate and default_convert: how a DataLoader turns samples into batches of Tensors.
+
+default_collate merges a list of samples into one batch (stacking along a new first dimension);
+default_convert, used when automatic batching is off (batch_size=None), only turns NumPy arrays
+and scalars in one sample into Tensors. Both walk tuples, lists, namedtuples and dicts field by
+field, as torch.utils.data's do.
+"""
+
+from __future__ import annotations
+
+import collections.abc as abc
+import copy
+from numbers import Integral
+
+import numpy as np
+
+__all__ = ["default_collate", "default_convert"]
+
+
+def default_collate(batch):
+    """Merge a list of samples into a batch, like ``torch.utils.data.default_collate``.
+
+    Tensors and NumPy arrays are stacked along a new first dimension; Python ints become an
+    int64 tensor, floats a float64 tensor, bools a bool tensor; strings stay a list; tuples,
+    lists, namedtuples and dicts are collated field by field.
+    """
+    import pyneuro as pn
+
+    if not isinstance(batch, abc.Sequence) or len(batch) == 0:
+        raise ValueError("default_collate needs a non-empty list of samples")
+    elem = batch[0]
+    if isinstance(elem, pn.Tensor):
+        return _stack(batch)
+    if isinstance(elem, np.ndarray):
+        if elem.dtype.kind in "OUS":
+            raise TypeError(f"default_collate: arrays of dtype {elem.dtype} are not supported")
+        values = np.ascontiguousarray(np.stack(batch))
+        return pn.tensor(values, dtype=getattr(pn, values.dtype.name, None))
+    if isinstance(elem, np.generic):
+        values = np.asarray(batch)
+        return pn.tensor(values, dtype=getattr(pn, values.dtype.name, None))
+    if isinstance(elem, bool):
+        return pn.from_numpy(np.asarray(batch, dtype=np.bool_))
+    if isinstance(elem, Integral):
+        return pn.from_numpy(np.asarray(batch, dtype=np.int64))
+    if isinstance(elem, float):
+        return pn.tensor(np.asarray(batch, dtype=np.float64), dtype=pn.float64)
+    if isinstance(elem, (str, bytes)):
+        return list(batch)
+    if isinstance(elem, abc.Mapping):
+        return {key: default_collate([d[key] for d in batch]) for key in elem}
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
+        return type(elem)(*(default_collate(list(fields)) for fields in zip(*batch)))
+    if isinstance(elem, abc.Sequence):
+        size = len(elem)
+        if any(len(sample) != size for sample in batch):
+            raise RuntimeError("each element in list of batch should be of equal size")
+        return [default_collate(list(fields)) for fields in zip(*batch)]
+    raise TypeError(
+        f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or "
+        f"lists; found {type(elem).__name__}"
+    )
+
+
+def _stack(tensors):
+    import pyneuro as pn
+
+    shapes = {tuple(t.shape) for t in tensors}
+    if len(shapes) != 1:
+        raise RuntimeError(
+            f"default_collate: stack expects each tensor to be equal size, got {sorted(shapes)}"
+        )
+    stack = getattr(pn, "stack", None)
+    if stack is not None:
+        return stack(list(tensors))
+    return pn.from_numpy(np.stack([t.numpy() for t in tensors]))
+
+
+def default_convert(data):
+    """One sample's NumPy arrays and scalars as Tensors (everything else unchanged), as
+    torch.utils.data.default_convert: a tuple comes back as a list, a namedtuple, list or
+    dict as the same type where it can be rebuilt."""
+    import pyneuro as pn
+
+    if isinstance(data, pn.Tensor):
+        return data
+    if isinstance(data, (np.ndarray, np.generic)) and not isinstance(data, (np.str_, np.bytes_)):
+        if isinstance(data, np.ndarray) and data.dtype.kind in "OUS":
+            return data  # strings and objects have no tensor form
+        return pn.as_tensor(data)
+    if isinstance(data, abc.Mapping):
+        converted = {key: default_convert(data[key]) for key in data}
+        try:
+            if isinstance(data, abc.MutableMapping):
+                clone = copy.copy(data)
+                clone.update(converted)
+                return clone
+            return type(data)(converted)
+        except TypeError:
+            return converted
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # namedtuple
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return [default_convert(d) for d in data]
+    if isinstance(data, abc.Sequence) and not isinstance(data, (str, bytes)):
+        try:
+            if isinstance(data, abc.MutableSequence):
+                clone = copy.copy(data)
+                for i, d in enumerate(data):
+                    clone[i] = default_convert(d)
+                return clone
+            return type(data)([default_convert(d) for d in data])
+        except TypeError:
+            return [default_convert(d) for d in data]
+    return data

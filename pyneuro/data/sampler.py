@@ -1,0 +1,210 @@
+"""Samplers: the order in which a DataLoader reads a map-style dataset (torch.utils.data.sampler).
+
+A sampler is an iterable of indices (BatchSampler: of lists of indices). The built-ins can also
+give a whole epoch's order as one int64 array (`index_array`), which lets the DataLoader gather
+a TensorDataset's batches without a Python loop over samples.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral
+
+import numpy as np
+
+from ..random import _rng
+
+__all__ = [
+    "BatchSampler",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+]
+
+
+class Sampler:
+    """Iterable of dataset indices. Subclasses define __iter__ (and __len__ when they can)."""
+
+    def __iter__(self):
+        raise NotImplementedError
+
+    def index_array(self) -> np.ndarray | None:
+        """The whole epoch's order as an int64 array (built-ins only; None = iterate)."""
+        return None
+
+
+class SequentialSampler(Sampler):
+    """0, 1, ..., len(data_source) - 1."""
+
+    def __init__(self, data_source):
+        self.data_source = data_source
+
+    def index_array(self) -> np.ndarray:
+        return np.arange(len(self.data_source), dtype=np.int64)
+
+    def __iter__(self):
+        return iter(range(len(self.data_source)))
+
+    def __len__(self) -> int:
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """Random indices into data_source, drawn afresh on every iteration from `generator`
+    (pyneuro's default generator when None), as torch.utils.data.RandomSampler:
+    a permutation (num_samples > len gives several permutations back to back, cut to
+    num_samples), or with replacement=True num_samples independent uniform draws.
+    For one seed the stream is pyneuro's, not torch's."""
+
+    def __init__(self, data_source, replacement: bool = False, num_samples=None, generator=None):
+        self.data_source = data_source
+        self.replacement = replacement
+        self._num_samples = num_samples
+        self.generator = generator
+        if not isinstance(self.replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got replacement={self.replacement}")
+        if not isinstance(self.num_samples, int) or self.num_samples <= 0:
+            raise ValueError(
+                f"num_samples should be a positive integer value, but got num_samples={self.num_samples}"
+            )
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def index_array(self) -> np.ndarray:
+        import pyneuro as pn
+
+        n, k = len(self.data_source), self.num_samples
+        if self.replacement:
+            return _rng(self.generator).integers(0, n, size=k).astype(np.int64)
+        perms = [pn.randperm(n, generator=self.generator).numpy() for _ in range(-(-k // n) if n else 0)]
+        order = np.concatenate(perms) if perms else np.zeros(0)
+        return np.asarray(order[:k], dtype=np.int64)
+
+    def __iter__(self):
+        return iter(self.index_array().tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in a random order, drawn afresh on every iteration from `generator`
+    (pyneuro's default generator when None), as torch.utils.data.SubsetRandomSampler."""
+
+    def __init__(self, indices, generator=None):
+        self.indices = indices
+        self.generator = generator
+
+    def _perm(self) -> list:
+        import pyneuro as pn
+
+        return pn.randperm(len(self.indices), generator=self.generator).tolist()
+
+    def index_array(self) -> np.ndarray | None:
+        order = np.asarray([self.indices[i] for i in self._perm()])
+        if order.ndim != 1 or (order.dtype.kind not in "iu" and order.size):
+            return None  # not integer indices: the loader iterates instead
+        return order.astype(np.int64, copy=False)
+
+    def __iter__(self):
+        for i in self._perm():
+            yield self.indices[i]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """`num_samples` indices into range(len(weights)), index i drawn with probability
+    weights[i] / sum(weights) (as torch.utils.data.WeightedRandomSampler). With
+    replacement=False no index repeats: each draw picks among the indices not drawn yet, in
+    proportion to their weights (zero-weight indices come only once the others are used up).
+    Draws come from `generator` (pyneuro's default generator when None); for one seed the
+    stream differs from torch's."""
+
+    def __init__(self, weights, num_samples: int, replacement: bool = True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(
+                f"num_samples should be a positive integer value, but got num_samples={num_samples}"
+            )
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        import pyneuro as pn
+
+        if isinstance(weights, pn.Tensor):
+            weights = weights.detach().cpu().numpy()
+        w = np.array(weights, dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
+        self.weights = pn.from_numpy(w)
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def index_array(self) -> np.ndarray:
+        w = self.weights.numpy()
+        n = self.num_samples
+        if w.size == 0:
+            raise RuntimeError("cannot sample from an empty weights tensor")
+        if not self.replacement and n > w.size:
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        bad = ~(w >= 0) | ~np.isfinite(w)  # torch's messages: its two multinomial kernels differ
+        if bad.any() and self.replacement and n > 1:
+            first = w[np.argmax(bad)]
+            if not first >= 0:  # negative or NaN
+                raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+            raise RuntimeError(
+                "invalid multinomial distribution (encountering probability entry = infinity or NaN)"
+            )
+        if bad.any():
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if w.sum() <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        rng = _rng(self.generator)
+        if self.replacement:
+            return rng.choice(w.size, size=n, replace=True, p=w / w.sum()).astype(np.int64)
+        # Without replacement: the n largest keys w / E, E ~ Exp(1) (Efraimidis-Spirakis), which is
+        # drawing one index after another in proportion to the weights left. Zero weights get
+        # negative keys, so they come last, in random order.
+        e = rng.standard_exponential(w.size)
+        keys = np.where(w > 0, w / e, -e)
+        return np.argsort(-keys, kind="stable")[:n].astype(np.int64)
+
+    def __iter__(self):
+        return iter(self.index_array().tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class BatchSampler(Sampler):
+    """Groups the indices of `sampler` into lists of `batch_size` (last one shorter unless drop_last)."""
+
+    def __init__(self, sampler, batch_size: int, drop_last: bool = False):
+        _check_batch_size(batch_size)
+        self.sampler, self.batch_size, self.drop_last = sampler, batch_size, bool(drop_last)
+
+    def __iter__(self):
+        batch = []
+        for index in self.sampler:
+            batch.append(index)
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self) -> int:
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+
+def _check_batch_size(batch_size) -> None:
+    if not isinstance(batch_size, Integral) or isinstance(batch_size, bool):
+        raise TypeError(f"batch_size must be a positive int, got {type(batch_size).__name__} {batch_size!r}")
+    if batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size}")

@@ -1,0 +1,6 @@
+"""torch.utils.data.dataloader's path: DataLoader and friends from pyneuro/data."""
+
+from ...data.collate import default_collate, default_convert
+from ...data.loader import DataLoader, get_worker_info
+
+__all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"]
