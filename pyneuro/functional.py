@@ -10,6 +10,8 @@ reached through Tensor ops and the autograd Functions in pyneuro/autograd/fused.
 
 from __future__ import annotations
 
+import warnings
+
 from . import autograd as _ag
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import numpy_keywords
@@ -33,6 +35,8 @@ from .functional_conv import (
     max_pool2d,
     pad,
 )
+from .functional_layers import *  # noqa: F403 - pdist, bilinear, rms_norm, embedding_bag, ... (its __all__)
+from .functional_layers import __all__ as _LAYERS
 from .functional_norm import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm
 from .functional_pool import *  # noqa: F403 - adaptive_max_pool2d, max_unpool2d, lp_pool2d, ... (its __all__)
 from .functional_pool import __all__ as _POOLING
@@ -104,9 +108,12 @@ def _legacy_reduction(size_average, reduce, reduction: str) -> str:
     """torch's deprecated size_average/reduce pair -> a reduction string."""
     if size_average is None and reduce is None:
         return reduction
-    if reduce is False:
-        return "none"
-    return "sum" if size_average is False else "mean"
+    reduction = "none" if reduce is False else "sum" if size_average is False else "mean"
+    warnings.warn(
+        f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.",
+        stacklevel=3,
+    )
+    return reduction
 
 
 def _class_targets(logits: Tensor, target: Tensor, fn: str):
@@ -353,7 +360,25 @@ def nll_loss(
     return _weighted_class_loss(x2, t2, out_shape, w, ignore_index, reduction, 0.0, log_probs=True)
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def _weight_for(losses: Tensor, weight) -> Tensor:
+    """The weight= of mse_loss / l1_loss / huber_loss: exactly the input's shape, as torch requires."""
+    w = weight if isinstance(weight, Tensor) else tensor(weight, device=losses.device)
+    if tuple(w.shape) != tuple(losses.shape):
+        raise ValueError("Weights and input must have the same size.")
+    return w
+
+
+def _weighted_pointwise(losses: Tensor, weight, reduction: str) -> Tensor:
+    """mse_loss / l1_loss with weight=: 'mean' is the weighted mean sum(w l) / sum(w), as torch's."""
+    w = _weight_for(losses, weight)
+    if reduction == "mean":
+        return (losses * w).sum() / w.sum()
+    return _reduce(losses * w, reduction)
+
+
+def mse_loss(
+    input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean", weight=None
+) -> Tensor:
     """Mean squared error: mean((input - target)^2) (or 'sum', or 'none' elementwise).
 
     Shapes must match exactly: PyTorch would broadcast (N, 1) against (N,) into an (N, N)
@@ -362,6 +387,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """
     x = _tensor(input, "input")
     t = target if isinstance(target, Tensor) else tensor(target, device=x.device)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if x.shape != t.shape:
         raise ShapeError(
@@ -370,17 +396,21 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
         )
     if x.dtype != t.dtype:
         x, t = x._other(t)
+    if weight is not None:
+        d = x - t
+        return _weighted_pointwise(d * d, weight, reduction)
     return _ag.MSE.apply(x, t, reduction=reduction)
 
 
-def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def l1_loss(
+    input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean", weight=None
+) -> Tensor:
     """Mean absolute error |input - target| (shapes must match)."""
-    if input.shape != target.shape:
-        raise ShapeError(
-            f"l1_loss: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ"
-        )
-    _check_reduction(reduction)
-    return _reduce((input - target).abs(), reduction)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    x, t = _pairwise_loss("l1_loss", input, target, reduction)
+    if weight is not None:
+        return _weighted_pointwise((x - t).abs(), weight, reduction)
+    return _reduce((x - t).abs(), reduction)
 
 
 def _pairwise_loss(name, input, target, reduction):
@@ -393,10 +423,13 @@ def _pairwise_loss(name, input, target, reduction):
     return x, t
 
 
-def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+def smooth_l1_loss(
+    input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0
+) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target), like torch;
     beta = 0 is l1_loss. Quadratic near 0 (a gradient that shrinks with the error), linear
     beyond (outliers pull no harder than beta)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     x, t = _pairwise_loss("smooth_l1_loss", input, target, reduction)
     if beta < 0:
         raise ArgumentError("smooth_l1_loss does not support negative values for beta.")
@@ -406,29 +439,56 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta:
     return _reduce(where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
 
 
-def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+def huber_loss(
+    input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0, weight=None
+) -> Tensor:
     """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta), like torch (smooth_l1_loss
-    times delta, with beta = delta)."""
+    times delta, with beta = delta). weight= (the input's shape) multiplies each loss; 'mean'
+    still divides by their count (torch's rule here, unlike mse_loss's weighted mean)."""
     x, t = _pairwise_loss("huber_loss", input, target, reduction)
     if not delta > 0:
         raise ArgumentError("huber_loss does not support non-positive values for delta.")
     d = (x - t).abs()
-    return _reduce(where(d <= delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
+    losses = where(d <= delta, 0.5 * d * d, delta * (d - 0.5 * delta))
+    return _reduce(losses if weight is None else losses * _weight_for(losses, weight), reduction)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """Logistic loss of logits z and targets y in [0, 1]: max(z,0) - z*y + log(1 + exp(-|z|))."""
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    pos_weight=None,
+) -> Tensor:
+    """Logistic loss of logits z and targets y in [0, 1]: max(z,0) - z*y + log(1 + exp(-|z|)).
+
+    pos_weight p (one per class, broadcast along the last dim) weighs the positive term, for
+    imbalanced labels: (1 - y) z + (1 + (p - 1) y) (log(1 + exp(-|z|)) + max(-z, 0)); weight
+    multiplies each element's loss. Both as in torch.
+    """
     if input.shape != target.shape:
         raise ShapeError(
             f"binary_cross_entropy_with_logits: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ"
         )
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     z = input
-    losses = z.clamp(min=0) - z * target + ((-z.abs()).exp() + 1).log()
+    softplus_neg_abs = ((-z.abs()).exp() + 1).log()
+    if pos_weight is None:
+        losses = z.clamp(min=0) - z * target + softplus_neg_abs
+    else:
+        log_weight = (pos_weight - 1) * target + 1
+        losses = (1 - target) * z + log_weight * (softplus_neg_abs + (-z).clamp(min=0))
+    if weight is not None:
+        losses = losses * weight
     return _reduce(losses, reduction)
 
 
-def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(
+    input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None, reduction: str = "mean"
+) -> Tensor:
     """Binary cross-entropy of probabilities p in [0, 1] and targets y (logistic regression).
 
         loss = -(y log p + (1 - y) log(1 - p))
@@ -439,6 +499,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
         raise ShapeError(
             f"binary_cross_entropy: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ"
         )
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     p = _tensor(input, "input")
     if p.numel() and not bool(((p >= 0) & (p <= 1)).all()):
@@ -447,7 +508,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
             "or use binary_cross_entropy_with_logits on raw scores)"
         )
     losses = -(target * p.log().clamp(min=-100.0) + (1 - target) * (1 - p).log().clamp(min=-100.0))
-    return _reduce(losses, reduction)
+    return _reduce(losses if weight is None else losses * weight, reduction)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -677,4 +738,5 @@ __all__ = [
     *_ACTIVATIONS,
     *_RESAMPLING,
     *_POOLING,
+    *_LAYERS,
 ]

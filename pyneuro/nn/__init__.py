@@ -91,6 +91,10 @@ from .modules import (
     TransformerEncoderLayer,
     Unflatten,
 )
+from .modules.distance import *  # noqa: F403 - CosineSimilarity, PairwiseDistance
+from .modules.distance import __all__ as _DISTANCE
+from .modules.layers_more import *  # noqa: F403 - Bilinear, RMSNorm, EmbeddingBag, ... (its __all__)
+from .modules.layers_more import __all__ as _LAYERS_MORE
 from .modules.padding import *  # noqa: F403 - ZeroPad2d, ReflectionPad1d, ... (its __all__)
 from .modules.padding import __all__ as _PADDING
 from .modules.pooling import *  # noqa: F403 - AdaptiveMaxPool2d, MaxUnpool2d, LPPool2d, ... (its __all__)
@@ -188,4 +192,6 @@ __all__ = [
     *_PADDING,
     *_UPSAMPLING,
     *_POOLING,
+    *_DISTANCE,
+    *_LAYERS_MORE,
 ]

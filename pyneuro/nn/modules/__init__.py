@@ -14,6 +14,8 @@ attention.py      MultiheadAttention
 transformer.py    Transformer, TransformerEncoder(Layer), TransformerDecoder(Layer)
 container.py      Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 padding.py        ZeroPad1d/2d/3d, ConstantPad*, ReflectionPad*, ReplicationPad*, CircularPad*
+distance.py       CosineSimilarity, PairwiseDistance
+layers_more.py    Bilinear, RMSNorm, Dropout1d, Dropout3d, AlphaDropout, FeatureAlphaDropout, EmbeddingBag
 pooling.py        AdaptiveMaxPool1d/2d, MaxUnpool1d/2d, LPPool1d/2d
 upsampling.py     Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle,
                   ChannelShuffle, Unfold, Fold
@@ -64,7 +66,9 @@ from .conv import (  # noqa: F401
     MaxPool1d,
     MaxPool2d,
 )
+from .distance import *  # noqa: F403 - its __all__
 from .dropout import Dropout, Dropout2d  # noqa: F401
+from .layers_more import *  # noqa: F403 - its __all__
 from .linear import Flatten, Identity, Linear, Unflatten  # noqa: F401
 from .loss import (  # noqa: F401
     BCELoss,

@@ -1,0 +1,320 @@
+"""The functions behind more torch.nn layers, for pyneuro.functional (torch.nn.functional's names):
+
+pdist                 distances between every pair of rows of x (N, M), i < j
+bilinear              y = x1^T A x2 + b for each of the out_features matrices A
+rms_norm              x / sqrt(mean(x^2) + eps) * weight over the last dims
+dropout1d / dropout3d zero whole channels (feature maps) of 1-d / 3-d signals
+alpha_dropout, feature_alpha_dropout   dropout that keeps SELU's zero mean and unit variance
+gumbel_softmax        a differentiable sample from a categorical (hard=True: one-hot, straight-through)
+embedding_bag         sums / means / maxima of bags of embedding rows, without the (N, D) per-index output
+
+All are compositions of differentiable Tensor ops, so autograd gives their gradients.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ._errors import DTypeError, IndexRangeError, ShapeError
+from .creation import as_tensor, zeros
+from .functions import cat, where
+from .random import _rng
+from .tensor import Tensor
+
+
+def pdist(input: Tensor, p: float = 2) -> Tensor:
+    """||x_i - x_j||_p for the rows i < j of x (N, M), in row-major order: N (N - 1) / 2 values."""
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    i, j = np.triu_indices(input.shape[0], k=1)
+    rows_i = input.index_select(0, as_tensor(i.astype(np.int64), device=input.device))
+    rows_j = input.index_select(0, as_tensor(j.astype(np.int64), device=input.device))
+    diff = rows_i - rows_j
+    if p == 0:  # the number of coordinates that differ (zero gradient), as torch
+        return (diff != 0).sum(dim=1).to(input.dtype) + diff.sum(dim=1) * 0
+    return diff.norm(p, dim=1)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y[..., o] = sum_ij x1[..., i] A[o, i, j] x2[..., j] + b[o], weight A (out, in1, in2).
+
+    One matmul x1 (B, in1) @ A as (in1, out * in2), then a product with x2 summed over j.
+    """
+    out, in1, in2 = weight.shape if weight.ndim == 3 else (None, None, None)
+    if weight.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be three-dimensional, got {weight.ndim}-D")
+    if input1.shape[-1] != in1:
+        raise RuntimeError(
+            f"bilinear(): input1 size does not match weight size: got {input1.shape[-1]} but expected {in1}"
+        )
+    if input2.shape[-1] != in2:
+        raise RuntimeError(
+            f"bilinear(): input2 size does not match weight size: got {input2.shape[-1]} but expected {in2}"
+        )
+    if input1.ndim != input2.ndim:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and {input2.ndim}")
+    for d in range(input1.ndim - 1):
+        if input1.shape[d] != input2.shape[d]:
+            raise RuntimeError(
+                f"bilinear(): input batch dimensions do not match at dim {d}: got {input1.shape[d]} and {input2.shape[d]}"
+            )
+    lead = tuple(input1.shape[:-1])
+    x1, x2 = input1.reshape(-1, in1), input2.reshape(-1, in2)
+    t = (x1 @ weight.permute(1, 0, 2).reshape(in1, out * in2)).reshape(-1, out, in2)
+    y = (t * x2.unsqueeze(1)).sum(-1)
+    if bias is not None:
+        y = y + bias
+    return y.reshape(*lead, out)
+
+
+def rms_norm(
+    input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None
+) -> Tensor:
+    """x / sqrt(mean(x^2 over the last len(normalized_shape) dims) + eps) * weight (RMSNorm).
+
+    eps=None uses the machine epsilon of x's dtype (torch.finfo(x.dtype).eps), as torch.
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if tuple(input.shape[input.ndim - k :]) != shape or input.ndim < k:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape [*{', '.join(map(str, shape))}], "
+            f"but got input of size{list(input.shape)}"
+        )
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps)
+    dims = tuple(range(input.ndim - k, input.ndim))
+    y = input * (input * input).mean(dim=dims, keepdim=True).add(eps).rsqrt()
+    return y if weight is None else y * weight
+
+
+# ----------------------------------------------------------------------------- dropout
+def _check_p(p: float) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _keep_mask(input: Tensor, shape, p: float, generator) -> Tensor:
+    keep = _rng(generator).random(shape) >= p
+    return as_tensor(keep.astype(input._data.dtype), device=input.device)
+
+
+def _feature_shape(input: Tensor, spatial: int) -> tuple:
+    """The mask shape of channel dropout: input's batch and channel sizes, 1 for the spatial dims."""
+    lead = input.ndim - spatial
+    return tuple(input.shape[:lead]) + (1,) * spatial
+
+
+def _apply(input: Tensor, factor, inplace: bool, shift=None) -> Tensor:
+    def op(a):
+        return a * factor if shift is None else a * factor + shift
+
+    return input._inplace_op(op) if inplace else op(input)
+
+
+def _feature_dropout(input, p, training, inplace, generator, spatial) -> Tensor:
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return _apply(input, 0.0, inplace)
+    mask = _keep_mask(input, _feature_shape(input, spatial), p, generator) / (1.0 - p)
+    return _apply(input, mask, inplace)
+
+
+def dropout1d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, generator=None
+) -> Tensor:
+    """Zero whole channels of (N, C, L) or (C, L) with probability p, scaling the rest by 1 / (1 - p)."""
+    _check_p(p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that dropout1d exists to "
+            "provide channel-wise dropout on inputs with 1 spatial dimension, a channel dimension, and an optional "
+            "batch dimension (i.e. 2D or 3D inputs)."
+        )
+    return _feature_dropout(input, p, training, inplace, generator, 1)
+
+
+def dropout3d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, generator=None
+) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p (scaled by 1 / (1 - p))."""
+    _check_p(p)
+    if input.ndim not in (4, 5):
+        warnings.warn(
+            f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and will result in an "
+            "error in a future release.",
+            stacklevel=2,
+        )
+        return _feature_dropout(input, p, training, inplace, generator, max(input.ndim - 2, 0))
+    return _feature_dropout(input, p, training, inplace, generator, 3)
+
+
+_SELU_ALPHA = (
+    1.7580993408473766  # -SELU's scale * alpha: the value a very negative input saturates at, negated
+)
+
+
+def _alpha_dropout(input, p, training, inplace, generator, mask_shape) -> Tensor:
+    """torch's alpha dropout: dropped values become -alpha' and an affine map a x + b restores the
+    mean and variance:  a = ((1 - p) (1 + p alpha'^2))^(-1/2),  out = a (keep x + alpha' (p - 1 + keep)) ."""
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return _apply(input, 0.0, inplace)
+    a = 1.0 / math.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1) * (1 - p))
+    keep = _keep_mask(input, mask_shape, p, generator)
+    return _apply(input, keep * a, inplace, shift=(keep - 1) * (_SELU_ALPHA * a) + _SELU_ALPHA * a * p)
+
+
+def alpha_dropout(
+    input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False, generator=None
+):
+    """Dropout for SELU networks: keeps zero mean and unit variance (note training=False by default, as torch)."""
+    return _alpha_dropout(input, p, training, inplace, generator, tuple(input.shape))
+
+
+def feature_alpha_dropout(
+    input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False, generator=None
+):
+    """alpha_dropout of whole channels: the mask is (N, C, 1, ...)."""
+    return _alpha_dropout(
+        input, p, training, inplace, generator, _feature_shape(input, max(input.ndim - 2, 0))
+    )
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1,
+                   generator=None) -> Tensor:  # fmt: skip
+    """softmax((logits + g) / tau) with g ~ Gumbel(0, 1) drawn as -log(Exponential(1)).
+
+    hard=True returns the one-hot of the argmax, y_hard - y_soft.detach() + y_soft: its value is
+    one-hot but its gradient is the soft sample's (the straight-through estimator), as torch.
+    """
+    g = -np.log(_rng(generator).exponential(size=tuple(logits.shape)))
+    gumbels = (logits + as_tensor(g.astype(logits._data.dtype), device=logits.device)) / tau
+    y_soft = gumbels.softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.argmax(dim=dim, keepdim=True)
+    y_hard = zeros(*logits.shape, dtype=logits.dtype, device=logits.device).scatter(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
+
+
+# ----------------------------------------------------------------------------- embedding_bag
+def _bags(input: Tensor, offsets, include_last_offset: bool):
+    """(flat indices, bag of each index, number of bags) from torch's 2-D or 1-D + offsets forms."""
+    if input.ndim == 2:
+        if offsets is not None:
+            raise ValueError(
+                "if input is 2D, then offsets has to be None, as input is treated is a mini-batch of fixed length "
+                f"sequences. However, found offsets of type {type(offsets)}"
+            )
+        b, n = input.shape
+        return input.reshape(-1), np.repeat(np.arange(b), n), b
+    if input.ndim != 1:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.ndim}")
+    if offsets is None or offsets.ndim != 1:
+        raise ValueError(f"offsets has to be a 1D Tensor but got {None if offsets is None else offsets.ndim}")
+    if offsets.dtype.kind not in "iu":
+        raise DTypeError("embedding_bag: offsets must be an integer tensor (int64 or int32)")
+    starts = offsets.cpu().numpy().astype(np.int64)
+    if len(starts) and starts[0] != 0:
+        raise RuntimeError(
+            "offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from position 0. "
+            f"However, got {starts[0]}"
+        )
+    n = input.shape[0]
+    if include_last_offset:
+        starts = starts[:-1]
+    bag_of = np.searchsorted(starts, np.arange(n), side="right") - 1 if len(starts) else np.zeros(n, np.int64)
+    return input, bag_of, len(starts)
+
+
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, max_norm=None, norm_type=2,
+                  scale_grad_by_freq=False, mode="mean", sparse=False, per_sample_weights=None,
+                  include_last_offset=False, padding_idx=None) -> Tensor:  # fmt: skip
+    """Reduce bags of rows of weight (V, D): out[b] = sum / mean / max of weight[i] over the indices i of bag b.
+
+    Bags: the rows of a 2-D input (B, n), or the runs input[offsets[b] : offsets[b + 1]] of a 1-D input.
+    per_sample_weights (mode 'sum' only) scales each row; indices equal to padding_idx are left out
+    (and out of a mean's count); an empty bag gives zeros. The sum and mean scatter-add the gathered
+    rows into their bags; max gathers each bag padded with -inf and takes its maximum.
+    """
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(
+            "embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for mode='sum' "
+            f"(got mode='{mode}'). Please open a feature request on GitHub."
+        )
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError(
+            "embedding_bag: max_norm, scale_grad_by_freq and sparse are not supported by pyneuro"
+        )
+    if input.dtype.kind not in "iu":
+        raise DTypeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; "
+            f"but got {input.dtype.torch_name} instead (while checking arguments for embedding_bag)"
+        )
+    flat, bag_of, bags = _bags(input, offsets, include_last_offset)
+    v, d = weight.shape
+    idx = flat.cpu().numpy().astype(np.int64)
+    bad = np.flatnonzero((idx < 0) | (idx >= v))
+    if bad.size:
+        raise IndexRangeError(
+            f"Index {bad[0]} of input takes value {idx[bad[0]]} which is not in the valid range [0, {v})"
+        )
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += v
+    keep = idx != padding_idx if padding_idx is not None else np.ones(idx.shape, bool)
+    idx, bag_of = idx[keep], bag_of[keep]
+    rows = weight.index_select(0, as_tensor(idx, device=weight.device))
+    if per_sample_weights is not None:
+        if tuple(per_sample_weights.shape) != tuple(input.shape):
+            raise ShapeError("embedding_bag: per_sample_weights has to be of the same shape as input")
+        w = per_sample_weights.reshape(-1)[as_tensor(np.flatnonzero(keep), device=weight.device)]
+        rows = rows * w.unsqueeze(1)
+    if mode == "max":
+        return _bag_max(rows, bag_of, bags, d)
+    target = as_tensor(np.repeat(bag_of[:, None], d, axis=1), device=weight.device)
+    out = zeros(bags, d, dtype=weight.dtype, device=weight.device).scatter_add(0, target, rows)
+    if mode == "mean":
+        counts = np.maximum(np.bincount(bag_of, minlength=bags), 1).astype(weight._data.dtype)
+        out = out / as_tensor(counts[:, None], device=weight.device)
+    return out
+
+
+def _bag_max(rows: Tensor, bag_of: np.ndarray, bags: int, d: int) -> Tensor:
+    """Per-bag elementwise maxima: rows gathered into (bags, longest, D), the gaps -inf; empty bags 0."""
+    counts = np.bincount(bag_of, minlength=bags)
+    longest = int(counts.max()) if bags and counts.size else 0
+    if longest == 0:
+        return zeros(bags, d, dtype=rows.dtype, device=rows.device) + rows.sum() * 0
+    slot = np.arange(len(bag_of)) - np.concatenate(([0], np.cumsum(counts)[:-1]))[bag_of]
+    table = np.full((bags, longest), len(bag_of), dtype=np.int64)  # the gap row: index len(rows)
+    table[bag_of, slot] = np.arange(len(bag_of))
+    gap = zeros(1, d, dtype=rows.dtype, device=rows.device) - float("inf")
+    padded = cat([rows, gap]).index_select(0, as_tensor(table.reshape(-1), device=rows.device))
+    best = padded.reshape(bags, longest, d).max(dim=1).values
+    empty = as_tensor((counts == 0)[:, None], device=rows.device)
+    return where(empty, 0.0, best)
+
+
+__all__ = [
+    "pdist",
+    "bilinear",
+    "rms_norm",
+    "dropout1d",
+    "dropout3d",
+    "alpha_dropout",
+    "feature_alpha_dropout",
+    "gumbel_softmax",
+    "embedding_bag",
+]
