@@ -25,6 +25,8 @@ from . import functions_reduce as _functions_reduce
 from . import torch_runtime as _torch_runtime
 from ._device import device
 from ._dtype import DType as dtype
+from ._out import add_out_keyword as _add_out_keyword
+from ._out import out_keyword as _out_keyword
 from ._shapes import Size
 from ._tensor_str import set_printoptions
 from .amp import autocast, is_autocast_enabled
@@ -190,6 +192,7 @@ _LAZY_SUBMODULES = (
     "linalg",
     "special",  # torch.special: erf, expit, logit, ... (functions_math.py)
     "distributions",
+    "accelerator",  # torch.accelerator: is_available, current_accelerator
     "amp",  # torch.amp: autocast, GradScaler
     "cpu",  # torch.cpu: is_available, amp
     "testing",  # torch.testing: assert_close  # torch.distributions: Normal, Categorical, ... with log_prob and rsample
@@ -233,6 +236,7 @@ def __getattr__(name: str):
         for home in _BUILTIN_NAMED_HOMES:
             function = getattr(_importlib.import_module(f"{__name__}.{home}"), name, None)
             if function is not None:
+                globals()[name] = function = _out_keyword(function)
                 return function
     if name in ("float", "int", "bool"):  # pn.float, pn.int, pn.bool: the dtypes users see
         return _dtypes.public(getattr(_dtypes, name))
@@ -399,4 +403,10 @@ __all__ = [
 ]
 __all__ += (
     _torch_runtime.__all__ + _functions_math.__all__ + _functions_index.__all__ + _functions_reduce.__all__
+)
+
+# torch's free functions take out= (pyneuro/_out.py: one rule for all of them).
+_OUT_HOMES = tuple(f"{__name__}.{home}" for home in _BUILTIN_NAMED_HOMES + ("functions_scan",))
+_add_out_keyword(
+    globals(), [n for n, f in list(globals().items()) if getattr(f, "__module__", None) in _OUT_HOMES]
 )

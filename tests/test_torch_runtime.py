@@ -292,3 +292,56 @@ def test_fork_rng_restores_the_stream():
         warnings.simplefilter("error")
         with pn.random.fork_rng(enabled=False):
             pass
+
+
+# ---------------------------------------------------------------------------- accelerator, out=
+def test_accelerator_answers_like_torch_without_one():
+    device = pn.accelerator.current_accelerator().type if pn.accelerator.is_available() else "cpu"
+    assert device == ("cuda" if pn.cuda.is_available() else "cpu")
+    if not pn.accelerator.is_available():
+        assert pn.accelerator.current_accelerator() is None and pn.accelerator.device_count() == 0
+        for call in (pn.accelerator.current_device_index, pn.accelerator.synchronize):
+            with pytest.raises(RuntimeError, match="none is available"):
+                call()
+
+
+OUT_CASES = [
+    lambda L, o: L.matmul(L.ones(2, 3), L.ones(3, 2), out=o),
+    lambda L, o: L.mul(L.ones(2, 2), 3.0, out=o) if hasattr(L, "mul") else L.exp(L.zeros(2, 2), out=o),
+    lambda L, o: L.exp(L.zeros(2, 2), out=o),
+    lambda L, o: L.cat([L.ones(1, 2), L.zeros(1, 2)], out=o),
+    lambda L, o: L.clamp(L.tensor([[-1.0, 2.0], [3.0, 0.5]]), 0, 1, out=o),
+]
+
+
+@pytest.mark.parametrize("case", OUT_CASES)
+@pytest.mark.parametrize("out_shape", [(2, 2), (0,), (3,)])
+def test_out_keyword_writes_resizes_and_returns_out(case, out_shape):
+    def run(L):
+        out = L.full(out_shape, 7.0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            returned = case(L, out)
+        resized_warning = any("resized" in str(w.message) for w in caught)
+        return returned is out, out.tolist(), resized_warning
+
+    assert run(pn) == run(torch)
+
+
+def test_out_keyword_errors_like_torch():
+    for L in (torch, pn):
+        w = L.ones(2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+            L.exp(w, out=L.empty(2))
+        with L.no_grad():  # allowed without grad mode
+            np.testing.assert_allclose(L.exp(w, out=L.empty(2)).tolist(), [math.e, math.e], rtol=1e-6)
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            L.exp(L.ones(2), out=L.empty(2, dtype=L.int64))
+    values, indices = pn.empty(0), pn.empty(0, dtype=pn.int64)
+    result = pn.max(pn.tensor([[1.0, 5.0], [7.0, 2.0]]), 1, out=(values, indices))
+    assert result[0] is values and result[1] is indices
+    assert values.tolist() == [5.0, 7.0] and indices.tolist() == [1, 0]
+    snapshot = pn.ones(2)
+    version = snapshot._version
+    pn.exp(pn.zeros(2), out=snapshot)
+    assert snapshot._version == version + 1

@@ -9,8 +9,9 @@ from .module import Module
 
 
 class _Loss(Module):
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
+        reduction = F._legacy_reduction(size_average, reduce, reduction)
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(f"{reduction!r} is not a valid value for reduction")
         self.reduction = reduction
@@ -35,7 +36,7 @@ class SmoothL1Loss(_Loss):
     """F.smooth_l1_loss: quadratic within beta of the target, linear beyond."""
 
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0):
-        super().__init__(F._legacy_reduction(size_average, reduce, reduction))
+        super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
     def forward(self, input, target):
@@ -46,7 +47,7 @@ class HuberLoss(_Loss):
     """F.huber_loss: quadratic within delta of the target, linear (slope delta) beyond."""
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
     def forward(self, input, target):
@@ -57,7 +58,7 @@ class _WeightedLoss(_Loss):
     """A loss with an optional per-class `weight` (registered as a buffer, like torch)."""
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
-        super().__init__(F._legacy_reduction(size_average, reduce, reduction))
+        super().__init__(size_average, reduce, reduction)
         if weight is not None and not isinstance(weight, Tensor):
             raise TypeError(f"weight must be a Tensor or None, got {type(weight).__name__}")
         self.register_buffer("weight", weight)
@@ -109,13 +110,25 @@ class NLLLoss(_WeightedLoss):
         )
 
 
-class BCELoss(_Loss):
-    """Binary cross-entropy of probabilities (after a Sigmoid) and 0/1 targets."""
+class BCELoss(_WeightedLoss):
+    """Binary cross-entropy of probabilities (after a Sigmoid) and 0/1 targets; weight= multiplies
+    each element's loss."""
 
     def forward(self, input, target):
-        return F.binary_cross_entropy(input, target, reduction=self.reduction)
+        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
-class BCEWithLogitsLoss(_Loss):
+class BCEWithLogitsLoss(_WeightedLoss):
+    """Binary cross-entropy of logits (the sigmoid inside, stable); pos_weight= weighs the positive
+    class (one value per class), weight= each element's loss (F.binary_cross_entropy_with_logits)."""
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean", pos_weight=None):
+        super().__init__(weight, size_average, reduce, reduction)
+        if pos_weight is not None and not isinstance(pos_weight, Tensor):
+            raise TypeError(f"pos_weight must be a Tensor or None, got {type(pos_weight).__name__}")
+        self.register_buffer("pos_weight", pos_weight)
+
     def forward(self, input, target):
-        return F.binary_cross_entropy_with_logits(input, target, reduction=self.reduction)
+        return F.binary_cross_entropy_with_logits(
+            input, target, weight=self.weight, reduction=self.reduction, pos_weight=self.pos_weight
+        )

@@ -1,0 +1,101 @@
+"""The `out=` keyword of torch's free functions: `torch.mul(a, b, out=c)` writes the result into c.
+
+PyTorch's own tutorials use it (`torch.matmul(t, t.T, out=y3)`), so every torch-level function
+pyneuro exports takes it, by this one rule (pyneuro/__init__.py applies `out_keyword` to them):
+
+- the function runs as usual, then its result is written into `out` (a tuple of tensors for
+  functions returning several, like torch.max(x, dim, out=(values, indices))), and `out` is returned;
+- the result must be castable to out's dtype without changing kind the wrong way (a float result
+  into an int tensor is torch's RuntimeError "result type Float can't be cast to ...");
+- an `out` of another shape is resized, with torch's warning when it had elements;
+- out= does not record a graph: torch raises RuntimeError when an argument requires grad while
+  grad mode is on, and so does this.
+
+Arrows: imports _dtype, _tensor_base and autograd.grad_mode; pyneuro/__init__.py imports it.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+
+from ._dtype import torch_name
+from ._tensor_base import TensorBase
+from .autograd.grad_mode import _GradMode
+
+
+def _requires_grad(values) -> bool:
+    for v in values:
+        if isinstance(v, TensorBase) and v.requires_grad:
+            return True
+        if isinstance(v, (list, tuple)) and _requires_grad(v):
+            return True
+    return False
+
+
+def _write(out, result, name: str) -> None:
+    if not isinstance(out, TensorBase):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if not isinstance(result, TensorBase):
+        raise TypeError(f"{name}() does not return a tensor, so it cannot write into out=")
+    src, dst = result._data.dtype, out._data.dtype
+    if src != dst and not np.can_cast(src, dst, casting="same_kind"):
+        raise RuntimeError(
+            f"result type {torch_name(src)} can't be cast to the desired output type {torch_name(dst)}"
+        )
+    if result.device != out.device:
+        raise RuntimeError(f"Expected out tensor to be on {result.device}, but got a tensor on {out.device}")
+    if tuple(out.shape) == tuple(result.shape):
+        out._data[...] = result._data
+    else:
+        if out.numel() != 0:
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape {list(out.shape)}, which "
+                f"does not match the required output shape {list(result.shape)}. This behavior is deprecated, "
+                "and in a future PyTorch release outputs will not be resized unless they have zero elements. "
+                "You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
+                UserWarning,
+                stacklevel=4,
+            )
+        out._data = result._data.astype(dst, copy=True)
+    out._vc[0] += 1  # out's memory changed: views and saved copies of it see a new version
+
+
+def out_keyword(function):
+    """Give a torch-level function torch's `out=` keyword (see the module docstring)."""
+
+    @functools.wraps(function)
+    def run(*args, out=None, **kwargs):
+        if out is None:
+            return function(*args, **kwargs)
+        name = function.__name__
+        outs = out if isinstance(out, (tuple, list)) else (out,)
+        if _GradMode.enabled and _requires_grad((*args, *kwargs.values(), *outs)):
+            raise RuntimeError(
+                f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                "but one of the arguments requires grad."
+            )
+        result = function(*args, **kwargs)
+        results = tuple(result) if isinstance(out, (tuple, list)) else (result,)
+        if len(results) != len(outs):
+            raise TypeError(f"{name}(): out= needs {len(results)} tensors, got {len(outs)}")
+        for o, r in zip(outs, results):
+            _write(o, r, name)
+        return out
+
+    run.__wrapped_for_out__ = True
+    return run
+
+
+def add_out_keyword(namespace: dict, names) -> None:
+    """Wrap each function `namespace[name]` with out_keyword (once)."""
+    for name in names:
+        function = namespace.get(name)
+        if (
+            callable(function)
+            and not isinstance(function, type)
+            and not hasattr(function, "__wrapped_for_out__")
+        ):
+            namespace[name] = out_keyword(function)

@@ -1,0 +1,83 @@
+"""The losses' weighting options, side by side with torch: BCE's weight=, BCE-with-logits'
+pos_weight= (imbalanced labels), mse/l1/huber's weight=, and the deprecated size_average/reduce."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(0)
+LOGITS = RNG.standard_normal((4, 3)).astype(np.float32) * 3
+LABELS = (RNG.random((4, 3)) > 0.5).astype(np.float32)
+FULL_WEIGHT = RNG.random((4, 3)).astype(np.float32)
+
+
+def run(L, fn, x, **kwargs):
+    """(loss values, input gradient) of fn on x with library L."""
+    xt = L.tensor(x, requires_grad=True)
+    kwargs = {k: L.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    loss = fn(L)(xt, L.tensor(LABELS), **kwargs)
+    loss.sum().backward()
+    return loss.detach().numpy(), xt.grad.numpy()
+
+
+def same(fn, x, **kwargs):
+    for p, t in zip(run(pn, fn, x, **kwargs), run(torch, fn, x, **kwargs)):
+        np.testing.assert_allclose(p, t, rtol=2e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize(
+    "weights",
+    [{}, {"pos_weight": np.array([3.0, 0.5, 1.0], np.float32)}, {"weight": np.array([1.0, 2.0, 0.0], np.float32)},
+     {"weight": FULL_WEIGHT, "pos_weight": np.array([[2.0, 1.0, 0.25]], np.float32)}],
+)  # fmt: skip
+def test_bce_with_logits_weights(reduction, weights):
+    same(lambda L: L.nn.functional.binary_cross_entropy_with_logits, LOGITS, reduction=reduction, **weights)
+
+    def module(L):
+        made = {k: L.tensor(v) for k, v in weights.items()}
+        return L.nn.BCEWithLogitsLoss(reduction=reduction, **made)
+
+    same(module, LOGITS)
+    assert sorted(module(pn).state_dict()) == sorted(module(torch).state_dict())
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize(
+    "weights", [{}, {"weight": np.array([1.0, 2.0, 0.5], np.float32)}, {"weight": FULL_WEIGHT}]
+)
+def test_bce_weight(reduction, weights):
+    probs = 1 / (1 + np.exp(-LOGITS))
+    same(lambda L: L.nn.functional.binary_cross_entropy, probs, reduction=reduction, **weights)
+    module = lambda L: L.nn.BCELoss(reduction=reduction, **{k: L.tensor(v) for k, v in weights.items()})
+    same(module, probs)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_pointwise_losses_weight(name, reduction):
+    same(lambda L: getattr(L.nn.functional, name), LOGITS, reduction=reduction, weight=FULL_WEIGHT)
+    for L in (torch, pn):
+        with pytest.raises(ValueError, match="same size"):
+            getattr(L.nn.functional, name)(L.ones(4, 3), L.ones(4, 3), weight=L.ones(3))
+
+
+@pytest.mark.parametrize(
+    ("legacy", "reduction"),
+    [
+        ({"size_average": False}, "sum"),
+        ({"reduce": False}, "none"),
+        ({"size_average": True, "reduce": True}, "mean"),
+    ],
+)
+def test_size_average_and_reduce_warn_and_map_to_reduction(legacy, reduction):
+    for name in ("mse_loss", "l1_loss", "smooth_l1_loss", "binary_cross_entropy_with_logits"):
+        with pytest.warns(UserWarning, match=f"reduction='{reduction}'"):
+            same(lambda L: getattr(L.nn.functional, name), LOGITS, **legacy)
+    with pytest.warns(UserWarning):
+        assert pn.nn.MSELoss(**legacy).reduction == reduction
