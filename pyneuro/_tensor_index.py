@@ -94,13 +94,14 @@ class IndexMethods:
     def _arange(self, n):
         return _backend(self.device).xp.arange(n, dtype=np.int64)
 
-    def _put(self, values, index, accumulate=False):
-        """A copy of self with values written at index (a NumPy-style index; accumulate: added)."""
+    def _put(self, values, index, accumulate=False, op="IndexPutBackward0"):
+        """A copy of self with values written at index (a NumPy-style index; accumulate: added);
+        op is the node's name, as torch names that op."""
         if not isinstance(values, TensorBase):
             values = _from_data(values, self.dtype, self.device)
         elif values._data.dtype != self._data.dtype:
             values = values._cast(self._data.dtype)
-        return IndexPut.apply(self, values, index=index, accumulate=accumulate)
+        return IndexPut.apply(self, values, index=index, accumulate=accumulate, op=op)
 
     # ------------------------------------------------------------------ splitting
     def tensor_split(self, indices_or_sections, dim=0):
@@ -273,8 +274,8 @@ class IndexMethods:
         base = _creation.zeros(tuple(x.shape[:-1]) + (m, m), dtype=self.dtype, device=self.device)
         r = self._arange(n) + builtins.max(-offset, 0)
         c = self._arange(n) + builtins.max(offset, 0)
-        out = base._put(x, (Ellipsis, r, c))
-        return out.movedim((nd - 2, nd - 1), (d1, d2))
+        out = base._put(x, (Ellipsis, r, c), op="DiagEmbedBackward0")
+        return out if (d1, d2) == (nd - 2, nd - 1) else out.movedim((nd - 2, nd - 1), (d1, d2))
 
     def diagflat(self, offset=0):
         return self.reshape(-1).diag_embed(offset)
@@ -363,15 +364,15 @@ class IndexMethods:
         d, idx = self._dim_index_checks(dim, index, source, "index_add_")
         values = source if alpha == 1 else source * alpha
         if not self.ndim:
-            return self._put(values.reshape(()), (), True)
-        return self._put(values, (slice(None),) * d + (idx,), True)
+            return self._put(values.reshape(()), (), True, "IndexAddBackward0")
+        return self._put(values, (slice(None),) * d + (idx,), True, "IndexAddBackward0")
 
     def index_copy(self, dim, index, source):
         _same_dtype(self, source, "index_copy_")
         d, idx = self._dim_index_checks(dim, index, source, "index_copy_")
         if not self.ndim:
-            return self._put(source.reshape(()), ())
-        return self._put(source, (slice(None),) * d + (idx,))
+            return self._put(source.reshape(()), (), op="IndexCopyBackward0")
+        return self._put(source, (slice(None),) * d + (idx,), op="IndexCopyBackward0")
 
     def index_fill(self, dim, index, value):
         if isinstance(value, TensorBase) and value.ndim:
@@ -379,9 +380,8 @@ class IndexMethods:
                 f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.ndim} dimension(s)."
             )
         d, idx = self._dim_index_checks(dim, index, None, "index_fill_", negative=True)
-        if not self.ndim:
-            return self._put(value, ())
-        return self._put(value, (slice(None),) * d + (idx,))
+        op = "IndexFillBackward1" if isinstance(value, TensorBase) else "IndexFillBackward0"
+        return self._put(value, (slice(None),) * d + (idx,) if self.ndim else (), op=op)
 
     def put(self, index, source, accumulate=False):
         """self with source put at the flat positions index (negative count from the end)."""
@@ -393,8 +393,10 @@ class IndexMethods:
                 f"put(): Expected source and index to have the same number of elements, got {got} and {idx.size}"
             )
         _same_dtype(self, source, "put_")
-        out = self.reshape(-1)._put(source.reshape(-1), idx.reshape(-1), accumulate)
-        return out.reshape(self.shape)
+        if self.ndim == 0:
+            return self.reshape(1).put(index, source, accumulate).reshape(())
+        where = _backend(self.device).xp.unravel_index(idx.reshape(-1) % self.numel(), self.shape)
+        return self._put(source.reshape(-1), where, accumulate, "PutBackward0")
 
     def masked_scatter(self, mask, source):
         """self with the positions where mask is True filled, in order, from source's elements."""
@@ -412,7 +414,7 @@ class IndexMethods:
         n = int(m.sum())
         if source.numel() < n:
             raise ArgumentError("Number of elements of source < number of ones in mask")
-        return x._put(source.reshape(-1)[0:n], m)
+        return x._put(source.reshape(-1)[0:n], m, op="MaskedScatterBackward0")
 
     def select_scatter(self, src, dim, index):
         """self with self.select(dim, index) replaced by src."""
@@ -422,12 +424,14 @@ class IndexMethods:
             raise IndexError(
                 f"select(): index {index} out of range for tensor of size {list(self.shape)} at dimension {d}"
             )
-        return self._scatter_region(src, (slice(None),) * d + (index % n,))
+        return self._scatter_region(src, (slice(None),) * d + (index % n,), "SelectScatterBackward0")
 
     def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
         """self with self[..., start:end:step, ...] (on dim) replaced by src."""
         (d,) = normalize_dims(dim, self.ndim)
-        return self._scatter_region(src, (slice(None),) * d + (slice(start, end, step),))
+        return self._scatter_region(
+            src, (slice(None),) * d + (slice(start, end, step),), "SliceScatterBackward0"
+        )
 
     def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
         """self with self.diagonal(offset, dim1, dim2) replaced by src."""
@@ -437,16 +441,17 @@ class IndexMethods:
                 f"expected src to have a size equal to the diagonal of self. src size = {list(src.shape)}, "
                 f"diagonal size = {list(pos.shape)}"
             )
-        return self.reshape(-1)._put(src, pos).reshape(self.shape)
+        where = _backend(self.device).xp.unravel_index(pos, self.shape)
+        return self._put(src, where, op="DiagonalScatterBackward0")
 
-    def _scatter_region(self, src, index):
+    def _scatter_region(self, src, index, op):
         region = self._data[index].shape
         if tuple(src.shape) != tuple(region):
             raise ShapeError(
                 f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
                 f"slice size = {list(region)}"
             )
-        return self._put(src, index)
+        return self._put(src, index, op=op)
 
     def scatter_reduce(self, dim, index, src, reduce, include_self=True):
         """Reduce src's values into self at index along dim: reduce is "sum", "prod", "mean",
@@ -468,7 +473,10 @@ class IndexMethods:
                 f"Expected index {list(idx.shape)} to be smaller than self {list(self.shape)} apart from "
                 f"dimension {d} and to be smaller size than src {list(src.shape)}"
             )
-        _check_range(idx, self.shape[d] if self.ndim else 1, "scatter_reduce")
+        if self.ndim == 0:  # torch takes 0-d self, index and src: as 1-element vectors
+            out = self.reshape(1).scatter_reduce(0, index.reshape(1), src.reshape(1), reduce, include_self)
+            return out.reshape(())
+        _check_range(idx, self.shape[d], "scatter_reduce")
         grids = self._index_grids(d, idx)
         return ScatterReduce.apply(
             self, src, grids=grids, ishape=idx.shape, reduce=reduce, include_self=_PY_BOOL(include_self)
@@ -576,6 +584,10 @@ class IndexMethods:
             shape_inverse = self.shape
         else:
             (d,) = normalize_dims(dim, self.ndim)
+            if self.numel() == 0 and self.shape[d] != 0:
+                raise ArgumentError(
+                    "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied"
+                )
             flat = xp.moveaxis(self._data, d, 0)
             rows = flat.reshape(flat.shape[0], -1)
             change = (rows[1:] != rows[:-1]).any(axis=1)

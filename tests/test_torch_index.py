@@ -187,6 +187,58 @@ CASES = {
     ),
 }
 
+E03 = np.zeros((0, 3), np.float32)
+A432 = RNG.standard_normal((4, 3, 2)).astype(np.float32)
+# awkward shapes: empty, 0-d, non-contiguous
+CASES.update(
+    {
+        "split_empty": (lambda fw, x: x.tensor_split(2, 0), E03),
+        "split_empty_dim1": (lambda fw, x: x.tensor_split([1, 2], 1), E03),
+        "tensor_split_more_than_size": (lambda fw, x: x.tensor_split(7), A432),
+        "hstack_empty": (lambda fw, x: fw.hstack([x, x]), E03),
+        "take_empty": (lambda fw, x: x.take(fw.tensor([], dtype=fw.int64)), E03),
+        "take_0d": (lambda fw, x: x.take(fw.tensor(0)), S0),
+        "diagonal_of_empty": (lambda fw, x: x.diagonal(), E03),
+        "diag_embed_empty": (lambda fw, x: x.diag_embed(), E03),
+        "diagflat_0d": (lambda fw, x: x.diagflat(), S0),
+        "unfold_empty": (lambda fw, x: x.unfold(1, 2, 1), E03),
+        "unfold_size0": (lambda fw, x: x.unfold(1, 0, 1), A432),
+        "diff_empty": (lambda fw, x: x.diff(dim=0), E03),
+        "diff_n0": (lambda fw, x: x.diff(0), A432),
+        "kron_empty": (lambda fw, x, y: fw.kron(x, y), E03, A432),
+        "noncontig_diagonal": (lambda fw, x: x.permute(2, 0, 1).diagonal(1, 1, 2), A432),
+        "noncontig_take": (lambda fw, x: x.transpose(0, 2).take(fw.tensor([0, 5, 7])), A432),
+        "noncontig_index_add": (
+            lambda fw, x: x.transpose(0, 1).index_add(1, fw.tensor([3, 3]), x[:2].transpose(0, 1)),
+            A432,
+        ),
+        "noncontig_unfold": (lambda fw, x: x.transpose(0, 2).unfold(2, 2, 2), A432),
+        "noncontig_masked_scatter": (
+            lambda fw, x: x.transpose(0, 2).masked_scatter(x.transpose(0, 2) > 0, x),
+            A432,
+        ),
+        "scatter_reduce_0d": (lambda fw, x, s: x.scatter_reduce(0, fw.tensor(0), s, "amax"), S0, S0 * 2),
+        "index_add_0d": (lambda fw, x, s: x.index_add(0, fw.tensor([0]), s), S0, S0),
+        "index_add_0d_index": (lambda fw, x, s: x.index_add(0, fw.tensor(1), s[:1]), A432, A432),
+        "index_copy_0d": (lambda fw, x, s: x.index_copy(0, fw.tensor([0]), s), S0, S0),
+        "index_fill_0d": (lambda fw, x: x.index_fill(0, fw.tensor([0]), 3.0), S0),
+        "put_0d": (lambda fw, x, s: x.put(fw.tensor([0, -1]), s.expand(2), accumulate=True), S0, S0),
+        "broadcast_tensors_0d": (lambda fw, x, y: fw.broadcast_tensors(x, y), S0, A432),
+        "atleast_1d_list": (lambda fw, x: fw.atleast_1d([x]), S0),
+        "combinations_r1": (lambda fw, x: fw.combinations(x, 1), V5),
+        "select_scatter_0d_src": (lambda fw, x, s: fw.select_scatter(x[:, 0, 0], s, 0, 1), A432, S0),
+        "slice_scatter_negative": (lambda fw, x, s: fw.slice_scatter(x, s, -1, -1), A432, A432[:, :, :1] * 2),
+        "index_put_empty_index": (
+            lambda fw, x, v: x.index_put((fw.tensor([], dtype=fw.int64),), v, True),
+            A432,
+            A432[:0],
+        ),
+        "take_along_dim_negative": (lambda fw, x: fw.take_along_dim(x, fw.tensor([[[-1]]]), -1), A432),
+        "diag_embed_swapped_dims": (lambda fw, x: fw.diag_embed(x, 1, 1, 0), A432),
+        "diagonal_scatter_empty": (lambda fw, x, s: x.diagonal_scatter(s, 5), A34, A34[:0, 0]),
+    }
+)
+
 REDUCE_IDX = np.array([[0, 1, 0, 2], [0, 0, 0, 2]])
 
 
@@ -480,3 +532,23 @@ def test_joining_promotes_like_torch():
     ):
         same(fn, ints, floats)
         same(fn, ints > 3, ints.astype(np.int32))
+
+
+def test_grad_fn_names_like_torch():
+    names = {
+        "IndexAddBackward0": lambda fw, x: x.index_add(0, fw.tensor([0]), x[:1]),
+        "IndexCopyBackward0": lambda fw, x: x.index_copy(0, fw.tensor([0]), x[:1]),
+        "IndexFillBackward0": lambda fw, x: x.index_fill(0, fw.tensor([0]), 1.0),
+        "IndexFillBackward1": lambda fw, x: x.index_fill(0, fw.tensor([0]), x[0, 0]),
+        "IndexPutBackward0": lambda fw, x: x.index_put((fw.tensor([0]),), x[0]),
+        "PutBackward0": lambda fw, x: x.put(fw.tensor([0]), x[0, :1]),
+        "MaskedScatterBackward0": lambda fw, x: x.masked_scatter(x > 0, x),
+        "SelectScatterBackward0": lambda fw, x: x.select_scatter(x[0], 0, 0),
+        "SliceScatterBackward0": lambda fw, x: x.slice_scatter(x[:1], 0, 0, 1),
+        "DiagonalScatterBackward0": lambda fw, x: x.diagonal_scatter(x[0, :3]),
+        "DiagEmbedBackward0": lambda fw, x: x.diag_embed(),
+        "ScatterReduceBackward0": lambda fw, x: x.scatter_reduce(0, fw.tensor([[0]]), x, "sum"),
+    }
+    for name, fn in names.items():
+        for fw in (pn, torch):
+            assert type(fn(fw, fw.tensor(A34, requires_grad=True) * 1).grad_fn).__name__ == name

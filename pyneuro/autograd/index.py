@@ -15,6 +15,7 @@ from .function import Function, _scatter_add, _unbroadcast
 class IndexPut(Function):
     """out = a.copy(); out[index] = values (accumulate=True: out[index] += values, repeats add up).
 
+    `op` is the node's name: torch's for the op it stands for (IndexAddBackward0, ...).
     `index` is anything NumPy indexes with (a tuple of slices and integer/bool arrays); values
     broadcasts to the shape of a[index].
         d out / d a      = g, with the written positions zeroed (they were overwritten),
@@ -26,22 +27,26 @@ class IndexPut(Function):
     saved_for = ((), ())
     saves_tensors = False  # shapes and the index only: backward can run twice
 
-    def forward(self, a, values, index=None, accumulate=False):
+    def forward(self, a, values, index=None, accumulate=False, op="IndexPutBackward0"):
         out = a.copy()
         if accumulate:
             _scatter_add(self.bk.xp, out, index, values)
         else:
             out[index] = values
-        self.saved = (index, accumulate, getattr(values, "shape", None))
+        self.saved = (index, accumulate, getattr(values, "shape", None), op)
         return out
 
+    def name(self) -> str:
+        """torch's name for the op this node stands for: IndexAddBackward0, MaskedScatterBackward0, ..."""
+        return self.saved[3]
+
     def backward(self, g):
-        index, accumulate, vshape = self.saved
+        index, accumulate, vshape, _ = self.saved
         ga = None
         if self.needs[0]:
             ga = g
             if not accumulate:
-                ga = g.copy()
+                ga = self.bk.xp.array(g)  # a copy, and an array even when g is a 0-d scalar
                 ga[index] = 0
         gv = None
         if vshape is not None and self.needs[1]:
