@@ -189,8 +189,12 @@ def true_divide(input, other) -> Tensor:
 
 
 def floor_divide(input, other) -> Tensor:
-    """input // other, rounded down (torch's floor_divide, as div(rounding_mode="floor"))."""
-    return div(input, other, rounding_mode="floor")
+    """input // other, rounded down, like div(rounding_mode="floor") but, as in torch, without a
+    derivative (backward through it raises)."""
+    a, b = _operands(input, other, "floor_divide")
+    if a._data.dtype.kind == "f":
+        return _m.BINARY_OPS["floor_divide"].apply(a, b)
+    return div(a, b, rounding_mode="floor")
 
 
 def neg(input) -> Tensor:
@@ -461,13 +465,15 @@ def copysign(input, other) -> Tensor:
 
 
 def heaviside(input, values) -> Tensor:
-    """0 where input < 0, 1 where input > 0, values where input == 0 (no gradient, as in torch)."""
+    """0 where input < 0, 1 where input > 0, values where input == 0 (backward raises, as in torch)."""
     _need_tensor(input, "heaviside")
     _need_tensor(values, "heaviside", "values", 2)
     if input._data.dtype != values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     if input._data.shape != values._data.shape:
         _broadcast_check(input, values, "heaviside")
+    if input._data.dtype.kind == "f":
+        return _m.BINARY_OPS["heaviside"].apply(input, values)
     xp = _backend(input.device).xp
     return _plain(input, xp.heaviside(input._data, values._data).astype(input._data.dtype, copy=False))
 

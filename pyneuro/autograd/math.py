@@ -332,8 +332,7 @@ def _xlogy(xp, a, b):
 
 def _logaddexp_grads(xp, a, b, out, base):
     """d/da log_base(base^a + base^b) = base^a / (base^a + base^b) = 1 / (1 + base^(b - a))."""
-    pa = 1 / (1 + base ** (b - a))
-    pa = xp.where(xp.isnan(pa), 0.5, pa)  # both -inf (or both +inf): each side gets half, as torch
+    pa = 1 / (1 + base ** (b - a))  # NaN where a and b are the same infinity, as in torch
     return pa, 1 - pa
 
 
@@ -370,6 +369,13 @@ def _no_grads(xp, a, b, out):
     return xp.zeros_like(out), None
 
 
+def _not_differentiable(name):
+    def grads(xp, a, b, out):
+        raise RuntimeError(f"derivative for aten::{name} is not implemented")
+
+    return grads
+
+
 # name: (f(xp, a, b, **params), (f_a, f_b)(xp, a, b, out, **params), what the gradients read)
 BINARY = {
     "atan2": (lambda xp, a, b: xp.arctan2(a, b), _atan2_grads, "a,b"),
@@ -398,6 +404,9 @@ BINARY = {
     # div(rounding_mode=...) of floats: piecewise constant, so a zero gradient (as torch)
     "div_floor": (lambda xp, a, b: xp.floor_divide(a, b), _no_grads, ""),
     "div_trunc": (lambda xp, a, b: xp.trunc(a / b), _no_grads, ""),
+    # in the graph like torch's, whose backward raises
+    "floor_divide": (lambda xp, a, b: xp.floor_divide(a, b), _not_differentiable("floor_divide"), ""),
+    "heaviside": (lambda xp, a, b: xp.heaviside(a, b), _not_differentiable("heaviside"), ""),
 }
 
 
@@ -440,7 +449,9 @@ class Binary(Function):
 
 # div(rounding_mode=...) is torch's Div node too
 BINARY_OPS = _op_classes(
-    Binary, BINARY, {"div_floor": "Div", "div_trunc": "Div", "xlog1py": "SpecialXlog1Py"}
+    Binary,
+    BINARY,
+    {"div_floor": "Div", "div_trunc": "Div", "xlog1py": "SpecialXlog1Py", "floor_divide": "NotImplemented"},
 )
 
 
