@@ -28,6 +28,8 @@ from ._tensor_base import MaxResult, TensorBase, _backend, _from_data
 from .random import _rng
 
 AminmaxResult = namedtuple("AminmaxResult", ["min", "max"])  # torch.return_types.aminmax
+SvdResult = namedtuple("SvdResult", ["U", "S", "V"])  # torch.return_types.svd
+TriangularSolveResult = namedtuple("TriangularSolveResult", ["solution", "cloned_coefficient"])
 HistogramResult = namedtuple("HistogramResult", ["hist", "bin_edges"])  # torch.return_types.histogram
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -220,36 +222,7 @@ class ReduceMethods:
                 f"inner() the last dimension must match on both input tensors but got shapes "
                 f"{list(self.shape)} and {list(other.shape)}"
             )
-        return self.tensordot(other, dims=([-1], [-1]))
-
-    def tensordot(self, other, dims=2):
-        """Sum of products over dims: an int n (self's last n with other's first n) or a pair
-        of lists ([dims of self], [dims of other]); as a permute, a reshape and one matmul."""
-        if isinstance(dims, TensorBase):
-            dims = dims.tolist()
-        if isinstance(dims, _PY_INT):
-            if dims < 0:
-                raise ArgumentError(f"tensordot expects dims >= 0, but got dims={dims}")
-            da, db = list(builtins.range(self.ndim - dims, self.ndim)), list(builtins.range(dims))
-        else:
-            da, db = ([d] if isinstance(d, _PY_INT) else list(d) for d in dims)
-        if len(da) != len(db):
-            raise ArgumentError("both dimension lists should have same length")
-        da = list(normalize_dims(da, self.ndim)) if da else []
-        db = list(normalize_dims(db, other.ndim)) if db else []
-        for i, j in zip(da, db):
-            if self.shape[i] != other.shape[j]:
-                raise ShapeError(
-                    f"contracted dimensions need to match, but first has size {self.shape[i]} in dim {i} "
-                    f"and second has size {other.shape[j]} in dim {j}"
-                )
-        free_a = [d for d in builtins.range(self.ndim) if d not in da]
-        free_b = [d for d in builtins.range(other.ndim) if d not in db]
-        k = int(np.prod([self.shape[d] for d in da]))
-        a = self.permute(*(free_a + da)).reshape(-1, k)
-        b = other.permute(*(db + free_b)).reshape(k, -1)
-        shape = [self.shape[d] for d in free_a] + [other.shape[d] for d in free_b]
-        return (a @ b).reshape(*shape)
+        return tensordot(self, other, dims=([-1], [-1]))
 
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         """beta * self + alpha * (mat1 @ mat2) (beta = 0: self is ignored, NaN included)."""
@@ -280,6 +253,41 @@ class ReduceMethods:
                 f"batch1 must be a 3D tensor, batch2 must be a 3D tensor (got {batch1.ndim}D and {batch2.ndim}D)"
             )
         return _add_scaled(self, (batch1 @ batch2).sum(0), beta, alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        from .functions import baddbmm
+
+        return baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def ger(self, vec2):
+        """outer(self, vec2): torch's older name."""
+        return self.outer(vec2)
+
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+        return self._inplace_from(lambda t: t.addmm(mat1, mat2, beta=beta, alpha=alpha), mat1, mat2)
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1):
+        return self._inplace_from(lambda t: t.addmv(mat, vec, beta=beta, alpha=alpha), mat, vec)
+
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1):
+        return self._inplace_from(lambda t: t.addr(vec1, vec2, beta=beta, alpha=alpha), vec1, vec2)
+
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        return self._inplace_from(lambda t: t.addbmm(batch1, batch2, beta=beta, alpha=alpha), batch1, batch2)
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        return self._inplace_from(lambda t: t.baddbmm(batch1, batch2, beta=beta, alpha=alpha), batch1, batch2)
+
+    def renorm_(self, p, dim, maxnorm):
+        return self._inplace_from(lambda t: t.renorm(p, dim, maxnorm), keep_values=True)
+
+    def _inplace_from(self, op, *operands, keep_values=False):
+        """self = op(self), written into self's memory; recorded in the graph (the in-place
+        machinery of _tensor_inplace.py) when self or one of the tensor operands requires grad."""
+        if builtins.any([self._records(o) for o in operands or (None,)]):
+            return self._record(op, keep_values)
+        self._write(op(self))
+        return self
 
     def cross(self, other, dim=None):
         """The cross product of 3-vectors along dim (None: the first dimension of size 3, with
@@ -352,6 +360,72 @@ class ReduceMethods:
         from . import linalg
 
         return linalg.matrix_exp(self)
+
+    def cholesky(self, upper=False):
+        """torch.cholesky (the older form of linalg.cholesky)."""
+        from . import linalg
+
+        return linalg.cholesky(self, upper=upper)
+
+    def cholesky_solve(self, input2, upper=False):
+        """X with A X = self, where A = L L^T for the Cholesky factor L = input2 (upper: A = U^T U).
+        A is formed from all of input2, as torch's gradient assumes (its gradient is dense)."""
+        from . import linalg
+
+        a = input2.mT @ input2 if upper else input2 @ input2.mT
+        return linalg.solve(a, self)
+
+    def cholesky_inverse(self, upper=False):
+        """inv(A) for A = L L^T given its Cholesky factor L = self (upper: A = U^T U)."""
+        from .creation import eye
+
+        n = self.shape[-1]
+        return eye(n, dtype=self.dtype, device=self.device).expand(*self.shape).cholesky_solve(self, upper)
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
+        """(X, A.clone()) with op(A) X = self for triangular A (op: transpose or not), torch's older API."""
+        from . import linalg
+
+        tri = A.mT if transpose else A
+        x = linalg.solve_triangular(tri, self, upper=upper != transpose, unitriangular=unitriangular)
+        return TriangularSolveResult(x, A.clone())
+
+    def qr(self, some=True):
+        """(Q, R), torch's older form of linalg.qr (some=False: mode 'complete')."""
+        from . import linalg
+
+        return linalg.qr(self, "reduced" if some else "complete")
+
+    def svd(self, some=True, compute_uv=True):
+        """(U, S, V) with self = U diag(S) V^T: torch's older form of linalg.svd (V, not Vh; some=False:
+        full U and V; compute_uv=False: U and V are zeros)."""
+        from . import linalg
+        from .creation import zeros
+
+        if not compute_uv:
+            m, n = self.shape[-2:]
+            s = linalg.svdvals(self)
+            lead = tuple(self.shape[:-2])
+            return SvdResult(zeros(*lead, m, m, dtype=self.dtype), s, zeros(*lead, n, n, dtype=self.dtype))
+        u, s, vh = linalg.svd(self, full_matrices=not some)
+        return SvdResult(u, s, vh.mT)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        from .functions import multinomial
+
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def sum_to_size(self, *size):
+        """The sum of self down to `size`, which self must broadcast from (a gradient's reduction)."""
+        size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+        extra = self.ndim - len(size)
+        if extra < 0 or builtins.any(n != 1 and n != m for n, m in zip(size, self.shape[extra:])):
+            raise ShapeError(
+                f"size {{{', '.join(map(str, size))}}} is not expandable to size {{{', '.join(map(str, self.shape))}}}."
+            )
+        out = self.sum(dim=tuple(builtins.range(extra))) if extra else self
+        dims = tuple(i for i, n in enumerate(size) if n == 1 and out.shape[i] != 1)
+        return out.sum(dim=dims, keepdim=True) if dims else out
 
     # ------------------------------------------------------------------ dtype queries
     def is_complex(self) -> bool:
@@ -439,6 +513,36 @@ class ReduceMethods:
 
     def _fill_draw(self, draw):
         return self.copy_(np.asarray(draw).astype(self._data.dtype))
+
+
+def tensordot(a, b, dims=2):
+    """Sum of products over dims: an int n (a's last n with b's first n) or a pair
+    of lists ([dims of a], [dims of b]); as a permute, a reshape and one matmul."""
+    if isinstance(dims, TensorBase):
+        dims = dims.tolist()
+    if isinstance(dims, _PY_INT):
+        if dims < 0:
+            raise ArgumentError(f"tensordot expects dims >= 0, but got dims={dims}")
+        da, db = list(builtins.range(a.ndim - dims, a.ndim)), list(builtins.range(dims))
+    else:
+        da, db = ([d] if isinstance(d, _PY_INT) else list(d) for d in dims)
+    if len(da) != len(db):
+        raise ArgumentError("both dimension lists should have same length")
+    da = [normalize_dims(d, a.ndim)[0] for d in da]  # one at a time: the pairing is by position
+    db = [normalize_dims(d, b.ndim)[0] for d in db]
+    for i, j in zip(da, db):
+        if a.shape[i] != b.shape[j]:
+            raise ShapeError(
+                f"contracted dimensions need to match, but first has size {a.shape[i]} in dim {i} "
+                f"and second has size {b.shape[j]} in dim {j}"
+            )
+    free_a = [d for d in builtins.range(a.ndim) if d not in da]
+    free_b = [d for d in builtins.range(b.ndim) if d not in db]
+    k = int(np.prod([a.shape[d] for d in da]))
+    shape = [a.shape[d] for d in free_a] + [b.shape[d] for d in free_b]
+    left = a.permute(*(free_a + da)).reshape(-1, k)
+    right = b.permute(*(db + free_b)).reshape(k, -1)
+    return (left @ right).reshape(*shape)
 
 
 def _add_scaled(t, product, beta, alpha):

@@ -11,6 +11,7 @@ pn.all / pn.any through its __getattr__.
 from __future__ import annotations
 
 import builtins
+import warnings
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from ._dtype import _PY_BOOL, _PY_FLOAT, _PY_INT, _dtype
 from ._errors import ArgumentError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap
+from ._tensor_reduce import tensordot as _tensordot
 from .random import _rng
 
 # ----------------------------------------------------------------------------- reductions
@@ -201,7 +203,35 @@ def inner(input, other):
 
 
 def tensordot(a, b, dims=2):
-    return a.tensordot(b, dims)
+    return _tensordot(a, b, dims)
+
+
+def ger(input, vec2):
+    return input.ger(vec2)
+
+
+def cholesky(input, upper=False):
+    return input.cholesky(upper)
+
+
+def cholesky_solve(input, input2, upper=False):
+    return input.cholesky_solve(input2, upper)
+
+
+def cholesky_inverse(input, upper=False):
+    return input.cholesky_inverse(upper)
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
+    return b.triangular_solve(A, upper, transpose, unitriangular)
+
+
+def qr(input, some=True):
+    return input.qr(some)
+
+
+def svd(input, some=True, compute_uv=True):
+    return input.svd(some, compute_uv)
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
@@ -224,6 +254,12 @@ def chain_matmul(*matrices):
     """The product of 2-D matrices, left to right (torch's deprecated form of linalg.multi_dot)."""
     from . import linalg
 
+    warnings.warn(
+        "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+        "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple parameters.",
+        UserWarning,
+        stacklevel=2,
+    )
     if len(matrices) == 1:
         return matrices[0].clone()
     return linalg.multi_dot(matrices)
@@ -278,7 +314,9 @@ def _trapezoid_parts(y, x, dx, dim):
     if y._data.dtype.kind != "f":
         y = y.float()
     n = y.shape[d]
-    heights = (y.narrow(d, 1, builtins.max(n - 1, 0)) + y.narrow(d, 0, builtins.max(n - 1, 0))) / 2
+    heights = (
+        y.narrow(d, builtins.min(n, 1), builtins.max(n - 1, 0)) + y.narrow(d, 0, builtins.max(n - 1, 0))
+    ) / 2
     if x is None:
         return heights, 1.0 if dx is None else dx, d
     if x.ndim == 1:
@@ -290,7 +328,9 @@ def _trapezoid_parts(y, x, dx, dim):
         widths = widths.reshape(*[-1 if i == d else 1 for i in range(y.ndim)])
     else:
         m = x.shape[d]
-        widths = x.narrow(d, 1, builtins.max(m - 1, 0)) - x.narrow(d, 0, builtins.max(m - 1, 0))
+        widths = x.narrow(d, builtins.min(m, 1), builtins.max(m - 1, 0)) - x.narrow(
+            d, 0, builtins.max(m - 1, 0)
+        )
     return heights, widths, d
 
 
@@ -452,7 +492,7 @@ class finfo:
         self.max = float(info.max)
         self.min = float(info.min)
         self.tiny = self.smallest_normal = float(info.smallest_normal)
-        self.resolution = float(info.resolution)
+        self.resolution = float(10.0**-info.precision)  # torch's: 10^-digits, exactly
         self.dtype = d.name
 
     def __repr__(self) -> str:
@@ -481,6 +521,13 @@ class iinfo:
 
 
 __all__ = [
+    "svd",
+    "qr",
+    "triangular_solve",
+    "cholesky_inverse",
+    "cholesky_solve",
+    "cholesky",
+    "ger",
     "addbmm",
     "addmm",
     "addmv",
