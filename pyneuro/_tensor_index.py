@@ -53,10 +53,9 @@ def _check_range(idx, n, what, negative=False):
     """IndexError (a RuntimeError too) if an index is outside [0, n) (or [-n, n) with negative)."""
     if idx.size:
         lo, hi = int(idx.min()), int(idx.max())
-        low = -n if negative else 0
-        if lo < low or hi >= n:
+        if lo < (-n if negative else 0) or hi >= n:
             bad = hi if hi >= n else lo
-            raise IndexRangeError(f"{what}: index {bad} is out of bounds for dimension with size {n}")
+            raise IndexRangeError(f"{what}(): index {bad} is out of bounds for dimension with size {n}")
 
 
 def _same_dtype(self, other, what, argument="source"):
@@ -299,10 +298,7 @@ class IndexMethods:
         if not isinstance(index, TensorBase) or index._data.dtype != int64:
             kind = _torch_name(index.dtype) if isinstance(index, TensorBase) else type(index).__name__
             raise DTypeError(f"take(): Expected a long tensor for index, but got {kind}")
-        n = self.numel()
-        if index._data.size and (int(index._data.min()) < -n or int(index._data.max()) >= n):
-            bad = int(index._data.max()) if int(index._data.max()) >= n else int(index._data.min())
-            raise IndexRangeError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
+        _check_range(index._data, self.numel(), "take", negative=True)
         return self.reshape(-1)[index]
 
     def take_along_dim(self, indices, dim=None):
@@ -347,7 +343,7 @@ class IndexMethods:
         (d,) = normalize_dims(dim, self.ndim)
         n = self.shape[d] if self.ndim else 1
         _check_range(idx, n, what, negative)
-        if isinstance(source, TensorBase) and source is not None:
+        if isinstance(source, TensorBase):
             expect = list(self.shape)
             if expect:
                 expect[d] = idx.size
