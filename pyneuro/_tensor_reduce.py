@@ -191,6 +191,8 @@ class ReduceMethods:
         """The sum of the main diagonal of a matrix (int64 for integers)."""
         if self.ndim != 2:
             raise ShapeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
+        if self._data.dtype.kind == "b":
+            raise NotImplementedError("\"trace\" not implemented for 'Bool'")
         return self.diag().sum()
 
     def mv(self, vec):
@@ -518,6 +520,8 @@ class ReduceMethods:
 def tensordot(a, b, dims=2):
     """Sum of products over dims: an int n (a's last n with b's first n) or a pair
     of lists ([dims of a], [dims of b]); as a permute, a reshape and one matmul."""
+    if a.dtype != b.dtype:
+        raise DTypeError("both inputs should have same dtype")
     if isinstance(dims, TensorBase):
         dims = dims.tolist()
     if isinstance(dims, _PY_INT):

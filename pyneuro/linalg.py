@@ -21,7 +21,7 @@ from collections import namedtuple
 import numpy as np
 
 from ._dtype import torch_name
-from ._errors import DTypeError, ShapeError
+from ._errors import DTypeError, IndexRangeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _backend, _wrap
 from .autograd import linalg as _la
@@ -75,7 +75,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     if ord in (_INF, -_INF):
         if x.numel() == 0 and ord == _INF:
             if dim is None or any(x.shape[d] == 0 for d in normalize_dims(dim, x.ndim)):
-                raise IndexError(
+                raise IndexRangeError(
                     "linalg.vector_norm cannot compute the inf norm on an empty tensor "
                     "because the operation does not have an identity"
                 )

@@ -590,3 +590,16 @@ def test_older_linear_algebra_forms():
     same(*both(lambda m, a: a.baddbmm(a, a.mT @ a), r[None]), 1e-9)
     pn.manual_seed(0)
     assert pn.tensor([0.0, 1.0, 0.0]).multinomial(3, replacement=True).tolist() == [1, 1, 1]
+
+
+def test_more_errors_like_torch():
+    raises_like(lambda m, a: m.trace(a), np.ones((2, 2), bool))
+    raises_like(lambda m, a: m.tensordot(a, a.double(), dims=1), np.ones((2, 2), np.float32))
+    raises_like(lambda m, a: m.linalg.vector_norm(a, float("inf")), np.zeros(0, np.float32))
+    raises_like(lambda m, a: m.histc(a, 5, min=3, max=1), np.ones(3, np.float32))
+    raises_like(lambda m, a: m.renorm(a, 2, 0, 1.0), np.ones(3, np.float32))
+    raises_like(lambda m, a: m.var_mean(a), np.array([1, 2]))
+    raises_like(lambda m, a: m.addmm(m.ones(3), a, a.t()), np.ones((2, 3), np.float32))
+    pn.manual_seed(0)
+    big = pn.empty(1000, dtype=pn.int64).random_().numpy()
+    assert big.min() >= 0 and big.max() > 2**60

@@ -13,6 +13,8 @@ zero, so the gradients of the parts add up to the whole one.
 
 from __future__ import annotations
 
+import numpy as _np
+
 from .function import Function
 
 
@@ -91,7 +93,7 @@ class Inv(Function):
         xp = self.bk.xp
         try:
             out = xp.linalg.inv(a)
-        except xp.linalg.LinAlgError as exc:
+        except _np.linalg.LinAlgError as exc:  # CuPy raises NumPy's too
             raise _singular(exc, "inv") from None
         self.saved = (out,)
         return out
@@ -113,7 +115,7 @@ class Solve(Function):
         xp = self.bk.xp
         try:
             out = xp.linalg.solve(a, b)
-        except xp.linalg.LinAlgError as exc:
+        except _np.linalg.LinAlgError as exc:  # CuPy raises NumPy's too
             raise LinAlgError(
                 f"linalg.solve: The solver failed because the input matrix is singular. ({exc})"
             ) from None
@@ -143,7 +145,7 @@ class Cholesky(Function):
         xp = self.bk.xp
         try:
             low = xp.linalg.cholesky(a)
-        except xp.linalg.LinAlgError as exc:
+        except _np.linalg.LinAlgError as exc:  # CuPy raises NumPy's too
             raise LinAlgError(
                 f"linalg.cholesky: The factorization could not be completed because the input is not positive-definite ({exc})."
             ) from None
