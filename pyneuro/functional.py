@@ -37,6 +37,8 @@ from .functional_conv import (
 )
 from .functional_layers import *  # noqa: F403 - pdist, bilinear, rms_norm, embedding_bag, ... (its __all__)
 from .functional_layers import __all__ as _LAYERS
+from .functional_loss import *  # noqa: F403 - kl_div, triplet_margin_loss, ... (its __all__)
+from .functional_loss import __all__ as _LOSSES
 from .functional_norm import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm
 from .functional_pool import *  # noqa: F403 - adaptive_max_pool2d, max_unpool2d, lp_pool2d, ... (its __all__)
 from .functional_pool import __all__ as _POOLING
@@ -739,4 +741,5 @@ __all__ = [
     *_RESAMPLING,
     *_POOLING,
     *_LAYERS,
+    *_LOSSES,
 ]

@@ -95,6 +95,8 @@ from .modules.distance import *  # noqa: F403 - CosineSimilarity, PairwiseDistan
 from .modules.distance import __all__ as _DISTANCE
 from .modules.layers_more import *  # noqa: F403 - Bilinear, RMSNorm, EmbeddingBag, ... (its __all__)
 from .modules.layers_more import __all__ as _LAYERS_MORE
+from .modules.loss_more import *  # noqa: F403 - KLDivLoss, TripletMarginLoss, ... (its __all__)
+from .modules.loss_more import __all__ as _LOSSES_MORE
 from .modules.padding import *  # noqa: F403 - ZeroPad2d, ReflectionPad1d, ... (its __all__)
 from .modules.padding import __all__ as _PADDING
 from .modules.pooling import *  # noqa: F403 - AdaptiveMaxPool2d, MaxUnpool2d, LPPool2d, ... (its __all__)
@@ -194,4 +196,5 @@ __all__ = [
     *_POOLING,
     *_DISTANCE,
     *_LAYERS_MORE,
+    *_LOSSES_MORE,
 ]

@@ -20,6 +20,9 @@ pooling.py        AdaptiveMaxPool1d/2d, MaxUnpool1d/2d, LPPool1d/2d
 upsampling.py     Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle,
                   ChannelShuffle, Unfold, Fold
 loss.py           MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss
+loss_more.py      KLDivLoss, MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss, TripletMarginLoss,
+                  TripletMarginWithDistanceLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
+                  MultiLabelMarginLoss, PoissonNLLLoss, GaussianNLLLoss
 """
 
 from .activation import (  # noqa: F401
@@ -82,6 +85,7 @@ from .loss import (  # noqa: F401
     _Loss,
     _WeightedLoss,
 )
+from .loss_more import *  # noqa: F403 - its __all__
 from .module import (  # noqa: F401
     Module,
     Parameter,
