@@ -180,7 +180,7 @@ def gammainc_array(xp, a, x):
             d = 1.0 / d
             delta = d * c
             h = h * delta
-            if i % 10 == 0 and bool(xp.all(xp.abs(delta - 1.0) <= 1e-16)):
+            if i % 10 == 0 and bool(xp.all(xp.abs(delta - 1.0) <= 1e-15)):
                 break
         q = h * xp.exp(a * xp.log(xc) - xc - lgamma_array(xp, a))
         out = xp.where(series, p, 1.0 - q)

@@ -100,10 +100,12 @@ class Bernoulli(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         logits, value = broadcast_all(self.logits, value)
-        return -F.binary_cross_entropy_with_logits(logits, value.to(logits.dtype), reduction="none")
+        # -binary_cross_entropy_with_logits(logits, value): value · l - log(1 + e^l)
+        return value.to(logits.dtype) * logits - F.softplus(logits)
 
     def entropy(self):
-        return F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
+        # binary_cross_entropy_with_logits(logits, probs): log(1 + e^l) - p · l
+        return F.softplus(self.logits) - self.probs * self.logits
 
     def enumerate_support(self, expand=True):
         values = creation.arange(2, dtype=self._param.dtype, device=self._param.device)

@@ -112,9 +112,10 @@ def _uniform(like, shape):
 
 
 def _xlogy(x, y):
-    """x * log(y), and 0 wherever x is 0 (even where y is 0), as torch.xlogy."""
+    """x * log(y), and 0 where x and y are both 0, as torch.xlogy; its gradient in x is log(y)
+    (0 where both are 0), as torch's."""
     from ..functions import where
 
     if not hasattr(x, "shape"):
         return x * y.log() if x != 0 else y * 0
-    return x * where(x == 0, 1.0, y).log()
+    return x * where((x == 0) & (y == 0), 1.0, y).log()
