@@ -5,7 +5,7 @@ NumPy has no erf, erfinv, lgamma or digamma, so this module computes them itself
 float64 with published rational/asymptotic series, then rounds to the input's dtype:
 
     erf, erfc     Cephes (S. Moshier) rational approximations, ~1e-16 relative in float64
-    erfinv        M. Giles' single-precision approximation + three Halley/Newton steps on erf/erfc
+    erfinv        M. Giles' single-precision approximation + Halley/Newton steps on erf/erfc
     lgamma        Lanczos (g=7, 9 terms) for x >= 1/2, the reflection formula below
     digamma       the recurrence psi(x) = psi(x+1) - 1/x up to x >= 10, then the
                   asymptotic series; reflection psi(1-x) - pi / tan(pi x) for x < 0
@@ -61,6 +61,15 @@ _ERFC_S = (1.0, 2.26052863220117276590e0, 9.39603524938001434673e0, 1.2048953980
            1.70814450747565897222e1, 9.60896809063285878198e0, 3.36907645100081516050e0)  # fmt: skip
 
 
+def _pieces(xp, x, *branches):
+    """out[m] = f(x[m]) for each (mask m, f): each formula runs only on its own elements."""
+    out = xp.full(x.shape, xp.nan)
+    for mask, f in branches:
+        if mask.any():
+            out[mask] = f(x[mask])
+    return out
+
+
 def _erf_small(x):
     """erf(x) for |x| <= 1."""
     z = x * x
@@ -68,49 +77,83 @@ def _erf_small(x):
 
 
 def _erfc_large(xp, ax):
-    """erfc(|x|) for |x| >= 1 (0 once e^(-x^2) underflows; NaN stays NaN)."""
-    x = xp.minimum(xp.maximum(ax, 1.0), 27.0)
-    ratio = xp.where(x < 8, _poly(x, _ERFC_P) / _poly(x, _ERFC_Q), _poly(x, _ERFC_R) / _poly(x, _ERFC_S))
-    return xp.where(ax >= 27, 0.0, xp.exp(-x * x) * ratio)
+    """erfc(x) for x >= 1 (0 once e^(-x^2) underflows; NaN stays NaN)."""
+    return _pieces(
+        xp,
+        ax,
+        (ax < 8, lambda x: xp.exp(-x * x) * _poly(x, _ERFC_P) / _poly(x, _ERFC_Q)),
+        ((ax >= 8) & (ax < 27), lambda x: xp.exp(-x * x) * _poly(x, _ERFC_R) / _poly(x, _ERFC_S)),
+        (ax >= 27, xp.zeros_like),
+    )
 
 
 def erf(xp, a):
     x = _f64(xp, a)
     ax = xp.abs(x)
     with _errstate(xp):
-        big = xp.sign(x) * (1 - _erfc_large(xp, ax))
-        return xp.where(ax <= 1, _erf_small(xp.clip(x, -1, 1)), big)
+        return _pieces(
+            xp, x, (ax <= 1, _erf_small), (ax > 1, lambda v: xp.sign(v) * (1 - _erfc_large(xp, xp.abs(v))))
+        )
 
 
 def erfc(xp, a):
     x = _f64(xp, a)
-    ax = xp.abs(x)
     with _errstate(xp):
-        tail = _erfc_large(xp, ax)
-        return xp.where(ax < 1, 1 - _erf_small(xp.clip(x, -1, 1)), xp.where(x < 0, 2 - tail, tail))
+        return _pieces(
+            xp,
+            x,
+            (xp.abs(x) < 1, lambda v: 1 - _erf_small(v)),
+            (x >= 1, lambda v: _erfc_large(xp, v)),
+            (x <= -1, lambda v: 2 - _erfc_large(xp, -v)),
+        )
+
+
+def _erfinv_central(xp, y):
+    """erfinv(y) for 0 <= y <= 1/2: Giles' guess (~1e-7), then one Halley step on erf(x) - y
+    (erf'' = -2x erf'), which cubes the error."""
+    x = y * _poly(-xp.log((1 - y) * (1 + y)) - 2.5, _GILES_CENTRAL)
+    f = erf(xp, x) - y
+    return x - f / ((2 / _SQRT_PI) * xp.exp(-x * x) + x * f)
+
+
+def _erfinv_tail(xp, y):
+    """erfinv(y) for 1/2 < y < 1: Giles' guess, then Newton on log erfc(x) - log(1 - y) (1 - y is
+    exact here): two steps, two more where 1 - y < 1e-7, beyond the guess's float32 range."""
+    w = -xp.log((1 - y) * (1 + y))
+    x = y * xp.where(
+        w < 5, _poly(w - 2.5, _GILES_CENTRAL), _poly(xp.sqrt(xp.maximum(w, 5.0)) - 3, _GILES_TAIL)
+    )
+
+    def newton(x, y):
+        c = erfc(xp, xp.minimum(x, 26.0))
+        return x + (xp.log(c) - xp.log(1 - y)) * c / ((2 / _SQRT_PI) * xp.exp(-x * x))
+
+    x = newton(newton(x, y), y)
+    far = 1 - y < 1e-7
+    if far.any():
+        x[far] = newton(newton(x[far], y[far]), y[far])
+    return x
+
+
+# M. Giles, "Approximating the erfinv function" (GPU Computing Gems, 2011), single precision
+_GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)  # fmt: skip
+_GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+               -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)  # fmt: skip
 
 
 def erfinv(xp, a):
-    """The x with erf(x) = a: Giles' approximation, then three refining steps (below)."""
+    """The x with erf(x) = a (+-inf at +-1, NaN beyond)."""
     y = _f64(xp, a)
     ay = xp.abs(y)
     with _errstate(xp):
-        w = -xp.log((1 - ay) * (1 + ay))
-        central = _poly(w - 2.5, (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
-                                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941))  # fmt: skip
-        tail = _poly(xp.sqrt(w) - 3, (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
-                                      0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682))  # fmt: skip
-        x = xp.where(w < 5, central, tail) * ay
-        x = xp.where(ay < 1, x, 1.0)  # placeholder where the answer is inf or NaN (set below)
-        for _ in range(3):
-            # Halley on erf(x) - |a| (erf'' = -2x erf'); in the tail Newton on log erfc(x) - log(1 - |a|),
-            # which converges from Giles' guess even where 1 - |a| is ~1e-16
-            slope = (2 / _SQRT_PI) * xp.exp(-x * x)
-            f = erf(xp, x) - ay
-            tail_c = erfc(xp, xp.minimum(x, 26.0))
-            tail_step = (xp.log(tail_c) - xp.log(1 - ay)) * tail_c / slope
-            x = xp.where(ay > 0.5, x + tail_step, x - f / (slope + x * f))
-        x = xp.where(ay == 1, xp.inf, xp.where(ay > 1, xp.nan, x))
+        x = _pieces(
+            xp,
+            ay,
+            (ay <= 0.5, lambda v: _erfinv_central(xp, v)),
+            ((ay > 0.5) & (ay < 1), lambda v: _erfinv_tail(xp, v)),
+            (ay == 1, lambda v: v * xp.inf),
+        )
         return xp.sign(y) * x
 
 
@@ -149,18 +192,16 @@ def _psi_series(xp, x, order):
     """digamma (order 0) or trigamma (order 1) for x > 0: the recurrences psi(x) = psi(x+1) - 1/x and
     psi'(x) = psi'(x+1) + 1/x^2 up to x >= 10, then the asymptotic series in y = 1/x^2."""
     acc = xp.zeros_like(x)
-    for _ in range(10):
-        small = x < 10
-        acc = acc + xp.where(small, (1 / x) if order == 0 else 1 / (x * x), 0.0)
-        x = xp.where(small, x + 1, x)
+    small = x < 10
+    if small.any():  # shift those by exactly 10: x + 10 >= 10 for every x > 0
+        xs = x[small]
+        acc[small] = sum((1 / (xs + k)) if order == 0 else 1 / ((xs + k) * (xs + k)) for k in range(10))
+        x = x.copy()
+        x[small] = xs + 10
     y = 1 / (x * x)
     if order == 0:  # log x - 1/(2x) - y/12 + y^2/120 - y^3/252 + ...
-        return (
-            xp.log(x)
-            - 0.5 / x
-            - y * _poly(y, (1 / 12, -691 / 32760, 1 / 132, -1 / 240, 1 / 252, -1 / 120, 1 / 12))
-            - acc
-        )
+        series = y * _poly(y, (1 / 12, -691 / 32760, 1 / 132, -1 / 240, 1 / 252, -1 / 120, 1 / 12))
+        return xp.log(x) - 0.5 / x - series - acc
     # 1/x + y/2 + (y/x)(1/6 - y/30 + y^2/42 - ...)
     return (
         acc
@@ -197,25 +238,35 @@ def trigamma(xp, a):
         return xp.where(x == xp.inf, 0.0, xp.where((x == -xp.inf) | xp.isnan(x), xp.nan, value))
 
 
+def _i1_series(xp, x):
+    """I1(x) = sum (x/2)^(2k+1) / (k! (k+1)!), for |x| < 30."""
+    h = x / 2
+    term = h.copy()
+    total = h.copy()
+    for k in range(1, 70):
+        term = term * h * h / (k * (k + 1))
+        total = total + term
+    return total
+
+
+def _i1_asymptotic(xp, x):
+    """I1(x) for x >= 30: e^x / sqrt(2 pi x) sum (-1)^k a_k / x^k, a_k = prod_{j<=k} (4 - (2j-1)^2) / (k! 8^k)."""
+    total, coef = 1.0 + 0 * x, 1.0
+    for k in range(1, 12):
+        coef = coef * (4 - (2 * k - 1) ** 2) / (k * 8)
+        total = total + coef * (-1) ** k / x**k
+    return total * xp.exp(x) / xp.sqrt(2 * _PI * x)
+
+
 def i1(xp, a):
-    """The modified Bessel function I1 (i0's derivative): sum (x/2)^(2k+1) / (k! (k+1)!) for
-    |x| < 30, else e^|x| / sqrt(2 pi |x|) (1 - 3/(8x) - 15/(128 x^2) - ...)."""
+    """The modified Bessel function I1 (i0's derivative); odd."""
     x = _f64(xp, a)
     ax = xp.abs(x)
     with _errstate(xp):
-        h = xp.minimum(ax, 30.0) / 2
-        term = h.copy()
-        series = h.copy()
-        for k in range(1, 70):
-            term = term * h * h / (k * (k + 1))
-            series = series + term
-        big = xp.maximum(ax, 30.0)
-        asym, coef = 1.0 + 0 * big, 1.0
-        for k in range(1, 12):  # a_k(1) = prod_{j<=k} (4 - (2j-1)^2) / (k! 8^k), alternating sign
-            coef = coef * (4 - (2 * k - 1) ** 2) / (k * 8)
-            asym = asym + coef * (-1) ** k / big**k
-        asym = asym * xp.exp(big) / xp.sqrt(2 * _PI * big)
-        return xp.sign(x) * xp.where(ax < 30, series, asym)
+        mag = _pieces(
+            xp, ax, (ax < 30, lambda v: _i1_series(xp, v)), (ax >= 30, lambda v: _i1_asymptotic(xp, v))
+        )
+        return xp.sign(x) * mag
 
 
 # ----------------------------------------------------------------------------- Unary
