@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as _np
 
-from .function import Function
+from .function import Function, _unbroadcast
 
 
 class LinAlgError(RuntimeError):
@@ -123,8 +123,6 @@ class Solve(Function):
         return out
 
     def backward(self, g):
-        from .function import _unbroadcast
-
         xp = self.bk.xp
         a, x = self.saved
         gb = xp.linalg.solve(_mT(a), g)
