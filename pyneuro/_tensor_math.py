@@ -13,6 +13,8 @@ a leaf that requires grad, and records the op in the graph when an operand requi
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import autograd as _ag
 from . import functions_math as _fm
 from ._dtype import torch_name
@@ -31,13 +33,6 @@ def _method(fn):
     return method
 
 
-def _can_cast(src, dst) -> bool:
-    """torch's rule for writing a result of dtype src into a tensor of dtype dst: never a float
-    into an integer or bool tensor, nor an integer into a bool one."""
-    order = "biuf"
-    return order.index(src.kind) <= order.index(dst.kind) or (src.kind == "u" and dst.kind == "i")
-
-
 class MathMethods:
     """The elementwise math methods of Tensor (a mixin: it has no state of its own)."""
 
@@ -53,7 +48,7 @@ class MathMethods:
         def op(t):
             result = fn(t, *args, **kwargs)
             src = result._data.dtype
-            if not _can_cast(src, dtype):
+            if not np.can_cast(src, dtype, casting="same_kind"):  # torch's rule: no float into an int, ...
                 raise RuntimeError(
                     f"result type {torch_name(src)} can't be cast to the desired output type {torch_name(dtype)}"
                 )

@@ -10,7 +10,7 @@ float64 with published rational/asymptotic series, then rounds to the input's dt
     digamma       the recurrence psi(x) = psi(x+1) - 1/x up to x >= 10, then the
                   asymptotic series; reflection psi(1-x) - pi / tan(pi x) for x < 0
     trigamma      the same for psi'(x) (digamma's derivative)
-    i1            the power series (|x| < 30) or the asymptotic series (i0's derivative)
+    i0, i1        the power series (|x| < 30) or the asymptotic series (i1 is i0's derivative)
 
 Each is written with the array namespace `xp` only, so it runs on NumPy and CuPy alike.
 
@@ -238,35 +238,38 @@ def trigamma(xp, a):
         return xp.where(x == xp.inf, 0.0, xp.where((x == -xp.inf) | xp.isnan(x), xp.nan, value))
 
 
-def _i1_series(xp, x):
-    """I1(x) = sum (x/2)^(2k+1) / (k! (k+1)!), for |x| < 30."""
+def _bessel_i_series(xp, x, nu):
+    """I_nu(x) = sum (x/2)^(2k+nu) / (k! (k+nu)!), for 0 <= x < 30."""
     h = x / 2
-    term = h.copy()
-    total = h.copy()
+    term = h.copy() if nu == 1 else xp.ones_like(h)
+    total = term.copy()
     for k in range(1, 70):
-        term = term * h * h / (k * (k + 1))
+        term = term * h * h / (k * (k + nu))
         total = total + term
     return total
 
 
-def _i1_asymptotic(xp, x):
-    """I1(x) for x >= 30: e^x / sqrt(2 pi x) sum (-1)^k a_k / x^k, a_k = prod_{j<=k} (4 - (2j-1)^2) / (k! 8^k)."""
+def _bessel_i_asymptotic(xp, x, nu):
+    """I_nu(x) for x >= 30: e^x / sqrt(2 pi x) sum (-1)^k a_k / x^k, a_k = prod_{j<=k} (4 nu^2 - (2j-1)^2) / (k! 8^k)."""
     total, coef = 1.0 + 0 * x, 1.0
     for k in range(1, 12):
-        coef = coef * (4 - (2 * k - 1) ** 2) / (k * 8)
+        coef = coef * (4 * nu * nu - (2 * k - 1) ** 2) / (k * 8)
         total = total + coef * (-1) ** k / x**k
     return total * xp.exp(x) / xp.sqrt(2 * _PI * x)
 
 
-def i1(xp, a):
-    """The modified Bessel function I1 (i0's derivative); odd."""
+def bessel_i(xp, a, nu):
+    """The modified Bessel functions I0 (even) and I1 (odd, I0's derivative)."""
     x = _f64(xp, a)
     ax = xp.abs(x)
     with _errstate(xp):
         mag = _pieces(
-            xp, ax, (ax < 30, lambda v: _i1_series(xp, v)), (ax >= 30, lambda v: _i1_asymptotic(xp, v))
+            xp,
+            ax,
+            (ax < 30, lambda v: _bessel_i_series(xp, v, nu)),
+            (ax >= 30, lambda v: _bessel_i_asymptotic(xp, v, nu)),
         )
-        return xp.sign(x) * mag
+        return mag if nu == 0 else xp.sign(x) * mag
 
 
 # ----------------------------------------------------------------------------- Unary
@@ -325,7 +328,7 @@ UNARY = {
     "erfinv": (erfinv, lambda xp, a, out: (_SQRT_PI / 2) * xp.exp(out * out), "out"),
     "lgamma": (lgamma, lambda xp, a, out: digamma(xp, a), "a"),
     "digamma": (digamma, lambda xp, a, out: trigamma(xp, a), "a"),
-    "i0": (lambda xp, a: xp.i0(a), lambda xp, a, out: i1(xp, a), "a"),
+    "i0": (lambda xp, a: bessel_i(xp, a, 0), lambda xp, a, out: bessel_i(xp, a, 1), "a"),
     "logit": (_logit, _logit_grad, "a"),
     "nan_to_num": (_nan_to_num, lambda xp, a, out, **kw: xp.isfinite(a), "a"),
     "entr": (_entr, lambda xp, a, out: -(xp.log(a) + 1), "a"),
