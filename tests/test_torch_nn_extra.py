@@ -227,3 +227,28 @@ def test_unfold_fold_errors_and_reprs():
     same_error(lambda fw: fw.nn.functional.fold(fw.zeros(2, 3, 4, 5), (3, 3), 1))
     for make in ("Unfold(3)", "Unfold((2, 3), dilation=2, padding=1, stride=(1, 2))", "Fold((4, 5), 2)"):
         assert repr(eval("pn.nn." + make)) == repr(eval("torch.nn." + make))
+
+
+# ----------------------------------------------------------------------------- Conv padding_mode
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular", "zeros"])
+@pytest.mark.parametrize(
+    ("cls", "args", "shape"),
+    [
+        ("Conv2d", dict(padding=1), (2, 3, 6, 7)),
+        ("Conv2d", dict(padding=(2, 1), stride=2, dilation=(1, 2)), (2, 3, 6, 7)),
+        ("Conv2d", dict(padding="same", dilation=2), (3, 6, 7)),
+        ("Conv1d", dict(padding=2, groups=3), (2, 3, 8)),
+        ("Conv1d", dict(padding="same", kernel_size=4), (3, 8)),
+        ("Conv1d", dict(padding="valid"), (2, 3, 8)),
+    ],
+)
+def test_conv_padding_modes(mode, cls, args, shape):
+    args = {"kernel_size": 3, **args}
+    layers = [getattr(fw.nn, cls)(3, 6, padding_mode=mode, **args) for fw in (pn, torch)]
+    weight, bias = (p.detach().numpy() for p in layers[0].parameters())
+    layers[1].load_state_dict({"weight": torch.tensor(weight), "bias": torch.tensor(bias)})
+    assert repr(layers[0]) == repr(layers[1])
+    same(lambda fw, x: layers[fw is torch](x), *_arrays(shape), tol=1e-4)
+    grads = [tuple(p.grad.numpy() for p in layer.parameters()) for layer in layers]
+    for p, t in zip(*grads):
+        np.testing.assert_allclose(p, t, rtol=1e-4, atol=1e-4)

@@ -81,10 +81,6 @@ class _ConvNd(Module):
                 "padding_mode must be one of {'circular', 'replicate', 'zeros', 'reflect'}, "
                 f"but got padding_mode='{padding_mode}'"
             )
-        if padding_mode != "zeros":
-            raise NotImplementedError(
-                f"{type(self).__name__}: padding_mode='{padding_mode}' is not implemented (only 'zeros')"
-            )
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
@@ -106,6 +102,23 @@ class _ConvNd(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters(generator)
+
+    def _conv_input(self, input: Tensor):
+        """(input, padding) for the convolution: with padding_mode 'reflect', 'replicate' or 'circular'
+        the input is padded by F.pad first and the convolution pads nothing (as torch does)."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        if self.padding == "same":
+            totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
+            sides = [(t // 2, t - t // 2) for t in totals]
+        else:
+            sides = (
+                [(0, 0)] * len(self.kernel_size)
+                if self.padding == "valid"
+                else [(p, p) for p in self.padding]
+            )
+        pad = tuple(v for lo_hi in reversed(sides) for v in lo_hi)  # last dimension first, as F.pad
+        return F.pad(input, pad, mode=self.padding_mode), 0
 
     def reset_parameters(self, generator=None) -> None:
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
@@ -137,13 +150,14 @@ class Conv1d(_ConvNd):
 
     x (N, C, L) or unbatched (C, L). Initialisation as torch: weight ~ kaiming_uniform_(a=sqrt(5)),
     i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in_channels / groups * k; bias ~ the
-    same range. padding_mode: only 'zeros' (the others raise NotImplementedError naming the mode).
+    same range. padding_mode 'zeros' (default), 'reflect', 'replicate' or 'circular' (F.pad's modes).
     """
 
     _tuple = staticmethod(_single)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        x, padding = self._conv_input(input)
+        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class Conv2d(_ConvNd):
@@ -151,11 +165,12 @@ class Conv2d(_ConvNd):
 
     Initialisation as torch: weight ~ kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in),
     1/sqrt(fan_in)) with fan_in = in_channels / groups * kH * kW; bias ~ the same range.
-    padding_mode: only 'zeros' (the others raise NotImplementedError naming the mode).
+    padding_mode 'zeros' (default), 'reflect', 'replicate' or 'circular' (F.pad's modes).
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        x, padding = self._conv_input(input)
+        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):
