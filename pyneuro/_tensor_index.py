@@ -190,6 +190,13 @@ class IndexMethods:
             )
         return self.transpose(-2, -1)
 
+    def adjoint(self):
+        if self.ndim < 2:
+            raise ArgumentError(
+                f"tensor.adjoint() is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor."
+            )
+        return self.transpose(-2, -1)
+
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
         out = _creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device)
         return out.requires_grad_() if requires_grad else out
@@ -478,6 +485,20 @@ class IndexMethods:
             self, src, grids=grids, ishape=idx.shape, reduce=reduce, include_self=_PY_BOOL(include_self)
         )
 
+    def index_reduce(self, dim, index, source, reduce, include_self=True):
+        """Reduce source's slices into self's slices at index along dim ("prod", "mean", "amax",
+        "amin"): scatter_reduce with the index spread over source's other dims."""
+        if reduce not in ("prod", "mean", "amax", "amin"):
+            raise ArgumentError(
+                f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}."
+            )
+        _same_dtype(self, source, "index_reduce_")
+        d, idx = self._dim_index_checks(dim, index, source, "index_reduce_")
+        if not self.ndim:
+            return self.scatter_reduce(0, index.reshape(()), source.reshape(()), reduce, include_self)
+        spread = _wrap(idx.reshape(tuple(-1 if k == d else 1 for k in range(self.ndim))), self.device)
+        return self.scatter_reduce(d, spread.expand(*source.shape), source, reduce, include_self)
+
     # ------------------------------------------------------------------ in-place forms
     def index_add_(self, dim, index, source, alpha=1):
         return self._inplace_op(lambda a, s: a.index_add(dim, index, s, alpha=alpha), False, source)
@@ -502,6 +523,11 @@ class IndexMethods:
                 f"masked_scatter_: mask of shape {list(mask.shape)} cannot be broadcast to {list(self.shape)}"
             )
         return self._inplace_op(lambda a, s: a.masked_scatter(mask, s), False, source)
+
+    def index_reduce_(self, dim, index, source, reduce, include_self=True):
+        return self._inplace_op(
+            lambda a, s: a.index_reduce(dim, index, s, reduce, include_self), True, source
+        )
 
     def scatter_reduce_(self, dim, index, src, reduce, include_self=True):
         keep = reduce not in ("sum", "mean")  # prod, amax, amin: backward reads self's old values

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # annotations only
     from .tensor import Tensor
 
 __all__: list[str] = [
+    "adjoint",
     "argwhere",
     "atleast_1d",
     "atleast_2d",
@@ -50,6 +51,7 @@ __all__: list[str] = [
     "index_copy",
     "index_fill",
     "index_put",
+    "index_reduce",
     "kron",
     "masked_scatter",
     "moveaxis",
@@ -75,6 +77,7 @@ __all__: list[str] = [
     "triu_indices",
     "unflatten",
     "unique_consecutive",
+    "unravel_index",
     "vsplit",
     "vstack",
 ]
@@ -201,6 +204,14 @@ def index_put(input, indices, values, accumulate=False) -> Tensor:
     return input.index_put(indices, values, accumulate)
 
 
+def index_reduce(input, dim, index, source, reduce, *, include_self=True) -> Tensor:
+    return input.index_reduce(dim, index, source, reduce, include_self)
+
+
+def adjoint(input) -> Tensor:
+    return input.adjoint()
+
+
 def masked_scatter(input, mask, source) -> Tensor:
     return input.masked_scatter(mask, source)
 
@@ -254,7 +265,7 @@ def _at_least(tensors, ndim):
         elif x.ndim == 2 and ndim == 3:
             x = x.unsqueeze(-1)
         out.append(x)
-    return out[0] if len(out) == 1 else tuple(out)
+    return out[0] if len(tensors) == 1 and isinstance(tensors[0], TensorBase) else tuple(out)
 
 
 def atleast_1d(*tensors):
@@ -391,3 +402,21 @@ def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None) ->
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None) -> Tensor:
     """The (2, N) row/column indices of the upper triangle of a row x col matrix, row by row."""
     return _triangle_indices(row, col, offset, dtype, device, False)
+
+
+def unravel_index(indices, shape):
+    """The coordinates in an array of `shape` of the flat (C-order) positions `indices`, one
+    int64 tensor per dim, like torch.unravel_index (positions wrap around, as torch's do)."""
+    if not isinstance(indices, TensorBase):
+        raise TypeError(f"expected 'indices' to be a Tensor, but got {type(indices).__name__}")
+    if indices._data.dtype.kind not in "iu":
+        raise DTypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    shape = (shape,) if isinstance(shape, int) else tuple(int(n) for n in shape)
+    if any(n < 0 for n in shape):
+        raise ArgumentError(f"'shape' cannot have negative values, but got {shape}")
+    rest = indices.long()
+    coords = []
+    for n in reversed(shape):  # floor division and modulo, dim by dim from the last
+        coords.append(rest % n)
+        rest = rest // n
+    return tuple(reversed(coords))

@@ -180,6 +180,7 @@ CASES = {
     "unfold_0d": (lambda fw, s: s.unfold(0, 1, 1), S0),
     "H": (lambda fw, x: x.H, A34),
     "mH": (lambda fw, x: x.mH, A234),
+    "adjoint": (lambda fw, x: (fw.adjoint(x), x.adjoint()), A234),
     "scatter_reduce_sum": (
         lambda fw, x, s: fw.scatter_reduce(x, 0, fw.tensor([[0, 1, 0, 2], [0, 0, 0, 2]]), s, "sum"),
         A34,
@@ -240,6 +241,21 @@ CASES.update(
 )
 
 REDUCE_IDX = np.array([[0, 1, 0, 2], [0, 0, 0, 2]])
+
+
+@pytest.mark.filterwarnings("ignore:index_reduce")  # torch's "in beta" warning
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_index_reduce(reduce, include_self):
+    base = np.array([[3.0, 0.0, 1.0, 2.0], [1.0, 1.0, 1.0, 1.0], [4.0, 4.0, 4.0, 5.0]], np.float32)
+    src = np.array([[1.0, 2.0, 0.0, 5.0], [3.0, 2.0, 0.0, 5.0], [4.0, 0.0, 2.0, 5.0]], np.float32)
+    same(
+        lambda fw, x, s: x.index_reduce(0, fw.tensor([0, 2, 0]), s, reduce, include_self=include_self),
+        base,
+        src,
+    )
+    same(lambda fw, x, s: fw.index_reduce(x, 1, fw.tensor([3, 3]), s[:, :2], reduce), base, src)
+    same(lambda fw, x, s: x.clone().index_reduce_(1, fw.tensor([3, 3]), s[:, :2], reduce), base, src)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -303,6 +319,11 @@ def test_non_differentiable_results():
     for args in ((3, 4), (4, 3, 1), (3, 3, -1), (0, 2), (2, 5, -9)):
         same(lambda fw: (fw.tril_indices(*args), fw.triu_indices(*args)))
     same(lambda fw: fw.tril_indices(3, 3, dtype=fw.int32))
+    same(lambda fw, i: fw.unravel_index(i, (2, 3)), np.array([[5, -1], [3, 6]]))
+    same(lambda fw, i: fw.unravel_index(i, 6) + fw.unravel_index(i, pn.Size([3, 1, 2])), np.array(4))
+    for fw in (pn, torch):
+        assert isinstance(fw.atleast_1d([fw.tensor(1.0)]), tuple)
+        assert not isinstance(fw.atleast_2d(fw.tensor(1.0)), tuple)
     assert tuple(pn.broadcast_shapes((2, 1), (3,), 1, ())) == tuple(
         torch.broadcast_shapes((2, 1), (3,), 1, ())
     )
@@ -514,6 +535,11 @@ ERRORS = {
     "diff_shape": lambda fw, x: x.diff(prepend=x[:1, :1]),
     "H_1d": lambda fw, x: x[0].H,
     "mH_1d": lambda fw, x: x[0].mH,
+    "adjoint_1d": lambda fw, x: x[0].adjoint(),
+    "index_reduce_sum": lambda fw, x: x.index_reduce(0, fw.tensor([0]), x[:1], "sum"),
+    "index_reduce_range": lambda fw, x: x.index_reduce(0, fw.tensor([3]), x[:1], "prod"),
+    "unravel_index_float": lambda fw, x: fw.unravel_index(fw.tensor([1.0]), (2, 3)),
+    "unravel_index_negative_shape": lambda fw, x: fw.unravel_index(fw.tensor([1]), (2, -3)),
     "fill_diagonal_1d": lambda fw, x: x[0].fill_diagonal_(1.0),
     "fill_diagonal_3d": lambda fw, x: x.unsqueeze(0).fill_diagonal_(1.0),
     "broadcast_to": lambda fw, x: fw.broadcast_to(x, (2, 4)),
