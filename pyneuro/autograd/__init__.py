@@ -22,6 +22,9 @@ that reach leaves into their `.grad`.
     inplace.py      in-place changes in the graph: version checks, Copy, CopySlices, rebase
     hooks.py        Tensor.register_hook: the hooks the engine runs on a tensor's gradient
     custom.py       Functions written as in torch (static forward(ctx, ...), backward(ctx, ...))
+    api.py          torch.autograd's backward(), grad() with all its options, Variable
+    anomaly_mode.py detect_anomaly / set_detect_anomaly: which backward produced NaN
+    functional.py   jacobian, vjp, jvp (torch.autograd.functional)
 
 Arrows: these modules import pyneuro._tensor_base (the Tensor slots and the one
 constructor `_wrap`), _shapes, _errors and backends, never pyneuro.tensor; tensor.py
@@ -33,6 +36,15 @@ from __future__ import annotations
 from .._shapes import broadcast_shapes as _broadcast_shapes
 from .._shapes import normalize_dims as _normalize_dims
 from . import custom as _custom  # noqa: F401  (registers torch-style Functions with Function.apply)
+from . import functional
+from .anomaly_mode import (
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_anomaly_enabled,
+    set_detect_anomaly,
+)
+from .api import Variable, backward, grad
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d, max_pool2d_with_indices
 from .elementwise import (
     Abs,
@@ -56,7 +68,7 @@ from .elementwise import (
     ToDevice,
     Where,
 )
-from .engine import _accumulate_leaf, _topological_order, grad, run_backward
+from .engine import _accumulate_leaf, _topological_order, run_backward
 from .function import AccumulateGrad, Function, _unbroadcast
 from .fused import MSE, CrossEntropy, EmbeddingLookup, Linear, LogSoftmax, MatMul, ReLU, Softmax
 from .grad_mode import _GradMode, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -68,6 +80,14 @@ __all__ = [
     "Function",
     "AccumulateGrad",
     "grad",
+    "backward",
+    "Variable",
+    "functional",
+    "detect_anomaly",
+    "set_detect_anomaly",
+    "set_anomaly_enabled",
+    "is_anomaly_enabled",
+    "is_anomaly_check_nan_enabled",
     "run_backward",
     "no_grad",
     "inference_mode",

@@ -1,5 +1,6 @@
-"""pyneuro.utils: torch.utils's paths for course code (`from pyneuro.utils.data import DataLoader`)."""
+"""pyneuro.utils: torch.utils's paths for course code (`from pyneuro.utils.data import DataLoader`,
+`from pyneuro.utils.checkpoint import checkpoint`)."""
 
-from . import data, hooks
+from . import checkpoint, data, hooks
 
-__all__ = ["data", "hooks"]
+__all__ = ["checkpoint", "data", "hooks"]
