@@ -251,10 +251,15 @@ class IndexMethods:
     def diagonal(self, offset=0, dim1=0, dim2=1):
         """The diagonal `offset` of the matrices in dims (dim1, dim2), as a last dim (like torch).
 
-        Read as a strided slice of the matrices flattened: for a contiguous input it is a view,
-        so writing into it writes into self, as in torch."""
+        Read as a strided slice of the matrices flattened: a view (writing into it writes into
+        self, as in torch) when the matrices are laid out row by row (contiguous, or transposed:
+        then it reads the diagonal -offset of the other order); else a copy."""
         d1, d2 = _two_dims(dim1, dim2, self.ndim)
         y = self.movedim((d1, d2), (-2, -1))
+        if not y.is_contiguous():
+            swapped = self.movedim((d2, d1), (-2, -1))
+            if swapped.is_contiguous():  # the diagonal (i, i + offset) is (i + offset, i) of the swapped
+                y, offset = swapped, -offset
         rows, cols = y.shape[-2:]
         length = builtins.max(
             0, builtins.min(rows - builtins.max(-offset, 0), cols - builtins.max(offset, 0))

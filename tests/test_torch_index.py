@@ -352,9 +352,12 @@ def test_scatter_reduce_amax_ties_and_take_repeats_against_autograd():
 
 
 def test_diagonal_is_a_view_and_int_dtypes_keep():
-    x = pn.zeros(3, 3)
-    x.diagonal().fill_(2.0)
-    np.testing.assert_array_equal(x.numpy(), np.eye(3) * 2)
+    for fw in (pn, torch):
+        x = fw.zeros(3, 3)
+        x.diagonal().fill_(2.0)
+        x.T.diagonal(1).add_(5.0)  # a transposed matrix's diagonal is a view too
+        x.unsqueeze(0).diagonal(-1, 2, 1)[0].add_(1.0)
+        np.testing.assert_array_equal(x.numpy(), np.eye(3) * 2 + np.eye(3, k=-1) * 5 + np.eye(3, k=1))
     same(
         lambda fw, t: (t.diagonal(), fw.kron(t, t), fw.hstack([t, t]), t.unfold(0, 2, 1)),
         np.arange(9).reshape(3, 3),
@@ -413,6 +416,8 @@ def test_in_place_rules_like_torch():
             lambda t: t.t_(),
             lambda t: t.unsqueeze_(0),
             lambda t: t.fill_diagonal_(1.0),
+            lambda t: t.diagonal().fill_(1.0),
+            lambda t: t.T.diagonal().zero_(),
         ):
             with pytest.raises(RuntimeError):
                 op(leaf)
