@@ -104,6 +104,18 @@ class MathMethods:
     lgamma = _method(_fm.lgamma)
     digamma = _method(_fm.digamma)
     i0 = _method(_fm.i0)
+    mvlgamma = _method(_fm.mvlgamma)
+    angle = _method(_fm.angle)
+    frexp = _method(_fm.frexp)
+    conj = resolve_conj = resolve_neg = _method(_fm.conj)
+    conj_physical = _method(_fm.conj_physical)
+    is_conj = _method(_fm.is_conj)
+    is_neg = _method(_fm.is_neg)
+
+    def polygamma(self, n):
+        """polygamma(n, self): torch's method takes n first, like the function."""
+        return _fm.polygamma(n, self)
+
     logit = _method(_fm.logit)
     xlogy = _method(_fm.xlogy)
     logaddexp = _method(_fm.logaddexp)
@@ -160,12 +172,12 @@ _INPLACE = {
     "atan": True, "arctan": True, "sinh": True, "cosh": True, "asinh": True, "arcsinh": True,
     "acosh": True, "arccosh": True, "atanh": True, "arctanh": True, "sinc": True, "deg2rad": True,
     "rad2deg": True, "erf": True, "erfc": True, "erfinv": False, "lgamma": True, "digamma": True,
-    "i0": True, "logit": True, "nan_to_num": True, "frac": True, "fix": True, "floor": True,
+    "i0": True, "polygamma": True, "mvlgamma": True, "logit": True, "nan_to_num": True, "frac": True, "fix": True, "floor": True,
     "ceil": True, "round": True, "trunc": True, "clamp_min": True, "clamp_max": True, "clip": True,
     "atan2": True, "arctan2": True, "hypot": True, "xlogy": True, "copysign": True, "heaviside": True,
     "fmod": True, "remainder": True, "floor_divide": True, "divide": True, "true_divide": True,
     "subtract": True, "multiply": True, "ldexp": True, "lerp": True, "addcmul": True, "addcdiv": True,
-    "nextafter": True, "eq": True, "ne": True, "lt": True, "le": True, "gt": True, "ge": True,
+    "nextafter": True, "conj_physical": True, "eq": True, "ne": True, "lt": True, "le": True, "gt": True, "ge": True,
     "greater": True, "greater_equal": True, "less": True, "less_equal": True, "not_equal": True,
     "logical_and": True, "logical_or": True, "logical_xor": True, "logical_not": True,
     "bitwise_and": True, "bitwise_or": True, "bitwise_xor": True, "bitwise_not": True,
@@ -177,6 +189,8 @@ def _inplace_form(name, keep_values):
     # the torch-level function where there is one (it has torch's full rules: remainder's
     # gradient, div's rounding_mode), else the Tensor method (sigmoid, floor, ...)
     fn = getattr(_fm, name, None) or (lambda t, *args, **kwargs: getattr(t, name)(*args, **kwargs))
+    if name == "polygamma":  # polygamma(n, input): the tensor second
+        fn = lambda t, n: _fm.polygamma(n, t)
 
     def method(self, *args, **kwargs):
         return self._update(fn, keep_values, *args, **kwargs)

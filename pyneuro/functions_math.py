@@ -15,6 +15,7 @@ ZeroDivisionError-RuntimeError for an integer division by zero.
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 from typing import TYPE_CHECKING
 
 from ._dtype import _PY_BOOL, _PY_FLOAT, torch_name
@@ -36,10 +37,11 @@ __all__ = [
     # trigonometric, hyperbolic, special
     "tan", "asin", "arcsin", "acos", "arccos", "atan", "arctan", "atan2", "arctan2", "sinh", "cosh", "asinh",
     "arcsinh", "acosh", "arccosh", "atanh", "arctanh", "sinc", "hypot", "deg2rad", "rad2deg", "erf", "erfc",
-    "erfinv", "lgamma", "digamma", "i0", "logit", "xlogy", "logaddexp", "logaddexp2",
+    "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0", "logit", "xlogy", "logaddexp", "logaddexp2",
     # signs, steps and limits
     "copysign", "heaviside", "fmax", "fmin", "nextafter", "sgn", "signbit", "nan_to_num", "clip", "clamp_min",
-    "clamp_max", "isnan", "isinf", "isfinite", "isneginf", "isposinf", "isreal",
+    "clamp_max", "isnan", "isinf", "isfinite", "isneginf", "isposinf", "isreal", "angle", "frexp", "conj",
+    "conj_physical", "resolve_conj", "resolve_neg", "is_conj", "is_neg",
     # comparisons, logical and bitwise
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
     "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
@@ -432,6 +434,24 @@ def digamma(input) -> Tensor:
     return _unary("digamma", input)
 
 
+def polygamma(n, input) -> Tensor:
+    """The n-th derivative of digamma (n = 0: digamma itself); d/dx = polygamma(n + 1, x)."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    return _unary("polygamma", input, n=n)
+
+
+def mvlgamma(input, p) -> Tensor:
+    """The multivariate log-gamma function: sum_{i<p} lgamma(x - i/2) + p (p-1)/4 log(pi)."""
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    t = _need_tensor(input, "mvlgamma")._floating()
+    total = lgamma(t)
+    for i in range(1, p):
+        total = total + lgamma(t - i / 2)
+    return total + p * (p - 1) / 4 * math.log(math.pi)
+
+
 def i0(input) -> Tensor:
     """The modified Bessel function of the first kind, order 0; d/dx = I1(x)."""
     return _unary("i0", input)
@@ -563,6 +583,45 @@ def isreal(input) -> Tensor:
     """True everywhere: pyneuro has no complex tensors."""
     t = _need_tensor(input, "isreal")
     return _plain(t, _backend(t.device).xp.ones(t._data.shape, dtype=bool))
+
+
+def angle(input) -> Tensor:
+    """The complex argument of a real tensor: pi where input < 0, else 0 (a zero gradient)."""
+    return _unary("angle", input)
+
+
+FrexpResult = namedtuple("frexp", ["mantissa", "exponent"])  # like torch.return_types.frexp
+
+
+def frexp(input):
+    """(mantissa, exponent) with input = mantissa * 2**exponent and 0.5 <= |mantissa| < 1 (exponent int32)."""
+    t = _need_tensor(input, "frexp")
+    if t._data.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    mantissa, exponent = _backend(t.device).xp.frexp(t._data)
+    return FrexpResult(_plain(t, mantissa), _plain(t, exponent.astype("int32")))
+
+
+# pyneuro has no complex tensors: the conjugate of a tensor is the tensor, never a lazy view
+def conj(input) -> Tensor:
+    return _need_tensor(input, "conj")
+
+
+resolve_conj = resolve_neg = conj
+
+
+def conj_physical(input) -> Tensor:
+    return _need_tensor(input, "conj_physical").clone()
+
+
+def is_conj(input) -> bool:
+    _need_tensor(input, "is_conj")
+    return False
+
+
+def is_neg(input) -> bool:
+    _need_tensor(input, "is_neg")
+    return False
 
 
 # ----------------------------------------------------------------------------- comparisons, logical, bitwise

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import math
 
+from ._tensor_base import _backend
+from .autograd import math as _m
 from .functions import log1p, logsumexp
 from .functions import sigmoid as expit
 from .functions_math import (
+    _array,
     _binary,
+    _floats,
     _need_tensor,
+    _operands,
+    _plain,
     _unary,
     digamma,
     erf,
@@ -23,6 +29,8 @@ from .functions_math import (
     expm1,
     i0,
     logit,
+    mvlgamma,
+    polygamma,
     sinc,
     xlogy,
 )
@@ -30,10 +38,21 @@ from .functions_math import lgamma as gammaln
 
 __all__ = [
     "digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "log1p",
-    "log_softmax", "logit", "logsumexp", "ndtr", "ndtri", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy",
+    "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc",
+    "softmax", "xlog1py", "xlogy", "zeta",
 ]  # fmt: skip
 
 psi = digamma
+multigammaln = mvlgamma
+
+
+def zeta(input, other):
+    """The Hurwitz zeta function sum_k (other + k)^-input (values only: no gradient)."""
+    a, b = _operands(input, other, "zeta")
+    a, b = _floats(a, b)
+    xp = _backend(a.device).xp
+    out = _m.zeta(xp, a._data.astype(xp.float64), _array(b)).astype(a._data.dtype)
+    return _plain(a, out)
 
 
 def round(input, *, decimals=0):

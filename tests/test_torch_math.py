@@ -185,6 +185,39 @@ def test_signbit_and_inf_tests():
         assert_same(getattr(pn.tensor(x), name)(), getattr(torch.tensor(x), name)())
 
 
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+def test_polygamma(n):
+    x = np.array([-2.5, -0.3, 0.2, 0.5, 1.0, 3.7, 25.0], dtype=np.float64)
+    tol = dict(rtol=1e-9, atol=1e-9) if n != 1 else dict(rtol=1e-8, atol=1e-8)  # torch's trigamma: ~1e-10
+    p, t = pn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    yp, yt = pn.polygamma(n, p), torch.polygamma(n, t)
+    assert_same(yp, yt, **tol)
+    yp.sum().backward()
+    yt.sum().backward()
+    assert_same(p.grad, t.grad, rtol=1e-7, atol=1e-7)
+    assert_same(pn.tensor(x.astype(np.float32)).polygamma(n), torch.tensor(x.astype(np.float32)).polygamma(n))
+    assert_same(pn.special.polygamma(n, pn.tensor([1, 2])), torch.special.polygamma(n, torch.tensor([1, 2])))
+
+
+def test_mvlgamma_angle_frexp_conj():
+    x = np.array([2.5, 3.0, 7.25], dtype=np.float32)
+    run_both("mvlgamma", [x], p=3)
+    run_both("angle", [np.array([-1.0, 0.0, 2.0, NAN], dtype=np.float32)])
+    assert_same(pn.angle(pn.tensor([-1, 2])), torch.angle(torch.tensor([-1, 2])))
+    y = np.array([8.0, 0.3, -5.0, 0.0], dtype=np.float32)
+    pm, pe = pn.frexp(pn.tensor(y))
+    tm, te = torch.frexp(torch.tensor(y))
+    assert_same(pm, tm)
+    assert_same(pe, te)
+    with pytest.raises(RuntimeError):
+        pn.frexp(pn.tensor([1, 2]))
+    t = pn.tensor(x)
+    assert pn.conj(t) is t and t.resolve_conj() is t and not t.is_conj() and not pn.is_neg(t)
+    assert_same(pn.special.zeta(pn.tensor([2.0, 3.0, 2.0]), pn.tensor([1.0, -1.5, -2.0])),
+                torch.special.zeta(torch.tensor([2.0, 3.0, 2.0]), torch.tensor([1.0, -1.5, -2.0])))  # fmt: skip
+    assert_same(pn.special.multigammaln(pn.tensor(x), 2), torch.special.multigammaln(torch.tensor(x), 2))
+
+
 # ----------------------------------------------------------------------------- binary
 _A = np.array([0.0, 0.0, -1.0, 3.0, -2.0, 1.5, 0.0, 2.0, -0.5], dtype=np.float32)
 _B = np.array([0.0, -0.0, -0.0, 0.0, -3.0, 1.5, 2.0, -1.0, 4.0], dtype=np.float32)
@@ -455,7 +488,8 @@ def test_bitwise_ops_and_shifts():
         ("atan2_", ("o",)), ("xlogy_", ("o",)), ("hypot_", ("o",)), ("fmod_", (0.3,)), ("remainder_", ("o",)),
         ("lerp_", ("o", 0.3)), ("addcmul_", ("o", "o")), ("addcdiv_", ("o", "o")), ("clamp_min_", (0.2,)),
         ("nan_to_num_", ()), ("logit_", ()), ("square_", ()), ("copysign_", (-1.0,)), ("rsqrt_", ()),
-        ("divide_", ("o",)), ("lgamma_", ()), ("sinc_", ()), ("frac_", ()), ("deg2rad_", ()),
+        ("divide_", ("o",)), ("lgamma_", ()), ("sinc_", ()), ("frac_", ()), ("deg2rad_", ()), ("polygamma_", (2,)),
+        ("digamma_", ()), ("i0_", ()), ("mvlgamma_", (1,)),
     ],
 )  # fmt: skip
 def test_inplace_forms_values_and_gradients(name, args):
@@ -573,7 +607,7 @@ TORCH_NAMES = (
     "deg2rad rad2deg sgn signbit nan_to_num clip clamp_min clamp_max isnan isinf isfinite isneginf isposinf "
     "isreal logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not "
     "bitwise_left_shift bitwise_right_shift eq ne lt le gt ge greater greater_equal less less_equal not_equal "
-    "i0 fix ldexp gcd lcm"
+    "i0 fix ldexp gcd lcm polygamma mvlgamma angle frexp conj conj_physical resolve_conj resolve_neg is_conj is_neg"
 ).split()
 
 

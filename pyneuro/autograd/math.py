@@ -9,7 +9,7 @@ float64 with published rational/asymptotic series, then rounds to the input's dt
     lgamma        Lanczos (g=7, 9 terms) for x >= 1/2, the reflection formula below
     digamma       the recurrence psi(x) = psi(x+1) - 1/x up to x >= 10, then the
                   asymptotic series; reflection psi(1-x) - pi / tan(pi x) for x < 0
-    trigamma      the same for psi'(x) (digamma's derivative)
+    polygamma     (-1)^(n+1) n! zeta(n+1, x), the Hurwitz zeta function by Euler-Maclaurin
     i0, i1        the power series (|x| < 30) or the asymptotic series (i1 is i0's derivative)
 
 Each is written with the array namespace `xp` only, so it runs on NumPy and CuPy alike.
@@ -188,27 +188,19 @@ def lgamma(xp, a):
         return xp.where(xp.isinf(x), xp.inf, value)
 
 
-def _psi_series(xp, x, order):
-    """digamma (order 0) or trigamma (order 1) for x > 0: the recurrences psi(x) = psi(x+1) - 1/x and
-    psi'(x) = psi'(x+1) + 1/x^2 up to x >= 10, then the asymptotic series in y = 1/x^2."""
+def _psi_series(xp, x):
+    """digamma for x > 0: the recurrence psi(x) = psi(x+1) - 1/x up to x >= 10, then the
+    asymptotic series log x - 1/(2x) - y/12 + y^2/120 - y^3/252 + ... in y = 1/x^2."""
     acc = xp.zeros_like(x)
     small = x < 10
     if small.any():  # shift those by exactly 10: x + 10 >= 10 for every x > 0
         xs = x[small]
-        acc[small] = sum((1 / (xs + k)) if order == 0 else 1 / ((xs + k) * (xs + k)) for k in range(10))
+        acc[small] = sum(1 / (xs + k) for k in range(10))
         x = x.copy()
         x[small] = xs + 10
     y = 1 / (x * x)
-    if order == 0:  # log x - 1/(2x) - y/12 + y^2/120 - y^3/252 + ...
-        series = y * _poly(y, (1 / 12, -691 / 32760, 1 / 132, -1 / 240, 1 / 252, -1 / 120, 1 / 12))
-        return xp.log(x) - 0.5 / x - series - acc
-    # 1/x + y/2 + (y/x)(1/6 - y/30 + y^2/42 - ...)
-    return (
-        acc
-        + 1 / x
-        + y / 2
-        + (y / x) * _poly(y, (7 / 6, -691 / 2730, 5 / 66, -1 / 30, 1 / 42, -1 / 30, 1 / 6))
-    )
+    series = y * _poly(y, (1 / 12, -691 / 32760, 1 / 132, -1 / 240, 1 / 252, -1 / 120, 1 / 12))
+    return xp.log(x) - 0.5 / x - series - acc
 
 
 def digamma(xp, a):
@@ -217,7 +209,7 @@ def digamma(xp, a):
     with _errstate(xp):
         neg = x < 0
         pos = xp.where(neg, 1 - x, x)
-        value = _psi_series(xp, xp.where(pos > 0, pos, 1.0), 0)
+        value = _psi_series(xp, xp.where(pos > 0, pos, 1.0))
         r = x - xp.round(x)  # tan has period 1: pi / tan(pi x) = pi cos(pi r) / sin(pi r), exact for tiny x
         value = xp.where(neg, value - _PI * xp.cos(_PI * r) / xp.sin(_PI * r), value)
         value = xp.where(neg & (r == 0), xp.nan, value)
@@ -225,17 +217,38 @@ def digamma(xp, a):
         return xp.where(x == xp.inf, xp.inf, xp.where((x == -xp.inf) | xp.isnan(x), xp.nan, value))
 
 
-def trigamma(xp, a):
-    """psi'(x), digamma's derivative (torch's polygamma(1, x))."""
-    x = _f64(xp, a)
+# Bernoulli numbers B_2, B_4, ..., B_24, for the Euler-Maclaurin tail of the Hurwitz zeta function
+_BERNOULLI_2J = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510, 43867 / 798,
+                 -174611 / 330, 854513 / 138, -236364091 / 2730)  # fmt: skip
+
+
+def zeta(xp, s, q):
+    """The Hurwitz zeta function sum_{k>=0} (q + k)^-s for s > 1: the terms summed directly until
+    q + n >= 10 (n per element), then Euler-Maclaurin: w^(1-s)/(s-1) + w^-s/2 +
+    sum_j B_2j / (2j)! s (s+1) ... (s+2j-2) w^(-s-2j+1), w = q + n. Infinite at the poles q = 0, -1, ..."""
+    q = _f64(xp, q)
     with _errstate(xp):
-        neg = x < 0
-        pos = xp.where(neg, 1 - x, x)
-        value = _psi_series(xp, xp.where(pos > 0, pos, 1.0), 1)
-        s = _sinpi(xp, x)
-        value = xp.where(neg, _PI * _PI / (s * s) - value, value)
-        value = xp.where(x == 0, xp.inf, value)
-        return xp.where(x == xp.inf, 0.0, xp.where((x == -xp.inf) | xp.isnan(x), xp.nan, value))
+        n = xp.where(xp.isfinite(q) & (q < 10), xp.ceil(10 - q), 0.0)
+        total = xp.zeros(
+            xp.broadcast_shapes(q.shape, xp.shape(s)) if hasattr(xp, "broadcast_shapes") else q.shape
+        )
+        for k in range(int(n.max()) if n.size else 0):
+            total = total + xp.where(k < n, (q + k) ** -s, 0.0)
+        w = q + n
+        total = total + w ** (1 - s) / (s - 1) + 0.5 * w**-s
+        poch, fact = s, 2.0  # s (s+1) ... (s+2j-2) and (2j)!
+        for j, b in enumerate(_BERNOULLI_2J, start=1):
+            total = total + b / fact * poch * w ** (-s - 2 * j + 1)
+            poch = poch * (s + 2 * j - 1) * (s + 2 * j)
+            fact *= (2 * j + 1) * (2 * j + 2)
+        return xp.where(q == -xp.inf, xp.nan, total)
+
+
+def polygamma(xp, a, n=0):
+    """The n-th derivative of digamma: (-1)^(n+1) n! zeta(n + 1, x) for n >= 1."""
+    if n == 0:
+        return digamma(xp, a)
+    return (-1) ** (n + 1) * math.factorial(n) * zeta(xp, float(n + 1), a)
 
 
 def _bessel_i_series(xp, x, nu):
@@ -302,6 +315,11 @@ def _nan_to_num(xp, a, nan=0.0, posinf=None, neginf=None):
     return xp.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
 
 
+def _angle(xp, a):
+    """The complex argument of a real number: pi below 0, else 0 (NaN stays NaN)."""
+    return xp.where(xp.isnan(a), a, xp.where(a < 0, _PI, 0.0))
+
+
 def _entr(xp, a):
     """-x ln x: 0 at 0, -inf below (torch.special.entr)."""
     return xp.where(
@@ -327,7 +345,9 @@ UNARY = {
     "erfc": (erfc, lambda xp, a, out: (-2 / _SQRT_PI) * xp.exp(-a * a), "a"),
     "erfinv": (erfinv, lambda xp, a, out: (_SQRT_PI / 2) * xp.exp(out * out), "out"),
     "lgamma": (lgamma, lambda xp, a, out: digamma(xp, a), "a"),
-    "digamma": (digamma, lambda xp, a, out: trigamma(xp, a), "a"),
+    "digamma": (digamma, lambda xp, a, out: polygamma(xp, a, 1), "a"),
+    "polygamma": (polygamma, lambda xp, a, out, n: polygamma(xp, a, n + 1), "a"),
+    "angle": (_angle, lambda xp, a, out: xp.zeros_like(a), ""),
     "i0": (lambda xp, a: bessel_i(xp, a, 0), lambda xp, a, out: bessel_i(xp, a, 1), "a"),
     "logit": (_logit, _logit_grad, "a"),
     "nan_to_num": (_nan_to_num, lambda xp, a, out, **kw: xp.isfinite(a), "a"),
