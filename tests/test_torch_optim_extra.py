@@ -195,12 +195,45 @@ def test_named_parameters_give_param_names():
 def test_defaults_and_signatures_match_torch():
     import inspect
 
-    for name in ("Adamax", "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "SGD", "Adam", "AdamW"):
+    names = (
+        "Adamax",
+        "NAdam",
+        "RAdam",
+        "Rprop",
+        "ASGD",
+        "LBFGS",
+        "SGD",
+        "Adam",
+        "AdamW",
+        "Adadelta",
+        "RMSprop",
+    )
+    for name in names + ("Adagrad",):
         mine = inspect.signature(getattr(pn.optim, name).__init__).parameters
         ref = inspect.signature(getattr(torch.optim, name).__init__).parameters
         assert list(mine) == list(ref), name
         for k, p in ref.items():
             assert mine[k].default == p.default and mine[k].kind == p.kind, (name, k)
+
+
+def test_state_is_empty_dict_before_the_first_step():
+    w = pn.zeros(2, requires_grad=True)
+    opt = pn.optim.Adam([w])
+    assert opt.state[w] == {} and opt.state_dict()["state"] == {0: {}}
+    tw = torch.zeros(2, requires_grad=True)
+    topt = torch.optim.Adam([tw])
+    assert topt.state[tw] == {} and topt.state_dict()["state"] == {0: {}}
+
+
+def test_scheduler_signatures_match_torch():
+    import inspect
+
+    for name in torch.optim.lr_scheduler.__all__:
+        mine = inspect.signature(getattr(pn.optim.lr_scheduler, name).__init__).parameters
+        ref = inspect.signature(getattr(torch.optim.lr_scheduler, name).__init__).parameters
+        assert list(mine) == list(ref), name
+        for k, p in ref.items():
+            assert mine[k].default == p.default, (name, k)
 
 
 def test_steps_bump_the_version_counter():

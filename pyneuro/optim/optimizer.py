@@ -8,6 +8,8 @@ so the optimizer never copies a parameter or leaves the device.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from ..autograd import enable_grad
 from ..tensor import Tensor
 
@@ -57,7 +59,7 @@ class Optimizer:
                 f"but got {type(params).__name__}"
             )
         self.defaults = dict(defaults)
-        self.state: dict = {}
+        self.state: defaultdict = defaultdict(dict)  # opt.state[p] is {} before p's first step, as torch
         self.param_groups: list = []
         groups = list(params)
         if len(groups) == 0:
@@ -156,7 +158,7 @@ class Optimizer:
         for mine, saved in zip(self.param_groups, saved_groups):
             for p, i in zip(mine["params"], saved["params"]):
                 id_map[i] = p
-        self.state = {}
+        self.state = defaultdict(dict)
         for key, value in state_dict["state"].items():
             k = int(key) if not isinstance(key, int) else key
             if k not in id_map:
