@@ -77,6 +77,15 @@ def result_dtype(tensors):
     return out
 
 
+def _one_of(*spellings):
+    """The one argument given of several names for it (tensor_split's indices_or_sections,
+    sections=, indices=, ...)."""
+    given = [a for a in spellings if a is not None]
+    if len(given) != 1:
+        raise TypeError("expected exactly one of indices_or_sections, sections or indices")
+    return given[0]
+
+
 def _two_dims(dim1, dim2, ndim, what="diagonal"):
     (d1,) = normalize_dims(dim1, ndim)
     (d2,) = normalize_dims(dim2, ndim)
@@ -103,9 +112,13 @@ class IndexMethods:
         return IndexPut.apply(self, values, index=index, accumulate=accumulate, op=op)
 
     # ------------------------------------------------------------------ splitting
-    def tensor_split(self, indices_or_sections, dim=0):
+    def tensor_split(
+        self, indices_or_sections=None, dim=0, *, sections=None, indices=None, tensor_indices_or_sections=None
+    ):
         """Split into n near-equal parts (the first n % size ones one longer), or at the given
-        indices along dim, like torch.tensor_split; the parts are views."""
+        indices along dim, like torch.tensor_split; the parts are views. torch's keywords
+        sections=, indices= and tensor_indices_or_sections= name the same argument."""
+        indices_or_sections = _one_of(indices_or_sections, sections, indices, tensor_indices_or_sections)
         if self.ndim == 0:
             raise ArgumentError(
                 "tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims"
@@ -148,14 +161,15 @@ class IndexMethods:
             )
         return self.tensor_split(sections, dim)
 
-    def hsplit(self, sections):
-        return self._split_along(sections, 0 if self.ndim == 1 else 1, "hsplit", 1)
+    def hsplit(self, indices_or_sections=None, *, sections=None, indices=None):
+        split = _one_of(indices_or_sections, sections, indices)
+        return self._split_along(split, 0 if self.ndim == 1 else 1, "hsplit", 1)
 
-    def vsplit(self, sections):
-        return self._split_along(sections, 0, "vsplit", 2)
+    def vsplit(self, indices_or_sections=None, *, sections=None, indices=None):
+        return self._split_along(_one_of(indices_or_sections, sections, indices), 0, "vsplit", 2)
 
-    def dsplit(self, sections):
-        return self._split_along(sections, 2, "dsplit", 3)
+    def dsplit(self, indices_or_sections=None, *, sections=None, indices=None):
+        return self._split_along(_one_of(indices_or_sections, sections, indices), 2, "dsplit", 3)
 
     def split_with_sizes(self, split_sizes, dim=0):
         return self.split(list(split_sizes), dim)
@@ -197,7 +211,14 @@ class IndexMethods:
             )
         return self.transpose(-2, -1)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
+        """A tensor of `size` (zeros) with self's dtype and device unless given; size= works too."""
+        if "size" in kwargs:
+            size = (kwargs.pop("size"),)
+        for ignored in ("layout", "pin_memory"):
+            kwargs.pop(ignored, None)
+        if kwargs:
+            raise TypeError(f"new_empty() got unexpected keyword arguments {sorted(kwargs)}")
         out = _creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device)
         return out.requires_grad_() if requires_grad else out
 

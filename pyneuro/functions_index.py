@@ -84,20 +84,20 @@ __all__: list[str] = [
 
 
 # ----------------------------------------------------------------------------- the methods, torch-level
-def tensor_split(input, indices_or_sections, dim=0):
-    return input.tensor_split(indices_or_sections, dim)
+def tensor_split(input, indices_or_sections=None, dim=0, **spellings):
+    return input.tensor_split(indices_or_sections, dim, **spellings)
 
 
-def hsplit(input, indices_or_sections):
-    return input.hsplit(indices_or_sections)
+def hsplit(input, indices_or_sections=None, **spellings):
+    return input.hsplit(indices_or_sections, **spellings)
 
 
-def vsplit(input, indices_or_sections):
-    return input.vsplit(indices_or_sections)
+def vsplit(input, indices_or_sections=None, **spellings):
+    return input.vsplit(indices_or_sections, **spellings)
 
 
-def dsplit(input, indices_or_sections):
-    return input.dsplit(indices_or_sections)
+def dsplit(input, indices_or_sections=None, **spellings):
+    return input.dsplit(indices_or_sections, **spellings)
 
 
 def split_with_sizes(input, split_sizes, dim=0):

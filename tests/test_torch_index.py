@@ -329,6 +329,17 @@ def test_non_differentiable_results():
     )
     assert isinstance(pn.broadcast_shapes((2, 1)), pn.Size)
     assert pn.zeros(2, 3).is_same_size(pn.ones(2, 3)) and not pn.zeros(2, 3).is_same_size(pn.ones(3, 2))
+    for fw in (pn, torch):  # torch's keyword spellings
+        x = fw.zeros(2, 3)
+        assert [len(x.tensor_split(sections=3, dim=1)), len(fw.tensor_split(x, indices=[1], dim=1))] == [3, 2]
+        assert len(fw.tensor_split(x, tensor_indices_or_sections=fw.tensor(3), dim=1)) == 3
+        assert [
+            len(fw.hsplit(x, sections=3)),
+            len(x.vsplit(indices=[1])),
+            len(fw.dsplit(x[None], sections=1)),
+        ] == [3, 2, 1]
+        assert tuple(x.new_empty(size=(2,)).shape) == (2,) and tuple(x.new_empty(2, 4).shape) == (2, 4)
+        assert tuple(fw.broadcast_to(x, size=(2, 2, 3)).shape) == (2, 2, 3)
     e = pn.zeros(2).new_empty((3, 2), dtype=pn.int64)
     assert e.shape == (3, 2) and e.dtype == pn.int64
     assert pn.ones(2, dtype=pn.float64).new_empty(4).dtype == pn.float64
