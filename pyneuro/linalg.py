@@ -262,6 +262,58 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False) -> Tensor:
     return (s > tol).sum(-1)
 
 
+def cond(A, p=None) -> Tensor:
+    """The condition number of A in the p-norm: s_max / s_min for p None or 2 (-2: s_min / s_max),
+    otherwise matrix_norm(A, p) * matrix_norm(inv(A), p) (square A only; inf for a singular one)."""
+    A = _check(A, "cond")
+    if p in (None, 2, -2):
+        s = svdvals(A)
+        big, small = s.amax(-1), s.amin(-1)
+        return big / small if p != -2 else small / big
+    _check(A, "cond", square=True)
+    host = np.asarray(_backend(A.device).to_numpy(A._data))
+    flat = host.reshape(-1, *host.shape[-2:])
+    singular = np.array([np.linalg.matrix_rank(m) < m.shape[-1] for m in flat], dtype=bool).reshape(
+        host.shape[:-2]
+    )
+    if not singular.any():
+        return matrix_norm(A, p) * matrix_norm(inv(A), p)
+    mask = tensor(singular, device=A.device)
+    safe = A.masked_fill(mask[..., None, None], 0) + eye(A.shape[-1], dtype=A.dtype, device=A.device) * mask[
+        ..., None, None
+    ].to(A.dtype)
+    return (matrix_norm(A, p) * matrix_norm(inv(safe), p)).masked_fill(mask, float("inf"))
+
+
+def tensorinv(A, ind=2) -> Tensor:
+    """The inverse of A taken as a matrix from its first `ind` dimensions to the others:
+    tensordot(tensorinv(A), A, ind) is the identity; the result has shape A.shape[ind:] + A.shape[:ind]."""
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    rows, cols = tuple(A.shape[:ind]), tuple(A.shape[ind:])
+    n, m = math.prod(rows), math.prod(cols)
+    if n != m:
+        raise ShapeError(
+            f"Expected self to satisfy the requirement prod(self.shape[ind:]) == prod(self.shape[:ind]), but got {m} != {n}"
+        )
+    return inv(A.reshape(n, m)).reshape(*cols, *rows)
+
+
+def tensorsolve(A, B, dims=None) -> Tensor:
+    """X with tensordot(A, X, X.ndim) == B: A's last dimensions (after moving `dims` there) are X's."""
+    if dims is not None:
+        dims = normalize_dims(dims, A.ndim)
+        rest = [d for d in range(A.ndim) if d not in dims]
+        A = A.permute(*rest, *dims)
+    x_shape = tuple(A.shape[B.ndim :])
+    n = B.numel()
+    if math.prod(x_shape) != n:
+        raise ShapeError(
+            f"Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]), but got {math.prod(x_shape)} != {n}"
+        )
+    return solve(A.reshape(n, n), B.reshape(n)).reshape(*x_shape)
+
+
 # ----------------------------------------------------------------------------- decompositions
 
 
@@ -430,6 +482,9 @@ def matmul(input, other) -> Tensor:
 
 
 __all__ = [
+    "tensorsolve",
+    "tensorinv",
+    "cond",
     "LinAlgError",
     "cholesky",
     "cross",

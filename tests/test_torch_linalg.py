@@ -250,3 +250,34 @@ def test_errors_like_torch():
         pn.linalg.vector_norm(pn.ones(3, dtype=pn.int64))
     with pytest.raises(RuntimeError):
         pn.linalg.matrix_norm(pn.ones(3, 3), ord=3)
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, -1, INF, -INF])
+def test_cond(p):
+    if p in (None, 2, -2):
+        check(lambda a: pn.linalg.cond(a, p), lambda a: torch.linalg.cond(a, p), A, atol=1e-7)
+        check(lambda a: pn.linalg.cond(a, p), lambda a: torch.linalg.cond(a, p), R, atol=1e-7)
+    else:  # torch's own backward fails for these (an in-place op on inv's output): values only
+        np.testing.assert_allclose(
+            pn.linalg.cond(pn.tensor(A), p).numpy(), torch.linalg.cond(torch.tensor(A), p).numpy(), rtol=1e-9
+        )
+        stack = np.stack([np.eye(2) * 2, np.zeros((2, 2))])  # a singular matrix has condition number inf
+        assert pn.linalg.cond(pn.tensor(stack), p).tolist() == pytest.approx(
+            [float(torch.linalg.cond(torch.tensor(stack[0]), p)), INF]
+        )
+
+
+def test_tensorinv_tensorsolve():
+    t = RNG.standard_normal((4, 6, 8, 3))
+    check(lambda a: pn.linalg.tensorinv(a, ind=2), lambda a: torch.linalg.tensorinv(a, ind=2), t)
+    b = RNG.standard_normal((4, 6))
+    check(pn.linalg.tensorsolve, torch.linalg.tensorsolve, t.reshape(4, 6, 8, 3), b)
+    a2 = RNG.standard_normal((3, 6, 2))
+    check(
+        lambda a, b: pn.linalg.tensorsolve(a, b, dims=(0,)),
+        lambda a, b: torch.linalg.tensorsolve(a, b, dims=(0,)),
+        a2,
+        RNG.standard_normal(6),
+    )
+    with pytest.raises(RuntimeError):
+        pn.linalg.tensorinv(pn.ones(2, 3), ind=1)
