@@ -97,7 +97,9 @@ def _resample_dim(x: Tensor, d: int, taps) -> Tensor:
     for idx, w in taps:
         part = x.index_select(d, as_tensor(idx, device=x.device))
         if w is not None:
-            part = part * as_tensor(w.reshape((-1,) + (1,) * (x.ndim - 1 - d)), device=x.device)
+            part = part * as_tensor(
+                w.reshape((-1,) + (1,) * (x.ndim - 1 - d)), dtype=x.dtype, device=x.device
+            )
         out = part if out is None else out + part
     return out
 
@@ -221,7 +223,7 @@ def interpolate(
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
     """Deprecated alias of interpolate (torch warns too)."""
     warnings.warn(
-        "nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.", stacklevel=2
+        "`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2
     )
     return interpolate(input, size, scale_factor, mode, align_corners)
 
@@ -229,7 +231,8 @@ def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=
 def upsample_nearest(input, size=None, scale_factor=None):
     """Deprecated: interpolate(..., mode='nearest')."""
     warnings.warn(
-        "nn.functional.upsample_nearest is deprecated. Use nn.functional.interpolate instead.", stacklevel=2
+        "`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=2,
     )
     return interpolate(input, size, scale_factor, mode="nearest")
 
@@ -237,7 +240,8 @@ def upsample_nearest(input, size=None, scale_factor=None):
 def upsample_bilinear(input, size=None, scale_factor=None):
     """Deprecated: interpolate(..., mode='bilinear', align_corners=True)."""
     warnings.warn(
-        "nn.functional.upsample_bilinear is deprecated. Use nn.functional.interpolate instead.", stacklevel=2
+        "`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=2,
     )
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
@@ -308,6 +312,9 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
         )
     x = input.reshape(n, groups, c // groups, *rest).transpose(1, 2)
     return x.reshape(n, c, *rest)
+
+
+native_channel_shuffle = channel_shuffle  # torch's name for the same function
 
 
 # ----------------------------------------------------------------------------- unfold / fold
@@ -395,6 +402,7 @@ __all__ = [
     "pixel_shuffle",
     "pixel_unshuffle",
     "channel_shuffle",
+    "native_channel_shuffle",
     "unfold",
     "fold",
 ]

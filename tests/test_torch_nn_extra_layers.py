@@ -163,3 +163,40 @@ def test_embedding_bag_layer_and_errors():
     same_error(lambda fw: call(fw, [1, 2], [1]))
     same_error(lambda fw: call(fw, [1, 2], [0], mode="foo"))
     same_error(lambda fw: call(fw, [1.0, 2.0], [0]))
+
+
+# ----------------------------------------------------------------------------- dtypes and awkward shapes
+def _F(fw):
+    return fw.nn.functional
+
+
+EDGE_CASES = {
+    "interpolate": lambda fw, x: _F(fw).interpolate(x, scale_factor=2, mode="bilinear"),
+    "bicubic": lambda fw, x: _F(fw).interpolate(x, size=(5, 3), mode="bicubic"),
+    "unfold": lambda fw, x: _F(fw).unfold(x, 2),
+    "adaptive_max_pool2d": lambda fw, x: _F(fw).adaptive_max_pool2d(x, 3),
+    "lp_pool2d": lambda fw, x: _F(fw).lp_pool2d(x, 2, 2),
+    "rms_norm": lambda fw, x: _F(fw).rms_norm(x, (4,)),
+    "pixel_unshuffle": lambda fw, x: _F(fw).pixel_unshuffle(x, 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_float64_empty_and_noncontiguous_inputs(name):
+    fn = EDGE_CASES[name]
+    (x,) = _arrays((2, 3, 4, 4))
+    same(fn, x.astype(np.float64))
+    if name != "pixel_unshuffle":  # torch returns an empty input unchanged there: (0, 3, 4, 4)
+        same(fn, np.zeros((0, 3, 4, 4), np.float32), grad=False)
+    same(lambda fw, a: fn(fw, a.transpose(2, 3)), x)
+    assert fn(pn, pn.tensor(x.astype(np.float64))).dtype == pn.float64
+
+
+def test_float64_losses_and_zero_dim_inputs():
+    (x,) = _arrays((2, 4))
+    x = x.astype(np.float64)
+    same(lambda fw, a: _F(fw).gaussian_nll_loss(a, a * 2, a.abs() + 1), x)
+    same(lambda fw, a: _F(fw).multi_margin_loss(a, fw.tensor([0, 3])), x)
+    same(lambda fw, a: _F(fw).bilinear(a, a, a[:, :, None] * a[:, None, :]), x)
+    same(lambda fw, a: _F(fw).margin_ranking_loss(a[0, 0], a[0, 1], fw.tensor(1.0, dtype=a.dtype)), x)
+    same(lambda fw, a: _F(fw).kl_div(a[0, 0], a[0, 1].exp(), reduction="batchmean"), x)
