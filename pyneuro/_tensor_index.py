@@ -492,6 +492,8 @@ class IndexMethods:
         if not isinstance(src, TensorBase):
             raise TypeError(f"scatter_reduce(): argument 'src' must be Tensor, not {type(src).__name__}")
         _same_dtype(self, src, "scatter_reduce", "src")
+        if reduce == "mean" and self._data.dtype.kind == "b":
+            raise NotImplementedError('"scatter_reduce" with reduce="mean" is not implemented for \'Bool\'')
         (d,) = normalize_dims(dim, self.ndim)
         if idx.ndim != self.ndim or src.ndim != idx.ndim:
             raise ShapeError("Index tensor must have the same number of dimensions as self tensor")

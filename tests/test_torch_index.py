@@ -295,6 +295,31 @@ def test_scatter_reduce_integers(reduce):
     )
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float16, np.int32, np.uint8, np.bool_])
+def test_other_dtypes(dtype):
+    x = (A34 * 3).astype(dtype) if dtype is not np.bool_ else A34 > 0
+    grad = dtype is np.float64
+    same(
+        lambda fw, t: (t.index_add(0, fw.tensor([0, 0]), t[:2]), t.index_fill(1, fw.tensor([0]), 1)),
+        x,
+        grad=grad,
+    )
+    same(lambda fw, t: t.index_put((fw.tensor([0, 0]),), t[0], accumulate=True), x, grad=grad)
+    for reduce in ("sum", "prod", "amax", "amin"):
+        same(lambda fw, t: t.scatter_reduce(1, fw.tensor([[0, 0, 1, 0]]), t[:1], reduce), x, grad=grad)
+    same(lambda fw, t: (t.diagonal(), fw.diag_embed(t), t.unfold(1, 2, 2), fw.kron(t, t[:2])), x, grad=grad)
+    same(
+        lambda fw, t: (fw.diff(t, 2), t.masked_scatter(fw.tensor(A34 > 0), t.T), t.take(fw.tensor([1, 1]))),
+        x,
+        grad=grad,
+    )
+    same(
+        lambda fw, t: (fw.hstack([t, t]), fw.block_diag(t, t), t.put(fw.tensor([0, 3]), t[0, :2])),
+        x,
+        grad=grad,
+    )
+
+
 def test_scatter_reduce_prod_gradient_with_two_zeros():
     same(
         lambda fw, x, s: x.scatter_reduce(0, fw.tensor([0, 0, 1, 1, 1]), s, "prod"),
@@ -536,6 +561,7 @@ ERRORS = {
     "scatter_reduce_range": lambda fw, x: x.scatter_reduce(0, fw.tensor([[3]]), x, "sum"),
     "scatter_reduce_float_index": lambda fw, x: x.scatter_reduce(0, fw.tensor([[0.0]]), x, "sum"),
     "scatter_reduce_ndim": lambda fw, x: x.scatter_reduce(0, fw.tensor([0]), x, "sum"),
+    "scatter_reduce_bool_mean": lambda fw, x: (x > 0).scatter_reduce(0, fw.tensor([[0]]), x > 1, "mean"),
     "scatter_reduce_dtype": lambda fw, x: x.scatter_reduce(0, fw.tensor([[0]]), x.double(), "sum"),
     "rot90_dims": lambda fw, x: x.rot90(1, [0]),
     "rot90_same": lambda fw, x: x.rot90(1, [1, 1]),
