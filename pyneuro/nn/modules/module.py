@@ -15,6 +15,7 @@ from ..._tensor_base import _fill
 from ...autograd import no_grad
 from ...creation import zeros
 from ...tensor import Tensor
+from . import backward_hooks as _backward_hooks
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -128,7 +129,12 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         d = self.__dict__
-        if d.get("_forward_pre_hooks") or d.get("_forward_hooks"):
+        if (
+            d.get("_forward_pre_hooks")
+            or d.get("_forward_hooks")
+            or d.get("_backward_hooks")
+            or d.get("_backward_pre_hooks")
+        ):
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
@@ -187,6 +193,9 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
+        backward_call = None
+        if _backward_hooks.active(self):  # inputs through hooked identities (backward_hooks.py)
+            args, backward_call = _backward_hooks.wrap_inputs(self, args)
         hooks = list(d.get("_forward_hooks", {}).items())
         with_kwargs = d.get("_forward_hooks_with_kwargs", ())
         try:
@@ -208,7 +217,23 @@ class Module:
             result = _run_forward_hook(hook, hook_id in with_kwargs, self, args, kwargs, output)
             if result is not None:
                 output = result
+        if backward_call is not None:
+            output = _backward_hooks.wrap_outputs(backward_call, output)
         return output
+
+    def register_full_backward_hook(self, hook, prepend: bool = False):
+        """Call hook(module, grad_input, grad_output) when the gradients with respect to the
+        module's inputs are computed; it may return replacements for grad_input (backward_hooks.py)."""
+        return self._add_hook("_backward_hooks", hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False):
+        """Call hook(module, grad_output) when the gradients with respect to the module's outputs
+        are computed, before grad_input; it may return replacements for grad_output."""
+        return self._add_hook("_backward_pre_hooks", hook, prepend)
+
+    def register_backward_hook(self, hook):
+        """torch's deprecated form; here it is the full backward hook (what torch recommends instead)."""
+        return self.register_full_backward_hook(hook)
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix: str = ""):

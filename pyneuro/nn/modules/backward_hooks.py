@@ -1,0 +1,154 @@
+"""Module backward hooks: functions called with a module's gradients during backward.
+
+    def show(module, grad_input, grad_output):     # register_full_backward_hook
+        print(module, [g.norm() for g in grad_output])
+    layer.register_full_backward_hook(show)
+
+    def clip(module, grad_output):                 # register_full_backward_pre_hook
+        return tuple(g.clamp(-1, 1) for g in grad_output)
+
+As in torch:
+  * grad_output holds the gradients with respect to the module's outputs, grad_input those with
+    respect to its positional tensor inputs (None for an input that does not require grad);
+  * a pre-hook runs when grad_output is known and may return replacements for it; a full hook
+    runs when grad_input is known and may return replacements for it;
+  * the outputs of a hooked module show torch's `BackwardHookFunctionBackward` as their grad_fn.
+
+How: when a module with backward hooks is called with grad mode on, each positional input that
+requires grad, and each tensor output, passes through an identity node (`_HookIdentity`) whose
+tensor hook (autograd/hooks.py) sees exactly the gradient flowing through this module. Those
+nodes hold one array each, so a hook's replacement for grad_input is applied when the module
+has one input that requires grad (the usual case); with several, a hook that returns
+replacements raises NotImplementedError rather than applying part of them.
+
+Arrows: imports autograd (Function, grad mode); module.py calls `wrap_inputs` and `wrap_outputs`.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from ...autograd.function import Function
+from ...autograd.grad_mode import _GradMode
+from ...tensor import Tensor
+
+
+class _HookIdentity(Function):
+    """out = a (a view). d out / d a = 1: the node exists only to carry a tensor hook."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, a):
+        return a.view()
+
+    def backward(self, g):
+        return (g,)
+
+    def name(self) -> str:
+        return "BackwardHookFunctionBackward"
+
+
+class _Call:
+    """The gradients of one call of a hooked module, gathered as backward reaches them."""
+
+    def __init__(self, module, n_inputs: int, waiting_inputs: list[int]):
+        self.module = module
+        self.n_inputs = n_inputs
+        self.waiting_inputs = waiting_inputs  # the positional inputs that require grad
+        self.output_len = 0  # set by wrap_outputs: how many outputs, and how many of them are hooked
+        self.n_outputs = 0
+        self.reset()
+
+    def reset(self) -> None:  # ready for the next backward through the same graph (retain_graph)
+        self.grad_inputs = [None] * self.n_inputs
+        self.grad_outputs = [None] * self.output_len
+        self.seen_inputs: set = set()
+        self.seen_outputs: set = set()
+
+    # ---- the output side: grad_output is complete when each hooked output has its gradient
+    def on_output_grad(self, j: int, grad):
+        self.grad_outputs[j] = grad
+        self.seen_outputs.add(j)
+        if len(self.seen_outputs) < self.n_outputs:
+            return None
+        for hook in list(self.module._hooks("_backward_pre_hooks").values()):
+            result = hook(self.module, tuple(self.grad_outputs))
+            if result is not None:
+                if self.n_outputs != 1:
+                    raise NotImplementedError(
+                        "pyneuro applies a backward pre-hook's replacement grad_output only for modules with one output"
+                    )
+                self.grad_outputs = list(result if isinstance(result, tuple) else (result,))
+        replacement = self.grad_outputs[j]
+        if not self.waiting_inputs:  # nothing upstream requires grad: the full hooks run now
+            if self.module.__dict__.get("_backward_hooks"):
+                warnings.warn(
+                    "Full backward hook is firing when gradients are computed with respect to module outputs since "
+                    "no inputs require gradients. See https://docs.pytorch.org/docs/main/generated/"
+                    "torch.nn.Module.html#torch.nn.Module.register_full_backward_hook for more details.",
+                    stacklevel=2,
+                )
+            self._run_full_hooks()
+        return replacement
+
+    # ---- the input side: grad_input is complete when each input that requires grad has its gradient
+    def on_input_grad(self, i: int, grad):
+        self.grad_inputs[i] = grad
+        self.seen_inputs.add(i)
+        if len(self.seen_inputs) < len(self.waiting_inputs):
+            return None
+        replaced = self._run_full_hooks()
+        return replaced[i] if replaced is not None else None
+
+    def _run_full_hooks(self):
+        replaced = None
+        for hook in list(self.module._hooks("_backward_hooks").values()):
+            result = hook(self.module, tuple(self.grad_inputs), tuple(self.grad_outputs))
+            if result is not None:
+                result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+                if len(result) != self.n_inputs:
+                    raise RuntimeError(
+                        f"Backward hook returned an invalid number of grad_input, got {len(result)}, but expected {self.n_inputs}"
+                    )
+                if len(self.waiting_inputs) > 1:
+                    raise NotImplementedError(
+                        "pyneuro applies a full backward hook's replacement grad_input only for modules with one "
+                        "input that requires grad"
+                    )
+                self.grad_inputs = list(result)
+                replaced = result
+        self.reset()
+        return replaced
+
+
+def active(module) -> bool:
+    d = module.__dict__
+    return _GradMode.enabled and bool(d.get("_backward_hooks") or d.get("_backward_pre_hooks"))
+
+
+def wrap_inputs(module, args: tuple):
+    """(args with each input that requires grad passed through a hooked identity, the call's record)."""
+    waiting = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+    call = _Call(module, len(args), waiting)
+    args = list(args)
+    for i in waiting:
+        args[i] = _HookIdentity.apply(args[i])
+        args[i].register_hook(lambda grad, i=i: call.on_input_grad(i, grad))
+    return tuple(args), call
+
+
+def wrap_outputs(call: _Call, output):
+    """The output (a tensor or a tuple of them) with each tensor passed through a hooked identity."""
+    outputs = output if isinstance(output, tuple) else (output,)
+    wrapped = list(outputs)
+    call.output_len = len(outputs)
+    call.reset()
+    for j, o in enumerate(outputs):
+        if isinstance(o, Tensor) and o.requires_grad:
+            wrapped[j] = _HookIdentity.apply(o)
+            wrapped[j].register_hook(lambda grad, j=j: call.on_output_grad(j, grad))
+            call.n_outputs += 1
+    if call.n_outputs == 0 or not isinstance(output, tuple):
+        return wrapped[0] if call.n_outputs else output
+    return type(output)(*wrapped) if hasattr(output, "_fields") else type(output)(wrapped)  # namedtuples too
