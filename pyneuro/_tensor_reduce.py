@@ -23,7 +23,7 @@ import numpy as np
 
 from ._dtype import _PY_BOOL, _PY_INT
 from ._errors import ArgumentError, DTypeError, ShapeError
-from ._shapes import normalize_dims
+from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import MaxResult, TensorBase, _backend, _from_data
 from .random import _rng
 
@@ -50,6 +50,7 @@ class ReduceMethods:
     __slots__ = ()
 
     # ------------------------------------------------------------------ reductions
+    @numpy_keywords
     def aminmax(self, *, dim=None, keepdim=False) -> AminmaxResult:
         """(min, max) over dim (or all elements), like torch.aminmax."""
         if self.numel() == 0 and (dim is None or self.ndim == 0 or self.shape[dim] == 0):
@@ -58,15 +59,18 @@ class ReduceMethods:
             )
         return AminmaxResult(self.amin(dim, keepdim), self.amax(dim, keepdim))
 
+    @numpy_keywords
     def count_nonzero(self, dim=None):
         """The number of non-zero elements (over dim: an int or a tuple), int64."""
         return (self != 0).sum(dim=dim)
 
+    @numpy_keywords
     def nansum(self, dim=None, keepdim=False, *, dtype=None):
         """The sum treating NaN as zero (NaN elements get a zero gradient)."""
         x = self.masked_fill(self.isnan(), 0) if self._data.dtype.kind == "f" else self
         return x.sum(dim=dim, keepdim=keepdim, dtype=dtype)
 
+    @numpy_keywords
     def nanmean(self, dim=None, keepdim=False, *, dtype=None):
         """The mean of the non-NaN elements (NaN where there are none)."""
         x = self if dtype is None else self.to(dtype)
@@ -76,16 +80,19 @@ class ReduceMethods:
         count = (~x.isnan()).sum(dim=dim, keepdim=keepdim)
         return x.nansum(dim=dim, keepdim=keepdim) / count
 
+    @numpy_keywords
     def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
         """The q-th quantiles over dim (all elements when dim is None), like torch.quantile:
         the sorted values at rank q * (n - 1), interpolated (linear, lower, higher, midpoint,
         nearest); a row holding NaN gives NaN. q a 1-D tensor: its dimension comes first."""
         return _quantile(self, q, dim, keepdim, interpolation, "quantile")
 
+    @numpy_keywords
     def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
         """quantile ignoring NaN (each row ranks only its non-NaN values; all NaN: NaN)."""
         return _quantile(self, q, dim, keepdim, interpolation, "nanquantile")
 
+    @numpy_keywords
     def kthvalue(self, k, dim=-1, keepdim=False) -> MaxResult:
         """(values, indices) of the k-th smallest element along dim (k counts from 1)."""
         x = self.reshape(1) if self.ndim == 0 else self

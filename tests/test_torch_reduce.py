@@ -603,3 +603,15 @@ def test_more_errors_like_torch():
     pn.manual_seed(0)
     big = pn.empty(1000, dtype=pn.int64).random_().numpy()
     assert big.min() >= 0 and big.max() > 2**60
+
+
+def test_numpy_keyword_aliases():
+    for fn in (
+        lambda m, x: x.nansum(axis=1),
+        lambda m, x: x.count_nonzero(axis=0),
+        lambda m, x: x.quantile(0.5, axis=1, keepdims=True),
+        lambda m, x: m.nanmean(x, axis=0),
+        lambda m, x: m.amax(x, axis=(0, 1)),
+        lambda m, x: x.kthvalue(2, axis=0).values,
+    ):
+        same(*both(fn, X))
