@@ -32,7 +32,10 @@ class _Cholesky(Function):
         xp = self.bk.xp
         try:
             out = xp.linalg.cholesky(a)
-        except Exception as exc:  # LinAlgError: torch raises a RuntimeError subclass
+        except Exception as exc:
+            if type(exc).__name__ != "LinAlgError":
+                raise
+            # torch raises torch.linalg.LinAlgError, a RuntimeError
             raise RuntimeError(f"cholesky: the input is not positive-definite ({exc})") from None
         self.saved = (out,)
         return out

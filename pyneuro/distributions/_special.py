@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..autograd.function import Function, _errstate, _unbroadcast
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -225,7 +227,7 @@ class _GammaInc(Function):
 
     def forward(self, a, x):
         self.saved = (a, x)
-        return gammainc_array(self.bk.xp, a, x).astype(self.bk.xp.result_type(a, x), copy=False)
+        return gammainc_array(self.bk.xp, a, x).astype(np.result_type(a.dtype, x.dtype), copy=False)
 
     def backward(self, g):
         a, x = self.saved
@@ -251,12 +253,19 @@ class _Special(Function):
     digamma   ψ(a)           ψ'(a)
     erf       erf(a)         2/√π e^(-a²)
     erfinv    erfinv(a)      √π/2 e^(out²)
+    atan      arctan(a)      1 / (1 + a²)       (Cauchy's cdf)
     """
 
     __slots__ = ()
     saved_for = ((0,),)
 
-    _FORWARD = {"lgamma": lgamma_array, "digamma": digamma_array, "erf": erf_array, "erfinv": erfinv_array}
+    _FORWARD = {
+        "lgamma": lgamma_array,
+        "digamma": digamma_array,
+        "erf": erf_array,
+        "erfinv": erfinv_array,
+        "atan": lambda xp, a: xp.arctan(a),
+    }
 
     def forward(self, a, name="lgamma"):
         xp = self.bk.xp
@@ -272,6 +281,8 @@ class _Special(Function):
                 d = digamma_array(xp, a)
             elif name == "digamma":
                 d = trigamma_array(xp, a)
+            elif name == "atan":
+                d = 1 / (1 + a.astype(xp.float64) ** 2)
             elif name == "erf":
                 d = (2 / math.sqrt(math.pi)) * xp.exp(-(a.astype(xp.float64) ** 2))
             else:
@@ -312,3 +323,8 @@ def standard_gamma(alpha, draw):
     """A Gamma(alpha, 1) draw of alpha's shape, differentiable in alpha: `draw(alpha_array)`
     makes the values (on the host, from pyneuro's generator), _GammaReparam gives the gradient."""
     return _GammaReparam.apply(alpha, draw(alpha))
+
+
+def atan(t):
+    """arctan(t) of a Tensor (differentiable)."""
+    return _Special.apply(_float(t), name="atan")

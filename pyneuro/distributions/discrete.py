@@ -1,4 +1,5 @@
-"""The discrete distributions: Bernoulli, Categorical, OneHotCategorical, Poisson, Binomial.
+"""The discrete distributions: Bernoulli, Categorical, OneHotCategorical, Poisson, Binomial,
+Geometric, Multinomial.
 
 Bernoulli, Categorical and Binomial take either `probs` or `logits` (exactly one); the other
 is derived lazily (probs_to_logits / logits_to_probs) and cached. Their draws are not
@@ -18,7 +19,16 @@ from ._special import lgamma
 from .distribution import Distribution
 from .utils import _draw, _finfo, _xlogy, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
-__all__ = ["Bernoulli", "Binomial", "Categorical", "OneHotCategorical", "Poisson"]
+__all__ = [
+    "Bernoulli",
+    "Binomial",
+    "Categorical",
+    "Geometric",
+    "Multinomial",
+    "OneHotCategorical",
+    "OneHotCategoricalStraightThrough",
+    "Poisson",
+]
 
 
 def _one_of(probs, logits):
@@ -410,3 +420,141 @@ class Binomial(Distribution):
             raise NotImplementedError("Inhomogeneous total count not supported by `enumerate_support`.")
         values = creation.arange(1 + total, dtype=self._param.dtype, device=self._param.device)
         return _enumerate(values, self._batch_shape, expand)
+
+
+class Geometric(Distribution):
+    """Geometric(probs=p | logits=l): the number of failures before the first success, P(k) = (1-p)^k p."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        _one_of(probs, logits)
+        if probs is not None:
+            (self.probs,) = broadcast_all(probs)
+        else:
+            (self.logits,) = broadcast_all(logits)
+        param = self.probs if probs is not None else self.logits
+        super().__init__(param.shape, validate_args=validate_args)
+        if self._validate_args and probs is not None and not bool((self.probs > 0).all()):
+            value = self.probs
+            raise ValueError(
+                f"Expected parameter probs ({type(value).__name__} of shape {tuple(value.shape)}) "
+                f"of distribution {self!r} to be positive but found invalid values:\n{value[~(value > 0)]}"
+            )
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Geometric, _instance)
+        return self._expand_params(new, batch_shape, ("probs", "logits"))
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def mean(self):
+        return 1.0 / self.probs - 1.0
+
+    @property
+    def mode(self):
+        return creation.zeros_like(self.probs)
+
+    @property
+    def variance(self):
+        return (1.0 / self.probs - 1.0) / self.probs
+
+    def sample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        tiny = float(_finfo(self.probs).tiny)
+        p = np.broadcast_to(_host(self.probs), tuple(shape))
+
+        def draw(rng, s):
+            with np.errstate(divide="ignore"):  # p = 1: log1p(-1) = -inf, and every draw is 0
+                return np.floor(np.log(rng.uniform(tiny, 1, s)) / np.log1p(-p))
+
+        return _draw(self.probs, shape, draw)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        value, probs = broadcast_all(value, self.probs)
+        probs = functions.where((probs == 1) & (value == 0), 0.0, probs)  # 0 · log(0) is 0 here
+        return value * (-probs).log1p() + self.probs.log()
+
+    def entropy(self):
+        return (F.softplus(self.logits) - self.probs * self.logits) / self.probs
+
+
+class Multinomial(Distribution):
+    """Multinomial(total_count=n, probs | logits): the class counts of n Categorical draws (event_shape (K,))."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+
+    def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
+        if not isinstance(total_count, int):
+            raise NotImplementedError("inhomogeneous total_count is not supported")
+        self.total_count = total_count
+        self._categorical = Categorical(probs=probs, logits=logits)
+        self._binomial = Binomial(total_count=total_count, probs=self.probs)
+        batch_shape = self._categorical.batch_shape
+        super().__init__(batch_shape, self._categorical.param_shape[-1:], validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Multinomial, _instance)
+        new.total_count = self.total_count
+        new._categorical = self._categorical.expand(batch_shape)
+        new._binomial = Binomial(
+            total_count=self.total_count, probs=new._categorical.probs, validate_args=False
+        )
+        return self._expand_params(new, batch_shape, ())
+
+    @property
+    def support(self):
+        return constraints.multinomial(self.total_count)
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
+
+    @property
+    def mean(self):
+        return self.probs * self.total_count
+
+    @property
+    def variance(self):
+        return self.total_count * self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape=()):
+        shape = tuple(self._extended_shape(sample_shape))
+        p = _host(self.probs)
+        p = np.broadcast_to(p / p.sum(-1, keepdims=True), shape)
+        return _draw(self.probs, shape, lambda rng, s: rng.multinomial(self.total_count, p))
+
+    def entropy(self):
+        n = float(self.total_count)
+        term1 = n * self._categorical.entropy() - math.lgamma(n + 1)
+        support = self._binomial.enumerate_support(expand=False)[1:]
+        binomial_probs = self._binomial.log_prob(support).exp()
+        weights = lgamma(support + 1)
+        return term1 + (binomial_probs * weights).sum(0).sum(-1)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        logits, value = broadcast_all(self.logits, value)
+        log_factorial_n = lgamma(value.sum(-1) + 1)
+        log_factorial_xs = lgamma(value + 1).sum(-1)
+        logits = functions.where((value == 0) & (logits == -math.inf), 0.0, logits)
+        return log_factorial_n - log_factorial_xs + (logits * value).sum(-1)

@@ -1,4 +1,5 @@
-"""The simple continuous distributions: Normal, Laplace, Uniform, Exponential.
+"""The continuous distributions on the real line: Normal, Laplace, Uniform, Exponential,
+Cauchy, Gumbel, StudentT.
 
 Each is a location/scale (or rate) family with closed forms for everything, and each has an
 rsample: a draw from a fixed distribution (standard normal, uniform) moved and stretched by
@@ -11,12 +12,14 @@ import math
 import numbers
 
 from .. import creation
+from ..functions import where
 from . import constraints
-from ._special import erf, erfinv
+from ._special import atan, digamma, erf, erfinv, lgamma
 from .distribution import Distribution
-from .utils import _draw, _finfo, _standard_normal, _uniform, broadcast_all
+from .gamma import Chi2
+from .utils import _draw, _finfo, _standard_normal, _uniform, broadcast_all, euler_constant
 
-__all__ = ["Exponential", "Laplace", "Normal", "Uniform"]
+__all__ = ["Cauchy", "Exponential", "Gumbel", "Laplace", "Normal", "StudentT", "Uniform"]
 
 
 def _value(v, like):
@@ -246,3 +249,169 @@ class Exponential(Distribution):
 
     def entropy(self):
         return 1.0 - self.rate.log()
+
+
+class Cauchy(Distribution):
+    """Cauchy(loc, scale): density 1 / (π scale (1 + ((x - loc) / scale)²)); no mean or variance."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Cauchy, _instance)
+        return self._expand_params(new, batch_shape, ("loc", "scale"))
+
+    @property
+    def mean(self):
+        return creation.full(self._extended_shape(), math.nan, dtype=self.loc.dtype, device=self.loc.device)
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def variance(self):
+        return creation.full(self._extended_shape(), math.inf, dtype=self.loc.dtype, device=self.loc.device)
+
+    def rsample(self, sample_shape=()):
+        eps = _draw(self.loc, self._extended_shape(sample_shape), lambda rng, s: rng.standard_cauchy(s))
+        return self.loc + eps * self.scale
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return -math.log(math.pi) - self.scale.log() - (((value - self.loc) / self.scale) ** 2).log1p()
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return atan((value - self.loc) / self.scale) / math.pi + 0.5
+
+    def icdf(self, value):
+        angle = math.pi * (value - 0.5)
+        return angle.sin() / angle.cos() * self.scale + self.loc
+
+    def entropy(self):
+        return math.log(4 * math.pi) + self.scale.log()
+
+
+class Gumbel(Distribution):
+    """Gumbel(loc, scale): density exp(-(z + e^-z)) / scale with z = (x - loc) / scale."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Gumbel, _instance)
+        return self._expand_params(new, batch_shape, ("loc", "scale"))
+
+    @property
+    def mean(self):
+        return self.loc + self.scale * euler_constant
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def stddev(self):
+        return math.pi / math.sqrt(6) * self.scale
+
+    @property
+    def variance(self):
+        return self.stddev.pow(2)
+
+    def rsample(self, sample_shape=()):
+        fi = _finfo(self.loc)
+        low, high = float(fi.tiny), 1 - float(fi.eps)  # torch's base Uniform(tiny, 1 - eps)
+        u = _draw(self.loc, self._extended_shape(sample_shape), lambda rng, s: rng.uniform(low, high, s))
+        return self.loc - self.scale * (-u.log()).log()
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        y = (self.loc - value) / self.scale
+        return y - y.exp() - self.scale.log()
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return (-(-(value - self.loc) / self.scale).exp()).exp()
+
+    def icdf(self, value):
+        return self.loc - self.scale * (-value.log()).log()
+
+    def entropy(self):
+        return self.scale.log() + (1 + euler_constant)
+
+
+class StudentT(Distribution):
+    """StudentT(df, loc=0, scale=1): loc + scale · X / sqrt(V / df) with X ~ N(0, 1), V ~ Chi2(df)."""
+
+    arg_constraints = {"df": constraints.positive, "loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, df, loc=0.0, scale=1.0, validate_args=None):
+        self.df, self.loc, self.scale = broadcast_all(df, loc, scale)
+        self._chi2 = Chi2(self.df)
+        super().__init__(self.df.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(StudentT, _instance)
+        new = self._expand_params(new, batch_shape, ("df", "loc", "scale"))
+        new._chi2 = Chi2(new.df, validate_args=False)
+        return new
+
+    @property
+    def mean(self):
+        return where(self.df <= 1, math.nan, self.loc)
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def variance(self):
+        df = self.df
+        finite = self.scale.pow(2) * df / where(df > 2, df - 2, 1.0)
+        return where(df > 2, finite, where(df > 1, math.inf, math.nan))
+
+    def rsample(self, sample_shape=()):
+        x = _standard_normal(self.df, self._extended_shape(sample_shape))
+        z = self._chi2.rsample(sample_shape)
+        return self.loc + self.scale * (x * (z / self.df).rsqrt())
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        y = (value - self.loc) / self.scale
+        df = self.df
+        z = (
+            self.scale.log()
+            + 0.5 * df.log()
+            + 0.5 * math.log(math.pi)
+            + lgamma(0.5 * df)
+            - lgamma(0.5 * (df + 1.0))
+        )
+        return -0.5 * (df + 1.0) * (y**2.0 / df).log1p() - z
+
+    def entropy(self):
+        df = self.df
+        lbeta = lgamma(0.5 * df) + math.lgamma(0.5) - lgamma(0.5 * (df + 1))
+        return (
+            self.scale.log()
+            + 0.5 * (df + 1) * (digamma(0.5 * (df + 1)) - digamma(0.5 * df))
+            + 0.5 * df.log()
+            + lbeta
+        )
