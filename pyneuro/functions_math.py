@@ -19,6 +19,7 @@ from collections import namedtuple
 from typing import TYPE_CHECKING
 
 from ._dtype import _PY_BOOL, _PY_FLOAT, torch_name
+from ._dtype import bool_ as _bool
 from ._dtype import float32 as _float32
 from ._dtype import float64 as _float64
 from ._errors import ArgumentError, ZeroDivision
@@ -70,6 +71,8 @@ def _operands(input, other, fname, scalars=True):
     elif not isinstance(input, TensorBase):
         _need_tensor(other, fname, "other", 2)
         input = _tensor_from(input, device=other.device)
+    if input._data.dtype.kind == "b" and type(other) is int:
+        input = input.long()  # a Python int is the higher category: bool tensor % 2 is int64, as torch
     a, b = input._other(other)
     if isinstance(b, TensorBase) and a._data.shape != b._data.shape:
         _broadcast_check(a, b, fname)
@@ -104,10 +107,13 @@ def _unary(name, input, **params) -> Tensor:
     return _m.UNARY_OPS[name].apply(_need_tensor(input, name)._floating(), **params)
 
 
-def _binary(name, input, other, scalars=True) -> Tensor:
-    """A floating binary op of autograd/math.py's BINARY table (atan2, hypot, xlogy, ...)."""
-    a, b = _floats(*_operands(input, other, name, scalars))
-    return _m.BINARY_OPS[name].apply(a, b)
+def _binary(name, input, other, scalars=True, ints=True) -> Tensor:
+    """A floating binary op of autograd/math.py's BINARY table (atan2, hypot, xlogy, ...);
+    ints=False: torch has no kernel for integer operands (NotImplementedError)."""
+    a, b = _operands(input, other, name, scalars)
+    if not ints:
+        _not_for(a, "iub", name)
+    return _m.BINARY_OPS[name].apply(*_floats(a, b))
 
 
 def _check_integer_divisor(a, b):
@@ -143,6 +149,11 @@ def sub(input, other, *, alpha=1) -> Tensor:
         else _tensor_from(input, device=_need_tensor(other, "sub").device)
     )
     _check_alpha(a, other, alpha)
+    if a._data.dtype.kind == "b" or isinstance(other, _PY_BOOL) or getattr(other, "dtype", None) == _bool:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     return a.sub(other, alpha=alpha)
 
 
@@ -194,6 +205,7 @@ def floor_divide(input, other) -> Tensor:
     """input // other, rounded down, like div(rounding_mode="floor") but, as in torch, without a
     derivative (backward through it raises)."""
     a, b = _operands(input, other, "floor_divide")
+    _not_for(a, "b", "div_floor")
     if a._data.dtype.kind == "f":
         return _m.BINARY_OPS["floor_divide"].apply(a, b)
     return div(a, b, rounding_mode="floor")
@@ -214,7 +226,8 @@ def positive(input) -> Tensor:
 
 
 def absolute(input) -> Tensor:
-    return _need_tensor(input, "absolute").abs()
+    _not_for(_need_tensor(input, "absolute"), "b", "abs")
+    return input.abs()
 
 
 def square(input) -> Tensor:
@@ -255,13 +268,15 @@ def frac(input) -> Tensor:
 
 
 def fix(input) -> Tensor:
-    return _need_tensor(input, "fix").trunc()
+    _not_for(_need_tensor(input, "fix"), "b", "trunc")
+    return input.trunc()
 
 
 def fmod(input, other) -> Tensor:
     """The remainder of input / other rounded toward zero: its sign is input's (C's fmod).
     d/dinput = 1, d/dother = -trunc(input / other)."""
     a, b = _operands(_need_tensor(input, "fmod"), other, "fmod")
+    _not_for(a, "b", "fmod")
     if a._data.dtype.kind == "f":
         return _m.BINARY_OPS["fmod"].apply(a, b)
     _check_integer_divisor(a, b)
@@ -272,6 +287,7 @@ def remainder(input, other) -> Tensor:
     """Python's modulus: input - floor(input / other) * other, with other's sign.
     d/dinput = 1, d/dother = -floor(input / other)."""
     a, b = _operands(input, other, "remainder")
+    _not_for(a, "b", "remainder")
     if a._data.dtype.kind == "f":
         return _m.BINARY_OPS["remainder"].apply(a, b)
     _check_integer_divisor(a, b)
@@ -291,6 +307,8 @@ def float_power(input, exponent) -> Tensor:
 def ldexp(input, other) -> Tensor:
     """input * 2 ** other."""
     a, b = _operands(input, other, "ldexp", scalars=False)
+    if a._data.dtype.kind == "f":
+        _not_for(other, "b", "ldexp")
     return a * float_power(2.0, b)._cast(a._floating()._data.dtype)
 
 
@@ -470,12 +488,12 @@ def xlogy(input, other) -> Tensor:
 
 def logaddexp(input, other) -> Tensor:
     """log(e^input + e^other), without overflow."""
-    return _binary("logaddexp", input, other, scalars=False)
+    return _binary("logaddexp", input, other, scalars=False, ints=False)
 
 
 def logaddexp2(input, other) -> Tensor:
     """log2(2^input + 2^other)."""
-    return _binary("logaddexp2", input, other, scalars=False)
+    return _binary("logaddexp2", input, other, scalars=False, ints=False)
 
 
 # ----------------------------------------------------------------------------- signs, steps and limits
@@ -666,9 +684,10 @@ def logical_not(input) -> Tensor:
     return _need_tensor(input, "logical_not").logical_not()
 
 
-def _bitwise(name, input, other, op) -> Tensor:
+def _bitwise(name, input, other, op, bools=True) -> Tensor:
+    """An integer op; bools=False: not for two bools (the shifts)."""
     a, b = _operands(input, other, name)
-    _not_for(a, "f", name)
+    _not_for(a, "f" if bools else "fb", name)
     if isinstance(b, TensorBase):
         _not_for(b, "f", name)
     elif isinstance(b, _PY_FLOAT):
@@ -708,12 +727,14 @@ def _shift(xp, x, s, left):
 
 def bitwise_left_shift(input, other) -> Tensor:
     """input * 2**other for integers (0 once every bit is shifted out)."""
-    return _bitwise("bitwise_left_shift", input, other, lambda xp, x, y: _shift(xp, x, y, True))
+    return _bitwise("bitwise_left_shift", input, other, lambda xp, x, y: _shift(xp, x, y, True), bools=False)
 
 
 def bitwise_right_shift(input, other) -> Tensor:
     """input // 2**other for integers (arithmetic: negative numbers stay negative)."""
-    return _bitwise("bitwise_right_shift", input, other, lambda xp, x, y: _shift(xp, x, y, False))
+    return _bitwise(
+        "bitwise_right_shift", input, other, lambda xp, x, y: _shift(xp, x, y, False), bools=False
+    )
 
 
 def gcd(input, other) -> Tensor:

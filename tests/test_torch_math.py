@@ -620,3 +620,53 @@ def test_every_name_is_there_like_torch():
             assert hasattr(t, name), name
         if hasattr(tt, name + "_"):
             assert hasattr(t, name + "_"), name + "_"
+
+
+# ----------------------------------------------------------------------------- every dtype pair against torch
+_DTYPES = [np.float32, np.float64, np.int64, np.int32, np.uint8, np.bool_]
+_BINARY_NAMES = (
+    "add sub mul div true_divide floor_divide remainder fmod atan2 hypot xlogy logaddexp logaddexp2 copysign "
+    "fmax fmin nextafter heaviside float_power eq ne lt greater_equal logical_and logical_xor bitwise_and "
+    "bitwise_or bitwise_left_shift bitwise_right_shift gcd lcm ldexp rsub"
+).split()
+
+
+def _sample(dtype, shape, rng):
+    if dtype == np.bool_:
+        return rng.random(shape) > 0.5
+    if np.dtype(dtype).kind == "f":
+        return (rng.standard_normal(shape) * 2).astype(dtype)
+    return rng.integers(1, 6, shape).astype(dtype)  # no zero divisors
+
+
+def _outcome(fn):
+    try:
+        return fn()
+    except Exception as exc:  # the exception is the outcome compared
+        return exc
+
+
+def _same_outcome(p, t, what):
+    if isinstance(t, Exception) or isinstance(p, Exception):
+        assert isinstance(t, Exception) and isinstance(p, type(t)), (what, p, t)
+        return
+    assert_same(p, t, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", _BINARY_NAMES)
+def test_dtype_pairs_and_scalars_like_torch(name):
+    """Result dtype, values, or the exception type torch raises, for every pair of dtypes and for Python scalars."""
+    rng = np.random.default_rng(5)
+    for d1 in _DTYPES:
+        for d2 in _DTYPES:
+            x, y = _sample(d1, (2, 3), rng), _sample(d2, (3,), rng)
+            p = _outcome(lambda: getattr(pn, name)(pn.tensor(x), pn.tensor(y)))
+            _same_outcome(
+                p, _outcome(lambda: getattr(torch, name)(torch.tensor(x), torch.tensor(y))), (d1, d2)
+            )
+        for scalar in (2, 2.5, True):
+            x = _sample(d1, (3,), rng)
+            p = _outcome(lambda: getattr(pn, name)(pn.tensor(x), scalar))
+            _same_outcome(p, _outcome(lambda: getattr(torch, name)(torch.tensor(x), scalar)), (d1, scalar))
+            p = _outcome(lambda: getattr(pn, name)(scalar, pn.tensor(x)))
+            _same_outcome(p, _outcome(lambda: getattr(torch, name)(scalar, torch.tensor(x))), (scalar, d1))
