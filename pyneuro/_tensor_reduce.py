@@ -613,11 +613,12 @@ def _quantile(x, q, dim, keepdim, interpolation, what):
     n = host.shape[-1]
     nan_rows = np.isnan(host).any(-1)
     valid = (n - np.isnan(host).sum(-1)) if what == "nanquantile" else np.full(host.shape[:-1], n)
-    ranks = qs.reshape((-1,) + (1,) * (host.ndim - 1)) * (valid - 1)
+    dt = x._data.dtype  # ranks in the input's dtype, as torch computes them (0.6 * 5 is 3 in float32)
+    ranks = qs.astype(dt).reshape((-1,) + (1,) * (host.ndim - 1)) * (valid - 1).astype(dt)
     if what == "quantile":
-        ranks = np.where(nan_rows, n - 1, ranks)
+        ranks = np.where(nan_rows, dt.type(n - 1), ranks)
     else:
-        ranks = np.where(ranks < 0, 0, ranks)
+        ranks = np.where(ranks < 0, dt.type(0), ranks)
     if interpolation == "lower":
         ranks = np.floor(ranks)
     elif interpolation == "higher":
@@ -633,7 +634,7 @@ def _quantile(x, q, dim, keepdim, interpolation, what):
 
     out = at(below)
     if interpolation in ("linear", "midpoint"):
-        weights = np.full(ranks.shape, 0.5) if interpolation == "midpoint" else ranks - below
+        weights = np.full(ranks.shape, 0.5, dt) if interpolation == "midpoint" else ranks - below.astype(dt)
         above = at(np.ceil(ranks).astype(np.int64))
         w = _from_data(weights.astype(x._data.dtype), None, x.device)
         out = out + w * (above - out)

@@ -615,3 +615,14 @@ def test_numpy_keyword_aliases():
         lambda m, x: x.kthvalue(2, axis=0).values,
     ):
         same(*both(fn, X))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_quantile_ranks_in_the_input_dtype(dtype):
+    # 0.6 * 5 is exactly 3 in float32 but 3.0000000000000004 in float64: torch ranks in the input's dtype
+    x = RNG.standard_normal((3, 6)).astype(dtype)
+    x[0, :2] = np.nan
+    for q in np.linspace(0, 1, 21):
+        for interpolation in ("nearest", "higher", "lower", "midpoint", "linear"):
+            for name in ("quantile", "nanquantile"):
+                same(*both(lambda m, x: getattr(m, name)(x, float(q), dim=1, interpolation=interpolation), x))
