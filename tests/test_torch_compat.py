@@ -353,8 +353,12 @@ def test_linalg_norm_against_torch():
         torch.linalg.vector_norm(torch.tensor(a), 3).item(),
         rtol=1e-6,
     )
-    with pytest.raises(NotImplementedError):
-        pn.linalg.norm(pn.tensor(a), ord=2)
+    for ord_ in (2, -2, "nuc", 1, float("inf")):  # the matrix norms (singular values for 2, -2, nuc)
+        np.testing.assert_allclose(
+            pn.linalg.norm(pn.tensor(a), ord=ord_).item(),
+            torch.linalg.norm(torch.tensor(a), ord=ord_).item(),
+            rtol=1e-5,
+        )
 
 
 def test_inference_mode_and_no_grad_forms():
