@@ -568,10 +568,10 @@ class IndexMethods:
         self._check_inplace()
         out = view(self)
         self._data = out._data
+        if self._view is not None and out._view is not None:
+            self._view = out._view  # still a view of the same base, one step further
         if out._node is not None:
             self._node = out._node
-            if self._view is not None and out._view is not None:
-                self._view = out._view  # still a view of the same base, one step further
         self._vc[0] += 1
         return self
 

@@ -499,7 +499,18 @@ def _through_views(fw, x, s):
     return y * y, z * x.T.unsqueeze(-1), w.t()
 
 
+def _reshaped_view_written(fw, x, s):
+    base = fw.zeros(3, 4)
+    v = base[1]
+    v.unsqueeze_(0)  # no grad yet: v stays a view of base, now of shape (1, 4)
+    v.copy_(x[:1] * 2)
+    v.t_()
+    v.mul_(s[:1].T)
+    return base
+
+
 def test_in_place_ops_through_views_and_shape_changes():
+    same(_reshaped_view_written, A34, A34 + 1)
     same(_through_views, A34, A34[:2] * 3)
     same(lambda fw, x, s: _through_views(fw, x, s)[2] * s[0, 0], A34, A34[:2] * 3)
 
