@@ -58,8 +58,15 @@ def _check_range(idx, n, what, negative=False):
             raise IndexRangeError(f"{what}(): index {bad} is out of bounds for dimension with size {n}")
 
 
+def _tensor_arg(value, what, argument):
+    if not isinstance(value, TensorBase):
+        raise TypeError(f"{what}(): argument '{argument}' must be Tensor, not {type(value).__name__}")
+
+
 def _same_dtype(self, other, what, argument="source"):
-    if isinstance(other, TensorBase) and other._data.dtype != self._data.dtype:
+    """other must be a tensor of self's dtype (torch's TypeError / RuntimeError otherwise)."""
+    _tensor_arg(other, what.rstrip("_"), argument)
+    if other._data.dtype != self._data.dtype:
         raise DTypeError(
             f"{what}(): self ({_torch_name(self.dtype)}) and {argument} ({_torch_name(other.dtype)}) "
             "must have the same scalar type"
@@ -361,12 +368,15 @@ class IndexMethods:
     def index_put(self, indices, values, accumulate=False):
         """self with values put at self[indices] (accumulate=True: added, repeats add up)."""
         parts = tuple(indices)
-        for p in parts:
-            if isinstance(p, TensorBase) and p._data.dtype.kind not in "iub":
+        for i, p in enumerate(parts):
+            if not isinstance(p, TensorBase):
+                raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(p).__name__}")
+            if p._data.dtype.kind not in "iub":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if not isinstance(values, TensorBase):
+            raise TypeError(f"index_put(): argument 'values' must be Tensor, not {type(values).__name__}")
         _same_dtype_put(self, values)
-        index = tuple(p._data if isinstance(p, TensorBase) else p for p in parts)
-        return self._put(values, index, accumulate)
+        return self._put(values, tuple(p._data for p in parts), accumulate)
 
     def _dim_index_checks(self, dim, index, source, what, negative=False):
         """(dim, index array) for index_add/copy/fill after torch's checks."""
@@ -416,12 +426,12 @@ class IndexMethods:
         """self with source put at the flat positions index (negative count from the end)."""
         idx = _int_index(index, "put")
         _check_range(idx, self.numel(), "put", negative=True)
-        if not isinstance(source, TensorBase) or source.numel() != idx.size:
-            got = source.numel() if isinstance(source, TensorBase) else type(source).__name__
+        _same_dtype(self, source, "put_")
+        if source.numel() != idx.size:
+            got = source.numel()
             raise ShapeError(
                 f"put(): Expected source and index to have the same number of elements, got {got} and {idx.size}"
             )
-        _same_dtype(self, source, "put_")
         if self.ndim == 0:
             return self.reshape(1).put(index, source, accumulate).reshape(())
         where = _backend(self.device).xp.unravel_index(idx.reshape(-1) % self.numel(), self.shape)
@@ -447,6 +457,7 @@ class IndexMethods:
 
     def select_scatter(self, src, dim, index):
         """self with self.select(dim, index) replaced by src."""
+        _tensor_arg(src, "select_scatter", "src")
         (d,) = normalize_dims(dim, self.ndim)
         n = self.shape[d]
         if not -n <= index < n:
@@ -457,6 +468,7 @@ class IndexMethods:
 
     def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
         """self with self[..., start:end:step, ...] (on dim) replaced by src."""
+        _tensor_arg(src, "slice_scatter", "src")
         (d,) = normalize_dims(dim, self.ndim)
         return self._scatter_region(
             src, (slice(None),) * d + (slice(start, end, step),), "SliceScatterBackward0"
@@ -464,6 +476,7 @@ class IndexMethods:
 
     def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
         """self with self.diagonal(offset, dim1, dim2) replaced by src."""
+        _tensor_arg(src, "diagonal_scatter", "src")
         pos = self._diagonal_positions(offset, dim1, dim2)
         if tuple(src.shape) != tuple(pos.shape):
             raise ShapeError(
@@ -489,8 +502,6 @@ class IndexMethods:
         if reduce not in ("sum", "prod", "mean", "amax", "amin"):
             raise ArgumentError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
         idx = _int_index(index, "scatter_reduce")
-        if not isinstance(src, TensorBase):
-            raise TypeError(f"scatter_reduce(): argument 'src' must be Tensor, not {type(src).__name__}")
         _same_dtype(self, src, "scatter_reduce", "src")
         if reduce == "mean" and self._data.dtype.kind == "b":
             raise NotImplementedError('"scatter_reduce" with reduce="mean" is not implemented for \'Bool\'')
