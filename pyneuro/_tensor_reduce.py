@@ -18,6 +18,7 @@ from __future__ import annotations
 import builtins
 import warnings
 from collections import namedtuple
+from fractions import Fraction
 
 import numpy as np
 
@@ -118,15 +119,15 @@ class ReduceMethods:
         lo, hi = float(min), float(max)
         if lo == hi and data.size:
             lo, hi = float(data.min()), float(data.max())
+        if lo == hi:
+            lo, hi = lo - 1, hi + 1
         if not (np.isfinite(lo) and np.isfinite(hi)):
             raise ArgumentError(f"torch.histc: range of [{lo}, {hi}] is not finite")
         if lo > hi:
             raise ArgumentError("torch.histc: max must be larger than min")
-        if lo == hi:
-            lo, hi = lo - 1, hi + 1
-        edges = np.linspace(lo, hi, int(bins) + 1).astype(self._data.dtype)
-        hist, _ = np.histogram(data, bins=edges)
-        return _from_data(hist.astype(self._data.dtype), None, self.device)
+        edges = _torch_linspace(lo, hi, int(bins) + 1, data.dtype)
+        hist = _bin_counts(data, edges, "linear", None)
+        return _from_data(hist, None, self.device)
 
     def histogram(self, bins, *, range=None, weight=None, density=False):
         """(hist, bin_edges): counts (or weights, or a density) in `bins` equal bins over range
@@ -135,22 +136,22 @@ class ReduceMethods:
             raise NotImplementedError(f"\"histogramdd\" not implemented for '{self.dtype.torch_name}'")
         data = _host(self).reshape(-1)
         if isinstance(bins, TensorBase):
-            edges = _host(bins).astype(self._data.dtype)
+            edges, how = _host(bins).astype(data.dtype), "search"
         else:
-            lo, hi = (
-                (float(range[0]), float(range[1]))
-                if range is not None
-                else ((float(data.min()), float(data.max())) if data.size else (0.0, 0.0))
-            )
+            if range is not None:
+                lo, hi = float(range[0]), float(range[1])
+            else:
+                lo, hi = (float(data.min()), float(data.max())) if data.size else (0.0, 0.0)
             if lo == hi:
                 lo, hi = lo - 0.5, hi + 0.5
-            edges = np.linspace(lo, hi, int(bins) + 1).astype(self._data.dtype)
-        w = None if weight is None else _host(weight).reshape(-1)
-        hist, _ = np.histogram(data, bins=edges, weights=w, density=density)
+            edges, how = _torch_linspace(lo, hi, int(bins) + 1, data.dtype), "local"
+        w = None if weight is None else _host(weight).reshape(-1).astype(data.dtype)
+        hist = _bin_counts(data, edges, how, w)
+        if density:
+            with np.errstate(divide="ignore", invalid="ignore"):  # no weight at all: NaN, as torch
+                hist = hist / hist.sum() / np.diff(edges)
         dev = self.device
-        return HistogramResult(
-            _from_data(hist.astype(self._data.dtype), None, dev), _from_data(edges, None, dev)
-        )
+        return HistogramResult(_from_data(hist.astype(data.dtype), None, dev), _from_data(edges, None, dev))
 
     # ------------------------------------------------------------------ statistics
     def cov(self, *, correction=1, fweights=None, aweights=None):
@@ -554,6 +555,41 @@ def tensordot(a, b, dims=2):
     left = a.permute(*(free_a + da)).reshape(-1, k)
     right = b.permute(*(db + free_b)).reshape(k, -1)
     return (left @ right).reshape(*shape)
+
+
+def _torch_linspace(start, end, steps, dtype):
+    """torch.linspace's values in dtype, bit for bit: its kernel computes start + step * i for the
+    first half and end - step * (steps - 1 - i) for the rest, each as one fused multiply-add
+    (one rounding), which the exact Fraction arithmetic here reproduces."""
+    start, end = dtype.type(start), dtype.type(end)
+    step = (end - start) / dtype.type(builtins.max(steps - 1, 1))
+    s, e, d = Fraction(float(start)), Fraction(float(end)), Fraction(float(step))
+    exact = [s + d * i if i < steps // 2 else e - d * (steps - 1 - i) for i in builtins.range(steps)]
+    return np.array([float(v) for v in exact]).astype(dtype)
+
+
+def _bin_counts(data, edges, how, weight):
+    """torch's histogram kernel (aten/native/cpu/HistogramKernel.cpp): elements outside
+    [edges[0], edges[-1]] (and NaN) are skipped; the bin is found by division ("linear", histc),
+    by division corrected against the edges next to it ("local", histogram with a bin count), or
+    by binary search ("search", histogram with edges); the last bin includes its right edge."""
+    nb = len(edges)
+    left, right = edges[0], edges[-1]
+    keep = (data >= left) & (data <= right)
+    x = data[keep]
+    if how == "search":
+        pos = np.searchsorted(edges, x, side="right") - 1
+    else:
+        pos = ((x - left) * data.dtype.type(nb - 1) / (right - left)).astype(np.int64)
+        if how == "local":
+            lo = np.maximum(pos - 1, 0)
+            window = np.stack([edges[np.minimum(lo + k, nb - 1)] for k in builtins.range(3)], axis=-1)
+            inside = (np.arange(3) < (np.minimum(pos + 2, nb) - lo)[:, None]) & (window <= x[:, None])
+            pos = lo + inside.sum(-1) - 1
+    pos = np.where(pos == nb - 1, nb - 2, pos)
+    hist = np.zeros(builtins.max(nb - 1, 0), dtype=data.dtype)
+    np.add.at(hist, pos, data.dtype.type(1) if weight is None else weight[keep])
+    return hist
 
 
 def _add_scaled(t, product, beta, alpha):

@@ -626,3 +626,16 @@ def test_quantile_ranks_in_the_input_dtype(dtype):
         for interpolation in ("nearest", "higher", "lower", "midpoint", "linear"):
             for name in ("quantile", "nanquantile"):
                 same(*both(lambda m, x: getattr(m, name)(x, float(q), dim=1, interpolation=interpolation), x))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_histograms_bin_for_bin(dtype):
+    # edges and bins exactly as torch's kernel: its linspace (fused multiply-adds) and bin rules
+    for seed in range(6):
+        r = np.random.default_rng(seed)
+        x = (r.integers(-10, 10, size=60) / r.choice([3, 7, 10])).astype(dtype)
+        for bins in (3, 7, 13, 100):
+            for lo, hi in ((0, 0), (-1, 1), (-0.3, 0.7)):
+                same(*both(lambda m, x: m.histc(x, bins, lo, hi), x), atol=0)
+            for rng in (None, (-1.0, 0.7)):
+                same(*both(lambda m, x: m.histogram(x, bins, range=rng), x), atol=0)
