@@ -26,6 +26,7 @@ from ._errors import ArgumentError, ZeroDivision
 from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap
 from .autograd import math as _m
 from .creation import tensor as _tensor_from
+from .functions import where
 
 if TYPE_CHECKING:  # annotations only
     from .tensor import Tensor
@@ -563,16 +564,32 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None) -> Tensor:
     return _m.UNARY_OPS["nan_to_num"].apply(t, nan=nan, posinf=posinf, neginf=neginf)
 
 
+def _clamp(input, min, max, fname) -> Tensor:
+    """min(max(input, min), max); bounds that are tensors (broadcasting, differentiable: each bound gets
+    the gradient where it is the answer, input where it lies within them, ties included) as torch."""
+    t = _need_tensor(input, fname)
+    if not isinstance(min, TensorBase) and not isinstance(max, TensorBase):
+        return t.clamp(min, max)
+    out = t
+    if min is not None:
+        out, lo = _operands(out, min, fname)
+        out = where(out < lo, lo, out)
+    if max is not None:
+        out, hi = _operands(out, max, fname)
+        out = where(out > hi, hi, out)
+    return out
+
+
 def clip(input, min=None, max=None) -> Tensor:
-    return _need_tensor(input, "clip").clamp(min, max)
+    return _clamp(input, min, max, "clip")
 
 
 def clamp_min(input, min) -> Tensor:
-    return _need_tensor(input, "clamp_min").clamp_min(min)
+    return _clamp(input, min, None, "clamp_min")
 
 
 def clamp_max(input, max) -> Tensor:
-    return _need_tensor(input, "clamp_max").clamp_max(max)
+    return _clamp(input, None, max, "clamp_max")
 
 
 def isnan(input) -> Tensor:

@@ -670,3 +670,19 @@ def test_dtype_pairs_and_scalars_like_torch(name):
             _same_outcome(p, _outcome(lambda: getattr(torch, name)(torch.tensor(x), scalar)), (d1, scalar))
             p = _outcome(lambda: getattr(pn, name)(scalar, pn.tensor(x)))
             _same_outcome(p, _outcome(lambda: getattr(torch, name)(scalar, torch.tensor(x))), (scalar, d1))
+
+
+def test_clip_with_tensor_bounds():
+    x = np.array([1.0, -2.0, 3.0, 0.5], dtype=np.float32)
+    lo = np.array([0.0, 0.0, 4.0, 0.5], dtype=np.float32)
+    hi = np.array([2.0], dtype=np.float32)
+    run_both("clip", [x, lo, hi])
+    run_both("clamp_min", [x, lo])
+    run_both("clamp_max", [x, hi])
+    run_both("clip", [x], -1.0, 2.0)
+    for lib in (pn, torch):
+        t = lib.tensor(x)
+        t.clamp_max_(lib.tensor(lo))
+        if lib is pn:
+            got = t
+    assert_same(got, t)
