@@ -35,6 +35,8 @@ from .functional_conv import (
     max_pool2d,
     pad,
 )
+from .functional_conv3d import *  # noqa: F403 - conv3d, max_pool3d, avg_pool3d, ... (its __all__)
+from .functional_conv3d import __all__ as _CONV3D
 from .functional_layers import *  # noqa: F403 - pdist, bilinear, rms_norm, embedding_bag, ... (its __all__)
 from .functional_layers import __all__ as _LAYERS
 from .functional_loss import *  # noqa: F403 - kl_div, triplet_margin_loss, ... (its __all__)
@@ -742,4 +744,5 @@ __all__ = [
     *_POOLING,
     *_LAYERS,
     *_LOSSES,
+    *_CONV3D,
 ]

@@ -21,7 +21,7 @@ and is an index_select per tap times a weight, summed, so autograd gives the gra
 transpose: each output gradient scatter-added back to the taps it read). The index and
 weight arrays are computed in the input's float precision, exactly as torch's kernels do, so
 the taps chosen agree with torch. bilinear = linear along W then along H; trilinear adds D.
-mode="area" is adaptive_avg_pool1d/2d.
+mode="area" is adaptive_avg_pool1d/2d/3d.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from ._errors import ArgumentError, ShapeError
 from .autograd.fold import Col2Im, Im2Col
 from .creation import as_tensor
 from .functional_conv import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .functional_conv3d import adaptive_avg_pool3d
 from .tensor import Tensor
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
@@ -157,7 +158,7 @@ def interpolate(
     """Resize the spatial dimensions of x (N, C, d1[, d2[, d3]]) to `size` or by `scale_factor`.
 
     Modes as torch: nearest, nearest-exact, linear (3-D input), bilinear and bicubic (4-D),
-    trilinear (5-D), area (adaptive average pooling, 3-D and 4-D). align_corners (linear
+    trilinear (5-D), area (adaptive average pooling, 3-D to 5-D). align_corners (linear
     modes only; default False) maps the corner pixels' centres onto each other. See the
     module docstring for the formulas. antialias is not supported (NotImplementedError).
     """
@@ -197,11 +198,7 @@ def interpolate(
             f"Input and output sizes should be greater than 0, but got input ({inp}) output ({out})"
         )
     if mode == "area":
-        if input.ndim == 5:
-            raise NotImplementedError(
-                "interpolate: mode='area' on 5-D input (adaptive_avg_pool3d) is not supported"
-            )
-        pool = adaptive_avg_pool1d if input.ndim == 3 else adaptive_avg_pool2d
+        pool = {3: adaptive_avg_pool1d, 4: adaptive_avg_pool2d, 5: adaptive_avg_pool3d}[input.ndim]
         return pool(input, sizes[0] if input.ndim == 3 else tuple(sizes))
     nearest = mode in ("nearest", "nearest-exact")
     if input.dtype.kind != "f" and not (nearest and input.dtype == uint8):  # torch: floats and uint8 images

@@ -91,6 +91,8 @@ from .modules import (
     TransformerEncoderLayer,
     Unflatten,
 )
+from .modules.conv3d import *  # noqa: F403 - Conv3d, MaxPool3d, AvgPool3d, ... (its __all__)
+from .modules.conv3d import __all__ as _CONV3D
 from .modules.distance import *  # noqa: F403 - CosineSimilarity, PairwiseDistance
 from .modules.distance import __all__ as _DISTANCE
 from .modules.layers_more import *  # noqa: F403 - Bilinear, RMSNorm, EmbeddingBag, ... (its __all__)
@@ -197,4 +199,5 @@ __all__ = [
     *_DISTANCE,
     *_LAYERS_MORE,
     *_LOSSES_MORE,
+    *_CONV3D,
 ]
