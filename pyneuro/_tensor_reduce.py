@@ -16,6 +16,7 @@ counter and refuses a leaf that requires grad, as every in-place op does.
 from __future__ import annotations
 
 import builtins
+import operator
 import warnings
 from collections import namedtuple
 from fractions import Fraction
@@ -76,7 +77,8 @@ class ReduceMethods:
         """The mean of the non-NaN elements (NaN where there are none)."""
         x = self if dtype is None else self.to(dtype)
         _check_float(
-            x, f"nanmean(): expected input to have floating point or complex dtype but got {x.dtype}"
+            x,
+            f"nanmean(): expected input to have floating point or complex dtype but got {x.dtype.torch_name}",
         )
         count = (~x.isnan()).sum(dim=dim, keepdim=keepdim)
         return x.nansum(dim=dim, keepdim=keepdim) / count
@@ -98,7 +100,8 @@ class ReduceMethods:
         """(values, indices) of the k-th smallest element along dim (k counts from 1)."""
         x = self.reshape(1) if self.ndim == 0 else self
         (d,) = normalize_dims(dim, x.ndim)
-        if not isinstance(k, _PY_INT) or not 1 <= k <= x.shape[d]:
+        k = operator.index(k)
+        if not 1 <= k <= x.shape[d]:
             raise ArgumentError(f"kthvalue(): selected number k out of range for dimension {dim}")
         idx = x.argsort(d).narrow(d, k - 1, 1)
         values = x.gather(d, idx)
