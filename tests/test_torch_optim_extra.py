@@ -458,3 +458,62 @@ def test_step_before_optimizer_step_warns_like_torch():
         s = fw.optim.lr_scheduler.StepLR(opt, 2)
         with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`"):
             s.step()
+
+
+# ----------------------------------------------------------------------------- swa_utils
+
+
+def _swa_run(fw, ema=False, use_buffers=False):
+    fw.manual_seed(0)
+    rng = np.random.default_rng(3)
+    model = fw.nn.Sequential(fw.nn.Linear(3, 4), fw.nn.BatchNorm1d(4), fw.nn.Linear(4, 1))
+    with fw.no_grad():
+        for p in model.parameters():
+            p.copy_(fw.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32)))
+    x = fw.tensor(rng.standard_normal((8, 3)).astype(np.float32))
+    swa = fw.optim.swa_utils
+    kw = {"multi_avg_fn": swa.get_ema_multi_avg_fn(0.9)} if ema else {}
+    avg = swa.AveragedModel(model, use_buffers=use_buffers, **kw)
+    opt = fw.optim.SGD(model.parameters(), lr=0.1)
+    sched = swa.SWALR(opt, swa_lr=0.02, anneal_epochs=3, anneal_strategy="cos")
+    lrs = []
+    for _ in range(6):
+        opt.zero_grad()
+        model(x).pow(2).mean().backward()
+        opt.step()
+        avg.update_parameters(model)
+        sched.step()
+        lrs.append(sched.get_last_lr()[0])
+    swa.update_bn([(x[:4],), (x[4:],)], avg)
+    avg.eval()
+    out = avg(x)
+    return lrs, [_np(v) for v in avg.state_dict().values()], _np(out), list(avg.state_dict())
+
+
+def _np(t):
+    return t.detach().numpy()
+
+
+@pytest.mark.parametrize(("ema", "use_buffers"), [(False, False), (True, False), (False, True)])
+def test_swa_utils_match_torch(ema, use_buffers):
+    mine, ref = _swa_run(pn, ema, use_buffers), _swa_run(torch, ema, use_buffers)
+    np.testing.assert_allclose(mine[0], ref[0], rtol=1e-12)
+    assert mine[3] == ref[3]
+    for a, b in zip(mine[1], ref[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(mine[2], ref[2], rtol=1e-5, atol=1e-5)
+
+
+def test_swa_errors_like_torch():
+    for fw in (pn, torch):
+        opt = fw.optim.SGD([fw.zeros(1, requires_grad=True)], lr=0.1)
+        with pytest.raises(ValueError):
+            fw.optim.swa_utils.SWALR(opt, 0.01, anneal_strategy="step")
+        with pytest.raises(ValueError):
+            fw.optim.swa_utils.SWALR(opt, 0.01, anneal_epochs=-1)
+        with pytest.raises(ValueError):
+            fw.optim.swa_utils.get_ema_multi_avg_fn(1.5)
+        with pytest.raises(AssertionError):
+            fw.optim.swa_utils.AveragedModel(
+                fw.nn.Linear(1, 1), avg_fn=fw.optim.swa_utils.get_swa_avg_fn(), multi_avg_fn=lambda *a: None
+            )

@@ -1,6 +1,6 @@
 """pyneuro.optim: optimizers whose updates are backend kernels or whole-array passes (like torch.optim)."""
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adam import Adam, AdamW
 from .adam_variants import Adamax, NAdam, RAdam
@@ -25,4 +25,5 @@ __all__ = [
     "ASGD",
     "LBFGS",
     "lr_scheduler",
+    "swa_utils",
 ]
