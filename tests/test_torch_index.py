@@ -373,7 +373,7 @@ def test_non_differentiable_results():
     assert pn.combinations(pn.tensor([1, 2, 3]), r=0).shape == (0,)
 
 
-def test_scatter_reduce_amax_ties_and_take_repeats_against_autograd():
+def test_scatter_reduce_ties_share_the_gradient_like_torch():
     # every value equal: torch shares the gradient evenly among self and the tied src values
     same(
         lambda fw, x, s: x.scatter_reduce(0, fw.tensor([0, 0, 0]), s, "amax"),
