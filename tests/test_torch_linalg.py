@@ -281,3 +281,23 @@ def test_tensorinv_tensorsolve():
     )
     with pytest.raises(RuntimeError):
         pn.linalg.tensorinv(pn.ones(2, 3), ind=1)
+
+
+def test_inplace_change_after_use_is_caught():
+    for fn in (pn.linalg.det, pn.linalg.svdvals, pn.linalg.eigvalsh):  # their backward reads the input
+        a = pn.tensor(SPD[0], requires_grad=True)
+        b = a * 1
+        out = fn(b)
+        b.add_(1.0)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            out.sum().backward()
+    for fn in (pn.linalg.inv, pn.linalg.cholesky):  # theirs reads the output only, as torch's
+        a = pn.tensor(SPD[0], requires_grad=True)
+        b = a * 1
+        out = fn(b)
+        b.add_(1.0)
+        out.sum().backward()  # fine: the input is not read
+        out = fn(a)
+        out.mul_(2.0)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            out.sum().backward()
