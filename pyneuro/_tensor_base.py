@@ -396,10 +396,21 @@ class TensorBase:
         return self.__repr__()
 
     def __format__(self, spec: str) -> str:
-        # f"{t}" of a 0-d tensor formats its number, as torch does (f"{loss:.3f}" too)
-        if self._data.ndim == 0 or (spec and self._data.size == 1):
+        # f"{t}" of a 0-d tensor formats its number, as torch does (f"{loss:.3f}" too); a format
+        # spec on a tensor with dimensions is torch's TypeError (object.__format__'s)
+        if self._data.ndim == 0:
             return format(self.item(), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
         return repr(self)
+
+    def __contains__(self, element) -> bool:
+        """`v in t`: does any element equal v (torch's rule: a number or a tensor)."""
+        if not isinstance(element, (TensorBase, int, float, bool)):
+            raise RuntimeError(
+                f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}."
+            )
+        return bool((self == element).any())
 
     # ------------------------------------------------------------------ operands of binary ops
     def _other(self, other):
@@ -534,10 +545,20 @@ class TensorBase:
             out = bk.xp.expand_dims(out, d)
         return _wrap(bk.xp.asarray(out), self.device)
 
-    def argsort(self, dim=-1, descending=False):
-        """Indices that sort along dim (int64, no gradient)."""
-        data = -self._data if descending else self._data
-        return _wrap(data.argsort(axis=dim, kind="stable").astype(np.int64), self.device)
+    def argsort(self, dim=-1, descending=False, stable=False):
+        """Indices that sort along dim (int64, no gradient); always stable (equal elements keep
+        their order, which torch guarantees only with stable=True). Descending sorts the reversed
+        row ascending and maps back, so ties keep their order, NaN comes first (torch's "largest")
+        and unsigned and bool tensors need no negation."""
+        data = self._data
+        xp = _backend(self.device).xp
+        (d,) = normalize_dims(dim, data.ndim)
+        if data.ndim == 0:
+            return _wrap(xp.zeros((), dtype=np.int64), self.device)
+        if not descending:
+            return _wrap(data.argsort(axis=d, kind="stable").astype(np.int64), self.device)
+        reversed_order = xp.flip(data, axis=d).argsort(axis=d, kind="stable")
+        return _wrap((data.shape[d] - 1 - xp.flip(reversed_order, axis=d)).astype(np.int64), self.device)
 
     def ndimension(self) -> int:
         return self.ndim

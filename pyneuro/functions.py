@@ -270,7 +270,7 @@ def topk(t, k, dim=-1, largest=True, sorted=True):
 
 
 @numpy_keywords
-def argsort(t, dim=-1, descending=False) -> Tensor:
+def argsort(t, dim=-1, descending=False, stable=False) -> Tensor:
     return t.argsort(dim, descending)
 
 
@@ -466,8 +466,8 @@ def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor
 
 
 @numpy_keywords
-def sort(t, dim=-1, descending=False):
-    """(values, indices) sorted along dim, like torch.sort."""
+def sort(t, dim=-1, descending=False, stable=False):
+    """(values, indices) sorted along dim, like torch.sort (always stable here)."""
     return t.sort(dim, descending)
 
 

@@ -732,10 +732,10 @@ class Tensor(
         powers = self * self if p == 2 else self.abs() ** p
         return _ag.Root.apply(powers.sum(dim=dim, keepdim=keepdim), p=p)
 
-    def sort(self, dim=-1, descending=False):
-        """(values, indices) sorted along dim; values are differentiable (a gather)."""
+    def sort(self, dim=-1, descending=False, stable=False):
+        """(values, indices) sorted along dim (stably); values are differentiable (a gather)."""
         idx = self.argsort(dim, descending)
-        return MaxResult(self.gather(dim, idx), idx)
+        return MaxResult(self.gather(dim, idx) if self.ndim else self.clone(), idx)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         """(values, indices) of the k largest (or smallest) entries along dim, like torch.topk."""

@@ -345,3 +345,37 @@ def test_out_keyword_errors_like_torch():
     version = snapshot._version
     pn.exp(pn.zeros(2), out=snapshot)
     assert snapshot._version == version + 1
+
+
+# ---------------------------------------------------------------------------- sort, `in`, format
+SORT_INPUTS = [
+    lambda L: L.tensor([2, 1, 2, 1]),
+    lambda L: L.tensor([True, False, True]),
+    lambda L: L.tensor([0, 3, 255, 1], dtype=L.uint8),
+    lambda L: L.tensor([1.0, float("nan"), 3.0, -1.0, float("nan")]),
+    lambda L: L.tensor([[3.0, 1.0], [1.0, 3.0]]),
+    lambda L: L.tensor(5.0),
+]
+
+
+@pytest.mark.parametrize("make", SORT_INPUTS)
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_and_argsort_are_stable_both_ways_like_torch(make, descending):
+    def run(L):
+        x = make(L)
+        values, indices = L.sort(x, descending=descending, stable=True)
+        return values.tolist(), indices.tolist(), x.argsort(descending=descending, stable=True).tolist()
+
+    p, t = run(pn), run(torch)
+    assert str(p) == str(t)  # str: NaN == NaN
+
+
+def test_contains_and_format_like_torch():
+    for L in (pn, torch):
+        x = L.tensor([[1.0, 2.0], [3.0, 4.0]])
+        assert 3.0 in x and 5 not in x and L.tensor([1.0, 2.0]) in x
+        with pytest.raises(RuntimeError, match="only supports Tensor or scalar"):
+            _ = "a" in x
+        with pytest.raises(TypeError, match="unsupported format string"):
+            f"{x:.2f}"
+        assert f"{L.tensor(2.5):.2f}" == "2.50" and f"{x}".startswith("tensor([[1., 2.]")
