@@ -94,7 +94,57 @@ CASES = [
         False,
     ),
 ]
+CASES += [
+    ("HalfCauchy", {"scale": [1.0, 0.5, 3.0]}, [0.3, 1.2, 4.0], True, True),
+    ("Weibull", {"scale": [1.0, 2.0, 0.5], "concentration": [1.0, 1.5, 3.0]}, [0.3, 1.0, 4.0], True, True),
+    ("Pareto", {"scale": [1.0, 2.0, 0.5], "alpha": [0.5, 1.5, 3.0]}, [1.3, 2.0, 4.0], True, True),
+    (
+        "InverseGamma",
+        {"concentration": [0.5, 1.5, 3.0], "rate": [1.0, 2.0, 0.5]},
+        [0.3, 1.0, 4.0],
+        True,
+        False,
+    ),
+    (
+        "NegativeBinomial",
+        {"total_count": [1.0, 2.5, 7.0], "probs": [0.2, 0.5, 0.8]},
+        [0.0, 3.0, 10.0],
+        False,
+        False,
+    ),
+    (
+        "NegativeBinomial",
+        {"total_count": [1.0, 2.5, 7.0], "logits": [0.2, -0.5, 0.8]},
+        [0.0, 3.0, 10.0],
+        False,
+        False,
+    ),
+    ("RelaxedBernoulli", {"temperature": [0.5], "probs": [0.2, 0.5, 0.8]}, [0.1, 0.3, 0.9], False, False),
+    ("RelaxedBernoulli", {"temperature": [2.0], "logits": [0.2, -0.5, 0.8]}, [0.1, 0.3, 0.9], False, False),
+    (
+        "RelaxedOneHotCategorical",
+        {"temperature": [0.5], "probs": [[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]]},
+        [[0.1, 0.3, 0.6], [0.2, 0.2, 0.6]],
+        False,
+        False,
+    ),
+    (
+        "RelaxedOneHotCategorical",
+        {"temperature": [2.0], "logits": [[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]]},
+        [[0.1, 0.3, 0.6], [0.2, 0.2, 0.6]],
+        False,
+        False,
+    ),
+]
+IDS = [f"{c[0]}-{'-'.join(c[1])}" for c in CASES]
 HEAVY_TAILED = ("Cauchy", "StudentT")
+NO_SAMPLE_MOMENTS = HEAVY_TAILED + (
+    "HalfCauchy",
+    "Pareto",
+    "InverseGamma",
+    "RelaxedBernoulli",
+    "RelaxedOneHotCategorical",
+)
 IDS = [f"{c[0]}-{'-'.join(c[1])}" for c in CASES]
 
 
@@ -209,8 +259,8 @@ def test_sample_shapes_and_dtypes(case, sample_shape):
 
 @pytest.mark.parametrize(
     "case",
-    [c for c in CASES if c[0] not in HEAVY_TAILED],
-    ids=[i for c, i in zip(CASES, IDS) if c[0] not in HEAVY_TAILED],
+    [c for c in CASES if c[0] not in NO_SAMPLE_MOMENTS],
+    ids=[i for c, i in zip(CASES, IDS) if c[0] not in NO_SAMPLE_MOMENTS],
 )
 def test_sample_statistics(case):
     pn.manual_seed(0)
@@ -236,6 +286,23 @@ def test_heavy_tailed_samples_have_their_median_at_loc(name):
     q = np.quantile(s, 0.75, axis=0) - _np(loc)  # Cauchy: the upper quartile is loc + scale
     if name == "Cauchy":
         np.testing.assert_allclose(q, 2.0, rtol=0.06)
+
+
+def test_relaxed_draws_pick_classes_with_their_probabilities():
+    """For any temperature, argmax of a RelaxedOneHotCategorical draw is Categorical(probs), and a
+    RelaxedBernoulli draw exceeds 1/2 with probability probs (the Gumbel-max and logistic tricks)."""
+    pn.manual_seed(0)
+    probs = pn.tensor([0.2, 0.5, 0.3])
+    logits = probs.log().requires_grad_(True)
+    y = D.RelaxedOneHotCategorical(pn.tensor(0.7), logits=logits).rsample((20000,))
+    _close(y.sum(-1), np.ones(20000), rtol=1e-5)
+    freq = np.bincount(_np(y.argmax(-1)), minlength=3) / 20000
+    np.testing.assert_allclose(freq, _np(probs), atol=0.015)
+    (y[:, 0]).sum().backward()
+    assert logits.grad is not None and float(logits.grad[0]) > 0
+    b = D.RelaxedBernoulli(pn.tensor(3.0), probs=pn.tensor([0.1, 0.6])).sample((20000,))
+    assert bool(((b > 0) & (b < 1)).all())
+    np.testing.assert_allclose((_np(b) > 0.5).mean(0), [0.1, 0.6], atol=0.015)
 
 
 def test_multinomial_counts_sum_to_total_count():
@@ -621,6 +688,10 @@ def test_mixture_same_family_against_torch():
         lambda M, T: M.LogNormal(0.0, 0.0),
         lambda M, T: M.StudentT(-1.0),
         lambda M, T: M.Multinomial(3, T.tensor([0.5, 0.5])).log_prob(T.tensor([3.0, 1.0])),
+        lambda M, T: M.Pareto(1.0, 2.0).log_prob(T.tensor(0.5)),
+        lambda M, T: M.Weibull(1.0, -2.0),
+        lambda M, T: M.NegativeBinomial(2.0, probs=T.tensor(1.0)),
+        lambda M, T: M.RelaxedBernoulli(T.tensor(0.5), probs=T.tensor(0.3)).log_prob(T.tensor(1.5)),
     ],
 )
 def test_validation_raises_value_error_like_torch(make):

@@ -21,6 +21,7 @@ from .discrete import (
     Categorical,
     Geometric,
     Multinomial,
+    NegativeBinomial,
     OneHotCategorical,
     OneHotCategoricalStraightThrough,
     Poisson,
@@ -31,7 +32,16 @@ from .kl import kl_divergence, register_kl
 from .mixture import MixtureSameFamily
 from .multivariate_normal import Independent, MultivariateNormal
 from .normal import Cauchy, Exponential, Gumbel, Laplace, Normal, StudentT, Uniform
-from .transformed_distribution import HalfNormal, LogNormal, TransformedDistribution
+from .relaxed import ExpRelaxedCategorical, LogitRelaxedBernoulli, RelaxedBernoulli, RelaxedOneHotCategorical
+from .transformed_distribution import (
+    HalfCauchy,
+    HalfNormal,
+    InverseGamma,
+    LogNormal,
+    Pareto,
+    TransformedDistribution,
+    Weibull,
+)
 from .transforms import (
     AbsTransform,
     AffineTransform,
@@ -56,23 +66,31 @@ __all__ = [
     "ComposeTransform",
     "Dirichlet",
     "Distribution",
+    "ExpRelaxedCategorical",
     "ExpTransform",
     "Exponential",
     "Gamma",
     "Geometric",
     "Gumbel",
+    "HalfCauchy",
     "HalfNormal",
     "Independent",
+    "InverseGamma",
     "Laplace",
     "LogNormal",
+    "LogitRelaxedBernoulli",
     "MixtureSameFamily",
     "Multinomial",
     "MultivariateNormal",
+    "NegativeBinomial",
     "Normal",
     "OneHotCategorical",
     "OneHotCategoricalStraightThrough",
+    "Pareto",
     "Poisson",
     "PowerTransform",
+    "RelaxedBernoulli",
+    "RelaxedOneHotCategorical",
     "SigmoidTransform",
     "SoftplusTransform",
     "StudentT",
@@ -80,8 +98,50 @@ __all__ = [
     "Transform",
     "TransformedDistribution",
     "Uniform",
+    "Weibull",
     "constraints",
     "kl_divergence",
     "register_kl",
     "transforms",
 ]
+
+
+def _alias_torch_module_names():
+    """torch keeps one family per module (torch.distributions.categorical, .bernoulli, ...), and
+    scripts import from those paths; here the families are grouped, so each torch module name is
+    registered as an alias of the module that holds its class."""
+    import sys
+
+    from . import discrete, gamma, mixture, multivariate_normal, normal, relaxed, transformed_distribution
+
+    where = {
+        discrete: (
+            "bernoulli",
+            "binomial",
+            "categorical",
+            "geometric",
+            "multinomial",
+            "negative_binomial",
+            "one_hot_categorical",
+            "poisson",
+        ),
+        gamma: ("beta", "chi2", "dirichlet"),
+        mixture: ("mixture_same_family",),
+        multivariate_normal: ("independent",),
+        normal: ("cauchy", "exponential", "gumbel", "laplace", "studentT", "uniform"),
+        transformed_distribution: (
+            "half_cauchy",
+            "half_normal",
+            "inverse_gamma",
+            "log_normal",
+            "pareto",
+            "weibull",
+        ),
+        relaxed: ("relaxed_bernoulli", "relaxed_categorical"),
+    }
+    for module, names in where.items():
+        for name in names:
+            sys.modules.setdefault(f"{__name__}.{name}", module)
+
+
+_alias_torch_module_names()

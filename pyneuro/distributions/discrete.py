@@ -1,5 +1,5 @@
 """The discrete distributions: Bernoulli, Categorical, OneHotCategorical, Poisson, Binomial,
-Geometric, Multinomial.
+Geometric, Multinomial, NegativeBinomial.
 
 Bernoulli, Categorical and Binomial take either `probs` or `logits` (exactly one); the other
 is derived lazily (probs_to_logits / logits_to_probs) and cached. Their draws are not
@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .. import creation, functions
+from ..autograd.grad_mode import no_grad
 from ..nn import functional as F
 from . import constraints
 from ._special import lgamma
@@ -25,6 +26,7 @@ __all__ = [
     "Categorical",
     "Geometric",
     "Multinomial",
+    "NegativeBinomial",
     "OneHotCategorical",
     "OneHotCategoricalStraightThrough",
     "Poisson",
@@ -558,3 +560,72 @@ class Multinomial(Distribution):
         log_factorial_xs = lgamma(value + 1).sum(-1)
         logits = functions.where((value == 0) & (logits == -math.inf), 0.0, logits)
         return log_factorial_n - log_factorial_xs + (logits * value).sum(-1)
+
+
+class NegativeBinomial(Distribution):
+    """NegativeBinomial(total_count=r, probs=p | logits): the number of successes (probability p each)
+    before the r-th failure; a Poisson whose rate is Gamma(r, (1 - p) / p) distributed."""
+
+    arg_constraints = {
+        "total_count": constraints.greater_than_eq(0),
+        "probs": constraints.half_open_interval(0.0, 1.0),
+        "logits": constraints.real,
+    }
+    support = constraints.nonnegative_integer
+
+    def __init__(self, total_count, probs=None, logits=None, validate_args=None):
+        _one_of(probs, logits)
+        if probs is not None:
+            self.total_count, self.probs = broadcast_all(total_count, probs)
+            self.total_count = self.total_count.to(self.probs.dtype)
+        else:
+            self.total_count, self.logits = broadcast_all(total_count, logits)
+            self.total_count = self.total_count.to(self.logits.dtype)
+        self._param = self.probs if probs is not None else self.logits
+        super().__init__(self._param.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(NegativeBinomial, _instance)
+        _set_param(new, self, tuple(batch_shape))
+        return self._expand_params(new, batch_shape, ("total_count",))
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.shape
+
+    @property
+    def mean(self):
+        return self.total_count * self.logits.exp()
+
+    @property
+    def mode(self):
+        return ((self.total_count - 1) * self.logits.exp()).floor().clamp(min=0.0)
+
+    @property
+    def variance(self):
+        return self.mean / (-self.logits).sigmoid()
+
+    def sample(self, sample_shape=()):
+        from .gamma import Gamma
+
+        with no_grad():
+            rate = Gamma(self.total_count, (-self.logits).exp(), validate_args=False).sample(sample_shape)
+            lam = _host(rate)
+            return _draw(rate, rate.shape, lambda rng, s: rng.poisson(lam))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        n, logits = self.total_count, self.logits
+        log_unnormalized = n * F.logsigmoid(-logits) + value * F.logsigmoid(logits)
+        log_normalization = -lgamma(n + value) + lgamma(1.0 + value) + lgamma(n)
+        log_normalization = functions.where(n + value == 0.0, 0.0, log_normalization)
+        return log_unnormalized - log_normalization
