@@ -134,6 +134,28 @@ def test_lbfgs_matches_torch(kw):
     assert opt.param_groups[0].keys() == topt.param_groups[0].keys()
 
 
+def test_lbfgs_state_dict_round_trip():
+    def run(split):
+        w = pn.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
+        opt = pn.optim.LBFGS([w], max_iter=3, history_size=2)
+
+        def closure():
+            opt.zero_grad()
+            loss = ((w - 3) ** 4).sum()
+            loss.backward()
+            return loss
+
+        for i in range(4):
+            if i == split:
+                sd = opt.state_dict()
+                opt = pn.optim.LBFGS([w], max_iter=3, history_size=2)
+                opt.load_state_dict(sd)
+            opt.step(closure)
+        return w.detach().numpy()
+
+    np.testing.assert_allclose(run(2), run(-1), rtol=1e-6)
+
+
 def test_lbfgs_float32_few_iterations():
     make = lambda fw, ps: fw.optim.LBFGS(ps, max_iter=3, history_size=2)
     mine, _ = trajectory(pn, make, steps=4, lbfgs=True)

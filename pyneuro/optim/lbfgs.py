@@ -128,6 +128,8 @@ class LBFGS(Optimizer):
     tolerance_grad=1e-7, tolerance_change=1e-9, history_size=100, line_search_fn=None).
     step(closure) is required."""
 
+    _whole_model_state = ("d", "prev_flat_grad")
+
     def __init__(
         self,
         params,

@@ -52,6 +52,10 @@ required = _RequiredParameter()
 class Optimizer:
     """Base class of every optimizer (like torch.optim.Optimizer)."""
 
+    # state entries that are not shaped like their parameter (LBFGS keeps flat vectors of all
+    # parameters under the first one); load_state_dict checks the shape of every other tensor
+    _whole_model_state: tuple = ()
+
     def __init__(self, params, defaults: dict):
         if isinstance(params, Tensor):
             raise TypeError(
@@ -167,7 +171,7 @@ class Optimizer:
             entry = {}
             for name, v in value.items():
                 if isinstance(v, Tensor):
-                    if v.shape != p.shape and v.ndim:
+                    if v.shape != p.shape and v.ndim and name not in self._whole_model_state:
                         raise ValueError(
                             f"optimizer state {name!r} has shape {tuple(v.shape)} but its parameter has {tuple(p.shape)}"
                         )
