@@ -482,17 +482,14 @@ class ReduceMethods:
         """Fill with integers drawn uniformly from [from, to - 1]: random_() covers [0, 2^mantissa]
         for floats (the integers the dtype holds exactly) and [0, max] for integers;
         random_(to); random_(from, to) (`from` by keyword: random_(**{"from": 1}, to=5))."""
-        low, high = 0, None
-        if "from" in kwargs:
-            low = kwargs.pop("from")
-        if "to" in kwargs:
-            high = kwargs.pop("to")
-        if kwargs:
-            raise TypeError(f"random_() got unexpected keyword arguments {sorted(kwargs)}")
-        if len(args) == 1:
-            high = args[0]
-        elif len(args) == 2:
-            low, high = args
+        params = dict(kwargs)
+        if len(args) == 1 and "to" not in params:  # random_(to)
+            params["to"] = args[0]
+        else:  # random_(from, to), random_(from, to=...)
+            params.update(zip(("from", "to"), args))
+        low, high = params.pop("from", 0), params.pop("to", None)
+        if params or len(args) > 2:
+            raise TypeError(f"random_() got unexpected arguments {sorted(params) or args}")
         dt = self._data.dtype
         if high is None:  # one past the largest integer the dtype holds exactly
             if dt.kind == "f":

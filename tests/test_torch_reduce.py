@@ -389,6 +389,8 @@ def test_random_fills_distributions():
     r = _draws(lambda t: t.random_(**{"from": -2, "to": 1}), pn.int64)
     assert set(np.unique(r)) == {-2.0, -1.0, 0.0}
     assert _draws(lambda t: t.random_(), pn.float32).max() <= 2**24
+    assert set(np.unique(_draws(lambda t: t.random_(2, to=5)))) == {2.0, 3.0, 4.0}
+    assert set(np.unique(_draws(lambda t: t.random_(to=3)))) == {0.0, 1.0, 2.0}
     probs = pn.tensor([0.0, 1.0, 0.0, 1.0])
     assert probs.bernoulli().tolist() == [0.0, 1.0, 0.0, 1.0]
     assert pn.bernoulli(probs, 0.0).tolist() == [0.0] * 4
