@@ -37,6 +37,7 @@ from .functional_conv import (
 )
 from .functional_conv3d import *  # noqa: F403 - conv3d, max_pool3d, avg_pool3d, ... (its __all__)
 from .functional_conv3d import __all__ as _CONV3D
+from .functional_grid import affine_grid, grid_sample
 from .functional_layers import *  # noqa: F403 - pdist, bilinear, rms_norm, embedding_bag, ... (its __all__)
 from .functional_layers import __all__ as _LAYERS
 from .functional_loss import *  # noqa: F403 - kl_div, triplet_margin_loss, ... (its __all__)
@@ -745,4 +746,6 @@ __all__ = [
     *_LAYERS,
     *_LOSSES,
     *_CONV3D,
+    "affine_grid",
+    "grid_sample",
 ]
