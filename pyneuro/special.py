@@ -2,7 +2,8 @@
 
 Most names are the functions of functions_math.py and functions.py (the same objects) under
 torch.special's names (gammaln is lgamma, psi is digamma, expit is sigmoid); the few that torch
-has only here (ndtr, ndtri, xlog1py, entr, softmax with dtype=) are defined below, from those.
+has only here (ndtr, ndtri, xlog1py, entr, zeta, i1, i0e, i1e, erfcx, log_ndtr, softmax with dtype=) are
+defined below, from those and the kernels of autograd/math.py.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from .functions_math import lgamma as gammaln
 __all__ = [
     "digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "log1p",
     "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc",
-    "softmax", "xlog1py", "xlogy", "zeta",
+    "softmax", "xlog1py", "xlogy", "zeta", "i1", "i0e", "i1e", "erfcx", "log_ndtr",
 ]  # fmt: skip
 
 psi = digamma
@@ -89,3 +90,28 @@ def xlog1py(input, other):
 def entr(input):
     """The elementwise entropy -x ln x (0 at 0, -inf for x < 0)."""
     return _unary("entr", input)
+
+
+def i1(input):
+    """The modified Bessel function of the first kind, order 1."""
+    return _unary("i1", input)
+
+
+def i0e(input):
+    """e^-|x| I0(x), which does not overflow."""
+    return _unary("i0e", input)
+
+
+def i1e(input):
+    """e^-|x| I1(x)."""
+    return _unary("i1e", input)
+
+
+def erfcx(input):
+    """The scaled complementary error function e^(x^2) erfc(x)."""
+    return _unary("erfcx", input)
+
+
+def log_ndtr(input):
+    """log of the standard normal CDF, accurate far into both tails."""
+    return _unary("log_ndtr", input)

@@ -686,3 +686,22 @@ def test_clip_with_tensor_bounds():
         if lib is pn:
             got = t
     assert_same(got, t)
+
+
+@pytest.mark.parametrize("name", ["i0", "i1", "i0e", "i1e", "erfcx", "log_ndtr", "ndtr", "ndtri"])
+def test_special_bessel_erfcx_log_ndtr(name):
+    x = np.concatenate([np.linspace(-45.0, 45.0, 181), [0.0, 1e-8, 100.0, -100.0]])
+    if name == "ndtri":
+        x = np.linspace(0.001, 0.999, 101)
+    if name in ("i0", "i1"):
+        x = x[np.abs(x) < 700]
+    run_both(name, [x], source=pn.special, rtol=1e-9, atol=1e-12)
+    x32 = x[
+        (np.abs(x) <= 45) & (x > -20 if name == "log_ndtr" else True)
+    ]  # torch's float32 log_ndtr' cancels there
+    run_both(name, [x32.astype(np.float32)], source=pn.special, rtol=2e-5, atol=1e-6)
+    edges = np.array([INF, -INF, NAN, 0.0], dtype=np.float64)
+    if name != "ndtri":
+        assert_same(
+            getattr(pn.special, name)(pn.tensor(edges)), getattr(torch.special, name)(torch.tensor(edges))
+        )

@@ -108,6 +108,35 @@ def erfc(xp, a):
         )
 
 
+def erfcx(xp, a):
+    """e^(x^2) erfc(x) without overflow: above 1 it is Cephes' ratio itself (erfc = e^(-x^2) ratio)."""
+    x = _f64(xp, a)
+    with _errstate(xp):
+        return _pieces(
+            xp,
+            x,
+            ((x >= 1) & (x < 8), lambda v: _poly(v, _ERFC_P) / _poly(v, _ERFC_Q)),
+            ((x >= 8) & (x < xp.inf), lambda v: _poly(v, _ERFC_R) / _poly(v, _ERFC_S)),
+            (x == xp.inf, xp.zeros_like),
+            (xp.abs(x) < 1, lambda v: xp.exp(v * v) * (1 - _erf_small(v))),
+            (x <= -1, lambda v: 2 * xp.exp(v * v) - erfcx(xp, -v)),
+        )
+
+
+def log_ndtr(xp, a):
+    """log of the standard normal CDF: log1p(-erfc(x/sqrt 2)/2) above -1, else
+    log(erfcx(-x/sqrt 2) / 2) - x^2/2 (no underflow far in the lower tail)."""
+    x = _f64(xp, a)
+    r = 1 / math.sqrt(2)
+    with _errstate(xp):
+        return _pieces(
+            xp,
+            x,
+            (x > -1, lambda v: xp.log1p(-0.5 * erfc(xp, v * r))),
+            (x <= -1, lambda v: xp.log(0.5 * erfcx(xp, -v * r)) - v * v / 2),
+        )
+
+
 def _erfinv_central(xp, y):
     """erfinv(y) for 0 <= y <= 1/2: Giles' guess (~1e-7), then one Halley step on erf(x) - y
     (erf'' = -2x erf'), which cubes the error."""
@@ -262,25 +291,25 @@ def _bessel_i_series(xp, x, nu):
     return total
 
 
-def _bessel_i_asymptotic(xp, x, nu):
+def _bessel_i_asymptotic(xp, x, nu, scaled=False):
     """I_nu(x) for x >= 30: e^x / sqrt(2 pi x) sum (-1)^k a_k / x^k, a_k = prod_{j<=k} (4 nu^2 - (2j-1)^2) / (k! 8^k)."""
-    total, coef = 1.0 + 0 * x, 1.0
+    total, coef = xp.ones_like(x), 1.0
     for k in range(1, 12):
         coef = coef * (4 * nu * nu - (2 * k - 1) ** 2) / (k * 8)
         total = total + coef * (-1) ** k / x**k
-    return total * xp.exp(x) / xp.sqrt(2 * _PI * x)
+    return total * (1.0 if scaled else xp.exp(x)) / xp.sqrt(2 * _PI * x)
 
 
-def bessel_i(xp, a, nu):
-    """The modified Bessel functions I0 (even) and I1 (odd, I0's derivative)."""
+def bessel_i(xp, a, nu, scaled=False):
+    """The modified Bessel functions I0 (even) and I1 (odd, I0's derivative); scaled: e^-|x| I(x)."""
     x = _f64(xp, a)
     ax = xp.abs(x)
     with _errstate(xp):
         mag = _pieces(
             xp,
             ax,
-            (ax < 30, lambda v: _bessel_i_series(xp, v, nu)),
-            (ax >= 30, lambda v: _bessel_i_asymptotic(xp, v, nu)),
+            (ax < 30, lambda v: _bessel_i_series(xp, v, nu) * (xp.exp(-v) if scaled else 1.0)),
+            (ax >= 30, lambda v: _bessel_i_asymptotic(xp, v, nu, scaled)),
         )
         return mag if nu == 0 else xp.sign(x) * mag
 
@@ -320,6 +349,14 @@ def _angle(xp, a):
     return xp.where(xp.isnan(a), a, xp.where(a < 0, _PI, 0.0))
 
 
+def _i1_grad(xp, a, scaled):
+    """d/dx I1(x) = I0(x) - I1(x)/x (1/2 at 0); scaled: d/dx e^-|x| I1(x) = I0e - I1e (sign(x) + 1/x)."""
+    with _errstate(xp):
+        i1 = bessel_i(xp, a, 1, scaled)
+        d = bessel_i(xp, a, 0, scaled) - i1 * ((xp.sign(a) if scaled else 0) + 1 / a)
+        return xp.where(a == 0, 0.5, d)
+
+
 def _entr(xp, a):
     """-x ln x: 0 at 0, -inf below (torch.special.entr)."""
     return xp.where(
@@ -352,6 +389,16 @@ UNARY = {
     "logit": (_logit, _logit_grad, "a"),
     "nan_to_num": (_nan_to_num, lambda xp, a, out, **kw: xp.isfinite(a), "a"),
     "entr": (_entr, lambda xp, a, out: -(xp.log(a) + 1), "a"),
+    "i1": (lambda xp, a: bessel_i(xp, a, 1), lambda xp, a, out: _i1_grad(xp, a, False), "a"),
+    "i0e": (
+        lambda xp, a: bessel_i(xp, a, 0, True),
+        lambda xp, a, out: bessel_i(xp, a, 1, True) - xp.sign(a) * out,
+        "a,out",
+    ),  # fmt: skip
+    "i1e": (lambda xp, a: bessel_i(xp, a, 1, True), lambda xp, a, out: _i1_grad(xp, a, True), "a"),
+    "erfcx": (erfcx, lambda xp, a, out: 2 * a * out - 2 / _SQRT_PI, "a,out"),
+    # phi(x) / Phi(x) = sqrt(2/pi) / erfcx(-x/sqrt 2): no cancellation far in the lower tail
+    "log_ndtr": (log_ndtr, lambda xp, a, out: math.sqrt(2 / _PI) / erfcx(xp, -a / math.sqrt(2)), "a"),
 }
 
 
@@ -369,9 +416,8 @@ class Unary(Function):
 
     def forward(self, a, **params):
         xp = self.bk.xp
-        with _errstate(xp):
-            out = UNARY[self.op][0](xp, a, **params)
-        out = xp.asarray(out).astype(a.dtype, copy=False)
+        with _errstate(xp):  # (a float64 result beyond float32's range rounds to inf quietly, as torch's)
+            out = xp.asarray(UNARY[self.op][0](xp, a, **params)).astype(a.dtype, copy=False)
         self.saved = (a, out, params)
         return out
 
@@ -380,7 +426,7 @@ class Unary(Function):
         xp = self.bk.xp
         with _errstate(xp):
             d = UNARY[self.op][1](xp, a, out, **params)
-        return ((g * d).astype(g.dtype, copy=False),)
+            return ((g * d).astype(g.dtype, copy=False),)
 
 
 def _op_classes(base, table, torch_names=None):
@@ -396,7 +442,18 @@ def _op_classes(base, table, torch_names=None):
     }
 
 
-UNARY_OPS = _op_classes(Unary, UNARY, {"entr": "SpecialEntr"})
+UNARY_OPS = _op_classes(
+    Unary,
+    UNARY,
+    {
+        "entr": "SpecialEntr",
+        "i1": "SpecialI1",
+        "i0e": "SpecialI0E",
+        "i1e": "SpecialI1E",
+        "erfcx": "SpecialErfcx",
+        "log_ndtr": "SpecialLogNdtr",
+    },  # fmt: skip
+)
 
 
 # ----------------------------------------------------------------------------- Binary
