@@ -1,12 +1,14 @@
 """3-D convolution and pooling for pyneuro.functional (torch.nn.functional's names), built on the 2-D ones:
 
 conv3d                   y[n, o, d] = sum_u conv2d(x[n, :, d s + u dil], w[o, :, u]) + b[o]
+conv_transpose3d         y[n, :, i s + u dil - p] += conv_transpose2d(x[n, :, i], w[:, :, u])
 max_pool3d, avg_pool3d   pooling over (D, H, W) windows
 adaptive_avg_pool3d, adaptive_max_pool3d, lp_pool3d, max_unpool3d
 
 x is (N, C, D, H, W) or unbatched (C, D, H, W). conv3d pads with F.pad, then for each of the kD
 kernel depths u runs one conv2d over the depth slices it reads, all output depths at once as a
-batch (N Do, C, H, W), and sums the kD results. The poolings are separable: the maximum (or
+batch (N Do, C, H, W), and sums the kD results; conv_transpose3d runs one conv_transpose2d per u
+over all input depths and spreads its results to the output depths i s + u dil (zeros between). The poolings are separable: the maximum (or
 mean) over a D x H x W box is the maximum (or mean) over D of the maxima (means) over H x W, so
 each runs the 2-D pooling over (H, W) and then a 1-D pooling over D. For max pooling the first
 maximum in (d, h, w) order wins, as in torch, and the gradient reaches exactly that element; the
@@ -17,7 +19,7 @@ differentiable ops and kernels.
 from __future__ import annotations
 
 from ._errors import ArgumentError, ShapeError
-from .functional_conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d, pad
+from .functional_conv import adaptive_avg_pool2d, avg_pool2d, conv2d, conv_transpose2d, max_pool2d, pad
 from .functional_pool import _unpool, _unpool_size, adaptive_max_pool2d
 from .tensor import Tensor
 
@@ -92,6 +94,45 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         y = conv2d(planes, weight[:, :, u], None, s[1:], 0, dil[1:], groups)
         total = y if total is None else total + y
     out = total.reshape(n, depth, *total.shape[1:]).permute(0, 2, 1, 3, 4)
+    if bias is not None:
+        out = out + bias.reshape(-1, 1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """3-D transposed convolution, like torch's F.conv_transpose3d: w (C, O / groups, kD, kH, kW).
+
+    Output depth (D - 1) s - 2 p + dil (kD - 1) + output_padding + 1 (likewise H and W).
+    """
+    x, unbatched = _batched5(input, "conv_transpose3d")
+    if weight.ndim != 5:
+        raise ShapeError(
+            f"conv_transpose3d: weight must be 5-D (C, O / groups, kD, kH, kW), got {list(weight.shape)}"
+        )
+    s, p, dil = _triple(stride, "stride"), _triple(padding, "padding"), _triple(dilation, "dilation")
+    op = _triple(output_padding, "output_padding")
+    n, c, d = x.shape[:3]
+    if c != weight.shape[0]:
+        raise ShapeError(
+            f"Given transposed=1, weight of size {list(weight.shape)}, expected input{list(x.shape)} to have "
+            f"{weight.shape[0]} channels, but got {c} channels instead"
+        )
+    kd = weight.shape[2]
+    full = (d - 1) * s[0] + dil[0] * (kd - 1) + 1  # the output depth before cropping the padding
+    out_depth = full - 2 * p[0] + op[0]
+    planes = x.permute(0, 2, 1, 3, 4).reshape(n * d, c, *x.shape[3:])
+    total = None
+    for u in range(kd):
+        y = conv_transpose2d(planes, weight[:, :, u], None, s[1:], p[1:], op[1:], groups, dil[1:])
+        y = y.reshape(n, d, *y.shape[1:])  # (N, D, O, Ho, Wo)
+        if s[0] > 1:  # put s - 1 zero slices between the depths: (N, (D - 1) s + 1, O, Ho, Wo)
+            y = pad(y.unsqueeze(2), (0, 0, 0, 0, 0, 0, 0, s[0] - 1)).reshape(n, d * s[0], *y.shape[2:])
+            y = y.narrow(1, 0, (d - 1) * s[0] + 1)
+        front = u * dil[0]
+        y = pad(y, (0, 0, 0, 0, 0, 0, front, full - front - y.shape[1]))
+        total = y if total is None else total + y
+    total = pad(total, (0, 0, 0, 0, 0, 0, 0, op[0])).narrow(1, p[0], out_depth)
+    out = total.permute(0, 2, 1, 3, 4)
     if bias is not None:
         out = out + bias.reshape(-1, 1, 1, 1)
     return out.squeeze(0) if unbatched else out
@@ -232,6 +273,7 @@ def max_unpool3d(
 
 __all__ = [
     "conv3d",
+    "conv_transpose3d",
     "max_pool3d",
     "max_pool3d_with_indices",
     "avg_pool3d",

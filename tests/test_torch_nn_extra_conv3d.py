@@ -101,3 +101,30 @@ def test_3d_errors():
     same_error(lambda fw: fw.nn.functional.max_pool3d(fw.zeros(1, 2, 4, 5, 6), 2, padding=2))
     same_error(lambda fw: fw.nn.functional.adaptive_avg_pool3d(fw.zeros(4, 5), 2))
     same_error(lambda fw: fw.nn.functional.adaptive_max_pool3d(fw.zeros(4, 5), 2))
+
+
+@pytest.mark.parametrize(
+    ("wshape", "kw"),
+    [
+        ((4, 3, 3, 2, 3), dict()),
+        (
+            (4, 3, 2, 3, 2),
+            dict(stride=(2, 1, 2), padding=(1, 0, 1), output_padding=(1, 0, 1), dilation=(1, 2, 1)),
+        ),
+        ((4, 2, 3, 3, 3), dict(groups=2, stride=3, padding=1, output_padding=2, dilation=2)),
+    ],
+)
+def test_conv_transpose3d(wshape, kw):
+    x, w, b = _arrays((2, 4, 3, 4, 5), wshape, (wshape[1] * kw.get("groups", 1),))
+    same(lambda fw, a, k, c: fw.nn.functional.conv_transpose3d(a, k, c, **kw), x, w, b, tol=1e-4)
+    same(lambda fw, a, k: fw.nn.functional.conv_transpose3d(a, k, **kw), x[0], w, tol=1e-4)
+
+
+def test_conv_transpose3d_layer():
+    layers = [fw.nn.ConvTranspose3d(4, 6, 3, stride=2, padding=1) for fw in (pn, torch)]
+    layers[1].load_state_dict(
+        {k: torch.tensor(v.detach().numpy()) for k, v in layers[0].state_dict().items()}
+    )
+    assert repr(layers[0]) == repr(layers[1])
+    same(lambda fw, x: layers[fw is torch](x, output_size=(6, 8, 10)), *_arrays((2, 4, 3, 4, 5)), tol=1e-4)
+    assert float(layers[0].weight.abs().max()) <= 1 / np.sqrt(6 * 27)

@@ -14,7 +14,7 @@ attention.py      MultiheadAttention
 transformer.py    Transformer, TransformerEncoder(Layer), TransformerDecoder(Layer)
 container.py      Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 padding.py        ZeroPad1d/2d/3d, ConstantPad*, ReflectionPad*, ReplicationPad*, CircularPad*
-conv3d.py         Conv3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d, LPPool3d, MaxUnpool3d
+conv3d.py         Conv3d, ConvTranspose3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d, LPPool3d, MaxUnpool3d
 distance.py       CosineSimilarity, PairwiseDistance
 layers_more.py    Bilinear, RMSNorm, Dropout1d, Dropout3d, AlphaDropout, FeatureAlphaDropout, EmbeddingBag
 pooling.py        AdaptiveMaxPool1d/2d, MaxUnpool1d/2d, LPPool1d/2d

@@ -1,5 +1,5 @@
 """3-D convolution and pooling layers (torch.nn's names, arguments, initialisation and reprs):
-Conv3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d, LPPool3d, MaxUnpool3d.
+Conv3d, ConvTranspose3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d, LPPool3d, MaxUnpool3d.
 
 Each forward is one call of pyneuro.functional (pyneuro/functional_conv3d.py, which builds
 them on the 2-D kernels). Conv3d shares Conv1d/Conv2d's arguments, parameters, init and
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ... import functional as F
 from ...tensor import Tensor
-from .conv import _ConvNd, _MaxPoolNd
+from .conv import _ConvNd, _ConvTransposeNd, _MaxPoolNd
 from .module import Module
 from .pooling import _AdaptiveMaxPoolNd, _LPPoolNd, _MaxUnpoolNd
 
@@ -32,6 +32,21 @@ class Conv3d(_ConvNd):
     def forward(self, input: Tensor) -> Tensor:
         x, padding = self._conv_input(input)
         return F.conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """y = conv_transpose3d(x, W) + b with W of shape (in_channels, out_channels / groups, kD, kH, kW).
+
+    Output sizes (D - 1) s - 2 p + dil (k - 1) + output_padding + 1, or output_size (which picks
+    output_padding, as torch). Initialisation as torch (fan_in = out_channels / groups * kD kH kW).
+    """
+
+    _tuple = staticmethod(_triple)
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        op = self._output_padding(input, output_size)
+        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding, op, self.groups,
+                                  self.dilation)  # fmt: skip
 
 
 class MaxPool3d(_MaxPoolNd):
@@ -100,6 +115,7 @@ class MaxUnpool3d(_MaxUnpoolNd):
 
 __all__ = [
     "Conv3d",
+    "ConvTranspose3d",
     "MaxPool3d",
     "AvgPool3d",
     "AdaptiveAvgPool3d",
