@@ -1,9 +1,9 @@
 """pyneuro.special: torch.special's import path (`torch.special.erf`, `torch.special.expit`, ...).
 
-Most names are the functions of functions_math.py and functions.py (the same objects) under
-torch.special's names (gammaln is lgamma, psi is digamma, expit is sigmoid); the few that torch
-has only here (ndtr, ndtri, xlog1py, entr, zeta, i1, i0e, i1e, erfcx, log_ndtr, softmax with dtype=) are
-defined below, from those and the kernels of autograd/math.py.
+Most names are the functions of functions_math.py (the same objects) under torch.special's names
+(gammaln is lgamma, psi is digamma); the others (expit, ndtr, ndtri, xlog1py, entr, zeta, i1, i0e, i1e,
+erfcx, log_ndtr, softmax with dtype=, ...) are defined below, with torch.special's signatures, from
+Tensor methods and the kernels of autograd/math.py.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import math
 
 from ._tensor_base import _backend
 from .autograd import math as _m
-from .functions import log1p, logsumexp
-from .functions import sigmoid as expit
 from .functions_math import (
     _array,
     _binary,
@@ -59,6 +57,19 @@ def zeta(input, other):
 def round(input, *, decimals=0):
     """Round half to even (torch.special.round is torch.round)."""
     return _need_tensor(input, "round").round(decimals=decimals)
+
+
+def expit(input):
+    """The logistic sigmoid 1 / (1 + e^-x) (torch.sigmoid)."""
+    return _need_tensor(input, "expit").sigmoid()
+
+
+def log1p(input):
+    return _need_tensor(input, "log1p").log1p()
+
+
+def logsumexp(input, dim, keepdim=False):
+    return _need_tensor(input, "logsumexp").logsumexp(dim, keepdim)
 
 
 def softmax(input, dim, *, dtype=None):
