@@ -258,6 +258,23 @@ def test_scheduler_signatures_match_torch():
             assert mine[k].default == p.default, (name, k)
 
 
+def test_step_hooks_like_torch():
+    for fw in (pn, torch):
+        w = fw.ones(2, requires_grad=True)
+        opt = fw.optim.Adamax([w], lr=0.1)
+        calls = []
+        pre = opt.register_step_pre_hook(lambda o, a, k: calls.append(("pre", o is opt, a, k)))
+        opt.register_step_post_hook(lambda o, a, k: calls.append(("post", o is opt, a, k)))
+        w.sum().backward()
+        opt.step()
+        pre.remove()
+        opt.step()
+        assert calls == [("pre", True, (opt,), {}), ("post", True, (opt,), {}), ("post", True, (opt,), {})]
+        opt.register_step_pre_hook(lambda o, a, k: 3)
+        with pytest.raises(RuntimeError, match="must return None or a tuple"):
+            opt.step()
+
+
 def test_steps_bump_the_version_counter():
     for cls in (pn.optim.Adamax, pn.optim.NAdam, pn.optim.RAdam, pn.optim.Rprop, pn.optim.ASGD):
         w = pn.ones(3, requires_grad=True)

@@ -8,8 +8,10 @@ so the optimizer never copies a parameter or leaves the device.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import functools
+from collections import OrderedDict, defaultdict
 
+from .._handles import RemovableHandle
 from ..autograd import enable_grad
 from ..tensor import Tensor
 
@@ -41,6 +43,30 @@ def check_hyper(name: str, value, high=None, high_open: bool = False) -> None:
         raise ValueError(f"Invalid {name}: {value}")
 
 
+def _with_step_hooks(step):
+    """Wrap an optimizer class's step so that the hooks registered with register_step_pre_hook
+    and register_step_post_hook run around it, as torch does (patched once per class)."""
+
+    @functools.wraps(step)
+    def wrapper(*args, **kwargs):
+        self = args[0]  # torch's hooks see args with the optimizer first
+        for hook in list(self._optimizer_step_pre_hooks.values()):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(
+                        f"{step} must return None or a tuple of (new_args, new_kwargs), but got {result}."
+                    )
+                args, kwargs = result
+        out = step(*args, **kwargs)
+        for hook in list(self._optimizer_step_post_hooks.values()):
+            hook(self, args, kwargs)
+        return out
+
+    wrapper.hooked = True
+    return wrapper
+
+
 class _RequiredParameter:
     def __repr__(self) -> str:
         return "<required parameter>"
@@ -63,6 +89,11 @@ class Optimizer:
                 f"but got {type(params).__name__}"
             )
         self.defaults = dict(defaults)
+        self._optimizer_step_pre_hooks: OrderedDict = OrderedDict()
+        self._optimizer_step_post_hooks: OrderedDict = OrderedDict()
+        cls = type(self)
+        if not getattr(cls.step, "hooked", False):
+            cls.step = _with_step_hooks(cls.step)
         self.state: defaultdict = defaultdict(dict)  # opt.state[p] is {} before p's first step, as torch
         self.param_groups: list = []
         groups = list(params)
@@ -116,6 +147,18 @@ class Optimizer:
                         p.grad = None
                     else:
                         p.grad._data[...] = 0
+
+    def register_step_pre_hook(self, hook) -> RemovableHandle:
+        """hook(optimizer, args, kwargs) runs before every step(); it may return new (args, kwargs)."""
+        handle = RemovableHandle(self._optimizer_step_pre_hooks)
+        self._optimizer_step_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_step_post_hook(self, hook) -> RemovableHandle:
+        """hook(optimizer, args, kwargs) runs after every step()."""
+        handle = RemovableHandle(self._optimizer_step_post_hooks)
+        self._optimizer_step_post_hooks[handle.id] = hook
+        return handle
 
     def step(self, closure=None):  # pragma: no cover - abstract
         raise NotImplementedError
