@@ -705,3 +705,36 @@ def test_special_bessel_erfcx_log_ndtr(name):
         assert_same(
             getattr(pn.special, name)(pn.tensor(edges)), getattr(torch.special, name)(torch.tensor(edges))
         )
+
+
+def test_keyword_names_like_torch():
+    a = np.array([0.2, 0.5, 0.9], dtype=np.float32)
+    b = np.array([0.3, 0.1, 0.7], dtype=np.float32)
+    calls = [
+        ("atan2", dict(input="a", other="b")),
+        ("xlogy", dict(input="a", other="b")),
+        ("lerp", dict(input="a", end="b", weight=0.25)),
+        ("addcmul", dict(input="a", tensor1="a", tensor2="b", value=2)),
+        ("addcdiv", dict(input="a", tensor1="a", tensor2="b", value=2)),
+        ("heaviside", dict(input="a", values="b")),
+        ("float_power", dict(input="a", exponent="b")),
+        ("polygamma", dict(n=1, input="a")),
+        ("clamp_min", dict(input="a", min=0.4)),
+        ("clip", dict(input="a", min=0.3, max=0.6)),
+        ("logit", dict(input="a", eps=0.25)),
+        ("nan_to_num", dict(input="a", nan=0.0, posinf=1.0, neginf=-1.0)),
+        ("div", dict(input="a", other="b", rounding_mode="floor")),
+        ("add", dict(input="a", other="b", alpha=2)),
+        ("mvlgamma", dict(input="a", p=1)),
+        ("fmod", dict(input="a", other="b")),
+        ("ldexp", dict(input="a", other="b")),
+    ]
+    for name, kwargs in calls:
+        for lib in (pn, torch):
+            args = {
+                k: (lib.tensor(a if v == "a" else b) if v in ("a", "b") else v) for k, v in kwargs.items()
+            }
+            if lib is pn:
+                got = getattr(pn, name)(**args)
+            else:
+                assert_same(got, getattr(torch, name)(**args))
