@@ -14,7 +14,11 @@ grouped by kind in the other modules, and transforms.py holds the maps of Transf
 
 from __future__ import annotations
 
-from . import constraints, transforms
+from . import (
+    constraints,
+    kl_cross,  # noqa: F401  (importing it registers its KL pairs)
+    transforms,
+)
 from .discrete import (
     Bernoulli,
     Binomial,
