@@ -705,6 +705,7 @@ def test_mixture_same_family_against_torch():
 
 
 # ----------------------------------------------------------------------------- validation and errors
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # probs [0.5, -0.5] normalise by a zero sum
 @pytest.mark.parametrize(
     "make",
     [
@@ -802,6 +803,36 @@ def test_repr_shapes_expand_and_flags():
         D.Binomial(3, pn.tensor([0.3])).enumerate_support(),
         TD.Binomial(3, torch.tensor([0.3])).enumerate_support(),
     )
+
+
+def test_awkward_shapes_zero_d_empty_and_non_contiguous():
+    # 0-d parameters: batch_shape (), scalar log_prob
+    p, t = D.Gamma(pn.tensor(2.0), pn.tensor(3.0)), TD.Gamma(torch.tensor(2.0), torch.tensor(3.0))
+    assert p.batch_shape == () and tuple(p.sample().shape) == () and tuple(p.rsample((3,)).shape) == (3,)
+    _close(p.log_prob(pn.tensor(0.5)), t.log_prob(torch.tensor(0.5)))
+    # empty batches
+    e = D.Normal(pn.zeros(0, 2), 1.0)
+    assert tuple(e.sample((3,)).shape) == (3, 0, 2) and tuple(e.log_prob(pn.zeros(0, 2)).shape) == (0, 2)
+    assert tuple(D.Categorical(logits=pn.zeros(0, 3), validate_args=False).sample((2,)).shape) == (2, 0)
+    # non-contiguous parameters and values (transposed views)
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    pv, tv = pn.tensor(x).t(), torch.tensor(x).t()
+    _close(D.Normal(pv, 2.0).log_prob(pv * 0.5), TD.Normal(tv, 2.0).log_prob(tv * 0.5))
+    _close(D.Categorical(logits=pv).entropy(), TD.Categorical(logits=tv).entropy())
+    _close(D.Laplace(pv, pv.abs() + 1).cdf(pv.t().t()), TD.Laplace(tv, tv.abs() + 1).cdf(tv))
+    # values broadcast against the batch (a column of values against a row of distributions)
+    d, td = D.Normal(pn.tensor([0.0, 1.0, 2.0]), 1.0), TD.Normal(torch.tensor([0.0, 1.0, 2.0]), 1.0)
+    _close(d.log_prob(pn.tensor([[0.5], [1.5]])), td.log_prob(torch.tensor([[0.5], [1.5]])))
+    # masked actions: -inf logits are never drawn and add nothing to the entropy
+    m = D.Categorical(logits=pn.tensor([0.0, float("-inf"), 1.0]))
+    _close(m.entropy(), TD.Categorical(logits=torch.tensor([0.0, float("-inf"), 1.0])).entropy())
+    pn.manual_seed(0)
+    assert 1 not in set(m.sample((500,)).tolist())
+    # the value's own gradient
+    v, tv2 = pn.tensor([0.3, 0.8], requires_grad=True), torch.tensor([0.3, 0.8], requires_grad=True)
+    D.Beta(2.0, 3.0).log_prob(v).sum().backward()
+    TD.Beta(2.0, 3.0).log_prob(tv2).sum().backward()
+    _close(v.grad, tv2.grad)
 
 
 def test_lazy_probs_and_logits():
