@@ -359,6 +359,8 @@ class IndexMethods:
         common = broadcast_shape(shape_self, shape_idx)
         src_shape, idx_shape = list(common), list(common)
         src_shape[d], idx_shape[d] = self.shape[d], indices.shape[d]
+        if self.shape[d]:
+            indices = indices % self.shape[d]  # negative indices count from the end (gather wants them >= 0)
         return self.expand(*src_shape).gather(d, indices.expand(*idx_shape))
 
     def argwhere(self):

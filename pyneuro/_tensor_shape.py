@@ -139,6 +139,10 @@ class ShapeMethods:
 
     @property
     def mT(self):
+        if self.ndim < 2:
+            raise RuntimeError(
+                f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor."
+            )
         return self.transpose(-2, -1)
 
     def expand(self, *sizes):
@@ -290,8 +294,26 @@ class ShapeMethods:
         return self @ other
 
     def gather(self, dim, index):
-        """out[i][j] = self[i][index[i][j]] for dim=1 (2-D), like torch.gather."""
-        grids = self._index_grids(dim, index._data)
+        """out[i][j] = self[i][index[i][j]] for dim=1 (2-D), like torch.gather (and its checks)."""
+        if not isinstance(index, TensorBase) or index._data.dtype.kind not in "iu":
+            raise DTypeError("gather(): Expected dtype int32/int64 for index")
+        idx = index._data
+        (d,) = normalize_dims(dim, builtins.max(self.ndim, 1))
+        if idx.ndim != self.ndim:
+            raise ShapeError("Index tensor must have the same number of dimensions as input tensor")
+        for k, (n_idx, n_self) in enumerate(zip(idx.shape, self.shape)):
+            if k != d and n_idx > n_self:
+                raise ShapeError(
+                    f"Size does not match at dimension {k} expected index {list(idx.shape)} to be no larger than "
+                    f"self {list(self.shape)} apart from dimension {d}"
+                )
+        if idx.size and self.ndim:
+            low, high = int(idx.min()), int(idx.max())
+            if low < 0 or high >= self.shape[d]:
+                raise IndexRangeError(
+                    f"index {low if low < 0 else high} is out of bounds for dimension {d} with size {self.shape[d]}"
+                )
+        grids = self._index_grids(dim, idx)
         return self[tuple(_wrap(g, self.device) for g in grids)]
 
     def _index_grids(self, dim, idx):

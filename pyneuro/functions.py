@@ -31,10 +31,12 @@ def _as_tensors(tensors, what):
     if not tensors:
         raise ShapeError(f"{what}() expects a non-empty list of tensors")
     out = [t if isinstance(t, TensorBase) else tensor(t) for t in tensors]
-    dtypes = {t.dtype for t in out}
-    if len(dtypes) > 1:
-        target = dtypes.pop()
-        for d in dtypes:
+    dtypes = {t._data.dtype for t in out}
+    if len(dtypes) > 1:  # torch's promotion: a float beats any int (int64 with float32 is float32)
+        floats = [d for d in dtypes if d.kind == "f"]
+        pool = floats or list(dtypes)
+        target = pool[0]
+        for d in pool[1:]:
             target = np.promote_types(target, d)
         out = [t._cast(target) for t in out]
     return out

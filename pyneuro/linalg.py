@@ -451,15 +451,8 @@ def matrix_exp(A) -> Tensor:
 
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1) -> Tensor:
-    """The diagonal `offset` of the matrices over (dim1, dim2), as a last dimension."""
-    d1, d2 = normalize_dims((dim1, dim2), A.ndim)
-    x = A.movedim((d1, d2), (-2, -1))
-    rows, cols = x.shape[-2:]
-    r0, c0 = builtins.max(-offset, 0), builtins.max(offset, 0)
-    length = builtins.max(0, builtins.min(rows - r0, cols - c0))
-    r = tensor(list(range(r0, r0 + length)), dtype=np.int64, device=A.device)
-    c = tensor(list(range(c0, c0 + length)), dtype=np.int64, device=A.device)
-    return x[..., r, c]
+    """The diagonal `offset` of the matrices over (dim1, dim2), as a last dimension (Tensor.diagonal)."""
+    return A.diagonal(offset, dim1, dim2)
 
 
 def vander(x, *, N=None) -> Tensor:
