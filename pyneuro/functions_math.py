@@ -536,10 +536,11 @@ def fmin(input, other) -> Tensor:
 
 
 def nextafter(input, other) -> Tensor:
-    """The next representable float after input in other's direction (no gradient)."""
+    """The next representable float after input in other's direction; the gradient passes to input
+    where it moved (torch's rule), none to other."""
     a, b = _operands(input, other, "nextafter", scalars=False)
     _not_for(a, "iub", "nextafter")
-    return _plain(a, _backend(a.device).xp.nextafter(a._data, b._data))
+    return _m.BINARY_OPS["nextafter"].apply(a, b)
 
 
 def sgn(input) -> Tensor:
@@ -629,12 +630,17 @@ FrexpResult = namedtuple("frexp", ["mantissa", "exponent"])  # like torch.return
 
 
 def frexp(input):
-    """(mantissa, exponent) with input = mantissa * 2**exponent and 0.5 <= |mantissa| < 1 (exponent int32)."""
+    """(mantissa, exponent) with input = mantissa * 2**exponent, 0.5 <= |mantissa| < 1 (exponent int32)."""
     t = _need_tensor(input, "frexp")
     if t._data.dtype.kind != "f":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
-    mantissa, exponent = _backend(t.device).xp.frexp(t._data)
-    return FrexpResult(_plain(t, mantissa), _plain(t, exponent.astype("int32")))
+    xp = _backend(t.device).xp
+    exponent = xp.frexp(t._data)[1]
+    # mantissa = input * 2^-exponent, exact (powers of two; two halves, so subnormals do not overflow the
+    # scale), so its gradient is grad / 2^exponent as torch's
+    one, half = xp.ones((), dtype=t._data.dtype), exponent // 2
+    mantissa = t * _plain(t, xp.ldexp(one, -half)) * _plain(t, xp.ldexp(one, half - exponent))
+    return FrexpResult(mantissa, _plain(t, exponent.astype("int32")))
 
 
 # pyneuro has no complex tensors: the conjugate of a tensor is the tensor, never a lazy view

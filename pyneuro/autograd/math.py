@@ -538,6 +538,8 @@ BINARY = {
     # in the graph like torch's, whose backward raises
     "floor_divide": (lambda xp, a, b: xp.floor_divide(a, b), _not_differentiable("floor_divide"), ""),
     "heaviside": (lambda xp, a, b: xp.heaviside(a, b), _not_differentiable("heaviside"), ""),
+    # torch's rule: the gradient passes to input where the step was taken, none to other
+    "nextafter": (lambda xp, a, b: xp.nextafter(a, b), lambda xp, a, b, out: (a != b, None), "a,b"),
 }
 
 
