@@ -10,7 +10,9 @@ float64 with published rational/asymptotic series, then rounds to the input's dt
     digamma       the recurrence psi(x) = psi(x+1) - 1/x up to x >= 10, then the
                   asymptotic series; reflection psi(1-x) - pi / tan(pi x) for x < 0
     polygamma     (-1)^(n+1) n! zeta(n+1, x), the Hurwitz zeta function by Euler-Maclaurin
-    i0, i1        the power series (|x| < 30) or the asymptotic series (i1 is i0's derivative)
+    i0, i1        the power series (|x| < 30) or the asymptotic series (i1 is i0's derivative),
+                  optionally scaled by e^-|x| (i0e, i1e)
+    erfcx         e^(x^2) erfc(x): Cephes' erfc ratio itself above 1; log_ndtr through it
 
 Each is written with the array namespace `xp` only, so it runs on NumPy and CuPy alike.
 
