@@ -30,7 +30,15 @@ from ._out import out_keyword as _out_keyword
 from ._shapes import Size
 from ._tensor_str import set_printoptions
 from .amp import autocast, is_autocast_enabled
-from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    enable_grad,
+    inference_mode,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_anomaly_enabled,
+    set_grad_enabled,
+)
 from .backends import set_backend
 from .backends.torch_flags import (
     are_deterministic_algorithms_enabled,
@@ -384,6 +392,8 @@ __all__ = [
     "half",
     "short",
     "no_grad",
+    "is_anomaly_enabled",
+    "set_anomaly_enabled",
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",

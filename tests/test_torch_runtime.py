@@ -379,3 +379,18 @@ def test_contains_and_format_like_torch():
         with pytest.raises(TypeError, match="unsupported format string"):
             f"{x:.2f}"
         assert f"{L.tensor(2.5):.2f}" == "2.50" and f"{x}".startswith("tensor([[1., 2.]")
+
+
+def test_autograd_gradcheck_and_anomaly_switches_at_torchs_paths():
+    from pyneuro.autograd import gradcheck
+
+    x = pn.randn(3, dtype=pn.float64, requires_grad=True)
+    assert gradcheck(lambda a: (a * a).sum(), (x,)) and pn.autograd.gradcheck is pn.gradcheck
+    with pytest.raises(NotImplementedError, match="second-order"):
+        _ = pn.autograd.gradgradcheck
+    assert pn.is_anomaly_enabled() is torch.is_anomaly_enabled() is False
+    pn.set_anomaly_enabled(True)
+    try:
+        assert pn.is_anomaly_enabled()
+    finally:
+        pn.set_anomaly_enabled(False)

@@ -151,3 +151,15 @@ __all__ = [
     "_accumulate_leaf",
     "_topological_order",
 ]
+
+
+def __getattr__(name: str):
+    """torch.autograd.gradcheck / gradgradcheck: pyneuro/gradcheck.py, loaded on first use (it
+    imports the Tensor, which imports this package)."""
+    if name in ("gradcheck", "GradcheckError"):
+        import importlib
+
+        return getattr(importlib.import_module("pyneuro.gradcheck"), name)
+    if name == "gradgradcheck":
+        raise NotImplementedError("gradgradcheck needs second-order gradients, which pyneuro does not have")
+    raise AttributeError(f"module 'pyneuro.autograd' has no attribute {name!r}")
