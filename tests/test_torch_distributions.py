@@ -444,6 +444,45 @@ def test_multivariate_normal_rsample_statistics_and_gradient():
     assert L.grad is not None
 
 
+def test_low_rank_multivariate_normal_against_torch():
+    rng = np.random.default_rng(0)
+    arrays = (
+        rng.standard_normal((2, 4)).astype(np.float32),
+        rng.standard_normal((2, 4, 2)).astype(np.float32),
+        (rng.random(4) + 0.5).astype(np.float32),
+    )
+    mine = [pn.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    p, t = D.LowRankMultivariateNormal(*mine), TD.LowRankMultivariateNormal(*theirs)
+    assert p.batch_shape == (2,) and p.event_shape == (4,)
+    x = rng.standard_normal((3, 2, 4)).astype(np.float32)
+    lp, tlp = p.log_prob(pn.tensor(x)), t.log_prob(torch.tensor(x))
+    _close(lp, tlp)
+    _close(p.entropy(), t.entropy())
+    for prop in ("covariance_matrix", "precision_matrix", "scale_tril", "variance"):
+        _close(getattr(p, prop), getattr(t, prop), rtol=1e-5, atol=2e-6)
+    (lp.sum() + p.entropy().sum()).backward()
+    (tlp.sum() + t.entropy().sum()).backward()
+    for a, b in zip(mine, theirs):
+        _close(a.grad, b.grad, rtol=1e-4, atol=1e-5)
+    q, tq = (
+        D.LowRankMultivariateNormal(pn.zeros(4), pn.ones(4, 1), pn.ones(4)),
+        TD.LowRankMultivariateNormal(torch.zeros(4), torch.ones(4, 1), torch.ones(4)),
+    )
+    m, tm = (
+        D.MultivariateNormal(pn.ones(4), pn.eye(4) * 2),
+        TD.MultivariateNormal(torch.ones(4), torch.eye(4) * 2),
+    )
+    for a, b, c, d in ((p, q, t, tq), (p, m, t, tm), (m, p, tm, t)):
+        _close(D.kl_divergence(a, b), TD.kl_divergence(c, d), rtol=1e-5)
+    pn.manual_seed(0)
+    s = q.rsample((20000,))
+    assert tuple(s.shape) == (20000, 4) and s.requires_grad is False
+    np.testing.assert_allclose(np.cov(_np(s).T), _np(tq.covariance_matrix), atol=0.06)
+    with pytest.raises(ValueError):
+        D.LowRankMultivariateNormal(pn.zeros(4), pn.ones(3, 1), pn.ones(4))
+
+
 def test_independent_normal():
     loc = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)
     p = D.Independent(D.Normal(pn.tensor(loc), 2.0), 1)

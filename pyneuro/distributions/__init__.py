@@ -33,6 +33,7 @@ from .discrete import (
 from .distribution import Distribution
 from .gamma import Beta, Chi2, Dirichlet, Gamma
 from .kl import kl_divergence, register_kl
+from .low_rank import LowRankMultivariateNormal
 from .mixture import MixtureSameFamily
 from .multivariate_normal import Independent, MultivariateNormal
 from .normal import Cauchy, Exponential, Gumbel, Laplace, Normal, StudentT, Uniform
@@ -81,6 +82,7 @@ __all__ = [
     "Independent",
     "InverseGamma",
     "Laplace",
+    "LowRankMultivariateNormal",
     "LogNormal",
     "LogitRelaxedBernoulli",
     "MixtureSameFamily",
@@ -116,7 +118,16 @@ def _alias_torch_module_names():
     registered as an alias of the module that holds its class."""
     import sys
 
-    from . import discrete, gamma, mixture, multivariate_normal, normal, relaxed, transformed_distribution
+    from . import (
+        discrete,
+        gamma,
+        low_rank,
+        mixture,
+        multivariate_normal,
+        normal,
+        relaxed,
+        transformed_distribution,
+    )
 
     where = {
         discrete: (
@@ -130,6 +141,7 @@ def _alias_torch_module_names():
             "poisson",
         ),
         gamma: ("beta", "chi2", "dirichlet"),
+        low_rank: ("lowrank_multivariate_normal",),
         mixture: ("mixture_same_family",),
         multivariate_normal: ("independent",),
         normal: ("cauchy", "exponential", "gumbel", "laplace", "studentT", "uniform"),
