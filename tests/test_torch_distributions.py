@@ -790,6 +790,21 @@ def test_validation_raises_value_error_like_torch(make):
         make(D, pn)
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda M, T: M.Normal(T.zeros(2), T.ones(3)),
+        lambda M, T: M.Gamma(T.ones(2, 1), T.ones(3, 2)),
+        lambda M, T: M.MultivariateNormal(T.zeros(2, 3), T.eye(3).expand(4, 3, 3)),
+    ],
+)
+def test_parameters_that_do_not_broadcast_raise_runtime_error(make):
+    with pytest.raises(RuntimeError):
+        make(TD, torch)
+    with pytest.raises(RuntimeError):
+        make(D, pn)
+
+
 def test_validate_args_false_skips_the_checks():
     d = D.Normal(0.0, -1.0, validate_args=False)
     t = TD.Normal(0.0, -1.0, validate_args=False)

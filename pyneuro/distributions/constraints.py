@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._tensor_base import _wrap
+
 __all__ = [
     "Constraint",
     "boolean",
@@ -234,8 +236,6 @@ class _PositiveDefinite(Constraint):
 
     def check(self, value):
         # a host check (no gradient): symmetric, and every eigenvalue positive
-        from .._tensor_base import _wrap
-
         a = np.asarray(value.detach().cpu().numpy(), dtype=np.float64)
         sym = np.isclose(a, np.swapaxes(a, -1, -2), atol=1e-6).all(axis=(-1, -2))
         pos = np.ones(a.shape[:-2], dtype=bool)

@@ -18,7 +18,16 @@ from ..nn import functional as F
 from . import constraints
 from ._special import lgamma
 from .distribution import Distribution
-from .utils import _draw, _finfo, _xlogy, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import (
+    _draw,
+    _finfo,
+    _xlogy,
+    broadcast_all,
+    broadcast_shapes,
+    lazy_property,
+    logits_to_probs,
+    probs_to_logits,
+)
 
 __all__ = [
     "Bernoulli",
@@ -203,7 +212,7 @@ class Categorical(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         value = value.long().unsqueeze(-1)
-        shape = np.broadcast_shapes(tuple(value.shape), tuple(self.logits.shape))
+        shape = broadcast_shapes(value.shape, self.logits.shape)
         log_pmf = self.logits.expand(shape)
         value = value.expand(shape[:-1] + (1,))
         return log_pmf.gather(-1, value).squeeze(-1)

@@ -12,8 +12,6 @@ import math
 import warnings
 from functools import total_ordering
 
-import numpy as np
-
 from ..functions import where
 from ..nn import functional as F
 from ._linalg import diagonal, solve
@@ -23,7 +21,7 @@ from .distribution import Distribution
 from .gamma import Beta, Dirichlet, Gamma
 from .multivariate_normal import Independent, MultivariateNormal, _batch_mahalanobis
 from .normal import Exponential, Laplace, Normal, Uniform
-from .utils import _sum_rightmost
+from .utils import _sum_rightmost, broadcast_shapes
 
 __all__ = ["kl_divergence", "register_kl"]
 
@@ -223,7 +221,7 @@ def _kl_multivariatenormal_multivariatenormal(p, q):
     lp, lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
     half_term1 = diagonal(lq).log().sum(-1) - diagonal(lp).log().sum(-1)
     n = p.event_shape[0]
-    batch = tuple(np.broadcast_shapes(tuple(lq.shape[:-2]), tuple(lp.shape[:-2])))
+    batch = broadcast_shapes(lq.shape[:-2], lp.shape[:-2])
     m = solve(lq.expand(batch + (n, n)), lp.expand(batch + (n, n)), lower=True)  # Lq⁻¹ Lp
     term2 = (m * m).sum((-2, -1))  # tr(Σq⁻¹ Σp) = ‖Lq⁻¹ Lp‖²_F
     term3 = _batch_mahalanobis(lq, q.loc - p.loc)

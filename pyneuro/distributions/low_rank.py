@@ -22,7 +22,7 @@ from ._linalg import cholesky, diagonal, solve
 from .distribution import Distribution
 from .kl import register_kl
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _batch_mv
-from .utils import _standard_normal, lazy_property
+from .utils import _standard_normal, broadcast_shapes, lazy_property
 
 __all__ = ["LowRankMultivariateNormal"]
 
@@ -215,7 +215,7 @@ def _kl_lowrank_mvn(p, q):
     term3 = _batch_mahalanobis(Lq, q.loc - p.loc)
     n = p.event_shape[0]
     Wp = p._unbroadcasted_cov_factor
-    batch = tuple(np.broadcast_shapes(tuple(Lq.shape[:-2]), tuple(Wp.shape[:-2])))
+    batch = broadcast_shapes(Lq.shape[:-2], Wp.shape[:-2])
     lq = Lq.expand(batch + (n, n))
     term21 = _batch_trace_XXT(solve(lq, Wp.expand(batch + (n, Wp.shape[-1])), lower=True))
     term22 = _batch_trace_XXT(

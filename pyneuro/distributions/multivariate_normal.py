@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from .. import creation
 from .._shapes import Size
 from . import constraints
 from ._linalg import cholesky, diagonal, solve
 from .distribution import Distribution
-from .utils import _standard_normal, _sum_rightmost, lazy_property
+from .utils import _standard_normal, _sum_rightmost, broadcast_shapes, lazy_property
 
 __all__ = ["Independent", "MultivariateNormal"]
 
@@ -70,7 +68,7 @@ class MultivariateNormal(Distribution):
             raise ValueError(
                 f"{what} must be at least two-dimensional, with optional leading batch dimensions"
             )
-        batch_shape = Size(np.broadcast_shapes(tuple(matrix.shape[:-2]), tuple(loc.shape[:-1])))
+        batch_shape = Size(broadcast_shapes(matrix.shape[:-2], loc.shape[:-1]))
         n = loc.shape[-1]
         setattr(self, name, matrix.expand(tuple(batch_shape) + tuple(matrix.shape[-2:])))
         self.loc = loc.expand(tuple(batch_shape) + (n,))

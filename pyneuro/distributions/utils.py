@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 
 from .. import creation as _creation
+from .._errors import ShapeError
 from .._shapes import Size
 from .._tensor_base import TensorBase, _backend, _wrap
 from ..autograd.grad_mode import enable_grad
@@ -34,8 +35,30 @@ def broadcast_all(*values):
         v if isinstance(v, TensorBase) else _creation.tensor(float(v), dtype=dtype, device=device)
         for v in values
     ]
-    shape = Size(np.broadcast_shapes(*(tuple(t.shape) for t in tensors)))
+    shape = Size(broadcast_shapes(*(t.shape for t in tensors)))
     return tuple(t if t.shape == shape else t.expand(shape) for t in tensors)
+
+
+def broadcast_shapes(*shapes):
+    """The broadcast of the shapes; torch's RuntimeError (a ShapeError here) when they do not fit."""
+    try:
+        return tuple(np.broadcast_shapes(*(tuple(s) for s in shapes)))
+    except ValueError:
+        a, b = _first_mismatch(shapes)
+        raise ShapeError(
+            f"The size of tensor a ({a[0]}) must match the size of tensor b ({b[0]}) at non-singleton dimension {a[1]}"
+        ) from None
+
+
+def _first_mismatch(shapes):
+    """((size, dim), (size, dim)) of the first two sizes that cannot broadcast, counted from the left."""
+    ndim = max(len(s) for s in shapes)
+    padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
+    for dim in range(ndim - 1, -1, -1):
+        sizes = [p[dim] for p in padded if p[dim] != 1]
+        if len(set(sizes)) > 1:
+            return (sizes[0], dim), (sizes[1], dim)
+    return (0, 0), (0, 0)
 
 
 def _sum_rightmost(value, dim: int):
