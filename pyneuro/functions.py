@@ -262,8 +262,8 @@ def dot(a, b) -> Tensor:
 
 
 @numpy_keywords
-def norm(t, p=2, dim=None, keepdim=False) -> Tensor:
-    return t.norm(p, dim, keepdim)
+def norm(t, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
+    return t.norm(p, dim, keepdim, dtype)
 
 
 @numpy_keywords

@@ -84,11 +84,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     if ord == 0:
         count = (x != 0).to(x.dtype).sum(dim=dim, keepdim=keepdim)
         return count + _zeros_from(x).sum(dim=dim, keepdim=keepdim) if x.requires_grad else count
-    if ord == 1:
-        return x.abs().sum(dim=dim, keepdim=keepdim)
-    if ord > 0:
-        return x.norm(p=ord, dim=dim, keepdim=keepdim)
-    return (x.abs() ** ord).sum(dim=dim, keepdim=keepdim) ** (1.0 / ord)
+    return x.norm(p=ord, dim=dim, keepdim=keepdim)
 
 
 def _zeros_from(x) -> Tensor:

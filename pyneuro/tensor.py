@@ -715,21 +715,38 @@ class Tensor(
             return MaxResult(values, idx)
         return MaxResult(values, _wrap(node.indices, self.device))
 
-    def norm(self, p=2, dim=None, keepdim=False):
-        """The p-norm over all elements or along dim (p=2: sqrt of the sum of squares).
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """The p-norm over all elements or along dim (p=2 or "fro": sqrt of the sum of squares).
 
-        The gradient of a zero vector's norm is 0 (not NaN), as in torch.
+        The gradient of a zero vector's norm is 0 (not NaN), and for p < 1 the gradient at a zero
+        element is 0, as in torch. p = 0 (the count of non-zeros) and "nuc" are
+        linalg.vector_norm's and linalg.matrix_norm's.
         """
+        if dtype is not None:
+            return self.to(dtype).norm(p, dim, keepdim)
         if self._data.dtype.kind != "f":
             raise DTypeError(f"norm: expected a floating point tensor as input, got {self.dtype}")
         if p == "fro":
             p = 2
+        if p == "nuc" or p == 0:
+            from . import linalg  # (linalg imports this module; these two norms are built there)
+
+            if p == "nuc":
+                return linalg.matrix_norm(self, "nuc", (-2, -1) if dim is None else dim, keepdim)
+            return linalg.vector_norm(self, 0, dim, keepdim)
         if p == 1:
             return self.abs().sum(dim=dim, keepdim=keepdim)
-        if p == _PY_FLOAT("inf"):
+        if p in (_PY_FLOAT("inf"), -_PY_FLOAT("inf")):
             a = self.abs()
-            return a.amax(dim, keepdim)
-        powers = self * self if p == 2 else self.abs() ** p
+            return a.amax(dim, keepdim) if p > 0 else a.amin(dim, keepdim)
+        if p == 2:
+            powers = self * self
+        elif p > 1:
+            powers = self.abs() ** p
+        else:  # p < 1: d|x|^p/dx is infinite at x = 0, where torch's gradient is 0: keep 0 out of pow
+            a = self.abs()
+            zero = a == 0
+            powers = (a.masked_fill(zero, 1.0) ** p).masked_fill(zero, 0.0 if p > 0 else _PY_FLOAT("inf"))
         return _ag.Root.apply(powers.sum(dim=dim, keepdim=keepdim), p=p)
 
     def sort(self, dim=-1, descending=False, stable=False):

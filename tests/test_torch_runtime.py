@@ -394,3 +394,21 @@ def test_autograd_gradcheck_and_anomaly_switches_at_torchs_paths():
         assert pn.is_anomaly_enabled()
     finally:
         pn.set_anomaly_enabled(False)
+
+
+@pytest.mark.parametrize("p", [-1, float("-inf"), "nuc", "fro", 2, 3, 1, float("inf"), 0.5])
+@pytest.mark.parametrize("dim", [None, 1])
+def test_tensor_norm_every_p_with_gradients_at_zero_like_torch(p, dim):
+    if p == "nuc" and dim is not None:
+        pytest.skip("the nuclear norm takes a pair of dims")
+    a = np.array([[1.0, -2.0, 0.0], [3.0, 4.0, 0.5]], np.float32)
+
+    def run(L):
+        x = L.tensor(a, requires_grad=True)
+        n = x.norm(p=p, dim=dim)
+        n.sum().backward()
+        return n.detach().numpy(), x.grad.numpy()
+
+    for mine, theirs in zip(run(pn), run(torch)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
+    assert pn.norm(pn.tensor(a), dtype=pn.float64).dtype == pn.float64
