@@ -95,6 +95,8 @@ CASES = [
     ),
 ]
 CASES += [
+    ("ContinuousBernoulli", {"probs": [0.2, 0.4995, 0.8]}, [0.1, 0.5, 0.9], True, True),
+    ("ContinuousBernoulli", {"logits": [-1.0, 0.001, 2.0]}, [0.1, 0.5, 0.9], True, True),
     ("HalfCauchy", {"scale": [1.0, 0.5, 3.0]}, [0.3, 1.2, 4.0], True, True),
     ("Weibull", {"scale": [1.0, 2.0, 0.5], "concentration": [1.0, 1.5, 3.0]}, [0.3, 1.0, 4.0], True, True),
     ("Pareto", {"scale": [1.0, 2.0, 0.5], "alpha": [0.5, 1.5, 3.0]}, [1.3, 2.0, 4.0], True, True),
@@ -575,6 +577,7 @@ KL_FAMILIES = {
     "Geometric": {"probs": [0.3, 0.6]},
     "HalfNormal": {"scale": [1.0, 2.0]},
     "LogNormal": {"loc": [0.3, -1.0], "scale": [1.0, 2.0]},
+    "ContinuousBernoulli": {"probs": [0.2, 0.7]},
 }
 KL_GRID = [(a, b) for a in KL_FAMILIES for b in KL_FAMILIES]
 

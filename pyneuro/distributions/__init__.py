@@ -19,6 +19,7 @@ from . import (
     kl_cross,  # noqa: F401  (importing it registers its KL pairs)
     transforms,
 )
+from .continuous_bernoulli import ContinuousBernoulli
 from .discrete import (
     Bernoulli,
     Binomial,
@@ -68,6 +69,7 @@ __all__ = [
     "Categorical",
     "Cauchy",
     "Chi2",
+    "ContinuousBernoulli",
     "ComposeTransform",
     "Dirichlet",
     "Distribution",

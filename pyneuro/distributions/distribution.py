@@ -17,6 +17,7 @@ Validation (on by default, as in torch): __init__ checks every parameter against
 from __future__ import annotations
 
 import numbers
+import warnings
 
 from .._shapes import Size
 from .._tensor_base import TensorBase
@@ -169,7 +170,15 @@ class Distribution:
                 raise ValueError(
                     f"Value is not broadcastable with batch_shape+event_shape: {Size(shape)} vs {Size(expected)}."
                 )
-        support = self.support
+        try:
+            support = self.support
+        except NotImplementedError:
+            warnings.warn(
+                f"{type(self)} does not define `support` to enable sample validation. Please initialize the "
+                "distribution with `validate_args=False` to turn off validation.",
+                stacklevel=2,
+            )
+            return
         if not bool(support.check(value).all()):
             raise ValueError(
                 f"Expected value argument ({type(value).__name__} of shape {shape}) "
