@@ -14,6 +14,8 @@ grouped by kind in the other modules, and transforms.py holds the maps of Transf
 
 from __future__ import annotations
 
+import sys
+
 from . import (
     constraints,
     kl_cross,  # noqa: F401  (importing it registers its KL pairs)
@@ -118,8 +120,6 @@ def _alias_torch_module_names():
     """torch keeps one family per module (torch.distributions.categorical, .bernoulli, ...), and
     scripts import from those paths; here the families are grouped, so each torch module name is
     registered as an alias of the module that holds its class."""
-    import sys
-
     from . import (
         discrete,
         gamma,

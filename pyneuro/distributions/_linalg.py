@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import creation
 from ..autograd.function import Function, _unbroadcast
 
 
@@ -97,7 +98,5 @@ def solve(a, b, lower=False):
 
 def diagonal(m):
     """The diagonal of the last two dims of a (batch of) square matrix, differentiable (m[..., i, i])."""
-    from .. import creation
-
     idx = creation.arange(m.shape[-1], device=m.device)
     return m[..., idx, idx]

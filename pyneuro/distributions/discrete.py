@@ -18,6 +18,7 @@ from ..nn import functional as F
 from . import constraints
 from ._special import lgamma
 from .distribution import Distribution
+from .gamma import Gamma
 from .utils import (
     _draw,
     _finfo,
@@ -623,8 +624,6 @@ class NegativeBinomial(Distribution):
         return self.mean / (-self.logits).sigmoid()
 
     def sample(self, sample_shape=()):
-        from .gamma import Gamma
-
         with no_grad():
             rate = Gamma(self.total_count, (-self.logits).exp(), validate_args=False).sample(sample_shape)
             lam = _host(rate)

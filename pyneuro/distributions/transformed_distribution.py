@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 from .. import creation
+from ..autograd.grad_mode import no_grad
 from ..functions import where
 from . import constraints
 from ._special import digamma, lgamma
@@ -98,8 +99,6 @@ class TransformedDistribution(Distribution):
         return self.base_dist.has_rsample
 
     def sample(self, sample_shape=()):
-        from ..autograd.grad_mode import no_grad
-
         with no_grad():
             x = self.base_dist.sample(sample_shape)
             for transform in self.transforms:

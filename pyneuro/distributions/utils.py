@@ -12,6 +12,7 @@ from .._errors import ShapeError
 from .._shapes import Size
 from .._tensor_base import TensorBase, _backend, _wrap
 from ..autograd.grad_mode import enable_grad
+from ..functions import where
 from ..random import _rng
 
 __all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits"]
@@ -137,8 +138,6 @@ def _uniform(like, shape):
 def _xlogy(x, y):
     """x * log(y), and 0 where x and y are both 0, as torch.xlogy; its gradient in x is log(y)
     (0 where both are 0), as torch's."""
-    from ..functions import where
-
     if not hasattr(x, "shape"):
         return x * y.log() if x != 0 else y * 0
     return x * where((x == 0) & (y == 0), 1.0, y).log()
