@@ -31,6 +31,7 @@ from . import _dtype as _dtypes
 from . import autograd as _ag
 from . import creation as _creation
 from . import functions as _functions
+from . import functions_math as _math
 from ._dtype import (
     _PY_BOOL,
     _PY_FLOAT,
@@ -308,19 +309,17 @@ class Tensor(
         a, b = self._other(other)
         return self._int_division(a, b, _op.floordiv, reflected=True)
 
-    def __mod__(self, other):
-        a, b = self._other(other)
-        return self._int_division(a, b, _op.mod)
+    def __mod__(self, other):  # differentiable for floats: d/da = 1, d/db = -floor(a / b)
+        return _math.remainder(self, other)
 
     def __rmod__(self, other):
-        a, b = self._other(other)
-        return self._int_division(a, b, _op.mod, reflected=True)
+        return _math.remainder(other, self)
 
     def floor_divide(self, other):
         return self // other
 
     def remainder(self, other):
-        return self % other
+        return _math.remainder(self, other)
 
     def __pow__(self, other):
         a, b = self._other(other)
@@ -366,8 +365,8 @@ class Tensor(
     def mul(self, other):
         return self * other
 
-    def div(self, other):
-        return self / other
+    def div(self, other, *, rounding_mode=None):
+        return self / other if rounding_mode is None else _math.div(self, other, rounding_mode=rounding_mode)
 
     def pow(self, exponent):
         return self**exponent
@@ -432,7 +431,8 @@ class Tensor(
         return _ag.Neg.apply(self)
 
     def square(self):
-        return self * self
+        x = self.long() if self._data.dtype.kind == "b" else self  # bool squares to int64, as in torch
+        return x * x
 
     def sigmoid(self):
         return _ag.Sigmoid.apply(self._floating())
@@ -519,15 +519,17 @@ class Tensor(
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise ArgumentError("clamp: at least one of 'min' or 'max' must not be None")
+        if isinstance(min, TensorBase) or isinstance(max, TensorBase):  # differentiable bounds
+            return _math.clip(self, min, max)
         return _ag.Clamp.apply(self, lo=min, hi=max)
 
     clip = clamp
 
     def clamp_min(self, min):
-        return _ag.Clamp.apply(self, lo=min, hi=None)
+        return self.clamp(min, None)
 
     def clamp_max(self, max):
-        return _ag.Clamp.apply(self, lo=None, hi=max)
+        return self.clamp(None, max)
 
     def where(self, condition, other):
         """self where condition else other (torch's Tensor.where; pn.where calls it)."""

@@ -1,0 +1,60 @@
+"""Operator semantics checked against torch where pyneuro used to differ: % records the gradient
+(it silently dropped it), div(rounding_mode=) as a method, clamp with tensor bounds, bool square."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def both(fn):
+    return fn(pn), fn(torch)
+
+
+def test_remainder_operator_is_differentiable():
+    def run(L):
+        x = L.tensor([3.0, -1.5, 4.0], requires_grad=True)
+        z = x % 2 + x.remainder(L.tensor(2.5))
+        z.sum().backward()
+        return z.tolist(), x.grad.tolist(), (L.tensor([5, -5]) % 3).tolist(), (7 % L.tensor([2, -3])).tolist()
+
+    p, t = both(run)
+    assert p == t
+    for L in (pn, torch):
+        with pytest.raises(RuntimeError):
+            L.tensor([1]) % 0
+
+
+def test_div_rounding_mode_method_and_bool_square():
+    def run(L):
+        return (
+            L.tensor([7.0, -7.0]).div(2, rounding_mode="floor").tolist(),
+            L.tensor([7, -7]).div(2, rounding_mode="trunc").tolist(),
+            L.tensor([True, False]).square().tolist(),
+            str(L.tensor([True]).square().dtype).split(".")[1],
+        )
+
+    p, t = both(run)
+    assert p == t
+
+
+def test_clamp_with_tensor_bounds_and_their_gradients():
+    def run(L):
+        x = L.tensor([0.5, 2.0, -3.0], requires_grad=True)
+        lo = L.tensor([1.0, 0.0, 0.0], requires_grad=True)
+        y = x.clamp(min=lo, max=L.tensor(1.5))
+        y.sum().backward()
+        return (
+            y.tolist(),
+            x.grad.tolist(),
+            lo.grad.tolist(),
+            L.clamp(L.tensor([1.0, 5.0]), max=L.tensor([2.0, 2.0])).tolist(),
+            L.tensor([1.0, 5.0]).clamp_min(L.tensor(2.0)).tolist(),
+        )
+
+    p, t = both(run)
+    np.testing.assert_equal(p, t)
