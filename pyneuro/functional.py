@@ -48,6 +48,7 @@ from .functional_pool import __all__ as _POOLING
 from .functional_resample import *  # noqa: F403 - interpolate, pixel_shuffle, unfold, fold, ... (its __all__)
 from .functional_resample import __all__ as _RESAMPLING
 from .functions import where
+from .functions_math import erfc as _erfc
 from .random import _rng
 from .tensor import Tensor
 
@@ -667,33 +668,20 @@ def dropout(
     return input * mask
 
 
-# Abramowitz & Stegun 7.1.26: erf(z) = 1 - (a1 t + ... + a5 t^5) e^(-z^2), t = 1 / (1 + p z), z >= 0;
-# absolute error below 1.5e-7, under float32's resolution of the values GELU returns.
-_ERF_P = 0.3275911
-_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
-
-
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit: gelu(x) = x * Phi(x), Phi the standard normal CDF (like torch).
 
-    Phi(x) = (1 + erf(x / sqrt 2)) / 2. NumPy has no erf, so approximate="none" evaluates it
-    with Abramowitz & Stegun's rational formula (error < 1.5e-7); approximate="tanh" is the
-    transformer papers' 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), exactly as torch.
-    Built from Tensor ops, so autograd differentiates it (its grad_fn is a MulBackward0,
-    where torch shows GeluBackward0).
+    Phi(x) = (1 + erf(x / sqrt 2)) / 2 = erfc(-x / sqrt 2) / 2 (erfc: no cancellation for x << 0;
+    pn.erfc is functions_math's); approximate="tanh" is the transformer papers'
+    0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), exactly as torch. Built from Tensor ops, so
+    autograd differentiates it (its grad_fn is a MulBackward0, where torch shows GeluBackward0).
     """
     x = _tensor(input, "input")
     if approximate == "tanh":
         return 0.5 * x * (1 + ((2 / 3.141592653589793) ** 0.5 * (x + 0.044715 * x * x * x)).tanh())
     if approximate != "none":
         raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
-    z = x * 0.7071067811865476
-    az = z.abs()
-    t = 1 / (1 + _ERF_P * az)
-    a1, a2, a3, a4, a5 = _ERF_A
-    poly = t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5))))
-    erfc_abs = poly * (-(az * az)).exp()  # erfc(|z|); for z < 0, 1 + erf(z) = erfc(|z|), with no cancellation
-    return x * (0.5 * where(z < 0, erfc_abs, 2 - erfc_abs))
+    return x * (0.5 * _erfc(x * -0.7071067811865476))
 
 
 __all__ = [
