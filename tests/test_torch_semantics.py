@@ -58,3 +58,18 @@ def test_clamp_with_tensor_bounds_and_their_gradients():
 
     p, t = both(run)
     np.testing.assert_equal(p, t)
+
+
+def test_pow_gradients_at_zero_bases_and_exponents_like_torch():
+    def run(L):
+        a = L.tensor([0.0, 0.0, 0.0, 2.0, 3.0, -1.0], requires_grad=True)
+        b = L.tensor([0.0, 2.0, 0.5, 0.0, -1.0, 2.0], requires_grad=True)
+        (a**b).sum().backward()
+        z = L.tensor([0.0, 1.0], requires_grad=True)
+        (0.0**z).sum().backward()
+        x = L.tensor([0.0, 1.0], requires_grad=True)
+        (x ** L.tensor(0.0)).sum().backward()
+        return str((a.grad.tolist(), b.grad.tolist(), z.grad.tolist(), x.grad.tolist()))  # str: nan == nan
+
+    p, t = both(run)
+    assert p == t

@@ -85,7 +85,10 @@ class Div(Function):
 
 
 class Pow(Function):
-    """out = a ** b. d/da = b * a^(b-1), d/db = out * log(a)."""
+    """out = a ** b. d/da = b * a^(b-1), d/db = out * log(a).
+
+    At the points where those formulas read 0 * inf, torch's gradient is 0: d/da where b = 0
+    (a^b is 1 for every a), d/db where a = 0 and b >= 0 (out is 0 or 1 and log a = -inf)."""
 
     __slots__ = ()
     saved_for = ((0, 1), (0, 1))
@@ -106,12 +109,14 @@ class Pow(Function):
             if isinstance(b, (int, float)):
                 d = b * a if b == 2 else (b * a ** (b - 1) if b != 0 else a * 0)
             else:
-                d = b * a ** (b - 1)
+                with _errstate(xp):
+                    d = xp.where(b == 0, xp.zeros((), dtype=out.dtype), b * a ** (b - 1))
             ga = _unbroadcast(g * d, a.shape)
         if self.needs[1]:
+            a_ = a if hasattr(a, "shape") else xp.asarray(a, dtype=out.dtype)
             with _errstate(xp):
-                logs = xp.log(a) if hasattr(a, "shape") else xp.log(xp.asarray(a, dtype=out.dtype))
-            gb = _unbroadcast(g * out * logs, b.shape)
+                d = xp.where((a_ == 0) & (b >= 0), xp.zeros((), dtype=out.dtype), out * xp.log(a_))
+                gb = _unbroadcast(g * d, b.shape)
         return ga, gb
 
 
