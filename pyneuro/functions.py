@@ -90,90 +90,90 @@ def mm(a, b) -> Tensor:
     return a.mm(b)
 
 
-def exp(t) -> Tensor:
-    return t.exp()
+def exp(input) -> Tensor:
+    return input.exp()
 
 
-def log(t) -> Tensor:
-    return t.log()
+def log(input) -> Tensor:
+    return input.log()
 
 
-def sqrt(t) -> Tensor:
-    return t.sqrt()
+def sqrt(input) -> Tensor:
+    return input.sqrt()
 
 
-def abs(t) -> Tensor:
-    return t.abs()
+def abs(input) -> Tensor:
+    return input.abs()
 
 
-def sigmoid(t) -> Tensor:
-    return t.sigmoid()
+def sigmoid(input) -> Tensor:
+    return input.sigmoid()
 
 
-def tanh(t) -> Tensor:
-    return t.tanh()
+def tanh(input) -> Tensor:
+    return input.tanh()
 
 
-def sin(t) -> Tensor:
-    return t.sin()
+def sin(input) -> Tensor:
+    return input.sin()
 
 
-def cos(t) -> Tensor:
-    return t.cos()
+def cos(input) -> Tensor:
+    return input.cos()
 
 
-def log1p(t) -> Tensor:
-    return t.log1p()
+def log1p(input) -> Tensor:
+    return input.log1p()
 
 
-def round(t) -> Tensor:
-    return t.round()
+def round(input) -> Tensor:
+    return input.round()
 
 
-def sign(t) -> Tensor:
-    return t.sign()
+def sign(input) -> Tensor:
+    return input.sign()
 
 
-def floor(t) -> Tensor:
-    return t.floor()
+def floor(input) -> Tensor:
+    return input.floor()
 
 
-def ceil(t) -> Tensor:
-    return t.ceil()
+def ceil(input) -> Tensor:
+    return input.ceil()
 
 
-def trunc(t) -> Tensor:
-    return t.trunc()
+def trunc(input) -> Tensor:
+    return input.trunc()
 
 
-def masked_fill(t, mask, value) -> Tensor:
-    return t.masked_fill(mask, value)
-
-
-@numpy_keywords
-def chunk(t, chunks, dim=0):
-    return t.chunk(chunks, dim)
+def masked_fill(input, mask, value) -> Tensor:
+    return input.masked_fill(mask, value)
 
 
 @numpy_keywords
-def split(t, split_size_or_sections, dim=0):
-    return t.split(split_size_or_sections, dim)
+def chunk(input, chunks, dim=0):
+    return input.chunk(chunks, dim)
 
 
 @numpy_keywords
-def prod(t, dim=None, keepdim=False, dtype=None) -> Tensor:
-    return t.prod(dim, keepdim, dtype=dtype)
+def split(input, split_size_or_sections, dim=0):
+    return input.split(split_size_or_sections, dim)
 
 
 @numpy_keywords
-def repeat_interleave(t, repeats=None, dim=None, output_size=None) -> Tensor:
+def prod(input, dim=None, keepdim=False, dtype=None) -> Tensor:
+    return input.prod(dim, keepdim, dtype=dtype)
+
+
+@numpy_keywords
+def repeat_interleave(input, repeats=None, dim=None, output_size=None) -> Tensor:
     if repeats is None:  # torch.repeat_interleave(counts): each index i, counts[i] times
-        return arange(t.shape[0], dtype=t.dtype, device=t.device).repeat_interleave(t)
-    return t.repeat_interleave(repeats, dim)
+        return arange(input.shape[0], dtype=input.dtype, device=input.device).repeat_interleave(input)
+    return input.repeat_interleave(repeats, dim)
 
 
-def diag(t, diagonal=0) -> Tensor:
-    return t.diag(diagonal)
+def diag(input, diagonal=0) -> Tensor:
+    return input.diag(diagonal)
 
 
 def einsum(equation, *operands) -> Tensor:
@@ -187,40 +187,40 @@ def get_default_dtype():
 
 
 @numpy_keywords
-def cumsum(t, dim) -> Tensor:
-    return t.cumsum(dim)
+def cumsum(input, dim) -> Tensor:
+    return input.cumsum(dim)
 
 
 @numpy_keywords
-def logsumexp(t, dim, keepdim=False) -> Tensor:
-    return t.logsumexp(dim, keepdim)
+def logsumexp(input, dim, keepdim=False) -> Tensor:
+    return input.logsumexp(dim, keepdim)
 
 
-def numel(t) -> int:
-    return t.numel()
+def numel(input) -> int:
+    return input.numel()
 
 
-def relu(t) -> Tensor:
-    return t.relu()
+def relu(input) -> Tensor:
+    return input.relu()
 
 
-def clamp(t, min=None, max=None) -> Tensor:
-    return t.clamp(min, max)
-
-
-@numpy_keywords
-def sum(t, dim=None, keepdim=False, dtype=None) -> Tensor:
-    return t.sum(dim, keepdim, dtype=dtype)
+def clamp(input, min=None, max=None) -> Tensor:
+    return input.clamp(min, max)
 
 
 @numpy_keywords
-def mean(t, dim=None, keepdim=False, dtype=None) -> Tensor:
-    return t.mean(dim, keepdim, dtype=dtype)
+def sum(input, dim=None, keepdim=False, dtype=None) -> Tensor:
+    return input.sum(dim, keepdim, dtype=dtype)
 
 
 @numpy_keywords
-def argmax(t, dim=None, keepdim=False) -> Tensor:
-    return t.argmax(dim, keepdim)
+def mean(input, dim=None, keepdim=False, dtype=None) -> Tensor:
+    return input.mean(dim, keepdim, dtype=dtype)
+
+
+@numpy_keywords
+def argmax(input, dim=None, keepdim=False) -> Tensor:
+    return input.argmax(dim, keepdim)
 
 
 def maximum(a, b) -> Tensor:
@@ -234,27 +234,27 @@ def minimum(a, b) -> Tensor:
 
 
 @numpy_keywords
-def softmax(t, dim=-1) -> Tensor:
-    return t.softmax(dim)
+def softmax(input, dim=-1) -> Tensor:
+    return input.softmax(dim)
 
 
 @numpy_keywords
-def log_softmax(t, dim=-1) -> Tensor:
-    return t.log_softmax(dim)
+def log_softmax(input, dim=-1) -> Tensor:
+    return input.log_softmax(dim)
 
 
 @numpy_keywords
-def max(t, dim=None, keepdim=False):
-    return t.max(dim, keepdim) if dim is not None else t.max()
+def max(input, dim=None, keepdim=False):
+    return input.max(dim, keepdim) if dim is not None else input.max()
 
 
 @numpy_keywords
-def min(t, dim=None, keepdim=False):
-    return t.min(dim, keepdim) if dim is not None else t.min()
+def min(input, dim=None, keepdim=False):
+    return input.min(dim, keepdim) if dim is not None else input.min()
 
 
-def pow(t, exponent) -> Tensor:
-    return t**exponent if isinstance(t, TensorBase) else tensor(t) ** exponent
+def pow(input, exponent) -> Tensor:
+    return input**exponent if isinstance(input, TensorBase) else tensor(input) ** exponent
 
 
 def dot(a, b) -> Tensor:
@@ -262,23 +262,23 @@ def dot(a, b) -> Tensor:
 
 
 @numpy_keywords
-def norm(t, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
-    return t.norm(p, dim, keepdim, dtype)
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
+    return input.norm(p, dim, keepdim, dtype)
 
 
 @numpy_keywords
-def topk(t, k, dim=-1, largest=True, sorted=True):
-    return t.topk(k, dim, largest, sorted)
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    return input.topk(k, dim, largest, sorted)
 
 
 @numpy_keywords
-def argsort(t, dim=-1, descending=False, stable=False) -> Tensor:
-    return t.argsort(dim, descending)
+def argsort(input, dim=-1, descending=False, stable=False) -> Tensor:
+    return input.argsort(dim, descending)
 
 
 @numpy_keywords
-def gather(t, dim, index) -> Tensor:
-    return t.gather(dim, index)
+def gather(input, dim, index) -> Tensor:
+    return input.gather(dim, index)
 
 
 def outer(a, b) -> Tensor:
@@ -289,70 +289,70 @@ def bmm(a, b) -> Tensor:
     return a.bmm(b)
 
 
-def flip(t, dims) -> Tensor:
-    return t.flip(*dims) if isinstance(dims, (tuple, list)) else t.flip(dims)
+def flip(input, dims) -> Tensor:
+    return input.flip(*dims) if isinstance(dims, (tuple, list)) else input.flip(dims)
 
 
 @numpy_keywords
-def index_select(t, dim, index) -> Tensor:
-    return t.index_select(dim, index)
+def index_select(input, dim, index) -> Tensor:
+    return input.index_select(dim, index)
 
 
-def masked_select(t, mask) -> Tensor:
-    return t.masked_select(mask)
+def masked_select(input, mask) -> Tensor:
+    return input.masked_select(mask)
 
 
 @numpy_keywords
-def unbind(t, dim=0):
-    return t.unbind(dim)
+def unbind(input, dim=0):
+    return input.unbind(dim)
 
 
-def tril(t, diagonal=0) -> Tensor:
-    return t.tril(diagonal)
+def tril(input, diagonal=0) -> Tensor:
+    return input.tril(diagonal)
 
 
-def triu(t, diagonal=0) -> Tensor:
-    return t.triu(diagonal)
+def triu(input, diagonal=0) -> Tensor:
+    return input.triu(diagonal)
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
     return a.isclose(b, rtol, atol, equal_nan)
 
 
-def nonzero(t, as_tuple=False):
-    return t.nonzero(as_tuple=as_tuple)
+def nonzero(input, as_tuple=False):
+    return input.nonzero(as_tuple=as_tuple)
 
 
-def unique(t, sorted=True, return_counts=False):
-    return t.unique(sorted, return_counts)
+def unique(input, sorted=True, return_counts=False):
+    return input.unique(sorted, return_counts)
 
 
-def movedim(t, source, destination) -> Tensor:
-    return t.movedim(source, destination)
-
-
-@numpy_keywords
-def squeeze(t, dim=None) -> Tensor:
-    return t.squeeze(dim)
+def movedim(input, source, destination) -> Tensor:
+    return input.movedim(source, destination)
 
 
 @numpy_keywords
-def unsqueeze(t, dim) -> Tensor:
-    return t.unsqueeze(dim)
-
-
-def permute(t, dims) -> Tensor:
-    return t.permute(dims)
+def squeeze(input, dim=None) -> Tensor:
+    return input.squeeze(dim)
 
 
 @numpy_keywords
-def std(t, dim=None, unbiased=True, keepdim=False) -> Tensor:
-    return t.std(dim, unbiased, keepdim)
+def unsqueeze(input, dim) -> Tensor:
+    return input.unsqueeze(dim)
+
+
+def permute(input, dims) -> Tensor:
+    return input.permute(dims)
 
 
 @numpy_keywords
-def var(t, dim=None, unbiased=True, keepdim=False) -> Tensor:
-    return t.var(dim, unbiased, keepdim)
+def std(input, dim=None, unbiased=True, keepdim=False) -> Tensor:
+    return input.std(dim, unbiased, keepdim)
+
+
+@numpy_keywords
+def var(input, dim=None, unbiased=True, keepdim=False) -> Tensor:
+    return input.var(dim, unbiased, keepdim)
 
 
 def normal(mean, std, size, generator=None, dtype=None, device=None) -> Tensor:
@@ -361,17 +361,17 @@ def normal(mean, std, size, generator=None, dtype=None, device=None) -> Tensor:
     return out * std + mean
 
 
-def reshape(t, shape) -> Tensor:
-    return t.reshape(shape)
+def reshape(input, shape) -> Tensor:
+    return input.reshape(shape)
 
 
 @numpy_keywords
-def flatten(t, start_dim=0, end_dim=-1) -> Tensor:
-    return t.flatten(start_dim, end_dim)
+def flatten(input, start_dim=0, end_dim=-1) -> Tensor:
+    return input.flatten(start_dim, end_dim)
 
 
-def transpose(t, dim0, dim1) -> Tensor:
-    return t.transpose(dim0, dim1)
+def transpose(input, dim0, dim1) -> Tensor:
+    return input.transpose(dim0, dim1)
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08) -> bool:
@@ -383,32 +383,32 @@ def equal(a, b) -> bool:
     return a.equal(b)
 
 
-def roll(t, shifts, dims=None) -> Tensor:
+def roll(input, shifts, dims=None) -> Tensor:
     """Shift elements along dims, wrapping around (like torch.roll; flattened when dims is None).
 
     Built from two slices and a cat, so the gradient is rolled back the same way.
     """
     if dims is None:
-        return roll(t.flatten(), shifts, 0).reshape(t.shape)
+        return roll(input.flatten(), shifts, 0).reshape(input.shape)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
     for shift, dim in zip(shifts, dims):
-        (d,) = normalize_dims(dim, t.ndim)
-        n = t.shape[d]
+        (d,) = normalize_dims(dim, input.ndim)
+        n = input.shape[d]
         k = shift % n if n else 0
         if k:
             head = (slice(None),) * d
-            t = cat([t[head + (slice(n - k, None),)], t[head + (slice(0, n - k),)]], dim=d)
-    return t
+            input = cat([input[head + (slice(n - k, None),)], input[head + (slice(0, n - k),)]], dim=d)
+    return input
 
 
-def bincount(t, weights=None, minlength=0) -> Tensor:
+def bincount(input, weights=None, minlength=0) -> Tensor:
     """Counts of each value in a 1-D tensor of non-negative ints (like torch.bincount)."""
-    if t.ndim != 1 or t.dtype.kind not in "iu":
+    if input.ndim != 1 or input.dtype.kind not in "iu":
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
-    data = np.asarray(t.detach().cpu())
+    data = np.asarray(input.detach().cpu())
     if data.size and data.min() < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     w = None if weights is None else np.asarray(weights.detach().cpu())
@@ -419,7 +419,7 @@ def bincount(t, weights=None, minlength=0) -> Tensor:
         out = out.astype(np.float64)  # torch: double for any weights but float32
     else:
         out = out.astype(np.float32)
-    return tensor(out).to(t.device)
+    return tensor(out).to(input.device)
 
 
 def cdist(x1, x2, p=2.0) -> Tensor:
@@ -468,9 +468,9 @@ def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor
 
 
 @numpy_keywords
-def sort(t, dim=-1, descending=False, stable=False):
+def sort(input, dim=-1, descending=False, stable=False):
     """(values, indices) sorted along dim, like torch.sort (always stable here)."""
-    return t.sort(dim, descending)
+    return input.sort(dim, descending)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
