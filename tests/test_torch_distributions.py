@@ -712,6 +712,81 @@ def test_composed_transforms_and_their_inverses():
     _close(c.log_abs_det_jacobian(x, c(x)), _np(x) + np.log(3.0))
 
 
+VECTOR_TRANSFORMS = [
+    ("StickBreakingTransform", (), (2, 3)),
+    ("SoftmaxTransform", (), (2, 3)),
+    ("LowerCholeskyTransform", (), (2, 3, 3)),
+    ("ReshapeTransform", ((3,), (3, 1)), (2, 3)),
+]
+
+
+@pytest.mark.parametrize("spec", VECTOR_TRANSFORMS, ids=[v[0] for v in VECTOR_TRANSFORMS])
+def test_vector_transforms_against_torch(spec):
+    name, args, shape = spec
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    mine, theirs = getattr(D, name)(*args), getattr(TD.transforms, name)(*args)
+    a, b = pn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ya, yb = mine(a), theirs(b)
+    _close(ya, yb, rtol=1e-6)
+    _close(mine.inv(ya), theirs.inv(yb), rtol=1e-5, atol=1e-6)
+    assert repr(mine.domain) == repr(theirs.domain) and repr(mine.codomain) == repr(theirs.codomain)
+    if name in ("StickBreakingTransform", "ReshapeTransform"):
+        assert tuple(mine.forward_shape(shape)) == tuple(theirs.forward_shape(shape))
+        la, lb = mine.log_abs_det_jacobian(a, ya), theirs.log_abs_det_jacobian(b, yb)
+        _close(la, lb)
+    (
+        ya * pn.tensor(np.linspace(0.5, 1.5, ya.numel()).reshape(tuple(ya.shape)).astype(np.float32))
+    ).sum().backward()
+    (
+        yb * torch.tensor(np.linspace(0.5, 1.5, yb.numel()).reshape(tuple(yb.shape)).astype(np.float32))
+    ).sum().backward()
+    _close(a.grad, b.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_transformed_distribution_changes_event_shape_and_broadcasts_transform_parameters():
+    p = D.TransformedDistribution(D.Normal(pn.zeros(3), 1.0), D.StickBreakingTransform())
+    t = TD.TransformedDistribution(TD.Normal(torch.zeros(3), 1.0), TD.transforms.StickBreakingTransform())
+    assert p.batch_shape == () and p.event_shape == (4,) and repr(p.support) == "Simplex()"
+    v = [0.1, 0.2, 0.3, 0.4]
+    _close(p.log_prob(pn.tensor(v)), t.log_prob(torch.tensor(v)))
+    assert tuple(p.sample((2,)).shape) == (2, 4)
+    a = D.TransformedDistribution(D.Normal(0.0, 1.0), [D.AffineTransform(pn.zeros(4), 2.0)])
+    ta = TD.TransformedDistribution(TD.Normal(0.0, 1.0), [TD.transforms.AffineTransform(torch.zeros(4), 2.0)])
+    assert a.batch_shape == (4,) == tuple(ta.batch_shape)
+    _close(a.log_prob(pn.zeros(4)), ta.log_prob(torch.zeros(4)))
+    c = D.CumulativeDistributionTransform(D.Normal(0.0, 1.0))
+    tc = TD.transforms.CumulativeDistributionTransform(TD.Normal(0.0, 1.0))
+    _close(c(pn.tensor([0.3])), tc(torch.tensor([0.3])))
+    _close(c.inv(pn.tensor([0.6])), tc.inv(torch.tensor([0.6])))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda C: C.real,
+        lambda C: C.positive,
+        lambda C: C.nonnegative,
+        lambda C: C.greater_than(2.0),
+        lambda C: C.less_than(1.0),
+        lambda C: C.unit_interval,
+        lambda C: C.interval(-2.0, 3.0),
+        lambda C: C.simplex,
+        lambda C: C.real_vector,
+        lambda C: C.independent(C.positive, 1),
+    ],
+)
+def test_biject_to_and_transform_to_against_torch(make):
+    x = np.array([[-1.0, 0.3, 2.0]], dtype=np.float32)
+    for mine, theirs in ((D.biject_to, TD.biject_to), (D.transform_to, TD.transform_to)):
+        tm, tt = mine(make(D.constraints)), theirs(make(TD.constraints))
+        y = tm(pn.tensor(x))
+        _close(y, tt(torch.tensor(x)), rtol=1e-6)
+        assert bool(make(D.constraints).check(y).all())
+    with pytest.raises(NotImplementedError):
+        D.biject_to(D.constraints.lower_cholesky)
+    assert tuple(D.transform_to(D.constraints.lower_cholesky)(pn.zeros(2, 2)).shape) == (2, 2)
+
+
 def test_mixture_same_family_against_torch():
     logits = np.array([[0.3, -0.2], [1.0, 0.0]], dtype=np.float32)
     loc, scale = (

@@ -3,7 +3,9 @@
 A TransformedDistribution pushes a base distribution through transforms: draws are f(x),
 and log_prob(y) = base.log_prob(f⁻¹(y)) - log |f'(f⁻¹(y))|. The elementwise transforms here
 are the common ones: Exp, Affine (loc + scale x), Sigmoid, Tanh (a squashed Gaussian policy),
-Abs, Power, Softplus; ComposeTransform chains them and `t.inv` is the inverse map.
+Abs, Power, Softplus; onto sets of vectors and matrices: Softmax and StickBreaking (the simplex),
+LowerCholesky, Reshape, Independent; CumulativeDistribution (a distribution's cdf).
+ComposeTransform chains them and `t.inv` is the inverse map.
 
 cache_size=1 keeps the last (x, y) pair, so inv(y) of a y just produced returns x exactly:
 atanh(tanh(x)) loses x for |x| > ~9 in float32, which is why SAC code asks for it.
@@ -14,19 +16,28 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np
+
 from .. import creation
+from ..functions import cat
 from ..nn import functional as F
 from . import constraints
-from .utils import _finfo, clamp_probs
+from .utils import _finfo, _sum_rightmost, broadcast_shapes, clamp_probs
 
 __all__ = [
     "AbsTransform",
     "AffineTransform",
     "ComposeTransform",
+    "CumulativeDistributionTransform",
     "ExpTransform",
+    "IndependentTransform",
+    "LowerCholeskyTransform",
     "PowerTransform",
+    "ReshapeTransform",
     "SigmoidTransform",
+    "SoftmaxTransform",
     "SoftplusTransform",
+    "StickBreakingTransform",
     "TanhTransform",
     "Transform",
     "identity_transform",
@@ -204,6 +215,16 @@ class ComposeTransform(Transform):
             x = part(x)
         return x
 
+    def forward_shape(self, shape):
+        for part in self.parts:
+            shape = part.forward_shape(shape)
+        return shape
+
+    def inverse_shape(self, shape):
+        for part in reversed(self.parts):
+            shape = part.inverse_shape(shape)
+        return shape
+
     def log_abs_det_jacobian(self, x, y):
         if not self.parts:
             return x * 0
@@ -267,6 +288,11 @@ class PowerTransform(Transform):
 
     def _call(self, x):
         return x.pow(self.exponent)
+
+    def forward_shape(self, shape):
+        return broadcast_shapes(shape, getattr(self.exponent, "shape", ()))
+
+    inverse_shape = forward_shape
 
     def _inverse(self, y):
         return y.pow(1 / self.exponent)
@@ -405,6 +431,11 @@ class AffineTransform(Transform):
     def _call(self, x):
         return self.loc + self.scale * x
 
+    def forward_shape(self, shape):
+        return broadcast_shapes(shape, getattr(self.loc, "shape", ()), getattr(self.scale, "shape", ()))
+
+    inverse_shape = forward_shape
+
     def _inverse(self, y):
         return (y - self.loc) / self.scale
 
@@ -420,3 +451,242 @@ class AffineTransform(Transform):
         else:
             shape = tuple(x.shape)
         return result.expand(shape) if tuple(result.shape) != shape else result
+
+
+def _eps_tiny(t):
+    fi = _finfo(t)
+    return float(fi.eps), float(fi.tiny)
+
+
+def _diag_embed(d):
+    """A batch of diagonal matrices with d on the diagonal."""
+    return d.unsqueeze(-1) * creation.eye(d.shape[-1], dtype=d.dtype, device=d.device)
+
+
+def _diagonal(m):
+    idx = creation.arange(m.shape[-1], device=m.device)
+    return m[..., idx, idx]
+
+
+class SoftmaxTransform(Transform):
+    """y = softmax(x) over the last dim: real vectors onto the simplex (not bijective; inv is log)."""
+
+    domain = constraints.real_vector
+    codomain = constraints.simplex
+
+    def __eq__(self, other):
+        return isinstance(other, SoftmaxTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        probs = (x - x.max(-1, keepdim=True)[0]).exp()
+        return probs / probs.sum(-1, keepdim=True)
+
+    def _inverse(self, y):
+        return y.log()
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return shape
+
+    inverse_shape = forward_shape
+
+
+class StickBreakingTransform(Transform):
+    """Real vectors of length K - 1 onto the K-simplex by breaking a stick: y_i = z_i Π_{j<i} (1 - z_j),
+    z_i = sigmoid(x_i - log(K - 1 - i)) (so x = 0 maps to the uniform point)."""
+
+    domain = constraints.real_vector
+    codomain = constraints.simplex
+    bijective = True
+
+    def __eq__(self, other):
+        return isinstance(other, StickBreakingTransform)
+
+    __hash__ = object.__hash__
+
+    @staticmethod
+    def _offset(x, k):
+        return (k + 1 - creation.arange(1, k + 1, dtype=x.dtype, device=x.device)).log()
+
+    def _call(self, x):
+        eps, tiny = _eps_tiny(x)
+        z = (x - self._offset(x, x.shape[-1])).sigmoid().clamp(min=tiny, max=1.0 - eps)
+        z_cumprod = (1 - z).cumprod(-1)
+        ones = creation.ones_like(z[..., :1])
+        return cat([z, ones], -1) * cat([ones, z_cumprod], -1)
+
+    def _inverse(self, y):
+        _, tiny = _eps_tiny(y)
+        y_crop = y[..., :-1]
+        sf = (1 - y_crop.cumsum(-1)).clamp(min=tiny)
+        return y_crop.log() - sf.log() + self._offset(y, y_crop.shape[-1])
+
+    def log_abs_det_jacobian(self, x, y):
+        x = x - self._offset(x, x.shape[-1])
+        return (-x + F.logsigmoid(x) + y[..., :-1].log()).sum(-1)
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return tuple(shape[:-1]) + (shape[-1] + 1,)
+
+    def inverse_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return tuple(shape[:-1]) + (shape[-1] - 1,)
+
+
+class LowerCholeskyTransform(Transform):
+    """Square matrices onto lower-triangular ones with a positive diagonal: tril(x, -1) + diag(exp(diag x))."""
+
+    domain = constraints.independent(constraints.real, 2)
+    codomain = constraints.lower_cholesky
+
+    def __eq__(self, other):
+        return isinstance(other, LowerCholeskyTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        return x.tril(-1) + _diag_embed(_diagonal(x).exp())
+
+    def _inverse(self, y):
+        return y.tril(-1) + _diag_embed(_diagonal(y).log())
+
+
+class IndependentTransform(Transform):
+    """base_transform with its `reinterpreted_batch_ndims` rightmost dims treated as one event:
+    the log-Jacobian is summed over them."""
+
+    def __init__(self, base_transform, reinterpreted_batch_ndims, cache_size: int = 0):
+        super().__init__(cache_size=cache_size)
+        self.base_transform = base_transform.with_cache(cache_size)
+        self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return IndependentTransform(
+            self.base_transform, self.reinterpreted_batch_ndims, cache_size=cache_size
+        )
+
+    @property
+    def domain(self):
+        return constraints.independent(self.base_transform.domain, self.reinterpreted_batch_ndims)
+
+    @property
+    def codomain(self):
+        return constraints.independent(self.base_transform.codomain, self.reinterpreted_batch_ndims)
+
+    @property
+    def bijective(self):
+        return self.base_transform.bijective
+
+    @property
+    def sign(self):
+        return self.base_transform.sign
+
+    def _call(self, x):
+        if x.dim() < self.domain.event_dim:
+            raise ValueError("Too few dimensions on input")
+        return self.base_transform(x)
+
+    def _inverse(self, y):
+        if y.dim() < self.codomain.event_dim:
+            raise ValueError("Too few dimensions on input")
+        return self.base_transform.inv(y)
+
+    def log_abs_det_jacobian(self, x, y):
+        return _sum_rightmost(self.base_transform.log_abs_det_jacobian(x, y), self.reinterpreted_batch_ndims)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.base_transform!r}, {self.reinterpreted_batch_ndims})"
+
+    def forward_shape(self, shape):
+        return self.base_transform.forward_shape(shape)
+
+    def inverse_shape(self, shape):
+        return self.base_transform.inverse_shape(shape)
+
+
+class ReshapeTransform(Transform):
+    """Reshape the rightmost in_shape dims to out_shape (same number of elements); log-Jacobian 0."""
+
+    bijective = True
+
+    def __init__(self, in_shape, out_shape, cache_size: int = 0):
+        self.in_shape = tuple(in_shape)
+        self.out_shape = tuple(out_shape)
+        if int(np.prod(self.in_shape)) != int(np.prod(self.out_shape)):
+            raise ValueError("in_shape, out_shape have different numbers of elements")
+        super().__init__(cache_size=cache_size)
+
+    @property
+    def domain(self):
+        return constraints.independent(constraints.real, len(self.in_shape))
+
+    @property
+    def codomain(self):
+        return constraints.independent(constraints.real, len(self.out_shape))
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return ReshapeTransform(self.in_shape, self.out_shape, cache_size=cache_size)
+
+    def _call(self, x):
+        batch = tuple(x.shape[: x.dim() - len(self.in_shape)])
+        return x.reshape(batch + self.out_shape)
+
+    def _inverse(self, y):
+        batch = tuple(y.shape[: y.dim() - len(self.out_shape)])
+        return y.reshape(batch + self.in_shape)
+
+    def log_abs_det_jacobian(self, x, y):
+        batch = tuple(x.shape[: x.dim() - len(self.in_shape)])
+        return creation.zeros(batch, dtype=x.dtype, device=x.device)
+
+    def forward_shape(self, shape):
+        cut = len(shape) - len(self.in_shape)
+        if cut < 0 or tuple(shape[cut:]) != self.in_shape:
+            raise ValueError(f"Shape mismatch: expected {shape[cut:]} but got {self.in_shape}")
+        return tuple(shape[:cut]) + self.out_shape
+
+    def inverse_shape(self, shape):
+        cut = len(shape) - len(self.out_shape)
+        if cut < 0 or tuple(shape[cut:]) != self.out_shape:
+            raise ValueError(f"Shape mismatch: expected {shape[cut:]} but got {self.out_shape}")
+        return tuple(shape[:cut]) + self.in_shape
+
+
+class CumulativeDistributionTransform(Transform):
+    """y = distribution.cdf(x), onto [0, 1]; log |dy/dx| = distribution.log_prob(x)."""
+
+    bijective = True
+    codomain = constraints.unit_interval
+    sign = 1
+
+    def __init__(self, distribution, cache_size: int = 0):
+        super().__init__(cache_size=cache_size)
+        self.distribution = distribution
+
+    @property
+    def domain(self):
+        return self.distribution.support
+
+    def _call(self, x):
+        return self.distribution.cdf(x)
+
+    def _inverse(self, y):
+        return self.distribution.icdf(y)
+
+    def log_abs_det_jacobian(self, x, y):
+        return self.distribution.log_prob(x)
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return CumulativeDistributionTransform(self.distribution, cache_size=cache_size)
