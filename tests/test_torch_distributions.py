@@ -98,6 +98,14 @@ CASES += [
     ("ContinuousBernoulli", {"probs": [0.2, 0.4995, 0.8]}, [0.1, 0.5, 0.9], True, True),
     ("ContinuousBernoulli", {"logits": [-1.0, 0.001, 2.0]}, [0.1, 0.5, 0.9], True, True),
     ("HalfCauchy", {"scale": [1.0, 0.5, 3.0]}, [0.3, 1.2, 4.0], True, True),
+    (
+        "Kumaraswamy",
+        {"concentration1": [0.5, 2.0, 3.0], "concentration0": [1.5, 0.7, 4.0]},
+        [0.3, 0.5, 0.9],
+        True,
+        True,
+    ),
+    ("FisherSnedecor", {"df1": [1.0, 3.0, 10.0], "df2": [5.0, 8.0, 12.0]}, [0.3, 1.2, 4.0], False, False),
     ("Weibull", {"scale": [1.0, 2.0, 0.5], "concentration": [1.0, 1.5, 3.0]}, [0.3, 1.0, 4.0], True, True),
     ("Pareto", {"scale": [1.0, 2.0, 0.5], "alpha": [0.5, 1.5, 3.0]}, [1.3, 2.0, 4.0], True, True),
     (
@@ -141,6 +149,7 @@ CASES += [
 IDS = [f"{c[0]}-{'-'.join(c[1])}" for c in CASES]
 HEAVY_TAILED = ("Cauchy", "StudentT")
 NO_SAMPLE_MOMENTS = HEAVY_TAILED + (
+    "FisherSnedecor",
     "HalfCauchy",
     "Pareto",
     "InverseGamma",
@@ -741,6 +750,23 @@ def test_vector_transforms_against_torch(spec):
         yb * torch.tensor(np.linspace(0.5, 1.5, yb.numel()).reshape(tuple(yb.shape)).astype(np.float32))
     ).sum().backward()
     _close(a.grad, b.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_logistic_normal_against_torch():
+    loc, scale = np.array([0.3, -1.0, 0.5], dtype=np.float32), np.array([1.0, 0.5, 2.0], dtype=np.float32)
+    pl, ps = pn.tensor(loc, requires_grad=True), pn.tensor(scale, requires_grad=True)
+    tl, ts = torch.tensor(loc, requires_grad=True), torch.tensor(scale, requires_grad=True)
+    p, t = D.LogisticNormal(pl, ps), TD.LogisticNormal(tl, ts)
+    assert p.batch_shape == () and p.event_shape == (4,)
+    v = [0.1, 0.2, 0.3, 0.4]
+    lp, tlp = p.log_prob(pn.tensor(v)), t.log_prob(torch.tensor(v))
+    _close(lp, tlp)
+    lp.backward()
+    tlp.backward()
+    _close(pl.grad, tl.grad, rtol=1e-5)
+    _close(ps.grad, ts.grad, rtol=1e-5)
+    s = p.sample((1000,))
+    _close(s.sum(-1), np.ones(1000), rtol=1e-5)
 
 
 def test_transformed_distribution_changes_event_shape_and_broadcasts_transform_parameters():

@@ -35,7 +35,7 @@ from .discrete import (
     Poisson,
 )
 from .distribution import Distribution
-from .gamma import Beta, Chi2, Dirichlet, Gamma
+from .gamma import Beta, Chi2, Dirichlet, FisherSnedecor, Gamma
 from .kl import kl_divergence, register_kl
 from .low_rank import LowRankMultivariateNormal
 from .mixture import MixtureSameFamily
@@ -46,6 +46,8 @@ from .transformed_distribution import (
     HalfCauchy,
     HalfNormal,
     InverseGamma,
+    Kumaraswamy,
+    LogisticNormal,
     LogNormal,
     Pareto,
     TransformedDistribution,
@@ -86,6 +88,7 @@ __all__ = [
     "ExpRelaxedCategorical",
     "ExpTransform",
     "Exponential",
+    "FisherSnedecor",
     "Gamma",
     "Geometric",
     "Gumbel",
@@ -94,8 +97,10 @@ __all__ = [
     "Independent",
     "IndependentTransform",
     "InverseGamma",
+    "Kumaraswamy",
     "Laplace",
     "LogNormal",
+    "LogisticNormal",
     "LogitRelaxedBernoulli",
     "LowRankMultivariateNormal",
     "LowerCholeskyTransform",
@@ -157,7 +162,7 @@ def _alias_torch_module_names():
             "one_hot_categorical",
             "poisson",
         ),
-        gamma: ("beta", "chi2", "dirichlet"),
+        gamma: ("beta", "chi2", "dirichlet", "fishersnedecor"),
         low_rank: ("lowrank_multivariate_normal",),
         mixture: ("mixture_same_family",),
         multivariate_normal: ("independent",),

@@ -1,4 +1,4 @@
-"""The Gamma family: Gamma, Chi2, Beta, Dirichlet.
+"""The Gamma family: Gamma, Chi2, Beta, Dirichlet, FisherSnedecor.
 
 Their densities are normalised by log Γ (lgamma) and their entropies use ψ (digamma), from
 _special.py. Draws start from Gamma(alpha, 1) variates made on the host from pyneuro's
@@ -8,6 +8,8 @@ normalise such draws (x_i / Σ x_j), so their gradients follow through the divis
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -20,7 +22,7 @@ from ._special import digamma, gammainc, lgamma, standard_gamma
 from .distribution import Distribution
 from .utils import _finfo, _host_tensor, _xlogy, broadcast_all
 
-__all__ = ["Beta", "Chi2", "Dirichlet", "Gamma"]
+__all__ = ["Beta", "Chi2", "Dirichlet", "FisherSnedecor", "Gamma"]
 
 
 def _standard_gamma(alpha):
@@ -199,3 +201,55 @@ class Beta(Distribution):
 
     def entropy(self):
         return self._as_dirichlet().entropy()
+
+
+class FisherSnedecor(Distribution):
+    """FisherSnedecor(df1, df2): the F distribution, (X1 / df1) / (X2 / df2) for X_i ~ Chi2(df_i)."""
+
+    arg_constraints = {"df1": constraints.positive, "df2": constraints.positive}
+    support = constraints.positive
+    has_rsample = True
+
+    def __init__(self, df1, df2, validate_args=None):
+        self.df1, self.df2 = broadcast_all(df1, df2)
+        self._gamma1 = Gamma(self.df1 * 0.5, self.df1)
+        self._gamma2 = Gamma(self.df2 * 0.5, self.df2)
+        super().__init__(self.df1.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(FisherSnedecor, _instance)
+        new._gamma1 = self._gamma1.expand(batch_shape)
+        new._gamma2 = self._gamma2.expand(batch_shape)
+        return self._expand_params(new, batch_shape, ("df1", "df2"))
+
+    @property
+    def mean(self):
+        df2 = where(self.df2 <= 2, math.nan, self.df2)
+        return df2 / (df2 - 2)
+
+    @property
+    def mode(self):
+        mode = (self.df1 - 2) / self.df1 * self.df2 / (self.df2 + 2)
+        return where(self.df1 <= 2, math.nan, mode)
+
+    @property
+    def variance(self):
+        df2 = where(self.df2 <= 4, math.nan, self.df2)
+        return 2 * df2.pow(2) * (self.df1 + df2 - 2) / (self.df1 * (df2 - 2).pow(2) * (df2 - 4))
+
+    def rsample(self, sample_shape=()):
+        shape = tuple(self._extended_shape(sample_shape))
+        tiny = float(_finfo(self.df1).tiny)
+        x1 = self._gamma1.rsample(sample_shape).reshape(shape)
+        x2 = self._gamma2.rsample(sample_shape).reshape(shape).clamp(min=tiny)
+        return (x1 / x2).clamp(min=tiny)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        ct1, ct2 = self.df1 * 0.5, self.df2 * 0.5
+        ct3 = self.df1 / self.df2
+        t1 = lgamma(ct1 + ct2) - lgamma(ct1) - lgamma(ct2)
+        t2 = ct1 * ct3.log() + (ct1 - 1) * value.log()
+        t3 = (ct1 + ct2) * (ct3 * value).log1p()
+        return t1 + t2 - t3

@@ -1,5 +1,6 @@
 """TransformedDistribution: a base distribution pushed through transforms; the families torch
-builds that way: LogNormal, HalfNormal, HalfCauchy, Weibull, Pareto, InverseGamma.
+builds that way: LogNormal, HalfNormal, HalfCauchy, Weibull, Pareto, InverseGamma, Kumaraswamy,
+LogisticNormal.
 
     y = f(x), x ~ base          log p(y) = log p_base(f⁻¹(y)) - log |f'(f⁻¹(y))|
 
@@ -20,13 +21,14 @@ from ._special import digamma, lgamma
 from .distribution import Distribution
 from .gamma import Gamma
 from .multivariate_normal import Independent
-from .normal import Cauchy, Exponential, Normal
+from .normal import Cauchy, Exponential, Normal, Uniform
 from .transforms import (
     AbsTransform,
     AffineTransform,
     ComposeTransform,
     ExpTransform,
     PowerTransform,
+    StickBreakingTransform,
     Transform,
 )
 from .utils import _sum_rightmost, broadcast_all, euler_constant
@@ -35,7 +37,9 @@ __all__ = [
     "HalfCauchy",
     "HalfNormal",
     "InverseGamma",
+    "Kumaraswamy",
     "LogNormal",
+    "LogisticNormal",
     "Pareto",
     "TransformedDistribution",
     "Weibull",
@@ -419,3 +423,80 @@ class InverseGamma(TransformedDistribution):
     def entropy(self):
         a = self.concentration
         return a + self.rate.log() + lgamma(a) - (1 + a) * digamma(a)
+
+
+def _kumaraswamy_moment(a, b, n):
+    """E[X^n] = b Γ(1 + n/a) Γ(b) / Γ(1 + n/a + b)."""
+    arg1 = 1 + n / a
+    return b * (lgamma(arg1) + lgamma(b) - lgamma(arg1 + b)).exp()
+
+
+class Kumaraswamy(TransformedDistribution):
+    """Kumaraswamy(concentration1 a, concentration0 b): (1 - U^(1/b))^(1/a), U ~ Uniform(0, 1); a Beta look-alike
+    with a closed-form cdf."""
+
+    arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
+    support = constraints.unit_interval
+    has_rsample = True
+
+    def __init__(self, concentration1, concentration0, validate_args=None):
+        self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
+        zeros = creation.zeros_like(self.concentration0)
+        base = Uniform(zeros, zeros + 1, validate_args=validate_args)
+        transforms = [
+            PowerTransform(exponent=self.concentration0.reciprocal()),
+            AffineTransform(loc=1.0, scale=-1.0),
+            PowerTransform(exponent=self.concentration1.reciprocal()),
+        ]
+        super().__init__(base, transforms, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Kumaraswamy, _instance)
+        new.concentration1 = self.concentration1.expand(tuple(batch_shape))
+        new.concentration0 = self.concentration0.expand(tuple(batch_shape))
+        return super().expand(batch_shape, _instance=new)
+
+    @property
+    def mean(self):
+        return _kumaraswamy_moment(self.concentration1, self.concentration0, 1)
+
+    @property
+    def mode(self):
+        a, b = self.concentration1, self.concentration0
+        log_mode = b.reciprocal() * (-b).log1p() - (-b * a).log1p()
+        return where((b < 1) | (a < 1), math.nan, log_mode).exp()
+
+    @property
+    def variance(self):
+        return _kumaraswamy_moment(self.concentration1, self.concentration0, 2) - self.mean.pow(2)
+
+    def entropy(self):
+        t1 = 1 - self.concentration1.reciprocal()
+        t0 = 1 - self.concentration0.reciprocal()
+        h0 = digamma(self.concentration0 + 1) + euler_constant
+        return t0 + t1 * h0 - self.concentration1.log() - self.concentration0.log()
+
+
+class LogisticNormal(TransformedDistribution):
+    """A Normal over R^(K-1) pushed onto the K-simplex by stick breaking."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.simplex
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        base = Normal(loc, scale, validate_args=validate_args)
+        if not base.batch_shape:
+            base = base.expand((1,))
+        super().__init__(base, StickBreakingTransform(), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        return super().expand(batch_shape, _instance=self._get_checked_instance(LogisticNormal, _instance))
+
+    @property
+    def loc(self):
+        return self.base_dist.base_dist.loc
+
+    @property
+    def scale(self):
+        return self.base_dist.base_dist.scale
