@@ -200,6 +200,7 @@ _LAZY_SUBMODULES = (
     "linalg",
     "special",  # torch.special: erf, expit, logit, ... (functions_math.py)
     "distributions",
+    "return_types",  # the named tuples of max, sort, topk, ... (torch.return_types)
     "accelerator",  # torch.accelerator: is_available, current_accelerator
     "amp",  # torch.amp: autocast, GradScaler
     "cpu",  # torch.cpu: is_available, amp

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import builtins
 import operator as _op
-from collections import namedtuple
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -164,9 +163,6 @@ def _from_data(data, dtype=None, device=None):
     if dev == "cpu" and (arr is data or (isinstance(data, TensorBase) and data.device == "cpu")):
         arr = arr.copy()  # pn.tensor always copies, like torch.tensor
     return _wrap(_backend(dev).asarray(np.asarray(arr, order="C")), dev)
-
-
-MaxResult = namedtuple("MaxResult", ["values", "indices"])  # like torch.return_types.max
 
 
 class TensorBase:

@@ -18,21 +18,21 @@ from __future__ import annotations
 import builtins
 import operator
 import warnings
-from collections import namedtuple
 from fractions import Fraction
 
 import numpy as np
 
+from . import return_types
 from ._dtype import _PY_BOOL, _PY_INT
 from ._errors import ArgumentError, DTypeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
-from ._tensor_base import MaxResult, TensorBase, _backend, _from_data
+from ._tensor_base import TensorBase, _backend, _from_data
 from .random import _rng
 
-AminmaxResult = namedtuple("AminmaxResult", ["min", "max"])  # torch.return_types.aminmax
-SvdResult = namedtuple("SvdResult", ["U", "S", "V"])  # torch.return_types.svd
-TriangularSolveResult = namedtuple("TriangularSolveResult", ["solution", "cloned_coefficient"])
-HistogramResult = namedtuple("HistogramResult", ["hist", "bin_edges"])  # torch.return_types.histogram
+AminmaxResult = return_types.aminmax
+SvdResult = return_types.svd
+TriangularSolveResult = return_types.triangular_solve
+HistogramResult = return_types.histogram
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
@@ -96,7 +96,7 @@ class ReduceMethods:
         return _quantile(self, q, dim, keepdim, interpolation, "nanquantile")
 
     @numpy_keywords
-    def kthvalue(self, k, dim=-1, keepdim=False) -> MaxResult:
+    def kthvalue(self, k, dim=-1, keepdim=False):
         """(values, indices) of the k-th smallest element along dim (k counts from 1)."""
         x = self.reshape(1) if self.ndim == 0 else self
         (d,) = normalize_dims(dim, x.ndim)
@@ -107,7 +107,7 @@ class ReduceMethods:
         values = x.gather(d, idx)
         if not keepdim or self.ndim == 0:
             values, idx = values.squeeze(d), idx.squeeze(d)
-        return MaxResult(values, idx)
+        return return_types.kthvalue(values, idx)
 
     def msort(self):
         """The values sorted along dimension 0."""

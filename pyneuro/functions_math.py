@@ -15,9 +15,9 @@ ZeroDivisionError-RuntimeError for an integer division by zero.
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 from typing import TYPE_CHECKING
 
+from . import return_types
 from ._dtype import _PY_BOOL, _PY_FLOAT, torch_name
 from ._dtype import bool_ as _bool
 from ._dtype import float32 as _float32
@@ -626,7 +626,7 @@ def angle(input) -> Tensor:
     return _unary("angle", input)
 
 
-FrexpResult = namedtuple("frexp", ["mantissa", "exponent"])  # like torch.return_types.frexp
+FrexpResult = return_types.frexp
 
 
 def frexp(input):

@@ -17,10 +17,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import autograd as _ag
+from . import return_types
 from ._dtype import _dtype, int64, torch_name
 from ._errors import DTypeError
 from ._shapes import normalize_dims, numpy_keywords
-from ._tensor_base import MaxResult, TensorBase, _backend, _from_data
+from ._tensor_base import TensorBase, _backend, _from_data
 
 
 class DTypeNotImplemented(DTypeError, NotImplementedError):
@@ -42,15 +43,15 @@ def _check_nonempty(t: TensorBase, d: int, what: str) -> None:
         raise IndexError(f"{what}(): Expected reduction dim {d} to have non-zero size.")
 
 
-def _gather_at(t: TensorBase, d: int, idx: np.ndarray, keepdim: bool = True) -> MaxResult:
+def _gather_at(t: TensorBase, d: int, idx: np.ndarray, what: str, keepdim: bool = True):
     """(t's values at idx along d, idx as an int64 tensor); idx has keepdim's shape."""
     if t.ndim == 0:
-        return MaxResult(t.clone(), _from_data(np.zeros((), np.int64), None, t.device))
+        return getattr(return_types, what)(t.clone(), _from_data(np.zeros((), np.int64), None, t.device))
     index = _from_data(np.ascontiguousarray(idx, dtype=np.int64), None, t.device)
     values = t.gather(d, index)
     if not keepdim:
         values, index = values.squeeze(d), index.squeeze(d)
-    return MaxResult(values, index)
+    return getattr(return_types, what)(values, index)
 
 
 def _last_axis(t: TensorBase, d: int) -> np.ndarray:
@@ -81,10 +82,10 @@ def logcumsumexp(input, dim):
     return _ag.LogCumSumExp.apply(input, dim=dim)
 
 
-def _cum_extreme(t: TensorBase, dim, largest: bool, what: str) -> MaxResult:
+def _cum_extreme(t: TensorBase, dim, largest: bool, what: str) -> tuple:
     d = _dim(t, dim, what)
     if t.ndim == 0:
-        return _gather_at(t, 0, None)
+        return _gather_at(t, 0, None, what)
     a = _last_axis(t, d)
     if a.size == 0:
         idx = np.zeros(a.shape, np.int64)
@@ -93,17 +94,17 @@ def _cum_extreme(t: TensorBase, dim, largest: bool, what: str) -> MaxResult:
         # torch's kernel moves the index on every tie (>= / <=) and on every NaN
         won = (a == running) | np.isnan(a) if a.dtype.kind == "f" else a == running
         idx = np.maximum.accumulate(np.where(won, np.arange(a.shape[-1]), 0), axis=-1)
-    return _gather_at(t, d, np.moveaxis(idx, -1, d))
+    return _gather_at(t, d, np.moveaxis(idx, -1, d), what)
 
 
 @numpy_keywords
-def cummax(input, dim) -> MaxResult:
+def cummax(input, dim) -> tuple:
     """(running maximum along dim, the index where it was reached: the latest on ties)."""
     return _cum_extreme(input, dim, True, "cummax")
 
 
 @numpy_keywords
-def cummin(input, dim) -> MaxResult:
+def cummin(input, dim) -> tuple:
     """(running minimum along dim, the index where it was reached: the latest on ties)."""
     return _cum_extreme(input, dim, False, "cummin")
 
@@ -136,10 +137,10 @@ def _median(t: TensorBase, dim, keepdim: bool, ignore_nan: bool):
     d = _dim(t, dim, what)
     _check_nonempty(t, d, "median")
     if t.ndim == 0:
-        return _gather_at(t, 0, None)
+        return _gather_at(t, 0, None, what)
     a = _last_axis(t, d)
     idx = np.zeros(a.shape[:-1], np.int64) if a.size == 0 else _median_index(a, ignore_nan)
-    return _gather_at(t, d, np.expand_dims(idx, d), keepdim)
+    return _gather_at(t, d, np.expand_dims(idx, d), what, keepdim)
 
 
 @numpy_keywords
@@ -158,13 +159,13 @@ def nanmedian(input, dim=None, keepdim=False):
 
 
 @numpy_keywords
-def mode(input, dim=-1, keepdim=False) -> MaxResult:
+def mode(input, dim=-1, keepdim=False) -> tuple:
     """(values, indices): the most frequent value along dim (the smallest on a tie of counts)
     and the last index holding it, like torch.mode. NaNs are never equal, so each counts once."""
     d = _dim(input, dim, "mode")
     _check_nonempty(input, d, "mode")
     if input.ndim == 0:
-        return _gather_at(input, 0, None)
+        return _gather_at(input, 0, None, "mode")
     a = _last_axis(input, d)
     if a.size == 0:
         idx = np.zeros(a.shape[:-1], np.int64)
@@ -179,7 +180,7 @@ def mode(input, dim=-1, keepdim=False) -> MaxResult:
         # and (the sort being stable) holds that value's last index
         end = np.argmax(pos - run_start, axis=-1)
         idx = np.take_along_axis(order, end[..., None], axis=-1)[..., 0]
-    return _gather_at(input, d, np.expand_dims(idx, d), keepdim)
+    return _gather_at(input, d, np.expand_dims(idx, d), "mode", keepdim)
 
 
 __all__ = ["cumprod", "logcumsumexp", "cummax", "cummin", "median", "nanmedian", "mode"]

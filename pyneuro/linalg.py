@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections import namedtuple
 
 import numpy as np
 
+from . import return_types
 from ._dtype import torch_name
 from ._errors import DTypeError, IndexRangeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
@@ -29,11 +29,11 @@ from .autograd.linalg import LinAlgError
 from .creation import eye, tensor, zeros
 from .tensor import Tensor
 
-SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])  # torch.return_types.linalg_slogdet
-EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
-SvdResult = namedtuple("SvdResult", ["U", "S", "Vh"])
-QrResult = namedtuple("QrResult", ["Q", "R"])
-LstsqResult = namedtuple("LstsqResult", ["solution", "residuals", "rank", "singular_values"])
+SlogdetResult = return_types.linalg_slogdet
+EighResult = return_types.linalg_eigh
+SvdResult = return_types.linalg_svd
+QrResult = return_types.linalg_qr
+LstsqResult = return_types.linalg_lstsq
 
 _INF = float("inf")
 

@@ -32,6 +32,7 @@ from . import autograd as _ag
 from . import creation as _creation
 from . import functions as _functions
 from . import functions_math as _math
+from . import return_types as _return_types
 from ._dtype import (
     _PY_BOOL,
     _PY_FLOAT,
@@ -49,7 +50,6 @@ from ._dtype import (
 from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision
 from ._shapes import normalize_dims
 from ._tensor_base import (
-    MaxResult,
     TensorBase,
     _backend,
     _broadcast_check,
@@ -714,8 +714,8 @@ class Tensor(
         node = values._node
         if node is None:  # no graph was recorded: recompute the indices cheaply
             idx = self.argmax(dim, keepdim) if largest else self.argmin(dim, keepdim)
-            return MaxResult(values, idx)
-        return MaxResult(values, _wrap(node.indices, self.device))
+            return (_return_types.max if largest else _return_types.min)(values, idx)
+        return (_return_types.max if largest else _return_types.min)(values, _wrap(node.indices, self.device))
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         """The p-norm over all elements or along dim (p=2 or "fro": sqrt of the sum of squares).
@@ -754,7 +754,7 @@ class Tensor(
     def sort(self, dim=-1, descending=False, stable=False):
         """(values, indices) sorted along dim (stably); values are differentiable (a gather)."""
         idx = self.argsort(dim, descending)
-        return MaxResult(self.gather(dim, idx) if self.ndim else self.clone(), idx)
+        return _return_types.sort(self.gather(dim, idx) if self.ndim else self.clone(), idx)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         """(values, indices) of the k largest (or smallest) entries along dim, like torch.topk."""
@@ -764,7 +764,7 @@ class Tensor(
         idx = self.argsort(dim, descending=largest)
         d = dim % self.ndim
         idx = idx[(slice(None),) * d + (slice(0, k),)]
-        return MaxResult(self.gather(dim, idx), idx)
+        return _return_types.topk(self.gather(dim, idx), idx)
 
 
 def _int_matmul(a: Tensor, b: Tensor) -> Tensor:

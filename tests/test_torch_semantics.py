@@ -73,3 +73,21 @@ def test_pow_gradients_at_zero_bases_and_exponents_like_torch():
 
     p, t = both(run)
     assert p == t
+
+
+def test_multi_output_ops_return_torchs_named_tuples_and_print_like_them():
+    def run(L):
+        x = L.tensor([[1.0, 3.0, 2.0], [4.0, 0.0, 4.0]])
+        results = [L.max(x, 1), x.min(0), L.sort(x), x.topk(2), x.kthvalue(2, 1), x.median(1), x.nanmedian(0),
+                   x.mode(1), x.cummax(1), x.cummin(0), x.aminmax(), L.histogram(x, 2),
+                   L.linalg.slogdet(L.eye(2)), L.linalg.qr(L.eye(2)), L.linalg.eigh(L.eye(2))]  # fmt: skip
+        return [(type(r).__name__, repr(r).replace(L.__name__ + ".", "")) for r in results]
+
+    p, t = both(run)
+    assert p == t
+    values, indices = pn.max(pn.tensor([[1.0, 3.0]]), 1)
+    assert (
+        values.tolist() == [3.0]
+        and indices.tolist() == [1]
+        and pn.return_types.max is type(pn.max(values, 0))
+    )
