@@ -149,6 +149,21 @@ class MathMethods:
     bitwise_not = _method(_fm.bitwise_not)
     bitwise_left_shift = _method(_fm.bitwise_left_shift)
     bitwise_right_shift = _method(_fm.bitwise_right_shift)
+    __lshift__ = bitwise_left_shift  # x << n, x >> n
+    __rshift__ = bitwise_right_shift
+
+    def __rlshift__(self, other):
+        return _fm.bitwise_left_shift(other, self)
+
+    def __rrshift__(self, other):
+        return _fm.bitwise_right_shift(other, self)
+
+    def __ilshift__(self, other):
+        return self.bitwise_left_shift_(other)
+
+    def __irshift__(self, other):
+        return self.bitwise_right_shift_(other)
+
     gcd = _method(_fm.gcd)
     lcm = _method(_fm.lcm)
 

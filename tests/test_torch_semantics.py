@@ -91,3 +91,19 @@ def test_multi_output_ops_return_torchs_named_tuples_and_print_like_them():
         and indices.tolist() == [1]
         and pn.return_types.max is type(pn.max(values, 0))
     )
+
+
+def test_shift_operators_like_torch():
+    def run(L):
+        x = L.tensor([1, 2, -8])
+        y = x.clone()
+        y <<= 1
+        shifted = y.tolist()
+        y >>= 2
+        return (x << 2).tolist(), (x >> 1).tolist(), (1 << L.tensor([0, 3])).tolist(), shifted, y.tolist()
+
+    p, t = both(run)
+    assert p == t
+    for L in (pn, torch):
+        with pytest.raises(NotImplementedError):
+            L.tensor([1.0]) << 1
