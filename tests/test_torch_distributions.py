@@ -105,6 +105,20 @@ CASES += [
         True,
         True,
     ),
+    (
+        "GeneralizedPareto",
+        {"loc": [0.0, 1.0, -2.0], "scale": [1.0, 0.5, 3.0], "concentration": [0.3, 0.0, -0.2]},
+        [0.3, 1.2, 1.0],
+        True,
+        True,
+    ),
+    (
+        "VonMises",
+        {"loc": [0.0, 1.0, -2.0], "concentration": [0.5, 2.0, 10.0]},
+        [0.3, 1.2, -2.5],
+        False,
+        False,
+    ),
     ("FisherSnedecor", {"df1": [1.0, 3.0, 10.0], "df2": [5.0, 8.0, 12.0]}, [0.3, 1.2, 4.0], False, False),
     ("Weibull", {"scale": [1.0, 2.0, 0.5], "concentration": [1.0, 1.5, 3.0]}, [0.3, 1.0, 4.0], True, True),
     ("Pareto", {"scale": [1.0, 2.0, 0.5], "alpha": [0.5, 1.5, 3.0]}, [1.3, 2.0, 4.0], True, True),
@@ -150,6 +164,8 @@ IDS = [f"{c[0]}-{'-'.join(c[1])}" for c in CASES]
 HEAVY_TAILED = ("Cauchy", "StudentT")
 NO_SAMPLE_MOMENTS = HEAVY_TAILED + (
     "FisherSnedecor",
+    "GeneralizedPareto",
+    "VonMises",
     "HalfCauchy",
     "Pareto",
     "InverseGamma",
@@ -314,6 +330,16 @@ def test_relaxed_draws_pick_classes_with_their_probabilities():
     b = D.RelaxedBernoulli(pn.tensor(3.0), probs=pn.tensor([0.1, 0.6])).sample((20000,))
     assert bool(((b > 0) & (b < 1)).all())
     np.testing.assert_allclose((_np(b) > 0.5).mean(0), [0.1, 0.6], atol=0.015)
+
+
+def test_von_mises_circular_statistics():
+    pn.manual_seed(0)
+    d = D.VonMises(pn.tensor([0.0, 1.0, -2.0, 3.0]), pn.tensor([0.5, 2.0, 10.0, 1e-6]))
+    s = _np(d.sample((20000,))).astype(np.float64)
+    assert (s >= -np.pi).all() and (s < np.pi).all()
+    c, sn = np.cos(s).mean(0), np.sin(s).mean(0)
+    np.testing.assert_allclose(np.arctan2(sn, c)[:3], [0.0, 1.0, -2.0], atol=0.05)
+    np.testing.assert_allclose(1 - np.hypot(c, sn), _np(d.variance), atol=0.02)
 
 
 def test_multinomial_counts_sum_to_total_count():

@@ -34,13 +34,13 @@ from .discrete import (
     OneHotCategoricalStraightThrough,
     Poisson,
 )
-from .distribution import Distribution
+from .distribution import Distribution, ExponentialFamily
 from .gamma import Beta, Chi2, Dirichlet, FisherSnedecor, Gamma
 from .kl import kl_divergence, register_kl
 from .low_rank import LowRankMultivariateNormal
 from .mixture import MixtureSameFamily
 from .multivariate_normal import Independent, MultivariateNormal
-from .normal import Cauchy, Exponential, Gumbel, Laplace, Normal, StudentT, Uniform
+from .normal import Cauchy, Exponential, GeneralizedPareto, Gumbel, Laplace, Normal, StudentT, Uniform
 from .relaxed import ExpRelaxedCategorical, LogitRelaxedBernoulli, RelaxedBernoulli, RelaxedOneHotCategorical
 from .transformed_distribution import (
     HalfCauchy,
@@ -70,6 +70,7 @@ from .transforms import (
     TanhTransform,
     Transform,
 )
+from .von_mises import VonMises
 
 __all__ = [
     "AbsTransform",
@@ -88,8 +89,10 @@ __all__ = [
     "ExpRelaxedCategorical",
     "ExpTransform",
     "Exponential",
+    "ExponentialFamily",
     "FisherSnedecor",
     "Gamma",
+    "GeneralizedPareto",
     "Geometric",
     "Gumbel",
     "HalfCauchy",
@@ -126,6 +129,7 @@ __all__ = [
     "Transform",
     "TransformedDistribution",
     "Uniform",
+    "VonMises",
     "Weibull",
     "biject_to",
     "constraints",
@@ -166,7 +170,7 @@ def _alias_torch_module_names():
         low_rank: ("lowrank_multivariate_normal",),
         mixture: ("mixture_same_family",),
         multivariate_normal: ("independent",),
-        normal: ("cauchy", "exponential", "gumbel", "laplace", "studentT", "uniform"),
+        normal: ("cauchy", "exponential", "generalized_pareto", "gumbel", "laplace", "studentT", "uniform"),
         transformed_distribution: (
             "half_cauchy",
             "half_normal",

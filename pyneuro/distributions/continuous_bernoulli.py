@@ -17,7 +17,7 @@ from ..functions import where
 from ..nn import functional as F
 from . import constraints
 from .discrete import _one_of, _set_param
-from .distribution import Distribution
+from .distribution import ExponentialFamily
 from .gamma import Beta, Gamma
 from .kl import register_kl
 from .normal import Exponential, Gumbel, Laplace, Normal, Uniform
@@ -27,7 +27,7 @@ from .utils import _uniform, broadcast_all, clamp_probs, lazy_property, logits_t
 __all__ = ["ContinuousBernoulli"]
 
 
-class ContinuousBernoulli(Distribution):
+class ContinuousBernoulli(ExponentialFamily):
     """ContinuousBernoulli(probs= | logits=, lims=(0.499, 0.501))."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}

@@ -17,7 +17,7 @@ from ..autograd.grad_mode import no_grad
 from ..nn import functional as F
 from . import constraints
 from ._special import lgamma
-from .distribution import Distribution
+from .distribution import Distribution, ExponentialFamily
 from .gamma import Gamma
 from .utils import (
     _draw,
@@ -67,7 +67,7 @@ def _enumerate(values, batch_shape, expand):
     return values.expand((n,) + tuple(batch_shape) + event) if expand else values
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ExponentialFamily):
     """Bernoulli(probs=p) or Bernoulli(logits=l): 1 with probability p = sigmoid(l), else 0."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -304,7 +304,7 @@ class OneHotCategoricalStraightThrough(OneHotCategorical):
         return samples + (probs - probs.detach())
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     """Poisson(rate): k = 0, 1, 2, ... with probability rate^k e^(-rate) / k!."""
 
     arg_constraints = {"rate": constraints.nonnegative}

@@ -21,11 +21,12 @@ import warnings
 
 from .._shapes import Size
 from .._tensor_base import TensorBase
+from ..autograd import grad
 from ..autograd.grad_mode import no_grad
 from . import constraints
 from .utils import lazy_property
 
-__all__ = ["Distribution"]
+__all__ = ["Distribution", "ExponentialFamily"]
 
 
 def _as_size(shape) -> Size:
@@ -193,3 +194,35 @@ class Distribution:
             v = self.__dict__[p]
             parts.append(f"{p}: {v if v.numel() == 1 else v.size()}")
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+class ExponentialFamily(Distribution):
+    """The base of the exponential families p(x; θ) = exp(<t(x), θ> - F(θ) + k(x)) (torch.distributions.ExponentialFamily).
+
+    A subclass gives its natural parameters θ (`_natural_params`), the log-normaliser F
+    (`_log_normalizer`) and E[k(x)] (`_mean_carrier_measure`); the entropy then follows as
+    F(θ) - <θ, ∇F(θ)> - E[k(x)], with ∇F from autograd. The families here (Normal, Bernoulli,
+    Gamma, ...) write their entropies in closed form instead, so this one serves user subclasses;
+    pyneuro runs no double backward, so this entropy carries no gradient to θ.
+    """
+
+    @property
+    def _natural_params(self):
+        raise NotImplementedError
+
+    def _log_normalizer(self, *natural_params):
+        raise NotImplementedError
+
+    @property
+    def _mean_carrier_measure(self):
+        raise NotImplementedError
+
+    def entropy(self):
+        result = -self._mean_carrier_measure
+        nparams = [p.detach().requires_grad_() for p in self._natural_params]
+        lg_normal = self._log_normalizer(*nparams)
+        gradients = grad(lg_normal.sum(), nparams)
+        result = result + lg_normal.detach()
+        for theta, g in zip(nparams, gradients):
+            result = result - (theta.detach() * g).reshape(tuple(self._batch_shape) + (-1,)).sum(-1)
+        return result

@@ -19,7 +19,7 @@ from ..nn import functional as F
 from ..random import _rng
 from . import constraints
 from ._special import digamma, gammainc, lgamma, standard_gamma
-from .distribution import Distribution
+from .distribution import Distribution, ExponentialFamily
 from .utils import _finfo, _host_tensor, _xlogy, broadcast_all
 
 __all__ = ["Beta", "Chi2", "Dirichlet", "FisherSnedecor", "Gamma"]
@@ -35,7 +35,7 @@ def _standard_gamma(alpha):
     return standard_gamma(alpha, draw)
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     """Gamma(concentration, rate): density rate^a x^(a-1) e^(-rate x) / Γ(a) for x >= 0."""
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
@@ -103,7 +103,7 @@ class Chi2(Gamma):
         return self.concentration * 2
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """Dirichlet(concentration): probability vectors x on the simplex, density ∝ Π x_i^(a_i - 1)."""
 
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
@@ -155,7 +155,7 @@ class Dirichlet(Distribution):
         return lgamma(a).sum(-1) - lgamma(a0) - (k - a0) * digamma(a0) - ((a - 1.0) * digamma(a)).sum(-1)
 
 
-class Beta(Distribution):
+class Beta(ExponentialFamily):
     """Beta(concentration1, concentration0): density x^(c1-1) (1-x)^(c0-1) / B(c1, c0) on [0, 1]."""
 
     arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}

@@ -1,5 +1,5 @@
-"""The continuous distributions on the real line: Normal, Laplace, Uniform, Exponential,
-Cauchy, Gumbel, StudentT.
+"""The continuous distributions of one real variable with closed forms: Normal, Laplace, Uniform,
+Exponential, Cauchy, Gumbel, StudentT, GeneralizedPareto.
 
 Each is a location/scale (or rate) family with closed forms for everything, and each has an
 rsample: a draw from a fixed distribution (standard normal, uniform) moved and stretched by
@@ -15,11 +15,20 @@ from .. import creation
 from ..functions import where
 from . import constraints
 from ._special import atan, digamma, erf, erfinv, lgamma
-from .distribution import Distribution
+from .distribution import Distribution, ExponentialFamily
 from .gamma import Chi2
 from .utils import _draw, _finfo, _standard_normal, _uniform, broadcast_all, euler_constant
 
-__all__ = ["Cauchy", "Exponential", "Gumbel", "Laplace", "Normal", "StudentT", "Uniform"]
+__all__ = [
+    "Cauchy",
+    "Exponential",
+    "GeneralizedPareto",
+    "Gumbel",
+    "Laplace",
+    "Normal",
+    "StudentT",
+    "Uniform",
+]
 
 
 def _value(v, like):
@@ -29,7 +38,7 @@ def _value(v, like):
     return v
 
 
-class Normal(Distribution):
+class Normal(ExponentialFamily):
     """Normal(loc, scale): density exp(-(x - loc)² / (2 scale²)) / (scale √(2π))."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
@@ -198,7 +207,7 @@ class Uniform(Distribution):
         return (self.high - self.low).log()
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     """Exponential(rate): density rate · exp(-rate · x) for x >= 0."""
 
     arg_constraints = {"rate": constraints.positive}
@@ -415,3 +424,83 @@ class StudentT(Distribution):
             + 0.5 * df.log()
             + lbeta
         )
+
+
+class GeneralizedPareto(Distribution):
+    """GeneralizedPareto(loc, scale, concentration ξ): the tail beyond loc, survival (1 + ξ z)^(-1/ξ) with
+    z = (x - loc) / scale (exp(-z) at ξ = 0); support [loc, loc - scale/ξ] for ξ < 0, else [loc, ∞)."""
+
+    arg_constraints = {
+        "loc": constraints.real,
+        "scale": constraints.positive,
+        "concentration": constraints.real,
+    }
+    has_rsample = True
+
+    def __init__(self, loc, scale, concentration, validate_args=None):
+        self.loc, self.scale, self.concentration = broadcast_all(loc, scale, concentration)
+        super().__init__(self.loc.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(GeneralizedPareto, _instance)
+        return self._expand_params(new, batch_shape, ("loc", "scale", "concentration"))
+
+    def _zero_and_safe_concentration(self):
+        """(where ξ is 0 as torch.isclose tells it, ξ with those entries set to 1 for the ξ ≠ 0 formulas)."""
+        eq_zero = self.concentration.abs() <= 1e-8
+        return eq_zero, where(eq_zero, 1.0, self.concentration)
+
+    def rsample(self, sample_shape=()):
+        return self.icdf(_uniform(self.loc, self._extended_shape(sample_shape)))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        z = (value - self.loc) / self.scale
+        eq_zero, safe = self._zero_and_safe_concentration()
+        y = 1 / safe + creation.ones_like(z)
+        where_nonzero = where(y == 0, y, y * (safe * z).log1p())
+        return -self.scale.log() - where(eq_zero, z, where_nonzero)
+
+    def log_survival_function(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        z = (value - self.loc) / self.scale
+        eq_zero, safe = self._zero_and_safe_concentration()
+        return where(eq_zero, -z, -(safe * z).log1p() / safe)
+
+    def log_cdf(self, value):
+        return (-self.log_survival_function(value).exp()).log1p()
+
+    def cdf(self, value):
+        return self.log_cdf(value).exp()
+
+    def icdf(self, value):
+        eq_zero, safe = self._zero_and_safe_concentration()
+        logu = (-value).log1p()
+        where_nonzero = self.loc + self.scale / safe * (-safe * logu).expm1()
+        return where(eq_zero, self.loc - self.scale * logu, where_nonzero)
+
+    @property
+    def mean(self):
+        valid = self.concentration < 1
+        safe = where(valid, self.concentration, 0.5)
+        return where(valid, self.loc + self.scale / (1 - safe), math.nan)
+
+    @property
+    def variance(self):
+        valid = self.concentration < 0.5
+        safe = where(valid, self.concentration, 0.25)
+        return where(valid, self.scale**2 / ((1 - safe) ** 2 * (1 - 2 * safe)), math.nan)
+
+    def entropy(self):
+        return (self.scale.log() + self.concentration + 1).expand(tuple(self._batch_shape))
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def support(self):
+        upper = where(self.concentration < 0, self.loc - self.scale / self.concentration, math.inf)
+        return constraints.interval(self.loc, upper)
