@@ -81,9 +81,6 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None) -> Tensor:
                 )
         a = x.abs()
         return a.amax(dim, keepdim) if ord > 0 else a.amin(dim, keepdim)
-    if ord == 0:
-        count = (x != 0).to(x.dtype).sum(dim=dim, keepdim=keepdim)
-        return count + _zeros_from(x).sum(dim=dim, keepdim=keepdim) if x.requires_grad else count
     return x.norm(p=ord, dim=dim, keepdim=keepdim)
 
 
@@ -95,8 +92,8 @@ def _zeros_from(x) -> Tensor:
 def _matrix_dims(A, dim, what):
     if len(dim) != 2:
         raise ShapeError(f"linalg.{what}: dim must be a 2-tuple. Got {tuple(dim)}")
-    d0, d1 = normalize_dims(dim, A.ndim) if dim[0] % A.ndim != dim[1] % A.ndim else (None, None)
-    if d0 is None:
+    (d0,), (d1,) = normalize_dims(dim[0], A.ndim), normalize_dims(dim[1], A.ndim)  # in the order given
+    if d0 == d1:
         raise ShapeError(f"linalg.{what}: dims must be different. Got ({dim[0]}, {dim[1]})")
     return d0, d1
 
@@ -111,9 +108,11 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None) -> Ten
     d0, d1 = _matrix_dims(A, tuple(dim), "matrix_norm")
     if ord == "fro":
         return vector_norm(A, 2, (d0, d1), keepdim)
-    if ord in ("nuc", 2, -2):
+    if ord == "nuc":
+        return A.norm("nuc", (d0, d1), keepdim)
+    if ord in (2, -2):
         s = svdvals(A.movedim((d0, d1), (-2, -1)))
-        out = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
+        out = s.amax(-1) if ord == 2 else s.amin(-1)
     elif ord in (1, -1, _INF, -_INF):
         summed, other = (d0, d1) if ord in (1, -1) else (d1, d0)
         sums = A.abs().sum(dim=summed, keepdim=True)

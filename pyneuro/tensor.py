@@ -68,6 +68,7 @@ from ._tensor_math import MathMethods
 from ._tensor_reduce import ReduceMethods
 from ._tensor_shape import ShapeMethods
 from .autograd import hooks as _ag_hooks
+from .autograd import linalg as _ag_linalg
 from .backends import _checks
 
 # The C type names torch's messages use for a dtype (masked_fill's mask).
@@ -721,8 +722,8 @@ class Tensor(
         """The p-norm over all elements or along dim (p=2 or "fro": sqrt of the sum of squares).
 
         The gradient of a zero vector's norm is 0 (not NaN), and for p < 1 the gradient at a zero
-        element is 0, as in torch. p = 0 (the count of non-zeros) and "nuc" are
-        linalg.vector_norm's and linalg.matrix_norm's.
+        element is 0, as in torch. p = 0 counts the non-zeros; "nuc" sums the singular values.
+        pn.linalg's vector_norm and matrix_norm("nuc") are built on this.
         """
         if dtype is not None:
             return self.to(dtype).norm(p, dim, keepdim)
@@ -730,12 +731,17 @@ class Tensor(
             raise DTypeError(f"norm: expected a floating point tensor as input, got {self.dtype}")
         if p == "fro":
             p = 2
-        if p == "nuc" or p == 0:
-            from . import linalg  # (linalg imports this module; these two norms are built there)
-
-            if p == "nuc":
-                return linalg.matrix_norm(self, "nuc", (-2, -1) if dim is None else dim, keepdim)
-            return linalg.vector_norm(self, 0, dim, keepdim)
+        if p == 0:  # the number of non-zeros; its gradient is 0 (masked_fill keeps the link, NaN-free)
+            count = (self != 0).to(self.dtype).sum(dim=dim, keepdim=keepdim)
+            zero = _creation.tensor(True, device=self.device)
+            return count + self.masked_fill(zero, 0).sum(dim=dim, keepdim=keepdim) if self._req else count
+        if p == "nuc":  # the sum of the singular values of the matrices over dim (a pair)
+            pair = (-2, -1) if dim is None else tuple(dim)
+            if len(pair) != 2 or normalize_dims(pair[0], self.ndim) == normalize_dims(pair[1], self.ndim):
+                raise RuntimeError(f"norm: the nuclear norm needs two different dims, got {pair}")
+            (d0,), (d1,) = normalize_dims(pair[0], self.ndim), normalize_dims(pair[1], self.ndim)
+            out = _ag_linalg.Svd.apply(self.movedim((d0, d1), (-2, -1)), part="S", full=False).sum(-1)
+            return out.unsqueeze(builtins.min(d0, d1)).unsqueeze(builtins.max(d0, d1)) if keepdim else out
         if p == 1:
             return self.abs().sum(dim=dim, keepdim=keepdim)
         if p in (_PY_FLOAT("inf"), -_PY_FLOAT("inf")):

@@ -413,3 +413,14 @@ def test_tensor_norm_every_p_with_gradients_at_zero_like_torch(p, dim):
     for mine, theirs in zip(run(pn), run(torch)):
         np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
     assert pn.norm(pn.tensor(a), dtype=pn.float64).dtype == pn.float64
+
+
+@pytest.mark.parametrize("ord_", [1, -1, float("inf"), "nuc", "fro", 2])
+@pytest.mark.parametrize("dim", [(0, 1), (1, 0), (-1, -2)])
+def test_matrix_norm_reads_dim_in_the_order_given(ord_, dim):
+    a = np.array([[1.0, -2.0, 0.5], [3.0, 4.0, 0.0]], np.float32)
+    np.testing.assert_allclose(
+        pn.linalg.matrix_norm(pn.tensor(a), ord_, dim).item(),
+        torch.linalg.matrix_norm(torch.tensor(a), ord_, dim).item(),
+        rtol=1e-5,
+    )
