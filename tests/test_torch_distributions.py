@@ -751,6 +751,7 @@ VECTOR_TRANSFORMS = [
     ("StickBreakingTransform", (), (2, 3)),
     ("SoftmaxTransform", (), (2, 3)),
     ("LowerCholeskyTransform", (), (2, 3, 3)),
+    ("PositiveDefiniteTransform", (), (2, 3, 3)),
     ("ReshapeTransform", ((3,), (3, 1)), (2, 3)),
 ]
 
@@ -828,6 +829,7 @@ def test_transformed_distribution_changes_event_shape_and_broadcasts_transform_p
     ],
 )
 def test_biject_to_and_transform_to_against_torch(make):
+    assert D.identity_transform(pn.tensor([1.5])).tolist() == [1.5]
     x = np.array([[-1.0, 0.3, 2.0]], dtype=np.float32)
     for mine, theirs in ((D.biject_to, TD.biject_to), (D.transform_to, TD.transform_to)):
         tm, tt = mine(make(D.constraints)), theirs(make(TD.constraints))

@@ -6,10 +6,14 @@
     >>> z = q.rsample()                  # reparameterised: gradients reach mu and std
     >>> q.log_prob(z), q.entropy(), kl_divergence(q, Normal(0.0, 1.0))
 
-distribution.py holds the base class, constraints.py the parameter/support sets, utils.py the
+distribution.py holds the base classes, constraints.py the parameter/support sets, utils.py the
 shared helpers, _special.py the special functions (lgamma, digamma, erf, erfinv, the incomplete
-gamma) the densities need, _linalg.py a differentiable Cholesky and solve; the families are
-grouped by kind in the other modules, and transforms.py holds the maps of TransformedDistribution.
+gamma) the densities need, _linalg.py a differentiable Cholesky and solve. The families are
+grouped by kind: normal.py (one real variable), discrete.py, gamma.py, multivariate_normal.py
+(with Independent), low_rank.py, transformed_distribution.py (LogNormal, ...), relaxed.py
+(Gumbel-softmax), mixture.py, continuous_bernoulli.py, von_mises.py. transforms.py holds the
+maps of TransformedDistribution, constraint_registry.py biject_to/transform_to, kl.py and
+kl_cross.py the KL divergences. torch's per-family module names are aliases of these modules.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ from .transforms import (
     ExpTransform,
     IndependentTransform,
     LowerCholeskyTransform,
+    PositiveDefiniteTransform,
     PowerTransform,
     ReshapeTransform,
     SigmoidTransform,
@@ -69,6 +74,7 @@ from .transforms import (
     StickBreakingTransform,
     TanhTransform,
     Transform,
+    identity_transform,
 )
 from .von_mises import VonMises
 
@@ -116,6 +122,7 @@ __all__ = [
     "OneHotCategoricalStraightThrough",
     "Pareto",
     "Poisson",
+    "PositiveDefiniteTransform",
     "PowerTransform",
     "RelaxedBernoulli",
     "RelaxedOneHotCategorical",
@@ -133,6 +140,7 @@ __all__ = [
     "Weibull",
     "biject_to",
     "constraints",
+    "identity_transform",
     "kl_divergence",
     "register_kl",
     "transform_to",
@@ -146,6 +154,7 @@ def _alias_torch_module_names():
     registered as an alias of the module that holds its class."""
     from . import (
         discrete,
+        distribution,
         gamma,
         low_rank,
         mixture,
@@ -166,6 +175,7 @@ def _alias_torch_module_names():
             "one_hot_categorical",
             "poisson",
         ),
+        distribution: ("exp_family",),
         gamma: ("beta", "chi2", "dirichlet", "fishersnedecor"),
         low_rank: ("lowrank_multivariate_normal",),
         mixture: ("mixture_same_family",),
@@ -175,7 +185,9 @@ def _alias_torch_module_names():
             "half_cauchy",
             "half_normal",
             "inverse_gamma",
+            "kumaraswamy",
             "log_normal",
+            "logistic_normal",
             "pareto",
             "weibull",
         ),

@@ -11,6 +11,7 @@ bijection (its log-Jacobian is defined), transform_to any map onto the set (it m
     interval(a, b)              a + (b - a) sigmoid(x)  (sigmoid alone for [0, 1])
     simplex                     stick breaking (biject_to), softmax (transform_to)
     lower_cholesky              LowerCholeskyTransform (transform_to)
+    positive_definite           PositiveDefiniteTransform (transform_to)
     independent(c, n)           the transform of c, its log-Jacobian summed over n dims
 """
 
@@ -25,6 +26,7 @@ from .transforms import (
     ExpTransform,
     IndependentTransform,
     LowerCholeskyTransform,
+    PositiveDefiniteTransform,
     SigmoidTransform,
     SoftmaxTransform,
     StickBreakingTransform,
@@ -127,3 +129,8 @@ def _transform_to_simplex(constraint):
 @transform_to.register(constraints._LowerCholesky)
 def _transform_to_lower_cholesky(constraint):
     return LowerCholeskyTransform()
+
+
+@transform_to.register(constraints._PositiveDefinite)
+def _transform_to_positive_definite(constraint):
+    return PositiveDefiniteTransform()

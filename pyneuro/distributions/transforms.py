@@ -4,7 +4,7 @@ A TransformedDistribution pushes a base distribution through transforms: draws a
 and log_prob(y) = base.log_prob(f⁻¹(y)) - log |f'(f⁻¹(y))|. The elementwise transforms here
 are the common ones: Exp, Affine (loc + scale x), Sigmoid, Tanh (a squashed Gaussian policy),
 Abs, Power, Softplus; onto sets of vectors and matrices: Softmax and StickBreaking (the simplex),
-LowerCholesky, Reshape, Independent; CumulativeDistribution (a distribution's cdf).
+LowerCholesky, PositiveDefinite, Reshape, Independent; CumulativeDistribution (a distribution's cdf).
 ComposeTransform chains them and `t.inv` is the inverse map.
 
 cache_size=1 keeps the last (x, y) pair, so inv(y) of a y just produced returns x exactly:
@@ -22,6 +22,7 @@ from .. import creation
 from ..functions import cat
 from ..nn import functional as F
 from . import constraints
+from ._linalg import cholesky
 from .utils import _finfo, _sum_rightmost, broadcast_shapes, clamp_probs
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "ExpTransform",
     "IndependentTransform",
     "LowerCholeskyTransform",
+    "PositiveDefiniteTransform",
     "PowerTransform",
     "ReshapeTransform",
     "SigmoidTransform",
@@ -690,3 +692,22 @@ class CumulativeDistributionTransform(Transform):
         if self._cache_size == cache_size:
             return self
         return CumulativeDistributionTransform(self.distribution, cache_size=cache_size)
+
+
+class PositiveDefiniteTransform(Transform):
+    """Square matrices onto positive-definite ones: L Lᵀ with L = LowerCholeskyTransform()(x)."""
+
+    domain = constraints.independent(constraints.real, 2)
+    codomain = constraints.positive_definite
+
+    def __eq__(self, other):
+        return isinstance(other, PositiveDefiniteTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        lower = LowerCholeskyTransform()(x)
+        return lower @ lower.mT
+
+    def _inverse(self, y):
+        return LowerCholeskyTransform().inv(cholesky(y))
