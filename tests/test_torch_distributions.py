@@ -1073,3 +1073,25 @@ def test_special_function_gradients():
         ra.sum().backward()
         rt.sum().backward()
         _close(a.grad, t.grad, rtol=1e-5)
+
+
+def test_torch_module_paths_import():
+    """Scripts import from torch's per-family modules; each resolves to the same class here."""
+    import importlib
+
+    for module, name in [
+        ("normal", "Normal"),
+        ("categorical", "Categorical"),
+        ("bernoulli", "Bernoulli"),
+        ("one_hot_categorical", "OneHotCategorical"),
+        ("independent", "Independent"),
+        ("multivariate_normal", "MultivariateNormal"),
+        ("transformed_distribution", "TransformedDistribution"),
+        ("kl", "kl_divergence"),
+        ("utils", "logits_to_probs"),
+        ("transforms", "TanhTransform"),
+        ("exp_family", "ExponentialFamily"),
+    ]:
+        mod = importlib.import_module(f"pyneuro.distributions.{module}")
+        assert getattr(mod, name) is getattr(D, name)
+        assert getattr(getattr(D, module), name) is getattr(D, name)

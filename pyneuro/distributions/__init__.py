@@ -196,6 +196,7 @@ def _alias_torch_module_names():
     for module, names in where.items():
         for name in names:
             sys.modules.setdefault(f"{__name__}.{name}", module)
+            globals().setdefault(name, module)  # torch.distributions.categorical.Categorical
 
 
 _alias_torch_module_names()
