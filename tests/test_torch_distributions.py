@@ -1088,7 +1088,6 @@ def test_torch_module_paths_import():
         ("multivariate_normal", "MultivariateNormal"),
         ("transformed_distribution", "TransformedDistribution"),
         ("kl", "kl_divergence"),
-        ("utils", "logits_to_probs"),
         ("transforms", "TanhTransform"),
         ("exp_family", "ExponentialFamily"),
     ]:
