@@ -520,6 +520,27 @@ def test_low_rank_multivariate_normal_against_torch():
         D.LowRankMultivariateNormal(pn.zeros(4), pn.ones(3, 1), pn.ones(4))
 
 
+def test_lkj_cholesky_against_torch():
+    c = np.array([0.5, 2.0, 5.0], dtype=np.float32)
+    pc, tc = pn.tensor(c, requires_grad=True), torch.tensor(c, requires_grad=True)
+    p, t = D.LKJCholesky(3, pc), TD.LKJCholesky(3, tc)
+    assert p.batch_shape == (3,) and p.event_shape == (3, 3)
+    torch.manual_seed(0)
+    v = t.sample()
+    lp, tlp = p.log_prob(pn.tensor(v.numpy())), t.log_prob(v)
+    _close(lp, tlp)
+    lp.sum().backward()
+    tlp.sum().backward()
+    _close(pc.grad, tc.grad, rtol=1e-4)
+    pn.manual_seed(0)
+    s = p.sample((4000,))
+    assert tuple(s.shape) == (4000, 3, 3, 3) and bool(p.support.check(s).all())
+    corr = s @ s.mT  # the off-diagonal correlations have variance 1 / (2 eta + d - 1)
+    np.testing.assert_allclose(_np(corr[..., 1, 0]).var(0), 1 / (2 * c + 2), rtol=0.08)
+    with pytest.raises(ValueError):
+        D.LKJCholesky(1)
+
+
 def test_independent_normal():
     loc = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)
     p = D.Independent(D.Normal(pn.tensor(loc), 2.0), 1)

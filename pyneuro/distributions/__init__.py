@@ -11,7 +11,7 @@ shared helpers, _special.py the special functions (lgamma, digamma, erf, erfinv,
 gamma) the densities need, _linalg.py a differentiable Cholesky and solve. The families are
 grouped by kind: normal.py (one real variable), discrete.py, gamma.py, multivariate_normal.py
 (with Independent), low_rank.py, transformed_distribution.py (LogNormal, ...), relaxed.py
-(Gumbel-softmax), mixture.py, continuous_bernoulli.py, von_mises.py. transforms.py holds the
+(Gumbel-softmax), mixture.py, continuous_bernoulli.py, von_mises.py, lkj_cholesky.py. transforms.py holds the
 maps of TransformedDistribution, constraint_registry.py biject_to/transform_to, kl.py and
 kl_cross.py the KL divergences. torch's per-family module names are aliases of these modules.
 """
@@ -41,6 +41,7 @@ from .discrete import (
 from .distribution import Distribution, ExponentialFamily
 from .gamma import Beta, Chi2, Dirichlet, FisherSnedecor, Gamma
 from .kl import kl_divergence, register_kl
+from .lkj_cholesky import LKJCholesky
 from .low_rank import LowRankMultivariateNormal
 from .mixture import MixtureSameFamily
 from .multivariate_normal import Independent, MultivariateNormal
@@ -107,6 +108,7 @@ __all__ = [
     "IndependentTransform",
     "InverseGamma",
     "Kumaraswamy",
+    "LKJCholesky",
     "Laplace",
     "LogNormal",
     "LogisticNormal",
