@@ -541,6 +541,38 @@ def test_lkj_cholesky_against_torch():
         D.LKJCholesky(1)
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("kw", ["covariance_matrix", "precision_matrix", "scale_tril"])
+def test_wishart_against_torch(kw):
+    rng = np.random.default_rng(0)
+    m = rng.standard_normal((2, 3, 3)).astype(np.float32)
+    cov = m @ m.transpose(0, 2, 1) + np.eye(3, dtype=np.float32)
+    mat = np.linalg.cholesky(cov) if kw == "scale_tril" else cov
+    df = np.array([4.0, 6.5], dtype=np.float32)
+    pa, ta = pn.tensor(mat, requires_grad=True), torch.tensor(mat, requires_grad=True)
+    pd, tdf = pn.tensor(df, requires_grad=True), torch.tensor(df, requires_grad=True)
+    p, t = D.Wishart(pd, **{kw: pa}), TD.Wishart(tdf, **{kw: ta})
+    assert p.batch_shape == (2,) and p.event_shape == (3, 3)
+    torch.manual_seed(0)
+    v = t.sample((2,))
+    lp, tlp = p.log_prob(pn.tensor(v.numpy())), t.log_prob(v)
+    _close(lp, tlp, rtol=1e-5)
+    _close(p.entropy(), t.entropy(), rtol=1e-5)
+    for prop in ("mean", "mode", "variance", "covariance_matrix", "precision_matrix", "scale_tril"):
+        _close(getattr(p, prop), getattr(t, prop), rtol=1e-5, atol=2e-6)
+    (lp.sum() + p.entropy().sum()).backward()
+    (tlp.sum() + t.entropy().sum()).backward()
+    _close(pd.grad, tdf.grad, rtol=1e-5)
+    # torch's gradient for scale_tril also fills the (structurally zero) upper triangle; compare the lower one
+    mask = np.tril(np.ones((3, 3))) if kw == "scale_tril" else np.ones((3, 3))
+    _close(_np(pa.grad) * mask, _np(ta.grad) * mask, rtol=1e-4, atol=1e-5)
+    pn.manual_seed(0)
+    s = p.rsample((20000,))
+    np.testing.assert_allclose(_np(s).mean(0), _np(t.mean), rtol=0.05, atol=0.05)
+    with pytest.raises(ValueError):
+        D.Wishart(1.0, pn.eye(3))
+
+
 def test_independent_normal():
     loc = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)
     p = D.Independent(D.Normal(pn.tensor(loc), 2.0), 1)

@@ -11,7 +11,7 @@ shared helpers, _special.py the special functions (lgamma, digamma, erf, erfinv,
 gamma) the densities need, _linalg.py a differentiable Cholesky and solve. The families are
 grouped by kind: normal.py (one real variable), discrete.py, gamma.py, multivariate_normal.py
 (with Independent), low_rank.py, transformed_distribution.py (LogNormal, ...), relaxed.py
-(Gumbel-softmax), mixture.py, continuous_bernoulli.py, von_mises.py, lkj_cholesky.py. transforms.py holds the
+(Gumbel-softmax), mixture.py, continuous_bernoulli.py, von_mises.py, lkj_cholesky.py, wishart.py. transforms.py holds the
 maps of TransformedDistribution, constraint_registry.py biject_to/transform_to, kl.py and
 kl_cross.py the KL divergences. torch's per-family module names are aliases of these modules.
 """
@@ -78,6 +78,7 @@ from .transforms import (
     identity_transform,
 )
 from .von_mises import VonMises
+from .wishart import Wishart
 
 __all__ = [
     "AbsTransform",
@@ -140,6 +141,7 @@ __all__ = [
     "Uniform",
     "VonMises",
     "Weibull",
+    "Wishart",
     "biject_to",
     "constraints",
     "identity_transform",
