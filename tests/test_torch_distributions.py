@@ -849,6 +849,49 @@ def test_logistic_normal_against_torch():
     _close(s.sum(-1), np.ones(1000), rtol=1e-5)
 
 
+def test_block_transforms_against_torch():
+    x = np.random.default_rng(0).standard_normal((2, 6)).astype(np.float32)
+    a, b = pn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    m, t = D.CorrCholeskyTransform(), TD.transforms.CorrCholeskyTransform()
+    ya, yb = m(a), t(b)
+    _close(ya, yb, rtol=1e-5, atol=1e-6)
+    _close(m.inv(ya), t.inv(yb), rtol=1e-4, atol=1e-5)
+    la, lb = m.log_abs_det_jacobian(a, ya), t.log_abs_det_jacobian(b, yb)
+    _close(la, lb, rtol=1e-5)
+    (la.sum() + ya.sum()).backward()
+    (lb.sum() + yb.sum()).backward()
+    _close(a.grad, b.grad, rtol=1e-4, atol=1e-5)
+    assert tuple(m.forward_shape((2, 6))) == (2, 4, 4) and bool(D.constraints.corr_cholesky.check(ya).all())
+    xc = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)
+    c = D.CatTransform(
+        [D.ExpTransform(), D.identity_transform, D.SigmoidTransform()], dim=0, lengths=[1, 2, 1]
+    )
+    tc = TD.transforms.CatTransform(
+        [TD.transforms.ExpTransform(), TD.transforms.identity_transform, TD.transforms.SigmoidTransform()],
+        dim=0,
+        lengths=[1, 2, 1],
+    )
+    s = D.StackTransform([D.ExpTransform(), D.SigmoidTransform(), D.AffineTransform(1.0, 2.0)], dim=1)
+    ts = TD.transforms.StackTransform(
+        [
+            TD.transforms.ExpTransform(),
+            TD.transforms.SigmoidTransform(),
+            TD.transforms.AffineTransform(1.0, 2.0),
+        ],
+        dim=1,
+    )
+    for mine, theirs in ((c, tc), (s, ts)):
+        ym, yt = mine(pn.tensor(xc)), theirs(torch.tensor(xc))
+        _close(ym, yt, rtol=1e-6)
+        _close(
+            mine.log_abs_det_jacobian(pn.tensor(xc), ym), theirs.log_abs_det_jacobian(torch.tensor(xc), yt)
+        )
+        _close(mine.inv(ym), xc, rtol=1e-5, atol=1e-6)
+        assert bool(mine.codomain.check(ym).all())
+    lkj = D.TransformedDistribution(D.Normal(pn.zeros(3), 1.0), D.CorrCholeskyTransform())
+    assert lkj.event_shape == (3, 3) and bool(D.constraints.corr_cholesky.check(lkj.sample((5,))).all())
+
+
 def test_transformed_distribution_changes_event_shape_and_broadcasts_transform_parameters():
     p = D.TransformedDistribution(D.Normal(pn.zeros(3), 1.0), D.StickBreakingTransform())
     t = TD.TransformedDistribution(TD.Normal(torch.zeros(3), 1.0), TD.transforms.StickBreakingTransform())
@@ -879,6 +922,8 @@ def test_transformed_distribution_changes_event_shape_and_broadcasts_transform_p
         lambda C: C.simplex,
         lambda C: C.real_vector,
         lambda C: C.independent(C.positive, 1),
+        lambda C: C.stack([C.positive, C.unit_interval, C.real], 1),
+        lambda C: C.cat([C.positive, C.real], 1, [1, 2]),
     ],
 )
 def test_biject_to_and_transform_to_against_torch(make):

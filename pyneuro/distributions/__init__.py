@@ -12,7 +12,8 @@ gamma) the densities need, _linalg.py a differentiable Cholesky and solve. The f
 grouped by kind: normal.py (one real variable), discrete.py, gamma.py, multivariate_normal.py
 (with Independent), low_rank.py, transformed_distribution.py (LogNormal, ...), relaxed.py
 (Gumbel-softmax), mixture.py, continuous_bernoulli.py, von_mises.py, lkj_cholesky.py, wishart.py. transforms.py holds the
-maps of TransformedDistribution, constraint_registry.py biject_to/transform_to, kl.py and
+maps of TransformedDistribution (transforms_blocks.py the Cat, Stack and CorrCholesky ones),
+constraint_registry.py biject_to/transform_to, kl.py and
 kl_cross.py the KL divergences. torch's per-family module names are aliases of these modules.
 """
 
@@ -77,6 +78,7 @@ from .transforms import (
     Transform,
     identity_transform,
 )
+from .transforms_blocks import CatTransform, CorrCholeskyTransform, StackTransform
 from .von_mises import VonMises
 from .wishart import Wishart
 
@@ -86,11 +88,13 @@ __all__ = [
     "Bernoulli",
     "Beta",
     "Binomial",
+    "CatTransform",
     "Categorical",
     "Cauchy",
     "Chi2",
     "ComposeTransform",
     "ContinuousBernoulli",
+    "CorrCholeskyTransform",
     "CumulativeDistributionTransform",
     "Dirichlet",
     "Distribution",
@@ -133,6 +137,7 @@ __all__ = [
     "SigmoidTransform",
     "SoftmaxTransform",
     "SoftplusTransform",
+    "StackTransform",
     "StickBreakingTransform",
     "StudentT",
     "TanhTransform",

@@ -12,6 +12,8 @@ bijection (its log-Jacobian is defined), transform_to any map onto the set (it m
     simplex                     stick breaking (biject_to), softmax (transform_to)
     lower_cholesky              LowerCholeskyTransform (transform_to)
     positive_definite           PositiveDefiniteTransform (transform_to)
+    corr_cholesky               CorrCholeskyTransform
+    cat, stack                  CatTransform, StackTransform of the parts' transforms
     independent(c, n)           the transform of c, its log-Jacobian summed over n dims
 """
 
@@ -32,6 +34,7 @@ from .transforms import (
     StickBreakingTransform,
     identity_transform,
 )
+from .transforms_blocks import CatTransform, CorrCholeskyTransform, StackTransform
 
 __all__ = ["ConstraintRegistry", "biject_to", "transform_to"]
 
@@ -129,6 +132,31 @@ def _transform_to_simplex(constraint):
 @transform_to.register(constraints._LowerCholesky)
 def _transform_to_lower_cholesky(constraint):
     return LowerCholeskyTransform()
+
+
+@_both(constraints._CorrCholesky)
+def _transform_to_corr_cholesky(constraint):
+    return CorrCholeskyTransform()
+
+
+@biject_to.register(constraints._Cat)
+def _biject_to_cat(constraint):
+    return CatTransform([biject_to(c) for c in constraint.cseq], constraint.dim, constraint.lengths)
+
+
+@transform_to.register(constraints._Cat)
+def _transform_to_cat(constraint):
+    return CatTransform([transform_to(c) for c in constraint.cseq], constraint.dim, constraint.lengths)
+
+
+@biject_to.register(constraints._Stack)
+def _biject_to_stack(constraint):
+    return StackTransform([biject_to(c) for c in constraint.cseq], constraint.dim)
+
+
+@transform_to.register(constraints._Stack)
+def _transform_to_stack(constraint):
+    return StackTransform([transform_to(c) for c in constraint.cseq], constraint.dim)
 
 
 @transform_to.register(constraints._PositiveDefinite)

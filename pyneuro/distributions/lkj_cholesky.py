@@ -30,26 +30,12 @@ def _mvlgamma(a, p: int):
     return total
 
 
-class _CorrCholesky(constraints.Constraint):
-    """Lower-triangular matrices with a positive diagonal and rows of unit length."""
-
-    event_dim = 2
-
-    def check(self, value):
-        tol = float(_finfo(value).eps) * value.shape[-1] * 10
-        row_norm = value.detach().pow(2).sum(-1).sqrt()
-        return constraints.lower_cholesky.check(value) & ((row_norm - 1.0).abs() <= tol).all(-1)
-
-
-corr_cholesky = _CorrCholesky()
-
-
 class LKJCholesky(Distribution):
     """LKJCholesky(dim, concentration η = 1): η = 1 is uniform over correlation matrices, larger η
     concentrates them near the identity."""
 
     arg_constraints = {"concentration": constraints.positive}
-    support = corr_cholesky
+    support = constraints.corr_cholesky
 
     def __init__(self, dim: int, concentration=1.0, validate_args=None):
         if dim < 2:
