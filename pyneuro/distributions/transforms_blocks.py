@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from .. import creation
 from ..functions import cat, stack
 from ..nn import functional as F
 from . import constraints
 from .transforms import Transform
-from .utils import _finfo, _sum_rightmost
+from .utils import _finfo, _sum_rightmost, tril_matrix_to_vec, vec_to_tril_matrix
 
 __all__ = ["CatTransform", "CorrCholeskyTransform", "StackTransform"]
 
@@ -124,38 +122,6 @@ class StackTransform(Transform):
     @property
     def codomain(self):
         return constraints.stack([t.codomain for t in self.transforms], self.dim)
-
-
-def _tril_flat_indices(n: int, diag: int):
-    """The flat (row-major) positions of the entries of an n x n matrix on or below diagonal `diag`."""
-    rows, cols = np.tril_indices(n, diag)
-    return rows * n + cols
-
-
-def tril_matrix_to_vec(mat, diag: int = 0):
-    """The entries on or below diagonal `diag` of (a batch of) square matrices, row by row."""
-    n = mat.shape[-1]
-    if not -n <= diag < n:
-        raise ValueError(f"diag ({diag}) provided is outside [{-n}, {n - 1}].")
-    idx = creation.tensor(_tril_flat_indices(n, diag), device=mat.device)
-    return mat.flatten(-2)[..., idx]
-
-
-def vec_to_tril_matrix(vec, diag: int = 0):
-    """The inverse of tril_matrix_to_vec: a matrix with vec on and below diagonal `diag`, zeros above."""
-    m = vec.shape[-1]
-    n = int(
-        round((-(1 + 2 * diag) + math.sqrt((1 + 2 * diag) ** 2 + 8 * m + 4 * abs(diag) * (diag + 1))) / 2)
-    )
-    if len(_tril_flat_indices(n, diag)) != m:
-        raise ValueError(
-            f"vec of length {m} does not fill the lower triangle (diag {diag}) of a square matrix"
-        )
-    # every matrix entry reads vec at its position in the triangle, or the zero appended at index m
-    source = np.full(n * n, m, dtype=np.int64)
-    source[_tril_flat_indices(n, diag)] = np.arange(m)
-    padded = cat([vec, creation.zeros_like(vec[..., :1])], -1)
-    return padded[..., creation.tensor(source, device=vec.device)].reshape(tuple(vec.shape[:-1]) + (n, n))
 
 
 class CorrCholeskyTransform(Transform):

@@ -1,8 +1,10 @@
 """Helpers shared by the distributions (torch.distributions.utils): broadcasting parameters,
-probabilities <-> logits, lazy properties, and the draws from pyneuro's generator."""
+probabilities <-> logits, lazy properties, the draws from pyneuro's generator, and lower
+triangles <-> vectors."""
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -12,10 +14,18 @@ from .._errors import ShapeError
 from .._shapes import Size
 from .._tensor_base import TensorBase, _backend, _wrap
 from ..autograd.grad_mode import enable_grad
-from ..functions import where
+from ..functions import cat, where
 from ..random import _rng
 
-__all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits"]
+__all__ = [
+    "broadcast_all",
+    "clamp_probs",
+    "lazy_property",
+    "logits_to_probs",
+    "probs_to_logits",
+    "tril_matrix_to_vec",
+    "vec_to_tril_matrix",
+]
 
 euler_constant = 0.57721566490153286060  # Euler–Mascheroni constant
 
@@ -141,3 +151,35 @@ def _xlogy(x, y):
     if not hasattr(x, "shape"):
         return x * y.log() if x != 0 else y * 0
     return x * where((x == 0) & (y == 0), 1.0, y).log()
+
+
+def _tril_flat_indices(n: int, diag: int):
+    """The flat (row-major) positions of the entries of an n x n matrix on or below diagonal `diag`."""
+    rows, cols = np.tril_indices(n, diag)
+    return rows * n + cols
+
+
+def tril_matrix_to_vec(mat, diag: int = 0):
+    """The entries on or below diagonal `diag` of (a batch of) square matrices, row by row."""
+    n = mat.shape[-1]
+    if not -n <= diag < n:
+        raise ValueError(f"diag ({diag}) provided is outside [{-n}, {n - 1}].")
+    idx = _creation.tensor(_tril_flat_indices(n, diag), device=mat.device)
+    return mat.flatten(-2)[..., idx]
+
+
+def vec_to_tril_matrix(vec, diag: int = 0):
+    """The inverse of tril_matrix_to_vec: a matrix with vec on and below diagonal `diag`, zeros above."""
+    m = vec.shape[-1]
+    n = int(
+        round((-(1 + 2 * diag) + math.sqrt((1 + 2 * diag) ** 2 + 8 * m + 4 * abs(diag) * (diag + 1))) / 2)
+    )
+    if len(_tril_flat_indices(n, diag)) != m:
+        raise ValueError(
+            f"vec of length {m} does not fill the lower triangle (diag {diag}) of a square matrix"
+        )
+    # every matrix entry reads vec at its position in the triangle, or the zero appended at index m
+    source = np.full(n * n, m, dtype=np.int64)
+    source[_tril_flat_indices(n, diag)] = np.arange(m)
+    padded = cat([vec, _creation.zeros_like(vec[..., :1])], -1)
+    return padded[..., _creation.tensor(source, device=vec.device)].reshape(tuple(vec.shape[:-1]) + (n, n))
