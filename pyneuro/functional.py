@@ -468,11 +468,12 @@ def binary_cross_entropy_with_logits(
     reduction: str = "mean",
     pos_weight=None,
 ) -> Tensor:
-    """Logistic loss of logits z and targets y in [0, 1]: max(z,0) - z*y + log(1 + exp(-|z|)).
+    """Logistic loss of logits z and targets y in [0, 1]: (1 - y) z + softplus(-z)
+    = (1 - y) z + log(1 + e^-z), whose gradient is sigmoid(z) - y (torch's formula).
 
     pos_weight p (one per class, broadcast along the last dim) weighs the positive term, for
-    imbalanced labels: (1 - y) z + (1 + (p - 1) y) (log(1 + exp(-|z|)) + max(-z, 0)); weight
-    multiplies each element's loss. Both as in torch.
+    imbalanced labels: (1 - y) z + (1 + (p - 1) y) softplus(-z); weight multiplies each
+    element's loss. Both as in torch.
     """
     if input.shape != target.shape:
         raise ShapeError(
@@ -481,12 +482,13 @@ def binary_cross_entropy_with_logits(
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     z = input
-    softplus_neg_abs = ((-z.abs()).exp() + 1).log()
+    # softplus(-z) = log(1 + e^-z), stable both ways (F.softplus), differentiable everywhere: the
+    # gradient is sigmoid(z) - y at z = 0 too (max(-z, 0) + log1p(e^-|z|) has a kink there)
     if pos_weight is None:
-        losses = z.clamp(min=0) - z * target + softplus_neg_abs
+        losses = (1 - target) * z + softplus(-z)
     else:
         log_weight = (pos_weight - 1) * target + 1
-        losses = (1 - target) * z + log_weight * (softplus_neg_abs + (-z).clamp(min=0))
+        losses = (1 - target) * z + log_weight * softplus(-z)
     if weight is not None:
         losses = losses * weight
     return _reduce(losses, reduction)

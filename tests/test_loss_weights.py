@@ -81,3 +81,17 @@ def test_size_average_and_reduce_warn_and_map_to_reduction(legacy, reduction):
             same(lambda L: getattr(L.nn.functional, name), LOGITS, **legacy)
     with pytest.warns(UserWarning):
         assert pn.nn.MSELoss(**legacy).reduction == reduction
+
+
+def test_bce_with_logits_gradient_at_zero_logits_is_sigmoid_minus_target():
+    """A model whose logits start at exactly 0 (zero-initialised logistic regression) must get
+    sigmoid(0) - y = -0.5 / +0.5, not the 0 / 1 of max(z, 0)'s kink."""
+    for pos_weight in (None, pn.tensor([2.0, 2.0])):
+        z = pn.zeros(2, requires_grad=True)
+        loss = pn.nn.functional.binary_cross_entropy_with_logits(
+            z, pn.tensor([1.0, 0.0]), reduction="sum", pos_weight=pos_weight
+        )
+        loss.backward()
+        expected = [-1.0, 0.5] if pos_weight is not None else [-0.5, 0.5]
+        np.testing.assert_allclose(z.grad.numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(float(loss), np.log(2) * 3, rtol=1e-6)
