@@ -491,7 +491,7 @@ def binary_cross_entropy_with_logits(
         losses = (1 - target) * z + log_weight * softplus(-z)
     if weight is not None:
         losses = losses * weight
-    return _reduce(losses, reduction)
+    return _ag.Named.apply(_reduce(losses, reduction), torch_name="BinaryCrossEntropyWithLogitsBackward0")
 
 
 def binary_cross_entropy(

@@ -1,0 +1,32 @@
+"""Plain PyTorch scripts (tests/scripts/, in the style of PyTorch's own tutorials: the polynomial
+fit, tensors/autograd/build-the-model, "What is torch.nn really?", a DCGAN training step) run as
+written and with only their imports renamed; what the two print must agree, text and numbers
+(the comparison of tests/test_course_notebooks.py: "pyneuro" read as "torch", float32 precision)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_course_notebooks import assert_same_output, run_snippet, to_pyneuro
+
+SCRIPTS = sorted((Path(__file__).parent / "scripts").glob("*.py"))
+
+
+def test_there_are_scripts():
+    assert len(SCRIPTS) >= 4
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.stem)
+def test_script_prints_what_torch_prints(path):
+    pytest.importorskip("torch")
+    source = path.read_text()
+    expected = run_snippet(source)
+    got = run_snippet(to_pyneuro(source))
+    assert_same_output(expected, got)
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.stem)
+def test_script_runs_with_pyneuro_alone(path):
+    """Without torch on the machine: the renamed script still runs to the end."""
+    run_snippet(to_pyneuro(path.read_text()))
