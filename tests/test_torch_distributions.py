@@ -1132,21 +1132,13 @@ def test_lazy_probs_and_logits():
 def test_special_functions_against_torch():
     from pyneuro.distributions import _special as S
 
+    # log Gamma, digamma, erf, erfinv are the package's one copy (functions_math; tests/test_torch_math.py)
+    fm = pn.functions_math
+    assert (S.lgamma, S.digamma, S.erf, S.erfinv) == (fm.lgamma, fm.digamma, fm.erf, fm.erfinv)
     x = np.concatenate([np.linspace(0.01, 30, 400), [1e-4, 1.0, 2.0, 100.0, 1e4]])
-    tx = torch.tensor(x, dtype=torch.float64)
-    np.testing.assert_allclose(S.lgamma_array(np, x), torch.lgamma(tx).numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(S.digamma_array(np, x), torch.digamma(tx).numpy(), rtol=1e-11, atol=1e-11)
-    np.testing.assert_allclose(S.trigamma_array(np, x), torch.polygamma(1, tx).numpy(), rtol=1e-9)
-    neg = np.array([-0.5, -1.5, -2.3, -7.7])
-    np.testing.assert_allclose(S.lgamma_array(np, neg), torch.lgamma(torch.tensor(neg)).numpy(), rtol=1e-11)
-    np.testing.assert_allclose(S.digamma_array(np, neg), torch.digamma(torch.tensor(neg)).numpy(), rtol=1e-10)
-    e = np.linspace(-6, 6, 1001)
-    np.testing.assert_allclose(S.erf_array(np, e), torch.erf(torch.tensor(e)).numpy(), atol=1e-14)
-    y = np.concatenate([np.linspace(-0.999999, 0.999999, 1001), [1 - 1e-12, -1 + 1e-12]])
     np.testing.assert_allclose(
-        S.erfinv_array(np, y), torch.erfinv(torch.tensor(y)).numpy(), rtol=1e-9, atol=1e-12
+        S.lgamma_array(np, x), torch.lgamma(torch.tensor(x)).numpy(), rtol=1e-12, atol=1e-12
     )
-    np.testing.assert_array_equal(S.erfinv_array(np, np.array([1.0, -1.0])), [np.inf, -np.inf])
     a, z = np.array([0.1, 0.5, 2.5, 10.0, 100.0]), np.array([0.05, 2.0, 2.5, 30.0, 90.0])
     np.testing.assert_allclose(
         S.gammainc_array(np, a, z),
