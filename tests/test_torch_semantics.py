@@ -107,3 +107,30 @@ def test_shift_operators_like_torch():
     for L in (pn, torch):
         with pytest.raises(NotImplementedError):
             L.tensor([1.0]) << 1
+
+
+def test_non_persistent_buffers_nn_buffer_and_the_parameter_module_path():
+    def run(L):
+        from importlib import import_module
+
+        nn = L.nn
+        Parameter = import_module(L.__name__ + ".nn.parameter").Parameter
+
+        class M(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.w = Parameter(L.ones(2))
+                self.register_buffer("mask", L.tril(L.ones(2, 2)), persistent=False)
+                self.register_buffer("count", L.zeros(1))
+                self.extra = nn.Buffer(L.full((2,), 3.0))
+                self.tmp = nn.Buffer(L.ones(1), persistent=False)
+
+        m = M()
+        seen = [sorted(m.state_dict()), [n for n, _ in m.named_buffers()], type(m.extra).__name__]
+        m.load_state_dict({"w": L.zeros(2), "count": L.ones(1), "extra": L.zeros(2)})
+        seen += [m.w.tolist(), m.count.tolist(), m.extra.tolist(), m.mask.tolist()]
+        m.register_buffer("mask", L.ones(1))  # registered again, persistent by default
+        return seen + [sorted(m.state_dict())]
+
+    p, t = both(run)
+    assert p == t

@@ -5,7 +5,7 @@ model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(25
 loss_fn = nn.CrossEntropyLoss()
 """
 
-from . import functional, init, utils
+from . import functional, init, parameter, utils
 from .modules import (
     CELU,
     ELU,
@@ -105,14 +105,17 @@ from .modules.pooling import *  # noqa: F403 - AdaptiveMaxPool2d, MaxUnpool2d, L
 from .modules.pooling import __all__ as _POOLING
 from .modules.upsampling import *  # noqa: F403 - Upsample, PixelShuffle, Fold, ... (its __all__)
 from .modules.upsampling import __all__ as _UPSAMPLING
+from .parameter import Buffer
 
 __all__ = [
     "functional",
     "init",
     "utils",
+    "parameter",
     "GELU",
     "Module",
     "Parameter",
+    "Buffer",
     "Linear",
     "ReLU",
     "Sigmoid",

@@ -41,6 +41,22 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class Buffer(Tensor):
+    """nn.Buffer(data, persistent=True): a Tensor that, assigned to a Module attribute, registers
+    itself as a buffer (`self.mask = nn.Buffer(m)` is `self.register_buffer("mask", m)`); the
+    module keeps a plain Tensor sharing its memory. persistent=False: left out of state_dict."""
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, data=None, *, persistent: bool = True):
+        if data is None:
+            data = zeros(0)
+        if not isinstance(data, Tensor):
+            data = Tensor(data)
+        _fill(self, data._data, data.device)
+        self.persistent = persistent
+
+
 class Module:
     """Base class of every layer and model (like torch.nn.Module)."""
 
@@ -68,7 +84,10 @@ class Module:
                 or (d is buffers and (isinstance(value, Tensor) or value is None))
             ):
                 del d[name]
-        if isinstance(value, Parameter):
+        if isinstance(value, Buffer):
+            self.__dict__.pop(name, None)
+            self.register_buffer(name, value.detach(), persistent=value.persistent)
+        elif isinstance(value, Parameter):
             self.__dict__.pop(name, None)
             params[name] = value
         elif isinstance(value, Module):
@@ -107,12 +126,19 @@ class Module:
             )
         self._parameters[name] = param
 
-    def register_buffer(self, name: str, tensor) -> None:
+    def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
+        """A tensor the module owns that is not a parameter (running statistics, a causal mask):
+        moved by .to(), saved in state_dict unless persistent=False."""
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
                 f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None required)"
             )
         self._buffers[name] = tensor
+        not_saved = self.__dict__.setdefault("_non_persistent_buffers_set", set())
+        if persistent:
+            not_saved.discard(name)
+        else:
+            not_saved.add(name)
 
     def add_module(self, name: str, module) -> None:
         if module is not None and not isinstance(module, Module):
@@ -294,8 +320,9 @@ class Module:
         for name, p in self._parameters.items():
             if p is not None:
                 out[prefix + name] = p if keep_vars else p.detach()
+        not_saved = self.__dict__.get("_non_persistent_buffers_set", ())
         for name, b in self._buffers.items():
-            if b is not None:
+            if b is not None and name not in not_saved:
                 out[prefix + name] = b if keep_vars else b.detach()
         for name, m in self._modules.items():
             if m is not None:
