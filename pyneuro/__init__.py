@@ -172,6 +172,7 @@ from .random import (
 )
 from .serialization import load, save
 from .torch_runtime import *  # noqa: F403 - compile, FloatTensor, pi, ... (its __all__)
+from .version import __version__
 
 # The dtypes users see: pn.float32 prints as pyneuro.float32 and equals np.float32 (_dtype.DType).
 float32, float64, float16 = _dtypes.public("float32"), _dtypes.public("float64"), _dtypes.public("float16")
@@ -184,7 +185,6 @@ _BUILTIN_NAMED_FUNCTIONS = ("sum", "abs", "max", "min", "pow", "round", "all", "
 # Where __getattr__ looks for them, in order.
 _BUILTIN_NAMED_HOMES = ("functions", "functions_math", "functions_index", "functions_reduce")
 
-__version__ = "0.1.0"
 
 # Submodules loaded on first attribute access, so `import pyneuro` stays fast.
 _LAZY_SUBMODULES = (
@@ -200,6 +200,8 @@ _LAZY_SUBMODULES = (
     "linalg",
     "special",  # torch.special: erf, expit, logit, ... (functions_math.py)
     "distributions",
+    "version",  # torch.version: __version__, cuda
+    "jit",  # torch.jit: script and trace return what they are given
     "return_types",  # the named tuples of max, sort, topk, ... (torch.return_types)
     "accelerator",  # torch.accelerator: is_available, current_accelerator
     "amp",  # torch.amp: autocast, GradScaler

@@ -13,7 +13,7 @@ from __future__ import annotations
 from . import functions_scan as _scan
 from ._dtype import _dtype, int8, int16, uint8
 from ._shapes import numpy_keywords
-from ._tensor_base import TensorBase
+from ._tensor_base import TensorBase, _backend
 from .creation import tensor
 from .functions import bincount, roll
 from .torch_runtime import legacy_new, strided
@@ -211,3 +211,44 @@ class CompatMethods:
         other = tensor_.expand_as(self)._data.reshape(-1).tolist()
         values = [callable(a, b) for a, b in zip(self._data.reshape(-1).tolist(), other)]
         return self.copy_(tensor(values, dtype=self.dtype).reshape(self.shape))
+
+    # ---- in-place forms of the scans and triangles, and resize_
+    def cumsum_(self, dim, dtype=None):
+        return self._inplace_op(lambda a: a.cumsum(dim), False)
+
+    def cumprod_(self, dim, dtype=None):
+        return self._inplace_op(lambda a: a.cumprod(dim))
+
+    def tril_(self, diagonal=0):
+        return self._inplace_op(lambda a: a.tril(diagonal), False)
+
+    def triu_(self, diagonal=0):
+        return self._inplace_op(lambda a: a.triu(diagonal), False)
+
+    def resize_(self, *sizes, memory_format=None):
+        """Give the tensor a new shape in place, keeping its first elements in order (torch's
+        resize_; elements beyond the old ones are zeros here, where torch leaves them unset)."""
+        if self.requires_grad:
+            raise RuntimeError("cannot resize variables that require grad")
+        shape = tuple(
+            int(s) for s in (sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes)
+        )
+        if any(s < 0 for s in shape):
+            raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
+        xp = _backend(self.device).xp
+        flat, n = self._data.reshape(-1), 1
+        for s in shape:
+            n *= s
+        if n == flat.size:
+            resized = flat.reshape(shape)
+        else:
+            resized = xp.zeros(n, dtype=self._data.dtype)
+            keep = min(n, flat.size)
+            resized[:keep] = flat[:keep]
+            resized = resized.reshape(shape)
+        self._data = resized
+        self._vc[0] += 1
+        return self
+
+    def resize_as_(self, other, memory_format=None):
+        return self.resize_(tuple(other.shape))

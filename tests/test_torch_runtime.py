@@ -387,7 +387,8 @@ def test_autograd_gradcheck_and_anomaly_switches_at_torchs_paths():
     x = pn.randn(3, dtype=pn.float64, requires_grad=True)
     assert gradcheck(lambda a: (a * a).sum(), (x,)) and pn.autograd.gradcheck is pn.gradcheck
     with pytest.raises(NotImplementedError, match="second-order"):
-        _ = pn.autograd.gradgradcheck
+        pn.autograd.gradgradcheck(lambda a: a, (x,))
+    assert hasattr(pn.autograd, "gradgradcheck") and not hasattr(pn.autograd, "no_such_name")
     assert pn.is_anomaly_enabled() is torch.is_anomaly_enabled() is False
     pn.set_anomaly_enabled(True)
     try:
@@ -424,3 +425,44 @@ def test_matrix_norm_reads_dim_in_the_order_given(ord_, dim):
         torch.linalg.matrix_norm(torch.tensor(a), ord_, dim).item(),
         rtol=1e-5,
     )
+
+
+def test_version_and_jit_answer_like_a_cpu_only_torch():
+    assert pn.version.__version__ == pn.__version__
+    assert pn.version.cuda is None or isinstance(pn.version.cuda, str)
+    if not pn.cuda.is_available() and pn.cuda._extension() is None:
+        assert pn.version.cuda is None
+    model = pn.nn.Linear(2, 1)
+    assert pn.jit.script(model) is model and pn.jit.trace(model, pn.ones(1, 2)) is model
+
+    @pn.jit.ignore
+    def helper(x):
+        return x + 1
+
+    @pn.jit.unused
+    def other(x):
+        return x
+
+    assert helper(1) == 2 and other(3) == 3 and not pn.jit.is_scripting()
+    with pytest.raises(NotImplementedError, match="state_dict"):
+        pn.jit.save(model, "m.pt")
+
+
+def test_in_place_scans_triangles_and_resize_like_torch():
+    def run(L):
+        x = L.ones(3, 3)
+        x.triu_(1)
+        z = L.arange(6.0).reshape(2, 3)
+        z.resize_(4)
+        shrunk = z.tolist()
+        z.resize_(2, 2)
+        v = L.ones(3, requires_grad=True)
+        u = v * 2
+        u.cumsum_(0)
+        u.sum().backward()
+        return (x.tolist(), L.arange(4.0).cumsum_(0).tolist(), L.tensor([1.0, 2.0, 3.0]).cumprod_(0).tolist(),
+                shrunk, tuple(z.shape), v.grad.tolist())  # fmt: skip
+
+    assert run(pn) == run(torch)
+    with pytest.raises(RuntimeError, match="cannot resize variables that require grad"):
+        pn.ones(2, requires_grad=True).resize_(3)

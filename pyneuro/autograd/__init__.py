@@ -154,6 +154,11 @@ __all__ = [
 ]
 
 
+def gradgradcheck(func, inputs, *args, **kwargs):
+    """torch.autograd.gradgradcheck: checks second-order gradients, which pyneuro does not have."""
+    raise NotImplementedError("gradgradcheck needs second-order gradients, which pyneuro does not have")
+
+
 def __getattr__(name: str):
     """torch.autograd.gradcheck / gradgradcheck: pyneuro/gradcheck.py, loaded on first use (it
     imports the Tensor, which imports this package)."""
@@ -161,6 +166,4 @@ def __getattr__(name: str):
         import importlib
 
         return getattr(importlib.import_module("pyneuro.gradcheck"), name)
-    if name == "gradgradcheck":
-        raise NotImplementedError("gradgradcheck needs second-order gradients, which pyneuro does not have")
     raise AttributeError(f"module 'pyneuro.autograd' has no attribute {name!r}")
