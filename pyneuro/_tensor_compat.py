@@ -158,7 +158,7 @@ class CompatMethods:
         return False
 
     def share_memory_(self):
-        """Returns self: pyneuro's DataLoader workers are threads, which share memory already."""
+        """Returns self: pyneuro's DataLoader loads in this process, so no other process needs the memory."""
         return self
 
     def is_shared(self) -> bool:
