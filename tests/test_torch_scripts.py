@@ -1,5 +1,6 @@
 """Plain PyTorch scripts (tests/scripts/, in the style of PyTorch's own tutorials: the polynomial
-fit, tensors/autograd/build-the-model, "What is torch.nn really?", a DCGAN training step) run as
+fit, tensors/autograd/build-the-model, "What is torch.nn really?", a DCGAN training step, a
+Transformer language model, a VAE with torch.distributions) run as
 written and with only their imports renamed; what the two print must agree, text and numbers
 (the comparison of tests/test_course_notebooks.py: "pyneuro" read as "torch", float32 precision)."""
 
