@@ -15,7 +15,7 @@ As in torch:
   * the outputs of a hooked module show torch's `BackwardHookFunctionBackward` as their grad_fn.
 
 How: when a module with backward hooks is called with grad mode on, each positional input that
-requires grad, and each tensor output, passes through an identity node (`_HookIdentity`) whose
+requires grad, and each tensor output, passes through an identity node (autograd's `Named`) whose
 tensor hook (autograd/hooks.py) sees exactly the gradient flowing through this module. Those
 nodes hold one array each, so a hook's replacement for grad_input is applied when the module
 has one input that requires grad (the usual case); with several, a hook that returns
@@ -28,25 +28,14 @@ from __future__ import annotations
 
 import warnings
 
-from ...autograd.function import Function
+from ...autograd.shape import Named
 from ...autograd.grad_mode import _GradMode
 from ...tensor import Tensor
 
 
-class _HookIdentity(Function):
-    """out = a (a view). d out / d a = 1: the node exists only to carry a tensor hook."""
-
-    __slots__ = ()
-    saves_tensors = False
-
-    def forward(self, a):
-        return a.view()
-
-    def backward(self, g):
-        return (g,)
-
-    def name(self) -> str:
-        return "BackwardHookFunctionBackward"
+def _hooked_identity(t: Tensor) -> Tensor:
+    """t through an identity node (torch's BackwardHookFunctionBackward) to carry a tensor hook."""
+    return Named.apply(t, torch_name="BackwardHookFunctionBackward")
 
 
 class _Call:
@@ -133,7 +122,7 @@ def wrap_inputs(module, args: tuple):
     call = _Call(module, len(args), waiting)
     args = list(args)
     for i in waiting:
-        args[i] = _HookIdentity.apply(args[i])
+        args[i] = _hooked_identity(args[i])
         args[i].register_hook(lambda grad, i=i: call.on_input_grad(i, grad))
     return tuple(args), call
 
@@ -146,7 +135,7 @@ def wrap_outputs(call: _Call, output):
     call.reset()
     for j, o in enumerate(outputs):
         if isinstance(o, Tensor) and o.requires_grad:
-            wrapped[j] = _HookIdentity.apply(o)
+            wrapped[j] = _hooked_identity(o)
             wrapped[j].register_hook(lambda grad, j=j: call.on_output_grad(j, grad))
             call.n_outputs += 1
     if call.n_outputs == 0 or not isinstance(output, tuple):
