@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import warnings
 
-from ...autograd.shape import Named
 from ...autograd.grad_mode import _GradMode
+from ...autograd.shape import Named
 from ...tensor import Tensor
 
 
