@@ -200,6 +200,8 @@ _LAZY_SUBMODULES = (
     "linalg",
     "special",  # torch.special: erf, expit, logit, ... (functions_math.py)
     "distributions",
+    "multiprocessing",  # torch.multiprocessing: Python's, plus the sharing-strategy switches
+    "distributed",  # torch.distributed: is_available() is False (one process)
     "version",  # torch.version: __version__, cuda
     "jit",  # torch.jit: script and trace return what they are given
     "return_types",  # the named tuples of max, sort, topk, ... (torch.return_types)

@@ -466,3 +466,15 @@ def test_in_place_scans_triangles_and_resize_like_torch():
     assert run(pn) == run(torch)
     with pytest.raises(RuntimeError, match="cannot resize variables that require grad"):
         pn.ones(2, requires_grad=True).resize_(3)
+
+
+def test_distributed_and_multiprocessing_answer_a_single_process_script():
+    assert not (pn.distributed.is_available() and pn.distributed.is_initialized())
+    with pytest.raises(ValueError, match="process group"):
+        pn.distributed.get_rank()
+    import pyneuro.multiprocessing as mp
+
+    assert mp.get_all_sharing_strategies() == torch.multiprocessing.get_all_sharing_strategies()
+    mp.set_sharing_strategy("file_system")
+    assert mp.get_sharing_strategy() == "file_system" and mp.cpu_count() >= 1
+    mp.set_sharing_strategy("file_descriptor")
