@@ -21,13 +21,13 @@ def is_torchelastic_launched() -> bool:
 
 
 def get_rank(group=None) -> int:
-    raise RuntimeError(
+    raise ValueError(
         "Default process group has not been initialized, please make sure to call init_process_group."
     )
 
 
 def get_world_size(group=None) -> int:
-    raise RuntimeError(
+    raise ValueError(
         "Default process group has not been initialized, please make sure to call init_process_group."
     )
 
