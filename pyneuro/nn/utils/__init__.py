@@ -1,6 +1,6 @@
 """pyneuro.nn.utils: gradient clipping and parameter vectors, as torch.nn.utils
-(clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters), and
-pyneuro.nn.utils.rnn (pad_sequence, PackedSequence, pack_padded_sequence, ...).
+(clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters), weight_norm and
+spectral_norm (weight_norms.py), and pyneuro.nn.utils.rnn (pad_sequence, PackedSequence, pack_padded_sequence, ...).
 
 loss.backward()
 nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
@@ -13,6 +13,7 @@ from ...autograd import no_grad
 from ...functions import cat, stack
 from ...tensor import Tensor
 from . import rnn
+from .weight_norms import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
 
 def _grads(parameters):
@@ -91,4 +92,8 @@ __all__ = [
     "parameters_to_vector",
     "vector_to_parameters",
     "rnn",
+    "weight_norm",
+    "remove_weight_norm",
+    "spectral_norm",
+    "remove_spectral_norm",
 ]
