@@ -23,12 +23,20 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 import warnings
 from types import SimpleNamespace
 
 from ._tensor_base import TensorBase
 
-_autocast_on: dict[str, bool] = {}
+class _AutocastState(threading.local):
+    """Which device types autocast is on for, per thread (as torch keeps it)."""
+
+    def __init__(self):
+        self.on: dict[str, bool] = {}
+
+
+_state = _AutocastState()
 
 
 def is_autocast_available(device_type: str) -> bool:
@@ -48,12 +56,12 @@ class autocast:
         self._previous = []
 
     def __enter__(self):
-        self._previous.append(_autocast_on.get(self.device_type, False))
-        _autocast_on[self.device_type] = self.enabled
+        self._previous.append(_state.on.get(self.device_type, False))
+        _state.on[self.device_type] = self.enabled
         return self
 
     def __exit__(self, *exc):
-        _autocast_on[self.device_type] = self._previous.pop()
+        _state.on[self.device_type] = self._previous.pop()
         return False
 
     def __call__(self, function):
@@ -66,7 +74,7 @@ class autocast:
 
 
 def is_autocast_enabled(device_type: str = "cuda") -> bool:
-    return _autocast_on.get(device_type, False)
+    return _state.on.get(device_type, False)
 
 
 class GradScaler:
