@@ -29,6 +29,7 @@ from types import SimpleNamespace
 
 from ._tensor_base import TensorBase
 
+
 class _AutocastState(threading.local):
     """Which device types autocast is on for, per thread (as torch keeps it)."""
 
