@@ -32,6 +32,15 @@ int = int32
 half = float16
 bool = bool_
 
+# The default float dtype (torch.set_default_dtype): what Python floats, the factories and the
+# int -> float promotions give. One list, so every reader sees a change.
+_default_float = [float32]
+
+
+def default_float() -> np.dtype:
+    return _default_float[0]
+
+
 # Python's own types, for code below that must not see the aliases above.
 _PY_FLOAT = builtins.float
 _PY_INT = builtins.int

@@ -34,6 +34,7 @@ from ._dtype import (
     _SCALARS,
     _dtype,
     bool_,
+    default_float,
     float16,
     float32,
     int64,
@@ -115,7 +116,8 @@ def _host_array(data, dtype=None):
     keep = isinstance(data, (np.ndarray, np.generic, TensorBase))
     kind = arr.dtype.kind
     if kind == "f":
-        return arr if keep or arr.dtype == float32 or arr.dtype == float16 else arr.astype(float32)
+        default = default_float()
+        return arr if keep or arr.dtype == default or arr.dtype == float16 else arr.astype(default)
     if kind in "iu":
         kept = keep and arr.dtype.itemsize <= 8 and (kind == "i" or arr.dtype == uint8)
         return arr if kept or arr.dtype == int64 or arr.dtype == uint8 else arr.astype(int64)
@@ -419,7 +421,7 @@ class TensorBase:
             return a, other
         if isinstance(other, _SCALARS) or isinstance(other, (np.floating, np.integer, np.bool_)):
             if isinstance(other, (_PY_FLOAT, np.floating)) and a._data.dtype.kind != "f":
-                a = a._cast(float32)
+                a = a._cast(default_float())
             if isinstance(other, (np.floating, np.integer, np.bool_)):
                 other = other.item()
             return a, other

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, float32, float64, int64
+from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, default_float, float32, float64, int64
 from ._errors import ShapeError
 from ._tensor_base import TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
 from .random import _rng
@@ -74,7 +74,7 @@ def is_tensor(obj) -> bool:
 def _make(array_fn, size, dtype, device, requires_grad):
     dev = _device(device)
     bk = _backend(dev)
-    t = _wrap(array_fn(bk.xp, _size(size), _dtype(dtype) or float32), dev)
+    t = _wrap(array_fn(bk.xp, _size(size), _dtype(dtype) or default_float()), dev)
     if requires_grad:
         t.requires_grad = True
     return t
@@ -123,7 +123,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         raise ShapeError("arange: step must be nonzero")
     if dtype is None:
         ints = all(isinstance(v, (_PY_INT, np.integer)) for v in (start, end, step))
-        dtype = int64 if ints else float32
+        dtype = int64 if ints else default_float()
     dev = _device(device)
     bk = _backend(dev)
     host = np.arange(start, end, step, dtype=np.float64 if _dtype(dtype).kind == "f" else None).astype(
@@ -137,7 +137,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     dev = _device(device)
-    host = np.linspace(start, end, steps).astype(_dtype(dtype) or float32)
+    host = np.linspace(start, end, steps).astype(_dtype(dtype) or default_float())
     t = _wrap(_backend(dev).asarray(host), dev)
     if requires_grad:
         t.requires_grad = True
@@ -154,7 +154,7 @@ def _from_host(host, device, requires_grad):
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples in [0, 1) (float32 by default), drawn from `generator` or the default."""
-    d = _dtype(dtype) or float32
+    d = _dtype(dtype) or default_float()
     host = (
         _rng(generator)
         .random(_size(size), dtype=d if d in (float32, float64) else np.float64)
@@ -165,7 +165,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) ->
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard-normal samples (float32 by default), drawn from `generator` or the default."""
-    d = _dtype(dtype) or float32
+    d = _dtype(dtype) or default_float()
     host = (
         _rng(generator)
         .standard_normal(_size(size), dtype=d if d in (float32, float64) else np.float64)

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _einsum
 from . import autograd as _ag
+from ._dtype import default_float
 from ._dtype import public as _public_dtype
 from ._errors import ShapeError
 from ._shapes import normalize_dims, numpy_keywords
@@ -182,8 +183,8 @@ def einsum(equation, *operands) -> Tensor:
 
 
 def get_default_dtype():
-    """The dtype of tensors made from Python floats: float32 (as torch's default)."""
-    return _public_dtype("float32")
+    """The dtype of tensors made from Python floats: float32 unless set_default_dtype changed it."""
+    return _public_dtype(default_float().name)
 
 
 @numpy_keywords

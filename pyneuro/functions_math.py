@@ -18,9 +18,8 @@ import math
 from typing import TYPE_CHECKING
 
 from . import return_types
-from ._dtype import _PY_BOOL, _PY_FLOAT, torch_name
+from ._dtype import _PY_BOOL, _PY_FLOAT, default_float, torch_name
 from ._dtype import bool_ as _bool
-from ._dtype import float32 as _float32
 from ._dtype import float64 as _float64
 from ._errors import ArgumentError, ZeroDivision
 from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap
@@ -81,9 +80,9 @@ def _operands(input, other, fname, scalars=True):
 
 
 def _floats(a, b):
-    """a and b in a floating dtype (integers and bools become float32), for ops with a float result."""
+    """a and b in a floating dtype (integers and bools become the default float), for ops with a float result."""
     if a._data.dtype.kind != "f":
-        a = a._cast(_float32)
+        a = a._cast(default_float())
     if isinstance(b, TensorBase) and b._data.dtype.kind != "f":
         b = b._cast(a._data.dtype)
     return a, b

@@ -373,7 +373,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     """steps values base^t for t evenly spaced from start to end (float32 by default)."""
     start, end = (float(v.item()) if isinstance(v, TensorBase) else float(v) for v in (start, end))
     host = np.power(float(base), np.linspace(start, end, int(steps)))
-    out = _from_data(host.astype(_dtype(dtype) or _dtypes.float32), None, device)
+    out = _from_data(host.astype(_dtype(dtype) or _dtypes.default_float()), None, device)
     return out.requires_grad_() if requires_grad else out
 
 
@@ -437,7 +437,7 @@ def _operand(x):
     if isinstance(x, _PY_INT):
         return 1, 0, _dtypes.int64
     if isinstance(x, _PY_FLOAT):
-        return 2, 0, _dtypes.float32
+        return 2, 0, _dtypes.default_float()
     raise TypeError(f"result_type(): expected a Tensor or a Number, got {type(x).__name__}")
 
 

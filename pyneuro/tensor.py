@@ -39,6 +39,7 @@ from ._dtype import (
     _PY_INT,
     _dtype,
     bool_,
+    default_float,
     float16,
     float32,
     float64,
@@ -274,16 +275,16 @@ class Tensor(
 
     def __truediv__(self, other):
         a, b = self._other(other)
-        if a._data.dtype.kind != "f":  # true division of integers gives float32, like torch
-            a = a._cast(float32)
+        if a._data.dtype.kind != "f":  # true division of integers gives the default float, like torch
+            a = a._cast(default_float())
             if isinstance(b, TensorBase):
-                b = b._cast(float32)
+                b = b._cast(a._data.dtype)
         return _ag.Div.apply(a, b)
 
     def __rtruediv__(self, other):
         a, b = self._other(other)
         if a._data.dtype.kind != "f":
-            a = a._cast(float32)
+            a = a._cast(default_float())
         return _ag.Div.apply(b, a)
 
     def _int_division(self, a, b, op, reflected=False):
@@ -585,7 +586,7 @@ class Tensor(
         return self.to(other.dtype)
 
     def _floating(self):
-        return self if self._data.dtype.kind == "f" else self._cast(float32)
+        return self if self._data.dtype.kind == "f" else self._cast(default_float())
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False, dtype=None):

@@ -83,6 +83,18 @@ def set_num_interop_threads(n: int) -> None:
     _interop_threads[0] = n
 
 
+def set_default_dtype(d) -> None:
+    """The dtype of Python floats, of the float factories (zeros, randn, ...) and of int -> float
+    promotions: float32 (torch's default) or float64. The compiled kernels are float32 only, so
+    float64 runs on the NumPy reference kernels (slower, exact)."""
+    dtype = _dtypes._dtype(d)
+    if dtype is None or dtype.kind != "f":
+        raise TypeError("only floating-point types are supported as the default type")
+    if dtype not in (_dtypes.float32, _dtypes.float64):
+        raise TypeError(f"pyneuro's default dtype can be float32 or float64, got {dtype.name}")
+    _dtypes._default_float[0] = dtype
+
+
 def get_default_device():
     return _device("cpu")
 
@@ -160,6 +172,7 @@ __all__ = [
     "get_float32_matmul_precision",
     "get_num_interop_threads",
     "set_num_interop_threads",
+    "set_default_dtype",
     "get_default_device",
     "set_default_device",
     "is_storage",

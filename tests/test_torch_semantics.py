@@ -134,3 +134,26 @@ def test_non_persistent_buffers_nn_buffer_and_the_parameter_module_path():
 
     p, t = both(run)
     assert p == t
+
+
+def test_set_default_dtype_governs_floats_factories_promotions_and_layers():
+    def run(L):
+        L.set_default_dtype(L.float64)
+        try:
+            made = [L.tensor([1.5]), L.tensor(2.0), L.zeros(2), L.ones(1), L.full((1,), 2.5), L.rand(1), L.randn(1),
+                    L.arange(0.0, 1.0, 0.5), L.linspace(0, 1, 3), L.eye(2), L.tensor([1, 2]) / 2,
+                    L.tensor([1, 2]) * 1.5, L.tensor([3]).sqrt(), L.nn.Linear(2, 2).weight, L.tensor([1, 2]).float(),
+                    L.tensor([1, 2], dtype=L.float32) * 2.5, L.logspace(0, 1, 2), L.tensor([True]).sum()]  # fmt: skip
+            seen = [str(L.get_default_dtype()).split(".")[1]] + [str(x.dtype).split(".")[1] for x in made]
+            m = L.nn.Sequential(L.nn.Linear(3, 4), L.nn.ReLU(), L.nn.Linear(4, 2), L.nn.LayerNorm(2))
+            loss = L.nn.functional.cross_entropy(m(L.randn(5, 3)), L.tensor([0, 1, 0, 1, 1]))
+            loss.backward()
+            seen.append(str(m[0].weight.grad.dtype).split(".")[1])
+            with pytest.raises(TypeError):
+                L.set_default_dtype(L.int64)
+        finally:
+            L.set_default_dtype(L.float32)
+        return seen + [str(L.tensor([1.5]).dtype).split(".")[1]]
+
+    p, t = both(run)
+    assert p == t and p[0] == "float64" and p[-1] == "float32"

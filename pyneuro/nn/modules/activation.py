@@ -304,7 +304,7 @@ class PReLU(Module):
         self.num_parameters = num_parameters
         self.init = init
         self.weight = Parameter(
-            full((num_parameters,), init, dtype=dtype or "float32", device=_device(device))
+            full((num_parameters,), init, dtype=dtype, device=_device(device))
         )
 
     def reset_parameters(self) -> None:

@@ -73,7 +73,7 @@ class MultiheadAttention(Module):
         self.dropout = dropout
         self.batch_first = batch_first
         self.head_dim = embed_dim // num_heads
-        dev, dt = _device(device), dtype or "float32"
+        dev, dt = _device(device), dtype
 
         def param(*shape):
             return Parameter(empty(shape, dtype=dt, device=dev))

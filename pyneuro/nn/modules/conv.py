@@ -91,7 +91,7 @@ class _ConvNd(Module):
         self.padding = padding if isinstance(padding, str) else self._tuple(padding)
         self.dilation, self.groups, self.padding_mode = self._tuple(dilation), groups, padding_mode
         self.output_padding = self._tuple(output_padding)
-        dev, dt = _device(device), dtype or "float32"
+        dev, dt = _device(device), dtype
         if self.transposed:
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:

@@ -28,7 +28,7 @@ class Bilinear(Module):
                  device=None, dtype=None, generator=None) -> None:  # fmt: skip
         super().__init__()
         self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
-        dev, dt = _device(device), dtype or "float32"
+        dev, dt = _device(device), dtype
         self.weight = Parameter(empty((out_features, in1_features, in2_features), dtype=dt, device=dev))
         if bias:
             self.bias = Parameter(empty((out_features,), dtype=dt, device=dev))
@@ -64,7 +64,7 @@ class RMSNorm(Module):
         self.eps, self.elementwise_affine = eps, elementwise_affine
         if elementwise_affine:
             self.weight = Parameter(
-                empty(self.normalized_shape, dtype=dtype or "float32", device=_device(device))
+                empty(self.normalized_shape, dtype=dtype, device=_device(device))
             )
         else:
             self.register_parameter("weight", None)
@@ -141,7 +141,7 @@ class EmbeddingBag(Module):
         self.padding_idx = padding_idx
         if _weight is None:
             shape = (num_embeddings, embedding_dim)
-            self.weight = Parameter(empty(shape, dtype=dtype or "float32", device=_device(device)))
+            self.weight = Parameter(empty(shape, dtype=dtype, device=_device(device)))
             self.reset_parameters(generator)
         else:
             if list(_weight.shape) != [num_embeddings, embedding_dim]:

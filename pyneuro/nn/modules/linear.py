@@ -31,7 +31,7 @@ class Linear(Module):
         self.in_features = in_features
         self.out_features = out_features
         dev = _device(device)
-        dt = dtype or "float32"
+        dt = dtype
         self.weight = Parameter(empty((out_features, in_features), dtype=dt, device=dev))
         if bias:
             self.bias = Parameter(empty((out_features,), dtype=dt, device=dev))

@@ -29,7 +29,7 @@ class LayerNorm(Module):
         self.normalized_shape = shape
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dev, dt = _device(device), dtype or "float32"
+        dev, dt = _device(device), dtype
         if elementwise_affine:
             self.weight = Parameter(ones(shape, dtype=dt, device=dev))
             if bias:
@@ -56,7 +56,7 @@ def _norm_state(module, num_features, eps, momentum, affine, track_running_stats
     num_batches_tracked = 0 as buffers when tracking running statistics (else None)."""
     module.num_features, module.eps, module.momentum = num_features, eps, momentum
     module.affine, module.track_running_stats = affine, track_running_stats
-    dev, dt = _device(device), dtype or "float32"
+    dev, dt = _device(device), dtype
     if affine:
         module.weight = Parameter(ones((num_features,), dtype=dt, device=dev))
         if bias:
@@ -184,7 +184,7 @@ class GroupNorm(Module):
         if num_channels % num_groups != 0:
             raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        dev, dt = _device(device), dtype or "float32"
+        dev, dt = _device(device), dtype
         if affine:
             self.weight = Parameter(ones((num_channels,), dtype=dt, device=dev))
             if bias:

@@ -133,7 +133,7 @@ class RNNBase(Module):
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
         self.proj_size = proj_size
-        dev, dt = _device(device), dtype or "float32"
+        dev, dt = _device(device), dtype
         gate_size = _GATES[mode] * hidden_size
         real_hidden = proj_size if proj_size > 0 else hidden_size
         dirs = 2 if bidirectional else 1
@@ -493,7 +493,7 @@ class RNNCellBase(Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        dev, dt = _device(device), dtype or "float32"
+        dev, dt = _device(device), dtype
         self.weight_ih = Parameter(empty((num_chunks * hidden_size, input_size), dtype=dt, device=dev))
         self.weight_hh = Parameter(empty((num_chunks * hidden_size, hidden_size), dtype=dt, device=dev))
         if bias:

@@ -39,7 +39,7 @@ class Embedding(Module):
             self.weight = Parameter(_weight)
         else:
             self.weight = Parameter(
-                empty((num_embeddings, embedding_dim), dtype=dtype or "float32", device=dev)
+                empty((num_embeddings, embedding_dim), dtype=dtype, device=dev)
             )
             init.normal_(self.weight, generator=generator)
             if padding_idx is not None:

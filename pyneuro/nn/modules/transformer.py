@@ -354,4 +354,4 @@ class Transformer(Module):
     @staticmethod
     def generate_square_subsequent_mask(sz: int, device=None, dtype=None):
         """The causal mask (sz, sz): 0 on and below the diagonal, -inf above (position i sees 0..i)."""
-        return full((sz, sz), float("-inf"), dtype=dtype or "float32", device=device).triu(diagonal=1)
+        return full((sz, sz), float("-inf"), dtype=dtype, device=device).triu(diagonal=1)
