@@ -303,9 +303,7 @@ class PReLU(Module):
         super().__init__()
         self.num_parameters = num_parameters
         self.init = init
-        self.weight = Parameter(
-            full((num_parameters,), init, dtype=dtype, device=_device(device))
-        )
+        self.weight = Parameter(full((num_parameters,), init, dtype=dtype, device=_device(device)))
 
     def reset_parameters(self) -> None:
         init.constant_(self.weight, self.init)

@@ -38,9 +38,7 @@ class Embedding(Module):
                 raise ValueError("Shape of weight does not match num_embeddings and embedding_dim")
             self.weight = Parameter(_weight)
         else:
-            self.weight = Parameter(
-                empty((num_embeddings, embedding_dim), dtype=dtype, device=dev)
-            )
+            self.weight = Parameter(empty((num_embeddings, embedding_dim), dtype=dtype, device=dev))
             init.normal_(self.weight, generator=generator)
             if padding_idx is not None:
                 with no_grad():
