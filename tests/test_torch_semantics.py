@@ -157,3 +157,15 @@ def test_set_default_dtype_governs_floats_factories_promotions_and_layers():
 
     p, t = both(run)
     assert p == t and p[0] == "float64" and p[-1] == "float32"
+
+
+def test_optimizers_print_like_torch():
+    def run(L):
+        m = L.nn.Linear(2, 1)
+        opts = [L.optim.SGD(m.parameters(), lr=0.1, momentum=0.9), L.optim.Adam(m.parameters()),
+                L.optim.AdamW(m.parameters(), lr=1e-3), L.optim.RMSprop(m.parameters()), L.optim.Adagrad(m.parameters()),
+                L.optim.Adadelta(m.parameters())]  # fmt: skip
+        return [repr(o) for o in opts]
+
+    p, t = both(run)
+    assert p == t

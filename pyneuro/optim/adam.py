@@ -30,7 +30,7 @@ class Adam(Optimizer):
         lr: float = 1e-3,
         betas=(0.9, 0.999),
         eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        weight_decay: float = 0,
         amsgrad: bool = False,
         *,
         foreach=None,
