@@ -297,8 +297,11 @@ class TensorBase:
         self._req = False
         return self
 
-    def numpy(self) -> np.ndarray:
-        """The data as a NumPy array (shares memory on cpu)."""
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The data as a NumPy array (shares memory on cpu). force=True: detached and copied to the
+        host first when needed, as torch's numpy(force=True)."""
+        if force:
+            return self.detach().cpu().numpy()
         if self._req:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
@@ -373,7 +376,7 @@ class TensorBase:
 
     __hash__ = object.__hash__  # by identity, as torch (== is elementwise); in C: dict lookups stay cheap
 
-    def is_contiguous(self) -> bool:
+    def is_contiguous(self, memory_format=None) -> bool:
         return _PY_BOOL(self._data.flags.c_contiguous)
 
     # ------------------------------------------------------------------ repr

@@ -204,31 +204,41 @@ def _like(t: Tensor, dtype, device):
     return (t.shape, dtype if dtype is not None else t.dtype, device if device is not None else t.device)
 
 
-def zeros_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
-    s, d, dev = _like(t, dtype, device)
+def zeros_like(
+    input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None
+) -> Tensor:
+    s, d, dev = _like(input, dtype, device)
     return zeros(s, dtype=d, device=dev, requires_grad=requires_grad)
 
 
-def ones_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
-    s, d, dev = _like(t, dtype, device)
+def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None) -> Tensor:
+    s, d, dev = _like(input, dtype, device)
     return ones(s, dtype=d, device=dev, requires_grad=requires_grad)
 
 
-def empty_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
-    s, d, dev = _like(t, dtype, device)
+def empty_like(
+    input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None
+) -> Tensor:
+    s, d, dev = _like(input, dtype, device)
     return empty(s, dtype=d, device=dev, requires_grad=requires_grad)
 
 
-def full_like(t, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-    s, d, dev = _like(t, dtype, device)
+def full_like(
+    input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None
+) -> Tensor:
+    s, d, dev = _like(input, dtype, device)
     return full(s, fill_value, dtype=d, device=dev, requires_grad=requires_grad)
 
 
-def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
-    s, d, dev = _like(t, dtype, device)
+def rand_like(
+    input, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None, layout=None
+) -> Tensor:
+    s, d, dev = _like(input, dtype, device)
     return rand(s, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)
 
 
-def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
-    s, d, dev = _like(t, dtype, device)
+def randn_like(
+    input, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None, layout=None
+) -> Tensor:
+    s, d, dev = _like(input, dtype, device)
     return randn(s, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)

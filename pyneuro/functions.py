@@ -75,8 +75,8 @@ def where(condition, input=None, other=None) -> Tensor:
         return tuple(_wrap(i, condition.device) for i in condition._data.nonzero())
     cond = condition._data if isinstance(condition, TensorBase) else np.asarray(condition)
     ref = input if isinstance(input, TensorBase) else other if isinstance(other, TensorBase) else None
-    if ref is None:
-        ref = tensor(input)
+    if ref is None:  # two numbers: input becomes the tensor the other is promoted against
+        ref = input = tensor(input, device=condition.device if isinstance(condition, TensorBase) else None)
     a, b = ref._other(other if ref is input else input)
     if ref is input:
         return _ag.Where.apply(cond, a, b)

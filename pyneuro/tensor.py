@@ -113,6 +113,7 @@ class Tensor(
         dtype = kwargs.pop("dtype", None)
         copy = kwargs.pop("copy", False)
         kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)  # every tensor is row-major here (torch_runtime.memory_format)
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
         for a in args:
@@ -188,10 +189,10 @@ class Tensor(
     def new_tensor(self, data, dtype=None) -> Tensor:
         return _from_data(data, dtype or self.dtype, self.device)
 
-    def clone(self) -> Tensor:
+    def clone(self, memory_format=None) -> Tensor:
         return _ag.Clone.apply(self)
 
-    def contiguous(self) -> Tensor:
+    def contiguous(self, memory_format=None) -> Tensor:
         return self if self._data.flags.c_contiguous else _ag.Clone.apply(self)
 
     # ------------------------------------------------------------------ autograd

@@ -39,6 +39,26 @@ class layout:
 strided = layout("strided")
 
 
+class memory_format:
+    """torch.memory_format: the order a tensor's elements are laid out in. pyneuro keeps every
+    tensor row-major (C order), so the formats are accepted wherever torch takes one and change
+    no values (channels_last is a speed layout for convolution kernels pyneuro does not have)."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self._name}"
+
+
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+preserve_format = memory_format("preserve_format")
+
+
 def compile(
     model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None, disable=False
 ):
@@ -167,6 +187,11 @@ __all__ = [
     "nan",
     "layout",
     "strided",
+    "memory_format",
+    "contiguous_format",
+    "channels_last",
+    "channels_last_3d",
+    "preserve_format",
     "compile",
     "set_float32_matmul_precision",
     "get_float32_matmul_precision",

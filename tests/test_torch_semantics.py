@@ -169,3 +169,27 @@ def test_optimizers_print_like_torch():
 
     p, t = both(run)
     assert p == t
+
+
+def test_where_with_two_numbers_and_memory_format_keywords():
+    def run(L):
+        c = L.tensor([True, False])
+        x = L.ones(1, 2, 3, 3, requires_grad=True)
+        return (
+            [
+                L.where(c, 1.0, 0.0).tolist(),
+                L.where(c, 1, 0).tolist(),
+                L.where(c, 2.5, L.tensor([5.0, 6.0])).tolist(),
+            ],
+            str(L.where(c, 1, 0).dtype).split(".")[1],
+            tuple(x.clone(memory_format=L.contiguous_format).shape),
+            tuple(x.detach().contiguous(memory_format=L.channels_last).shape),
+            tuple(x.to(memory_format=L.channels_last).shape),
+            type(L.nn.Conv2d(2, 2, 1).to(memory_format=L.channels_last)).__name__,
+            tuple(L.zeros_like(x, memory_format=L.preserve_format).shape),
+            x.numpy(force=True).shape,
+            repr(L.channels_last),
+        )
+
+    p, t = both(run)
+    assert p == t
