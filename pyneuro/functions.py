@@ -235,13 +235,13 @@ def minimum(a, b) -> Tensor:
 
 
 @numpy_keywords
-def softmax(input, dim=-1) -> Tensor:
-    return input.softmax(dim)
+def softmax(input, dim=-1, dtype=None) -> Tensor:
+    return input.softmax(dim, dtype=dtype)
 
 
 @numpy_keywords
-def log_softmax(input, dim=-1) -> Tensor:
-    return input.log_softmax(dim)
+def log_softmax(input, dim=-1, dtype=None) -> Tensor:
+    return input.log_softmax(dim, dtype=dtype)
 
 
 @numpy_keywords
@@ -324,8 +324,8 @@ def nonzero(input, as_tuple=False):
     return input.nonzero(as_tuple=as_tuple)
 
 
-def unique(input, sorted=True, return_counts=False):
-    return input.unique(sorted, return_counts)
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    return input.unique(sorted, return_inverse, return_counts, dim)
 
 
 def movedim(input, source, destination) -> Tensor:
@@ -356,10 +356,29 @@ def var(input, dim=None, unbiased=True, keepdim=False) -> Tensor:
     return input.var(dim, unbiased, keepdim)
 
 
-def normal(mean, std, size, generator=None, dtype=None, device=None) -> Tensor:
-    """Samples of N(mean, std^2) with the given size (float mean and std)."""
-    out = randn(size, generator=generator, dtype=dtype, device=device)
-    return out * std + mean
+def normal(
+    mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False
+) -> Tensor:
+    """Samples of N(mean, std^2): numbers with a size, or tensors of means and/or stds (broadcast
+    together; one draw each). As torch's, the draws carry zero gradients to mean and std."""
+    tensors = [t for t in (mean, std) if isinstance(t, TensorBase)]
+    if not tensors:
+        if size is None:
+            raise TypeError("normal() with float mean and std needs size=")
+        out = randn(size, generator=generator, dtype=dtype, device=device) * std + mean
+        if requires_grad:
+            out.requires_grad = True
+        return out
+    ref = tensors[0]
+    shape = ref.shape if len(tensors) == 1 else np.broadcast_shapes(tuple(mean.shape), tuple(std.shape))
+    m = mean.detach() if isinstance(mean, TensorBase) else mean
+    s = std.detach() if isinstance(std, TensorBase) else std
+    out = randn(tuple(shape), generator=generator, dtype=ref.dtype, device=ref.device) * s + m
+    zero = tensor(True, device=ref.device)
+    for t in tensors:  # zero-gradient links (masked_fill: NaN-free), so mean.grad and std.grad are zeros
+        if t.requires_grad:
+            out = out + t.masked_fill(zero, 0)
+    return out
 
 
 def reshape(input, shape) -> Tensor:

@@ -410,12 +410,19 @@ class Tensor(
             )
         return _ag.Stack.apply(*parts, dim=1)
 
-    def unique(self, sorted=True, return_counts=False):
-        """The distinct values, sorted (and how often each occurs), like torch.unique."""
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """The distinct values (or slices along dim), sorted, like torch.unique; with
+        return_inverse, where each element (slice) of self went; with return_counts, how often each occurs."""
         xp = _backend(self.device).xp
-        values, counts = xp.unique(self._data, return_counts=True)
-        out = _wrap(values, self.device)
-        return (out, _wrap(counts.astype(np.int64), self.device)) if return_counts else out
+        axis = None if dim is None else normalize_dims(dim, self.ndim)[0]
+        values, inverse, counts = xp.unique(self._data, return_inverse=True, return_counts=True, axis=axis)
+        inverse = inverse.reshape(self.shape if axis is None else (-1,)).astype(np.int64)
+        out = [_wrap(values, self.device)]
+        if return_inverse:
+            out.append(_wrap(inverse, self.device))
+        if return_counts:
+            out.append(_wrap(counts.astype(np.int64), self.device))
+        return out[0] if len(out) == 1 else tuple(out)
 
     # ------------------------------------------------------------------ elementwise math
     def exp(self):
@@ -513,11 +520,11 @@ class Tensor(
     def relu(self):
         return _ag.ReLU.apply(self)
 
-    def softmax(self, dim=-1):
-        return _ag.Softmax.apply(self, dim=dim)
+    def softmax(self, dim=-1, dtype=None):
+        return _ag.Softmax.apply(self if dtype is None else self.to(dtype), dim=dim)
 
-    def log_softmax(self, dim=-1):
-        return _ag.LogSoftmax.apply(self, dim=dim)
+    def log_softmax(self, dim=-1, dtype=None):
+        return _ag.LogSoftmax.apply(self if dtype is None else self.to(dtype), dim=dim)
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
