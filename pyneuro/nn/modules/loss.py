@@ -16,9 +16,6 @@ class _Loss(Module):
             raise ValueError(f"{reduction!r} is not a valid value for reduction")
         self.reduction = reduction
 
-    def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction}"
-
 
 class MSELoss(_Loss):
     """Mean squared error (F.mse_loss): shapes must match."""

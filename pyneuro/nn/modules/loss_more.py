@@ -17,14 +17,11 @@ from .module import Module
 
 
 class _TorchLoss(_Loss):
-    """A loss with torch's (size_average, reduce, reduction) arguments and its empty repr."""
+    """A loss with torch's (size_average, reduce, reduction) arguments (its repr is empty, as every loss's)."""
 
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
         Module.__init__(self)  # the reduction is checked in forward, as torch (KLDivLoss takes 'batchmean')
         self.reduction = F._legacy_reduction(size_average, reduce, reduction)
-
-    def extra_repr(self) -> str:
-        return ""
 
 
 class _TorchWeightedLoss(_TorchLoss):

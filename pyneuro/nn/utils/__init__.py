@@ -29,6 +29,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     vector); each gradient is multiplied in place by min(1, max_norm / (total + 1e-6)).
     """
     grads = _grads(parameters)
+    norm_type = float(norm_type)  # torch takes 'inf' as a string too
     if not grads:
         return Tensor(0.0)
     with no_grad():
