@@ -21,7 +21,7 @@ def default_collate(batch):
     """Merge a list of samples into a batch, like ``torch.utils.data.default_collate``.
 
     Tensors and NumPy arrays are stacked along a new first dimension; Python ints become an
-    int64 tensor, floats a float64 tensor, bools a bool tensor; strings stay a list; tuples,
+    int64 tensor, floats a float64 tensor, bools a bool tensor; strings stay as they came (a list, or a tuple from a transposed batch); tuples,
     lists, namedtuples and dicts are collated field by field.
     """
     import pyneuro as pn
@@ -46,16 +46,16 @@ def default_collate(batch):
     if isinstance(elem, float):
         return pn.tensor(np.asarray(batch, dtype=np.float64), dtype=pn.float64)
     if isinstance(elem, (str, bytes)):
-        return list(batch)
+        return batch  # as torch: the strings as they came (a list, or a tuple from a transposed batch)
     if isinstance(elem, abc.Mapping):
         return {key: default_collate([d[key] for d in batch]) for key in elem}
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return type(elem)(*(default_collate(list(fields)) for fields in zip(*batch)))
+        return type(elem)(*(default_collate(fields) for fields in zip(*batch)))
     if isinstance(elem, abc.Sequence):
         size = len(elem)
         if any(len(sample) != size for sample in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        return [default_collate(list(fields)) for fields in zip(*batch)]
+        return [default_collate(fields) for fields in zip(*batch)]
     raise TypeError(
         f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or "
         f"lists; found {type(elem).__name__}"

@@ -118,7 +118,7 @@ class TensorDataset(Dataset):
                 )
         sizes = [t.shape[0] for t in tensors]
         if any(s != sizes[0] for s in sizes):
-            raise ValueError(f"Size mismatch between tensors: first dimensions {sizes}")
+            raise AssertionError(f"Size mismatch between tensors: first dimensions {sizes}")  # torch asserts
         self.tensors = tuple(tensors)
 
     def __getitem__(self, index):
