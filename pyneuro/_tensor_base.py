@@ -631,6 +631,8 @@ def _convert_index(index, t: TensorBase):
         elif isinstance(p, (list, np.ndarray)):
             bk = bk or _backend(t.device)
             arr = np.asarray(p)
+            if arr.size == 0 and isinstance(p, list):
+                arr = arr.astype(np.int64)  # x[[]]: no rows, as torch (NumPy reads [] as float)
             if arr.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             p = bk.asarray(arr)
