@@ -193,3 +193,36 @@ def test_where_with_two_numbers_and_memory_format_keywords():
 
     p, t = both(run)
     assert p == t
+
+
+def test_general_checkpoint_round_trip_and_load_state_dict_result(tmp_path):
+    def run(L):
+        nn = L.nn
+        model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+        optimizer = L.optim.Adam(model.parameters(), lr=0.01)
+        model(L.ones(5, 3)).pow(2).mean().backward()
+        optimizer.step()
+        path = tmp_path / f"{L.__name__}.pt"
+        L.save({"epoch": 5, "model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
+                "name": "run1", "hist": [0.5, 0.4]}, path)  # fmt: skip
+        ck = L.load(path, weights_only=True)
+        model2 = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+        opt2 = L.optim.Adam(model2.parameters(), lr=0.5)
+        matched = repr(model2.load_state_dict(ck["model_state_dict"]))
+        opt2.load_state_dict(ck["optimizer_state_dict"])
+        model.eval(), model2.eval()
+        partial = repr(nn.Linear(1, 1).load_state_dict({"weight": L.ones(1, 1)}, strict=False))
+        same = bool((model2(L.ones(2, 3)) == model(L.ones(2, 3))).all())
+        return (
+            sorted(ck),
+            ck["epoch"],
+            ck["name"],
+            ck["hist"],
+            matched,
+            opt2.param_groups[0]["lr"],
+            same,
+            partial,
+        )
+
+    p, t = both(run)
+    assert p == t and p[4] == "<All keys matched successfully>"

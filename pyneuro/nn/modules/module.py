@@ -17,7 +17,18 @@ from ...creation import zeros
 from ...tensor import Tensor
 from . import backward_hooks as _backward_hooks
 
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """load_state_dict's result; prints as torch's (a notebook cell ending in load_state_dict shows it)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+
+    __str__ = __repr__
 
 
 def _run_forward_hook(hook, with_kwargs: bool, module, args, kwargs, output):
