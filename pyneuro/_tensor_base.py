@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import builtins
 import operator as _op
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -344,6 +345,13 @@ class TensorBase:
         if self._data.size != 1:
             raise ArgumentError(
                 f"only one element tensors can be converted to Python scalars (this one has {self._data.size})"
+            )
+        if self._req:  # torch's warning (float(t) only: t.item() is the spelling that means it)
+            warnings.warn(
+                "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                "Consider using tensor.detach() first.",
+                UserWarning,
+                stacklevel=2,
             )
         return _PY_FLOAT(self.item())
 
