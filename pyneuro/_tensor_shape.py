@@ -238,8 +238,13 @@ class ShapeMethods:
         (d,) = normalize_dims(dim, self.ndim)
         return tuple(self.select(d, i) for i in range(self.shape[d]))
 
-    def flip(self, *dims):
-        """Reverse the order along dims (a view with negative strides; gradient flipped back)."""
+    def flip(self, *dims, **kwargs):
+        """Reverse the order along dims (a view with negative strides; gradient flipped back).
+        t.flip(0, 1), t.flip((0, 1)) and t.flip(dims=(0, 1)), as torch."""
+        if kwargs:
+            if set(kwargs) != {"dims"} or dims:
+                raise TypeError(f"flip() got unexpected arguments {sorted(kwargs)}")
+            dims = (kwargs["dims"],)
         dims = normalize_dims(_shape_arg(dims) if dims else (), self.ndim) if dims else ()
         index = tuple(slice(None, None, -1) if i in dims else slice(None) for i in range(self.ndim))
         return _ag.Index.apply(self, index=index, advanced=False) if dims else self.clone()  # steps of -1
