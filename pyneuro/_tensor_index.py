@@ -666,6 +666,20 @@ class IndexMethods:
             out.append(_wrap(counts, self.device))
         return out[0] if len(out) == 1 else tuple(out)
 
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """The distinct values (or slices along dim), sorted, like torch.unique; with
+        return_inverse, where each element (slice) of self went; with return_counts, how often each occurs."""
+        xp = _backend(self.device).xp
+        axis = None if dim is None else normalize_dims(dim, self.ndim)[0]
+        values, inverse, counts = xp.unique(self._data, return_inverse=True, return_counts=True, axis=axis)
+        inverse = inverse.reshape(self.shape if axis is None else (-1,)).astype(np.int64)
+        out = [_wrap(values, self.device)]
+        if return_inverse:
+            out.append(_wrap(inverse, self.device))
+        if return_counts:
+            out.append(_wrap(counts.astype(np.int64), self.device))
+        return out[0] if len(out) == 1 else tuple(out)
+
 
 def _same_dtype_put(self, values):
     if isinstance(values, TensorBase) and values._data.dtype != self._data.dtype:
