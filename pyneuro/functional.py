@@ -19,7 +19,7 @@ from .backends import _checks
 from .creation import arange, as_tensor, tensor
 from .functional_activation import *  # noqa: F403 - relu6, hardtanh, mish, prelu, glu, ... (its __all__)
 from .functional_activation import __all__ as _ACTIVATIONS
-from .functional_activation import _elu
+from .functional_activation import _elu, implicit_softmax_dim
 from .functional_attention import scaled_dot_product_attention
 from .functional_conv import (
     adaptive_avg_pool1d,
@@ -80,7 +80,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 @numpy_keywords
-def softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """Softmax along `dim`: y_i = exp(x_i - max x) / sum_j exp(x_j - max x).
 
     Subtracting the row maximum (the log-sum-exp trick) changes nothing mathematically but
@@ -91,13 +91,15 @@ def softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:
     of the softmax, without ever forming the n x n Jacobian.
     """
     x = _tensor(input, "input")
+    if dim is None:
+        dim = implicit_softmax_dim("softmax", x.ndim, _stacklevel + 1)  # +1: numpy_keywords
     if dtype is not None:
         x = x.to(dtype)
     return _ag.Softmax.apply(x, dim=dim)
 
 
 @numpy_keywords
-def log_softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """log(softmax(x)) along `dim`, computed stably as x - max - log(sum(exp(x - max))).
 
     Computing log(softmax(x)) in two steps would take log(0) = -inf for very negative
@@ -105,6 +107,8 @@ def log_softmax(input: Tensor, dim: int = -1, dtype=None) -> Tensor:
     log_softmax_backward(g, y) = g - exp(y) * sum(g).
     """
     x = _tensor(input, "input")
+    if dim is None:
+        dim = implicit_softmax_dim("log_softmax", x.ndim, _stacklevel + 1)  # +1: numpy_keywords
     if dtype is not None:
         x = x.to(dtype)
     return _ag.LogSoftmax.apply(x, dim=dim)

@@ -306,6 +306,16 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     return x[before + (slice(0, h),)] * x[before + (slice(h, size),)].sigmoid()
 
 
+def implicit_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    """torch's legacy dim for softmax-like calls without one (0 for 0-, 1- and 3-D input, else 1),
+    with its deprecation warning: F.softmax(x) on a 3-D x normalises over dim 0, not the last."""
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
+        stacklevel=stacklevel,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """softmax(-x) along dim: the smallest entries get the largest weights.
 
@@ -314,12 +324,7 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
     """
     x = _tensor(input)
     if dim is None:
-        warnings.warn(
-            "Implicit dimension choice for softmin has been deprecated. "
-            "Change the call to include dim=X as an argument.",
-            stacklevel=_stacklevel,
-        )
-        dim = 0 if x.ndim in (0, 1, 3) else 1
+        dim = implicit_softmax_dim("softmin", x.ndim, _stacklevel)
     if dtype is not None:
         x = x.to(dtype)
     return (-x).softmax(dim)

@@ -226,3 +226,26 @@ def test_general_checkpoint_round_trip_and_load_state_dict_result(tmp_path):
 
     p, t = both(run)
     assert p == t and p[4] == "<All keys matched successfully>"
+
+
+def test_softmax_without_dim_takes_torchs_legacy_dim_and_warns():
+    def run(L):
+        x3 = L.from_numpy(np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 10)
+        out = []
+        for f in (
+            L.nn.functional.softmax,
+            L.nn.functional.log_softmax,
+            L.nn.Softmax(),
+            L.nn.LogSoftmax(),
+            L.nn.functional.softmin,
+        ):
+            with pytest.warns(UserWarning, match="Implicit dimension choice"):
+                out.append(np.round(f(x3).numpy(), 5).tolist())
+        with pytest.warns(UserWarning, match="Implicit dimension choice"):
+            out.append(np.round(L.nn.functional.softmax(x3[0]).numpy(), 5).tolist())  # 2-D: dim 1
+        return out
+
+    p, t = both(run)
+    np.testing.assert_allclose(np.array(p[0]), np.array(t[0]), atol=1e-5)
+    for mine, theirs in zip(p, t):
+        np.testing.assert_allclose(np.array(mine), np.array(theirs), atol=2e-5)

@@ -115,10 +115,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
-        dim = self.dim
-        if dim is None:  # PyTorch's legacy implicit choice
-            dim = 0 if input.ndim in (0, 1, 3) else 1
-        return F.softmax(input, dim=dim)
+        return F.softmax(input, self.dim, _stacklevel=5)  # dim None: torch's legacy choice, with its warning
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -126,8 +123,7 @@ class Softmax(Module):
 
 class LogSoftmax(Softmax):
     def forward(self, input: Tensor) -> Tensor:
-        dim = self.dim if self.dim is not None else (0 if input.ndim in (0, 1, 3) else 1)
-        return F.log_softmax(input, dim=dim)
+        return F.log_softmax(input, self.dim, _stacklevel=5)
 
 
 def _inplace_repr(inplace: bool) -> str:
