@@ -622,13 +622,21 @@ def pairwise_distance(
     return (x1 - x2 + eps).norm(p, dim=-1, keepdim=keepdim)
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+def embedding(
+    input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm=None, norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False, sparse: bool = False,
+) -> Tensor:  # fmt: skip
     """Look up rows of `weight` (num_embeddings, dim) at integer indices `input` (...).
 
     out[..., :] = weight[input[...], :] -- a row gather (xp.take). Backward scatter-adds
     each output row's gradient into its weight row (repeated indices add up); the row
-    `padding_idx` gets no gradient. Indices out of range raise IndexError.
+    `padding_idx` gets no gradient. Indices out of range raise IndexError. As torch:
+    max_norm rescales, in place and without grad, each looked-up row whose norm_type-norm
+    exceeds it; scale_grad_by_freq divides each row's gradient by how often its index occurs
+    in this batch. sparse=True (sparse gradients) is not supported.
     """
+    if sparse:
+        raise NotImplementedError("embedding(sparse=True): pyneuro's gradients are dense tensors")
     idx = input if isinstance(input, Tensor) else tensor(input)
     if idx.dtype.kind not in "iu":
         raise DTypeError(f"embedding: indices must be an integer tensor (int64), got {idx.dtype}")
@@ -643,7 +651,17 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
             raise IndexError(f"embedding: index {lo if lo < 0 else hi} is out of range for {n} embeddings")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
-    return _ag.EmbeddingLookup.apply(weight, idx, padding_idx=padding_idx)
+    if max_norm is not None:
+        with _ag.no_grad():  # torch's embedding_renorm_: only the rows this batch looks up
+            rows = idx.reshape(-1).unique()
+            norms = weight[rows].norm(p=norm_type, dim=1, keepdim=True)
+            scale = where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+            weight[rows] = weight[rows] * scale
+    out = _ag.EmbeddingLookup.apply(weight, idx, padding_idx=padding_idx)
+    if scale_grad_by_freq and out.requires_grad:
+        counts = idx.reshape(-1).bincount(minlength=n)[idx].to(out.dtype).unsqueeze(-1)
+        out.register_hook(lambda g: g / counts)
+    return out
 
 
 def sigmoid(input: Tensor) -> Tensor:

@@ -249,3 +249,20 @@ def test_softmax_without_dim_takes_torchs_legacy_dim_and_warns():
     np.testing.assert_allclose(np.array(p[0]), np.array(t[0]), atol=1e-5)
     for mine, theirs in zip(p, t):
         np.testing.assert_allclose(np.array(mine), np.array(theirs), atol=2e-5)
+
+
+def test_embedding_max_norm_scale_grad_by_freq_and_torchs_argument_order():
+    def run(L):
+        e = L.nn.Embedding(4, 3, max_norm=1.0, scale_grad_by_freq=True)
+        with L.no_grad():
+            e.weight.copy_(L.arange(12.0).reshape(4, 3))
+        out = e(L.tensor([1, 1, 3]))
+        (out * L.arange(9.0).reshape(3, 3)).sum().backward()
+        f = L.nn.Embedding.from_pretrained(L.ones(3, 2), freeze=False, max_norm=0.5)
+        g = L.nn.Embedding(5, 2, 0, None, 2.0, False, False, None, True)  # positional, _freeze=True
+        return (np.round(out.detach().numpy(), 4).tolist(), np.round(e.weight.detach().numpy(), 4).tolist(),
+                e.weight.grad.numpy().tolist(), repr(e), f.weight.requires_grad, repr(f),
+                np.round(f(L.tensor([0])).detach().numpy(), 4).tolist(), g.weight.requires_grad, g.padding_idx)  # fmt: skip
+
+    p, t = both(run)
+    assert p == t
