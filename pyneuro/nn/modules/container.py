@@ -165,6 +165,9 @@ class _KeyedStore(Module):
 class ModuleDict(_KeyedStore):
     """A dict of modules that registers them under their keys (insertion order kept)."""
 
+    def __init__(self, modules=None):
+        super().__init__(modules)
+
     def __setitem__(self, key, module):
         self.add_module(key, module)
 
@@ -225,6 +228,9 @@ class ParameterDict(_KeyedStore):
     """A dict of parameters that registers them under their keys, like torch.nn.ParameterDict."""
 
     _store = "_parameters"
+
+    def __init__(self, parameters=None):
+        super().__init__(parameters)
 
     def __setitem__(self, key, value):
         self.register_parameter(key, _as_parameter(value))
