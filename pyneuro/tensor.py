@@ -658,7 +658,9 @@ class Tensor(
         return _ag.Mean.apply(t, dim=dim, keepdim=keepdim)
 
     def var(self, dim=None, unbiased=True, keepdim=False, correction=None):
-        """Variance (Bessel-corrected by default, like torch.var)."""
+        """Variance (Bessel-corrected by default, like torch.var; var(False) is torch's var(unbiased))."""
+        if isinstance(dim, _PY_BOOL):  # the legacy overload var(unbiased): over all elements
+            dim, unbiased = None, dim
         corr = (1 if unbiased else 0) if correction is None else correction
         dims = normalize_dims(dim, self.ndim)
         n = 1
