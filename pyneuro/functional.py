@@ -367,7 +367,8 @@ def nll_loss(
         raise RuntimeError(f"nll_loss: input is on {x.device} but target is on {t.device}")
     x2, t2, out_shape = _class_targets(x, t, "nll_loss")
     w = _class_weight(weight, x, x2.shape[1], "nll_loss")
-    return _weighted_class_loss(x2, t2, out_shape, w, ignore_index, reduction, 0.0, log_probs=True)
+    loss = _weighted_class_loss(x2, t2, out_shape, w, ignore_index, reduction, 0.0, log_probs=True)
+    return _ag.named(loss, "NllLossBackward0")
 
 
 def _weight_for(losses: Tensor, weight) -> Tensor:
@@ -495,7 +496,7 @@ def binary_cross_entropy_with_logits(
         losses = (1 - target) * z + log_weight * softplus(-z)
     if weight is not None:
         losses = losses * weight
-    return _ag.Named.apply(_reduce(losses, reduction), torch_name="BinaryCrossEntropyWithLogitsBackward0")
+    return _ag.named(_reduce(losses, reduction), "BinaryCrossEntropyWithLogitsBackward0")
 
 
 def binary_cross_entropy(
@@ -520,21 +521,23 @@ def binary_cross_entropy(
             "or use binary_cross_entropy_with_logits on raw scores)"
         )
     losses = -(target * p.log().clamp(min=-100.0) + (1 - target) * (1 - p).log().clamp(min=-100.0))
-    return _reduce(losses if weight is None else losses * weight, reduction)
+    return _ag.named(
+        _reduce(losses if weight is None else losses * weight, reduction), "BinaryCrossEntropyBackward0"
+    )
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x. inplace=True: into input, which is returned (torch)."""
     if inplace:
         return _tensor(input, "input")._inplace_op(lambda a: leaky_relu(a, negative_slope))
-    return where(input > 0, input, input * negative_slope)
+    return _ag.named(where(input > 0, input, input * negative_slope), "LeakyReluBackward0")
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (also called swish). inplace=True: into input, which is returned (torch)."""
     if inplace:
         return _tensor(input, "input")._inplace_op(silu)
-    return input * input.sigmoid()
+    return _ag.named(input * input.sigmoid(), "SiluBackward0")
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -543,7 +546,9 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     exp only ever sees values <= threshold, so neither the value nor the gradient overflows.
     """
     bx = input * beta
-    return where(bx > threshold, input, bx.clamp(max=threshold).exp().log1p() / beta)
+    return _ag.named(
+        where(bx > threshold, input, bx.clamp(max=threshold).exp().log1p() / beta), "SoftplusBackward0"
+    )
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -702,10 +707,13 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """
     x = _tensor(input, "input")
     if approximate == "tanh":
-        return 0.5 * x * (1 + ((2 / 3.141592653589793) ** 0.5 * (x + 0.044715 * x * x * x)).tanh())
+        return _ag.named(
+            0.5 * x * (1 + ((2 / 3.141592653589793) ** 0.5 * (x + 0.044715 * x * x * x)).tanh()),
+            "GeluBackward0",
+        )
     if approximate != "none":
         raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
-    return x * (0.5 * _erfc(x * -0.7071067811865476))
+    return _ag.named(x * (0.5 * _erfc(x * -0.7071067811865476)), "GeluBackward0")
 
 
 __all__ = [

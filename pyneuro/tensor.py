@@ -667,13 +667,14 @@ class Tensor(
         for d in dims:
             n *= self.shape[d] if self.ndim else 1
         centered = self - self.mean(dim=dim, keepdim=True)
-        return (centered * centered).sum(dim=dim, keepdim=keepdim) / builtins.max(n - corr, 0)
+        return _ag.named(
+            (centered * centered).sum(dim=dim, keepdim=keepdim) / builtins.max(n - corr, 0), "VarBackward0"
+        )
 
     def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
         """Standard deviation: sqrt of var (its gradient is 0, not NaN, where std is 0, like torch)."""
-        return _ag.Root.apply(
-            self.var(dim=dim, unbiased=unbiased, keepdim=keepdim, correction=correction), p=2
-        )
+        var = self.var(dim=dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+        return _ag.named(_ag.Root.apply(var, p=2), "StdBackward0")
 
     def max(self, dim=None, keepdim=False):
         """max over all elements, or (values, indices) along `dim` like torch.max."""

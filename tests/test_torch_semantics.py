@@ -266,3 +266,23 @@ def test_embedding_max_norm_scale_grad_by_freq_and_torchs_argument_order():
 
     p, t = both(run)
     assert p == t
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda L, x: x.std(), lambda L, x: x.var(0), lambda L, x: L.nn.functional.gelu(x), lambda L, x: L.nn.functional.silu(x),
+     lambda L, x: L.nn.functional.leaky_relu(x), lambda L, x: L.nn.functional.softplus(x),
+     lambda L, x: L.nn.functional.nll_loss(x.log_softmax(1), L.tensor([0, 1])),
+     lambda L, x: L.nn.functional.binary_cross_entropy(x.sigmoid(), L.ones(2, 3) * 0.5),
+     lambda L, x: L.nn.functional.gelu(x, approximate="tanh")],
+)  # fmt: skip
+def test_composed_ops_show_torchs_node_name_and_keep_the_in_place_check(make):
+    def run(L):
+        x = L.tensor([[1.0, -2.0, 4.0], [0.5, 0.0, -1.0]], requires_grad=True)
+        y = make(L, x)
+        name = type(y.grad_fn).__name__ if L is torch else y.grad_fn.name()
+        y.sum().backward()
+        return name, np.round(x.grad.numpy(), 5).tolist()
+
+    p, t = both(run)
+    assert p == t

@@ -74,7 +74,7 @@ from .fused import MSE, CrossEntropy, EmbeddingLookup, Linear, LogSoftmax, MatMu
 from .grad_mode import _GradMode, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .reduction import AMaxMin, MaxMinAll, MaxMinDim, Mean, Prod, Sum
 from .scan import CumProd, LogCumSumExp, SelectEvenly
-from .shape import Cat, Clone, Expand, Index, Named, Permute, Reshape, Stack
+from .shape import Cat, Clone, Expand, Index, Named, Permute, Reshape, Stack, named
 
 __all__ = [
     "Function",
@@ -145,6 +145,7 @@ __all__ = [
     "Stack",
     "Clone",
     "Named",
+    "named",
     "_GradMode",
     "_normalize_dims",
     "_broadcast_shapes",

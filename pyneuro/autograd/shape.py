@@ -205,22 +205,32 @@ class Stack(Function):
 
 
 class Named(Function):
-    """out = a (a view), shown under torch's name for an op pyneuro composes from smaller ones
-    (F.binary_cross_entropy_with_logits ends in BinaryCrossEntropyWithLogitsBackward0, as torch's
-    tutorials print). The gradient passes through unchanged."""
+    """out = a (a view sharing a's version counter), shown under torch's name for an op pyneuro
+    composes from smaller ones (F.gelu ends in GeluBackward0, as torch's tutorials print). The
+    gradient passes through unchanged. An in-place change of out is one of a, so a producer that
+    saved a as its output still sees it (backward raises, as torch's would)."""
 
     __slots__ = ()
     saves_tensors = False
+    is_view = True
+
+    def view_step(self, a, out, torch_name=""):
+        return ("reshape", a.shape)
 
     def forward(self, a, torch_name="IdentityBackward0"):
         self.saved = torch_name
-        return a.view()
+        return a.reshape(a.shape)
 
     def backward(self, g):
         return (g,)
 
     def name(self) -> str:
         return self.saved
+
+
+def named(t, torch_name: str):
+    """t under torch's node name when it records a graph (no node, and no cost, otherwise)."""
+    return Named.apply(t, torch_name=torch_name) if t._node is not None else t
 
 
 class Clone(Function):
