@@ -347,7 +347,7 @@ class IndexMethods:
         idx = _int_index(indices, "take_along_dim", "indices")
         if dim is None:  # a gather from the flattened self: no negative indices
             _check_range(idx, self.numel(), "take_along_dim")
-            return self.reshape(-1).gather(0, indices.reshape(-1))
+            return self.reshape(-1)._gather(0, indices.reshape(-1))  # range checked above
         (d,) = normalize_dims(dim, self.ndim)
         if indices.ndim != self.ndim:
             raise ShapeError(
@@ -361,7 +361,7 @@ class IndexMethods:
         src_shape[d], idx_shape[d] = self.shape[d], indices.shape[d]
         if self.shape[d]:
             indices = indices % self.shape[d]  # negative indices count from the end (gather wants them >= 0)
-        return self.expand(*src_shape).gather(d, indices.expand(*idx_shape))
+        return self.expand(*src_shape)._gather(d, indices.expand(*idx_shape))  # range checked, wrapped
 
     def argwhere(self):
         return self.nonzero()

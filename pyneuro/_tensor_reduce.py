@@ -104,7 +104,7 @@ class ReduceMethods:
         if not 1 <= k <= x.shape[d]:
             raise ArgumentError(f"kthvalue(): selected number k out of range for dimension {dim}")
         idx = x.argsort(d).narrow(d, k - 1, 1)
-        values = x.gather(d, idx)
+        values = x._gather(d, idx)
         if not keepdim or self.ndim == 0:
             values, idx = values.squeeze(d), idx.squeeze(d)
         return return_types.kthvalue(values, idx)
@@ -666,7 +666,7 @@ def _quantile(x, q, dim, keepdim, interpolation, what):
     expanded = srt.unsqueeze(0).expand(*lead)
 
     def at(idx):
-        return expanded.gather(-1, _from_data(idx[..., None], None, x.device)).squeeze(-1)
+        return expanded._gather(-1, _from_data(idx[..., None], None, x.device)).squeeze(-1)
 
     out = at(below)
     if interpolation in ("linear", "midpoint"):

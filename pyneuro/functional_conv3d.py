@@ -185,7 +185,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         return out.squeeze(0) if unbatched else out
     d_of = _back(d_idx, n, c, hw)  # the depth of each maximum, (N, C, Do, Ho, Wo)
     plane = hw_idx.reshape(n, c, d, *hw)  # the h W + w of the maximum of every depth slice
-    idx = d_of * (h * w) + plane.gather(2, d_of)
+    idx = d_of * (h * w) + plane._gather(2, d_of)
     return (out.squeeze(0), idx.squeeze(0)) if unbatched else (out, idx)
 
 
@@ -238,7 +238,7 @@ def adaptive_max_pool3d(input, output_size, return_indices: bool = False):
     if not return_indices:
         return out.squeeze(0) if unbatched else out
     d_of = _back(d_idx, n, c, hw)
-    idx = d_of * (h * w) + hw_idx.reshape(n, c, d, *hw).gather(2, d_of)
+    idx = d_of * (h * w) + hw_idx.reshape(n, c, d, *hw)._gather(2, d_of)
     return (out.squeeze(0), idx.squeeze(0)) if unbatched else (out, idx)
 
 

@@ -149,7 +149,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
         """(the pixels at integer (row, col), 1 where inside the image else 0), per channel."""
         inside = (col >= 0) & (col <= w - 1) & (row >= 0) & (row <= h - 1)
         index = (row.clamp(0, h - 1) * w + col.clamp(0, w - 1)).long().expand(n, c, ho * wo)
-        return flat.gather(2, index), inside.to(input.dtype)
+        return flat._gather(2, index), inside.to(input.dtype)
 
     if mode == "nearest":
         value, inside = read(ix.detach().round(), iy.detach().round())

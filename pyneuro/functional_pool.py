@@ -54,7 +54,7 @@ def _adaptive_max(x: Tensor, oh: int, ow: int):
     col_of = as_tensor(cols, device=x.device)[arange(ow, device=x.device), arg % kw]
     idx = row_of * w + col_of
     flat = x.reshape(*lead, h * w)
-    values = flat.gather(b, idx.reshape(*lead, oh * ow)).reshape(*lead, oh, ow)
+    values = flat._gather(b, idx.reshape(*lead, oh * ow)).reshape(*lead, oh, ow)
     return values, idx
 
 

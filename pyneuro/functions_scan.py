@@ -48,7 +48,7 @@ def _gather_at(t: TensorBase, d: int, idx: np.ndarray, what: str, keepdim: bool 
     if t.ndim == 0:
         return getattr(return_types, what)(t.clone(), _from_data(np.zeros((), np.int64), None, t.device))
     index = _from_data(np.ascontiguousarray(idx, dtype=np.int64), None, t.device)
-    values = t.gather(d, index)
+    values = t._gather(d, index)
     if not keepdim:
         values, index = values.squeeze(d), index.squeeze(d)
     return getattr(return_types, what)(values, index)

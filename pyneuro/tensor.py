@@ -758,7 +758,7 @@ class Tensor(
     def sort(self, dim=-1, descending=False, stable=False):
         """(values, indices) sorted along dim (stably); values are differentiable (a gather)."""
         idx = self.argsort(dim, descending)
-        return _return_types.sort(self.gather(dim, idx) if self.ndim else self.clone(), idx)
+        return _return_types.sort(self._gather(dim, idx) if self.ndim else self.clone(), idx)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         """(values, indices) of the k largest (or smallest) entries along dim, like torch.topk."""
@@ -768,7 +768,7 @@ class Tensor(
         idx = self.argsort(dim, descending=largest)
         d = dim % self.ndim
         idx = idx[(slice(None),) * d + (slice(0, k),)]
-        return _return_types.topk(self.gather(dim, idx), idx)
+        return _return_types.topk(self._gather(dim, idx), idx)
 
 
 def _int_matmul(a: Tensor, b: Tensor) -> Tensor:
