@@ -209,3 +209,29 @@ def both_like_torch(fn_pn, fn_torch, arrays, seed=0, tol=1e-4):
         if x is not None:
             close_to_torch(x.grad, t.grad, tol)
     return y
+
+
+def form_outcome(fn):
+    """What one call form gives, comparable between torch and pyneuro (the tests/test_torch_*forms.py
+    files): ("raises", the exception's type), (dtype, values) for a tensor, else the result's text
+    with the library's name taken out (a tuple's tensors as lists first)."""
+    try:
+        r = fn()
+    except Exception as e:  # the exception's type is the answer
+        return ("raises", type(e).__name__)
+    if hasattr(r, "detach"):
+        return (str(r.dtype).split(".")[-1], r.detach().numpy().astype(float).tolist())
+    if isinstance(r, (tuple, list)) and not hasattr(r, "_fields"):
+        r = type(r)(x.detach().numpy().tolist() if hasattr(x, "detach") else x for x in r)
+    return str(r).replace("torch.", "").replace("pyneuro.", "")
+
+
+def assert_same_outcome(mine, theirs, rtol=1e-5, atol=1e-6):
+    """Tensors: the same dtype and values within float32 precision; anything else: equal."""
+    if isinstance(theirs, tuple) and theirs[0] != "raises":
+        assert mine[0] == theirs[0]
+        np.testing.assert_allclose(
+            np.array(mine[1], dtype=float), np.array(theirs[1], dtype=float), rtol=rtol, atol=atol
+        )
+    else:
+        assert mine == theirs

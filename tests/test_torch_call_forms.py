@@ -4,8 +4,8 @@ Each form is one line of the table below, as a script would write it."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+from conftest import assert_same_outcome, form_outcome
 
 import pyneuro as pn
 
@@ -71,28 +71,20 @@ def _forms(torch):
     # fmt: on
 
 
-def _result(fn):
-    try:
-        r = fn()
-    except Exception as e:  # the exception's type is the answer
-        return ("raises", type(e).__name__)
-    if hasattr(r, "detach"):
-        return (str(r.dtype).split(".")[-1], r.detach().numpy().astype(float).tolist())
-    if isinstance(r, tuple) and not hasattr(r, "_fields"):
-        return tuple(r)
-    return r
-
-
-NAMES = sorted(_forms(torch))
-
-
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", sorted(_forms(torch)))
 def test_call_form_matches_torch(name):
-    mine, theirs = _result(_forms(pn)[name]), _result(_forms(torch)[name])
-    if isinstance(theirs, tuple) and len(theirs) == 2 and isinstance(theirs[1], (list, float)):
-        assert mine[0] == theirs[0]
-        np.testing.assert_allclose(
-            np.array(mine[1], dtype=float), np.array(theirs[1], dtype=float), rtol=1e-5, atol=1e-6
-        )
-    else:
-        assert mine == theirs
+    assert_same_outcome(form_outcome(_forms(pn)[name]), form_outcome(_forms(torch)[name]), 1e-5, 1e-6)
+
+
+def test_the_comparison_finds_differences():
+    assert_same_outcome(
+        form_outcome(lambda: pn.tensor([1.0, 2.0])), form_outcome(lambda: torch.tensor([1.0, 2.0]))
+    )
+    for mine, theirs in [
+        (lambda: pn.tensor([1.0, 1.0]), lambda: torch.tensor([1.0, 0.0])),  # values
+        (lambda: pn.tensor([1, 0]), lambda: torch.tensor([1.0, 0.0])),  # dtype
+        (lambda: pn.tensor([1.0]), lambda: torch.tensor([1.0])[5]),  # raises on one side only
+        (lambda: pn.Size([2]), lambda: torch.Size([3])),  # text
+    ]:
+        with pytest.raises(AssertionError):
+            assert_same_outcome(form_outcome(mine), form_outcome(theirs))

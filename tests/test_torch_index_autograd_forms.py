@@ -3,8 +3,8 @@ pyneuro and compared: values (and gradients), trajectories, or the exception typ
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+from conftest import assert_same_outcome, form_outcome
 
 import pyneuro as pn
 
@@ -143,18 +143,6 @@ def _forms(torch):
     }
 
 
-def _run(fn):
-    try:
-        r = fn()
-    except Exception as e:  # the exception's type is the answer
-        return "raises " + type(e).__name__
-    if hasattr(r, "detach"):
-        return (str(r.dtype).split(".")[-1], np.round(r.detach().numpy().astype(float), 4).tolist())
-    if isinstance(r, tuple):
-        r = [x if not hasattr(x, "detach") else x.detach().numpy().tolist() for x in r]
-    return str(r).replace("torch.", "").replace("pyneuro.", "")
-
-
 @pytest.mark.parametrize("name", sorted(_forms(torch)))
 def test_index_autograd_optim_form_matches_torch(name):
-    assert _run(_forms(pn)[name]) == _run(_forms(torch)[name])
+    assert_same_outcome(form_outcome(_forms(pn)[name]), form_outcome(_forms(torch)[name]))

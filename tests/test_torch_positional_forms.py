@@ -5,8 +5,8 @@ would be a silent wrong answer."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+from conftest import assert_same_outcome, form_outcome
 
 import pyneuro as pn
 
@@ -46,23 +46,6 @@ def _forms(torch):
     # fmt: on
 
 
-def _result(fn):
-    try:
-        r = fn()
-    except Exception as e:  # the exception's type is the answer
-        return ("raises", type(e).__name__)
-    if hasattr(r, "detach"):
-        return (str(r.dtype).split(".")[-1], r.detach().numpy().astype(float).tolist())
-    return str(r).replace("torch.", "").replace("pyneuro.", "")
-
-
 @pytest.mark.parametrize("name", sorted(_forms(torch)))
 def test_positional_form_matches_torch(name):
-    mine, theirs = _result(_forms(pn)[name]), _result(_forms(torch)[name])
-    if isinstance(theirs, tuple) and theirs[0] != "raises":
-        assert mine[0] == theirs[0]
-        np.testing.assert_allclose(
-            np.array(mine[1], dtype=float), np.array(theirs[1], dtype=float), rtol=1e-5, atol=1e-6
-        )
-    else:
-        assert mine == theirs
+    assert_same_outcome(form_outcome(_forms(pn)[name]), form_outcome(_forms(torch)[name]))
