@@ -22,6 +22,7 @@ import numpy as np
 
 from ._tensor_base import TensorBase
 from .creation import tensor
+from .random import _rng
 
 # (rtol, atol) by dtype, as torch.testing chooses them.
 _TOLERANCES = {"float16": (1e-3, 1e-5), "float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
@@ -177,8 +178,6 @@ def make_tensor(*shape, dtype, device=None, low=None, high=None, requires_grad=F
                 exclude_zero=False, memory_format=None):  # fmt: skip
     """A tensor of random values in [low, high) (torch.testing.make_tensor): floats default to
     [-9, 9), integers to [-9, 10), bools are random; exclude_zero replaces zeros."""
-    from .random import _rng
-
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     np_dtype = np.dtype(getattr(dtype, "name", dtype) if not isinstance(dtype, np.dtype) else dtype)

@@ -1135,10 +1135,6 @@ def test_special_functions_against_torch():
     # log Gamma, digamma, erf, erfinv are the package's one copy (functions_math; tests/test_torch_math.py)
     fm = pn.functions_math
     assert (S.lgamma, S.digamma, S.erf, S.erfinv) == (fm.lgamma, fm.digamma, fm.erf, fm.erfinv)
-    x = np.concatenate([np.linspace(0.01, 30, 400), [1e-4, 1.0, 2.0, 100.0, 1e4]])
-    np.testing.assert_allclose(
-        S.lgamma_array(np, x), torch.lgamma(torch.tensor(x)).numpy(), rtol=1e-12, atol=1e-12
-    )
     a, z = np.array([0.1, 0.5, 2.5, 10.0, 100.0]), np.array([0.05, 2.0, 2.5, 30.0, 90.0])
     np.testing.assert_allclose(
         S.gammainc_array(np, a, z),
