@@ -10,7 +10,8 @@ compiled backends compute in float32 only. So gradcheck
   4. computes the numerical Jacobian column by column with central differences:
          dF/dx_j ~ (F(x + eps e_j) - F(x - eps e_j)) / (2 eps),
   5. accepts when |analytic - numerical| <= atol + rtol * |numerical| for every entry,
-and restores the previous backend. It returns True, or raises GradcheckError naming the
+and restores the previous backend. gradgradcheck checks second derivatives the same way: it
+runs gradcheck on the gradient itself, taken with create_graph=True. It returns True, or raises GradcheckError naming the
 worst entry (input, input index, output index, both values) -- or returns False when
 raise_exception=False. The compiled kernels' gradients are then tested against the NumPy
 reference in float32 by the op tests and the conformance suite.
@@ -23,7 +24,8 @@ import contextlib
 import numpy as np
 
 from . import backends
-from .autograd import no_grad
+from .autograd import enable_grad, no_grad
+from .autograd import grad as _grad
 from .tensor import Tensor, float64
 
 
@@ -144,3 +146,48 @@ def gradcheck(
     if raise_exception:
         raise GradcheckError(message)
     return False
+
+
+def gradgradcheck(
+    fn,
+    inputs,
+    grad_outputs=None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    **unused,
+) -> bool:
+    """Check fn's second derivatives: gradcheck of (inputs, grad_outputs) -> the gradient of
+    <fn(inputs), grad_outputs> with respect to the inputs, computed with create_graph=True.
+    grad_outputs (random normal float64 by default) are checked as inputs too, as torch does.
+    torch's other keywords (fast_mode, check_batched_grad, ...) are accepted and ignored."""
+    if isinstance(inputs, Tensor) or not isinstance(inputs, (tuple, list)):
+        inputs = (inputs,)
+    n = len(inputs)
+    if grad_outputs is None:
+        with no_grad(), reference_backend():
+            outs = _outputs(fn(*inputs))
+        rng = np.random.default_rng(0)
+        grad_outputs = tuple(
+            Tensor._wrap(rng.standard_normal(tuple(o.shape)), "cpu").requires_grad_(True) for o in outs
+        )
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+
+    def gradient(*args):  # (under grad mode even in gradcheck's no_grad finite differences)
+        with enable_grad():
+            return _gradient(args)
+
+    def _gradient(args):
+        ins, seeds = args[:n], args[n:]
+        outs = _outputs(fn(*ins))
+        wrt = [x for x in ins if isinstance(x, Tensor) and x.requires_grad]
+        used = [(o, s) for o, s in zip(outs, seeds) if o.requires_grad]
+        if not used:
+            return ()
+        found = _grad([o for o, _ in used], wrt, [s for _, s in used], create_graph=True, allow_unused=True)
+        return tuple(g for g in found if g is not None)
+
+    return gradcheck(gradient, tuple(inputs) + tuple(grad_outputs), eps, atol, rtol, raise_exception)

@@ -207,12 +207,9 @@ class Tensor(
 
         A scalar needs no `gradient`; a non-scalar needs one of the same shape (the vector
         of the vector-Jacobian product). Gradients accumulate across calls; the graph is
-        freed afterwards unless retain_graph=True.
+        freed afterwards unless retain_graph=True. create_graph=True records the backward
+        itself, so the gradients can be differentiated again (autograd/graph_backward.py).
         """
-        if create_graph:
-            raise NotImplementedError(
-                "create_graph=True (higher-order gradients) is not supported by pyneuro"
-            )
         if not self._req:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
         bk = _backend(self.device)
@@ -242,6 +239,9 @@ class Tensor(
                 )
             if g.dtype != self._data.dtype:
                 g = g.astype(self._data.dtype)
+        if create_graph:  # (retain_graph defaults to create_graph, as in torch)
+            g = _ag.as_grad_tensor(gradient, g, self.device)
+            return _ag.run_backward_graph(self, g, retain_graph is not False)
         _ag.run_backward(self, g, _PY_BOOL(retain_graph))
 
     def __add__(self, other):

@@ -12,6 +12,8 @@ that reach leaves into their `.grad`.
     grad_mode.py    no_grad / enable_grad / set_grad_enabled (thread-local, like torch)
     function.py     Function (apply, kernels, release) and AccumulateGrad
     engine.py       topological order, accumulation, retain_graph, run_backward, grad()
+    graph_backward.py  the walk with create_graph=True: gradients that are differentiable
+    graph_rules.py  each op's backward written in differentiable ops (second derivatives)
     fused.py        where Python meets the compiled kernels: matmul, linear, relu,
                     softmax, log_softmax, cross-entropy, mse, embedding
     elementwise.py  + - * / ** where max/min and the unary math
@@ -72,6 +74,7 @@ from .engine import _accumulate_leaf, _topological_order, run_backward
 from .function import AccumulateGrad, Function, _unbroadcast
 from .fused import MSE, CrossEntropy, EmbeddingLookup, Linear, LogSoftmax, MatMul, ReLU, Softmax
 from .grad_mode import _GradMode, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .graph_backward import as_grad_tensor, run_backward_graph
 from .reduction import AMaxMin, MaxMinAll, MaxMinDim, Mean, Prod, Sum
 from .scan import CumProd, LogCumSumExp, SelectEvenly
 from .shape import Cat, Clone, Expand, Index, Named, Permute, Reshape, Stack, named
@@ -89,6 +92,8 @@ __all__ = [
     "is_anomaly_enabled",
     "is_anomaly_check_nan_enabled",
     "run_backward",
+    "run_backward_graph",
+    "as_grad_tensor",
     "no_grad",
     "inference_mode",
     "enable_grad",
@@ -155,15 +160,10 @@ __all__ = [
 ]
 
 
-def gradgradcheck(func, inputs, *args, **kwargs):
-    """torch.autograd.gradgradcheck: checks second-order gradients, which pyneuro does not have."""
-    raise NotImplementedError("gradgradcheck needs second-order gradients, which pyneuro does not have")
-
-
 def __getattr__(name: str):
     """torch.autograd.gradcheck / gradgradcheck: pyneuro/gradcheck.py, loaded on first use (it
     imports the Tensor, which imports this package)."""
-    if name in ("gradcheck", "GradcheckError"):
+    if name in ("gradcheck", "gradgradcheck", "GradcheckError"):
         import importlib
 
         return getattr(importlib.import_module("pyneuro.gradcheck"), name)

@@ -7,8 +7,8 @@ options, and Variable.
     v = pn.autograd.Variable(t, requires_grad=True)          # old code: just a tensor now
 
 Both run on the engine's backward walk (engine.run_backward via Tensor.backward, engine.grad);
-this module only handles the arguments. Higher-order gradients (create_graph=True) are not
-supported by pyneuro and raise NotImplementedError.
+this module only handles the arguments. create_graph=True records the backward itself
+(graph_backward.py), so the gradients can be differentiated again.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import warnings
 from .._tensor_base import TensorBase, _wrap
 from ..backends import table_for
 from . import engine
+from .shape import Stack
 
 
 class _VariableMeta(type):
@@ -56,8 +57,6 @@ def backward(
     """Sum of the gradients of `tensors` (each weighted by its grad_tensors entry; None for a
     scalar) into the leaves' .grad, as torch.autograd.backward. With `inputs`, only those
     tensors' .grad (leaves or not) receive their gradient; the others stay as they were."""
-    if create_graph:
-        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by pyneuro")
     if grad_variables is not None:
         if grad_tensors is not None:
             raise RuntimeError("You cannot specify both grad_variables and grad_tensors.")
@@ -76,14 +75,16 @@ def backward(
     if inputs is not None and not wanted:
         raise RuntimeError("'inputs' argument to backward() cannot be empty.")
     if wanted:
-        found = engine.grad(outs, wanted, grads, retain_graph=retain_graph, allow_unused=True)
+        found = engine.grad(
+            outs, wanted, grads, retain_graph=retain_graph, create_graph=create_graph, allow_unused=True
+        )
         for t, g in zip(wanted, found):
             if g is not None:
                 t.grad = g if t.grad is None else t.grad + g
         return
-    keep = bool(retain_graph)
+    keep = bool(create_graph if retain_graph is None else retain_graph)
     for i, (o, g) in enumerate(zip(outs, grads)):
-        o.backward(g, retain_graph=keep or i < len(outs) - 1)
+        o.backward(g, retain_graph=keep or i < len(outs) - 1, create_graph=create_graph)
 
 
 def grad(
@@ -115,19 +116,24 @@ def grad(
             FutureWarning,
             stacklevel=2,
         )
-    if create_graph:
-        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by pyneuro")
     ins = _as_list(inputs)
     if is_grads_batched:
-        result = _batched_grad(outputs, ins, grad_outputs, retain_graph, allow_unused)
+        result = _batched_grad(outputs, ins, grad_outputs, retain_graph, create_graph, allow_unused)
     else:
-        result = engine.grad(outputs, ins, grad_outputs, retain_graph=retain_graph, allow_unused=allow_unused)
+        result = engine.grad(
+            outputs,
+            ins,
+            grad_outputs,
+            retain_graph=retain_graph,
+            create_graph=create_graph,
+            allow_unused=allow_unused,
+        )
     if materialize_grads:
         result = tuple(zeros_like(t) if g is None else g for t, g in zip(ins, result))
     return result
 
 
-def _batched_grad(outputs, ins, grad_outputs, retain_graph, allow_unused):
+def _batched_grad(outputs, ins, grad_outputs, retain_graph, create_graph, allow_unused):
     gouts = _as_list(grad_outputs)
     if not gouts:
         raise RuntimeError("is_grads_batched=True needs grad_outputs")
@@ -141,13 +147,15 @@ def _batched_grad(outputs, ins, grad_outputs, retain_graph, allow_unused):
                 ins,
                 [g[b] for g in gouts],
                 retain_graph=retain_graph if last else True,
+                create_graph=create_graph,
                 allow_unused=allow_unused,
             )
         )
-    return tuple(None if rows[0] is None else stack(list(rows)) for rows in zip(*per_row))
+    join = (lambda rows: Stack.apply(*rows, dim=0)) if create_graph else stack
+    return tuple(None if rows[0] is None else join(list(rows)) for rows in zip(*per_row))
 
 
-# Results that need no graph (gradients, create_graph being unsupported), built on the arrays:
+# Results that need no graph (zeros for unused inputs, first-order batched rows), built on the arrays:
 # autograd's modules do not import pyneuro.creation / pyneuro.functions (see __init__).
 
 

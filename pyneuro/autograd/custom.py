@@ -19,8 +19,9 @@ is a `_CtxNode`, and it is also the `ctx` both methods receive, as in torch: att
 ctx in forward are there in backward. What torch's ctx offers: save_for_backward /
 saved_tensors (checked against in-place changes, freed after backward), needs_input_grad,
 mark_non_differentiable, set_materialize_grads; the setup_context(ctx, inputs, output) form;
-`once_differentiable` (function.py). Not supported: more than one tensor output, mark_dirty (forward that
-changes an input in place) and double backward; each raises NotImplementedError.
+`once_differentiable` (function.py); double backward, when the backward is written in
+differentiable ops. Not supported: more than one tensor output and mark_dirty (forward that
+changes an input in place); each raises NotImplementedError.
 """
 
 from __future__ import annotations
@@ -72,9 +73,20 @@ class _CtxNode(Function):
 
     # ------------------------------------------------------------------ the engine's side
     def backward(self, g):
-        fn = self._fn
-        grad = _wrap(g, self.device)
         with no_grad():
+            grads = self.tensor_grads(_wrap(g, self.device))
+        return tuple(None if gi is None else gi._data for gi in grads)
+
+    def tensor_grads(self, grad):
+        """The user's backward on the gradient Tensor, checked: one Tensor (or None) per input.
+        create_graph=True calls it directly, under grad mode (graph_rules.py): a backward
+        written in differentiable ops then records its graph, as in torch."""
+        fn = self._fn
+        once = getattr(fn.backward, "_once_differentiable", False)
+        if once:
+            with no_grad():
+                result = fn.backward(self, grad)
+        else:
             result = fn.backward(self, grad)
         grads = result if isinstance(result, tuple) else (result,)
         if len(grads) != len(self.inputs):
@@ -96,8 +108,25 @@ class _CtxNode(Function):
                     f"Function {self.name()} returned an invalid gradient at index {i} - got "
                     f"{list(gi.shape)} but expected shape compatible with {list(a.shape)}"
                 )
-            out.append(gi._data)
+            out.append(_OnceDifferentiable.apply(gi, *self.inputs) if once and _GradMode.enabled else gi)
         return tuple(out)
+
+
+class _OnceDifferentiable(Function):
+    """The gradient a @once_differentiable backward returned under create_graph=True: the same
+    values, in the graph after the Function's inputs, so that differentiating it raises
+    torch's error instead of treating it as a constant (a silently missing second derivative)."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, g, *inputs):
+        return g
+
+    def backward(self, g):
+        raise RuntimeError(
+            "trying to differentiate twice a function that was marked with @once_differentiable"
+        )
 
 
 def apply_ctx(cls, args, kwargs):

@@ -190,9 +190,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     outputs: a tensor or a sequence (each scalar, or with its grad_outputs entry);
     inputs: a tensor or a sequence of tensors that require grad (leaves or not).
     An input the outputs do not depend on raises, unless allow_unused=True (then None).
+    create_graph=True: the gradients are recorded (graph_backward.py) and can be differentiated.
     """
-    if create_graph:
-        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by pyneuro")
     outs = [outputs] if isinstance(outputs, TensorBase) else list(outputs)
     ins = [inputs] if isinstance(inputs, TensorBase) else list(inputs)
     if not ins:
@@ -229,9 +228,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         for t in ins:
             if t._node is not None:
                 t._retain = True
-        keep = bool(retain_graph)
+        keep = bool(create_graph if retain_graph is None else retain_graph)
         for i, (o, g) in enumerate(zip(outs, gouts)):
-            o.backward(g, retain_graph=keep or i < len(outs) - 1)
+            o.backward(g, retain_graph=keep or i < len(outs) - 1, create_graph=create_graph)
         result = tuple(t.grad for t in ins)
     finally:
         for k, t in leaves.items():

@@ -241,8 +241,9 @@ class Function:
 
 def once_differentiable(fn):
     """torch.autograd.function.once_differentiable, for a custom Function's backward: it marks
-    a backward that builds no graph, which is how pyneuro always runs one (no double backward)."""
-
+    a backward that builds no graph. Under create_graph=True it runs without grad mode and
+    differentiating its result raises torch's error (custom.py)."""
+    fn._once_differentiable = True
     return fn
 
 

@@ -60,16 +60,22 @@ def hooks_for(table: dict, owner):
 
 def run(hooks, g, device):
     """Pass gradient array g through the hooks in order; returns the (possibly replaced) array."""
+    return run_tensor(hooks, _wrap(g, device))._data
+
+
+def run_tensor(hooks, g):
+    """Pass gradient tensor g through the hooks in order; returns the (possibly replaced) tensor.
+    (create_graph=True walks with tensors: a hook's result then stays in the graph.)"""
     for hook in tuple(hooks.values()):
-        result = hook(_wrap(g, device))
+        result = hook(g)
         if result is None:
             continue
         name = getattr(hook, "__name__", type(hook).__name__)
         if not isinstance(result, TensorBase):
             raise TypeError(f"hook '{name}' returned {type(result).__name__}; expected a Tensor or None")
-        if tuple(result._data.shape) != tuple(g.shape):
+        if tuple(result._data.shape) != tuple(g._data.shape):
             raise RuntimeError(f"hook '{name}' has changed the size of value")
-        if result._data.dtype != g.dtype or result.device != device:
+        if result._data.dtype != g._data.dtype or result.device != g.device:
             raise RuntimeError(f"hook '{name}' has changed the type of value")
-        g = result._data
+        g = result
     return g

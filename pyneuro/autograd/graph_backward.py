@@ -1,0 +1,94 @@
+"""Backward that records a graph (create_graph=True): gradients of gradients.
+
+    (dy,) = pn.autograd.grad(y, x, create_graph=True)   # dy has a grad_fn
+    dy.sum().backward()                                  # second derivatives into x.grad
+
+engine.run_backward walks the graph on backend arrays: fast, but nothing it computes is
+recorded, so its gradients are constants. With create_graph=True the walk here visits the
+same nodes in the same order, but the gradients are Tensors and each node's backward is its
+rule in graph_rules.py, written in differentiable ops and run with grad mode on: every op of
+the backward records a node of its own, so the gradients it returns can be differentiated
+again (to any order: the rules use only ops that have rules themselves).
+
+A node without a rule raises NotImplementedError naming the op, never a gradient that would
+silently miss its second-order terms. As in torch, retain_graph defaults to create_graph
+(the first-order graph is still needed when the new one is differentiated).
+"""
+
+from __future__ import annotations
+
+from .._tensor_base import TensorBase, _wrap
+from . import graph_conv  # noqa: F401  (registers the conv and pooling rules)
+from . import hooks as _hooks
+from .elementwise import Cast
+from .engine import _topological_order
+from .function import _FREED_MESSAGE
+from .grad_mode import enable_grad
+from .graph_rules import rule_for
+
+
+def run_backward_graph(tensor, grad, retain_graph: bool = True) -> None:
+    """Backpropagate the Tensor grad from tensor into every leaf's .grad, recording the graph."""
+    with enable_grad():
+        _walk(tensor, grad, retain_graph)
+
+
+def _walk(tensor, grad, retain_graph: bool) -> None:
+    root = tensor._node
+    if root is None:
+        _leaf(tensor, grad)
+        return
+    retained = {root: tensor} if tensor._retain else {}
+    hooked = {}  # id(leaf) -> [leaf, summed gradient]: leaf hooks see the whole sum, once
+    pending = {root: grad}
+    for node in _topological_order(root):
+        g = pending.pop(node, None)
+        if g is None:
+            continue
+        if node.saved is None:
+            raise RuntimeError(_FREED_MESSAGE)
+        hooks = _hooks.by_node and _hooks.hooks_for(_hooks.by_node, node)
+        if hooks:
+            g = _hooks.run_tensor(hooks, g)
+        if node in retained:
+            _store(retained.pop(node), g)
+        node.check_versions()
+        grads = rule_for(node)(node, g)
+        inputs, needs, nexts = node.inputs, node.needs, node.nexts
+        if not retain_graph:
+            node.release()
+        for a, need, child, gi in zip(inputs, needs, nexts, grads):
+            if not need or gi is None:
+                continue
+            if a._retain and child is not None and a._node is child:
+                retained[child] = a
+            if child is None:
+                if _hooks.by_leaf and _hooks.hooks_for(_hooks.by_leaf, a):
+                    entry = hooked.setdefault(id(a), [a, None])
+                    entry[1] = gi if entry[1] is None else entry[1] + gi
+                else:
+                    _store(a, gi)
+            else:
+                pending[child] = gi if child not in pending else pending[child] + gi
+    for leaf, g in hooked.values():
+        _leaf(leaf, g)
+
+
+def _leaf(leaf, g) -> None:
+    hooks = _hooks.by_leaf and _hooks.hooks_for(_hooks.by_leaf, leaf)
+    _store(leaf, _hooks.run_tensor(hooks, g) if hooks else g)
+
+
+def _store(t, g) -> None:
+    """t.grad += g, out of place: the sum stays in the graph (torch keeps .grad's graph too)."""
+    if g._data.dtype != t._data.dtype:
+        g = Cast.apply(g, dtype=t._data.dtype)
+    t.grad = g if t.grad is None else t.grad + g
+
+
+def as_grad_tensor(gradient, array, device):
+    """The seed of the walk: the caller's gradient Tensor as it is (its graph included), or the
+    array Tensor.backward made (ones for a scalar) as a constant."""
+    if isinstance(gradient, TensorBase) and gradient._data.dtype == array.dtype:
+        return gradient
+    return _wrap(array, device)
