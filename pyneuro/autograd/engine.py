@@ -10,6 +10,7 @@ same graph raises the same RuntimeError as PyTorch.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import sys
 
@@ -181,6 +182,19 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
         _accumulate_leaf(leaf, _hooks.run(hooks, g, leaf.device) if hooks else g, alias or bool(hooks))
 
 
+_capturing = [0]  # > 0 while grad() runs walks (graph_backward.py: no .grad reference-cycle warning)
+
+
+@contextlib.contextmanager
+def _capture():
+    """grad()'s walks hand the gradients back to the caller instead of leaving them in .grad."""
+    _capturing[0] += 1
+    try:
+        yield
+    finally:
+        _capturing[0] -= 1
+
+
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
     """The gradients of outputs with respect to inputs, returned instead of stored (like
     torch.autograd.grad): no leaf's .grad changes.
@@ -229,8 +243,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             if t._node is not None:
                 t._retain = True
         keep = bool(create_graph if retain_graph is None else retain_graph)
-        for i, (o, g) in enumerate(zip(outs, gouts)):
-            o.backward(g, retain_graph=keep or i < len(outs) - 1, create_graph=create_graph)
+        with _capture():
+            for i, (o, g) in enumerate(zip(outs, gouts)):
+                o.backward(g, retain_graph=keep or i < len(outs) - 1, create_graph=create_graph)
         result = tuple(t.grad for t in ins)
     finally:
         for k, t in leaves.items():

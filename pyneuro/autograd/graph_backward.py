@@ -17,18 +17,29 @@ silently miss its second-order terms. As in torch, retain_graph defaults to crea
 
 from __future__ import annotations
 
+import warnings
+
 from .._tensor_base import TensorBase, _wrap
 from . import graph_conv  # noqa: F401  (registers the conv and pooling rules)
 from . import hooks as _hooks
 from .elementwise import Cast
-from .engine import _topological_order
+from .engine import _capturing, _topological_order
 from .function import _FREED_MESSAGE
 from .grad_mode import enable_grad
 from .graph_rules import rule_for
 
+_CYCLE_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+    "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to "
+    "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters "
+    "to None after use to break the cycle and avoid the leak."
+)
+
 
 def run_backward_graph(tensor, grad, retain_graph: bool = True) -> None:
     """Backpropagate the Tensor grad from tensor into every leaf's .grad, recording the graph."""
+    if not _capturing[0]:
+        warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=3)  # torch's warning, for the same reason
     with enable_grad():
         _walk(tensor, grad, retain_graph)
 
