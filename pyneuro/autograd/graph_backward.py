@@ -36,10 +36,14 @@ _CYCLE_WARNING = (
 )
 
 
+_warned = [False]
+
+
 def run_backward_graph(tensor, grad, retain_graph: bool = True) -> None:
     """Backpropagate the Tensor grad from tensor into every leaf's .grad, recording the graph."""
-    if not _capturing[0]:
-        warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=3)  # torch's warning, for the same reason
+    if not _capturing[0] and not _warned[0]:  # torch's warning, once per process as torch's
+        _warned[0] = True
+        warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=3)
     with enable_grad():
         _walk(tensor, grad, retain_graph)
 

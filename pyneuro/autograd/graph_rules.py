@@ -92,6 +92,20 @@ def _xp(g):
     return table_for(g, g.device).xp
 
 
+def _result(node):
+    """The node's output as torch's saved result: a Tensor whose grad_fn is the node itself and
+    which shares the output's version counter. The ops whose backward reads their output (exp,
+    tanh, softmax, ...) differentiate that, never a recomputation from the input: the input may
+    have been changed in place since (only the output was saved and is version-checked), and a
+    hook on the output must see the second pass's gradient too, as in torch."""
+    for counter, _, arr, owner in node.versions:
+        if owner is node:
+            t = _wrap(arr, node.device, node, True)
+            t._vc = counter
+            return t
+    raise RuntimeError(f"{node.name()}: its output was not saved for backward")
+
+
 def _zero(g):
     return _const(g, _xp(g).zeros((), dtype=g._data.dtype))
 
@@ -231,7 +245,7 @@ def _neg(node, g):
 
 @rule(Exp)
 def _exp(node, g):
-    return (g * Exp.apply(node.inputs[0]),)
+    return (g * _result(node),)
 
 
 @rule(Log)
@@ -241,7 +255,7 @@ def _log(node, g):
 
 @rule(Sqrt)
 def _sqrt(node, g):
-    return (g / (2 * Sqrt.apply(node.inputs[0])),)
+    return (g / (2 * _result(node)),)
 
 
 @rule(Root)
@@ -251,7 +265,7 @@ def _root(node, g):
     s_arr, _, p = node.saved
     zero_s = s_arr == 0
     s1 = Where.apply(zero_s, _const(g, 1), s)
-    return (Where.apply(zero_s, _zero(g), g * Root.apply(s1, p=p) / (p * s1)),)
+    return (Where.apply(zero_s, _zero(g), g * _result(node) / (p * s1)),)
 
 
 @rule(Abs)
@@ -261,13 +275,13 @@ def _abs(node, g):
 
 @rule(Sigmoid)
 def _sigmoid(node, g):
-    y = Sigmoid.apply(node.inputs[0])
+    y = _result(node)
     return (g * y * (1 - y),)
 
 
 @rule(Tanh)
 def _tanh(node, g):
-    y = Tanh.apply(node.inputs[0])
+    y = _result(node)
     return (g * (1 - y * y),)
 
 
@@ -282,9 +296,9 @@ def _elementwise(node, g):
     if name == "log1p":
         return (g / (1 + a),)
     if name == "expm1":
-        return (g * (Elementwise.apply(a, name="expm1") + 1),)
+        return (g * (_result(node) + 1),)
     if name in ("reciprocal", "rsqrt"):
-        r = Elementwise.apply(a, name=name)
+        r = _result(node)
         return (-(g * r * r) if name == "reciprocal" else g * r * r * r * -0.5,)
     return (g * 0,)  # round, floor, ceil, trunc, sign: piecewise constant
 
@@ -293,22 +307,23 @@ def _unary(op, a, **params):
     return UNARY_OPS[op].apply(a, **params)
 
 
-# d f / d a in Tensor ops, for the UNARY ops whose derivative is built from ops with rules
+# d f / d a in Tensor ops, for the UNARY ops whose derivative is built from ops with rules;
+# y() is the op's output (_result), for the derivatives math.UNARY writes with `out`
 _UNARY_DERIVATIVES = {
-    "tan": lambda a: 1 + _unary("tan", a) ** 2,
-    "asin": lambda a: Elementwise.apply(1 - a * a, name="rsqrt"),
-    "acos": lambda a: -Elementwise.apply(1 - a * a, name="rsqrt"),
-    "atan": lambda a: 1 / (1 + a * a),
-    "sinh": lambda a: _unary("cosh", a),
-    "cosh": lambda a: _unary("sinh", a),
-    "asinh": lambda a: Elementwise.apply(a * a + 1, name="rsqrt"),
-    "acosh": lambda a: Elementwise.apply(a * a - 1, name="rsqrt"),
-    "atanh": lambda a: 1 / (1 - a * a),
-    "exp2": lambda a: _unary("exp2", a) * math.log(2),
-    "erf": lambda a: (2 / math.sqrt(math.pi)) * Exp.apply(-a * a),
-    "erfc": lambda a: (-2 / math.sqrt(math.pi)) * Exp.apply(-a * a),
-    "erfinv": lambda a: (math.sqrt(math.pi) / 2) * Exp.apply(_unary("erfinv", a) ** 2),
-    "frac": lambda a: a * 0 + 1,
+    "tan": lambda a, y: 1 + y() ** 2,
+    "asin": lambda a, y: Elementwise.apply(1 - a * a, name="rsqrt"),
+    "acos": lambda a, y: -Elementwise.apply(1 - a * a, name="rsqrt"),
+    "atan": lambda a, y: 1 / (1 + a * a),
+    "sinh": lambda a, y: _unary("cosh", a),
+    "cosh": lambda a, y: _unary("sinh", a),
+    "asinh": lambda a, y: Elementwise.apply(a * a + 1, name="rsqrt"),
+    "acosh": lambda a, y: Elementwise.apply(a * a - 1, name="rsqrt"),
+    "atanh": lambda a, y: 1 / (1 - a * a),
+    "exp2": lambda a, y: y() * math.log(2),
+    "erf": lambda a, y: (2 / math.sqrt(math.pi)) * Exp.apply(-a * a),
+    "erfc": lambda a, y: (-2 / math.sqrt(math.pi)) * Exp.apply(-a * a),
+    "erfinv": lambda a, y: (math.sqrt(math.pi) / 2) * Exp.apply(y() ** 2),
+    "frac": lambda a, y: None,  # d/da (a - trunc a) = 1: g passes through
 }
 
 
@@ -319,7 +334,8 @@ def _unary_rule(node, g):
         raise NotImplementedError(
             f"create_graph=True: the gradient of {node.name()} cannot be differentiated again"
         )
-    return (g * derivative(node.inputs[0]),)
+    d = derivative(node.inputs[0], lambda: _result(node))
+    return (g if d is None else g * d,)
 
 
 rule(*(UNARY_OPS[op] for op in _UNARY_DERIVATIVES))(_unary_rule)
@@ -410,14 +426,14 @@ def _relu(node, g):
 @rule(Softmax)
 def _softmax(node, g):
     dim = node.saved[1]
-    y = Softmax.apply(node.inputs[0], dim=dim)
+    y = _result(node)
     return (y * (g - Sum.apply(g * y, dim=dim, keepdim=True)),)
 
 
 @rule(LogSoftmax)
 def _log_softmax(node, g):
     dim = node.saved[1]
-    p = Exp.apply(LogSoftmax.apply(node.inputs[0], dim=dim))
+    p = Exp.apply(_result(node))
     return (g - p * Sum.apply(g, dim=dim, keepdim=True),)
 
 
