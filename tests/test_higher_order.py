@@ -1,0 +1,380 @@
+"""Higher-order gradients (create_graph=True) in the programs that use them, against torch.
+
+Each scenario is run twice, once with pyneuro and once with torch, from the same numbers:
+a physics-informed net (u_xx of an MLP), a WGAN-GP gradient penalty (MLP and CNN critics),
+a MAML inner step, Hessians and Hessian-vector products, backward(create_graph=True) and
+the bookkeeping around it (retain_graph's default, hooks, in-place checks, custom
+Functions). Op-by-op second derivatives are in test_higher_order_ops.py.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(7)
+
+
+def _arr(*shape, scale=1.0):
+    return (RNG.standard_normal(shape) * scale).astype(np.float32)
+
+
+def _t(fw, a, grad=False):
+    return fw.tensor(a, requires_grad=grad)
+
+
+def _close(mine, theirs, rtol=2e-4, atol=2e-5):
+    np.testing.assert_allclose(np.asarray(mine.detach()), theirs.detach().numpy(), rtol=rtol, atol=atol)
+
+
+def _mlp(fw, params, x, act):
+    w1, b1, w2, b2, w3, b3 = params
+    h = act(x @ w1.T + b1)
+    h = act(fw.nn.functional.linear(h, w2, b2))
+    return fw.nn.functional.linear(h, w3, b3)
+
+
+def _params(fw, arrays):
+    return [_t(fw, a, True) for a in arrays]
+
+
+MLP_ARRAYS = [_arr(16, 1), _arr(16), _arr(16, 16, scale=0.3), _arr(16), _arr(1, 16, scale=0.3), _arr(1)]
+
+
+@pytest.mark.parametrize("act", ["tanh", "sin", "softplus", "gelu", "silu"])
+def test_physics_informed_loss_matches_torch(act):
+    """u(x) by an MLP; the loss reads u_x and u_xx (two create_graph grads) and trains the weights."""
+    xs = np.linspace(-1, 1, 12, dtype=np.float32).reshape(-1, 1)
+    results = []
+    for fw in (pn, torch):
+        f = {
+            "tanh": fw.tanh,
+            "sin": fw.sin,
+            "softplus": fw.nn.functional.softplus,
+            "gelu": fw.nn.functional.gelu,
+            "silu": fw.nn.functional.silu,
+        }[act]
+        params = _params(fw, MLP_ARRAYS)
+        x = _t(fw, xs, True)
+        u = _mlp(fw, params, x, f)
+        (u_x,) = fw.autograd.grad(u, x, fw.ones_like(u), create_graph=True)
+        (u_xx,) = fw.autograd.grad(u_x, x, fw.ones_like(u_x), create_graph=True)
+        loss = ((u_xx + fw.sin(x) * u) ** 2).mean() + (u_x**2).mean()
+        loss.backward()
+        results.append((u_x, u_xx, loss, [p.grad for p in params]))
+    mine, theirs = results
+    for a, b in zip(mine[:3], theirs[:3]):
+        _close(a, b)
+    for a, b in zip(mine[3], theirs[3]):
+        _close(a, b, rtol=1e-3, atol=1e-4)
+
+
+def _critic_mlp(fw, params, x):
+    w1, b1, w2, b2 = params
+    h = fw.nn.functional.leaky_relu(fw.nn.functional.linear(x, w1, b1), 0.2)
+    return fw.nn.functional.linear(h, w2, b2)
+
+
+def _critic_cnn(fw, params, x):
+    w1, b1, w2, b2, w3, b3 = params
+    F = fw.nn.functional
+    h = F.leaky_relu(F.conv2d(x, w1, b1, stride=2, padding=1), 0.2)
+    h = F.avg_pool2d(F.leaky_relu(F.conv2d(h, w2, b2, padding=1), 0.2), 2)
+    h = F.max_pool2d(h, 2, 1)
+    return F.linear(h.flatten(1), w3, b3)
+
+
+CRITICS = {
+    "mlp": (_critic_mlp, (4, 6), [_arr(8, 6, scale=0.4), _arr(8), _arr(1, 8, scale=0.4), _arr(1)]),
+    "cnn": (
+        _critic_cnn,
+        (2, 2, 8, 8),
+        [
+            _arr(4, 2, 3, 3, scale=0.3),
+            _arr(4),
+            _arr(3, 4, 3, 3, scale=0.3),
+            _arr(3),
+            _arr(1, 3, scale=0.3),
+            _arr(1),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("critic", sorted(CRITICS))
+def test_wgan_gradient_penalty_matches_torch(critic):
+    """WGAN-GP: ((|| d critic(x_hat) / d x_hat || - 1)^2).mean() backpropagated into the critic."""
+    fn, shape, arrays = CRITICS[critic]
+    real, fake = _arr(*shape), _arr(*shape)
+    alpha = RNG.random((shape[0],) + (1,) * (len(shape) - 1)).astype(np.float32)
+    results = []
+    for fw in (pn, torch):
+        params = _params(fw, arrays)
+        x_hat = (_t(fw, alpha) * _t(fw, real) + (1 - _t(fw, alpha)) * _t(fw, fake)).requires_grad_(True)
+        score = fn(fw, params, x_hat)
+        (g,) = fw.autograd.grad(score, x_hat, fw.ones_like(score), create_graph=True, retain_graph=True)
+        penalty = ((g.reshape(g.shape[0], -1).norm(2, dim=1) - 1) ** 2).mean()
+        loss = score.mean() + 10 * penalty
+        loss.backward()
+        results.append((penalty, [p.grad for p in params]))
+    _close(results[0][0], results[1][0])
+    for a, b in zip(results[0][1], results[1][1]):
+        _close(a, b, rtol=1e-3, atol=1e-4)
+
+
+def test_maml_inner_step_is_differentiated_through():
+    """w' = w - lr * dL_train/dw (create_graph); the outer loss at w' trains w through the step."""
+    x_tr, y_tr, x_te, y_te = _arr(10, 5), RNG.integers(0, 3, 10), _arr(8, 5), RNG.integers(0, 3, 8)
+    w0, b0 = _arr(3, 5, scale=0.5), _arr(3)
+    results = []
+    for fw in (pn, torch):
+        F = fw.nn.functional
+        w, b = _t(fw, w0, True), _t(fw, b0, True)
+        inner = F.cross_entropy(F.linear(_t(fw, x_tr), w, b), fw.tensor(y_tr))
+        gw, gb = fw.autograd.grad(inner, (w, b), create_graph=True)
+        w1, b1 = w - 0.5 * gw, b - 0.5 * gb
+        outer = F.cross_entropy(F.linear(_t(fw, x_te), w1, b1), fw.tensor(y_te))
+        outer.backward()
+        results.append((outer, w.grad, b.grad))
+    for a, b in zip(*results):
+        _close(a, b)
+
+
+def test_backward_create_graph_leaves_differentiable_grads(monkeypatch):
+    """backward(create_graph=True): .grad has a grad_fn; differentiating it adds second derivatives."""
+    from pyneuro.autograd import graph_backward
+
+    monkeypatch.setattr(graph_backward, "_warned", [False])  # torch warns once per process
+    a = _arr(4)
+    results = []
+    for fw in (pn, torch):
+        x = _t(fw, a, True)
+        y = (x.exp() * x.sin()).sum()
+        if fw is pn:
+            with pytest.warns(UserWarning, match="reference cycle"):  # torch's warning, word for word
+                y.backward(create_graph=True)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                y.backward(create_graph=True)
+        first = x.grad
+        assert first.requires_grad and first.grad_fn is not None
+        x.grad = None
+        (first * first).sum().backward()
+        results.append((first, x.grad))
+    for a_, b_ in zip(*results):
+        _close(a_, b_)
+
+
+def test_retain_graph_defaults_to_create_graph():
+    for fw in (pn, torch):
+        x = _t(fw, _arr(3), True)
+        y = (x.tanh() ** 2).sum()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (the reference-cycle warning, tested above)
+            y.backward(create_graph=True)
+        y.backward()  # the first-order graph is still there
+        with pytest.raises(RuntimeError, match="second time"):
+            y.backward()
+
+
+def test_third_and_fourth_derivatives():
+    a = np.array([0.3, -1.1, 0.8], dtype=np.float64)
+    results = []
+    for fw in (pn, torch):
+        x = fw.tensor(a, requires_grad=True)
+        g = (x.sin() * x.exp()).sum()
+        out = []
+        for _ in range(4):
+            (g,) = fw.autograd.grad(g.sum(), x, create_graph=True)
+            out.append(g)
+        results.append(out)
+    for a_, b_ in zip(*results):
+        _close(a_, b_, rtol=1e-10, atol=1e-12)
+
+
+def test_hessian_hvp_vhp_and_jacobian_create_graph_match_torch():
+    a, b = _arr(3), _arr(3, 2)
+    v = _arr(3)
+
+    def f(fw):
+        return lambda x, w: ((x @ w).tanh() ** 2).sum() + (x**3).sum()
+
+    out = {}
+    for fw in (pn, torch):
+        x, w = _t(fw, a), _t(fw, b)
+        F = fw.autograd.functional
+        out[fw] = (
+            F.hessian(f(fw), (x, w)),
+            F.hessian(lambda x: f(fw)(x, w), x),
+            F.hvp(lambda x: f(fw)(x, w), x, _t(fw, v)),
+            F.vhp(lambda x: f(fw)(x, w), x, _t(fw, v)),
+        )
+    mine, theirs = out[pn], out[torch]
+    for i in range(2):
+        for j in range(2):
+            _close(mine[0][i][j], theirs[0][i][j])
+    _close(mine[1], theirs[1])
+    for k in (2, 3):
+        _close(mine[k][0], theirs[k][0])
+        _close(mine[k][1], theirs[k][1])
+    # create_graph=True keeps the Jacobian differentiable with respect to the caller's input
+    grads = []
+    for fw in (pn, torch):
+        x = _t(fw, a, True)
+        jac = fw.autograd.functional.jacobian(lambda x: x.sin() * x.sum(), x, create_graph=True)
+        assert jac.requires_grad
+        (jac**2).sum().backward()
+        grads.append(x.grad)
+    _close(*grads)
+
+
+def test_hvp_of_a_model_loss_matches_torch():
+    """H v of a classifier's loss with respect to its weights (what Newton-CG/influence functions need)."""
+    x, y = _arr(6, 4), RNG.integers(0, 3, 6)
+    w0, v0 = _arr(3, 4, scale=0.5), _arr(3, 4)
+    res = []
+    for fw in (pn, torch):
+        F = fw.nn.functional
+
+        def loss(w, fw=fw, F=F):
+            return F.cross_entropy(F.linear(fw.tensor(x), w), fw.tensor(y)) + 0.1 * (w**2).sum()
+
+        res.append(fw.autograd.functional.hvp(loss, _t(fw, w0), _t(fw, v0))[1])
+    _close(*res)
+
+
+def test_gradgradcheck_passes_and_catches_a_wrong_second_derivative():
+    x = pn.randn(4, dtype=pn.float64, requires_grad=True)
+    w = pn.randn(4, 3, dtype=pn.float64, requires_grad=True)
+    assert pn.autograd.gradgradcheck(lambda a, b: pn.nn.functional.softmax(a @ b, dim=0), (x, w))
+
+    class WrongSecond(pn.autograd.Function):
+        """x^3 with a first derivative written so that its own derivative is wrong (6x -> 3x)."""
+
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a**3
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return g * 3 * (a.detach() * a)  # right values, half the second derivative
+
+    assert pn.autograd.gradcheck(WrongSecond.apply, (x,))
+    with pytest.raises(pn.GradcheckError):
+        pn.autograd.gradgradcheck(WrongSecond.apply, (x,))
+
+
+def test_custom_function_double_backward_and_once_differentiable():
+    class Cube(pn.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a**3
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return g * 3 * a * a
+
+    x = pn.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = pn.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
+    (h,) = pn.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(h.numpy(), [6.0, 12.0])
+
+    class Once(Cube):
+        @staticmethod
+        @pn.autograd.function.once_differentiable
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return g * 3 * a * a
+
+    x = pn.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = pn.autograd.grad(Once.apply(x).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), [3.0, 12.0])
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        g.sum().backward()
+
+
+def test_hooks_see_and_replace_gradients_that_stay_in_the_graph():
+    results = []
+    for fw in (pn, torch):
+        x = _t(fw, np.array([0.5, -0.2, 1.5], dtype=np.float32), True)
+        h = x.tanh()
+        seen = []
+        h.register_hook(lambda g, seen=seen: seen.append(g.requires_grad) or g * 2)
+        x.register_hook(lambda g: g + 1)
+        (g,) = fw.autograd.grad((h**2).sum(), x, create_graph=True)
+        (hh,) = fw.autograd.grad(g.sum(), x)
+        results.append((g, hh, seen))
+    _close(results[0][0], results[1][0])
+    _close(results[0][1], results[1][1])
+    assert results[0][2] == results[1][2] == [True, False]  # the second pass runs the hook too
+
+
+def test_in_place_change_after_use_with_create_graph_is_torchs():
+    """sin saved its input: changing it fails the walk. exp saved only its output: the walk
+    (and the second derivative) uses that output, never exp of the changed input."""
+    for fw in (pn, torch):
+        x = _t(fw, np.array([1.0, 2.0, 3.0], dtype=np.float32), True)
+        y = x * 1
+        z = y.sin().sum()
+        y.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            fw.autograd.grad(z, x, create_graph=True)
+    res = []
+    for fw in (pn, torch):
+        x = _t(fw, np.array([1.0, 2.0, 3.0], dtype=np.float32), True)
+        y = x * 1
+        z = y.exp().sum()
+        y.mul_(2)
+        (g,) = fw.autograd.grad(z, x, create_graph=True)
+        (h,) = fw.autograd.grad(g.sum(), x)
+        res.append((g, h))
+    for m, t in zip(*res):
+        _close(m, t)
+
+
+def test_grad_through_inplace_and_views_matches_torch():
+    a = _arr(5)
+    res = []
+    for fw in (pn, torch):
+        x = _t(fw, a, True)
+        y = x.clone() * 1
+        y[1:3] = x[:2].sin() * 2  # CopySlices
+        y.relu_()
+        (g,) = fw.autograd.grad((y**3).sum(), x, create_graph=True)
+        (h,) = fw.autograd.grad((g * g).sum(), x)
+        res.append((g, h))
+    for m, t in zip(*res):
+        _close(m, t)
+
+
+def test_grad_of_grad_with_non_scalar_grad_outputs_that_require_grad():
+    """A grad_outputs tensor that requires grad: the gradient is differentiable in it too."""
+    a, v = _arr(4), _arr(4)
+    res = []
+    for fw in (pn, torch):
+        x, w = _t(fw, a, True), _t(fw, v, True)
+        y = x.sigmoid()
+        (g,) = fw.autograd.grad(y, x, w, create_graph=True)
+        (g * g).sum().backward()
+        res.append((g, x.grad, w.grad))
+    for m, t in zip(*res):
+        _close(m, t)
+
+
+def test_unsupported_op_raises_and_first_order_is_unchanged():
+    x = pn.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(NotImplementedError, match="create_graph=True"):
+        pn.autograd.grad(pn.linalg.eigh(pn.outer(x, x) + pn.eye(3))[0].sum(), x, create_graph=True)
+    (g,) = pn.autograd.grad((x**2).sum(), x)
+    assert g.grad_fn is None and not g.requires_grad
