@@ -1,0 +1,34 @@
+"""pyneuro.func: torch.func's composable transforms on pyneuro's autograd.
+
+    from pyneuro.func import grad, vmap, functional_call
+    per_sample = vmap(grad(loss), in_dims=(None, 0, 0))(params, xs, ys)
+
+- grad, grad_and_value, vjp, jvp, jacrev, jacfwd, hessian, linearize (_autodiff.py): derivatives
+  as functions, built on autograd.grad (recording the backward when an outer transform needs it),
+  so they nest: grad(grad(f)) is the second derivative, jacrev(jacrev(f)) the Hessian. Forward
+  mode is computed through reverse mode (same values).
+- vmap (_vmap.py): a loop over the mapped dimension that stacks the results.
+- functional_call, stack_module_state (_stateless.py): a module run with other parameters.
+
+Arguments and results may be nests (pytrees, _pytree.py) of tensors: tuples, lists and dicts.
+"""
+
+from __future__ import annotations
+
+from ._autodiff import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, linearize, vjp
+from ._stateless import functional_call, stack_module_state
+from ._vmap import vmap
+
+__all__ = [
+    "functional_call",
+    "grad",
+    "grad_and_value",
+    "hessian",
+    "jacfwd",
+    "jacrev",
+    "jvp",
+    "linearize",
+    "stack_module_state",
+    "vjp",
+    "vmap",
+]
