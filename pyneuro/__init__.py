@@ -22,6 +22,8 @@ from . import backends
 from . import functions_index as _functions_index
 from . import functions_math as _functions_math
 from . import functions_reduce as _functions_reduce
+from . import torch_names as _torch_names
+from . import torch_nn_names as _torch_nn_names
 from . import torch_runtime as _torch_runtime
 from ._device import device
 from ._dtype import DType as dtype
@@ -171,6 +173,8 @@ from .random import (
     set_rng_state,
 )
 from .serialization import load, save
+from .torch_names import *  # noqa: F403 - asarray, isin, hann_window, exp_, ... (its __all__)
+from .torch_nn_names import *  # noqa: F403 - torch.dropout(input, p, train), torch.kl_div, ... (its __all__)
 from .torch_runtime import *  # noqa: F403 - compile, FloatTensor, pi, ... (its __all__)
 from .version import __version__
 
@@ -251,6 +255,9 @@ def __getattr__(name: str):
             if function is not None:
                 globals()[name] = function = _out_keyword(function)
                 return function
+    if name in _torch_nn_names.SAME_AS_FUNCTIONAL:  # pn.conv2d, pn.pixel_shuffle, ...: nn.functional's
+        globals()[name] = function = _torch_nn_names.functional_op(name)
+        return function
     if name in ("float", "int", "bool"):  # pn.float, pn.int, pn.bool: the dtypes users see
         return _dtypes.public(getattr(_dtypes, name))
     raise AttributeError(f"module 'pyneuro' has no attribute {name!r}")
@@ -419,6 +426,7 @@ __all__ = [
 __all__ += (
     _torch_runtime.__all__ + _functions_math.__all__ + _functions_index.__all__ + _functions_reduce.__all__
 )
+__all__ += _torch_names.__all__ + _torch_nn_names.__all__ + list(_torch_nn_names.SAME_AS_FUNCTIONAL)
 
 # torch's free functions take out= (pyneuro/_out.py: one rule for all of them).
 _OUT_HOMES = tuple(f"{__name__}.{home}" for home in _BUILTIN_NAMED_HOMES + ("functions_scan",))
