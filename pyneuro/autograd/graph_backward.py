@@ -20,7 +20,7 @@ from __future__ import annotations
 import warnings
 
 from .._tensor_base import TensorBase, _wrap
-from . import graph_conv  # noqa: F401  (registers the conv and pooling rules)
+from . import graph_conv, graph_rules_more  # noqa: F401  (they register the rules of graph_rules.py's rule_for)
 from . import hooks as _hooks
 from .elementwise import Cast
 from .engine import _capturing, _topological_order

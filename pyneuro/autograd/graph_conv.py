@@ -19,6 +19,7 @@ from __future__ import annotations
 from .._tensor_base import _wrap
 from ..backends._registry import table_for
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d
+from .fold import Col2Im, Im2Col
 from .function import Function
 from .graph_rules import _scatter, rule
 from .index import IndexPut
@@ -192,3 +193,16 @@ def _adaptive_avg_pool2d(node, g):
 @rule(AdaptiveAvgPool2dBackward)
 def _adaptive_avg_pool2d_backward(node, v):
     return (AdaptiveAvgPool2d.apply(v, node.saved[0]),)
+
+
+@rule(Im2Col)
+def _im2col(node, g):
+    """unfold and fold are each other's adjoint: each one's gradient is the other."""
+    size, kernel, dilation, padding, stride = node.saved
+    return (Col2Im.apply(g, size=size, kernel=kernel, dilation=dilation, padding=padding, stride=stride),)
+
+
+@rule(Col2Im)
+def _col2im(node, g):
+    kernel, dilation, padding, stride = node.saved
+    return (Im2Col.apply(g, kernel=kernel, dilation=dilation, padding=padding, stride=stride),)

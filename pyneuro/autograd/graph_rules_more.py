@@ -1,0 +1,378 @@
+"""More create_graph=True rules (graph_rules.py has the core ones and the conventions): the
+special functions and binary ops of math.py, prod and the scans, scatter and scatter_reduce,
+median's even split, and det / logdet / inv / solve.
+
+Binary ops whose derivatives are piecewise constant (fmod, remainder, fmax, copysign, ...)
+take them from math.py's own formula on the saved arrays, as constants: their gradients do
+not depend on the inputs. cumprod (where an element is zero) and logcumsumexp are written
+with an n x n matrix along the scanned dim, so that no formula divides by a zero or forms
+exp of a large number:
+
+    cumprod:       grad_i = sum_{j >= i} g_j prod_{k <= j, k != i} x_k
+    logcumsumexp:  grad_i = sum_{j >= i} g_j exp(x_i - out_j)          (x_i <= out_j there)
+
+Importing this module registers the rules (graph_backward.py imports it).
+"""
+
+from __future__ import annotations
+
+import math
+
+from .._shapes import normalize_dims
+from .._tensor_base import TensorBase
+from .elementwise import CumSum, Elementwise, Exp, Log, Where
+from .function import _errstate, _scatter_add
+from .fused import MatMul
+from .graph_rules import (
+    _const,
+    _gather,
+    _mt,
+    _need,
+    _result,
+    _scatter,
+    _sum_to,
+    _unary,
+    _xp,
+    _zero,
+    rule,
+)
+from .index import ScatterReduce
+from .linalg import Det, Inv, LogDet, Solve
+from .math import BINARY, BINARY_OPS, UNARY_OPS
+from .reduction import Prod, Sum
+from .scan import CumProd, LogCumSumExp, SelectEvenly
+from .shape import Cat, Expand, Index, Permute, Reshape, Scatter
+
+# ----------------------------------------------------------------------------- special functions
+
+
+def _safe(mask, t, g, value=1.0):
+    """t with value where mask (an array) holds: what a masked-out branch reads, so that its
+    own gradient stays finite (Where sends it zeros, and 0 * inf would be NaN)."""
+    return Where.apply(mask, _const(g, value), t)
+
+
+def _sinc(a, g, arr, params, y):
+    zero = arr == 0
+    px = math.pi * _safe(zero, a, g)
+    d = (Elementwise.apply(px, name="cos") * px - Elementwise.apply(px, name="sin")) / (
+        px * _safe(zero, a, g)
+    )
+    return Where.apply(zero, _zero(g), d)
+
+
+def _logit(a, g, arr, params, y):
+    eps = params.get("eps")
+    d = 1 / (a * (1 - a))
+    if eps is None:
+        return Where.apply((arr < 0) | (arr > 1), _const(g, float("nan")), d)
+    return Where.apply((arr < eps) | (arr > 1 - eps), _zero(g), d)
+
+
+def _i1(a, g, arr, params, y):
+    """I0 - I1 / x, 1/2 at 0."""
+    zero = arr == 0
+    a1 = _safe(zero, a, g)
+    return Where.apply(zero, _const(g, 0.5), _unary("i0", a1) - _unary("i1", a1) / a1)
+
+
+def _i1e(a, g, arr, params, y):
+    """I0e - I1e (sign x + 1/x), 1/2 at 0."""
+    zero = arr == 0
+    a1 = _safe(zero, a, g)
+    sign = _const(g, _xp(g).sign(arr))
+    return Where.apply(zero, _const(g, 0.5), _unary("i0e", a1) - _unary("i1e", a1) * (sign + 1 / a1))
+
+
+# op: d f / d a (a Tensor, g, a's saved array, the op's params, y() the op's output as
+# _result gives it: for the derivatives math.UNARY writes with `out`)
+_SPECIAL = {
+    "lgamma": lambda a, g, arr, p, y: _unary("digamma", a),
+    "digamma": lambda a, g, arr, p, y: _unary("polygamma", a, n=1),
+    "polygamma": lambda a, g, arr, p, y: _unary("polygamma", a, n=p["n"] + 1),
+    "sinc": _sinc,
+    "logit": _logit,
+    "angle": lambda a, g, arr, p, y: a * 0,
+    "nan_to_num": lambda a, g, arr, p, y: _const(g, _xp(g).isfinite(arr)),
+    "entr": lambda a, g, arr, p, y: -(Log.apply(a) + 1),
+    "i0": lambda a, g, arr, p, y: _unary("i1", a),
+    "i1": _i1,
+    "i0e": lambda a, g, arr, p, y: _unary("i1e", a) - _const(g, _xp(g).sign(arr)) * y(),
+    "i1e": _i1e,
+    "erfcx": lambda a, g, arr, p, y: 2 * a * y() - 2 / math.sqrt(math.pi),
+    "log_ndtr": lambda a, g, arr, p, y: math.sqrt(2 / math.pi) / _unary("erfcx", a * (-1 / math.sqrt(2))),
+}
+
+
+@rule(*(UNARY_OPS[op] for op in _SPECIAL))
+def _special(node, g):
+    arr, _, params = node.saved
+    return (g * _SPECIAL[type(node).op](node.inputs[0], g, arr, params, lambda: _result(node)),)
+
+
+# ----------------------------------------------------------------------------- binary ops
+
+
+def _atan2(a, b, g, arrs, y):
+    zero = arrs[0] * arrs[0] + arrs[1] * arrs[1] == 0  # torch: 0 at the origin, not NaN
+    r = _safe(zero, a * a + b * b, g)
+    return Where.apply(zero, _zero(g), b / r), Where.apply(zero, _zero(g), -a / r)
+
+
+def _hypot(a, b, g, arrs, y):
+    out = y()
+    return a / out, b / out
+
+
+def _xlogy(a, b, g, arrs, y, log=Log.apply, edge=0.0):
+    """xlogy (log1p for xlog1py, whose edge is -1): d/da = log(b), 0 where a = 0 and b <= edge."""
+    skip = (arrs[0] == 0) & (arrs[1] <= edge)
+    da = Where.apply(skip, _zero(g), log(_safe(skip, b, g, edge + 1)))
+    return da, a / (b - edge)
+
+
+def _logaddexp(a, b, g, arrs, y, base=math.e):
+    """d/da = 1 / (1 + base^(b - a)) (NaN where a and b are the same infinity, as torch)."""
+    power = Exp.apply(b - a) if base == math.e else _unary("exp2", b - a)
+    pa = 1 / (1 + power)
+    return pa, 1 - pa
+
+
+def _log1p(t):
+    return Elementwise.apply(t, name="log1p")
+
+
+_SMOOTH_BINARY = {
+    "atan2": _atan2,
+    "hypot": _hypot,
+    "xlogy": _xlogy,
+    "xlog1py": lambda a, b, g, arrs, y: _xlogy(a, b, g, arrs, y, _log1p, -1.0),
+    "logaddexp": _logaddexp,
+    "logaddexp2": lambda a, b, g, arrs, y: _logaddexp(a, b, g, arrs, y, 2.0),
+}
+
+
+@rule(*BINARY_OPS.values())
+def _binary(node, g):
+    """The smooth ops in Tensor ops; the others' derivatives (piecewise constant: fmod's
+    1 and -trunc(a / b), fmax's choice, ...) as constants from math.BINARY's formula, which
+    raises for the ops torch cannot differentiate (floor_divide, heaviside)."""
+    a, b = node.inputs
+    a_arr, b_arr, out, params = node.saved
+    op = type(node).op
+    smooth = _SMOOTH_BINARY.get(op)
+    if smooth is not None:
+        ta = a if isinstance(a, TensorBase) else _const(g, a)
+        tb = b if isinstance(b, TensorBase) else _const(g, b)
+        da, db = smooth(ta, tb, g, (a_arr, b_arr), lambda: _result(node))
+    else:
+        xp = _xp(g)
+        with _errstate(xp):
+            da, db = BINARY[op][1](xp, a_arr, b_arr, out, **params)
+        da = _const(g, da)
+        db = _zero(g) if db is None else _const(g, db)
+    return (
+        _sum_to(g * da, a) if _need(node, 0) else None,
+        _sum_to(g * db, b) if _need(node, 1) else None,
+    )
+
+
+# ----------------------------------------------------------------------------- prod and scans
+
+
+def _slice(t, d, start, stop, step=1):
+    return Index.apply(t, index=(slice(None),) * d + (slice(start, stop, step),))
+
+
+def _flip(t, d):
+    return _slice(t, d, None, None, -1)
+
+
+def _ones_like_slice(t, d):
+    shape = tuple(1 if i == d else n for i, n in enumerate(t.shape))
+    return _const(t, _xp(t).ones(shape))
+
+
+def _others(x, d):
+    """The product of every other element along d (exclusive products from the left times
+    those from the right, as Prod.backward: exact where x has zeros)."""
+    n = x.shape[d]
+    ones = _ones_like_slice(x, d)
+    left = CumProd.apply(Cat.apply(ones, _slice(x, d, 0, n - 1), dim=d), dim=d)
+    right = _flip(CumProd.apply(_flip(Cat.apply(_slice(x, d, 1, n), ones, dim=d), d), dim=d), d)
+    return left * right
+
+
+@rule(Prod)
+def _prod(node, g):
+    (a,) = node.inputs
+    _, dim, keepdim = node.saved
+    if dim is None:
+        flat = Reshape.apply(a, shape=(-1,))
+        if flat.shape[0] == 0:
+            return (a * 0,)
+        return (Reshape.apply(_others(flat, 0) * g, shape=tuple(a.shape)),)
+    if a.ndim == 0:
+        return (g,)
+    (d,) = normalize_dims(dim, a.ndim)
+    if a.shape[d] == 0:
+        return (a * 0,)
+    gk = g if keepdim else Reshape.apply(g, shape=tuple(1 if i == d else n for i, n in enumerate(a.shape)))
+    return (_others(a, d) * gk,)
+
+
+def _to_last(t, d):
+    dims = tuple(i for i in range(t.ndim) if i != d) + (d,)
+    return Permute.apply(t, dims=dims)
+
+
+def _from_last(t, d):
+    dims = tuple(range(d)) + (t.ndim - 1,) + tuple(range(d, t.ndim - 1))
+    return Permute.apply(t, dims=dims)
+
+
+def _pairs(t, axis):
+    """t (..., n) as (..., n, 1) (axis -2) or (..., 1, n) (axis -1)."""
+    shape = tuple(t.shape)
+    return Reshape.apply(t, shape=shape + (1,) if axis == -2 else shape[:-1] + (1,) + shape[-1:])
+
+
+def _upper(g, n):
+    """[j >= i] for (i, j) in n x n."""
+    xp = _xp(g)
+    return xp.arange(n).reshape(1, -1) >= xp.arange(n).reshape(-1, 1)
+
+
+@rule(CumProd)
+def _cumprod(node, g):
+    """Without zeros, as CumProd.backward: reverse_cumsum(out g) / x. With a zero: the n x n
+    sum of the module docstring (row i: the products with x_i replaced by 1)."""
+    (a,) = node.inputs
+    a_arr, _, d = node.saved
+    if a.ndim == 0 or a.shape[d] <= 1:
+        return (g,)
+    if not bool((a_arr == 0).any()):
+        w = _result(node) * g
+        return (_flip(CumSum.apply(_flip(w, d), dim=d), d) / a,)
+    x = _to_last(a, d)
+    n = x.shape[-1]
+    rows = Expand.apply(_pairs(x, -1), shape=tuple(x.shape) + (n,))
+    eye = _xp(g).eye(n, dtype=bool)
+    products = CumProd.apply(Where.apply(eye, _const(g, 1), rows), dim=-1)
+    terms = products * _const(g, _upper(g, n)) * _pairs(_to_last(g, d), -1)
+    return (_from_last(Sum.apply(terms, dim=-1), d),)
+
+
+@rule(LogCumSumExp)
+def _logcumsumexp(node, g):
+    (a,) = node.inputs
+    d = node.saved[2]
+    if a.ndim == 0 or a.numel() == 0:
+        return (g,)
+    x = _to_last(a, d)
+    out = _to_last(_result(node), d)
+    n = x.shape[-1]
+    exponent = Where.apply(_upper(g, n), _pairs(x, -2) - _pairs(out, -1), _const(g, float("-inf")))
+    terms = Exp.apply(exponent) * _pairs(_to_last(g, d), -1)
+    return (_from_last(Sum.apply(terms, dim=-1), d),)
+
+
+@rule(SelectEvenly)
+def _select_evenly(node, g):
+    a, out = node.saved
+    xp = _xp(g)
+    mask = (a == out) | (xp.isnan(a) & xp.isnan(out)) if a.dtype.kind == "f" else a == out
+    return (g * _const(g, mask / mask.sum()),)
+
+
+# ----------------------------------------------------------------------------- scatter
+
+
+def _into_src(gv, src_shape, ishape, g):
+    return _scatter(gv, src_shape, tuple(slice(0, n) for n in ishape))
+
+
+@rule(Scatter)
+def _scatter_rule(node, g):
+    grids, add, src_shape, ishape = node.saved
+    ga = gs = None
+    if _need(node, 0):
+        ga = g
+        if not add:
+            keep = _xp(g).ones(tuple(g.shape), dtype=bool)
+            keep[grids] = False
+            ga = g * _const(g, keep)
+    if src_shape is not None and _need(node, 1):
+        gs = _into_src(_gather(g, grids), src_shape, ishape, g)
+    return ga, gs
+
+
+@rule(ScatterReduce)
+def _scatter_reduce(node, g):
+    """sum, mean, amax, amin as ScatterReduce.backward (their masks and counts are constants);
+    prod has no rule."""
+    grids, reduce, include_self, ishape, src_shape, hit, count, a, values, out = node.saved
+    if reduce == "sum":
+        ga, gv = g, _gather(g, grids)
+    elif reduce == "mean":
+        ga = g / _const(g, count)
+        gv = _gather(ga, grids)
+    elif reduce in ("amax", "amin"):
+        xp = _xp(g)
+        a_is = (a == out).astype(g._data.dtype)
+        v_is = (values == out[grids]).astype(g._data.dtype)
+        ties = a_is.copy()
+        _scatter_add(xp, ties, grids, v_is)
+        shared = g / _const(g, ties)
+        ga = _const(g, a_is) * shared
+        gv = _const(g, v_is) * _gather(shared, grids)
+    else:
+        raise NotImplementedError(
+            f"create_graph=True: the gradient of scatter_reduce(reduce={reduce!r}) cannot be "
+            "differentiated again in pyneuro"
+        )
+    if not include_self:
+        ga = Where.apply(hit, _zero(g), ga)
+    gs = _into_src(gv, src_shape, ishape, g) if _need(node, 1) else None
+    return (ga if _need(node, 0) else None), gs
+
+
+# ----------------------------------------------------------------------------- linear algebra
+
+
+def _matrices(g):
+    """g (...) as (..., 1, 1), to scale a batch of matrices."""
+    return Reshape.apply(g, shape=tuple(g.shape) + (1, 1))
+
+
+@rule(Inv)
+def _inv(node, g):
+    t = _mt(_result(node))
+    return (-MatMul.apply(MatMul.apply(t, g), t),)
+
+
+@rule(Det)
+def _det(node, g):
+    """adj(A)^T = det(A) inv(A)^T. Det.backward's SVD form also covers a singular A, which
+    this one cannot (inv has no value there): that case has no rule."""
+    (a,) = node.inputs
+    if bool((_xp(g).linalg.det(node.saved[0]) == 0).any()):
+        raise NotImplementedError(
+            "create_graph=True: the gradient of det at a singular matrix cannot be differentiated "
+            "again in pyneuro"
+        )
+    return (_matrices(g * Det.apply(a)) * _mt(Inv.apply(a)),)
+
+
+@rule(LogDet)
+def _logdet(node, g):
+    return (_matrices(g) * _mt(Inv.apply(node.inputs[0])),)
+
+
+@rule(Solve)
+def _solve(node, g):
+    """X = A^-1 B: d/dB = A^-T g, d/dA = -(d/dB) X^T (summed back over broadcast batch dims)."""
+    a, b = node.inputs
+    gb = Solve.apply(_mt(a), g)
+    ga = -MatMul.apply(gb, _mt(_result(node))) if _need(node, 0) else None
+    return (_sum_to(ga, a) if ga is not None else None), (_sum_to(gb, b) if _need(node, 1) else None)
