@@ -5,7 +5,8 @@
 
 Here vmap is a loop: func runs once per index of the mapped dimension, on the inputs sliced
 there (x.select(in_dim, i): differentiable, so vmap composes with grad and with autograd), and
-the results are stacked at out_dims. The values are those of torch's batching rules, not their
+the results are stacked at out_dims (an output with out_dims=None must be the same in every call, else torch's
+ValueError: torch raises it for any output that depends on a mapped input). The values are those of torch's batching rules, not their
 speed: a batch of B costs B calls of func. chunk_size is accepted and checked; it changes nothing.
 
 randomness: 'error' raises torch's RuntimeError when func draws from the default generator
@@ -163,6 +164,7 @@ def _stack_outputs(results, out_dims, size: int, func):
     stacked = []
     for column, d in zip(columns, dims):
         if d is None:
+            _check_unbatched(column, func)
             stacked.append(column[0])
         elif size == 0:
             one = stack([column[0]], dim=d)  # torch's IndexError for a bad out_dim
@@ -170,3 +172,14 @@ def _stack_outputs(results, out_dims, size: int, func):
         else:
             stacked.append(stack(list(column), dim=d))
     return unflatten(stacked, spec)
+
+
+def _check_unbatched(column, func) -> None:
+    """out_dims=None: an output that differs between the calls depends on the mapped inputs (torch's error);
+    one that is the same in every call is returned as it is."""
+    first = column[0]
+    for t in column[1:]:
+        if tuple(t.shape) != tuple(first.shape) or not bool((t == first).all()):
+            raise ValueError(
+                f"vmap({_name(func)}, ...): `{_name(func)}` can not return a BatchedTensor when out_dim is None"
+            )
