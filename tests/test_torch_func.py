@@ -63,15 +63,13 @@ FUNCS = {
     "sin_exp": lambda m: lambda x: (m.sin(x) * m.exp(x * 0.5)).sum(),
     "tanh_norm": lambda m: lambda x: m.tanh(x).pow(2).mean(),
     "softmax_dot": lambda m: lambda x: (m.softmax(x, dim=-1) * x).sum(),
-    "logsumexp": lambda m: lambda x: m.logsumexp(x, dim=0).sum(),
+    "logsumexp": lambda m: lambda x: m.logsumexp(x, dim=-1).sum(),
 }
 
 
 @pytest.mark.parametrize("name", sorted(FUNCS))
 @pytest.mark.parametrize("shape", [(), (4,), (2, 3)])
 def test_grad_hessian_small_functions(name, shape):
-    if name == "logsumexp" and shape == ():
-        pytest.skip("logsumexp over dim 0 needs a dimension")
     a = rand(*shape)
     f_pn, f_t = FUNCS[name](pn), FUNCS[name](torch)
     close(pf.grad(f_pn)(P(a)), tf.grad(f_t)(T(a)))
@@ -492,3 +490,121 @@ class _WithFunc:
 
     def __getattr__(self, name):
         return getattr(self._mod, name)
+
+
+# ----------------------------------------------------------------------------- the smaller names
+
+
+def _cnn(lib, seed=0):
+    torch.manual_seed(seed)
+    ref = torch.nn.Sequential(
+        torch.nn.Conv2d(2, 3, 3),
+        torch.nn.BatchNorm2d(3),
+        torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(48, 2),
+    )
+    if lib is torch:
+        return ref
+    ours = pn.nn.Sequential(
+        pn.nn.Conv2d(2, 3, 3), pn.nn.BatchNorm2d(3), pn.nn.ReLU(), pn.nn.Flatten(), pn.nn.Linear(48, 2)
+    )
+    ours.load_state_dict({k: pn.tensor(v.detach().numpy()) for k, v in ref.state_dict().items()})
+    return ours
+
+
+def test_per_sample_gradients_of_a_cnn_with_batch_norm():
+    """replace_all_batch_norm_modules_, then per-sample gradients in training mode (batch statistics of each
+    sample); and in eval mode with the running statistics passed as buffers."""
+    x, y = np.random.default_rng(3).standard_normal((3, 2, 6, 6)).astype(np.float32), np.array([0, 1, 1])
+    found = []
+    for lib in (pn, torch):
+        for train in (True, False):
+            model = _cnn(lib)
+            if train:
+                fn(lib).replace_all_batch_norm_modules_(model)
+                assert model[1].running_mean is None and not model[1].track_running_stats
+            else:
+                model.eval()
+            params = {k: v.detach() for k, v in model.named_parameters()}
+            buffers = {k: v.detach() for k, v in model.named_buffers()}
+
+            def loss(p, b, s, t, lib=lib, model=model):
+                out = fn(lib).functional_call(model, (p, b), (s.unsqueeze(0),))
+                return lib.nn.functional.cross_entropy(out, t.unsqueeze(0))
+
+            data, target = (P(x), pn.tensor(y)) if lib is pn else (T(x), torch.tensor(y))
+            found.append(
+                fn(lib).vmap(fn(lib).grad(loss), in_dims=(None, None, 0, 0))(params, buffers, data, target)
+            )
+    close(found[:2], found[2:], 1e-4)
+
+
+def test_functionalize_debug_unwrap_and_the_deprecated_stateless_name():
+    from pyneuro.func._stateless import stateless_functional_call
+
+    def f(x):
+        y = x.clone()
+        y.add_(1)
+        return y * 2
+
+    a = rand(3)
+    close(pf.functionalize(f)(P(a)), tf.functionalize(f)(T(a)))
+    close(pf.grad(lambda x: pf.functionalize(f)(x).sum())(P(a)), tf.grad(lambda x: f(x).sum())(T(a)))
+    with pytest.raises(RuntimeError):
+        pf.functionalize(f, remove="x")
+    t = P(a)
+    assert pf.debug_unwrap(t) is t
+    m, r = _mlp(pn), _mlp(torch)
+    with pytest.warns(FutureWarning, match="functional_call"):
+        ours = stateless_functional_call(m, {"2.bias": pn.zeros(3)}, (P(rand(2, 4)),))
+    theirs = torch.nn.utils.stateless.functional_call(r, {"2.bias": torch.zeros(3)}, (T(rand(2, 4)),))
+    close(ours, theirs)
+
+
+def test_more_forms():
+    a = rand(2, 3)
+    # vmap: an unmapped non-tensor output with out_dims=None; kwargs of grad pass through
+    close(
+        pf.vmap(lambda x: (x, 3), out_dims=(0, None))(P(a)),
+        tf.vmap(lambda x: (x, 3), out_dims=(0, None))(T(a)),
+    )
+    close(
+        pf.grad(lambda x, *, k: (x * k).sum())(P(a), k=P(a + 1)),
+        tf.grad(lambda x, *, k: (x * k).sum())(T(a), k=T(a + 1)),
+    )
+    # an output that is the input itself
+    out, f = pf.vjp(lambda x: x, P(a))
+    close(f(P(a * 3)), tf.vjp(lambda x: x, T(a))[1](T(a * 3)))
+    close(pf.jacrev(lambda x: x, chunk_size=1)(P(a[0])), tf.jacrev(lambda x: x, chunk_size=1)(T(a[0])))
+    with pytest.raises(ValueError):
+        pf.jacrev(lambda x: x, chunk_size=0)
+    # a list argument differentiated as a nest, in_dims for a list argument
+    close(
+        pf.grad(lambda ts: (ts[0] * ts[1]).sum())([P(a), P(a * 2)]),
+        tf.grad(lambda ts: (ts[0] * ts[1]).sum())([T(a), T(a * 2)]),
+    )
+    close(
+        pf.vmap(lambda ts: ts[0] + ts[1], in_dims=([0, 1],))([P(a), P(a.T.copy())]),
+        tf.vmap(lambda ts: ts[0] + ts[1], in_dims=([0, 1],))([T(a), T(a.T.copy())]),
+    )
+
+
+def test_maml_style_inner_step_differentiated_by_autograd():
+    """An inner gradient step taken with func.grad on functional_call, differentiated by the outer
+    loss.backward() with respect to the model's parameters (second-order MAML)."""
+    x, y = rand(4, 4), np.array([0, 1, 2, 0])
+    grads = []
+    for lib in (pn, torch):
+        model = _mlp(lib)
+        params = dict(model.named_parameters())
+        data, target = (P(x), pn.tensor(y)) if lib is pn else (T(x), torch.tensor(y))
+
+        def loss(p, lib=lib, model=model, data=data, target=target):
+            return lib.nn.functional.cross_entropy(fn(lib).functional_call(model, p, (data,)), target)
+
+        g = fn(lib).grad(loss)(params)
+        adapted = {k: params[k] - 0.1 * g[k] for k in params}
+        loss(adapted).backward()
+        grads.append({k: p.grad for k, p in model.named_parameters()})
+    close(grads[0], grads[1], 1e-5)

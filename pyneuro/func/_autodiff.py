@@ -309,7 +309,7 @@ def hessian(func, argnums=0):
 
 def _check_chunk_size(chunk_size) -> None:
     if chunk_size is not None and not (isinstance(chunk_size, int) and chunk_size > 0):
-        raise ValueError(f"jacrev: `chunk_size` should be greater than 0. Got {chunk_size}")
+        raise ValueError("jacrev: `chunk_size` should be greater than 0.")
 
 
 def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False):
@@ -369,3 +369,22 @@ def linearize(func, *primals):
         return jvp(func, primals, tangents)[1]
 
     return out, jvp_fn
+
+
+def functionalize(func, *, remove: str = "mutations"):
+    """torch.func.functionalize: func itself. torch rewrites in-place ops out of place for its compilers; the
+    values are the same, and pyneuro's transforms differentiate through in-place ops directly."""
+    if remove not in ("mutations", "mutations_and_views"):
+        raise RuntimeError(
+            f"functionalize(f, remove='mutations'): received invalid argument for remove={remove}. Valid options are:\n"
+            "     remove='mutations': all inplace and out= operators will be removed from the program, and replaced "
+            "with their out-of-place equivalents.\n"
+            "     remove='mutations_and_views': In addition to the above, all aliasing operators {view} will be "
+            "replaced with their non-aliasing counterparts, {view}_copy.\n"
+        )
+    return func
+
+
+def debug_unwrap(tensor, *, recurse: bool = True):
+    """torch.func.debug_unwrap: the tensor itself (pyneuro's transforms do not wrap tensors)."""
+    return tensor

@@ -148,18 +148,18 @@ def _call(func, args, kwargs, randomness: str, start):
 
 def _stack_outputs(results, out_dims, size: int, func):
     first, spec = flatten(results[0])
-    for t in first:
-        if not isinstance(t, TensorBase):
-            raise ValueError(
-                f"vmap({_name(func)}, ...): `{_name(func)}` must only return Tensors, got type {type(t)}. "
-                "Did you mean to set out_dims= to None for output?"
-            )
     dims = broadcast_prefix(out_dims, spec, _is_dim)
     if dims is None:
         raise ValueError(
             f"vmap({_name(func)}, ...): out_dims is not compatible with the structure of `outputs`. out_dims has "
             f"structure {describe(flatten(out_dims)[1])} but outputs has structure {describe(spec)}."
         )
+    for t, d in zip(first, dims):
+        if d is not None and not isinstance(t, TensorBase):
+            raise ValueError(
+                f"vmap({_name(func)}, ...): `{_name(func)}` must only return Tensors, got type {type(t)}. "
+                "Did you mean to set out_dims= to None for output?"
+            )
     columns = list(zip(*(flatten(r)[0] for r in results)))
     stacked = []
     for column, d in zip(columns, dims):
@@ -178,6 +178,8 @@ def _check_unbatched(column, func) -> None:
     """out_dims=None: an output that differs between the calls depends on the mapped inputs (torch's error);
     one that is the same in every call is returned as it is."""
     first = column[0]
+    if not isinstance(first, TensorBase):
+        return
     for t in column[1:]:
         if tuple(t.shape) != tuple(first.shape) or not bool((t == first).all()):
             raise ValueError(
