@@ -6,7 +6,9 @@ nn.functional's:
 - torch.batch_norm / instance_norm take (input, weight, bias, running_mean, running_var, ...), all
   positional, and torch.embedding(weight, indices) takes the weight first;
 - the losses take `reduction` as an int (torch's enum: 0 'none', 1 'mean', 2 'sum') and have no
-  size_average / reduce; torch.poisson_nll_loss has no defaults at all;
+  size_average / reduce. Left out, it reduces nothing: torch's schema says 1, but its Python
+  binding passes 0 (torch.kl_div(a, b) is elementwise), and so do these. torch.poisson_nll_loss
+  has no defaults at all;
 - torch.max_pool1d/2d/3d have no return_indices; torch.adaptive_max_pool1d always returns
   (values, indices).
 
@@ -20,6 +22,7 @@ them and pyneuro's __getattr__ serves them. pyneuro.functional is imported on fi
 from __future__ import annotations
 
 import importlib
+import warnings
 
 from ._errors import ArgumentError
 
@@ -170,31 +173,36 @@ def _reduction(fn_name: str, reduction) -> str:
     return _REDUCTIONS.get(reduction, "none")
 
 
-def kl_div(input, target, reduction=1, *, log_target=False):
-    return _F().kl_div(input, target, reduction=_reduction("kl_div", reduction), log_target=log_target)
+def kl_div(input, target, reduction=0, *, log_target=False):
+    """reduction=1 is the elementwise mean, without F.kl_div's warning that 'mean' is not 'batchmean'
+    (torch.kl_div does not warn)."""
+    how = _reduction("kl_div", reduction)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="reduction: 'mean' divides", category=UserWarning)
+        return _F().kl_div(input, target, reduction=how, log_target=log_target)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1):
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
     how = _reduction("binary_cross_entropy_with_logits", reduction)
     return _F().binary_cross_entropy_with_logits(input, target, weight, reduction=how, pos_weight=pos_weight)
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=1):
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
     how = _reduction("cosine_embedding_loss", reduction)
     return _F().cosine_embedding_loss(input1, input2, target, margin, reduction=how)
 
 
-def hinge_embedding_loss(input, target, margin=1.0, reduction=1):
+def hinge_embedding_loss(input, target, margin=1.0, reduction=0):
     how = _reduction("hinge_embedding_loss", reduction)
     return _F().hinge_embedding_loss(input, target, margin, reduction=how)
 
 
-def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=1):
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
     how = _reduction("margin_ranking_loss", reduction)
     return _F().margin_ranking_loss(input1, input2, target, margin, reduction=how)
 
 
-def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction=1):
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction=0):
     how = _reduction("triplet_margin_loss", reduction)
     return _F().triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction=how)
 

@@ -9,6 +9,7 @@ or pyneuro's default generator, so pn.manual_seed makes them reproducible.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -206,6 +207,36 @@ def sparse_(tensor, sparsity: float, std: float = 0.01, generator=None):
     return _fill_from(tensor, weight)
 
 
+def _make_deprecate(new):
+    """The old name without the underscore (nn.init.uniform, ...): warns FutureWarning as torch
+    does, then calls the new one."""
+    old = new.__name__[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(
+            f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new.__name__}`.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return new(*args, **kwargs)
+
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old
+    deprecated_init.__doc__ = f"{old}(...): deprecated; use nn.init.{new.__name__}."
+    return deprecated_init
+
+
+uniform = _make_deprecate(uniform_)
+normal = _make_deprecate(normal_)
+constant = _make_deprecate(constant_)
+eye = _make_deprecate(eye_)
+dirac = _make_deprecate(dirac_)
+xavier_uniform = _make_deprecate(xavier_uniform_)
+xavier_normal = _make_deprecate(xavier_normal_)
+kaiming_uniform = _make_deprecate(kaiming_uniform_)
+kaiming_normal = _make_deprecate(kaiming_normal_)
+orthogonal = _make_deprecate(orthogonal_)
+sparse = _make_deprecate(sparse_)
+
 __all__ = [
     "calculate_gain",
     "uniform_",
@@ -222,4 +253,15 @@ __all__ = [
     "eye_",
     "dirac_",
     "sparse_",
+    "uniform",
+    "normal",
+    "constant",
+    "eye",
+    "dirac",
+    "xavier_uniform",
+    "xavier_normal",
+    "kaiming_uniform",
+    "kaiming_normal",
+    "orthogonal",
+    "sparse",
 ]
