@@ -608,3 +608,31 @@ def test_maml_style_inner_step_differentiated_by_autograd():
         loss(adapted).backward()
         grads.append({k: p.grad for k, p in model.named_parameters()})
     close(grads[0], grads[1], 1e-5)
+
+
+COMPOSITIONS = {
+    # the inner grad closes over the outer variable and is called at it: d/dx <x, x> = 2x, not 4x
+    "perturbation_confusion": lambda m: (
+        lambda x: m.grad(lambda x: (x * m.grad(lambda y: (x * y).sum())(x)).sum())(x)
+    ),
+    "grad_of_jvp": lambda m: (
+        lambda x: m.grad(lambda x: m.jvp(lambda z: z.sin() * z, (x,), (x * 0 + 1,))[1].sum())(x)
+    ),
+    "jacrev_of_vjp": lambda m: lambda x: m.jacrev(lambda x: m.vjp(lambda z: z.exp() * z, x)[1](x)[0])(x),
+    "vmap_jacrev": lambda m: lambda x: m.vmap(m.jacrev(lambda z: z.sin()))(x.reshape(3, 1)),
+    "grad_grad_detached_point": lambda m: (
+        lambda x: m.grad(lambda x: m.grad(lambda y: (y * y * x).sum())(x.detach() + 1).sum())(x)
+    ),
+    "jacfwd_jacrev_argnums": lambda m: (
+        lambda x: m.jacfwd(m.jacrev(lambda a, b: (a * b.exp()).sum(), 1), 0)(x, x * 2)
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSITIONS))
+def test_nested_compositions(name):
+    a = np.array([0.5, -1.0, 2.0], np.float32)
+    ours = COMPOSITIONS[name](pf)(P(a))
+    theirs = COMPOSITIONS[name](tf)(T(a))
+    close(ours, theirs, 1e-5)
+    assert not ours.requires_grad

@@ -27,6 +27,7 @@ from .._tensor_base import TensorBase
 from ..autograd import api as _api
 from ..autograd.engine import _topological_order
 from ..autograd.grad_mode import enable_grad
+from ..autograd.shape import Reshape
 from ..functions import stack
 from ._pytree import flatten, unflatten
 
@@ -60,7 +61,7 @@ def _track(t, level: _Level):
         raise ValueError(f"Thing passed to transform API must be Tensor, got {type(t)}")
     with enable_grad():
         if t.requires_grad:  # seen through by whoever tracks t (an outer level, the caller)
-            return t.view_as(t)
+            return Reshape.apply(t, shape=tuple(t.shape))  # a new node (t.view_as(t) is t itself)
         return _own(t.detach().requires_grad_(), level)
 
 
