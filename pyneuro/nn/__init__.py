@@ -97,6 +97,8 @@ from .modules.distance import *  # noqa: F403 - CosineSimilarity, PairwiseDistan
 from .modules.distance import __all__ as _DISTANCE
 from .modules.layers_more import *  # noqa: F403 - Bilinear, RMSNorm, EmbeddingBag, ... (its __all__)
 from .modules.layers_more import __all__ as _LAYERS_MORE
+from .modules.lazy import *  # noqa: F403 - LazyLinear, LazyConv2d, UninitializedParameter, ... (its __all__)
+from .modules.lazy import __all__ as _LAZY
 from .modules.loss_more import *  # noqa: F403 - KLDivLoss, TripletMarginLoss, ... (its __all__)
 from .modules.loss_more import __all__ as _LOSSES_MORE
 from .modules.padding import *  # noqa: F403 - ZeroPad2d, ReflectionPad1d, ... (its __all__)
@@ -203,4 +205,5 @@ __all__ = [
     *_LAYERS_MORE,
     *_LOSSES_MORE,
     *_CONV3D,
+    *_LAZY,
 ]

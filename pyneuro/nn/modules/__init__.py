@@ -21,6 +21,8 @@ pooling.py        AdaptiveMaxPool1d/2d, MaxUnpool1d/2d, LPPool1d/2d
 upsampling.py     Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle,
                   ChannelShuffle, Unfold, Fold
 loss.py           MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss
+lazy.py           LazyLinear, LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d, LazyBatchNorm1d/2d/3d,
+                  LazyInstanceNorm1d/2d/3d, UninitializedParameter, UninitializedBuffer (and LazyModuleMixin)
 loss_more.py      KLDivLoss, MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss, TripletMarginLoss,
                   TripletMarginWithDistanceLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
                   MultiLabelMarginLoss, PoissonNLLLoss, GaussianNLLLoss
@@ -74,6 +76,7 @@ from .conv3d import *  # noqa: F403 - its __all__
 from .distance import *  # noqa: F403 - its __all__
 from .dropout import Dropout, Dropout2d  # noqa: F401
 from .layers_more import *  # noqa: F403 - its __all__
+from .lazy import *  # noqa: F403 - its __all__
 from .linear import Flatten, Identity, Linear, Unflatten  # noqa: F401
 from .loss import (  # noqa: F401
     BCELoss,

@@ -31,6 +31,13 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
     __str__ = __repr__
 
 
+def _is_lazy(t) -> bool:
+    """Is t an nn.UninitializedParameter/UninitializedBuffer (nn/modules/lazy.py): a tensor whose shape
+    its lazy module learns at the first forward? Those classes carry `cls_to_become` (what they become).
+    state_dict keeps such a tensor as it is; load_state_dict leaves it to its module's pre-hook."""
+    return hasattr(type(t), "cls_to_become")
+
+
 def _run_forward_hook(hook, with_kwargs: bool, module, args, kwargs, output):
     return hook(module, args, kwargs, output) if with_kwargs else hook(module, args, output)
 
@@ -258,6 +265,11 @@ class Module:
             output = _backward_hooks.wrap_outputs(backward_call, output)
         return output
 
+    def _register_load_state_dict_pre_hook(self, hook):
+        """Call hook(state_dict, prefix) when load_state_dict starts, before it reads this module's
+        entries (prefix: this module's, e.g. "0."); a lazy module materializes its parameters there."""
+        return self._add_hook("_load_state_dict_pre_hooks", hook, False)
+
     def register_full_backward_hook(self, hook, prepend: bool = False):
         """Call hook(module, grad_input, grad_output) when the gradients with respect to the
         module's inputs are computed; it may return replacements for grad_input (backward_hooks.py)."""
@@ -330,11 +342,11 @@ class Module:
         out = OrderedDict() if destination is None else destination
         for name, p in self._parameters.items():
             if p is not None:
-                out[prefix + name] = p if keep_vars else p.detach()
+                out[prefix + name] = p if keep_vars or _is_lazy(p) else p.detach()
         not_saved = self.__dict__.get("_non_persistent_buffers_set", ())
         for name, b in self._buffers.items():
             if b is not None and name not in not_saved:
-                out[prefix + name] = b if keep_vars else b.detach()
+                out[prefix + name] = b if keep_vars or _is_lazy(b) else b.detach()
         for name, m in self._modules.items():
             if m is not None:
                 m.state_dict(out, prefix + name + ".", keep_vars)
@@ -349,12 +361,15 @@ class Module:
         """
         if not hasattr(state_dict, "items"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
+        for name, m in self.named_modules():
+            for hook in list(m.__dict__.get("_load_state_dict_pre_hooks", {}).values()):
+                hook(state_dict, name + "." if name else "")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
         for key, target in own.items():
-            if key not in state_dict:
+            if key not in state_dict or _is_lazy(target):  # an uninitialized one takes nothing, as torch's
                 continue
             value = state_dict[key]
             shape = tuple(value.shape) if hasattr(value, "shape") else None
@@ -378,7 +393,7 @@ class Module:
             )
         with no_grad():
             for key, target in own.items():
-                if key in state_dict:
+                if key in state_dict and not _is_lazy(target):
                     target.copy_(state_dict[key])
         return _IncompatibleKeys(missing, unexpected)
 

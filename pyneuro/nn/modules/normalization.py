@@ -9,6 +9,7 @@ from ..._errors import ShapeError
 from ..._tensor_base import _device
 from ...creation import ones, zeros
 from ...tensor import Tensor
+from .. import init
 from .module import Module, Parameter
 
 
@@ -83,7 +84,25 @@ def _norm_repr(module) -> str:
     )
 
 
-class BatchNorm1d(Module):
+class _NormBase(Module):
+    """What batch and instance norms share beyond _norm_state: torch's reset_running_stats and
+    reset_parameters (which a lazy norm runs once it knows num_features, nn/modules/lazy.py)."""
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+
+class BatchNorm1d(_NormBase):
     """Batch normalisation of (N, C) or (N, C, L) input over the batch, per channel.
 
     train(): normalise with the batch's statistics and update running_mean/running_var
@@ -205,7 +224,7 @@ class GroupNorm(Module):
         )
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_NormBase):
     """Instance normalisation (F.instance_norm): each channel of each sample over its own
     spatial positions. affine=False and no running statistics by default (as torch); with
     track_running_stats=True, train() updates running_mean/running_var (momentum; None: 0)
