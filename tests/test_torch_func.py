@@ -541,8 +541,6 @@ def test_per_sample_gradients_of_a_cnn_with_batch_norm():
 
 
 def test_functionalize_debug_unwrap_and_the_deprecated_stateless_name():
-    from pyneuro.func._stateless import stateless_functional_call
-
     def f(x):
         y = x.clone()
         y.add_(1)
@@ -557,7 +555,7 @@ def test_functionalize_debug_unwrap_and_the_deprecated_stateless_name():
     assert pf.debug_unwrap(t) is t
     m, r = _mlp(pn), _mlp(torch)
     with pytest.warns(FutureWarning, match="functional_call"):
-        ours = stateless_functional_call(m, {"2.bias": pn.zeros(3)}, (P(rand(2, 4)),))
+        ours = pn.nn.utils.stateless.functional_call(m, {"2.bias": pn.zeros(3)}, (P(rand(2, 4)),))
     theirs = torch.nn.utils.stateless.functional_call(r, {"2.bias": torch.zeros(3)}, (T(rand(2, 4)),))
     close(ours, theirs)
 

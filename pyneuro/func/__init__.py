@@ -9,7 +9,7 @@
   mode is computed through reverse mode (same values).
 - vmap (_vmap.py): a loop over the mapped dimension that stacks the results.
 - functional_call, stack_module_state, replace_all_batch_norm_modules_ (_stateless.py): a module run
-  with other parameters (stateless_functional_call there: torch.nn.utils.stateless's deprecated name).
+  with other parameters (also pyneuro.nn.utils.stateless.functional_call, torch's deprecated name).
 - functionalize, debug_unwrap: the identity here (same values as torch's).
 
 Arguments and results may be nests (pytrees, _pytree.py) of tensors: tuples, lists and dicts.

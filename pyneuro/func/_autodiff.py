@@ -35,7 +35,7 @@ from ._pytree import flatten, unflatten
 class _Level:
     """One call of a transform; `active` while func runs (and its derivatives are taken)."""
 
-    __slots__ = ("active", "__weakref__")
+    __slots__ = ("active",)
 
     def __init__(self):
         self.active = True

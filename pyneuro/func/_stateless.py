@@ -14,8 +14,6 @@ first dimension, for model ensembling with vmap(..., in_dims=(0, 0, None)).
 
 from __future__ import annotations
 
-import warnings
-
 from ..functions import stack
 
 
@@ -176,21 +174,6 @@ def stack_module_state(models) -> tuple:
     per_model = [dict(m.named_buffers()) for m in models]
     buffers = {k: _stacked([b[k] for b in per_model], k) for k in per_model[0]}
     return params, buffers
-
-
-def stateless_functional_call(
-    module, parameters_and_buffers, args=None, kwargs=None, *, tie_weights: bool = True, strict: bool = False
-):
-    """torch.nn.utils.stateless.functional_call: functional_call under its pre-2.0 name, with torch's FutureWarning."""
-    warnings.warn(
-        "`torch.nn.utils.stateless.functional_call` is deprecated as of PyTorch 2.0 and will be removed in a future "
-        "version of PyTorch. Please use `torch.func.functional_call` instead which is a drop-in replacement.",
-        FutureWarning,
-        stacklevel=2,
-    )
-    return functional_call(
-        module, parameters_and_buffers, args, kwargs, tie_weights=tie_weights, strict=strict
-    )
 
 
 def replace_all_batch_norm_modules_(root):
