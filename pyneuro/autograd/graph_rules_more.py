@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 
 from .._shapes import normalize_dims
-from .._tensor_base import TensorBase
+from .._tensor_base import TensorBase, _wrap
 from .elementwise import CumSum, Elementwise, Exp, Log, Where
 from .function import _errstate, _scatter_add
 from .fused import MatMul
@@ -37,7 +37,7 @@ from .graph_rules import (
     rule,
 )
 from .index import ScatterReduce
-from .linalg import Det, Inv, LogDet, Solve
+from .linalg import Cholesky, Det, Eigh, Inv, LogDet, Pinv, Qr, Solve, Svd
 from .math import BINARY, BINARY_OPS, UNARY_OPS
 from .reduction import Prod, Sum
 from .scan import CumProd, LogCumSumExp, SelectEvenly
@@ -307,10 +307,19 @@ def _scatter_rule(node, g):
     return ga, gs
 
 
+def _prod_factors(node, g, hit):
+    a, src = node.inputs
+    grids, ishape = node.saved[0], node.saved[3]
+    gout = g * _result(node)
+    ga = Where.apply(hit, gout / _safe(~hit, a, g), g)  # a may be 0 where nothing was scattered
+    values = _gather(src, tuple(slice(0, n) for n in ishape))
+    return ga, _gather(gout, grids) / values
+
+
 @rule(ScatterReduce)
 def _scatter_reduce(node, g):
-    """sum, mean, amax, amin as ScatterReduce.backward (their masks and counts are constants);
-    prod has no rule."""
+    """As ScatterReduce.backward: sum, mean, amax, amin with their masks and counts as
+    constants; prod as out / factor, where no factor is zero (no rule otherwise)."""
     grids, reduce, include_self, ishape, src_shape, hit, count, a, values, out = node.saved
     if reduce == "sum":
         ga, gv = g, _gather(g, grids)
@@ -326,11 +335,13 @@ def _scatter_reduce(node, g):
         shared = g / _const(g, ties)
         ga = _const(g, a_is) * shared
         gv = _const(g, v_is) * _gather(shared, grids)
-    else:
+    elif _xp(g).any(values == 0) or _xp(g).any(hit & (a == 0)):
         raise NotImplementedError(
-            f"create_graph=True: the gradient of scatter_reduce(reduce={reduce!r}) cannot be "
-            "differentiated again in pyneuro"
+            "create_graph=True: the gradient of scatter_reduce(reduce='prod') with a zero factor "
+            "cannot be differentiated again in pyneuro"
         )
+    else:  # prod without zeros: each factor's gradient is g * out / factor
+        ga, gv = _prod_factors(node, g, hit)
     if not include_self:
         ga = Where.apply(hit, _zero(g), ga)
     gs = _into_src(gv, src_shape, ishape, g) if _need(node, 1) else None
@@ -376,3 +387,136 @@ def _solve(node, g):
     gb = Solve.apply(_mt(a), g)
     ga = -MatMul.apply(gb, _mt(_result(node))) if _need(node, 0) else None
     return (_sum_to(ga, a) if ga is not None else None), (_sum_to(gb, b) if _need(node, 1) else None)
+
+
+# ----------------------------------------------------------------------------- decompositions
+
+
+def _eye(g, n):
+    return _xp(g).eye(n, dtype=bool)
+
+
+def _tril(t, k=0):
+    """tril(t, k) in the graph (a constant mask)."""
+    n, m = t.shape[-2:]
+    return t * _const(t, _xp(t).tri(n, m, k, dtype=bool))
+
+
+def _output(node, array):
+    """The node's output (its array, saved by forward) as a Tensor made by the node, for ops
+    whose output is not version-checked (so _result does not have it)."""
+    return _wrap(array, node.device, node, True)
+
+
+def _mm(*ts):
+    out = ts[0]
+    for t in ts[1:]:
+        out = MatMul.apply(out, t)
+    return out
+
+
+def _columns(t):
+    """t (..., k) as (..., 1, k): scales the columns of a matrix."""
+    return Reshape.apply(t, shape=tuple(t.shape[:-1]) + (1,) + tuple(t.shape[-1:]))
+
+
+@rule(Cholesky)
+def _cholesky(node, g):
+    """As Cholesky.backward: M = tril(L^T gL), S = (M + tril(M, -1)^T) / 2, dA = L^-T S L^-1."""
+    upper = node.saved[1]
+    low = _result(node)
+    if upper:
+        low, g = _mt(low), _mt(g)
+    m = _tril(_mm(_mt(low), g))
+    s = 0.5 * (m + _mt(_tril(m, -1)))
+    linv = Inv.apply(low)
+    return (_mm(_mt(linv), s, linv),)
+
+
+@rule(Eigh)
+def _eigh(node, g):
+    """As Eigh.backward, with the other output of the decomposition recomputed (the same
+    LAPACK call on the same input: the same values and signs)."""
+    (a,) = node.inputs
+    w_arr, _, part = node.saved
+    a_arr = a._data  # forward read its upper triangle if the lower one gives other values
+    symmetric = bool((a_arr == a_arr.swapaxes(-1, -2)).all())
+    upper = not symmetric and not bool((_xp(g).linalg.eigh(a_arr, UPLO="L")[0] == w_arr).all())
+    v = _output(node, node.saved[1]) if part == "vectors" else Eigh.apply(a, part="vectors", upper=upper)
+    n = w_arr.shape[-1]
+    if part == "values":
+        inner = Reshape.apply(g, shape=tuple(g.shape) + (1,)) * _const(g, _eye(g, n))
+    else:
+        w = Eigh.apply(a, part="values", upper=upper)
+        vg = _mm(_mt(v), g)
+        e = _columns(w) - Reshape.apply(w, shape=tuple(w.shape) + (1,)) + _const(g, _eye(g, n))
+        inner = 0.5 * (vg - _mt(vg)) / e * _const(g, ~_eye(g, n))
+    return (_mm(v, inner, _mt(v)),)
+
+
+@rule(Svd)
+def _svd(node, g):
+    """As Svd.backward (torch's svd_backward), with the reduced U, S, Vh recomputed."""
+    (a,) = node.inputs
+    shape, _, s_arr, _, part = node.saved
+    m, n = shape[-2:]
+    k = s_arr.shape[-1]
+    u, s, vh = (Svd.apply(a, part=p, full=False) for p in ("U", "S", "Vh"))
+    if part == "S":
+        return (_mm(u * _columns(g), vh),)
+    g = (
+        _gather(g, (Ellipsis, slice(0, k)))
+        if part == "U"
+        else _gather(g, (Ellipsis, slice(0, k), slice(None)))
+    )
+    eye = _eye(g, k)
+    s2 = s * s
+    f = _const(g, ~eye) / (_columns(s2) - Reshape.apply(s2, shape=tuple(s2.shape) + (1,)) + _const(g, eye))
+    if part == "U":
+        skew = _mm(_mt(u), g)
+        out = _mm(u, f * (skew - _mt(skew)) * _columns(s), vh)
+        if m > k:
+            out = out + _mm((g - _mm(u, _mm(_mt(u), g))) / _columns(s), vh)
+        return (out,)
+    v, gv = _mt(vh), _mt(g)
+    skew = _mm(_mt(v), gv)
+    out = _mm(u, Reshape.apply(s, shape=tuple(s.shape) + (1,)) * (f * (skew - _mt(skew))), vh)
+    if n > k:
+        out = out + _mm(u / _columns(s), _mt(gv - _mm(v, _mm(_mt(v), gv))))
+    return (out,)
+
+
+@rule(Qr)
+def _qr(node, g):
+    """As Qr.backward (m >= n), with Q and R recomputed: C = Q^T gQ, D = R gR^T,
+    dA = Q (gR + tril(C - C^T + D - D^T) R^-T) + (gQ - Q C) R^-T."""
+    (a,) = node.inputs
+    q_arr, r_arr, part = node.saved
+    if q_arr.shape[-1] != r_arr.shape[-1] or q_arr.shape[-1] != r_arr.shape[-2]:
+        raise NotImplementedError(
+            "The derivative of linalg.qr is implemented only for mode='reduced' with m >= n (or 'complete' with m == n)"
+        )
+    q = Qr.apply(a, part="Q", mode="reduced")
+    r = Qr.apply(a, part="R", mode="reduced")
+    rinv_t = _mt(Inv.apply(r))
+    if part == "Q":
+        c = _mm(_mt(q), g)
+        return (_mm(q, _mm(_tril(c - _mt(c)), rinv_t)) + _mm(g - _mm(q, c), rinv_t),)
+    d = _mm(r, _mt(g))
+    return (_mm(q, g + _mm(_tril(d - _mt(d)), rinv_t)),)
+
+
+@rule(Pinv)
+def _pinv(node, g):
+    """As Pinv.backward (torch's pinv_backward), P the node's output."""
+    (a,) = node.inputs
+    p = _output(node, node.saved[1])
+    m, n = a.shape[-2:]
+    ph, gh = _mt(p), _mt(g)
+    if m <= n:
+        k = _mm(gh, p)
+        kph = _mm(k, ph)
+        return (-_mt(_mm(p, k)) + kph - _mm(a, p, kph) + _mm(ph, p, gh - _mm(k, a)),)
+    k = _mm(p, gh)
+    phk = _mm(ph, k)
+    return (-_mt(_mm(k, p)) + _mm(gh - _mm(a, k), p, ph) + phk - _mm(phk, p, a),)
