@@ -173,6 +173,7 @@ from .random import (
     set_rng_state,
 )
 from .serialization import load, save
+from .strided import as_strided
 from .torch_names import *  # noqa: F403 - asarray, isin, hann_window, exp_, ... (its __all__)
 from .torch_nn_names import *  # noqa: F403 - torch.dropout(input, p, train), torch.kl_div, ... (its __all__)
 from .torch_runtime import *  # noqa: F403 - compile, FloatTensor, pi, ... (its __all__)
@@ -426,7 +427,9 @@ __all__ = [
 __all__ += (
     _torch_runtime.__all__ + _functions_math.__all__ + _functions_index.__all__ + _functions_reduce.__all__
 )
-__all__ += _torch_names.__all__ + _torch_nn_names.__all__ + list(_torch_nn_names.SAME_AS_FUNCTIONAL)
+__all__ += (
+    ["as_strided"] + _torch_names.__all__ + _torch_nn_names.__all__ + list(_torch_nn_names.SAME_AS_FUNCTIONAL)
+)
 
 # torch's free functions take out= (pyneuro/_out.py: one rule for all of them).
 _OUT_HOMES = tuple(f"{__name__}.{home}" for home in _BUILTIN_NAMED_HOMES + ("functions_scan",))

@@ -612,3 +612,86 @@ def test_torch_dir_names_present():
                 and n not in ("torch", "warnings")
             ):
                 assert hasattr(pn.nn.init, n), n
+
+
+# ---------------------------------------------------------------------------- as_strided
+AS_STRIDED_CASES = [
+    ((6,), (2, 2), (1, 1), None),  # overlapping sliding windows
+    ((6,), (3, 2), (2, 1), None),
+    ((6,), (2,), (0,), 3),  # one element repeated
+    ((3, 3), (3,), (4,), None),  # the diagonal
+    ((2, 3), (3, 2), (1, 3), None),  # the transpose
+    ((4, 5), (2, 2, 2), (10, 5, 1), 1),
+    ((6,), (), (), 4),  # a 0-d view
+    ((6,), (0, 3), (1, 1), None),  # empty
+]
+
+
+@pytest.mark.parametrize("shape,size,stride,offset", AS_STRIDED_CASES)
+def test_as_strided_values_and_gradients(shape, size, stride, offset):
+    data = np.arange(1.0, 1.0 + np.prod(shape), dtype=np.float32).reshape(shape)
+    p, t = both(data, True)
+    po, to = pn.as_strided(p * 1, size, stride, offset), torch.as_strided(t * 1, size, stride, offset)
+    close(po, to)
+    weights = np.random.default_rng(0).standard_normal(size).astype(np.float32)
+    (po * pn.tensor(weights)).sum().backward()
+    (to * torch.tensor(weights)).sum().backward()
+    close(p.grad, t.grad, atol=1e-5)
+
+
+def test_as_strided_of_views_and_expanded_inputs():
+    p, t = both(np.arange(1.0, 7.0, dtype=np.float32), True)
+    for pv, tv, args in [
+        (lambda x: x[2:], lambda x: x[2:], ((2,), (1,))),
+        (lambda x: x[1:3], lambda x: x[1:3], ((3,), (1,), 0)),  # reaches memory outside the input
+        (lambda x: x.reshape(2, 3).T, lambda x: x.reshape(2, 3).T, ((2, 2), (1, 2))),  # non-contiguous input
+        (lambda x: x[:1].expand(3), lambda x: x[:1].expand(3), ((2,), (1,))),  # an expanded input
+    ]:
+        p.grad = None
+        t.grad = None
+        po, to = pn.as_strided(pv(p * 1), *args), torch.as_strided(tv(t * 1), *args)
+        close(po, to)
+        (po * pn.arange(1.0, 1.0 + po.numel()).reshape(po.shape)).sum().backward()
+        (to * torch.arange(1.0, 1.0 + to.numel()).reshape(to.shape)).sum().backward()
+        close(p.grad, t.grad)
+    close(pn.as_strided(input=pn.arange(6.0), size=[2, 2], stride=[1, 2], storage_offset=1),
+          torch.as_strided(input=torch.arange(6.0), size=[2, 2], stride=[1, 2], storage_offset=1))  # fmt: skip
+    close(pn.as_strided(pn.arange(6), (2,), (3,)), torch.as_strided(torch.arange(6), (2,), (3,)))
+
+
+def test_as_strided_shares_memory_and_writes_are_in_the_graph():
+    base = pn.zeros(6)
+    view = pn.as_strided(base, (2, 2), (3, 1))
+    view += 1
+    close(base, torch.tensor([1.0, 1.0, 0.0, 1.0, 1.0, 0.0]))
+    base[1] = 7.0
+    assert float(view[0, 1]) == 7.0 and view._version == base._version
+    # an in-place op through the view rebases its base, as torch
+    pw, tw = both(np.ones(6, np.float32), True)
+    pb, tb = pw * 1, tw * 1
+    pn.as_strided(pb, (2,), (2,), 1).mul_(5)
+    torch.as_strided(tb, (2,), (2,), 1).mul_(5)
+    close(pb, tb)
+    (pb * pn.arange(6.0)).sum().backward()
+    (tb * torch.arange(6.0)).sum().backward()
+    close(pw.grad, tw.grad)
+    # a tensor saved for backward, changed through the view: torch's in-place error
+    p, t = both(np.ones(4, np.float32), True)
+    pb, tb = p * 1, t * 1
+    pz, tz = pb * p, tb * t
+    pn.as_strided(pb, (2,), (1,)).mul_(2)
+    torch.as_strided(tb, (2,), (1,)).mul_(2)
+    raises_like(lambda: pz.sum().backward(), lambda: tz.sum().backward())
+
+
+def test_as_strided_errors():
+    x, tx = pn.arange(6.0), torch.arange(6.0)
+    for args in [
+        ((2, 2), (1, -1)),
+        ((2, 2), (1,)),
+        ((3, 3), (2, 1)),
+        ((2, -1), (1, 1)),
+        ((2, 2), (1, 1), -1),
+    ]:
+        raises_like(lambda: pn.as_strided(x, *args), lambda: torch.as_strided(tx, *args))
+    raises_like(lambda: pn.as_strided(3.0, (1,), (1,)), lambda: torch.as_strided(3.0, (1,), (1,)))

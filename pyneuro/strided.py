@@ -1,0 +1,153 @@
+"""pn.as_strided: a view of a tensor's memory with any sizes and strides (torch.as_strided).
+
+A tensor's elements live in a flat block of memory, its storage (here the NumPy array at the
+root of its `.base` chain); its shape and strides say where each element is:
+
+    element [i0, i1, ...] is at storage position  offset + i0 * stride0 + i1 * stride1 + ...
+
+as_strided makes a tensor with other sizes, strides and offset over the same storage: sliding
+windows (stride 1 with size k), a matrix's diagonal (stride n + 1), repeated rows (stride 0).
+It shares memory, so writes through it reach the input (and the other way round).
+
+Gradient: each output element came from one storage position. backward adds the output's
+gradient into a storage-sized array at those positions, then reads it back at the positions
+of the input's elements. Storage positions outside the input get no gradient; when the input
+itself repeats a position (an expanded tensor), each of its elements gets an equal share --
+torch's as_strided_backward does the same.
+
+Writes through the view are in the graph (an in-place op on it rebases the input, as for any
+view) when the view's elements are distinct elements of the input; a view that overlaps itself
+or reaches outside its input shares memory but is not linked for that (torch forbids in-place
+ops on overlapping views in many cases).
+"""
+
+from __future__ import annotations
+
+from .autograd.function import Function, _scatter_add
+from .torch_names import _check_tensor
+
+
+def _storage(array):
+    """The array at the root of array's `.base` chain (the memory it views), as Tensor.storage_offset."""
+    base = array
+    while getattr(base, "base", None) is not None and hasattr(base.base, "__array_interface__"):
+        base = base.base
+    if base is not array and (base.dtype != array.dtype or not base.flags.c_contiguous):
+        return array  # not a plain block of these elements: the array is its own storage
+    return base
+
+
+def _positions(xp, shape, strides, offset):
+    """The storage position of every element of a (shape, strides in elements, offset) geometry."""
+    pos = xp.full(tuple(shape), offset, dtype="int64")
+    for d, (n, s) in enumerate(zip(shape, strides)):
+        axis = [1] * len(shape)
+        axis[d] = n
+        pos = pos + (xp.arange(n, dtype="int64") * s).reshape(axis)
+    return pos
+
+
+def _offset_in(storage, array) -> int:
+    if storage is array or not hasattr(array, "__array_interface__"):
+        return 0
+    start = int(storage.__array_interface__["data"][0])
+    return (int(array.__array_interface__["data"][0]) - start) // array.itemsize
+
+
+def _check_geometry(size, stride, offset, storage_size, itemsize) -> None:
+    """torch's RuntimeErrors for a geometry as_strided cannot make."""
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(
+            f"as_strided: Negative strides are not supported at the moment, got strides: {list(stride)}"
+        )
+    if any(n < 0 for n in size):
+        raise RuntimeError(
+            f"Storage size calculation overflowed with sizes={list(size)} and strides={list(stride)}"
+        )
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    if all(n > 0 for n in size):
+        needed = offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
+        if needed > storage_size:
+            raise RuntimeError(
+                f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and itemsize "
+                f"{itemsize} requiring a storage size of {needed * itemsize} are out of bounds for storage of size "
+                f"{storage_size * itemsize}"
+            )
+
+
+class AsStrided(Function):
+    """out = the (size, stride, offset) view of a's storage.
+
+    d out / d a: g added into a storage-sized array at the output's positions, read back at
+    a's element positions (divided by how often a repeats a position, for expanded inputs).
+    """
+
+    __slots__ = ()
+    saves_tensors = False  # positions only: backward reads no tensor
+    saved_for = ()
+    is_view = True
+
+    def forward(self, a, size=(), stride=(), storage_offset=None):
+        xp = self.bk.xp
+        storage = _storage(a)
+        itemsize = a.itemsize
+        in_offset = _offset_in(storage, a)
+        offset = in_offset if storage_offset is None else storage_offset
+        _check_geometry(size, stride, offset, storage.size, itemsize)
+        flat = storage.reshape(-1)[offset:]
+        out = xp.lib.stride_tricks.as_strided(
+            flat, shape=tuple(size), strides=tuple(s * itemsize for s in stride)
+        )
+        in_strides = tuple(s // itemsize for s in a.strides)
+        self.saved = (
+            _positions(xp, size, stride, offset),
+            _positions(xp, a.shape, in_strides, in_offset),
+            a.shape,
+        )
+        return out
+
+    def backward(self, g):
+        xp = self.bk.xp
+        pos_out, pos_in, _ = self.saved
+        n = 1 + max(int(pos_out.max()) if pos_out.size else -1, int(pos_in.max()) if pos_in.size else -1)
+        storage = xp.zeros(n, dtype=g.dtype)
+        _scatter_add(xp, storage, pos_out, g)
+        count = xp.bincount(pos_in.reshape(-1), minlength=n)
+        if pos_in.size and int(count.max()) > 1:  # an expanded input: share equally among its copies
+            storage = storage / xp.maximum(count, 1).astype(g.dtype)
+        return (storage[pos_in],)
+
+    def view_step(self, a, out, size=(), stride=(), storage_offset=None):
+        """("index", the input's element of each output element) when each output element is a
+        distinct element of the input, so writes through the view can be replayed; else None."""
+        xp = self.bk.xp
+        pos_out, pos_in, shape = self.saved
+        if len(shape) == 0 or pos_out.size == 0:
+            return None
+        flat_in, flat_out = pos_in.reshape(-1), pos_out.reshape(-1)
+        order = xp.argsort(flat_in, kind="stable")
+        ordered = flat_in[order]
+        if xp.unique(flat_out).size != flat_out.size or xp.unique(ordered).size != ordered.size:
+            return None  # the view or the input repeats a position
+        where = xp.minimum(xp.searchsorted(ordered, flat_out), ordered.size - 1)
+        if not bool((ordered[where] == flat_out).all()):
+            return None  # the view reaches memory outside the input
+        return ("index", xp.unravel_index(order[where].reshape(pos_out.shape), shape))
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """A view of input's storage with the given sizes, strides (in elements) and offset (default:
+    input's own storage_offset), as torch.as_strided. Strides must be >= 0 and every element
+    inside the storage (RuntimeError otherwise, as torch)."""
+    _check_tensor("as_strided", input)
+    size, stride = tuple(int(n) for n in size), tuple(int(s) for s in stride)
+    offset = None if storage_offset is None else int(storage_offset)
+    out = AsStrided.apply(input, size=size, stride=stride, storage_offset=offset)
+    out._vc = input._vc  # the same memory, so the same version counter, linked view or not
+    return out
+
+
+__all__ = ["as_strided"]
