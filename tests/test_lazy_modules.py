@@ -498,3 +498,15 @@ def test_explicit_initialize_parameters_then_forward():
         w = m.weight.detach().clone()
         m(fw.ones(2, 5, 7))
         assert type(m).__name__ == "Conv1d" and np.array_equal(as_np(m.weight), as_np(w))
+
+
+def test_an_uninitialized_buffer_assigned_to_a_module_is_a_buffer():
+    for fw in (pn, torch):
+        m = fw.nn.Module()
+        m.b = fw.nn.UninitializedBuffer()
+        m.c = fw.nn.UninitializedBuffer(persistent=False)
+        m.p = fw.nn.UninitializedParameter()
+        assert [n for n, _ in m.named_buffers()] == ["b", "c"] and list(m._parameters) == ["p"]
+        m.b.materialize((2,))
+        assert type(m.b) is fw.Tensor and tuple(m.b.shape) == (2,)
+    assert list(m.state_dict(keep_vars=True)) == ["p", "b"]

@@ -111,6 +111,9 @@ class Module:
         elif isinstance(value, Module):
             self.__dict__.pop(name, None)
             modules[name] = value
+        elif _is_lazy(value):  # an nn.UninitializedBuffer registers itself, as torch's
+            self.__dict__.pop(name, None)
+            self.register_buffer(name, value, persistent=value.persistent)
         elif name in params:
             params[name] = value  # None
         elif name in modules:
