@@ -15,6 +15,7 @@ first dimension, for model ensembling with vmap(..., in_dims=(0, 0, None)).
 from __future__ import annotations
 
 from ..functions import stack
+from ..nn.modules.normalization import BatchNorm1d  # BatchNorm2d and BatchNorm3d subclass it
 
 
 def _slots(module) -> dict:
@@ -180,8 +181,6 @@ def replace_all_batch_norm_modules_(root):
     """torch.func.replace_all_batch_norm_modules_: every BatchNorm in root (root included) stops tracking running
     statistics (running_mean/running_var/num_batches_tracked become None), so it always normalizes with the
     statistics of its input, as vmap over per-sample calls needs. Returns root, changed in place."""
-    from ..nn.modules.normalization import BatchNorm1d  # BatchNorm2d/3d subclass it
-
     for m in root.modules():
         if isinstance(m, BatchNorm1d) and m.track_running_stats:
             m.running_mean = None
