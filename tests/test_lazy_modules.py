@@ -103,6 +103,7 @@ def test_uninitialized_parameter_errors_match_torch():
         "xavier": lambda fw, w: fw.nn.init.xavier_uniform_(w),
         "zeros_": lambda fw, w: fw.nn.init.zeros_(w),
         "share_memory_": lambda fw, w: w.share_memory_(),
+        "copy_": lambda fw, w: w.copy_(fw.ones(2)),
     }
     for label, op in ops.items():
         kinds = []
@@ -236,6 +237,10 @@ def test_initialisation_is_the_eager_one(name, args, shape, fan_in):
     m2 = make(pn, name, args, {})
     m2(pn.tensor(data(shape)))
     assert not np.array_equal(m.weight.detach().numpy(), m2.weight.detach().numpy())  # drawn, not fixed
+    pn.manual_seed(0)
+    m3 = make(pn, name, args, {})
+    m3(pn.tensor(data(shape)))
+    assert np.array_equal(m.weight.detach().numpy(), m3.weight.detach().numpy())  # seeded: reproducible
 
 
 def test_lazy_norms_initialise_ones_zeros_and_running_statistics():
