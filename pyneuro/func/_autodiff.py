@@ -118,15 +118,15 @@ def _check_argnums(argnums, n: int) -> tuple:
 
 
 def _track_args(args, argnums, level: _Level) -> tuple:
-    """(args with the differentiated ones tracked, their nest (one arg, or a tuple for tuple argnums),
-    the flat list of tracked leaves)."""
+    """(args with the differentiated ones tracked, the tracked leaves, the spec of their nest: one
+    argument's for an int argnums, a tuple of arguments' for a tuple)."""
     nums = _check_argnums(argnums, len(args))
     args = list(args)
     for a in nums:
         leaves, spec = flatten(args[a])
         args[a] = unflatten([_track(t, level) for t in leaves], spec)
     diff = tuple(args[a] for a in nums) if isinstance(argnums, tuple) else args[nums[0]]
-    return args, diff, flatten(diff)
+    return (args, *flatten(diff))
 
 
 def _split_aux(out, has_aux: bool, api: str):
@@ -172,7 +172,7 @@ def grad_and_value(func, argnums=0, has_aux: bool = False):
         level = _Level()
         try:
             with enable_grad():
-                args, diff, (leaves, spec) = _track_args(args, argnums, level)
+                args, leaves, spec = _track_args(args, argnums, level)
                 out, aux = _split_aux(func(*args, **kwargs), has_aux, api)
                 if not isinstance(out, TensorBase):
                     raise RuntimeError(f"{api}: Expected f(*args) to return a Tensor, got {type(out)}")
@@ -220,7 +220,7 @@ def vjp(func, *primals, has_aux: bool = False):
     level = _Level()
     try:
         with enable_grad():
-            args, diff, (leaves, spec) = _track_args(primals, tuple(range(len(primals))), level)
+            args, leaves, spec = _track_args(primals, tuple(range(len(primals))), level)
             out, aux = _split_aux(func(*args), has_aux, api)
             _check_tensors(out, api, "f(*primals)")
             if has_aux:
@@ -258,7 +258,7 @@ def _jacobian(func, argnums, has_aux: bool, api: str):
         level = _Level()
         try:
             with enable_grad():
-                args, diff, (leaves, spec) = _track_args(args, argnums, level)
+                args, leaves, spec = _track_args(args, argnums, level)
                 out, aux = _split_aux(func(*args, **kwargs), has_aux, api)
                 _check_tensors(out, api, "f(*args)")
                 if has_aux:
@@ -343,7 +343,7 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
     level = _Level()
     try:
         with enable_grad():
-            args, _, (leaves, _) = _track_args(tuple(primals), tuple(range(len(primals))), level)
+            args, leaves, _ = _track_args(tuple(primals), tuple(range(len(primals))), level)
             out, aux = _split_aux(func(*args), has_aux, api)
             _check_tensors(out, api, "f(*primals)")
             if has_aux:
