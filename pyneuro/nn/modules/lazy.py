@@ -181,7 +181,7 @@ class UninitializedTensorMixin:
     def cpu(self):
         return self._moved("cpu")
 
-    def cuda(self, *args, **kwargs):
+    def cuda(self, device=None, non_blocking: bool = False):
         return self._moved("cuda")
 
     def half(self):
