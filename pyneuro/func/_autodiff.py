@@ -21,6 +21,7 @@ Forward mode is not implemented: jvp and jacfwd give the same values through rev
 
 from __future__ import annotations
 
+import functools
 import weakref
 
 from .._tensor_base import TensorBase
@@ -167,6 +168,7 @@ def grad_and_value(func, argnums=0, has_aux: bool = False):
     """torch.func.grad_and_value: a function returning (the gradient, func's value); with has_aux,
     (gradient, (value, aux)). func must return a 0-d tensor (and an aux nest with has_aux)."""
 
+    @functools.wraps(func)
     def wrapper(*args, **kwargs):
         api = "grad_and_value(f)(*args)"
         level = _Level()
@@ -206,6 +208,7 @@ def grad(func, argnums=0, has_aux: bool = False):
     with has_aux, (gradient, aux)."""
     inner = grad_and_value(func, argnums, has_aux)
 
+    @functools.wraps(func)
     def wrapper(*args, **kwargs):
         g, value = inner(*args, **kwargs)
         return (g, value[1]) if has_aux else g
@@ -254,6 +257,7 @@ def vjp(func, *primals, has_aux: bool = False):
 
 
 def _jacobian(func, argnums, has_aux: bool, api: str):
+    @functools.wraps(func)
     def wrapper(*args, **kwargs):
         level = _Level()
         try:

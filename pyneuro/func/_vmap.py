@@ -20,6 +20,8 @@ the shapes of its outputs (torch knows them without running it).
 
 from __future__ import annotations
 
+import functools
+
 from .._tensor_base import TensorBase
 from ..functions import stack
 from ..random import default_generator
@@ -52,10 +54,11 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
     if chunk_size is not None and not (isinstance(chunk_size, int) and chunk_size > 0):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
 
+    @functools.wraps(func)
     def wrapped(*args, **kwargs):
         where = f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>)"
         leaves, spec = flatten(args)
-        dims = _in_dims(in_dims, args, leaves, spec, where)
+        dims = _in_dims(in_dims, leaves, spec, where)
         size = _batch_size(leaves, dims, where)
         start = default_generator.get_state() if randomness != "different" else None
         results = [
@@ -66,7 +69,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
     return wrapped
 
 
-def _in_dims(in_dims, args, leaves, spec, where) -> list:
+def _in_dims(in_dims, leaves, spec, where) -> list:
     """One mapped dimension (or None) per leaf of args, normalized and checked as torch does."""
     if not (isinstance(in_dims, tuple) or (isinstance(in_dims, int) and not isinstance(in_dims, bool))):
         raise ValueError(
