@@ -10,11 +10,11 @@ optimizer.step()
 
 from __future__ import annotations
 
+import importlib
+
 # the submodules, under torch's names (torch.nn.utils.convert_parameters, .fusion, ...)
 from . import clip_grad as clip_grad
 from . import convert_parameters as convert_parameters
-from . import fusion as fusion
-from . import init as init
 from . import rnn, stateless
 from .clip_grad import (
     clip_grad_norm,
@@ -24,9 +24,30 @@ from .clip_grad import (
     get_total_norm,
 )
 from .convert_parameters import parameters_to_vector, vector_to_parameters
-from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights
-from .init import skip_init
 from .weight_norms import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
+
+# fusion.py and init.py build nn Modules and Parameters, and nn.modules imports this package (for the
+# rnn tools): they are loaded on first use, so that the import graph has no cycle.
+_LAZY = {
+    "fusion": ("fusion", None),
+    "init": ("init", None),
+    "fuse_conv_bn_eval": ("fusion", "fuse_conv_bn_eval"),
+    "fuse_conv_bn_weights": ("fusion", "fuse_conv_bn_weights"),
+    "fuse_linear_bn_eval": ("fusion", "fuse_linear_bn_eval"),
+    "fuse_linear_bn_weights": ("fusion", "fuse_linear_bn_weights"),
+    "skip_init": ("init", "skip_init"),
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "clip_grad_norm",

@@ -14,13 +14,11 @@ from __future__ import annotations
 import copy
 
 from ...creation import ones_like, zeros_like
+from ..modules.module import Parameter  # not ..parameter: nn.modules imports this package (rnn tools)
 
 
 def _parameters(weight, bias, weight_like, bias_like):
-    """The fused tensors as Parameters, requiring grad as the originals did. (nn.modules imports
-    this package for its rnn tools, so nn's Parameter is imported here, on use.)"""
-    from ..parameter import Parameter
-
+    """The fused tensors as Parameters, requiring grad as the originals did."""
     return Parameter(weight, weight_like.requires_grad), Parameter(bias, bias_like.requires_grad)
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import inspect
 
+from ..modules.module import Module  # not ..modules: nn.modules imports this package (rnn tools)
+
 
 def skip_init(module_cls, *args, **kwargs):
     """module_cls(*args, **kwargs); module_cls must be a Module class taking a `device` argument."""
-    from ..modules import Module  # on use: nn.modules imports this package (its rnn tools)
-
     if not (isinstance(module_cls, type) and issubclass(module_cls, Module)):
         raise RuntimeError(f"Expected a Module; got {module_cls}")
     if "device" not in inspect.signature(module_cls).parameters:
