@@ -173,7 +173,7 @@ from .random import (
     set_rng_state,
 )
 from .serialization import load, save
-from .strided import as_strided
+from .strided import as_strided, empty_strided
 from .torch_names import *  # noqa: F403 - asarray, isin, hann_window, exp_, ... (its __all__)
 from .torch_nn_names import *  # noqa: F403 - torch.dropout(input, p, train), torch.kl_div, ... (its __all__)
 from .torch_runtime import *  # noqa: F403 - compile, FloatTensor, pi, ... (its __all__)
@@ -259,6 +259,8 @@ def __getattr__(name: str):
     if name in _torch_nn_names.SAME_AS_FUNCTIONAL:  # pn.conv2d, pn.pixel_shuffle, ...: nn.functional's
         globals()[name] = function = _torch_nn_names.functional_op(name)
         return function
+    if name == "range":  # torch.range (deprecated), not bound here where it would hide the builtin
+        return _torch_names.range
     if name in ("float", "int", "bool"):  # pn.float, pn.int, pn.bool: the dtypes users see
         return _dtypes.public(getattr(_dtypes, name))
     raise AttributeError(f"module 'pyneuro' has no attribute {name!r}")
@@ -428,7 +430,10 @@ __all__ += (
     _torch_runtime.__all__ + _functions_math.__all__ + _functions_index.__all__ + _functions_reduce.__all__
 )
 __all__ += (
-    ["as_strided"] + _torch_names.__all__ + _torch_nn_names.__all__ + list(_torch_nn_names.SAME_AS_FUNCTIONAL)
+    ["as_strided", "empty_strided"]
+    + _torch_names.__all__
+    + _torch_nn_names.__all__
+    + list(_torch_nn_names.SAME_AS_FUNCTIONAL)
 )
 
 # torch's free functions take out= (pyneuro/_out.py: one rule for all of them).

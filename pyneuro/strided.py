@@ -24,6 +24,7 @@ ops on overlapping views in many cases).
 from __future__ import annotations
 
 from .autograd.function import Function, _scatter_add
+from .creation import empty
 from .torch_names import _check_tensor
 
 
@@ -150,4 +151,16 @@ def as_strided(input, size, stride, storage_offset=None):
     return out
 
 
-__all__ = ["as_strided"]
+def empty_strided(
+    size, stride, *, dtype=None, layout=None, device=None, pin_memory=None, requires_grad=False
+):
+    """An uninitialised tensor with the given sizes and strides (a view of just enough memory)."""
+    size, stride = tuple(size), tuple(stride)
+    needed = 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(n > 0 for n in size) else 0
+    out = as_strided(empty(needed, dtype=dtype, device=device), size, stride).detach()
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+__all__ = ["as_strided", "empty_strided"]

@@ -9,6 +9,7 @@ finds every name a script uses, with torch's keyword names (`input`, `other`, ..
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -74,6 +75,45 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=None, r
     return _from_host(host, device, requires_grad)
 
 
+# `range` is defined below, so in this module the builtin is not available (pyneuro's __getattr__
+# serves pn.range, which is not in __all__ so that pyneuro/__init__.py keeps the builtin).
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-D tensor over an object's memory (bytearray, array.array, mmap, ...): count elements of
+    dtype from byte offset on, sharing the memory. A read-only buffer (bytes) is copied, with
+    torch's warning about it."""
+    array = np.frombuffer(buffer, dtype=_dtype(dtype), count=count, offset=offset)
+    if not array.flags.writeable:
+        warnings.warn(
+            "The given buffer is not writable, and PyTorch does not support non-writable tensors. pyneuro "
+            "copies it: writes to the tensor will not reach the buffer.",
+            UserWarning,
+            stacklevel=2,
+        )
+        array = array.copy()
+    out = from_numpy(array)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def range(start, end, step=1, *, dtype=None, layout=None, device=None, pin_memory=None, requires_grad=False):
+    """Deprecated torch.range: start, start + step, ... up to and including end (arange stops before
+    end), in the default float dtype unless dtype says otherwise. Warns as torch does."""
+    warnings.warn(
+        "torch.range is deprecated and will be removed in a future release because its behavior is "
+        "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in [start, end).",
+        UserWarning,
+        stacklevel=2,
+    )
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    n = int(math.floor((end - start) / step)) + 1
+    host = start + np.arange(n, dtype=np.float64) * step
+    return _from_host(host.astype(_dtype(dtype) or default_float()), device, requires_grad)
+
+
 # ---------------------------------------------------------------------------- tensor utilities
 def clone(input, *, memory_format=None):
     _check_tensor("clone", input)
@@ -94,6 +134,18 @@ def real(input):
     """The real part: the tensor itself for pyneuro's real dtypes (Tensor.real)."""
     _check_tensor("real", input)
     return input.real
+
+
+def imag(input):
+    """The imaginary part: pyneuro's tensors are real, so torch's RuntimeError (Tensor.imag)."""
+    _check_tensor("imag", input)
+    return input.imag
+
+
+def put(input, index, source, accumulate=False):
+    """A copy of input with source written at the flat positions index (Tensor.put)."""
+    _check_tensor("put", input)
+    return input.put(index, source, accumulate)
 
 
 def is_same_size(input, other) -> bool:
@@ -317,6 +369,9 @@ __all__ = [
     "newaxis",
     "asarray",
     "scalar_tensor",
+    "frombuffer",
+    "imag",
+    "put",
     "clone",
     "detach",
     "ravel",

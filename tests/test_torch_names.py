@@ -695,3 +695,48 @@ def test_as_strided_errors():
     ]:
         raises_like(lambda: pn.as_strided(x, *args), lambda: torch.as_strided(tx, *args))
     raises_like(lambda: pn.as_strided(3.0, (1,), (1,)), lambda: torch.as_strided(3.0, (1,), (1,)))
+
+
+# ---------------------------------------------------------------------------- range, empty_strided, frombuffer, put, imag
+def test_range_is_inclusive_and_deprecated():
+    for args, kwargs in [
+        ((0, 3), {}),
+        ((0, 1, 0.3), {}),
+        ((3, 0, -1), {}),
+        ((1, 4), {"dtype": "int64"}),
+        ((2, 2), {}),
+    ]:
+        tkw = {k: getattr(torch, v) for k, v in kwargs.items()}
+        pkw = {k: getattr(pn, v) for k, v in kwargs.items()}
+        with pytest.warns(UserWarning, match="torch.range is deprecated"):
+            p = pn.range(*args, **pkw)
+        with pytest.warns(UserWarning, match="torch.range is deprecated"):
+            t = torch.range(*args, **tkw)
+        close(p, t)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raises_like(lambda: pn.range(0, 3, 0), lambda: torch.range(0, 3, 0))
+        raises_like(lambda: pn.range(0, 3, -1), lambda: torch.range(0, 3, -1))
+
+
+def test_empty_strided_frombuffer_put_imag():
+    for size, stride in [((2, 3), (1, 2)), ((2, 3), (3, 1)), ((0, 2), (2, 1)), ((4,), (0,))]:
+        p, t = pn.empty_strided(size, stride), torch.empty_strided(size, stride)
+        assert tuple(p.shape) == tuple(t.shape) and p.dtype == pn.float32
+        if p.numel():
+            assert p.stride() == t.stride()
+    assert pn.empty_strided((2,), (1,), dtype=pn.int64, requires_grad=False).dtype == pn.int64
+    raw = bytearray(np.arange(4, dtype=np.float32).tobytes())
+    p, t = pn.frombuffer(raw, dtype=pn.float32, count=2, offset=4), torch.frombuffer(raw, dtype=torch.float32, count=2, offset=4)  # fmt: skip
+    close(p, t)
+    p += 1  # shares the buffer's memory, as torch
+    assert np.frombuffer(raw, dtype=np.float32)[1] == 2.0
+    with pytest.warns(UserWarning, match="not writable"):
+        close(pn.frombuffer(b"abcd", dtype=pn.uint8), torch.tensor(list(b"abcd"), dtype=torch.uint8))
+    pz, tz = both(np.zeros((2, 2), np.float32))
+    pi, ti = both(np.array([0, 3, 3]))
+    ps, ts = both(np.array([1.0, 2.0, 3.0], np.float32))
+    close(pn.put(pz, pi[:2], ps[:2]), torch.put(tz, ti[:2], ts[:2]))
+    close(pn.put(pz, pi, ps, True), torch.put(tz, ti, ts, True))
+    assert float(pz.sum()) == 0.0  # out of place
+    raises_like(lambda: pn.imag(pz), lambda: torch.imag(tz))
