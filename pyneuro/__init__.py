@@ -266,6 +266,12 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'pyneuro' has no attribute {name!r}")
 
 
+def __dir__():
+    """dir(pyneuro) lists the names __getattr__ serves too, as dir(torch) lists them."""
+    served = _LAZY_SUBMODULES + _BUILTIN_NAMED_FUNCTIONS + _torch_nn_names.SAME_AS_FUNCTIONAL
+    return sorted(set(globals()) | set(served) | {"float", "int", "bool", "range"})
+
+
 __all__ = [
     "set_printoptions",
     "backends",

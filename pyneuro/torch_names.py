@@ -48,10 +48,10 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
     else:
         out = _tensor(obj, dtype=want, device=device)
     if requires_grad is not None and bool(requires_grad) != out.requires_grad:
-        if requires_grad:
-            out.requires_grad_(True)
+        if requires_grad or out.is_leaf:
+            out.requires_grad_(bool(requires_grad))  # a leaf tensor itself changes, as in torch
         else:
-            out = out.detach()
+            out = out.detach()  # a result in the graph: an alias outside it
     return out
 
 

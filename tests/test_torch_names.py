@@ -78,6 +78,10 @@ def test_asarray_keeps_the_graph_and_requires_grad():
     assert leaf.requires_grad and leaf.is_leaf
     y = pn.asarray(pn.ones(2), requires_grad=True)
     assert y.requires_grad
+    assert pn.asarray(y, requires_grad=False) is y and not y.requires_grad  # a leaf changes itself, as torch
+    z = pn.ones(2, requires_grad=True) * 2
+    d = pn.asarray(z, requires_grad=False)
+    assert z.requires_grad and not d.requires_grad and d.grad_fn is None
 
 
 def test_scalar_tensor():
@@ -577,6 +581,9 @@ def test_skip_init_convert_parameters_and_stateless():
     assert vec.shape == (12,)
     cp.vector_to_parameters(pn.zeros(12), m.parameters())
     assert float(m.weight.detach().abs().sum()) == 0.0
+    conv = pn.nn.Sequential(pn.nn.Conv2d(2, 3, 3))
+    assert pn.nn.utils.convert_conv2d_weight_memory_format(conv, pn.channels_last) is conv
+    assert pn.nn.utils.memory_format.convert_conv3d_weight_memory_format(conv, pn.channels_last) is conv
     assert callable(pn.nn.utils.stateless.functional_call)
     func = pytest.importorskip("pyneuro.func")  # written by another part of the project
     x = pn.ones(1, 5)

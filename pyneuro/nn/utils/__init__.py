@@ -1,7 +1,8 @@
 """pyneuro.nn.utils, as torch.nn.utils: gradient clipping (clip_grad.py: clip_grad_norm_,
 get_total_norm, ...), parameters as one vector (convert_parameters.py), BatchNorm folding
-(fusion.py), skip_init (init.py), weight_norm and spectral_norm (weight_norms.py), the sequence
-tools of pyneuro.nn.utils.rnn (pad_sequence, PackedSequence, ...), and stateless.functional_call.
+(fusion.py), skip_init (init.py), the memory-format converters (memory_format.py), weight_norm
+and spectral_norm (weight_norms.py), the sequence tools of pyneuro.nn.utils.rnn (pad_sequence,
+PackedSequence, ...), and stateless.functional_call.
 
 loss.backward()
 nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
@@ -15,6 +16,7 @@ import importlib
 # the submodules, under torch's names (torch.nn.utils.convert_parameters, .fusion, ...)
 from . import clip_grad as clip_grad
 from . import convert_parameters as convert_parameters
+from . import memory_format as memory_format
 from . import rnn, stateless
 from .clip_grad import (
     clip_grad_norm,
@@ -24,6 +26,7 @@ from .clip_grad import (
     get_total_norm,
 )
 from .convert_parameters import parameters_to_vector, vector_to_parameters
+from .memory_format import convert_conv2d_weight_memory_format, convert_conv3d_weight_memory_format
 from .weight_norms import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
 # fusion.py and init.py build nn Modules and Parameters, and nn.modules imports this package (for the
@@ -49,6 +52,10 @@ def __getattr__(name: str):
     return value
 
 
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
     "clip_grad_norm",
     "clip_grad_norm_",
@@ -62,6 +69,8 @@ __all__ = [
     "fuse_linear_bn_eval",
     "fuse_linear_bn_weights",
     "skip_init",
+    "convert_conv2d_weight_memory_format",
+    "convert_conv3d_weight_memory_format",
     "rnn",
     "stateless",
     "weight_norm",
