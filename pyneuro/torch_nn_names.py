@@ -139,21 +139,26 @@ def constant_pad_nd(input, pad, value=0):
 
 
 # ---------------------------------------------------------------------------- pooling
+def _stride(stride):
+    """torch's empty default stride means the kernel size: nn.functional's None."""
+    return None if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else stride
+
+
 def max_pool1d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
-    return _F().max_pool1d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
+    return _F().max_pool1d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
 
 
 def max_pool2d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
-    return _F().max_pool2d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
+    return _F().max_pool2d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
 
 
 def max_pool3d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
-    return _F().max_pool3d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
+    return _F().max_pool3d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
     return _F().max_pool1d(
-        input, kernel_size, stride or None, padding, dilation, ceil_mode, return_indices=True
+        input, kernel_size, _stride(stride), padding, dilation, ceil_mode, return_indices=True
     )
 
 

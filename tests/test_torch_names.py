@@ -339,6 +339,8 @@ def test_norms_embedding_pad_pool_top_level_signatures():
     # pooling: stride defaults to the kernel; adaptive_max_pool1d returns (values, indices)
     close(pn.max_pool1d(px, 2), torch.max_pool1d(tx, 2))
     close(pn.max_pool1d(px, 3, 1, 1), torch.max_pool1d(tx, 3, 1, 1))
+    close(pn.max_pool1d(px, [2], []), torch.max_pool1d(tx, [2], []))
+    raises_like(lambda: pn.max_pool1d(px, 2, 0), lambda: torch.max_pool1d(tx, 2, 0))
     x4 = rng.standard_normal((1, 2, 6, 6)).astype(np.float32)
     (p4, t4) = both(x4)
     close(pn.max_pool2d(p4, 2), torch.max_pool2d(t4, 2))
