@@ -150,6 +150,7 @@ def put(input, index, source, accumulate=False):
 
 def is_same_size(input, other) -> bool:
     _check_tensor("is_same_size", input)
+    _check_tensor("is_same_size", other, "other", 2)
     return input.is_same_size(other)
 
 

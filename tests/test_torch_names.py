@@ -109,6 +109,7 @@ def test_clone_detach_ravel_real_is_same_size_get_device():
     assert pn.is_same_size(p, pn.ones(2, 3)) and not pn.is_same_size(p, pn.ones(3, 2))
     assert pn.get_device(p) == torch.get_device(t) == -1
     raises_like(lambda: pn.clone(3.0), lambda: torch.clone(3.0))
+    raises_like(lambda: pn.is_same_size(p, [1, 2]), lambda: torch.is_same_size(t, [1, 2]))
 
 
 def test_fill_values_dtype_and_gradient():
