@@ -24,6 +24,7 @@ ops on overlapping views in many cases).
 from __future__ import annotations
 
 from .autograd.function import Function, _scatter_add
+from .autograd.graph_rules import rule
 from .creation import empty
 from .torch_names import _check_tensor
 
@@ -79,6 +80,47 @@ def _check_geometry(size, stride, offset, storage_size, itemsize) -> None:
             )
 
 
+def _move(xp, x, src, dst, counted):
+    """x added into a storage-sized array at positions src, divided by how often `counted` holds
+    each position (when it repeats one), and read back at positions dst.
+
+    With (src, dst) = (output's, input's positions) it is as_strided's backward; with them
+    swapped, that backward's own transpose (the division is diagonal), so each is the other's
+    gradient, to any order (create_graph=True)."""
+    n = 1 + max((int(p.max()) for p in (src, dst, counted) if p.size), default=-1)
+    storage = xp.zeros(n, dtype=x.dtype)
+    _scatter_add(xp, storage, src, x)
+    count = xp.bincount(counted.reshape(-1), minlength=n)
+    if counted.size and int(count.max()) > 1:  # an expanded input: share equally among its copies
+        storage = storage / xp.maximum(count, 1).astype(x.dtype)
+    return storage[dst]
+
+
+class StorageMove(Function):
+    """out = _move(x, src, dst, counted): as_strided's backward as a graph op, for create_graph=True.
+
+    d out / d x = _move(g, dst, src, counted) (the transpose of the same linear map).
+    """
+
+    __slots__ = ()
+    saves_tensors = False
+    saved_for = ()
+
+    def forward(self, x, src=None, dst=None, counted=None):
+        self.saved = (src, dst, counted)
+        return _move(self.bk.xp, x, src, dst, counted)
+
+    def backward(self, g):
+        src, dst, counted = self.saved
+        return (_move(self.bk.xp, g, dst, src, counted),)
+
+
+@rule(StorageMove)
+def _storage_move_rule(node, g):
+    src, dst, counted = node.saved
+    return (StorageMove.apply(g, src=dst, dst=src, counted=counted),)
+
+
 class AsStrided(Function):
     """out = the (size, stride, offset) view of a's storage.
 
@@ -111,15 +153,8 @@ class AsStrided(Function):
         return out
 
     def backward(self, g):
-        xp = self.bk.xp
         pos_out, pos_in, _ = self.saved
-        n = 1 + max(int(pos_out.max()) if pos_out.size else -1, int(pos_in.max()) if pos_in.size else -1)
-        storage = xp.zeros(n, dtype=g.dtype)
-        _scatter_add(xp, storage, pos_out, g)
-        count = xp.bincount(pos_in.reshape(-1), minlength=n)
-        if pos_in.size and int(count.max()) > 1:  # an expanded input: share equally among its copies
-            storage = storage / xp.maximum(count, 1).astype(g.dtype)
-        return (storage[pos_in],)
+        return (_move(self.bk.xp, g, pos_out, pos_in, pos_in),)
 
     def view_step(self, a, out, size=(), stride=(), storage_offset=None):
         """("index", the input's element of each output element) when each output element is a
@@ -137,6 +172,12 @@ class AsStrided(Function):
         if not bool((ordered[where] == flat_out).all()):
             return None  # the view reaches memory outside the input
         return ("index", xp.unravel_index(order[where].reshape(pos_out.shape), shape))
+
+
+@rule(AsStrided)
+def _as_strided_rule(node, g):
+    pos_out, pos_in, _ = node.saved
+    return (StorageMove.apply(g, src=pos_out, dst=pos_in, counted=pos_in),)
 
 
 def as_strided(input, size, stride, storage_offset=None):

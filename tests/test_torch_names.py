@@ -750,3 +750,21 @@ def test_empty_strided_frombuffer_put_imag():
     close(pn.put(pz, pi, ps, True), torch.put(tz, ti, ts, True))
     assert float(pz.sum()) == 0.0  # out of place
     raises_like(lambda: pn.imag(pz), lambda: torch.imag(tz))
+
+
+def test_as_strided_gradients_of_gradients():
+    for lib in (pn, torch):
+        lib.manual_seed(0)
+    results = []
+    for lib in (pn, torch):
+        x = lib.arange(1.0, 7.0, requires_grad=True)
+        y = lib.as_strided(x * x * x, (2, 2), (1, 1))
+        g = lib.autograd.grad((y * y).sum(), x, create_graph=True)[0]
+        h = lib.autograd.grad((g * g).sum(), x, create_graph=True)[0]
+        k = lib.autograd.grad(h.sum(), x)[0]
+        e = lib.as_strided((x * x)[:1].expand(3), (2,), (1,))  # an expanded input
+        ge = lib.autograd.grad((e * e * lib.tensor([1.0, 10.0])).sum(), x, create_graph=True)[0]
+        he = lib.autograd.grad(ge.sum(), x)[0]
+        results.append([v.detach().numpy() for v in (g, h, k, ge, he)])
+    for p, t in zip(*results):
+        np.testing.assert_allclose(p, t, rtol=1e-5)
