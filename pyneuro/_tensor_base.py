@@ -5,7 +5,8 @@ A Tensor (pyneuro/tensor.py) holds
     device   "cpu" or "cuda",
     _req     requires_grad,
     _node    the Function that produced it (grad_fn; None for leaves),
-    grad     the accumulated gradient (None until the first backward).
+    _grad    the accumulated gradient (None until the first backward), read and set as
+             `grad`: the setter checks what is assigned as torch's does.
 
 This module defines those slots, the one constructor path `_wrap` (every op, factory and
 the autograd engine build their Tensors with it), and the methods that never record a graph:
@@ -64,11 +65,50 @@ def _fill(t, array, device, node=None, requires_grad=False):
     t.device = _DEVICES.get(device, device)  # a pn.device (a str: "cpu" == t.device)
     t._req = requires_grad
     t._node = node
-    t.grad = None
+    t._grad = None
     t._retain = False
     t._vc = [0]  # the version counter, shared with views (pyneuro/autograd/inplace.py)
     t._view = None  # (base, steps) for a view of another tensor
     return t
+
+
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
+    "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+    "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information."
+)
+# torch's words for the dtypes in its message: the C type of the gradient, the ScalarType of the tensor
+_C_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+           "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}  # fmt: skip
+_SCALAR_TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}  # fmt: skip
+
+
+def _check_assigned_grad(t, g) -> None:
+    """`t.grad = g` as torch checks it: a tensor of t's size, dtype and device (a wrong one
+    would otherwise broadcast silently in the optimizer's step)."""
+    if not isinstance(g, TensorBase):
+        raise TypeError(
+            f"assigned grad expected to be a Tensor or None but got grad of type {type(g).__name__}"
+        )
+    if g is t:
+        raise RuntimeError("can't assign Variable as its own grad")
+    if g._data.dtype != t._data.dtype:
+        a, b = str(g._data.dtype), str(t._data.dtype)
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{_C_TYPE.get(a, a)}' to a tensor with grad_dtype "
+            f"'{_SCALAR_TYPE.get(b, b)}'. The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype)."
+        )
+    if str(g.device) != str(t.device):
+        raise RuntimeError(
+            f"assigned grad has data located on a different device ({g.device}, not {t.device})"
+        )
+    if tuple(g._data.shape) != tuple(t._data.shape):
+        raise RuntimeError(
+            f"attempting to assign a gradient of size '{list(g._data.shape)}' to a tensor of size "
+            f"'{list(t._data.shape)}'. Please ensure that the gradient and the tensor are the same size"
+        )
 
 
 def _wrap(array, device="cpu", node=None, requires_grad=False):
@@ -174,7 +214,7 @@ class TensorBase:
     Methods here may call the graph-recording ones Tensor defines (`_cast`, `reshape`, ...).
     """
 
-    __slots__ = ("_data", "device", "_req", "_node", "grad", "_retain", "_vc", "_view", "__weakref__")
+    __slots__ = ("_data", "device", "_req", "_node", "_grad", "_retain", "_vc", "_view", "__weakref__")
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor -> Tensor
 
     # ------------------------------------------------------------------ basic properties
@@ -242,6 +282,21 @@ class TensorBase:
     @property
     def is_leaf(self) -> bool:
         return self._node is None
+
+    @property
+    def grad(self):
+        """The gradient accumulated by backward (None before). On a non-leaf tensor it stays None
+        unless retain_grad() was called; reading it then warns, as torch does."""
+        g = self._grad
+        if g is None and self._node is not None and not self._retain:
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            _check_assigned_grad(self, value)
+        self._grad = value
 
     @property
     def grad_fn(self):

@@ -133,8 +133,26 @@ def test_non_leaf_grad_stays_none_unless_retained():
     z = y * 3
     w = z.sum()
     w.backward()
-    assert z.grad is None
-    np.testing.assert_allclose(y.grad.numpy(), [3.0, 3.0])
+    with pytest.warns(UserWarning, match="not a leaf Tensor is being accessed"):  # as torch warns
+        assert z.grad is None
+    np.testing.assert_allclose(y.grad.numpy(), [3.0, 3.0])  # retained: no warning
+
+
+def test_assigning_grad_is_checked_like_torch():
+    torch = pytest.importorskip("torch")
+    for fw in (pn, torch):
+        x = fw.ones(2, requires_grad=True)
+        x.grad = fw.zeros(2)
+        x.grad = None
+        with pytest.raises(TypeError, match="expected to be a Tensor or None"):
+            x.grad = 5
+        with pytest.raises(RuntimeError, match="of size '\\[3\\]' to a tensor of size '\\[2\\]'"):
+            x.grad = fw.ones(3)
+        with pytest.raises(RuntimeError, match="dtype 'double' to a tensor with grad_dtype 'Float'"):
+            x.grad = fw.ones(2, dtype=fw.float64)
+        with pytest.raises(RuntimeError, match="own grad"):
+            x.grad = x
+        assert x.grad is None
 
 
 def test_detach_and_requires_grad_rules():
@@ -775,3 +793,40 @@ def test_more_math_and_indexing_on_device(device):
     check_device_parity(
         lambda v: (v.cumsum(0), v.cumsum(1), v.cumsum(-1) * v), x, device=device, rtol=1e-5, atol=1e-5
     )
+
+
+def _first_grad(f):
+    """x, w -> d f(x, w) / dx with create_graph=True: check_device_parity then differentiates
+    that gradient again, so the second derivatives (graph_rules.py) run on the device."""
+
+    def op(x, w):
+        (g,) = pn.autograd.grad(f(x, w), x, create_graph=True)
+        return g
+
+    return op
+
+
+SECOND_ORDER = {
+    "mlp_tanh": (lambda x, w: pn.tanh(x @ w).sin().sum(), (4, 3), (3, 5)),
+    "softmax_ce": (
+        lambda x, w: (
+            pn.nn.functional.cross_entropy(x @ w, pn.tensor([0, 2, 1, 4], device=x.device))
+            + pn.nn.functional.log_softmax(x, dim=1).exp().pow(2).mean()
+        ),
+        (4, 3),
+        (3, 5),
+    ),
+    "conv_pool": (
+        lambda x, w: (
+            pn.nn.functional.max_pool2d(pn.nn.functional.conv2d(x, w, padding=1).sigmoid(), 2).pow(2).sum()
+        ),
+        (2, 3, 6, 6),
+        (4, 3, 3, 3),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER))
+def test_second_derivatives_on_device(name, device):
+    f, sx, sw = SECOND_ORDER[name]
+    check_device_parity(_first_grad(f), _r(*sx, seed=8), _r(*sw, seed=9), device=device, rtol=1e-4, atol=1e-5)

@@ -80,7 +80,7 @@ def backward(
         )
         for t, g in zip(wanted, found):
             if g is not None:
-                t.grad = g if t.grad is None else t.grad + g
+                t._grad = g if t._grad is None else t._grad + g
         return
     keep = bool(create_graph if retain_graph is None else retain_graph)
     for i, (o, g) in enumerate(zip(outs, grads)):

@@ -92,7 +92,12 @@ def _accumulate_leaf(leaf, g, shared: bool, fresh=None) -> None:
     fresh: ids of the leaves whose .grad array this walk made; a SliceGrad is added into
     those in place."""
     if isinstance(g, SliceGrad):
-        if fresh is not None and id(leaf) in fresh and leaf.grad is not None and g.add_into(leaf.grad._data):
+        if (
+            fresh is not None
+            and id(leaf) in fresh
+            and leaf._grad is not None
+            and g.add_into(leaf._grad._data)
+        ):
             return
         g, shared = g.dense(), False
     if fresh is not None:
@@ -100,12 +105,12 @@ def _accumulate_leaf(leaf, g, shared: bool, fresh=None) -> None:
     if g.dtype != leaf._data.dtype:  # e.g. a float64 constant mixed into a float32 graph
         g = g.astype(leaf._data.dtype)
         shared = False
-    if leaf.grad is None:
+    if leaf._grad is None:  # (the slot itself: the gradient is made here, so of the leaf's shape and dtype)
         if shared or _maybe_view(g) or not getattr(g.flags, "writeable", True):
             g = g.copy()
-        leaf.grad = _wrap(_array(g), leaf.device)
+        leaf._grad = _wrap(_array(g), leaf.device)
     else:
-        leaf.grad._data = _array(leaf.grad._data + g)
+        leaf._grad._data = _array(leaf._grad._data + g)
 
 
 def _array(g):
@@ -235,10 +240,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     leaves[id(a)] = a
     for t in ins:
         leaves[id(t)] = t
-    saved = {k: (t.grad, t._retain) for k, t in leaves.items()}
+    saved = {k: (t._grad, t._retain) for k, t in leaves.items()}
     try:
         for t in leaves.values():
-            t.grad = None
+            t._grad = None
         for t in ins:
             if t._node is not None:
                 t._retain = True
@@ -246,10 +251,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         with _capture():
             for i, (o, g) in enumerate(zip(outs, gouts)):
                 o.backward(g, retain_graph=keep or i < len(outs) - 1, create_graph=create_graph)
-        result = tuple(t.grad for t in ins)
+        result = tuple(t._grad for t in ins)
     finally:
         for k, t in leaves.items():
-            t.grad, t._retain = saved[k]
+            t._grad, t._retain = saved[k]
     if not allow_unused:
         for i, r in enumerate(result):
             if r is None:

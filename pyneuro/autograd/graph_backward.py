@@ -98,7 +98,7 @@ def _store(t, g) -> None:
     """t.grad += g, out of place: the sum stays in the graph (torch keeps .grad's graph too)."""
     if g._data.dtype != t._data.dtype:
         g = Cast.apply(g, dtype=t._data.dtype)
-    t.grad = g if t.grad is None else t.grad + g
+    t._grad = g if t._grad is None else t._grad + g
 
 
 def as_grad_tensor(gradient, array, device):
