@@ -202,7 +202,7 @@ class Tensor(
         remove() unregisters it."""
         return _ag_hooks.register_hook(self, hook)
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False) -> None:
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Compute d(self)/d(leaf) for every leaf that requires grad, into leaf.grad.
 
         A scalar needs no `gradient`; a non-scalar needs one of the same shape (the vector
@@ -210,6 +210,8 @@ class Tensor(
         freed afterwards unless retain_graph=True. create_graph=True records the backward
         itself, so the gradients can be differentiated again (autograd/graph_backward.py).
         """
+        if inputs is not None:  # only these tensors' .grad (autograd.backward's inputs=)
+            return _ag.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
         if not self._req:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
         bk = _backend(self.device)
