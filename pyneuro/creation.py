@@ -71,6 +71,22 @@ def is_tensor(obj) -> bool:
     return isinstance(obj, TensorBase)
 
 
+def _size_kw(size: tuple, kw: dict, fn: str) -> tuple:
+    """The factories' size, given as positional numbers or a sequence, or as torch's size= keyword
+    (torch.randn(size=(2, 3)), as d2l writes it); layout= and pin_memory= are accepted as torch's."""
+    kw = {k: v for k, v in kw.items() if k not in ("layout", "pin_memory")}
+    extra = set(kw) - {"size"}
+    if extra:
+        raise TypeError(f"{fn}() got an unexpected keyword argument '{sorted(extra)[0]}'")
+    if "size" not in kw:
+        return size
+    if size:
+        raise TypeError(
+            f"{fn}() received an invalid combination of arguments: size given both positionally and as a keyword"
+        )
+    return (kw["size"],)
+
+
 def _make(array_fn, size, dtype, device, requires_grad):
     dev = _device(device)
     bk = _backend(dev)
@@ -80,16 +96,22 @@ def _make(array_fn, size, dtype, device, requires_grad):
     return t
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _make(lambda xp, s, d: xp.zeros(s, dtype=d), size, dtype, device, requires_grad)
+def zeros(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    return _make(
+        lambda xp, s, d: xp.zeros(s, dtype=d), _size_kw(size, kw, "zeros"), dtype, device, requires_grad
+    )
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _make(lambda xp, s, d: xp.ones(s, dtype=d), size, dtype, device, requires_grad)
+def ones(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    return _make(
+        lambda xp, s, d: xp.ones(s, dtype=d), _size_kw(size, kw, "ones"), dtype, device, requires_grad
+    )
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _make(lambda xp, s, d: xp.empty(s, dtype=d), size, dtype, device, requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    return _make(
+        lambda xp, s, d: xp.empty(s, dtype=d), _size_kw(size, kw, "empty"), dtype, device, requires_grad
+    )
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -152,23 +174,25 @@ def _from_host(host, device, requires_grad):
     return t
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
     """Uniform samples in [0, 1) (float32 by default), drawn from `generator` or the default."""
     d = _dtype(dtype) or default_float()
     host = (
         _rng(generator)
-        .random(_size(size), dtype=d if d in (float32, float64) else np.float64)
+        .random(_size(_size_kw(size, kw, "rand")), dtype=d if d in (float32, float64) else np.float64)
         .astype(d, copy=False)
     )
     return _from_host(host, device, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
     """Standard-normal samples (float32 by default), drawn from `generator` or the default."""
     d = _dtype(dtype) or default_float()
     host = (
         _rng(generator)
-        .standard_normal(_size(size), dtype=d if d in (float32, float64) else np.float64)
+        .standard_normal(
+            _size(_size_kw(size, kw, "randn")), dtype=d if d in (float32, float64) else np.float64
+        )
         .astype(d, copy=False)
     )
     return _from_host(host, device, requires_grad)
