@@ -432,6 +432,14 @@ class Module:
                     if t is None:
                         continue
                     moved = t.to(*args, **kwargs)
+                    if moved.dtype != t.dtype:  # a dtype converts floating tensors only, as torch's
+                        if moved.dtype.kind != "f":
+                            raise TypeError(
+                                "nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                                f"dtype={moved.dtype}"
+                            )
+                        if t.dtype.kind != "f":
+                            moved = t.to(moved.device)  # (num_batches_tracked stays int64)
                     if moved is not t:
                         t.data = moved  # the same Parameter object now holds the moved array
                         if t.grad is not None:
