@@ -138,7 +138,9 @@ class Linear(Function):
             raise ShapeError(
                 f"linear: bias of shape {tuple(b.shape)} does not match weight of shape {tuple(w.shape)}"
             )
-        x2 = x if x.ndim == 2 else x.reshape(-1, in_features)
+        x2 = (
+            x if x.ndim == 2 else x.reshape(_prod(x.shape[:-1]), in_features)
+        )  # (not -1: in_features may be 0)
         if b is None:
             y = bk.matmul(x2, w, trans_b=True)
         elif hasattr(bk, "matmul_bias"):
@@ -151,7 +153,7 @@ class Linear(Function):
     def backward(self, g):
         bk = self.bk
         x2, w, xshape = self.saved
-        g2 = g if g.ndim == 2 else g.reshape(-1, w.shape[0])
+        g2 = g if g.ndim == 2 else g.reshape(_prod(g.shape[:-1]), w.shape[0])
         gx = gw = gb = None
         if self.needs[0]:
             gx = bk.matmul(g2, w)

@@ -406,12 +406,12 @@ def _mt(t):
 def _linear(node, g):
     x, w = node.inputs[:2]
     out_f, in_f = w.shape
-    g2 = g if g.ndim == 2 else Reshape.apply(g, shape=(-1, out_f))
+    g2 = g if g.ndim == 2 else Reshape.apply(g, shape=(math.prod(g.shape[:-1]), out_f))
     gx = gw = gb = None
     if _need(node, 0):
         gx = MatMul.apply(g, w)
     if _need(node, 1):
-        x2 = x if x.ndim == 2 else Reshape.apply(x, shape=(-1, in_f))
+        x2 = x if x.ndim == 2 else Reshape.apply(x, shape=(math.prod(x.shape[:-1]), in_f))
         gw = MatMul.apply(_mt(g2), x2)
     if _need(node, 2):
         gb = Sum.apply(g2, dim=0)
