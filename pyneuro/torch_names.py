@@ -221,9 +221,8 @@ def set_flush_denormal(mode) -> bool:
 
 
 def is_inference_mode_enabled() -> bool:
-    """True inside `with pn.inference_mode():` when grad_mode keeps that flag (its `inference`
-    attribute); pyneuro's inference_mode is no_grad otherwise, so False."""
-    return bool(getattr(_GradMode, "inference", False))
+    """True inside `with pn.inference_mode():` (grad_mode's thread-local `inference` flag)."""
+    return _GradMode.inference
 
 
 # ---------------------------------------------------------------------------- window functions

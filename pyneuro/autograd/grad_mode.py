@@ -16,6 +16,7 @@ class _GradState(threading.local):
     """One flag per thread; the class attribute is every new thread's starting value."""
 
     enabled = True
+    inference = False  # inside inference_mode() (torch.is_inference_mode_enabled)
 
 
 _GradMode = _GradState()
@@ -72,6 +73,25 @@ class inference_mode(_GradModeContext):
     def __init__(self, mode=True):
         if not callable(mode):
             self._mode = not mode
+
+    def __enter__(self):
+        self._prev_inference = _GradMode.inference
+        _GradMode.inference = not self._mode
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        _GradMode.inference = self._prev_inference
+        return super().__exit__(*exc)
+
+    def __call__(self, func):
+        mode = not self._mode
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
+                return func(*args, **kwargs)
+
+        return wrapper
 
 
 class enable_grad(_GradModeContext):
