@@ -194,6 +194,7 @@ _BUILTIN_NAMED_HOMES = ("functions", "functions_math", "functions_index", "funct
 # Submodules loaded on first attribute access, so `import pyneuro` stays fast.
 _LAZY_SUBMODULES = (
     "nn",
+    "func",
     "optim",
     "functional",
     "data",
@@ -259,6 +260,8 @@ def __getattr__(name: str):
     if name in _torch_nn_names.SAME_AS_FUNCTIONAL:  # pn.conv2d, pn.pixel_shuffle, ...: nn.functional's
         globals()[name] = function = _torch_nn_names.functional_op(name)
         return function
+    if name == "vmap":  # torch.vmap is torch.func.vmap
+        return _importlib.import_module(f"{__name__}.func").vmap
     if name == "range":  # torch.range (deprecated), not bound here where it would hide the builtin
         return _torch_names.range
     if name in ("float", "int", "bool"):  # pn.float, pn.int, pn.bool: the dtypes users see
@@ -269,7 +272,7 @@ def __getattr__(name: str):
 def __dir__():
     """dir(pyneuro) lists the names __getattr__ serves too, as dir(torch) lists them."""
     served = _LAZY_SUBMODULES + _BUILTIN_NAMED_FUNCTIONS + _torch_nn_names.SAME_AS_FUNCTIONAL
-    return sorted(set(globals()) | set(served) | {"float", "int", "bool", "range"})
+    return sorted(set(globals()) | set(served) | {"float", "int", "bool", "range", "vmap"})
 
 
 __all__ = [

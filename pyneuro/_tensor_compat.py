@@ -16,6 +16,7 @@ from ._shapes import numpy_keywords
 from ._tensor_base import TensorBase, _backend
 from .creation import tensor
 from .functions import bincount, roll
+from .strided import as_strided
 from .torch_runtime import legacy_new, strided
 
 # t.type(): torch's legacy tensor type names. They stay "torch.*" under pyneuro, since they
@@ -98,6 +99,9 @@ class CompatMethods:
 
     def roll(self, shifts, dims=None):
         return roll(self, shifts, dims)
+
+    def as_strided(self, size, stride, storage_offset=None):
+        return as_strided(self, size, stride, storage_offset)
 
     def bincount(self, weights=None, minlength=0):
         return bincount(self, weights, minlength)
