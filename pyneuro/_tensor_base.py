@@ -154,13 +154,18 @@ def _host_array(data, dtype=None):
         return arr.astype(dtype, copy=False)
     # torch's rule: NumPy arrays and scalars (and tensors) keep their dtype (float64 stays
     # float64); Python floats become float32 (the default dtype) and Python ints int64.
+    # In a list, NumPy scalars/arrays and tensors keep their dtype too and promote with the
+    # Python numbers ([1.5, np.float64(2)] is float64, [np.int32(3)] int32), as torch's are.
     keep = isinstance(data, (np.ndarray, np.generic, TensorBase))
+    listed = isinstance(data, (list, tuple))
     kind = arr.dtype.kind
     if kind == "f":
         default = default_float()
-        return arr if keep or arr.dtype == default or arr.dtype == float16 else arr.astype(default)
-    if kind in "iu":
-        kept = keep and arr.dtype.itemsize <= 8 and (kind == "i" or arr.dtype == uint8)
+        if keep or arr.dtype == default or arr.dtype == float16:
+            return arr
+        return arr if listed and arr.dtype == np.float64 and _float64_inside(data) else arr.astype(default)
+    if kind in "iu":  # (a list of Python ints is int64 already: any other width came from NumPy)
+        kept = (keep or listed) and arr.dtype.itemsize <= 8 and (kind == "i" or arr.dtype == uint8)
         return arr if kept or arr.dtype == int64 or arr.dtype == uint8 else arr.astype(int64)
     if kind == "b":
         return arr
@@ -169,6 +174,21 @@ def _host_array(data, dtype=None):
     if kind == "c":
         raise TypeError("complex tensors are not supported")
     return arr
+
+
+def _float64_inside(data) -> bool:
+    """Does the nested list hold a float64 NumPy scalar/array or tensor (not just Python floats)?"""
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, (np.ndarray, np.generic)):
+            if x.dtype == np.float64:
+                return True
+        elif isinstance(x, TensorBase) and x._data.dtype == np.float64:
+            return True
+    return False
 
 
 def _size(args) -> tuple:

@@ -22,8 +22,16 @@ import operator as _op
 import numpy as np
 
 from ._dtype import _PY_BOOL, _PY_INT, _SCALARS
-from ._errors import ShapeError
-from ._tensor_base import TensorBase, _backend, _convert_index, _value_array, _wrap, check_slice_steps
+from ._errors import DTypeError, ShapeError
+from ._tensor_base import (
+    _SCALAR_TYPE,
+    TensorBase,
+    _backend,
+    _convert_index,
+    _value_array,
+    _wrap,
+    check_slice_steps,
+)
 from .autograd import inplace as _ip
 from .autograd.grad_mode import _GradMode
 from .autograd.shape import Index
@@ -31,6 +39,23 @@ from .random import _rng
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
 _VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+
+
+def _cast_error(exc, t, other):
+    """NumPy's refusal to write a result into t's dtype (int_tensor += 0.5) as torch's RuntimeError."""
+    if "Cannot cast ufunc" not in str(exc):
+        return exc
+    if isinstance(other, TensorBase) or hasattr(other, "dtype"):
+        name = str(getattr(other, "_data", other).dtype)
+    else:
+        name = {float: "float32", bool: "bool"}.get(type(other), "int64")
+    if "'divide'" in str(exc):  # true division of integers is a float
+        name = "float32"
+    have = str(t._data.dtype)
+    return DTypeError(
+        f"result type {_SCALAR_TYPE.get(name, name)} can't be cast to the desired output type "
+        f"{_SCALAR_TYPE.get(have, have)}"
+    )
 
 
 class InplaceMethods:
@@ -82,7 +107,10 @@ class InplaceMethods:
             )
         if not isinstance(o, _SCALARS) and not hasattr(o, "shape"):
             o = _value_array(o, self)
-        result = op(self._data, o)
+        try:
+            result = op(self._data, o)
+        except TypeError as exc:
+            raise _cast_error(exc, self, o) from None
         if result is not self._data:  # an array type without true in-place operators
             self._data[...] = result
         self._vc[0] += 1
@@ -154,7 +182,10 @@ class InplaceMethods:
         if self._records(None):
             return self._record(lambda a: a.clamp(min, max), True)
         xp = _backend(self.device).xp
-        xp.clip(self._data, min, max, out=self._data)
+        try:
+            xp.clip(self._data, min, max, out=self._data)
+        except TypeError as exc:
+            raise _cast_error(exc, self, max if min is None or isinstance(max, float) else min) from None
         self._vc[0] += 1
         return self
 

@@ -519,6 +519,8 @@ class Tensor(
             raise ArgumentError("clamp: at least one of 'min' or 'max' must not be None")
         if isinstance(min, TensorBase) or isinstance(max, TensorBase):  # differentiable bounds
             return _math.clip(self, min, max)
+        if isinstance(min, float) or isinstance(max, float):  # int_tensor.clamp(0.5) is float, as torch's
+            self = self._floating()
         return _ag.Clamp.apply(self, lo=min, hi=max)
 
     clip = clamp

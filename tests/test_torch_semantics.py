@@ -287,3 +287,65 @@ def test_composed_ops_show_torchs_node_name_and_keep_the_in_place_check(make):
     p, t = both(run)
     assert p[0] == t[0]
     np.testing.assert_allclose(p[1], t[1], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [np.float64(1.5)],
+        [1.5, np.float64(2)],
+        (np.float64(1), 2),
+        [[np.float64(1)], [2.0]],
+        [np.float32(1.5), 2.5],
+        [np.int32(3)],
+        [np.int32(1), 2.5],
+        [np.int8(1), np.uint8(2)],
+        [np.array([1.0, 2.0]), np.array([3.0, 4.0])],
+        [np.float16(1), 2.5],
+        [1.5, 2.5],
+        [True, 2],
+        [[1, 2], [3, 4.5]],
+    ],
+    ids=repr,
+)
+def test_tensor_of_a_list_keeps_numpy_dtypes_like_torch(data):
+    """NumPy scalars/arrays inside a list keep their dtype and promote with Python numbers."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch: "a list of numpy.ndarrays is extremely slow"
+        want = str(torch.tensor(data).dtype).split(".")[1]
+    assert str(pn.tensor(data).dtype).split(".")[1] == want
+
+
+_DTYPE_CASES = {
+    "int += float": lambda fw: fw.tensor([1, 2, 3]).add_(0.5),
+    "int *= float tensor": lambda fw: fw.tensor([1, 2]).mul_(fw.tensor([1.5])),
+    "int /= int": lambda fw: fw.tensor([1, 2]).div_(2),
+    "bool += int": lambda fw: fw.tensor([True]).add_(2),
+    "int.clamp_(float)": lambda fw: fw.tensor([1, 2, 3]).clamp_(0.5, 2.5),
+    "int.clamp(float)": lambda fw: fw.tensor([1, 2, 3]).clamp(max=2.5),
+    "int.clamp(int)": lambda fw: fw.tensor([1, 2, 3]).clamp(1, 2),
+    "float32 += float64": lambda fw: fw.tensor([1.0, 2.0]).add_(fw.tensor([1.0], dtype=fw.float64)),
+    "bce_with_logits(int target)": lambda fw: fw.nn.functional.binary_cross_entropy_with_logits(
+        fw.zeros(3), fw.tensor([0, 1, 1])
+    ),
+    "BCEWithLogitsLoss(int target)": lambda fw: fw.nn.BCEWithLogitsLoss()(fw.zeros(3), fw.tensor([0, 1, 1])),
+    "bce(int target)": lambda fw: fw.nn.functional.binary_cross_entropy(
+        fw.full((3,), 0.5), fw.tensor([0, 1, 1])
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_DTYPE_CASES))
+def test_result_types_and_cast_errors_like_torch(name):
+    """An in-place result that does not fit self's dtype, and integer labels for BCE, raise
+    torch's RuntimeError (with torch's words); a float bound makes clamp's result float."""
+    outcomes = []
+    for fw in (pn, torch):
+        try:
+            r = _DTYPE_CASES[name](fw)
+            outcomes.append((str(r.dtype).split(".")[1], r.tolist()))
+        except RuntimeError as e:
+            outcomes.append(("error", str(e).replace("long int", "Long")))
+    assert outcomes[0] == outcomes[1]
