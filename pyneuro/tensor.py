@@ -576,8 +576,9 @@ class Tensor(
         if getattr(m, "dtype", None) != bool_:  # torch's words: C's name for the mask's type
             kind = _C_TYPE_NAMES.get(str(getattr(m, "dtype", type(m).__name__)), str(getattr(m, "dtype", "")))
             raise DTypeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {kind}")
-        a, v = self._other(value)
-        return _ag.Where.apply(m, v, a)
+        dt = self._data.dtype  # the value takes self's dtype (torch: ints stay ints, 7.9 -> 7)
+        v = value._cast(dt) if isinstance(value, Tensor) and value._data.dtype != dt else value
+        return _ag.Where.apply(m, v if isinstance(v, Tensor) else dt.type(v), self)
 
     def type_as(self, other) -> Tensor:
         """This tensor in other's dtype (itself if it already has it), like torch."""
