@@ -54,6 +54,18 @@ if TYPE_CHECKING:  # annotations only: tensor.py imports this module, not the ot
 _TENSOR_CLASS = None  # pyneuro.tensor.Tensor, registered by tensor.py when it is imported
 
 
+class _AlwaysOn:
+    enabled = True
+
+
+# autograd's thread-local grad mode, registered by autograd/function.py (this module sits below it)
+_GRAD_MODE = [_AlwaysOn]
+
+
+def _register_grad_mode(mode) -> None:
+    _GRAD_MODE[0] = mode
+
+
 def _register_tensor_class(cls) -> None:
     global _TENSOR_CLASS
     _TENSOR_CLASS = cls
@@ -421,7 +433,7 @@ class TensorBase:
             raise ArgumentError(
                 f"only one element tensors can be converted to Python scalars (this one has {self._data.size})"
             )
-        if self._req:  # torch's warning (float(t) only: t.item() is the spelling that means it)
+        if self._req and _GRAD_MODE[0].enabled:  # torch's warning (float(t) only, and not under no_grad)
             warnings.warn(
                 "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
                 "Consider using tensor.detach() first.",

@@ -32,13 +32,14 @@ import numpy as _np
 
 from .._dtype import torch_name as _dtype_torch_name
 from .._errors import DTypeError, ShapeError
-from .._tensor_base import TensorBase, _wrap
+from .._tensor_base import TensorBase, _register_grad_mode, _wrap
 from ..backends._registry import current as _current_backend
 from ..backends._registry import table_for
 from .grad_mode import _GradMode
 from .names import named_class, torch_name
 
 # ----------------------------------------------------------------------------- Function
+_register_grad_mode(_GradMode)  # float(t) warns only when grad mode is on (_tensor_base.py)
 _FLOAT32 = _np.dtype(_np.float32)
 
 
