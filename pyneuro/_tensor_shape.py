@@ -34,10 +34,9 @@ class ShapeMethods:
 
     # ------------------------------------------------------------------ shapes
     def reshape(self, *shape):
-        shape = _shape_arg(shape)
-        if shape == self._data.shape:
-            return self
-        return _ag.Reshape.apply(self, shape=shape)
+        return _ag.Reshape.apply(
+            self, shape=_shape_arg(shape)
+        )  # a new view even of the same shape, as torch's
 
     def view(self, *shape):
         if (
@@ -116,7 +115,7 @@ class ShapeMethods:
     def transpose(self, dim0, dim1):
         nd = self.ndim
         if nd < 2 and dim0 in (0, -1) and dim1 in (0, -1):
-            return self
+            return _ag.Permute.apply(self, dims=tuple(range(nd)))  # a view of a 0-d/1-d tensor, as torch's
         dims = list(range(nd))
         (a,) = normalize_dims(dim0, nd)
         (b,) = normalize_dims(dim1, nd)
@@ -129,12 +128,12 @@ class ShapeMethods:
     def t(self):
         if self.ndim > 2:
             raise ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
-        return self.transpose(0, 1) if self.ndim == 2 else self
+        return (
+            self.transpose(0, 1) if self.ndim == 2 else _ag.Permute.apply(self, dims=tuple(range(self.ndim)))
+        )
 
     @property
     def T(self):
-        if self.ndim < 2:
-            return self
         return _ag.Permute.apply(self, dims=tuple(reversed(range(self.ndim))))
 
     @property
