@@ -11,6 +11,8 @@ import importlib as _importlib
 import os as _os
 import sys as _sys
 
+from . import _heap  # noqa: F401  # isort: skip  (glibc keeps a step's freed temporaries: _heap.py)
+
 # The submodule pyneuro.tensor first: importing a submodule binds its name on this package, so
 # it must happen before `tensor` (the factory, from creation.py) is bound below, or
 # `pn.tensor` would be the module.
