@@ -378,3 +378,33 @@ def test_unsupported_op_raises_and_first_order_is_unchanged():
         pn.autograd.grad(pn.distributions.Gamma(x, 1.0).rsample().sum(), x, create_graph=True)
     (g,) = pn.autograd.grad((x**2).sum(), x)
     assert g.grad_fn is None and not g.requires_grad
+
+
+def test_lstm_second_derivatives_match_torch():
+    """The LSTM step's fused gate node (autograd/rnn_cell.py) through create_graph: the gradient
+    of a gradient norm with respect to the weights, against torch."""
+    x0 = _arr(3, 5, 4)
+    weights = [_arr(24, 4, scale=0.4), _arr(24, 6, scale=0.4), _arr(24), _arr(24)]
+    res = []
+    for fw in (pn, torch):
+        lstm = fw.nn.LSTM(4, 6, batch_first=True)
+        with fw.no_grad():
+            for p, a in zip(lstm.parameters(), weights):
+                p.copy_(fw.tensor(a))
+        x = _t(fw, x0, True)
+        out, (h, c) = lstm(x)
+        (gx,) = fw.autograd.grad((out**2).sum() + c.sum(), x, create_graph=True)
+        (gx**2).sum().backward()
+        res.append((gx, [p.grad for p in lstm.parameters()]))
+    _close(res[0][0], res[1][0])
+    for a, b in zip(res[0][1], res[1][1]):
+        _close(a, b, rtol=1e-3, atol=1e-4)
+
+
+def test_lstm_pointwise_node_passes_gradcheck_and_gradgradcheck():
+    from pyneuro.autograd.rnn_cell import LSTMPointwise
+
+    z = pn.randn(3, 8, dtype=pn.float64, requires_grad=True)
+    c = pn.randn(3, 2, dtype=pn.float64, requires_grad=True)
+    assert pn.autograd.gradcheck(LSTMPointwise.apply, (z, c))
+    assert pn.autograd.gradgradcheck(LSTMPointwise.apply, (z, c))

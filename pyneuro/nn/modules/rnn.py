@@ -22,6 +22,7 @@ import warnings
 from ... import functional as F
 from ..._errors import ArgumentError, DTypeError, ShapeError
 from ..._tensor_base import _device
+from ...autograd.rnn_cell import LSTMPointwise
 from ...creation import empty, zeros
 from ...functions import cat, stack, where
 from ...tensor import Tensor
@@ -53,11 +54,8 @@ def _cell(mode: str, gi: Tensor, state, w_hh, b_hh, w_hr=None):
     if mode == "LSTM":
         h, c = state
         hs = c.shape[1]
-        g = gi + F.linear(h, w_hh, b_hh)
-        s = g.sigmoid()  # i, f and o from one call (the g slice of it goes unused)
-        i, f, o = s[:, :hs], s[:, hs : 2 * hs], s[:, 3 * hs :]
-        c = f * c + i * g[:, 2 * hs : 3 * hs].tanh()
-        h = o * c.tanh()
+        hc = LSTMPointwise.apply(gi + F.linear(h, w_hh, b_hh), c)  # the gates' arithmetic in one node
+        h, c = hc[:, :hs], hc[:, hs:]
         if w_hr is not None:
             h = F.linear(h, w_hr)
         return h, c
