@@ -1,7 +1,8 @@
 """RNN, GRU and LSTM (stacked, optionally bidirectional) and their one-step cells.
 
 Built from differentiable tensor ops (F.linear, sigmoid, tanh, relu, slicing, stack, cat),
-so autograd differentiates them; there is no fused RNN kernel. Per layer and direction the
+so autograd differentiates them; there is no fused RNN kernel, but the LSTM step's gate
+arithmetic is one graph node (autograd/rnn_cell.py), its most numerous ops. Per layer and direction the
 input projection x W_ih^T + b_ih of the whole sequence is one matmul; the loop over time
 then only multiplies the hidden state by W_hh.
 
