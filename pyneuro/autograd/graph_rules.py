@@ -142,6 +142,13 @@ def _gather(g, index):
     return Index.apply(g, index=index, advanced=not _basic(index))
 
 
+def _without(g, index):
+    """g with the positions at index zeroed (values overwritten there: no gradient flows back)."""
+    keep = _xp(g).ones(tuple(g.shape), dtype=bool)
+    keep[index] = False
+    return g * _const(g, keep)
+
+
 def _need(node, i) -> bool:
     return len(node.needs) > i and node.needs[i]
 
@@ -556,11 +563,7 @@ def _index_put(node, g):
     index, accumulate, vshape, _ = node.saved
     ga = gv = None
     if _need(node, 0):
-        ga = g
-        if not accumulate:
-            keep = _xp(g).ones(tuple(g.shape), dtype=bool)
-            keep[index] = False
-            ga = g * _const(g, keep)
+        ga = g if accumulate else _without(g, index)
     if vshape is not None and _need(node, 1):
         gv = _sum_to(_gather(g, index), values)
     return ga, gv
@@ -606,9 +609,7 @@ def _copy_slices(node, g):
     flat = Reshape.apply(g, shape=(-1,))
     g_base = g_r = None
     if _need(node, 0):
-        keep = _xp(g).ones(flat.shape, dtype=bool)
-        keep[region] = False
-        g_base = Reshape.apply(flat * _const(g, keep), shape=shape)
+        g_base = Reshape.apply(_without(flat, region), shape=shape)
     if _need(node, 1):
         g_r = Index.apply(flat, index=region, advanced=True)
     return g_base, g_r

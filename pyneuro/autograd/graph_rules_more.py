@@ -32,6 +32,7 @@ from .graph_rules import (
     _scatter,
     _sum_to,
     _unary,
+    _without,
     _xp,
     _zero,
     rule,
@@ -297,11 +298,7 @@ def _scatter_rule(node, g):
     grids, add, src_shape, ishape = node.saved
     ga = gs = None
     if _need(node, 0):
-        ga = g
-        if not add:
-            keep = _xp(g).ones(tuple(g.shape), dtype=bool)
-            keep[grids] = False
-            ga = g * _const(g, keep)
+        ga = g if add else _without(g, grids)
     if src_shape is not None and _need(node, 1):
         gs = _into_src(_gather(g, grids), src_shape, ishape, g)
     return ga, gs
