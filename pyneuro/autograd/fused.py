@@ -25,7 +25,8 @@ class MatMul(Function):
         C = A @ B      ->  dA = dC @ B^T  = matmul(dC, B, trans_b=True)
                            dB = A^T @ dC  = matmul(A, dC, trans_a=True)
     1-D operands become one-row/one-column matrices; an (..., M, K) @ (K, N) product folds
-    the batch into the rows (one big GEMM); a batched (B, M, K) @ (B, K, N) loops over B.
+    the batch into the rows (one big GEMM); a batched (B, M, K) @ (B, K, N) is one call of the
+    table's matmul_batched where it has one (a loop over B otherwise).
     """
 
     __slots__ = ()
@@ -52,16 +53,12 @@ class MatMul(Function):
                 out_shape = out_shape[:-1]
             self.saved = (a2, b2, ("fold", a.shape, b.shape))
             return out.reshape(out_shape)
-        # batched: broadcast the batch dims, loop the kernel over them
+        # batched: broadcast the batch dims, one batched product over them
         xp = bk.xp
         batch = _broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
         a3 = _batched(xp, a2, batch)
         b3 = _batched(xp, b2, batch)
-        out = (
-            xp.stack([bk.matmul(a3[i], b3[i]) for i in range(a3.shape[0])])
-            if a3.shape[0]
-            else xp.zeros((0, a3.shape[1], b3.shape[2]), dtype=a.dtype)
-        )
+        out = _bmm(bk, a3, b3)
         out = out.reshape(batch + out.shape[-2:])
         self.saved = (a3, b3, ("batch", a.shape, b.shape, a2.shape, b2.shape, batch))
         if a.ndim == 1:
@@ -90,12 +87,23 @@ class MatMul(Function):
         g3 = xp.ascontiguousarray(g.reshape((n, a.shape[1], b.shape[2])))
         ga = gb = None
         if self.needs[0]:
-            ga = xp.stack([bk.matmul(g3[i], b[i], trans_b=True) for i in range(n)]).reshape(batch + sa2[-2:])
+            ga = _bmm(bk, g3, b, trans_b=True).reshape(batch + sa2[-2:])
             ga = _unbroadcast(ga, sa2).reshape(sa)
         if self.needs[1]:
-            gb = xp.stack([bk.matmul(a[i], g3[i], trans_a=True) for i in range(n)]).reshape(batch + sb2[-2:])
+            gb = _bmm(bk, a, g3, trans_a=True).reshape(batch + sb2[-2:])
             gb = _unbroadcast(gb, sb2).reshape(sb)
         return ga, gb
+
+
+def _bmm(bk, a, b, trans_a=False, trans_b=False):
+    """op(a[i]) @ op(b[i]) for every matrix of two (B, R, C) stacks: one call where the table has
+    matmul_batched (cpu, numpy), else one matmul call per matrix (numba, cuda, cupy)."""
+    if hasattr(bk, "matmul_batched"):
+        return bk.matmul_batched(a, b, trans_a, trans_b)
+    m, n = a.shape[2 if trans_a else 1], b.shape[1 if trans_b else 2]
+    if not a.shape[0]:
+        return bk.xp.zeros((0, m, n), dtype=a.dtype)
+    return bk.xp.stack([bk.matmul(a[i], b[i], trans_a=trans_a, trans_b=trans_b) for i in range(a.shape[0])])
 
 
 def _batched(xp, x, batch):

@@ -93,6 +93,11 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | No
     return _cpu.matmul(a, b, trans_a, trans_b, variant or "packed")
 
 
+def matmul_batched(a, b, trans_a: bool = False, trans_b: bool = False):
+    """c[i] = op(a[i]) @ op(b[i]): one call for the whole batch (csrc/bindings/cpu_matmul.cpp)."""
+    return _cpu.matmul_batched(_contig(a), _contig(b), trans_a, trans_b)
+
+
 def matmul_bias(a, b, bias, trans_a: bool = False, trans_b: bool = False):
     """op(a) @ op(b) + bias in one call: the packed matmul adds the bias to each C tile while
     it is still in L1 (csrc/cpu/matmul.cpp), the same bits as matmul then bias_add."""

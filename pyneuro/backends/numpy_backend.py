@@ -44,6 +44,20 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | No
     return np.matmul(a.T if trans_a else a, b.T if trans_b else b)
 
 
+def matmul_batched(a, b, trans_a: bool = False, trans_b: bool = False):
+    """c[i] = op(a[i]) @ op(b[i]) for 3-D a and b with the same number of matrices (np.matmul stacks them)."""
+    _checks.require_array(a, "a")
+    _checks.require_array(b, "b")
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"matmul_batched: expected two 3-D arrays with the same number of matrices, got shapes "
+            f"{tuple(a.shape)} and {tuple(b.shape)}"
+        )
+    matrix = lambda x: np.broadcast_to(np.empty((), x.dtype), x.shape[1:])  # one matrix's shape, no data
+    _checks.matmul_dims(matrix(a), matrix(b), trans_a, trans_b)
+    return np.matmul(a.transpose(0, 2, 1) if trans_a else a, b.transpose(0, 2, 1) if trans_b else b)
+
+
 def matmul_bias(a, b, bias, trans_a: bool = False, trans_b: bool = False):
     """op(a) @ op(b) + bias[None, :], the Linear layer's forward: matmul, then bias_add."""
     return bias_add(matmul(a, b, trans_a, trans_b), bias)

@@ -40,7 +40,8 @@ is reached, so user code written for either catches them.
 Optional entries (not every backend has them, callers test with hasattr): get_num_threads
 and set_num_threads (cpu, numba), simd_path and cache_sizes (cpu), synchronize, memory_stats,
 empty_cache (cuda), ndarray (the GPU array type), and the kernels of OPTIONAL_FUNCTIONS: the
-Linear layer's matmul_bias (numpy, cpu, numba), the batch gather take_rows and the multi-tensor
+Linear layer's matmul_bias (numpy, cpu, numba), the batched product matmul_batched (numpy, cpu),
+the batch gather take_rows and the multi-tensor
 optimizer steps sgd_step_multi and adam_step_multi (numpy, cpu, numba), and the batch loss
 pair cross_entropy_reduced and cross_entropy_backward_scaled (numpy, cpu, numba):
 
@@ -49,6 +50,12 @@ pair cross_entropy_reduced and cross_entropy_backward_scaled (numpy, cpu, numba)
         result is that of matmul then bias_add, bit for bit (the cpu backend adds the bias in
         the GEMM's epilogue, the numba one in its x @ W.T kernel's: one call and no second
         pass over the output).
+
+    matmul_batched(a, b, trans_a=False, trans_b=False) -> array
+        c[i] = op(a[i]) @ op(b[i]) for 3-D arrays holding the same number of matrices, each
+        c[i] what matmul would give for the pair; ValueError for different batch sizes or
+        inner dimensions. One call per batched product (attention scores, bmm) instead of one
+        per matrix (autograd/fused.py, MatMul).
 
     take_rows(a, index) -> array
         a[index] along axis 0 for an array of any dtype and at least 1 dimension and a 1-D
@@ -124,6 +131,7 @@ FUNCTIONS = FUNCTIONS + CONV_FUNCTIONS
 # to the entries of FUNCTIONS; the profiler records them like every other kernel.
 OPTIONAL_FUNCTIONS = (
     "matmul_bias",
+    "matmul_batched",
     "take_rows",
     "sgd_step_multi",
     "adam_step_multi",

@@ -120,7 +120,7 @@ _VARIANT_ARG = {
 
 def _variant(table, entry, args, kwargs) -> str:
     """The rung a kernel ran: its `variant` argument, or the table's default for that family."""
-    if entry == "matmul_bias":  # no variant argument: the table's default matmul
+    if entry in ("matmul_bias", "matmul_batched"):  # no variant argument: the table's default matmul
         return getattr(table, "DEFAULT_VARIANT", {}).get("matmul") or ""
     pos = _VARIANT_ARG.get(entry)
     if pos is None:

@@ -44,6 +44,12 @@ def matmul_bias(a, b, bias, trans_a=False, trans_b=False, *, out):
     return flops + _size(out), moved + _nbytes(bias)  # plus one add per output element
 
 
+def matmul_batched(a, b, trans_a=False, trans_b=False, *, out):
+    m, k = (a.shape[2], a.shape[1]) if trans_a else (a.shape[1], a.shape[2])
+    n = b.shape[1] if trans_b else b.shape[2]
+    return 2 * a.shape[0] * m * n * k, _nbytes(a, b, out)
+
+
 def take_rows(a, index, *, out):
     return 0, _nbytes(index) + 2 * _nbytes(out)  # each gathered byte read once and written once
 
@@ -241,7 +247,14 @@ COSTS = {
 }
 
 COMPUTE_BOUND = frozenset(
-    {"matmul", "matmul_bias", "conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"}
+    {
+        "matmul",
+        "matmul_bias",
+        "matmul_batched",
+        "conv2d_forward",
+        "conv2d_backward_input",
+        "conv2d_backward_weight",
+    }
 )
 
 
