@@ -61,8 +61,8 @@ py::array_t<float> matmul_batched(const py::object& a_obj, const py::object& b_o
     throw py::value_error("matmul_batched: a and b hold different numbers of matrices: a has shape " +
                           shape_str(a) + ", b " + shape_str(b));
   }
-  const auto [M, N, K] = matmul_dims({sa[1], sa[2]}, trans_a, {sb[1], sb[2]}, trans_b);
-  const index_t batch = sa[0];
+  const MatmulDims dims = matmul_dims({sa[1], sa[2]}, trans_a, {sb[1], sb[2]}, trans_b);
+  const index_t M = dims.m, N = dims.n, K = dims.k, batch = sa[0];  // (plain names: lambdas capture them)
   auto c = new_output<float>({batch, M, N});
   const float* pa = a.data();
   const float* pb = b.data();
