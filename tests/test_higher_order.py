@@ -401,10 +401,33 @@ def test_lstm_second_derivatives_match_torch():
         _close(a, b, rtol=1e-3, atol=1e-4)
 
 
-def test_lstm_pointwise_node_passes_gradcheck_and_gradgradcheck():
-    from pyneuro.autograd.rnn_cell import LSTMPointwise
+def test_rnn_pointwise_nodes_pass_gradcheck_and_gradgradcheck():
+    from pyneuro.autograd.rnn_cell import GRUPointwise, LSTMPointwise
 
     z = pn.randn(3, 8, dtype=pn.float64, requires_grad=True)
     c = pn.randn(3, 2, dtype=pn.float64, requires_grad=True)
     assert pn.autograd.gradcheck(LSTMPointwise.apply, (z, c))
     assert pn.autograd.gradgradcheck(LSTMPointwise.apply, (z, c))
+    gi = pn.randn(3, 6, dtype=pn.float64, requires_grad=True)
+    gh = pn.randn(3, 6, dtype=pn.float64, requires_grad=True)
+    assert pn.autograd.gradcheck(GRUPointwise.apply, (gi, gh, c))
+    assert pn.autograd.gradgradcheck(GRUPointwise.apply, (gi, gh, c))
+
+
+def test_gru_second_derivatives_match_torch():
+    x0 = _arr(3, 5, 4)
+    weights = [_arr(18, 4, scale=0.4), _arr(18, 6, scale=0.4), _arr(18), _arr(18)]
+    res = []
+    for fw in (pn, torch):
+        gru = fw.nn.GRU(4, 6, batch_first=True)
+        with fw.no_grad():
+            for p, a in zip(gru.parameters(), weights):
+                p.copy_(fw.tensor(a))
+        x = _t(fw, x0, True)
+        out, h = gru(x)
+        (gx,) = fw.autograd.grad((out**2).sum() + h.sum(), x, create_graph=True)
+        (gx**2).sum().backward()
+        res.append((gx, [p.grad for p in gru.parameters()]))
+    _close(res[0][0], res[1][0])
+    for a, b in zip(res[0][1], res[1][1]):
+        _close(a, b, rtol=1e-3, atol=1e-4)

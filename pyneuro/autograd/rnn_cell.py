@@ -1,4 +1,5 @@
-"""The LSTM cell's gate arithmetic as one graph node (nn.LSTM's time step, nn/modules/rnn.py).
+"""The LSTM and GRU cells' gate arithmetic as one graph node each (the time step of nn.LSTM and
+nn.GRU, nn/modules/rnn.py).
 
 One LSTM step from the gate pre-activations z = x W_ih^T + b_ih + h W_hh^T + b_hh, (N, 4H) in
 torch's order i, f, g, o, and the previous cell state c (N, H):
@@ -86,3 +87,64 @@ def _lstm_pointwise(node, grad):
             dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g), gh * t * o * (1 - o), dim=1
         )
     return dz, (dc * f if _need(node, 1) else None)
+
+
+class GRUPointwise(Function):
+    """h' = the GRU step's gates applied to gi = x W_ih^T + b_ih and gh = h W_hh^T + b_hh (N, 3H),
+    torch's order r, z, n, and the previous state h (N, H):
+
+        r = sigmoid(gi_r + gh_r)   z = sigmoid(gi_z + gh_z)   n = tanh(gi_n + r gh_n)
+        h' = (1 - z) n + z h
+
+    Backward, with a = dh' (1 - z) (1 - n^2), the gradient of gi_n + r gh_n:
+        d gi = [b, c, a]   d gh = [b, c, a r]   d h = dh' z
+        with b = a gh_n r (1 - r) and c = dh' (h - n) z (1 - z).
+    """
+
+    __slots__ = ()
+    saved_for = ((0, 1, 2), (0, 1, 2), (0, 1, 2))  # (create_graph's rule recomputes from all three)
+
+    def forward(self, gi, gh, h):
+        xp = self.bk.xp
+        hs = h.shape[1]
+        with _errstate(xp):
+            rz = 1 / (1 + xp.exp(-(gi[:, : 2 * hs] + gh[:, : 2 * hs])))
+        r, z = rz[:, :hs], rz[:, hs:]
+        gh_n = gh[:, 2 * hs :]
+        n = xp.tanh(gi[:, 2 * hs :] + r * gh_n)
+        self.saved = (r, z, n, gh_n, h)
+        return ((1 - z) * n + z * h).astype(gi.dtype, copy=False)
+
+    def backward(self, grad):
+        r, z, n, gh_n, h = self.saved
+        xp = self.bk.xp
+        a = grad * (1 - z) * (1 - n * n)
+        b = a * gh_n * r * (1 - r)
+        c = grad * (h - n) * z * (1 - z)
+        return (
+            xp.concatenate([b, c, a], axis=1) if self.needs[0] else None,
+            xp.concatenate([b, c, a * r], axis=1) if self.needs[1] else None,
+            grad * z if self.needs[2] else None,
+        )
+
+    def name(self) -> str:
+        return "GruCellBackward0"
+
+
+@rule(GRUPointwise)
+def _gru_pointwise(node, grad):
+    """GRUPointwise.backward in Tensor ops: the gates recomputed from the node's inputs."""
+    gi, gh, h = node.inputs
+    hs = h.shape[1]
+    r = Sigmoid.apply(_cols(gi, 0, hs) + _cols(gh, 0, hs))
+    z = Sigmoid.apply(_cols(gi, hs, 2 * hs) + _cols(gh, hs, 2 * hs))
+    gh_n = _cols(gh, 2 * hs, 3 * hs)
+    n = Tanh.apply(_cols(gi, 2 * hs, 3 * hs) + r * gh_n)
+    a = grad * (1 - z) * (1 - n * n)
+    b = a * gh_n * r * (1 - r)
+    c = grad * (h - n) * z * (1 - z)
+    return (
+        Cat.apply(b, c, a, dim=1) if _need(node, 0) else None,
+        Cat.apply(b, c, a * r, dim=1) if _need(node, 1) else None,
+        grad * z if _need(node, 2) else None,
+    )

@@ -1,8 +1,8 @@
 """RNN, GRU and LSTM (stacked, optionally bidirectional) and their one-step cells.
 
 Built from differentiable tensor ops (F.linear, sigmoid, tanh, relu, slicing, stack, cat),
-so autograd differentiates them; there is no fused RNN kernel, but the LSTM step's gate
-arithmetic is one graph node (autograd/rnn_cell.py), its most numerous ops. Per layer and direction the
+so autograd differentiates them; there is no fused RNN kernel, but the LSTM and GRU steps' gate
+arithmetic is one graph node each (autograd/rnn_cell.py), their most numerous ops. Per layer and direction the
 input projection x W_ih^T + b_ih of the whole sequence is one matmul; the loop over time
 then only multiplies the hidden state by W_hh.
 
@@ -23,7 +23,7 @@ import warnings
 from ... import functional as F
 from ..._errors import ArgumentError, DTypeError, ShapeError
 from ..._tensor_base import _device
-from ...autograd.rnn_cell import LSTMPointwise
+from ...autograd.rnn_cell import GRUPointwise, LSTMPointwise
 from ...creation import empty, zeros
 from ...functions import cat, stack, where
 from ...tensor import Tensor
@@ -62,11 +62,7 @@ def _cell(mode: str, gi: Tensor, state, w_hh, b_hh, w_hr=None):
         return h, c
     gh = F.linear(state, w_hh, b_hh)
     if mode == "GRU":
-        hs = state.shape[1]
-        rz = (gi[:, : 2 * hs] + gh[:, : 2 * hs]).sigmoid()
-        r, z = rz[:, :hs], rz[:, hs:]
-        n = (gi[:, 2 * hs :] + r * gh[:, 2 * hs :]).tanh()
-        return (1 - z) * n + z * state
+        return GRUPointwise.apply(gi, gh, state)  # the gates' arithmetic in one node
     pre = gi + gh
     return pre.tanh() if mode == "RNN_TANH" else pre.relu()
 
