@@ -142,6 +142,26 @@ def torch_name(dtype) -> str:
     return _TORCH_NAMES.get(name, name)
 
 
+# The C type names some of torch's messages use instead ("mask with dtype float", "dtype 'double'")
+_C_NAMES = {
+    "float32": "float",
+    "float64": "double",
+    "float16": "c10::Half",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+}
+
+
+def c_type_name(dtype) -> str:
+    """The C type torch's messages print for a dtype where they do not say its scalar type name."""
+    name = np.dtype(getattr(dtype, "dtype", dtype)).name
+    return _C_NAMES.get(name, name)
+
+
 _PUBLIC = {d: DType(d) for d in (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)}
 
 

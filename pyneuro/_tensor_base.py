@@ -36,11 +36,13 @@ from ._dtype import (
     _SCALARS,
     _dtype,
     bool_,
+    c_type_name,
     default_float,
     float16,
     float32,
     int64,
     public,
+    torch_name,
     uint8,
 )
 from ._errors import ArgumentError, DataError, DTypeError, ShapeError
@@ -90,11 +92,6 @@ _NON_LEAF_GRAD = (
     "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
     "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information."
 )
-# torch's words for the dtypes in its message: the C type of the gradient, the ScalarType of the tensor
-_C_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
-           "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}  # fmt: skip
-_SCALAR_TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-                "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}  # fmt: skip
 
 
 def _check_assigned_grad(t, g) -> None:
@@ -107,10 +104,9 @@ def _check_assigned_grad(t, g) -> None:
     if g is t:
         raise RuntimeError("can't assign Variable as its own grad")
     if g._data.dtype != t._data.dtype:
-        a, b = str(g._data.dtype), str(t._data.dtype)
         raise RuntimeError(
-            f"attempting to assign a gradient with dtype '{_C_TYPE.get(a, a)}' to a tensor with grad_dtype "
-            f"'{_SCALAR_TYPE.get(b, b)}'. The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype)."
+            f"attempting to assign a gradient with dtype '{c_type_name(g._data.dtype)}' to a tensor with grad_dtype "
+            f"'{torch_name(t._data.dtype)}'. The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype)."
         )
     if str(g.device) != str(t.device):
         raise RuntimeError(

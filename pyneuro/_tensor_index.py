@@ -23,19 +23,12 @@ import numpy as np
 from . import creation as _creation
 from . import functions as _functions
 from ._dtype import _PY_BOOL, _PY_INT, int64
+from ._dtype import torch_name as _torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import Size, normalize_dims
 from ._shapes import shape_arg as _shape_arg
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap
 from .autograd.index import IndexPut, ScatterReduce
-
-# torch's names for dtypes in its messages ("self (Float) and source (Double)")
-_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int"}
-_TORCH_NAMES.update({"int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"})
-
-
-def _torch_name(dtype) -> str:
-    return _TORCH_NAMES.get(str(np.dtype(dtype)), str(dtype))
 
 
 def _int_index(index, what, argument="index"):

@@ -21,10 +21,9 @@ import operator as _op
 
 import numpy as np
 
-from ._dtype import _PY_BOOL, _PY_INT, _SCALARS
+from ._dtype import _PY_BOOL, _PY_INT, _SCALARS, torch_name
 from ._errors import DTypeError, ShapeError
 from ._tensor_base import (
-    _SCALAR_TYPE,
     TensorBase,
     _backend,
     _convert_index,
@@ -53,8 +52,7 @@ def _cast_error(exc, t, other):
         name = "float32"
     have = str(t._data.dtype)
     return DTypeError(
-        f"result type {_SCALAR_TYPE.get(name, name)} can't be cast to the desired output type "
-        f"{_SCALAR_TYPE.get(have, have)}"
+        f"result type {torch_name(name)} can't be cast to the desired output type {torch_name(have)}"
     )
 
 

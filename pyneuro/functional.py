@@ -13,9 +13,9 @@ from __future__ import annotations
 import warnings
 
 from . import autograd as _ag
+from ._dtype import torch_name as _torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import numpy_keywords
-from ._tensor_base import _SCALAR_TYPE
 from .backends import _checks
 from .creation import arange, as_tensor, tensor
 from .functional_activation import *  # noqa: F403 - relu6, hardtanh, mish, prelu, glu, ... (its __all__)
@@ -465,12 +465,6 @@ def huber_loss(
     return _reduce(losses if weight is None else losses * _weight_for(losses, weight), reduction)
 
 
-def _type_name(t) -> str:
-    """torch's name for a tensor's dtype in its messages: Float, Long, ..."""
-    name = str(t._data.dtype)
-    return _SCALAR_TYPE.get(name, name)
-
-
 def binary_cross_entropy_with_logits(
     input: Tensor,
     target: Tensor,
@@ -494,7 +488,9 @@ def binary_cross_entropy_with_logits(
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if target.dtype.kind != "f":  # integer labels: torch refuses them (they must be floats in [0, 1])
-        raise DTypeError(f"result type Float can't be cast to the desired output type {_type_name(target)}")
+        raise DTypeError(
+            f"result type Float can't be cast to the desired output type {_torch_name(target.dtype)}"
+        )
     z = input
     # softplus(-z) = log(1 + e^-z), stable both ways (F.softplus), differentiable everywhere: the
     # gradient is sigmoid(z) - y at z = 0 too (max(-z, 0) + log1p(e^-|z|) has a kink there)
@@ -524,7 +520,7 @@ def binary_cross_entropy(
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if target.dtype.kind != "f":  # integer labels: torch refuses them (they must be floats in [0, 1])
-        raise DTypeError(f"Found dtype {_type_name(target)} but expected {_type_name(input)}")
+        raise DTypeError(f"Found dtype {_torch_name(target.dtype)} but expected {_torch_name(input.dtype)}")
     p = _tensor(input, "input")
     if p.numel() and not bool(((p >= 0) & (p <= 1)).all()):
         raise ArgumentError(

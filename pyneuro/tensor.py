@@ -39,6 +39,7 @@ from ._dtype import (
     _PY_INT,
     _dtype,
     bool_,
+    c_type_name,
     default_float,
     float16,
     float32,
@@ -71,18 +72,6 @@ from ._tensor_shape import ShapeMethods
 from .autograd import hooks as _ag_hooks
 from .autograd import linalg as _ag_linalg
 from .backends import _checks
-
-# The C type names torch's messages use for a dtype (masked_fill's mask).
-_C_TYPE_NAMES = {
-    "float32": "float",
-    "float64": "double",
-    "float16": "c10::Half",
-    "int64": "long int",
-    "int32": "int",
-    "int16": "short int",
-    "int8": "signed char",
-    "uint8": "unsigned char",
-}
 
 
 @accept_numpy_keywords
@@ -574,7 +563,7 @@ class Tensor(
     def masked_fill(self, mask, value):
         m = mask._data if isinstance(mask, Tensor) else mask
         if getattr(m, "dtype", None) != bool_:  # torch's words: C's name for the mask's type
-            kind = _C_TYPE_NAMES.get(str(getattr(m, "dtype", type(m).__name__)), str(getattr(m, "dtype", "")))
+            kind = c_type_name(m.dtype) if hasattr(m, "dtype") else type(m).__name__
             raise DTypeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {kind}")
         dt = self._data.dtype  # the value takes self's dtype (torch: ints stay ints, 7.9 -> 7)
         v = value._cast(dt) if isinstance(value, Tensor) and value._data.dtype != dt else value
