@@ -40,9 +40,3 @@ def test_pyneuro_malloc_default_leaves_malloc_alone():
 
 def test_a_glibc_variable_in_the_environment_wins():
     assert _state(MALLOC_TOP_PAD_="65536") == "left as it is (MALLOC_*_ set in the environment)"
-
-
-def test_settings_are_glibcs_parameters():
-    from pyneuro import _heap
-
-    assert _heap.SETTINGS == {-3: 32 << 20, -1: 64 << 20, -2: 4 << 20}

@@ -380,22 +380,24 @@ def test_unsupported_op_raises_and_first_order_is_unchanged():
     assert g.grad_fn is None and not g.requires_grad
 
 
-def test_lstm_second_derivatives_match_torch():
-    """The LSTM step's fused gate node (autograd/rnn_cell.py) through create_graph: the gradient
-    of a gradient norm with respect to the weights, against torch."""
+@pytest.mark.parametrize("kind,gates", [("LSTM", 4), ("GRU", 3)])
+def test_rnn_second_derivatives_match_torch(kind, gates):
+    """The LSTM and GRU steps' fused gate nodes (autograd/rnn_cell.py) through create_graph: the
+    gradient of a gradient norm with respect to the weights, against torch."""
     x0 = _arr(3, 5, 4)
-    weights = [_arr(24, 4, scale=0.4), _arr(24, 6, scale=0.4), _arr(24), _arr(24)]
+    weights = [_arr(6 * gates, 4, scale=0.4), _arr(6 * gates, 6, scale=0.4), _arr(6 * gates), _arr(6 * gates)]
     res = []
     for fw in (pn, torch):
-        lstm = fw.nn.LSTM(4, 6, batch_first=True)
+        rnn = getattr(fw.nn, kind)(4, 6, batch_first=True)
         with fw.no_grad():
-            for p, a in zip(lstm.parameters(), weights):
+            for p, a in zip(rnn.parameters(), weights):
                 p.copy_(fw.tensor(a))
         x = _t(fw, x0, True)
-        out, (h, c) = lstm(x)
-        (gx,) = fw.autograd.grad((out**2).sum() + c.sum(), x, create_graph=True)
+        out, state = rnn(x)
+        last = state[1] if kind == "LSTM" else state  # the LSTM's cell state, the GRU's h
+        (gx,) = fw.autograd.grad((out**2).sum() + last.sum(), x, create_graph=True)
         (gx**2).sum().backward()
-        res.append((gx, [p.grad for p in lstm.parameters()]))
+        res.append((gx, [p.grad for p in rnn.parameters()]))
     _close(res[0][0], res[1][0])
     for a, b in zip(res[0][1], res[1][1]):
         _close(a, b, rtol=1e-3, atol=1e-4)
@@ -412,22 +414,3 @@ def test_rnn_pointwise_nodes_pass_gradcheck_and_gradgradcheck():
     gh = pn.randn(3, 6, dtype=pn.float64, requires_grad=True)
     assert pn.autograd.gradcheck(GRUPointwise.apply, (gi, gh, c))
     assert pn.autograd.gradgradcheck(GRUPointwise.apply, (gi, gh, c))
-
-
-def test_gru_second_derivatives_match_torch():
-    x0 = _arr(3, 5, 4)
-    weights = [_arr(18, 4, scale=0.4), _arr(18, 6, scale=0.4), _arr(18), _arr(18)]
-    res = []
-    for fw in (pn, torch):
-        gru = fw.nn.GRU(4, 6, batch_first=True)
-        with fw.no_grad():
-            for p, a in zip(gru.parameters(), weights):
-                p.copy_(fw.tensor(a))
-        x = _t(fw, x0, True)
-        out, h = gru(x)
-        (gx,) = fw.autograd.grad((out**2).sum() + h.sum(), x, create_graph=True)
-        (gx**2).sum().backward()
-        res.append((gx, [p.grad for p in gru.parameters()]))
-    _close(res[0][0], res[1][0])
-    for a, b in zip(res[0][1], res[1][1]):
-        _close(a, b, rtol=1e-3, atol=1e-4)

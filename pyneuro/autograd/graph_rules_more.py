@@ -289,7 +289,8 @@ def _select_evenly(node, g):
 # ----------------------------------------------------------------------------- scatter
 
 
-def _into_src(gv, src_shape, ishape, g):
+def _into_src(gv, src_shape, ishape):
+    """gv (of the index's shape ishape) into zeros of src's shape: src beyond the index gets 0."""
     return _scatter(gv, src_shape, tuple(slice(0, n) for n in ishape))
 
 
@@ -300,7 +301,7 @@ def _scatter_rule(node, g):
     if _need(node, 0):
         ga = g if add else _without(g, grids)
     if src_shape is not None and _need(node, 1):
-        gs = _into_src(_gather(g, grids), src_shape, ishape, g)
+        gs = _into_src(_gather(g, grids), src_shape, ishape)
     return ga, gs
 
 
@@ -341,7 +342,7 @@ def _scatter_reduce(node, g):
         ga, gv = _prod_factors(node, g, hit)
     if not include_self:
         ga = Where.apply(hit, _zero(g), ga)
-    gs = _into_src(gv, src_shape, ishape, g) if _need(node, 1) else None
+    gs = _into_src(gv, src_shape, ishape) if _need(node, 1) else None
     return (ga if _need(node, 0) else None), gs
 
 
