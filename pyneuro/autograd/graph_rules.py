@@ -106,6 +106,12 @@ def _result(node):
     raise RuntimeError(f"{node.name()}: its output was not saved for backward")
 
 
+def _zeros_like(g):
+    """Zeros of g's shape that record nothing (as the array backward's xp.zeros_like: not g * 0,
+    which is NaN where g is inf)."""
+    return _const(g, _xp(g).zeros(tuple(g.shape), dtype=g._data.dtype))
+
+
 def _zero(g):
     return _const(g, _xp(g).zeros((), dtype=g._data.dtype))
 
@@ -307,7 +313,7 @@ def _elementwise(node, g):
     if name in ("reciprocal", "rsqrt"):
         r = _result(node)
         return (-(g * r * r) if name == "reciprocal" else g * r * r * r * -0.5,)
-    return (g * 0,)  # round, floor, ceil, trunc, sign: piecewise constant
+    return (_zeros_like(g),)  # round, floor, ceil, trunc, sign: piecewise constant
 
 
 def _unary(op, a, **params):
@@ -593,7 +599,7 @@ def _identity(node, g):
 @rule(Copy)
 def _copy(node, g):
     src = node.inputs[1] if len(node.inputs) > 1 else None
-    g_dst = g * 0 if _need(node, 0) else None
+    g_dst = _zeros_like(g) if _need(node, 0) else None
     g_src = None
     if _need(node, 1):
         g_src = _sum_to(g, src)
