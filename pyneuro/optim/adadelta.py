@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..backends import table_for
 from ..creation import zeros_like
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, advance_step, check_hyper, new_step
 
 
 class Adadelta(Optimizer):
@@ -60,8 +60,12 @@ class Adadelta(Optimizer):
                     continue
                 st = self.state.get(p)
                 if not st:
-                    st = self.state[p] = {"step": 0, "square_avg": zeros_like(p), "acc_delta": zeros_like(p)}
-                st["step"] += 1
+                    st = self.state[p] = {
+                        "step": new_step(),
+                        "square_avg": zeros_like(p),
+                        "acc_delta": zeros_like(p),
+                    }
+                advance_step(st)
                 arrays = (p._data, p.grad._data, st["square_avg"]._data, st["acc_delta"]._data)
                 _blocked(table_for(p).xp, arrays, hyper)
                 p._vc[0] += 1  # an in-place change: a graph that saved p refuses to backward

@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..autograd import no_grad
 from ..backends import table_for
 from ..creation import zeros_like
-from .optimizer import Optimizer, _step_in_place, check_hyper
+from .optimizer import Optimizer, _step_in_place, advance_step, check_hyper, new_step, step_count
 
 
 class Adam(Optimizer):
@@ -75,13 +75,13 @@ class Adam(Optimizer):
                 st = self.state.get(p)
                 if not st:
                     st = self.state[p] = {
-                        "step": 0,
+                        "step": new_step(),
                         "exp_avg": zeros_like(p),
                         "exp_avg_sq": zeros_like(p),
                     }
                     if group["amsgrad"]:
                         st["max_exp_avg_sq"] = zeros_like(p)
-                st["step"] += 1
+                step = advance_step(st)
                 if group.get("decoupled_weight_decay", False):
                     if weight_decay:
                         with no_grad():
@@ -93,7 +93,7 @@ class Adam(Optimizer):
                     _amsgrad_step(p, st, lr, beta1, beta2, eps, wd, group["maximize"])
                     continue
                 bk = table_for(p)
-                m, v, step = st["exp_avg"]._data, st["exp_avg_sq"]._data, st["step"]
+                m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
                 if not (p._data.flags.c_contiguous and hasattr(bk, "adam_step_multi")):
                     # a non-contiguous parameter, or a table without the multi-tensor entry
                     _step_in_place(
@@ -131,7 +131,7 @@ def _amsgrad_step(p, st, lr, beta1, beta2, eps, weight_decay, maximize):
         v *= beta2
         v += (1 - beta2) * (g * g)
         v_max.copy_(v_max.maximum(v))
-        step = st["step"]
+        step = step_count(st)
         denom = v_max.sqrt() / ((1 - beta2**step) ** 0.5) + eps
         p -= (lr / (1 - beta1**step)) * (m / denom)
 

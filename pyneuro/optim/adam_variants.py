@@ -26,7 +26,7 @@ from __future__ import annotations
 from ..backends import table_for
 from ..creation import zeros_like
 from ..tensor import tensor
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, advance_step, check_hyper, new_step, step_count
 
 
 def check_adam_hypers(lr, betas, eps, weight_decay) -> None:
@@ -64,7 +64,7 @@ class _AdamVariant(Optimizer):
                 st = self.state.get(p)
                 if not st:
                     st = self.state[p] = self._new_state(p)
-                st["step"] += 1
+                advance_step(st)
                 xp = table_for(p).xp
                 w = p._data
                 g = -p.grad._data if group["maximize"] else p.grad._data
@@ -73,7 +73,7 @@ class _AdamVariant(Optimizer):
         return loss
 
     def _new_state(self, p) -> dict:
-        return {"step": 0, "exp_avg": zeros_like(p), "exp_avg_sq": zeros_like(p)}
+        return {"step": new_step(), "exp_avg": zeros_like(p), "exp_avg_sq": zeros_like(p)}
 
 
 def _decay(w, g, group):
@@ -118,7 +118,7 @@ class Adamax(_AdamVariant):
         super().__init__(params, defaults)
 
     def _new_state(self, p) -> dict:
-        return {"step": 0, "exp_avg": zeros_like(p), "exp_inf": zeros_like(p)}
+        return {"step": new_step(), "exp_avg": zeros_like(p), "exp_inf": zeros_like(p)}
 
     def _update(self, xp, w, g, st, group):
         beta1, beta2 = group["betas"]
@@ -127,7 +127,7 @@ class Adamax(_AdamVariant):
         lerp_(xp, m, g, 1 - beta1)
         u *= beta2
         xp.maximum(u, xp.abs(g) + group["eps"], out=u)
-        clr = group["lr"] / (1 - beta1 ** st["step"])
+        clr = group["lr"] / (1 - beta1 ** step_count(st))
         w += (-clr * m) / u
 
 
@@ -169,7 +169,7 @@ class NAdam(_AdamVariant):
 
     def _new_state(self, p) -> dict:
         return {
-            "step": 0,
+            "step": new_step(),
             "mu_product": scalar_state(1.0),
             "exp_avg": zeros_like(p),
             "exp_avg_sq": zeros_like(p),
@@ -177,7 +177,7 @@ class NAdam(_AdamVariant):
 
     def _update(self, xp, w, g, st, group):
         beta1, beta2 = group["betas"]
-        lr, step, psi = group["lr"], st["step"], group["momentum_decay"]
+        lr, step, psi = group["lr"], step_count(st), group["momentum_decay"]
         g = _decay(w, g, group)
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
@@ -228,7 +228,7 @@ class RAdam(_AdamVariant):
 
     def _update(self, xp, w, g, st, group):
         beta1, beta2 = group["betas"]
-        lr, step = group["lr"], st["step"]
+        lr, step = group["lr"], step_count(st)
         g = _decay(w, g, group)
         m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
         lerp_(xp, m, g, 1 - beta1)

@@ -13,7 +13,7 @@ from collections import OrderedDict, defaultdict
 
 from .._handles import RemovableHandle
 from ..autograd import enable_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 
 
 def _step_in_place(bk, p, grad, kernel):
@@ -32,6 +32,30 @@ def _step_in_place(bk, p, grad, kernel):
     else:
         kernel(data, grad if grad.flags.c_contiguous else bk.xp.ascontiguousarray(grad))
     p._vc[0] += 1
+
+
+def new_step():
+    """A parameter's step count as torch keeps it in state["step"]: a 0-d tensor of the default
+    float dtype on the CPU (printed, saved and loaded as torch's is)."""
+    return tensor(0.0)
+
+
+def advance_step(st: dict) -> int:
+    """state["step"] += 1 in place; returns the new count as an int for the update formulas.
+    A count that is a plain number (state loaded from an old checkpoint) becomes a tensor."""
+    step = st["step"]
+    if not isinstance(step, Tensor):
+        step = st["step"] = tensor(float(step))
+    data = step._data
+    data += 1
+    step._vc[0] += 1
+    return int(data)
+
+
+def step_count(st: dict) -> int:
+    """The number of steps taken so far (state["step"]) as an int."""
+    step = st["step"]
+    return int(step._data) if isinstance(step, Tensor) else int(step)
 
 
 def check_hyper(name: str, value, high=None, high_open: bool = False) -> None:
@@ -213,7 +237,11 @@ class Optimizer:
             p = id_map[k]
             entry = {}
             for name, v in value.items():
-                if isinstance(v, Tensor):
+                if name == "step":  # torch keeps the count as it was saved: a float CPU scalar
+                    entry[name] = (
+                        v.detach().to(device="cpu", copy=True) if isinstance(v, Tensor) else tensor(float(v))
+                    )
+                elif isinstance(v, Tensor):
                     if v.shape != p.shape and v.ndim and name not in self._whole_model_state:
                         raise ValueError(
                             f"optimizer state {name!r} has shape {tuple(v.shape)} but its parameter has {tuple(p.shape)}"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from ..backends import table_for
 from ..creation import full_like, zeros_like
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, advance_step, check_hyper, new_step
 
 
 def _gradient(p, grad, weight_decay, maximize):
@@ -76,12 +76,12 @@ class RMSprop(Optimizer):
                     continue
                 st = self.state.get(p)
                 if not st:
-                    st = self.state[p] = {"step": 0, "square_avg": zeros_like(p)}
+                    st = self.state[p] = {"step": new_step(), "square_avg": zeros_like(p)}
                     if momentum > 0:
                         st["momentum_buffer"] = zeros_like(p)
                     if centered:
                         st["grad_avg"] = zeros_like(p)
-                st["step"] += 1
+                advance_step(st)
                 xp = table_for(p).xp
                 w = p._data
                 g = _gradient(w, p.grad._data, group["weight_decay"], group["maximize"])
@@ -143,7 +143,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:  # torch makes the state at construction
             for p in group["params"]:
-                self.state[p] = {"step": 0, "sum": full_like(p, group["initial_accumulator_value"])}
+                self.state[p] = {"step": new_step(), "sum": full_like(p, group["initial_accumulator_value"])}
 
     def step(self, closure=None):
         loss = self._closure_loss(closure)
@@ -153,14 +153,17 @@ class Adagrad(Optimizer):
                     continue
                 st = self.state.get(p)
                 if not st:  # a group added after construction
-                    st = self.state[p] = {"step": 0, "sum": full_like(p, group["initial_accumulator_value"])}
-                st["step"] += 1
+                    st = self.state[p] = {
+                        "step": new_step(),
+                        "sum": full_like(p, group["initial_accumulator_value"]),
+                    }
+                step = advance_step(st)
                 xp = table_for(p).xp
                 w = p._data
                 g = _gradient(w, p.grad._data, group["weight_decay"], group["maximize"])
                 s = st["sum"]._data
                 s += g * g
-                clr = group["lr"] / (1 + (st["step"] - 1) * group["lr_decay"])
+                clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
                 w -= clr * (g / (xp.sqrt(s) + group["eps"]))
                 p._vc[0] += 1
         return loss

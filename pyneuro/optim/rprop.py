@@ -18,7 +18,7 @@ from __future__ import annotations
 from ..backends import table_for
 from ..creation import full_like, zeros_like
 from .adam_variants import scalar_state
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, advance_step, check_hyper, new_step
 
 
 class Rprop(Optimizer):
@@ -62,11 +62,11 @@ class Rprop(Optimizer):
                 st = self.state.get(p)
                 if not st:
                     st = self.state[p] = {
-                        "step": 0,
+                        "step": new_step(),
                         "prev": zeros_like(p),
                         "step_size": full_like(p, group["lr"]),
                     }
-                st["step"] += 1
+                advance_step(st)
                 xp = table_for(p).xp
                 g = -p.grad._data if group["maximize"] else p.grad._data.copy()
                 prev, size = st["prev"]._data, st["step_size"]._data
@@ -123,12 +123,12 @@ class ASGD(Optimizer):
                 st = self.state.get(p)
                 if not st:
                     st = self.state[p] = {
-                        "step": 0,
+                        "step": new_step(),
                         "eta": scalar_state(lr),
                         "mu": scalar_state(1.0),
                         "ax": zeros_like(p),
                     }
-                st["step"] += 1
+                step = advance_step(st)
                 w = p._data
                 g = -p.grad._data if group["maximize"] else p.grad._data
                 if group["weight_decay"]:
@@ -141,7 +141,6 @@ class ASGD(Optimizer):
                     ax += (w - ax) * mu
                 else:
                     ax[...] = w
-                step = st["step"]
                 st["eta"]._data[...] = lr / ((1 + lambd * lr * step) ** alpha)
                 st["mu"]._data[...] = 1 / max(1, step - t0)
                 p._vc[0] += 1
