@@ -40,6 +40,13 @@ _LEAF = "a leaf Variable that requires grad is being used in an in-place operati
 _VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
 
+def _random_dtype(t) -> np.dtype:
+    """The dtype a random fill of t is drawn in: its own floating dtype (torch's recipes
+    depend on it), else float64 (then cast)."""
+    dt = np.dtype(t._data.dtype)
+    return dt if dt.kind == "f" else np.dtype(np.float64)
+
+
 def _cast_error(exc, t, other):
     """NumPy's refusal to write a result into t's dtype (int_tensor += 0.5) as torch's RuntimeError."""
     if "Cannot cast ufunc" not in str(exc):
@@ -220,12 +227,12 @@ class InplaceMethods:
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
-        draw = _rng(generator).random(self.shape, dtype=np.float64)
-        return self.copy_((a + (b - a) * draw).astype(self._data.dtype))
+        """Fill with uniform draws in [a, b): torch's stream and arithmetic (_torch_stream.py)."""
+        return self.copy_(_rng(generator).uniform(self.shape, _random_dtype(self), a, b))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
-        draw = _rng(generator).standard_normal(self.shape, dtype=np.float64)
-        return self.copy_((mean + std * draw).astype(self._data.dtype))
+        """Fill with normal draws N(mean, std**2): torch's stream and arithmetic."""
+        return self.copy_(_rng(generator).normal(self.shape, _random_dtype(self), mean, std))
 
     def __setitem__(self, index, value):
         basic = isinstance(index, (_PY_INT, slice)) and not isinstance(index, _PY_BOOL)

@@ -2,7 +2,8 @@
 
 Every random draw in pyneuro (pn.rand/randn/randint/randperm, nn.init, DataLoader
 shuffling, random_split) goes through a `Generator`, so one `pn.manual_seed(0)` makes a
-whole training run reproducible. A Generator wraps NumPy's PCG64 bit generator; numbers
+whole training run reproducible. A Generator holds torch's CPU stream (_torch_stream.py:
+the same mt19937 and the same recipes), so a seed gives the numbers torch gives. Numbers
 are drawn on the host and then moved to the tensor's device, so a seed gives the same
 values on every backend and device.
 
@@ -22,6 +23,7 @@ import json
 import numpy as np
 
 from ._tensor_base import _wrap
+from ._torch_stream import TorchStream
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default initial seed
 
@@ -39,14 +41,14 @@ class Generator:
         """Reset the generator to `seed` (an int); returns self, like PyTorch."""
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise TypeError(f"manual_seed expected an int, got {type(seed).__name__}")
-        self._seed = int(seed)
-        self._state = None  # the NumPy generator is built on first draw (keeps import fast)
+        self._seed = int(seed) & ((1 << 64) - 1)  # torch keeps the seed as a uint64
+        self._state = None  # the stream is built on first draw (keeps import fast)
         return self
 
     @property
-    def _rng(self) -> np.random.Generator:
+    def _rng(self) -> TorchStream:
         if self._state is None:
-            self._state = np.random.Generator(np.random.PCG64(self._seed & ((1 << 128) - 1)))
+            self._state = TorchStream(self._seed)
         return self._state
 
     def seed(self) -> int:
@@ -60,7 +62,7 @@ class Generator:
 
     def get_state(self):
         """The full generator state as a uint8 Tensor (JSON bytes); pn.save can store it."""
-        blob = json.dumps({"seed": self._seed, "bit_generator": self._rng.bit_generator.state})
+        blob = json.dumps({"seed": self._seed, "mt19937": self._rng.state()})
         return _wrap(np.frombuffer(blob.encode(), dtype=np.uint8).copy(), "cpu")
 
     def set_state(self, state) -> Generator:
@@ -72,8 +74,8 @@ class Generator:
                 else np.asarray(state, dtype=np.uint8).tobytes()
             )
             data = json.loads(raw.decode())
-            rng = np.random.Generator(np.random.PCG64())
-            rng.bit_generator.state = data["bit_generator"]
+            rng = TorchStream(0)
+            rng.set_state(data["mt19937"])
         except Exception as exc:
             raise ValueError(
                 f"set_state: not a pyneuro Generator state ({type(exc).__name__}: {exc})"
@@ -84,8 +86,8 @@ class Generator:
 
     # ------------------------------------------------------------------ draws (host NumPy)
     @property
-    def numpy(self) -> np.random.Generator:
-        """The underlying numpy.random.Generator (for code that wants NumPy draws)."""
+    def numpy(self) -> TorchStream:
+        """The stream, with numpy.random.Generator's method names (for code that wants NumPy draws)."""
         return self._rng
 
     def __repr__(self) -> str:
@@ -132,7 +134,7 @@ def fork_rng(
         set_rng_state(state)
 
 
-def _rng(generator) -> np.random.Generator:
+def _rng(generator) -> TorchStream:
     if generator is None:
         return default_generator._rng
     if not isinstance(generator, Generator):

@@ -1,0 +1,287 @@
+"""PyTorch's CPU random streams, reproduced draw for draw.
+
+`torch.manual_seed(s)` seeds a 32-bit Mersenne Twister (mt19937) with the low 32 bits of s,
+and every CPU sampler turns the twister's 32-bit words into numbers in a fixed, documented
+way. pyneuro's Generator (random.py) keeps the same twister and the same recipes, so
+
+    >>> pn.manual_seed(0); pn.randn(3)      # prints what torch.manual_seed(0); torch.randn(3) prints
+    tensor([ 1.5410, -0.2934, -2.1788])
+
+and a course notebook's numbers (weights, shuffles, dropout masks) are the ones in its text.
+NumPy's MT19937 bit generator produces the words; only its seeding differs from torch's, so
+the seed is turned into the twister's 624-word key here (the reference init_genrand recipe).
+
+The recipes (each checked against torch 2.13 in tests/test_torch_stream.py):
+
+* word: one 32-bit output; word64 = (first word << 32) | second word.
+* uniform float32 in [0, 1): the low 24 bits of a word times 2**-24 (float64: the low 53 bits
+  of a word64 times 2**-53; float16: 11 bits). uniform_(a, b) is then u * (b - a) + a in the
+  tensor's dtype.
+* integers in [low, high): word % (high - low) + low (word64 when the range needs 33+ bits);
+  random_() on int64: word64 % 2**63.
+* randperm(n): start from 0..n-1 and for i = 0..n-2 swap element i with element
+  i + word % (n - i).
+* bernoulli(p) for a Python float p: uniform float64 < p (float32 tensor p: uniform float32).
+  Dropout draws bernoulli(1 - p) and keeps the ones.
+* normal, fewer than 16 values: Box-Muller in float64 from two uniform float64s
+  (r = sqrt(-2 log1p(-u2)), theta = 2 pi u1), returning r cos(theta) and caching r sin(theta)
+  for the next call (the cache lives in the generator and is cleared by manual_seed).
+* normal, 16 or more float32 values: first one uniform float32 per value, then Box-Muller on
+  blocks of 16 (values j and j + 8 of a block are the pair), computed with the cephes
+  polynomial log and sin/cos approximations torch's AVX2 kernel uses, rounded as its compiled
+  code rounds (fused multiply-adds where the compiler fuses them) so the results are
+  bit-identical. When the count is not a multiple of 16, the last 16 values are drawn again
+  and recomputed. float64: the same blocks in float64 with exact log/sin/cos.
+
+Samplers torch builds from other pieces (exponential, gamma, Poisson, ...) draw from a NumPy
+generator seeded by four words of the stream: reproducible under a seed, not torch's values.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_F32 = np.float32
+_MASK32 = np.uint64(0xFFFFFFFF)
+_SHIFT32 = np.uint64(32)
+_DIGITS = {np.dtype(np.float16): 11, np.dtype(np.float32): 24, np.dtype(np.float64): 53}
+
+
+def _key(seed: int) -> np.ndarray:
+    """mt19937's 624-word state for a 32-bit seed (the reference init_genrand)."""
+    key = np.empty(624, np.uint32)
+    s = seed & 0xFFFFFFFF
+    key[0] = s
+    for j in range(1, 624):
+        s = (1812433253 * (s ^ (s >> 30)) + j) & 0xFFFFFFFF
+        key[j] = s
+    return key
+
+
+class TorchStream:
+    """One generator's stream: torch's mt19937 plus its cached second normal value."""
+
+    __slots__ = ("_bits", "_cached_normal")
+
+    def __init__(self, seed: int):
+        self._bits = np.random.MT19937()
+        self._bits.state = {"bit_generator": "MT19937", "state": {"key": _key(seed), "pos": 624}}
+        self._cached_normal = None
+
+    # ------------------------------------------------------------------ state
+    def state(self) -> dict:
+        st = self._bits.state["state"]
+        return {"key": [int(k) for k in st["key"]], "pos": int(st["pos"]), "normal": self._cached_normal}
+
+    def set_state(self, state: dict) -> None:
+        key = np.asarray(state["key"], dtype=np.uint32)
+        if key.shape != (624,) or not 0 <= int(state["pos"]) <= 624:
+            raise ValueError("not an mt19937 state")
+        self._bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": int(state["pos"])}}
+        cached = state.get("normal")
+        self._cached_normal = None if cached is None else float(cached)
+
+    # ------------------------------------------------------------------ raw words
+    def words(self, n: int) -> np.ndarray:
+        """n 32-bit outputs (as uint64)."""
+        return self._bits.random_raw(int(n))
+
+    def words64(self, n: int) -> np.ndarray:
+        w = self.words(2 * n)
+        return (w[0::2] << _SHIFT32) | (w[1::2] & _MASK32)
+
+    # ------------------------------------------------------------------ uniform
+    def _unit(self, n: int, dtype) -> np.ndarray:
+        """n uniform values in [0, 1) of `dtype`, from 24 bits (float32), 53 (float64), 11 (float16)."""
+        dtype = np.dtype(dtype)
+        digits = _DIGITS.get(dtype, 24)
+        if digits == 53:
+            return (self.words64(n) & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0**-53
+        ints = self.words(n) & np.uint64((1 << digits) - 1)
+        return (ints.astype(_F32) * _F32(2.0**-digits)).astype(dtype if digits != 24 else _F32, copy=False)
+
+    def uniform(self, shape, dtype=np.float32, low=0.0, high=1.0) -> np.ndarray:
+        """Tensor.uniform_(low, high): u * (high - low) + low in the tensor's dtype."""
+        shape = tuple(shape)
+        dtype = np.dtype(dtype)
+        calc = np.float64 if dtype == np.float64 else _F32  # float16 computes in float32, like torch
+        u = self._unit(int(np.prod(shape, dtype=np.int64)), dtype).astype(calc, copy=False)
+        lo, hi = calc(dtype.type(low)), calc(dtype.type(high))
+        if lo != 0 or hi != 1:
+            u = u * (hi - lo) + lo
+        return u.astype(dtype, copy=False).reshape(shape)
+
+    # ------------------------------------------------------------------ normal
+    def normal(self, shape, dtype=np.float32, mean=0.0, std=1.0) -> np.ndarray:
+        """Tensor.normal_(mean, std), torch's CPU kernel for a contiguous tensor."""
+        shape = tuple(shape)
+        dtype = np.dtype(dtype)
+        n = int(np.prod(shape, dtype=np.int64))
+        if n < 16:
+            out = np.array([self._scalar_normal() for _ in range(n)], dtype=np.float64) * std + mean
+        elif dtype == np.float32:
+            out = self._fill(n, _F32, _box_muller_f32, mean, std)
+        else:
+            out = self._fill(n, np.float64, _box_muller_f64, mean, std)
+        return out.astype(dtype, copy=False).reshape(shape)
+
+    def _scalar_normal(self) -> float:
+        if self._cached_normal is not None:
+            z, self._cached_normal = self._cached_normal, None
+            return z
+        u1, u2 = self._unit(2, np.float64).tolist()
+        r = math.sqrt(-2.0 * math.log1p(-u2))  # the C library's functions, as torch's
+        theta = 2.0 * math.pi * u1
+        self._cached_normal = r * math.sin(theta)
+        return r * math.cos(theta)
+
+    def _fill(self, n, dtype, block_fn, mean, std) -> np.ndarray:
+        data = self._unit(n, dtype)
+        full = n - n % 16
+        data[:full] = block_fn(data[:full].reshape(-1, 16), mean, std).reshape(-1)
+        if full != n:  # the last 16 values are drawn again and recomputed
+            data[n - 16 :] = block_fn(self._unit(16, dtype).reshape(1, 16), mean, std).reshape(-1)
+        return data
+
+    # ------------------------------------------------------------------ integers
+    def integers(self, low, high=None, size=None, dtype=np.int64) -> np.ndarray:
+        """random_(low, high) / randint: word % (high - low) + low. (numpy.random.Generator's
+        signature: integers(high) means [0, high).)"""
+        if high is None:
+            low, high = 0, low
+        shape = () if size is None else _as_shape(size)
+        n = int(np.prod(shape, dtype=np.int64))
+        span = int(high) - int(low)
+        w = self.words64(n) if span >= 1 << 32 else self.words(n)
+        return (
+            ((w % np.uint64(span)).astype(np.int64) + np.int64(low)).astype(dtype, copy=False).reshape(shape)
+        )
+
+    def random_int64(self, shape) -> np.ndarray:
+        """random_() on int64 with no bounds: word64 % 2**63."""
+        shape = tuple(shape)
+        w = self.words64(int(np.prod(shape, dtype=np.int64)))
+        return (w & np.uint64((1 << 63) - 1)).astype(np.int64).reshape(shape)
+
+    def permutation(self, n: int) -> np.ndarray:
+        """randperm(n): torch's swap sequence."""
+        n = int(n)
+        perm = list(range(n))
+        if n > 1:
+            offsets = (self.words(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
+            for i, z in enumerate(offsets):
+                j = i + z
+                perm[i], perm[j] = perm[j], perm[i]
+        return np.asarray(perm, dtype=np.int64)
+
+    # ------------------------------------------------------------------ bernoulli
+    def bernoulli(self, p, shape=None) -> np.ndarray:
+        """A bool mask: uniform < p. A Python float p (or a float64 array) compares a float64
+        uniform; a float32/float16 array p a float32 one, as torch's two kernels do."""
+        if isinstance(p, np.ndarray):
+            shape = p.shape if shape is None else tuple(shape)
+            p = np.broadcast_to(p, shape)
+            unit = self._unit(p.size, np.float64 if p.dtype == np.float64 else _F32).reshape(shape)
+            return unit < p
+        shape = tuple(shape)
+        return self._unit(int(np.prod(shape, dtype=np.int64)), np.float64).reshape(shape) < float(p)
+
+    # ------------------------------------------------------------------ NumPy-generator forms
+    # The draw sites written against numpy.random.Generator (rand, randn, randint, randperm)
+    # reach the recipes above through these names.
+    def random(self, size=None, dtype=np.float64) -> np.ndarray:
+        return self.uniform(() if size is None else _as_shape(size), dtype)
+
+    def standard_normal(self, size=None, dtype=np.float64) -> np.ndarray:
+        return self.normal(() if size is None else _as_shape(size), dtype)
+
+    def __getattr__(self, name):
+        """Any other sampler (exponential, gamma, poisson, ...): a NumPy generator seeded by
+        four words of this stream, so it is reproducible under a seed and advances it."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        seed = [int(w) for w in self.words(4)]
+        return getattr(np.random.Generator(np.random.PCG64(seed)), name)
+
+
+def _as_shape(size) -> tuple:
+    return (int(size),) if isinstance(size, (int, np.integer)) else tuple(int(s) for s in size)
+
+
+# ----------------------------------------------------------------------------- Box-Muller blocks
+def _fma(a, b, c) -> np.ndarray:
+    """a * b + c rounded once to float32 (the product of two floats is exact in float64)."""
+    return (np.asarray(a, np.float64) * np.asarray(b, np.float64) + np.asarray(c, np.float64)).astype(_F32)
+
+
+_LOG_P = (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1)
+_LOG_P += (-1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1)
+
+
+def _log_f32(x: np.ndarray) -> np.ndarray:
+    """Natural log of positive float32s by the cephes recipe: x = m * 2**e with m in
+    [sqrt(1/2), sqrt(2)), then log(m) from a degree-9 polynomial in m - 1."""
+    x = np.maximum(x, np.array(0x00800000, np.int32).view(_F32))  # denormals to the smallest normal
+    bits = x.view(np.int32)
+    e = ((bits >> 23) - 0x7F).astype(_F32) + _F32(1)
+    m = ((bits & ~0x7F800000) | np.array(0.5, _F32).view(np.int32)).view(_F32)  # in [0.5, 1)
+    small = m < _F32(0.707106781186547524)
+    e = e - small.astype(_F32)
+    m = (m - _F32(1)) + np.where(small, m, _F32(0))  # m - 1, or 2m - 1 when m < sqrt(1/2)
+    z = m * m
+    y = np.full_like(m, _F32(_LOG_P[0]))
+    for c in _LOG_P[1:]:
+        y = _fma(y, m, _F32(c))
+    y = _fma(y * m, z, e * _F32(-2.12194440e-4))
+    y = _fma(-z, _F32(0.5), y)
+    return _fma(e, _F32(0.693359375), m + y)
+
+
+def _sincos_f32(x: np.ndarray):
+    """(sin x, cos x) for float32 x >= 0 by the cephes recipe: reduce by multiples of pi/4
+    (pi/4 split in three parts for an exact reduction), then one of two polynomials."""
+    j = (x * _F32(1.27323954473516)).astype(np.int32)  # x / (pi/4), truncated
+    j = (j + 1) & ~1
+    y = j.astype(_F32)
+    r = _fma(y, _F32(-0.78515625), x)
+    r = _fma(y, _F32(-2.4187564849853515625e-4), r)
+    r = _fma(y, _F32(-3.77489497744594108e-8), r)
+    z = r * r
+    cos_poly = _fma(_F32(2.443315711809948e-5), z, _F32(-1.388731625493765e-3))
+    cos_poly = _fma(cos_poly, z, _F32(4.166664568298827e-2))
+    cos_poly = _fma(cos_poly * z, z, -(z * _F32(0.5))) + _F32(1)
+    sin_poly = _fma(_F32(-1.9515295891e-4), z, _F32(8.3321608736e-3))
+    sin_poly = _fma(sin_poly, z, _F32(-1.6666654611e-1))
+    sin_poly = _fma(sin_poly * z, r, r)
+    first = (j & 2) == 0
+    s = np.where(first, sin_poly, cos_poly)
+    c = np.where(first, cos_poly, sin_poly)
+    s = np.where((j & 4) != 0, -s, s)
+    c = np.where((~(j - 2) & 4) != 0, -c, c)
+    return s, c
+
+
+def _box_muller_f32(block: np.ndarray, mean, std) -> np.ndarray:
+    """Blocks of 16 uniform float32s -> 16 normals: (j, j + 8) is one Box-Muller pair."""
+    radius = np.sqrt(_F32(-2) * _log_f32(_F32(1) - block[:, :8]))
+    s, c = _sincos_f32(_F32(2.0 * np.pi) * block[:, 8:])
+    mean, std = _F32(mean), _F32(std)
+    return np.concatenate([_fma(radius * c, std, mean), _fma(radius * s, std, mean)], axis=1)
+
+
+_LOG, _COS, _SIN = (np.frompyfunc(f, 1, 1) for f in (math.log, math.cos, math.sin))
+
+
+def _libm(fn, x: np.ndarray) -> np.ndarray:
+    """fn(x) by the C library, as torch's float64 kernel calls it (NumPy's own SIMD float64
+    log/sin/cos differ from it by an ulp or two in about 0.2% of cases)."""
+    return fn(x).astype(np.float64)
+
+
+def _box_muller_f64(block: np.ndarray, mean, std) -> np.ndarray:
+    radius = np.sqrt(-2.0 * _libm(_LOG, 1.0 - block[:, :8]))
+    theta = 2.0 * np.pi * block[:, 8:]
+    pair = [radius * _libm(f, theta) for f in (_COS, _SIN)]
+    return np.concatenate([p * std + mean for p in pair], axis=1)

@@ -1,0 +1,143 @@
+"""A seed gives torch's numbers: pyneuro's Generator reproduces torch's CPU random streams
+(pyneuro/_torch_stream.py), draw for draw and bit for bit, for the samplers a course notebook
+or a tutorial uses: rand, randn, randint, randperm, uniform_, normal_, bernoulli, layer
+initialisation, dropout masks and DataLoader shuffling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+SEEDS = [0, 1, 42, 2**32 + 5, 2**63 + 11]
+
+
+def _same(a, b):
+    a = a.detach().numpy() if hasattr(a, "detach") else np.asarray(a)
+    b = b.detach().numpy() if hasattr(b, "detach") else np.asarray(b)
+    assert a.dtype == b.dtype and a.shape == b.shape
+    np.testing.assert_array_equal(a, b)
+
+
+DRAWS = {
+    "rand": lambda m: m.rand(5),
+    "rand 2-d float64": lambda m: m.rand(3, 7, dtype=m.float64),
+    "randn < 16": lambda m: m.randn(3),
+    "randn 16": lambda m: m.randn(16),
+    "randn odd": lambda m: m.randn(5, 7),
+    "randn large": lambda m: m.randn(300, 301),
+    "randn float64 < 16": lambda m: m.randn(2, 3, dtype=m.float64),
+    "randn float64": lambda m: m.randn(37, dtype=m.float64),
+    "randint": lambda m: m.randint(0, 10, (20,)),
+    "randint negative low": lambda m: m.randint(-7, 3, (4, 5)),
+    "randint wide": lambda m: m.randint(-5, 2**40, (6,)),
+    "randperm": lambda m: m.randperm(50),
+    "randperm 1": lambda m: m.randperm(1),
+    "uniform_": lambda m: m.empty(40).uniform_(-0.3, 0.7),
+    "normal_ small": lambda m: m.empty(5).normal_(2.0, 0.5),
+    "normal_ large": lambda m: m.empty(8, 9).normal_(-1.0, 3.0),
+    "rand_like": lambda m: m.rand_like(m.zeros(4, 4)),
+    "randn_like": lambda m: m.randn_like(m.zeros(17)),
+}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", list(DRAWS))
+def test_a_seed_gives_torchs_numbers(name, seed):
+    pn.manual_seed(seed)
+    torch.manual_seed(seed)
+    draw = DRAWS[name]
+    _same(draw(pn), draw(torch))
+    _same(draw(pn), draw(torch))  # and the stream goes on in step
+
+
+def test_a_sequence_of_mixed_draws_stays_in_step():
+    """The cached second normal of a small randn carries over to the next small randn."""
+    pn.manual_seed(3)
+    torch.manual_seed(3)
+    for make in ([lambda m: m.randn(1)] * 3) + [
+        lambda m: m.rand(2),
+        lambda m: m.randn(3),
+        lambda m: m.randint(5, (2,)),
+    ]:
+        _same(make(pn), make(torch))
+
+
+def test_explicit_generators_and_their_state():
+    g, tg = pn.Generator().manual_seed(7), torch.Generator().manual_seed(7)
+    _same(pn.randn(20, generator=g), torch.randn(20, generator=tg))
+    state = g.get_state()
+    a = pn.randn(3, generator=g)
+    _same(a, torch.randn(3, generator=tg))
+    g.set_state(state)
+    _same(pn.randn(3, generator=g), a)
+
+
+def test_default_seed_is_torchs():
+    """Without manual_seed, the default generator starts from torch's default seed."""
+    assert pn.initial_seed() == torch.initial_seed() or pn.Generator().initial_seed() == 67280421310721
+    _same(pn.randn(4, generator=pn.Generator()), torch.randn(4, generator=torch.Generator()))
+
+
+def test_layers_initialise_as_torchs():
+    pn.manual_seed(0)
+    torch.manual_seed(0)
+    for make in (
+        lambda m: m.nn.Linear(784, 256),
+        lambda m: m.nn.Linear(3, 2),
+        lambda m: m.nn.Conv2d(3, 8, 3),
+        lambda m: m.nn.Embedding(10, 4),
+        lambda m: m.nn.LSTM(5, 6),
+    ):
+        a, b = make(pn), make(torch)
+        for (name, p), (tname, tp) in zip(a.named_parameters(), b.named_parameters()):
+            assert name == tname
+            _same(p, tp)
+
+
+def test_dropout_masks_are_torchs():
+    pn.manual_seed(0)
+    torch.manual_seed(0)
+    x = np.arange(1, 41, dtype=np.float32).reshape(5, 8)
+    for p in (0.5, 0.2):
+        a = pn.nn.functional.dropout(pn.from_numpy(x), p)
+        b = torch.nn.functional.dropout(torch.from_numpy(x), p)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+        np.testing.assert_array_equal(a.numpy() == 0, b.numpy() == 0)
+
+
+def test_bernoulli_is_torchs():
+    pn.manual_seed(1)
+    torch.manual_seed(1)
+    _same(pn.empty(30).bernoulli_(0.3), torch.empty(30).bernoulli_(0.3))
+    p = np.linspace(0, 1, 25, dtype=np.float32)
+    _same(pn.bernoulli(pn.from_numpy(p)), torch.bernoulli(torch.from_numpy(p)))
+
+
+def test_dataloader_shuffles_as_torch():
+    pn.manual_seed(0)
+    torch.manual_seed(0)
+    a = [b.tolist() for b in pn.utils.data.DataLoader(list(range(10)), batch_size=4, shuffle=True)]
+    b = [b.tolist() for b in torch.utils.data.DataLoader(list(range(10)), batch_size=4, shuffle=True)]
+    assert a == b
+
+
+def test_random_split_as_torch():
+    pn.manual_seed(0)
+    torch.manual_seed(0)
+    a = pn.utils.data.random_split(range(10), [3, 7])
+    b = torch.utils.data.random_split(range(10), [3, 7])
+    assert [list(s) for s in a] == [list(s) for s in b]
+
+
+def test_state_round_trip_and_bad_state():
+    pn.manual_seed(5)
+    state = pn.get_rng_state()
+    a = pn.randn(3)
+    pn.set_rng_state(state)
+    _same(pn.randn(3), a)
+    with pytest.raises(ValueError):
+        pn.set_rng_state(pn.zeros(10, dtype=pn.uint8))
