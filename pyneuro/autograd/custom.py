@@ -20,8 +20,13 @@ ctx in forward are there in backward. What torch's ctx offers: save_for_backward
 saved_tensors (checked against in-place changes, freed after backward), needs_input_grad,
 mark_non_differentiable, set_materialize_grads; the setup_context(ctx, inputs, output) form;
 `once_differentiable` (function.py); double backward, when the backward is written in
-differentiable ops. Not supported: more than one tensor output and mark_dirty (forward that
-changes an input in place); each raises NotImplementedError.
+differentiable ops; mark_dirty (a forward that changes an input in place and returns it).
+
+A forward that returns several tensors gets one small `_Output` node per differentiable output,
+each feeding the one `_CtxNode`: backward gives an output's gradient to its slot of a `_Grads`,
+the engine sums those like arrays, and the node calls the user's backward with one gradient per
+output (zeros for an output no gradient reached, or None after set_materialize_grads(False)).
+Every output shows the `_CtxNode` as its grad_fn, as torch's outputs share theirs.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from .._tensor_base import TensorBase, _wrap
 from ..backends._registry import current as _current_backend
 from .function import Function, _as_torch_error, _ctx_apply, _mixed_devices
 from .grad_mode import _GradMode, no_grad
+from .inplace import rebase
 
 
 class _CtxNode(Function):
@@ -63,10 +69,7 @@ class _CtxNode(Function):
         self._non_differentiable = {id(t) for t in tensors}
 
     def mark_dirty(self, *tensors) -> None:
-        raise NotImplementedError(
-            "ctx.mark_dirty (a custom Function that changes an input in place) is not supported by pyneuro; "
-            "return a new tensor instead"
-        )
+        self._dirty = tensors
 
     def set_materialize_grads(self, value: bool) -> None:
         self.materialize_grads = bool(value)
@@ -74,20 +77,36 @@ class _CtxNode(Function):
     # ------------------------------------------------------------------ the engine's side
     def backward(self, g):
         with no_grad():
-            grads = self.tensor_grads(_wrap(g, self.device))
+            if isinstance(g, _Grads):
+                g = _Grads(tuple(None if a is None else _wrap(a, self.device) for a in g.items))
+            else:
+                g = _wrap(g, self.device)
+            grads = self.tensor_grads(g)
         return tuple(None if gi is None else gi._data for gi in grads)
 
+    def _output_grads(self, g):
+        """The gradients backward receives: one per output of forward (a _Grads for several)."""
+        if not isinstance(g, _Grads):
+            return (g,)
+        out = []
+        for gi, (shape, dtype, device) in zip(g.items, self._outputs):
+            if gi is None and self.materialize_grads and shape is not None:
+                gi = _wrap(self.bk.xp.zeros(shape, dtype=dtype), device)
+            out.append(gi)
+        return tuple(out)
+
     def tensor_grads(self, grad):
-        """The user's backward on the gradient Tensor, checked: one Tensor (or None) per input.
+        """The user's backward on the gradient Tensor(s), checked: one Tensor (or None) per input.
         create_graph=True calls it directly, under grad mode (graph_rules.py): a backward
         written in differentiable ops then records its graph, as in torch."""
         fn = self._fn
         once = getattr(fn.backward, "_once_differentiable", False)
+        grads_in = self._output_grads(grad)
         if once:
             with no_grad():
-                result = fn.backward(self, grad)
+                result = fn.backward(self, *grads_in)
         else:
-            result = fn.backward(self, grad)
+            result = fn.backward(self, *grads_in)
         grads = result if isinstance(result, tuple) else (result,)
         if len(grads) != len(self.inputs):
             raise RuntimeError(
@@ -110,6 +129,40 @@ class _CtxNode(Function):
                 )
             out.append(_OnceDifferentiable.apply(gi, *self.inputs) if once and _GradMode.enabled else gi)
         return tuple(out)
+
+
+class _Grads:
+    """The gradients of a multi-output Function's outputs, one slot each (None: none reached it).
+    The engines add two of these as they add two gradient arrays (or Tensors)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items):
+        self.items = items
+
+    def __add__(self, other):
+        return _Grads(
+            tuple(b if a is None else a if b is None else a + b for a, b in zip(self.items, other.items))
+        )
+
+
+class _Output(Function):
+    """Output `slot` of a multi-output custom Function: hands its gradient to that slot."""
+
+    saves_tensors = False
+
+    def forward(self, *arrays):  # never applied: apply_ctx builds it
+        raise NotImplementedError
+
+    def backward(self, g):
+        slot, n = self.saved
+        return (_Grads(tuple(g if i == slot else None for i in range(n))),)
+
+    def torch_node(self):
+        return self.nexts[0].torch_node()  # torch shows the Function's node as every output's grad_fn
+
+    def name(self) -> str:
+        return self.nexts[0].name()
 
 
 class _OnceDifferentiable(Function):
@@ -135,8 +188,10 @@ def apply_ctx(cls, args, kwargs):
     node._fn = cls
     node._to_save = ()
     node._non_differentiable = ()
+    node._dirty = ()
     node.materialize_grads = True
     node.saved = ()
+    node.versions = ()
     device = None
     for a in args:
         if isinstance(a, TensorBase):
@@ -157,27 +212,61 @@ def apply_ctx(cls, args, kwargs):
                 setup(node, args, out)
     except (ValueError, TypeError) as exc:
         raise _as_torch_error(exc, cls) from None
-    if isinstance(out, tuple):
-        if sum(isinstance(o, TensorBase) for o in out) > 1:
-            raise NotImplementedError(
-                f"{cls.__name__}.forward returned {len(out)} tensors: custom Functions with more than "
-                "one output are not supported by pyneuro"
-            )
-        return out  # one tensor with plain values: not differentiable through them
-    if not isinstance(out, TensorBase):
-        return out
-    requires = any(node.needs_input_grad) and grad_mode and id(out) not in node._non_differentiable
-    if not requires:
-        return _wrap(out._data, out.device)
+    outs = out if isinstance(out, tuple) else (out,)
+    for t in node._dirty:
+        if t._node is None and t._req and grad_mode:
+            raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
+    requires = any(node.needs_input_grad) and grad_mode
+    if not requires:  # plain tensors out (a dirtied input is handed back itself, as torch does)
+        plain = tuple(_plain(o, node) for o in outs)
+        return plain if isinstance(out, tuple) else plain[0]
     node.inputs = args
     node.needs = node.needs_input_grad
     node.nexts = tuple(a._node if isinstance(a, TensorBase) else None for a in args)
-    result = _wrap(out._data, out.device, node, True)
-    saved = tuple(result if t is out else t for t in node._to_save)
-    node.saved = saved
-    node.versions = tuple(
-        (t._vc, t._vc[0], t._data, t if t is not result else node) for t in saved if t is not None
+    node._outputs = tuple(
+        (o._data.shape, o._data.dtype, o.device) if isinstance(o, TensorBase) else (None, None, None)
+        for o in outs
     )
+    single = not isinstance(out, tuple)
+    results = tuple(_recorded(node, o, slot, len(outs), single) for slot, o in enumerate(outs))
+    final = {id(o): r for o, r in zip(outs, results) if isinstance(o, TensorBase)}
+    saved = tuple(final.get(id(t), t) if t is not None else None for t in node._to_save)
+    node.saved = saved
+    node.versions = tuple((t._vc, t._vc[0], t._data, t) for t in saved if t is not None)
+    return results[0] if single else results
+
+
+def _plain(o, node):
+    """An output of forward outside the graph: a dirtied input itself, else a new leaf tensor."""
+    if not isinstance(o, TensorBase):
+        return o
+    if any(o is t for t in node._dirty):
+        return o
+    return _wrap(o._data, o.device)
+
+
+def _recorded(node, o, slot, n, single):
+    """Output `slot` of forward in the graph: its node is `node` itself (one output) or an _Output
+    feeding it; an output marked non-differentiable, or not floating, is a plain tensor."""
+    if not isinstance(o, TensorBase):
+        return o
+    if id(o) in node._non_differentiable or o._data.dtype.kind not in "fc":
+        return _plain(o, node)
+    if single:
+        producer = node
+    else:
+        producer = _Output.__new__(_Output)
+        producer.bk, producer.device, producer.saved, producer.versions = node.bk, node.device, (slot, n), ()
+        producer.inputs, producer.needs, producer.nexts = (
+            (_wrap(o._data, o.device, node, True),),
+            (True,),
+            (node,),
+        )
+    result = _wrap(o._data, o.device, producer, True)
+    if any(o is t for t in node._dirty):  # o was changed in place by forward: o itself is now the output
+        o._vc[0] += 1  # torch counts the Function's in-place change too
+        rebase(o, result)
+        return o
     return result
 
 

@@ -22,7 +22,7 @@ import math
 
 from .._tensor_base import TensorBase, _wrap
 from ..backends._registry import table_for
-from .custom import _CtxNode
+from .custom import _CtxNode, _Output
 from .elementwise import (
     Abs,
     Add,
@@ -619,6 +619,12 @@ def _copy_slices(node, g):
     if _need(node, 1):
         g_r = Index.apply(flat, index=region, advanced=True)
     return g_base, g_r
+
+
+@rule(_Output)
+def _custom_output(node, g):
+    """One output of a multi-output custom Function: its gradient into its slot (custom.py)."""
+    return node.backward(g)
 
 
 @rule(_CtxNode)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .._shapes import normalize_dims as _normalize_dims
+from .._tensor_base import TensorBase
 from .function import Function, ShapeError, SliceGrad, _scatter_add, _unbroadcast
 
 # ----------------------------------------------------------------------------- shapes and indexing
@@ -228,9 +229,19 @@ class Named(Function):
         return self.saved
 
 
-def named(t, torch_name: str):
-    """t under torch's node name when it records a graph (no node, and no cost, otherwise)."""
-    return Named.apply(t, torch_name=torch_name) if t._node is not None else t
+def named(t, torch_name: str, reads=()):
+    """t under torch's node name when it records a graph (no node, and no cost, otherwise).
+
+    reads: the tensors torch's own node saves for its backward (F.leaky_relu's input, layer_norm's
+    input and weight, ...). pyneuro's composition may not read them again, but an in-place change
+    of one after the op still makes backward raise torch's RuntimeError: the node records their
+    versions now and the engine checks them when it reaches it (Function.check_versions)."""
+    if t._node is None:
+        return t
+    out = Named.apply(t, torch_name=torch_name)
+    if reads and out._node is not None:
+        out._node.versions = tuple((a._vc, a._vc[0], a._data, a) for a in reads if isinstance(a, TensorBase))
+    return out
 
 
 class Clone(Function):
