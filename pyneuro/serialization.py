@@ -11,13 +11,19 @@ reads a pyneuro state dict straight into the equivalent torch module:
     the rest       every tensor's little-endian bytes, back to back; offsets count from here
 
 A flat state dict {name: Tensor} becomes tensors named exactly as its keys ("0.weight").
-Anything else pn.save accepts (optimizer state, epochs, strings, nested lists, tuples and
-dicts with int keys) is described by the JSON tree in the "pyneuro" metadata entry:
+Anything else pn.save accepts (optimizer state, epochs, strings, nested lists, tuples, sets and
+dicts) is described by the JSON tree in the "pyneuro" metadata entry:
 numbers, strings, bools and None as themselves; lists as lists; dicts as
-{"__dict__": [[key, value], ...]}; tuples as {"__tuple__": [...]}; tensors as
-{"__tensor__": NAME} and NumPy arrays as {"__ndarray__": NAME}, where NAME is the tensor's
-dotted path ("optimizer.state.0.exp_avg"). A safetensors file without that entry (written by
-torch) loads as a dict {name: Tensor}.
+{"__dict__": [[key, value], ...]} (OrderedDicts as "__odict__"; a tuple key as a "__tuple__"
+node); tuples as {"__tuple__": [...]}, sets as {"__set__": [...]} ("__frozenset__"); tensors
+as {"__tensor__": NAME} and NumPy arrays as {"__ndarray__": NAME}, where NAME is the tensor's
+dotted path ("optimizer.state.0.exp_avg"). Tensors whose memory overlaps (the same tensor
+twice, views of one tensor, tied weights) are stored once, as the span of memory they cover,
+and each as {"__tensor_ex__": {"storage": NAME, "offset": k, "shape": [...], "stride": [...],
+"requires_grad": b, "parameter": b}}, a strided view into it (offset and strides counted in
+elements), so they share memory again after loading, as torch's do; the same entry without
+offset/shape/stride brings back requires_grad or an nn.Parameter. A safetensors file without
+the "pyneuro" entry (written by torch) loads as a dict {name: Tensor}.
 
 Saving is atomic: the bytes go to a temporary file beside the target (".NAME.tmp-PID-XXXX"),
 which is flushed, fsync'ed and then renamed over the target (os.replace), and the folder is
@@ -30,27 +36,33 @@ byte size against its shape, offsets inside the file without overlaps or holes, 
 nesting depth. Version-1 files (.npz archives with a "__pyneuro__" header, written by
 earlier pyneuro) still load, with the same checks; a compressed member that would expand
 more than MAX_EXPANSION times is refused unless `allow_large=True`. Anything malformed
-raises CheckpointError (a ValueError and a RuntimeError, like torch's) naming the file.
+raises CheckpointError naming the file: a ValueError, and the RuntimeError and
+UnpicklingError torch raises for a damaged file (an empty one is also an EOFError).
 """
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import math
 import os
+import pickle
 import struct
 import tempfile
 import zipfile
 import zlib
+from collections import OrderedDict
 
 import numpy as np
 
 from ._errors import ArgumentError
-from .tensor import Tensor, _backend, _device
+from .tensor import Tensor, _device
 
 MAGIC = "pyneuro"
-VERSION = 2  # 1: .npz archives (still read); 2: safetensors
+VERSION = (
+    3  # 1: .npz archives (still read); 2: safetensors; 3: + shared memory, requires_grad, Parameter, sets
+)
 _META_KEY = "pyneuro"
 _V1_HEADER = "__pyneuro__"
 
@@ -73,12 +85,26 @@ MAX_EXPANSION = 100  # a compressed .npz member may expand at most this much (al
 _SMALL = 1 << 20  # members under 1 MiB are never refused for their ratio
 
 
-class CheckpointError(ArgumentError):
-    """A file pn.load cannot read: a ValueError (pyneuro's promise) and a RuntimeError (torch's)."""
+class CheckpointError(ArgumentError, pickle.UnpicklingError):
+    """A file pn.load cannot read: a ValueError (pyneuro's promise), and a RuntimeError and an
+    UnpicklingError (what torch.load raises for a damaged zip or pickle)."""
+
+
+class EmptyCheckpointError(CheckpointError, EOFError):
+    """pn.load of an empty file or of a stream read to its end: also an EOFError, as torch's."""
+
+
+class SaveFolderMissingError(FileNotFoundError, RuntimeError):
+    """pn.save to a path whose folder does not exist: a FileNotFoundError, and a RuntimeError as
+    torch.save raises."""
+
+
+class SaveIsADirectoryError(IsADirectoryError, RuntimeError):
+    """pn.save to a path that is a folder: an IsADirectoryError, and a RuntimeError as torch's."""
 
 
 # ------------------------------------------------------------------------------ saving
-def _encode(obj, tensors: dict, path: str, depth: int):
+def _encode(obj, tensors: dict, path: str, depth: int, pending: list):
     if depth > MAX_DEPTH:
         raise ValueError(f"pn.save: the object is nested more than {MAX_DEPTH} levels deep")
     if obj is None or isinstance(obj, (bool, str, int, float)):
@@ -86,26 +112,49 @@ def _encode(obj, tensors: dict, path: str, depth: int):
     if isinstance(obj, (np.integer, np.floating, np.bool_)):
         return obj.item()
     if isinstance(obj, (Tensor, np.ndarray)):
-        array = np.asarray(obj.detach() if isinstance(obj, Tensor) else obj)
+        array = (
+            obj._data if isinstance(obj, Tensor) and isinstance(obj._data, np.ndarray) else np.asarray(obj)
+        )
         if array.dtype.newbyteorder("<") not in _CODES and array.dtype not in _CODES:
             raise TypeError(
                 f"pn.save cannot store dtype {array.dtype} (at {path or 'the top'}); "
                 f"storable: {', '.join(str(np.dtype(d)) for d in DTYPES.values())}"
             )
-        name = path or "tensor"
-        while name in tensors or name == "__metadata__":
-            name += "_"
-        tensors[name] = array
-        return {"__tensor__" if isinstance(obj, Tensor) else "__ndarray__": name}
+        if isinstance(obj, np.ndarray):
+            return {"__ndarray__": _add_array(tensors, path, array)}
+        node: dict = {}  # filled by _place_tensors once every tensor of `obj` is known
+        pending.append((obj, array, path, node))
+        return node
+    if isinstance(obj, (set, frozenset)):
+        kind = "__set__" if isinstance(obj, set) else "__frozenset__"
+        return {
+            kind: [
+                _encode(v, tensors, f"{path}.{i}" if path else str(i), depth + 1, pending)
+                for i, v in enumerate(obj)
+            ]
+        }
     if isinstance(obj, dict):
         items = []
         for k, v in obj.items():
-            if not isinstance(k, (str, int, float, bool)) and k is not None:
-                raise TypeError(f"pn.save: dict keys must be str, int or float, got {type(k).__name__}")
-            items.append([k, _encode(v, tensors, f"{path}.{k}" if path else str(k), depth + 1)])
-        return {"__dict__": items}
+            if isinstance(k, tuple):
+                key = {"__tuple__": [_encode(x, tensors, path, depth + 1, []) for x in k]}
+                if any(isinstance(x, (dict, list)) for x in key["__tuple__"]):
+                    raise TypeError(
+                        "pn.save: a tuple dict key may hold only numbers, strings, None and tuples"
+                    )
+            elif isinstance(k, (str, int, float, bool)) or k is None:
+                key = k
+            else:
+                raise TypeError(
+                    f"pn.save: dict keys must be str, int, float or tuples of them, got {type(k).__name__}"
+                )
+            items.append([key, _encode(v, tensors, f"{path}.{k}" if path else str(k), depth + 1, pending)])
+        return {"__odict__" if isinstance(obj, OrderedDict) else "__dict__": items}
     if isinstance(obj, (tuple, list)):
-        items = [_encode(v, tensors, f"{path}.{i}" if path else str(i), depth + 1) for i, v in enumerate(obj)]
+        items = [
+            _encode(v, tensors, f"{path}.{i}" if path else str(i), depth + 1, pending)
+            for i, v in enumerate(obj)
+        ]
         return {"__tuple__": items} if isinstance(obj, tuple) else items
     raise TypeError(
         f"pn.save cannot store {type(obj).__name__}; save tensors, arrays, numbers, strings and "
@@ -113,10 +162,124 @@ def _encode(obj, tensors: dict, path: str, depth: int):
     )
 
 
+def _add_array(tensors: dict, path: str, array: np.ndarray) -> str:
+    """Store `array` under a fresh name derived from its path; returns the name."""
+    name = path or "tensor"
+    while name in tensors or name == "__metadata__":
+        name += "_"
+    tensors[name] = array
+    return name
+
+
+def _place_tensors(pending: list, tensors: dict) -> None:
+    """Fill each tensor's node. Tensors whose memory overlaps (the same tensor twice, views of
+    one tensor, tied weights) are stored once, as the span of memory they cover, and each is
+    written as a strided view into it, so that they share memory again after loading, as
+    torch's do. A tensor alone (the usual state dict entry) is stored as itself."""
+    for group in _overlapping(pending):
+        first_obj, first, first_path, _ = group[0]
+        # a group, or a lone strided tensor (kept strided, as torch keeps it), is written as views
+        shared = (len(group) > 1 or not first.flags.c_contiguous) and _viewable(group)
+        if not shared:
+            for obj, array, path, node in group:
+                _fill_node(node, obj, _add_array(tensors, path, array), None)
+            continue
+        starts = [_address(a) for _, a, _, _ in group]
+        lo = min(starts)
+        hi = max(s + _extent(a) for s, (_, a, _, _) in zip(starts, group))
+        item = first.dtype.itemsize
+        if lo == starts[0] and hi - lo == first.nbytes and first.flags.c_contiguous:
+            storage = first  # the first tensor covers the span: stored as itself, under its own name
+        else:
+            storage = np.ndarray(
+                ((hi - lo) // item,), first.dtype, buffer=_root(first), offset=lo - _address(_root(first))
+            )
+        name = _add_array(tensors, first_path, storage)
+        for start, (obj, array, _, node) in zip(starts, group):
+            layout = None
+            if not (
+                array is storage
+                or (start == lo and array.shape == storage.shape and array.flags.c_contiguous)
+            ):
+                layout = [(start - lo) // item, list(array.shape), [s // item for s in array.strides]]
+            _fill_node(node, obj, name, layout)
+
+
+def _fill_node(node: dict, obj, name: str, layout) -> None:
+    """{"__tensor__": name} for a plain tensor stored as itself; {"__tensor_ex__": {...}} for a
+    view into a shared storage ([offset, shape, strides] in elements) or a tensor that needs
+    its requires_grad or Parameter-ness back."""
+    parameter = type(obj).__name__ == "Parameter"
+    if layout is None and not parameter and not obj.requires_grad:
+        node["__tensor__"] = name
+        return
+    ex = {"storage": name, "requires_grad": bool(obj.requires_grad), "parameter": parameter}
+    if layout is not None:
+        ex["offset"], ex["shape"], ex["stride"] = layout
+    node["__tensor_ex__"] = ex
+
+
+def _root(a: np.ndarray) -> np.ndarray:
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def _address(a: np.ndarray) -> int:
+    return a.__array_interface__["data"][0]
+
+
+def _extent(a: np.ndarray) -> int:
+    """Bytes from a's first element to one past its last (strides assumed non-negative)."""
+    if a.size == 0:
+        return 0
+    return sum((n - 1) * s for n, s in zip(a.shape, a.strides)) + a.dtype.itemsize
+
+
+def _overlapping(pending: list) -> list:
+    """`pending` cut into groups of tensors whose host memory overlaps (members and groups
+    in first-seen order). Spans are swept in address order within each root array."""
+    spans = []
+    for i, (obj, array, _, _) in enumerate(pending):
+        if isinstance(obj._data, np.ndarray) and array.size and min(array.strides, default=0) >= 0:
+            lo = _address(array)
+            spans.append((id(_root(array)), lo, lo + _extent(array), i))
+    label = list(range(len(pending)))
+    reach = None  # (root, end of the memory covered so far, the group's first index)
+    for root, lo, hi, i in sorted(spans):
+        if reach is not None and reach[0] == root and lo < reach[1]:
+            label[i] = reach[2]
+            reach = (root, max(reach[1], hi), reach[2])
+        else:
+            reach = (root, hi, i)
+    groups: dict = {}
+    for i, entry in enumerate(pending):
+        groups.setdefault(label[i], []).append(entry)
+    return list(groups.values())  # a group first appears at its first member: first-seen order
+
+
+def _viewable(group: list) -> bool:
+    """Whether a group can be written as views of one storage: one dtype, whole-element
+    offsets and strides, and a contiguous root array that exposes its memory."""
+    first = group[0][1]
+    root, item = _root(first), first.dtype.itemsize
+    if not root.flags.c_contiguous:
+        return False
+    return all(
+        a.dtype == first.dtype
+        and min(a.strides, default=0) >= 0
+        and (_address(a) - _address(root)) % item == 0
+        and all(s % item == 0 for s in a.strides)
+        for _, a, _, _ in group
+    )
+
+
 def _safetensors_parts(obj) -> tuple[bytes, list]:
     """(8-byte length + padded JSON header, [little-endian C-contiguous arrays in file order])."""
     tensors: dict = {}
-    tree = _encode(obj, tensors, "", 0)
+    pending: list = []
+    tree = _encode(obj, tensors, "", 0, pending)
+    _place_tensors(pending, tensors)
     header, arrays, offset = {}, [], 0
     for name, array in tensors.items():
         array = np.asarray(array, dtype=array.dtype.newbyteorder("<"), order="C")  # keeps 0-d shapes
@@ -178,8 +341,10 @@ def atomic_write(path, write) -> None:
     behind by this call (a killed call's temp is removed by the next one)."""
     target = os.path.abspath(os.fspath(path))
     if os.path.isdir(target):
-        raise IsADirectoryError(f"pn.save: {os.fspath(path)} is a directory")
+        raise SaveIsADirectoryError(errno.EISDIR, f"pn.save: {os.fspath(path)} is a directory")
     folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        raise SaveFolderMissingError(errno.ENOENT, f"pn.save: parent directory {folder} does not exist")
     _remove_stale_temps(target)
     fd, tmp = tempfile.mkstemp(prefix=f"{_tmp_prefix(target)}{os.getpid()}-", dir=folder)
     try:
@@ -215,11 +380,16 @@ def _fsync_dir(folder: str) -> None:
         os.close(dfd)
 
 
-def save(obj, f) -> None:
-    """Save a state dict, optimizer state or any dict/list of tensors, numbers and strings.
+def save(
+    obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True, **_compat
+) -> None:
+    """Save a state dict, optimizer state or any dict/list/tuple/set of tensors, numbers and strings.
 
     f is a path (written exactly as given, no suffix added; `.safetensors` is the format's
     own extension) or a binary file object. A path is written atomically (module docstring).
+    Tensors that share memory (the same tensor twice, views of one tensor) load sharing it;
+    requires_grad and nn.Parameter are kept. pickle_module, pickle_protocol and the other
+    torch.save options are accepted and change nothing (nothing is pickled).
     """
     if isinstance(f, (str, os.PathLike)):
         _safetensors_parts(obj)  # refuse what cannot be stored before touching the disk
@@ -229,33 +399,135 @@ def save(obj, f) -> None:
 
 
 # ------------------------------------------------------------------------------ loading
-def _decode(node, arrays: dict, device, depth: int = 0):
-    if depth > MAX_DEPTH:
-        raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
-    if isinstance(node, list):
-        return [_decode(v, arrays, device, depth + 1) for v in node]
-    if isinstance(node, dict):
+def _placement(map_location):
+    """torch's map_location forms -> a function taking a CPU tensor to where it should live.
+    Tensors are recorded as saved from the CPU: a dict maps "cpu" (what it does not name stays
+    there), a callable gets (tensor, "cpu") and returns the tensor to use (None: keep it)."""
+    if isinstance(map_location, dict):
+        map_location = map_location.get("cpu", "cpu")
+    elif callable(map_location):
+        return lambda t: _placed(map_location(t, "cpu"), t)
+    device = _device(map_location) if map_location is not None else "cpu"
+    return (lambda t: t) if device == "cpu" else (lambda t: t.to(device))
+
+
+def _placed(result, t):
+    return result if isinstance(result, Tensor) else t
+
+
+class _Reader:
+    """Turns a header tree back into objects. Every node naming one stored array views that
+    array's memory (and shares its version counter), so tensors saved sharing memory share it
+    again; each tensor is then placed where map_location says."""
+
+    def __init__(self, arrays: dict, map_location):
+        self.arrays = arrays
+        self.place = _placement(map_location)
+        self.counters: dict = {}
+
+    def decode(self, node, depth: int = 0):
+        if depth > MAX_DEPTH:
+            raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, list):
+            return [self.decode(v, depth + 1) for v in node]
+        if node is None or isinstance(node, (bool, str, int, float)):
+            return node
+        if not isinstance(node, dict):
+            raise ValueError(f"unexpected {type(node).__name__} in the header")
         if len(node) != 1:
             raise ValueError(f"unknown entry in the header: {sorted(node)[:5]}")
         ((kind, value),) = node.items()
-        if kind in ("__tensor__", "__ndarray__"):
-            if not isinstance(value, str) or value not in arrays:
-                raise ValueError(f"the header names a tensor {value!r} that the file does not hold")
-            arr = arrays[value]
-            return Tensor._wrap(_backend(device).asarray(arr), device) if kind == "__tensor__" else arr
-        if kind == "__tuple__" and isinstance(value, list):
-            return tuple(_decode(v, arrays, device, depth + 1) for v in value)
-        if kind == "__dict__" and isinstance(value, list):
-            out = {}
+        if kind == "__ndarray__":
+            return self.array(value)
+        if kind == "__tensor__":
+            return self.place(self.tensor(self.array(value), value))
+        if kind == "__tensor_ex__" and isinstance(value, dict):
+            return self.tensor_ex(value)
+        if kind in ("__tuple__", "__set__", "__frozenset__") and isinstance(value, list):
+            items = (self.decode(v, depth + 1) for v in value)
+            return {"__tuple__": tuple, "__set__": set, "__frozenset__": frozenset}[kind](items)
+        if kind in ("__dict__", "__odict__") and isinstance(value, list):
+            out = OrderedDict() if kind == "__odict__" else {}
             for pair in value:
-                if not (isinstance(pair, list) and len(pair) == 2 and not isinstance(pair[0], (list, dict))):
+                tuple_key = isinstance(pair, list) and len(pair) == 2 and _tuple_node(pair[0])
+                if not (
+                    isinstance(pair, list)
+                    and len(pair) == 2
+                    and (tuple_key or not isinstance(pair[0], (list, dict)))
+                ):
                     raise ValueError("a dict entry in the header is not a [key, value] pair")
-                out[pair[0]] = _decode(pair[1], arrays, device, depth + 1)
+                key = pair[0]
+                if tuple_key:
+                    key = self.decode(key, depth + 1)
+                    if not isinstance(key, tuple) or any(
+                        isinstance(k, (list, dict, Tensor, np.ndarray)) for k in key
+                    ):
+                        raise ValueError("a dict key in the header is not a tuple of numbers and strings")
+                out[key] = self.decode(pair[1], depth + 1)
             return out
         raise ValueError(f"unknown entry in the header: {kind!r}")
-    if node is None or isinstance(node, (bool, str, int, float)):
-        return node
-    raise ValueError(f"unexpected {type(node).__name__} in the header")
+
+    def array(self, name) -> np.ndarray:
+        if not isinstance(name, str) or name not in self.arrays:
+            raise ValueError(f"the header names a tensor {name!r} that the file does not hold")
+        return self.arrays[name]
+
+    def tensor(self, array: np.ndarray, name: str) -> Tensor:
+        t = Tensor._wrap(array, "cpu")
+        t._vc = self.counters.setdefault(name, [0])  # one version counter per stored array
+        return t
+
+    def tensor_ex(self, ex: dict) -> Tensor:
+        """A tensor with requires_grad, a Parameter, or a strided view into a stored array."""
+        keys = set(ex)
+        if not (
+            {"storage", "requires_grad", "parameter"}
+            <= keys
+            <= {"storage", "requires_grad", "parameter", "offset", "shape", "stride"}
+        ):
+            raise ValueError(f"bad tensor entry {sorted(keys)}")
+        storage = self.array(ex["storage"])
+        if not (isinstance(ex["requires_grad"], bool) and isinstance(ex["parameter"], bool)):
+            raise ValueError("requires_grad and parameter must be true or false")
+        array = storage
+        if "offset" in ex:
+            offset, shape, stride = ex["offset"], ex.get("shape"), ex.get("stride")
+            if not (
+                _int(offset)
+                and isinstance(shape, list)
+                and isinstance(stride, list)
+                and len(shape) == len(stride) <= 64
+                and all(_int(d) for d in shape + stride)
+            ):
+                raise ValueError(f"bad view entry: offset {offset!r}, shape {shape!r}, stride {stride!r}")
+            flat = storage.reshape(-1)
+            last = offset + sum((n - 1) * st for n, st in zip(shape, stride))
+            if math.prod(shape) and last >= flat.size:
+                raise ValueError(f"a view reaches element {last} of a {flat.size}-element storage")
+            item = flat.dtype.itemsize
+            array = np.lib.stride_tricks.as_strided(
+                flat[min(offset, flat.size) :], shape, [st * item for st in stride], writeable=True
+            )
+        t = self.tensor(array, ex["storage"])
+        if ex["requires_grad"] and t.dtype.is_floating_point:
+            t.requires_grad_(True)
+        if ex["parameter"]:
+            t = _as_parameter(t)
+        return self.place(t)
+
+
+def _tuple_node(node) -> bool:
+    return isinstance(node, dict) and len(node) == 1 and isinstance(node.get("__tuple__"), list)
+
+
+def _as_parameter(t: Tensor) -> Tensor:
+    """nn.Parameter(t) sharing t's memory and version counter. nn is imported here, not at the
+    top: `import pyneuro` does not load nn, and only a file holding a Parameter needs it."""
+    from .nn import Parameter
+
+    p = Parameter(t, requires_grad=t.requires_grad)
+    p._vc = t._vc
+    return p
 
 
 def _int(value) -> bool:
@@ -267,8 +539,9 @@ def _native(dtype: np.dtype) -> np.dtype:
     return np.dtype(f"{dtype.kind}{dtype.itemsize}")
 
 
-def _read_safetensors(data: bytes) -> tuple[dict, dict]:
-    """(name -> NumPy array, metadata) of safetensors bytes; ValueError if anything is off."""
+def _read_safetensors(data: bytes, exact: bool = True) -> tuple[dict, dict, int]:
+    """(name -> NumPy array, metadata, bytes used) of safetensors bytes; ValueError if anything
+    is off. exact=False (a stream) allows bytes after the last tensor: the next object's."""
     if len(data) < 8:
         raise ValueError(f"{len(data)} bytes, too short for a safetensors file")
     n = int.from_bytes(data[:8], "little")
@@ -308,14 +581,14 @@ def _read_safetensors(data: bytes) -> tuple[dict, dict]:
                 f"tensor {name!r}: data starts at {begin}, expected {position} (overlap or hole)"
             )
         position = end
-    if position != len(buffer):
+    if exact and position != len(buffer):
         raise ValueError(f"{len(buffer) - position} bytes after the last tensor (truncated header or junk)")
     arrays = {}
     for begin, end, name in spans:
         info = header[name]
         arr = np.frombuffer(buffer[begin:end], dtype=DTYPES[info["dtype"]]).reshape(info["shape"])
         arrays[name] = arr.astype(_native(arr.dtype), copy=True)
-    return arrays, metadata
+    return arrays, metadata, 8 + n + position
 
 
 def _read_npy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, allow_large: bool) -> np.ndarray:
@@ -359,6 +632,11 @@ def _read_npz(data: bytes, allow_large: bool) -> tuple:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         members = {i.filename[:-4]: i for i in zf.infolist() if i.filename.endswith(".npy")}
         if _V1_HEADER not in members:
+            if any(n.endswith("data.pkl") for n in zf.namelist()):
+                raise ValueError(
+                    "a torch.save (pickle) archive: pyneuro never unpickles; save it from torch with "
+                    "safetensors.torch.save_file(state_dict, path), which pn.load reads"
+                )
             raise ValueError(f"no {_V1_HEADER} header: not a pyneuro file")
         arrays = {k: _read_npy_member(zf, i, allow_large) for k, i in members.items()}
     header = json.loads(arrays.pop(_V1_HEADER).tobytes().decode("utf-8"))
@@ -371,34 +649,61 @@ def _read_npz(data: bytes, allow_large: bool) -> tuple:
     return header.get("tree"), arrays
 
 
-def load(f, map_location=None, weights_only=True, *, allow_large: bool = False):
-    """Load what pn.save wrote (or any safetensors file). Tensors go to `map_location` (default "cpu").
+def load(
+    f,
+    map_location=None,
+    pickle_module=None,
+    *,
+    weights_only=None,
+    mmap=None,
+    allow_large: bool = False,
+    **_pickle_args,
+):
+    """Load what pn.save wrote (or any safetensors file), like torch.load.
 
-    Never unpickles (`weights_only` is accepted for torch compatibility; loading is always
-    safe). `allow_large=True` lifts the expansion limit on compressed members of old .npz
-    files. Raises CheckpointError (a ValueError) naming the file when it is malformed.
+    map_location: where tensors go (default "cpu"): a device, a string, a dict
+    ({"cuda:0": "cpu"}; tensors are recorded as saved from "cpu") or a function
+    (tensor, "cpu") -> tensor. Never unpickles: pickle_module, weights_only and mmap are
+    accepted for torch compatibility and change nothing (loading is always safe). From a
+    file object, reads one saved object from its current position and leaves the position
+    after it. `allow_large=True` lifts the expansion limit on compressed members of old .npz
+    files. Raises CheckpointError (a ValueError and a RuntimeError) naming the file when it
+    is malformed; EmptyCheckpointError (also an EOFError) when there is nothing to read.
     """
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
-    device = _device(map_location) if map_location is not None else "cpu"
-    if isinstance(f, (str, os.PathLike)):
+    reader = _Reader({}, map_location)
+    stream = not isinstance(f, (str, os.PathLike))
+    if stream:
+        start = f.tell() if f.seekable() else None
+        data = f.read()
+    else:
         with open(f, "rb") as fh:
             data = fh.read()
-    else:
-        data = f.read()
+    if not data:
+        raise EmptyCheckpointError(
+            f"pn.load: {name} is empty ({'nothing left to read' if stream else '0 bytes'}, too short for a safetensors file)"
+        )
     try:
         if data[:4] == b"PK\x03\x04":
-            tree, arrays = _read_npz(data, allow_large)
+            tree, reader.arrays = _read_npz(data, allow_large)
         else:
-            arrays, metadata = _read_safetensors(data)
+            reader.arrays, metadata, end = _read_safetensors(data, exact=not stream)
+            if stream and start is not None:
+                f.seek(start + end)  # what torch does: the next load reads the next object
             if _META_KEY not in metadata:  # a plain safetensors file (e.g. from torch): its tensors
-                return _decode({"__dict__": [[k, {"__tensor__": k}] for k in arrays]}, arrays, device)
-            info = json.loads(metadata[_META_KEY])
-            if not isinstance(info, dict) or not isinstance(info.get("version"), int) or "tree" not in info:
-                raise ValueError("bad pyneuro metadata")
-            if info["version"] > VERSION:
-                raise ValueError(f"format version {info['version']}; this pyneuro reads up to {VERSION}")
-            tree = info["tree"]
-        return _decode(tree, arrays, device)
+                tree = {"__dict__": [[k, {"__tensor__": k}] for k in reader.arrays]}
+            else:
+                info = json.loads(metadata[_META_KEY])
+                if (
+                    not isinstance(info, dict)
+                    or not isinstance(info.get("version"), int)
+                    or "tree" not in info
+                ):
+                    raise ValueError("bad pyneuro metadata")
+                if info["version"] > VERSION:
+                    raise ValueError(f"format version {info['version']}; this pyneuro reads up to {VERSION}")
+                tree = info["tree"]
+        return reader.decode(tree)
     except (
         ValueError,
         TypeError,
