@@ -228,11 +228,11 @@ class InplaceMethods:
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         """Fill with uniform draws in [a, b): torch's stream and arithmetic (_torch_stream.py)."""
-        return self.copy_(_rng(generator).uniform(self.shape, _random_dtype(self), a, b))
+        return self.copy_(_rng(generator).uniform_fill(self.shape, _random_dtype(self), a, b))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         """Fill with normal draws N(mean, std**2): torch's stream and arithmetic."""
-        return self.copy_(_rng(generator).normal(self.shape, _random_dtype(self), mean, std))
+        return self.copy_(_rng(generator).normal_fill(self.shape, _random_dtype(self), mean, std))
 
     def __setitem__(self, index, value):
         basic = isinstance(index, (_PY_INT, slice)) and not isinstance(index, _PY_BOOL)

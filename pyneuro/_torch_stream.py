@@ -15,8 +15,8 @@ The recipes (each checked against torch 2.13 in tests/test_torch_stream.py):
 
 * word: one 32-bit output; word64 = (first word << 32) | second word.
 * uniform float32 in [0, 1): the low 24 bits of a word times 2**-24 (float64: the low 53 bits
-  of a word64 times 2**-53; float16: 11 bits). uniform_(a, b) is then u * (b - a) + a in the
-  tensor's dtype.
+  of a word64 times 2**-53; float16: 11 bits). uniform_(a, b) is then u * (b - a) + a,
+  rounded once (a fused multiply-add), in float32 for float32 and float16 tensors.
 * integers in [low, high): word % (high - low) + low (word64 when the range needs 33+ bits);
   random_() on int64: word64 % 2**63.
 * randperm(n): start from 0..n-1 and for i = 0..n-2 swap element i with element
@@ -102,19 +102,23 @@ class TorchStream:
         ints = self.words(n) & np.uint64((1 << digits) - 1)
         return (ints.astype(_F32) * _F32(2.0**-digits)).astype(dtype if digits != 24 else _F32, copy=False)
 
-    def uniform(self, shape, dtype=np.float32, low=0.0, high=1.0) -> np.ndarray:
-        """Tensor.uniform_(low, high): u * (high - low) + low in the tensor's dtype."""
+    def uniform_fill(self, shape, dtype=np.float32, low=0.0, high=1.0) -> np.ndarray:
+        """Tensor.uniform_(low, high): u * (high - low) + low with one rounding (torch's compiled
+        kernel fuses the multiply-add), in float32 for float32 and float16 tensors."""
         shape = tuple(shape)
         dtype = np.dtype(dtype)
-        calc = np.float64 if dtype == np.float64 else _F32  # float16 computes in float32, like torch
-        u = self._unit(int(np.prod(shape, dtype=np.int64)), dtype).astype(calc, copy=False)
-        lo, hi = calc(dtype.type(low)), calc(dtype.type(high))
-        if lo != 0 or hi != 1:
-            u = u * (hi - lo) + lo
+        u = self._unit(int(np.prod(shape, dtype=np.int64)), dtype)
+        if low != 0 or high != 1:
+            if dtype == np.float64:  # long double: the closest NumPy gets to a float64 FMA
+                lo, hi = np.longdouble(low), np.longdouble(high)
+                u = (u.astype(np.longdouble) * np.float64(hi - lo) + lo).astype(np.float64)
+            else:
+                lo, hi = _F32(dtype.type(low)), _F32(dtype.type(high))
+                u = _fma(u, hi - lo, lo)
         return u.astype(dtype, copy=False).reshape(shape)
 
     # ------------------------------------------------------------------ normal
-    def normal(self, shape, dtype=np.float32, mean=0.0, std=1.0) -> np.ndarray:
+    def normal_fill(self, shape, dtype=np.float32, mean=0.0, std=1.0) -> np.ndarray:
         """Tensor.normal_(mean, std), torch's CPU kernel for a contiguous tensor."""
         shape = tuple(shape)
         dtype = np.dtype(dtype)
@@ -189,13 +193,19 @@ class TorchStream:
         return self._unit(int(np.prod(shape, dtype=np.int64)), np.float64).reshape(shape) < float(p)
 
     # ------------------------------------------------------------------ NumPy-generator forms
-    # The draw sites written against numpy.random.Generator (rand, randn, randint, randperm)
-    # reach the recipes above through these names.
+    # numpy.random.Generator's names and signatures, for draw sites written against NumPy
+    # (rand, randn, randint and randperm reach torch's recipes through them).
     def random(self, size=None, dtype=np.float64) -> np.ndarray:
-        return self.uniform(() if size is None else _as_shape(size), dtype)
+        return self.uniform_fill(_as_shape(size), dtype)
 
     def standard_normal(self, size=None, dtype=np.float64) -> np.ndarray:
-        return self.normal(() if size is None else _as_shape(size), dtype)
+        return self.normal_fill(_as_shape(size), dtype)
+
+    def uniform(self, low=0.0, high=1.0, size=None) -> np.ndarray:
+        return self.uniform_fill(_as_shape(size), np.float64, low, high)
+
+    def normal(self, loc=0.0, scale=1.0, size=None) -> np.ndarray:
+        return self.normal_fill(_as_shape(size), np.float64, loc, scale)
 
     def __getattr__(self, name):
         """Any other sampler (exponential, gamma, poisson, ...): a NumPy generator seeded by
@@ -207,6 +217,8 @@ class TorchStream:
 
 
 def _as_shape(size) -> tuple:
+    if size is None:
+        return ()
     return (int(size),) if isinstance(size, (int, np.integer)) else tuple(int(s) for s in size)
 
 

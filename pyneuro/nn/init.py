@@ -14,7 +14,9 @@ import warnings
 import numpy as np
 
 from ..autograd import no_grad
+from ..creation import empty_like as _empty_like
 from ..creation import tensor as _tensor
+from ..functions import where as _where
 from ..random import _rng
 
 
@@ -95,7 +97,8 @@ def ones_(tensor):
 def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
     """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio, 2010)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    a = gain * math.sqrt(6.0 / float(fan_in + fan_out))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    a = math.sqrt(3.0) * std  # this order of roundings gives torch's bound to the last bit
     return uniform_(tensor, -a, a, generator)
 
 
@@ -116,8 +119,8 @@ def kaiming_uniform_(
     if 0 in tensor.shape:
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
-    gain = calculate_gain(nonlinearity, a)
-    bound = math.sqrt(3.0) * gain / math.sqrt(fan)
+    std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    bound = math.sqrt(3.0) * std  # this order of roundings gives torch's bound to the last bit
     return uniform_(tensor, -bound, bound, generator)
 
 
@@ -141,16 +144,44 @@ def _fill_from(tensor, array):
 def trunc_normal_(
     tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, generator=None
 ):
-    """N(mean, std^2) redrawn until inside [a, b] (a and b are absolute bounds, as in torch)."""
-    rng = _rng(generator)
-    lo, hi = (a - mean) / std, (b - mean) / std
-    z = rng.standard_normal(tensor.shape)
-    for _ in range(100):  # a draw lands inside with probability P(lo < Z < hi); redraw the rest
-        outside = (z < lo) | (z > hi)
-        if not outside.any():
-            break
-        z[outside] = rng.standard_normal(int(outside.sum()))
-    return _fill_from(tensor, np.clip(mean + std * z, a, b))
+    """N(mean, std^2) truncated to [a, b] (absolute bounds), sampled as torch 2.13 samples it, so
+    a seed gives torch's values: when [a, b] holds more than 30% of the mass, whole-tensor
+    normal draws, keeping each element's first draw that lands inside; otherwise rejection
+    sampling from uniform proposals on [a, b], accepted with probability
+    exp(-z^2/2) / exp(-z_mode^2/2)."""
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+            "The distribution of values may be incorrect.",
+            stacklevel=2,
+        )
+    with no_grad():
+        if _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std) > 0.3:
+            lo, hi = (np.dtype(tensor.dtype.dtype).type(x).item() for x in (a, b))
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                outside = (result < lo) | (result > hi)
+                if not outside.any():
+                    break
+                result = _where(outside, _empty_like(result).normal_(mean, std, generator=generator), result)
+            return tensor.copy_(result)
+        log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+
+        def rejected(candidates):  # log u > log of the acceptance ratio
+            log_ratio = ((candidates - mean) / std).pow(2).mul(-0.5).sub(log_peak)
+            return _empty_like(tensor).uniform_(generator=generator).log_() > log_ratio
+
+        result = tensor.uniform_(a, b, generator=generator).clone()
+        pending = rejected(result)
+        while pending.any():
+            candidates = _empty_like(tensor).uniform_(a, b, generator=generator)
+            result = _where(pending, candidates, result)
+            pending = _where(pending, rejected(candidates), pending)
+        return tensor.copy_(result)
+
+
+def _normal_cdf(x: float) -> float:
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
 
 def orthogonal_(tensor, gain: float = 1.0, generator=None):
@@ -162,7 +193,7 @@ def orthogonal_(tensor, gain: float = 1.0, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _rng(generator).standard_normal((rows, cols))
+    flat = _rng(generator).normal_fill((rows, cols), np.dtype(tensor.dtype.dtype))
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -198,12 +229,11 @@ def sparse_(tensor, sparsity: float, std: float = 0.01, generator=None):
     """N(0, std^2), then in each column a random `sparsity` fraction of the rows set to zero."""
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    rng = _rng(generator)
     rows, cols = tensor.shape
-    weight = rng.normal(0.0, std, (rows, cols))
+    weight = _rng(generator).normal_fill((rows, cols), np.dtype(tensor.dtype.dtype), 0.0, std)
     zeros = int(math.ceil(sparsity * rows))
-    for c in range(cols):
-        weight[rng.permutation(rows)[:zeros], c] = 0
+    for c in range(cols):  # torch draws these permutations from the default generator
+        weight[_rng(None).permutation(rows)[:zeros], c] = 0
     return _fill_from(tensor, weight)
 
 
