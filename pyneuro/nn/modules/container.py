@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 
 from ...tensor import Tensor
+from ...torch_runtime import typename
 from .module import Module, Parameter
 
 
@@ -16,7 +18,8 @@ def _position(idx: int, n: int) -> int:
 
 
 class Sequential(Module):
-    """Modules applied in order; supports indexing, slicing, len and iteration."""
+    """Modules applied in order; supports indexing, slicing, len, iteration, and torch's list
+    operations (append, insert, extend, pop, del, +, *)."""
 
     def __init__(self, *args):
         super().__init__()
@@ -25,8 +28,6 @@ class Sequential(Module):
                 self.add_module(name, m)
         else:
             for i, m in enumerate(args):
-                if not isinstance(m, Module):
-                    raise TypeError(f"Sequential: argument {i} is not a Module ({type(m).__name__})")
                 self.add_module(str(i), m)
 
     def forward(self, input):
@@ -40,16 +41,84 @@ class Sequential(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
+    def _key(self, idx) -> str:
+        """The name of the child at position idx (negative counts from the end)."""
+        return list(self._modules)[_position(operator.index(idx), len(self._modules))]
+
     def __getitem__(self, idx):
         if isinstance(idx, slice):
-            return Sequential(OrderedDict(list(self._modules.items())[idx]))
-        n = len(self._modules)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range for Sequential of length {n}")
-        return list(self._modules.values())[idx % n]
+            return self.__class__(OrderedDict(list(self._modules.items())[idx]))
+        return self._modules[self._key(idx)]
+
+    def __setitem__(self, idx, module) -> None:
+        setattr(self, self._key(idx), module)
+
+    def __delitem__(self, idx) -> None:
+        keys = list(self._modules)[idx] if isinstance(idx, slice) else [self._key(idx)]
+        for key in keys:
+            delattr(self, key)
+        items = list(self._modules.values())  # torch renumbers the rest 0..n-1 (names are lost)
+        self._modules.clear()
+        self._modules.update((str(i), m) for i, m in enumerate(items))
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
 
     def append(self, module: Module):
         self.add_module(str(len(self)), module)
+        return self
+
+    def insert(self, index: int, module: Module):
+        if not isinstance(module, Module):
+            raise AssertionError(f"module should be of type: {Module}")
+        n = len(self._modules)
+        if not -n <= index <= n:
+            raise IndexError(f"Index out of range: {index}")
+        index = index + n if index < 0 else index
+        for i in range(n, index, -1):
+            self._modules[str(i)] = self._modules[str(i - 1)]
+        self._modules[str(index)] = module
+        return self
+
+    def extend(self, sequential):
+        for layer in sequential:
+            self.append(layer)
+        return self
+
+    def _sequential_only(self, other) -> None:
+        if not isinstance(other, Sequential):
+            raise ValueError(
+                f"add operator supports only objects of Sequential class, but {type(other)} is given."
+            )
+
+    def __add__(self, other):
+        self._sequential_only(other)
+        return Sequential().extend(self).extend(other)
+
+    def __iadd__(self, other):
+        self._sequential_only(other)
+        offset = len(self)
+        for i, module in enumerate(other):
+            self.add_module(str(i + offset), module)
+        return self
+
+    def _factor(self, other) -> int:
+        if not isinstance(other, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(other)}")
+        if other <= 0:
+            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+        return other
+
+    def __mul__(self, other):
+        return Sequential(*(list(self) * self._factor(other)))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, other):
+        for module in list(self) * (self._factor(other) - 1):
+            self.add_module(str(len(self)), module)
         return self
 
 
@@ -69,6 +138,11 @@ class ModuleList(Module):
         for m in modules:
             self.append(m)
         return self
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
 
     def insert(self, index: int, module) -> None:
         items = list(self._modules.values())
@@ -107,6 +181,23 @@ class ModuleList(Module):
 
     def __add__(self, other):
         return ModuleList(list(self) + list(other))
+
+    def __repr__(self) -> str:
+        """torch's: a run of children that print the same shows once, as "(0-2): 3 x Linear(...)"."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return self._get_name() + "()"
+        runs = []  # [first index, last index, text]
+        for i, r in enumerate(reprs):
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        lines = []
+        for first, last, r in runs:
+            head = f"({first}): " if first == last else f"({first}-{last}): {last - first + 1} x "
+            lines.append((head + r).replace("\n", "\n  "))
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class _KeyedStore(Module):
@@ -172,6 +263,17 @@ class ModuleDict(_KeyedStore):
         self.add_module(key, module)
 
 
+def _parameter_lines(items, type_text) -> str:
+    """The lines of a ParameterList / ParameterDict repr, as torch prints them: "  (key): Parameter
+    containing: [<type_text(p)> of size 2x3]" (ParameterList shows the dtype, ParameterDict the type name)."""
+    lines = []
+    for key, p in items:
+        device = f" ({p.device})" if p.device.type == "cuda" else ""
+        size = "x".join(str(n) for n in p.shape)
+        lines.append(f"  ({key}): Parameter containing: [{type_text(p)} of size {size}{device}]")
+    return "\n".join(lines)
+
+
 def _as_parameter(value):
     """What a parameter container stores: tensors become Parameters (as torch), None stays."""
     if value is None or isinstance(value, Parameter):
@@ -218,10 +320,7 @@ class ParameterList(Module):
         return self.extend(values)
 
     def extra_repr(self) -> str:
-        return "\n".join(
-            f"  ({i}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
-            for i, p in enumerate(self._parameters.values())
-        )
+        return _parameter_lines(self._parameters.items(), lambda p: p.dtype)
 
 
 class ParameterDict(_KeyedStore):
@@ -234,3 +333,6 @@ class ParameterDict(_KeyedStore):
 
     def __setitem__(self, key, value):
         self.register_parameter(key, _as_parameter(value))
+
+    def extra_repr(self) -> str:
+        return _parameter_lines(self._parameters.items(), typename)

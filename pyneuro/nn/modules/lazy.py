@@ -269,7 +269,7 @@ class LazyModuleMixin:
         """Does this module (not its children) still hold an uninitialized parameter or buffer?"""
         return any(is_lazy(t) for t in (*self._parameters.values(), *self._buffers.values()))
 
-    def _lazy_load_hook(self, state_dict, prefix: str) -> None:
+    def _lazy_load_hook(self, state_dict, prefix: str, *_rest) -> None:
         """load_state_dict's pre-hook: materialize each uninitialized tensor that the checkpoint
         holds initialized, with the checkpoint's shape (load_state_dict then copies the values)."""
         for name, t in (*self._parameters.items(), *self._buffers.items()):

@@ -8,34 +8,16 @@ the tree. `module(x)` calls `forward(x)`.
 from __future__ import annotations
 
 import warnings
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 
 from ..._handles import RemovableHandle
 from ..._tensor_base import _fill
 from ...autograd import no_grad
 from ...creation import zeros
 from ...tensor import Tensor
+from ...torch_runtime import typename
 from . import backward_hooks as _backward_hooks
-
-
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    """load_state_dict's result; prints as torch's (a notebook cell ending in load_state_dict shows it)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
-
-    __str__ = __repr__
-
-
-def _is_lazy(t) -> bool:
-    """Is t an nn.UninitializedParameter/UninitializedBuffer (nn/modules/lazy.py): a tensor whose shape
-    its lazy module learns at the first forward? Those classes carry `cls_to_become` (what they become).
-    state_dict keeps such a tensor as it is; load_state_dict leaves it to its module's pre-hook."""
-    return hasattr(type(t), "cls_to_become")
+from .module_state import StateDictMixin, _IncompatibleKeys, _is_lazy  # noqa: F401 - re-exported
 
 
 def _run_forward_hook(hook, with_kwargs: bool, module, args, kwargs, output):
@@ -75,8 +57,9 @@ class Buffer(Tensor):
         self.persistent = persistent
 
 
-class Module:
-    """Base class of every layer and model (like torch.nn.Module)."""
+class Module(StateDictMixin):
+    """Base class of every layer and model (like torch.nn.Module); state_dict and load_state_dict
+    are StateDictMixin's (module_state.py)."""
 
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -86,42 +69,62 @@ class Module:
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name, value):
-        if "_parameters" not in self.__dict__:
-            raise AttributeError(
-                "cannot assign before Module.__init__() call (call super().__init__() first)"
-            )
-        params, modules, buffers = self._parameters, self._modules, self._buffers
-        if name in params and value is not None and not isinstance(value, Parameter):
-            raise TypeError(
-                f"cannot assign '{type(value).__name__}' as parameter '{name}' (pyneuro.nn.Parameter or None expected)"
-            )
-        for d in (params, modules, buffers):
-            if name in d and not (
-                (d is params and (isinstance(value, Parameter) or value is None))
-                or (d is modules and (isinstance(value, Module) or value is None))
-                or (d is buffers and (isinstance(value, Tensor) or value is None))
-            ):
-                del d[name]
-        if isinstance(value, Buffer):
-            self.__dict__.pop(name, None)
-            self.register_buffer(name, value.detach(), persistent=value.persistent)
-        elif isinstance(value, Parameter):
-            self.__dict__.pop(name, None)
-            params[name] = value
+        """Register what is assigned, by its type, as torch does: a Parameter as a parameter, a
+        Module as a child, an nn.Buffer (or a Tensor under a buffer's name) as a buffer; a name
+        already registered keeps its kind (assigning a wrong type there is a TypeError)."""
+        d = self.__dict__
+        params = d.get("_parameters")
+        if isinstance(value, Parameter):
+            if params is None:
+                raise AttributeError("cannot assign parameters before Module.__init__() call")
+            self._forget(name, d, self._buffers, self._modules)
+            self.register_parameter(name, value)
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign '{typename(value)}' as parameter '{name}' (torch.nn.Parameter or None expected)"
+                )
+            self.register_parameter(name, value)
         elif isinstance(value, Module):
-            self.__dict__.pop(name, None)
-            modules[name] = value
-        elif _is_lazy(value):  # an nn.UninitializedBuffer registers itself, as torch's
-            self.__dict__.pop(name, None)
-            self.register_buffer(name, value, persistent=value.persistent)
-        elif name in params:
-            params[name] = value  # None
-        elif name in modules:
-            modules[name] = value
-        elif name in buffers:
-            buffers[name] = value
+            if params is None:
+                raise AttributeError("cannot assign module before Module.__init__() call")
+            self._forget(name, d, self._parameters, self._buffers)
+            self._modules[name] = value
+        elif params is not None and name in self._modules:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign '{typename(value)}' as child module '{name}' (torch.nn.Module or None expected)"
+                )
+            self._modules[name] = value
+        elif isinstance(value, Buffer) or _is_lazy(value) or (params is not None and name in self._buffers):
+            if params is None:
+                raise AttributeError("cannot assign buffer before Module.__init__() call")
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(
+                    f"cannot assign '{typename(value)}' as buffer '{name}' "
+                    "(torch.nn.Buffer, torch.Tensor or None expected)"
+                )
+            if isinstance(value, Buffer) or _is_lazy(value):  # (an nn.UninitializedBuffer registers itself)
+                persistent = value.persistent
+                value = value if _is_lazy(value) else value.detach()
+            else:
+                persistent = name not in d.get("_non_persistent_buffers_set", ())
+            self.register_buffer(name, value, persistent)
         else:
             object.__setattr__(self, name, value)
+
+    def _forget(self, name: str, *stores) -> None:
+        """Drop name from each store (a dict, or the module's __dict__) and from the non-persistent set."""
+        for store in stores:
+            store.pop(name, None)
+        self.__dict__.get("_non_persistent_buffers_set", set()).discard(name)
+
+    def _mark_persistent(self, name: str, persistent: bool) -> None:
+        not_saved = self.__dict__.setdefault("_non_persistent_buffers_set", set())
+        if persistent:
+            not_saved.discard(name)
+        else:
+            not_saved.add(name)
 
     def __getattr__(self, name):
         d = self.__dict__
@@ -137,33 +140,55 @@ class Module:
         for store in (self._parameters, self._buffers, self._modules):
             if name in store:
                 del store[name]
+                self.__dict__.get("_non_persistent_buffers_set", set()).discard(name)
                 return
         object.__delattr__(self, name)
 
+    def _check_name(self, kind: str, name, store: str) -> None:
+        """torch's rules for a name given to register_parameter / register_buffer / add_module."""
+        if store not in self.__dict__:
+            raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {typename(name)}")
+        if "." in name:
+            raise KeyError(f'{kind} name can\'t contain "."' + (f", got: {name}" if kind == "module" else ""))
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if hasattr(self, name) and name not in self.__dict__[store]:
+            raise KeyError(f"attribute '{name}' already exists")
+
     def register_parameter(self, name: str, param) -> None:
+        """Register param (an nn.Parameter, or None) under name, as `self.name = param` does."""
+        self._check_name("parameter", name, "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
-                f"cannot assign '{type(param).__name__}' object to parameter '{name}' (pyneuro.nn.Parameter or None required)"
+                f"cannot assign '{typename(param)}' object to parameter '{name}' "
+                "(torch.nn.Parameter or None required)"
+            )
+        if param is not None and param.grad_fn is not None:
+            raise ValueError(
+                f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be created "
+                f"explicitly. To express '{name}' as a function of another Tensor, compute the value in "
+                "the forward() method."
             )
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
         """A tensor the module owns that is not a parameter (running statistics, a causal mask):
         moved by .to(), saved in state_dict unless persistent=False."""
+        self._check_name("buffer", name, "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
-                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None required)"
+                f"cannot assign '{typename(tensor)}' object to buffer '{name}' (torch Tensor or None required)"
             )
         self._buffers[name] = tensor
-        not_saved = self.__dict__.setdefault("_non_persistent_buffers_set", set())
-        if persistent:
-            not_saved.discard(name)
-        else:
-            not_saved.add(name)
+        self._mark_persistent(name, persistent)
 
     def add_module(self, name: str, module) -> None:
+        """Register module (or None) as the child called name, as `self.name = module` does."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+            raise TypeError(f"{typename(module)} is not a Module subclass")
+        self._check_name("module", name, "_modules")
         self._modules[name] = module
 
     register_module = add_module
@@ -268,11 +293,6 @@ class Module:
             output = _backward_hooks.wrap_outputs(backward_call, output)
         return output
 
-    def _register_load_state_dict_pre_hook(self, hook):
-        """Call hook(state_dict, prefix) when load_state_dict starts, before it reads this module's
-        entries (prefix: this module's, e.g. "0."); a lazy module materializes its parameters there."""
-        return self._add_hook("_load_state_dict_pre_hooks", hook, False)
-
     def register_full_backward_hook(self, hook, prepend: bool = False):
         """Call hook(module, grad_input, grad_output) when the gradients with respect to the
         module's inputs are computed; it may return replacements for grad_input (backward_hooks.py)."""
@@ -288,16 +308,19 @@ class Module:
         return self.register_full_backward_hook(hook)
 
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, memo=None, prefix: str = ""):
+    def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
+        """(dotted name, module) for this module and every descendant, parents first; a module
+        reached twice (shared) is listed once unless remove_duplicate=False."""
         memo = set() if memo is None else memo
         if id(self) in memo:
             return
-        memo.add(id(self))
+        if remove_duplicate:
+            memo.add(id(self))
         yield prefix, self
         for name, m in self._modules.items():
             if m is None:
                 continue
-            yield from m.named_modules(memo, prefix + ("." if prefix else "") + name)
+            yield from m.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
     def modules(self):
         for _, m in self.named_modules():
@@ -314,98 +337,88 @@ class Module:
         for _, m in self.named_children():
             yield m
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True):
+    def _named_members(self, store: str, prefix: str, recurse: bool, remove_duplicate: bool):
+        """(dotted name, tensor) of each module's `store` (_parameters or _buffers); a tensor shared
+        by several modules (tied weights) is listed once unless remove_duplicate=False."""
         seen = set()
-        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        mods = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
         for mod_prefix, m in mods:
-            for name, p in m._parameters.items():
-                if p is None or id(p) in seen:
+            for name, t in m.__dict__[store].items():
+                if t is None or id(t) in seen:
                     continue
-                seen.add(id(p))
-                yield mod_prefix + ("." if mod_prefix else "") + name, p
+                if remove_duplicate:
+                    seen.add(id(t))
+                yield mod_prefix + ("." if mod_prefix else "") + name, t
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True):
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True):
-        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
-        for mod_prefix, m in mods:
-            for name, b in m._buffers.items():
-                if b is not None:
-                    yield mod_prefix + ("." if mod_prefix else "") + name, b
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True):
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
-    # ------------------------------------------------------------------ state
-    def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
-        """Parameters and buffers by dotted name ("0.weight"), detached (share memory)."""
-        out = OrderedDict() if destination is None else destination
-        for name, p in self._parameters.items():
-            if p is not None:
-                out[prefix + name] = p if keep_vars or _is_lazy(p) else p.detach()
-        not_saved = self.__dict__.get("_non_persistent_buffers_set", ())
-        for name, b in self._buffers.items():
-            if b is not None and name not in not_saved:
-                out[prefix + name] = b if keep_vars or _is_lazy(b) else b.detach()
-        for name, m in self._modules.items():
-            if m is not None:
-                m.state_dict(out, prefix + name + ".", keep_vars)
-        return out
+    def get_submodule(self, target: str):
+        """The descendant at dotted path target ("encoder.layers.0"); "" is the module itself."""
+        mod = self
+        for item in target.split(".") if target else ():
+            if not hasattr(mod, item):
+                raise AttributeError(mod._get_name() + " has no attribute `" + item + "`")
+            mod = getattr(mod, item)
+            if not isinstance(mod, Module):
+                raise AttributeError("`" + item + "` is not an nn.Module")
+        return mod
 
-    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
-        """Copy values into this module's parameters and buffers (in place).
+    def set_submodule(self, target: str, module, strict: bool = False) -> None:
+        """Replace (or, unless strict, add) the descendant at dotted path target with module."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        path, _, name = target.rpartition(".")
+        parent = self.get_submodule(path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(parent._get_name() + " has no attribute `" + name + "`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError("`" + name + "` is not an nn.Module")
+        setattr(parent, name, module)
 
-        strict=True: missing or unexpected keys raise RuntimeError listing them; a shape
-        mismatch always raises RuntimeError naming the key and both shapes.
-        Returns (missing_keys, unexpected_keys).
-        """
-        if not hasattr(state_dict, "items"):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
-        for name, m in self.named_modules():
-            for hook in list(m.__dict__.get("_load_state_dict_pre_hooks", {}).values()):
-                hook(state_dict, name + "." if name else "")
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
-        for key, target in own.items():
-            if key not in state_dict or _is_lazy(target):  # an uninitialized one takes nothing, as torch's
-                continue
-            value = state_dict[key]
-            shape = tuple(value.shape) if hasattr(value, "shape") else None
-            if shape != tuple(target.shape):
-                errors.append(
-                    f"size mismatch for {key}: copying a param with shape {shape} from checkpoint, "
-                    f"the shape in current model is {tuple(target.shape)}."
-                )
-        if strict:
-            if unexpected:
-                errors.insert(
-                    0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + "."
-                )
-            if missing:
-                errors.insert(
-                    0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + "."
-                )
-        if errors:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors)
-            )
-        with no_grad():
-            for key, target in own.items():
-                if key in state_dict and not _is_lazy(target):
-                    target.copy_(state_dict[key])
-        return _IncompatibleKeys(missing, unexpected)
+    def _get_member(self, target: str, store: str, kind: str):
+        path, _, name = target.rpartition(".")
+        mod = self.get_submodule(path)
+        if not hasattr(mod, name):
+            raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
+        if name not in mod.__dict__[store]:
+            raise AttributeError("`" + name + "` is not " + kind)
+        return getattr(mod, name)
+
+    def get_parameter(self, target: str):
+        """The parameter at dotted path target ("encoder.0.weight")."""
+        return self._get_member(target, "_parameters", "an nn.Parameter")
+
+    def get_buffer(self, target: str):
+        """The buffer at dotted path target ("bn.running_mean")."""
+        return self._get_member(target, "_buffers", "a buffer")
 
     # ------------------------------------------------------------------ modes and grads
     def train(self, mode: bool = True):
+        """Set training mode here and, through each child's own train(), below (so a child that
+        overrides train, e.g. to keep its BatchNorm frozen, is asked too, as in torch)."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
-        for m in self.modules():
-            object.__setattr__(m, "training", mode)
+        object.__setattr__(self, "training", mode)
+        for m in self.children():
+            m.train(mode)
         return self
 
     def eval(self):
@@ -459,6 +472,37 @@ class Module:
     def double(self):
         return self.to("float64")
 
+    def _apply(self, fn, recurse: bool = True):
+        """Replace each parameter's data by fn(parameter) (the same Parameter object, its gradient
+        converted too) and each buffer by fn(buffer), in this module and, if recurse, below."""
+        if recurse:
+            for m in self.children():
+                m._apply(fn)
+        with no_grad():
+            for p in self._parameters.values():
+                if p is None:
+                    continue
+                applied = fn(p)
+                if applied is not p:
+                    p.data = applied
+                    if p.grad is not None:
+                        p.grad = fn(p.grad)
+            for name, b in self._buffers.items():
+                if b is not None:
+                    self._buffers[name] = fn(b)
+        return self
+
+    def half(self):
+        """Cast the floating-point parameters and buffers to float16 (in place; returns self)."""
+        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
+
+    def type(self, dst_type):
+        """Cast every parameter and buffer to dst_type (a dtype or a type string)."""
+        return self._apply(lambda t: t.type(dst_type))
+
+    def _get_name(self) -> str:
+        return type(self).__name__
+
     def apply(self, fn):
         for m in self.children():
             m.apply(fn)
@@ -477,7 +521,7 @@ class Module:
         for name, m in self._modules.items():
             child = repr(m).replace("\n", "\n  ")
             lines.append(f"({name}): {child}")
-        main = type(self).__name__ + "("
+        main = self._get_name() + "("
         if lines:
             if len(lines) == 1 and not self._modules:
                 main += lines[0]

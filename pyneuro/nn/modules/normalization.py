@@ -88,6 +88,17 @@ class _NormBase(Module):
     """What batch and instance norms share beyond _norm_state: torch's reset_running_stats and
     reset_parameters (which a lazy norm runs once it knows num_features, nn/modules/lazy.py)."""
 
+    _version = 2  # version 2 added num_batches_tracked (torch's numbering, saved in state_dict._metadata)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, *args) -> None:
+        """A checkpoint from before version 2 (or a plain dict, which has no version) may lack
+        num_batches_tracked: it then loads as the module's current count, as in torch."""
+        version = local_metadata.get("version")
+        key = prefix + "num_batches_tracked"
+        if (version is None or version < 2) and self.track_running_stats and key not in state_dict:
+            state_dict[key] = self.num_batches_tracked
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, *args)
+
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
             self.running_mean.zero_()

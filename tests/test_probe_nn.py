@@ -1,0 +1,269 @@
+"""nn.Module as users drive it, side by side with torch: registration rules and their errors,
+traversal (shared modules and tied weights), containers and how they print, state_dict /
+load_state_dict (messages, per-module steps, hooks, metadata, extra state), dtype casts.
+
+Each case is a snippet run twice, with `torch, nn, F` bound to torch and then to pyneuro; it sets
+`out` (compared: tensors by dtype, shape and value; strings with "pyneuro." read as "torch.")
+or raises (pyneuro's exception must be an instance of torch's exception type).
+test_probe_nn_layers.py reuses `check` for the layers and functional cases.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import pyneuro  # noqa: E402
+
+
+def _namespace(lib):
+    def rnd(*shape, seed=0):
+        return lib.tensor(np.random.RandomState(seed).randn(*shape).astype("float32"))
+
+    def det(module, seed=1):
+        """Deterministic parameters (the two libraries' random initialisations differ)."""
+        with lib.no_grad():
+            for i, p in enumerate(module.parameters()):
+                p.copy_(rnd(*p.shape, seed=seed + i) * 0.5)
+        return module
+
+    return {"torch": lib, "nn": lib.nn, "F": lib.nn.functional, "np": np, "rnd": rnd, "det": det}
+
+
+def _run(code: str, lib):
+    ns = _namespace(lib)
+    if lib is pyneuro:
+        code = code.replace("from torch", "from pyneuro")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            exec(code, ns)
+        except Exception as exc:
+            return "raised", exc, caught
+    return "ok", ns.get("out"), caught
+
+
+def _same(a, b, where="out"):
+    if isinstance(a, torch.Tensor):
+        assert isinstance(b, pyneuro.Tensor), f"{where}: {type(b).__name__} where torch gives a Tensor"
+        assert str(b.dtype).replace("pyneuro.", "torch.") == str(a.dtype), (
+            f"{where}: dtype {b.dtype} vs {a.dtype}"
+        )
+        assert tuple(b.shape) == tuple(a.shape), f"{where}: shape {tuple(b.shape)} vs {tuple(a.shape)}"
+        np.testing.assert_allclose(
+            b.detach().numpy().astype("float64"),
+            a.detach().numpy().astype("float64"),
+            rtol=1e-5,
+            atol=1e-6,
+            err_msg=where,
+        )
+    elif isinstance(a, (list, tuple)):
+        assert isinstance(b, (list, tuple)) and len(a) == len(b), f"{where}: {b!r} vs {a!r}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            _same(x, y, f"{where}[{i}]")
+    elif isinstance(a, dict):
+        assert list(b) == list(a), f"{where}: keys {list(b)} vs {list(a)}"
+        for k in a:
+            _same(a[k], b[k], f"{where}[{k!r}]")
+    elif isinstance(a, str):
+        assert isinstance(b, str) and b.replace("pyneuro.", "torch.") == a, f"{where}:\n{b}\n--- torch:\n{a}"
+    else:
+        assert b == a, f"{where}: {b!r} vs {a!r}"
+
+
+def check(code: str, warns: bool = False):
+    """Run code with torch and with pyneuro: same `out`, or an exception of torch's type;
+    warns=True: also the same number of warnings."""
+    t_kind, t_val, t_warn = _run(code, torch)
+    p_kind, p_val, p_warn = _run(code, pyneuro)
+    assert p_kind == t_kind, f"torch {t_kind} {t_val!r}, pyneuro {p_kind} {p_val!r}"
+    if t_kind == "raised":
+        assert isinstance(p_val, type(t_val)), f"pyneuro raised {p_val!r}, torch {t_val!r}"
+    else:
+        _same(t_val, p_val)
+    if warns:
+        assert len(p_warn) == len(t_warn), [str(w.message) for w in p_warn]
+
+
+MODULE_CASES = {
+    # registration: names and types, torch's KeyError / TypeError / AttributeError
+    "buffer_name_dot": "nn.Module().register_buffer('a.b', torch.ones(2))",
+    "buffer_name_empty": "nn.Module().register_buffer('', torch.ones(2))",
+    "buffer_name_int": "nn.Module().register_buffer(3, torch.ones(2))",
+    "buffer_over_attribute": "m = nn.Linear(2, 2); m.foo = 3; m.register_buffer('foo', torch.ones(2))",
+    "buffer_over_parameter": "nn.Linear(2, 2).register_buffer('weight', torch.ones(2))",
+    "buffer_over_method": "nn.Module().register_buffer('training', torch.ones(1))",
+    "parameter_name_dot": "nn.Module().register_parameter('a.b', nn.Parameter(torch.ones(2)))",
+    "parameter_plain_tensor": "nn.Module().register_parameter('w', torch.ones(2))",
+    "parameter_non_leaf": "p = nn.Parameter(torch.ones(2)); nn.Module().register_parameter('q', p * 2)",
+    "module_name_dot": "nn.Module().add_module('a.b', nn.ReLU())",
+    "module_name_empty": "nn.Module().add_module('', nn.ReLU())",
+    "module_over_parameter": "nn.Linear(2, 2).add_module('weight', nn.ReLU())",
+    "module_over_method": "nn.Module().add_module('forward', nn.ReLU())",
+    "module_not_module": "nn.Module().add_module('a', 3)",
+    "sequential_not_module": "nn.Sequential(nn.ReLU(), 3)",
+    "assign_tensor_to_parameter": "m = nn.Linear(2, 2); m.weight = torch.ones(2, 2)",
+    "assign_non_leaf_parameter": "m = nn.Linear(2, 2); m.weight = m.weight * 2",
+    "assign_int_to_buffer": "m = nn.BatchNorm1d(2); m.running_mean = 3",
+    "assign_int_to_child": "m = nn.Sequential(nn.ReLU()); setattr(m, '0', 3)",
+    "assign_tensor_to_buffer": "m = nn.BatchNorm1d(2); m.running_mean = torch.ones(2); out = dict(m.named_buffers())",
+    "assign_parameter_over_buffer": (
+        "m = nn.BatchNorm1d(2); m.running_mean = nn.Parameter(torch.zeros(2))\n"
+        "out = [[n for n, _ in m.named_parameters()], [n for n, _ in m.named_buffers()]]"
+    ),
+    "assign_none_to_child_and_parameter": (
+        "m = nn.Module(); m.x = nn.Linear(1, 1); m.x = None; l = nn.Linear(1, 1); l.bias = None\n"
+        "out = [repr(m), m.x, repr(l), list(l.state_dict())]"
+    ),
+    "plain_attribute_before_init": (
+        "class M(nn.Module):\n"
+        "    def __init__(s):\n"
+        "        s.k = 3\n"
+        "        super().__init__()\n"
+        "        s.l = nn.Linear(1, 1)\n"
+        "out = [M().k, repr(M())]"
+    ),
+    "parameter_before_init": (
+        "class M(nn.Module):\n    def __init__(s):\n        s.w = nn.Parameter(torch.ones(1))\nM()"
+    ),
+    "attribute_then_module": "m = nn.Module(); m.x = 3; m.x = nn.Linear(1, 1); out = [repr(m), 'x' in m.__dict__]",
+    "nn_buffer_objects": (
+        "m = nn.Module(); m.x = nn.Buffer(torch.ones(2), persistent=False); m.y = nn.Buffer(torch.ones(1))\n"
+        "m.register_buffer('z', torch.ones(1), persistent=False); m.z = torch.zeros(1)\n"
+        "out = [list(m.state_dict()), [n for n, _ in m.named_buffers()]]"
+    ),
+    # traversal
+    "shared_module_and_duplicates": (
+        "l = nn.Linear(2, 2); b = nn.BatchNorm1d(2); m = nn.Sequential(l, b, l, b)\n"
+        "out = [[n for n, _ in m.named_parameters()], [n for n, _ in m.named_parameters(remove_duplicate=False)],\n"
+        "       [n for n, _ in m.named_modules(remove_duplicate=False)], [n for n, _ in m.named_buffers()],\n"
+        "       [n for n, _ in m.named_buffers(remove_duplicate=False)], list(m.state_dict())]"
+    ),
+    "train_calls_children_train": (
+        "class Frozen(nn.BatchNorm1d):\n"
+        "    def train(self, mode=True):\n"
+        "        return super().train(False)\n"
+        "m = nn.Sequential(nn.Linear(2, 2), Frozen(2)); m.train(); out = [x.training for x in m.modules()]"
+    ),
+    "get_set_submodule": (
+        "m = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.BatchNorm1d(2)))\n"
+        "m.set_submodule('1.0', nn.LayerNorm(2))\n"
+        "out = [repr(m), repr(m.get_submodule('1')), m.get_parameter('1.0.bias')]"
+    ),
+    "get_submodule_missing": "nn.Sequential(nn.ReLU()).get_submodule('0.foo')",
+    "get_parameter_of_buffer": "nn.Sequential(nn.BatchNorm1d(2)).get_parameter('0.running_mean')",
+    "get_buffer": "out = nn.Sequential(nn.BatchNorm1d(2)).get_buffer('0.running_var')",
+    # casts
+    "half_and_type": (
+        "m = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2)); m(torch.ones(3, 2)).sum().backward(); m.half()\n"
+        "out = [str(t.dtype) for t in m.state_dict().values()] + [str(m[0].weight.grad.dtype)]\n"
+        "out += [str(p.dtype) for p in nn.Linear(1, 1).type(torch.float64).parameters()]"
+    ),
+    # printing
+    "modulelist_repeats_print_once": (
+        "out = [repr(nn.ModuleList([nn.Linear(2, 2) for _ in range(3)] + [nn.ReLU(), nn.ReLU(), nn.Linear(2, 2)])),\n"
+        "       repr(nn.ModuleList()), repr(nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 2,\n"
+        "       enable_nested_tensor=False))]"
+    ),
+    "parameter_containers_print": (
+        "out = [repr(nn.ParameterDict({'a': nn.Parameter(torch.zeros(2, 3)), 'b': nn.Parameter(torch.zeros(1))})),\n"
+        "       repr(nn.ParameterDict({'a': nn.Parameter(torch.zeros(2, 3))})),\n"
+        "       repr(nn.ParameterList([nn.Parameter(torch.zeros(2, 3))]))]"
+    ),
+    "custom_get_name_prints": (
+        "class M(nn.Linear):\n    def _get_name(self):\n        return 'Foo'\nout = repr(nn.Sequential(M(1, 1)))"
+    ),
+    # Sequential and ModuleList as lists
+    "sequential_list_operations": (
+        "s = nn.Sequential(nn.ReLU(), nn.Tanh()); s.append(nn.Sigmoid()); s.insert(1, nn.ELU()); s.extend([nn.GELU()])\n"
+        "del s[0]; s[-1] = nn.SiLU(); popped = s.pop(1)\n"
+        "out = [repr(s), repr(popped), repr(s[1:]), repr(nn.Sequential(nn.ReLU()) + nn.Sequential(nn.Tanh())),\n"
+        "       repr(nn.Sequential(nn.ReLU(), nn.Tanh()) * 2), repr(2 * nn.Sequential(nn.ReLU()))]"
+    ),
+    "sequential_renumbers_after_del": (
+        "from collections import OrderedDict\n"
+        "s = nn.Sequential(OrderedDict([('fc', nn.Linear(2, 2)), ('act', nn.ReLU()), ('out', nn.Linear(2, 1))]))\n"
+        "del s[1]; out = list(s.state_dict())"
+    ),
+    "sequential_add_non_sequential": "nn.Sequential(nn.ReLU()) + [nn.ReLU()]",
+    "sequential_times_zero": "nn.Sequential(nn.ReLU()) * 0",
+    "modulelist_pop": "ml = nn.ModuleList([nn.ReLU(), nn.Tanh(), nn.ELU()]); x = ml.pop(1); out = [repr(ml), repr(x)]",
+    # state_dict and load_state_dict
+    "load_messages": (
+        "m = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 4))\n"
+        "sd = m.state_dict(); del sd['0.bias']; sd['extra'] = torch.zeros(1); sd['1.weight'] = torch.zeros(2, 2)\n"
+        "try:\n    m.load_state_dict(sd)\nexcept RuntimeError as e:\n"
+        "    out = str(e).replace('torch.Size([2, 2])', '(2, 2)').replace('torch.Size([4, 3])', '(4, 3)')"
+    ),
+    "load_not_a_mapping": "nn.Linear(2, 2).load_state_dict([1, 2])",
+    "load_copies_what_matches_before_raising": (
+        "m = nn.Linear(2, 2)\nwith torch.no_grad():\n    m.weight.fill_(0); m.bias.fill_(0)\n"
+        "try:\n    m.load_state_dict({'weight': torch.ones(2, 2), 'bias': torch.ones(3)})\nexcept RuntimeError:\n    pass\n"
+        "out = [m.weight, m.bias]"
+    ),
+    "unexpected_keys_in_module_order": (
+        "m = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.Linear(2, 2)))\n"
+        "sd = m.state_dict(); sd['1.0.foo'] = torch.zeros(1); sd['zz'] = torch.zeros(1); sd['0.bar'] = torch.zeros(1)\n"
+        "sd['5.x'] = torch.ones(1); del sd['1.0.bias']\n"
+        "r = m.load_state_dict(sd, strict=False); out = [r.missing_keys, r.unexpected_keys, str(r)]"
+    ),
+    "batchnorm_checkpoint_without_count": (
+        "m = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3)); m[1].num_batches_tracked += 5\n"
+        "sd = {k: v for k, v in m.state_dict().items() if 'num_batches' not in k}\n"
+        "out = [str(m.load_state_dict(sd)), m[1].num_batches_tracked]"
+    ),
+    "batchnorm_versioned_checkpoint_without_count": (
+        "m = nn.BatchNorm1d(3); sd = m.state_dict(); del sd['num_batches_tracked']; m.load_state_dict(sd)"
+    ),
+    "state_dict_metadata": (
+        "out = str(nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3), nn.Sequential(nn.LayerNorm(3)))"
+        ".state_dict()._metadata)"
+    ),
+    "load_assign": (
+        "m = nn.Linear(2, 2); w = torch.ones(2, 2)\n"
+        "m.load_state_dict({'weight': w, 'bias': torch.zeros(2)}, assign=True)\n"
+        "out = [type(m.weight).__name__, m.weight.requires_grad, m.weight.data_ptr() == w.data_ptr()]"
+    ),
+    "extra_state_round_trip": (
+        "class M(nn.Module):\n"
+        "    def __init__(s):\n"
+        "        super().__init__(); s.l = nn.Linear(1, 1); s.k = 3\n"
+        "    def get_extra_state(s):\n        return {'k': s.k}\n"
+        "    def set_extra_state(s, st):\n        s.k = st['k']\n"
+        "m = M(); sd = m.state_dict(); out = [list(sd), sd['_extra_state']]\n"
+        "m2 = M(); m2.k = 0; m2.load_state_dict(sd); out.append(m2.k)\n"
+        "del sd['_extra_state']\n"
+        "try:\n    m2.load_state_dict(sd)\nexcept RuntimeError as e:\n    out.append(str(e))"
+    ),
+    "overridden_load_from_state_dict": (
+        "class M(nn.Linear):\n"
+        "    def _load_from_state_dict(self, state_dict, prefix, *args, **kw):\n"
+        "        if prefix + 'w' in state_dict:\n"
+        "            state_dict[prefix + 'weight'] = state_dict.pop(prefix + 'w')\n"
+        "        super()._load_from_state_dict(state_dict, prefix, *args, **kw)\n"
+        "m = nn.Sequential(M(2, 2)); r = m.load_state_dict({'0.w': torch.ones(2, 2), '0.bias': torch.zeros(2)})\n"
+        "out = [str(r), m[0].weight]"
+    ),
+    "state_dict_hooks": (
+        "m = nn.Linear(2, 2); log = []\n"
+        "m.register_state_dict_pre_hook(lambda mod, prefix, keep: log.append(('pre', prefix, keep)))\n"
+        "m.register_state_dict_post_hook(lambda mod, sd, prefix, meta: log.append(('post', list(sd), meta)))\n"
+        "m.register_load_state_dict_pre_hook(lambda mod, sd, prefix, *a: log.append(('load-pre', prefix)))\n"
+        "def post(mod, keys):\n    log.append(('load-post', list(keys.missing_keys))); keys.missing_keys.clear()\n"
+        "m.register_load_state_dict_post_hook(post)\n"
+        "sd = m.state_dict(); del sd['bias']; out = [str(m.load_state_dict(sd)), log]"
+    ),
+    "state_dict_post_hook_must_return_none": (
+        "m = nn.Linear(2, 2); m.register_state_dict_post_hook(lambda *a: {'x': 1}); m.state_dict()"
+    ),
+    "state_dict_positional_form": "m = nn.Linear(2, 2); d = {}; r = m.state_dict(d, 'pre.'); out = [list(d), r is d]",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULE_CASES))
+def test_module_as_torch(name):
+    check(MODULE_CASES[name])
