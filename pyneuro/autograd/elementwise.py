@@ -65,7 +65,8 @@ class Mul(Function):
 
 
 class Div(Function):
-    """out = a / b. d/da = 1/b, d/db = -a/b^2."""
+    """out = a / b. d/da = 1/b, d/db = -a/b^2, computed as -(a/b)/b as torch does (b*b would
+    overflow or underflow in float32 where the gradient itself is finite)."""
 
     __slots__ = ()
     saved_for = ((1,), (0, 1))
@@ -80,7 +81,7 @@ class Div(Function):
         with _errstate(self.bk.xp):
             return (
                 _unbroadcast(g / b, a.shape) if self.needs[0] else None,
-                _unbroadcast(-g * a / (b * b), b.shape) if self.needs[1] else None,
+                _unbroadcast(-g * ((a / b) / b), b.shape) if self.needs[1] else None,
             )
 
 
@@ -97,7 +98,8 @@ class Pow(Function):
         return self.saved_for, len(self.needs) > 1 and self.needs[1]  # out is read for b's gradient
 
     def forward(self, a, b):
-        out = a**b
+        with _errstate(self.bk.xp):  # 0 ** -1, (-1) ** 0.5, overflow: inf/nan without a warning, as torch
+            out = a**b
         self.saved = (a, b, out)
         return out
 
@@ -107,7 +109,7 @@ class Pow(Function):
         ga = gb = None
         if self.needs[0]:
             if isinstance(b, (int, float)):
-                d = b * a if b == 2 else (b * a ** (b - 1) if b != 0 else a * 0)
+                d = b * a if b == 2 else (b * a ** (b - 1) if b != 0 else xp.zeros_like(a))
             else:
                 with _errstate(xp):
                     d = xp.where(b == 0, xp.zeros((), dtype=out.dtype), b * a ** (b - 1))
@@ -255,7 +257,7 @@ class Root(Function):
 
 
 class Abs(Function):
-    """out = |a|; d/da = sign(a) (0 at 0, like PyTorch)."""
+    """out = |a|; d/da = sign(a) (0 at 0 and at NaN, like PyTorch's sgn)."""
 
     __slots__ = ()
     saved_for = ((0,),)
@@ -265,7 +267,8 @@ class Abs(Function):
         return self.bk.xp.abs(a)
 
     def backward(self, g):
-        return (g * self.bk.xp.sign(self.saved[0]),)
+        a, xp = self.saved[0], self.bk.xp
+        return (g * xp.where(a != a, xp.zeros((), dtype=a.dtype), xp.sign(a)),)
 
 
 class Sigmoid(Function):

@@ -14,6 +14,8 @@ import contextlib
 import ctypes
 import sys
 
+import numpy as _np
+
 from .._tensor_base import TensorBase, _wrap
 from . import hooks as _hooks
 from .function import _FREED_MESSAGE, SliceGrad, _Profiling
@@ -119,7 +121,18 @@ def _array(g):
 
 
 def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
-    """Backpropagate grad_array (same shape as tensor) from tensor into every leaf's .grad."""
+    """Backpropagate grad_array (same shape as tensor) from tensor into every leaf's .grad.
+    A backward that meets 0/0, x/0 or overflow gives NaN/inf without NumPy's RuntimeWarnings, as torch."""
+    with quiet_math():
+        _walk(tensor, grad_array, retain_graph)
+
+
+def quiet_math():
+    """NumPy's floating-point warnings off (they are thread-local: other threads keep theirs)."""
+    return _np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+
+def _walk(tensor, grad_array, retain_graph: bool) -> None:
     root = tensor._node
     if root is None:  # backward on a leaf: its gradient is the seed itself
         hooks = _hooks.by_leaf and _hooks.hooks_for(_hooks.by_leaf, tensor)

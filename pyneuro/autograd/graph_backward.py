@@ -23,7 +23,7 @@ from .._tensor_base import TensorBase, _wrap
 from . import graph_conv, graph_rules_more  # noqa: F401  (they register the rules of graph_rules.py's rule_for)
 from . import hooks as _hooks
 from .elementwise import Cast
-from .engine import _capturing, _topological_order
+from .engine import _capturing, _topological_order, quiet_math
 from .function import _FREED_MESSAGE
 from .grad_mode import enable_grad
 from .graph_rules import rule_for
@@ -44,7 +44,7 @@ def run_backward_graph(tensor, grad, retain_graph: bool = True) -> None:
     if not _capturing[0] and not _warned[0]:  # torch's warning, once per process as torch's
         _warned[0] = True
         warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=3)
-    with enable_grad():
+    with enable_grad(), quiet_math():
         _walk(tensor, grad, retain_graph)
 
 

@@ -379,7 +379,7 @@ UNARY = {
     "atanh": (lambda xp, a: xp.arctanh(a), lambda xp, a, out: 1 / (1 - a * a), "a"),
     "sinc": (_sinc, _sinc_grad, "a"),
     "exp2": (lambda xp, a: xp.exp2(a), lambda xp, a, out: out * _LN2, "out"),
-    "frac": (lambda xp, a: a - xp.trunc(a), lambda xp, a, out: 1 + 0 * a, ""),
+    "frac": (lambda xp, a: a - xp.trunc(a), lambda xp, a, out: xp.ones_like(a), ""),
     "erf": (erf, lambda xp, a, out: (2 / _SQRT_PI) * xp.exp(-a * a), "a"),
     "erfc": (erfc, lambda xp, a, out: (-2 / _SQRT_PI) * xp.exp(-a * a), "a"),
     "erfinv": (erfinv, lambda xp, a, out: (_SQRT_PI / 2) * xp.exp(out * out), "out"),
@@ -493,7 +493,7 @@ def _copysign_grads(xp, a, b, out):
 def _rounded_quotient_grad(kind):
     def grads(xp, a, b, out):
         q = a / b
-        return 1 + 0 * q, -(xp.trunc(q) if kind == "trunc" else xp.floor(q))
+        return xp.ones_like(q), -(xp.trunc(q) if kind == "trunc" else xp.floor(q))
 
     return grads
 
@@ -509,39 +509,52 @@ def _not_differentiable(name):
     return grads
 
 
-# name: (f(xp, a, b, **params), (f_a, f_b)(xp, a, b, out, **params), what the gradients read)
+# name: (f(xp, a, b, **params), (f_a, f_b)(xp, a, b, out, **params), (what a's gradient reads, what b's
+# gradient reads)): an in-place change of a tensor that only an unneeded gradient reads is no error, as in torch
 BINARY = {
-    "atan2": (lambda xp, a, b: xp.arctan2(a, b), _atan2_grads, "a,b"),
-    "hypot": (lambda xp, a, b: xp.hypot(a, b), lambda xp, a, b, out: (a / out, b / out), "a,b,out"),
-    "xlogy": (_xlogy, lambda xp, a, b, out: (xp.where((a == 0) & (b <= 0), 0.0, xp.log(b)), a / b), "a,b"),
+    "atan2": (lambda xp, a, b: xp.arctan2(a, b), _atan2_grads, ("a,b", "a,b")),
+    "hypot": (lambda xp, a, b: xp.hypot(a, b), lambda xp, a, b, out: (a / out, b / out), ("a,out", "b,out")),
+    "xlogy": (
+        _xlogy,
+        lambda xp, a, b, out: (xp.where((a == 0) & (b <= 0), 0.0, xp.log(b)), a / b),
+        ("a,b", "a,b"),
+    ),
     "xlog1py": (
         _xlog1py,
         lambda xp, a, b, out: (xp.where((a == 0) & (b <= -1), 0.0, xp.log1p(b)), a / (1 + b)),
-        "a,b",
+        ("a,b", "a,b"),
     ),
     "logaddexp": (
         lambda xp, a, b: xp.logaddexp(a, b),
         lambda xp, a, b, out: _logaddexp_grads(xp, a, b, out, math.e),
-        "a,b",
+        ("a,b", "a,b"),
     ),  # fmt: skip
     "logaddexp2": (
         lambda xp, a, b: xp.logaddexp2(a, b),
         lambda xp, a, b, out: _logaddexp_grads(xp, a, b, out, 2.0),
-        "a,b",
+        ("a,b", "a,b"),
     ),  # fmt: skip
-    "fmax": (lambda xp, a, b: xp.fmax(a, b), lambda xp, a, b, out: _fmax_grads(xp, a, b, out, True), "a,b"),
-    "fmin": (lambda xp, a, b: xp.fmin(a, b), lambda xp, a, b, out: _fmax_grads(xp, a, b, out, False), "a,b"),
-    "copysign": (lambda xp, a, b: xp.copysign(a, b), _copysign_grads, "a,out"),
-    "fmod": (lambda xp, a, b: xp.fmod(a, b), _rounded_quotient_grad("trunc"), "a,b"),
-    "remainder": (lambda xp, a, b: xp.remainder(a, b), _rounded_quotient_grad("floor"), "a,b"),
+    "fmax": (
+        lambda xp, a, b: xp.fmax(a, b),
+        lambda xp, a, b, out: _fmax_grads(xp, a, b, out, True),
+        ("a,b", "a,b"),
+    ),
+    "fmin": (
+        lambda xp, a, b: xp.fmin(a, b),
+        lambda xp, a, b, out: _fmax_grads(xp, a, b, out, False),
+        ("a,b", "a,b"),
+    ),
+    "copysign": (lambda xp, a, b: xp.copysign(a, b), _copysign_grads, ("a,out", "")),
+    "fmod": (lambda xp, a, b: xp.fmod(a, b), _rounded_quotient_grad("trunc"), ("", "a,b")),
+    "remainder": (lambda xp, a, b: xp.remainder(a, b), _rounded_quotient_grad("floor"), ("", "a,b")),
     # div(rounding_mode=...) of floats: piecewise constant, so a zero gradient (as torch)
-    "div_floor": (lambda xp, a, b: xp.floor_divide(a, b), _no_grads, ""),
-    "div_trunc": (lambda xp, a, b: xp.trunc(a / b), _no_grads, ""),
+    "div_floor": (lambda xp, a, b: xp.floor_divide(a, b), _no_grads, ("", "")),
+    "div_trunc": (lambda xp, a, b: xp.trunc(a / b), _no_grads, ("", "")),
     # in the graph like torch's, whose backward raises
-    "floor_divide": (lambda xp, a, b: xp.floor_divide(a, b), _not_differentiable("floor_divide"), ""),
-    "heaviside": (lambda xp, a, b: xp.heaviside(a, b), _not_differentiable("heaviside"), ""),
+    "floor_divide": (lambda xp, a, b: xp.floor_divide(a, b), _not_differentiable("floor_divide"), ("", "")),
+    "heaviside": (lambda xp, a, b: xp.heaviside(a, b), _not_differentiable("heaviside"), ("", "")),
     # torch's rule: the gradient passes to input where the step was taken, none to other
-    "nextafter": (lambda xp, a, b: xp.nextafter(a, b), lambda xp, a, b, out: (a != b, None), "a,b"),
+    "nextafter": (lambda xp, a, b: xp.nextafter(a, b), lambda xp, a, b, out: (a != b, None), ("a,b", "")),
 }
 
 
@@ -554,10 +567,10 @@ class Binary(Function):
     op = "atan2"
 
     def saved_tensors(self):
-        reads = BINARY[self.op][2]
-        # saved_for[i]: the gradients that read input i (a's and b's values serve both gradients)
-        saved_for = tuple(((0, 1) if x in reads else ()) for x in ("a", "b"))
-        return saved_for, "out" in reads
+        reads = [r.split(",") for r in BINARY[self.op][2]]
+        # saved_for[i]: the gradients that read input i; the output is saved if a needed gradient reads it
+        saved_for = tuple(tuple(j for j in (0, 1) if x in reads[j]) for x in ("a", "b"))
+        return saved_for, any("out" in r and need for r, need in zip(reads, self.needs))
 
     def forward(self, a, b, **params):
         xp = self.bk.xp

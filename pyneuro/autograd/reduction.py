@@ -17,7 +17,8 @@ class Sum(Function):
     def forward(self, a, dim=None, keepdim=False):
         dims = _normalize_dims(dim, a.ndim)
         self.saved = (a.shape, dims, keepdim)
-        return a.sum(axis=dims if a.ndim else None, keepdims=keepdim)
+        with _errstate(self.bk.xp):  # inf + -inf is nan without NumPy's warning, as in torch
+            return a.sum(axis=dims if a.ndim else None, keepdims=keepdim)
 
     def backward(self, g):
         shape, dims, keepdim = self.saved
@@ -57,6 +58,9 @@ class Prod(Function):
 
     __slots__ = ("dim",)  # kept after backward frees `saved`: torch's name depends on it
     saved_for = ((0,),)
+    saves_output = (
+        True  # not read here, but torch saves the product: changing it in place is an error there too
+    )
 
     def forward(self, a, dim=None, keepdim=False):
         self.dim = dim
