@@ -27,7 +27,7 @@ from ._dtype import torch_name as _torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import Size, normalize_dims
 from ._shapes import shape_arg as _shape_arg
-from ._tensor_base import TensorBase, _backend, _from_data, _wrap
+from ._tensor_base import TensorBase, _backend, _from_data, _wrap, same_dtype_put
 from .autograd.index import IndexPut, ScatterReduce
 
 
@@ -370,7 +370,7 @@ class IndexMethods:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         if not isinstance(values, TensorBase):
             raise TypeError(f"index_put(): argument 'values' must be Tensor, not {type(values).__name__}")
-        _same_dtype_put(self, values)
+        same_dtype_put(self, values)
         return self._put(values, tuple(p._data for p in parts), accumulate)
 
     def _dim_index_checks(self, dim, index, source, what, negative=False):
@@ -672,14 +672,6 @@ class IndexMethods:
         if return_counts:
             out.append(_wrap(counts.astype(np.int64), self.device))
         return out[0] if len(out) == 1 else tuple(out)
-
-
-def _same_dtype_put(self, values):
-    if isinstance(values, TensorBase) and values._data.dtype != self._data.dtype:
-        raise DTypeError(
-            "Index put requires the source and destination dtypes match, got "
-            f"{_torch_name(self.dtype)} for the destination and {_torch_name(values.dtype)} for the source."
-        )
 
 
 def broadcast_shape(*shapes):

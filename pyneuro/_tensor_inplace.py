@@ -30,6 +30,8 @@ from ._tensor_base import (
     _value_array,
     _wrap,
     check_slice_steps,
+    same_dtype_put,
+    split_int_index,
 )
 from .autograd import inplace as _ip
 from .autograd.grad_mode import _GradMode
@@ -235,31 +237,49 @@ class InplaceMethods:
         return self.copy_(_rng(generator).normal_fill(self.shape, _random_dtype(self), mean, std))
 
     def __setitem__(self, index, value):
+        data, steps = self._data, ()
+        split = split_int_index(index)
+        if split is not None:  # integers and index arrays: torch selects with the integers first
+            selects, index = split
+            data, steps = data[selects], (("index", selects),)
         basic = isinstance(index, (_PY_INT, slice)) and not isinstance(index, _PY_BOOL)
         advanced = False
         if basic:
             check_slice_steps(index)
         else:
             index, advanced = _convert_index(index, self)
+        if advanced and not (_masks_only(index) and _is_0d(value)):
+            same_dtype_put(self, value)  # torch's index_put_; a 0-d value under masks is a masked_fill_
         if not advanced and _GradMode.enabled and self._req and self._node is None:
             raise RuntimeError(_VIEW_OF_LEAF)  # torch writes x[i] = v as x[i].copy_(v), through a view
         if self._records(value):
             if not advanced:  # a write through the view self[index]: CopySlices on self
                 Index.apply(self, index=_as_view_index(index), advanced=False).copy_(value)
                 return
-            region = _wrap(self._data[index], self.device)
+            region = _wrap(data[index], self.device)
             r = _ip.Copy.apply(region, value)
             if r._data.dtype != self._data.dtype:
                 r = r._cast(self._data.dtype)
-            self._data[index] = r._data
+            data[index] = r._data
             self._vc[0] += 1
-            _ip.rebase_region(self, (("index", index),), r)
+            _ip.rebase_region(self, steps + (("index", index),), r)
             return
         try:
-            self._data[index] = value._data if isinstance(value, TensorBase) else _value_array(value, self)
+            data[index] = value._data if isinstance(value, TensorBase) else _value_array(value, self)
         except ValueError as exc:
             raise ShapeError(f"setitem: {exc}") from None
         self._vc[0] += 1
+
+
+def _masks_only(index) -> bool:
+    """Whether every index array in (converted) index is a boolean mask."""
+    parts = index if isinstance(index, tuple) else (index,)
+    arrays = [p for p in parts if hasattr(p, "dtype") and hasattr(p, "shape")]
+    return all(p.dtype == np.bool_ for p in arrays)
+
+
+def _is_0d(value) -> bool:
+    return isinstance(value, TensorBase) and value._data.ndim == 0
 
 
 def _as_view_index(index):

@@ -23,6 +23,7 @@ from ._tensor_base import (
     _from_data,
     _wrap,
     check_slice_steps,
+    split_int_index,
 )
 from .autograd import shape as _ag
 
@@ -199,6 +200,9 @@ class ShapeMethods:
         if isinstance(index, (_PY_INT, slice)) and not isinstance(index, _PY_BOOL):
             check_slice_steps(index)
             return _ag.Index.apply(self, index=index, advanced=False)
+        split = split_int_index(index)
+        if split is not None:  # integers and index arrays: torch selects with the integers first
+            return self[split[0]][split[1]]
         index, advanced = _convert_index(index, self)
         return _ag.Index.apply(self, index=index, advanced=advanced)
 

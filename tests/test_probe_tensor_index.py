@@ -1,0 +1,97 @@
+"""Indexing that mixes integers with index arrays, and x[indices] = v's dtype rule, against torch."""
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+MIXED = [
+    (0, slice(None), [1, 3]),
+    ([0, 1], 0, [1, 3]),
+    (slice(None), 0, slice(None), [1, 2]),
+    ([0, 1], slice(None), 0),
+    (0, None, slice(None), [1, 3]),
+    (Ellipsis, 0, [1, 2]),
+    ([0, 1], slice(None), [0, 1], 0),
+    (0, slice(None), 0, [1, 2]),
+    (True, 0, slice(None), [1, 2]),
+    (np.int64(1), slice(None), [2]),
+    ("t0", slice(None), [1, 3]),  # a 0-d integer tensor selects like an int
+    (1, "mask"),
+]
+
+
+def _index(mod, idx):
+    out = []
+    for p in idx:
+        if isinstance(p, str) and p == "t0":
+            p = mod.tensor(0)
+        elif isinstance(p, str):
+            p = mod.tensor([[True, False, True, False]] * 3)
+        out.append(p)
+    return tuple(out)
+
+
+@pytest.mark.parametrize("idx", MIXED, ids=str)
+def test_integers_select_before_index_arrays(idx):
+    data = np.arange(120.0).reshape(2, 3, 4, 5)
+    t = torch.tensor(data, requires_grad=True)
+    p = pn.tensor(data, requires_grad=True)
+    ref, out = t[_index(torch, idx)], p[_index(pn, idx)]
+    assert tuple(out.shape) == tuple(ref.shape)
+    np.testing.assert_array_equal(out.detach().numpy(), ref.detach().numpy())
+    w = np.arange(ref.numel(), dtype=np.float64).reshape(tuple(ref.shape))
+    (ref * torch.tensor(w)).sum().backward()
+    (out * pn.tensor(w)).sum().backward()
+    np.testing.assert_array_equal(p.grad.numpy(), t.grad.numpy())
+
+
+def test_setitem_with_integers_and_arrays_and_its_gradient():
+    results = []
+    for mod in (torch, pn):
+        w = mod.zeros(2, 3, 4, requires_grad=True)
+        v = mod.ones(3, 2, requires_grad=True)
+        y = w * 2
+        y[0, :, [1, 3]] = v * 3
+        (y * mod.arange(24.0).reshape(2, 3, 4)).sum().backward()
+        x = mod.zeros(2, 3, 4)
+        x[:, 1, [0, 0, 2]] += 1
+        results.append([y.detach().numpy(), w.grad.numpy(), v.grad.numpy(), x.numpy()])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(b, a)
+
+
+@pytest.mark.parametrize(
+    "dst, index, value",
+    [
+        ("long", (slice(None), [1, 2]), [1.5, 2.5]),
+        ("long", "ints", 1.5),  # a 0-d value through an integer index: still index_put_
+        ("float", (slice(None), [0, 2]), "double"),
+        ("float", "mask", [1, 2, 3]),
+        ("float", (0, [0, 1]), "double"),
+    ],
+    ids=str,
+)
+def test_setitem_through_index_arrays_needs_the_same_dtype(dst, index, value):
+    for mod in (torch, pn):
+        x = mod.zeros(2, 3) if dst == "float" else mod.zeros(2, 3, dtype=mod.int64)
+        if index == "ints":
+            index = mod.tensor([0, 1])
+        elif index == "mask":
+            index = mod.tensor([[True, False, True], [False, True, False]])
+        v = mod.tensor([1.0, 2.0], dtype=mod.float64) if value == "double" else mod.tensor(value)
+        with pytest.raises(RuntimeError, match="Index put requires the source and destination dtypes match"):
+            x[index] = v
+
+
+def test_a_0d_value_under_masks_is_a_masked_fill_of_any_dtype():
+    results = []
+    for mod in (torch, pn):
+        x = mod.zeros(2, 3)
+        x[x == 0] = mod.tensor(2, dtype=mod.int64)
+        x[:, mod.tensor([True, False, True])] = mod.tensor(2.5, dtype=mod.float64)
+        x[1:, [0, 2]] = 7  # a Python number is always fine
+        results.append(x.numpy())
+    np.testing.assert_array_equal(results[1], results[0])
