@@ -37,6 +37,11 @@ from .tensor import Tensor
 _NEG_INF = float("-inf")
 
 
+class AssertedShapeError(AssertionError, ShapeError):
+    """A wrong input that nn.MultiheadAttention rejects with an assert in torch (AssertionError),
+    where scaled_dot_product_attention raises RuntimeError for the same mistake: an instance of both."""
+
+
 def canonical_mask(mask, name: str, like: Tensor, masked_is_true: bool = True):
     """mask as an additive float mask (0 = keep, -inf = drop) in like's dtype, or None.
 
@@ -51,7 +56,7 @@ def canonical_mask(mask, name: str, like: Tensor, masked_is_true: bool = True):
         drop = mask if masked_is_true else ~mask
         return zeros(tuple(mask.shape), dtype=like.dtype, device=like.device).masked_fill(drop, _NEG_INF)
     if not mask.dtype.is_floating_point:
-        raise DTypeError(f"only bool and floating types of {name} are supported")
+        raise AssertedShapeError(f"only bool and floating types of {name} are supported")
     return mask.to(like.dtype)
 
 

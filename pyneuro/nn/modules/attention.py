@@ -29,7 +29,7 @@ from ... import functional as F
 from ..._errors import ArgumentError, ShapeError
 from ..._tensor_base import _device
 from ...creation import empty, zeros
-from ...functional_attention import canonical_mask, scaled_dot_product_attention
+from ...functional_attention import AssertedShapeError, canonical_mask, scaled_dot_product_attention
 from ...functions import cat
 from ...tensor import Tensor
 from .. import init
@@ -137,19 +137,33 @@ class MultiheadAttention(Module):
                 raise TypeError(
                     f"MultiheadAttention: {name} must be a pyneuro Tensor, not {type(t).__name__}"
                 )
-        if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
-            raise ShapeError(
-                "query, key and value must all be 3-D (batched) or all 2-D (unbatched), got shapes "
-                f"{tuple(query.shape)}, {tuple(key.shape)} and {tuple(value.shape)}"
+        # torch asserts these (AssertionError); a key or value of the wrong width fails its projection
+        if query.ndim not in (2, 3):
+            raise AssertionError(
+                f"query should be unbatched 2D or batched 3D tensor but received {query.ndim}-D query tensor"
             )
-        widths = (query.shape[-1], key.shape[-1], value.shape[-1])
-        if widths != (self.embed_dim, self.kdim, self.vdim):
+        if key.ndim != query.ndim or value.ndim != query.ndim:
+            raise AssertionError(
+                f"For {'batched (3-D)' if query.ndim == 3 else 'unbatched (2-D)'} `query`, expected `key` and "
+                f"`value` to be {query.ndim}-D but found {key.ndim}-D and {value.ndim}-D tensors respectively"
+            )
+        if query.shape[-1] != self.embed_dim:
+            raise AssertedShapeError(
+                f"was expecting embedding dimension of {self.embed_dim}, but got {query.shape[-1]}"
+            )
+        widths = (key.shape[-1], value.shape[-1])
+        if widths != (self.kdim, self.vdim):
+            if not self._qkv_same_embed_dim:  # torch asserts the separate projections' shapes
+                raise AssertionError(
+                    f"expecting key and value weights of widths {(self.kdim, self.vdim)}, got {widths}"
+                )
             raise ShapeError(
-                f"was expecting embedding dimensions (query, key, value) of {(self.embed_dim, self.kdim, self.vdim)}, "
-                f"but got {widths}"
+                f"was expecting key and value embedding dimensions of {(self.kdim, self.vdim)}, but got {widths}"
             )
         if key.shape[:-1] != value.shape[:-1]:
-            raise ShapeError(f"key shape {tuple(key.shape)} does not match value shape {tuple(value.shape)}")
+            raise AssertionError(
+                f"key shape {tuple(key.shape)} does not match value shape {tuple(value.shape)}"
+            )
         if key_padding_mask is not None and not isinstance(key_padding_mask, Tensor):
             raise TypeError("key_padding_mask must be a pyneuro Tensor or None")
 
@@ -189,7 +203,7 @@ class MultiheadAttention(Module):
         S = k.shape[0]
         mask = self._attn_mask_3d(mask, L, S, N)
         if kpm is not None and tuple(kpm.shape) != (N, S):
-            raise ShapeError(f"expecting key_padding_mask shape of {(N, S)}, but got {tuple(kpm.shape)}")
+            raise AssertionError(f"expecting key_padding_mask shape of {(N, S)}, but got {tuple(kpm.shape)}")
         if self.bias_k is not None:  # one learned extra key/value every query can attend to
             k = cat([k, self.bias_k.repeat(1, N, 1)])
             v = cat([v, self.bias_v.repeat(1, N, 1)])

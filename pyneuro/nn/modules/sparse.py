@@ -39,7 +39,7 @@ class Embedding(Module):
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError("Padding_idx must be within num_embeddings")
+                raise AssertionError("Padding_idx must be within num_embeddings")  # torch asserts it
             padding_idx = padding_idx % num_embeddings
         self.padding_idx = padding_idx
         dev = _device(device)
@@ -60,9 +60,12 @@ class Embedding(Module):
         cls, embeddings, freeze: bool = True, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
         sparse=False,
     ):  # fmt: skip
+        """An Embedding whose weight is `embeddings` (2-D; the Parameter shares its memory, as torch's)."""
+        if embeddings.ndim != 2:
+            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
         rows, cols = embeddings.shape
         return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
-                   _weight=embeddings.detach().clone(), _freeze=freeze)  # fmt: skip
+                   _weight=embeddings, _freeze=freeze)  # fmt: skip
 
     def forward(self, input: Tensor) -> Tensor:
         return F.embedding(
