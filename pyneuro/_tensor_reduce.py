@@ -468,14 +468,14 @@ class ReduceMethods:
     def bernoulli_(self, p=0.5, *, generator=None):
         """Fill with 1 (probability p, a number or a tensor of probabilities) or 0."""
         probs = _host(p) if isinstance(p, TensorBase) else p
-        return self.copy_((_rng(generator).random(self.shape) < probs).astype(self._data.dtype))
+        return self.copy_(_rng(generator).bernoulli(probs, self.shape).astype(self._data.dtype))
 
     def bernoulli(self, p=None, *, generator=None):
         """A new tensor of 0/1 draws: 1 with probability self (or p), like torch.bernoulli."""
         probs = _host(self) if p is None else p
         if p is None and ((probs < 0) | (probs > 1)).any():
             raise ArgumentError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-        draw = _rng(generator).random(self.shape) < probs
+        draw = _rng(generator).bernoulli(probs, self.shape)
         return _from_data(draw.astype(self._data.dtype), None, self.device)
 
     def random_(self, *args, generator=None, **kwargs):

@@ -208,12 +208,19 @@ class TorchStream:
         return self.normal_fill(_as_shape(size), np.float64, loc, scale)
 
     def __getattr__(self, name):
-        """Any other sampler (exponential, gamma, poisson, ...): a NumPy generator seeded by
-        four words of this stream, so it is reproducible under a seed and advances it."""
-        if name.startswith("_"):
-            raise AttributeError(name)
+        """NumPy's other samplers (exponential, gamma, poisson, ...): drawn by a NumPy generator
+        seeded with four words of this stream, so they are reproducible under a seed."""
+        if name not in _NUMPY_SAMPLERS:
+            raise AttributeError(f"'TorchStream' object has no attribute '{name}'")
         seed = [int(w) for w in self.words(4)]
         return getattr(np.random.Generator(np.random.PCG64(seed)), name)
+
+
+_NUMPY_SAMPLERS = frozenset(
+    "beta binomial chisquare choice dirichlet exponential gamma geometric gumbel laplace logistic lognormal"
+    " multinomial negative_binomial poisson shuffle standard_cauchy standard_exponential standard_gamma"
+    " standard_t vonmises wald weibull".split()
+)
 
 
 def _as_shape(size) -> tuple:

@@ -31,7 +31,6 @@ from .functional_conv import (
     conv2d,
     conv_transpose1d,
     conv_transpose2d,
-    dropout2d,
     max_pool1d,
     max_pool2d,
     pad,
@@ -697,8 +696,10 @@ def dropout(
     if p == 1.0:
         mask = 0.0
     else:
-        keep = _rng(generator).random(input.shape) >= p
-        mask = as_tensor((keep / (1.0 - p)).astype(input.dtype), device=input.device)
+        # torch's recipe, so a seed gives its masks: noise = bernoulli(1 - p) / (1 - p), in the
+        # input's dtype
+        keep = _rng(generator).bernoulli(1.0 - p, input.shape).astype(input._data.dtype)
+        mask = as_tensor(keep / keep.dtype.type(1.0 - p), device=input.device)
     if inplace:
         return _tensor(input, "input")._inplace_op(lambda a: a * mask)
     return input * mask
@@ -765,7 +766,6 @@ __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
     "scaled_dot_product_attention",
-    "dropout2d",
     "pad",
     *_ACTIVATIONS,
     *_RESAMPLING,

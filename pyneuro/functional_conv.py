@@ -32,7 +32,6 @@ from .backends._conv_checks import out_size as _out_size
 from .creation import as_tensor
 from .creation import full as _full
 from .functions import cat as _ag_cat
-from .random import _rng
 from .tensor import Tensor
 
 
@@ -520,34 +519,6 @@ def adaptive_avg_pool1d(input, output_size) -> Tensor:
     return adaptive_avg_pool2d(x.unsqueeze(-2), (1, o)).squeeze(-2)
 
 
-def dropout2d(
-    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, generator=None
-) -> Tensor:
-    """Zero whole channels with probability p, scaling the kept ones by 1/(1 - p) (training only).
-
-    Neighbouring pixels of a feature map are strongly correlated, so dropping single pixels
-    regularises little; dropping a whole map does (Tompson et al., 2015). Input (N, C, H, W)
-    or unbatched (C, H, W); the mask is (N, C, 1, 1) (or (C, 1, 1)), broadcast over H and W.
-    """
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
-        return input
-    if input.ndim not in (3, 4):
-        raise ArgumentError(
-            f"dropout2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got {input.ndim}-D"
-        )
-    if p == 1.0:
-        mask = 0.0
-    else:
-        shape = tuple(input.shape[:-2]) + (1, 1)
-        keep = _rng(generator).random(shape) >= p
-        mask = as_tensor((keep / (1.0 - p)).astype(input.dtype), dtype=input.dtype, device=input.device)
-    if inplace:  # into input, which is returned (as torch)
-        return input._inplace_op(lambda a: a * mask)
-    return input * mask
-
-
 __all__ = [
     "conv1d",
     "conv2d",
@@ -559,7 +530,6 @@ __all__ = [
     "avg_pool2d",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
-    "dropout2d",
     "same_padding",
 ]
 

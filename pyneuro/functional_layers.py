@@ -100,7 +100,7 @@ def _check_p(p: float) -> None:
 
 
 def _keep_mask(input: Tensor, shape, p: float, generator) -> Tensor:
-    keep = _rng(generator).random(shape) >= p
+    keep = _rng(generator).bernoulli(1.0 - p, shape)  # torch's draw: bernoulli_(1 - p)
     return as_tensor(keep.astype(input._data.dtype), device=input.device)
 
 
@@ -119,8 +119,10 @@ def _apply(input: Tensor, factor, inplace: bool, shift=None) -> Tensor:
 
 def _feature_dropout(input, p, training, inplace, generator, spatial) -> Tensor:
     _check_p(p)
-    if not training or p == 0.0:
+    if not training or p == 0.0 or input.numel() == 0:
         return input
+    if spatial < 0 or input.ndim - spatial < 1:  # no channel dimension to drop along
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if p == 1.0:
         return _apply(input, 0.0, inplace)
     mask = _keep_mask(input, _feature_shape(input, spatial), p, generator) / (1.0 - p)
@@ -141,6 +143,35 @@ def dropout1d(
     return _feature_dropout(input, p, training, inplace, generator, 1)
 
 
+def dropout2d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, generator=None
+) -> Tensor:
+    """Zero whole channels of (N, C, H, W) with probability p, scaling the rest by 1 / (1 - p).
+
+    Neighbouring pixels of a feature map are strongly correlated, so dropping single pixels
+    regularises little; dropping a whole map does (Tompson et al., 2015). The mask is
+    (N, C, 1, 1), broadcast over H and W. As torch 2.13, a 3-D input is read as (N, C, L)
+    (channel-wise 1-D dropout) with a warning, and other ranks are deprecated (a warning)."""
+    _check_p(p)
+    if input.ndim not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will result in an "
+            "error in a future release. To retain the behavior and silence this warning, please use dropout "
+            "instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
+            "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+            stacklevel=2,
+        )
+    if input.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is "
+            "desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will "
+            "change in a future release to interpret the input as one without a batch dimension, i.e. shape "
+            "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2,
+        )
+    return _feature_dropout(input, p, training, inplace, generator, input.ndim - 2)
+
+
 def dropout3d(
     input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, generator=None
 ) -> Tensor:
@@ -152,7 +183,8 @@ def dropout3d(
             "error in a future release.",
             stacklevel=2,
         )
-        return _feature_dropout(input, p, training, inplace, generator, max(input.ndim - 2, 0))
+        # torch reads it as one unbatched sample: one mask value per entry of dim 0
+        return _feature_dropout(input, p, training, inplace, generator, max(input.ndim - 1, 0))
     return _feature_dropout(input, p, training, inplace, generator, 3)
 
 
@@ -312,6 +344,7 @@ __all__ = [
     "bilinear",
     "rms_norm",
     "dropout1d",
+    "dropout2d",
     "dropout3d",
     "alpha_dropout",
     "feature_alpha_dropout",

@@ -134,7 +134,7 @@ def _slice(leaves, dims, i: int, spec):
 def _state():
     """The default generator's position: changes whenever it draws (or is reseeded)."""
     g = default_generator
-    return g._seed, None if g._state is None else g._state.bit_generator.state
+    return g._seed, None if g._state is None else g._state.state()
 
 
 def _call(func, args, kwargs, randomness: str, start):
