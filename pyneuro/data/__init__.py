@@ -9,7 +9,8 @@
                  ChainDataset, Subset, random_split
     sampler.py   Sampler and the built-in orders (sequential, random, weighted, batches)
     collate.py   default_collate (samples -> batch) and default_convert
-    loader.py    DataLoader and get_worker_info
+    loader.py    DataLoader
+    worker.py    get_worker_info, WorkerInfo: num_workers > 0 emulated in this process
 
 Batches are Tensors. For a TensorDataset (or a Subset of one) each batch is gathered in one
 vectorised indexing step per tensor, with no Python loop over samples; any other Dataset is
@@ -28,7 +29,7 @@ from .dataset import (
     TensorDataset,
     random_split,
 )
-from .loader import DataLoader, get_worker_info
+from .loader import DataLoader
 from .sampler import (
     BatchSampler,
     RandomSampler,
@@ -37,6 +38,7 @@ from .sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
+from .worker import WorkerInfo, get_worker_info
 
 __all__ = [
     "Dataset",
@@ -49,6 +51,7 @@ __all__ = [
     "random_split",
     "DataLoader",
     "get_worker_info",
+    "WorkerInfo",
     "default_collate",
     "default_convert",
     "Sampler",

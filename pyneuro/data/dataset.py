@@ -165,8 +165,8 @@ class ConcatDataset(Dataset):
 
     def __getitem__(self, idx: int):
         if idx < 0:
-            if -idx > len(self):
-                raise IndexError(f"index {idx} out of range for a dataset of length {len(self)}")
+            if -idx > len(self):  # torch's type and message
+                raise ValueError("absolute value of index should not exceed dataset length")
             idx += len(self)
         if idx >= len(self):
             raise IndexError(f"index {idx} out of range for a dataset of length {len(self)}")

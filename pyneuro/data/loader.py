@@ -13,8 +13,11 @@ default collate and the sampler is one of the built-ins, a batch is ``t[indices]
 tensor: one vectorised gather, no Python loop over samples (and a zero-copy slice when the
 order is sequential). Anything else is read item by item and merged by `collate_fn`.
 
-Loading always runs in this process (num_workers is accepted and ignored: in-memory batches
-are one gather, so worker processes would only add cost), so get_worker_info() is None.
+Loading always runs in this process (in-memory batches are one gather, so worker processes
+would only add cost). With num_workers > 0 an IterableDataset is read as torch's workers read
+it, emulated (worker.py: a dataset copy per worker, worker_init_fn, get_worker_info, the
+round-robin order of their batches); a map-style dataset's batches come in the sampler's
+order with or without workers, so it is read directly.
 """
 
 from __future__ import annotations
@@ -30,14 +33,9 @@ from ..backends import current as _current
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset, Subset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _check_batch_size
+from .worker import get_worker_info, iter_workers
 
 __all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"]
-
-
-def get_worker_info():
-    """Information about the current DataLoader worker process: always None here, since
-    pyneuro loads every batch in the main process (what torch returns there too)."""
-    return None
 
 
 class DataLoader:
@@ -49,14 +47,16 @@ class DataLoader:
         shuffle: reshuffle the order at the start of every epoch (map-style only).
         sampler: an iterable of indices to use instead of shuffle/sequential order.
         batch_sampler: an iterable of index lists (excludes batch_size, shuffle, sampler, drop_last).
-        num_workers: accepted for PyTorch compatibility; loading always runs in this process.
+        num_workers: workers to emulate for an IterableDataset (module docstring); loading
+            always runs in this process.
         collate_fn: merges a list of samples into a batch (default: :func:`default_collate`;
             :func:`default_convert` when batch_size is None).
         pin_memory: accepted for compatibility; no effect.
         drop_last: drop the last batch when it is smaller than batch_size.
         generator: the pn.Generator that draws the shuffle order.
-    Other torch arguments (timeout, worker_init_fn, prefetch_factor, persistent_workers, ...)
-    are accepted and have no effect.
+        worker_init_fn: called as fn(worker_id) in each (emulated) worker of an IterableDataset.
+    timeout, prefetch_factor, persistent_workers and the other torch arguments are checked as
+    torch checks them and otherwise have no effect.
     """
 
     def __init__(
@@ -70,7 +70,13 @@ class DataLoader:
         collate_fn=None,
         pin_memory: bool = False,
         drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn=None,
+        multiprocessing_context=None,
         generator=None,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
         **_compat,
     ):
         self._iterable = isinstance(dataset, IterableDataset)
@@ -89,8 +95,7 @@ class DataLoader:
                 f"DataLoader needs a map-style dataset (__getitem__ and __len__) or an IterableDataset, "
                 f"got {type(dataset).__name__}"
             )
-        if not isinstance(num_workers, Integral) or num_workers < 0:
-            raise ValueError(f"num_workers must be a non-negative int, got {num_workers!r}")
+        _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers)
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
@@ -112,6 +117,12 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.generator = generator
         self.num_workers = num_workers
+        self.worker_init_fn = worker_init_fn
+        self.timeout, self.prefetch_factor, self.persistent_workers = (
+            timeout,
+            prefetch_factor,
+            persistent_workers,
+        )
         self.pin_memory = pin_memory
         if self._iterable:
             sampler = None
@@ -153,13 +164,20 @@ class DataLoader:
         return self._iter_gather(source, order)
 
     def _iter_stream(self):
-        """An IterableDataset's samples in its own order, batched (or converted one by one)."""
+        """An IterableDataset's samples in its own order, batched (or converted one by one);
+        with num_workers > 0, the emulated workers' batches, round-robin."""
+        if self.num_workers > 0:
+            return iter_workers(self, self._batches)
+        return self._batches(iter(self.dataset))
+
+    def _batches(self, samples):
+        """Batches (collated) of an iterator of samples, the last one short unless drop_last."""
         if self.batch_size is None:
-            for sample in self.dataset:
+            for sample in samples:
                 yield self.collate_fn(sample)
             return
         batch = []
-        for sample in self.dataset:
+        for sample in samples:
             batch.append(sample)
             if len(batch) == self.batch_size:
                 yield self.collate_fn(batch)
@@ -205,6 +223,27 @@ class DataLoader:
             f"batch_size={self.batch_size}, shuffle={isinstance(self.sampler, RandomSampler)}, "
             f"drop_last={self.drop_last}{sizes[1]})"
         )
+
+
+def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers) -> None:
+    """torch's checks of the worker options, with its messages."""
+    if not isinstance(num_workers, Integral) or isinstance(num_workers, bool):
+        raise TypeError(f"num_workers must be an int, got {type(num_workers).__name__}")
+    if num_workers < 0:
+        raise ValueError(
+            "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing."
+        )
+    if timeout < 0:
+        raise ValueError("timeout option should be non-negative")
+    if num_workers == 0 and prefetch_factor is not None:
+        raise ValueError(
+            "prefetch_factor option could only be specified in multiprocessing."
+            "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None."
+        )
+    if prefetch_factor is not None and prefetch_factor < 0:
+        raise ValueError("prefetch_factor option should be non-negative")
+    if persistent_workers and num_workers == 0:
+        raise ValueError("persistent_workers option needs num_workers > 0")
 
 
 def _gather(tensors, index: np.ndarray) -> list:

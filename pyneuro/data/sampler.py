@@ -186,7 +186,9 @@ class BatchSampler(Sampler):
 
     def __init__(self, sampler, batch_size: int, drop_last: bool = False):
         _check_batch_size(batch_size)
-        self.sampler, self.batch_size, self.drop_last = sampler, batch_size, bool(drop_last)
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
+        self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
 
     def __iter__(self):
         batch = []
@@ -203,8 +205,14 @@ class BatchSampler(Sampler):
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
 
+class BatchSizeError(ValueError, TypeError):
+    """A batch_size that is not an int at all: torch's ValueError, and a TypeError as well."""
+
+
 def _check_batch_size(batch_size) -> None:
+    """torch's check: a positive int (not a bool), else ValueError with its message."""
+    message = f"batch_size should be a positive integer value, but got batch_size={batch_size}"
     if not isinstance(batch_size, Integral) or isinstance(batch_size, bool):
-        raise TypeError(f"batch_size must be a positive int, got {type(batch_size).__name__} {batch_size!r}")
+        raise BatchSizeError(message)
     if batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size}")
+        raise ValueError(message)

@@ -1,0 +1,148 @@
+"""torch.utils.data call forms checked against torch: num_workers > 0 with an IterableDataset
+(get_worker_info sharding, worker_init_fn on the worker's own dataset copy, round-robin order,
+drop_last per worker), the DataLoader's worker option checks, and the sampler/dataset errors."""
+
+import math
+
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def _data(mod):
+    return mod.utils.data
+
+
+def _classes(mod):
+    data = _data(mod)
+
+    class Sharded(data.IterableDataset):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            info = data.get_worker_info()
+            if info is None:
+                return iter(range(self.n))
+            return iter(range(info.id, self.n, info.num_workers))
+
+    class Span(data.IterableDataset):
+        def __init__(self, start, end):
+            self.start, self.end = start, end
+
+        def __iter__(self):
+            return iter(range(self.start, self.end))
+
+    def split_span(worker_id):  # the worker_init_fn of torch's IterableDataset docs
+        info = data.get_worker_info()
+        ds = info.dataset
+        per = int(math.ceil((ds.end - ds.start) / float(info.num_workers)))
+        ds.start = ds.start + worker_id * per
+        ds.end = min(ds.start + per, ds.end)
+
+    return Sharded, Span, split_span
+
+
+def _batches(loader):
+    return [b.tolist() for b in loader]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # torch: more workers than this machine's CPUs
+def test_iterable_dataset_with_workers_as_torch():
+    results = []
+    for mod in (torch, pn):
+        data = _data(mod)
+        Sharded, Span, split_span = _classes(mod)
+        span = Span(3, 17)
+        results.append(
+            [
+                _batches(data.DataLoader(Sharded(7), batch_size=2, num_workers=2)),
+                _batches(data.DataLoader(Sharded(9), batch_size=2, num_workers=3, drop_last=True)),
+                _batches(data.DataLoader(span, batch_size=3, num_workers=3, worker_init_fn=split_span)),
+                _batches(data.DataLoader(span, batch_size=3, num_workers=3, worker_init_fn=split_span)),
+                (span.start, span.end),  # the workers changed their own copies
+                _batches(data.DataLoader(Span(0, 3), batch_size=2, num_workers=2)),  # not sharded: twice
+                data.get_worker_info(),
+            ]
+        )
+    assert results[1] == results[0]
+    assert results[1][2] == [[3, 4, 5], [8, 9, 10], [13, 14, 15], [6, 7], [11, 12], [16]]
+
+
+def test_worker_info_inside_a_worker():
+    data = pn.utils.data
+
+    class Probe(data.IterableDataset):
+        def __iter__(self):
+            info = data.get_worker_info()
+            yield (info.id, info.num_workers, info.dataset is self and self is not probe, pn.rand(1).item())
+            with pytest.raises(AttributeError):
+                info.id = 3
+
+    probe = Probe()  # each worker iterates its own copy
+    pn.manual_seed(0)
+    first = list(data.DataLoader(probe, batch_size=None, num_workers=2))
+    after = pn.rand(1).item()
+    assert [r[:3] for r in first] == [[0, 2, True], [1, 2, True]]
+    assert first[0][3] != first[1][3]  # each worker draws from its own generator
+    pn.manual_seed(0)
+    again = list(data.DataLoader(probe, batch_size=None, num_workers=2))
+    assert again == first and pn.rand(1).item() == after  # reproducible; the main stream is untouched
+
+
+def test_worker_exceptions_reach_the_caller():
+    for mod in (torch, pn):  # torch re-raises the worker's exception type in the main process
+        data = _data(mod)
+
+        class Broken(data.IterableDataset):
+            def __iter__(self):
+                yield 1
+                raise ValueError("bad sample")
+
+        with pytest.raises(ValueError, match="bad sample"):
+            list(data.DataLoader(Broken(), num_workers=2))
+
+
+@pytest.mark.parametrize(
+    "kw,err",
+    [
+        ({"num_workers": -1}, ValueError),
+        ({"num_workers": "2"}, TypeError),
+        ({"timeout": -1}, ValueError),
+        ({"prefetch_factor": 2}, ValueError),
+        ({"num_workers": 1, "prefetch_factor": -1}, ValueError),
+        ({"persistent_workers": True}, ValueError),
+        ({"batch_size": 2.0}, ValueError),
+        ({"batch_size": True}, ValueError),
+        ({"batch_size": 0}, ValueError),
+    ],
+)
+def test_loader_option_errors_as_torch(kw, err):
+    for mod in (torch, pn):
+        with pytest.raises(err):
+            _data(mod).DataLoader(list(range(4)), **kw)
+
+
+def test_worker_options_accepted_with_workers():
+    for mod in (torch, pn):
+        dl = _data(mod).DataLoader(
+            list(range(4)), batch_size=2, num_workers=1, prefetch_factor=4, persistent_workers=True, timeout=5
+        )
+        assert _batches(dl) == [[0, 1], [2, 3]] and _batches(dl) == [[0, 1], [2, 3]]
+
+
+def test_sampler_and_dataset_errors_as_torch():
+    for mod in (torch, pn):
+        data = _data(mod)
+        with pytest.raises(ValueError, match="drop_last"):
+            data.BatchSampler(range(4), 2, "yes")
+        with pytest.raises(ValueError, match="batch_size"):
+            data.BatchSampler(range(4), 2.0, False)
+        cat = data.ConcatDataset([[1, 2, 3], [4, 5]])
+        assert cat[-5] == 1 and cat[-1] == 5
+        with pytest.raises(ValueError):
+            cat[-6]
+        with pytest.raises(IndexError):
+            cat[5]
