@@ -29,6 +29,7 @@ import numpy as np
 from ._errors import DTypeError, ShapeError
 from .creation import as_tensor
 from .functional_activation import logsigmoid
+from .functional_ctc import ctc_loss
 from .functions import where
 from .tensor import Tensor
 
@@ -309,4 +310,5 @@ __all__ = [
     "multilabel_margin_loss",
     "poisson_nll_loss",
     "gaussian_nll_loss",
+    "ctc_loss",  # (functional_ctc.py)
 ]

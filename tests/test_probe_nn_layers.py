@@ -40,6 +40,44 @@ LAYER_CASES = {
         "kpm = torch.tensor([[False, False, True], [False, False, False]])\n"
         "o, w = m(q, q, q, attn_mask=mask, key_padding_mask=kpm, average_attn_weights=False); out = [o, w]"
     ),
+    # CTC: values, and log_probs.grad as torch's backward gives it (with its exp(log_probs) term)
+    **{
+        f"ctc_{reduction}": (
+            "lp = rnd(10, 3, 5).log_softmax(2).requires_grad_(); t = torch.tensor([[1, 2, 2], [3, 4, 0], [1, 1, 1]])\n"
+            f"l = F.ctc_loss(lp, t, torch.tensor([10, 8, 6]), torch.tensor([3, 2, 3]), reduction='{reduction}')\n"
+            "l.sum().backward(); out = [l, lp.grad]"
+        )
+        for reduction in ("mean", "sum", "none")
+    },
+    "ctc_logits_concatenated_targets_module": (
+        "x = rnd(10, 2, 5).requires_grad_(); t = torch.tensor([1, 2, 2, 3, 4])\n"
+        "l = nn.CTCLoss()(x.log_softmax(2), t, torch.tensor([10, 8]), torch.tensor([3, 2])); l.backward()\n"
+        "out = [l, x.grad, repr(nn.CTCLoss(zero_infinity=True))]"
+    ),
+    "ctc_blank_last_tuple_lengths": (
+        "x = rnd(10, 2, 5).requires_grad_(); t = torch.tensor([[1, 2, 2], [3, 0, 0]])\n"
+        "l = F.ctc_loss(x.log_softmax(2), t, (10, 8), (3, 2), blank=4); l.backward(); out = [l, x.grad]"
+    ),
+    "ctc_impossible_is_inf": (
+        "x = rnd(3, 2, 5); t = torch.tensor([[1, 1, 1], [3, 2, 0]])\n"
+        "out = F.ctc_loss(x.log_softmax(2), t, (3, 3), (3, 2), reduction='none')"
+    ),
+    "ctc_zero_infinity": (
+        "x = rnd(3, 2, 5).requires_grad_(); t = torch.tensor([[1, 1, 1], [3, 2, 0]])\n"
+        "l = F.ctc_loss(x.log_softmax(2), t, (3, 3), (3, 2), zero_infinity=True); l.backward(); out = [l, x.grad]"
+    ),
+    "ctc_empty_target": (
+        "x = rnd(4, 2, 5).requires_grad_(); t = torch.tensor([[1, 1], [3, 2]])\n"
+        "l = F.ctc_loss(x.log_softmax(2), t, (4, 4), (0, 2), reduction='none'); l.sum().backward(); out = [l, x.grad]"
+    ),
+    "ctc_unbatched": (
+        "x = rnd(6, 5).requires_grad_()\n"
+        "l = F.ctc_loss(x.log_softmax(1), torch.tensor([1, 2]), torch.tensor(6), torch.tensor(2)); l.backward()\n"
+        "out = [l, x.grad]"
+    ),
+    "ctc_input_length_too_long": (
+        "F.ctc_loss(rnd(6, 2, 5).log_softmax(2), torch.tensor([[1, 2], [2, 2]]), [7, 5], [2, 2])"
+    ),
 }
 
 

@@ -175,7 +175,22 @@ class GaussianNLLLoss(_TorchLoss):
         return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps, reduction=self.reduction)
 
 
+class CTCLoss(_TorchLoss):
+    """F.ctc_loss: -log of the total probability of the alignments of each target;
+    forward(log_probs, targets, input_lengths, target_lengths)."""
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths, target_lengths) -> Tensor:
+        return F.ctc_loss(
+            log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction, self.zero_infinity
+        )
+
+
 __all__ = [
+    "CTCLoss",
     "KLDivLoss",
     "MarginRankingLoss",
     "HingeEmbeddingLoss",
