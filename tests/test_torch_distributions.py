@@ -299,6 +299,8 @@ def test_sample_statistics(case):
         freq = np.stack([(s == k).mean(0) for k in range(3)], -1)
         np.testing.assert_allclose(freq, _np(p.probs), atol=0.015)
         return
+    if case[0] == "LogNormal":  # its sample variance is too heavy-tailed to test; log x is N(loc, scale^2)
+        s, mean, var = np.log(s), _np(p.loc).astype(np.float64), _np(p.scale).astype(np.float64) ** 2
     np.testing.assert_allclose(s.mean(0), mean, atol=5 * np.sqrt(var / n).max() + 1e-6, rtol=0)
     np.testing.assert_allclose(s.var(0), var, rtol=0.06, atol=1e-3)
 

@@ -141,3 +141,21 @@ def test_state_round_trip_and_bad_state():
     _same(pn.randn(3), a)
     with pytest.raises(ValueError):
         pn.set_rng_state(pn.zeros(10, dtype=pn.uint8))
+
+
+DISTRIBUTIONS = {
+    "Normal.rsample": lambda m: m.distributions.Normal(m.zeros(3), m.ones(3)).rsample((5,)),
+    "Normal.sample": lambda m: m.distributions.Normal(m.tensor([0.5, 1.0]), m.tensor([2.0, 0.1])).sample((20,)),
+    "Normal scalar": lambda m: m.distributions.Normal(0.0, 1.0).sample(),
+    "Uniform": lambda m: m.distributions.Uniform(m.tensor([0.0, 1.0]), m.tensor([2.0, 3.0])).sample((10,)),
+    "Bernoulli": lambda m: m.distributions.Bernoulli(probs=m.tensor([0.2, 0.7])).sample((10,)),
+    "Bernoulli logits": lambda m: m.distributions.Bernoulli(logits=m.tensor([0.2, -0.7])).sample((10,)),
+    "MultivariateNormal": lambda m: m.distributions.MultivariateNormal(m.zeros(2), m.eye(2)).sample((10,)),
+}
+
+
+@pytest.mark.parametrize("name", list(DISTRIBUTIONS))
+def test_distribution_samples_are_torchs(name):
+    pn.manual_seed(0)
+    torch.manual_seed(0)
+    _same(DISTRIBUTIONS[name](pn), DISTRIBUTIONS[name](torch))

@@ -115,8 +115,10 @@ class Bernoulli(ExponentialFamily):
 
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        p = np.broadcast_to(_host(self.probs), tuple(shape))
-        return _draw(self.probs, shape, lambda rng, s: rng.random(s) < p)
+        p = np.broadcast_to(self.probs.detach().cpu().numpy(), tuple(shape))  # in probs' dtype, as torch
+        return _draw(
+            self.probs, shape, lambda rng, s: rng.bernoulli(p)
+        )  # torch.bernoulli(probs.expand(shape))
 
     def log_prob(self, value):
         if self._validate_args:

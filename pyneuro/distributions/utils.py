@@ -137,12 +137,13 @@ def _draw(like, shape, draw):
 
 
 def _standard_normal(like, shape):
-    return _draw(like, shape, lambda rng, s: rng.standard_normal(s))
+    """N(0, 1) draws in `like`'s dtype: torch's empty(shape).normal_(), so a seed gives its numbers."""
+    return _draw(like, shape, lambda rng, s: rng.normal_fill(s, _np_dtype(like)))
 
 
 def _uniform(like, shape):
-    """Uniform draws in [0, 1)."""
-    return _draw(like, shape, lambda rng, s: rng.random(s))
+    """Uniform draws in [0, 1) in `like`'s dtype: torch.rand(shape, dtype=like.dtype)."""
+    return _draw(like, shape, lambda rng, s: rng.uniform_fill(s, _np_dtype(like)))
 
 
 def _xlogy(x, y):
