@@ -77,3 +77,35 @@ def test_an_int_step_from_an_old_checkpoint_still_loads():
     w.grad = pn.ones(2)
     opt.step()
     assert isinstance(opt.state[w]["step"], pn.Tensor) and opt.state[w]["step"].item() == 4.0
+
+
+def test_param_list_checks_as_torch():
+    for mod in (torch, pn):
+        w, b = mod.ones(2, requires_grad=True), mod.zeros(1, requires_grad=True)
+        with pytest.raises(ValueError, match="1-element"):
+            mod.optim.Adam([w], lr=mod.tensor([0.01, 0.02]))
+        opt = mod.optim.SGD([w], lr=0.1)
+        with pytest.raises(TypeError, match="ordered collections"):
+            opt.add_param_group({"params": {b}})
+        with pytest.raises(ValueError, match="more than one parameter group"):
+            opt.add_param_group({"params": [w]})
+        with pytest.warns(UserWarning, match="duplicate parameters"):
+            dup = mod.optim.Adam([w, w], lr=0.1)
+        w.grad = mod.tensor([1.0, 2.0])
+        dup.step()  # the duplicate is stepped twice, as torch does
+        np.testing.assert_allclose(w.detach().numpy(), [0.8, 0.8], rtol=1e-6)
+
+
+def test_load_state_dict_casts_state_to_the_parameter_dtype():
+    for mod in (torch, pn):
+        w = mod.ones(2, requires_grad=True)
+        opt = mod.optim.SGD([w], lr=0.5, momentum=0.9)
+        w.grad = mod.ones(2)
+        opt.step()
+        sd = opt.state_dict()
+        w64 = mod.ones(2, dtype=mod.float64, requires_grad=True)
+        opt3 = mod.optim.SGD([w64], lr=0.5, momentum=0.9)
+        opt3.load_state_dict(sd)  # cast to the parameter's dtype: a copy
+        sd["state"][0]["momentum_buffer"].add_(1)
+        assert opt3.state[w64]["momentum_buffer"].dtype == mod.float64
+        assert opt3.state[w64]["momentum_buffer"].tolist() == [1.0, 1.0]

@@ -9,6 +9,7 @@ so the optimizer never copies a parameter or leaves the device.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections import OrderedDict, defaultdict
 
 from .._handles import RemovableHandle
@@ -62,6 +63,8 @@ def check_hyper(name: str, value, high=None, high_open: bool = False) -> None:
     """torch's constructor check of a hyperparameter: ValueError("Invalid <name>: <value>")
     unless 0 <= value (and value <= high, or < high when high_open). NaN fails every bound.
     (SGD keeps torch's own `lr < 0` test, which lets NaN through, as torch's does.)"""
+    if isinstance(value, Tensor) and value.numel() != 1:
+        raise ValueError(f"Tensor {'lr' if name == 'learning rate' else name} must be 1-element")
     ok = 0.0 <= value and (high is None or (value < high if high_open else value <= high))
     if not ok:
         raise ValueError(f"Invalid {name}: {value}")
@@ -132,6 +135,11 @@ class Optimizer:
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
         params = param_group["params"]
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the ordering of tensors "
+                "in sets will change between runs. Please use a list instead."
+            )
         params = [params] if isinstance(params, Tensor) else list(params)
         names = None
         if params and all(isinstance(p, tuple) and len(p) == 2 for p in params):  # named_parameters()
@@ -158,7 +166,13 @@ class Optimizer:
                 )
             group.setdefault(name, default)
         existing = {id(p) for g in self.param_groups for p in g["params"]}
-        if any(id(p) in existing for p in params) or len({id(p) for p in params}) != len(params):
+        if len({id(p) for p in params}) != len(params):  # kept, and stepped twice, as torch does
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; in future, this will cause an "
+                "error; see github.com/pytorch/pytorch/issues/40967 for more information",
+                stacklevel=3,
+            )
+        if any(id(p) in existing for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
 
@@ -214,7 +228,8 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore state and hyper-parameters saved by state_dict() (values are copied)."""
+        """Restore state and hyper-parameters saved by state_dict() (state tensors are copied;
+        torch shares those that keep their dtype and device with `state_dict`)."""
         if not isinstance(state_dict, dict) or "param_groups" not in state_dict or "state" not in state_dict:
             raise ValueError("optimizer state_dict must be a dict with 'state' and 'param_groups'")
         saved_groups = state_dict["param_groups"]
