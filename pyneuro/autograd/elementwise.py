@@ -147,11 +147,12 @@ class Maximum(Function):
     """out = maximum(a, b) (or minimum, largest=False): NaN propagates; where a == b each
     side gets half of the gradient, as in torch."""
 
-    __slots__ = ()
+    __slots__ = ("largest",)  # kept after backward frees `saved`: torch's name depends on it
     saved_for = ((0, 1), (0, 1))
 
     def forward(self, a, b, largest=True):
         xp = self.bk.xp
+        self.largest = largest
         self.saved = (a, b, largest)
         return (xp.maximum if largest else xp.minimum)(a, b)
 

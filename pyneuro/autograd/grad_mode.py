@@ -9,6 +9,8 @@ reads `_GradMode.enabled` on every op.
 from __future__ import annotations
 
 import functools
+import inspect
+import sys
 import threading
 
 
@@ -25,6 +27,48 @@ _GradMode = _GradState()
 def is_grad_enabled() -> bool:
     """True when operations record the graph for backward (like torch.is_grad_enabled)."""
     return _GradMode.enabled
+
+
+def _wrap_generator(make_ctx, func):
+    """A generator function whose body runs under a fresh make_ctx() at every resume (torch's
+    decorator does this too: the caller's mode is back in force between two `yield`s)."""
+
+    @functools.wraps(func)
+    def generator(*args, **kwargs):
+        gen = func(*args, **kwargs)
+        try:
+            with make_ctx():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with make_ctx():
+                        gen.close()
+                    raise
+                except BaseException:
+                    with make_ctx():
+                        response = gen.throw(*sys.exc_info())
+                else:
+                    with make_ctx():
+                        response = gen.send(request)
+        except StopIteration as stop:
+            return stop.value
+
+    return generator
+
+
+def _decorate(make_ctx, func):
+    """func run under a fresh make_ctx() (a context per call: the decorated function may recurse)."""
+    if inspect.isgeneratorfunction(func):
+        return _wrap_generator(make_ctx, func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with make_ctx():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 class _GradModeContext:
@@ -48,12 +92,7 @@ class _GradModeContext:
         return False
 
     def __call__(self, func):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with self.__class__():
-                return func(*args, **kwargs)
-
-        return wrapper
+        return _decorate(self.__class__, func)
 
 
 class no_grad(_GradModeContext):
@@ -85,13 +124,7 @@ class inference_mode(_GradModeContext):
 
     def __call__(self, func):
         mode = not self._mode
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with inference_mode(mode):
-                return func(*args, **kwargs)
-
-        return wrapper
+        return _decorate(lambda: inference_mode(mode), func)
 
 
 class enable_grad(_GradModeContext):
@@ -103,25 +136,32 @@ class enable_grad(_GradModeContext):
 class set_grad_enabled(_GradModeContext):
     """`with pn.set_grad_enabled(False): ...`; calling it as a function sets the mode."""
 
+    def __new__(cls, mode):
+        return super().__new__(cls)
+
     def __init__(self, mode: bool):
+        if not isinstance(mode, bool):
+            raise TypeError(
+                f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {type(mode).__name__}"
+            )
         self._prev = _GradMode.enabled
-        self._mode = bool(mode)
-        _GradMode.enabled = self._mode  # torch semantics: takes effect immediately
+        self._mode = mode
+        _GradMode.enabled = mode  # torch semantics: takes effect immediately
 
     def __enter__(self):
         return self
 
-    def __call__(self, func):  # pragma: no cover - decorator form is rare
-        mode = self._mode
+    def __call__(self, func):  # as a decorator: the mode applies inside func only
         _GradMode.enabled = self._prev
+        mode = self._mode
+        return _decorate(lambda: _Mode(mode), func)
 
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            prev = _GradMode.enabled
-            _GradMode.enabled = mode
-            try:
-                return func(*args, **kwargs)
-            finally:
-                _GradMode.enabled = prev
 
-        return wrapper
+class _Mode(_GradModeContext):
+    """Grad mode `mode` for a block, without set_grad_enabled's immediate effect (its decorator's calls)."""
+
+    def __new__(cls, mode):
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool):
+        self._mode = mode

@@ -59,8 +59,13 @@ def _elementwise(node):
     return {"log1p": "Log1PBackward0", "expm1": "Expm1Backward0"}.get(name, f"{name.capitalize()}Backward0")
 
 
-def _max_min_dim(node):
-    return "MaxBackward0"  # min along a dim is reported as max: the node does not keep which
+def _max_or_min(overload: str, maximum: str = "Max", minimum: str = "Min"):
+    """x.max(...) or x.min(...) (torch.maximum/minimum): the node keeps which in its `largest` slot."""
+
+    def rule(node):
+        return f"{maximum if getattr(node, 'largest', True) else minimum}Backward{overload}"
+
+    return rule
 
 
 def _reduction(base):
@@ -73,13 +78,6 @@ def _reduction(base):
         return f"{base}Backward0"
 
     return rule
-
-
-def _max_min_all(node):
-    saved = getattr(node, "saved", None)  # (a, out) until released
-    if isinstance(saved, tuple) and len(saved) == 2 and saved[0].size and saved[1] != saved[0].max():
-        return "MinBackward1"
-    return "MaxBackward1"
 
 
 def _scatter(node) -> str:
@@ -100,7 +98,7 @@ TORCH_NAMES = {
     "Div": "DivBackward0",
     "Pow": _pow,
     "Where": "WhereBackward0",
-    "Maximum": "MaximumBackward0",
+    "Maximum": _max_or_min("0", "Maximum", "Minimum"),
     "Neg": "NegBackward0",
     "Exp": "ExpBackward0",
     "Log": "LogBackward0",
@@ -111,6 +109,9 @@ TORCH_NAMES = {
     "Tanh": "TanhBackward0",
     "Elementwise": _elementwise,
     "CumSum": "CumsumBackward0",
+    "CumProd": "CumprodBackward0",
+    "LogCumSumExp": "LogcumsumexpBackward0",
+    "SelectEvenly": "MedianBackward0",  # median (and nanmedian) over all elements
     "Clamp": "ClampBackward1",
     "Cast": "ToCopyBackward0",
     "ToDevice": "ToCopyBackward0",
@@ -124,9 +125,9 @@ TORCH_NAMES = {
     "EmbeddingLookup": "EmbeddingBackward0",
     "Sum": _reduction("Sum"),
     "Mean": _reduction("Mean"),
-    "MaxMinDim": _max_min_dim,
+    "MaxMinDim": _max_or_min("0"),
     "AMaxMin": "AmaxBackward0",
-    "MaxMinAll": _max_min_all,
+    "MaxMinAll": _max_or_min("1"),
     "Reshape": "ViewBackward0",
     "Permute": "PermuteBackward0",
     "Expand": "ExpandBackward0",

@@ -87,11 +87,12 @@ class Prod(Function):
 class MaxMinDim(Function):
     """values of max (or min) along one dim; the gradient goes to the returned index."""
 
-    __slots__ = ("indices",)
+    __slots__ = ("indices", "largest")  # largest: max or min, for torch's name
     saved_for = ()
 
     def forward(self, a, dim=0, keepdim=False, largest=True):
         xp = self.bk.xp
+        self.largest = largest
         (d,) = _normalize_dims(dim, a.ndim)
         if a.ndim and a.shape[d] == 0:
             raise IndexError(f"max(): cannot reduce over a zero-size dimension {d} of shape {tuple(a.shape)}")
@@ -141,11 +142,12 @@ class AMaxMin(Function):
 class MaxMinAll(Function):
     """max (or min) over every element; the gradient is shared evenly between ties."""
 
-    __slots__ = ()
+    __slots__ = ("largest",)  # max or min, for torch's name
     saved_for = ((0,),)
     saves_output = True
 
     def forward(self, a, largest=True):
+        self.largest = largest
         if a.size == 0:
             raise ShapeError(
                 "max(): expected a non-empty tensor (reduction over an empty tensor has no identity)"
