@@ -507,19 +507,19 @@ class ReduceMethods:
 
     def exponential_(self, lambd=1.0, *, generator=None):
         """Fill with draws from the exponential distribution of rate lambd."""
-        return self._fill_draw(_rng(generator).exponential(1.0 / lambd, self.shape))
+        return self._fill_draw(_rng(generator).exponential_fill(self.shape, lambd))
 
     def geometric_(self, p, *, generator=None):
         """Fill with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
-        return self._fill_draw(_rng(generator).geometric(p, self.shape))
+        return self._fill_draw(_rng(generator).geometric_fill(self.shape, p))
 
     def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
         """Fill with draws from the Cauchy distribution median + sigma * tan(pi (U - 1/2))."""
-        return self._fill_draw(median + sigma * _rng(generator).standard_cauchy(self.shape))
+        return self._fill_draw(_rng(generator).cauchy_fill(self.shape, median, sigma))
 
     def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
         """Fill with exp(N(mean, std^2)) draws."""
-        return self._fill_draw(_rng(generator).lognormal(mean, std, self.shape))
+        return self._fill_draw(_rng(generator).log_normal_fill(self.shape, mean, std))
 
     def _fill_draw(self, draw):
         return self.copy_(np.asarray(draw).astype(self._data.dtype))

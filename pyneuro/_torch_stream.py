@@ -149,6 +149,23 @@ class TorchStream:
             data[n - 16 :] = block_fn(self._unit(16, dtype).reshape(1, 16), mean, std).reshape(-1)
         return data
 
+    # ------------------------------------------------------------------ float64 recipes
+    # Tensor.exponential_/geometric_/cauchy_/log_normal_: one float64 uniform per value, through
+    # the C library's functions (math.*) as torch's kernels call them.
+    def exponential_fill(self, shape, lambd=1.0) -> np.ndarray:
+        return _shaped(-1.0 / lambd * _libm(_LOG1P, -self._unit(_count(shape), np.float64)), shape)
+
+    def geometric_fill(self, shape, p) -> np.ndarray:
+        return _shaped(np.ceil(_libm(_LOG, self._unit(_count(shape), np.float64)) / math.log1p(-p)), shape)
+
+    def cauchy_fill(self, shape, median=0.0, sigma=1.0) -> np.ndarray:
+        u = self._unit(_count(shape), np.float64)
+        return _shaped(median + sigma * _libm(_TAN, math.pi * (u - 0.5)), shape)
+
+    def log_normal_fill(self, shape, mean=1.0, std=2.0) -> np.ndarray:
+        draws = [math.exp(self._scalar_normal() * std + mean) for _ in range(_count(shape))]
+        return _shaped(np.array(draws, dtype=np.float64), shape)
+
     # ------------------------------------------------------------------ integers
     def integers(self, low, high=None, size=None, dtype=np.int64) -> np.ndarray:
         """random_(low, high) / randint: word % (high - low) + low. (numpy.random.Generator's
@@ -223,6 +240,14 @@ _NUMPY_SAMPLERS = frozenset(
 )
 
 
+def _count(shape) -> int:
+    return int(np.prod(tuple(shape), dtype=np.int64))
+
+
+def _shaped(values, shape) -> np.ndarray:
+    return np.asarray(values, dtype=np.float64).reshape(tuple(shape))
+
+
 def _as_shape(size) -> tuple:
     if size is None:
         return ()
@@ -290,7 +315,9 @@ def _box_muller_f32(block: np.ndarray, mean, std) -> np.ndarray:
     return np.concatenate([_fma(radius * c, std, mean), _fma(radius * s, std, mean)], axis=1)
 
 
-_LOG, _COS, _SIN = (np.frompyfunc(f, 1, 1) for f in (math.log, math.cos, math.sin))
+_LOG, _LOG1P, _COS, _SIN, _TAN = (
+    np.frompyfunc(f, 1, 1) for f in (math.log, math.log1p, math.cos, math.sin, math.tan)
+)
 
 
 def _libm(fn, x: np.ndarray) -> np.ndarray:

@@ -41,6 +41,19 @@ DRAWS = {
     "normal_ large": lambda m: m.empty(8, 9).normal_(-1.0, 3.0),
     "rand_like": lambda m: m.rand_like(m.zeros(4, 4)),
     "randn_like": lambda m: m.randn_like(m.zeros(17)),
+    "randint_like": lambda m: m.randint_like(m.zeros(10), 3, 8),
+    "exponential_": lambda m: m.empty(30).exponential_(2.5),
+    "geometric_": lambda m: m.empty(30).geometric_(0.3),
+    "cauchy_": lambda m: m.empty(30).cauchy_(1.0, 2.0),
+    "log_normal_": lambda m: m.empty(30).log_normal_(0.5, 0.25),
+    "random_ float32": lambda m: m.empty(10).random_(),
+    "random_(to)": lambda m: m.empty(10).random_(7),
+    "random_(from, to) int64": lambda m: m.empty(10, dtype=m.int64).random_(-3, 9),
+    "random_ int64": lambda m: m.empty(10, dtype=m.int64).random_(),
+    "random_ int32": lambda m: m.empty(10, dtype=m.int32).random_(),
+    "random_ uint8": lambda m: m.empty(10, dtype=m.uint8).random_(),
+    "random_ bool": lambda m: m.empty(10, dtype=m.bool).random_(),
+    "random_ float64": lambda m: m.empty(10, dtype=m.float64).random_(),
 }
 
 
