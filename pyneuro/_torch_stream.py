@@ -109,9 +109,8 @@ class TorchStream:
         dtype = np.dtype(dtype)
         u = self._unit(int(np.prod(shape, dtype=np.int64)), dtype)
         if low != 0 or high != 1:
-            if dtype == np.float64:  # long double: the closest NumPy gets to a float64 FMA
-                lo, hi = np.longdouble(low), np.longdouble(high)
-                u = (u.astype(np.longdouble) * np.float64(hi - lo) + lo).astype(np.float64)
+            if dtype == np.float64:
+                u = _fma64(u, np.float64(high) - np.float64(low), np.float64(low))
             else:
                 lo, hi = _F32(dtype.type(low)), _F32(dtype.type(high))
                 u = _fma(u, hi - lo, lo)
@@ -258,6 +257,22 @@ def _as_shape(size) -> tuple:
 def _fma(a, b, c) -> np.ndarray:
     """a * b + c rounded once to float32 (the product of two floats is exact in float64)."""
     return (np.asarray(a, np.float64) * np.asarray(b, np.float64) + np.asarray(c, np.float64)).astype(_F32)
+
+
+def _fma64(a, b, c) -> np.ndarray:
+    """a * b + c for float64 arrays with (almost always) one rounding: the product split exactly
+    into p + e (Dekker's two-product, by Veltkamp's splitting), the sum p + c into s + t
+    (Knuth's two-sum), then s + (t + e)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    p = a * b
+    a_hi = a * 134217729.0 - (a * 134217729.0 - a)  # 2**27 + 1: the top 26 bits of a
+    b_hi = b * 134217729.0 - (b * 134217729.0 - b)
+    a_lo, b_lo = a - a_hi, b - b_hi
+    e = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    s = p + c
+    c_part = s - p
+    t = (p - (s - c_part)) + (c - c_part)
+    return s + (t + e)
 
 
 _LOG_P = (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1)

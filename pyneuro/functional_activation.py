@@ -231,8 +231,7 @@ def rrelu(
     """Randomized leaky relu: x where x > 0, else a x.
 
     Evaluation (training=False): a = (lower + upper) / 2 for every element. Training: a is drawn
-    uniformly from [lower, upper] for each element (from pyneuro's generator: the values differ
-    from torch's draws). The gradient at 0 is a, as torch's. generator is pyneuro's addition.
+    uniformly from [lower, upper] for each element x <= 0 (torch's draws under a seed). The gradient at 0 is a, as torch's. generator is pyneuro's addition.
     """
     x = _tensor(input)
     if lower > upper:
@@ -240,9 +239,14 @@ def rrelu(
     if inplace:
         return x._inplace_op(lambda a: rrelu(a, lower, upper, training, generator=generator))
     _need_float(x, "rrelu_with_noise_out" if training else "leaky_relu")
-    if training:
-        draw = _rng(generator).random(x.shape)
-        slope = as_tensor((lower + (upper - lower) * draw).astype(x._data.dtype), device=x.device)
+    if training:  # torch's draws: one uniform in [lower, upper] per element x <= 0, in order
+        dtype = x._data.dtype
+        lo, hi = (float(dtype.type(v)) for v in (lower, upper))  # the bounds in the input's precision
+        drawn = (x.detach().cpu().numpy() <= 0).reshape(-1)
+        slope = np.ones(drawn.shape, dtype)
+        u = _rng(generator).random(int(drawn.sum()))  # float64 uniforms, scaled without an FMA as torch's
+        slope[drawn] = u * (hi - lo) + lo
+        slope = as_tensor(slope.reshape(x.shape), device=x.device)
     else:
         slope = (lower + upper) / 2
     return where(x > 0, x, x * slope)

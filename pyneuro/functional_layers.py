@@ -229,8 +229,8 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     hard=True returns the one-hot of the argmax, y_hard - y_soft.detach() + y_soft: its value is
     one-hot but its gradient is the soft sample's (the straight-through estimator), as torch.
     """
-    g = -np.log(_rng(generator).exponential(size=tuple(logits.shape)))
-    gumbels = (logits + as_tensor(g.astype(logits._data.dtype), device=logits.device)) / tau
+    exp = _rng(generator).exponential_fill(tuple(logits.shape)).astype(logits._data.dtype)  # torch's draws
+    gumbels = (logits + as_tensor(-np.log(exp), device=logits.device)) / tau
     y_soft = gumbels.softmax(dim)
     if not hard:
         return y_soft

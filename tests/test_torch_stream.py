@@ -158,7 +158,9 @@ def test_state_round_trip_and_bad_state():
 
 DISTRIBUTIONS = {
     "Normal.rsample": lambda m: m.distributions.Normal(m.zeros(3), m.ones(3)).rsample((5,)),
-    "Normal.sample": lambda m: m.distributions.Normal(m.tensor([0.5, 1.0]), m.tensor([2.0, 0.1])).sample((20,)),
+    "Normal.sample": lambda m: m.distributions.Normal(m.tensor([0.5, 1.0]), m.tensor([2.0, 0.1])).sample(
+        (20,)
+    ),
     "Normal scalar": lambda m: m.distributions.Normal(0.0, 1.0).sample(),
     "Uniform": lambda m: m.distributions.Uniform(m.tensor([0.0, 1.0]), m.tensor([2.0, 3.0])).sample((10,)),
     "Bernoulli": lambda m: m.distributions.Bernoulli(probs=m.tensor([0.2, 0.7])).sample((10,)),
@@ -172,3 +174,29 @@ def test_distribution_samples_are_torchs(name):
     pn.manual_seed(0)
     torch.manual_seed(0)
     _same(DISTRIBUTIONS[name](pn), DISTRIBUTIONS[name](torch))
+
+
+def test_rrelu_and_gumbel_softmax_draw_as_torch():
+    x = np.linspace(-2, 2, 41, dtype=np.float32)
+    for dtype in ("float32", "float64"):
+        pn.manual_seed(0)
+        torch.manual_seed(0)
+        a = pn.nn.functional.rrelu(pn.tensor(x).to(getattr(pn, dtype)), 0.1, 0.7, training=True)
+        _same(
+            a, torch.nn.functional.rrelu(torch.tensor(x).to(getattr(torch, dtype)), 0.1, 0.7, training=True)
+        )
+    pn.manual_seed(0)
+    torch.manual_seed(0)
+    a = pn.nn.functional.gumbel_softmax(pn.tensor(x[:40]).reshape(4, 10), tau=0.5)
+    b = torch.nn.functional.gumbel_softmax(torch.tensor(x[:40]).reshape(4, 10), tau=0.5)
+    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-7)  # float32 log differs by an ulp
+
+
+def test_float64_uniform_rounds_as_one_fma():
+    pn.manual_seed(0)
+    torch.manual_seed(0)
+    for lo, hi in ((1 / 8, 1 / 3), (-0.3, 0.9), (-1e5, 3.0)):
+        _same(
+            pn.empty(5000, dtype=pn.float64).uniform_(lo, hi),
+            torch.empty(5000, dtype=torch.float64).uniform_(lo, hi),
+        )
