@@ -231,7 +231,8 @@ def rrelu(
     """Randomized leaky relu: x where x > 0, else a x.
 
     Evaluation (training=False): a = (lower + upper) / 2 for every element. Training: a is drawn
-    uniformly from [lower, upper] for each element x <= 0 (torch's draws under a seed). The gradient at 0 is a, as torch's. generator is pyneuro's addition.
+    uniformly from [lower, upper] for each element x <= 0 (torch's draws under a seed). The
+    gradient at 0 is a, as torch's. generator is pyneuro's addition.
     """
     x = _tensor(input)
     if lower > upper:
