@@ -13,7 +13,9 @@ from __future__ import annotations
 import warnings
 
 from . import autograd as _ag
+from ._dtype import int64 as _int64
 from ._dtype import torch_name as _torch_name
+from ._dtype import uint8 as _uint8
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import numpy_keywords
 from .backends import _checks
@@ -48,6 +50,7 @@ from .functional_pool import __all__ as _POOLING
 from .functional_resample import *  # noqa: F403 - interpolate, pixel_shuffle, unfold, fold, ... (its __all__)
 from .functional_resample import __all__ as _RESAMPLING
 from .functions import where
+from .functions_index import broadcast_tensors
 from .functions_math import erfc as _erfc
 from .random import _rng
 from .tensor import Tensor
@@ -136,6 +139,8 @@ def _class_targets(logits: Tensor, target: Tensor, fn: str):
         raise DTypeError(
             f"{fn}: class targets must be an integer tensor (int64), got {target.dtype} of shape {tuple(target.shape)}"
         )
+    if target._data.dtype not in (_int64, _uint8):
+        raise DTypeError(f"expected target dtype to be Long or Byte, but got {_torch_name(target.dtype)}")
     if logits.ndim == 0:
         raise ShapeError(f"{fn}: input must have at least 1 dimension (C,) or (N, C), got a 0-d tensor")
     if logits.ndim == 1:
@@ -292,7 +297,7 @@ def cross_entropy(
         and not ls
         and len(xs) == 2
         and len(ts) == 1
-        and kind in "iu"
+        and t._data.dtype in (_int64, _uint8)
         and ts[0] == xs[0]
         and not (0 <= ignore_index < xs[1])
     ):
@@ -503,6 +508,18 @@ def binary_cross_entropy_with_logits(
     return _ag.named(_reduce(losses, reduction), "BinaryCrossEntropyWithLogitsBackward0")
 
 
+def _bce_terms(p: Tensor, target: Tensor) -> Tensor:
+    return -(target * p.log().clamp(min=-100.0) + (1 - target) * (1 - p).log().clamp(min=-100.0))
+
+
+def _bce_edge(p: Tensor, target: Tensor) -> Tensor:
+    """The loss at p = 0 or 1, where a log is -inf: torch's value (the log clamped at -100) and
+    torch's gradient (p - t) / max(p (1 - p), 1e-12) = (p - t) * 1e12, not 0 * inf = nan."""
+    pd = p.detach()
+    slope = (pd - target.detach()) * 1e12
+    return _bce_terms(pd, target) + (p * slope - (p * slope).detach())
+
+
 def binary_cross_entropy(
     input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None, reduction: str = "mean"
 ) -> Tensor:
@@ -526,7 +543,8 @@ def binary_cross_entropy(
             "binary_cross_entropy: all elements of input should be between 0 and 1 (apply sigmoid first, "
             "or use binary_cross_entropy_with_logits on raw scores)"
         )
-    losses = -(target * p.log().clamp(min=-100.0) + (1 - target) * (1 - p).log().clamp(min=-100.0))
+    interior = (p > 0) & (p < 1)
+    losses = where(interior, _bce_terms(where(interior, p, 0.5), target), _bce_edge(p, target))
     return _ag.named(
         _reduce(losses if weight is None else losses * weight, reduction), "BinaryCrossEntropyBackward0"
     )
@@ -580,6 +598,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise DTypeError(  # torch's words (the course teaches the fix: x.float())
             f"mat1 and mat2 must have the same dtype, but got {x.dtype.torch_name} and {weight.dtype.torch_name}"
         )
+    if weight.ndim == 1:  # torch allows a weight vector: x @ w, one output per row
+        y = x.matmul(weight)
+        return y if bias is None else y + bias
     if bias is None:
         return _ag.Linear.apply(x, weight)
     return _ag.Linear.apply(x, weight, bias)
@@ -591,8 +612,10 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     num_classes=-1 uses max(tensor) + 1. Classes out of range raise IndexError.
     """
     t = _tensor(tensor, "tensor")
-    if t.dtype.kind not in "iu":
-        raise DTypeError(f"one_hot is only applicable to index tensors (int64), got {t.dtype}")
+    if t._data.dtype != _int64:
+        raise DTypeError(f"one_hot is only applicable to index tensor of type LongTensor. (got {t.dtype})")
+    if num_classes == -1 and not t.numel():
+        raise RuntimeError("Can not infer total number of classes from empty tensor.")
     hi = int(t.max()) if t.numel() else -1
     lo = int(t.min()) if t.numel() else 0
     if num_classes == -1:
@@ -621,6 +644,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     """
     a = _tensor(x1, "x1")
     b = _tensor(x2, "x2")
+    if a.shape != b.shape:  # torch broadcasts first, so dim counts in the common shape
+        a, b = broadcast_tensors(a, b)
     na = a.norm(dim=dim, keepdim=True).clamp(min=eps)
     nb = b.norm(dim=dim, keepdim=True).clamp(min=eps)
     return ((a / na) * (b / nb)).sum(dim=dim)
@@ -660,6 +685,8 @@ def embedding(
         lo, hi = int(idx.min()), int(idx.max())
         if lo < 0 or hi >= n:
             raise IndexError(f"embedding: index {lo if lo < 0 else hi} is out of range for {n} embeddings")
+    if padding_idx is not None and not -n <= padding_idx < n:
+        raise AssertionError("Padding_idx must be within num_embeddings")  # torch asserts it
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
     if max_norm is not None:
@@ -693,6 +720,10 @@ def dropout(
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
+    if not input.dtype.is_floating_point:  # the mask is floating: torch cannot write it into integers
+        raise DTypeError(
+            f"result type Float can't be cast to the desired output type {_torch_name(input.dtype)}"
+        )
     if p == 1.0:
         mask = 0.0
     else:

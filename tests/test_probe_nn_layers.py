@@ -78,6 +78,39 @@ LAYER_CASES = {
     "ctc_input_length_too_long": (
         "F.ctc_loss(rnd(6, 2, 5).log_softmax(2), torch.tensor([[1, 2], [2, 2]]), [7, 5], [2, 2])"
     ),
+    # class targets: torch takes int64 and uint8 only
+    **{
+        f"{fn}_target_{dtype}": f"F.{fn}(rnd(4, 5), torch.tensor([1, 2, 3, 0], dtype=torch.{dtype}))"
+        for fn in ("cross_entropy", "nll_loss")
+        for dtype in ("int32", "int16", "int8", "bool")
+    },
+    "cross_entropy_uint8_target": "out = F.cross_entropy(rnd(4, 5), torch.tensor([1, 2, 3, 0], dtype=torch.uint8))",
+    "cross_entropy_spatial_int32_target": "F.cross_entropy(rnd(2, 3, 4), torch.zeros(2, 4, dtype=torch.int32))",
+    # binary_cross_entropy at p = 0 and 1: torch's clamped value and its finite gradient
+    "bce_at_zero_and_one": (
+        "x = torch.tensor([0., 1., 0., 1., 0.3]).requires_grad_(); t = torch.tensor([0., 1., 1., 0., 0.2])\n"
+        "l = F.binary_cross_entropy(x, t, weight=torch.tensor([1., 2, 3, 4, 5]), reduction='none')\n"
+        "l.sum().backward(); out = [l, x.grad]"
+    ),
+    "bce_second_derivative": (
+        "x = torch.tensor([0.2, 0.7]).requires_grad_(); l = F.binary_cross_entropy(x, torch.tensor([0., 1.]))\n"
+        "g, = torch.autograd.grad(l, x, create_graph=True); g.sum().backward(); out = [g, x.grad]"
+    ),
+    # functional forms
+    "cosine_similarity_broadcasts": (
+        "out = [F.cosine_similarity(rnd(3, 4), rnd(4, seed=2)), F.cosine_similarity(rnd(3, 1, 4), rnd(2, 4), dim=-1)]"
+    ),
+    "linear_weight_vector": "out = [F.linear(rnd(2, 3), rnd(3, seed=2)), F.linear(rnd(5, 2, 3), rnd(3, seed=2))]",
+    "one_hot_int32": "F.one_hot(torch.tensor([0, 1], dtype=torch.int32))",
+    "one_hot_empty_needs_num_classes": "F.one_hot(torch.tensor([], dtype=torch.long))",
+    "one_hot_empty": "out = F.one_hot(torch.tensor([], dtype=torch.long), 3)",
+    "dropout_integer_input": "F.dropout(torch.ones(3, dtype=torch.long))",
+    "dropout_integer_input_eval": "x = torch.ones(3, dtype=torch.long); out = F.dropout(x, training=False)",
+    "F_embedding_padding_idx_out_of_range": "F.embedding(torch.tensor([1]), torch.ones(3, 2), padding_idx=3)",
+    "embedding_padding_idx_negative": (
+        "w = torch.ones(3, 2, requires_grad=True); F.embedding(torch.tensor([2, 1]), w, padding_idx=-1).sum().backward()\n"
+        "out = w.grad"
+    ),
 }
 
 
