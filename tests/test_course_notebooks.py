@@ -5,8 +5,8 @@ CS 376 logits, embeddings, transformers, parameter counting). It runs twice, eac
 fresh namespace: once as written (`import torch`), once with the import lines rewritten by plain
 text replacement (`torch` -> `pyneuro`, and `import torch` -> `import pyneuro as torch`). What the
 two print must agree: the same text (with "pyneuro" read as "torch" and object addresses
-blanked) and the same numbers to float32 precision. Random streams differ between the two for
-the same seed, so the seeded snippets print only shapes, dtypes and properties.
+blanked) and the same numbers to float32 precision. A seed gives torch's random numbers
+(pyneuro/_torch_stream.py), so seeded snippets may print values too.
 """
 
 from __future__ import annotations
@@ -101,6 +101,26 @@ SNIPPETS = {
         print(torch.zeros_like(torch.ones(2)), torch.ones(2, dtype=torch.long), torch.empty(2, 3).shape)
         print(torch.cat([torch.ones(2), torch.zeros(2)]), torch.stack([torch.ones(2), torch.zeros(2)]).shape)
         print(torch.tril(torch.ones(3, 3)), torch.triu(torch.ones(3, 3), diagonal=1))
+    """,
+    "seeded_values": """
+        import torch
+        from torch import nn
+        torch.manual_seed(0)
+        x = torch.randn(3, 4)
+        print(x)
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Dropout(0.2), nn.Linear(8, 2))
+        print(model[0].weight, model[3].bias)
+        y = torch.randint(0, 2, (3,))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for step in range(3):
+            loss = nn.functional.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            print(step, round(loss.item(), 4))
+        print(torch.rand(2), torch.randperm(5), torch.randn(20).mean())
+        emb = nn.Embedding(5, 3)
+        print(emb(torch.tensor([0, 4])))
     """,
     "random_shapes": """
         import torch
