@@ -137,9 +137,12 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
     if root is None:  # backward on a leaf: its gradient is the seed itself
         hooks = _hooks.by_leaf and _hooks.hooks_for(_hooks.by_leaf, tensor)
         _accumulate_leaf(tensor, _hooks.run(hooks, grad_array, tensor.device) if hooks else grad_array, True)
+        if _hooks.post_accumulate and not _capturing[0]:
+            _hooks.run_post_accumulate((tensor,))
         return
     # Gradients stored after the node's tensor hooks ran: a non-leaf's .grad (retain_grad), by
-    # the node that made it, and hooked leaves', summed over the walk (hooks.py).
+    # the node that made it, and hooked leaves', summed over the walk (hooks.py); a leaf with
+    # post-accumulate-grad hooks is summed too, so that they run once, after its .grad is final.
     retained = {root: tensor} if tensor._retain else {}
     hooked_leaves = {}  # id(leaf) -> [leaf, summed gradient, shared?]
     fresh_leaves = set()  # leaves whose .grad array was made by this walk (SliceGrads add in place)
@@ -179,7 +182,7 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
             if a._retain and child is not None and a._node is child:  # t.retain_grad() on a non-leaf
                 retained[child] = a
             if child is None:
-                if _hooks.by_leaf and _hooks.hooks_for(_hooks.by_leaf, a):
+                if (_hooks.by_leaf or _hooks.post_accumulate) and _hooks.is_hooked_leaf(a):
                     entry = hooked_leaves.get(id(a))
                     if entry is None:
                         hooked_leaves[id(a)] = [a, gi, alias]
@@ -198,6 +201,8 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
         hooks = _hooks.hooks_for(_hooks.by_leaf, leaf)
         g = _dense(g)
         _accumulate_leaf(leaf, _hooks.run(hooks, g, leaf.device) if hooks else g, alias or bool(hooks))
+    if _hooks.post_accumulate and not _capturing[0]:
+        _hooks.run_post_accumulate(leaf for leaf, _, _ in hooked_leaves.values())
 
 
 _capturing = [0]  # > 0 while grad() runs walks (graph_backward.py: no .grad reference-cycle warning)

@@ -78,7 +78,7 @@ def _walk(tensor, grad, retain_graph: bool) -> None:
             if a._retain and child is not None and a._node is child:
                 retained[child] = a
             if child is None:
-                if _hooks.by_leaf and _hooks.hooks_for(_hooks.by_leaf, a):
+                if (_hooks.by_leaf or _hooks.post_accumulate) and _hooks.is_hooked_leaf(a):
                     entry = hooked.setdefault(id(a), [a, None])
                     entry[1] = gi if entry[1] is None else entry[1] + gi
                 else:
@@ -86,12 +86,16 @@ def _walk(tensor, grad, retain_graph: bool) -> None:
             else:
                 pending[child] = gi if child not in pending else pending[child] + gi
     for leaf, g in hooked.values():
-        _leaf(leaf, g)
+        _leaf(leaf, g, post=False)
+    if _hooks.post_accumulate and not _capturing[0]:
+        _hooks.run_post_accumulate(leaf for leaf, _ in hooked.values())
 
 
-def _leaf(leaf, g) -> None:
+def _leaf(leaf, g, post: bool = True) -> None:
     hooks = _hooks.by_leaf and _hooks.hooks_for(_hooks.by_leaf, leaf)
     _store(leaf, _hooks.run_tensor(hooks, g) if hooks else g)
+    if post and _hooks.post_accumulate and not _capturing[0]:
+        _hooks.run_post_accumulate((leaf,))
 
 
 def _store(t, g) -> None:

@@ -29,6 +29,7 @@ from .._tensor_base import TensorBase, _wrap
 
 by_leaf: dict = {}  # id(leaf tensor) -> (weakref to it, OrderedDict(handle id -> hook))
 by_node: dict = {}  # id(node)        -> (weakref to it, OrderedDict(handle id -> hook))
+post_accumulate: dict = {}  # id(leaf tensor) -> (weakref, OrderedDict(handle id -> hook(tensor)))
 
 
 def _hooks_of(table: dict, owner) -> OrderedDict:
@@ -50,6 +51,41 @@ def register_hook(tensor, hook) -> RemovableHandle:
     handle = RemovableHandle(hooks)
     hooks[handle.id] = hook
     return handle
+
+
+def register_post_accumulate_grad_hook(tensor, hook) -> RemovableHandle:
+    """Tensor.register_post_accumulate_grad_hook: hook(tensor) once per backward, after the leaf's
+    gradient of that backward is in `.grad` (an optimizer step inside backward; hook returns None)."""
+    if not tensor._req:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if tensor._node is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    if not callable(hook):
+        raise TypeError(f"hook must be callable, got {type(hook).__name__}")
+    hooks = _hooks_of(post_accumulate, tensor)
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def is_hooked_leaf(leaf) -> bool:
+    """Does the leaf have tensor hooks or post-accumulate-grad hooks (its gradient is summed first)?"""
+    return bool(
+        (by_leaf and hooks_for(by_leaf, leaf)) or (post_accumulate and hooks_for(post_accumulate, leaf))
+    )
+
+
+def run_post_accumulate(leaves) -> None:
+    """The post-accumulate-grad hooks of these leaves (each once), after a backward filled their .grad."""
+    for leaf in leaves:
+        hooks = hooks_for(post_accumulate, leaf)
+        for hook in tuple(hooks.values()) if hooks else ():
+            result = hook(leaf)
+            if result is None:
+                continue
+            if not isinstance(result, TensorBase):
+                raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
+            raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
 def hooks_for(table: dict, owner):

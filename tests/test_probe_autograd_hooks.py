@@ -1,0 +1,86 @@
+"""Post-accumulate-grad hooks (torch's Tensor.register_post_accumulate_grad_hook: an optimizer step
+inside backward), through autograd.hooks, against torch's: once per backward, after .grad is final."""
+
+import pytest
+
+import pyneuro as pn
+from pyneuro.autograd import hooks as pn_hooks
+
+torch = pytest.importorskip("torch")
+
+
+def _register(lib, x, hook):
+    if lib is torch:
+        return x.register_post_accumulate_grad_hook(hook)
+    return pn_hooks.register_post_accumulate_grad_hook(x, hook)
+
+
+def _scenarios(lib):
+    out = {}
+    x = lib.ones(2, requires_grad=True)
+    seen = []
+    _register(lib, x, lambda p: seen.append(p.grad.tolist()))
+    (x * 2 + x * 5).sum().backward()  # two uses: one call, with the sum
+    (x * 3).sum().backward()
+    out["twice"] = seen
+
+    w = lib.ones(2, requires_grad=True)
+
+    def sgd_in_backward(p):
+        with lib.no_grad():
+            p.sub_(0.1 * p.grad)
+        p.grad = None
+
+    _register(lib, w, sgd_in_backward)
+    (w * 2).sum().backward()
+    out["sgd"] = (w.tolist(), w.grad is None)
+
+    z = lib.ones(2, requires_grad=True)
+    calls = []
+    handle = _register(lib, z, lambda p: calls.append(1))
+    lib.autograd.grad((z * 2).sum(), z)  # no .grad accumulated: no call
+    (z * 2).sum().backward()
+    handle.remove()
+    (z * 2).sum().backward()
+    out["grad_and_remove"] = calls
+
+    h = lib.ones(2, requires_grad=True)
+    after_hook = []
+    _register(lib, h, lambda p: after_hook.append(p.grad.tolist()))
+    h.register_hook(lambda g: g * 10)
+    (h * h).sum().backward()
+    out["after_tensor_hook"] = after_hook
+
+    s = lib.tensor(2.0, requires_grad=True)
+    scalar = []
+    _register(lib, s, lambda p: scalar.append(p.grad.item()))
+    s.backward()
+    out["leaf_backward"] = scalar
+
+    c = lib.tensor([1.0, 2.0], requires_grad=True)
+    second = []
+    _register(lib, c, lambda p: second.append(p.grad.tolist()))
+    (g,) = lib.autograd.grad((c**3).sum(), c, create_graph=True)
+    g.sum().backward()
+    out["create_graph"] = second
+    return out
+
+
+def test_post_accumulate_grad_hooks_match_torch():
+    assert _scenarios(pn) == _scenarios(torch)
+
+
+def test_post_accumulate_grad_hook_errors():
+    for lib in (pn, torch):
+        with pytest.raises(RuntimeError, match="doesn't require gradient"):
+            _register(lib, lib.ones(2), lambda p: None)
+        with pytest.raises(RuntimeError, match="non-leaf"):
+            _register(lib, lib.ones(2, requires_grad=True) * 2, lambda p: None)
+        x = lib.ones(2, requires_grad=True)
+        _register(lib, x, lambda p: p * 1)
+        with pytest.raises(RuntimeError, match="should return None"):
+            (x * 1).sum().backward()
+        y = lib.ones(2, requires_grad=True)
+        _register(lib, y, lambda p: 1)
+        with pytest.raises(TypeError, match="expected Variable"):
+            (y * 1).sum().backward()
