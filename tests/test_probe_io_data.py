@@ -146,3 +146,64 @@ def test_sampler_and_dataset_errors_as_torch():
             cat[-6]
         with pytest.raises(IndexError):
             cat[5]
+
+
+def _epochs(mod, make, epochs=2):
+    """Indices of `epochs` passes of the loader make(mod), then one draw of the default generator."""
+    mod.manual_seed(0)
+    loader = make(mod)
+    order = [[(b[0] if isinstance(b, list) else b).tolist() for b in loader] for _ in range(epochs)]
+    return order, round(mod.rand(1).item(), 6)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.utils.data.DataLoader(range(10), batch_size=4, shuffle=True),
+        lambda m: m.utils.data.DataLoader(range(10), batch_size=4),  # each epoch still draws a seed
+        lambda m: m.utils.data.DataLoader(
+            range(10), batch_size=3, shuffle=True, generator=m.Generator().manual_seed(1)
+        ),
+        lambda m: m.utils.data.DataLoader(
+            m.utils.data.TensorDataset(m.arange(7)), batch_size=3, shuffle=True
+        ),
+        lambda m: m.utils.data.DataLoader(
+            range(5), sampler=m.utils.data.RandomSampler(range(5), num_samples=12)
+        ),
+        lambda m: m.utils.data.DataLoader(
+            range(6),
+            batch_size=5,
+            sampler=m.utils.data.RandomSampler(range(6), replacement=True, num_samples=40),
+        ),
+        lambda m: m.utils.data.DataLoader(
+            range(6),
+            sampler=m.utils.data.RandomSampler(
+                range(6), num_samples=6, generator=m.Generator().manual_seed(2)
+            ),
+        ),
+    ],
+)
+def test_shuffled_epochs_are_torchs_for_one_seed(make):
+    """The same seed gives torch's batches, epoch after epoch, and leaves the default generator
+    where torch leaves it."""
+    want = _epochs(torch, make)
+    got = _epochs(pn, make)
+    assert got[0] == want[0]
+    assert got[1] == want[1]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_draws_inside_workers_are_torchs():
+    def run(mod):
+        data = mod.utils.data
+
+        class Noisy(data.IterableDataset):
+            def __iter__(self):
+                info = data.get_worker_info()
+                return iter([(info.id, round(mod.rand(1).item(), 6)) for _ in range(2)])
+
+        mod.manual_seed(0)
+        batches = list(data.DataLoader(Noisy(), batch_size=None, num_workers=2))
+        return batches, round(mod.rand(1).item(), 6)
+
+    assert run(pn) == run(torch)

@@ -32,7 +32,7 @@ from ..autograd import shape as _shape
 from ..backends import current as _current
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset, Subset, TensorDataset
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _check_batch_size
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _check_batch_size, draw_seed
 from .worker import get_worker_info, iter_workers
 
 __all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"]
@@ -149,8 +149,11 @@ class DataLoader:
         return len(self.batch_sampler)
 
     def __iter__(self):
+        # torch draws every iteration's worker seed from `generator` (or the default generator),
+        # with or without workers; drawn here too, the random streams after an epoch are torch's
+        base_seed = draw_seed(self.generator)
         if self._iterable:
-            return self._iter_stream()
+            return self._iter_stream(base_seed)
         if not self._auto_collation:
             return (self.collate_fn(self.dataset[i]) for i in self.sampler)
         source = _tensor_source(self.dataset) if self._default_collate else None
@@ -163,11 +166,11 @@ class DataLoader:
             return self._iter_gather_batches(source)
         return self._iter_gather(source, order)
 
-    def _iter_stream(self):
+    def _iter_stream(self, base_seed: int):
         """An IterableDataset's samples in its own order, batched (or converted one by one);
         with num_workers > 0, the emulated workers' batches, round-robin."""
         if self.num_workers > 0:
-            return iter_workers(self, self._batches)
+            return iter_workers(self, self._batches, base_seed)
         return self._batches(iter(self.dataset))
 
     def _batches(self, samples):

@@ -12,7 +12,9 @@ from numbers import Integral
 
 import numpy as np
 
-from ..random import _rng
+from .._dtype import int64
+from ..creation import empty, randint, randperm
+from ..random import Generator, _rng
 
 __all__ = [
     "BatchSampler",
@@ -52,11 +54,11 @@ class SequentialSampler(Sampler):
 
 
 class RandomSampler(Sampler):
-    """Random indices into data_source, drawn afresh on every iteration from `generator`
-    (pyneuro's default generator when None), as torch.utils.data.RandomSampler:
-    a permutation (num_samples > len gives several permutations back to back, cut to
-    num_samples), or with replacement=True num_samples independent uniform draws.
-    For one seed the stream is pyneuro's, not torch's."""
+    """Random indices into data_source, drawn afresh on every iteration, exactly as
+    torch.utils.data.RandomSampler draws them: from `generator`, or (None) from a new generator
+    seeded by one int64 draw from the default generator; a permutation (num_samples > len
+    gives several permutations back to back, cut to num_samples), or with replacement=True
+    num_samples uniform draws (randint, 32 at a time). The same seed gives torch's order."""
 
     def __init__(self, data_source, replacement: bool = False, num_samples=None, generator=None):
         self.data_source = data_source
@@ -75,20 +77,31 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def index_array(self) -> np.ndarray:
-        import pyneuro as pn
-
         n, k = len(self.data_source), self.num_samples
+        gen = self.generator
+        if gen is None:
+            gen = Generator().manual_seed(draw_seed(None))
         if self.replacement:
-            return _rng(self.generator).integers(0, n, size=k).astype(np.int64)
-        perms = [pn.randperm(n, generator=self.generator).numpy() for _ in range(-(-k // n) if n else 0)]
-        order = np.concatenate(perms) if perms else np.zeros(0)
-        return np.asarray(order[:k], dtype=np.int64)
+            sizes = [32] * (k // 32) + [k % 32]
+            parts = [randint(0, n, (size,), generator=gen).numpy() for size in sizes]
+        else:
+            if n == 0:
+                raise ZeroDivisionError("RandomSampler over an empty data source")  # torch's k // n
+            parts = [randperm(n, generator=gen).numpy() for _ in range(k // n)]
+            parts.append(randperm(n, generator=gen).numpy()[: k % n])  # drawn even when empty, as torch
+        return np.concatenate(parts).astype(np.int64, copy=False)
 
     def __iter__(self):
         return iter(self.index_array().tolist())
 
     def __len__(self) -> int:
         return self.num_samples
+
+
+def draw_seed(generator) -> int:
+    """One int64 draw, torch.empty((), dtype=torch.int64).random_(generator=generator).item():
+    how torch seeds a sampler's generator and a DataLoader iteration's workers."""
+    return int(empty((), dtype=int64).random_(generator=generator).item())
 
 
 class SubsetRandomSampler(Sampler):

@@ -79,11 +79,11 @@ def _copy(dataset):
         return dataset
 
 
-def iter_workers(loader, batches_of):
+def iter_workers(loader, batches_of, base_seed: int):
     """The batches of loader.dataset read by loader.num_workers emulated workers, round-robin.
-    batches_of(iterator) turns one worker's samples into its batches (collated)."""
+    batches_of(iterator) turns one worker's samples into its batches (collated); worker i's
+    seed is base_seed + i, as torch's."""
     n = loader.num_workers
-    base_seed = int(_random._rng(loader.generator).integers(0, 1 << 63))
     workers = []
     for worker_id in range(n):
         info = WorkerInfo(worker_id, n, base_seed + worker_id, _copy(loader.dataset))
