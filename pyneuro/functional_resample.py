@@ -92,6 +92,41 @@ def _cubic_taps(n_in, n_out, scale, align_corners, ft):
     return [(np.clip(i + k - 1, 0, n_in - 1), w.astype(ft)) for k, w in enumerate(weights)]
 
 
+def _antialias_taps(n_in, n_out, scale, align_corners, cubic, ft):
+    """antialias=True (torch's _compute_weights_aa, PIL's resampling): when shrinking by a factor
+    s > 1 the filter (a triangle, or Keys' cubic with a = -0.5) is stretched s times, so each output
+    averages every input it covers; weights normalised to sum 1, padded with zero taps."""
+    if align_corners:
+        s = ft(n_in - 1) / ft(n_out - 1) if n_out > 1 else ft(0)
+    else:
+        s = ft(1.0 / scale) if scale else ft(n_in) / ft(n_out)
+    size = 4 if cubic else 2
+    support = ft(size * 0.5) * s if s >= 1 else ft(size * 0.5)
+    inv = ft(1) / s if s >= 1 else ft(1)
+    width = int(math.ceil(support)) * 2 + 1
+    idx = np.zeros((width, n_out), np.int64)
+    w = np.zeros((width, n_out), ft)
+    for i in range(n_out):
+        center = s * ft(i + 0.5)
+        lo = max(int(center - support + ft(0.5)), 0)
+        hi = min(int(center + support + ft(0.5)), n_in)
+        x = np.abs((np.arange(lo, hi).astype(ft) - center + ft(0.5)) * inv)
+        if cubic:
+            a = ft(-0.5)
+            f = np.where(
+                x < 1,
+                ((a + 2) * x - (a + 3)) * x * x + 1,
+                np.where(x < 2, (((x - 5) * x + 8) * x - 4) * a, 0),
+            )
+        else:
+            f = np.where(x < 1, 1 - x, 0)
+        f = f.astype(ft)
+        total = f.sum(dtype=ft)
+        w[: hi - lo, i] = f / total if total != 0 else f
+        idx[: hi - lo, i] = np.arange(lo, hi)
+    return [(idx[k], w[k]) for k in range(width)]
+
+
 def _resample_dim(x: Tensor, d: int, taps) -> Tensor:
     """sum_k x.index_select(d, i_k) * w_k, the weights broadcast along dimension d."""
     out = None
@@ -160,7 +195,8 @@ def interpolate(
     Modes as torch: nearest, nearest-exact, linear (3-D input), bilinear and bicubic (4-D),
     trilinear (5-D), area (adaptive average pooling, 3-D to 5-D). align_corners (linear
     modes only; default False) maps the corner pixels' centres onto each other. See the
-    module docstring for the formulas. antialias is not supported (NotImplementedError).
+    module docstring for the formulas. antialias=True (bilinear and bicubic, 4-D) widens the
+    filter when shrinking, as torch (and PIL) do.
     """
     if not isinstance(input, Tensor):
         raise TypeError(
@@ -181,7 +217,6 @@ def interpolate(
                 "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D "
                 "tensor as input"
             )
-        raise NotImplementedError("interpolate: antialias=True is not supported by pyneuro")
     rank = _LINEAR_RANK.get(mode)
     if mode not in ("nearest", "nearest-exact", "area") and rank != input.ndim or not 3 <= input.ndim <= 5:
         if rank is not None and 3 <= input.ndim <= 5:
@@ -207,7 +242,9 @@ def interpolate(
     x = input
     for k in reversed(range(len(sizes))):  # innermost dimension first, as torch's kernels
         n_in, n_out, scale = x.shape[2 + k], sizes[k], scales[k]
-        if nearest:
+        if antialias:
+            taps = _antialias_taps(n_in, n_out, scale, align_corners, mode == "bicubic", ft)
+        elif nearest:
             taps = _nearest_taps(n_in, n_out, scale, mode == "nearest-exact", ft)
         elif mode == "bicubic":
             taps = _cubic_taps(n_in, n_out, scale, align_corners, ft)

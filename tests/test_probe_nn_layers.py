@@ -111,6 +111,23 @@ LAYER_CASES = {
         "w = torch.ones(3, 2, requires_grad=True); F.embedding(torch.tensor([2, 1]), w, padding_idx=-1).sum().backward()\n"
         "out = w.grad"
     ),
+    # interpolate(antialias=True): values and gradients
+    **{
+        f"antialias_{mode}_{corners}_{size[0]}x{size[1]}": (
+            "x = rnd(2, 3, 8, 8).requires_grad_()\n"
+            f"y = F.interpolate(x, size={size}, mode='{mode}', align_corners={corners}, antialias=True)\n"
+            "(y * rnd(*y.shape, seed=5)).sum().backward(); out = [y, x.grad]"
+        )
+        for mode in ("bilinear", "bicubic")
+        for corners in (False, True)
+        for size in ((3, 3), (5, 7), (16, 3), (1, 1))
+    },
+    "antialias_scale_factor": (
+        "out = [F.interpolate(rnd(1, 2, 9, 10), scale_factor=0.37, mode='bilinear', antialias=True),\n"
+        "       F.interpolate(rnd(1, 2, 9, 10), scale_factor=(0.5, 1.7), mode='bicubic', antialias=True,\n"
+        "                     recompute_scale_factor=True)]"
+    ),
+    "antialias_linear_mode": "F.interpolate(rnd(1, 2, 9), size=3, mode='linear', antialias=True)",
 }
 
 
