@@ -13,6 +13,7 @@ imports nothing from pyneuro: every other module may use it.
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -82,6 +83,8 @@ class DType:
     def __eq__(self, other):
         if type(other) is DType:
             return self.dtype == other.dtype
+        if other is None:
+            return False  # np.dtype(None) is float64, but `dtype == None` asks "no dtype given?"
         try:
             return self.dtype == np.dtype(other)
         except TypeError:
@@ -174,3 +177,48 @@ def public(d) -> DType:
         if out is None:
             out = _PUBLIC[d] = DType(d)
     return out
+
+
+_OVERFLOW_NAMES = {
+    "int64": "int64_t",
+    "int32": "int",
+    "int16": "int16_t",
+    "int8": "int8_t",
+    "uint8": "uint8_t",
+}
+
+
+def fill_value(value, dtype):
+    """A Python number as a fill value of dtype (fill_, full, masked_fill, x[i] = v): itself,
+    or torch's RuntimeError where it does not fit: 300 into int8, inf into int64, 1e10 into
+    float16. As in torch (C's rule) a negative int may wrap into an unsigned dtype (-1 -> 255)."""
+    dtype = np.dtype(dtype)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if not isinstance(value, _SCALARS) or isinstance(value, _PY_BOOL) or dtype.kind not in "iuf":
+        return value
+    if dtype.kind == "f":
+        fits = (
+            isinstance(value, _PY_INT)
+            or not math.isfinite(value)
+            or abs(value) <= _PY_FLOAT(np.finfo(dtype).max)
+        )
+    else:
+        info = np.iinfo(dtype)
+        low = -info.max if dtype.kind == "u" else info.min
+        fits = (isinstance(value, _PY_INT) or math.isfinite(value)) and low <= value < info.max + 1
+    if not fits:
+        name = _OVERFLOW_NAMES.get(dtype.name) or _C_NAMES[dtype.name]
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    if dtype.kind == "u" and isinstance(value, _PY_INT) and value < 0:
+        return value % (np.iinfo(dtype).max + 1)
+    return value
+
+
+def wrap_int(value, dtype):
+    """A Python int as torch reads it against an integer tensor of dtype (int8_tensor + 300,
+    uint8_tensor < -1): cast to the dtype, wrapping modulo 2**bits as C does."""
+    info = np.iinfo(dtype)
+    if info.min <= value <= info.max or not -(2**63) <= value < 2**63:
+        return value
+    return np.array(value, dtype=np.int64).astype(dtype).item()

@@ -38,12 +38,14 @@ from ._dtype import (
     bool_,
     c_type_name,
     default_float,
+    fill_value,
     float16,
     float32,
     int64,
     public,
     torch_name,
     uint8,
+    wrap_int,
 )
 from ._errors import ArgumentError, DataError, DTypeError, ShapeError
 from ._shapes import Size, normalize_dims
@@ -158,13 +160,19 @@ def _host_array(data, dtype=None):
             raise DataError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
         except TypeError as exc:
             raise TypeError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
+    keep = isinstance(data, (np.ndarray, np.generic, TensorBase))
+    if not keep and (arr.dtype == np.uint64 or (arr.dtype.kind == "O" and _huge_int_inside(arr))):
+        raise DataError("Overflow when unpacking long long")  # a Python int beyond int64
     if dtype is not None:
-        return arr.astype(dtype, copy=False)
+        if not keep and arr.size and arr.dtype.kind in "iuf" and np.dtype(dtype).kind in "iu":
+            fill_value(arr.min().item(), dtype)  # Python numbers must fit: [300] as int8 raises
+            fill_value(arr.max().item(), dtype)
+        with np.errstate(over="ignore"):  # 1e300 as float32 is inf, without a warning (as torch)
+            return arr.astype(dtype, copy=False)
     # torch's rule: NumPy arrays and scalars (and tensors) keep their dtype (float64 stays
     # float64); Python floats become float32 (the default dtype) and Python ints int64.
     # In a list, NumPy scalars/arrays and tensors keep their dtype too and promote with the
     # Python numbers ([1.5, np.float64(2)] is float64, [np.int32(3)] int32), as torch's are.
-    keep = isinstance(data, (np.ndarray, np.generic, TensorBase))
     listed = isinstance(data, (list, tuple))
     kind = arr.dtype.kind
     if kind == "f":
@@ -182,6 +190,10 @@ def _host_array(data, dtype=None):
     if kind == "c":
         raise TypeError("complex tensors are not supported")
     return arr
+
+
+def _huge_int_inside(arr) -> bool:
+    return any(type(x) is _PY_INT and not -(2**63) <= x < 2**63 for x in arr.ravel())
 
 
 def _float64_inside(data) -> bool:
@@ -518,6 +530,8 @@ class TensorBase:
                 a = a._cast(default_float())
             if isinstance(other, (np.floating, np.integer, np.bool_)):
                 other = other.item()
+            if a._data.dtype.kind in "iu" and type(other) is _PY_INT:
+                other = wrap_int(other, a._data.dtype)  # int8_tensor + 300 wraps, as torch's C cast
             return a, other
         other = _wrap(_backend(self.device).asarray(_host_array(other)), self.device)
         if a._data.dtype != other._data.dtype:
@@ -696,92 +710,7 @@ def _broadcast_check(a: TensorBase, b: TensorBase, what: str) -> None:
 
 
 def _value_array(value, like: TensorBase):
-    return _backend(like.device).asarray(np.asarray(value, dtype=like._data.dtype))
-
-
-def check_slice_steps(index) -> None:
-    """torch slices with positive steps only: x[::-1] raises ValueError (x.flip(0) reverses)."""
-    for p in index if isinstance(index, tuple) else (index,):
-        if isinstance(p, slice) and p.step is not None and p.step <= 0:
-            raise ValueError("step must be greater than zero" if p.step < 0 else "slice step cannot be zero")
-
-
-def same_dtype_put(self, values) -> None:
-    """index_put (and x[indices] = values) writes a tensor of self's dtype only, as torch."""
-    if isinstance(values, TensorBase) and values._data.dtype != self._data.dtype:
-        raise DTypeError(
-            "Index put requires the source and destination dtypes match, got "
-            f"{torch_name(self.dtype)} for the destination and {torch_name(values.dtype)} for the source."
-        )
-
-
-def _is_int_part(p) -> bool:
-    """An index part torch applies as a select: an int, a NumPy integer or a 0-d integer tensor."""
-    if isinstance(p, TensorBase):
-        return p._data.ndim == 0 and p._data.dtype.kind in "iu"
-    return isinstance(p, (_PY_INT, np.integer)) and not isinstance(p, (_PY_BOOL, np.bool_))
-
-
-def split_int_index(index):
-    """(selects, rest) when an index mixes integers with index arrays, else None.
-
-    torch applies the integers first, as selects, and only then the arrays, so x[0, :, [1, 3]]
-    of a (2, 3, 4) tensor is (3, 2). NumPy counts the integers among the arrays, and an integer
-    apart from the arrays moves the gathered dimension to the front ((2, 3)). Indexing with
-    `selects` (the integers, the other parts as full slices) and then with `rest` (the other
-    parts) gives torch's result."""
-    parts = index if isinstance(index, tuple) else (index,)
-    ints = [_is_int_part(p) for p in parts]
-    arrays = [isinstance(p, (TensorBase, list, np.ndarray)) and not is_int for p, is_int in zip(parts, ints)]
-    if not (builtins.any(ints) and builtins.any(arrays)):
-        return None
-    selects, rest = [], []
-    for p, is_int in zip(parts, ints):
-        if is_int:
-            selects.append(_PY_INT(p._data) if isinstance(p, TensorBase) else p)
-        elif p is None:  # the new dimension is made by the selects and kept whole by the rest
-            selects.append(None)
-            rest.append(slice(None))
-        elif p is Ellipsis or isinstance(p, slice):
-            selects.append(p if p is Ellipsis else slice(None))
-            rest.append(p)
-        elif isinstance(p, (_PY_BOOL, np.bool_)):
-            rest.append(p)  # a bool scalar spans no dimension of the tensor
-        else:
-            covers = np.ndim(p._data if isinstance(p, TensorBase) else p) if _bool_part(p) else 1
-            selects.extend([slice(None)] * covers)
-            rest.append(p)
-    return tuple(selects), tuple(rest)
-
-
-def _bool_part(p) -> bool:
-    dtype = p._data.dtype if isinstance(p, TensorBase) else np.asarray(p).dtype
-    return dtype == np.bool_
-
-
-def _convert_index(index, t: TensorBase):
-    """Turn Tensor/list index parts into backend arrays; report whether any is an array."""
-    check_slice_steps(index)
-    bk = None
-    parts = index if isinstance(index, tuple) else (index,)
-    out = []
-    advanced = False
-    for p in parts:
-        if isinstance(p, TensorBase):
-            if p.device != t.device:
-                raise RuntimeError(f"indices on {p.device} cannot index a tensor on {t.device}")
-            p = p._data
-            advanced = True
-        elif isinstance(p, (list, np.ndarray)):
-            bk = bk or _backend(t.device)
-            arr = np.asarray(p)
-            if arr.size == 0 and isinstance(p, list):
-                arr = arr.astype(np.int64)  # x[[]]: no rows, as torch (NumPy reads [] as float)
-            if arr.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            p = bk.asarray(arr)
-            advanced = True
-        elif hasattr(p, "shape") and hasattr(p, "dtype") and not isinstance(p, (np.integer, np.bool_)):
-            advanced = True
-        out.append(p)
-    return (tuple(out) if isinstance(index, tuple) else out[0]), advanced
+    """value (a number or nested lists) as an array of like's dtype; a number must fit it (fill_value)."""
+    return _backend(like.device).asarray(
+        np.asarray(fill_value(value, like._data.dtype), dtype=like._data.dtype)
+    )

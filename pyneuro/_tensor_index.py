@@ -27,7 +27,8 @@ from ._dtype import torch_name as _torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import Size, normalize_dims
 from ._shapes import shape_arg as _shape_arg
-from ._tensor_base import TensorBase, _backend, _from_data, _wrap, same_dtype_put
+from ._tensor_base import TensorBase, _backend, _from_data, _wrap
+from ._tensor_keys import same_dtype_put
 from .autograd.index import IndexPut, ScatterReduce
 
 

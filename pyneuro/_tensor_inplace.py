@@ -21,18 +21,15 @@ import operator as _op
 
 import numpy as np
 
-from ._dtype import _PY_BOOL, _PY_INT, _SCALARS, torch_name
+from ._dtype import _PY_BOOL, _PY_INT, _SCALARS, fill_value, torch_name, wrap_int
 from ._errors import DTypeError, ShapeError
 from ._tensor_base import (
     TensorBase,
     _backend,
-    _convert_index,
     _value_array,
     _wrap,
-    check_slice_steps,
-    same_dtype_put,
-    split_int_index,
 )
+from ._tensor_keys import _convert_index, check_slice_steps, same_dtype_put, split_int_index
 from .autograd import inplace as _ip
 from .autograd.grad_mode import _GradMode
 from .autograd.shape import Index
@@ -114,10 +111,17 @@ class InplaceMethods:
             )
         if not isinstance(o, _SCALARS) and not hasattr(o, "shape"):
             o = _value_array(o, self)
+        elif type(o) is _PY_INT and self._data.dtype.kind in "iu":
+            o = wrap_int(o, self._data.dtype)  # int8_tensor += 300 wraps, as torch's C cast
         try:
             result = op(self._data, o)
         except TypeError as exc:
             raise _cast_error(exc, self, o) from None
+        except ValueError:  # x += y where x alone does not have the broadcast shape
+            shape = list(np.broadcast_shapes(self.shape, np.shape(o)))
+            raise ShapeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape {shape}"
+            ) from None
         if result is not self._data:  # an array type without true in-place operators
             self._data[...] = result
         self._vc[0] += 1
@@ -158,6 +162,7 @@ class InplaceMethods:
 
     def fill_(self, value):
         value = value.item() if isinstance(value, TensorBase) and not value._req else value
+        value = fill_value(value, self._data.dtype)
         if self._records(value):
             return self._record(_ip.Copy.apply, False, value)
         self._data[...] = value

@@ -161,6 +161,33 @@ class MathMethods:
     def __ilshift__(self, other):
         return self.bitwise_left_shift_(other)
 
+    # x & y, x | y, x ^ y with bitwise_and's rules (an error for floats), both ways round and in place
+    __and__, __or__, __xor__ = bitwise_and, bitwise_or, bitwise_xor
+
+    def __rand__(self, other):
+        return _fm.bitwise_and(other, self)
+
+    def __ror__(self, other):
+        return _fm.bitwise_or(other, self)
+
+    def __rxor__(self, other):
+        return _fm.bitwise_xor(other, self)
+
+    def __iand__(self, other):
+        return self.bitwise_and_(other)
+
+    def __ior__(self, other):
+        return self.bitwise_or_(other)
+
+    def __ixor__(self, other):
+        return self.bitwise_xor_(other)
+
+    def __ifloordiv__(self, other):  # x //= y, x %= y: in place, as torch (not a new tensor)
+        return self.floor_divide_(other)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
+
     def __irshift__(self, other):
         return self.bitwise_right_shift_(other)
 

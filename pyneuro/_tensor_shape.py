@@ -19,12 +19,10 @@ from ._tensor_base import (
     TensorBase,
     _backend,
     _broadcast_check,
-    _convert_index,
     _from_data,
     _wrap,
-    check_slice_steps,
-    split_int_index,
 )
+from ._tensor_keys import _convert_index, check_slice_steps, split_int_index
 from .autograd import shape as _ag
 
 

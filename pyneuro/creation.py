@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, default_float, float32, float64, int64
+from ._dtype import fill_value as _fill_value
 from ._errors import ShapeError
 from ._tensor_base import TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
 from .random import _rng
@@ -123,7 +124,11 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
     if isinstance(size, (_PY_INT, np.integer)):
         size = (size,)
     return _make(
-        lambda xp, s, d: xp.full(s, fill_value, dtype=d), (tuple(size),), dtype, device, requires_grad
+        lambda xp, s, d: xp.full(s, _fill_value(fill_value, d), dtype=d),
+        (tuple(size),),
+        dtype,
+        device,
+        requires_grad,
     )
 
 

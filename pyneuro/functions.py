@@ -13,9 +13,9 @@ import numpy as np
 
 from . import _einsum
 from . import autograd as _ag
-from ._dtype import default_float
+from ._dtype import default_float, fill_value, torch_name
 from ._dtype import public as _public_dtype
-from ._errors import ShapeError
+from ._errors import DTypeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _wrap
 from .creation import arange, randn, tensor
@@ -47,6 +47,14 @@ def _as_tensors(tensors, what):
 def cat(tensors, dim=0) -> Tensor:
     """Concatenate tensors along an existing dim (like torch.cat)."""
     ts = _as_tensors(tensors, "cat")
+    shaped = [t for t in ts if t.shape != (0,)]
+    if shaped and builtins.len(shaped) < builtins.len(ts):
+        # torch skips the legacy empty tensor of shape (0,): it joins anything as an empty
+        # slice (and still takes part in the dtype and the graph)
+        shape = shaped[0].shape
+        (d,) = normalize_dims(dim, builtins.len(shape))
+        empty = shape[:d] + (0,) + shape[d + 1 :]
+        ts = [t.reshape(empty) if t.shape == (0,) else t for t in ts]
     nd = ts[0].ndim
     for t in ts:
         if t.ndim != nd or any(
@@ -74,10 +82,19 @@ def where(condition, input=None, other=None) -> Tensor:
     if input is None and other is None:
         return tuple(_wrap(i, condition.device) for i in condition._data.nonzero())
     cond = condition._data if isinstance(condition, TensorBase) else np.asarray(condition)
+    if cond.dtype.kind != "b" and cond.dtype != np.uint8:  # uint8: torch's deprecated mask
+        raise DTypeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype {torch_name(cond.dtype)}"
+        )
     ref = input if isinstance(input, TensorBase) else other if isinstance(other, TensorBase) else None
     if ref is None:  # two numbers: input becomes the tensor the other is promoted against
         ref = input = tensor(input, device=condition.device if isinstance(condition, TensorBase) else None)
-    a, b = ref._other(other if ref is input else input)
+    scalar = other if ref is input else input
+    if isinstance(scalar, int) and ref._data.dtype.kind in "iu":
+        scalar = fill_value(
+            scalar, ref._data.dtype
+        )  # it takes ref's dtype, so it must fit (300 into int8 raises)
+    a, b = ref._other(scalar)
     if ref is input:
         return _ag.Where.apply(cond, a, b)
     return _ag.Where.apply(cond, b, a)
@@ -127,8 +144,8 @@ def log1p(input) -> Tensor:
     return input.log1p()
 
 
-def round(input) -> Tensor:
-    return input.round()
+def round(input, *, decimals=0) -> Tensor:
+    return input.round(decimals=decimals)
 
 
 def sign(input) -> Tensor:

@@ -41,6 +41,7 @@ from ._dtype import (
     bool_,
     c_type_name,
     default_float,
+    fill_value,
     float16,
     float32,
     float64,
@@ -510,6 +511,8 @@ class Tensor(
             return _math.clip(self, min, max)
         if isinstance(min, float) or isinstance(max, float):  # int_tensor.clamp(0.5) is float, as torch's
             self = self._floating()
+        elif self._data.dtype.kind in "iu":  # an int bound must fit: int8_tensor.clamp(max=300) raises
+            min, max = fill_value(min, self._data.dtype), fill_value(max, self._data.dtype)
         return _ag.Clamp.apply(self, lo=min, hi=max)
 
     clip = clamp
@@ -521,10 +524,8 @@ class Tensor(
         return self.clamp(None, max)
 
     def where(self, condition, other):
-        """self where condition else other (torch's Tensor.where; pn.where calls it)."""
-        cond = condition._data if isinstance(condition, TensorBase) else np.asarray(condition)
-        a, b = self._other(other)
-        return _ag.Where.apply(cond, a, b)
+        """self where condition else other (torch's Tensor.where, which is pn.where)."""
+        return _functions.where(condition, self, other)
 
     def maximum(self, other):
         """Elementwise max (broadcasting; NaN wins; ties share the gradient), like torch."""
@@ -567,7 +568,7 @@ class Tensor(
             raise DTypeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {kind}")
         dt = self._data.dtype  # the value takes self's dtype (torch: ints stay ints, 7.9 -> 7)
         v = value._cast(dt) if isinstance(value, Tensor) and value._data.dtype != dt else value
-        return _ag.Where.apply(m, v if isinstance(v, Tensor) else dt.type(v), self)
+        return _ag.Where.apply(m, v if isinstance(v, Tensor) else dt.type(fill_value(v, dt)), self)
 
     def type_as(self, other) -> Tensor:
         """This tensor in other's dtype (itself if it already has it), like torch."""

@@ -1,0 +1,105 @@
+"""How an index key is read: x[key] and x[key] = value turn a key of ints, slices, None,
+Ellipsis, bools, lists, NumPy arrays and tensors into what the backend's arrays take, and say
+where torch's rules differ from NumPy's (integers select before index arrays; positive slice
+steps only; x[arrays] = tensor needs the destination's dtype).
+
+Used by the indexing methods of _tensor_shape.py (reads) and _tensor_inplace.py (writes).
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ._dtype import _PY_BOOL, _PY_INT, torch_name
+from ._errors import DTypeError
+from ._tensor_base import TensorBase, _backend
+
+
+def check_slice_steps(index) -> None:
+    """torch slices with positive steps only: x[::-1] raises ValueError (x.flip(0) reverses)."""
+    for p in index if isinstance(index, tuple) else (index,):
+        if isinstance(p, slice) and p.step is not None and p.step <= 0:
+            raise ValueError("step must be greater than zero" if p.step < 0 else "slice step cannot be zero")
+
+
+def same_dtype_put(self, values) -> None:
+    """index_put (and x[indices] = values) writes a tensor of self's dtype only, as torch."""
+    if isinstance(values, TensorBase) and values._data.dtype != self._data.dtype:
+        raise DTypeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{torch_name(self.dtype)} for the destination and {torch_name(values.dtype)} for the source."
+        )
+
+
+def _is_int_part(p) -> bool:
+    """An index part torch applies as a select: an int, a NumPy integer or a 0-d integer tensor."""
+    if isinstance(p, TensorBase):
+        return p._data.ndim == 0 and p._data.dtype.kind in "iu"
+    return isinstance(p, (_PY_INT, np.integer)) and not isinstance(p, (_PY_BOOL, np.bool_))
+
+
+def split_int_index(index):
+    """(selects, rest) when an index mixes integers with index arrays, else None.
+
+    torch applies the integers first, as selects, and only then the arrays, so x[0, :, [1, 3]]
+    of a (2, 3, 4) tensor is (3, 2). NumPy counts the integers among the arrays, and an integer
+    apart from the arrays moves the gathered dimension to the front ((2, 3)). Indexing with
+    `selects` (the integers, the other parts as full slices) and then with `rest` (the other
+    parts) gives torch's result."""
+    parts = index if isinstance(index, tuple) else (index,)
+    ints = [_is_int_part(p) for p in parts]
+    arrays = [isinstance(p, (TensorBase, list, np.ndarray)) and not is_int for p, is_int in zip(parts, ints)]
+    if not (builtins.any(ints) and builtins.any(arrays)):
+        return None
+    selects, rest = [], []
+    for p, is_int in zip(parts, ints):
+        if is_int:
+            selects.append(_PY_INT(p._data) if isinstance(p, TensorBase) else p)
+        elif p is None:  # the new dimension is made by the selects and kept whole by the rest
+            selects.append(None)
+            rest.append(slice(None))
+        elif p is Ellipsis or isinstance(p, slice):
+            selects.append(p if p is Ellipsis else slice(None))
+            rest.append(p)
+        elif isinstance(p, (_PY_BOOL, np.bool_)):
+            rest.append(p)  # a bool scalar spans no dimension of the tensor
+        else:
+            covers = np.ndim(p._data if isinstance(p, TensorBase) else p) if _bool_part(p) else 1
+            selects.extend([slice(None)] * covers)
+            rest.append(p)
+    return tuple(selects), tuple(rest)
+
+
+def _bool_part(p) -> bool:
+    dtype = p._data.dtype if isinstance(p, TensorBase) else np.asarray(p).dtype
+    return dtype == np.bool_
+
+
+def _convert_index(index, t: TensorBase):
+    """Turn Tensor/list index parts into backend arrays; report whether any is an array."""
+    check_slice_steps(index)
+    bk = None
+    parts = index if isinstance(index, tuple) else (index,)
+    out = []
+    advanced = False
+    for p in parts:
+        if isinstance(p, TensorBase):
+            if p.device != t.device:
+                raise RuntimeError(f"indices on {p.device} cannot index a tensor on {t.device}")
+            p = p._data
+            advanced = True
+        elif isinstance(p, (list, np.ndarray)):
+            bk = bk or _backend(t.device)
+            arr = np.asarray(p)
+            if arr.size == 0 and isinstance(p, list):
+                arr = arr.astype(np.int64)  # x[[]]: no rows, as torch (NumPy reads [] as float)
+            if arr.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            p = bk.asarray(arr)
+            advanced = True
+        elif hasattr(p, "shape") and hasattr(p, "dtype") and not isinstance(p, (np.integer, np.bool_)):
+            advanced = True
+        out.append(p)
+    return (tuple(out) if isinstance(index, tuple) else out[0]), advanced

@@ -1,0 +1,131 @@
+"""Operators, fills and joins against torch: reflected and in-place bitwise operators, x //= y,
+numbers that do not fit a tensor's dtype (wrap in arithmetic, raise in fills), cat's legacy
+empty tensor, where's condition, round(decimals=), dtype == None."""
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def _same(a, b):
+    assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1]
+    assert tuple(a.shape) == tuple(b.shape)
+    np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=1e-6)
+
+
+BINARY = [
+    lambda m: True & m.tensor([True, False]),
+    lambda m: 1 | m.tensor([2, 4]),
+    lambda m: 3 ^ m.tensor([2, 4]),
+    lambda m: m.tensor([1, 6]) & True,
+    lambda m: m.arange(6, dtype=m.int8) + 300,  # the number wraps to the tensor's dtype
+    lambda m: m.arange(6, dtype=m.int8) * 1000,
+    lambda m: m.arange(6, dtype=m.uint8) + (-1),
+    lambda m: m.arange(6, dtype=m.int8) < 1000,
+    lambda m: m.arange(6, dtype=m.int8) == 300,
+    lambda m: m.cat([m.zeros(2, 3), m.zeros(0, dtype=m.float64)]),
+    lambda m: m.cat([m.zeros(0, dtype=m.int64), m.ones(2, 3, dtype=m.int32)], dim=1),
+    lambda m: m.cat([m.zeros(0), m.zeros(0)]),
+    lambda m: m.round(m.tensor([1.2345, 2.5678, -0.125]), decimals=2),
+    lambda m: m.where(m.tensor([1, 0], dtype=m.uint8), 1.0, 0.0),
+    lambda m: m.full((2,), -1, dtype=m.uint8),
+    lambda m: m.tensor([-1, 3], dtype=m.uint8),
+    lambda m: m.tensor([1e300], dtype=m.float32),
+]
+
+
+@pytest.mark.parametrize("fn", BINARY, ids=range(len(BINARY)))
+def test_values_and_dtypes_like_torch(fn):
+    _same(fn(torch), fn(pn))
+
+
+def _inplace(m, op):
+    x = m.tensor([1, 6]) if op != "&=" else m.tensor([True, False])
+    y = x
+    if op == "&=":
+        x &= m.tensor([False, True])
+    elif op == "|=":
+        x |= 1
+    elif op == "^=":
+        x ^= 3
+    elif op == "//=":
+        x //= 4
+    elif op == "%=":
+        x %= 4
+    else:
+        x += 300
+    return x, y
+
+
+@pytest.mark.parametrize("op", ["&=", "|=", "^=", "//=", "%=", "+= 300"])
+def test_augmented_assignment_is_in_place(op):
+    (_, y), (px, py) = _inplace(torch, op), _inplace(pn, op)
+    assert py is px  # the same tensor, changed in place (a view or alias sees it)
+    _same(y, py)
+
+
+ERRORS = [
+    (lambda m: m.tensor([1.0, 6.0]) | 1, NotImplementedError),
+    (lambda m: m.tensor([1, 2]) & 2.5, NotImplementedError),
+    (lambda m: m.tensor([1.0, 2.0]).__iadd__(m.tensor([[1.0, 1.0]])), RuntimeError),
+    (lambda m: m.where(m.tensor([1, 0]), m.tensor([1, 2]), m.tensor([3, 4])), RuntimeError),
+    (lambda m: m.where(m.tensor([1.0, 0.0]), 1.0, 0.0), RuntimeError),
+    (lambda m: m.arange(6).masked_fill(m.arange(6) > 2, float("inf")), RuntimeError),
+    (lambda m: m.arange(6, dtype=m.int8).masked_fill(m.arange(6) > 2, 300), RuntimeError),
+    (lambda m: m.arange(6.0, dtype=m.float16).masked_fill(m.arange(6) > 2, 1e10), RuntimeError),
+    (lambda m: m.arange(6.0).masked_fill(m.arange(6) > 2, 1e300), RuntimeError),
+    (lambda m: m.arange(6).fill_(float("inf")), RuntimeError),
+    (lambda m: m.arange(6, dtype=m.int8).fill_(300), RuntimeError),
+    (lambda m: m.arange(6, dtype=m.int8).__setitem__(0, 300), RuntimeError),
+    (lambda m: m.arange(6).__setitem__(m.arange(6) > 2, float("nan")), RuntimeError),
+    (lambda m: m.full((2,), float("inf"), dtype=m.int64), RuntimeError),
+    (lambda m: m.full((2,), 300, dtype=m.int8), RuntimeError),
+    (lambda m: m.full((2,), 1e10, dtype=m.float16), RuntimeError),
+    (lambda m: m.where(m.arange(6) > 2, m.arange(6, dtype=m.int8), 300), RuntimeError),
+    (lambda m: m.arange(6, dtype=m.int8).clamp(max=300), RuntimeError),
+    (lambda m: m.tensor([300], dtype=m.int8), RuntimeError),
+    (lambda m: m.tensor([[1, 2], [300, 4]], dtype=m.uint8), RuntimeError),
+    (lambda m: m.tensor(float("nan"), dtype=m.int64), RuntimeError),
+    (lambda m: m.tensor(2**63), ValueError),
+    (lambda m: m.tensor([1, 2**64]), ValueError),
+    (lambda m: m.cat([m.zeros(0), m.zeros(2, 3)], dim=2), IndexError),
+]
+
+
+@pytest.mark.parametrize("fn, exc", ERRORS, ids=range(len(ERRORS)))
+def test_errors_like_torch(fn, exc):
+    with pytest.raises(exc):
+        fn(torch)
+    with pytest.raises(exc):
+        fn(pn)
+
+
+def test_a_negative_int_wraps_into_uint8_as_torch():
+    results = []
+    for m in (torch, pn):
+        x = m.arange(6, dtype=m.uint8)
+        x[0] = -1
+        x.masked_fill_(x == 3, -2)
+        results.append(x.numpy())
+    np.testing.assert_array_equal(results[1], results[0])
+
+
+def test_dtype_compares_unequal_to_none():
+    for m in (torch, pn):
+        assert m.float64 != None  # noqa: E711 - the comparison users write
+        assert not (m.float64 == None)  # noqa: E711
+        assert m.tensor([1.0], dtype=m.float64).dtype is not None
+
+
+def test_cat_legacy_empty_keeps_its_gradient():
+    grads = []
+    for m in (torch, pn):
+        w = m.zeros(0, requires_grad=True)
+        a = m.ones(2, 2, requires_grad=True)
+        (m.cat([w, a]) * 3).sum().backward()
+        grads.append((tuple(w.grad.shape), a.grad.numpy()))
+    assert grads[1][0] == grads[0][0]
+    np.testing.assert_array_equal(grads[1][1], grads[0][1])
