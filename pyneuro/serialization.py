@@ -15,7 +15,9 @@ Anything else pn.save accepts (optimizer state, epochs, strings, nested lists, t
 dicts) is described by the JSON tree in the "pyneuro" metadata entry:
 numbers, strings, bools and None as themselves; lists as lists; dicts as
 {"__dict__": [[key, value], ...]} (OrderedDicts as "__odict__"; a tuple key as a "__tuple__"
-node); tuples as {"__tuple__": [...]}, sets as {"__set__": [...]} ("__frozenset__"); tensors
+node); tuples as {"__tuple__": [...]}, sets as {"__set__": [...]} ("__frozenset__"); complex
+numbers, bytes, dtypes and Sizes as {"__complex__": [re, im]}, {"__bytes__": HEX},
+{"__dtype__": "float32"}, {"__size__": [2, 3]}; tensors
 as {"__tensor__": NAME} and NumPy arrays as {"__ndarray__": NAME}, where NAME is the tensor's
 dotted path ("optimizer.state.0.exp_avg"). Tensors whose memory overlaps (the same tensor
 twice, views of one tensor, tied weights) are stored once, as the span of memory they cover,
@@ -56,7 +58,9 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ._dtype import DType, public
 from ._errors import ArgumentError
+from ._shapes import Size
 from .tensor import Tensor, _device
 
 MAGIC = "pyneuro"
@@ -79,8 +83,9 @@ DTYPES = {
     "BOOL": "|b1",
 }
 _CODES = {np.dtype(v): k for k, v in DTYPES.items()}
+DTYPES_BY_NAME = {np.dtype(v).name for v in DTYPES.values()}  # dtype objects pn.save stores by name
 MAX_HEADER = 100_000_000  # bytes of JSON header (the safetensors library's own limit)
-MAX_DEPTH = 64  # nesting of lists/dicts/tuples in a saved object
+MAX_DEPTH = 128  # nesting of lists/dicts/tuples in a saved object (JSON and Python recursion stay bounded)
 MAX_EXPANSION = 100  # a compressed .npz member may expand at most this much (allow_large=True lifts it)
 _SMALL = 1 << 20  # members under 1 MiB are never refused for their ratio
 
@@ -111,6 +116,14 @@ def _encode(obj, tensors: dict, path: str, depth: int, pending: list):
         return obj
     if isinstance(obj, (np.integer, np.floating, np.bool_)):
         return obj.item()
+    if isinstance(obj, complex):
+        return {"__complex__": [obj.real, obj.imag]}
+    if isinstance(obj, bytes):
+        return {"__bytes__": obj.hex()}
+    if isinstance(obj, DType):
+        return {"__dtype__": obj.dtype.name}
+    if isinstance(obj, Size):
+        return {"__size__": [int(d) for d in obj]}
     if isinstance(obj, (Tensor, np.ndarray)):
         array = (
             obj._data if isinstance(obj, Tensor) and isinstance(obj._data, np.ndarray) else np.asarray(obj)
@@ -446,6 +459,8 @@ class _Reader:
         if kind in ("__tuple__", "__set__", "__frozenset__") and isinstance(value, list):
             items = (self.decode(v, depth + 1) for v in value)
             return {"__tuple__": tuple, "__set__": set, "__frozenset__": frozenset}[kind](items)
+        if kind in _SCALAR_KINDS:
+            return _scalar(kind, value)
         if kind in ("__dict__", "__odict__") and isinstance(value, list):
             out = OrderedDict() if kind == "__odict__" else {}
             for pair in value:
@@ -514,6 +529,23 @@ class _Reader:
         if ex["parameter"]:
             t = _as_parameter(t)
         return self.place(t)
+
+
+_SCALAR_KINDS = ("__complex__", "__bytes__", "__dtype__", "__size__")
+
+
+def _scalar(kind: str, value):
+    """A complex number, bytes, a dtype or a Size from its header entry (checked)."""
+    if kind == "__complex__" and isinstance(value, list) and len(value) == 2:
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            return complex(*value)
+    elif kind == "__bytes__" and isinstance(value, str):
+        return bytes.fromhex(value)
+    elif kind == "__dtype__" and isinstance(value, str) and value in DTYPES_BY_NAME:
+        return public(np.dtype(value))
+    elif kind == "__size__" and isinstance(value, list) and all(_int(d) for d in value):
+        return Size(value)
+    raise ValueError(f"bad {kind} entry in the header: {value!r}")
 
 
 def _tuple_node(node) -> bool:

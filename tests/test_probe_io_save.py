@@ -177,3 +177,25 @@ def test_crafted_view_entries_are_refused():
     ):
         with pytest.raises(ValueError):
             pn.load(crafted(bad))
+
+
+def test_dtypes_sizes_bytes_and_complex_numbers_round_trip():
+    for mod in (torch, pn):
+        obj = {
+            "dtype": mod.float64,
+            "flag": mod.bool,
+            "shape": mod.zeros(2, 3).shape,
+            "raw": b"\x00ab",
+            "z": 1 - 2j,
+        }
+        back = _rt(mod, obj)
+        assert back == obj and back["dtype"] is mod.float64 and type(back["shape"]) is type(obj["shape"])
+
+
+def test_deep_nesting_as_deep_as_a_config_gets():
+    nested = leaf = []
+    for _ in range(120):
+        leaf.append([])
+        leaf = leaf[0]
+    for mod in (torch, pn):
+        assert _rt(mod, nested) == nested
