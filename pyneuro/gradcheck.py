@@ -28,6 +28,24 @@ from .autograd import enable_grad, no_grad
 from .autograd import grad as _grad
 from .tensor import Tensor, float64
 
+# torch's keywords that change nothing in this check (it is always the full, slow one)
+_TORCH_OPTIONS = frozenset(
+    {
+        "nondet_tol",
+        "check_undefined_grad",
+        "check_grad_dtypes",
+        "check_batched_grad",
+        "check_batched_forward_grad",
+        "check_forward_ad",
+        "check_backward_ad",
+        "fast_mode",
+        "masked",
+        "gen_non_contig_grad_outputs",
+        "check_fwd_over_rev",
+        "check_rev_over_rev",
+    }
+)
+
 
 class GradcheckError(RuntimeError):
     """Raised by gradcheck when an analytic gradient disagrees with finite differences."""
@@ -57,14 +75,27 @@ def _flat_values(out) -> np.ndarray:
 
 
 def gradcheck(
-    fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = True
+    fn,
+    inputs,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    **torch_options,
 ) -> bool:
     """Check fn's analytic gradients against float64 central differences.
 
     fn takes the tensors in `inputs` (a Tensor or a tuple; non-tensor items are passed
     through) and returns a Tensor or a tuple of Tensors. Only floating inputs with
-    requires_grad=True are checked.
+    requires_grad=True are checked. torch's other keywords (fast_mode, nondet_tol,
+    check_undefined_grad, check_batched_grad, ...) are accepted: this full check covers them.
+    (torch checks a float32 input in float32, and warns that this will likely fail; this check
+    runs in float64 whatever the inputs' dtype, so it neither warns nor fails for that reason.)
     """
+    unknown = set(torch_options) - _TORCH_OPTIONS
+    if unknown:
+        raise TypeError(f"gradcheck() got an unexpected keyword argument '{sorted(unknown)[0]}'")
     if isinstance(inputs, Tensor) or not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
     with reference_backend():
@@ -157,12 +188,15 @@ def gradgradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     raise_exception: bool = True,
-    **unused,
+    **torch_options,
 ) -> bool:
     """Check fn's second derivatives: gradcheck of (inputs, grad_outputs) -> the gradient of
     <fn(inputs), grad_outputs> with respect to the inputs, computed with create_graph=True.
     grad_outputs (random normal float64 by default) are checked as inputs too, as torch does.
     torch's other keywords (fast_mode, check_batched_grad, ...) are accepted and ignored."""
+    unknown = set(torch_options) - _TORCH_OPTIONS
+    if unknown:
+        raise TypeError(f"gradgradcheck() got an unexpected keyword argument '{sorted(unknown)[0]}'")
     if isinstance(inputs, Tensor) or not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
     n = len(inputs)
@@ -190,4 +224,11 @@ def gradgradcheck(
         found = _grad([o for o, _ in used], wrt, [s for _, s in used], create_graph=True, allow_unused=True)
         return tuple(g for g in found if g is not None)
 
-    return gradcheck(gradient, tuple(inputs) + tuple(grad_outputs), eps, atol, rtol, raise_exception)
+    return gradcheck(
+        gradient,
+        tuple(inputs) + tuple(grad_outputs),
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+    )

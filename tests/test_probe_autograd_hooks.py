@@ -84,3 +84,28 @@ def test_post_accumulate_grad_hook_errors():
         _register(lib, y, lambda p: 1)
         with pytest.raises(TypeError, match="expected Variable"):
             (y * 1).sum().backward()
+
+
+def test_gradcheck_takes_torch_keywords():
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        return (
+            lib.autograd.gradcheck(lambda v: v.sin(), (x,), fast_mode=True, nondet_tol=0.0),
+            lib.autograd.gradcheck(
+                lambda v: v.exp(),
+                (x,),
+                eps=1e-6,
+                atol=1e-5,
+                rtol=1e-3,
+                check_undefined_grad=True,
+                check_batched_grad=False,
+            ),
+            lib.autograd.gradgradcheck(lambda v: v.sin() * v, (x,), fast_mode=True, check_fwd_over_rev=False),
+        )
+
+    assert run(pn) == run(torch) == (True, True, True)
+    x = pn.tensor([1.0], dtype=pn.float64, requires_grad=True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'epsilon'"):
+        pn.autograd.gradcheck(lambda v: v, (x,), epsilon=1e-3)
+    with pytest.raises(TypeError):
+        pn.autograd.gradcheck(lambda v: v, (x,), 1e-3)  # eps is keyword-only, as torch's
