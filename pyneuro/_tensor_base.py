@@ -488,7 +488,8 @@ class TensorBase:
         suffixes = []
         if self.device != "cpu":
             suffixes.append(f"device='{self.device}:0'")
-        if host.dtype not in (float32, int64, bool_):
+        plain = (default_float(),) if host.size == 0 else (default_float(), int64, bool_)  # as torch:
+        if host.dtype not in plain:  # an empty tensor shows any dtype but the default float's
             suffixes.append(f"dtype=pyneuro.{host.dtype}")
         if self._node is not None:
             suffixes.append(f"grad_fn=<{self._node.name()}>")
@@ -589,14 +590,15 @@ class TensorBase:
         return _wrap(self._data == 0, self.device)
 
     def all(self, dim=None, keepdim=False):
-        return _wrap(
-            _backend(self.device).xp.asarray(self._data.all(axis=dim, keepdims=keepdim)), self.device
-        )
+        return self._truth(self._data.all(axis=dim, keepdims=keepdim))
 
     def any(self, dim=None, keepdim=False):
-        return _wrap(
-            _backend(self.device).xp.asarray(self._data.any(axis=dim, keepdims=keepdim)), self.device
-        )
+        return self._truth(self._data.any(axis=dim, keepdims=keepdim))
+
+    def _truth(self, out):
+        """all/any's answer: bool, but uint8 for a uint8 tensor (torch's old byte masks)."""
+        out = _backend(self.device).xp.asarray(out)
+        return _wrap(out.astype(uint8) if self._data.dtype == uint8 else out, self.device)
 
     def isnan(self):
         return _wrap(_backend(self.device).xp.isnan(self._data), self.device)

@@ -86,7 +86,8 @@ def _float_format(shown):
     sci = False
     if vals.size:
         hi, lo = np.abs(vals).max(), np.abs(vals).min()
-        sci = hi / lo > 1000.0 or hi > 1.0e8 or (not int_mode and lo < 1.0e-4)
+        with np.errstate(over="ignore"):  # a subnormal lo: the ratio is inf, sci mode
+            sci = hi / lo > 1000.0 or hi > 1.0e8 or (not int_mode and lo < 1.0e-4)
     if PRINT_OPTS.sci_mode is not None:
         sci = bool(PRINT_OPTS.sci_mode)
     spec = f".{p}e" if sci else ".0f" if int_mode else f".{p}f"

@@ -129,3 +129,37 @@ def test_cat_legacy_empty_keeps_its_gradient():
         grads.append((tuple(w.grad.shape), a.grad.numpy()))
     assert grads[1][0] == grads[0][0]
     np.testing.assert_array_equal(grads[1][1], grads[0][1])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.zeros(0, 3, dtype=m.int64),
+        lambda m: m.zeros(0, dtype=m.bool),
+        lambda m: m.zeros(2, 0),
+        lambda m: m.tensor([5e-324, 1.0], dtype=m.float64),
+    ],
+)
+def test_repr_of_empty_and_subnormal_tensors(make):
+    assert repr(make(pn)).replace("pyneuro.", "torch.") == repr(make(torch))
+
+
+def test_repr_follows_the_default_dtype():
+    try:
+        texts = []
+        for m in (torch, pn):
+            m.set_default_dtype(m.float64)
+            texts.append(
+                [repr(m.tensor([1.0, 2.0], dtype=m.float32)), repr(m.tensor([1.5])), repr(m.zeros(0))]
+            )
+        assert [t.replace("pyneuro.", "torch.") for t in texts[1]] == texts[0]
+    finally:
+        torch.set_default_dtype(torch.float32)
+        pn.set_default_dtype(pn.float32)
+
+
+def test_all_and_any_of_uint8_are_uint8():
+    a = torch.tensor([[1, 0], [2, 3]], dtype=torch.uint8)
+    b = pn.tensor([[1, 0], [2, 3]], dtype=pn.uint8)
+    _same(a.all(dim=1), b.all(dim=1))
+    _same(a.any(), b.any())
