@@ -3,7 +3,9 @@
 drop_last per worker), the DataLoader's worker option checks, and the sampler/dataset errors."""
 
 import math
+from collections import OrderedDict, defaultdict
 
+import numpy as np
 import pytest
 
 import pyneuro as pn
@@ -207,3 +209,59 @@ def test_draws_inside_workers_are_torchs():
         return batches, round(mod.rand(1).item(), 6)
 
     assert run(pn) == run(torch)
+
+
+def _value(x):
+    if hasattr(x, "dtype") and hasattr(x, "tolist") and not isinstance(x, str):
+        return (str(x.dtype).split(".")[-1], x.tolist())
+    if isinstance(x, dict):
+        return (type(x).__name__, {k: _value(v) for k, v in x.items()})
+    if isinstance(x, (list, tuple)):
+        return (type(x).__name__, [_value(v) for v in x])
+    return x
+
+
+@pytest.mark.parametrize(
+    "batch",
+    [
+        lambda m: [1, 2.5],  # an int first: torch.tensor infers float32
+        lambda m: [2.5, 1],
+        lambda m: [True, False],
+        lambda m: [1, True],
+        lambda m: [np.str_("a"), np.str_("b")],
+        lambda m: [OrderedDict(b=1, a=2.0), OrderedDict(b=3, a=4.0)],
+        lambda m: [defaultdict(list, a=1), defaultdict(list, a=2)],
+        lambda m: [{"x": np.ones(2, np.float32), "y": (1, "s")}] * 2,
+    ],
+)
+def test_default_collate_values_and_types_as_torch(batch):
+    want = _value(torch.utils.data.default_collate(batch(torch)))
+    got = _value(pn.utils.data.default_collate(batch(pn)))
+    assert got == want
+
+
+@pytest.mark.parametrize(
+    "batch,err",
+    [
+        (lambda m: [], IndexError),
+        (lambda m: [m.ones(1), 1], TypeError),
+        (lambda m: [m.ones(2), m.ones(3)], RuntimeError),
+        (lambda m: [np.zeros(2), np.zeros(3)], RuntimeError),
+    ],
+)
+def test_default_collate_errors_as_torch(batch, err):
+    for mod in (torch, pn):
+        with pytest.raises(err):
+            mod.utils.data.default_collate(batch(mod))
+
+
+def test_loader_batching_attributes_are_fixed_after_init_and_tensor_dataset_checks():
+    for mod in (torch, pn):
+        data = mod.utils.data
+        loader = data.DataLoader(range(6), batch_size=2)
+        for name, value in (("batch_size", 3), ("drop_last", True), ("sampler", None), ("dataset", [1])):
+            with pytest.raises(ValueError, match="should not be set after"):
+                setattr(loader, name, value)
+        loader.collate_fn = data.default_collate  # other attributes may change
+        with pytest.raises(IndexError):
+            data.TensorDataset(mod.tensor(1.0))

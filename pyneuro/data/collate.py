@@ -20,35 +20,47 @@ __all__ = ["default_collate", "default_convert"]
 def default_collate(batch):
     """Merge a list of samples into a batch, like ``torch.utils.data.default_collate``.
 
-    Tensors and NumPy arrays are stacked along a new first dimension; Python ints become an
-    int64 tensor, floats a float64 tensor, bools a bool tensor; strings stay as they came (a list, or a tuple from a transposed batch); tuples,
-    lists, namedtuples and dicts are collated field by field.
+    Tensors and NumPy arrays are stacked along a new first dimension (equal shapes, else
+    torch.stack's RuntimeError); a batch that starts with a Python int or bool becomes what
+    pn.tensor(batch) infers (int64, bool, float32 when floats follow), one that starts with a
+    float a float64 tensor; strings stay as they came (a list, or a tuple from a transposed
+    batch); tuples, lists, namedtuples and dicts (of the sample's own mapping type) are
+    collated field by field.
     """
     import pyneuro as pn
 
-    if not isinstance(batch, abc.Sequence) or len(batch) == 0:
+    if not isinstance(batch, abc.Sequence):
         raise ValueError("default_collate needs a non-empty list of samples")
+    if len(batch) == 0:
+        raise IndexError("default_collate needs a non-empty list of samples (torch: list index out of range)")
     elem = batch[0]
     if isinstance(elem, pn.Tensor):
         return _stack(batch)
+    if isinstance(elem, (str, bytes)):  # NumPy's str_ and bytes_ too, as torch
+        return batch  # as torch: the strings as they came (a list, or a tuple from a transposed batch)
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "OUS":
             raise TypeError(f"default_collate: arrays of dtype {elem.dtype} are not supported")
+        _check_equal_shapes(batch)
         values = np.ascontiguousarray(np.stack(batch))
         return pn.tensor(values, dtype=getattr(pn, values.dtype.name, None))
     if isinstance(elem, np.generic):
         values = np.asarray(batch)
         return pn.tensor(values, dtype=getattr(pn, values.dtype.name, None))
-    if isinstance(elem, bool):
-        return pn.from_numpy(np.asarray(batch, dtype=np.bool_))
-    if isinstance(elem, Integral):
-        return pn.from_numpy(np.asarray(batch, dtype=np.int64))
+    if isinstance(elem, Integral):  # bools too: torch.tensor(batch) infers bool, int64 or float32
+        return pn.tensor(batch)
     if isinstance(elem, float):
         return pn.tensor(np.asarray(batch, dtype=np.float64), dtype=pn.float64)
-    if isinstance(elem, (str, bytes)):
-        return batch  # as torch: the strings as they came (a list, or a tuple from a transposed batch)
     if isinstance(elem, abc.Mapping):
-        return {key: default_collate([d[key] for d in batch]) for key in elem}
+        collated = {key: default_collate([d[key] for d in batch]) for key in elem}
+        if isinstance(elem, abc.MutableMapping):  # the sample's own type (OrderedDict, defaultdict), as torch
+            clone = copy.copy(elem)
+            clone.update(collated)
+            return clone
+        try:
+            return type(elem)(collated)
+        except TypeError:
+            return collated
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
         return type(elem)(*(default_collate(fields) for fields in zip(*batch)))
     if isinstance(elem, abc.Sequence):
@@ -65,15 +77,25 @@ def default_collate(batch):
 def _stack(tensors):
     import pyneuro as pn
 
-    shapes = {tuple(t.shape) for t in tensors}
-    if len(shapes) != 1:
-        raise RuntimeError(
-            f"default_collate: stack expects each tensor to be equal size, got {sorted(shapes)}"
-        )
+    for i, t in enumerate(tensors):
+        if not isinstance(t, pn.Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    _check_equal_shapes(tensors)
     stack = getattr(pn, "stack", None)
     if stack is not None:
         return stack(list(tensors))
     return pn.from_numpy(np.stack([t.numpy() for t in tensors]))
+
+
+def _check_equal_shapes(items) -> None:
+    """torch.stack's RuntimeError when the samples' shapes differ."""
+    first = tuple(items[0].shape)
+    for i, item in enumerate(items):
+        if tuple(item.shape) != first:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(first)} at entry 0 and "
+                f"{list(item.shape)} at entry {i}"
+            )
 
 
 def default_convert(data):

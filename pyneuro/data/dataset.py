@@ -111,8 +111,10 @@ class TensorDataset(Dataset):
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor")
         for t in tensors:
-            if not hasattr(t, "shape") or len(t.shape) == 0:
-                raise ValueError(
+            if not hasattr(t, "shape"):
+                raise ValueError(f"TensorDataset takes tensors, got {type(t).__name__}")
+            if len(t.shape) == 0:
+                raise IndexError(  # torch's type (from t.size(0))
                     f"TensorDataset tensors need a first (sample) dimension, got {type(t).__name__} "
                     f"shaped {getattr(t, 'shape', None)}"
                 )
