@@ -469,87 +469,6 @@ def huber_loss(
     return _reduce(losses if weight is None else losses * _weight_for(losses, weight), reduction)
 
 
-def binary_cross_entropy_with_logits(
-    input: Tensor,
-    target: Tensor,
-    weight=None,
-    size_average=None,
-    reduce=None,
-    reduction: str = "mean",
-    pos_weight=None,
-) -> Tensor:
-    """Logistic loss of logits z and targets y in [0, 1]: (1 - y) z + softplus(-z)
-    = (1 - y) z + log(1 + e^-z), whose gradient is sigmoid(z) - y (torch's formula).
-
-    pos_weight p (one per class, broadcast along the last dim) weighs the positive term, for
-    imbalanced labels: (1 - y) z + (1 + (p - 1) y) softplus(-z); weight multiplies each
-    element's loss. Both as in torch.
-    """
-    if input.shape != target.shape:
-        raise ShapeError(
-            f"binary_cross_entropy_with_logits: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ"
-        )
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if target.dtype.kind != "f":  # integer labels: torch refuses them (they must be floats in [0, 1])
-        raise DTypeError(
-            f"result type Float can't be cast to the desired output type {_torch_name(target.dtype)}"
-        )
-    z = input
-    # softplus(-z) = log(1 + e^-z), stable both ways (F.softplus), differentiable everywhere: the
-    # gradient is sigmoid(z) - y at z = 0 too (max(-z, 0) + log1p(e^-|z|) has a kink there)
-    if pos_weight is None:
-        losses = (1 - target) * z + softplus(-z)
-    else:
-        log_weight = (pos_weight - 1) * target + 1
-        losses = (1 - target) * z + log_weight * softplus(-z)
-    if weight is not None:
-        losses = losses * weight
-    return _ag.named(_reduce(losses, reduction), "BinaryCrossEntropyWithLogitsBackward0")
-
-
-def _bce_terms(p: Tensor, target: Tensor) -> Tensor:
-    return -(target * p.log().clamp(min=-100.0) + (1 - target) * (1 - p).log().clamp(min=-100.0))
-
-
-def _bce_edge(p: Tensor, target: Tensor) -> Tensor:
-    """The loss at p = 0 or 1, where a log is -inf: torch's value (the log clamped at -100) and
-    torch's gradient (p - t) / max(p (1 - p), 1e-12) = (p - t) * 1e12, not 0 * inf = nan."""
-    pd = p.detach()
-    slope = (pd - target.detach()) * 1e12
-    return _bce_terms(pd, target) + (p * slope - (p * slope).detach())
-
-
-def binary_cross_entropy(
-    input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None, reduction: str = "mean"
-) -> Tensor:
-    """Binary cross-entropy of probabilities p in [0, 1] and targets y (logistic regression).
-
-        loss = -(y log p + (1 - y) log(1 - p))
-    Each log is clamped at -100, as PyTorch does, so p = 0 or 1 gives a large finite loss,
-    not inf. Prefer binary_cross_entropy_with_logits on raw scores: it never forms p.
-    """
-    if input.shape != target.shape:
-        raise ShapeError(
-            f"binary_cross_entropy: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ"
-        )
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if target.dtype.kind != "f":  # integer labels: torch refuses them (they must be floats in [0, 1])
-        raise DTypeError(f"Found dtype {_torch_name(target.dtype)} but expected {_torch_name(input.dtype)}")
-    p = _tensor(input, "input")
-    if p.numel() and not bool(((p >= 0) & (p <= 1)).all()):
-        raise ArgumentError(
-            "binary_cross_entropy: all elements of input should be between 0 and 1 (apply sigmoid first, "
-            "or use binary_cross_entropy_with_logits on raw scores)"
-        )
-    interior = (p > 0) & (p < 1)
-    losses = where(interior, _bce_terms(where(interior, p, 0.5), target), _bce_edge(p, target))
-    return _ag.named(
-        _reduce(losses if weight is None else losses * weight, reduction), "BinaryCrossEntropyBackward0"
-    )
-
-
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x. inplace=True: into input, which is returned (torch)."""
     if inplace:
@@ -766,8 +685,6 @@ __all__ = [
     "l1_loss",
     "smooth_l1_loss",
     "huber_loss",
-    "binary_cross_entropy_with_logits",
-    "binary_cross_entropy",
     "leaky_relu",
     "linear",
     "one_hot",

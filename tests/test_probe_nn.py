@@ -37,7 +37,7 @@ def _namespace(lib):
 def _run(code: str, lib):
     ns = _namespace(lib)
     if lib is pyneuro:
-        code = code.replace("from torch", "from pyneuro")
+        code = code.replace("from torch", "from pyneuro").replace("import torch.", "import pyneuro.")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -267,3 +267,25 @@ MODULE_CASES = {
 @pytest.mark.parametrize("name", sorted(MODULE_CASES))
 def test_module_as_torch(name):
     check(MODULE_CASES[name])
+
+
+# nn.utils.parametrize and parametrizations.weight_norm
+PARAMETRIZE_CASES = {
+    "pwn": "m = det(nn.Linear(3, 2)); m = nn.utils.parametrizations.weight_norm(m)\nx = rnd(4, 3); y = m(x); y.pow(2).sum().backward()\nout = [repr(m), sorted(n for n, _ in m.named_parameters()), list(m.state_dict()), y, m.parametrizations.weight.original0.grad, m.parametrizations.weight.original1.grad, m.weight, type(m).__name__]",
+    "pwn_dim1": "m = det(nn.Conv2d(2, 3, 3)); m = nn.utils.parametrizations.weight_norm(m, dim=1)\nout = [m.parametrizations.weight.original0.shape, m(rnd(1, 2, 4, 4))]",
+    "pwn_none": "m = det(nn.Linear(3, 2)); m = nn.utils.parametrizations.weight_norm(m, dim=None)\nout = [m.parametrizations.weight.original0.shape, m(rnd(1, 3))]",
+    "pwn_compat": "m = det(nn.Linear(3, 2)); old = nn.utils.weight_norm(det(nn.Linear(3, 2), seed=5)); sd = old.state_dict()\nm = nn.utils.parametrizations.weight_norm(m); r = m.load_state_dict(sd)\nout = [str(r), m.weight]",
+    "parametrize_sym": 'import torch.nn.utils.parametrize as P\nclass Symmetric(nn.Module):\n    def forward(self, X):\n        return X.triu() + X.triu(1).transpose(0, 1)\nm = det(nn.Linear(3, 3))\nP.register_parametrization(m, "weight", Symmetric())\nw = m.weight; y = m(rnd(2, 3)); y.sum().backward()\nout = [w, repr(m), list(m.state_dict()), m.parametrizations.weight.original.grad, P.is_parametrized(m), P.is_parametrized(m, \'bias\'), P.type_before_parametrizations(m).__name__]\nP.remove_parametrizations(m, "weight")\nout += [repr(m), type(m).__name__, list(m.state_dict()), m.weight]',
+    "parametrize_right_inverse": 'import torch.nn.utils.parametrize as P\nclass Scale(nn.Module):\n    def forward(self, X): return X * 2\n    def right_inverse(self, X): return X / 2\nm = det(nn.Linear(2, 2))\nw0 = m.weight.detach().clone()\nP.register_parametrization(m, "weight", Scale())\nout = [m.weight, m.parametrizations.weight.original]\nm.weight = torch.ones(2, 2)\nout += [m.parametrizations.weight.original, m.weight]\nP.register_parametrization(m, "weight", Scale())\nout += [m.weight, repr(m)]\nP.remove_parametrizations(m, "weight", leave_parametrized=False)\nout += [m.weight]',
+    "parametrize_bad_shape": 'import torch.nn.utils.parametrize as P\nclass Bad(nn.Module):\n    def forward(self, X): return X[0]\nP.register_parametrization(nn.Linear(2, 2), "weight", Bad())',
+    "parametrize_missing": 'import torch.nn.utils.parametrize as P\nP.register_parametrization(nn.Linear(2, 2), "foo", nn.Identity())',
+    "parametrize_remove_missing": 'import torch.nn.utils.parametrize as P\nP.remove_parametrizations(nn.Linear(2, 2), "weight")',
+    "parametrize_cached_and_optim": 'import torch.nn.utils.parametrize as P\nclass Sq(nn.Module):\n    def forward(self, X): return X * X\nm = det(nn.Linear(2, 2)); P.register_parametrization(m, "weight", Sq())\nopt = torch.optim.SGD(m.parameters(), lr=0.1)\nfor _ in range(3):\n    opt.zero_grad(); m(rnd(4, 2)).sum().backward(); opt.step()\nwith P.cached():\n    a = m.weight; b = m.weight\nout = [m.weight, a is b, len(list(m.parameters()))]',
+    "parametrize_buffer": 'import torch.nn.utils.parametrize as P\nm = nn.BatchNorm1d(2); P.register_parametrization(m, "running_var", nn.Softplus())\nout = [list(m.state_dict()), m.running_var, [n for n, _ in m.named_buffers()]]',
+    "parametrize_deepcopy": "import copy\nm = nn.utils.parametrizations.weight_norm(det(nn.Linear(3, 2)))\nm2 = copy.deepcopy(m); out = [repr(m2), m2.weight]",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PARAMETRIZE_CASES))
+def test_parametrize_as_torch(name):
+    check(PARAMETRIZE_CASES[name])

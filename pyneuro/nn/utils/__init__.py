@@ -1,6 +1,6 @@
 """pyneuro.nn.utils, as torch.nn.utils: gradient clipping (clip_grad.py: clip_grad_norm_,
 get_total_norm, ...), parameters as one vector (convert_parameters.py), BatchNorm folding
-(fusion.py), skip_init (init.py), the memory-format converters (memory_format.py), weight_norm
+(fusion.py), skip_init (init.py), parametrize and parametrizations (weight_norm), the memory-format converters (memory_format.py), weight_norm
 and spectral_norm (weight_norms.py), the sequence tools of pyneuro.nn.utils.rnn (pad_sequence,
 PackedSequence, ...), and stateless.functional_call.
 
@@ -29,7 +29,7 @@ from .convert_parameters import parameters_to_vector, vector_to_parameters
 from .memory_format import convert_conv2d_weight_memory_format, convert_conv3d_weight_memory_format
 from .weight_norms import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
-# fusion.py and init.py build nn Modules and Parameters, and nn.modules imports this package (for the
+# fusion.py, init.py, parametrize.py and parametrizations.py build nn Modules and Parameters, and nn.modules imports this package (for the
 # rnn tools): they are loaded on first use, so that the import graph has no cycle.
 _LAZY = {
     "fusion": ("fusion", None),
@@ -39,6 +39,8 @@ _LAZY = {
     "fuse_linear_bn_eval": ("fusion", "fuse_linear_bn_eval"),
     "fuse_linear_bn_weights": ("fusion", "fuse_linear_bn_weights"),
     "skip_init": ("init", "skip_init"),
+    "parametrize": ("parametrize", None),
+    "parametrizations": ("parametrizations", None),
 }
 
 
