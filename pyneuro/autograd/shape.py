@@ -110,12 +110,21 @@ class Index(Function):
 
     def view_step(self, a, out, index=None, advanced=False):
         if advanced or (out.ndim == 0 and getattr(out, "base", None) is None):
-            return None  # a gather, or one element read out as a new 0-d array: copies, not views
+            return None  # a gather, or a 0-d array the backend copied out: not views
         return ("index", index)
 
     def forward(self, a, index=None, advanced=False):
         self.saved = (a.shape, a.dtype, index, advanced)
-        return gather(self.bk, a, index) if advanced else a[index]
+        if advanced:
+            return gather(self.bk, a, index)
+        out = a[index]
+        if getattr(out, "base", None) is None and getattr(out, "ndim", 0) == 0:
+            # NumPy reads one element out as a scalar; torch's y[0] is a 0-d view of y (it sees
+            # later in-place changes of y: `y[0], y[1] = y[1], y[0]` writes y[1] twice, as in torch)
+            parts = index if isinstance(index, tuple) else (index,)
+            if not any(p is Ellipsis for p in parts):
+                out = a[parts + (Ellipsis,)]
+        return out
 
     def backward(self, g):
         shape, dtype, index, advanced = self.saved

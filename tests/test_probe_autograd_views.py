@@ -1,0 +1,51 @@
+"""One element read out of a tensor (y[0], y[1, 2]) is a 0-d view of it, as in torch: it sees
+later in-place changes of y (the swap idiom's well-known result) and its gradient follows."""
+
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def test_swap_idiom_writes_the_same_element_twice_as_torch():
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 1
+        y[0], y[1] = y[1], y[0]
+        y.sum().backward()
+        return y.tolist(), x.grad.tolist()
+
+    assert run(pn) == run(torch) == ([2.0, 2.0], [0.0, 2.0])
+
+
+def test_element_sees_in_place_change_of_its_base():
+    def run(lib):
+        y = lib.tensor([[1.0, 2.0], [3.0, 4.0]])
+        e, f = y[0, 1], y[1][0]
+        y.mul_(10)
+        return e.item(), f.item(), e._version, y._version
+
+    assert run(pn) == run(torch)
+
+
+def test_element_used_after_base_changed_in_place_raises():
+    for lib in (pn, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 1
+        z = y[0].sin()  # (sin saves its input, the element: exp would save only its output)
+        y.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            z.backward()
+
+
+def test_element_changed_in_place_changes_base_and_gradient():
+    def run(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 2
+        e = y[1]
+        e.mul_(5)
+        (y * y).sum().backward()
+        return y.tolist(), x.grad.tolist(), type(y.grad_fn).__name__
+
+    assert run(pn) == run(torch)
