@@ -265,3 +265,44 @@ def test_loader_batching_attributes_are_fixed_after_init_and_tensor_dataset_chec
         loader.collate_fn = data.default_collate  # other attributes may change
         with pytest.raises(IndexError):
             data.TensorDataset(mod.tensor(1.0))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_map_style_workers_fetch_each_batch_with_that_workers_streams():
+    """Random augmentation in __getitem__ (pyneuro/torch, NumPy, Python's random) under
+    num_workers > 0 gives torch's values, and the main process's streams end where torch's do."""
+
+    def run(mod):
+        import random
+
+        data = mod.utils.data
+
+        class Augment(data.Dataset):
+            def __len__(self):
+                return 7
+
+            def __getitem__(self, i):
+                info = data.get_worker_info()
+                return [i, info.id, mod.rand(1).item(), float(np.random.rand()), random.random()]
+
+        def seed_numpy(worker_id):  # a worker_init_fn of the kind tutorials show
+            np.random.seed(1000 + worker_id)
+
+        mod.manual_seed(0)
+        np.random.seed(0)
+        random.seed(0)
+        out = []
+        for kw in ({"batch_size": 3}, {"batch_size": 2, "shuffle": True, "worker_init_fn": seed_numpy}):
+            out.append([[v.tolist() for v in b] for b in data.DataLoader(Augment(), num_workers=2, **kw)])
+        out.append([b for b in data.DataLoader(Augment(), batch_size=None, num_workers=3)][:3])
+        out.append([mod.rand(1).item(), float(np.random.rand()), random.random()])
+        return out
+
+    want, got = run(torch), run(pn)
+    np.testing.assert_allclose(np.array(_flat(got)), np.array(_flat(want)), rtol=1e-6)
+
+
+def _flat(x):
+    if isinstance(x, (list, tuple)):
+        return [v for item in x for v in _flat(item)]
+    return [float(x)]

@@ -14,10 +14,9 @@ tensor: one vectorised gather, no Python loop over samples (and a zero-copy slic
 order is sequential). Anything else is read item by item and merged by `collate_fn`.
 
 Loading always runs in this process (in-memory batches are one gather, so worker processes
-would only add cost). With num_workers > 0 an IterableDataset is read as torch's workers read
-it, emulated (worker.py: a dataset copy per worker, worker_init_fn, get_worker_info, the
-round-robin order of their batches); a map-style dataset's batches come in the sampler's
-order with or without workers, so it is read directly.
+would only add cost). With num_workers > 0, dataset code runs in emulated workers as torch's
+workers run it (worker.py: a dataset copy per worker, worker_init_fn, get_worker_info, each
+worker's random streams, the order in which their batches come).
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from ..backends import current as _current
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset, Subset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _check_batch_size, draw_seed
-from .worker import get_worker_info, iter_workers
+from .worker import get_worker_info, iter_workers, map_workers
 
 __all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"]
 
@@ -165,10 +164,14 @@ class DataLoader:
         if self._iterable:
             return self._iter_stream(base_seed)
         if not self._auto_collation:
-            return (self.collate_fn(self.dataset[i]) for i in self.sampler)
+            if self.num_workers > 0:
+                return map_workers(self, self.sampler, self._fetch_one, base_seed)
+            return (self._fetch_one(self.dataset, i) for i in self.sampler)
         source = _tensor_source(self.dataset) if self._default_collate else None
-        if source is None:
-            return self._iter_items()
+        if source is None:  # user code reads the samples: in the (emulated) workers, if any
+            if self.num_workers > 0:
+                return map_workers(self, self.batch_sampler, self._fetch, base_seed)
+            return (self._fetch(self.dataset, indices) for indices in self.batch_sampler)
         order = None
         if isinstance(self.batch_sampler, BatchSampler) and self.batch_sampler.sampler is self.sampler:
             order = _order_of(self.sampler)
@@ -198,11 +201,15 @@ class DataLoader:
         if batch and not self.drop_last:
             yield self.collate_fn(batch)
 
-    def _iter_items(self):
-        fetch_many = getattr(self.dataset, "__getitems__", None)  # a dataset that reads batches itself
-        for indices in self.batch_sampler:
-            samples = fetch_many(list(indices)) if fetch_many else [self.dataset[i] for i in indices]
-            yield self.collate_fn(samples)
+    def _fetch(self, dataset, indices):
+        """One batch of a map-style dataset: its samples, collated."""
+        fetch_many = getattr(dataset, "__getitems__", None)  # a dataset that reads batches itself
+        samples = fetch_many(list(indices)) if fetch_many else [dataset[i] for i in indices]
+        return self.collate_fn(samples)
+
+    def _fetch_one(self, dataset, index):
+        """One sample, converted (no automatic batching)."""
+        return self.collate_fn(dataset[index])
 
     def _iter_gather(self, source, order: np.ndarray):
         tensors, base = source  # base: Subset indices mapped to the TensorDataset, or None

@@ -8,18 +8,27 @@ every worker's second, skipping workers that have run dry). An IterableDataset s
 worker it runs in through get_worker_info() and shards itself by it; one that does not
 shard yields its samples once per worker, as under torch.
 
+A map-style dataset's batch i is fetched and collated by worker i % num_workers, so
+its batches come in the sampler's order, each made inside one worker.
+
 pyneuro keeps the loading in this process (in-memory batches gain nothing from processes)
-but reproduces exactly that: one copy of the dataset per worker, worker_init_fn called with
-get_worker_info() answering, the same round-robin order, drop_last per worker, and each
-worker with its own default random generator seeded with its WorkerInfo.seed (the main
-process's stream is left where it was). A map-style dataset's batches come out in the
-sampler's order whatever the workers, so it is read without this emulation.
+but reproduces exactly that: a (shallow) copy of the dataset per worker, worker_init_fn
+called with get_worker_info() answering, the same order, drop_last per worker, and each
+worker with its own random streams seeded as torch seeds a worker's: pyneuro's default
+generator and Python's `random` with WorkerInfo.seed (base_seed + id), NumPy's global one
+with torch's _generate_state(base_seed, id). The main process's streams are left where they
+were. (A copy is shallow: attributes a worker rebinds are its own, objects they hold are
+shared; torch's workers, separate processes, copy even those.) A TensorDataset read by the
+built-in gather runs no user code, so it is read without this emulation.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import random
+
+import numpy as np
 
 from .. import random as _random
 
@@ -32,12 +41,12 @@ class WorkerInfo:
     """What get_worker_info() returns inside a worker: id, num_workers, seed and the worker's
     own copy of the dataset (attributes are read-only, as torch's)."""
 
-    __slots__ = ("id", "num_workers", "seed", "dataset", "_rng_state")
+    __slots__ = ("id", "num_workers", "seed", "dataset", "_streams")
 
     def __init__(self, id: int, num_workers: int, seed: int, dataset):
         for name, value in (("id", id), ("num_workers", num_workers), ("seed", seed), ("dataset", dataset)):
             object.__setattr__(self, name, value)
-        object.__setattr__(self, "_rng_state", None)
+        object.__setattr__(self, "_streams", None)  # (pyneuro, random, NumPy) states between batches
 
     def __setattr__(self, key, value):
         raise AttributeError(f"Cannot assign attributes to {type(self).__name__} objects")  # torch's type
@@ -53,53 +62,121 @@ def get_worker_info():
 
 
 @contextlib.contextmanager
-def _as_worker(info: WorkerInfo):
-    """Run a block as worker `info`: get_worker_info() answers it and the default generator
-    is the worker's own (seeded with info.seed on first entry); the main process's comes back after."""
+def _as_worker(info: WorkerInfo, base_seed: int):
+    """Run a block as worker `info`: get_worker_info() answers it and the random streams are
+    the worker's own (seeded as torch seeds them on first entry); the main process's come back after."""
     global _current
-    main_state = _random.get_rng_state()
-    if info._rng_state is None:
-        _random.manual_seed(info.seed)
+    main = _streams()
+    if info._streams is None:
+        _set_streams(((info.seed, None), None, None))  # pyneuro's stream built from the seed on first draw
+        random.seed(info.seed)
+        np.random.seed(_generate_state(base_seed, info.id))
     else:
-        _random.set_rng_state(info._rng_state)
+        _set_streams(info._streams)
     previous, _current = _current, info
     try:
         yield
     finally:
         _current = previous
-        object.__setattr__(info, "_rng_state", _random.get_rng_state())
-        _random.set_rng_state(main_state)
+        object.__setattr__(info, "_streams", _streams())
+        _set_streams(main)
+
+
+def _streams() -> tuple:
+    """(pyneuro's default generator's seed and stream, Python's random state, NumPy's).
+    The pyneuro stream object itself is taken, not a serialised copy: swapping it costs
+    nothing, where get_rng_state/set_rng_state would cost half a millisecond per batch."""
+    gen = _random.default_generator
+    return (gen._seed, gen._state), random.getstate(), np.random.get_state()
+
+
+def _set_streams(states: tuple) -> None:
+    gen = _random.default_generator
+    gen._seed, gen._state = states[0]
+    if states[1] is not None:
+        random.setstate(states[1])
+        np.random.set_state(states[2])
+
+
+def _generate_state(base_seed: int, worker_id: int) -> list:
+    """torch.utils.data._utils.worker._generate_state: NumPy's seed in worker `worker_id`
+    (SeedSequence-style hashing of the worker id and the 64-bit base seed into four words)."""
+    mask = 0xFFFFFFFF
+    hash_const = 0x43B0D7E5
+
+    def hash32(value):
+        nonlocal hash_const
+        value = (value ^ hash_const) & mask
+        hash_const = (hash_const * 0x931E8875) & mask
+        value = (value * hash_const) & mask
+        return (value ^ (value >> 16)) & mask
+
+    def mix(x, y):
+        result = ((0xCA01F9DD * x) - (0x4973F715 * y)) & mask
+        return (result ^ (result >> 16)) & mask
+
+    pool = [hash32(v) for v in (worker_id, base_seed & mask, base_seed >> 32, 0)]
+    for i_src in range(4):
+        for i_dst in range(4):
+            if i_src != i_dst:
+                pool[i_dst] = mix(pool[i_dst], hash32(pool[i_src]))
+    hash_b, state = 0x8B51F9DD, []
+    for value in pool:
+        value = (value ^ hash_b) & mask
+        hash_b = (hash_b * 0x58F38DED) & mask
+        value = (value * hash_b) & mask
+        state.append((value ^ (value >> 16)) & mask)
+    return state
 
 
 def _copy(dataset):
-    """The worker's own copy of the dataset (torch pickles it into each process)."""
+    """The worker's own (shallow) copy of the dataset (torch's worker gets a whole copy)."""
     try:
-        return copy.deepcopy(dataset)
-    except Exception:  # unpicklable state (an open file, a generator): share it, as a fork would
+        return copy.copy(dataset)
+    except Exception:  # an object that refuses to be copied: shared, as a fork would start it
         return dataset
 
 
-def iter_workers(loader, batches_of, base_seed: int):
-    """The batches of loader.dataset read by loader.num_workers emulated workers, round-robin.
-    batches_of(iterator) turns one worker's samples into its batches (collated); worker i's
-    seed is base_seed + i, as torch's."""
+def _start(loader, base_seed: int) -> list:
+    """The loader's workers, each with its dataset copy, after worker_init_fn ran in each."""
     n = loader.num_workers
     workers = []
     for worker_id in range(n):
         info = WorkerInfo(worker_id, n, base_seed + worker_id, _copy(loader.dataset))
-        with _as_worker(info):
+        with _as_worker(info, base_seed):
             if loader.worker_init_fn is not None:
                 loader.worker_init_fn(worker_id)
-            workers.append((info, batches_of(iter(info.dataset))))
-    while workers:
-        for entry in list(workers):
+        workers.append(info)
+    return workers
+
+
+def iter_workers(loader, batches_of, base_seed: int):
+    """The batches of an IterableDataset read by loader.num_workers emulated workers,
+    round-robin; batches_of(iterator) turns one worker's samples into its batches."""
+    running = []
+    for info in _start(loader, base_seed):
+        with _as_worker(info, base_seed):  # torch: iter(dataset) in the worker, after worker_init_fn
+            running.append((info, batches_of(iter(info.dataset))))
+    while running:
+        for entry in list(running):
             info, batches = entry
-            with _as_worker(info):
+            with _as_worker(info, base_seed):
                 batch = next(batches, _DONE)
             if batch is _DONE:
-                workers.remove(entry)
+                running.remove(entry)
             else:
                 yield batch
+
+
+def map_workers(loader, tasks, fetch, base_seed: int):
+    """fetch(worker's dataset, task) for each task of a map-style dataset (a batch's indices,
+    or one index without batching), task i in worker i % num_workers, in order."""
+    workers = _start(loader, base_seed)
+    for i, task in enumerate(tasks):
+        info = workers[i % len(workers)]
+        with _as_worker(info, base_seed):
+            batch = fetch(info.dataset, task)
+        yield batch
 
 
 _DONE = object()
