@@ -14,7 +14,8 @@ imports this module.
 
 from __future__ import annotations
 
-from ._errors import ArgumentError, ShapeError
+from ._dtype import float16, float32
+from ._errors import ArgumentError, DTypeError, ShapeError
 from ._shapes import prod
 from .autograd import no_grad
 from .creation import zeros
@@ -64,6 +65,13 @@ def _check_channel_vector(param: Tensor | None, c: int, name: str, input: Tensor
         )
 
 
+def _check_mixed_dtype(input: Tensor, *params) -> None:
+    """torch's CPU norms take float parameters with a half input, and otherwise the input's dtype only."""
+    for t in params:
+        if t is not None and t.dtype != input.dtype and not (t.dtype == float32 and input.dtype == float16):
+            raise DTypeError("mixed dtype (CPU): all inputs must share same datatype.")
+
+
 def layer_norm(
     input: Tensor,
     normalized_shape,
@@ -80,8 +88,9 @@ def layer_norm(
         raise ShapeError(
             f"layer_norm: input of shape {tuple(input.shape)} does not end in normalized_shape {shape}"
         )
+    _check_mixed_dtype(input, weight, bias)
     out, _, _ = _standardize(input, tuple(range(input.ndim - len(shape), input.ndim)), eps)
-    return _affine(out, weight, bias)
+    return _affine(out, weight, bias).to(input.dtype)  # (a half input with float parameters stays half)
 
 
 def batch_norm(
@@ -103,6 +112,7 @@ def batch_norm(
     if input.ndim < 2:
         raise ShapeError(f"batch_norm: expected input of shape (N, C) or (N, C, L), got {tuple(input.shape)}")
     c = input.shape[1]
+    _check_mixed_dtype(input, weight, bias, running_mean, running_var)
     if training:
         n = input.numel() // c if c else 0
         if n <= 1:
@@ -122,7 +132,7 @@ def batch_norm(
             eps,
             "batch_norm: running_mean and running_var are needed when not training",
         )
-    return _affine(out, weight, bias, _channel_view(input))
+    return _affine(out, weight, bias, _channel_view(input)).to(input.dtype)
 
 
 def group_norm(

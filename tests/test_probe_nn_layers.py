@@ -128,6 +128,15 @@ LAYER_CASES = {
         "                     recompute_scale_factor=True)]"
     ),
     "antialias_linear_mode": "F.interpolate(rnd(1, 2, 9), size=3, mode='linear', antialias=True)",
+    # norms: a float64 input with float32 parameters is an error in torch (not a silent promotion)
+    "batchnorm_mixed_dtype": "nn.BatchNorm1d(2)(rnd(4, 2).double())",
+    "batchnorm_mixed_dtype_eval": "nn.BatchNorm1d(2).eval()(rnd(4, 2).double())",
+    "layernorm_mixed_dtype": "nn.LayerNorm(2)(rnd(4, 2).double())",
+    "layernorm_half_input_float_parameters": "out = nn.LayerNorm(2)(rnd(4, 2).half()).dtype",
+    "norms_in_float64": (
+        "out = [nn.LayerNorm(2).double()(rnd(4, 2).double()), nn.BatchNorm1d(2).double()(rnd(4, 2).double()),\n"
+        "       F.batch_norm(rnd(4, 2).double(), None, None, training=True)]"
+    ),
 }
 
 
