@@ -211,3 +211,38 @@ def test_named_reads_make_a_composite_raise_like_torch_op():
     y2 = x * 1
     pn.autograd.named(pn.where(y2 > 0, y2, y2 * 0.1), "LeakyReluBackward0", reads=(y2,)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [1.0, 0.1, 1.0], rtol=1e-6)
+
+
+def _backward_returning(lib, make_grads, extra_input=None):
+    class F(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k=None):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return make_grads(g)
+
+    x = lib.ones(2, requires_grad=True)
+    args = (x,) if extra_input is None else (x, extra_input)
+    F.apply(*args).sum().backward()
+    return x.grad.tolist()
+
+
+def test_backward_may_return_trailing_nones_beyond_the_inputs():
+    got = _backward_returning(pn, lambda g: (g * 3, None, None))
+    assert got == _backward_returning(torch, lambda g: (g * 3, None, None)) == [6.0, 6.0]
+
+
+@pytest.mark.parametrize(
+    "make_grads, extra, message",
+    [
+        (lambda g: (g, g), None, "incorrect number of gradients"),
+        (lambda g: (g * 2, g), 3, "different than None at position 2"),
+        (lambda g: 2.0, None, "expected Variable or None"),
+    ],
+)
+def test_backward_returning_wrong_gradients_raises_runtime_error(make_grads, extra, message):
+    for lib in (pn, torch):
+        with pytest.raises(RuntimeError, match=message):
+            _backward_returning(lib, make_grads, extra)

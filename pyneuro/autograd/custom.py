@@ -108,20 +108,25 @@ class _CtxNode(Function):
         else:
             result = fn.backward(self, *grads_in)
         grads = result if isinstance(result, tuple) else (result,)
-        if len(grads) != len(self.inputs):
+        n = len(self.inputs)
+        if len(grads) > n and all(g is None for g in grads[n:]):
+            grads = grads[:n]  # trailing Nones beyond the inputs are allowed, as in torch
+        if len(grads) != n:
             raise RuntimeError(
-                f"function {self.name()} returned an incorrect number of gradients "
-                f"(expected {len(self.inputs)}, got {len(grads)})"
+                f"function {self.name()} returned an incorrect number of gradients (expected {n}, got {len(grads)})"
             )
         out = []
         for i, (gi, a, need) in enumerate(zip(grads, self.inputs, self.needs)):
+            if gi is not None and not isinstance(a, TensorBase):
+                raise RuntimeError(
+                    f"function {self.name()} returned a gradient different than None at position {i + 1}, "
+                    "but the corresponding forward input was not a Variable"
+                )
             if gi is None or not need:
                 out.append(None)
                 continue
             if not isinstance(gi, TensorBase):
-                raise TypeError(
-                    f"function {self.name()} returned a {type(gi).__name__} as gradient {i}; expected a Tensor or None"
-                )
+                raise RuntimeError(f"expected Variable or None (got {type(gi).__name__})")
             if tuple(gi.shape) != tuple(a.shape):
                 raise RuntimeError(
                     f"Function {self.name()} returned an invalid gradient at index {i} - got "
