@@ -69,8 +69,10 @@ def _same(a, b, where="out"):
         assert list(b) == list(a), f"{where}: keys {list(b)} vs {list(a)}"
         for k in a:
             _same(a[k], b[k], f"{where}[{k!r}]")
-    elif isinstance(a, str):
-        assert isinstance(b, str) and b.replace("pyneuro.", "torch.") == a, f"{where}:\n{b}\n--- torch:\n{a}"
+    elif isinstance(a, (str, torch.dtype)):  # a dtype compares by its name: torch.float16 ~ pyneuro.float16
+        assert isinstance(b, str) == isinstance(a, str), f"{where}: {b!r} vs {a!r}"
+        a, b = str(a), str(b)
+        assert b.replace("pyneuro.", "torch.") == a, f"{where}:\n{b}\n--- torch:\n{a}"
     else:
         assert b == a, f"{where}: {b!r} vs {a!r}"
 
