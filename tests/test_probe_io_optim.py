@@ -109,3 +109,52 @@ def test_load_state_dict_casts_state_to_the_parameter_dtype():
         sd["state"][0]["momentum_buffer"].add_(1)
         assert opt3.state[w64]["momentum_buffer"].dtype == mod.float64
         assert opt3.state[w64]["momentum_buffer"].tolist() == [1.0, 1.0]
+
+
+def test_state_dict_hooks_as_torch():
+    for mod in (torch, pn):
+        w = mod.ones(2, requires_grad=True)
+        opt = mod.optim.SGD([w], lr=0.1)
+        seen = []
+        opt.register_state_dict_pre_hook(lambda o: seen.append("pre"))
+        opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
+        opt.register_state_dict_post_hook(lambda o, sd: seen.append("first") or None, prepend=True)
+        sd = opt.state_dict()
+        assert sorted(sd) == ["extra", "param_groups", "state"] and seen == ["pre", "first"]
+        sd["param_groups"][0]["lr"] = 0.5
+
+        def halve(o, state_dict):
+            state_dict["param_groups"][0]["lr"] /= 2
+            return state_dict
+
+        opt.register_load_state_dict_pre_hook(halve)
+        handle = opt.register_load_state_dict_post_hook(lambda o: seen.append(o.param_groups[0]["lr"]))
+        opt.load_state_dict(sd)
+        assert seen[-1] == 0.25
+        handle.remove()
+        opt.load_state_dict(opt.state_dict())
+        assert seen[-1] == "first" and opt.param_groups[0]["lr"] == 0.125
+
+
+def test_a_custom_optimizers_int_step_is_kept_by_load_state_dict():
+    for mod in (torch, pn):
+
+        class Plain(mod.optim.Optimizer):
+            def __init__(self, params, lr=0.1):
+                super().__init__(params, {"lr": lr})
+
+            def step(self, closure=None):
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        state = self.state[p]
+                        state["step"] = state.get("step", 0) + 1
+                        with mod.no_grad():
+                            p.sub_(group["lr"] * p.grad)
+
+        w = mod.ones(2, requires_grad=True)
+        opt = Plain([w])
+        w.grad = mod.ones(2)
+        opt.step()
+        other = Plain([w])
+        other.load_state_dict(opt.state_dict())
+        assert other.state[w]["step"] == 1 and type(other.state[w]["step"]) is int

@@ -208,8 +208,41 @@ class Optimizer:
             return closure()
 
     # ------------------------------------------------------------------ state dict
+    def register_state_dict_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """hook(optimizer) runs before state_dict() builds its dict."""
+        return self._register("_state_dict_pre_hooks", hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """hook(optimizer, state_dict) runs on state_dict()'s result; a dict it returns replaces it."""
+        return self._register("_state_dict_post_hooks", hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """hook(optimizer, state_dict) runs before load_state_dict(); a dict it returns is loaded instead."""
+        return self._register("_load_state_dict_pre_hooks", hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """hook(optimizer) runs after load_state_dict()."""
+        return self._register("_load_state_dict_post_hooks", hook, prepend)
+
+    def _register(self, kind: str, hook, prepend: bool) -> RemovableHandle:
+        hooks = self._hooks(kind)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def _hooks(self, kind: str) -> OrderedDict:
+        """The hooks of one kind (made on first use: a subclass's __init__ may skip ours)."""
+        hooks = self.__dict__.get(kind)
+        if hooks is None:
+            hooks = self.__dict__[kind] = OrderedDict()
+        return hooks
+
     def state_dict(self) -> dict:
         """{'state': {index: {...}}, 'param_groups': [{..., 'params': [index, ...]}]} like torch."""
+        for hook in list(self._hooks("_state_dict_pre_hooks").values()):
+            hook(self)
         index = {}
         groups = []
         for group in self.param_groups:
@@ -225,11 +258,17 @@ class Optimizer:
             for p in group["params"]:
                 if p in self.state:
                     state[index[id(p)]] = dict(self.state[p])
-        return {"state": state, "param_groups": groups}
+        result = {"state": state, "param_groups": groups}
+        for hook in list(self._hooks("_state_dict_post_hooks").values()):
+            result = hook(self, result) or result
+        return result
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore state and hyper-parameters saved by state_dict() (state tensors are copied;
         torch shares those that keep their dtype and device with `state_dict`)."""
+        for hook in list(self._hooks("_load_state_dict_pre_hooks").values()):
+            changed = hook(self, state_dict)
+            state_dict = state_dict if changed is None else changed
         if not isinstance(state_dict, dict) or "param_groups" not in state_dict or "state" not in state_dict:
             raise ValueError("optimizer state_dict must be a dict with 'state' and 'param_groups'")
         saved_groups = state_dict["param_groups"]
@@ -252,10 +291,8 @@ class Optimizer:
             p = id_map[k]
             entry = {}
             for name, v in value.items():
-                if name == "step":  # torch keeps the count as it was saved: a float CPU scalar
-                    entry[name] = (
-                        v.detach().to(device="cpu", copy=True) if isinstance(v, Tensor) else tensor(float(v))
-                    )
+                if name == "step":  # kept as saved (a float CPU scalar; a custom optimizer's int), as torch
+                    entry[name] = v.detach().to(device="cpu", copy=True) if isinstance(v, Tensor) else v
                 elif isinstance(v, Tensor):
                     if v.shape != p.shape and v.ndim and name not in self._whole_model_state:
                         raise ValueError(
@@ -270,6 +307,8 @@ class Optimizer:
             for name, v in saved.items():
                 if name != "params":
                     mine[name] = tuple(v) if isinstance(v, list) and name == "betas" else v
+        for hook in list(self._hooks("_load_state_dict_post_hooks").values()):
+            hook(self)
 
     def __repr__(self) -> str:
         lines = [type(self).__name__ + " ("]
