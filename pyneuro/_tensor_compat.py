@@ -10,6 +10,8 @@ Arrows: imports _dtype, _shapes, _tensor_base, functions and functions_scan; ten
 
 from __future__ import annotations
 
+import copy
+
 from . import functions_scan as _scan
 from ._dtype import _dtype, int8, int16, uint8
 from ._shapes import numpy_keywords
@@ -87,6 +89,26 @@ class CompatMethods:
     scans and order statistics of functions_scan.py (cumprod, cummax, median, mode, ...)."""
 
     __slots__ = ()
+
+    # ------------------------------------------------------------------ pickle and copy.deepcopy
+    def __reduce_ex__(self, protocol):
+        """pickle as torch: the values, dtype, device and requires_grad; a tensor from a graph
+        comes back as a leaf (its history is not pickled) and .grad stays behind."""
+        rebuild, args, (_, slots) = object.__reduce_ex__(self, protocol)[:3]
+        slots = dict(slots, _node=None, _grad=None, _retain=False, _view=None, _vc=[0])
+        return rebuild, args, (None, slots)
+
+    def __deepcopy__(self, memo):
+        """copy.deepcopy as torch: a leaf with its .grad (every slot deep-copied, views of one
+        base sharing the copy of it); a tensor in a graph raises torch's RuntimeError."""
+        if self._node is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+                "because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001"
+            )
+        return copy._reconstruct(self, memo, *object.__reduce_ex__(self, 4))
 
     def type(self: TensorBase, dtype=None):
         """No argument: torch's type string ('torch.FloatTensor'); else a cast (a dtype or such a string)."""

@@ -13,7 +13,8 @@ import numpy as np
 
 from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, default_float, float32, float64, int64
 from ._dtype import fill_value as _fill_value
-from ._errors import ShapeError
+from ._errors import ArgumentError, ShapeError
+from ._shapes import Size
 from ._tensor_base import TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
 from .random import _rng
 
@@ -31,6 +32,21 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     if requires_grad:
         t.requires_grad = True
     return t
+
+
+def legacy_constructor_data(args, dtype):
+    """The array of the legacy constructor Tensor(*args): Tensor(2, 3) (or Tensor(Size)) is
+    zeros of the default float dtype (torch leaves them uninitialised), Tensor(data) data's."""
+    sizes = args[0] if len(args) == 1 and isinstance(args[0], Size) else args
+    if sizes and all(isinstance(n, (_PY_INT, np.integer)) and not isinstance(n, _PY_BOOL) for n in sizes):
+        if min(sizes) < 0:
+            raise ArgumentError(
+                f"Trying to create tensor with negative dimension {min(sizes)}: {list(sizes)}"
+            )
+        return np.zeros(tuple(sizes), dtype=dtype or default_float())
+    if len(args) > 1:
+        raise TypeError(f"Tensor(): expected sizes (ints) or one data argument, got {args!r}")
+    return _host_array(args[0] if args else [], dtype)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:

@@ -82,16 +82,20 @@ class Tensor(
     """An n-dimensional array on a device that records operations for autograd.
 
     Create one with pn.tensor(data), pn.from_numpy(array), pn.zeros(...), ... .
-    `Tensor(data)` also works and behaves like pn.tensor(data).
+    The legacy constructor: Tensor(data) behaves like pn.tensor(data) (torch's makes the
+    default float dtype: Tensor([1, 2]) is float32 there), Tensor(2, 3) is a (2, 3) tensor of
+    the default float dtype (of zeros: torch leaves it uninitialised), Tensor(t) shares t's
+    memory, Tensor() is empty.
     """
 
     __slots__ = ()
 
-    def __init__(self, data=None, dtype=None, device=None, requires_grad=False):
+    def __init__(self, *args, dtype=None, device=None, requires_grad=False):
+        if builtins.len(args) == 1 and isinstance(args[0], TensorBase):
+            _fill(self, args[0]._data, args[0].device)  # Tensor(t): t's memory
+            return
         dev = _device(device)
-        if data is None:
-            data = []
-        _fill(self, _backend(dev).asarray(_host_array(data, _dtype(dtype))), dev)
+        _fill(self, _backend(dev).asarray(_creation.legacy_constructor_data(args, _dtype(dtype))), dev)
         if requires_grad:
             self.requires_grad = True
 

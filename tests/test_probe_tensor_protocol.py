@@ -1,0 +1,62 @@
+"""Tensor's Python protocol against torch: pickle and copy.deepcopy of leaves and of tensors
+in a graph, and the legacy constructor's size form Tensor(2, 3)."""
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def test_pickle_of_a_graph_tensor_is_a_leaf_that_requires_grad():
+    for m in (torch, pn):
+        w = m.tensor([1.0, 2.0], requires_grad=True)
+        w.grad = m.ones(2)
+        y = pickle.loads(pickle.dumps(w * 2))
+        assert y.requires_grad and y.grad_fn is None and y.is_leaf
+        np.testing.assert_array_equal(y.detach().numpy(), [2.0, 4.0])
+        v = pickle.loads(pickle.dumps(w))
+        assert v.requires_grad and v.grad is None  # .grad is not pickled
+
+
+def test_deepcopy_keeps_a_leaf_and_its_grad_and_refuses_a_graph_tensor():
+    for m in (torch, pn):
+        w = m.tensor([1.0, 2.0], requires_grad=True)
+        w.grad = m.ones(2)
+        c = copy.deepcopy(w)
+        assert c is not w and c.requires_grad and c.grad is not None
+        np.testing.assert_array_equal(c.grad.numpy(), [1.0, 1.0])
+        c.detach()[0] = 7  # its own memory
+        assert w[0].item() == 1.0
+        with pytest.raises(RuntimeError, match="graph leaves"):
+            copy.deepcopy(w * 2)
+
+
+def test_deepcopy_of_a_module_copies_its_parameters():
+    net = pn.nn.Linear(2, 3)
+    twin = copy.deepcopy(net)
+    assert type(twin.weight) is type(net.weight) and twin.weight.requires_grad
+    assert twin.weight is not net.weight
+    np.testing.assert_array_equal(twin.weight.detach().numpy(), net.weight.detach().numpy())
+
+
+@pytest.mark.parametrize("args", [(2, 3), (0,), (torch.Size([2, 3]),), ()], ids=str)
+def test_legacy_constructor_sizes(args):
+    pargs = tuple(pn.Size(a) if isinstance(a, torch.Size) else a for a in args)
+    ref, out = torch.Tensor(*args), pn.Tensor(*pargs)
+    assert tuple(out.shape) == tuple(ref.shape)
+    assert str(out.dtype).split(".")[-1] == str(ref.dtype).split(".")[-1]
+
+
+def test_legacy_constructor_of_a_tensor_shares_its_memory():
+    for m in (torch, pn):
+        t = m.tensor([1, 2])
+        u = m.Tensor(t)
+        u[0] = 5
+        assert t.tolist() == [5, 2] and u.dtype == m.int64
+    with pytest.raises(RuntimeError):
+        pn.Tensor(-1)
