@@ -158,3 +158,55 @@ def test_a_custom_optimizers_int_step_is_kept_by_load_state_dict():
         other = Plain([w])
         other.load_state_dict(opt.state_dict())
         assert other.state[w]["step"] == 1 and type(other.state[w]["step"]) is int
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 4), (5,), ()])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"lr": 0.1, "weight_decay": 0.1},
+        {"maximize": True, "d": 2.0, "eps": (1e-20, 1e-2), "beta2_decay": -0.5},
+    ],
+)
+def test_adafactor_as_torch(shape, kw):
+    start = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    results = []
+    for mod in (torch, pn):
+        w = mod.tensor(start.copy(), requires_grad=True)
+        opt = mod.optim.Adafactor([w], **kw)
+        for _ in range(3):
+            opt.zero_grad()
+            ((w**3).sum() + (2 * w).sum()).backward()
+            opt.step()
+        sd = opt.state_dict()
+        again = mod.optim.Adafactor([w], **kw)
+        again.load_state_dict(sd)  # the factored row/col state is not shaped like w
+        for _ in range(2):
+            again.zero_grad()
+            ((w**3).sum() + (2 * w).sum()).backward()
+            again.step()
+        state = {
+            k: (tuple(v.shape), str(v.dtype).split(".")[-1])
+            for k, v in again.state_dict()["state"][0].items()
+        }
+        results.append((w.detach().numpy(), state, sorted(sd["param_groups"][0])))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-5, atol=1e-6)
+    assert results[1][1:] == results[0][1:]
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"lr": -1},
+        {"beta2_decay": 0.5},
+        {"eps": (-1, 1e-3)},
+        {"eps": (None, -1)},
+        {"d": 0.5},
+        {"weight_decay": -1},
+    ],
+)
+def test_adafactor_constructor_errors_as_torch(kw):
+    for mod in (torch, pn):
+        with pytest.raises(ValueError):
+            mod.optim.Adafactor([mod.ones(2, requires_grad=True)], **kw)

@@ -2,6 +2,7 @@
 
 from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adam import Adam, AdamW
 from .adam_variants import Adamax, NAdam, RAdam
 from .lbfgs import LBFGS
@@ -16,6 +17,7 @@ __all__ = [
     "Adam",
     "AdamW",
     "Adadelta",
+    "Adafactor",
     "RMSprop",
     "Adagrad",
     "Adamax",
