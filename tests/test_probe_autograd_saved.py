@@ -103,3 +103,31 @@ def test_sum_of_opposite_infinities_is_nan_without_warning():
         warnings.simplefilter("error")
         s = x.sum()
     assert np.isnan(s.item()) and np.isnan(torch.tensor([float("inf"), -float("inf")]).sum().item())
+
+
+def test_avg_pool2d_saves_its_input_as_torch():
+    for lib in (pn, torch):
+        x = lib.ones(1, 1, 4, 4, requires_grad=True)
+        y = x * 1
+        out = lib.nn.functional.avg_pool2d(y, 2)
+        y.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            out.sum().backward()
+        loss = lib.nn.functional.avg_pool2d(x * 1, 2).sum()
+        loss.backward()
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            loss.backward()
+
+
+def test_erfinv_output_changed_in_place_keeps_the_right_gradient():
+    def run(lib):
+        x = lib.tensor([0.1, -0.5, 0.7], requires_grad=True)
+        z = (x * 1).erfinv()
+        z.mul_(2)
+        z.sum().backward()
+        (g,) = lib.autograd.grad(x.erfinv().sum(), x, create_graph=True)
+        (h,) = lib.autograd.grad(g.sum(), x)
+        return x.grad.numpy(), h.detach().numpy()
+
+    for got, want in zip(run(pn), run(torch)):
+        np.testing.assert_allclose(got, want, rtol=1e-5)

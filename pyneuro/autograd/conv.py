@@ -147,10 +147,12 @@ def max_pool2d_with_indices(x, kernel, stride, padding, dilation, ceil_mode):
 
 
 class AvgPool2d(Function):
-    """y = mean over each window; backward spreads each gradient evenly over its window."""
+    """y = mean over each window; backward spreads each gradient evenly over its window.
+    It reads only x's shape, but torch saves x: changing x in place after the op, or a second
+    backward, raises there too."""
 
     __slots__ = ()
-    saves_tensors = False
+    saved_for = ((0,),)
 
     def forward(self, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
         bk = self.kernels(x)
