@@ -143,3 +143,25 @@ LAYER_CASES = {
 @pytest.mark.parametrize("name", sorted(LAYER_CASES))
 def test_layer_as_torch(name):
     check(LAYER_CASES[name])
+
+
+WARNING_CASES = {
+    "encoder_nested_tensor_reasons": (
+        "out = [nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, **kw), 1).use_nested_tensor\n"
+        "       for kw in ({}, {'batch_first': True}, {'batch_first': True, 'norm_first': True},\n"
+        "                  {'batch_first': True, 'activation': torch.tanh}, {'batch_first': True, 'bias': False})]\n"
+        "out.append(nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 1, 16, batch_first=True), 1).use_nested_tensor)"
+    ),
+    "encoder_no_warning_when_disabled": (
+        "out = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 1, enable_nested_tensor=False).use_nested_tensor"
+    ),
+    "mha_mismatched_mask_types": (
+        "m = det(nn.MultiheadAttention(4, 2)); q = rnd(3, 2, 4)\n"
+        "o, w = m(q, q, q, attn_mask=torch.zeros(3, 3), key_padding_mask=torch.zeros(2, 3, dtype=torch.bool)); out = [o, w]"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WARNING_CASES))
+def test_warns_as_torch(name):
+    check(WARNING_CASES[name], warns=True)

@@ -24,6 +24,7 @@ F.scaled_dot_product_attention (what the Transformer layers use).
 from __future__ import annotations
 
 import math
+import warnings
 
 from ... import functional as F
 from ..._errors import ArgumentError, ShapeError
@@ -198,6 +199,15 @@ class MultiheadAttention(Module):
         if query.shape[1] != key.shape[1]:
             raise ShapeError(f"query has batch size {query.shape[1]} but key has {key.shape[1]}")
         q, k, v = self._projections(query, key, value, self_attention)
+        if (
+            key_padding_mask is not None
+            and attn_mask is not None
+            and key_padding_mask.dtype != attn_mask.dtype
+        ):
+            warnings.warn(
+                "Support for mismatched key_padding_mask and attn_mask is deprecated. Use same type for both instead.",
+                stacklevel=2,
+            )
         mask = canonical_mask(attn_mask, "attn_mask", q)
         kpm = canonical_mask(key_padding_mask, "key_padding_mask", q)
         S = k.shape[0]

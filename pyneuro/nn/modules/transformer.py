@@ -23,11 +23,13 @@ causal; the mask is what is applied, so a hint without a mask is an error.
 from __future__ import annotations
 
 import copy
+import warnings
 
 from ... import functional as F
 from ..._errors import ArgumentError, ShapeError
 from ...creation import full
 from .. import init
+from .activation import GELU, ReLU
 from .attention import MultiheadAttention
 from .container import ModuleList
 from .dropout import Dropout
@@ -126,6 +128,14 @@ class TransformerEncoderLayer(_Sublayers):
             bias,
         )
         super().__init__(2, *args, kw)
+        act = self.activation  # torch's flag for its fast path (read by TransformerEncoder's check)
+        self.activation_relu_or_gelu = (
+            1
+            if act is F.relu or isinstance(act, ReLU)
+            else 2
+            if act is F.gelu or isinstance(act, GELU)
+            else 0
+        )
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal: bool = False):
         x = src
@@ -201,6 +211,29 @@ class TransformerDecoderLayer(_Sublayers):
         )
 
 
+def _why_not_fast_path(layer) -> str:
+    """torch's reason (in its words) why an encoder of this layer cannot use nested tensors, or ""."""
+    name = "encoder_layer"
+    if not isinstance(layer, TransformerEncoderLayer):
+        return f"{name} was not TransformerEncoderLayer"
+    if layer.norm_first:
+        return f"{name}.norm_first was True"
+    attn = layer.self_attn
+    if not attn.batch_first:
+        return f"{name}.self_attn.batch_first was not True(use batch_first for better inference performance)"
+    if not attn._qkv_same_embed_dim:
+        return f"{name}.self_attn._qkv_same_embed_dim was not True"
+    if attn.in_proj_bias is None:
+        return f"{name}.self_attn was passed bias=False"
+    if not layer.activation_relu_or_gelu:
+        return f"{name}.activation_relu_or_gelu was not True"
+    if layer.norm1.eps != layer.norm2.eps:
+        return f"{name}.norm1.eps was not equal to {name}.norm2.eps"
+    if attn.num_heads % 2 == 1:
+        return f"{name}.self_attn.num_heads is odd"
+    return ""
+
+
 class TransformerEncoder(Module):
     """num_layers independent copies of encoder_layer run in turn, then the optional final norm."""
 
@@ -212,9 +245,17 @@ class TransformerEncoder(Module):
         self.num_layers = num_layers
         self.norm = norm
         self.enable_nested_tensor = (
-            enable_nested_tensor  # accepted for torch's signature; no nested tensors here
+            enable_nested_tensor  # torch's signature; there are no nested tensors here
         )
+        self.use_nested_tensor = enable_nested_tensor
         self.mask_check = mask_check
+        why_not = _why_not_fast_path(encoder_layer)
+        if enable_nested_tensor and why_not:  # torch's warning, which a script using the defaults shows
+            warnings.warn(
+                f"enable_nested_tensor is True, but self.use_nested_tensor is False because {why_not}",
+                stacklevel=2,
+            )
+            self.use_nested_tensor = False
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal: bool | None = None):
         x = src
