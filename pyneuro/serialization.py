@@ -51,6 +51,7 @@ import math
 import os
 import pickle
 import struct
+import sys
 import tempfile
 import zipfile
 import zlib
@@ -553,10 +554,10 @@ def _tuple_node(node) -> bool:
 
 
 def _as_parameter(t: Tensor) -> Tensor:
-    """nn.Parameter(t) sharing t's memory and version counter. nn is imported here, not at the
-    top: `import pyneuro` does not load nn, and only a file holding a Parameter needs it."""
-    from .nn import Parameter
-
+    """nn.Parameter(t) sharing t's memory and version counter. nn is one of the submodules the
+    package loads on first access (`import pyneuro` does not load it): asked for through the
+    package, it is loaded only when a file holds a Parameter."""
+    Parameter = sys.modules[__package__].nn.Parameter
     p = Parameter(t, requires_grad=t.requires_grad)
     p._vc = t._vc
     return p
