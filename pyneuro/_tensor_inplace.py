@@ -33,7 +33,7 @@ from ._tensor_keys import _convert_index, check_slice_steps, same_dtype_put, spl
 from .autograd import inplace as _ip
 from .autograd.grad_mode import _GradMode
 from .autograd.shape import Index
-from .random import _rng
+from .random import _rng, check_floating
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
 _VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -235,10 +235,16 @@ class InplaceMethods:
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         """Fill with uniform draws in [a, b): torch's stream and arithmetic (_torch_stream.py)."""
+        check_floating(self._data.dtype, "check_uniform_bounds")
+        if a > b:
+            raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
         return self.copy_(_rng(generator).uniform_fill(self.shape, _random_dtype(self), a, b))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         """Fill with normal draws N(mean, std**2): torch's stream and arithmetic."""
+        check_floating(self._data.dtype, "normal_kernel_cpu")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         return self.copy_(_rng(generator).normal_fill(self.shape, _random_dtype(self), mean, std))
 
     def __setitem__(self, index, value):

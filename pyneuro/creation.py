@@ -16,7 +16,7 @@ from ._dtype import fill_value as _fill_value
 from ._errors import ArgumentError, ShapeError
 from ._shapes import Size
 from ._tensor_base import TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
-from .random import _rng
+from .random import _rng, check_floating
 
 if TYPE_CHECKING:  # annotations only
     from .tensor import Tensor
@@ -198,6 +198,7 @@ def _from_host(host, device, requires_grad):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
     """Uniform samples in [0, 1) (float32 by default), drawn from `generator` or the default."""
     d = _dtype(dtype) or default_float()
+    check_floating(d, "check_uniform_bounds")
     host = (
         _rng(generator)
         .random(_size(_size_kw(size, kw, "rand")), dtype=d if d in (float32, float64) else np.float64)
@@ -209,6 +210,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
     """Standard-normal samples (float32 by default), drawn from `generator` or the default."""
     d = _dtype(dtype) or default_float()
+    check_floating(d, "normal_kernel_cpu")
     host = (
         _rng(generator)
         .standard_normal(

@@ -22,6 +22,8 @@ import json
 
 import numpy as np
 
+from ._dtype import torch_name
+from ._errors import DTypeError
 from ._tensor_base import _wrap
 from ._torch_stream import TorchStream
 
@@ -40,7 +42,9 @@ class Generator:
     def manual_seed(self, seed: int) -> Generator:
         """Reset the generator to `seed` (an int); returns self, like PyTorch."""
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise TypeError(f"manual_seed expected an int, got {type(seed).__name__}")
+            raise DTypeError(f"manual_seed expected a long, but got {type(seed).__name__}")
+        if not -(1 << 63) <= int(seed) < (1 << 64):
+            raise ValueError("Overflow when unpacking long long")
         self._seed = int(seed) & ((1 << 64) - 1)  # torch keeps the seed as a uint64
         self._state = None  # the stream is built on first draw (keeps import fast)
         return self
@@ -98,8 +102,9 @@ default_generator = Generator()
 
 
 def manual_seed(seed: int) -> Generator:
-    """Seed the default generator (every draw without an explicit generator); returns it."""
-    return default_generator.manual_seed(seed)
+    """Seed the default generator (every draw without an explicit generator); returns it.
+    As torch's, the seed goes through int() first: 2.7 seeds 2, True 1, "3" 3."""
+    return default_generator.manual_seed(int(seed))
 
 
 def seed() -> int:
@@ -132,6 +137,13 @@ def fork_rng(
         yield
     finally:
         set_rng_state(state)
+
+
+def check_floating(dtype, kernel: str) -> None:
+    """torch draws uniforms and normals into floating tensors only: NotImplementedError naming
+    its kernel otherwise (rand(3, dtype=pn.int64), an int tensor's normal_())."""
+    if np.dtype(dtype).kind != "f":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{torch_name(dtype)}'")
 
 
 def _rng(generator) -> TorchStream:
