@@ -22,7 +22,7 @@ from .backends import _checks
 from .creation import arange, as_tensor, tensor
 from .functional_activation import *  # noqa: F403 - relu6, hardtanh, mish, prelu, glu, ... (its __all__)
 from .functional_activation import __all__ as _ACTIVATIONS
-from .functional_activation import _elu, implicit_softmax_dim
+from .functional_activation import _elu, _need_float, implicit_softmax_dim
 from .functional_attention import scaled_dot_product_attention
 from .functional_conv import (
     adaptive_avg_pool1d,
@@ -98,6 +98,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
         dim = implicit_softmax_dim("softmax", x.ndim, _stacklevel + 1)  # +1: numpy_keywords
     if dtype is not None:
         x = x.to(dtype)
+    _need_float(x, "softmax_lastdim_kernel_impl", device_suffix=False)
     return _ag.Softmax.apply(x, dim=dim)
 
 
@@ -114,6 +115,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
         dim = implicit_softmax_dim("log_softmax", x.ndim, _stacklevel + 1)  # +1: numpy_keywords
     if dtype is not None:
         x = x.to(dtype)
+    _need_float(x, "log_softmax_lastdim_kernel_impl", device_suffix=False)
     return _ag.LogSoftmax.apply(x, dim=dim)
 
 
@@ -473,6 +475,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     """x where x > 0, else negative_slope * x. inplace=True: into input, which is returned (torch)."""
     if inplace:
         return _tensor(input, "input")._inplace_op(lambda a: leaky_relu(a, negative_slope))
+    _need_float(_tensor(input, "input"), "leaky_relu")
     return _ag.named(where(input > 0, input, input * negative_slope), "LeakyReluBackward0")
 
 
@@ -480,6 +483,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (also called swish). inplace=True: into input, which is returned (torch)."""
     if inplace:
         return _tensor(input, "input")._inplace_op(silu)
+    _need_float(_tensor(input, "input"), "silu")
     return _ag.named(input * input.sigmoid(), "SiluBackward0")
 
 
@@ -488,6 +492,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
     exp only ever sees values <= threshold, so neither the value nor the gradient overflows.
     """
+    _need_float(_tensor(input, "input"), "softplus")
     bx = input * beta
     return _ag.named(
         where(bx > threshold, input, bx.clamp(max=threshold).exp().log1p() / beta), "SoftplusBackward0"
@@ -498,7 +503,8 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x where x > 0, else alpha (exp(x) - 1). inplace=True: into input, which is returned (torch)."""
     if inplace:
         return _tensor(input, "input")._inplace_op(lambda a: elu(a, alpha))
-    return _elu(_tensor(input, "input"), alpha)
+    _need_float(_tensor(input, "input"), "elu")
+    return _elu(input, alpha)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -664,6 +670,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     autograd differentiates it (its grad_fn is a MulBackward0, where torch shows GeluBackward0).
     """
     x = _tensor(input, "input")
+    _need_float(x, "GeluKernelImpl", device_suffix=False)
     if approximate == "tanh":
         return _ag.named(
             0.5 * x * (1 + ((2 / 3.141592653589793) ** 0.5 * (x + 0.044715 * x * x * x)).tanh()),

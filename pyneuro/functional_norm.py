@@ -19,6 +19,7 @@ from ._errors import ArgumentError, DTypeError, ShapeError
 from ._shapes import prod
 from .autograd import no_grad
 from .creation import zeros
+from .functional_activation import _need_float
 from .functions import cat
 from .tensor import Tensor
 
@@ -88,6 +89,7 @@ def layer_norm(
         raise ShapeError(
             f"layer_norm: input of shape {tuple(input.shape)} does not end in normalized_shape {shape}"
         )
+    _need_float(input, "LayerNormKernelImpl", device_suffix=False)
     _check_mixed_dtype(input, weight, bias)
     out, _, _ = _standardize(input, tuple(range(input.ndim - len(shape), input.ndim)), eps)
     return _affine(out, weight, bias).to(input.dtype)  # (a half input with float parameters stays half)

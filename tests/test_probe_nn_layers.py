@@ -137,6 +137,26 @@ LAYER_CASES = {
         "out = [nn.LayerNorm(2).double()(rnd(4, 2).double()), nn.BatchNorm1d(2).double()(rnd(4, 2).double()),\n"
         "       F.batch_norm(rnd(4, 2).double(), None, None, training=True)]"
     ),
+    # torch has no integer or bool kernel for these: NotImplementedError
+    **{
+        f"{fn}_of_{kind}": f"F.{fn}(torch.tensor({data}){extra})"
+        for fn, extra in (
+            ("gelu", ""),
+            ("silu", ""),
+            ("elu", ""),
+            ("leaky_relu", ""),
+            ("softplus", ""),
+            ("softmax", ", 1"),
+            ("log_softmax", ", 1"),
+            ("softmin", ", 1"),
+            ("layer_norm", ", (2,)"),
+        )
+        for kind, data in (("int", "[[-1, 2], [3, -4]]"), ("bool", "[[True, False], [True, True]]"))
+    },
+    "softmax_of_int_with_dtype": (
+        "out = [F.softmax(torch.tensor([[1, 2]]), 1, dtype=torch.float64),\n"
+        "       F.log_softmax(torch.tensor([[1, 2]]), dim=1, dtype=torch.float32)]"
+    ),
 }
 
 
