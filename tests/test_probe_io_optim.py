@@ -210,3 +210,34 @@ def test_adafactor_constructor_errors_as_torch(kw):
     for mod in (torch, pn):
         with pytest.raises(ValueError):
             mod.optim.Adafactor([mod.ones(2, requires_grad=True)], **kw)
+
+
+def test_lbfgs_state_holds_tensors_as_torchs():
+    states = []
+    for mod in (torch, pn):
+        w = mod.tensor([1.5, -0.5, 2.0], requires_grad=True)
+        opt = mod.optim.LBFGS([w], lr=0.5, history_size=4)
+
+        def closure():
+            opt.zero_grad()
+            loss = ((w - 1) ** 4).sum() + (w**2).sum()
+            loss.backward()
+            return loss
+
+        for _ in range(2):
+            opt.step(closure)
+        st = opt.state_dict()["state"][0]
+        states.append(
+            {
+                k: ("tensor", tuple(v.shape))
+                if hasattr(v, "shape")
+                else (type(v).__name__, len(v) if isinstance(v, list) else None)
+                for k, v in st.items()
+            }
+        )
+        states[-1]["ro_items"] = sorted({type(r).__name__.replace("Parameter", "Tensor") for r in st["ro"]})
+        states[-1]["al_items"] = sorted({type(a).__name__ for a in st["al"]})
+        opt2 = mod.optim.LBFGS([w], lr=0.5, history_size=4)
+        opt2.load_state_dict(opt.state_dict())
+        opt2.step(closure)  # continues from the tensors it loaded
+    assert states[1] == states[0]

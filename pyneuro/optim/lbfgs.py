@@ -22,6 +22,7 @@ from __future__ import annotations
 from .._tensor_base import _wrap
 from ..autograd import enable_grad, no_grad
 from ..backends import table_for
+from ..tensor import Tensor
 from .optimizer import Optimizer, check_hyper
 
 
@@ -221,7 +222,10 @@ class LBFGS(Optimizer):
         d, t = _array(state.get("d")), state.get("t")
         old_dirs = [_array(a) for a in state.get("old_dirs", [])]
         old_stps = [_array(a) for a in state.get("old_stps", [])]
-        ro, H_diag = state.get("ro"), state.get("H_diag")
+        ro = None if state.get("ro") is None else [_array(r) for r in state["ro"]]
+        H_diag = state.get("H_diag")
+        H_diag = _array(H_diag) if isinstance(H_diag, Tensor) else H_diag
+        al = None  # the two-loop recursion's coefficients, kept in state as torch keeps them
         prev_flat_grad, prev_loss = _array(state.get("prev_flat_grad")), state.get("prev_loss")
 
         n_iter = 0
@@ -301,11 +305,18 @@ class LBFGS(Optimizer):
         state["t"] = t
         state["old_dirs"] = [_wrap(a, device) for a in old_dirs]
         state["old_stps"] = [_wrap(a, device) for a in old_stps]
-        state["ro"] = ro
-        state["H_diag"] = H_diag
+        state["ro"] = [_scalar(xp, r, device) for r in ro]
+        state["H_diag"] = H_diag if isinstance(H_diag, int) else _scalar(xp, H_diag, device)
+        if al is not None:
+            state["al"] = [None if a is None else _scalar(xp, a, device) for a in al]
         state["prev_flat_grad"] = _wrap(prev_flat_grad, device)
         state["prev_loss"] = prev_loss
         return orig_loss
+
+
+def _scalar(xp, value, device):
+    """A scalar of the recursion as the 0-d tensor torch keeps in state."""
+    return _wrap(xp.asarray(value), device)
 
 
 def _array(t):
