@@ -142,9 +142,34 @@ def _contract(a, la, b, lb, keep, size):
     return out.reshape(*[size[lab] for lab in labels]), labels
 
 
+def _from_sublists(args):
+    """(equation, operands) of torch's sublist form: operand, its labels as ints in [0, 52)
+    (Ellipsis for '...'), ..., then optionally the output's labels."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def word(sublist):
+        out = []
+        for lab in sublist:
+            if lab is Ellipsis:
+                out.append("...")
+            elif isinstance(lab, int) and 0 <= lab < len(letters):
+                out.append(letters[lab])
+            else:
+                _fail(f"subscript in subscript list is not within the valid range [0, 52), got {lab!r}")
+        return "".join(out)
+
+    n = len(args) // 2 * 2
+    operands, inputs = args[0:n:2], ",".join(word(s) for s in args[1:n:2])
+    if len(args) % 2:  # the output's sublist comes last
+        return inputs + "->" + word(args[-1]), operands
+    return inputs, operands  # no output sublist: the implicit output
+
+
 def einsum(equation, *operands):
     """Einstein summation over the operands' labelled dimensions, like torch.einsum."""
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+    if isinstance(equation, TensorBase):  # the sublist form: einsum(a, [0, 1], b, [1, 2], [0, 2])
+        equation, operands = _from_sublists((equation, *operands))
+    elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])  # torch.einsum(eq, [a, b]) also works
     if not isinstance(equation, str):
         raise TypeError(f"einsum(): equation must be a str, got {type(equation).__name__}")

@@ -163,3 +163,23 @@ def test_all_and_any_of_uint8_are_uint8():
     b = pn.tensor([[1, 0], [2, 3]], dtype=pn.uint8)
     _same(a.all(dim=1), b.all(dim=1))
     _same(a.any(), b.any())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        lambda m: (m.ones(2, 3), [0, 1], m.arange(12.0).reshape(3, 4), [1, 2], [0, 2]),
+        lambda m: (m.arange(6.0).reshape(2, 3), [0, 1], m.arange(12.0).reshape(3, 4), [1, 2]),
+        lambda m: (m.arange(24.0).reshape(2, 3, 4), [Ellipsis, 1], [Ellipsis]),
+        lambda m: (m.arange(9.0).reshape(3, 3), [0, 0]),
+    ],
+    ids=range(4),
+)
+def test_einsum_sublist_form(args):
+    _same(torch.einsum(*args(torch)), pn.einsum(*args(pn)))
+
+
+def test_einsum_sublist_label_out_of_range():
+    for m in (torch, pn):
+        with pytest.raises(ValueError):
+            m.einsum(m.ones(3, 3), [0, 60])
