@@ -109,3 +109,46 @@ def test_gradcheck_takes_torch_keywords():
         pn.autograd.gradcheck(lambda v: v, (x,), epsilon=1e-3)
     with pytest.raises(TypeError):
         pn.autograd.gradcheck(lambda v: v, (x,), 1e-3)  # eps is keyword-only, as torch's
+
+
+def _node_hook_scenarios(lib):
+    out = {}
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    w = lib.tensor([3.0, 4.0], requires_grad=True)
+    y = x * w
+    seen = []
+
+    def post(grad_inputs, grad_outputs):
+        seen.append([g.tolist() for g in grad_inputs] + [grad_outputs[0].tolist()])
+        return grad_inputs[0] * 10, grad_inputs[1]
+
+    y.grad_fn.register_hook(post)
+    y.sum().backward()
+    out["post"] = (x.grad.tolist(), w.grad.tolist(), seen)
+
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    y.grad_fn.register_prehook(lambda grad_outputs: (grad_outputs[0] * 0 + 1,))
+    (y * 2).sum().backward()
+    out["pre"] = [round(v, 4) for v in x.grad.tolist()]
+
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    handle = y.grad_fn.register_prehook(lambda grad_outputs: (grad_outputs[0] * 0,))
+    handle.remove()
+    y.sum().backward()
+    out["removed"] = [round(v, 4) for v in x.grad.tolist()]
+
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    order = []
+    y.register_hook(lambda g: order.append("tensor"))
+    y.grad_fn.register_prehook(lambda go: order.append("pre"))
+    y.grad_fn.register_hook(lambda gi, go: order.append("post"))
+    y.sum().backward()
+    out["order"] = order
+    return out
+
+
+def test_grad_fn_hooks_and_prehooks_match_torch():
+    assert _node_hook_scenarios(pn) == _node_hook_scenarios(torch)

@@ -162,6 +162,9 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
                 shared.add(node)  # a hook may have kept the array it was shown
         if node in retained:
             _accumulate_leaf(retained.pop(node), g, True)
+        if _hooks.node_pre and _hooks.hooks_for(_hooks.node_pre, node):
+            g = _hooks.run_node_pre(node, g, node.device)
+            shared.add(node)
         for counter, version, _, _ in node.versions:
             if counter[0] != version:  # a tensor it saved was changed in place since forward
                 node.check_versions()
@@ -169,6 +172,9 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
             grads = node.backward(g)
         else:
             grads = _Profiling.op(node, "backward", node.backward, g)
+        if _hooks.node_post and _hooks.hooks_for(_hooks.node_post, node):
+            grads = _hooks.run_node_post(node, grads, g, node.device, _dense)
+            shared.add(node)
         inputs, needs, nexts = node.inputs, node.needs, node.nexts
         if not retain_graph:
             node.release()

@@ -46,6 +46,8 @@ _FLOAT32 = _np.dtype(_np.float32)
 # custom.apply_ctx, which runs a torch-style Function; custom.py (imported by the package)
 # registers it here, as it sits above this module.
 _ctx_apply = [None]
+# hooks.register_node_hook (hooks.py sits above this module and registers it)
+_node_hooks = [None]
 
 
 class _Profiling:
@@ -226,6 +228,14 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
+
+    def register_prehook(self, hook):
+        """torch's Node.register_prehook: hook(grad_outputs) before this node's backward (autograd/hooks.py)."""
+        return _node_hooks[0](self, hook, True)
+
+    def register_hook(self, hook):
+        """torch's Node.register_hook: hook(grad_inputs, grad_outputs) after this node's backward."""
+        return _node_hooks[0](self, hook, False)
 
     # Reading `t.grad_fn.next_functions` like PyTorch, for teaching the graph.
     @property

@@ -26,10 +26,13 @@ from collections import OrderedDict
 
 from .._handles import RemovableHandle
 from .._tensor_base import TensorBase, _wrap
+from .function import _node_hooks
 
 by_leaf: dict = {}  # id(leaf tensor) -> (weakref to it, OrderedDict(handle id -> hook))
 by_node: dict = {}  # id(node)        -> (weakref to it, OrderedDict(handle id -> hook))
 post_accumulate: dict = {}  # id(leaf tensor) -> (weakref, OrderedDict(handle id -> hook(tensor)))
+node_pre: dict = {}  # id(node) -> (weakref, OrderedDict(handle id -> hook(grad_outputs)))
+node_post: dict = {}  # id(node) -> (weakref, OrderedDict(handle id -> hook(grad_inputs, grad_outputs)))
 
 
 def _hooks_of(table: dict, owner) -> OrderedDict:
@@ -88,6 +91,46 @@ def run_post_accumulate(leaves) -> None:
             raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
+def register_node_hook(node, hook, pre: bool) -> RemovableHandle:  # (Function.register_hook/_prehook)
+    """grad_fn.register_prehook(hook(grad_outputs)) / grad_fn.register_hook(hook(grad_inputs,
+    grad_outputs)): run when the engine reaches the node, before / after its backward; a hook
+    returns None or a tuple that replaces the gradients it was given (grad_inputs for the second)."""
+    if not callable(hook):
+        raise TypeError(f"hook must be callable, got {type(hook).__name__}")
+    hooks = _hooks_of(node_pre if pre else node_post, node)
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def _replaced(result, old: tuple, what: str) -> tuple:
+    if result is None:
+        return old
+    result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+    if len(result) != len(old):
+        raise RuntimeError(f"hook '{what}' returned {len(result)} gradients where {len(old)} were expected")
+    return result
+
+
+def run_node_pre(node, g, device):
+    """Node pre-hooks on the gradient array g flowing into node; returns the (possibly new) array."""
+    grads = (_wrap(g, device),)
+    for hook in tuple(hooks_for(node_pre, node).values()):
+        grads = _replaced(hook(grads), grads, getattr(hook, "__name__", "pre-hook"))
+    return grads[0]._data if isinstance(grads[0], TensorBase) else g
+
+
+def run_node_post(node, grads, g, device, dense):
+    """Node post-hooks: (gradient arrays for node's inputs, g) -> the (possibly new) gradient arrays."""
+    grad_inputs = tuple(None if a is None else _wrap(dense(a), device) for a in grads)
+    grad_outputs = (_wrap(g, device),)
+    for hook in tuple(hooks_for(node_post, node).values()):
+        grad_inputs = _replaced(
+            hook(grad_inputs, grad_outputs), grad_inputs, getattr(hook, "__name__", "hook")
+        )
+    return tuple(None if t is None else t._data for t in grad_inputs)
+
+
 def hooks_for(table: dict, owner):
     """The owner's hooks (a non-empty OrderedDict) or None."""
     entry = table.get(id(owner))
@@ -115,3 +158,6 @@ def run_tensor(hooks, g):
             raise RuntimeError(f"hook '{name}' has changed the type of value")
         g = result
     return g
+
+
+_node_hooks[0] = register_node_hook
