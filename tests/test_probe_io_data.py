@@ -306,3 +306,18 @@ def _flat(x):
     if isinstance(x, (list, tuple)):
         return [v for item in x for v in _flat(item)]
     return [float(x)]
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"batch_sampler": [[0], []]},  # an empty batch
+        {"batch_size": 2, "sampler": [0.0, 1.0]},  # float indices
+        {"batch_size": 2, "sampler": [0, 7]},  # out of range
+    ],
+)
+def test_tensor_dataset_gather_refuses_what_torch_refuses(kw):
+    for mod in (torch, pn):
+        ds = mod.utils.data.TensorDataset(mod.arange(5) * 10, mod.arange(5.0))
+        with pytest.raises(IndexError):
+            list(mod.utils.data.DataLoader(ds, **kw))

@@ -228,7 +228,7 @@ class DataLoader:
     def _iter_gather_batches(self, source):
         tensors, base = source
         for indices in self.batch_sampler:
-            index = np.asarray(indices, dtype=np.int64)
+            index = _index_array(indices)
             if base is not None:
                 index = base[index]
             yield _gather(tensors, index)
@@ -243,6 +243,20 @@ class DataLoader:
             f"batch_size={self.batch_size}, shuffle={isinstance(self.sampler, RandomSampler)}, "
             f"drop_last={self.drop_last}{sizes[1]})"
         )
+
+
+def _index_array(indices) -> np.ndarray:
+    """A custom sampler's batch as an int64 array, refused as torch's item-by-item read refuses
+    it: an empty batch (default_collate's IndexError) or non-integer indices (IndexError)."""
+    index = np.asarray(indices.tolist() if hasattr(indices, "tolist") else list(indices))
+    if index.size == 0:
+        raise IndexError("list index out of range")
+    if index.dtype.kind not in "iu":
+        raise IndexError(
+            "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
+            f"(got {type(index.flat[0].item()).__name__})"
+        )
+    return index.astype(np.int64, copy=False)
 
 
 def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers) -> None:
