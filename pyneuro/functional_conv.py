@@ -23,6 +23,7 @@ window it falls in and does no multiplication worth counting.
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 
 from . import autograd as _ag
@@ -55,6 +56,19 @@ def _batched(input, op: str):
     if input.ndim == 3:
         return input.unsqueeze(0), True
     return input, False
+
+
+_same_even_kernel_warned = []  # torch warns once per process (TORCH_WARN_ONCE)
+
+
+def _warn_same_even_kernel() -> None:
+    if not _same_even_kernel_warned:
+        _same_even_kernel_warned.append(True)
+        warnings.warn(
+            "Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy of "
+            "the input be created",
+            stacklevel=3,
+        )
 
 
 def same_padding(kernel, dilation) -> tuple[int, int, int, int]:
@@ -98,6 +112,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
             padding = (t, left)  # the symmetric part goes to the kernel
             if (t, left) != (b, r):  # even kernel: the extra bottom row / right column padded here
                 pad4 = (0, b - t, 0, r - left)
+                _warn_same_even_kernel()
         else:
             raise ArgumentError(f"Invalid padding string: {padding!r}")
     else:

@@ -19,7 +19,15 @@ differentiable ops and kernels.
 from __future__ import annotations
 
 from ._errors import ArgumentError, ShapeError
-from .functional_conv import adaptive_avg_pool2d, avg_pool2d, conv2d, conv_transpose2d, max_pool2d, pad
+from .functional_conv import (
+    _warn_same_even_kernel,
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    conv2d,
+    conv_transpose2d,
+    max_pool2d,
+    pad,
+)
 from .functional_pool import _unpool, _unpool_size, adaptive_max_pool2d
 from .tensor import Tensor
 
@@ -66,6 +74,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
             raise ArgumentError("padding='same' is not supported for strided convolutions")
         totals = [dd * (kk - 1) if padding == "same" else 0 for dd, kk in zip(dil, k)]
         sides = [(t // 2, t - t // 2) for t in totals]
+        if any(t % 2 for t in totals):
+            _warn_same_even_kernel()
     else:
         sides = [(p, p) for p in _triple(padding, "padding")]
     if min(min(side) for side in sides) < 0:

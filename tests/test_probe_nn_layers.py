@@ -3,6 +3,9 @@ the exception types of wrong inputs (the harness is test_probe_nn.py's `check`).
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 pytest.importorskip("torch")
@@ -185,3 +188,23 @@ WARNING_CASES = {
 @pytest.mark.parametrize("name", sorted(WARNING_CASES))
 def test_warns_as_torch(name):
     check(WARNING_CASES[name], warns=True)
+
+
+def test_same_padding_even_kernel_warns_once_per_process_as_torch():
+    code = (
+        "import warnings, {lib} as t\n"
+        "with warnings.catch_warnings(record=True) as w:\n"
+        "    warnings.simplefilter('always')\n"
+        "    t.nn.functional.conv2d(t.ones(1, 1, 4, 4), t.ones(1, 1, 2, 2), padding='same')\n"
+        "    t.nn.Conv1d(1, 1, 4, padding='same')(t.ones(1, 1, 6))\n"
+        "    t.nn.Conv3d(1, 1, 2, padding='same')(t.ones(1, 1, 4, 4, 4))\n"
+        "    t.nn.Conv2d(1, 1, 3, padding='same')(t.ones(1, 1, 4, 4))\n"
+        "print(sum('even kernel lengths' in str(x.message) for x in w))\n"
+    )
+    counts = [
+        subprocess.run(
+            [sys.executable, "-c", code.format(lib=lib)], capture_output=True, text=True, check=True
+        ).stdout
+        for lib in ("torch", "pyneuro")
+    ]
+    assert counts[1] == counts[0] == "1\n"
