@@ -353,7 +353,7 @@ def atomic_write(path, write) -> None:
 
     On any error (or a kill) `path` keeps its previous content and no temp file is left
     behind by this call (a killed call's temp is removed by the next one)."""
-    target = os.path.abspath(os.fspath(path))
+    target = os.path.realpath(os.fspath(path))  # through a symlink to its file, as writing in place would
     if os.path.isdir(target):
         raise SaveIsADirectoryError(errno.EISDIR, f"pn.save: {os.fspath(path)} is a directory")
     folder = os.path.dirname(target)

@@ -199,3 +199,12 @@ def test_deep_nesting_as_deep_as_a_config_gets():
         leaf = leaf[0]
     for mod in (torch, pn):
         assert _rt(mod, nested) == nested
+
+
+def test_saving_through_a_symlink_writes_its_target(tmp_path):
+    for mod in (torch, pn):
+        target, link = tmp_path / f"{mod.__name__}.target", tmp_path / f"{mod.__name__}.link"
+        mod.save({"w": mod.zeros(2)}, target)
+        os.symlink(target, link)
+        mod.save({"w": mod.ones(2)}, link)
+        assert link.is_symlink() and mod.load(target)["w"].tolist() == [1.0, 1.0]
