@@ -291,3 +291,34 @@ PARAMETRIZE_CASES = {
 @pytest.mark.parametrize("name", sorted(PARAMETRIZE_CASES))
 def test_parametrize_as_torch(name):
     check(PARAMETRIZE_CASES[name])
+
+
+# casts, hooks (module and global), traversal and state details
+MORE_MODULE_CASES = {
+    "to_forms": "m = nn.Linear(2, 2)\na = m.to('cpu', torch.float64); b = m.to(torch.ones(1, dtype=torch.float32)); c = m.to(dtype=torch.float16, non_blocking=True); d = m.to(device='cpu')\nout = [a is m, str(m.weight.dtype), type(m.weight).__name__]",
+    "hook_prepend": "m = nn.Identity(); log = []\nm.register_forward_hook(lambda *a: log.append(1)); m.register_forward_hook(lambda *a: log.append(2), prepend=True)\nm.register_forward_pre_hook(lambda *a: log.append(3)); m.register_forward_pre_hook(lambda *a: log.append(4), prepend=True)\nm(torch.ones(1)); out = log",
+    "hook_remove_twice": "m = nn.Identity(); h = m.register_forward_hook(lambda *a: None); h.remove(); h.remove(); out = len(m._forward_hooks)",
+    "hook_ctx": "m = nn.Identity(); log=[]\nwith m.register_forward_hook(lambda *a: log.append(1)):\n    m(torch.ones(1))\nm(torch.ones(1)); out = log",
+    "hook_always_call": 'class Bad(nn.Module):\n    def forward(self, x): raise ValueError("boom")\nm = Bad(); log = []\nm.register_forward_hook(lambda mod, a, o: log.append(o), always_call=True)\ntry: m(torch.ones(1))\nexcept ValueError: pass\nout = log',
+    "hook_output_tuple": "m = det(nn.LSTM(2, 3)); seen = []\nm.register_forward_hook(lambda mod, a, o: seen.append((type(o).__name__, len(o), type(o[1]).__name__)))\nm(rnd(4, 1, 2)); out = seen",
+    "backward_hook_two_inputs": "m = det(nn.Bilinear(2, 2, 1)); got = []\nm.register_full_backward_hook(lambda mod, gi, go: got.append([None if g is None else g.shape for g in gi]))\nx1 = rnd(3, 2).requires_grad_(); x2 = rnd(3, 2, seed=2).requires_grad_()\nm(x1, x2).sum().backward(); out = got",
+    "backward_pre_hook": "m = det(nn.Linear(2, 2))\nm.register_full_backward_pre_hook(lambda mod, go: (go[0] * 0,))\nx = rnd(3, 2).requires_grad_(); m(x).sum().backward(); out = [x.grad, m.weight.grad]",
+    "global_hook": "from torch.nn.modules.module import register_module_forward_hook\nlog = []\nh = register_module_forward_hook(lambda mod, a, o: log.append(type(mod).__name__))\nnn.Sequential(nn.ReLU(), nn.Tanh())(torch.ones(1)); h.remove(); nn.ReLU()(torch.ones(1)); out = log",
+    "module_forward_direct_no_hook": "m = nn.Identity(); log=[]\nm.register_forward_hook(lambda *a: log.append(1)); m.forward(torch.ones(1)); out = log",
+    "children_of_none": "m = nn.Module(); m.a = nn.ReLU(); m.register_module('b', None); out = [list(dict(m.named_children())), repr(m)]",
+    "modules_count": "m = nn.Sequential(nn.Sequential(nn.ReLU()), nn.ReLU()); out = [len(list(m.modules())), len(list(m.children()))]",
+    "extra_repr_custom": "class M(nn.Module):\n    def __init__(s):\n        super().__init__(); s.w = nn.Parameter(torch.ones(2)); s.fc = nn.Linear(1, 1)\n    def extra_repr(s): return 'dim=2'\nout = repr(M())",
+    "parameters_generator_reuse": "m = nn.Linear(2, 2); g = m.parameters(); a = list(g); b = list(g); out = [len(a), len(b)]",
+    "state_dict_shares_memory": "m = nn.Linear(2, 2); sd = m.state_dict(); sd['weight'].fill_(3.); out = m.weight",
+    "state_dict_no_grad": "m = nn.Linear(2, 2); sd = m.state_dict(); out = [sd['weight'].requires_grad, sd['weight'].grad_fn is None]",
+    "load_sd_float64_into_float32": "m = nn.Linear(2, 2); r = m.load_state_dict({'weight': torch.ones(2, 2, dtype=torch.float64), 'bias': torch.zeros(2, dtype=torch.float64)}); out = [str(m.weight.dtype), m.weight]",
+    "load_sd_requires_grad_kept": "m = nn.Linear(2, 2); m.weight.requires_grad_(False); m.load_state_dict(nn.Linear(2, 2).state_dict()); out = [m.weight.requires_grad, m.bias.requires_grad]",
+    "load_sd_int_into_float": "m = nn.Linear(2, 2); m.load_state_dict({'weight': torch.ones(2, 2, dtype=torch.long), 'bias': torch.zeros(2, dtype=torch.long)}); out = m.weight",
+    "zero_grad_false_graph": "m = nn.Linear(2, 2); x = torch.ones(1, 2)\ng, = torch.autograd.grad(m(x).sum(), m.weight, create_graph=True); m.weight.grad = g\nm.zero_grad(set_to_none=False); out = [m.weight.grad, m.weight.grad.requires_grad, m.weight.grad.grad_fn is None]",
+    "global_hooks_run_first": "from torch.nn.modules.module import register_module_forward_pre_hook, register_module_forward_hook\nh = register_module_forward_pre_hook(lambda mod, a: (a[0] * 2,))\nh2 = register_module_forward_hook(lambda mod, a, o: o + 1)\nm = nn.Identity(); m.register_forward_hook(lambda mod, a, o: o * 10)\ny = m(torch.ones(1)); h.remove(); h2.remove(); out = [y, m(torch.ones(1))]",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_MODULE_CASES))
+def test_more_module_behaviour_as_torch(name):
+    check(MORE_MODULE_CASES[name])

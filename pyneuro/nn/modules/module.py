@@ -57,6 +57,24 @@ class Buffer(Tensor):
         self.persistent = persistent
 
 
+_global_forward_pre_hooks: OrderedDict = OrderedDict()
+_global_forward_hooks: OrderedDict = OrderedDict()
+
+
+def register_module_forward_pre_hook(hook):
+    """Call hook(module, args) before the forward of every module (torch's global hook); the handle removes it."""
+    handle = RemovableHandle(_global_forward_pre_hooks)
+    _global_forward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_forward_hook(hook, *, always_call: bool = False):
+    """Call hook(module, args, output) after the forward of every module (torch's global hook)."""
+    handle = RemovableHandle(_global_forward_hooks)
+    _global_forward_hooks[handle.id] = hook
+    return handle
+
+
 class Module(StateDictMixin):
     """Base class of every layer and model (like torch.nn.Module); state_dict and load_state_dict
     are StateDictMixin's (module_state.py)."""
@@ -206,6 +224,8 @@ class Module(StateDictMixin):
             or d.get("_forward_hooks")
             or d.get("_backward_hooks")
             or d.get("_backward_pre_hooks")
+            or _global_forward_pre_hooks
+            or _global_forward_hooks
         ):
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
@@ -252,6 +272,10 @@ class Module(StateDictMixin):
 
     def _call_with_hooks(self, args, kwargs):
         d = self.__dict__
+        for hook in list(_global_forward_pre_hooks.values()):  # the global ones first, as torch
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
         for hook_id, hook in list(d.get("_forward_pre_hooks", {}).items()):
             if hook_id in d.get("_forward_pre_hooks_with_kwargs", ()):
                 result = hook(self, args, kwargs)
@@ -268,7 +292,7 @@ class Module(StateDictMixin):
         backward_call = None
         if _backward_hooks.active(self):  # inputs through hooked identities (backward_hooks.py)
             args, backward_call = _backward_hooks.wrap_inputs(self, args)
-        hooks = list(d.get("_forward_hooks", {}).items())
+        hooks = list(_global_forward_hooks.items()) + list(d.get("_forward_hooks", {}).items())
         with_kwargs = d.get("_forward_hooks_with_kwargs", ())
         try:
             output = self.forward(*args, **kwargs)
