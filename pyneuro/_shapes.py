@@ -6,6 +6,7 @@ Pure functions on tuples of ints; imports nothing from pyneuro but the error typ
 from __future__ import annotations
 
 import functools
+import operator
 
 from ._errors import ShapeError
 
@@ -56,8 +57,24 @@ class Size(tuple):
 
     __slots__ = ()
 
+    def __new__(cls, sizes=()):
+        # ints only, as torch's (Size([2.5]) is TypeError); a 0-d integer tensor becomes its int
+        return tuple.__new__(cls, map(operator.index, sizes))
+
     def __repr__(self) -> str:
         return f"pyneuro.Size({list(self)})"
+
+    # joined or repeated, a Size stays a Size (torch: Size([2]) + (3,) and (3,) + Size([2]))
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other))) if isinstance(other, tuple) else NotImplemented
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self)) if isinstance(other, tuple) else NotImplemented
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
 
     __str__ = __repr__
 

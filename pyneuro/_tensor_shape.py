@@ -208,7 +208,17 @@ class ShapeMethods:
         """The entries at `index` (a 1-D integer tensor) along dim; gradients add up on repeats."""
         if index.ndim > 1:
             raise ShapeError(f"index_select(): index must be a 1-D tensor, got shape {tuple(index.shape)}")
-        (d,) = normalize_dims(dim, self.ndim)
+        if index._data.dtype.kind not in "iu":
+            raise DTypeError("index_select(): Expected dtype int32 or int64 for index")
+        (d,) = normalize_dims(dim, builtins.max(self.ndim, 1))
+        n = self.shape[d] if self.ndim else 1
+        if index._data.size and not 0 <= int(index._data.min()) <= int(index._data.max()) < n:  # no negatives
+            bad = int(index._data.max()) if int(index._data.max()) >= n else int(index._data.min())
+            raise IndexRangeError(
+                f"index out of range in self: INDICES element is out of DATA bounds, id={bad} axis_dim={n}"
+            )
+        if self.ndim == 0:
+            return self.reshape(1)[index.reshape(-1)].reshape(index.shape)
         return self[(slice(None),) * d + (index.reshape(-1),)]
 
     def masked_select(self, mask):
@@ -230,7 +240,7 @@ class ShapeMethods:
         if start < 0:
             start += self.shape[d]
         if not 0 <= start <= start + length <= self.shape[d]:
-            raise IndexError(
+            raise IndexRangeError(  # an IndexError and torch's RuntimeError
                 f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({self.shape[d]})"
             )
         return self[(slice(None),) * d + (slice(start, start + length),)]

@@ -162,11 +162,18 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     """Values from start (default 0) up to end (exclusive); ints give int64, floats float32."""
     if end is None:
         start, end = 0, start
-    if step == 0:
-        raise ShapeError("arange: step must be nonzero")
+    start, end, step = (v.item() if isinstance(v, TensorBase) else v for v in (start, end, step))
     if dtype is None:
         ints = all(isinstance(v, (_PY_INT, np.integer)) for v in (start, end, step))
         dtype = int64 if ints else default_float()
+    if _dtype(dtype).kind in "iu":  # torch counts an integer range in int64: 2.5 is 2
+        start, end, step = _PY_INT(start), _PY_INT(end), _PY_INT(step)
+    if step == 0:
+        raise ShapeError("step must be nonzero")
+    if not all(np.isfinite(v) for v in (start, end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     dev = _device(device)
     bk = _backend(dev)
     host = np.arange(start, end, step, dtype=np.float64 if _dtype(dtype).kind == "f" else None).astype(

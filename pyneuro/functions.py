@@ -47,6 +47,9 @@ def _as_tensors(tensors, what):
 def cat(tensors, dim=0) -> Tensor:
     """Concatenate tensors along an existing dim (like torch.cat)."""
     ts = _as_tensors(tensors, "cat")
+    for i, t in enumerate(ts):
+        if t.ndim == 0:
+            raise ShapeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     shaped = [t for t in ts if t.shape != (0,)]
     if shaped and builtins.len(shaped) < builtins.len(ts):
         # torch skips the legacy empty tensor of shape (0,): it joins anything as an empty

@@ -761,6 +761,10 @@ class Tensor(
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         """(values, indices) of the k largest (or smallest) entries along dim, like torch.topk."""
+        if self.ndim == 0:  # torch: a 0-d tensor is one entry along dim 0 (or -1)
+            normalize_dims(dim, 1)
+            v, i = self.reshape(1).topk(k, 0, largest, sorted)
+            return _return_types.topk(v.reshape(()), i.reshape(())) if k == 1 else _return_types.topk(v, i)
         n = self.shape[dim]
         if not 0 <= k <= n:
             raise ShapeError(f"topk: k={k} is out of range for dimension {dim} of size {n}")

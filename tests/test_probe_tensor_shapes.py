@@ -1,0 +1,68 @@
+"""Shape-level corners against torch: Size's arithmetic and item types, arange's integer and
+tensor arguments and range errors, topk and cat of 0-d tensors, index_select and narrow errors."""
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def _same(a, b):
+    assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1]
+    assert tuple(a.shape) == tuple(b.shape)
+    np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=1e-6)
+
+
+def test_size_arithmetic_stays_a_size_and_takes_ints_only():
+    for m in (torch, pn):
+        s = m.Size([2, 3])
+        for out in (s + (4,), (4,) + s, s * 2, 2 * s, s + s, s[::-1]):
+            assert isinstance(out, m.Size)
+        assert list(s + (4,)) == [2, 3, 4] and list((4,) + s) == [4, 2, 3]
+        assert list(m.Size([m.tensor(2), np.int64(3), True])) == [2, 3, 1]
+        assert type(m.Size([m.tensor(2)])[0]) is int
+        with pytest.raises(TypeError):
+            m.Size([2.5])
+
+
+VALUES = [
+    lambda m: m.arange(m.tensor(3)),
+    lambda m: m.arange(m.tensor(1), 5.0),
+    lambda m: m.arange(2.5, dtype=m.int64),
+    lambda m: m.arange(0.5, 4, dtype=m.int64),
+    lambda m: m.arange(0, 0),
+    lambda m: m.arange(1, 0, -0.25),
+    lambda m: m.tensor(5.0).topk(1).values,
+    lambda m: m.tensor(5.0).topk(1, dim=-1).indices,
+    lambda m: m.arange(6.0).reshape(2, 3).index_select(1, m.tensor([2, 0, 2])),
+    lambda m: m.arange(6.0).reshape(2, 3).index_select(0, m.tensor([1], dtype=m.int32)),
+]
+
+
+@pytest.mark.parametrize("fn", VALUES, ids=range(len(VALUES)))
+def test_values_like_torch(fn):
+    _same(fn(torch), fn(pn))
+
+
+ERRORS = [
+    (lambda m: m.arange(10, 0), RuntimeError),
+    (lambda m: m.arange(1, 0, 1.0), RuntimeError),
+    (lambda m: m.arange(0, float("inf")), RuntimeError),
+    (lambda m: m.arange(0, 2.5, 0.5, dtype=m.int64), ValueError),  # the step is 0 as an int
+    (lambda m: m.cat([m.tensor(5.0), m.tensor(5.0)]), RuntimeError),
+    (lambda m: m.narrow(m.arange(6.0).reshape(2, 3), 1, 2, 2), RuntimeError),
+    (lambda m: m.arange(6.0).reshape(2, 3).index_select(1, m.tensor([3])), RuntimeError),
+    (lambda m: m.arange(6.0).reshape(2, 3).index_select(1, m.tensor([-1])), RuntimeError),
+    (lambda m: m.arange(6.0).reshape(2, 3).index_select(1, m.tensor([1.0])), RuntimeError),
+    (lambda m: m.tensor(5.0).topk(1, dim=1), IndexError),
+]
+
+
+@pytest.mark.parametrize("fn, exc", ERRORS, ids=range(len(ERRORS)))
+def test_errors_like_torch(fn, exc):
+    with pytest.raises(exc):
+        fn(torch)
+    with pytest.raises(exc):
+        fn(pn)
