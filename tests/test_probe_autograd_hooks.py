@@ -152,3 +152,31 @@ def _node_hook_scenarios(lib):
 
 def test_grad_fn_hooks_and_prehooks_match_torch():
     assert _node_hook_scenarios(pn) == _node_hook_scenarios(torch)
+
+
+def test_saved_tensor_attributes_as_torch_tutorial_reads_them():
+    def run(lib):
+        x = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        w = lib.tensor([0.5, 0.5, 0.5], requires_grad=True)
+        p = x.pow(2)
+        e = x.exp()
+        m = x * lib.ones(3)
+        mw = x * w
+        out = [
+            x is p.grad_fn._saved_self,
+            hasattr(p.grad_fn, "_saved_other"),
+            e.equal(e.grad_fn._saved_result),
+            e is e.grad_fn._saved_result,
+            hasattr(e.grad_fn, "_saved_self"),
+            m.grad_fn._saved_self is None,
+            m.grad_fn._saved_other.tolist(),
+            mw.grad_fn._saved_self is x and mw.grad_fn._saved_other is w,
+        ]
+        e.sum().backward()
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            _ = e.grad_fn._saved_result
+        with pytest.raises(AttributeError):
+            _ = mw.grad_fn._saved_nothing
+        return out
+
+    assert run(pn) == run(torch)

@@ -48,6 +48,13 @@ _FLOAT32 = _np.dtype(_np.float32)
 _ctx_apply = [None]
 # hooks.register_node_hook (hooks.py sits above this module and registers it)
 _node_hooks = [None]
+# torch's names for what a node saved (Function.__getattr__): an input's position, or the output
+_SAVED_ATTRS = {"_saved_self": 0, "_saved_other": 1, "_saved_result": "out"}
+
+
+def _CTX_STYLE_SAVED(cls) -> bool:
+    """A custom Function's node, whose saved_tensors is ctx's property (custom.py), not the method."""
+    return isinstance(inspect.getattr_static(cls, "saved_tensors"), property)
 
 
 class _Profiling:
@@ -228,6 +235,37 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
+
+    def __getattr__(self, name):
+        """torch's saved-tensor attributes, as its autograd tutorial reads them: `_saved_self` (the
+        first input, `x is y.grad_fn._saved_self`), `_saved_other` (the second) and `_saved_result`
+        (the output's values); None for a tensor input no needed gradient reads; after backward freed
+        them, torch's RuntimeError."""
+        slot = _SAVED_ATTRS.get(name)
+        if slot is None or not type(self).saves_tensors or _CTX_STYLE_SAVED(type(self)):
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        saved_for, saves_output = self.saved_tensors()
+        if slot == "out":
+            if not saves_output:
+                raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+            for counter, _, arr, owner in getattr(self, "versions", ()):
+                if owner is self:
+                    out = _wrap(arr, self.device)
+                    out._vc = counter
+                    return out
+            raise RuntimeError(_FREED_MESSAGE)
+        if saved_for is not None and (len(saved_for) <= slot or not saved_for[slot]):
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        if self.saved is None:
+            raise RuntimeError(_FREED_MESSAGE)
+        inputs = getattr(self, "inputs", ())
+        a = inputs[slot] if slot < len(inputs) else None
+        if not isinstance(
+            a, TensorBase
+        ):  # a number (x.pow(2)): torch's node of that overload has no such tensor
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        readers = range(len(self.needs)) if saved_for is None else saved_for[slot]
+        return a if any(self.needs[j] for j in readers if j < len(self.needs)) else None
 
     def register_prehook(self, hook):
         """torch's Node.register_prehook: hook(grad_outputs) before this node's backward (autograd/hooks.py)."""
