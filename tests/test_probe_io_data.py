@@ -321,3 +321,15 @@ def test_tensor_dataset_gather_refuses_what_torch_refuses(kw):
         ds = mod.utils.data.TensorDataset(mod.arange(5) * 10, mod.arange(5.0))
         with pytest.raises(IndexError):
             list(mod.utils.data.DataLoader(ds, **kw))
+
+
+def test_pin_memory_without_an_accelerator_warns_as_torch():
+    if torch.accelerator.is_available() or pn.accelerator.is_available():
+        pytest.skip("the warning is for machines without an accelerator")
+    for mod in (torch, pn):
+        loader = mod.utils.data.DataLoader(
+            mod.utils.data.TensorDataset(mod.ones(3, 2)), batch_size=2, pin_memory=True
+        )
+        with pytest.warns(UserWarning, match="pin_memory"):
+            batches = list(loader)
+        assert len(batches) == 2

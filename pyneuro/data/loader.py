@@ -22,10 +22,12 @@ worker's random streams, the order in which their batches come).
 from __future__ import annotations
 
 import math
+import warnings
 from numbers import Integral
 
 import numpy as np
 
+from .. import accelerator
 from .._tensor_base import _wrap
 from ..autograd import shape as _shape
 from ..backends import current as _current
@@ -161,6 +163,12 @@ class DataLoader:
         # torch draws every iteration's worker seed from `generator` (or the default generator),
         # with or without workers; drawn here too, the random streams after an epoch are torch's
         base_seed = draw_seed(self.generator)
+        if self.pin_memory and not accelerator.is_available():  # torch's warning, at every iteration
+            warnings.warn(
+                "'pin_memory' argument is set as true but no accelerator is found, then device pinned memory "
+                "won't be used.",
+                stacklevel=2,
+            )
         if self._iterable:
             return self._iter_stream(base_seed)
         if not self._auto_collation:
