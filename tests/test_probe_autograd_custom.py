@@ -246,3 +246,25 @@ def test_backward_returning_wrong_gradients_raises_runtime_error(make_grads, ext
     for lib in (pn, torch):
         with pytest.raises(RuntimeError, match=message):
             _backward_returning(lib, make_grads, extra)
+
+
+def test_node_hooks_on_a_two_output_function_see_every_output_slot():
+    def run(lib):
+        class F(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2, x * 3
+
+            @staticmethod
+            def backward(ctx, ga, gb):
+                return ga * 2 + gb * 3
+
+        x = lib.ones(2, requires_grad=True)
+        a, _ = F.apply(x)
+        seen = []
+        a.grad_fn.register_prehook(lambda go: seen.append([None if g is None else g.tolist() for g in go]))
+        a.grad_fn.register_hook(lambda gi, go: seen.append((len(gi), len(go))))
+        a.sum().backward()
+        return seen, x.grad.tolist()
+
+    assert run(pn) == run(torch)

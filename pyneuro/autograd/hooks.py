@@ -112,18 +112,27 @@ def _replaced(result, old: tuple, what: str) -> tuple:
     return result
 
 
+def _grad_outputs(g, device) -> tuple:
+    """The node's incoming gradient as torch's grad_outputs tuple: one array, or a multi-output
+    custom Function's slots (custom._Grads: `items`, None where no gradient reached an output)."""
+    items = getattr(g, "items", None)
+    arrays = items if isinstance(items, tuple) else (g,)
+    return tuple(None if a is None else _wrap(a, device) for a in arrays)
+
+
 def run_node_pre(node, g, device):
-    """Node pre-hooks on the gradient array g flowing into node; returns the (possibly new) array."""
-    grads = (_wrap(g, device),)
+    """Node pre-hooks on the gradient g flowing into node; returns the (possibly new) gradient."""
+    grads = _grad_outputs(g, device)
     for hook in tuple(hooks_for(node_pre, node).values()):
         grads = _replaced(hook(grads), grads, getattr(hook, "__name__", "pre-hook"))
-    return grads[0]._data if isinstance(grads[0], TensorBase) else g
+    arrays = tuple(t._data if isinstance(t, TensorBase) else None for t in grads)
+    return type(g)(arrays) if isinstance(getattr(g, "items", None), tuple) else arrays[0]
 
 
 def run_node_post(node, grads, g, device, dense):
     """Node post-hooks: (gradient arrays for node's inputs, g) -> the (possibly new) gradient arrays."""
     grad_inputs = tuple(None if a is None else _wrap(dense(a), device) for a in grads)
-    grad_outputs = (_wrap(g, device),)
+    grad_outputs = _grad_outputs(g, device)
     for hook in tuple(hooks_for(node_post, node).values()):
         grad_inputs = _replaced(
             hook(grad_inputs, grad_outputs), grad_inputs, getattr(hook, "__name__", "hook")
