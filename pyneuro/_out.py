@@ -69,7 +69,15 @@ def out_keyword(function):
     @functools.wraps(function)
     def run(*args, out=None, **kwargs):
         if out is None:
-            return function(*args, **kwargs)
+            try:
+                return function(*args, **kwargs)
+            except AttributeError as exc:  # torch.exp(2.0): the number has no .exp
+                if args and not isinstance(args[0], TensorBase) and getattr(exc, "obj", None) is args[0]:
+                    raise TypeError(
+                        f"{function.__name__}(): argument 'input' (position 1) must be Tensor, "
+                        f"not {type(args[0]).__name__}"
+                    ) from None
+                raise
         name = function.__name__
         outs = out if isinstance(out, (tuple, list)) else (out,)
         if _GradMode.enabled and _requires_grad((*args, *kwargs.values(), *outs)):

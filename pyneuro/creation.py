@@ -7,6 +7,7 @@ pyneuro.Generator (the default one unless `generator=` is given).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, default_float, float32, float64, int64
 from ._dtype import fill_value as _fill_value
 from ._errors import ArgumentError, ShapeError
+from ._out import out_keyword
 from ._shapes import Size
 from ._tensor_base import TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
 from .random import _rng, check_floating
@@ -88,6 +90,23 @@ def is_tensor(obj) -> bool:
     return isinstance(obj, TensorBase)
 
 
+def _factory_out(factory):
+    """torch's out= of a factory (torch.zeros(3, out=t), torch.arange(5, out=t)): made in out's
+    dtype unless dtype= says otherwise, then written into out (_out.out_keyword's rule)."""
+    with_out = out_keyword(factory)
+
+    @functools.wraps(factory)
+    def run(*args, out=None, **kwargs):
+        if out is None:
+            return factory(*args, **kwargs)
+        if isinstance(out, TensorBase) and kwargs.get("dtype") is None:
+            kwargs["dtype"] = out.dtype
+        return with_out(*args, out=out, **kwargs)
+
+    run.__wrapped_for_out__ = True
+    return run
+
+
 def _size_kw(size: tuple, kw: dict, fn: str) -> tuple:
     """The factories' size, given as positional numbers or a sequence, or as torch's size= keyword
     (torch.randn(size=(2, 3)), as d2l writes it); layout= and pin_memory= are accepted as torch's."""
@@ -113,24 +132,28 @@ def _make(array_fn, size, dtype, device, requires_grad):
     return t
 
 
+@_factory_out
 def zeros(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
     return _make(
         lambda xp, s, d: xp.zeros(s, dtype=d), _size_kw(size, kw, "zeros"), dtype, device, requires_grad
     )
 
 
+@_factory_out
 def ones(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
     return _make(
         lambda xp, s, d: xp.ones(s, dtype=d), _size_kw(size, kw, "ones"), dtype, device, requires_grad
     )
 
 
+@_factory_out
 def empty(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
     return _make(
         lambda xp, s, d: xp.empty(s, dtype=d), _size_kw(size, kw, "empty"), dtype, device, requires_grad
     )
 
 
+@_factory_out
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     if dtype is None:
         if isinstance(fill_value, _PY_BOOL):
@@ -148,6 +171,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
     )
 
 
+@_factory_out
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _make(
         lambda xp, s, d: xp.eye(s[0], s[1], dtype=d),
@@ -158,6 +182,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     )
 
 
+@_factory_out
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Values from start (default 0) up to end (exclusive); ints give int64, floats float32."""
     if end is None:
@@ -185,6 +210,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return t
 
 
+@_factory_out
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     dev = _device(device)
     host = np.linspace(start, end, steps).astype(_dtype(dtype) or default_float())
@@ -202,6 +228,7 @@ def _from_host(host, device, requires_grad):
     return t
 
 
+@_factory_out
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
     """Uniform samples in [0, 1) (float32 by default), drawn from `generator` or the default."""
     d = _dtype(dtype) or default_float()
@@ -214,6 +241,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
     return _from_host(host, device, requires_grad)
 
 
+@_factory_out
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
     """Standard-normal samples (float32 by default), drawn from `generator` or the default."""
     d = _dtype(dtype) or default_float()
@@ -228,6 +256,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
     return _from_host(host, device, requires_grad)
 
 
+@_factory_out
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None) -> Tensor:
     """Integers in [low, high) (int64), like torch.randint(low=0, high, size)."""
     if size is None:
@@ -246,6 +275,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None) 
     return _from_host(host, device, False)
 
 
+@_factory_out
 def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
     """A random permutation of 0..n-1 (int64), e.g. for shuffling a DataLoader."""
     if n < 0:

@@ -66,3 +66,33 @@ def test_errors_like_torch(fn, exc):
         fn(torch)
     with pytest.raises(exc):
         fn(pn)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m, o: m.zeros(3, out=o),
+        lambda m, o: m.ones(2, 2, out=o),
+        lambda m, o: m.full((3,), 7, out=o),
+        lambda m, o: m.arange(3, out=o),
+        lambda m, o: m.linspace(0, 4, 3, out=o),
+        lambda m, o: m.eye(2, out=o),
+    ],
+    ids=range(6),
+)
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+def test_factories_take_out_in_its_dtype(make, dtype):
+    results = []
+    for m in (torch, pn):
+        o = m.empty(0, dtype=getattr(m, dtype))
+        r = make(m, o)
+        assert r is o
+        results.append(o)
+    _same(results[0], results[1])
+
+
+def test_a_number_where_a_tensor_goes_is_type_error():
+    for m in (torch, pn):
+        for fn in (m.exp, m.sigmoid, m.sum, m.flatten, m.abs):
+            with pytest.raises(TypeError):
+                fn(2.0)
