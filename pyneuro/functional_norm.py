@@ -17,7 +17,7 @@ from __future__ import annotations
 from ._dtype import float16, float32
 from ._errors import ArgumentError, DTypeError, ShapeError
 from ._shapes import prod
-from .autograd import no_grad
+from .autograd import named, no_grad
 from .creation import zeros
 from .functional_activation import _need_float
 from .functions import cat
@@ -92,7 +92,8 @@ def layer_norm(
     _need_float(input, "LayerNormKernelImpl", device_suffix=False)
     _check_mixed_dtype(input, weight, bias)
     out, _, _ = _standardize(input, tuple(range(input.ndim - len(shape), input.ndim)), eps)
-    return _affine(out, weight, bias).to(input.dtype)  # (a half input with float parameters stays half)
+    out = _affine(out, weight, bias).to(input.dtype)  # (a half input with float parameters stays half)
+    return named(out, "NativeLayerNormBackward0", reads=(input, weight))
 
 
 def batch_norm(
@@ -117,6 +118,8 @@ def batch_norm(
     _check_mixed_dtype(input, weight, bias, running_mean, running_var)
     if training:
         n = input.numel() // c if c else 0
+        if input.numel() == 0:  # an empty batch normalises to an empty batch (statistics untouched), as torch
+            return named(_affine(input * 1, weight, bias, _channel_view(input)), "NativeBatchNormBackward0")
         if n <= 1:
             raise ArgumentError(
                 f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
@@ -134,7 +137,8 @@ def batch_norm(
             eps,
             "batch_norm: running_mean and running_var are needed when not training",
         )
-    return _affine(out, weight, bias, _channel_view(input)).to(input.dtype)
+    out = _affine(out, weight, bias, _channel_view(input)).to(input.dtype)
+    return named(out, "NativeBatchNormBackward0", reads=(input, weight))
 
 
 def group_norm(
@@ -165,7 +169,8 @@ def group_norm(
             f"{[n * c // num_groups, num_groups] + _sizes(input)[2:]}"
         )
     out, _, _ = _standardize(input.reshape(n, num_groups, c // num_groups * spatial), 2, eps)
-    return _affine(out.reshape(input.shape), weight, bias, _channel_view(input))
+    out = _affine(out.reshape(input.shape), weight, bias, _channel_view(input))
+    return named(out, "NativeGroupNormBackward0", reads=(input, weight))
 
 
 def instance_norm(

@@ -208,3 +208,60 @@ def test_same_padding_even_kernel_warns_once_per_process_as_torch():
         for lib in ("torch", "pyneuro")
     ]
     assert counts[1] == counts[0] == "1\n"
+
+
+# hostile inputs: non-contiguous, empty, NaN/inf, bad sizes, tensors changed in place after use
+HOSTILE_CASES = {
+    "mha_all_masked": "m=det(nn.MultiheadAttention(4,2,batch_first=True)); q=rnd(1,2,4)\no,w=m(q,q,q,key_padding_mask=torch.tensor([[True,True]])); out=[o,w]",
+    "mutate_weight_after_forward": "m=det(nn.Linear(2,2)); x=rnd(3,2).requires_grad_(); y=m(x)\nwith torch.no_grad(): m.weight.add_(1)\ny.sum().backward()",
+    "mutate_input_after_forward": "m=det(nn.Linear(2,2)); x=rnd(3,2).requires_grad_(); x2=x*1; y=m(x2).sum()\nx2.add_(1)\ny.backward()",
+    "mutate_conv_input": "m=det(nn.Conv2d(1,1,3)); x=rnd(1,1,4,4).requires_grad_(); x2=x*1; y=m(x2).sum()\nx2.mul_(2); y.backward()",
+    "mutate_bn_input": "m=nn.BatchNorm1d(2); x=rnd(4,2).requires_grad_(); x2=x*1; y=m(x2).pow(2).sum()\nx2.mul_(2); y.backward()",
+    "mutate_ln_weight": "m=det(nn.LayerNorm(2)); x=rnd(4,2).requires_grad_(); y=m(x).pow(2).sum()\nwith torch.no_grad(): m.weight.mul_(2)\ny.backward()",
+    "mutate_emb_weight": "m=det(nn.Embedding(3,2)); y=m(torch.tensor([1])).pow(2).sum()\nwith torch.no_grad(): m.weight.mul_(2)\ny.backward(); out=m.weight.grad",
+    "mutate_lstm_weight": "m=det(nn.LSTM(2,2)); y=m(rnd(3,1,2))[0].sum()\nwith torch.no_grad(): m.weight_hh_l0.mul_(2)\ny.backward()",
+    "mutate_mha": "m=det(nn.MultiheadAttention(2,1)); q=rnd(3,1,2); y=m(q,q,q)[0].sum()\nwith torch.no_grad(): m.in_proj_weight.mul_(2)\ny.backward()",
+    "mutate_softmax_out": "x=rnd(3,4).requires_grad_(); y=F.softmax(x, 1); s=(y*y).sum(); y.add_(1); s.backward()",
+    "lin_noncontig": "m=det(nn.Linear(3,2)); x=rnd(3,4).t(); out=m(x)",
+    "conv_noncontig": "m=det(nn.Conv2d(2,3,3)); x=rnd(1,5,5,2).permute(0,3,1,2); y=m(x); y.sum().backward(); out=[y, m.weight.grad]",
+    "conv_empty_batch": "m=det(nn.Conv2d(2,3,3)); out=m(torch.zeros(0,2,5,5)).shape",
+    "bn_empty_batch": "m=nn.BatchNorm2d(2); out=m(torch.zeros(0,2,3,3)).shape",
+    "ln_empty": "m=nn.LayerNorm(3); out=m(torch.zeros(0,3)).shape",
+    "lstm_noncontig": "m=det(nn.LSTM(3,2)); x=rnd(3,4,2).permute(1,2,0); o,_=m(x); out=o",
+    "ce_nan": 'out=F.cross_entropy(torch.tensor([[float("nan"), 1.]]), torch.tensor([0]))',
+    "ce_inf": 'x=torch.tensor([[float("inf"), 1.]]).requires_grad_(); l=F.cross_entropy(x, torch.tensor([0])); l.backward(); out=[l, x.grad]',
+    "ce_neginf": 'x=torch.tensor([[-float("inf"), 1.]]).requires_grad_(); l=F.cross_entropy(x, torch.tensor([1])); l.backward(); out=[l, x.grad]',
+    "softmax_all_neginf": 'out=F.softmax(torch.tensor([[-float("inf"), -float("inf")]]), 1)',
+    "logsoftmax_inf": 'out=F.log_softmax(torch.tensor([[float("inf"), 1.]]), 1)',
+    "maxpool_nan": 'out=F.max_pool2d(torch.tensor([[[[1., float("nan")],[2., 3.]]]]), 2)',
+    "maxpool_nan_grad": 'x=torch.tensor([[[[1., float("nan")],[2., 3.]]]]).requires_grad_(); F.max_pool2d(x, 2).sum().backward(); out=x.grad',
+    "relu_nan": 'out=F.relu(torch.tensor([float("nan"), -1.]))',
+    "adaptive_max_nan": 'out=F.adaptive_max_pool2d(torch.tensor([[[[1., float("nan")],[2., 3.]]]]), 1)',
+    "sdpa_all_masked": "q=rnd(1,1,2,4); out=F.scaled_dot_product_attention(q,q,q,attn_mask=torch.zeros(2,2,dtype=torch.bool))",
+    "lin_neg": "nn.Linear(-1, 2)",
+    "lin_zero": "m=nn.Linear(0, 2); out=[m(torch.zeros(3,0)), repr(m)]",
+    "conv_zero_ch": "nn.Conv2d(0, 2, 3)",
+    "lin_float_feat": "nn.Linear(2.0, 3)",
+    "emb_zero": "m=nn.Embedding(0, 3); out=repr(m)",
+    "bn_zero": "nn.BatchNorm1d(0)",
+    "dropout_neg": "nn.Dropout(-0.1)",
+    "lstm_str_size": 'nn.LSTM("3", 4)',
+    "gn_zero_groups": "nn.GroupNorm(0, 4)",
+    "maxpool_k0": "nn.MaxPool2d(0)(rnd(1,1,4,4))",
+    "conv_k0": "nn.Conv2d(1,1,0)",
+    "conv_stride0": "nn.Conv2d(1,1,3,stride=0)(rnd(1,1,4,4))",
+    "upsample_neg": "F.interpolate(rnd(1,1,4,4), scale_factor=-1.)",
+    "softmax_dim_big": "F.softmax(rnd(2,3), dim=5)",
+    "linear_grad_nonleaf_x": "m=det(nn.Linear(2,2)); x=rnd(3,2).requires_grad_(); y=m(x*2); y.sum().backward(); out=x.grad",
+    "mutate_ln_input": "m = det(nn.LayerNorm(2)); x = rnd(4, 2).requires_grad_(); x2 = x * 1; y = m(x2).pow(2).sum()\nx2.mul_(2); y.backward()",
+    "mutate_gn_input": "m = det(nn.GroupNorm(1, 2)); x = rnd(4, 2, 3).requires_grad_(); x2 = x * 1; y = m(x2).pow(2).sum()\nx2.mul_(2); y.backward()",
+    "mutate_bn_eval_input": "m = det(nn.BatchNorm1d(2)).eval(); x = rnd(4, 2).requires_grad_(); x2 = x * 1; y = m(x2).pow(2).sum()\nx2.mul_(2); y.backward()",
+    "norm_node_names": "x = rnd(4, 3).requires_grad_()\nout = [type(F.layer_norm(x, (3,)).grad_fn).__name__, type(F.batch_norm(x, None, None, training=True).grad_fn).__name__,\n       type(F.group_norm(x.reshape(4, 3, 1), 1).grad_fn).__name__, type(nn.BatchNorm1d(3)(x).grad_fn).__name__]",
+    "bn_empty_batch_backward": "m = nn.BatchNorm2d(2); x = torch.zeros(0, 2, 3, 3, requires_grad=True); m(x).sum().backward()\nout = [x.grad.shape, m.running_mean, m.num_batches_tracked]",
+    "layernorm_double_backward": "x = rnd(4, 3).requires_grad_(); m = det(nn.LayerNorm(3)); y = m(x)\ng, = torch.autograd.grad(y.pow(3).sum(), x, create_graph=True); g.pow(2).sum().backward(); out = [x.grad, m.weight.grad]",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_CASES))
+def test_hostile_input_as_torch(name):
+    check(HOSTILE_CASES[name], warns=name in ("lin_zero", "conv_zero_ch", "conv_k0"))

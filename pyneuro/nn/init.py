@@ -117,6 +117,7 @@ def kaiming_uniform_(
     nn.Linear uses a=sqrt(5), which gives bound = 1 / sqrt(fan_in).
     """
     if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)  # torch's warning
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
@@ -129,6 +130,7 @@ def kaiming_normal_(
 ):
     """N(0, std^2), std = gain / sqrt(fan)."""
     if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)  # torch's warning
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)

@@ -26,8 +26,10 @@ class Linear(Module):
     ):
         super().__init__()
         for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise ValueError(f"Linear: {name} must be a non-negative int, got {v!r}")
+            if isinstance(v, bool) or not isinstance(v, int):  # torch: TypeError, or RuntimeError if negative
+                raise TypeError(f"Linear: {name} must be an int, got {v!r}")
+            if v < 0:
+                raise ShapeError(f"Trying to create tensor with negative dimension {v}: Linear's {name}")
         self.in_features = in_features
         self.out_features = out_features
         dev = _device(device)
