@@ -240,10 +240,10 @@ class CompatMethods:
 
     # ---- in-place forms of the scans and triangles, and resize_
     def cumsum_(self, dim, dtype=None):
-        return self._inplace_op(lambda a: a.cumsum(dim), False)
+        return self._inplace_op(lambda a: a.cumsum(dim, dtype=dtype), False)
 
     def cumprod_(self, dim, dtype=None):
-        return self._inplace_op(lambda a: a.cumprod(dim))
+        return self._inplace_op(lambda a: a.cumprod(dim, dtype=dtype))
 
     def tril_(self, diagonal=0):
         return self._inplace_op(lambda a: a.tril(diagonal), False)

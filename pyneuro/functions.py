@@ -208,8 +208,8 @@ def get_default_dtype():
 
 
 @numpy_keywords
-def cumsum(input, dim) -> Tensor:
-    return input.cumsum(dim)
+def cumsum(input, dim, *, dtype=None) -> Tensor:
+    return input.cumsum(dim, dtype=dtype)
 
 
 @numpy_keywords

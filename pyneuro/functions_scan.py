@@ -69,9 +69,10 @@ def cumprod(input, dim, *, dtype=None):
     autograd.scan.CumProd).
     """
     t = input if dtype is None else input._cast(_dtype(dtype))
-    if t._data.dtype.kind in "biu" and t._data.dtype != int64:
+    if dtype is None and t._data.dtype.kind in "biu" and t._data.dtype != int64:
         t = t._cast(int64)
-    return _ag.CumProd.apply(t, dim=dim)
+    out = _ag.CumProd.apply(t, dim=dim)
+    return out if out._data.dtype == t._data.dtype else out._cast(t._data.dtype)
 
 
 @numpy_keywords

@@ -477,13 +477,16 @@ class Tensor(
     def sign(self):
         return self._rounding("sign")
 
-    def cumsum(self, dim):
-        t = (
-            self._cast(int64)
-            if self._data.dtype.kind in "bu" or self._data.dtype in (int32, int16, int8)
-            else self
-        )
-        return _ag.CumSum.apply(t, dim=dim)
+    def cumsum(self, dim, dtype=None):
+        """Running sum along dim: small integers and bools give int64 unless dtype= is given."""
+        if dtype is not None:
+            t = self._cast(_dtype(dtype))
+        elif self._data.dtype.kind in "bu" or self._data.dtype in (int32, int16, int8):
+            t = self._cast(int64)
+        else:
+            t = self
+        out = _ag.CumSum.apply(t, dim=dim)
+        return out if out._data.dtype == t._data.dtype else out._cast(t._data.dtype)
 
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) along dim, computed stably (the max is subtracted first)."""
@@ -585,22 +588,24 @@ class Tensor(
     def sum(self, dim=None, keepdim=False, dtype=None):
         t = self if dtype is None else self._cast(_dtype(dtype))
         if (
-            t._data.dtype.kind in "biu" and t._data.dtype != int64
-        ):  # bool/uint8/int32 sum to int64, like torch
+            dtype is None and t._data.dtype.kind in "biu" and t._data.dtype != int64
+        ):  # bool/uint8/int32 sum to int64, like torch (unless dtype= says otherwise)
             t = t._cast(int64)
         if isinstance(dim, (tuple, list)) and not dim:  # dim=() reduces over everything, like torch
             dim = None
-        return _ag.Sum.apply(t, dim=dim, keepdim=keepdim)
+        out = _ag.Sum.apply(t, dim=dim, keepdim=keepdim)  # NumPy sums small integers wider: cast back
+        return out if out._data.dtype == t._data.dtype else out._cast(t._data.dtype)
 
     def prod(self, dim=None, keepdim=False, dtype=None):
         """The product of the elements (along dim), like torch.prod: integers and bools give
         int64; the gradient of each element is the product of the others (exact at zeros)."""
         t = self if dtype is None else self._cast(_dtype(dtype))
-        if t._data.dtype.kind in "biu" and t._data.dtype != int64:
+        if dtype is None and t._data.dtype.kind in "biu" and t._data.dtype != int64:
             t = t._cast(int64)
         if dim is not None and not isinstance(dim, _PY_INT):
             raise TypeError(f"prod(): dim must be an int, got {type(dim).__name__}")
-        return _ag.Prod.apply(t, dim=dim, keepdim=keepdim)
+        out = _ag.Prod.apply(t, dim=dim, keepdim=keepdim)
+        return out if out._data.dtype == t._data.dtype else out._cast(t._data.dtype)
 
     def repeat_interleave(self, repeats, dim=None, output_size=None):
         """Each element (or slice along dim) repeated `repeats` times in place, like torch:

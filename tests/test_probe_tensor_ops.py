@@ -183,3 +183,22 @@ def test_einsum_sublist_label_out_of_range():
     for m in (torch, pn):
         with pytest.raises(ValueError):
             m.einsum(m.ones(3, 3), [0, 60])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.tensor([1, 2]).sum(dtype=m.int32),
+        lambda m: m.tensor([True, True]).sum(dtype=m.uint8),
+        lambda m: m.sum(m.tensor([[1, 2]]), 1, dtype=m.int16),
+        lambda m: m.tensor([100, 100], dtype=m.int8).sum(0, dtype=m.int8),
+        lambda m: m.tensor([3, 100], dtype=m.int8).prod(dtype=m.int8),
+        lambda m: m.tensor([100, 100], dtype=m.int8).cumsum(0, dtype=m.int8),
+        lambda m: m.cumsum(m.tensor([1, 2]), 0, dtype=m.float64),
+        lambda m: m.tensor([3, 100], dtype=m.int8).cumprod(0, dtype=m.int8),
+        lambda m: m.tensor([1, 2], dtype=m.int8).sum(),
+    ],
+    ids=range(9),
+)
+def test_reductions_keep_the_dtype_asked_for(fn):
+    _same(fn(torch), fn(pn))
