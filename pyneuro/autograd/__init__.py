@@ -27,6 +27,7 @@ that reach leaves into their `.grad`.
     api.py          torch.autograd's backward(), grad() with all its options, Variable
     anomaly_mode.py detect_anomaly / set_detect_anomaly: which backward produced NaN
     functional.py   jacobian, vjp, jvp (torch.autograd.functional)
+    forward_ad.py   dual tensors (torch.autograd.forward_ad), by the double-backward trick
 
 Arrows: these modules import pyneuro._tensor_base (the Tensor slots and the one
 constructor `_wrap`), _shapes, _errors and backends, never pyneuro.tensor; tensor.py
@@ -38,7 +39,7 @@ from __future__ import annotations
 from .._shapes import broadcast_shapes as _broadcast_shapes
 from .._shapes import normalize_dims as _normalize_dims
 from . import custom as _custom  # noqa: F401  (registers torch-style Functions with Function.apply)
-from . import functional
+from . import forward_ad, functional
 from .anomaly_mode import (
     detect_anomaly,
     is_anomaly_check_nan_enabled,
@@ -86,6 +87,7 @@ __all__ = [
     "backward",
     "Variable",
     "functional",
+    "forward_ad",
     "detect_anomaly",
     "set_detect_anomaly",
     "set_anomaly_enabled",
