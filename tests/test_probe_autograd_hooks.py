@@ -180,3 +180,17 @@ def test_saved_tensor_attributes_as_torch_tutorial_reads_them():
         return out
 
     assert run(pn) == run(torch)
+
+
+def test_backward_runs_hooks_with_grad_mode_off():
+    def run(lib):
+        x = lib.ones(2, requires_grad=True)
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        modes = []
+        x.register_hook(lambda g: modes.append(lib.is_grad_enabled()))
+        h = x * 3
+        h.register_hook(lambda g: (modes.append(lib.is_grad_enabled()), g * w)[1])
+        h.sum().backward()
+        return modes, x.grad.tolist(), x.grad.requires_grad, lib.is_grad_enabled()
+
+    assert run(pn) == run(torch) == ([False, False], [3.0, 6.0], False, True)

@@ -19,6 +19,7 @@ import numpy as _np
 from .._tensor_base import TensorBase, _wrap
 from . import hooks as _hooks
 from .function import _FREED_MESSAGE, SliceGrad, _Profiling
+from .grad_mode import no_grad
 
 # ----------------------------------------------------------------------------- the engine
 
@@ -122,8 +123,9 @@ def _array(g):
 
 def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
     """Backpropagate grad_array (same shape as tensor) from tensor into every leaf's .grad.
-    A backward that meets 0/0, x/0 or overflow gives NaN/inf without NumPy's RuntimeWarnings, as torch."""
-    with quiet_math():
+    A backward that meets 0/0, x/0 or overflow gives NaN/inf without NumPy's RuntimeWarnings, as torch;
+    it runs with grad mode off, as torch's (a tensor hook's arithmetic records no graph)."""
+    with quiet_math(), no_grad():
         _walk(tensor, grad_array, retain_graph)
 
 
