@@ -375,7 +375,7 @@ def nll_loss(
     x2, t2, out_shape = _class_targets(x, t, "nll_loss")
     w = _class_weight(weight, x, x2.shape[1], "nll_loss")
     loss = _weighted_class_loss(x2, t2, out_shape, w, ignore_index, reduction, 0.0, log_probs=True)
-    return _ag.named(loss, "NllLossBackward0")
+    return _ag.named(loss, "NllLossBackward0", reads=(x, t, weight))
 
 
 def _weight_for(losses: Tensor, weight) -> Tensor:
@@ -454,7 +454,8 @@ def smooth_l1_loss(
     d = (x - t).abs()
     if beta == 0:
         return _reduce(d, reduction)
-    return _reduce(where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+    loss = _reduce(where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+    return _ag.named(loss, "SmoothL1LossBackward0", reads=(x, t))
 
 
 def huber_loss(
@@ -468,7 +469,8 @@ def huber_loss(
         raise ArgumentError("huber_loss does not support non-positive values for delta.")
     d = (x - t).abs()
     losses = where(d <= delta, 0.5 * d * d, delta * (d - 0.5 * delta))
-    return _reduce(losses if weight is None else losses * _weight_for(losses, weight), reduction)
+    loss = _reduce(losses if weight is None else losses * _weight_for(losses, weight), reduction)
+    return _ag.named(loss, "HuberLossBackward0", reads=(x, t))
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -476,7 +478,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     if inplace:
         return _tensor(input, "input")._inplace_op(lambda a: leaky_relu(a, negative_slope))
     _need_float(_tensor(input, "input"), "leaky_relu")
-    return _ag.named(where(input > 0, input, input * negative_slope), "LeakyReluBackward0")
+    return _ag.named(where(input > 0, input, input * negative_slope), "LeakyReluBackward0", reads=(input,))
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -495,7 +497,9 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     _need_float(_tensor(input, "input"), "softplus")
     bx = input * beta
     return _ag.named(
-        where(bx > threshold, input, bx.clamp(max=threshold).exp().log1p() / beta), "SoftplusBackward0"
+        where(bx > threshold, input, bx.clamp(max=threshold).exp().log1p() / beta),
+        "SoftplusBackward0",
+        reads=(input,),
     )
 
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision
 from ._shapes import normalize_dims
+from .autograd import named
 from .creation import as_tensor
 from .functions import where
 from .random import _rng
@@ -82,7 +83,9 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
         raise RuntimeError("Bool inputs not supported for hardtanh")
     if x.dtype.kind in "iu":
         min_val, max_val = int(min_val), int(max_val)
-    return where(x <= min_val, min_val, where(x >= max_val, max_val, x))
+    return named(
+        where(x <= min_val, min_val, where(x >= max_val, max_val, x)), "HardtanhBackward0", reads=(x,)
+    )
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -104,7 +107,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return x._inplace_op(hardsigmoid)
     _need_float(x, "hardsigmoid")
-    return hardtanh(x + 3, 0.0, 6.0) / 6
+    return named(hardtanh(x + 3, 0.0, 6.0) / 6, "HardsigmoidBackward0", reads=(x,))
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -170,7 +173,7 @@ def logsigmoid(input: Tensor) -> Tensor:
     x = _tensor(input)
     _need_float(x, "log_sigmoid")
     neg_abs = where(x < 0, x, -x)
-    return where(x < 0, x, 0.0) - neg_abs.exp().log1p()
+    return named(where(x < 0, x, 0.0) - neg_abs.exp().log1p(), "LogSigmoidBackward0", reads=(x,))
 
 
 def tanhshrink(input: Tensor) -> Tensor:
@@ -189,14 +192,15 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         raise ArgumentError(
             f"lambda must be in range [0, {top:g}] for input dtype {x.dtype.torch_name}, but found {lambd:g}"
         )
-    return where((x >= -lambd) & (x <= lambd), 0.0, where(x > 0, x - lambd, x + lambd))
+    out = where((x >= -lambd) & (x <= lambd), 0.0, where(x > 0, x - lambd, x + lambd))
+    return named(out, "SoftshrinkBackward0", reads=(x,))
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, else 0 (gradient 0 on [-lambd, lambd], ends included)."""
     x = _tensor(input)
     _need_float(x, "hardshrink")
-    return where((x >= -lambd) & (x <= lambd), 0.0, x)
+    return named(where((x >= -lambd) & (x <= lambd), 0.0, x), "HardshrinkBackward0", reads=(x,))
 
 
 def _threshold(x: Tensor, threshold: float, value: float) -> Tensor:
@@ -204,7 +208,7 @@ def _threshold(x: Tensor, threshold: float, value: float) -> Tensor:
         _need_float(x, "threshold")
     if x.dtype.kind in "iu":
         threshold, value = int(threshold), int(value)
-    return where(x <= threshold, value, x)
+    return named(where(x <= threshold, value, x), "ThresholdBackward0", reads=(x,))
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
@@ -250,7 +254,8 @@ def rrelu(
         slope = as_tensor(slope.reshape(x.shape), device=x.device)
     else:
         slope = (lower + upper) / 2
-    return where(x > 0, x, x * slope)
+    name = "RreluWithNoiseBackward0" if training else "LeakyReluBackward0"
+    return named(where(x > 0, x, x * slope), name, reads=(x,))
 
 
 def rrelu_(
@@ -290,7 +295,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
             f"prelu: Type promoting not supported. Got {x.dtype.torch_name} and {weight.dtype.torch_name}"
         )
     w = weight.reshape(()) if n == 1 else weight.reshape((1, n) + (1,) * (x.ndim - 2))
-    return where(x > 0, x, w * x)
+    return named(where(x > 0, x, w * x), "PreluKernelBackward0", reads=(x, weight))
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:

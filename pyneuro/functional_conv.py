@@ -291,7 +291,9 @@ def adaptive_avg_pool2d(input, output_size) -> Tensor:
     if len(size) != 2:
         raise ArgumentError(f"adaptive_avg_pool2d: output_size must be 2, got {len(size)}")
     size = tuple(x.shape[2 + i] if s is None else s for i, s in enumerate(size))
-    y = _ag.AdaptiveAvgPool2d.apply(x, size)
+    y = _ag.named(
+        _ag.AdaptiveAvgPool2d.apply(x, size), "AdaptiveAvgPool2DBackward0", reads=(x,)
+    )  # torch saves x
     return y.squeeze(0) if unbatched else y
 
 
@@ -604,6 +606,9 @@ def pad(input, pad, mode: str = "constant", value=None):
             parts.append(_pad_block(x, d, hi, False, mode, value))
         if len(parts) > 1:
             x = _ag_cat(parts, d)
+    if mode in ("reflect", "replicate") and x is not input:  # torch's node saves the input
+        kind = "Reflection" if mode == "reflect" else "Replication"
+        x = _ag.named(x, f"{kind}Pad{len(pad) // 2}DBackward0", reads=(input,))
     return x
 
 

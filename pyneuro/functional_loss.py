@@ -90,7 +90,11 @@ def binary_cross_entropy_with_logits(
         losses = (1 - target) * z + log_weight * _f().softplus(-z)
     if weight is not None:
         losses = losses * weight
-    return _ag.named(_f()._reduce(losses, reduction), "BinaryCrossEntropyWithLogitsBackward0")
+    return _ag.named(
+        _f()._reduce(losses, reduction),
+        "BinaryCrossEntropyWithLogitsBackward0",
+        reads=(input, target, weight, pos_weight),
+    )
 
 
 def _bce_terms(p: Tensor, target: Tensor) -> Tensor:

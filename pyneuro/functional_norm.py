@@ -214,7 +214,10 @@ def instance_norm(
             eps,
             "Expected running_mean and running_var to be defined when use_input_stats is false",
         )
-    return _affine(out, weight, bias, _channel_view(input))
+    out = _affine(out, weight, bias, _channel_view(input))
+    return named(
+        out, "ViewBackward0", reads=(input, weight)
+    )  # torch: batch_norm on a view, which saves input
 
 
 def local_response_norm(

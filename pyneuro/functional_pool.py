@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from . import autograd as _ag
 from ._dtype import int64
 from ._errors import DTypeError, ShapeError
 from .creation import arange, as_tensor, zeros
@@ -82,6 +83,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
         raise ShapeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
     oh, ow = _output_pair(output_size, input, "adaptive_max_pool2d")
     values, idx = _adaptive_max(input, oh, ow)
+    values = _ag.named(values, "AdaptiveMaxPool2DBackward0", reads=(input,))  # torch's node saves the input
     return (values, idx) if return_indices else values
 
 
@@ -95,6 +97,7 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
         )
     values, idx = _adaptive_max(x.unsqueeze(-2), 1, int(o))
     values, idx = values.squeeze(-2), idx.squeeze(-2)
+    values = _ag.named(values, "SqueezeBackward1", reads=(x,))  # torch's node saves the input
     return (values, idx) if return_indices else values
 
 

@@ -265,3 +265,89 @@ HOSTILE_CASES = {
 @pytest.mark.parametrize("name", sorted(HOSTILE_CASES))
 def test_hostile_input_as_torch(name):
     check(HOSTILE_CASES[name], warns=name in ("lin_zero", "conv_zero_ch", "conv_k0"))
+
+
+# A tensor changed in place after an op whose torch node saves it: backward raises exactly where torch's does
+MUTATED_AFTER_USE = {
+    "gelu": "F.gelu(x2)",
+    "gelu_tanh": 'F.gelu(x2, approximate="tanh")',
+    "silu": "F.silu(x2)",
+    "softplus": "F.softplus(x2)",
+    "elu": "F.elu(x2)",
+    "selu": "F.selu(x2)",
+    "celu": "F.celu(x2)",
+    "mish": "F.mish(x2)",
+    "hardswish": "F.hardswish(x2)",
+    "hardsigmoid": "F.hardsigmoid(x2)",
+    "logsigmoid": "F.logsigmoid(x2)",
+    "leaky": "F.leaky_relu(x2, 0.1)",
+    "relu6": "F.relu6(x2)",
+    "hardtanh": "F.hardtanh(x2)",
+    "softsign": "F.softsign(x2)",
+    "tanhshrink": "F.tanhshrink(x2)",
+    "softshrink": "F.softshrink(x2)",
+    "hardshrink": "F.hardshrink(x2)",
+    "threshold": "F.threshold(x2, 0.1, 2.)",
+    "prelu": "F.prelu(x2, torch.tensor([0.2]))",
+    "rrelu_eval": "F.rrelu(x2)",
+    "softmax": "F.softmax(x2, -1)",
+    "log_softmax": "F.log_softmax(x2, -1)",
+    "softmin": "F.softmin(x2, -1)",
+    "glu": "F.glu(x2, -1)",
+    "normalize": "F.normalize(x2, dim=-1)",
+    "cos": "F.cosine_similarity(x2, x2 + 1, dim=-1)",
+    "pdist": "F.pairwise_distance(x2, x2 + 1)",
+    "mse": "F.mse_loss(x2, torch.ones(4, 6))",
+    "l1": "F.l1_loss(x2, torch.ones(4, 6))",
+    "smoothl1": "F.smooth_l1_loss(x2, torch.ones(4, 6))",
+    "huber": "F.huber_loss(x2, torch.ones(4, 6))",
+    "bcel": "F.binary_cross_entropy_with_logits(x2, torch.ones(4, 6))",
+    "bce": "F.binary_cross_entropy(x2.sigmoid(), torch.ones(4, 6))",
+    "kl": 'F.kl_div(x2, torch.ones(4, 6) / 6, reduction="batchmean")',
+    "nll": "F.nll_loss(x2, torch.tensor([0, 1, 2, 3]))",
+    "ce_ls": "F.cross_entropy(x2, torch.tensor([0, 1, 2, 3]), label_smoothing=0.1)",
+    "ce_prob": "F.cross_entropy(x2, torch.ones(4, 6) / 6)",
+    "maxpool1d": "F.max_pool1d(x2.unsqueeze(0), 2)",
+    "avgpool1d": "F.avg_pool1d(x2.unsqueeze(0), 2)",
+    "adaptive_avg": "F.adaptive_avg_pool1d(x2.unsqueeze(0), 2)",
+    "adaptive_max": "F.adaptive_max_pool1d(x2.unsqueeze(0), 2)",
+    "lppool": "F.lp_pool1d(x2.unsqueeze(0), 2, 2)",
+    "interp": 'F.interpolate(x2.unsqueeze(0), scale_factor=2, mode="linear")',
+    "pad_reflect": 'F.pad(x2.unsqueeze(0), (1, 1), mode="reflect")',
+    "linear": "F.linear(x2, torch.ones(3, 6))",
+    "dropout_eval": "F.dropout(x2, training=False)",
+    "embedding_w": "F.embedding(torch.tensor([0, 1]), x2)",
+    "sdpa": "F.scaled_dot_product_attention(x2.unsqueeze(0), x2.unsqueeze(0), x2.unsqueeze(0))",
+    "unfold": "F.unfold(x2.reshape(1, 1, 4, 6), 2)",
+    "pixel_shuffle": "F.pixel_shuffle(x2.reshape(1, 4, 2, 3), 2)",
+    "rms_norm": "F.rms_norm(x2, (6,))",
+    "instance": "F.instance_norm(x2.unsqueeze(0))",
+    "lrn": "F.local_response_norm(x2.unsqueeze(0), 2)",
+    "conv1d": "F.conv1d(x2.unsqueeze(0), torch.ones(2, 4, 3))",
+    "one_minus": "F.margin_ranking_loss(x2, x2 * 2, torch.ones(4, 6))",
+    "aavg1": "F.adaptive_avg_pool1d(x2.unsqueeze(0), 2)",
+    "amax1": "F.adaptive_max_pool1d(x2.unsqueeze(0), 2)",
+    "aavg2": "F.adaptive_avg_pool2d(x2.reshape(1,4,2,3), 2)",
+    "amax2": "F.adaptive_max_pool2d(x2.reshape(1,4,2,3), 1)",
+    "refl2": 'F.pad(x2.reshape(1,4,2,3), (1,1,1,1), mode="reflect")',
+    "repl1": 'F.pad(x2.unsqueeze(0), (1,1), mode="replicate")',
+    "circ": 'F.pad(x2.unsqueeze(0), (1,1), mode="circular")',
+    "inst2": "F.instance_norm(x2.reshape(1,4,2,3))",
+    "const_pad": "F.pad(x2, (1,1))",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MUTATED_AFTER_USE))
+def test_input_changed_in_place_after_use_as_torch(name):
+    check(
+        f"x = rnd(4, 6).requires_grad_(); x2 = x * 1; y = {MUTATED_AFTER_USE[name]}\n"
+        "s = (y.float() * y.float()).sum() if y.dtype.is_floating_point else y.sum()\n"
+        "x2.add_(0.5); s.backward(); out = x.grad"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(MUTATED_AFTER_USE))
+def test_values_and_gradients_of_the_same_ops(name):
+    check(
+        f"x = rnd(4, 6).requires_grad_(); x2 = x * 1; y = {MUTATED_AFTER_USE[name]}; (y * y).sum().backward(); out = [y, x.grad]"
+    )
