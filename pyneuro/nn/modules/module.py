@@ -13,7 +13,7 @@ from collections import OrderedDict
 from ..._handles import RemovableHandle
 from ..._tensor_base import _fill
 from ...autograd import no_grad
-from ...creation import zeros
+from ...creation import empty_like, zeros
 from ...tensor import Tensor
 from ...torch_runtime import typename
 from . import backward_hooks as _backward_hooks
@@ -523,6 +523,18 @@ class Module(StateDictMixin):
     def type(self, dst_type):
         """Cast every parameter and buffer to dst_type (a dtype or a type string)."""
         return self._apply(lambda t: t.type(dst_type))
+
+    def to_empty(self, *, device=None, recurse: bool = True):
+        """Replace every parameter and buffer by an uninitialised one of its shape on device (returns self)."""
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
+
+    def share_memory(self):
+        """Move parameters and buffers to shared memory (Tensor.share_memory_); returns self."""
+        return self._apply(lambda t: t.share_memory_())
+
+    def compile(self, *args, **kwargs) -> None:
+        """torch compiles the module's __call__ in place; pyneuro runs it as written (torch.compile's
+        answer here too), so this only accepts torch's arguments."""
 
     def _get_name(self) -> str:
         return type(self).__name__
