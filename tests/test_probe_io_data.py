@@ -333,3 +333,33 @@ def test_pin_memory_without_an_accelerator_warns_as_torch():
         with pytest.warns(UserWarning, match="pin_memory"):
             batches = list(loader)
         assert len(batches) == 2
+
+
+def test_loaders_with_workers_in_several_threads():
+    import threading
+
+    data = pn.utils.data
+
+    class Tagged(data.IterableDataset):
+        def __init__(self, tag):
+            self.tag = tag
+
+        def __iter__(self):
+            for i in range(20):
+                info = data.get_worker_info()
+                yield (self.tag, info.id, info.dataset.tag == self.tag, i)
+
+    def read(tag, out):
+        out[tag] = list(data.DataLoader(Tagged(tag), batch_size=None, num_workers=2))
+
+    results = {}
+    threads = [threading.Thread(target=read, args=(tag, results)) for tag in ("a", "b", "c")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for tag in ("a", "b", "c"):
+        rows = results[tag]
+        assert len(rows) == 40 and all(r[0] == tag and r[2] for r in rows)
+        assert [r[1] for r in rows[:4]] == [0, 1, 0, 1]  # round-robin within each loader
+    assert data.get_worker_info() is None

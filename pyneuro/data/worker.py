@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import random
+import threading
 
 import numpy as np
 
@@ -34,7 +35,8 @@ from .. import random as _random
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
-_current = None  # the WorkerInfo of the worker whose code is running, None in the main process
+_local = threading.local()  # .info: the WorkerInfo of the worker running in this thread
+_lock = threading.RLock()  # one emulated worker at a time: the random streams it swaps are global
 
 
 class WorkerInfo:
@@ -58,14 +60,20 @@ class WorkerInfo:
 def get_worker_info():
     """The current worker's WorkerInfo while a DataLoader worker runs dataset code, else None
     (in the main process, and always with num_workers=0), as torch.utils.data.get_worker_info."""
-    return _current
+    return getattr(_local, "info", None)
 
 
 @contextlib.contextmanager
 def _as_worker(info: WorkerInfo, base_seed: int):
     """Run a block as worker `info`: get_worker_info() answers it and the random streams are
-    the worker's own (seeded as torch seeds them on first entry); the main process's come back after."""
-    global _current
+    the worker's own (seeded as torch seeds them on first entry); the main process's come back after.
+    Workers of loaders iterated in several threads take turns (a draw another thread makes
+    meanwhile comes from the worker's streams: they are the process's global ones)."""
+    with _lock:
+        yield from _run_as_worker(info, base_seed)
+
+
+def _run_as_worker(info: WorkerInfo, base_seed: int):
     main = _streams()
     if info._streams is None:
         _set_streams(((info.seed, None), None, None))  # pyneuro's stream built from the seed on first draw
@@ -73,11 +81,11 @@ def _as_worker(info: WorkerInfo, base_seed: int):
         np.random.seed(_generate_state(base_seed, info.id))
     else:
         _set_streams(info._streams)
-    previous, _current = _current, info
+    previous, _local.info = getattr(_local, "info", None), info
     try:
         yield
     finally:
-        _current = previous
+        _local.info = previous
         object.__setattr__(info, "_streams", _streams())
         _set_streams(main)
 
