@@ -285,6 +285,12 @@ PARAMETRIZE_CASES = {
     "parametrize_cached_and_optim": 'import torch.nn.utils.parametrize as P\nclass Sq(nn.Module):\n    def forward(self, X): return X * X\nm = det(nn.Linear(2, 2)); P.register_parametrization(m, "weight", Sq())\nopt = torch.optim.SGD(m.parameters(), lr=0.1)\nfor _ in range(3):\n    opt.zero_grad(); m(rnd(4, 2)).sum().backward(); opt.step()\nwith P.cached():\n    a = m.weight; b = m.weight\nout = [m.weight, a is b, len(list(m.parameters()))]',
     "parametrize_buffer": 'import torch.nn.utils.parametrize as P\nm = nn.BatchNorm1d(2); P.register_parametrization(m, "running_var", nn.Softplus())\nout = [list(m.state_dict()), m.running_var, [n for n, _ in m.named_buffers()]]',
     "parametrize_deepcopy": "import copy\nm = nn.utils.parametrizations.weight_norm(det(nn.Linear(3, 2)))\nm2 = copy.deepcopy(m); out = [repr(m2), m2.weight]",
+    "spectral_norm_linear": "torch.manual_seed(0)\nm = nn.utils.parametrizations.spectral_norm(nn.Linear(4, 3))\nx = torch.randn(2, 4); y = m(x); y.sum().backward()\nout = [repr(m), list(m.state_dict()), m.parametrizations.weight[0]._u, m.weight, y, m.parametrizations.weight.original.grad]\nm.eval(); out += [m(x), m.parametrizations.weight[0]._v]",
+    "spectral_norm_conv": "torch.manual_seed(0)\nm = nn.utils.parametrizations.spectral_norm(nn.Conv2d(2, 3, 3), n_power_iterations=2)\nout = [m(torch.randn(1, 2, 5, 5)), m.parametrizations.weight[0]._u]",
+    "spectral_norm_conv_transpose": "torch.manual_seed(0)\nm = nn.utils.parametrizations.spectral_norm(nn.ConvTranspose2d(2, 3, 3))\nout = [m(torch.randn(1, 2, 5, 5)), m.parametrizations.weight[0]._u.shape, m.parametrizations.weight[0].dim]",
+    "spectral_norm_missing": "nn.utils.parametrizations.spectral_norm(nn.Linear(2, 2), name='foo')",
+    "spectral_norm_no_iterations": "nn.utils.parametrizations.spectral_norm(nn.Linear(2, 2), n_power_iterations=0)",
+    "spectral_norm_vector": "torch.manual_seed(0)\nm = nn.utils.parametrizations.spectral_norm(nn.BatchNorm1d(3).train(), name='weight'); out = m.weight",
 }
 
 
