@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 
 from . import functions_scan as _scan
-from ._dtype import _dtype, int8, int16, uint8
+from ._dtype import DType, _dtype, int8, int16, uint8
 from ._shapes import numpy_keywords
 from ._tensor_base import TensorBase, _backend
 from .creation import tensor
@@ -117,6 +117,8 @@ class CompatMethods:
             return where + _TYPE_NAMES.get(self._data.dtype.name, self._data.dtype.name)
         if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _FROM_TYPE_NAME:
             dtype = _FROM_TYPE_NAME[dtype.rsplit(".", 1)[-1]]
+        elif isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), DType):
+            dtype = dtype.dtype  # a legacy class: t.type(torch.DoubleTensor)
         return self._cast(_dtype(dtype))
 
     def roll(self, shifts, dims=None):

@@ -11,7 +11,7 @@ import builtins
 
 import numpy as np
 
-from ._dtype import _PY_BOOL, _PY_INT
+from ._dtype import _PY_BOOL, _PY_INT, _dtype, torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import broadcast_shapes, normalize_dims
 from ._shapes import shape_arg as _shape_arg
@@ -37,13 +37,11 @@ class ShapeMethods:
             self, shape=_shape_arg(shape)
         )  # a new view even of the same shape, as torch's
 
-    def view(self, *shape):
-        if (
-            len(shape) == 1
-            and not isinstance(shape[0], (tuple, list, _PY_INT))
-            and not isinstance(shape[0], np.integer)
-        ):
-            return self.to(shape[0])  # view(dtype) is not a reinterpretation here; convert instead
+    def view(self, *shape, dtype=None):
+        if dtype is None and len(shape) == 1 and not isinstance(shape[0], (tuple, list, _PY_INT, np.integer)):
+            dtype = shape[0]
+        if dtype is not None:
+            return self._view_bits(_dtype(dtype))
         out = self.reshape(*shape)
         if (
             out is not self
@@ -57,6 +55,23 @@ class ShapeMethods:
                 f"not contiguous, e.g. after .T or .permute); use .reshape({', '.join(map(str, _shape_arg(shape)))}) instead"
             )
         return out
+
+    def _view_bits(self, dtype):
+        """view(dtype): the same memory read as another dtype (no conversion, no gradient), as
+        torch; with a different element size the last dimension shrinks or grows."""
+        a, names = self._data, f"{torch_name(self._data.dtype)} as {torch_name(dtype)}"
+        if dtype.itemsize != a.itemsize:
+            ratio = builtins.max(dtype.itemsize, a.itemsize) // builtins.min(dtype.itemsize, a.itemsize)
+            if a.ndim == 0:
+                raise RuntimeError(f"self.dim() cannot be 0 to view {names} (different element sizes)")
+            if a.shape[-1] != 1 and a.strides[-1] != a.itemsize:
+                raise RuntimeError(f"self.stride(-1) must be 1 to view {names} (different element sizes)")
+            if dtype.itemsize > a.itemsize and a.shape[-1] % ratio:
+                raise RuntimeError(
+                    f"self.size(-1) must be divisible by {ratio} to view {names} (different element sizes), "
+                    f"but got {a.shape[-1]}"
+                )
+        return _wrap(a.view(dtype), self.device)
 
     def view_as(self, other):
         return self.reshape(other.shape)

@@ -60,3 +60,23 @@ def test_legacy_constructor_of_a_tensor_shares_its_memory():
         assert t.tolist() == [5, 2] and u.dtype == m.int64
     with pytest.raises(RuntimeError):
         pn.Tensor(-1)
+
+
+def test_view_dtype_reinterprets_the_bits():
+    results = []
+    for m in (torch, pn):
+        x = m.tensor([1.0, 2.0])
+        v = x.view(m.int32)
+        v[0] = 0  # the same memory
+        results.append(
+            [x.numpy(), x.view(dtype=m.int32).numpy(), x.view(m.float16).numpy(), x.view(m.uint8).numpy()]
+        )
+        assert x.double().type(m.FloatTensor).dtype == m.float32
+        with pytest.raises(RuntimeError):
+            m.tensor([1.0, 2.0, 3.0]).view(m.float64)
+        with pytest.raises(RuntimeError):
+            m.zeros(2, 3).t().view(m.float16)
+        with pytest.raises(RuntimeError):
+            m.tensor(1.0).view(m.float16)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(b, a)
