@@ -196,6 +196,28 @@ class TorchStream:
                 perm[i], perm[j] = perm[j], perm[i]
         return np.asarray(perm, dtype=np.int64)
 
+    # ------------------------------------------------------------------ multinomial
+    def multinomial_draw(self, probs: np.ndarray, num_samples: int, replacement: bool) -> np.ndarray:
+        """torch.multinomial on (rows, K) weights (checked by the caller) -> (rows, num_samples).
+
+        One draw, or none repeated: the exponential race. q = probs / Exponential(1) (one
+        exponential_ draw per weight, in the weights' dtype); the sample is the argmax of q, or
+        the indices of its num_samples largest values. Several draws with replacement: per row,
+        the cumulative weights (divided by their sum, the last set to 1) and, per draw, the
+        first category whose cumulative weight reaches a float64 uniform."""
+        rows, k = probs.shape
+        if not replacement or num_samples == 1:
+            q = probs / self.exponential_fill(probs.shape).astype(probs.dtype)
+            return np.argsort(-q, axis=1, kind="stable")[:, :num_samples].astype(np.int64)
+        out = np.empty((rows, num_samples), np.int64)
+        for r in range(rows):
+            cum = np.cumsum(probs[r])
+            if cum[-1] > 0:
+                cum /= cum[-1]
+            cum[-1] = 1
+            out[r] = np.searchsorted(cum, self._unit(num_samples, np.float64), side="left")
+        return out
+
     # ------------------------------------------------------------------ bernoulli
     def bernoulli(self, p, shape=None) -> np.ndarray:
         """A bool mask: uniform < p. A Python float p (or a float64 array) compares a float64

@@ -18,7 +18,7 @@ from ._dtype import public as _public_dtype
 from ._errors import DTypeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _wrap
-from .creation import arange, randn, tensor
+from .creation import arange, empty, randn, tensor
 from .random import _rng
 
 if TYPE_CHECKING:  # annotations only
@@ -389,7 +389,9 @@ def normal(
     if not tensors:
         if size is None:
             raise TypeError("normal() with float mean and std needs size=")
-        out = randn(size, generator=generator, dtype=dtype, device=device) * std + mean
+        out = empty(size, dtype=dtype, device=device).normal_(
+            mean, std, generator=generator
+        )  # torch's rounding
         if requires_grad:
             out.requires_grad = True
         return out
@@ -491,7 +493,8 @@ def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor
     """Draw class indices with probability proportional to the (non-negative) weights in each row.
 
     Like torch.multinomial: 1-D weights give [num_samples], 2-D [rows, num_samples]; without
-    replacement no index repeats within a row. The stream differs from torch's for one seed.
+    replacement no index repeats within a row. torch's recipe (_torch_stream.TorchStream.multinomial_draw),
+    so a seed gives torch's draws.
     """
     if input.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
@@ -503,11 +506,10 @@ def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     if not replacement and num_samples > (rows > 0).sum(axis=1).min():
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    rng = _rng(generator)
-    out = np.stack(
-        [rng.choice(rows.shape[1], size=num_samples, replace=replacement, p=r / r.sum()) for r in rows]
-    )
-    out = out.astype(np.int64).reshape(w.shape[:-1] + (num_samples,))
+    native = input.detach().cpu().numpy()  # the recipe computes in the weights' own dtype
+    native = native if native.dtype.kind == "f" else native.astype(np.float32)
+    out = _rng(generator).multinomial_draw(native.reshape(rows.shape), int(num_samples), bool(replacement))
+    out = out.reshape(w.shape[:-1] + (num_samples,))
     return tensor(out).to(input.device)
 
 

@@ -166,7 +166,33 @@ DISTRIBUTIONS = {
     "Bernoulli": lambda m: m.distributions.Bernoulli(probs=m.tensor([0.2, 0.7])).sample((10,)),
     "Bernoulli logits": lambda m: m.distributions.Bernoulli(logits=m.tensor([0.2, -0.7])).sample((10,)),
     "MultivariateNormal": lambda m: m.distributions.MultivariateNormal(m.zeros(2), m.eye(2)).sample((10,)),
+    "Categorical": lambda m: m.distributions.Categorical(
+        probs=m.tensor([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]])
+    ).sample((9,)),
+    "Categorical one": lambda m: m.distributions.Categorical(logits=m.tensor([0.2, 0.5, 0.3])).sample(),
+    "OneHotCategorical": lambda m: m.distributions.OneHotCategorical(probs=m.tensor([0.2, 0.5, 0.3])).sample(
+        (6,)
+    ),
+    "Multinomial": lambda m: m.distributions.Multinomial(
+        5, probs=m.tensor([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]])
+    ).sample((2,)),
 }
+
+MULTINOMIAL = {
+    "with replacement": lambda m: m.multinomial(m.tensor([0.1, 0.2, 0.3, 0.4]), 10, replacement=True),
+    "one draw per row": lambda m: m.multinomial(m.tensor([[0.1, 0.2, 0.3, 0.4], [1.0, 1, 1, 1]]), 1),
+    "without replacement": lambda m: m.multinomial(m.tensor([1.0, 1.0, 1.0, 0.0]), 3),
+    "float64 rows": lambda m: m.multinomial(m.rand(3, 50, dtype=m.float64), 20),
+    "normal floats": lambda m: m.normal(2.0, 3.0, size=(20,)),
+    "normal tensors": lambda m: m.normal(m.zeros(20), m.ones(20) * 2),
+}
+
+
+@pytest.mark.parametrize("name", list(MULTINOMIAL))
+def test_multinomial_and_normal_are_torchs(name):
+    pn.manual_seed(0)
+    torch.manual_seed(0)
+    _same(MULTINOMIAL[name](pn), MULTINOMIAL[name](torch))
 
 
 @pytest.mark.parametrize("name", list(DISTRIBUTIONS))

@@ -198,18 +198,16 @@ class Categorical(Distribution):
         return self.probs.argmax(-1)
 
     def sample(self, sample_shape=()):
-        """Inverse-CDF draws: the class whose cumulative probability interval holds a uniform u."""
+        """torch's draws: multinomial with replacement over the rows of probs, one column per
+        sample (so a seed gives torch's samples)."""
         shape = tuple(self._extended_shape(sample_shape))
-        cum = np.cumsum(_host(self.probs).reshape(-1, self._num_events), axis=-1)  # (rows, K)
         n = int(np.prod(shape[: len(shape) - len(self._batch_shape)], dtype=np.int64))
+        probs = self.probs.detach().cpu().numpy().reshape(-1, self._num_events)
 
         def draw(rng, _):
-            u = rng.random((n, cum.shape[0], 1)) * cum[:, -1:]
-            idx = (cum[None] <= u).sum(-1)  # how many intervals lie wholly below u
-            return np.minimum(idx, self._num_events - 1).reshape(shape)
+            return rng.multinomial_draw(probs, n, True).T.reshape(shape)
 
-        out = _draw(self.probs, shape, draw)
-        return out.long()
+        return _draw(self.probs, shape, draw).long()
 
     def log_prob(self, value):
         if self._validate_args:
@@ -551,10 +549,12 @@ class Multinomial(Distribution):
         return self.total_count * self.probs * (1 - self.probs)
 
     def sample(self, sample_shape=()):
-        shape = tuple(self._extended_shape(sample_shape))
-        p = _host(self.probs)
-        p = np.broadcast_to(p / p.sum(-1, keepdims=True), shape)
-        return _draw(self.probs, shape, lambda rng, s: rng.multinomial(self.total_count, p))
+        """torch's draws: total_count categorical samples, counted per category."""
+        sample_shape = tuple(sample_shape)
+        idx = self._categorical.sample((int(self.total_count),) + sample_shape)  # (count, *sample, *batch)
+        idx = idx.permute(*range(1, idx.ndim), 0)
+        counts = creation.zeros(self._extended_shape(sample_shape), dtype=idx.dtype, device=idx.device)
+        return counts.scatter_add_(-1, idx, creation.ones_like(idx)).to(self.probs.dtype)
 
     def entropy(self):
         n = float(self.total_count)
