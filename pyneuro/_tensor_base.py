@@ -619,8 +619,9 @@ class TensorBase:
     def equal(self, other) -> bool:
         return self.shape == other.shape and _PY_BOOL((self._data == other._data).all())
 
-    def allclose(self, other, rtol=1e-05, atol=1e-08) -> bool:
-        return _PY_BOOL(_backend(self.device).xp.allclose(self._data, other._data, rtol=rtol, atol=atol))
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        xp = _backend(self.device).xp
+        return _PY_BOOL(xp.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     # ------------------------------------------------------------------ arg-reductions (no grad)
     def argmax(self, dim=None, keepdim=False):

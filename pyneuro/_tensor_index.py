@@ -665,7 +665,12 @@ class IndexMethods:
         return_inverse, where each element (slice) of self went; with return_counts, how often each occurs."""
         xp = _backend(self.device).xp
         axis = None if dim is None else normalize_dims(dim, self.ndim)[0]
-        values, inverse, counts = xp.unique(self._data, return_inverse=True, return_counts=True, axis=axis)
+        kw = (
+            {"equal_nan": False} if axis is None and self._data.dtype.kind == "f" else {}
+        )  # torch: NaN != NaN
+        values, inverse, counts = xp.unique(
+            self._data, return_inverse=True, return_counts=True, axis=axis, **kw
+        )
         inverse = inverse.reshape(self.shape if axis is None else (-1,)).astype(np.int64)
         out = [_wrap(values, self.device)]
         if return_inverse:

@@ -420,8 +420,8 @@ def transpose(input, dim0, dim1) -> Tensor:
     return input.transpose(dim0, dim1)
 
 
-def allclose(a, b, rtol=1e-05, atol=1e-08) -> bool:
-    return a.allclose(b, rtol, atol)
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return input.allclose(other, rtol, atol, equal_nan)
 
 
 def equal(a, b) -> bool:

@@ -202,3 +202,15 @@ def test_einsum_sublist_label_out_of_range():
 )
 def test_reductions_keep_the_dtype_asked_for(fn):
     _same(fn(torch), fn(pn))
+
+
+def test_unique_keeps_every_nan_and_allclose_takes_equal_nan():
+    results = []
+    for m in (torch, pn):
+        x = m.tensor([3.0, float("nan"), 1.0, float("nan"), 3.0])
+        values, inverse, counts = m.unique(x, return_inverse=True, return_counts=True)
+        assert m.allclose(x, x, equal_nan=True) and not m.allclose(x, x)
+        assert x.allclose(x, equal_nan=True)
+        results.append([values.numpy(), inverse.numpy(), counts.numpy()])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(b, a)
