@@ -322,6 +322,7 @@ MORE_MODULE_CASES = {
     "load_sd_int_into_float": "m = nn.Linear(2, 2); m.load_state_dict({'weight': torch.ones(2, 2, dtype=torch.long), 'bias': torch.zeros(2, dtype=torch.long)}); out = m.weight",
     "zero_grad_false_graph": "m = nn.Linear(2, 2); x = torch.ones(1, 2)\ng, = torch.autograd.grad(m(x).sum(), m.weight, create_graph=True); m.weight.grad = g\nm.zero_grad(set_to_none=False); out = [m.weight.grad, m.weight.grad.requires_grad, m.weight.grad.grad_fn is None]",
     "global_hooks_run_first": "from torch.nn.modules.module import register_module_forward_pre_hook, register_module_forward_hook\nh = register_module_forward_pre_hook(lambda mod, a: (a[0] * 2,))\nh2 = register_module_forward_hook(lambda mod, a, o: o + 1)\nm = nn.Identity(); m.register_forward_hook(lambda mod, a, o: o * 10)\ny = m(torch.ones(1)); h.remove(); h2.remove(); out = [y, m(torch.ones(1))]",
+    "data_parallel_wraps": "m = nn.DataParallel(det(nn.Linear(2, 3)))\nout = [repr(m), list(m.state_dict()), m.device_ids, m(torch.ones(1, 2)), type(m.module).__name__]",
 }
 
 

@@ -103,6 +103,7 @@ from .modules.loss_more import *  # noqa: F403 - KLDivLoss, TripletMarginLoss, .
 from .modules.loss_more import __all__ as _LOSSES_MORE
 from .modules.padding import *  # noqa: F403 - ZeroPad2d, ReflectionPad1d, ... (its __all__)
 from .modules.padding import __all__ as _PADDING
+from .modules.parallel import DataParallel
 from .modules.pooling import *  # noqa: F403 - AdaptiveMaxPool2d, MaxUnpool2d, LPPool2d, ... (its __all__)
 from .modules.pooling import __all__ as _POOLING
 from .modules.upsampling import *  # noqa: F403 - Upsample, PixelShuffle, Fold, ... (its __all__)
@@ -198,6 +199,7 @@ __all__ = [
     "TransformerEncoderLayer",
     "TransformerDecoder",
     "TransformerDecoderLayer",
+    "DataParallel",
     *_PADDING,
     *_UPSAMPLING,
     *_POOLING,
