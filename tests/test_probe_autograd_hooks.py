@@ -194,3 +194,48 @@ def test_backward_runs_hooks_with_grad_mode_off():
         return modes, x.grad.tolist(), x.grad.requires_grad, lib.is_grad_enabled()
 
     assert run(pn) == run(torch) == ([False, False], [3.0, 6.0], False, True)
+
+
+def _graph(fn, depth=0):
+    if fn is None:
+        return None
+    return type(fn).__name__, [_graph(n, depth + 1) for n, _ in fn.next_functions] if depth < 3 else []
+
+
+GRAPHS = {
+    "mul_number": lambda lib, x, w: x * 2,
+    "rmul_number": lambda lib, x, w: 2 * x,
+    "add_number": lambda lib, x, w: x + 1,
+    "sub_number": lambda lib, x, w: x - 1,
+    "rsub_number": lambda lib, x, w: (1 - x).grad_fn.next_functions[0][0] and x * 1,
+    "div_number": lambda lib, x, w: x / 2,
+    "mul_constant_tensor": lambda lib, x, w: x * lib.ones(3),
+    "embedding": lambda lib, x, w: lib.nn.functional.embedding(lib.tensor([0, 1]), w.reshape(3, 1)),
+    "mse_relu": lambda lib, x, w: lib.nn.functional.mse_loss(lib.relu(x), w),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_recursive_next_functions_walk_matches_torch(name):
+    def run(lib):
+        x = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        return _graph(GRAPHS[name](lib, x, w).grad_fn)
+
+    assert run(pn) == run(torch)
+
+
+def test_rsub_has_one_edge():
+    assert len((1 - pn.ones(2, requires_grad=True)).grad_fn.next_functions) == 1
+    assert len((1 - torch.ones(2, requires_grad=True)).grad_fn.next_functions) == 1
+
+
+def test_linear_lists_the_bias_edge_first_as_addmm():
+    def run(lib):
+        x = lib.tensor([[0.5, -1.0, 2.0]], requires_grad=True)
+        w = lib.ones(2, 3, requires_grad=True)
+        b = lib.zeros(2, requires_grad=True)
+        edges = lib.nn.functional.linear(x, w, b).grad_fn.next_functions
+        return edges[0][0].variable is b, edges[1][0].variable is x, len(edges)
+
+    assert run(pn) == run(torch) == (True, True, 3)

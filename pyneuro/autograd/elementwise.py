@@ -16,6 +16,7 @@ class Add(Function):
     """out = a + b (broadcasting). d/da = 1, d/db = 1, summed back over broadcast axes."""
 
     __slots__ = ()
+    number_edge = "any"
     saves_tensors = False
 
     def forward(self, a, b):
@@ -33,6 +34,7 @@ class Sub(Function):
     """out = a - b. d/da = 1, d/db = -1."""
 
     __slots__ = ()
+    number_edge = "second"
     saves_tensors = False
 
     def forward(self, a, b):
@@ -50,6 +52,7 @@ class Mul(Function):
     """out = a * b. d/da = b, d/db = a."""
 
     __slots__ = ()
+    number_edge = "any"
     saved_for = ((1,), (0,))  # a is read for b's gradient, b for a's
 
     def forward(self, a, b):
@@ -69,6 +72,7 @@ class Div(Function):
     overflow or underflow in float32 where the gradient itself is finite)."""
 
     __slots__ = ()
+    number_edge = "any"
     saved_for = ((1,), (0, 1))
 
     def forward(self, a, b):

@@ -83,6 +83,12 @@ class Function:
     saved_for = None
     saves_output = False
     is_view = False  # the output may share the first input's memory (view_step says whether it does)
+    # How next_functions shows the graph's edges as torch does: index_inputs are integer inputs torch
+    # does not differentiate (no edge: a loss's targets, embedding's indices); number_edge: torch
+    # wraps a Python number operand of + - * / into a tensor, an edge shown as (None, 0) ("any"
+    # position; "second": only x - 2, as 2 - x is torch's rsub, of one edge)
+    index_inputs = ()
+    number_edge = None
 
     # A subclass written as in torch (static forward(ctx, ...) / backward(ctx, ...), or
     # forward(...) with setup_context): Function.apply hands it to custom.py.
@@ -279,12 +285,17 @@ class Function:
     @property
     def next_functions(self):
         out = []
-        edges = zip(getattr(self, "inputs", ()), getattr(self, "needs", ()), getattr(self, "nexts", ()))
-        for a, need, nxt in edges:
+        inputs = getattr(self, "inputs", ())
+        edges = zip(inputs, getattr(self, "needs", ()), getattr(self, "nexts", ()))
+        for i, (a, need, nxt) in enumerate(edges):
             if need:
                 out.append((nxt.torch_node() if nxt is not None else AccumulateGrad(a), 0))
-            elif isinstance(a, TensorBase):
+            elif isinstance(a, TensorBase) and i not in self.index_inputs:
                 out.append((None, 0))
+        edge = self.number_edge
+        if edge and len(inputs) == 2 and not all(isinstance(a, TensorBase) for a in inputs):
+            if edge == "any" or isinstance(inputs[0], TensorBase):
+                out.append((None, 0))  # the number, after the tensor, as torch lists them
         return tuple(out)
 
 
@@ -298,6 +309,8 @@ def once_differentiable(fn):
 
 class AccumulateGrad:
     """What PyTorch shows for a leaf in `next_functions`: adds incoming grads into `.grad`."""
+
+    next_functions = ()  # a leaf: where a recursive walk of the graph stops, as in torch
 
     def __init__(self, variable):
         self.variable = variable

@@ -134,6 +134,12 @@ class Linear(Function):
     __slots__ = ()
     saved_for = ((1,), (0,), ())  # x is read for W's gradient, W for x's
 
+    @property
+    def next_functions(self):
+        """torch's addmm(bias, input, weight.t()) lists the bias's edge first."""
+        edges = Function.next_functions.fget(self)
+        return edges[2:] + edges[:2] if len(edges) == 3 else edges
+
     def forward(self, x, w, b=None):
         bk = self.kernels(x)
         in_features = w.shape[1] if w.ndim == 2 else None
@@ -267,6 +273,7 @@ class CrossEntropy(Function):
 
     __slots__ = ()
     saved_for = ((0,), (0,))  # the logits and the targets
+    index_inputs = (1,)
 
     def forward(self, logits, targets, reduction="mean"):
         bk = self.kernels(logits)
@@ -323,6 +330,7 @@ class EmbeddingLookup(Function):
 
     __slots__ = ()
     saved_for = ((), (0,))  # the indices
+    index_inputs = (1,)
 
     def forward(self, weight, indices, padding_idx=None):
         self.saved = (weight.shape, indices, padding_idx)
