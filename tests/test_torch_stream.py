@@ -226,3 +226,17 @@ def test_float64_uniform_rounds_as_one_fma():
             pn.empty(5000, dtype=pn.float64).uniform_(lo, hi),
             torch.empty(5000, dtype=torch.float64).uniform_(lo, hi),
         )
+
+
+@pytest.mark.parametrize("replacement", [True, False])
+def test_samplers_draw_torchs_indices(replacement):
+    data = pn.utils.data, torch.utils.data
+    weights = [0.1, 0.9, 0.4, 0.0, 2.0, 1.0]
+    pn.manual_seed(0)
+    torch.manual_seed(0)
+    a, b = (list(d.WeightedRandomSampler(weights, 4, replacement=replacement)) for d in data)
+    assert a == b
+    a, b = (list(d.SubsetRandomSampler([5, 6, 7, 8])) for d in data)
+    assert a == b
+    a, b = (list(d.RandomSampler(range(10), replacement=replacement, num_samples=25)) for d in data)
+    assert a == b

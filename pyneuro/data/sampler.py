@@ -136,8 +136,8 @@ class WeightedRandomSampler(Sampler):
     weights[i] / sum(weights) (as torch.utils.data.WeightedRandomSampler). With
     replacement=False no index repeats: each draw picks among the indices not drawn yet, in
     proportion to their weights (zero-weight indices come only once the others are used up).
-    Draws come from `generator` (pyneuro's default generator when None); for one seed the
-    stream differs from torch's."""
+    Draws come from `generator` (pyneuro's default generator when None) by torch.multinomial's
+    recipe, so a seed gives torch's indices."""
 
     def __init__(self, weights, num_samples: int, replacement: bool = True, generator=None):
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
@@ -177,15 +177,10 @@ class WeightedRandomSampler(Sampler):
             raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
         if w.sum() <= 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        rng = _rng(self.generator)
-        if self.replacement:
-            return rng.choice(w.size, size=n, replace=True, p=w / w.sum()).astype(np.int64)
-        # Without replacement: the n largest keys w / E, E ~ Exp(1) (Efraimidis-Spirakis), which is
-        # drawing one index after another in proportion to the weights left. Zero weights get
-        # negative keys, so they come last, in random order.
-        e = rng.standard_exponential(w.size)
-        keys = np.where(w > 0, w / e, -e)
-        return np.argsort(-keys, kind="stable")[:n].astype(np.int64)
+        # torch.multinomial(weights, n, replacement) on the float64 weights, torch's recipe: with
+        # replacement, inverse-CDF draws; without, the n largest w / E with E ~ Exp(1)
+        # (Efraimidis-Spirakis: drawing one index after another in proportion to the weights left)
+        return _rng(self.generator).multinomial_draw(w[None, :], n, self.replacement)[0]
 
     def __iter__(self):
         return iter(self.index_array().tolist())
