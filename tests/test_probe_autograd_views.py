@@ -49,3 +49,19 @@ def test_element_changed_in_place_changes_base_and_gradient():
         return y.tolist(), x.grad.tolist(), type(y.grad_fn).__name__
 
     assert run(pn) == run(torch)
+
+
+def test_grad_accumulation_is_an_in_place_change_of_grad():
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (x * 2).sum().backward()
+        g = x.grad
+        before = g._version
+        w = lib.ones(2, requires_grad=True)
+        y = (w * g).sum()  # saves .grad for w's gradient
+        (x * 2).sum().backward()
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.backward()
+        return before, g._version, g is x.grad, g.tolist()
+
+    assert run(pn) == run(torch)

@@ -113,7 +113,9 @@ def _accumulate_leaf(leaf, g, shared: bool, fresh=None) -> None:
             g = g.copy()
         leaf._grad = _wrap(_array(g), leaf.device)
     else:
-        leaf._grad._data = _array(leaf._grad._data + g)
+        grad = leaf._grad
+        grad._data = _array(grad._data + g)
+        grad._vc[0] += 1  # torch adds into .grad in place: its version counts the change
 
 
 def _array(g):
