@@ -160,6 +160,7 @@ LAYER_CASES = {
         "out = [F.softmax(torch.tensor([[1, 2]]), 1, dtype=torch.float64),\n"
         "       F.log_softmax(torch.tensor([[1, 2]]), dim=1, dtype=torch.float32)]"
     ),
+    "sdpa_kernel_context": "from torch.nn.attention import SDPBackend, sdpa_kernel\nq = rnd(1, 2, 3, 4)\nwith sdpa_kernel(SDPBackend.MATH):\n    a = F.scaled_dot_product_attention(q, q, q)\nwith sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION]):\n    b = F.scaled_dot_product_attention(q, q, q, is_causal=True)\nout = [a, b, str(SDPBackend.MATH), repr(SDPBackend.CUDNN_ATTENTION), int(SDPBackend.EFFICIENT_ATTENTION)]",
 }
 
 

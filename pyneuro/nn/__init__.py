@@ -5,7 +5,7 @@ model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(25
 loss_fn = nn.CrossEntropyLoss()
 """
 
-from . import functional, init, parameter, utils
+from . import attention, functional, init, parameter, utils
 from .modules import (
     CELU,
     ELU,
@@ -111,6 +111,7 @@ from .modules.upsampling import __all__ as _UPSAMPLING
 from .parameter import Buffer
 
 __all__ = [
+    "attention",
     "functional",
     "init",
     "utils",
