@@ -103,6 +103,9 @@ def _accumulate_leaf(leaf, g, shared: bool, fresh=None) -> None:
         ):
             return
         g, shared = g.dense(), False
+    # torch adds a backward's whole gradient into an existing .grad once, in place: one version
+    # step per backward (this walk may add several parts of it: the first one counts)
+    counts = fresh is None or id(leaf) not in fresh
     if fresh is not None:
         fresh.add(id(leaf))  # from here on .grad holds an array made by this walk
     if g.dtype != leaf._data.dtype:  # e.g. a float64 constant mixed into a float32 graph
@@ -115,7 +118,8 @@ def _accumulate_leaf(leaf, g, shared: bool, fresh=None) -> None:
     else:
         grad = leaf._grad
         grad._data = _array(grad._data + g)
-        grad._vc[0] += 1  # torch adds into .grad in place: its version counts the change
+        if counts:
+            grad._vc[0] += 1
 
 
 def _array(g):
