@@ -56,7 +56,7 @@ def _dtype(d):
     if type(d) is DType:
         return d.dtype
     if d is _PY_FLOAT:
-        return float32
+        return float64  # Python's float is a double: torch.zeros(2, dtype=float) is float64
     if d is _PY_INT:
         return int64
     if d is _PY_BOOL:

@@ -15,7 +15,12 @@ def normalize_dims(dim, ndim):
     """dim (None, int or tuple) -> sorted tuple of non-negative axes, validated."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if isinstance(dim, int):
+        dims = (dim,)
+    elif hasattr(dim, "__index__") and not isinstance(dim, (tuple, list)):
+        dims = (operator.index(dim),)  # a 0-d integer tensor or NumPy integer, as torch takes them
+    else:
+        dims = tuple(d if isinstance(d, int) else operator.index(d) for d in dim)
     out = []
     for d in dims:
         if not -max(ndim, 1) <= d < max(ndim, 1):
@@ -49,7 +54,7 @@ def shape_arg(shape) -> tuple:
     """Sizes given as f(2, 3) or f((2, 3)) -> (2, 3) (no checks: reshape's -1 is allowed)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+    return tuple(s if type(s) is int else operator.index(s) for s in shape)  # 2.5 is TypeError, as torch
 
 
 class Size(tuple):

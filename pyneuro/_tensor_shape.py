@@ -32,10 +32,16 @@ class ShapeMethods:
     __slots__ = ()
 
     # ------------------------------------------------------------------ shapes
-    def reshape(self, *shape):
-        return _ag.Reshape.apply(
-            self, shape=_shape_arg(shape)
-        )  # a new view even of the same shape, as torch's
+    def reshape(self, *shape, **kwargs):
+        if kwargs:  # t.reshape(shape=(2, 3))
+            if shape or set(kwargs) != {"shape"}:
+                raise TypeError(f"reshape() got unexpected arguments {sorted(kwargs)}")
+            shape = (kwargs["shape"],)
+        shape = _shape_arg(shape)
+        for i, n in enumerate(shape):
+            if n < -1:
+                raise ShapeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
+        return _ag.Reshape.apply(self, shape=shape)  # a new view even of the same shape, as torch's
 
     def view(self, *shape, dtype=None):
         if dtype is None and len(shape) == 1 and not isinstance(shape[0], (tuple, list, _PY_INT, np.integer)):
@@ -118,7 +124,11 @@ class ShapeMethods:
         shape = self.shape
         return self.reshape(shape[:d] + (1,) + shape[d:])
 
-    def permute(self, *dims):
+    def permute(self, *dims, **kwargs):
+        if kwargs:  # t.permute(dims=(1, 0))
+            if dims or set(kwargs) != {"dims"}:
+                raise TypeError(f"permute() got unexpected arguments {sorted(kwargs)}")
+            dims = (kwargs["dims"],)
         dims = _shape_arg(dims)
         if sorted(d % builtins.max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
             raise ShapeError(
@@ -297,6 +307,13 @@ class ShapeMethods:
     def repeat(self, *sizes):
         """Tile the tensor sizes[i] times along each dim (new leading dims as needed), like torch."""
         sizes = _shape_arg(sizes)
+        if any(n < 0 for n in sizes):
+            shape = [
+                n * m for n, m in zip(sizes, (1,) * (builtins.len(sizes) - self.ndim) + tuple(self.shape))
+            ]
+            raise ArgumentError(
+                f"Trying to create tensor with negative dimension {builtins.min(shape)}: {shape}"
+            )
         if builtins.len(sizes) < self.ndim:
             raise ShapeError(
                 f"repeat: number of repeat dims ({builtins.len(sizes)}) can not be smaller than the number of dims of the tensor ({self.ndim})"

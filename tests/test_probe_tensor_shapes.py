@@ -96,3 +96,39 @@ def test_a_number_where_a_tensor_goes_is_type_error():
         for fn in (m.exp, m.sigmoid, m.sum, m.flatten, m.abs):
             with pytest.raises(TypeError):
                 fn(2.0)
+
+
+FORMS = [
+    lambda m: m.arange(6.0).reshape(2, 3).sum(m.tensor(1)),
+    lambda m: m.arange(6.0).reshape(2, 3).amax(dim=(m.tensor(0), 1)),
+    lambda m: m.arange(6.0).reshape(2, 3).reshape(shape=(3, 2)),
+    lambda m: m.arange(6.0).reshape(m.tensor(3), 2),
+    lambda m: m.arange(6.0).reshape(2, 3).permute(dims=(1, 0)),
+    lambda m: m.ones(2, 3, dtype=float),
+    lambda m: m.tensor([1, 2], dtype=float),
+    lambda m: m.tensor([1, 2]).to(float),
+    lambda m: m.zeros(2, dtype=int),
+    lambda m: m.zeros(2, dtype=bool),
+]
+
+
+@pytest.mark.parametrize("fn", FORMS, ids=range(len(FORMS)))
+def test_argument_forms_like_torch(fn):
+    _same(fn(torch), fn(pn))
+
+
+SHAPE_ERRORS = [
+    (lambda m: m.arange(6.0).reshape(-2, 3), RuntimeError),
+    (lambda m: m.arange(3.0).repeat(-1), RuntimeError),
+    (lambda m: m.arange(6.0).reshape(2.5, 2), TypeError),
+    (lambda m: m.zeros(2.5), TypeError),
+    (lambda m: m.arange(6.0).sum(1.0), TypeError),
+]
+
+
+@pytest.mark.parametrize("fn, exc", SHAPE_ERRORS, ids=range(len(SHAPE_ERRORS)))
+def test_shape_errors_like_torch(fn, exc):
+    with pytest.raises(exc):
+        fn(torch)
+    with pytest.raises(exc):
+        fn(pn)
