@@ -363,3 +363,10 @@ def test_loaders_with_workers_in_several_threads():
         assert len(rows) == 40 and all(r[0] == tag and r[2] for r in rows)
         assert [r[1] for r in rows[:4]] == [0, 1, 0, 1]  # round-robin within each loader
     assert data.get_worker_info() is None
+
+
+def test_random_split_warns_of_an_empty_split_as_torch():
+    for mod in (torch, pn):
+        with pytest.warns(UserWarning, match="index 2 is 0"):
+            parts = mod.utils.data.random_split(range(3), [0.5, 0.25, 0.25])
+        assert [len(p) for p in parts] == [2, 1, 0]

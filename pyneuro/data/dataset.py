@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import warnings
 from collections.abc import Sequence
 from numbers import Integral, Real
 
@@ -201,6 +202,11 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator=Non
         sizes = [int(math.floor(n * f)) for f in lengths]
         for i in range(n - sum(sizes)):
             sizes[i % len(sizes)] += 1
+        for i, size in enumerate(sizes):
+            if size == 0:  # torch's warning
+                warnings.warn(
+                    f"Length of split at index {i} is 0. This might result in an empty dataset.", stacklevel=2
+                )
         lengths = sizes
     if any(x < 0 for x in lengths):
         raise ValueError(f"random_split lengths must be non-negative, got {lengths!r}")
