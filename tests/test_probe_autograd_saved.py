@@ -117,3 +117,22 @@ def test_avg_pool2d_saves_its_input_as_torch():
         loss.backward()
         with pytest.raises(RuntimeError, match="backward through the graph a second time"):
             loss.backward()
+
+
+def test_number_over_tensor_is_torch_reciprocal_times_number():
+    def run(lib):
+        x = lib.tensor([3.0, -0.7, 1e-30, 1e30, 0.0], requires_grad=True)
+        y = x * 1
+        z = 3 / y
+        bits = z.detach().numpy().view(np.int32).tolist()
+        name = type(z.grad_fn).__name__
+        y.add_(1)  # torch saved only the reciprocal: no error
+        z.sum().backward()
+        x2 = lib.tensor([3.0, -0.7], requires_grad=True)
+        (g,) = lib.autograd.grad((2 / x2).sum(), x2, create_graph=True)
+        (h,) = lib.autograd.grad(g.sum(), x2)
+        return bits, name, x.grad.tolist(), g.tolist(), h.tolist()
+
+    got, want = run(pn), run(torch)
+    assert got[:3] == want[:3]
+    np.testing.assert_allclose(got[3:], want[3:], rtol=1e-6)

@@ -69,20 +69,33 @@ class Mul(Function):
 
 class Div(Function):
     """out = a / b. d/da = 1/b, d/db = -a/b^2, computed as -(a/b)/b as torch does (b*b would
-    overflow or underflow in float32 where the gradient itself is finite)."""
+    overflow or underflow in float32 where the gradient itself is finite).
+
+    A Python number over a float tensor (1 / x) is torch's reciprocal(x) * number: the same
+    arithmetic, torch's node name (MulBackward0), and only the reciprocal is kept, a private
+    array, so changing x in place afterwards is no error, as in torch."""
 
     __slots__ = ()
     number_edge = "any"
     saved_for = ((1,), (0, 1))
 
+    def saved_tensors(self):
+        return (((), ()), False) if self.saved[1] is None else (self.saved_for, False)
+
     def forward(self, a, b):
-        self.saved = (a, b)
         with _errstate(self.bk.xp):  # x / 0 is inf or nan without a warning, as in torch
+            if not hasattr(a, "shape") and b.dtype.kind == "f":
+                r = (1 / b).astype(b.dtype, copy=False)
+                self.saved = (a, None, r)
+                return r * a
+            self.saved = (a, b, None)
             return a / b
 
     def backward(self, g):
-        a, b = self.saved
+        a, b, r = self.saved
         with _errstate(self.bk.xp):
+            if b is None:  # torch's ReciprocalBackward0 after MulBackward0
+                return None, -(g * a) * (r * r)
             return (
                 _unbroadcast(g / b, a.shape) if self.needs[0] else None,
                 _unbroadcast(-g * ((a / b) / b), b.shape) if self.needs[1] else None,

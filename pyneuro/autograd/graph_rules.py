@@ -188,7 +188,7 @@ def _div(node, g):
     a, b = node.inputs
     return (
         _sum_to(g / b, a) if _need(node, 0) else None,
-        _sum_to(-g * a / (b * b), b) if _need(node, 1) else None,
+        _sum_to(-g * ((a / b) / b), b) if _need(node, 1) else None,
     )
 
 

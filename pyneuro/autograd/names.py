@@ -40,6 +40,11 @@ def _pow(node):
     return "PowBackward1" if len(inputs) == 2 and hasattr(inputs[1], "_data") else "PowBackward0"
 
 
+def _div(node):
+    inputs = _inputs(node)  # 1 / x is torch's reciprocal(x) * 1 (Tensor.__rtruediv__)
+    return "MulBackward0" if len(inputs) == 2 and not hasattr(inputs[0], "_data") else "DivBackward0"
+
+
 def _index(node):
     saved = getattr(node, "saved", None)  # (shape, dtype, index, advanced) until released
     if not isinstance(saved, tuple) or len(saved) != 4 or saved[3]:
@@ -95,7 +100,7 @@ TORCH_NAMES = {
     "Add": "AddBackward0",
     "Sub": "SubBackward0",
     "Mul": "MulBackward0",
-    "Div": "DivBackward0",
+    "Div": _div,
     "Pow": _pow,
     "Where": "WhereBackward0",
     "Maximum": _max_or_min("0", "Maximum", "Minimum"),
