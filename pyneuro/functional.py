@@ -188,7 +188,9 @@ def _class_weight(weight, x: Tensor, c: int, fn: str):
         raise DTypeError(f"{fn}: weight must be a floating tensor, got {weight.dtype}")
     if weight.device != x.device:
         raise RuntimeError(f"{fn}: weight is on {weight.device} but input is on {x.device}")
-    return weight if weight.dtype == x.dtype else weight.to(x.dtype)
+    if weight.dtype != x.dtype:  # torch does not convert it
+        raise DTypeError(f"expected scalar type {_torch_name(x.dtype)} but found {_torch_name(weight.dtype)}")
+    return weight
 
 
 def _masked_targets(t2: Tensor, c: int, ignore_index: int):
@@ -535,12 +537,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return _ag.Linear.apply(x, weight, bias)
 
 
-def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+def one_hot(input: Tensor, num_classes: int = -1) -> Tensor:
     """Integer classes (...) -> int64 one-hot rows (..., num_classes), like torch.
 
     num_classes=-1 uses max(tensor) + 1. Classes out of range raise IndexError.
     """
-    t = _tensor(tensor, "tensor")
+    t = _tensor(input, "input")  # (torch's keyword is input=)
     if t._data.dtype != _int64:
         raise DTypeError(f"one_hot is only applicable to index tensor of type LongTensor. (got {t.dtype})")
     if num_classes == -1 and not t.numel():

@@ -263,6 +263,10 @@ def _bags(input: Tensor, offsets, include_last_offset: bool):
             f"However, got {starts[0]}"
         )
     n = input.shape[0]
+    if len(starts) and starts[-1] > n:
+        raise RuntimeError(
+            f"offsets[-1] can not be greater than input's length {n} but got offsets[-1] of {starts[-1]}"
+        )
     if include_last_offset:
         starts = starts[:-1]
     bag_of = np.searchsorted(starts, np.arange(n), side="right") - 1 if len(starts) else np.zeros(n, np.int64)

@@ -161,6 +161,11 @@ LAYER_CASES = {
         "       F.log_softmax(torch.tensor([[1, 2]]), dim=1, dtype=torch.float32)]"
     ),
     "sdpa_kernel_context": "from torch.nn.attention import SDPBackend, sdpa_kernel\nq = rnd(1, 2, 3, 4)\nwith sdpa_kernel(SDPBackend.MATH):\n    a = F.scaled_dot_product_attention(q, q, q)\nwith sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION]):\n    b = F.scaled_dot_product_attention(q, q, q, is_causal=True)\nout = [a, b, str(SDPBackend.MATH), repr(SDPBackend.CUDNN_ATTENTION), int(SDPBackend.EFFICIENT_ATTENTION)]",
+    "keyword_forms": "x = rnd(2, 3, 4, 4)\nout = [F.max_pool2d(input=x, kernel_size=2), F.interpolate(input=x, size=(2, 2)), F.pad(input=x, pad=(1, 1)),\n       F.one_hot(input=torch.tensor([1]), num_classes=3), F.conv2d(input=x, weight=rnd(1, 3, 2, 2)),\n       nn.MSELoss()(input=rnd(3), target=rnd(3, seed=1)), det(nn.Linear(4, 2))(input=x), nn.Softmax(dim=0)(input=rnd(3))]",
+    "one_hot_keyword_is_input": "F.one_hot(tensor=torch.tensor([1]), num_classes=3)",
+    "embedding_bag_offsets_past_the_end": "F.embedding_bag(torch.tensor([1, 2]), rnd(3, 2), torch.tensor([0, 5]))",
+    "cross_entropy_weight_dtype": "nn.CrossEntropyLoss(weight=torch.tensor([1., 2., 3.]))(rnd(2, 3).double(), torch.tensor([0, 2]))",
+    "nll_weight_dtype": "F.nll_loss(rnd(2, 3).double(), torch.tensor([0, 2]), weight=torch.tensor([1., 2., 3.]))",
 }
 
 
