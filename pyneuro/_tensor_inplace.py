@@ -248,6 +248,11 @@ class InplaceMethods:
         return self.copy_(_rng(generator).normal_fill(self.shape, _random_dtype(self), mean, std))
 
     def __setitem__(self, index, value):
+        if isinstance(value, TensorBase) and value._data.ndim and value._data.shape[0] == 1:
+            ones = next((i for i, n in enumerate(value._data.shape) if n != 1), value._data.ndim)
+            value = value.reshape(
+                value._data.shape[ones:]
+            )  # torch drops the value's leading 1s: x[0, 0] = t[:1]
         data, steps = self._data, ()
         split = split_int_index(index)
         if split is not None:  # integers and index arrays: torch selects with the integers first

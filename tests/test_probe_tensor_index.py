@@ -95,3 +95,22 @@ def test_a_0d_value_under_masks_is_a_masked_fill_of_any_dtype():
         x[1:, [0, 2]] = 7  # a Python number is always fine
         results.append(x.numpy())
     np.testing.assert_array_equal(results[1], results[0])
+
+
+def test_setitem_drops_the_values_leading_ones_as_torch():
+    results = []
+    for mod in (torch, pn):
+        x = mod.arange(12.0).reshape(3, 4)
+        x[0, 0] = mod.tensor([5.0])
+        x[1, [0, 1]] = mod.tensor([[7.0, 8.0]])
+        x[2, 3] = mod.tensor([[9.0]])
+        w = mod.ones(2, requires_grad=True)
+        y = mod.zeros(3, 4)
+        y[0, 0] = (w * 2)[:1]
+        y[1:2, :2] = (w * 3).view(1, 1, 2)
+        y.sum().backward()
+        results.append([x.numpy(), y.detach().numpy(), w.grad.numpy()])
+        with pytest.raises(RuntimeError):
+            x[0, 0] = mod.tensor([5.0, 6.0])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(b, a)
