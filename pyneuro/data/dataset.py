@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from numbers import Integral, Real
 
 
@@ -24,14 +24,12 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset, Iterable):
     """A stream of samples: subclasses define ``__iter__()`` (and ``__len__`` if they know it).
 
     A DataLoader reads it in its own order and batches it; it takes no sampler or shuffle.
-    ``a + b`` chains two streams (ChainDataset)."""
-
-    def __iter__(self):
-        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+    ``a + b`` chains two streams (ChainDataset). As torch's, it is an abstract Iterable: a
+    class without ``__iter__`` cannot be instantiated (TypeError)."""
 
     def __add__(self, other):
         return ChainDataset([self, other])
