@@ -414,6 +414,8 @@ def mse_loss(
             f"mse_loss: input shape {tuple(x.shape)} and target shape {tuple(t.shape)} differ "
             "(reshape one of them, e.g. target.reshape(input.shape))"
         )
+    if x.dtype.kind != "f" and t.dtype.kind != "f":  # torch has no integer kernel
+        _need_float(x, "mse")
     if x.dtype != t.dtype:
         x, t = x._other(t)
     if weight is not None:
@@ -451,6 +453,8 @@ def smooth_l1_loss(
     beyond (outliers pull no harder than beta)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     x, t = _pairwise_loss("smooth_l1_loss", input, target, reduction)
+    if x.dtype.kind != "f" and t.dtype.kind != "f":
+        _need_float(x, "smooth_l1")
     if beta < 0:
         raise ArgumentError("smooth_l1_loss does not support negative values for beta.")
     d = (x - t).abs()
@@ -467,6 +471,8 @@ def huber_loss(
     times delta, with beta = delta). weight= (the input's shape) multiplies each loss; 'mean'
     still divides by their count (torch's rule here, unlike mse_loss's weighted mean)."""
     x, t = _pairwise_loss("huber_loss", input, target, reduction)
+    if x.dtype.kind != "f" and t.dtype.kind != "f":
+        _need_float(x, "huber")
     if not delta > 0:
         raise ArgumentError("huber_loss does not support non-positive values for delta.")
     d = (x - t).abs()

@@ -154,6 +154,8 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
             "to behave the same as 'batchmean' in the next major release.",
             stacklevel=2,
         )
+    if input.dtype.kind != "f" or target.dtype.kind != "f":
+        raise DTypeError("kl_div: Integral inputs not supported.")
     batchmean = reduction == "batchmean" and size_average is None and reduce is None
     reduction = _reduction(size_average, reduce, "sum" if batchmean else reduction)
     if log_target:
@@ -256,6 +258,10 @@ def soft_margin_loss(
 ) -> Tensor:
     """log(1 + exp(-y x)), the two-class logistic loss with targets y = +-1."""
     reduction = _reduction(size_average, reduce, reduction)
+    if input.dtype.kind != "f" and target.dtype.kind != "f":
+        raise DTypeError(
+            f"result type Float can't be cast to the desired output type {_torch_name(input.dtype)}"
+        )
     return _f()._reduce((-input * target).exp().log1p(), reduction)
 
 

@@ -166,6 +166,16 @@ LAYER_CASES = {
     "embedding_bag_offsets_past_the_end": "F.embedding_bag(torch.tensor([1, 2]), rnd(3, 2), torch.tensor([0, 5]))",
     "cross_entropy_weight_dtype": "nn.CrossEntropyLoss(weight=torch.tensor([1., 2., 3.]))(rnd(2, 3).double(), torch.tensor([0, 2]))",
     "nll_weight_dtype": "F.nll_loss(rnd(2, 3).double(), torch.tensor([0, 2]), weight=torch.tensor([1., 2., 3.]))",
+    "mse_loss_of_integers": "out = F.mse_loss(torch.tensor([1, 2, 3]), torch.tensor([1, 0, 3]))",
+    "l1_loss_of_integers": "out = F.l1_loss(torch.tensor([1, 2, 3]), torch.tensor([1, 0, 3]))",
+    "smooth_l1_loss_of_integers": "out = F.smooth_l1_loss(torch.tensor([1, 2, 3]), torch.tensor([1, 0, 3]))",
+    "huber_loss_of_integers": "out = F.huber_loss(torch.tensor([1, 2, 3]), torch.tensor([1, 0, 3]))",
+    "soft_margin_loss_of_integers": "out = F.soft_margin_loss(torch.tensor([1, 2, 3]), torch.tensor([1, 0, 3]))",
+    "kl_div_of_integers": "out = F.kl_div(torch.tensor([1, 2, 3]), torch.tensor([1, 0, 3]))",
+    "mse_loss_float_input_integer_target": "out = F.mse_loss(torch.tensor([1., 2, 3]), torch.tensor([1, 0, 3]))",
+    "l1_loss_float_input_integer_target": "out = F.l1_loss(torch.tensor([1., 2, 3]), torch.tensor([1, 0, 3]))",
+    "smooth_l1_loss_float_input_integer_target": "out = F.smooth_l1_loss(torch.tensor([1., 2, 3]), torch.tensor([1, 0, 3]))",
+    "kl_div_float_input_integer_target": "out = F.kl_div(torch.tensor([1., 2, 3]), torch.tensor([1, 0, 3]))",
 }
 
 
