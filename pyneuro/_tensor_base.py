@@ -541,8 +541,8 @@ class TensorBase:
 
     # ------------------------------------------------------------------ comparisons (no grad)
     def _compare(self, other, op):
-        if other is None:
-            return False
+        if other is None or isinstance(other, (str, bytes)):
+            return NotImplemented  # as torch: t == None / t == "auto" is False, t < None TypeError
         a, b = self._other(other)
         if isinstance(b, TensorBase) and a._data.shape != b._data.shape:
             _broadcast_check(a, b, op.__name__.strip("_"))
@@ -552,8 +552,7 @@ class TensorBase:
         return self._compare(other, _eq)
 
     def __ne__(self, other):
-        r = self._compare(other, _ne)
-        return True if r is False else r
+        return self._compare(other, _ne)
 
     def __lt__(self, other):
         return self._compare(other, _lt)

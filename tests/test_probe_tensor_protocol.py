@@ -80,3 +80,13 @@ def test_view_dtype_reinterprets_the_bits():
             m.tensor(1.0).view(m.float16)
     for a, b in zip(*results):
         np.testing.assert_array_equal(b, a)
+
+
+def test_comparing_with_none_or_a_string_is_python_equality():
+    for m in (torch, pn):
+        t = m.tensor([1, 2])
+        assert (t == None) is False and (t != None) is True  # noqa: E711
+        assert (t == "auto") is False and (t != "auto") is True
+        for bad in (lambda: t < None, lambda: t >= "a"):
+            with pytest.raises(TypeError):
+                bad()
