@@ -214,28 +214,35 @@ def test_pyneuro_style_functions_still_work_and_once_differentiable_is_there():
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 12.0])
 
 
-def test_unsupported_forms_say_so():
-    class TwoOut(pn.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2, x * 3
+def test_two_outputs_and_mark_dirty_as_torch():
+    """Once refused with NotImplementedError; now torch's semantics (tests/test_probe_autograd_custom.py
+    covers the details)."""
+    torch = pytest.importorskip("torch")
 
-        @staticmethod
-        def backward(ctx, g1, g2):
-            return g1 * 2 + g2 * 3
+    def run(lib):
+        class TwoOut(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2, x * 3
 
-    with pytest.raises(NotImplementedError, match="more than one output"):
-        TwoOut.apply(pn.ones(2, requires_grad=True))
+            @staticmethod
+            def backward(ctx, g1, g2):
+                return g1 * 2 + g2 * 3
 
-    class Dirty(pn.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.mark_dirty(x)
-            return x
+        class Dirty(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.mark_dirty(x)
+                return x.mul_(2)
 
-        @staticmethod
-        def backward(ctx, g):
-            return g
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
 
-    with pytest.raises(NotImplementedError, match="mark_dirty"):
-        Dirty.apply(pn.ones(2, requires_grad=True) * 1)
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        a, b = TwoOut.apply(x)
+        y = Dirty.apply(x * 1)
+        (a.sum() + 2 * b.sum() + y.sum()).backward()
+        return x.grad.tolist(), y.tolist()
+
+    assert run(pn) == run(torch)
