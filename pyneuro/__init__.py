@@ -37,6 +37,7 @@ from .amp import autocast, is_autocast_enabled
 from .autograd import (
     enable_grad,
     inference_mode,
+    is_anomaly_check_nan_enabled,
     is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
@@ -419,6 +420,7 @@ __all__ = [
     "short",
     "no_grad",
     "is_anomaly_enabled",
+    "is_anomaly_check_nan_enabled",
     "set_anomaly_enabled",
     "enable_grad",
     "set_grad_enabled",
