@@ -176,9 +176,6 @@ LAYER_CASES = {
     "l1_loss_float_input_integer_target": "out = F.l1_loss(torch.tensor([1., 2, 3]), torch.tensor([1, 0, 3]))",
     "smooth_l1_loss_float_input_integer_target": "out = F.smooth_l1_loss(torch.tensor([1., 2, 3]), torch.tensor([1, 0, 3]))",
     "kl_div_float_input_integer_target": "out = F.kl_div(torch.tensor([1., 2, 3]), torch.tensor([1, 0, 3]))",
-    "lstm_hx_tensor_of_one_layer": "m = det(nn.LSTM(3, 4)); m(rnd(5, 2, 3), rnd(1, 2, 4))",
-    "lstm_hx_tensor_of_two": "m = det(nn.LSTM(3, 4)); m(rnd(5, 2, 3), rnd(2, 2, 4))",
-    "lstm_hx_tensor_unbatched": "m = det(nn.LSTM(3, 4)); o, (h, c) = m(rnd(5, 3), rnd(2, 1, 4)); out = [o, h, c]",
 }
 
 

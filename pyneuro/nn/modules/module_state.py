@@ -167,7 +167,9 @@ class StateDictMixin:
                     missing_keys.append(key)
                 continue
             value = state_dict[key]
-            if not isinstance(value, Tensor):
+            if not (
+                isinstance(value, Tensor) or hasattr(value, "shape")
+            ):  # (NumPy and torch arrays load too)
                 error_msgs.append(
                     f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like object '
                     f"from checkpoint but received {type(value)}"
@@ -177,9 +179,11 @@ class StateDictMixin:
                 param
             ):  # an uninitialized one takes nothing (its pre-hook materialized it if it could)
                 continue
-            if param.ndim == 0 and value.ndim == 1:  # torch's backward compatibility with 0.3 checkpoints
+            if (
+                param.ndim == 0 and len(value.shape) == 1
+            ):  # torch's backward compatibility with 0.3 checkpoints
                 value = value[0]
-            if value.shape != param.shape:
+            if tuple(value.shape) != tuple(param.shape):
                 error_msgs.append(
                     f"size mismatch for {key}: copying a param with shape {tuple(value.shape)} from checkpoint, "
                     f"the shape in current model is {tuple(param.shape)}."
@@ -194,7 +198,7 @@ class StateDictMixin:
             except Exception as ex:
                 error_msgs.append(
                     f'While copying the parameter named "{key}", whose dimensions in the model are {param.shape} '
-                    f"and whose dimensions in the checkpoint are {value.shape}, an exception occurred : {ex.args}."
+                    f"and whose dimensions in the checkpoint are {tuple(value.shape)}, an exception occurred : {ex.args}."
                 )
         extra_key = prefix + _EXTRA_STATE_KEY_SUFFIX
         if self._has_extra_state("set_extra_state"):
