@@ -239,6 +239,25 @@ def _check_arg_reduction(t, dim, what):
             )
 
 
+# The ufuncs NumPy calls for an operator between an array or NumPy scalar and a tensor
+_UFUNC_OPERATORS = {
+    np.add: _op.add, np.subtract: _op.sub, np.multiply: _op.mul, np.true_divide: _op.truediv,
+    np.floor_divide: _op.floordiv, np.remainder: _op.mod, np.power: _op.pow, np.matmul: _op.matmul,
+    np.equal: _op.eq, np.not_equal: _op.ne, np.less: _op.lt, np.less_equal: _op.le, np.greater: _op.gt,
+    np.greater_equal: _op.ge, np.bitwise_and: _op.and_, np.bitwise_or: _op.or_, np.bitwise_xor: _op.xor,
+}  # fmt: skip
+
+
+def _ufunc_operand(x, device):
+    """An operand of an operator NumPy handed to a tensor: tensors and numbers stay, arrays
+    become tensors keeping their dtype (as the tensor's reflected operator would take them)."""
+    if isinstance(x, np.generic):  # before the Python types: np.float64 is a float
+        return x.item()
+    if isinstance(x, (TensorBase, _PY_INT, _PY_FLOAT)):
+        return x
+    return _wrap(_backend(device).asarray(_host_array(x)), device)
+
+
 def _from_data(data, dtype=None, device=None):
     """A new tensor holding a copy of data (the body of pn.tensor and Tensor.new_tensor)."""
     dev = _device(device)
@@ -255,7 +274,21 @@ class TensorBase:
     """
 
     __slots__ = ("_data", "device", "_req", "_node", "_grad", "_retain", "_vc", "_view", "__weakref__")
-    __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor -> Tensor
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """NumPy meets a tensor. An operator (ndarray * t, np.float64(2) * t, np.add(t, 1)) is
+        the tensor's own (a Tensor, recorded in the graph); any other ufunc (np.exp(t),
+        np.sqrt(t)) runs on the values, like t.numpy() (so not on a tensor that requires grad),
+        and comes back as a Tensor, bools as uint8, as torch's __array_wrap__ gives them."""
+        if method != "__call__" or kwargs:
+            return NotImplemented
+        operator = _UFUNC_OPERATORS.get(ufunc)
+        if operator is not None and len(inputs) == 2:
+            return operator(*(_ufunc_operand(x, self.device) for x in inputs))
+        out = ufunc(*(np.asarray(x) if isinstance(x, TensorBase) else x for x in inputs))
+        results = out if isinstance(out, tuple) else (out,)
+        results = tuple(_wrap(np.asarray(r, dtype=uint8 if r.dtype == bool_ else None)) for r in results)
+        return results if isinstance(out, tuple) else results[0]
 
     # ------------------------------------------------------------------ basic properties
     @property

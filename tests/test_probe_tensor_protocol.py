@@ -90,3 +90,26 @@ def test_comparing_with_none_or_a_string_is_python_equality():
         for bad in (lambda: t < None, lambda: t >= "a"):
             with pytest.raises(TypeError):
                 bad()
+
+
+def test_numpy_ufuncs_on_a_tensor_give_a_tensor():
+    for m in (torch, pn):
+        t = m.tensor([1.0, 4.0])
+        for fn in (np.exp, np.sqrt, np.abs, np.floor):
+            out = fn(t)
+            assert isinstance(out, m.Tensor) and out.dtype == m.float32
+            np.testing.assert_allclose(out.numpy(), fn(np.array([1.0, 4.0], dtype=np.float32)))
+        assert np.isnan(t).dtype == m.uint8  # torch's __array_wrap__ turns bools into uint8
+        assert np.exp(m.tensor([1, 2])).dtype == m.float64
+        with pytest.raises(RuntimeError):
+            np.exp(m.tensor([1.0], requires_grad=True))
+
+
+def test_numpy_operands_still_meet_the_tensors_operators():
+    w = pn.tensor([1.0, 2.0], requires_grad=True)
+    y = np.float64(2.0) * w + np.array([1.0, 1.0], dtype=np.float32) * w
+    assert isinstance(y, pn.Tensor) and y.dtype == pn.float32 and y.grad_fn is not None
+    y.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])
+    assert (np.array([1.0, 2.0]) > pn.tensor([1.0, 1.0])).tolist() == [False, True]
+    assert (np.int64(3) - pn.tensor([1, 2])).tolist() == [2, 1]
