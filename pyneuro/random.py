@@ -22,6 +22,7 @@ import json
 
 import numpy as np
 
+from ._device import device as _device_type
 from ._dtype import torch_name
 from ._errors import DTypeError
 from ._tensor_base import _wrap
@@ -36,7 +37,7 @@ class Generator:
     __slots__ = ("_state", "_seed", "device")
 
     def __init__(self, device: str = "cpu"):
-        self.device = str(device).split(":")[0]
+        self.device = _device_type(str(device).split(":")[0])  # a pn.device (a str), as torch's
         self.manual_seed(DEFAULT_SEED)
 
     def manual_seed(self, seed: int) -> Generator:

@@ -51,3 +51,9 @@ def test_valid_forms_still_draw_torch_numbers():
     ]
     for a, b in pairs:
         np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-6)
+
+
+def test_generator_device_is_a_device():
+    for m in (torch, pn):
+        g = m.Generator(device="cpu")
+        assert g.device == m.device("cpu") and g.device.type == "cpu"
