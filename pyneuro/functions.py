@@ -367,13 +367,13 @@ def permute(input, dims) -> Tensor:
 
 
 @numpy_keywords
-def std(input, dim=None, unbiased=True, keepdim=False) -> Tensor:
-    return input.std(dim, unbiased, keepdim)
+def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None) -> Tensor:
+    return input.std(dim, unbiased, keepdim, correction=correction)
 
 
 @numpy_keywords
-def var(input, dim=None, unbiased=True, keepdim=False) -> Tensor:
-    return input.var(dim, unbiased, keepdim)
+def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None) -> Tensor:
+    return input.var(dim, unbiased, keepdim, correction=correction)
 
 
 def normal(

@@ -214,3 +214,12 @@ def test_unique_keeps_every_nan_and_allclose_takes_equal_nan():
         results.append([values.numpy(), inverse.numpy(), counts.numpy()])
     for a, b in zip(*results):
         np.testing.assert_array_equal(b, a)
+
+
+def test_std_and_var_take_correction_as_torch_functions():
+    for fn in (
+        lambda m, x: m.std(x, dim=1, correction=0),
+        lambda m, x: m.var(x, correction=0),
+        lambda m, x: m.std(x, 1, keepdim=True, correction=2),
+    ):
+        _same(fn(torch, torch.tensor([[1.0, 5, 4], [3, 2, 0]])), fn(pn, pn.tensor([[1.0, 5, 4], [3, 2, 0]])))
