@@ -611,8 +611,11 @@ def embedding(
     if sparse:
         raise NotImplementedError("embedding(sparse=True): pyneuro's gradients are dense tensors")
     idx = input if isinstance(input, Tensor) else tensor(input)
-    if idx.dtype.kind not in "iu":
-        raise DTypeError(f"embedding: indices must be an integer tensor (int64), got {idx.dtype}")
+    if idx.dtype.kind not in "iu" or idx._data.dtype.itemsize < 4:  # torch: int64 or int32 indices only
+        raise DTypeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; "
+            f"but got {idx.type()} instead (while checking arguments for embedding)"
+        )
     if weight.ndim != 2:
         raise ShapeError(
             f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got {tuple(weight.shape)}"

@@ -176,6 +176,14 @@ LAYER_CASES = {
     "l1_loss_float_input_integer_target": "out = F.l1_loss(torch.tensor([1., 2, 3]), torch.tensor([1, 0, 3]))",
     "smooth_l1_loss_float_input_integer_target": "out = F.smooth_l1_loss(torch.tensor([1., 2, 3]), torch.tensor([1, 0, 3]))",
     "kl_div_float_input_integer_target": "out = F.kl_div(torch.tensor([1., 2, 3]), torch.tensor([1, 0, 3]))",
+    "embedding_indices_uint8": "out = det(nn.Embedding(4, 2))(torch.tensor([1], dtype=torch.uint8))",
+    "embedding_indices_int8": "out = det(nn.Embedding(4, 2))(torch.tensor([1], dtype=torch.int8))",
+    "embedding_indices_int16": "out = det(nn.Embedding(4, 2))(torch.tensor([1], dtype=torch.int16))",
+    "embedding_indices_int32": "out = det(nn.Embedding(4, 2))(torch.tensor([1], dtype=torch.int32))",
+    "embedding_indices_bool": "out = det(nn.Embedding(4, 2))(torch.tensor([1], dtype=torch.bool))",
+    "embedding_scale_grad_by_freq": "m = det(nn.Embedding(4, 2, scale_grad_by_freq=True)); y = m(torch.tensor([[1, 1, 2], [1, 3, 3]]))\n(y * rnd(2, 3, 2, seed=5)).sum().backward(); out = m.weight.grad",
+    "embedding_max_norm_renorms_rows": "m = det(nn.Embedding(4, 2, max_norm=0.5)); y = m(torch.tensor([1, 2, 1]))\n(y * rnd(3, 2, seed=5)).sum().backward(); out = [y, m.weight, m.weight.grad]",
+    "embedding_bag_padding_idx_grad": "m = det(nn.EmbeddingBag(4, 2, padding_idx=1, mode='mean')); y = m(torch.tensor([[1, 2], [1, 1], [3, 1]]))\n(y * rnd(3, 2, seed=5)).sum().backward(); out = [y, m.weight.grad]",
 }
 
 
