@@ -35,5 +35,9 @@ class ZeroDivision(ZeroDivisionError, RuntimeError):
     """An integer division by zero (torch: RuntimeError 'ZeroDivisionError')."""
 
 
+class AllocationError(MemoryError, RuntimeError):
+    """A tensor too large to allocate: torch's CPU allocator raises RuntimeError; a MemoryError too."""
+
+
 class DataError(TypeError, ValueError):
     """Data that cannot become a tensor, e.g. ragged nested lists (torch: ValueError)."""

@@ -14,7 +14,7 @@ import numpy as np
 
 from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, default_float, float32, float64, int64
 from ._dtype import fill_value as _fill_value
-from ._errors import ArgumentError, ShapeError
+from ._errors import AllocationError, ArgumentError, ShapeError
 from ._out import out_keyword
 from ._shapes import Size
 from ._tensor_base import TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
@@ -91,17 +91,23 @@ def is_tensor(obj) -> bool:
 
 
 def _factory_out(factory):
-    """torch's out= of a factory (torch.zeros(3, out=t), torch.arange(5, out=t)): made in out's
-    dtype unless dtype= says otherwise, then written into out (_out.out_keyword's rule)."""
+    """A factory as torch's: its out= (torch.zeros(3, out=t), torch.arange(5, out=t): made in
+    out's dtype unless dtype= says otherwise, then written into out, _out.out_keyword's rule),
+    and a size too large to allocate is torch's RuntimeError (AllocationError, a MemoryError too)."""
     with_out = out_keyword(factory)
 
     @functools.wraps(factory)
     def run(*args, out=None, **kwargs):
-        if out is None:
-            return factory(*args, **kwargs)
-        if isinstance(out, TensorBase) and kwargs.get("dtype") is None:
+        if out is not None and isinstance(out, TensorBase) and kwargs.get("dtype") is None:
             kwargs["dtype"] = out.dtype
-        return with_out(*args, out=out, **kwargs)
+        try:
+            return factory(*args, **kwargs) if out is None else with_out(*args, out=out, **kwargs)
+        except MemoryError as exc:
+            raise AllocationError(f"DefaultCPUAllocator: can't allocate memory: {exc}") from None
+        except ValueError as exc:
+            if "array is too big" not in str(exc) and "maximum supported dimension" not in str(exc):
+                raise
+            raise AllocationError(f"Storage size calculation overflowed: {exc}") from None
 
     run.__wrapped_for_out__ = True
     return run

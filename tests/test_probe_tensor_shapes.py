@@ -132,3 +132,22 @@ def test_shape_errors_like_torch(fn, exc):
         fn(torch)
     with pytest.raises(exc):
         fn(pn)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.zeros(10**13),
+        lambda m: m.empty(2**62, 4),
+        lambda m: m.ones(10**6, 10**6),
+        lambda m: m.arange(10**13),
+        lambda m: m.randn(10**12),
+        lambda m: m.full((10**7, 10**7), 1.0),
+    ],
+    ids=range(6),
+)
+def test_a_tensor_too_large_to_allocate_is_runtime_error(make):
+    with pytest.raises(RuntimeError):
+        make(torch)
+    with pytest.raises(RuntimeError):
+        make(pn)
