@@ -409,10 +409,14 @@ class ShapeMethods:
         """out[i][index[i][j]] = src[i][j] for dim=1 (or the scalar `value`), like torch.scatter."""
         if src is None:
             src = value
-        if reduce not in (None, "add"):
-            raise NotImplementedError(
-                f"scatter with reduce={reduce!r} is not supported by pyneuro (only 'add')"
-            )
+        if reduce not in (None, "add", "multiply"):
+            raise ArgumentError("reduce argument must be either add or multiply.")
+        if reduce == "multiply":  # torch's deprecated form: scatter_reduce's "prod" including self
+            if not isinstance(src, TensorBase):
+                src = _wrap(
+                    _backend(self.device).xp.full(index.shape, src, dtype=self._data.dtype), self.device
+                )
+            return self.scatter_reduce(dim, index, src, "prod", include_self=True)
         return self._scatter("scatter", dim, index, src, reduce == "add")
 
     def scatter_add(self, dim, index, src):

@@ -1,6 +1,8 @@
 """Shape-level corners against torch: Size's arithmetic and item types, arange's integer and
 tensor arguments and range errors, topk and cat of 0-d tensors, index_select and narrow errors."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -151,3 +153,19 @@ def test_a_tensor_too_large_to_allocate_is_runtime_error(make):
         make(torch)
     with pytest.raises(RuntimeError):
         make(pn)
+
+
+def test_scatter_reduce_multiply_and_unknown_reduce():
+    results = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch: the reduce argument of scatter is deprecated
+        for m in (torch, pn):
+            x = m.arange(1.0, 7.0).view(2, 3)
+            a = x.scatter(1, m.tensor([[0, 0], [2, 1]]), 2.0, reduce="multiply")
+            b = x.scatter(1, m.tensor([[0, 0]]), m.tensor([[3.0, 5.0]]), reduce="multiply")
+            c = x.clone().scatter_(1, m.tensor([[1]]), 4.0, reduce="multiply")
+            results.append([a.numpy(), b.numpy(), c.numpy()])
+            with pytest.raises(RuntimeError):
+                x.scatter(1, m.tensor([[0]]), 1.0, reduce="max")
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(b, a)
