@@ -151,7 +151,9 @@ class InplaceMethods:
     def mul_(self, other):
         return self._inplace(_multiply, other, _op.mul, True)
 
-    def div_(self, other):
+    def div_(self, other, *, rounding_mode=None):
+        if rounding_mode is not None:  # x.div_(2, rounding_mode="floor"): divide's rules, in place
+            return self.divide_(other, rounding_mode=rounding_mode)
         return self._inplace(_divide, other, _op.truediv, True)
 
     def pow_(self, exponent):

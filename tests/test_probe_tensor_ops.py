@@ -223,3 +223,17 @@ def test_std_and_var_take_correction_as_torch_functions():
         lambda m, x: m.std(x, 1, keepdim=True, correction=2),
     ):
         _same(fn(torch, torch.tensor([[1.0, 5, 4], [3, 2, 0]])), fn(pn, pn.tensor([[1.0, 5, 4], [3, 2, 0]])))
+
+
+def test_div_in_place_takes_rounding_mode():
+    results = []
+    for m in (torch, pn):
+        x = m.tensor([1, 4, -3])
+        y = x
+        x.div_(2, rounding_mode="floor")
+        z = m.tensor([1.0, 4, -3])
+        z.div_(2, rounding_mode="trunc")
+        assert y is x
+        results.append([x.numpy(), z.numpy()])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(b, a)
