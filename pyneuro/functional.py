@@ -60,7 +60,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def _check_reduction(reduction: str) -> None:
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction!r} is not a valid value for reduction; use 'mean', 'sum' or 'none'")
+        raise ValueError(f"{reduction} is not a valid value for reduction")  # torch's words
 
 
 def _tensor(x, name: str) -> Tensor:
@@ -401,19 +401,12 @@ def mse_loss(
 ) -> Tensor:
     """Mean squared error: mean((input - target)^2) (or 'sum', or 'none' elementwise).
 
-    Shapes must match exactly: PyTorch would broadcast (N, 1) against (N,) into an (N, N)
-    matrix with only a warning, a classic silent bug, so pyneuro raises ValueError instead.
+    Shapes should match. As torch, different shapes broadcast with a UserWarning: (N, 1) against
+    (N,) becomes an (N, N) matrix, a classic bug the warning points at (_pairwise_loss).
     Backward: d/dinput = 2 (input - target) / n, one fused elementwise pass.
     """
-    x = _tensor(input, "input")
-    t = target if isinstance(target, Tensor) else tensor(target, device=x.device)
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if x.shape != t.shape:
-        raise ShapeError(
-            f"mse_loss: input shape {tuple(x.shape)} and target shape {tuple(t.shape)} differ "
-            "(reshape one of them, e.g. target.reshape(input.shape))"
-        )
+    x, t = _pairwise_loss("mse_loss", input, target, reduction)
     if x.dtype.kind != "f" and t.dtype.kind != "f":  # torch has no integer kernel
         _need_float(x, "mse")
     if x.dtype != t.dtype:
@@ -436,11 +429,17 @@ def l1_loss(
 
 
 def _pairwise_loss(name, input, target, reduction):
-    """input and target as tensors of the same shape (checked), and a valid reduction."""
+    """input and target as tensors of one shape, and a valid reduction. Different shapes warn
+    and broadcast, as torch's mse/l1/smooth_l1/huber losses do (incompatible ones raise)."""
     x = _tensor(input, "input")
     t = target if isinstance(target, Tensor) else tensor(target, device=x.device)
     if x.shape != t.shape:
-        raise ShapeError(f"{name}: input shape {tuple(x.shape)} and target shape {tuple(t.shape)} differ")
+        warnings.warn(
+            f"Using a target size ({t.shape}) that is different to the input size ({x.shape}). This will "
+            "likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+            stacklevel=3,
+        )
+        x, t = broadcast_tensors(x, t)
     _check_reduction(reduction)
     return x, t
 

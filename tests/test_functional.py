@@ -125,11 +125,24 @@ def test_mse_loss(reduction):
     assert pn.gradcheck(lambda u, v: F.mse_loss(u, v, reduction=reduction), (a, b))
 
 
-def test_mse_shape_mismatch_names_shapes():
-    with pytest.raises(ValueError, match=r"\(4, 1\).*\(4,\)"):
-        F.mse_loss(rnd(4, 1), rnd(4))
-    with pytest.raises(ValueError, match=r"\(4, 1\).*\(4,\)"):
-        pn.nn.MSELoss()(rnd(4, 1), rnd(4))
+def test_mse_shape_mismatch_warns_and_broadcasts_as_torch():
+    torch = pytest.importorskip("torch")
+    a, b = rnd(4, 1), rnd(4)
+    for loss in (F.mse_loss, pn.nn.MSELoss(), F.l1_loss, F.smooth_l1_loss, F.huber_loss):
+        with pytest.warns(
+            UserWarning, match=r"target size \(pyneuro.Size\(\[4\]\)\) that is different to the input size"
+        ):
+            got = loss(a, b)
+        tloss = (
+            getattr(torch.nn.functional, loss.__name__)
+            if not isinstance(loss, pn.nn.Module)
+            else torch.nn.MSELoss()
+        )
+        with pytest.warns(UserWarning):
+            want = tloss(torch.from_numpy(a.detach().numpy()), torch.from_numpy(b.detach().numpy()))
+        np.testing.assert_allclose(got.detach().numpy(), want.numpy(), rtol=1e-6)
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError):
+        F.mse_loss(rnd(3), rnd(4))
 
 
 def test_other_losses():

@@ -11,14 +11,12 @@ from .module import Module
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
-        reduction = F._legacy_reduction(size_average, reduce, reduction)
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"{reduction!r} is not a valid value for reduction")
-        self.reduction = reduction
+        # an unknown reduction raises at forward (F._check_reduction), as torch's
+        self.reduction = F._legacy_reduction(size_average, reduce, reduction)
 
 
 class MSELoss(_Loss):
-    """Mean squared error (F.mse_loss): shapes must match."""
+    """Mean squared error (F.mse_loss): shapes should match (others broadcast, with a warning)."""
 
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)

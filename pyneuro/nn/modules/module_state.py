@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
+from ..._shapes import Size
 from ...autograd import no_grad
 from ...tensor import Tensor
 
@@ -185,8 +186,8 @@ class StateDictMixin:
                 value = value[0]
             if tuple(value.shape) != tuple(param.shape):
                 error_msgs.append(
-                    f"size mismatch for {key}: copying a param with shape {tuple(value.shape)} from checkpoint, "
-                    f"the shape in current model is {tuple(param.shape)}."
+                    f"size mismatch for {key}: copying a param with shape {Size(value.shape)} from checkpoint, "
+                    f"the shape in current model is {Size(param.shape)}."
                 )
                 continue
             try:
