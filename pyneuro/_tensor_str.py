@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 import sys
 from types import SimpleNamespace
 
@@ -98,7 +99,30 @@ def _float_format(shown):
         text = format(float(v), spec) + (dot if np.isfinite(v) else "")
         return text.rjust(width)
 
+    fmt.width = width
     return fmt
+
+
+_ROW = re.compile(r"^(\s*\[+)(.+?)(\]*,?)$")
+
+
+def _rewrap(body: str, indent: int, width: int) -> str:
+    """body's rows re-broken as torch breaks them: a line holds floor((linewidth - indent) /
+    (width + 2)) numbers, counted with the format's width even where a number prints wider
+    (0., nan and inf when no nonzero finite number sets the width: torch's lines run long)."""
+    per_line = max(1, (PRINT_OPTS.linewidth - indent) // (width + 2))
+    lines = []
+    for i, line in enumerate(body.split("\n")):
+        m = _ROW.match(line)
+        if m is None or m.group(2).strip() == "...":
+            lines.append(line)
+            continue
+        lead, words, tail = m.group(1), m.group(2).split(", "), m.group(3)
+        words = [" ..." if w == "..." else w for w in words]  # torch's ellipsis word
+        column = len(lead) + (len("tensor(") if i == 0 else 0)
+        rows = [", ".join(words[k : k + per_line]) for k in range(0, len(words), per_line)]
+        lines.append(lead + (",\n" + " " * column).join(rows) + tail)
+    return "\n".join(lines)
 
 
 def tensor_str(host: np.ndarray, suffixes: list[str]) -> str:
@@ -116,7 +140,14 @@ def tensor_str(host: np.ndarray, suffixes: list[str]) -> str:
     summarised = host.size > opts["threshold"]
     if host.dtype.kind == "f":
         shown = _edges(host, opts["edgeitems"]) if summarised else host
-        body = np.array2string(host, formatter={"float_kind": _float_format(shown)}, **opts)
+        fmt = _float_format(shown)
+        if host.size and max(len(fmt(v)) for v in shown.flat) > fmt.width:  # 0., nan, inf wider than it
+            opts["max_line_width"] = sys.maxsize
+            body = _rewrap(
+                np.array2string(host, formatter={"float_kind": fmt}, **opts), 6 + host.ndim, fmt.width
+            )
+        else:
+            body = np.array2string(host, formatter={"float_kind": fmt}, **opts)
     elif host.dtype.kind == "b":  # padded to the widest word present ([True], [ True, False])
         width = 5 if not host.all() else 4
         body = np.array2string(host, formatter={"bool": lambda v: str(bool(v)).rjust(width)}, **opts)

@@ -237,3 +237,22 @@ def test_div_in_place_takes_rounding_mode():
         results.append([x.numpy(), z.numpy()])
     for a, b in zip(*results):
         np.testing.assert_array_equal(b, a)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.zeros(30),
+        lambda m: m.zeros(2, 25),
+        lambda m: m.full((30,), float("nan")),
+        lambda m: m.tensor([0.0] * 20 + [float("inf")] * 5),
+        lambda m: m.zeros(3, 4, 30),
+        lambda m: m.zeros(2000),
+        lambda m: m.tensor([1.0, float("nan")] * 15),
+        lambda m: m.zeros(3, 30, requires_grad=True),
+    ],
+    ids=range(8),
+)
+def test_repr_breaks_lines_of_zeros_nan_inf_as_torch(make):
+    # torch counts a line's numbers by the format's width, which 0., nan and inf overrun
+    assert repr(make(pn)).replace("pyneuro.", "torch.") == repr(make(torch))
