@@ -335,8 +335,12 @@ def test_dropout_warning_dtype_and_packed_sequence():
     packed = torch.nn.utils.rnn.pack_padded_sequence(torch.zeros(3, 2, 5), [3, 2])
     with pytest.raises(TypeError, match="PackedSequence"):
         pn.nn.GRU(5, 4)(packed)
-    with pytest.raises(TypeError, match=r"hx must be a tuple \(h_0, c_0\)"):
+    with pytest.raises(IndexError):  # torch reads a tensor hx as (hx[0], hx[1])
         pn.nn.LSTM(5, 4)(pn.zeros(3, 2, 5), pn.zeros(1, 2, 4))
+    with pytest.raises(RuntimeError, match="hx and cx should also be 3-D"):
+        pn.nn.LSTM(5, 4)(pn.zeros(3, 2, 5), pn.zeros(2, 2, 4))
+    with pytest.raises(TypeError, match=r"hx must be a tuple \(h_0, c_0\)"):
+        pn.nn.LSTM(5, 4)(pn.zeros(3, 2, 5), [pn.zeros(1, 2, 4)])
 
 
 def test_dropout_between_layers():

@@ -231,6 +231,8 @@ class RNNBase(Module):
                 else None
             )
         elif lstm:
+            if isinstance(hx, Tensor):  # torch reads hx[0] and hx[1] (an IndexError if dim 0 is 1)
+                hx = (hx[0], hx[1])
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
                 raise TypeError(f"LSTM: hx must be a tuple (h_0, c_0), got {type(hx).__name__}")
             h0, c0 = hx
