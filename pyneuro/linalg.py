@@ -173,6 +173,36 @@ def inv(A) -> Tensor:
     return _la.Inv.apply(_check(A, "inv", square=True))
 
 
+def _ex(result_type, op, A, like, check_errors):
+    """torch's *_ex form: (op's result, info), info an int32 0 per matrix; a failure raises only
+    with check_errors=True, else gives NaNs shaped like `like` with info 1 (LAPACK's own info,
+    the failing pivot, is not available here)."""
+    info = zeros(tuple(A.shape[:-2]), dtype=np.int32, device=A.device)
+    try:
+        return result_type(op(), info)
+    except LinAlgError:
+        if check_errors:
+            raise
+        return result_type(like.detach() * float("nan"), info + 1)
+
+
+def inv_ex(A, *, check_errors=False):
+    """(inverse, info): inv without raising for a singular matrix (torch.linalg.inv_ex)."""
+    A = _check(A, "inv_ex", square=True)
+    return _ex(return_types.linalg_inv_ex, lambda: inv(A), A, A, check_errors)
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False):
+    """(L, info): cholesky without raising for a matrix that is not positive-definite."""
+    A = _check(A, "cholesky_ex", square=True)
+    return _ex(return_types.linalg_cholesky_ex, lambda: cholesky(A, upper=upper), A, A, check_errors)
+
+
+def solve_ex(A, B, *, left=True, check_errors=False):
+    """(result, info): solve without raising for a singular A (torch.linalg.solve_ex)."""
+    return _ex(return_types.linalg_solve_ex, lambda: solve(A, B, left=left), A, B, check_errors)
+
+
 def pinv(A, *, atol=None, rtol=None, hermitian=False) -> Tensor:
     """The Moore-Penrose pseudo-inverse (singular values <= max(atol, rtol * s_max) are dropped;
     rtol defaults to eps * max(m, n) when atol is not given, as in torch)."""
@@ -496,6 +526,9 @@ __all__ = [
     "solve_triangular",
     "svd",
     "svdvals",
+    "solve_ex",
+    "inv_ex",
+    "cholesky_ex",
     "vander",
     "vecdot",
     "vector_norm",

@@ -169,3 +169,22 @@ def test_scatter_reduce_multiply_and_unknown_reduce():
                 x.scatter(1, m.tensor([[0]]), 1.0, reduce="max")
     for a, b in zip(*results):
         np.testing.assert_array_equal(b, a)
+
+
+def test_linalg_ex_forms():
+    for m in (torch, pn):
+        A = m.tensor([[4.0, 1], [2, 3]])
+        out = [
+            m.linalg.inv_ex(A),
+            m.linalg.cholesky_ex(m.tensor([[4.0, 1], [1, 3]])),
+            m.linalg.solve_ex(A, m.tensor([1.0, 2.0])),
+        ]
+        for result, ref in zip(out, (m.linalg.inv(A), m.linalg.cholesky(m.tensor([[4.0, 1], [1, 3]])), None)):
+            assert result.info.dtype == m.int32 and int(result.info) == 0
+            if ref is not None:
+                np.testing.assert_allclose(result[0].numpy(), ref.numpy(), rtol=1e-6)
+        assert out[0].inverse is out[0][0] and out[1].L is out[1][0] and out[2].result is out[2][0]
+        assert int(m.linalg.cholesky_ex(m.tensor([[-4.0, 1], [1, 3]])).info) > 0
+        assert (m.linalg.inv_ex(m.ones(3, 2, 2)).info > 0).all()
+        with pytest.raises(RuntimeError):
+            m.linalg.inv_ex(m.ones(2, 2), check_errors=True)
