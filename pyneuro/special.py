@@ -39,6 +39,7 @@ __all__ = [
     "digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "log1p",
     "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc",
     "softmax", "xlog1py", "xlogy", "zeta", "i1", "i0e", "i1e", "erfcx", "log_ndtr",
+    "modified_bessel_i0", "modified_bessel_i1", "spherical_bessel_j0",
 ]  # fmt: skip
 
 psi = digamma
@@ -126,3 +127,20 @@ def erfcx(input):
 def log_ndtr(input):
     """log of the standard normal CDF, accurate far into both tails."""
     return _unary("log_ndtr", input)
+
+
+def modified_bessel_i0(input):
+    """I0(x), the modified Bessel function of the first kind, order 0 (i0's values; as torch's,
+    no gradient flows through it)."""
+    return i0(_need_tensor(input, "modified_bessel_i0")).detach()
+
+
+def modified_bessel_i1(input):
+    """I1(x), order 1 (i1's values; no gradient, as torch's)."""
+    return i1(_need_tensor(input, "modified_bessel_i1")).detach()
+
+
+def spherical_bessel_j0(input):
+    """j0(x) = sin(x) / x (1 at 0): sinc(x / pi); no gradient, as torch's."""
+    x = _need_tensor(input, "spherical_bessel_j0").detach()
+    return sinc(x._floating() / math.pi)

@@ -188,3 +188,12 @@ def test_linalg_ex_forms():
         assert (m.linalg.inv_ex(m.ones(3, 2, 2)).info > 0).all()
         with pytest.raises(RuntimeError):
             m.linalg.inv_ex(m.ones(2, 2), check_errors=True)
+
+
+@pytest.mark.parametrize("name", ["modified_bessel_i0", "modified_bessel_i1", "spherical_bessel_j0"])
+def test_special_bessel_names(name):
+    x = [0.0, 0.5, 3.0, -2.0, 40.0]
+    ref = getattr(torch.special, name)(torch.tensor(x))
+    out = getattr(pn.special, name)(pn.tensor(x, requires_grad=True))
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=2e-6)
+    assert not out.requires_grad and not ref.requires_grad  # torch gives them no gradient
