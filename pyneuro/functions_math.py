@@ -294,6 +294,26 @@ def remainder(input, other) -> Tensor:
     return _plain(a, _backend(a.device).xp.remainder(a._data, _array(b)))
 
 
+def negative_int_power(base, exponent) -> bool:
+    """Is base ** exponent an integer tensor to integer tensor powers some of which are negative?"""
+    return (
+        isinstance(exponent, TensorBase)
+        and base._data.dtype.kind in "iu"
+        and exponent._data.dtype.kind in "iu"
+        and bool((exponent._data < 0).any())
+    )
+
+
+def int_pow(base, exponent) -> Tensor:
+    """Integer tensor ** integer tensor holding negative exponents, as torch computes it (no
+    error, unlike NumPy): 1 ** -n is 1, (-1) ** -n is +-1, any other base ** -n truncates to 0."""
+    xp = _backend(base.device).xp
+    a, n = xp.broadcast_arrays(base._data, exponent._data)
+    positive = a ** xp.maximum(n, 0)
+    unit = xp.where(a == 1, 1, xp.where(a == -1, xp.where(n % 2 == 0, 1, -1), 0)).astype(positive.dtype)
+    return _wrap(xp.where(n >= 0, positive, unit), base.device)
+
+
 def float_power(input, exponent) -> Tensor:
     """input ** exponent computed in float64 (torch's rule: the result is always double)."""
     if not isinstance(input, TensorBase):

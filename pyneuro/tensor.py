@@ -321,8 +321,8 @@ class Tensor(
         return _math.remainder(self, other)
 
     def __pow__(self, other):
-        a, b = self._other(other)
-        return _ag.Pow.apply(a, b)
+        a, b = self._other(other)  # integer ** negative integer: torch's rule (3 ** -1 is 0)
+        return _math.int_pow(a, b) if _math.negative_int_power(a, b) else _ag.Pow.apply(a, b)
 
     def __rpow__(self, other):
         a, b = self._other(other)
@@ -454,8 +454,8 @@ class Tensor(
         if self._data.dtype.kind != "f":  # integers are already whole (sign of an int stays int)
             return (
                 _wrap(_backend(self.device).xp.sign(self._data), self.device)
-                if name == "sign"
-                else self.clone()
+                if name == "sign" and self._data.dtype.kind != "b"
+                else self.clone()  # a bool's sign is itself
             )
         return _ag.Elementwise.apply(self, name=name)
 

@@ -256,3 +256,17 @@ def test_div_in_place_takes_rounding_mode():
 def test_repr_breaks_lines_of_zeros_nan_inf_as_torch(make):
     # torch counts a line's numbers by the format's width, which 0., nan and inf overrun
     assert repr(make(pn)).replace("pyneuro.", "torch.") == repr(make(torch))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.tensor([0, 1, -1, 2, -2, 3]) ** m.tensor([-1, -1, -1, -2, -1, -3]),
+        lambda m: m.tensor([0, 1, -1, 2], dtype=m.int32) ** m.tensor([-1, -5, -2, -2]),
+        lambda m: m.pow(m.tensor([[2], [1]]), m.tensor([-1, 2])),
+        lambda m: m.sign(m.tensor([True, False])),
+    ],
+    ids=range(4),
+)
+def test_integer_powers_and_bool_sign_as_torch(fn):
+    _same(fn(torch), fn(pn))
