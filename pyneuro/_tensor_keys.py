@@ -9,6 +9,7 @@ Used by the indexing methods of _tensor_shape.py (reads) and _tensor_inplace.py 
 from __future__ import annotations
 
 import builtins
+import warnings
 
 import numpy as np
 
@@ -90,6 +91,15 @@ def _convert_index(index, t: TensorBase):
                 raise RuntimeError(f"indices on {p.device} cannot index a tensor on {t.device}")
             p = p._data
             advanced = True
+            if p.dtype == np.uint8:  # torch's old byte mask: a mask, not indices
+                warnings.warn(
+                    "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+                p = p != 0
+            elif p.dtype.kind in "iuf" and p.dtype not in (np.int64, np.int32):
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         elif isinstance(p, (list, np.ndarray)):
             bk = bk or _backend(t.device)
             arr = np.asarray(p)

@@ -114,3 +114,19 @@ def test_setitem_drops_the_values_leading_ones_as_torch():
             x[0, 0] = mod.tensor([5.0, 6.0])
     for a, b in zip(*results):
         np.testing.assert_array_equal(b, a)
+
+
+def test_a_uint8_index_is_a_mask_and_small_ints_are_refused():
+    results = []
+    for mod in (torch, pn):
+        x = mod.arange(6.0).view(2, 3)
+        with pytest.warns(UserWarning):
+            a = x[mod.tensor([0, 1], dtype=mod.uint8)]
+        with pytest.warns(UserWarning):
+            b = x[:, mod.tensor([1, 0, 1], dtype=mod.uint8)]
+        results.append([a.numpy(), b.numpy()])
+        for dtype in (mod.int8, mod.int16, mod.float32):
+            with pytest.raises(IndexError):
+                x[mod.tensor([0, 1], dtype=dtype)]
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(b, a)
