@@ -89,6 +89,8 @@ class ShapeMethods:
         nd = self.ndim
         if nd == 0:
             return self.reshape(1)
+        if not (-nd <= start_dim < nd and -nd <= end_dim < nd):
+            normalize_dims((start_dim, end_dim), nd)  # raises torch's IndexError
         s = start_dim % nd
         e = end_dim % nd
         if s > e:
@@ -275,15 +277,17 @@ class ShapeMethods:
         return tuple(self.select(d, i) for i in range(self.shape[d]))
 
     def flip(self, *dims, **kwargs):
-        """Reverse the order along dims (a view with negative strides; gradient flipped back).
-        t.flip(0, 1), t.flip((0, 1)) and t.flip(dims=(0, 1)), as torch."""
+        """Reverse the order along dims: a new tensor, as torch's (not a view; the gradient is
+        flipped back). t.flip(0, 1), t.flip((0, 1)) and t.flip(dims=(0, 1)), as torch."""
         if kwargs:
             if set(kwargs) != {"dims"} or dims:
                 raise TypeError(f"flip() got unexpected arguments {sorted(kwargs)}")
             dims = (kwargs["dims"],)
         dims = normalize_dims(_shape_arg(dims) if dims else (), self.ndim) if dims else ()
         index = tuple(slice(None, None, -1) if i in dims else slice(None) for i in range(self.ndim))
-        return _ag.Index.apply(self, index=index, advanced=False) if dims else self.clone()  # steps of -1
+        if not dims:
+            return self.clone()
+        return _ag.named(_ag.Index.apply(self, index=index, advanced=False).clone(), "FlipBackward0")
 
     def movedim(self, source, destination):
         src = (source,) if isinstance(source, _PY_INT) else tuple(source)
