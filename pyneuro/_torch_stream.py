@@ -15,8 +15,8 @@ The recipes (each checked against torch 2.13 in tests/test_torch_stream.py):
 
 * word: one 32-bit output; word64 = (first word << 32) | second word.
 * uniform float32 in [0, 1): the low 24 bits of a word times 2**-24 (float64: the low 53 bits
-  of a word64 times 2**-53; float16: 11 bits). uniform_(a, b) is then u * (b - a) + a,
-  rounded once (a fused multiply-add), in float32 for float32 and float16 tensors.
+  of a word64 times 2**-53; float16 draws float32s and rounds them). uniform_(a, b) is then
+  u * (b - a) + a, rounded once (a fused multiply-add), in float32 for float32 and float16.
 * integers in [low, high): word % (high - low) + low (word64 when the range needs 33+ bits);
   random_() on int64: word64 % 2**63.
 * randperm(n): start from 0..n-1 and for i = 0..n-2 swap element i with element
@@ -46,7 +46,7 @@ import numpy as np
 _F32 = np.float32
 _MASK32 = np.uint64(0xFFFFFFFF)
 _SHIFT32 = np.uint64(32)
-_DIGITS = {np.dtype(np.float16): 11, np.dtype(np.float32): 24, np.dtype(np.float64): 53}
+_MASK24 = np.uint64((1 << 24) - 1)
 
 
 def _key(seed: int) -> np.ndarray:
@@ -94,13 +94,10 @@ class TorchStream:
 
     # ------------------------------------------------------------------ uniform
     def _unit(self, n: int, dtype) -> np.ndarray:
-        """n uniform values in [0, 1) of `dtype`, from 24 bits (float32), 53 (float64), 11 (float16)."""
-        dtype = np.dtype(dtype)
-        digits = _DIGITS.get(dtype, 24)
-        if digits == 53:
+        """n uniform values in [0, 1): float64 from 53 bits, anything else float32 from 24 bits."""
+        if np.dtype(dtype) == np.float64:
             return (self.words64(n) & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0**-53
-        ints = self.words(n) & np.uint64((1 << digits) - 1)
-        return (ints.astype(_F32) * _F32(2.0**-digits)).astype(dtype if digits != 24 else _F32, copy=False)
+        return (self.words(n) & _MASK24).astype(_F32) * _F32(2.0**-24)
 
     def uniform_fill(self, shape, dtype=np.float32, low=0.0, high=1.0) -> np.ndarray:
         """Tensor.uniform_(low, high): u * (high - low) + low with one rounding (torch's compiled
@@ -124,7 +121,7 @@ class TorchStream:
         n = int(np.prod(shape, dtype=np.int64))
         if n < 16:
             out = np.array([self._scalar_normal() for _ in range(n)], dtype=np.float64) * std + mean
-        elif dtype == np.float32:
+        elif dtype in (np.float32, np.float16):  # float16: rounded float32 normals (not torch's half kernel)
             out = self._fill(n, _F32, _box_muller_f32, mean, std)
         else:
             out = self._fill(n, np.float64, _box_muller_f64, mean, std)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, default_float, float32, float64, int64
+from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, default_float, int64
 from ._dtype import fill_value as _fill_value
 from ._errors import AllocationError, ArgumentError, ShapeError
 from ._out import out_keyword
@@ -38,7 +38,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 def legacy_constructor_data(args, dtype):
     """The array of the legacy constructor Tensor(*args): Tensor(2, 3) (or Tensor(Size)) is
-    zeros of the default float dtype (torch leaves them uninitialised), Tensor(data) data's."""
+    zeros of the default float dtype (torch leaves them uninitialised), Tensor(data) data in the
+    default float dtype (torch.Tensor is the float tensor type: Tensor([1, 2]) is float32)."""
     sizes = args[0] if len(args) == 1 and isinstance(args[0], Size) else args
     if sizes and all(isinstance(n, (_PY_INT, np.integer)) and not isinstance(n, _PY_BOOL) for n in sizes):
         if min(sizes) < 0:
@@ -48,7 +49,7 @@ def legacy_constructor_data(args, dtype):
         return np.zeros(tuple(sizes), dtype=dtype or default_float())
     if len(args) > 1:
         raise TypeError(f"Tensor(): expected sizes (ints) or one data argument, got {args!r}")
-    return _host_array(args[0] if args else [], dtype)
+    return _host_array(args[0] if args else [], dtype or default_float())
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
@@ -239,11 +240,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
     """Uniform samples in [0, 1) (float32 by default), drawn from `generator` or the default."""
     d = _dtype(dtype) or default_float()
     check_floating(d, "check_uniform_bounds")
-    host = (
-        _rng(generator)
-        .random(_size(_size_kw(size, kw, "rand")), dtype=d if d in (float32, float64) else np.float64)
-        .astype(d, copy=False)
-    )
+    host = _rng(generator).random(_size(_size_kw(size, kw, "rand")), dtype=d).astype(d, copy=False)
     return _from_host(host, device, requires_grad)
 
 
@@ -252,19 +249,19 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
     """Standard-normal samples (float32 by default), drawn from `generator` or the default."""
     d = _dtype(dtype) or default_float()
     check_floating(d, "normal_kernel_cpu")
-    host = (
-        _rng(generator)
-        .standard_normal(
-            _size(_size_kw(size, kw, "randn")), dtype=d if d in (float32, float64) else np.float64
-        )
-        .astype(d, copy=False)
-    )
+    host = _rng(generator).standard_normal(_size(_size_kw(size, kw, "randn")), dtype=d).astype(d, copy=False)
     return _from_host(host, device, requires_grad)
 
 
 @_factory_out
-def randint(low, high=None, size=None, generator=None, dtype=None, device=None) -> Tensor:
+def randint(
+    low=None, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False
+) -> Tensor:
     """Integers in [low, high) (int64), like torch.randint(low=0, high, size)."""
+    if low is None:  # randint(high=6, size=(3,)): low defaults to 0 by keyword, as torch
+        if high is None:
+            raise TypeError("randint() missing required argument 'high'")
+        low = 0
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
             raise TypeError("randint() needs a size tuple: randint(high, size) or randint(low, high, size)")
@@ -278,7 +275,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None) 
         .integers(low, high, size=_size((size,) if isinstance(size, _PY_INT) else (tuple(size),)))
         .astype(_dtype(dtype) or int64)
     )
-    return _from_host(host, device, False)
+    return _from_host(host, device, requires_grad)
 
 
 @_factory_out

@@ -21,7 +21,7 @@ def test_default_dtypes():
     assert pn.tensor([1, 2], dtype=pn.float32).dtype == pn.float32
     assert pn.tensor([1.0], dtype=pn.float64).dtype == pn.float64
     assert pn.tensor(3.5).shape == ()
-    assert pn.Tensor([1, 2]).dtype == pn.int64
+    assert pn.Tensor([1, 2]).dtype == pn.float32  # torch.Tensor is the float tensor type
     assert pn.float is pn.float32 and pn.long is pn.int64 and pn.int is pn.int32 and pn.bool is pn.bool_
 
 
