@@ -422,6 +422,15 @@ class TensorBase:
         return None if self._view is None else self._view[0]
 
     def detach_(self) -> Tensor:
+        """Detach in place: no grad_fn, no requires_grad. A view cannot (torch's RuntimeError): its
+        base would go on sharing memory with a tensor that left the graph."""
+        if self._view is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
+                "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
+                "buckets, and hence detach_() cannot be called on these gradients. To fix this error, please "
+                "refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
+            )
         self._node = None
         self._req = False
         return self

@@ -98,7 +98,6 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
         dim = implicit_softmax_dim("softmax", x.ndim, _stacklevel + 1)  # +1: numpy_keywords
     if dtype is not None:
         x = x.to(dtype)
-    _need_float(x, "softmax_lastdim_kernel_impl", device_suffix=False)
     return _ag.Softmax.apply(x, dim=dim)
 
 
@@ -115,7 +114,6 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
         dim = implicit_softmax_dim("log_softmax", x.ndim, _stacklevel + 1)  # +1: numpy_keywords
     if dtype is not None:
         x = x.to(dtype)
-    _need_float(x, "log_softmax_lastdim_kernel_impl", device_suffix=False)
     return _ag.LogSoftmax.apply(x, dim=dim)
 
 

@@ -149,12 +149,17 @@ def sub(input, other, *, alpha=1) -> Tensor:
         else _tensor_from(input, device=_need_tensor(other, "sub").device)
     )
     _check_alpha(a, other, alpha)
+    check_bool_sub(a, other)
+    return a.sub(other, alpha=alpha)
+
+
+def check_bool_sub(a, other) -> None:
+    """torch refuses a - b where either side is bool (t - t, t - True, t.sub(...), rsub)."""
     if a._data.dtype.kind == "b" or isinstance(other, _PY_BOOL) or getattr(other, "dtype", None) == _bool:
         raise RuntimeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
             "invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    return a.sub(other, alpha=alpha)
 
 
 subtract = sub

@@ -72,6 +72,7 @@ from ._tensor_reduce import ReduceMethods
 from ._tensor_shape import ShapeMethods
 from .autograd import hooks as _ag_hooks
 from .autograd import linalg as _ag_linalg
+from .autograd.api import seed_gradient as _seed_gradient
 from .backends import _checks
 
 
@@ -82,8 +83,8 @@ class Tensor(
     """An n-dimensional array on a device that records operations for autograd.
 
     Create one with pn.tensor(data), pn.from_numpy(array), pn.zeros(...), ... .
-    The legacy constructor: Tensor(data) behaves like pn.tensor(data) (torch's makes the
-    default float dtype: Tensor([1, 2]) is float32 there), Tensor(2, 3) is a (2, 3) tensor of
+    The legacy constructor: Tensor(data) is data in the default float dtype (Tensor([1, 2]) is
+    float32, as torch's), Tensor(2, 3) is a (2, 3) tensor of
     the default float dtype (of zeros: torch leaves it uninitialised), Tensor(t) shares t's
     memory, Tensor() is empty.
     """
@@ -196,6 +197,11 @@ class Tensor(
         remove() unregisters it."""
         return _ag_hooks.register_hook(self, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call hook(self) after each backward has accumulated this leaf's .grad (an optimizer
+        step fused into backward, as in torch's tutorial); returns a removable handle."""
+        return _ag_hooks.register_post_accumulate_grad_hook(self, hook)
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Compute d(self)/d(leaf) for every leaf that requires grad, into leaf.grad.
 
@@ -208,33 +214,7 @@ class Tensor(
             return _ag.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
         if not self._req:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
-        bk = _backend(self.device)
-        if gradient is None:
-            if self._data.size != 1:
-                raise RuntimeError(
-                    f"grad can be implicitly created only for scalar outputs (this tensor has shape {tuple(self.shape)}); "
-                    "pass gradient= of the same shape"
-                )
-            # (np.ones is a Python function, empty + copyto: right after a step's matmuls,
-            # with cold caches, it cost ~9 us per backward; np.array(1) is one C call)
-            data = self._data
-            g = (
-                np.array(1, dtype=data.dtype).reshape(data.shape)
-                if bk.xp is np
-                else bk.xp.ones(data.shape, dtype=data.dtype)
-            )
-        else:
-            if isinstance(gradient, TensorBase) and gradient.device != self.device:
-                raise RuntimeError(
-                    f"backward: gradient is on {gradient.device} but the tensor is on {self.device}"
-                )
-            g = gradient._data if isinstance(gradient, TensorBase) else bk.asarray(_host_array(gradient))
-            if tuple(g.shape) != tuple(self._data.shape):
-                raise ShapeError(
-                    f"backward: gradient has shape {tuple(g.shape)} but the tensor has shape {tuple(self._data.shape)}"
-                )
-            if g.dtype != self._data.dtype:
-                g = g.astype(self._data.dtype)
+        g = _seed_gradient(self, gradient)
         if create_graph:  # (retain_graph defaults to create_graph, as in torch)
             g = _ag.as_grad_tensor(gradient, g, self.device)
             return _ag.run_backward_graph(self, g, retain_graph is not False)
@@ -251,12 +231,14 @@ class Tensor(
         return _ag.Add.apply(b, a)
 
     def __sub__(self, other):
-        if type(other) is Tensor and other._data.dtype is self._data.dtype:  # the common case
-            return _ag.Sub.apply(self, other)
+        if type(other) is Tensor and other._data.dtype is self._data.dtype and self._data.dtype.kind != "b":
+            return _ag.Sub.apply(self, other)  # the common case
+        _math.check_bool_sub(self, other)
         a, b = self._other(other)
         return _ag.Sub.apply(a, b)
 
     def __rsub__(self, other):
+        _math.check_bool_sub(self, other)
         a, b = self._other(other)
         return _ag.Sub.apply(b, a)
 

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import warnings
 
-from .._tensor_base import TensorBase, _wrap
+import numpy as np
+
+from .._errors import ShapeError
+from .._tensor_base import TensorBase, _backend, _wrap
 from ..backends import table_for
 from . import engine
 from .shape import Stack
@@ -38,6 +41,36 @@ class Variable(metaclass=_VariableMeta):
         if requires_grad:
             out.requires_grad_(True)
         return out
+
+
+def seed_gradient(t, gradient):
+    """The array that starts t.backward(gradient): ones for a one-element t and gradient=None,
+    else gradient's data (a Tensor of t's shape, on t's device; cast to t's dtype)."""
+    if gradient is None:
+        if t._data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs (this tensor has shape {tuple(t.shape)}); "
+                "pass gradient= of the same shape"
+            )
+        # (np.ones is a Python function, empty + copyto: right after a step's matmuls,
+        # with cold caches, it cost ~9 us per backward; np.array(1) is one C call)
+        data, xp = t._data, _backend(t.device).xp
+        return (
+            np.array(1, dtype=data.dtype).reshape(data.shape)
+            if xp is np
+            else xp.ones(data.shape, dtype=data.dtype)
+        )
+    if not isinstance(gradient, TensorBase):  # torch's words; a list reads as one gradient per tensor
+        first = gradient[0] if isinstance(gradient, (list, tuple)) and gradient else gradient
+        raise TypeError(f"gradients can be either Tensors or None, but got {type(first).__name__}")
+    if gradient.device != t.device:
+        raise RuntimeError(f"backward: gradient is on {gradient.device} but the tensor is on {t.device}")
+    g = gradient._data
+    if tuple(g.shape) != tuple(t._data.shape):
+        raise ShapeError(
+            f"backward: gradient has shape {tuple(g.shape)} but the tensor has shape {tuple(t._data.shape)}"
+        )
+    return g if g.dtype == t._data.dtype else g.astype(t._data.dtype)
 
 
 def _as_list(x) -> list:

@@ -193,6 +193,11 @@ class Neg(Function):
     saves_tensors = False
 
     def forward(self, a):
+        if a.dtype.kind == "b":
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert "
+                "a mask, use the `~` or `logical_not()` operator instead."
+            )
         return -a
 
     def backward(self, g):
@@ -281,6 +286,8 @@ class Abs(Function):
     saved_for = ((0,),)
 
     def forward(self, a):
+        if a.dtype.kind == "b":
+            raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
         self.saved = (a,)
         return self.bk.xp.abs(a)
 

@@ -8,6 +8,7 @@ signatures. See docs/DESIGN.md, "The backward walk" for the walk from loss.backw
 
 from __future__ import annotations
 
+from .._dtype import torch_name as _torch_name
 from .._shapes import broadcast_shapes as _broadcast_shapes
 from .._shapes import normalize_dims as _normalize_dims
 from .._shapes import prod as _prod
@@ -217,6 +218,16 @@ def _rows(x, dim):
     return moved.reshape(_prod(mshape[:-1]), mshape[-1]), lambda y: y.reshape(mshape).swapaxes(d, -1)
 
 
+def _need_float(x, op: str, dim) -> None:
+    """torch has no integer softmax: NotImplementedError in torch's words (Tensor.softmax,
+    F.softmax and the log_softmax forms all reach the two Functions below)."""
+    if x.dtype.kind != "f":
+        kernel = (
+            f"{op}_lastdim_kernel_impl" if x.ndim == 0 or dim % x.ndim == x.ndim - 1 else f"{op}_kernel_impl"
+        )
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_torch_name(x.dtype)}'")
+
+
 class Softmax(Function):
     """y = softmax(x) along dim with the backend's fused kernels (forward and backward)."""
 
@@ -225,6 +236,7 @@ class Softmax(Function):
     saves_output = True
 
     def forward(self, x, dim=-1):
+        _need_float(x, "softmax", dim)
         x2, undo = _rows(x, dim)
         y2 = self.kernels(x2).softmax_forward(x2)
         self.saved = (y2, dim)
@@ -245,6 +257,7 @@ class LogSoftmax(Function):
     saves_output = True
 
     def forward(self, x, dim=-1):
+        _need_float(x, "log_softmax", dim)
         x2, undo = _rows(x, dim)
         y2 = self.kernels(x2).log_softmax_forward(x2)
         self.saved = (y2, dim)
