@@ -1,0 +1,66 @@
+"""Behaviours the session-20 probes found different from torch, each checked side by side with
+torch (values, dtypes and exception types)."""
+
+from __future__ import annotations
+
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def _outcome(make, lib):
+    try:
+        out = make(lib)
+    except Exception as exc:  # the type is what is compared
+        return "raises", exc
+    return "returns", out
+
+
+CASES = {
+    "flip copies": lambda m: (lambda x: (x.flip(0).add_(1), x)[1])(m.arange(4.0)),
+    "flatten dim out of range": lambda m: m.ones(2, 3).flatten(2),
+    "flatten negative dims": lambda m: m.ones(2, 3, 4).flatten(-2, -1),
+    "randint high by keyword": lambda m: (m.manual_seed(0), m.randint(high=6, size=(5,)))[1],
+    "randint without high": lambda m: m.randint(size=(3,)),
+    "Tensor(list) is float": lambda m: m.Tensor([1, 2]),
+    "bool minus float": lambda m: m.tensor([True]) - m.tensor([0.5]),
+    "float minus bool": lambda m: m.tensor([1.0]) - m.tensor([True]),
+    "number minus bool": lambda m: 1 - m.tensor([True]),
+    "bool sub method": lambda m: m.tensor([True]).sub(m.tensor([False])),
+    "bool negation": lambda m: -m.tensor([True]),
+    "bool abs": lambda m: m.tensor([True]).abs(),
+    "int softmax": lambda m: m.tensor([1, 2]).softmax(0),
+    "int log_softmax inner dim": lambda m: m.tensor([[1, 2]]).log_softmax(0),
+    "F.softmax of bool": lambda m: m.nn.functional.softmax(m.tensor([True]), 0),
+    "backward with a list gradient": lambda m: (
+        m.ones(2, requires_grad=True).mul(2).backward(gradient=[1.0, 2.0])
+    ),
+    "detach_ of a view": lambda m: m.ones(4, requires_grad=True).clone()[1:].detach_(),
+    "detach_ of a plain tensor": lambda m: m.ones(4).detach_(),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_as_torch(name):
+    kind, got = _outcome(CASES[name], pn)
+    want_kind, want = _outcome(CASES[name], torch)
+    assert kind == want_kind, (got, want)
+    if kind == "raises":
+        assert isinstance(got, type(want)), (type(got), type(want), got)
+    elif want is not None:
+        assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+        assert got.tolist() == want.tolist()
+
+
+def test_post_accumulate_grad_hook_method():
+    seen = []
+    for lib in (pn, torch):
+        x = lib.ones(3, requires_grad=True)
+        handle = x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
+        (x * 2).sum().backward()
+        handle.remove()
+        (x * 2).sum().backward()
+        seen.append(x.grad.tolist())
+    assert seen[:2] == seen[2:]
