@@ -19,7 +19,7 @@ import numpy as _np
 from .._tensor_base import TensorBase, _wrap
 from . import hooks as _hooks
 from .function import _FREED_MESSAGE, SliceGrad, _Profiling
-from .grad_mode import no_grad
+from .grad_mode import _GradMode
 
 # ----------------------------------------------------------------------------- the engine
 
@@ -131,8 +131,14 @@ def run_backward(tensor, grad_array, retain_graph: bool = False) -> None:
     """Backpropagate grad_array (same shape as tensor) from tensor into every leaf's .grad.
     A backward that meets 0/0, x/0 or overflow gives NaN/inf without NumPy's RuntimeWarnings, as torch;
     it runs with grad mode off, as torch's (a tensor hook's arithmetic records no graph)."""
-    with quiet_math(), no_grad():
-        _walk(tensor, grad_array, retain_graph)
+    mode = _GradMode  # no_grad() without its object (a few us per step of a small model)
+    was = mode.enabled
+    mode.enabled = False
+    try:
+        with quiet_math():
+            _walk(tensor, grad_array, retain_graph)
+    finally:
+        mode.enabled = was
 
 
 def quiet_math():
@@ -156,6 +162,9 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
     fresh_leaves = set()  # leaves whose .grad array was made by this walk (SliceGrads add in place)
     pending = {root: grad_array}
     shared = {root}  # nodes whose pending grad array may be referenced elsewhere
+    # which kinds of hooks exist at all, read once (a training step usually has none)
+    node_hooks = bool(_hooks.by_node or _hooks.node_pre or _hooks.node_post)
+    leaf_hooks = bool(_hooks.by_leaf or _hooks.post_accumulate)
     for node in _topological_order(root):
         g = pending.pop(node, None)
         if g is None:
@@ -163,14 +172,14 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
         g = _dense(g)
         if node.saved is None:
             raise RuntimeError(_FREED_MESSAGE)
-        if _hooks.by_node:
+        if node_hooks and _hooks.by_node:
             hooks = _hooks.hooks_for(_hooks.by_node, node)
             if hooks:
                 g = _hooks.run(hooks, g, node.device)
                 shared.add(node)  # a hook may have kept the array it was shown
         if node in retained:
             _accumulate_leaf(retained.pop(node), g, True)
-        if _hooks.node_pre and _hooks.hooks_for(_hooks.node_pre, node):
+        if node_hooks and _hooks.node_pre and _hooks.hooks_for(_hooks.node_pre, node):
             g = _hooks.run_node_pre(node, g, node.device)
             shared.add(node)
         for counter, version, _, _ in node.versions:
@@ -180,7 +189,7 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
             grads = node.backward(g)
         else:
             grads = _Profiling.op(node, "backward", node.backward, g)
-        if _hooks.node_post and _hooks.hooks_for(_hooks.node_post, node):
+        if node_hooks and _hooks.node_post and _hooks.hooks_for(_hooks.node_post, node):
             grads = _hooks.run_node_post(node, grads, g, node.device, _dense)
             shared.add(node)
         inputs, needs, nexts = node.inputs, node.needs, node.nexts
@@ -196,7 +205,7 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
             if a._retain and child is not None and a._node is child:  # t.retain_grad() on a non-leaf
                 retained[child] = a
             if child is None:
-                if (_hooks.by_leaf or _hooks.post_accumulate) and _hooks.is_hooked_leaf(a):
+                if leaf_hooks and _hooks.is_hooked_leaf(a):
                     entry = hooked_leaves.get(id(a))
                     if entry is None:
                         hooked_leaves[id(a)] = [a, gi, alias]
