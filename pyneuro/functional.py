@@ -418,7 +418,7 @@ def mse_loss(
 def l1_loss(
     input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean", weight=None
 ) -> Tensor:
-    """Mean absolute error |input - target| (shapes must match)."""
+    """Mean absolute error |input - target| (shapes should match: others broadcast, with a warning)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     x, t = _pairwise_loss("l1_loss", input, target, reduction)
     if weight is not None:
