@@ -471,7 +471,9 @@ def bincount(input, weights=None, minlength=0) -> Tensor:
 def cdist(x1, x2, p=2.0) -> Tensor:
     """Pairwise p-norm distances between the rows of x1 [..., P, M] and x2 [..., R, M] (like torch.cdist).
 
-    Differentiable: the difference of every pair, then the norm over the last axis.
+    Differentiable: the difference of every pair, then its p-norm over the last axis (Tensor.norm:
+    the gradient at a zero distance is 0, as torch's, not 0/0 = NaN: cdist(x, x) has a zero
+    diagonal).
     """
     if x1.ndim < 2 or x2.ndim < 2:
         raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D")
@@ -480,13 +482,13 @@ def cdist(x1, x2, p=2.0) -> Tensor:
             f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
         )
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
-    if p == 2:
-        return (diff * diff).sum(-1).sqrt()
-    if p == 1:
-        return diff.abs().sum(-1)
-    if p == float("inf"):
-        return diff.abs().amax(-1)
-    return (diff.abs() ** p).sum(-1) ** (1.0 / p)
+    if p == float("inf"):  # the max |d|; its gradient reaches every tied coordinate whole, as torch's
+        size = diff.abs()
+        top = size.amax(-1, keepdim=True).detach()
+        out = top.squeeze(-1) + ((size - top) * (size == top)).sum(-1)  # the second term is 0
+    else:
+        out = diff.abs().sum(-1) if p == 1 else diff.norm(p, dim=-1)
+    return _ag.named(out, "CdistBackward0", reads=(x1, x2))
 
 
 def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor:

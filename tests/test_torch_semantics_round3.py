@@ -3,6 +3,7 @@ torch (values, dtypes and exception types)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import pyneuro as pn
@@ -64,3 +65,16 @@ def test_post_accumulate_grad_hook_method():
         (x * 2).sum().backward()
         seen.append(x.grad.tolist())
     assert seen[:2] == seen[2:]
+
+
+@pytest.mark.parametrize("p", [2, 1, 3, 0.5, float("inf"), 0])
+def test_cdist_of_a_set_with_itself_has_finite_gradients(p):
+    """cdist(x, x) has a zero diagonal: its gradient is 0 there, as torch's (was 0/0 = NaN)."""
+    grads = []
+    for lib in (pn, torch):
+        x = lib.tensor([[0.0, 1.0], [2.0, 3.0], [1.0, 1.0]], requires_grad=True)
+        y = lib.tensor([[0.0, 1.0], [2.0, 2.5]], requires_grad=True)
+        (lib.cdist(x, x, p=p).sum() + lib.cdist(x, y, p=p).sum()).backward()
+        grads.append((x.grad.tolist(), y.grad.tolist()))
+    for got, want in zip(*grads):
+        np.testing.assert_allclose(got, want, atol=1e-5)
