@@ -213,7 +213,7 @@ _INPLACE = {
     "sin": True, "cos": True, "tan": False, "asin": True, "arcsin": True, "acos": True, "arccos": True,
     "atan": True, "arctan": True, "sinh": True, "cosh": True, "asinh": True, "arcsinh": True,
     "acosh": True, "arccosh": True, "atanh": True, "arctanh": True, "sinc": True, "deg2rad": True,
-    "rad2deg": True, "erf": True, "erfc": True, "erfinv": False, "lgamma": True, "digamma": True,
+    "rad2deg": True, "erf": True, "erfc": True, "erfinv": True, "lgamma": True, "digamma": True,
     "i0": True, "polygamma": True, "mvlgamma": True, "logit": True, "nan_to_num": True, "frac": True, "fix": True, "floor": True,
     "ceil": True, "round": True, "trunc": True, "clamp_min": True, "clamp_max": True, "clip": True,
     "atan2": True, "arctan2": True, "hypot": True, "xlogy": True, "copysign": True, "heaviside": True,

@@ -78,3 +78,19 @@ def test_cdist_of_a_set_with_itself_has_finite_gradients(p):
         grads.append((x.grad.tolist(), y.grad.tolist()))
     for got, want in zip(*grads):
         np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_erfinv_output_and_in_place_form_as_torch():
+    """erfinv's backward reads its input (as torch's): its output may change in place afterwards,
+    and erfinv_ keeps the old values it needs."""
+    grads = []
+    for lib in (pn, torch):
+        x = lib.tensor([0.1, 0.5, -0.7], requires_grad=True)
+        y = x.erfinv()
+        y.add_(1)
+        y.sum().backward()
+        z = x.clone()
+        z.erfinv_()
+        z.sum().backward()
+        grads.append(x.grad.tolist())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)

@@ -335,7 +335,7 @@ _UNARY_DERIVATIVES = {
     "exp2": lambda a, y: y() * math.log(2),
     "erf": lambda a, y: (2 / math.sqrt(math.pi)) * Exp.apply(-a * a),
     "erfc": lambda a, y: (-2 / math.sqrt(math.pi)) * Exp.apply(-a * a),
-    "erfinv": lambda a, y: (math.sqrt(math.pi) / 2) * Exp.apply(y() ** 2),
+    "erfinv": lambda a, y: (math.sqrt(math.pi) / 2) * Exp.apply(_unary("erfinv", a) ** 2),  # from a, as torch
     "frac": lambda a, y: None,  # d/da (a - trunc a) = 1: g passes through
 }
 
