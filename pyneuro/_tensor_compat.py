@@ -122,7 +122,7 @@ class CompatMethods:
         return self._cast(_dtype(dtype))
 
     def roll(self, shifts, dims=None):
-        return roll(self, shifts, dims)
+        return roll(self, shifts, dims)  # (pn.roll names its node RollBackward0)
 
     def as_strided(self, size, stride, storage_offset=None):
         return as_strided(self, size, stride, storage_offset)

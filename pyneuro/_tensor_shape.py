@@ -112,9 +112,10 @@ class ShapeMethods:
     def squeeze(self, dim=None):
         shape = self.shape
         if dim is None:
-            return self.reshape(tuple(n for n in shape if n != 1))
+            return _ag.renamed(self.reshape(tuple(n for n in shape if n != 1)), "SqueezeBackward0")
         dims = normalize_dims(dim, self.ndim)
-        return self.reshape(tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1)))
+        out = self.reshape(tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1)))
+        return _ag.renamed(out, "SqueezeBackward1" if isinstance(dim, _PY_INT) else "SqueezeBackward2")
 
     def unsqueeze(self, dim):
         nd = self.ndim + 1
@@ -124,7 +125,7 @@ class ShapeMethods:
             )
         d = dim % nd
         shape = self.shape
-        return self.reshape(shape[:d] + (1,) + shape[d:])
+        return _ag.renamed(self.reshape(shape[:d] + (1,) + shape[d:]), "UnsqueezeBackward0")
 
     def permute(self, *dims, **kwargs):
         if kwargs:  # t.permute(dims=(1, 0))
@@ -146,7 +147,7 @@ class ShapeMethods:
         (a,) = normalize_dims(dim0, nd)
         (b,) = normalize_dims(dim1, nd)
         dims[a], dims[b] = dims[b], dims[a]
-        return _ag.Permute.apply(self, dims=tuple(dims))
+        return _ag.renamed(_ag.Permute.apply(self, dims=tuple(dims)), "TransposeBackward0")
 
     def swapaxes(self, axis0, axis1):
         return self.transpose(axis0, axis1)
@@ -154,9 +155,8 @@ class ShapeMethods:
     def t(self):
         if self.ndim > 2:
             raise ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
-        return (
-            self.transpose(0, 1) if self.ndim == 2 else _ag.Permute.apply(self, dims=tuple(range(self.ndim)))
-        )
+        dims = (1, 0) if self.ndim == 2 else tuple(range(self.ndim))
+        return _ag.renamed(_ag.Permute.apply(self, dims=dims), "TBackward0")
 
     @property
     def T(self):
@@ -215,8 +215,9 @@ class ShapeMethods:
             else list(split_size)
         )
         out, start = [], 0
+        name = "SplitBackward0" if isinstance(split_size, _PY_INT) else "SplitWithSizesBackward0"
         for s in sizes:
-            out.append(self[(slice(None),) * d + (slice(start, start + s),)])
+            out.append(_ag.renamed(self[(slice(None),) * d + (slice(start, start + s),)], name))
             start += s
         return tuple(out)
 
@@ -245,8 +246,10 @@ class ShapeMethods:
                 f"index out of range in self: INDICES element is out of DATA bounds, id={bad} axis_dim={n}"
             )
         if self.ndim == 0:
-            return self.reshape(1)[index.reshape(-1)].reshape(index.shape)
-        return self[(slice(None),) * d + (index.reshape(-1),)]
+            return _ag.renamed(
+                self.reshape(1)[index.reshape(-1)].reshape(index.shape), "IndexSelectBackward0"
+            )
+        return _ag.renamed(self[(slice(None),) * d + (index.reshape(-1),)], "IndexSelectBackward0")
 
     def masked_select(self, mask):
         """The entries where mask (broadcast to self's shape) is True, as a 1-D tensor."""
@@ -274,7 +277,7 @@ class ShapeMethods:
 
     def unbind(self, dim=0):
         (d,) = normalize_dims(dim, self.ndim)
-        return tuple(self.select(d, i) for i in range(self.shape[d]))
+        return tuple(_ag.renamed(self.select(d, i), "UnbindBackward0") for i in range(self.shape[d]))
 
     def flip(self, *dims, **kwargs):
         """Reverse the order along dims: a new tensor, as torch's (not a view; the gradient is
@@ -325,7 +328,7 @@ class ShapeMethods:
         shape = (1,) * (builtins.len(sizes) - self.ndim) + tuple(self.shape)
         x = self.reshape(tuple(v for n in shape for v in (1, n)))
         x = x.expand(*(v for r, n in zip(sizes, shape) for v in (r, n)))
-        return x.reshape(tuple(r * n for r, n in zip(sizes, shape)))
+        return _ag.renamed(x.reshape(tuple(r * n for r, n in zip(sizes, shape))), "RepeatBackward0")
 
     def tile(self, *dims):
         dims = _shape_arg(dims)
@@ -365,7 +368,7 @@ class ShapeMethods:
                 raise IndexRangeError(
                     f"index {low if low < 0 else high} is out of bounds for dimension {d} with size {self.shape[d]}"
                 )
-        return self._gather(dim, index)
+        return _ag.renamed(self._gather(dim, index), "GatherBackward0")
 
     def _gather(self, dim, index):
         """gather without the checks, for pyneuro's own callers whose indices are valid by

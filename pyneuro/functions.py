@@ -432,10 +432,16 @@ def equal(a, b) -> bool:
 def roll(input, shifts, dims=None) -> Tensor:
     """Shift elements along dims, wrapping around (like torch.roll; flattened when dims is None).
 
-    Built from two slices and a cat, so the gradient is rolled back the same way.
+    Built from two slices and a cat, so the gradient is rolled back the same way. Always a new
+    tensor, as torch's (a shift by 0 too).
     """
     if dims is None:
-        return roll(input.flatten(), shifts, 0).reshape(input.shape)
+        return _ag.renamed(_roll(input.flatten(), shifts, 0).reshape(input.shape), "RollBackward0")
+    return _ag.renamed(_roll(input, shifts, dims), "RollBackward0")
+
+
+def _roll(input, shifts, dims) -> Tensor:
+    start = input
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
@@ -447,7 +453,7 @@ def roll(input, shifts, dims=None) -> Tensor:
         if k:
             head = (slice(None),) * d
             input = cat([input[head + (slice(n - k, None),)], input[head + (slice(0, n - k),)]], dim=d)
-    return input
+    return input.clone() if input is start else input
 
 
 def bincount(input, weights=None, minlength=0) -> Tensor:

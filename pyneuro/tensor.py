@@ -308,8 +308,9 @@ class Tensor(
 
     def __rpow__(self, other):
         a, b = self._other(other)
-        if not isinstance(b, TensorBase):
+        if not isinstance(b, TensorBase):  # a number's power: torch's PowBackward2
             b = _wrap(_backend(self.device).xp.asarray(b, dtype=a.dtype), self.device)
+            return _ag.renamed(_ag.Pow.apply(b, a), "PowBackward2")
         return _ag.Pow.apply(b, a)
 
     def __neg__(self):
@@ -406,7 +407,7 @@ class Tensor(
 
     def square(self):
         x = self.long() if self._data.dtype.kind == "b" else self  # bool squares to int64, as in torch
-        return x * x
+        return _ag.renamed(x * x, "PowBackward0")
 
     def sigmoid(self):
         return _ag.Sigmoid.apply(self._floating())
@@ -478,7 +479,7 @@ class Tensor(
         if not keepdim:
             dims = normalize_dims(dim, self.ndim)
             out = out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in dims))
-        return out
+        return _ag.renamed(out, "LogsumexpBackward0")
 
     def relu(self):
         return _ag.ReLU.apply(self)
@@ -536,10 +537,16 @@ class Tensor(
 
     def tril(self, diagonal=0):
         """The lower triangle (the rest zeroed) of the last two dims; gradient masked the same way."""
-        return self._triangle(_backend(self.device).xp.tri(*self.shape[-2:], k=diagonal, dtype=bool_))
+        return _ag.renamed(
+            self._triangle(_backend(self.device).xp.tri(*self.shape[-2:], k=diagonal, dtype=bool_)),
+            "TrilBackward0",
+        )
 
     def triu(self, diagonal=0):
-        return self._triangle(~_backend(self.device).xp.tri(*self.shape[-2:], k=diagonal - 1, dtype=bool_))
+        return _ag.renamed(
+            self._triangle(~_backend(self.device).xp.tri(*self.shape[-2:], k=diagonal - 1, dtype=bool_)),
+            "TriuBackward0",
+        )
 
     def _triangle(self, keep):
         if self._data.dtype == bool_:  # bool stays bool, like torch
@@ -553,7 +560,8 @@ class Tensor(
             raise DTypeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {kind}")
         dt = self._data.dtype  # the value takes self's dtype (torch: ints stay ints, 7.9 -> 7)
         v = value._cast(dt) if isinstance(value, Tensor) and value._data.dtype != dt else value
-        return _ag.Where.apply(m, v if isinstance(v, Tensor) else dt.type(fill_value(v, dt)), self)
+        out = _ag.Where.apply(m, v if isinstance(v, Tensor) else dt.type(fill_value(v, dt)), self)
+        return _ag.renamed(out, "MaskedFillBackward0")
 
     def type_as(self, other) -> Tensor:
         """This tensor in other's dtype (itself if it already has it), like torch."""
@@ -723,7 +731,7 @@ class Tensor(
             out = _ag_linalg.Svd.apply(self.movedim((d0, d1), (-2, -1)), part="S", full=False).sum(-1)
             return out.unsqueeze(builtins.min(d0, d1)).unsqueeze(builtins.max(d0, d1)) if keepdim else out
         if p == 1:
-            return self.abs().sum(dim=dim, keepdim=keepdim)
+            return _ag.renamed(self.abs().sum(dim=dim, keepdim=keepdim), "LinalgVectorNormBackward0")
         if p in (_PY_FLOAT("inf"), -_PY_FLOAT("inf")):
             a = self.abs()
             return a.amax(dim, keepdim) if p > 0 else a.amin(dim, keepdim)
@@ -735,12 +743,15 @@ class Tensor(
             a = self.abs()
             zero = a == 0
             powers = (a.masked_fill(zero, 1.0) ** p).masked_fill(zero, 0.0 if p > 0 else _PY_FLOAT("inf"))
-        return _ag.Root.apply(powers.sum(dim=dim, keepdim=keepdim), p=p)
+        return _ag.renamed(
+            _ag.Root.apply(powers.sum(dim=dim, keepdim=keepdim), p=p), "LinalgVectorNormBackward0"
+        )
 
     def sort(self, dim=-1, descending=False, stable=False):
         """(values, indices) sorted along dim (stably); values are differentiable (a gather)."""
         idx = self.argsort(dim, descending)
-        return _return_types.sort(self._gather(dim, idx) if self.ndim else self.clone(), idx)
+        values = _ag.renamed(self._gather(dim, idx), "SortBackward0") if self.ndim else self.clone()
+        return _return_types.sort(values, idx)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         """(values, indices) of the k largest (or smallest) entries along dim, like torch.topk."""
@@ -754,7 +765,7 @@ class Tensor(
         idx = self.argsort(dim, descending=largest)
         d = dim % self.ndim
         idx = idx[(slice(None),) * d + (slice(0, k),)]
-        return _return_types.topk(self._gather(dim, idx), idx)
+        return _return_types.topk(_ag.renamed(self._gather(dim, idx), "TopkBackward0"), idx)
 
 
 def _int_matmul(a: Tensor, b: Tensor) -> Tensor:

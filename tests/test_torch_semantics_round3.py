@@ -94,3 +94,48 @@ def test_erfinv_output_and_in_place_form_as_torch():
         z.sum().backward()
         grads.append(x.grad.tolist())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)
+
+
+GRAD_FN_NAMES = {
+    "2 ** x": lambda m, x: 2**x,
+    "t": lambda m, x: x.t(),
+    "transpose": lambda m, x: x.transpose(0, 1),
+    "unsqueeze": lambda m, x: x.unsqueeze(0),
+    "squeeze(dim)": lambda m, x: x.unsqueeze(0).squeeze(0),
+    "squeeze()": lambda m, x: x.unsqueeze(0).squeeze(),
+    "split": lambda m, x: x.split(1)[0],
+    "split sizes": lambda m, x: x.split([1, 1])[0],
+    "unbind": lambda m, x: x.unbind()[0],
+    "roll": lambda m, x: x.roll(1),
+    "repeat": lambda m, x: x.repeat(2, 1),
+    "masked_fill": lambda m, x: x.masked_fill(x > 0, 0.0),
+    "tril": lambda m, x: x.tril(),
+    "triu": lambda m, x: x.triu(),
+    "index_select": lambda m, x: x.index_select(0, m.tensor([0])),
+    "sort": lambda m, x: x.sort()[0],
+    "topk": lambda m, x: x.topk(1)[0],
+    "square": lambda m, x: x.square(),
+    "norm": lambda m, x: x.norm(),
+    "norm p=1": lambda m, x: x.norm(p=1),
+    "gather": lambda m, x: x.gather(1, m.tensor([[0], [1]])),
+    "logsumexp": lambda m, x: x.logsumexp(0),
+    "flip": lambda m, x: x.flip(0),
+}
+
+
+@pytest.mark.parametrize("name", list(GRAD_FN_NAMES))
+def test_grad_fn_names_as_torch(name):
+    """What `print(y.grad_fn)` shows (the node renamed, no node added: autograd.shape.renamed)."""
+    names = [
+        type(
+            GRAD_FN_NAMES[name](lib, lib.tensor([[1.0, -2.0], [3.0, 4.0]], requires_grad=True)).grad_fn
+        ).__name__
+        for lib in (pn, torch)
+    ]
+    assert names[0] == names[1]
+
+
+def test_roll_by_zero_is_a_new_tensor():
+    x = pn.tensor([1.0, 2.0])
+    x.roll(0).add_(1)
+    assert x.tolist() == [1.0, 2.0]

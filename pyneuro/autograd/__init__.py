@@ -78,7 +78,7 @@ from .grad_mode import _GradMode, enable_grad, inference_mode, is_grad_enabled, 
 from .graph_backward import as_grad_tensor, run_backward_graph
 from .reduction import AMaxMin, MaxMinAll, MaxMinDim, Mean, Prod, Sum
 from .scan import CumProd, LogCumSumExp, SelectEvenly
-from .shape import Cat, Clone, Expand, Index, Named, Permute, Reshape, Stack, named
+from .shape import Cat, Clone, Expand, Index, Named, Permute, Reshape, Stack, named, renamed
 
 __all__ = [
     "Function",
@@ -153,6 +153,7 @@ __all__ = [
     "Clone",
     "Named",
     "named",
+    "renamed",
     "_GradMode",
     "_normalize_dims",
     "_broadcast_shapes",

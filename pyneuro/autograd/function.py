@@ -224,8 +224,10 @@ class Function:
             self.versions = ()
 
     def name(self) -> str:
-        """torch's name for this node: AddBackward0, MmBackward0, NllLossBackward0 (autograd/names.py)."""
-        return torch_name(self, getattr(type(self), "_op_class", type(self)))
+        """torch's name for this node: AddBackward0, MmBackward0, NllLossBackward0 (autograd/names.py);
+        a node already renamed (torch_node, autograd.shape.renamed) keeps its class's name."""
+        cls = type(self)
+        return cls.__name__ if "_op_class" in cls.__dict__ else torch_name(self, cls)
 
     def torch_node(self):
         """This node, its class renamed as torch names it (`type(t.grad_fn).__name__` == "AddBackward0").

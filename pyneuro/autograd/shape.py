@@ -7,6 +7,7 @@ import numpy as _np
 from .._shapes import normalize_dims as _normalize_dims
 from .._tensor_base import TensorBase
 from .function import Function, ShapeError, SliceGrad, _scatter_add, _unbroadcast
+from .names import named_class
 
 # ----------------------------------------------------------------------------- shapes and indexing
 
@@ -236,6 +237,16 @@ class Named(Function):
 
     def name(self) -> str:
         return self.saved
+
+
+def renamed(t, torch_name: str):
+    """t, its node shown under torch's name for the op the caller performed (x.t() is a Permute
+    node, torch's TBackward0): the node's class becomes a slot-less subclass of that name
+    (autograd/names.named_class), so nothing runs differently and no node is added."""
+    node = t._node
+    if node is not None:
+        node.__class__ = named_class(getattr(type(node), "_op_class", type(node)), torch_name)
+    return t
 
 
 def named(t, torch_name: str, reads=()):
