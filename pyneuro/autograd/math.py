@@ -382,7 +382,11 @@ UNARY = {
     "frac": (lambda xp, a: a - xp.trunc(a), lambda xp, a, out: xp.ones_like(a), ""),
     "erf": (erf, lambda xp, a, out: (2 / _SQRT_PI) * xp.exp(-a * a), "a"),
     "erfc": (erfc, lambda xp, a, out: (-2 / _SQRT_PI) * xp.exp(-a * a), "a"),
-    "erfinv": (erfinv, lambda xp, a, out: (_SQRT_PI / 2) * xp.exp(erfinv(xp, a) ** 2), "a"),  # from a, as torch
+    "erfinv": (
+        erfinv,
+        lambda xp, a, out: (_SQRT_PI / 2) * xp.exp(erfinv(xp, a) ** 2),
+        "a",
+    ),  # from a, as torch
     "lgamma": (lgamma, lambda xp, a, out: digamma(xp, a), "a"),
     "digamma": (digamma, lambda xp, a, out: polygamma(xp, a, 1), "a"),
     "polygamma": (polygamma, lambda xp, a, out, n: polygamma(xp, a, n + 1), "a"),
