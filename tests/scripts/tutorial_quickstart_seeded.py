@@ -55,7 +55,9 @@ def test(dataloader, model, loss_fn):
             pred = model(X)
             test_loss += loss_fn(pred, y).item()
             correct += (pred.argmax(1) == y).type(torch.float).sum().item()
-    print(f"Test Error: \n Accuracy: {(100 * correct / len(dataloader.dataset)):>0.1f}%, Avg loss: {test_loss / len(dataloader):>8f} \n")
+    print(
+        f"Test Error: \n Accuracy: {(100 * correct / len(dataloader.dataset)):>0.1f}%, Avg loss: {test_loss / len(dataloader):>8f} \n"
+    )
 
 
 for t in range(3):
