@@ -309,9 +309,10 @@ def _log_f32(x: np.ndarray) -> np.ndarray:
     e = e - small.astype(_F32)
     m = (m - _F32(1)) + np.where(small, m, _F32(0))  # m - 1, or 2m - 1 when m < sqrt(1/2)
     z = m * m
+    m64 = m.astype(np.float64)  # the polynomial's fused steps y * m + c, in float64 then rounded
     y = np.full_like(m, _F32(_LOG_P[0]))
     for c in _LOG_P[1:]:
-        y = _fma(y, m, _F32(c))
+        y = (y * m64 + float(_F32(c))).astype(_F32)
     y = _fma(y * m, z, e * _F32(-2.12194440e-4))
     y = _fma(-z, _F32(0.5), y)
     return _fma(e, _F32(0.693359375), m + y)
