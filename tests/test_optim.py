@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -266,7 +268,7 @@ def test_step_in_place_zero_grad_and_state_dict_on_device(device):
     assert a._data is arr
     opt.zero_grad(set_to_none=False)
     assert a.grad.abs().sum().item() == 0.0 and a.grad.device == device
-    state = opt.state_dict()
+    state = copy.deepcopy(opt.state_dict())  # a copy: loading shares the tensors given, as torch
     b = nn.Parameter(a.detach().clone())
     opt2 = optim.Adam([b], lr=0.1)
     opt2.load_state_dict(state)
@@ -275,3 +277,25 @@ def test_step_in_place_zero_grad_and_state_dict_on_device(device):
         (p * p).sum().backward()
         o.step()
     np.testing.assert_allclose(b.detach().cpu().numpy(), a.detach().cpu().numpy(), rtol=1e-6)
+
+
+def test_load_state_dict_shares_the_tensors_given_as_torch():
+    """opt2.load_state_dict(opt.state_dict()) hands opt2 opt's very state tensors (torch's
+    semantics: both then update the same buffers and step counts)."""
+    torch = pytest.importorskip("torch")
+    seen = []
+    for lib in (pn, torch):
+        p = lib.nn.Parameter(lib.ones(2))
+        opt = lib.optim.Adam([p], lr=0.1)
+        p.grad = lib.ones(2)
+        opt.step()
+        q = lib.nn.Parameter(lib.ones(2))
+        opt2 = lib.optim.Adam([q], lr=0.1)
+        opt2.load_state_dict(opt.state_dict())
+        assert opt2.state[q]["exp_avg"] is opt.state[p]["exp_avg"]
+        q.grad = lib.ones(2)
+        opt2.step()
+        seen.append((opt.state[p]["step"].item(), opt.state[p]["exp_avg"].tolist(), q.tolist()))
+    assert seen[0][0] == seen[1][0]
+    np.testing.assert_allclose(seen[0][1], seen[1][1], rtol=1e-6)
+    np.testing.assert_allclose(seen[0][2], seen[1][2], rtol=1e-6)

@@ -292,14 +292,15 @@ class Optimizer:
             entry = {}
             for name, v in value.items():
                 if name == "step":  # kept as saved (a float CPU scalar; a custom optimizer's int), as torch
-                    entry[name] = v.detach().to(device="cpu", copy=True) if isinstance(v, Tensor) else v
+                    entry[name] = v
                 elif isinstance(v, Tensor):
                     if v.shape != p.shape and v.ndim and name not in self._whole_model_state:
                         raise ValueError(
                             f"optimizer state {name!r} has shape {tuple(v.shape)} but its parameter has {tuple(p.shape)}"
                         )
-                    dtype = p.dtype if v.dtype.kind == "f" else v.dtype
-                    entry[name] = v.detach().to(device=p.device, dtype=dtype, copy=True)
+                    # as torch: cast to the parameter's device and float dtype, and otherwise the very
+                    # tensor given (optimizer.load_state_dict(other.state_dict()) shares other's state)
+                    entry[name] = v.to(device=p.device, dtype=p.dtype if v.dtype.kind == "f" else v.dtype)
                 else:
                     entry[name] = v
             self.state[p] = entry
