@@ -39,13 +39,6 @@ _LEAF = "a leaf Variable that requires grad is being used in an in-place operati
 _VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
 
-def _random_dtype(t) -> np.dtype:
-    """The dtype a random fill of t is drawn in: its own floating dtype (torch's recipes
-    depend on it), else float64 (then cast)."""
-    dt = np.dtype(t._data.dtype)
-    return dt if dt.kind == "f" else np.dtype(np.float64)
-
-
 def _cast_error(exc, t, other):
     """NumPy's refusal to write a result into t's dtype (int_tensor += 0.5) as torch's RuntimeError."""
     if "Cannot cast ufunc" not in str(exc):
@@ -240,14 +233,14 @@ class InplaceMethods:
         check_floating(self._data.dtype, "check_uniform_bounds")
         if a > b:
             raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
-        return self.copy_(_rng(generator).uniform_fill(self.shape, _random_dtype(self), a, b))
+        return self.copy_(_rng(generator).uniform_fill(self.shape, self._data.dtype, a, b))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         """Fill with normal draws N(mean, std**2): torch's stream and arithmetic."""
         check_floating(self._data.dtype, "normal_kernel_cpu")
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-        return self.copy_(_rng(generator).normal_fill(self.shape, _random_dtype(self), mean, std))
+        return self.copy_(_rng(generator).normal_fill(self.shape, self._data.dtype, mean, std))
 
     def __setitem__(self, index, value):
         if isinstance(value, TensorBase) and value._data.ndim and value._data.shape[0] == 1:

@@ -23,11 +23,11 @@ from fractions import Fraction
 import numpy as np
 
 from . import return_types
-from ._dtype import _PY_BOOL, _PY_INT
+from ._dtype import _PY_BOOL, _PY_INT, c_type_name, torch_name
 from ._errors import ArgumentError, DTypeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _backend, _from_data
-from .random import _rng
+from .random import _rng, check_floating
 
 AminmaxResult = return_types.aminmax
 SvdResult = return_types.svd
@@ -507,6 +507,7 @@ class ReduceMethods:
 
     def exponential_(self, lambd=1.0, *, generator=None):
         """Fill with draws from the exponential distribution of rate lambd."""
+        self._need_continuous("Exponential", torch_name(self._data.dtype))
         return self._fill_draw(_rng(generator).exponential_fill(self.shape, lambd))
 
     def geometric_(self, p, *, generator=None):
@@ -515,11 +516,21 @@ class ReduceMethods:
 
     def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
         """Fill with draws from the Cauchy distribution median + sigma * tan(pi (U - 1/2))."""
+        self._need_continuous("Cauchy", c_type_name(self._data.dtype))
         return self._fill_draw(_rng(generator).cauchy_fill(self.shape, median, sigma))
 
     def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
         """Fill with exp(N(mean, std^2)) draws."""
+        check_floating(self._data.dtype, "log_normal_cpu")
         return self._fill_draw(_rng(generator).log_normal_fill(self.shape, mean, std))
+
+    def _need_continuous(self, distribution: str, dtype_words: str) -> None:
+        """torch's refusal to fill an integer tensor from a continuous distribution (its words)."""
+        if self._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"{distribution} distribution is a continuous probability distribution. dtype must be a "
+                f"floating point but you specified {dtype_words}"
+            )
 
     def _fill_draw(self, draw):
         return self.copy_(np.asarray(draw).astype(self._data.dtype))

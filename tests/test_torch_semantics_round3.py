@@ -139,3 +139,14 @@ def test_roll_by_zero_is_a_new_tensor():
     x = pn.tensor([1.0, 2.0])
     x.roll(0).add_(1)
     assert x.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("fill", ["uniform_", "normal_", "exponential_", "cauchy_", "log_normal_"])
+def test_continuous_fills_refuse_integer_tensors_as_torch(fill):
+    for dtype in ("int64", "int32"):
+        kinds = [
+            _outcome(lambda m: getattr(m.zeros(3, dtype=getattr(m, dtype)), fill)(), lib)
+            for lib in (pn, torch)
+        ]
+        assert kinds[0][0] == kinds[1][0] == "raises"
+        assert isinstance(kinds[0][1], type(kinds[1][1]))
