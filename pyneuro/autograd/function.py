@@ -268,9 +268,7 @@ class Function:
             raise RuntimeError(_FREED_MESSAGE)
         inputs = getattr(self, "inputs", ())
         a = inputs[slot] if slot < len(inputs) else None
-        if not isinstance(
-            a, TensorBase
-        ):  # a number (x.pow(2)): torch's node of that overload has no such tensor
+        if not isinstance(a, TensorBase):  # a number (x.pow(2)): torch's node of that overload has none
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
         readers = range(len(self.needs)) if saved_for is None else saved_for[slot]
         return a if any(self.needs[j] for j in readers if j < len(self.needs)) else None
