@@ -573,6 +573,8 @@ class TensorBase:
                 a = a._cast(default_float())
             if isinstance(other, (np.floating, np.integer, np.bool_)):
                 other = other.item()
+            if type(other) is _PY_INT and a._data.dtype.kind == "b":
+                a = a._cast(int64)  # an int is the higher category: bool_tensor ** 2 is int64, as torch
             if a._data.dtype.kind in "iu" and type(other) is _PY_INT:
                 other = wrap_int(other, a._data.dtype)  # int8_tensor + 300 wraps, as torch's C cast
             return a, other
@@ -651,18 +653,26 @@ class TensorBase:
         return _wrap(_backend(self.device).xp.isinf(self._data), self.device)
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        o = other._data if isinstance(other, TensorBase) else other
+        """|self - other| <= atol + rtol * |other|; as torch, other must be a Tensor of self's dtype."""
+        need_tensor(other, "isclose", "other", 2)
+        if self._data.dtype != other._data.dtype:
+            raise DTypeError(f"{torch_name(self._data.dtype)} did not match {torch_name(other._data.dtype)}")
+        if rtol < 0 or atol < 0:
+            which, value = ("rtol", rtol) if rtol < 0 else ("atol", atol)
+            raise RuntimeError(f"{which} must be greater than or equal to zero, but got {value}")
+        if self._data.shape != other._data.shape:
+            _broadcast_check(self, other, "isclose")
+        xp = _backend(self.device).xp
         return _wrap(
-            _backend(self.device).xp.isclose(self._data, o, rtol=rtol, atol=atol, equal_nan=equal_nan),
-            self.device,
+            xp.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan), self.device
         )
 
     def equal(self, other) -> bool:
         return self.shape == other.shape and _PY_BOOL((self._data == other._data).all())
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-        xp = _backend(self.device).xp
-        return _PY_BOOL(xp.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+        need_tensor(other, "allclose", "other", 2)
+        return _PY_BOOL(self.isclose(other, rtol, atol, equal_nan).all())
 
     # ------------------------------------------------------------------ arg-reductions (no grad)
     def argmax(self, dim=None, keepdim=False):
@@ -739,6 +749,15 @@ def _promote(a: TensorBase, b: TensorBase):
         return a._cast(target), b._cast(target)
     target = np.promote_types(da, db)
     return a._cast(target), b._cast(target)
+
+
+def need_tensor(x, fname, arg="input", pos=1):
+    """torch's TypeError for a plain number where it takes only a Tensor."""
+    if not isinstance(x, TensorBase):
+        raise TypeError(
+            f"{fname}(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}"
+        )
+    return x
 
 
 def _broadcast_check(a: TensorBase, b: TensorBase, what: str) -> None:

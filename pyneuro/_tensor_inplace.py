@@ -33,6 +33,7 @@ from ._tensor_keys import _convert_index, check_slice_steps, same_dtype_put, spl
 from .autograd import inplace as _ip
 from .autograd.grad_mode import _GradMode
 from .autograd.shape import Index
+from .functions_math import check_int_exponent
 from .random import _rng, check_floating
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -133,6 +134,7 @@ class InplaceMethods:
         return self._inplace(_divide, other, _op.truediv, True)
 
     def __ipow__(self, other):
+        check_int_exponent(self, other)
         return self._inplace(_power, other, _op.pow, True)
 
     def add_(self, other, alpha=1):
@@ -150,6 +152,7 @@ class InplaceMethods:
         return self._inplace(_divide, other, _op.truediv, True)
 
     def pow_(self, exponent):
+        check_int_exponent(self, exponent)
         return self._inplace(_power, exponent, _op.pow, True)
 
     def zero_(self):

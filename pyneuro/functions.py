@@ -17,7 +17,7 @@ from ._dtype import default_float, fill_value, torch_name
 from ._dtype import public as _public_dtype
 from ._errors import DTypeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
-from ._tensor_base import TensorBase, _wrap
+from ._tensor_base import TensorBase, _wrap, need_tensor
 from .creation import arange, empty, randn, tensor
 from .random import _rng
 
@@ -246,12 +246,12 @@ def argmax(input, dim=None, keepdim=False) -> Tensor:
 
 def maximum(a, b) -> Tensor:
     """Elementwise max of a and b (broadcasting; NaN wins; ties share the gradient), like torch."""
-    return (a if isinstance(a, TensorBase) else tensor(a)).maximum(b)
+    return need_tensor(a, "maximum").maximum(b)
 
 
 def minimum(a, b) -> Tensor:
     """Elementwise min of a and b (broadcasting; NaN wins; ties share the gradient), like torch."""
-    return (a if isinstance(a, TensorBase) else tensor(a)).minimum(b)
+    return need_tensor(a, "minimum").minimum(b)
 
 
 @numpy_keywords

@@ -23,6 +23,7 @@ from ._dtype import bool_ as _bool
 from ._dtype import float64 as _float64
 from ._errors import ArgumentError, ZeroDivision
 from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap
+from ._tensor_base import need_tensor as _need_tensor
 from .autograd import math as _m
 from .creation import tensor as _tensor_from
 from .functions import where
@@ -51,15 +52,6 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- operands
-def _need_tensor(x, fname, arg="input", pos=1):
-    """torch's TypeError for a plain number where it takes only a Tensor."""
-    if not isinstance(x, TensorBase):
-        raise TypeError(
-            f"{fname}(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}"
-        )
-    return x
-
-
 def _operands(input, other, fname, scalars=True):
     """(a, b) for a binary op: promoted like torch, b left a Python number when it is one.
 
@@ -71,8 +63,6 @@ def _operands(input, other, fname, scalars=True):
     elif not isinstance(input, TensorBase):
         _need_tensor(other, fname, "other", 2)
         input = _tensor_from(input, device=other.device)
-    if input._data.dtype.kind == "b" and type(other) is int:
-        input = input.long()  # a Python int is the higher category: bool tensor % 2 is int64, as torch
     a, b = input._other(other)
     if isinstance(b, TensorBase) and a._data.shape != b._data.shape:
         _broadcast_check(a, b, fname)
@@ -107,10 +97,17 @@ def _unary(name, input, **params) -> Tensor:
     return _m.UNARY_OPS[name].apply(_need_tensor(input, name)._floating(), **params)
 
 
+def float_scalar(x):
+    """A Python int operand of an op with a floating result, read as torch reads it: a float.
+    (Against an integer tensor an int would otherwise wrap to its dtype first: uint8_tensor / -2
+    is -1.5 in torch, not / 254.)"""
+    return _PY_FLOAT(x) if type(x) is int else x
+
+
 def _binary(name, input, other, scalars=True, ints=True) -> Tensor:
     """A floating binary op of autograd/math.py's BINARY table (atan2, hypot, xlogy, ...);
     ints=False: torch has no kernel for integer operands (NotImplementedError)."""
-    a, b = _operands(input, other, name, scalars)
+    a, b = _operands(float_scalar(input), float_scalar(other), name, scalars)
     if not ints:
         _not_for(a, "iub", name)
     return _m.BINARY_OPS[name].apply(*_floats(a, b))
@@ -181,7 +178,7 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     """input / other; rounding_mode "trunc" rounds toward zero, "floor" down (integers stay
     integers then, and an integer division by zero raises); those have a zero gradient."""
     if rounding_mode is None:
-        a, b = _operands(input, other, "div")
+        a, b = _operands(float_scalar(input), float_scalar(other), "div")
         return a / b
     if rounding_mode not in ("trunc", "floor"):
         raise ArgumentError(
@@ -297,6 +294,13 @@ def remainder(input, other) -> Tensor:
         return _m.BINARY_OPS["remainder"].apply(a, b)
     _check_integer_divisor(a, b)
     return _plain(a, _backend(a.device).xp.remainder(a._data, _array(b)))
+
+
+def check_int_exponent(base, exponent) -> None:
+    """torch's error for an integer tensor to a negative Python int power (read before any wrap
+    into the tensor's dtype: uint8_tensor ** -2 raises too)."""
+    if type(exponent) is int and exponent < 0 and base._data.dtype.kind in "iu":
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
 
 
 def negative_int_power(base, exponent) -> bool:

@@ -63,6 +63,7 @@ from ._tensor_base import (
     _promote,
     _register_tensor_class,
     _wrap,
+    need_tensor,
 )
 from ._tensor_compat import CompatMethods, accept_numpy_keywords
 from ._tensor_index import IndexMethods
@@ -253,7 +254,7 @@ class Tensor(
         return _ag.Mul.apply(b, a)
 
     def __truediv__(self, other):
-        a, b = self._other(other)
+        a, b = self._other(_math.float_scalar(other))
         if a._data.dtype.kind != "f":  # true division of integers gives the default float, like torch
             a = a._cast(default_float())
             if isinstance(b, TensorBase):
@@ -261,7 +262,7 @@ class Tensor(
         return _ag.Div.apply(a, b)
 
     def __rtruediv__(self, other):
-        a, b = self._other(other)
+        a, b = self._other(_math.float_scalar(other))
         if a._data.dtype.kind != "f":
             a = a._cast(default_float())
         return _ag.Div.apply(b, a)
@@ -304,14 +305,17 @@ class Tensor(
 
     def __pow__(self, other):
         a, b = self._other(other)  # integer ** negative integer: torch's rule (3 ** -1 is 0)
+        _math.check_int_exponent(a, other)
         return _math.int_pow(a, b) if _math.negative_int_power(a, b) else _ag.Pow.apply(a, b)
 
     def __rpow__(self, other):
         a, b = self._other(other)
         if not isinstance(b, TensorBase):  # a number's power: torch's PowBackward2
             b = _wrap(_backend(self.device).xp.asarray(b, dtype=a.dtype), self.device)
+            if _math.negative_int_power(b, a):  # 2 ** int_tensor holding negatives: 0, as torch
+                return _math.int_pow(b, a)
             return _ag.renamed(_ag.Pow.apply(b, a), "PowBackward2")
-        return _ag.Pow.apply(b, a)
+        return _math.int_pow(b, a) if _math.negative_int_power(b, a) else _ag.Pow.apply(b, a)
 
     def __neg__(self):
         return _ag.Neg.apply(self)
@@ -521,7 +525,7 @@ class Tensor(
         return self._max_min_elementwise(other, False)
 
     def _max_min_elementwise(self, other, largest):
-        a, b = self._other(other)
+        a, b = self._other(need_tensor(other, "maximum" if largest else "minimum", "other", 2))
         if isinstance(b, TensorBase) and a._data.shape != b._data.shape:
             _broadcast_check(a, b, "maximum" if largest else "minimum")
         if a.device != "cpu":  # device arrays: the plain where form (NaN and ties as the comparison says)

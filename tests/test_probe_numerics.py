@@ -1,0 +1,95 @@
+"""Probes of tensor numerics against torch: type promotion with Python scalars, isclose/allclose
+argument rules, printing, reductions and linalg (values, dtypes, gradients, error types)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def _same(got, want, rtol=1e-5, atol=1e-6):
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1], (got.dtype, want.dtype)
+    assert tuple(got.shape) == tuple(want.shape)
+    np.testing.assert_allclose(np.asarray(got.detach().numpy()), want.detach().numpy(), rtol=rtol, atol=atol)
+
+
+def _both(fn, *args):
+    return fn(pn, *args), fn(torch, *args)
+
+
+def _raises_like_torch(fn):
+    with pytest.raises(Exception) as want:
+        fn(torch)
+    with pytest.raises(want.type):
+        fn(pn)
+
+
+# ----------------------------------------------------------------------------- promotion with Python scalars
+SCALAR_CASES = [
+    lambda L: L.tensor([3, 2, 5], dtype=L.uint8) / -2,  # the -2 is not wrapped to 254 first
+    lambda L: L.tensor([3, -2, 5], dtype=L.int8) / 2**40,
+    lambda L: -2 / L.tensor([3, 2, 5], dtype=L.uint8),
+    lambda L: L.true_divide(L.tensor([3, 2, 5], dtype=L.uint8), -2),
+    lambda L: L.div(L.tensor([3, -2, 5], dtype=L.int16), 2**40),
+    lambda L: L.xlogy(L.tensor([3, 2, 5], dtype=L.uint8), -2),
+    lambda L: L.xlogy(2**40, L.tensor([3, 2, 5], dtype=L.int8)),
+    lambda L: L.copysign(L.tensor([3, 2, 5], dtype=L.uint8), -2),
+    lambda L: L.tensor([True, False]) ** 2,  # a bool tensor meets an int: int64
+    lambda L: 2 ** L.tensor([True, False]),
+    lambda L: L.tensor([True, False]) % 2,
+    lambda L: 2 ** L.tensor([3, -2, 0]),  # negative integer powers of a number truncate, no error
+    lambda L: (-1) ** L.tensor([-1, -2], dtype=L.int8),
+    lambda L: L.tensor([3, 200], dtype=L.uint8) + 300,  # an int result still wraps, as torch
+]
+
+
+@pytest.mark.parametrize("fn", SCALAR_CASES)
+def test_python_scalars_promote_like_torch(fn):
+    _same(*_both(fn))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda L: L.tensor([3], dtype=L.uint8) ** -2,
+        lambda L: L.tensor([3], dtype=L.uint8).pow_(-2),
+        lambda L: L.tensor([3], dtype=L.int32).pow(-1),
+        lambda L: L.maximum(L.tensor([1.0]), 0.0),
+        lambda L: L.tensor([1.0]).minimum(2),
+        lambda L: L.maximum(1.0, L.tensor([1.0])),
+    ],
+)
+def test_scalar_operands_refused_like_torch(fn):
+    _raises_like_torch(fn)
+
+
+# ----------------------------------------------------------------------------- isclose / allclose
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda L: L.isclose(L.tensor([1.0, 2.0]), L.tensor([1, 2])),
+        lambda L: L.allclose(L.tensor([1.0, 2.0]), L.tensor([1.0, 2.0], dtype=L.float64)),
+        lambda L: L.isclose(L.tensor([1.0, 2.0]), 1.0),
+        lambda L: L.allclose(L.tensor([1.0, 2.0]), 1.0),
+        lambda L: L.isclose(L.tensor([1.0]), L.tensor([1.0]), rtol=-1),
+        lambda L: L.isclose(L.tensor([1.0]), L.tensor([1.0]), atol=-1e-3),
+        lambda L: L.isclose(L.ones(2), L.ones(3)),
+    ],
+)
+def test_isclose_argument_rules_like_torch(fn):
+    _raises_like_torch(fn)
+
+
+def test_isclose_values_like_torch():
+    for fn in (
+        lambda L: L.isclose(L.tensor([1.0, math.nan, math.inf]), L.tensor([1.0 + 1e-7, math.nan, math.inf])),
+        lambda L: L.isclose(L.tensor([1.0, math.nan]), L.tensor([1.0, math.nan]), equal_nan=True),
+        lambda L: L.isclose(L.tensor([1, 2]), L.tensor([2, 2]), atol=1),
+        lambda L: L.isclose(L.ones(3), L.ones(2, 3)),
+    ):
+        _same(*_both(fn))
+    assert pn.allclose(pn.ones(3), pn.ones(2, 3)) is torch.allclose(torch.ones(3), torch.ones(2, 3))
