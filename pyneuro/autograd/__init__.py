@@ -164,10 +164,13 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    """torch.autograd.gradcheck / gradgradcheck: pyneuro/gradcheck.py, loaded on first use (it
-    imports the Tensor, which imports this package)."""
-    if name in ("gradcheck", "gradgradcheck", "GradcheckError"):
-        import importlib
+    """torch.autograd.gradcheck / gradgradcheck (pyneuro/gradcheck.py) and torch.autograd.profiler
+    (profiler.py here), loaded on first use: they import the Tensor or the profiler, which import
+    this package."""
+    import importlib
 
+    if name in ("gradcheck", "gradgradcheck", "GradcheckError"):
         return getattr(importlib.import_module("pyneuro.gradcheck"), name)
+    if name == "profiler":
+        return importlib.import_module("pyneuro.autograd.profiler")
     raise AttributeError(f"module 'pyneuro.autograd' has no attribute {name!r}")

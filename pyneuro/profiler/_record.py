@@ -54,6 +54,7 @@ class Event:
     flops: int = 0
     bytes: int = 0
     bound: str = ""  # kernels: "compute" or "memory" (costs.bound)
+    alloc_bytes: int = 0  # ops, with profile_memory: the bytes of the arrays it returned
     args: dict = field(default_factory=dict)
     parent: Event | None = None
     children: list = field(default_factory=list)
@@ -72,12 +73,19 @@ def _shapes(values) -> tuple:
     return tuple(tuple(int(s) for s in v.shape) for v in values if hasattr(v, "shape"))
 
 
+def _nbytes(result) -> int:
+    """The bytes of the arrays an op returned (one array, or a tuple with None for no gradient)."""
+    items = result if isinstance(result, (tuple, list)) else (result,)
+    return sum(int(getattr(getattr(a, "_data", a), "nbytes", 0) or 0) for a in items if a is not None)
+
+
 class Recorder:
     """The events of one profile and the per-thread stack of open ops."""
 
-    def __init__(self, sync_device: bool = True):
+    def __init__(self, sync_device: bool = True, profile_memory: bool = False):
         self.events: list[Event] = []
         self.sync_device = sync_device
+        self.profile_memory = profile_memory
         self._local = threading.local()
 
     def _stack(self) -> list:
@@ -233,9 +241,12 @@ def _op(node, phase, method, *args, **kwargs):
     name = type(node).__name__ if phase == "forward" else node.name()
     event = rec.open(Event(name, "op", 0, phase=phase, shapes=_shapes(args)))
     try:
-        return method(*args, **kwargs)
+        result = method(*args, **kwargs)
     finally:
         rec.close(event)
+    if rec.profile_memory:
+        event.alloc_bytes = _nbytes(result)
+    return result
 
 
 _plain_item = TensorBase.item

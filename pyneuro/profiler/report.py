@@ -24,6 +24,12 @@ SORT_KEYS = (
     "bytes",
     "gflops",
     "gbs",
+    "cpu_memory_usage",
+    "self_cpu_memory_usage",
+    "device_time_total",
+    "self_device_time_total",
+    "cuda_time_total",
+    "self_cuda_time_total",
 )
 
 
@@ -41,6 +47,25 @@ class FunctionEventAvg:
     bound: str = ""
     device: str = "cpu"
     input_shapes: tuple = ()
+    cpu_memory_usage: int = 0  # bytes allocated inside (profile_memory): the op's outputs, and nested ops'
+    self_cpu_memory_usage: int = 0  # bytes of the op's own outputs
+    top_level: bool = False  # some event of this key ran outside any other
+
+    @property
+    def on_device(self) -> bool:
+        return self.cat == "kernel" and self.device != "cpu"
+
+    @property
+    def device_time_total(self) -> float:
+        """Microseconds on the GPU: a device kernel's time (0 for host work)."""
+        return self.total_ns / 1e3 if self.on_device else 0.0
+
+    @property
+    def self_device_time_total(self) -> float:
+        return self.self_ns / 1e3 if self.on_device else 0.0
+
+    cuda_time_total = device_time_total
+    self_cuda_time_total = self_device_time_total
 
     # torch.profiler's names (microseconds)
     @property
@@ -79,32 +104,51 @@ class FunctionEventAvg:
 class EventList(list):
     """A list of FunctionEventAvg with `table()` (what key_averages returns)."""
 
-    def __init__(self, rows, wall_ns: int, peaks_fn):
+    def __init__(self, rows, wall_ns: int, peaks_fn, profile_memory: bool = False):
         super().__init__(rows)
         self.wall_ns = wall_ns
         self._peaks_fn = peaks_fn
+        self.profile_memory = profile_memory
 
-    def table(self, sort_by: str = "cpu_time_total", row_limit: int = 100, peaks: dict | None = None) -> str:
+    def table(
+        self,
+        sort_by: str | None = "cpu_time_total",
+        row_limit: int = 100,
+        peaks: dict | None = None,
+        max_name_column_width: int = 55,
+        header: str | None = None,
+        top_level_events_only: bool = False,
+        **_,
+    ) -> str:
         """The rows as a text table, largest `sort_by` first (torch's names: cpu_time_total,
-        self_cpu_time_total, cpu_time (the mean), count; and flops, bytes, gflops, gbs).
+        self_cpu_time_total, cpu_time (the mean), count, cpu_memory_usage,
+        self_cpu_memory_usage, device_time_total; and flops, bytes, gflops, gbs).
 
         peaks: {"fma_gflops": ..., "copy_gbs": ...}; by default measured on first use and
-        cached for the process (pyneuro.profiler.machine_peaks)."""
+        cached for the process (pyneuro.profiler.machine_peaks). torch's other layout
+        arguments (max_src_column_width, ...) are accepted and have nothing to change."""
+        sort_by = sort_by or "cpu_time_total"
         if sort_by not in SORT_KEYS:
             raise ValueError(f"sort_by must be one of {', '.join(SORT_KEYS)}; got {sort_by!r}")
         if peaks is None and any(r.cat == "kernel" and r.device == "cpu" for r in self):
             peaks = self._peaks_fn()
-        rows = sorted(self, key=lambda r: getattr(r, sort_by), reverse=True)
+        rows = [r for r in self if r.top_level or not top_level_events_only]
+        rows = sorted(rows, key=lambda r: getattr(r, sort_by), reverse=True)
         if row_limit is not None and row_limit >= 0:
             rows = rows[:row_limit]
         wall = self.wall_ns or 1
         head = ("Name", "Cat", "Calls", "Total", "Mean", "% total", "Self", "GFLOP/s", "GB/s", "% peak")
+        if self.profile_memory:
+            head += ("CPU Mem", "Self CPU Mem")
+        width = max(int(max_name_column_width), 4)
         body = []
         for r in rows:
             pct = r.percent_of_peak(peaks)
+            name = r.key if len(r.key) <= width else r.key[: width - 3] + "..."
+            mem = (_bytes(r.cpu_memory_usage), _bytes(r.self_cpu_memory_usage)) if self.profile_memory else ()
             body.append(
                 (
-                    r.key,
+                    name,
                     r.cat,
                     str(r.count),
                     _time(r.total_ns),
@@ -115,6 +159,7 @@ class EventList(list):
                     f"{r.gbs:.2f}" if r.bytes else "-",
                     "-" if pct is None else f"{pct:.1f}% {'fma' if r.bound == 'compute' else 'mem'}",
                 )
+                + mem
             )
         widths = [max([len(h)] + [len(b[i]) for b in body]) for i, h in enumerate(head)]
         rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
@@ -124,7 +169,7 @@ class EventList(list):
                 c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))
             )
 
-        out = [rule, line(head), rule] + [line(b) for b in body] + [rule]
+        out = ([header] if header else []) + [rule, line(head), rule] + [line(b) for b in body] + [rule]
         out.append(f"Profiled wall time: {_time(self.wall_ns)}")
         if peaks and (peaks.get("fma_gflops") or peaks.get("copy_gbs")):
             out.append(
@@ -147,12 +192,27 @@ def _time(ns: float) -> str:
     return f"{ns / 1e3:.3f}us"
 
 
+def _bytes(n: int) -> str:
+    """A size like torch's memory columns: 512 b, 3.06 Kb, 1.20 Mb."""
+    for unit, scale in (("Gb", 1 << 30), ("Mb", 1 << 20), ("Kb", 1 << 10)):
+        if abs(n) >= scale:
+            return f"{n / scale:.2f} {unit}"
+    return f"{n} b"
+
+
+def _allocated(event) -> int:
+    """The bytes allocated inside an event: its own outputs and those of the ops nested in it."""
+    return event.alloc_bytes + sum(_allocated(c) for c in event.children)
+
+
 def _key(event, group_by_input_shape: bool) -> str:
     name = f"{event.name} ({event.variant})" if event.variant else event.name
     return f"{name} {list(event.shapes)}" if group_by_input_shape else name
 
 
-def key_averages(events, wall_ns: int, peaks_fn, group_by_input_shape: bool = False) -> EventList:
+def key_averages(
+    events, wall_ns: int, peaks_fn, group_by_input_shape: bool = False, profile_memory: bool = False
+) -> EventList:
     """Events with the same name (and variant; with group_by_input_shape, the same shapes) added up."""
     rows: dict = {}
     for e in events:
@@ -166,7 +226,11 @@ def key_averages(events, wall_ns: int, peaks_fn, group_by_input_shape: bool = Fa
         r.self_ns += e.self_ns
         r.flops += e.flops
         r.bytes += e.bytes
-    return EventList(rows.values(), wall_ns, peaks_fn)
+        r.top_level = r.top_level or e.parent is None
+        if profile_memory:
+            r.self_cpu_memory_usage += e.alloc_bytes
+            r.cpu_memory_usage += _allocated(e)
+    return EventList(rows.values(), wall_ns, peaks_fn, profile_memory)
 
 
 # ----------------------------------------------------------------------------- Chrome trace
