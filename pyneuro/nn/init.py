@@ -20,7 +20,7 @@ from ..functions import where as _where
 from ..random import _rng
 
 
-def calculate_gain(nonlinearity: str, param=None) -> float:
+def calculate_gain(nonlinearity: str, param=None) -> float | int:
     """The recommended gain for a nonlinearity (PyTorch's table)."""
     linear_fns = (
         "linear",
@@ -32,7 +32,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
         "conv_transpose3d",
     )
     if nonlinearity in linear_fns or nonlinearity == "sigmoid":
-        return 1.0
+        return 1  # an int, as torch returns it
     if nonlinearity == "tanh":
         return 5.0 / 3
     if nonlinearity == "relu":

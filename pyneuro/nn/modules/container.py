@@ -1,9 +1,11 @@
-"""Containers: Sequential, ModuleList, ModuleDict."""
+"""Containers: Sequential, ModuleList, ModuleDict, and ParameterList / ParameterDict (which, as in
+torch, also hold non-tensor entries as plain attributes)."""
 
 from __future__ import annotations
 
 import operator
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 
 from ...tensor import Tensor
 from ...torch_runtime import typename
@@ -200,139 +202,261 @@ class ModuleList(Module):
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
-class _KeyedStore(Module):
-    """The dict methods of ModuleDict and ParameterDict over one of the module's own stores
-    (`_store`: "_modules" or "_parameters"); subclasses say how an item is registered."""
+class ModuleDict(Module):
+    """A dict of modules that registers them under their keys (insertion order kept)."""
 
-    _store = "_modules"
-
-    def __init__(self, items=None):
+    def __init__(self, modules=None):
         super().__init__()
-        if items is not None:
-            self.update(items)
+        if modules is not None:
+            self.update(modules)
 
-    @property
-    def _items(self) -> OrderedDict:
-        return self.__dict__[self._store]
+    def __setitem__(self, key, module):
+        self.add_module(key, module)
 
     def __getitem__(self, key):
-        return self._items[key]
+        return self._modules[key]
 
     def __delitem__(self, key):
-        del self._items[key]
+        del self._modules[key]
 
     def __len__(self):
-        return len(self._items)
+        return len(self._modules)
 
     def __iter__(self):
-        return iter(self._items)
+        return iter(self._modules)
 
     def __contains__(self, key):
-        return key in self._items
+        return key in self._modules
 
     def keys(self):
-        return self._items.keys()
+        return self._modules.keys()
 
     def values(self):
-        return self._items.values()
+        return self._modules.values()
 
     def items(self):
-        return self._items.items()
+        return self._modules.items()
 
     def get(self, key, default=None):
-        return self._items.get(key, default)
+        return self._modules.get(key, default)
 
     def pop(self, key):
-        return self._items.pop(key)
+        return self._modules.pop(key)
 
     def clear(self) -> None:
-        self._items.clear()
+        self._modules.clear()
 
     def update(self, items):
         for key, value in items.items() if hasattr(items, "items") else items:
             self[key] = value
 
 
-class ModuleDict(_KeyedStore):
-    """A dict of modules that registers them under their keys (insertion order kept)."""
-
-    def __init__(self, modules=None):
-        super().__init__(modules)
-
-    def __setitem__(self, key, module):
-        self.add_module(key, module)
-
-
-def _parameter_lines(items, type_text) -> str:
-    """The lines of a ParameterList / ParameterDict repr, as torch prints them: "  (key): Parameter
-    containing: [<type_text(p)> of size 2x3]" (ParameterList shows the dtype, ParameterDict the type name)."""
+def _entry_lines(items, type_text) -> str:
+    """The lines of a ParameterList / ParameterDict repr, as torch prints them: a tensor as
+    "  (key): Parameter containing: [<type_text(p)> of size 2x3]" (ParameterList shows the dtype,
+    ParameterDict the type name), any other object as "  (key): Object of type: int"."""
     lines = []
     for key, p in items:
-        device = f" ({p.device})" if p.device.type == "cuda" else ""
-        size = "x".join(str(n) for n in p.shape)
-        lines.append(f"  ({key}): Parameter containing: [{type_text(p)} of size {size}{device}]")
+        if isinstance(p, Tensor):
+            device = f" ({p.device})" if p.device.type == "cuda" else ""
+            size = "x".join(str(n) for n in p.shape)
+            kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+            lines.append(f"  ({key}): {kind} containing: [{type_text(p)} of size {size}{device}]")
+        else:
+            lines.append(f"  ({key}): Object of type: {type(p).__name__}")
     return "\n".join(lines)
 
 
 def _as_parameter(value):
-    """What a parameter container stores: tensors become Parameters (as torch), None stays."""
-    if value is None or isinstance(value, Parameter):
-        return value
-    if isinstance(value, Tensor):
+    """What a parameter container stores: a Tensor becomes a Parameter (as torch); anything
+    else (None, a number, a string) is kept as a plain attribute."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
         return Parameter(value)
-    raise TypeError(
-        f"cannot store '{type(value).__name__}' in a parameter container (Tensor or Parameter expected)"
-    )
+    return value
 
 
 class ParameterList(Module):
-    """A list of parameters that registers them (as "0", "1", ...), like torch.nn.ParameterList."""
+    """A list of parameters that registers them (as "0", "1", ...), like torch.nn.ParameterList.
+
+    As in torch, each entry is an attribute named by its position: tensors become Parameters
+    (registered), other objects are plain attributes that the list holds too."""
 
     def __init__(self, values=None):
         super().__init__()
-        for v in values or ():
-            self.append(v)
+        self._size = 0
+        if values is not None:
+            self += values
 
-    def append(self, value):
-        self.register_parameter(str(len(self._parameters)), _as_parameter(value))
-        return self
-
-    def extend(self, values):
-        for v in values:
-            self.append(v)
-        return self
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters.values())
+    def _name(self, idx) -> str:
+        return str(_position(operator.index(idx), len(self)))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
-            return ParameterList(list(self._parameters.values())[idx])
-        return self._parameters[str(_position(idx, len(self._parameters)))]
+            out = self.__class__()
+            for i in range(*idx.indices(len(self))):
+                out.append(self[i])
+            return out
+        return getattr(self, self._name(idx))
 
-    def __setitem__(self, idx, value):
-        self.register_parameter(str(_position(idx, len(self._parameters))), _as_parameter(value))
+    def __setitem__(self, idx, value) -> None:
+        setattr(self, self._name(idx), _as_parameter(value))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self):
+        return iter(self[i] for i in range(len(self)))
 
     def __iadd__(self, values):
         return self.extend(values)
 
+    def __dir__(self):
+        return [key for key in super().__dir__() if not key.isdigit()]
+
+    def append(self, value):
+        self._size += 1
+        self[self._size - 1] = value
+        return self
+
+    def extend(self, values):
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):  # a tensor is not unpacked
+            raise TypeError(
+                f"ParameterList.extend should be called with an iterable, but got {type(values).__name__}"
+            )
+        for value in values:
+            self.append(value)
+        return self
+
     def extra_repr(self) -> str:
-        return _parameter_lines(self._parameters.items(), lambda p: p.dtype)
+        return _entry_lines(enumerate(self), lambda p: p.dtype)
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterList should not be called.")
 
 
-class ParameterDict(_KeyedStore):
-    """A dict of parameters that registers them under their keys, like torch.nn.ParameterDict."""
+class ParameterDict(Module):
+    """A dict of parameters that registers them under their keys, like torch.nn.ParameterDict.
 
-    _store = "_parameters"
+    As in torch: tensors become Parameters, other values are plain attributes; a plain dict
+    given to the constructor or to update() is taken in sorted key order (an OrderedDict, a
+    ParameterDict or a sequence of pairs keeps its order)."""
 
     def __init__(self, parameters=None):
-        super().__init__(parameters)
+        super().__init__()
+        self._keys = {}
+        if parameters is not None:
+            self.update(parameters)
 
-    def __setitem__(self, key, value):
-        self.register_parameter(key, _as_parameter(value))
+    @staticmethod
+    def _attr(key) -> str:
+        if not isinstance(key, str):
+            raise TypeError(
+                "Index given to ParameterDict cannot be used as a key as it is not a string "
+                f"(type is '{type(key).__name__}'). Open an issue on github if you need non-string keys."
+            )
+        return key
+
+    def __getitem__(self, key):
+        return getattr(self, self._attr(key))
+
+    def __setitem__(self, key, value) -> None:
+        self._keys[key] = None
+        setattr(self, self._attr(key), _as_parameter(value))
+
+    def __delitem__(self, key) -> None:
+        del self._keys[key]
+        delattr(self, self._attr(key))
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __reversed__(self):
+        return reversed(list(self._keys))
+
+    def __contains__(self, key) -> bool:
+        return key in self._keys
+
+    def copy(self):
+        return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self) -> None:
+        for key in list(self._keys):
+            del self[key]
+
+    def pop(self, key):
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self):
+        key, _ = self._keys.popitem()  # the last key (KeyError when empty, as torch)
+        self._keys[key] = None
+        return key, self.pop(key)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def fromkeys(self, keys, default=None):
+        return ParameterDict((k, default) for k in keys)
+
+    def keys(self):
+        return self._keys.keys()
+
+    def items(self):
+        return ((k, self[k]) for k in self._keys)
+
+    def values(self):
+        return (self[k] for k in self._keys)
+
+    def update(self, parameters) -> None:
+        if not isinstance(parameters, Iterable):
+            raise TypeError(
+                "ParametersDict.update should be called with an iterable of key/value pairs, "
+                f"but got {type(parameters).__name__}"
+            )
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs = list(parameters.items())
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())
+        else:
+            pairs = []
+            for j, p in enumerate(parameters):
+                if not isinstance(p, Iterable):
+                    raise TypeError(
+                        f"ParameterDict update sequence element #{j} should be Iterable; is{type(p).__name__}"
+                    )
+                if len(p) != 2:
+                    raise ValueError(
+                        f"ParameterDict update sequence element #{j} has length {len(p)}; 2 is required"
+                    )
+                pairs.append(p)
+        for key, value in pairs:
+            self[key] = value
+
+    def __or__(self, other):
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other):
+        merged = other.copy()
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
 
     def extra_repr(self) -> str:
-        return _parameter_lines(self._parameters.items(), typename)
+        return _entry_lines(self.items(), typename)
+
+    def __call__(self, input):
+        raise RuntimeError("ParameterDict should not be called.")
