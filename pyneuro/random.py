@@ -24,8 +24,8 @@ import numpy as np
 
 from ._device import device as _device_type
 from ._dtype import torch_name
-from ._errors import DTypeError
-from ._tensor_base import _wrap
+from ._errors import ArgumentError, DTypeError
+from ._tensor_base import TensorBase, _wrap
 from ._torch_stream import TorchStream
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default initial seed
@@ -71,18 +71,24 @@ class Generator:
         return _wrap(np.frombuffer(blob.encode(), dtype=np.uint8).copy(), "cpu")
 
     def set_state(self, state) -> Generator:
-        """Restore a state from get_state() (a uint8 Tensor, NumPy array or bytes)."""
+        """Restore a state from get_state() (a uint8 Tensor, NumPy array or bytes). Anything
+        else, a float tensor included, is refused with torch's TypeError; bytes that are no
+        state with an ArgumentError (a ValueError, and a RuntimeError as torch's)."""
+        if isinstance(state, (bytes, bytearray)):
+            raw = bytes(state)
+        else:
+            array = state._data if isinstance(state, TensorBase) else state
+            if not isinstance(array, np.ndarray):
+                raise TypeError(f"expected a torch.ByteTensor, but got {type(state).__name__}")
+            if array.dtype != np.uint8:
+                raise TypeError("RNG state must be a torch.ByteTensor")
+            raw = np.ascontiguousarray(array).tobytes()
         try:
-            raw = (
-                bytes(state)
-                if isinstance(state, (bytes, bytearray))
-                else np.asarray(state, dtype=np.uint8).tobytes()
-            )
             data = json.loads(raw.decode())
             rng = TorchStream(0)
             rng.set_state(data["mt19937"])
         except Exception as exc:
-            raise ValueError(
+            raise ArgumentError(
                 f"set_state: not a pyneuro Generator state ({type(exc).__name__}: {exc})"
             ) from None
         self._seed = int(data.get("seed", 0))

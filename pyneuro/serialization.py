@@ -59,6 +59,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from . import cuda
 from ._dtype import DType, public
 from ._errors import ArgumentError
 from ._shapes import Size
@@ -422,6 +423,12 @@ def _placement(map_location):
     elif callable(map_location):
         return lambda t: _placed(map_location(t, "cpu"), t)
     device = _device(map_location) if map_location is not None else "cpu"
+    if device.startswith("cuda") and not cuda.is_available():  # torch's refusal, before reading
+        raise RuntimeError(
+            "Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is False. "
+            "If you are running on a CPU-only machine, please use torch.load with "
+            "map_location=torch.device('cpu') to map your storages to the CPU."
+        )
     return (lambda t: t) if device == "cpu" else (lambda t: t.to(device))
 
 

@@ -262,13 +262,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         else ([grad_outputs] if isinstance(grad_outputs, TensorBase) else list(grad_outputs))
     )
     if len(gouts) != len(outs):
-        raise RuntimeError(f"grad_outputs has {len(gouts)} entries but outputs has {len(outs)}")
+        raise RuntimeError(f"got {len(outs)} tensors and {len(gouts)} gradients")
+    for i, o in enumerate(outs):  # torch checks the outputs first
+        if not isinstance(o, TensorBase) or not o._req:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
     for t in ins:
         if not isinstance(t, TensorBase) or not t._req:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    for o in outs:
-        if not isinstance(o, TensorBase) or not o._req:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
     # Every leaf the backward walk can reach keeps its .grad: remember and restore them.
     leaves = {}
     for o in outs:
@@ -300,7 +300,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         for i, r in enumerate(result):
             if r is None:
                 raise RuntimeError(
-                    f"One of the differentiated Tensors (input {i}) appears to not have been used in the graph. "
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
                     "Set allow_unused=True if this is the desired behavior."
                 )
     return result

@@ -39,10 +39,14 @@ def _as_tuple(x, what: str, fn: str) -> tuple:
 
 def _prepare(ins, create_graph: bool, need_graph: bool = True) -> tuple:
     """torch's _grad_preprocess: with create_graph, an input that requires grad is used as a
-    view (its graph kept); otherwise a detached copy (requiring grad where f's graph needs it)."""
-    if create_graph:
-        return tuple(Reshape.apply(t, shape=tuple(t.shape)) if t.requires_grad else t for t in ins)
-    return tuple(t.detach().requires_grad_(need_graph) for t in ins)
+    view (its graph kept); any other input is a detached copy, requiring grad where f's graph
+    needs it (with create_graph too: an input that needs no grad still gets its derivatives)."""
+    return tuple(
+        Reshape.apply(t, shape=tuple(t.shape))
+        if create_graph and t.requires_grad
+        else t.detach().requires_grad_(need_graph)
+        for t in ins
+    )
 
 
 def _finish(ts, create_graph: bool) -> tuple:

@@ -160,6 +160,9 @@ class DataLoader:
         return len(self.batch_sampler)
 
     def __iter__(self):
+        return _LoaderIterator(self, self._batch_stream())
+
+    def _batch_stream(self):
         # torch draws every iteration's worker seed from `generator` (or the default generator),
         # with or without workers; drawn here too, the random streams after an epoch are torch's
         base_seed = draw_seed(self.generator)
@@ -251,6 +254,23 @@ class DataLoader:
             f"batch_size={self.batch_size}, shuffle={isinstance(self.sampler, RandomSampler)}, "
             f"drop_last={self.drop_last}{sizes[1]})"
         )
+
+
+class _LoaderIterator:
+    """What iter(loader) gives, as torch's loader iterators: the batches, one per next(), and
+    len() the loader's number of batches (progress bars read it)."""
+
+    def __init__(self, loader, batches):
+        self._loader, self._batches = loader, batches
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._batches)
+
+    def __len__(self) -> int:
+        return len(self._loader)
 
 
 def _index_array(indices) -> np.ndarray:

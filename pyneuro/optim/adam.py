@@ -15,7 +15,8 @@ from __future__ import annotations
 from ..autograd import no_grad
 from ..backends import table_for
 from ..creation import zeros_like
-from .optimizer import Optimizer, _step_in_place, advance_step, check_hyper, new_step, step_count
+from ..tensor import Tensor
+from .optimizer import Optimizer, _step_in_place, advance_step, check_fused, check_hyper, new_step, step_count
 
 
 class Adam(Optimizer):
@@ -45,6 +46,9 @@ class Adam(Optimizer):
         check_hyper("beta parameter at index 0", betas[0], high=1.0, high_open=True)
         check_hyper("beta parameter at index 1", betas[1], high=1.0, high_open=True)
         check_hyper("weight_decay value", weight_decay)
+        if isinstance(lr, Tensor) and foreach and not capturable:
+            raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
+        check_fused(fused, foreach, differentiable)
         defaults = dict(
             lr=lr,
             betas=tuple(betas),

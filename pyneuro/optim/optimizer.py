@@ -70,6 +70,15 @@ def check_hyper(name: str, value, high=None, high_open: bool = False) -> None:
         raise ValueError(f"Invalid {name}: {value}")
 
 
+def check_fused(fused, foreach, differentiable) -> None:
+    """torch's constructor check of the implementation flags of SGD, Adam(W) and Adagrad: fused
+    excludes foreach and differentiable (all three pick one code path here, so only the check stays)."""
+    if fused and foreach:
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if fused and differentiable:
+        raise RuntimeError("`fused` does not support `differentiable`")
+
+
 def _with_step_hooks(step):
     """Wrap an optimizer class's step so that the hooks registered with register_step_pre_hook
     and register_step_post_hook run around it, as torch does (patched once per class)."""
@@ -113,7 +122,7 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or dicts, "
-                f"but got {type(params).__name__}"
+                f"but got {params.type()}"
             )
         self.defaults = dict(defaults)
         self._optimizer_step_pre_hooks: OrderedDict = OrderedDict()
@@ -133,7 +142,7 @@ class Optimizer:
 
     def add_param_group(self, param_group: dict) -> None:
         if not isinstance(param_group, dict):
-            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
         params = param_group["params"]
         if isinstance(params, (set, frozenset)):
             raise TypeError(
@@ -312,11 +321,9 @@ class Optimizer:
             hook(self)
 
     def __repr__(self) -> str:
-        lines = [type(self).__name__ + " ("]
+        # as torch's: every group opens on a new line, so a blank line parts two groups
+        text = type(self).__name__ + " ("
         for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            for k in sorted(group):
-                if k != "params":
-                    lines.append(f"    {k}: {group[k]}")
-        lines.append(")")
-        return "\n".join(lines)
+            text += f"\nParameter Group {i}\n"
+            text += "".join(f"    {k}: {group[k]}\n" for k in sorted(group) if k != "params")
+        return text + ")"

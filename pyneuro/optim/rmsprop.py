@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from ..backends import table_for
 from ..creation import full_like, zeros_like
-from .optimizer import Optimizer, advance_step, check_hyper, new_step
+from .optimizer import Optimizer, advance_step, check_fused, check_hyper, new_step
 
 
 def _gradient(p, grad, weight_decay, maximize):
@@ -129,6 +129,7 @@ class Adagrad(Optimizer):
         check_hyper("weight_decay value", weight_decay)
         check_hyper("initial_accumulator_value value", initial_accumulator_value)
         check_hyper("epsilon value", eps)
+        check_fused(fused, foreach, differentiable)
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,

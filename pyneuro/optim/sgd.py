@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..backends import table_for
 from ..creation import empty_like
-from .optimizer import Optimizer, _step_in_place
+from .optimizer import Optimizer, _step_in_place, check_fused
 
 
 class SGD(Optimizer):
@@ -40,6 +40,7 @@ class SGD(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        check_fused(fused, foreach, differentiable)
         defaults = dict(
             lr=lr,
             momentum=momentum,

@@ -25,7 +25,11 @@ from .combine import ChainedScheduler, SequentialLR
 from .cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from .plateau import ReduceLROnPlateau
 
-_LRScheduler = LRScheduler  # torch's old name
+
+class _LRScheduler(LRScheduler):
+    """torch's old name, kept as torch keeps it: a subclass that old custom schedulers derive
+    from (so the built-in schedules are not instances of it)."""
+
 
 __all__ = [
     "LambdaLR",

@@ -1,0 +1,190 @@
+"""The training loop's infrastructure side by side with torch: optimizers' printed form and
+constructor checks, schedulers' class tree, the loader's iterator, load's map_location, the
+RNG state's checks and torch.autograd's grad / functional API, found by probing tutorial-style code."""
+
+import io
+
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def _raises(fn):
+    """The exception fn raises (an AssertionError when it raises none)."""
+    try:
+        fn()
+    except Exception as exc:
+        return exc
+    raise AssertionError("no exception raised")
+
+
+def test_an_optimizer_with_two_groups_prints_like_torch():
+    texts = []
+    for m in (torch, pn):
+        w, b = m.nn.Parameter(m.zeros(2)), m.nn.Parameter(m.zeros(2))
+        for opt in (
+            m.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.5, "momentum": 0.3}], lr=0.1),
+            m.optim.Adam([w], lr=0.01),
+        ):
+            texts.append(str(opt))
+            opt.add_param_group({"params": [m.nn.Parameter(m.zeros(1))], "lr": 0.2})
+            texts.append(repr(opt))
+    assert texts[:4] == texts[4:]
+    assert "\n\nParameter Group 1\n" in texts[0]
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(fused=True, foreach=True),
+        dict(fused=True, differentiable=True),
+        dict(fused=True),
+        dict(foreach=True),
+    ],
+)
+def test_fused_foreach_differentiable_checks_as_torch(name, kwargs):
+    outcome = []
+    for m in (torch, pn):
+        w = m.nn.Parameter(m.zeros(2))
+        try:
+            getattr(m.optim, name)([w], lr=0.1, **kwargs)
+            outcome.append(None)
+        except Exception as exc:
+            outcome.append((type(exc).__name__ if m is torch else None, str(exc)))
+            assert isinstance(exc, RuntimeError)
+    assert (outcome[0] is None) == (outcome[1] is None)
+    if outcome[0] is not None:
+        assert outcome[0][1] == outcome[1][1]
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+def test_a_tensor_lr_with_foreach_is_refused_as_torch(name):
+    errors = [
+        _raises(
+            lambda m=m: getattr(m.optim, name)([m.nn.Parameter(m.zeros(2))], lr=m.tensor(0.1), foreach=True)
+        )
+        for m in (torch, pn)
+    ]
+    assert type(errors[0]) is ValueError and isinstance(errors[1], ValueError)
+    assert str(errors[0]) == str(errors[1])
+    opt = pn.optim.Adam([pn.nn.Parameter(pn.zeros(2))], lr=pn.tensor(0.1))  # without foreach it runs
+    opt.step()
+
+
+def test_optimizer_argument_type_errors_say_what_torch_says():
+    for build in (
+        lambda m: m.optim.SGD(m.nn.Parameter(m.zeros(2)), lr=0.1),
+        lambda m: m.optim.SGD([m.nn.Parameter(m.zeros(2))], lr=0.1).add_param_group([m.zeros(1)]),
+    ):
+        errors = [_raises(lambda m=m: build(m)) for m in (torch, pn)]
+        assert type(errors[0]) is TypeError and isinstance(errors[1], TypeError)
+        assert str(errors[0]) == str(errors[1])
+
+
+def test_old_lr_scheduler_name_is_a_subclass_as_torchs():
+    for m in (torch, pn):
+        sched = m.optim.lr_scheduler
+        opt = m.optim.SGD([m.nn.Parameter(m.zeros(1))], lr=1.0)
+        assert not isinstance(sched.StepLR(opt, 2), sched._LRScheduler)
+        assert issubclass(sched._LRScheduler, sched.LRScheduler)
+
+    class Warmup(pn.optim.lr_scheduler._LRScheduler):  # a custom schedule in the old style
+        def __init__(self, optimizer, n, last_epoch=-1):
+            self.n = n
+            super().__init__(optimizer, last_epoch)
+
+        def get_lr(self):
+            return [b * min(1.0, (self.last_epoch + 1) / self.n) for b in self.base_lrs]
+
+    opt = pn.optim.SGD([pn.nn.Parameter(pn.zeros(1))], lr=1.0)
+    s = Warmup(opt, 4)
+    lrs = [s.get_last_lr()[0]]
+    for _ in range(4):
+        opt.step()
+        s.step()
+        lrs.append(s.get_last_lr()[0])
+    assert lrs == [0.25, 0.5, 0.75, 1.0, 1.0]
+
+
+def test_the_loader_iterator_has_the_loaders_length():
+    for m in (torch, pn):
+        data = m.utils.data
+        for loader in (
+            data.DataLoader(data.TensorDataset(m.arange(10.0)), batch_size=4, shuffle=True),
+            data.DataLoader(list(range(10)), batch_size=3, drop_last=True),
+            data.DataLoader(list(range(5)), batch_size=None),
+        ):
+            it = iter(loader)
+            assert len(it) == len(loader)
+            assert iter(it) is it
+            assert sum(1 for _ in it) == len(loader)
+            with pytest.raises(StopIteration):
+                next(it)
+
+
+def test_map_location_cuda_without_a_gpu_is_torchs_runtime_error():
+    if pn.cuda.is_available():
+        pytest.skip("a GPU is present: map_location='cuda' loads there")
+    messages = []
+    for m in (torch, pn):
+        buf = io.BytesIO()
+        m.save({"w": m.ones(2)}, buf)
+        buf.seek(0)
+        exc = _raises(lambda m=m, buf=buf: m.load(buf, map_location="cuda:0"))
+        assert isinstance(exc, RuntimeError)
+        messages.append(str(exc))
+        buf.seek(0)
+        assert m.load(buf, map_location={"cuda:0": "cpu"})["w"].tolist() == [1.0, 1.0]
+    assert messages[1] == messages[0]
+
+
+def test_rng_state_of_the_wrong_type_is_refused_as_torch():
+    for m in (torch, pn):
+        state = m.get_rng_state()
+        for bad in (state.float(), m.zeros(3), [1, 2]):
+            assert type(_raises(lambda m=m, bad=bad: m.set_rng_state(bad))) is TypeError
+            assert type(_raises(lambda m=m, bad=bad: m.Generator().set_state(bad))) is TypeError
+        garbage = _raises(lambda m=m: m.set_rng_state(m.zeros(3, dtype=m.uint8)))
+        assert isinstance(garbage, RuntimeError)
+        m.set_rng_state(state)  # the real state still round-trips
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_functional_derivatives_with_create_graph_as_torch(requires_grad):
+    def results(m):
+        f = m.autograd.functional
+        x, v = m.tensor([1.0, 2.0], requires_grad=requires_grad), m.tensor([1.0, -1.0])
+        out = [
+            f.jacobian(lambda a: a**3, x, create_graph=True),
+            f.jacobian(lambda a: (a * a).sum(), x, create_graph=True),
+            f.hessian(lambda a: (a**3).sum(), x, create_graph=True),
+            *f.vjp(lambda a: a**3, x, v, create_graph=True),
+            *f.jvp(lambda a: a**3, x, v, create_graph=True),
+            *f.hvp(lambda a: (a**3).sum(), x, v, create_graph=True),
+        ]
+        return [(t.requires_grad, t.tolist()) for t in out]
+
+    assert results(pn) == results(torch)
+    x = pn.tensor([1.0, 2.0], requires_grad=True)
+    pn.autograd.functional.jacobian(lambda a: a**3, x, create_graph=True).sum().backward()
+    assert x.grad.tolist() == [6.0, 12.0]
+
+
+def test_autograd_grad_errors_as_torch():
+    def cases(m):
+        x, a = m.ones(2, requires_grad=True), m.ones(2)
+        return [
+            lambda: m.autograd.grad(a.sum(), a),  # the output is checked first
+            lambda: m.autograd.grad([(x * 2).sum(), a.sum()], x),
+            lambda: m.autograd.grad((x * 2).sum(), a),
+            lambda: m.autograd.grad([x.sum(), x.sum()], x, grad_outputs=[m.ones(())]),
+            lambda: m.autograd.grad((x * 2).sum(), [x, m.ones(1, requires_grad=True)]),
+        ]
+
+    for t_case, p_case in zip(cases(torch), cases(pn)):
+        t_exc, p_exc = _raises(t_case), _raises(p_case)
+        assert type(t_exc) is RuntimeError and isinstance(p_exc, RuntimeError)
+        assert str(p_exc)[:60] == str(t_exc)[:60]
