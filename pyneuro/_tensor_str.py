@@ -12,8 +12,9 @@ The rules, so that a course's printed output reads the same under both libraries
 * A line holds floor((linewidth - indent) / (width + 2)) numbers, indent = 6 + ndim (the
   "tensor(" prefix and the brackets). NumPy's wrapping rule gives that count at a line
   width of linewidth - 1 + ndim.
-* More than `threshold` numbers: `edgeitems` from each end of every long axis, " ..." between,
-  and the format is chosen from those corner blocks only.
+* More than `threshold` numbers: `edgeitems` from each end of every long axis, " ..." between
+  (counted as one more number in a line), and the format is chosen from those corner blocks
+  only. With edgeitems=0 the numbers become "[...]" and a `size=` suffix says the shape.
 * Suffixes (device, dtype, grad_fn) that would pass the line width start a new line.
 """
 
@@ -89,7 +90,7 @@ def _float_format(shown):
         hi, lo = np.abs(vals).max(), np.abs(vals).min()
         with np.errstate(over="ignore"):  # a subnormal lo: the ratio is inf, sci mode
             sci = hi / lo > 1000.0 or hi > 1.0e8 or (not int_mode and lo < 1.0e-4)
-    if PRINT_OPTS.sci_mode is not None:
+    if PRINT_OPTS.sci_mode is not None and vals.size:  # (no number to format: "0.", "nan" whatever it says)
         sci = bool(PRINT_OPTS.sci_mode)
     spec = f".{p}e" if sci else ".0f" if int_mode else f".{p}f"
     dot = "." if int_mode and not sci else ""
@@ -125,6 +126,28 @@ def _rewrap(body: str, indent: int, width: int) -> str:
     return "\n".join(lines)
 
 
+def _body(host: np.ndarray, opts: dict) -> str:
+    """The bracketed numbers, laid out as torch lays them out."""
+    summarised = host.size > opts["threshold"]
+    if summarised and not opts["edgeitems"]:
+        return "[...]"
+    shown = _edges(host, opts["edgeitems"]) if summarised else host
+    rewrap = summarised  # torch's line rule, its " ..." counted as one more number
+    if host.dtype.kind == "f":
+        fmt = _float_format(shown)
+        formatter, width = {"float_kind": fmt}, fmt.width
+        rewrap = rewrap or max(len(fmt(v)) for v in shown.flat) > fmt.width  # 0., nan, inf wider than it
+    elif host.dtype.kind == "b":  # padded to the widest word present ([True], [ True, False])
+        width = 5 if not host.all() else 4
+        formatter = {"bool": lambda v: str(bool(v)).rjust(width)}
+    else:
+        formatter, width = None, max(len(str(v)) for v in shown.flat)
+    if not rewrap:
+        return np.array2string(host, formatter=formatter, **opts)
+    opts["max_line_width"] = sys.maxsize
+    return _rewrap(np.array2string(host, formatter=formatter, **opts), 6 + host.ndim, width)
+
+
 def tensor_str(host: np.ndarray, suffixes: list[str]) -> str:
     """The text `tensor([...], suffix, ...)` for the host array; suffixes as torch spells them but for
     "pyneuro." (the line breaks are measured with torch's spelling, so they fall where torch's do)."""
@@ -137,26 +160,13 @@ def tensor_str(host: np.ndarray, suffixes: list[str]) -> str:
         edgeitems=PRINT_OPTS.edgeitems,
         max_line_width=PRINT_OPTS.linewidth - 1 + host.ndim,
     )
-    summarised = host.size > opts["threshold"]
-    if host.dtype.kind == "f":
-        shown = _edges(host, opts["edgeitems"]) if summarised else host
-        fmt = _float_format(shown)
-        if host.size and max(len(fmt(v)) for v in shown.flat) > fmt.width:  # 0., nan, inf wider than it
-            opts["max_line_width"] = sys.maxsize
-            body = _rewrap(
-                np.array2string(host, formatter={"float_kind": fmt}, **opts), 6 + host.ndim, fmt.width
-            )
-        else:
-            body = np.array2string(host, formatter={"float_kind": fmt}, **opts)
-    elif host.dtype.kind == "b":  # padded to the widest word present ([True], [ True, False])
-        width = 5 if not host.all() else 4
-        body = np.array2string(host, formatter={"bool": lambda v: str(bool(v)).rjust(width)}, **opts)
-    else:
-        body = np.array2string(host, **opts)
-    if summarised:  # torch's ellipsis inside a row is " ...", one space wider
-        body = body.replace(", ..., ", ",  ..., ")
     if host.size == 0:
         body = f"[], size={tuple(host.shape)}" if host.ndim > 1 else "[]"
+    else:
+        body = _body(host, opts)
+        if not opts["edgeitems"]:  # torch then always says the size, after any device
+            at = 1 if suffixes and suffixes[0].startswith("device=") else 0
+            suffixes = [*suffixes[:at], f"size={tuple(host.shape)}", *suffixes[at:]]
     text = prefix + body
     last = len(text) - text.rfind("\n") + 1  # torch's _add_suffixes
     for e in suffixes:

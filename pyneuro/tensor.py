@@ -474,11 +474,14 @@ class Tensor(
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) along dim, computed stably (the max is subtracted first)."""
         x = self._floating()
-        m = x.amax(dim, keepdim=True).detach()
-        m = _wrap(
-            _backend(self.device).xp.where(_backend(self.device).xp.isfinite(m._data), m._data, 0),
-            self.device,
-        )
+        if x.numel():
+            m = x.amax(dim, keepdim=True).detach()
+            m = _wrap(
+                _backend(self.device).xp.where(_backend(self.device).xp.isfinite(m._data), m._data, 0),
+                self.device,
+            )
+        else:  # nothing to subtract; an empty sum is 0 and its log -inf, as torch
+            m = x.sum(dim=dim, keepdim=True).detach()
         out = (x - m).exp().sum(dim=dim, keepdim=True).log() + m
         if not keepdim:
             dims = normalize_dims(dim, self.ndim)
@@ -694,7 +697,9 @@ class Tensor(
         return self._amax_amin(dim, keepdim, False)
 
     def _amax_amin(self, dim, keepdim, largest):
-        if dim is None:
+        if dim is None or (
+            isinstance(dim, (tuple, list)) and not dim
+        ):  # amax(()) reduces every dim, as torch
             out = _ag.MaxMinAll.apply(self, largest=largest)  # ties share the gradient, like torch
             return out.reshape((1,) * self.ndim) if keepdim else out
         if self.ndim == 0:

@@ -93,3 +93,49 @@ def test_isclose_values_like_torch():
     ):
         _same(*_both(fn))
     assert pn.allclose(pn.ones(3), pn.ones(2, 3)) is torch.allclose(torch.ones(3), torch.ones(2, 3))
+
+
+# ----------------------------------------------------------------------------- reductions
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda L: L.zeros(0).logsumexp(0),  # -inf, not amax's error
+        lambda L: L.zeros(2, 0).logsumexp(1),
+        lambda L: L.arange(6.0).reshape(2, 3).amax(()),  # an empty dim tuple reduces every dim
+        lambda L: L.arange(6.0).reshape(2, 3).amin([], keepdim=True),
+    ],
+)
+def test_reductions_like_torch(fn):
+    _same(*_both(fn))
+
+
+def test_amax_over_an_empty_dim_is_index_error():
+    _raises_like_torch(lambda L: L.zeros(0, 3).amax(0))
+    _raises_like_torch(lambda L: L.zeros(0, 3).amin((0, 1)))
+
+
+# ----------------------------------------------------------------------------- printing
+PRINT_CASES = [
+    (dict(edgeitems=5), "L.arange(2000.)"),  # " ..." takes a number's place in a line
+    (dict(linewidth=40), "L.arange(2000.)"),
+    (dict(linewidth=30, edgeitems=4), "L.arange(2000)"),
+    (dict(threshold=3, edgeitems=2, linewidth=20), "L.arange(1200.).reshape(3, 400) / 7"),
+    (dict(threshold=3, edgeitems=2, linewidth=20), "L.ones(2000, requires_grad=True) * 2"),
+    (dict(edgeitems=8), "L.arange(2000) > 5"),
+    (dict(edgeitems=0), "L.arange(3000.).reshape(3, 1000)"),  # "[...]" and a size= suffix
+    (dict(edgeitems=0), "L.arange(4, dtype=L.int32)"),
+    (dict(sci_mode=True, threshold=4, edgeitems=1), "L.zeros(2000)"),  # no number to format: "0."
+    (dict(sci_mode=True), "L.tensor([0.0, float('nan')])"),
+]
+
+
+@pytest.mark.parametrize("opts,expr", PRINT_CASES)
+def test_repr_under_print_options_like_torch(opts, expr):
+    texts = []
+    for L in (torch, pn):
+        L.set_printoptions(**opts)
+        try:
+            texts.append(repr(eval(expr, {"L": L})).replace(L.__name__, "torch"))
+        finally:
+            L.set_printoptions(profile="default")
+    assert texts[1] == texts[0]

@@ -126,8 +126,11 @@ class AMaxMin(Function):
     saves_output = True
 
     def forward(self, a, dims=(), keepdim=False, largest=True):
-        if a.size == 0 and any(a.shape[d] == 0 for d in dims):
-            raise ShapeError(f"amax(): cannot reduce over a zero-size dimension of shape {tuple(a.shape)}")
+        empty = [d for d in dims if a.shape[d] == 0]
+        if empty:  # torch's IndexError: max has no identity
+            raise IndexError(
+                f"a{'max' if largest else 'min'}(): Expected reduction dim {empty[0]} to have non-zero size."
+            )
         v = a.max(axis=dims, keepdims=True) if largest else a.min(axis=dims, keepdims=True)
         self.saved = (a, v, dims)
         return v if keepdim else v.reshape(tuple(n for i, n in enumerate(a.shape) if i not in dims))
