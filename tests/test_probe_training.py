@@ -188,3 +188,53 @@ def test_autograd_grad_errors_as_torch():
         t_exc, p_exc = _raises(t_case), _raises(p_case)
         assert type(t_exc) is RuntimeError and isinstance(p_exc, RuntimeError)
         assert str(p_exc)[:60] == str(t_exc)[:60]
+
+
+@pytest.mark.parametrize(
+    "n,replicas,shuffle,drop_last",
+    [(10, 3, True, False), (10, 3, False, True), (2, 4, True, False), (12, 4, True, True)],
+)
+def test_distributed_sampler_gives_each_rank_torchs_indices(n, replicas, shuffle, drop_last):
+    for epoch in (0, 3):
+        shares = []
+        for m in (torch, pn):
+            share = []
+            for rank in range(replicas):
+                s = m.utils.data.distributed.DistributedSampler(
+                    list(range(n)),
+                    num_replicas=replicas,
+                    rank=rank,
+                    shuffle=shuffle,
+                    seed=4,
+                    drop_last=drop_last,
+                )
+                s.set_epoch(epoch)
+                share.append((list(s), len(s)))
+            shares.append(share)
+        assert shares[0] == shares[1]
+    sampler = pn.utils.data.DistributedSampler(range(10), num_replicas=2, rank=1)
+    loader = pn.utils.data.DataLoader(
+        pn.utils.data.TensorDataset(pn.arange(10)), batch_size=2, sampler=sampler
+    )
+    assert [b.tolist() for (b,) in loader] == [[1, 5], [9, 8], [2]]  # torch's batches for rank 1 of 2
+
+
+def test_distributed_sampler_errors_as_torch():
+    for m in (torch, pn):
+        ds = list(range(5))
+        exc = _raises(lambda m=m: m.utils.data.distributed.DistributedSampler(ds, num_replicas=2, rank=2))
+        assert type(exc) is ValueError and "Invalid rank 2" in str(exc)
+        assert isinstance(_raises(lambda m=m: m.utils.data.distributed.DistributedSampler(ds)), ValueError)
+
+
+def test_a_dataset_without_len_serves_an_explicit_sampler_as_torch():
+    for m in (torch, pn):
+
+        class Squares(m.utils.data.Dataset):
+            def __getitem__(self, i):
+                return i * i
+
+        loader = m.utils.data.DataLoader(Squares(), sampler=[3, 1, 2], batch_size=2)
+        assert [b.tolist() for b in loader] == [[9, 1], [4]]
+        assert type(_raises(lambda m=m, c=Squares: len(m.utils.data.DataLoader(c())))) is TypeError
+        assert type(_raises(lambda m=m, c=Squares: m.utils.data.DataLoader(c(), shuffle=True))) is TypeError

@@ -8,6 +8,7 @@
     dataset.py   Dataset, IterableDataset, TensorDataset, StackDataset, ConcatDataset,
                  ChainDataset, Subset, random_split
     sampler.py   Sampler and the built-in orders (sequential, random, weighted, batches)
+    distributed.py  DistributedSampler: one replica's share, in torch's order
     collate.py   default_collate (samples -> batch) and default_convert
     loader.py    DataLoader
     worker.py    get_worker_info, WorkerInfo: num_workers > 0 emulated in this process
@@ -29,6 +30,7 @@ from .dataset import (
     TensorDataset,
     random_split,
 )
+from .distributed import DistributedSampler
 from .loader import DataLoader
 from .sampler import (
     BatchSampler,
@@ -60,4 +62,5 @@ __all__ = [
     "SubsetRandomSampler",
     "WeightedRandomSampler",
     "BatchSampler",
+    "DistributedSampler",
 ]

@@ -91,7 +91,9 @@ class DataLoader:
                     raise ValueError(
                         f"DataLoader with IterableDataset: expected unspecified {name} option, but got {name}={value}"
                     )
-        elif not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+        elif not hasattr(
+            dataset, "__getitem__"
+        ):  # one without __len__ serves an explicit sampler, as torch's
             raise TypeError(
                 f"DataLoader needs a map-style dataset (__getitem__ and __len__) or an IterableDataset, "
                 f"got {type(dataset).__name__}"

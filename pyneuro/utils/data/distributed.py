@@ -1,0 +1,3 @@
+"""torch.utils.data.distributed's path: DistributedSampler of pyneuro/data/distributed.py."""
+
+from ...data.distributed import DistributedSampler, __all__  # noqa: F401
