@@ -41,3 +41,9 @@ class AllocationError(MemoryError, RuntimeError):
 
 class DataError(TypeError, ValueError):
     """Data that cannot become a tensor, e.g. ragged nested lists (torch: ValueError)."""
+
+
+class DeviceUnavailable(RuntimeError, AssertionError):
+    """A device that is not usable here (CUDA without a GPU): torch's CPU-only build raises
+    AssertionError ("Torch not compiled with CUDA enabled"), a CUDA build without a GPU
+    RuntimeError; this is both."""

@@ -47,7 +47,7 @@ from ._dtype import (
     uint8,
     wrap_int,
 )
-from ._errors import ArgumentError, DataError, DTypeError, ShapeError
+from ._errors import ArgumentError, DataError, DeviceUnavailable, DTypeError, ShapeError
 from ._shapes import Size, normalize_dims
 from ._tensor_str import tensor_str
 from .backends._registry import current as _current_backend
@@ -142,11 +142,12 @@ def _device(device) -> str:
 
 
 def _backend(device: str):
-    """The kernel table for device; a clear RuntimeError with the registry's reason if none."""
+    """The kernel table for device; DeviceUnavailable (a RuntimeError, and an AssertionError as
+    torch's CPU-only build raises) with the registry's reason if none."""
     try:
         return _current_backend(device)
     except RuntimeError as exc:
-        raise RuntimeError(f"cannot use device {device!r}: {exc}") from None
+        raise DeviceUnavailable(f"cannot use device {device!r}: {exc}") from None
 
 
 def _host_array(data, dtype=None):

@@ -7,8 +7,9 @@
     'cuda: not built (no CUDA toolkit at build time) and cupy not installed'
 
 Everything here answers without a GPU: `is_available()` is False, `device_count()` is 0,
-and the calls that need a device (`synchronize`, `get_device_name`, ...) raise
-RuntimeError with the reason. CUDA errors surface as RuntimeError carrying the CUDA
+and the calls that need a device (`synchronize`, `get_device_name`, `Event`, ...) raise
+DeviceUnavailable with the reason: a RuntimeError, and an AssertionError as torch's
+CPU-only build raises ("Torch not compiled with CUDA enabled"). CUDA errors surface as RuntimeError carrying the CUDA
 error name and string, never as an abort.
 
 The compiled extension (pyneuro._cuda) is used when it was built; otherwise CuPy, when
@@ -17,11 +18,15 @@ installed, answers the device questions. Neither is imported by `import pyneuro`
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 from pathlib import Path
+from time import perf_counter_ns
 
 from . import amp as _amp
+from . import random as _random
+from ._errors import DeviceUnavailable
 
 __all__ = [
     "is_available",
@@ -32,6 +37,18 @@ __all__ = [
     "memory_stats",
     "memory_allocated",
     "memory_reserved",
+    "max_memory_allocated",
+    "max_memory_reserved",
+    "reset_peak_memory_stats",
+    "reset_max_memory_allocated",
+    "get_rng_state",
+    "set_rng_state",
+    "device",
+    "Event",
+    "Stream",
+    "current_stream",
+    "default_stream",
+    "stream",
     "empty_cache",
     "is_initialized",
     "current_device",
@@ -148,9 +165,11 @@ def _require_extension():
     count, why = _status()
     ext = _extension()
     if count == 0:
-        raise RuntimeError(why)
+        raise DeviceUnavailable(why)
     if ext is None:
-        raise RuntimeError("pyneuro._cuda was not built (no CUDA toolkit at build time); use CuPy directly")
+        raise DeviceUnavailable(
+            "pyneuro._cuda was not built (no CUDA toolkit at build time); use CuPy directly"
+        )
     return ext
 
 
@@ -184,6 +203,26 @@ def memory_reserved(device=None) -> int:
     """Bytes held by the caching allocator: in use plus cached (0 without a GPU)."""
     stats = memory_stats()
     return int(stats.get("bytes_in_use", 0) + stats.get("bytes_cached", 0))
+
+
+def max_memory_allocated(device=None) -> int:
+    """The most bytes live tensors held at once since the start or reset_peak_memory_stats()
+    (0 without a GPU)."""
+    return int(memory_stats().get("peak_bytes_in_use", 0))
+
+
+def max_memory_reserved(device=None) -> int:
+    """The most bytes the caching allocator held at once (0 without a GPU)."""
+    return int(memory_stats().get("peak_bytes_reserved", 0))
+
+
+def reset_peak_memory_stats(device=None) -> None:
+    """Start the peaks again from the current bytes in use / reserved."""
+    if is_available():
+        _require_extension().reset_peak_stats()
+
+
+reset_max_memory_allocated = reset_peak_memory_stats
 
 
 def empty_cache() -> None:
@@ -231,6 +270,108 @@ def seed() -> None:
 
 def seed_all() -> None:
     pass
+
+
+def get_rng_state(device="cuda"):
+    """The state of the generator the GPU draws from: pyneuro's one default generator."""
+    _require_extension()
+    return _random.get_rng_state()
+
+
+def set_rng_state(new_state, device="cuda") -> None:
+    _require_extension()
+    _random.set_rng_state(new_state)
+
+
+class device:
+    """torch.cuda.device(i): a context manager selecting GPU i (pyneuro drives GPU 0 only)."""
+
+    def __init__(self, device):
+        self.index = getattr(device, "index", device)
+
+    def __enter__(self):
+        set_device(self.index)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+class Event:
+    """torch.cuda.Event(enable_timing=True) for timing GPU work:
+
+        start, end = Event(enable_timing=True), Event(enable_timing=True)
+        start.record(); run(); end.record(); end.synchronize()
+        start.elapsed_time(end)      # milliseconds
+
+    pyneuro launches every kernel on the default stream and has no device-side events, so
+    record() waits for the work launched so far and notes the host clock: the time between two
+    records is the GPU work between them (plus the launches' host time), as with torch's."""
+
+    def __init__(self, enable_timing: bool = False, blocking: bool = False, interprocess: bool = False):
+        _require_extension()
+        self.enable_timing = bool(enable_timing)
+        self._ns = None
+
+    def record(self, stream=None) -> None:
+        synchronize()
+        self._ns = perf_counter_ns()
+
+    def query(self) -> bool:
+        return True  # record() waited for the work before it
+
+    def synchronize(self) -> None:
+        pass
+
+    def wait(self, stream=None) -> None:
+        pass
+
+    def elapsed_time(self, end_event) -> float:
+        if not (self.enable_timing and end_event.enable_timing):
+            raise RuntimeError("Both events must be created with argument 'enable_timing=True'.")
+        if self._ns is None or end_event._ns is None:
+            raise RuntimeError("Both events must be recorded before calculating elapsed time.")
+        return (end_event._ns - self._ns) / 1e6
+
+
+class Stream:
+    """torch.cuda.Stream: pyneuro runs every kernel on the one default stream, so a stream is
+    a name for it (work "on" two streams runs in launch order, never concurrently)."""
+
+    def __init__(self, device=None, priority: int = 0):
+        _require_extension()
+        self.device, self.priority = device, priority
+
+    def synchronize(self) -> None:
+        synchronize()
+
+    def query(self) -> bool:
+        synchronize()
+        return True
+
+    def wait_stream(self, stream) -> None:
+        pass
+
+    def wait_event(self, event) -> None:
+        pass
+
+    def record_event(self, event=None):
+        event = event or Event()
+        event.record(self)
+        return event
+
+
+def current_stream(device=None) -> Stream:
+    return Stream(device)
+
+
+default_stream = current_stream
+
+
+@contextlib.contextmanager
+def stream(s):
+    """torch.cuda.stream(s): run the block "on" s (the default stream here; see Stream)."""
+    yield s
 
 
 def kernel_source_dir() -> Path:

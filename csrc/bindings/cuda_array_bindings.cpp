@@ -362,9 +362,12 @@ broadcast (cols,) row / (rows, 1) column, sum/mean, reshape (a view), copy, asty
         d["bytes_cached"] = s.bytes_cached;
         d["blocks_in_use"] = s.blocks_in_use;
         d["blocks_cached"] = s.blocks_cached;
+        d["peak_bytes_in_use"] = s.peak_bytes_in_use;
+        d["peak_bytes_reserved"] = s.peak_bytes_reserved;
         return d;
       },
-      "Caching-allocator counters (cudaMalloc calls, cache hits, bytes in use / cached).");
+      "Caching-allocator counters (cudaMalloc calls, cache hits, bytes in use / cached, their peaks).");
+  m.def("reset_peak_stats", &pc::reset_peak_stats, "Set the peaks to the current bytes in use / reserved.");
   m.def("empty_cache", &pc::empty_cache, "Return every cached (free) block to CUDA.");
 }
 }  // namespace pyneuro::bind::cuda

@@ -6,6 +6,7 @@
 // class; the next request of the class reuses one. Sizes round up to 512 bytes below
 // 1 MiB and to 2 MiB above, bounding the waste. All kernels run on the legacy default
 // stream, so reusing a block after free is ordered after every kernel that used it.
+#include <algorithm>
 #include <mutex>
 #include <new>
 #include <unordered_map>
@@ -27,6 +28,12 @@ struct Pool {
 Pool& pool() {
   static Pool* p = new Pool();
   return *p;
+}
+
+// After every change of the counters: the peaks torch.cuda.max_memory_allocated/_reserved report.
+void note_peaks(AllocatorStats& s) {
+  s.peak_bytes_in_use = std::max(s.peak_bytes_in_use, s.bytes_in_use);
+  s.peak_bytes_reserved = std::max(s.peak_bytes_reserved, s.bytes_in_use + s.bytes_cached);
 }
 
 std::size_t size_class(std::size_t bytes) {
@@ -52,6 +59,7 @@ void* device_malloc(std::size_t bytes) {
       p.stats.bytes_cached -= cls;
       p.stats.blocks_in_use++;
       p.stats.bytes_in_use += cls;
+      note_peaks(p.stats);
       return ptr;
     }
   }
@@ -67,6 +75,7 @@ void* device_malloc(std::size_t bytes) {
   p.stats.cuda_malloc_calls++;
   p.stats.blocks_in_use++;
   p.stats.bytes_in_use += cls;
+  note_peaks(p.stats);
   return ptr;
 }
 
@@ -87,6 +96,13 @@ void device_free(void* ptr, std::size_t bytes) noexcept {
   p.stats.bytes_in_use -= cls;
   p.stats.blocks_cached++;
   p.stats.bytes_cached += cls;
+}
+
+void reset_peak_stats() {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mu);
+  p.stats.peak_bytes_in_use = p.stats.bytes_in_use;
+  p.stats.peak_bytes_reserved = p.stats.bytes_in_use + p.stats.bytes_cached;
 }
 
 AllocatorStats allocator_stats() {

@@ -42,8 +42,10 @@ void* device_malloc(std::size_t bytes);
 void device_free(void* ptr, std::size_t bytes) noexcept;
 struct AllocatorStats {
   std::size_t cuda_malloc_calls, cache_hits, bytes_in_use, bytes_cached, blocks_in_use, blocks_cached;
+  std::size_t peak_bytes_in_use, peak_bytes_reserved;  // highest since start or the last reset
 };
 AllocatorStats allocator_stats();
+void reset_peak_stats();  // peaks := the current values
 void empty_cache();
 
 // ---------------------------------------------------------------- kernels
