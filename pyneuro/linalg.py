@@ -256,6 +256,10 @@ def lstsq(A, B, rcond=None, *, driver=None) -> LstsqResult:
     Like torch's default driver ('gelsy') residuals and singular_values are empty; with
     driver 'gelsd'/'gelss' they are filled (residuals when m > n and A has full rank)."""
     A = _check(A, "lstsq")
+    if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError(
+            "torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)"
+        )
     vector = B.ndim == A.ndim - 1
     b = B.unsqueeze(-1) if vector else B
     if b.shape[-2] != A.shape[-2]:
@@ -268,10 +272,17 @@ def lstsq(A, B, rcond=None, *, driver=None) -> LstsqResult:
     rank = matrix_rank(A.detach(), rtol=rtol)
     empty = zeros(0, dtype=A.dtype, device=A.device)
     residuals, values = empty, empty
-    if driver in ("gelsd", "gelss"):
+    if driver == "gels":  # QR: full rank assumed, no rank reported
+        if not bool((rank == min(m, n)).all()):
+            raise LinAlgError(
+                "torch.linalg.lstsq: The least squares solution could not be computed because the input "
+                "matrix does not have full rank"
+            )
+        rank = zeros(0, dtype=rank.dtype, device=A.device)
+    elif driver in ("gelsd", "gelss"):
         values = svdvals(A.detach())
-        if m > n and bool((rank == n).all()):
-            residuals = ((A @ solution - b) ** 2).sum(-2)
+    if m > n and driver in ("gels", "gelsd", "gelss") and (driver == "gels" or bool((rank == n).all())):
+        residuals = ((A @ solution - b) ** 2).sum(-2)
     return LstsqResult(solution.squeeze(-1) if vector else solution, residuals, rank, values)
 
 
@@ -388,7 +399,7 @@ def qr(A, mode="reduced") -> QrResult:
             f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'"
         )
     if mode == "r":
-        return QrResult(zeros(0, dtype=A.dtype, device=A.device), _la.Qr.apply(A, part="R", mode="reduced"))
+        return QrResult(zeros(0, dtype=A.dtype, device=A.device), _la.Qr.apply(A, part="R", mode="r"))
     return QrResult(_la.Qr.apply(A, part="Q", mode=mode), _la.Qr.apply(A, part="R", mode=mode))
 
 

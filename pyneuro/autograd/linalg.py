@@ -242,32 +242,48 @@ class Svd(Function):
         return (out,)
 
 
+def _qr_backward(xp, q, r, gq, gr):
+    """dA of A = Q R with R square (m >= n, reduced), with C = Q^T gQ and D = R gR^T:
+    Q (gR + tril(C - C^T + D - D^T) R^-T) + (gQ - Q C) R^-T (the formula TensorFlow and torch use)."""
+    c = _mT(q) @ gq
+    d = r @ _mT(gr)
+    tril = xp.tril(c - _mT(c) + d - _mT(d))
+    rinv_t = _mT(xp.linalg.inv(r))
+    return q @ (gr + tril @ rinv_t) + (gq - q @ c) @ rinv_t
+
+
 class Qr(Function):
-    """One output of the reduced QR A = Q R (m >= n): part "Q" or "R".
-    Backward (the formula TensorFlow and torch use for m >= n), with C = Q^T gQ and D = R gR^T:
-    dA = Q (gR + tril(C - C^T + D - D^T) R^-T) + (gQ - Q C) R^-T; each part with the other zero."""
+    """One output of A = Q R: part "Q" or "R"; each part's backward has the other's gradient zero.
+    m >= n (reduced): _qr_backward. m < n (Q square): A = [X | Y], R = [U | V] with X = Q U,
+    Y = Q V, as torch: dX is _qr_backward(Q, U) with gQ + Y gV^T for gQ, and dY = Q gV."""
 
     __slots__ = ()
 
     def forward(self, a, part="Q", mode="reduced"):
-        q, r = self.bk.xp.linalg.qr(a, mode=mode)
-        self.saved = (q, r, part)
+        q, r = self.bk.xp.linalg.qr(a, mode="reduced" if mode == "r" else mode)
+        self.saved = (q, r, part, mode)
         return q if part == "Q" else r
 
     def backward(self, g):
         xp = self.bk.xp
-        q, r, part = self.saved
-        if q.shape[-1] != r.shape[-1] or q.shape[-1] != r.shape[-2]:
-            raise NotImplementedError(
-                "The derivative of linalg.qr is implemented only for mode='reduced' with m >= n (or 'complete' with m == n)"
+        q, r, part, mode = self.saved
+        if mode == "r":  # as torch: the user asked for R only
+            raise RuntimeError(
+                "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+                "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."
             )
         gq = g if part == "Q" else xp.zeros_like(q)
         gr = g if part == "R" else xp.zeros_like(r)
-        c = _mT(q) @ gq
-        d = r @ _mT(gr)
-        tril = xp.tril(c - _mT(c) + d - _mT(d))
-        rinv_t = _mT(xp.linalg.inv(r))
-        return (q @ (gr + tril @ rinv_t) + (gq - q @ c) @ rinv_t,)
+        k, n = r.shape[-2:]
+        if q.shape[-1] == k == n:
+            return (_qr_backward(xp, q, r, gq, gr),)
+        if k > n:  # 'complete' with m > n: Q's last columns are not determined by A
+            raise RuntimeError(
+                "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
+            )
+        gv = gr[..., k:]
+        gx = _qr_backward(xp, q, r[..., :k], gq + (q @ r[..., k:]) @ _mT(gv), gr[..., :k])
+        return (xp.concatenate([gx, q @ gv], axis=-1),)
 
 
 class Pinv(Function):
