@@ -141,6 +141,10 @@ def _class_targets(logits: Tensor, target: Tensor, fn: str):
         )
     if target._data.dtype not in (_int64, _uint8):
         raise DTypeError(f"expected target dtype to be Long or Byte, but got {_torch_name(target.dtype)}")
+    if target._data.dtype == _uint8:  # torch's 2-d kernel takes Byte targets, its spatial one does not
+        if logits.ndim > 2:
+            raise DTypeError("expected scalar type Long but found Byte")
+        target = target.to(_int64)  # class numbers, never a mask when they index
     if logits.ndim == 0:
         raise ShapeError(f"{fn}: input must have at least 1 dimension (C,) or (N, C), got a 0-d tensor")
     if logits.ndim == 1:
@@ -291,6 +295,7 @@ def cross_entropy(
     ls = _check_smoothing(label_smoothing) if label_smoothing else 0.0
     if x.device != t.device:
         raise RuntimeError(f"cross_entropy: input is on {x.device} but target is on {t.device}")
+    _need_float(x, "log_softmax_lastdim_kernel_impl", device_suffix=False)  # torch's log_softmax comes first
     xs, ts, kind = x._data.shape, t._data.shape, t._data.dtype.kind
     if kind == "f" and ts == xs and xs:  # probability targets
         return _cross_entropy_probs(x, t, weight, reduction, ls, ignore_index)
@@ -308,8 +313,6 @@ def cross_entropy(
         except IndexError:
             if not bool((t == ignore_index).any()):
                 raise
-    if x.dtype.kind != "f":
-        raise DTypeError(f"cross_entropy: input must be a floating tensor of logits, got {x.dtype}")
     x2, t2, out_shape = _class_targets(x, t, "cross_entropy")
     w = _class_weight(weight, x, x2.shape[1], "cross_entropy")
     return _weighted_class_loss(x2, t2, out_shape, w, ignore_index, reduction, ls, log_probs=False)
@@ -321,8 +324,6 @@ def _cross_entropy_probs(
     """-sum_c w_c p_c log_softmax(x)_c over the class dim (1, or 0 when unbatched)."""
     if ignore_index >= 0:
         raise ShapeError("cross_entropy: ignore_index is not supported for floating point target")
-    if t.dtype != x.dtype:
-        t = t.to(x.dtype)
     class_dim = 1 if x.ndim > 1 else 0
     c = x.shape[class_dim]
     logp = log_softmax(x, dim=class_dim)
@@ -373,6 +374,7 @@ def nll_loss(
     if x.device != t.device:
         raise RuntimeError(f"nll_loss: input is on {x.device} but target is on {t.device}")
     x2, t2, out_shape = _class_targets(x, t, "nll_loss")
+    _need_float(x, "nll_loss_out_frame", device_suffix=False)
     w = _class_weight(weight, x, x2.shape[1], "nll_loss")
     loss = _weighted_class_loss(x2, t2, out_shape, w, ignore_index, reduction, 0.0, log_probs=True)
     return _ag.named(loss, "NllLossBackward0", reads=(x, t, weight))
@@ -426,6 +428,15 @@ def l1_loss(
     return _reduce((x - t).abs(), reduction)
 
 
+def _cast_to_input(other: Tensor, x: Tensor) -> None:
+    """torch's error where a loss's result, promoted with other, would not fit the input's dtype
+    (huber_loss and soft_margin_loss keep the input's dtype: float target, integer input)."""
+    if other.dtype.kind == "f" and x.dtype.kind != "f":
+        raise DTypeError(
+            f"result type {_torch_name(other.dtype)} can't be cast to the desired output type {_torch_name(x.dtype)}"
+        )
+
+
 def _pairwise_loss(name, input, target, reduction):
     """input and target as tensors of one shape, and a valid reduction. Different shapes warn
     and broadcast, as torch's mse/l1/smooth_l1/huber losses do (incompatible ones raise)."""
@@ -454,6 +465,8 @@ def smooth_l1_loss(
         _need_float(x, "smooth_l1")
     if beta < 0:
         raise ArgumentError("smooth_l1_loss does not support negative values for beta.")
+    if x.dtype != t.dtype:  # promoted, as torch's: a bool or integer target works
+        x, t = x._other(t)
     d = (x - t).abs()
     if beta == 0:
         return _reduce(d, reduction)
@@ -472,6 +485,11 @@ def huber_loss(
         _need_float(x, "huber")
     if not delta > 0:
         raise ArgumentError("huber_loss does not support non-positive values for delta.")
+    if (
+        x.dtype != t.dtype
+    ):  # torch's kernel writes into the input's dtype: a float loss of an integer input fails
+        _cast_to_input(t, x)
+        t = t.to(x.dtype)
     d = (x - t).abs()
     losses = where(d <= delta, 0.5 * d * d, delta * (d - 0.5 * delta))
     loss = _reduce(losses if weight is None else losses * _weight_for(losses, weight), reduction)

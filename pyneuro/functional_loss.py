@@ -30,10 +30,11 @@ import warnings
 import numpy as np
 
 from . import autograd as _ag
+from ._dtype import int64 as _int64
 from ._dtype import torch_name as _torch_name
 from ._errors import ArgumentError, DTypeError, ShapeError
 from .creation import as_tensor
-from .functional_activation import logsigmoid
+from .functional_activation import _need_float, logsigmoid
 from .functional_ctc import ctc_loss
 from .functions import where
 from .tensor import Tensor
@@ -76,9 +77,10 @@ def binary_cross_entropy_with_logits(
         )
     reduction = _f()._legacy_reduction(size_average, reduce, reduction)
     _f()._check_reduction(reduction)
+    _need_float(input, "log_sigmoid")
     if target.dtype.kind != "f":  # integer labels: torch refuses them (they must be floats in [0, 1])
         raise DTypeError(
-            f"result type Float can't be cast to the desired output type {_torch_name(target.dtype)}"
+            f"result type {_torch_name(input.dtype)} can't be cast to the desired output type {_torch_name(target.dtype)}"
         )
     z = input
     # softplus(-z) = log(1 + e^-z), stable both ways (F.softplus), differentiable everywhere: the
@@ -90,6 +92,8 @@ def binary_cross_entropy_with_logits(
         losses = (1 - target) * z + log_weight * _f().softplus(-z)
     if weight is not None:
         losses = losses * weight
+    if losses.dtype != target.dtype:  # torch computes the loss in place on (1 - target): the target's dtype
+        losses = losses.to(target.dtype)
     return _ag.named(
         _f()._reduce(losses, reduction),
         "BinaryCrossEntropyWithLogitsBackward0",
@@ -124,8 +128,11 @@ def binary_cross_entropy(
         )
     reduction = _f()._legacy_reduction(size_average, reduce, reduction)
     _f()._check_reduction(reduction)
-    if target.dtype.kind != "f":  # integer labels: torch refuses them (they must be floats in [0, 1])
+    if (
+        target.dtype != input.dtype
+    ):  # integer labels, or float64 labels for a float32 model: torch refuses them
         raise DTypeError(f"Found dtype {_torch_name(target.dtype)} but expected {_torch_name(input.dtype)}")
+    _need_float(input, "binary_cross_entropy", device_suffix=False)
     p = _f()._tensor(input, "input")
     if p.numel() and not bool(((p >= 0) & (p <= 1)).all()):
         raise ArgumentError(
@@ -134,9 +141,9 @@ def binary_cross_entropy(
         )
     interior = (p > 0) & (p < 1)
     losses = where(interior, _bce_terms(where(interior, p, 0.5), target), _bce_edge(p, target))
-    return _ag.named(
-        _f()._reduce(losses if weight is None else losses * weight, reduction), "BinaryCrossEntropyBackward0"
-    )
+    if weight is not None:
+        losses = losses * (weight.to(p.dtype) if isinstance(weight, Tensor) else weight)  # torch casts it
+    return _ag.named(_f()._reduce(losses, reduction), "BinaryCrossEntropyBackward0")
 
 
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
@@ -177,7 +184,8 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
             "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
             f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} "
         )
-    return _f()._reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+    # torch's margin is a double: integer inputs give a float loss
+    return _f()._reduce((-target * (input1 - input2) + float(margin)).clamp(min=0), reduction)
 
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
@@ -187,7 +195,10 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
     reduction = _reduction(size_average, reduce, reduction)
     margin_part = where(target != 1, (margin - input).clamp(min=0), 0.0)
     self_part = where(target != -1, input, 0.0)
-    return _f()._reduce(margin_part + self_part, reduction)
+    loss = margin_part + self_part
+    if input.dtype.kind in "iu":  # torch's result keeps an integer input's dtype (and 'mean' of it fails)
+        loss = loss.to(input.dtype)
+    return _f()._reduce(loss, reduction)
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0, size_average=None,
@@ -262,7 +273,11 @@ def soft_margin_loss(
         raise DTypeError(
             f"result type Float can't be cast to the desired output type {_torch_name(input.dtype)}"
         )
-    return _f()._reduce((-input * target).exp().log1p(), reduction)
+    loss = (-input * target).exp().log1p()
+    if loss.dtype != input.dtype:  # torch writes the loss into the input's dtype
+        _f()._cast_to_input(target, input)
+        loss = loss.to(input.dtype)
+    return _f()._reduce(loss, reduction)
 
 
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
@@ -277,10 +292,17 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     return _f()._reduce(loss, reduction)
 
 
-def _class_rows(input: Tensor, target: Tensor, fn: str):
+def _long_target(input: Tensor, target: Tensor, kernel: str) -> None:
+    """torch's checks of a margin loss's class targets: a float input (else NotImplementedError
+    from its kernel), then int64 targets exactly."""
+    _need_float(input, kernel, device_suffix=False)
+    if target.dtype != _int64:
+        raise DTypeError(f"expected scalar type Long but found {_torch_name(target.dtype)}")
+
+
+def _class_rows(input: Tensor, target: Tensor):
     """input as (N, C) and target as (N,) from torch's (N, C) / (N,) or (C,) / 0-d forms."""
-    if target.dtype.kind not in "iu":
-        raise DTypeError(f"{fn}: expected an integer target, got {target.dtype}")
+    _long_target(input, target, "multi_margin_loss_cpu_kernel")
     if input.ndim <= 1:
         x = input.reshape(1, -1)
         t = target.reshape(-1)
@@ -301,7 +323,9 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.ndim != 1:
         raise ValueError("weight must be one-dimensional")
-    x, t = _class_rows(input, target, "multi_margin_loss")
+    x, t = _class_rows(input, target)
+    if weight is not None and weight.dtype != x.dtype:
+        raise DTypeError(f"expected scalar type {_torch_name(x.dtype)} but found {_torch_name(weight.dtype)}")
     n, c = x.shape
     if t.numel() and (int(t.min()) < 0 or int(t.max()) >= c):
         raise RuntimeError("target out of range")
@@ -325,8 +349,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     target (N, C) lists each sample's classes, ended by the first -1 (the rest is ignored).
     """
     reduction = _reduction(size_average, reduce, reduction)
-    if target.dtype.kind not in "iu":
-        raise DTypeError(f"multilabel_margin_loss: expected an int64 target, got {target.dtype}")
+    _long_target(input, target, "multilabel_margin_loss_forward_out_frame")
     if tuple(target.shape) != tuple(input.shape) or input.ndim > 2:
         raise ShapeError(
             f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}"

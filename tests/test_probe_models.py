@@ -112,6 +112,54 @@ SNIPPETS = {
     "parameter_dict_popitem_empty": "nn.ParameterDict().popitem()",
 }
 
+# losses given targets of another dtype: torch's result dtype, or its exception type
+_X = "x = torch.tensor([[0.2, 0.5, 0.9], [0.1, 0.3, 0.7]], requires_grad=True); xi = torch.tensor([[1, 0, 2], [0, 1, 1]])\n"
+_LOSS_DTYPES = {
+    "bce_float64_target": "F.binary_cross_entropy(x, x.detach().double())",
+    "bce_float_input_of_a_double_model": "F.binary_cross_entropy(x.double(), x.detach())",
+    "bce_integer_input": "F.binary_cross_entropy(xi, xi)",
+    "bce_integer_input_float_target": "F.binary_cross_entropy(xi, x.detach())",
+    "bce_float64_weight_is_cast": "out = F.binary_cross_entropy(x, x.detach(), weight=torch.ones(3, dtype=torch.float64))",
+    "bce_logits_integer_input": "F.binary_cross_entropy_with_logits(xi, x.detach())",
+    "bce_logits_result_has_the_targets_dtype": (
+        "out = [F.binary_cross_entropy_with_logits(x, x.detach().double(), reduction='none'),\n"
+        "       F.binary_cross_entropy_with_logits(x.double(), x.detach()),\n"
+        "       F.binary_cross_entropy_with_logits(x, x.detach(), pos_weight=torch.ones(3, dtype=torch.float64))]"
+    ),
+    "huber_keeps_the_inputs_dtype": (
+        "out = [F.huber_loss(x, x.detach().double() * 2, reduction='none'), F.huber_loss(x, xi.bool()), F.huber_loss(x, xi)]"
+    ),
+    "huber_integer_input_float_target": "F.huber_loss(xi, x)",
+    "smooth_l1_bool_target": "out = [F.smooth_l1_loss(x, xi.bool()), F.smooth_l1_loss(xi.bool(), x)]",
+    "soft_margin_keeps_the_inputs_dtype": "out = [F.soft_margin_loss(x, x.detach().double(), reduction='none'), F.soft_margin_loss(x, xi)]",
+    "soft_margin_integer_input_float_target": "F.soft_margin_loss(xi, x)",
+    "hinge_embedding_integer_input": "out = [F.hinge_embedding_loss(xi, xi, reduction='none'), F.hinge_embedding_loss(xi, x, reduction='sum')]",
+    "hinge_embedding_integer_input_mean": "F.hinge_embedding_loss(xi, x)",
+    "margin_ranking_integer_inputs": "out = [F.margin_ranking_loss(xi, xi, xi), F.margin_ranking_loss(xi, xi * 2, xi, margin=1, reduction='none')]",
+    "multi_margin_int32_target": "F.multi_margin_loss(x, torch.tensor([0, 1], dtype=torch.int32))",
+    "multi_margin_uint8_target": "F.multi_margin_loss(x, torch.tensor([0, 1], dtype=torch.uint8))",
+    "multi_margin_integer_input": "F.multi_margin_loss(xi, torch.tensor([0, 1]))",
+    "multi_margin_weight_dtype": "F.multi_margin_loss(x, torch.tensor([0, 1]), weight=torch.ones(3, dtype=torch.float64))",
+    "multilabel_margin_int32_target": "F.multilabel_margin_loss(x, torch.tensor([[0, 1, -1], [2, -1, 0]], dtype=torch.int32))",
+    "multilabel_margin_integer_input": "F.multilabel_margin_loss(xi, torch.tensor([[0, 1, -1], [2, -1, 0]]))",
+    "nll_uint8_targets": (
+        "t = torch.tensor([0, 2], dtype=torch.uint8); l = F.nll_loss(x, t, weight=torch.tensor([1., 2., 3.]))\n"
+        "l.backward(); out = [l, F.nll_loss(x, t), x.grad]"
+    ),
+    "cross_entropy_uint8_targets_general_path": (
+        "t = torch.tensor([0, 2], dtype=torch.uint8)\n"
+        "out = [F.cross_entropy(x, t, weight=torch.tensor([1., 2., 3.])), F.cross_entropy(x, t, label_smoothing=0.1)]"
+    ),
+    "nll_uint8_spatial_targets": "F.nll_loss(x.reshape(1, 2, 3), torch.tensor([[0, 1, 1]], dtype=torch.uint8))",
+    "nll_integer_input": "F.nll_loss(xi, torch.tensor([0, 1]))",
+    "cross_entropy_integer_input": "F.cross_entropy(xi, torch.tensor([0, 1]))",
+    "cross_entropy_integer_input_float_target": "F.cross_entropy(xi, torch.tensor([0., 1]))",
+    "cross_entropy_float64_probabilities": (
+        "l = F.cross_entropy(x, x.detach().double().softmax(1), reduction='none'); l.sum().backward(); out = [l, x.grad]"
+    ),
+}
+SNIPPETS.update({name: _X + code for name, code in _LOSS_DTYPES.items()})
+
 
 @pytest.mark.parametrize("name", sorted(SNIPPETS))
 def test_snippet_as_torch(name):
