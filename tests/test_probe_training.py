@@ -2,7 +2,9 @@
 constructor checks, schedulers' class tree, the loader's iterator, load's map_location, the
 RNG state's checks and torch.autograd's grad / functional API, found by probing tutorial-style code."""
 
+import copy
 import io
+from importlib import import_module
 
 import pytest
 
@@ -238,3 +240,89 @@ def test_a_dataset_without_len_serves_an_explicit_sampler_as_torch():
         assert [b.tolist() for b in loader] == [[9, 1], [4]]
         assert type(_raises(lambda m=m, c=Squares: len(m.utils.data.DataLoader(c())))) is TypeError
         assert type(_raises(lambda m=m, c=Squares: m.utils.data.DataLoader(c(), shuffle=True))) is TypeError
+
+
+def _custom_sgd(m):
+    """A course-homework optimizer, written as torch's templates write one."""
+
+    class MySGD(m.optim.Optimizer):
+        def __init__(self, params, lr=0.01, momentum=0.9):
+            super().__init__(params, dict(lr=lr, momentum=momentum))
+
+        def __setstate__(self, state):
+            super().__setstate__(state)
+
+        @m.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    state = self.state[p]
+                    if len(state) == 0:
+                        state["step"] = 0
+                        state["buf"] = m.zeros_like(p, memory_format=m.preserve_format)
+                    state["step"] += 1
+                    state["buf"].mul_(group["momentum"]).add_(p.grad)
+                    p.add_(state["buf"], alpha=-group["lr"])
+
+    return MySGD
+
+
+def test_a_custom_optimizer_with_setstate_copies_and_reloads_as_torch():
+    results = []
+    for m in (torch, pn):
+        w = m.nn.Parameter(m.tensor([1.0, -2.0]))
+        opt = _custom_sgd(m)([w], lr=0.1)
+        sched = m.optim.lr_scheduler.StepLR(opt, 2, 0.5)
+        for _ in range(3):
+            opt.zero_grad()
+            (w**2).sum().backward()
+            opt.step()
+            sched.step()
+        twin = copy.deepcopy(opt)  # calls MySGD.__setstate__ -> Optimizer.__setstate__
+        other = _custom_sgd(m)([m.nn.Parameter(m.zeros(2))])
+        other.load_state_dict(opt.state_dict())
+        results.append(
+            (
+                [round(v, 6) for v in w.tolist()],
+                len(twin.state),
+                twin.defaults,
+                other.param_groups[0]["lr"],
+                other.state_dict()["state"][0]["step"],
+            )
+        )
+    assert results[0] == results[1]
+
+
+def test_global_optimizer_step_hooks_run_in_torchs_order():
+    orders = []
+    for m in (torch, pn):
+        module = import_module(m.__name__ + ".optim.optimizer")
+        calls = []
+        w = m.nn.Parameter(m.ones(2))
+        opt = m.optim.SGD([w], lr=0.1)
+        handles = [
+            module.register_optimizer_step_pre_hook(lambda o, a, k: calls.append("global pre")),
+            module.register_optimizer_step_post_hook(lambda o, a, k: calls.append("global post")),
+            opt.register_step_pre_hook(lambda o, a, k: calls.append("pre")),
+            opt.register_step_post_hook(lambda o, a, k: calls.append("post")),
+        ]
+        w.grad = m.ones(2)
+        opt.step()
+        for h in handles[:2]:
+            h.remove()
+        opt.step()
+        orders.append(calls)
+    assert orders[0] == orders[1] == ["global pre", "pre", "post", "global post", "pre", "post"]
+
+
+def test_loading_a_malformed_optimizer_state_dict_raises_torchs_types():
+    for m in (torch, pn):
+        opt = m.optim.SGD([m.nn.Parameter(m.ones(1))], lr=0.1, momentum=0.9)
+        groups = opt.state_dict()["param_groups"]
+        assert type(_raises(lambda o=opt: o.load_state_dict({"state": {}}))) is KeyError
+        assert type(_raises(lambda o=opt: o.load_state_dict({"param_groups": []}))) is ValueError
+        assert type(_raises(lambda o=opt, g=groups: o.load_state_dict({"param_groups": g}))) is KeyError
+        assert type(_raises(lambda o=opt: o.load_state_dict([1]))) is TypeError
+        assert opt.param_groups[0]["momentum"] == 0.9

@@ -79,14 +79,34 @@ def check_fused(fused, foreach, differentiable) -> None:
         raise RuntimeError("`fused` does not support `differentiable`")
 
 
+# the hooks of every optimizer's step (torch.optim.optimizer.register_optimizer_step_pre_hook / _post_hook)
+_global_optimizer_pre_hooks: OrderedDict = OrderedDict()
+_global_optimizer_post_hooks: OrderedDict = OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook) -> RemovableHandle:
+    """hook(optimizer, args, kwargs) runs before every optimizer's step(), before its own hooks."""
+    handle = RemovableHandle(_global_optimizer_pre_hooks)
+    _global_optimizer_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook) -> RemovableHandle:
+    """hook(optimizer, args, kwargs) runs after every optimizer's step(), after its own hooks."""
+    handle = RemovableHandle(_global_optimizer_post_hooks)
+    _global_optimizer_post_hooks[handle.id] = hook
+    return handle
+
+
 def _with_step_hooks(step):
-    """Wrap an optimizer class's step so that the hooks registered with register_step_pre_hook
-    and register_step_post_hook run around it, as torch does (patched once per class)."""
+    """Wrap an optimizer class's step so that the global hooks and those registered with
+    register_step_pre_hook / register_step_post_hook run around it, in torch's order
+    (global pre, own pre, step, own post, global post; patched once per class)."""
 
     @functools.wraps(step)
     def wrapper(*args, **kwargs):
         self = args[0]  # torch's hooks see args with the optimizer first
-        for hook in list(self._optimizer_step_pre_hooks.values()):
+        for hook in [*_global_optimizer_pre_hooks.values(), *self._optimizer_step_pre_hooks.values()]:
             result = hook(self, args, kwargs)
             if result is not None:
                 if not (isinstance(result, tuple) and len(result) == 2):
@@ -95,7 +115,7 @@ def _with_step_hooks(step):
                     )
                 args, kwargs = result
         out = step(*args, **kwargs)
-        for hook in list(self._optimizer_step_post_hooks.values()):
+        for hook in [*self._optimizer_step_post_hooks.values(), *_global_optimizer_post_hooks.values()]:
             hook(self, args, kwargs)
         return out
 
@@ -139,6 +159,14 @@ class Optimizer:
             groups = [{"params": groups}]
         for g in groups:
             self.add_param_group(g)
+
+    def __setstate__(self, state: dict) -> None:
+        """What copy.deepcopy and pickle call (custom optimizers override it and call ours, as
+        torch's templates do): the attributes back, the step hooks' tables made if missing."""
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_optimizer_step_pre_hooks", OrderedDict())
+        self.__dict__.setdefault("_optimizer_step_post_hooks", OrderedDict())
+        self.defaults.setdefault("differentiable", False)
 
     def add_param_group(self, param_group: dict) -> None:
         if not isinstance(param_group, dict):
@@ -278,8 +306,10 @@ class Optimizer:
         for hook in list(self._hooks("_load_state_dict_pre_hooks").values()):
             changed = hook(self, state_dict)
             state_dict = state_dict if changed is None else changed
-        if not isinstance(state_dict, dict) or "param_groups" not in state_dict or "state" not in state_dict:
-            raise ValueError("optimizer state_dict must be a dict with 'state' and 'param_groups'")
+        if not isinstance(state_dict, dict):  # torch fails reading it: a TypeError
+            raise TypeError(f"optimizer state_dict must be a dict, but got {type(state_dict).__name__}")
+        if "param_groups" not in state_dict:
+            raise KeyError("param_groups")  # as torch's read of the missing entry
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
@@ -288,6 +318,8 @@ class Optimizer:
                 raise ValueError(
                     "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
                 )
+        if "state" not in state_dict:
+            raise KeyError("state")
         id_map = {}
         for mine, saved in zip(self.param_groups, saved_groups):
             for p, i in zip(mine["params"], saved["params"]):
