@@ -179,7 +179,7 @@ from .serialization import load, save
 from .strided import as_strided, empty_strided
 from .torch_names import *  # noqa: F403 - asarray, isin, hann_window, exp_, ... (its __all__)
 from .torch_nn_names import *  # noqa: F403 - torch.dropout(input, p, train), torch.kl_div, ... (its __all__)
-from .torch_runtime import *  # noqa: F403 - compile, FloatTensor, pi, ... (its __all__)
+from .torch_runtime import *  # noqa: F403 - FloatTensor, pi, ... (its __all__)
 from .version import __version__
 
 # The dtypes users see: pn.float32 prints as pyneuro.float32 and equals np.float32 (_dtype.DType).
@@ -265,6 +265,8 @@ def __getattr__(name: str):
         return function
     if name == "vmap":  # torch.vmap is torch.func.vmap
         return _importlib.import_module(f"{__name__}.func").vmap
+    if name == "compile":  # _compile.py wraps a Module in nn's classes, loaded here on first use
+        return _importlib.import_module(f"{__name__}._compile").compile
     if name == "range":  # torch.range (deprecated), not bound here where it would hide the builtin
         return _torch_names.range
     if name in ("float", "int", "bool"):  # pn.float, pn.int, pn.bool: the dtypes users see
@@ -275,7 +277,7 @@ def __getattr__(name: str):
 def __dir__():
     """dir(pyneuro) lists the names __getattr__ serves too, as dir(torch) lists them."""
     served = _LAZY_SUBMODULES + _BUILTIN_NAMED_FUNCTIONS + _torch_nn_names.SAME_AS_FUNCTIONAL
-    return sorted(set(globals()) | set(served) | {"float", "int", "bool", "range", "vmap"})
+    return sorted(set(globals()) | set(served) | {"float", "int", "bool", "range", "vmap", "compile"})
 
 
 __all__ = [

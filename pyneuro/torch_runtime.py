@@ -1,7 +1,6 @@
 """The runtime knobs a PyTorch script touches, answered the way pyneuro runs.
 
-A script renamed from torch often sets things up before its first tensor: `torch.compile(model)`,
-`torch.set_float32_matmul_precision("high")`, `torch.set_num_interop_threads(1)`,
+A script renamed from torch often sets things up before its first tensor: `torch.set_float32_matmul_precision("high")`, `torch.set_num_interop_threads(1)`,
 `torch.get_default_device()`, `x = torch.FloatTensor(3, 2)`, `torch.pi`. None of these change what
 pyneuro computes (its kernels are already compiled, its matmuls already float32, its device is the
 one the tensors live on), so each is accepted, checked like torch checks it, and remembered where
@@ -57,18 +56,6 @@ contiguous_format = memory_format("contiguous_format")
 channels_last = memory_format("channels_last")
 channels_last_3d = memory_format("channels_last_3d")
 preserve_format = memory_format("preserve_format")
-
-
-def compile(
-    model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None, disable=False
-):
-    """torch.compile: returns `model` itself. pyneuro's kernels are compiled ahead of time, so
-    there is nothing to trace; works as `compile(m)`, `@compile` and `@compile(mode=...)`."""
-    if model is None:
-        return lambda m: m
-    if not callable(model):
-        raise RuntimeError(f"torch.compile: expected a callable or a Module, got {type(model).__name__}")
-    return model
 
 
 _matmul_precision = ["highest"]
@@ -192,7 +179,6 @@ __all__ = [
     "channels_last",
     "channels_last_3d",
     "preserve_format",
-    "compile",
     "set_float32_matmul_precision",
     "get_float32_matmul_precision",
     "get_num_interop_threads",

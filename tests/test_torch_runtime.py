@@ -51,9 +51,28 @@ def test_constants_and_runtime_knobs_match_torch():
     assert pn.is_storage(pn.zeros(2)) is False
 
 
-def test_compile_returns_the_model_in_each_spelling():
+def test_compile_wraps_a_module_as_torch_and_returns_a_function_itself():
+    torch = pytest.importorskip("torch")
     model = pn.nn.Linear(2, 3)
-    assert pn.compile(model) is model
+    compiled = pn.compile(model)
+    t_model = torch.nn.Linear(2, 3)
+    t_compiled = torch.compile(t_model)
+    assert type(compiled).__name__ == type(t_compiled).__name__ == "OptimizedModule"
+    assert isinstance(compiled, pn.nn.Module) and compiled._orig_mod is model
+    assert (
+        list(compiled.state_dict()) == list(t_compiled.state_dict()) == ["_orig_mod.weight", "_orig_mod.bias"]
+    )
+    assert repr(compiled) == repr(t_compiled).replace("torch", "pyneuro")
+    assert compiled.weight is model.weight and compiled.in_features == 3 - 1  # looked up on the original
+    x = pn.randn(4, 2)
+    assert pn.equal(compiled(x), model(x))
+    compiled.eval()
+    assert not model.training
+    other = pn.compile(pn.nn.Linear(2, 3))
+    other.load_state_dict(compiled.state_dict())
+    assert pn.equal(other._orig_mod.weight, model.weight)
+    with pytest.raises(AttributeError, match="'Linear' object has no attribute 'nothing'"):
+        getattr(compiled, "nothing")  # noqa: B009
 
     @pn.compile
     def f(x):
