@@ -326,3 +326,27 @@ def test_loading_a_malformed_optimizer_state_dict_raises_torchs_types():
         assert type(_raises(lambda o=opt, g=groups: o.load_state_dict({"param_groups": g}))) is KeyError
         assert type(_raises(lambda o=opt: o.load_state_dict([1]))) is TypeError
         assert opt.param_groups[0]["momentum"] == 0.9
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "y1 = x * 2; y2 = x.sum(); m.autograd.backward([y1, y2], grad_tensors=[m.ones(3), m.tensor(2.)]); y1.sum().backward()",
+        "y1 = x.exp(); y2 = x.sum(); m.autograd.backward([y1, y2], grad_tensors=[m.ones(3), m.tensor(2.)]); y1.sum().backward()",
+        "y1 = x.exp(); y2 = x.sin(); m.autograd.grad([y1.sum(), y2.sum()], x); y1.sum().backward()",
+        "y1 = x.exp(); y2 = x.sin(); m.autograd.grad([y1.sum(), y2.sum()], x, retain_graph=True); y1.sum().backward()",
+        "y1 = x.exp(); y2 = x.sin(); m.autograd.backward([y1.sum(), y2.sum()], retain_graph=True); y1.sum().backward()",
+        "y1 = x.exp(); m.autograd.backward([y1.sum(), y1.sum()]); y1.sum().backward()",
+    ],
+)
+def test_backward_of_several_outputs_frees_every_graph_as_torch(code):
+    outcomes = []
+    for m in (torch, pn):
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        exc = None
+        try:
+            exec(code, {"m": m, "x": x})
+        except RuntimeError as e:
+            exc = str(e)[:40]
+        outcomes.append((exc, [round(v, 5) for v in x.grad.tolist()] if x.grad is not None else None))
+    assert outcomes[0] == outcomes[1]

@@ -118,6 +118,8 @@ def backward(
     keep = bool(create_graph if retain_graph is None else retain_graph)
     for i, (o, g) in enumerate(zip(outs, grads)):
         o.backward(g, retain_graph=keep or i < len(outs) - 1, create_graph=create_graph)
+    if not keep:
+        engine.release_graphs(outs)
 
 
 def grad(

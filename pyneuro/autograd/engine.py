@@ -228,6 +228,16 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
         _hooks.run_post_accumulate(leaf for leaf, _, _ in hooked_leaves.values())
 
 
+def release_graphs(tensors) -> None:
+    """Free what every node reachable from tensors saved, as a backward without retain_graph
+    does: backward() and grad() of several outputs walk them one by one with the graph kept,
+    then free all of them, so a later backward through any of them raises as torch's does."""
+    for t in tensors:
+        if isinstance(t, TensorBase) and t._node is not None:
+            for node in _topological_order(t._node):
+                node.release()
+
+
 _capturing = [0]  # > 0 while grad() runs walks (graph_backward.py: no .grad reference-cycle warning)
 
 
@@ -292,6 +302,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         with _capture():
             for i, (o, g) in enumerate(zip(outs, gouts)):
                 o.backward(g, retain_graph=keep or i < len(outs) - 1, create_graph=create_graph)
+        if not keep:
+            release_graphs(outs)
         result = tuple(t._grad for t in ins)
     finally:
         for k, t in leaves.items():
