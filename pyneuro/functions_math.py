@@ -98,9 +98,8 @@ def _unary(name, input, **params) -> Tensor:
 
 
 def float_scalar(x):
-    """A Python int operand of an op with a floating result, read as torch reads it: a float.
-    (Against an integer tensor an int would otherwise wrap to its dtype first: uint8_tensor / -2
-    is -1.5 in torch, not / 254.)"""
+    """A Python int operand of an op with a floating result, read as a float (as torch: not
+    wrapped into an integer tensor's dtype first; uint8_tensor / -2 is -1.5, not / 254)."""
     return _PY_FLOAT(x) if type(x) is int else x
 
 
@@ -297,8 +296,7 @@ def remainder(input, other) -> Tensor:
 
 
 def check_int_exponent(base, exponent) -> None:
-    """torch's error for an integer tensor to a negative Python int power (read before any wrap
-    into the tensor's dtype: uint8_tensor ** -2 raises too)."""
+    """torch's error for an integer tensor to a negative Python int power (uint8_tensor ** -2 too)."""
     if type(exponent) is int and exponent < 0 and base._data.dtype.kind in "iu":
         raise RuntimeError("Integers to negative integer powers are not allowed.")
 

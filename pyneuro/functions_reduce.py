@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 from . import _dtype as _dtypes
+from . import return_types
 from ._dtype import _PY_BOOL, _PY_FLOAT, _PY_INT, _dtype
 from ._errors import ArgumentError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
@@ -263,6 +264,39 @@ def chain_matmul(*matrices):
     if len(matrices) == 1:
         return matrices[0].clone()
     return linalg.multi_dot(matrices)
+
+
+def lu(A, pivot=True, get_infos=False):
+    """torch.lu (deprecated): (LU, pivots), or with get_infos the infos too (linalg.lu_factor_ex's)."""
+    from . import linalg
+
+    warnings.warn(
+        "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will be "
+        "removed in a future PyTorch release.",
+        UserWarning,
+        stacklevel=2,
+    )
+    LU, pivots, info = linalg.lu_factor_ex(A, pivot=pivot, check_errors=not get_infos)
+    return return_types._lu_with_info(LU, pivots, info) if get_infos else (LU, pivots)
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
+    from . import linalg
+
+    return linalg.lu_unpack(LU_data, LU_pivots, unpack_data, unpack_pivots)
+
+
+def lu_solve(b, LU_data, LU_pivots):
+    """torch.lu_solve (deprecated; torch.linalg.lu_solve takes its arguments the other way round)."""
+    from . import linalg
+
+    warnings.warn(
+        "torch.lu_solve is deprecated in favor of torch.linalg.lu_solve and will be removed in a future "
+        "PyTorch release. Note that torch.linalg.lu_solve has its arguments reversed.",
+        UserWarning,
+        stacklevel=2,
+    )
+    return linalg.lu_solve(LU_data, LU_pivots, b)
 
 
 def cross(input, other, dim=None):
@@ -521,6 +555,9 @@ class iinfo:
 
 
 __all__ = [
+    "lu",
+    "lu_unpack",
+    "lu_solve",
     "svd",
     "qr",
     "triangular_solve",

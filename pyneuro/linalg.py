@@ -506,6 +506,71 @@ def vander(x, *, N=None) -> Tensor:
     return stack(cols, dim=-1)
 
 
+# ----------------------------------------------------------------------------- LU
+def lu_factor_ex(A, *, pivot=True, check_errors=False):
+    """(LU, pivots, info): A = P L U with partial pivoting, L (unit lower) and U packed in one
+    matrix, pivots LAPACK's 1-based int32 row swaps; info > 0 names a zero pivot (U singular)."""
+    A = _check(A, "lu_factor_ex")
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    lu, pivots, info = _la.lu_arrays(_backend(A.device).xp, A._data)
+    info = _wrap(info, A.device)
+    if check_errors and bool((info > 0).any()):
+        raise LinAlgError(f"torch.linalg.lu_factor_ex: U[{int(info.max())},{int(info.max())}] is zero")
+    return return_types.linalg_lu_factor_ex(
+        _la.LuFactor.apply(A, lu=lu, pivots=pivots), _wrap(pivots, A.device), info
+    )
+
+
+def lu_factor(A, *, pivot=True):
+    """(LU, pivots) of lu_factor_ex, raising LinAlgError where U has a zero on its diagonal (as torch)."""
+    LU, pivots, info = lu_factor_ex(A, pivot=pivot)
+    if bool((info > 0).any()):
+        i = int(info.max())
+        raise LinAlgError(
+            f"torch.linalg.lu_factor: U[{i},{i}] is zero and using it on lu_solve would result in a division by "
+            "zero. If you still want to perform the factorization, consider calling linalg.lu(A, pivot) or "
+            "linalg.lu_factor_ex(A, pivot)"
+        )
+    return return_types.linalg_lu_factor(LU, pivots)
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
+    """(P, L, U) from lu_factor's packed form; L and U keep LU_data's gradient (empty when not unpacked)."""
+    m, n = LU_data.shape[-2:]
+    k = min(m, n)
+    empty = zeros(0, dtype=LU_data.dtype, device=LU_data.device)
+    P, L, U = empty, empty, empty
+    if unpack_pivots:
+        xp = _backend(LU_data.device).xp
+        P = _wrap(_la.lu_permutation(xp, LU_pivots._data, m, LU_data._data.dtype), LU_data.device)
+    if unpack_data:
+        L = LU_data[..., :, :k].tril(-1) + eye(m, k, dtype=LU_data.dtype, device=LU_data.device)
+        U = LU_data[..., :k, :].triu()
+    return return_types.lu_unpack(P, L, U)
+
+
+def lu(A, *, pivot=True):
+    """(P, L, U) with A = P L U: P a permutation, L unit lower (m x k), U upper (k x n), k = min(m, n)."""
+    A = _check(A, "lu")
+    LU, pivots, _ = lu_factor_ex(A, pivot=pivot)
+    return return_types.linalg_lu(*lu_unpack(LU, pivots))
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False) -> Tensor:
+    """X with A X = B from A's lu_factor (left=False: X A = B; adjoint=True: A^T in A's place)."""
+    _check(LU, "lu_solve", square=True)
+    if not isinstance(B, TensorBase) or B.ndim < 2:
+        raise ShapeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
+    if not left:  # X A = B is A^T X^T = B^T
+        return lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT
+    P, L, U = lu_unpack(LU, pivots)
+    if adjoint:  # A^T = U^T L^T P^T
+        y = solve_triangular(L.mT, solve_triangular(U.mT, B, upper=False), upper=True, unitriangular=True)
+        return P @ y
+    return solve_triangular(U, solve_triangular(L, P.mT @ B, upper=False, unitriangular=True), upper=True)
+
+
 def matmul(input, other) -> Tensor:
     return input @ other
 
@@ -523,6 +588,10 @@ __all__ = [
     "eigvalsh",
     "inv",
     "lstsq",
+    "lu",
+    "lu_factor",
+    "lu_factor_ex",
+    "lu_solve",
     "matmul",
     "matrix_exp",
     "matrix_norm",

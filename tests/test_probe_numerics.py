@@ -194,3 +194,66 @@ def test_qr_gradients_like_torch(fn, a):
 )
 def test_qr_backward_refused_like_torch(fn):
     _raises_like_torch(lambda L: _grads(L, fn, _A))
+
+
+# ----------------------------------------------------------------------------- LU
+_LU_SHAPES = [(3, 3), (2, 5), (5, 2), (2, 3, 3), (3, 4, 2), (0, 0), (0, 3, 3)]
+
+
+@pytest.mark.parametrize("shape", _LU_SHAPES)
+def test_lu_factor_and_lu_like_torch(shape):
+    a = np.random.RandomState(7).randn(*shape)
+    for lib_fn in (
+        lambda L: L.linalg.lu_factor(L.tensor(a)),
+        lambda L: L.linalg.lu_factor_ex(L.tensor(a, dtype=L.float32)),
+        lambda L: L.linalg.lu(L.tensor(a)),
+        lambda L: L.lu_unpack(*L.linalg.lu_factor(L.tensor(a))),
+    ):
+        got, want = _both(lib_fn)
+        assert type(got).__name__ == type(want).__name__
+        for g, w in zip(got, want):
+            _same(g, w)
+
+
+@pytest.mark.parametrize("shape", [s for s in _LU_SHAPES if 0 not in s])
+def test_lu_gradients_like_torch(shape):
+    a = np.random.RandomState(8).randn(*shape)
+    for fn in (lambda L, x: L.linalg.lu_factor(x).LU, lambda L, x: tuple(L.linalg.lu(x))[1:]):
+        for g, w in zip(_grads(pn, fn, a), _grads(torch, fn, a)):
+            _same(g, w)
+
+
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("adjoint", [False, True])
+def test_lu_solve_values_and_gradients_like_torch(left, adjoint):
+    rs = np.random.RandomState(9)
+    a, b = rs.randn(2, 3, 3), rs.randn(2, 3, 2)
+    b = b if left else b.swapaxes(-1, -2).copy()
+
+    def fn(L, x, y):
+        return L.linalg.lu_solve(*L.linalg.lu_factor(x), y, left=left, adjoint=adjoint)
+
+    _same(fn(pn, pn.tensor(a), pn.tensor(b)), fn(torch, torch.tensor(a), torch.tensor(b)))
+    for g, w in zip(_grads(pn, fn, a, b), _grads(torch, fn, a, b)):
+        _same(g, w)
+
+
+def test_lu_of_a_singular_matrix_like_torch():
+    singular = [[1.0, 2.0], [2.0, 4.0]]
+    got, want = _both(lambda L: L.linalg.lu_factor_ex(L.tensor(singular)))
+    for g, w in zip(got, want):  # info names the zero pivot
+        _same(g, w)
+    _raises_like_torch(lambda L: L.linalg.lu_factor(L.tensor(singular)))
+    _raises_like_torch(lambda L: L.linalg.lu(L.eye(2), pivot=False))
+    _raises_like_torch(lambda L: L.linalg.lu_solve(*L.linalg.lu_factor(L.eye(2)), L.ones(2)))
+
+
+def test_deprecated_lu_forms_like_torch():
+    a = np.random.RandomState(10).randn(3, 3)
+    with pytest.warns(UserWarning):
+        got = pn.lu_solve(pn.ones(3, 1, dtype=pn.float64), *pn.lu(pn.tensor(a)))
+    with pytest.warns(UserWarning):
+        want = torch.lu_solve(torch.ones(3, 1, dtype=torch.float64), *torch.lu(torch.tensor(a)))
+    _same(got, want)
+    with pytest.warns(UserWarning):
+        assert len(pn.lu(pn.tensor(a), get_infos=True)) == 3

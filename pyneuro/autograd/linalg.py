@@ -317,3 +317,79 @@ class Pinv(Function):
         k = p @ gh
         phk = ph @ k
         return (-_mT(k @ p) + (gh - a @ k) @ p @ ph + phk - phk @ p @ a,)
+
+
+# ----------------------------------------------------------------------------- LU
+def lu_arrays(xp, a):
+    """LU with partial pivoting of a stack (..., m, n), as LAPACK's getrf: (LU packed, the
+    unit-lower L's strict triangle and U's upper triangle in one m x n array; pivots, 1-based
+    int32, row j swapped with row pivots[j] - 1 in turn; info, 0 or the first zero pivot's 1-based index)."""
+    *batch, m, n = a.shape
+    k = min(m, n)
+    lu = a.reshape(int(_np.prod(batch)), m, n).copy()
+    rows = xp.arange(lu.shape[0])
+    pivots = xp.zeros((lu.shape[0], k), dtype=_np.int32)
+    info = xp.zeros(lu.shape[0], dtype=_np.int32)
+    for j in range(k):
+        p = j + xp.argmax(xp.abs(lu[:, j:, j]), axis=1)  # the first largest |value| (LAPACK's idamax)
+        pivots[:, j] = p + 1
+        row = lu[rows, j].copy()
+        lu[rows, j] = lu[rows, p]
+        lu[rows, p] = row
+        pivot = lu[:, j, j]
+        zero = pivot == 0  # (then the column below is zero too: nothing to eliminate)
+        info = xp.where((info == 0) & zero, j + 1, info).astype(_np.int32)
+        lu[:, j + 1 :, j] /= xp.where(zero, 1, pivot)[:, None]
+        lu[:, j + 1 :, j + 1 :] -= lu[:, j + 1 :, j : j + 1] * lu[:, j : j + 1, j + 1 :]
+    return lu.reshape(a.shape), pivots.reshape(*batch, k), info.reshape(batch)
+
+
+def lu_permutation(xp, pivots, m, dtype):
+    """P (..., m, m) of A = P L U from getrf's pivots: P^T A is A with its rows swapped in turn."""
+    k = pivots.shape[-1]
+    piv = pivots.reshape(int(_np.prod(pivots.shape[:-1])), k) - 1
+    rows = xp.arange(piv.shape[0])
+    perm = xp.broadcast_to(xp.arange(m), (piv.shape[0], m)).copy()
+    for j in range(k):
+        row = perm[:, j].copy()
+        perm[:, j] = perm[rows, piv[:, j]]
+        perm[rows, piv[:, j]] = row
+    p = xp.zeros((piv.shape[0], m, m), dtype=dtype)
+    p[rows[:, None], perm, xp.arange(m)[None, :]] = 1  # (P^T A)[i] = A[perm[i]]
+    return p.reshape(*pivots.shape[:-1], m, m)
+
+
+def _rsolve(xp, a, b):
+    """b a^-1."""
+    return _mT(xp.linalg.solve(_mT(a), _mT(b)))
+
+
+class LuFactor(Function):
+    """out = the packed LU of A = P L U (lu and pivots computed by lu_arrays and passed in).
+    Backward: torch's linalg_lu_backward with gL = tril(g, -1) and gU = triu(g); square:
+    dA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T, and its wide and tall forms."""
+
+    __slots__ = ()
+
+    def forward(self, a, lu=None, pivots=None):
+        self.saved = (lu, pivots)
+        return lu.copy()
+
+    def backward(self, g):
+        xp = self.bk.xp
+        lu, pivots = self.saved
+        m, n = lu.shape[-2:]
+        k = min(m, n)
+        low = xp.tril(lu[..., :, :k], -1) + xp.eye(m, k, dtype=lu.dtype)
+        up = xp.triu(lu[..., :k, :])
+        gl, gu = xp.tril(g[..., :, :k], -1), xp.triu(g[..., :k, :])
+        if m == n:
+            phi = xp.tril(_mT(low) @ gl, -1) + xp.triu(gu @ _mT(up))
+            ga = _rsolve(xp, _mT(up), xp.linalg.solve(_mT(low), phi))
+        elif m < n:  # A = P L [U1 | U2]
+            x = _rsolve(xp, _mT(up[..., :k]), xp.tril(_mT(low) @ gl - gu @ _mT(up), -1))
+            ga = xp.linalg.solve(_mT(low), xp.concatenate([x + gu[..., :k], gu[..., k:]], axis=-1))
+        else:  # A = P [L1; L2] U
+            x = xp.linalg.solve(_mT(low[..., :k, :]), xp.triu(gu @ _mT(up) - _mT(low) @ gl))
+            ga = _rsolve(xp, _mT(up), xp.concatenate([x + gl[..., :k, :], gl[..., k:, :]], axis=-2))
+        return (lu_permutation(xp, pivots, m, lu.dtype) @ ga,)
