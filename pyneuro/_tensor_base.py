@@ -230,6 +230,8 @@ def _size(args) -> tuple:
 
 def _check_arg_reduction(t, dim, what):
     """argmax/argmin of nothing: IndexError like torch (NumPy would raise a ValueError)."""
+    if t._data.dtype.kind == "b":
+        raise RuntimeError(f"{what}(): does not support bool input")
     if t._data.size == 0:
         if dim is None:
             raise IndexError(f"{what}(): Expected reduction dim to be specified for input.numel() == 0.")

@@ -1,5 +1,6 @@
 """Tensor's remaining elementwise math: trigonometric and hyperbolic functions, erf, logical
-and bitwise ops, the comparison spellings (eq, greater, ...), and the in-place `_` forms.
+and bitwise ops, the comparison spellings (eq, greater, ...), rounding (round, floor, ceil,
+trunc, sign), and the in-place `_` forms.
 
 A mixin of pyneuro.tensor.Tensor. Each method is the torch-level function of the same name
 in functions_math.py, with the tensor as `input` (t.atan2(o) is pn.atan2(t, o)).
@@ -18,7 +19,7 @@ import numpy as np
 from . import autograd as _ag
 from . import functions_math as _fm
 from ._dtype import torch_name
-from ._tensor_base import TensorBase, _backend
+from ._tensor_base import TensorBase, _backend, _wrap
 from .autograd.grad_mode import _GradMode
 
 
@@ -37,6 +38,37 @@ class MathMethods:
     """The elementwise math methods of Tensor (a mixin: it has no state of its own)."""
 
     __slots__ = ()
+
+    # ------------------------------------------------------------------ rounding (zero gradient)
+    def _rounding(self, name):
+        if name != "sign":  # as torch: no floor/ceil/round/trunc kernel for bools
+            _fm.not_for(self, "b", f"{name}_vml")
+        if self._data.dtype.kind != "f":  # integers are already whole (sign of an int stays int)
+            return (
+                _wrap(_backend(self.device).xp.sign(self._data), self.device)
+                if name == "sign" and self._data.dtype.kind != "b"
+                else self.clone()  # a bool's sign is itself
+            )
+        return _ag.Elementwise.apply(self, name=name)
+
+    def round(self, decimals=0):
+        """Round half to even (0.5 -> 0, 1.5 -> 2), like torch.round; zero gradient."""
+        if decimals:  # torch's rule: round(x * 10^d) / 10^d, for floats only
+            _fm.not_for(self, "iub", "round")
+            return (self * 10.0**decimals)._rounding("round") / 10.0**decimals
+        return self._rounding("round")
+
+    def floor(self):
+        return self._rounding("floor")
+
+    def ceil(self):
+        return self._rounding("ceil")
+
+    def trunc(self):
+        return self._rounding("trunc")
+
+    def sign(self):
+        return self._rounding("sign")
 
     def _update(self, fn, keep_values, *args, **kwargs):
         """self = fn(self, *args, **kwargs), in place: the body of every `_` method here.

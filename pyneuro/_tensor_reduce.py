@@ -98,6 +98,8 @@ class ReduceMethods:
     @numpy_keywords
     def kthvalue(self, k, dim=-1, keepdim=False):
         """(values, indices) of the k-th smallest element along dim (k counts from 1)."""
+        if self._data.dtype.kind == "b":
+            raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
         x = self.reshape(1) if self.ndim == 0 else self
         (d,) = normalize_dims(dim, x.ndim)
         k = operator.index(k)
@@ -625,7 +627,8 @@ def _add_scaled(t, product, beta, alpha):
 def _quantile(x, q, dim, keepdim, interpolation, what):
     """torch's quantile algorithm (aten/native/Sorting.cpp): sort, rank q * (n - 1) among the
     valid values, gather the values at floor and ceil of the rank, interpolate."""
-    _check_float(x, f"{what}() input tensor must be either float or double dtype")
+    if x._data.dtype.kind != "f" or x._data.dtype.itemsize < 4:  # (float16 too)
+        raise DTypeError(f"{what}() input tensor must be either float or double dtype")
     if x.numel() == 0:
         raise ArgumentError(f"{what}() input tensor must be non-empty")
     if interpolation not in _INTERPOLATIONS:

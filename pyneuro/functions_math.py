@@ -78,7 +78,7 @@ def _floats(a, b):
     return a, b
 
 
-def _not_for(t, kinds, fname):
+def not_for(t, kinds, fname):
     """torch's NotImplementedError for an op without a kernel for t's dtype ("frac_cpu" ... 'Long')."""
     if t._data.dtype.kind in kinds:
         raise NotImplementedError(f"\"{fname}_cpu\" not implemented for '{torch_name(t._data.dtype)}'")
@@ -108,7 +108,7 @@ def _binary(name, input, other, scalars=True, ints=True) -> Tensor:
     ints=False: torch has no kernel for integer operands (NotImplementedError)."""
     a, b = _operands(float_scalar(input), float_scalar(other), name, scalars)
     if not ints:
-        _not_for(a, "iub", name)
+        not_for(a, "iub", name)
     return _m.BINARY_OPS[name].apply(*_floats(a, b))
 
 
@@ -206,7 +206,7 @@ def floor_divide(input, other) -> Tensor:
     """input // other, rounded down, like div(rounding_mode="floor") but, as in torch, without a
     derivative (backward through it raises)."""
     a, b = _operands(input, other, "floor_divide")
-    _not_for(a, "b", "div_floor")
+    not_for(a, "b", "div_floor")
     if a._data.dtype.kind == "f":
         return _m.BINARY_OPS["floor_divide"].apply(a, b)
     return div(a, b, rounding_mode="floor")
@@ -227,7 +227,7 @@ def positive(input) -> Tensor:
 
 
 def absolute(input) -> Tensor:
-    _not_for(_need_tensor(input, "absolute"), "b", "abs")
+    not_for(_need_tensor(input, "absolute"), "b", "abs")
     return input.abs()
 
 
@@ -264,12 +264,12 @@ def log10(input) -> Tensor:
 
 def frac(input) -> Tensor:
     """input - trunc(input) (floats only, as torch); gradient 1."""
-    _not_for(_need_tensor(input, "frac"), "iub", "frac")
+    not_for(_need_tensor(input, "frac"), "iub", "frac")
     return _m.UNARY_OPS["frac"].apply(input)
 
 
 def fix(input) -> Tensor:
-    _not_for(_need_tensor(input, "fix"), "b", "trunc")
+    not_for(_need_tensor(input, "fix"), "b", "trunc")
     return input.trunc()
 
 
@@ -277,7 +277,7 @@ def fmod(input, other) -> Tensor:
     """The remainder of input / other rounded toward zero: its sign is input's (C's fmod).
     d/dinput = 1, d/dother = -trunc(input / other)."""
     a, b = _operands(_need_tensor(input, "fmod"), other, "fmod")
-    _not_for(a, "b", "fmod")
+    not_for(a, "b", "fmod")
     if a._data.dtype.kind == "f":
         return _m.BINARY_OPS["fmod"].apply(a, b)
     _check_integer_divisor(a, b)
@@ -288,7 +288,7 @@ def remainder(input, other) -> Tensor:
     """Python's modulus: input - floor(input / other) * other, with other's sign.
     d/dinput = 1, d/dother = -floor(input / other)."""
     a, b = _operands(input, other, "remainder")
-    _not_for(a, "b", "remainder")
+    not_for(a, "b", "remainder")
     if a._data.dtype.kind == "f":
         return _m.BINARY_OPS["remainder"].apply(a, b)
     _check_integer_divisor(a, b)
@@ -335,7 +335,7 @@ def ldexp(input, other) -> Tensor:
     """input * 2 ** other."""
     a, b = _operands(input, other, "ldexp", scalars=False)
     if a._data.dtype.kind == "f":
-        _not_for(other, "b", "ldexp")
+        not_for(other, "b", "ldexp")
     return a * float_power(2.0, b)._cast(a._floating()._data.dtype)
 
 
@@ -343,7 +343,7 @@ def lerp(input, end, weight) -> Tensor:
     """input + weight * (end - input): the three in one floating dtype (torch's rule)."""
     _need_tensor(input, "lerp")
     _need_tensor(end, "lerp", "end", 2)
-    _not_for(
+    not_for(
         input, "iub", "lerp_kernel_scalar" if not isinstance(weight, TensorBase) else "lerp_kernel_tensor"
     )
     for name, t in (("end", end), ("weight", weight)):
@@ -442,7 +442,7 @@ def sinc(input) -> Tensor:
 def hypot(input, other) -> Tensor:
     """sqrt(input^2 + other^2) without overflow; floats only (as torch)."""
     a, b = _operands(input, other, "hypot", scalars=False)
-    _not_for(a, "iub", "hypot")
+    not_for(a, "iub", "hypot")
     return _m.BINARY_OPS["hypot"].apply(a, b)
 
 
@@ -565,7 +565,7 @@ def nextafter(input, other) -> Tensor:
     """The next representable float after input in other's direction; the gradient passes to input
     where it moved (torch's rule), none to other."""
     a, b = _operands(input, other, "nextafter", scalars=False)
-    _not_for(a, "iub", "nextafter")
+    not_for(a, "iub", "nextafter")
     return _m.BINARY_OPS["nextafter"].apply(a, b)
 
 
@@ -736,9 +736,9 @@ def logical_not(input) -> Tensor:
 def _bitwise(name, input, other, op, bools=True) -> Tensor:
     """An integer op; bools=False: not for two bools (the shifts)."""
     a, b = _operands(input, other, name)
-    _not_for(a, "f" if bools else "fb", name)
+    not_for(a, "f" if bools else "fb", name)
     if isinstance(b, TensorBase):
-        _not_for(b, "f", name)
+        not_for(b, "f", name)
     elif isinstance(b, _PY_FLOAT):
         raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Float'")
     return _plain(a, op(_backend(a.device).xp, a._data, _array(b)))
@@ -758,7 +758,7 @@ def bitwise_xor(input, other) -> Tensor:
 
 def bitwise_not(input) -> Tensor:
     t = _need_tensor(input, "bitwise_not")
-    _not_for(t, "f", "bitwise_not")
+    not_for(t, "f", "bitwise_not")
     return _plain(t, ~t._data)
 
 
@@ -789,12 +789,12 @@ def bitwise_right_shift(input, other) -> Tensor:
 def gcd(input, other) -> Tensor:
     """The greatest common divisor (integers only)."""
     a, b = _operands(input, other, "gcd", scalars=False)
-    _not_for(a, "fb", "gcd")
+    not_for(a, "fb", "gcd")
     return _plain(a, _backend(a.device).xp.gcd(a._data, b._data))
 
 
 def lcm(input, other) -> Tensor:
     """The least common multiple (integers only)."""
     a, b = _operands(input, other, "lcm", scalars=False)
-    _not_for(a, "fb", "lcm")
+    not_for(a, "fb", "lcm")
     return _plain(a, _backend(a.device).xp.lcm(a._data, b._data))

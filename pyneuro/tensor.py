@@ -437,33 +437,6 @@ class Tensor(
     def rsqrt(self):
         return _ag.Elementwise.apply(self._floating(), name="rsqrt")
 
-    def _rounding(self, name):
-        if self._data.dtype.kind != "f":  # integers are already whole (sign of an int stays int)
-            return (
-                _wrap(_backend(self.device).xp.sign(self._data), self.device)
-                if name == "sign" and self._data.dtype.kind != "b"
-                else self.clone()  # a bool's sign is itself
-            )
-        return _ag.Elementwise.apply(self, name=name)
-
-    def round(self, decimals=0):
-        """Round half to even (0.5 -> 0, 1.5 -> 2), like torch.round; zero gradient."""
-        if decimals:  # torch's rule: round(x * 10^d) / 10^d
-            return (self * 10.0**decimals)._rounding("round") / 10.0**decimals
-        return self._rounding("round")
-
-    def floor(self):
-        return self._rounding("floor")
-
-    def ceil(self):
-        return self._rounding("ceil")
-
-    def trunc(self):
-        return self._rounding("trunc")
-
-    def sign(self):
-        return self._rounding("sign")
-
     def cumsum(self, dim, dtype=None):
         """Running sum along dim: small integers and bools give int64 unless dtype= is given."""
         small = self._data.dtype.kind in "bu" or self._data.dtype in (int32, int16, int8)
@@ -764,6 +737,8 @@ class Tensor(
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         """(values, indices) of the k largest (or smallest) entries along dim, like torch.topk."""
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("topk does not support bool dtypes on CPU")
         if self.ndim == 0:  # torch: a 0-d tensor is one entry along dim 0 (or -1)
             normalize_dims(dim, 1)
             v, i = self.reshape(1).topk(k, 0, largest, sorted)

@@ -110,6 +110,23 @@ def test_reductions_like_torch(fn):
     _same(*_both(fn))
 
 
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda L: L.tensor([True, False]).argmax(),
+        lambda L: L.argmin(L.tensor([[True, False]]), dim=1),
+        lambda L: L.tensor([True, False]).topk(1),
+        lambda L: L.tensor([True, False]).kthvalue(1),
+        lambda L: L.tensor([True, False]).floor(),
+        lambda L: L.round(L.tensor([True, False])),
+        lambda L: L.round(L.tensor([15, 25]), decimals=-1),
+        lambda L: L.quantile(L.tensor([1.0, 2.0], dtype=L.float16), 0.5),
+    ],
+)
+def test_dtypes_without_a_kernel_raise_like_torch(fn):
+    _raises_like_torch(fn)
+
+
 def test_amax_over_an_empty_dim_is_index_error():
     _raises_like_torch(lambda L: L.zeros(0, 3).amax(0))
     _raises_like_torch(lambda L: L.zeros(0, 3).amin((0, 1)))
