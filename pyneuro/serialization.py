@@ -44,6 +44,7 @@ UnpicklingError torch raises for a damaged file (an empty one is also an EOFErro
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import json
@@ -414,6 +415,33 @@ def save(
 
 
 # ------------------------------------------------------------------------------ loading
+_SAFE_GLOBALS: list = []  # torch's allow-list for weights_only loads (pn.load never unpickles: it needs none)
+
+
+def add_safe_globals(safe_globals: list) -> None:
+    """torch.serialization.add_safe_globals: recorded for get_safe_globals, nothing else to allow."""
+    _SAFE_GLOBALS.extend(safe_globals)  # a lone class is refused as torch's (TypeError: not iterable)
+
+
+def get_safe_globals() -> list:
+    return list(_SAFE_GLOBALS)
+
+
+def clear_safe_globals() -> None:
+    _SAFE_GLOBALS.clear()
+
+
+@contextlib.contextmanager
+def safe_globals(safe_globals: list):
+    """The allow-list extended inside the block only."""
+    before = list(_SAFE_GLOBALS)
+    add_safe_globals(safe_globals)
+    try:
+        yield
+    finally:
+        _SAFE_GLOBALS[:] = before
+
+
 def _placement(map_location):
     """torch's map_location forms -> a function taking a CPU tensor to where it should live.
     Tensors are recorded as saved from the CPU: a dict maps "cpu" (what it does not name stays

@@ -350,3 +350,46 @@ def test_backward_of_several_outputs_frees_every_graph_as_torch(code):
             exc = str(e)[:40]
         outcomes.append((exc, [round(v, 5) for v in x.grad.tolist()] if x.grad is not None else None))
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize(
+    "path,name",
+    [
+        ("optim.adamw", "AdamW"),
+        ("optim.adagrad", "Adagrad"),
+        ("optim.adamax", "Adamax"),
+        ("optim.nadam", "NAdam"),
+        ("optim.radam", "RAdam"),
+        ("optim.asgd", "ASGD"),
+        ("utils.data._utils.collate", "default_collate"),
+        ("utils.data._utils.collate", "default_convert"),
+        ("utils.data.distributed", "DistributedSampler"),
+    ],
+)
+def test_torchs_module_paths_import(path, name):
+    for m in (torch, pn):
+        module = import_module(f"{m.__name__}.{path}")
+        assert getattr(module, name).__name__ == name
+    assert pn.utils.data._utils.collate.default_collate([pn.tensor(1), pn.tensor(2)]).tolist() == [1, 2]
+
+
+def test_safe_globals_allow_list_as_torch():
+    class Config:
+        pass
+
+    s = pn.serialization
+    s.clear_safe_globals()
+    s.add_safe_globals([Config, (int, "builtins.int")])
+    assert s.get_safe_globals() == [Config, (int, "builtins.int")]
+    with s.safe_globals([float]):
+        assert float in s.get_safe_globals()
+    assert float not in s.get_safe_globals()
+    for m in (torch, pn):
+        assert type(_raises(lambda m=m: m.serialization.add_safe_globals(Config))) is TypeError
+    s.clear_safe_globals()
+    assert s.get_safe_globals() == []
+    buf = io.BytesIO()
+    pn.save({"w": pn.ones(2)}, buf)
+    buf.seek(0)
+    with s.safe_globals([Config]):
+        assert pn.load(buf, weights_only=True)["w"].tolist() == [1.0, 1.0]

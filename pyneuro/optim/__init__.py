@@ -1,6 +1,6 @@
 """pyneuro.optim: optimizers whose updates are backend kernels or whole-array passes (like torch.optim)."""
 
-from . import lr_scheduler, swa_utils
+from . import adagrad, adamax, adamw, asgd, lr_scheduler, nadam, radam, swa_utils  # noqa: F401  (torch's module paths)
 from .adadelta import Adadelta
 from .adafactor import Adafactor
 from .adam import Adam, AdamW

@@ -11,4 +11,4 @@ The code lives in pyneuro/data/; this package and its submodules only give it to
 
 from ...data import *  # noqa: F403
 from ...data import __all__  # noqa: F401
-from . import dataloader, dataset, distributed, sampler  # noqa: F401
+from . import _utils, dataloader, dataset, distributed, sampler  # noqa: F401

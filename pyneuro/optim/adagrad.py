@@ -1,0 +1,3 @@
+"""torch.optim.adagrad's path: Adagrad lives in rmsprop.py, with the other running-square optimizers."""
+
+from .rmsprop import Adagrad  # noqa: F401

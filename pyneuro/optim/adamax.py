@@ -1,0 +1,3 @@
+"""torch.optim.adamax's path: Adamax lives in adam_variants.py."""
+
+from .adam_variants import Adamax  # noqa: F401

@@ -1,0 +1,3 @@
+"""torch.utils.data._utils's path: library code imports the default collate from here."""
+
+from . import collate  # noqa: F401
