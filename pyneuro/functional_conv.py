@@ -142,6 +142,19 @@ def _check_transposed(xs, ws, bias, groups) -> None:
         )
 
 
+def int_list(value, op: str, name: str, position: int) -> tuple[int, ...]:
+    """value read as torch reads an int-list argument (F.pad's pad, F.layer_norm's normalized_shape):
+    a tuple, list or Size of ints (NumPy ints and 0-d integer tensors too); else torch's TypeError."""
+    where = f"{op}(): argument '{name}' (position {position}) must be tuple of ints"
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{where}, not {type(value).__name__}")
+    for i, v in enumerate(value):
+        integer_tensor = isinstance(v, Tensor) and v.ndim == 0 and v.dtype.kind in "iu"
+        if isinstance(v, bool) or not (isinstance(v, Integral) or integer_tensor):
+            raise TypeError(f"{where}, but found element of type {type(v).__name__} at pos {i}")
+    return tuple(int(v) for v in value)
+
+
 def _int_args(op: str, **args) -> None:
     """torch's parser refuses a padding string (or other non-int) with a TypeError."""
     for name, v in args.items():
@@ -217,7 +230,7 @@ def conv_transpose2d(
         (i - 1) * s - 2 * p + d * (k - 1) + op + 1
         for i, s, p, d, k, op in zip((h, w), stride, padding, dilation, (kh, kw), output_padding)
     )
-    if ho < 1 or wo < 1:
+    if ho < 0 or wo < 0:  # an empty output (0 rows) is torch's too
         raise ShapeError(
             f"Given input size per channel: ({h} x {w}). Calculated output size per channel: ({ho} x {wo}). "
             "Output size is too small"
@@ -291,6 +304,8 @@ def adaptive_avg_pool2d(input, output_size) -> Tensor:
     if len(size) != 2:
         raise ArgumentError(f"adaptive_avg_pool2d: output_size must be 2, got {len(size)}")
     size = tuple(x.shape[2 + i] if s is None else s for i, s in enumerate(size))
+    if size == (1, 1):  # global average pooling: torch takes the mean (its node is MeanBackward1)
+        return input.mean((-2, -1), keepdim=True)
     y = _ag.named(
         _ag.AdaptiveAvgPool2d.apply(x, size), "AdaptiveAvgPool2DBackward0", reads=(x,)
     )  # torch saves x
@@ -565,7 +580,7 @@ def pad(input, pad, mode: str = "constant", value=None):
     each copy into the element it copied).
     """
     x = input if isinstance(input, Tensor) else as_tensor(input)
-    pad = tuple(int(p) for p in pad)
+    pad = int_list(pad, "pad", "pad", 2)
     if len(pad) % 2:
         raise ArgumentError("Padding length must be divisible by 2")
     if len(pad) // 2 > x.ndim:

@@ -228,6 +228,8 @@ def adaptive_avg_pool3d(input, output_size) -> Tensor:
         raise ShapeError(f"adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got {list(input.shape)}")
     x, unbatched = _batched5(input, "adaptive_avg_pool3d")
     od, oh, ow = _adaptive_size(output_size, x, "adaptive_avg_pool3d")
+    if (od, oh, ow) == (1, 1, 1):  # global average pooling: torch takes the mean
+        return input.mean((-3, -2, -1), keepdim=True)
     n, c, d = x.shape[:3]
     col, hw = _over_d(adaptive_avg_pool2d(_over_hw(x), (oh, ow)), n, c, d)
     out = _back(adaptive_avg_pool2d(col, (1, od)), n, c, hw)

@@ -8,8 +8,8 @@ instance_norm may instead normalise with running statistics, which training move
 (reshape, mean, sqrt, *, +), so autograd differentiates it; no kernel of its own.
 Re-exported by pyneuro.functional.
 
-Arrows: imports _errors, _shapes, autograd (no_grad), creation, functions and tensor; functional.py
-imports this module.
+Arrows: imports _errors, _shapes, autograd (no_grad), creation, functional_conv (int_list), functions
+and tensor; functional.py imports this module.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ._shapes import prod
 from .autograd import named, no_grad
 from .creation import zeros
 from .functional_activation import _need_float
+from .functional_conv import int_list
 from .functions import cat
 from .tensor import Tensor
 
@@ -84,7 +85,7 @@ def layer_norm(
 
     var is the biased variance (divided by n), as in torch.
     """
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    shape = int_list(normalized_shape, "layer_norm", "normalized_shape", 2)  # nn.LayerNorm also takes an int
     if tuple(input.shape[input.ndim - len(shape) :]) != shape:
         raise ShapeError(
             f"layer_norm: input of shape {tuple(input.shape)} does not end in normalized_shape {shape}"

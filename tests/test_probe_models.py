@@ -160,6 +160,59 @@ _LOSS_DTYPES = {
 }
 SNIPPETS.update({name: _X + code for name, code in _LOSS_DTYPES.items()})
 
+# functional ops given hostile arguments
+SNIPPETS.update(
+    {
+        "pad_float_amount": "F.pad(torch.ones(2, 3), (1.0, 1))",
+        "pad_bool_amount": "F.pad(torch.ones(2, 3), (True, 1))",
+        "pad_int_amount": "F.pad(torch.ones(2, 3), 2)",
+        "pad_tensor_amount": "F.pad(torch.ones(2, 3), torch.tensor([1, 1]))",
+        "pad_list_and_numpy_amounts": (
+            "out = [F.pad(torch.ones(2, 3), [1, 2]), F.pad(torch.ones(2, 3), (np.int64(1), 0), value=2.0)]"
+        ),
+        "layer_norm_int_shape": "F.layer_norm(torch.ones(2, 3), 3)",
+        "layer_norm_float_shape": "F.layer_norm(torch.ones(2, 3), (3.0,))",
+        "layer_norm_list_and_size_shapes": (
+            "x = rnd(2, 3); out = [F.layer_norm(x, [3]), F.layer_norm(x, torch.Size([2, 3])), nn.LayerNorm(3)(x)]"
+        ),
+        "conv_transpose_empty_output": (
+            "x = rnd(2, 3, 8, 8).requires_grad_(); w = rnd(3, 4, 3, 3, seed=1).requires_grad_()\n"
+            "y = F.conv_transpose2d(x, w, rnd(4, seed=2), padding=5); y.sum().backward()\n"
+            "out = [y, x.grad, w.grad, F.conv_transpose1d(rnd(2, 3, 8), rnd(3, 4, 3), padding=5)]"
+        ),
+        "conv_transpose_negative_output": "F.conv_transpose2d(rnd(2, 3, 8, 8), rnd(3, 4, 3, 3), padding=6)",
+        "global_average_pooling_is_a_mean": (
+            "x = rnd(2, 3, 5, 5).requires_grad_()\n"
+            "ys = [F.adaptive_avg_pool2d(x, 1), F.adaptive_avg_pool2d(x[0], (1, 1)), F.adaptive_avg_pool2d(x, (None, 1)),\n"
+            "      F.adaptive_avg_pool1d(x[0], 1), F.adaptive_avg_pool3d(x, 1), nn.AdaptiveAvgPool2d((1, 1))(x)]\n"
+            "sum(y.sum() for y in ys).backward(); out = ys + [x.grad, [type(y.grad_fn).__name__ for y in ys]]"
+        ),
+    }
+)
+
+# a model cast with .half() runs on the CPU as torch's does (its convolutions and pools included)
+HALF_PROGRAM = (
+    "torch.manual_seed(0)\n"
+    "m = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),\n"
+    "                  nn.ConvTranspose2d(4, 2, 2, stride=2), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(1), nn.Flatten(),\n"
+    "                  nn.Linear(2, 3)).half()\n"
+    "x = torch.randn(2, 3, 8, 8).half().requires_grad_()\n"
+    "y = m(x); print(y.grad_fn, m[:7](x).grad_fn, m[:6](x).grad_fn, m[:5](x).grad_fn, m[:4](x).grad_fn)\n"
+    "y.sum().backward(); print(y.dtype, x.grad.dtype, m[0].weight.grad.dtype, m[4].weight.grad.dtype)\n"
+    "z = F.conv1d(torch.randn(2, 3, 9).half(), torch.randn(4, 3, 3).half(), stride=2)\n"
+    "p, idx = F.max_pool2d(x.detach(), 2, return_indices=True)\n"
+    "rec(y, x.grad, m[0].weight.grad, m[4].weight.grad, z, p, idx, F.adaptive_avg_pool1d(z, 2), F.max_pool1d(z, 2))"
+)
+
+
+def test_half_model_on_the_cpu_as_torch():
+    t_printed, t_recorded = _run_program(_HEAD + HALF_PROGRAM, torch)
+    p_printed, p_recorded = _run_program(_HEAD + HALF_PROGRAM, pyneuro)
+    assert p_printed == t_printed
+    for i, (a, b) in enumerate(zip(t_recorded[0], p_recorded[0])):  # half precision: within a few ulps
+        assert a[:2] == b[:2], (i, b[:2], a[:2])
+        np.testing.assert_allclose(b[2], a[2], rtol=2e-2, atol=2e-2, err_msg=str(i))
+
 
 @pytest.mark.parametrize("name", sorted(SNIPPETS))
 def test_snippet_as_torch(name):

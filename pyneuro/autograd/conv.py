@@ -22,8 +22,41 @@ and backward crops the padded gradient back.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._tensor_base import _wrap
 from .function import Function
+
+_HALF = np.dtype(np.float16)
+
+
+def _widened(a):
+    return a.astype(np.float32) if getattr(a, "dtype", None) == _HALF else a
+
+
+def _narrowed(a):
+    return a.astype(_HALF) if getattr(a, "dtype", None) == np.float32 else a
+
+
+def half_in_float32(cls):
+    """Class decorator: the kernels compute in float32 and float64 only, so a float16 node runs
+    them in float32 and hands float16 back (torch's CPU kernels accumulate half in float too).
+    Forward widens its half arrays and narrows its result; backward, which then receives a half
+    gradient, does the same (integer outputs, such as pooling indices, pass through)."""
+    forward, backward = cls.forward, cls.backward
+
+    def half_forward(self, *arrays, **params):
+        if not any(getattr(a, "dtype", None) == _HALF for a in arrays):
+            return forward(self, *arrays, **params)
+        return _narrowed(forward(self, *map(_widened, arrays), **params))
+
+    def half_backward(self, g):
+        if g.dtype != _HALF:
+            return backward(self, g)
+        return tuple(_narrowed(r) for r in backward(self, _widened(g)))
+
+    cls.forward, cls.backward = half_forward, half_backward
+    return cls
 
 
 def _pad_zeros(xp, x, pad4):
@@ -32,6 +65,7 @@ def _pad_zeros(xp, x, pad4):
     return xp.pad(x, ((0, 0), (0, 0), (t, b), (left, r)))
 
 
+@half_in_float32
 class Conv2d(Function):
     """y = conv2d(x, w) + b (NCHW, groups, stride, padding, dilation) on the backend's kernels.
 
@@ -67,6 +101,7 @@ class Conv2d(Function):
         return "ConvolutionBackward0"
 
 
+@half_in_float32
 class ConvTranspose2d(Function):
     """y = conv_transpose2d(x, w) + b: the input-gradient of the conv2d whose weight is w.
 
@@ -115,6 +150,7 @@ class ConvTranspose2d(Function):
         return "ConvolutionBackward0"
 
 
+@half_in_float32
 class MaxPool2d(Function):
     """y = max over each window; backward sends each gradient to the argmax it came from.
 
@@ -146,6 +182,7 @@ def max_pool2d_with_indices(x, kernel, stride, padding, dilation, ceil_mode):
     return y, _wrap(box[0], x.device)
 
 
+@half_in_float32
 class AvgPool2d(Function):
     """y = mean over each window; backward spreads each gradient evenly over its window.
     It reads only x's shape, but torch saves x: changing x in place after the op, or a second
@@ -168,6 +205,7 @@ class AvgPool2d(Function):
         return "AvgPool2DBackward0"
 
 
+@half_in_float32
 class AdaptiveAvgPool2d(Function):
     """y[i, j] = mean of the window [floor(i H / oh), ceil((i + 1) H / oh)) x (same for W)."""
 
