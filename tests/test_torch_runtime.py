@@ -6,6 +6,7 @@ side by side with torch."""
 from __future__ import annotations
 
 import math
+import typing
 import warnings
 
 import numpy as np
@@ -464,6 +465,10 @@ def test_version_and_jit_answer_like_a_cpu_only_torch():
     assert helper(1) == 2 and other(3) == 3 and not pn.jit.is_scripting()
     with pytest.raises(NotImplementedError, match="state_dict"):
         pn.jit.save(model, "m.pt")
+    assert pn.jit.annotate(int, 3) == 3 and pn.jit.Final is typing.Final
+    with pytest.raises(RuntimeError, match="eval mode"):  # torch's check, before any pass
+        pn.jit.freeze(pn.jit.script(model))
+    assert pn.jit.freeze(model.eval()) is model and pn.jit.optimize_for_inference(model) is model
 
 
 def test_in_place_scans_triangles_and_resize_like_torch():
