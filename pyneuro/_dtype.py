@@ -222,3 +222,13 @@ def wrap_int(value, dtype):
     if info.min <= value <= info.max or not -(2**63) <= value < 2**63:
         return value
     return np.array(value, dtype=np.int64).astype(dtype).item()
+
+
+# The kinds in torch's order of categories: a result may be written into a tensor of the same or a
+# higher category (int64 into uint8 wraps), never a lower one (float into int, number into bool).
+CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def can_cast(src, dst) -> _PY_BOOL:
+    """torch.can_cast on NumPy dtypes: False only where the cast would lose the kind."""
+    return CATEGORY[np.dtype(src).kind] <= CATEGORY[np.dtype(dst).kind]

@@ -19,9 +19,7 @@ from __future__ import annotations
 import functools
 import warnings
 
-import numpy as np
-
-from ._dtype import torch_name
+from ._dtype import can_cast, torch_name
 from ._tensor_base import TensorBase
 from .autograd.grad_mode import _GradMode
 
@@ -41,7 +39,7 @@ def _write(out, result, name: str) -> None:
     if not isinstance(result, TensorBase):
         raise TypeError(f"{name}() does not return a tensor, so it cannot write into out=")
     src, dst = result._data.dtype, out._data.dtype
-    if src != dst and not np.can_cast(src, dst, casting="same_kind"):
+    if src != dst and not can_cast(src, dst):
         raise RuntimeError(
             f"result type {torch_name(src)} can't be cast to the desired output type {torch_name(dst)}"
         )

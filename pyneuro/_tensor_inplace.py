@@ -21,7 +21,7 @@ import operator as _op
 
 import numpy as np
 
-from ._dtype import _PY_BOOL, _PY_INT, _SCALARS, fill_value, torch_name, wrap_int
+from ._dtype import _PY_BOOL, _PY_INT, _SCALARS, can_cast, fill_value, torch_name, wrap_int
 from ._errors import DTypeError, ShapeError
 from ._tensor_base import (
     TensorBase,
@@ -33,7 +33,7 @@ from ._tensor_keys import _convert_index, check_slice_steps, same_dtype_put, spl
 from .autograd import inplace as _ip
 from .autograd.grad_mode import _GradMode
 from .autograd.shape import Index
-from .functions_math import check_int_exponent
+from .functions_math import check_bool_sub, check_int_exponent, int_pow, negative_int_power
 from .random import _rng, check_floating
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -109,8 +109,14 @@ class InplaceMethods:
             o = wrap_int(o, self._data.dtype)  # int8_tensor += 300 wraps, as torch's C cast
         try:
             result = op(self._data, o)
-        except TypeError as exc:
-            raise _cast_error(exc, self, o) from None
+        except (
+            TypeError
+        ) as exc:  # NumPy keeps the kind of integers (int64 into uint8); torch only the category
+            full = record_op(self._data, o) if record_op is not None and hasattr(o, "dtype") else None
+            if full is None or not can_cast(full.dtype, self._data.dtype):
+                raise _cast_error(exc, self, o) from None
+            result = self._data
+            result[...] = full  # (wrapping, as torch's C cast)
         except ValueError:  # x += y where x alone does not have the broadcast shape
             shape = list(np.broadcast_shapes(self.shape, np.shape(o)))
             raise ShapeError(
@@ -125,6 +131,7 @@ class InplaceMethods:
         return self._inplace(_add, other, _op.add)
 
     def __isub__(self, other):
+        check_bool_sub(self, other)
         return self._inplace(_subtract, other, _op.sub)
 
     def __imul__(self, other):
@@ -134,13 +141,13 @@ class InplaceMethods:
         return self._inplace(_divide, other, _op.truediv, True)
 
     def __ipow__(self, other):
-        check_int_exponent(self, other)
-        return self._inplace(_power, other, _op.pow, True)
+        return self.pow_(other)
 
     def add_(self, other, alpha=1):
         return self._inplace(_add, other if alpha == 1 else other * alpha, _op.add)
 
     def sub_(self, other, alpha=1):
+        check_bool_sub(self, other)
         return self._inplace(_subtract, other if alpha == 1 else other * alpha, _op.sub)
 
     def mul_(self, other):
@@ -153,6 +160,10 @@ class InplaceMethods:
 
     def pow_(self, exponent):
         check_int_exponent(self, exponent)
+        if negative_int_power(self, exponent):  # torch's integer values (3 ** -1 is 0), which NumPy refuses
+            self._check_inplace()
+            self._write(int_pow(self, exponent)._cast(self._data.dtype))
+            return self
         return self._inplace(_power, exponent, _op.pow, True)
 
     def zero_(self):

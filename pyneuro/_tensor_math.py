@@ -14,11 +14,9 @@ a leaf that requires grad, and records the op in the graph when an operand requi
 
 from __future__ import annotations
 
-import numpy as np
-
 from . import autograd as _ag
 from . import functions_math as _fm
-from ._dtype import torch_name
+from ._dtype import can_cast, torch_name
 from ._tensor_base import TensorBase, _backend, _wrap
 from .autograd.grad_mode import _GradMode
 
@@ -80,7 +78,7 @@ class MathMethods:
         def op(t):
             result = fn(t, *args, **kwargs)
             src = result._data.dtype
-            if not np.can_cast(src, dtype, casting="same_kind"):  # torch's rule: no float into an int, ...
+            if not can_cast(src, dtype):  # torch's rule: no float into an int, ...
                 raise RuntimeError(
                     f"result type {torch_name(src)} can't be cast to the desired output type {torch_name(dtype)}"
                 )

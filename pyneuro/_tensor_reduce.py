@@ -27,6 +27,7 @@ from ._dtype import _PY_BOOL, _PY_INT, c_type_name, torch_name
 from ._errors import ArgumentError, DTypeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _backend, _from_data
+from .autograd.shape import named as _named
 from .random import _rng, check_floating
 
 AminmaxResult = return_types.aminmax
@@ -326,7 +327,7 @@ class ReduceMethods:
         """The p-norm of self - other (p: any number, 0, inf or -inf)."""
         from . import linalg
 
-        return linalg.vector_norm(self - other, p)
+        return _named(linalg.vector_norm(self - other, p), "DistBackward0", reads=(self, other))
 
     def renorm(self, p, dim, maxnorm):
         """Each slice along dim whose p-norm exceeds maxnorm scaled down to norm maxnorm."""

@@ -457,7 +457,7 @@ def is_signed(input) -> bool:
     return input.is_signed()
 
 
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_CATEGORY = _dtypes.CATEGORY
 
 
 def _operand(x):
@@ -504,8 +504,7 @@ def promote_types(type1, type2):
 
 def can_cast(from_, to) -> bool:
     """torch.can_cast: False only where a cast would lose the kind (float to int, number to bool)."""
-    a, b = _dtype(from_), _dtype(to)
-    return _CATEGORY[a.kind] <= _CATEGORY[b.kind] or (a.kind in "ui" and b.kind in "ui")
+    return _dtypes.can_cast(_dtype(from_), _dtype(to))
 
 
 class finfo:

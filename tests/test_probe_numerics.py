@@ -274,3 +274,47 @@ def test_deprecated_lu_forms_like_torch():
     _same(got, want)
     with pytest.warns(UserWarning):
         assert len(pn.lu(pn.tensor(a), get_infos=True)) == 3
+
+
+# ----------------------------------------------------------------------------- in place and out=
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda L: L.tensor([3, 0, 5], dtype=L.uint8).add_(L.tensor([3, -2, 1])),  # int64 into uint8 wraps
+        lambda L: L.tensor([3, 0, 5], dtype=L.uint8).mul_(L.tensor([300, -2, 1], dtype=L.int32)),
+        lambda L: L.tensor([3, 0, 5], dtype=L.uint8).remainder_(L.tensor([2, -2, 3], dtype=L.int8)),
+        lambda L: L.tensor([3, 0, 5], dtype=L.uint8).clamp_min_(L.tensor([4, 1, 0])),
+        lambda L: L.add(
+            L.tensor([1, 100], dtype=L.int8), L.tensor([1, 100], dtype=L.int8), out=L.empty(2, dtype=L.uint8)
+        ),
+        lambda L: L.tensor([3, -2, 1]).pow_(L.tensor([2, -1, -3])),  # negative integer powers in place
+        lambda L: L.tensor([3, 2, 1], dtype=L.uint8).pow_(L.tensor([2, -1, -3], dtype=L.int8)),
+    ],
+)
+def test_in_place_integer_results_like_torch(fn):
+    _same(*_both(fn))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda L: L.tensor([3, 0, 5], dtype=L.uint8).add_(L.tensor([1.5, 0.0, 1.0])),
+        lambda L: L.tensor([True, False]).add_(L.tensor([1, 2])),
+        lambda L: L.tensor([1.0, 2.0]).sub_(L.tensor([True, False])),
+        lambda L: L.tensor([1, 2]).__isub__(True),
+        lambda L: L.add(L.tensor([1.0]), L.tensor([1.0]), out=L.empty(1, dtype=L.int64)),
+    ],
+)
+def test_in_place_refusals_like_torch(fn):
+    _raises_like_torch(fn)
+
+
+def test_dist_is_torch_node_and_checks_its_inputs():
+    a = pn.ones(3, requires_grad=True)
+    d = pn.dist(a * 1, pn.zeros(3))
+    assert (
+        type(d.grad_fn).__name__
+        == torch.dist(torch.ones(3, requires_grad=True), torch.zeros(3)).grad_fn.name()
+    )
+    d.backward()
+    _same(a.grad, torch.full((3,), 3**-0.5))
