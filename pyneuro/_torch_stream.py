@@ -40,6 +40,7 @@ generator seeded by four words of the stream: reproducible under a seed, not tor
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -183,8 +184,12 @@ class TorchStream:
         return (w & np.uint64((1 << 63) - 1)).astype(np.int64).reshape(shape)
 
     def permutation(self, n: int) -> np.ndarray:
-        """randperm(n): torch's swap sequence."""
+        """randperm(n): torch's swap sequence (in C++ when pyneuro._cpu is loaded: a DataLoader
+        shuffles 60,000 indices in ~0.2 ms there against ~9 ms in this loop)."""
         n = int(n)
+        native = sys.modules.get("pyneuro._cpu")
+        if native is not None and n > 1:
+            return native.randperm_swaps(self.words(n - 1))
         perm = list(range(n))
         if n > 1:
             offsets = (self.words(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()

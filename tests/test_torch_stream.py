@@ -5,6 +5,8 @@ initialisation, dropout masks and DataLoader shuffling."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -251,3 +253,17 @@ def test_float16_uniforms_round_torchs_float32_draws():
         lambda m: m.empty(10, dtype=m.float16).uniform_(-2, 3),
     ):
         _same(make(pn), make(torch))
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["cpp", "python"])
+def test_randperm_swap_loop_in_cpp_and_python_is_torchs(native, monkeypatch):
+    """The swap loop runs in C++ when pyneuro._cpu is loaded, in Python otherwise: both torch's."""
+    if native:
+        pytest.importorskip("pyneuro._cpu")
+    else:
+        monkeypatch.setitem(sys.modules, "pyneuro._cpu", None)
+    for n, seed in [(2, 0), (3, 1), (1000, 2), (60000, 3), (70001, 4)]:
+        torch.manual_seed(seed)
+        pn.manual_seed(seed)
+        assert np.array_equal(pn.randperm(n).numpy(), torch.randperm(n).numpy()), n
+        assert np.array_equal(pn.rand(3).numpy(), torch.rand(3).numpy())  # the stream moved on alike

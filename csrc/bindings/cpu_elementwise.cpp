@@ -1,4 +1,5 @@
-// cpu_elementwise.cpp: bindings of ReLU, bias add/grad, SGD/Adam updates, argmax and take_rows.
+// cpu_elementwise.cpp: bindings of ReLU, bias add/grad, SGD/Adam updates, argmax, take_rows and
+// randperm_swaps.
 #include <string>
 #include <vector>
 
@@ -239,6 +240,21 @@ py::array take_rows(const py::object& a_obj, const py::object& index_obj) {
   return out;
 }
 
+// torch.randperm(n) from n - 1 generator words (uint64 holding 32-bit outputs, as NumPy's
+// MT19937.random_raw returns them): the swap loop of shuffle.cpp.
+py::array_t<std::int64_t> randperm_swaps(const py::object& words_obj) {
+  auto words = require<std::uint64_t>(words_obj, "words", 1);
+  const index_t n = index_t(words.size()) + 1;
+  py::array_t<std::int64_t> perm(n);
+  const std::uint64_t* w = words.data();
+  std::int64_t* out = perm.mutable_data();
+  {
+    py::gil_scoped_release release;
+    cpu::randperm_swaps(w, n, out);
+  }
+  return perm;
+}
+
 }  // namespace
 
 void register_elementwise(py::module_& m) {
@@ -264,6 +280,8 @@ void register_elementwise(py::module_& m) {
   m.def("take_rows", &take_rows, py::arg("a"), py::arg("index"),
         "a[index] along axis 0 (int64 index, negatives wrap; IndexError out of range), any dtype.");
   m.def("argmax", &argmax, py::arg("x"), "Index of the first maximum of each row (int64).");
+  m.def("randperm_swaps", &randperm_swaps, py::arg("words"),
+        "torch.randperm(len(words) + 1) from the generator's 32-bit words (uint64 array).");
 }
 
 }  // namespace pyneuro::bind

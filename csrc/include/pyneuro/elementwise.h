@@ -61,4 +61,8 @@ void argmax_rows(const float* x, std::int64_t* out, index_t rows, index_t cols);
 // every index must already be in range. Split over threads: the copy is latency-bound.
 void take_rows(const void* a, index_t row_bytes, const std::int64_t* index, index_t count, void* out);
 
+// torch.randperm (shuffle.cpp): perm = 0..n-1, then for i < n - 1 swap perm[i] and
+// perm[i + words[i] % (n - i)] (words: n - 1 of the generator's 32-bit outputs).
+void randperm_swaps(const std::uint64_t* words, index_t n, std::int64_t* perm);
+
 }  // namespace pyneuro::cpu
