@@ -393,3 +393,60 @@ def test_safe_globals_allow_list_as_torch():
     buf.seek(0)
     with s.safe_globals([Config]):
         assert pn.load(buf, weights_only=True)["w"].tolist() == [1.0, 1.0]
+
+
+def _aliasing_results(m, create_graph):
+    """A custom backward that returns a tensor it holds, and one that returns one tensor for two
+    inputs; then the gradients changed in place (as clipping and zero_grad(set_to_none=False) do)."""
+    held = m.tensor([1.0, 2.0])
+
+    class ReturnsHeld(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return held
+
+    class SameForBoth(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, g):
+            h = g * 2
+            return h, h
+
+    a, b, c = (m.ones(2, requires_grad=True) for _ in range(3))
+    seed = m.full((2,), 3.0)
+    ReturnsHeld.apply(a).sum().backward(create_graph=create_graph)
+    SameForBoth.apply(b, c).sum().backward(create_graph=create_graph)
+    leaf = m.ones(2, requires_grad=True)
+    leaf.backward(seed, create_graph=create_graph)
+    with m.no_grad():
+        for t in (a, b, leaf):
+            t.grad.mul_(0.5)
+    return [t.tolist() for t in (a.grad, held, b.grad, c.grad, leaf.grad, seed)]
+
+
+@pytest.mark.filterwarnings("ignore:Using backward")
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_stored_grad_never_aliases_a_tensor_held_elsewhere(create_graph):
+    assert _aliasing_results(pn, create_graph) == _aliasing_results(torch, create_graph)
+
+
+@pytest.mark.filterwarnings("ignore:Using backward")
+def test_create_graph_stores_a_copy_with_torchs_node():
+    for m in (torch, pn):
+        x = m.ones(2, requires_grad=True)
+        (x**3).sum().backward(create_graph=True)
+        assert type(x.grad.grad_fn).__name__ == "CopyBackwards"
+        assert m.autograd.grad(x.grad.sum(), x, retain_graph=True)[0].tolist() == [6.0, 6.0]
+        seed = m.full((2,), 3.0, requires_grad=True)
+        y = m.ones(2, requires_grad=True)
+        y.backward(seed, create_graph=True)
+        assert y.grad is not seed
+        y.grad.sum().backward()
+        assert seed.grad.tolist() == [1.0, 1.0]

@@ -42,6 +42,7 @@ class _CtxNode(Function):
     """The graph node of one call of a torch-style Function, and the ctx its methods see."""
 
     saves_tensors = True
+    foreign_grads = True  # the user's backward may return any tensor it holds
 
     def name(self) -> str:
         return f"{self._fn.__name__}Backward"  # torch's name: MyReLUBackward

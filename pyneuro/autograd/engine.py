@@ -201,7 +201,9 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
             # gi may be referenced elsewhere if it is g itself (passed through), or a view
             # of a g that was itself shared; fresh kernel outputs are owned and never copied.
             # (a SliceGrad is never: its dense() is a new array, and adding it only reads it)
-            alias = not isinstance(gi, SliceGrad) and (gi is g or (node in shared and _maybe_view(gi)))
+            alias = not isinstance(gi, SliceGrad) and (
+                gi is g or node.foreign_grads or (node in shared and _maybe_view(gi))
+            )
             if a._retain and child is not None and a._node is child:  # t.retain_grad() on a non-leaf
                 retained[child] = a
             if child is None:

@@ -77,6 +77,9 @@ class Function:
     __slots__ = ("bk", "device", "inputs", "needs", "nexts", "saved", "versions", "__weakref__")
     differentiable = True
     saves_tensors = True  # False for ops that keep only shapes: those can backward twice, like torch
+    # True when backward may return arrays held elsewhere (a user's backward returning a saved or
+    # global tensor, or one tensor for two inputs): the engine then copies before storing a .grad
+    foreign_grads = False
     # Which tensors backward reads (the version check, docs/DESIGN.md, "The core"): saved_for[i]
     # lists the inputs whose gradient reads input i (Mul: (1,), (0,): a is read for b's gradient);
     # None: every tensor input, always. saves_output: backward reads the output (exp, relu, ...).

@@ -27,6 +27,7 @@ from .engine import _capturing, _topological_order, quiet_math
 from .function import _FREED_MESSAGE
 from .grad_mode import enable_grad
 from .graph_rules import rule_for
+from .inplace import Copy
 
 _CYCLE_WARNING = (
     "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
@@ -99,10 +100,12 @@ def _leaf(leaf, g, post: bool = True) -> None:
 
 
 def _store(t, g) -> None:
-    """t.grad += g, out of place: the sum stays in the graph (torch keeps .grad's graph too)."""
+    """t.grad += g, out of place: the sum stays in the graph (torch keeps .grad's graph too).
+    The first gradient is stored as a copy (torch's CopyBackwards node when it has a graph),
+    never as the tensor itself: that may be the caller's seed or one a custom backward holds."""
     if g._data.dtype != t._data.dtype:
         g = Cast.apply(g, dtype=t._data.dtype)
-    t._grad = g if t._grad is None else t._grad + g
+    t._grad = Copy.apply(g.detach(), g) if t._grad is None else t._grad + g
 
 
 def as_grad_tensor(gradient, array, device):
