@@ -85,6 +85,32 @@ PROGRAMS = {
         "print(list(pd.fromkeys(['x', 'y'], torch.ones(1)))); print(pd | pd2, list(reversed(pd)))\n"
         "pd |= pd3; print(list(pd)); pd.clear(); print(len(pd), list(pd.parameters()))"
     ),
+    # dropout between stacked RNN layers on a packed batch draws torch's numbers (over the packed data)
+    "packed_rnn_dropout": (
+        "torch.manual_seed(0)\n"
+        "for kind in (nn.GRU, nn.LSTM, nn.RNN):\n"
+        "    m = kind(3, 4, 3, dropout=0.4, bidirectional=True, batch_first=True)\n"
+        "    x = torch.randn(3, 5, 3, requires_grad=True)\n"
+        "    p = nn.utils.rnn.pack_padded_sequence(x, torch.tensor([2, 5, 3]), batch_first=True, enforce_sorted=False)\n"
+        "    o, h = m(p); y, lengths = nn.utils.rnn.pad_packed_sequence(o, batch_first=True)\n"
+        "    h = h[0] if isinstance(h, tuple) else h; (y.sum() + h.sum()).backward()\n"
+        "    rec(y, h, lengths, x.grad, m.weight_ih_l1.grad)"
+    ),
+    # torch's encoder in inference with a right-padded batch (its nested-tensor path): zeros where padded
+    "encoder_inference_zeroes_padded_positions": (
+        "torch.manual_seed(0)\n"
+        "layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)\n"
+        "enc = nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(8))\n"
+        "x = torch.randn(2, 5, 8); right = torch.tensor([[False] * 3 + [True] * 2, [False] * 5])\n"
+        "left = torch.tensor([[True] + [False] * 4, [False] * 5])\n"
+        "rec(enc(x, src_key_padding_mask=right))  # training mode: every position computed\n"
+        "enc.eval()\n"
+        "rec(enc(x, src_key_padding_mask=right))  # parameters need gradients: no fast path\n"
+        "with torch.no_grad():\n"
+        "    rec(enc(x, src_key_padding_mask=right), enc(x, src_key_padding_mask=left),\n"
+        "        enc(x, src_key_padding_mask=right.float().masked_fill(right, float('-inf'))),\n"
+        "        enc(x, mask=torch.zeros(5, 5), src_key_padding_mask=right), layer(x, src_key_padding_mask=right))"
+    ),
     "init_gains": (
         "print(nn.init.calculate_gain('conv2d'), nn.init.calculate_gain('sigmoid'), nn.init.calculate_gain('tanh'),\n"
         "      nn.init.calculate_gain('leaky_relu', 0.2), nn.init.calculate_gain('selu'))"

@@ -24,11 +24,11 @@ from ... import functional as F
 from ..._errors import ArgumentError, DTypeError, ShapeError
 from ..._tensor_base import _device
 from ...autograd.rnn_cell import GRUPointwise, LSTMPointwise
-from ...creation import empty, zeros
+from ...creation import empty, ones, zeros
 from ...functions import cat, stack, where
 from ...tensor import Tensor
 from .. import init
-from ..utils.rnn import PackedSequence, _pack_like, _step_masks, pad_packed_sequence
+from ..utils.rnn import PackedSequence, _pack_like, _step_masks, _unpack_like, pad_packed_sequence
 from .module import Module, Parameter
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "GRU": 3, "LSTM": 4}
@@ -270,7 +270,7 @@ class RNNBase(Module):
         return input, h0, c0, is_batched
 
     # ------------------------------------------------------------------ the loop
-    def _run(self, x: Tensor, h0: Tensor, c0, masks=None):
+    def _run(self, x: Tensor, h0: Tensor, c0, masks=None, packed=None):
         """x (L, N, H_in) -> output (L, N, dirs * H_out), h_n, c_n (None but for the LSTM).
         masks (L, N, 1) bool (packed input): a sequence's state stays as it is on its padded
         steps, so h_n is its state at its own last step, and the reverse pass starts there."""
@@ -304,8 +304,16 @@ class RNNBase(Module):
                     c_n.append(state[1])
             x = outs[0] if dirs == 1 else cat(outs, dim=2)
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
-                x = F.dropout(x, self.dropout, True)
+                x = F.dropout(x, self.dropout, True) if packed is None else x * self._packed_noise(x, packed)
         return x, stack(h_n, 0), (stack(c_n, 0) if lstm else None)
+
+    def _packed_noise(self, x: Tensor, packed: PackedSequence) -> Tensor:
+        """The dropout multipliers torch draws for a packed input: over its data (sum of lengths, D),
+        so the same random numbers as torch, laid out on x's padded (L, N, D) steps."""
+        rows = F.dropout(
+            ones(packed.data.shape[0], x.shape[2], dtype=x.dtype, device=x.device), self.dropout, True
+        )
+        return _unpack_like(rows, packed, x.shape[0], x.shape[1])
 
     def _forward(self, input, hx, name: str):
         packed = input if isinstance(input, PackedSequence) else None
@@ -313,7 +321,7 @@ class RNNBase(Module):
             input, lengths = pad_packed_sequence(packed, self.batch_first)
         x, h0, c0, is_batched = self._prepare(input, hx, name)
         masks = None if packed is None else _step_masks(lengths, x.shape[0], x)
-        output, h_n, c_n = self._run(x, h0, c0, masks)
+        output, h_n, c_n = self._run(x, h0, c0, masks, packed)
         if packed is not None:
             return _pack_like(output, packed), h_n, c_n
         if self.batch_first:

@@ -17,7 +17,9 @@ each position's features at unit scale. Cost per layer and sequence: the attenti
 4 L^2 d FLOPs plus 4 L d f for the feed-forward (f = dim_feedforward).
 
 Masks and the is_causal hints follow torch: the hints only promise that the mask given is
-causal; the mask is what is applied, so a hint without a mask is an error.
+causal; the mask is what is applied, so a hint without a mask is an error. In inference, torch's
+encoder runs a padded batch as nested tensors and gives zeros at the padded positions; so does
+this one (TransformerEncoder._nested_padding says when).
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ import copy
 import warnings
 
 from ... import functional as F
+from ..._dtype import bool_
 from ..._errors import ArgumentError, ShapeError
+from ...autograd import is_grad_enabled
 from ...creation import full
+from ...tensor import Tensor
 from .. import init
 from .activation import GELU, ReLU
 from .attention import MultiheadAttention
@@ -261,7 +266,28 @@ class TransformerEncoder(Module):
         x = src
         for layer in self.layers:
             x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=bool(is_causal))
+        padded = self._nested_padding(src, mask, src_key_padding_mask)
+        if padded is not None:
+            x = x.masked_fill(padded.unsqueeze(-1), 0.0)
         return x if self.norm is None else self.norm(x)
+
+    def _nested_padding(self, src, mask, key_padding_mask):
+        """Where torch's encoder takes its nested-tensor path (inference, no gradient, a batch_first
+        src whose padding mask pads only at the ends, no attention mask), the padded positions it
+        gives back hold zeros: the (N, S) bool of those positions then, else None."""
+        layer = self.layers[0]
+        if not self.use_nested_tensor or layer.training or key_padding_mask is None or mask is not None:
+            return None
+        if not isinstance(src, Tensor) or src.ndim != 3:
+            return None
+        if is_grad_enabled() and (src.requires_grad or any(p.requires_grad for p in layer.parameters())):
+            return None
+        padded = key_padding_mask if key_padding_mask.dtype == bool_ else key_padding_mask != 0
+        if padded.ndim != 2 or bool(
+            (padded[:, :-1] & ~padded[:, 1:]).any()
+        ):  # not left-aligned: no fast path
+            return None
+        return padded
 
 
 class TransformerDecoder(Module):

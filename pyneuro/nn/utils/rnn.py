@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ... import _dtype as _dtypes
-from ...creation import full, tensor
+from ...creation import full, tensor, zeros
 from ...functions import cat
 from ...tensor import Tensor
 
@@ -337,6 +337,16 @@ def _step_masks(lengths: Tensor, steps: int, like: Tensor) -> Tensor:
     own last step, and the reverse direction starts from h_0 at that step)."""
     mask = np.arange(steps)[:, None] < _host_ints(lengths)[None, :]
     return tensor(mask[:, :, None], device=like.device)
+
+
+def _unpack_like(rows: Tensor, packed: PackedSequence, steps: int, batch: int) -> Tensor:
+    """The inverse of _pack_like for a tensor of packed rows (no gradient): laid out as the
+    time-major padded (T, B, *) tensor, in the caller's batch order, zeros on padded steps."""
+    order = None if packed.sorted_indices is None else _host_ints(packed.sorted_indices)
+    where_rows = _packed_rows(_host_ints(packed.batch_sizes), order, batch)
+    padded = zeros((steps * batch,) + tuple(rows.shape[1:]), dtype=rows.dtype, device=rows.device)
+    padded[tensor(where_rows, device=rows.device)] = rows
+    return padded.reshape((steps, batch) + tuple(rows.shape[1:]))
 
 
 def _pack_like(output: Tensor, packed: PackedSequence) -> PackedSequence:
