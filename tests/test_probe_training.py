@@ -450,3 +450,33 @@ def test_create_graph_stores_a_copy_with_torchs_node():
         assert y.grad is not seed
         y.grad.sum().backward()
         assert seed.grad.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        "StepLR(opt, 2)",
+        "CosineAnnealingLR(opt, 3)",
+        "CosineAnnealingWarmRestarts(opt, 3)",
+        "CyclicLR(opt, 0.01, 0.1, step_size_up=2)",
+        "OneCycleLR(opt, 1.0, total_steps=20)",
+        "LambdaLR(opt, lambda e: 0.9 ** e)",
+        "MultiplicativeLR(opt, lambda e: 0.9)",
+    ],
+)
+def test_a_group_added_after_the_scheduler_as_torch(build):
+    outcomes = []
+    for m in (torch, pn):
+        opt = m.optim.SGD([m.nn.Parameter(m.zeros(2))], lr=0.1, momentum=0.9)
+        sched = eval("m.optim.lr_scheduler." + build, {"m": m, "opt": opt})
+        opt.add_param_group({"params": [m.nn.Parameter(m.zeros(1))], "lr": 0.5, "momentum": 0.5})
+        lrs, exc = [], None
+        try:
+            for _ in range(12):
+                opt.step()
+                sched.step()
+                lrs.append([round(v, 6) for v in sched.get_last_lr()])
+        except Exception as e:  # torch's strict zips: a ValueError
+            exc = type(e)
+        outcomes.append((lrs, exc))
+    assert outcomes[0] == outcomes[1]

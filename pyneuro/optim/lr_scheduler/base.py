@@ -173,7 +173,7 @@ class LRScheduler:
                 values = closed() if closed is not None else self.get_lr()
         finally:
             self._get_lr_called_within_step = False
-        for group, lr in zip(self.optimizer.param_groups, values):
+        for group, lr in zip(self.optimizer.param_groups, values, strict=True):
             group["lr"] = lr
         self._last_lr = group_values(self.optimizer, "lr")
 
@@ -216,7 +216,7 @@ class LambdaLR(_LambdaState, LRScheduler):
 
     def get_lr(self):
         self._warn_outside_step()
-        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs, strict=True)]
 
 
 class MultiplicativeLR(_LambdaState, LRScheduler):
@@ -234,7 +234,10 @@ class MultiplicativeLR(_LambdaState, LRScheduler):
         self._warn_outside_step()
         if self._is_initial:
             return group_values(self.optimizer, "lr")
-        return [g["lr"] * fn(self.last_epoch) for fn, g in zip(self.lr_lambdas, self.optimizer.param_groups)]
+        return [
+            g["lr"] * fn(self.last_epoch)
+            for fn, g in zip(self.lr_lambdas, self.optimizer.param_groups, strict=True)
+        ]
 
 
 class StepLR(LRScheduler):
@@ -404,7 +407,7 @@ class CosineAnnealingLR(LRScheduler):
         if (self.last_epoch - 1 - T) % (2 * T) == 0:
             return [
                 g["lr"] + (base - eta_min) * (1 - math.cos(math.pi / T)) / 2
-                for base, g in zip(self.base_lrs, groups)
+                for base, g in zip(self.base_lrs, groups, strict=True)
             ]
         return [
             (1 + math.cos(math.pi * self.last_epoch / T))

@@ -32,7 +32,7 @@ def _momentum_setup(scheduler, optimizer, base_momentum, max_momentum, last_epoc
     bases = format_param("base_momentum", optimizer, base_momentum)
     tops = format_param("max_momentum", optimizer, max_momentum)
     if last_epoch == -1:
-        for top, base, group in zip(tops, bases, optimizer.param_groups):
+        for top, base, group in zip(tops, bases, optimizer.param_groups, strict=True):
             _set_momentum(scheduler, group, top)
             group["max_momentum"], group["base_momentum"] = top, base
     return bases, tops
@@ -69,7 +69,7 @@ class CyclicLR(LRScheduler):
         self.optimizer = optimizer
         base_lrs = format_param("base_lr", optimizer, base_lr)
         if last_epoch == -1:
-            for lr, group in zip(base_lrs, optimizer.param_groups):
+            for lr, group in zip(base_lrs, optimizer.param_groups, strict=True):
                 group["lr"] = lr
         self.max_lrs = format_param("max_lr", optimizer, max_lr)
         step_size_up = float(step_size_up)
@@ -122,9 +122,14 @@ class CyclicLR(LRScheduler):
         x = 1.0 + self.last_epoch / self.total_size - cycle
         scale_factor = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
         scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
-        lrs = [base + (top - base) * scale_factor * scale for base, top in zip(self.base_lrs, self.max_lrs)]
+        lrs = [
+            base + (top - base) * scale_factor * scale
+            for base, top in zip(self.base_lrs, self.max_lrs, strict=True)
+        ]
         if self.cycle_momentum:
-            for group, base, top in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
+            for group, base, top in zip(
+                self.optimizer.param_groups, self.base_momentums, self.max_momentums, strict=True
+            ):
                 _set_momentum(self, group, top - (top - base) * scale_factor * scale)
         return lrs
 
@@ -198,7 +203,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             values = self.get_lr()
         finally:
             self._get_lr_called_within_step = False
-        for group, lr in zip(self.optimizer.param_groups, values):
+        for group, lr in zip(self.optimizer.param_groups, values, strict=True):
             group["lr"] = lr
         self._last_lr = group_values(self.optimizer, "lr")
 
@@ -262,7 +267,7 @@ class OneCycleLR(LRScheduler):
         self._anneal_func_type = anneal_strategy
         max_lrs = format_param("max_lr", optimizer, max_lr)
         if last_epoch == -1:
-            for top, group in zip(max_lrs, optimizer.param_groups):
+            for top, group in zip(max_lrs, optimizer.param_groups, strict=True):
                 group["initial_lr"] = top / div_factor
                 group["max_lr"] = top
                 group["min_lr"] = group["initial_lr"] / final_div_factor
