@@ -10,15 +10,9 @@ from __future__ import annotations
 
 import math
 
-from ._tensor_base import _backend
-from .autograd import math as _m
 from .functions_math import (
-    _array,
     _binary,
-    _floats,
     _need_tensor,
-    _operands,
-    _plain,
     _unary,
     digamma,
     erf,
@@ -47,12 +41,8 @@ multigammaln = mvlgamma
 
 
 def zeta(input, other):
-    """The Hurwitz zeta function sum_k (other + k)^-input (values only: no gradient)."""
-    a, b = _operands(input, other, "zeta")
-    a, b = _floats(a, b)
-    xp = _backend(a.device).xp
-    out = _m.zeta(xp, a._data.astype(xp.float64), _array(b)).astype(a._data.dtype)
-    return _plain(a, out)
+    """The Hurwitz zeta function sum_k (other + k)^-input; differentiable in other only, as torch."""
+    return _binary("zeta", input, other)
 
 
 def round(input, *, decimals=0):
@@ -141,6 +131,6 @@ def modified_bessel_i1(input):
 
 
 def spherical_bessel_j0(input):
-    """j0(x) = sin(x) / x (1 at 0): sinc(x / pi); no gradient, as torch's."""
-    x = _need_tensor(input, "spherical_bessel_j0").detach()
-    return sinc(x._floating() / math.pi)
+    """j0(x) = sin(x) / x (1 at 0, 0 at +-inf): sinc(x / pi); no gradient, as torch's."""
+    x = _need_tensor(input, "spherical_bessel_j0").detach()._floating()
+    return sinc(x / math.pi).masked_fill(x.isinf(), 0.0)

@@ -318,3 +318,29 @@ def test_dist_is_torch_node_and_checks_its_inputs():
     )
     d.backward()
     _same(a.grad, torch.full((3,), 3**-0.5))
+
+
+# ----------------------------------------------------------------------------- special
+def test_zeta_domain_and_gradient_like_torch():
+    s = [2.0, 2.0, 2.0, 2.0, 1.0, 0.5, 3.0, -2.0]
+    q = [0.0, -1.0, -1.5, -2.0, 2.0, 2.0, math.inf, 3.0]
+    _same(*_both(lambda L: L.special.zeta(L.tensor(s), L.tensor(q))))
+    _same(*_both(lambda L: L.special.zeta(2, L.tensor([1.0, 2.0]))))
+    grads = []
+    for L in (pn, torch):
+        x = L.tensor([2.0, 3.5], requires_grad=False)
+        qq = L.tensor([3.0, 0.5], requires_grad=True)
+        out = L.special.zeta(x, qq)
+        assert type(out.grad_fn).__name__.startswith("SpecialZetaBackward")
+        out.sum().backward()
+        grads.append(qq.grad)
+    _same(*grads)
+    _raises_like_torch(
+        lambda L: L.special.zeta(L.tensor([2.0], requires_grad=True), L.tensor([3.0])).backward()
+    )
+
+
+def test_spherical_bessel_j0_at_infinity_like_torch():
+    _same(
+        *_both(lambda L: L.special.spherical_bessel_j0(L.tensor([math.inf, -math.inf, 0.0, 2.5, math.nan])))
+    )

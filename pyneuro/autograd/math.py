@@ -506,6 +506,16 @@ def _no_grads(xp, a, b, out):
     return xp.zeros_like(out), None
 
 
+def _hurwitz_zeta(xp, s, q):
+    """zeta(s, q) with cephes' domain, as torch: inf at s = 1 and at the poles q = 0, -1, ...; NaN for
+    s < 1, for q < 0 not whole with s not whole, and for q = inf."""
+    s, q = _f64(xp, s), _f64(xp, q)
+    out = zeta(xp, s, q)
+    out = xp.where((q <= 0) & (q == xp.floor(q)), xp.inf, out)
+    nan = (s < 1) | ((q < 0) & (q != xp.floor(q)) & (s != xp.floor(s))) | (q == xp.inf)
+    return xp.where(s == 1, xp.inf, xp.where(nan, xp.nan, out))
+
+
 def _not_differentiable(name):
     def grads(xp, a, b, out):
         raise RuntimeError(f"derivative for aten::{name} is not implemented")
@@ -557,6 +567,8 @@ BINARY = {
     # in the graph like torch's, whose backward raises
     "floor_divide": (lambda xp, a, b: xp.floor_divide(a, b), _not_differentiable("floor_divide"), ("", "")),
     "heaviside": (lambda xp, a, b: xp.heaviside(a, b), _not_differentiable("heaviside"), ("", "")),
+    # d/dq zeta(s, q) = -s zeta(s + 1, q); none for s (None: torch's NotImplementedError at backward)
+    "zeta": (_hurwitz_zeta, lambda xp, a, b, out: (None, -a * _hurwitz_zeta(xp, a + 1, b)), ("", "a,b")),
     # torch's rule: the gradient passes to input where the step was taken, none to other
     "nextafter": (lambda xp, a, b: xp.nextafter(a, b), lambda xp, a, b, out: (a != b, None), ("a,b", "")),
 }
@@ -590,6 +602,8 @@ class Binary(Function):
         xp = self.bk.xp
         with _errstate(xp):
             da, db = BINARY[self.op][1](xp, a, b, out, **params)
+            if self.needs[0] and da is None:
+                raise NotImplementedError(f"the derivative for '{self.op}' is not implemented.")
             ga = _unbroadcast((g * da).astype(g.dtype, copy=False), _shape_of(a)) if self.needs[0] else None
             gb = None
             if self.needs[1] and db is not None:
@@ -603,7 +617,13 @@ class Binary(Function):
 BINARY_OPS = _op_classes(
     Binary,
     BINARY,
-    {"div_floor": "Div", "div_trunc": "Div", "xlog1py": "SpecialXlog1Py", "floor_divide": "NotImplemented"},
+    {
+        "div_floor": "Div",
+        "div_trunc": "Div",
+        "xlog1py": "SpecialXlog1Py",
+        "zeta": "SpecialZeta",
+        "floor_divide": "NotImplemented",
+    },
 )
 
 
