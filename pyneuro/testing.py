@@ -6,7 +6,8 @@ assert_close(actual, expected) passes when every element satisfies
     |actual - expected| <= atol + rtol * |expected|
 
 with tolerances chosen from the dtype when not given (float32: rtol 1.3e-6, atol 1e-5; float64:
-1e-7 both; integers and bools: exact), after checking shape, dtype and device. Sequences and
+1e-7 both; integers and bools: exact; an infinity only equals itself), after checking shape,
+dtype and device (and, with check_stride, the strides). Sequences and
 mappings are compared item by item. A failure raises AssertionError with torch's message: how many
 elements differ and where the greatest absolute and relative differences are.
 
@@ -16,6 +17,7 @@ Arrows: imports _tensor_base, _dtype and creation; nothing imports it but pyneur
 from __future__ import annotations
 
 import builtins
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -38,17 +40,20 @@ def _tolerances(dtype: np.dtype, rtol, atol) -> tuple[float, float]:
 
 
 def _fail(msg, default: str, where: str):
-    if msg is not None:
-        raise AssertionError(msg() if callable(msg) else msg)
-    raise AssertionError(default + (f"\n\nThe failure occurred for item {where}" if where else ""))
+    """AssertionError with torch's message, or the caller's msg (a string, or a function given
+    torch's message)."""
+    message = default + (f"\n\nThe failure occurred for item {where}" if where else "")
+    if msg is None:
+        raise AssertionError(message)
+    raise AssertionError(msg(message) if callable(msg) else msg)
 
 
 def _compare_arrays(a, e, *, scalar, rtol, atol, equal_nan, msg, where):
     exact = rtol == 0 and atol == 0
     a64, e64 = a.astype(np.float64), e.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        close = np.abs(a64 - e64) <= atol + rtol * np.abs(e64)
-        close |= a64 == e64  # equal infinities
+        finite = np.isfinite(a64) & np.isfinite(e64)
+        close = np.where(finite, np.abs(a64 - e64) <= atol + rtol * np.abs(e64), a64 == e64)  # inf only equal
         if equal_nan:
             close |= np.isnan(a64) & np.isnan(e64)
         if close.all():
@@ -116,22 +121,26 @@ def assert_close(
     _where: str = "",
 ):
     """torch.testing.assert_close: AssertionError unless actual and expected are close (see above)."""
+    options = dict(rtol=rtol, atol=atol, equal_nan=equal_nan, check_device=check_device, check_dtype=check_dtype,
+                   check_stride=check_stride, msg=msg)  # fmt: skip
     if isinstance(actual, Mapping) and isinstance(expected, Mapping):
         if set(actual) != set(expected):
+            missing, extra = sorted(set(expected) - set(actual)), sorted(set(actual) - set(expected))
             _fail(
-                msg, f"The keys of the mappings do not match: {sorted(actual)} != {sorted(expected)}", _where
+                msg,
+                "The keys of the mappings do not match:\n"
+                f"Missing keys in the actual mapping: {missing}\nAdditional keys in the actual mapping: {extra}",
+                _where,
             )
         for key in actual:
-            assert_close(actual[key], expected[key], rtol=rtol, atol=atol, equal_nan=equal_nan, check_device=check_device,
-                         check_dtype=check_dtype, msg=msg, _where=f"{_where}[{key!r}]")  # fmt: skip
+            assert_close(actual[key], expected[key], **options, _where=f"{_where}[{key!r}]")
         return
     sequences = (Sequence,)
     if isinstance(actual, sequences) and isinstance(expected, sequences) and not isinstance(actual, str):
         if len(actual) != len(expected):
             _fail(msg, f"The length of the sequences mismatch: {len(actual)} != {len(expected)}", _where)
         for i, (a, e) in enumerate(zip(actual, expected)):
-            assert_close(a, e, rtol=rtol, atol=atol, equal_nan=equal_nan, check_device=check_device,
-                         check_dtype=check_dtype, msg=msg, _where=f"{_where}[{i}]")  # fmt: skip
+            assert_close(a, e, **options, _where=f"{_where}[{i}]")
         return
     numbers = (int, float, bool, np.number, np.bool_)
     both_numbers = isinstance(actual, numbers) and isinstance(expected, numbers)
@@ -164,10 +173,47 @@ def assert_close(
             f"The values for attribute 'dtype' do not match: torch.{a.dtype.name} != torch.{e.dtype.name}.",
             _where,
         )
+    if check_stride and both_arrays:
+        strides = [x.stride() if isinstance(x, TensorBase) else tuple(b // x.itemsize for b in x.strides)
+                   for x in (actual, expected)]  # fmt: skip
+        if strides[0] != strides[1]:
+            _fail(
+                msg,
+                f"The values for attribute 'stride()' do not match: {strides[0]} != {strides[1]}.",
+                _where,
+            )
     dtype = np.promote_types(a.dtype, e.dtype)
     rtol_, atol_ = _tolerances(dtype, rtol, atol)
     scalar = both_numbers or a.ndim == 0
     _compare_arrays(a, e, scalar=scalar, rtol=rtol_, atol=atol_, equal_nan=equal_nan, msg=msg, where=_where)
+
+
+# assert_allclose's looser defaults (rtol, atol), the larger of the two inputs' taken
+_ALLCLOSE_TOLERANCES = {"float16": (1e-3, 1e-3), "float32": (1e-4, 1e-5), "float64": (1e-5, 1e-8)}
+
+
+def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan=True, msg=""):
+    """torch.testing.assert_allclose (deprecated since torch 1.12, FutureWarning): assert_close with
+    looser tolerances, NaNs equal, dtypes not compared, and lists or numbers turned into tensors."""
+    warnings.warn(
+        "`torch.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a future release. "
+        "Please use `torch.testing.assert_close()` instead. You can find detailed upgrade instructions in "
+        "https://github.com/pytorch/pytorch/issues/61844.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    if not isinstance(actual, TensorBase):
+        actual = tensor(actual)
+    if not isinstance(expected, TensorBase):
+        expected = tensor(expected, dtype=actual.dtype)
+    if rtol is None and atol is None:
+        pairs = [
+            _ALLCLOSE_TOLERANCES.get(np.dtype(t._data.dtype).name, (0.0, 0.0)) for t in (actual, expected)
+        ]
+        rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
+    assert_close(
+        actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_dtype=False, msg=msg or None
+    )
 
 
 def _size(shape) -> str:
@@ -198,4 +244,4 @@ def make_tensor(*shape, dtype, device=None, low=None, high=None, requires_grad=F
     return tensor(data, device=device, requires_grad=requires_grad)
 
 
-__all__ = ["assert_close", "make_tensor"]
+__all__ = ["assert_close", "assert_allclose", "make_tensor"]
