@@ -253,21 +253,22 @@ def _qr_backward(xp, q, r, gq, gr):
 
 
 class Qr(Function):
-    """One output of A = Q R: part "Q" or "R"; each part's backward has the other's gradient zero.
-    m >= n (reduced): _qr_backward. m < n (Q square): A = [X | Y], R = [U | V] with X = Q U,
-    Y = Q V, as torch: dX is _qr_backward(Q, U) with gQ + Y gV^T for gQ, and dY = Q gV."""
+    """One output of A = Q R: part "Q" or "R" ("r": R of mode='r', whose backward raises, as torch's);
+    each part's backward has the other's gradient zero. m >= n (reduced): _qr_backward. m < n
+    (Q square): A = [X | Y], R = [U | V] with X = Q U, Y = Q V, as torch: dX is _qr_backward(Q, U)
+    with gQ + Y gV^T for gQ, and dY = Q gV."""
 
     __slots__ = ()
 
     def forward(self, a, part="Q", mode="reduced"):
         q, r = self.bk.xp.linalg.qr(a, mode="reduced" if mode == "r" else mode)
-        self.saved = (q, r, part, mode)
+        self.saved = (q, r, "r" if mode == "r" else part)
         return q if part == "Q" else r
 
     def backward(self, g):
         xp = self.bk.xp
-        q, r, part, mode = self.saved
-        if mode == "r":  # as torch: the user asked for R only
+        q, r, part = self.saved
+        if part == "r":  # as torch: the user asked for R only
             raise RuntimeError(
                 "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
                 "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."
