@@ -396,16 +396,14 @@ def _fsync_dir(folder: str) -> None:
         os.close(dfd)
 
 
-def save(
-    obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True, **_compat
-) -> None:
+def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True) -> None:
     """Save a state dict, optimizer state or any dict/list/tuple/set of tensors, numbers and strings.
 
     f is a path (written exactly as given, no suffix added; `.safetensors` is the format's
     own extension) or a binary file object. A path is written atomically (module docstring).
     Tensors that share memory (the same tensor twice, views of one tensor) load sharing it;
-    requires_grad and nn.Parameter are kept. pickle_module, pickle_protocol and the other
-    torch.save options are accepted and change nothing (nothing is pickled).
+    requires_grad and nn.Parameter are kept. pickle_module, pickle_protocol and
+    _use_new_zipfile_serialization are accepted and change nothing (nothing is pickled).
     """
     if isinstance(f, (str, os.PathLike)):
         _safetensors_parts(obj)  # refuse what cannot be stored before touching the disk
@@ -419,7 +417,6 @@ _SAFE_GLOBALS: list = []  # torch's allow-list for weights_only loads (pn.load n
 
 
 def add_safe_globals(safe_globals: list) -> None:
-    """torch.serialization.add_safe_globals: recorded for get_safe_globals, nothing else to allow."""
     _SAFE_GLOBALS.extend(safe_globals)  # a lone class is refused as torch's (TypeError: not iterable)
 
 
@@ -432,8 +429,7 @@ def clear_safe_globals() -> None:
 
 
 @contextlib.contextmanager
-def safe_globals(safe_globals: list):
-    """The allow-list extended inside the block only."""
+def safe_globals(safe_globals: list):  # the allow-list extended inside the block only
     before = list(_SAFE_GLOBALS)
     add_safe_globals(safe_globals)
     try:

@@ -480,3 +480,13 @@ def test_a_group_added_after_the_scheduler_as_torch(build):
             exc = type(e)
         outcomes.append((lrs, exc))
     assert outcomes[0] == outcomes[1]
+
+
+def test_misspelt_keywords_are_type_errors_as_torch():
+    for m in (torch, pn):
+        for bad in (dict(batchsize=4), dict(shuffel=True)):
+            assert type(_raises(lambda m=m, bad=bad: m.utils.data.DataLoader(range(8), **bad))) is TypeError
+        loader = m.utils.data.DataLoader(range(8), batch_size=4, in_order=False, pin_memory_device="")
+        assert len(loader) == 2
+        assert type(_raises(lambda m=m: m.save(m.ones(1), io.BytesIO(), pickle_protocl=2))) is TypeError
+        m.save(m.ones(1), io.BytesIO(), pickle_protocol=2, _use_new_zipfile_serialization=True)

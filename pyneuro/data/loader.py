@@ -56,8 +56,9 @@ class DataLoader:
         drop_last: drop the last batch when it is smaller than batch_size.
         generator: the pn.Generator that draws the shuffle order.
         worker_init_fn: called as fn(worker_id) in each (emulated) worker of an IterableDataset.
-    timeout, prefetch_factor, persistent_workers and the other torch arguments are checked as
-    torch checks them and otherwise have no effect.
+    timeout, prefetch_factor, persistent_workers, pin_memory_device and in_order are checked as
+    torch checks them and otherwise have no effect; an unknown keyword (a typo such as
+    batchsize=) is torch's TypeError, never silently ignored.
     """
 
     def __init__(
@@ -78,7 +79,8 @@ class DataLoader:
         *,
         prefetch_factor: int | None = None,
         persistent_workers: bool = False,
-        **_compat,
+        pin_memory_device: str = "",
+        in_order: bool = True,
     ):
         self._iterable = isinstance(dataset, IterableDataset)
         if self._iterable:
