@@ -95,6 +95,10 @@ class Generator:
         self._state = rng
         return self
 
+    def clone_state(self) -> Generator:
+        """A new Generator in this one's state: the same draws follow from both (as torch's)."""
+        return Generator(self.device).set_state(self.get_state())
+
     # ------------------------------------------------------------------ draws (host NumPy)
     @property
     def numpy(self) -> TorchStream:

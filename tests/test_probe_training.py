@@ -490,3 +490,15 @@ def test_misspelt_keywords_are_type_errors_as_torch():
         assert len(loader) == 2
         assert type(_raises(lambda m=m: m.save(m.ones(1), io.BytesIO(), pickle_protocl=2))) is TypeError
         m.save(m.ones(1), io.BytesIO(), pickle_protocol=2, _use_new_zipfile_serialization=True)
+
+
+def test_generator_clone_state_as_torch():
+    draws = []
+    for m in (torch, pn):
+        g = m.Generator().manual_seed(9)
+        m.rand(3, generator=g)
+        twin = g.clone_state()
+        assert twin is not g and twin.initial_seed() == 9
+        draws.append((m.randn(4, generator=g).tolist(), m.randn(4, generator=twin).tolist()))
+    assert draws[0][0] == draws[0][1]
+    assert draws[1] == draws[0]
