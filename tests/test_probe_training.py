@@ -488,6 +488,7 @@ def test_misspelt_keywords_are_type_errors_as_torch():
             assert type(_raises(lambda m=m, bad=bad: m.utils.data.DataLoader(range(8), **bad))) is TypeError
         loader = m.utils.data.DataLoader(range(8), batch_size=4, in_order=False, pin_memory_device="")
         assert len(loader) == 2
+        assert (loader.in_order, loader.pin_memory_device, loader.multiprocessing_context) == (False, "", None)
         assert type(_raises(lambda m=m: m.save(m.ones(1), io.BytesIO(), pickle_protocl=2))) is TypeError
         m.save(m.ones(1), io.BytesIO(), pickle_protocol=2, _use_new_zipfile_serialization=True)
 

@@ -129,6 +129,8 @@ class DataLoader:
             persistent_workers,
         )
         self.pin_memory = pin_memory
+        self.pin_memory_device, self.in_order = pin_memory_device, in_order
+        self.multiprocessing_context = multiprocessing_context
         if self._iterable:
             sampler = None
         elif sampler is None:
