@@ -488,7 +488,11 @@ def test_misspelt_keywords_are_type_errors_as_torch():
             assert type(_raises(lambda m=m, bad=bad: m.utils.data.DataLoader(range(8), **bad))) is TypeError
         loader = m.utils.data.DataLoader(range(8), batch_size=4, in_order=False, pin_memory_device="")
         assert len(loader) == 2
-        assert (loader.in_order, loader.pin_memory_device, loader.multiprocessing_context) == (False, "", None)
+        assert (loader.in_order, loader.pin_memory_device, loader.multiprocessing_context) == (
+            False,
+            "",
+            None,
+        )
         assert type(_raises(lambda m=m: m.save(m.ones(1), io.BytesIO(), pickle_protocl=2))) is TypeError
         m.save(m.ones(1), io.BytesIO(), pickle_protocol=2, _use_new_zipfile_serialization=True)
 
@@ -503,3 +507,29 @@ def test_generator_clone_state_as_torch():
         draws.append((m.randn(4, generator=g).tolist(), m.randn(4, generator=twin).tolist()))
     assert draws[0][0] == draws[0][1]
     assert draws[1] == draws[0]
+
+
+def test_once_differentiable_marks_its_result_only_when_a_gradient_needs_grad():
+    outcomes = []
+    for m in (torch, pn):
+
+        class Square(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                ctx.save_for_backward(a)
+                return a**2
+
+            @staticmethod
+            @m.autograd.function.once_differentiable
+            def backward(ctx, g):
+                (a,) = ctx.saved_tensors
+                return 2 * a * g
+
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        (plain,) = m.autograd.grad(Square.apply(x).sum(), x, create_graph=True)
+        (marked,) = m.autograd.grad((Square.apply(x) * x).sum(), x, create_graph=True)
+        exc = _raises(lambda marked=marked: marked.sum().backward())
+        outcomes.append(
+            (plain.requires_grad, plain.grad_fn is None, plain.tolist(), marked.requires_grad, str(exc))
+        )
+    assert outcomes[0] == outcomes[1]

@@ -109,6 +109,13 @@ class _CtxNode(Function):
         else:
             result = fn.backward(self, *grads_in)
         grads = result if isinstance(result, tuple) else (result,)
+        # torch's once_differentiable marks its results (a DelayedError node) only under grad mode and
+        # when a gradient it received requires grad; otherwise they are plain constants
+        delayed_error = (
+            once
+            and _GradMode.enabled
+            and any(isinstance(g, TensorBase) and g.requires_grad for g in grads_in)
+        )
         n = len(self.inputs)
         if len(grads) > n and all(g is None for g in grads[n:]):
             grads = grads[:n]  # trailing Nones beyond the inputs are allowed, as in torch
@@ -133,7 +140,7 @@ class _CtxNode(Function):
                     f"Function {self.name()} returned an invalid gradient at index {i} - got "
                     f"{list(gi.shape)} but expected shape compatible with {list(a.shape)}"
                 )
-            out.append(_OnceDifferentiable.apply(gi, *self.inputs) if once and _GradMode.enabled else gi)
+            out.append(_OnceDifferentiable.apply(gi, *self.inputs) if delayed_error else gi)
         return tuple(out)
 
 
