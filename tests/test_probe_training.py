@@ -533,3 +533,34 @@ def test_once_differentiable_marks_its_result_only_when_a_gradient_needs_grad():
             (plain.requires_grad, plain.grad_fn is None, plain.tolist(), marked.requires_grad, str(exc))
         )
     assert outcomes[0] == outcomes[1]
+
+
+def test_a_function_written_for_forward_mode_runs_as_torch():
+    tangents = []
+    for m in (torch, pn):
+        fw = m.autograd.forward_ad
+
+        class Sin(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                ctx.save_for_backward(a)
+                ctx.save_for_forward(a)
+                return a.sin()
+
+            @staticmethod
+            def backward(ctx, g):
+                (a,) = ctx.saved_tensors
+                return g * a.cos()
+
+            @staticmethod
+            def jvp(ctx, t):
+                (a,) = ctx.saved_tensors
+                return t * a.cos()
+
+        with fw.dual_level():
+            out = Sin.apply(fw.make_dual(m.tensor([1.0, 2.0]), m.tensor([1.0, -1.0])))
+            tangents.append([round(v, 6) for v in fw.unpack_dual(out).tangent.tolist()])
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        Sin.apply(x).sum().backward()
+        tangents.append([round(v, 6) for v in x.grad.tolist()])
+    assert tangents[:2] == tangents[2:]

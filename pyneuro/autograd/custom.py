@@ -56,6 +56,11 @@ class _CtxNode(Function):
                 )
         self._to_save = tensors
 
+    def save_for_forward(self, *tensors) -> None:
+        """Accepted as torch's: a jvp staticmethod is never called here (forward mode runs through
+        backward, forward_ad.py), so what it would read is only kept."""
+        self._saved_for_forward = tensors
+
     @property
     def saved_tensors(self):
         if self.saved is None:
