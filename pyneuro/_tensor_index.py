@@ -30,6 +30,7 @@ from ._shapes import shape_arg as _shape_arg
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap
 from ._tensor_keys import same_dtype_put
 from .autograd.index import IndexPut, ScatterReduce
+from .autograd.shape import renamed
 
 
 def _int_index(index, what, argument="index"):
@@ -288,7 +289,8 @@ class IndexMethods:
         )
         flat = y.reshape(tuple(y.shape[:-2]) + (rows * cols,))
         start = offset if offset >= 0 else -offset * cols
-        return flat[..., start : start + length * (cols + 1) : cols + 1] if length else flat[..., 0:0]
+        out = flat[..., start : start + length * (cols + 1) : cols + 1] if length else flat[..., 0:0]
+        return renamed(out, "DiagonalBackward0")
 
     def _diagonal_positions(self, offset, dim1, dim2):
         """The flat positions (C order) of self.diagonal(offset, dim1, dim2), as an index array."""

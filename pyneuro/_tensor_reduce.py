@@ -28,6 +28,7 @@ from ._errors import ArgumentError, DTypeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _backend, _from_data
 from .autograd.shape import named as _named
+from .autograd.shape import renamed as _renamed
 from .random import _rng, check_floating
 
 AminmaxResult = return_types.aminmax
@@ -60,7 +61,8 @@ class ReduceMethods:
             raise ArgumentError(
                 "aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity."
             )
-        return AminmaxResult(self.amin(dim, keepdim), self.amax(dim, keepdim))
+        low, high = self.amin(dim, keepdim), self.amax(dim, keepdim)
+        return AminmaxResult(_renamed(low, "AminmaxBackward0"), _renamed(high, "AminmaxBackward0"))
 
     @numpy_keywords
     def count_nonzero(self, dim=None):
@@ -71,7 +73,7 @@ class ReduceMethods:
     def nansum(self, dim=None, keepdim=False, *, dtype=None):
         """The sum treating NaN as zero (NaN elements get a zero gradient)."""
         x = self.masked_fill(self.isnan(), 0) if self._data.dtype.kind == "f" else self
-        return x.sum(dim=dim, keepdim=keepdim, dtype=dtype)
+        return _renamed(x.sum(dim=dim, keepdim=keepdim, dtype=dtype), "NansumBackward0")
 
     @numpy_keywords
     def nanmean(self, dim=None, keepdim=False, *, dtype=None):
@@ -110,7 +112,7 @@ class ReduceMethods:
         values = x._gather(d, idx)
         if not keepdim or self.ndim == 0:
             values, idx = values.squeeze(d), idx.squeeze(d)
-        return return_types.kthvalue(values, idx)
+        return return_types.kthvalue(_renamed(values, "KthvalueBackward0"), idx)
 
     def msort(self):
         """The values sorted along dimension 0."""
@@ -207,7 +209,7 @@ class ReduceMethods:
             raise ShapeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
         if self._data.dtype.kind == "b":
             raise NotImplementedError("\"trace\" not implemented for 'Bool'")
-        return self.diag().sum()
+        return _renamed(self.diag().sum(), "TraceBackward0")
 
     def mv(self, vec):
         """matrix @ vector."""
@@ -248,11 +250,11 @@ class ReduceMethods:
                 if mat1.ndim != 2
                 else f"mat2 must be a matrix, got {mat2.ndim}-D tensor"
             )
-        return _add_scaled(self, mat1 @ mat2, beta, alpha)
+        return _renamed(_add_scaled(self, mat1 @ mat2, beta, alpha), "AddmmBackward0")
 
     def addmv(self, mat, vec, *, beta=1, alpha=1):
         """beta * self + alpha * (mat @ vec)."""
-        return _add_scaled(self, mat.mv(vec), beta, alpha)
+        return _renamed(_add_scaled(self, mat.mv(vec), beta, alpha), "AddmvBackward0")
 
     def addr(self, vec1, vec2, *, beta=1, alpha=1):
         """beta * self + alpha * outer(vec1, vec2)."""
@@ -260,7 +262,9 @@ class ReduceMethods:
             raise ShapeError(
                 f"addr: Expected 1-D argument vec1 and vec2, but got {vec1.ndim}-D and {vec2.ndim}-D"
             )
-        return _add_scaled(self, vec1.unsqueeze(1) * vec2.unsqueeze(0), beta, alpha)
+        return _renamed(
+            _add_scaled(self, vec1.unsqueeze(1) * vec2.unsqueeze(0), beta, alpha), "AddrBackward0"
+        )
 
     def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
         """beta * self + alpha * sum_b batch1[b] @ batch2[b]."""
@@ -268,7 +272,7 @@ class ReduceMethods:
             raise ShapeError(
                 f"batch1 must be a 3D tensor, batch2 must be a 3D tensor (got {batch1.ndim}D and {batch2.ndim}D)"
             )
-        return _add_scaled(self, (batch1 @ batch2).sum(0), beta, alpha)
+        return _renamed(_add_scaled(self, (batch1 @ batch2).sum(0), beta, alpha), "AddbmmBackward0")
 
     def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
         from .functions import baddbmm
@@ -339,7 +343,7 @@ class ReduceMethods:
         others = tuple(i for i in builtins.range(self.ndim) if i != d)
         norms = linalg.vector_norm(self, p, others, keepdim=True)
         factor = (maxnorm / (norms + 1e-7)).where(norms > maxnorm, norms * 0 + 1)
-        return self * factor
+        return _renamed(self * factor, "RenormBackward0")
 
     # ------------------------------------------------------------------ linear algebra (pyneuro.linalg)
     def det(self):
@@ -381,7 +385,7 @@ class ReduceMethods:
         """torch.cholesky (the older form of linalg.cholesky)."""
         from . import linalg
 
-        return linalg.cholesky(self, upper=upper)
+        return _renamed(linalg.cholesky(self, upper=upper), "CholeskyBackward0")
 
     def cholesky_solve(self, input2, upper=False):
         """X with A X = self, where A = L L^T for the Cholesky factor L = input2 (upper: A = U^T U).
@@ -389,14 +393,15 @@ class ReduceMethods:
         from . import linalg
 
         a = input2.mT @ input2 if upper else input2 @ input2.mT
-        return linalg.solve(a, self)
+        return _renamed(linalg.solve(a, self), "CholeskySolveBackward0")
 
     def cholesky_inverse(self, upper=False):
         """inv(A) for A = L L^T given its Cholesky factor L = self (upper: A = U^T U)."""
         from .creation import eye
 
         n = self.shape[-1]
-        return eye(n, dtype=self.dtype, device=self.device).expand(*self.shape).cholesky_solve(self, upper)
+        out = eye(n, dtype=self.dtype, device=self.device).expand(*self.shape).cholesky_solve(self, upper)
+        return _renamed(out, "CholeskyInverseBackward0")
 
     def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
         """(X, A.clone()) with op(A) X = self for triangular A (op: transpose or not), torch's older API."""
@@ -404,7 +409,7 @@ class ReduceMethods:
 
         tri = A.mT if transpose else A
         x = linalg.solve_triangular(tri, self, upper=upper != transpose, unitriangular=unitriangular)
-        return TriangularSolveResult(x, A.clone())
+        return TriangularSolveResult(_renamed(x, "TriangularSolveBackward0"), A.clone())
 
     def qr(self, some=True):
         """(Q, R), torch's older form of linalg.qr (some=False: mode 'complete')."""

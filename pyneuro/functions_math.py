@@ -22,9 +22,9 @@ from ._dtype import _PY_BOOL, _PY_FLOAT, default_float, torch_name
 from ._dtype import bool_ as _bool
 from ._dtype import float64 as _float64
 from ._errors import ArgumentError, ZeroDivision
-from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap
-from ._tensor_base import need_tensor as _need_tensor
+from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap, need_tensor
 from .autograd import math as _m
+from .autograd.shape import renamed
 from .creation import tensor as _tensor_from
 from .functions import where
 
@@ -58,10 +58,10 @@ def _operands(input, other, fname, scalars=True):
     scalars=False: both must be Tensors (torch's TypeError otherwise); with scalars=True a number
     as `input` becomes a 0-d tensor beside the Tensor `other` (pn.remainder(-5, t))."""
     if not scalars:
-        _need_tensor(input, fname)
-        _need_tensor(other, fname, "other", 2)
+        need_tensor(input, fname)
+        need_tensor(other, fname, "other", 2)
     elif not isinstance(input, TensorBase):
-        _need_tensor(other, fname, "other", 2)
+        need_tensor(other, fname, "other", 2)
         input = _tensor_from(input, device=other.device)
     a, b = input._other(other)
     if isinstance(b, TensorBase) and a._data.shape != b._data.shape:
@@ -94,7 +94,7 @@ def _plain(a, values) -> Tensor:
 
 
 def _unary(name, input, **params) -> Tensor:
-    return _m.UNARY_OPS[name].apply(_need_tensor(input, name)._floating(), **params)
+    return _m.UNARY_OPS[name].apply(need_tensor(input, name)._floating(), **params)
 
 
 def float_scalar(x):
@@ -131,7 +131,7 @@ def add(input, other, *, alpha=1) -> Tensor:
     a = (
         input
         if isinstance(input, TensorBase)
-        else _tensor_from(input, device=_need_tensor(other, "add").device)
+        else _tensor_from(input, device=need_tensor(other, "add").device)
     )
     _check_alpha(a, other, alpha)
     return a.add(other, alpha=alpha)
@@ -142,7 +142,7 @@ def sub(input, other, *, alpha=1) -> Tensor:
     a = (
         input
         if isinstance(input, TensorBase)
-        else _tensor_from(input, device=_need_tensor(other, "sub").device)
+        else _tensor_from(input, device=need_tensor(other, "sub").device)
     )
     _check_alpha(a, other, alpha)
     check_bool_sub(a, other)
@@ -163,11 +163,11 @@ subtract = sub
 
 def rsub(input, other, *, alpha=1) -> Tensor:
     """other - alpha * input (sub with the operands swapped)."""
-    return sub(other, _need_tensor(input, "rsub"), alpha=alpha)
+    return sub(other, need_tensor(input, "rsub"), alpha=alpha)
 
 
 def mul(input, other) -> Tensor:
-    return input * other if isinstance(input, TensorBase) else _need_tensor(other, "mul", "other", 2) * input
+    return input * other if isinstance(input, TensorBase) else need_tensor(other, "mul", "other", 2) * input
 
 
 multiply = mul
@@ -213,7 +213,7 @@ def floor_divide(input, other) -> Tensor:
 
 
 def neg(input) -> Tensor:
-    return _need_tensor(input, "neg").neg()
+    return need_tensor(input, "neg").neg()
 
 
 negative = neg
@@ -221,32 +221,32 @@ negative = neg
 
 def positive(input) -> Tensor:
     """input itself (torch refuses it for bool tensors)."""
-    if _need_tensor(input, "positive")._data.dtype.kind == "b":
+    if need_tensor(input, "positive")._data.dtype.kind == "b":
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 
 def absolute(input) -> Tensor:
-    not_for(_need_tensor(input, "absolute"), "b", "abs")
+    not_for(need_tensor(input, "absolute"), "b", "abs")
     return input.abs()
 
 
 def square(input) -> Tensor:
     """input * input (a bool tensor squares to int64, like torch)."""
-    t = _need_tensor(input, "square")
+    t = need_tensor(input, "square")
     return (t.long() if t._data.dtype.kind == "b" else t).square()
 
 
 def reciprocal(input) -> Tensor:
-    return _need_tensor(input, "reciprocal").reciprocal()
+    return need_tensor(input, "reciprocal").reciprocal()
 
 
 def rsqrt(input) -> Tensor:
-    return _need_tensor(input, "rsqrt").rsqrt()
+    return need_tensor(input, "rsqrt").rsqrt()
 
 
 def expm1(input) -> Tensor:
-    return _need_tensor(input, "expm1").expm1()
+    return need_tensor(input, "expm1").expm1()
 
 
 def exp2(input) -> Tensor:
@@ -255,28 +255,28 @@ def exp2(input) -> Tensor:
 
 
 def log2(input) -> Tensor:
-    return _need_tensor(input, "log2").log2()
+    return need_tensor(input, "log2").log2()
 
 
 def log10(input) -> Tensor:
-    return _need_tensor(input, "log10").log10()
+    return need_tensor(input, "log10").log10()
 
 
 def frac(input) -> Tensor:
     """input - trunc(input) (floats only, as torch); gradient 1."""
-    not_for(_need_tensor(input, "frac"), "iub", "frac")
+    not_for(need_tensor(input, "frac"), "iub", "frac")
     return _m.UNARY_OPS["frac"].apply(input)
 
 
 def fix(input) -> Tensor:
-    not_for(_need_tensor(input, "fix"), "b", "trunc")
+    not_for(need_tensor(input, "fix"), "b", "trunc")
     return input.trunc()
 
 
 def fmod(input, other) -> Tensor:
     """The remainder of input / other rounded toward zero: its sign is input's (C's fmod).
     d/dinput = 1, d/dother = -trunc(input / other)."""
-    a, b = _operands(_need_tensor(input, "fmod"), other, "fmod")
+    a, b = _operands(need_tensor(input, "fmod"), other, "fmod")
     not_for(a, "b", "fmod")
     if a._data.dtype.kind == "f":
         return _m.BINARY_OPS["fmod"].apply(a, b)
@@ -325,7 +325,7 @@ def float_power(input, exponent) -> Tensor:
     """input ** exponent computed in float64 (torch's rule: the result is always double)."""
     if not isinstance(input, TensorBase):
         input = _tensor_from(
-            input, dtype=_float64, device=_need_tensor(exponent, "float_power", "exponent", 2).device
+            input, dtype=_float64, device=need_tensor(exponent, "float_power", "exponent", 2).device
         )
     b = exponent._cast(_float64) if isinstance(exponent, TensorBase) else _PY_FLOAT(exponent)
     return input._cast(_float64) ** b
@@ -341,8 +341,8 @@ def ldexp(input, other) -> Tensor:
 
 def lerp(input, end, weight) -> Tensor:
     """input + weight * (end - input): the three in one floating dtype (torch's rule)."""
-    _need_tensor(input, "lerp")
-    _need_tensor(end, "lerp", "end", 2)
+    need_tensor(input, "lerp")
+    need_tensor(end, "lerp", "end", 2)
     not_for(
         input, "iub", "lerp_kernel_scalar" if not isinstance(weight, TensorBase) else "lerp_kernel_tensor"
     )
@@ -360,25 +360,25 @@ def lerp(input, end, weight) -> Tensor:
 
 def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
     """input + value * tensor1 * tensor2."""
-    prod = _need_tensor(tensor1, "addcmul", "tensor1", 2) * tensor2
-    out_int = _need_tensor(input, "addcmul")._data.dtype.kind in "iub" and prod._data.dtype.kind in "iub"
+    prod = need_tensor(tensor1, "addcmul", "tensor1", 2) * tensor2
+    out_int = need_tensor(input, "addcmul")._data.dtype.kind in "iub" and prod._data.dtype.kind in "iub"
     if value != 1:
         prod = prod * (int(value) if out_int else value)
-    return input + prod
+    return renamed(input + prod, "AddcmulBackward0")
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
     """input + value * tensor1 / tensor2 (not for two integer tensors, as in torch)."""
-    _need_tensor(input, "addcdiv")
-    if _need_tensor(tensor1, "addcdiv", "tensor1", 2)._data.dtype.kind in "iub" and (
-        _need_tensor(tensor2, "addcdiv", "tensor2", 3)._data.dtype.kind in "iub"
+    need_tensor(input, "addcdiv")
+    if need_tensor(tensor1, "addcdiv", "tensor1", 2)._data.dtype.kind in "iub" and (
+        need_tensor(tensor2, "addcdiv", "tensor2", 3)._data.dtype.kind in "iub"
     ):
         raise RuntimeError(
             "Integer division with addcdiv is no longer supported, and in a future release addcdiv will "
             "perform a true division of tensor1 and tensor2. Use addcmul(input, tensor1, 1 / tensor2) instead."
         )
     quot = tensor1 / tensor2
-    return input + (quot * value if value != 1 else quot)
+    return renamed(input + (quot * value if value != 1 else quot), "AddcdivBackward0")
 
 
 # ----------------------------------------------------------------------------- trigonometric, hyperbolic, special
@@ -447,11 +447,11 @@ def hypot(input, other) -> Tensor:
 
 
 def deg2rad(input) -> Tensor:
-    return _need_tensor(input, "deg2rad")._floating() * (math.pi / 180)
+    return need_tensor(input, "deg2rad")._floating() * (math.pi / 180)
 
 
 def rad2deg(input) -> Tensor:
-    return _need_tensor(input, "rad2deg")._floating() * (180 / math.pi)
+    return need_tensor(input, "rad2deg")._floating() * (180 / math.pi)
 
 
 def erf(input) -> Tensor:
@@ -490,7 +490,7 @@ def mvlgamma(input, p) -> Tensor:
     """The multivariate log-gamma function: sum_{i<p} lgamma(x - i/2) + p (p-1)/4 log(pi)."""
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
-    t = _need_tensor(input, "mvlgamma")._floating()
+    t = need_tensor(input, "mvlgamma")._floating()
     total = lgamma(t)
     for i in range(1, p):
         total = total + lgamma(t - i / 2)
@@ -526,13 +526,13 @@ def logaddexp2(input, other) -> Tensor:
 # ----------------------------------------------------------------------------- signs, steps and limits
 def copysign(input, other) -> Tensor:
     """|input| with other's sign (-0.0 counts as negative); d/dinput = +-1 (0 at 0), d/dother = 0."""
-    return _binary("copysign", _need_tensor(input, "copysign"), other)
+    return _binary("copysign", need_tensor(input, "copysign"), other)
 
 
 def heaviside(input, values) -> Tensor:
     """0 where input < 0, 1 where input > 0, values where input == 0 (backward raises, as in torch)."""
-    _need_tensor(input, "heaviside")
-    _need_tensor(values, "heaviside", "values", 2)
+    need_tensor(input, "heaviside")
+    need_tensor(values, "heaviside", "values", 2)
     if input._data.dtype != values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     if input._data.shape != values._data.shape:
@@ -571,13 +571,13 @@ def nextafter(input, other) -> Tensor:
 
 def sgn(input) -> Tensor:
     """The sign of a real tensor (torch's complex-aware sign); bools stay as they are."""
-    t = _need_tensor(input, "sgn")
+    t = need_tensor(input, "sgn")
     return t.clone() if t._data.dtype.kind == "b" else t.sign()
 
 
 def signbit(input) -> Tensor:
     """True where the sign bit is set (so for -0.0 and -NaN too)."""
-    t = _need_tensor(input, "signbit")
+    t = need_tensor(input, "signbit")
     xp = _backend(t.device).xp
     return _plain(t, xp.signbit(t._data) if t._data.dtype.kind == "f" else t._data < 0)
 
@@ -585,7 +585,7 @@ def signbit(input) -> Tensor:
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None) -> Tensor:
     """NaN, +inf and -inf replaced by nan, posinf and neginf (by default 0 and the dtype's largest and
     smallest finite values); the gradient passes where input was finite."""
-    t = _need_tensor(input, "nan_to_num")
+    t = need_tensor(input, "nan_to_num")
     if t._data.dtype.kind != "f":
         return t.clone()
     return _m.UNARY_OPS["nan_to_num"].apply(t, nan=nan, posinf=posinf, neginf=neginf)
@@ -594,7 +594,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None) -> Tensor:
 def _clamp(input, min, max, fname) -> Tensor:
     """min(max(input, min), max); bounds that are tensors (broadcasting, differentiable: each bound gets
     the gradient where it is the answer, input where it lies within them, ties included) as torch."""
-    t = _need_tensor(input, fname)
+    t = need_tensor(input, fname)
     if not isinstance(min, TensorBase) and not isinstance(max, TensorBase):
         return t.clamp(min, max)
     out = t
@@ -620,30 +620,30 @@ def clamp_max(input, max) -> Tensor:
 
 
 def isnan(input) -> Tensor:
-    return _need_tensor(input, "isnan").isnan()
+    return need_tensor(input, "isnan").isnan()
 
 
 def isinf(input) -> Tensor:
-    return _need_tensor(input, "isinf").isinf()
+    return need_tensor(input, "isinf").isinf()
 
 
 def isfinite(input) -> Tensor:
-    return _need_tensor(input, "isfinite").isfinite()
+    return need_tensor(input, "isfinite").isfinite()
 
 
 def isposinf(input) -> Tensor:
-    t = _need_tensor(input, "isposinf")
+    t = need_tensor(input, "isposinf")
     return _plain(t, t._data == math.inf)
 
 
 def isneginf(input) -> Tensor:
-    t = _need_tensor(input, "isneginf")
+    t = need_tensor(input, "isneginf")
     return _plain(t, t._data == -math.inf)
 
 
 def isreal(input) -> Tensor:
     """True everywhere: pyneuro has no complex tensors."""
-    t = _need_tensor(input, "isreal")
+    t = need_tensor(input, "isreal")
     return _plain(t, _backend(t.device).xp.ones(t._data.shape, dtype=bool))
 
 
@@ -657,7 +657,7 @@ FrexpResult = return_types.frexp
 
 def frexp(input):
     """(mantissa, exponent) with input = mantissa * 2**exponent, 0.5 <= |mantissa| < 1 (exponent int32)."""
-    t = _need_tensor(input, "frexp")
+    t = need_tensor(input, "frexp")
     if t._data.dtype.kind != "f":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     xp = _backend(t.device).xp
@@ -671,23 +671,23 @@ def frexp(input):
 
 # pyneuro has no complex tensors: the conjugate of a tensor is the tensor, never a lazy view
 def conj(input) -> Tensor:
-    return _need_tensor(input, "conj")
+    return need_tensor(input, "conj")
 
 
 resolve_conj = resolve_neg = conj
 
 
 def conj_physical(input) -> Tensor:
-    return _need_tensor(input, "conj_physical").clone()
+    return need_tensor(input, "conj_physical").clone()
 
 
 def is_conj(input) -> bool:
-    _need_tensor(input, "is_conj")
+    need_tensor(input, "is_conj")
     return False
 
 
 def is_neg(input) -> bool:
-    _need_tensor(input, "is_neg")
+    need_tensor(input, "is_neg")
     return False
 
 
@@ -696,7 +696,7 @@ def _comparison(name, method):
     def compare(input, other) -> Tensor:
         if other is None:
             raise TypeError(f"{name}(): argument 'other' must be Tensor or Number, not NoneType")
-        return getattr(_need_tensor(input, name), method)(other)
+        return getattr(need_tensor(input, name), method)(other)
 
     compare.__name__ = compare.__qualname__ = name
     compare.__doc__ = f"input.{method}(other) elementwise, broadcasting: a bool tensor."
@@ -730,7 +730,7 @@ def logical_xor(input, other) -> Tensor:
 
 
 def logical_not(input) -> Tensor:
-    return _need_tensor(input, "logical_not").logical_not()
+    return need_tensor(input, "logical_not").logical_not()
 
 
 def _bitwise(name, input, other, op, bools=True) -> Tensor:
@@ -757,7 +757,7 @@ def bitwise_xor(input, other) -> Tensor:
 
 
 def bitwise_not(input) -> Tensor:
-    t = _need_tensor(input, "bitwise_not")
+    t = need_tensor(input, "bitwise_not")
     not_for(t, "f", "bitwise_not")
     return _plain(t, ~t._data)
 

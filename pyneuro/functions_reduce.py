@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 from . import _dtype as _dtypes
+from . import autograd as _ag
 from . import return_types
 from ._dtype import _PY_BOOL, _PY_FLOAT, _PY_INT, _dtype
 from ._errors import ArgumentError, ShapeError
@@ -85,14 +86,20 @@ def _var_args(dim, unbiased, correction):
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(var, mean) over dim, like torch.var_mean (correction=1: Bessel's; unbiased=False: 0)."""
     dim, corr = _var_args(dim, unbiased, correction)
-    return input.var(dim=dim, keepdim=keepdim, correction=corr), input.mean(dim=dim, keepdim=keepdim)
+    var, mean = input.var(dim=dim, keepdim=keepdim, correction=corr), input.mean(dim=dim, keepdim=keepdim)
+    return _ag.named(var, "VarMeanBackward0"), _ag.renamed(
+        mean, "VarMeanBackward0"
+    )  # (var's node is a Named)
 
 
 @numpy_keywords
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(std, mean) over dim, like torch.std_mean."""
     dim, corr = _var_args(dim, unbiased, correction)
-    return input.std(dim=dim, keepdim=keepdim, correction=corr), input.mean(dim=dim, keepdim=keepdim)
+    std, mean = input.std(dim=dim, keepdim=keepdim, correction=corr), input.mean(dim=dim, keepdim=keepdim)
+    return _ag.named(std, "StdMeanBackward0"), _ag.renamed(
+        mean, "StdMeanBackward0"
+    )  # (std's node is a Named)
 
 
 @numpy_keywords

@@ -51,7 +51,12 @@ def _gather_at(t: TensorBase, d: int, idx: np.ndarray, what: str, keepdim: bool 
     values = t._gather(d, index)
     if not keepdim:
         values, index = values.squeeze(d), index.squeeze(d)
-    return getattr(return_types, what)(values, index)
+    return getattr(return_types, what)(_ag.renamed(values, _NODE_NAMES[what]), index)
+
+
+# torch's node names for the values (what values.grad_fn prints)
+_NODE_NAMES = {"median": "MedianBackward1", "nanmedian": "NanmedianBackward1", "mode": "ModeBackward0",
+               "cummax": "CummaxBackward0", "cummin": "CumminBackward0"}  # fmt: skip
 
 
 def _last_axis(t: TensorBase, d: int) -> np.ndarray:

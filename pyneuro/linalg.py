@@ -26,6 +26,7 @@ from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _backend, _wrap
 from .autograd import linalg as _la
 from .autograd.linalg import LinAlgError
+from .autograd.shape import renamed
 from .creation import eye, tensor, zeros
 from .tensor import Tensor
 
@@ -36,6 +37,8 @@ QrResult = return_types.linalg_qr
 LstsqResult = return_types.linalg_lstsq
 
 _INF = float("inf")
+# torch's node names for the decompositions with several outputs (what t.grad_fn prints)
+_EIGH, _SVD, _QR = "LinalgEighBackward0", "LinalgSvdBackward0", "LinalgQrBackward0"
 
 
 def _check(A, what, square=False, min_dim=2):
@@ -153,14 +156,14 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None) -> Tensor:
 
 def det(A) -> Tensor:
     """The determinant of each square matrix (gradient adj(A)^T, defined for singular A too)."""
-    return _la.Det.apply(_check(A, "det", square=True))
+    return renamed(_la.Det.apply(_check(A, "det", square=True)), "LinalgDetBackward0")
 
 
 def slogdet(A) -> SlogdetResult:
     """(sign, log|det A|): the determinant without overflow; logabsdet is differentiable."""
     A = _check(A, "slogdet", square=True)
     sign = _wrap(_backend(A.device).xp.linalg.slogdet(A._data)[0], A.device)
-    return SlogdetResult(sign, _la.LogDet.apply(A, signed=True))
+    return SlogdetResult(sign, renamed(_la.LogDet.apply(A, signed=True), "LinalgSlogdetBackward0"))
 
 
 def logdet(A) -> Tensor:
@@ -170,7 +173,7 @@ def logdet(A) -> Tensor:
 
 def inv(A) -> Tensor:
     """A^-1; a singular matrix raises LinAlgError."""
-    return _la.Inv.apply(_check(A, "inv", square=True))
+    return renamed(_la.Inv.apply(_check(A, "inv", square=True)), "LinalgInvExBackward0")
 
 
 def _ex(result_type, op, A, like, check_errors):
@@ -208,7 +211,9 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False) -> Tensor:
     rtol defaults to eps * max(m, n) when atol is not given, as in torch)."""
     A = _check(A, "pinv")
     atol = float(atol) if atol is not None else 0.0
-    return _la.Pinv.apply(A, atol=atol, rtol=None if rtol is None else float(rtol))
+    return renamed(
+        _la.Pinv.apply(A, atol=atol, rtol=None if rtol is None else float(rtol)), "LinalgPinvBackward0"
+    )
 
 
 def _check_pair(A, B, what):
@@ -236,7 +241,7 @@ def solve(A, B, *, left=True) -> Tensor:
             f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
             f"({A.shape[-2]}x{n} and {b.shape[-2]}x{b.shape[-1]})"
         )
-    out = _la.Solve.apply(A, b)
+    out = renamed(_la.Solve.apply(A, b), "LinalgSolveExBackward0")
     return out.squeeze(-1) if vector else out
 
 
@@ -248,7 +253,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False) -> Tensor:
         n = A.shape[-1]
         off = eye(n, dtype=A.dtype, device=A.device)
         tri = tri * (1 - off) + off
-    return solve(tri, B, left=left)
+    return renamed(solve(tri, B, left=left), "LinalgSolveTriangularBackward0")
 
 
 def lstsq(A, B, rcond=None, *, driver=None) -> LstsqResult:
@@ -268,7 +273,7 @@ def lstsq(A, B, rcond=None, *, driver=None) -> LstsqResult:
         )
     m, n = A.shape[-2:]
     rtol = rcond if rcond is not None else float(np.finfo(A._data.dtype).eps) * max(m, n)
-    solution = pinv(A, rtol=rtol) @ b
+    solution = renamed(pinv(A, rtol=rtol) @ b, "LinalgLstsqBackward0")
     rank = matrix_rank(A.detach(), rtol=rtol)
     empty = zeros(0, dtype=A.dtype, device=A.device)
     residuals, values = empty, empty
@@ -356,7 +361,9 @@ def tensorsolve(A, B, dims=None) -> Tensor:
 def cholesky(A, *, upper=False) -> Tensor:
     """L (lower-triangular) with A = L L^T for a symmetric positive-definite A (upper=True: L^T);
     a matrix that is not positive-definite raises LinAlgError."""
-    return _la.Cholesky.apply(_check(A, "cholesky", square=True), upper=upper)
+    return renamed(
+        _la.Cholesky.apply(_check(A, "cholesky", square=True), upper=upper), "LinalgCholeskyExBackward0"
+    )
 
 
 def eigh(A, UPLO="L") -> EighResult:
@@ -364,13 +371,15 @@ def eigh(A, UPLO="L") -> EighResult:
     A = _check(A, "eigh", square=True)
     upper = _uplo(UPLO)
     return EighResult(
-        _la.Eigh.apply(A, part="values", upper=upper), _la.Eigh.apply(A, part="vectors", upper=upper)
+        *(renamed(_la.Eigh.apply(A, part=p, upper=upper), _EIGH) for p in ("values", "vectors"))
     )
 
 
 def eigvalsh(A, UPLO="L") -> Tensor:
     """The eigenvalues of a symmetric A, ascending."""
-    return _la.Eigh.apply(_check(A, "eigvalsh", square=True), part="values", upper=_uplo(UPLO))
+    return renamed(
+        _la.Eigh.apply(_check(A, "eigvalsh", square=True), part="values", upper=_uplo(UPLO)), _EIGH
+    )
 
 
 def _uplo(UPLO):
@@ -383,12 +392,12 @@ def svd(A, full_matrices=True, *, driver=None) -> SvdResult:
     """(U, S, Vh) with A = U diag(S) Vh, singular values descending (full_matrices=True: U is
     m x m and Vh n x n, whose extra columns/rows get no gradient, as in torch)."""
     A = _check(A, "svd")
-    return SvdResult(*(_la.Svd.apply(A, part=p, full=full_matrices) for p in ("U", "S", "Vh")))
+    return SvdResult(*(renamed(_la.Svd.apply(A, part=p, full=full_matrices), _SVD) for p in ("U", "S", "Vh")))
 
 
 def svdvals(A, *, driver=None) -> Tensor:
     """The singular values, descending (gradient U diag(g) Vh)."""
-    return _la.Svd.apply(_check(A, "svd"), part="S", full=False)
+    return renamed(_la.Svd.apply(_check(A, "svd"), part="S", full=False), _SVD)
 
 
 def qr(A, mode="reduced") -> QrResult:
@@ -399,8 +408,10 @@ def qr(A, mode="reduced") -> QrResult:
             f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'"
         )
     if mode == "r":
-        return QrResult(zeros(0, dtype=A.dtype, device=A.device), _la.Qr.apply(A, part="R", mode="r"))
-    return QrResult(_la.Qr.apply(A, part="Q", mode=mode), _la.Qr.apply(A, part="R", mode=mode))
+        return QrResult(
+            zeros(0, dtype=A.dtype, device=A.device), renamed(_la.Qr.apply(A, part="R", mode="r"), _QR)
+        )
+    return QrResult(*(renamed(_la.Qr.apply(A, part=p, mode=mode), _QR) for p in ("Q", "R")))
 
 
 # ----------------------------------------------------------------------------- products and powers
@@ -421,7 +432,8 @@ def cross(input, other, *, dim=-1) -> Tensor:
     a, b = input.expand(*shape), other.expand(*shape)
     i1 = tensor([1, 2, 0], device=input.device)
     i2 = tensor([2, 0, 1], device=input.device)
-    return a.index_select(d, i1) * b.index_select(d, i2) - a.index_select(d, i2) * b.index_select(d, i1)
+    out = a.index_select(d, i1) * b.index_select(d, i2) - a.index_select(d, i2) * b.index_select(d, i1)
+    return renamed(out, "LinalgCrossBackward0")
 
 
 def vecdot(x, y, *, dim=-1) -> Tensor:
@@ -483,7 +495,7 @@ def matrix_exp(A) -> Tensor:
         out = out + term
     for _ in range(s):
         out = out @ out
-    return out
+    return renamed(out, "LinalgMatrixExpBackward0")
 
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1) -> Tensor:
@@ -518,7 +530,9 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False):
     if check_errors and bool((info > 0).any()):
         raise LinAlgError(f"torch.linalg.lu_factor_ex: U[{int(info.max())},{int(info.max())}] is zero")
     return return_types.linalg_lu_factor_ex(
-        _la.LuFactor.apply(A, lu=lu, pivots=pivots), _wrap(pivots, A.device), info
+        renamed(_la.LuFactor.apply(A, lu=lu, pivots=pivots), "LinalgLuFactorExBackward0"),
+        _wrap(pivots, A.device),
+        info,
     )
 
 
@@ -554,7 +568,8 @@ def lu(A, *, pivot=True):
     """(P, L, U) with A = P L U: P a permutation, L unit lower (m x k), U upper (k x n), k = min(m, n)."""
     A = _check(A, "lu")
     LU, pivots, _ = lu_factor_ex(A, pivot=pivot)
-    return return_types.linalg_lu(*lu_unpack(LU, pivots))
+    P, L, U = lu_unpack(LU, pivots)
+    return return_types.linalg_lu(P, renamed(L, "LinalgLuBackward0"), renamed(U, "LinalgLuBackward0"))
 
 
 def lu_solve(LU, pivots, B, *, left=True, adjoint=False) -> Tensor:
@@ -563,12 +578,13 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False) -> Tensor:
     if not isinstance(B, TensorBase) or B.ndim < 2:
         raise ShapeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
     if not left:  # X A = B is A^T X^T = B^T
-        return lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT
+        return renamed(lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT, "LinalgLuSolveBackward0")
     P, L, U = lu_unpack(LU, pivots)
     if adjoint:  # A^T = U^T L^T P^T
         y = solve_triangular(L.mT, solve_triangular(U.mT, B, upper=False), upper=True, unitriangular=True)
-        return P @ y
-    return solve_triangular(U, solve_triangular(L, P.mT @ B, upper=False, unitriangular=True), upper=True)
+        return renamed(P @ y, "LinalgLuSolveBackward0")
+    out = solve_triangular(U, solve_triangular(L, P.mT @ B, upper=False, unitriangular=True), upper=True)
+    return renamed(out, "LinalgLuSolveBackward0")
 
 
 def matmul(input, other) -> Tensor:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 
+from ._tensor_base import need_tensor
 from .functions_math import (
     _binary,
-    _need_tensor,
     _unary,
     digamma,
     erf,
@@ -47,41 +47,41 @@ def zeta(input, other):
 
 def round(input, *, decimals=0):
     """Round half to even (torch.special.round is torch.round)."""
-    return _need_tensor(input, "round").round(decimals=decimals)
+    return need_tensor(input, "round").round(decimals=decimals)
 
 
 def expit(input):
     """The logistic sigmoid 1 / (1 + e^-x) (torch.sigmoid)."""
-    return _need_tensor(input, "expit").sigmoid()
+    return need_tensor(input, "expit").sigmoid()
 
 
 def log1p(input):
-    return _need_tensor(input, "log1p").log1p()
+    return need_tensor(input, "log1p").log1p()
 
 
 def logsumexp(input, dim, keepdim=False):
-    return _need_tensor(input, "logsumexp").logsumexp(dim, keepdim)
+    return need_tensor(input, "logsumexp").logsumexp(dim, keepdim)
 
 
 def softmax(input, dim, *, dtype=None):
     """softmax along dim, computed in dtype if given (the input is cast first, as torch)."""
-    t = _need_tensor(input, "softmax")
+    t = need_tensor(input, "softmax")
     return (t if dtype is None else t.to(dtype)).softmax(dim)
 
 
 def log_softmax(input, dim, *, dtype=None):
-    t = _need_tensor(input, "log_softmax")
+    t = need_tensor(input, "log_softmax")
     return (t if dtype is None else t.to(dtype)).log_softmax(dim)
 
 
 def ndtr(input):
     """The standard normal CDF, (1 + erf(x / sqrt 2)) / 2, as erfc(-x / sqrt 2) / 2 (exact in the lower tail)."""
-    return erfc(_need_tensor(input, "ndtr")._floating() * (-1 / math.sqrt(2))) * 0.5
+    return erfc(need_tensor(input, "ndtr")._floating() * (-1 / math.sqrt(2))) * 0.5
 
 
 def ndtri(input):
     """The inverse of ndtr: sqrt 2 * erfinv(2p - 1)."""
-    return erfinv(_need_tensor(input, "ndtri")._floating() * 2 - 1) * math.sqrt(2)
+    return erfinv(need_tensor(input, "ndtri")._floating() * 2 - 1) * math.sqrt(2)
 
 
 def xlog1py(input, other):
@@ -122,15 +122,15 @@ def log_ndtr(input):
 def modified_bessel_i0(input):
     """I0(x), the modified Bessel function of the first kind, order 0 (i0's values; as torch's,
     no gradient flows through it)."""
-    return i0(_need_tensor(input, "modified_bessel_i0")).detach()
+    return i0(need_tensor(input, "modified_bessel_i0")).detach()
 
 
 def modified_bessel_i1(input):
     """I1(x), order 1 (i1's values; no gradient, as torch's)."""
-    return i1(_need_tensor(input, "modified_bessel_i1")).detach()
+    return i1(need_tensor(input, "modified_bessel_i1")).detach()
 
 
 def spherical_bessel_j0(input):
     """j0(x) = sin(x) / x (1 at 0, 0 at +-inf): sinc(x / pi); no gradient, as torch's."""
-    x = _need_tensor(input, "spherical_bessel_j0").detach()._floating()
+    x = need_tensor(input, "spherical_bessel_j0").detach()._floating()
     return sinc(x / math.pi).masked_fill(x.isinf(), 0.0)

@@ -510,10 +510,10 @@ class Tensor(
         return _ag.Maximum.apply(a, b, largest=largest)
 
     def log2(self):
-        return self.log() * (1 / np.log(2))
+        return _ag.renamed(self.log() * (1 / np.log(2)), "Log2Backward0")
 
     def log10(self):
-        return self.log() * (1 / np.log(10))
+        return _ag.renamed(self.log() * (1 / np.log(10)), "Log10Backward0")
 
     def tril(self, diagonal=0):
         """The lower triangle (the rest zeroed) of the last two dims; gradient masked the same way."""
@@ -670,15 +670,17 @@ class Tensor(
         return self._amax_amin(dim, keepdim, False)
 
     def _amax_amin(self, dim, keepdim, largest):
-        if dim is None or (
-            isinstance(dim, (tuple, list)) and not dim
-        ):  # amax(()) reduces every dim, as torch
+        if dim is None or (isinstance(dim, (tuple, list)) and not dim):  # amax(()): every dim, as torch
             out = _ag.MaxMinAll.apply(self, largest=largest)  # ties share the gradient, like torch
-            return out.reshape((1,) * self.ndim) if keepdim else out
-        if self.ndim == 0:
+            out = out.reshape((1,) * self.ndim) if keepdim else out
+        elif self.ndim == 0:
             normalize_dims(dim, 0)
-            return self.clone()
-        return _ag.AMaxMin.apply(self, dims=normalize_dims(dim, self.ndim), keepdim=keepdim, largest=largest)
+            out = self.clone()
+        else:
+            out = _ag.AMaxMin.apply(
+                self, dims=normalize_dims(dim, self.ndim), keepdim=keepdim, largest=largest
+            )
+        return _ag.renamed(out, "AmaxBackward0" if largest else "AminBackward0")
 
     def _max_min_dim(self, dim, keepdim, largest):
         values = _ag.MaxMinDim.apply(self, dim=dim, keepdim=keepdim, largest=largest)

@@ -344,3 +344,62 @@ def test_spherical_bessel_j0_at_infinity_like_torch():
     _same(
         *_both(lambda L: L.special.spherical_bessel_j0(L.tensor([math.inf, -math.inf, 0.0, 2.5, math.nan])))
     )
+
+
+# ----------------------------------------------------------------------------- grad_fn names (what prints)
+NODE_CASES = {
+    "inv": lambda L, a, b: L.linalg.inv(a),
+    "inverse": lambda L, a, b: a.inverse(),
+    "det": lambda L, a, b: L.det(a),
+    "slogdet": lambda L, a, b: L.linalg.slogdet(a).logabsdet,
+    "cholesky": lambda L, a, b: L.linalg.cholesky(a),
+    "solve": lambda L, a, b: L.linalg.solve(a, b),
+    "solve_triangular": lambda L, a, b: L.linalg.solve_triangular(a, b, upper=True),
+    "pinv": lambda L, a, b: L.linalg.pinv(a),
+    "qr": lambda L, a, b: L.linalg.qr(a).R,
+    "svd": lambda L, a, b: L.linalg.svd(a).S,
+    "svdvals": lambda L, a, b: L.linalg.svdvals(a),
+    "eigh": lambda L, a, b: L.linalg.eigh(a).eigenvectors,
+    "lstsq": lambda L, a, b: L.linalg.lstsq(a, b).solution,
+    "lu_factor": lambda L, a, b: L.linalg.lu_factor(a).LU,
+    "lu": lambda L, a, b: L.linalg.lu(a).L,
+    "lu_solve": lambda L, a, b: L.linalg.lu_solve(*L.linalg.lu_factor(a), b),
+    "matrix_exp": lambda L, a, b: L.linalg.matrix_exp(a),
+    "cross": lambda L, a, b: L.linalg.cross(a, a),
+    "cholesky_solve": lambda L, a, b: L.cholesky_solve(b, a),
+    "triangular_solve": lambda L, a, b: L.triangular_solve(b, a).solution,
+    "trace": lambda L, a, b: a.trace(),
+    "addmm": lambda L, a, b: L.addmm(a, a, a),
+    "addr": lambda L, a, b: L.addr(a, a[0], a[1]),
+    "baddbmm": lambda L, a, b: L.baddbmm(a[None], a[None], a[None]),
+    "addcmul": lambda L, a, b: L.addcmul(a, a, a),
+    "addcdiv": lambda L, a, b: L.addcdiv(a, a, a),
+    "amin": lambda L, a, b: a.amin(1),
+    "amax all": lambda L, a, b: a.amax(),
+    "aminmax": lambda L, a, b: L.aminmax(a).max,
+    "nansum": lambda L, a, b: a.nansum(),
+    "var_mean": lambda L, a, b: L.var_mean(a, 1)[0],
+    "std_mean": lambda L, a, b: L.std_mean(a)[0],
+    "median dim": lambda L, a, b: a.median(1).values,
+    "mode": lambda L, a, b: a.mode(1).values,
+    "kthvalue": lambda L, a, b: a.kthvalue(2).values,
+    "cummax": lambda L, a, b: a.cummax(0).values,
+    "log2": lambda L, a, b: a.log2(),
+    "log10": lambda L, a, b: a.log10(),
+    "diagonal": lambda L, a, b: L.diagonal(a),
+    "renorm": lambda L, a, b: a.renorm(2, 0, 1.0),
+    "dist": lambda L, a, b: L.dist(a, b.T),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NODE_CASES))
+def test_grad_fn_names_like_torch(name):
+    spd = [[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]]
+    names = []
+    for L in (pn, torch):
+        a = L.tensor(spd, requires_grad=True)
+        b = L.tensor([[1.0], [2.0], [3.0]], requires_grad=True)
+        out = NODE_CASES[name](L, a, b)
+        names.append(out.grad_fn.name())
+        out.sum().backward()  # still differentiable
+    assert names[0] == names[1]
