@@ -231,6 +231,44 @@ HALF_PROGRAM = (
 )
 
 
+# a seed gives torch's draws for every distribution (torch's own recipes and rejection samplers)
+_DRAWS = (
+    "Gamma(torch.tensor([2.0, 0.5, 0.05, 30.0]), torch.tensor([1.0, 3.0, 1.0, 2.0])).sample((20,))",
+    "Gamma(torch.tensor([0.3, 4.0], dtype=torch.float64), torch.tensor([1.0, 2.0], dtype=torch.float64)).sample((10,))",
+    "Beta(torch.tensor([0.5, 2.0]), torch.tensor([3.0, 0.2])).sample((10,))",
+    "Dirichlet(torch.tensor([[0.5, 2.0, 1.0], [3.0, 0.2, 9.0]])).sample((10,))",
+    "Chi2(torch.tensor([0.5, 4.0])).sample((10,))",
+    "StudentT(torch.tensor([1.5, 30.0]), torch.tensor([0.0, 1.0]), torch.tensor([1.0, 2.0])).sample((10,))",
+    "FisherSnedecor(torch.tensor([2.0, 5.0]), torch.tensor([3.0, 10.0])).sample((10,))",
+    "Poisson(torch.tensor([0.5, 3.0, 15.0, 200.0])).sample((20,))",
+    "Binomial(torch.tensor([5.0, 50.0, 200.0, 10.0]), torch.tensor([0.3, 0.6, 0.05, 0.97])).sample((20,))",
+    "Binomial(torch.tensor([50.0, 8.0], dtype=torch.float64), torch.tensor([0.4, 0.2], dtype=torch.float64)).sample((20,))",
+    "NegativeBinomial(torch.tensor([3.0, 20.0]), torch.tensor([0.4, 0.8])).sample((10,))",
+    "Exponential(torch.tensor([1.5, 0.2])).sample((10,))",
+    "Laplace(torch.tensor([0.0, 1.0]), torch.tensor([1.0, 0.5])).sample((10,))",
+    "Cauchy(0.0, 1.0).sample((10,))",
+    "HalfCauchy(torch.tensor([1.0, 2.0])).sample((5,))",
+    "Gumbel(torch.tensor([0.0, 1.0]), torch.tensor([1.0, 2.0])).sample((10,))",
+    "Geometric(torch.tensor([0.3, 0.9])).sample((10,))",
+    "Weibull(torch.tensor([1.0, 2.0]), torch.tensor([2.0, 0.5])).sample((10,))",
+    "Pareto(torch.tensor([1.0, 2.0]), torch.tensor([2.0, 3.0])).sample((10,))",
+    "VonMises(torch.tensor([0.5, -1.0, 2.0]), torch.tensor([0.1, 5.0, 50.0])).sample((10,))",
+)
+
+
+@pytest.mark.parametrize("draw", _DRAWS)
+def test_seeded_distribution_draws_as_torch(draw):
+    check_program("import torch\nfrom torch.distributions import *\ntorch.manual_seed(0)\nrec(" + draw + ")")
+
+
+def test_gamma_rsample_gradients_as_torch():
+    check_program(
+        "import torch\nfrom torch.distributions import Gamma\ntorch.manual_seed(0)\n"
+        "a = torch.tensor([0.7, 3.0], requires_grad=True); r = torch.tensor([2.0, 0.5], requires_grad=True)\n"
+        "x = Gamma(a, r).rsample((50,)); x.sum().backward(); rec(x, a.grad, r.grad)"
+    )
+
+
 def test_half_model_on_the_cpu_as_torch():
     t_printed, t_recorded = _run_program(_HEAD + HALF_PROGRAM, torch)
     p_printed, p_recorded = _run_program(_HEAD + HALF_PROGRAM, pyneuro)

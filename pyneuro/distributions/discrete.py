@@ -15,6 +15,7 @@ import numpy as np
 from .. import creation, functions
 from ..autograd.grad_mode import no_grad
 from ..nn import functional as F
+from . import _torch_samplers as samplers
 from . import constraints
 from ._special import lgamma
 from .distribution import Distribution, ExponentialFamily
@@ -331,9 +332,9 @@ class Poisson(ExponentialFamily):
         return self.rate
 
     def sample(self, sample_shape=()):
-        shape = self._extended_shape(sample_shape)
-        lam = np.broadcast_to(_host(self.rate), tuple(shape))
-        return _draw(self.rate, shape, lambda rng, s: rng.poisson(lam))
+        shape = tuple(self._extended_shape(sample_shape))
+        lam = np.broadcast_to(_host(self.rate), shape)
+        return _draw(self.rate, shape, lambda rng, s: samplers.poisson(lam, rng))  # torch.poisson's numbers
 
     def log_prob(self, value):
         if self._validate_args:
@@ -404,9 +405,11 @@ class Binomial(Distribution):
 
     def sample(self, sample_shape=()):
         shape = tuple(self._extended_shape(sample_shape))
-        n = np.broadcast_to(_host(self.total_count), shape).astype(np.int64)
-        p = np.broadcast_to(_host(self.probs), shape)
-        return _draw(self.probs, shape, lambda rng, s: rng.binomial(n, p))
+        p = np.broadcast_to(np.asarray(self.probs.detach().cpu().numpy()), shape)  # in its dtype, as torch's kernel
+        n = np.broadcast_to(_host(self.total_count), shape).astype(p.dtype)
+        return _draw(
+            self.probs, shape, lambda rng, s: samplers.binomial(n, p, rng)
+        )  # torch.binomial's numbers
 
     def log_prob(self, value):
         if self._validate_args:
@@ -480,15 +483,10 @@ class Geometric(Distribution):
         return (1.0 / self.probs - 1.0) / self.probs
 
     def sample(self, sample_shape=()):
-        shape = self._extended_shape(sample_shape)
         tiny = float(_finfo(self.probs).tiny)
-        p = np.broadcast_to(_host(self.probs), tuple(shape))
-
-        def draw(rng, s):
-            with np.errstate(divide="ignore"):  # p = 1: log1p(-1) = -inf, and every draw is 0
-                return np.floor(np.log(rng.uniform(tiny, 1, s)) / np.log1p(-p))
-
-        return _draw(self.probs, shape, draw)
+        with no_grad():  # torch's recipe and draws; p = 1: log1p(-1) = -inf, and every draw is 0
+            u = self.probs.new_empty(self._extended_shape(sample_shape)).uniform_(tiny, 1)
+            return (u.log() / (-self.probs).log1p()).floor()
 
     def log_prob(self, value):
         if self._validate_args:
@@ -629,7 +627,7 @@ class NegativeBinomial(Distribution):
         with no_grad():
             rate = Gamma(self.total_count, (-self.logits).exp(), validate_args=False).sample(sample_shape)
             lam = _host(rate)
-            return _draw(rate, rate.shape, lambda rng, s: rng.poisson(lam))
+            return _draw(rate, rate.shape, lambda rng, s: samplers.poisson(lam, rng))
 
     def log_prob(self, value):
         if self._validate_args:

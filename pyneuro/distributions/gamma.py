@@ -1,8 +1,9 @@
 """The Gamma family: Gamma, Chi2, Beta, Dirichlet, FisherSnedecor.
 
 Their densities are normalised by log Γ (lgamma) and their entropies use ψ (digamma), from
-_special.py. Draws start from Gamma(alpha, 1) variates made on the host from pyneuro's
-generator; rsample makes them differentiable in alpha by implicit reparameterisation
+_special.py. Draws start from Gamma(alpha, 1) variates made on the host by torch's own CPU
+samplers (_torch_samplers.py: a seed gives torch's numbers); rsample makes them differentiable in
+alpha by implicit reparameterisation
 (d x / d alpha = -(∂F/∂alpha) / f at the drawn x, F the Gamma cdf), and Beta and Dirichlet
 normalise such draws (x_i / Σ x_j), so their gradients follow through the division.
 """
@@ -14,9 +15,11 @@ import math
 import numpy as np
 
 from .. import creation
+from .._dtype import float64
 from ..functions import stack, where
 from ..nn import functional as F
 from ..random import _rng
+from . import _torch_samplers as samplers
 from . import constraints
 from ._special import digamma, gammainc, lgamma, standard_gamma
 from .distribution import Distribution, ExponentialFamily
@@ -25,14 +28,25 @@ from .utils import _finfo, _host_tensor, _xlogy, broadcast_all
 __all__ = ["Beta", "Chi2", "Dirichlet", "FisherSnedecor", "Gamma"]
 
 
+def _host_params(a) -> np.ndarray:
+    """A parameter tensor's values on the host, float64 or float32 as torch's kernel reads them."""
+    return np.asarray(a.detach().cpu().numpy(), dtype=np.float64 if a.dtype == float64 else np.float32)
+
+
 def _standard_gamma(alpha):
-    """Gamma(alpha, 1) draws of alpha's shape, differentiable in alpha (kept above 0 like torch)."""
+    """Gamma(alpha, 1) draws of alpha's shape (torch._standard_gamma's numbers), differentiable in alpha."""
+    return standard_gamma(
+        alpha, lambda a: _host_tensor(samplers.standard_gamma(_host_params(a), _rng(None)), a)
+    )
 
-    def draw(a):
-        host = np.asarray(a.detach().cpu().numpy(), dtype=np.float64)
-        return _host_tensor(np.maximum(_rng(None).standard_gamma(host), float(_finfo(a).tiny)), a)
 
-    return standard_gamma(alpha, draw)
+def _dirichlet(alpha):
+    """Dirichlet(alpha) draws over alpha's last dim (torch._sample_dirichlet's numbers), differentiable
+    in alpha through the normalised Gamma draws they come from."""
+    values, gammas = samplers.dirichlet(_host_params(alpha), _rng(None))
+    g = standard_gamma(alpha, lambda a: _host_tensor(gammas, a))
+    x = g / g.sum(-1, keepdim=True)
+    return _host_tensor(values, alpha) + (x - x.detach())
 
 
 class Gamma(ExponentialFamily):
@@ -65,6 +79,7 @@ class Gamma(ExponentialFamily):
     def rsample(self, sample_shape=()):
         shape = tuple(self._extended_shape(sample_shape))
         value = _standard_gamma(self.concentration.expand(shape)) / self.rate.expand(shape)
+        value.detach().clamp_(min=float(_finfo(value).tiny))  # as torch: not recorded in the graph
         return value
 
     def log_prob(self, value):
@@ -121,8 +136,7 @@ class Dirichlet(ExponentialFamily):
         return self._expand_params(new, batch_shape, ("concentration",))
 
     def rsample(self, sample_shape=()):
-        gammas = _standard_gamma(self.concentration.expand(tuple(self._extended_shape(sample_shape))))
-        return gammas / gammas.sum(-1, keepdim=True)
+        return _dirichlet(self.concentration.expand(tuple(self._extended_shape(sample_shape))))
 
     def log_prob(self, value):
         if self._validate_args:
@@ -187,10 +201,7 @@ class Beta(ExponentialFamily):
         return Dirichlet(stack([self.concentration1, self.concentration0], -1), validate_args=False)
 
     def rsample(self, sample_shape=()):
-        shape = tuple(self._extended_shape(sample_shape))
-        g1 = _standard_gamma(self.concentration1.expand(shape))
-        g0 = _standard_gamma(self.concentration0.expand(shape))
-        return g1 / (g1 + g0)
+        return self._as_dirichlet().rsample(sample_shape).select(-1, 0)  # torch's: one Dirichlet draw
 
     def log_prob(self, value):
         if self._validate_args:

@@ -17,7 +17,7 @@ from . import constraints
 from ._special import atan, digamma, erf, erfinv, lgamma
 from .distribution import Distribution, ExponentialFamily
 from .gamma import Chi2
-from .utils import _draw, _finfo, _standard_normal, _uniform, broadcast_all, euler_constant
+from .utils import _finfo, _standard_normal, _uniform, broadcast_all, euler_constant
 
 __all__ = [
     "Cauchy",
@@ -125,7 +125,7 @@ class Laplace(Distribution):
 
     def rsample(self, sample_shape=()):
         eps = float(_finfo(self.loc).eps)
-        u = _draw(self.loc, self._extended_shape(sample_shape), lambda rng, s: rng.uniform(eps - 1, 1, s))
+        u = self.loc.new_empty(self._extended_shape(sample_shape)).uniform_(eps - 1, 1)  # torch's draws
         return self.loc - self.scale * u.sign() * (-u.abs()).log1p()
 
     def log_prob(self, value):
@@ -239,8 +239,9 @@ class Exponential(ExponentialFamily):
         return self.rate.pow(-2)
 
     def rsample(self, sample_shape=()):
-        e = _draw(self.rate, self._extended_shape(sample_shape), lambda rng, s: rng.standard_exponential(s))
-        return e / self.rate
+        return (
+            self.rate.new_empty(self._extended_shape(sample_shape)).exponential_() / self.rate
+        )  # torch's draws
 
     def log_prob(self, value):
         if self._validate_args:
@@ -288,7 +289,7 @@ class Cauchy(Distribution):
         return creation.full(self._extended_shape(), math.inf, dtype=self.loc.dtype, device=self.loc.device)
 
     def rsample(self, sample_shape=()):
-        eps = _draw(self.loc, self._extended_shape(sample_shape), lambda rng, s: rng.standard_cauchy(s))
+        eps = self.loc.new_empty(self._extended_shape(sample_shape)).cauchy_()  # torch's draws
         return self.loc + eps * self.scale
 
     def log_prob(self, value):
@@ -342,8 +343,8 @@ class Gumbel(Distribution):
 
     def rsample(self, sample_shape=()):
         fi = _finfo(self.loc)
-        low, high = float(fi.tiny), 1 - float(fi.eps)  # torch's base Uniform(tiny, 1 - eps)
-        u = _draw(self.loc, self._extended_shape(sample_shape), lambda rng, s: rng.uniform(low, high, s))
+        low, high = fi.dtype.type(fi.tiny), fi.dtype.type(1) - fi.eps  # torch's base Uniform(tiny, 1 - eps)
+        u = low + _uniform(self.loc, self._extended_shape(sample_shape)) * float(high - low)  # its rsample
         return self.loc - self.scale * (-u.log()).log()
 
     def log_prob(self, value):

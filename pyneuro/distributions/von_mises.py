@@ -51,7 +51,9 @@ def _log_modified_bessel_fn(x, order=0):
 
 
 def _rejection_sample(loc, kappa, proposal_r, shape, rng):
-    """Best & Fisher's sampler in float64 NumPy: redraw until every entry is accepted."""
+    """Best & Fisher's sampler in float64 NumPy: redraw until every entry is accepted. As torch's,
+    each round draws for every entry and a later acceptance replaces an earlier one (so a seed
+    gives torch's numbers)."""
     x = np.zeros(shape)
     done = np.zeros(shape, dtype=bool)
     while not done.all():
@@ -60,7 +62,7 @@ def _rejection_sample(loc, kappa, proposal_r, shape, rng):
         f = (1 + proposal_r * z) / (proposal_r + z)
         c = kappa * (proposal_r - f)
         with np.errstate(divide="ignore", invalid="ignore"):
-            accept = ~done & ((c * (2 - c) - u2 > 0) | (np.log(c / u2) + 1 - c >= 0))
+            accept = (c * (2 - c) - u2 > 0) | (np.log(c / u2) + 1 - c >= 0)
         x = np.where(accept, np.sign(u3 - 0.5) * np.arccos(np.clip(f, -1, 1)), x)
         done |= accept
     return (x + math.pi + loc) % (2 * math.pi) - math.pi
