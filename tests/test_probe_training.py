@@ -564,3 +564,34 @@ def test_a_function_written_for_forward_mode_runs_as_torch():
         Sin.apply(x).sum().backward()
         tangents.append([round(v, 6) for v in x.grad.tolist()])
     assert tangents[:2] == tangents[2:]
+
+
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
+        ("Adagrad", dict(lr=0.1)),
+        ("NAdam", dict(lr=0.1)),
+        ("RAdam", dict(lr=0.1, weight_decay=0.1, decoupled_weight_decay=True)),
+        ("Adamax", dict(lr=0.1)),
+        ("Adam", dict(lr=0.1, betas=(0.9, 0.99))),
+        ("SGD", dict(lr=0.1, momentum=0.9)),
+        ("LBFGS", dict(lr=0.5)),
+    ],
+)
+def test_a_tensor_learning_rate_steps_as_torch(name, kwargs):
+    results = []
+    for m in (torch, pn):
+        w = m.nn.Parameter(m.tensor([1.5, -0.5]))
+        opt = getattr(m.optim, name)([w], **dict(kwargs, lr=m.tensor(kwargs["lr"])))
+
+        def closure(opt=opt, w=w):
+            opt.zero_grad()
+            loss = ((w - 1) ** 2).sum()
+            loss.backward()
+            return loss
+
+        for _ in range(3):
+            opt.step(closure)
+        results.append([round(v, 5) for v in w.tolist()])
+    assert results[0] == results[1]

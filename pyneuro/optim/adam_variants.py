@@ -26,7 +26,7 @@ from __future__ import annotations
 from ..backends import table_for
 from ..creation import zeros_like
 from ..tensor import tensor
-from .optimizer import Optimizer, advance_step, check_hyper, new_step, step_count
+from .optimizer import Optimizer, advance_step, check_hyper, new_step, numeric, step_count
 
 
 def check_adam_hypers(lr, betas, eps, weight_decay) -> None:
@@ -57,7 +57,7 @@ class _AdamVariant(Optimizer):
 
     def step(self, closure=None):
         loss = self._closure_loss(closure)
-        for group in self.param_groups:
+        for group in map(numeric, self.param_groups):
             for p in group["params"]:
                 if p.grad is None:
                     continue

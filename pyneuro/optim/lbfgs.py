@@ -23,7 +23,7 @@ from .._tensor_base import _wrap
 from ..autograd import enable_grad, no_grad
 from ..backends import table_for
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, check_hyper, numeric
 
 
 def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
@@ -202,7 +202,7 @@ class LBFGS(Optimizer):
             with enable_grad():
                 return closure()
 
-        group = self.param_groups[0]
+        group = numeric(self.param_groups[0])  # a Tensor lr read as its value
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
         line_search_fn, history_size = group["line_search_fn"], group["history_size"]

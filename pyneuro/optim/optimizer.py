@@ -70,6 +70,21 @@ def check_hyper(name: str, value, high=None, high_open: bool = False) -> None:
         raise ValueError(f"Invalid {name}: {value}")
 
 
+def numeric(group: dict) -> dict:
+    """The group with its Tensor hyperparameters (lr=torch.tensor(0.01), betas of tensors: torch
+    accepts them) read as Python floats, for the updates written as array arithmetic."""
+
+    def number(v):
+        if isinstance(v, Tensor):
+            return v.item()
+        if isinstance(v, tuple) and any(isinstance(x, Tensor) for x in v):
+            return tuple(number(x) for x in v)
+        return v
+
+    converted = {k: v if k == "params" else number(v) for k, v in group.items()}
+    return converted if any(converted[k] is not v for k, v in group.items()) else group
+
+
 def check_fused(fused, foreach, differentiable) -> None:
     """torch's constructor check of the implementation flags of SGD, Adam(W) and Adagrad: fused
     excludes foreach and differentiable (all three pick one code path here, so only the check stays)."""

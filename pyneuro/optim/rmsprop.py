@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from ..backends import table_for
 from ..creation import full_like, zeros_like
-from .optimizer import Optimizer, advance_step, check_fused, check_hyper, new_step
+from .optimizer import Optimizer, advance_step, check_fused, check_hyper, new_step, numeric
 
 
 def _gradient(p, grad, weight_decay, maximize):
@@ -68,7 +68,7 @@ class RMSprop(Optimizer):
 
     def step(self, closure=None):
         loss = self._closure_loss(closure)
-        for group in self.param_groups:
+        for group in map(numeric, self.param_groups):
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             momentum, centered = group["momentum"], group["centered"]
             for p in group["params"]:
@@ -148,7 +148,7 @@ class Adagrad(Optimizer):
 
     def step(self, closure=None):
         loss = self._closure_loss(closure)
-        for group in self.param_groups:
+        for group in map(numeric, self.param_groups):
             for p in group["params"]:
                 if p.grad is None:
                     continue
