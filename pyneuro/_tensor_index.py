@@ -335,7 +335,7 @@ class IndexMethods:
             kind = _torch_name(index.dtype) if isinstance(index, TensorBase) else type(index).__name__
             raise DTypeError(f"take(): Expected a long tensor for index, but got {kind}")
         _check_range(index._data, self.numel(), "take", negative=True)
-        return self.reshape(-1)[index]
+        return renamed(self.reshape(-1)[index], "TakeBackward0")
 
     def take_along_dim(self, indices, dim=None):
         """Gather along dim with indices broadcast against self elsewhere (torch.take_along_dim);

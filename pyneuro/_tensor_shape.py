@@ -256,10 +256,9 @@ class ShapeMethods:
         m = mask if isinstance(mask, TensorBase) else _from_data(mask)
         if m.shape != self.shape:
             _broadcast_check(self, m, "masked_select")
-            return self.expand(*broadcast_shapes(self.shape, m.shape))[
-                m.expand(*broadcast_shapes(self.shape, m.shape))
-            ]
-        return self[m]
+            shape = broadcast_shapes(self.shape, m.shape)
+            return _ag.renamed(self.expand(*shape)[m.expand(*shape)], "MaskedSelectBackward0")
+        return _ag.renamed(self[m], "MaskedSelectBackward0")
 
     def select(self, dim, index):
         (d,) = normalize_dims(dim, self.ndim)

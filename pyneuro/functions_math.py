@@ -336,7 +336,7 @@ def ldexp(input, other) -> Tensor:
     a, b = _operands(input, other, "ldexp", scalars=False)
     if a._data.dtype.kind == "f":
         not_for(other, "b", "ldexp")
-    return a * float_power(2.0, b)._cast(a._floating()._data.dtype)
+    return renamed(a * float_power(2.0, b)._cast(a._floating()._data.dtype), "LdexpBackward0")
 
 
 def lerp(input, end, weight) -> Tensor:
@@ -447,11 +447,11 @@ def hypot(input, other) -> Tensor:
 
 
 def deg2rad(input) -> Tensor:
-    return need_tensor(input, "deg2rad")._floating() * (math.pi / 180)
+    return renamed(need_tensor(input, "deg2rad")._floating() * (math.pi / 180), "Deg2RadBackward0")
 
 
 def rad2deg(input) -> Tensor:
-    return need_tensor(input, "rad2deg")._floating() * (180 / math.pi)
+    return renamed(need_tensor(input, "rad2deg")._floating() * (180 / math.pi), "Rad2DegBackward0")
 
 
 def erf(input) -> Tensor:
@@ -494,7 +494,7 @@ def mvlgamma(input, p) -> Tensor:
     total = lgamma(t)
     for i in range(1, p):
         total = total + lgamma(t - i / 2)
-    return total + p * (p - 1) / 4 * math.log(math.pi)
+    return renamed(total + p * (p - 1) / 4 * math.log(math.pi), "MvlgammaBackward0")
 
 
 def i0(input) -> Tensor:
@@ -572,7 +572,7 @@ def nextafter(input, other) -> Tensor:
 def sgn(input) -> Tensor:
     """The sign of a real tensor (torch's complex-aware sign); bools stay as they are."""
     t = need_tensor(input, "sgn")
-    return t.clone() if t._data.dtype.kind == "b" else t.sign()
+    return t.clone() if t._data.dtype.kind == "b" else renamed(t.sign(), "SgnBackward0")
 
 
 def signbit(input) -> Tensor:
@@ -612,11 +612,11 @@ def clip(input, min=None, max=None) -> Tensor:
 
 
 def clamp_min(input, min) -> Tensor:
-    return _clamp(input, min, None, "clamp_min")
+    return renamed(_clamp(input, min, None, "clamp_min"), "ClampMinBackward0")
 
 
 def clamp_max(input, max) -> Tensor:
-    return _clamp(input, None, max, "clamp_max")
+    return renamed(_clamp(input, None, max, "clamp_max"), "ClampMaxBackward0")
 
 
 def isnan(input) -> Tensor:

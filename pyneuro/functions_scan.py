@@ -138,7 +138,9 @@ def _median(t: TensorBase, dim, keepdim: bool, ignore_nan: bool):
             nan = np.array(np.nan, t._data.dtype if t._data.dtype.kind == "f" else np.float32)
             return _from_data(nan, None, t.device)
         i = int(_median_index(_host(t).reshape(1, -1), ignore_nan)[0])
-        return _ag.SelectEvenly.apply(t, index=i)
+        return _ag.renamed(
+            _ag.SelectEvenly.apply(t, index=i), "NanmedianBackward0" if ignore_nan else "MedianBackward0"
+        )
     what = "nanmedian" if ignore_nan else "median"
     d = _dim(t, dim, what)
     _check_nonempty(t, d, "median")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from ._tensor_base import need_tensor
+from .autograd.shape import renamed
 from .functions_math import (
     _binary,
     _unary,
@@ -81,7 +82,9 @@ def ndtr(input):
 
 def ndtri(input):
     """The inverse of ndtr: sqrt 2 * erfinv(2p - 1)."""
-    return erfinv(need_tensor(input, "ndtri")._floating() * 2 - 1) * math.sqrt(2)
+    return renamed(
+        erfinv(need_tensor(input, "ndtri")._floating() * 2 - 1) * math.sqrt(2), "SpecialNdtriBackward0"
+    )
 
 
 def xlog1py(input, other):

@@ -241,7 +241,9 @@ class Tensor(
     def __rsub__(self, other):
         _math.check_bool_sub(self, other)
         a, b = self._other(other)
-        return _ag.Sub.apply(b, a)
+        return _ag.renamed(
+            _ag.Sub.apply(b, a), "SubBackward0" if isinstance(other, TensorBase) else "RsubBackward1"
+        )
 
     def __mul__(self, other):
         if type(other) is Tensor and other._data.dtype is self._data.dtype:  # the common case
@@ -484,10 +486,10 @@ class Tensor(
     clip = clamp
 
     def clamp_min(self, min):
-        return self.clamp(min, None)
+        return _math.clamp_min(self, min)
 
     def clamp_max(self, max):
-        return self.clamp(None, max)
+        return _math.clamp_max(self, max)
 
     def where(self, condition, other):
         """self where condition else other (torch's Tensor.where, which is pn.where)."""

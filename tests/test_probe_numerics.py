@@ -389,6 +389,17 @@ NODE_CASES = {
     "diagonal": lambda L, a, b: L.diagonal(a),
     "renorm": lambda L, a, b: a.renorm(2, 0, 1.0),
     "dist": lambda L, a, b: L.dist(a, b.T),
+    "deg2rad": lambda L, a, b: L.deg2rad(a),
+    "ldexp": lambda L, a, b: L.ldexp(a, L.tensor([1])),
+    "sgn": lambda L, a, b: a.sgn(),
+    "mvlgamma": lambda L, a, b: (a + 2).mvlgamma(2),
+    "ndtri": lambda L, a, b: L.special.ndtri(a / 5),
+    "rsub": lambda L, a, b: 1 - a,
+    "clamp_min": lambda L, a, b: a.clamp_min(0.5),
+    "clamp_max": lambda L, a, b: L.clamp_max(a, 0.5),
+    "take": lambda L, a, b: a.take(L.tensor([0, 4])),
+    "masked_select": lambda L, a, b: a.masked_select(a > 1),
+    "nanmedian": lambda L, a, b: a.nanmedian(),
 }
 
 
