@@ -595,3 +595,36 @@ def test_a_tensor_learning_rate_steps_as_torch(name, kwargs):
             opt.step(closure)
         results.append([round(v, 5) for v in w.tolist()])
     assert results[0] == results[1]
+
+
+def test_typed_datasets_samplers_and_loaders_as_torch():
+    for m in (torch, pn):
+        data = m.utils.data
+
+        class Pairs(data.Dataset[tuple]):
+            def __len__(self):
+                return 3
+
+            def __getitem__(self, i):
+                return m.ones(1) * i, i
+
+        class Stream(data.IterableDataset[int]):
+            def __iter__(self):
+                return iter(range(3))
+
+        class Backwards(data.Sampler[int]):
+            def __iter__(self):
+                return iter([2, 1, 0])
+
+            def __len__(self):
+                return 3
+
+        def train(
+            loader: data.DataLoader[tuple], part: data.Subset[int], both: data.ConcatDataset[int]
+        ) -> list:
+            return [b[1].tolist() for b in loader]
+
+        loader = data.DataLoader[tuple](Pairs(), batch_size=2, sampler=Backwards())
+        assert train(loader, None, None) == [[2, 1], [0]]
+        assert [b.tolist() for b in data.DataLoader(Stream())] == [[0], [1], [2]]
+        assert data.distributed.DistributedSampler[int] is not None and data.StackDataset[int] is not None

@@ -12,10 +12,14 @@ import math
 import warnings
 from collections.abc import Iterable, Sequence
 from numbers import Integral, Real
+from typing import Generic, TypeVar
+
+T_co = TypeVar("T_co", covariant=True)  # what a dataset yields: Dataset[tuple[Tensor, int]] in typed code
 
 
-class Dataset:
-    """A map-style dataset: subclasses define ``__getitem__(index)`` and ``__len__()``."""
+class Dataset(Generic[T_co]):
+    """A map-style dataset: subclasses define ``__getitem__(index)`` and ``__len__()``.
+    Generic as torch's, so typed code may write ``class Pairs(Dataset[tuple[Tensor, int]])``."""
 
     def __getitem__(self, index):
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
@@ -24,7 +28,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset, Iterable):
+class IterableDataset(Dataset[T_co], Iterable[T_co]):
     """A stream of samples: subclasses define ``__iter__()`` (and ``__len__`` if they know it).
 
     A DataLoader reads it in its own order and batches it; it takes no sampler or shuffle.
@@ -56,7 +60,7 @@ class ChainDataset(IterableDataset):
         return total
 
 
-class StackDataset(Dataset):
+class StackDataset(Dataset[T_co]):
     """Datasets of one length read side by side: StackDataset(a, b)[i] is (a[i], b[i]);
     StackDataset(x=a, y=b)[i] is {"x": a[i], "y": b[i]} (positional or named, not both)."""
 
@@ -129,7 +133,7 @@ class TensorDataset(Dataset):
         return int(self.tensors[0].shape[0])
 
 
-class Subset(Dataset):
+class Subset(Dataset[T_co]):
     """The samples of `dataset` at positions `indices` (in that order)."""
 
     def __init__(self, dataset: Dataset, indices: Sequence[int]):
@@ -145,7 +149,7 @@ class Subset(Dataset):
         return len(self.indices)
 
 
-class ConcatDataset(Dataset):
+class ConcatDataset(Dataset[T_co]):
     """Several datasets one after the other."""
 
     def __init__(self, datasets):

@@ -15,12 +15,12 @@ import math
 from .. import distributed as dist
 from ..creation import randperm
 from ..random import Generator
-from .sampler import Sampler
+from .sampler import Sampler, T_co
 
 __all__ = ["DistributedSampler"]
 
 
-class DistributedSampler(Sampler):
+class DistributedSampler(Sampler[T_co]):
     """DistributedSampler(dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False)."""
 
     def __init__(

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import warnings
 from numbers import Integral
+from typing import Generic
 
 import numpy as np
 
@@ -32,14 +33,14 @@ from .._tensor_base import _wrap
 from ..autograd import shape as _shape
 from ..backends import current as _current
 from .collate import default_collate, default_convert
-from .dataset import IterableDataset, Subset, TensorDataset
+from .dataset import IterableDataset, Subset, T_co, TensorDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _check_batch_size, draw_seed
 from .worker import get_worker_info, iter_workers, map_workers
 
 __all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"]
 
 
-class DataLoader:
+class DataLoader(Generic[T_co]):
     """Iterate over `dataset` in batches of Tensors, like ``torch.utils.data.DataLoader``.
 
     Args:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from numbers import Integral
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -26,8 +27,12 @@ __all__ = [
 ]
 
 
-class Sampler:
-    """Iterable of dataset indices. Subclasses define __iter__ (and __len__ when they can)."""
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Sampler(Generic[T_co]):
+    """Iterable of dataset indices. Subclasses define __iter__ (and __len__ when they can).
+    Generic as torch's (``class MySampler(Sampler[int])``)."""
 
     def __iter__(self):
         raise NotImplementedError
