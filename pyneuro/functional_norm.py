@@ -116,8 +116,18 @@ def batch_norm(
     if input.ndim < 2:
         raise ShapeError(f"batch_norm: expected input of shape (N, C) or (N, C, L), got {tuple(input.shape)}")
     c = input.shape[1]
+    for name, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
+        if t is not None and t.numel() != c:  # torch's check, in its order and words
+            raise ShapeError(f"{name} should contain {c} elements not {t.numel()}")
     _check_mixed_dtype(input, weight, bias, running_mean, running_var)
     if training:
+        if (running_mean is None) != (running_var is None):
+            raise ArgumentError("running_mean and running_var must either both be None or neither be None")
         n = input.numel() // c if c else 0
         if input.numel() == 0:  # an empty batch normalises to an empty batch (statistics untouched), as torch
             return named(_affine(input * 1, weight, bias, _channel_view(input)), "NativeBatchNormBackward0")

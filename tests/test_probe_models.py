@@ -216,6 +216,35 @@ SNIPPETS.update(
     }
 )
 
+# batch norm's parameter checks, SyncBatchNorm (one process: plain batch norm), list indexing
+SNIPPETS.update(
+    {
+        **{
+            f"batch_norm_{name}_size": f"F.batch_norm(rnd(4, 4), {args})"
+            for name, args in (
+                ("running_mean", "torch.zeros(3), torch.ones(4)"),
+                ("running_var", "torch.zeros(4), torch.ones(3)"),
+                ("weight", "None, None, torch.ones(3), training=True"),
+                ("bias", "None, None, None, torch.ones(3), training=True"),
+            )
+        },
+        "batch_norm_one_running_statistic": "F.batch_norm(rnd(4, 4), None, torch.ones(4), training=True)",
+        "sync_batch_norm": (
+            "m = nn.SyncBatchNorm(3); x = rnd(2, 3, 4, 5, 6).requires_grad_(); y = m(x); y.pow(2).sum().backward()\n"
+            "c = nn.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(nn.Conv2d(1, 3, 1), nn.BatchNorm2d(3, momentum=None),\n"
+            "                                                          nn.Sequential(nn.BatchNorm1d(3, affine=False))))\n"
+            "out = [y, x.grad, m.running_var, m.num_batches_tracked, repr(m), repr(c), repr(nn.SyncBatchNorm(4, bias=False)),\n"
+            "       type(nn.SyncBatchNorm.convert_sync_batchnorm(nn.BatchNorm2d(3))).__name__]"
+        ),
+        "sync_batch_norm_1d_input": "nn.SyncBatchNorm(3)(rnd(3))",
+        "sync_batch_norm_no_channels": "nn.SyncBatchNorm(3)(torch.zeros(2, 0))",
+        "sync_batch_norm_wrong_channels": "nn.SyncBatchNorm(3)(rnd(4, 4))",
+        "module_list_index_tensor": "out = repr(nn.ModuleList([nn.ReLU(), nn.Tanh()])[torch.tensor(1)])",
+        "module_list_index_float": "nn.ModuleList([nn.ReLU()])[0.0]",
+    }
+)
+
+
 # a model cast with .half() runs on the CPU as torch's does (its convolutions and pools included)
 HALF_PROGRAM = (
     "torch.manual_seed(0)\n"

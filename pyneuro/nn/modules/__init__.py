@@ -5,7 +5,7 @@ linear.py         Linear, Identity, Flatten, Unflatten
 activation.py     ReLU, GELU, LeakyReLU, SiLU, Softplus, ELU, Sigmoid, Tanh, Softmax, LogSoftmax,
                   Hardtanh, ReLU6, Hardsigmoid, Hardswish, Mish, SELU, CELU, Softsign, LogSigmoid,
                   Tanhshrink, Softshrink, Hardshrink, Threshold, RReLU, PReLU, GLU, Softmin, Softmax2d
-normalization.py  LayerNorm, GroupNorm, BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, LocalResponseNorm
+normalization.py  LayerNorm, GroupNorm, BatchNorm1d/2d/3d, SyncBatchNorm, InstanceNorm1d/2d/3d, LocalResponseNorm
 dropout.py        Dropout, Dropout2d
 conv.py           Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d
 sparse.py         Embedding
@@ -106,6 +106,7 @@ from .normalization import (  # noqa: F401
     InstanceNorm3d,
     LayerNorm,
     LocalResponseNorm,
+    SyncBatchNorm,
 )
 from .padding import *  # noqa: F403 - its __all__
 from .pooling import *  # noqa: F403 - its __all__

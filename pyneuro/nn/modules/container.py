@@ -156,8 +156,8 @@ class ModuleList(Module):
         for m in items:
             self.append(m)
 
-    def _index(self, idx: int) -> int:
-        return _position(idx, len(self._modules))
+    def _index(self, idx) -> int:
+        return _position(operator.index(idx), len(self._modules))  # an int, or what converts to one
 
     def __len__(self):
         return len(self._modules)

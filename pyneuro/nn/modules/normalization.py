@@ -195,6 +195,58 @@ class BatchNorm3d(BatchNorm1d):
             )
 
 
+class SyncBatchNorm(BatchNorm1d):
+    """torch's SyncBatchNorm: batch normalisation whose statistics a distributed job would gather
+    across its processes. pyneuro trains in one process (pyneuro.distributed is never initialised),
+    where torch's SyncBatchNorm is plain batch normalisation of any (N, C, ...) input."""
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        process_group=None,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+        self.process_group = process_group
+
+    def _check_input(self, input: Tensor) -> None:
+        if input.ndim < 2:
+            raise ValueError(f"expected at least 2D input (got {input.ndim}D input)")
+        if input.shape[1] == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module, process_group=None):
+        """module with each batch norm in it replaced by a SyncBatchNorm sharing its parameters and
+        running statistics (a batch norm given itself comes back as a new SyncBatchNorm), as torch."""
+        out = module
+        if isinstance(module, BatchNorm1d):
+            out = SyncBatchNorm(
+                module.num_features,
+                module.eps,
+                module.momentum,
+                module.affine,
+                module.track_running_stats,
+                process_group,
+                bias=module.bias is not None,
+            )
+            if module.affine:
+                out.weight, out.bias = module.weight, module.bias
+            out.running_mean, out.running_var = module.running_mean, module.running_var
+            out.num_batches_tracked = module.num_batches_tracked
+            out.training = module.training
+        for name, child in module.named_children():
+            out.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return out
+
+
 class GroupNorm(Module):
     """Normalise each of num_groups channel groups of each sample (F.group_norm), then scale and
     shift per channel (weight = 1, bias = 0 at start) when affine. No running statistics."""
