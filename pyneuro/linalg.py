@@ -24,6 +24,7 @@ from ._dtype import torch_name
 from ._errors import DTypeError, IndexRangeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _backend, _wrap
+from ._tensor_base import need_tensor as _need_tensor
 from .autograd import linalg as _la
 from .autograd.linalg import LinAlgError
 from .autograd.shape import renamed
@@ -206,10 +207,17 @@ def solve_ex(A, B, *, left=True, check_errors=False):
     return _ex(return_types.linalg_solve_ex, lambda: solve(A, B, left=left), A, B, check_errors)
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False) -> Tensor:
+def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None) -> Tensor:
     """The Moore-Penrose pseudo-inverse (singular values <= max(atol, rtol * s_max) are dropped;
-    rtol defaults to eps * max(m, n) when atol is not given, as in torch)."""
+    rtol defaults to eps * max(m, n) when atol is not given, as in torch). rcond: torch's older
+    name for rtol (pinv(A, 1e-5) still works there)."""
     A = _check(A, "pinv")
+    if rcond is not None:
+        if atol is not None or rtol is not None:
+            raise TypeError(
+                "linalg_pinv() received an invalid combination of arguments: rcond with atol or rtol"
+            )
+        rtol = rcond
     atol = float(atol) if atol is not None else 0.0
     return renamed(
         _la.Pinv.apply(A, atol=atol, rtol=None if rtol is None else float(rtol)), "LinalgPinvBackward0"
@@ -291,9 +299,16 @@ def lstsq(A, B, rcond=None, *, driver=None) -> LstsqResult:
     return LstsqResult(solution.squeeze(-1) if vector else solution, residuals, rank, values)
 
 
-def matrix_rank(A, *, atol=None, rtol=None, hermitian=False) -> Tensor:
-    """The number of singular values above max(atol, rtol * s_max) (int64, no gradient)."""
+def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None) -> Tensor:
+    """The number of singular values above max(atol, rtol * s_max) (int64, no gradient).
+    tol: torch's older absolute tolerance (atol=tol, rtol=0)."""
     A = _check(A, "matrix_rank")
+    if tol is not None:
+        if atol is not None or rtol is not None:
+            raise TypeError(
+                "linalg_matrix_rank() received an invalid combination of arguments: tol with atol or rtol"
+            )
+        atol, rtol = tol, 0.0
     s = svdvals(A.detach())
     m, n = A.shape[-2:]
     if rtol is None:
@@ -329,6 +344,7 @@ def cond(A, p=None) -> Tensor:
 def tensorinv(A, ind=2) -> Tensor:
     """The inverse of A taken as a matrix from its first `ind` dimensions to the others:
     tensordot(tensorinv(A), A, ind) is the identity; the result has shape A.shape[ind:] + A.shape[:ind]."""
+    _need_tensor(A, "linalg_tensorinv")
     if ind <= 0:
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
     rows, cols = tuple(A.shape[:ind]), tuple(A.shape[ind:])
@@ -419,6 +435,8 @@ def qr(A, mode="reduced") -> QrResult:
 
 def cross(input, other, *, dim=-1) -> Tensor:
     """The cross product of 3-vectors along dim (inputs broadcast)."""
+    _need_tensor(input, "linalg_cross")
+    _need_tensor(other, "linalg_cross", "other", 2)
     if input.ndim != other.ndim:
         raise RuntimeError(
             f"linalg.cross: inputs must have the same number of dimensions. Got {input.ndim} and {other.ndim}"
@@ -444,6 +462,9 @@ def vecdot(x, y, *, dim=-1) -> Tensor:
 def multi_dot(tensors) -> Tensor:
     """tensors[0] @ tensors[1] @ ...; the first may be a row vector and the last a column vector (1-D)."""
     tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, TensorBase):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     if len(tensors) < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
     for i, t in enumerate(tensors):
@@ -460,6 +481,7 @@ def multi_dot(tensors) -> Tensor:
 
 def matrix_power(A, n) -> Tensor:
     """A^n for an integer n by repeated squaring (n = 0: the identity; n < 0: inv(A)^-n)."""
+    _need_tensor(A, "linalg_matrix_power")
     if not isinstance(n, int) or isinstance(n, bool):
         raise TypeError(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}")
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
@@ -500,11 +522,12 @@ def matrix_exp(A) -> Tensor:
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1) -> Tensor:
     """The diagonal `offset` of the matrices over (dim1, dim2), as a last dimension (Tensor.diagonal)."""
-    return A.diagonal(offset, dim1, dim2)
+    return _need_tensor(A, "linalg_diagonal", "A").diagonal(offset, dim1, dim2)
 
 
 def vander(x, *, N=None) -> Tensor:
     """torch.linalg.vander: columns x^0, x^1, ..., x^(N-1) (increasing powers)."""
+    _need_tensor(x, "linalg_vander", "x")
     n = x.shape[-1] if N is None else int(N)
     if n < 0:
         raise RuntimeError("N must be non-negative.")

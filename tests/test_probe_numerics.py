@@ -414,3 +414,34 @@ def test_grad_fn_names_like_torch(name):
         names.append(out.grad_fn.name())
         out.sum().backward()  # still differentiable
     assert names[0] == names[1]
+
+
+def test_linalg_legacy_tolerance_arguments_like_torch():
+    a = [[1.0, 0.0, 0.0], [0.0, 1e-3, 0.0], [0.0, 0.0, 1e-6]]
+    _same(*_both(lambda L: L.linalg.pinv(L.tensor(a), rcond=1e-4)))
+    _same(*_both(lambda L: L.linalg.pinv(L.tensor(a), 1e-4, True)))
+    _same(*_both(lambda L: L.linalg.matrix_rank(L.tensor(a), tol=1e-4)))
+    _same(*_both(lambda L: L.linalg.matrix_rank(L.tensor(a), 1e-2)))
+    _raises_like_torch(lambda L: L.linalg.pinv(L.tensor(a), rcond=1e-4, rtol=1e-3))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda L: L.linalg.cholesky(L.tensor([[math.nan, 1.0], [1.0, 2.0]])),
+        lambda L: L.linalg.cholesky(L.tensor([[math.inf, 1.0], [1.0, 2.0]])),
+        lambda L: L.linalg.matrix_power([[1.0, 2.0], [3.0, 4.0]], 2),
+        lambda L: L.linalg.cross([[1.0, 2.0, 3.0]], [[1.0, 2.0, 3.0]]),
+        lambda L: L.linalg.multi_dot([[[1.0]], [[2.0]]]),
+        lambda L: L.linalg.tensorinv([[1.0, 2.0], [3.0, 4.0]], ind=1),
+        lambda L: L.linalg.vander([1.0, 2.0]),
+        lambda L: L.linalg.diagonal([[1.0, 2.0], [3.0, 4.0]]),
+    ],
+)
+def test_linalg_refusals_like_torch(fn):
+    _raises_like_torch(fn)
+
+
+def test_cholesky_ex_of_a_nan_matrix_reports_failure():
+    got = pn.linalg.cholesky_ex(pn.tensor([[math.nan, 1.0], [1.0, 2.0]]))
+    assert int(got.info) > 0

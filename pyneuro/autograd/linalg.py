@@ -142,6 +142,8 @@ class Cholesky(Function):
     def forward(self, a, upper=False):
         xp = self.bk.xp
         try:
+            if not bool(xp.isfinite(a).all()):  # (NumPy's factor of NaN is NaN; LAPACK's refuses it)
+                raise _np.linalg.LinAlgError("non-finite input")
             low = xp.linalg.cholesky(a)
         except _np.linalg.LinAlgError as exc:  # CuPy raises NumPy's too
             raise LinAlgError(
