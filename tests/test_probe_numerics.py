@@ -445,3 +445,19 @@ def test_linalg_refusals_like_torch(fn):
 def test_cholesky_ex_of_a_nan_matrix_reports_failure():
     got = pn.linalg.cholesky_ex(pn.tensor([[math.nan, 1.0], [1.0, 2.0]]))
     assert int(got.info) > 0
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_cumsum_accumulates_wider_like_torch(dtype):
+    x = np.random.RandomState(0).rand(20000).astype(dtype)
+    got, want = _both(lambda L: L.tensor(x).cumsum(0))
+    np.testing.assert_array_equal(
+        got.numpy(), want.numpy()
+    )  # bit for bit: NumPy's own drifted by 0.2 (float32)
+    w = np.random.RandomState(1).rand(300, 40).astype("float32")
+    grads = []
+    for L in (pn, torch):
+        t = L.tensor(w, requires_grad=True)
+        (t.cumsum(1) * L.tensor(w)).sum().backward()
+        grads.append(t.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])

@@ -371,6 +371,14 @@ class Elementwise(Function):
             return (g * d,)
 
 
+def _running_sum(xp, a, axis):
+    """cumsum accumulated as torch's CPU kernel does, in a wider float (float32 in float64, float16
+    in float32) and rounded once per output: NumPy's float32 running sum drifts (1e5 numbers: 0.2)."""
+    if a.dtype.kind != "f" or a.dtype.itemsize == 8:
+        return xp.cumsum(a, axis=axis)
+    return xp.cumsum(a, axis=axis, dtype=xp.float64 if a.dtype.itemsize == 4 else xp.float32).astype(a.dtype)
+
+
 class CumSum(Function):
     """out = running sum along dim; backward is the running sum of g taken from the end."""
 
@@ -380,14 +388,14 @@ class CumSum(Function):
     def forward(self, a, dim=0):
         (d,) = _normalize_dims(dim, a.ndim)
         self.saved = (d,)
-        return self.bk.xp.cumsum(a, axis=d) if a.ndim else a.copy()
+        return _running_sum(self.bk.xp, a, d) if a.ndim else a.copy()
 
     def backward(self, g):
         (d,) = self.saved
         if g.ndim == 0:
             return (g,)
         xp = self.bk.xp
-        return (xp.flip(xp.cumsum(xp.flip(g, axis=d), axis=d), axis=d),)
+        return (xp.flip(_running_sum(xp, xp.flip(g, axis=d), d), axis=d),)
 
 
 class Tanh(Function):
