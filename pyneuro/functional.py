@@ -148,11 +148,15 @@ def _class_targets(logits: Tensor, target: Tensor, fn: str):
     if logits.ndim == 0:
         raise ShapeError(f"{fn}: input must have at least 1 dimension (C,) or (N, C), got a 0-d tensor")
     if logits.ndim == 1:
-        if target.ndim != 0:
+        if target.ndim == 1 and target.shape[0] != 1:
+            raise ValueError(
+                f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}"
+            )
+        if target.ndim > 1:
             raise ShapeError(
                 f"{fn}: unbatched input of shape {tuple(logits.shape)} needs a 0-d target, got shape {tuple(target.shape)}"
             )
-        return logits.reshape(1, logits.shape[0]), target.reshape(1), ()
+        return logits.reshape(1, logits.shape[0]), target.reshape(1), ()  # a (1,) target works too, as torch
     if target.ndim == 0 or target.shape[0] != logits.shape[0]:
         raise ValueError(
             f"{fn}: expected input of shape (N, C) and target of shape (N,), got input {tuple(logits.shape)} "
