@@ -67,9 +67,8 @@ def seed_gradient(t, gradient):
         raise RuntimeError(f"backward: gradient is on {gradient.device} but the tensor is on {t.device}")
     g = gradient._data
     if tuple(g.shape) != tuple(t._data.shape):
-        raise ShapeError(  # torch's words
-            f"Mismatch in shape: grad_output[0] has a shape of torch.Size({list(g.shape)}) and output[0] has a "
-            f"shape of torch.Size({list(t._data.shape)})."
+        raise ShapeError(
+            f"backward: gradient has shape {tuple(g.shape)} but the tensor has shape {tuple(t._data.shape)}"
         )
     return g if g.dtype == t._data.dtype else g.astype(t._data.dtype)
 
