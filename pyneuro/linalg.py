@@ -76,15 +76,13 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None) -> Tensor:
         )
     if isinstance(dim, (tuple, list)) and not dim:
         dim = None
-    if ord in (_INF, -_INF):
-        if x.numel() == 0 and ord == _INF:
-            if dim is None or any(x.shape[d] == 0 for d in normalize_dims(dim, x.ndim)):
-                raise IndexRangeError(
-                    "linalg.vector_norm cannot compute the inf norm on an empty tensor "
-                    "because the operation does not have an identity"
-                )
-        a = x.abs()
-        return a.amax(dim, keepdim) if ord > 0 else a.amin(dim, keepdim)
+    if ord in (_INF, -_INF) and x.numel() == 0:
+        if dim is None or any(x.shape[d] == 0 for d in normalize_dims(dim, x.ndim)):
+            message = (
+                f"linalg.vector_norm cannot compute the {'' if ord > 0 else '-'}inf norm on an empty tensor "
+                "because the operation does not have an identity"
+            )
+            raise IndexRangeError(message) if ord > 0 else RuntimeError(message)  # (as torch: two types)
     return x.norm(p=ord, dim=dim, keepdim=keepdim)
 
 

@@ -703,6 +703,8 @@ class Tensor(
             return self.to(dtype).norm(p, dim, keepdim)
         if self._data.dtype.kind != "f":
             raise DTypeError(f"norm: expected a floating point tensor as input, got {self.dtype}")
+        if self._data.dtype == float16:  # computed in float32, as torch: squares of float16 overflow
+            return _ag.renamed(self.float().norm(p, dim, keepdim).to(float16), "LinalgVectorNormBackward0")
         if p == "fro":
             p = 2
         if p == 0:  # the number of non-zeros; its gradient is 0 (masked_fill keeps the link, NaN-free)
@@ -720,7 +722,9 @@ class Tensor(
             return _ag.renamed(self.abs().sum(dim=dim, keepdim=keepdim), "LinalgVectorNormBackward0")
         if p in (_PY_FLOAT("inf"), -_PY_FLOAT("inf")):
             a = self.abs()
-            return a.amax(dim, keepdim) if p > 0 else a.amin(dim, keepdim)
+            return _ag.renamed(
+                a.amax(dim, keepdim) if p > 0 else a.amin(dim, keepdim), "LinalgVectorNormBackward0"
+            )
         if p == 2:
             powers = self * self
         elif p > 1:

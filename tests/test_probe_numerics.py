@@ -461,3 +461,18 @@ def test_cumsum_accumulates_wider_like_torch(dtype):
         (t.cumsum(1) * L.tensor(w)).sum().backward()
         grads.append(t.grad.numpy())
     np.testing.assert_array_equal(grads[0], grads[1])
+
+
+def test_float16_norm_and_sum_accumulate_in_float32_like_torch():
+    m = np.random.RandomState(0).rand(300, 700).astype("float16")
+    _same(*_both(lambda L: L.tensor(m).norm()), rtol=1e-3)  # squares of float16 overflowed to inf
+    _same(*_both(lambda L: L.linalg.vector_norm(L.tensor([300.0, 400.0], dtype=L.float16))))
+    got, want = _both(lambda L: L.tensor(m).sum(0))
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("ord", [math.inf, -math.inf])
+def test_inf_norms_of_nothing_raise_like_torch(ord):
+    _raises_like_torch(lambda L: L.linalg.vector_norm(L.zeros(0), ord))
+    _raises_like_torch(lambda L: L.linalg.vector_norm(L.zeros(0, 3), ord, dim=0))
+    assert pn.tensor([3.0, 4.0], requires_grad=True).norm(ord).grad_fn.name() == "LinalgVectorNormBackward0"

@@ -18,6 +18,8 @@ class Sum(Function):
         dims = _normalize_dims(dim, a.ndim)
         self.saved = (a.shape, dims, keepdim)
         with _errstate(self.bk.xp):  # inf + -inf is nan without NumPy's warning, as in torch
+            if a.dtype.kind == "f" and a.dtype.itemsize == 2:  # float16 added up in float32, as torch
+                return a.sum(axis=dims if a.ndim else None, keepdims=keepdim, dtype="float32").astype(a.dtype)
             return a.sum(axis=dims if a.ndim else None, keepdims=keepdim)
 
     def backward(self, g):
