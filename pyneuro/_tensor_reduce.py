@@ -172,6 +172,13 @@ class ReduceMethods:
         x = self.reshape(1, -1) if self.ndim < 2 else self
         if x._data.dtype.kind != "f":
             x = x.float()
+        if fweights is not None and fweights._data.dtype.kind not in "iu":
+            raise DTypeError(
+                f"cov(): expected fweights to have integral dtype but got fweights with {torch_name(fweights.dtype)} dtype"
+            )
+        for name, weights in (("fweights", fweights), ("aweights", aweights)):
+            if weights is not None and bool((weights < 0).any()):
+                raise RuntimeError(f"cov(): {name} cannot be negative")
         w = fweights
         if aweights is not None:
             w = aweights if w is None else w * aweights

@@ -476,3 +476,15 @@ def test_inf_norms_of_nothing_raise_like_torch(ord):
     _raises_like_torch(lambda L: L.linalg.vector_norm(L.zeros(0), ord))
     _raises_like_torch(lambda L: L.linalg.vector_norm(L.zeros(0, 3), ord, dim=0))
     assert pn.tensor([3.0, 4.0], requires_grad=True).norm(ord).grad_fn.name() == "LinalgVectorNormBackward0"
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda L: L.cov(L.ones(3, 6), fweights=L.ones(6)),
+        lambda L: L.cov(L.ones(3, 3), fweights=L.tensor([1, -2, 1])),
+        lambda L: L.cov(L.ones(3, 3), aweights=L.tensor([1.0, -2.0, 1.0])),
+    ],
+)
+def test_cov_weights_checked_like_torch(fn):
+    _raises_like_torch(fn)
