@@ -559,7 +559,26 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return y if bias is None else y + bias
     if bias is None:
         return _ag.Linear.apply(x, weight)
+    if isinstance(bias, Tensor) and tuple(bias.shape) != (weight.shape[0],):
+        return _broadcast_bias_linear(x, weight, bias)
     return _ag.Linear.apply(x, weight, bias)
+
+
+def _broadcast_bias_linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+    """F.linear with a bias of another shape, which torch broadcasts over the output (its addmm for a
+    2-D input); the output keeps the shape x W^T has (a bias that would grow it is an error)."""
+    if x.ndim == 1:  # as torch: the row (1, in), then its (1, out) result viewed as (out,)
+        return _broadcast_bias_linear(x.unsqueeze(0), weight, bias).reshape(weight.shape[0])
+    y = _ag.Linear.apply(x, weight)
+    try:
+        grown = broadcast_tensors(y.detach(), bias.detach())[0].shape != y.shape
+    except (ValueError, RuntimeError):
+        grown = True
+    if grown:
+        raise ShapeError(
+            f"The expanded size of the bias {tuple(bias.shape)} does not fit the output of shape {tuple(y.shape)}"
+        )
+    return _ag.named(y + bias, "AddmmBackward0") if x.ndim == 2 else y + bias
 
 
 def one_hot(input: Tensor, num_classes: int = -1) -> Tensor:

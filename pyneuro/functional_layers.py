@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 from ._errors import DTypeError, IndexRangeError, ShapeError
+from .autograd import named
 from .creation import as_tensor, zeros
 from .functions import cat, where
 from .random import _rng
@@ -241,7 +242,10 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
 
 # ----------------------------------------------------------------------------- embedding_bag
 def _bags(input: Tensor, offsets, include_last_offset: bool):
-    """(flat indices, bag of each index, number of bags) from torch's 2-D or 1-D + offsets forms."""
+    """(flat indices, bag of each index, number of bags, trailing) from torch's 2-D or 1-D + offsets
+    forms. include_last_offset: the last offset ends the last bag for torch's sum and mean, which leave
+    out the `trailing` indices after it (the mean still counts them in the last bag's size), while
+    its max keeps them in the last bag; they are given to the last bag here."""
     if input.ndim == 2:
         if offsets is not None:
             raise ValueError(
@@ -249,7 +253,7 @@ def _bags(input: Tensor, offsets, include_last_offset: bool):
                 f"sequences. However, found offsets of type {type(offsets)}"
             )
         b, n = input.shape
-        return input.reshape(-1), np.repeat(np.arange(b), n), b
+        return input.reshape(-1), np.repeat(np.arange(b), n), b, 0
     if input.ndim != 1:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.ndim}")
     if offsets is None or offsets.ndim != 1:
@@ -267,10 +271,11 @@ def _bags(input: Tensor, offsets, include_last_offset: bool):
         raise RuntimeError(
             f"offsets[-1] can not be greater than input's length {n} but got offsets[-1] of {starts[-1]}"
         )
+    end = n
     if include_last_offset:
-        starts = starts[:-1]
+        starts, end = starts[:-1], (int(starts[-1]) if len(starts) else n)
     bag_of = np.searchsorted(starts, np.arange(n), side="right") - 1 if len(starts) else np.zeros(n, np.int64)
-    return input, bag_of, len(starts)
+    return input, bag_of, len(starts), n - end
 
 
 def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, max_norm=None, norm_type=2,
@@ -299,7 +304,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
             "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; "
             f"but got {input.dtype.torch_name} instead (while checking arguments for embedding_bag)"
         )
-    flat, bag_of, bags = _bags(input, offsets, include_last_offset)
+    flat, bag_of, bags, trailing = _bags(input, offsets, include_last_offset)
     v, d = weight.shape
     idx = flat.cpu().numpy().astype(np.int64)
     bad = np.flatnonzero((idx < 0) | (idx >= v))
@@ -310,6 +315,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     if padding_idx is not None and padding_idx < 0:
         padding_idx += v
     keep = idx != padding_idx if padding_idx is not None else np.ones(idx.shape, bool)
+    if mode != "max" and trailing:
+        keep[len(idx) - trailing :] = False
     idx, bag_of = idx[keep], bag_of[keep]
     rows = weight.index_select(0, as_tensor(idx, device=weight.device))
     if per_sample_weights is not None:
@@ -318,13 +325,16 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         w = per_sample_weights.reshape(-1)[as_tensor(np.flatnonzero(keep), device=weight.device)]
         rows = rows * w.unsqueeze(1)
     if mode == "max":
-        return _bag_max(rows, bag_of, bags, d)
+        return named(_bag_max(rows, bag_of, bags, d), "EmbeddingBagBackward0")
     target = as_tensor(np.repeat(bag_of[:, None], d, axis=1), device=weight.device)
     out = zeros(bags, d, dtype=weight.dtype, device=weight.device).scatter_add(0, target, rows)
     if mode == "mean":
-        counts = np.maximum(np.bincount(bag_of, minlength=bags), 1).astype(weight._data.dtype)
+        counts = np.bincount(bag_of, minlength=bags)
+        if bags:
+            counts[-1] += trailing  # torch's count of the last bag runs to the end of input
+        counts = np.maximum(counts, 1).astype(weight._data.dtype)
         out = out / as_tensor(counts[:, None], device=weight.device)
-    return out
+    return named(out, "EmbeddingBagBackward0")
 
 
 def _bag_max(rows: Tensor, bag_of: np.ndarray, bags: int, d: int) -> Tensor:

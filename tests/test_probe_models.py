@@ -245,6 +245,28 @@ SNIPPETS.update(
             "x = rnd(4); t = torch.tensor([2])  # (torch's backward of this case fails: forward only)\n"
             "out = [F.cross_entropy(x, t), F.cross_entropy(x, t, reduction='none'), F.nll_loss(x, t, reduction='none')]"
         ),
+        "embedding_bag_include_last_offset": (
+            "w = torch.arange(30.).reshape(10, 3); i = torch.tensor([1, 2, 4, 5, 7])\n"
+            "out = [F.embedding_bag(i, w, torch.tensor(o), include_last_offset=True, mode=m)\n"
+            "       for m in ('sum', 'mean', 'max') for o in ([0, 2], [0, 1, 3], [0, 2, 5], [0, 2, 2])]\n"
+            "out.append(type(F.embedding_bag(i, w.requires_grad_(), torch.tensor([0, 2])).grad_fn).__name__)"
+        ),
+        **{
+            f"linear_bias_{name}": (
+                f"x = rnd(*{xs}).requires_grad_(); b = rnd(*{bs}, seed=3).requires_grad_()\n"
+                "y = F.linear(x, rnd(4, 3, seed=2), b); y.sum().backward(); out = [y, x.grad, b.grad]"
+            )
+            for name, xs, bs in (
+                ("rows", (2, 3), (2, 4)),
+                ("one_row", (2, 3), (1, 4)),
+                ("one", (2, 3), (1,)),
+                ("column", (2, 3), (2, 1)),
+                ("batched", (5, 2, 3), (2, 4)),
+                ("unbatched_row", (3,), (1, 4)),
+                ("wrong", (2, 3), (3,)),
+                ("grows_the_output", (2, 3), (3, 2, 4)),
+            )
+        },
         "unbatched_class_loss_target_of_size_two": "F.cross_entropy(rnd(4), torch.tensor([2, 1]))",
         "unbatched_nll_target_of_size_two": "F.nll_loss(rnd(4), torch.tensor([2, 1]))",
     }
