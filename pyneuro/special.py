@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import math
 
-from ._tensor_base import need_tensor
+from ._tensor_base import _backend, need_tensor
 from .autograd.shape import renamed
 from .functions_math import (
+    _array,
     _binary,
+    _floats,
+    _operands,
+    _plain,
     _unary,
     digamma,
     erf,
@@ -34,7 +38,11 @@ __all__ = [
     "digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "log1p",
     "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc",
     "softmax", "xlog1py", "xlogy", "zeta", "i1", "i0e", "i1e", "erfcx", "log_ndtr",
-    "modified_bessel_i0", "modified_bessel_i1", "spherical_bessel_j0",
+    "modified_bessel_i0", "modified_bessel_i1", "spherical_bessel_j0", "gammainc", "gammaincc",
+    "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+    "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+    "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l",
+    "legendre_polynomial_p",
 ]  # fmt: skip
 
 psi = digamma
@@ -137,3 +145,92 @@ def spherical_bessel_j0(input):
     """j0(x) = sin(x) / x (1 at 0, 0 at +-inf): sinc(x / pi); no gradient, as torch's."""
     x = need_tensor(input, "spherical_bessel_j0").detach()._floating()
     return sinc(x / math.pi).masked_fill(x.isinf(), 0.0)
+
+
+def gammainc(input, other):
+    """The regularized lower incomplete gamma function P(input, other); differentiable in other."""
+    return _binary("igamma", input, other, scalars=False, ints=False)
+
+
+def gammaincc(input, other):
+    """The regularized upper incomplete gamma function Q(input, other) = 1 - P(input, other)."""
+    return _binary("igammac", input, other, scalars=False, ints=False)
+
+
+# ----------------------------------------------------------------------------- orthogonal polynomials
+# name: (p_1(x), the step p_{k+1} = step(x, k, p_k, p_{k-1})); every family starts at p_0 = 1
+_CHEBYSHEV_STEP = lambda x, k, p, q: 2 * x * p - q
+_POLYNOMIALS = {
+    "chebyshev_polynomial_t": (lambda x: x, _CHEBYSHEV_STEP),
+    "chebyshev_polynomial_u": (lambda x: 2 * x, _CHEBYSHEV_STEP),
+    "chebyshev_polynomial_v": (lambda x: 2 * x - 1, _CHEBYSHEV_STEP),
+    "chebyshev_polynomial_w": (lambda x: 2 * x + 1, _CHEBYSHEV_STEP),
+    "hermite_polynomial_h": (lambda x: 2 * x, lambda x, k, p, q: 2 * x * p - 2 * k * q),
+    "hermite_polynomial_he": (lambda x: x, lambda x, k, p, q: x * p - k * q),
+    "laguerre_polynomial_l": (lambda x: 1 - x, lambda x, k, p, q: ((2 * k + 1 - x) * p - k * q) / (k + 1)),
+    "legendre_polynomial_p": (lambda x: x, lambda x, k, p, q: ((2 * k + 1) * x * p - k * q) / (k + 1)),
+}
+
+
+def _polynomial(name, input, n, shifted=False):
+    """p_n(x) by its three-term recurrence, n truncated to an integer (0 for n < 0); the shifted
+    Chebyshev polynomials are p_n(2x - 1). No gradient, as torch's."""
+    a, b = _floats(*_operands(input, n, name))
+    xp = _backend(a.device).xp
+    x, order = xp.broadcast_arrays(a._data, xp.trunc(xp.asarray(_array(b))))
+    x = 2 * x - 1 if shifted else x
+    first, step = _POLYNOMIALS[name]
+    prev, cur = xp.ones_like(x), first(x)
+    out = xp.where(order == 0, prev, xp.where(order == 1, cur, 0.0))
+    for k in range(1, int(order.max()) if order.size else 0):
+        prev, cur = cur, step(x, k, cur, prev)
+        out = xp.where(order == k + 1, cur, out)
+    return _plain(a, out.astype(a._data.dtype))
+
+
+def chebyshev_polynomial_t(input, n):
+    return _polynomial("chebyshev_polynomial_t", input, n)
+
+
+def chebyshev_polynomial_u(input, n):
+    return _polynomial("chebyshev_polynomial_u", input, n)
+
+
+def chebyshev_polynomial_v(input, n):
+    return _polynomial("chebyshev_polynomial_v", input, n)
+
+
+def chebyshev_polynomial_w(input, n):
+    return _polynomial("chebyshev_polynomial_w", input, n)
+
+
+def shifted_chebyshev_polynomial_t(input, n):
+    return _polynomial("chebyshev_polynomial_t", input, n, shifted=True)
+
+
+def shifted_chebyshev_polynomial_u(input, n):
+    return _polynomial("chebyshev_polynomial_u", input, n, shifted=True)
+
+
+def shifted_chebyshev_polynomial_v(input, n):
+    return _polynomial("chebyshev_polynomial_v", input, n, shifted=True)
+
+
+def shifted_chebyshev_polynomial_w(input, n):
+    return _polynomial("chebyshev_polynomial_w", input, n, shifted=True)
+
+
+def hermite_polynomial_h(input, n):
+    return _polynomial("hermite_polynomial_h", input, n)
+
+
+def hermite_polynomial_he(input, n):
+    return _polynomial("hermite_polynomial_he", input, n)
+
+
+def laguerre_polynomial_l(input, n):
+    return _polynomial("laguerre_polynomial_l", input, n)
+
+
+def legendre_polynomial_p(input, n):
+    return _polynomial("legendre_polynomial_p", input, n)

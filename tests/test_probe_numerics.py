@@ -488,3 +488,42 @@ def test_inf_norms_of_nothing_raise_like_torch(ord):
 )
 def test_cov_weights_checked_like_torch(fn):
     _raises_like_torch(fn)
+
+
+_POLYNOMIAL_NAMES = [
+    "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+    "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+    "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l",
+    "legendre_polynomial_p",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", _POLYNOMIAL_NAMES)
+def test_orthogonal_polynomials_like_torch(name):
+    x = [-1.5, -1.0, -0.3, 0.0, 0.5, 1.0, 2.0]
+    for n in (0, 1, 3, 7, -1, 2.5):
+        _same(*_both(lambda L: getattr(L.special, name)(L.tensor(x), n)), rtol=1e-4, atol=1e-4)
+    _same(*_both(lambda L: getattr(L.special, name)(L.tensor(x), L.tensor([0, 1, 2, 3, 4, 5, 9]))), rtol=1e-4)
+    _same(*_both(lambda L: getattr(L.special, name)(L.tensor([1, 2]), 3)))
+    _same(*_both(lambda L: getattr(L.special, name)(L.tensor(x, dtype=L.float64), L.tensor(3))))
+
+
+@pytest.mark.parametrize("name", ["gammainc", "gammaincc"])
+def test_incomplete_gamma_like_torch(name):
+    a = [1.0, 2.0, 0.5, 100.0, 1e4, 0.0, -1.0, 1.0, math.inf]
+    x = [0.5, 1.0, 3.0, 99.0, 9900.0, 1.0, 1.0, 0.0, 1.0]
+    _same(
+        *_both(lambda L: getattr(L.special, name)(L.tensor(a, dtype=L.float64), L.tensor(x, dtype=L.float64)))
+    )
+    grads = []
+    for L in (pn, torch):
+        xx = L.tensor([0.5, 1.0, 3.0], requires_grad=True)
+        out = getattr(L.special, name)(L.tensor([1.0, 2.0, 0.5]), xx)
+        out.sum().backward()
+        grads.append((out.grad_fn.name(), xx.grad))
+    assert grads[0][0] == grads[1][0]
+    _same(grads[0][1], grads[1][1])
+    _raises_like_torch(lambda L: getattr(L.special, name)(L.tensor([1, 2]), L.tensor([1, 3])))
+    _raises_like_torch(
+        lambda L: getattr(L.special, name)(L.tensor([1.0], requires_grad=True), L.tensor([1.0])).backward()
+    )
