@@ -527,3 +527,8 @@ def test_incomplete_gamma_like_torch(name):
     _raises_like_torch(
         lambda L: getattr(L.special, name)(L.tensor([1.0], requires_grad=True), L.tensor([1.0])).backward()
     )
+
+
+def test_sign_of_nan_is_zero_like_torch():
+    for fn in (lambda L: L.tensor([math.nan, -0.0, 2.0]).sign(), lambda L: L.sgn(L.tensor([math.nan, -3.0]))):
+        _same(*_both(fn))

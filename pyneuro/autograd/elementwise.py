@@ -345,6 +345,8 @@ class Elementwise(Function):
                 out = 1 / xp.sqrt(a)
             elif name == "round":
                 out = xp.round(a)  # half to even, like torch.round
+            elif name == "sign":  # torch's sign of NaN is 0 (NumPy's is NaN)
+                out = xp.where(a != a, xp.zeros((), dtype=a.dtype), xp.sign(a))
             else:
                 out = getattr(xp, name)(a)
         self.saved = (a, out, name)
