@@ -111,6 +111,29 @@ PROGRAMS = {
         "        enc(x, src_key_padding_mask=right.float().masked_fill(right, float('-inf'))),\n"
         "        enc(x, mask=torch.zeros(5, 5), src_key_padding_mask=right), layer(x, src_key_padding_mask=right))"
     ),
+    # the pruning tutorial (torch.nn.utils.prune): reparametrisation, hooks, masks, remove, global pruning
+    "pruning_tutorial": (
+        "import torch.nn.utils.prune as prune\n"
+        "torch.manual_seed(0)\n"
+        "model = nn.Sequential(nn.Conv2d(1, 6, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(6 * 13 * 13, 10))\n"
+        "module = model[0]\n"
+        "prune.random_unstructured(module, name='weight', amount=0.3)\n"
+        "print(list(module.named_parameters())[0][0], list(module.named_buffers())[0][0], module.weight)\n"
+        "print([type(h).__name__ for h in module._forward_pre_hooks.values()])\n"
+        "prune.l1_unstructured(module, name='bias', amount=3); print(module.bias)\n"
+        "prune.ln_structured(module, name='weight', amount=0.5, n=2, dim=0); print(module.weight[:, 0])\n"
+        "hook = [h for h in module._forward_pre_hooks.values() if h._tensor_name == 'weight'][0]\n"
+        "print([type(h).__name__ for h in hook], list(model.state_dict().keys()))\n"
+        "prune.random_structured(model[4], 'weight', amount=3, dim=0); rec(model[4].weight_mask.sum(1))\n"
+        "prune.remove(module, 'weight'); print([n for n, _ in module.named_parameters()], type(module.weight).__name__)\n"
+        "opt = torch.optim.SGD(model.parameters(), lr=0.1); x = torch.randn(2, 1, 28, 28)\n"
+        "loss = model(x).pow(2).mean(); loss.backward(); opt.step(); rec(loss, model[4].weight_orig.grad, model[4].weight)\n"
+        "model = nn.Sequential(nn.Linear(8, 6), nn.Linear(6, 4))\n"
+        "prune.global_unstructured(((model[0], 'weight'), (model[1], 'weight')), pruning_method=prune.L1Unstructured,\n"
+        "                          amount=0.4)\n"
+        "print(float(torch.sum(model[0].weight == 0)), float(torch.sum(model[1].weight == 0)), prune.is_pruned(model))\n"
+        "try:\n    prune.remove(nn.Linear(2, 2), 'weight')\nexcept ValueError as e:\n    print(e)"
+    ),
     "init_gains": (
         "print(nn.init.calculate_gain('conv2d'), nn.init.calculate_gain('sigmoid'), nn.init.calculate_gain('tanh'),\n"
         "      nn.init.calculate_gain('leaky_relu', 0.2), nn.init.calculate_gain('selu'))"

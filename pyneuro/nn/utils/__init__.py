@@ -2,7 +2,8 @@
 get_total_norm, ...), parameters as one vector (convert_parameters.py), BatchNorm folding
 (fusion.py), skip_init (init.py), parametrize and parametrizations (weight_norm), the memory-format converters (memory_format.py), weight_norm
 and spectral_norm (weight_norms.py), the sequence tools of pyneuro.nn.utils.rnn (pad_sequence,
-PackedSequence, ...), and stateless.functional_call.
+PackedSequence, ...), stateless.functional_call, and prune (imported as
+torch.nn.utils.prune is: `import pyneuro.nn.utils.prune as prune`).
 
 loss.backward()
 nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
