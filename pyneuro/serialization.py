@@ -25,14 +25,16 @@ and each as {"__tensor_ex__": {"storage": NAME, "offset": k, "shape": [...], "st
 "requires_grad": b, "parameter": b}}, a strided view into it (offset and strides counted in
 elements), so they share memory again after loading, as torch's do; the same entry without
 offset/shape/stride brings back requires_grad or an nn.Parameter. A safetensors file without
-the "pyneuro" entry (written by torch) loads as a dict {name: Tensor}.
+the "pyneuro" entry (written by torch) loads as a dict {name: Tensor}. Any other object (a whole
+nn.Module, a custom class) is pickled, as torch.save does, into one uint8 tensor: {"__pickle__":
+NAME}; see _pickled.py for when pn.load unpickles it.
 
 Saving is atomic: the bytes go to a temporary file beside the target (".NAME.tmp-PID-XXXX"),
 which is flushed, fsync'ed and then renamed over the target (os.replace), and the folder is
 fsync'ed; a failed or killed save leaves the previous file intact. Temporary files that
 killed saves left behind are removed by the next save to the same path.
 
-Loading never unpickles and checks everything against the file before it allocates: the
+Loading unpickles nothing but those entries, and checks everything against the file before it allocates: the
 header size, the dtype whitelist (float16/32/64, int8/16/32/64, uint8, bool), every tensor's
 byte size against its shape, offsets inside the file without overlaps or holes, a bounded
 nesting depth. Version-1 files (.npz archives with a "__pyneuro__" header, written by
@@ -44,7 +46,6 @@ UnpicklingError torch raises for a damaged file (an empty one is also an EOFErro
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import io
 import json
@@ -63,6 +64,15 @@ import numpy as np
 from . import cuda
 from ._dtype import DType, public
 from ._errors import ArgumentError
+from ._pickled import (  # noqa: F401 - torch's names
+    PICKLE_KEY,
+    add_safe_globals,
+    clear_safe_globals,
+    get_safe_globals,
+    pickled,
+    safe_globals,
+    unpickled,
+)
 from ._shapes import Size
 from .tensor import Tensor, _device
 
@@ -172,10 +182,7 @@ def _encode(obj, tensors: dict, path: str, depth: int, pending: list):
             for i, v in enumerate(obj)
         ]
         return {"__tuple__": items} if isinstance(obj, tuple) else items
-    raise TypeError(
-        f"pn.save cannot store {type(obj).__name__}; save tensors, arrays, numbers, strings and "
-        "lists/tuples/dicts of them (e.g. model.state_dict())"
-    )
+    return {PICKLE_KEY: _add_array(tensors, path or "object", pickled(obj))}  # a Module, a class: _pickled.py
 
 
 def _add_array(tensors: dict, path: str, array: np.ndarray) -> str:
@@ -397,13 +404,14 @@ def _fsync_dir(folder: str) -> None:
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True) -> None:
-    """Save a state dict, optimizer state or any dict/list/tuple/set of tensors, numbers and strings.
+    """Save a state dict, optimizer state, any dict/list/tuple/set of tensors, numbers and strings,
+    or (pickled, as torch.save) a whole model or another object.
 
     f is a path (written exactly as given, no suffix added; `.safetensors` is the format's
     own extension) or a binary file object. A path is written atomically (module docstring).
     Tensors that share memory (the same tensor twice, views of one tensor) load sharing it;
     requires_grad and nn.Parameter are kept. pickle_module, pickle_protocol and
-    _use_new_zipfile_serialization are accepted and change nothing (nothing is pickled).
+    _use_new_zipfile_serialization are accepted and change nothing (Python's default protocol).
     """
     if isinstance(f, (str, os.PathLike)):
         _safetensors_parts(obj)  # refuse what cannot be stored before touching the disk
@@ -413,31 +421,6 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
 
 
 # ------------------------------------------------------------------------------ loading
-_SAFE_GLOBALS: list = []  # torch's allow-list for weights_only loads (pn.load never unpickles: it needs none)
-
-
-def add_safe_globals(safe_globals: list) -> None:
-    _SAFE_GLOBALS.extend(safe_globals)  # a lone class is refused as torch's (TypeError: not iterable)
-
-
-def get_safe_globals() -> list:
-    return list(_SAFE_GLOBALS)
-
-
-def clear_safe_globals() -> None:
-    _SAFE_GLOBALS.clear()
-
-
-@contextlib.contextmanager
-def safe_globals(safe_globals: list):  # the allow-list extended inside the block only
-    before = list(_SAFE_GLOBALS)
-    add_safe_globals(safe_globals)
-    try:
-        yield
-    finally:
-        _SAFE_GLOBALS[:] = before
-
-
 def _placement(map_location):
     """torch's map_location forms -> a function taking a CPU tensor to where it should live.
     Tensors are recorded as saved from the CPU: a dict maps "cpu" (what it does not name stays
@@ -465,8 +448,8 @@ class _Reader:
     array's memory (and shares its version counter), so tensors saved sharing memory share it
     again; each tensor is then placed where map_location says."""
 
-    def __init__(self, arrays: dict, map_location):
-        self.arrays = arrays
+    def __init__(self, arrays: dict, map_location, weights_only=None):
+        self.arrays, self.weights_only = arrays, weights_only
         self.place = _placement(map_location)
         self.counters: dict = {}
 
@@ -484,6 +467,8 @@ class _Reader:
         ((kind, value),) = node.items()
         if kind == "__ndarray__":
             return self.array(value)
+        if kind == PICKLE_KEY:  # pickled objects: _pickled.py (refused unless allowed or weights_only=False)
+            return unpickled(self.array(value), self.weights_only)
         if kind == "__tensor__":
             return self.place(self.tensor(self.array(value), value))
         if kind == "__tensor_ex__" and isinstance(value, dict):
@@ -727,15 +712,17 @@ def load(
 
     map_location: where tensors go (default "cpu"): a device, a string, a dict
     ({"cuda:0": "cpu"}; tensors are recorded as saved from "cpu") or a function
-    (tensor, "cpu") -> tensor. Never unpickles: pickle_module, weights_only and mmap are
-    accepted for torch compatibility and change nothing (loading is always safe). From a
+    (tensor, "cpu") -> tensor. weights_only (default True, as torch's): a pickled object
+    (pn.save of a whole model) loads only if its classes are allow-listed, or with
+    weights_only=False for a file you trust (_pickled.py). pickle_module and mmap are
+    accepted for torch compatibility and change nothing. From a
     file object, reads one saved object from its current position and leaves the position
     after it. `allow_large=True` lifts the expansion limit on compressed members of old .npz
     files. Raises CheckpointError (a ValueError and a RuntimeError) naming the file when it
     is malformed; EmptyCheckpointError (also an EOFError) when there is nothing to read.
     """
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
-    reader = _Reader({}, map_location)
+    reader = _Reader({}, map_location, weights_only)
     stream = not isinstance(f, (str, os.PathLike))
     if stream:
         start = f.tell() if f.seekable() else None

@@ -48,7 +48,10 @@ py::array_t<T> require(const py::handle& obj, const char* name, int ndim = -1, b
                          std::string(py::str(py::type::of(obj).attr("__name__"))));
   }
   auto arr = py::reinterpret_borrow<py::array>(obj);
-  if (!arr.dtype().is(py::dtype::of<T>())) {
+  // NumPy's dtypes are singletons, except those rebuilt by unpickling (an array or tensor sent
+  // through a multiprocessing queue or pn.load of a pickled model): equal, but other objects.
+  const py::dtype want = py::dtype::of<T>();
+  if (!arr.dtype().is(want) && !arr.dtype().equal(want)) {
     throw py::type_error(std::string(name) + " must have dtype " + std::string(py::str(py::dtype::of<T>())) +
                          ", got " + std::string(py::str(arr.dtype())));
   }

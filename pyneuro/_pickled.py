@@ -1,0 +1,122 @@
+"""What pn.save does with an object that is not data (a whole nn.Module, a custom class): it
+pickles it, as torch.save pickles everything, and what pn.load does with such a pickle.
+
+    pn.save(model, "model.pth")                      # the model itself, not its state_dict
+    model = pn.load("model.pth", weights_only=False)  # you trust the file: its classes are imported
+
+Everything else pn.save stores (tensors, numbers, strings, containers) is data in the file's
+JSON header and tensor bytes and loads without any code running. A pickle is different:
+unpickling imports the classes it names and runs their code, so a file from someone else
+could run anything. So, as in torch since 2.6, pn.load(f) (weights_only=True, the default)
+unpickles only tensors, Parameters, arrays, Sizes, dtypes, devices and OrderedDicts, plus
+the classes you allow-list with add_safe_globals([MyClass]) or `with safe_globals([...])`;
+any other class is an UnpicklingError that says how to proceed, before any of its code runs.
+weights_only=False unpickles anything: only for files you trust.
+
+The pickled bytes are stored as one uint8 tensor beside the others ({"__pickle__": NAME} in
+the header), so a damaged pickle is found like a damaged tensor and the file stays one
+safetensors file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import pickle
+
+import numpy as np
+
+PICKLE_KEY = "__pickle__"
+
+_SAFE_GLOBALS: list = []  # torch.serialization's allow-list for weights_only loads
+
+
+def add_safe_globals(safe_globals: list) -> None:
+    _SAFE_GLOBALS.extend(safe_globals)  # a lone class is refused as torch's (TypeError: not iterable)
+
+
+def get_safe_globals() -> list:
+    return list(_SAFE_GLOBALS)
+
+
+def clear_safe_globals() -> None:
+    _SAFE_GLOBALS.clear()
+
+
+@contextlib.contextmanager
+def safe_globals(safe_globals: list):  # the allow-list extended inside the block only
+    before = list(_SAFE_GLOBALS)
+    add_safe_globals(safe_globals)
+    try:
+        yield
+    finally:
+        _SAFE_GLOBALS[:] = before
+
+
+def pickled(obj) -> np.ndarray:
+    """obj as pickle bytes in a uint8 array (the pickling error, e.g. for a lambda, is raised here)."""
+    data = pickle.dumps(obj, protocol=pickle.DEFAULT_PROTOCOL)
+    return np.frombuffer(data, dtype=np.uint8).copy()
+
+
+# What a weights-only load may build without an allow-list: pyneuro's data types and the NumPy
+# pieces an array is pickled with (constructors of data: they run no code of the file's choosing).
+_DATA_GLOBALS = {
+    ("pyneuro.tensor", "Tensor"),
+    ("pyneuro.nn.modules.module", "Parameter"),
+    ("pyneuro.nn.parameter", "Parameter"),
+    ("pyneuro._device", "device"),
+    ("pyneuro._shapes", "Size"),
+    ("pyneuro._dtype", "public"),
+    ("collections", "OrderedDict"),
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"),
+}
+
+
+class _WeightsOnlyUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        found = super().find_class(module, name) if (module, name) in _DATA_GLOBALS else None
+        if found is None:
+            allowed = {
+                (getattr(g, "__module__", None), getattr(g, "__qualname__", None)): g for g in _SAFE_GLOBALS
+            }
+            found = allowed.get((module, name))
+        if found is None:
+            raise pickle.UnpicklingError(
+                "Weights only load failed. The file holds a pickled Python object (pn.save of a whole "
+                "model or another class), and unpickling it runs code from the file. Two ways on, only if "
+                "you trust where the file came from:\n\t(1) pn.load(f, weights_only=False) loads anything "
+                "(as torch.load since PyTorch 2.6 asks);\n\t(2) allow-list the classes: "
+                f"Unsupported global: GLOBAL {module}.{name} was not an allowed global by default. Please use "
+                f"`pn.serialization.add_safe_globals([{name}])` or the "
+                f"`pn.serialization.safe_globals([{name}])` context manager to allowlist this global if you "
+                "trust this class/function."
+            )
+        return found
+
+    def persistent_load(self, pid):
+        raise pickle.UnpicklingError("persistent IDs are not used by pn.save")
+
+
+def unpickled(data: np.ndarray, weights_only) -> object:
+    """The object pickled in data; weights_only (None: True, torch's default) restricts the
+    classes as the module docstring says."""
+    stream = io.BytesIO(np.ascontiguousarray(data, dtype=np.uint8).tobytes())
+    if weights_only is False:
+        return pickle.Unpickler(stream).load()
+    return _WeightsOnlyUnpickler(stream).load()
+
+
+__all__ = [
+    "add_safe_globals",
+    "get_safe_globals",
+    "clear_safe_globals",
+    "safe_globals",
+    "pickled",
+    "unpickled",
+]

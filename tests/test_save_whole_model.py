@@ -1,0 +1,128 @@
+"""pn.save of a whole model (and of other objects that are not data) pickles it, as torch.save;
+pn.load unpickles it only with weights_only=False or allow-listed classes, as torch.load since
+2.6 (the "Save and Load the Model" tutorial: torch.save(model, path); torch.load(path,
+weights_only=False)). Checked side by side with torch."""
+
+import argparse
+import io
+import pickle
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+from pyneuro import nn
+
+
+class TinyNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.stack = nn.Sequential(nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 3))
+
+    def forward(self, x):
+        return self.stack(self.flatten(x))
+
+
+def test_whole_model_round_trip(tmp_path):
+    pn.manual_seed(0)
+    model = TinyNet()
+    path = tmp_path / "model.pth"
+    pn.save(model, path)
+    back = pn.load(path, weights_only=False)
+    assert type(back) is TinyNet and back is not model
+    x = pn.randn(5, 3, 4)
+    assert pn.equal(back(x), model(x))  # the unpickled weights run through the C++ kernels
+    assert isinstance(back.stack[0].weight, nn.Parameter) and back.stack[0].weight.requires_grad
+    back.eval()
+    loss = back(x).sum()
+    loss.backward()
+    assert back.stack[0].weight.grad.shape == (8, 12)
+
+
+def test_default_load_refuses_the_pickle_as_torch_does(tmp_path):
+    path = tmp_path / "model.pth"
+    pn.save(TinyNet(), path)
+    for kwargs in ({}, {"weights_only": True}):
+        with pytest.raises(pickle.UnpicklingError, match="(?s)Weights only load failed.*weights_only=False"):
+            pn.load(path, **kwargs)
+    with pytest.raises(pickle.UnpicklingError, match="GLOBAL test_save_whole_model.TinyNet"):
+        pn.load(path)
+
+
+def test_allow_listed_classes_load_with_weights_only(tmp_path):
+    path = tmp_path / "model.pth"
+    pn.save(TinyNet(), path)
+    classes = [TinyNet, nn.Flatten, nn.Sequential, nn.Linear, nn.ReLU]
+    with pn.serialization.safe_globals(classes):
+        assert type(pn.load(path)) is TinyNet
+    with pytest.raises(pickle.UnpicklingError):
+        pn.load(path)  # the context manager's list is gone again
+    pn.serialization.add_safe_globals(classes)
+    try:
+        assert type(pn.load(path, weights_only=True)) is TinyNet
+    finally:
+        pn.serialization.clear_safe_globals()
+
+
+def test_checkpoint_mixing_data_and_objects(tmp_path):
+    model = TinyNet()
+    opt = pn.optim.SGD(model.parameters(), lr=0.1)
+    ck = {"epoch": 3, "model": model, "optimizer": opt.state_dict(), "args": argparse.Namespace(lr=0.1)}
+    path = tmp_path / "ck.pth"
+    pn.save(ck, path)
+    with pytest.raises(pickle.UnpicklingError, match="GLOBAL test_save_whole_model.TinyNet"):
+        pn.load(path)  # the data entries alone would load; any pickled entry needs weights_only=False
+    back = pn.load(path, weights_only=False)
+    assert back["epoch"] == 3 and back["args"].lr == 0.1 and type(back["model"]) is TinyNet
+    assert back["optimizer"]["param_groups"][0]["lr"] == 0.1
+    buffer = io.BytesIO()  # a file object works the same
+    pn.save(model, buffer)
+    buffer.seek(0)
+    assert type(pn.load(buffer, weights_only=False)) is TinyNet
+
+
+def test_unpicklable_objects_are_refused_before_the_file_changes(tmp_path):
+    path = tmp_path / "ck.pth"
+    pn.save({"w": pn.ones(2)}, path)
+    before = path.read_bytes()
+    with pytest.raises(AttributeError, match="Can't pickle local object"):
+        pn.save({"w": pn.ones(2), "f": lambda x: x}, path)
+    assert path.read_bytes() == before
+
+
+def test_a_damaged_pickle_entry_is_a_checkpoint_error(tmp_path):
+    path = tmp_path / "model.pth"
+    pn.save(TinyNet(), path)
+    data = bytearray(path.read_bytes())
+    data[-40:] = b"\x00" * 40  # the pickle's last bytes, STOP included
+    path.write_bytes(bytes(data))
+    with pytest.raises(pickle.UnpicklingError):
+        pn.load(path, weights_only=False)
+
+
+def test_same_behaviour_as_torch_for_the_tutorial(tmp_path):
+    torch = pytest.importorskip("torch")
+    outcomes = []
+    for lib in (torch, pn):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Linear(4, 2))
+        path = tmp_path / f"{lib.__name__}.pth"
+        lib.save(model, path)
+        try:
+            lib.load(path)
+            refused = None
+        except Exception as exc:  # the default load's refusal
+            refused = type(exc)
+        back = lib.load(path, weights_only=False)
+        outcomes.append((refused, type(back).__name__, back(lib.ones(1, 4)).detach().numpy()))
+    assert outcomes[0][:2] == outcomes[1][:2] == (pickle.UnpicklingError, "Sequential")
+    np.testing.assert_allclose(outcomes[0][2], outcomes[1][2], rtol=1e-6)
+
+
+def test_unpickled_arrays_run_through_the_kernels():
+    """NumPy rebuilds an unpickled array's dtype as a new (equal) object: the C++ kernels take it."""
+    t = pickle.loads(pickle.dumps(pn.ones(3, 3)))
+    assert t._data.dtype == np.float32
+    assert pn.equal(t @ t, pn.full((3, 3), 3.0)) and pn.equal(pn.relu(t), t)
+    assert pn.nn.functional.cross_entropy(t, pn.tensor([0, 1, 2])).item() == pytest.approx(np.log(3))
