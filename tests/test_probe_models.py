@@ -134,6 +134,27 @@ PROGRAMS = {
         "print(float(torch.sum(model[0].weight == 0)), float(torch.sum(model[1].weight == 0)), prune.is_pruned(model))\n"
         "try:\n    prune.remove(nn.Linear(2, 2), 'weight')\nexcept ValueError as e:\n    print(e)"
     ),
+    # torch's module paths and helpers that layer code imports, and isinstance checks against torch's bases
+    "torch_module_paths": (
+        "from torch.nn.modules.utils import _pair, _single, _triple, _quadruple, _ntuple\n"
+        "from torch.nn.modules.batchnorm import _BatchNorm, BatchNorm2d\n"
+        "from torch.nn.modules.instancenorm import _InstanceNorm\n"
+        "from torch.nn.modules.dropout import _DropoutNd\n"
+        "from torch.nn.modules.pooling import _MaxPoolNd\n"
+        "from torch.nn.modules.activation import MultiheadAttention\n"
+        "from torch.nn.modules.flatten import Flatten, Unflatten\n"
+        "from torch.nn.modules.pixelshuffle import PixelShuffle\n"
+        "from torch.nn.modules.channelshuffle import ChannelShuffle\n"
+        "from torch.nn.modules.fold import Fold, Unfold\n"
+        "from torch.nn.modules.module import _addindent\n"
+        "from torch.nn.common_types import _size_2_t\n"
+        "print(_pair(3), _pair((1, 2)), _single(4), _triple([1, 2, 3]), _quadruple(0), _ntuple(5)(1))\n"
+        "layers = [nn.BatchNorm1d(2), nn.BatchNorm2d(2), nn.BatchNorm3d(2), nn.SyncBatchNorm(2), nn.InstanceNorm2d(2),\n"
+        "          nn.Dropout(), nn.Dropout1d(), nn.Dropout2d(), nn.Dropout3d(), nn.AlphaDropout(), nn.FeatureAlphaDropout(),\n"
+        "          nn.MaxPool1d(2), nn.MaxPool2d(2), nn.MaxPool3d(2)]\n"
+        "print([[isinstance(m, c) for c in (_BatchNorm, _InstanceNorm, _DropoutNd, _MaxPoolNd)] for m in layers])\n"
+        "print(_addindent('a\\nb\\nc', 2), _addindent('a', 4), MultiheadAttention.__name__, Flatten()(torch.ones(2, 3, 4)).shape)"
+    ),
     "init_gains": (
         "print(nn.init.calculate_gain('conv2d'), nn.init.calculate_gain('sigmoid'), nn.init.calculate_gain('tanh'),\n"
         "      nn.init.calculate_gain('leaky_relu', 0.2), nn.init.calculate_gain('selu'))"

@@ -26,8 +26,16 @@ lazy.py           LazyLinear, LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d, LazyB
 loss_more.py      KLDivLoss, MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss, TripletMarginLoss,
                   TripletMarginWithDistanceLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
                   MultiLabelMarginLoss, PoissonNLLLoss, GaussianNLLLoss
+utils.py          torch.nn.modules.utils' _single, _pair, _triple, _quadruple, _ntuple
+
+torch's module paths for the classes that live elsewhere here (torch.nn.modules.batchnorm,
+.instancenorm, .flatten, .pixelshuffle, .channelshuffle, .fold) name the modules that hold them,
+so `from pyneuro.nn.modules.batchnorm import _BatchNorm` works as it does in torch.
 """
 
+import sys
+
+from . import linear, normalization, upsampling, utils  # noqa: F401
 from .activation import (  # noqa: F401
     CELU,
     ELU,
@@ -120,3 +128,14 @@ from .transformer import (  # noqa: F401
     TransformerEncoderLayer,
 )
 from .upsampling import *  # noqa: F403 - its __all__
+
+for _name, _module in (
+    ("batchnorm", normalization),
+    ("instancenorm", normalization),
+    ("flatten", linear),
+    ("pixelshuffle", upsampling),
+    ("channelshuffle", upsampling),
+    ("fold", upsampling),
+):
+    sys.modules[f"{__name__}.{_name}"] = _module
+    globals()[_name] = _module

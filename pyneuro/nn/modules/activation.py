@@ -16,6 +16,7 @@ from ..._tensor_base import _device
 from ...creation import full
 from ...tensor import Tensor
 from .. import init
+from .attention import MultiheadAttention  # noqa: F401 - torch's path: torch.nn.modules.activation
 from .module import Module, Parameter
 
 

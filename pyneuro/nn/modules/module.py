@@ -569,3 +569,9 @@ class Module(StateDictMixin):
         return sorted(
             set(super().__dir__()) | set(self._parameters) | set(self._modules) | set(self._buffers)
         )
+
+
+def _addindent(s_: str, numSpaces: int) -> str:
+    """s_ with every line but the first indented by numSpaces (torch's helper for nested reprs)."""
+    first, *rest = s_.split("\n")
+    return s_ if not rest else first + "\n" + "\n".join(" " * numSpaces + line for line in rest)

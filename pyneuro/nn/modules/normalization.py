@@ -165,6 +165,10 @@ class BatchNorm1d(_NormBase):
         return _norm_repr(self)
 
 
+_BatchNorm = BatchNorm1d  # torch's base class of the batch norms (isinstance checks): here BatchNorm1d, which
+# BatchNorm2d, BatchNorm3d and SyncBatchNorm extend
+
+
 class BatchNorm2d(BatchNorm1d):
     """Batch normalisation of (N, C, H, W) input per channel, over N, H and W (as torch).
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ... import functional as F
 from ...tensor import Tensor
+from .conv import _MaxPoolNd  # noqa: F401 - torch's path: torch.nn.modules.pooling
 from .module import Module
 
 
