@@ -27,6 +27,8 @@ def normalize_dims(dim, ndim):
             raise IndexError(
                 f"Dimension out of range (expected to be in range of [{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {d})"
             )
+        if d % max(ndim, 1) in out:  # as torch: sum(x, (0, 0)) is an error, not a sum over dim 0
+            raise RuntimeError(f"dim {d % max(ndim, 1)} appears multiple times in the list of dims")
         out.append(d % max(ndim, 1))
     return tuple(sorted(out))
 

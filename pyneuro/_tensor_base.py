@@ -636,10 +636,18 @@ class TensorBase:
         return _wrap(self._data == 0, self.device)
 
     def all(self, dim=None, keepdim=False):
-        return self._truth(self._data.all(axis=dim, keepdims=keepdim))
+        return self._truth(self._data.all(axis=self._axes(dim), keepdims=keepdim))
 
     def any(self, dim=None, keepdim=False):
-        return self._truth(self._data.any(axis=dim, keepdims=keepdim))
+        return self._truth(self._data.any(axis=self._axes(dim), keepdims=keepdim))
+
+    def _axes(self, dim):
+        """dim (None, an int, a tuple or list) as NumPy's axis, checked as torch checks it (a 0-d
+        tensor takes dim 0 and -1)."""
+        if dim is None:
+            return None
+        axes = normalize_dims(dim, self.ndim)
+        return axes if self.ndim else None
 
     def _truth(self, out):
         """all/any's answer: bool, but uint8 for a uint8 tensor (torch's old byte masks)."""

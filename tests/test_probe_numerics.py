@@ -532,3 +532,26 @@ def test_incomplete_gamma_like_torch(name):
 def test_sign_of_nan_is_zero_like_torch():
     for fn in (lambda L: L.tensor([math.nan, -0.0, 2.0]).sign(), lambda L: L.sgn(L.tensor([math.nan, -3.0]))):
         _same(*_both(fn))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda L: L.ones(2, 3).sum((0, 0)),
+        lambda L: L.ones(2, 3).mean((1, -1)),
+        lambda L: L.tensor(2.0).sum((0, 0)),
+        lambda L: L.ones(2, 3).any((0, 0)),
+        lambda L: L.ones(2, 3).amax((0, -2)),
+    ],
+)
+def test_a_dim_given_twice_raises_like_torch(fn):
+    _raises_like_torch(fn)
+
+
+def test_all_and_any_take_dim_lists_like_torch():
+    for fn in (
+        lambda L: L.tensor([[True, False], [True, True]]).any([1]),
+        lambda L: L.tensor([[True, False], [True, True]]).all(dim=(0, 1), keepdim=True),
+        lambda L: L.tensor(True).all(0),
+    ):
+        _same(*_both(fn))
