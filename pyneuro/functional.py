@@ -39,6 +39,8 @@ from .functional_conv import (
 )
 from .functional_conv3d import *  # noqa: F403 - conv3d, max_pool3d, avg_pool3d, ... (its __all__)
 from .functional_conv3d import __all__ as _CONV3D
+from .functional_fractional import *  # noqa: F403 - fractional_max_pool2d/3d (its __all__)
+from .functional_fractional import __all__ as _FRACTIONAL
 from .functional_grid import affine_grid, grid_sample
 from .functional_layers import *  # noqa: F403 - pdist, bilinear, rms_norm, embedding_bag, ... (its __all__)
 from .functional_layers import __all__ as _LAYERS
@@ -778,6 +780,7 @@ __all__ = [
     *_ACTIVATIONS,
     *_RESAMPLING,
     *_POOLING,
+    *_FRACTIONAL,
     *_LAYERS,
     *_LOSSES,
     *_CONV3D,

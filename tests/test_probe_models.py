@@ -155,6 +155,24 @@ PROGRAMS = {
         "print([[isinstance(m, c) for c in (_BatchNorm, _InstanceNorm, _DropoutNd, _MaxPoolNd)] for m in layers])\n"
         "print(_addindent('a\\nb\\nc', 2), _addindent('a', 4), MultiheadAttention.__name__, Flatten()(torch.ones(2, 3, 4)).shape)"
     ),
+    # fractional max pooling: torch's windows from the same torch.rand draws, its maxima, indices and gradients
+    "fractional_max_pool": (
+        "torch.manual_seed(0)\n"
+        "for shape, k, kw in [((2, 3, 9, 9), 2, dict(output_size=4)), ((2, 3, 10, 7), (3, 2), dict(output_size=(5, 6))),\n"
+        "                     ((3, 8, 8), 2, dict(output_ratio=(0.5, 0.5))), ((1, 2, 7, 11), 3, dict(output_size=(5, 1)))]:\n"
+        "    x = torch.randn(*shape, requires_grad=True)\n"
+        "    y, i = F.fractional_max_pool2d(x, k, return_indices=True, **kw)\n"
+        "    (y * torch.arange(float(y.numel())).reshape(y.shape)).sum().backward(); rec(y, i, x.grad)\n"
+        "x = torch.randn(2, 2, 6, 7, 8, requires_grad=True)\n"
+        "y, i = F.fractional_max_pool3d(x, 2, output_size=(3, 4, 5), return_indices=True); y.sum().backward(); rec(y, i, x.grad)\n"
+        "xn = torch.randn(1, 1, 6, 6); xn[0, 0, 1, 1] = float('nan'); xn[0, 0, 1, 2] = float('nan')\n"
+        "rec(F.fractional_max_pool2d(xn, 3, output_size=2, return_indices=True, _random_samples=torch.tensor([[[0.3, 0.7]]]))[1])\n"
+        "m = nn.FractionalMaxPool2d(3, output_ratio=0.5); print(m, nn.FractionalMaxPool3d(2, output_size=3), list(m.state_dict()))\n"
+        "rec(m(torch.randn(1, 2, 12, 10)))\n"
+        "for bad in (lambda: nn.FractionalMaxPool2d(2), lambda: nn.FractionalMaxPool2d(2, output_ratio=1.5),\n"
+        "            lambda: nn.FractionalMaxPool2d(2, 3, 0.5), lambda: F.fractional_max_pool2d(torch.randn(1, 1, 9, 9), 3, 8)):\n"
+        "    try:\n        bad()\n    except (ValueError, RuntimeError) as e:\n        print(type(e).__name__ in ('ValueError', 'RuntimeError', 'ShapeError'))"
+    ),
     "init_gains": (
         "print(nn.init.calculate_gain('conv2d'), nn.init.calculate_gain('sigmoid'), nn.init.calculate_gain('tanh'),\n"
         "      nn.init.calculate_gain('leaky_relu', 0.2), nn.init.calculate_gain('selu'))"
