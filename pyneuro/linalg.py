@@ -22,6 +22,7 @@ import numpy as np
 from . import return_types
 from ._dtype import torch_name
 from ._errors import DTypeError, IndexRangeError, ShapeError
+from ._out import add_out_keyword
 from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _backend, _wrap
 from ._tensor_base import need_tensor as _need_tensor
@@ -650,3 +651,6 @@ __all__ = [
     "vecdot",
     "vector_norm",
 ]
+
+# torch.linalg's functions take out= too (torch.linalg.inv(A, out=B)), by _out.py's one rule
+add_out_keyword(globals(), [name for name in __all__ if name != "LinAlgError"])

@@ -555,3 +555,16 @@ def test_all_and_any_take_dim_lists_like_torch():
         lambda L: L.tensor(True).all(0),
     ):
         _same(*_both(fn))
+
+
+def test_linalg_functions_take_out_like_torch():
+    for fn in (
+        lambda L: L.linalg.inv(L.eye(2) * 2, out=L.empty(2, 2)),
+        lambda L: L.linalg.norm(L.ones(2, 3), out=L.empty(())),
+        lambda L: L.linalg.solve(L.eye(2) * 2, L.ones(2), out=L.empty(2)),
+        lambda L: L.linalg.qr(L.eye(2) * 2, out=(L.empty(2, 2), L.empty(2, 2)))[1],
+    ):
+        _same(*_both(fn))
+    out = pn.empty(2, 2)
+    assert pn.linalg.inv(pn.eye(2), out=out) is out
+    _raises_like_torch(lambda L: L.linalg.inv(L.eye(2, requires_grad=True), out=L.empty(2, 2)))
