@@ -173,6 +173,23 @@ PROGRAMS = {
         "            lambda: nn.FractionalMaxPool2d(2, 3, 0.5), lambda: F.fractional_max_pool2d(torch.randn(1, 1, 9, 9), 3, 8)):\n"
         "    try:\n        bad()\n    except (ValueError, RuntimeError) as e:\n        print(type(e).__name__ in ('ValueError', 'RuntimeError', 'ShapeError'))"
     ),
+    # F.multi_head_attention_forward (CLIP's attention pooling calls it with separate projections)
+    "multi_head_attention_forward": (
+        "torch.manual_seed(0)\nm = nn.MultiheadAttention(4, 2); q = torch.randn(3, 2, 4, requires_grad=True)\n"
+        "o, w = F.multi_head_attention_forward(q, q, q, 4, 2, m.in_proj_weight, m.in_proj_bias, None, None, False, 0.0,\n"
+        "                                      m.out_proj.weight, m.out_proj.bias, training=False)\n"
+        "o.sum().backward(); rec(o, w, q.grad, m.in_proj_weight.grad)\n"
+        "x = torch.randn(5, 2, 4); b = torch.cat([torch.zeros(4), torch.ones(4), torch.zeros(4)])\n"
+        "o, w = F.multi_head_attention_forward(query=x[:1], key=x, value=x, embed_dim_to_check=4, num_heads=2,\n"
+        "    q_proj_weight=torch.randn(4, 4), k_proj_weight=torch.randn(4, 4), v_proj_weight=torch.randn(4, 4),\n"
+        "    in_proj_weight=None, in_proj_bias=b, bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0,\n"
+        "    out_proj_weight=torch.eye(4), out_proj_bias=torch.zeros(4), use_separate_proj_weight=True, need_weights=False)\n"
+        "rec(o); print(w)\n"
+        "o, w = F.multi_head_attention_forward(x, x, x, 4, 2, m.in_proj_weight, m.in_proj_bias, torch.randn(1, 1, 4),\n"
+        "    torch.randn(1, 1, 4), True, 0.0, m.out_proj.weight, None, key_padding_mask=torch.tensor([[False] * 4 + [True],\n"
+        "    [False] * 5]), attn_mask=torch.zeros(5, 5, dtype=torch.bool), average_attn_weights=False)\n"
+        "rec(o, w)"
+    ),
     "init_gains": (
         "print(nn.init.calculate_gain('conv2d'), nn.init.calculate_gain('sigmoid'), nn.init.calculate_gain('tanh'),\n"
         "      nn.init.calculate_gain('leaky_relu', 0.2), nn.init.calculate_gain('selu'))"

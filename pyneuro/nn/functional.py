@@ -1,8 +1,12 @@
 """pyneuro.nn.functional: torch.nn.functional's import path (`import pyneuro.nn.functional as F`).
 
 The functions live in pyneuro/functional.py (`pyneuro.functional`, the same objects); this
-module only gives them torch's name.
+module only gives them torch's name, and adds multi_head_attention_forward, which is
+nn.MultiheadAttention's forward (nn/modules/attention.py) with the weights as arguments.
 """
 
 from ..functional import *  # noqa: F403 - the whole public surface, listed in its __all__
-from ..functional import __all__  # noqa: F401
+from ..functional import __all__ as _FUNCTIONAL
+from .modules.attention import multi_head_attention_forward
+
+__all__ = [*_FUNCTIONAL, "multi_head_attention_forward"]

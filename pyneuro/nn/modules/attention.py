@@ -275,6 +275,40 @@ class MultiheadAttention(Module):
         raise ShapeError(f"attn_mask's dimension {mask.ndim} is not supported")
 
 
+def multi_head_attention_forward(
+    query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias, bias_k, bias_v, add_zero_attn,
+    dropout_p, out_proj_weight, out_proj_bias, training=True, key_padding_mask=None, need_weights=True,
+    attn_mask=None, use_separate_proj_weight=False, q_proj_weight=None, k_proj_weight=None, v_proj_weight=None,
+    static_k=None, static_v=None, average_attn_weights=True, is_causal=False,
+):  # fmt: skip
+    """torch.nn.functional.multi_head_attention_forward: MultiheadAttention's forward with the weights
+    given as arguments (time-major (L, N, E) or unbatched (L, E) inputs): a module is made around
+    them, registering nothing, and runs its forward."""
+    if static_k is not None or static_v is not None:
+        raise NotImplementedError(
+            "multi_head_attention_forward: static_k and static_v are not supported by pyneuro"
+        )
+    if query.shape[-1] != embed_dim_to_check:
+        raise AssertedShapeError(
+            f"was expecting embedding dimension of {embed_dim_to_check}, but got {query.shape[-1]}"
+        )
+    if embed_dim_to_check % num_heads:
+        raise AssertionError(f"embed_dim {embed_dim_to_check} not divisible by num_heads {num_heads}")
+    m = MultiheadAttention.__new__(MultiheadAttention)
+    Module.__init__(m)
+    m.__dict__.update(
+        embed_dim=embed_dim_to_check, num_heads=num_heads, head_dim=embed_dim_to_check // num_heads,
+        kdim=key.shape[-1], vdim=value.shape[-1], _qkv_same_embed_dim=not use_separate_proj_weight,
+        in_proj_weight=in_proj_weight, in_proj_bias=in_proj_bias, q_proj_weight=q_proj_weight,
+        k_proj_weight=k_proj_weight, v_proj_weight=v_proj_weight, bias_k=bias_k, bias_v=bias_v,
+        add_zero_attn=add_zero_attn, dropout=dropout_p, batch_first=False, training=training,
+        out_proj=lambda x: F.linear(x, out_proj_weight, out_proj_bias),
+    )  # fmt: skip
+    return m.forward(
+        query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights, is_causal
+    )
+
+
 def _pad_last(mask):
     """One more key position, allowed (0), at the end of a mask's last dim."""
     return None if mask is None else F.pad(mask, (0, 1))
