@@ -190,6 +190,15 @@ PROGRAMS = {
         "    [False] * 5]), attn_mask=torch.zeros(5, 5, dtype=torch.bool), average_attn_weights=False)\n"
         "rec(o, w)"
     ),
+    "adaptive_log_softmax": (
+        "torch.manual_seed(0)\nm = nn.AdaptiveLogSoftmaxWithLoss(8, 20, [4, 10], div_value=2.0); print(m)\n"
+        "x = torch.randn(6, 8, requires_grad=True); t = torch.tensor([0, 3, 5, 12, 19, 9])\n"
+        "out = m(x, t); out.loss.backward(); print(type(out).__name__, out._fields)\n"
+        "rec(out.output, out.loss, x.grad, m.tail[1][0].weight.grad, m.log_prob(x), m.predict(x), m(x[0], torch.tensor(12))[0])\n"
+        "for bad in (lambda: nn.AdaptiveLogSoftmaxWithLoss(8, 20, []), lambda: nn.AdaptiveLogSoftmaxWithLoss(8, 20, [10, 4]),\n"
+        "            lambda: m(x, torch.tensor([0, 1, 2, 3, 4, 25])), lambda: m(x, t[:3]), lambda: m(x, t.reshape(2, 3))):\n"
+        "    try:\n        bad()\n    except (ValueError, RuntimeError) as e:\n        print(type(e).__name__, e)"
+    ),
     "init_gains": (
         "print(nn.init.calculate_gain('conv2d'), nn.init.calculate_gain('sigmoid'), nn.init.calculate_gain('tanh'),\n"
         "      nn.init.calculate_gain('leaky_relu', 0.2), nn.init.calculate_gain('selu'))"

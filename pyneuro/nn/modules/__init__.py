@@ -27,6 +27,7 @@ loss_more.py      KLDivLoss, MarginRankingLoss, HingeEmbeddingLoss, CosineEmbedd
                   TripletMarginWithDistanceLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
                   MultiLabelMarginLoss, PoissonNLLLoss, GaussianNLLLoss
 utils.py          torch.nn.modules.utils' _single, _pair, _triple, _quadruple, _ntuple
+adaptive.py       AdaptiveLogSoftmaxWithLoss
 
 torch's module paths for the classes that live elsewhere here (torch.nn.modules.batchnorm,
 .instancenorm, .flatten, .pixelshuffle, .channelshuffle, .fold) name the modules that hold them,
@@ -66,6 +67,7 @@ from .activation import (  # noqa: F401
     Tanhshrink,
     Threshold,
 )
+from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: F401
 from .attention import MultiheadAttention  # noqa: F401
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: F401
 from .conv import (  # noqa: F401
