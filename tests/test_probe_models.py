@@ -327,6 +327,10 @@ SNIPPETS.update(
         "sync_batch_norm_1d_input": "nn.SyncBatchNorm(3)(rnd(3))",
         "sync_batch_norm_no_channels": "nn.SyncBatchNorm(3)(torch.zeros(2, 0))",
         "sync_batch_norm_wrong_channels": "nn.SyncBatchNorm(3)(rnd(4, 4))",
+        "nll_loss_2d_deprecated_name": (
+            "m = nn.NLLLoss2d(ignore_index=1); x = rnd(2, 3, 4, 4).log_softmax(1)\n"
+            "out = [repr(m), m(x, torch.tensor([[[0, 1, 2, 1]] * 4] * 2))]"
+        ),
         "module_list_index_tensor": "out = repr(nn.ModuleList([nn.ReLU(), nn.Tanh()])[torch.tensor(1)])",
         "module_list_index_float": "nn.ModuleList([nn.ReLU()])[0.0]",
         "unbatched_class_loss_target_of_size_one": (

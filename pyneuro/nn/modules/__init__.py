@@ -20,7 +20,7 @@ layers_more.py    Bilinear, RMSNorm, Dropout1d, Dropout3d, AlphaDropout, Feature
 pooling.py        AdaptiveMaxPool1d/2d, MaxUnpool1d/2d, LPPool1d/2d
 upsampling.py     Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle,
                   ChannelShuffle, Unfold, Fold
-loss.py           MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss
+loss.py           MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss (NLLLoss2d), BCELoss, BCEWithLogitsLoss
 lazy.py           LazyLinear, LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d, LazyBatchNorm1d/2d/3d,
                   LazyInstanceNorm1d/2d/3d, UninitializedParameter, UninitializedBuffer (and LazyModuleMixin)
 loss_more.py      KLDivLoss, MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss, TripletMarginLoss,
@@ -96,6 +96,7 @@ from .loss import (  # noqa: F401
     L1Loss,
     MSELoss,
     NLLLoss,
+    NLLLoss2d,
     SmoothL1Loss,
     _Loss,
     _WeightedLoss,
