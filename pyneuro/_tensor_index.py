@@ -31,6 +31,7 @@ from ._tensor_base import TensorBase, _backend, _from_data, _wrap
 from ._tensor_keys import same_dtype_put
 from .autograd.index import IndexPut, ScatterReduce
 from .autograd.shape import renamed
+from .strided import as_strided
 
 
 def _int_index(index, what, argument="index"):
@@ -253,7 +254,7 @@ class IndexMethods:
 
     def unfold(self, dimension, size, step):
         """The windows of `size` elements every `step` along dimension, as a new last dim
-        (torch's Tensor.unfold); overlapping windows add their gradients."""
+        (torch's Tensor.unfold): a strided view of self; overlapping windows add their gradients."""
         if self.ndim == 0:
             normalize_dims(dimension, 0)
             if size > 1:
@@ -265,10 +266,12 @@ class IndexMethods:
             raise ArgumentError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
         if step <= 0:
             raise ArgumentError(f"step is {step} but must be > 0")
-        windows = (n - size) // step + 1
-        idx = self._arange(windows)[:, None] * step + self._arange(size)[None, :]
-        out = self[(slice(None),) * d + (_wrap(idx, self.device),)]
-        return out.movedim(d + 1, -1)
+        sizes, strides = list(self.shape), list(self.stride())
+        sizes[d] = (n - size) // step + 1
+        out = as_strided(
+            self, (*sizes, size), (*strides[:d], strides[d] * step, *strides[d + 1 :], strides[d])
+        )
+        return renamed(out, "UnfoldBackward0")  # a view, as torch's: writes reach self
 
     # ------------------------------------------------------------------ diagonals
     def diagonal(self, offset=0, dim1=0, dim2=1):

@@ -568,3 +568,22 @@ def test_linalg_functions_take_out_like_torch():
     out = pn.empty(2, 2)
     assert pn.linalg.inv(pn.eye(2), out=out) is out
     _raises_like_torch(lambda L: L.linalg.inv(L.eye(2, requires_grad=True), out=L.empty(2, 2)))
+
+
+@pytest.mark.parametrize("args", [(0, 2, 1), (0, 3, 2), (-1, 2, 3), (-1, 1, 1)])
+def test_unfold_is_a_strided_view_like_torch(args):
+    def run(L):
+        x = L.arange(24.0).reshape(4, 6).requires_grad_()
+        out = x.T[1:].unfold(*args)
+        w = L.tensor(np.cos(np.arange(out.numel())).reshape(tuple(out.shape)), dtype=out.dtype)
+        (out * w).sum().backward()
+        return out, x.grad, out.stride()
+
+    (got, got_grad, got_stride), (want, want_grad, want_stride) = run(pn), run(torch)
+    _same(got, want)
+    _same(got_grad, want_grad)
+    assert got_stride == want_stride
+    for L in (pn, torch):  # a view: writes reach the tensor it came from
+        base = L.arange(6.0)
+        base.unfold(0, 2, 2).mul_(-1)
+        assert base.tolist() == [-0.0, -1.0, -2.0, -3.0, -4.0, -5.0]
