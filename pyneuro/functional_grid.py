@@ -11,10 +11,12 @@ reflection: mirror at the edges) and reads
 
     bilinear  the four neighbours, weighted (1 - |ix - i|) (1 - |iy - j|)
     nearest   the nearest pixel (ties round to even, as torch)
+    bicubic   the 4 x 4 neighbours, by torch's cubic convolution (A = -0.75) along x, then along y;
+              the padding mode applies to each neighbour's integer coordinates
 
 as gathers from the flattened image, so autograd gives the gradient both to the image (a
 scatter-add) and, through the weights, to the grid (what a spatial transformer network learns).
-2-D (4-D input) only; bicubic and 5-D input raise NotImplementedError.
+2-D (4-D input) only; 5-D input raises NotImplementedError.
 """
 
 from __future__ import annotations
@@ -108,7 +110,11 @@ def _reflect(x: Tensor, twice_low: int, twice_high: int) -> Tensor:
 
 def _source(coord: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
     """Pixel coordinates of normalised grid coordinates, with the padding mode's clamping / mirroring."""
-    x = _unnormalize(coord, size, align_corners)
+    return _padded(_unnormalize(coord, size, align_corners), size, padding_mode, align_corners)
+
+
+def _padded(x: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
+    """Pixel coordinates x with the padding mode's clamping / mirroring (zeros: unchanged)."""
     if padding_mode == "border":
         x = x.clamp(0, size - 1)
     elif padding_mode == "reflection":
@@ -132,8 +138,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     if align_corners is None:
         warnings.warn(_DEFAULT_WARNING, stacklevel=2)
         align_corners = False
-    if input.ndim == 5 or mode == "bicubic":
-        raise NotImplementedError("grid_sample: 5-D input and mode='bicubic' are not supported by pyneuro")
+    if input.ndim == 5:
+        raise NotImplementedError("grid_sample: 5-D input is not supported by pyneuro")
     if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
         raise ShapeError(
             "grid_sample(): expected 4D input and grid (N, H_out, W_out, 2) with the same batch size, "
@@ -141,8 +147,12 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
         )
     n, c, h, w = input.shape
     ho, wo = grid.shape[1:3]
-    ix = _source(grid[..., 0], w, padding_mode, align_corners).reshape(n, 1, ho * wo)
-    iy = _source(grid[..., 1], h, padding_mode, align_corners).reshape(n, 1, ho * wo)
+    if mode == "bicubic":  # the neighbours are padded one by one, not the point
+        ix = _unnormalize(grid[..., 0], w, align_corners).reshape(n, 1, ho * wo)
+        iy = _unnormalize(grid[..., 1], h, align_corners).reshape(n, 1, ho * wo)
+    else:
+        ix = _source(grid[..., 0], w, padding_mode, align_corners).reshape(n, 1, ho * wo)
+        iy = _source(grid[..., 1], h, padding_mode, align_corners).reshape(n, 1, ho * wo)
     flat = input.reshape(n, c, h * w)
 
     def read(col: Tensor, row: Tensor) -> tuple[Tensor, Tensor]:
@@ -151,7 +161,19 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
         index = (row.clamp(0, h - 1) * w + col.clamp(0, w - 1)).long().expand(n, c, ho * wo)
         return flat._gather(2, index), inside.to(input.dtype)
 
-    if mode == "nearest":
+    if mode == "bicubic":
+        x0, y0 = ix.detach().floor(), iy.detach().floor()
+        wx, wy = _cubic_weights(ix - x0), _cubic_weights(iy - y0)
+
+        def bounded(col: Tensor, row: Tensor) -> Tensor:
+            value, inside = read(
+                _padded(col, w, padding_mode, align_corners), _padded(row, h, padding_mode, align_corners)
+            )
+            return value * inside
+
+        rows = [_dot4([bounded(x0 + j - 1, y0 + i - 1) for j in range(4)], wx) for i in range(4)]
+        out = _dot4(rows, wy)
+    elif mode == "nearest":
         value, inside = read(ix.detach().round(), iy.detach().round())
         out = value * inside + (ix + iy) * 0  # the grid's gradient is 0 (not None), as torch
     else:
@@ -168,6 +190,24 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
             term = value * (weight * inside)
             out = term if out is None else out + term
     return out.reshape(n, c, ho, wo)
+
+
+def _cubic_weights(t: Tensor) -> list:
+    """torch's cubic convolution coefficients (A = -0.75) of the 4 neighbours at offsets -1, 0, 1, 2
+    for a point at fraction t past the second one."""
+    a = -0.75
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return [far(t + 1.0), near(t), near(1.0 - t), far((1.0 - t) + 1.0)]
+
+
+def _dot4(values: list, weights: list) -> Tensor:
+    return values[0] * weights[0] + values[1] * weights[1] + values[2] * weights[2] + values[3] * weights[3]
 
 
 __all__ = ["affine_grid", "grid_sample"]

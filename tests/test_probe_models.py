@@ -199,6 +199,14 @@ PROGRAMS = {
         "            lambda: m(x, torch.tensor([0, 1, 2, 3, 4, 25])), lambda: m(x, t[:3]), lambda: m(x, t.reshape(2, 3))):\n"
         "    try:\n        bad()\n    except (ValueError, RuntimeError) as e:\n        print(type(e).__name__, e)"
     ),
+    "grid_sample_bicubic": (
+        "torch.manual_seed(0)\nx = torch.randn(2, 3, 5, 6, requires_grad=True)\n"
+        "for pm in ('zeros', 'border', 'reflection'):\n"
+        "    for ac in (False, True):\n"
+        "        g = (torch.rand(2, 4, 3, 2) * 2.6 - 1.3).requires_grad_()\n"
+        "        y = F.grid_sample(x, g, mode='bicubic', padding_mode=pm, align_corners=ac)\n"
+        "        (y * torch.arange(float(y.numel())).reshape(y.shape)).sum().backward(); rec(y, x.grad, g.grad); x.grad = None"
+    ),
     "init_gains": (
         "print(nn.init.calculate_gain('conv2d'), nn.init.calculate_gain('sigmoid'), nn.init.calculate_gain('tanh'),\n"
         "      nn.init.calculate_gain('leaky_relu', 0.2), nn.init.calculate_gain('selu'))"
