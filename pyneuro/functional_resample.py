@@ -32,7 +32,7 @@ import warnings
 import numpy as np
 
 from ._dtype import uint8
-from ._errors import ArgumentError, ShapeError
+from ._errors import ArgumentError, IndexRangeError, ShapeError
 from .autograd.fold import Col2Im, Im2Col
 from .creation import as_tensor
 from .functional_conv import adaptive_avg_pool1d, adaptive_avg_pool2d
@@ -381,6 +381,11 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     out[n, c kH kW + u kW + v, i oW + j] = x[n, c, i sH + u dH - pH, j sW + v dW - pW] (0 outside).
     Unbatched (C, H, W) gives (C kH kW, L). Autograd Function Im2Col (backward: col2im).
     """
+    if input.ndim < 3:  # torch's Python reads input.shape[-3] first: its IndexError
+        n = max(input.ndim, 1)
+        raise IndexRangeError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {n})"
+        )
     if input.ndim not in (3, 4) or 0 in input.shape[1:]:
         raise RuntimeError(
             "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions "

@@ -339,6 +339,8 @@ SNIPPETS.update(
             "m = nn.NLLLoss2d(ignore_index=1); x = rnd(2, 3, 4, 4).log_softmax(1)\n"
             "out = [repr(m), m(x, torch.tensor([[[0, 1, 2, 1]] * 4] * 2))]"
         ),
+        "unfold_2d_input": "F.unfold(rnd(3, 4), 2)",
+        "unfold_module_1d_input": "nn.Unfold(2)(rnd(3))",
         "module_list_index_tensor": "out = repr(nn.ModuleList([nn.ReLU(), nn.Tanh()])[torch.tensor(1)])",
         "module_list_index_float": "nn.ModuleList([nn.ReLU()])[0.0]",
         "unbatched_class_loss_target_of_size_one": (
