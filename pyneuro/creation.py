@@ -8,6 +8,7 @@ pyneuro.Generator (the default one unless `generator=` is given).
 from __future__ import annotations
 
 import functools
+import operator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -217,10 +218,46 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return t
 
 
+def _scalar(value):
+    return value.item() if isinstance(value, TensorBase) else value
+
+
+def evenly_spaced(start, end, steps, dtype, what="linspace"):
+    """torch's linspace values, bit for bit: start + step * i for the first half, end - step *
+    (steps - 1 - i) for the rest, in the dtype's arithmetic (float32 through one rounding, as the
+    fused multiply-add torch's compiled kernel uses; long double for float64 and integers, whose
+    step is a double). NumPy's linspace rounds differently (float32 values 1 ulp off)."""
+    steps = operator.index(steps)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dtype = np.dtype(dtype)
+    start, end = _scalar(start), _scalar(end)
+    if steps <= 1:
+        return np.full(steps, start).astype(dtype)
+    i = np.arange(steps)
+    back = steps - 1 - i
+    if dtype.kind == "f" and dtype.itemsize != 8:
+        s, e = dtype.type(start), dtype.type(end)
+        step = dtype.type((e - s) / dtype.type(steps - 1))
+        if dtype.itemsize == 4:  # one rounding: the product and sum in float64 are exact enough
+            low, high = np.float64(step) * i + np.float64(s), np.float64(e) - np.float64(step) * back
+        else:  # float16: each operation rounds to half, as c10::Half's operators
+            low, high = s + step * i.astype(dtype), e - step * back.astype(dtype)
+    else:
+        s, e = (np.float64(start), np.float64(end)) if dtype.kind == "f" else (int(start), int(end))
+        step = (np.float64(e) - np.float64(s)) / np.float64(steps - 1)
+        wide = np.longdouble  # (rounded to a double, as the fused multiply-add's result, before any int cast)
+        low, high = (
+            (wide(step) * i + wide(s)).astype(np.float64),
+            (wide(e) - wide(step) * back).astype(np.float64),
+        )
+    return np.where(i < steps // 2, low, high).astype(dtype)
+
+
 @_factory_out
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     dev = _device(device)
-    host = np.linspace(start, end, steps).astype(_dtype(dtype) or default_float())
+    host = evenly_spaced(start, end, steps, _dtype(dtype) or default_float())
     t = _wrap(_backend(dev).asarray(host), dev)
     if requires_grad:
         t.requires_grad = True

@@ -11,6 +11,7 @@ pn.all / pn.any through its __getattr__.
 from __future__ import annotations
 
 import builtins
+import operator
 import warnings
 
 import numpy as np
@@ -411,10 +412,22 @@ def vander(x, N=None, increasing=False):
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
-    """steps values base^t for t evenly spaced from start to end (float32 by default)."""
-    start, end = (float(v.item()) if isinstance(v, TensorBase) else float(v) for v in (start, end))
-    host = np.power(float(base), np.linspace(start, end, int(steps)))
-    out = _from_data(host.astype(_dtype(dtype) or _dtypes.default_float()), None, device)
+    """steps values base^t for t evenly spaced from start to end (float32 by default), as torch's
+    kernel: start and end in the dtype, the step and the powers in double (t = start + step * i
+    for the first half, end - step * (steps - 1 - i) for the rest)."""
+    dt = np.dtype(_dtype(dtype) or _dtypes.default_float())
+    start, end = (v.item() if isinstance(v, TensorBase) else v for v in (start, end))
+    steps = operator.index(steps)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    if steps == 1:
+        exponents = np.array([float(start)])
+    else:
+        s, e = (dt.type(start), dt.type(end)) if dt.kind == "f" else (int(start), int(end))
+        step, i = np.float64(e - s) / (steps - 1), np.arange(steps)
+        low, high = np.float64(s) + step * i, np.float64(e) - step * (steps - 1 - i)
+        exponents = np.where(i < steps // 2, low, high)
+    out = _from_data(np.power(float(base), exponents).astype(dt), None, device)
     return out.requires_grad_() if requires_grad else out
 
 

@@ -587,3 +587,23 @@ def test_unfold_is_a_strided_view_like_torch(args):
         base = L.arange(6.0)
         base.unfold(0, 2, 2).mul_(-1)
         assert base.tolist() == [-0.0, -1.0, -2.0, -3.0, -4.0, -5.0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "uint8"])
+def test_linspace_bit_for_bit_like_torch(dtype):
+    for start, end in [(0, 1), (-3.3, 7.1), (1, 0), (0, 2 * math.pi), (0.5, 9.7), (0, 100.0)]:
+        if dtype == "uint8" and min(start, end) < 0:
+            continue
+        for steps in (0, 1, 2, 5, 7, 12, 33, 100, 1001):
+            got, want = _both(lambda L: L.linspace(start, end, steps, dtype=getattr(L, dtype)))
+            np.testing.assert_array_equal(got.numpy(), want.numpy())  # NumPy's own linspace: 1 ulp off
+    _raises_like_torch(lambda L: L.linspace(0, 1, -1))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int64"])
+def test_logspace_like_torch(dtype):
+    for start, end, base in [(0, 2, 10.0), (-1, 1, 2.0), (0.5, 2.5, 2.0), (1, 0, 3.0)]:
+        for steps in (1, 2, 5, 9, 33):
+            got, want = _both(lambda L: L.logspace(start, end, steps, base=base, dtype=getattr(L, dtype)))
+            np.testing.assert_array_equal(got.numpy(), want.numpy())
+    _raises_like_torch(lambda L: L.logspace(0, 1, -2))
