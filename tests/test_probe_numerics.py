@@ -607,3 +607,18 @@ def test_logspace_like_torch(dtype):
             got, want = _both(lambda L: L.logspace(start, end, steps, base=base, dtype=getattr(L, dtype)))
             np.testing.assert_array_equal(got.numpy(), want.numpy())
     _raises_like_torch(lambda L: L.logspace(0, 1, -2))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_float_arange_bit_for_bit_like_torch(dtype):
+    rs = np.random.RandomState(1)
+    for _ in range(60):
+        start = float(np.round(rs.randn() * 5, rs.randint(0, 4)))
+        step = float(np.round(abs(rs.randn()) * 0.5 + 0.01, rs.randint(1, 4))) or 0.5
+        step = -step if rs.rand() < 0.3 else step
+        end = start + step * rs.randint(0, 300) + step * rs.rand()
+        got, want = _both(lambda L: L.arange(start, end, step, dtype=getattr(L, dtype)))
+        np.testing.assert_array_equal(got.numpy(), want.numpy())  # NumPy's arange: ulps off
+    for args in [(0, 1, 0.1), (-1, 1, 0.1), (0.5,), (0, 3, 0.5)]:
+        got, want = _both(lambda L: L.arange(*args))
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
