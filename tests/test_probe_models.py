@@ -207,6 +207,18 @@ PROGRAMS = {
         "        y = F.grid_sample(x, g, mode='bicubic', padding_mode=pm, align_corners=ac)\n"
         "        (y * torch.randn(y.shape)).sum().backward(); rec(y, x.grad, g.grad); x.grad = None"
     ),
+    "orthogonal_parametrization": (
+        "from torch.nn.utils.parametrizations import orthogonal\ntorch.manual_seed(0)\n"
+        "for shape, omap in [((4, 4), None), ((4, 4), 'cayley'), ((5, 3), None), ((3, 5), None), ((5, 3), 'matrix_exp'),\n"
+        "                    ((4, 4), 'householder')]:\n"
+        "    m = orthogonal(nn.Linear(shape[1], shape[0]), orthogonal_map=omap)\n"
+        "    print([n for n, _ in m.named_parameters()], [n for n, _ in m.named_buffers()])\n"
+        "    opt = torch.optim.SGD(m.parameters(), lr=0.1); rec(m.weight)\n"
+        "    for _ in range(2):\n"
+        "        loss = m(torch.randn(3, shape[1])).pow(2).sum(); opt.zero_grad(); loss.backward(); opt.step()\n"
+        "    rec(loss, m.weight, m.parametrizations.weight.original.grad)\n"
+        "r = orthogonal(nn.RNN(3, 3), 'weight_hh_l0'); rec(r.weight_hh_l0); print(r)"
+    ),
     "init_gains": (
         "print(nn.init.calculate_gain('conv2d'), nn.init.calculate_gain('sigmoid'), nn.init.calculate_gain('tanh'),\n"
         "      nn.init.calculate_gain('leaky_relu', 0.2), nn.init.calculate_gain('selu'))"

@@ -7,13 +7,23 @@ torch saves; a checkpoint of the older nn.utils.weight_norm (weight_g, weight_v)
 spectral_norm(module) makes module.weight = W / sigma(W), sigma the largest singular value,
 estimated by power iteration on the buffers _u and _v (15 steps at registration, one per read in
 training mode, none in eval), drawn and refined exactly as torch's so a seed gives its values.
+
+orthogonal(module) keeps module.weight orthogonal (Q^T Q = I, or Q Q^T for a wide matrix): it is
+base @ map(X), base the original weight made orthogonal at registration (QR with R's diagonal
+positive; a tall matrix completed with torch.randn columns) and map the matrix exponential or
+the Cayley map of the skew-symmetric X - X^T (X's lower triangle), or a product of Householder
+reflections; X starts at -I, where every map gives I, so the weight starts as base.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from ... import functional as F
 from ...autograd import no_grad
-from ...creation import empty
+from ...creation import arange, empty, eye, randn, zeros
+from ...functions import cat, where
+from ...linalg import qr, solve
 from ...tensor import Tensor
 from ..modules.conv import ConvTranspose1d, ConvTranspose2d
 from ..modules.conv3d import ConvTranspose3d
@@ -114,4 +124,107 @@ def spectral_norm(
     return module
 
 
-__all__ = ["weight_norm", "spectral_norm"]
+def _householder_product(a: Tensor, tau: Tensor) -> Tensor:
+    """torch.linalg.householder_product: the first k columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T
+    with v_i column i of a below the diagonal and 1 on it (a (n, k), tau (k,)), differentiably."""
+    n, k = a.shape[-2], a.shape[-1]
+    q = eye(n, dtype=a.dtype, device=a.device)
+    rows = arange(n, device=a.device)
+    for i in range(k):
+        v = where(rows == i, 1.0, where(rows > i, a[..., :, i], 0.0)).unsqueeze(-1)
+        q = q - (q @ v) * tau[..., i : i + 1].unsqueeze(-1) @ v.mT
+    return q[..., :k]
+
+
+def _make_orthogonal(a: Tensor) -> Tensor:
+    """The Q of a's QR decomposition, its columns signed so that R's diagonal is positive (torch's)."""
+    q, r = qr(a)
+    return q * r.diagonal(dim1=-2, dim2=-1).sign().unsqueeze(-2)
+
+
+class _Orthogonal(Module):
+    def __init__(self, weight: Tensor, orthogonal_map: str, *, use_trivialization: bool = True) -> None:
+        super().__init__()
+        self.shape = weight.shape
+        self.orthogonal_map = orthogonal_map
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        n, k = x.shape[-2], x.shape[-1]
+        transposed = n < k
+        if transposed:
+            x = x.mT
+            n, k = k, n
+        if self.orthogonal_map in ("matrix_exp", "cayley"):
+            x = x.tril()
+            if n != k:  # embedded in a square matrix
+                x = cat([x, zeros(*x.shape[:-2], n, n - k, dtype=x.dtype, device=x.device)], dim=-1)
+            a = x - x.mT  # skew-symmetric
+            if self.orthogonal_map == "matrix_exp":
+                q = a.matrix_exp()
+            else:  # the Cayley retraction (I + A/2)(I - A/2)^-1
+                i = eye(n, dtype=a.dtype, device=a.device)
+                q = solve(i - 0.5 * a, i + 0.5 * a)
+            if n != k:
+                q = q[..., :k]
+        else:
+            a = x.tril(diagonal=-1)
+            tau = 2.0 / (1.0 + (a * a).sum(dim=-2))
+            q = _householder_product(a, tau) * x.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
+        if getattr(self, "base", None) is not None:
+            q = self.base @ q
+        return q.mT if transposed else q
+
+    def right_inverse(self, q: Tensor) -> Tensor:
+        """Assigning module.weight = q: base becomes q made orthogonal, and X = -I (torch's trivialization)."""
+        if tuple(q.shape) != tuple(self.shape):
+            raise ValueError(
+                f"Expected a matrix or batch of matrices of shape {self.shape}. Got a tensor of shape {q.shape}."
+            )
+        if "base" not in self._buffers:
+            raise NotImplementedError("pyneuro's orthogonal supports use_trivialization=True only")
+        q_init = q
+        with no_grad():
+            n, k = q.shape[-2], q.shape[-1]
+            if n < k:
+                q = q.mT
+                n, k = k, n
+            if n == k:
+                eye_k = eye(k, dtype=q.dtype, device=q.device)
+                close = ((q.mT @ q) - eye_k).abs().max() <= 10.0 * n * float(
+                    np.finfo(np.dtype(q.dtype.name)).eps
+                )
+                q = q.clone() if bool(close) else _make_orthogonal(q)
+            else:  # completed into a full n x n orthogonal matrix
+                extra = randn(*q.shape[:-2], n, n - k, dtype=q.dtype, device=q.device)
+                q = _make_orthogonal(cat([q, extra], dim=-1))
+            self.base = q
+            neg_id = zeros(*q_init.shape, dtype=q_init.dtype, device=q_init.device)
+            neg_id.diagonal(dim1=-2, dim2=-1).fill_(-1.0)
+        return neg_id
+
+
+def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None = None, *,
+               use_trivialization: bool = True) -> Module:  # fmt: skip
+    """Keep module.<name> orthogonal (torch.nn.utils.parametrizations.orthogonal); returns module.
+
+    orthogonal_map: "matrix_exp" (default for square matrices), "cayley" or "householder" (default
+    otherwise)."""
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+    if weight.ndim < 2:
+        raise ValueError(f"Expected a matrix or batch of matrices. Got a tensor of {weight.ndim} dimensions.")
+    if orthogonal_map is None:
+        orthogonal_map = "matrix_exp" if weight.shape[-2] == weight.shape[-1] else "householder"
+    if orthogonal_map not in ("matrix_exp", "cayley", "householder"):
+        raise ValueError(
+            f'orthogonal_map has to be one of "matrix_exp", "cayley", "householder". Got: {orthogonal_map}'
+        )
+    orth = _Orthogonal(weight, orthogonal_map, use_trivialization=use_trivialization)
+    parametrize.register_parametrization(module, name, orth, unsafe=True)
+    return module
+
+
+__all__ = ["weight_norm", "spectral_norm", "orthogonal"]
