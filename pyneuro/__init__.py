@@ -220,6 +220,7 @@ _LAZY_SUBMODULES = (
     "testing",  # torch.testing: assert_close  # torch.distributions: Normal, Categorical, ... with log_prob and rsample
     "utils",
     "profiler",  # the tools that show what ran
+    "onnx",  # torch.onnx: export raises NotImplementedError (no tracer), so scripts importing it run
     "viz",
 )
 

@@ -126,3 +126,50 @@ def test_unpickled_arrays_run_through_the_kernels():
     assert t._data.dtype == np.float32
     assert pn.equal(t @ t, pn.full((3, 3), 3.0)) and pn.equal(pn.relu(t), t)
     assert pn.nn.functional.cross_entropy(t, pn.tensor([0, 1, 2])).item() == pytest.approx(np.log(3))
+
+
+def test_torch_module_paths_allow_list_a_transformer(tmp_path):
+    """pytorch/examples' word_language_model reloads its model with safe_globals named by torch's
+    module paths (torch.nn.modules.linear.NonDynamicallyQuantizableLinear, ...)."""
+    mods = pn.nn.modules
+    layer = pn.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0)
+    model = pn.nn.Sequential(
+        pn.nn.Embedding(10, 8), pn.nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
+    )
+    path = tmp_path / "lm.pt"
+    pn.save(model, path)
+    allowed = [
+        pn.nn.functional.relu,
+        mods.activation.MultiheadAttention,
+        mods.container.ModuleList,
+        mods.container.Sequential,
+        mods.dropout.Dropout,
+        mods.linear.Linear,
+        mods.linear.NonDynamicallyQuantizableLinear,
+        mods.normalization.LayerNorm,
+        mods.sparse.Embedding,
+        mods.transformer.TransformerEncoder,
+        mods.transformer.TransformerEncoderLayer,
+    ]
+    with pn.serialization.safe_globals(allowed):
+        back = pn.load(path)
+    x = pn.tensor([[1, 2, 3]])
+    model.eval()
+    back.eval()
+    assert pn.allclose(back(x), model(x))
+
+
+def test_classes_are_where_torch_keeps_them():
+    torch = pytest.importorskip("torch")
+    import importlib
+
+    for home in ("linear", "conv", "pooling", "loss", "dropout", "sparse", "normalization", "batchnorm"):
+        theirs = importlib.import_module(f"torch.nn.modules.{home}")
+        ours = importlib.import_module(f"pyneuro.nn.modules.{home}")
+        for name in theirs.__all__:
+            if hasattr(pn.nn, name):
+                assert getattr(ours, name) is getattr(pn.nn, name), (home, name)
+    assert pn.nn.modules.linear.NonDynamicallyQuantizableLinear is type(
+        pn.nn.MultiheadAttention(4, 2).out_proj
+    )
+    assert torch.nn.modules.linear.NonDynamicallyQuantizableLinear  # the path exists in torch

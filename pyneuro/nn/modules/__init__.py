@@ -31,12 +31,13 @@ adaptive.py       AdaptiveLogSoftmaxWithLoss
 
 torch's module paths for the classes that live elsewhere here (torch.nn.modules.batchnorm,
 .instancenorm, .flatten, .pixelshuffle, .channelshuffle, .fold) name the modules that hold them,
-so `from pyneuro.nn.modules.batchnorm import _BatchNorm` works as it does in torch.
+so `from pyneuro.nn.modules.batchnorm import _BatchNorm` works as it does in torch; torch_paths.py
+binds the classes torch keeps in a module whose file here holds others (pooling.MaxPool2d).
 """
 
 import sys
 
-from . import linear, normalization, upsampling, utils  # noqa: F401
+from . import linear, normalization, torch_paths, upsampling, utils  # noqa: F401
 from .activation import (  # noqa: F401
     CELU,
     ELU,
@@ -142,3 +143,6 @@ for _name, _module in (
 ):
     sys.modules[f"{__name__}.{_name}"] = _module
     globals()[_name] = _module
+
+# pooling.MaxPool2d, linear.NonDynamicallyQuantizableLinear, ...: torch's paths (torch_paths.py)
+torch_paths.install(globals())
