@@ -160,20 +160,20 @@ def tensor_str(host: np.ndarray, suffixes: list[str]) -> str:
         edgeitems=PRINT_OPTS.edgeitems,
         max_line_width=PRINT_OPTS.linewidth - 1 + host.ndim,
     )
-    if host.size == 0:
-        body = f"[], size={tuple(host.shape)}" if host.ndim > 1 else "[]"
-    else:
-        body = _body(host, opts)
-        if not opts["edgeitems"]:  # torch then always says the size, after any device
-            at = 1 if suffixes and suffixes[0].startswith("device=") else 0
-            suffixes = [*suffixes[:at], f"size={tuple(host.shape)}", *suffixes[at:]]
+    body = _body(host, opts) if host.size else "[]"
+    if (host.size == 0 and host.ndim != 1) or (host.size and not opts["edgeitems"]):
+        at = (
+            1 if suffixes and suffixes[0].startswith("device=") else 0
+        )  # torch says the size, after any device
+        suffixes = [*suffixes[:at], f"size={tuple(host.shape)}", *suffixes[at:]]
     text = prefix + body
     last = len(text) - text.rfind("\n") + 1  # torch's _add_suffixes
     for e in suffixes:
-        if last + len(e.replace("pyneuro.", "torch.")) + 2 > PRINT_OPTS.linewidth:
+        width = len(e.replace("pyneuro.", "torch."))  # measured as torch spells it
+        if last + width + 2 > PRINT_OPTS.linewidth:
             text += ",\n" + " " * len(prefix) + e
-            last = len(prefix) + len(e)
+            last = len(prefix) + width
         else:
             text += ", " + e
-            last += len(e) + 2
+            last += width + 2
     return text + ")"

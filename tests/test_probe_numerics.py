@@ -622,3 +622,23 @@ def test_float_arange_bit_for_bit_like_torch(dtype):
     for args in [(0, 1, 0.1), (-1, 1, 0.1), (0.5,), (0, 3, 0.5)]:
         got, want = _both(lambda L: L.arange(*args))
         np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize(
+    "opts,expr",
+    [
+        ({}, "L.tensor([-2.8831e-08, -7.1665e-08], dtype=L.float64, requires_grad=True) * 1"),  # suffixes fit
+        ({}, "L.tensor([[1180.0, 389.0], [163.0, -781.0]], dtype=L.float64, requires_grad=True) * 1"),
+        (dict(linewidth=22), "L.zeros(6, 5, 0, dtype=L.float64)"),  # an empty tensor's size= is a suffix
+        ({}, "L.zeros(2, 0, dtype=L.int32)"),
+    ],
+)
+def test_repr_suffixes_break_like_torch(opts, expr):
+    PRINT_CASES_RUN = []
+    for L in (torch, pn):
+        L.set_printoptions(**opts)
+        try:
+            PRINT_CASES_RUN.append(repr(eval(expr, {"L": L})).replace(L.__name__, "torch"))
+        finally:
+            L.set_printoptions(profile="default")
+    assert PRINT_CASES_RUN[1] == PRINT_CASES_RUN[0]
