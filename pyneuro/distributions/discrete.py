@@ -405,7 +405,7 @@ class Binomial(Distribution):
 
     def sample(self, sample_shape=()):
         shape = tuple(self._extended_shape(sample_shape))
-        p = np.broadcast_to(np.asarray(self.probs.detach().cpu().numpy()), shape)  # in its dtype, as torch's kernel
+        p = np.broadcast_to(np.asarray(self.probs.detach().cpu().numpy()), shape)  # in its own dtype
         n = np.broadcast_to(_host(self.total_count), shape).astype(p.dtype)
         return _draw(
             self.probs, shape, lambda rng, s: samplers.binomial(n, p, rng)
