@@ -219,6 +219,15 @@ PROGRAMS = {
         "    rec(loss, m.weight, m.parametrizations.weight.original.grad)\n"
         "r = orthogonal(nn.RNN(3, 3), 'weight_hh_l0'); rec(r.weight_hh_l0); print(r)"
     ),
+    # the LSTM tutorial prints its output: torch's CPU LSTM node is oneDNN's
+    "rnn_output_nodes": (
+        "torch.manual_seed(1)\n"
+        "for m in (nn.LSTM(3, 3), nn.LSTM(3, 3, num_layers=2), nn.GRU(3, 3), nn.RNN(3, 3), nn.LSTM(3, 3, bidirectional=True),\n"
+        "          nn.LSTM(3, 3, batch_first=True), nn.LSTM(3, 3, proj_size=2), nn.LSTM(3, 3).double()):\n"
+        "    o, h = m(torch.randn(2, 1, 3).to(m.weight_ih_l0.dtype)); ou, hu = m(torch.randn(2, 3).to(m.weight_ih_l0.dtype))\n"
+        "    print(type(o.grad_fn).__name__, type(ou.grad_fn).__name__, o)\n"
+        "with torch.no_grad():\n    print(nn.LSTM(3, 3)(torch.randn(2, 1, 3))[0].grad_fn)"
+    ),
     "init_gains": (
         "print(nn.init.calculate_gain('conv2d'), nn.init.calculate_gain('sigmoid'), nn.init.calculate_gain('tanh'),\n"
         "      nn.init.calculate_gain('leaky_relu', 0.2), nn.init.calculate_gain('selu'))"

@@ -21,8 +21,10 @@ import numbers
 import warnings
 
 from ... import functional as F
+from ..._dtype import float32
 from ..._errors import ArgumentError, DTypeError, ShapeError
 from ..._tensor_base import _device
+from ...autograd import named
 from ...autograd.rnn_cell import GRUPointwise, LSTMPointwise
 from ...creation import empty, ones, zeros
 from ...functions import cat, stack, where
@@ -324,6 +326,14 @@ class RNNBase(Module):
         output, h_n, c_n = self._run(x, h0, c0, masks, packed)
         if packed is not None:
             return _pack_like(output, packed), h_n, c_n
+        if self.mode == "LSTM" and output.dtype == float32 and x.numel():  # torch's CPU LSTM runs on oneDNN
+            if self.proj_size:
+                warnings.warn(
+                    "LSTM with projections is not supported with oneDNN. Using default implementation.",
+                    stacklevel=3,
+                )
+            elif not self.bidirectional:
+                output = named(output, "MkldnnRnnLayerBackward0")  # the node it prints
         if self.batch_first:
             output = output.transpose(0, 1)
         if not is_batched:
