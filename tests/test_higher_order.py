@@ -300,6 +300,12 @@ def test_custom_function_double_backward_and_once_differentiable():
     x = pn.tensor([1.0, 2.0], requires_grad=True)
     (g,) = pn.autograd.grad(Once.apply(x).sum(), x, create_graph=True)
     np.testing.assert_allclose(g.detach().numpy(), [3.0, 12.0])
+    # as torch: with a constant seed the once-differentiable result is a plain constant ...
+    assert not g.requires_grad
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        g.sum().backward()
+    # ... and where the gradient it received requires grad, differentiating it again is the error
+    (g,) = pn.autograd.grad((Once.apply(x) * x).sum(), x, create_graph=True)
     with pytest.raises(RuntimeError, match="once_differentiable"):
         g.sum().backward()
 
