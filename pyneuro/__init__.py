@@ -33,7 +33,7 @@ from ._out import add_out_keyword as _add_out_keyword
 from ._out import out_keyword as _out_keyword
 from ._shapes import Size
 from ._tensor_str import set_printoptions
-from .amp import autocast, is_autocast_enabled
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled, set_autocast_dtype
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -187,6 +187,12 @@ float32, float64, float16 = _dtypes.public("float32"), _dtypes.public("float64")
 int64, int32, int16 = _dtypes.public("int64"), _dtypes.public("int32"), _dtypes.public("int16")
 int8, uint8, bool_ = _dtypes.public("int8"), _dtypes.public("uint8"), _dtypes.public("bool")
 double, long, half, short = float64, int64, float16, int16
+# torch dtypes pyneuro has no tensors of: they exist to be named (autocast, comparisons); a tensor of
+# one raises TypeError (_dtype.UnsupportedDType)
+bfloat16, complex32, complex64, complex128 = (
+    _dtypes.unsupported(n) for n in ("bfloat16", "complex32", "complex64", "complex128")
+)
+chalf, cfloat, cdouble = complex32, complex64, complex128
 
 # Names that would shadow Python builtins inside this module are served by __getattr__.
 _BUILTIN_NAMED_FUNCTIONS = ("sum", "abs", "max", "min", "pow", "round", "all", "any")
@@ -421,6 +427,13 @@ __all__ = [
     "long",
     "half",
     "short",
+    "bfloat16",
+    "complex32",
+    "complex64",
+    "complex128",
+    "chalf",
+    "cfloat",
+    "cdouble",
     "no_grad",
     "is_anomaly_enabled",
     "is_anomaly_check_nan_enabled",
@@ -439,6 +452,8 @@ __all__ = [
     "load",
     "autocast",
     "is_autocast_enabled",
+    "get_autocast_dtype",
+    "set_autocast_dtype",
     "gradcheck",
     "GradcheckError",
 ]

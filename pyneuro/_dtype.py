@@ -55,6 +55,8 @@ def _dtype(d):
         return None
     if type(d) is DType:
         return d.dtype
+    if type(d) is UnsupportedDType:
+        raise TypeError(d.refusal())
     if d is _PY_FLOAT:
         return float64  # Python's float is a double: torch.zeros(2, dtype=float) is float64
     if d is _PY_INT:
@@ -123,6 +125,50 @@ class DType:
     type = property(lambda self: self.dtype.type)
     char = property(lambda self: self.dtype.char)
     str = property(lambda self: self.dtype.str)
+
+
+class UnsupportedDType:
+    """A torch dtype pyneuro has no tensors of: bfloat16 (NumPy has no bfloat16 type), complex32,
+    complex64, complex128 (pyneuro's kernels and autograd are real). It exists so that code
+    naming it runs: `autocast("cpu", dtype=torch.bfloat16)` (which computes in float32 here),
+    `x.dtype == torch.bfloat16`, `torch.finfo(torch.bfloat16)`, its properties; making a tensor
+    of it raises TypeError saying so, never a tensor of another dtype."""
+
+    __slots__ = ("name", "itemsize", "kind", "torch_name")
+
+    def __init__(self, name: str, itemsize: int, kind: str, torch_name: str):
+        self.name, self.itemsize, self.kind, self.torch_name = name, itemsize, kind, torch_name
+
+    def __repr__(self) -> str:
+        return f"pyneuro.{self.name}"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return (unsupported, (self.name,))
+
+    is_floating_point = property(lambda self: self.kind == "f")
+    is_complex = property(lambda self: self.kind == "c")
+    is_signed = property(lambda self: True)
+
+    def refusal(self) -> str:
+        return f"pyneuro has no {self.name} tensors ({'NumPy has no bfloat16 type' if self.name == 'bfloat16' else 'its kernels and autograd are real-valued'}); use float32 or float64"
+
+
+_UNSUPPORTED = {
+    name: UnsupportedDType(name, size, kind, tname)
+    for name, size, kind, tname in (
+        ("bfloat16", 2, "f", "BFloat16"),
+        ("complex32", 4, "c", "ComplexHalf"),
+        ("complex64", 8, "c", "ComplexFloat"),
+        ("complex128", 16, "c", "ComplexDouble"),
+    )
+}
+
+
+def unsupported(name: str) -> UnsupportedDType:
+    """pn.bfloat16, pn.complex64, ...: the one object per name (see UnsupportedDType)."""
+    return _UNSUPPORTED[name]
 
 
 _TORCH_NAMES = {

@@ -87,7 +87,9 @@ class ShapeMethods:
 
     def flatten(self, start_dim=0, end_dim=-1):
         nd = self.ndim
-        if nd == 0:
+        if nd == 0:  # a 0-d tensor counts as 1-d for its dims, as torch's ([-1, 0])
+            for d in (start_dim, end_dim):
+                normalize_dims((d,), 1)  # raises torch's IndexError
             return self.reshape(1)
         if not (-nd <= start_dim < nd and -nd <= end_dim < nd):
             normalize_dims((start_dim, end_dim), nd)  # raises torch's IndexError

@@ -27,42 +27,83 @@ import threading
 import warnings
 from types import SimpleNamespace
 
+from . import _dtype as _dtypes
 from ._tensor_base import TensorBase
 
 
 class _AutocastState(threading.local):
-    """Which device types autocast is on for, per thread (as torch keeps it)."""
+    """Per thread, as torch keeps it: which device types autocast is on for, and each one's
+    "fast" dtype (get_autocast_dtype)."""
 
     def __init__(self):
         self.on: dict[str, bool] = {}
+        self.dtype: dict = {}
 
 
 _state = _AutocastState()
+# torch's default fast dtypes, and the ones each device's autocast takes (another disables it)
+_DEFAULT_DTYPE = {"cpu": _dtypes.unsupported("bfloat16"), "cuda": _dtypes.public("float16")}
+_SUPPORTED = {
+    "cpu": (_dtypes.unsupported("bfloat16"), _dtypes.public("float16")),
+    "cuda": (_dtypes.unsupported("bfloat16"), _dtypes.public("float16"), _dtypes.public("float32")),
+}
 
 
 def is_autocast_available(device_type: str) -> bool:
     return device_type in ("cpu", "cuda")
 
 
+def _device_type(device_type: str) -> str:
+    if not is_autocast_available(device_type):
+        raise RuntimeError(f"Invalid device string: '{device_type}'")
+    return device_type
+
+
+def get_autocast_dtype(device_type: str):
+    """The dtype autocast would use on device_type: the current region's, else set_autocast_dtype's,
+    else torch's default (bfloat16 on the CPU, float16 on CUDA)."""
+    return _state.dtype.get(_device_type(device_type), _DEFAULT_DTYPE[device_type])
+
+
+def set_autocast_dtype(device_type: str, dtype) -> None:
+    _state.dtype[_device_type(device_type)] = dtype
+
+
 class autocast:
     """torch.autocast(device_type, dtype=None, enabled=True, cache_enabled=None): a context manager
-    and decorator. Ops inside still compute in float32 here (see the module docstring)."""
+    and decorator. Ops inside still compute in float32 here (see the module docstring); a dtype the
+    device's autocast does not take (float32 on the CPU) warns and disables it, as torch."""
 
     def __init__(self, device_type: str = "cuda", dtype=None, enabled: bool = True, cache_enabled=None):
         if not isinstance(device_type, str):
             raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
         if not is_autocast_available(device_type):
             raise RuntimeError(f"User specified an unsupported autocast device_type '{device_type}'")
-        self.device_type, self.fast_dtype, self.enabled = device_type, dtype, bool(enabled)
+        self.device_type, self.enabled = device_type, bool(enabled)
+        self.fast_dtype = dtype if dtype is not None else get_autocast_dtype(device_type)
+        if self.enabled and self.fast_dtype not in _SUPPORTED[device_type]:
+            names = ", ".join(f"torch.{d.name}" for d in _SUPPORTED[device_type])
+            warnings.warn(
+                f"In {device_type.upper()} autocast, but the target dtype is not supported. Disabling autocast.\n"
+                f"{device_type.upper()} Autocast only supports dtypes of {names} currently.",
+                stacklevel=2,
+            )
+            self.enabled = False
         self._previous = []
 
     def __enter__(self):
-        self._previous.append(_state.on.get(self.device_type, False))
-        _state.on[self.device_type] = self.enabled
+        device = self.device_type
+        self._previous.append((_state.on.get(device, False), _state.dtype.get(device)))
+        _state.on[device], _state.dtype[device] = self.enabled, self.fast_dtype
         return self
 
     def __exit__(self, *exc):
-        _state.on[self.device_type] = self._previous.pop()
+        on, dtype = self._previous.pop()
+        _state.on[self.device_type] = on
+        if dtype is None:
+            _state.dtype.pop(self.device_type, None)
+        else:
+            _state.dtype[self.device_type] = dtype
         return False
 
     def __call__(self, function):
@@ -76,6 +117,44 @@ class autocast:
 
 def is_autocast_enabled(device_type: str = "cuda") -> bool:
     return _state.on.get(device_type, False)
+
+
+def custom_fwd(fwd=None, *, device_type: str, cast_inputs=None):
+    """torch.amp.custom_fwd for a custom Function's forward: records the autocast state for
+    custom_bwd; with cast_inputs, inside an autocast region the floating tensor arguments are cast
+    to it and forward runs with autocast off."""
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+
+    @functools.wraps(fwd)
+    def forward(ctx, *args, **kwargs):
+        ctx._dtype, autocasting = get_autocast_dtype(device_type), is_autocast_enabled(device_type)
+        ctx._fwd_used_autocast = autocasting and cast_inputs is None  # backward runs as forward ran
+        if cast_inputs is None or not autocasting:
+            return fwd(ctx, *args, **kwargs)
+        with autocast(device_type, enabled=False):
+            cast = [_cast(a, cast_inputs) for a in args]
+            return fwd(ctx, *cast, **{k: _cast(v, cast_inputs) for k, v in kwargs.items()})
+
+    return forward
+
+
+def custom_bwd(bwd=None, *, device_type: str):
+    """torch.amp.custom_bwd: backward runs with the autocast state its forward ran with."""
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+
+    @functools.wraps(bwd)
+    def backward(ctx, *grads):
+        with autocast(device_type, dtype=ctx._dtype, enabled=ctx._fwd_used_autocast):
+            return bwd(ctx, *grads)
+
+    return backward
+
+
+def _cast(value, dtype):
+    floating = isinstance(value, TensorBase) and value.is_floating_point()
+    return value.to(dtype) if floating else value
 
 
 class GradScaler:
@@ -246,4 +325,13 @@ def for_device(device_type: str):
     return SimpleNamespace(autocast=device_autocast, GradScaler=device_grad_scaler)
 
 
-__all__ = ["autocast", "GradScaler", "is_autocast_available", "is_autocast_enabled"]
+__all__ = [
+    "autocast",
+    "GradScaler",
+    "is_autocast_available",
+    "is_autocast_enabled",
+    "get_autocast_dtype",
+    "set_autocast_dtype",
+    "custom_fwd",
+    "custom_bwd",
+]

@@ -534,6 +534,16 @@ class finfo:
     def __init__(self, type=None):
         from .functions import get_default_dtype
 
+        if type is _dtypes.unsupported("bfloat16"):  # no bfloat16 tensors, but its limits are known
+            self.bits, self.eps, self.max, self.tiny, self.resolution = (
+                16,
+                2.0**-7,
+                3.3895313892515355e38,
+                2.0**-126,
+                0.01,
+            )
+            self.min, self.smallest_normal, self.dtype = -self.max, self.tiny, "bfloat16"
+            return
         d = _dtype(type) if type is not None else _dtype(get_default_dtype())
         if d.kind != "f":
             raise TypeError(

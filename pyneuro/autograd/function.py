@@ -41,6 +41,7 @@ from .names import named_class, torch_name
 # ----------------------------------------------------------------------------- Function
 _register_grad_mode(_GradMode)  # float(t) warns only when grad mode is on (_tensor_base.py)
 _FLOAT32 = _np.dtype(_np.float32)
+_RELEASED = object.__new__(TensorBase)  # a released node's non-leaf input: a tensor no longer held
 
 
 # custom.apply_ctx, which runs a torch-style Function; custom.py (imported by the package)
@@ -216,14 +217,17 @@ class Function:
     def release(self):
         """Free what forward saved (called after a backward without retain_graph).
 
-        The node also lets go of its inputs, so intermediate activations can be freed even
-        while the output tensor lives on (e.g. a loss kept in a list), as in PyTorch.
+        The node also lets go of its non-leaf inputs, so intermediate activations can be freed
+        even while the output tensor lives on (e.g. a loss kept in a list), as in PyTorch; its
+        edges (nexts) stay, so next_functions still shows the graph.
         """
         if self.saves_tensors and self.saved != ():
             self.saved = None
-            self.inputs = ()
-            self.needs = ()
-            self.nexts = ()
+            # the edges stay, as torch's graph does (grad_fn.next_functions after backward); of the
+            # inputs only the leaves (AccumulateGrad's tensors), the others become a placeholder
+            self.inputs = tuple(
+                a if not isinstance(a, TensorBase) or a._node is None else _RELEASED for a in self.inputs
+            )
             self.versions = ()
 
     def name(self) -> str:

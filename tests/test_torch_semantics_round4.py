@@ -1,0 +1,137 @@
+"""Session 21's fixes against torch: 0-d flatten dims, next_functions after backward, the dtypes
+pyneuro has no tensors of (bfloat16, complex) and autocast's dtype API (get/set_autocast_dtype,
+custom_fwd/custom_bwd)."""
+
+import pickle
+import warnings
+
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def _outcome(make, lib):
+    try:
+        out = make(lib)
+    except Exception as exc:  # the type is what is compared
+        return type(exc).__name__
+    return tuple(out.shape) if hasattr(out, "shape") else out
+
+
+@pytest.mark.parametrize("dims", [(0,), (1,), (0, -1), (-1,), (0, 0), (-2,), (0, 1)])
+def test_flatten_of_a_0d_tensor_takes_dims_in_minus_1_to_0(dims):
+    def make(L):
+        return L.tensor(3.0).flatten(*dims)
+
+    assert _outcome(make, pn) == _outcome(make, torch)
+
+
+def _names(fns):
+    return [None if f is None else type(f).__name__ for f, _ in fns]
+
+
+def test_next_functions_survive_backward():
+    results = []
+    for L in (torch, pn):
+        L.manual_seed(0)
+        model = L.nn.Linear(4, 2)
+        out = model(L.ones(3, 4)).relu().sum()
+        before = _names(out.grad_fn.next_functions)
+        out.backward()
+        after = _names(out.grad_fn.next_functions)
+        deeper = _names(out.grad_fn.next_functions[0][0].next_functions)
+        results.append((before, after, deeper))
+        with pytest.raises(RuntimeError, match="second time"):
+            out.backward()
+    assert results[0] == results[1] == ([("ReluBackward0")], [("ReluBackward0")], ["AddmmBackward0"])
+
+
+def test_released_graph_keeps_only_leaves():
+    w = pn.randn(3, 3, requires_grad=True)
+    h = (w * 2).relu()
+    loss = h.sum()
+    loss.backward()
+    node = loss.grad_fn.next_functions[0][0]  # ReluBackward0: its input h's parent is not held
+    assert node.saved is None and all(a is not h for a in node.inputs)
+    assert type(node.next_functions[0][0]).__name__ == "MulBackward0"
+
+
+@pytest.mark.parametrize(
+    "name", ["bfloat16", "complex32", "complex64", "complex128", "chalf", "cfloat", "cdouble"]
+)
+def test_dtypes_without_tensors_are_named_like_torch(name):
+    ours, theirs = getattr(pn, name), getattr(torch, name)
+    for attr in ("is_floating_point", "is_complex", "is_signed", "itemsize"):
+        assert getattr(ours, attr) == getattr(theirs, attr), attr
+    assert repr(ours) == repr(theirs).replace("torch", "pyneuro")
+    assert ours == ours and ours != pn.float32 and pn.float32 != ours and len({ours, pn.float32}) == 2
+    assert pickle.loads(pickle.dumps(ours)) is ours
+    for make in (
+        lambda: pn.zeros(2, dtype=ours),
+        lambda: pn.ones(2).to(ours),
+        lambda: pn.tensor([1.0], dtype=ours),
+    ):
+        with pytest.raises(TypeError, match=f"no {ours.name} tensors"):
+            make()
+
+
+def test_bfloat16_finfo_is_torchs():
+    ours, theirs = pn.finfo(pn.bfloat16), torch.finfo(torch.bfloat16)
+    for attr in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype"):
+        assert getattr(ours, attr) == getattr(theirs, attr), attr
+    assert repr(ours) == repr(theirs)
+
+
+def _autocast_story(L):
+    seen = [L.get_autocast_dtype("cpu"), L.get_autocast_dtype("cuda")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with L.autocast("cpu", dtype=L.float32):  # not an autocast dtype on the CPU: disabled
+            seen += [L.is_autocast_enabled("cpu"), L.get_autocast_dtype("cpu")]
+    seen.append(any("Disabling autocast" in str(w.message) for w in caught))
+    with L.autocast("cpu"):
+        seen += [L.is_autocast_enabled("cpu"), L.get_autocast_dtype("cpu")]
+        with L.autocast("cpu", dtype=L.float16):
+            seen.append(L.get_autocast_dtype("cpu"))
+        seen.append(L.get_autocast_dtype("cpu"))
+    seen.append(L.is_autocast_enabled("cpu"))
+    L.set_autocast_dtype("cpu", L.float16)
+    seen.append(L.get_autocast_dtype("cpu"))
+    L.set_autocast_dtype("cpu", L.bfloat16)
+
+    class Twice(L.autograd.Function):
+        @staticmethod
+        @L.amp.custom_fwd(device_type="cpu", cast_inputs=L.float32)
+        def forward(ctx, x):
+            seen.append(("fwd", L.is_autocast_enabled("cpu"), str(x.dtype)))
+            return x * 2
+
+        @staticmethod
+        @L.amp.custom_bwd(device_type="cpu")
+        def backward(ctx, g):
+            seen.append(("bwd", L.is_autocast_enabled("cpu")))
+            return g * 2
+
+    x = L.ones(2, requires_grad=True)
+    with L.autocast("cpu"):
+        y = Twice.apply(x)
+    y.sum().backward()
+    seen.append(x.grad.tolist())
+    return [str(s).replace("pyneuro", "torch") for s in seen]
+
+
+def test_autocast_dtypes_and_custom_fwd_bwd_as_torch():
+    assert _autocast_story(pn) == _autocast_story(torch)
+    with pytest.raises(RuntimeError, match="Invalid device string"):
+        pn.get_autocast_dtype("xla2")
+    with pytest.raises(TypeError):
+        pn.amp.custom_fwd(lambda ctx, x: x)  # device_type is keyword-only and required
+
+
+def test_a_bfloat16_autocast_region_runs_in_float32():
+    model = pn.nn.Linear(4, 3)
+    with pn.autocast(device_type="cpu", dtype=pn.bfloat16):
+        out = model(pn.ones(2, 4))
+    assert out.shape == (2, 3) and out.dtype == pn.float32  # documented: computed in float32 here
