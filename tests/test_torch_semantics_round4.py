@@ -135,3 +135,33 @@ def test_a_bfloat16_autocast_region_runs_in_float32():
     with pn.autocast(device_type="cpu", dtype=pn.bfloat16):
         out = model(pn.ones(2, 4))
     assert out.shape == (2, 3) and out.dtype == pn.float32  # documented: computed in float32 here
+
+
+def test_batch_norms_share_torchs_base_not_each_other():
+    for L in (pn, torch):
+        n = L.nn
+        assert not isinstance(n.BatchNorm2d(3), n.BatchNorm1d) and not isinstance(
+            n.SyncBatchNorm(3), n.BatchNorm1d
+        )
+        assert all(
+            isinstance(m, n.modules.batchnorm._BatchNorm) for m in (n.BatchNorm1d(2), n.BatchNorm3d(2))
+        )
+    model = pn.nn.Sequential(pn.nn.Conv2d(1, 2, 3), pn.nn.BatchNorm2d(2))  # swa_utils still finds it
+    swa = pn.optim.swa_utils.AveragedModel(model)
+    pn.optim.swa_utils.update_bn([pn.randn(4, 1, 5, 5)], swa)
+    assert swa.module[1].num_batches_tracked.item() == 1
+
+
+def test_empty_batched_matmul_and_float64_cumprod_as_torch():
+    for L in (pn, torch):
+        a, b = L.zeros(2, 0, 3, requires_grad=True), L.ones(2, 3, 4, requires_grad=True)
+        y = a @ b
+        y.sum().backward()
+        assert (
+            tuple(y.shape) == (2, 0, 4)
+            and tuple(a.grad.shape) == (2, 0, 3)
+            and b.grad.abs().sum().item() == 0
+        )
+    torch.manual_seed(0)
+    x = torch.rand(1000) * 0.5 + 0.75  # a long product: float32 accumulation would drift
+    assert (pn.cumprod(pn.tensor(x.numpy()), 0).numpy() == torch.cumprod(x, 0).numpy()).all()

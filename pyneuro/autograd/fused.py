@@ -8,6 +8,8 @@ signatures. See docs/DESIGN.md, "The backward walk" for the walk from loss.backw
 
 from __future__ import annotations
 
+import math
+
 from .._dtype import torch_name as _torch_name
 from .._shapes import broadcast_shapes as _broadcast_shapes
 from .._shapes import normalize_dims as _normalize_dims
@@ -111,7 +113,7 @@ def _batched(xp, x, batch):
     """x (..., R, C) as a C-contiguous, writable (B, R, C) stack over the broadcast batch dims."""
     if x.shape[:-2] != batch:
         x = xp.broadcast_to(x, batch + x.shape[-2:])
-    x = x.reshape((-1,) + x.shape[-2:])
+    x = x.reshape((math.prod(batch),) + x.shape[-2:])  # not -1: a zero-size matrix leaves it ambiguous
     return (
         x
         if x.flags.c_contiguous and getattr(x.flags, "writeable", True)

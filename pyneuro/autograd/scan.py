@@ -65,6 +65,14 @@ def _cumprod_backward(xp, a, out, g, d=0):
     return xp.where(first_zero, left * after, grad)
 
 
+def _cumprod(xp, x, d):
+    """cumprod along d, accumulated in float64 for float16/float32 as torch's CPU kernel does
+    (its accumulation type), then rounded once: a long float32 product drifts ~1e-6 otherwise."""
+    if x.dtype.kind == "f" and x.dtype.itemsize < 8:
+        return xp.cumprod(x, axis=d, dtype=xp.float64).astype(x.dtype)
+    return xp.cumprod(x, axis=d)
+
+
 class CumProd(Function):
     """out_j = x_0 x_1 ... x_j along dim.
 
@@ -79,7 +87,7 @@ class CumProd(Function):
 
     def forward(self, a, dim=0):
         (d,) = _normalize_dims(dim, a.ndim)
-        out = _run(self.bk, lambda xp, x: xp.cumprod(x, axis=d), a) if a.ndim else a.copy()
+        out = _run(self.bk, lambda xp, x: _cumprod(xp, x, d), a) if a.ndim else a.copy()
         self.saved = (a, out, d)
         return out
 

@@ -15,7 +15,7 @@ first dimension, for model ensembling with vmap(..., in_dims=(0, 0, None)).
 from __future__ import annotations
 
 from ..functions import stack
-from ..nn.modules.normalization import BatchNorm1d  # BatchNorm2d and BatchNorm3d subclass it
+from ..nn.modules.normalization import _BatchNorm  # the base of BatchNorm1d/2d/3d and SyncBatchNorm
 
 
 def _slots(module) -> dict:
@@ -182,7 +182,7 @@ def replace_all_batch_norm_modules_(root):
     statistics (running_mean/running_var/num_batches_tracked become None), so it always normalizes with the
     statistics of its input, as vmap over per-sample calls needs. Returns root, changed in place."""
     for m in root.modules():
-        if isinstance(m, BatchNorm1d) and m.track_running_stats:
+        if isinstance(m, _BatchNorm) and m.track_running_stats:
             m.running_mean = None
             m.running_var = None
             m.num_batches_tracked = None

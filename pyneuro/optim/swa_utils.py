@@ -22,7 +22,7 @@ import math
 from ..autograd import no_grad
 from ..backends import table_for
 from ..nn import Module
-from ..nn.modules.normalization import BatchNorm1d
+from ..nn.modules.normalization import _BatchNorm
 from ..tensor import tensor
 from .adam_variants import lerp_
 from .lr_scheduler.base import LRScheduler, format_param
@@ -147,7 +147,7 @@ def update_bn(loader, model, device=None) -> None:
     pass of `loader` (each item an input, or a list/tuple whose first entry is the input)."""
     momenta = {}
     for module in model.modules():
-        if isinstance(module, BatchNorm1d):  # BatchNorm1d/2d/3d
+        if isinstance(module, _BatchNorm):  # BatchNorm1d/2d/3d, SyncBatchNorm
             if module.track_running_stats:
                 module.running_mean.zero_()
                 module.running_var.fill_(1)

@@ -113,11 +113,11 @@ class _NormBase(Module):
                 init.zeros_(self.bias)
 
 
-class BatchNorm1d(_NormBase):
-    """Batch normalisation of (N, C) or (N, C, L) input over the batch, per channel.
-
-    train(): normalise with the batch's statistics and update running_mean/running_var
-    (momentum 0.1; momentum=None: a cumulative average); eval(): use the running ones.
+class _BatchNorm(_NormBase):
+    """What the batch norms share (torch's base class, for isinstance checks): normalisation over
+    the batch per channel. train(): normalise with the batch's statistics and update
+    running_mean/running_var (momentum 0.1; momentum=None: a cumulative average); eval(): use
+    the running ones. Each subclass checks the input's rank (_check_input).
     """
 
     def __init__(
@@ -134,13 +134,6 @@ class BatchNorm1d(_NormBase):
     ):
         super().__init__()
         _norm_state(self, num_features, eps, momentum, affine, track_running_stats, device, dtype, bias)
-
-    def _check_input(self, input: Tensor) -> None:
-        if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
-            raise ShapeError(
-                f"BatchNorm1d({self.num_features}): expected input of shape (N, {self.num_features}) or "
-                f"(N, {self.num_features}, L), got {tuple(input.shape)}"
-            )
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input(input)
@@ -165,11 +158,18 @@ class BatchNorm1d(_NormBase):
         return _norm_repr(self)
 
 
-_BatchNorm = BatchNorm1d  # torch's base class of the batch norms (isinstance checks): here BatchNorm1d, which
-# BatchNorm2d, BatchNorm3d and SyncBatchNorm extend
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) input over the batch, per channel."""
+
+    def _check_input(self, input: Tensor) -> None:
+        if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
+            raise ShapeError(
+                f"BatchNorm1d({self.num_features}): expected input of shape (N, {self.num_features}) or "
+                f"(N, {self.num_features}, L), got {tuple(input.shape)}"
+            )
 
 
-class BatchNorm2d(BatchNorm1d):
+class BatchNorm2d(_BatchNorm):
     """Batch normalisation of (N, C, H, W) input per channel, over N, H and W (as torch).
 
     Same statistics as BatchNorm1d: the batch's biased variance normalises; the running
@@ -186,7 +186,7 @@ class BatchNorm2d(BatchNorm1d):
             )
 
 
-class BatchNorm3d(BatchNorm1d):
+class BatchNorm3d(_BatchNorm):
     """Batch normalisation of (N, C, D, H, W) input per channel, over N, D, H and W (as torch)."""
 
     def _check_input(self, input: Tensor) -> None:
@@ -199,7 +199,7 @@ class BatchNorm3d(BatchNorm1d):
             )
 
 
-class SyncBatchNorm(BatchNorm1d):
+class SyncBatchNorm(_BatchNorm):
     """torch's SyncBatchNorm: batch normalisation whose statistics a distributed job would gather
     across its processes. pyneuro trains in one process (pyneuro.distributed is never initialised),
     where torch's SyncBatchNorm is plain batch normalisation of any (N, C, ...) input."""
@@ -231,7 +231,7 @@ class SyncBatchNorm(BatchNorm1d):
         """module with each batch norm in it replaced by a SyncBatchNorm sharing its parameters and
         running statistics (a batch norm given itself comes back as a new SyncBatchNorm), as torch."""
         out = module
-        if isinstance(module, BatchNorm1d):
+        if isinstance(module, _BatchNorm):
             out = SyncBatchNorm(
                 module.num_features,
                 module.eps,
