@@ -60,6 +60,7 @@ _TENSOR_CLASS = None  # pyneuro.tensor.Tensor, registered by tensor.py when it i
 
 class _AlwaysOn:
     enabled = True
+    inference = False
 
 
 # autograd's thread-local grad mode, registered by autograd/function.py (this module sits below it)
@@ -75,6 +76,9 @@ def _register_tensor_class(cls) -> None:
     _TENSOR_CLASS = cls
 
 
+_INFERENCE_VC = [0]  # the counter of every inference tensor (is_inference)
+
+
 def _fill(t, array, device, node=None, requires_grad=False):
     """Set every slot of a new tensor t (the one place that does)."""
     t._data = array
@@ -83,7 +87,9 @@ def _fill(t, array, device, node=None, requires_grad=False):
     t._node = node
     t._grad = None
     t._retain = False
-    t._vc = [0]  # the version counter, shared with views (pyneuro/autograd/inplace.py)
+    # the version counter, shared with views (pyneuro/autograd/inplace.py); a tensor made in
+    # inference_mode is an inference tensor (is_inference): it shares one counter, as torch's have none
+    t._vc = [0] if not _GRAD_MODE[0].inference else _INFERENCE_VC
     t._view = None  # (base, steps) for a view of another tensor
     return t
 
@@ -358,6 +364,10 @@ class TensorBase:
     @property
     def is_leaf(self) -> bool:
         return self._node is None
+
+    def is_inference(self) -> bool:
+        """True for a tensor made inside torch.inference_mode() (or a view of one), as torch's."""
+        return self._vc is _INFERENCE_VC
 
     @property
     def grad(self):

@@ -165,3 +165,18 @@ def test_empty_batched_matmul_and_float64_cumprod_as_torch():
     torch.manual_seed(0)
     x = torch.rand(1000) * 0.5 + 0.75  # a long product: float32 accumulation would drift
     assert (pn.cumprod(pn.tensor(x.numpy()), 0).numpy() == torch.cumprod(x, 0).numpy()).all()
+
+
+def test_is_inference_as_torch():
+    results = []
+    for L in (pn, torch):
+        a = L.ones(3)
+        with L.inference_mode():
+            b, c, v = L.ones(3), a * 2, a.view(3)
+            inner = (b.is_inference(), c.is_inference(), v.is_inference(), b[1:].is_inference())
+        with L.no_grad():
+            d = L.ones(2)
+        results.append(
+            (a.is_inference(), inner, d.is_inference(), (b + 1).is_inference(), b.clone().is_inference())
+        )
+    assert results[0] == results[1] == (False, (True, True, False, True), False, False, False)
