@@ -76,7 +76,9 @@ def _register_tensor_class(cls) -> None:
     _TENSOR_CLASS = cls
 
 
-_INFERENCE_VC = [0]  # the counter of every inference tensor (is_inference)
+class _InferenceVersions(list):
+    """The version counter of an inference tensor (is_inference): a list like any other's, whose
+    type marks the tensor, and its views, as made in inference_mode."""
 
 
 def _fill(t, array, device, node=None, requires_grad=False):
@@ -88,8 +90,8 @@ def _fill(t, array, device, node=None, requires_grad=False):
     t._grad = None
     t._retain = False
     # the version counter, shared with views (pyneuro/autograd/inplace.py); a tensor made in
-    # inference_mode is an inference tensor (is_inference): it shares one counter, as torch's have none
-    t._vc = [0] if not _GRAD_MODE[0].inference else _INFERENCE_VC
+    # inference_mode is an inference tensor (is_inference), marked by its counter's type
+    t._vc = [0] if not _GRAD_MODE[0].inference else _InferenceVersions((0,))
     t._view = None  # (base, steps) for a view of another tensor
     return t
 
@@ -367,7 +369,7 @@ class TensorBase:
 
     def is_inference(self) -> bool:
         """True for a tensor made inside torch.inference_mode() (or a view of one), as torch's."""
-        return self._vc is _INFERENCE_VC
+        return type(self._vc) is _InferenceVersions
 
     @property
     def grad(self):
