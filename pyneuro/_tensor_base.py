@@ -77,8 +77,7 @@ def _register_tensor_class(cls) -> None:
 
 
 class _InferenceVersions(list):
-    """The version counter of an inference tensor (is_inference): a list like any other's, whose
-    type marks the tensor, and its views, as made in inference_mode."""
+    """An inference tensor's version counter (is_inference): its type marks the tensor and views."""
 
 
 def _fill(t, array, device, node=None, requires_grad=False):
@@ -89,8 +88,7 @@ def _fill(t, array, device, node=None, requires_grad=False):
     t._node = node
     t._grad = None
     t._retain = False
-    # the version counter, shared with views (pyneuro/autograd/inplace.py); a tensor made in
-    # inference_mode is an inference tensor (is_inference), marked by its counter's type
+    # the version counter, shared with views (autograd/inplace.py); marked in inference_mode
     t._vc = [0] if not _GRAD_MODE[0].inference else _InferenceVersions((0,))
     t._view = None  # (base, steps) for a view of another tensor
     return t
