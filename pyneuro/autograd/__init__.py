@@ -164,13 +164,13 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    """torch.autograd.gradcheck / gradgradcheck (pyneuro/gradcheck.py) and torch.autograd.profiler
-    (profiler.py here), loaded on first use: they import the Tensor or the profiler, which import
+    """torch.autograd.gradcheck / gradgradcheck (pyneuro/gradcheck.py), torch.autograd.profiler and
+    torch.autograd.graph (profiler.py, graph.py here), loaded on first use: they import the Tensor or the profiler, which import
     this package."""
     import importlib
 
     if name in ("gradcheck", "gradgradcheck", "GradcheckError"):
         return getattr(importlib.import_module("pyneuro.gradcheck"), name)
-    if name == "profiler":
-        return importlib.import_module("pyneuro.autograd.profiler")
+    if name in ("profiler", "graph"):
+        return importlib.import_module(f"pyneuro.autograd.{name}")
     raise AttributeError(f"module 'pyneuro.autograd' has no attribute {name!r}")

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from .._tensor_base import TensorBase, _wrap
 from ..backends._registry import current as _current_backend
+from . import saved_hooks as _saved_hooks
 from .function import Function, _as_torch_error, _ctx_apply, _mixed_devices
 from .grad_mode import _GradMode, no_grad
 from .inplace import rebase
@@ -69,6 +70,10 @@ class _CtxNode(Function):
                 "they have already been freed). Saved intermediate values of the graph are freed when you call "
                 ".backward(). Specify retain_graph=True if you need to backward through the graph a second time."
             )
+        packed = self.__dict__.get("_packed")
+        if packed is not None:  # saved under saved_tensors_hooks: what the unpack hook gives back
+            unpack_hook, values = packed
+            return tuple(None if v is None else _saved_hooks.unpacked(unpack_hook, v) for v in values)
         return self.saved
 
     def mark_non_differentiable(self, *tensors) -> None:
@@ -251,6 +256,10 @@ def apply_ctx(cls, args, kwargs):
     saved = tuple(final.get(id(t), t) if t is not None else None for t in node._to_save)
     node.saved = saved
     node.versions = tuple((t._vc, t._vc[0], t._data, t) for t in saved if t is not None)
+    pair = _saved_hooks.active()
+    if pair is not None and saved:  # saved_tensors_hooks: ctx.saved_tensors gives what unpack returns
+        with no_grad():  # the hooks run with grad mode off, as torch runs them
+            node._packed = (pair[1], tuple(None if t is None else pair[0](t) for t in saved))
     return results[0] if single else results
 
 

@@ -18,6 +18,7 @@ import numpy as _np
 
 from .._tensor_base import TensorBase, _wrap
 from . import hooks as _hooks
+from . import saved_hooks as _saved_hooks
 from .function import _FREED_MESSAGE, SliceGrad, _Profiling
 from .grad_mode import _GradMode
 
@@ -185,6 +186,8 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
         for counter, version, _, _ in node.versions:
             if counter[0] != version:  # a tensor it saved was changed in place since forward
                 node.check_versions()
+        if _saved_hooks.packed and node in _saved_hooks.packed:  # saved_tensors_hooks' unpack
+            _saved_hooks.unpack(node)
         if _Profiling.op is None:
             grads = node.backward(g)
         else:

@@ -35,6 +35,7 @@ from .._errors import DTypeError, ShapeError
 from .._tensor_base import TensorBase, _register_grad_mode, _wrap
 from ..backends._registry import current as _current_backend
 from ..backends._registry import table_for
+from . import saved_hooks as _saved_hooks
 from .grad_mode import _GradMode
 from .names import named_class, torch_name
 
@@ -184,6 +185,8 @@ class Function:
                         break
         if saves_output:
             rec.append((out._vc, out._vc[0], out._data, self))
+        if _saved_hooks.state.pairs:  # torch.autograd.graph.saved_tensors_hooks (saved_hooks.py)
+            _saved_hooks.pack(self, [out if owner is self else owner for _, _, _, owner in rec])
         return tuple(rec)
 
     def saved_tensors(self):
@@ -221,7 +224,7 @@ class Function:
         even while the output tensor lives on (e.g. a loss kept in a list), as in PyTorch; its
         edges (nexts) stay, so next_functions still shows the graph.
         """
-        if self.saves_tensors and self.saved != ():
+        if self.saves_tensors and self.saved is not None and self.saved != ():
             self.saved = None
             # the edges stay, as torch's graph does (grad_fn.next_functions after backward); of the
             # inputs only the leaves (AccumulateGrad's tensors), the others become a placeholder

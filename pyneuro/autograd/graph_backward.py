@@ -22,6 +22,7 @@ import warnings
 from .._tensor_base import TensorBase, _wrap
 from . import graph_conv, graph_rules_more  # noqa: F401  (they register the rules of graph_rules.py's rule_for)
 from . import hooks as _hooks
+from . import saved_hooks as _saved_hooks
 from .elementwise import Cast
 from .engine import _capturing, _topological_order, quiet_math
 from .function import _FREED_MESSAGE
@@ -69,6 +70,8 @@ def _walk(tensor, grad, retain_graph: bool) -> None:
         if node in retained:
             _store(retained.pop(node), g)
         node.check_versions()
+        if _saved_hooks.packed and node in _saved_hooks.packed:  # saved_tensors_hooks' unpack
+            _saved_hooks.unpack(node)
         grads = rule_for(node)(node, g)
         inputs, needs, nexts = node.inputs, node.needs, node.nexts
         if not retain_graph:
