@@ -7,6 +7,7 @@ Numba, CuPy and PyTorch are imported only when a backend or a test asks for them
 
 from __future__ import annotations
 
+import builtins as _builtins
 import importlib as _importlib
 import os as _os
 import sys as _sys
@@ -244,7 +245,7 @@ def set_num_threads(n: int) -> None:
         raise ValueError(f"set_num_threads needs a positive int, got {n!r}")
     # Bounded (torch is not): libgomp aborts the process when it cannot create the threads.
     cpu = backends.get("cpu") if backends.status("cpu").available else None
-    limit = cpu.max_num_threads() if cpu is not None else max(64, 4 * (_os.cpu_count() or 1))
+    limit = cpu.max_num_threads() if cpu is not None else _builtins.max(64, 4 * (_os.cpu_count() or 1))
     if n > limit:
         raise ValueError(f"set_num_threads needs at most {limit} threads (4 per hardware thread), got {n}")
     if cpu is not None:
@@ -253,7 +254,8 @@ def set_num_threads(n: int) -> None:
     if numba_backend is not None and hasattr(numba_backend, "set_num_threads"):
         import numba
 
-        numba_backend.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+        # Python's min: pn.min, once used, is a global of this module (__getattr__ caches it)
+        numba_backend.set_num_threads(_builtins.min(n, numba.config.NUMBA_NUM_THREADS))
 
 
 def __getattr__(name: str):

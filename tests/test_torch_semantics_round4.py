@@ -180,3 +180,15 @@ def test_is_inference_as_torch():
             (a.is_inference(), inner, d.is_inference(), (b + 1).is_inference(), b.clone().is_inference())
         )
     assert results[0] == results[1] == (False, (True, True, False, True), False, False, False)
+
+
+def test_set_num_threads_after_pn_min_and_max_were_used():
+    """pn.min/pn.max are cached as globals of pyneuro/__init__.py once used: set_num_threads must
+    still call Python's min/max (it raised TypeError once the numba backend was loaded)."""
+    pytest.importorskip("numba")
+    pn.min(pn.ones(2)), pn.max(pn.ones(2))
+    pn.backends.get("numba")
+    before = pn.get_num_threads()
+    pn.set_num_threads(1)
+    pn.set_num_threads(before)
+    assert pn.get_num_threads() == before
