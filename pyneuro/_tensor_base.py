@@ -60,15 +60,14 @@ _TENSOR_CLASS = None  # pyneuro.tensor.Tensor, registered by tensor.py when it i
 
 class _AlwaysOn:
     enabled = True
-    inference = False
 
 
 # autograd's thread-local grad mode, registered by autograd/function.py (this module sits below it)
-_GRAD_MODE = [_AlwaysOn]
+_GRAD_MODE = [_AlwaysOn, [False]]  # [1]: grad_mode.inference_used (has any inference_mode begun?)
 
 
-def _register_grad_mode(mode) -> None:
-    _GRAD_MODE[0] = mode
+def _register_grad_mode(mode, inference_used) -> None:
+    _GRAD_MODE[:] = [mode, inference_used]
 
 
 def _register_tensor_class(cls) -> None:
@@ -89,7 +88,7 @@ def _fill(t, array, device, node=None, requires_grad=False):
     t._grad = None
     t._retain = False
     # the version counter, shared with views (autograd/inplace.py); marked in inference_mode
-    t._vc = [0] if not _GRAD_MODE[0].inference else _InferenceVersions((0,))
+    t._vc = _InferenceVersions((0,)) if _GRAD_MODE[1][0] and _GRAD_MODE[0].inference else [0]
     t._view = None  # (base, steps) for a view of another tensor
     return t
 

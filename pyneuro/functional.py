@@ -561,7 +561,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return y if bias is None else y + bias
     if bias is None:
         return _ag.Linear.apply(x, weight)
-    if isinstance(bias, Tensor) and tuple(bias.shape) != (weight.shape[0],):
+    if (
+        isinstance(bias, Tensor) and bias._data.shape != weight._data.shape[:1]
+    ):  # raw tuples: once per layer call
         return _broadcast_bias_linear(x, weight, bias)
     return _ag.Linear.apply(x, weight, bias)
 

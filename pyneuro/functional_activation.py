@@ -45,7 +45,7 @@ def _tensor(x, name: str = "input") -> Tensor:
 
 def _need_float(x: Tensor, kernel: str, device_suffix: bool = True) -> None:
     """torch has no integer or bool kernel for these: NotImplementedError with torch's words."""
-    if x.dtype.kind != "f":
+    if x._data.dtype.kind != "f":  # the array's dtype: no DType object on the hot path
         name = f"{kernel}_{x.device.type}" if device_suffix else kernel
         raise NotImplementedError(f"\"{name}\" not implemented for '{x.dtype.torch_name}'")
 

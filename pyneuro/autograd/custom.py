@@ -256,7 +256,7 @@ def apply_ctx(cls, args, kwargs):
     saved = tuple(final.get(id(t), t) if t is not None else None for t in node._to_save)
     node.saved = saved
     node.versions = tuple((t._vc, t._vc[0], t._data, t) for t in saved if t is not None)
-    pair = _saved_hooks.active()
+    pair = _saved_hooks.active() if _saved_hooks.in_use[0] else None
     if pair is not None and saved:  # saved_tensors_hooks: ctx.saved_tensors gives what unpack returns
         with no_grad():  # the hooks run with grad mode off, as torch runs them
             node._packed = (pair[1], tuple(None if t is None else pair[0](t) for t in saved))

@@ -37,10 +37,11 @@ from ..backends._registry import current as _current_backend
 from ..backends._registry import table_for
 from . import saved_hooks as _saved_hooks
 from .grad_mode import _GradMode
+from .grad_mode import inference_used as _inference_used
 from .names import named_class, torch_name
 
 # ----------------------------------------------------------------------------- Function
-_register_grad_mode(_GradMode)  # float(t) warns only when grad mode is on (_tensor_base.py)
+_register_grad_mode(_GradMode, _inference_used)  # float(t) warns only when grad mode is on (_tensor_base.py)
 _FLOAT32 = _np.dtype(_np.float32)
 _RELEASED = object.__new__(TensorBase)  # a released node's non-leaf input: a tensor no longer held
 
@@ -185,7 +186,7 @@ class Function:
                         break
         if saves_output:
             rec.append((out._vc, out._vc[0], out._data, self))
-        if _saved_hooks.state.pairs:  # torch.autograd.graph.saved_tensors_hooks (saved_hooks.py)
+        if _saved_hooks.in_use[0] and _saved_hooks.state.pairs:  # saved_tensors_hooks (saved_hooks.py)
             _saved_hooks.pack(self, [out if owner is self else owner for _, _, _, owner in rec])
         return tuple(rec)
 
@@ -227,9 +228,13 @@ class Function:
         if self.saves_tensors and self.saved is not None and self.saved != ():
             self.saved = None
             # the edges stay, as torch's graph does (grad_fn.next_functions after backward); of the
-            # inputs only the leaves (AccumulateGrad's tensors), the others become a placeholder
+            # inputs only the leaves that get a gradient (AccumulateGrad's), the others (activations,
+            # a batch of data) become a placeholder, so a graph kept alive holds no arrays
             self.inputs = tuple(
-                a if not isinstance(a, TensorBase) or a._node is None else _RELEASED for a in self.inputs
+                [
+                    a if (need and nxt is None) or not isinstance(a, TensorBase) else _RELEASED
+                    for a, need, nxt in zip(self.inputs, self.needs, self.nexts)
+                ]
             )
             self.versions = ()
 

@@ -104,6 +104,10 @@ class no_grad(_GradModeContext):
     _mode = False
 
 
+# set once any thread has entered inference_mode: until then _tensor_base's _fill skips the question
+inference_used = [False]
+
+
 class inference_mode(_GradModeContext):
     """torch.inference_mode: like no_grad here (context manager or decorator); inference_mode(False) records."""
 
@@ -116,6 +120,7 @@ class inference_mode(_GradModeContext):
     def __enter__(self):
         self._prev_inference = _GradMode.inference
         _GradMode.inference = not self._mode
+        inference_used[0] = True  # from now on tensor construction asks (is_inference)
         return super().__enter__()
 
     def __exit__(self, *exc):

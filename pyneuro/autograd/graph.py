@@ -29,6 +29,7 @@ class saved_tensors_hooks:
         if _saved_hooks.state.disabled:
             raise RuntimeError(_saved_hooks.state.disabled[-1])
         _saved_hooks.state.pairs.append((self.pack_hook, self.unpack_hook))
+        _saved_hooks.in_use[0] = True
         return self
 
     def __exit__(self, *exc) -> None:

@@ -32,6 +32,8 @@ class _Stack(threading.local):
 
 
 state = _Stack()
+# set once any thread has entered saved_tensors_hooks: until then the graph's hot paths skip every check
+in_use = [False]
 packed: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # node -> ((unpack, packed, array), ...)
 
 
