@@ -173,6 +173,8 @@ class CompatMethods:
         return self.device.type == "cpu"
 
     is_sparse = is_quantized = is_meta = is_mkldnn = False
+    # torch's other devices and layouts: never, here
+    is_mps = is_xpu = is_xla = is_ipu = is_mtia = is_maia = is_vulkan = is_nested = is_sparse_csr = False
 
     def to_dense(self, dtype=None):
         return self if dtype is None else self.to(dtype)

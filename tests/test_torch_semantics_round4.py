@@ -192,3 +192,37 @@ def test_set_num_threads_after_pn_min_and_max_were_used():
     pn.set_num_threads(1)
     pn.set_num_threads(before)
     assert pn.get_num_threads() == before
+
+
+def test_modules_scripts_import_by_torchs_paths():
+    """pytorch/examples' dcgan imports torch.nn.parallel and torch.backends.cudnn as modules and
+    asks input.is_xpu; word_language_model imports torch.onnx."""
+    import importlib
+
+    for name in ("nn.parallel", "backends.cudnn", "backends.mps", "backends.cuda", "onnx"):
+        importlib.import_module(f"pyneuro.{name}")
+    import pyneuro.backends.cudnn as cudnn
+
+    before = cudnn.benchmark
+    cudnn.benchmark = True
+    assert pn.backends.cudnn.benchmark is True and pn.backends.cudnn is cudnn
+    cudnn.benchmark = before
+    assert pn.nn.parallel.DataParallel is pn.nn.DataParallel
+    with pytest.raises(ValueError, match="process group"):
+        pn.nn.parallel.DistributedDataParallel(pn.nn.Linear(2, 2))
+    t, T = pn.ones(2), torch.ones(2)
+    for name in (
+        "is_xpu",
+        "is_mps",
+        "is_xla",
+        "is_ipu",
+        "is_mtia",
+        "is_maia",
+        "is_vulkan",
+        "is_nested",
+        "is_sparse_csr",
+    ):
+        assert getattr(t, name) == getattr(T, name) is False
+    with pytest.raises(NotImplementedError, match="ONNX"):
+        pn.onnx.export(pn.nn.Linear(2, 2), (pn.ones(1, 2),), "m.onnx")
+    assert pn.onnx.is_in_onnx_export() is False

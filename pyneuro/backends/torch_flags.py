@@ -16,7 +16,8 @@ switches (`enable_flash_sdp(False)`, a Kaggle workaround in the course's u11n1).
 from __future__ import annotations
 
 import importlib.util
-from types import SimpleNamespace
+import sys
+from types import ModuleType, SimpleNamespace
 
 __all__ = ["cudnn", "mps", "mkldnn", "openmp", "cuda"]
 
@@ -45,8 +46,18 @@ def _cuda_built() -> bool:
     return importlib.util.find_spec("pyneuro._cuda") is not None
 
 
+def _module(name: str, **attributes) -> ModuleType:
+    """pyneuro.backends.<name> as a module, so `import torch.backends.cudnn as cudnn` (renamed)
+    imports it, as the switches' namespace does for attribute access."""
+    module = ModuleType(f"pyneuro.backends.{name}", f"torch.backends.{name}'s switches (torch_flags.py)")
+    module.__dict__.update(attributes)
+    sys.modules[module.__name__] = module
+    return module
+
+
 # torch's defaults
-cudnn = SimpleNamespace(
+cudnn = _module(
+    "cudnn",
     enabled=True,
     benchmark=False,
     deterministic=False,
@@ -54,9 +65,9 @@ cudnn = SimpleNamespace(
     is_available=_false,
     version=_no_version,
 )
-mps = SimpleNamespace(is_available=_false, is_built=_false)
-mkldnn = SimpleNamespace(enabled=True, is_available=_false)
-openmp = SimpleNamespace(is_available=_openmp_available)
+mps = _module("mps", is_available=_false, is_built=_false)
+mkldnn = _module("mkldnn", enabled=True, is_available=_false)
+openmp = _module("openmp", is_available=_openmp_available)
 # which of torch's fused attention kernels F.scaled_dot_product_attention may pick; pyneuro's
 # has one way (the "math" form: scores, softmax, weighted sum), so they are recorded only
 _sdp = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
@@ -79,7 +90,8 @@ def _sdp_switches() -> dict:
     return out
 
 
-cuda = SimpleNamespace(
+cuda = _module(
+    "cuda",
     is_built=_cuda_built,
     matmul=SimpleNamespace(allow_tf32=False, allow_fp16_reduced_precision_reduction=True),
     **_sdp_switches(),

@@ -5,7 +5,7 @@ model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(25
 loss_fn = nn.CrossEntropyLoss()
 """
 
-from . import attention, functional, init, parameter, utils
+from . import attention, functional, init, parallel, parameter, utils
 from .modules import (
     CELU,
     ELU,
@@ -117,6 +117,7 @@ __all__ = [
     "attention",
     "functional",
     "init",
+    "parallel",
     "utils",
     "parameter",
     "GELU",
