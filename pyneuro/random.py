@@ -26,9 +26,22 @@ from ._device import device as _device_type
 from ._dtype import torch_name
 from ._errors import ArgumentError, DTypeError
 from ._tensor_base import TensorBase, _wrap
-from ._torch_stream import TorchStream
+from ._torch_stream import TorchStream, _key
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default initial seed
+
+# torch's CPU generator state as get_rng_state() returns it (CPUGeneratorImplState: the legacy
+# THGenerator struct, then the float normal cache), little-endian with x86-64 alignment
+_TORCH_STATE = np.dtype(
+    {
+        "names": ["seed", "left", "seeded", "next", "state", "normal_x", "normal_y", "normal_rho",
+                  "normal_is_valid", "float_normal", "float_normal_is_valid"],
+        "formats": ["<u8", "<i4", "<i4", "<u8", ("<u8", (624,)), "<f8", "<f8", "<f8", "<i4", "<f4", "?"],
+        "offsets": [0, 8, 12, 16, 24, 5016, 5024, 5032, 5040, 5048, 5052],
+        "itemsize": 5056,
+    }
+)  # fmt: skip
+_TORCH_STATE_BYTES = _TORCH_STATE.itemsize
 
 
 class Generator:
@@ -66,9 +79,23 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        """The full generator state as a uint8 Tensor (JSON bytes); pn.save can store it."""
-        blob = json.dumps({"seed": self._seed, "mt19937": self._rng.state()})
-        return _wrap(np.frombuffer(blob.encode(), dtype=np.uint8).copy(), "cpu")
+        """The full generator state as a uint8 Tensor in torch's layout (5,056 bytes: see
+        _TORCH_STATE), so torch.set_rng_state takes it and pn.set_rng_state takes torch's."""
+        buf = np.zeros(_TORCH_STATE_BYTES, dtype=np.uint8)
+        view = buf.view(_TORCH_STATE)[0]
+        view["seed"], view["seeded"] = self._seed, 1
+        if self._state is None:  # freshly seeded: the twister's initial key, a twist due
+            view["state"], view["left"], view["next"] = _key(self._seed), 1, 0
+        else:
+            st = self._state.state()
+            pos = int(st["pos"])
+            view["state"] = np.asarray(st["key"], dtype=np.uint64)
+            view["left"], view["next"] = (1, pos) if pos >= 624 else (625 - pos, pos)
+            if pos >= 624 and np.array_equal(view["state"], _key(self._seed)):
+                view["next"] = 0  # nothing drawn since the seed: torch's freshly seeded state
+            if st["normal"] is not None:  # the cached second Box-Muller value
+                view["normal_y"], view["normal_is_valid"] = st["normal"], 1
+        return _wrap(buf, "cpu")
 
     def set_state(self, state) -> Generator:
         """Restore a state from get_state() (a uint8 Tensor, NumPy array or bytes). Anything
@@ -84,7 +111,19 @@ class Generator:
                 raise TypeError("RNG state must be a torch.ByteTensor")
             raw = np.ascontiguousarray(array).tobytes()
         try:
-            data = json.loads(raw.decode())
+            if len(raw) == _TORCH_STATE_BYTES:  # torch's layout (what get_state gives)
+                view = np.frombuffer(raw, dtype=_TORCH_STATE)[0]
+                left = int(view["left"])
+                if not 1 <= left <= 624 or (view["state"] >> 32).any():
+                    raise ValueError("not an mt19937 state")
+                normal = float(view["normal_y"]) if view["normal_is_valid"] else None
+                key = [int(k) for k in view["state"]]
+                data = {
+                    "seed": int(view["seed"]),
+                    "mt19937": {"key": key, "pos": 625 - left if left > 1 else 624, "normal": normal},
+                }
+            else:  # the JSON of pyneuro before torch's layout
+                data = json.loads(raw.decode())
             rng = TorchStream(0)
             rng.set_state(data["mt19937"])
         except Exception as exc:

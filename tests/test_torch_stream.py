@@ -267,3 +267,30 @@ def test_randperm_swap_loop_in_cpp_and_python_is_torchs(native, monkeypatch):
         pn.manual_seed(seed)
         assert np.array_equal(pn.randperm(n).numpy(), torch.randperm(n).numpy()), n
         assert np.array_equal(pn.rand(3).numpy(), torch.rand(3).numpy())  # the stream moved on alike
+
+
+@pytest.mark.parametrize("seed", [0, 12345, 2**40 + 7])
+def test_rng_state_bytes_are_torchs_and_interchange(seed):
+    """get_rng_state() is torch's 5,056-byte CPUGeneratorImplState, byte for byte, through draws
+    that move the twister, cache a normal, use it and cross a twist; states move both ways."""
+    steps = [
+        lambda m: None,
+        lambda m: m.rand(3),
+        lambda m: m.randn(1),  # a scalar normal: the second value is cached
+        lambda m: m.randn(1, dtype=m.float64),  # ... and used
+        lambda m: m.randn(1000),
+        lambda m: m.randint(0, 10, (700,)),
+    ]
+    torch.manual_seed(seed)
+    pn.manual_seed(seed)
+    for step in steps:
+        step(torch), step(pn)
+        _same(pn.get_rng_state(), torch.get_rng_state())
+    torch.manual_seed(seed + 1)
+    torch.rand(5)
+    pn.set_rng_state(pn.tensor(torch.get_rng_state().numpy()))  # torch's state into pyneuro
+    _same(pn.randn(20), torch.randn(20))
+    pn.manual_seed(seed + 2)
+    pn.rand(2)
+    torch.set_rng_state(torch.from_numpy(pn.get_rng_state().numpy().copy()))  # and back
+    _same(pn.rand(5), torch.rand(5))
