@@ -226,3 +226,27 @@ def test_modules_scripts_import_by_torchs_paths():
     with pytest.raises(NotImplementedError, match="ONNX"):
         pn.onnx.export(pn.nn.Linear(2, 2), (pn.ones(1, 2),), "m.onnx")
     assert pn.onnx.is_in_onnx_export() is False
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda L, x, w: (x * w).sum(),  # mul saves x for w's gradient: refused
+        lambda L, x, w: (x + w).sum(),  # add saves nothing: allowed
+        lambda L, x, w: x @ w,
+        lambda L, x, w: L.nn.functional.linear(x.reshape(1, 3), w.reshape(1, 3)).sum(),
+        lambda L, x, w: (x.clone() * w).sum(),  # the documented way out
+        lambda L, x, w: (w.exp() + x).sum(),
+    ],
+)
+def test_inference_tensors_cannot_be_saved_for_backward(make):
+    outcomes = []
+    for L in (pn, torch):
+        with L.inference_mode():
+            x = L.ones(3)
+        w = L.ones(3, requires_grad=True)
+        try:
+            outcomes.append(round(float(make(L, x, w).detach()), 4))
+        except RuntimeError as exc:
+            outcomes.append(str(exc))
+    assert outcomes[0] == outcomes[1]

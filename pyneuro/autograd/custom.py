@@ -34,8 +34,9 @@ from __future__ import annotations
 from .._tensor_base import TensorBase, _wrap
 from ..backends._registry import current as _current_backend
 from . import saved_hooks as _saved_hooks
-from .function import Function, _as_torch_error, _ctx_apply, _mixed_devices
+from .function import Function, _as_torch_error, _ctx_apply, _mixed_devices, _refuse_inference_tensors
 from .grad_mode import _GradMode, no_grad
+from .grad_mode import inference_used as _inference_used
 from .inplace import rebase
 
 
@@ -256,6 +257,8 @@ def apply_ctx(cls, args, kwargs):
     saved = tuple(final.get(id(t), t) if t is not None else None for t in node._to_save)
     node.saved = saved
     node.versions = tuple((t._vc, t._vc[0], t._data, t) for t in saved if t is not None)
+    if _inference_used[0]:
+        _refuse_inference_tensors(node.versions)
     pair = _saved_hooks.active() if _saved_hooks.in_use[0] else None
     if pair is not None and saved:  # saved_tensors_hooks: ctx.saved_tensors gives what unpack returns
         with no_grad():  # the hooks run with grad mode off, as torch runs them

@@ -32,7 +32,7 @@ import numpy as _np
 
 from .._dtype import torch_name as _dtype_torch_name
 from .._errors import DTypeError, ShapeError
-from .._tensor_base import TensorBase, _register_grad_mode, _wrap
+from .._tensor_base import TensorBase, _InferenceVersions, _register_grad_mode, _wrap
 from ..backends._registry import current as _current_backend
 from ..backends._registry import table_for
 from . import saved_hooks as _saved_hooks
@@ -58,6 +58,18 @@ _SAVED_ATTRS = {"_saved_self": 0, "_saved_other": 1, "_saved_result": "out"}
 def _CTX_STYLE_SAVED(cls) -> bool:
     """A custom Function's node, whose saved_tensors is ctx's property (custom.py), not the method."""
     return isinstance(inspect.getattr_static(cls, "saved_tensors"), property)
+
+
+def _refuse_inference_tensors(versions) -> None:
+    """torch's RuntimeError when backward would read a tensor made in inference_mode (which keeps
+    no version counter there, so autograd cannot check it)."""
+    for counter, _, _, _ in versions:
+        if type(counter) is _InferenceVersions:
+            raise RuntimeError(
+                "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference "
+                "mode in computation tracked by autograd. To work around this, you can make a clone to get a "
+                "normal tensor and use it in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`."
+            )
 
 
 class _Profiling:
@@ -186,6 +198,8 @@ class Function:
                         break
         if saves_output:
             rec.append((out._vc, out._vc[0], out._data, self))
+        if _inference_used[0]:  # torch's rule for tensors made in inference_mode
+            _refuse_inference_tensors(rec)
         if _saved_hooks.in_use[0] and _saved_hooks.state.pairs:  # saved_tensors_hooks (saved_hooks.py)
             _saved_hooks.pack(self, [out if owner is self else owner for _, _, _, owner in rec])
         return tuple(rec)
