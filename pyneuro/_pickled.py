@@ -56,7 +56,7 @@ def safe_globals(safe_globals: list):  # the allow-list extended inside the bloc
 def pickled(obj) -> np.ndarray:
     """obj as pickle bytes in a uint8 array (the pickling error, e.g. for a lambda, is raised here)."""
     data = pickle.dumps(obj, protocol=pickle.DEFAULT_PROTOCOL)
-    return np.frombuffer(data, dtype=np.uint8).copy()
+    return np.frombuffer(data, dtype=np.uint8)  # read-only is enough: the writer only reads it
 
 
 # What a weights-only load may build without an allow-list: pyneuro's data types and the NumPy
