@@ -103,12 +103,26 @@ class _WeightsOnlyUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError("persistent IDs are not used by pn.save")
 
 
+class TrustedPickleError(Exception):
+    """Carries an error raised while unpickling with weights_only=False past pn.load's wrapping
+    of malformed files into CheckpointError: torch.load lets such errors through unchanged (a
+    model class the program no longer defines is AttributeError "Can't get attribute 'Net'
+    on <module '__main__'>", a missing module ModuleNotFoundError), and so does pn.load."""
+
+    def __init__(self, error: Exception):
+        super().__init__(error)
+        self.error = error
+
+
 def unpickled(data: np.ndarray, weights_only) -> object:
     """The object pickled in data; weights_only (None: True, torch's default) restricts the
     classes as the module docstring says."""
     stream = io.BytesIO(np.ascontiguousarray(data, dtype=np.uint8).tobytes())
     if weights_only is False:
-        return pickle.Unpickler(stream).load()
+        try:
+            return pickle.Unpickler(stream).load()
+        except Exception as exc:
+            raise TrustedPickleError(exc) from None
     return _WeightsOnlyUnpickler(stream).load()
 
 

@@ -66,6 +66,7 @@ from ._dtype import DType, public
 from ._errors import ArgumentError
 from ._pickled import (  # noqa: F401 - torch's names
     PICKLE_KEY,
+    TrustedPickleError,
     add_safe_globals,
     clear_safe_globals,
     get_safe_globals,
@@ -362,8 +363,9 @@ def atomic_write(path, write) -> None:
 
     On any error (or a kill) `path` keeps its previous content and no temp file is left
     behind by this call (a killed call's temp is removed by the next one)."""
-    target = os.path.realpath(os.fspath(path))  # through a symlink to its file, as writing in place would
-    if os.path.isdir(target):
+    given = os.fspath(path)
+    target = os.path.realpath(given)  # through a symlink to its file, as writing in place would
+    if os.path.isdir(target) or given.endswith(("/", os.sep)):  # "runs/" names a folder, never a file
         raise SaveIsADirectoryError(errno.EISDIR, f"pn.save: {os.fspath(path)} is a directory")
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
@@ -755,6 +757,8 @@ def load(
                     raise ValueError(f"format version {info['version']}; this pyneuro reads up to {VERSION}")
                 tree = info["tree"]
         return reader.decode(tree)
+    except TrustedPickleError as failed:  # the pickle's own error, unchanged as torch's (_pickled.py)
+        raise failed.error from None
     except (
         ValueError,
         TypeError,

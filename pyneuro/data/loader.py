@@ -22,6 +22,7 @@ worker's random streams, the order in which their batches come).
 from __future__ import annotations
 
 import math
+import multiprocessing
 import warnings
 from numbers import Integral
 from typing import Generic
@@ -131,7 +132,7 @@ class DataLoader(Generic[T_co]):
         )
         self.pin_memory = pin_memory
         self.pin_memory_device, self.in_order = pin_memory_device, in_order
-        self.multiprocessing_context = multiprocessing_context
+        self.multiprocessing_context = _start_method(multiprocessing_context, num_workers)
         if self._iterable:
             sampler = None
         elif sampler is None:
@@ -167,6 +168,8 @@ class DataLoader(Generic[T_co]):
         return len(self.batch_sampler)
 
     def __iter__(self):
+        if self.num_workers == 0 and self.timeout != 0:  # torch's single-process iterator asserts it
+            raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0")
         return _LoaderIterator(self, self._batch_stream())
 
     def _batch_stream(self):
@@ -313,6 +316,32 @@ def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_work
         raise ValueError("prefetch_factor option should be non-negative")
     if persistent_workers and num_workers == 0:
         raise ValueError("persistent_workers option needs num_workers > 0")
+
+
+def _start_method(context, num_workers: int):
+    """torch's check of multiprocessing_context: None, or with num_workers > 0 a start method's
+    name (kept as its context object) or a context object."""
+    if context is None:
+        return None
+    if num_workers == 0:
+        raise ValueError(
+            "multiprocessing_context can only be used with multi-process loading "
+            f"(num_workers > 0), but got num_workers={num_workers}"
+        )
+    if isinstance(context, str):
+        methods = multiprocessing.get_all_start_methods()
+        if context not in methods:
+            raise ValueError(
+                f"multiprocessing_context option should specify a valid start method in {methods!r}, "
+                f"but got multiprocessing_context={context!r}"
+            )
+        context = multiprocessing.get_context(context)
+    if not isinstance(context, multiprocessing.context.BaseContext):
+        raise TypeError(
+            "multiprocessing_context option should be a valid context object or a string specifying the "
+            f"start method, but got multiprocessing_context={context}"
+        )
+    return context
 
 
 def _gather(tensors, index: np.ndarray) -> list:

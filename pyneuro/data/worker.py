@@ -28,6 +28,7 @@ import contextlib
 import copy
 import random
 import threading
+import traceback
 
 import numpy as np
 
@@ -84,10 +85,36 @@ def _run_as_worker(info: WorkerInfo, base_seed: int):
     previous, _local.info = getattr(_local, "info", None), info
     try:
         yield
+    except StopIteration:
+        raise
+    except Exception as exc:
+        raise _caught(exc, info.id) from None
     finally:
         _local.info = previous
         object.__setattr__(info, "_streams", _streams())
         _set_streams(main)
+
+
+class KeyErrorMessage(str):
+    """A KeyError's message printed as written (KeyError shows its argument's repr), as torch's."""
+
+    def __repr__(self):
+        return self
+
+
+def _caught(exc: Exception, worker_id: int) -> Exception:
+    """The exception the main process raises for one raised in a worker, as torch's
+    ExceptionWrapper.reraise builds it: the same type, its message "Caught KeyError in
+    DataLoader worker process 0." followed by the worker's original traceback (a type that
+    cannot be built from one message is a RuntimeError)."""
+    original = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    msg = f"Caught {type(exc).__name__} in DataLoader worker process {worker_id}.\nOriginal {original}"
+    if isinstance(exc, KeyError):
+        msg = KeyErrorMessage(msg)
+    try:
+        return type(exc)(msg)
+    except Exception:
+        return RuntimeError(msg)
 
 
 def _streams() -> tuple:

@@ -1,0 +1,152 @@
+"""Hostile input and faults around saving, loading, data loading and the CLI, side by side with
+torch: the same exception types for the same bad calls, and nothing a user saved lost."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _raises_same(fn):
+    """fn(torch) and fn(pn) both raise; returns (torch's exception, pyneuro's)."""
+    caught = []
+    for lib in (torch, pn):
+        with pytest.raises(Exception) as info:
+            fn(lib)
+        caught.append(info.value)
+    assert isinstance(caught[1], type(caught[0])), (caught[0], caught[1])
+    return caught
+
+
+# ------------------------------------------------------------------------------ saving / loading
+def test_save_to_a_path_ending_in_a_slash_is_refused_and_writes_nothing(tmp_path):
+    for lib in (torch, pn):
+        target = tmp_path / f"{lib.__name__}_run"
+        with pytest.raises(RuntimeError):
+            lib.save({"w": lib.ones(2)}, str(target) + "/")
+        assert not target.exists()
+
+
+_NET = """
+import {lib} as torch
+from {lib} import nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+torch.save(Net(), {path!r})
+"""
+
+_LOAD = """
+import {lib} as torch
+try:
+    torch.load({path!r}, weights_only=False)
+except Exception as e:
+    print(type(e).__name__, e)
+"""
+
+
+def test_loading_a_whole_model_whose_class_is_gone_is_torchs_attribute_error(tmp_path):
+    """The StackOverflow classic: torch.save(model) in one script, torch.load in another that does
+    not define the class: AttributeError "Can't get attribute 'Net'", not a 'corrupt file'."""
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    lines = []
+    for lib in ("torch", "pyneuro"):
+        path = str(tmp_path / f"{lib}.pt")
+        subprocess.run([sys.executable, "-c", _NET.format(lib=lib, path=path)], check=True, env=env)
+        out = subprocess.run(
+            [sys.executable, "-c", _LOAD.format(lib=lib, path=path)], env=env, capture_output=True, text=True
+        )
+        lines.append(out.stdout.strip())
+    assert lines[0].startswith("AttributeError Can't get attribute 'Net'")
+    assert lines[1] == lines[0]
+
+
+# ------------------------------------------------------------------------------ DataLoader
+class _Failing:
+    def __init__(self, error):
+        self.error = error
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        if i == 2:
+            raise self.error
+        return float(i)
+
+
+class _TwoArgError(Exception):
+    def __init__(self, a, b):
+        super().__init__(a)
+
+
+@pytest.mark.parametrize(
+    "error, expected",
+    [(KeyError("boom"), KeyError), (ValueError("bad"), ValueError), (_TwoArgError(1, 2), RuntimeError)],
+)
+def test_a_workers_exception_says_where_it_was_caught_as_torchs(error, expected):
+    caught = []
+    for lib in (torch, pn):
+        loader = lib.utils.data.DataLoader(_Failing(error), batch_size=1, num_workers=2)
+        with pytest.raises(Exception) as info:
+            list(loader)
+        caught.append(info.value)
+    for exc in caught:
+        assert type(exc) is expected
+        text = str(exc)
+        assert text.startswith(
+            f"Caught {type(error).__name__} in DataLoader worker process 0.\nOriginal Traceback"
+        )
+        assert "__getitem__" in text and "raise self.error" in text
+    # without workers the dataset's own exception comes through untouched
+    with pytest.raises(type(error)) as info:
+        list(pn.utils.data.DataLoader(_Failing(error), batch_size=1))
+    assert info.value is error
+
+
+def test_worker_init_fn_errors_are_caught_in_the_worker_as_torchs():
+    def init(worker_id):
+        raise RuntimeError("no GPU for worker")
+
+    for lib in (torch, pn):
+        with pytest.raises(RuntimeError, match="Caught RuntimeError in DataLoader worker process 0"):
+            list(lib.utils.data.DataLoader([1, 2], num_workers=1, worker_init_fn=init))
+
+
+def test_timeout_without_workers_fails_at_iteration_as_torch():
+    for lib in (torch, pn):
+        loader = lib.utils.data.DataLoader([1, 2], timeout=0.5)
+        with pytest.raises(AssertionError):
+            iter(loader)
+        assert [b.tolist() for b in lib.utils.data.DataLoader([1, 2], timeout=0.5, num_workers=1)] == [
+            [1],
+            [2],
+        ]
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"num_workers": 0, "multiprocessing_context": "spawn"},
+        {"num_workers": 1, "multiprocessing_context": "bogus"},
+        {"num_workers": 1, "multiprocessing_context": 3},
+    ],
+)
+def test_multiprocessing_context_is_checked_as_torch(kw):
+    _raises_same(lambda lib: lib.utils.data.DataLoader([1, 2], **kw))
+
+
+def test_multiprocessing_context_names_become_contexts_as_torch():
+    loaders = [
+        lib.utils.data.DataLoader([1], num_workers=1, multiprocessing_context="spawn") for lib in (torch, pn)
+    ]
+    assert type(loaders[1].multiprocessing_context) is type(loaders[0].multiprocessing_context)
+    assert [b.tolist() for b in loaders[1]] == [[1]]
