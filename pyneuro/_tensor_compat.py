@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 
+from . import _shared_memory
 from . import functions_scan as _scan
 from ._dtype import DType, _dtype, int8, int16, uint8
 from ._shapes import numpy_keywords
@@ -188,11 +189,13 @@ class CompatMethods:
         return False
 
     def share_memory_(self):
-        """Returns self: pyneuro's DataLoader loads in this process, so no other process needs the memory."""
+        """Moves the values into shared memory, so that processes this tensor is sent to work on
+        the same values (Hogwild training); returns self. See _shared_memory.py."""
+        _shared_memory.share(self)
         return self
 
     def is_shared(self) -> bool:
-        return False
+        return _shared_memory.is_shared(self)
 
     def data_ptr(self) -> int:
         """The address of the first element (torch's data_ptr), from the backend array."""
