@@ -30,7 +30,7 @@ from .convert_parameters import parameters_to_vector, vector_to_parameters
 from .memory_format import convert_conv2d_weight_memory_format, convert_conv3d_weight_memory_format
 from .weight_norms import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
-# fusion.py, init.py, parametrize.py and parametrizations.py build nn Modules and Parameters, and nn.modules imports this package (for the
+# fusion.py, init.py, parametrize.py, parametrizations.py and prune.py build nn Modules and Parameters, and nn.modules imports this package (for the
 # rnn tools): they are loaded on first use, so that the import graph has no cycle.
 _LAZY = {
     "fusion": ("fusion", None),
@@ -42,6 +42,7 @@ _LAZY = {
     "skip_init": ("init", "skip_init"),
     "parametrize": ("parametrize", None),
     "parametrizations": ("parametrizations", None),
+    "prune": ("prune", None),
 }
 
 

@@ -372,7 +372,7 @@ def global_unstructured(parameters, pruning_method, importance_scores=None, **kw
     importance_scores = importance_scores if importance_scores is not None else {}
     if not isinstance(importance_scores, dict):
         raise TypeError("global_unstructured(): importance_scores must be of type dict")
-    parameters = list(parameters)
+    # the pairs are walked once per step, as torch walks them (so a generator is spent after the first)
     scores = parameters_to_vector([importance_scores.get((m, n), getattr(m, n)) for m, n in parameters])
     default_mask = parameters_to_vector(
         [getattr(m, n + "_mask", creation.ones_like(getattr(m, n))) for m, n in parameters]
