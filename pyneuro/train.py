@@ -195,13 +195,15 @@ def _finite(name: str, value: float, low: float = 0.0, strict: bool = False) -> 
         raise UsageError(f"{name} must be a finite number {bound}, got {value}")
 
 
-def _integer(name: str, value, low: int) -> None:
+def _integer(name: str, value, low: int, high: int | None = None) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int):
         raise UsageError(f"{name} must be an integer, got {value!r}")
     if value < low:
         raise UsageError(f"{name} must be {'a positive integer' if low == 1 else f'>= {low}'}, got {value}")
+    if high is not None and value > high:
+        raise UsageError(f"{name} must be <= {high}, got {value}")
 
 
 def check_run_args(values: dict, prefix: str = "") -> None:
@@ -215,7 +217,7 @@ def check_run_args(values: dict, prefix: str = "") -> None:
     _finite(prefix + "--lr", values.get("lr"), strict=True)
     _finite(prefix + "--momentum", values.get("momentum"))
     _finite(prefix + "--weight-decay", values.get("weight_decay"))
-    _integer(prefix + "--seed", values.get("seed"), 0)
+    _integer(prefix + "--seed", values.get("seed"), 0, 2**64 - 1)  # a generator's seed is 64 bits
     for name, choices in (("data", datasets.names()), ("optimizer", OPTIMIZERS)):
         value = values.get(name)
         if value is not None and (not isinstance(value, str) or value not in choices):

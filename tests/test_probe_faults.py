@@ -150,3 +150,16 @@ def test_multiprocessing_context_names_become_contexts_as_torch():
     ]
     assert type(loaders[1].multiprocessing_context) is type(loaders[0].multiprocessing_context)
     assert [b.tolist() for b in loaders[1]] == [[1]]
+
+
+# ------------------------------------------------------------------------------ the CLI
+@pytest.mark.parametrize("seed", ["18446744073709551616", "99999999999999999999"])
+def test_train_seed_beyond_64_bits_is_a_usage_error_not_a_traceback(seed, capsys):
+    from pyneuro import train
+
+    for lib in (torch, pn):  # the bound the CLI checks is the generators' own
+        with pytest.raises(ValueError):
+            lib.manual_seed(int(seed))
+    assert train.main(["--seed", seed, "--epochs", "0", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"pyneuro train: error: --seed must be <= 18446744073709551615, got {seed}\n"
