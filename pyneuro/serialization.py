@@ -322,9 +322,21 @@ def _safetensors_parts(obj) -> tuple[bytes, list]:
 
 def _write(fh, obj) -> None:
     head, arrays = _safetensors_parts(obj)
-    fh.write(head)
+    _write_all(fh, memoryview(head))
     for array in arrays:
-        fh.write(memoryview(array.reshape(-1).view(np.uint8)))
+        _write_all(fh, memoryview(array.reshape(-1).view(np.uint8)))
+
+
+def _write_all(fh, view: memoryview) -> None:
+    """Write all of `view`: an unbuffered file, a pipe or a socket may take part of it per call
+    (Linux writes at most 2 GiB at once) and says how much; buffered files take it all."""
+    while view:
+        n = fh.write(view)
+        if not isinstance(n, int) or n >= len(view):  # None: a writer that does not count (all taken)
+            return
+        if n <= 0:
+            raise OSError(errno.EIO, f"pn.save: the file took no bytes ({n!r} of {len(view)})")
+        view = view[n:]
 
 
 def _tmp_prefix(target: str) -> str:

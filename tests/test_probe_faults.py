@@ -1,6 +1,7 @@
 """Hostile input and faults around saving, loading, data loading and the CLI, side by side with
 torch: the same exception types for the same bad calls, and nothing a user saved lost."""
 
+import io
 import os
 import subprocess
 import sys
@@ -32,6 +33,33 @@ def test_save_to_a_path_ending_in_a_slash_is_refused_and_writes_nothing(tmp_path
         with pytest.raises(RuntimeError):
             lib.save({"w": lib.ones(2)}, str(target) + "/")
         assert not target.exists()
+
+
+class _Trickle(io.RawIOBase):
+    """A raw stream that takes at most 7 bytes per write and says so, as a socket or an
+    unbuffered file may (Linux writes at most 2 GiB at once)."""
+
+    def __init__(self):
+        self.data = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        taken = bytes(memoryview(b)[:7])
+        self.data += taken
+        return len(taken)
+
+
+def test_save_to_a_raw_stream_that_takes_part_of_each_write_writes_everything():
+    state = {"w": pn.arange(40.0).reshape(5, 8), "step": 3, "name": "run"}
+    raw = _Trickle()
+    pn.save(state, raw)
+    back = pn.load(io.BytesIO(bytes(raw.data)))
+    assert pn.equal(back["w"], state["w"]) and back["step"] == 3 and back["name"] == "run"
+    whole = io.BytesIO()
+    pn.save(state, whole)
+    assert bytes(raw.data) == whole.getvalue()
 
 
 _NET = """
