@@ -2,6 +2,11 @@
 // The rungs live one per file: conv_direct.cpp -> conv_im2col.cpp -> conv_implicit.cpp.
 #include "pyneuro/conv.h"
 
+#include <algorithm>
+#include <vector>
+
+#include "pyneuro/elementwise.h"
+
 namespace pyneuro::cpu {
 
 void conv2d_forward(ConvVariant v, const ConvShape& s, const float* x, const float* w, const float* bias,
@@ -51,20 +56,25 @@ void conv2d_backward_weight(ConvVariant v, const ConvShape& s, const float* gy, 
 }
 
 // grad_b[o] = sum over n and the P output positions of grad_y[n, o, :]: N*O*P adds, one pass
-// over grad_y. Threads split the channels o; each sum runs in the same order for any count.
+// over grad_y, in two steps: (1) bias_grad's vectorised column sums over the batch, viewing
+// grad_y as N rows of O*P columns (tiled, threads split the columns), then (2) each channel's P
+// partial sums added up. Summed straight along each plane instead, every add waited for the
+// previous one (one dependency chain, no vectors): 1.1 ms for the ConvNet's 64x64x24x24
+// gradient on one Zen 5 core, against ~0.3 ms now. The order of the adds is fixed, so the
+// result is the same for any thread count.
 void conv2d_backward_bias(const float* gy, index_t N, index_t O, index_t P, float* gb) {
-  parallel_for(O, N * O * P * kCostElementwise / 8, [&](index_t o0, index_t o1) {
-    for (index_t o = o0; o < o1; ++o) {
-      float total = 0.0f;
-      for (index_t n = 0; n < N; ++n) {
-        const float* g = gy + (n * O + o) * P;
-        float part = 0.0f;
-        for (index_t p = 0; p < P; ++p) part += g[p];
-        total += part;
-      }
-      gb[o] = total;
-    }
-  });
+  if (N == 0 || P == 0) {
+    std::fill(gb, gb + O, 0.0f);
+    return;
+  }
+  std::vector<float> per_position(static_cast<std::size_t>(O * P));
+  bias_grad(gy, per_position.data(), N, O * P);
+  for (index_t o = 0; o < O; ++o) {
+    const float* part = per_position.data() + o * P;
+    float total = 0.0f;
+    for (index_t p = 0; p < P; ++p) total += part[p];
+    gb[o] = total;
+  }
 }
 
 }  // namespace pyneuro::cpu
