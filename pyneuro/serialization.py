@@ -29,10 +29,11 @@ the "pyneuro" entry (written by torch) loads as a dict {name: Tensor}. Any other
 nn.Module, a custom class) is pickled, as torch.save does, into one uint8 tensor: {"__pickle__":
 NAME}; see _pickled.py for when pn.load unpickles it.
 
-Saving is atomic: the bytes go to a temporary file beside the target (".NAME.tmp-PID-XXXX"),
-which is flushed, fsync'ed and then renamed over the target (os.replace), and the folder is
-fsync'ed; a failed or killed save leaves the previous file intact. Temporary files that
-killed saves left behind are removed by the next save to the same path.
+Saving to a path is atomic (_atomic.py): the bytes go to a temporary file beside the target
+(".NAME.tmp-PID-XXXX"), which is flushed, fsync'ed and then renamed over the target
+(os.replace), and the folder is fsync'ed; a failed or killed save leaves the previous file
+intact. Temporary files that killed saves left behind are removed by the next save to the
+same path. A device or FIFO (pn.save(x, os.devnull)) is written in place, as torch writes it.
 
 Loading unpickles nothing but those entries, and checks everything against the file before it allocates: the
 header size, the dtype whitelist (float16/32/64, int8/16/32/64, uint8, bool), every tensor's
@@ -54,7 +55,6 @@ import os
 import pickle
 import struct
 import sys
-import tempfile
 import zipfile
 import zlib
 from collections import OrderedDict
@@ -62,6 +62,7 @@ from collections import OrderedDict
 import numpy as np
 
 from . import cuda
+from ._atomic import SaveFolderMissingError, SaveIsADirectoryError, atomic_write  # noqa: F401
 from ._dtype import DType, public
 from ._errors import ArgumentError
 from ._pickled import (  # noqa: F401 - torch's names
@@ -111,15 +112,6 @@ class CheckpointError(ArgumentError, pickle.UnpicklingError):
 
 class EmptyCheckpointError(CheckpointError, EOFError):
     """pn.load of an empty file or of a stream read to its end: also an EOFError, as torch's."""
-
-
-class SaveFolderMissingError(FileNotFoundError, RuntimeError):
-    """pn.save to a path whose folder does not exist: a FileNotFoundError, and a RuntimeError as
-    torch.save raises."""
-
-
-class SaveIsADirectoryError(IsADirectoryError, RuntimeError):
-    """pn.save to a path that is a folder: an IsADirectoryError, and a RuntimeError as torch's."""
 
 
 # ------------------------------------------------------------------------------ saving
@@ -337,84 +329,6 @@ def _write_all(fh, view: memoryview) -> None:
         if n <= 0:
             raise OSError(errno.EIO, f"pn.save: the file took no bytes ({n!r} of {len(view)})")
         view = view[n:]
-
-
-def _tmp_prefix(target: str) -> str:
-    return f".{os.path.basename(target)}.tmp-"
-
-
-def _remove_stale_temps(target: str) -> None:
-    """Remove temp files of earlier saves to `target` whose process is gone (killed saves)."""
-    folder, prefix = os.path.dirname(target) or ".", _tmp_prefix(target)
-    try:
-        names = [n for n in os.listdir(folder) if n.startswith(prefix)]
-    except OSError:
-        return
-    for n in names:
-        pid = n[len(prefix) :].split("-", 1)[0]
-        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
-            continue
-        try:
-            os.unlink(os.path.join(folder, n))
-        except OSError:
-            pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists but not ours (EPERM)
-        return True
-    return True
-
-
-def atomic_write(path, write) -> None:
-    """Call write(binary file) on a temp file beside `path`, fsync it and rename it onto `path`.
-
-    On any error (or a kill) `path` keeps its previous content and no temp file is left
-    behind by this call (a killed call's temp is removed by the next one)."""
-    given = os.fspath(path)
-    target = os.path.realpath(given)  # through a symlink to its file, as writing in place would
-    if os.path.isdir(target) or given.endswith(("/", os.sep)):  # "runs/" names a folder, never a file
-        raise SaveIsADirectoryError(errno.EISDIR, f"pn.save: {os.fspath(path)} is a directory")
-    folder = os.path.dirname(target)
-    if not os.path.isdir(folder):
-        raise SaveFolderMissingError(errno.ENOENT, f"pn.save: parent directory {folder} does not exist")
-    _remove_stale_temps(target)
-    fd, tmp = tempfile.mkstemp(prefix=f"{_tmp_prefix(target)}{os.getpid()}-", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            umask = os.umask(0)
-            os.umask(umask)
-            if hasattr(os, "fchmod"):
-                os.fchmod(fh.fileno(), 0o666 & ~umask)  # mkstemp makes 0600; give the usual mode
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-        tmp = None
-        _fsync_dir(folder)
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-
-
-def _fsync_dir(folder: str) -> None:
-    try:
-        dfd = os.open(folder, os.O_RDONLY)
-    except OSError:  # Windows cannot open folders; the rename is still atomic there
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True) -> None:

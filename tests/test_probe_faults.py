@@ -3,8 +3,10 @@ torch: the same exception types for the same bad calls, and nothing a user saved
 
 import io
 import os
+import stat
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -60,6 +62,26 @@ def test_save_to_a_raw_stream_that_takes_part_of_each_write_writes_everything():
     whole = io.BytesIO()
     pn.save(state, whole)
     assert bytes(raw.data) == whole.getvalue()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_save_to_a_fifo_writes_into_it_and_keeps_it_a_fifo(tmp_path):
+    """torch.save(x, os.devnull) or into a FIFO writes into the device; an atomic save that
+    renamed a temp file over it would replace /dev/null with a regular file (as root)."""
+    fifo = tmp_path / "pipe"
+    for lib in (torch, pn):
+        os.mkfifo(fifo)
+        got = []
+        reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+        reader.start()
+        lib.save({"x": lib.arange(3.0)}, str(fifo))
+        reader.join(10)
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+        assert lib.load(io.BytesIO(got[0]))["x"].tolist() == [0.0, 1.0, 2.0]
+        assert os.listdir(tmp_path) == ["pipe"]  # no temp file left beside it
+        fifo.unlink()
+    pn.save({"x": pn.ones(2)}, os.devnull)  # written in place; /dev/null stays a device
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
 
 
 _NET = """

@@ -1,0 +1,116 @@
+"""Atomic file writes: what pn.save (and `pyneuro train`'s metrics file) use so that a failed
+or killed write never destroys the file it replaces.
+
+The bytes go to a temporary file beside the target (".NAME.tmp-PID-XXXX"), which is flushed,
+fsync'ed and then renamed over the target (os.replace), and the folder is fsync'ed. Temporary
+files that killed writes left behind are removed by the next write to the same path. A target
+that is not a regular file (/dev/null, a FIFO, a terminal) cannot be replaced that way, and must
+not be: it is written in place, as torch.save writes it.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import tempfile
+
+
+class SaveFolderMissingError(FileNotFoundError, RuntimeError):
+    """pn.save to a path whose folder does not exist: a FileNotFoundError, and a RuntimeError as
+    torch.save raises."""
+
+
+class SaveIsADirectoryError(IsADirectoryError, RuntimeError):
+    """pn.save to a path that is a folder: an IsADirectoryError, and a RuntimeError as torch's."""
+
+
+def _tmp_prefix(target: str) -> str:
+    return f".{os.path.basename(target)}.tmp-"
+
+
+def _remove_stale_temps(target: str) -> None:
+    """Remove temp files of earlier saves to `target` whose process is gone (killed saves)."""
+    folder, prefix = os.path.dirname(target) or ".", _tmp_prefix(target)
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix)]
+    except OSError:
+        return
+    for n in names:
+        pid = n[len(prefix) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        try:
+            os.unlink(os.path.join(folder, n))
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists but not ours (EPERM)
+        return True
+    return True
+
+
+def atomic_write(path, write) -> None:
+    """Call write(binary file) on a temp file beside `path`, fsync it and rename it onto `path`.
+
+    On any error (or a kill) `path` keeps its previous content and no temp file is left
+    behind by this call (a killed call's temp is removed by the next one)."""
+    given = os.fspath(path)
+    target = os.path.realpath(given)  # through a symlink to its file, as writing in place would
+    if os.path.isdir(target) or given.endswith(("/", os.sep)):  # "runs/" names a folder, never a file
+        raise SaveIsADirectoryError(errno.EISDIR, f"pn.save: {os.fspath(path)} is a directory")
+    if _special(target):  # /dev/null, a FIFO: replacing it would put a regular file in its place
+        with open(target, "wb") as fh:
+            write(fh)
+        return
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        raise SaveFolderMissingError(errno.ENOENT, f"pn.save: parent directory {folder} does not exist")
+    _remove_stale_temps(target)
+    fd, tmp = tempfile.mkstemp(prefix=f"{_tmp_prefix(target)}{os.getpid()}-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            umask = os.umask(0)
+            os.umask(umask)
+            if hasattr(os, "fchmod"):
+                os.fchmod(fh.fileno(), 0o666 & ~umask)  # mkstemp makes 0600; give the usual mode
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        tmp = None
+        _fsync_dir(folder)
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def _special(path: str) -> bool:
+    """Whether `path` exists and is neither a regular file nor a folder (a device, a FIFO, a socket)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _fsync_dir(folder: str) -> None:
+    try:
+        dfd = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows cannot open folders; the rename is still atomic there
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
