@@ -65,8 +65,8 @@ def atomic_write(path, write) -> None:
     target = os.path.realpath(given)  # through a symlink to its file, as writing in place would
     if os.path.isdir(target) or given.endswith(("/", os.sep)):  # "runs/" names a folder, never a file
         raise SaveIsADirectoryError(errno.EISDIR, f"pn.save: {os.fspath(path)} is a directory")
-    if _special(target):  # /dev/null, a FIFO: replacing it would put a regular file in its place
-        with open(target, "wb") as fh:
+    if _special(given):  # /dev/null, a FIFO, /dev/stdout: replacing it would put a regular file there
+        with open(given, "wb") as fh:
             write(fh)
         return
     folder = os.path.dirname(target)

@@ -82,6 +82,12 @@ def test_save_to_a_fifo_writes_into_it_and_keeps_it_a_fifo(tmp_path):
         fifo.unlink()
     pn.save({"x": pn.ones(2)}, os.devnull)  # written in place; /dev/null stays a device
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    if os.path.exists("/dev/stdout"):  # a pipe behind a symlink: written through it
+        code = "import pyneuro as pn; pn.save({'x': pn.arange(2.0)}, '/dev/stdout')"
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, env={**os.environ, "PYTHONPATH": ROOT}
+        )
+        assert pn.load(io.BytesIO(out.stdout))["x"].tolist() == [0.0, 1.0], out.stderr
 
 
 _NET = """
