@@ -328,6 +328,198 @@ P.register_parametrization(m4, 'weight', Sym())
 print(list(m4.state_dict().keys()), m4)
 c = copy.deepcopy(m4); rec(c.weight, m4.weight); print(type(c).__name__)
 """,
+    "lottery_ticket_rewind": r"""
+import copy
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(10, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3))
+init_state = copy.deepcopy(model.state_dict())
+X = torch.randn(64, 10); Y = torch.randint(0, 3, (64,))
+def train(model, steps=5):
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = nn.CrossEntropyLoss()(model(X), Y)
+        loss.backward()
+        opt.step()
+    return loss.item()
+layers = [(m, 'weight') for m in model.modules() if isinstance(m, nn.Linear)]
+for round_ in range(3):
+    l = train(model)
+    prune.global_unstructured(layers, pruning_method=prune.L1Unstructured, amount=0.2)
+    # rewind the surviving weights to their initial values
+    for i, (m, name) in enumerate(layers):
+        idx = [0, 2, 4][i]
+        with torch.no_grad():
+            m.weight_orig.copy_(init_state[f'{idx}.weight'])
+    total = sum(m.weight_mask.numel() for m, _ in layers)
+    zeros = sum(int((m.weight_mask == 0).sum()) for m, _ in layers)
+    print(round_, round(l, 4), zeros, total, f"{100.0 * zeros / total:.2f}%")
+    print([f"{float((m.weight == 0).float().mean()):.3f}" for m, _ in layers])
+rec(model(X))
+print(len(torch.nn.utils.parameters_to_vector(model.parameters())))
+for m, name in layers:
+    prune.remove(m, name)
+print(sum(int((p == 0).sum()) for p in model.parameters()))
+sd = model.state_dict()
+print({k: tuple(v.shape) for k, v in sd.items()})
+""",
+    "prune_remove_reprune_schedule": r"""
+torch.manual_seed(0)
+m = nn.Conv2d(3, 8, 3)
+for amount in (0.2, 0.4, 0.6):
+    prune.l1_unstructured(m, 'weight', amount=amount)
+    prune.remove(m, 'weight')
+    print(float((m.weight == 0).sum()) / m.weight.numel(), prune.is_pruned(m))
+for i in range(3):
+    prune.ln_structured(m, 'weight', amount=0.25, n=1, dim=0)
+    print(int((m.weight_mask.sum(dim=(1, 2, 3)) == 0).sum()), len(list(m._forward_pre_hooks.values())[0]) if i else 1)
+rec(m.weight_mask)
+x = torch.randn(1, 3, 6, 6)
+rec(m(x))
+print(m.weight.eq(0).float().mean().item())
+""",
+    "hostile_edits_of_a_pruned_module": r"""
+torch.manual_seed(0)
+x = torch.randn(2, 3)
+m = nn.Linear(3, 2)
+prune.l1_unstructured(m, 'weight', amount=2)
+m.weight = nn.Parameter(torch.ones(2, 3))
+print([n for n, _ in m.named_parameters()])
+show(lambda: m(x))
+m = nn.Linear(3, 2)
+prune.l1_unstructured(m, 'weight', amount=2)
+del m.weight
+show(lambda: m.weight)
+rec(m(x))
+m = nn.Linear(3, 2)
+prune.l1_unstructured(m, 'weight', amount=2)
+del m.weight
+prune.remove(m, 'weight'); rec(m.weight)
+m = nn.Linear(3, 2)
+prune.l1_unstructured(m, 'weight', amount=2)
+del m._buffers['weight_mask']
+show(lambda: m(x))
+show(lambda: prune.remove(m, 'weight'))
+m = nn.Linear(3, 2)
+prune.l1_unstructured(m, 'weight', amount=2)
+m.weight_mask = torch.zeros(2, 3)
+rec(m(x))
+m.weight_mask = torch.zeros(3, 3)
+show(lambda: m(x))
+m = nn.Linear(3, 2)
+prune.l1_unstructured(m, 'weight', amount=2)
+m.weight_orig = nn.Parameter(torch.full((2, 3), 2.0))
+rec(m(x))
+show(lambda: prune.l1_unstructured(m, 'weight_orig', amount=2))
+print([n for n, _ in m.named_parameters()], [n for n, _ in m.named_buffers()])
+m = nn.Linear(3, 2)
+prune.l1_unstructured(m, 'weight', amount=2)
+show(lambda: prune.l1_unstructured(m, 'weight_mask', amount=2))
+m = nn.Linear(3, 2)
+h = prune.L1Unstructured.apply(m, 'weight', amount=2)
+print(type(h).__name__, h._tensor_name)
+h2 = prune.L1Unstructured.apply(m, 'bias', 1)
+h3 = prune.LnStructured.apply(m, 'weight', 1, 2, 0)
+print(type(h3).__name__, len(h3), h3[0] is h)
+h.remove(m)
+print([n for n, _ in m.named_parameters()], [n for n, _ in m.named_buffers()], len(m._forward_pre_hooks))
+show(lambda: prune.remove(m, 'weight'))
+show(lambda: m(x))
+""",
+    "pruned_attention_and_recurrent_layers": r"""
+torch.manual_seed(0)
+mha = nn.MultiheadAttention(8, 2, batch_first=True)
+prune.l1_unstructured(mha, 'in_proj_weight', amount=0.3)
+prune.ln_structured(mha.out_proj, 'weight', amount=2, n=2, dim=0)
+x = torch.randn(2, 5, 8)
+o, w = mha(x, x, x)
+rec(o, w)
+mha.eval()
+with torch.no_grad():
+    o2, _ = mha(x, x, x)
+rec(o2)
+enc = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+for name, module in enc.named_modules():
+    if isinstance(module, nn.Linear):
+        prune.l1_unstructured(module, 'weight', amount=0.5)
+rec(enc(x))
+enc.eval()
+with torch.no_grad():
+    rec(enc(x))
+print(sorted(k for k in enc.state_dict().keys()))
+
+torch.manual_seed(0)
+ct = nn.ConvTranspose2d(3, 5, 3)
+prune.ln_structured(ct, 'weight', amount=2, n=1, dim=1)
+rec(ct.weight_mask.sum(dim=(0, 2, 3)), ct(torch.randn(1, 3, 4, 4)))
+c = nn.Conv2d(2, 4, 3, padding=1, padding_mode='circular', groups=2)
+prune.random_structured(c, 'weight', amount=0.5, dim=0)
+rec(c.weight_mask, c(torch.randn(1, 2, 4, 4)))
+e = nn.Embedding(6, 3, max_norm=1.0)
+prune.l1_unstructured(e, 'weight', amount=0.5)
+show(lambda: rec(e(torch.tensor([0, 1, 2]))))
+rec(e.weight_orig)
+g = nn.GRU(3, 4, num_layers=2)
+prune.l1_unstructured(g, 'weight_ih_l1', amount=0.5)
+out, h = g(torch.randn(5, 1, 3))
+rec(out, h)
+print([n for n, _ in g.named_parameters()])
+print(len(g._flat_weights), g._flat_weights_names)
+prune.remove(g, 'weight_ih_l1')
+out, h = g(torch.randn(5, 1, 3))
+rec(out)
+""",
+    "fuse_orthogonal_spectral_on_pruned": r"""
+from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
+from torch.nn.utils.parametrizations import orthogonal, spectral_norm
+import torch.nn.utils.parametrize as parametrize
+torch.manual_seed(0)
+conv = nn.Conv2d(2, 4, 3).eval(); bn = nn.BatchNorm2d(4).eval()
+bn.running_mean.uniform_(-1, 1); bn.running_var.uniform_(0.5, 2)
+prune.ln_structured(conv, 'weight', amount=2, n=2, dim=0)
+show(lambda: fuse_conv_bn_eval(conv, bn))
+with torch.no_grad(): conv(torch.randn(1, 2, 5, 5))
+show(lambda: fuse_conv_bn_eval(conv, bn))
+prune.remove(conv, 'weight')
+f = fuse_conv_bn_eval(conv, bn)
+x = torch.randn(1, 2, 5, 5)
+rec(f(x), bn(conv(x)))
+lin = nn.Linear(4, 4)
+orthogonal(lin)
+prune.l1_unstructured(lin.parametrizations.weight, 'original', amount=4)
+rec(lin.weight, lin(torch.randn(2, 4)))
+with parametrize.cached():
+    rec(lin.weight)
+sn = spectral_norm(nn.Linear(5, 3))
+prune.l1_unstructured(sn.parametrizations.weight, 'original', amount=5)
+sn.train()
+rec(sn(torch.randn(2, 5)), sn.weight)
+print(list(sn.state_dict().keys()))
+""",
+    "pruned_compile_and_vectors": r"""
+torch.manual_seed(0)
+m = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 2))
+prune.l1_unstructured(m[0], 'weight', amount=0.5)
+cm = torch.compile(m)
+x = torch.randn(3, 4)
+rec(cm(x), m(x))
+print(type(cm).__name__, list(cm.state_dict().keys()))
+prune.remove(m[0], 'weight')
+rec(cm(x))
+
+torch.manual_seed(0)
+m = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 2))
+prune.l1_unstructured(m[0], 'weight', amount=4)
+v = nn.utils.parameters_to_vector(m.parameters())
+print(v.shape)
+nn.utils.vector_to_parameters(v * 0 + 1, m.parameters())
+rec(m[0].weight_orig, m[0].weight)
+m(torch.randn(1, 3))
+rec(m[0].weight)
+print(nn.utils.clip_grad_norm_(m.parameters(), 1.0))
+m(torch.randn(2, 3)).sum().backward()
+rec(nn.utils.clip_grad_norm_(m.parameters(), 0.5), m[0].weight_orig.grad)
+""",
 }
 
 
