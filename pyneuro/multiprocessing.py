@@ -7,8 +7,11 @@ and exceptions (a child's exception comes back as ProcessRaisedException with it
 from __future__ import annotations
 
 import multiprocessing as _mp
+import multiprocessing.connection as _connection
+import os
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from multiprocessing import *  # noqa: F403 - torch.multiprocessing re-exports all of it
@@ -57,67 +60,108 @@ class ProcessExitedException(ProcessException):
         return type(self), (self.msg, self.error_index, self.pid, self.exit_code, self.signal_name)
 
 
-def _run(fn, rank: int, args: tuple, errors) -> None:
-    """A spawned process's body: fn(rank, *args); an exception's traceback goes to the parent."""
+def _run(fn, rank: int, args: tuple, error_file: str) -> None:
+    """A spawned process's body: fn(rank, *args); an exception's traceback goes to the parent
+    through `error_file` (a file, not a pipe: a long traceback cannot block the child's exit)."""
     try:
         fn(rank, *args)
     except KeyboardInterrupt:
-        pass
+        pass  # SIGINT: the parent is stopping the processes
     except Exception:
-        errors.put(traceback.format_exc())
+        with open(error_file, "w") as fh:
+            fh.write(traceback.format_exc())
         sys.exit(1)
 
 
 class ProcessContext:
     """The processes spawn(..., join=False) started (torch.multiprocessing.ProcessContext)."""
 
-    def __init__(self, processes: list, error_queues: list):
-        self.processes, self.error_queues = processes, error_queues
+    def __init__(self, processes: list, error_files: list):
+        self.processes, self.error_files = processes, error_files
+        self.sentinels = {p.sentinel: rank for rank, p in enumerate(processes)}
 
     def pids(self) -> list:
         return [p.pid for p in self.processes]
 
-    def join(self, timeout=None) -> bool:
-        """Wait for the processes: True once all ended well, False while some still run
-        (with a timeout); the first failure raises ProcessRaisedException or
-        ProcessExitedException after the other processes are terminated."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+    def join(self, timeout=None, grace_period=None) -> bool:
+        """Wait until a process ends (or `timeout` passes): True once all ended well, False
+        while some still run. The first failure, whichever process it is, terminates the
+        others and raises ProcessRaisedException (with the child's traceback) or
+        ProcessExitedException, as torch's: a process still waiting for a peer that failed
+        never keeps join waiting. grace_period: seconds the others get to end by themselves
+        before SIGTERM (and again before SIGKILL; default 30)."""
+        if not self.sentinels:
+            return True
+        failed = None
+        for sentinel in _connection.wait(list(self.sentinels), timeout=timeout):
+            rank = self.sentinels.pop(sentinel)
+            self.processes[rank].join()
+            if self.processes[rank].exitcode != 0:
+                failed = rank
+                break
+        if failed is None:
+            return not self.sentinels
+        self.sentinels.clear()
+        if grace_period is not None:
+            self._join_all(grace_period)
         for p in self.processes:
-            p.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
-        for rank, p in enumerate(self.processes):
-            if p.exitcode not in (None, 0):
-                for other in self.processes:
-                    if other.is_alive():
-                        other.terminate()
-                    other.join()
-                if not self.error_queues[rank].empty():
-                    raise ProcessRaisedException(
-                        f"\n\n-- Process {rank} terminated with the following error:\n{self.error_queues[rank].get()}",
-                        rank,
-                        p.pid,
-                    )
-                if p.exitcode < 0:
-                    name = signal.Signals(-p.exitcode).name
-                    raise ProcessExitedException(
-                        f"process {rank} terminated with signal {name}", rank, p.pid, p.exitcode, name
-                    )
-                raise ProcessExitedException(
-                    f"process {rank} terminated with exit code {p.exitcode}", rank, p.pid, p.exitcode
-                )
-        return all(p.exitcode == 0 for p in self.processes)
+            if p.is_alive():
+                p.terminate()
+        self._join_all(30 if grace_period is None else grace_period)
+        for p in self.processes:
+            if p.is_alive():
+                p.kill()
+            p.join()
+        raise self._failure(failed)
+
+    def _join_all(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        for p in self.processes:
+            p.join(max(0.0, deadline - time.monotonic()))
+
+    def _failure(self, rank: int) -> ProcessException:
+        p, trace = self.processes[rank], ""
+        try:
+            with open(self.error_files[rank]) as fh:
+                trace = fh.read()
+        except OSError:
+            pass
+        if trace:
+            return ProcessRaisedException(
+                f"\n\n-- Process {rank} terminated with the following error:\n{trace}", rank, p.pid
+            )
+        if p.exitcode < 0:
+            try:
+                name = signal.Signals(-p.exitcode).name
+            except ValueError:
+                name = f"<Unknown signal {-p.exitcode}>"
+            return ProcessExitedException(
+                f"process {rank} terminated with signal {name}", rank, p.pid, p.exitcode, name
+            )
+        return ProcessExitedException(
+            f"process {rank} terminated with exit code {p.exitcode}", rank, p.pid, p.exitcode
+        )
+
+    def __del__(self):
+        for path in getattr(self, "error_files", ()):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
 
 def start_processes(fn, args=(), nprocs=1, join=True, daemon=False, start_method="spawn"):
     """Run fn(i, *args) in nprocs processes; join=False returns their ProcessContext."""
     ctx = _mp.get_context(start_method)
-    processes, queues = [], []
+    processes, error_files = [], []
     for rank in range(nprocs):
-        errors = ctx.SimpleQueue()
-        process = ctx.Process(target=_run, args=(fn, rank, args, errors), daemon=daemon)
+        fd, error_file = tempfile.mkstemp(prefix="pyneuro-spawn-error-")
+        os.close(fd)  # empty unless the child raises
+        process = ctx.Process(target=_run, args=(fn, rank, args, error_file), daemon=daemon)
         process.start()
         processes.append(process)
-        queues.append(errors)
-    context = ProcessContext(processes, queues)
+        error_files.append(error_file)
+    context = ProcessContext(processes, error_files)
     if not join:
         return context
     while not context.join():

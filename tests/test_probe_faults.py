@@ -3,10 +3,12 @@ torch: the same exception types for the same bad calls, and nothing a user saved
 
 import io
 import os
+import signal
 import stat
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -123,6 +125,42 @@ def test_loading_a_whole_model_whose_class_is_gone_is_torchs_attribute_error(tmp
         lines.append(out.stdout.strip())
     assert lines[0].startswith("AttributeError Can't get attribute 'Net'")
     assert lines[1] == lines[0]
+
+
+# ------------------------------------------------------------------------------ multiprocessing.spawn
+def _one_fails_one_waits(rank, size):
+    if rank == 1:
+        raise ValueError("x" * size)
+    time.sleep(60)  # waits for a peer that will never come
+
+
+def _sleep(rank):
+    time.sleep(60)
+
+
+@pytest.mark.parametrize("size", [10, 200_000])  # 200 kB of traceback: more than a pipe holds
+def test_spawn_raises_the_first_failure_while_other_processes_still_wait(size):
+    import pyneuro.multiprocessing as mp
+
+    start = time.monotonic()
+    with pytest.raises(mp.ProcessRaisedException) as info:
+        mp.spawn(_one_fails_one_waits, args=(size,), nprocs=2, start_method="fork")
+    assert time.monotonic() - start < 20  # the waiting process was terminated, not waited for
+    assert info.value.error_index == 1
+    assert str(info.value).startswith("\n\n-- Process 1 terminated with the following error:\nTraceback")
+    assert "ValueError: " + "x" * size in str(info.value)
+
+
+def test_spawn_join_timeout_then_a_killed_process_as_torch():
+    import pyneuro.multiprocessing as mp
+
+    context = mp.spawn(_sleep, nprocs=2, join=False, start_method="fork")
+    assert context.join(timeout=0.2) is False
+    os.kill(context.pids()[0], signal.SIGKILL)
+    with pytest.raises(mp.ProcessExitedException, match="process 0 terminated with signal SIGKILL") as info:
+        context.join(timeout=20)
+    assert info.value.signal_name == "SIGKILL" and info.value.exit_code == -signal.SIGKILL
+    assert not any(p.is_alive() for p in context.processes)
 
 
 # ------------------------------------------------------------------------------ DataLoader
