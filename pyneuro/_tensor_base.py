@@ -40,7 +40,6 @@ from ._dtype import (
     default_float,
     fill_value,
     float16,
-    float32,
     int64,
     public,
     torch_name,
@@ -231,20 +230,6 @@ def _size(args) -> tuple:
             raise ShapeError(f"negative dimension {s} in size {tuple(args)}")
         out.append(_PY_INT(s))
     return tuple(out)
-
-
-def _check_arg_reduction(t, dim, what):
-    """argmax/argmin of nothing: IndexError like torch (NumPy would raise a ValueError)."""
-    if t._data.dtype.kind == "b":
-        raise RuntimeError(f"{what}(): does not support bool input")
-    if t._data.size == 0:
-        if dim is None:
-            raise IndexError(f"{what}(): Expected reduction dim to be specified for input.numel() == 0.")
-        (d,) = normalize_dims(dim, t.ndim)
-        if t.ndim and t.shape[d] == 0:
-            raise IndexError(
-                f"{what}(): Expected reduction dim {dim} to have non-zero size (shape {tuple(t.shape)})."
-            )
 
 
 # The ufuncs NumPy calls for an operator between an array or NumPy scalar and a tensor
@@ -693,37 +678,6 @@ class TensorBase:
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
         need_tensor(other, "allclose", "other", 2)
         return _PY_BOOL(self.isclose(other, rtol, atol, equal_nan).all())
-
-    # ------------------------------------------------------------------ arg-reductions (no grad)
-    def argmax(self, dim=None, keepdim=False):
-        """Index of the (first) maximum; along a dim of a 2-D tensor this is the argmax kernel."""
-        data = self._data
-        bk = _backend(self.device)
-        _check_arg_reduction(self, dim, "argmax")
-        if dim is None:
-            out = bk.xp.asarray(data.argmax()).astype(np.int64)
-            return _wrap(out.reshape((1,) * data.ndim) if keepdim else out, self.device)
-        if data.ndim == 2 and dim in (1, -1) and data.dtype == float32 and data.shape[1]:
-            out = bk.argmax(data)
-        else:
-            (d,) = normalize_dims(dim, data.ndim)
-            out = data.argmax(axis=d).astype(np.int64) if data.ndim else bk.xp.zeros((), np.int64)
-        if keepdim and data.ndim:
-            out = bk.xp.expand_dims(out, dim)
-        return _wrap(bk.xp.asarray(out), self.device)
-
-    def argmin(self, dim=None, keepdim=False):
-        data = self._data
-        bk = _backend(self.device)
-        _check_arg_reduction(self, dim, "argmin")
-        if dim is None:
-            out = bk.xp.asarray(data.argmin()).astype(np.int64)
-            return _wrap(out.reshape((1,) * data.ndim) if keepdim else out, self.device)
-        (d,) = normalize_dims(dim, data.ndim)
-        out = data.argmin(axis=d).astype(np.int64)
-        if keepdim:
-            out = bk.xp.expand_dims(out, d)
-        return _wrap(bk.xp.asarray(out), self.device)
 
     def argsort(self, dim=-1, descending=False, stable=False):
         """Indices that sort along dim (int64, no gradient); always stable (equal elements keep

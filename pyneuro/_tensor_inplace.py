@@ -200,8 +200,24 @@ class InplaceMethods:
         return self
 
     def clamp_(self, min=None, max=None):
-        if self._records(None):
+        """self.clamp(min, max) written into self; the bounds may be numbers or tensors that broadcast
+        to self's shape (x.clamp_(lo_tensor, hi_tensor), differentiable like clamp's)."""
+        bound = max if isinstance(max, TensorBase) and max._req else min
+        if self._records(bound):
             return self._record(lambda a: a.clamp(min, max), True)
+        if isinstance(min, TensorBase) or isinstance(max, TensorBase):
+            result = self.clamp(min, max)
+            if not can_cast(result._data.dtype, self._data.dtype):
+                raise DTypeError(
+                    f"result type {torch_name(result._data.dtype)} can't be cast to the desired output type "
+                    f"{torch_name(self._data.dtype)}"
+                )
+            self._write(result)
+            return self
+        if min is None and max is None:
+            return self.clamp(min, max)  # torch's error
+        if self._data.dtype.kind in "iu":  # int bounds as clamp's: -1 wraps into uint8, 300 into int8 raises
+            min, max = fill_value(min, self._data.dtype), fill_value(max, self._data.dtype)
         xp = _backend(self.device).xp
         try:
             xp.clip(self._data, min, max, out=self._data)

@@ -23,10 +23,10 @@ from fractions import Fraction
 import numpy as np
 
 from . import return_types
-from ._dtype import _PY_BOOL, _PY_INT, c_type_name, torch_name
-from ._errors import ArgumentError, DTypeError, ShapeError
+from ._dtype import _PY_BOOL, _PY_INT, c_type_name, float32, torch_name
+from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
-from ._tensor_base import TensorBase, _backend, _from_data
+from ._tensor_base import TensorBase, _backend, _from_data, _wrap
 from .autograd.shape import named as _named
 from .autograd.shape import renamed as _renamed
 from .random import _rng, check_floating
@@ -48,16 +48,66 @@ def _check_float(t: TensorBase, message: str) -> None:
         raise DTypeError(message)
 
 
+def _check_arg_reduction(t, dim, what):
+    """argmax/argmin of nothing: IndexError like torch (NumPy would raise a ValueError)."""
+    if t._data.dtype.kind == "b":
+        raise RuntimeError(f"{what}(): does not support bool input")
+    if t._data.size == 0:
+        if dim is None:
+            raise IndexError(f"{what}(): Expected reduction dim to be specified for input.numel() == 0.")
+        (d,) = normalize_dims(dim, t.ndim)
+        if t.ndim and t.shape[d] == 0:
+            raise IndexError(
+                f"{what}(): Expected reduction dim {dim} to have non-zero size (shape {tuple(t.shape)})."
+            )
+
+
+def _arg_reduce(t, dim, keepdim, what):
+    """argmax/argmin (int64, no grad): of the flattened tensor (dim=None; keepdim keeps every dim at
+    size 1) or along dim (a 0-d tensor's only dim keeps it 0-d, keepdim or not, as torch's)."""
+    data = t._data
+    bk = _backend(t.device)
+    _check_arg_reduction(t, dim, what)
+    if dim is None:
+        out = bk.xp.asarray(getattr(data, what)()).astype(np.int64)
+        return _wrap(out.reshape((1,) * data.ndim) if keepdim else out, t.device)
+    (d,) = normalize_dims(dim, data.ndim)
+    if not data.ndim:
+        return _wrap(bk.xp.zeros((), np.int64), t.device)
+    if what == "argmax" and data.ndim == 2 and d == 1 and data.dtype == float32 and data.shape[1]:
+        out = bk.argmax(data)  # the kernel for a batch of logits
+    else:
+        out = getattr(data, what)(axis=d).astype(np.int64)
+    if keepdim:
+        out = bk.xp.expand_dims(out, d)
+    return _wrap(bk.xp.asarray(out), t.device)
+
+
+def _check_bins(bins):
+    if bins <= 0:
+        raise ArgumentError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+
+
 class ReduceMethods:
     """Reductions, statistics, matrix products, linear algebra and random fills of Tensor (a mixin)."""
 
     __slots__ = ()
 
     # ------------------------------------------------------------------ reductions
+    def argmax(self, dim=None, keepdim=False):
+        """Index of the (first) maximum, flattened or along dim."""
+        return _arg_reduce(self, dim, keepdim, "argmax")
+
+    def argmin(self, dim=None, keepdim=False):
+        """Index of the (first) minimum, flattened or along dim."""
+        return _arg_reduce(self, dim, keepdim, "argmin")
+
     @numpy_keywords
     def aminmax(self, *, dim=None, keepdim=False) -> AminmaxResult:
         """(min, max) over dim (or all elements), like torch.aminmax."""
-        if self.numel() == 0 and (dim is None or self.ndim == 0 or self.shape[dim] == 0):
+        if dim is not None and self.ndim and not self.shape[normalize_dims(dim, self.ndim)[0]]:
+            raise IndexRangeError(f"aminmax: Expected reduction dim {dim} to have non-zero size.")
+        if dim is None and self.numel() == 0:
             raise ArgumentError(
                 "aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity."
             )
@@ -106,6 +156,8 @@ class ReduceMethods:
         x = self.reshape(1) if self.ndim == 0 else self
         (d,) = normalize_dims(dim, x.ndim)
         k = operator.index(k)
+        if not x.shape[d] and not x.numel():
+            raise IndexRangeError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
         if not 1 <= k <= x.shape[d]:
             raise ArgumentError(f"kthvalue(): selected number k out of range for dimension {dim}")
         idx = x.argsort(d).narrow(d, k - 1, 1)
@@ -123,6 +175,7 @@ class ReduceMethods:
         elements outside are ignored. Same dtype as the input; no gradient."""
         if self._data.dtype.kind != "f":
             raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{self.dtype.torch_name}'")
+        _check_bins(bins)
         data = _host(self).reshape(-1)
         lo, hi = float(min), float(max)
         if lo == hi and data.size:
@@ -137,7 +190,7 @@ class ReduceMethods:
         hist = _bin_counts(data, edges, "linear", None)
         return _from_data(hist, None, self.device)
 
-    def histogram(self, bins, *, range=None, weight=None, density=False):
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):
         """(hist, bin_edges): counts (or weights, or a density) in `bins` equal bins over range
         (default: the data's min and max), or in the bins whose edges a 1-D tensor gives."""
         if self._data.dtype.kind != "f":
@@ -146,10 +199,11 @@ class ReduceMethods:
         if isinstance(bins, TensorBase):
             edges, how = _host(bins).astype(data.dtype), "search"
         else:
+            _check_bins(bins)
             if range is not None:
                 lo, hi = float(range[0]), float(range[1])
             else:
-                lo, hi = (float(data.min()), float(data.max())) if data.size else (0.0, 0.0)
+                lo, hi = (float(data.min()), float(data.max())) if data.size else (0.0, 1.0)  # as torch
             if lo == hi:
                 lo, hi = lo - 0.5, hi + 0.5
             edges, how = _torch_linspace(lo, hi, int(bins) + 1, data.dtype), "local"
@@ -578,8 +632,10 @@ def tensordot(a, b, dims=2):
     free_b = [d for d in builtins.range(b.ndim) if d not in db]
     k = int(np.prod([a.shape[d] for d in da]))
     shape = [a.shape[d] for d in free_a] + [b.shape[d] for d in free_b]
-    left = a.permute(*(free_a + da)).reshape(-1, k)
-    right = b.permute(*(db + free_b)).reshape(k, -1)
+    m = int(np.prod([a.shape[d] for d in free_a]))  # (not -1: a reshape cannot infer it beside k = 0)
+    n = int(np.prod([b.shape[d] for d in free_b]))
+    left = a.permute(*(free_a + da)).reshape(m, k)
+    right = b.permute(*(db + free_b)).reshape(k, n)
     return (left @ right).reshape(*shape)
 
 

@@ -192,14 +192,27 @@ class ShapeMethods:
         return self.expand(other.shape)
 
     def chunk(self, chunks, dim=0):
-        if not isinstance(chunks, _PY_INT) or chunks <= 0:
+        if isinstance(chunks, _PY_BOOL) or not hasattr(chunks, "__index__"):
+            raise TypeError(
+                f"chunk(): argument 'chunks' (position 2) must be int, not {type(chunks).__name__}"
+            )
+        chunks = chunks.__index__()
+        if chunks <= 0:
             raise ArgumentError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-        n = self.shape[dim]
+        n = self._split_size(dim, "chunk")
+        if n == 0:  # torch gives `chunks` empty pieces
+            return self.split([0] * chunks, dim)
         step = -(-n // chunks)
         return self.split(step, dim)
 
+    def _split_size(self, dim, what):
+        """The size of the dim that chunk/split cut (torch's errors for a 0-d tensor, a bad dim)."""
+        if not self.ndim:
+            raise ArgumentError(f"{what} expects at least a 1-dimensional tensor")
+        return self.shape[normalize_dims(dim, self.ndim)[0]]
+
     def split(self, split_size, dim=0):
-        n = self.shape[dim]
+        n = self._split_size(dim, "split")
         if isinstance(split_size, _PY_INT) and (split_size < 0 or (split_size == 0 and n)):
             raise ArgumentError(
                 f"split_size must be positive (or 0 for a dimension of size 0), got {split_size} for size {n}"
@@ -212,8 +225,8 @@ class ShapeMethods:
             return (self,)
         d = dim % self.ndim
         sizes = (
-            [split_size] * (n // split_size) + ([n % split_size] if n % split_size else [])
-            if isinstance(split_size, _PY_INT)
+            [split_size] * (n // split_size) + ([n % split_size] if n % split_size else []) or [0]
+            if isinstance(split_size, _PY_INT)  # (an empty dim is one empty piece, as torch's)
             else list(split_size)
         )
         out, start = [], 0
@@ -256,6 +269,8 @@ class ShapeMethods:
     def masked_select(self, mask):
         """The entries where mask (broadcast to self's shape) is True, as a 1-D tensor."""
         m = mask if isinstance(mask, TensorBase) else _from_data(mask)
+        if m._data.dtype.kind != "b":  # (an integer mask would index, silently)
+            raise DTypeError("masked_select: expected BoolTensor for mask")
         if m.shape != self.shape:
             _broadcast_check(self, m, "masked_select")
             shape = broadcast_shapes(self.shape, m.shape)

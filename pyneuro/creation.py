@@ -199,19 +199,23 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if dtype is None:
         ints = all(isinstance(v, (_PY_INT, np.integer)) for v in (start, end, step))
         dtype = int64 if ints else default_float()
-    if _dtype(dtype).kind in "iu":  # torch counts an integer range in int64: 2.5 is 2
+    dt = _dtype(dtype)
+    if not all(np.isfinite(v) for v in (start, end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if dt == np.int64:  # torch counts and steps an int64 range in int64: arange(2.5) is [0, 1]
         start, end, step = _PY_INT(start), _PY_INT(end), _PY_INT(step)
     if step == 0:
         raise ShapeError("step must be nonzero")
-    if not all(np.isfinite(v) for v in (start, end)):
-        raise RuntimeError(f"unsupported range: {start} -> {end}")
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     dev = _device(device)
-    if _dtype(dtype).kind == "f":
-        host = _float_range(start, step, int(np.ceil((end - start) / step)), _dtype(dtype))
-    else:
-        host = np.arange(start, end, step).astype(_dtype(dtype))
+    if dt.kind == "f":
+        host = _float_range(start, step, int(np.ceil((end - start) / step)), dt)
+    elif dt == np.int64:
+        host = np.arange(start, end, step, dtype=np.int64)
+    else:  # the other integer ranges count from the values given (arange(2.5, dtype=int32) has 3), then
+        n = int(np.ceil((end - start) / step))  # step from int(start) by int(step)
+        host = (_PY_INT(start) + _PY_INT(step) * np.arange(n, dtype=np.int64)).astype(dt)
     t = _wrap(_backend(dev).asarray(host), dev)
     if requires_grad:
         t.requires_grad = True

@@ -112,8 +112,9 @@ def _binary(name, input, other, scalars=True, ints=True) -> Tensor:
     return _m.BINARY_OPS[name].apply(*_floats(a, b))
 
 
-def _check_integer_divisor(a, b):
-    if a._data.dtype.kind in "iub" and not _PY_BOOL((_backend(a.device).xp.asarray(_array(b)) != 0).all()):
+def _check_integer_divisor(a, b):  # (not when the result is empty, as torch: no element is divided)
+    d = _backend(a.device).xp.asarray(_array(b))
+    if a._data.dtype.kind in "iub" and a._data.size and d.size and not _PY_BOOL((d != 0).all()):
         raise ZeroDivision("ZeroDivisionError")
 
 
@@ -343,9 +344,7 @@ def lerp(input, end, weight) -> Tensor:
     """input + weight * (end - input): the three in one floating dtype (torch's rule)."""
     need_tensor(input, "lerp")
     need_tensor(end, "lerp", "end", 2)
-    not_for(
-        input, "iub", "lerp_kernel_scalar" if not isinstance(weight, TensorBase) else "lerp_kernel_tensor"
-    )
+    not_for(input, "iub", "lerp_kernel_tensor" if isinstance(weight, TensorBase) else "lerp_kernel_scalar")
     for name, t in (("end", end), ("weight", weight)):
         if isinstance(t, TensorBase) and t._data.dtype != input._data.dtype:
             raise RuntimeError(

@@ -126,7 +126,7 @@ def histc(input, bins=100, min=0, max=0):
     return input.histc(bins, min, max)
 
 
-def histogram(input, bins, *, range=None, weight=None, density=False):
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
     return input.histogram(bins, range=range, weight=weight, density=density)
 
 
@@ -443,7 +443,9 @@ def poisson(input, generator=None):
     """Draws from the Poisson distributions whose rates are input."""
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"poisson_cpu\" not implemented for '{input.dtype.torch_name}'")
-    draw = _rng(generator).poisson(_host(input).astype(np.float64))
+    if not (_host(input) >= 0).all():  # (NaN included)
+        raise ArgumentError("invalid Poisson rate, expected rate to be non-negative")
+    draw = np.asarray(_rng(generator).poisson(_host(input).astype(np.float64)))  # (a 0-d rate draws a scalar)
     return _from_data(draw.astype(input._data.dtype), None, input.device)
 
 

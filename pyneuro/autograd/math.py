@@ -615,7 +615,12 @@ BINARY = {
     "div_trunc": (lambda xp, a, b: xp.trunc(a / b), _no_grads, ("", "")),
     # in the graph like torch's, whose backward raises
     "floor_divide": (lambda xp, a, b: xp.floor_divide(a, b), _not_differentiable("floor_divide"), ("", "")),
-    "heaviside": (lambda xp, a, b: xp.heaviside(a, b), _not_differentiable("heaviside"), ("", "")),
+    # torch's `a == 0 ? b : a > 0`: NaN gives 0 (NumPy's heaviside gives NaN)
+    "heaviside": (
+        lambda xp, a, b: xp.where(a == 0, b, a > 0).astype(a.dtype),
+        _not_differentiable("heaviside"),
+        ("", ""),
+    ),
     "igamma": (igamma, _igamma_grads(False), ("", "a,b")),
     "igammac": (lambda xp, a, b: igamma(xp, a, b, upper=True), _igamma_grads(True), ("", "a,b")),
     # d/dq zeta(s, q) = -s zeta(s + 1, q); none for s (None: torch's NotImplementedError at backward)

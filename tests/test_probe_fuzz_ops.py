@@ -1,0 +1,149 @@
+"""Regressions found by a differential fuzzer of the torch-level functions and Tensor methods.
+
+Each case runs the same call with `torch` and with `pyneuro` bound to the name L, then compares
+the result (type, shape, dtype, values) or the exception (pyneuro's must be an instance of the
+builtin class torch raises). The cases are the differences the fuzzer found: in-place clamp with
+tensor bounds, 0-d keepdim arg-reductions, integer aranges with float ends, NaN in heaviside,
+splits of empty dims, products over an empty dim, histogram defaults, empty integer divisions,
+bool-only masks, the error types of empty reductions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch", reason="torch is the oracle for these tests and is not installed")
+
+EXCEPTIONS = (IndexError, TypeError, ValueError, NotImplementedError, ZeroDivisionError, RuntimeError)
+
+
+def _same(p, t):
+    if isinstance(t, torch.Tensor):
+        assert isinstance(p, pn.Tensor), type(p)
+        assert tuple(p.shape) == tuple(t.shape)
+        assert str(p.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+        np.testing.assert_allclose(p.detach().numpy(), t.detach().numpy(), rtol=1e-6, atol=1e-6, equal_nan=True)
+    elif isinstance(t, (tuple, list)):
+        assert isinstance(p, (tuple, list)) and len(p) == len(t), (p, t)
+        for a, b in zip(p, t):
+            _same(a, b)
+    else:
+        assert p == t, (p, t)
+
+
+def both(fn):
+    """fn(torch) and fn(pn) agree: same values, or exceptions of the same builtin class."""
+    try:
+        want = fn(torch)
+    except Exception as exc:  # noqa: BLE001 - the oracle's exception is what we compare against
+        kind = next(c for c in EXCEPTIONS if isinstance(exc, c))
+        with pytest.raises(kind):
+            fn(pn)
+        return None
+    got = fn(pn)
+    _same(got, want)
+    return got
+
+
+CASES = {
+    # x.clamp_(tensor bounds) failed inside NumPy; -1 wraps into uint8 as torch's C cast
+    "clamp_-min-tensor": lambda L: L.tensor([1.0, 5, -2]).clamp_(L.tensor([0.0, 0, 0])),
+    "clamp_-both": lambda L: L.clamp_(L.tensor([1.0, 5, -2]), L.tensor([0.0, 0, 0]), L.tensor(3.0)),
+    "clamp_-max-kw": lambda L: L.tensor([[1.0, 5, -2]]).clamp_(max=L.tensor([0.0, 2, 0])),
+    "clamp_-int-tensor": lambda L: L.tensor([1, 5, -2]).clamp_(L.tensor([0]), L.tensor([3])),
+    "clamp_-float-into-int": lambda L: L.tensor([1, 5, -2]).clamp_(L.tensor([0.5])),
+    "clamp_-uint8-wraps": lambda L: L.tensor([5, 1, 200], dtype=L.uint8).clamp_(-1),
+    "clamp_-no-bounds": lambda L: L.tensor([1.0]).clamp_(),
+    "clamp_-bad-broadcast": lambda L: L.ones(3).clamp_(L.zeros(2, 3)),
+    # 0-d tensor, keepdim: stays 0-d
+    "argmin-0d-keepdim": lambda L: L.tensor(3.0).argmin(0, True),
+    "argmax-0d-keepdim": lambda L: L.argmax(L.tensor(3.0), dim=-1, keepdim=True),
+    "min-0d-keepdim": lambda L: tuple(L.min(L.tensor(3.0), 0, True)),
+    "argmax-rows": lambda L: L.tensor([[1.0, 3, 2], [5, 0, 9]]).argmax(-1, keepdim=True),
+    "argmin-flat-keepdim": lambda L: L.tensor([[1.0, 3, 2], [5, 0, 9]]).argmin(keepdim=True),
+    "argmax-bool": lambda L: L.tensor([True, False]).argmax(),
+    "argmax-empty": lambda L: L.empty(0, 3).argmax(0),
+    # integer aranges other than int64 count from the float values (3 values, not 2)
+    "arange-int32-float-end": lambda L: L.arange(2.5, dtype=L.int32),
+    "arange-int16-float-step": lambda L: L.arange(0.5, 3.2, 0.9, dtype=L.int16),
+    "arange-int64-float-end": lambda L: L.arange(2.5, dtype=L.int64),
+    "arange-int32-negative": lambda L: L.arange(7.5, 1, -2.5, dtype=L.int32),
+    "arange-uint8": lambda L: L.arange(0, 5.5, dtype=L.uint8),
+    # heaviside(NaN) is 0 (NaN > 0 is false), not NaN
+    "heaviside-nan": lambda L: L.heaviside(L.tensor([float("nan"), 0.0, -1, 2]), L.tensor([0.5])),
+    "heaviside_-nan": lambda L: L.tensor([float("nan"), 0.0, -1]).heaviside_(L.tensor(0.25)),
+    # empty dims: chunk gives `chunks` pieces, split one
+    "chunk-empty": lambda L: L.empty(0, 3).chunk(3),
+    "chunk-empty-dim1": lambda L: L.empty(2, 0).chunk(2, 1),
+    "split-empty": lambda L: L.empty(0).split(2),
+    "split-empty-rows": lambda L: L.empty(0, 2).split(3),
+    "chunk-0d": lambda L: L.tensor(1.0).chunk(2),
+    "split-0d": lambda L: L.tensor(1.0).split(1),
+    "chunk-bool": lambda L: L.ones(3).chunk(True),
+    "chunk-float": lambda L: L.ones(3).chunk(2.0),
+    "chunk-numpy-int": lambda L: L.ones(5).chunk(np.int64(2)),
+    # contractions over an empty dim are zeros
+    "inner-empty": lambda L: L.inner(L.empty(0), L.empty(0)),
+    "inner-empty-rows": lambda L: L.inner(L.ones(2, 0), L.ones(3, 0)),
+    "tensordot-empty": lambda L: L.tensordot(L.ones(2, 0), L.ones(0, 3), 1),
+    # histogram: 100 bins by default; an empty input spans [0, 1]; bins must be positive
+    "histogram-default-bins": lambda L: tuple(L.histogram(L.tensor([1.0, 2, 3]))),
+    "histogram-empty": lambda L: tuple(L.histogram(L.empty(0), 2)),
+    "histogram-method-default": lambda L: tuple(L.tensor([0.5, 0.25]).histogram()),
+    "histc-bins-0": lambda L: L.ones(3).histc(0),
+    "histogram-bins-negative": lambda L: L.ones(3).histogram(-1),
+    # an integer division of nothing by zero is nothing (torch divides no element)
+    "fmod-empty-by-0": lambda L: L.fmod(L.empty(0, dtype=L.int64), 0),
+    "remainder-empty-by-0": lambda L: L.remainder(L.empty(0, dtype=L.int64), L.tensor(0)),
+    "floor_divide-fn-empty": lambda L: L.floor_divide(L.empty(0, dtype=L.int32), 0),
+    "fmod-by-0-raises": lambda L: L.fmod(L.tensor([3]), 0),
+    # masked_select takes a bool mask only (an integer mask indexed, silently)
+    "masked_select-int-mask": lambda L: L.ones(3).masked_select(L.ones(3, dtype=L.int64)),
+    "masked_select-float-mask": lambda L: L.masked_select(L.ones(3), L.ones(3)),
+    "masked_select-uint8-mask": lambda L: L.ones(3).masked_select(L.ones(3, dtype=L.uint8)),
+    "masked_select-bool": lambda L: L.arange(6.0).reshape(2, 3).masked_select(L.tensor([True, False, True])),
+    # empty reductions: IndexError where torch says so
+    "aminmax-empty-dim": lambda L: L.empty(0, 3).aminmax(dim=0),
+    "aminmax-empty-all": lambda L: L.empty(0).aminmax(),
+    "aminmax-other-dim": lambda L: tuple(L.empty(0, 3).aminmax(dim=1)),
+    "kthvalue-empty": lambda L: L.empty(0).kthvalue(1),
+    "kthvalue-empty-rows": lambda L: tuple(L.empty(2, 0).kthvalue(1, 0)),
+    "kthvalue-k-too-big": lambda L: L.ones(3).kthvalue(4),
+    # poisson: a 0-d rate, and the rates must be >= 0 (NaN included)
+    "poisson-0d-shape": lambda L: tuple(L.poisson(L.tensor(2.0)).shape),
+    "poisson-negative": lambda L: L.poisson(L.tensor([-1.0])),
+    "poisson-nan": lambda L: L.poisson(L.tensor([float("nan")])),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_case(name):
+    both(CASES[name])
+
+
+def test_clamp_inplace_tensor_bounds_gradients():
+    """x.clamp_(lo, hi) with tensor bounds under autograd: the bound that wins gets the gradient."""
+    grads = []
+    for L in (torch, pn):
+        x = L.tensor([1.0, 5, -2], requires_grad=True)
+        lo = L.zeros(3, requires_grad=True)
+        y = x * 1
+        y.clamp_(lo, L.tensor(3.0))
+        (y * L.tensor([1.0, 2, 3])).sum().backward()
+        grads.append((x.grad.numpy().copy(), lo.grad.numpy().copy()))
+    for g, w in zip(grads[1], grads[0]):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_clamp_inplace_tensor_bounds_mutates_self():
+    for L in (torch, pn):
+        x = L.tensor([[1.0, 5, -2], [0.5, -7, 9]])
+        r = x.clamp_(L.tensor([0.0, 1, 2]), L.tensor([[4.0], [6]]))
+        assert r is x
+    np.testing.assert_array_equal(
+        pn.tensor([[1.0, 5, -2], [0.5, -7, 9]]).clamp_(pn.tensor([0.0, 1, 2]), pn.tensor([[4.0], [6]])).numpy(),
+        torch.tensor([[1.0, 5, -2], [0.5, -7, 9]]).clamp_(torch.tensor([0.0, 1, 2]), torch.tensor([[4.0], [6]])).numpy(),
+    )
