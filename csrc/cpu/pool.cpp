@@ -12,38 +12,91 @@
 //   adaptive: rows floor(i*H/oh) .. ceil((i+1)*H/oh), the same for columns
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include "pyneuro/conv.h"
 
 namespace pyneuro::cpu {
 
+namespace {
+
+// One output of max pooling over the window rows h0..h1 (step dh) and columns w0..w1 (step dw)
+// of plane xp: the maximum and its flat index. The running maximum starts at the window's first
+// element (the same as starting at -inf: that element wins unless it is -inf, and then its
+// index is the one torch keeps too). A later element wins when it is strictly greater or NaN.
+// Written with selects: on random data `v > m` is a coin toss, and as a branch it was
+// mispredicted about half the time.
+inline void window_max(const float* xp, index_t W, index_t h0, index_t h1, index_t dh, index_t w0, index_t w1,
+                       index_t dw, float* y, std::int64_t* index) {
+  index_t best = h0 * W + w0;
+  float m = xp[best];
+  for (index_t ih = h0; ih < h1; ih += dh) {
+    for (index_t iw = w0; iw < w1; iw += dw) {
+      const float v = xp[ih * W + iw];
+      // all ones when v wins; the selects are done with bit masks, which the compiler
+      // cannot turn back into a branch (with `take ? v : m` it did)
+      const std::uint32_t take = 0u - static_cast<std::uint32_t>((v > m) | (v != v));
+      std::uint32_t vb, mb;
+      std::memcpy(&vb, &v, 4);
+      std::memcpy(&mb, &m, 4);
+      mb = (vb & take) | (mb & ~take);
+      std::memcpy(&m, &mb, 4);
+      const std::int64_t take64 = static_cast<std::int32_t>(take);  // sign-extended: 0 or -1
+      best = ((ih * W + iw) & take64) | (best & ~take64);
+    }
+  }
+  *y = m;
+  *index = best;
+}
+
+// A plane whose every window lies inside it (no padding, dilation 1: the ConvNet's 2x2 pool),
+// with the window size a compile-time constant where it is 2 or 3 (K = 0: any size), so the
+// window loops unroll. Every size is a local here: through `const PoolShape&` the compiler
+// reloaded them from memory after each store to y, which might alias them.
+template <index_t K>
+void max_pool_plane_inside(const float* xp, index_t W, index_t Ho, index_t Wo, index_t kh, index_t kw,
+                           index_t sh, index_t sw, float* y, std::int64_t* index) {
+  const index_t KH = K ? K : kh, KW = K ? K : kw;
+  for (index_t oh = 0; oh < Ho; ++oh) {
+    for (index_t ow = 0; ow < Wo; ++ow) {
+      window_max(xp, W, oh * sh, oh * sh + KH, 1, ow * sw, ow * sw + KW, 1, y + oh * Wo + ow,
+                 index + oh * Wo + ow);
+    }
+  }
+}
+
+}  // namespace
+
 void max_pool2d_forward(const PoolShape& s, const float* x, float* y, std::int64_t* indices) {
   const index_t HW = s.H * s.W, P = s.Ho * s.Wo;
+  // Every window inside the plane: the last window's end row/column is within H/W.
+  const bool inside = s.ph == 0 && s.pw == 0 && s.dh == 1 && s.dw == 1 && (s.Ho - 1) * s.sh + s.kh <= s.H &&
+                      (s.Wo - 1) * s.sw + s.kw <= s.W;
   parallel_for(s.N * s.C, s.N * s.C * P * s.kh * s.kw, [&](index_t q0, index_t q1) {
+    const PoolShape t = s;  // a local copy: see max_pool_plane_inside
     for (index_t q = q0; q < q1; ++q) {
       const float* xp = x + q * HW;
-      for (index_t oh = 0; oh < s.Ho; ++oh) {
-        index_t h0 = oh * s.sh - s.ph;
-        const index_t h1 = std::min(h0 + (s.kh - 1) * s.dh + 1, s.H);
-        while (h0 < 0) h0 += s.dh;
-        for (index_t ow = 0; ow < s.Wo; ++ow) {
-          index_t w0 = ow * s.sw - s.pw;
-          const index_t w1 = std::min(w0 + (s.kw - 1) * s.dw + 1, s.W);
-          while (w0 < 0) w0 += s.dw;
-          index_t best = h0 * s.W + w0;
-          float m = -std::numeric_limits<float>::infinity();
-          for (index_t ih = h0; ih < h1; ih += s.dh) {
-            for (index_t iw = w0; iw < w1; iw += s.dw) {
-              const float v = xp[ih * s.W + iw];
-              if (v > m || std::isnan(v)) {
-                m = v;
-                best = ih * s.W + iw;
-              }
-            }
+      float* yq = y + q * P;
+      std::int64_t* iq = indices + q * P;
+      if (inside && t.kh == 2 && t.kw == 2) {
+        max_pool_plane_inside<2>(xp, t.W, t.Ho, t.Wo, 2, 2, t.sh, t.sw, yq, iq);
+      } else if (inside && t.kh == 3 && t.kw == 3) {
+        max_pool_plane_inside<3>(xp, t.W, t.Ho, t.Wo, 3, 3, t.sh, t.sw, yq, iq);
+      } else if (inside) {
+        max_pool_plane_inside<0>(xp, t.W, t.Ho, t.Wo, t.kh, t.kw, t.sh, t.sw, yq, iq);
+      } else {  // windows clipped by padding, or dilated: the general form
+        for (index_t oh = 0; oh < t.Ho; ++oh) {
+          index_t h0 = oh * t.sh - t.ph;
+          const index_t h1 = std::min(h0 + (t.kh - 1) * t.dh + 1, t.H);
+          while (h0 < 0) h0 += t.dh;
+          for (index_t ow = 0; ow < t.Wo; ++ow) {
+            index_t w0 = ow * t.sw - t.pw;
+            const index_t w1 = std::min(w0 + (t.kw - 1) * t.dw + 1, t.W);
+            while (w0 < 0) w0 += t.dw;
+            window_max(xp, t.W, h0, h1, t.dh, w0, w1, t.dw, yq + oh * t.Wo + ow, iq + oh * t.Wo + ow);
           }
-          y[q * P + oh * s.Wo + ow] = m;
-          indices[q * P + oh * s.Wo + ow] = best;
         }
       }
     }
