@@ -257,3 +257,12 @@ def test_train_seed_beyond_64_bits_is_a_usage_error_not_a_traceback(seed, capsys
     assert train.main(["--seed", seed, "--epochs", "0", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err == f"pyneuro train: error: --seed must be <= 18446744073709551615, got {seed}\n"
+
+
+def test_dataset_construction_errors_as_torch():
+    _raises_same(lambda lib: lib.utils.data.TensorDataset())
+    _raises_same(lambda lib: lib.utils.data.random_split(range(10), [5.0, 5.0]))  # float sizes, not fractions
+    _raises_same(lambda lib: lib.utils.data.random_split(range(10), [5.0, 4.0]))
+    for lib in (torch, pn):
+        sizes = [len(s) for s in lib.utils.data.random_split(range(10), [0.3, 0.7])]
+        assert sizes == [3, 7]

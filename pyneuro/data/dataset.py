@@ -103,6 +103,10 @@ class StackDataset(Dataset[T_co]):
         return self._length
 
 
+class _NoTensorsError(IndexError, ValueError):
+    """TensorDataset(): torch's IndexError (its tensors[0]), and the ValueError pyneuro raised."""
+
+
 class TensorDataset(Dataset):
     """Samples are rows of tensors that share their first dimension.
 
@@ -112,7 +116,7 @@ class TensorDataset(Dataset):
 
     def __init__(self, *tensors):
         if not tensors:
-            raise ValueError("TensorDataset needs at least one tensor")
+            raise _NoTensorsError("TensorDataset needs at least one tensor")
         for t in tensors:
             if not hasattr(t, "shape"):
                 raise ValueError(f"TensorDataset takes tensors, got {type(t).__name__}")
@@ -199,6 +203,8 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator=Non
     if not all_ints:
         if not all(isinstance(x, Real) and not isinstance(x, bool) for x in lengths):
             raise TypeError(f"random_split lengths must be ints or fractions, got {lengths!r}")
+        if not (math.isclose(sum(lengths), 1.0) and sum(lengths) <= 1) and sum(lengths) == n:
+            raise TypeError(f"random_split lengths must be ints or fractions summing to 1, got {lengths!r}")
         if not math.isclose(sum(lengths), 1.0) or any(not 0 <= f <= 1 for f in lengths):
             raise ValueError(f"random_split fractions must each be in [0, 1] and sum to 1, got {lengths!r}")
         sizes = [int(math.floor(n * f)) for f in lengths]
