@@ -104,7 +104,7 @@ class StackDataset(Dataset[T_co]):
 
 
 class _NoTensorsError(IndexError, ValueError):
-    """TensorDataset(): torch's IndexError (its tensors[0]), and the ValueError pyneuro raised."""
+    """TensorDataset(): torch's IndexError (its len() reads tensors[0]), and the ValueError pyneuro raised."""
 
 
 class TensorDataset(Dataset):
