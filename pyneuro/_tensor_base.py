@@ -266,7 +266,7 @@ class TensorBase:
     Methods here may call the graph-recording ones Tensor defines (`_cast`, `reshape`, ...).
     """
 
-    __slots__ = ("_data", "device", "_req", "_node", "_grad", "_retain", "_vc", "_view", "__weakref__")
+    __slots__ = ("_data", "device", "_req", "_node", "_grad", "_retain", "_vc", "_view", "__weakref__", "__dict__")
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """NumPy meets a tensor. An operator (ndarray * t, np.float64(2) * t, np.add(t, 1)) is

@@ -93,11 +93,12 @@ class CompatMethods:
 
     # ------------------------------------------------------------------ pickle and copy.deepcopy
     def __reduce_ex__(self, protocol):
-        """pickle as torch: the values, dtype, device and requires_grad; a tensor from a graph
-        comes back as a leaf (its history is not pickled) and .grad stays behind."""
-        rebuild, args, (_, slots) = object.__reduce_ex__(self, protocol)[:3]
+        """pickle as torch: the values, dtype, device, requires_grad and the attributes a user
+        set on it (t.name = ...); a tensor from a graph comes back as a leaf (its history is not
+        pickled) and .grad stays behind."""
+        rebuild, args, (attributes, slots) = object.__reduce_ex__(self, protocol)[:3]
         slots = dict(slots, _node=None, _grad=None, _retain=False, _view=None, _vc=[0])
-        return rebuild, args, (None, slots)
+        return rebuild, args, (attributes or None, slots)
 
     def __deepcopy__(self, memo):
         """copy.deepcopy as torch: a leaf with its .grad (every slot deep-copied, views of one

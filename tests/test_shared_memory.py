@@ -94,3 +94,16 @@ def test_a_child_passes_a_shared_tensor_on_to_its_own_child():
     p.join()
     assert p.exitcode == 0
     assert t.tolist() == [-7.0, 1.0, 2.0, 3.0]
+
+
+def test_tensors_take_attributes_and_pickle_keeps_them_as_torch():
+    """torch lets code tag tensors and parameters (`p.no_decay = True`) and pickles the tags."""
+    for lib in (torch, pn):
+        t = lib.ones(2)
+        t.tag = "input"
+        p = lib.nn.Parameter(lib.ones(2))
+        p.no_decay = True
+        assert pickle.loads(pickle.dumps(t)).tag == "input"
+        assert pickle.loads(pickle.dumps(p)).no_decay is True
+        assert pickle.loads(pickle.dumps(lib.ones(2))).__dict__ == {}
+        assert (t + 1).__dict__ == {} and t.detach().__dict__ == {}
