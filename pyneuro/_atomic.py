@@ -76,10 +76,8 @@ def atomic_write(path, write) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f"{_tmp_prefix(target)}{os.getpid()}-", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
-            umask = os.umask(0)
-            os.umask(umask)
-            if hasattr(os, "fchmod"):
-                os.fchmod(fh.fileno(), 0o666 & ~umask)  # mkstemp makes 0600; give the usual mode
+            if hasattr(os, "fchmod"):  # mkstemp makes 0600: the replaced file's mode, or the usual one
+                os.fchmod(fh.fileno(), _mode(target))
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
@@ -92,6 +90,17 @@ def atomic_write(path, write) -> None:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _mode(target: str) -> int:
+    """The permissions of the file being replaced (a private 0600 checkpoint stays private, as
+    writing in place keeps it), or those a new file gets (0666 less the umask)."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _special(path: str) -> bool:

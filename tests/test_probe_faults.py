@@ -266,3 +266,13 @@ def test_dataset_construction_errors_as_torch():
     for lib in (torch, pn):
         sizes = [len(s) for s in lib.utils.data.random_split(range(10), [0.3, 0.7])]
         assert sizes == [3, 7]
+
+
+def test_saving_over_a_private_checkpoint_keeps_it_private(tmp_path):
+    for lib in (torch, pn):  # torch writes in place: the file keeps its mode
+        path = tmp_path / f"{lib.__name__}.pt"
+        lib.save({"w": lib.ones(2)}, str(path))
+        os.chmod(path, 0o600)
+        lib.save({"w": lib.zeros(2)}, str(path))
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert lib.load(str(path))["w"].tolist() == [0.0, 0.0]
