@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from .._tensor_base import TensorBase, _wrap
 from ..backends._registry import current as _current_backend
+from . import forward_ad as _forward_ad
 from . import saved_hooks as _saved_hooks
 from .function import Function, _as_torch_error, _ctx_apply, _mixed_devices, _refuse_inference_tensors
 from .grad_mode import _GradMode, no_grad
@@ -59,12 +60,13 @@ class _CtxNode(Function):
         self._to_save = tensors
 
     def save_for_forward(self, *tensors) -> None:
-        """Accepted as torch's: a jvp staticmethod is never called here (forward mode runs through
-        backward, forward_ad.py), so what it would read is only kept."""
+        """What a jvp staticmethod reads (ctx.saved_tensors gives what save_for_backward saved)."""
         self._saved_for_forward = tensors
 
     @property
     def saved_tensors(self):
+        if self.__dict__.get("_in_jvp"):  # inside jvp: what save_for_forward saved, as torch's ctx gives
+            return tuple(self.__dict__.get("_saved_for_forward", ()))
         if self.saved is None:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -112,6 +114,8 @@ class _CtxNode(Function):
         create_graph=True calls it directly, under grad mode (graph_rules.py): a backward
         written in differentiable ops then records its graph, as in torch."""
         fn = self._fn
+        if self.__dict__.get("_jvp_done") and _forward_ad.unpacking():  # jvp gave the outputs' tangents
+            return (None,) * len(self.inputs)
         once = getattr(fn.backward, "_once_differentiable", False)
         grads_in = self._output_grads(grad)
         if once:
@@ -263,6 +267,7 @@ def apply_ctx(cls, args, kwargs):
     if pair is not None and saved:  # saved_tensors_hooks: ctx.saved_tensors gives what unpack returns
         with no_grad():  # the hooks run with grad mode off, as torch runs them
             node._packed = (pair[1], tuple(None if t is None else pair[0](t) for t in saved))
+    _forward_ad.custom_jvp(node, cls, args, results)
     return results[0] if single else results
 
 

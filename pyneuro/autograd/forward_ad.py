@@ -15,6 +15,11 @@ from a tensor without requires_grad reports requires_grad=True (it is in the gra
 tangent comes back detached, and it is computed when unpacked (torch computes it with the
 values), so unpack before a backward() that frees f's graph. Levels are per thread, as torch's;
 leaving one forgets its duals.
+
+A custom Function with a `jvp` staticmethod, applied to duals, gets its jvp called right after
+forward, as torch does (`custom_jvp`): its outputs become duals carrying what jvp returned, and
+while unpack_dual walks the graph back, that Function's node passes nothing on (its inputs'
+tangents already went into jvp's result, which would otherwise be counted twice).
 """
 
 from __future__ import annotations
@@ -39,10 +44,12 @@ UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
 
 
 class _Levels(threading.local):
-    """This thread's open dual levels, innermost last: each a list of (dual tensor, tangent)."""
+    """This thread's open dual levels, innermost last: each a list of (dual tensor, tangent);
+    `unpacking` is True while unpack_dual walks a graph back."""
 
     def __init__(self):
         self.stack = []
+        self.unpacking = False
 
 
 _levels = _Levels()
@@ -100,7 +107,9 @@ def make_dual(tensor, tangent, *, level=None):
         )
     with enable_grad():
         dual = tensor.view_as(tensor) if tensor.requires_grad else tensor.detach().requires_grad_(True)
-    duals.append((dual, tangent.detach()))
+    if tangent.stride() != tensor.stride():  # torch copies the tangent into the primal's layout
+        tangent = tensor.detach().mul(0).add_(tangent.detach())
+    duals.append((dual, tangent))  # else it keeps the very tensor: unpack_dual(dual).tangent is tangent
     return dual
 
 
@@ -115,10 +124,10 @@ def unpack_dual(tensor, *, level=None) -> UnpackedDualTensor:
             return UnpackedDualTensor(tensor, tangent)
     if not tensor.requires_grad or tensor._data.dtype.kind not in "fc":
         return UnpackedDualTensor(tensor, None)
-    with enable_grad():
+    with enable_grad(), _unpacking():
         u = tensor.detach().mul(0).requires_grad_(True)  # the dummy cotangent (its value does not matter)
         grads = _grad(tensor, [d for d, _ in duals], grad_outputs=u, create_graph=True, allow_unused=True)
-        terms = [(g * t).sum() for g, (_, t) in zip(grads, duals) if g is not None]
+        terms = [(g * t.detach()).sum() for g, (_, t) in zip(grads, duals) if g is not None]
         if not terms:
             return UnpackedDualTensor(tensor, None)
         total = terms[0]
@@ -128,3 +137,58 @@ def unpack_dual(tensor, *, level=None) -> UnpackedDualTensor:
             return UnpackedDualTensor(tensor, tensor.detach().mul(0))
         (jvp,) = _grad(total, [u], retain_graph=True, allow_unused=True)  # f's graph stays for more unpacks
     return UnpackedDualTensor(tensor, tensor.detach().mul(0) if jvp is None else jvp.detach())
+
+
+class _unpacking:
+    def __enter__(self):
+        self.before, _levels.unpacking = _levels.unpacking, True
+
+    def __exit__(self, *exc):
+        _levels.unpacking = self.before
+
+
+def unpacking() -> bool:
+    """Whether unpack_dual is walking a graph back now (a custom Function's node that ran jvp is silent)."""
+    return _levels.unpacking
+
+
+def custom_jvp(ctx, fn, args, outputs) -> None:
+    """After `fn.forward` (a custom Function) inside a dual level: when an input carries a tangent,
+    call fn's jvp(ctx, *input tangents) as torch does (zeros for a tensor input without one; torch's
+    NotImplementedError when fn has none) and make each output a dual with the tangent it returned."""
+    duals = _level(None)
+    if not duals:
+        return
+    tangents = [unpack_dual(a).tangent if isinstance(a, TensorBase) else None for a in args]
+    if all(t is None for t in tangents):
+        return
+    if "jvp" not in _defined(fn):
+        fn.jvp(ctx)  # torch's NotImplementedError: forward mode needs the Function's jvp
+    tangents = [
+        a.detach().mul(0) if t is None and isinstance(a, TensorBase) else t for a, t in zip(args, tangents)
+    ]
+    ctx._in_jvp = True
+    try:
+        result = fn.jvp(ctx, *tangents)
+    finally:
+        ctx._in_jvp = False
+    result = result if isinstance(result, tuple) else (result,)
+    if len(result) != len(outputs):
+        raise RuntimeError(
+            f"function {fn.__name__}Backward returned an incorrect number of forward gradients "
+            f"(expected {len(outputs)}, got {len(result)})"
+        )
+    for o, t in zip(outputs, result):
+        if isinstance(o, TensorBase) and isinstance(t, TensorBase) and o.requires_grad:
+            duals.append((o, t.detach()))  # detached, as unpack_dual's tangents
+    ctx._jvp_done = True
+
+
+def _defined(fn) -> set:
+    """The names fn's own classes define (not pyneuro's Function base)."""
+    names = set()
+    for klass in fn.__mro__:
+        if klass.__module__.startswith("pyneuro."):
+            break
+        names.update(vars(klass))
+    return names

@@ -121,6 +121,21 @@ class Function:
         """torch's optional second half of a static forward: save what backward needs on ctx."""
         raise NotImplementedError("setup_context is not implemented")
 
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        """torch's reverse-mode formula of a static-forward Function (pyneuro's own ops define theirs)."""
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom autograd.Function to use it "
+            "with backward mode AD."
+        )
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        """torch's optional forward-mode formula of a static-forward Function (forward_ad.py calls it)."""
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with forward mode AD."
+        )
+
     @classmethod
     def apply(cls, *args, **params):
         if cls._ctx_style:

@@ -1,0 +1,113 @@
+"""The official PyTorch tutorials beyond the basics, run side by side with torch (only the imports
+renamed): the pieces where pyneuro differed, each checked against torch's values, identities and
+exception types."""
+
+import importlib
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def _mod(lib, name):
+    return importlib.import_module(lib.__name__ + name)
+
+
+def _np(t):
+    return t.detach().numpy()
+
+
+# ---------------------------------------------------------------- Forward-mode AD tutorial
+@pytest.mark.parametrize("lib", [pn, torch], ids=["pyneuro", "torch"])
+def test_make_dual_keeps_the_tangent_itself(lib):
+    fw = _mod(lib, ".autograd.forward_ad")
+    primal, tangent = lib.randn(10, 10), lib.randn(10, 10)
+    with fw.dual_level():
+        dual = fw.make_dual(primal, tangent)
+        assert fw.unpack_dual(dual).tangent is tangent  # the tutorial's own assert
+        alt = fw.make_dual(primal, tangent.T)
+        got = fw.unpack_dual(alt).tangent
+        assert got is not tangent
+        np.testing.assert_array_equal(_np(got), _np(tangent.T))
+        assert got.stride() == primal.stride()  # copied into the primal's layout
+
+
+def _exp_fn(lib):
+    class Fn(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, foo):
+            result = lib.exp(foo)
+            ctx.result = result
+            return result
+
+        @staticmethod
+        def jvp(ctx, gI):
+            gO = gI * ctx.result
+            del ctx.result  # the tutorial's jvp runs once
+            return gO
+
+    return Fn
+
+
+def test_custom_function_jvp_as_the_tutorial():
+    results = []
+    for lib in (pn, torch):
+        lib.manual_seed(0)
+        fw = _mod(lib, ".autograd.forward_ad")
+        fn = _exp_fn(lib).apply
+        primal = lib.randn(10, 10, dtype=lib.double, requires_grad=True)
+        tangent = lib.randn(10, 10)
+        with fw.dual_level():
+            out = fn(fw.make_dual(primal, tangent))
+            jvp = fw.unpack_dual(out).tangent
+            # and through more ops after it: the Function's tangent is counted once
+            more = fw.unpack_dual((out * 2).sin() + out.exp()).tangent
+        results.append((jvp, more))
+    for got, want in zip(*results):
+        assert got.dtype == pn.float64
+        np.testing.assert_allclose(_np(got), _np(want), rtol=1e-12)
+
+
+def _pair_fn(lib, with_jvp=True):
+    body = {
+        "forward": staticmethod(
+            lambda ctx, a, b: (ctx.save_for_forward(a, b), ctx.save_for_backward(a), (a * b, a + b))[2]
+        ),
+        "backward": staticmethod(lambda ctx, g1, g2: (g1 + g2, g1 + g2)),
+    }
+    if with_jvp:
+        # ctx.saved_tensors inside jvp is what save_for_forward saved (two tensors, not one)
+        body["jvp"] = staticmethod(
+            lambda ctx, ta, tb: (ta * ctx.saved_tensors[1] + ctx.saved_tensors[0] * tb, ta + tb)
+        )
+    return type("Pair", (lib.autograd.Function,), body)
+
+
+def test_custom_function_jvp_two_outputs_mixed_with_plain_ops():
+    results = []
+    for lib in (pn, torch):
+        lib.manual_seed(0)
+        fw = _mod(lib, ".autograd.forward_ad")
+        a, b, ta = lib.randn(4), lib.randn(4), lib.randn(4)
+        with fw.dual_level():
+            da = fw.make_dual(a, ta)
+            o1, o2 = _pair_fn(lib).apply(da, b)
+            z = (o1 * o2).sin() + da
+            w = _pair_fn(lib).apply(da * 2, da)[0].exp()
+            results.append([fw.unpack_dual(t).tangent for t in (o1, o2, z, w)])
+    for got, want in zip(*results):
+        np.testing.assert_allclose(_np(got), _np(want), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("lib", [pn, torch], ids=["pyneuro", "torch"])
+def test_custom_function_without_jvp_or_backward_raises_not_implemented(lib):
+    fw = _mod(lib, ".autograd.forward_ad")
+    with fw.dual_level():
+        with pytest.raises(NotImplementedError, match="jvp"):
+            _pair_fn(lib, with_jvp=False).apply(fw.make_dual(lib.ones(2), lib.ones(2)), lib.ones(2))
+    y = _exp_fn(lib).apply(lib.ones(3, requires_grad=True))
+    with pytest.raises(NotImplementedError, match="backward or vjp"):
+        y.sum().backward()
