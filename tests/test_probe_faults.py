@@ -276,3 +276,31 @@ def test_saving_over_a_private_checkpoint_keeps_it_private(tmp_path):
         lib.save({"w": lib.zeros(2)}, str(path))
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
         assert lib.load(str(path))["w"].tolist() == [0.0, 0.0]
+
+
+class _Counting:
+    """Counts the samples its copy served: a worker's copy keeps counting only if it persists."""
+
+    def __init__(self):
+        self.seen = 0
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        self.seen += 1
+        return self.seen
+
+
+@pytest.mark.parametrize("persistent", [True, False])
+def test_persistent_workers_keep_their_dataset_copies_and_streams_as_torchs(persistent):
+    runs = []
+    for lib in (torch, pn):
+        data = lib.utils.data
+        lib.manual_seed(0)
+        kw = {"num_workers": 2, "persistent_workers": persistent}
+        counting = data.DataLoader(_Counting(), batch_size=1, **kw)
+        shuffled = data.DataLoader(list(range(6)), batch_size=6, shuffle=True, **kw)
+        epochs = [([b.item() for b in counting], next(iter(shuffled)).tolist()) for _ in range(3)]
+        runs.append((epochs, round(lib.rand(1).item(), 6)))  # the main stream after them
+    assert runs[1] == runs[0]

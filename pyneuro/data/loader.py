@@ -58,9 +58,11 @@ class DataLoader(Generic[T_co]):
         drop_last: drop the last batch when it is smaller than batch_size.
         generator: the pn.Generator that draws the shuffle order.
         worker_init_fn: called as fn(worker_id) in each (emulated) worker of an IterableDataset.
-    timeout, prefetch_factor, persistent_workers, pin_memory_device and in_order are checked as
-    torch checks them and otherwise have no effect; an unknown keyword (a typo such as
-    batchsize=) is torch's TypeError, never silently ignored.
+        persistent_workers: keep the workers (their dataset copies, random streams and seed)
+            from one iteration to the next, as torch keeps its worker processes.
+    timeout, prefetch_factor, multiprocessing_context, pin_memory_device and in_order are
+    checked as torch checks them and otherwise have no effect; an unknown keyword (a typo
+    such as batchsize=) is torch's TypeError, never silently ignored.
     """
 
     def __init__(
@@ -133,6 +135,7 @@ class DataLoader(Generic[T_co]):
         self.pin_memory = pin_memory
         self.pin_memory_device, self.in_order = pin_memory_device, in_order
         self.multiprocessing_context = _start_method(multiprocessing_context, num_workers)
+        self._kept = None  # persistent workers, once the first iteration started them
         if self._iterable:
             sampler = None
         elif sampler is None:
@@ -174,8 +177,15 @@ class DataLoader(Generic[T_co]):
 
     def _batch_stream(self):
         # torch draws every iteration's worker seed from `generator` (or the default generator),
-        # with or without workers; drawn here too, the random streams after an epoch are torch's
-        base_seed = draw_seed(self.generator)
+        # with or without workers; drawn here too, the random streams after an epoch are torch's.
+        # Persistent workers live from the first iteration on, keeping that seed (no new draw),
+        # their dataset copies and their random streams; worker_init_fn runs once (worker.py)
+        if self.persistent_workers and self.num_workers > 0:
+            if self._kept is None:
+                self._kept = {"seed": draw_seed(self.generator), "workers": None}
+            base_seed = self._kept["seed"]
+        else:
+            base_seed = draw_seed(self.generator)
         if self.pin_memory and not accelerator.is_available():  # torch's warning, at every iteration
             warnings.warn(
                 "'pin_memory' argument is set as true but no accelerator is found, then device pinned memory "

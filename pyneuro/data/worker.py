@@ -173,7 +173,11 @@ def _copy(dataset):
 
 
 def _start(loader, base_seed: int) -> list:
-    """The loader's workers, each with its dataset copy, after worker_init_fn ran in each."""
+    """The loader's workers, each with its dataset copy, after worker_init_fn ran in each;
+    with persistent_workers, the workers the first iteration started, as they were left."""
+    kept = getattr(loader, "_kept", None)
+    if kept is not None and kept["workers"] is not None:
+        return kept["workers"]
     n = loader.num_workers
     workers = []
     for worker_id in range(n):
@@ -182,6 +186,8 @@ def _start(loader, base_seed: int) -> list:
             if loader.worker_init_fn is not None:
                 loader.worker_init_fn(worker_id)
         workers.append(info)
+    if kept is not None:
+        kept["workers"] = workers
     return workers
 
 
