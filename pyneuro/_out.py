@@ -8,8 +8,9 @@ pyneuro exports takes it, by this one rule (pyneuro/__init__.py applies `out_key
 - the result must be castable to out's dtype without changing kind the wrong way (a float result
   into an int tensor is torch's RuntimeError "result type Float can't be cast to ...");
 - an `out` of another shape is resized, with torch's warning when it had elements;
-- out= does not record a graph: torch raises RuntimeError when an argument requires grad while
-  grad mode is on, and so does this.
+- out= does not record a graph: torch raises RuntimeError when the result would require grad
+  (an argument requires grad while grad mode is on), and so does this; a result without a
+  gradient (torch.eq(w, 0, out=mask), argmax, histc) is written as usual.
 
 Arrows: imports _dtype, _tensor_base and autograd.grad_mode; pyneuro/__init__.py imports it.
 """
@@ -78,13 +79,15 @@ def out_keyword(function):
                 raise
         name = function.__name__
         outs = out if isinstance(out, (tuple, list)) else (out,)
-        if _GradMode.enabled and _requires_grad((*args, *kwargs.values(), *outs)):
+        result = function(*args, **kwargs)
+        results = tuple(result) if isinstance(out, (tuple, list)) else (result,)
+        if _GradMode.enabled and _requires_grad(
+            (*results, *outs)
+        ):  # (eq, argmax, histc, ...: no grad, allowed)
             raise RuntimeError(
                 f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                 "but one of the arguments requires grad."
             )
-        result = function(*args, **kwargs)
-        results = tuple(result) if isinstance(out, (tuple, list)) else (result,)
         if len(results) != len(outs):
             raise TypeError(f"{name}(): out= needs {len(results)} tensors, got {len(outs)}")
         for o, r in zip(outs, results):

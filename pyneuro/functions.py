@@ -17,7 +17,7 @@ from ._dtype import default_float, fill_value, torch_name
 from ._dtype import public as _public_dtype
 from ._errors import DTypeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
-from ._tensor_base import TensorBase, _wrap, need_tensor
+from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap, need_tensor
 from .creation import arange, empty, randn, tensor
 from .random import _rng
 
@@ -227,6 +227,37 @@ def relu(input) -> Tensor:
 
 def clamp(input, min=None, max=None) -> Tensor:
     return input.clamp(min, max)
+
+
+def clamp_tensors(input, min, max) -> Tensor:
+    """clamp with tensor bounds (broadcasting, differentiable), as torch's clamp.Tensor: NaN in any of
+    the three gives NaN; input gets the gradient where min <= input <= max, min where input < min < max,
+    max where input > max or max < min (so a crossed pair, min > max, gives max and its gradient)."""
+    x = input
+    for bound in (min, max):
+        if isinstance(bound, TensorBase) and bound.shape != x.shape:
+            _broadcast_check(x, bound, "clamp")
+    if min is not None:
+        x, min = x._other(min)
+    if max is not None:
+        x, max = x._other(max)
+    xp = _backend(x.device).xp
+    value = x._data  # the values (no graph): NaN-propagating max and min
+    if min is not None:
+        value = xp.maximum(value, min._data if isinstance(min, TensorBase) else min)
+    if max is not None:
+        value = xp.minimum(value, max._data if isinstance(max, TensorBase) else max)
+    value = _wrap(value, x.device)
+    if min is None:
+        picks = [(x <= max, x), (x > max, max)]
+    elif max is None:
+        picks = [(x >= min, x), (x < min, min)]
+    else:
+        picks = [((x >= min) & (x <= max), x), ((x < min) & (min < max), min), ((x > max) | (max < min), max)]
+    out = value
+    for mask, chosen in reversed(picks):  # the masks do not overlap: each element's gradient goes to one
+        out = where(mask, chosen, out)
+    return where(value.isnan(), value, out) if value._data.dtype.kind == "f" else out
 
 
 @numpy_keywords

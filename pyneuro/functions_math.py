@@ -26,7 +26,7 @@ from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap, need_te
 from .autograd import math as _m
 from .autograd.shape import renamed
 from .creation import tensor as _tensor_from
-from .functions import where
+from .functions import clamp_tensors
 
 if TYPE_CHECKING:  # annotations only
     from .tensor import Tensor
@@ -591,19 +591,11 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None) -> Tensor:
 
 
 def _clamp(input, min, max, fname) -> Tensor:
-    """min(max(input, min), max); bounds that are tensors (broadcasting, differentiable: each bound gets
-    the gradient where it is the answer, input where it lies within them, ties included) as torch."""
+    """min(max(input, min), max); bounds that are tensors: functions.clamp_tensors."""
     t = need_tensor(input, fname)
     if not isinstance(min, TensorBase) and not isinstance(max, TensorBase):
         return t.clamp(min, max)
-    out = t
-    if min is not None:
-        out, lo = _operands(out, min, fname)
-        out = where(out < lo, lo, out)
-    if max is not None:
-        out, hi = _operands(out, max, fname)
-        out = where(out > hi, hi, out)
-    return out
+    return renamed(clamp_tensors(t, min, max), "ClampBackward0")
 
 
 def clip(input, min=None, max=None) -> Tensor:
@@ -611,11 +603,15 @@ def clip(input, min=None, max=None) -> Tensor:
 
 
 def clamp_min(input, min) -> Tensor:
-    return renamed(_clamp(input, min, None, "clamp_min"), "ClampMinBackward0")
+    return renamed(
+        _clamp(input, min, None, "clamp_min"), f"ClampMinBackward{int(isinstance(min, TensorBase))}"
+    )
 
 
 def clamp_max(input, max) -> Tensor:
-    return renamed(_clamp(input, None, max, "clamp_max"), "ClampMaxBackward0")
+    return renamed(
+        _clamp(input, None, max, "clamp_max"), f"ClampMaxBackward{int(isinstance(max, TensorBase))}"
+    )
 
 
 def isnan(input) -> Tensor:

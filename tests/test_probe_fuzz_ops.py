@@ -25,7 +25,9 @@ def _same(p, t):
         assert isinstance(p, pn.Tensor), type(p)
         assert tuple(p.shape) == tuple(t.shape)
         assert str(p.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
-        np.testing.assert_allclose(p.detach().numpy(), t.detach().numpy(), rtol=1e-6, atol=1e-6, equal_nan=True)
+        np.testing.assert_allclose(
+            p.detach().numpy(), t.detach().numpy(), rtol=1e-6, atol=1e-6, equal_nan=True
+        )
     elif isinstance(t, (tuple, list)):
         assert isinstance(p, (tuple, list)) and len(p) == len(t), (p, t)
         for a, b in zip(p, t):
@@ -38,7 +40,7 @@ def both(fn):
     """fn(torch) and fn(pn) agree: same values, or exceptions of the same builtin class."""
     try:
         want = fn(torch)
-    except Exception as exc:  # noqa: BLE001 - the oracle's exception is what we compare against
+    except Exception as exc:  # the oracle's exception is what we compare against
         kind = next(c for c in EXCEPTIONS if isinstance(exc, c))
         with pytest.raises(kind):
             fn(pn)
@@ -144,6 +146,88 @@ def test_clamp_inplace_tensor_bounds_mutates_self():
         r = x.clamp_(L.tensor([0.0, 1, 2]), L.tensor([[4.0], [6]]))
         assert r is x
     np.testing.assert_array_equal(
-        pn.tensor([[1.0, 5, -2], [0.5, -7, 9]]).clamp_(pn.tensor([0.0, 1, 2]), pn.tensor([[4.0], [6]])).numpy(),
-        torch.tensor([[1.0, 5, -2], [0.5, -7, 9]]).clamp_(torch.tensor([0.0, 1, 2]), torch.tensor([[4.0], [6]])).numpy(),
+        pn.tensor([[1.0, 5, -2], [0.5, -7, 9]])
+        .clamp_(pn.tensor([0.0, 1, 2]), pn.tensor([[4.0], [6]]))
+        .numpy(),
+        torch.tensor([[1.0, 5, -2], [0.5, -7, 9]])
+        .clamp_(torch.tensor([0.0, 1, 2]), torch.tensor([[4.0], [6]]))
+        .numpy(),
     )
+
+
+def _clamp_run(L, fn, x, lo, hi):
+    x = L.tensor(x, requires_grad=True)
+    lo = None if lo is None else L.tensor(lo, requires_grad=True)
+    hi = None if hi is None else L.tensor(hi, requires_grad=True)
+    if fn == "clamp":
+        y = L.clamp(x, lo, hi)
+    elif fn == "clamp_min":
+        y = L.clamp_min(x, lo)
+    else:
+        y = x.clamp_max(hi)
+    (y * L.arange(1.0, 1 + y.numel())).sum().backward()
+    grads = [None if t is None else t.grad for t in (x, lo, hi)]
+    return y, grads, y.grad_fn.name()
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    "fn, x, lo, hi",
+    [
+        ("clamp", [NAN, 1.0, 5, -3, 2], [0.0, NAN, 0, 0, 3], [4.0, 4, NAN, 4, 1]),  # NaN anywhere is NaN
+        ("clamp", [1.0, 2, 3], [2.0, 2, 2], [2.0, 2, 2]),  # ties: input's gradient only where inside
+        ("clamp", [1.0, 2, 3, 9], [3.0, 3, 3, 3], [1.0, 1, 1, 1]),  # min > max: max and its gradient
+        ("clamp", [NAN, 1.0, 5, -3, 2, 0], [0.0, NAN, 0, 0, 3, 0], None),
+        ("clamp_min", [NAN, 1.0, 5, -3, 2, 0], [0.0, NAN, 0, 0, 3, 0], None),
+        ("clamp_max", [NAN, 1.0, 5, -3, 2, 4], None, [4.0, 4, NAN, 4, 1, 4]),
+    ],
+)
+def test_clamp_tensor_bounds_like_torch(fn, x, lo, hi):
+    """clamp with tensor bounds: values (NaN propagates), each gradient and the grad_fn name as torch's."""
+    py, pgrads, pname = _clamp_run(pn, fn, x, lo, hi)
+    ty, tgrads, tname = _clamp_run(torch, fn, x, lo, hi)
+    assert pname == tname
+    _same(py, ty)
+    for g, w in zip(pgrads, tgrads):
+        if w is None:
+            assert g is None
+        else:
+            _same(g, w)
+
+
+def test_clamp_tensor_bounds_broadcast_error():
+    both(lambda L: L.clamp(L.ones(3), min=L.zeros(2)))
+    both(lambda L: L.clamp(L.ones(3, 1), L.zeros(2), L.ones(1, 1, 1)))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L, a, o: L.eq(a, 1, out=o),
+        lambda L, a, o: L.gt(a, a, out=o),
+        lambda L, a, o: L.logical_not(a, out=o),
+    ],
+)
+def test_out_of_a_result_without_gradient_under_grad(call):
+    """torch.eq(w, 1, out=mask) with w requiring grad: the result has no gradient, so out= is fine."""
+    for L in (torch, pn):
+        o = L.empty(3, dtype=L.bool)
+        assert call(L, L.tensor([1.0, 2, 3], requires_grad=True), o) is o
+    want = call(torch, torch.tensor([1.0, 2, 3], requires_grad=True), torch.empty(3, dtype=torch.bool))
+    got = call(pn, pn.tensor([1.0, 2, 3], requires_grad=True), pn.empty(3, dtype=pn.bool))
+    _same(got, want)
+
+
+@pytest.mark.parametrize("name", ["floor", "sign", "round", "neg"])
+def test_out_of_a_differentiable_result_under_grad_raises(name):
+    for L in (torch, pn):
+        a = L.tensor([1.0, 2, 3], requires_grad=True)
+        with pytest.raises(RuntimeError, match="out="):
+            getattr(L, name)(a, out=L.empty(3))
+
+
+def test_out_histc_argmax_under_grad():
+    both(lambda L: L.histc(L.tensor([1.0, 2, 3], requires_grad=True), 3, out=L.empty(3)))
+    both(lambda L: L.argmax(L.tensor([[1.0, 5, 3]], requires_grad=True), 1, out=L.empty(1, dtype=L.int64)))
