@@ -123,10 +123,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     command, rest = argv[0], argv[1:]
-    if command == "info":
-        return info_main(rest)
-    module = __import__(COMMANDS[command][0], fromlist=["main"])
-    return int(module.main(rest) or 0)
+    try:
+        if command == "info":
+            return info_main(rest)
+        module = __import__(COMMANDS[command][0], fromlist=["main"])
+        return int(module.main(rest) or 0)
+    except BrokenPipeError:  # `pyneuro train | head -3`: the reader left; stop quietly, as shell tools do
+        _silence_stdout()
+        return 128 + 13  # what a shell reports for a process ended by SIGPIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises no second BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def info_main(argv: list[str]) -> int:

@@ -304,3 +304,18 @@ def test_persistent_workers_keep_their_dataset_copies_and_streams_as_torchs(pers
         epochs = [([b.item() for b in counting], next(iter(shuffled)).tolist()) for _ in range(3)]
         runs.append((epochs, round(lib.rand(1).item(), 6)))  # the main stream after them
     assert runs[1] == runs[0]
+
+
+@pytest.mark.parametrize("argv", [["info"], ["train", "--epochs", "1"]])
+def test_cli_output_into_a_closed_pipe_ends_quietly(argv):
+    """`pyneuro train | head -1`: the reader goes away; no BrokenPipeError traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pyneuro", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": ROOT},
+    )
+    proc.stdout.close()  # before the command has printed anything
+    err = proc.stderr.read().decode()
+    assert proc.wait(60) == 141, err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
