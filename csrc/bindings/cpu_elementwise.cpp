@@ -180,6 +180,34 @@ void adam_step_multi(const py::list& params, const py::list& grads, const py::li
   cpu::adam_step_multi(jobs.data(), jobs.size(), lr, beta1, beta2, eps, weight_decay);
 }
 
+// torch.optim.Adadelta over lists: every argument checked first, then one GIL release.
+void adadelta_step_multi(const py::list& params, const py::list& grads, const py::list& square_avgs,
+                         const py::list& acc_deltas, double lr, double rho, double eps, double weight_decay,
+                         bool maximize) {
+  const size_t n = params.size();
+  if (grads.size() != n || square_avgs.size() != n || acc_deltas.size() != n)
+    throw py::value_error("adadelta_step_multi: params, grads, square_avgs and acc_deltas differ in length");
+  std::vector<py::array_t<float>> keep;
+  keep.reserve(4 * n);
+  std::vector<cpu::AdadeltaTensor> jobs(n);
+  index_t total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    auto p = require<float>(params[i], "param", -1, true);
+    auto g = require<float>(grads[i], "grad");
+    auto v = require<float>(square_avgs[i], "square_avg", -1, true);
+    auto u = require<float>(acc_deltas[i], "acc_delta", -1, true);
+    require_same_shape(p, "param", g, "grad");
+    require_same_shape(p, "param", v, "square_avg");
+    require_same_shape(p, "param", u, "acc_delta");
+    jobs[i] = {p.mutable_data(), g.data(), v.mutable_data(), u.mutable_data(),
+               static_cast<index_t>(p.size())};
+    total += jobs[i].n;
+    keep.insert(keep.end(), {p, g, v, u});
+  }
+  ReleaseGilIfLarge release(total);
+  cpu::adadelta_step_multi(jobs.data(), jobs.size(), lr, rho, eps, weight_decay, maximize);
+}
+
 py::array_t<std::int64_t> argmax(const py::object& x_obj) {
   auto x = require<float>(x_obj, "x", 2);
   const index_t rows = x.shape(0), cols = x.shape(1);
@@ -277,6 +305,10 @@ void register_elementwise(py::module_& m) {
         py::arg("exp_avg_sqs"), py::arg("steps"), py::arg("lr"), py::arg("beta1") = 0.9f,
         py::arg("beta2") = 0.999f, py::arg("eps") = 1e-8f, py::arg("weight_decay") = 0.0f,
         "adam_step over lists of parameters and their state, in one call.");
+  m.def("adadelta_step_multi", &adadelta_step_multi, py::arg("params"), py::arg("grads"),
+        py::arg("square_avgs"), py::arg("acc_deltas"), py::arg("lr"), py::arg("rho") = 0.9,
+        py::arg("eps") = 1e-6, py::arg("weight_decay") = 0.0, py::arg("maximize") = false,
+        "torch.optim.Adadelta's update over lists of parameters and their state, in place, in one call.");
   m.def("take_rows", &take_rows, py::arg("a"), py::arg("index"),
         "a[index] along axis 0 (int64 index, negatives wrap; IndexError out of range), any dtype.");
   m.def("argmax", &argmax, py::arg("x"), "Index of the first maximum of each row (int64).");

@@ -40,6 +40,10 @@ struct AdamArgs {  // torch.optim.Adam's, with the bias corrections of this step
   float beta1, beta2, eps, weight_decay, step_size, inv_sqrt_bc2;
 };
 
+struct AdadeltaArgs {  // torch.optim.Adadelta's; sign is -1 for maximize, else 1
+  float lr, rho, one_minus_rho, eps, weight_decay, sign;
+};
+
 namespace scalar_impl {
 using namespace simd::scalar;  // Vec, kWidth, vload, ...
 #include "simd_elementwise.h"
@@ -159,6 +163,18 @@ void adam_step_multi(const AdamTensor* t, std::size_t count, float lr, float bet
   for_concatenated(offsets_of(t, count), [&](std::size_t i, index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(
         adam_range(t[i].param, t[i].grad, t[i].exp_avg, t[i].exp_avg_sq, args[i], begin, end));
+  });
+}
+
+// 1 - rho in double, then rounded once: what NumPy's float32 `t *= 1 - rho` uses (the
+// reference path in optim/adadelta.py), so both paths scale by the same float.
+void adadelta_step_multi(const AdadeltaTensor* t, std::size_t count, double lr, double rho, double eps,
+                         double weight_decay, bool maximize) {
+  const AdadeltaArgs args{float(lr),  float(rho),          float(1.0 - rho),
+                          float(eps), float(weight_decay), maximize ? -1.0f : 1.0f};
+  for_concatenated(offsets_of(t, count), [&](std::size_t i, index_t begin, index_t end) {
+    PYNEURO_SIMD_DISPATCH(
+        adadelta_range(t[i].param, t[i].grad, t[i].square_avg, t[i].acc_delta, args, begin, end));
   });
 }
 

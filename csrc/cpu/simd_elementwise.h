@@ -155,6 +155,23 @@ void adam_range(float* p, const float* grad, float* m, float* v, const AdamArgs&
   }
 }
 
+// torch.optim.Adadelta on [begin, end): 4 arrays read, 3 written, two square roots and a
+// divide per element, in one pass (the NumPy form in optim/adadelta.py makes ~16 passes):
+//   g = sign * grad + weight_decay * p;  v = rho v + (1 - rho) g^2
+//   dx = sqrt(u + eps) / sqrt(v + eps) * g;  u = rho u + (1 - rho) dx^2;  p -= lr dx
+void adadelta_range(float* p, const float* grad, float* v, float* u, const AdadeltaArgs& a, index_t begin,
+                    index_t end) {
+  const float rho = a.rho, keep = a.one_minus_rho, eps = a.eps, wd = a.weight_decay, lr = a.lr;
+  for (index_t i = begin; i < end; ++i) {
+    const float g = wd != 0.0f ? a.sign * grad[i] + wd * p[i] : a.sign * grad[i];
+    const float vi = rho * v[i] + keep * (g * g);
+    const float dx = std::sqrt(u[i] + eps) / std::sqrt(vi + eps) * g;
+    v[i] = vi;
+    u[i] = rho * u[i] + keep * (dx * dx);
+    p[i] -= lr * dx;
+  }
+}
+
 // Order key of a non-NaN float as an int32, DAZ-proof like at_most_zero: positive floats
 // order like their bits; a negative one maps to minus its magnitude bits, so -0 == +0.
 // Written as a select (no branch), so the loops below vectorise.

@@ -221,6 +221,14 @@ def adam_step_multi(
     )
 
 
+def adadelta_step_multi(
+    params, grads, square_avgs, acc_deltas, lr, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False
+):
+    _cpu.adadelta_step_multi(
+        params, [_contig(g) for g in grads], square_avgs, acc_deltas, lr, rho, eps, weight_decay, maximize
+    )
+
+
 def argmax(x):
     return _cpu.argmax(_contig(x))
 

@@ -238,6 +238,18 @@ def adam_step_multi(
     return tuple(total)
 
 
+def adadelta_step_multi(
+    params, grads, square_avgs, acc_deltas, lr, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False, *, out
+):
+    """Per element: v = rho v + (1-rho) g² (4), two sqrt, + eps twice, divide, times g (6),
+    u = rho u + (1-rho) dx² (4), p -= lr dx (2); param, square_avg, acc_delta read and written."""
+    n = sum(_size(p) for p in params)
+    flops = 16 * n + (2 * n if weight_decay else 0)
+    return flops, sum(
+        2 * _nbytes(p, v, u) + _nbytes(g) for p, g, v, u in zip(params, grads, square_avgs, acc_deltas)
+    )
+
+
 # entry name -> its formula: every function of the kernel-table contract but the transfers
 # (asarray/to_numpy), plus the optional multi-tensor optimizer steps.
 COSTS = {

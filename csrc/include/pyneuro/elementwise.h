@@ -54,6 +54,17 @@ struct AdamTensor {
 void adam_step_multi(const AdamTensor* tensors, std::size_t count, float lr, float beta1, float beta2,
                      float eps, float weight_decay);
 
+// torch.optim.Adadelta (rho, eps, weight_decay, maximize), in place on every param and its
+// square_avg and acc_delta, one parallel region for the list (the multi-tensor form only).
+struct AdadeltaTensor {
+  float* param;
+  const float* grad;
+  float *square_avg, *acc_delta;
+  index_t n;
+};
+void adadelta_step_multi(const AdadeltaTensor* tensors, std::size_t count, double lr, double rho, double eps,
+                         double weight_decay, bool maximize);
+
 // out[i] = index of the first maximum of row i (a NaN counts as the maximum).
 void argmax_rows(const float* x, std::int64_t* out, index_t rows, index_t cols);
 
