@@ -111,3 +111,22 @@ def test_custom_function_without_jvp_or_backward_raises_not_implemented(lib):
     y = _exp_fn(lib).apply(lib.ones(3, requires_grad=True))
     with pytest.raises(NotImplementedError, match="backward or vjp"):
         y.sum().backward()
+
+
+# ---------------------------------------------------------------- Autograd mechanics / Double Backward
+@pytest.mark.parametrize("lib", [pn, torch], ids=["pyneuro", "torch"])
+def test_a_leaf_has_one_accumulate_grad_node(lib):
+    a = lib.tensor([2.0, 3.0], requires_grad=True)
+    edges = (a * a).grad_fn.next_functions
+    assert edges[0][0] is edges[1][0] and edges[0][0].variable is a
+    assert (a + 1).grad_fn.next_functions[0][0] is edges[0][0]
+    assert type(edges[0][0]).__name__ == "AccumulateGrad"
+
+
+def test_custom_function_node_repr_names_autograd_function_module():
+    reprs = []
+    for lib in (pn, torch):
+        out = _exp_fn(lib).apply(lib.ones(2, requires_grad=True))
+        reprs.append(repr(out.grad_fn).split(" object at ")[0])
+        assert repr(out).endswith("grad_fn=<FnBackward>)")
+    assert reprs[0] == reprs[1].replace("torch.", "pyneuro.")

@@ -50,6 +50,9 @@ class _CtxNode(Function):
     def name(self) -> str:
         return f"{self._fn.__name__}Backward"  # torch's name: MyReLUBackward
 
+    def __repr__(self) -> str:  # torch's classes for these nodes live in torch.autograd.function
+        return f"<pyneuro.autograd.function.{self.name()} object at {id(self):#x}>"
+
     # ------------------------------------------------------------------ what ctx offers
     def save_for_backward(self, *tensors) -> None:
         for t in tensors:

@@ -27,6 +27,7 @@ slots of pyneuro._tensor_base.TensorBase and build them with its `_wrap`.
 from __future__ import annotations
 
 import inspect
+import weakref
 
 import numpy as _np
 
@@ -333,7 +334,7 @@ class Function:
         edges = zip(inputs, getattr(self, "needs", ()), getattr(self, "nexts", ()))
         for i, (a, need, nxt) in enumerate(edges):
             if need:
-                out.append((nxt.torch_node() if nxt is not None else AccumulateGrad(a), 0))
+                out.append((nxt.torch_node() if nxt is not None else AccumulateGrad.of(a), 0))
             elif isinstance(a, TensorBase) and i not in self.index_inputs:
                 out.append((None, 0))
         edge = self.number_edge
@@ -355,9 +356,18 @@ class AccumulateGrad:
     """What PyTorch shows for a leaf in `next_functions`: adds incoming grads into `.grad`."""
 
     next_functions = ()  # a leaf: where a recursive walk of the graph stops, as in torch
+    _alive = weakref.WeakValueDictionary()  # id(leaf) -> its node, while anyone holds that node
 
     def __init__(self, variable):
         self.variable = variable
+
+    @classmethod
+    def of(cls, leaf) -> AccumulateGrad:
+        """The leaf's one node, as torch's: two edges to a leaf (a * a) show the same object."""
+        node = cls._alive.get(id(leaf))
+        if node is None or node.variable is not leaf:
+            node = cls._alive[id(leaf)] = cls(leaf)
+        return node
 
     def name(self) -> str:
         return "AccumulateGrad"
