@@ -231,3 +231,32 @@ def test_out_of_a_differentiable_result_under_grad_raises(name):
 def test_out_histc_argmax_under_grad():
     both(lambda L: L.histc(L.tensor([1.0, 2, 3], requires_grad=True), 3, out=L.empty(3)))
     both(lambda L: L.argmax(L.tensor([[1.0, 5, 3]], requires_grad=True), 1, out=L.empty(1, dtype=L.int64)))
+
+
+def _grads(L, fn, *values):
+    xs = [L.tensor(v, requires_grad=True) for v in values]
+    r = fn(L, *xs)
+    (r * L.arange(1.0, 1 + r.numel()).reshape(r.shape)).sum().backward()
+    return (r, *(x.grad for x in xs))
+
+
+@pytest.mark.parametrize(
+    "fn, values",
+    [
+        # maximum/minimum: where either side is NaN both get the whole gradient; ties share it
+        (lambda L, a, b: L.maximum(a, b), ([NAN, 1.0, 5, 2, 3], [0.0, NAN, 1, 2, NAN])),
+        (lambda L, a, b: L.minimum(a, b), ([NAN, 1.0, 5, 2, 3], [0.0, NAN, 1, 2, 4])),
+        (lambda L, a, b: a.maximum(b[0]), ([NAN, 1.0, 5, 2, 3], [2.0])),
+        (lambda L, a, b: L.fmax(a, b), ([NAN, 1.0, 5, 2, 3], [0.0, NAN, 1, 2, 4])),
+        # amax of a NaN: NaN everywhere (torch's count of 0 matches)
+        (lambda L, a: a.amax(), ([3.0, NAN, 5, 5],)),
+        (lambda L, a: a.max(), ([3.0, 1.0, 5, 5],)),
+        (lambda L, a: a.max(0).values, ([[NAN, 1.0], [5, 2]],)),
+        # the product of a 0-d tensor along its dim (backward crashed in NumPy's moveaxis)
+        (lambda L, a: a.prod(-1), (3.0,)),
+        (lambda L, a: a.prod(0, keepdim=True), (3.0,)),
+        (lambda L, a: L.prod(a, 0, dtype=L.float64), (3.0,)),
+    ],
+)
+def test_gradients_like_torch(fn, values):
+    _same(_grads(pn, fn, *values), _grads(torch, fn, *values))

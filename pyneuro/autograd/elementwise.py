@@ -162,7 +162,7 @@ class Where(Function):
 
 class Maximum(Function):
     """out = maximum(a, b) (or minimum, largest=False): NaN propagates; where a == b each
-    side gets half of the gradient, as in torch."""
+    side gets half of the gradient, as in torch, and where either is NaN each gets all of it."""
 
     __slots__ = ("largest",)  # kept after backward frees `saved`: torch's name depends on it
     saved_for = ((0, 1), (0, 1))
@@ -175,11 +175,11 @@ class Maximum(Function):
 
     def backward(self, g):
         a, b, largest = self.saved
-        wins = (a > b) if largest else (a < b)
-        share_a = (wins + (a == b) * 0.5).astype(g.dtype)  # 1 where a wins, 1/2 on a tie, else 0
+        share = (1 - (a == b) * 0.5).astype(g.dtype)  # 1/2 on a tie, else all (NaN: both sides, as torch)
+        a_loses, b_loses = (a < b, a > b) if largest else (a > b, a < b)
         return (
-            _unbroadcast(g * share_a, _shape_of(a)) if self.needs[0] else None,
-            _unbroadcast(g * (1 - share_a), _shape_of(b)) if self.needs[1] else None,
+            _unbroadcast(g * (share * ~a_loses), _shape_of(a)) if self.needs[0] else None,
+            _unbroadcast(g * (share * ~b_loses), _shape_of(b)) if self.needs[1] else None,
         )
 
 

@@ -75,6 +75,8 @@ class Prod(Function):
     def backward(self, g):
         a, dim, keepdim = self.saved
         xp = self.bk.xp
+        if a.ndim == 0:  # the product of one number: it is its own product
+            return (xp.ones_like(a) * g,)
         d = 0 if dim is None else _normalize_dims(dim, a.ndim)[0]
         x = xp.moveaxis(a.reshape(-1) if dim is None else a, d, -1)  # the reduced axis last
         ones = xp.ones_like(x[..., :1])
@@ -145,14 +147,15 @@ class AMaxMin(Function):
 
 
 class MaxMinAll(Function):
-    """max (or min) over every element; the gradient is shared evenly between ties."""
+    """max (or min) over every element; the gradient is shared evenly between ties. A NaN answer:
+    torch's max() shares it between the NaNs (nan_shares=True), its amax() gives NaN everywhere."""
 
-    __slots__ = ("largest",)  # max or min, for torch's name
+    __slots__ = ("largest", "nan_shares")  # max or min, for torch's name
     saved_for = ((0,),)
     saves_output = True
 
-    def forward(self, a, largest=True):
-        self.largest = largest
+    def forward(self, a, largest=True, nan_shares=False):
+        self.largest, self.nan_shares = largest, nan_shares
         if a.size == 0:
             raise ShapeError(
                 "max(): expected a non-empty tensor (reduction over an empty tensor has no identity)"
@@ -163,5 +166,5 @@ class MaxMinAll(Function):
 
     def backward(self, g):
         a, out = self.saved
-        mask = a == out
+        mask = self.bk.xp.isnan(a) if self.nan_shares and out != out else a == out
         return (mask * (g / mask.sum().astype(g.dtype)),)
