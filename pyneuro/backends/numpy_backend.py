@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
+from . import adadelta_xp as _adadelta
 from . import numpy_conv as _conv
 
 NAME = "numpy"
@@ -256,6 +257,14 @@ def adam_step_multi(
     """adam_step over lists of parameters and their state (steps: one count per parameter)."""
     for p, g, m, v, step in zip(params, grads, exp_avgs, exp_avg_sqs, steps, strict=True):
         adam_step(p, g, m, v, step, lr, beta1, beta2, eps, weight_decay)
+
+
+def adadelta_step_multi(
+    params, grads, square_avgs, acc_deltas, lr, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False
+):
+    """torch.optim.Adadelta's update in place over lists of parameters and their state."""
+    for arrays in zip(params, grads, square_avgs, acc_deltas, strict=True):
+        _adadelta.adadelta_blocked(np, arrays, (lr, rho, eps, weight_decay, maximize))
 
 
 # ----------------------------------------------------------------------------- batch gather

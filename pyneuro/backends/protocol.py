@@ -43,7 +43,7 @@ empty_cache (cuda), ndarray (the GPU array type), and the kernels of OPTIONAL_FU
 Linear layer's matmul_bias (numpy, cpu, numba), the batched product matmul_batched (numpy, cpu),
 the batch gather take_rows and the multi-tensor
 optimizer steps sgd_step_multi and adam_step_multi (numpy, cpu, numba) and adadelta_step_multi
-(cpu), and the batch loss
+(numpy, cpu), and the batch loss
 pair cross_entropy_reduced and cross_entropy_backward_scaled (numpy, cpu, numba):
 
     matmul_bias(a, b, bias, trans_a=False, trans_b=False) -> array
@@ -78,10 +78,10 @@ pair cross_entropy_reduced and cross_entropy_backward_scaled (numpy, cpu, numba)
         adam_step over equal-length lists (steps: one count per parameter), the same way.
     adadelta_step_multi(params, grads, square_avgs, acc_deltas, lr, rho=0.9, eps=1e-6,
                         weight_decay=0.0, maximize=False) -> None
-        torch.optim.Adadelta's update in place over equal-length lists, in one pass per element
-        (cpu only; optim/adadelta.py's NumPy form, ~16 array passes, is the reference and the
-        fallback): the same values up to float32 rounding (the fused form may contract a
-        multiply-add).
+        torch.optim.Adadelta's update in place over equal-length lists. The NumPy form
+        (backends/adadelta_xp.py, ~16 array passes per parameter) is the reference, and what
+        optim/adadelta.py runs on backends without this entry; the cpu backend's is one fused
+        pass per element, equal to it up to float32 rounding (it may contract a multiply-add).
 
     cross_entropy_reduced(logits, targets, mean=True) -> 0-d array
         The mean (mean=False: the sum) of cross_entropy_forward's losses, with its checks and
