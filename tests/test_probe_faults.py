@@ -305,3 +305,19 @@ def test_cli_output_into_a_closed_pipe_ends_quietly(argv):
     err = proc.stderr.read().decode()
     assert proc.wait(60) == 141, err
     assert "Traceback" not in err and "Exception ignored" not in err, err
+
+
+class _StopsAt3:
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, i):
+        if i == 3:
+            raise StopIteration  # old-style "no more data"
+        return i
+
+
+@pytest.mark.parametrize("kw", [{"batch_size": 2}, {"batch_size": None}, {"batch_size": 2, "num_workers": 2}])
+def test_stop_iteration_from_getitem_ends_the_epoch_as_torchs(kw):
+    got = [[b.tolist() for b in lib.utils.data.DataLoader(_StopsAt3(), **kw)] for lib in (torch, pn)]
+    assert got[1] == got[0]

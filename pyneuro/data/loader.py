@@ -36,7 +36,7 @@ from ..backends import current as _current
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset, Subset, T_co, TensorDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _check_batch_size, draw_seed
-from .worker import get_worker_info, iter_workers, map_workers
+from .worker import DatasetStop, get_worker_info, iter_workers, map_workers
 
 __all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"]
 
@@ -233,14 +233,22 @@ class DataLoader(Generic[T_co]):
             yield self.collate_fn(batch)
 
     def _fetch(self, dataset, indices):
-        """One batch of a map-style dataset: its samples, collated."""
+        """One batch of a map-style dataset: its samples, collated. A StopIteration raised by
+        the dataset or collate_fn ends the epoch, as torch's fetch (outside any generator) lets
+        it; inside the batch generators it would become a RuntimeError."""
         fetch_many = getattr(dataset, "__getitems__", None)  # a dataset that reads batches itself
-        samples = fetch_many(list(indices)) if fetch_many else [dataset[i] for i in indices]
-        return self.collate_fn(samples)
+        try:
+            samples = fetch_many(list(indices)) if fetch_many else [dataset[i] for i in indices]
+            return self.collate_fn(samples)
+        except StopIteration:
+            raise DatasetStop from None
 
     def _fetch_one(self, dataset, index):
-        """One sample, converted (no automatic batching)."""
-        return self.collate_fn(dataset[index])
+        """One sample, converted (no automatic batching); StopIteration as in _fetch."""
+        try:
+            return self.collate_fn(dataset[index])
+        except StopIteration:
+            raise DatasetStop from None
 
     def _iter_gather(self, source, order: np.ndarray):
         tensors, base = source  # base: Subset indices mapped to the TensorDataset, or None
@@ -287,7 +295,10 @@ class _LoaderIterator:
         return self
 
     def __next__(self):
-        return next(self._batches)
+        try:
+            return next(self._batches)
+        except DatasetStop:
+            raise StopIteration from None
 
     def __len__(self) -> int:
         return len(self._loader)

@@ -85,7 +85,7 @@ def _run_as_worker(info: WorkerInfo, base_seed: int):
     previous, _local.info = getattr(_local, "info", None), info
     try:
         yield
-    except StopIteration:
+    except (StopIteration, DatasetStop):
         raise
     except Exception as exc:
         raise _caught(exc, info.id) from None
@@ -93,6 +93,11 @@ def _run_as_worker(info: WorkerInfo, base_seed: int):
         _local.info = previous
         object.__setattr__(info, "_streams", _streams())
         _set_streams(main)
+
+
+class DatasetStop(Exception):
+    """A map-style dataset (or collate_fn) raised StopIteration: the loader's epoch ends there,
+    as torch's does (carried out of the batch generators, which would turn it into an error)."""
 
 
 class KeyErrorMessage(str):
