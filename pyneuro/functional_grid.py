@@ -116,11 +116,17 @@ def _source(coord: Tensor, size: int, padding_mode: str, align_corners: bool) ->
 def _padded(x: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
     """Pixel coordinates x with the padding mode's clamping / mirroring (zeros: unchanged)."""
     if padding_mode == "border":
-        x = x.clamp(0, size - 1)
+        x = _clip(x, size)
     elif padding_mode == "reflection":
         x = _reflect(x, 0, 2 * (size - 1)) if align_corners else _reflect(x, -1, 2 * size - 1)
-        x = x.clamp(0, size - 1)
+        x = _clip(x, size)
     return x
+
+
+def _clip(x: Tensor, size: int) -> Tensor:
+    """x clamped into [0, size - 1], as torch's clip_coordinates_set_grad: the borders count as
+    outside, so a point on or past one gets no gradient (clamp would pass it on at the border)."""
+    return where((x > 0) & (x < size - 1), x, x.detach().clamp(0, size - 1))
 
 
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",

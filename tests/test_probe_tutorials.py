@@ -130,3 +130,32 @@ def test_custom_function_node_repr_names_autograd_function_module():
         reprs.append(repr(out.grad_fn).split(" object at ")[0])
         assert repr(out).endswith("grad_fn=<FnBackward>)")
     assert reprs[0] == reprs[1].replace("torch.", "pyneuro.")
+
+
+# ---------------------------------------------------------------- Spatial Transformer Networks
+@pytest.mark.parametrize("align_corners", [True, False])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+def test_grid_sample_gradients_at_the_borders(mode, padding_mode, align_corners):
+    rng = np.random.default_rng(0)
+    img = rng.random((2, 2, 3, 4), dtype=np.float32)
+    edge = [
+        [-1.0, -1.0],
+        [1.0, 1.0],
+        [1.0, 0.2],
+        [-1.0, 0.0],
+        [0.0, 1.0],
+        [1.2, 0.3],
+        [-1.1, -0.5],
+        [0.3, -1.3],
+    ]
+    points = np.concatenate([np.array(edge, np.float32), rng.uniform(-1.4, 1.4, (8, 2)).astype(np.float32)])
+    grid = np.stack([points.reshape(4, 4, 2)] * 2)
+    results = []
+    for lib in (pn, torch):
+        x = lib.tensor(img, requires_grad=True)
+        g = lib.tensor(grid, requires_grad=True)
+        out = _mod(lib, ".nn.functional").grid_sample(x, g, mode, padding_mode, align_corners)
+        results.append((out, *lib.autograd.grad(out.pow(2).sum(), (x, g))))
+    for got, want in zip(*results):
+        np.testing.assert_allclose(_np(got), _np(want), rtol=1e-4, atol=1e-5)
