@@ -257,7 +257,34 @@ def type_before_parametrizations(module: Module) -> type:
     return module.__class__.__bases__[0] if is_parametrized(module) else type(module)
 
 
+def transfer_parametrizations_and_params(
+    from_module: Module, to_module: Module, tensor_name: str | None = None
+):
+    """Give to_module the parametrizations of from_module (all, or tensor_name's), sharing their
+    originals: to_module's parametrized tensors read the same original Parameters, so training
+    either module trains both (torch's semantics). A tensor to_module lacks is created first as
+    a Parameter holding from_module's current (parametrized) value. Returns to_module."""
+    if is_parametrized(from_module):
+        names = list(from_module.parametrizations) if tensor_name is None else [tensor_name]
+        for name in names:
+            if not hasattr(to_module, name):
+                setattr(to_module, name, Parameter(getattr(from_module, name)))
+            source = from_module.parametrizations[name]
+            for parametrization in source:
+                register_parametrization(to_module, name, parametrization)
+            target = to_module.parametrizations[name]
+            if hasattr(source, "original"):
+                target.original = source.original
+            else:  # the right_inverse split the tensor: original0, original1, ...
+                i = 0
+                while hasattr(source, f"original{i}"):
+                    setattr(target, f"original{i}", getattr(source, f"original{i}"))
+                    i += 1
+    return to_module
+
+
 __all__ = [
+    "transfer_parametrizations_and_params",
     "cached",
     "ParametrizationList",
     "is_parametrized",
