@@ -319,5 +319,8 @@ class _StopsAt3:
 
 @pytest.mark.parametrize("kw", [{"batch_size": 2}, {"batch_size": None}, {"batch_size": 2, "num_workers": 2}])
 def test_stop_iteration_from_getitem_ends_the_epoch_as_torchs(kw):
-    got = [[b.tolist() for b in lib.utils.data.DataLoader(_StopsAt3(), **kw)] for lib in (torch, pn)]
-    assert got[1] == got[0]
+    got = [
+        [getattr(b, "tolist", lambda b=b: b)() for b in lib.utils.data.DataLoader(_StopsAt3(), **kw)]
+        for lib in (torch, pn)
+    ]
+    assert got[1] == got[0] and len(got[0]) in (2, 3)
