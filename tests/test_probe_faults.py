@@ -323,4 +323,4 @@ def test_stop_iteration_from_getitem_ends_the_epoch_as_torchs(kw):
         [getattr(b, "tolist", lambda b=b: b)() for b in lib.utils.data.DataLoader(_StopsAt3(), **kw)]
         for lib in (torch, pn)
     ]
-    assert got[1] == got[0] and len(got[0]) in (2, 3)
+    assert got[1] == got[0] and got[0][0] in ([0, 1], 0)  # the batches before index 3
