@@ -34,7 +34,20 @@ from ._out import add_out_keyword as _add_out_keyword
 from ._out import out_keyword as _out_keyword
 from ._shapes import Size
 from ._tensor_str import set_printoptions
-from .amp import autocast, get_autocast_dtype, is_autocast_enabled, set_autocast_dtype
+from .amp import (
+    GradScaler,
+    autocast,
+    get_autocast_cpu_dtype,
+    get_autocast_dtype,
+    get_autocast_gpu_dtype,
+    is_autocast_cpu_enabled,
+    is_autocast_enabled,
+    set_autocast_cpu_dtype,
+    set_autocast_cpu_enabled,
+    set_autocast_dtype,
+    set_autocast_enabled,
+    set_autocast_gpu_dtype,
+)
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -456,6 +469,14 @@ __all__ = [
     "is_autocast_enabled",
     "get_autocast_dtype",
     "set_autocast_dtype",
+    "set_autocast_enabled",
+    "GradScaler",
+    "get_autocast_cpu_dtype",
+    "get_autocast_gpu_dtype",
+    "set_autocast_cpu_dtype",
+    "set_autocast_gpu_dtype",
+    "is_autocast_cpu_enabled",
+    "set_autocast_cpu_enabled",
     "gradcheck",
     "GradcheckError",
 ]

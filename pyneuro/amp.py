@@ -119,6 +119,51 @@ def is_autocast_enabled(device_type: str = "cuda") -> bool:
     return _state.on.get(device_type, False)
 
 
+def set_autocast_enabled(*args) -> None:
+    """torch.set_autocast_enabled(enabled) (CUDA) or (device_type, enabled): switch autocast on or
+    off for the device outside any `with autocast` region."""
+    device_type, enabled = ("cuda", *args) if len(args) == 1 else args
+    _state.on[_device_type(device_type)] = bool(enabled)
+
+
+# torch's per-device forms, deprecated there in favour of the ones taking a device_type; they
+# warn as torch's do and call those.
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(
+        f"torch.{old}() is deprecated. Please use torch.{new} instead.", DeprecationWarning, stacklevel=3
+    )
+
+
+def get_autocast_cpu_dtype():
+    _deprecated("get_autocast_cpu_dtype", "get_autocast_dtype('cpu')")
+    return get_autocast_dtype("cpu")
+
+
+def get_autocast_gpu_dtype():
+    _deprecated("get_autocast_gpu_dtype", "get_autocast_dtype('cuda')")
+    return get_autocast_dtype("cuda")
+
+
+def set_autocast_cpu_dtype(dtype) -> None:
+    _deprecated("set_autocast_cpu_dtype", "set_autocast_dtype('cpu', dtype)")
+    set_autocast_dtype("cpu", dtype)
+
+
+def set_autocast_gpu_dtype(dtype) -> None:
+    _deprecated("set_autocast_gpu_dtype", "set_autocast_dtype('cuda', dtype)")
+    set_autocast_dtype("cuda", dtype)
+
+
+def is_autocast_cpu_enabled() -> bool:
+    _deprecated("is_autocast_cpu_enabled", "is_autocast_enabled('cpu')")
+    return is_autocast_enabled("cpu")
+
+
+def set_autocast_cpu_enabled(enabled: bool) -> None:
+    _deprecated("set_autocast_cpu_enabled", "set_autocast_enabled('cpu', enabled)")
+    set_autocast_enabled("cpu", enabled)
+
+
 def custom_fwd(fwd=None, *, device_type: str, cast_inputs=None):
     """torch.amp.custom_fwd for a custom Function's forward: records the autocast state for
     custom_bwd; with cast_inputs, inside an autocast region the floating tensor arguments are cast

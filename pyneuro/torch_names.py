@@ -365,7 +365,15 @@ def _inplace_function(name: str):
 _INPLACE_FUNCTIONS = {name: _inplace_function(name) for name in _INPLACE_NAMES}
 globals().update(_INPLACE_FUNCTIONS)
 
+
+def is_inference(input) -> bool:
+    """torch.is_inference(t): was t made in inference_mode (Tensor.is_inference)."""
+    _check_tensor("is_inference", input)
+    return input.is_inference()
+
+
 __all__ = [
+    "is_inference",
     "newaxis",
     "asarray",
     "scalar_tensor",

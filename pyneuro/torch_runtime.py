@@ -102,6 +102,27 @@ def set_default_dtype(d) -> None:
     _dtypes._default_float[0] = dtype
 
 
+def set_default_tensor_type(t) -> None:
+    """torch.set_default_tensor_type (deprecated since torch 2.1): a legacy float tensor type, or
+    its name ('torch.DoubleTensor'), sets the default dtype. CUDA types need a GPU build."""
+    warnings.warn(
+        "torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use torch.set_default_dtype() "
+        "and torch.set_default_device() as alternatives.",
+        UserWarning,
+        stacklevel=2,
+    )
+    if isinstance(t, str):
+        module, _, name = t.rpartition(".")
+        if module in ("torch.cuda", "pyneuro.cuda"):
+            raise TypeError(f"type {t} not available. Torch not compiled with CUDA enabled.")
+        if module not in ("torch", "pyneuro") or not isinstance(globals().get(name), _LegacyTensorType):
+            raise TypeError(f"invalid type: '{t}'")
+        t = globals()[name]
+    if not isinstance(t, _LegacyTensorType):
+        raise TypeError("invalid type object: only floating-point types are supported as the default type")
+    set_default_dtype(t.dtype)
+
+
 def get_default_device():
     return _device("cpu")
 
@@ -184,6 +205,7 @@ __all__ = [
     "get_num_interop_threads",
     "set_num_interop_threads",
     "set_default_dtype",
+    "set_default_tensor_type",
     "get_default_device",
     "set_default_device",
     "is_storage",
