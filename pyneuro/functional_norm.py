@@ -14,6 +14,8 @@ and tensor; functional.py imports this module.
 
 from __future__ import annotations
 
+import threading
+
 from ._dtype import float16, float32
 from ._errors import ArgumentError, DTypeError, ShapeError
 from ._shapes import prod
@@ -97,6 +99,24 @@ def layer_norm(
     return named(out, "NativeLayerNormBackward0", reads=(input, weight))
 
 
+class _VmapState(threading.local):
+    """Set by func.vmap (func/_vmap.py) around each call of its function: the ids of the input slices
+    it maps over, which torch would see as batched tensors; None outside vmap."""
+
+    def __init__(self):
+        self.mapped = None
+
+
+vmap_state = _VmapState()
+
+_VMAP_RUNNING_STATS = (
+    "Batch norm got a batched tensor as input while the running_mean or running_var, which will be updated in "
+    "place, were not batched.\nIf you are using a module and do not need eval mode, please set "
+    "`track_running_stats` to be False.If you are using a prebuilt module and do not need eval mode, please see "
+    "the functorch website for resources on how to patch your module to work with vmap"
+)
+
+
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -137,6 +157,9 @@ def batch_norm(
             )
         out, mean, var = _standardize(input, (0,) + tuple(range(2, input.ndim)), eps)
         if running_mean is not None and running_var is not None:
+            mapped = vmap_state.mapped
+            if mapped is not None and not (id(running_mean) in mapped and id(running_var) in mapped):
+                raise RuntimeError(_VMAP_RUNNING_STATS)
             with no_grad():
                 running_mean.mul_(1 - momentum).add_(mean.detach().reshape(c) * momentum)
                 running_var.mul_(1 - momentum).add_(var.detach().reshape(c) * (momentum * n / (n - 1)))

@@ -159,3 +159,56 @@ def test_grid_sample_gradients_at_the_borders(mode, padding_mode, align_corners)
         results.append((out, *lib.autograd.grad(out.pow(2).sum(), (x, g))))
     for got, want in zip(*results):
         np.testing.assert_allclose(_np(got), _np(want), rtol=1e-4, atol=1e-5)
+
+
+# ---------------------------------------------------------------- torch.func: per-sample grads, ensembling
+def _bn_model(lib):
+    lib.manual_seed(0)
+    nn = lib.nn
+    return nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 1))
+
+
+@pytest.mark.parametrize("lib", [pn, torch], ids=["pyneuro", "torch"])
+def test_vmap_refuses_batch_norm_updating_unbatched_running_stats(lib):
+    tf = _mod(lib, ".func")
+    model = _bn_model(lib)
+    with pytest.raises(RuntimeError, match="running_mean or running_var"):
+        tf.vmap(model)(lib.randn(2, 5, 3))
+    assert int(model[1].num_batches_tracked) == 1  # counted by the module before F.batch_norm refused
+    assert not bool(model[1].running_mean.any())  # the statistics were not updated
+    model.eval()  # eval mode, or no running statistics: allowed
+    assert tuple(tf.vmap(model)(lib.randn(2, 5, 3)).shape) == (2, 5, 1)
+    free = lib.nn.BatchNorm1d(4, track_running_stats=False)
+    assert tuple(tf.vmap(free)(lib.randn(2, 3, 4)).shape) == (2, 3, 4)
+
+
+def test_vmap_batch_norm_with_stacked_running_stats_matches_torch():
+    results = []
+    for lib in (pn, torch):
+        tf = _mod(lib, ".func")
+        models = [_bn_model(lib) for _ in range(3)]
+        params, buffers = tf.stack_module_state(models)
+        x = lib.randn(3, 5, 3)
+
+        def fmodel(p, b, xb, base=models[0]):
+            return tf.functional_call(base, (p, b), (xb,))
+
+        out = tf.vmap(fmodel)(params, buffers, x)
+        results.append((out, buffers["1.running_mean"], buffers["1.running_var"]))
+    for got, want in zip(*results):
+        np.testing.assert_allclose(_np(got), _np(want), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("lib", [pn, torch], ids=["pyneuro", "torch"])
+def test_jacfwd_refuses_random_draws_by_default(lib):
+    tf = _mod(lib, ".func")
+    x = lib.randn(3)
+    with pytest.raises(RuntimeError, match="randomness error mode"):
+        tf.jacfwd(lambda v: v * lib.rand(3))(x)
+    with pytest.raises(RuntimeError, match="randomness error mode"):
+        tf.hessian(lambda v: (v * lib.rand(3)).sum())(x)
+    assert tuple(tf.jacfwd(lambda v: v * lib.rand(3), randomness="same")(x).shape) == (3, 3)
+    assert tuple(tf.jacrev(lambda v: v * lib.rand(3))(x).shape) == (
+        3,
+        3,
+    )  # jacrev runs func once, outside vmap

@@ -31,6 +31,7 @@ from ..autograd.grad_mode import enable_grad
 from ..autograd.shape import Reshape
 from ..functions import stack
 from ._pytree import flatten, unflatten
+from ._vmap import checked_randomness
 
 
 class _Level:
@@ -303,8 +304,9 @@ def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size=None, _prealloc
 
 
 def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error"):
-    """torch.func.jacfwd: the same Jacobian as jacrev (computed here in reverse mode)."""
-    return _jacobian(func, argnums, has_aux, "jacfwd(f, ...)(*args)")
+    """torch.func.jacfwd: the same Jacobian as jacrev (computed here in reverse mode). torch runs func
+    under vmap: with randomness="error" (the default) a random draw in func raises vmap's RuntimeError."""
+    return _jacobian(checked_randomness(func, randomness), argnums, has_aux, "jacfwd(f, ...)(*args)")
 
 
 def hessian(func, argnums=0):

@@ -14,6 +14,10 @@ randomness: 'error' raises torch's RuntimeError when func draws from the default
 pn.Generator are not detected), 'different' lets every call draw its own numbers, 'same' gives
 every call the same numbers (the generator's state is restored before each call).
 
+While func runs, functional_norm.vmap_state.mapped holds the ids of the slices (torch's batched
+tensors): batch_norm in training raises torch's RuntimeError when its running statistics, which it
+would update in place, are not among them (B updates of one buffer, where torch refuses).
+
 With a mapped dimension of size 0, func runs once on zeros of the shape of one slice, to learn
 the shapes of its outputs (torch knows them without running it).
 """
@@ -23,6 +27,7 @@ from __future__ import annotations
 import functools
 
 from .._tensor_base import TensorBase
+from ..functional_norm import vmap_state
 from ..functions import stack
 from ..random import default_generator
 from ._pytree import broadcast_prefix, describe, flatten, unflatten
@@ -47,10 +52,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
     whole to every call, or a nest matching the argument's); the results are stacked along
     out_dims (an int, or a nest matching the output's; None returns an output unstacked).
     Keyword arguments are passed whole to every call."""
-    if randomness not in ("error", "different", "same"):
-        raise RuntimeError(
-            f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}"
-        )
+    _check_randomness(randomness)
     if chunk_size is not None and not (isinstance(chunk_size, int) and chunk_size > 0):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
 
@@ -61,12 +63,39 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
         dims = _in_dims(in_dims, leaves, spec, where)
         size = _batch_size(leaves, dims, where)
         start = default_generator.get_state() if randomness != "different" else None
-        results = [
-            _call(func, _slice(leaves, dims, i, spec), kwargs, randomness, start) for i in range(max(size, 1))
-        ]
+        outer = vmap_state.mapped
+        results = []
+        try:
+            for i in range(max(size, 1)):
+                args_i, mapped = _slice(leaves, dims, i, spec)
+                vmap_state.mapped = mapped if outer is None else outer | mapped
+                results.append(_call(func, args_i, kwargs, randomness, start))
+        finally:
+            vmap_state.mapped = outer
         return _stack_outputs(results, out_dims, size, func)
 
     return wrapped
+
+
+def checked_randomness(func, randomness: str):
+    """func, run once as under vmap(randomness=...): a draw from the default generator raises torch's
+    RuntimeError with "error" (jacfwd, which torch computes through vmap)."""
+    _check_randomness(randomness)
+    if randomness != "error":
+        return func
+
+    @functools.wraps(func)
+    def wrapped(*args, **kwargs):
+        return _call(func, args, kwargs, randomness, default_generator.get_state())
+
+    return wrapped
+
+
+def _check_randomness(randomness: str) -> None:
+    if randomness not in ("error", "different", "same"):
+        raise RuntimeError(
+            f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}"
+        )
 
 
 def _in_dims(in_dims, leaves, spec, where) -> list:
@@ -119,16 +148,19 @@ def _batch_size(leaves, dims, where) -> int:
 
 def _slice(leaves, dims, i: int, spec):
     """The arguments of call i: each mapped tensor at index i of its dimension (zeros of that shape when the
-    dimension is empty)."""
+    dimension is empty), and the ids of those slices (what torch would see as batched tensors)."""
     out = []
+    mapped = set()
     for t, d in zip(leaves, dims):
         if d is None:
             out.append(t)
-        elif t.shape[d] == 0:
+            continue
+        if t.shape[d] == 0:
             out.append(t.new_zeros(tuple(t.shape[:d]) + tuple(t.shape[d + 1 :])))
         else:
             out.append(t.select(d, i))
-    return unflatten(out, spec)
+        mapped.add(id(out[-1]))
+    return unflatten(out, spec), mapped
 
 
 def _state():
