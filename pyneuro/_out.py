@@ -12,13 +12,15 @@ pyneuro exports takes it, by this one rule (pyneuro/__init__.py applies `out_key
   (an argument requires grad while grad mode is on), and so does this; a result without a
   gradient (torch.eq(w, 0, out=mask), argmax, histc) is written as usual.
 
-Arrows: imports _dtype, _tensor_base and autograd.grad_mode; pyneuro/__init__.py imports it.
+Arrows: imports numpy, _dtype, _tensor_base and autograd.grad_mode; pyneuro/__init__.py imports it.
 """
 
 from __future__ import annotations
 
 import functools
 import warnings
+
+import numpy as np
 
 from ._dtype import can_cast, torch_name
 from ._tensor_base import TensorBase
@@ -47,7 +49,8 @@ def _write(out, result, name: str) -> None:
     if result.device != out.device:
         raise RuntimeError(f"Expected out tensor to be on {result.device}, but got a tensor on {out.device}")
     if tuple(out.shape) == tuple(result.shape):
-        out._data[...] = result._data
+        with np.errstate(all="ignore"):
+            out._data[...] = result._data
     else:
         if out.numel() != 0:
             warnings.warn(
@@ -58,7 +61,8 @@ def _write(out, result, name: str) -> None:
                 UserWarning,
                 stacklevel=4,
             )
-        out._data = result._data.astype(dst, copy=True)
+        with np.errstate(all="ignore"):  # (NaN into an int out: garbage without a warning, as torch)
+            out._data = result._data.astype(dst, copy=True)
     out._vc[0] += 1  # out's memory changed: views and saved copies of it see a new version
 
 

@@ -172,7 +172,9 @@ def _host_array(data, dtype=None):
         if not keep and arr.size and arr.dtype.kind in "iuf" and np.dtype(dtype).kind in "iu":
             fill_value(arr.min().item(), dtype)  # Python numbers must fit: [300] as int8 raises
             fill_value(arr.max().item(), dtype)
-        with np.errstate(over="ignore"):  # 1e300 as float32 is inf, without a warning (as torch)
+        with np.errstate(
+            over="ignore", invalid="ignore"
+        ):  # 1e300 as float32 is inf, NaN as int32 garbage, silently
             return arr.astype(dtype, copy=False)
     # torch's rule: NumPy arrays and scalars (and tensors) keep their dtype (float64 stays
     # float64); Python floats become float32 (the default dtype) and Python ints int64.
@@ -266,7 +268,18 @@ class TensorBase:
     Methods here may call the graph-recording ones Tensor defines (`_cast`, `reshape`, ...).
     """
 
-    __slots__ = ("_data", "device", "_req", "_node", "_grad", "_retain", "_vc", "_view", "__weakref__", "__dict__")
+    __slots__ = (
+        "_data",
+        "device",
+        "_req",
+        "_node",
+        "_grad",
+        "_retain",
+        "_vc",
+        "_view",
+        "__weakref__",
+        "__dict__",
+    )
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """NumPy meets a tensor. An operator (ndarray * t, np.float64(2) * t, np.add(t, 1)) is

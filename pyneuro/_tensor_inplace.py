@@ -92,7 +92,11 @@ class InplaceMethods:
             raise ShapeError(
                 f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(result.shape)}"
             )
-        self._data[...] = result._data
+        if result._data.dtype == self._data.dtype:
+            self._data[...] = result._data
+        else:
+            with np.errstate(all="ignore"):  # NaN into an int tensor: garbage without a warning, as torch
+                self._data[...] = result._data
         self._vc[0] += 1
 
     def _inplace(self, op, other, record_op=None, keep_values=False):
@@ -108,24 +112,29 @@ class InplaceMethods:
         elif type(o) is _PY_INT and self._data.dtype.kind in "iu":
             o = wrap_int(o, self._data.dtype)  # int8_tensor += 300 wraps, as torch's C cast
         try:
-            result = op(self._data, o)
+            with np.errstate(all="ignore"):  # x /= 0, x **= 0.5: inf/NaN without NumPy's warning, as torch
+                result = op(self._data, o)
         except (
             TypeError
         ) as exc:  # NumPy keeps the kind of integers (int64 into uint8); torch only the category
-            full = record_op(self._data, o) if record_op is not None and hasattr(o, "dtype") else None
+            with np.errstate(all="ignore"):
+                full = record_op(self._data, o) if record_op is not None and hasattr(o, "dtype") else None
             if full is None or not can_cast(full.dtype, self._data.dtype):
                 raise _cast_error(exc, self, o) from None
+            if full.shape != self._data.shape:
+                raise self._broadcast_error(o) from None
             result = self._data
             result[...] = full  # (wrapping, as torch's C cast)
         except ValueError:  # x += y where x alone does not have the broadcast shape
-            shape = list(np.broadcast_shapes(self.shape, np.shape(o)))
-            raise ShapeError(
-                f"output with shape {list(self.shape)} doesn't match the broadcast shape {shape}"
-            ) from None
+            raise self._broadcast_error(o) from None
         if result is not self._data:  # an array type without true in-place operators
             self._data[...] = result
         self._vc[0] += 1
         return self
+
+    def _broadcast_error(self, other):
+        shape = list(np.broadcast_shapes(self.shape, np.shape(other)))
+        return ShapeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape {shape}")
 
     def __iadd__(self, other):
         return self._inplace(_add, other, _op.add)
@@ -191,7 +200,11 @@ class InplaceMethods:
         else:
             arr = _value_array(src, self)
         try:
-            self._data[...] = arr
+            if getattr(arr, "dtype", None) == self._data.dtype:
+                self._data[...] = arr
+            else:
+                with np.errstate(all="ignore"):  # NaN into an int tensor: garbage without a warning, as torch
+                    self._data[...] = arr
         except ValueError:
             raise ShapeError(
                 f"copy_: source of shape {tuple(arr.shape)} cannot be broadcast to {tuple(self.shape)}"

@@ -61,12 +61,17 @@ def _operands(input, other, fname, scalars=True):
         need_tensor(input, fname)
         need_tensor(other, fname, "other", 2)
     elif not isinstance(input, TensorBase):
-        need_tensor(other, fname, "other", 2)
-        input = _tensor_from(input, device=other.device)
+        input = _number_tensor(input, need_tensor(other, fname, "other", 2))
     a, b = input._other(other)
     if isinstance(b, TensorBase) and a._data.shape != b._data.shape:
         _broadcast_check(a, b, fname)
     return a, b
+
+
+def _number_tensor(number, t):
+    """A number before the tensor t (2 % t, rsub) as a 0-d tensor of `t op number`'s dtype (int32 for int32 t)."""
+    t, number = t._other(number)
+    return _tensor_from(number, dtype=t.dtype, device=t.device)
 
 
 def _floats(a, b):
@@ -140,13 +145,9 @@ def add(input, other, *, alpha=1) -> Tensor:
 
 def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other."""
-    a = (
-        input
-        if isinstance(input, TensorBase)
-        else _tensor_from(input, device=need_tensor(other, "sub").device)
-    )
+    a = input if isinstance(input, TensorBase) else _number_tensor(input, need_tensor(other, "sub"))
     _check_alpha(a, other, alpha)
-    check_bool_sub(a, other)
+    check_bool_sub(a, True if isinstance(input, _PY_BOOL) else other)  # (True - t: refused too)
     return a.sub(other, alpha=alpha)
 
 

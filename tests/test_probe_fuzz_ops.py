@@ -10,6 +10,9 @@ bool-only masks, the error types of empty reductions.
 
 from __future__ import annotations
 
+import operator
+import warnings
+
 import numpy as np
 import pytest
 
@@ -260,3 +263,74 @@ def _grads(L, fn, *values):
 )
 def test_gradients_like_torch(fn, values):
     _same(_grads(pn, fn, *values), _grads(torch, fn, *values))
+
+
+SPECIALS = [NAN, float("inf"), -float("inf"), -0.0, 0.0, 1.0, 4.0, -2.0]
+
+REFLECTED = {
+    # a Python int before a 0-d int32/uint8 tensor keeps the tensor's dtype (it made int64)
+    "rmod": lambda L, t: 7 % t,
+    "rand": lambda L, t: 6 & t,
+    "ror": lambda L, t: 6 | t,
+    "rxor": lambda L, t: 6 ^ t,
+    "rlshift": lambda L, t: 1 << t,
+    "rrshift": lambda L, t: 64 >> t,
+    "rsub-fn": lambda L, t: L.rsub(t, 2),
+    "sub-number-first": lambda L, t: L.sub(2, t, alpha=2),
+    "remainder-number-first": lambda L, t: L.remainder(-5, t),
+    "float-number-first": lambda L, t: L.remainder(2.5, t),
+}
+
+
+@pytest.mark.parametrize("name", list(REFLECTED))
+@pytest.mark.parametrize("dtype", ["int32", "uint8", "int16", "int64"])
+def test_number_before_a_0d_int_tensor_keeps_its_dtype(name, dtype):
+    both(lambda L: REFLECTED[name](L, L.tensor(3, dtype=getattr(L, dtype))))
+
+
+def test_bool_number_minus_tensor_raises():
+    both(lambda L: L.sub(True, L.tensor([1, 2])))
+    both(lambda L: L.sub(2, L.tensor([True])))
+
+
+@pytest.mark.parametrize("f", [operator.iadd, operator.isub, operator.imul, operator.ipow])
+def test_inplace_into_a_smaller_uint8_tensor_is_torchs_runtime_error(f):
+    def go(L):
+        x = L.tensor(3, dtype=L.uint8)
+        f(x, L.tensor([1, 2, 3]))
+        return x
+
+    both(go)
+
+
+@pytest.mark.parametrize("exponent", [0.5, -0.5, 1.5, -1, 2, -2.5])
+def test_pow_special_values_and_gradients(exponent):
+    """x ** 0.5 is sqrt and x ** -0.5 rsqrt in torch's kernel: -0.0 ** 0.5 is -0.0, -inf ** 0.5 NaN."""
+
+    def go(L):
+        x = L.tensor(SPECIALS, requires_grad=True)
+        y = x**exponent
+        y.sum().backward()
+        return y, x.grad, L.pow(L.tensor(SPECIALS, dtype=L.float64), exponent)
+
+    got, want = go(pn), go(torch)
+    _same(got, want)
+    g, w = got[0].detach().numpy(), want[0].detach().numpy()
+    np.testing.assert_array_equal(np.signbit(g[~np.isnan(w)]), np.signbit(w[~np.isnan(w)]))  # -0.0 stays -0.0
+
+
+def test_nonfinite_results_raise_no_numpy_warnings():
+    """inf - inf, NaN into an int tensor, inf * 0 in a product: torch says nothing, nor does pyneuro."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = pn.tensor([-1.0, 0, 4])
+        x.pow_(0.5)
+        x /= 0
+        x.div_(pn.zeros(3))
+        x.remainder_(0.0)
+        pn.lerp(pn.tensor([float("inf")]), pn.tensor([float("inf")]), 0.5)
+        pn.tensor([float("inf"), 0.0]).prod()
+        pn.tensor(np.array([np.nan, 1.0]), dtype=pn.int32)
+        i = pn.zeros(2, dtype=pn.int32)
+        i.copy_(pn.tensor([float("nan"), 1.0]))
+        pn.add(pn.tensor([1e300], dtype=pn.float64), 1, out=pn.empty(1))  # inf in float32

@@ -102,6 +102,15 @@ class Div(Function):
             )
 
 
+def _power(xp, a, b):
+    """a ** b as torch's kernel computes it: a number exponent of 0.5 is sqrt and -0.5 is 1 / sqrt,
+    which differ from pow at -0.0 (sqrt gives -0.0) and -inf (sqrt gives NaN)."""
+    if type(b) is float and (b == 0.5 or b == -0.5):
+        root = xp.sqrt(a)
+        return root if b > 0 else 1 / root
+    return a**b
+
+
 class Pow(Function):
     """out = a ** b. d/da = b * a^(b-1), d/db = out * log(a).
 
@@ -116,7 +125,7 @@ class Pow(Function):
 
     def forward(self, a, b):
         with _errstate(self.bk.xp):  # 0 ** -1, (-1) ** 0.5, overflow: inf/nan without a warning, as torch
-            out = a**b
+            out = _power(self.bk.xp, a, b)
         self.saved = (a, b, out)
         return out
 
@@ -126,7 +135,7 @@ class Pow(Function):
         ga = gb = None
         if self.needs[0]:
             if isinstance(b, (int, float)):
-                d = b * a if b == 2 else (b * a ** (b - 1) if b != 0 else xp.zeros_like(a))
+                d = b * a if b == 2 else (b * _power(xp, a, b - 1) if b != 0 else xp.zeros_like(a))
             else:
                 with _errstate(xp):
                     d = xp.where(b == 0, xp.zeros((), dtype=out.dtype), b * a ** (b - 1))

@@ -692,8 +692,9 @@ class Lerp(Function):
 
     def forward(self, start, end, weight):
         xp = self.bk.xp
-        diff = end - start
-        out = xp.where(xp.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
+        with _errstate(xp):  # inf - inf: NaN without a warning, as torch
+            diff = end - start
+            out = xp.where(xp.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
         self.saved = (start, end, weight)
         return xp.asarray(out).astype(start.dtype, copy=False)
 

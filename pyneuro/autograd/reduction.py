@@ -67,10 +67,11 @@ class Prod(Function):
     def forward(self, a, dim=None, keepdim=False):
         self.dim = dim
         self.saved = (a, dim, keepdim)
-        if dim is None:
-            return a.prod()
-        (d,) = _normalize_dims(dim, a.ndim)
-        return a.prod(axis=d, keepdims=keepdim)
+        with _errstate(self.bk.xp):  # inf * 0: NaN without a warning, as torch
+            if dim is None:
+                return a.prod()
+            (d,) = _normalize_dims(dim, a.ndim)
+            return a.prod(axis=d, keepdims=keepdim)
 
     def backward(self, g):
         a, dim, keepdim = self.saved
