@@ -69,6 +69,7 @@ _DATA_GLOBALS = {
     ("pyneuro._shapes", "Size"),
     ("pyneuro._dtype", "public"),
     ("collections", "OrderedDict"),
+    ("builtins", "bytearray"),
     ("numpy", "ndarray"),
     ("numpy", "dtype"),
     ("numpy._core.multiarray", "_reconstruct"),

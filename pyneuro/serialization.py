@@ -118,13 +118,14 @@ class EmptyCheckpointError(CheckpointError, EOFError):
 def _encode(obj, tensors: dict, path: str, depth: int, pending: list):
     if depth > MAX_DEPTH:
         raise ValueError(f"pn.save: the object is nested more than {MAX_DEPTH} levels deep")
-    if obj is None or isinstance(obj, (bool, str, int, float)):
+    kind = type(obj)  # exact types: a subclass (namedtuple, defaultdict, IntEnum) is pickled, kept whole
+    if obj is None or kind in (bool, str, int, float):
         return obj
     if isinstance(obj, (np.integer, np.floating, np.bool_)):
         return obj.item()
-    if isinstance(obj, complex):
+    if kind is complex:
         return {"__complex__": [obj.real, obj.imag]}
-    if isinstance(obj, bytes):
+    if kind is bytes:
         return {"__bytes__": obj.hex()}
     if isinstance(obj, DType):
         return {"__dtype__": obj.dtype.name}
@@ -144,38 +145,40 @@ def _encode(obj, tensors: dict, path: str, depth: int, pending: list):
         node: dict = {}  # filled by _place_tensors once every tensor of `obj` is known
         pending.append((obj, array, path, node))
         return node
-    if isinstance(obj, (set, frozenset)):
-        kind = "__set__" if isinstance(obj, set) else "__frozenset__"
+    if kind in (set, frozenset):
         return {
-            kind: [
+            f"__{kind.__name__}__": [
                 _encode(v, tensors, f"{path}.{i}" if path else str(i), depth + 1, pending)
                 for i, v in enumerate(obj)
             ]
         }
-    if isinstance(obj, dict):
+    if kind in (dict, OrderedDict):
+        if not all(_plain_key(k) for k in obj):  # np.int64, dtype or frozenset keys: pickled, as torch's
+            return {PICKLE_KEY: _add_array(tensors, path or "object", pickled(obj))}
         items = []
         for k, v in obj.items():
-            if isinstance(k, tuple):
-                key = {"__tuple__": [_encode(x, tensors, path, depth + 1, []) for x in k]}
-                if any(isinstance(x, (dict, list)) for x in key["__tuple__"]):
-                    raise TypeError(
-                        "pn.save: a tuple dict key may hold only numbers, strings, None and tuples"
-                    )
-            elif isinstance(k, (str, int, float, bool)) or k is None:
-                key = k
-            else:
-                raise TypeError(
-                    f"pn.save: dict keys must be str, int, float or tuples of them, got {type(k).__name__}"
-                )
-            items.append([key, _encode(v, tensors, f"{path}.{k}" if path else str(k), depth + 1, pending)])
-        return {"__odict__" if isinstance(obj, OrderedDict) else "__dict__": items}
-    if isinstance(obj, (tuple, list)):
+            items.append(
+                [_key_node(k), _encode(v, tensors, f"{path}.{k}" if path else str(k), depth + 1, pending)]
+            )
+        return {"__odict__" if kind is OrderedDict else "__dict__": items}
+    if kind in (tuple, list):
         items = [
             _encode(v, tensors, f"{path}.{i}" if path else str(i), depth + 1, pending)
             for i, v in enumerate(obj)
         ]
         return {"__tuple__": items} if isinstance(obj, tuple) else items
     return {PICKLE_KEY: _add_array(tensors, path or "object", pickled(obj))}  # a Module, a class: _pickled.py
+
+
+def _plain_key(key) -> bool:
+    """Whether a dict key is stored in the header: None, a bool, int, float or str, or tuples of them."""
+    if type(key) is tuple:
+        return all(_plain_key(k) for k in key)
+    return key is None or type(key) in (bool, int, float, str)
+
+
+def _key_node(key):
+    return {"__tuple__": [_key_node(k) for k in key]} if type(key) is tuple else key
 
 
 def _add_array(tensors: dict, path: str, array: np.ndarray) -> str:

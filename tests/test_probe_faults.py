@@ -1,6 +1,8 @@
 """Hostile input and faults around saving, loading, data loading and the CLI, side by side with
 torch: the same exception types for the same bad calls, and nothing a user saved lost."""
 
+import collections
+import enum
 import io
 import os
 import signal
@@ -11,6 +13,7 @@ import threading
 import time
 import types
 
+import numpy as np
 import pytest
 
 import pyneuro as pn
@@ -91,6 +94,48 @@ def test_save_to_a_fifo_writes_into_it_and_keeps_it_a_fifo(tmp_path):
             [sys.executable, "-c", code], capture_output=True, env={**os.environ, "PYTHONPATH": ROOT}
         )
         assert pn.load(io.BytesIO(out.stdout))["x"].tolist() == [0.0, 1.0], out.stderr
+
+
+Point = collections.namedtuple("Point", "x y")
+
+
+class Level(enum.IntEnum):
+    LOW = 1
+
+
+class Tag(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        Point(1, 2.5),
+        collections.defaultdict(list, {"a": [1]}),
+        {"level": Level.LOW},
+        Tag("v"),
+        {np.int64(3): 1.0},  # np.unique(labels) as keys
+        {(np.int64(1), "a"): 2},
+    ],
+)
+def test_subclasses_and_numpy_keys_round_trip_as_torch_keeps_them(value, tmp_path):
+    """torch pickles everything, so a namedtuple stays a namedtuple, a defaultdict keeps its
+    factory, an IntEnum stays an enum (weights_only=False): never silently a tuple, dict or int."""
+    for lib in (torch, pn):
+        path = str(tmp_path / f"{lib.__name__}.pt")
+        lib.save({"v": value}, path)
+        back = lib.load(path, weights_only=False)["v"]
+        assert back == value and type(back) is type(value)
+        inner = back.get("level", back.get("a")) if isinstance(back, dict) else None
+        if inner is not None:
+            assert type(inner) is type(value.get("level", value.get("a")))
+
+
+def test_a_dtype_key_and_a_bytearray_load_by_default_as_torchs(tmp_path):
+    for lib in (torch, pn):
+        path = str(tmp_path / f"{lib.__name__}.pt")
+        lib.save({lib.float32: 1, "b": bytearray(b"ab")}, path)
+        assert lib.load(path) == {lib.float32: 1, "b": bytearray(b"ab")}
 
 
 def test_loading_a_whole_model_whose_class_is_gone_is_torchs_attribute_error(tmp_path):
