@@ -26,7 +26,8 @@ and each as {"__tensor_ex__": {"storage": NAME, "offset": k, "shape": [...], "st
 elements), so they share memory again after loading, as torch's do; the same entry without
 offset/shape/stride brings back requires_grad or an nn.Parameter. A safetensors file without
 the "pyneuro" entry (written by torch) loads as a dict {name: Tensor}. Any other object (a whole
-nn.Module, a custom class) is pickled, as torch.save does, into one uint8 tensor: {"__pickle__":
+nn.Module, a custom class, a subclass such as a namedtuple or defaultdict, a dict with keys
+the header cannot hold) is pickled, as torch.save does, into one uint8 tensor: {"__pickle__":
 NAME}; see _pickled.py for when pn.load unpickles it.
 
 Saving to a path is atomic (_atomic.py): the bytes go to a temporary file beside the target
