@@ -46,8 +46,37 @@ static void for_each_run(const ConvShape& s, index_t p0, index_t p1, const F& fn
   }
 }
 
+// No padding and a column stride of 1 (the MNIST ConvNet's layers): every window lies inside the
+// input and every run is a plain copy, so the runs are visited here directly. Through
+// for_each_run, the per-run clamps, empty fills and a memcpy call for 24 floats made the unfold
+// cost ~3x the GEMM it feeds (32x26x26 -> 64x24x24 forward on one Zen 5 core: 27 ms per batch of
+// 64, of which the GEMMs took 7). fn(dst_run, src_run, count) for each run.
+static bool unpadded_unit_stride(const ConvShape& s) { return s.ph == 0 && s.pw == 0 && s.sw == 1; }
+
+template <class F>
+static void for_each_unpadded_run(const ConvShape& s, index_t p0, index_t p1, const F& fn) {
+  for (index_t c = 0; c < s.Cg(); ++c) {
+    for (index_t i = 0; i < s.kH; ++i) {
+      for (index_t j = 0; j < s.kW; ++j) {
+        const index_t row = (c * s.kH + i) * s.kW + j;
+        for (index_t oh = p0 / s.Wo; oh * s.Wo < p1; ++oh) {
+          const index_t a = std::max(index_t(0), p0 - oh * s.Wo), b = std::min(s.Wo, p1 - oh * s.Wo);
+          const index_t in = (c * s.H + oh * s.sh + i * s.dh) * s.W + j * s.dw;
+          fn(row * (p1 - p0) + oh * s.Wo - p0 + a, in + a, b - a);
+        }
+      }
+    }
+  }
+}
+
 void im2col(const ConvShape& s, const float* x_g, index_t p0, index_t p1, float* col) {
   const index_t ld = p1 - p0;
+  if (unpadded_unit_stride(s)) {
+    for_each_unpadded_run(s, p0, p1, [&](index_t d, index_t x, index_t count) {
+      for (index_t k = 0; k < count; ++k) col[d + k] = x_g[x + k];
+    });
+    return;
+  }
   for_each_run(
       s, p0, p1,
       [&](index_t row, index_t pb, index_t a, index_t b, index_t w0, index_t w1, index_t in_row, bool real) {
@@ -70,6 +99,12 @@ void im2col(const ConvShape& s, const float* x_g, index_t p0, index_t p1, float*
 
 void col2im_add(const ConvShape& s, const float* col, index_t p0, index_t p1, float* x_g) {
   const index_t ld = p1 - p0;
+  if (unpadded_unit_stride(s)) {
+    for_each_unpadded_run(s, p0, p1, [&](index_t d, index_t x, index_t count) {
+      for (index_t k = 0; k < count; ++k) x_g[x + k] += col[d + k];
+    });
+    return;
+  }
   for_each_run(
       s, p0, p1,
       [&](index_t row, index_t pb, index_t a, index_t b, index_t w0, index_t w1, index_t in_row, bool real) {
