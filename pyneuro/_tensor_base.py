@@ -711,7 +711,13 @@ class TensorBase:
         return self.ndim
 
     def stride(self, dim=None):
-        st = tuple(_PY_INT(x) // self._data.itemsize for x in self._data.strides)
+        if self._data.size == 0:  # (NumPy's strides of an empty array may be 0; torch's are contiguous)
+            st = tuple(
+                _PY_INT(np.prod([builtins.max(n, 1) for n in self.shape[i + 1 :]]))
+                for i in builtins.range(self.ndim)
+            )
+        else:
+            st = tuple(_PY_INT(x) // self._data.itemsize for x in self._data.strides)
         return st if dim is None else st[dim]
 
     def get_device(self) -> int:

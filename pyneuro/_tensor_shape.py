@@ -108,8 +108,12 @@ class ShapeMethods:
         return _ag.Reshape.apply(self, shape=shape[:s] + (n,) + shape[e + 1 :])  # ints already: no parsing
 
     def unflatten(self, dim, sizes):
-        d = dim % self.ndim
-        return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1 :])
+        (d,) = normalize_dims(dim, self.ndim)
+        sizes = tuple(sizes)
+        known = int(np.prod([s for s in sizes if s != -1]))
+        if -1 in sizes and known:  # the -1 is of dim d's size (so an empty tensor elsewhere can unflatten)
+            sizes = tuple(self.shape[d] // known if s == -1 else s for s in sizes)
+        return self.reshape(self.shape[:d] + sizes + self.shape[d + 1 :])
 
     def squeeze(self, dim=None):
         shape = self.shape

@@ -83,7 +83,7 @@ def stack(tensors, dim=0) -> Tensor:
 def where(condition, input=None, other=None) -> Tensor:
     """Elementwise choice: input where condition else other (differentiable in both)."""
     if input is None and other is None:
-        return tuple(_wrap(i, condition.device) for i in condition._data.nonzero())
+        return need_tensor(condition, "where").nonzero(as_tuple=True)
     cond = condition._data if isinstance(condition, TensorBase) else np.asarray(condition)
     if cond.dtype.kind != "b" and cond.dtype != np.uint8:  # uint8: torch's deprecated mask
         raise DTypeError(

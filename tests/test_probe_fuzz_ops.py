@@ -334,3 +334,23 @@ def test_nonfinite_results_raise_no_numpy_warnings():
         i = pn.zeros(2, dtype=pn.int32)
         i.copy_(pn.tensor([float("nan"), 1.0]))
         pn.add(pn.tensor([1e300], dtype=pn.float64), 1, out=pn.empty(1))  # inf in float32
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L: L.where(L.tensor(True)),  # 0-d: NumPy refused
+        lambda L: L.where(L.tensor(0.0)),
+        lambda L: L.where(L.tensor([[0, 1], [2, 0]])),
+        lambda L: L.empty(2, 0, 3).stride(),  # contiguous strides of an empty tensor (NumPy's had 0)
+        lambda L: L.empty(1, 0, 2, 0).stride(),
+        lambda L: L.empty(0, 3).contiguous().stride(0),
+        lambda L: tuple(
+            L.empty(0, 3).unflatten(-1, (1, -1)).shape
+        ),  # the -1 is of the dim, not of 0 elements
+        lambda L: tuple(L.ones(2, 6).unflatten(1, (-1, 2)).shape),
+        lambda L: L.ones(2, 6).unflatten(1, (4, -1)),
+    ],
+)
+def test_shapes_and_strides(call):
+    both(call)
