@@ -369,3 +369,13 @@ def test_stop_iteration_from_getitem_ends_the_epoch_as_torchs(kw):
         for lib in (torch, pn)
     ]
     assert got[1] == got[0] and got[0][0] in ([0, 1], 0)  # the batches before index 3
+
+
+@pytest.mark.parametrize("indices", [[1.0, 0.0], [1.7, 0.2]])
+def test_a_subset_with_float_indices_is_refused_as_torch_not_truncated(indices):
+    def load(lib):
+        data = lib.utils.data
+        subset = data.Subset(data.TensorDataset(lib.arange(5.0) * 10), indices)
+        return [b[0].tolist() for b in data.DataLoader(subset, batch_size=2)]
+
+    _raises_same(load)

@@ -402,11 +402,21 @@ def _order_of(sampler) -> np.ndarray | None:
     return None
 
 
+def _index_list(indices) -> np.ndarray | None:
+    """A Subset's indices as an int64 array; None unless they are all integers."""
+    array = np.asarray(indices.tolist() if hasattr(indices, "tolist") else indices)
+    if array.size and array.dtype.kind not in "iu":
+        return None
+    return array.astype(np.int64, copy=False)
+
+
 def _tensor_source(dataset):
     """(tensors, index map or None) when `dataset` is a TensorDataset or Subsets of one; else None."""
     mapping = None
     while isinstance(dataset, Subset):
-        indices = np.asarray(dataset.indices, dtype=np.int64)
+        indices = _index_list(dataset.indices)
+        if indices is None:  # float or bool indices: read item by item, which refuses them as torch's
+            return None
         mapping = indices if mapping is None else indices[mapping]
         dataset = dataset.dataset
     if type(dataset) is not TensorDataset:  # a subclass may override __getitem__
