@@ -543,7 +543,7 @@ def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     if (rows.sum(axis=1) <= 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    if not replacement and num_samples > (rows > 0).sum(axis=1).min():
+    if not replacement and num_samples > rows.shape[1]:  # (zero weights come last, as torch)
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
     native = input.detach().cpu().numpy()  # the recipe computes in the weights' own dtype
     native = native if native.dtype.kind == "f" else native.astype(np.float32)

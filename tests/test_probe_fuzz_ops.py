@@ -354,3 +354,14 @@ def test_nonfinite_results_raise_no_numpy_warnings():
 )
 def test_shapes_and_strides(call):
     both(call)
+
+
+def test_multinomial_without_replacement_takes_zero_weights_last():
+    """More samples than non-zero weights (but not than categories): torch draws the zero-weight
+    categories after the others instead of raising."""
+    for L in (torch, pn):
+        L.manual_seed(0)
+        out = L.multinomial(L.tensor([0.0, 1.0, 0.0, 3.0]), 4)
+        assert sorted(out.tolist()) == [0, 1, 2, 3]
+        assert set(out[:2].tolist()) == {1, 3}
+    both(lambda L: L.multinomial(L.tensor([0.0, 1.0]), 3))
