@@ -3,6 +3,7 @@ torch: the same exception types for the same bad calls, and nothing a user saved
 
 import collections
 import enum
+import importlib
 import io
 import os
 import signal
@@ -379,3 +380,28 @@ def test_a_subset_with_float_indices_is_refused_as_torch_not_truncated(indices):
         return [b[0].tolist() for b in data.DataLoader(subset, batch_size=2)]
 
     _raises_same(load)
+
+
+class _Box:
+    def __init__(self, x):
+        self.x = x
+
+
+def test_default_collate_extended_through_collate_fn_map_as_torchs_documentation_shows():
+    batches = []
+    for lib in (torch, pn):
+        C = importlib.import_module(lib.__name__ + ".utils.data._utils.collate")
+
+        def collate_box(batch, *, collate_fn_map=None, lib=lib):
+            return lib.tensor([b.x for b in batch])
+
+        custom = {**C.default_collate_fn_map, _Box: collate_box}
+        samples = [
+            {"box": _Box(1), "t": lib.ones(2), "n": 1.5},
+            {"box": _Box(2), "t": lib.zeros(2), "n": 2.5},
+        ]
+        batch = C.collate(samples, collate_fn_map=custom)
+        batches.append({k: (v.tolist(), str(v.dtype).split(".")[1]) for k, v in batch.items()})
+        with pytest.raises(TypeError, match="found <class"):
+            C.default_collate([_Box(1)])
+    assert batches[1] == batches[0]

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import collections.abc as abc
 import copy
-from numbers import Integral
 
 import numpy as np
 
-__all__ = ["default_collate", "default_convert"]
+from ..tensor import Tensor
+
+__all__ = ["collate", "default_collate", "default_collate_fn_map", "default_convert"]
 
 
 def default_collate(batch):
@@ -27,32 +28,28 @@ def default_collate(batch):
     batch); tuples, lists, namedtuples and dicts (of the sample's own mapping type) are
     collated field by field.
     """
-    import pyneuro as pn
+    return collate(batch, collate_fn_map=default_collate_fn_map)
 
+
+def collate(batch, *, collate_fn_map=None):
+    """torch.utils.data._utils.collate.collate: the batch's first element picks the function of
+    `collate_fn_map` for its type (exact type first, then the first isinstance match), called as
+    fn(batch, collate_fn_map=...); dicts, namedtuples and sequences are walked field by field
+    with the same map. Extending default_collate, as torch's documentation shows:
+    collate(batch, collate_fn_map={**default_collate_fn_map, MyType: my_fn})."""
     if not isinstance(batch, abc.Sequence):
         raise ValueError("default_collate needs a non-empty list of samples")
     if len(batch) == 0:
         raise IndexError("default_collate needs a non-empty list of samples (torch: list index out of range)")
     elem = batch[0]
-    if isinstance(elem, pn.Tensor):
-        return _stack(batch)
-    if isinstance(elem, (str, bytes)):  # NumPy's str_ and bytes_ too, as torch
-        return batch  # as torch: the strings as they came (a list, or a tuple from a transposed batch)
-    if isinstance(elem, np.ndarray):
-        if elem.dtype.kind in "OUS":
-            raise TypeError(f"default_collate: arrays of dtype {elem.dtype} are not supported")
-        _check_equal_shapes(batch)
-        values = np.ascontiguousarray(np.stack(batch))
-        return pn.tensor(values, dtype=getattr(pn, values.dtype.name, None))
-    if isinstance(elem, np.generic):
-        values = np.asarray(batch)
-        return pn.tensor(values, dtype=getattr(pn, values.dtype.name, None))
-    if isinstance(elem, Integral):  # bools too: torch.tensor(batch) infers bool, int64 or float32
-        return pn.tensor(batch)
-    if isinstance(elem, float):
-        return pn.tensor(np.asarray(batch, dtype=np.float64), dtype=pn.float64)
+    if collate_fn_map is not None:
+        fn = collate_fn_map.get(type(elem))
+        if fn is None:
+            fn = next((f for t, f in collate_fn_map.items() if isinstance(elem, t)), None)
+        if fn is not None:
+            return fn(batch, collate_fn_map=collate_fn_map)
     if isinstance(elem, abc.Mapping):
-        collated = {key: default_collate([d[key] for d in batch]) for key in elem}
+        collated = {key: collate([d[key] for d in batch], collate_fn_map=collate_fn_map) for key in elem}
         if isinstance(elem, abc.MutableMapping):  # the sample's own type (OrderedDict, defaultdict), as torch
             clone = copy.copy(elem)
             clone.update(collated)
@@ -62,16 +59,55 @@ def default_collate(batch):
         except TypeError:
             return collated
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return type(elem)(*(default_collate(fields) for fields in zip(*batch)))
+        return type(elem)(*(collate(fields, collate_fn_map=collate_fn_map) for fields in zip(*batch)))
     if isinstance(elem, abc.Sequence):
         size = len(elem)
         if any(len(sample) != size for sample in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        return [default_collate(fields) for fields in zip(*batch)]
+        return [collate(fields, collate_fn_map=collate_fn_map) for fields in zip(*batch)]
     raise TypeError(
-        f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or "
-        f"lists; found {type(elem).__name__}"
+        f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {type(elem)}"
     )
+
+
+def collate_tensor_fn(batch, *, collate_fn_map=None):
+    return _stack(batch)
+
+
+def collate_numpy_array_fn(batch, *, collate_fn_map=None):
+    import pyneuro as pn
+
+    if batch[0].dtype.kind in "OUS":
+        raise TypeError(
+            "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+            f"found {batch[0].dtype}"
+        )
+    _check_equal_shapes(batch)
+    values = np.ascontiguousarray(np.stack(batch))
+    return pn.tensor(values, dtype=getattr(pn, values.dtype.name, None))
+
+
+def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
+    import pyneuro as pn
+
+    values = np.asarray(batch)
+    return pn.tensor(values, dtype=getattr(pn, values.dtype.name, None))
+
+
+def collate_float_fn(batch, *, collate_fn_map=None):
+    import pyneuro as pn
+
+    return pn.tensor(np.asarray(batch, dtype=np.float64), dtype=pn.float64)
+
+
+def collate_int_fn(batch, *, collate_fn_map=None):  # bools too: pn.tensor infers bool, int64 or float32
+    import pyneuro as pn
+
+    return pn.tensor(batch)
+
+
+def collate_str_fn(batch, *, collate_fn_map=None):
+    return batch  # as torch: the strings as they came (a list, or a tuple from a transposed batch)
 
 
 def _stack(tensors):
@@ -135,3 +171,15 @@ def default_convert(data):
         except TypeError:
             return [default_convert(d) for d in data]
     return data
+
+
+# torch's default_collate_fn_map: what default_collate does with each kind of sample
+default_collate_fn_map: dict = {
+    Tensor: collate_tensor_fn,
+    np.ndarray: collate_numpy_array_fn,
+    (np.bool_, np.number, np.object_): collate_numpy_scalar_fn,
+    float: collate_float_fn,
+    int: collate_int_fn,
+    str: collate_str_fn,
+    bytes: collate_str_fn,
+}
