@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -405,3 +406,30 @@ def test_default_collate_extended_through_collate_fn_map_as_torchs_documentation
         with pytest.raises(TypeError, match="found <class"):
             C.default_collate([_Box(1)])
     assert batches[1] == batches[0]
+
+
+class _ClaimsTwo(pn.utils.data.IterableDataset):
+    """Yields 4 samples but says 2: every worker replica yields them all (no sharding)."""
+
+    def __iter__(self):
+        return iter(range(4))
+
+    def __len__(self):
+        return 2
+
+    def __repr__(self):
+        return "ClaimsTwo()"
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_an_iterable_dataset_yielding_past_its_length_warns_as_torch(workers):
+    seen = []
+    for lib in (torch, pn):
+        dataset = type("ClaimsTwo", (lib.utils.data.IterableDataset,), dict(vars(_ClaimsTwo)))()
+        loader = lib.utils.data.DataLoader(dataset, batch_size=1, num_workers=workers)
+        assert len(loader) == 2
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            batches = [b.tolist() for b in loader]
+        seen.append((batches, [str(w.message) for w in caught if "Length of" in str(w.message)]))
+    assert seen[1] == seen[0] and len(seen[0][1]) == len(seen[0][0]) - 2

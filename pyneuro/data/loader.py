@@ -136,6 +136,7 @@ class DataLoader(Generic[T_co]):
         self.pin_memory_device, self.in_order = pin_memory_device, in_order
         self.multiprocessing_context = _start_method(multiprocessing_context, num_workers)
         self._kept = None  # persistent workers, once the first iteration started them
+        self._IterableDataset_len_called = None  # len(dataset) once len(loader) was asked
         if self._iterable:
             sampler = None
         elif sampler is None:
@@ -163,6 +164,7 @@ class DataLoader(Generic[T_co]):
     def __len__(self) -> int:
         if self._iterable:
             n = len(self.dataset)  # TypeError when the stream has no length, as torch
+            self._IterableDataset_len_called = n  # torch's name: iterators warn past it
             if self.batch_size is None:
                 return n
             return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
@@ -290,18 +292,43 @@ class _LoaderIterator:
 
     def __init__(self, loader, batches):
         self._loader, self._batches = loader, batches
+        self._num_yielded, self._len_called = (
+            0,
+            loader._IterableDataset_len_called if loader._iterable else None,
+        )
 
     def __iter__(self):
         return self
 
     def __next__(self):
         try:
-            return next(self._batches)
+            batch = next(self._batches)
         except DatasetStop:
             raise StopIteration from None
+        self._num_yielded += 1
+        if self._len_called is not None and self._num_yielded > self._len_called:
+            _warn_past_length(self._loader, self._len_called, self._num_yielded)
+        return batch
 
     def __len__(self) -> int:
         return len(self._loader)
+
+
+def _warn_past_length(loader, length: int, fetched: int) -> None:
+    """torch's warning when an IterableDataset yields more than the len() it reported (and the
+    loader's len() was asked): with workers, often replicas that do not shard themselves. As
+    torch's, it compares batches fetched with the dataset's length in samples."""
+    message = (
+        f"Length of IterableDataset {loader.dataset} was reported to be {length}"
+        f"(when accessing len(dataloader)), but {fetched} samples have been fetched. "
+    )
+    if loader.num_workers > 0:
+        message += (
+            "For multiprocessing data-loading, this could be caused by not properly configuring the "
+            "IterableDataset replica at each worker. Please see "
+            "https://pytorch.org/docs/stable/data.html#torch.utils.data.IterableDataset for examples."
+        )
+    warnings.warn(message, stacklevel=3)
 
 
 def _index_array(indices) -> np.ndarray:
