@@ -47,10 +47,11 @@ static void for_each_run(const ConvShape& s, index_t p0, index_t p1, const F& fn
 }
 
 // No padding and a column stride of 1 (the MNIST ConvNet's layers): every window lies inside the
-// input and every run is a plain copy, so the runs are visited here directly. Through
-// for_each_run, the per-run clamps, empty fills and a memcpy call for 24 floats made the unfold
-// cost ~3x the GEMM it feeds (32x26x26 -> 64x24x24 forward on one Zen 5 core: 27 ms per batch of
-// 64, of which the GEMMs took 7). fn(dst_run, src_run, count) for each run.
+// input and every run is a plain copy, so the runs are visited here directly, without the general
+// visitor's per-run clamps, empty fills and a memcpy call for as few as 24 floats. Measured in
+// process CPU time on one Zen 5 core, 32x26x26 -> 64x24x24 at batch 64: forward 10.7 -> 9.7 ms,
+// grad_input 10.3 -> 9.1 ms, grad_weight 11.2 -> 10.1 ms (the GEMMs alone: ~7 ms).
+// fn(dst_run, src_run, count) for each run.
 static bool unpadded_unit_stride(const ConvShape& s) { return s.ph == 0 && s.pw == 0 && s.sw == 1; }
 
 template <class F>
