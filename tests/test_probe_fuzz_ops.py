@@ -11,6 +11,8 @@ bool-only masks, the error types of empty reductions.
 from __future__ import annotations
 
 import operator
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -365,3 +367,23 @@ def test_multinomial_without_replacement_takes_zero_weights_last():
         assert sorted(out.tolist()) == [0, 1, 2, 3]
         assert set(out[:2].tolist()) == {1, 3}
     both(lambda L: L.multinomial(L.tensor([0.0, 1.0]), 3))
+
+
+def test_nonfinite_arithmetic_is_silent_under_default_filters():
+    """x * 0 with x = inf, inf - inf, NaN.long(): NaN (or garbage) without NumPy's RuntimeWarning,
+    as torch; a user's own NumPy code still warns. (A script: pytest resets the warning filters
+    that an import during collection sets.)"""
+    script = (
+        "import warnings, numpy as np, pyneuro as pn\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    x = pn.tensor([float('inf'), 1.0])\n"
+        "    got = [x * 0, x - x, x + (-x), pn.mul(x, 0), x.var(0), pn.tensor([float('nan')]).long()]\n"
+        "    np.array([np.inf]) * 0\n"
+        "print([str(w.message) for w in caught])\n"
+        "print([g.tolist() for g in got[:5]])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    lines = out.strip().splitlines()
+    assert lines[0] == "['invalid value encountered in multiply']"
+    t = torch.tensor([float("inf"), 1.0])
+    assert lines[1] == str([w.tolist() for w in [t * 0, t - t, t + (-t), torch.mul(t, 0), t.var(0)]])

@@ -2,12 +2,23 @@
 
 They compute with the table's array namespace `self.bk.xp`; gradients of broadcast
 operands are summed back to their shapes by `_unbroadcast`.
+
+inf - inf, inf * 0, NaN cast to an int: torch gives NaN (or garbage) silently, NumPy adds a
+RuntimeWarning. The hot ops (+, -, *) cannot afford an np.errstate block per call (it costs as
+much as the op), so one warnings filter, set here, silences NumPy's floating-point warnings
+raised from pyneuro's own code (only those: a user's NumPy code still warns).
 """
 
 from __future__ import annotations
 
+import warnings
+
 from .._shapes import normalize_dims as _normalize_dims
 from .function import Function, _current_backend, _errstate, _shape_of, _unbroadcast
+
+warnings.filterwarnings(
+    "ignore", r"(invalid value|divide by zero|overflow) encountered", RuntimeWarning, r"pyneuro(\.|$)"
+)
 
 # ----------------------------------------------------------------------------- elementwise: binary
 
