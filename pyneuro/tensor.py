@@ -28,6 +28,7 @@ import operator as _op
 import numpy as np
 
 from . import _dtype as _dtypes
+from . import _sorting
 from . import autograd as _ag
 from . import creation as _creation
 from . import functions as _functions
@@ -737,14 +738,25 @@ class Tensor(
             _ag.Root.apply(powers.sum(dim=dim, keepdim=keepdim), p=p), "LinalgVectorNormBackward0"
         )
 
-    def sort(self, dim=-1, descending=False, stable=False):
-        """(values, indices) sorted along dim (stably); values are differentiable (a gather)."""
-        idx = self.argsort(dim, descending)
+    def argsort(self, dim=-1, descending=False, *, stable=False):
+        """Indices that sort along dim (int64, no gradient), in torch's order among equal values
+        (pyneuro/_sorting.py); stable=True (keyword-only, as in torch) keeps their order."""
+        if self.ndim:
+            (d,) = normalize_dims(dim, self.ndim)
+            idx = _sorting.argsort(self._data, d, descending, _PY_BOOL(stable))
+            if idx is not None:
+                return _wrap(idx, self.device)
+        return super().argsort(dim, descending, stable)
+
+    def sort(self, dim=-1, descending=False, *, stable=False):
+        """(values, indices) sorted along dim; values are differentiable (a gather)."""
+        idx = self.argsort(dim, descending, stable=stable)
         values = _ag.renamed(self._gather(dim, idx), "SortBackward0") if self.ndim else self.clone()
         return _return_types.sort(values, idx)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
-        """(values, indices) of the k largest (or smallest) entries along dim, like torch.topk."""
+        """(values, indices) of the k largest (or smallest) entries along dim, like torch.topk
+        (the same indices among equal values: pyneuro/_sorting.py)."""
         if self._data.dtype.kind == "b":
             raise RuntimeError("topk does not support bool dtypes on CPU")
         if self.ndim == 0:  # torch: a 0-d tensor is one entry along dim 0 (or -1)
@@ -754,9 +766,12 @@ class Tensor(
         n = self.shape[dim]
         if not 0 <= k <= n:
             raise ShapeError(f"topk: k={k} is out of range for dimension {dim} of size {n}")
-        idx = self.argsort(dim, descending=largest)
         d = dim % self.ndim
-        idx = idx[(slice(None),) * d + (slice(0, k),)]
+        idx = _sorting.topk(self._data, d, k, largest, sorted)
+        if idx is None:
+            idx = super().argsort(dim, descending=largest)[(slice(None),) * d + (slice(0, k),)]
+        else:
+            idx = _wrap(idx, self.device)
         return _return_types.topk(_ag.renamed(self._gather(dim, idx), "TopkBackward0"), idx)
 
 

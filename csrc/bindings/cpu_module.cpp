@@ -39,4 +39,5 @@ PYBIND11_MODULE(_cpu, m) {
   pyneuro::bind::register_peak(m);
   pyneuro::bind::register_conv(m);
   pyneuro::bind::register_output_pool(m);
+  pyneuro::bind::register_sorting(m);
 }

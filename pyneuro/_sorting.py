@@ -1,0 +1,114 @@
+"""The indices of sort, argsort, topk, kthvalue and mode on CPU, equal to torch's among
+equal values and NaN.
+
+Which position comes back among equal values is decided by the algorithm that sorted, not by
+the values: torch.tensor([5, 5, 5, 5, 5]).topk(1).indices is [2], and torch.sort (stable=False,
+its default) leaves ties in the order its introsort happens to leave them. torch's CPU kernels
+run the C++ standard library's sort, partial sort and selection on (value, index) pairs; the
+C++ extension runs the same algorithms (csrc/cpu/sorting.cpp, which says how each op picks
+them), and this module moves the dim last, chooses the variant torch chooses, and puts the
+result back. Each function returns a NumPy int64 array, or None when the extension cannot
+serve the array (not built, PYNEURO_DISABLE_CPU_EXT, a GPU array, an unsupported dtype): the
+caller then falls back to NumPy's stable argsort, which gives the same values and the same
+indices wherever the values are distinct.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import numpy as np
+
+from .backends import _registry
+
+# torch sorts a 1-D integer tensor of at least this many elements (at::internal::GRAIN_SIZE)
+# ascending with FBGEMM's radix sort, which is stable, whatever stable= says.
+_RADIX_MIN = 32768
+
+# argsort looks for ties among this many values of the first row before it tries NumPy's sort.
+_PROBE = 4096
+
+# dtypes the kernels read directly; the others are widened first (the same order).
+_DIRECT = {
+    np.dtype(t) for t in (np.float32, np.float64, np.int64, np.int32, np.int16, np.int8, np.uint8, np.bool_)
+}
+_WIDENED = {np.dtype(np.float16): np.float32, np.dtype(np.uint16): np.int32, np.dtype(np.uint32): np.int64}
+
+
+def _kernel(name: str, a):
+    """The extension's function `name` if it can take a's data, else None."""
+    if type(a) is not np.ndarray or (a.dtype not in _DIRECT and a.dtype not in _WIDENED):
+        return None
+    if "pyneuro._cpu" not in sys.modules:
+        _registry.status("cpu")  # loads the extension once, with the cpu backend's settings
+    return getattr(sys.modules.get("pyneuro._cpu"), name, None)
+
+
+def _rows(a: np.ndarray, d: int) -> np.ndarray:
+    """a with dim d moved last, as the C-contiguous rows x n array the kernels read."""
+    moved = np.moveaxis(a, d, -1)
+    if a.dtype in _WIDENED:
+        moved = moved.astype(_WIDENED[a.dtype])
+    return np.ascontiguousarray(moved).reshape(math.prod(moved.shape[:-1]), moved.shape[-1])
+
+
+def _unrows(out: np.ndarray, a: np.ndarray, d: int) -> np.ndarray:
+    """A kernel's rows x m result back in a's layout, its m positions along dim d."""
+    lead = np.moveaxis(a, d, -1).shape[:-1]
+    return np.ascontiguousarray(np.moveaxis(out.reshape(lead + out.shape[1:]), -1, d))
+
+
+def _ties(rows: np.ndarray, order=None) -> np.ndarray:
+    """Per row: does it hold two equal values or a NaN? (order: its ascending argsort.)"""
+    s = np.sort(rows, axis=-1) if order is None else np.take_along_axis(rows, order, axis=-1)
+    ties = (s[:, 1:] == s[:, :-1]).any(axis=1)
+    return ties | np.isnan(s[:, -1]) if rows.dtype.kind == "f" and rows.shape[1] else ties
+
+
+def argsort(a, d: int, descending: bool, stable: bool):
+    """torch.sort(a, d, descending, stable).indices, or None (see the module docstring)."""
+    n = a.shape[d]
+    if n > 1 and a.strides[d] == 0:  # an expanded dim: torch returns 0..n-1 without sorting
+        shape = [1] * a.ndim
+        shape[d] = n
+        return np.broadcast_to(np.arange(n, dtype=np.int64).reshape(shape), a.shape).copy()
+    radix = a.ndim == 1 and a.dtype.kind in "iu" and not descending and a.size >= _RADIX_MIN
+    sort = _kernel("sort_indices", a)
+    if stable or radix or sort is None:
+        return None  # a stable order is unique: NumPy's stable argsort is torch's
+    rows = _rows(a, d)
+    # Rows whose values are all distinct have one sorted order whatever the algorithm: NumPy's
+    # (SIMD) quicksort finds it ~5x faster than the pair sort. The rows with ties (or NaN) go to
+    # the kernel, which leaves them in torch's order. When the first row's first values hold a
+    # tie, the data is taken to be tie-heavy (integers, zeros) and goes to the kernel at once.
+    if rows.size == 0:
+        return _unrows(np.zeros(rows.shape, np.int64), a, d)
+    if _ties(rows[:1, :_PROBE])[0]:
+        return _unrows(sort(rows, descending, False), a, d)
+    order = np.argsort(rows, axis=-1)
+    ties = _ties(rows, order)
+    if descending:
+        order = order[:, ::-1]
+    if ties.any():
+        order = np.array(order)
+        order[ties] = sort(np.ascontiguousarray(rows[ties]), descending, False)
+    return _unrows(order, a, d)
+
+
+def topk(a, d: int, k: int, largest: bool, sorted: bool):
+    """torch.topk(a, k, d, largest, sorted).indices (0 <= k <= a.shape[d]), or None."""
+    fn = _kernel("topk_indices", a)
+    return None if fn is None else _unrows(fn(_rows(a, d), k, largest, sorted), a, d)
+
+
+def kthvalue(a, d: int, k: int):
+    """torch.kthvalue(a, k, d, keepdim=True).indices (1 <= k <= a.shape[d]), or None."""
+    fn = _kernel("kthvalue_indices", a)
+    return None if fn is None else _unrows(fn(_rows(a, d), k)[:, None], a, d)
+
+
+def mode(a, d: int):
+    """torch.mode(a, d, keepdim=True).indices (a.shape[d] >= 1), or None."""
+    fn = _kernel("mode_indices", a)
+    return None if fn is None else _unrows(fn(_rows(a, d))[:, None], a, d)
