@@ -14,12 +14,11 @@ and tensor; functional.py imports this module.
 
 from __future__ import annotations
 
-import threading
-
 from ._dtype import float16, float32
 from ._errors import ArgumentError, DTypeError, ShapeError
 from ._shapes import prod
 from .autograd import named, no_grad
+from .autograd.custom import transforms
 from .creation import zeros
 from .functional_activation import _need_float
 from .functional_conv import int_list
@@ -99,16 +98,6 @@ def layer_norm(
     return named(out, "NativeLayerNormBackward0", reads=(input, weight))
 
 
-class _VmapState(threading.local):
-    """Set by func.vmap (func/_vmap.py) around each call of its function: the ids of the input slices
-    it maps over, which torch would see as batched tensors; None outside vmap."""
-
-    def __init__(self):
-        self.mapped = None
-
-
-vmap_state = _VmapState()
-
 _VMAP_RUNNING_STATS = (
     "Batch norm got a batched tensor as input while the running_mean or running_var, which will be updated in "
     "place, were not batched.\nIf you are using a module and do not need eval mode, please set "
@@ -157,7 +146,7 @@ def batch_norm(
             )
         out, mean, var = _standardize(input, (0,) + tuple(range(2, input.ndim)), eps)
         if running_mean is not None and running_var is not None:
-            mapped = vmap_state.mapped
+            mapped = transforms.mapped  # inside torch.func.vmap: the tensors torch sees as batched
             if mapped is not None and not (id(running_mean) in mapped and id(running_var) in mapped):
                 raise RuntimeError(_VMAP_RUNNING_STATS)
             with no_grad():

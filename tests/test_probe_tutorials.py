@@ -212,3 +212,50 @@ def test_jacfwd_refuses_random_draws_by_default(lib):
         3,
         3,
     )  # jacrev runs func once, outside vmap
+
+
+# ---------------------------------------------------------------- Extending torch.func with autograd.Function
+def _functions(lib):
+    class Old(lib.autograd.Function):  # forward(ctx, ...): not usable with torch.func
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    body = {
+        "forward": staticmethod(lambda x: x * 2),
+        "setup_context": staticmethod(lambda ctx, inputs, output: None),
+        "backward": staticmethod(lambda ctx, g: g * 2),
+    }
+    New = type("New", (lib.autograd.Function,), dict(body))
+    Auto = type("Auto", (lib.autograd.Function,), dict(body, generate_vmap_rule=True))
+    Take = type(
+        "Take", (lib.autograd.Function,), dict(body, backward=staticmethod(lambda ctx, g: New.apply(g)))
+    )
+    return Old, New, Auto, Take
+
+
+@pytest.mark.parametrize("lib", [pn, torch], ids=["pyneuro", "torch"])
+def test_custom_function_inside_func_transforms(lib):
+    tf = _mod(lib, ".func")
+    Old, New, Auto, Take = _functions(lib)
+    x, xs = lib.ones(3), lib.ones(2, 3)
+    assert Old.apply(x).tolist() == [2.0] * 3  # outside the transforms: fine
+    with pytest.raises(RuntimeError, match="must override the setup_context staticmethod"):
+        tf.grad(lambda v: Old.apply(v).sum())(x)
+    with pytest.raises(RuntimeError, match="must override the setup_context staticmethod"):
+        tf.vmap(Old.apply)(xs)
+    assert tf.grad(lambda v: New.apply(v).sum())(x).tolist() == [2.0] * 3
+    with pytest.raises(RuntimeError, match="You tried to vmap over New, but it does not have vmap support"):
+        tf.vmap(New.apply)(xs)
+    with pytest.raises(RuntimeError, match="vmap over New"):  # even on an input that is not mapped
+        tf.vmap(lambda v: New.apply(x) + v)(xs)
+    assert tf.vmap(Auto.apply)(xs).tolist() == [[2.0] * 3] * 2
+    assert tf.jacrev(New.apply)(x).shape == (3, 3)  # the forward runs outside vmap
+    with pytest.raises(RuntimeError, match="vmap over New"):  # jacrev vmaps the backward passes
+        tf.jacrev(Take.apply)(x)
+    with pytest.raises(RuntimeError, match="vmap over New"):  # jacfwd runs the function under vmap
+        tf.jacfwd(New.apply)(x)

@@ -31,6 +31,8 @@ Every output shows the `_CtxNode` as its grad_fn, as torch's outputs share their
 
 from __future__ import annotations
 
+import threading
+
 from .._tensor_base import TensorBase, _wrap
 from ..backends._registry import current as _current_backend
 from . import forward_ad as _forward_ad
@@ -39,6 +41,37 @@ from .function import Function, _as_torch_error, _ctx_apply, _mixed_devices, _re
 from .grad_mode import _GradMode, no_grad
 from .grad_mode import inference_used as _inference_used
 from .inplace import rebase
+
+
+class _Transforms(threading.local):
+    """torch.func's transforms running in this thread: `depth` counts the grad/vjp/jvp/jacrev/jacfwd
+    calls under way (func/_autodiff.py); `mapped` is set inside each call vmap makes (func/_vmap.py),
+    to the ids of the input slices, which torch would see as batched tensors (None outside vmap)."""
+
+    def __init__(self):
+        self.depth = 0
+        self.mapped = None
+
+
+transforms = _Transforms()
+
+_EXTENDING_FUNC = "For more details, please see https://pytorch.org/docs/main/notes/extending.func.html"
+
+
+def _check_transform_support(cls) -> None:
+    """torch's errors for a Function applied inside a torch.func transform: it needs setup_context
+    (forward without ctx), and inside vmap a vmap staticmethod or generate_vmap_rule=True."""
+    setup = getattr(cls, "setup_context", None)
+    if setup is None or setup is Function.setup_context:
+        raise RuntimeError(
+            "In order to use an autograd.Function with functorch transforms (vmap, grad, jvp, jacrev, ...), it "
+            f"must override the setup_context staticmethod. {_EXTENDING_FUNC}"
+        )
+    if transforms.mapped is not None and getattr(cls, "vmap", None) is None and not cls.generate_vmap_rule:
+        raise RuntimeError(
+            f"You tried to vmap over {cls.__name__}, but it does not have vmap support. Please override and "
+            f"implement the vmap staticmethod or set generate_vmap_rule=True. {_EXTENDING_FUNC}"
+        )
 
 
 class _CtxNode(Function):
@@ -215,6 +248,8 @@ class _OnceDifferentiable(Function):
 
 def apply_ctx(cls, args, kwargs):
     """Function.apply for a torch-style subclass: run forward without grad, then record the node."""
+    if transforms.depth or transforms.mapped is not None:
+        _check_transform_support(cls)
     node = _CtxNode.__new__(_CtxNode)
     node._fn = cls
     node._to_save = ()

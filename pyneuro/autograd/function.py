@@ -112,6 +112,7 @@ class Function:
     # A subclass written as in torch (static forward(ctx, ...) / backward(ctx, ...), or
     # forward(...) with setup_context): Function.apply hands it to custom.py.
     _ctx_style = False
+    generate_vmap_rule = False  # torch's switch: torch.func.vmap may run such a Function (custom.py)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

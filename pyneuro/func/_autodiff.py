@@ -26,6 +26,7 @@ import weakref
 
 from .._tensor_base import TensorBase
 from ..autograd import api as _api
+from ..autograd.custom import transforms
 from ..autograd.engine import _topological_order
 from ..autograd.grad_mode import enable_grad
 from ..autograd.shape import Reshape
@@ -41,6 +42,12 @@ class _Level:
 
     def __init__(self):
         self.active = True
+        transforms.depth += 1  # a custom autograd.Function checks it is fit for transforms (custom.py)
+
+    def close(self) -> None:
+        if self.active:
+            self.active = False
+            transforms.depth -= 1
 
 
 # The leaves each level made (by id, checked against the live tensor: ids are reused after a
@@ -188,7 +195,7 @@ def grad_and_value(func, argnums=0, has_aux: bool = False):
                     _check_aux(aux)
                 grads = unflatten(_grads([out], leaves, [None], level), spec)
         finally:
-            level.active = False
+            level.close()
         result = _release(grads, level), _release(out, level)
         if has_aux:
             return result[0], (result[1], _release(aux, level))
@@ -230,7 +237,7 @@ def vjp(func, *primals, has_aux: bool = False):
             if has_aux:
                 _check_aux(aux)
     finally:
-        level.active = False
+        level.close()
     outs, out_spec = flatten(out)
 
     def vjp_fn(cotangents, *, retain_graph=True, create_graph=None):
@@ -271,7 +278,7 @@ def _jacobian(func, argnums, has_aux: bool, api: str):
                 outs, out_spec = flatten(out)
                 blocks = [unflatten(_jacobian_of(o, leaves, level), spec) for o in outs]
         finally:
-            level.active = False
+            level.close()
         jac = _release(unflatten(blocks, out_spec), level)
         return (jac, _release(aux, level)) if has_aux else jac
 
@@ -279,14 +286,19 @@ def _jacobian(func, argnums, has_aux: bool, api: str):
 
 
 def _jacobian_of(out, leaves, level: _Level) -> list:
-    """d out / d leaf for each leaf, of shape out.shape + leaf.shape: one backward pass per element of out."""
+    """d out / d leaf for each leaf, of shape out.shape + leaf.shape: one backward pass per element of out,
+    run as inside vmap (torch's jacrev vmaps them: a custom Function there needs vmap support)."""
     n = out.numel()
     rows = [[] for _ in leaves]
     create_graph = _needs_outside([out], level)
     flat = out.reshape(-1)
-    for j in range(n):
-        for k, g in enumerate(_grads([flat[j]], leaves, [None], level, create_graph)):
-            rows[k].append(g)
+    outer, transforms.mapped = transforms.mapped, transforms.mapped or set()  # torch vmaps these passes
+    try:
+        for j in range(n):
+            for k, g in enumerate(_grads([flat[j]], leaves, [None], level, create_graph)):
+                rows[k].append(g)
+    finally:
+        transforms.mapped = outer
     return [
         stack(r).reshape(tuple(out.shape) + tuple(t.shape))
         if r
@@ -363,7 +375,7 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
             else:
                 products = [_api.zeros_like(o) for o in outs]
     finally:
-        level.active = False
+        level.close()
     result = (_release(out, level), _release(unflatten(products, out_spec), level))
     return result + (_release(aux, level),) if has_aux else result
 

@@ -14,7 +14,7 @@ randomness: 'error' raises torch's RuntimeError when func draws from the default
 pn.Generator are not detected), 'different' lets every call draw its own numbers, 'same' gives
 every call the same numbers (the generator's state is restored before each call).
 
-While func runs, functional_norm.vmap_state.mapped holds the ids of the slices (torch's batched
+While func runs, functional_norm.transforms.mapped holds the ids of the slices (torch's batched
 tensors): batch_norm in training raises torch's RuntimeError when its running statistics, which it
 would update in place, are not among them (B updates of one buffer, where torch refuses).
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 
 from .._tensor_base import TensorBase
-from ..functional_norm import vmap_state
+from ..autograd.custom import transforms
 from ..functions import stack
 from ..random import default_generator
 from ._pytree import broadcast_prefix, describe, flatten, unflatten
@@ -63,30 +63,35 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
         dims = _in_dims(in_dims, leaves, spec, where)
         size = _batch_size(leaves, dims, where)
         start = default_generator.get_state() if randomness != "different" else None
-        outer = vmap_state.mapped
+        outer = transforms.mapped
         results = []
         try:
             for i in range(max(size, 1)):
                 args_i, mapped = _slice(leaves, dims, i, spec)
-                vmap_state.mapped = mapped if outer is None else outer | mapped
+                transforms.mapped = mapped if outer is None else outer | mapped
                 results.append(_call(func, args_i, kwargs, randomness, start))
         finally:
-            vmap_state.mapped = outer
+            transforms.mapped = outer
         return _stack_outputs(results, out_dims, size, func)
 
     return wrapped
 
 
 def checked_randomness(func, randomness: str):
-    """func, run once as under vmap(randomness=...): a draw from the default generator raises torch's
-    RuntimeError with "error" (jacfwd, which torch computes through vmap)."""
+    """func, run once as under vmap(randomness=...) (jacfwd, which torch computes through vmap): a draw
+    from the default generator raises torch's RuntimeError with "error", and a custom Function needs
+    vmap support."""
     _check_randomness(randomness)
-    if randomness != "error":
-        return func
 
     @functools.wraps(func)
     def wrapped(*args, **kwargs):
-        return _call(func, args, kwargs, randomness, default_generator.get_state())
+        outer, transforms.mapped = transforms.mapped, transforms.mapped or set()  # as inside vmap
+        try:
+            if randomness != "error":
+                return func(*args, **kwargs)
+            return _call(func, args, kwargs, randomness, default_generator.get_state())
+        finally:
+            transforms.mapped = outer
 
     return wrapped
 
