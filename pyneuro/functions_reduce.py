@@ -24,6 +24,7 @@ from ._errors import ArgumentError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap
 from ._tensor_reduce import tensordot as _tensordot
+from .functions import cat as _cat
 from .random import _rng
 
 # ----------------------------------------------------------------------------- reductions
@@ -136,6 +137,64 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
 
 def corrcoef(input):
     return input.corrcoef()
+
+
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """torch.gradient: the derivative of samples of a function on a grid, along each of `dim` (all by
+    default), one tensor per dim: central differences inside, one-sided ones of edge_order 1 or 2 at
+    the ends. spacing: a number (every dim's step), or one per dim: numbers or 1-D coordinate tensors.
+    Composed of slices and cat, so it is differentiable (CatBackward0, as torch's)."""
+    if edge_order not in (1, 2):
+        raise ArgumentError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    t = input if input.is_floating_point() else input.to(_dtypes.default_float())
+    dims = builtins.range(t.ndim) if dim is None else [dim] if isinstance(dim, _PY_INT) else dim
+    dims = [normalize_dims(d, t.ndim)[0] for d in dims]
+    steps = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
+    if len(steps) != len(dims):
+        raise ArgumentError(
+            f"torch.gradient expected spacing to be unspecified, a scalar, or a list of length equal to "
+            f"'self.dim() = {t.ndim}', since dim argument was not given, but got a list of length {len(steps)}"
+        )
+    out = []
+    for d, h in zip(dims, steps):
+        n = t.shape[d]
+        if n < edge_order + 1:
+            raise ArgumentError("torch.gradient expected each dimension size to be at least edge_order+1")
+
+        def f(start, stop, d=d):  # the samples [start, stop) along d
+            return t.narrow(d, start, stop - start)
+
+        if isinstance(h, TensorBase):  # coordinates: torch's (and NumPy's) non-uniform formulas
+            dx = h[1:] - h[:-1]
+            dx1, dx2 = (
+                v.reshape([-1 if i == d else 1 for i in builtins.range(t.ndim)]) for v in (dx[:-1], dx[1:])
+            )
+            center = (
+                -dx2 / (dx1 * (dx1 + dx2)) * f(0, n - 2)
+                + (dx2 - dx1) / (dx1 * dx2) * f(1, n - 1)
+                + dx1 / (dx2 * (dx1 + dx2)) * f(2, n)
+            )
+            if edge_order == 1:
+                first, last = (f(1, 2) - f(0, 1)) / dx[0], (f(n - 1, n) - f(n - 2, n - 1)) / dx[-1]
+            else:
+                a, b = dx[0], dx[1]
+                first = (
+                    -(2 * a + b) / (a * (a + b)) * f(0, 1)
+                    + (a + b) / (a * b) * f(1, 2)
+                    - a / (b * (a + b)) * f(2, 3)
+                )
+                a, b = dx[-2], dx[-1]
+                last = b / (a * (a + b)) * f(n - 3, n - 2) - (a + b) / (a * b) * f(n - 2, n - 1)
+                last = last + (2 * b + a) / (b * (a + b)) * f(n - 1, n)
+        else:
+            center = (f(2, n) - f(0, n - 2)) / (2 * h)
+            if edge_order == 1:
+                first, last = (f(1, 2) - f(0, 1)) / h, (f(n - 1, n) - f(n - 2, n - 1)) / h
+            else:
+                first = (f(0, 1) * -1.5 + f(1, 2) * 2 - f(2, 3) * 0.5) / h
+                last = (f(n - 3, n - 2) * 0.5 + f(n - 2, n - 1) * -2 + f(n - 1, n) * 1.5) / h
+        out.append(_cat([first, center, last], d))
+    return tuple(out)
 
 
 # ----------------------------------------------------------------------------- searching sorted sequences
@@ -586,6 +645,7 @@ class iinfo:
 
 
 __all__ = [
+    "gradient",
     "lu",
     "lu_unpack",
     "lu_solve",

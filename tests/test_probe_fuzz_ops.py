@@ -387,3 +387,41 @@ def test_nonfinite_arithmetic_is_silent_under_default_filters():
     assert lines[0] == "['invalid value encountered in multiply']"
     t = torch.tensor([float("inf"), 1.0])
     assert lines[1] == str([w.tolist() for w in [t * 0, t - t, t + (-t), torch.mul(t, 0), t.var(0)]])
+
+
+GRADIENT_CASES = [
+    lambda L: L.gradient(L.tensor([1, 2, 4, 7])),  # ints give float32
+    lambda L: L.gradient(L.tensor([1.0, 2, 4, 7, 11]), spacing=2.0),
+    lambda L: L.gradient(L.tensor([1.0, 2, 4, 7, 11]), spacing=2),
+    lambda L: L.gradient(L.tensor([1.0, 2, 4, 7, 11]), spacing=(L.tensor([0.0, 1, 3, 4, 6]),)),
+    lambda L: L.gradient(
+        L.tensor([1.0, 2, 4, 7, 11], dtype=L.float64), spacing=[L.tensor([0.0, 1, 3, 4, 6])], edge_order=2
+    ),
+    lambda L: L.gradient(L.tensor([1.0, 2, 4, 7, 11]), edge_order=2),
+    lambda L: L.gradient(L.tensor([[1.0, 2, 4], [2, 5, 9]])),
+    lambda L: L.gradient(L.tensor([[1.0, 2, 4], [2, 5, 9]]), dim=1),
+    lambda L: L.gradient(L.tensor([[1.0, 2, 4], [2, 5, 9]]), spacing=[2.0, 3.0]),
+    lambda L: L.gradient(L.tensor([[1.0, 2, 4], [2, 5, 9]]).t(), dim=(-1,), spacing=[3.0]),
+    lambda L: L.gradient(L.tensor([1.0, 3])),
+    lambda L: L.gradient(L.tensor([1.0])),
+    lambda L: L.gradient(L.tensor([1.0, 2]), edge_order=2),
+    lambda L: L.gradient(L.tensor([1.0, 2, 3]), edge_order=3),
+    lambda L: L.gradient(L.tensor([1.0, 2, 3]), spacing=[1.0, 2.0]),
+]
+
+
+@pytest.mark.parametrize("case", GRADIENT_CASES)
+def test_gradient_function_like_torch(case):
+    """torch.gradient (it was missing): values, dtypes and errors."""
+    both(case)
+
+
+def test_gradient_function_backward():
+    grads = []
+    for L in (torch, pn):
+        x = L.tensor([[1.0, 2, 4, 8], [2, 5, 9, 1]], requires_grad=True)
+        gx, gy = L.gradient(x, spacing=[L.tensor([0.0, 2]), L.tensor([0.0, 1, 3, 4])], edge_order=1)
+        assert gy.grad_fn.name() == "CatBackward0"
+        ((gx * 2).sum() + (gy * L.arange(8.0).reshape(2, 4)).sum()).backward()
+        grads.append(x.grad)
+    _same(grads[1], grads[0])
