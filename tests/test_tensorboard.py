@@ -328,6 +328,18 @@ def test_default_log_dir(tmp_path, monkeypatch):
     assert SummaryWriter(log_dir="").get_logdir().startswith("runs")  # an empty log_dir is the default too
 
 
+def _Dict(lib):
+    class Dict(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = lib.nn.Linear(3, 2)
+
+        def forward(self, x):
+            return {"out": self.fc(x)}
+
+    return Dict()
+
+
 def _outcome(call):
     try:
         call()
@@ -358,6 +370,15 @@ def _outcome(call):
         lambda lib, w: w.add_embedding(lib.rand(3), tag="flat"),
         lambda lib, w: w.add_custom_scalars_marginchart(["a", "b"]),
         lambda lib, w: w.add_scalars("m", {"a": lib.tensor([1.0, 2.0])}, 0),
+        lambda lib, w: w.add_mesh("m", lib.zeros(4, 3), global_step=0),
+        lambda lib, w: w.add_histogram("h", lib.tensor([1.0, float("nan")]), 0, bins="auto"),
+        lambda lib, w: w.add_histogram("h", lib.tensor([1.0]), 0, bins="nope"),
+        lambda lib, w: w.add_image("i", lib.zeros(3, 0, 4), 0),
+        lambda lib, w: w.add_audio("a", lib.zeros(2, 10), 0),
+        lambda lib, w: w.add_hparams({"a": 1}, {"m": "x"}, run_name="r"),
+        lambda lib, w: w.add_scalar("s", 1.0, "x"),
+        lambda lib, w: w.add_graph(lib.nn.Linear(3, 2), None),
+        lambda lib, w: w.add_graph(_Dict(lib), lib.ones(1, 3)),
     ],
 )
 def test_errors_match_torch(tmp_path, call):
@@ -465,6 +486,17 @@ def test_add_graph_tuple_outputs_int_inputs_and_plain_functions(tmp_path):
     assert _shape(nodes["output/output.1"]) == [1, 3, 3] and _shape(nodes["output/output.2"]) == [1, 1, 3]
     assert any(n.startswith("Tagger/Embedding[emb]/") and nodes[n].op == "aten::embedding" for n in nodes)
     assert any(n.startswith("Tagger/LSTM[lstm]/") for n in nodes)
+    with SummaryWriter(str(tmp_path / "int")) as w:
+        w.add_graph(pnn.Embedding(5, 2), [pn.tensor([1, 2])])  # a list of arguments, as torch.jit.trace
+    nodes = _graph_nodes(str(tmp_path / "int"))
+    assert nodes["input/input"].op == "IO Node" and _shape(nodes["input/input"]) == [
+        2
+    ]  # an integer input too
+    with SummaryWriter(str(tmp_path / "dict")) as w:
+        w.add_graph(_Dict(pn), pn.ones(1, 3), use_strict_trace=False)  # a dict output is allowed then
+    assert (
+        _graph_nodes(str(tmp_path / "dict"))["output/output.1"].input[0].startswith("Dict/Linear[fc]/addmm")
+    )
     with pytest.raises(TypeError):  # the forward's own error, as torch's trace lets it through
         with SummaryWriter(str(tmp_path / "bad")) as w:
             w.add_graph(Tagger(), pn.tensor([[1]]))

@@ -138,13 +138,14 @@ def _input_names(model, count):
 def _run(model, args):
     """Step 1 and 2: run the model once, recording; the fed inputs' nodes, the output and the scopes."""
     recorder = _Recorder(model)
-    fed, input_nodes = [], {}
-    names = _input_names(model, len(args))
+    fed, input_nodes, io_nodes = [], {}, []
     with enable_grad():
-        for name, a in zip(names, args):
-            if isinstance(a, Tensor) and (a.is_floating_point() or a.is_complex()):
-                a = a.detach().requires_grad_(True).clone()
-                input_nodes[id(a.grad_fn)] = (a.grad_fn, "input/" + name, tuple(a.shape))
+        for name, a in zip(_input_names(model, len(args)), args):
+            if isinstance(a, Tensor):
+                io_nodes.append(_node_def("input/" + name, "IO Node", shape=tuple(a.shape)))
+                if a.is_floating_point() or a.is_complex():  # integer inputs cannot require grad
+                    a = a.detach().requires_grad_(True).clone()
+                    input_nodes[id(a.grad_fn)] = (a.grad_fn, "input/" + name)
             fed.append(a)
         handles = []
         if isinstance(model, Module):
@@ -161,7 +162,14 @@ def _run(model, args):
         if not isinstance(model, Module):
             scope, stops = recorder.frames.pop()
             recorder.claim(scope, output, stops)
-    return recorder, input_nodes, output, names
+    return recorder, input_nodes, io_nodes, output
+
+
+def _has_container(value):
+    """Whether a list or dict is in the (nested) output: torch's strict trace refuses them."""
+    if isinstance(value, (list, dict)):
+        return True
+    return isinstance(value, tuple) and any(_has_container(v) for v in value)
 
 
 def _param_names(model):
@@ -175,23 +183,32 @@ def graph(model, args, verbose=False, use_strict_trace=True):
     arguments), as SummaryWriter.add_graph logs them. use_strict_trace is accepted for torch's
     signature (there is no trace to be strict about)."""
     if args is None:
-        args = ()
-    elif not isinstance(args, tuple):
+        raise RuntimeError("add_graph needs an example input: add_graph(model, input_to_model)")
+    if isinstance(args, (Tensor, dict)):
         args = (args,)
+    elif not isinstance(args, tuple):
+        args = tuple(args)  # a list of arguments, as torch.jit.trace takes it
     was_training = getattr(model, "training", None)
     if isinstance(model, Module):
         model.train(False)
     try:
-        recorder, input_nodes, output, names = _run(model, args)
+        recorder, input_nodes, node_defs, output = _run(model, args)
+    except RuntimeError as e:
+        print(e)
+        print("Error occurs, No graph saved")
+        raise
     finally:
         if isinstance(model, Module):
             model.train(was_training)
 
+    if use_strict_trace and _has_container(output):
+        raise RuntimeError(
+            "Encountering a list or dict at the output of the tracer might cause the trace to be incorrect "
+            "(torch.jit.trace refuses it): pass use_strict_trace=False to allow this behavior."
+        )
     params = _param_names(model)
-    node_defs, name_of, counter = [], {}, [0]
-    for node_id, (_, name, shape) in input_nodes.items():  # in argument order
-        name_of[node_id] = name
-        node_defs.append(_node_def(name, "IO Node", shape=shape))
+    name_of = {node_id: name for node_id, (_, name) in input_nodes.items()}
+    counter = [0]
 
     def visit(node):
         """Post-order: a node's inputs get their NodeDefs before it does."""

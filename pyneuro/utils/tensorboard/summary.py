@@ -476,10 +476,8 @@ def mesh(tag, vertices, colors, faces, config_dict, display_name=None, descripti
     values = []
     for t, kind in parts:
         array = make_np(t) if isinstance(t, Tensor) else np.asarray(t)
-        if array.ndim != 3:
-            raise IndexError(f"mesh {tag}: expected a 3-dimensional tensor, got shape {tuple(array.shape)}")
         meta = mesh_metadata.create_summary_metadata(
-            tag, display_name, kind, components, list(array.shape), description, json_config=json_config
+            tag, display_name, kind, components, array.shape, description, json_config=json_config
         )
         proto = TensorProto(
             dtype="DT_FLOAT", float_val=array.reshape(-1).tolist(), tensor_shape=_shape(array.shape)
