@@ -99,6 +99,13 @@ DTYPES = {
     "BOOL": "|b1",
 }
 _CODES = {np.dtype(v): k for k, v in DTYPES.items()}
+_FOREIGN_DTYPES = {
+    "BF16": "bfloat16",
+    "F8_E4M3": "float8_e4m3fn",
+    "F8_E5M2": "float8_e5m2",
+    "C64": "complex64",
+}
+_FOREIGN_DTYPES.update({f"U{b}": f"uint{b}" for b in (16, 32, 64)})
 DTYPES_BY_NAME = {np.dtype(v).name for v in DTYPES.values()}  # dtype objects pn.save stores by name
 MAX_HEADER = 100_000_000  # bytes of JSON header (the safetensors library's own limit)
 MAX_DEPTH = 128  # nesting of lists/dicts/tuples in a saved object (JSON and Python recursion stay bounded)
@@ -540,6 +547,11 @@ def _read_safetensors(data: bytes, exact: bool = True) -> tuple[dict, dict, int]
         if not isinstance(info, dict) or set(info) != {"dtype", "shape", "data_offsets"}:
             raise ValueError(f"tensor {name!r}: entry must have exactly dtype, shape and data_offsets")
         dtype, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
+        if dtype in _FOREIGN_DTYPES:  # a well-formed file (torch's bfloat16 weights): say what to do
+            raise ValueError(
+                f"tensor {name!r}: dtype {dtype!r} ({_FOREIGN_DTYPES[dtype]}) is one pyneuro does not have; "
+                f"convert it before saving (torch: t.float()) to load it here"
+            )
         if dtype not in DTYPES:
             raise ValueError(f"tensor {name!r}: dtype {dtype!r} is not one of {', '.join(DTYPES)}")
         if not (isinstance(shape, list) and len(shape) <= 64 and all(_int(d) for d in shape)):
@@ -713,5 +725,5 @@ def load(
             else f"{type(exc).__name__}: {exc}"
         )
         raise CheckpointError(
-            f"pn.load: {name} is corrupt or not a pyneuro/safetensors file ({reason})"
+            f"pn.load: cannot read {name}: corrupt, or not a file pyneuro reads ({reason})"
         ) from None

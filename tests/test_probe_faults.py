@@ -433,3 +433,13 @@ def test_an_iterable_dataset_yielding_past_its_length_warns_as_torch(workers):
             batches = [b.tolist() for b in loader]
         seen.append((batches, [str(w.message) for w in caught if "Length of" in str(w.message)]))
     assert seen[1] == seen[0] and len(seen[0][1]) == len(seen[0][0]) - 2
+
+
+def test_a_bfloat16_safetensors_file_says_what_to_do(tmp_path):
+    safetensors_torch = pytest.importorskip("safetensors.torch")
+    path = str(tmp_path / "bf16.safetensors")
+    safetensors_torch.save_file({"w": torch.ones(2, dtype=torch.bfloat16)}, path)
+    with pytest.raises(ValueError, match=r"dtype 'BF16' \(bfloat16\) is one pyneuro does not have; convert"):
+        pn.load(path)
+    safetensors_torch.save_file({"w": torch.ones(2, dtype=torch.bfloat16).float()}, path)
+    assert pn.load(path)["w"].tolist() == [1.0, 1.0]
