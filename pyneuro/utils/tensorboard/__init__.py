@@ -7,9 +7,7 @@ SummaryWriter, summary.py the protos it logs, _convert.py the conversion of tens
 arrays, _embedding.py the projector's files and _graph.py the model graph.
 """
 
-from tensorboard.summary.writer.record_writer import RecordWriter
-
 from . import _requirement  # noqa: F401 - first: raises ImportError without tensorboard >= 1.15
-from .writer import FileWriter, SummaryWriter
+from .writer import FileWriter, RecordWriter, SummaryWriter
 
 __all__ = ["FileWriter", "RecordWriter", "SummaryWriter"]
