@@ -96,6 +96,8 @@ def out_keyword(function):
             raise TypeError(f"{name}(): out= needs {len(results)} tensors, got {len(outs)}")
         for o, r in zip(outs, results):
             _write(o, r, name)
+        if hasattr(result, "_fields") and isinstance(out, (tuple, list)):  # max(x, 1, out=(v, i)).values
+            return type(result)(*out)
         return out
 
     run.__wrapped_for_out__ = True

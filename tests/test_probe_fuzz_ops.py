@@ -425,3 +425,23 @@ def test_gradient_function_backward():
         ((gx * 2).sum() + (gy * L.arange(8.0).reshape(2, 4)).sum()).backward()
         grads.append(x.grad)
     _same(grads[1], grads[0])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L, v, i: L.max(L.tensor([[1.0, 5], [3, 2]]), 1, out=(v, i)),
+        lambda L, v, i: L.sort(L.tensor([[1.0, 5], [3, 2]]), 1, out=(v, i)),
+        lambda L, v, i: L.topk(L.tensor([[1.0, 5], [3, 2]]), 1, out=[v, i]),
+    ],
+)
+def test_out_tuple_returns_the_named_result(call):
+    """torch.max(x, 1, out=(v, i)) returns a (values, indices) named tuple of the out tensors."""
+    for L in (torch, pn):
+        v, i = L.empty(0), L.empty(0, dtype=L.int64)
+        r = call(L, v, i)
+        assert r.values is v and r.indices is i and r[0] is v
+    _same(
+        call(pn, pn.empty(0), pn.empty(0, dtype=pn.int64)),
+        call(torch, torch.empty(0), torch.empty(0, dtype=torch.int64)),
+    )
