@@ -502,6 +502,33 @@ def test_add_graph_tuple_outputs_int_inputs_and_plain_functions(tmp_path):
             w.add_graph(Tagger(), pn.tensor([[1]]))
 
 
+def test_add_graph_in_place_on_the_input_frozen_parameters_and_functions(tmp_path):
+    class Shift(pnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = pnn.Linear(3, 3)
+
+        def forward(self, x):
+            x += 1  # in place on the input itself (fine under torch's trace; a leaf would refuse it)
+            return self.fc(x).relu_()
+
+    x = pn.zeros(2, 3)
+    frozen = pnn.Sequential(pnn.Linear(3, 4), pnn.Tanh())
+    frozen.requires_grad_(False)
+    for name, model in (("shift", Shift()), ("frozen", frozen), ("function", lambda a: a * 2 + 1)):
+        with SummaryWriter(str(tmp_path / name)) as w:
+            w.add_graph(model, x)
+    assert x.sum().item() == 0.0  # the model ran on a copy of the input
+    shift = _graph_nodes(str(tmp_path / "shift"))
+    add = next(n for n in shift.values() if n.op == "aten::add")
+    assert add.name.startswith("Shift/") and list(add.input) == ["input/x"]
+    assert any(n.startswith("Shift/Linear[fc]/addmm") for n in shift)
+    frozen_nodes = _graph_nodes(str(tmp_path / "frozen"))  # no parameter nodes, the ops still in scope
+    assert any(n.startswith("Sequential/Tanh[1]/tanh") for n in frozen_nodes)
+    function = _graph_nodes(str(tmp_path / "function"))
+    assert [n.op for n in function.values()] == ["IO Node", "aten::mul", "aten::add", "IO Node"]
+
+
 @pytest.mark.parametrize(
     ("fake", "expected"),
     [

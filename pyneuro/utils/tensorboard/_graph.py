@@ -81,7 +81,7 @@ class _Recorder:
     def __init__(self, model):
         self.scope_of = {}  # id(grad_fn) -> scope
         self.shape_of = {}  # id(grad_fn) -> output shape
-        self.keep = []  # the grad_fns, alive while their ids are keys
+        self.keep = []  # the grad_fns whose ids are keys, kept alive so that no id is reused
         self.frames = []  # per running module: (scope, ids of its inputs' grad_fns)
         self.names = {}  # id(module) -> its scope component, Class[attribute]
         self.root = type(model).__name__
@@ -111,6 +111,7 @@ class _Recorder:
         for t in _tensors(output):
             if t.grad_fn is not None:
                 self.shape_of.setdefault(id(t.grad_fn), tuple(t.shape))
+                self.keep.append(t.grad_fn)  # an output dropped later must not free its id for reuse
                 todo.append(t.grad_fn)
         while todo:
             node = todo.pop()
