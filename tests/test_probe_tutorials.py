@@ -259,3 +259,23 @@ def test_custom_function_inside_func_transforms(lib):
         tf.jacrev(Take.apply)(x)
     with pytest.raises(RuntimeError, match="vmap over New"):  # jacfwd runs the function under vmap
         tf.jacfwd(New.apply)(x)
+
+
+@pytest.mark.parametrize("where", ["backward", "grad", "custom_saved", "saved_result"])
+def test_freed_graph_message_is_torch_2_13s(where):
+    messages = []
+    for lib in (pn, torch):
+        x = lib.ones(2, requires_grad=True)
+        y = _pair_fn(lib).apply(x, x)[0] if where == "custom_saved" else x.exp()
+        y.sum().backward()
+        with pytest.raises(RuntimeError) as info:
+            if where == "backward":
+                y.sum().backward()
+            elif where == "grad":
+                lib.autograd.grad(y.sum(), x)
+            elif where == "custom_saved":
+                _ = y.grad_fn.saved_tensors
+            else:
+                _ = y.grad_fn._saved_result
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]

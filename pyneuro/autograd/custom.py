@@ -37,7 +37,14 @@ from .._tensor_base import TensorBase, _wrap
 from ..backends._registry import current as _current_backend
 from . import forward_ad as _forward_ad
 from . import saved_hooks as _saved_hooks
-from .function import Function, _as_torch_error, _ctx_apply, _mixed_devices, _refuse_inference_tensors
+from .function import (
+    _FREED_MESSAGE,
+    Function,
+    _as_torch_error,
+    _ctx_apply,
+    _mixed_devices,
+    _refuse_inference_tensors,
+)
 from .grad_mode import _GradMode, no_grad
 from .grad_mode import inference_used as _inference_used
 from .inplace import rebase
@@ -104,11 +111,7 @@ class _CtxNode(Function):
         if self.__dict__.get("_in_jvp"):  # inside jvp: what save_for_forward saved, as torch's ctx gives
             return tuple(self.__dict__.get("_saved_for_forward", ()))
         if self.saved is None:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or directly access saved tensors after "
-                "they have already been freed). Saved intermediate values of the graph are freed when you call "
-                ".backward(). Specify retain_graph=True if you need to backward through the graph a second time."
-            )
+            raise RuntimeError(_FREED_MESSAGE)
         packed = self.__dict__.get("_packed")
         if packed is not None:  # saved under saved_tensors_hooks: what the unpack hook gives back
             unpack_hook, values = packed

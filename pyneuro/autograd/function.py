@@ -406,11 +406,11 @@ class SliceGrad:
         return True
 
 
-_FREED_MESSAGE = (
+_FREED_MESSAGE = (  # torch 2.13's words
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "
-    "when you call .backward(). Specify retain_graph=True if you need to backward through "
-    "the graph a second time."
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after calling backward."
 )
 
 
