@@ -61,6 +61,28 @@ def _key(seed: int) -> np.ndarray:
     return key
 
 
+_TWISTER: list = []  # [the _cpu module or None], decided on first use
+
+
+def _native_twister():
+    """pyneuro._cpu, if loaded and its mt19937_words gives random_raw's words from the same NumPy
+    state (checked once, across two twists; the state's layout is NumPy's, not an API), else None."""
+    if not _TWISTER:
+        native = sys.modules.get("pyneuro._cpu")
+        if native is None:
+            return None  # not loaded (yet): ask again next time
+        ours, numpys = np.random.MT19937(20240601), np.random.MT19937(20240601)
+        ok = all(
+            np.array_equal(native.mt19937_words(ours.ctypes.state_address, n), numpys.random_raw(n))
+            for n in (5, 700, 1300)
+        )
+        same_state = ours.state["state"]["pos"] == numpys.state["state"]["pos"] and np.array_equal(
+            ours.state["state"]["key"], numpys.state["state"]["key"]
+        )
+        _TWISTER.append(native if ok and same_state else None)
+    return _TWISTER[0]
+
+
 class TorchStream:
     """One generator's stream: torch's mt19937 plus its cached second normal value."""
 
@@ -86,8 +108,14 @@ class TorchStream:
 
     # ------------------------------------------------------------------ raw words
     def words(self, n: int) -> np.ndarray:
-        """n 32-bit outputs (as uint64)."""
-        return self._bits.random_raw(int(n))
+        """n 32-bit outputs (as uint64): from the C++ twister when pyneuro._cpu is loaded and
+        reads NumPy's state correctly (~0.45 ns a word against random_raw's ~1.7), else NumPy's."""
+        n = int(n)
+        native = _native_twister()
+        if native is not None and n > 64:
+            with self._bits.lock:  # the lock random_raw takes: one thread at a time advances the state
+                return native.mt19937_words(self._bits.ctypes.state_address, n)
+        return self._bits.random_raw(n)
 
     def words64(self, n: int) -> np.ndarray:
         w = self.words(2 * n)

@@ -283,6 +283,20 @@ py::array_t<std::int64_t> randperm_swaps(const py::object& words_obj) {
   return perm;
 }
 
+// n 32-bit outputs of the mt19937 whose NumPy state is at address `state` (an MT19937 bit
+// generator's ctypes.state_address; the caller keeps the generator alive and checks the layout).
+py::array_t<std::uint64_t> mt19937_words(std::uintptr_t state, index_t n) {
+  if (n < 0) throw py::value_error("mt19937_words: n must be >= 0, got " + std::to_string(n));
+  if (state == 0) throw py::value_error("mt19937_words: a null state address");
+  py::array_t<std::uint64_t> words(n);
+  std::uint64_t* out = words.mutable_data();
+  {
+    py::gil_scoped_release release;
+    cpu::mt19937_words(reinterpret_cast<void*>(state), n, out);
+  }
+  return words;
+}
+
 }  // namespace
 
 void register_elementwise(py::module_& m) {
@@ -312,6 +326,8 @@ void register_elementwise(py::module_& m) {
   m.def("take_rows", &take_rows, py::arg("a"), py::arg("index"),
         "a[index] along axis 0 (int64 index, negatives wrap; IndexError out of range), any dtype.");
   m.def("argmax", &argmax, py::arg("x"), "Index of the first maximum of each row (int64).");
+  m.def("mt19937_words", &mt19937_words, py::arg("state"), py::arg("n"),
+        "n mt19937 outputs from the NumPy MT19937 state at address `state`, advancing it.");
   m.def("randperm_swaps", &randperm_swaps, py::arg("words"),
         "torch.randperm(len(words) + 1) from the generator's 32-bit words (uint64 array).");
 }

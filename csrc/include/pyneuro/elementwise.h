@@ -76,4 +76,8 @@ void take_rows(const void* a, index_t row_bytes, const std::int64_t* index, inde
 // perm[i + words[i] % (n - i)] (words: n - 1 of the generator's 32-bit outputs).
 void randperm_swaps(const std::uint64_t* words, index_t n, std::int64_t* perm);
 
+// n tempered mt19937 outputs (as uint64, like NumPy's random_raw) from a NumPy MT19937 state,
+// which advances as NumPy's would (mt19937.cpp).
+void mt19937_words(void* numpy_state, index_t n, std::uint64_t* out);
+
 }  // namespace pyneuro::cpu
