@@ -10,7 +10,7 @@ them), and this module moves the dim last, chooses the variant torch chooses, an
 result back. Each function returns a NumPy int64 array, or None when the extension cannot
 serve the array (not built, PYNEURO_DISABLE_CPU_EXT, a GPU array, an unsupported dtype): the
 caller then falls back to NumPy's stable argsort, which gives the same values and the same
-indices wherever the values are distinct.
+indices wherever the values are distinct. check_args is the argument check the methods share.
 """
 
 from __future__ import annotations
@@ -34,6 +34,16 @@ _DIRECT = {
     np.dtype(t) for t in (np.float32, np.float64, np.int64, np.int32, np.int16, np.int8, np.uint8, np.bool_)
 }
 _WIDENED = {np.dtype(np.float16): np.float32, np.dtype(np.uint16): np.int32, np.dtype(np.uint32): np.int64}
+
+
+def check_args(op: str, **args) -> None:
+    """torch's argument parser for the ordering methods: k an int (not a bool), the flags
+    (descending, largest, sorted; stable may be None) Python bools; TypeError otherwise."""
+    for name, v in args.items():
+        if name == "k" and (isinstance(v, bool) or not hasattr(v, "__index__")):
+            raise TypeError(f"{op}(): argument 'k' (position 1) must be int, not {type(v).__name__}")
+        if name != "k" and not isinstance(v, bool) and not (name == "stable" and v is None):
+            raise TypeError(f"{op}(): argument '{name}' must be bool, not {type(v).__name__}")
 
 
 def _kernel(name: str, a):

@@ -741,6 +741,7 @@ class Tensor(
     def argsort(self, dim=-1, descending=False, *, stable=False):
         """Indices that sort along dim (int64, no gradient), in torch's order among equal values
         (pyneuro/_sorting.py); stable=True (keyword-only, as in torch) keeps their order."""
+        _sorting.check_args("argsort", descending=descending, stable=stable)
         if self.ndim:
             (d,) = normalize_dims(dim, self.ndim)
             idx = _sorting.argsort(self._data, d, descending, _PY_BOOL(stable))
@@ -757,21 +758,21 @@ class Tensor(
     def topk(self, k, dim=-1, largest=True, sorted=True):
         """(values, indices) of the k largest (or smallest) entries along dim, like torch.topk
         (the same indices among equal values: pyneuro/_sorting.py)."""
+        _sorting.check_args("topk", k=k, largest=largest, sorted=sorted)
+        k = _op.index(k)
         if self._data.dtype.kind == "b":
             raise RuntimeError("topk does not support bool dtypes on CPU")
-        if self.ndim == 0:  # torch: a 0-d tensor is one entry along dim 0 (or -1)
+        if self.ndim == 0:  # torch: one entry along dim 0 (or -1); k = 0 too gives it, 0-d
             normalize_dims(dim, 1)
-            v, i = self.reshape(1).topk(k, 0, largest, sorted)
-            return _return_types.topk(v.reshape(()), i.reshape(())) if k == 1 else _return_types.topk(v, i)
+            self.reshape(1).topk(k, 0, largest, sorted)  # k's checks
+            v, i = self.reshape(1).topk(1)
+            return _return_types.topk(v.reshape(()), i.reshape(()))
         n = self.shape[dim]
         if not 0 <= k <= n:
             raise ShapeError(f"topk: k={k} is out of range for dimension {dim} of size {n}")
         d = dim % self.ndim
         idx = _sorting.topk(self._data, d, k, largest, sorted)
-        if idx is None:
-            idx = super().argsort(dim, descending=largest)[(slice(None),) * d + (slice(0, k),)]
-        else:
-            idx = _wrap(idx, self.device)
+        idx = super().argsort(dim, largest).narrow(d, 0, k) if idx is None else _wrap(idx, self.device)
         return _return_types.topk(_ag.renamed(self._gather(dim, idx), "TopkBackward0"), idx)
 
 

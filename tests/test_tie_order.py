@@ -164,6 +164,13 @@ def test_one_dim_integer_sort_is_stable_from_32768():
                 _same(px.sort(descending=descending).indices, tx.sort(descending=descending).indices)
 
 
+def test_zero_dim_topk_gives_the_value_even_for_k_0():
+    for k in (0, 1):
+        p, t = pn.tensor(5.0).topk(k), torch.tensor(5.0).topk(k)
+        assert p.values.shape == t.values.shape == () and p.indices.shape == ()
+        assert p.values.item() == t.values.item() and p.indices.item() == t.indices.item() == 0
+
+
 def test_gradients_follow_the_tie_order():
     x = np.round(np.random.RandomState(1).randn(4, 40) * 2) / 2
     w = np.random.RandomState(2).randn(4, 40)
@@ -189,6 +196,13 @@ def test_gradients_follow_the_tie_order():
         lambda m, t: t.bool().topk(1),
         lambda m, t: t.sort(1, True, True),
         lambda m, t: t.argsort(1, True, True),
+        lambda m, t: t.topk(True),
+        lambda m, t: t.topk(2.0),
+        lambda m, t: t.topk(1, largest=1),
+        lambda m, t: t.topk(1, sorted=None),
+        lambda m, t: t.sort(descending=1),
+        lambda m, t: t.argsort(descending=np.bool_(True)),
+        lambda m, t: m.tensor(5.0).topk(2),
     ],
 )
 def test_errors_unchanged(call):
