@@ -433,6 +433,11 @@ def test_add_graph_records_ops_in_module_scopes(tmp_path):
     relu_inner = [n.name for n in nodes.values() if n.op == "aten::relu"]
     assert any(name.startswith("_Net/Sequential[seq]/ReLU[0]/") for name in relu_inner)
     assert any(name.startswith("_Net/relu") for name in relu_inner)  # the functional relu is the Net's own
+    fc = next(n for n in nodes.values() if n.name.startswith("_Net/Linear[fc]/addmm"))
+    fed = [i for i in fc.input if "weight" not in i and "bias" not in i]
+    assert (
+        len(fed) == 1 and fed[0].startswith("_Net/") and _shape(nodes[fed[0]]) == [2, 8]
+    )  # a module's input
     # every input of every node is a node (TensorBoard draws the edges)
     assert all(i in nodes for n in nodes.values() for i in n.input)
 

@@ -14,7 +14,7 @@ forward pass runs leaves an autograd node (`grad_fn`) pointing at the nodes of i
 3. Walking back from the outputs gives the nodes in order: the inputs are `input/<argument name>`
    IO nodes, parameters `prim::GetAttr` nodes in their module's scope, each op `aten::<op>` (from
    its grad_fn's class: AddmmBackward0 -> aten::addmm), the outputs `output/output.<i>` IO nodes.
-   Tensor shapes are known (and shown) for inputs, parameters and every module's outputs.
+   Tensor shapes are known (and shown) for inputs, parameters and every module's inputs and outputs.
 
 Unlike torch's trace, ops that depend on neither an input nor a parameter (a torch.zeros made inside
 forward), integer arithmetic and constants have no node here.
@@ -97,8 +97,16 @@ class _Recorder:
         return parent + "/" + self.names.get(id(module), type(module).__name__)
 
     def pre_hook(self, module, args, kwargs):
-        stops = {id(t.grad_fn) for t in _tensors((args, kwargs)) if t.grad_fn is not None}
+        stops = set()
+        for t in _tensors((args, kwargs)):
+            if t.grad_fn is not None:
+                stops.add(id(t.grad_fn))
+                self.note_shape(t)  # the shape of what a functional op between modules made
         self.frames.append((self.scope(module), stops))
+
+    def note_shape(self, t):
+        self.shape_of.setdefault(id(t.grad_fn), tuple(t.shape))
+        self.keep.append(t.grad_fn)  # a tensor dropped later must not free its grad_fn's id for reuse
 
     def hook(self, module, args, kwargs, output):
         scope, stops = self.frames.pop()
@@ -110,8 +118,7 @@ class _Recorder:
         todo = []
         for t in _tensors(output):
             if t.grad_fn is not None:
-                self.shape_of.setdefault(id(t.grad_fn), tuple(t.shape))
-                self.keep.append(t.grad_fn)  # an output dropped later must not free its id for reuse
+                self.note_shape(t)
                 todo.append(t.grad_fn)
         while todo:
             node = todo.pop()

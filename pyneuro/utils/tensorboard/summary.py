@@ -445,7 +445,8 @@ def custom_scalars(layout):
     categories = []
     for category, charts_of in layout.items():
         charts = []
-        for title, (kind, tags) in ((t, (m[0], m[1])) for t, m in charts_of.items()):
+        for title, chart_metadata in charts_of.items():
+            kind, tags = chart_metadata[0], chart_metadata[1]
             if kind == "Margin":
                 if len(tags) != 3:
                     raise AssertionError("len(tags) != 3")
