@@ -378,6 +378,7 @@ def _outcome(call):
         lambda lib, w: w.add_hparams({"a": 1}, {"m": "x"}, run_name="r"),
         lambda lib, w: w.add_scalar("s", 1.0, "x"),
         lambda lib, w: w.add_graph(lib.nn.Linear(3, 2), None),
+        lambda lib, w: w.add_onnx_graph("no_such_model.onnx"),  # no onnx package, or no such file
         lambda lib, w: w.add_graph(_Dict(lib), lib.ones(1, 3)),
     ],
 )

@@ -36,7 +36,7 @@ from ...autograd.grad_mode import enable_grad
 from ...nn.modules.module import Module
 from ...tensor import Tensor
 
-__all__ = ["graph"]
+__all__ = ["graph", "onnx_graph"]
 
 
 def _tensors(value):
@@ -281,3 +281,23 @@ def _owners(model, path):
         module = module.get_submodule(part)
         owners.append(module)
     return owners
+
+
+def onnx_graph(path):
+    """The GraphDef of an ONNX model file (SummaryWriter.add_onnx_graph): its inputs and outputs as
+    `Variable` nodes with their shapes, then each ONNX node named by its first output. Needs the onnx
+    package, as torch's does."""
+    import onnx  # optional dependency: only add_onnx_graph needs it
+
+    graph_proto = onnx.load(path).graph
+    nodes = []
+    for value in list(graph_proto.input) + list(graph_proto.output):
+        tensor_type = value.type.tensor_type
+        dims = TensorShapeProto(dim=[TensorShapeProto.Dim(size=d.dim_value) for d in tensor_type.shape.dim])
+        attrs = {"dtype": AttrValue(type=tensor_type.elem_type), "shape": AttrValue(shape=dims)}
+        nodes.append(NodeDef(name=value.name, op="Variable", input=[], attr=attrs))
+    for node in graph_proto.node:
+        parameters = ", ".join(" = ".join(str(f[1]) for f in a.ListFields()) for a in node.attribute)
+        attrs = {"parameters": AttrValue(s=parameters.encode("utf-8"))}
+        nodes.append(NodeDef(name=node.output[0], op=node.op_type, input=node.input, attr=attrs))
+    return GraphDef(node=nodes, versions=VersionDef(producer=22))

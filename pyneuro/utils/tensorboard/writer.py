@@ -25,7 +25,7 @@ from tensorboard.summary.writer.record_writer import RecordWriter
 
 from ._convert import figure_to_image, make_np
 from ._embedding import get_embedding_info, make_mat, make_sprite, make_tsv, write_pbtxt
-from ._graph import graph
+from ._graph import graph, onnx_graph
 from .summary import (
     audio,
     custom_scalars,
@@ -288,9 +288,7 @@ class SummaryWriter:
 
     def add_onnx_graph(self, prototxt):
         """Log the graph of an ONNX model file (needs the onnx package)."""
-        raise NotImplementedError(
-            "pyneuro's SummaryWriter cannot read ONNX files; log the model itself with add_graph(model, input)"
-        )
+        self._get_file_writer().add_onnx_graph(onnx_graph(prototxt))
 
     def add_mesh(
         self, tag, vertices, colors=None, faces=None, config_dict=None, global_step=None, walltime=None
