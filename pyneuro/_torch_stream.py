@@ -33,8 +33,12 @@ The recipes (each checked against torch 2.13 in tests/test_torch_stream.py):
   bit-identical. When the count is not a multiple of 16, the last 16 values are drawn again
   and recomputed. float64: the same blocks in float64 with exact log/sin/cos.
 
-Samplers torch builds from other pieces (exponential, gamma, Poisson, ...) draw from a NumPy
-generator seeded by four words of the stream: reproducible under a seed, not torch's values.
+* poisson (torch.poisson): torch's sample_poisson value by value (_torch_samplers.py, which
+  also holds the Gamma, Dirichlet and Binomial samplers of pyneuro.distributions).
+
+NumPy's other samplers, where a caller asks this stream for them (exponential, gamma, ... by
+NumPy's names), draw from a NumPy generator seeded by four words of the stream: reproducible
+under a seed, not torch's values.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ import math
 import sys
 
 import numpy as np
+
+from . import _torch_samplers
 
 _F32 = np.float32
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -275,6 +281,10 @@ class TorchStream:
     def normal(self, loc=0.0, scale=1.0, size=None) -> np.ndarray:
         return self.normal_fill(_as_shape(size), np.float64, loc, scale)
 
+    def poisson(self, lam) -> np.ndarray:
+        """Poisson draws for an array of rates, torch's sample_poisson value by value (torch.poisson)."""
+        return _torch_samplers.poisson(np.asarray(lam, dtype=np.float64), self)
+
     def __getattr__(self, name):
         """NumPy's other samplers (exponential, gamma, poisson, ...): drawn by a NumPy generator
         seeded with four words of this stream, so they are reproducible under a seed."""
@@ -286,7 +296,7 @@ class TorchStream:
 
 _NUMPY_SAMPLERS = frozenset(
     "beta binomial chisquare choice dirichlet exponential gamma geometric gumbel laplace logistic lognormal"
-    " multinomial negative_binomial poisson shuffle standard_cauchy standard_exponential standard_gamma"
+    " multinomial negative_binomial shuffle standard_cauchy standard_exponential standard_gamma"
     " standard_t vonmises wald weibull".split()
 )
 

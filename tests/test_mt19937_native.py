@@ -67,3 +67,13 @@ def test_threads_sharing_a_generator_draw_each_word_once(native):
     expected = np.random.MT19937()
     expected.state = {"bit_generator": "MT19937", "state": {"key": _torch_stream._key(5), "pos": 624}}
     np.testing.assert_array_equal(np.sort(np.concatenate(drawn)), np.sort(expected.random_raw(200_000)))
+
+
+def test_torch_poisson_draws_torchs_values():
+    torch = pytest.importorskip("torch")
+    out = []
+    for lib in (torch, pn):
+        lib.manual_seed(0)
+        rates = lib.tensor([[1.0, 4.0, 12.5], [0.0, 30.0, 0.5]])
+        out.append((lib.poisson(rates).tolist(), lib.poisson(lib.tensor(3.0, dtype=lib.float64)).item()))
+    assert out[0] == out[1]

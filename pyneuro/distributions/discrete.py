@@ -12,10 +12,10 @@ import math
 
 import numpy as np
 
+from .. import _torch_samplers as samplers
 from .. import creation, functions
 from ..autograd.grad_mode import no_grad
 from ..nn import functional as F
-from . import _torch_samplers as samplers
 from . import constraints
 from ._special import lgamma
 from .distribution import Distribution, ExponentialFamily

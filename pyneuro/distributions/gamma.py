@@ -2,7 +2,7 @@
 
 Their densities are normalised by log Γ (lgamma) and their entropies use ψ (digamma), from
 _special.py. Draws start from Gamma(alpha, 1) variates made on the host by torch's own CPU
-samplers (_torch_samplers.py: a seed gives torch's numbers); rsample makes them differentiable in
+samplers (pyneuro/_torch_samplers.py: a seed gives torch's numbers); rsample makes them differentiable in
 alpha by implicit reparameterisation
 (d x / d alpha = -(∂F/∂alpha) / f at the drawn x, F the Gamma cdf), and Beta and Dirichlet
 normalise such draws (x_i / Σ x_j), so their gradients follow through the division.
@@ -14,12 +14,12 @@ import math
 
 import numpy as np
 
+from .. import _torch_samplers as samplers
 from .. import creation
 from .._dtype import float64
 from ..functions import stack, where
 from ..nn import functional as F
 from ..random import _rng
-from . import _torch_samplers as samplers
 from . import constraints
 from ._special import digamma, gammainc, lgamma, standard_gamma
 from .distribution import Distribution, ExponentialFamily
