@@ -492,6 +492,11 @@ def test_add_graph_tuple_outputs_int_inputs_and_plain_functions(tmp_path):
     assert _shape(nodes["output/output.1"]) == [1, 3, 3] and _shape(nodes["output/output.2"]) == [1, 1, 3]
     assert any(n.startswith("Tagger/Embedding[emb]/") and nodes[n].op == "aten::embedding" for n in nodes)
     assert any(n.startswith("Tagger/LSTM[lstm]/") for n in nodes)
+    with SummaryWriter(str(tmp_path / "hidden")) as w:  # a tuple argument: (h0, c0)
+        w.add_graph(pnn.LSTM(3, 4), (pn.randn(5, 2, 3), (pn.zeros(1, 2, 4), pn.zeros(1, 2, 4))))
+    nodes = _graph_nodes(str(tmp_path / "hidden"))
+    assert _shape(nodes["input/hx.1"]) == [1, 2, 4] and sum("output/" in n for n in nodes) == 3
+    assert any("input/hx.0" in n.input for n in nodes.values())
     with SummaryWriter(str(tmp_path / "int")) as w:
         w.add_graph(pnn.Embedding(5, 2), [pn.tensor([1, 2])])  # a list of arguments, as torch.jit.trace
     nodes = _graph_nodes(str(tmp_path / "int"))

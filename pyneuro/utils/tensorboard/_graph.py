@@ -146,15 +146,22 @@ def _input_names(model, count):
 def _run(model, args):
     """Step 1 and 2: run the model once, recording; the fed inputs' nodes, the output and the scopes."""
     recorder = _Recorder(model)
-    fed, input_nodes, io_nodes = [], {}, []
+    input_nodes, io_nodes = {}, []
+
+    def feed(name, a):
+        """The argument the model gets for `a`: a float tensor is copied into one that requires grad,
+        a tuple or list of tensors (an LSTM's (h0, c0)) is fed element by element."""
+        if isinstance(a, (tuple, list)):
+            return type(a)(feed(f"{name}.{i}", v) for i, v in enumerate(a))
+        if isinstance(a, Tensor):
+            io_nodes.append(_node_def("input/" + name, "IO Node", shape=tuple(a.shape)))
+            if a.is_floating_point() or a.is_complex():  # integer inputs cannot require grad
+                a = a.detach().requires_grad_(True).clone()
+                input_nodes[id(a.grad_fn)] = (a.grad_fn, "input/" + name)
+        return a
+
     with enable_grad():
-        for name, a in zip(_input_names(model, len(args)), args):
-            if isinstance(a, Tensor):
-                io_nodes.append(_node_def("input/" + name, "IO Node", shape=tuple(a.shape)))
-                if a.is_floating_point() or a.is_complex():  # integer inputs cannot require grad
-                    a = a.detach().requires_grad_(True).clone()
-                    input_nodes[id(a.grad_fn)] = (a.grad_fn, "input/" + name)
-            fed.append(a)
+        fed = [feed(name, a) for name, a in zip(_input_names(model, len(args)), args)]
         handles = []
         if isinstance(model, Module):
             for module in model.modules():
