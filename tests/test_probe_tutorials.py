@@ -279,3 +279,35 @@ def test_freed_graph_message_is_torch_2_13s(where):
                 _ = y.grad_fn._saved_result
         messages.append(str(info.value))
     assert messages[0] == messages[1]
+
+
+# ---------------------------------------------------------------- NLP from scratch: RNN cells and layers
+def _grad_fn_names(lib):
+    lib.manual_seed(0)
+    nn = lib.nn
+    names = []
+    lstm_cell, gru_cell, rnn_cell = nn.LSTMCell(3, 4), nn.GRUCell(3, 4), nn.RNNCell(3, 4)
+    for x in (lib.randn(2, 3), lib.randn(3)):
+        names += [t.grad_fn for t in lstm_cell(x)] + [gru_cell(x).grad_fn, rnn_cell(x).grad_fn]
+    for layer in (nn.RNN, nn.GRU, nn.LSTM):
+        for batch_first in (False, True):
+            out, _ = layer(3, 4, batch_first=batch_first)(lib.randn(2, 5, 3))
+            names.append(out.grad_fn)
+    return [type(node).__name__ for node in names]
+
+
+def test_rnn_cell_and_layer_outputs_show_torchs_grad_fn():
+    assert _grad_fn_names(pn) == _grad_fn_names(torch)
+
+
+def test_lstm_cell_gradients_through_both_outputs():
+    results = []
+    for lib in (pn, torch):
+        lib.manual_seed(0)
+        cell = lib.nn.LSTMCell(3, 4)
+        x = lib.randn(2, 3, requires_grad=True)
+        h, c = cell(x)
+        (h.sum() + 2 * c.sum()).backward()
+        results.append((h, c, x.grad, cell.weight_hh.grad))
+    for got, want in zip(*results):
+        np.testing.assert_allclose(_np(got), _np(want), rtol=1e-5, atol=1e-6)

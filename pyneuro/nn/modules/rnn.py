@@ -26,6 +26,7 @@ from ..._errors import ArgumentError, DTypeError, ShapeError
 from ..._tensor_base import _device
 from ...autograd import named
 from ...autograd.rnn_cell import GRUPointwise, LSTMPointwise
+from ...autograd.shape import renamed
 from ...creation import empty, ones, zeros
 from ...functions import cat, stack, where
 from ...tensor import Tensor
@@ -334,8 +335,10 @@ class RNNBase(Module):
                 )
             elif not self.bidirectional:
                 output = named(output, "MkldnnRnnLayerBackward0")  # the node it prints
-        if self.batch_first:
+        if self.batch_first:  # torch's RNN and GRU transpose their output in place (TransposeBackward1)
             output = output.transpose(0, 1)
+            if self.mode != "LSTM":
+                output = renamed(output, "TransposeBackward1")
         if not is_batched:
             output = output.squeeze(0 if self.batch_first else 1)
             h_n = h_n.squeeze(1)
@@ -597,6 +600,12 @@ class RNNCell(RNNCellBase):
         return h if is_batched else h.squeeze(0)
 
 
+# What torch's (unfused, CPU) cells print as their outputs' grad_fn: gru_cell ends with
+# n + z * (h - n), lstm_cell with h' = o * tanh(c') and c' = f * c + i * g.
+# (GRUPointwise's node is named AddBackward0 itself, autograd/rnn_cell.py.)
+_LSTM_CELL_NODES = ("MulBackward0", "AddBackward0")
+
+
 class GRUCell(RNNCellBase):
     """One GRU step (torch.nn.GRUCell), gates stacked (r, z, n) in weight_ih/weight_hh (3H, .):
 
@@ -634,4 +643,5 @@ class LSTMCell(RNNCellBase):
             raise TypeError(f"LSTMCell: hx must be a tuple (h, c), got {type(hx).__name__}")
         x, (h, c), is_batched = self._prepare(input, (None, None) if hx is None else tuple(hx), "LSTMCell")
         h, c = _cell("LSTM", self._gi(x), (h, c), self.weight_hh, self.bias_hh)
+        h, c = (renamed(t, name) for t, name in zip((h, c), _LSTM_CELL_NODES))
         return (h, c) if is_batched else (h.squeeze(0), c.squeeze(0))
