@@ -36,7 +36,7 @@ def make_tsv(metadata, save_path, metadata_header=None):
     else:
         if len(metadata_header) != len(metadata[0]):
             raise AssertionError("len of header must be equal to the number of columns in metadata")
-        lines = ["\t".join(str(e) for e in row) for row in [metadata_header] + list(metadata)]
+        lines = ["\t".join(str(e) for e in row) for row in [metadata_header] + metadata]  # a list, as torch
     _write(_join(save_path, "metadata.tsv"), tf.compat.as_bytes("\n".join(lines) + "\n"))
 
 
