@@ -164,6 +164,22 @@ def test_one_dim_integer_sort_is_stable_from_32768():
                 _same(px.sort(descending=descending).indices, tx.sort(descending=descending).indices)
 
 
+def test_rows_of_65536_and_more():
+    """Long rows of 4-byte values go to the kernel at once (ties are near-certain), except
+    rows already strictly increasing; both ways the order is torch's."""
+    rs = np.random.RandomState(4)
+    for x in (
+        rs.randn(2, 70000).astype(np.float32),
+        np.linspace(0, 1, 70000, dtype=np.float32),
+        np.linspace(1, 0, 70000, dtype=np.float32),
+        np.arange(140000, dtype=np.int32).reshape(2, 70000),
+        rs.randn(70000).astype(np.float16),
+    ):
+        px, tx = _pair(x)
+        for descending in (False, True):
+            _same(px.sort(descending=descending).indices, tx.sort(descending=descending).indices)
+
+
 def test_zero_dim_topk_gives_the_value_even_for_k_0():
     for k in (0, 1):
         p, t = pn.tensor(5.0).topk(k), torch.tensor(5.0).topk(k)
