@@ -80,9 +80,10 @@ class _Recorder:
 
     def __init__(self, model):
         self.scope_of = {}  # id(grad_fn) -> scope
+        self.claimed_at = {}  # id(grad_fn) -> when it was claimed (0, 1, 2, ... in claiming order)
         self.shape_of = {}  # id(grad_fn) -> output shape
         self.keep = []  # the grad_fns whose ids are keys, kept alive so that no id is reused
-        self.frames = []  # per running module: (scope, ids of its inputs' grad_fns)
+        self.frames = []  # per running module: (scope, ids of its inputs' grad_fns, claims made before it)
         self.names = {}  # id(module) -> its scope component, Class[attribute]
         self.root = type(model).__name__
         if isinstance(model, Module):
@@ -102,18 +103,19 @@ class _Recorder:
             if t.grad_fn is not None:
                 stops.add(id(t.grad_fn))
                 self.note_shape(t)  # the shape of what a functional op between modules made
-        self.frames.append((self.scope(module), stops))
+        self.frames.append((self.scope(module), stops, len(self.claimed_at)))
 
     def note_shape(self, t):
         self.shape_of.setdefault(id(t.grad_fn), tuple(t.shape))
         self.keep.append(t.grad_fn)  # a tensor dropped later must not free its grad_fn's id for reuse
 
     def hook(self, module, args, kwargs, output):
-        scope, stops = self.frames.pop()
-        self.claim(scope, output, stops)
+        self.claim(*self.frames.pop(), output)
 
-    def claim(self, scope, output, stops):
-        """Give `scope` the unclaimed nodes between the tensors of `output` and the `stops`."""
+    def claim(self, scope, stops, started, output):
+        """Give `scope` the unclaimed nodes between the tensors of `output` and the `stops`. The walk
+        goes on through nodes its inner modules claimed, but ends at nodes claimed before the module
+        started (a state kept from an earlier call): those and all before them are not its own."""
         seen = set()
         todo = []
         for t in _tensors(output):
@@ -122,12 +124,16 @@ class _Recorder:
                 todo.append(t.grad_fn)
         while todo:
             node = todo.pop()
-            if id(node) in seen or id(node) in stops or isinstance(node, AccumulateGrad):
+            key = id(node)
+            if key in seen or key in stops or isinstance(node, AccumulateGrad):
                 continue
-            seen.add(id(node))
-            if id(node) not in self.scope_of:
-                self.scope_of[id(node)] = scope
+            seen.add(key)
+            if key not in self.scope_of:
+                self.scope_of[key] = scope
+                self.claimed_at[key] = len(self.claimed_at)
                 self.keep.append(node)
+            elif self.claimed_at[key] < started:
+                continue
             todo.extend(_parents(node))
 
 
@@ -168,15 +174,14 @@ def _run(model, args):
                 handles.append(module.register_forward_pre_hook(recorder.pre_hook, with_kwargs=True))
                 handles.append(module.register_forward_hook(recorder.hook, with_kwargs=True))
         else:
-            recorder.frames.append((recorder.root, set(input_nodes)))
+            recorder.frames.append((recorder.root, set(input_nodes), 0))
         try:
             output = model(*fed)
         finally:
             for h in handles:
                 h.remove()
         if not isinstance(model, Module):
-            scope, stops = recorder.frames.pop()
-            recorder.claim(scope, output, stops)
+            recorder.claim(*recorder.frames.pop(), output)
     return recorder, input_nodes, io_nodes, output
 
 
