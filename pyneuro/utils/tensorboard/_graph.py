@@ -16,8 +16,10 @@ forward pass runs leaves an autograd node (`grad_fn`) pointing at the nodes of i
    its grad_fn's class: AddmmBackward0 -> aten::addmm), the outputs `output/output.<i>` IO nodes.
    Tensor shapes are known (and shown) for inputs, parameters and every module's inputs and outputs.
 
-Unlike torch's trace, ops that depend on neither an input nor a parameter (a torch.zeros made inside
-forward), integer arithmetic and constants have no node here.
+Unlike torch's trace, what autograd does not record has no node here: ops that depend on neither a
+float input nor a parameter that requires grad (a torch.zeros made inside forward; a frozen layer's
+weights, though its ops on the input are there), ops run under no_grad inside forward, integer
+arithmetic and constants. `onnx_graph` converts an ONNX file instead (add_onnx_graph).
 """
 
 import inspect
