@@ -28,7 +28,9 @@ offset/shape/stride brings back requires_grad or an nn.Parameter. A safetensors 
 the "pyneuro" entry (written by torch) loads as a dict {name: Tensor}. Any other object (a whole
 nn.Module, a custom class, a subclass such as a namedtuple or defaultdict, a dict with keys
 the header cannot hold) is pickled, as torch.save does, into one uint8 tensor: {"__pickle__":
-NAME}; see _pickled.py for when pn.load unpickles it.
+NAME}; see _pickled.py for when pn.load unpickles it. An object holding such a thing is pickled
+whole, as one object graph ({"model": model, "optimizer": optimizer} loads with the
+optimizer stepping the loaded model's own parameters, as torch's does).
 
 Saving to a path is atomic (_atomic.py): the bytes go to a temporary file beside the target
 (".NAME.tmp-PID-XXXX"), which is flushed, fsync'ed and then renamed over the target
@@ -301,11 +303,25 @@ def _viewable(group: list) -> bool:
     )
 
 
+def _holds_pickle(node) -> bool:
+    """Whether an encoded tree holds a pickled entry."""
+    if isinstance(node, list):
+        return any(_holds_pickle(v) for v in node)
+    if isinstance(node, dict):
+        return PICKLE_KEY in node or any(_holds_pickle(v) for v in node.values())
+    return False
+
+
 def _safetensors_parts(obj) -> tuple[bytes, list]:
     """(8-byte length + padded JSON header, [little-endian C-contiguous arrays in file order])."""
     tensors: dict = {}
     pending: list = []
     tree = _encode(obj, tensors, "", 0, pending)
+    if PICKLE_KEY not in tree and _holds_pickle(tree):
+        # {"model": model, "optimizer": optimizer}: one object graph, pickled whole as torch.save
+        # pickles it, so that the optimizer's parameters are the loaded model's parameters again
+        tensors, pending = {}, []
+        tree = {PICKLE_KEY: _add_array(tensors, "object", pickled(obj))}
     _place_tensors(pending, tensors)
     header, arrays, offset = {}, [], 0
     for name, array in tensors.items():

@@ -443,3 +443,26 @@ def test_a_bfloat16_safetensors_file_says_what_to_do(tmp_path):
         pn.load(path)
     safetensors_torch.save_file({"w": torch.ones(2, dtype=torch.bfloat16).float()}, path)
     assert pn.load(path)["w"].tolist() == [1.0, 1.0]
+
+
+def test_resuming_from_whole_model_and_optimizer_objects_trains_the_loaded_model(tmp_path):
+    """torch.save({"model": model, "optimizer": optimizer}) pickles one object graph: after
+    loading, the optimizer steps the loaded model's parameters (two separate pickles would
+    give it a copy, and training would silently leave the model unchanged)."""
+    results = []
+    for lib in (torch, pn):
+        model = lib.nn.Linear(2, 1)
+        with lib.no_grad():
+            model.weight.copy_(lib.tensor([[0.5, -0.25]]))
+            model.bias.fill_(0.1)
+        optimizer = lib.optim.SGD(model.parameters(), lr=0.1)
+        path = str(tmp_path / f"{lib.__name__}.pt")
+        lib.save({"model": model, "optimizer": optimizer, "w": model.weight, "epoch": 2}, path)
+        ck = lib.load(path, weights_only=False)
+        model, optimizer = ck["model"], ck["optimizer"]
+        assert optimizer.param_groups[0]["params"][0] is model.weight and ck["w"] is model.weight
+        loss = model(lib.tensor([[1.0, 2.0]])).pow(2).sum()
+        loss.backward()
+        optimizer.step()
+        results.append((model.weight.tolist(), model.bias.tolist(), ck["epoch"]))
+    assert results[1] == pytest.approx(results[0])
