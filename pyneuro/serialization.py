@@ -550,6 +550,10 @@ def _read_safetensors(data: bytes, exact: bool = True) -> tuple[dict, dict, int]
         raise ValueError(f"{len(data)} bytes, too short for a safetensors file")
     n = int.from_bytes(data[:8], "little")
     if n > MAX_HEADER or n > len(data) - 8:
+        if data[0] == 0x80 and 2 <= data[1] <= 5:  # a pickle's PROTO opcode
+            raise ValueError(
+                "a pickle (pickle.dump, or torch.save's legacy format), a format pn.load does not read"
+            )
         raise ValueError(f"header length {n} does not fit a {len(data)}-byte file")
     header = json.loads(data[8 : 8 + n].decode("utf-8"))
     if not isinstance(header, dict):
@@ -643,8 +647,8 @@ def _read_npz(data: bytes, allow_large: bool) -> tuple:
         if _V1_HEADER not in members:
             if any(n.endswith("data.pkl") for n in zf.namelist()):
                 raise ValueError(
-                    "a torch.save (pickle) archive: pyneuro never unpickles; save it from torch with "
-                    "safetensors.torch.save_file(state_dict, path), which pn.load reads"
+                    "a torch.save (zip + pickle) archive, a format pyneuro does not read; save it from torch "
+                    "with safetensors.torch.save_file(state_dict, path), which pn.load reads"
                 )
             raise ValueError(f"no {_V1_HEADER} header: not a pyneuro file")
         arrays = {k: _read_npy_member(zf, i, allow_large) for k, i in members.items()}

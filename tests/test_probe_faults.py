@@ -6,6 +6,7 @@ import enum
 import importlib
 import io
 import os
+import pickle
 import signal
 import stat
 import subprocess
@@ -466,3 +467,14 @@ def test_resuming_from_whole_model_and_optimizer_objects_trains_the_loaded_model
         optimizer.step()
         results.append((model.weight.tolist(), model.bias.tolist(), ck["epoch"]))
     assert results[1] == pytest.approx(results[0])
+
+
+def test_torch_and_pickle_files_are_named_as_such(tmp_path):
+    legacy, archive, plain = (str(tmp_path / n) for n in ("legacy.pt", "archive.pt", "plain.pkl"))
+    torch.save({"w": torch.ones(2)}, legacy, _use_new_zipfile_serialization=False)
+    torch.save({"w": torch.ones(2)}, archive)
+    with open(plain, "wb") as fh:
+        pickle.dump({"w": [1.0, 2.0]}, fh)
+    for path, what in ((legacy, "a pickle"), (plain, "a pickle"), (archive, "a torch.save")):
+        with pytest.raises(pickle.UnpicklingError, match=what):  # torch's type for a file it cannot read
+            pn.load(path)
