@@ -537,7 +537,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return _tensor(input, "input")._inplace_op(lambda a: elu(a, alpha))
     _need_float(_tensor(input, "input"), "elu")
-    return _elu(input, alpha)
+    return _ag.named(_elu(input, alpha), "EluBackward0")
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -634,7 +634,7 @@ def pairwise_distance(
     x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
 ) -> Tensor:
     """||x1 - x2 + eps||_p along the last dim (the Euclidean distance for p=2)."""
-    return (x1 - x2 + eps).norm(p, dim=-1, keepdim=keepdim)
+    return _ag.named((x1 - x2 + eps).norm(p, dim=-1, keepdim=keepdim), "NormBackward1")
 
 
 def embedding(

@@ -117,7 +117,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return x._inplace_op(hardswish)
     _need_float(x, "hardswish")
-    return x * hardtanh(x + 3, 0.0, 6.0) / 6
+    return named(x * hardtanh(x + 3, 0.0, 6.0) / 6, "HardswishBackward0", reads=(x,))
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -126,7 +126,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return x._inplace_op(mish)
     _need_float(x, "mish")
-    return x * _softplus(x).tanh()
+    return named(x * _softplus(x).tanh(), "MishBackward0", reads=(x,))
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -136,7 +136,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return x._inplace_op(selu)
     _need_float(x, "elu")
-    return _elu(x, _SELU_ALPHA, _SELU_SCALE)
+    return named(_elu(x, _SELU_ALPHA, _SELU_SCALE), "EluBackward0")  # torch's selu is its elu kernel
 
 
 def selu_(input: Tensor) -> Tensor:
@@ -151,7 +151,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return x._inplace_op(lambda a: celu(a, alpha))
     _need_float(x, "elu")
-    return _elu(x, alpha, 1.0, 1.0 / alpha)
+    return named(_elu(x, alpha, 1.0, 1.0 / alpha), "CeluBackward0")
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -254,8 +254,7 @@ def rrelu(
         slope = as_tensor(slope.reshape(x.shape), device=x.device)
     else:
         slope = (lower + upper) / 2
-    name = "RreluWithNoiseBackward0" if training else "LeakyReluBackward0"
-    return named(where(x > 0, x, x * slope), name, reads=(x,))
+    return named(where(x > 0, x, x * slope), "RreluWithNoiseBackward0", reads=(x,))  # torch's, in both modes
 
 
 def rrelu_(
@@ -313,7 +312,9 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     _need_float(x, "glu")
     h = size // 2
     before = (slice(None),) * d
-    return x[before + (slice(0, h),)] * x[before + (slice(h, size),)].sigmoid()
+    return named(
+        x[before + (slice(0, h),)] * x[before + (slice(h, size),)].sigmoid(), "GluBackward0", reads=(x,)
+    )
 
 
 def implicit_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:

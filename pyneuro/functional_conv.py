@@ -434,7 +434,9 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     _check_conv1d(input, weight, bias, padding, dilation, int(groups))
     pad2 = padding if isinstance(padding, str) else (0, padding)
     y = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, stride), pad2, (1, dilation), int(groups))
-    return y.squeeze(-2)
+    return (
+        y.squeeze(-2) if input.ndim == 2 else _ag.named(y.squeeze(-2), "ConvolutionBackward0")
+    )  # torch's nodes
 
 
 def conv_transpose1d(
@@ -481,7 +483,9 @@ def conv_transpose1d(
         groups,
         (1, dilation),
     )
-    return y.squeeze(-2)
+    return (
+        y.squeeze(-2) if input.ndim == 2 else _ag.named(y.squeeze(-2), "ConvolutionBackward0")
+    )  # torch's nodes
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -621,6 +625,10 @@ def pad(input, pad, mode: str = "constant", value=None):
             parts.append(_pad_block(x, d, hi, False, mode, value))
         if len(parts) > 1:
             x = _ag_cat(parts, d)
+    if mode == "constant":  # torch's ConstantPadNd makes a new tensor even when nothing is padded
+        x = _ag.named(x.clone() if x is input else x, "ConstantPadNdBackward0")
+    if mode == "circular":  # torch fills a new tensor slice by slice: its node is CopySlices
+        x = _ag.named(x.clone() if x is input else x, "CopySlices")
     if mode in ("reflect", "replicate") and x is not input:  # torch's node saves the input
         kind = "Reflection" if mode == "reflect" else "Replication"
         x = _ag.named(x, f"{kind}Pad{len(pad) // 2}DBackward0", reads=(input,))

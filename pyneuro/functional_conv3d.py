@@ -19,6 +19,7 @@ differentiable ops and kernels.
 from __future__ import annotations
 
 from ._errors import ArgumentError, ShapeError
+from .autograd import named
 from .functional_conv import (
     _warn_same_even_kernel,
     adaptive_avg_pool2d,
@@ -106,6 +107,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     out = total.reshape(n, depth, *total.shape[1:]).permute(0, 2, 1, 3, 4)
     if bias is not None:
         out = out + bias.reshape(-1, 1, 1, 1)
+    out = named(out, "ConvolutionBackward0")  # torch's node
     return out.squeeze(0) if unbatched else out
 
 
@@ -145,6 +147,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     out = total.permute(0, 2, 1, 3, 4)
     if bias is not None:
         out = out + bias.reshape(-1, 1, 1, 1)
+    out = named(out, "ConvolutionBackward0")  # torch's node
     return out.squeeze(0) if unbatched else out
 
 

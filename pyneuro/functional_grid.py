@@ -26,6 +26,7 @@ import warnings
 import numpy as np
 
 from ._errors import ShapeError
+from .autograd import named
 from .creation import as_tensor
 from .functions import where
 from .tensor import Tensor
@@ -82,7 +83,7 @@ def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
     mesh = np.meshgrid(*axes, indexing="xy") if len(spatial) == 2 else _mesh3(axes)
     base = np.stack([*mesh, np.ones_like(mesh[0])], axis=-1).reshape(-1, len(spatial) + 1)
     grid = as_tensor(base, device=theta.device) @ theta.transpose(1, 2)  # (N, points, dims)
-    return grid.reshape(size[0], *spatial, len(spatial))
+    return named(grid.reshape(size[0], *spatial, len(spatial)), "AffineGridGeneratorBackward0")
 
 
 def _mesh3(axes):
@@ -195,7 +196,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
             value, inside = read(col, row)
             term = value * (weight * inside)
             out = term if out is None else out + term
-    return out.reshape(n, c, ho, wo)
+    return named(out.reshape(n, c, ho, wo), "GridSampler2DBackward0", reads=(input, grid))
 
 
 def _cubic_weights(t: Tensor) -> list:

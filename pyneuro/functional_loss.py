@@ -277,7 +277,7 @@ def soft_margin_loss(
     if loss.dtype != input.dtype:  # torch writes the loss into the input's dtype
         _f()._cast_to_input(target, input)
         loss = loss.to(input.dtype)
-    return _f()._reduce(loss, reduction)
+    return _ag.named(_f()._reduce(loss, reduction), "SoftMarginLossBackward0")
 
 
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
@@ -339,7 +339,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     loss = where(own, 0.0, hinge).sum(dim=1) / c
     if input.ndim <= 1 and reduction == "none":
         loss = loss.reshape(())
-    return _f()._reduce(loss, reduction)
+    return _ag.named(_f()._reduce(loss, reduction), "MultiMarginLossBackward0")
 
 
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,

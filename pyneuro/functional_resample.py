@@ -33,6 +33,7 @@ import numpy as np
 
 from ._dtype import uint8
 from ._errors import ArgumentError, IndexRangeError, ShapeError
+from .autograd import named
 from .autograd.fold import Col2Im, Im2Col
 from .creation import as_tensor
 from .functional_conv import adaptive_avg_pool1d, adaptive_avg_pool2d
@@ -251,7 +252,7 @@ def interpolate(
         else:
             taps = _linear_taps(n_in, n_out, scale, align_corners, ft)
         x = _resample_dim(x, 2 + k, taps)
-    return x
+    return named(x, _upsample_node(mode, len(sizes), antialias))
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
@@ -289,6 +290,12 @@ def _factor(name: str, op: str, r) -> int:
     return int(r)
 
 
+def _upsample_node(mode: str, rank: int, antialias: bool) -> str:
+    """torch's grad_fn for interpolate: UpsampleNearest2DBackward0, UpsampleBilinear2DAaBackward0, ..."""
+    kind = {"nearest-exact": "NearestExact"}.get(mode, mode.capitalize())
+    return f"Upsample{kind}{rank}D{'Aa' if antialias else ''}Backward0"
+
+
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """(*, C r^2, H, W) -> (*, C, H r, W r): out[c, h r + i, w r + j] = x[c r^2 + i r + j, h, w]."""
     r = _factor("upscale_factor", "pixel_shuffle", upscale_factor)
@@ -305,7 +312,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     b = len(batch)
     x = input.reshape(*batch, c // (r * r), r, r, h, w)
     x = x.permute(*range(b), b, b + 3, b + 1, b + 4, b + 2)
-    return x.reshape(*batch, c // (r * r), h * r, w * r)
+    return named(x.reshape(*batch, c // (r * r), h * r, w * r), "PixelShuffleBackward0")
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
@@ -326,7 +333,7 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     b = len(batch)
     x = input.reshape(*batch, c, h // r, r, w // r, r)
     x = x.permute(*range(b), b, b + 2, b + 4, b + 1, b + 3)
-    return x.reshape(*batch, c * r * r, h // r, w // r)
+    return named(x.reshape(*batch, c * r * r, h // r, w // r), "PixelUnshuffleBackward0")
 
 
 def channel_shuffle(input: Tensor, groups: int) -> Tensor:

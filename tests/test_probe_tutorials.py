@@ -311,3 +311,35 @@ def test_lstm_cell_gradients_through_both_outputs():
         results.append((h, c, x.grad, cell.weight_hh.grad))
     for got, want in zip(*results):
         np.testing.assert_allclose(_np(got), _np(want), rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------- what tutorials print: torch's grad_fn names
+_NODE_EXPRS = [
+    "F.elu(x)", "F.selu(x)", "F.celu(x)", "F.glu(x)", "F.mish(x)", "F.hardswish(x)", "F.rrelu(x)",
+    "F.pairwise_distance(x, x)", "F.soft_margin_loss(x, x.detach().sign())",
+    "F.multi_margin_loss(x, lib.tensor([0, 1, 2, 3]))", "F.pad(x, (1, 1))", "F.pad(x, (0, 0))",
+    "F.pad(s1, (1, 2), mode='circular')", "F.interpolate(s2, scale_factor=2)",
+    "F.interpolate(s1, scale_factor=2, mode='linear')", "F.interpolate(s2, size=(3, 3), mode='bilinear')",
+    "F.interpolate(s2, scale_factor=2, mode='bicubic')", "F.interpolate(s2, scale_factor=2, mode='nearest-exact')",
+    "F.interpolate(s2, scale_factor=0.5, mode='bilinear', antialias=True)", "F.interpolate(s3, scale_factor=2)",
+    "F.interpolate(s3, scale_factor=2, mode='trilinear')", "F.pixel_shuffle(s4, 2)", "F.pixel_unshuffle(s2[..., :4, :4], 2)",
+    "F.grid_sample(s2, s2[:, :2, :2, :].permute(0, 2, 3, 1).tanh(), align_corners=False)",
+    "F.affine_grid(s2[0, :, :2, :3], (2, 1, 4, 4), align_corners=False)", "F.conv1d(s1, lib.ones(3, 2, 2))",
+    "F.conv1d(s1[0], lib.ones(3, 2, 2))", "F.conv3d(s3, lib.ones(1, 2, 2, 2, 2))", "F.conv_transpose1d(s1, lib.ones(2, 3, 2))",
+    "F.conv_transpose3d(s3, lib.ones(2, 3, 2, 2, 2))",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _NODE_EXPRS)
+def test_functional_outputs_show_torchs_grad_fn(expr):
+    seen = []
+    for lib in (pn, torch):
+        lib.manual_seed(0)
+        F = _mod(lib, ".nn.functional")
+        x = lib.randn(4, 6, requires_grad=True)
+        s1, s2 = lib.randn(1, 2, 5, requires_grad=True), lib.randn(2, 2, 5, 5, requires_grad=True)
+        s3, s4 = lib.randn(1, 2, 3, 3, 3, requires_grad=True), lib.randn(1, 4, 2, 2, requires_grad=True)
+        out = eval(expr, {"F": F, "lib": lib, "x": x, "s1": s1, "s2": s2, "s3": s3, "s4": s4})
+        assert out is not x
+        seen.append((type(out.grad_fn).__name__, tuple(out.shape)))
+    assert seen[0] == seen[1]
