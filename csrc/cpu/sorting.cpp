@@ -8,8 +8,12 @@
 // difference on any data with repeats: integer labels, zeros from a ReLU, quantised weights.
 // torch's CPU kernels run the C++ standard library's algorithms on (value, index) pairs, and
 // so do these, with the same comparisons in the same order, so they leave the same
-// permutation (libstdc++ has used the same introsort, heap select and introselect for
-// years). Per op:
+// permutation as long as both use the same standard library: on Linux both are GCC builds on
+// libstdc++, whose introsort, heap select and introselect have not changed in years (torch on
+// macOS uses libc++ and on Windows MSVC's library, as a pyneuro built there does). The
+// checks against torch ran on Linux (tests/test_tie_order.py). torch's special cases (an
+// expanded dim, the stable radix sort of long 1-D integer tensors) are in pyneuro/_sorting.py.
+// Per op:
 //   sort      std::sort (stable: std::stable_sort) of the pairs; ascending orders by
 //             "a < b, or b is NaN and a is not", descending by "a > b, or a is NaN and b not".
 //   topk      k * 64 <= n: std::partial_sort of the first k; else std::nth_element at k - 1,
@@ -21,9 +25,10 @@
 //             values, the first such run on a tie of lengths; its LAST pair gives the index.
 //             NaN != NaN, so each NaN is a run of one.
 //
-// What it costs. Per row of n: sort ~n log2 n comparisons of 16-byte pairs (a 1e6-row of
-// floats ~70 ms on one core, NumPy's argsort of the same ~80 ms (stable) or ~10 ms (its
-// SIMD quicksort, whose tie order is not torch's)); topk with small k ~n log2 k, else ~2n;
+// What it costs. Per row of n: sort ~n log2 n comparisons of 8-byte packed keys or 16-byte
+// pairs (see Packed below; a 1e6-row of randn floats ~70 ms on one core, NumPy's argsort of the
+// same ~80 ms (stable) or ~15 ms (its SIMD quicksort, whose tie order is not torch's, which
+// pyneuro/_sorting.py uses for rows without ties)); topk with small k ~n log2 k, else ~2n;
 // kthvalue ~2-3n; mode like sort. Plus a pass to build the pairs and one to write the
 // indices. Rows are independent: a batch of rows is split over the threads (each with its
 // own scratch row), which changes no result. The comparisons must see denormals as they are,
