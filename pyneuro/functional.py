@@ -46,6 +46,7 @@ from .functional_layers import *  # noqa: F403 - pdist, bilinear, rms_norm, embe
 from .functional_layers import __all__ as _LAYERS
 from .functional_loss import *  # noqa: F403 - kl_div, triplet_margin_loss, ... (its __all__)
 from .functional_loss import __all__ as _LOSSES
+from .functional_loss import class_loss_node
 from .functional_norm import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm
 from .functional_pool import *  # noqa: F403 - adaptive_max_pool2d, max_unpool2d, lp_pool2d, ... (its __all__)
 from .functional_pool import __all__ as _POOLING
@@ -321,7 +322,8 @@ def cross_entropy(
                 raise
     x2, t2, out_shape = _class_targets(x, t, "cross_entropy")
     w = _class_weight(weight, x, x2.shape[1], "cross_entropy")
-    return _weighted_class_loss(x2, t2, out_shape, w, ignore_index, reduction, ls, log_probs=False)
+    loss = _weighted_class_loss(x2, t2, out_shape, w, ignore_index, reduction, ls, log_probs=False)
+    return _ag.named(loss, class_loss_node(x.ndim, reduction, ls))
 
 
 def _cross_entropy_probs(
@@ -345,7 +347,7 @@ def _cross_entropy_probs(
     if reduction == "sum":
         return total
     rows = x.numel() // c if c else 0
-    return total / rows if rows else total * float("nan")
+    return _ag.named(total / rows if rows else total * float("nan"), "DivBackward1")  # torch's node
 
 
 def _reduce(losses: Tensor, reduction: str) -> Tensor:
@@ -383,7 +385,7 @@ def nll_loss(
     _need_float(x, "nll_loss_out_frame", device_suffix=False)
     w = _class_weight(weight, x, x2.shape[1], "nll_loss")
     loss = _weighted_class_loss(x2, t2, out_shape, w, ignore_index, reduction, 0.0, log_probs=True)
-    return _ag.named(loss, "NllLossBackward0", reads=(x, t, weight))
+    return _ag.named(loss, class_loss_node(x.ndim, reduction, 0.0), reads=(x, t, weight))
 
 
 def _weight_for(losses: Tensor, weight) -> Tensor:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._errors import ShapeError
+from .autograd import named
 from .creation import as_tensor, rand
 from .tensor import Tensor
 
@@ -72,7 +73,8 @@ def _fractional(input: Tensor, kernel, output_size, samples, op: str, dims: int)
     idx = np.take_along_axis(flat, best[..., None], axis=-1)[..., 0]
     index = as_tensor(idx, device=x.device)
     out = x.reshape(n, c, -1).gather(2, index.reshape(n, c, -1)).reshape(index.shape)
-    return (out, index) if batched else (out.squeeze(0), index.squeeze(0))
+    out = out if batched else out.squeeze(0)
+    return named(out, f"FractionalMaxPool{dims}DBackward0"), index if batched else index.squeeze(0)
 
 
 def _n_ints(v, n: int, name: str) -> tuple:

@@ -264,6 +264,17 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     return _triplet(dist(anchor, positive), dist(anchor, negative), swapped, margin, reduction)
 
 
+def class_loss_node(ndim: int, reduction: str, smoothing: float) -> str:
+    """torch's grad_fn for cross_entropy / nll_loss with class-index targets on an input of ndim dims:
+    label smoothing adds two losses; (N, C, d1, ...) input goes through nll_loss2d (a view of its
+    result for reduction='none', except for exactly 4-D input)."""
+    if smoothing:
+        return "AddBackward0"
+    if ndim <= 2:
+        return "NllLossBackward0"
+    return "ViewBackward0" if reduction == "none" and ndim != 4 else "NllLoss2DBackward0"
+
+
 def soft_margin_loss(
     input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean"
 ) -> Tensor:
@@ -370,7 +381,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     loss = where(pairs, hinge, 0.0).sum(dim=(1, 2)) / c
     if input.ndim <= 1:
         loss = loss.reshape(())
-    return _f()._reduce(loss, reduction)
+    return _ag.named(_f()._reduce(loss, reduction), "MultilabelMarginLossBackward0")
 
 
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, size_average=None,

@@ -352,7 +352,7 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
             f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups."
         )
     x = input.reshape(n, groups, c // groups, *rest).transpose(1, 2)
-    return x.reshape(n, c, *rest)
+    return named(x.reshape(n, c, *rest), "ChannelShuffleBackward0")
 
 
 native_channel_shuffle = channel_shuffle  # torch's name for the same function

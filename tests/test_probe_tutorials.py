@@ -326,7 +326,14 @@ _NODE_EXPRS = [
     "F.grid_sample(s2, s2[:, :2, :2, :].permute(0, 2, 3, 1).tanh(), align_corners=False)",
     "F.affine_grid(s2[0, :, :2, :3], (2, 1, 4, 4), align_corners=False)", "F.conv1d(s1, lib.ones(3, 2, 2))",
     "F.conv1d(s1[0], lib.ones(3, 2, 2))", "F.conv3d(s3, lib.ones(1, 2, 2, 2, 2))", "F.conv_transpose1d(s1, lib.ones(2, 3, 2))",
-    "F.conv_transpose3d(s3, lib.ones(2, 3, 2, 2, 2))",
+    "F.conv_transpose3d(s3, lib.ones(2, 3, 2, 2, 2))", "F.bilinear(x, x, lib.ones(2, 6, 6), lib.ones(2))",
+    "F.channel_shuffle(s4, 2)", "F.fractional_max_pool2d(s2, 2, output_size=3)",
+    "F.multilabel_margin_loss(x, lib.zeros(4, 6, dtype=lib.long))",
+    "F.cross_entropy(x, x.softmax(1).detach())", "F.cross_entropy(x, lib.tensor([0, 1, 2, 3]), label_smoothing=0.1)",
+    "F.cross_entropy(x, lib.tensor([0, 1, 2, 3]), weight=lib.ones(6))",
+    "F.cross_entropy(s3, lib.zeros(1, 3, 3, 3, dtype=lib.long))", "F.nll_loss(s2, lib.zeros(2, 5, 5, dtype=lib.long))",
+    "F.nll_loss(s1, lib.zeros(1, 5, dtype=lib.long), reduction='none')",
+    "F.nll_loss(s2, lib.zeros(2, 5, 5, dtype=lib.long), reduction='none')",
 ]  # fmt: skip
 
 
