@@ -350,3 +350,26 @@ def test_functional_outputs_show_torchs_grad_fn(expr):
         assert out is not x
         seen.append((type(out.grad_fn).__name__, tuple(out.shape)))
     assert seen[0] == seen[1]
+
+
+# ---------------------------------------------------------------- nn.Transformer tutorials: mask errors
+@pytest.mark.parametrize(
+    "kind, shape",
+    [
+        ("attn_mask", (4, 3, 4)),
+        ("attn_mask", (3, 4)),
+        ("key_padding_mask", (3, 5)),
+        ("key_padding_mask", (2, 4)),
+    ],
+)
+def test_multihead_attention_mask_shape_errors_as_torch(kind, shape):
+    caught = []
+    for lib in (pn, torch):
+        lib.manual_seed(0)
+        mha = lib.nn.MultiheadAttention(4, 2)
+        q, k = lib.randn(3, 2, 4), lib.randn(5, 2, 4)
+        mask = lib.zeros(*shape, dtype=lib.bool) if kind == "key_padding_mask" else lib.zeros(*shape)
+        with pytest.raises(AssertionError if kind == "key_padding_mask" else RuntimeError) as info:
+            mha(q, k, k, **{kind: mask})
+        caught.append(str(info.value).replace("pyneuro.", "torch."))
+    assert caught[0] == caught[1]

@@ -213,7 +213,14 @@ class MultiheadAttention(Module):
         S = k.shape[0]
         mask = self._attn_mask_3d(mask, L, S, N)
         if kpm is not None and tuple(kpm.shape) != (N, S):
-            raise AssertionError(f"expecting key_padding_mask shape of {(N, S)}, but got {tuple(kpm.shape)}")
+            if kpm.ndim != 2:
+                raise AssertionError(
+                    f"expecting key_padding_mask shape of {(N, S)}, but got {tuple(kpm.shape)}"
+                )
+            i = 0 if kpm.shape[0] != N else 1  # torch's check, dimension by dimension
+            raise AssertionError(
+                f"Expected key_padded_mask.shape[{i}] to be {(N, S)[i]}, but got {kpm.shape[i]}"
+            )
         if self.bias_k is not None:  # one learned extra key/value every query can attend to
             k = cat([k, self.bias_k.repeat(1, N, 1)])
             v = cat([v, self.bias_v.repeat(1, N, 1)])
@@ -262,14 +269,12 @@ class MultiheadAttention(Module):
             return None
         if mask.ndim == 2:
             if tuple(mask.shape) != (L, S):
-                raise ShapeError(
-                    f"The shape of the 2D attn_mask is {tuple(mask.shape)}, but should be {(L, S)}."
-                )
+                raise ShapeError(f"The shape of the 2D attn_mask is {mask.shape}, but should be {(L, S)}.")
             return mask.unsqueeze(0)
         if mask.ndim == 3:
             if tuple(mask.shape) != (N * self.num_heads, L, S):
                 raise ShapeError(
-                    f"The shape of the 3D attn_mask is {tuple(mask.shape)}, but should be {(N * self.num_heads, L, S)}."
+                    f"The shape of the 3D attn_mask is {mask.shape}, but should be {(N * self.num_heads, L, S)}."
                 )
             return mask
         raise ShapeError(f"attn_mask's dimension {mask.ndim} is not supported")
