@@ -49,9 +49,17 @@ namespace pyneuro::cpu {
 
 namespace {
 
-// Rows of total size below this stay on the calling thread (a 128x1000 batch goes parallel;
-// waking a worker costs tens of microseconds, one 1000-value sort ~30 us).
-constexpr index_t kParallelSortElements = index_t(1) << 16;
+// Work (comparisons, estimated) below which the rows stay on the calling thread: 2^20
+// comparisons take ~3-5 ms on one core (they mispredict often), waking a worker tens of
+// microseconds. A 128x1000 sort (~1.3M) goes parallel; its topk(5) (~130K) does not.
+constexpr index_t kParallelSortWork = index_t(1) << 20;
+
+// ~n log2 n: the comparisons of sorting a row of n.
+inline index_t sort_work(index_t n) {
+  index_t lg = 1;
+  while ((index_t(1) << lg) < n) ++lg;
+  return n * lg;
+}
 
 template <class T>
 inline bool is_nan(T v) {
@@ -118,13 +126,13 @@ struct Packed {
   };
 };
 
-// Runs fn(row, scratch) for every row; scratch is a vector<Elem> of n entries owned by the
-// thread. The scratch rows are allocated up front, so an allocation failure raises
+// Runs fn(row, scratch) for every row (on several threads when rows x work_per_row reaches
+// kParallelSortWork); scratch is a vector<Elem> of n entries owned by the thread. The scratch rows are allocated up front, so an allocation failure raises
 // std::bad_alloc on the calling thread (MemoryError in Python), never inside a parallel region.
 template <class Elem, class Fn>
-void each_row(index_t rows, index_t n, const Fn& fn) {
-  const int threads =
-      rows > 1 && rows * n >= kParallelSortElements ? int(std::min<index_t>(rows, index_t(num_threads()))) : 1;
+void each_row(index_t rows, index_t n, index_t work_per_row, const Fn& fn) {
+  const bool parallel = rows > 1 && rows * work_per_row >= kParallelSortWork;
+  const int threads = parallel ? int(std::min<index_t>(rows, index_t(num_threads()))) : 1;
   std::vector<std::vector<Elem>> scratch(std::size_t(std::max(threads, 1)), std::vector<Elem>(std::size_t(n)));
   if (threads <= 1) {
     for (index_t r = 0; r < rows; ++r) fn(r, scratch[0]);
@@ -201,7 +209,7 @@ void sort_indices(const T* x, index_t rows, index_t n, bool descending, bool sta
     const auto sort = [stable](auto first, auto last, auto order) {
       stable ? std::stable_sort(first, last, order) : std::sort(first, last, order);
     };
-    each_row<typename L::Elem>(rows, n, [&](index_t r, std::vector<typename L::Elem>& q) {
+    each_row<typename L::Elem>(rows, n, sort_work(n), [&](index_t r, std::vector<typename L::Elem>& q) {
       load_row<L>(x + r * n, n, q);
       descending ? sort(q.begin(), q.end(), typename L::Above()) : sort(q.begin(), q.end(), typename L::Below());
       for (index_t j = 0; j < n; ++j) out[r * n + j] = L::position(q[std::size_t(j)]);
@@ -222,7 +230,8 @@ void topk_indices(const T* x, index_t rows, index_t n, index_t k, bool largest, 
         if (sorted) std::sort(first, first + (k - 1), order);
       }
     };
-    each_row<typename L::Elem>(rows, n, [&](index_t r, std::vector<typename L::Elem>& q) {
+    const index_t work = k * 64 <= n ? n + sort_work(k) : 2 * n + (sorted ? sort_work(k) : 0);
+    each_row<typename L::Elem>(rows, n, work, [&](index_t r, std::vector<typename L::Elem>& q) {
       load_row<L>(x + r * n, n, q);
       largest ? select(q.begin(), q.end(), typename L::Above()) : select(q.begin(), q.end(), typename L::Below());
       for (index_t j = 0; j < k; ++j) out[r * k + j] = L::position(q[std::size_t(j)]);
@@ -234,7 +243,7 @@ template <class T>
 void kthvalue_indices(const T* x, index_t rows, index_t n, index_t k, std::int64_t* out) {
   with_layout(x, rows, n, [&](auto layout) {
     using L = decltype(layout);
-    each_row<typename L::Elem>(rows, n, [&](index_t r, std::vector<typename L::Elem>& q) {
+    each_row<typename L::Elem>(rows, n, 3 * n, [&](index_t r, std::vector<typename L::Elem>& q) {
       load_row<L>(x + r * n, n, q);
       out[r] = L::position(quickselect(q.data(), n, k - 1, typename L::Above()));
     });
@@ -246,7 +255,7 @@ void mode_indices(const T* x, index_t rows, index_t n, std::int64_t* out) {
   // Pairs always: torch orders them by a plain `<`, under which a NaN is "equal" to every
   // value, an order no key reproduces.
   using L = Pairs<T>;
-  each_row<typename L::Elem>(rows, n, [&](index_t r, std::vector<typename L::Elem>& q) {
+  each_row<typename L::Elem>(rows, n, sort_work(n), [&](index_t r, std::vector<typename L::Elem>& q) {
     load_row<L>(x + r * n, n, q);
     std::sort(q.begin(), q.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     index_t best = 0, run = 0;
