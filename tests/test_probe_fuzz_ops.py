@@ -445,3 +445,22 @@ def test_out_tuple_returns_the_named_result(call):
         call(pn, pn.empty(0), pn.empty(0, dtype=pn.int64)),
         call(torch, torch.empty(0), torch.empty(0, dtype=torch.int64)),
     )
+
+
+def test_polygamma_and_zeta_at_huge_and_pole_arguments_do_not_hang():
+    """polygamma(2, -2**63) summed ~1e19 terms (a hang); the poles q = 0, -1, ... are inf at once."""
+    x = [1e10, 2.0**62, -1e10, -(2.0**63), -3.0, 0.0, -2.5, 4.5]
+    both(lambda L: L.polygamma(2, L.tensor(x, dtype=L.float64)))
+    both(lambda L: L.special.zeta(L.tensor([2.0, 3.0, 2.0]), L.tensor([-2.0, -1e18, 0.0])))
+
+
+def test_incomplete_gamma_of_a_huge_shape():
+    """gammainc(1e18, 1) looped ~1e10 times; a huge shape now takes the Wilson-Hilferty form (error O(1/a))."""
+    a = [1e18, 1e12, 3.0, 50.0, 2e7, 5e8, 3e9]
+    x = [1.0, 1e12, 2.0, 60.0, 2e7 - 4000, 5e8 - 2e4, 3e9 + 5e4]
+    for fn in ("gammainc", "gammaincc"):
+        got = getattr(pn.special, fn)(pn.tensor(a, dtype=pn.float64), pn.tensor(x, dtype=pn.float64))
+        want = getattr(torch.special, fn)(
+            torch.tensor(a, dtype=torch.float64), torch.tensor(x, dtype=torch.float64)
+        )
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, atol=1e-9)

@@ -261,7 +261,8 @@ def zeta(xp, s, q):
     sum_j B_2j / (2j)! s (s+1) ... (s+2j-2) w^(-s-2j+1), w = q + n. Infinite at the poles q = 0, -1, ..."""
     q = _f64(xp, q)
     with _errstate(xp):
-        n = xp.where(xp.isfinite(q) & (q < 10), xp.ceil(10 - q), 0.0)
+        pole = (q <= 0) & (q == xp.floor(q))  # (summing up to them from -1e18 would never end)
+        n = xp.where(xp.isfinite(q) & (q < 10) & ~pole, xp.ceil(10 - q), 0.0)
         total = xp.zeros(
             xp.broadcast_shapes(q.shape, xp.shape(s)) if hasattr(xp, "broadcast_shapes") else q.shape
         )
@@ -274,7 +275,7 @@ def zeta(xp, s, q):
             total = total + b / fact * poch * w ** (-s - 2 * j + 1)
             poch = poch * (s + 2 * j - 1) * (s + 2 * j)
             fact *= (2 * j + 1) * (2 * j + 2)
-        return xp.where(q == -xp.inf, xp.nan, total)
+        return xp.where(q == -xp.inf, xp.nan, xp.where(pole, xp.inf, total))
 
 
 def polygamma(xp, a, n=0):
@@ -524,7 +525,8 @@ def igamma(xp, a, x, upper=False):
     float64 accuracy). a = 0: P = 1 (x > 0); NaN for a < 0 or x < 0."""
     a, x = _f64(xp, a), _f64(xp, x)
     a, x = xp.broadcast_arrays(a, x)
-    finite = xp.abs(xp.where(xp.isfinite(a), a, 0.0))
+    big = xp.isfinite(a) & (a > 1e7)  # ~12 sqrt(a) terms would take forever: Wilson-Hilferty instead
+    finite = xp.abs(xp.where(xp.isfinite(a) & ~big, a, 0.0))
     terms = 200 + int(12 * math.sqrt(float(finite.max()))) if finite.size else 0  # both need ~sqrt(a) terms
     with _errstate(xp):
         log_front = a * xp.log(x) - x - lgamma(xp, a)  # log(x^a e^-x / Gamma(a))
@@ -552,6 +554,10 @@ def igamma(xp, a, x, upper=False):
         p = xp.where((a < 0) | (x < 0), xp.nan, p)
         q = xp.where(x < a + 1, 1 - p_series, q_fraction)
         q = xp.where(xp.isnan(p) | (p == 0) | (p == 1), 1 - p, q)
+        if big.any():  # (x / a)^(1/3) is normal with mean 1 - 1/(9a), variance 1/(9a): error O(1/a)
+            z = ((x / xp.where(big, a, 1.0)) ** (1 / 3) - 1 + 1 / (9 * a)) * xp.sqrt(9 * a) / math.sqrt(2)
+            ok = big & (x > 0) & xp.isfinite(x)
+            p, q = xp.where(ok, erfc(xp, -z) / 2, p), xp.where(ok, erfc(xp, z) / 2, q)
         return q if upper else p
 
 
