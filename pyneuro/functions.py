@@ -241,6 +241,8 @@ def clamp_tensors(input, min, max) -> Tensor:
         x, min = x._other(min)
     if max is not None:
         x, max = x._other(max)
+    if isinstance(min, TensorBase) and min._data.dtype != x._data.dtype:  # x took max's dtype after min's
+        min = min.to(x.dtype)
     xp = _backend(x.device).xp
     value = x._data  # the values (no graph): NaN-propagating max and min
     if min is not None:
@@ -325,7 +327,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
 
 @numpy_keywords
 def argsort(input, dim=-1, descending=False, stable=False) -> Tensor:
-    return input.argsort(dim, descending)
+    return input.argsort(dim, descending, stable=stable)
 
 
 @numpy_keywords
@@ -554,8 +556,9 @@ def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor
 
 @numpy_keywords
 def sort(input, dim=-1, descending=False, stable=False):
-    """(values, indices) sorted along dim, like torch.sort (always stable here)."""
-    return input.sort(dim, descending)
+    """(values, indices) sorted along dim, like torch.sort: torch's order among equal values, which
+    keeps their input order only with stable=True (see Tensor.sort)."""
+    return input.sort(dim, descending, stable=stable)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:

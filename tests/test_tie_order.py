@@ -237,3 +237,15 @@ def test_without_the_extension_values_still_match(monkeypatch):
     np.testing.assert_array_equal(px.sort(1).values._data, tx.sort(1).values.numpy())
     np.testing.assert_array_equal(px.topk(4).values._data, tx.topk(4).values.numpy())
     _same(px.sort(dim=1, stable=True).indices, tx.sort(dim=1, stable=True).indices)
+
+
+def test_free_function_sort_and_argsort_pass_stable_on():
+    """pn.sort/pn.argsort(stable=True) keep equal values in input order, as torch's; without it
+    they give torch's unstable order."""
+    x = [3.0, 1, 3, 1, 3] * 4
+    for stable in (True, False):
+        for descending in (False, True):
+            t, p = torch.tensor(x), pn.tensor(x)
+            kw = dict(descending=descending, stable=stable)
+            assert pn.sort(p, **kw).indices.tolist() == torch.sort(t, **kw).indices.tolist()
+            assert pn.argsort(p, **kw).tolist() == torch.argsort(t, **kw).tolist()
