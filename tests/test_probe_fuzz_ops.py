@@ -464,3 +464,13 @@ def test_incomplete_gamma_of_a_huge_shape():
             torch.tensor(a, dtype=torch.float64), torch.tensor(x, dtype=torch.float64)
         )
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, atol=1e-9)
+
+
+def test_clamp_tensor_bounds_dtype():
+    both(lambda L: L.clamp(L.tensor(3), L.tensor(1), 0.5))  # float32, not float64
+    both(
+        lambda L: L.clamp(
+            L.tensor([3.0, 0]), L.tensor([1], dtype=L.float64), L.tensor([2.5], dtype=L.float16)
+        )
+    )
+    both(lambda L: L.clamp(L.tensor([3, 0]), L.tensor([1]), L.tensor([2.5], dtype=L.float64)))
