@@ -53,10 +53,16 @@ def safe_globals(safe_globals: list):  # the allow-list extended inside the bloc
         _SAFE_GLOBALS[:] = before
 
 
-def pickled(obj) -> np.ndarray:
-    """obj as pickle bytes in a uint8 array (the pickling error, e.g. for a lambda, is raised here)."""
-    data = pickle.dumps(obj, protocol=pickle.DEFAULT_PROTOCOL)
-    return np.frombuffer(data, dtype=np.uint8)  # read-only is enough: the writer only reads it
+def pickled(obj, persistent_id=None) -> np.ndarray:
+    """obj as pickle bytes in a uint8 array (the pickling error, e.g. for a lambda, is raised here).
+    persistent_id(x): a reference to store instead of pickling x (None: pickle x), as torch.save
+    keeps tensor storages out of its pickle."""
+    stream = io.BytesIO()
+    pickler = pickle.Pickler(stream, protocol=pickle.DEFAULT_PROTOCOL)
+    if persistent_id is not None:
+        pickler.persistent_id = persistent_id
+    pickler.dump(obj)
+    return np.frombuffer(stream.getbuffer(), dtype=np.uint8)  # read-only is enough: the writer only reads it
 
 
 # What a weights-only load may build without an allow-list: pyneuro's data types and the NumPy
@@ -79,7 +85,19 @@ _DATA_GLOBALS = {
 }
 
 
-class _WeightsOnlyUnpickler(pickle.Unpickler):
+class _Unpickler(pickle.Unpickler):
+    """An unpickler whose persistent references (tensors kept out of the pickle) resolve through
+    `refs`, a function given by pn.load (a method: the C unpickler ignores instance attributes)."""
+
+    refs = None
+
+    def persistent_load(self, pid):
+        if self.refs is None:
+            raise pickle.UnpicklingError(f"the pickle refers to tensor {pid!r}, which the file does not hold")
+        return self.refs(pid)
+
+
+class _WeightsOnlyUnpickler(_Unpickler):
     def find_class(self, module: str, name: str):
         found = super().find_class(module, name) if (module, name) in _DATA_GLOBALS else None
         if found is None:
@@ -100,9 +118,6 @@ class _WeightsOnlyUnpickler(pickle.Unpickler):
             )
         return found
 
-    def persistent_load(self, pid):
-        raise pickle.UnpicklingError("persistent IDs are not used by pn.save")
-
 
 class TrustedPickleError(Exception):
     """Carries an error raised while unpickling with weights_only=False past pn.load's wrapping
@@ -115,16 +130,19 @@ class TrustedPickleError(Exception):
         self.error = error
 
 
-def unpickled(data: np.ndarray, weights_only) -> object:
+def unpickled(data: np.ndarray, weights_only, persistent_load=None) -> object:
     """The object pickled in data; weights_only (None: True, torch's default) restricts the
-    classes as the module docstring says."""
+    classes as the module docstring says. persistent_load(reference): the tensor a reference
+    of pickled(obj, persistent_id) stands for."""
     stream = io.BytesIO(np.ascontiguousarray(data, dtype=np.uint8).tobytes())
-    if weights_only is False:
-        try:
-            return pickle.Unpickler(stream).load()
-        except Exception as exc:
-            raise TrustedPickleError(exc) from None
-    return _WeightsOnlyUnpickler(stream).load()
+    unpickler = _Unpickler(stream) if weights_only is False else _WeightsOnlyUnpickler(stream)
+    unpickler.refs = persistent_load
+    if weights_only is not False:
+        return unpickler.load()
+    try:
+        return unpickler.load()
+    except Exception as exc:
+        raise TrustedPickleError(exc) from None
 
 
 __all__ = [

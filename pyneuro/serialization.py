@@ -30,7 +30,10 @@ nn.Module, a custom class, a subclass such as a namedtuple or defaultdict, a dic
 the header cannot hold) is pickled, as torch.save does, into one uint8 tensor: {"__pickle__":
 NAME}; see _pickled.py for when pn.load unpickles it. An object holding such a thing is pickled
 whole, as one object graph ({"model": model, "optimizer": optimizer} loads with the
-optimizer stepping the loaded model's own parameters, as torch's does).
+optimizer stepping the loaded model's own parameters, as torch's does). The pickle's tensors
+and Parameters stay out of it, as torch keeps its storages out: stored as entries like any
+other tensor and referred to by persistent ids, {"__pickle_ex__": {"data": NAME, "tensors":
+[tensor nodes]}}, so they share memory after loading as they did before saving.
 
 Saving to a path is atomic (_atomic.py): the bytes go to a temporary file beside the target
 (".NAME.tmp-PID-XXXX"), which is flushed, fsync'ed and then renamed over the target
@@ -82,9 +85,8 @@ from ._shapes import Size
 from .tensor import Tensor, _device
 
 MAGIC = "pyneuro"
-VERSION = (
-    3  # 1: .npz archives (still read); 2: safetensors; 3: + shared memory, requires_grad, Parameter, sets
-)
+VERSION = 4  # 1: .npz archives (still read); 2: safetensors; 3: + shared memory, requires_grad,
+# Parameter, sets; 4: + pickles whose tensors are entries of the file ("__pickle_ex__")
 _META_KEY = "pyneuro"
 _V1_HEADER = "__pyneuro__"
 
@@ -164,7 +166,7 @@ def _encode(obj, tensors: dict, path: str, depth: int, pending: list):
         }
     if kind in (dict, OrderedDict):
         if not all(_plain_key(k) for k in obj):  # np.int64, dtype or frozenset keys: pickled, as torch's
-            return {PICKLE_KEY: _add_array(tensors, path or "object", pickled(obj))}
+            return _pickle_node(obj, tensors, path, depth, pending)
         items = []
         for k, v in obj.items():
             items.append(
@@ -177,7 +179,31 @@ def _encode(obj, tensors: dict, path: str, depth: int, pending: list):
             for i, v in enumerate(obj)
         ]
         return {"__tuple__": items} if isinstance(obj, tuple) else items
-    return {PICKLE_KEY: _add_array(tensors, path or "object", pickled(obj))}  # a Module, a class: _pickled.py
+    return _pickle_node(obj, tensors, path, depth, pending)  # a Module, a class: _pickled.py
+
+
+def _pickle_node(obj, tensors: dict, path: str, depth: int, pending: list) -> dict:
+    """obj pickled, its tensors and Parameters kept out of the pickle as tensor entries it refers
+    to (persistent ids, as torch.save keeps storages out of its pickle): tensors sharing memory
+    (a model's parameters and views of them beside it) share it again after loading."""
+    refs: list = []
+    ids: dict = {}
+
+    def persistent_id(x):
+        if type(x) not in (Tensor, _parameter_type()) or getattr(x, "__dict__", None):
+            return None  # other objects, and tensors with attributes of their own, are pickled
+        if id(x) not in ids:
+            ids[id(x)] = len(refs)
+            refs.append(_encode(x, tensors, f"{path or 'object'}.tensor{len(refs)}", depth + 1, pending))
+        return ids[id(x)]
+
+    name = _add_array(tensors, path or "object", pickled(obj, persistent_id))
+    return {"__pickle_ex__": {"data": name, "tensors": refs}} if refs else {PICKLE_KEY: name}
+
+
+def _parameter_type():
+    nn = sys.modules.get(f"{__package__}.nn")  # no Parameter can exist before pyneuro.nn is loaded
+    return nn.Parameter if nn is not None else Tensor
 
 
 def _plain_key(key) -> bool:
@@ -303,13 +329,17 @@ def _viewable(group: list) -> bool:
     )
 
 
-def _holds_pickle(node) -> bool:
-    """Whether an encoded tree holds a pickled entry."""
+def _pickle_names(node) -> set:
+    """The names of the pickled entries in an encoded tree."""
     if isinstance(node, list):
-        return any(_holds_pickle(v) for v in node)
-    if isinstance(node, dict):
-        return PICKLE_KEY in node or any(_holds_pickle(v) for v in node.values())
-    return False
+        return set().union(*(_pickle_names(v) for v in node))
+    if not isinstance(node, dict):
+        return set()
+    if PICKLE_KEY in node:
+        return {node[PICKLE_KEY]}
+    if "__pickle_ex__" in node:
+        return {node["__pickle_ex__"]["data"]}
+    return set().union(*(_pickle_names(v) for v in node.values()))
 
 
 def _safetensors_parts(obj) -> tuple[bytes, list]:
@@ -317,14 +347,15 @@ def _safetensors_parts(obj) -> tuple[bytes, list]:
     tensors: dict = {}
     pending: list = []
     tree = _encode(obj, tensors, "", 0, pending)
-    if PICKLE_KEY not in tree and _holds_pickle(tree):
+    if PICKLE_KEY not in tree and "__pickle_ex__" not in tree and _pickle_names(tree):
         # {"model": model, "optimizer": optimizer}: one object graph, pickled whole as torch.save
         # pickles it, so that the optimizer's parameters are the loaded model's parameters again
         tensors, pending = {}, []
-        tree = {PICKLE_KEY: _add_array(tensors, "object", pickled(obj))}
+        tree = _pickle_node(obj, tensors, "", 0, pending)
     _place_tensors(pending, tensors)
     header, arrays, offset = {}, [], 0
-    for name, array in tensors.items():
+    last = _pickle_names(tree)  # pickles after the tensors they refer to
+    for name, array in sorted(tensors.items(), key=lambda item: item[0] in last):
         array = np.asarray(array, dtype=array.dtype.newbyteorder("<"), order="C")  # keeps 0-d shapes
         header[name] = {
             "dtype": _CODES[array.dtype],
@@ -424,6 +455,8 @@ class _Reader:
             return self.array(value)
         if kind == PICKLE_KEY:  # pickled objects: _pickled.py (refused unless allowed or weights_only=False)
             return unpickled(self.array(value), self.weights_only)
+        if kind == "__pickle_ex__" and isinstance(value, dict) and set(value) == {"data", "tensors"}:
+            return self.unpickle_with_tensors(value, depth)
         if kind == "__tensor__":
             return self.place(self.tensor(self.array(value), value))
         if kind == "__tensor_ex__" and isinstance(value, dict):
@@ -453,6 +486,24 @@ class _Reader:
                 out[key] = self.decode(pair[1], depth + 1)
             return out
         raise ValueError(f"unknown entry in the header: {kind!r}")
+
+    def unpickle_with_tensors(self, value: dict, depth: int):
+        """A pickle whose tensors are entries of the file: its references resolve to them."""
+        refs = value["tensors"]
+        if not isinstance(refs, list):
+            raise ValueError("a pickle's tensor list is not a list")
+        refs = [self.decode(node, depth + 1) for node in refs]
+        if not all(isinstance(t, Tensor) for t in refs):
+            raise ValueError("a pickle refers to an entry that is not a tensor")
+
+        def persistent_load(pid):
+            if not (_int(pid) and pid < len(refs)):
+                raise pickle.UnpicklingError(
+                    f"the pickle refers to tensor {pid!r}, which the file does not hold"
+                )
+            return refs[pid]
+
+        return unpickled(self.array(value["data"]), self.weights_only, persistent_load)
 
     def array(self, name) -> np.ndarray:
         if not isinstance(name, str) or name not in self.arrays:

@@ -478,3 +478,18 @@ def test_torch_and_pickle_files_are_named_as_such(tmp_path):
     for path, what in ((legacy, "a pickle"), (plain, "a pickle"), (archive, "a torch.save")):
         with pytest.raises(pickle.UnpicklingError, match=what):  # torch's type for a file it cannot read
             pn.load(path)
+
+
+def test_tensors_beside_a_pickled_model_share_memory_after_loading_as_torchs(tmp_path):
+    seen = []
+    for lib in (torch, pn):
+        model = lib.nn.Linear(2, 2)
+        base = lib.arange(6.0)
+        path = str(tmp_path / f"{lib.__name__}.pt")
+        lib.save({"model": model, "base": base, "view": base[2:4], "weight_t": model.weight.t()}, path)
+        ck = lib.load(path, weights_only=False)
+        ck["base"][2] = 100.0
+        with lib.no_grad():
+            ck["model"].weight[0, 1] = 7.0
+        seen.append((ck["view"].tolist(), ck["weight_t"][1, 0].item(), type(ck["model"].weight).__name__))
+    assert seen[1] == seen[0] == ([100.0, 3.0], 7.0, "Parameter")
