@@ -373,3 +373,29 @@ def test_multihead_attention_mask_shape_errors_as_torch(kind, shape):
             mha(q, k, k, **{kind: mask})
         caught.append(str(info.value).replace("pyneuro.", "torch."))
     assert caught[0] == caught[1]
+
+
+_FUNC_ERRORS = {
+    "grad_argnums_repeated": lambda tf, lib: tf.grad(lambda v: v.sum(), argnums=(0, 0))(lib.ones(3)),
+    "jacrev_non_tensor": lambda tf, lib: tf.jacrev(lambda v: v.tolist())(lib.ones(3)),
+    "jacfwd_non_tensor": lambda tf, lib: tf.jacfwd(lambda v: 3.0)(lib.ones(2)),
+    "jacfwd_integer_primal": lambda tf, lib: tf.jacfwd(lambda v: v.sum())(lib.ones(2, dtype=lib.long)),
+    "hessian_integer_primal": lambda tf, lib: tf.hessian(lambda v: v.sum())(lib.ones(2, dtype=lib.long)),
+    "vmap_out_dims_structure": lambda tf, lib: tf.vmap(lambda a: a, out_dims=(0, 1))(lib.ones(2, 3)),
+    "stack_module_state_classes": lambda tf, lib: tf.stack_module_state(
+        [lib.nn.Linear(2, 2), lib.nn.Conv1d(2, 2, 1)]
+    ),
+    "functional_call_not_a_dict": lambda tf, lib: tf.functional_call(lib.nn.Linear(2, 2), 3, lib.ones(1, 2)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_FUNC_ERRORS))
+def test_torch_func_errors_in_torchs_words(case):
+    caught = []
+    for lib in (pn, torch):
+        with pytest.raises(Exception) as info:
+            _FUNC_ERRORS[case](_mod(lib, ".func"), lib)
+        caught.append(info.value)
+    assert isinstance(caught[0], type(caught[1]))  # torch's builtin exception type (or a subclass of it)
+    words = [str(e).replace("pyneuro.", "torch.").split(" TreeSpec")[0].split(" (*")[0] for e in caught]
+    assert words[0] == words[1]

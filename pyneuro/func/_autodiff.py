@@ -122,7 +122,7 @@ def _check_argnums(argnums, n: int) -> tuple:
             raise RuntimeError(f"Got argnum={a}, but only {n} positional inputs")
         out.append(a % n)
     if len(set(out)) != len(out):
-        raise RuntimeError(f"argnums must be unique, got {argnums}")
+        raise RuntimeError(f"argnums elements must be unique, got {argnums}")
     return tuple(out)
 
 
@@ -264,6 +264,12 @@ def vjp(func, *primals, has_aux: bool = False):
     return result + (_release(aux, level),) if has_aux else result
 
 
+_INNER_API = {
+    "jacrev(f, ...)(*args)": "vjp(f, *primals)",
+    "jacfwd(f, ...)(*args)": "jvp(f, primals, tangents)",
+}
+
+
 def _jacobian(func, argnums, has_aux: bool, api: str):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -272,7 +278,7 @@ def _jacobian(func, argnums, has_aux: bool, api: str):
             with enable_grad():
                 args, leaves, spec = _track_args(args, argnums, level)
                 out, aux = _split_aux(func(*args, **kwargs), has_aux, api)
-                _check_tensors(out, api, "f(*args)")
+                _check_tensors(out, _INNER_API[api], "f(*primals)")  # torch names the transform inside
                 if has_aux:
                     _check_aux(aux)
                 outs, out_spec = flatten(out)
@@ -318,7 +324,18 @@ def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size=None, _prealloc
 def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error"):
     """torch.func.jacfwd: the same Jacobian as jacrev (computed here in reverse mode). torch runs func
     under vmap: with randomness="error" (the default) a random draw in func raises vmap's RuntimeError."""
-    return _jacobian(checked_randomness(func, randomness), argnums, has_aux, "jacfwd(f, ...)(*args)")
+    jacobian = _jacobian(checked_randomness(func, randomness), argnums, has_aux, "jacfwd(f, ...)(*args)")
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        for t in flatten(tuple(args[i] for i in _check_argnums(argnums, len(args))))[0]:
+            if isinstance(t, TensorBase) and not (t.is_floating_point() or t.is_complex()):
+                raise ValueError(
+                    f"Expected primal to be floating point or complex, but got: {t.dtype}"
+                )  # make_dual's
+        return jacobian(*args, **kwargs)
+
+    return wrapper
 
 
 def hessian(func, argnums=0):

@@ -44,7 +44,7 @@ def _merge(parameter_and_buffer_dicts) -> dict:
         return dict(parameter_and_buffer_dicts)
     if not isinstance(parameter_and_buffer_dicts, (tuple, list)):
         raise ValueError(
-            "Expected all elements of parameter_and_buffer_dicts to be dictionaries, got "
+            "Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, but got "
             f"{type(parameter_and_buffer_dicts)}"
         )
     merged, repeated = {}, []
@@ -169,7 +169,7 @@ def stack_module_state(models) -> tuple:
         raise RuntimeError("stack_module_state: Expected all models to have the same training/eval mode.")
     kind = type(models[0])
     if not all(type(m) is kind for m in models):
-        raise RuntimeError(f"stack_module_state: Expected all models to be of the same class, got: {kind}")
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
     per_model = [dict(m.named_parameters()) for m in models]
     params = {k: _stacked([p[k] for p in per_model], k) for k in per_model[0]}
     per_model = [dict(m.named_buffers()) for m in models]

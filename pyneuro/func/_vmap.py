@@ -191,7 +191,8 @@ def _stack_outputs(results, out_dims, size: int, func):
     dims = broadcast_prefix(out_dims, spec, _is_dim)
     if dims is None:
         raise ValueError(
-            f"vmap({_name(func)}, ...): out_dims is not compatible with the structure of `outputs`. out_dims has "
+            f"vmap({_name(func)}, ..., out_dims={out_dims})(<inputs>): out_dims is not compatible with the structure of "
+            "`outputs`. out_dims has "
             f"structure {describe(flatten(out_dims)[1])} but outputs has structure {describe(spec)}."
         )
     for t, d in zip(first, dims):
