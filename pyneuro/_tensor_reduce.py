@@ -22,7 +22,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import return_types
+from . import _sorting, return_types
 from ._dtype import _PY_BOOL, _PY_INT, c_type_name, float32, torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
@@ -160,7 +160,8 @@ class ReduceMethods:
             raise IndexRangeError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
         if not 1 <= k <= x.shape[d]:
             raise ArgumentError(f"kthvalue(): selected number k out of range for dimension {dim}")
-        idx = x.argsort(d).narrow(d, k - 1, 1)
+        kth = _sorting.kthvalue(x._data, d, k)  # torch's index among equal values (C++), or None
+        idx = x.argsort(d, stable=True).narrow(d, k - 1, 1) if kth is None else _wrap(kth, x.device)
         values = x._gather(d, idx)
         if not keepdim or self.ndim == 0:
             values, idx = values.squeeze(d), idx.squeeze(d)

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _sorting, return_types
 from . import autograd as _ag
-from . import return_types
 from ._dtype import _dtype, int64, torch_name
 from ._errors import DTypeError
 from ._shapes import normalize_dims, numpy_keywords
@@ -175,7 +175,10 @@ def mode(input, dim=-1, keepdim=False) -> tuple:
     if input.ndim == 0:
         return _gather_at(input, 0, None, "mode")
     a = _last_axis(input, d)
-    if a.size == 0:
+    native = None if a.size == 0 else _sorting.mode(a, a.ndim - 1)  # torch's index (C++), or None
+    if native is not None:
+        idx = native[..., 0]
+    elif a.size == 0:
         idx = np.zeros(a.shape[:-1], np.int64)
     else:
         order = np.argsort(a, axis=-1, kind="stable")

@@ -249,3 +249,27 @@ def test_free_function_sort_and_argsort_pass_stable_on():
             kw = dict(descending=descending, stable=stable)
             assert pn.sort(p, **kw).indices.tolist() == torch.sort(t, **kw).indices.tolist()
             assert pn.argsort(p, **kw).tolist() == torch.argsort(t, **kw).tolist()
+
+
+def test_kthvalue_mode_and_repeat_as_torch():
+    assert (
+        pn.tensor([1.0, 2, 2, 3, 3, 3]).kthvalue(2).indices.item()
+        == torch.tensor([1.0, 2, 2, 3, 3, 3]).kthvalue(2).indices.item()
+    )
+    assert (
+        pn.tensor([1, 2, 3, 2, 1] * 5).mode().indices.item()
+        == torch.tensor([1, 2, 3, 2, 1] * 5).mode().indices.item()
+    )
+    x = np.random.default_rng(0).integers(0, 3, (6, 40))
+    for k in (1, 7, 40):
+        assert pn.tensor(x).kthvalue(k, 1).indices.tolist() == torch.tensor(x).kthvalue(k, 1).indices.tolist()
+    assert pn.tensor(x).mode(1).indices.tolist() == torch.tensor(x).mode(1).indices.tolist()
+    outs = []
+    for lib in (torch, pn):  # repeat/tile give tensors of their own: writable, contiguous strides
+        r = lib.arange(3.0).reshape(3, 1).repeat(1, 4)
+        r[0, 0] = 5
+        r.add_(1)
+        outs.append(
+            (r.tolist(), r.stride(), r.is_contiguous(), lib.tensor([[1, 2], [3, 4]]).tile(2).stride())
+        )
+    assert outs[0] == outs[1]
