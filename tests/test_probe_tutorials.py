@@ -399,3 +399,20 @@ def test_torch_func_errors_in_torchs_words(case):
     assert isinstance(caught[0], type(caught[1]))  # torch's builtin exception type (or a subclass of it)
     words = [str(e).replace("pyneuro.", "torch.").split(" TreeSpec")[0].split(" (*")[0] for e in caught]
     assert words[0] == words[1]
+
+
+@pytest.mark.parametrize("case", ["unpack_number", "exit_without_level", "exit_wrong_level"])
+def test_forward_ad_level_errors_as_torch(case):
+    caught = []
+    for lib in (pn, torch):
+        fw = _mod(lib, ".autograd.forward_ad")
+        with pytest.raises((TypeError, RuntimeError)) as info:
+            if case == "unpack_number":
+                with fw.dual_level():
+                    fw.unpack_dual(3.0)
+            elif case == "exit_without_level":
+                fw.exit_dual_level()
+            else:
+                fw.exit_dual_level(level=0)
+        caught.append(info.value)
+    assert type(caught[0]) is type(caught[1]) and str(caught[0]) == str(caught[1])

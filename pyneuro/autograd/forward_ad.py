@@ -64,8 +64,12 @@ def enter_dual_level() -> int:
 def exit_dual_level(*, level=None) -> None:
     """Close the innermost dual level: the tangents of its duals are forgotten."""
     stack = _levels.stack
+    if level is None and not stack:
+        raise RuntimeError("Dual level must be a positive number.")  # torch's words for "no level is open"
     if not stack or (level is not None and level != len(stack) - 1):
-        raise RuntimeError("Trying to exit a forward AD level that was not the last one that was created.")
+        raise RuntimeError(
+            "Trying to exit a forward AD level that was not the last one that was created. This is not supported."
+        )
     stack.pop()
 
 
@@ -116,8 +120,12 @@ def make_dual(tensor, tangent, *, level=None):
 def unpack_dual(tensor, *, level=None) -> UnpackedDualTensor:
     """(primal, tangent) of tensor: the tangent is J tangent for the duals it was computed from
     in this level (zeros where it is connected to them with a zero derivative), None if none."""
+    if not isinstance(tensor, TensorBase):
+        raise TypeError(
+            f"_unpack_dual(): argument 'dual' (position 1) must be Tensor, not {type(tensor).__name__}"
+        )
     duals = _level(level)
-    if duals is None or not isinstance(tensor, TensorBase):
+    if duals is None:
         return UnpackedDualTensor(tensor, None)
     for dual, tangent in duals:
         if dual is tensor:
