@@ -416,3 +416,16 @@ def test_forward_ad_level_errors_as_torch(case):
                 fw.exit_dual_level(level=0)
         caught.append(info.value)
     assert type(caught[0]) is type(caught[1]) and str(caught[0]) == str(caught[1])
+
+
+@pytest.mark.parametrize("change", ["double", "int", "half"])
+def test_tensor_hook_changing_dtype_message(change):
+    caught = []
+    for lib in (pn, torch):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 2
+        y.register_hook(lambda g: getattr(g, change)())
+        with pytest.raises(RuntimeError) as info:
+            y.sum().backward()
+        caught.append(str(info.value))
+    assert caught[0] == caught[1]

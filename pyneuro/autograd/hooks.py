@@ -164,7 +164,9 @@ def run_tensor(hooks, g):
         if tuple(result._data.shape) != tuple(g._data.shape):
             raise RuntimeError(f"hook '{name}' has changed the size of value")
         if result._data.dtype != g._data.dtype or result.device != g.device:
-            raise RuntimeError(f"hook '{name}' has changed the type of value")
+            raise RuntimeError(
+                f"hook '{name}' has changed the type of value (was {g.type()} got {result.type()})"
+            )
         g = result
     return g
 
