@@ -304,7 +304,11 @@ def cross_entropy(
         raise RuntimeError(f"cross_entropy: input is on {x.device} but target is on {t.device}")
     _need_float(x, "log_softmax_lastdim_kernel_impl", device_suffix=False)  # torch's log_softmax comes first
     xs, ts, kind = x._data.shape, t._data.shape, t._data.dtype.kind
-    if kind == "f" and ts == xs and xs:  # probability targets
+    if ts == xs and xs:  # probability targets (torch's reading of a target shaped as the input)
+        if kind != "f":
+            raise RuntimeError(
+                f"Expected floating point type for target with class probabilities, got {_torch_name(t.dtype)}"
+            )
         return _cross_entropy_probs(x, t, weight, reduction, ls, ignore_index)
     if (
         weight is None

@@ -429,3 +429,15 @@ def test_tensor_hook_changing_dtype_message(change):
             y.sum().backward()
         caught.append(str(info.value))
     assert caught[0] == caught[1]
+
+
+@pytest.mark.parametrize("target_dtype", ["long", "bool"])
+def test_cross_entropy_integer_target_shaped_as_input_is_read_as_probabilities(target_dtype):
+    caught = []
+    for lib in (pn, torch):
+        F = _mod(lib, ".nn.functional")
+        for logits, shape in ((lib.randn(4), (4,)), (lib.randn(2, 3), (2, 3))):
+            with pytest.raises(RuntimeError) as info:
+                F.cross_entropy(logits, lib.zeros(*shape, dtype=getattr(lib, target_dtype)))
+            caught.append(str(info.value))
+    assert caught[:2] == caught[2:]
