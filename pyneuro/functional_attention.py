@@ -31,6 +31,7 @@ import math
 
 from ._dtype import bool_
 from ._errors import ArgumentError, DTypeError, ShapeError
+from .autograd import named
 from .creation import ones, zeros
 from .tensor import Tensor
 
@@ -134,7 +135,10 @@ def scaled_dot_product_attention(
         from .functional import dropout  # pyneuro.functional imports this module
 
         weights = dropout(weights, dropout_p, training=True)
-    return weights @ value
+    out = weights @ value
+    if dropout_p == 0.0 and query.ndim == key.ndim == value.ndim == 4 and query.device == "cpu":
+        out = named(out, "ScaledDotProductFlashAttentionForCpuBackward0")  # the kernel torch picks then
+    return out
 
 
 __all__ = ["scaled_dot_product_attention"]

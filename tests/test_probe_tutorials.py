@@ -334,6 +334,8 @@ _NODE_EXPRS = [
     "F.cross_entropy(s3, lib.zeros(1, 3, 3, 3, dtype=lib.long))", "F.nll_loss(s2, lib.zeros(2, 5, 5, dtype=lib.long))",
     "F.nll_loss(s1, lib.zeros(1, 5, dtype=lib.long), reduction='none')",
     "F.nll_loss(s2, lib.zeros(2, 5, 5, dtype=lib.long), reduction='none')",
+    "F.scaled_dot_product_attention(s2, s2, s2)", "F.scaled_dot_product_attention(s2, s2, s2, is_causal=True)",
+    "F.scaled_dot_product_attention(s2, s2, s2, attn_mask=lib.zeros(5, 5))",
 ]  # fmt: skip
 
 
