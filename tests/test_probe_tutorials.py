@@ -443,3 +443,32 @@ def test_cross_entropy_integer_target_shaped_as_input_is_read_as_probabilities(t
                 F.cross_entropy(logits, lib.zeros(*shape, dtype=getattr(lib, target_dtype)))
             caught.append(str(info.value))
     assert caught[:2] == caught[2:]
+
+
+def _save_output_fn(lib):
+    class Save(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            assert isinstance(ctx, lib.autograd.function.FunctionCtx)
+            y = x * 2
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            (y,) = ctx.saved_tensors
+            return g * y
+
+    return Save
+
+
+def test_custom_function_saved_output_changed_in_place_names_the_function():
+    caught = []
+    for lib in (pn, torch):
+        y = _save_output_fn(lib).apply(lib.ones(2, requires_grad=True))
+        y.add_(1)
+        with pytest.raises(RuntimeError) as info:
+            y.sum().backward()
+        caught.append(str(info.value).split(", is at version")[0].replace("pyneuro.", "torch."))
+    assert caught[0] == caught[1]
+    assert caught[0].endswith("which is output 0 of Save")

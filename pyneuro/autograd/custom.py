@@ -40,6 +40,7 @@ from . import saved_hooks as _saved_hooks
 from .function import (
     _FREED_MESSAGE,
     Function,
+    FunctionCtx,
     _as_torch_error,
     _ctx_apply,
     _mixed_devices,
@@ -81,7 +82,7 @@ def _check_transform_support(cls) -> None:
         )
 
 
-class _CtxNode(Function):
+class _CtxNode(Function, FunctionCtx):
     """The graph node of one call of a torch-style Function, and the ctx its methods see."""
 
     saves_tensors = True
@@ -301,7 +302,10 @@ def apply_ctx(cls, args, kwargs):
     final = {id(o): r for o, r in zip(outs, results) if isinstance(o, TensorBase)}
     saved = tuple(final.get(id(t), t) if t is not None else None for t in node._to_save)
     node.saved = saved
-    node.versions = tuple((t._vc, t._vc[0], t._data, t) for t in saved if t is not None)
+    outputs = {id(r) for r in results}  # a saved output is named by this node, an input by its own grad_fn
+    node.versions = tuple(
+        (t._vc, t._vc[0], t._data, node if id(t) in outputs else t) for t in saved if t is not None
+    )
     if _inference_used[0]:
         _refuse_inference_tensors(node.versions)
     pair = _saved_hooks.active() if _saved_hooks.in_use[0] else None

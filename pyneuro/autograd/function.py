@@ -353,6 +353,11 @@ def once_differentiable(fn):
     return fn
 
 
+class FunctionCtx:
+    """torch.autograd.function.FunctionCtx: the type of the ctx a custom Function's forward and
+    backward receive (`def forward(ctx: FunctionCtx, x)`); custom.py's graph node is one."""
+
+
 class AccumulateGrad:
     """What PyTorch shows for a leaf in `next_functions`: adds incoming grads into `.grad`."""
 
@@ -420,9 +425,8 @@ def _modified_message(arr, device, producer, now, expected):
     where = "pyneuro.cuda." if device == "cuda" else "pyneuro."
     desc = f"[{where}{kind}Tensor [{', '.join(str(n) for n in arr.shape)}]]"
     if producer is not None:
-        name = producer.name()
-        if name[-1:].isdigit():  # MulBackward0 -> Mul, as torch writes it; CopySlices stays
-            name = name.rstrip("0123456789").removesuffix("Backward")
+        name = producer.name()  # MulBackward0 -> Mul, a custom MyFnBackward -> MyFn, as torch writes them
+        name = name.rstrip("0123456789").removesuffix("Backward")
         desc += f", which is output 0 of {name},"
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
