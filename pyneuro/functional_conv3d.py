@@ -143,7 +143,9 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
         front = u * dil[0]
         y = pad(y, (0, 0, 0, 0, 0, 0, front, full - front - y.shape[1]))
         total = y if total is None else total + y
-    total = pad(total, (0, 0, 0, 0, 0, 0, 0, op[0])).narrow(1, p[0], out_depth)
+    if op[0]:  # (a pad of nothing would copy the sum: F.pad returns a new tensor, as torch's)
+        total = pad(total, (0, 0, 0, 0, 0, 0, 0, op[0]))
+    total = total.narrow(1, p[0], out_depth)
     out = total.permute(0, 2, 1, 3, 4)
     if bias is not None:
         out = out + bias.reshape(-1, 1, 1, 1)
