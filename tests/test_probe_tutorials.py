@@ -472,3 +472,27 @@ def test_custom_function_saved_output_changed_in_place_names_the_function():
         caught.append(str(info.value).split(", is at version")[0].replace("pyneuro.", "torch."))
     assert caught[0] == caught[1]
     assert caught[0].endswith("which is output 0 of Save")
+
+
+@pytest.mark.parametrize("first", ["full", "regular"])
+def test_module_refuses_both_kinds_of_backward_hooks(first):
+    for lib in (pn, torch):
+        lin = lib.nn.Linear(2, 2)
+        kinds = ["register_full_backward_hook", "register_backward_hook"]
+        if first == "regular":
+            kinds.reverse()
+        getattr(lin, kinds[0])(lambda m, gi, go: None)
+        with pytest.raises(
+            RuntimeError, match="Cannot use both regular backward hooks and full backward hooks"
+        ):
+            getattr(lin, kinds[1])(lambda m, gi, go: None)
+
+
+def test_full_backward_hook_warning_points_at_the_users_backward_call():
+    for lib in (pn, torch):
+        lin = lib.nn.Linear(2, 2)
+        lin.register_full_backward_hook(lambda m, gi, go: None)
+        out = lin(lib.ones(3, 2)).sum()
+        with pytest.warns(UserWarning, match="Full backward hook is firing") as record:
+            out.backward()  # no input requires grad
+        assert [w.filename for w in record if "Full backward hook" in str(w.message)] == [__file__]

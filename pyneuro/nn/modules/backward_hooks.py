@@ -26,6 +26,8 @@ Arrows: imports autograd (Function, grad mode); module.py calls `wrap_inputs` an
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 
 from ...autograd.grad_mode import _GradMode
@@ -76,7 +78,7 @@ class _Call:
                     "Full backward hook is firing when gradients are computed with respect to module outputs since "
                     "no inputs require gradients. See https://docs.pytorch.org/docs/main/generated/"
                     "torch.nn.Module.html#torch.nn.Module.register_full_backward_hook for more details.",
-                    stacklevel=2,
+                    stacklevel=_user_stacklevel(),
                 )
             self._run_full_hooks()
         return replacement
@@ -125,6 +127,18 @@ def wrap_inputs(module, args: tuple):
         args[i] = _hooked_identity(args[i])
         args[i].register_hook(lambda grad, i=i: call.on_input_grad(i, grad))
     return tuple(args), call
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
+
+
+def _user_stacklevel() -> int:
+    """The stacklevel of the first caller outside pyneuro: a warning raised while backward runs
+    points at the user's .backward() line, as torch's does."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def wrap_outputs(call: _Call, output):

@@ -320,7 +320,17 @@ class Module(StateDictMixin):
     def register_full_backward_hook(self, hook, prepend: bool = False):
         """Call hook(module, grad_input, grad_output) when the gradients with respect to the
         module's inputs are computed; it may return replacements for grad_input (backward_hooks.py)."""
+        self._backward_hook_kind(True)
         return self._add_hook("_backward_hooks", hook, prepend)
+
+    def _backward_hook_kind(self, full: bool) -> None:
+        """torch refuses the deprecated and the full backward hooks on one module."""
+        if getattr(self, "_is_full_backward_hook", None) is (not full):
+            raise RuntimeError(
+                "Cannot use both regular backward hooks and full backward hooks on a single Module. Please use only "
+                "one of them."
+            )
+        self._is_full_backward_hook = full
 
     def register_full_backward_pre_hook(self, hook, prepend: bool = False):
         """Call hook(module, grad_output) when the gradients with respect to the module's outputs
@@ -329,7 +339,8 @@ class Module(StateDictMixin):
 
     def register_backward_hook(self, hook):
         """torch's deprecated form; here it is the full backward hook (what torch recommends instead)."""
-        return self.register_full_backward_hook(hook)
+        self._backward_hook_kind(False)
+        return self._add_hook("_backward_hooks", hook, False)
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
