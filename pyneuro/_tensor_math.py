@@ -1,6 +1,6 @@
 """Tensor's remaining elementwise math: trigonometric and hyperbolic functions, erf, logical
 and bitwise ops, the comparison spellings (eq, greater, ...), rounding (round, floor, ceil,
-trunc, sign), and the in-place `_` forms.
+trunc, sign), the in-place `_` forms, and norm (vector p-norms and the nuclear norm).
 
 A mixin of pyneuro.tensor.Tensor. Each method is the torch-level function of the same name
 in functions_math.py, with the tensor as `input` (t.atan2(o) is pn.atan2(t, o)).
@@ -14,10 +14,16 @@ a leaf that requires grad, and records the op in the graph when an operand requi
 
 from __future__ import annotations
 
+import builtins
+
 from . import autograd as _ag
+from . import creation as _creation
 from . import functions_math as _fm
-from ._dtype import can_cast, torch_name
+from ._dtype import _PY_FLOAT, can_cast, float16, torch_name
+from ._errors import DTypeError
+from ._shapes import normalize_dims
 from ._tensor_base import TensorBase, _backend, _wrap
+from .autograd import linalg as _ag_linalg
 from .autograd.grad_mode import _GradMode
 
 
@@ -233,9 +239,64 @@ class MathMethods:
             )
         return self._update(_fm.float_power, True, exponent)
 
+    # The in-place forms: name_ is self = name(self, ...), through MathMethods._update. The ops whose
+    # backward reads only their output need no copy of the old values (False); the rest do (True).
 
-# The in-place forms: name_ is self = name(self, ...), through MathMethods._update. The ops whose
-# backward reads only their output need no copy of the old values (False); the rest do (True).
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """The p-norm over all elements or along dim (p=2 or "fro": sqrt of the sum of squares).
+
+        The gradient of a zero vector's norm is 0 (not NaN), and for p < 1 the gradient at a zero
+        element is 0, as in torch. p = 0 counts the non-zeros; "nuc" sums the singular values.
+        pn.linalg's vector_norm and matrix_norm("nuc") are built on this.
+        """
+        if dtype is not None:
+            return self.to(dtype).norm(p, dim, keepdim)
+        if self._data.dtype.kind != "f":
+            raise DTypeError(f"norm: expected a floating point tensor as input, got {self.dtype}")
+        if self._data.dtype == float16:  # computed in float32, as torch: squares of float16 overflow
+            return _ag.renamed(self.float().norm(p, dim, keepdim).to(float16), "LinalgVectorNormBackward0")
+        if p is None or (p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2)):
+            p = 2  # torch: the vector 2-norm over all of dim
+        elif isinstance(p, str):  # torch hands the other string orders to linalg.matrix_norm
+            dims = tuple(range(self.ndim)) if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+            if len(dims) != 2:
+                raise RuntimeError(
+                    f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dims))}"
+                )
+            if p != "nuc":
+                raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+            dim = dims
+        if p == 0:  # the number of non-zeros; its gradient is 0 (masked_fill keeps the link, NaN-free)
+            count = (self != 0).to(self.dtype).sum(dim=dim, keepdim=keepdim)
+            zero = _creation.tensor(True, device=self.device)
+            return count + self.masked_fill(zero, 0).sum(dim=dim, keepdim=keepdim) if self._req else count
+        if p == "nuc":  # the sum of the singular values of the matrices over dim (a pair)
+            pair = (-2, -1) if dim is None else tuple(dim)
+            if len(pair) != 2 or normalize_dims(pair[0], self.ndim) == normalize_dims(pair[1], self.ndim):
+                raise RuntimeError(f"norm: the nuclear norm needs two different dims, got {pair}")
+            (d0,), (d1,) = normalize_dims(pair[0], self.ndim), normalize_dims(pair[1], self.ndim)
+            out = _ag_linalg.Svd.apply(self.movedim((d0, d1), (-2, -1)), part="S", full=False).sum(-1)
+            return out.unsqueeze(builtins.min(d0, d1)).unsqueeze(builtins.max(d0, d1)) if keepdim else out
+        if p == 1:
+            return _ag.renamed(self.abs().sum(dim=dim, keepdim=keepdim), "LinalgVectorNormBackward0")
+        if p in (_PY_FLOAT("inf"), -_PY_FLOAT("inf")):
+            a = self.abs()
+            return _ag.renamed(
+                a.amax(dim, keepdim) if p > 0 else a.amin(dim, keepdim), "LinalgVectorNormBackward0"
+            )
+        if p == 2:
+            powers = self * self
+        elif p > 1:
+            powers = self.abs() ** p
+        else:  # p < 1: d|x|^p/dx is infinite at x = 0, where torch's gradient is 0: keep 0 out of pow
+            a = self.abs()
+            zero = a == 0
+            powers = (a.masked_fill(zero, 1.0) ** p).masked_fill(zero, 0.0 if p > 0 else _PY_FLOAT("inf"))
+        return _ag.renamed(
+            _ag.Root.apply(powers.sum(dim=dim, keepdim=keepdim), p=p), "LinalgVectorNormBackward0"
+        )
+
+
 _INPLACE = {
     "abs": True, "absolute": True, "neg": True, "negative": True, "sign": True, "sgn": True, "square": True,
     "reciprocal": False, "sqrt": False, "rsqrt": False, "exp": False, "exp2": False, "expm1": False,

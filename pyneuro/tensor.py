@@ -36,7 +36,6 @@ from . import functions_math as _math
 from . import return_types as _return_types
 from ._dtype import (
     _PY_BOOL,
-    _PY_FLOAT,
     _PY_INT,
     _dtype,
     bool_,
@@ -73,7 +72,6 @@ from ._tensor_math import MathMethods
 from ._tensor_reduce import ReduceMethods
 from ._tensor_shape import ShapeMethods
 from .autograd import hooks as _ag_hooks
-from .autograd import linalg as _ag_linalg
 from .autograd.api import seed_gradient as _seed_gradient
 from .backends import _checks
 
@@ -480,6 +478,8 @@ class Tensor(
             return _math.clip(self, min, max)
         if isinstance(min, float) or isinstance(max, float):  # int_tensor.clamp(0.5) is float, as torch's
             self = self._floating()
+        elif self._data.dtype.kind == "b":  # bool_tensor.clamp(2) is int64, as torch's
+            self = self.long()
         elif self._data.dtype.kind in "iu":  # an int bound must fit: int8_tensor.clamp(max=300) raises
             min, max = fill_value(min, self._data.dtype), fill_value(max, self._data.dtype)
         return _ag.Clamp.apply(self, lo=min, hi=max)
@@ -653,8 +653,8 @@ class Tensor(
         """max over all elements, or (values, indices) along `dim` like torch.max."""
         if isinstance(dim, Tensor):
             return self.maximum(dim)
-        if dim is None:
-            return _ag.MaxMinAll.apply(self, largest=True)
+        if dim is None:  # NaNs share the gradient, as torch's max() (amax gives NaN everywhere)
+            return _ag.MaxMinAll.apply(self, largest=True, nan_shares=True)
         return self._max_min_dim(dim, keepdim, True)
 
     def min(self, dim=None, keepdim=False):
@@ -662,7 +662,7 @@ class Tensor(
         if isinstance(dim, Tensor):
             return self.minimum(dim)
         if dim is None:
-            return _ag.MaxMinAll.apply(self, largest=False)
+            return _ag.MaxMinAll.apply(self, largest=False, nan_shares=True)
         return self._max_min_dim(dim, keepdim, False)
 
     def amax(self, dim=None, keepdim=False):
@@ -689,54 +689,10 @@ class Tensor(
         values = _ag.MaxMinDim.apply(self, dim=dim, keepdim=keepdim, largest=largest)
         node = values._node
         if node is None:  # no graph was recorded: recompute the indices cheaply
-            idx = self.argmax(dim, keepdim) if largest else self.argmin(dim, keepdim)
+            x = self.to(_dtypes.uint8) if self._data.dtype.kind == "b" else self  # (argmax refuses bool)
+            idx = x.argmax(dim, keepdim) if largest else x.argmin(dim, keepdim)
             return (_return_types.max if largest else _return_types.min)(values, idx)
         return (_return_types.max if largest else _return_types.min)(values, _wrap(node.indices, self.device))
-
-    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        """The p-norm over all elements or along dim (p=2 or "fro": sqrt of the sum of squares).
-
-        The gradient of a zero vector's norm is 0 (not NaN), and for p < 1 the gradient at a zero
-        element is 0, as in torch. p = 0 counts the non-zeros; "nuc" sums the singular values.
-        pn.linalg's vector_norm and matrix_norm("nuc") are built on this.
-        """
-        if dtype is not None:
-            return self.to(dtype).norm(p, dim, keepdim)
-        if self._data.dtype.kind != "f":
-            raise DTypeError(f"norm: expected a floating point tensor as input, got {self.dtype}")
-        if self._data.dtype == float16:  # computed in float32, as torch: squares of float16 overflow
-            return _ag.renamed(self.float().norm(p, dim, keepdim).to(float16), "LinalgVectorNormBackward0")
-        if p == "fro":
-            p = 2
-        if p == 0:  # the number of non-zeros; its gradient is 0 (masked_fill keeps the link, NaN-free)
-            count = (self != 0).to(self.dtype).sum(dim=dim, keepdim=keepdim)
-            zero = _creation.tensor(True, device=self.device)
-            return count + self.masked_fill(zero, 0).sum(dim=dim, keepdim=keepdim) if self._req else count
-        if p == "nuc":  # the sum of the singular values of the matrices over dim (a pair)
-            pair = (-2, -1) if dim is None else tuple(dim)
-            if len(pair) != 2 or normalize_dims(pair[0], self.ndim) == normalize_dims(pair[1], self.ndim):
-                raise RuntimeError(f"norm: the nuclear norm needs two different dims, got {pair}")
-            (d0,), (d1,) = normalize_dims(pair[0], self.ndim), normalize_dims(pair[1], self.ndim)
-            out = _ag_linalg.Svd.apply(self.movedim((d0, d1), (-2, -1)), part="S", full=False).sum(-1)
-            return out.unsqueeze(builtins.min(d0, d1)).unsqueeze(builtins.max(d0, d1)) if keepdim else out
-        if p == 1:
-            return _ag.renamed(self.abs().sum(dim=dim, keepdim=keepdim), "LinalgVectorNormBackward0")
-        if p in (_PY_FLOAT("inf"), -_PY_FLOAT("inf")):
-            a = self.abs()
-            return _ag.renamed(
-                a.amax(dim, keepdim) if p > 0 else a.amin(dim, keepdim), "LinalgVectorNormBackward0"
-            )
-        if p == 2:
-            powers = self * self
-        elif p > 1:
-            powers = self.abs() ** p
-        else:  # p < 1: d|x|^p/dx is infinite at x = 0, where torch's gradient is 0: keep 0 out of pow
-            a = self.abs()
-            zero = a == 0
-            powers = (a.masked_fill(zero, 1.0) ** p).masked_fill(zero, 0.0 if p > 0 else _PY_FLOAT("inf"))
-        return _ag.renamed(
-            _ag.Root.apply(powers.sum(dim=dim, keepdim=keepdim), p=p), "LinalgVectorNormBackward0"
-        )
 
     def argsort(self, dim=-1, descending=False, *, stable=False):
         """Indices that sort along dim (int64, no gradient), in torch's order among equal values

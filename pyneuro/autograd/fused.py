@@ -47,7 +47,7 @@ class MatMul(Function):
         b2 = b.reshape(-1, 1) if b.ndim == 1 else b
         if b2.ndim == 2:  # (..., M, K) @ (K, N): fold the batch into rows
             lead = a2.shape[:-1]
-            a2 = a2.reshape(-1, ka)
+            a2 = a2.reshape(math.prod(lead), ka)  # not -1: ambiguous when ka == 0
             out = bk.matmul(a2, b2)
             out_shape = lead + (b2.shape[1],)
             if a.ndim == 1:

@@ -72,9 +72,12 @@ simd_path = _cpu.simd_path
 
 
 def _contig(x):
-    """C-contiguous view of x, copying only when it is not already one."""
-    if isinstance(x, np.ndarray) and not x.flags.c_contiguous:
-        return np.ascontiguousarray(x)
+    """C-contiguous view of x, copying only when it is not already one. A NumPy scalar (what
+    NumPy returns for arithmetic on 0-d arrays, e.g. a 0-d gradient) becomes a 0-d array."""
+    if isinstance(x, np.ndarray):
+        return x if x.flags.c_contiguous else np.ascontiguousarray(x)
+    if isinstance(x, np.generic):
+        return np.asarray(x)
     return x
 
 

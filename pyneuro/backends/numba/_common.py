@@ -57,9 +57,11 @@ def f32(x, name: str, ndim: int | None = None) -> np.ndarray:
     """Validate x (shared checks), require float32, return it C-contiguous."""
     if is_plain(x, ndim):
         return x  # the common case, without the general checks' ~0.4 us
+    if isinstance(x, np.generic):  # NumPy's result of arithmetic on 0-d arrays (a 0-d gradient)
+        x = np.asarray(x)
     _checks.require_array(x, name, ndim)
     _checks.require_float32(x, name)  # the numba backend computes in float32, like the C++ one
-    return aligned(np.ascontiguousarray(x))
+    return aligned(x if x.flags.c_contiguous else np.ascontiguousarray(x))  # (which makes 0-d 1-d)
 
 
 def aligned(x: np.ndarray) -> np.ndarray:
