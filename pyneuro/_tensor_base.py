@@ -341,7 +341,12 @@ class TensorBase:
 
     @requires_grad.setter
     def requires_grad(self, value) -> None:
-        value = _PY_BOOL(value)
+        if not isinstance(value, _PY_BOOL):
+            raise RuntimeError("requires_grad must be a bool")
+        if value and type(self._vc) is _InferenceVersions and not _GRAD_MODE[0].inference:
+            raise RuntimeError(
+                "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed."
+            )
         if self._node is not None and not value:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
@@ -355,6 +360,11 @@ class TensorBase:
         self._req = value
 
     def requires_grad_(self, requires_grad=True) -> Tensor:
+        if not isinstance(requires_grad, _PY_BOOL):
+            raise TypeError(
+                "requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
+                + type(requires_grad).__name__
+            )
         self.requires_grad = requires_grad
         return self
 
@@ -450,7 +460,7 @@ class TensorBase:
         host first when needed, as torch's numpy(force=True)."""
         if force:
             return self.detach().cpu().numpy()
-        if self._req:
+        if self._req and _GRAD_MODE[0].enabled:  # (under no_grad, and in a Function's forward, it may)
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
             )
@@ -461,7 +471,7 @@ class TensorBase:
         return _backend(self.device).to_numpy(self._data)
 
     def __array__(self, dtype=None, copy=None):
-        if self._req:  # np.asarray(t) is t.numpy() (torch raises the same)
+        if self._req and _GRAD_MODE[0].enabled:  # np.asarray(t) is t.numpy() (torch raises the same)
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
             )

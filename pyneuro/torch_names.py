@@ -13,6 +13,8 @@ import warnings
 
 import numpy as np
 
+from . import functions as _functions
+from . import special as _special
 from ._dtype import _PY_BOOL, _PY_FLOAT, _PY_INT, _dtype, default_float
 from ._tensor_base import TensorBase, _backend, _device, _wrap
 from .autograd.grad_mode import _GradMode
@@ -372,7 +374,31 @@ def is_inference(input) -> bool:
     return input.is_inference()
 
 
+def igamma(input, other):
+    """torch.igamma: the regularized lower incomplete gamma function (torch.special.gammainc)."""
+    return _special.gammainc(input, other)
+
+
+def igammac(input, other):
+    """torch.igammac: the regularized upper incomplete gamma function (torch.special.gammaincc)."""
+    return _special.gammaincc(input, other)
+
+
+def unsafe_chunk(input, chunks, dim=0):
+    """torch.unsafe_chunk: chunk without the view bookkeeping torch skips (here: chunk)."""
+    return _functions.chunk(input, chunks, dim)
+
+
+def unsafe_split(tensor, split_size, dim=0):
+    """torch.unsafe_split: split without the view bookkeeping torch skips (here: split)."""
+    return _functions.split(tensor, split_size, dim)
+
+
 __all__ = [
+    "igamma",
+    "igammac",
+    "unsafe_chunk",
+    "unsafe_split",
     "is_inference",
     "newaxis",
     "asarray",

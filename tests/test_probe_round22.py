@@ -78,3 +78,99 @@ def test_max_min_clamp_and_norm_as_torch():
 
     t, p = _both(program)
     assert t == p
+
+
+def test_requires_grad_numpy_and_inference_rules_as_torch():
+    def program(L):
+        out = []
+        x = L.ones(2, requires_grad=True)
+        with L.no_grad():  # numpy() of a tensor that requires grad is allowed where grad mode is off
+            out.append(x.numpy().tolist())
+
+        class Square(L.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                return L.tensor(a.numpy() ** 2)  # (grad mode is off in a Function's forward)
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        out.append(Square.apply(x).tolist())
+        for bad in (lambda: L.ones(2).requires_grad_("yes"), lambda: setattr(L.ones(2), "requires_grad", 1)):
+            with pytest.raises((TypeError, RuntimeError)) as info:
+                bad()
+            out.append((type(info.value).__name__, str(info.value)))
+        with L.inference_mode():
+            made = L.ones(2)
+        with pytest.raises(RuntimeError) as info:
+            made.requires_grad_()
+        out.append(str(info.value))
+        made.requires_grad_(False)
+        with L.inference_mode():
+            out.append(made.requires_grad_().requires_grad)
+        return out
+
+    t, p = _both(program)
+    assert t == p
+
+
+def test_parameter_deepcopy_and_module_hook_dicts_as_torch():
+    import copy
+
+    def program(L):
+        lin = L.nn.Linear(2, 2)
+        lin(L.ones(1, 2)).sum().backward()
+        lin.weight.tag = "w"
+        c = copy.deepcopy(lin)
+        frozen = copy.deepcopy(L.nn.Parameter(L.ones(2), requires_grad=False))
+        w = lin.weight
+        pair = copy.deepcopy([w, w])
+        relu = L.nn.ReLU()
+        kinds = [
+            type(getattr(relu, n)).__name__
+            for n in (
+                "_forward_pre_hooks",
+                "_forward_hooks",
+                "_backward_hooks",
+                "_state_dict_hooks",
+                "_non_persistent_buffers_set",
+            )
+        ]
+        calls = []
+        lin.register_forward_hook(lambda *a: calls.append(1))
+        lin(L.ones(1, 2))
+        for m in (lin, relu):
+            m._forward_hooks.clear()
+        lin(L.ones(1, 2))
+        lazy = copy.deepcopy(L.nn.LazyLinear(3))
+        lazy(L.ones(2, 4))
+        return [
+            c.weight.grad,
+            getattr(c.weight, "tag", None),
+            type(c.weight).__name__,
+            frozen.requires_grad,
+            pair[0] is pair[1],
+            kinds,
+            calls,
+            tuple(lazy.weight.shape),
+        ]
+
+    t, p = _both(program)
+    assert t == p
+
+
+def test_repr_of_a_huge_expanded_tensor_and_the_gamma_aliases():
+    assert repr(pn.zeros(1).expand(10**6, 10**6)) == repr(torch.zeros(1).expand(10**6, 10**6)).replace(
+        "torch", "pyneuro"
+    )
+    for name in ("igamma", "igammac"):
+        a, b = [1.0, 2.0, 0.5], [0.5, 1.0, 3.0]
+        got = getattr(pn, name)(pn.tensor(a), pn.tensor(b)).tolist()
+        assert got == pytest.approx(getattr(torch, name)(torch.tensor(a), torch.tensor(b)).tolist(), rel=1e-6)
+    assert [c.tolist() for c in pn.unsafe_chunk(pn.arange(5), 2)] == [
+        c.tolist() for c in torch.unsafe_chunk(torch.arange(5), 2)
+    ]
+    assert [c.tolist() for c in pn.unsafe_split(pn.arange(5), 2)] == [
+        c.tolist() for c in torch.unsafe_split(torch.arange(5), 2)
+    ]

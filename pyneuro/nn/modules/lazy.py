@@ -233,6 +233,11 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
     def __init__(self, requires_grad: bool = True, device=None, dtype=None):
         _uninitialized(self, "UninitializedParameter", requires_grad, device, dtype)
 
+    def __deepcopy__(self, memo):  # as torch's: a new uninitialized parameter of the same kind
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.requires_grad, self.device, self._data.dtype)
+        return memo[id(self)]
+
 
 class UninitializedBuffer(UninitializedTensorMixin, Tensor):
     """A buffer whose shape is not known yet (a lazy norm's running_mean and running_var);

@@ -40,6 +40,13 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
+    def __deepcopy__(self, memo):
+        """copy.deepcopy as torch's Parameter: a new Parameter of a copy of the values with the same
+        requires_grad; no .grad and no attributes (a plain Tensor's deepcopy keeps its .grad)."""
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.detach().clone(), self.requires_grad)
+        return memo[id(self)]
+
 
 class Buffer(Tensor):
     """nn.Buffer(data, persistent=True): a Tensor that, assigned to a Module attribute, registers
@@ -57,6 +64,14 @@ class Buffer(Tensor):
         self.persistent = persistent
 
 
+# The hook dicts every torch Module has from __init__ (code that clears or inspects them, e.g.
+# `for m in model.modules(): m._forward_hooks.clear()`, reads them directly); here each is made
+# on first use.
+_HOOK_DICTS = frozenset(
+    "_backward_pre_hooks _backward_hooks _forward_hooks _forward_hooks_with_kwargs _forward_hooks_always_called"
+    " _forward_pre_hooks _forward_pre_hooks_with_kwargs _state_dict_hooks _state_dict_pre_hooks"
+    " _load_state_dict_pre_hooks _load_state_dict_post_hooks".split()
+)
 _global_forward_pre_hooks: OrderedDict = OrderedDict()
 _global_forward_hooks: OrderedDict = OrderedDict()
 
@@ -152,6 +167,10 @@ class Module(StateDictMixin):
         for store in ("_buffers", "_modules"):
             if store in d and name in d[store]:
                 return d[store][name]
+        if name in _HOOK_DICTS:  # made on first use (a module's call checks for them cheaply)
+            return self._hooks(name)
+        if name == "_non_persistent_buffers_set":
+            return d.setdefault(name, set())
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name):
