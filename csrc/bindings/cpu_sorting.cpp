@@ -16,7 +16,8 @@ namespace {
 // The rows x n array behind `obj`, checked; misaligned views are copied (as require<T> does).
 py::array rows_of(const py::object& obj) {
   if (!py::isinstance<py::array>(obj)) {
-    throw py::type_error("x must be a numpy.ndarray, got " + std::string(py::str(py::type::of(obj).attr("__name__"))));
+    throw py::type_error("x must be a numpy.ndarray, got " +
+                         std::string(py::str(py::type::of(obj).attr("__name__"))));
   }
   auto a = py::reinterpret_borrow<py::array>(obj);
   if (a.ndim() != 2) throw py::value_error("x must be 2-D (rows x n), got shape " + shape_str(a));
@@ -60,7 +61,8 @@ py::array_t<std::int64_t> sort_indices(const py::object& x_obj, bool descending,
 py::array_t<std::int64_t> topk_indices(const py::object& x_obj, long long k, bool largest, bool sorted) {
   const py::array x = rows_of(x_obj);
   const index_t rows = x.shape(0), n = x.shape(1);
-  if (k < 0 || k > n) throw py::value_error("k must be in [0, " + std::to_string(n) + "], got " + std::to_string(k));
+  if (k < 0 || k > n)
+    throw py::value_error("k must be in [0, " + std::to_string(n) + "], got " + std::to_string(k));
   auto out = new_output<std::int64_t>({rows, py::ssize_t(k)});
   std::int64_t* po = out.mutable_data();
   with_typed(x, [&](const auto* px) {
@@ -73,7 +75,8 @@ py::array_t<std::int64_t> topk_indices(const py::object& x_obj, long long k, boo
 py::array_t<std::int64_t> kthvalue_indices(const py::object& x_obj, long long k) {
   const py::array x = rows_of(x_obj);
   const index_t rows = x.shape(0), n = x.shape(1);
-  if (k < 1 || k > n) throw py::value_error("k must be in [1, " + std::to_string(n) + "], got " + std::to_string(k));
+  if (k < 1 || k > n)
+    throw py::value_error("k must be in [1, " + std::to_string(n) + "], got " + std::to_string(k));
   auto out = new_output<std::int64_t>({rows});
   std::int64_t* po = out.mutable_data();
   with_typed(x, [&](const auto* px) {
@@ -86,7 +89,8 @@ py::array_t<std::int64_t> kthvalue_indices(const py::object& x_obj, long long k)
 py::array_t<std::int64_t> mode_indices(const py::object& x_obj) {
   const py::array x = rows_of(x_obj);
   const index_t rows = x.shape(0), n = x.shape(1);
-  if (n < 1 && rows > 0) throw py::value_error("mode needs rows of at least one value, got shape " + shape_str(x));
+  if (n < 1 && rows > 0)
+    throw py::value_error("mode needs rows of at least one value, got shape " + shape_str(x));
   auto out = new_output<std::int64_t>({rows});
   std::int64_t* po = out.mutable_data();
   with_typed(x, [&](const auto* px) {
@@ -102,7 +106,8 @@ void register_sorting(py::module_& m) {
   m.def("sort_indices", &sort_indices, py::arg("x"), py::arg("descending") = false, py::arg("stable") = false,
         "argsort of each row of a 2-D array, with torch.sort's order among equal values (NaN largest).");
   m.def("topk_indices", &topk_indices, py::arg("x"), py::arg("k"), py::arg("largest") = true,
-        py::arg("sorted") = true, "Positions of each row's k largest (smallest) values, in torch.topk's order.");
+        py::arg("sorted") = true,
+        "Positions of each row's k largest (smallest) values, in torch.topk's order.");
   m.def("kthvalue_indices", &kthvalue_indices, py::arg("x"), py::arg("k"),
         "Position of each row's k-th smallest value (k from 1) that torch.kthvalue reports.");
   m.def("mode_indices", &mode_indices, py::arg("x"),

@@ -133,7 +133,8 @@ template <class Elem, class Fn>
 void each_row(index_t rows, index_t n, index_t work_per_row, const Fn& fn) {
   const bool parallel = rows > 1 && rows * work_per_row >= kParallelSortWork;
   const int threads = parallel ? int(std::min<index_t>(rows, index_t(num_threads()))) : 1;
-  std::vector<std::vector<Elem>> scratch(std::size_t(std::max(threads, 1)), std::vector<Elem>(std::size_t(n)));
+  std::vector<std::vector<Elem>> scratch(std::size_t(std::max(threads, 1)),
+                                         std::vector<Elem>(std::size_t(n)));
   if (threads <= 1) {
     for (index_t r = 0; r < rows; ++r) fn(r, scratch[0]);
     return;
@@ -211,14 +212,16 @@ void sort_indices(const T* x, index_t rows, index_t n, bool descending, bool sta
     };
     each_row<typename L::Elem>(rows, n, sort_work(n), [&](index_t r, std::vector<typename L::Elem>& q) {
       load_row<L>(x + r * n, n, q);
-      descending ? sort(q.begin(), q.end(), typename L::Above()) : sort(q.begin(), q.end(), typename L::Below());
+      descending ? sort(q.begin(), q.end(), typename L::Above())
+                 : sort(q.begin(), q.end(), typename L::Below());
       for (index_t j = 0; j < n; ++j) out[r * n + j] = L::position(q[std::size_t(j)]);
     });
   });
 }
 
 template <class T>
-void topk_indices(const T* x, index_t rows, index_t n, index_t k, bool largest, bool sorted, std::int64_t* out) {
+void topk_indices(const T* x, index_t rows, index_t n, index_t k, bool largest, bool sorted,
+                  std::int64_t* out) {
   if (k <= 0) return;
   with_layout(x, rows, n, [&](auto layout) {
     using L = decltype(layout);
@@ -233,7 +236,8 @@ void topk_indices(const T* x, index_t rows, index_t n, index_t k, bool largest, 
     const index_t work = k * 64 <= n ? n + sort_work(k) : 2 * n + (sorted ? sort_work(k) : 0);
     each_row<typename L::Elem>(rows, n, work, [&](index_t r, std::vector<typename L::Elem>& q) {
       load_row<L>(x + r * n, n, q);
-      largest ? select(q.begin(), q.end(), typename L::Above()) : select(q.begin(), q.end(), typename L::Below());
+      largest ? select(q.begin(), q.end(), typename L::Above())
+              : select(q.begin(), q.end(), typename L::Below());
       for (index_t j = 0; j < k; ++j) out[r * k + j] = L::position(q[std::size_t(j)]);
     });
   });
@@ -274,7 +278,7 @@ void mode_indices(const T* x, index_t rows, index_t n, std::int64_t* out) {
   });
 }
 
-#define PYNEURO_SORTING_TYPES(T)                                                                  \
+#define PYNEURO_SORTING_TYPES(T)                                                                 \
   template void sort_indices<T>(const T*, index_t, index_t, bool, bool, std::int64_t*);          \
   template void topk_indices<T>(const T*, index_t, index_t, index_t, bool, bool, std::int64_t*); \
   template void kthvalue_indices<T>(const T*, index_t, index_t, index_t, std::int64_t*);         \

@@ -19,7 +19,8 @@ void sort_indices(const T* x, index_t rows, index_t n, bool descending, bool sta
 // torch.topk: positions of the k largest (smallest) values of each row, in torch's order.
 // out: rows x k.                 k*64 <= n: ~n log2 k comparisons, else ~n + k log2 k
 template <class T>
-void topk_indices(const T* x, index_t rows, index_t n, index_t k, bool largest, bool sorted, std::int64_t* out);
+void topk_indices(const T* x, index_t rows, index_t n, index_t k, bool largest, bool sorted,
+                  std::int64_t* out);
 
 // torch.kthvalue: position of the k-th smallest value (k counts from 1). out: rows.   ~2n
 template <class T>
