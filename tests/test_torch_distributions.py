@@ -1016,6 +1016,8 @@ def test_mixture_same_family_against_torch():
     ],
 )
 def test_validation_raises_value_error_like_torch(make):
+    # (torch.compile, which other tests call, switches torch's validation off process-wide)
+    TD.Distribution.set_default_validate_args(True)
     with pytest.raises(ValueError):
         make(TD, torch)
     with pytest.raises(ValueError):
