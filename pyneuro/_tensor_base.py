@@ -703,10 +703,10 @@ class TensorBase:
         return _PY_BOOL(self.isclose(other, rtol, atol, equal_nan).all())
 
     def argsort(self, dim=-1, descending=False, stable=False):
-        """Indices that sort along dim (int64, no gradient); always stable (equal elements keep
-        their order, which torch guarantees only with stable=True). Descending sorts the reversed
-        row ascending and maps back, so ties keep their order, NaN comes first (torch's "largest")
-        and unsigned and bool tensors need no negation."""
+        """The stable argsort along dim (int64, no gradient): Tensor.argsort's answer for stable=True
+        and where the C++ tie-exact kernel cannot serve (pyneuro/_sorting.py). Descending sorts the
+        reversed row ascending and maps back, so ties keep their order, NaN comes first (torch's
+        "largest") and unsigned and bool tensors need no negation."""
         data = self._data
         xp = _backend(self.device).xp
         (d,) = normalize_dims(dim, data.ndim)

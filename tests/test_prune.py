@@ -17,10 +17,11 @@ import re
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
+
+from test_probe_models import _plain, _same_recorded  # noqa: E402 - the same rec() comparison
 
 import pyneuro  # noqa: E402
 
@@ -34,14 +35,6 @@ HEAD = (
     "    try:\n        f()\n        print('no error')\n"
     "    except Exception as e:\n        caught.append(e)\n        print('raised')\n"
 )
-
-
-def _plain(value, lib):
-    if isinstance(value, lib.Tensor):
-        return (str(value.dtype).split(".")[-1], tuple(value.shape), value.detach().numpy().astype("float64"))
-    if isinstance(value, (list, tuple)):
-        return [_plain(v, lib) for v in value]
-    return value
 
 
 def _run(code: str, lib):
@@ -60,18 +53,6 @@ def _run(code: str, lib):
     return text.replace("pyneuro", "torch"), recorded, caught, raised
 
 
-def _same(a, b, where):
-    if isinstance(a, tuple):
-        assert a[:2] == b[:2], f"{where}: dtype/shape {b[:2]} vs torch {a[:2]}"
-        np.testing.assert_allclose(b[2], a[2], rtol=1e-4, atol=1e-5, err_msg=where)
-    elif isinstance(a, list):
-        assert len(a) == len(b), f"{where}: {len(b)} values vs torch {len(a)}"
-        for i, (x, y) in enumerate(zip(a, b)):
-            _same(x, y, f"{where}[{i}]")
-    else:
-        assert a == b, f"{where}: {b!r} vs torch {a!r}"
-
-
 def check_program(code: str):
     """Run HEAD + code with torch and with pyneuro: the same prints and rec() values (the program
     runs to its end with torch; what show(f) catches must be an instance of torch's exception type)."""
@@ -83,7 +64,7 @@ def check_program(code: str):
     for t_exc, p_exc in zip(t_caught, p_caught):  # torch's builtin type (a torch error class subclasses one)
         builtin = next(c for c in type(t_exc).__mro__ if c.__module__ == "builtins")
         assert isinstance(p_exc, builtin), f"pyneuro raised {p_exc!r}, torch {t_exc!r}"
-    _same(t_recorded, p_recorded, "rec")
+    _same_recorded(t_recorded, p_recorded, "rec")
 
 
 TUTORIAL = r'''
