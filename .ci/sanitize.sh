@@ -43,4 +43,4 @@ cd "$root/$stage"  # not the repo root: `python -c`/`-m` put the working directo
   "$root"/tests/test_conformance.py "$root"/tests/test_bad_input.py "$root"/tests/test_fused_cpu.py \
   "$root"/tests/test_kernel_robustness.py "$root"/tests/test_kernel_properties.py \
   "$root"/tests/test_output_pool.py "$root"/tests/test_matmul_tuning.py "$root"/tests/test_multi_tensor_step.py \
-  "$root"/tests/test_take_rows.py "$root"/tests/test_matmul_bias.py "$@"
+  "$root"/tests/test_take_rows.py "$root"/tests/test_matmul_bias.py "$root"/tests/test_team.py "$@"

@@ -1,5 +1,5 @@
 // matmul_packed.cpp -- ladder step 3 (the default): packing, a SIMD register-blocked
-// micro-kernel and OpenMP, after the BLIS design (Van Zee & van de Geijn, "BLIS: A Framework
+// micro-kernel and threads, after the BLIS design (Van Zee & van de Geijn, "BLIS: A Framework
 // for Rapidly Instantiating BLAS Functionality", 2015; Goto & van de Geijn, "Anatomy of
 // High-Performance Matrix Multiplication", 2008). Computes C[M,N] = op(A)[M,K] @ op(B)[K,N]
 // (float32, row-major); 2*M*N*K FLOPs.
@@ -45,14 +45,14 @@
 //    row, in order, which is most of the work of a K = 10 product (up to 1.4x faster).
 //    kc, MC and NC come from the cache sizes the OS reports (size_blocks below); see and
 //    change them with pyneuro._cpu.matmul_tuning().
-// 5. Threads. OpenMP threads split the rows and/or columns of C (a tm x tn grid chosen by
-//    a small cost model: FMAs plus packing). Each thread runs the whole loop nest above on
-//    its own share, packing its own B panels and A blocks, so no thread ever waits for
-//    another inside the call (on a busy machine a barrier can cost milliseconds). Nobody
-//    splits the k reduction: each C element sees the same FMAs in the same order for any
-//    thread count, so results are bit-identical for 1, 2 or 64 threads. Problems under
-//    ~1M multiply-adds (with K < 32, which mostly write C: under 32K elements of C) run on
-//    one thread: a second one would cost more than it saves.
+// 5. Threads. The members of a team job (team.cpp) split the rows and/or columns of C (a
+//    tm x tn grid chosen by a small cost model: FMAs plus packing). Each runs the whole loop
+//    nest above on its own share, packing its own B panels and A blocks, so no thread ever
+//    waits for another inside the call, and the caller takes the share of a worker that has
+//    not joined (on a busy machine a barrier can cost milliseconds). Nobody splits the k
+//    reduction: each C element sees the same FMAs in the same order for any thread count,
+//    so results are bit-identical for 1, 2 or 64 threads. Problems under ~1M multiply-adds
+//    (K < 32: under 32K elements of C) run on one thread: a second costs more than it saves.
 //    Every thread sets flush-to-zero (denormals cost ~100 cycles each).
 // 6. Edges. N not a multiple of NR: the packed B panel is zero-padded and C is read and
 //    written through AVX-512 mask registers (masked loads never touch memory past the end);
@@ -82,7 +82,7 @@
 
 #include "pyneuro/elementwise.h"
 #include "pyneuro/matmul.h"
-#include "pyneuro/omp.h"
+#include "pyneuro/team.h"
 
 // The AVX-512 and AVX2 kernels need x86 and GCC/clang target attributes (PYNEURO_X86_TARGETS,
 // pyneuro/common.h); everywhere else (aarch64, MSVC) only the portable Scalar kernel is built.
@@ -517,7 +517,7 @@ std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N,
 // more than they save up to ~0.5M each. Measured on the 784-256-10 MLP step at batch 128,
 // where the three (128 x 256) x (256 x 10)-sized matmuls then run on one thread: 1390 ->
 // 1315 us per step while the VM was busy (median of 8 interleaved rounds; Intel Xeon, 2
-// cores), within noise on a quiet one (bench/results/step_ab.md: 829 vs 812).
+// cores), within noise on a quiet one (bench/results/step_ab.md: 829 vs 812; on libgomp).
 // A K under kMinDepthForThreads (dY @ W2, 128x10 @ 10x256) mostly writes C: threads are
 // counted by C elements, kMinShortOutputPerThread each, in fixed row shares (thread_grid;
 // pieces took 10-20% longer). Model 167, 1 -> 2 threads: 128x10x256 6.3 -> 5.0 us, 512x10x256
@@ -530,7 +530,7 @@ constexpr double kMinShortOutputPerThread = 16.0 * 1024;
 int threads_for(const MatmulProblem& p) {
   // Called from inside a parallel region (conv_implicit.cpp runs one GEMM per image on each
   // thread): the nested region would get one thread, so the call must plan for one.
-  if (omp_in_parallel()) return 1;
+  if (in_parallel_region()) return 1;
   const double outputs = double(p.M) * double(p.N);
   if (p.K < kMinDepthForThreads)
     return std::max(1, int(std::min<double>(num_threads(), outputs / kMinShortOutputPerThread)));
@@ -561,21 +561,20 @@ void matmul_narrow(const Isa& isa, const MatmulProblem& p, bool out_transposed) 
   // Row i of p's C: at C + i * N, or (transposed) column i of the caller's C, at C + i.
   const index_t ldc = out_transposed ? p.M : p.N, row_step = out_transposed ? 1 : p.N;
 
-#pragma omp parallel num_threads(nt) if (nt > 1)
-  {
-    FlushToZeroScope ftz;
-    const int t = omp_get_thread_num();
-    const index_t i0 = tiles * t / nt * kTileRows, i1 = std::min(p.M, tiles * (t + 1) / nt * kTileRows);
-    float* const bp = buffers + per_thread * size_t(t);
-    for (index_t pc = 0; pc < p.K && i0 < i1; pc += kc) {
-      const index_t kcb = std::min(kc, p.K - pc);
-      isa.pack_b(p, pc, kcb, 0, int(p.N), int(kTileCols), bp);
-      for (index_t i = i0; i < i1; i += kTileRows) {
-        const int rows = int(std::min(kTileRows, p.M - i));
-        kernel(kcb, p.A + pc * p.lda + i, p.lda, bp, p.C + i * row_step, ldc, rows, pc > 0);
+  parallel_chunks(nt, nt, 1, [&](index_t t0, index_t t1) {  // share t: rows, on any member
+    float* const bp = buffers + per_thread * size_t(team_member());
+    for (index_t t = t0; t < t1; ++t) {
+      const index_t i0 = tiles * t / nt * kTileRows, i1 = std::min(p.M, tiles * (t + 1) / nt * kTileRows);
+      for (index_t pc = 0; pc < p.K && i0 < i1; pc += kc) {
+        const index_t kcb = std::min(kc, p.K - pc);
+        isa.pack_b(p, pc, kcb, 0, int(p.N), int(kTileCols), bp);
+        for (index_t i = i0; i < i1; i += kTileRows) {
+          const int rows = int(std::min(kTileRows, p.M - i));
+          kernel(kcb, p.A + pc * p.lda + i, p.lda, bp, p.C + i * row_step, ldc, rows, pc > 0);
+        }
       }
     }
-  }
+  });
 }
 
 // Pieces per thread of the work-stealing split (below). Each piece streams the operand the
@@ -601,7 +600,8 @@ void matmul_packed(const MatmulProblem& p) {
     return;
   }
   const Blocking bl = choose_blocking(isa, p);
-  const auto [tm, tn] = thread_grid(threads_for(p), bl, p.M, p.N, p.K < kRowSplitDepth);
+  const std::pair<int, int> grid = thread_grid(threads_for(p), bl, p.M, p.N, p.K < kRowSplitDepth);
+  const int tm = grid.first, tn = grid.second;  // (plain ints: C++17 lambdas cannot capture a binding)
   const int nt = tm * tn;
   const index_t row_panels = ceil_div(p.M, bl.mr), col_panels = ceil_div(p.N, bl.nr);
 
@@ -627,7 +627,7 @@ void matmul_packed(const MatmulProblem& p) {
     thread_local Scratch scratch;  // owned by the calling thread, reused by later calls
     float* const buffers = scratch.get(per_thread * size_t(nt));
     parallel_chunks(units, nt, kPiecesPerThread, [&](index_t u0, index_t u1) {
-      float* const bbuf = buffers + per_thread * size_t(omp_get_thread_num());
+      float* const bbuf = buffers + per_thread * size_t(team_member());
       float* const abuf = bbuf + size_t(bl.kc) * size_t(std::min(bl.nc, round_up(cols, bl.nr)));
       if (by_cols)
         gemm_share(isa, bl, p, 0, p.M, u0 * bl.nr, std::min(p.N, u1 * bl.nr), bbuf, abuf);
@@ -643,19 +643,19 @@ void matmul_packed(const MatmulProblem& p) {
   thread_local Scratch scratch;  // owned by the calling thread, reused by later calls
   float* const buffers = scratch.get(per_thread * size_t(nt));
 
-#pragma omp parallel num_threads(nt) if (nt > 1)
-  {
-    FlushToZeroScope ftz;
-    const int t = omp_get_thread_num();
-    const index_t tr = t / tn, tc = t % tn;
-    const index_t m0 = std::min(p.M, row_panels * tr / tm * bl.mr);
-    const index_t m1 = std::min(p.M, row_panels * (tr + 1) / tm * bl.mr);
-    const index_t n0 = std::min(p.N, col_panels * tc / tn * bl.nr);
-    const index_t n1 = std::min(p.N, col_panels * (tc + 1) / tn * bl.nr);
-    float* const bbuf = buffers + per_thread * size_t(t);
+  // Share t of the grid on whichever member takes it (a late worker's too), in its buffers.
+  parallel_chunks(nt, nt, 1, [&](index_t t0, index_t t1) {
+    float* const bbuf = buffers + per_thread * size_t(team_member());
     float* const abuf = bbuf + size_t(bl.kc) * size_t(std::min(bl.nc, round_up(share_cols, bl.nr)));
-    if (m0 < m1 && n0 < n1) gemm_share(isa, bl, p, m0, m1, n0, n1, bbuf, abuf);
-  }
+    for (index_t t = t0; t < t1; ++t) {
+      const index_t tr = t / tn, tc = t % tn;
+      const index_t m0 = std::min(p.M, row_panels * tr / tm * bl.mr);
+      const index_t m1 = std::min(p.M, row_panels * (tr + 1) / tm * bl.mr);
+      const index_t n0 = std::min(p.N, col_panels * tc / tn * bl.nr);
+      const index_t n1 = std::min(p.N, col_panels * (tc + 1) / tn * bl.nr);
+      if (m0 < m1 && n0 < n1) gemm_share(isa, bl, p, m0, m1, n0, n1, bbuf, abuf);
+    }
+  });
 }
 
 MatmulTuning matmul_tuning() {

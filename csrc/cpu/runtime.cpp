@@ -4,15 +4,17 @@
 // build without OpenMP runs parallel_for on the calling thread.
 //
 // ---------------------------------------------------------------------------------------
-// Threads: pyneuro's OpenMP pool, NumPy's OpenBLAS pool, and why idle workers must sleep
+// Threads: pyneuro's worker team, NumPy's OpenBLAS pool, and why idle workers must yield
 //
 // A training step alternates NumPy/BLAS calls (OpenBLAS's own pthread pool) with pyneuro
-// kernels (libgomp's pool, num_threads() threads). Both runtimes keep idle workers
-// *spinning* for a while after each call, so that the next call starts without a wake-up:
-//   * libgomp spins GOMP_SPINCOUNT times (default 300000: milliseconds) before it sleeps on
-//     a futex; OMP_WAIT_POLICY=PASSIVE makes that 0, ACTIVE makes it forever;
+// kernels (num_threads() threads). Both keep idle workers *spinning* for a while after each
+// call, so that the next call starts without a wake-up:
 //   * OpenBLAS polls for 2^OPENBLAS_THREAD_TIMEOUT cycles (default 2^28, ~0.1 s), calling
-//     sched_yield() in between.
+//     sched_yield() in between;
+//   * libgomp, which ran pyneuro's kernels until round 3 (and still runs the ladder's naive
+//     and blocked matmuls, the peak measurement and numba's OpenMP layer), spins
+//     GOMP_SPINCOUNT times (default 300000: milliseconds) without yielding, then sleeps on a
+//     futex; OMP_WAIT_POLICY=PASSIVE makes that 0, ACTIVE makes it forever.
 // On a machine with 2 cores the spinning pool of one library occupies exactly the core the
 // other library's next call needs. The scheduler then time-slices a spinner against a
 // worker, and a parallel region ends only when its slowest thread reaches the join barrier:
@@ -32,35 +34,40 @@
 //   pyneuro threads = 1                    2.47 /  2.46          0.088 / 0.17        2.63
 //   BLAS 1 thread (threadpoolctl)          4.39 /  4.47          0.071 / 0.17        4.65
 // Both directions hurt with the default: our spinning worker triples the matmul, and
-// OpenBLAS's spinning thread makes the softmax 30x slower. Passive waiting costs ~45 us per
-// kernel of this size when nothing else runs (0.053 -> 0.098 ms alone) and makes the step
-// 3x faster. With other jobs on the machine (load average 10-250) the default was far
-// worse still: 20-60 ms per 0.1 ms softmax, every 2-thread kernel rounded up to ~4-8 ms
-// time slices, against 0.17 ms with PASSIVE.
+// OpenBLAS's spinning thread makes the softmax 30x slower. With other jobs on the machine
+// (load average 10-250) the default was far worse still: 20-60 ms per 0.1 ms softmax.
+//
+// A short spin (GOMP_SPINCOUNT=30000) bounded that, but left a worse trap where a wake-up is
+// slow: a worker that had fallen asleep made the caller wait at the barrier, the caller's
+// spin ran out and it slept too, and on the 2-vCPU VMs (where waking an idle vCPU sometimes
+// takes ~1 ms) whole blocks of calls then ran at one wake-up per call -- 1.1 ms instead of
+// 0.17 for a 128x256 @ 256x784 product. So the kernels now run on pyneuro's own team
+// (team.cpp), whose caller never waits for a worker that has not joined, and whose idle
+// workers spin ~30 us, then yield the CPU until ~0.5 ms, then sleep. Measured on the Intel
+// Xeon model 167 (2 vCPUs), each in a fresh process, medians: the loop above with pyneuro's
+// product instead of the softmax (NumPy 256x784 @ 784x1024, pyneuro 128x784 @ (256x784)^T,
+// a 256x1024 ReLU) 8.0 ms a step with libgomp at 30000 spins -> 2.1 ms (NumPy's product
+// 5.4 -> 1.6 ms: nothing spins on its core any more); back-to-back products the same
+// (~190 us); issue 17's MLP epoch ~3% less.
 //
 // The policy that follows:
-//   * Idle OpenMP workers should sleep soon. pyneuro/backends/cpu_backend.py sets
-//     GOMP_SPINCOUNT=30000 (~50-100 us of spinning) while pyneuro._cpu loads (and removes
-//     it again after), unless the user chose a policy: on an
-//     idle machine that keeps back-to-back kernels as fast as full spinning (fully PASSIVE
-//     cost a futex wake-up per kernel: 128x256x10 matmul 7 -> 39 us, 256x128x784 275 ->
-//     506 us), and it bounds the damage when the cores are shared. The setting
-//     must be in the environment *before* libgomp is loaded -- libgomp reads it once, in a
-//     shared-library constructor that runs before any code of this file -- so it belongs in
-//     Python, ahead of the first `import pyneuro._cpu`:
-//         os.environ["GOMP_SPINCOUNT"] = "30000"   (unless a policy is already set;
-//                                                   popped again once _cpu is loaded)
-//     This keeps a user's explicit OMP_WAIT_POLICY / GOMP_SPINCOUNT. It has no effect
-//     if another module loaded libgomp first (it then keeps that module's setting).
-//   * Kernels go parallel only above kParallelMinWork (~150-250 us of single-thread work),
-//     where one futex wake-up is cheap; a 128x10 batch never wakes a worker. The work is
-//     handed out in dynamic chunks, so a worker that wakes late costs little.
+//   * Idle workers yield their core soon and sleep soon (team.cpp); the caller of a kernel
+//     starts at once and takes a late worker's work. libgomp keeps GOMP_SPINCOUNT=30000 for
+//     its remaining users: pyneuro/backends/cpu_backend.py sets it while pyneuro._cpu (and
+//     with it libgomp) loads and removes it again after, unless the user chose a policy --
+//     libgomp reads it once, in a shared-library constructor, so it belongs in Python, ahead
+//     of the first `import pyneuro._cpu`. It has no effect if another module loaded libgomp
+//     first (it then keeps that module's setting).
+//   * Kernels go parallel only above kParallelMinWork (~150-250 us of single-thread work);
+//     a 128x10 batch never uses a worker. The work is handed out in dynamic chunks, so a
+//     worker that joins late costs little.
 //   * For long NumPy-heavy phases, cap one pool with threadpoolctl, e.g.
 //         with threadpoolctl.threadpool_limits(1, user_api="blas"): ...
 //     or pyneuro.set_num_threads(1) while NumPy does the heavy lifting.
 #include "pyneuro/common.h"
 
 #include "pyneuro/omp.h"
+#include "pyneuro/team.h"
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 #include <xmmintrin.h>
 #include <pmmintrin.h>
@@ -200,9 +207,20 @@ void parallel_for(index_t n, index_t work, void (*fn)(void*, index_t, index_t), 
 void parallel_chunks(index_t n, int threads, int per_thread, void (*fn)(void*, index_t, index_t), void* ctx) {
   if (n <= 0) return;
   threads = int(std::max<index_t>(1, std::min<index_t>(threads, n)));
-  if (threads == 1) {
-    FlushToZeroScope ftz;
-    fn(ctx, 0, n);
+  if (threads == 1) {  // on the calling thread, as member 0 (its scratch is buffer 0)
+    struct One {
+      index_t n;
+      void (*fn)(void*, index_t, index_t);
+      void* ctx;
+    } one{n, fn, ctx};
+    run_team(
+        1,
+        [](void* p, int) {
+          const One& o = *static_cast<const One*>(p);
+          FlushToZeroScope ftz;
+          o.fn(o.ctx, 0, o.n);
+        },
+        &one);
     return;
   }
   // The range is cut into per_thread chunks per thread, and thread t owns the t-th
@@ -214,20 +232,37 @@ void parallel_chunks(index_t n, int threads, int per_thread, void (*fn)(void*, i
   // that everyone then waits for. Measured on the loaded 2-core machine, 4096x1024 softmax:
   // static halves 1.42 ms (= 1 thread, 1.38 ms), dynamic chunks 1.04 ms (median). Which
   // thread computes a chunk never changes its result.
-  const index_t chunks = std::min<index_t>(n, index_t(threads) * std::max(1, per_thread));
-  std::unique_ptr<ChunkRange[]> groups(new ChunkRange[threads]);
+  // The members run on pyneuro's own team (team.cpp), whose caller never waits for a worker
+  // that is still asleep: the members present take its group too.
+  struct Job {
+    index_t n, chunks;
+    int threads;
+    std::unique_ptr<ChunkRange[]> groups;
+    void (*fn)(void*, index_t, index_t);
+    void* ctx;
+  } job;
+  job.n = n;
+  job.chunks = std::min<index_t>(n, index_t(threads) * std::max(1, per_thread));
+  job.threads = threads;
+  job.groups.reset(new ChunkRange[threads]);
+  job.fn = fn;
+  job.ctx = ctx;
   for (int t = 0; t < threads; ++t)
-    groups[t].reset(std::uint32_t(chunks * t / threads), std::uint32_t(chunks * (t + 1) / threads));
-#pragma omp parallel num_threads(threads)
-  {
-    FlushToZeroScope ftz;
-    const int me = omp_get_thread_num();  // fewer threads than asked for still cover all groups
-    for (int k = 0; k < threads; ++k) {
-      const int g = (me + k) % threads;
-      std::uint32_t c;
-      while (groups[g].take(k != 0, &c)) fn(ctx, n * index_t(c) / chunks, n * (index_t(c) + 1) / chunks);
-    }
-  }
+    job.groups[t].reset(std::uint32_t(job.chunks * t / threads),
+                        std::uint32_t(job.chunks * (t + 1) / threads));
+  run_team(
+      threads,
+      [](void* p, int me) {
+        const Job& j = *static_cast<const Job*>(p);
+        FlushToZeroScope ftz;
+        for (int k = 0; k < j.threads; ++k) {  // its own group from the front, then the others' from the back
+          const int g = (me + k) % j.threads;
+          std::uint32_t c;
+          while (j.groups[g].take(k != 0, &c))
+            j.fn(j.ctx, j.n * index_t(c) / j.chunks, j.n * (index_t(c) + 1) / j.chunks);
+        }
+      },
+      &job);
 }
 
 #if PYNEURO_X86_TARGETS

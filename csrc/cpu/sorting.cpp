@@ -42,8 +42,8 @@
 #include <utility>
 #include <vector>
 
-#include "pyneuro/omp.h"
 #include "pyneuro/sorting.h"
+#include "pyneuro/team.h"
 
 namespace pyneuro::cpu {
 
@@ -139,12 +139,12 @@ void each_row(index_t rows, index_t n, index_t work_per_row, const Fn& fn) {
     for (index_t r = 0; r < rows; ++r) fn(r, scratch[0]);
     return;
   }
-#pragma omp parallel num_threads(threads)
-  {
-    std::vector<Elem>& mine = scratch[std::size_t(omp_get_thread_num())];
-#pragma omp for schedule(dynamic, 1)
-    for (index_t r = 0; r < rows; ++r) fn(r, mine);
-  }
+  // Rows in small dynamic chunks over the team (parallel_chunks); each member sorts in its
+  // own scratch row.
+  parallel_chunks(rows, threads, 16, [&](index_t r0, index_t r1) {
+    std::vector<Elem>& mine = scratch[std::size_t(team_member())];
+    for (index_t r = r0; r < r1; ++r) fn(r, mine);
+  });
 }
 
 // Calls run(L{}) with the Packed layout when the values allow it (4-byte or smaller types, and

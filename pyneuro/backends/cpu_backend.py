@@ -21,8 +21,10 @@ if os.environ.get("PYNEURO_DISABLE_CPU_EXT"):
 # Idle OpenMP workers spin only briefly (~50-100 us), then sleep. libgomp reads this once,
 # when it loads. Its default (300000 spins, milliseconds) lets idle workers steal the core
 # that NumPy's BLAS threads or other processes need next: on 2 cores a 0.1 ms softmax after
-# a NumPy matmul took 20-60 ms. Fully passive waiting costs a futex wake-up per kernel
-# (a 128x256x10 matmul went from 7 us to 39 us). csrc/cpu/runtime.cpp has the measurements.
+# a NumPy matmul took 20-60 ms. The kernels themselves run on pyneuro's own worker team
+# (csrc/cpu/team.cpp, whose idle workers yield their core); libgomp still runs the ladder's
+# naive and blocked matmuls, the FMA peak measurement and numba's OpenMP threading layer.
+# csrc/cpu/runtime.cpp has the measurements.
 # A user's own OMP_WAIT_POLICY / GOMP_SPINCOUNT wins. The variable is set only while
 # pyneuro._cpu (and with it libgomp) loads, then removed again: it tunes our own runtime,
 # not the user's environment or the subprocesses they start. (If another module loaded

@@ -39,7 +39,7 @@ namespace pyneuro {
 
 using index_t = std::int64_t;
 
-// Threads used by every parallel kernel (OpenMP `num_threads` clause), set by
+// Threads used by every parallel kernel (the members of a team job, team.h), set by
 // pyneuro.set_num_threads. Kernels never split a reduction across threads, so
 // results are bit-identical for any thread count. A build without OpenMP (e.g. clang
 // without libomp, stock macOS) runs every kernel on the calling thread: num_threads() is 1.
@@ -117,7 +117,8 @@ constexpr index_t kCostExp = 16;  // per float that needs an exp
 constexpr index_t kStreamMinFloats = index_t(1) << 21;
 
 // Runs fn(ctx, begin, end) over [0, n): on the calling thread when work < kParallelMinWork,
-// else as a few contiguous chunks per OpenMP thread (num_threads()), handed out dynamically.
+// else as a few contiguous chunks per thread (num_threads() members of a team job, team.h),
+// handed out dynamically; the caller never waits for a worker that has not joined.
 // Each thread runs under a FlushToZeroScope. Kernels never let a result depend on where a
 // range starts, so the output is bit-identical for any thread count.
 void parallel_for(index_t n, index_t work, void (*fn)(void* ctx, index_t begin, index_t end), void* ctx);
