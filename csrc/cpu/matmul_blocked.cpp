@@ -24,7 +24,7 @@
 // 30 GFLOP/s per core against a peak above 100. Step 3 (matmul_packed.cpp) keeps a tile of
 // C in registers, reuses each loaded B vector for 8 rows and uses AVX-512/AVX2 FMAs.
 //
-// Threads: row blocks are shared out to the OpenMP threads; every C element still sums its
+// Threads: row blocks are shared out to the threads (parallel_for); every C element still sums its
 // k terms in the same order, so results are bit-identical for any thread count.
 #include "pyneuro/matmul.h"
 
@@ -47,11 +47,8 @@ template <bool TA, bool TB>
 void blocked(const MatmulProblem& p) {
   const index_t M = p.M, N = p.N, K = p.K;
   const index_t row_blocks = (M + kRowBlock - 1) / kRowBlock;
-#pragma omp parallel num_threads(num_threads())
-  {
-    FlushToZeroScope ftz;
-#pragma omp for schedule(static)
-    for (index_t rb = 0; rb < row_blocks; ++rb) {
+  parallel_for(row_blocks, M * N * K, [&](index_t rb0, index_t rb1) {  // row blocks rb0..rb1
+    for (index_t rb = rb0; rb < rb1; ++rb) {
       const index_t i0 = rb * kRowBlock, i1 = std::min(M, i0 + kRowBlock);
       for (index_t jc = 0; jc < N; jc += kColBlock) {
         const index_t nb = std::min(kColBlock, N - jc);
@@ -87,7 +84,7 @@ void blocked(const MatmulProblem& p) {
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace

@@ -19,8 +19,9 @@
 // the common no-transpose case compiles to straight contiguous loops). With trans_b the
 // inner loop walks B with a stride -- correct, and slow, as the naive step should be.
 //
-// Threads: rows of C are independent, so OpenMP splits the i loop. Each C element is
-// summed over k in the same order whatever the thread count: results are bit-identical.
+// Threads: rows of C are independent, so parallel_for (runtime.cpp) splits the i loop among
+// the threads. Each C element is summed over k in the same order whatever the thread count:
+// results are bit-identical.
 #include "pyneuro/matmul.h"
 
 #include <algorithm>
@@ -38,11 +39,8 @@ inline float at(const float* x, index_t ld, index_t r, index_t c) {
 template <bool TA, bool TB>
 void naive(const MatmulProblem& p) {
   const index_t M = p.M, N = p.N, K = p.K;
-#pragma omp parallel num_threads(num_threads())
-  {
-    FlushToZeroScope ftz;
-#pragma omp for schedule(static)
-    for (index_t i = 0; i < M; ++i) {
+  parallel_for(M, M * N * K, [&](index_t i0, index_t i1) {  // rows i0..i1 of C
+    for (index_t i = i0; i < i1; ++i) {
       float* c = p.C + i * N;
       std::fill(c, c + N, 0.0f);
       for (index_t k = 0; k < K; ++k) {
@@ -50,7 +48,7 @@ void naive(const MatmulProblem& p) {
         for (index_t j = 0; j < N; ++j) c[j] += aik * at<TB>(p.B, p.ldb, k, j);
       }
     }
-  }
+  });
 }
 
 }  // namespace

@@ -37,27 +37,30 @@
 // OpenBLAS's spinning thread makes the softmax 30x slower. With other jobs on the machine
 // (load average 10-250) the default was far worse still: 20-60 ms per 0.1 ms softmax.
 //
-// A short spin (GOMP_SPINCOUNT=30000) bounded that, but left a worse trap where a wake-up is
-// slow: a worker that had fallen asleep made the caller wait at the barrier, the caller's
-// spin ran out and it slept too, and on the 2-vCPU VMs (where waking an idle vCPU sometimes
-// takes ~1 ms) whole blocks of calls then ran at one wake-up per call -- 1.1 ms instead of
-// 0.17 for a 128x256 @ 256x784 product. So the kernels now run on pyneuro's own team
-// (team.cpp), whose caller never waits for a worker that has not joined, and whose idle
-// workers spin ~30 us, then yield the CPU until ~0.5 ms, then sleep. Measured on the Intel
-// Xeon model 167 (2 vCPUs), each in a fresh process, medians: the loop above with pyneuro's
-// product instead of the softmax (NumPy 256x784 @ 784x1024, pyneuro 128x784 @ (256x784)^T,
-// a 256x1024 ReLU) 8.0 ms a step with libgomp at 30000 spins -> 2.1 ms (NumPy's product
-// 5.4 -> 1.6 ms: nothing spins on its core any more); back-to-back products the same
-// (~190 us); issue 17's MLP epoch ~3% less.
+// A short spin (GOMP_SPINCOUNT=30000, which pyneuro set until round 3) bounded that, but left a
+// worse trap where a wake-up is slow: a worker that had fallen asleep made the caller wait at
+// the barrier, the caller's spin ran out and it slept too, and on the 2-vCPU VMs (where waking
+// an idle vCPU sometimes takes ~1 ms) whole blocks of calls then ran at one wake-up per call
+// -- 1.1 ms instead of 0.17 for a 128x256 @ 256x784 product. So the kernels now run on
+// pyneuro's own team (team.cpp): its caller never waits for a worker that has not joined; a
+// worker woken onto the caller's CPU moves itself to another one (the scheduler had left the
+// two taking turns on one vCPU for whole blocks); idle workers spin ~30 us, then yield the
+// CPU until ~0.5 ms, then sleep. Measured on the Intel Xeon model 167 (2 vCPUs), each in a
+// fresh process, medians: the loop above with pyneuro's product instead of the softmax
+// (NumPy 256x784 @ 784x1024, pyneuro 128x784 @ (256x784)^T, a 256x1024 ReLU) 8.0 ms a step
+// with libgomp at 30000 spins -> 1.8-2.1 ms (NumPy's product 5.4 -> 1.4-1.6 ms: nothing
+// spins on its core any more); back-to-back products the same (~160-190 us); blocks of 50
+// products after 0.15 s pauses at two cores' speed in 64 of 64 rounds (libgomp: one
+// wake-up per call in about a quarter of them; the team before it moved off the caller's
+// CPU: one core's speed in 7-9 of 16).
 //
 // The policy that follows:
 //   * Idle workers yield their core soon and sleep soon (team.cpp); the caller of a kernel
-//     starts at once and takes a late worker's work. libgomp keeps GOMP_SPINCOUNT=30000 for
-//     its remaining users: pyneuro/backends/cpu_backend.py sets it while pyneuro._cpu (and
-//     with it libgomp) loads and removes it again after, unless the user chose a policy --
-//     libgomp reads it once, in a shared-library constructor, so it belongs in Python, ahead
-//     of the first `import pyneuro._cpu`. It has no effect if another module loaded libgomp
-//     first (it then keeps that module's setting).
+//     starts at once and takes a late worker's work. pyneuro sets no GOMP_* or OMP_*
+//     variable: libgomp now runs only the FMA peak measurement and numba's OpenMP layer, with
+//     its defaults, as in an install without the extension (numba's kernels in blocks after
+//     pauses ran 1.7-3.8x the C++ time at 30000 spins, 0.75-1.74x at libgomp's 300000; the
+//     numba epoch 0.49-0.52 s against 0.49).
 //   * Kernels go parallel only above kParallelMinWork (~150-250 us of single-thread work);
 //     a 128x10 batch never uses a worker. The work is handed out in dynamic chunks, so a
 //     worker that joins late costs little.

@@ -18,35 +18,17 @@ if os.environ.get("PYNEURO_DISABLE_CPU_EXT"):
 
     raise BackendUnavailable("disabled by PYNEURO_DISABLE_CPU_EXT")
 
-# Idle OpenMP workers spin only briefly (~50-100 us), then sleep. libgomp reads this once,
-# when it loads. Its default (300000 spins, milliseconds) lets idle workers steal the core
-# that NumPy's BLAS threads or other processes need next: on 2 cores a 0.1 ms softmax after
-# a NumPy matmul took 20-60 ms. The kernels themselves run on pyneuro's own worker team
-# (csrc/cpu/team.cpp, whose idle workers yield their core); libgomp still runs the ladder's
-# naive and blocked matmuls, the FMA peak measurement and numba's OpenMP threading layer.
-# csrc/cpu/runtime.cpp has the measurements.
-# A user's own OMP_WAIT_POLICY / GOMP_SPINCOUNT wins. The variable is set only while
-# pyneuro._cpu (and with it libgomp) loads, then removed again: it tunes our own runtime,
-# not the user's environment or the subprocesses they start. (If another module loaded
-# libgomp first, libgomp keeps that module's setting either way.)
-_SPIN_ENV = {"GOMP_SPINCOUNT": "30000"}
-_set_spin = "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ
-if _set_spin:
-    os.environ.update(_SPIN_ENV)
+# The kernels run on pyneuro's own worker team (csrc/cpu/team.cpp), whose idle workers yield
+# their core and soon sleep. libgomp, loaded with the extension, runs only the FMA peak
+# measurement (csrc/cpu/peak.cpp) and numba's OpenMP layer, with its own defaults: pyneuro
+# sets no OMP_* or GOMP_* variable (csrc/cpu/runtime.cpp has the history and the figures).
 try:
     from .. import _cpu
 except ImportError as exc:  # no compiler at install time, or a broken build
     from ._registry import BackendUnavailable
 
     raise BackendUnavailable(f"C++ extension pyneuro._cpu not importable ({exc})") from None
-finally:
-    if _set_spin:
-        for _key in _SPIN_ENV:
-            os.environ.pop(_key, None)
 from . import _checks  # after the extension: an unavailable backend stops above
-
-# What libgomp was started with ({} when the user's own setting was kept), for reports.
-SPIN_SETTINGS = dict(_SPIN_ENV) if _set_spin else {}
 
 NAME = "cpu"
 DEVICE = "cpu"
