@@ -5,7 +5,7 @@
 #      under qemu-aarch64, on the NEON path and on the portable one (executed, not just
 #      compiled);
 #   2. every kernel compiles with clang and no OpenMP (stock macOS's situation), the same
-#      check runs natively (x86 target attributes under clang, the serial parallel_for), and
+#      check runs natively (x86 target attributes under clang, the worker team without OpenMP), and
 #      the bindings pass clang's syntax check against pyneuro/omp.h's stand-ins.
 # Missing tools are installed with apt; if that is impossible the step warns loudly and skips.
 # A compile error or a failed check fails CI. Takes ~1-2 min on 2 cores.

@@ -69,7 +69,7 @@ def _openmp_line() -> str:
 
     version = getattr(_cpu, "openmp_version", None)
     if version is None:
-        return "no (built without OpenMP: every kernel runs on one thread; rebuild with an OpenMP compiler)"
+        return "no (built without OpenMP; the kernels' threads are pyneuro's own, only the FMA peak is measured on one)"
     return f"yes (OpenMP {version})"
 
 

@@ -17,11 +17,11 @@ def test_the_device_selection_idiom_picks_the_cpu_here():
     assert isinstance(pn.backends.cuda.is_built(), bool)
 
 
-def test_openmp_is_available_exactly_when_the_cpp_kernels_have_threads(monkeypatch):
+def test_openmp_is_available_exactly_when_the_extension_was_built_with_openmp(monkeypatch):
     status = pn.backends.status("cpu")
     expected = status.available and bool(getattr(pn.backends.get("cpu")._cpu, "openmp_version", 0))
     assert pn.backends.openmp.is_available() is expected
-    # without the C++ extension (a pure-Python install) there are no OpenMP threads
+    # without the C++ extension (a pure-Python install) there is no OpenMP
     from types import SimpleNamespace
 
     from pyneuro.backends import _registry

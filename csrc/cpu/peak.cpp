@@ -114,7 +114,7 @@ volatile float g_sink = 0.0f;
 }  // namespace
 
 PeakResult fma_peak(int threads, index_t iterations, const char* isa) {
-  threads = std::max(threads, 1);
+  threads = openmp_enabled() ? std::max(threads, 1) : 1;  // without OpenMP: one thread, said so
   iterations = std::max<index_t>(iterations, 1);
   int lanes = 1;
   const char* used = resolve_isa(isa, &lanes);
@@ -138,7 +138,7 @@ PeakResult fma_peak(int threads, index_t iterations, const char* isa) {
 }
 
 BandwidthResult copy_bandwidth(index_t bytes, int threads, int repeats) {
-  threads = std::max(threads, 1);
+  threads = openmp_enabled() ? std::max(threads, 1) : 1;
   repeats = std::max(repeats, 1);
   bytes = std::max<index_t>(bytes, 4096);
   // 64-byte aligned buffers; aligned_free (pyneuro/common.h) through unique_ptr's deleter.

@@ -98,14 +98,19 @@ namespace pyneuro {
 
 namespace {
 int default_threads() {
-  // Respect the usual knobs, then fall back to what OpenMP would use.
+  // Respect the usual knobs, then fall back to what OpenMP would use (without OpenMP: the
+  // CPUs this process may run on; the kernels' threads are pyneuro's own, team.cpp).
   for (const char* var : {"PYNEURO_NUM_THREADS", "OMP_NUM_THREADS"}) {
     if (const char* s = std::getenv(var)) {
       int n = std::atoi(s);
       if (n > 0) return n;
     }
   }
+#ifdef _OPENMP
   int n = omp_get_max_threads();
+#else
+  int n = usable_cpus();
+#endif
   return n > 0 ? n : 1;
 }
 std::atomic<int> g_threads{0};
@@ -130,7 +135,6 @@ bool openmp_enabled() {
 }
 
 int num_threads() {
-  if (!openmp_enabled()) return 1;  // no OpenMP: every kernel runs on the calling thread
   int n = g_threads.load(std::memory_order_relaxed);
   if (n <= 0) {
     n = default_threads();

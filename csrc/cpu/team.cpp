@@ -96,16 +96,6 @@ inline long micros_since(Clock::time_point t) {
   return long(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count());
 }
 
-// The CPUs this process may run on (its affinity mask on Linux).
-int usable_cpus() {
-#if defined(__linux__)
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
-#endif
-  const unsigned n = std::thread::hardware_concurrency();
-  return n ? int(n) : 1;
-}
-
 thread_local int tl_member = 0;
 thread_local bool tl_in_body = false;
 
@@ -300,6 +290,15 @@ void run_team(int size, void (*body)(void*, int), void* ctx) {
 }
 
 int team_member() { return tl_member; }
+
+int usable_cpus() {
+#if defined(__linux__)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+#endif
+  const unsigned n = std::thread::hardware_concurrency();
+  return n ? int(n) : 1;
+}
 
 bool in_parallel_region() { return tl_in_body || omp_in_parallel(); }
 

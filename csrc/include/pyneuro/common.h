@@ -41,15 +41,15 @@ using index_t = std::int64_t;
 
 // Threads used by every parallel kernel (the members of a team job, team.h), set by
 // pyneuro.set_num_threads. Kernels never split a reduction across threads, so
-// results are bit-identical for any thread count. A build without OpenMP (e.g. clang
-// without libomp, stock macOS) runs every kernel on the calling thread: num_threads() is 1.
+// results are bit-identical for any thread count. The team needs no OpenMP: a build without
+// it (clang without libomp, stock macOS) has the same threads (the default: usable_cpus()).
 int num_threads();
 void set_num_threads(int n);
 // Largest n set_num_threads accepts: 4 threads per hardware thread (at least 64), within
 // OpenMP's thread limit. libgomp aborts the whole process when it cannot create the threads
 // of a parallel region, so an absurd count (10**6) is refused up front instead.
 int max_num_threads();
-// Whether this build has OpenMP threads (see pyneuro/omp.h).
+// Whether this build has OpenMP (see pyneuro/omp.h): only the FMA peak measurement uses it.
 bool openmp_enabled();
 
 // Set flush-to-zero / denormals-are-zero on the calling thread (MXCSR on x86, FPCR.FZ on

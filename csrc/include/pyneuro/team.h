@@ -16,6 +16,10 @@ void run_team(int size, void (*body)(void* ctx, int member), void* ctx);
 // kernel's per-thread scratch buffers is this thread's.
 int team_member();
 
+// The CPUs this process may run on (the calling thread's affinity mask on Linux, else the
+// hardware threads): the default thread count of a build without OpenMP.
+int usable_cpus();
+
 // Whether the calling thread is running a team body (or an OpenMP parallel region): a
 // kernel called from inside one runs on its thread alone.
 bool in_parallel_region();
