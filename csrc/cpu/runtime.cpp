@@ -11,8 +11,8 @@
 // call, so that the next call starts without a wake-up:
 //   * OpenBLAS polls for 2^OPENBLAS_THREAD_TIMEOUT cycles (default 2^28, ~0.1 s), calling
 //     sched_yield() in between;
-//   * libgomp, which ran pyneuro's kernels until round 3 (and still runs the ladder's naive
-//     and blocked matmuls, the peak measurement and numba's OpenMP layer), spins
+//   * libgomp, which ran pyneuro's kernels until round 3 (and still runs the FMA peak
+//     measurement and numba's OpenMP layer), spins
 //     GOMP_SPINCOUNT times (default 300000: milliseconds) without yielding, then sleeps on a
 //     futex; OMP_WAIT_POLICY=PASSIVE makes that 0, ACTIVE makes it forever.
 // On a machine with 2 cores the spinning pool of one library occupies exactly the core the
