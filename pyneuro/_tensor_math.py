@@ -239,9 +239,6 @@ class MathMethods:
             )
         return self._update(_fm.float_power, True, exponent)
 
-    # The in-place forms: name_ is self = name(self, ...), through MathMethods._update. The ops whose
-    # backward reads only their output need no copy of the old values (False); the rest do (True).
-
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         """The p-norm over all elements or along dim (p=2 or "fro": sqrt of the sum of squares).
 
@@ -297,6 +294,8 @@ class MathMethods:
         )
 
 
+# The in-place forms: name_ is self = name(self, ...), through MathMethods._update. The ops whose
+# backward reads only their output need no copy of the old values (False); the rest do (True).
 _INPLACE = {
     "abs": True, "absolute": True, "neg": True, "negative": True, "sign": True, "sgn": True, "square": True,
     "reciprocal": False, "sqrt": False, "rsqrt": False, "exp": False, "exp2": False, "expm1": False,
