@@ -216,8 +216,8 @@ def test_packing_b_or_not_keeps_the_depth_blocks(rng, tuning):
         pytest.skip(f"both automatic depths are {auto['kc']} on this CPU: nothing to tell apart")
     k = auto["kc_in_place"] + 8  # one depth block at the packed kc, two at the in-place one
     assert k <= auto["kc"]
-    # 16 rows: few enough that the extra pass over C costs less than packing B (M x 1 extra
-    # block < K / 4), so B is read in place by default; 128 rows are packed (M >= 128).
+    # 16 rows: too few to pay for packing B, so it is read in place by default; 128 rows
+    # (at least kRowsThatPackB = 64) are packed.
     for m in (16, 128):
         a, b = operands(rng, m, 784, k, False, False)
         got = []

@@ -28,10 +28,8 @@
 //    whenever each A sliver meets more than two B panels. With only a few columns (the 10
 //    classes of an MLP's last layer) the kernel reads A in place instead -- rows of A, or
 //    the MR contiguous floats per k of a transposed A: a copy used once or twice would cost
-//    as much as it saves. Likewise full panels of a row-major B whose rows spread over the
-//    L1 sets (e.g. N = 784) are read in place: threads that split the rows would each pack
-//    the same B (fc1 grad_W 256x784x128: 245 -> 236 us), unless that costs an extra depth
-//    block (b_in_place_by_shape). Packing only moves values: results are the same either way.
+//    as much as it saves. Likewise a row-major B is read in place when fewer than 64 rows of A
+//    meet it (b_in_place_by_shape). Packing only moves values: results are the same either way.
 // 4. Loop nest (BLIS): jc over NC columns -> pc over kc depth -> [pack B block] ->
 //    ic over MC rows -> [pack A block] -> jr over NR -> ir over MR -> micro-kernel.
 //    The packed B block (kc x NC) lives in L3/L2, one B panel (kc x NR) in L1 while all
@@ -324,35 +322,32 @@ bool should_pack_a(const MatmulProblem& p, int nr) {
   return ceil_div(p.N, nr) > 2;
 }
 
-// Read full panels of a row-major B in place instead of packing them. Each thread packs the
-// B panels of its own columns, so when threads split the rows they all pack the same B --
-// for the (32 x 400) @ (400 x 784) of a convolution, 27-38% more time than in place. In
-// place, a panel row is NR floats at stride ldb: fine for L1 as long as consecutive rows fall
-// in different cache sets (rows_spread_over_sets; a B with 1024 columns is packed). But an
-// in-place panel gets a shallower depth block (size_blocks); where that costs an extra block,
-// every C tile is loaded and stored once more (M x N floats, in the kernel's unoverlapped
-// prologue and epilogue) against the K x N that packing streams: so B is packed when
-// M x (extra blocks) >= K / 4, or M >= kRowsThatPackB. Packed vs in place, paired rounds on the model
-// 167 Xeon (M x N x K): 128x784x256 (fc1 grad_x) -6%, 256x784x256 -4-9%, 512x784x256 -9%,
-// 128x784x512 -19%, 64x784x256 -1-3%, 128x400x256 +-1%, 128x784x784 -10-13%, 128x784x1500
-// (A^T) -9%; 32x784x400 (stays in place) +1-5%, 64x784x400 +1-5%.
-constexpr index_t kRowsThatPackB = 128;
-bool b_in_place_by_shape(const Isa& isa, const MatmulProblem& p) {
-  if (p.trans_b || !rows_spread_over_sets(p.ldb)) return false;
-  const index_t extra_blocks = ceil_div(p.K, isa.kc_in_place_max) - ceil_div(p.K, isa.kc_max);
-  return extra_blocks == 0 || (p.M < kRowsThatPackB && p.M * extra_blocks * 4 < p.K);
+// Read full panels of a row-major B in place instead of packing them? In place, a panel row is
+// NR floats at stride ldb: fine for L1 as long as consecutive rows fall in different cache sets
+// (rows_spread_over_sets; a B with 1024 columns is packed), but the panel's kc rows lie on kc
+// pages, more than the L1 TLB holds, and every sliver walks them again. A packed panel is one
+// pass over those rows, then contiguous. With panels packed one at a time into an L1-sized
+// buffer (gemm_share), packing wins from 64 rows of A on: packed / in place, model 167 Xeon,
+// one process alternating (M x N x K, 2 threads): 64x784x128 0.94, 128x784x128 0.91, 256x784x128
+// (fc1 grad_W) 0.95, 256x784x192 0.83, 256x400x128 0.92, 1000x784x128 0.91, 64x784x400 0.99;
+// below it loses: 16x784x128 1.14, 32x784x128 1.08, 32x784x400 (a convolution's) 1.01-1.08,
+// 32x400x784 1.08; one thread alike (32 rows 1.06, 64 rows 0.95). An in-place panel gets a
+// shallower depth block (size_blocks), so the shape alone decides: the bits never depend on it.
+constexpr index_t kRowsThatPackB = 64;
+bool b_in_place_by_shape(const MatmulProblem& p) {
+  return !p.trans_b && rows_spread_over_sets(p.ldb) && p.M < kRowsThatPackB;
 }
-bool should_read_b_in_place(const Isa& isa, const MatmulProblem& p) {
+bool should_read_b_in_place(const MatmulProblem& p) {
   const int forced = tuning_store().pack_b.load(std::memory_order_relaxed);
   if (forced >= 0 && !p.trans_b) return forced == 0;
-  return b_in_place_by_shape(isa, p);
+  return b_in_place_by_shape(p);
 }
 
 // Equal depth blocks of at most kc values of k: the tuned kc, else the automatic one for
 // panels read in place (by the shape's default), for a C larger than L2, or for the rest.
 index_t depth_block(const Isa& isa, const MatmulProblem& p) {
   const index_t kc = tuning_store().kc.load(std::memory_order_relaxed);
-  const index_t kc_auto = b_in_place_by_shape(isa, p)                         ? isa.kc_in_place_max
+  const index_t kc_auto = b_in_place_by_shape(p)                              ? isa.kc_in_place_max
                           : double(p.M) * double(p.N) > double(isa.l2_floats) ? isa.kc_deep_max
                                                                               : isa.kc_max;
   return ceil_div(p.K, ceil_div(p.K, kc > 0 ? kc : kc_auto));
@@ -370,7 +365,7 @@ Blocking choose_blocking(const Isa& isa, const MatmulProblem& p) {
   const index_t nc = t.nc.load(std::memory_order_relaxed);
   b.nc = round_up(nc > 0 ? nc : isa.nc_max, b.nr);
   b.pack_a = should_pack_a(p, b.nr);
-  b.b_in_place = should_read_b_in_place(isa, p);
+  b.b_in_place = should_read_b_in_place(p);
   const int pf = t.prefetch_b.load(std::memory_order_relaxed);
   b.prefetch_b = pf != 0;
   b.kernels = isa.kernel[b.nv - 1][b.pack_a || p.trans_a ? kKMajor : kRows];
@@ -408,11 +403,13 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
       const index_t kcb = std::min(bl.kc, p.K - pc);
       const bool accumulate = pc > 0;
       const bool last_depth = pc + kcb >= p.K;  // C tiles are final after this block
-      // Pack the B block (kc x NR panels). A row-major B goes 8 rows at a time across all panels:
-      // each row is read start to end, a stream the prefetcher follows (panel by panel, each k
-      // stepped ldb floats, a new page at N = 1024: 1024^3 5% slower on Zen 5).
+      // Pack the B block: a row-major B 8 rows at a time across all panels (a stream for the
+      // prefetcher; by panel 1024^3 was 5% slower on Zen 5). A share of one row block packs each
+      // panel just before its slivers, into one L1-sized buffer: the whole block (fc1 grad_W: 400 KiB)
+      // evicts L2 (model 167, alternating: 256x784x128 0.95x, 128x784x256 0.93-1.0x, epoch 3.7%).
+      const bool by_panel = !bl.b_in_place && m1 - m0 <= mc && kcb * panels * NR > isa.l1_floats;
       const index_t rows_per_pass = p.trans_b ? kcb : 8;
-      for (index_t k0 = 0; k0 < kcb; k0 += rows_per_pass)
+      for (index_t k0 = 0; k0 < kcb && !by_panel; k0 += rows_per_pass)
         for (index_t q = 0; q < panels; ++q) {
           const int n_valid = int(std::min(NR, ncb - q * NR));
           if (bl.b_in_place && n_valid == NR) continue;  // (read in place below)
@@ -426,7 +423,7 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
         auto tile = [&](index_t q, index_t ir, bool prefetch_next) PYNEURO_ALWAYS_INLINE {
           const int n_valid = int(std::min(NR, ncb - q * NR));
           const bool in_place = bl.b_in_place && n_valid == NR;
-          const float* bp = in_place ? p.B + pc * p.ldb + jc + q * NR : bbuf + q * kcb * NR;
+          const float* bp = in_place ? p.B + pc * p.ldb + jc + q * NR : bbuf + (by_panel ? 0 : q * kcb * NR);
           const index_t bs = in_place ? p.ldb : NR;
           float* c = p.C + ic * N + jc + q * NR;
           const int rows = int(std::min(MR, mcb - ir));
@@ -462,8 +459,11 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
           for (index_t ir = 0; ir < mcb; ir += MR)
             for (index_t q = 0; q < panels; ++q) tile(q, ir, false);
         } else {
-          for (index_t q = 0; q < panels; ++q)  // one B panel (in L1) ...
-            for (index_t ir = 0; ir < mcb; ir += MR) tile(q, ir, bl.prefetch_b);  // ... meets every A sliver
+          for (index_t q = 0; q < panels; ++q) {  // one B panel (in L1) ...
+            if (by_panel) isa.pack_b(p, pc, kcb, jc + q * NR, int(std::min(NR, ncb - q * NR)), int(NR), bbuf);
+            for (index_t ir = 0; ir < mcb; ir += MR)
+              tile(q, ir, bl.prefetch_b && !by_panel);  // ... meets every A sliver
+          }
         }
       }
     }
