@@ -228,6 +228,29 @@ def test_packing_b_or_not_keeps_the_depth_blocks(rng, tuning):
         check(got[0], a, b, False, False, f"M={m} K={k} N=784")
 
 
+def test_a_row_major_b_is_read_in_place_only_under_64_rows(rng, tuning):
+    """kRowsThatPackB: a row-major B whose rows spread over the L1 sets (N = 784) is read in
+    place -- at the shallower kc_in_place depth -- under 64 rows of A, and packed from 64 rows
+    on. The k blocks show in the bits: K = kc_in_place + 8 is two blocks in place, one packed."""
+    auto = tuning()["auto"]
+    if auto["kc_in_place"] == auto["kc"]:
+        pytest.skip(f"both automatic depths are {auto['kc']} on this CPU: nothing to tell apart")
+    k = auto["kc_in_place"] + 8
+    for m, want_kc, other_kc in (
+        (63, auto["kc_in_place"], auto["kc"]),
+        (64, auto["kc"], auto["kc_in_place"]),
+    ):
+        for ta in (False, True):
+            a, b = operands(rng, m, 784, k, ta, False)
+            got = cpu.matmul(a, b, ta, False)
+            check(got, a, b, ta, False, f"M={m}")
+            tuning(kc=want_kc)
+            assert np.array_equal(got, cpu.matmul(a, b, ta, False)), (m, ta)
+            tuning(kc=other_kc)
+            assert not np.array_equal(got, cpu.matmul(a, b, ta, False)), (m, ta)
+            tuning(kc=0)
+
+
 def test_edge_panel_kernel_gives_the_bits_of_the_full_tile(rng, tuning):
     """A last panel of at most one vector of columns (N = 48 = 32 + 16) runs the one-vector
     micro-kernel; the same columns inside a full two-vector tile (N = 64) must come out bit
