@@ -1,7 +1,7 @@
 // Run-time settings for the CPU kernels: thread count, parallel_for, flush-to-zero and the
 // SIMD level chosen from cpuid. See pyneuro/common.h. Every ISA-specific line is guarded:
-// x86 (MXCSR, cpuid), aarch64 (FPCR) and anything else (no-ops, the portable path); a
-// build without OpenMP runs parallel_for on the calling thread.
+// x86 (MXCSR, cpuid), aarch64 (FPCR) and anything else (no-ops, the portable path).
+// parallel_for's threads are pyneuro's own worker team (team.cpp), with or without OpenMP.
 //
 // ---------------------------------------------------------------------------------------
 // Threads: pyneuro's worker team, NumPy's OpenBLAS pool, and why idle workers must yield

@@ -46,8 +46,9 @@ using index_t = std::int64_t;
 int num_threads();
 void set_num_threads(int n);
 // Largest n set_num_threads accepts: 4 threads per hardware thread (at least 64), within
-// OpenMP's thread limit. libgomp aborts the whole process when it cannot create the threads
-// of a parallel region, so an absurd count (10**6) is refused up front instead.
+// OpenMP's thread limit. An absurd count (10**6) is refused up front: the team would start a
+// thread per member, and the FMA peak's OpenMP region (libgomp aborts the whole process when
+// it cannot create its threads) runs num_threads() threads.
 int max_num_threads();
 // Whether this build has OpenMP (see pyneuro/omp.h): only the FMA peak measurement uses it.
 bool openmp_enabled();

@@ -1,9 +1,10 @@
 // pyneuro/omp.h: OpenMP when the compiler has it, else a serial stand-in.
 //
 // OpenMP is optional (CMake's PYNEURO_OPENMP=AUTO): clang without libomp (stock macOS) or a
-// compiler without OpenMP still builds every kernel. Without -fopenmp the compiler ignores
-// `#pragma omp` (a parallel region runs once, on the calling thread), and these stubs answer
-// the few run-time calls the kernels make as a team of one thread would.
+// compiler without OpenMP still builds every kernel. The kernels' threads are pyneuro's own
+// (team.cpp); OpenMP runs only the FMA peak measurement (peak.cpp). Without -fopenmp the
+// compiler ignores its `#pragma omp` (the region runs once, on the calling thread), and these
+// stubs answer the few run-time calls that remain (peak.cpp, runtime.cpp) as one thread would.
 #pragma once
 
 #if defined(_OPENMP)
