@@ -21,20 +21,32 @@ cpu::MatmulVariant parse_variant(const std::string& name) {
   throw py::value_error("unknown matmul variant '" + name + "'; choose one of: naive, blocked, packed");
 }
 
-// bias (optional, (N,)): C = op(A) @ op(B) + bias in one call (the packed variant adds it
-// in its epilogue), the same bits as matmul then bias_add.
+// The epilogue (pyneuro/matmul.h), in one call: bias (optional, (N,)) added, then relu
+// (nn.Sequential's Linear + ReLU), then relu_mask (optional, (M, N): the output of the ReLU the
+// product's gradient flows through) zeroing C where it is <= 0. The same bits as matmul followed
+// by bias_add, relu_forward and relu_backward.
 py::array_t<float> matmul(const py::object& a_obj, const py::object& b_obj, bool trans_a, bool trans_b,
-                          const std::string& variant, const py::object& bias_obj) {
+                          const std::string& variant, const py::object& bias_obj, bool relu,
+                          const py::object& mask_obj) {
   const auto kind = parse_variant(variant);
   auto a = require<float>(a_obj, "a", 2);
   auto b = require<float>(b_obj, "b", 2);
   const auto [M, N, K] = matmul_dims(shape_of(a), trans_a, shape_of(b), trans_b);
-  py::array_t<float> bias;
-  const float* pbias = nullptr;
+  cpu::MatmulEpilogue epilogue;
+  epilogue.relu = relu;
+  py::array_t<float> bias, mask;
   if (!bias_obj.is_none()) {
     bias = require<float>(bias_obj, "bias", 1);
     check_bias_shape({M, N}, shape_of(bias));
-    pbias = bias.data();
+    epilogue.bias = bias.data();
+  }
+  if (!mask_obj.is_none()) {
+    mask = require<float>(mask_obj, "relu_mask", 2);
+    if (shape_of(mask) != std::vector<py::ssize_t>{M, N}) {
+      throw py::value_error("relu_mask of shape " + shape_str(mask) + " does not match the product's shape " +
+                            shape_str({M, N}));
+    }
+    epilogue.relu_mask = mask.data();
   }
   auto c = new_output<float>({M, N});
   const float* pa = a.data();
@@ -42,7 +54,7 @@ py::array_t<float> matmul(const py::object& a_obj, const py::object& b_obj, bool
   float* pc = c.mutable_data();
   {
     py::gil_scoped_release release;
-    cpu::matmul(kind, pa, pb, pc, M, N, K, trans_a, trans_b, pbias);
+    cpu::matmul(kind, pa, pb, pc, M, N, K, trans_a, trans_b, epilogue);
   }
   return c;
 }
@@ -137,10 +149,12 @@ py::dict matmul_tuning(const py::kwargs& knobs) {
 
 void register_matmul(py::module_& m) {
   m.attr("matmul_variants") = py::make_tuple("naive", "blocked", "packed");
-  m.def("matmul", &matmul, py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false,
-        py::arg("variant") = "packed", py::arg("bias") = py::none(),
-        "C = op(a) @ op(b) (+ bias[None, :] when given) for float32 C-contiguous 2-D arrays; op transposes "
-        "in place when its flag is set.");
+  m.def(
+      "matmul", &matmul, py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false,
+      py::arg("variant") = "packed", py::arg("bias") = py::none(), py::arg("relu") = false,
+      py::arg("relu_mask") = py::none(),
+      "C = op(a) @ op(b) for float32 C-contiguous 2-D arrays (op transposes in place when its flag is set), "
+      "then + bias[None, :] when given, max(C, 0) when relu, and 0 where relu_mask <= 0 when given.");
   m.def(
       "matmul_batched", &matmul_batched, py::arg("a"), py::arg("b"), py::arg("trans_a") = false,
       py::arg("trans_b") = false,

@@ -1,5 +1,6 @@
 // elementwise.cpp: ReLU, bias add and its gradient, the SGD and Adam updates, argmax
-// (declared in pyneuro/elementwise.h; the loops themselves are in simd_elementwise.h).
+// (declared in pyneuro/elementwise.h; the loops themselves are in simd_elementwise.h), and
+// the matmul epilogue (pyneuro/matmul.h: bias, ReLU and a ReLU's mask, by the same rules).
 //
 // What it costs. Each kernel does 1-10 FLOPs per element and moves 8 bytes (ReLU forward,
 // bias add), 12 (ReLU backward), 12-20 (SGD) or 28 (Adam) per element: at ~10-40 GB/s per
@@ -18,6 +19,7 @@
 // bias_grad is a reduction, parallelised over columns (each column summed in row order),
 // so its result is bit-identical for any thread count.
 #include "pyneuro/elementwise.h"
+#include "pyneuro/matmul.h"
 
 #include <algorithm>
 #include <cmath>
@@ -86,6 +88,19 @@ void relu_backward(const float* gy, const float* x, float* gx, index_t n) {
 void bias_add(const float* x, const float* b, float* y, index_t rows, index_t cols) {
   parallel_for(rows, rows * cols * kCostElementwise, [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(bias_add_rows(x, b, y, cols, begin, end));
+  });
+}
+
+void matmul_epilogue_tile(float* c, index_t ldc, index_t rows, index_t cols, const float* bias, bool relu,
+                          const float* relu_mask) {
+  PYNEURO_SIMD_DISPATCH(epilogue_rows(c, ldc, rows, cols, bias, relu, relu_mask));
+}
+
+void matmul_epilogue(float* C, index_t M, index_t N, const MatmulEpilogue& e) {
+  if (!e.any()) return;
+  parallel_for(M, M * N * kCostElementwise, [&](index_t begin, index_t end) {
+    PYNEURO_SIMD_DISPATCH(epilogue_rows(C + begin * N, N, end - begin, N, e.bias, e.relu,
+                                        e.relu_mask ? e.relu_mask + begin * N : nullptr));
   });
 }
 

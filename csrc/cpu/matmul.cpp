@@ -4,21 +4,20 @@
 // matmul_naive.cpp -> matmul_blocked.cpp -> matmul_packed.cpp, each faster than the last.
 #include <algorithm>
 
-#include "pyneuro/elementwise.h"
 #include "pyneuro/matmul.h"
 
 namespace pyneuro::cpu {
 
 void matmul(MatmulVariant variant, const float* A, const float* B, float* C, index_t M, index_t N, index_t K,
-            bool trans_a, bool trans_b, const float* bias) {
+            bool trans_a, bool trans_b, const MatmulEpilogue& epilogue) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     std::fill(C, C + M * N, 0.0f);
-    if (bias) bias_add(C, bias, C, M, N);  // 0 + b: the same bits as bias_add after matmul
+    matmul_epilogue(C, M, N, epilogue);  // on 0, the empty sum: the same bits as the passes after matmul
     return;
   }
   MatmulProblem p{A, B, C, M, N, K, trans_a ? M : K, trans_b ? K : N, trans_a, trans_b};
-  bool bias_done = false;
+  bool epilogue_done = false;
   switch (variant) {
     case MatmulVariant::Naive:
       matmul_naive(p);
@@ -28,12 +27,12 @@ void matmul(MatmulVariant variant, const float* A, const float* B, float* C, ind
       break;
     case MatmulVariant::Packed:
       if (matmul_gemv(p)) break;
-      p.bias = bias;  // the packed loop nest adds it tile by tile
+      p.epilogue = epilogue;  // the packed loop nest applies it tile by tile
       matmul_packed(p);
-      bias_done = true;
+      epilogue_done = true;
       break;
   }
-  if (bias && !bias_done) bias_add(C, bias, C, M, N);  // in place: one pass over C
+  if (!epilogue_done) matmul_epilogue(C, M, N, epilogue);  // in place: one pass over C
 }
 
 }  // namespace pyneuro::cpu

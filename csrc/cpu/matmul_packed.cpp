@@ -380,14 +380,6 @@ size_t scratch_floats(const Blocking& b, index_t cols) {
   return bpanel + apanel;
 }
 
-// The bias epilogue: C[r, j] += bias[j] on one finished rows x n_valid tile, still in L1.
-void add_bias(float* c, index_t ldc, int rows, int n_valid, const float* bias) {
-  for (int r = 0; r < rows; ++r) {
-    float* row = c + r * ldc;
-    for (int j = 0; j < n_valid; ++j) row[j] = row[j] + bias[j];
-  }
-}
-
 // One thread's share of the work, C[m0:m1, n0:n1], with the full BLIS loop nest and its own
 // packed buffers (bbuf: kc x nc of B; abuf: mc x kc of A when A is packed). Sequential.
 void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, index_t m0, index_t m1,
@@ -450,7 +442,12 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
           // Edge panel of <= one vector of columns: half the FMAs (N = 784: 1-2.5% faster).
           const MicroKernel* kernels = n_valid * bl.nv <= bl.nr ? bl.edge_kernels : bl.kernels;
           kernels[rows - 1](kcb, a, as, bp, bs, c + ir * N, N, n_valid, accumulate, next, next_stride);
-          if (last_depth && p.bias) add_bias(c + ir * N, N, rows, n_valid, p.bias + jc + q * NR);
+          if (last_depth && p.epilogue.any()) {  // (the tile is final, and still in L1)
+            const MatmulEpilogue& e = p.epilogue;
+            const index_t at = (ic + ir) * N + jc + q * NR;
+            matmul_epilogue_tile(c + ir * N, N, rows, n_valid, e.bias ? e.bias + jc + q * NR : nullptr,
+                                 e.relu, e.relu_mask ? e.relu_mask + at : nullptr);
+          }
         };
         if (kcb * panels * NR <= isa.l1_floats) {
           // A B block that fits L1 whole (a short K): C, which such a product mostly writes,
@@ -596,7 +593,7 @@ void matmul_packed(const MatmulProblem& p) {
       t.A = p.B, t.B = p.A, t.M = p.N, t.N = p.M, t.lda = p.ldb, t.ldb = p.lda;
       matmul_narrow(isa, t, true);
     }
-    if (p.bias) bias_add(p.C, p.bias, p.C, p.M, p.N);  // (a weight gradient never has one)
+    matmul_epilogue(p.C, p.M, p.N, p.epilogue);  // (a weight gradient never has one)
     return;
   }
   const Blocking bl = choose_blocking(isa, p);

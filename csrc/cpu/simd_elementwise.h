@@ -56,6 +56,22 @@ void relu_backward_range(const float* gy, const float* x, float* gx, index_t beg
   for (; i < end; ++i) gx[i] = at_most_zero(x[i]) ? 0.0f : gy[i];
 }
 
+// The matmul epilogue (pyneuro/matmul.h) on rows x cols of C, row stride ldc, in place: + bias
+// (as bias_add_rows), then relu (as relu_forward_range), then the mask of a ReLU output (as
+// relu_backward_range, whose x is the mask): the same bits as those passes after the matmul.
+void epilogue_rows(float* c, index_t ldc, index_t rows, index_t cols, const float* bias, bool relu,
+                   const float* mask) {
+  for (index_t r = 0; r < rows; ++r) {
+    float* row = c + r * ldc;
+    if (bias)
+      for (index_t j = 0; j < cols; ++j) row[j] = row[j] + bias[j];
+    if (relu)
+      for (index_t j = 0; j < cols; ++j) row[j] = at_most_zero(row[j]) ? 0.0f : row[j];
+    if (mask)
+      for (index_t j = 0; j < cols; ++j) row[j] = at_most_zero(mask[r * ldc + j]) ? 0.0f : row[j];
+  }
+}
+
 void bias_add_rows(const float* x, const float* b, float* y, index_t cols, index_t begin, index_t end) {
   for (index_t i = begin; i < end; ++i) {
     const float* xr = x + i * cols;

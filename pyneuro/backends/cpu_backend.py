@@ -93,6 +93,22 @@ def matmul_bias(a, b, bias, trans_a: bool = False, trans_b: bool = False):
     return _cpu.matmul(a, b, trans_a, trans_b, "packed", _contig(bias))
 
 
+def matmul_bias_relu(a, b, bias, trans_a: bool = False, trans_b: bool = False):
+    """relu(op(a) @ op(b) + bias) (bias may be None) in one call: the packed matmul applies
+    both to each C tile while it is in L1, the same bits as matmul_bias then relu_forward."""
+    a, trans_a = _operand(a, trans_a)
+    b, trans_b = _operand(b, trans_b)
+    return _cpu.matmul(a, b, trans_a, trans_b, "packed", None if bias is None else _contig(bias), True)
+
+
+def matmul_relu_mask(a, b, relu_output, trans_a: bool = False, trans_b: bool = False):
+    """op(a) @ op(b) zeroed where relu_output <= 0, in one call (the epilogue reads the mask
+    tile by tile): the same bits as matmul then relu_backward."""
+    a, trans_a = _operand(a, trans_a)
+    b, trans_b = _operand(b, trans_b)
+    return _cpu.matmul(a, b, trans_a, trans_b, "packed", None, False, _contig(relu_output))
+
+
 def take_rows(a, index):
     """a[index] along axis 0: one parallel row copy in C++ (csrc/cpu/gather.cpp), any dtype."""
     index = _checks.row_index(a, index)

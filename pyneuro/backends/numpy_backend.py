@@ -64,6 +64,19 @@ def matmul_bias(a, b, bias, trans_a: bool = False, trans_b: bool = False):
     return bias_add(matmul(a, b, trans_a, trans_b), bias)
 
 
+def matmul_bias_relu(a, b, bias, trans_a: bool = False, trans_b: bool = False):
+    """relu(op(a) @ op(b) + bias[None, :]) (bias may be None), nn.Sequential's Linear then
+    ReLU: matmul_bias (or matmul), then relu_forward."""
+    y = matmul(a, b, trans_a, trans_b) if bias is None else matmul_bias(a, b, bias, trans_a, trans_b)
+    return relu_forward(y)
+
+
+def matmul_relu_mask(a, b, relu_output, trans_a: bool = False, trans_b: bool = False):
+    """The gradient op(a) @ op(b) through the ReLU whose output is relu_output (the input
+    gradient of the Linear after it): matmul, then relu_backward."""
+    return relu_backward(matmul(a, b, trans_a, trans_b), relu_output)
+
+
 # ----------------------------------------------------------------------------- relu
 def relu_forward(x):
     """y = max(x, 0). NaN propagates, as in torch.relu."""

@@ -40,7 +40,8 @@ is reached, so user code written for either catches them.
 Optional entries (not every backend has them, callers test with hasattr): get_num_threads
 and set_num_threads (cpu, numba), simd_path and cache_sizes (cpu), synchronize, memory_stats,
 empty_cache (cuda), ndarray (the GPU array type), and the kernels of OPTIONAL_FUNCTIONS: the
-Linear layer's matmul_bias (numpy, cpu, numba), the batched product matmul_batched (numpy, cpu),
+Linear layer's matmul_bias (numpy, cpu, numba), its fusions with a ReLU matmul_bias_relu and
+matmul_relu_mask (numpy, cpu), the batched product matmul_batched (numpy, cpu),
 the batch gather take_rows and the multi-tensor
 optimizer steps sgd_step_multi and adam_step_multi (numpy, cpu, numba) and adadelta_step_multi
 (numpy, cpu), and the batch loss
@@ -51,6 +52,16 @@ pair cross_entropy_reduced and cross_entropy_backward_scaled (numpy, cpu, numba)
         result is that of matmul then bias_add, bit for bit (the cpu backend adds the bias in
         the GEMM's epilogue, the numba one in its x @ W.T kernel's: one call and no second
         pass over the output).
+
+    matmul_bias_relu(a, b, bias, trans_a=False, trans_b=False) -> array
+        relu(op(a) @ op(b) + bias[None, :]), bias may be None: matmul_bias (or matmul) then
+        relu_forward, bit for bit -- nn.Sequential's Linear followed by a ReLU
+        (autograd/fused.py, linear_relu); the cpu backend applies both in the epilogue.
+
+    matmul_relu_mask(a, b, relu_output, trans_a=False, trans_b=False) -> array
+        op(a) @ op(b) zeroed where relu_output (of the product's shape) <= 0: matmul then
+        relu_backward, bit for bit, ValueError for a relu_output of another shape -- the
+        input gradient of a Linear whose input is a ReLU's output (fused.py, Linear._masks_for).
 
     matmul_batched(a, b, trans_a=False, trans_b=False) -> array
         c[i] = op(a[i]) @ op(b[i]) for 3-D arrays holding the same number of matrices, each
@@ -138,6 +149,8 @@ FUNCTIONS = FUNCTIONS + CONV_FUNCTIONS
 # to the entries of FUNCTIONS; the profiler records them like every other kernel.
 OPTIONAL_FUNCTIONS = (
     "matmul_bias",
+    "matmul_bias_relu",
+    "matmul_relu_mask",
     "matmul_batched",
     "take_rows",
     "sgd_step_multi",

@@ -126,9 +126,12 @@ _VARIANT_ARG = {
 }
 
 
+_DEFAULT_MATMUL = ("matmul_bias", "matmul_bias_relu", "matmul_relu_mask", "matmul_batched")
+
+
 def _variant(table, entry, args, kwargs) -> str:
     """The rung a kernel ran: its `variant` argument, or the table's default for that family."""
-    if entry in ("matmul_bias", "matmul_batched"):  # no variant argument: the table's default matmul
+    if entry in _DEFAULT_MATMUL:  # no variant argument: the table's default matmul
         return getattr(table, "DEFAULT_VARIANT", {}).get("matmul") or ""
     pos = _VARIANT_ARG.get(entry)
     if pos is None:

@@ -44,6 +44,16 @@ def matmul_bias(a, b, bias, trans_a=False, trans_b=False, *, out):
     return flops + _size(out), moved + _nbytes(bias)  # plus one add per output element
 
 
+def matmul_bias_relu(a, b, bias, trans_a=False, trans_b=False, *, out):
+    flops, moved = matmul(a, b, trans_a, trans_b, out=out)
+    return flops + (2 if bias is not None else 1) * _size(out), moved + _nbytes(bias)  # (+ b), max(., 0)
+
+
+def matmul_relu_mask(a, b, relu_output, trans_a=False, trans_b=False, *, out):
+    flops, moved = matmul(a, b, trans_a, trans_b, out=out)
+    return flops + _size(out), moved + _nbytes(relu_output)  # one select per output element
+
+
 def matmul_batched(a, b, trans_a=False, trans_b=False, *, out):
     m, k = (a.shape[2], a.shape[1]) if trans_a else (a.shape[1], a.shape[2])
     n = b.shape[1] if trans_b else b.shape[2]
@@ -262,6 +272,8 @@ COMPUTE_BOUND = frozenset(
     {
         "matmul",
         "matmul_bias",
+        "matmul_bias_relu",
+        "matmul_relu_mask",
         "matmul_batched",
         "conv2d_forward",
         "conv2d_backward_input",

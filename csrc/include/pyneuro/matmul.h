@@ -22,12 +22,29 @@ enum class MatmulVariant {
   Packed,  // BLIS-style packing + SIMD register-blocked micro-kernel + OpenMP (default)
 };
 
-// bias (N floats, or null): C[i, j] = sum + bias[j], the Linear layer's y = x W^T + b in one
-// call. The packed variant adds it to each C tile right after the tile's last depth block,
-// while the tile is still in L1 (the "epilogue" of a GEMM); the other steps add it in a pass
-// after. Either way each element is rounded exactly as matmul followed by bias_add.
+// What is done to C after the sum (a GEMM's "epilogue"), in this order:
+//   bias (N floats, or null): C[i, j] += bias[j] -- the Linear layer's y = x W^T + b;
+//   relu: C = max(C, 0) -- nn.Sequential's Linear followed by ReLU, in one call;
+//   relu_mask (M x N floats, row stride N, or null): C[i, j] = 0 where relu_mask[i, j] <= 0
+//     -- a gradient through the ReLU whose output relu_mask is (the Linear after it).
+// The packed variant applies it to each C tile right after the tile's last depth block, while
+// the tile is still in L1; the other steps (and the packed variant's narrow and few-row paths)
+// in a pass after. Either way each element gets the bits of matmul followed by bias_add,
+// relu_forward and relu_backward (the same ReLU rule, simd_elementwise.h's at_most_zero).
+struct MatmulEpilogue {
+  const float* bias = nullptr;
+  bool relu = false;
+  const float* relu_mask = nullptr;
+  bool any() const { return bias || relu || relu_mask; }
+};
 void matmul(MatmulVariant variant, const float* A, const float* B, float* C, index_t M, index_t N, index_t K,
-            bool trans_a, bool trans_b, const float* bias = nullptr);
+            bool trans_a, bool trans_b, const MatmulEpilogue& epilogue = {});
+// The epilogue on rows x cols of C with row stride ldc: on one finished tile (serial; bias and
+// relu_mask point at the tile's first column / element), or on all of an M x N C (parallel).
+// Defined in elementwise.cpp, next to the ReLU kernels whose rule they share.
+void matmul_epilogue_tile(float* c, index_t ldc, index_t rows, index_t cols, const float* bias, bool relu,
+                          const float* relu_mask);
+void matmul_epilogue(float* C, index_t M, index_t N, const MatmulEpilogue& epilogue);
 
 // One matmul problem: op(A) is M x K, op(B) is K x N, C is M x N (ldc = N).
 // lda/ldb are the row strides of A and B as stored (K or M for A, N or K for B).
@@ -38,7 +55,7 @@ struct MatmulProblem {
   index_t M, N, K;
   index_t lda, ldb;
   bool trans_a, trans_b;
-  const float* bias = nullptr;  // added to every row of C after the sum (matmul_packed only)
+  MatmulEpilogue epilogue = {};  // matmul_packed applies it tile by tile
 };
 
 // Knobs of the packed variant, for experiments, benchmarks and the lab
