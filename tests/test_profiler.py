@@ -21,9 +21,9 @@ N, D, H, C = 16, 12, 8, 5
 PEAKS = {"fma_gflops": 100.0, "copy_gbs": 10.0}  # given, so the tests measure nothing
 
 
-def _mlp():
+def _mlp(activation=nn.ReLU):
     pn.manual_seed(0)
-    return nn.Sequential(nn.Linear(D, H), nn.ReLU(), nn.Linear(H, C))
+    return nn.Sequential(nn.Linear(D, H), activation(), nn.Linear(H, C))
 
 
 def _step(model, opt, x, y):
@@ -35,8 +35,8 @@ def _step(model, opt, x, y):
     return loss.item()
 
 
-def _profiled_step():
-    model = _mlp()
+def _profiled_step(activation=nn.ReLU):
+    model = _mlp(activation)
     opt = pn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     x, y = pn.randn(N, D), pn.randint(0, C, (N,))
     with profile() as prof:
@@ -59,31 +59,37 @@ def test_training_step_records_every_kernel_with_backend_shapes_and_flops(backen
     # forward: 2 matmuls with their bias (one matmul_bias call each where the table has it,
     # else matmul + bias_add), relu, cross-entropy; backward: 3 matmuls (no grad for x), 2 bias
     # grads, relu and cross-entropy backward; SGD: one multi-tensor step for all four
-    # parameters (every CPU table has sgd_step_multi)
-    fused = hasattr(pn.backends.get(backend_name), "matmul_bias")
-    forward = {"matmul_bias": 2} if fused else {"matmul": 2, "bias_add": 2}
+    # parameters (every CPU table has sgd_step_multi). A table with the ReLU fusions does the
+    # first Linear and the ReLU in one matmul_bias_relu call, and the second Linear's input
+    # gradient with the ReLU's mask in one matmul_relu_mask call: no relu kernel of their own.
+    table = pn.backends.get(backend_name)
+    fused = hasattr(table, "matmul_bias")
+    relu_fused = hasattr(table, "matmul_bias_relu")
+    if relu_fused:
+        layers = {"matmul_bias_relu": 1, "matmul_bias": 1, "matmul": 2, "matmul_relu_mask": 1}
+    elif fused:
+        layers = {"matmul_bias": 2, "matmul": 3, "relu_forward": 1, "relu_backward": 1}
+    else:
+        layers = {"matmul": 5, "bias_add": 2, "relu_forward": 1, "relu_backward": 1}
     # the mean loss and its backward: one call each (every CPU table has the batch-loss pair)
     ce = ("cross_entropy_reduced", "cross_entropy_backward_scaled")
-    assert counts == {
-        **forward,
-        "matmul": 3 if fused else 5,
-        "relu_forward": 1,
-        ce[0]: 1,
-        ce[1]: 1,
-        "relu_backward": 1,
-        "bias_grad": 2,
-        "sgd_step_multi": 1,
-    }
-    first = _kernels(prof, "matmul_bias" if fused else "matmul")[0]
+    assert counts == {**layers, ce[0]: 1, ce[1]: 1, "bias_grad": 2, "sgd_step_multi": 1}
+    first = _kernels(prof, "matmul_bias_relu" if relu_fused else "matmul_bias" if fused else "matmul")[0]
     assert first.shapes[:2] == ((N, D), (H, D))  # x @ W.T: W passed as stored, with trans_b
-    assert first.flops == 2 * N * D * H + (N * H if fused else 0)  # (+ the bias adds)
+    assert first.flops == 2 * N * D * H + ((2 if relu_fused else 1) * N * H if fused else 0)  # (+ b, max)
     assert first.bytes == 4 * (N * D + H * D + N * H + (H if fused else 0))
     assert first.bound == "compute" and first.duration_ns > 0
-    total = sum(e.flops for e in _kernels(prof, "matmul") + _kernels(prof, "matmul_bias"))
-    bias_adds = N * H + N * C if fused else 0
-    assert total == 2 * (N * D * H + N * H * C) + 2 * (N * C * H + C * N * H + H * N * D) + bias_adds
-    relu = _kernels(prof, "relu_forward")[0]
-    assert relu.shapes == ((N, H),) and relu.flops == N * H and relu.bytes == 2 * 4 * N * H
+    products = ("matmul", "matmul_bias", "matmul_bias_relu", "matmul_relu_mask")
+    total = sum(e.flops for name in products for e in _kernels(prof, name))
+    epilogues = (2 * N * H + N * C + N * H if relu_fused else N * H + N * C) if fused else 0
+    assert total == 2 * (N * D * H + N * H * C) + 2 * (N * C * H + C * N * H + H * N * D) + epilogues
+    if relu_fused:  # dx of the second layer, (N, C) @ (C, H), masked by the ReLU's output
+        mask = _kernels(prof, "matmul_relu_mask")[0]
+        assert mask.shapes == ((N, C), (C, H), (N, H)) and mask.flops == 2 * N * C * H + N * H
+        assert mask.bytes == 4 * (N * C + C * H + 2 * N * H)
+    else:
+        relu = _kernels(prof, "relu_forward")[0]
+        assert relu.shapes == ((N, H),) and relu.flops == N * H and relu.bytes == 2 * 4 * N * H
     if backend_name == "cpu":
         assert first.variant == "packed"
 
@@ -107,7 +113,8 @@ def test_kernels_nest_under_the_autograd_ops_that_ran_them_with_their_phase(back
             assert e.parent.start_ns <= e.start_ns <= e.end_ns <= e.parent.end_ns
             assert e in e.parent.children
     linear_bw = [e for e in backward if e.shapes == ((N, C),)]  # the last Linear's incoming grad
-    assert [c.args["entry"] for c in linear_bw[0].children] == ["matmul", "matmul", "bias_grad"]
+    dx = "matmul_relu_mask" if hasattr(pn.backends.get(backend_name), "matmul_bias_relu") else "matmul"
+    assert [c.args["entry"] for c in linear_bw[0].children] == [dx, "matmul", "bias_grad"]
     for op in ops:
         assert 0 <= op.self_ns <= op.duration_ns
 
@@ -145,7 +152,8 @@ def test_a_graph_built_before_the_profile_records_its_backward_kernels():
         loss.backward()
     phases = {e.phase for e in prof.events()}
     assert phases == {"backward"}
-    assert len(_kernels(prof, "matmul")) == 3 and len(_kernels(prof, "bias_grad")) == 2
+    products = len(_kernels(prof, "matmul")) + len(_kernels(prof, "matmul_relu_mask"))  # (dx masked)
+    assert products == 3 and len(_kernels(prof, "bias_grad")) == 2
 
 
 def test_only_one_profile_records_at_a_time():
@@ -156,7 +164,7 @@ def test_only_one_profile_records_at_a_time():
 
 
 def test_key_averages_table_sorts_limits_and_computes_rates():
-    prof = _profiled_step()
+    prof = _profiled_step(nn.Tanh)  # (no ReLU to fuse: matmul is the kernel called most)
     rows = prof.key_averages()
     by_key = {r.key: r for r in rows}
     matmul = next(r for k, r in by_key.items() if k.split()[0].endswith("::matmul"))
@@ -167,8 +175,8 @@ def test_key_averages_table_sorts_limits_and_computes_rates():
     assert matmul.gflops == pytest.approx(matmul.flops / matmul.total_ns)
     assert matmul.cpu_time == pytest.approx(matmul.cpu_time_total / calls)
     assert matmul.percent_of_peak(PEAKS) == pytest.approx(100 * matmul.gflops / PEAKS["fma_gflops"])
-    relu = next(r for k, r in by_key.items() if k.endswith("::relu_forward"))
-    assert relu.percent_of_peak(PEAKS) == pytest.approx(100 * relu.gbs / PEAKS["copy_gbs"])
+    bias_grad = next(r for k, r in by_key.items() if k.endswith("::bias_grad"))  # (memory-bound)
+    assert bias_grad.percent_of_peak(PEAKS) == pytest.approx(100 * bias_grad.gbs / PEAKS["copy_gbs"])
     assert by_key["AddmmBackward0"].count == 2 and by_key["AddmmBackward0"].percent_of_peak(PEAKS) is None
 
     text = rows.table(sort_by="count", row_limit=3, peaks=PEAKS)

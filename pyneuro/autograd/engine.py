@@ -19,7 +19,7 @@ import numpy as _np
 from .._tensor_base import TensorBase, _wrap
 from . import hooks as _hooks
 from . import saved_hooks as _saved_hooks
-from .function import _FREED_MESSAGE, SliceGrad, _Profiling
+from .function import _FREED_MESSAGE, MaskedGrad, SliceGrad, _Profiling
 from .grad_mode import _GradMode
 
 # ----------------------------------------------------------------------------- the engine
@@ -170,7 +170,8 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
         g = pending.pop(node, None)
         if g is None:
             continue
-        g = _dense(g)
+        if type(g) is not MaskedGrad:  # (which only the ReLU it was masked for receives)
+            g = _dense(g)
         if node.saved is None:
             raise RuntimeError(_FREED_MESSAGE)
         if node_hooks and _hooks.by_node:

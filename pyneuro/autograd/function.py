@@ -411,6 +411,29 @@ class SliceGrad:
         return True
 
 
+class MaskedGrad(SliceGrad):
+    """A gradient already zeroed where the ReLU it flows into output <= 0.
+
+    Linear.backward returns its input gradient as one when that input is a ReLU's output: the
+    matmul zeroes dx in its epilogue (the kernel table's matmul_relu_mask), while each tile is in
+    L1, and the ReLU node passes the array on instead of reading and writing it once more. It
+    is a lazy gradient like SliceGrad: a sum with another gradient of the same tensor (which
+    the mask has not touched) sees the plain array through dense(), and the ReLU then masks
+    the sum as usual -- masking twice changes nothing. Only the engine's walk hands it to a
+    node, and only to that ReLU."""
+
+    __slots__ = ()
+
+    def __init__(self, values):
+        self.xp, self.shape, self.index, self.values = None, values.shape, None, values
+
+    def dense(self):
+        return self.values
+
+    def add_into(self, out) -> bool:
+        return False
+
+
 _FREED_MESSAGE = (  # torch 2.13's words
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "

@@ -15,7 +15,8 @@ from .._shapes import broadcast_shapes as _broadcast_shapes
 from .._shapes import normalize_dims as _normalize_dims
 from .._shapes import prod as _prod
 from ..backends import _checks
-from .function import Function, ShapeError, _scatter_add, _unbroadcast
+from . import hooks as _hooks
+from .function import Function, MaskedGrad, ShapeError, _scatter_add, _unbroadcast
 
 # ----------------------------------------------------------------------------- kernel-table ops
 
@@ -132,6 +133,11 @@ class Linear(Function):
               dW = matmul(dy, x, trans_a=True)     # dy^T @ x, (out, in)
               db = bias_grad(dy)                   # column sums of dy
     Inputs of more than 2 dims are folded to (rows, in) first (a view, not a copy).
+
+    Two fusions with a ReLU next to it, each saving the ReLU node's own pass over its array:
+    relu=True (linear_relu below: nn.Sequential's Linear then ReLU) applies max(y, 0) in the
+    same epilogue; and where x is a ReLU's output, dx comes back zeroed where x <= 0 (the
+    table's matmul_relu_mask) as a MaskedGrad, which that ReLU passes on (_masks_for below).
     """
 
     __slots__ = ()
@@ -143,7 +149,7 @@ class Linear(Function):
         edges = Function.next_functions.fget(self)
         return edges[2:] + edges[:2] if len(edges) == 3 else edges
 
-    def forward(self, x, w, b=None):
+    def forward(self, x, w, b=None, relu=False):
         bk = self.kernels(x)
         in_features = w.shape[1] if w.ndim == 2 else None
         if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != in_features:
@@ -158,12 +164,17 @@ class Linear(Function):
         x2 = (
             x if x.ndim == 2 else x.reshape(_prod(x.shape[:-1]), in_features)
         )  # (not -1: in_features may be 0)
-        if b is None:
+        if relu and hasattr(bk, "matmul_bias_relu"):
+            y = bk.matmul_bias_relu(x2, w, b, trans_b=True)  # bias and ReLU in the epilogue
+            relu = False
+        elif b is None:
             y = bk.matmul(x2, w, trans_b=True)
         elif hasattr(bk, "matmul_bias"):
             y = bk.matmul_bias(x2, w, b, trans_b=True)  # the bias added in the GEMM's epilogue
         else:
             y = bk.bias_add(bk.matmul(x2, w, trans_b=True), b)
+        if relu:
+            y = bk.relu_forward(y)
         self.saved = (x2, w, x.shape)
         return y if x.ndim == 2 else y.reshape(x.shape[:-1] + (w.shape[0],))
 
@@ -173,14 +184,34 @@ class Linear(Function):
         g2 = g if g.ndim == 2 else g.reshape(_prod(g.shape[:-1]), w.shape[0])
         gx = gw = gb = None
         if self.needs[0]:
-            gx = bk.matmul(g2, w)
-            if len(xshape) != 2:
-                gx = gx.reshape(xshape)
+            if self._masks_for(x2, xshape):
+                gx = MaskedGrad(bk.matmul_relu_mask(g2, w, x2))
+            else:
+                gx = bk.matmul(g2, w)
+                if len(xshape) != 2:
+                    gx = gx.reshape(xshape)
         if self.needs[1]:
             gw = bk.matmul(g2, x2, trans_a=True)
         if len(self.needs) > 2 and self.needs[2]:
             gb = bk.bias_grad(g2)
         return gx, gw, gb
+
+    def _masks_for(self, x2, xshape) -> bool:
+        """May dx come back masked by the ReLU whose output x is? Yes when the ReLU node made x
+        (its saved output is x2 itself) and nothing but that node will see dx: no tensor or node
+        hook exists (a hook on x must see the unmasked gradient), x does not keep its .grad
+        (retain_grad, or autograd.grad asking for x). The engine's walk does the rest: a second
+        gradient of x is summed with dx.dense(), unmasked, and the ReLU masks the sum."""
+        relu = self.nexts[0]
+        return (
+            type(relu) is ReLU
+            and len(xshape) == 2
+            and relu.saved
+            and relu.saved[0] is x2
+            and hasattr(self.bk, "matmul_relu_mask")
+            and not self.inputs[0]._retain
+            and not (_hooks.by_node or _hooks.node_pre or _hooks.node_post)
+        )
 
 
 class ReLU(Function):
@@ -190,7 +221,10 @@ class ReLU(Function):
     saved_for = ()
     saves_output = True
 
-    def forward(self, x):
+    def forward(self, x, applied=False):
+        if applied:  # linear_relu: x is max(y, 0) already, from Linear's epilogue
+            self.saved = (x,)
+            return x
         if x.dtype.kind in "iu":  # torch's relu takes integer tensors too (which have no gradient)
             return self.bk.xp.maximum(x, x.dtype.type(0))
         y = self.kernels(x).relu_forward(x)
@@ -198,10 +232,21 @@ class ReLU(Function):
         return y
 
     def backward(self, g):
+        if type(g) is MaskedGrad:  # masked by the Linear that read this output (Linear._masks_for)
+            return (g.values,)
         return (self.bk.relu_backward(g, self.saved[0]),)
 
     def name(self) -> str:
         return "ReluBackward0"  # torch's name
+
+
+def linear_relu(x, w, b=None):
+    """relu(linear(x, w, b)), what nn.Sequential runs for a Linear followed by a ReLU: the same
+    two nodes (AddmmBackward0, ReluBackward0) and bits as the two calls, with the ReLU applied
+    in the matmul's epilogue (matmul_bias_relu) instead of a second pass over y. The tensor
+    between the two is never seen by anyone: it shares the ReLU's output array."""
+    y = Linear.apply(x, w, relu=True) if b is None else Linear.apply(x, w, b, relu=True)
+    return ReLU.apply(y, applied=True)
 
 
 def _rows(x, dim):

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 
 from ...tensor import Tensor
 from ...torch_runtime import typename
+from .activation import ReLU
+from .linear import Linear
 from .module import Module, Parameter
 
 
@@ -33,8 +35,19 @@ class Sequential(Module):
                 self.add_module(str(i), m)
 
     def forward(self, input):
-        for m in self._modules.values():
+        modules = list(self._modules.values())
+        i, n = 0, len(modules)
+        while i < n:
+            m = modules[i]
+            # A Linear and then a ReLU, neither with hooks (which would see the tensor between
+            # them): one matmul with the ReLU in its epilogue, the same nodes and values.
+            if type(m) is Linear and i + 1 < n and type(modules[i + 1]) is ReLU:
+                if not (m._has_call_hooks() or modules[i + 1]._has_call_hooks()):
+                    input = m._forward_relu(input)
+                    i += 2
+                    continue
             input = m(input)
+            i += 1
         return input
 
     def __len__(self) -> int:

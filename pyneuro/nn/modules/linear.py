@@ -7,6 +7,7 @@ import math
 from ... import functional as F
 from ..._errors import ShapeError
 from ..._tensor_base import _device
+from ...autograd.fused import linear_relu
 from ...creation import empty
 from ...tensor import Tensor
 from .. import init
@@ -49,6 +50,30 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, input: Tensor) -> Tensor:
+        self._check_input(input)
+        return F.linear(input, self.weight, self.bias)
+
+    def _forward_relu(self, input: Tensor) -> Tensor:
+        """relu(self(input)), as nn.Sequential runs a Linear followed by a ReLU: one matmul call
+        with the ReLU in its epilogue (autograd/fused.py, linear_relu) -- the same graph nodes
+        and values as the two modules one after the other, without the ReLU's pass over y."""
+        self._check_input(input)
+        w, b = self.weight, self.bias
+        dtype = input._data.dtype
+        if (
+            dtype.kind == "f"
+            and isinstance(w, Tensor)
+            and w._data.ndim == 2
+            and w._data.dtype == dtype
+            and (
+                b is None
+                or (isinstance(b, Tensor) and b._data.shape == w._data.shape[:1] and b._data.dtype == dtype)
+            )
+        ):
+            return linear_relu(input, w, b)
+        return F.relu(F.linear(input, w, b))  # what F.linear and F.relu make of anything else
+
+    def _check_input(self, input) -> None:
         if not isinstance(input, Tensor):
             raise TypeError(f"Linear expects a pyneuro Tensor, got {type(input).__name__}")
         shape = input._data.shape
@@ -57,7 +82,6 @@ class Linear(Module):
                 f"Linear(in_features={self.in_features}, out_features={self.out_features}) got input of shape "
                 f"{tuple(input.shape)}; its last dimension must be {self.in_features}"
             )
-        return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (

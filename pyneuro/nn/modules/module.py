@@ -237,17 +237,21 @@ class Module(StateDictMixin):
         )
 
     def __call__(self, *args, **kwargs):
+        if self._has_call_hooks():
+            return self._call_with_hooks(args, kwargs)
+        return self.forward(*args, **kwargs)
+
+    def _has_call_hooks(self) -> bool:
+        """Would a call run hooks around forward (the module's own, or global forward hooks)?"""
         d = self.__dict__
-        if (
+        return bool(
             d.get("_forward_pre_hooks")
             or d.get("_forward_hooks")
             or d.get("_backward_hooks")
             or d.get("_backward_pre_hooks")
             or _global_forward_pre_hooks
             or _global_forward_hooks
-        ):
-            return self._call_with_hooks(args, kwargs)
-        return self.forward(*args, **kwargs)
+        )
 
     # ------------------------------------------------------------------ hooks
     def _hooks(self, name: str) -> OrderedDict:
