@@ -20,7 +20,7 @@ switch back one choice of issue 17 at a time:
 multi-tensor SGD step, the output pool -- are compiled in and have no run-time switch; their
 A/B figures are in the commit messages and docs/DESIGN.md.)
 
-Four more rows switch back a later change at the Python level (the kernels stay in place):
+Six more rows switch back a later change at the Python level (the kernels stay in place):
 
   gather by NumPy        the batch x[index] by NumPy's fancy indexing (one thread) instead of
                          take_rows (csrc/cpu/gather.cpp, the rows split over the threads)
@@ -33,6 +33,10 @@ Four more rows switch back a later change at the Python level (the kernels stay 
                          division, and a (rows,) array of dlosses for the backward, instead
                          of cross_entropy_reduced / cross_entropy_backward_scaled (one call
                          each, no NumPy work: in the step NumPy runs with cold caches)
+  ReLU forward pass      nn.Sequential's Linear + ReLU as matmul_bias, then relu_forward over
+                         y, instead of matmul_bias_relu (the ReLU in the GEMM's epilogue)
+  ReLU backward pass     the second Linear's dx as matmul, then relu_backward, instead of
+                         matmul_relu_mask (the ReLU's mask in that GEMM's epilogue)
 
 Writes bench/results/step_ab.json and .md: per setting the median and best step time (us)
 over the rounds, with the machine and load average.
@@ -59,7 +63,14 @@ SETTINGS = {
 AUTO = dict(
     kc=0, mc=0, nc=0, pack_a=-1, pack_b=-1, row_threads=0, pieces=-1, prefetch_b=-1, min_work_per_thread=0
 )
-SWITCHES = ("gather by NumPy", "batch through Index", "bias in a second pass", "loss reduced by NumPy")
+SWITCHES = (
+    "gather by NumPy",
+    "batch through Index",
+    "bias in a second pass",
+    "loss reduced by NumPy",
+    "ReLU forward pass",
+    "ReLU backward pass",
+)
 
 
 @contextlib.contextmanager
@@ -101,6 +112,14 @@ def switched_back(name: str):
         finally:
             for n, f in saved.items():
                 setattr(cpu_backend, n, f)
+    elif name in ("ReLU forward pass", "ReLU backward pass"):
+        entry = "matmul_bias_relu" if name == "ReLU forward pass" else "matmul_relu_mask"
+        saved = getattr(cpu_backend, entry)
+        delattr(cpu_backend, entry)  # Linear then leaves that pass to relu_forward / relu_backward
+        try:
+            yield
+        finally:
+            setattr(cpu_backend, entry, saved)
     else:
         yield
 
