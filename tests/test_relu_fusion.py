@@ -279,3 +279,21 @@ def test_double_backward_through_the_fused_pair(backend_name):
     _same_bits(gx.detach().numpy(), gx2.detach().numpy())
     for got, want in zip(fused, _grads(model)):
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
+def test_a_replaced_forward_still_runs(backend_name):
+    model = _mlp((6, 5, 3))
+    x = pn.randn(4, 6)
+    plain = _one_by_one(model, x).detach().numpy()
+    model[0].forward = lambda t: F.linear(t, model[0].weight, model[0].bias) * 0 - 1  # on the instance
+    assert (model(x).detach().numpy() == model[2].bias.detach().numpy()).all()  # relu(-1) = 0
+    del model[0].forward
+    _same_bits(model(x).detach().numpy(), plain)
+    saved = nn.ReLU.forward
+    nn.ReLU.forward = lambda self, t: t  # on the class: no ReLU at all
+    try:
+        unfused = F.linear(F.linear(x, model[0].weight, model[0].bias), model[2].weight, model[2].bias)
+        _same_bits(model(x).detach().numpy(), unfused.detach().numpy())
+    finally:
+        nn.ReLU.forward = saved
+    _same_bits(model(x).detach().numpy(), plain)
