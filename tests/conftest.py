@@ -100,6 +100,35 @@ def rng():
     return np.random.default_rng(1234)
 
 
+MATMUL_KNOBS = (
+    "kc",
+    "mc",
+    "nc",
+    "pack_a",
+    "pack_b",
+    "row_threads",
+    "pieces",
+    "prefetch_b",
+    "min_work_per_thread",
+)
+
+
+@pytest.fixture
+def matmul_tuning():
+    """pyneuro._cpu.matmul_tuning, with every knob and the thread count restored afterwards
+    (skipped without the C++ backend)."""
+    if not backends.status("cpu").available:
+        pytest.skip(f"backend unavailable: {backends.status('cpu').reason}")
+    from pyneuro import _cpu
+
+    cpu = backends.get("cpu")
+    saved = {k: v for k, v in _cpu.matmul_tuning().items() if k in MATMUL_KNOBS}
+    threads = cpu.get_num_threads()
+    yield _cpu.matmul_tuning
+    _cpu.matmul_tuning(**saved)
+    cpu.set_num_threads(threads)
+
+
 class Dev:
     """Move test data to a backend's arrays and back (a no-op for CPU backends)."""
 

@@ -57,29 +57,21 @@ cpu_available = backends.status("cpu").available
 @pytest.mark.skipif(not cpu_available, reason="the C++ backend is not built")
 @pytest.mark.parametrize("variant", ["naive", "blocked", "packed"])
 @pytest.mark.parametrize("ta, tb", TRANS)
-def test_every_ladder_step_and_thread_count(variant, ta, tb):
+def test_every_ladder_step_and_thread_count(matmul_tuning, variant, ta, tb):
     from pyneuro import _cpu
 
     cpu = backends.get("cpu")
-    saved = {
-        k: v for k, v in _cpu.matmul_tuning().items() if k in ("kc", "mc", "nc", "row_threads", "pieces")
-    }
-    threads = cpu.get_num_threads()
-    try:
-        for m, n, k in [(70, 90, 200), (3, 50, 40), (64, 12, 33), (128, 256, 784)]:
-            a, b, bias = _operands(k, m, n, k, ta, tb)
-            for knobs in (
-                dict(kc=0, mc=0, nc=0, row_threads=0, pieces=-1),
-                dict(kc=16, mc=16, nc=64, row_threads=0, pieces=1),
-            ):
-                _cpu.matmul_tuning(**knobs)  # kc cuts the k sum: compare under the same knobs
-                want = cpu.bias_add(_cpu.matmul(a, b, ta, tb, variant), bias)
-                for t in (1, 2, 3):
-                    cpu.set_num_threads(t)
-                    np.testing.assert_array_equal(_cpu.matmul(a, b, ta, tb, variant, bias), want)
-    finally:
-        _cpu.matmul_tuning(**saved)
-        cpu.set_num_threads(threads)
+    for m, n, k in [(70, 90, 200), (3, 50, 40), (64, 12, 33), (128, 256, 784)]:
+        a, b, bias = _operands(k, m, n, k, ta, tb)
+        for knobs in (
+            dict(kc=0, mc=0, nc=0, row_threads=0, pieces=-1),
+            dict(kc=16, mc=16, nc=64, row_threads=0, pieces=1),
+        ):
+            matmul_tuning(**knobs)  # kc cuts the k sum: compare under the same knobs
+            want = cpu.bias_add(_cpu.matmul(a, b, ta, tb, variant), bias)
+            for t in (1, 2, 3):
+                cpu.set_num_threads(t)
+                np.testing.assert_array_equal(_cpu.matmul(a, b, ta, tb, variant, bias), want)
 
 
 def test_linear_layer_matches_torch(backend_name):

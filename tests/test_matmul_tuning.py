@@ -24,7 +24,6 @@ from pyneuro import backends
 if not backends.status("cpu").available:
     pytest.skip(f"backend unavailable: {backends.status('cpu').reason}", allow_module_level=True)
 
-from pyneuro import _cpu  # after the availability check
 
 cpu = backends.get("cpu")
 EPS32 = np.finfo(np.float32).eps
@@ -35,13 +34,8 @@ TRANS = [(False, False), (True, False), (False, True), (True, True)]
 
 
 @pytest.fixture
-def tuning():
-    """matmul_tuning, with every knob and the thread count restored afterwards."""
-    saved = {k: v for k, v in _cpu.matmul_tuning().items() if k in AUTO}
-    threads = cpu.get_num_threads()
-    yield _cpu.matmul_tuning
-    _cpu.matmul_tuning(**saved)
-    cpu.set_num_threads(threads)
+def tuning(matmul_tuning):  # (conftest.py: every knob and the thread count restored afterwards)
+    return matmul_tuning
 
 
 def operands(rng, m, n, k, ta, tb):

@@ -74,33 +74,25 @@ def test_fused_kernels_check_their_arguments(cpu_device_backend):
 @pytest.mark.skipif(not backends.status("cpu").available, reason="the C++ backend is not built")
 @pytest.mark.parametrize("variant", ["naive", "blocked", "packed"])
 @pytest.mark.parametrize("ta, tb", TRANS)
-def test_every_ladder_step_block_size_and_thread_count(variant, ta, tb):
+def test_every_ladder_step_block_size_and_thread_count(matmul_tuning, variant, ta, tb):
     from pyneuro import _cpu
 
     cpu = backends.get("cpu")
-    saved = {
-        k: v for k, v in _cpu.matmul_tuning().items() if k in ("kc", "mc", "nc", "row_threads", "pieces")
-    }
-    threads = cpu.get_num_threads()
-    try:
-        for m, n, k in [(70, 90, 200), (3, 50, 40), (64, 12, 33), (128, 256, 784), (128, 256, 10)]:
-            a, b, bias, mask = _operands(k, m, n, k, ta, tb)
-            for knobs in (
-                dict(kc=0, mc=0, nc=0, row_threads=0, pieces=-1),
-                dict(kc=16, mc=16, nc=64, row_threads=0, pieces=1),  # many depth blocks, edge tiles
-                dict(kc=0, mc=0, nc=0, row_threads=1, pieces=0),
-            ):
-                _cpu.matmul_tuning(**knobs)  # kc cuts the k sum: compare under the same knobs
-                product = _cpu.matmul(a, b, ta, tb, variant)
-                forward = cpu.relu_forward(cpu.bias_add(product, bias))
-                backward = cpu.relu_backward(product, mask)
-                for t in (1, 2, 3):
-                    cpu.set_num_threads(t)
-                    _same_bits(_cpu.matmul(a, b, ta, tb, variant, bias, True), forward)
-                    _same_bits(_cpu.matmul(a, b, ta, tb, variant, None, False, mask), backward)
-    finally:
-        _cpu.matmul_tuning(**saved)
-        cpu.set_num_threads(threads)
+    for m, n, k in [(70, 90, 200), (3, 50, 40), (64, 12, 33), (128, 256, 784), (128, 256, 10)]:
+        a, b, bias, mask = _operands(k, m, n, k, ta, tb)
+        for knobs in (
+            dict(kc=0, mc=0, nc=0, row_threads=0, pieces=-1),
+            dict(kc=16, mc=16, nc=64, row_threads=0, pieces=1),  # many depth blocks, edge tiles
+            dict(kc=0, mc=0, nc=0, row_threads=1, pieces=0),
+        ):
+            matmul_tuning(**knobs)  # kc cuts the k sum: compare under the same knobs
+            product = _cpu.matmul(a, b, ta, tb, variant)
+            forward = cpu.relu_forward(cpu.bias_add(product, bias))
+            backward = cpu.relu_backward(product, mask)
+            for t in (1, 2, 3):
+                cpu.set_num_threads(t)
+                _same_bits(_cpu.matmul(a, b, ta, tb, variant, bias, True), forward)
+                _same_bits(_cpu.matmul(a, b, ta, tb, variant, None, False, mask), backward)
 
 
 # ----------------------------------------------------------------------------- autograd
