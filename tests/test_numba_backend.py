@@ -133,7 +133,7 @@ def test_matmul_dot_path(nb, rng, m, n, k):
         (True, 8),
     ]:
         c = np.full((m, n), np.nan, np.float32)
-        mm.matmul_dot.run(parallel, a, b, c, panel, nb.linear._NO_BIAS, False)
+        mm.matmul_dot.run(parallel, a, b, c, panel, nb.linear._NO_BIAS, False, False)
         np.testing.assert_array_equal(c, got)
 
 
@@ -148,7 +148,7 @@ def test_dot_blocks_give_a_row_the_same_bits_wherever_it_lies(nb, rng, m):
 
     def dot(x):
         c = np.empty((x.shape[0], b.shape[0]), np.float32)
-        mm.matmul_dot.run(False, np.ascontiguousarray(x), b, c, 36, nb.linear._NO_BIAS, False)
+        mm.matmul_dot.run(False, np.ascontiguousarray(x), b, c, 36, nb.linear._NO_BIAS, False, False)
         return c
 
     full = dot(a)

@@ -40,8 +40,8 @@ is reached, so user code written for either catches them.
 Optional entries (not every backend has them, callers test with hasattr): get_num_threads
 and set_num_threads (cpu, numba), simd_path and cache_sizes (cpu), synchronize, memory_stats,
 empty_cache (cuda), ndarray (the GPU array type), and the kernels of OPTIONAL_FUNCTIONS: the
-Linear layer's matmul_bias (numpy, cpu, numba), its fusions with a ReLU matmul_bias_relu and
-matmul_relu_mask (numpy, cpu), the batched product matmul_batched (numpy, cpu),
+Linear layer's matmul_bias and its fusions with a ReLU, matmul_bias_relu and matmul_relu_mask
+(numpy, cpu, numba), the batched product matmul_batched (numpy, cpu),
 the batch gather take_rows and the multi-tensor
 optimizer steps sgd_step_multi and adam_step_multi (numpy, cpu, numba) and adadelta_step_multi
 (numpy, cpu), and the batch loss
@@ -56,7 +56,8 @@ pair cross_entropy_reduced and cross_entropy_backward_scaled (numpy, cpu, numba)
     matmul_bias_relu(a, b, bias, trans_a=False, trans_b=False) -> array
         relu(op(a) @ op(b) + bias[None, :]), bias may be None: matmul_bias (or matmul) then
         relu_forward, bit for bit -- nn.Sequential's Linear followed by a ReLU
-        (autograd/fused.py, linear_relu); the cpu backend applies both in the epilogue.
+        (autograd/fused.py, linear_relu); the cpu backend applies both in the epilogue, numba
+        in its x @ W.T kernel's.
 
     matmul_relu_mask(a, b, relu_output, trans_a=False, trans_b=False) -> array
         op(a) @ op(b) zeroed where relu_output (of the product's shape) <= 0: matmul then

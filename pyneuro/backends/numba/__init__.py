@@ -75,6 +75,8 @@ from .linear import bias_add as bias_add
 from .linear import bias_grad as bias_grad
 from .linear import matmul as matmul
 from .linear import matmul_bias as matmul_bias
+from .linear import matmul_bias_relu as matmul_bias_relu
+from .linear import matmul_relu_mask as matmul_relu_mask
 
 NAME = "numba"
 DEVICE = "cpu"

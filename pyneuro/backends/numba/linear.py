@@ -1,8 +1,9 @@
-"""The numba backend's matmul, matmul_bias, bias_add and bias_grad (the table re-exports them):
-input checks and layout, the choice of kernel by shape, the split over threads.
+"""The numba backend's matmul, matmul_bias and its ReLU fusions, bias_add and bias_grad (the
+table re-exports them): input checks and layout, the choice of kernel by shape, the split over
+threads.
 
 Kernels in matmul_kernels.py (C = op(A) @ op(B): blocked, dot, few-rows, rows, naive) and
-elementwise_kernels.py (the bias).
+elementwise_kernels.py (the bias, and the ReLU passes of the paths without an epilogue).
 """
 
 from __future__ import annotations
@@ -107,7 +108,24 @@ def matmul_bias(a, b, bias, trans_a: bool = False, trans_b: bool = False):
     return _matmul(a, b, bias, trans_a, trans_b, None)
 
 
-def _matmul(a, b, bias, trans_a, trans_b, variant):
+def matmul_bias_relu(a, b, bias, trans_a: bool = False, trans_b: bool = False):
+    """relu(op(a) @ op(b) + bias[None, :]), bias may be None (nn.Sequential's Linear + ReLU),
+    bit for bit matmul_bias (or matmul) then relu_forward: on the dot path in the same
+    epilogue as the bias, elsewhere relu_forward's kernel over C in place."""
+    return _matmul(a, b, bias, trans_a, trans_b, None, relu=True)
+
+
+def matmul_relu_mask(a, b, relu_output, trans_a: bool = False, trans_b: bool = False):
+    """op(a) @ op(b) zeroed where relu_output <= 0, bit for bit matmul then relu_backward: the
+    mask is relu_backward's kernel over the fresh product, in place (no extra array)."""
+    c = _matmul(a, b, None, trans_a, trans_b, None)
+    mask = _f32(relu_output, "relu_output")
+    _checks.same_shape(c, "the product", mask, "relu_output")
+    _run(_ew.relu_backward, c.size * NS_PER_ELEMENT, c.reshape(-1), mask.reshape(-1), c.reshape(-1))
+    return c
+
+
+def _matmul(a, b, bias, trans_a, trans_b, variant, relu=False):
     trans_a, trans_b = bool(trans_a), bool(trans_b)
     if not (
         _common.is_plain(a, 2) and _common.is_plain(b, 2)
@@ -125,8 +143,12 @@ def _matmul(a, b, bias, trans_a, trans_b, variant):
     if bias is not None:
         _checks.bias_for(c, bias)
         bias = _f32(bias, "bias", 1)
-        if not _dot_path(m, n, k, trans_a, trans_b):  # only the dot kernel adds a bias itself
-            return bias_add(_matmul(a, b, None, trans_a, trans_b, variant), bias)
+    if (bias is not None or relu) and not _dot_path(m, n, k, trans_a, trans_b):
+        c = _matmul(a, b, None, trans_a, trans_b, variant)  # only the dot kernel has an epilogue
+        c = c if bias is None else bias_add(c, bias)
+        if relu:
+            _run(_ew.relu_forward, c.size * NS_PER_ELEMENT, c.reshape(-1), c.reshape(-1))
+        return c
     if m == 0 or n == 0:
         return c
     if variant == "naive":
@@ -136,7 +158,7 @@ def _matmul(a, b, bias, trans_a, trans_b, variant):
         # computed in 6x4 blocks of running sums; no packing, C written once (bias added).
         plan = _dot_plan(n, k, _common.threads_for(work))
         has_bias = bias is not None
-        _run(_mm.matmul_dot, work, a, b, c, plan, bias if has_bias else _NO_BIAS, has_bias)
+        _run(_mm.matmul_dot, work, a, b, c, plan, bias if has_bias else _NO_BIAS, has_bias, relu)
     elif (m <= _mm.FEW_ROWS or (trans_b and n <= _mm.FEW_COLS)) and k:
         # nn.Linear on one sample, or few columns given transposed: B read in place, no
         # packing; with few columns each C element is one dot of two contiguous rows.

@@ -386,28 +386,35 @@ DOT_PANEL_BYTES = 256 * 1024  # one panel of B rows, kept in L2
 
 
 @kernel(fastmath=DOT_FMA)
-def matmul_dot(a, b, c, panel, bias, has_bias):
-    """C = A @ B.T (+ bias[None, :] if has_bias), A (M, K) and B (N, K) C-contiguous;
-    panel: columns of C per task (a multiple of 4)."""
+def matmul_dot(a, b, c, panel, bias, has_bias, relu):
+    """C = A @ B.T (+ bias[None, :] if has_bias, then max(C, 0) if relu), A (M, K) and B (N, K)
+    C-contiguous; panel: columns of C per task (a multiple of 4)."""
     n = c.shape[1]
     for p in prange((n + panel - 1) // panel):
         wide_vectors()
         j0 = p * panel
         _dot_panel(a, b, c, j0, min(n, j0 + panel))
-        if has_bias:
-            _add_bias(c, bias, j0, min(n, j0 + panel))
+        if has_bias or relu:
+            _epilogue(c, bias, has_bias, relu, j0, min(n, j0 + panel))
 
 
 @kernel(parallel=False, fastmath=set())
-def _add_bias(c, bias, j0, j1):
-    """C[:, j0:j1] += bias[j0:j1], exactly as bias_add rounds (no fastmath: one IEEE add each),
-    while the panel's columns of C are still in cache."""
+def _epilogue(c, bias, has_bias, relu, j0, j1):
+    """C[:, j0:j1] += bias[j0:j1], then C = max(C, 0), exactly as bias_add and relu_forward
+    round (no fastmath: one IEEE add each; relu as `v < 0 ? 0 : v`), while the panel's columns
+    of C are still in cache."""
     wide_vectors()
-    bj = bias[j0:j1]
+    zero = np.float32(0.0)
     for i in range(c.shape[0]):
         ci = c[i, j0:j1]
-        for j in range(j1 - j0):
-            ci[j] = ci[j] + bj[j]
+        if has_bias:
+            bj = bias[j0:j1]
+            for j in range(j1 - j0):
+                ci[j] = ci[j] + bj[j]
+        if relu:
+            for j in range(j1 - j0):
+                v = ci[j]
+                ci[j] = zero if v < zero else v
 
 
 @kernel(parallel=False, fastmath=DOT_FMA)
