@@ -204,7 +204,8 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
                 continue
             # gi may be referenced elsewhere if it is g itself (passed through), or a view
             # of a g that was itself shared; fresh kernel outputs are owned and never copied.
-            # (a SliceGrad is never: its dense() is a new array, and adding it only reads it)
+            # (a SliceGrad is never: its dense() is a new array, and adding it only reads it;
+            # a MaskedGrad's is the fresh output of the matmul that masked it)
             alias = not isinstance(gi, SliceGrad) and (
                 gi is g or node.foreign_grads or (node in shared and _maybe_view(gi))
             )
