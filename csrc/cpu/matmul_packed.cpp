@@ -78,7 +78,6 @@
 #include <new>
 #include <utility>
 
-#include "pyneuro/elementwise.h"
 #include "pyneuro/matmul.h"
 #include "pyneuro/team.h"
 

@@ -166,15 +166,15 @@ class Linear(Function):
         )  # (not -1: in_features may be 0)
         if relu and hasattr(bk, "matmul_bias_relu"):
             y = bk.matmul_bias_relu(x2, w, b, trans_b=True)  # bias and ReLU in the epilogue
-            relu = False
-        elif b is None:
-            y = bk.matmul(x2, w, trans_b=True)
-        elif hasattr(bk, "matmul_bias"):
-            y = bk.matmul_bias(x2, w, b, trans_b=True)  # the bias added in the GEMM's epilogue
         else:
-            y = bk.bias_add(bk.matmul(x2, w, trans_b=True), b)
-        if relu:
-            y = bk.relu_forward(y)
+            if b is None:
+                y = bk.matmul(x2, w, trans_b=True)
+            elif hasattr(bk, "matmul_bias"):
+                y = bk.matmul_bias(x2, w, b, trans_b=True)  # the bias added in the GEMM's epilogue
+            else:
+                y = bk.bias_add(bk.matmul(x2, w, trans_b=True), b)
+            if relu:  # (a table without the fusion: the ReLU's own pass)
+                y = bk.relu_forward(y)
         self.saved = (x2, w, x.shape)
         return y if x.ndim == 2 else y.reshape(x.shape[:-1] + (w.shape[0],))
 
