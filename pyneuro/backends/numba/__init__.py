@@ -76,7 +76,6 @@ from .linear import bias_grad as bias_grad
 from .linear import matmul as matmul
 from .linear import matmul_bias as matmul_bias
 from .linear import matmul_bias_relu as matmul_bias_relu
-from .linear import matmul_relu_mask as matmul_relu_mask
 
 NAME = "numba"
 DEVICE = "cpu"
@@ -151,6 +150,12 @@ def relu_backward(grad_output, x):
     gx = _common.empty_like(x)
     _run(_ew.relu_backward, x.size * NS_PER_ELEMENT, g.reshape(-1), x.reshape(-1), gx.reshape(-1))
     return gx
+
+
+def matmul_relu_mask(a, b, relu_output, trans_a: bool = False, trans_b: bool = False):
+    """matmul then relu_backward, in one table call (numba's kernels have no epilogue for the
+    mask: the table entry saves the autograd layer the ReLU node's own call)."""
+    return relu_backward(matmul(a, b, trans_a, trans_b), relu_output)
 
 
 # ----------------------------------------------------------------------------- softmax family

@@ -1,9 +1,8 @@
-"""The numba backend's matmul, matmul_bias and its ReLU fusions, bias_add and bias_grad (the
-table re-exports them): input checks and layout, the choice of kernel by shape, the split over
-threads.
+"""The numba backend's matmul, matmul_bias, matmul_bias_relu, bias_add and bias_grad (the table
+re-exports them): input checks and layout, the choice of kernel by shape, the split over threads.
 
 Kernels in matmul_kernels.py (C = op(A) @ op(B): blocked, dot, few-rows, rows, naive) and
-elementwise_kernels.py (the bias, and the ReLU passes of the paths without an epilogue).
+elementwise_kernels.py (the bias).
 """
 
 from __future__ import annotations
@@ -111,20 +110,10 @@ def matmul_bias(a, b, bias, trans_a: bool = False, trans_b: bool = False):
 def matmul_bias_relu(a, b, bias, trans_a: bool = False, trans_b: bool = False):
     """relu(op(a) @ op(b) + bias[None, :]), bias may be None (nn.Sequential's Linear + ReLU),
     bit for bit matmul_bias (or matmul) then relu_forward: on the dot path in the same
-    epilogue as the bias, elsewhere relu_forward's kernel after the product."""
+    epilogue as the bias, elsewhere relu_forward after the product. (Not relu_forward's kernel
+    in place: with one array as its input and output LLVM gives up vectorising such a loop,
+    72 us instead of 4 for relu_backward's at 128x256.)"""
     return _matmul(a, b, bias, trans_a, trans_b, None, relu=True)
-
-
-def matmul_relu_mask(a, b, relu_output, trans_a: bool = False, trans_b: bool = False):
-    """op(a) @ op(b) zeroed where relu_output <= 0, bit for bit matmul then relu_backward (its
-    kernel after the product, into a second array: in place, one array as both its input and
-    its output, LLVM gives up vectorising it -- 72 us instead of 4 at 128x256)."""
-    c = _matmul(a, b, None, trans_a, trans_b, None)
-    mask = _f32(relu_output, "relu_output")
-    _checks.same_shape(c, "the product", mask, "relu_output")
-    out = _common.empty_like(c)
-    _run(_ew.relu_backward, c.size * NS_PER_ELEMENT, c.reshape(-1), mask.reshape(-1), out.reshape(-1))
-    return out
 
 
 def _matmul(a, b, bias, trans_a, trans_b, variant, relu=False):
@@ -148,10 +137,10 @@ def _matmul(a, b, bias, trans_a, trans_b, variant, relu=False):
     if (bias is not None or relu) and not _dot_path(m, n, k, trans_a, trans_b):
         c = _matmul(a, b, None, trans_a, trans_b, variant)  # only the dot kernel has an epilogue
         c = c if bias is None else bias_add(c, bias)
-        if relu:  # (into a second array, as matmul_relu_mask says why)
-            y = _common.empty_like(c)
-            _run(_ew.relu_forward, c.size * NS_PER_ELEMENT, c.reshape(-1), y.reshape(-1))
-            c = y
+        if relu:
+            from . import relu_forward  # (the table's own, defined after this module is imported)
+
+            c = relu_forward(c)
         return c
     if m == 0 or n == 0:
         return c
