@@ -320,7 +320,7 @@ def cross_entropy(
         and not (0 <= ignore_index < xs[1])
     ):
         try:  # the common case: one fused kernel, no mask
-            return _ag.CrossEntropy.apply(x, t, reduction=reduction)
+            return _ag.CrossEntropy.apply(x, t, reduction=reduction, with_grad=x._req)
         except IndexError:
             if not bool((t == ignore_index).any()):
                 raise

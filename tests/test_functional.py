@@ -182,8 +182,8 @@ def test_linear_uses_kernel_table(backend_name, monkeypatch):
     bk = backends.current("cpu")
     seen = []
     fused = hasattr(bk, "matmul_bias")  # the forward's matmul and bias add in one call
-    # the mean loss and its backward: one call each (every CPU table has the batch-loss pair)
-    ce = ("cross_entropy_reduced", "cross_entropy_backward_scaled")
+    # the mean loss and its gradient (for the backward from 1) in one call: every CPU table has it
+    ce = ("cross_entropy_reduced_grad",)
     for name in ("matmul_bias",) * fused + (
         "matmul",
         "bias_add",

@@ -109,11 +109,9 @@ py::array_t<float> cross_entropy_backward(const py::object& logits_obj, const py
 // no NumPy reduction on it (in the training step NumPy's generic reduction path runs with
 // cold caches: ~7-10 us for 128 losses, the kernel itself ~4 us). Returns a 0-d float32
 // array; the mean of no rows is NaN, as in PyTorch.
-py::array_t<float> cross_entropy_reduced(const py::object& logits_obj, const py::object& targets_obj,
-                                         bool mean) {
-  auto logits = require<float>(logits_obj, "logits", 2);
+py::array_t<float> reduced_loss(const py::array_t<float>& logits, const py::array_t<std::int64_t>& targets,
+                                bool mean) {
   const index_t rows = logits.shape(0), cols = logits.shape(1);
-  auto targets = require_targets(targets_obj, shape_of(logits));
   std::vector<float> losses(static_cast<std::size_t>(rows));
   double total = 0.0;
   {
@@ -128,6 +126,13 @@ py::array_t<float> cross_entropy_reduced(const py::object& logits_obj, const py:
   return out;
 }
 
+py::array_t<float> cross_entropy_reduced(const py::object& logits_obj, const py::object& targets_obj,
+                                         bool mean) {
+  auto logits = require<float>(logits_obj, "logits", 2);
+  auto targets = require_targets(targets_obj, shape_of(logits));
+  return reduced_loss(logits, targets, mean);
+}
+
 // cross_entropy_backward with one gradient for every row (the reduced loss's: its gradient,
 // divided by the rows for 'mean'): no (rows,) array is built in Python for it. The float32
 // scale is the same value Python's float32 g / rows gives (a double quotient rounded once).
@@ -137,6 +142,20 @@ py::array_t<float> cross_entropy_backward_scaled(const py::object& logits_obj, c
   auto targets = require_targets(targets_obj, shape_of(logits));
   const std::vector<float> grad(static_cast<std::size_t>(logits.shape(0)), float(scale));
   return cross_entropy_backward_of(logits, targets, grad.data());
+}
+
+// Both of the above in one call, for a loss that will be backpropagated from 1 (loss.backward()):
+// (cross_entropy_reduced, cross_entropy_backward_scaled with scale 1 / rows for 'mean', 1 for
+// 'sum'), the same bits as the two calls. One call, checks and dispatch fewer per step; the
+// logits are still in L1 for the second pass.
+py::tuple cross_entropy_reduced_grad(const py::object& logits_obj, const py::object& targets_obj, bool mean) {
+  auto logits = require<float>(logits_obj, "logits", 2);
+  auto targets = require_targets(targets_obj, shape_of(logits));
+  const index_t rows = logits.shape(0);
+  const double scale = mean && rows > 0 ? 1.0 / double(rows) : 1.0;
+  const std::vector<float> grad(static_cast<std::size_t>(rows), float(scale));
+  auto loss = reduced_loss(logits, targets, mean);
+  return py::make_tuple(loss, cross_entropy_backward_of(logits, targets, grad.data()));
 }
 
 }  // namespace
@@ -164,6 +183,9 @@ void register_softmax(py::module_& m) {
         py::arg("mean") = true, "Mean (or sum) of the per-sample losses as a 0-d float32 array.");
   m.def("cross_entropy_backward_scaled", &cross_entropy_backward_scaled, py::arg("logits"),
         py::arg("targets"), py::arg("scale"), "(softmax(logits) - onehot(targets)) * scale.");
+  m.def("cross_entropy_reduced_grad", &cross_entropy_reduced_grad, py::arg("logits"), py::arg("targets"),
+        py::arg("mean") = true,
+        "(cross_entropy_reduced, cross_entropy_backward_scaled with scale 1 / rows, or 1 for the sum).");
 }
 
 }  // namespace pyneuro::bind

@@ -17,6 +17,7 @@ from .._shapes import prod as _prod
 from ..backends import _checks
 from . import hooks as _hooks
 from .function import Function, MaskedGrad, ShapeError, _scatter_add, _unbroadcast
+from .grad_mode import _GradMode
 
 # ----------------------------------------------------------------------------- kernel-table ops
 
@@ -329,17 +330,25 @@ class CrossEntropy(Function):
     inside the kernel call: no (N,) array and no NumPy reduction per step, which in a training
     step, with caches cold from the matmuls, cost ~20 us of a ~700 us step (784-256-10, batch
     128: bench/results/step_ab.md, "loss reduced by NumPy").
+    with_grad (F.cross_entropy passes it when the logits require grad, grad mode on): a table
+    with cross_entropy_reduced_grad also computes dlogits for a gradient of 1, in the same
+    call, and keeps it as saved[3]; a backward from 1 (loss.backward()) returns it once and a
+    later one computes again. The same bits, one kernel call and its checks fewer per step.
     """
 
     __slots__ = ()
     saved_for = ((0,), (0,))  # the logits and the targets
     index_inputs = (1,)
 
-    def forward(self, logits, targets, reduction="mean"):
+    def forward(self, logits, targets, reduction="mean", with_grad=False):
         bk = self.kernels(logits)
         self.saved = (logits, targets, reduction)
         if reduction == "none":
             return bk.cross_entropy_forward(logits, targets)
+        if with_grad and _GradMode.enabled and hasattr(bk, "cross_entropy_reduced_grad"):
+            loss, dlogits = bk.cross_entropy_reduced_grad(logits, targets, reduction == "mean")
+            self.saved = (logits, targets, reduction, dlogits)
+            return loss
         if hasattr(bk, "cross_entropy_reduced"):
             return bk.cross_entropy_reduced(logits, targets, reduction == "mean")
         total = bk.cross_entropy_forward(logits, targets).sum()
@@ -349,12 +358,16 @@ class CrossEntropy(Function):
         return total / n if n else total * float("nan")
 
     def backward(self, g):
-        logits, targets, reduction = self.saved
+        logits, targets, reduction = self.saved[:3]
         bk = self.bk
         if reduction == "none":
             return bk.cross_entropy_backward(logits, targets, g), None
         n = logits.shape[0]
         mean = reduction == "mean" and n
+        if len(self.saved) == 4 and float(g) == 1.0:  # computed by forward, for this gradient
+            dlogits = self.saved[3]
+            self.saved = self.saved[:3]  # (it is the caller's now: a second backward computes anew)
+            return dlogits, None
         if hasattr(bk, "cross_entropy_backward_scaled"):  # one gradient for every row
             scale = float(g)  # (a double quotient rounded once: the bits of a float32 g / n)
             return bk.cross_entropy_backward_scaled(logits, targets, scale / n if mean else scale), None

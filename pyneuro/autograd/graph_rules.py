@@ -454,7 +454,7 @@ def _log_softmax(node, g):
 def _cross_entropy(node, g):
     """dlogits = (softmax(logits) - onehot(targets)) * dlosses."""
     logits = node.inputs[0]
-    _, targets, reduction = node.saved
+    targets, reduction = node.saved[1:3]
     n, c = logits.shape
     xp = _xp(g)
     onehot = xp.zeros((n, c), dtype=logits._data.dtype)

@@ -164,6 +164,10 @@ def cross_entropy_backward_scaled(logits, targets, scale):
     return _cpu.cross_entropy_backward_scaled(_contig(logits), _targets(targets), float(scale))
 
 
+def cross_entropy_reduced_grad(logits, targets, mean: bool = True):
+    return _cpu.cross_entropy_reduced_grad(_contig(logits), _targets(targets), bool(mean))
+
+
 def bias_add(x, bias):
     return _cpu.bias_add(_contig(x), _contig(bias))
 

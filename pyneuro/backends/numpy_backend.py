@@ -176,6 +176,14 @@ def cross_entropy_backward_scaled(logits, targets, scale):
     return cross_entropy_backward(logits, targets, np.full(logits.shape[0], scale, dtype=logits.dtype))
 
 
+def cross_entropy_reduced_grad(logits, targets, mean=True):
+    """(cross_entropy_reduced, its gradient for a backward from 1): cross_entropy_backward_scaled with
+    scale 1 / rows for the mean (1 for the sum or no rows), in one call."""
+    n = _checks.require_array(logits, "logits", 2).shape[0]
+    loss = cross_entropy_reduced(logits, targets, mean)
+    return loss, cross_entropy_backward_scaled(logits, targets, 1.0 / n if mean and n else 1.0)
+
+
 # ----------------------------------------------------------------------------- bias
 def bias_add(x, bias):
     """y = x + bias[None, :] (the bias of a Linear layer)."""

@@ -45,7 +45,8 @@ Linear layer's matmul_bias and its fusions with a ReLU, matmul_bias_relu and mat
 the batch gather take_rows and the multi-tensor
 optimizer steps sgd_step_multi and adam_step_multi (numpy, cpu, numba) and adadelta_step_multi
 (numpy, cpu), and the batch loss
-pair cross_entropy_reduced and cross_entropy_backward_scaled (numpy, cpu, numba):
+pair cross_entropy_reduced and cross_entropy_backward_scaled and the two in one call,
+cross_entropy_reduced_grad (numpy, cpu, numba):
 
     matmul_bias(a, b, bias, trans_a=False, trans_b=False) -> array
         op(a) @ op(b) + bias[None, :] with matmul's and bias_add's checks and messages; the
@@ -104,6 +105,11 @@ pair cross_entropy_reduced and cross_entropy_backward_scaled (numpy, cpu, numba)
     cross_entropy_backward_scaled(logits, targets, scale) -> array
         cross_entropy_backward with every grad_losses entry equal to the number `scale` (the
         reduced loss's gradient, divided by the rows for 'mean'), bit for bit.
+    cross_entropy_reduced_grad(logits, targets, mean=True) -> (0-d array, array)
+        (cross_entropy_reduced, cross_entropy_backward_scaled with scale 1 / rows for the mean,
+        1 for the sum or no rows), bit for bit: the loss and its gradient for a backward from 1
+        (loss.backward()), which F.cross_entropy computes in forward when the logits require
+        grad (autograd/fused.py, CrossEntropy).
 """
 
 from __future__ import annotations
@@ -159,6 +165,7 @@ OPTIONAL_FUNCTIONS = (
     "adadelta_step_multi",
     "cross_entropy_reduced",
     "cross_entropy_backward_scaled",
+    "cross_entropy_reduced_grad",
 )
 # The kinds of VARIANTS and DEFAULT_VARIANT: every backend has exactly these keys.
 VARIANT_KINDS = ("matmul", "softmax", "conv2d")

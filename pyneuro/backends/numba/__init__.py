@@ -256,6 +256,13 @@ def cross_entropy_backward_scaled(logits, targets, scale):
     return cross_entropy_backward(logits, targets, grad_losses)
 
 
+def cross_entropy_reduced_grad(logits, targets, mean=True):
+    """(cross_entropy_reduced, cross_entropy_backward_scaled with scale 1 / rows, or 1 for the sum)."""
+    n = _checks.require_array(logits, "logits", 2).shape[0]
+    loss = cross_entropy_reduced(logits, targets, mean)
+    return loss, cross_entropy_backward_scaled(logits, targets, 1.0 / n if mean and n else 1.0)
+
+
 # ----------------------------------------------------------------------------- optimizers
 class _InPlace:
     """A flat, C-contiguous float32 view of an array updated in place.
