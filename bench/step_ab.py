@@ -20,7 +20,7 @@ switch back one choice of issue 17 at a time:
 multi-tensor SGD step, the output pool -- are compiled in and have no run-time switch; their
 A/B figures are in the commit messages and docs/DESIGN.md.)
 
-Six more rows switch back a later change at the Python level (the kernels stay in place):
+Seven more rows switch back a later change at the Python level (the kernels stay in place):
 
   gather by NumPy        the batch x[index] by NumPy's fancy indexing (one thread) instead of
                          take_rows (csrc/cpu/gather.cpp, the rows split over the threads)
@@ -33,6 +33,10 @@ Six more rows switch back a later change at the Python level (the kernels stay i
                          division, and a (rows,) array of dlosses for the backward, instead
                          of cross_entropy_reduced / cross_entropy_backward_scaled (one call
                          each, no NumPy work: in the step NumPy runs with cold caches)
+  loss gradient in backward
+                         the mean loss in forward (cross_entropy_reduced) and its gradient in
+                         backward (cross_entropy_backward_scaled), two calls, instead of both
+                         in forward's one call (cross_entropy_reduced_grad)
   ReLU forward pass      nn.Sequential's Linear + ReLU as matmul_bias, then relu_forward over
                          y, instead of matmul_bias_relu (the ReLU in the GEMM's epilogue)
   ReLU backward pass     the second Linear's dx as matmul, then relu_backward, instead of
@@ -63,14 +67,20 @@ SETTINGS = {
 AUTO = dict(
     kc=0, mc=0, nc=0, pack_a=-1, pack_b=-1, row_threads=0, pieces=-1, prefetch_b=-1, min_work_per_thread=0
 )
-SWITCHES = (
-    "gather by NumPy",
-    "batch through Index",
-    "bias in a second pass",
-    "loss reduced by NumPy",
-    "ReLU forward pass",
-    "ReLU backward pass",
-)
+# The switches that take kernel-table entries away: the autograd layer then runs its fallback.
+REMOVED = {
+    "bias in a second pass": ("matmul_bias",),  # Linear: matmul + bias_add
+    # CrossEntropy: per-row losses, NumPy's sum, a (rows,) dlosses
+    "loss reduced by NumPy": (
+        "cross_entropy_reduced",
+        "cross_entropy_backward_scaled",
+        "cross_entropy_reduced_grad",
+    ),
+    "loss gradient in backward": ("cross_entropy_reduced_grad",),  # the pair, a call each
+    "ReLU forward pass": ("matmul_bias_relu",),  # then relu_forward over y
+    "ReLU backward pass": ("matmul_relu_mask",),  # then relu_backward over dx
+}
+SWITCHES = ("gather by NumPy", "batch through Index", *REMOVED)
 
 
 @contextlib.contextmanager
@@ -95,31 +105,15 @@ def switched_back(name: str):
             yield
         finally:
             loader._gather = saved
-    elif name == "bias in a second pass":
-        saved = cpu_backend.matmul_bias
-        del cpu_backend.matmul_bias  # Linear then runs matmul + bias_add
-        try:
-            yield
-        finally:
-            cpu_backend.matmul_bias = saved
-    elif name == "loss reduced by NumPy":
-        names = ("cross_entropy_reduced", "cross_entropy_backward_scaled")
-        saved = {n: getattr(cpu_backend, n) for n in names}
-        for n in names:
-            delattr(cpu_backend, n)  # CrossEntropy then reduces in Python (its fallback)
+    elif name in REMOVED:
+        saved = {n: getattr(cpu_backend, n) for n in REMOVED[name]}
+        for n in saved:
+            delattr(cpu_backend, n)
         try:
             yield
         finally:
             for n, f in saved.items():
                 setattr(cpu_backend, n, f)
-    elif name in ("ReLU forward pass", "ReLU backward pass"):
-        entry = "matmul_bias_relu" if name == "ReLU forward pass" else "matmul_relu_mask"
-        saved = getattr(cpu_backend, entry)
-        delattr(cpu_backend, entry)  # Linear then leaves that pass to relu_forward / relu_backward
-        try:
-            yield
-        finally:
-            setattr(cpu_backend, entry, saved)
     else:
         yield
 
