@@ -10,7 +10,8 @@ set of `pyneuro._cpu.matmul_tuning` knobs (empty: the automatic choices); the ro
 switch back one choice of issue 17 at a time:
 
   auto               every choice as shipped
-  old work split     problems of 128K multiply-adds per thread go parallel (was the rule)
+  one-thread small  problems under 512K multiply-adds per thread run on one thread (the rule
+                     on libgomp; 128K since the worker team)
   always pack A      the 128 x 784 batch is packed again before fc1's forward matmul
   fixed blocks       kc = 256, mc = 128 as before (now from the cache sizes)
   fixed shares       each thread computes a fixed half of C (round 3 hands out pieces that
@@ -59,7 +60,7 @@ import numpy as np
 
 SETTINGS = {
     "auto": {},
-    "old work split": {"min_work_per_thread": 128 * 1024},
+    "one-thread small": {"min_work_per_thread": 512 * 1024},
     "always pack A": {"pack_a": 1},
     "fixed blocks": {"kc": 256, "mc": 128},
     "fixed shares": {"pieces": 0},

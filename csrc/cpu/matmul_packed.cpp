@@ -49,7 +49,7 @@
 //    waits for another inside the call, and the caller takes the share of a worker that has
 //    not joined (on a busy machine a barrier can cost milliseconds). Nobody splits the k
 //    reduction: each C element sees the same FMAs in the same order for any thread count,
-//    so results are bit-identical for 1, 2 or 64 threads. Problems under ~1M multiply-adds
+//    so results are bit-identical for 1, 2 or 64 threads. Problems under ~256K multiply-adds
 //    (K < 32: under 32K elements of C) run on one thread: a second costs more than it saves.
 //    Every thread sets flush-to-zero (denormals cost ~100 cycles each).
 // 6. Edges. N not a multiple of NR: the packed B panel is zero-padded and C is read and
@@ -480,8 +480,12 @@ void gemm_share(const Isa& isa, const Blocking& bl, const MatmulProblem& p, inde
 // A K under kRowSplitDepth splits the rows: such a product mostly writes C, and each thread
 // then writes whole rows, not part of every row. Rows / columns, 2 threads, model 167: K = 32:
 // 1000x32x64 16 / 39 us, 1000x32x256 61 / 89, 512x32x128 17 / 34, never slower (256x32x1000
-// 67 / 71); K = 64: 1000x64x256 108 / 132, but 64x64x2000 70 / 60.
+// 67 / 71); K = 64 where N <= M (each thread of a row split packs all of B; of a column split,
+// reads all of A): 1000x64x256 108 / 132, 128x64x128 12 / 19, 512x64x128 28 / 36, but 64x64x2000 70 / 60.
 constexpr index_t kRowSplitDepth = 64;
+bool splits_rows(const MatmulProblem& p) {
+  return p.K < kRowSplitDepth || (p.K == kRowSplitDepth && p.N <= p.M);
+}
 std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N, bool short_k) {
   const index_t row_panels = ceil_div(M, b.mr), col_panels = ceil_div(N, b.nr);
   nt = int(std::max<index_t>(1, std::min<index_t>(nt, row_panels * col_panels)));
@@ -505,21 +509,20 @@ std::pair<int, int> thread_grid(int nt, const Blocking& b, index_t M, index_t N,
   return {best_tm, nt / best_tm};
 }
 
-// Each thread must get at least this many multiply-adds (~10 us of one core's work), or
-// waking it costs more than it saves. In a benchmark loop the workers are still spinning
-// from the previous call and a second thread pays off from ~128K multiply-adds each; in a
-// training step they have gone to sleep during the Python between two kernels, and the
-// futex wake-up (10-40 us on the 2-core VM) plus the C tile crossing between cores cost
-// more than they save up to ~0.5M each. Measured on the 784-256-10 MLP step at batch 128,
-// where the three (128 x 256) x (256 x 10)-sized matmuls then run on one thread: 1390 ->
-// 1315 us per step while the VM was busy (median of 8 interleaved rounds; Intel Xeon, 2
-// cores), within noise on a quiet one (bench/results/step_ab.md: 829 vs 812; on libgomp).
+// Each thread must get at least this many multiply-adds (~1.5 us of one core's work), or
+// engaging it costs more than it saves. On libgomp, whose idle workers slept during the Python
+// between two kernels of a training step (a futex wake-up: 10-40 us on the 2-core VM), this
+// was 512K. pyneuro's team (team.cpp) never waits for a sleeping worker and keeps idle ones
+// yielding for 500 us, so a second thread pays off from ~128K again: with 30 us of Python
+// between calls, model 167, 1 -> 2 threads: 80^3 7.8 -> 6.3 us, 96^3 11.6 -> 8.9, 64x100x100
+// 10.8 -> 7.7, h @ W2^T (128x256x10) 8.0 -> 7.1, 32x784x32^T 12.2 -> 10.4 (64^3 4.2 -> 4.3);
+// the 784-256-10 step at batch 128 0.986-0.991x its time with 512K in four in-process A/Bs.
 // A K under kMinDepthForThreads (dY @ W2, 128x10 @ 10x256) mostly writes C: threads are
 // counted by C elements, kMinShortOutputPerThread each, in fixed row shares (thread_grid;
 // pieces took 10-20% longer). Model 167, 1 -> 2 threads: 128x10x256 6.3 -> 5.0 us, 512x10x256
 // 22 -> 13, 1500x10x512 137 -> 66 (torch 89). The MLP step: the same epoch time in
 // bench/e2e_torch.py (4 paired runs), 4.5% less in a phase-timed loop.
-constexpr double kMinWorkPerThread = 512.0 * 1024;
+constexpr double kMinWorkPerThread = 128.0 * 1024;
 constexpr index_t kMinDepthForThreads = 32;
 constexpr double kMinShortOutputPerThread = 16.0 * 1024;
 
@@ -596,7 +599,7 @@ void matmul_packed(const MatmulProblem& p) {
     return;
   }
   const Blocking bl = choose_blocking(isa, p);
-  const std::pair<int, int> grid = thread_grid(threads_for(p), bl, p.M, p.N, p.K < kRowSplitDepth);
+  const std::pair<int, int> grid = thread_grid(threads_for(p), bl, p.M, p.N, splits_rows(p));
   const int tm = grid.first, tn = grid.second;  // (plain ints: C++17 lambdas cannot capture a binding)
   const int nt = tm * tn;
   const index_t row_panels = ceil_div(p.M, bl.mr), col_panels = ceil_div(p.N, bl.nr);
