@@ -30,13 +30,19 @@ from .jit import kernel, wide_vectors
 COLUMN_BLOCK = 256  # bias_grad: columns per parallel task (a 1 KiB accumulator row)
 
 
+@kernel(parallel=False, fastmath=set())
+def relu_of(v):
+    """The ReLU rule of this table, for one value: `v < 0 ? 0 : v` (relu_forward's, and the
+    matmul epilogue's in matmul_kernels.py)."""
+    zero = np.float32(0.0)
+    return zero if v < zero else v
+
+
 @kernel()
 def relu_forward(x, y):
-    zero = np.float32(0.0)
     for i in prange(x.shape[0]):
         wide_vectors()
-        v = x[i]
-        y[i] = zero if v < zero else v
+        y[i] = relu_of(x[i])
 
 
 @kernel()

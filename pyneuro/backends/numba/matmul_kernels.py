@@ -53,6 +53,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from .elementwise_kernels import relu_of
 from .jit import kernel, wide_vectors
 
 EXACT_FMA = {"contract"}  # FMAs yes, reordering no: every element of C sums k in order
@@ -401,10 +402,9 @@ def matmul_dot(a, b, c, panel, bias, has_bias, relu):
 @kernel(parallel=False, fastmath=set())
 def _epilogue(c, bias, has_bias, relu, j0, j1):
     """C[:, j0:j1] += bias[j0:j1], then C = max(C, 0), exactly as bias_add and relu_forward
-    round (no fastmath: one IEEE add each; relu as `v < 0 ? 0 : v`), while the panel's columns
+    round (no fastmath: one IEEE add each; relu_forward's relu_of), while the panel's columns
     of C are still in cache."""
     wide_vectors()
-    zero = np.float32(0.0)
     for i in range(c.shape[0]):
         ci = c[i, j0:j1]
         if has_bias:
@@ -413,8 +413,7 @@ def _epilogue(c, bias, has_bias, relu, j0, j1):
                 ci[j] = ci[j] + bj[j]
         if relu:
             for j in range(j1 - j0):
-                v = ci[j]
-                ci[j] = zero if v < zero else v
+                ci[j] = relu_of(ci[j])
 
 
 @kernel(parallel=False, fastmath=DOT_FMA)
