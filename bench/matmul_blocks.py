@@ -4,12 +4,13 @@
 
 The depth block kc cuts the k sum into blocks; every block loads and stores all of C once.
 csrc/cpu/matmul_packed.cpp (size_blocks) takes kc from L1d (a kc x NR panel of B in two
-thirds of it) and kc_deep = min(4 kc, 1024) where C is larger than L2, which was measured
-on a Zen 5 only (2048^3: 53 -> 38-39 ms on 2 threads). This script checks that rule on the
-machine it runs on: for shapes on both sides of L2 it times pyneuro at kc, 2 kc and kc_deep
-(set through pyneuro._cpu.matmul_tuning) against NumPy, in rounds as bench/issue17_targets.py
-does (its `ratio`), and marks the kc the automatic rule picks and the fastest one. A machine
-where another kc wins by more than the round-to-round range is a reason to change the rule.
+thirds of it) and, where C is larger than L2, kc_deep: min(4 kc, 1024) off Intel (a Zen 5
+ran 2048^3 in 38-39 ms instead of 53 on 2 threads), kc itself on Intel (a model 167 Xeon ran
+2048^3 4-8% slower with the deeper block). This script checks that rule on the machine it runs
+on: for shapes on both sides of L2 it times pyneuro at kc, 2 kc and 4 kc (set through
+pyneuro._cpu.matmul_tuning) against NumPy, in rounds as bench/issue17_targets.py does (its
+`ratio`), and marks the kc the automatic rule picks and the fastest one. A machine where
+another kc wins by more than the round-to-round range is a reason to change the rule.
 Writes bench/results/matmul_blocks.json and .md, with the CPU model and caches.
 """
 
@@ -46,7 +47,7 @@ def main(argv=None) -> int:
 
     info = _cpu.matmul_tuning()
     auto, l2_floats = info["auto"], info["caches"]["l2"] // 4
-    candidates = sorted({auto["kc"], min(2 * auto["kc"], 1024), auto["kc_deep"]})
+    candidates = sorted({auto["kc"], min(2 * auto["kc"], 1024), min(4 * auto["kc"], 1024)})
     rng = np.random.default_rng(0)
     load_start = load_average()
     rows = []

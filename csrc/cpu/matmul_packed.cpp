@@ -209,12 +209,12 @@ void fill_narrow(Isa& isa, std::integer_sequence<int, N...>) {
 //       in place from a row-major B (should_read_b_in_place: rows 784 floats apart) half
 //       of it (192; 128): at kc 256 one made 128x256 @ 256x784 23% slower (model 167 Xeon).
 //       But each depth block loads and stores all of C once, and a C over L2 comes from L3
-//       or memory, whose bandwidth two threads share: there kc is 4x (kc_deep, at most 1024;
-//       the panel then streams from L2, which feeds 2 loads per 16 FMAs easily, and the A
-//       sliver sits in L1). Zen 5 (1 MiB L2), paired processes, 2 threads: 2048^3 53 -> 46
-//       (kc 512) -> 38-39 ms (NumPy 40-44), 1024^3 6.1 -> 5.3-5.5, 4096x784x256 6.1 -> 4.6;
-//       AVX2 kernel 2048^3 87 -> 81 (512 -> 1024); 512^3 (C = L2) 4% slower, keeps 256. mc
-//       stays (128 x 1024 did as well as 64 rows). Shape alone picks kc, so do the bits.
+//       or memory, whose bandwidth two threads share: there AMD's cores want kc 4x (kc_deep,
+//       at most 1024; the panel streams from L2, the A sliver sits in L1). Zen 5, 2 threads:
+//       2048^3 53 -> 38-39 ms (NumPy 40-44), 1024^3 6.1 -> 5.3-5.5, 4096x784x256 6.1 -> 4.6.
+//       Intel's lose (model 167, kc 256 / 1024, x NumPy): 2048^3 1.04-1.06 / 0.96-0.99, 1024^3
+//       1.04 / 0.99, 1024x2048^T x1024 1.06 / 0.96: kc_deep = kc there (PYNEURO_MATMUL_DEEP_K
+//       = 0 or 1 forces either). Shape and vendor pick kc, so do the bits.
 //   mc: the mc x kc block of A stays in L2 while every panel of the B block passes under
 //       it. It gets an eighth of L2 (2 MiB, kc = 256: 256 rows; 1 MiB, kc = 160: 200),
 //       not the model's half: the L2 also holds the B block streaming past, the C tiles and
@@ -222,15 +222,16 @@ void fill_narrow(Isa& isa, std::integer_sequence<int, N...>) {
 //       1024^3 and 2048^3 took 5-12% less at mc = 128-384 than at the half-of-L2 1024; so
 //       did AVX2 (kc = 384: mc 678 -> 168) and Zen 4's blocks (mc 1024 -> 256), 0-12%.
 //   nc: the kc x nc block of B lives in L3 (L2 without one), which the threads share: a
-//       quarter of it, at most 4096 columns. (nc only groups columns: it never changes a
-//       result. kc does -- it cuts the k sum into blocks -- and depends on the shape alone.)
+//       quarter of it, at most 4096 columns (nc only groups columns: results never change).
 void size_blocks(Isa& isa) {
   const CacheSizes& c = cache_sizes();
   const index_t nr = index_t(isa.vl) * isa.nv_max, f = index_t(sizeof(float));
   const index_t l1 = index_t(c.l1d), l2 = index_t(c.l2), l3 = index_t(c.l3 ? c.l3 : c.l2);
   isa.kc_max = std::clamp<index_t>(l1 * 2 / 3 / (nr * f) / 16 * 16, 64, 512);
   isa.kc_in_place_max = std::clamp<index_t>(l1 / 2 / (nr * f) / 16 * 16, 64, 512);
-  isa.kc_deep_max = std::min<index_t>(4 * isa.kc_max, 1024);
+  const int deep = env_flag("PYNEURO_MATMUL_DEEP_K");  // -1: unset, by vendor
+  isa.kc_deep_max =
+      (deep < 0 ? !cpu_is_intel() : deep != 0) ? std::min<index_t>(4 * isa.kc_max, 1024) : isa.kc_max;
   isa.mc_max = std::clamp<index_t>(l2 / 8 / (isa.kc_max * f) / isa.mr * isa.mr, 4 * isa.mr, 1024);
   isa.nc_max = std::clamp<index_t>(l3 / 4 / (isa.kc_max * f) / nr * nr, 4 * nr, 4096);
   isa.l1_floats = l1 / f;

@@ -283,9 +283,15 @@ bool cpu_has_avx512() {
                          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
   return ok;
 }
+
+bool cpu_is_intel() {
+  static const bool intel = __builtin_cpu_is("intel");
+  return intel;
+}
 #else
 bool cpu_has_avx2_fma() { return false; }
 bool cpu_has_avx512() { return false; }
+bool cpu_is_intel() { return false; }
 #endif
 
 void* aligned_malloc(std::size_t bytes) {

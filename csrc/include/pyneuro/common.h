@@ -63,6 +63,9 @@ void enable_flush_to_zero();
 // other CPUs and compilers.
 bool cpu_has_avx2_fma();
 bool cpu_has_avx512();
+// The CPU's vendor is Intel (cpuid; false elsewhere): where a block size measured best on one
+// vendor's cores loses on the other's (the packed matmul's kc_deep, matmul_packed.cpp).
+bool cpu_is_intel();
 // "avx512", "avx2", "neon" (aarch64: NEON matmul micro-kernel, portable softmax and
 // elementwise loops) or "scalar": the widest SIMD path the kernels dispatch to. "scalar" is
 // the portable C++ path. PYNEURO_SIMD=scalar (or portable) or avx2 forces a narrower path;
