@@ -66,9 +66,18 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
     Only unsigned widths torch lacks (uint16 and wider) become int64 (a copy).
     """
+    if type(array) is np.ndarray and array.dtype in _SHARED_AS_IS:  # a batch from NumPy: wrapped, no checks
+        return _wrap(array, "cpu")
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
     return _wrap(_backend("cpu").asarray(_host_array(array)), "cpu")
+
+
+# The dtypes _host_array keeps as they are (every CPU table's asarray is NumPy's, a no-op).
+_SHARED_AS_IS = frozenset(
+    np.dtype(t)
+    for t in (np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64, np.uint8, np.bool_)
+)
 
 
 def from_dlpack(ext) -> Tensor:

@@ -95,6 +95,18 @@ def _accumulate_leaf(leaf, g, shared: bool, fresh=None) -> None:
 
     fresh: ids of the leaves whose .grad array this walk made; a SliceGrad is added into
     those in place."""
+    if (  # the common case first: a first gradient, a kernel's fresh array of the leaf's dtype
+        leaf._grad is None
+        and not shared
+        and type(g) is _np.ndarray
+        and g.base is None
+        and g.dtype is leaf._data.dtype
+        and g.flags.writeable
+    ):
+        if fresh is not None:
+            fresh.add(id(leaf))
+        leaf._grad = _wrap(g, leaf.device)
+        return
     if isinstance(g, SliceGrad):
         if (
             fresh is not None

@@ -73,6 +73,28 @@ def _refuse_inference_tensors(versions) -> None:
             )
 
 
+_READ_PLANS = {}  # (saved_for, needs) -> the inputs backward reads (_read_inputs)
+
+
+def _read_inputs(saved_for, needs, n: int) -> tuple:
+    """Positions of the inputs backward reads: saved_for[i] lists the inputs whose gradient
+    reads input i (None: all n of them). Remembered per (saved_for, needs) of up to 4 inputs:
+    a training step asks the same few questions at every op."""
+    key = (saved_for, needs) if n <= 4 else None
+    try:
+        plan = _READ_PLANS.get(key) if key is not None else None
+    except TypeError:  # a saved_for given as lists (a user's subclass): worked out every time
+        plan = key = None
+    if plan is None:
+        if saved_for is None:
+            plan = tuple(range(n))
+        else:
+            plan = tuple(i for i, readers in enumerate(saved_for) if i < n and any(needs[j] for j in readers))
+        if key is not None:
+            _READ_PLANS[key] = plan
+    return plan
+
+
 class _Profiling:
     """The profiler's hook: while pyneuro.profiler records, `op(node, phase, method, *args)`
     runs method(*args) (node.forward or node.backward) and records it; otherwise it is None
@@ -200,19 +222,10 @@ class Function:
         input tensor, or this node for its output) names the tensor if the check fails."""
         saved_for, saves_output = self.saved_tensors()
         rec = []
-        if saved_for is None:
-            for a in args:
-                if isinstance(a, TensorBase):
-                    rec.append((a._vc, a._vc[0], a._data, a))
-        else:
-            needs = self.needs
-            for i, readers in enumerate(saved_for):
-                for j in readers:
-                    if needs[j]:
-                        a = args[i]
-                        if isinstance(a, TensorBase):
-                            rec.append((a._vc, a._vc[0], a._data, a))
-                        break
+        for i in _read_inputs(saved_for, self.needs, len(args)):
+            a = args[i]
+            if isinstance(a, TensorBase):
+                rec.append((a._vc, a._vc[0], a._data, a))
         if saves_output:
             rec.append((out._vc, out._vc[0], out._data, self))
         if _inference_used[0]:  # torch's rule for tensors made in inference_mode
