@@ -44,6 +44,9 @@ BINARY = {
     "mul": lambda lib, a, b: a * b,
     "div": lambda lib, a, b: a / b,
     "pow": lambda lib, a, b: a.abs() ** b,
+    "matmul": lambda lib, a, b: a @ b.T,
+    "linear": lambda lib, a, b: lib.nn.functional.linear(a, b),
+    "linear_relu": lambda lib, a, b: lib.nn.functional.relu(lib.nn.functional.linear(a, b)),
 }
 
 
