@@ -199,8 +199,10 @@ def test_matmul_plan_gives_every_thread_work(nb):
             assert tasks >= min(threads, -(-n // 64) * i_tiles)
             if trans_a and 1 < threads <= i_tiles:  # a weight gradient: rows split first
                 assert groups >= threads
-    # grad_W of a 784-256-10 MLP on 2 threads: a row group (128 rows) per thread, 4 even panels
-    assert nb.linear._matmul_plan(256, 784, 2, trans_a=True) == (208, 2)
+    # grad_W of a 784-256-10 MLP on 2 threads: a row group (128 rows) per thread, 2 even panels
+    assert nb.linear._matmul_plan(256, 784, 2, trans_a=True) == (400, 2)
+    # a C narrower than NC is one panel of its own width (no staging of unused columns)
+    assert nb.linear._matmul_plan(4096, 256, 2)[0] == 256
 
 
 def test_softmax_variants_agree(nb, rng):

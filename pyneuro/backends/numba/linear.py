@@ -29,7 +29,7 @@ def _operand(x, name: str, trans: bool):
     return _f32(x, name), trans
 
 
-MAX_TILES_PER_TASK = 16  # i-tiles (of MC rows) per matmul task: c_stage <= 1024 x 272 floats
+MAX_TILES_PER_TASK = 16  # i-tiles (of MC rows) per matmul task: c_stage <= 1024 x 528 floats
 
 
 def _matmul_plan(
@@ -55,15 +55,15 @@ def _matmul_plan(
     want = threads
     i_tiles = -(-m // _mm.MC)
     rows_first = trans_a and i_tiles >= threads > 1  # a weight gradient: a row group per thread
-    width = _mm.NC
+    width = min(_mm.NC, max(64, (n + 15) // 16 * 16))  # no wider than C: a narrower C needs no staging
     row_tiles = 1 if trans_b else i_tiles  # with trans_b, count only column panels as tasks
     while not rows_first and width > 64 and -(-n // width) * row_tiles < want:
         width //= 2
     panels = -(-n // width)
-    if panels > 1:  # even panels: N = 784 in 256-wide panels would be 256, 256, 256 and 16;
+    if panels > 1:  # even panels: N = 784 in 512-wide panels would be 512 and 272;
         if not rows_first:  # and balanced over the threads when they split the columns
             panels += -panels % want
-        width = max(64, (-(-n // panels) + 15) // 16 * 16)  # 4 panels of 208 (last: 160)
+        width = max(64, (-(-n // panels) + 15) // 16 * 16)  # 2 panels of 400 (last: 384)
         panels = -(-n // width)
     row_groups = threads if rows_first else max(1, min(i_tiles, -(-want // panels)))
     row_groups = max(row_groups, -(-i_tiles // MAX_TILES_PER_TASK))  # bounds c_stage's size
