@@ -154,8 +154,18 @@ def _backend(device: str):
         raise DeviceUnavailable(f"cannot use device {device!r}: {exc}") from None
 
 
+# The dtypes a NumPy array keeps as it is (the rule below: torch's); from_numpy wraps such an
+# array without asking _host_array.
+KEPT_AS_IS = frozenset(
+    np.dtype(t)
+    for t in (np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64, np.uint8, np.bool_)
+)
+
+
 def _host_array(data, dtype=None):
     """Python data / NumPy array -> NumPy array with pyneuro's default dtypes."""
+    if dtype is None and type(data) is np.ndarray and data.dtype in KEPT_AS_IS:
+        return data
     if isinstance(data, TensorBase):
         arr = np.asarray(_backend(data.device).to_numpy(data._data))
     else:

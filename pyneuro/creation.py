@@ -18,7 +18,7 @@ from ._dtype import fill_value as _fill_value
 from ._errors import AllocationError, ArgumentError, ShapeError
 from ._out import out_keyword
 from ._shapes import Size
-from ._tensor_base import TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
+from ._tensor_base import KEPT_AS_IS, TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
 from .random import _rng, check_floating
 
 if TYPE_CHECKING:  # annotations only
@@ -66,18 +66,12 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
     Only unsigned widths torch lacks (uint16 and wider) become int64 (a copy).
     """
-    if type(array) is np.ndarray and array.dtype in _SHARED_AS_IS:  # a batch from NumPy: wrapped, no checks
+    # a batch from NumPy: wrapped as it is (every CPU table's asarray is NumPy's, a no-op)
+    if type(array) is np.ndarray and array.dtype in KEPT_AS_IS:
         return _wrap(array, "cpu")
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
     return _wrap(_backend("cpu").asarray(_host_array(array)), "cpu")
-
-
-# The dtypes _host_array keeps as they are (every CPU table's asarray is NumPy's, a no-op).
-_SHARED_AS_IS = frozenset(
-    np.dtype(t)
-    for t in (np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64, np.uint8, np.bool_)
-)
 
 
 def from_dlpack(ext) -> Tensor:

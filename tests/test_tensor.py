@@ -45,19 +45,18 @@ def test_tensor_copies_from_numpy_shares():
 
 
 def test_from_numpy_keeps_or_converts_each_dtype_as_before():
-    """from_numpy wraps the dtypes it keeps without any check (creation.py, _SHARED_AS_IS): the
-    same memory and dtype as the general path gives them; anything else takes that path."""
-    from pyneuro._tensor_base import _host_array
-
+    """from_numpy wraps the dtypes kept as they are (_tensor_base.KEPT_AS_IS) without any check:
+    the same memory and dtype; unsigned widths torch lacks become int64 copies, and a
+    big-endian float keeps its byte order (the general path, as before)."""
     for dt in ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"):
         a = np.zeros((2, 3), dtype=dt)
         t = pn.from_numpy(a)
         assert t.numpy() is a and t.device == "cpu" and not t.requires_grad, dt
-        assert _host_array(a) is a, dt  # what the general path would have kept
-    for dt in ("uint16", "uint32", ">f4"):  # converted or kept by the general path, as before
+    for dt, want in (("uint16", np.int64), ("uint32", np.int64), (">f4", np.dtype(">f4"))):
         a = np.arange(4).astype(dt)
         t = pn.from_numpy(a)
-        assert t.numpy().dtype == _host_array(a).dtype and t.tolist() == [0, 1, 2, 3], dt
+        assert t.numpy().dtype == want and t.tolist() == [0, 1, 2, 3], dt
+        assert np.shares_memory(t.numpy(), a) == (dt == ">f4"), dt
     for a in (np.array(2.5, np.float32), np.ones((0, 4), np.float32), np.arange(3.0)[::2]):
         assert pn.from_numpy(a).numpy() is a  # 0-d, empty and strided arrays too
     ro = np.ones(3, np.float32)

@@ -136,12 +136,17 @@ py::array_t<float> cross_entropy_reduced(const py::object& logits_obj, const py:
 // cross_entropy_backward with one gradient for every row (the reduced loss's: its gradient,
 // divided by the rows for 'mean'): no (rows,) array is built in Python for it. The float32
 // scale is the same value Python's float32 g / rows gives (a double quotient rounded once).
+py::array_t<float> backward_scaled(const py::array_t<float>& logits, const py::array_t<std::int64_t>& targets,
+                                   double scale) {
+  const std::vector<float> grad(static_cast<std::size_t>(logits.shape(0)), float(scale));
+  return cross_entropy_backward_of(logits, targets, grad.data());
+}
+
 py::array_t<float> cross_entropy_backward_scaled(const py::object& logits_obj, const py::object& targets_obj,
                                                  double scale) {
   auto logits = require<float>(logits_obj, "logits", 2);
   auto targets = require_targets(targets_obj, shape_of(logits));
-  const std::vector<float> grad(static_cast<std::size_t>(logits.shape(0)), float(scale));
-  return cross_entropy_backward_of(logits, targets, grad.data());
+  return backward_scaled(logits, targets, scale);
 }
 
 // Both of the above in one call, for a loss that will be backpropagated from 1 (loss.backward()):
@@ -152,10 +157,8 @@ py::tuple cross_entropy_reduced_grad(const py::object& logits_obj, const py::obj
   auto logits = require<float>(logits_obj, "logits", 2);
   auto targets = require_targets(targets_obj, shape_of(logits));
   const index_t rows = logits.shape(0);
-  const double scale = mean && rows > 0 ? 1.0 / double(rows) : 1.0;
-  const std::vector<float> grad(static_cast<std::size_t>(rows), float(scale));
   auto loss = reduced_loss(logits, targets, mean);
-  return py::make_tuple(loss, cross_entropy_backward_of(logits, targets, grad.data()));
+  return py::make_tuple(loss, backward_scaled(logits, targets, mean && rows > 0 ? 1.0 / double(rows) : 1.0));
 }
 
 }  // namespace
