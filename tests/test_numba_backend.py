@@ -90,7 +90,8 @@ def test_matmul_few_rows_path(nb, rng, m, n, k, trans_a, trans_b):
 @pytest.mark.parametrize("trans_a", [False, True])
 def test_small_products_take_the_row_kernel_with_the_naive_bits(nb, rng, m, n, k, trans_a):
     """Small products with a row-major B run matmul_rows (4 rows x 4 values of k per sweep): every
-    element is still the k-ordered FMA chain of the naive kernel; serial == parallel."""
+    element is still the k-ordered FMA chain of the naive kernel; serial == parallel; with a mask
+    (matmul_relu_mask's epilogue) it is relu_backward of that product, bit for bit."""
     from pyneuro.backends.numba import matmul_kernels as mm
 
     assert m * n * k <= mm.SMALL_FMAS
@@ -98,10 +99,15 @@ def test_small_products_take_the_row_kernel_with_the_naive_bits(nb, rng, m, n, k
     b = randn(rng, k, n)
     got = nb.matmul(a, b, trans_a)
     np.testing.assert_array_equal(got, nb.matmul(a, b, trans_a, variant="naive"))
+    mask = np.maximum(randn(rng, m, n), 0)  # a ReLU's output: the masked product is relu_backward's
+    mask.flat[:4] = [np.nan, -0.0, 1e-45, -1e-45]
+    masked = nb.relu_backward(got, mask)
     for parallel in (False, True):
         c = np.full((m, n), np.nan, np.float32)
-        mm.matmul_rows.run(parallel, a, b, trans_a, c)
+        mm.matmul_rows.run(parallel, a, b, trans_a, c, np.zeros((0, 0), np.float32))
         np.testing.assert_array_equal(c, got)
+        mm.matmul_rows.run(parallel, a, b, trans_a, c, mask)
+        np.testing.assert_array_equal(c.view(np.int32), masked.view(np.int32))
 
 
 CASES_DOT = [

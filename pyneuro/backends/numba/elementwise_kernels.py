@@ -45,12 +45,19 @@ def relu_forward(x, y):
         y[i] = relu_of(x[i])
 
 
+@kernel(parallel=False, fastmath=set())
+def relu_grad_of(g, x):
+    """The ReLU's gradient rule, for one value: `x <= 0 ? 0 : g` (relu_backward's, and the
+    masked matmul's in matmul_kernels.py)."""
+    zero = np.float32(0.0)
+    return zero if x <= zero else g
+
+
 @kernel()
 def relu_backward(g, x, gx):
-    zero = np.float32(0.0)
     for i in prange(x.shape[0]):
         wide_vectors()
-        gx[i] = zero if x[i] <= zero else g[i]
+        gx[i] = relu_grad_of(g[i], x[i])
 
 
 @kernel()

@@ -56,7 +56,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from .elementwise_kernels import relu_of
+from .elementwise_kernels import relu_grad_of, relu_of
 from .jit import kernel, wide_vectors
 
 EXACT_FMA = {"contract"}  # FMAs yes, reordering no: every element of C sums k in order
@@ -305,14 +305,17 @@ ROWS_PER_TASK = 4  # rows of C per parallel task of matmul_rows (one _tile_updat
 
 
 @kernel(fastmath=EXACT_FMA)
-def matmul_rows(a, b, trans_a, c):
+def matmul_rows(a, b, trans_a, c, mask):
     """C = op(A) @ B in groups of ROWS_PER_TASK rows, each one _tile_update over B in place
-    (for small products, see above).
+    (for small products, see above); then, if mask has C's shape (else it is empty), C = 0
+    where mask <= 0 (relu_backward with mask the ReLU's output: nn.Sequential's Linear after
+    a ReLU, whose input gradient is masked while its rows are still in L1).
 
     Every element of C is the k-ordered chain of FMAs of the naive and blocked kernels,
     started from 0: the same bits."""
     m, n = c.shape
     k_dim = a.shape[0] if trans_a else a.shape[1]
+    masked = mask.shape[0] == m and m > 0
     for task in prange((m + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
         wide_vectors()
         r0 = task * ROWS_PER_TASK
@@ -325,6 +328,11 @@ def matmul_rows(a, b, trans_a, c):
             _tile_update(a.T[r0:r1], b, c, r0, r1 - r0, n, k_dim)
         else:
             _tile_update(a[r0:r1], b, c, r0, r1 - r0, n, k_dim)
+        if masked:
+            for i in range(r0, r1):
+                ci, mi = c[i], mask[i]
+                for j in range(n):
+                    ci[j] = relu_grad_of(ci[j], mi[j])
 
 
 DOT_FMA = {"contract", "reassoc"}

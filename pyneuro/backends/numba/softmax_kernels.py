@@ -379,7 +379,7 @@ def cross_entropy_backward(logits, targets, grad_losses, grad):
 # kernel serves the four row operations (mode), so this path costs one compilation.
 NARROW_COLS = 32  # rows shorter than this take the narrow path
 NARROW_ROWS = 64  # rows per block (and per parallel task) on that path
-SOFTMAX, LOG_SOFTMAX, CE_FORWARD, CE_BACKWARD = 0, 1, 2, 3
+SOFTMAX, LOG_SOFTMAX, CE_FORWARD, CE_BACKWARD, CE_BOTH = 0, 1, 2, 3, 4  # CE_BOTH: losses and gradient
 
 
 @helper()
@@ -420,8 +420,9 @@ def _narrow_block(x, r0, r1, e, m, s):
 
 @kernel()
 def narrow_rows(x, targets, grad_losses, y, losses, mode):
-    """softmax / log_softmax (into y), cross-entropy forward (into losses) or backward
-    (into y) of rows with fewer than NARROW_COLS columns; unused arguments may be empty.
+    """softmax / log_softmax (into y), cross-entropy forward (into losses), backward (into y)
+    or both (CE_BOTH: the batch loss's pair in one call) of rows with fewer than NARROW_COLS
+    columns; unused arguments may be empty.
     Returns the number of class targets outside [0, cols) (cross-entropy modes only)."""
     rows, cols = x.shape
     bad = 0
@@ -433,20 +434,22 @@ def narrow_rows(x, targets, grad_losses, y, losses, mode):
         s = np.empty(NARROW_ROWS, np.float32)
         _narrow_block(x, r0, r1, e, m, s)
         n = r1 - r0
-        if mode == CE_FORWARD:
+        if mode == CE_FORWARD or mode == CE_BOTH:
             for i in range(n):
                 t = targets[r0 + i]
                 if 0 <= t < cols:
                     losses[r0 + i] = _ce_loss(m[i], s[i], x[r0 + i, t])
                 else:
                     losses[r0 + i] = np.float32(np.nan)
-                    bad += 1
-            continue
+                    if mode == CE_FORWARD:
+                        bad += 1  # (CE_BOTH counts it in the gradient's loop below)
+            if mode == CE_FORWARD:
+                continue
         f = np.empty(NARROW_ROWS, np.float32)  # per-row factor (or log-sum) of the output
         for i in range(n):
             if mode == LOG_SOFTMAX:
                 f[i] = np.log(s[i])
-            elif mode == CE_BACKWARD:
+            elif mode == CE_BACKWARD or mode == CE_BOTH:
                 f[i] = grad_losses[r0 + i] / s[i]
             else:
                 f[i] = np.float32(1.0) / s[i]
@@ -459,7 +462,7 @@ def narrow_rows(x, targets, grad_losses, y, losses, mode):
             else:
                 for i in range(n):
                     yb[i, j] = ej[i] * fb[i]
-        if mode == CE_BACKWARD:
+        if mode == CE_BACKWARD or mode == CE_BOTH:
             for i in range(n):
                 t = targets[r0 + i]
                 if 0 <= t < cols:
