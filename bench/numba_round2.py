@@ -1,14 +1,14 @@
 """Numba vs C++ (cpu) kernel ratios and the MLP epoch on numba / numpy / cpu (issue 17).
 
-Each case runs both backends in ONE process, interleaved (numba, cpu, numba, cpu, ...)
-after ~0.3 s of warm-up each; the ratio is numba time / cpu time, as the median of the
-per-pair ratios and as best-of (min / min). The epochs come from `pyneuro train` (the
+Each case runs both backends in ONE process, after ~0.3 s of warm-up each, in alternating
+blocks of back-to-back calls GAP_S apart (see _pair); the ratio is numba time / cpu time, as
+the median of the per-round ratios and as best-of (min / min). The epochs come from `pyneuro train` (the
 median of epochs 2..3: epoch 1 includes numba's compile or cache load), ROUNDS runs per
 backend in rotating order, with the numba/cpu and numba/numpy ratios taken per round.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=$PWD python bench/numba_round2.py
 
-Writes bench/results/numba_round2.json and .md.
+Writes bench/results/numba_round2.json and .md (--out DIR: there instead).
 """
 
 from __future__ import annotations
@@ -29,21 +29,45 @@ MATMUL = ["1024", "2048", "128x784x256:nt", "128x256x784", "256x128x784:tn"]
 TRAIN = "--data fashion-mnist --model 784-256-10 --optimizer sgd --lr 0.05 --momentum 0.9 --batch-size 128 --epochs 3"
 
 
-def _pair(fa, fb, budget=4.0, samples=15, cap=200):
+GAP_S = 0.02  # between blocks: numba's OpenMP workers spin for milliseconds after a call
+CALLS = 5  # timed calls per block
+
+
+def _block(f, calls):
+    """Seconds of each of `calls` back-to-back calls of f, after one untimed call (which pays
+    for waking the library's threads after the gap)."""
+    f()
+    out = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        f()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def _pair(fa, fb, budget=4.0, rounds=5, calls=None, cap=60):
+    """numba (fa) against cpu (fb): blocks of back-to-back calls of one, then of the other,
+    GAP_S apart, round after round; the ratio of each round's block medians.
+
+    Not call by call: after a call numba's OpenMP (libgomp) workers spin on for a few
+    milliseconds, and a C++ call right after it shares its two cores with them (model 167,
+    1024^3: 11.3 ms right after a numba call, 7.2 back to back, 7.7-8.1 after a 5-50 ms gap),
+    which made the C++ side look up to 1.6x slower than it is."""
+    calls = calls or CALLS
     for f in (fa, fb):
         t0 = time.perf_counter()
         while time.perf_counter() - t0 < 0.3:
             f()
-    ta, tb = [], []
+    ta, tb, ratios = [], [], []
     end = time.perf_counter() + budget
-    while len(ta) < samples or (time.perf_counter() < end and len(ta) < cap):
-        t0 = time.perf_counter()
-        fa()
-        t1 = time.perf_counter()
-        fb()
-        ta.append(t1 - t0)
-        tb.append(time.perf_counter() - t1)
-    ratios = [a / b for a, b in zip(ta, tb)]
+    while len(ratios) < rounds or (time.perf_counter() < end and len(ratios) < cap):
+        a = _block(fa, calls)
+        time.sleep(GAP_S)
+        b = _block(fb, calls)
+        time.sleep(GAP_S)
+        ta += a
+        tb += b
+        ratios.append(statistics.median(a) / statistics.median(b))
     return {
         "numba_ms": statistics.median(ta) * 1e3,
         "cpu_ms": statistics.median(tb) * 1e3,
@@ -109,6 +133,12 @@ def epochs():
 
 
 def main():
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results", help="output folder")
+    out = ap.parse_args().out
+    out.mkdir(parents=True, exist_ok=True)
     cpu_model = next(
         (ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")),
         platform.processor(),
@@ -124,14 +154,14 @@ def main():
     rec["kernels"] = kernels()
     rec["epochs"] = epochs()
     rec["load_after"] = os.getloadavg()
-    out = Path(__file__).parent / "results"
     (out / "numba_round2.json").write_text(json.dumps(rec, indent=1) + "\n")
     lines = [
         "# Numba backend vs C++ (cpu): round 2 (issue 17)",
         "",
         f"{rec['cpu']}, {rec['cores']} cores; load average {rec['load_before'][0]:.2f} before,"
         f" {rec['load_after'][0]:.2f} after (a shared, noisy VM). Ratio = numba time / cpu time,"
-        " interleaved in one process; median of the per-pair ratios and best-of (min/min).",
+        f" in one process, in alternating blocks of {CALLS} back-to-back calls {GAP_S * 1e3:.0f} ms apart;"
+        " median of the per-round ratios and best-of (min/min).",
         "",
         "| case | numba ms | cpu ms | ratio median | ratio best | samples |",
         "|---|---:|---:|---:|---:|---:|",
