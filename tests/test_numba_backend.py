@@ -48,8 +48,9 @@ def test_variant_names_and_defaults(nb):
 
 
 # Sizes that cross every blocking boundary of the blocked kernel (MC=64 rows, NC=256
-# columns, KC=256 depth), with leftovers in each, and the four transpose cases.
-@pytest.mark.parametrize("m,n,k", [(67, 259, 515), (130, 70, 257), (5, 600, 3)])
+# columns, KC=256 depth), with leftovers in each, and the four transpose cases; depths of
+# 1-4 (one sweep of 4 values of k writes C without reading it; fewer zero C first).
+@pytest.mark.parametrize("m,n,k", [(67, 259, 515), (130, 70, 257), (5, 600, 3), (70, 20, 4), (9, 33, 1)])
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
 def test_matmul_variants_agree_bit_for_bit(nb, rng, m, n, k, trans_a, trans_b):
     """naive and blocked do the same FMAs in the same order for every element of C."""
