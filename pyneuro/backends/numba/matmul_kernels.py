@@ -433,9 +433,9 @@ def matmul_few_rows(a, b, trans_b, c):
 # Still bit-identical for any thread count: panels are a multiple of 4 columns wide, so
 # whether an element of C is computed in a 6x4 block, a 6x2 edge block or by an edge dot
 # (the last N % 4 columns; every row of a matrix of fewer than 6 rows: the backend sends
-# M <= FEW_ROWS to matmul_few_rows, so that is only M = 5) depends only on its position. When 6 does not
-# divide M, the last row block overlaps the one before it: the rows in both are computed
-# twice, to the same bits.
+# M <= FEW_ROWS to matmul_few_rows, so that is only M = 5) depends only on its position.
+# When 6 does not divide M, the last row block overlaps the one before it: the rows in
+# both are computed twice, to the same bits.
 # Bias epilogue (matmul_bias, nn.Linear's forward): each task adds the bias to its panel of
 # C right after computing it, while the panel is still in cache, with plain IEEE adds
 # (_add_bias has no fastmath), so the result is that of matmul then bias_add, bit for bit.
