@@ -45,7 +45,7 @@ def _block(f, calls):
     return out
 
 
-def _pair(fa, fb, budget=4.0, rounds=5, calls=None, cap=60):
+def _pair(fa, fb, budget=4.0, rounds=5, calls=CALLS, cap=60):
     """numba (fa) against cpu (fb): blocks of back-to-back calls of one, then of the other,
     GAP_S apart, round after round; the ratio of each round's block medians.
 
@@ -53,7 +53,6 @@ def _pair(fa, fb, budget=4.0, rounds=5, calls=None, cap=60):
     milliseconds, and a C++ call right after it shares its two cores with them (model 167,
     1024^3: 11.3 ms right after a numba call, 7.2 back to back, 7.7-8.1 after a 5-50 ms gap),
     which made the C++ side look up to 1.6x slower than it is."""
-    calls = calls or CALLS
     for f in (fa, fb):
         t0 = time.perf_counter()
         while time.perf_counter() - t0 < 0.3:

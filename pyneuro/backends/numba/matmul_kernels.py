@@ -359,7 +359,7 @@ def matmul_rows(a, b, trans_a, c, mask):
     started from 0: the same bits."""
     m, n = c.shape
     k_dim = a.shape[0] if trans_a else a.shape[1]
-    masked = mask.shape[0] == m and m > 0
+    masked = mask.shape[0] == m  # (the caller passes C's shape or an empty array)
     for task in prange((m + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
         wide_vectors()
         r0 = task * ROWS_PER_TASK
