@@ -47,10 +47,15 @@ def test_variant_names_and_defaults(nb):
         nb.softmax_forward(np.zeros((2, 2), np.float32), variant="fused")
 
 
-# Sizes that cross every blocking boundary of the blocked kernel (MC=64 rows, NC=256
-# columns, KC=256 depth), with leftovers in each, and the four transpose cases; depths of
-# 1-4 (one sweep of 4 values of k writes C without reading it; fewer zero C first).
-@pytest.mark.parametrize("m,n,k", [(67, 259, 515), (130, 70, 257), (5, 600, 3), (70, 20, 4), (9, 33, 1)])
+# Sizes that cross every blocking boundary of the blocked kernel (MC=64 rows, NC=512
+# columns, KC=256 depth in even slices), with leftovers in each, and the four transpose cases;
+# leftovers of the register tile (8 rows x 32 columns: 67 = 64 + 3 rows, 48 = 32 + 16 columns);
+# depths of 1-4 (the sweeps of CPUs without AVX-512: one sweep of 4 values of k writes C
+# without reading it; fewer zero C first).
+@pytest.mark.parametrize(
+    "m,n,k",
+    [(67, 259, 515), (130, 70, 257), (5, 600, 3), (70, 20, 4), (9, 33, 1), (17, 48, 40), (600, 1030, 20)],
+)
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
 def test_matmul_variants_agree_bit_for_bit(nb, rng, m, n, k, trans_a, trans_b):
     """naive and blocked do the same FMAs in the same order for every element of C."""

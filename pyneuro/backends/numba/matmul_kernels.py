@@ -26,14 +26,21 @@ The ladder (VARIANTS["matmul"]):
             buffer; a transposed A: copied as it is and read through its transpose), so
             the inner loops are the same for all four cases and read only contiguous
             memory, and no transposed copy of a whole operand is ever made.
-            Register blocking (_tile_update): 4 rows of C x 4 values of k per sweep along
-            a row segment: every vector of B loaded feeds 4 FMAs and every vector of C is
-            loaded and stored once per 4 FMAs instead of once per FMA. That is as far as
-            numba goes: C stays in L1, not in registers (LLVM keeps no array of
-            accumulators in registers across the k loop; the C++ micro-kernel does, see
-            csrc/cpu/matmul_packed.cpp), so the loop runs at ~60 GFLOP/s per core on the
-            Intel Xeon of bench/results (35% of its FMA peak): loads and stores, not FMAs,
-            are the limit. The dot kernel below keeps its sums in registers.
+            Register blocking, two forms (_tile picks by the CPU):
+            - _register_tile (AVX-512: 32 registers of 16 floats), the micro-kernel of
+              the C++ backend (csrc/cpu/matmul_packed.cpp) written with explicit vectors
+              (simd.py): an 8 x 32 block of C lives in 16 registers for the whole depth
+              kc; each k costs 2 loads of B, 8 broadcasts of A and 16 FMAs. ~190 GFLOP/s
+              per core (model 167 Xeon, one 64 x 512 x 256 tile), 1024^3 0.79x the
+              time of the sweeps below, about the C++ kernel's time.
+            - _tile_update (every other CPU): 4 rows of C x 4 values of k per sweep
+              along a row segment, plain loops that LLVM vectorises at any width. Every
+              vector of B loaded feeds 4 FMAs and every vector of C is loaded and stored
+              once per 4 FMAs instead of once per FMA; but C stays in L1, not in
+              registers (LLVM keeps no array of accumulators in registers across a loop),
+              so loads and stores, not FMAs, are the limit: ~140 GFLOP/s per core on
+              the same tile.
+            Both give the same bits: each element of C is one k-ordered chain of FMAs.
             Padding: every buffer's rows are PAD floats longer than needed, and C is
             accumulated in such a padded buffer (c_stage) and copied out once. With
             power-of-two row lengths (N = 1024) rows fall into the same few cache sets,
@@ -41,7 +48,7 @@ The ladder (VARIANTS["matmul"]):
             updating C in place ran ~4x slower at 1024^3.
             Vector width: every kernel here calls wide_vectors() (jit.py). Without it
             LLVM's tuning for AVX-512 Xeons vectorises with 256-bit ymm registers only,
-            and this loop ran at ~85 GFLOP/s at 1024^3 on 2 cores instead of ~165-200.
+            and the sweeps ran at ~85 GFLOP/s at 1024^3 on 2 cores instead of ~165-200.
             Numba detail: inner loops index slices from 0 (x[j] of y = x[j0:j1]), never
             x[j0 + j]: an offset index needs a negative-index check that stops LLVM from
             vectorising the loop.
@@ -58,12 +65,14 @@ from numba import prange
 
 from .elementwise_kernels import relu_grad_of, relu_of
 from .jit import kernel, wide_vectors
+from .simd import HAS_16_LANES, vfma, vload, vsplat, vstore, vzero
 
 EXACT_FMA = {"contract"}  # FMAs yes, reordering no: every element of C sums k in order
 
 MC = 64  # rows of a C tile: the packed A block is MC * KC * 4 = 64 KiB
 NC = 512  # columns of a panel (at most): one C row segment is 2 KiB, four of them in L1
-PAD = 16  # extra floats per row of every buffer: no power-of-two row lengths
+PAD = 32  # extra floats per row of every buffer: no power-of-two row lengths; room for
+# _register_tile's last 32-column block
 KC = 256  # depth of one K slice: the packed B block is KC * NC * 4 = 512 KiB, in L2
 
 
@@ -126,7 +135,9 @@ def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1):
     if k_dim == 0:
         c[r0:r1, j0 : j0 + nc] = 0.0
         return
-    kc_max = min(KC, k_dim)
+    # K in even slices of at most KC (784 = 4 x 196, not 3 x 256 + 16: a 16-deep slice
+    # would load and store every block of C for a sixteenth of the FMAs).
+    kc_max = -(-k_dim // -(-k_dim // KC))
     # Every buffer's rows are padded by PAD floats, so that their row length is never a
     # power of two: rows a power of two apart in bytes fall into the same few cache
     # sets and evict each other (a transposing copy then misses on every access), and
@@ -138,17 +149,18 @@ def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1):
     a_pack = _aligned_empty(kc_max, MC + PAD) if trans_a else _aligned_empty(MC, kc_max + PAD)
     # The task's block of C is accumulated in c_stage and copied to C once, at the end.
     c_stage = _aligned_empty(r1 - r0, panel_width + PAD)
-    if kc_max < 4:  # (else the first k slice's first sweep writes it without reading)
+    if kc_max < 4 and not HAS_16_LANES:  # (else the first k slice writes it without reading)
         c_stage[:, :] = 0.0
-    for k0 in range(0, k_dim, KC):
-        kc = min(KC, k_dim - k0)
+    if HAS_16_LANES:  # _register_tile runs over whole 32-column blocks: zero B's padding
+        b_pack[:, nc : (nc + NR - 1) // NR * NR] = 0.0
+    for k0 in range(0, k_dim, kc_max):
+        kc = min(kc_max, k_dim - k0)
         # Pack op(B)[k0:k0+kc, j0:j0+nc] once; it is reused by every i-tile below.
         # (Explicit loops over slices taken from 0: an offset index like b[k0 + kk] needs a
         # negative-index check that blocks vectorisation, and numba's slice assignment
         # `dst[:n] = src` compiles to a generic element loop, 3-4x slower than _copy.)
-        if trans_b:  # a transposed B is gathered here, once:
-            for jj in range(nc):  # read rows of B, write columns of b_pack
-                _copy_to_column(b_pack, jj, b[j0 + jj, k0 : k0 + kc])
+        if trans_b:  # a transposed B is gathered here, once (rows of B -> columns of b_pack)
+            _pack_transposed(b_pack, b[j0 : j0 + nc, k0 : k0 + kc])
         else:
             for kk in range(kc):
                 _copy(b_pack[kk], b[k0 + kk, j0 : j0 + nc])
@@ -162,11 +174,11 @@ def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1):
                 # columns) made the 256x128x784 A^T @ B of an MLP's grad_W ~7% slower.
                 for kk in range(kc):
                     _copy(a_pack[kk], a[k0 + kk, i0 : i0 + mc])
-                _tile_update(a_pack.T, b_pack, c_stage, i0 - r0, mc, nc, kc, k0 == 0 and kc >= 4)
+                _tile(a_pack.T, b_pack, c_stage, i0 - r0, mc, nc, kc, k0 == 0)
             else:
                 for ii in range(mc):
                     _copy(a_pack[ii], a[i0 + ii, k0 : k0 + kc])
-                _tile_update(a_pack, b_pack, c_stage, i0 - r0, mc, nc, kc, k0 == 0 and kc >= 4)
+                _tile(a_pack, b_pack, c_stage, i0 - r0, mc, nc, kc, k0 == 0)
     for ii in range(r1 - r0):
         _copy(c[r0 + ii, j0 : j0 + nc], c_stage[ii, :nc])
 
@@ -201,10 +213,107 @@ def _copy(dst, src):
 
 
 @kernel(parallel=False, fastmath=EXACT_FMA)
-def _copy_to_column(dst, col, src):
-    """dst[:len(src), col] = src: a row of a source becomes a column of a packed buffer."""
-    for j in range(src.shape[0]):
-        dst[j, col] = src[j]
+def _pack_transposed(dst, src):
+    """dst[:k, :n] = src.T for src of shape (n, k), 16 rows of src at a time: those 16 rows
+    stay in L1 while each of their columns becomes one 64-byte segment of a row of dst.
+    (Column by column, dst's rows -- up to 2 KiB apart, KC of them -- no longer fit in L1
+    and every store missed it: 128 x 256 in 13.4 us against 7.3 now, model 167.)"""
+    n, k_dim = src.shape
+    for j0 in range(0, n, 16):
+        rows = src[j0 : j0 + 16]
+        for k in range(k_dim):
+            d = dst[k, j0 : j0 + 16]
+            for q in range(rows.shape[0]):
+                d[q] = rows[q, k]
+
+
+MR = 8  # rows of _register_tile's block of C
+NR = 32  # its columns: two vectors of 16
+
+
+@kernel(parallel=False, fastmath=EXACT_FMA)
+def _tile(a_pack, b_pack, c_stage, row0, mc, nc, kc, fresh):
+    """c_stage[row0:row0+mc, :nc] (+)= a_pack[:mc, :kc] @ b_pack[:kc, :nc], `=` if fresh:
+    the register tile on CPUs with 32 vector registers of 16 floats, else the sweeps."""
+    if HAS_16_LANES:
+        _register_tile(a_pack, b_pack, c_stage, row0, mc, nc, kc, fresh)
+    else:
+        _tile_update(a_pack, b_pack, c_stage, row0, mc, nc, kc, fresh and kc >= 4)
+
+
+@kernel(parallel=False, fastmath=EXACT_FMA)
+def _register_tile(a_pack, b_pack, c_stage, row0, mc, nc, kc, fresh):
+    """The micro-kernel (AVX-512): blocks of MR x NR = 8 x 32 of C held in 16 vector
+    registers (simd.py) for the whole depth kc. Per value of k: 2 vector loads of B, 8
+    broadcasts of A and 16 FMAs; C is loaded (unless fresh: then the chains start from 0)
+    and stored once per block instead of once per 4 FMAs as in _tile_update. The same
+    shape as the C++ kernel's; ~190 GFLOP/s per core against ~140 for the sweeps (one 64 x
+    512 x 256 tile, model 167 Xeon). The same bits: each element of C is one k-ordered
+    chain of FMAs. (12 rows x 32, 24 registers, ran ~9% faster on one tile alone; not
+    kept: 12 does not divide the 64-row tiles, and the unused rows of each tile's last
+    block would cost about as much.)
+
+    Edges: columns run in whole blocks of 32 past nc, into the rows' padding (PAD; the
+    caller zeroes B's there and ignores C's). In the last block of rows (mc % 8) the
+    missing rows are copies of its last row (A and C): they compute that row again and
+    store the same bits to it.
+    Loop order: a block column of B (kc x 32 floats, 32 KiB at kc = 256) stays in L1 while
+    every 8-row block of A streams past it from L2.
+    """
+    wide_vectors()
+    for j in range(0, nc, NR):
+        jb = j + 16
+        for ii in range(0, mc, MR):
+            last = min(MR, mc - ii) - 1  # rows ii+last+1.. do not exist: reuse row ii+last
+            i0, i1, i2, i3 = ii, ii + min(1, last), ii + min(2, last), ii + min(3, last)
+            i4, i5, i6, i7 = ii + min(4, last), ii + min(5, last), ii + min(6, last), ii + last
+            r = row0  # (row i of the tile is row r + i of c_stage)
+            if fresh:
+                c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = vzero()
+                c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = vzero()
+            else:
+                c00, c01 = vload(c_stage, r + i0, j), vload(c_stage, r + i0, jb)
+                c10, c11 = vload(c_stage, r + i1, j), vload(c_stage, r + i1, jb)
+                c20, c21 = vload(c_stage, r + i2, j), vload(c_stage, r + i2, jb)
+                c30, c31 = vload(c_stage, r + i3, j), vload(c_stage, r + i3, jb)
+                c40, c41 = vload(c_stage, r + i4, j), vload(c_stage, r + i4, jb)
+                c50, c51 = vload(c_stage, r + i5, j), vload(c_stage, r + i5, jb)
+                c60, c61 = vload(c_stage, r + i6, j), vload(c_stage, r + i6, jb)
+                c70, c71 = vload(c_stage, r + i7, j), vload(c_stage, r + i7, jb)
+            for k in range(kc):
+                b0, b1 = vload(b_pack, k, j), vload(b_pack, k, jb)
+                a = vsplat(a_pack[i0, k])
+                c00, c01 = vfma(a, b0, c00), vfma(a, b1, c01)
+                a = vsplat(a_pack[i1, k])
+                c10, c11 = vfma(a, b0, c10), vfma(a, b1, c11)
+                a = vsplat(a_pack[i2, k])
+                c20, c21 = vfma(a, b0, c20), vfma(a, b1, c21)
+                a = vsplat(a_pack[i3, k])
+                c30, c31 = vfma(a, b0, c30), vfma(a, b1, c31)
+                a = vsplat(a_pack[i4, k])
+                c40, c41 = vfma(a, b0, c40), vfma(a, b1, c41)
+                a = vsplat(a_pack[i5, k])
+                c50, c51 = vfma(a, b0, c50), vfma(a, b1, c51)
+                a = vsplat(a_pack[i6, k])
+                c60, c61 = vfma(a, b0, c60), vfma(a, b1, c61)
+                a = vsplat(a_pack[i7, k])
+                c70, c71 = vfma(a, b0, c70), vfma(a, b1, c71)
+            vstore(c_stage, r + i0, j, c00)
+            vstore(c_stage, r + i0, jb, c01)
+            vstore(c_stage, r + i1, j, c10)
+            vstore(c_stage, r + i1, jb, c11)
+            vstore(c_stage, r + i2, j, c20)
+            vstore(c_stage, r + i2, jb, c21)
+            vstore(c_stage, r + i3, j, c30)
+            vstore(c_stage, r + i3, jb, c31)
+            vstore(c_stage, r + i4, j, c40)
+            vstore(c_stage, r + i4, jb, c41)
+            vstore(c_stage, r + i5, j, c50)
+            vstore(c_stage, r + i5, jb, c51)
+            vstore(c_stage, r + i6, j, c60)
+            vstore(c_stage, r + i6, jb, c61)
+            vstore(c_stage, r + i7, j, c70)
+            vstore(c_stage, r + i7, jb, c71)
 
 
 @kernel(parallel=False, fastmath=EXACT_FMA)
