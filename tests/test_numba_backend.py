@@ -63,8 +63,9 @@ def test_matmul_variants_agree_bit_for_bit(nb, rng, m, n, k, trans_a, trans_b):
 
     a = randn(rng, *((k, m) if trans_a else (m, k)))
     b = randn(rng, *((n, k) if trans_b else (k, n)))
-    blocked = np.empty((m, n), np.float32)  # the kernel itself: A @ B.T would take the dot path
-    mm.matmul_blocked(a, b, trans_a, trans_b, blocked, *nb.linear._matmul_plan(m, n, 2, trans_b, trans_a))
+    blocked = np.empty((m, n), np.float32)  # the kernel itself, whatever path nb.matmul would take
+    plan = nb.linear._matmul_plan(m, n, 2, trans_b, trans_a)
+    mm.matmul_blocked(a, b, trans_a, trans_b, blocked, *plan, nb.linear._NO_BIAS, False, False)
     naive = nb.matmul(a, b, trans_a, trans_b, variant="naive")
     np.testing.assert_array_equal(blocked, naive)
     want = (a.T if trans_a else a).astype(np.float64) @ (b.T if trans_b else b).astype(np.float64)
@@ -130,14 +131,15 @@ CASES_DOT = [
 
 @pytest.mark.parametrize("m,n,k", CASES_DOT)
 def test_matmul_dot_path(nb, rng, m, n, k):
-    """A @ B.T with K >= DOT_MIN_K runs as dot products in 6x4 blocks (edges: single dots).
-    Any panel width (a multiple of 4) and thread count gives the same bits."""
+    """The dot kernel: A @ B.T as dot products in 6x4 blocks (edges: single dots). Any panel
+    width (a multiple of 4) and thread count gives the same bits. nb.matmul takes it for
+    K >= DOT_MIN_K and, with the register tile (AVX-512), fewer than 64 rows or columns;
+    larger products go blocked, with the naive kernel's bits."""
     from pyneuro.backends.numba import matmul_kernels as mm
 
     a, b = randn(rng, m, k), randn(rng, n, k)
-    got = nb.matmul(a, b, trans_b=True)
     want = a.astype(np.float64) @ b.T.astype(np.float64)
-    np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-6 * np.sqrt(k) * 4)
+    dots = []
     for parallel, panel in [
         (False, nb.linear._dot_plan(n, k, 1)),
         (True, nb.linear._dot_plan(n, k, 2)),
@@ -146,7 +148,16 @@ def test_matmul_dot_path(nb, rng, m, n, k):
     ]:
         c = np.full((m, n), np.nan, np.float32)
         mm.matmul_dot.run(parallel, a, b, c, panel, nb.linear._NO_BIAS, False, False)
-        np.testing.assert_array_equal(c, got)
+        dots.append(c)
+        np.testing.assert_array_equal(c, dots[0])
+    np.testing.assert_allclose(dots[0], want, rtol=1e-5, atol=2e-6 * np.sqrt(k) * 4)
+    got = nb.matmul(a, b, trans_b=True)
+    tiled = mm.HAS_16_LANES and n >= 2 * mm.NR and m >= mm.MC  # (the rule of linear._dot_path)
+    assert nb.linear._path(m, n, k, False, True, "blocked") == ("blocked" if tiled else "dot")
+    if tiled:
+        np.testing.assert_array_equal(got, nb.matmul(a, b, trans_b=True, variant="naive"))
+    else:
+        np.testing.assert_array_equal(got, dots[0])
 
 
 @pytest.mark.parametrize("m", [128, 11, 6, 130])

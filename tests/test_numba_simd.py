@@ -155,7 +155,7 @@ def test_blocked_kernel_on_a_cpu_without_avx512(tmp_path):
                 b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
                 naive, blocked = np.empty((m, n), np.float32), np.full((m, n), np.nan, np.float32)
                 mm.matmul_naive(a, b, ta, tb, naive)
-                mm.matmul_blocked(a, b, ta, tb, blocked, *linear._matmul_plan(m, n, 2, tb, ta))
+                mm.matmul_blocked(a, b, ta, tb, blocked, *linear._matmul_plan(m, n, 2, tb, ta), linear._NO_BIAS, False, False)
                 assert np.array_equal(naive, blocked), (m, n, k, ta, tb)
         print("ok")
         """

@@ -72,8 +72,29 @@ def _matmul_plan(
 
 def _dot_path(m: int, n: int, k: int, trans_a: bool, trans_b: bool) -> bool:
     """A @ B.T (both operands read along rows) with enough depth for the dot kernel and
-    more than a few rows (those take matmul_few_rows)."""
+    more than a few rows (those take matmul_few_rows). With the register tile (AVX-512) only
+    below 64 columns (its 32-column blocks would compute much padding: the 10-class output
+    layer; 32 columns ran 1.10x blocked) or 64 rows (too few to repay packing B: 32 rows of
+    784 @ (256x784)^T 1.29x). Larger, A @ B.T is faster blocked, B packed (model 167, with
+    bias and ReLU, paired against the dot kernel: the MLP's x @ W1.T, 128x784 @ (256x784)^T,
+    0.84-1.0x, the dot kernel taking 219-258 us from process to process and the blocked one
+    ~215; 1000 rows 0.75-1.0x; 1024^3 0.65-0.81x; 128x256 @ (64x256)^T 0.66-0.84x)."""
+    if _mm.HAS_16_LANES and n >= 2 * _mm.NR and m >= _mm.MC:
+        return False
     return trans_b and not trans_a and k >= _mm.DOT_MIN_K and m > _mm.FEW_ROWS
+
+
+def _path(m: int, n: int, k: int, trans_a: bool, trans_b: bool, variant: str) -> str:
+    """Which kernel computes op(A) @ op(B) (see matmul_kernels.py)."""
+    if variant == "naive":
+        return "naive"
+    if _dot_path(m, n, k, trans_a, trans_b):
+        return "dot"
+    if (m <= _mm.FEW_ROWS or (trans_b and n <= _mm.FEW_COLS)) and k:
+        return "few_rows"
+    if not trans_b and m * n * k <= _mm.SMALL_FMAS:
+        return "rows"
+    return "blocked"
 
 
 def _dot_plan(n: int, k: int, threads: int) -> int:
@@ -102,15 +123,15 @@ def matmul(a, b, trans_a: bool = False, trans_b: bool = False, variant: str | No
 
 def matmul_bias(a, b, bias, trans_a: bool = False, trans_b: bool = False):
     """op(a) @ op(b) + bias[None, :] (nn.Linear's forward), bit for bit matmul then bias_add.
-    On the dot path (x @ W.T) each task adds the bias to its panel of C while it is still in
-    cache; the other paths run bias_add after the product."""
+    On the blocked and dot paths each task adds the bias to its block of C while it is still
+    in cache; the other paths run bias_add after the product."""
     return _matmul(a, b, bias, trans_a, trans_b, None)
 
 
 def matmul_bias_relu(a, b, bias, trans_a: bool = False, trans_b: bool = False):
     """relu(op(a) @ op(b) + bias[None, :]), bias may be None (nn.Sequential's Linear + ReLU),
-    bit for bit matmul_bias (or matmul) then relu_forward: on the dot path in the same
-    epilogue as the bias, elsewhere relu_forward after the product. (Not relu_forward's kernel
+    bit for bit matmul_bias (or matmul) then relu_forward: on the blocked and dot paths in the
+    same epilogue as the bias, elsewhere relu_forward after the product. (Not relu_forward's kernel
     in place: with one array as its input and output LLVM gives up vectorising such a loop,
     72 us instead of 4 for relu_backward's at 128x256.)"""
     return _matmul(a, b, bias, trans_a, trans_b, None, relu=True)
@@ -146,8 +167,10 @@ def _matmul(a, b, bias, trans_a, trans_b, variant, relu=False, mask=None):
     if bias is not None:
         _checks.bias_for(c, bias)
         bias = _f32(bias, "bias", 1)
-    if (bias is not None or relu) and not _dot_path(m, n, k, trans_a, trans_b):
-        c = _matmul(a, b, None, trans_a, trans_b, variant)  # only the dot kernel has an epilogue
+    path = _path(m, n, k, trans_a, trans_b, variant)
+    epilogue = path in ("dot", "blocked")  # the kernels that add the bias and apply the ReLU
+    if (bias is not None or relu) and not epilogue:
+        c = _matmul(a, b, None, trans_a, trans_b, variant)
         c = c if bias is None else bias_add(c, bias)
         if relu:
             from . import relu_forward  # (the table's own, defined after this module is imported)
@@ -156,20 +179,21 @@ def _matmul(a, b, bias, trans_a, trans_b, variant, relu=False, mask=None):
         return c
     if m == 0 or n == 0:
         return c if mask is None else _relu_backward(c, mask)
-    if variant == "naive":
+    has_bias = bias is not None
+    bias = bias if has_bias else _NO_BIAS
+    if path == "naive":
         _run(_mm.matmul_naive, work, a, b, trans_a, trans_b, c)
-    elif _dot_path(m, n, k, trans_a, trans_b):
-        # x @ W.T (nn.Linear's forward): each C element is a dot of two contiguous rows,
+    elif path == "dot":
+        # x @ W.T with few outputs: each C element is a dot of two contiguous rows,
         # computed in 6x4 blocks of running sums; no packing, C written once (bias added).
         plan = _dot_plan(n, k, _common.threads_for(work))
-        has_bias = bias is not None
-        _run(_mm.matmul_dot, work, a, b, c, plan, bias if has_bias else _NO_BIAS, has_bias, relu)
-    elif (m <= _mm.FEW_ROWS or (trans_b and n <= _mm.FEW_COLS)) and k:
+        _run(_mm.matmul_dot, work, a, b, c, plan, bias, has_bias, relu)
+    elif path == "few_rows":
         # nn.Linear on one sample, or few columns given transposed: B read in place, no
         # packing; with few columns each C element is one dot of two contiguous rows.
         rows = np.ascontiguousarray(a.T) if trans_a else a
         _run(_mm.matmul_few_rows, work, rows, b, trans_b, c)
-    elif not trans_b and m * n * k <= _mm.SMALL_FMAS:
+    elif path == "rows":
         # Tiny (the output layer's backward: 128x10 @ 10x256, 10x128 @ 128x256): 4 rows at a
         # time on A, B and C in place, whose rows stay in L1; packing would cost more than it saves.
         fuse = mask is not None and _common.is_plain(mask, 2) and mask.shape == (m, n)
@@ -177,16 +201,8 @@ def _matmul(a, b, bias, trans_a, trans_b, variant, relu=False, mask=None):
         mask = None if fuse else mask
     else:
         threads = _common.threads_for(work)
-        _run(
-            _mm.matmul_blocked,
-            work,
-            a,
-            b,
-            trans_a,
-            trans_b,
-            c,
-            *_matmul_plan(m, n, threads, trans_b, trans_a),
-        )
+        plan = _matmul_plan(m, n, threads, trans_b, trans_a)
+        _run(_mm.matmul_blocked, work, a, b, trans_a, trans_b, c, *plan, bias, has_bias, relu)
     return c if mask is None else _relu_backward(c, mask)
 
 

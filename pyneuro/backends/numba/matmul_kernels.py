@@ -97,8 +97,10 @@ def matmul_naive(a, b, trans_a, trans_b, c):
 
 
 @kernel(fastmath=EXACT_FMA)
-def matmul_blocked(a, b, trans_a, trans_b, c, panel_width, row_groups):
-    """Blocked matmul; the caller picks panel_width (<= NC) and row_groups for parallelism."""
+def matmul_blocked(a, b, trans_a, trans_b, c, panel_width, row_groups, bias, has_bias, relu):
+    """Blocked matmul; the caller picks panel_width (<= NC) and row_groups for parallelism.
+    Then, as matmul_dot does, C += bias[None, :] if has_bias and C = max(C, 0) if relu, on
+    each task's block of C while it is in cache (_epilogue: the bits of bias_add, relu_forward)."""
     m, n = c.shape
     panels = (n + panel_width - 1) // panel_width
     i_tiles = (m + MC - 1) // MC
@@ -115,11 +117,14 @@ def matmul_blocked(a, b, trans_a, trans_b, c, panel_width, row_groups):
             panel_width,
             t0,
             min(t0 + tiles_per_group, i_tiles),
+            bias,
+            has_bias,
+            relu,
         )
 
 
 @kernel(parallel=False, fastmath=EXACT_FMA)
-def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1):
+def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1, bias, has_bias, relu):
     """One task of matmul_blocked: C[rows of i-tiles t0..t1, columns j0..j0+panel_width].
 
     (A separate function, compiled once for both the multi- and the single-threaded
@@ -134,6 +139,8 @@ def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1):
     r0, r1 = t0 * MC, min(t1 * MC, m)
     if k_dim == 0:
         c[r0:r1, j0 : j0 + nc] = 0.0
+        if has_bias or relu:
+            _epilogue(c[r0:r1], bias, has_bias, relu, j0, j0 + nc)
         return
     # K in even slices of at most KC (784 = 4 x 196, not 3 x 256 + 16: a 16-deep slice
     # would load and store every block of C for a sixteenth of the FMAs).
@@ -181,6 +188,8 @@ def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1):
                 _tile(a_pack, b_pack, c_stage, i0 - r0, mc, nc, kc, k0 == 0)
     for ii in range(r1 - r0):
         _copy(c[r0 + ii, j0 : j0 + nc], c_stage[ii, :nc])
+    if has_bias or relu:  # nn.Linear's bias and ReLU, on the task's block of C while in cache
+        _epilogue(c[r0:r1], bias, has_bias, relu, j0, j0 + nc)
 
 
 # Cache-line alignment of the packed buffers and of c_stage. numba's np.empty aligns its
@@ -521,9 +530,12 @@ def matmul_few_rows(a, b, trans_b, c):
 # ----------------------------------------------------------------------------- B given transposed
 # C = A @ B.T with A (M, K) and B (N, K) both row-major -- x @ W.T of nn.Linear's forward --
 # is a table of dot products of two contiguous rows: C[i, j] = dot(A[i, :], B[j, :]).
-# The blocked kernel above must first transpose B into its packed buffer (a gather that
-# writes columns, as costly as a good part of the FMAs at 128x784 @ (256x784)^T) and then
-# keeps C in memory, loading and storing it once per 4 FMAs. The dot form needs neither:
+# The blocked kernel above must first transpose B into its packed buffer (a gather), and
+# without AVX-512 its sweeps keep C in memory, loading and storing it once per 4 FMAs.
+# The dot form needs neither. It serves A @ B.T on CPUs without AVX-512, and with it only
+# where the register tile would not pay: fewer than 64 columns (its 32-column blocks would
+# compute mostly padding: the 10-class output layer) or rows (too few to repay packing B:
+# 6x784 @ (256x784)^T 24 us here, 94 blocked). linear._dot_path decides.
 #   register blocking: a 6x4 block of C is 24 running sums, s[r][q] += A[i+r, k] * B[j+q, k],
 #     over one pass along k. With reassociation allowed, LLVM vectorises that loop along k:
 #     each sum becomes a vector of 16 partial sums (24 of the 32 zmm registers), and every
@@ -534,7 +546,8 @@ def matmul_few_rows(a, b, trans_b, c):
 #     The B rows come from L2, so the taller the block, the fewer L2 reads per FMA: 6x4
 #     reads a third less than 4x4 (which had 16 sums), with 10 loads per 24 FMAs instead of 8 per 16.
 # Measured at the MLP's forward shape (128x784 @ (256x784)^T, 2 threads): 300-320 us
-# against 600-650 us for the blocked kernel; 6x4 instead of 4x4 then took another 12% less
+# against 600-650 us for the blocked kernel of the time (the sweeps, before the register
+# tile: now ~215 us blocked, 220-255 us dot); 6x4 instead of 4x4 then took another 12% less
 # (paired rounds; 256x784 rows 3-11%, 1024^3 A @ B.T 2-13%; the numba training step at
 # batch 128 and 256 3-4%), with the same bits: each sum is its own register, reduced alike.
 # Rounding: k is summed in 16 lanes and then across them (fastmath reassoc), not in k
