@@ -142,8 +142,9 @@ def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1, bias, has_
         if has_bias or relu:
             _epilogue(c[r0:r1], bias, has_bias, relu, j0, j0 + nc)
         return
-    # K in even slices of at most KC (784 = 4 x 196, not 3 x 256 + 16: a 16-deep slice
-    # would load and store every block of C for a sixteenth of the FMAs).
+    # K in even slices of at most KC (784 = 4 x 196, not 3 x 256 + 16, where the 16-deep
+    # slice loads and stores every block of C for a sixteenth of the FMAs; measured on the
+    # MLP's 784-deep x @ W1.T: within noise, 211 -> 210 us).
     kc_max = -(-k_dim // -(-k_dim // KC))
     # Every buffer's rows are padded by PAD floats, so that their row length is never a
     # power of two: rows a power of two apart in bytes fall into the same few cache
