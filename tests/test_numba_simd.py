@@ -168,3 +168,46 @@ def test_blocked_kernel_on_a_cpu_without_avx512(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_kernels_run_as_plain_python_under_disable_jit(tmp_path):
+    """NUMBA_DISABLE_JIT=1 (stepping through a kernel in a debugger): the intrinsics become
+    Python (simd.py's vectors NumPy arrays), so the backend still computes, slowly, the same
+    results within float32 rounding; the register tile and a training step included."""
+    script = textwrap.dedent(
+        """
+        import numpy as np
+        import pyneuro as pn
+        from pyneuro import backends, nn, optim
+        from pyneuro.backends import numpy_backend as ref
+        import pyneuro.nn.functional as F
+        nb = backends.get("numba")
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((70, 40)).astype(np.float32)
+        w = rng.standard_normal((66, 40)).astype(np.float32)
+        assert nb.linear._path(70, 66, 40, False, True, "blocked") in ("blocked", "dot")
+        np.testing.assert_allclose(nb.matmul(x, w, False, True), x @ w.T, rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(nb.matmul(x.T, x), x.T @ x, rtol=1e-5, atol=1e-4)
+        np.testing.assert_array_equal(nb.relu_forward(x), ref.relu_forward(x))
+        np.testing.assert_allclose(nb.softmax_forward(x), ref.softmax_forward(x), rtol=1e-5, atol=1e-7)
+        t = rng.integers(0, 40, 70)
+        np.testing.assert_allclose(nb.cross_entropy_forward(x, t), ref.cross_entropy_forward(x, t), rtol=1e-5)
+        pn.set_backend("numba")
+        pn.manual_seed(0)
+        model = nn.Sequential(nn.Linear(20, 16), nn.ReLU(), nn.Linear(16, 3))
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        xb, yb = pn.randn(8, 20), pn.tensor(np.arange(8) % 3)
+        losses = []
+        for _ in range(3):
+            loss = F.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        assert losses[2] < losses[0], losses
+        print("ok")
+        """
+    )
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1", NUMBA_CACHE_DIR=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]

@@ -35,6 +35,10 @@ width is left unused. `wide_vectors()` (below), called in a kernel, lifts that f
 function it is called in; measured here it doubles matmul (85 -> 165 GFLOP/s at 1024^3)
 and speeds up the exp loops of the softmax family. Without AVX-512 it changes nothing.
 
+Debugging: with NUMBA_DISABLE_JIT=1 every kernel runs as the plain Python it is written
+in (slowly), so pdb can step through it; the intrinsics (wide_vectors, simd.py's vectors)
+then have pure-Python stand-ins.
+
 Specialisations are kept few (compile time matters in CI): the Python wrappers pass
 only C-contiguous float32 arrays, int64 targets and Python float/int/bool scalars,
 so each kernel compiles once per array rank it is used with.
@@ -172,3 +176,10 @@ def wide_vectors(typingctx):
         return context.get_dummy_value()
 
     return nbtypes.none(), codegen
+
+
+if numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the kernels run as plain Python (slowly),
+    # so a debugger can step through them; an intrinsic cannot run there, so it is replaced.
+
+    def wide_vectors():
+        """(Pure Python: nothing to mark.)"""

@@ -25,10 +25,14 @@ longer fit, and spilling makes such a kernel slower than the scalar loops (compi
 AVX2 on the same Xeon: 72 GFLOP/s per core against 90 for the sweeps, which there run
 near AVX2's FMA peak): kernels check HAS_16_LANES (a compile-time constant) and keep
 their scalar form without it.
+
+Under NUMBA_DISABLE_JIT=1 (kernels run as Python, to step through them in a debugger) the
+five operations are NumPy functions on 16-float arrays instead (end of this file).
 """
 
 from __future__ import annotations
 
+import numpy as np
 from llvmlite import binding as llvm
 from llvmlite import ir
 from numba import config
@@ -132,3 +136,21 @@ def vfma(typingctx, a, b, c):
         return builder.call(fma, args)
 
     return float32x16(float32x16, float32x16, float32x16), codegen
+
+
+if config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: kernels run as plain Python, vectors as NumPy arrays
+
+    def vload(x, i, j):
+        return x[i, j : j + LANES].copy()
+
+    def vstore(x, i, j, v):
+        x[i, j : j + LANES] = v
+
+    def vsplat(a):
+        return np.full(LANES, a, np.float32)
+
+    def vzero():
+        return np.zeros(LANES, np.float32)
+
+    def vfma(a, b, c):  # (in float64, then rounded: a*b is exact there, the sum rounded twice)
+        return (a.astype(np.float64) * b + c).astype(np.float32)
