@@ -126,6 +126,7 @@ CASES_DOT = [
     (128, 10, 256),
     (7, 3, 40),
     (11, 9, 64),  # rows: a 6-row block, then one overlapping it
+    (70, 80, 2100),  # with AVX-512: blocked (deeper than DOT_DEEP_K); (67, 259, 515): dot
 ]
 
 
@@ -133,8 +134,8 @@ CASES_DOT = [
 def test_matmul_dot_path(nb, rng, m, n, k):
     """The dot kernel: A @ B.T as dot products in 6x4 blocks (edges: single dots). Any panel
     width (a multiple of 4) and thread count gives the same bits. nb.matmul takes it for
-    K >= DOT_MIN_K and, with the register tile (AVX-512), fewer than 64 rows or columns;
-    larger products go blocked, with the naive kernel's bits."""
+    K >= DOT_MIN_K unless, with the register tile (AVX-512), the product is large enough for
+    the blocked kernel (linear.TILE_MIN_ROWS ...): then it has the naive kernel's bits."""
     from pyneuro.backends.numba import matmul_kernels as mm
 
     a, b = randn(rng, m, k), randn(rng, n, k)
@@ -152,7 +153,12 @@ def test_matmul_dot_path(nb, rng, m, n, k):
         np.testing.assert_array_equal(c, dots[0])
     np.testing.assert_allclose(dots[0], want, rtol=1e-5, atol=2e-6 * np.sqrt(k) * 4)
     got = nb.matmul(a, b, trans_b=True)
-    tiled = mm.HAS_16_LANES and n >= 2 * mm.NR and m >= mm.MC  # (the rule of linear._dot_path)
+    lin = nb.linear  # (the rule of linear._dot_path)
+    tiled = (
+        mm.HAS_16_LANES
+        and n >= lin.TILE_MIN_COLS
+        and (m >= lin.TILE_MIN_ROWS or (m >= mm.MC and k > lin.DOT_DEEP_K))
+    )
     assert nb.linear._path(m, n, k, False, True, "blocked") == ("blocked" if tiled else "dot")
     if tiled:
         np.testing.assert_array_equal(got, nb.matmul(a, b, trans_b=True, variant="naive"))

@@ -70,16 +70,23 @@ def _matmul_plan(
     return width, row_groups
 
 
+# With the register tile (AVX-512), A @ B.T runs blocked, B packed, rather than as dot
+# products when it is this large (model 167, with bias and ReLU, blocked / dot time, paired):
+# 128+ rows and 64+ columns: the MLP's x @ W1.T (128x784 @ (256x784)^T) 0.84-1.0x (the dot
+# kernel took 219-258 us from process to process, the blocked one a steady ~215), 1000 rows
+# 0.75-1.0x, 1024^3 0.65-0.81x, 128x1152 @ (128x1152)^T 0.90x, 128x256 @ (64x256)^T 0.66-0.84x;
+# 64-127 rows only when deeper than DOT_DEEP_K (set between the depths measured on either
+# side: the dot kernel's 6 + 4 rows, 40 KiB at K = 1024, outgrow L1; the ConvNet's 64x9216 @ (128x9216)^T 0.63x, 64x3000 0.94x; but 64x1152 1.15x,
+# 96x784 1.06x). Fewer columns: the tile's 32-column blocks compute padding (the 10-class
+# layer; 32 columns 1.10x); fewer rows: packing B does not repay (32x784 1.29x).
+TILE_MIN_ROWS, TILE_MIN_COLS, DOT_DEEP_K = 128, 64, 2048
+
+
 def _dot_path(m: int, n: int, k: int, trans_a: bool, trans_b: bool) -> bool:
     """A @ B.T (both operands read along rows) with enough depth for the dot kernel and
-    more than a few rows (those take matmul_few_rows). With the register tile (AVX-512) only
-    below 64 columns (its 32-column blocks would compute much padding: the 10-class output
-    layer; 32 columns ran 1.10x blocked) or 64 rows (too few to repay packing B: 32 rows of
-    784 @ (256x784)^T 1.29x). Larger, A @ B.T is faster blocked, B packed (model 167, with
-    bias and ReLU, paired against the dot kernel: the MLP's x @ W1.T, 128x784 @ (256x784)^T,
-    0.84-1.0x, the dot kernel taking 219-258 us from process to process and the blocked one
-    ~215; 1000 rows 0.75-1.0x; 1024^3 0.65-0.81x; 128x256 @ (64x256)^T 0.66-0.84x)."""
-    if _mm.HAS_16_LANES and n >= 2 * _mm.NR and m >= _mm.MC:
+    more than a few rows (those take matmul_few_rows), unless the blocked kernel's register
+    tile does it faster (above)."""
+    if _mm.HAS_16_LANES and n >= TILE_MIN_COLS and (m >= TILE_MIN_ROWS or (m >= _mm.MC and k > DOT_DEEP_K)):
         return False
     return trans_b and not trans_a and k >= _mm.DOT_MIN_K and m > _mm.FEW_ROWS
 
