@@ -75,10 +75,11 @@ def _matmul_plan(
 # 128+ rows and 64+ columns: the MLP's x @ W1.T (128x784 @ (256x784)^T) 0.84-1.0x (the dot
 # kernel took 219-258 us from process to process, the blocked one a steady ~215), 1000 rows
 # 0.75-1.0x, 1024^3 0.65-0.81x, 128x1152 @ (128x1152)^T 0.90x, 128x256 @ (64x256)^T 0.66-0.84x;
-# 64-127 rows only when deeper than DOT_DEEP_K (set between the depths measured on either
-# side: the dot kernel's 6 + 4 rows, 40 KiB at K = 1024, outgrow L1; the ConvNet's 64x9216 @ (128x9216)^T 0.63x, 64x3000 0.94x; but 64x1152 1.15x,
-# 96x784 1.06x). Fewer columns: the tile's 32-column blocks compute padding (the 10-class
-# layer; 32 columns 1.10x); fewer rows: packing B does not repay (32x784 1.29x).
+# 64-127 rows only when deeper than DOT_DEEP_K, set between the depths measured on either
+# side (the dot kernel's 6 + 4 rows, 40 KiB at K = 1024, outgrow L1): the ConvNet's
+# 64x9216 @ (128x9216)^T 0.63x, 64x3000 0.94x; but 64x1152 1.15x, 96x784 1.06x. Fewer
+# columns: the tile's 32-column blocks compute padding (the 10-class layer; 32 columns
+# 1.10x); fewer rows: packing B does not repay (32x784 1.29x).
 TILE_MIN_ROWS, TILE_MIN_COLS, DOT_DEEP_K = 128, 64, 2048
 
 
