@@ -22,9 +22,9 @@ that calls it, with no bounds check (the caller guarantees j + 16 <= the row's l
 Where it pays: with AVX-512 a vector is one register and there are 32 of them. Without it
 LLVM splits each vector into 2 (AVX2) or 4 (SSE, NEON) registers, 16 accumulators no
 longer fit, and spilling makes such a kernel slower than the scalar loops (compiled for
-AVX2 on the same Xeon, bench/numba_tile.py: 1.1-2.2x the time of the sweeps over two runs,
-49-76 GFLOP/s per core against 83-105, the sweeps there near AVX2's FMA peak): kernels check HAS_16_LANES (a compile-time
-constant) and keep their scalar form without it.
+AVX2 on the same Xeon, bench/numba_tile.py: 1.1-2.2x the time of the sweeps over two
+runs, 49-76 GFLOP/s per core against 83-105, the sweeps there near AVX2's FMA peak):
+kernels check HAS_16_LANES (a compile-time constant) and keep their scalar form without it.
 
 Under NUMBA_DISABLE_JIT=1 (kernels run as Python, to step through them in a debugger) the
 five operations are NumPy functions on 16-float arrays instead (end of this file).
