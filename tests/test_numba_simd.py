@@ -113,13 +113,14 @@ def test_register_tile_gives_the_bits_of_the_sweeps(mm, mc, nc, kc, trans_a):
     for fresh in (False, True):
         tile, sweeps = c.copy(), c.copy()
         mm._register_tile(a, b, tile, row0, mc, nc, kc, fresh)
-        if fresh and kc < 4:  # (the sweeps' fresh form needs 4 values of k: zero C instead)
-            sweeps[row0 : row0 + mc, :nc] = 0.0
-        mm._tile_update(a, b, sweeps, row0, mc, nc, kc, fresh and kc >= 4)
+        mm._tile_update(a, b, sweeps, row0, mc, nc, kc, fresh)
         np.testing.assert_array_equal(tile[row0 : row0 + mc, :nc], sweeps[row0 : row0 + mc, :nc])
         untouched = np.ones(c.shape, bool)
         untouched[row0 : row0 + mc, : -(-nc // mm.NR) * mm.NR] = False  # (whole 32-column blocks)
         np.testing.assert_array_equal(tile[untouched], c[untouched])
+        untouched[row0 : row0 + mc, :] = True
+        untouched[row0 : row0 + mc, :nc] = False
+        np.testing.assert_array_equal(sweeps[untouched], c[untouched])
         if fresh:
             naive = np.empty((mc, nc), np.float32)
             mm.matmul_naive(np.ascontiguousarray(a), np.ascontiguousarray(b[:, :nc]), False, False, naive)

@@ -4,9 +4,10 @@ Same algorithms as the C++ kernels (cache-blocked matmul with packing and regist
 blocking, online softmax, cross-entropy fused with softmax, fused optimizer updates),
 written in Python and compiled by Numba to vectorised, multi-threaded machine code.
 The kernels live in matmul_kernels.py (whose register tile uses simd.py's explicit
-vectors), softmax_kernels.py, elementwise_kernels.py and conv_kernels.py; this package module (the table, with conv.py for the conv2d and pooling
-entries, linear.py for matmul and the bias, _common.py for the serial/parallel
-choice and the float32 inputs) is the thin layer in front of them:
+vectors), softmax_kernels.py, elementwise_kernels.py and conv_kernels.py; this package
+module (the table, with conv.py for the conv2d and pooling entries, linear.py for matmul
+and the bias, _common.py for the serial/parallel choice and the float32 inputs) is the
+thin layer in front of them:
 
 1. every input is validated with pyneuro.backends._checks *before* any compiled code
    runs, so bad input raises ValueError / TypeError / IndexError, never crashes;

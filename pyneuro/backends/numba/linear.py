@@ -1,5 +1,6 @@
 """The numba backend's matmul, matmul_bias, matmul_bias_relu, matmul_relu_mask, bias_add and
-bias_grad (the table re-exports them): input checks and layout, the choice of kernel by shape, the split over threads.
+bias_grad (the table re-exports them): input checks and layout, the choice of kernel by shape
+(_path), the split over threads.
 
 Kernels in matmul_kernels.py (C = op(A) @ op(B): blocked, dot, few-rows, rows, naive) and
 elementwise_kernels.py (the bias).

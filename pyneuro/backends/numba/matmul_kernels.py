@@ -71,8 +71,7 @@ EXACT_FMA = {"contract"}  # FMAs yes, reordering no: every element of C sums k i
 
 MC = 64  # rows of a C tile: the packed A block is MC * KC * 4 = 64 KiB
 NC = 512  # columns of a panel (at most): one C row segment is 2 KiB, four of them in L1
-PAD = 32  # extra floats per row of every buffer: no power-of-two row lengths; room for
-# _register_tile's last 32-column block
+PAD = 32  # extra floats per row of every buffer: no power-of-two rows; _register_tile's edge
 KC = 256  # depth of one K slice: the packed B block is KC * NC * 4 = 512 KiB, in L2
 
 
@@ -157,8 +156,7 @@ def _blocked_task(a, b, trans_a, trans_b, c, j0, panel_width, t0, t1, bias, has_
     a_pack = _aligned_empty(kc_max, MC + PAD) if trans_a else _aligned_empty(MC, kc_max + PAD)
     # The task's block of C is accumulated in c_stage and copied to C once, at the end.
     c_stage = _aligned_empty(r1 - r0, panel_width + PAD)
-    if kc_max < 4 and not HAS_16_LANES:  # (else the first k slice writes it without reading)
-        c_stage[:, :] = 0.0
+    # (c_stage is not zeroed: the first k slice writes it without reading it)
     if HAS_16_LANES:  # _register_tile runs over whole 32-column blocks: zero B's padding
         b_pack[:, nc : (nc + NR - 1) // NR * NR] = 0.0
     for k0 in range(0, k_dim, kc_max):
@@ -248,7 +246,7 @@ def _tile(a_pack, b_pack, c_stage, row0, mc, nc, kc, fresh):
     if HAS_16_LANES:
         _register_tile(a_pack, b_pack, c_stage, row0, mc, nc, kc, fresh)
     else:
-        _tile_update(a_pack, b_pack, c_stage, row0, mc, nc, kc, fresh and kc >= 4)
+        _tile_update(a_pack, b_pack, c_stage, row0, mc, nc, kc, fresh)
 
 
 @kernel(parallel=False, fastmath=EXACT_FMA)
@@ -277,19 +275,18 @@ def _register_tile(a_pack, b_pack, c_stage, row0, mc, nc, kc, fresh):
             last = min(MR, mc - ii) - 1  # rows ii+last+1.. do not exist: reuse row ii+last
             i0, i1, i2, i3 = ii, ii + min(1, last), ii + min(2, last), ii + min(3, last)
             i4, i5, i6, i7 = ii + min(4, last), ii + min(5, last), ii + min(6, last), ii + last
-            r = row0  # (row i of the tile is row r + i of c_stage)
             if fresh:
                 c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = vzero()
                 c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = vzero()
             else:
-                c00, c01 = vload(c_stage, r + i0, j), vload(c_stage, r + i0, jb)
-                c10, c11 = vload(c_stage, r + i1, j), vload(c_stage, r + i1, jb)
-                c20, c21 = vload(c_stage, r + i2, j), vload(c_stage, r + i2, jb)
-                c30, c31 = vload(c_stage, r + i3, j), vload(c_stage, r + i3, jb)
-                c40, c41 = vload(c_stage, r + i4, j), vload(c_stage, r + i4, jb)
-                c50, c51 = vload(c_stage, r + i5, j), vload(c_stage, r + i5, jb)
-                c60, c61 = vload(c_stage, r + i6, j), vload(c_stage, r + i6, jb)
-                c70, c71 = vload(c_stage, r + i7, j), vload(c_stage, r + i7, jb)
+                c00, c01 = vload(c_stage, row0 + i0, j), vload(c_stage, row0 + i0, jb)
+                c10, c11 = vload(c_stage, row0 + i1, j), vload(c_stage, row0 + i1, jb)
+                c20, c21 = vload(c_stage, row0 + i2, j), vload(c_stage, row0 + i2, jb)
+                c30, c31 = vload(c_stage, row0 + i3, j), vload(c_stage, row0 + i3, jb)
+                c40, c41 = vload(c_stage, row0 + i4, j), vload(c_stage, row0 + i4, jb)
+                c50, c51 = vload(c_stage, row0 + i5, j), vload(c_stage, row0 + i5, jb)
+                c60, c61 = vload(c_stage, row0 + i6, j), vload(c_stage, row0 + i6, jb)
+                c70, c71 = vload(c_stage, row0 + i7, j), vload(c_stage, row0 + i7, jb)
             for k in range(kc):
                 b0, b1 = vload(b_pack, k, j), vload(b_pack, k, jb)
                 a = vsplat(a_pack[i0, k])
@@ -308,30 +305,31 @@ def _register_tile(a_pack, b_pack, c_stage, row0, mc, nc, kc, fresh):
                 c60, c61 = vfma(a, b0, c60), vfma(a, b1, c61)
                 a = vsplat(a_pack[i7, k])
                 c70, c71 = vfma(a, b0, c70), vfma(a, b1, c71)
-            vstore(c_stage, r + i0, j, c00)
-            vstore(c_stage, r + i0, jb, c01)
-            vstore(c_stage, r + i1, j, c10)
-            vstore(c_stage, r + i1, jb, c11)
-            vstore(c_stage, r + i2, j, c20)
-            vstore(c_stage, r + i2, jb, c21)
-            vstore(c_stage, r + i3, j, c30)
-            vstore(c_stage, r + i3, jb, c31)
-            vstore(c_stage, r + i4, j, c40)
-            vstore(c_stage, r + i4, jb, c41)
-            vstore(c_stage, r + i5, j, c50)
-            vstore(c_stage, r + i5, jb, c51)
-            vstore(c_stage, r + i6, j, c60)
-            vstore(c_stage, r + i6, jb, c61)
-            vstore(c_stage, r + i7, j, c70)
-            vstore(c_stage, r + i7, jb, c71)
+            vstore(c_stage, row0 + i0, j, c00)
+            vstore(c_stage, row0 + i0, jb, c01)
+            vstore(c_stage, row0 + i1, j, c10)
+            vstore(c_stage, row0 + i1, jb, c11)
+            vstore(c_stage, row0 + i2, j, c20)
+            vstore(c_stage, row0 + i2, jb, c21)
+            vstore(c_stage, row0 + i3, j, c30)
+            vstore(c_stage, row0 + i3, jb, c31)
+            vstore(c_stage, row0 + i4, j, c40)
+            vstore(c_stage, row0 + i4, jb, c41)
+            vstore(c_stage, row0 + i5, j, c50)
+            vstore(c_stage, row0 + i5, jb, c51)
+            vstore(c_stage, row0 + i6, j, c60)
+            vstore(c_stage, row0 + i6, jb, c61)
+            vstore(c_stage, row0 + i7, j, c70)
+            vstore(c_stage, row0 + i7, jb, c71)
 
 
 @kernel(parallel=False, fastmath=EXACT_FMA)
 def _tile_update(a_pack, b_pack, c_stage, row0, mc, nc, kc, fresh):
     """c_stage[row0:row0+mc, :nc] += a_pack[:mc, :kc] @ b_pack[:kc, :nc] (contiguous buffers);
-    with fresh (kc >= 4) `=` instead: C is not read, the first sweep's FMA chains start from 0,
-    the bits of zeroing C first without that pass over it (the output layer's 128x10 @ 10x256:
-    0.86-0.97x the time; the MLP's 256x128 @ 128x784 grad_W 0.92-0.95x, c_stage not zeroed).
+    with fresh `=` instead: C is not read, the first sweep's FMA chains start from 0, the bits
+    of zeroing C first without that pass over it (the output layer's 128x10 @ 10x256: 0.86-0.97x
+    the time; the MLP's 256x128 @ 128x784 grad_W 0.92-0.95x, c_stage not zeroed). With fewer
+    than 4 values of k there is no such sweep: C is zeroed, then added to.
 
     Register blocking: 4 rows of C times 4 values of k per sweep over the row segment.
     Each loaded vector of B feeds 4 FMAs (one per row) and each C vector is loaded and
@@ -345,6 +343,12 @@ def _tile_update(a_pack, b_pack, c_stage, row0, mc, nc, kc, fresh):
     """
     wide_vectors()
     zero = np.float32(0.0)
+    if fresh and kc < 4:
+        for ii in range(mc):
+            ci = c_stage[row0 + ii]
+            for j in range(nc):
+                ci[j] = zero
+        fresh = False
     k4 = kc - kc % 4
     m4 = mc - mc % 4
     for ii in range(0, m4, 4):
@@ -483,16 +487,10 @@ def matmul_rows(a, b, trans_a, c, mask):
         wide_vectors()
         r0 = task * ROWS_PER_TASK
         r1 = min(m, r0 + ROWS_PER_TASK)
-        fresh = k_dim >= 4  # the first 4-k sweep writes C without reading it
-        if not fresh:
-            for i in range(r0, r1):
-                ci = c[i]
-                for j in range(n):
-                    ci[j] = 0.0
-        if trans_a:
-            _tile_update(a.T[r0:r1], b, c, r0, r1 - r0, n, k_dim, fresh)
+        if trans_a:  # (fresh: C is written, not read)
+            _tile_update(a.T[r0:r1], b, c, r0, r1 - r0, n, k_dim, True)
         else:
-            _tile_update(a[r0:r1], b, c, r0, r1 - r0, n, k_dim, fresh)
+            _tile_update(a[r0:r1], b, c, r0, r1 - r0, n, k_dim, True)
         if masked:
             for i in range(r0, r1):
                 ci, mi = c[i], mask[i]
