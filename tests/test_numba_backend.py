@@ -135,7 +135,7 @@ def test_matmul_dot_path(nb, rng, m, n, k):
     """The dot kernel: A @ B.T as dot products in 6x4 blocks (edges: single dots). Any panel
     width (a multiple of 4) and thread count gives the same bits. nb.matmul takes it for
     K >= DOT_MIN_K unless, with the register tile (AVX-512), the product is large enough for
-    the blocked kernel (linear.TILE_MIN_ROWS ...): then it has the naive kernel's bits."""
+    the blocked kernel (see the next test): then it has the naive kernel's bits."""
     from pyneuro.backends.numba import matmul_kernels as mm
 
     a, b = randn(rng, m, k), randn(rng, n, k)
@@ -153,17 +153,34 @@ def test_matmul_dot_path(nb, rng, m, n, k):
         np.testing.assert_array_equal(c, dots[0])
     np.testing.assert_allclose(dots[0], want, rtol=1e-5, atol=2e-6 * np.sqrt(k) * 4)
     got = nb.matmul(a, b, trans_b=True)
-    lin = nb.linear  # (the rule of linear._dot_path)
-    tiled = (
-        mm.HAS_16_LANES
-        and n >= lin.TILE_MIN_COLS
-        and (m >= lin.TILE_MIN_ROWS or (m >= mm.MC and k > lin.DOT_DEEP_K))
-    )
-    assert nb.linear._path(m, n, k, False, True, "blocked") == ("blocked" if tiled else "dot")
-    if tiled:
+    path = nb.linear._path(m, n, k, False, True, "blocked")
+    assert path in ("dot", "blocked")
+    if path == "blocked":
         np.testing.assert_array_equal(got, nb.matmul(a, b, trans_b=True, variant="naive"))
     else:
         np.testing.assert_array_equal(got, dots[0])
+
+
+# (m, n, k) of A @ B.T and the kernel measured faster for it with the register tile (AVX-512;
+# the figures are above linear._dot_path); without AVX-512 every one of them is a dot product.
+TRANSPOSED_B_PATHS = [
+    ((128, 256, 784), "blocked"),  # the MLP's x @ W1.T
+    ((1000, 256, 784), "blocked"),  # its evaluation batch
+    ((64, 128, 9216), "blocked"),  # the ConvNet's fc1 at batch 64: deep
+    ((64, 128, 1152), "dot"),
+    ((96, 256, 784), "dot"),
+    ((32, 256, 784), "dot"),  # too few rows to repay packing B
+    ((128, 32, 256), "dot"),  # too few columns for 32-column blocks
+    ((128, 10, 256), "dot"),  # the 10-class output layer
+]
+
+
+@pytest.mark.parametrize("shape,fastest", TRANSPOSED_B_PATHS)
+def test_transposed_b_takes_the_kernel_measured_faster(nb, shape, fastest):
+    from pyneuro.backends.numba import matmul_kernels as mm
+
+    want = fastest if mm.HAS_16_LANES else "dot"
+    assert nb.linear._path(*shape, False, True, "blocked") == want
 
 
 @pytest.mark.parametrize("m", [128, 11, 6, 130])
