@@ -19,6 +19,7 @@ from ._errors import ArgumentError, DTypeError, ShapeError
 from ._shapes import prod
 from .autograd import named, no_grad
 from .autograd.custom import transforms
+from .autograd.function import Function
 from .creation import zeros
 from .functional_activation import _need_float
 from .functional_conv import int_list
@@ -268,6 +269,67 @@ def local_response_norm(
         window = window + padded[:, offset : offset + c]
     div = (window * (alpha / size) + k) ** beta
     return input / div
+
+
+class CrossMapLRN(Function):
+    """torch's legacy nn.CrossMapLRN2d, forward and backward step for step as torch computes them
+    (its autograd.Function in torch/nn/_functions.py), so values and gradients are torch's --
+    quirks included: the running window sum never drops channel 0 (it subtracts channel c -
+    pre_pad only for c > pre_pad), and backward is the gradient of the symmetric window, whose
+    padding (ipp channels before) is not the forward's. nn.LocalResponseNorm is the exact form."""
+
+    __slots__ = ()
+    saved_for = ((0,),)
+    saves_output = True
+
+    def forward(self, x, size, alpha, beta, k):
+        channels = x.shape[1]
+        square = x * x
+        pre_pad = int((size - 1) / 2 + 1)
+        scale = self.bk.xp.empty_like(x)
+        scale[:, 0] = 0
+        for c in range(min(pre_pad, channels)):  # the first channel's window
+            scale[:, 0] += square[:, c]
+        for c in range(1, channels):  # then slide it: add the next channel, drop the previous
+            scale[:, c] = scale[:, c - 1]
+            if c < channels - pre_pad + 1:
+                scale[:, c] += square[:, c + pre_pad - 1]
+            if c > pre_pad:
+                scale[:, c] -= square[:, c - pre_pad]
+        scale = scale * (alpha / size) + k
+        out = scale ** (-beta) * x
+        self.saved = (x, out, scale, size, alpha, beta)
+        return out
+
+    def backward(self, g):
+        x, out, scale, size, alpha, beta = self.saved
+        n, channels = x.shape[:2]
+        ipp = int(size - (size - 1) / 2)  # torch's inversePrePad
+        if ipp + channels > channels + size - 1:  # (size 1: torch's narrow() fails the same way)
+            raise RuntimeError(
+                f"start ({ipp}) + length ({channels}) exceeds dimension size ({channels + size - 1})."
+            )
+        gx = scale ** (-beta) * g
+        padded = self.bk.xp.zeros((n, channels + size - 1) + x.shape[2:], dtype=x.dtype)
+        padded[:, ipp : ipp + channels] = g * out / scale
+        accum = padded[:, : size - 1].sum(axis=1)
+        for c in range(channels):
+            accum = accum + padded[:, c + size - 1]
+            gx[:, c] += -(2 * alpha * beta / size) * x[:, c] * accum
+            accum = accum - padded[:, c]
+        return (gx, None, None, None, None)
+
+    def name(self) -> str:
+        return "CrossMapLRN2dBackward"
+
+
+def cross_map_lrn2d(
+    input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> Tensor:
+    """nn.CrossMapLRN2d's op (torch has no functional form): 4-D input only."""
+    if input.dim() != 4:
+        raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D instead.")
+    return CrossMapLRN.apply(input, size, alpha, beta, k)
 
 
 __all__ = ["group_norm", "instance_norm", "local_response_norm"]

@@ -25,11 +25,13 @@ from .modules import (
     BatchNorm3d,
     BCELoss,
     BCEWithLogitsLoss,
+    Container,
     Conv1d,
     Conv2d,
     ConvTranspose1d,
     ConvTranspose2d,
     CrossEntropyLoss,
+    CrossMapLRN2d,
     Dropout,
     Dropout2d,
     Embedding,
@@ -102,6 +104,8 @@ from .modules.layers_more import *  # noqa: F403 - Bilinear, RMSNorm, EmbeddingB
 from .modules.layers_more import __all__ as _LAYERS_MORE
 from .modules.lazy import *  # noqa: F403 - LazyLinear, LazyConv2d, UninitializedParameter, ... (its __all__)
 from .modules.lazy import __all__ as _LAZY
+from .modules.linear_cross_entropy import *  # noqa: F403 - LinearCrossEntropyLoss, LinearCrossEntropyOptions
+from .modules.linear_cross_entropy import __all__ as _LINEAR_CE
 from .modules.loss_more import *  # noqa: F403 - KLDivLoss, TripletMarginLoss, ... (its __all__)
 from .modules.loss_more import __all__ as _LOSSES_MORE
 from .modules.padding import *  # noqa: F403 - ZeroPad2d, ReflectionPad1d, ... (its __all__)
@@ -111,6 +115,7 @@ from .modules.pooling import *  # noqa: F403 - AdaptiveMaxPool2d, MaxUnpool2d, L
 from .modules.pooling import __all__ as _POOLING
 from .modules.upsampling import *  # noqa: F403 - Upsample, PixelShuffle, Fold, ... (its __all__)
 from .modules.upsampling import __all__ as _UPSAMPLING
+from .modules.utils import factory_kwargs
 from .parameter import Buffer
 
 __all__ = [
@@ -181,6 +186,7 @@ __all__ = [
     "InstanceNorm2d",
     "InstanceNorm3d",
     "LocalResponseNorm",
+    "CrossMapLRN2d",
     "Conv1d",
     "Conv2d",
     "ConvTranspose1d",
@@ -193,6 +199,8 @@ __all__ = [
     "AdaptiveAvgPool2d",
     "Dropout2d",
     "ModuleDict",
+    "Container",
+    "factory_kwargs",
     "RNNBase",
     "RNN",
     "GRU",
@@ -214,6 +222,7 @@ __all__ = [
     *_DISTANCE,
     *_LAYERS_MORE,
     *_LOSSES_MORE,
+    *_LINEAR_CE,
     *_CONV3D,
     *_LAZY,
 ]

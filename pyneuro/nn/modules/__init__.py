@@ -5,14 +5,15 @@ linear.py         Linear, Identity, Flatten, Unflatten
 activation.py     ReLU, GELU, LeakyReLU, SiLU, Softplus, ELU, Sigmoid, Tanh, Softmax, LogSoftmax,
                   Hardtanh, ReLU6, Hardsigmoid, Hardswish, Mish, SELU, CELU, Softsign, LogSigmoid,
                   Tanhshrink, Softshrink, Hardshrink, Threshold, RReLU, PReLU, GLU, Softmin, Softmax2d
-normalization.py  LayerNorm, GroupNorm, BatchNorm1d/2d/3d, SyncBatchNorm, InstanceNorm1d/2d/3d, LocalResponseNorm
+normalization.py  LayerNorm, GroupNorm, BatchNorm1d/2d/3d, SyncBatchNorm, InstanceNorm1d/2d/3d, LocalResponseNorm,
+                  CrossMapLRN2d
 dropout.py        Dropout, Dropout2d
 conv.py           Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d
 sparse.py         Embedding
 rnn.py            RNN, GRU, LSTM, RNNCell, GRUCell, LSTMCell (and RNNBase, RNNCellBase)
 attention.py      MultiheadAttention
 transformer.py    Transformer, TransformerEncoder(Layer), TransformerDecoder(Layer)
-container.py      Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
+container.py      Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict (and the deprecated Container)
 padding.py        ZeroPad1d/2d/3d, ConstantPad*, ReflectionPad*, ReplicationPad*, CircularPad*
 conv3d.py         Conv3d, ConvTranspose3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d, LPPool3d, MaxUnpool3d
 distance.py       CosineSimilarity, PairwiseDistance
@@ -26,7 +27,8 @@ lazy.py           LazyLinear, LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d, LazyB
 loss_more.py      KLDivLoss, MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss, TripletMarginLoss,
                   TripletMarginWithDistanceLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
                   MultiLabelMarginLoss, PoissonNLLLoss, GaussianNLLLoss
-utils.py          torch.nn.modules.utils' _single, _pair, _triple, _quadruple, _ntuple
+linear_cross_entropy.py  LinearCrossEntropyLoss, LinearCrossEntropyOptions (and F.linear_cross_entropy)
+utils.py          torch.nn.modules.utils' _single, _pair, _triple, _quadruple, _ntuple; torch.nn.factory_kwargs
 adaptive.py       AdaptiveLogSoftmaxWithLoss
 
 torch's module paths for the classes that live elsewhere here (torch.nn.modules.batchnorm,
@@ -70,7 +72,7 @@ from .activation import (  # noqa: F401
 )
 from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: F401
 from .attention import MultiheadAttention  # noqa: F401
-from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: F401
+from .container import Container, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: F401
 from .conv import (  # noqa: F401
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -89,6 +91,7 @@ from .dropout import Dropout, Dropout2d  # noqa: F401
 from .layers_more import *  # noqa: F403 - its __all__
 from .lazy import *  # noqa: F403 - its __all__
 from .linear import Flatten, Identity, Linear, Unflatten  # noqa: F401
+from .linear_cross_entropy import *  # noqa: F403 - its __all__
 from .loss import (  # noqa: F401
     BCELoss,
     BCEWithLogitsLoss,
@@ -112,6 +115,7 @@ from .normalization import (  # noqa: F401
     BatchNorm1d,
     BatchNorm2d,
     BatchNorm3d,
+    CrossMapLRN2d,
     GroupNorm,
     InstanceNorm1d,
     InstanceNorm2d,

@@ -1,9 +1,10 @@
 """Containers: Sequential, ModuleList, ModuleDict, and ParameterList / ParameterDict (which, as in
-torch, also hold non-tensor entries as plain attributes)."""
+torch, also hold non-tensor entries as plain attributes); torch's deprecated Container."""
 
 from __future__ import annotations
 
 import operator
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
@@ -489,3 +490,22 @@ class ParameterDict(Module):
 
     def __call__(self, input):
         raise RuntimeError("ParameterDict should not be called.")
+
+
+_CONTAINER_DEPRECATED = "`nn.Container` is deprecated. All of its functionality is now implemented in `nn.Module`. Subclass that instead."
+
+
+class Container(Module):
+    """torch's deprecated nn.Container(**modules): a Module holding the keyword submodules. As in
+    torch, creating one (not a subclass's instance) and subclassing it warn FutureWarning."""
+
+    def __init_subclass__(cls, **kwargs):
+        warnings.warn(_CONTAINER_DEPRECATED, FutureWarning, stacklevel=2)
+        super().__init_subclass__(**kwargs)
+
+    def __init__(self, **kwargs) -> None:
+        if type(self) is Container:
+            warnings.warn(_CONTAINER_DEPRECATED, FutureWarning, stacklevel=2)
+        super().__init__()
+        for key, value in kwargs.items():
+            self.add_module(key, value)

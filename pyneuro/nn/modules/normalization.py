@@ -8,6 +8,7 @@ from ... import functional as F
 from ..._errors import ShapeError
 from ..._tensor_base import _device
 from ...creation import ones, zeros
+from ...functional_norm import cross_map_lrn2d
 from ...tensor import Tensor
 from .. import init
 from .module import Module, Parameter
@@ -375,6 +376,21 @@ class LocalResponseNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CrossMapLRN2d(Module):
+    """torch's legacy cross-channel LRN of (N, C, H, W) input, with its values and gradients
+    (see functional_norm.CrossMapLRN: they differ slightly from LocalResponseNorm's)."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return cross_map_lrn2d(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -1,5 +1,6 @@
 """torch.nn.modules.utils' helpers, which layer code written for torch imports (`from
-torch.nn.modules.utils import _pair`): turn an int or a sequence into an n-tuple of it."""
+torch.nn.modules.utils import _pair`): turn an int or a sequence into an n-tuple of it. And
+torch.nn.factory_kwargs, which checks a module's **kwargs for the tensor factories."""
 
 from __future__ import annotations
 
@@ -37,3 +38,22 @@ def _list_with_default(out_size, defaults) -> list:
     if len(defaults) <= len(out_size):
         raise ValueError(f"Input dimension should be at least {len(out_size) + 1}")
     return [v if v is not None else d for v, d in zip(out_size, defaults[-len(out_size) :])]
+
+
+def factory_kwargs(kwargs):
+    """torch.nn.factory_kwargs: kwargs as a dict for the tensor factories (device, dtype,
+    memory_format), merged with an explicit `factory_kwargs` dict in it; TypeError for any other
+    key, or a key given both ways."""
+    if kwargs is None:
+        return {}
+    simple_keys = {"device", "dtype", "memory_format"}
+    expected = simple_keys | {"factory_kwargs"}
+    if not kwargs.keys() <= expected:
+        raise TypeError(f"unexpected kwargs {kwargs.keys() - expected}")
+    out = dict(kwargs.get("factory_kwargs", {}))
+    for key in simple_keys:
+        if key in kwargs:
+            if key in out:
+                raise TypeError(f"{key} specified twice, in **kwargs and in factory_kwargs")
+            out[key] = kwargs[key]
+    return out
