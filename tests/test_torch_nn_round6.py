@@ -35,6 +35,14 @@ def test_nn_lists_the_classes_and_functions_torch_nn_lists():
     ):
         assert name in pn.nn.__all__
     assert "linear_cross_entropy" in PF.__all__
+    # torch's module paths (a weights-only load's safe_globals, pickles, isinstance checks)
+    from pyneuro.nn.modules.linear_cross_entropy_options import LinearCrossEntropyOptions
+    from pyneuro.nn.modules.loss import LinearCrossEntropyLoss
+
+    assert LinearCrossEntropyOptions is pn.nn.LinearCrossEntropyOptions
+    assert LinearCrossEntropyLoss is pn.nn.LinearCrossEntropyLoss
+    assert pn.nn.modules.normalization.CrossMapLRN2d is pn.nn.CrossMapLRN2d
+    assert pn.nn.modules.container.Container is pn.nn.Container
 
 
 def _pair(array, requires_grad=False):

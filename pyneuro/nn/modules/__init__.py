@@ -32,14 +32,15 @@ utils.py          torch.nn.modules.utils' _single, _pair, _triple, _quadruple, _
 adaptive.py       AdaptiveLogSoftmaxWithLoss
 
 torch's module paths for the classes that live elsewhere here (torch.nn.modules.batchnorm,
-.instancenorm, .flatten, .pixelshuffle, .channelshuffle, .fold) name the modules that hold them,
-so `from pyneuro.nn.modules.batchnorm import _BatchNorm` works as it does in torch; torch_paths.py
+.instancenorm, .flatten, .pixelshuffle, .channelshuffle, .fold, .linear_cross_entropy_options)
+name the modules that hold them, so `from pyneuro.nn.modules.batchnorm import _BatchNorm` works
+as it does in torch; torch_paths.py
 binds the classes torch keeps in a module whose file here holds others (pooling.MaxPool2d).
 """
 
 import sys
 
-from . import linear, normalization, torch_paths, upsampling, utils  # noqa: F401
+from . import linear, linear_cross_entropy, normalization, torch_paths, upsampling, utils  # noqa: F401
 from .activation import (  # noqa: F401
     CELU,
     ELU,
@@ -144,6 +145,7 @@ for _name, _module in (
     ("pixelshuffle", upsampling),
     ("channelshuffle", upsampling),
     ("fold", upsampling),
+    ("linear_cross_entropy_options", linear_cross_entropy),
 ):
     sys.modules[f"{__name__}.{_name}"] = _module
     globals()[_name] = _module

@@ -23,7 +23,8 @@ _HOMES = {
     + ("LPPool3d", "AdaptiveMaxPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d"),
     "loss": ("PoissonNLLLoss", "GaussianNLLLoss", "KLDivLoss", "HingeEmbeddingLoss", "MultiLabelMarginLoss")
     + ("SoftMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss", "MarginRankingLoss")
-    + ("MultiMarginLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss"),
+    + ("MultiMarginLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss")
+    + ("LinearCrossEntropyLoss",),
     "dropout": ("Dropout1d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"),
     "sparse": ("EmbeddingBag",),
     "normalization": ("RMSNorm",),
