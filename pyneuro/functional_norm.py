@@ -6,7 +6,8 @@ variance (divided by n), then * weight + bias (`_standardize`, `_affine`); batch
 instance_norm may instead normalise with running statistics, which training moves by
 `momentum` toward the batch's (`_running`). Each is written with differentiable Tensor ops
 (reshape, mean, sqrt, *, +), so autograd differentiates it; no kernel of its own.
-Re-exported by pyneuro.functional.
+Re-exported by pyneuro.functional. One exception at the end: nn.CrossMapLRN2d's legacy op
+(cross_map_lrn2d, the CrossMapLRN node), whose backward is torch's hand-written one.
 
 Arrows: imports _errors, _shapes, autograd (no_grad), creation, functional_conv (int_list), functions
 and tensor; functional.py imports this module.
@@ -273,10 +274,11 @@ def local_response_norm(
 
 class CrossMapLRN(Function):
     """torch's legacy nn.CrossMapLRN2d, forward and backward step for step as torch computes them
-    (its autograd.Function in torch/nn/_functions.py), so values and gradients are torch's --
-    quirks included: the running window sum never drops channel 0 (it subtracts channel c -
-    pre_pad only for c > pre_pad), and backward is the gradient of the symmetric window, whose
-    padding (ipp channels before) is not the forward's. nn.LocalResponseNorm is the exact form."""
+    (its autograd.Function in torch/nn/modules/_functions.py), so values and gradients are
+    torch's -- quirks included: the running window sum never drops channel 0 (it subtracts
+    channel c - pre_pad only for c > pre_pad), and backward sums its ratios over a window of its
+    own (from ipp channels back), not the forward's: it is not this forward's exact gradient.
+    nn.LocalResponseNorm is the exact form."""
 
     __slots__ = ()
     saved_for = ((0,),)
