@@ -30,6 +30,7 @@ import types
 from pathlib import Path
 
 import numpy as np
+from issue17_targets import machine_line  # bench/ is the script's own folder, so on sys.path
 
 BLOCK = 25  # batches per mode per turn
 TOUCH_KIB = (64, 256, 1024, 2048)
@@ -187,8 +188,8 @@ def _markdown(result, modes):
     lines = [
         f"# The Python between kernel calls in one training step ({result['backend']} backend)",
         "",
-        f"CPU: {m.get('cpu')} ({m.get('usable_cpus')} usable CPUs, SIMD {m.get('simd_path')}, caches "
-        f"{m.get('caches')}); load average {result['load_average']['start']} -> {result['load_average']['end']}. "
+        machine_line(m, result["load_average"]["start"], result["load_average"]["end"]),
+        "",
         f"784-256-10 MLP, batch 128, SGD momentum 0.9; medians of {result['batches']} batches per mode, "
         f"modes in turns of {BLOCK} batches. A gap is the time from the end of one kernel-table call (or "
         "a mark: |loss, |backward) to the start of the next; 'stubbed' returns cached outputs, "
