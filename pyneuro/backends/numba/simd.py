@@ -1,4 +1,5 @@
-"""Explicit SIMD vectors for numba kernels: a float32 x 16 type and five operations on it.
+"""Explicit SIMD vectors for numba kernels: a float32 x 16 type and five operations on it (and a
+scalar fused multiply-add).
 
 Why: numba compiles loops over arrays, and LLVM vectorises them, but a value LLVM
 vectorises is a loop's temporary, not a variable that lives across loops. The matmul
@@ -15,6 +16,7 @@ LLVM SSA values, so they live in zmm registers, as the C++ kernel's __m512 varia
     s = vsplat(a)               # [a] * 16               (vbroadcastss)
     z = vzero()                 # [0.0] * 16
     acc = vfma(s, v, acc)       # s * v + acc, one rounding per lane (vfmadd231ps)
+    y = fma32(a, x, y)          # the same for three float32 scalars (a loop of them vectorises)
 
 They are numba intrinsics: each is a few lines of LLVM IR emitted inline into the kernel
 that calls it, with no bounds check (the caller guarantees j + 16 <= the row's length).
@@ -138,7 +140,24 @@ def vfma(typingctx, a, b, c):
     return float32x16(float32x16, float32x16, float32x16), codegen
 
 
+@intrinsic
+def fma32(typingctx, a, b, c):
+    """a * b + c for float32 scalars, rounded once (llvm.fma.f32; a loop of them vectorises).
+    For a kernel whose serial and parallel compilations must round alike: where SAFE_FASTMATH's
+    `contract` lets LLVM choose which product of a*b + c*d to fuse, it may choose differently."""
+
+    def codegen(context, builder, sig, args):
+        f32 = ir.FloatType()
+        fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(f32, [f32] * 3), "llvm.fma.f32")
+        return builder.call(fma, args)
+
+    return nbtypes.float32(nbtypes.float32, nbtypes.float32, nbtypes.float32), codegen
+
+
 if config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: kernels run as plain Python, vectors as NumPy arrays
+
+    def fma32(a, b, c):  # (in float64, then rounded: a*b is exact there)
+        return np.float32(np.float64(a) * np.float64(b) + np.float64(c))
 
     def vload(x, i, j):
         return x[i, j : j + LANES].copy()
