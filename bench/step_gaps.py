@@ -3,7 +3,7 @@ kernel calls, with the kernels run, stubbed, and stubbed but touching memory.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=$PWD python bench/step_gaps.py
 
-The loop is issue 17's (784-256-10 MLP, batch 128, SGD momentum 0.9, public API, a batch
+The loop is issue 17's (784-256-10 MLP, batch 128 by default, SGD momentum 0.9, public API, a batch
 gathered as `pn.from_numpy(X[idx])` from a shuffled index). Every entry of the backend's
 kernel table is wrapped to record when it starts and ends, so a step splits into kernel calls
 (the table entry, its argument checks and ~1 us of this wrapper included) and the gaps between them: the Python of
@@ -130,6 +130,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--backend", default="cpu")
     p.add_argument("--batches", type=int, default=300, help="batches timed per mode (default 300)")
+    p.add_argument("--batch-size", type=int, default=128, help="rows per batch (default 128)")
     p.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "step_gaps"))
     args = p.parse_args(argv)
 
@@ -139,10 +140,11 @@ def main(argv=None):
     step, rec, samples = _loop(args.backend, X, Y)
     modes = {"kernels": None, "stubbed": 0, **{f"stubbed + {k} KiB": k for k in TOUCH_KIB}}
     order = rng.permutation(60000)
+    bs = args.batch_size
     for i in range(20):  # warm-up (numba compiles here); fills the stubs' outputs
-        step(order[i * 128 : (i + 1) * 128], "warm-up")
-    # Batches must be whole (128 rows): the stubs return the shapes they first saw.
-    batches = [order[b * 128 : (b + 1) * 128] for b in range(len(order) // 128)]
+        step(order[i * bs : (i + 1) * bs], "warm-up")
+    # Batches must be whole: the stubs return the shapes they first saw.
+    batches = [order[b * bs : (b + 1) * bs] for b in range(len(order) // bs)]
     load_start = load_average()
     done = 0
     while done < args.batches:
@@ -162,6 +164,7 @@ def main(argv=None):
         "backend": args.backend,
         "load_average": {"start": load_start, "end": load_average()},
         "batches": args.batches,
+        "batch_size": bs,
         "modes": {
             m: {
                 "step_us": med_us(samples[m]["step"]),
@@ -190,7 +193,7 @@ def _markdown(result, modes):
         "",
         machine_line(m, result["load_average"]["start"], result["load_average"]["end"]),
         "",
-        f"784-256-10 MLP, batch 128, SGD momentum 0.9; medians of {result['batches']} batches per mode, "
+        f"784-256-10 MLP, batch {result['batch_size']}, SGD momentum 0.9; medians of {result['batches']} batches per mode, "
         f"modes in turns of {BLOCK} batches. A gap is the time from the end of one kernel-table call (or "
         "a mark: |loss, |backward) to the start of the next; 'stubbed' returns cached outputs, "
         "'+ N KiB' also copies N KiB per call.",
