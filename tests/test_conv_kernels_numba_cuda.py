@@ -39,8 +39,8 @@ CONV_CASES = [
     (2, 4, 6, 7, 4, 3, 3, (1, 1), (1, 1), (1, 1), 4),  # groups = channels (depthwise)
     (1, 6, 5, 6, 4, 3, 1, (2, 1), (1, 0), (1, 1), 2),  # groups = 2
     (1, 4, 5, 5, 8, 3, 3, (2, 2), (1, 1), (2, 2), 4),  # depthwise multiplier 2, dilated, strided
-    (2, 6, 9, 7, 18, 3, 3, (2, 1), (1, 2), (1, 2), 2),  # 9 outputs per group: the default picks channels
-    (2, 16, 8, 9, 8, 3, 2, (3, 2), (1, 1), (2, 1), 1),  # 16 inputs: grad input defaults to channels
+    (2, 6, 9, 7, 18, 3, 3, (2, 1), (1, 2), (1, 2), 2),  # 9 outputs per group: the default picks im2col
+    (2, 16, 8, 9, 8, 3, 2, (3, 2), (1, 1), (2, 1), 1),  # 16 inputs
 ]
 
 
@@ -75,7 +75,7 @@ def test_numba_conv2d_matches_torch(case, with_bias):
         _close(
             numba_backend.conv2d_forward(x, wt, bias, stride, padding, dilation, groups, variant=variant), ty
         )
-    for variant in (None, "direct", "channels"):
+    for variant in (None, *numba_backend.VARIANTS["conv2d"]):
         _close(
             numba_backend.conv2d_backward_input(
                 gy, wt, x.shape, stride, padding, dilation, groups, variant=variant
@@ -94,12 +94,50 @@ def test_numba_conv2d_matches_torch(case, with_bias):
 
 
 @needs_numba
+def test_numba_im2col_in_chunks_of_images_matches_torch_and_any_thread_count(monkeypatch):
+    """im2col's column matrix holds as many images as fit COLUMN_BYTES: with room for 2 of 5,
+    the chunks (2, 2, 1) give torch's values, and every entry the same bits on 1 thread as on all."""
+    import numba
+
+    case = (5, 6, 9, 8, 8, 3, 3, (2, 1), (1, 2), (1, 1), 2)
+    n, c, h, w, o, kh, kw, stride, padding, dilation, groups = case
+    rng = np.random.default_rng(11)
+    x, wt = _rand(rng, n, c, h, w), _rand(rng, o, c // groups, kh, kw)
+    tx, tw = _t(x, True), _t(wt, True)
+    ty = F.conv2d(tx, tw, None, stride, padding, dilation, groups)
+    gy = _rand(rng, *ty.shape)
+    ty.backward(torch.tensor(gy))
+    per_image = (c // groups) * kh * kw * ty.shape[2] * ty.shape[3] * 4
+    monkeypatch.setattr(numba_backend.conv, "COLUMN_BYTES", 2 * per_image + 1)
+    args = (stride, padding, dilation, groups)
+
+    def run():
+        return (
+            numba_backend.conv2d_forward(x, wt, None, *args, variant="im2col"),
+            numba_backend.conv2d_backward_input(gy, wt, x.shape, *args, variant="im2col"),
+            numba_backend.conv2d_backward_weight(gy, x, wt.shape, *args, variant="im2col"),
+        )
+
+    got = run()
+    for a, want in zip(got, (ty, tx.grad, tw.grad)):
+        _close(a, want, 2e-4)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = run()
+    finally:
+        numba.set_num_threads(threads)
+    for a, b in zip(got, one):
+        assert np.array_equal(a, b)
+
+
+@needs_numba
 def test_numba_conv2d_takes_non_contiguous_input_and_is_thread_count_independent():
     rng = np.random.default_rng(1)
     x = _rand(rng, 3, 5, 16, 12).transpose(0, 1, 3, 2)  # non-contiguous [3, 5, 12, 16]
     wt = _rand(rng, 6, 5, 3, 3)[:, :, ::-1, :]  # negative strides
     want = F.conv2d(_t(np.ascontiguousarray(x)), _t(np.ascontiguousarray(wt)), padding=1)
-    big = numba_backend.conv2d_forward(x, wt, None, (1, 1), (1, 1), (1, 1), 1)
+    big = numba_backend.conv2d_forward(x, wt, None, (1, 1), (1, 1), (1, 1), 1, variant="direct")
     _close(big, want)
     # the serial twin (small calls) and the parallel one give the same bits
     serial = np.empty_like(big)

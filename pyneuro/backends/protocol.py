@@ -287,10 +287,10 @@ class KernelTable(Protocol):
     #
     # Variants: VARIANTS["conv2d"] lists the backend's rungs (numpy: numpy; cpu: direct, im2col,
     # implicit; numba: direct, channels, im2col; cuda, cupy: naive, tiled). The forward and both
-    # backward entries accept every name in it. A rung that exists for the forward pass only
-    # (numba's im2col) runs the backend's best backward rung in the backward entries (numba:
-    # channels), so a caller passes one variant to all three. None picks DEFAULT_VARIANT["conv2d"]
-    # (None there: chosen by shape at call time).
+    # backward entries accept every name in it, so a caller passes one variant to all three (a
+    # rung that exists for the forward pass only would run the backend's best backward rung in the
+    # backward entries; none does now). None picks DEFAULT_VARIANT["conv2d"] (None there: chosen
+    # by shape at call time).
 
     def conv2d_forward(
         self, x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, variant=None
