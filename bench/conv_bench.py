@@ -1,9 +1,10 @@
-"""GFLOP/s of each conv2d rung of the C++ backend at the MNIST ConvNet's layer shapes, next to torch.
+"""GFLOP/s of each conv2d rung of the C++ and numba backends at the MNIST ConvNet's layer shapes, next to torch.
 
     python bench/conv_bench.py [--threads 2] [--repeat 5] [--out bench/results]
 
 Shapes (batch 64): conv1 1x28x28 -> 32x26x26 (3x3), conv2 32x26x26 -> 64x24x24 (3x3), and the
-2x2 max pool 64x24x24 -> 64x12x12. For each rung (direct, im2col, implicit) and for torch
+2x2 max pool 64x24x24 -> 64x12x12. For each rung (C++: direct, im2col, implicit; numba, where it is
+installed: numba:direct, numba:channels, numba:im2col) and for torch
 (torch.nn.functional.conv2d / aten.convolution_backward, torch.set_num_threads(threads)):
 forward, grad input and grad weight, as the median of `repeat` timed calls after one warm-up.
 % of peak is against the FMA peak the C++ probe measures on `threads` threads (pyneuro._cpu.peak_flops).
@@ -80,6 +81,9 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--rungs", default="direct,im2col,implicit")
+    ap.add_argument(
+        "--numba-rungs", default="direct,channels,im2col", help="numba's rungs to time too ('' for none)"
+    )
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"))
     args = ap.parse_args(argv)
 
@@ -95,6 +99,13 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     except ImportError:
         torch = None
+    numba_table = None
+    if args.numba_rungs:
+        from pyneuro.backends import status
+
+        if status("numba").available:
+            numba_table = get("numba")
+            numba_table.set_num_threads(args.threads)
     load_before = os.getloadavg()[0]
     rng = np.random.default_rng(0)
     rows = []
@@ -105,11 +116,15 @@ def main(argv=None) -> int:
         g = rng.standard_normal(ys).astype(np.float32)
         flops = 2.0 * ys[0] * ys[1] * ys[2] * ys[3] * ws[1] * ws[2] * ws[3]
         calls = {rung: conv_calls(cpu, rung, x, w, g) for rung in args.rungs.split(",")}
+        if numba_table is not None:
+            for rung in filter(None, args.numba_rungs.split(",")):
+                calls[f"numba:{rung}"] = conv_calls(numba_table, rung, x, w, g)
         if torch is not None:
             calls["torch"] = torch_calls(torch, x, w, g)
         for impl, kernels in calls.items():
             for kernel, fn in kernels.items():
-                sec = median_seconds(fn, args.repeat if impl != "direct" else max(1, args.repeat // 2))
+                slow = impl.endswith("direct")  # the loop rung: seconds a call at conv2
+                sec = median_seconds(fn, max(1, args.repeat // 2) if slow else args.repeat)
                 rows.append(
                     {
                         "layer": layer,
