@@ -41,7 +41,7 @@ def test_variant_names_and_defaults(nb):
         "softmax": ("three_pass", "online"),
         "conv2d": ("direct", "channels", "im2col"),
     }
-    # conv2d: None = chosen per call (channels when a group has >= 8 output channels, else direct)
+    # conv2d: None = chosen per call (im2col unless a group has one output channel, then direct)
     assert nb.DEFAULT_VARIANT == {"matmul": "blocked", "softmax": "online", "conv2d": None}
     with pytest.raises(ValueError, match="three_pass, online"):
         nb.softmax_forward(np.zeros((2, 2), np.float32), variant="fused")
