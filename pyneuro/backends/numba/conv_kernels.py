@@ -133,26 +133,6 @@ def conv2d_channels(x, wt, bias, has_bias, y, sh, sw, ph, pw, dh, dw):
 
 
 @kernel()
-def im2col(x, cols, n, c0, sh, sw, ph, pw, dh, dw):
-    """cols[ci*KH*KW + kh*KW + kw, r*Wo + q] = x[n, c0+ci, r*sh+kh*dh-ph, q*sw+kw*dw-pw] (0 outside)."""
-    H, W = x.shape[2], x.shape[3]
-    rows = cols.shape[0]
-    KH, KW, Ho, Wo = cols.shape[1], cols.shape[2], cols.shape[3], cols.shape[4]
-    for row in prange(rows):
-        for kh in range(KH):
-            r0, r1 = _valid_range(Ho, sh, kh * dh - ph, H)
-            for kw in range(KW):
-                off = kw * dw - pw
-                q0, q1 = _valid_range(Wo, sw, off, W)
-                out = cols[row, kh, kw]
-                out[:, :] = 0.0
-                for r in range(r0, r1):
-                    xr = x[n, c0 + row, r * sh + kh * dh - ph]
-                    for q in range(q0, q1):
-                        out[r, q] = xr[q * sw + off]
-
-
-@kernel()
 def im2col_batch(x, cols, n0, c0, sh, sw, ph, pw, dh, dw):
     """cols[ci, kh, kw, j, r, q] = x[n0+j, c0+ci, r*sh+kh*dh-ph, q*sw+kw*dw-pw] (0 outside): the
     receptive fields of images n0..n0+nb as one [C/g*kH*kW, nb*Ho*Wo] matrix. One task per
