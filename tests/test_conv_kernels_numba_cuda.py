@@ -236,6 +236,26 @@ def test_numba_max_pool2d_matches_torch(case):
 
 
 @needs_numba
+@pytest.mark.parametrize("shape", [(2, 3, 8, 6), (1, 2, 7, 9), (3, 1, 2, 2), (2, 2, 5, 4)])
+@pytest.mark.parametrize("ceil", [False, True])
+def test_numba_max_pool2d_2x2_path_matches_torch_and_the_general_kernel(shape, ceil):
+    """2x2, stride 2 (the common pooling) runs an unrolled kernel of its own when every window
+    is whole (odd sizes in ceil mode take the general one): torch's values, indices, ties and
+    NaNs, and the general kernel's bits."""
+    rng = np.random.default_rng(5)
+    x = np.round(_rand(rng, *shape) * 2) / 2  # many ties
+    flat = x.reshape(-1)
+    flat[::7], flat[3::11], flat[5::13] = np.nan, -np.inf, np.inf
+    ty, ti = F.max_pool2d(_t(x), 2, 2, 0, 1, ceil, return_indices=True)
+    y, idx = numba_backend.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0), (1, 1), ceil)
+    assert np.array_equal(y, ty.numpy(), equal_nan=True)
+    assert np.array_equal(idx, ti.numpy())
+    yg, ig = np.empty_like(y), np.empty_like(idx)
+    numba_backend.conv._cv.max_pool2d_forward(x, yg, ig, 2, 2, 2, 2, 0, 0, 1, 1)
+    assert np.array_equal(y, yg, equal_nan=True) and np.array_equal(idx, ig)
+
+
+@needs_numba
 @pytest.mark.parametrize("dilation", [(1, 1), (2, 2), (2, 3)])
 def test_numba_max_pool2d_dilated(dilation):
     rng = np.random.default_rng(4)
