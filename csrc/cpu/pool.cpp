@@ -53,9 +53,10 @@ inline void window_max(const float* xp, index_t W, index_t h0, index_t h1, index
 
 // A plane whose every window lies inside it (no padding, dilation 1: the ConvNet's 2x2 pool),
 // with the window size a compile-time constant where it is 2 or 3 (K = 0: any size), so the
-// window loops unroll; the common 2x2 / stride 2 passes its strides as constants too (64x64x24x24:
-// 1.67 -> 1.22 ms, model 167; numba's unrolled kernel of selects takes 0.74-0.81). Every size is a local here: through `const PoolShape&` the compiler
-// reloaded them from memory after each store to y, which might alias them.
+// window loops unroll; the common 2x2 / stride 2 passes its strides as constants too
+// (64x64x24x24: 1.67 -> 1.22 ms, model 167; numba's unrolled kernel of selects takes 0.74-0.81).
+// Every size is a local here: through `const PoolShape&` the compiler reloaded them from memory
+// after each store to y, which might alias them.
 template <index_t K>
 void max_pool_plane_inside(const float* xp, index_t W, index_t Ho, index_t Wo, index_t kh, index_t kw,
                            index_t sh, index_t sw, float* y, std::int64_t* index) {

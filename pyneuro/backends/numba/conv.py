@@ -113,21 +113,21 @@ def conv2d_backward_input(
     gx = _common.empty(x_shape)
     if gx.size == 0:
         return gx
-    if variant == "im2col" and w.shape[1] and gy.size:
+    if variant == "im2col":
         # the columns' gradient, W^T @ grad_y per chunk of images, scattered back (col2im)
+        if gy.size == 0:  # no output channels: nothing flows back
+            gx[...] = 0.0
+            return gx
         o, cpg, kh, kw = w.shape
         opg, ho, wo = o // groups, gy.shape[2], gy.shape[3]
+        geometry = (sh, sw, ph, pw, dh, dw)
         nb = _images_per_chunk(x_shape[0], cpg * kh * kw * ho * wo)
         for n0 in range(0, x_shape[0], nb):
             m = min(nb, x_shape[0] - n0)
             for g in range(groups):
                 wg = w[g * opg : (g + 1) * opg].reshape(opg, -1)
                 cols = matmul(wg, _grad_rows(gy, n0, m, g, opg), trans_a=True).reshape(cpg, kh, kw, m, ho, wo)
-                geometry = (sh, sw, ph, pw, dh, dw)
                 _run(_cv.col2im_batch, cols.size * NS_PER_ELEMENT, cols, gx, n0, g * cpg, *geometry)
-        return gx
-    if variant == "im2col":
-        gx[...] = 0.0  # no weights or no output positions: nothing flows back
         return gx
     work = _conv_flops(gy.shape, w.shape) * NS_PER_FMA * 4
     if variant == "channels":
