@@ -3,11 +3,13 @@
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=$PWD python bench/matmul_blocks.py
 
 The depth block kc cuts the k sum into blocks; every block loads and stores all of C once.
-csrc/cpu/matmul_packed.cpp (size_blocks) takes kc from L1d (a kc x NR panel of B in two
+csrc/cpu/matmul_blocking.h (size_blocks) takes kc from L1d (a kc x NR panel of B in two
 thirds of it) and, where C is larger than L2, kc_deep: min(4 kc, 1024) off Intel (a Zen 5
 ran 2048^3 in 38-39 ms instead of 53 on 2 threads), kc itself on Intel (a model 167 Xeon ran
-2048^3 4-8% slower with the deeper block). This script checks that rule on the machine it runs
-on: for shapes on both sides of L2 it times pyneuro at kc, 2 kc and 4 kc (set through
+2048^3 4-8% slower with the deeper block), and 1024 for every shape on Zen 4, whose half-rate
+512-bit FMAs let the B panel stream from L2 (fc1 1.08x, the MLP epoch 0.95x its time). This
+script checks that rule on the machine it runs on: for shapes on both sides of L2 it times
+pyneuro at kc, 2 kc, 4 kc and kc_deep (set through
 pyneuro._cpu.matmul_tuning) against NumPy, in rounds as bench/issue17_targets.py does (its
 `ratio`), and marks the kc the automatic rule picks and the fastest one. A machine where
 another kc wins by more than the round-to-round range is a reason to change the rule.
@@ -25,13 +27,15 @@ from issue17_targets import machine_line, ratio  # bench/ is the script's own fo
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
-# (label, M, K, N, trans_a): C = M x N against L2 decides the automatic kc.
+# (label, M, K, N, trans_a, trans_b): C = M x N against L2 decides the automatic kc (except
+# where every shape takes kc_deep: Zen 4).
 SHAPES = [
-    ("512^3", 512, 512, 512, False),
-    ("1024^3", 1024, 1024, 1024, False),
-    ("2048^3", 2048, 2048, 2048, False),
-    ("4096x784 @ 784x256", 4096, 784, 256, False),
-    ("(2048x1024)^T @ 2048x1024", 1024, 2048, 1024, True),
+    ("128x784 @ (256x784)^T (fc1)", 128, 784, 256, False, True),
+    ("512^3", 512, 512, 512, False, False),
+    ("1024^3", 1024, 1024, 1024, False, False),
+    ("2048^3", 2048, 2048, 2048, False, False),
+    ("4096x784 @ 784x256", 4096, 784, 256, False, False),
+    ("(2048x1024)^T @ 2048x1024", 1024, 2048, 1024, True, False),
 ]
 
 
@@ -47,19 +51,20 @@ def main(argv=None) -> int:
 
     info = _cpu.matmul_tuning()
     auto, l2_floats = info["auto"], info["caches"]["l2"] // 4
-    candidates = sorted({auto["kc"], min(2 * auto["kc"], 1024), min(4 * auto["kc"], 1024)})
+    candidates = sorted({auto["kc"], min(2 * auto["kc"], 1024), min(4 * auto["kc"], 1024), auto["kc_deep"]})
     rng = np.random.default_rng(0)
     load_start = load_average()
     rows = []
     try:
-        for label, m, k, n, ta in SHAPES:
+        for label, m, k, n, ta, tb in SHAPES:
             a = rng.standard_normal((k, m) if ta else (m, k), dtype=np.float32)
-            b = rng.standard_normal((k, n), dtype=np.float32)
-            a_op = a.T if ta else a
-            picked = auto["kc_deep"] if m * n > l2_floats else auto["kc"]
+            b = rng.standard_normal((n, k) if tb else (k, n), dtype=np.float32)
+            a_op, b_op = a.T if ta else a, b.T if tb else b
+            deep = auto["deep_for"] == "all" or (auto["deep_for"] == "c_over_l2" and m * n > l2_floats)
+            picked = auto["kc_deep"] if deep else auto["kc"]
             for kc in candidates:
                 _cpu.matmul_tuning(kc=kc)
-                r = ratio(lambda: a_op @ b, lambda: _cpu.matmul(a, b, ta, False), args.rounds, args.budget)
+                r = ratio(lambda: a_op @ b_op, lambda: _cpu.matmul(a, b, ta, tb), args.rounds, args.budget)
                 r.update(shape=label, kc=kc, auto=kc == picked, c_over_l2=m * n > l2_floats)
                 rows.append(r)
                 mark = " (auto)" if r["auto"] else ""
@@ -90,7 +95,8 @@ def main(argv=None) -> int:
         "",
         machine_line(m, load_start, record["load_average"]["end"]),
         "",
-        f"Automatic blocks: kc {auto['kc']} (C within L2), kc_deep {auto['kc_deep']} (C larger than L2), "
+        f"Automatic blocks: kc {auto['kc']}, kc_deep {auto['kc_deep']} (for: {auto['deep_for']}; "
+        "c_over_l2: a C larger than L2), "
         f"mc {auto['mc']}, nc {auto['nc']}. Each ratio: NumPy's time / pyneuro's (> 1: pyneuro faster), "
         f"the median over {args.rounds} rounds in one process, with the range of the per-round ratios.",
         "",

@@ -38,6 +38,11 @@ def tuning(matmul_tuning):  # (conftest.py: every knob and the thread count rest
     return matmul_tuning
 
 
+def deep_kc(auto, deep_for):
+    """kc_deep under each depth rule (csrc/cpu/matmul_blocking.h, size_blocks)."""
+    return {"none": auto["kc"], "c_over_l2": min(4 * auto["kc"], 1024), "all": 1024}[deep_for]
+
+
 def operands(rng, m, n, k, ta, tb):
     a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
     b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
@@ -62,8 +67,9 @@ def test_report_has_the_automatic_blocks_and_caches(tuning):
     # of it; the A block (mc x kc) an eighth of L2.
     assert 64 <= auto["kc"] <= 512 and auto["kc"] * auto["nr"] * 4 <= caches["l1d"]
     assert 64 <= auto["kc_in_place"] <= auto["kc"]
-    # a C larger than L2: fewer passes over it on AMD (4x kc), the same kc on Intel (size_blocks)
-    assert auto["kc_deep"] in (auto["kc"], min(4 * auto["kc"], 1024))
+    # The deep block (size_blocks): none on Intel, 4x kc for a C over L2 on other AMD cores,
+    # 1024 for every shape on Zen 4.
+    assert auto["kc_deep"] == deep_kc(auto, auto["deep_for"])
     assert auto["mc"] % auto["mr"] == 0 and auto["mc"] * auto["kc"] * 4 <= max(caches["l2"], 4 * 8 * 512 * 4)
     assert auto["nc"] % auto["nr"] == 0 and auto["nr"] * 4 <= auto["nc"] <= 4096
 
@@ -181,13 +187,15 @@ def test_shapes_around_the_automatic_depth_block(rng, tuning):
 def test_a_c_larger_than_l2_gets_the_deep_block(rng, tuning):
     """Every depth block loads and stores all of C once, so a C over L2 gets kc_deep (4x
     kc): the automatic result has the bits of kc = kc_deep there, and those of kc elsewhere
-    (the k sum is cut into other blocks, so the bits tell which one ran)."""
+    (the k sum is cut into other blocks, so the bits tell which one ran) -- except on Zen 4,
+    where every shape takes kc_deep."""
     info = tuning()
     auto, l2_floats = info["auto"], info["caches"]["l2"] // 4
+    under_l2 = auto["kc_deep"] if auto["deep_for"] == "all" else auto["kc"]
     m = 128  # rows enough that a row-major B is packed (read in place, it would get kc_in_place)
     cases = [
         (n, want_kc, k)
-        for n, want_kc in ((l2_floats // m + 64, auto["kc_deep"]), (l2_floats // m - 64, auto["kc"]))
+        for n, want_kc in ((l2_floats // m + 64, auto["kc_deep"]), (l2_floats // m - 64, under_l2))
         for k in (auto["kc_deep"], auto["kc_deep"] + 1)
     ]  # one or two deep blocks; more at kc
     for n, want_kc, k in cases:
@@ -198,7 +206,7 @@ def test_a_c_larger_than_l2_gets_the_deep_block(rng, tuning):
             tuning(kc=want_kc)
             assert np.array_equal(got, cpu.matmul(a, b, ta, tb)), (n, k, want_kc, ta, tb)
             if auto["kc_deep"] != auto["kc"]:  # (Intel: one depth block size; the rule forced
-                other = auto["kc"] + auto["kc_deep"] - want_kc  # on is checked in a subprocess below)
+                other = auto["kc"] if want_kc == auto["kc_deep"] else auto["kc_deep"]  # (a subprocess below)
                 tuning(kc=other)
                 assert not np.array_equal(got, cpu.matmul(a, b, ta, tb)), (n, other, ta, tb)
             tuning(kc=0)
@@ -224,34 +232,54 @@ def test_packing_b_or_not_keeps_the_depth_blocks(rng, tuning):
         check(got[0], a, b, False, False, f"M={m} K={k} N=784")
 
 
-def test_a_row_major_b_is_read_in_place_only_under_64_rows(rng, tuning):
+_IN_PLACE_BITS = """
+import json, numpy as np
+from pyneuro import _cpu
+auto = _cpu.matmul_tuning()["auto"]; k = auto["kc_in_place"] + 8
+rng = np.random.default_rng(0); out = []
+for m in (63, 64):
+    for ta in (False, True):
+        a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
+        b = rng.standard_normal((k, 784)).astype(np.float32)
+        got = _cpu.matmul(a, b, ta, False)
+        a64 = (a.T if ta else a).astype(np.float64)
+        bound = 2 * k * np.finfo(np.float32).eps * (np.abs(a64) @ np.abs(b))
+        same = {}
+        for kc in (auto["kc_in_place"], auto["kc"]):
+            _cpu.matmul_tuning(kc=kc); same[str(kc)] = bool(np.array_equal(got, _cpu.matmul(a, b, ta, False)))
+        _cpu.matmul_tuning(kc=0)
+        out.append(dict(m=m, ta=ta, same=same, within=bool(np.all(np.abs(got - a64 @ b) <= bound))))
+print(json.dumps({"auto": auto, "cases": out}))
+"""
+
+
+def test_a_row_major_b_is_read_in_place_only_under_64_rows():
     """kRowsThatPackB: a row-major B whose rows spread over the L1 sets (N = 784) is read in
     place -- at the shallower kc_in_place depth -- under 64 rows of A, and packed from 64 rows
-    on. The k blocks show in the bits: K = kc_in_place + 8 is two blocks in place, one packed."""
-    auto = tuning()["auto"]
+    on. The k blocks show in the bits: K = kc_in_place + 8 is two blocks in place, one packed.
+    (Zen 4 gives every shape its deep block, so the rule of the other CPUs is forced here.)"""
+    out = _run(_IN_PLACE_BITS, PYNEURO_MATMUL_DEEP_K="1")
+    auto = out["auto"]
     if auto["kc_in_place"] == auto["kc"]:
         pytest.skip(f"both automatic depths are {auto['kc']} on this CPU: nothing to tell apart")
-    k = auto["kc_in_place"] + 8
-    for m, want_kc, other_kc in (
-        (63, auto["kc_in_place"], auto["kc"]),
-        (64, auto["kc"], auto["kc_in_place"]),
-    ):
-        for ta in (False, True):
-            a, b = operands(rng, m, 784, k, ta, False)
-            got = cpu.matmul(a, b, ta, False)
-            check(got, a, b, ta, False, f"M={m}")
-            tuning(kc=want_kc)
-            assert np.array_equal(got, cpu.matmul(a, b, ta, False)), (m, ta)
-            tuning(kc=other_kc)
-            assert not np.array_equal(got, cpu.matmul(a, b, ta, False)), (m, ta)
-            tuning(kc=0)
+    assert len(out["cases"]) == 4
+    for case in out["cases"]:
+        want, other = (
+            (auto["kc_in_place"], auto["kc"]) if case["m"] < 64 else (auto["kc"], auto["kc_in_place"])
+        )
+        assert case["same"] == {str(want): True, str(other): False}, case
+        assert case["within"], case  # (the float32 error bound of a length-K dot product)
 
 
 def test_edge_panel_kernel_gives_the_bits_of_the_full_tile(rng, tuning):
     """A last panel of at most one vector of columns (N = 48 = 32 + 16) runs the one-vector
     micro-kernel; the same columns inside a full two-vector tile (N = 64) must come out bit
     for bit the same: same FMAs, same order. (A^T @ B with at most 16 rows runs the narrow
-    kernel instead, so for that transpose only the 64 rows reach the edge panel.)"""
+    kernel instead, so for that transpose only the 64 rows reach the edge panel.)
+    kc is fixed: B with 48 columns may be read in place below 64 rows, with 64 packed, and
+    the two would otherwise get their own depth blocks (kc_in_place, kc: 128 and 160 on a
+    32 KiB L1d)."""
+    tuning(kc=128)
     for m in (1, 7, 8, 13, 64):
         for k in (5, 300):
             for ta, tb in TRANS:
@@ -310,21 +338,28 @@ print(json.dumps({"auto": auto, "same": same}))
 """
 
 
-def test_the_deep_block_rule_by_vendor_and_its_switch():
+def test_the_deep_block_rule_by_cpu_and_its_switch():
     """kc_deep (4x kc for a C over L2) on AMD and elsewhere, not on Intel, whose cores ran
-    2048^3 4-8% slower with it (size_blocks); PYNEURO_MATMUL_DEEP_K=1 or 0 forces the rule,
-    and the automatic result then has the bits of that depth block."""
+    2048^3 4-8% slower with it; 1024 for every shape on Zen 4 (AMD family 25 with AVX-512),
+    whose half-rate 512-bit FMAs let the B panel stream from L2 (size_blocks).
+    PYNEURO_MATMUL_DEEP_K=0, 1 or 2 forces a rule, and the automatic result then has the bits
+    of that depth block."""
     from pyneuro.machine import machine_info
 
-    vendor = machine_info().get("cpu_id")  # (None off Linux: the unset case is not checked there)
-    cases = [("1", True), ("0", False)] + ([(None, not vendor.startswith("GenuineIntel"))] if vendor else [])
-    for setting, deep in cases:
+    info = machine_info()
+    cpu_id = info.get("cpu_id")  # (None off Linux: the unset case is not checked there)
+    cases = [("0", "none"), ("1", "c_over_l2"), ("2", "all")]
+    if cpu_id:
+        zen4 = cpu_id.startswith("AuthenticAMD family 25 ") and info.get("simd_path") == "avx512"
+        cases.append((None, "none" if cpu_id.startswith("GenuineIntel") else "all" if zen4 else "c_over_l2"))
+    for setting, deep_for in cases:
         out = _run(_DEEP_BITS, **({} if setting is None else {"PYNEURO_MATMUL_DEEP_K": setting}))
         auto, same = out["auto"], out["same"]
-        assert auto["kc_deep"] == (min(4 * auto["kc"], 1024) if deep else auto["kc"]), setting
+        assert auto["deep_for"] == deep_for, setting
+        assert auto["kc_deep"] == deep_kc(auto, deep_for), setting
         assert same[str(auto["kc_deep"])], setting
-        if deep:
-            assert not same[str(auto["kc"])], setting  # (two deep blocks against five at kc)
+        if deep_for != "none":
+            assert not same[str(auto["kc"])], setting  # (two deep blocks against five or more at kc)
 
 
 @pytest.mark.parametrize(

@@ -139,7 +139,10 @@ py::dict matmul_tuning(const py::kwargs& knobs) {
   d["min_work_per_thread"] = t.min_work_per_thread;
   d["auto"] = py::dict(py::arg("kc") = a.kc, py::arg("kc_in_place") = a.kc_in_place, py::arg("mc") = a.mc,
                        py::arg("nc") = a.nc, py::arg("mr") = a.mr, py::arg("nr") = a.nr,
-                       py::arg("kc_deep") = a.kc_deep);
+                       py::arg("kc_deep") = a.kc_deep,
+                       py::arg("deep_for") = a.depth_rule == 2   ? "all"
+                                             : a.depth_rule == 1 ? "c_over_l2"
+                                                                 : "none");
   d["caches"] = py::dict(py::arg("l1d") = c.l1d, py::arg("l2") = c.l2, py::arg("l3") = c.l3,
                          py::arg("source") = c.source);
   return d;

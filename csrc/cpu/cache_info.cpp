@@ -1,5 +1,5 @@
 // cache_info.cpp: the data cache sizes of this CPU, which the packed matmul sizes its blocks
-// from (matmul_packed.cpp, choose_block_sizes). A block that overflows its cache level is
+// from (matmul_blocking.h, size_blocks). A block that overflows its cache level is
 // re-read from the next one on every pass; one that uses a small part of it wastes reuse.
 // The sizes differ a lot between machines of the same ISA: an Intel Xeon (Sapphire Rapids)
 // has 48 KiB of L1d and 2 MiB of L2 per core, an AMD EPYC (Zen 4) 32 KiB and 1 MiB, an

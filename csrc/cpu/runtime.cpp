@@ -74,6 +74,9 @@
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 #include <xmmintrin.h>
 #include <pmmintrin.h>
+#if defined(__GNUC__)
+#include <cpuid.h>  // __get_cpuid (cpu_splits_512bit_fma)
+#endif
 #define PYNEURO_HAVE_MXCSR 1
 #else
 #define PYNEURO_HAVE_MXCSR 0
@@ -288,10 +291,23 @@ bool cpu_is_intel() {
   static const bool intel = __builtin_cpu_is("intel");
   return intel;
 }
+
+bool cpu_splits_512bit_fma() {
+  static const bool split = [] {
+    if (!__builtin_cpu_is("amd") || !cpu_has_avx512()) return false;
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+    unsigned family = (eax >> 8) & 0xF;
+    if (family == 0xF) family += (eax >> 20) & 0xFF;  // the extended family (Zen: 0x17, 0x19, 0x1A)
+    return family == 0x19;  // family 19h: Zen 3 (no AVX-512) and Zen 4
+  }();
+  return split;
+}
 #else
 bool cpu_has_avx2_fma() { return false; }
 bool cpu_has_avx512() { return false; }
 bool cpu_is_intel() { return false; }
+bool cpu_splits_512bit_fma() { return false; }
 #endif
 
 void* aligned_malloc(std::size_t bytes) {

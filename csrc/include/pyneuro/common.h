@@ -64,8 +64,12 @@ void enable_flush_to_zero();
 bool cpu_has_avx2_fma();
 bool cpu_has_avx512();
 // The CPU's vendor is Intel (cpuid; false elsewhere): where a block size measured best on one
-// vendor's cores loses on the other's (the packed matmul's kc_deep, matmul_packed.cpp).
+// vendor's cores loses on the other's (the packed matmul's kc_deep, matmul_blocking.h).
 bool cpu_is_intel();
+// The CPU runs each 512-bit FMA as two 256-bit halves, one zmm FMA per cycle where Intel's
+// server cores and Zen 5 issue two: AMD Zen 4 (family 19h with AVX-512). There the packed
+// matmul's B panel streams from L2 fast enough that the deepest k block wins (size_blocks, matmul_blocking.h).
+bool cpu_splits_512bit_fma();
 // "avx512", "avx2", "neon" (aarch64: NEON matmul micro-kernel, portable softmax and
 // elementwise loops) or "scalar": the widest SIMD path the kernels dispatch to. "scalar" is
 // the portable C++ path. PYNEURO_SIMD=scalar (or portable) or avx2 forces a narrower path;

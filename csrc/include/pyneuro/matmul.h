@@ -60,7 +60,7 @@ struct MatmulProblem {
 
 // Knobs of the packed variant, for experiments, benchmarks and the lab
 // (pyneuro._cpu.matmul_tuning). 0 (-1 for the flags) means automatic: block sizes from the
-// cache sizes, the rest from the problem's shape, as matmul_packed.cpp explains. kc decides
+// cache sizes, the rest from the problem's shape, as matmul_blocking.h explains. kc decides
 // where the k sum is cut into blocks, so it can change the last bits of a result; nothing
 // here changes the rule that results are bit-identical for every thread count. Settings are
 // process-wide; change them only while no matmul runs.
@@ -80,6 +80,7 @@ void set_matmul_tuning(const MatmulTuning& t);
 // larger than L2) and its register tile (mr, nr).
 struct MatmulBlocks {
   int kc, mc, nc, mr, nr, kc_in_place, kc_deep;
+  int depth_rule;  // the shapes that get kc_deep: 0 none, 1 a C over L2, 2 all (matmul_blocking.h)
 };
 MatmulBlocks matmul_auto_blocks();
 
