@@ -579,30 +579,36 @@ def test_single_and_multi_threaded_versions_agree_bit_for_bit(nb, rng, monkeypat
     narrow, t10 = randn(rng, 300, 10, scale=4.0), rng.integers(0, 10, 300)  # the batched path
 
     def run_all():
-        return [
-            nb.softmax_forward(x),
-            nb.softmax_forward(x, variant="three_pass"),
-            nb.log_softmax_forward(x),
-            nb.cross_entropy_forward(x, t),
-            nb.cross_entropy_backward(x, t, g[:, 0].copy()),
-            nb.softmax_forward(narrow),
-            nb.log_softmax_forward(narrow),
-            nb.cross_entropy_forward(narrow, t10),
-            nb.cross_entropy_backward(narrow, t10, narrow[:, 0].copy()),
-            nb.softmax_backward(g, x),
-            nb.relu_forward(g),
-            nb.bias_grad(g),
-            nb.argmax(x),
-            nb.matmul(a, b),
-            nb.matmul(b, a, True, True),
-        ]
+        return {
+            "softmax online": nb.softmax_forward(x),
+            "softmax three_pass": nb.softmax_forward(x, variant="three_pass"),
+            "log_softmax": nb.log_softmax_forward(x),
+            "cross_entropy": nb.cross_entropy_forward(x, t),
+            "cross_entropy_backward": nb.cross_entropy_backward(x, t, g[:, 0].copy()),
+            "softmax narrow": nb.softmax_forward(narrow),
+            "log_softmax narrow": nb.log_softmax_forward(narrow),
+            "cross_entropy narrow": nb.cross_entropy_forward(narrow, t10),
+            "cross_entropy_backward narrow": nb.cross_entropy_backward(narrow, t10, narrow[:, 0].copy()),
+            "softmax_backward": nb.softmax_backward(g, x),
+            "relu": nb.relu_forward(g),
+            "bias_grad": nb.bias_grad(g),
+            "argmax": nb.argmax(x),
+            "matmul": nb.matmul(a, b),
+            "matmul ^T ^T": nb.matmul(b, a, True, True),
+        }
 
     monkeypatch.setattr(nb._common, "PARALLEL_MIN_NS", 0.0)  # everything multi-threaded
     parallel = run_all()
     monkeypatch.setattr(nb._common, "PARALLEL_MIN_NS", float("inf"))  # everything single-threaded
     serial = run_all()
-    for p, s in zip(parallel, serial):
-        np.testing.assert_array_equal(p, s)
+    # (Seen once, on a Zen 4 in a full run with a warm numba cache: a softmax-family result off
+    # by 1 ulp in 19% of its elements; never reproduced. The message names what differed.)
+    differ = {
+        name: np.nonzero(np.atleast_2d(p != serial[name]).any(axis=-1))[0].tolist()
+        for name, p in parallel.items()
+        if not np.array_equal(p, serial[name])
+    }
+    assert not differ, f"parallel != serial (kernel: rows that differ): {differ}"
 
 
 def test_import_pyneuro_does_not_import_numba():
