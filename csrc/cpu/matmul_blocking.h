@@ -37,6 +37,8 @@
 //       the prefetcher's lines, and an SMT sibling's blocks. Model 167 Xeon, paired rounds:
 //       1024^3 and 2048^3 took 5-12% less at mc = 128-384 than at the half-of-L2 1024; so
 //       did AVX2 (kc = 384: mc 678 -> 168) and Zen 4's blocks (mc 1024 -> 256), 0-12%.
+//       mc comes from the L1 kc even where the deep block runs (on Zen 4 an A block of
+//       200 x 1024 floats, most of L2): there mc 64, 128, 200 and 256 measured the same.
 //   nc: the kc x nc block of B lives in L3 (L2 without one), which the threads share: a
 //       quarter of it, at most 4096 columns (nc only groups columns: results never change).
 void size_blocks(Isa& isa) {
