@@ -64,6 +64,36 @@ def _run_outside_the_source_tree(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def emulated_package(tmp_path_factory):
+    """A folder holding a copy of pyneuro whose _cuda is the unchanged bindings, launch code and
+    kernels compiled against the CPU emulator (tests/support/cuda_emu/build_emulated_package.py):
+    put it first on a subprocess's PYTHONPATH. Built once per session (half a minute on two cores)."""
+    import shutil
+    import sys
+
+    emu = REPO_ROOT / "tests" / "support" / "cuda_emu"
+    cxx = shutil.which("g++") or shutil.which("c++")
+    if cxx is None or not emu.is_dir():
+        pytest.skip("needs the source tree's CUDA emulator and a C++ compiler")
+    try:  # the in-place build's _cpu, or the installed one (CI installs this same tree)
+        from pyneuro import _cpu
+
+        cpu_extension = Path(_cpu.__file__)
+    except ImportError:
+        cpu_extension = None
+    if cpu_extension is None and not list((REPO_ROOT / "pyneuro").glob("_cpu*.so")):
+        pytest.skip("needs pyneuro._cpu (tools/build_inplace.sh or pip install .)")
+    sys.path.insert(0, str(emu))
+    try:
+        import build_emulated_package
+    finally:
+        sys.path.remove(str(emu))
+    dest = tmp_path_factory.mktemp("emulated_package")
+    build_emulated_package.build(dest, cxx, cpu_extension)
+    return dest
+
+
 def _backend_or_skip(name):
     status = backends.status(name)
     if not status.available:

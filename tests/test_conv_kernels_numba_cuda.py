@@ -491,23 +491,12 @@ CUDA_SCRIPT = (
 
 
 @pytest.mark.slow
-def test_cuda_conv_and_pool_through_the_emulated_extension(tmp_path):
+def test_cuda_conv_and_pool_through_the_emulated_extension(emulated_package, tmp_path):
     """pyneuro._cuda (conv_launch.cu, cuda_conv.cpp, the .cuh kernels) built against the CPU emulator."""
-    import shutil
     import subprocess
     import sys
 
-    if not (EMU / "build_emulated_package.py").is_file() or not shutil.which("g++"):
-        pytest.skip("needs the source tree's CUDA emulator and g++")
-    if not list((ROOT / "pyneuro").glob("_cpu*.so")):
-        pytest.skip("build pyneuro._cpu first (tools/build_inplace.sh)")
-    subprocess.run(
-        [sys.executable, str(EMU / "build_emulated_package.py"), str(tmp_path)],
-        check=True,
-        capture_output=True,
-        timeout=1200,
-    )
-    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    env = dict(os.environ, PYTHONPATH=str(emulated_package))
     env.pop("PYNEURO_BACKEND", None)
     script = f"CONV_CASES = {CONV_CASES!r}\n" + CUDA_SCRIPT
     res = subprocess.run(

@@ -714,7 +714,7 @@ def test_index_range_checks_copy_nothing_back_when_the_bound_is_known(bk):
 def test_train_cli_on_cuda_matches_cpu(bk, tmp_path):
     """`pyneuro train --device cuda` end to end (the dataset moved to the device once, batches
     gathered there, Adam, evaluation): the same metrics as on cpu, to float32 rounding.
-    (Minutes on the CPU emulator: every emulated thread is a real thread.)"""
+    (The slowest test on the CPU emulator: every emulated thread is a fiber.)"""
     import json
 
     from pyneuro import train as train_module

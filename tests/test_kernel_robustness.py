@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -84,19 +83,9 @@ def test_mean_cross_entropy_through_the_tensor_layer_at_huge_logits(backend_name
 
 
 @pytest.mark.slow
-def test_cuda_cross_entropy_at_huge_logits_on_the_emulator(tmp_path):
+def test_cuda_cross_entropy_at_huge_logits_on_the_emulator(emulated_package, tmp_path):
     """The CUDA kernels (csrc/cuda/kernels/softmax.cuh) through the CPU emulator's package."""
     torch = pytest.importorskip("torch")
-    emu = ROOT / "tests" / "support" / "cuda_emu"
-    cxx = shutil.which("g++") or shutil.which("c++")
-    if cxx is None or not emu.is_dir() or not list((ROOT / "pyneuro").glob("_cpu*.so")):
-        pytest.skip("needs a source tree, a C++ compiler and the in-place build of pyneuro._cpu")
-    sys.path.insert(0, str(emu))
-    try:
-        import build_emulated_package
-    finally:
-        sys.path.remove(str(emu))
-    build_emulated_package.build(tmp_path, cxx)
     script = textwrap.dedent("""
         import json, numpy as np
         from pyneuro import backends
@@ -111,7 +100,7 @@ def test_cuda_cross_entropy_at_huge_logits_on_the_emulator(tmp_path):
                                       np.asarray(bk.to_numpy(bk.log_softmax_forward(d))).tolist()]
         print(json.dumps(out))
     """).replace("HUGE_VALUES", repr(HUGE))
-    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    env = {**os.environ, "PYTHONPATH": str(emulated_package)}
     res = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,

@@ -7,27 +7,33 @@ DEST/pyneuro is the source package plus: the built pyneuro._cpu (copied from the
 tree, so build it first), the kernel sources as package data, and a pyneuro._cuda compiled
 from the unchanged bindings, launch code and kernels against tests/support/cuda_emu/cuda_runtime_api.h. The
 cuda backend then reports itself available, and every GPU test runs (slowly: each
-emulated thread is a real thread) — a check of the whole CUDA path, bindings included,
+emulated thread is a fiber that takes turns with its block's others) — a check of the whole CUDA path, bindings included,
 on a machine without a GPU. Not a substitute for the real GPU run (bench/gpu_check.sh).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import sysconfig
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 EMU = Path(__file__).resolve().parent  # tests/support/cuda_emu
 ROOT = EMU.parents[2]
 
 
-def build(dest: Path, cxx: str = "g++") -> Path:
+def build(dest: Path, cxx: str = "g++", cpu_extension: Path | None = None) -> Path:
+    """DEST/pyneuro with an emulated _cuda. Its _cpu is the source tree's in-place build, or
+    `cpu_extension` (e.g. the installed package's, built from this same tree) where there is none."""
     pkg = dest / "pyneuro"
     if pkg.exists():
         shutil.rmtree(pkg)
     shutil.copytree(ROOT / "pyneuro", pkg, ignore=shutil.ignore_patterns("_cuda*.so", "__pycache__"))
+    if not list(pkg.glob("_cpu*.so")) and cpu_extension is not None:
+        shutil.copy2(cpu_extension, pkg / Path(cpu_extension).name)
     if not list(pkg.glob("_cpu*.so")):
         raise SystemExit("build pyneuro._cpu first (tools/build_inplace.sh)")
     shutil.copytree(ROOT / "csrc" / "cuda" / "kernels", pkg / "cuda_kernels", dirs_exist_ok=True)
@@ -55,12 +61,11 @@ def build(dest: Path, cxx: str = "g++") -> Path:
     bindings = sorted(
         str(p) for p in (ROOT / "csrc/bindings").glob("cuda_*.cpp")
     )  # as CMakeLists.txt globs them
-    cmd = [
-        cxx,
+    flags = [
         "-std=c++20",
         "-O1",
-        "-shared",
         "-fPIC",
+        "-fvisibility=hidden",  # as pybind11_add_module builds the real one
         "-pthread",
         "-Wno-unknown-pragmas",
         *includes,
@@ -68,18 +73,18 @@ def build(dest: Path, cxx: str = "g++") -> Path:
         f"-I{ROOT / 'csrc/cuda'}",
         f"-I{ROOT / 'csrc/bindings'}",
         '-DPYNEURO_VERSION="emulated"',
-        "-x",
-        "c++",
-        str(launch),
-        str(conv_launch),
-        "-x",
-        "c++",
-        str(ROOT / "csrc/cuda/allocator.cu"),
-        *bindings,
-        "-o",
-        str(out),
     ]
-    subprocess.run(cmd, check=True)
+    sources = [str(launch), str(conv_launch), str(ROOT / "csrc/cuda/allocator.cu"), *bindings]
+    (dest / "objects").mkdir(exist_ok=True)
+    objects = [str(dest / "objects" / f"{i}.o") for i in range(len(sources))]
+
+    def compile_one(src_obj):  # each translation unit on its own core (a minute in one)
+        src, obj = src_obj
+        subprocess.run([cxx, *flags, "-x", "c++", "-c", src, "-o", obj], check=True)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(compile_one, zip(sources, objects)))
+    subprocess.run([cxx, "-shared", "-pthread", *objects, "-o", str(out)], check=True)
     return pkg
 
 

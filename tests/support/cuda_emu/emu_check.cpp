@@ -6,8 +6,8 @@
 // What it can catch without a GPU: wrong indexing, missing bounds checks (results are
 // compared element by element; buffers are padded with canaries that must survive),
 // wrong launch configurations, float4 paths taken on misaligned data (the emulator's
-// float4 is a 16-byte aligned struct and misaligned access is checked explicitly), and
-// divergent __syncthreads / shuffles (they deadlock; the test has a timeout).
+// float4 is a 16-byte aligned struct and misaligned access is checked explicitly),
+// missing __syncthreads (a wrong result) and divergent ones or shuffles (a failed launch).
 // What it cannot: timing, real memory-model races, warp-synchronous assumptions.
 #include <cmath>
 #include <cstdio>
@@ -21,7 +21,7 @@
 namespace pc = pyneuro::cuda;
 
 static int failures = 0;
-static bool quick = false;  // --quick: fewer matmul shapes (each emulated thread is a real thread)
+static bool quick = false;  // --quick: fewer matmul shapes
 static std::mt19937 rng(1234);
 
 static void fail(const std::string& what) {

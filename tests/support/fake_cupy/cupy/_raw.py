@@ -32,7 +32,7 @@ Each array argument runs in a copy with 256 guard bytes of 0xff on both sides (N
 float32, -1 for int64, so out-of-bounds reads show up too) and its original 256-byte
 alignment; a write into a guard raises, and arrays behind non-const pointers are copied
 back after the launch. A launch runs synchronously (blocks one after another, a block's
-threads as real threads: see cuda_runtime_api.h).
+threads as fibers on the calling thread: see cuda_runtime_api.h).
 """
 
 from __future__ import annotations
