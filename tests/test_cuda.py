@@ -263,6 +263,30 @@ def test_device_array_round_trips(cu, rng):
 
 
 @pytest.mark.gpu
+def test_device_arrays_copy_deepcopy_and_pickle(cu, rng):
+    """copy.copy / copy.deepcopy give new device memory (an optimizer's state_dict is
+    deep-copied); pickle comes back on the device, as torch's CUDA tensors do."""
+    import copy
+    import pickle
+
+    host = rng.standard_normal((3, 4)).astype(np.float32)
+    d = cu.asarray(host)
+    view = d[:, 1:3]
+    for dup in (copy.copy(view), copy.deepcopy(view), pickle.loads(pickle.dumps(view))):
+        assert type(dup) is type(d) and dup.data_ptr not in (d.data_ptr, view.data_ptr)
+        np.testing.assert_array_equal(dup.numpy(), host[:, 1:3])
+    state = copy.deepcopy({"buf": d, "again": d})
+    assert state["buf"] is state["again"]  # the memo: one copy per array, as for torch
+    d[0, 0] = 7.0
+    assert state["buf"].numpy()[0, 0] == host[0, 0]
+    import pyneuro as pn
+
+    t = pickle.loads(pickle.dumps(pn.tensor(host, device="cuda", requires_grad=True)))
+    assert t.device.type == "cuda" and t.requires_grad
+    np.testing.assert_array_equal(t.detach().cpu().numpy(), host)
+
+
+@pytest.mark.gpu
 def test_device_array_views_copies_and_casts(cu, rng):
     host = rng.standard_normal((4, 6)).astype(np.float32)
     d = cu.asarray(host)

@@ -59,6 +59,15 @@ broadcast (cols,) row / (rows, 1) column, sum/mean, reshape (a view), copy, asty
       .def("view", [](const DeviceArray& a, py::args shape) { return reshape(a, parse_shape(shape)); })
       .def("ravel", [](const DeviceArray& a) { return reshape(a, {static_cast<py::ssize_t>(a.size())}); })
       .def("copy", &copy)
+      // copy.copy / copy.deepcopy give a new device array (as CuPy's); pickle carries the
+      // values through the host and unpickles onto the device (as torch's CUDA tensors).
+      .def("__copy__", &copy)
+      .def("__deepcopy__", [](const DeviceArray& a, py::dict) { return copy(a); })
+      .def("__reduce__",
+           [](const DeviceArray& a) {
+             return py::make_tuple(py::module_::import("pyneuro._cuda").attr("asarray"),
+                                   py::make_tuple(to_numpy(a)));
+           })
       .def(
           "astype",
           [](const DeviceArray& a, py::object dtype, bool copy_always) {

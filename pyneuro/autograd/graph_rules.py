@@ -457,8 +457,7 @@ def _cross_entropy(node, g):
     targets, reduction = node.saved[1:3]
     n, c = logits.shape
     xp = _xp(g)
-    onehot = xp.zeros((n, c), dtype=logits._data.dtype)
-    onehot[xp.arange(n), targets] = 1
+    onehot = (xp.arange(c) == targets.reshape(n, 1)).astype(logits._data.dtype)  # no scatter: any device
     d = Softmax.apply(logits, dim=-1) - _const(g, onehot)
     if reduction == "none":
         return d * Reshape.apply(g, shape=(n, 1)), None

@@ -383,8 +383,13 @@ class DeviceNamespace:
         return tuple(grids) if sparse else DeviceNamespace.stack(grids)
 
     @staticmethod
-    def cumsum(a, axis=None):
-        return _cuda.cumsum(a, axis)
+    def cumsum(a, axis=None, dtype=None):
+        """np.cumsum of float32 (summed in double on the device, each output rounded to float32);
+        dtype= casts the result, or (a non-float dtype) the input first."""
+        if dtype is None or a.dtype == np.float32 and np.dtype(dtype).kind == "f":
+            out = _cuda.cumsum(a, axis)
+            return out if dtype is None else out.astype(dtype, copy=False)
+        return _cuda.cumsum(a.astype(dtype, copy=False), axis)
 
     @staticmethod
     def stack(arrays, axis=0):
