@@ -84,6 +84,7 @@ def emulated_package(tmp_path_factory):
         cpu_extension = None
     if cpu_extension is None and not list((REPO_ROOT / "pyneuro").glob("_cpu*.so")):
         pytest.skip("needs pyneuro._cpu (tools/build_inplace.sh or pip install .)")
+    pytest.importorskip("pybind11", reason="the emulated _cuda is compiled against pybind11 (the test extra)")
     sys.path.insert(0, str(emu))
     try:
         import build_emulated_package
