@@ -153,3 +153,58 @@ def test_large_softmax_unaligned_rows():
     want = _ref().softmax_forward(x)
     for variant in ("online", "three_pass"):
         np.testing.assert_allclose(bk.softmax_forward(x, variant), want, rtol=2e-5, atol=1e-9, equal_nan=True)
+
+
+_SPLITS = """
+import sys, numpy as np
+sys.path.insert(0, sys.argv[2])
+from pyneuro import backends
+import test_narrow_rows as m
+bk = backends.get("cpu")
+x, t, gl, g = m._inputs(20001, 10, seed=3)
+x[77, :3] = [np.nan, np.inf, -np.inf]
+out = {}
+for threads in (1, 2):
+    bk.set_num_threads(threads)
+    for name, a in m._all_kernels(bk, x, t, gl, g).items():
+        out[f"{threads}/{name}"] = a
+for name, a in m._all_kernels(bk, x[3:], t[3:], gl[3:], g[3:]).items():  # every group boundary moves
+    out[f"shifted/{name}"] = a
+np.savez(sys.argv[1], **out)
+"""
+
+
+@pytest.mark.parametrize("simd", ["native", "avx2", "scalar"])
+def test_ten_class_rows_take_the_fixed_width_loop_with_the_same_bits_for_any_split(tmp_path, simd):
+    """10-column rows run through a loop compiled for cols = 10 (with_cols in simd_softmax.h),
+    whole groups and the padded last one alike: on each SIMD path the bits do not depend on the
+    thread split, and they match the general loop's (PYNEURO_NARROW_FIXED=0) to float32
+    rounding (the compiler may fuse a multiply and an add differently in the unrolled loop)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not backends.status("cpu").available:
+        pytest.skip("cpu backend unavailable")
+    runs = {}
+    for fixed in ("1", "0"):
+        env = dict(os.environ, PYNEURO_NARROW_FIXED=fixed)
+        if simd != "native":
+            env["PYNEURO_SIMD"] = simd
+        path = tmp_path / f"fixed{fixed}.npz"
+        here = str(Path(__file__).resolve().parent)
+        res = subprocess.run(
+            [sys.executable, "-c", _SPLITS, str(path), here], env=env, capture_output=True, text=True
+        )
+        assert res.returncode == 0, res.stderr[-3000:]
+        runs[fixed] = dict(np.load(path))
+    fixed, general = runs["1"], runs["0"]
+    names = [k.split("/")[1] for k in fixed if k.startswith("1/")]
+    assert len(names) == 6
+    for name in names:
+        one = fixed[f"1/{name}"]
+        np.testing.assert_array_equal(one, fixed[f"2/{name}"], err_msg=name)
+        np.testing.assert_array_equal(one[3:], fixed[f"shifted/{name}"], err_msg=name)
+        # (atol: a backward's g - dot cancels, so a 1-ulp change in dot is no longer 1 ulp of the result)
+        np.testing.assert_allclose(one, general[f"1/{name}"], rtol=1e-6, atol=1e-6, err_msg=name)

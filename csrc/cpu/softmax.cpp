@@ -22,14 +22,26 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "simd.h"
 
 namespace pyneuro::cpu {
 namespace {
+
+// Whether the narrow kernels run 10-class rows through their fixed-width loop
+// (for_each_group in simd_softmax.h); PYNEURO_NARROW_FIXED=0 says no.
+bool fixed_width_loop() {
+  static const bool on = [] {
+    const char* s = std::getenv("PYNEURO_NARROW_FIXED");
+    return !(s && std::strcmp(s, "0") == 0);
+  }();
+  return on;
+}
 
 namespace scalar_impl {
 using namespace simd;  // kInf, kNaN
