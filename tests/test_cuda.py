@@ -287,6 +287,59 @@ def test_device_arrays_copy_deepcopy_and_pickle(cu, rng):
 
 
 @pytest.mark.gpu
+def test_a_number_assigned_through_integer_arrays(cu, rng):
+    """a[idx] = number as NumPy (repeated indices write the same value); an array of values
+    through integer arrays still raises NotImplementedError (the write order would matter)."""
+    host = rng.standard_normal((5, 6)).astype(np.float32)
+    cases = [
+        ((np.array([0, 2, 2, -1]),), 0.0),
+        ((np.array([1, 3, 3]), np.array([0, 5, 5])), 7.5),
+        ((slice(None), np.array([[1, 4], [4, 0]])), -2),
+        ((np.array([4, 0]), slice(None)), True),
+        ((np.array([], np.int64),), 3.0),
+    ]
+    for dtype in (np.float32, np.int64, np.bool_, np.float64):
+        for key, value in cases:
+            want = (host * 3).astype(dtype)
+            d = cu.asarray(want)
+            want[key] = value
+            d[tuple(cu.asarray(k) if isinstance(k, np.ndarray) else k for k in key)] = value
+            np.testing.assert_array_equal(d.numpy(), want, err_msg=f"{dtype} {key}")
+    idx = cu.asarray(np.array([0, 1, 2]))
+    idx[cu.asarray(np.array([1]))] = 9  # the cached value range is forgotten: 9 is out of bounds
+    with pytest.raises(IndexError):
+        cu.zeros(5)[idx]
+    with pytest.raises(IndexError):
+        cu.zeros(5)[cu.asarray(np.array([5]))] = 1.0
+    with pytest.raises(NotImplementedError, match="several values through integer-array"):
+        cu.zeros(5)[cu.asarray(np.array([1, 1]))] = cu.asarray(np.array([1.0, 2.0], np.float32))
+
+
+@pytest.mark.gpu
+def test_in_place_writes_into_views_backpropagate_on_cuda():
+    """Writing into a slice of a tensor that needs grad, then backward (CopySlices zeroes the
+    written region of the base's gradient through index arrays), and the one-hot idiom.
+    (Contiguous slices: a cuda DeviceArray has no strided views, so y[:, 1] = ... is a write
+    into a read-only copy and raises.)"""
+    import pyneuro as pn
+
+    _cuda_backend()  # skips without a usable GPU backend
+
+    out = {}
+    for device in ("cpu", "cuda"):
+        w = pn.tensor(np.arange(12, dtype=np.float32).reshape(3, 4), device=device, requires_grad=True)
+        y = w * 2
+        y[1] = 0.0
+        y[0, 2:] = w[1, :2] * 3
+        y.sum().backward()
+        onehot = pn.zeros(3, 4, device=device)
+        onehot[pn.arange(3, device=device), pn.tensor([2, 0, 3], device=device)] = 1
+        out[device] = (y.detach().cpu().numpy(), w.grad.cpu().numpy(), onehot.cpu().numpy())
+    for a, b in zip(out["cpu"], out["cuda"]):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.gpu
 def test_device_array_views_copies_and_casts(cu, rng):
     host = rng.standard_normal((4, 6)).astype(np.float32)
     d = cu.asarray(host)
@@ -526,8 +579,8 @@ def test_array_namespace_is_honest_about_gaps(bk):
         xp.einsum("ij->i", d)
     with pytest.raises(NotImplementedError, match="boolean-mask"):
         d[d > 0]  # its size would need a device -> host copy
-    with pytest.raises(NotImplementedError, match="integer-array"):
-        d[bk.asarray(np.array([0, 1]))] = 1.0
+    with pytest.raises(NotImplementedError, match="several values through integer-array"):
+        d[bk.asarray(np.array([0, 1]))] = bk.asarray(np.array([1.0, 2.0], np.float32))
     with pytest.raises(NotImplementedError, match="where"):
         xp.where(d > 0)
     with pytest.raises(AttributeError, match="not implemented for pyneuro cuda"):

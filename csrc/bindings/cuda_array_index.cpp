@@ -1,7 +1,8 @@
 // cuda_array_index.cpp: indexing of device arrays: a[key] (basic keys give a view when
 // the result is contiguous, else a read-only copy; integer-array keys give a gather),
-// a[key] = value, scatter-add (target[key] += values with repeated indices adding up,
-// the backward of a gather) and take_along_axis.
+// a[key] = value (a number through integer arrays: one scatter of its bits), scatter-add
+// (target[key] += values with repeated indices adding up, the backward of a gather) and
+// take_along_axis.
 //
 // Every integer index is range-checked before a kernel reads with it (IndexError, as in
 // NumPy), from the int64 buffer's cached value range when it is known (no device -> host
@@ -9,6 +10,7 @@
 // block after leading ':' (a[:, idx]); the latter is moved first by a copy, gathered, and
 // moved back to where NumPy puts the index dimensions.
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -352,13 +354,46 @@ void scatter_add(DeviceArray& target, const py::handle& key, const py::object& v
                       v.f32(), target.f32());
 }
 
+// a[key] = one value with integer arrays in the key (mask[idx] = True, g[region] = 0,
+// onehot[rows, targets] = 1): one scatter of that value, a 0-d device array of a's dtype,
+// into the gathered positions. Every position gets the same value, so repeated indices
+// cannot make the result depend on the write order. Indexed axes after leading ':' are
+// moved first (a copy) and moved back.
+void fill_indexed(DeviceArray& a, const std::vector<KeyItem>& items, const DeviceArray& value) {
+  const Moved mv = move_indexed_axes_first(a, items);
+  DeviceArray target = mv.j > 0 ? permute(a, mv.perm) : a;
+  pc::Gather g;
+  std::vector<DeviceArray> keep;
+  keep.reserve(pc::kMaxDims);
+  std::vector<py::ssize_t> idx_shape;
+  const int k = prepare_gather(target, mv.j > 0 ? mv.items : items, g, keep, idx_shape);
+  pc::scatter_fill(static_cast<int>(itemsize(a.dtype)), prod(idx_shape, 0, idx_shape.size()),
+                   prod(target.shape, k, target.shape.size()), g, value.data(), target.data());
+  if (mv.j > 0) {
+    const DeviceArray back = permute(target, inverse_perm(mv.perm));
+    pc::copy_device(a.data(), back.data(), a.nbytes());
+  }
+  forget_range(a);
+}
+
 // a[key] = value: basic keys (any, with broadcasting, one strided copy); integer-array keys
-// are not provided (repeated indices would make the result depend on the write order).
+// with one value (a number, or a device array of one element: fill_indexed). Several values
+// through integer arrays are not provided: repeated indices would make the result depend on
+// the write order.
 void setitem(DeviceArray& a, const py::handle& key, const py::object& value) {
   std::vector<KeyItem> items = parse_key(key);
-  for (const auto& it : items)
-    if (it.kind == Item::Array) not_implemented("assignment through integer-array indices");
+  bool advanced = false;
+  for (const auto& it : items) advanced = advanced || it.kind == Item::Array;
   require_writeable(a, "array");
+  if (advanced) {
+    const bool number = PyFloat_Check(value.ptr()) || PyLong_Check(value.ptr());  // bool is an int
+    const DeviceArray one =
+        number ? full({}, value.cast<double>(), a.dtype) : asarray(value, numpy_dtype(a.dtype));
+    if (one.size() != 1)
+      not_implemented("assignment of several values through integer-array indices (one value is supported)");
+    require_same_device({&a, &one});
+    return fill_indexed(a, items, one);
+  }
   const Region r = basic_region(a, items);
   DeviceArray src;
   if (PyFloat_Check(value.ptr()) || PyLong_Check(value.ptr())) {

@@ -522,6 +522,30 @@ void scatter_add_f32(int64_t n_idx, int64_t inner, const Gather& g, const float*
   launched("pn_scatter_add_f32");
 }
 
+void scatter_fill(int elem_size, int64_t n_idx, int64_t inner, const Gather& g, const void* value,
+                  void* dst) {
+  const pn_gather_args a = gather_args(g);
+  if (n_idx == 0 || inner == 0) return;
+  const unsigned grid = grid_1d(n_idx * inner);
+  switch (elem_size) {
+    case 1:
+      pn_scatter_fill_1<<<grid, kBlock>>>(n_idx, inner, a, static_cast<const unsigned char*>(value),
+                                          static_cast<unsigned char*>(dst));
+      break;
+    case 4:
+      pn_scatter_fill_4<<<grid, kBlock>>>(n_idx, inner, a, static_cast<const unsigned int*>(value),
+                                          static_cast<unsigned int*>(dst));
+      break;
+    case 8:
+      pn_scatter_fill_8<<<grid, kBlock>>>(n_idx, inner, a, static_cast<const unsigned long long*>(value),
+                                          static_cast<unsigned long long*>(dst));
+      break;
+    default:
+      throw std::invalid_argument("scatter_fill: element size " + std::to_string(elem_size));
+  }
+  launched("pn_scatter_fill");
+}
+
 void take_rows(int elem_size, int64_t outer, int64_t k, int64_t len, const int64_t* idx, const void* src,
                void* out) {
   if (outer == 0 || k == 0) return;

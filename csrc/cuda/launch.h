@@ -135,6 +135,8 @@ struct Gather {
 };
 void gather(int elem_size, int64_t n_idx, int64_t inner, const Gather& g, const void* src, void* out);
 void scatter_add_f32(int64_t n_idx, int64_t inner, const Gather& g, const float* values, float* dst);
+// dst[gathered positions] = *value (one element of elem_size bytes in device memory).
+void scatter_fill(int elem_size, int64_t n_idx, int64_t inner, const Gather& g, const void* value, void* dst);
 // out[o, j] = src[o, idx[o, j]] for (outer, len) src and (outer, k) idx; elem_size 4 or 8.
 void take_rows(int elem_size, int64_t outer, int64_t k, int64_t len, const int64_t* idx, const void* src,
                void* out);

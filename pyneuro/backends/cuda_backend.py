@@ -17,7 +17,8 @@ any axes (int64 / bool sums over all axes), max/min, argmax/argmin along any axi
 empty/zeros/ones/full(_like), arange, eye; copy; reshape views; broadcast_to; transposes;
 basic indexing (a view when contiguous, else a read-only copy) and integer-array gathers
 (`a[idx]`, `a[rows, targets]`, take, take_along_axis) with scatter-add for their
-gradients (`xp.add.at`); concatenate/stack. Index arrays and class targets are range-
+gradients (`xp.add.at`); a number assigned through integer arrays (`a[idx] = 0`);
+concatenate/stack. Index arrays and class targets are range-
 checked without a device -> host copy when their values' range is known (uploaded from
 the host, or produced by arange/argmax/gathers of such arrays); otherwise one min/max
 reduction is copied back. It does NOT delegate to CuPy, even when CuPy is installed, so

@@ -114,6 +114,31 @@ extern "C" __global__ void pn_scatter_add_f32(pn_index n_idx, pn_index inner, pn
   }
 }
 
+// a[idx] = value: dst[sum_d idx_d[j] * stride[d] + r] = *value (one element of 1, 4 or 8
+// bytes, in device memory). Every element gets the same value, so repeated indices write the
+// same bits in any order.
+template <typename T>
+__device__ __forceinline__ void pn_scatter_fill_impl(pn_index n_idx, pn_index inner, const pn_gather_args& g,
+                                                     const T* value, T* dst) {
+  PN_GRID_STRIDE(i, n_idx * inner) {
+    const pn_index j = i / inner, r = i - j * inner;
+    dst[pn_gather_offset(g, j) + r] = *value;
+  }
+}
+
+extern "C" __global__ void pn_scatter_fill_1(pn_index n_idx, pn_index inner, pn_gather_args g,
+                                             const unsigned char* value, unsigned char* dst) {
+  pn_scatter_fill_impl(n_idx, inner, g, value, dst);
+}
+extern "C" __global__ void pn_scatter_fill_4(pn_index n_idx, pn_index inner, pn_gather_args g,
+                                             const unsigned int* value, unsigned int* dst) {
+  pn_scatter_fill_impl(n_idx, inner, g, value, dst);
+}
+extern "C" __global__ void pn_scatter_fill_8(pn_index n_idx, pn_index inner, pn_gather_args g,
+                                             const unsigned long long* value, unsigned long long* dst) {
+  pn_scatter_fill_impl(n_idx, inner, g, value, dst);
+}
+
 // ------------------------------------------------------------------------ take along the last axis
 // out[o, j] = src[o, idx[o, j]] for an (outer, len) source and (outer, k) int64 indices
 // (np.take_along_axis on the last axis; other axes are moved last by the caller).
