@@ -6,9 +6,11 @@
 DEST/pyneuro is the source package plus: the built pyneuro._cpu (copied from the source
 tree, so build it first), the kernel sources as package data, and a pyneuro._cuda compiled
 from the unchanged bindings, launch code and kernels against tests/support/cuda_emu/cuda_runtime_api.h. The
-cuda backend then reports itself available, and every GPU test runs (slowly: each
-emulated thread is a fiber that takes turns with its block's others) — a check of the whole CUDA path, bindings included,
-on a machine without a GPU. Not a substitute for the real GPU run (bench/gpu_check.sh).
+cuda backend then reports itself available, and every GPU test runs (more slowly: each
+emulated thread is a fiber taking turns with its block's others) — a check of the whole
+CUDA path, bindings included, on a machine without a GPU. Not a substitute for the real
+GPU run (bench/gpu_check.sh). tests/conftest.py's `emulated_package` builds it once per
+test session.
 """
 
 from __future__ import annotations
