@@ -355,9 +355,10 @@ constexpr index_t kGroupFloats = kNarrow * kWidth;
 // count known to the compiler. Measured at 8192x10 on Zen 4 (in one process, the switch
 // read per call for the test): softmax 55.5 -> 49.1 us, log_softmax 61.6 -> 55.1, the
 // backwards 3-8% faster, cross-entropy forward the same; bench/narrow_fixed.py (separate
-// processes) 1.02-1.10x. PYNEURO_NARROW_FIXED=0 turns it off. Every 10-column row, whole
-// groups and the padded last one, runs the same code: its bits never depend on how the rows
-// were split over threads (they may differ from the general loop's by a fused multiply-add).
+// processes) 1.02-1.10x. PYNEURO_NARROW_FIXED=0 turns it off (fixed_width_loop in
+// softmax.cpp). Every 10-column row, whole groups and the padded last one, runs the same
+// code: its bits never depend on how the rows were split over threads (they may differ from
+// the general loop's by a fused multiply-add).
 constexpr index_t kFixedCols = 10;
 template <class F>
 inline void with_cols(index_t cols, const F& f) {
