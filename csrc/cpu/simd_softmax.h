@@ -369,28 +369,17 @@ inline void with_cols(index_t cols, const F& f) {
   }
 }
 
-inline void softmax_narrow(const float* x, float* y, index_t cols_, index_t begin, index_t end) {
+// The narrow softmax and log_softmax forwards (Group: softmax_group or log_softmax_group).
+template <void (*Group)(const float*, float*, index_t, const NarrowIndex&)>
+inline void forward_narrow(const float* x, float* y, index_t cols_, index_t begin, index_t end) {
   with_cols(cols_, [&](auto cols) {
     const NarrowIndex ix(cols);
     index_t i = begin;
-    for (; i + kWidth <= end; i += kWidth) softmax_group(x + i * cols, y + i * cols, cols, ix);
+    for (; i + kWidth <= end; i += kWidth) Group(x + i * cols, y + i * cols, cols, ix);
     if (i == end) return;
     float xp[kGroupFloats], yp[kGroupFloats];
     Padded::in(xp, x, i, end, cols);
-    softmax_group(xp, yp, cols, ix);
-    Padded::out(y, yp, i, end, cols);
-  });
-}
-
-inline void log_softmax_narrow(const float* x, float* y, index_t cols_, index_t begin, index_t end) {
-  with_cols(cols_, [&](auto cols) {
-    const NarrowIndex ix(cols);
-    index_t i = begin;
-    for (; i + kWidth <= end; i += kWidth) log_softmax_group(x + i * cols, y + i * cols, cols, ix);
-    if (i == end) return;
-    float xp[kGroupFloats], yp[kGroupFloats];
-    Padded::in(xp, x, i, end, cols);
-    log_softmax_group(xp, yp, cols, ix);
+    Group(xp, yp, cols, ix);
     Padded::out(y, yp, i, end, cols);
   });
 }
@@ -455,7 +444,7 @@ inline bool narrow(index_t cols) { return cols > 0 && cols <= kNarrow; }
 // Three passes over each row: max; exp(x - max) stored and summed; scale by 1 / sum.
 // Passes 2 and 3 re-read the row from cache, while it is still there.
 void softmax_three_pass_rows(const float* x, float* y, index_t cols, index_t begin, index_t end) {
-  if (narrow(cols)) return softmax_narrow(x, y, cols, begin, end);
+  if (narrow(cols)) return forward_narrow<softmax_group>(x, y, cols, begin, end);
   for (index_t i = begin; i < end; ++i) {
     const float* xr = x + i * cols;
     float* yr = y + i * cols;
@@ -548,7 +537,7 @@ void softmax_online_rows(const float* x, float* y, index_t cols, index_t begin, 
 // With stream (an output of at least kStreamMinFloats), y is written with streaming stores.
 void log_softmax_forward_rows(const float* x, float* y, index_t cols, index_t begin, index_t end,
                               bool stream) {
-  if (narrow(cols)) return log_softmax_narrow(x, y, cols, begin, end);
+  if (narrow(cols)) return forward_narrow<log_softmax_group>(x, y, cols, begin, end);
   for (index_t i = begin; i < end; ++i) {
     const float* xr = x + i * cols;
     float* yr = y + i * cols;
