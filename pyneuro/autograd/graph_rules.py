@@ -457,7 +457,8 @@ def _cross_entropy(node, g):
     targets, reduction = node.saved[1:3]
     n, c = logits.shape
     xp = _xp(g)
-    onehot = (xp.arange(c) == targets.reshape(n, 1)).astype(logits._data.dtype)  # no scatter: any device
+    onehot = xp.zeros((n, c), dtype=logits._data.dtype)
+    onehot[xp.arange(n), targets] = 1
     d = Softmax.apply(logits, dim=-1) - _const(g, onehot)
     if reduction == "none":
         return d * Reshape.apply(g, shape=(n, 1)), None
