@@ -56,6 +56,15 @@ def _cast_error(exc, t, other):
     )
 
 
+def _refused(t, exc):
+    """A read-only cuda view (a copy: cuda arrays have no strided views) refusing a write, as
+    NotImplementedError with the array's reason; None if exc is something else (a shape error)."""
+    flags = getattr(t._data, "flags", None) if t.device.type == "cuda" else None
+    if flags is None or flags.writeable:
+        return None
+    return NotImplementedError(f"in-place change of a non-contiguous view of a cuda tensor: {exc}")
+
+
 class InplaceMethods:
     """In-place methods of Tensor (a mixin: it has no state of its own)."""
 
@@ -92,11 +101,14 @@ class InplaceMethods:
             raise ShapeError(
                 f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(result.shape)}"
             )
-        if result._data.dtype == self._data.dtype:
-            self._data[...] = result._data
-        else:
-            with np.errstate(all="ignore"):  # NaN into an int tensor: garbage without a warning, as torch
+        try:
+            if result._data.dtype == self._data.dtype:
                 self._data[...] = result._data
+            else:
+                with np.errstate(all="ignore"):  # NaN into an int tensor: garbage without a warning, as torch
+                    self._data[...] = result._data
+        except ValueError as exc:
+            raise (_refused(self, exc) or exc) from None
         self._vc[0] += 1
 
     def _inplace(self, op, other, record_op=None, keep_values=False):
@@ -125,8 +137,8 @@ class InplaceMethods:
                 raise self._broadcast_error(o) from None
             result = self._data
             result[...] = full  # (wrapping, as torch's C cast)
-        except ValueError:  # x += y where x alone does not have the broadcast shape
-            raise self._broadcast_error(o) from None
+        except ValueError as exc:  # x += y where x alone does not have the broadcast shape
+            raise (_refused(self, exc) or self._broadcast_error(o)) from None
         if result is not self._data:  # an array type without true in-place operators
             self._data[...] = result
         self._vc[0] += 1
@@ -183,7 +195,10 @@ class InplaceMethods:
         value = fill_value(value, self._data.dtype)
         if self._records(value):
             return self._record(_ip.Copy.apply, False, value)
-        self._data[...] = value
+        try:
+            self._data[...] = value
+        except ValueError as exc:
+            raise (_refused(self, exc) or exc) from None
         self._vc[0] += 1
         return self
 
@@ -205,9 +220,12 @@ class InplaceMethods:
             else:
                 with np.errstate(all="ignore"):  # NaN into an int tensor: garbage without a warning, as torch
                     self._data[...] = arr
-        except ValueError:
-            raise ShapeError(
-                f"copy_: source of shape {tuple(arr.shape)} cannot be broadcast to {tuple(self.shape)}"
+        except ValueError as exc:
+            raise (
+                _refused(self, exc)
+                or ShapeError(
+                    f"copy_: source of shape {tuple(arr.shape)} cannot be broadcast to {tuple(self.shape)}"
+                )
             ) from None
         self._vc[0] += 1
         return self
@@ -307,21 +325,23 @@ class InplaceMethods:
         if not advanced and _GradMode.enabled and self._req and self._node is None:
             raise RuntimeError(_VIEW_OF_LEAF)  # torch writes x[i] = v as x[i].copy_(v), through a view
         if self._records(value):
-            if not advanced:  # a write through the view self[index]: CopySlices on self
+            if not advanced and self.device.type != "cuda":  # through the view self[index]: CopySlices
                 Index.apply(self, index=_as_view_index(index), advanced=False).copy_(value)
                 return
+            # Integer arrays (or a cuda tensor, whose strided regions are copies, not views):
+            # the region's new values r are written by the array's own setitem.
             region = _wrap(data[index], self.device)
             r = _ip.Copy.apply(region, value)
             if r._data.dtype != self._data.dtype:
                 r = r._cast(self._data.dtype)
             data[index] = r._data
             self._vc[0] += 1
-            _ip.rebase_region(self, steps + (("index", index),), r)
+            _ip.write_region(self, steps + (("index", index),), r)
             return
         try:
             data[index] = value._data if isinstance(value, TensorBase) else _value_array(value, self)
         except ValueError as exc:
-            raise ShapeError(f"setitem: {exc}") from None
+            raise (_refused(self, exc) or ShapeError(f"setitem: {exc}")) from None
         self._vc[0] += 1
 
 

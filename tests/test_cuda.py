@@ -319,8 +319,8 @@ def test_a_number_assigned_through_integer_arrays(cu, rng):
 def test_in_place_writes_into_views_backpropagate_on_cuda():
     """Writing into a slice of a tensor that needs grad, then backward (CopySlices zeroes the
     written region of the base's gradient through index arrays), and the one-hot idiom.
-    (Contiguous slices: a cuda DeviceArray has no strided views, so y[:, 1] = ... is a write
-    into a read-only copy and raises.)"""
+    Strided regions (y[:, 1]) are written by the base's setitem: a cuda DeviceArray has no
+    strided views, so y[:, 1] is a copy."""
     import pyneuro as pn
 
     _cuda_backend()  # skips without a usable GPU backend
@@ -331,12 +331,40 @@ def test_in_place_writes_into_views_backpropagate_on_cuda():
         y = w * 2
         y[1] = 0.0
         y[0, 2:] = w[1, :2] * 3
-        y.sum().backward()
+        y[:, 1] = w[:, 3] * w[:, 0]
+        y[::2, ::3] = 7.0
+        (y * y).sum().backward()
         onehot = pn.zeros(3, 4, device=device)
         onehot[pn.arange(3, device=device), pn.tensor([2, 0, 3], device=device)] = 1
         out[device] = (y.detach().cpu().numpy(), w.grad.cpu().numpy(), onehot.cpu().numpy())
     for a, b in zip(out["cpu"], out["cuda"]):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.gpu
+def test_in_place_on_a_strided_cuda_view_raises_instead_of_losing_the_write():
+    """y[:, 1] of a cuda tensor is a copy (no strided views): changing it in place could not
+    reach y, so every in-place path says so (NotImplementedError naming the workaround)
+    instead of a silent no-op; contiguous views write through."""
+    import pyneuro as pn
+
+    _cuda_backend()
+    y = pn.zeros(3, 4, device="cuda")
+    col = y[:, 1]
+    for change in (
+        lambda: col.add_(1),
+        lambda: col.mul_(pn.ones(3, device="cuda")),
+        lambda: col.fill_(2.0),
+        lambda: col.zero_(),
+        lambda: col.copy_(pn.ones(3, device="cuda")),
+        lambda: col.__setitem__(0, 3.0),
+    ):
+        with pytest.raises(NotImplementedError, match="no strided views.*x\\[:, 1\\] = v"):
+            change()
+    assert not y.cpu().numpy().any()
+    y[1:].add_(1)  # a contiguous view shares y's memory
+    y[:, 1] = 5.0
+    np.testing.assert_array_equal(y.cpu().numpy(), [[0, 5, 0, 0], [1, 5, 1, 1], [1, 5, 1, 1]])
 
 
 @pytest.mark.gpu

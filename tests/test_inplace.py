@@ -400,6 +400,30 @@ def test_writes_through_views_reach_the_base(write):
     check_against_torch(case)
 
 
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda L, v, w: v.__setitem__(([0, 1], [1, 0]), w * 3),
+        lambda L, v, w: v.__setitem__(v > 3, w * 3),
+        lambda L, v, w: v.__setitem__((1, [0, 1]), w),
+        lambda L, v, w: v[1].__setitem__([0, 1], w),
+        lambda L, v, w: v.__setitem__((slice(None), 0), w),
+    ],
+)
+def test_writes_through_integer_arrays_into_a_view_reach_the_base(write):
+    """v = base[:, 1:]; v[idx] = w: the base's graph must see the write (base's grad_fn CopySlices)."""
+
+    def case(L):
+        a = L.t([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], True)
+        w = L.t([2.0, 5.0], True)
+        base = (a * 1).reshape(2, 3)
+        write(L, base[:, 1:], w)
+        (base * base).sum().backward()
+        return [a.grad, w.grad]
+
+    check_against_torch(case)
+
+
 def test_x_slice_iadd_w_statement():
     def case(L):
         w = L.t([1.0, 2.0], True)

@@ -111,7 +111,7 @@ void require_same_shape(const DeviceArray& a, const char* an, const DeviceArray&
 
 void require_writeable(const DeviceArray& a, const char* name) {
   if (a.buf && a.buf->readonly)
-    throw py::value_error(std::string(name) + " is read-only (it is updated in place)");
+    throw py::value_error(std::string(name) + " is read-only (" + a.buf->readonly_why + ")");
 }
 
 void require_same_device(std::initializer_list<const DeviceArray*> arrays) {
@@ -223,6 +223,7 @@ DeviceArray from_cuda_array_interface(const py::object& obj) {
   buf->ptr = reinterpret_cast<void*>(ptr);
   buf->bytes = a.nbytes();
   buf->readonly = readonly;
+  if (readonly) buf->readonly_why = "its __cuda_array_interface__ says so";
   buf->owner = obj;
   buf->device = current_device();
   if (ptr != 0 && a.size() > 0) {

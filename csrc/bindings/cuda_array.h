@@ -41,6 +41,7 @@ struct Buffer {
   std::size_t bytes = 0;
   bool owned = false;  // true: return to the caching allocator when the last view dies
   bool readonly = false;
+  const char* readonly_why = "it was made read-only";  // said when a write is refused
   int device = 0;
   py::object owner;  // foreign memory: the object that owns it
   // int64 buffers: a [lo, hi] bound of every value, when known without reading the

@@ -280,6 +280,10 @@ DeviceArray getitem(const DeviceArray& a, const py::handle& key) {
     DeviceArray out = empty(r.shape, a.dtype);
     copy_strided(a, r.offset, r.strides, out, 0, c_strides(r.shape), r.shape);
     out.buf->readonly = true;
+    out.buf->readonly_why =
+        "it is a copy of a non-contiguous region: cuda device arrays have no strided views, so a "
+        "write into it could not reach the array it was taken from; write through that array "
+        "instead, e.g. x[:, 1] = v or x[:, 1] = x[:, 1] + v";
     int64_t lo = 0, hi = 0;
     if (cached_range(a, lo, hi)) set_range(out, lo, hi);
     return out;

@@ -149,6 +149,20 @@ def refresh_view(t) -> None:
 _register_view_refresh(refresh_view)
 
 
+def write_region(t, steps, r) -> None:
+    """t's region `steps` now holds r's values: t (or, if t is a view, its base) becomes CopySlices.
+
+    A view shares its base's memory, so the base changed too: the base is rebased with the
+    view's own steps in front, and the view's grad_fn is re-derived from it, as `rebase` does.
+    """
+    if t._view is None:
+        rebase_region(t, steps, r)
+        return
+    base, view_steps, _ = t._view
+    rebase_region(base, view_steps + steps, r)
+    refresh_view(t)
+
+
 def rebase_region(base, steps, r) -> None:
     """base's region `steps` now holds r's values (written by the caller): base' = CopySlices(base, r)."""
     old = _wrap(base._data, base.device, base._node, base._req)
