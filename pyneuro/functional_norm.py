@@ -95,7 +95,8 @@ def layer_norm(
         )
     _need_float(input, "LayerNormKernelImpl", device_suffix=False)
     _check_mixed_dtype(input, weight, bias)
-    out, _, _ = _standardize(input, tuple(range(input.ndim - len(shape), input.ndim)), eps)
+    x = input.contiguous()  # as torch's kernel: the result is contiguous whatever the input's layout
+    out, _, _ = _standardize(x, tuple(range(input.ndim - len(shape), input.ndim)), eps)
     out = _affine(out, weight, bias).to(input.dtype)  # (a half input with float parameters stays half)
     return named(out, "NativeLayerNormBackward0", reads=(input, weight))
 
@@ -146,7 +147,8 @@ def batch_norm(
             raise ArgumentError(
                 f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
             )
-        out, mean, var = _standardize(input, (0,) + tuple(range(2, input.ndim)), eps)
+        # (contiguous first, as torch's kernel: the result is contiguous whatever the input's layout)
+        out, mean, var = _standardize(input.contiguous(), (0,) + tuple(range(2, input.ndim)), eps)
         if running_mean is not None and running_var is not None:
             mapped = transforms.mapped  # inside torch.func.vmap: the tensors torch sees as batched
             if mapped is not None and not (id(running_mean) in mapped and id(running_var) in mapped):
@@ -156,7 +158,7 @@ def batch_norm(
                 running_var.mul_(1 - momentum).add_(var.detach().reshape(c) * (momentum * n / (n - 1)))
     else:
         out = _running(
-            input,
+            input.contiguous(),
             running_mean,
             running_var,
             eps,

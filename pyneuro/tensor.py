@@ -543,7 +543,8 @@ class Tensor(
             raise DTypeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {kind}")
         dt = self._data.dtype  # the value takes self's dtype (torch: ints stay ints, 7.9 -> 7)
         v = value._cast(dt) if isinstance(value, Tensor) and value._data.dtype != dt else value
-        out = _ag.Where.apply(m, v if isinstance(v, Tensor) else dt.type(fill_value(v, dt)), self)
+        x = self.contiguous()  # torch's result is contiguous whatever self's layout (Where keeps it)
+        out = _ag.Where.apply(m, v if isinstance(v, Tensor) else dt.type(fill_value(v, dt)), x)
         return _ag.renamed(out, "MaskedFillBackward0")
 
     def type_as(self, other) -> Tensor:

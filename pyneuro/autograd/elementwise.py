@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 
 from .._shapes import normalize_dims as _normalize_dims
-from .function import Function, _current_backend, _errstate, _shape_of, _unbroadcast
+from .function import Function, _current_backend, _errstate, _shape_of, _unbroadcast, c_order
 
 warnings.filterwarnings(
     "ignore", r"(invalid value|divide by zero|overflow) encountered", RuntimeWarning, r"pyneuro(\.|$)"
@@ -410,7 +410,7 @@ class CumSum(Function):
     def forward(self, a, dim=0):
         (d,) = _normalize_dims(dim, a.ndim)
         self.saved = (d,)
-        return _running_sum(self.bk.xp, a, d) if a.ndim else a.copy()
+        return c_order(_running_sum(self.bk.xp, a, d)) if a.ndim else a.copy()
 
     def backward(self, g):
         (d,) = self.saved

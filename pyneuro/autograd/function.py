@@ -547,6 +547,14 @@ class _errstate:
             self.ctx.__exit__(*exc)
 
 
+def c_order(a):
+    """a in C order. torch's ops that are not elementwise (gathers, cat, stack, softmax along
+    a dim that is not the last, running sums) return contiguous tensors whatever the input's
+    layout, and code relies on it (`out.view(-1)`); NumPy's results of those may be in another
+    order. Device arrays are C-ordered already."""
+    return _np.ascontiguousarray(a) if type(a) is _np.ndarray and not a.flags.c_contiguous else a
+
+
 def _scatter_add(xp, target, index, values):
     """target[index] += values, adding repeated indices (numpy/cupy `add.at`)."""
     if hasattr(xp.add, "at"):

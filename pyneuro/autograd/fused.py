@@ -16,7 +16,7 @@ from .._shapes import normalize_dims as _normalize_dims
 from .._shapes import prod as _prod
 from ..backends import _checks
 from . import hooks as _hooks
-from .function import Function, MaskedGrad, ShapeError, _scatter_add, _unbroadcast
+from .function import Function, MaskedGrad, ShapeError, _scatter_add, _unbroadcast, c_order
 from .grad_mode import _GradMode
 
 # ----------------------------------------------------------------------------- kernel-table ops
@@ -263,7 +263,7 @@ def _rows(x, dim):
         return x.reshape(_prod(shape[:-1]), shape[-1]), lambda y: y.reshape(shape)
     moved = x.swapaxes(d, -1)
     mshape = moved.shape
-    return moved.reshape(_prod(mshape[:-1]), mshape[-1]), lambda y: y.reshape(mshape).swapaxes(d, -1)
+    return moved.reshape(_prod(mshape[:-1]), mshape[-1]), lambda y: c_order(y.reshape(mshape).swapaxes(d, -1))
 
 
 def _need_float(x, op: str, dim) -> None:

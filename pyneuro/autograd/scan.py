@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .._shapes import normalize_dims as _normalize_dims
-from .function import Function, _errstate
+from .function import Function, _errstate, c_order
 
 _NEEDS = ("cumprod", "cumsum", "flip", "moveaxis", "logaddexp", "where", "isnan", "stack")
 
@@ -87,7 +87,7 @@ class CumProd(Function):
 
     def forward(self, a, dim=0):
         (d,) = _normalize_dims(dim, a.ndim)
-        out = _run(self.bk, lambda xp, x: _cumprod(xp, x, d), a) if a.ndim else a.copy()
+        out = c_order(_run(self.bk, lambda xp, x: _cumprod(xp, x, d), a)) if a.ndim else a.copy()
         self.saved = (a, out, d)
         return out
 

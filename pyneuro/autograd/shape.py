@@ -6,7 +6,7 @@ import numpy as _np
 
 from .._shapes import normalize_dims as _normalize_dims
 from .._tensor_base import TensorBase
-from .function import Function, ShapeError, SliceGrad, _scatter_add, _unbroadcast
+from .function import Function, ShapeError, SliceGrad, _scatter_add, _unbroadcast, c_order
 from .names import named_class
 
 # ----------------------------------------------------------------------------- shapes and indexing
@@ -93,8 +93,11 @@ def _row_gather(bk, a, index) -> bool:
 def gather(bk, a, index):
     """a[index] for an array index: a batch of whole rows by the table's take_rows (one
     parallel copy), anything else by the array's own indexing. Index and the DataLoader
-    gather through here."""
-    return bk.take_rows(a, index) if _row_gather(bk, a, index) else a[index]
+    gather through here. The result is C-ordered, as torch's (NumPy's a[:, idx] is not: a
+    later .view() must work as in torch)."""
+    if _row_gather(bk, a, index):
+        return bk.take_rows(a, index)
+    return c_order(a[index])
 
 
 class Index(Function):
@@ -186,7 +189,7 @@ class Cat(Function):
         xp = self.bk.xp
         d = _normalize_dims(dim, arrays[0].ndim)[0]
         self.saved = (d, [x.shape[d] for x in arrays])
-        return xp.concatenate(arrays, axis=d)
+        return c_order(xp.concatenate(arrays, axis=d))
 
     def backward(self, g):
         d, sizes = self.saved
@@ -208,7 +211,7 @@ class Stack(Function):
     def forward(self, *arrays, dim=0):
         d = dim % (arrays[0].ndim + 1)
         self.saved = (d, len(arrays))
-        return self.bk.xp.stack(arrays, axis=d)
+        return c_order(self.bk.xp.stack(arrays, axis=d))
 
     def backward(self, g):
         d, n = self.saved
