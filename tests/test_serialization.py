@@ -135,6 +135,16 @@ def test_checkpoint_structure_survives(tmp_path):
     assert {"model.0.weight", "optimizer.state.0.exp_avg", "__metadata__"} <= names
 
 
+@pytest.mark.parametrize("value", [0.93, 3, None, True, "__pickle__", [1, 2.5, None], (1, 2), b"xy", 2 + 3j])
+def test_a_bare_value_round_trips(value):
+    """torch.save(0.93, f) works in torch; the top-level check once read `key in 0.93` (TypeError)."""
+    buf = io.BytesIO()
+    pn.save(value, buf)
+    buf.seek(0)
+    got = pn.load(buf)
+    assert got == value and type(got) is type(value)
+
+
 def test_version_1_npz_checkpoints_still_load(tmp_path):
     path = tmp_path / "old.npz"
     tree = {"__dict__": [["0.weight", {"__tensor__": "a0"}], [3, {"__tuple__": [1, {"__ndarray__": "a1"}]}]]}

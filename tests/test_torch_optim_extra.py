@@ -556,3 +556,30 @@ def test_swa_errors_like_torch():
             fw.optim.swa_utils.AveragedModel(
                 fw.nn.Linear(1, 1), avg_fn=fw.optim.swa_utils.get_swa_avg_fn(), multi_avg_fn=lambda *a: None
             )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "SGD",
+        "Adam",
+        "AdamW",
+        "RMSprop",
+        "Adagrad",
+        "Adadelta",
+        "Adamax",
+        "NAdam",
+        "RAdam",
+        "ASGD",
+        "Rprop",
+        "LBFGS",
+    ],
+)
+def test_hyperparameter_keys_in_torchs_order(name):
+    """print(opt.param_groups) and opt.state_dict() show the keys in the order they were defined."""
+    kw = {"lr": 0.1} if name == "SGD" else {}
+    mine = getattr(pn.optim, name)(pn.nn.Linear(2, 1).parameters(), **kw)
+    theirs = getattr(torch.optim, name)(torch.nn.Linear(2, 1).parameters(), **kw)
+    assert list(mine.defaults) == list(theirs.defaults)
+    assert list(mine.param_groups[0]) == list(theirs.param_groups[0])
+    assert list(mine.state_dict()["param_groups"][0]) == list(theirs.state_dict()["param_groups"][0])

@@ -52,13 +52,13 @@ class RMSprop(Optimizer):
         check_hyper("momentum value", momentum)
         check_hyper("weight_decay value", weight_decay)
         check_hyper("alpha value", alpha)
-        defaults = dict(
+        defaults = dict(  # torch's key order (param_groups and state_dict print in it)
             lr=lr,
+            momentum=momentum,
             alpha=alpha,
             eps=eps,
-            weight_decay=weight_decay,
-            momentum=momentum,
             centered=centered,
+            weight_decay=weight_decay,
             capturable=capturable,
             foreach=foreach,
             maximize=maximize,
