@@ -1,12 +1,15 @@
 """Shape arithmetic shared by the Tensor methods and the autograd Functions.
 
-Pure functions on tuples of ints; imports nothing from pyneuro but the error types.
+Pure functions on tuples of ints (and c_order, the layout rule for results); imports nothing
+from pyneuro but the error types.
 """
 
 from __future__ import annotations
 
 import functools
 import operator
+
+import numpy as np
 
 from ._errors import ShapeError
 
@@ -115,3 +118,11 @@ def numpy_keywords(fn):
         return fn(*args, **kwargs)
 
     return wrapper
+
+
+def c_order(a):
+    """a in C order. torch's ops that are not elementwise (reductions, gathers, cat, stack,
+    softmax along a dim that is not the last, running sums) return contiguous tensors whatever the input's
+    layout, and code relies on it (`out.view(-1)`); NumPy's results of those may be in another
+    order. Device arrays are C-ordered already."""
+    return np.ascontiguousarray(a) if type(a) is np.ndarray and not a.flags.c_contiguous else a

@@ -47,7 +47,7 @@ from ._dtype import (
     wrap_int,
 )
 from ._errors import ArgumentError, DataError, DeviceUnavailable, DTypeError, ShapeError
-from ._shapes import Size, normalize_dims
+from ._shapes import Size, c_order, normalize_dims
 from ._tensor_str import tensor_str
 from .backends._registry import current as _current_backend
 
@@ -678,7 +678,7 @@ class TensorBase:
 
     def _truth(self, out):
         """all/any's answer: bool, but uint8 for a uint8 tensor (torch's old byte masks)."""
-        out = _backend(self.device).xp.asarray(out)
+        out = c_order(_backend(self.device).xp.asarray(out))
         return _wrap(out.astype(uint8) if self._data.dtype == uint8 else out, self.device)
 
     def isnan(self):

@@ -172,6 +172,7 @@ def logsigmoid(input: Tensor) -> Tensor:
     """
     x = _tensor(input)
     _need_float(x, "log_sigmoid")
+    x = x.contiguous()  # torch's result is contiguous whatever the input's layout
     neg_abs = where(x < 0, x, -x)
     return named(where(x < 0, x, 0.0) - neg_abs.exp().log1p(), "LogSigmoidBackward0", reads=(x,))
 

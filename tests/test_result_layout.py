@@ -1,7 +1,7 @@
 """Results are laid out as torch's: ops that are not elementwise return contiguous tensors.
 
-torch's gathers (x[:, idx], index_select, repeat_interleave), cat and stack, softmax along a
-dimension that is not the last, running sums, interpolate, masked_fill and the norms return
+torch's reductions, gathers (x[:, idx], index_select, repeat_interleave), cat and stack, softmax
+along a dimension that is not the last, running sums, interpolate, masked_fill and the norms return
 contiguous tensors whatever the input's layout, and code relies on it: `out.view(n, -1)` after
 one of them works in torch. NumPy's versions of these may return another order (a[:, idx] is
 Fortran-like), which made that .view() raise. Each case is checked against torch: the same
@@ -58,6 +58,16 @@ CASES = {
     "layer_norm_transposed": lambda L, F, nn, x, t: F.layer_norm(t, (5,)),
     "batch_norm_transposed": lambda L, F, nn, x, t: F.batch_norm(t, None, None, training=True),
     "batch_norm_eval_transposed": lambda L, F, nn, x, t: F.batch_norm(t, L.zeros(7), L.ones(7)),
+    "mean_last_of_transposed": lambda L, F, nn, x, t: t.mean(-1),
+    "sum_keepdim_of_transposed": lambda L, F, nn, x, t: t.sum(0, keepdim=True),
+    "amax_of_transposed": lambda L, F, nn, x, t: t.amax(1),
+    "std_of_transposed": lambda L, F, nn, x, t: t.std(-1),
+    "norm_of_transposed": lambda L, F, nn, x, t: t.norm(dim=-1),
+    "logsumexp_of_transposed": lambda L, F, nn, x, t: t.logsumexp(-1),
+    "prod_of_transposed": lambda L, F, nn, x, t: t.prod(-1),
+    "all_of_transposed": lambda L, F, nn, x, t: (t > 0).all(-1),
+    "logcumsumexp_of_transposed": lambda L, F, nn, x, t: t.logcumsumexp(1),
+    "logsigmoid_of_transposed": lambda L, F, nn, x, t: F.logsigmoid(t),
     # elementwise ops keep the input's layout in both libraries
     "mul_transposed": lambda L, F, nn, x, t: t * 2,
     "exp_transposed": lambda L, F, nn, x, t: t.exp(),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 
 from .._shapes import normalize_dims as _normalize_dims
-from .function import Function, _current_backend, _errstate, _shape_of, _unbroadcast, c_order
+from .function import Function, _current_backend, _errstate, _shape_of, _unbroadcast
 
 warnings.filterwarnings(
     "ignore", r"(invalid value|divide by zero|overflow) encountered", RuntimeWarning, r"pyneuro(\.|$)"
@@ -405,12 +405,13 @@ class CumSum(Function):
     """out = running sum along dim; backward is the running sum of g taken from the end."""
 
     __slots__ = ()
+    c_ordered = True
     saves_tensors = False
 
     def forward(self, a, dim=0):
         (d,) = _normalize_dims(dim, a.ndim)
         self.saved = (d,)
-        return c_order(_running_sum(self.bk.xp, a, d)) if a.ndim else a.copy()
+        return _running_sum(self.bk.xp, a, d) if a.ndim else a.copy()
 
     def backward(self, g):
         (d,) = self.saved

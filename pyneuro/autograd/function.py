@@ -33,6 +33,7 @@ import numpy as _np
 
 from .._dtype import torch_name as _dtype_torch_name
 from .._errors import DTypeError, ShapeError
+from .._shapes import c_order
 from .._tensor_base import TensorBase, _InferenceVersions, _register_grad_mode, _wrap
 from ..backends._registry import current as _current_backend
 from ..backends._registry import table_for
@@ -124,6 +125,7 @@ class Function:
     saved_for = None
     saves_output = False
     is_view = False  # the output may share the first input's memory (view_step says whether it does)
+    c_ordered = False  # the output is made C-ordered, as torch's (reductions, cat, scans: see c_order)
     # How next_functions shows the graph's edges as torch does: index_inputs are integer inputs torch
     # does not differentiate (no edge: a loss's targets, embedding's indices); number_edge: torch
     # wraps a Python number operand of + - * / into a tensor, an edge shown as (None, 0) ("any"
@@ -205,6 +207,8 @@ class Function:
             raise _as_torch_error(exc, cls) from None
         if out.ndim == 0:  # NumPy reductions return scalars; keep a real 0-d array
             out = node.bk.xp.asarray(out)
+        elif cls.c_ordered:
+            out = c_order(out)
         if requires and grad_mode and cls.differentiable:
             node.inputs = args
             node.needs = tuple(needs)
@@ -545,14 +549,6 @@ class _errstate:
     def __exit__(self, *exc):
         if self.ctx is not None:
             self.ctx.__exit__(*exc)
-
-
-def c_order(a):
-    """a in C order. torch's ops that are not elementwise (gathers, cat, stack, softmax along
-    a dim that is not the last, running sums) return contiguous tensors whatever the input's
-    layout, and code relies on it (`out.view(-1)`); NumPy's results of those may be in another
-    order. Device arrays are C-ordered already."""
-    return _np.ascontiguousarray(a) if type(a) is _np.ndarray and not a.flags.c_contiguous else a
 
 
 def _scatter_add(xp, target, index, values):

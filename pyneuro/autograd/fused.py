@@ -12,11 +12,12 @@ import math
 
 from .._dtype import torch_name as _torch_name
 from .._shapes import broadcast_shapes as _broadcast_shapes
+from .._shapes import c_order
 from .._shapes import normalize_dims as _normalize_dims
 from .._shapes import prod as _prod
 from ..backends import _checks
 from . import hooks as _hooks
-from .function import Function, MaskedGrad, ShapeError, _scatter_add, _unbroadcast, c_order
+from .function import Function, MaskedGrad, ShapeError, _scatter_add, _unbroadcast
 from .grad_mode import _GradMode
 
 # ----------------------------------------------------------------------------- kernel-table ops

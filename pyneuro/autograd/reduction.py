@@ -12,6 +12,7 @@ class Sum(Function):
     """out = sum of a over dims; backward broadcasts g back over the summed axes."""
 
     __slots__ = ()
+    c_ordered = True
     saves_tensors = False
 
     def forward(self, a, dim=None, keepdim=False):
@@ -33,6 +34,7 @@ class Mean(Function):
     """out = mean of a over dims; backward spreads g / count over the reduced axes."""
 
     __slots__ = ()
+    c_ordered = True
     saves_tensors = False
 
     def forward(self, a, dim=None, keepdim=False):
@@ -59,6 +61,7 @@ class Prod(Function):
     zero anywhere is handled exactly (no division by the element)."""
 
     __slots__ = ("dim",)  # kept after backward frees `saved`: torch's name depends on it
+    c_ordered = True
     saved_for = ((0,),)
     saves_output = (
         True  # not read here, but torch saves the product: changing it in place is an error there too
@@ -127,6 +130,7 @@ class AMaxMin(Function):
     the reduced dims (torch's amax/amin; max(dim) instead sends it all to the returned index)."""
 
     __slots__ = ()
+    c_ordered = True
     saved_for = ((0,),)
     saves_output = True
 

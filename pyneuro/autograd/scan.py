@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .._shapes import normalize_dims as _normalize_dims
-from .function import Function, _errstate, c_order
+from .function import Function, _errstate
 
 _NEEDS = ("cumprod", "cumsum", "flip", "moveaxis", "logaddexp", "where", "isnan", "stack")
 
@@ -83,11 +83,12 @@ class CumProd(Function):
     """
 
     __slots__ = ()
+    c_ordered = True
     saves_output = True
 
     def forward(self, a, dim=0):
         (d,) = _normalize_dims(dim, a.ndim)
-        out = c_order(_run(self.bk, lambda xp, x: _cumprod(xp, x, d), a)) if a.ndim else a.copy()
+        out = _run(self.bk, lambda xp, x: _cumprod(xp, x, d), a) if a.ndim else a.copy()
         self.saved = (a, out, d)
         return out
 
@@ -117,6 +118,7 @@ class LogCumSumExp(Function):
     """
 
     __slots__ = ()
+    c_ordered = True
     saves_output = True
 
     def forward(self, a, dim=0):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as _np
 
+from .._shapes import c_order
 from .._shapes import normalize_dims as _normalize_dims
 from .._tensor_base import TensorBase
-from .function import Function, ShapeError, SliceGrad, _scatter_add, _unbroadcast, c_order
+from .function import Function, ShapeError, SliceGrad, _scatter_add, _unbroadcast
 from .names import named_class
 
 # ----------------------------------------------------------------------------- shapes and indexing
@@ -183,13 +184,14 @@ class Cat(Function):
     """out = concatenate(tensors, dim); backward slices g back into the pieces."""
 
     __slots__ = ()
+    c_ordered = True
     saves_tensors = False
 
     def forward(self, *arrays, dim=0):
         xp = self.bk.xp
         d = _normalize_dims(dim, arrays[0].ndim)[0]
         self.saved = (d, [x.shape[d] for x in arrays])
-        return c_order(xp.concatenate(arrays, axis=d))
+        return xp.concatenate(arrays, axis=d)
 
     def backward(self, g):
         d, sizes = self.saved
@@ -206,12 +208,13 @@ class Stack(Function):
     """out = stack(tensors, dim) (a new axis); backward takes each slice of g."""
 
     __slots__ = ()
+    c_ordered = True
     saves_tensors = False
 
     def forward(self, *arrays, dim=0):
         d = dim % (arrays[0].ndim + 1)
         self.saved = (d, len(arrays))
-        return c_order(self.bk.xp.stack(arrays, axis=d))
+        return self.bk.xp.stack(arrays, axis=d)
 
     def backward(self, g):
         d, n = self.saved
