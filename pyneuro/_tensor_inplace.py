@@ -34,7 +34,7 @@ from .autograd import inplace as _ip
 from .autograd.grad_mode import _GradMode
 from .autograd.shape import Index
 from .functions_math import check_bool_sub, check_int_exponent, int_pow, negative_int_power
-from .random import _rng, check_floating
+from .random import _rng, check_floating, draw_in_memory_order
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
 _VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -54,6 +54,11 @@ def _cast_error(exc, t, other):
     return DTypeError(
         f"result type {torch_name(name)} can't be cast to the desired output type {torch_name(have)}"
     )
+
+
+def _contiguous(array) -> bool:
+    flags = getattr(array, "flags", None)
+    return flags is None or flags.c_contiguous
 
 
 def _refused(t, exc):
@@ -294,14 +299,19 @@ class InplaceMethods:
         check_floating(self._data.dtype, "check_uniform_bounds")
         if a > b:
             raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
-        return self.copy_(_rng(generator).uniform_fill(self.shape, self._data.dtype, a, b))
+        rng, dt = _rng(generator), self._data.dtype
+        return self.copy_(draw_in_memory_order(self._data, lambda shape: rng.uniform_fill(shape, dt, a, b)))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         """Fill with normal draws N(mean, std**2): torch's stream and arithmetic."""
         check_floating(self._data.dtype, "normal_kernel_cpu")
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-        return self.copy_(_rng(generator).normal_fill(self.shape, self._data.dtype, mean, std))
+        # (a tensor that is not contiguous: torch's one-by-one kernel, in memory order)
+        rng, dt, serial = _rng(generator), self._data.dtype, not _contiguous(self._data)
+        return self.copy_(
+            draw_in_memory_order(self._data, lambda shape: rng.normal_fill(shape, dt, mean, std, serial))
+        )
 
     def __setitem__(self, index, value):
         if isinstance(value, TensorBase) and value._data.ndim and value._data.shape[0] == 1:

@@ -29,7 +29,7 @@ from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap
 from .autograd.shape import named as _named
 from .autograd.shape import renamed as _renamed
-from .random import _rng, check_floating
+from .random import _rng, check_floating, draw_in_memory_order
 
 AminmaxResult = return_types.aminmax
 SvdResult = return_types.svd
@@ -538,7 +538,9 @@ class ReduceMethods:
     def bernoulli_(self, p=0.5, *, generator=None):
         """Fill with 1 (probability p, a number or a tensor of probabilities) or 0."""
         probs = _host(p) if isinstance(p, TensorBase) else p
-        return self.copy_(_rng(generator).bernoulli(probs, self.shape).astype(self._data.dtype))
+        if isinstance(probs, np.ndarray):
+            return self.copy_(_rng(generator).bernoulli(probs, self.shape).astype(self._data.dtype))
+        return self._fill_draw(lambda shape: _rng(generator).bernoulli(probs, shape))
 
     def bernoulli(self, p=None, *, generator=None):
         """A new tensor of 0/1 draws: 1 with probability self (or p), like torch.bernoulli."""
@@ -570,29 +572,27 @@ class ReduceMethods:
             raise ArgumentError(
                 f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
             )
-        draw = _rng(generator).integers(
-            low, high, size=self.shape, dtype=np.int64 if high < 2**63 else np.uint64
-        )
-        return self.copy_(draw.astype(dt))
+        kind = np.int64 if high < 2**63 else np.uint64
+        return self._fill_draw(lambda shape: _rng(generator).integers(low, high, size=shape, dtype=kind))
 
     def exponential_(self, lambd=1.0, *, generator=None):
         """Fill with draws from the exponential distribution of rate lambd."""
         self._need_continuous("Exponential", torch_name(self._data.dtype))
-        return self._fill_draw(_rng(generator).exponential_fill(self.shape, lambd))
+        return self._fill_draw(lambda shape: _rng(generator).exponential_fill(shape, lambd))
 
     def geometric_(self, p, *, generator=None):
         """Fill with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
-        return self._fill_draw(_rng(generator).geometric_fill(self.shape, p))
+        return self._fill_draw(lambda shape: _rng(generator).geometric_fill(shape, p))
 
     def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
         """Fill with draws from the Cauchy distribution median + sigma * tan(pi (U - 1/2))."""
         self._need_continuous("Cauchy", c_type_name(self._data.dtype))
-        return self._fill_draw(_rng(generator).cauchy_fill(self.shape, median, sigma))
+        return self._fill_draw(lambda shape: _rng(generator).cauchy_fill(shape, median, sigma))
 
     def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
         """Fill with exp(N(mean, std^2)) draws."""
         check_floating(self._data.dtype, "log_normal_cpu")
-        return self._fill_draw(_rng(generator).log_normal_fill(self.shape, mean, std))
+        return self._fill_draw(lambda shape: _rng(generator).log_normal_fill(shape, mean, std))
 
     def _need_continuous(self, distribution: str, dtype_words: str) -> None:
         """torch's refusal to fill an integer tensor from a continuous distribution (its words)."""
@@ -603,7 +603,9 @@ class ReduceMethods:
             )
 
     def _fill_draw(self, draw):
-        return self.copy_(np.asarray(draw).astype(self._data.dtype))
+        """self.copy_(draw(shape)), the draws landing in self's memory order, as torch's kernels
+        fill a tensor (random.memory_order: x.t().exponential_() fills x from its start)."""
+        return self.copy_(np.asarray(draw_in_memory_order(self._data, draw)).astype(self._data.dtype))
 
 
 def tensordot(a, b, dims=2):

@@ -149,12 +149,13 @@ class TorchStream:
         return u.astype(dtype, copy=False).reshape(shape)
 
     # ------------------------------------------------------------------ normal
-    def normal_fill(self, shape, dtype=np.float32, mean=0.0, std=1.0) -> np.ndarray:
-        """Tensor.normal_(mean, std), torch's CPU kernel for a contiguous tensor."""
+    def normal_fill(self, shape, dtype=np.float32, mean=0.0, std=1.0, serial=False) -> np.ndarray:
+        """Tensor.normal_(mean, std), torch's CPU kernel: 16 at a time for a contiguous tensor
+        of 16 or more elements, else (serial=True: a tensor that is not contiguous) one by one."""
         shape = tuple(shape)
         dtype = np.dtype(dtype)
         n = int(np.prod(shape, dtype=np.int64))
-        if n < 16:
+        if n < 16 or serial:
             out = np.array([self._scalar_normal() for _ in range(n)], dtype=np.float64) * std + mean
         elif dtype in (np.float32, np.float16):  # float16: rounded float32 normals (not torch's half kernel)
             out = self._fill(n, _F32, _box_muller_f32, mean, std)

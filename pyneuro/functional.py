@@ -55,7 +55,7 @@ from .functional_resample import __all__ as _RESAMPLING
 from .functions import where
 from .functions_index import broadcast_tensors
 from .functions_math import erfc as _erfc
-from .random import _rng
+from .random import _rng, draw_in_memory_order
 from .tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -717,7 +717,9 @@ def dropout(
     else:
         # torch's recipe, so a seed gives its masks: noise = bernoulli(1 - p) / (1 - p), in the
         # input's dtype
-        keep = _rng(generator).bernoulli(1.0 - p, input.shape).astype(input._data.dtype)
+        # (drawn in the input's memory order, as torch's empty_like(input).bernoulli_(1 - p))
+        keep = draw_in_memory_order(input._data, lambda shape: _rng(generator).bernoulli(1.0 - p, shape))
+        keep = keep.astype(input._data.dtype)
         mask = as_tensor(keep / keep.dtype.type(1.0 - p), device=input.device)
     if inplace:
         return _tensor(input, "input")._inplace_op(lambda a: a * mask)

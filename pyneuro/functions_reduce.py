@@ -22,10 +22,10 @@ from . import return_types
 from ._dtype import _PY_BOOL, _PY_FLOAT, _PY_INT, _dtype
 from ._errors import ArgumentError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
-from ._tensor_base import TensorBase, _backend, _from_data, _wrap
+from ._tensor_base import TensorBase, _backend, _device, _from_data, _wrap
 from ._tensor_reduce import tensordot as _tensordot
 from .functions import cat as _cat
-from .random import _rng
+from .random import _rng, draw_in_memory_order
 
 # ----------------------------------------------------------------------------- reductions
 
@@ -514,8 +514,12 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
     if high is None:
         low, high = 0, low
     d = _dtype(dtype) or input._data.dtype
-    draw = _rng(generator).integers(int(low), int(high), size=tuple(input.shape))
-    out = _from_data(draw.astype(d), None, device or input.device)
+    # (in input's layout, drawn in its memory order, as torch's: random.memory_order)
+    draw = draw_in_memory_order(
+        input._data, lambda shape: _rng(generator).integers(int(low), int(high), size=shape)
+    )
+    dev = _device(device or input.device)
+    out = _wrap(_backend(dev).asarray(draw.astype(d)), dev)  # (a new array: no copy on cpu)
     return out.requires_grad_() if requires_grad else out
 
 

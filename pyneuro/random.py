@@ -196,6 +196,36 @@ def check_floating(dtype, kernel: str) -> None:
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{torch_name(dtype)}'")
 
 
+def memory_order(array):
+    """array's dims from the outermost in memory to the innermost, or None when that is C order.
+
+    torch draws random numbers into a tensor in memory order: `rand_like(x)` and dropout's mask
+    (`empty_like(x).bernoulli_(...)`) keep x's layout, and `x.t().uniform_()` fills x's memory
+    from its start. A seed gives torch's values on a transposed or permuted tensor only when the
+    draws land in that order too (draw_in_memory_order). Size-1 dims do not change the order;
+    an expanded (stride-0) array, or a device array (always C-ordered), gives None.
+    """
+    if type(array) is not np.ndarray or array.ndim < 2 or array.flags.c_contiguous:
+        return None
+    big = [d for d in range(array.ndim) if array.shape[d] != 1]
+    if any(array.strides[d] == 0 for d in big):
+        return None
+    order = [d for d in range(array.ndim) if array.shape[d] == 1]
+    order += sorted(big, key=lambda d: -abs(array.strides[d]))
+    return None if order == sorted(order) else tuple(order)
+
+
+def draw_in_memory_order(array, draw):
+    """draw(shape) -> a C-ordered array of draws; returns them arranged in array's shape so that
+    the draws fill array's memory in order, as torch's kernels fill it. The result is a view in
+    array's layout (torch's *_like results keep it too)."""
+    order = memory_order(array)
+    if order is None:
+        return draw(tuple(array.shape))
+    drawn = draw(tuple(array.shape[d] for d in order))
+    return drawn.transpose(np.argsort(order))
+
+
 def _rng(generator) -> TorchStream:
     if generator is None:
         return default_generator._rng

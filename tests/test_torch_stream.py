@@ -59,6 +59,54 @@ DRAWS = {
 }
 
 
+def _fill_view(m, view, fill):
+    """A fill through a view; the base shows where each draw landed."""
+    base = m.zeros(8, 6)
+    fill(view(base))
+    return base
+
+
+# torch draws into a tensor in memory order (its *_like keep the input's layout), and a tensor
+# that is not contiguous gets the one-by-one normal kernel (random.memory_order)
+LAYOUT_DRAWS = {
+    "normal_ strided >= 16": lambda m: _fill_view(m, lambda b: b[:, ::2], lambda v: v.normal_()),
+    "normal_ transposed": lambda m: _fill_view(m, lambda b: b.t(), lambda v: v.normal_(2.0, 3.0)),
+    "uniform_ transposed": lambda m: _fill_view(m, lambda b: b.t(), lambda v: v.uniform_(-1, 1)),
+    "exponential_ transposed": lambda m: _fill_view(m, lambda b: b.t(), lambda v: v.exponential_()),
+    "bernoulli_ transposed": lambda m: _fill_view(m, lambda b: b.t(), lambda v: v.bernoulli_(0.3)),
+    "random_ transposed": lambda m: _fill_view(m, lambda b: b.t(), lambda v: v.random_(0, 10)),
+    "rand_like permuted": lambda m: m.rand_like(m.zeros(4, 5, 6).permute(2, 0, 1)),
+    "randn_like permuted": lambda m: m.randn_like(m.zeros(4, 5, 6).permute(1, 2, 0)),
+    "randint_like transposed": lambda m: m.randint_like(m.zeros(2, 3).t(), 10),
+    "dropout transposed": lambda m: m.nn.functional.dropout(m.ones(4, 5, 6).transpose(0, 2), 0.3),
+    "Dropout permuted": lambda m: m.nn.Dropout(0.2)(m.ones(3, 4, 5).permute(1, 0, 2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUT_DRAWS))
+def test_draws_land_in_memory_order_as_torchs(name):
+    torch.manual_seed(3)
+    want = LAYOUT_DRAWS[name](torch)
+    pn.manual_seed(3)
+    got = LAYOUT_DRAWS[name](pn)
+    _same(got, want)
+    assert got.is_contiguous() == want.is_contiguous() and tuple(got.stride()) == tuple(want.stride())
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_seeded_batch_first_transformer_layer_trains_as_torchs(norm_first):
+    """The attention output reaches dropout as a transposed view: its mask must be drawn in
+    memory order, as torch's, for a seed to give torch's outputs in train mode."""
+
+    def run(m):
+        m.manual_seed(0)
+        layer = m.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True, norm_first=norm_first)
+        m.manual_seed(1)
+        return layer(m.randn(2, 5, 8)).detach().numpy()
+
+    np.testing.assert_allclose(run(pn), run(torch), rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("name", list(DRAWS))
 def test_a_seed_gives_torchs_numbers(name, seed):
