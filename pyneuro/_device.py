@@ -14,6 +14,7 @@ class device(str):
     """torch.device: pn.device("cuda" if pn.cuda.is_available() else "cpu")."""
 
     __slots__ = ()
+    __module__ = "pyneuro"  # <class 'pyneuro.device'>, as torch's
 
     def __new__(cls, type, index=None):
         if isinstance(type, device):

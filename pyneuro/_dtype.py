@@ -73,6 +73,7 @@ class DType:
     """What `pn.float32` and `t.dtype` are: a NumPy dtype under torch's name (see the module docstring)."""
 
     __slots__ = ("dtype",)
+    __module__ = "pyneuro"  # type(x.dtype) prints <class 'pyneuro.dtype'> (pn.dtype), as torch's
 
     def __init__(self, np_dtype):
         self.dtype = np.dtype(np_dtype)  # np.dtype(DType) reads this attribute
@@ -210,6 +211,8 @@ def c_type_name(dtype) -> str:
     name = np.dtype(getattr(dtype, "dtype", dtype)).name
     return _C_NAMES.get(name, name)
 
+
+DType.__name__ = DType.__qualname__ = "dtype"  # type(x.dtype): <class 'pyneuro.dtype'>, as torch's
 
 _PUBLIC = {d: DType(d) for d in (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)}
 

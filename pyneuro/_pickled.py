@@ -68,6 +68,9 @@ def pickled(obj, persistent_id=None) -> np.ndarray:
 # What a weights-only load may build without an allow-list: pyneuro's data types and the NumPy
 # pieces an array is pickled with (constructors of data: they run no code of the file's choosing).
 _DATA_GLOBALS = {
+    ("pyneuro", "Tensor"),  # (the class's __module__ now; the longer paths: files saved before)
+    ("pyneuro", "Size"),
+    ("pyneuro", "device"),
     ("pyneuro.tensor", "Tensor"),
     ("pyneuro.nn.modules.module", "Parameter"),
     ("pyneuro.nn.parameter", "Parameter"),

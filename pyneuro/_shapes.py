@@ -66,6 +66,7 @@ class Size(tuple):
     """A tensor's shape (like torch.Size): a tuple of ints that prints as `pyneuro.Size([2, 3])`."""
 
     __slots__ = ()
+    __module__ = "pyneuro"  # type(x.shape): <class 'pyneuro.Size'>, as torch's
 
     def __new__(cls, sizes=()):
         # ints only, as torch's (Size([2.5]) is TypeError); a 0-d integer tensor becomes its int

@@ -596,6 +596,8 @@ class finfo:
     """The limits of a floating dtype, as torch.finfo: bits, eps, max, min, tiny,
     smallest_normal, resolution, dtype (the name)."""
 
+    __module__ = "pyneuro"
+
     def __init__(self, type=None):
         from .functions import get_default_dtype
 
@@ -632,6 +634,8 @@ class finfo:
 
 class iinfo:
     """The limits of an integer dtype, as torch.iinfo: bits, max, min, dtype (the name)."""
+
+    __module__ = "pyneuro"
 
     def __init__(self, type):
         d = _dtype(type)

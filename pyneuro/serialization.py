@@ -347,8 +347,7 @@ def _safetensors_parts(obj) -> tuple[bytes, list]:
     tensors: dict = {}
     pending: list = []
     tree = _encode(obj, tensors, "", 0, pending)
-    pickled_whole = isinstance(tree, dict) and (PICKLE_KEY in tree or "__pickle_ex__" in tree)
-    if not pickled_whole and _pickle_names(tree):
+    if _pickle_names(tree) and PICKLE_KEY not in tree and "__pickle_ex__" not in tree:  # (a dict or list)
         # {"model": model, "optimizer": optimizer}: one object graph, pickled whole as torch.save
         # pickles it, so that the optimizer's parameters are the loaded model's parameters again
         tensors, pending = {}, []

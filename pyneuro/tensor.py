@@ -90,6 +90,7 @@ class Tensor(
     """
 
     __slots__ = ()
+    __module__ = "pyneuro"  # type(x) prints <class 'pyneuro.Tensor'>, as torch's <class 'torch.Tensor'>
 
     def __init__(self, *args, dtype=None, device=None, requires_grad=False):
         if builtins.len(args) == 1 and isinstance(args[0], TensorBase):

@@ -768,3 +768,21 @@ def test_as_strided_gradients_of_gradients():
         results.append([v.detach().numpy() for v in (g, h, k, ge, he)])
     for p, t in zip(*results):
         np.testing.assert_allclose(p, t, rtol=1e-5)
+
+
+def test_type_prints_torchs_public_paths():
+    """print(type(x)) is in every tensor tutorial: <class 'torch.Tensor'>, not a private module."""
+    import pickle
+
+    def objects(m):
+        x = m.ones(2)
+        opt = m.optim.SGD([m.nn.Parameter(m.ones(1))], lr=0.1)
+        return [x, x.shape, x.dtype, m.device("cpu"), m.nn.Parameter(m.ones(1)), m.nn.Linear(2, 3),
+                m.utils.data.TensorDataset(x), m.utils.data.DataLoader(m.utils.data.TensorDataset(x)),
+                m.optim.lr_scheduler.StepLR(opt, 1), m.finfo(m.float32), m.iinfo(m.int64)]  # fmt: skip
+
+    for mine, theirs in zip(objects(pn), objects(torch)):
+        assert str(type(mine)).replace("pyneuro", "torch") == str(type(theirs))
+    for obj in (pn.ones(2), pn.nn.Parameter(pn.ones(2)), pn.Size([2, 3]), pn.float16, pn.device("cpu")):
+        back = pickle.loads(pickle.dumps(obj))  # the printed paths are importable
+        assert type(back) is type(obj) and str(back) == str(obj)

@@ -28,6 +28,7 @@ class Parameter(Tensor):
     """A Tensor that a Module registers as a learnable parameter (requires_grad=True)."""
 
     __slots__ = ()
+    __module__ = "pyneuro.nn.parameter"  # torch's path, which type() prints (that module re-exports it)
 
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:

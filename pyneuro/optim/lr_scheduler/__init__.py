@@ -50,3 +50,8 @@ __all__ = [
     "LRScheduler",
     "EPOCH_DEPRECATION_WARNING",
 ]
+
+for _name in __all__:  # type() prints torch's path: torch.optim.lr_scheduler.StepLR
+    if isinstance(globals()[_name], type):
+        globals()[_name].__module__ = __name__
+del _name

@@ -4,3 +4,5 @@ from ...data.collate import default_collate, default_convert
 from ...data.loader import DataLoader, get_worker_info
 
 __all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"]
+
+DataLoader.__module__ = __name__  # type() prints torch's path: torch.utils.data.dataloader.DataLoader

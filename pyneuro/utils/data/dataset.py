@@ -21,3 +21,7 @@ __all__ = [
     "Subset",
     "random_split",
 ]
+
+for _cls in (Dataset, IterableDataset, TensorDataset, StackDataset, ConcatDataset, ChainDataset, Subset):
+    _cls.__module__ = __name__  # type() prints torch's path: torch.utils.data.dataset.TensorDataset
+del _cls
