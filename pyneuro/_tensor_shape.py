@@ -60,6 +60,10 @@ class ShapeMethods:
                 f"view size is not compatible with input tensor's size and stride (shape {tuple(self.shape)} is "
                 f"not contiguous, e.g. after .T or .permute); use .reshape({', '.join(map(str, _shape_arg(shape)))}) instead"
             )
+        if out._node is not None and type(out._node).__name__ != "ViewBackward0":
+            _ag.renamed(
+                out, "ViewBackward0"
+            )  # (reshape of a non-contiguous tensor is torch's _reshape_alias)
         return out
 
     def _view_bits(self, dtype):
@@ -367,7 +371,7 @@ class ShapeMethods:
             raise ShapeError(
                 f"bmm: expected two 3-D tensors with the same batch size, got {tuple(self.shape)} and {tuple(other.shape)}"
             )
-        return self @ other
+        return _ag.renamed(self @ other, "BmmBackward0")
 
     def gather(self, dim, index):
         """out[i][j] = self[i][index[i][j]] for dim=1 (2-D), like torch.gather (and its checks)."""

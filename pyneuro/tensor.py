@@ -612,7 +612,7 @@ class Tensor(
                 )
             )
             mask = _creation.tensor(np.eye(m, k=k), dtype=self.dtype, device=self.device)
-            return mask * row.unsqueeze(0)
+            return _ag.renamed(mask * row.unsqueeze(0), "DiagEmbedBackward0")  # (torch's names)
         if self.ndim != 2:
             raise ShapeError(f"diag(): Supports 1D or 2D tensors. Got {self.ndim}D")
         rows, cols = self.shape
@@ -620,7 +620,7 @@ class Tensor(
         length = max(0, min(rows - start_r, cols - start_c))
         r = _from_data(np.arange(start_r, start_r + length, dtype=np.int64), None, self.device)
         c = _from_data(np.arange(start_c, start_c + length, dtype=np.int64), None, self.device)
-        return self[r, c]
+        return _ag.renamed(self[r, c], "DiagonalBackward0_copy")  # (torch's name: diag copies the diagonal)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         t = self if dtype is None else self._cast(_dtype(dtype))

@@ -499,13 +499,13 @@ def _keep_dims(g, shape, dims, keepdim):
 
 @rule(Sum)
 def _sum(node, g):
-    shape, dims, keepdim = node.saved
+    shape, dims, keepdim, _ = node.saved
     return (Expand.apply(_keep_dims(g, shape, dims, keepdim), shape=shape),)
 
 
 @rule(Mean)
 def _mean(node, g):
-    shape, dims, keepdim, count = node.saved
+    shape, dims, keepdim, count, _ = node.saved
     g = g / count if count else g * float("nan")
     return (Expand.apply(_keep_dims(g, shape, dims, keepdim), shape=shape),)
 

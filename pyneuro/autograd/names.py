@@ -21,18 +21,51 @@ def _inputs(node):
 
 
 def _linear(node):
+    """torch's F.linear: addmm for a 2-D input with a bias; other ranks with a bias go through a
+    flattened addmm and a view (a contiguous input) or matmul then add; without a bias, matmul."""
     inputs = _inputs(node)
-    return "AddmmBackward0" if len(inputs) == 3 and inputs[2] is not None else "MmBackward0"
+    x = inputs[0] if inputs else None
+    bias = len(inputs) == 3 and inputs[2] is not None
+    if getattr(x, "ndim", 2) == 2:
+        return "AddmmBackward0" if bias else "MmBackward0"
+    if bias:
+        return "ViewBackward0" if x.is_contiguous() else "AddBackward0"
+    return "SqueezeBackward4" if x.ndim == 1 else "UnsafeViewBackward0"
 
 
 def _matmul(node):
+    """torch.matmul's last op by the operands' ranks (Tensor.bmm renames its node BmmBackward0)."""
     inputs = _inputs(node)
     if len(inputs) == 2 and hasattr(inputs[0], "ndim"):
         ranks = (inputs[0].ndim, inputs[1].ndim)
-        return {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0"}.get(
-            ranks, "BmmBackward0"
-        )
+        named = {
+            (1, 1): "DotBackward0",
+            (2, 1): "MvBackward0",
+            (2, 2): "MmBackward0",
+            (1, 2): "SqueezeBackward4",
+        }
+        if ranks in named:
+            return named[ranks]
+        return (
+            "CloneBackward0" if ranks[0] == 2 else "UnsafeViewBackward0"
+        )  # (2-D @ batch: a transposed copy)
     return "MmBackward0"
+
+
+def _reshape(node):
+    """torch's reshape: a view of a contiguous tensor; of another layout, _reshape_alias where
+    a view exists, else a copy then _unsafe_view (Tensor.view renames its node ViewBackward0)."""
+    inputs, saved = _inputs(node), getattr(node, "saved", None)
+    data = getattr(inputs[0], "_data", None) if inputs else None
+    flags = getattr(data, "flags", None)
+    if flags is None or flags.c_contiguous or not (isinstance(saved, tuple) and len(saved) == 2):
+        return "ViewBackward0"
+    view = data.view()
+    try:
+        view.shape = saved[1]  # NumPy refuses where reshape would copy
+    except (AttributeError, ValueError):
+        return "UnsafeViewBackward0"
+    return "ReshapeAliasBackward0"
 
 
 def _pow(node):
@@ -76,9 +109,9 @@ def _max_or_min(overload: str, maximum: str = "Max", minimum: str = "Min"):
 def _reduction(base):
     def rule(node):
         saved = getattr(node, "saved", None)  # (shape, dims, keepdim, ...): kept, never released
-        if isinstance(saved, tuple) and len(saved) >= 3:
-            shape, dims, keepdim = saved[:3]
-            if keepdim or len(dims) != len(shape):  # torch: the overload with a dim is Backward1
+        if isinstance(saved, tuple) and len(saved) >= 4:
+            keepdim, dim_given = saved[2], saved[-1]
+            if keepdim or dim_given:  # torch: the overload with a dim (any, even all of them) is Backward1
                 return f"{base}Backward1"
         return f"{base}Backward0"
 
@@ -133,7 +166,7 @@ TORCH_NAMES = {
     "MaxMinDim": _max_or_min("0"),
     "AMaxMin": "AmaxBackward0",
     "MaxMinAll": _max_or_min("1"),
-    "Reshape": "ViewBackward0",
+    "Reshape": _reshape,
     "Permute": "PermuteBackward0",
     "Expand": "ExpandBackward0",
     "Index": _index,

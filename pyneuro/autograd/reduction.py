@@ -17,14 +17,14 @@ class Sum(Function):
 
     def forward(self, a, dim=None, keepdim=False):
         dims = _normalize_dims(dim, a.ndim)
-        self.saved = (a.shape, dims, keepdim)
+        self.saved = (a.shape, dims, keepdim, dim is not None)  # (the last: torch's name, names.py)
         with _errstate(self.bk.xp):  # inf + -inf is nan without NumPy's warning, as in torch
             if a.dtype.kind == "f" and a.dtype.itemsize == 2:  # float16 added up in float32, as torch
                 return a.sum(axis=dims if a.ndim else None, keepdims=keepdim, dtype="float32").astype(a.dtype)
             return a.sum(axis=dims if a.ndim else None, keepdims=keepdim)
 
     def backward(self, g):
-        shape, dims, keepdim = self.saved
+        shape, dims, keepdim, _ = self.saved
         if not keepdim and shape:
             g = g.reshape(tuple(1 if i in dims else n for i, n in enumerate(shape)))
         return (self.bk.xp.broadcast_to(g, shape),)
@@ -42,14 +42,14 @@ class Mean(Function):
         count = 1
         for d in dims:
             count *= a.shape[d] if a.ndim else 1
-        self.saved = (a.shape, dims, keepdim, count)
+        self.saved = (a.shape, dims, keepdim, count, dim is not None)
         with _errstate(self.bk.xp):
             if not a.size:  # the mean of nothing is nan, like torch (without NumPy's warning)
                 return a.sum(axis=dims if a.ndim else None, keepdims=keepdim) / count
             return a.mean(axis=dims if a.ndim else None, keepdims=keepdim)
 
     def backward(self, g):
-        shape, dims, keepdim, count = self.saved
+        shape, dims, keepdim, count, _ = self.saved
         if not keepdim and shape:
             g = g.reshape(tuple(1 if i in dims else n for i, n in enumerate(shape)))
         return (self.bk.xp.broadcast_to(g / count if count else g * float("nan"), shape),)

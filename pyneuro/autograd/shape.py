@@ -25,7 +25,7 @@ class Reshape(Function):
         return ("reshape", shape) if share is None or share(out, a) else None
 
     def forward(self, a, shape=()):
-        self.saved = (a.shape,)
+        self.saved = (a.shape, shape)  # (shape: for torch's name, autograd/names.py)
         try:
             return a.reshape(shape)
         except ValueError:

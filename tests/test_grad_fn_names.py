@@ -1,0 +1,95 @@
+"""grad_fn names of the ops a student prints, by the operands' ranks and layouts, against torch.
+
+torch's name is the last op its implementation records, and for matmul and F.linear that
+depends on the inputs: a 3-D @ 3-D product is folded into bmm and ends in _unsafe_view
+(UnsafeViewBackward0, what printing an attention output shows), a vector @ matrix ends in a
+squeeze, nn.Linear on a 3-D input is a flattened addmm then a view; x.sum(0) is the overload
+with a dim (SumBackward1) even when the dims cover the whole tensor. autograd/names.py holds
+the rules; these cases pin them to torch 2.13. (reshape: a view of a contiguous tensor, torch's
+_reshape_alias of a viewable other layout, a copy then _unsafe_view otherwise.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+_rng = np.random.default_rng(0)
+A = {
+    n: _rng.standard_normal(s).astype(np.float32)
+    for n, s in [(1, (3,)), (2, (4, 3)), (3, (2, 4, 3)), (4, (2, 2, 4, 3))]
+}
+B = {
+    n: _rng.standard_normal(s).astype(np.float32)
+    for n, s in [(1, (3,)), (2, (3, 5)), (3, (2, 3, 5)), (4, (2, 2, 3, 5))]
+}
+
+
+def _linear_case(rank, bias, transposed=False):
+    def run(m):
+        m.manual_seed(0)
+        layer = m.nn.Linear(3, 2, bias=bias)
+        x = m.tensor(A[rank])
+        if transposed:
+            x = x.transpose(-1, -2).contiguous().transpose(-1, -2)
+        return layer(x)
+
+    return run
+
+
+def _matmul_case(ra, rb):
+    def run(m):
+        return m.matmul(m.tensor(A[ra], requires_grad=True), m.tensor(B[rb]))
+
+    return run
+
+
+CASES = {f"linear {r}-D bias={b}": _linear_case(r, b) for r in (1, 2, 3, 4) for b in (True, False)}
+CASES.update(
+    {
+        f"linear {r}-D bias={b} not contiguous": _linear_case(r, b, True)
+        for r in (2, 3, 4)
+        for b in (True, False)
+    }
+)
+CASES.update({f"matmul {a}-D @ {b}-D": _matmul_case(a, b) for a in (1, 2, 3, 4) for b in (1, 2, 3, 4)})
+CASES["bmm"] = lambda m: m.bmm(m.tensor(A[3], requires_grad=True), m.tensor(B[3]))
+CASES["einsum bij,bjk"] = lambda m: m.einsum(
+    "bij,bjk->bik", m.tensor(A[3], requires_grad=True), m.tensor(B[3])
+)
+CASES.update(
+    {
+        "sum()": lambda m: m.tensor(A[2], requires_grad=True).sum(),
+        "sum(0) of 1-D": lambda m: m.tensor(A[1], requires_grad=True).sum(0),
+        "sum(-1) of 1-D": lambda m: m.tensor(A[1], requires_grad=True).sum(-1),
+        "sum((0, 1))": lambda m: m.tensor(A[2], requires_grad=True).sum((0, 1)),
+        "sum(0)": lambda m: m.tensor(A[2], requires_grad=True).sum(0),
+        "mean()": lambda m: m.tensor(A[2], requires_grad=True).mean(),
+        "mean(0) of 1-D": lambda m: m.tensor(A[1], requires_grad=True).mean(0),
+        "mean((0, 1))": lambda m: m.tensor(A[2], requires_grad=True).mean((0, 1)),
+        "reshape contiguous": lambda m: m.tensor(A[2], requires_grad=True).reshape(-1),
+        "reshape of transposed": lambda m: m.tensor(A[2], requires_grad=True).t().reshape(-1),
+        "flatten of transposed": lambda m: m.tensor(A[2], requires_grad=True).t().flatten(),
+        "reshape of transposed, viewable": lambda m: m.tensor(A[2], requires_grad=True).t().reshape(3, 2, 2),
+        "reshape of transposed, same shape": lambda m: m.tensor(A[2], requires_grad=True).t().reshape(3, 4),
+        "view of transposed, viewable": lambda m: m.tensor(A[2], requires_grad=True).t().view(3, 2, 2),
+        "view contiguous": lambda m: m.tensor(A[3], requires_grad=True).view(8, 3),
+        "reshape of a row slice": lambda m: m.tensor(A[2], requires_grad=True)[:2].reshape(6),
+        "reshape of a column slice": lambda m: m.tensor(A[2], requires_grad=True)[:, :2].reshape(8),
+        "diag of 1-D": lambda m: m.diag(m.tensor(A[1], requires_grad=True)),
+        "diag of 2-D": lambda m: m.diag(m.tensor(A[2], requires_grad=True)),
+    }
+)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_grad_fn_name_matches_torch(name):
+    want = CASES[name](torch)
+    got = CASES[name](pn)
+    assert got.grad_fn.name() == want.grad_fn.name()
+    assert type(got.grad_fn).__name__ == type(want.grad_fn).__name__
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-5, atol=1e-5)
