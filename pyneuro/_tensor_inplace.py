@@ -29,7 +29,13 @@ from ._tensor_base import (
     _value_array,
     _wrap,
 )
-from ._tensor_keys import _convert_index, check_slice_steps, same_dtype_put, split_int_index
+from ._tensor_keys import (
+    _convert_index,
+    check_slice_steps,
+    same_dtype_put,
+    sequence_as_tuple,
+    split_int_index,
+)
 from .autograd import inplace as _ip
 from .autograd.grad_mode import _GradMode
 from .autograd.shape import Index
@@ -319,7 +325,7 @@ class InplaceMethods:
             value = value.reshape(
                 value._data.shape[ones:]
             )  # torch drops the value's leading 1s: x[0, 0] = t[:1]
-        data, steps = self._data, ()
+        data, steps, index = self._data, (), sequence_as_tuple(index)
         split = split_int_index(index)
         if split is not None:  # integers and index arrays: torch selects with the integers first
             selects, index = split

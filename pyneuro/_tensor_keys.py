@@ -17,6 +17,25 @@ from ._dtype import _PY_BOOL, _PY_INT, torch_name
 from ._errors import DTypeError
 from ._tensor_base import TensorBase, _backend
 
+_SEQUENCE_AS_TUPLE = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in pytorch "
+    "2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor index, "
+    "x[torch.tensor(seq)], which will result either in an error or a different result"
+)
+
+
+def sequence_as_tuple(index):
+    """torch's (and old NumPy's) reading of a short list holding a sequence, tensor, slice, None
+    or Ellipsis: a tuple of indices, with torch's deprecation warning (x[[rows, cols]] is
+    x[rows, cols]); any other key is returned as it is."""
+    if type(index) is not list or len(index) >= 32:
+        return index
+    for p in index:
+        if p is None or p is Ellipsis or isinstance(p, (list, tuple, str, slice, TensorBase, np.ndarray)):
+            warnings.warn(_SEQUENCE_AS_TUPLE, UserWarning, stacklevel=3)
+            return tuple(index)
+    return index
+
 
 def check_slice_steps(index) -> None:
     """torch slices with positive steps only: x[::-1] raises ValueError (x.flip(0) reverses)."""

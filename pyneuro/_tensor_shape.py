@@ -22,7 +22,7 @@ from ._tensor_base import (
     _from_data,
     _wrap,
 )
-from ._tensor_keys import _convert_index, check_slice_steps, split_int_index
+from ._tensor_keys import _convert_index, check_slice_steps, sequence_as_tuple, split_int_index
 from .autograd import shape as _ag
 
 
@@ -249,6 +249,7 @@ class ShapeMethods:
         if isinstance(index, (_PY_INT, slice)) and not isinstance(index, _PY_BOOL):
             check_slice_steps(index)
             return _ag.Index.apply(self, index=index, advanced=False)
+        index = sequence_as_tuple(index)
         split = split_int_index(index)
         if split is not None:  # integers and index arrays: torch selects with the integers first
             return self[split[0]][split[1]]

@@ -675,3 +675,44 @@ def test_grad_fn_names_like_torch():
     for name, fn in names.items():
         for fw in (pn, torch):
             assert type(fn(fw, fw.tensor(A34, requires_grad=True) * 1).grad_fn).__name__ == name
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        [[0, 1], [1, 0]],
+        [[0, 2]],
+        [0, [1]],
+        [slice(0, 2), 1],
+        [0, None],
+        [Ellipsis, 1],
+        [0, 1],  # a plain list of ints stays one index
+        [True, False, True],
+    ],
+)
+def test_a_short_list_holding_sequences_is_a_tuple_of_indices(key):
+    """torch 2.13 (like NumPy before 1.23) reads x[[rows, cols]] as x[rows, cols], with a warning."""
+    import warnings
+
+    x = np.arange(12).reshape(3, 4)
+    with warnings.catch_warnings(record=True) as theirs_w:
+        warnings.simplefilter("always")
+        theirs = torch.from_numpy(x)[key]
+        target_t = torch.zeros(3, 4, dtype=torch.int64)
+        target_t[key] = 7
+    with warnings.catch_warnings(record=True) as mine_w:
+        warnings.simplefilter("always")
+        mine = pn.from_numpy(x)[key]
+        target_p = pn.zeros(3, 4, dtype=pn.int64)
+        target_p[key] = 7
+    np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(target_p.numpy(), target_t.numpy())
+    assert len(mine_w) == len(theirs_w)
+
+
+def test_a_list_of_index_tensors_is_a_tuple_of_indices():
+    x = np.arange(12).reshape(3, 4)
+    rows, cols = [0, 2], [1, 3]
+    with pytest.warns(UserWarning, match="non-tuple sequence"):
+        got = pn.from_numpy(x)[[pn.tensor(rows), pn.tensor(cols)]]
+    np.testing.assert_array_equal(got.numpy(), x[rows, cols])
