@@ -190,6 +190,7 @@ from .random import (
     set_rng_state,
 )
 from .serialization import load, save
+from .storage import TypedStorage, UntypedStorage
 from .strided import as_strided, empty_strided
 from .torch_names import *  # noqa: F403 - asarray, isin, hann_window, exp_, ... (its __all__)
 from .torch_nn_names import *  # noqa: F403 - torch.dropout(input, p, train), torch.kl_div, ... (its __all__)
@@ -465,6 +466,8 @@ __all__ = [
     "set_rng_state",
     "save",
     "load",
+    "TypedStorage",
+    "UntypedStorage",
     "autocast",
     "is_autocast_enabled",
     "get_autocast_dtype",

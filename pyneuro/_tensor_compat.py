@@ -14,6 +14,7 @@ import copy
 
 from . import _shared_memory
 from . import functions_scan as _scan
+from . import storage as _storage
 from ._dtype import DType, _dtype, int8, int16, uint8
 from ._shapes import numpy_keywords
 from ._tensor_base import TensorBase, _backend
@@ -204,6 +205,27 @@ class CompatMethods:
         if hasattr(array, "__array_interface__"):
             return int(array.__array_interface__["data"][0])
         return int(array.data.ptr)  # a CuPy array
+
+    def untyped_storage(self):
+        """The memory block this tensor views, as bytes (pyneuro/storage.py): views share it."""
+        return _storage.UntypedStorage(self._data, self.device)
+
+    def storage(self):
+        """The memory block read as this tensor's dtype (torch's deprecated TypedStorage: warns)."""
+        return _storage.typed_storage(self)
+
+    def _is_view(self) -> bool:
+        """Whether this tensor was made as a view of another (x[1], x.t(), x.reshape(...))."""
+        return self._view is not None
+
+    def is_set_to(self, other) -> bool:
+        """Whether both tensors look at the same memory the same way (start, shape and strides)."""
+        return (
+            self.untyped_storage().data_ptr() == other.untyped_storage().data_ptr()
+            and self.data_ptr() == other.data_ptr()
+            and self.shape == other.shape
+            and self.stride() == other.stride()
+        )
 
     def storage_offset(self) -> int:
         """Elements between the start of the memory this tensor views and its first element."""
