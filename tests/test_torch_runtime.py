@@ -251,7 +251,7 @@ def test_assert_close_passes_fails_and_explains_like_torch(case, kwargs):
         try:
             L.testing.assert_close(*case(L), **kwargs)
         except Exception as e:
-            return type(e).__name__, str(e).replace("pyneuro.tensor.Tensor", "torch.Tensor")
+            return type(e).__name__, str(e).replace("pyneuro.Tensor", "torch.Tensor")
         return "ok"
 
     assert run(pn) == run(torch)
