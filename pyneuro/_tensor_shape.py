@@ -8,6 +8,7 @@ pyneuro/autograd/shape.py (Reshape, Permute, Expand, Index), or composes other m
 from __future__ import annotations
 
 import builtins
+import warnings
 
 import numpy as np
 
@@ -170,6 +171,20 @@ class ShapeMethods:
 
     @property
     def T(self):
+        if self.ndim == 0:
+            warnings.warn(
+                "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+                UserWarning,
+                stacklevel=2,
+            )
+        elif self.ndim > 2:
+            warnings.warn(
+                "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
+                "will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+                "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.",
+                UserWarning,
+                stacklevel=2,
+            )
         return _ag.Permute.apply(self, dims=tuple(reversed(range(self.ndim))))
 
     @property

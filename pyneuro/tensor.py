@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import builtins
 import operator as _op
+import warnings
 
 import numpy as np
 
@@ -634,6 +635,9 @@ class Tensor(
 
     def var(self, dim=None, unbiased=True, keepdim=False, correction=None):
         """Variance (Bessel-corrected by default, like torch.var; var(False) is torch's var(unbiased))."""
+        return self._var(dim, unbiased, keepdim, correction, "var")
+
+    def _var(self, dim, unbiased, keepdim, correction, op):
         if isinstance(dim, _PY_BOOL):  # the legacy overload var(unbiased): over all elements
             dim, unbiased = None, dim
         corr = (1 if unbiased else 0) if correction is None else correction
@@ -641,6 +645,13 @@ class Tensor(
         n = 1
         for d in dims:
             n *= self.shape[d] if self.ndim else 1
+        if n - corr <= 0:  # (one sample, Bessel-corrected: NaN, with torch's warning)
+            warnings.warn(
+                f"{op}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+                "factor (input numel divided by output numel).",
+                UserWarning,
+                stacklevel=3,
+            )
         centered = self - self.mean(dim=dim, keepdim=True)
         return _ag.named(
             (centered * centered).sum(dim=dim, keepdim=keepdim) / builtins.max(n - corr, 0), "VarBackward0"
@@ -648,7 +659,7 @@ class Tensor(
 
     def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
         """Standard deviation: sqrt of var (its gradient is 0, not NaN, where std is 0, like torch)."""
-        var = self.var(dim=dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+        var = self._var(dim, unbiased, keepdim, correction, "std")
         return _ag.named(_ag.Root.apply(var, p=2), "StdBackward0")
 
     def max(self, dim=None, keepdim=False):

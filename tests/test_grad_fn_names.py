@@ -80,6 +80,7 @@ CASES.update(
         "view contiguous": lambda m: m.tensor(A[3], requires_grad=True).view(8, 3),
         "reshape of a row slice": lambda m: m.tensor(A[2], requires_grad=True)[:2].reshape(6),
         "reshape of a column slice": lambda m: m.tensor(A[2], requires_grad=True)[:, :2].reshape(8),
+        "round(decimals=2)": lambda m: m.tensor(A[2], requires_grad=True).round(decimals=2),
         "diag of 1-D": lambda m: m.diag(m.tensor(A[1], requires_grad=True)),
         "diag of 2-D": lambda m: m.diag(m.tensor(A[2], requires_grad=True)),
     }
@@ -93,3 +94,37 @@ def test_grad_fn_name_matches_torch(name):
     assert got.grad_fn.name() == want.grad_fn.name()
     assert type(got.grad_fn).__name__ == type(want.grad_fn).__name__
     np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+# x[key]: torch applies the parts left to right and names the last op it recorded
+INDEX_KEYS = {
+    "t[0,0,:4]": (0, 0, slice(None, 4)),
+    "t[0,0,:2]": (0, 0, slice(None, 2)),
+    "t[:,0]": (slice(None), 0),
+    "t[0]": 0,
+    "t[:]": slice(None),
+    "t[:5]": slice(None, 5),
+    "t[0,:]": (0, slice(None)),
+    "t[0, 1:]": (0, slice(1, None)),
+    "t[1:, 0]": (slice(1, None), 0),
+    "t[None]": None,
+    "t[0, None]": (0, None),
+    "t[None, 0]": (None, 0),
+    "t[..., 0]": (Ellipsis, 0),
+    "t[..., :2]": (Ellipsis, slice(None, 2)),
+    "t[0, ..., None]": (0, Ellipsis, None),
+    "t[:, ::1]": (slice(None), slice(None, None, 1)),
+    "t[..., 0:4]": (Ellipsis, slice(0, 4)),
+    "t[:, -1, :]": (slice(None), -1, slice(None)),
+    "t[1, :, 0:4]": (1, slice(None), slice(0, 4)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INDEX_KEYS))
+def test_basic_index_names_match_torch(name):
+    key = INDEX_KEYS[name]
+    x = _rng.standard_normal((2, 3, 4)).astype(np.float32)
+    want = torch.tensor(x, requires_grad=True)[key]
+    got = pn.tensor(x, requires_grad=True)[key]
+    assert got.grad_fn.name() == want.grad_fn.name()
+    np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())

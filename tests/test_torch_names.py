@@ -786,3 +786,28 @@ def test_type_prints_torchs_public_paths():
     for obj in (pn.ones(2), pn.nn.Parameter(pn.ones(2)), pn.Size([2, 3]), pn.float16, pn.device("cpu")):
         back = pickle.loads(pickle.dumps(obj))  # the printed paths are importable
         assert type(back) is type(obj) and str(back) == str(obj)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.randn(2, 3, 4).T,
+        lambda m: m.tensor(2.0).T,
+        lambda m: m.randn(3).T,
+        lambda m: m.tensor([1.0]).std(),
+        lambda m: m.tensor([1.0]).var(),
+        lambda m: m.tensor([1.0, 2.0]).var(correction=2),
+        lambda m: m.randn(2, 3).std(1, correction=3),
+        lambda m: m.randn(2, 3).std(1),
+    ],
+)
+def test_torchs_user_warnings(make):
+    """x.T on other than 2-D, and a variance with no degrees of freedom, warn as torch does."""
+
+    def caught(m):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            make(m)
+        return [str(w.message).split(" (Triggered")[0] for w in seen if w.category is UserWarning]
+
+    assert caught(pn) == caught(torch)

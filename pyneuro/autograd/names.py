@@ -79,16 +79,31 @@ def _div(node):
 
 
 def _index(node):
+    """torch applies an index's parts left to right and names the last op it recorded: an int
+    selects, None unsqueezes, a slice that is not the whole dimension slices (a whole one
+    records nothing; nothing at all is an alias). A lone slice is always a slice."""
     saved = getattr(node, "saved", None)  # (shape, dtype, index, advanced) until released
     if not isinstance(saved, tuple) or len(saved) != 4 or saved[3]:
         return "IndexBackward0"
-    index = saved[2]
+    shape, index = saved[0], saved[2]
+    if isinstance(index, slice):
+        return "SliceBackward0"
     parts = index if isinstance(index, tuple) else (index,)
-    if any(p is None for p in parts):
-        return "UnsqueezeBackward0"
-    if any(isinstance(p, int) for p in parts):  # the last op torch records for a[0] and a[:, 0]
-        return "SelectBackward0"
-    return "SliceBackward0"
+    consumed = sum(1 for p in parts if p is not None and p is not Ellipsis)
+    last, dim = "AliasBackward0", 0
+    for p in parts:
+        if p is None:
+            last = "UnsqueezeBackward0"
+        elif p is Ellipsis:
+            dim += len(shape) - consumed
+        elif isinstance(p, slice):
+            n = shape[dim] if dim < len(shape) else 0
+            if p.indices(n) != (0, n, 1):
+                last = "SliceBackward0"
+            dim += 1
+        else:
+            last, dim = "SelectBackward0", dim + 1
+    return last
 
 
 def _elementwise(node):
