@@ -106,3 +106,27 @@ def test_gradients_through_the_copied_layouts_match_torch():
         return x.grad.numpy()
 
     np.testing.assert_allclose(run("pyneuro"), run("torch"), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda L: L.arange(24).reshape(2, 3, 4)[None],
+        lambda L: L.arange(24).reshape(2, 3, 4)[:, None],
+        lambda L: L.arange(24).reshape(2, 3, 4).unsqueeze(-1),
+        lambda L: L.arange(24).reshape(2, 3, 4).transpose(0, 2)[None],
+        lambda L: L.zeros(3, 1),
+        lambda L: L.zeros(2, 1, 3).transpose(0, 1),
+        lambda L: L.arange(24).reshape(2, 3, 4)[0:1].expand(2, 3, 4),
+    ],
+)
+def test_strides_of_size_one_dims_match_torch(make):
+    """NumPy gives an inserted axis stride 0; torch the next dimension's extent (1 at the end)."""
+    assert tuple(make(pn).stride()) == tuple(make(torch).stride())
+
+
+def test_module_registries_are_plain_dicts_as_torchs():
+    mine, theirs = pn.nn.Sequential(pn.nn.Linear(1, 1)), torch.nn.Sequential(torch.nn.Linear(1, 1))
+    for name in ("_modules", "_parameters", "_buffers"):
+        assert type(getattr(mine, name)) is type(getattr(theirs, name)) is dict
+    assert repr(mine._modules) == repr(theirs._modules)

@@ -96,9 +96,9 @@ class Module(StateDictMixin):
     are StateDictMixin's (module_state.py)."""
 
     def __init__(self):
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_buffers", OrderedDict())
-        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_parameters", {})  # plain dicts, as torch 2's (print(m._modules))
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "training", True)
 
     # ------------------------------------------------------------------ registration
