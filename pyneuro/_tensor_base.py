@@ -296,15 +296,22 @@ class TensorBase:
         the tensor's own (a Tensor, recorded in the graph); any other ufunc (np.exp(t),
         np.sqrt(t)) runs on the values, like t.numpy() (so not on a tensor that requires grad),
         and comes back as a Tensor, bools as uint8, as torch's __array_wrap__ gives them."""
-        if method != "__call__" or kwargs:
+        if "out" in kwargs:
             return NotImplemented
         operator = _UFUNC_OPERATORS.get(ufunc)
-        if operator is not None and len(inputs) == 2:
+        if operator is not None and len(inputs) == 2 and method == "__call__" and not kwargs:
             return operator(*(_ufunc_operand(x, self.device) for x in inputs))
-        out = ufunc(*(np.asarray(x) if isinstance(x, TensorBase) else x for x in inputs))
+        arrays = (np.asarray(x) if isinstance(x, TensorBase) else x for x in inputs)
+        out = getattr(ufunc, method)(*arrays, **kwargs)  # (np.ptp(t) is maximum.reduce - minimum.reduce)
         results = out if isinstance(out, tuple) else (out,)
-        results = tuple(_wrap(np.asarray(r, dtype=uint8 if r.dtype == bool_ else None)) for r in results)
+        results = tuple(self.__array_wrap__(np.asarray(r)) for r in results)
         return results if isinstance(out, tuple) else results[0]
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """What NumPy's functions give back for a tensor they ran on as an array (np.argmax(t),
+        np.round(t), np.cumsum(t)): a Tensor, bools as uint8, as torch's __array_wrap__."""
+        array = np.asarray(array)
+        return _wrap(array.astype(uint8) if array.dtype == bool_ else array)
 
     # ------------------------------------------------------------------ basic properties
     @property

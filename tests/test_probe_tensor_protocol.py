@@ -3,6 +3,7 @@ in a graph, and the legacy constructor's size form Tensor(2, 3)."""
 
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -113,3 +114,38 @@ def test_numpy_operands_still_meet_the_tensors_operators():
     np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])
     assert (np.array([1.0, 2.0]) > pn.tensor([1.0, 1.0])).tolist() == [False, True]
     assert (np.int64(3) - pn.tensor([1, 2])).tolist() == [2, 1]
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda t: np.argmax(t),
+        lambda t: np.argmax(t, axis=1),
+        lambda t: np.round(t, 1),
+        lambda t: np.clip(t, 2, 4),
+        lambda t: np.cumsum(t),
+        lambda t: np.argsort(t),
+        lambda t: np.transpose(t),
+        lambda t: np.reshape(t, (3, 2)),
+        lambda t: np.take(t, [0, 2]),
+        lambda t: np.repeat(t, 2),
+        lambda t: np.ptp(t),
+        lambda t: np.searchsorted(t[0], 2.5),
+        lambda t: np.isnan(t),
+        lambda t: np.maximum.reduce(t, axis=0),
+    ],
+)
+def test_numpy_functions_on_a_tensor_give_what_torchs_give(fn):
+    """np.argmax(t), np.round(t), ...: NumPy runs on the values and hands back a tensor through
+    __array_wrap__ (bools as uint8), as for torch's tensors."""
+    torch = pytest.importorskip("torch")
+    values = [[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "ignore", DeprecationWarning
+        )  # (torch's __array_wrap__ has NumPy 1's signature)
+        want = fn(torch.tensor(values))
+    got = fn(pn.tensor(values))
+    assert type(got).__name__ == type(want).__name__ == "Tensor"
+    assert str(got.dtype).split(".")[1] == str(want.dtype).split(".")[1]
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
