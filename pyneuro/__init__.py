@@ -238,6 +238,7 @@ _LAZY_SUBMODULES = (
     "accelerator",  # torch.accelerator: is_available, current_accelerator
     "amp",  # torch.amp: autocast, GradScaler
     "cpu",  # torch.cpu: is_available, amp
+    "xpu",  # torch.xpu: is_available() is False (no Intel GPU kernels)
     "testing",  # torch.testing: assert_close  # torch.distributions: Normal, Categorical, ... with log_prob and rsample
     "utils",
     "profiler",  # the tools that show what ran

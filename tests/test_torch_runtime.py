@@ -211,6 +211,7 @@ def test_autocast_spellings_nest_and_decorate():
 
 def test_cpu_and_cuda_modules_answer_like_torch_without_a_gpu():
     assert pn.cpu.is_available() and pn.cpu.device_count() == 1
+    assert not pn.xpu.is_available() and pn.xpu.device_count() == 0  # (device choosers ask it)
     pn.cuda.manual_seed(0)
     pn.cuda.manual_seed_all(0)
     if pn.cuda.is_available():
