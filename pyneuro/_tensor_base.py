@@ -737,20 +737,6 @@ class TensorBase:
     def ndimension(self) -> int:
         return self.ndim
 
-    def stride(self, dim=None):
-        if self._data.size == 0:  # (NumPy's strides of an empty array may be 0; torch's are contiguous)
-            st = tuple(
-                _PY_INT(np.prod([builtins.max(n, 1) for n in self.shape[i + 1 :]]))
-                for i in builtins.range(self.ndim)
-            )
-        else:
-            st = [_PY_INT(x) // self._data.itemsize for x in self._data.strides]
-            for i in builtins.range(self.ndim - 1, -1, -1):  # x[None], unsqueeze: NumPy says 0, torch
-                if st[i] == 0 and self.shape[i] == 1:  # the next dim's extent (1 for the last)
-                    st[i] = st[i + 1] * self.shape[i + 1] if i + 1 < self.ndim else 1
-            st = tuple(st)
-        return st if dim is None else st[dim]
-
     def get_device(self) -> int:
         return -1 if self.device == "cpu" else 0
 

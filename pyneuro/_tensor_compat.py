@@ -206,6 +206,19 @@ class CompatMethods:
             return int(array.__array_interface__["data"][0])
         return int(array.data.ptr)  # a CuPy array
 
+    def stride(self, dim=None):
+        """Elements to step in memory per index of each dim, as torch's (NumPy's in bytes otherwise)."""
+        if self._data.size == 0:  # (NumPy's strides of an empty array may be 0; torch's are contiguous)
+            st = [1] * self.ndim
+            for i in range(self.ndim - 2, -1, -1):
+                st[i] = st[i + 1] * max(self.shape[i + 1], 1)
+        else:
+            st = [int(x) // self._data.itemsize for x in self._data.strides]
+            for i in range(self.ndim - 1, -1, -1):  # x[None], unsqueeze: NumPy says 0, torch
+                if st[i] == 0 and self.shape[i] == 1:  # the next dim's extent (1 for the last)
+                    st[i] = st[i + 1] * self.shape[i + 1] if i + 1 < self.ndim else 1
+        return tuple(st) if dim is None else st[dim]
+
     def untyped_storage(self):
         """The memory block this tensor views, as bytes (pyneuro/storage.py): views share it."""
         return _storage.UntypedStorage(self._data, self.device)
