@@ -30,7 +30,7 @@ from ._shapes import shape_arg as _shape_arg
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap
 from ._tensor_keys import same_dtype_put
 from .autograd.index import IndexPut, ScatterReduce
-from .autograd.shape import renamed
+from .autograd.shape import renamed, watch
 from .strided import as_strided
 
 
@@ -377,7 +377,7 @@ class IndexMethods:
         if not isinstance(values, TensorBase):
             raise TypeError(f"index_put(): argument 'values' must be Tensor, not {type(values).__name__}")
         same_dtype_put(self, values)
-        return self._put(values, tuple(p._data for p in parts), accumulate)
+        return watch(self._put(values, tuple(p._data for p in parts), accumulate), *parts)
 
     def _dim_index_checks(self, dim, index, source, what, negative=False):
         """(dim, index array) for index_add/copy/fill after torch's checks."""
@@ -405,14 +405,14 @@ class IndexMethods:
         values = source if alpha == 1 else source * alpha
         if not self.ndim:
             return self._put(values.reshape(()), (), True, "IndexAddBackward0")
-        return self._put(values, (slice(None),) * d + (idx,), True, "IndexAddBackward0")
+        return watch(self._put(values, (slice(None),) * d + (idx,), True, "IndexAddBackward0"), index)
 
     def index_copy(self, dim, index, source):
         _same_dtype(self, source, "index_copy_")
         d, idx = self._dim_index_checks(dim, index, source, "index_copy_")
         if not self.ndim:
             return self._put(source.reshape(()), (), op="IndexCopyBackward0")
-        return self._put(source, (slice(None),) * d + (idx,), op="IndexCopyBackward0")
+        return watch(self._put(source, (slice(None),) * d + (idx,), op="IndexCopyBackward0"), index)
 
     def index_fill(self, dim, index, value):
         if isinstance(value, TensorBase) and value.ndim:
@@ -421,7 +421,7 @@ class IndexMethods:
             )
         d, idx = self._dim_index_checks(dim, index, None, "index_fill_", negative=True)
         op = "IndexFillBackward1" if isinstance(value, TensorBase) else "IndexFillBackward0"
-        return self._put(value, (slice(None),) * d + (idx,) if self.ndim else (), op=op)
+        return watch(self._put(value, (slice(None),) * d + (idx,) if self.ndim else (), op=op), index)
 
     def put(self, index, source, accumulate=False):
         """self with source put at the flat positions index (negative count from the end)."""

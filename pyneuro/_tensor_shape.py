@@ -268,8 +268,11 @@ class ShapeMethods:
         split = split_int_index(index)
         if split is not None:  # integers and index arrays: torch selects with the integers first
             return self[split[0]][split[1]]
-        index, advanced = _convert_index(index, self)
-        return _ag.Index.apply(self, index=index, advanced=advanced)
+        key, advanced = _convert_index(index, self)
+        out = _ag.Index.apply(self, index=key, advanced=advanced)
+        if advanced and out._node is not None:  # (an index tensor changed in place before backward)
+            _ag.watch(out, *(index if isinstance(index, tuple) else (index,)))
+        return out
 
     def index_select(self, dim, index):
         """The entries at `index` (a 1-D integer tensor) along dim; gradients add up on repeats."""
@@ -409,7 +412,7 @@ class ShapeMethods:
                 raise IndexRangeError(
                     f"index {low if low < 0 else high} is out of bounds for dimension {d} with size {self.shape[d]}"
                 )
-        return _ag.renamed(self._gather(dim, index), "GatherBackward0")
+        return _ag.watch(_ag.renamed(self._gather(dim, index), "GatherBackward0"), self, index)
 
     def _gather(self, dim, index):
         """gather without the checks, for pyneuro's own callers whose indices are valid by
@@ -451,7 +454,7 @@ class ShapeMethods:
             )
         if isinstance(src, TensorBase) and src.dtype != self.dtype:
             raise DTypeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
-        return _ag.Scatter.apply(self, src, grids=self._index_grids(dim, idx), add=add)
+        return _ag.watch(_ag.Scatter.apply(self, src, grids=self._index_grids(dim, idx), add=add), index)
 
     def scatter(self, dim, index, src=None, value=None, reduce=None):
         """out[i][index[i][j]] = src[i][j] for dim=1 (or the scalar `value`), like torch.scatter."""

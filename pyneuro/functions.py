@@ -98,9 +98,8 @@ def where(condition, input=None, other=None) -> Tensor:
             scalar, ref._data.dtype
         )  # it takes ref's dtype, so it must fit (300 into int8 raises)
     a, b = ref._other(scalar)
-    if ref is input:
-        return _ag.Where.apply(cond, a, b)
-    return _ag.Where.apply(cond, b, a)
+    out = _ag.Where.apply(cond, a, b) if ref is input else _ag.Where.apply(cond, b, a)
+    return _ag.watch(out, condition)
 
 
 def matmul(a, b) -> Tensor:

@@ -462,7 +462,7 @@ class Tensor(
         if not keepdim:
             dims = normalize_dims(dim, self.ndim)
             out = out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in dims))
-        return _ag.renamed(out, "LogsumexpBackward0")
+        return _ag.watch(_ag.renamed(out, "LogsumexpBackward0"), self)  # (torch's node saves self)
 
     def relu(self):
         return _ag.ReLU.apply(self)
@@ -547,7 +547,7 @@ class Tensor(
         v = value._cast(dt) if isinstance(value, Tensor) and value._data.dtype != dt else value
         x = self.contiguous()  # torch's result is contiguous whatever self's layout (Where keeps it)
         out = _ag.Where.apply(m, v if isinstance(v, Tensor) else dt.type(fill_value(v, dt)), x)
-        return _ag.renamed(out, "MaskedFillBackward0")
+        return _ag.watch(_ag.renamed(out, "MaskedFillBackward0"), mask)
 
     def type_as(self, other) -> Tensor:
         """This tensor in other's dtype (itself if it already has it), like torch."""
@@ -654,7 +654,9 @@ class Tensor(
             )
         centered = self - self.mean(dim=dim, keepdim=True)
         return _ag.named(
-            (centered * centered).sum(dim=dim, keepdim=keepdim) / builtins.max(n - corr, 0), "VarBackward0"
+            (centered * centered).sum(dim=dim, keepdim=keepdim) / builtins.max(n - corr, 0),
+            "VarBackward0",
+            reads=(self,),
         )
 
     def std(self, dim=None, unbiased=True, keepdim=False, correction=None):

@@ -320,6 +320,57 @@ def test_retain_graph_second_backward_sees_the_change():
     check_against_torch(case)
 
 
+def _mask(L, values):
+    return L.mod.tensor(np.asarray(values, dtype=bool))
+
+
+# An index, mask or condition changed in place between forward and backward: torch's node saved
+# it and raises; pyneuro's kept the same memory and gave a wrong gradient before watch().
+CHANGED_INDEX = {
+    "x[i]": lambda L, x, i: (x[i], lambda: i.__setitem__(0, 1)),
+    "x[mask]": lambda L, x, i: (lambda m: (x[m], lambda: m.__setitem__(1, True)))(
+        _mask(L, [True, False, True])
+    ),
+    "masked_fill": lambda L, x, i: (lambda m: (x.masked_fill(m, 0.0), lambda: m.fill_(False)))(
+        _mask(L, [True, False, False])
+    ),
+    "where": lambda L, x, i: (lambda m: (L.mod.where(m, x, 0.0), lambda: m.__setitem__(1, True)))(
+        _mask(L, [True, False, True])
+    ),
+    "gather": lambda L, x, i: (x.reshape(1, 3).gather(1, i.reshape(1, 2)), lambda: i.zero_()),
+    "index_select": lambda L, x, i: (x.index_select(0, i), lambda: i.__setitem__(0, 1)),
+    "scatter": lambda L, x, i: ((x * 0).scatter(0, i, x[:2] * 2), lambda: i.__setitem__(0, 1)),
+    "index_add": lambda L, x, i: ((x * 0).index_add(0, i, x[:2] * 2), lambda: i.__setitem__(0, 1)),
+    "index_put": lambda L, x, i: ((x * 0).index_put((i,), x[:2] * 2), lambda: i.__setitem__(0, 1)),
+    "std of a changed input": lambda L, x, i: (lambda h: (h.std(), lambda: h.add_(1)))(x * 1),
+    "logsumexp of a changed input": lambda L, x, i: (lambda h: (h.logsumexp(0), lambda: h.mul_(2)))(x * 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHANGED_INDEX))
+def test_an_index_or_mask_changed_after_use_raises_as_torch(name):
+    def case(L):
+        x = L.t([1.0, -1.0, 2.0], True)
+        y, change = CHANGED_INDEX[name](L, x, L.long([0, 2]))
+        change()
+        (y * y).sum().backward()
+        return [x.grad]
+
+    check_against_torch(
+        case, same_message=name not in ("std of a changed input", "logsumexp of a changed input")
+    )
+
+
+def test_an_index_changed_after_backward_is_fine():
+    def case(L):
+        x, i = L.t([1.0, -1.0, 2.0], True), L.long([0, 2])
+        x[i].sum().backward()
+        i[0] = 1
+        return [x.grad]
+
+    check_against_torch(case)
+
+
 # ----------------------------------------------------------------------------- item 2: rebase
 
 

@@ -78,7 +78,7 @@ from .grad_mode import _GradMode, enable_grad, inference_mode, is_grad_enabled, 
 from .graph_backward import as_grad_tensor, run_backward_graph
 from .reduction import AMaxMin, MaxMinAll, MaxMinDim, Mean, Prod, Sum
 from .scan import CumProd, LogCumSumExp, SelectEvenly
-from .shape import Cat, Clone, Expand, Index, Named, Permute, Reshape, Stack, named, renamed
+from .shape import Cat, Clone, Expand, Index, Named, Permute, Reshape, Stack, named, renamed, watch
 
 __all__ = [
     "Function",
@@ -154,6 +154,7 @@ __all__ = [
     "Named",
     "named",
     "renamed",
+    "watch",
     "_GradMode",
     "_normalize_dims",
     "_broadcast_shapes",

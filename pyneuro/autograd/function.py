@@ -464,6 +464,8 @@ def _modified_message(arr, device, producer, now, expected):
     kind = _dtype_torch_name(arr.dtype)
     where = "pyneuro.cuda." if device == "cuda" else "pyneuro."
     desc = f"[{where}{kind}Tensor [{', '.join(str(n) for n in arr.shape)}]]"
+    if arr.dtype == bool:  # (torch names a bool tensor by its legacy type string here)
+        desc = f"[{'CUDA' if device == 'cuda' else 'CPU'}BoolType [{', '.join(str(n) for n in arr.shape)}]]"
     if producer is not None:
         name = producer.name()  # MulBackward0 -> Mul, a custom MyFnBackward -> MyFn, as torch writes them
         name = name.rstrip("0123456789").removesuffix("Backward")

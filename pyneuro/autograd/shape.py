@@ -270,6 +270,19 @@ def named(t, torch_name: str, reads=()):
     return out
 
 
+def watch(t, *tensors):
+    """t's node also checks, before its backward, that these tensors (an index, a mask, a
+    condition: what torch's node saves, passed to pyneuro's as plain arrays) were not changed in
+    place since: a changed index would otherwise give a silently wrong gradient, where torch
+    raises its "modified by an inplace operation" RuntimeError."""
+    node = t._node
+    if node is not None:
+        extra = tuple((a._vc, a._vc[0], a._data, a) for a in tensors if isinstance(a, TensorBase))
+        if extra:
+            node.versions = tuple(node.versions or ()) + extra
+    return t
+
+
 class Clone(Function):
     """out = a copy of a (contiguous); the gradient passes through unchanged."""
 
