@@ -165,3 +165,28 @@ def test_concurrent_kernel_calls_match_sequential_calls(name):
     for s in seeds:
         for (call, _), g, e in zip(_kernel_calls(bk, s), got[s], expected[s]):
             np.testing.assert_array_equal(g, e, err_msg=f"{name}.{call}, thread {s}")
+
+
+def test_threads_adding_into_one_shared_models_grads_lose_no_update():
+    """Hogwild: 4 threads x 25 backward passes through one model add 100 gradients into each
+    .grad; the read-add-store of the accumulation is locked, as torch's AccumulateGrad."""
+    pn.manual_seed(0)
+    model = pn.nn.Linear(256, 256)
+    x = pn.randn(64, 256)
+    model(x).sum().backward()
+    one = model.weight.grad.numpy().copy()
+    model.zero_grad()
+    barrier = threading.Barrier(4)
+
+    def work():
+        barrier.wait()
+        for _ in range(25):
+            model(x).sum().backward()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    np.testing.assert_allclose(model.weight.grad.numpy(), 100 * one, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(model.bias.grad.numpy(), np.full(256, 6400.0), rtol=1e-5)

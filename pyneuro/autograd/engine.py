@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import sys
+import threading
 
 import numpy as _np
 
@@ -90,11 +91,21 @@ def _sum(acc, owned: bool, gi):
     return acc + gi
 
 
+# Threads running backward through one shared model (Hogwild) add into the same .grad: the
+# read-add-store below would lose updates without this lock, as torch's AccumulateGrad takes its.
+_LEAF_LOCK = threading.Lock()
+
+
 def _accumulate_leaf(leaf, g, shared: bool, fresh=None) -> None:
     """leaf.grad += g (the first gradient is stored, copied if it may alias other arrays).
 
     fresh: ids of the leaves whose .grad array this walk made; a SliceGrad is added into
     those in place."""
+    with _LEAF_LOCK:
+        _accumulate(leaf, g, shared, fresh)
+
+
+def _accumulate(leaf, g, shared: bool, fresh) -> None:
     if (  # the common case first: a first gradient, a kernel's fresh array of the leaf's dtype
         leaf._grad is None
         and not shared

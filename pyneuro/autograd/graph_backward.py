@@ -24,7 +24,7 @@ from . import graph_conv, graph_rules_more  # noqa: F401  (they register the rul
 from . import hooks as _hooks
 from . import saved_hooks as _saved_hooks
 from .elementwise import Cast
-from .engine import _capturing, _topological_order, quiet_math
+from .engine import _LEAF_LOCK, _capturing, _topological_order, quiet_math
 from .function import _FREED_MESSAGE
 from .grad_mode import enable_grad
 from .graph_rules import rule_for
@@ -108,7 +108,8 @@ def _store(t, g) -> None:
     never as the tensor itself: that may be the caller's seed or one a custom backward holds."""
     if g._data.dtype != t._data.dtype:
         g = Cast.apply(g, dtype=t._data.dtype)
-    t._grad = Copy.apply(g.detach(), g) if t._grad is None else t._grad + g
+    with _LEAF_LOCK:  # (threads adding into one shared .grad: engine._LEAF_LOCK)
+        t._grad = Copy.apply(g.detach(), g) if t._grad is None else t._grad + g
 
 
 def as_grad_tensor(gradient, array, device):
