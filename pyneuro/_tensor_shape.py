@@ -441,7 +441,7 @@ class ShapeMethods:
         idx = index._data
         if idx.ndim != self.ndim:
             raise ShapeError("Index tensor must have the same number of dimensions as self tensor")
-        d = dim % self.ndim
+        (d,) = normalize_dims(dim, builtins.max(self.ndim, 1))  # (IndexError out of range, as torch)
         n = self.shape[d]
         if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):  # no negative indices, as torch
             bad = int(idx.max()) if int(idx.max()) >= n else int(idx.min())

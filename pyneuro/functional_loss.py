@@ -139,6 +139,8 @@ def binary_cross_entropy(
             "binary_cross_entropy: all elements of input should be between 0 and 1 (apply sigmoid first, "
             "or use binary_cross_entropy_with_logits on raw scores)"
         )
+    if target.numel() and not bool(((target >= 0) & (target <= 1)).all()):
+        raise ArgumentError("all elements of target should be between 0 and 1")  # (torch's check and words)
     interior = (p > 0) & (p < 1)
     losses = where(interior, _bce_terms(where(interior, p, 0.5), target), _bce_edge(p, target))
     if weight is not None:

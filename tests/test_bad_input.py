@@ -21,6 +21,7 @@ import textwrap
 import numpy as np
 import pytest
 
+import pyneuro as pn
 from pyneuro import backends
 
 needs_cpu = pytest.mark.skipif(
@@ -374,3 +375,33 @@ def test_the_conv_checks_speak_torchs_words():
         with pytest.raises(RuntimeError) as got:
             ours()
         assert str(got.value) == str(want.value).splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda m: m.zeros(2, 3).scatter(2, m.tensor([[1]]), 5.0), IndexError),
+        (lambda m: m.zeros(2, 3).scatter(-3, m.tensor([[1]]), 5.0), IndexError),
+        (lambda m: m.zeros(2, 3).scatter_add(2, m.tensor([[1]]), m.ones(1, 1)), IndexError),
+        (
+            lambda m: m.nn.functional.binary_cross_entropy(m.tensor([0.5, 0.5]), m.tensor([2.0, 0.0])),
+            RuntimeError,
+        ),
+        (
+            lambda m: m.nn.functional.binary_cross_entropy(m.tensor([0.5, 0.5]), m.tensor([-0.1, 0.0])),
+            RuntimeError,
+        ),
+        (lambda m: m.cdist(m.ones(2, 3), m.ones(2, 3), p=-1), RuntimeError),
+        (lambda m: m.ones(1).expand(10**12).contiguous(), RuntimeError),
+        (lambda m: m.ones(1).expand(10**12) * 2, RuntimeError),
+        (lambda m: m.ones(1).expand(10**12).cumsum(0), RuntimeError),
+    ],
+)
+def test_refused_as_torch_refuses(call, error):
+    """Silent before: scatter wrapped an out-of-range dim, BCE took targets outside [0, 1],
+    cdist a negative p; a huge result of an op raised NumPy's bare MemoryError."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(error):
+        call(torch)
+    with pytest.raises(error):
+        call(pn)

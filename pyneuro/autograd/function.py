@@ -32,7 +32,7 @@ import weakref
 import numpy as _np
 
 from .._dtype import torch_name as _dtype_torch_name
-from .._errors import DTypeError, ShapeError
+from .._errors import AllocationError, DTypeError, ShapeError
 from .._shapes import c_order
 from .._tensor_base import TensorBase, _InferenceVersions, _register_grad_mode, _wrap
 from ..backends._registry import current as _current_backend
@@ -205,6 +205,10 @@ class Function:
                 out = _Profiling.op(node, "forward", node.forward, *arrays, **params)
         except (ValueError, TypeError) as exc:
             raise _as_torch_error(exc, cls) from None
+        except MemoryError as exc:  # (NumPy's, or std::bad_alloc from a kernel): torch's RuntimeError
+            if isinstance(exc, RuntimeError):
+                raise
+            raise AllocationError(f"{cls.__name__.lower()}: can't allocate memory: {exc}") from None
         if out.ndim == 0:  # NumPy reductions return scalars; keep a real 0-d array
             out = node.bk.xp.asarray(out)
         elif cls.c_ordered:
