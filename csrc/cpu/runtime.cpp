@@ -170,12 +170,18 @@ FlushToZeroScope::FlushToZeroScope() : saved_(_mm_getcsr()) {
   _mm_setcsr(unsigned(saved_) | 0x8040u);
 }  // FTZ | DAZ
 FlushToZeroScope::~FlushToZeroScope() { _mm_setcsr(unsigned(saved_)); }
+KeepDenormalsScope::KeepDenormalsScope() : saved_(_mm_getcsr()) { _mm_setcsr(unsigned(saved_) & ~0x8040u); }
+KeepDenormalsScope::~KeepDenormalsScope() { _mm_setcsr(unsigned(saved_)); }
 #elif PYNEURO_HAVE_FPCR
 FlushToZeroScope::FlushToZeroScope() : saved_(read_fpcr()) { write_fpcr(saved_ | kFpcrFz); }
 FlushToZeroScope::~FlushToZeroScope() { write_fpcr(saved_); }
+KeepDenormalsScope::KeepDenormalsScope() : saved_(read_fpcr()) { write_fpcr(saved_ & ~kFpcrFz); }
+KeepDenormalsScope::~KeepDenormalsScope() { write_fpcr(saved_); }
 #else
 FlushToZeroScope::FlushToZeroScope() : saved_(0) {}
 FlushToZeroScope::~FlushToZeroScope() {}
+KeepDenormalsScope::KeepDenormalsScope() : saved_(0) {}
+KeepDenormalsScope::~KeepDenormalsScope() {}
 #endif
 
 // One thread's share of the chunks, [front, back) packed in one 64-bit word so that the

@@ -16,6 +16,8 @@
 //   3. Masked tails: a row of 10 classes is one masked AVX-512 vector, no scalar loop.
 //   4. Threads: rows are split over OpenMP threads only when there is enough work
 //      (parallel_for, runtime.cpp); a 128x10 batch runs on the calling thread.
+// Unlike the other kernels these keep denormals (KeepDenormalsScope, common.h), as torch:
+// a probability below 1.2e-38 is kept, not flushed to 0.
 // The same kernel source is compiled three times (scalar, AVX2+FMA, AVX-512) under GCC
 // target pragmas and picked at run time (simd.h): no -march=native needed.
 #include "pyneuro/softmax.h"
@@ -74,6 +76,7 @@ using namespace simd::avx512;  // Vec, kWidth, vload, vexp, ...
 void softmax_forward(SoftmaxVariant variant, const float* x, float* y, index_t rows, index_t cols) {
   const bool stream = rows * cols >= kStreamMinFloats;
   parallel_for(rows, rows * cols * kCostExp, [&](index_t begin, index_t end) {
+    KeepDenormalsScope keep;  // (torch's tiny probabilities: common.h)
     if (variant == SoftmaxVariant::ThreePass) {
       PYNEURO_SIMD_DISPATCH(softmax_three_pass_rows(x, y, cols, begin, end));
     } else {
@@ -84,6 +87,7 @@ void softmax_forward(SoftmaxVariant variant, const float* x, float* y, index_t r
 
 void softmax_backward(const float* gy, const float* y, float* gx, index_t rows, index_t cols) {
   parallel_for(rows, rows * cols * kCostElementwise, [&](index_t begin, index_t end) {
+    KeepDenormalsScope keep;  // (torch's tiny probabilities: common.h)
     PYNEURO_SIMD_DISPATCH(softmax_backward_rows(gy, y, gx, cols, begin, end));
   });
 }
@@ -91,12 +95,14 @@ void softmax_backward(const float* gy, const float* y, float* gx, index_t rows, 
 void log_softmax_forward(const float* x, float* y, index_t rows, index_t cols) {
   const bool stream = rows * cols >= kStreamMinFloats;
   parallel_for(rows, rows * cols * kCostExp, [&](index_t begin, index_t end) {
+    KeepDenormalsScope keep;  // (torch's tiny probabilities: common.h)
     PYNEURO_SIMD_DISPATCH(log_softmax_forward_rows(x, y, cols, begin, end, stream));
   });
 }
 
 void log_softmax_backward(const float* gy, const float* y, float* gx, index_t rows, index_t cols) {
   parallel_for(rows, rows * cols * kCostExp, [&](index_t begin, index_t end) {
+    KeepDenormalsScope keep;  // (torch's tiny probabilities: common.h)
     PYNEURO_SIMD_DISPATCH(log_softmax_backward_rows(gy, y, gx, cols, begin, end));
   });
 }
@@ -104,6 +110,7 @@ void log_softmax_backward(const float* gy, const float* y, float* gx, index_t ro
 void cross_entropy_forward(const float* logits, const std::int64_t* targets, float* losses, index_t rows,
                            index_t cols) {
   parallel_for(rows, rows * cols * kCostExp, [&](index_t begin, index_t end) {
+    KeepDenormalsScope keep;  // (torch's tiny probabilities: common.h)
     PYNEURO_SIMD_DISPATCH(cross_entropy_forward_rows(logits, targets, losses, cols, begin, end));
   });
 }
@@ -111,6 +118,7 @@ void cross_entropy_forward(const float* logits, const std::int64_t* targets, flo
 void cross_entropy_backward(const float* logits, const std::int64_t* targets, const float* grad_losses,
                             float* grad_logits, index_t rows, index_t cols) {
   parallel_for(rows, rows * cols * kCostExp, [&](index_t begin, index_t end) {
+    KeepDenormalsScope keep;  // (torch's tiny probabilities: common.h)
     PYNEURO_SIMD_DISPATCH(
         cross_entropy_backward_rows(logits, targets, grad_losses, grad_logits, cols, begin, end));
   });

@@ -104,6 +104,21 @@ class FlushToZeroScope {
   std::uint64_t saved_;
 };
 
+// The opposite, inside a parallel_for body: denormals kept (FTZ/DAZ off) for its lifetime.
+// The softmax family uses it: exp(x - max) of a logit 88 or more below the row's max is a
+// denormal that torch keeps (softmax([1, 10, 100])[0] is 1.0089e-43, not 0); only such
+// elements take the slow path, unlike an optimizer's decaying buffers, which stay flushed.
+class KeepDenormalsScope {
+ public:
+  KeepDenormalsScope();
+  ~KeepDenormalsScope();
+  KeepDenormalsScope(const KeepDenormalsScope&) = delete;
+  KeepDenormalsScope& operator=(const KeepDenormalsScope&) = delete;
+
+ private:
+  std::uint64_t saved_;
+};
+
 // Work below which a kernel stays on the calling thread. Callers count work as elements x
 // a cost (16 for an element with an exp, 64 for a bandwidth-bound elementwise op), so the
 // threshold is 512K exps (~150-250 us on one core) or 128K elementwise floats. Waking a

@@ -62,7 +62,7 @@ _LOG2E = np.float32(1.44269504088896341)
 _LN2_HI = np.float32(0.693359375)  # ln 2 split in two: n * LN2_HI is exact for |n| < 2^9
 _LN2_LO = np.float32(-2.12194440e-4)
 _EXP_HI = np.float32(88.72283)  # above: exp overflows float32 -> +inf
-_EXP_LO = np.float32(-88.0)  # below (~2^-126): flushed to 0, like the C++ FTZ mode
+_EXP_LO = np.float32(-104.0)  # exp(-104) < half the smallest denormal: rounds to 0 (as the C++ vexp)
 _INF = np.float32(np.inf)
 
 
@@ -88,17 +88,18 @@ def _exp(t):
 
     exp(t) = 2^n * exp(r), n = round(t / ln 2), r = t - n ln 2 in [-ln2/2, ln2/2];
     exp(r) is a degree-7 polynomial (max error ~1 ulp); 2^n is built from its exponent
-    bits. Results below ~2^-126 flush to zero; NaN stays NaN; +inf gives inf, -inf 0.
+    bits. Results below 2^-126 are denormals (as torch's: 2^n applied in two normal steps,
+    the last one rounding), 0 below half the smallest; NaN stays NaN; +inf gives inf, -inf 0.
     """
     tc = t if t > _EXP_LO else _EXP_LO  # also maps NaN -> _EXP_LO (fixed below)
     tc = tc if tc < _EXP_HI else _EXP_HI
     p, n = _exp_reduced(tc)
-    # 2^(n-1) from its bits (biased exponent n-1+127, clamped at 0 -> 0.0), times 2:
-    # splitting the power keeps n = 128 (t near 88.7) finite.
-    e = np.int32(n) + np.int32(126)
-    e = e if e > 0 else np.int32(0)
-    scale = np.int32(e << 23).view(np.float32)
-    y = (p * scale) * np.float32(2.0)
+    # 2^(n1-1) from its bits (biased exponent n1-1+127 >= 1), times 2 (splitting the power
+    # keeps n = 128, t near 88.7, finite), times 2^(n-n1) (n < -125 only: into the denormals)
+    n1 = n if n > np.float32(-125.0) else np.float32(-125.0)
+    scale = np.int32((np.int32(n1) + np.int32(126)) << 23).view(np.float32)
+    low = np.int32((np.int32(n - n1) + np.int32(127)) << 23).view(np.float32)
+    y = ((p * scale) * np.float32(2.0)) * low
     y = y if t <= _EXP_HI else _INF
     return y if t == t else t
 
@@ -113,9 +114,12 @@ def _exp_le0(t):
     """
     tc = t if t > _EXP_LO else _EXP_LO
     p, n = _exp_reduced(tc)
-    e = np.int32(n) + np.int32(127)  # n >= -127 here: e >= 0, and e == 0 gives 0.0
-    e = e if e > 0 else np.int32(0)
-    return p * np.int32(e << 23).view(np.float32)
+    # 2^n in two normal steps (n >= -150 here): 2^n1, n1 >= -126, then 2^(n - n1) >= 2^-24,
+    # whose product rounds once into the denormals (torch keeps them; exp(-104) rounds to 0)
+    n1 = n if n > np.float32(-126.0) else np.float32(-126.0)
+    high = np.int32((np.int32(n1) + np.int32(127)) << 23).view(np.float32)
+    low = np.int32((np.int32(n - n1) + np.int32(127)) << 23).view(np.float32)
+    return (p * high) * low
 
 
 @helper(fastmath={"contract"})  # NOT reassoc: it would turn this back into (m + log s) - x_t
