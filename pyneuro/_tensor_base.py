@@ -169,6 +169,8 @@ def _host_array(data, dtype=None):
     if isinstance(data, TensorBase):
         arr = np.asarray(_backend(data.device).to_numpy(data._data))
     else:
+        if isinstance(data, (list, tuple)):
+            data = _tensors_as_scalars(data)
         try:
             arr = np.asarray(data)
         except ValueError as exc:  # ragged nested lists: torch says ValueError, the design TypeError: both
@@ -209,6 +211,36 @@ def _host_array(data, dtype=None):
     return arr
 
 
+def _tensors_as_scalars(data, warned=None):
+    """A nested list with tensors in it, each tensor as a NumPy scalar of its dtype (so it
+    promotes as torch's does: [t_float64] is float64): torch.tensor([loss1, loss2]) reads each
+    one-element tensor as a number (grad-requiring ones with torch's warning, once) and refuses
+    a bigger one. The list itself when it holds no tensor (checked without copying it)."""
+    warned = [False] if warned is None else warned
+    out = None
+    for i, x in enumerate(data):
+        if isinstance(x, (list, tuple)):
+            y = _tensors_as_scalars(x, warned)
+        elif isinstance(x, TensorBase):
+            if x._data.size != 1:
+                raise ValueError("only one element tensors can be converted to Python scalars")
+            if x._req and _GRAD_MODE[0].enabled and not warned[0]:
+                warned[0] = True
+                warnings.warn(
+                    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                    "Consider using tensor.detach() first.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+            y = np.asarray(_backend(x.device).to_numpy(x._data)).reshape(-1)[0]
+        else:
+            continue
+        if y is not x:
+            out = list(data) if out is None else out
+            out[i] = y
+    return data if out is None else out
+
+
 def _huge_int_inside(arr) -> bool:
     return any(type(x) is _PY_INT and not -(2**63) <= x < 2**63 for x in arr.ravel())
 
@@ -244,25 +276,6 @@ def _size(args) -> tuple:
     return tuple(out)
 
 
-# The ufuncs NumPy calls for an operator between an array or NumPy scalar and a tensor
-_UFUNC_OPERATORS = {
-    np.add: _op.add, np.subtract: _op.sub, np.multiply: _op.mul, np.true_divide: _op.truediv,
-    np.floor_divide: _op.floordiv, np.remainder: _op.mod, np.power: _op.pow, np.matmul: _op.matmul,
-    np.equal: _op.eq, np.not_equal: _op.ne, np.less: _op.lt, np.less_equal: _op.le, np.greater: _op.gt,
-    np.greater_equal: _op.ge, np.bitwise_and: _op.and_, np.bitwise_or: _op.or_, np.bitwise_xor: _op.xor,
-}  # fmt: skip
-
-
-def _ufunc_operand(x, device):
-    """An operand of an operator NumPy handed to a tensor: tensors and numbers stay, arrays
-    become tensors keeping their dtype (as the tensor's reflected operator would take them)."""
-    if isinstance(x, np.generic):  # before the Python types: np.float64 is a float
-        return x.item()
-    if isinstance(x, (TensorBase, _PY_INT, _PY_FLOAT)):
-        return x
-    return _wrap(_backend(device).asarray(_host_array(x)), device)
-
-
 def _from_data(data, dtype=None, device=None):
     """A new tensor holding a copy of data (the body of pn.tensor and Tensor.new_tensor)."""
     dev = _device(device)
@@ -290,28 +303,6 @@ class TensorBase:
         "__weakref__",
         "__dict__",
     )
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        """NumPy meets a tensor. An operator (ndarray * t, np.float64(2) * t, np.add(t, 1)) is
-        the tensor's own (a Tensor, recorded in the graph); any other ufunc (np.exp(t),
-        np.sqrt(t)) runs on the values, like t.numpy() (so not on a tensor that requires grad),
-        and comes back as a Tensor, bools as uint8, as torch's __array_wrap__ gives them."""
-        if "out" in kwargs:
-            return NotImplemented
-        operator = _UFUNC_OPERATORS.get(ufunc)
-        if operator is not None and len(inputs) == 2 and method == "__call__" and not kwargs:
-            return operator(*(_ufunc_operand(x, self.device) for x in inputs))
-        arrays = (np.asarray(x) if isinstance(x, TensorBase) else x for x in inputs)
-        out = getattr(ufunc, method)(*arrays, **kwargs)  # (np.ptp(t) is maximum.reduce - minimum.reduce)
-        results = out if isinstance(out, tuple) else (out,)
-        results = tuple(self.__array_wrap__(np.asarray(r)) for r in results)
-        return results if isinstance(out, tuple) else results[0]
-
-    def __array_wrap__(self, array, context=None, return_scalar=False):
-        """What NumPy's functions give back for a tensor they ran on as an array (np.argmax(t),
-        np.round(t), np.cumsum(t)): a Tensor, bools as uint8, as torch's __array_wrap__."""
-        array = np.asarray(array)
-        return _wrap(array.astype(uint8) if array.dtype == bool_ else array)
 
     # ------------------------------------------------------------------ basic properties
     @property

@@ -11,6 +11,7 @@ import importlib
 import pickle
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -545,3 +546,36 @@ def test_set_printoptions_prints_as_torch():
     assert repr(pn.tensor([1.12345])) == "tensor([1.1235])"
     with pytest.raises(ValueError):
         pn.set_printoptions(profile="tiny")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m, w: m.tensor([w * 1, w * 3]),  # torch.tensor(losses): one-element tensors are numbers
+        lambda m, w: m.tensor([m.tensor([1.0]), m.tensor([2.0])]),
+        lambda m, w: m.tensor([[m.tensor(1), 2], [3, m.tensor(4.0)]]),
+        lambda m, w: m.tensor([m.tensor(1), m.tensor(2)]),
+        lambda m, w: m.tensor([m.tensor(1.5, dtype=m.float64)]),
+        lambda m, w: m.tensor([m.tensor([[1.0]])]),
+        lambda m, w: m.as_tensor([w * 1, w]),
+        lambda m, w: m.tensor((m.tensor(1.0), 2.0)),
+        lambda m, w: m.tensor([m.tensor(True), False]),
+        lambda m, w: m.tensor([m.tensor(1, dtype=m.int32)]),
+    ],
+)
+def test_a_list_of_one_element_tensors_is_a_list_of_numbers(make):
+    torch = pytest.importorskip("torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        want = make(torch, torch.tensor(2.0, requires_grad=True))
+        got = make(pn, pn.tensor(2.0, requires_grad=True))
+    assert str(got.dtype).split(".")[1] == str(want.dtype).split(".")[1]
+    assert not got.requires_grad and not want.requires_grad
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_a_list_of_bigger_tensors_is_refused_as_torch():
+    with pytest.raises(ValueError, match="only one element tensors can be converted to Python scalars"):
+        pn.tensor([pn.ones(2), pn.ones(2)])
+    with pytest.warns(UserWarning, match="requires_grad=True to a scalar"):
+        pn.tensor([pn.ones((), requires_grad=True) * 2])
