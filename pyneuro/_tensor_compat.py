@@ -1,7 +1,9 @@
 """The torch spellings of the Tensor methods that course code uses (`import pyneuro as torch`).
 
-`CompatMethods` is a mixin of Tensor (tensor.py): the legacy type strings (`t.type()`) and the
-methods that are one call into a free function (`t.roll`, `t.bincount`). `accept_numpy_keywords`
+`CompatMethods` is a mixin of Tensor (tensor.py): the legacy type strings (`t.type()`), the
+methods that are one call into a free function (`t.roll`, `t.bincount`), the memory questions
+(`stride`, `data_ptr`, `storage`) and NumPy's protocol (`np.exp(t)`, `np.argmax(t)`: ufuncs and
+`__array_wrap__` hand back tensors, as torch's). `accept_numpy_keywords`
 is the class decorator that lets the methods taking a dim also take NumPy's `axis=`/`keepdims=`
 (the rule itself is `_shapes.numpy_keywords`, shared with the free functions).
 
