@@ -128,3 +128,19 @@ def test_basic_index_names_match_torch(name):
     got = pn.tensor(x, requires_grad=True)[key]
     assert got.grad_fn.name() == want.grad_fn.name()
     np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+
+
+def test_autograd_grad_with_create_graph_hands_back_the_computed_gradient():
+    """torch.autograd.grad(x**3, x, create_graph=True) prints grad_fn=<MulBackward0>; .grad of
+    backward(create_graph=True) is stored through a copy (CopyBackwards) in both libraries."""
+
+    def names(m):
+        x = m.tensor(2.0, requires_grad=True)
+        y = m.tensor([1.0, 2.0], requires_grad=True)
+        g = m.autograd.grad(x**3, x, create_graph=True)[0]
+        h = m.autograd.grad((y**2).sum(), y, create_graph=True)[0]
+        second = m.autograd.grad(g, x)[0]
+        return g.grad_fn.name(), h.grad_fn.name(), float(g), float(second), h.tolist()
+
+    assert names(pn) == names(torch)
+

@@ -105,11 +105,16 @@ def _leaf(leaf, g, post: bool = True) -> None:
 def _store(t, g) -> None:
     """t.grad += g, out of place: the sum stays in the graph (torch keeps .grad's graph too).
     The first gradient is stored as a copy (torch's CopyBackwards node when it has a graph),
-    never as the tensor itself: that may be the caller's seed or one a custom backward holds."""
+    never as the tensor itself: that may be the caller's seed or one a custom backward holds.
+    autograd.grad (capturing) hands back the gradient as computed, as torch's (its grad_fn is
+    the op that made it: MulBackward0 for x**3's, not CopyBackwards)."""
     if g._data.dtype != t._data.dtype:
         g = Cast.apply(g, dtype=t._data.dtype)
     with _LEAF_LOCK:  # (threads adding into one shared .grad: engine._LEAF_LOCK)
-        t._grad = Copy.apply(g.detach(), g) if t._grad is None else t._grad + g
+        if t._grad is not None:
+            t._grad = t._grad + g
+        else:
+            t._grad = g if _capturing[0] and g._node is not None else Copy.apply(g.detach(), g)
 
 
 def as_grad_tensor(gradient, array, device):
