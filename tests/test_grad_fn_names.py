@@ -143,4 +143,3 @@ def test_autograd_grad_with_create_graph_hands_back_the_computed_gradient():
         return g.grad_fn.name(), h.grad_fn.name(), float(g), float(second), h.tolist()
 
     assert names(pn) == names(torch)
-
