@@ -313,7 +313,13 @@ class TensorBase:
         """The shape (a pn.Size), or the length of one dimension (like torch.Tensor.size)."""
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[dim]
+        try:
+            return self._data.shape[dim]
+        except IndexError:  # torch's words (normalize_dims raises them)
+            if not self._data.ndim:
+                raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions") from None
+            normalize_dims(dim, self.ndim)
+            raise
 
     @property
     def dtype(self):
@@ -508,9 +514,7 @@ class TensorBase:
 
     def __float__(self):
         if self._data.size != 1:
-            raise ArgumentError(
-                f"only one element tensors can be converted to Python scalars (this one has {self._data.size})"
-            )
+            raise ArgumentError("only one element tensors can be converted to Python scalars")
         if self._req and _GRAD_MODE[0].enabled:  # torch's warning (float(t) only, and not under no_grad)
             warnings.warn(
                 "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
@@ -522,9 +526,7 @@ class TensorBase:
 
     def __int__(self):
         if self._data.size != 1:
-            raise ArgumentError(
-                f"only one element tensors can be converted to Python scalars (this one has {self._data.size})"
-            )
+            raise ArgumentError("only one element tensors can be converted to Python scalars")
         return _PY_INT(self.item())
 
     def __index__(self):
@@ -534,7 +536,7 @@ class TensorBase:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return _PY_BOOL(self.item())
 
     def __len__(self):

@@ -58,8 +58,8 @@ class ShapeMethods:
         ):
             # NumPy had to copy: a write through the "view" would not reach this tensor
             raise ShapeError(
-                f"view size is not compatible with input tensor's size and stride (shape {tuple(self.shape)} is "
-                f"not contiguous, e.g. after .T or .permute); use .reshape({', '.join(map(str, _shape_arg(shape)))}) instead"
+                "view size is not compatible with input tensor's size and stride (at least one dimension spans "
+                "across two contiguous subspaces). Use .reshape(...) instead."
             )
         if out._node is not None and type(out._node).__name__ != "ViewBackward0":
             _ag.renamed(

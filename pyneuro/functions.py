@@ -59,11 +59,16 @@ def cat(tensors, dim=0) -> Tensor:
         empty = shape[:d] + (0,) + shape[d + 1 :]
         ts = [t.reshape(empty) if t.shape == (0,) else t for t in ts]
     nd = ts[0].ndim
-    for t in ts:
-        if t.ndim != nd or any(
-            a != b for i, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if i != dim % builtins.max(nd, 1)
-        ):
-            raise ShapeError(f"cat: shapes {[tuple(x.shape) for x in ts]} differ outside dim {dim}")
+    d = dim % builtins.max(nd, 1)
+    for k, t in enumerate(ts):  # torch's checks and words
+        if t.ndim != nd:
+            raise ShapeError(f"Tensors must have same number of dimensions: got {nd} and {t.ndim}")
+        for i, (a, b) in enumerate(zip(ts[0].shape, t.shape)):
+            if i != d and a != b:
+                raise ShapeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size {a} but got size {b} "
+                    f"for tensor number {k} in the list."
+                )
     return _ag.Cat.apply(*ts, dim=dim)
 
 

@@ -326,9 +326,9 @@ def test_matmul_cases_values_and_grads(sa, sb, backend_name):
 
 
 def test_matmul_shape_error_names_shapes(backend_name):
-    with pytest.raises(ValueError, match=r"\(2, 3\).*\(4, 5\)"):
+    with pytest.raises(ValueError, match=r"mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)"):
         rnd(2, 3) @ rnd(4, 5)
-    with pytest.raises(ValueError, match="cannot be multiplied"):
+    with pytest.raises(ValueError, match=r"expected tensor \[3\] and src \[4\]"):
         rnd(3) @ rnd(4)
 
 

@@ -204,7 +204,7 @@ class Function:
             else:
                 out = _Profiling.op(node, "forward", node.forward, *arrays, **params)
         except (ValueError, TypeError) as exc:
-            raise _as_torch_error(exc, cls) from None
+            raise _as_torch_error(exc, cls, arrays) from None
         except MemoryError as exc:  # (NumPy's, or std::bad_alloc from a kernel): torch's RuntimeError
             if isinstance(exc, RuntimeError):
                 raise
@@ -502,6 +502,23 @@ def _register_view_refresh(fn) -> None:
     _refresh_view = fn
 
 
+def _broadcast_mismatch(shapes):
+    """torch's message for the first pair of shapes that do not broadcast: the rightmost
+    dimension where both sizes differ and neither is 1, counted in the broadcast result."""
+    for i, a in enumerate(shapes):
+        for b in shapes[i + 1 :]:
+            n = max(len(a), len(b))
+            for k in range(1, n + 1):
+                sa = a[-k] if k <= len(a) else 1
+                sb = b[-k] if k <= len(b) else 1
+                if sa != sb and sa != 1 and sb != 1:
+                    return (
+                        f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) "
+                        f"at non-singleton dimension {n - k}"
+                    )
+    return None
+
+
 def _mixed_devices(cls, device, other) -> RuntimeError:
     """torch's error for the tensors of one op on two devices."""
     return RuntimeError(
@@ -510,12 +527,17 @@ def _mixed_devices(cls, device, other) -> RuntimeError:
     )
 
 
-def _as_torch_error(exc, cls):
+def _as_torch_error(exc, cls, arrays=()):
     """A ValueError/TypeError from a forward (NumPy's broadcasting, a kernel's checks) as the
-    ShapeError/DTypeError that is also the RuntimeError torch raises, naming the op."""
+    ShapeError/DTypeError that is also the RuntimeError torch raises, naming the op (shapes
+    that do not broadcast: torch's words)."""
     if isinstance(exc, RuntimeError):
         return exc
     msg = str(exc)
+    if "could not be broadcast" in msg:
+        mismatch = _broadcast_mismatch([a.shape for a in arrays if hasattr(a, "shape")])
+        if mismatch:
+            return ShapeError(mismatch)
     name = cls.__name__.lower()
     if not msg.lower().startswith(name):
         msg = f"{name}: {msg}"

@@ -29,9 +29,9 @@ class Reshape(Function):
         try:
             return a.reshape(shape)
         except ValueError:
-            raise ShapeError(
-                f"shape {tuple(shape)} is invalid for input of shape {tuple(a.shape)} ({a.size} elements)"
-            ) from None
+            if list(shape).count(-1) > 1:
+                raise ShapeError("only one dimension can be inferred") from None
+            raise ShapeError(f"shape '{list(shape)}' is invalid for input of size {a.size}") from None
 
     def backward(self, g):
         return (g.reshape(self.saved[0]),)

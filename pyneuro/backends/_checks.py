@@ -82,9 +82,27 @@ def tensor_matmul_shapes(a_shape: tuple, b_shape: tuple) -> None:
         )
     ka, kb = a_shape[-1], (b_shape[0] if len(b_shape) == 1 else b_shape[-2])
     if ka != kb:
-        raise ShapeError(
-            f"matmul: shapes {a_shape} and {b_shape} cannot be multiplied (inner dimensions {ka} and {kb} differ)"
+        raise ShapeError(_matmul_message(a_shape, b_shape, ka, kb))
+
+
+def _matmul_message(a_shape, b_shape, ka, kb) -> str:
+    """torch's words for inner dimensions that differ, by the ranks (the op torch folds it into)."""
+    rows = 1
+    for n in a_shape[:-1]:
+        rows *= n
+    if len(a_shape) == len(b_shape) == 1:
+        return (
+            f"inconsistent tensor size, expected tensor [{ka}] and src [{kb}] to have the same number of "
+            f"elements, but got {ka} and {kb} elements respectively"
         )
+    if len(b_shape) == 1:
+        return f"size mismatch, got input ({rows}), mat ({rows}x{ka}), vec ({kb})"
+    if len(b_shape) == 2:
+        return f"mat1 and mat2 shapes cannot be multiplied ({rows}x{ka} and {kb}x{b_shape[1]})"
+    batch = 1
+    for n in np.broadcast_shapes(tuple(a_shape[:-2]), tuple(b_shape[:-2])):
+        batch *= n
+    return f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {ka}] but got: [{batch}, {kb}]."
 
 
 def targets_for(logits, targets, xp=np, check_range: bool = True):

@@ -77,11 +77,16 @@ class Linear(Module):
         if not isinstance(input, Tensor):
             raise TypeError(f"Linear expects a pyneuro Tensor, got {type(input).__name__}")
         shape = input._data.shape
-        if not shape or shape[-1] != self.in_features:
+        if shape and shape[-1] != self.in_features:  # torch's words (its input's rows, flattened)
+            rows = 1
+            for n in shape[:-1]:
+                rows *= n
             raise ShapeError(
-                f"Linear(in_features={self.in_features}, out_features={self.out_features}) got input of shape "
-                f"{tuple(input.shape)}; its last dimension must be {self.in_features}"
+                f"mat1 and mat2 shapes cannot be multiplied ({rows}x{shape[-1]} and "
+                f"{self.in_features}x{self.out_features})"
             )
+        if not shape:
+            raise ShapeError(f"Linear(in_features={self.in_features}) got a 0-d input; it needs at least 1-D")
 
     def extra_repr(self) -> str:
         return (
