@@ -93,8 +93,8 @@ void sgd_step(const py::object& p_obj, const py::object& g_obj, const py::object
 }
 
 void adam_step(const py::object& p_obj, const py::object& g_obj, const py::object& m_obj,
-               const py::object& v_obj, std::int64_t step, float lr, float beta1, float beta2, float eps,
-               float weight_decay) {
+               const py::object& v_obj, std::int64_t step, double lr, double beta1, double beta2, double eps,
+               double weight_decay) {
   if (step < 1) throw py::value_error("adam_step: step counts from 1, got " + std::to_string(step));
   auto p = require<float>(p_obj, "param", -1, true);
   auto g = require<float>(g_obj, "grad");
@@ -153,8 +153,8 @@ void sgd_step_multi(const py::list& params, const py::list& grads, const py::obj
 
 // adam_step over lists (steps: one count per parameter), checked first, then one GIL release.
 void adam_step_multi(const py::list& params, const py::list& grads, const py::list& exp_avgs,
-                     const py::list& exp_avg_sqs, const std::vector<std::int64_t>& steps, float lr,
-                     float beta1, float beta2, float eps, float weight_decay) {
+                     const py::list& exp_avg_sqs, const std::vector<std::int64_t>& steps, double lr,
+                     double beta1, double beta2, double eps, double weight_decay) {
   const size_t n = params.size();
   if (grads.size() != n || exp_avgs.size() != n || exp_avg_sqs.size() != n || steps.size() != n)
     throw py::value_error("adam_step_multi: params, grads, exp_avgs, exp_avg_sqs and steps differ in length");

@@ -39,7 +39,7 @@ struct SgdArgs {  // torch.optim.SGD's hyper-parameters
 };
 
 struct AdamArgs {  // torch.optim.Adam's, with the bias corrections of this step folded in
-  float beta1, beta2, eps, weight_decay, step_size, inv_sqrt_bc2;
+  float beta1, beta2, one_minus_beta1, one_minus_beta2, eps, weight_decay, step_size, inv_sqrt_bc2;
 };
 
 struct AdadeltaArgs {  // torch.optim.Adadelta's; sign is -1 for maximize, else 1
@@ -132,11 +132,14 @@ void sgd_step(float* param, const float* grad, float* buf, index_t n, float lr, 
 }
 
 namespace {
-// Bias corrections in double, once per call: 1 - beta^step loses digits in float32.
-AdamArgs adam_args(std::int64_t step, float lr, float beta1, float beta2, float eps, float weight_decay) {
-  const double bc1 = 1.0 - std::pow(double(beta1), double(step));
-  const double bc2 = 1.0 - std::pow(double(beta2), double(step));
-  return AdamArgs{beta1, beta2, eps, weight_decay, float(lr / bc1), float(1.0 / std::sqrt(bc2))};
+// Bias corrections in double, once per call: 1 - beta^step loses digits in float32. So does
+// 1 - beta itself (1.0f - 0.999f is 1.3e-5 below torch's float(1 - 0.999)): from the double.
+AdamArgs adam_args(std::int64_t step, double lr, double beta1, double beta2, double eps,
+                   double weight_decay) {
+  const double bc1 = 1.0 - std::pow(beta1, double(step));
+  const double bc2 = 1.0 - std::pow(beta2, double(step));
+  return AdamArgs{float(beta1), float(beta2),        float(1.0 - beta1), float(1.0 - beta2),
+                  float(eps),   float(weight_decay), float(lr / bc1),    float(1.0 / std::sqrt(bc2))};
 }
 
 // Runs body(tensor index, begin, end) over [0, total) of the concatenated tensors, split by
@@ -171,8 +174,8 @@ void sgd_step_multi(const SgdTensor* t, std::size_t count, float lr, float momen
   });
 }
 
-void adam_step_multi(const AdamTensor* t, std::size_t count, float lr, float beta1, float beta2, float eps,
-                     float weight_decay) {
+void adam_step_multi(const AdamTensor* t, std::size_t count, double lr, double beta1, double beta2,
+                     double eps, double weight_decay) {
   std::vector<AdamArgs> args(count);
   for (std::size_t i = 0; i < count; ++i) args[i] = adam_args(t[i].step, lr, beta1, beta2, eps, weight_decay);
   for_concatenated(offsets_of(t, count), [&](std::size_t i, index_t begin, index_t end) {
@@ -193,8 +196,8 @@ void adadelta_step_multi(const AdadeltaTensor* t, std::size_t count, double lr, 
   });
 }
 
-void adam_step(float* param, const float* grad, float* m, float* v, index_t n, std::int64_t step, float lr,
-               float beta1, float beta2, float eps, float weight_decay) {
+void adam_step(float* param, const float* grad, float* m, float* v, index_t n, std::int64_t step, double lr,
+               double beta1, double beta2, double eps, double weight_decay) {
   const AdamArgs args = adam_args(step, lr, beta1, beta2, eps, weight_decay);
   parallel_for(n, optimizer_work(n), [&](index_t begin, index_t end) {
     PYNEURO_SIMD_DISPATCH(adam_range(param, grad, m, v, args, begin, end));

@@ -160,7 +160,7 @@ void sgd_range(float* p, const float* grad, float* buf, const SgdArgs& a, index_
 // torch.optim.Adam on [begin, end): 4 arrays read, 3 written, one sqrt and one divide.
 void adam_range(float* p, const float* grad, float* m, float* v, const AdamArgs& a, index_t begin,
                 index_t end) {
-  const float b1 = a.beta1, b2 = a.beta2, c1 = 1.0f - a.beta1, c2 = 1.0f - a.beta2;
+  const float b1 = a.beta1, b2 = a.beta2, c1 = a.one_minus_beta1, c2 = a.one_minus_beta2;
   for (index_t i = begin; i < end; ++i) {
     const float g = a.weight_decay != 0.0f ? grad[i] + a.weight_decay * p[i] : grad[i];
     const float mi = b1 * m[i] + c1 * g;

@@ -206,7 +206,8 @@ void adam_step(int64_t n, float* param, const float* grad, float* exp_avg, float
   pn_adam_step<<<grid_1d(n), kBlock>>>(n, param, grad, exp_avg, exp_avg_sq, static_cast<float>(lr / bc1),
                                        static_cast<float>(beta1), static_cast<float>(beta2),
                                        static_cast<float>(eps), static_cast<float>(weight_decay),
-                                       static_cast<float>(1.0 / std::sqrt(bc2)));
+                                       static_cast<float>(1.0 / std::sqrt(bc2)),
+                                       static_cast<float>(1.0 - beta1), static_cast<float>(1.0 - beta2));
   launched("pn_adam_step");
 }
 

@@ -348,6 +348,8 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1=0.9, beta2=0.999
                 _f(eps),
                 _f(weight_decay),
                 _f(1.0 / bc2**0.5),
+                _f(1.0 - beta1),
+                _f(1.0 - beta2),
             ),
         )
 

@@ -27,16 +27,18 @@ extern "C" __global__ void pn_sgd_step(pn_index n, float* param, const float* gr
   }
 }
 
-// torch.optim.Adam (L2 weight decay), in place. step_size = lr / (1 - beta1^t) and
-// inv_sqrt_bc2 = 1 / sqrt(1 - beta2^t) are computed on the host in double precision.
+// torch.optim.Adam (L2 weight decay), in place. step_size = lr / (1 - beta1^t),
+// inv_sqrt_bc2 = 1 / sqrt(1 - beta2^t) and one_minus_beta1/2 are computed on the host in
+// double precision (1 - beta rounded once, as torch's 1 - beta2 is: 1.0f - 0.999f is 1.3e-5 off).
 extern "C" __global__ void pn_adam_step(pn_index n, float* param, const float* grad, float* exp_avg,
                                         float* exp_avg_sq, float step_size, float beta1, float beta2,
-                                        float eps, float weight_decay, float inv_sqrt_bc2) {
+                                        float eps, float weight_decay, float inv_sqrt_bc2,
+                                        float one_minus_beta1, float one_minus_beta2) {
   PN_GRID_STRIDE(i, n) {
     const float p = param[i];
     const float g = weight_decay != 0.0f ? grad[i] + weight_decay * p : grad[i];
-    const float m = beta1 * exp_avg[i] + (1.0f - beta1) * g;
-    const float v = beta2 * exp_avg_sq[i] + (1.0f - beta2) * g * g;
+    const float m = beta1 * exp_avg[i] + one_minus_beta1 * g;
+    const float v = beta2 * exp_avg_sq[i] + one_minus_beta2 * g * g;
     exp_avg[i] = m;
     exp_avg_sq[i] = v;
     param[i] = p - step_size * m / (sqrtf(v) * inv_sqrt_bc2 + eps);

@@ -28,7 +28,7 @@ void sgd_step(float* param, const float* grad, float* momentum_buf, index_t n, f
 
 // torch.optim.Adam (L2 weight decay, no amsgrad), in place; step counts from 1.
 void adam_step(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, index_t n,
-               std::int64_t step, float lr, float beta1, float beta2, float eps, float weight_decay);
+               std::int64_t step, double lr, double beta1, double beta2, double eps, double weight_decay);
 
 // The multi-tensor forms (torch's foreach): one call and one parallel region for all of a
 // model's parameters. Threads split the concatenation of the tensors, not each tensor, so
@@ -51,8 +51,8 @@ struct AdamTensor {
   index_t n;
   std::int64_t step;  // counts from 1, per tensor
 };
-void adam_step_multi(const AdamTensor* tensors, std::size_t count, float lr, float beta1, float beta2,
-                     float eps, float weight_decay);
+void adam_step_multi(const AdamTensor* tensors, std::size_t count, double lr, double beta1, double beta2,
+                     double eps, double weight_decay);
 
 // torch.optim.Adadelta (rho, eps, weight_decay, maximize), in place on every param and its
 // square_avg and acc_delta, one parallel region for the list (the multi-tensor form only).
