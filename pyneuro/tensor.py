@@ -652,17 +652,20 @@ class Tensor(
                 UserWarning,
                 stacklevel=3,
             )
-        centered = self - self.mean(dim=dim, keepdim=True)
-        return _ag.named(
-            (centered * centered).sum(dim=dim, keepdim=keepdim) / builtins.max(n - corr, 0),
-            "VarBackward0",
-            reads=(self,),
-        )
+        # torch's CPU kernel accumulates float32 in double and rounds once: the same here
+        # (x.std().item() prints torch's digits), the gradient through the casts
+        wide = self.device == "cpu" and self._data.dtype.kind == "f" and self._data.dtype.itemsize < 8
+        x = self.double() if wide else self
+        centered = x - x.mean(dim=dim, keepdim=True)
+        out = (centered * centered).sum(dim=dim, keepdim=keepdim) / builtins.max(n - corr, 0)
+        if op == "std":  # (its gradient is 0, not NaN, where std is 0, like torch's)
+            out = _ag.Root.apply(out, p=2)
+        out = out.to(self.dtype) if wide else out
+        return _ag.named(out, "StdBackward0" if op == "std" else "VarBackward0", reads=(self,))
 
     def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
-        """Standard deviation: sqrt of var (its gradient is 0, not NaN, where std is 0, like torch)."""
-        var = self._var(dim, unbiased, keepdim, correction, "std")
-        return _ag.named(_ag.Root.apply(var, p=2), "StdBackward0")
+        """Standard deviation: sqrt of var, computed as torch's (in double for float32 on the CPU)."""
+        return self._var(dim, unbiased, keepdim, correction, "std")
 
     def max(self, dim=None, keepdim=False):
         """max over all elements, or (values, indices) along `dim` like torch.max."""
