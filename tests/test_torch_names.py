@@ -814,3 +814,13 @@ def test_torchs_user_warnings(make):
     if not theirs and mine and mine[0].startswith("The use of `x.T`"):
         return  # torch warns about .T once per process: an earlier test may have had it
     assert mine == theirs
+
+
+def test_a_loader_and_its_samplers_print_as_torchs():
+    data = pn.utils.data.TensorDataset(pn.ones(4))
+    mine = pn.utils.data.DataLoader(data, batch_size=2, shuffle=True)
+    theirs = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.ones(4)), batch_size=2, shuffle=True
+    )
+    for a, b in ((mine, theirs), (mine.sampler, theirs.sampler), (mine.batch_sampler, theirs.batch_sampler)):
+        assert repr(a).split(" object at ")[0].replace("pyneuro", "torch") == repr(b).split(" object at ")[0]

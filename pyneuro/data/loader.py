@@ -274,17 +274,6 @@ class DataLoader(Generic[T_co]):
                 index = base[index]
             yield _gather(tensors, index)
 
-    def __repr__(self) -> str:
-        try:
-            sizes = f" of {len(self.dataset)}", f", batches={len(self)}"
-        except TypeError:  # a stream without a length
-            sizes = "", ""
-        return (
-            f"DataLoader(dataset={type(self.dataset).__name__}{sizes[0]}, "
-            f"batch_size={self.batch_size}, shuffle={isinstance(self.sampler, RandomSampler)}, "
-            f"drop_last={self.drop_last}{sizes[1]})"
-        )
-
 
 class _LoaderIterator:
     """What iter(loader) gives, as torch's loader iterators: the batches, one per next(), and

@@ -9,3 +9,16 @@ from ...data.sampler import (  # noqa: F401
     WeightedRandomSampler,
     __all__,
 )
+
+for _cls in (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+):
+    _cls.__module__ = (
+        __name__  # print(loader.sampler) shows torch's path: torch.utils.data.sampler.RandomSampler
+    )
+del _cls
