@@ -38,7 +38,7 @@ from ._tensor_keys import (
 )
 from .autograd import inplace as _ip
 from .autograd.grad_mode import _GradMode
-from .autograd.shape import Index
+from .autograd.shape import Index, renamed
 from .functions_math import check_bool_sub, check_int_exponent, int_pow, negative_int_power
 from .random import _rng, check_floating, draw_in_memory_order
 
@@ -199,13 +199,20 @@ class InplaceMethods:
         return self._inplace(_power, exponent, _op.pow, True)
 
     def zero_(self):
-        return self.fill_(0)
+        return self._fill(0, "ZeroBackward0")
 
     def fill_(self, value):
+        return self._fill(value, "FillBackward3" if isinstance(value, TensorBase) else "FillBackward2")
+
+    def _fill(self, value, torch_name):
+        """fill_/zero_; under the graph the node has torch's name for the op (when self is not a view)."""
         value = value.item() if isinstance(value, TensorBase) and not value._req else value
         value = fill_value(value, self._data.dtype)
         if self._records(value):
-            return self._record(_ip.Copy.apply, False, value)
+            self._record(_ip.Copy.apply, False, value)
+            if self._view is None and self._node is not None:
+                renamed(self, torch_name)
+            return self
         try:
             self._data[...] = value
         except ValueError as exc:

@@ -81,6 +81,10 @@ CASES.update(
         "reshape of a row slice": lambda m: m.tensor(A[2], requires_grad=True)[:2].reshape(6),
         "reshape of a column slice": lambda m: m.tensor(A[2], requires_grad=True)[:, :2].reshape(8),
         "round(decimals=2)": lambda m: m.tensor(A[2], requires_grad=True).round(decimals=2),
+        "zero_": lambda m: (m.tensor(A[2], requires_grad=True) * 2).zero_(),
+        "fill_ number": lambda m: (m.tensor(A[2], requires_grad=True) * 2).fill_(2.0),
+        "fill_ tensor": lambda m: (m.tensor(A[2], requires_grad=True) * 2).fill_(m.tensor(3.0)),
+        "copy_": lambda m: (m.tensor(A[2], requires_grad=True) * 2).copy_(m.tensor(A[2])),
         "diag of 1-D": lambda m: m.diag(m.tensor(A[1], requires_grad=True)),
         "diag of 2-D": lambda m: m.diag(m.tensor(A[2], requires_grad=True)),
     }

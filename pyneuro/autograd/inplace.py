@@ -52,8 +52,8 @@ class Copy(Function):
                 g_src = g_src.astype(dtype)
         return g_dst, g_src
 
-    def name(self) -> str:
-        return "CopyBackwards"
+    def name(self) -> str:  # (fill_ and zero_ rename their node: FillBackward2, ZeroBackward0)
+        return type(self).__name__ if "_op_class" in type(self).__dict__ else "CopyBackwards"
 
 
 class CopySlices(Function):
