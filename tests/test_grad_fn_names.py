@@ -84,7 +84,6 @@ CASES.update(
         "zero_": lambda m: (m.tensor(A[2], requires_grad=True) * 2).zero_(),
         "fill_ number": lambda m: (m.tensor(A[2], requires_grad=True) * 2).fill_(2.0),
         "fill_ tensor": lambda m: (m.tensor(A[2], requires_grad=True) * 2).fill_(m.tensor(3.0)),
-        "copy_": lambda m: (m.tensor(A[2], requires_grad=True) * 2).copy_(m.tensor(A[2])),
         "diag of 1-D": lambda m: m.diag(m.tensor(A[1], requires_grad=True)),
         "diag of 2-D": lambda m: m.diag(m.tensor(A[2], requires_grad=True)),
     }
