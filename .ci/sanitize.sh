@@ -30,7 +30,10 @@ cp "$builddir"/_cpu*.so "$stage/pyneuro/"
 # looks up the real __cxa_throw at start-up, and python itself does not link libstdc++.
 cxx=${CXX:-c++}
 export LD_PRELOAD="$("$cxx" -print-file-name=libasan.so) $("$cxx" -print-file-name=libstdc++.so)"
-export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1  # CPython keeps its objects at exit by design
+# detect_leaks=0: CPython keeps its objects at exit by design; allocator_may_return_null=1: a
+# malloc of terabytes (the tests of huge results, in pyneuro and in torch as the oracle) returns
+# NULL, which NumPy and torch turn into their errors, as without ASan, instead of aborting.
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 root=$PWD
 export PYTHONPATH="$root/$stage" PYNEURO_BACKEND=cpu PYNEURO_REQUIRE_BACKENDS=numpy,cpu
