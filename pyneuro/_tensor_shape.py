@@ -61,11 +61,8 @@ class ShapeMethods:
                 "view size is not compatible with input tensor's size and stride (at least one dimension spans "
                 "across two contiguous subspaces). Use .reshape(...) instead."
             )
-        if out._node is not None and type(out._node).__name__ != "ViewBackward0":
-            _ag.renamed(
-                out, "ViewBackward0"
-            )  # (reshape of a non-contiguous tensor is torch's _reshape_alias)
-        return out
+        # (reshape names a view of a non-contiguous tensor ReshapeAliasBackward0; view is View)
+        return _ag.renamed(out, "ViewBackward0")
 
     def _view_bits(self, dtype):
         """view(dtype): the same memory read as another dtype (no conversion, no gradient), as

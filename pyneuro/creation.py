@@ -19,7 +19,7 @@ from ._errors import AllocationError, ArgumentError, ShapeError
 from ._out import out_keyword
 from ._shapes import Size
 from ._tensor_base import KEPT_AS_IS, TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
-from .random import _rng, check_floating, memory_order
+from .random import _rng, check_floating, draw_in_memory_order, memory_order
 
 if TYPE_CHECKING:  # annotations only
     from .tensor import Tensor
@@ -384,40 +384,36 @@ def full_like(
     return full(s, fill_value, dtype=d, device=dev, requires_grad=requires_grad)
 
 
-def _in_layout_of(input, make) -> Tensor:
-    """make(shape) -> a new C-ordered tensor; returns one of input's shape in input's layout,
-    as torch's random *_like (empty_like keeps the layout, the draws fill it in memory order:
-    random.memory_order), so a seed gives torch's values for a transposed input too."""
-    order = memory_order(input._data)
-    if order is None:
-        return make(input.shape)
-    made = make(tuple(input.shape[d] for d in order))
-    out = _wrap(made._data.transpose(np.argsort(order)), made.device)
-    if made.requires_grad:
-        out.requires_grad = True
-    return out
+def _random_like(input, dtype, device, requires_grad, kernel, draw) -> Tensor:
+    """rand_like/randn_like: draw(shape, dtype) drawn into a tensor of input's shape and layout,
+    in memory order (random.draw_in_memory_order), as torch's empty_like keeps the layout and
+    its kernels fill it: a seed gives torch's values for a transposed input too."""
+    _, d, dev = _like(input, dtype, device)
+    d = _dtype(d)
+    check_floating(d, kernel)
+    host = draw_in_memory_order(input._data, lambda shape: draw(shape, d))
+    return _from_host(host.astype(d, copy=False), dev, requires_grad)
 
 
 def rand_like(
     input, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None, layout=None
 ) -> Tensor:
-    s, d, dev = _like(input, dtype, device)
-    return _in_layout_of(
-        input, lambda s: rand(s, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)
+    rng = _rng(generator)
+    return _random_like(
+        input, dtype, device, requires_grad, "check_uniform_bounds", lambda s, d: rng.random(s, dtype=d)
     )
 
 
 def randn_like(
     input, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None, layout=None
 ) -> Tensor:
-    s, d, dev = _like(input, dtype, device)
-    if memory_order(input._data) is None:
-        return randn(s, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)
-    # torch fills the non-contiguous result with its one-by-one normal kernel
-    d = _dtype(d)
-    check_floating(d, "normal_kernel_cpu")
     rng = _rng(generator)
-    return _in_layout_of(
+    serial = memory_order(input._data) is not None  # (torch's one-by-one kernel for such a layout)
+    return _random_like(
         input,
-        lambda s: _from_host(rng.normal_fill(s, d, serial=True).astype(d, copy=False), dev, requires_grad),
+        dtype,
+        device,
+        requires_grad,
+        "normal_kernel_cpu",
+        lambda s, d: rng.normal_fill(s, d, serial=serial),
     )

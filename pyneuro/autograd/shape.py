@@ -264,10 +264,7 @@ def named(t, torch_name: str, reads=()):
     versions now and the engine checks them when it reaches it (Function.check_versions)."""
     if t._node is None:
         return t
-    out = Named.apply(t, torch_name=torch_name)
-    if reads and out._node is not None:
-        out._node.versions = tuple((a._vc, a._vc[0], a._data, a) for a in reads if isinstance(a, TensorBase))
-    return out
+    return watch(Named.apply(t, torch_name=torch_name), *reads)
 
 
 def watch(t, *tensors):

@@ -22,6 +22,7 @@ __all__ = [
     "random_split",
 ]
 
-for _cls in (Dataset, IterableDataset, TensorDataset, StackDataset, ConcatDataset, ChainDataset, Subset):
-    _cls.__module__ = __name__  # type() prints torch's path: torch.utils.data.dataset.TensorDataset
-del _cls
+for _name in __all__:  # type() prints torch's path: torch.utils.data.dataset.TensorDataset
+    if isinstance(globals()[_name], type):
+        globals()[_name].__module__ = __name__
+del _name

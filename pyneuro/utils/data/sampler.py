@@ -10,15 +10,6 @@ from ...data.sampler import (  # noqa: F401
     __all__,
 )
 
-for _cls in (
-    BatchSampler,
-    RandomSampler,
-    Sampler,
-    SequentialSampler,
-    SubsetRandomSampler,
-    WeightedRandomSampler,
-):
-    _cls.__module__ = (
-        __name__  # print(loader.sampler) shows torch's path: torch.utils.data.sampler.RandomSampler
-    )
-del _cls
+for _name in __all__:  # print(loader.sampler) shows torch's path: torch.utils.data.sampler.RandomSampler
+    globals()[_name].__module__ = __name__
+del _name
