@@ -77,3 +77,37 @@ def test_torch_poisson_draws_torchs_values():
         rates = lib.tensor([[1.0, 4.0, 12.5], [0.0, 30.0, 0.5]])
         out.append((lib.poisson(rates).tolist(), lib.poisson(lib.tensor(3.0, dtype=lib.float64)).item()))
     assert out[0] == out[1]
+
+
+def test_uniform_floats_are_the_words_recipe(native):
+    ours, numpys = np.random.MT19937(3), np.random.MT19937(3)
+    for n in (0, 1, 623, 624, 625, 70000):
+        words = numpys.random_raw(n)
+        expected = (words & np.uint64(0xFFFFFF)).astype(np.float32) * np.float32(2.0**-24)
+        np.testing.assert_array_equal(native.mt19937_unit_f32(ours.ctypes.state_address, n), expected)
+        assert ours.state["state"]["pos"] == numpys.state["state"]["pos"]
+    with pytest.raises(ValueError):
+        native.mt19937_unit_f32(0, 10)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mean, std", [(0.0, 1.0), (2.5, 0.01), (-1.0, 3e5), (0.0, 1e-39)])
+def test_box_muller_is_the_numpy_recipe_bit_for_bit(native, dtype, mean, std):
+    """csrc/cpu/normal.cpp against _torch_stream's NumPy recipe (the reference, which is torch's
+    kernel): every lane of a block, uniforms at both ends of [0, 1), enough blocks to run on all
+    threads, and a std so small that the results are denormals (kept, as NumPy keeps them)."""
+    u = np.random.default_rng(7).random(16 * 70_000).astype(dtype)
+    u[:16] = [0.0, 2.0**-24, 0.5, 1 - 2.0**-24, 0.25, 0.75, 1e-7, 0.999] * 2
+    recipe = _torch_stream._box_muller_f32 if dtype == np.float32 else _torch_stream._box_muller_f64
+    expected = recipe(u.reshape(-1, 16), mean, std).reshape(-1)
+    native.box_muller(u, mean, std)  # in place
+    np.testing.assert_array_equal(u, expected)
+
+
+def test_box_muller_refuses_what_it_cannot_fill(native):
+    with pytest.raises(ValueError):
+        native.box_muller(np.zeros(17, np.float32), 0.0, 1.0)  # not whole blocks
+    with pytest.raises(ValueError):
+        native.box_muller(np.zeros((16, 2), np.float32).T, 0.0, 1.0)  # not C-contiguous
+    with pytest.raises(TypeError):
+        native.box_muller(np.zeros(16, np.int32), 0.0, 1.0)

@@ -297,6 +297,41 @@ py::array_t<std::uint64_t> mt19937_words(std::uintptr_t state, index_t n) {
   return words;
 }
 
+// n uniform float32s in [0, 1) (torch's recipe) from the mt19937 state at `state`, advancing it.
+py::array_t<float> mt19937_unit_f32(std::uintptr_t state, index_t n) {
+  if (n < 0) throw py::value_error("mt19937_unit_f32: n must be >= 0, got " + std::to_string(n));
+  if (state == 0) throw py::value_error("mt19937_unit_f32: a null state address");
+  py::array_t<float> values(n);
+  float* out = values.mutable_data();
+  {
+    py::gil_scoped_release release;
+    cpu::mt19937_unit_f32(reinterpret_cast<void*>(state), n, out);
+  }
+  return values;
+}
+
+// torch's normal_ in place on a C-contiguous float32 or float64 array whose size is a multiple
+// of 16 (blocks of 16 uniforms in [0, 1), as _torch_stream.py draws them): normal.cpp.
+void box_muller(py::array data, double mean, double std) {
+  if (!(data.flags() & py::array::c_style) || !data.writeable())
+    throw py::value_error("box_muller: data must be a writeable C-contiguous array");
+  if (data.size() % 16 != 0)
+    throw py::value_error("box_muller: the size must be a multiple of 16, got " +
+                          std::to_string(data.size()));
+  const index_t blocks = index_t(data.size() / 16);
+  if (data.dtype().is(py::dtype::of<float>())) {
+    float* p = static_cast<float*>(data.mutable_data());
+    py::gil_scoped_release release;
+    cpu::box_muller_f32(p, blocks, float(mean), float(std));
+  } else if (data.dtype().is(py::dtype::of<double>())) {
+    double* p = static_cast<double*>(data.mutable_data());
+    py::gil_scoped_release release;
+    cpu::box_muller_f64(p, blocks, mean, std);
+  } else {
+    throw py::type_error("box_muller: data must be float32 or float64");
+  }
+}
+
 }  // namespace
 
 void register_elementwise(py::module_& m) {
@@ -328,6 +363,11 @@ void register_elementwise(py::module_& m) {
   m.def("argmax", &argmax, py::arg("x"), "Index of the first maximum of each row (int64).");
   m.def("mt19937_words", &mt19937_words, py::arg("state"), py::arg("n"),
         "n mt19937 outputs from the NumPy MT19937 state at address `state`, advancing it.");
+  m.def("mt19937_unit_f32", &mt19937_unit_f32, py::arg("state"), py::arg("n"),
+        "n uniform float32s in [0, 1) (24 bits of each mt19937 output) from the NumPy MT19937 state at "
+        "`state`.");
+  m.def("box_muller", &box_muller, py::arg("data"), py::arg("mean"), py::arg("std"),
+        "torch's normal_ in place on blocks of 16 uniforms (float32 or float64, C-contiguous).");
   m.def("randperm_swaps", &randperm_swaps, py::arg("words"),
         "torch.randperm(len(words) + 1) from the generator's 32-bit words (uint64 array).");
 }

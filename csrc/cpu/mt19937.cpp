@@ -14,6 +14,10 @@
 // uniform), and weight init, randn and randperm draw as many words as values. This loop twists
 // 624 words at a time and tempers them in a vectorisable loop: ~0.5 ns a word.
 //
+// The float32 uniforms torch draws most (rand, and the uniforms under randn) are written
+// directly by mt19937_unit_f32: a 102-million-value embedding init otherwise fills an 820 MB
+// word array first.
+//
 // Safety. The state's layout is NumPy's, not a documented API: _torch_stream.py checks once per
 // process that these words equal random_raw's from the same state (across a twist) and falls
 // back to random_raw if they do not.
@@ -55,7 +59,11 @@ inline std::uint32_t temper(std::uint32_t y) {
 
 }  // namespace
 
-void mt19937_words(void* numpy_state, index_t n, std::uint64_t* out) {
+namespace {
+
+// n outputs into out, each written as put(tempered word): the twist-and-temper loop of both entries.
+template <class T, class Put>
+void draw(void* numpy_state, index_t n, T* out, Put put) {
   auto* st = static_cast<NumpyMt19937State*>(numpy_state);
   index_t done = 0;
   while (done < n) {
@@ -65,10 +73,22 @@ void mt19937_words(void* numpy_state, index_t n, std::uint64_t* out) {
     }
     const index_t take = n - done < kN - st->pos ? n - done : kN - st->pos;
     const std::uint32_t* src = st->key + st->pos;
-    for (index_t k = 0; k < take; ++k) out[done + k] = temper(src[k]);
+    for (index_t k = 0; k < take; ++k) out[done + k] = put(temper(src[k]));
     st->pos += int(take);
     done += take;
   }
+}
+
+}  // namespace
+
+void mt19937_words(void* numpy_state, index_t n, std::uint64_t* out) {
+  draw(numpy_state, n, out, [](std::uint32_t w) { return std::uint64_t(w); });
+}
+
+// torch's uniform float32: the low 24 bits of a word times 2^-24 (both steps exact), written
+// straight into the float array instead of through a word array and two NumPy passes.
+void mt19937_unit_f32(void* numpy_state, index_t n, float* out) {
+  draw(numpy_state, n, out, [](std::uint32_t w) { return float(w & 0xFFFFFFu) * 0x1p-24f; });
 }
 
 }  // namespace pyneuro::cpu

@@ -79,5 +79,12 @@ void randperm_swaps(const std::uint64_t* words, index_t n, std::int64_t* perm);
 // n tempered mt19937 outputs (as uint64, like NumPy's random_raw) from a NumPy MT19937 state,
 // which advances as NumPy's would (mt19937.cpp).
 void mt19937_words(void* numpy_state, index_t n, std::uint64_t* out);
+// The same words as torch's uniform float32s in [0, 1): (word & 0xFFFFFF) * 2^-24.
+void mt19937_unit_f32(void* numpy_state, index_t n, float* out);
+
+// torch's normal_ on `blocks` blocks of 16 uniforms, in place (normal.cpp): values j and j + 8
+// of a block are a Box-Muller pair, scaled by std and shifted by mean.
+void box_muller_f32(float* data, index_t blocks, float mean, float std);
+void box_muller_f64(double* data, index_t blocks, double mean, double std);
 
 }  // namespace pyneuro::cpu
