@@ -237,13 +237,25 @@ _OVERFLOW_NAMES = {
 }
 
 
+def quiet_cast(array, dtype):
+    """array.astype(dtype) without NumPy's RuntimeWarnings: torch converts silently (NaN or inf to an
+    integer gives C's undefined value, 1e300 to float32 gives inf), so t.long() prints nothing."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return array.astype(dtype)
+
+
+def py_scalar(x):
+    """A NumPy scalar as the Python number torch reads it as (np.float32(1.5) is the float 1.5,
+    a weak scalar beside a tensor, not a float32 tensor); anything else as given."""
+    return x.item() if isinstance(x, np.generic) else x
+
+
 def fill_value(value, dtype):
     """A Python number as a fill value of dtype (fill_, full, masked_fill, x[i] = v): itself,
     or torch's RuntimeError where it does not fit: 300 into int8, inf into int64, 1e10 into
     float16. As in torch (C's rule) a negative int may wrap into an unsigned dtype (-1 -> 255)."""
     dtype = np.dtype(dtype)
-    if isinstance(value, np.generic):
-        value = value.item()
+    value = py_scalar(value)
     if not isinstance(value, _SCALARS) or isinstance(value, _PY_BOOL) or dtype.kind not in "iuf":
         return value
     if dtype.kind == "f":

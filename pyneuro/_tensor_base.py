@@ -615,8 +615,9 @@ class TensorBase:
 
     # ------------------------------------------------------------------ comparisons (no grad)
     def _compare(self, other, op):
-        if other is None or isinstance(other, (str, bytes)):
-            return NotImplemented  # as torch: t == None / t == "auto" is False, t < None TypeError
+        if not isinstance(other, (TensorBase, _SCALARS, np.generic, np.ndarray)):
+            # as torch: t == None, t == "auto", t == [1, 2] are False (Python's identity), t < None TypeError
+            return NotImplemented
         a, b = self._other(other)
         if isinstance(b, TensorBase) and a._data.shape != b._data.shape:
             _broadcast_check(a, b, op.__name__.strip("_"))

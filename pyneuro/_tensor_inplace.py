@@ -300,6 +300,8 @@ class InplaceMethods:
         return self._inplace_op(lambda a, v: a.masked_fill(mask, v), False, value)
 
     def relu_(self):
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("Boolean inputs not supported for relu")
         if self._records(None):
             return self._record(lambda a: a.relu(), False)  # relu's backward reads its output
         xp = _backend(self.device).xp

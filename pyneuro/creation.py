@@ -167,9 +167,10 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
 @_factory_out
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     if dtype is None:
-        if isinstance(fill_value, _PY_BOOL):
+        kind = fill_value._data.dtype.kind if isinstance(fill_value, TensorBase) else None  # read as a number
+        if isinstance(fill_value, _PY_BOOL) or kind == "b":
             dtype = bool_
-        elif isinstance(fill_value, (_PY_INT, np.integer)):
+        elif isinstance(fill_value, (_PY_INT, np.integer)) or kind in ("i", "u"):
             dtype = int64
     if isinstance(size, (_PY_INT, np.integer)):
         size = (size,)

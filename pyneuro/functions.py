@@ -13,7 +13,7 @@ import numpy as np
 
 from . import _einsum
 from . import autograd as _ag
-from ._dtype import default_float, fill_value, torch_name
+from ._dtype import default_float, fill_value, py_scalar, torch_name
 from ._dtype import public as _public_dtype
 from ._errors import DTypeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
@@ -94,6 +94,7 @@ def where(condition, input=None, other=None) -> Tensor:
         raise DTypeError(
             f"where expected condition to be a boolean tensor, but got a tensor with dtype {torch_name(cond.dtype)}"
         )
+    input, other = py_scalar(input), py_scalar(other)  # NumPy scalars are weak numbers, as Python's
     ref = input if isinstance(input, TensorBase) else other if isinstance(other, TensorBase) else None
     if ref is None:  # two numbers: input becomes the tensor the other is promoted against
         ref = input = tensor(input, device=condition.device if isinstance(condition, TensorBase) else None)
@@ -311,8 +312,16 @@ def min(input, dim=None, keepdim=False):
     return input.min(dim, keepdim) if dim is not None else input.min()
 
 
+def number_tensor(number, t):
+    """A number before the tensor t (2 % t, rsub) as a 0-d tensor of `t op number`'s dtype (int32 for int32 t)."""
+    t, number = t._other(number)
+    return tensor(number, dtype=t.dtype, device=t.device)
+
+
 def pow(input, exponent) -> Tensor:
-    return input**exponent if isinstance(input, TensorBase) else tensor(input) ** exponent
+    if isinstance(input, TensorBase):
+        return input**exponent
+    return number_tensor(py_scalar(input), need_tensor(exponent, "pow", "exponent", 2)) ** exponent
 
 
 def dot(a, b) -> Tensor:
@@ -495,7 +504,9 @@ def _roll(input, shifts, dims) -> Tensor:
 
 def bincount(input, weights=None, minlength=0) -> Tensor:
     """Counts of each value in a 1-D tensor of non-negative ints (like torch.bincount)."""
-    if input.ndim != 1 or input.dtype.kind not in "iu":
+    if input.dtype.kind not in "iu":  # torch has no kernel for floats and bools
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{torch_name(input._data.dtype)}'")
+    if input.ndim != 1:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     data = np.asarray(input.detach().cpu())
     if data.size and data.min() < 0:

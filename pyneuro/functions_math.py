@@ -17,8 +17,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from . import return_types
-from ._dtype import _PY_BOOL, _PY_FLOAT, default_float, torch_name
+from ._dtype import _PY_BOOL, _PY_FLOAT, default_float, py_scalar, torch_name
 from ._dtype import bool_ as _bool
 from ._dtype import float64 as _float64
 from ._errors import ArgumentError, ZeroDivision
@@ -26,7 +28,7 @@ from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap, need_te
 from .autograd import math as _m
 from .autograd.shape import renamed
 from .creation import tensor as _tensor_from
-from .functions import clamp_tensors
+from .functions import clamp_tensors, number_tensor
 
 if TYPE_CHECKING:  # annotations only
     from .tensor import Tensor
@@ -61,17 +63,11 @@ def _operands(input, other, fname, scalars=True):
         need_tensor(input, fname)
         need_tensor(other, fname, "other", 2)
     elif not isinstance(input, TensorBase):
-        input = _number_tensor(input, need_tensor(other, fname, "other", 2))
+        input = number_tensor(py_scalar(input), need_tensor(other, fname, "other", 2))
     a, b = input._other(other)
     if isinstance(b, TensorBase) and a._data.shape != b._data.shape:
         _broadcast_check(a, b, fname)
     return a, b
-
-
-def _number_tensor(number, t):
-    """A number before the tensor t (2 % t, rsub) as a 0-d tensor of `t op number`'s dtype (int32 for int32 t)."""
-    t, number = t._other(number)
-    return _tensor_from(number, dtype=t.dtype, device=t.device)
 
 
 def _floats(a, b):
@@ -103,15 +99,27 @@ def _unary(name, input, **params) -> Tensor:
 
 
 def float_scalar(x):
-    """A Python int operand of an op with a floating result, read as a float (as torch: not
-    wrapped into an integer tensor's dtype first; uint8_tensor / -2 is -1.5, not / 254)."""
-    return _PY_FLOAT(x) if type(x) is int else x
+    """A Python or NumPy int operand of an op with a floating result, read as a float (as torch:
+    not wrapped into an integer tensor's dtype first; uint8_tensor / -2 is -1.5, not / 254)."""
+    return _PY_FLOAT(x) if type(x) is int or isinstance(x, np.integer) else x
+
+
+def float_operands(input, other):
+    """The operands of an op with a floating result (true division, atan2, copysign, ...) as
+    torch reads them: each integer or bool operand converted to the default float on its own,
+    before any promotion between them. An integer pair is not first promoted to a common integer
+    dtype (torch.tensor([7], dtype=uint8) / torch.tensor(-2) is -3.5: -2 is not wrapped into uint8)."""
+    if isinstance(input, TensorBase) and isinstance(other, TensorBase):
+        if input._data.dtype.kind in "iub" and other._data.dtype.kind in "iub":
+            return input._cast(default_float()), other._cast(default_float())
+        return input, other
+    return float_scalar(input), float_scalar(other)
 
 
 def _binary(name, input, other, scalars=True, ints=True) -> Tensor:
     """A floating binary op of autograd/math.py's BINARY table (atan2, hypot, xlogy, ...);
     ints=False: torch has no kernel for integer operands (NotImplementedError)."""
-    a, b = _operands(float_scalar(input), float_scalar(other), name, scalars)
+    a, b = _operands(*float_operands(input, other), name, scalars)
     if not ints:
         not_for(a, "iub", name)
     return _m.BINARY_OPS[name].apply(*_floats(a, b))
@@ -134,18 +142,14 @@ def _check_alpha(a, other, alpha):
 
 def add(input, other, *, alpha=1) -> Tensor:
     """input + alpha * other (broadcasting, torch's type promotion)."""
-    a = (
-        input
-        if isinstance(input, TensorBase)
-        else _tensor_from(input, device=need_tensor(other, "add").device)
-    )
+    a = input if isinstance(input, TensorBase) else number_tensor(py_scalar(input), need_tensor(other, "add"))
     _check_alpha(a, other, alpha)
     return a.add(other, alpha=alpha)
 
 
 def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other."""
-    a = input if isinstance(input, TensorBase) else _number_tensor(input, need_tensor(other, "sub"))
+    a = input if isinstance(input, TensorBase) else number_tensor(py_scalar(input), need_tensor(other, "sub"))
     _check_alpha(a, other, alpha)
     check_bool_sub(a, True if isinstance(input, _PY_BOOL) else other)  # (True - t: refused too)
     return a.sub(other, alpha=alpha)
@@ -179,7 +183,7 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     """input / other; rounding_mode "trunc" rounds toward zero, "floor" down (integers stay
     integers then, and an integer division by zero raises); those have a zero gradient."""
     if rounding_mode is None:
-        a, b = _operands(float_scalar(input), float_scalar(other), "div")
+        a, b = _operands(*float_operands(input, other), "div")
         return a / b
     if rounding_mode not in ("trunc", "floor"):
         raise ArgumentError(

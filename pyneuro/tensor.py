@@ -50,6 +50,8 @@ from ._dtype import (
     int16,
     int32,
     int64,
+    py_scalar,
+    quiet_cast,
 )
 from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision
 from ._shapes import normalize_dims
@@ -154,7 +156,7 @@ class Tensor(
             return self
         if dtype.kind == "f" and self._data.dtype.kind == "f":
             return _ag.Cast.apply(self, dtype=dtype)
-        return _wrap(self._data.astype(dtype), self.device)
+        return _wrap(quiet_cast(self._data, dtype), self.device)
 
     def float(self) -> Tensor:
         return self._cast(float32)
@@ -257,7 +259,8 @@ class Tensor(
         return _ag.Mul.apply(b, a)
 
     def __truediv__(self, other):
-        a, b = self._other(_math.float_scalar(other))
+        a, b = _math.float_operands(self, other)
+        a, b = a._other(b)
         if a._data.dtype.kind != "f":  # true division of integers gives the default float, like torch
             a = a._cast(default_float())
             if isinstance(b, TensorBase):
@@ -288,6 +291,7 @@ class Tensor(
 
     def __floordiv__(self, other):
         a, b = self._other(other)
+        _math.not_for(a, "b", "div_floor")  # bool // bool: torch has no kernel
         return self._int_division(a, b, _op.floordiv)
 
     def __rfloordiv__(self, other):
@@ -307,7 +311,11 @@ class Tensor(
         return _math.remainder(self, other)
 
     def __pow__(self, other):
+        if self._data.dtype.kind in "iu" and type(other) is _PY_INT:
+            fill_value(other, self._data.dtype)  # must fit: int8_tensor ** 200 raises, as torch
         a, b = self._other(other)  # integer ** negative integer: torch's rule (3 ** -1 is 0)
+        if isinstance(b, TensorBase) and a._data.dtype.kind == b._data.dtype.kind == "b":
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")  # bool_tensor ** bool_tensor
         _math.check_int_exponent(a, other)
         return _math.int_pow(a, b) if _math.negative_int_power(a, b) else _ag.Pow.apply(a, b)
 
@@ -324,6 +332,8 @@ class Tensor(
         return _ag.Neg.apply(self)
 
     def __pos__(self):
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
         return self
 
     def __abs__(self):
@@ -478,6 +488,7 @@ class Tensor(
             raise ArgumentError("clamp: at least one of 'min' or 'max' must not be None")
         if isinstance(min, TensorBase) or isinstance(max, TensorBase):  # differentiable bounds
             return _math.clip(self, min, max)
+        min, max = py_scalar(min), py_scalar(max)  # np.float32(0.5) is the float 0.5
         if isinstance(min, float) or isinstance(max, float):  # int_tensor.clamp(0.5) is float, as torch's
             self = self._floating()
         elif self._data.dtype.kind == "b":  # bool_tensor.clamp(2) is int64, as torch's

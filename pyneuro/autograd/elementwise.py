@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 
+from .._dtype import quiet_cast
 from .._shapes import normalize_dims as _normalize_dims
 from .function import Function, _current_backend, _errstate, _shape_of, _unbroadcast
 
@@ -472,7 +473,7 @@ class Cast(Function):
 
     def forward(self, a, dtype=None):
         self.saved = (a.dtype,)
-        return a.astype(dtype)
+        return quiet_cast(a, dtype)
 
     def backward(self, g):
         src = self.saved[0]

@@ -227,6 +227,8 @@ class ReLU(Function):
         if applied:  # linear_relu: x is max(y, 0) already, from Linear's epilogue
             self.saved = (x,)
             return x
+        if x.dtype.kind == "b":
+            raise RuntimeError("Boolean inputs not supported for relu")
         if x.dtype.kind in "iu":  # torch's relu takes integer tensors too (which have no gradient)
             return self.bk.xp.maximum(x, x.dtype.type(0))
         y = self.kernels(x).relu_forward(x)

@@ -497,6 +497,13 @@ def _copysign_grads(xp, a, b, out):
     return xp.where(a == 0, 0.0, out / xp.where(a == 0, 1.0, a)), None
 
 
+def _remainder(xp, a, b):
+    """torch's float remainder: fmod, then + b where a nonzero result's sign differs from b's.
+    A zero keeps fmod's sign (0. % -3 is 0. and -3. % 3 is -0., as torch; NumPy's are -0. and 0.)."""
+    r = xp.fmod(a, b)
+    return xp.where((r != 0) & ((r < 0) != (b < 0)), r + b, r)
+
+
 def _rounded_quotient_grad(kind):
     def grads(xp, a, b, out):
         q = a / b
@@ -615,7 +622,7 @@ BINARY = {
     ),
     "copysign": (lambda xp, a, b: xp.copysign(a, b), _copysign_grads, ("a,out", "")),
     "fmod": (lambda xp, a, b: xp.fmod(a, b), _rounded_quotient_grad("trunc"), ("", "a,b")),
-    "remainder": (lambda xp, a, b: xp.remainder(a, b), _rounded_quotient_grad("floor"), ("", "a,b")),
+    "remainder": (_remainder, _rounded_quotient_grad("floor"), ("", "a,b")),
     # div(rounding_mode=...) of floats: piecewise constant, so a zero gradient (as torch)
     "div_floor": (lambda xp, a, b: xp.floor_divide(a, b), _no_grads, ("", "")),
     "div_trunc": (lambda xp, a, b: xp.trunc(a / b), _no_grads, ("", "")),

@@ -1,0 +1,135 @@
+"""Operands as torch reads them: integer pairs in ops with a float result, NumPy scalars, a number
+before a tensor, comparisons with non-numbers, bool tensors where torch has no kernel, quiet casts.
+
+Each case runs under both libraries (`m` is pyneuro or torch) and must give the same dtype and
+values, or the same exception type. The silent ones matter most: `x / x.sum()` on a uint8 tensor
+divided by a sum wrapped into uint8 (4.55 instead of 0.67), and `clamp(min=np.float32(1.5))` on
+an int tensor clamped to 1.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def _u8(m, values):
+    return m.tensor(values, dtype=m.uint8)
+
+
+CASES = {
+    # true division and the other float-result ops of two integer tensors: each side to float first
+    "uint8 / its sum": lambda m: (lambda x: x / x.sum())(_u8(m, [200, 100])),
+    "uint8 / int 0-d": lambda m: _u8(m, [7]) / m.tensor(-2),
+    "int32 / huge 0-d": lambda m: m.tensor([7], dtype=m.int32) / m.tensor(2**40),
+    "uint8 / np.int64": lambda m: _u8(m, [7]) / np.int64(-2),
+    "int / float64 0-d": lambda m: m.tensor([1, 2]) / m.tensor(2.0, dtype=m.float64),
+    "div uint8 by int 0-d": lambda m: m.div(_u8(m, [7]), m.tensor(-2)),
+    "true_divide": lambda m: m.true_divide(_u8(m, [7, 9]), m.tensor([-2, 300])),
+    "atan2 uint8, int 0-d": lambda m: m.atan2(_u8(m, [7]), m.tensor(-1)),
+    "copysign uint8, int 0-d": lambda m: m.copysign(_u8(m, [3]), m.tensor(-1)),
+    "int8 // int 0-d stays integer": lambda m: m.tensor([7], dtype=m.int8) // m.tensor(-2),
+    # NumPy scalars are weak numbers, as Python's
+    "clamp int by np.float32": lambda m: m.tensor([-3, 0, 5]).clamp(min=np.float32(1.5)),
+    "clamp int by np.int64": lambda m: m.tensor([-3, 0, 5]).clamp(min=np.int64(1)),
+    "where np.int32 and 0": lambda m: m.where(m.tensor([True, False]), np.int32(1), 0),
+    "where np.float64 and 0": lambda m: m.where(m.tensor([True, False]), np.float64(1.5), 0),
+    "where tensor, np.float64": lambda m: m.where(m.tensor([True, False]), m.tensor([1, 2]), np.float64(0.5)),
+    "add np.float64 first": lambda m: m.add(np.float64(1.5), m.tensor([1, 2])),
+    "div np.uint8 first": lambda m: m.div(np.uint8(250), m.tensor([2, -3], dtype=m.int8)),
+    "sub np.int64 first": lambda m: m.sub(np.int64(5), m.tensor([1, 2], dtype=m.int16)),
+    # a Python number first, beside a 0-d tensor: the tensor's dtype (the number is weak)
+    "add int, int8 0-d": lambda m: m.add(-7, m.tensor(3, dtype=m.int8)),
+    "pow 2, int32 0-d": lambda m: m.pow(2, m.tensor(3, dtype=m.int32)),
+    "pow 2.5, int vector": lambda m: m.pow(2.5, m.tensor([1, 2])),
+    "add float, float16 0-d": lambda m: m.add(2.5, m.tensor(3.0, dtype=m.float16)),
+    "full of an int 0-d": lambda m: m.full((2,), m.tensor(3)),
+    "full of a bool 0-d": lambda m: m.full((2,), m.tensor(True)),
+    "full of a float64 0-d": lambda m: m.full((2,), m.tensor(3.0, dtype=m.float64)),
+    # comparisons with things that are not numbers: Python's identity (False), or TypeError
+    "== list": lambda m: m.tensor([1, 2]) == [1, 3],
+    "!= tuple": lambda m: m.tensor([1, 2]) != (1, 2),
+    "== object": lambda m: m.tensor([1, 2]) == object(),
+    "list ==": lambda m: [1, 2] == m.tensor([1, 2]),
+    "< list": lambda m: m.tensor([1, 2]) < [1, 3],
+    "== np.float32": lambda m: m.tensor([1, 2]) == np.float32(1),
+    # bool tensors where torch has no kernel
+    "+bool": lambda m: +m.tensor([True, False]),
+    "bool ** bool": lambda m: m.tensor([True, False]) ** m.tensor([True, True]),
+    "bool // bool": lambda m: m.tensor([True]) // m.tensor([True]),
+    "bool // 2": lambda m: m.tensor([True, False]) // 2,
+    "relu of bool": lambda m: m.relu(m.tensor([True, False])),
+    "relu_ of bool": lambda m: m.tensor([True]).relu_(),
+    "nn.ReLU of bool": lambda m: m.nn.ReLU()(m.tensor([True])),
+    "relu of int": lambda m: m.relu(m.tensor([-1, 2])),
+    "bincount of floats": lambda m: m.bincount(m.tensor([1.0])),
+    "bincount of bools": lambda m: m.bincount(m.tensor([True])),
+    "bincount 2-D": lambda m: m.bincount(m.tensor([[1]])),
+    # an integer power must fit the tensor's dtype
+    "uint8 ** 300": lambda m: _u8(m, [1, 2]) ** 300,
+    "int8 ** 200": lambda m: m.tensor([1, 2], dtype=m.int8) ** 200,
+    "int8 ** 3": lambda m: m.tensor([1, 2], dtype=m.int8) ** 3,
+    "bool ** 2": lambda m: m.tensor([True, False]) ** 2,
+    # remainder: a zero keeps fmod's sign, as torch (NumPy gives the divisor's)
+    "0. % -3": lambda m: m.tensor([0.0, 3.0, -0.0, 5.5, -5.5]) % -3,
+    "remainder -3. by 3": lambda m: m.remainder(m.tensor([0.0, -3.0, 7.0, -7.0]), 3),
+    "remainder tensors": lambda m: m.remainder(
+        m.tensor([5.0, -5.0, 0.0, float("inf")]), m.tensor([-3.0, 3.0, -2.0, 2.0])
+    ),
+}
+
+
+def _outcome(m, case):
+    try:
+        value = CASES[case](m)
+    except Exception as error:
+        return error
+    return value
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_operands_read_as_torch_reads_them(case, backend_name):
+    ours, theirs = _outcome(pn, case), _outcome(torch, case)
+    if isinstance(theirs, Exception):
+        assert isinstance(ours, Exception), f"torch raised {type(theirs).__name__}, pyneuro gave {ours!r}"
+        assert isinstance(ours, type(theirs)), (
+            f"{type(ours).__name__}: {ours} (torch: {type(theirs).__name__})"
+        )
+        return
+    assert not isinstance(ours, Exception), f"pyneuro raised {type(ours).__name__}: {ours}"
+    if isinstance(theirs, bool):
+        assert type(ours) is bool and ours == theirs
+        return
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    a, b = ours.numpy(), theirs.numpy()
+    np.testing.assert_allclose(a, b, rtol=1e-6)
+    if a.dtype.kind == "f":  # signed zeros print differently (-0.)
+        np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+
+
+@pytest.mark.parametrize(
+    "cast",
+    [
+        lambda m: m.tensor([float("nan"), float("inf"), 1e30]).int(),
+        lambda m: m.tensor([float("nan"), -float("inf")]).long(),
+        lambda m: m.tensor([1e300], dtype=m.float64).float(),
+        lambda m: m.tensor([1e6]).half(),
+        lambda m: m.tensor([1e300], dtype=m.float64).to(m.float16),
+    ],
+)
+def test_casts_print_no_numpy_warnings(cast):
+    """torch converts NaN/inf to integers and overflows floats silently; NumPy's RuntimeWarning
+    ("invalid value encountered in cast") must not reach a student's output."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = cast(pn)
+    theirs = cast(torch)
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    if ours.dtype.is_floating_point:
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
