@@ -11,6 +11,7 @@ not be: it is written in place, as torch.save writes it.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
 import tempfile
@@ -26,7 +27,14 @@ class SaveIsADirectoryError(IsADirectoryError, RuntimeError):
 
 
 def _tmp_prefix(target: str) -> str:
-    return f".{os.path.basename(target)}.tmp-"
+    """The temp files' name prefix: .NAME.tmp- (a long NAME shortened, with a hash of it, so that
+    prefix + pid + mkstemp's suffix stays within the 255 bytes a file name may have)."""
+    name = os.path.basename(target)
+    if len(os.fsencode(name)) > 160:
+        name = (
+            os.fsencode(name)[:100].decode(errors="ignore") + hashlib.sha1(os.fsencode(name)).hexdigest()[:16]
+        )
+    return f".{name}.tmp-"
 
 
 def _remove_stale_temps(target: str) -> None:

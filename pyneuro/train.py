@@ -234,13 +234,38 @@ def check_output_path(flag: str, path: str | None) -> None:
     if not str(path).strip():
         raise UsageError(f"--{flag} needs a file name, got an empty string")
     target = Path(path)
-    if target.is_dir():
+    if target.is_dir() or str(path).endswith(("/", os.sep)):
         raise UsageError(f"--{flag} {path} is a folder; give a file name")
     parent = target.resolve().parent
     if not parent.is_dir():
         raise UsageError(f"--{flag} {path}: folder {parent} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise UsageError(f"--{flag} {path}: not writable (permission denied)")
+
+
+def check_distinct_files(args: argparse.Namespace) -> None:
+    """Each output its own file: --metrics ck.pt beside --resume ck.pt (or --save ck.pt) would
+    overwrite the checkpoint with metrics lines. --save may be --resume's file (it continues it)."""
+    named = [(flag, getattr(args, flag)) for flag in ("resume", "save", "metrics", "plot")]
+    named = [(flag, os.path.realpath(path)) for flag, path in named if path]
+    for i, (flag, path) in enumerate(named):
+        for other, other_path in named[i + 1 :]:
+            if path == other_path and {flag, other} != {"resume", "save"}:
+                raise UsageError(f"--{flag} and --{other} name the same file ({path}); give each its own")
+
+
+def check_plot_format(path: str) -> None:
+    """matplotlib is there and can write the file's format (a PNG when it has no extension)."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise UsageError("--plot needs matplotlib: pip install 'pyneuro-edu[plot]'") from None
+    ext = Path(path).suffix[1:].lower()
+    formats = Figure().canvas.get_supported_filetypes()
+    if ext and ext not in formats:
+        raise UsageError(
+            f"--plot {path}: matplotlib cannot write .{ext} files (it writes {', '.join(sorted(formats))})"
+        )
 
 
 def resolve_args(args: argparse.Namespace) -> tuple[argparse.Namespace, dict | None]:
@@ -255,11 +280,9 @@ def resolve_args(args: argparse.Namespace) -> tuple[argparse.Namespace, dict | N
     check_run_args(vars(args))
     for flag in ("metrics", "save", "plot"):
         check_output_path(flag, getattr(args, flag))
+    check_distinct_files(args)
     if args.plot is not None:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise UsageError("--plot needs matplotlib: pip install 'pyneuro-edu[plot]'") from None
+        check_plot_format(args.plot)
 
     checkpoint = None
     if args.resume is not None:
@@ -627,7 +650,10 @@ def run(args, checkpoint) -> list[dict]:
                     ) from None
     finally:
         if metrics_file is not None:
-            metrics_file.close()
+            try:
+                metrics_file.close()  # (flushes what a failed write left in the buffer: it fails again)
+            except OSError as exc:
+                raise DataError(f"cannot write --metrics {args.metrics} ({exc.strerror or exc})") from None
     if args.plot and history:
         plot_history(
             history, args.plot, f"pyneuro {args.model} on {args.data} ({args.optimizer}, lr {args.lr:g})"

@@ -57,6 +57,10 @@ def one_line_error(out, code, command, message):
         (["--save", ""], "--save needs a file name"),
         (["--metrics", ""], "--metrics needs a file name"),
         (["--save", "  "], "--save needs a file name"),
+        (["--save", "new/"], "--save new/ is a folder"),  # a folder that does not exist yet
+        (["--save", "ck.pt", "--metrics", "ck.pt"], "--save and --metrics name the same file"),
+        (["--resume", "ck.pt", "--metrics", "./ck.pt"], "--resume and --metrics name the same file"),
+        (["--metrics", "m.jsonl", "--plot", "m.jsonl"], "--metrics and --plot name the same file"),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, list) else None,
 )
@@ -326,3 +330,26 @@ def test_bench_memory_check_runs_before_any_allocation():
     with pytest.raises(ValueError, match="needs about"):
         runner.run_cases([(fake, [case], [])], warmup=0, repeat=1, max_time=0.1, max_call=1.0, progress=False)
     assert calls == []
+
+
+def test_plot_format_matplotlib_cannot_write_is_refused_before_training(tmp_path):
+    pytest.importorskip("matplotlib")
+    out = cli("train", "--epochs", "1", "--plot", "curves.pdfx", cwd=tmp_path)
+    one_line_error(out, 2, "train", "matplotlib cannot write .pdfx files")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (a device that is always full)")
+def test_metrics_on_a_full_device_exits_1_in_one_line(tmp_path):
+    out = cli(
+        "train", *QUICK, "--data", "mnist-sample", "--epochs", "1", "--metrics", "/dev/full", cwd=tmp_path
+    )
+    one_line_error(out, 1, "train", "cannot write --metrics /dev/full")
+
+
+def test_save_with_a_long_file_name_works(tmp_path):
+    """pn.save's temp file beside a 240-byte name must itself be a legal (<= 255-byte) name."""
+    name = "c" * 240 + ".pt"
+    pn.save({"w": pn.ones(2)}, tmp_path / name)
+    assert pn.load(tmp_path / name)["w"].tolist() == [1.0, 1.0]
+    assert [p.name for p in tmp_path.iterdir()] == [name]
