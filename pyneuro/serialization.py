@@ -71,6 +71,7 @@ from . import cuda
 from ._atomic import SaveFolderMissingError, SaveIsADirectoryError, atomic_write  # noqa: F401
 from ._dtype import DType, public
 from ._errors import ArgumentError
+from ._memory_spans import address, dense_order, extent, overlapping, root, viewable
 from ._pickled import (  # noqa: F401 - torch's names
     PICKLE_KEY,
     TrustedPickleError,
@@ -231,23 +232,28 @@ def _place_tensors(pending: list, tensors: dict) -> None:
     one tensor, tied weights) are stored once, as the span of memory they cover, and each is
     written as a strided view into it, so that they share memory again after loading, as
     torch's do. A tensor alone (the usual state dict entry) is stored as itself."""
-    for group in _overlapping(pending):
-        first_obj, first, first_path, _ = group[0]
+    for group in overlapping(pending):
+        first_obj, first, first_path, first_node = group[0]
+        order = dense_order(first) if len(group) == 1 else None
+        if order is not None:  # a lone transposed tensor: its values in C order, under its shape
+            name = _add_array(tensors, first_path, np.ascontiguousarray(first))
+            _fill_node(first_node, first_obj, name, None, order)
+            continue
         # a group, or a lone strided tensor (kept strided, as torch keeps it), is written as views
-        shared = (len(group) > 1 or not first.flags.c_contiguous) and _viewable(group)
+        shared = (len(group) > 1 or not first.flags.c_contiguous) and viewable(group)
         if not shared:
             for obj, array, path, node in group:
                 _fill_node(node, obj, _add_array(tensors, path, array), None)
             continue
-        starts = [_address(a) for _, a, _, _ in group]
+        starts = [address(a) for _, a, _, _ in group]
         lo = min(starts)
-        hi = max(s + _extent(a) for s, (_, a, _, _) in zip(starts, group))
+        hi = max(s + extent(a) for s, (_, a, _, _) in zip(starts, group))
         item = first.dtype.itemsize
         if lo == starts[0] and hi - lo == first.nbytes and first.flags.c_contiguous:
             storage = first  # the first tensor covers the span: stored as itself, under its own name
         else:
             storage = np.ndarray(
-                ((hi - lo) // item,), first.dtype, buffer=_root(first), offset=lo - _address(_root(first))
+                ((hi - lo) // item,), first.dtype, buffer=root(first), offset=lo - address(root(first))
             )
         name = _add_array(tensors, first_path, storage)
         for start, (obj, array, _, node) in zip(starts, group):
@@ -260,73 +266,21 @@ def _place_tensors(pending: list, tensors: dict) -> None:
             _fill_node(node, obj, name, layout)
 
 
-def _fill_node(node: dict, obj, name: str, layout) -> None:
+def _fill_node(node: dict, obj, name: str, layout, order=None) -> None:
     """{"__tensor__": name} for a plain tensor stored as itself; {"__tensor_ex__": {...}} for a
-    view into a shared storage ([offset, shape, strides] in elements) or a tensor that needs
-    its requires_grad or Parameter-ness back."""
+    view into a shared storage ([offset, shape, strides] in elements), a transposed tensor stored
+    in C order ("order": its axes from the outermost in memory) or a tensor that needs its
+    requires_grad or Parameter-ness back."""
     parameter = type(obj).__name__ == "Parameter"
-    if layout is None and not parameter and not obj.requires_grad:
+    if layout is None and order is None and not parameter and not obj.requires_grad:
         node["__tensor__"] = name
         return
     ex = {"storage": name, "requires_grad": bool(obj.requires_grad), "parameter": parameter}
     if layout is not None:
         ex["offset"], ex["shape"], ex["stride"] = layout
+    if order is not None:
+        ex["order"] = order
     node["__tensor_ex__"] = ex
-
-
-def _root(a: np.ndarray) -> np.ndarray:
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a
-
-
-def _address(a: np.ndarray) -> int:
-    return a.__array_interface__["data"][0]
-
-
-def _extent(a: np.ndarray) -> int:
-    """Bytes from a's first element to one past its last (strides assumed non-negative)."""
-    if a.size == 0:
-        return 0
-    return sum((n - 1) * s for n, s in zip(a.shape, a.strides)) + a.dtype.itemsize
-
-
-def _overlapping(pending: list) -> list:
-    """`pending` cut into groups of tensors whose host memory overlaps (members and groups
-    in first-seen order). Spans are swept in address order within each root array."""
-    spans = []
-    for i, (obj, array, _, _) in enumerate(pending):
-        if isinstance(obj._data, np.ndarray) and array.size and min(array.strides, default=0) >= 0:
-            lo = _address(array)
-            spans.append((id(_root(array)), lo, lo + _extent(array), i))
-    label = list(range(len(pending)))
-    reach = None  # (root, end of the memory covered so far, the group's first index)
-    for root, lo, hi, i in sorted(spans):
-        if reach is not None and reach[0] == root and lo < reach[1]:
-            label[i] = reach[2]
-            reach = (root, max(reach[1], hi), reach[2])
-        else:
-            reach = (root, hi, i)
-    groups: dict = {}
-    for i, entry in enumerate(pending):
-        groups.setdefault(label[i], []).append(entry)
-    return list(groups.values())  # a group first appears at its first member: first-seen order
-
-
-def _viewable(group: list) -> bool:
-    """Whether a group can be written as views of one storage: one dtype, whole-element
-    offsets and strides, and a contiguous root array that exposes its memory."""
-    first = group[0][1]
-    root, item = _root(first), first.dtype.itemsize
-    if not root.flags.c_contiguous:
-        return False
-    return all(
-        a.dtype == first.dtype
-        and min(a.strides, default=0) >= 0
-        and (_address(a) - _address(root)) % item == 0
-        and all(s % item == 0 for s in a.strides)
-        for _, a, _, _ in group
-    )
 
 
 def _pickle_names(node) -> set:
@@ -521,7 +475,7 @@ class _Reader:
         if not (
             {"storage", "requires_grad", "parameter"}
             <= keys
-            <= {"storage", "requires_grad", "parameter", "offset", "shape", "stride"}
+            <= {"storage", "requires_grad", "parameter", "offset", "shape", "stride", "order"}
         ):
             raise ValueError(f"bad tensor entry {sorted(keys)}")
         storage = self.array(ex["storage"])
@@ -546,6 +500,18 @@ class _Reader:
             array = np.lib.stride_tricks.as_strided(
                 flat[min(offset, flat.size) :], shape, [st * item for st in stride], writeable=True
             )
+        if "order" in ex:  # a transposed tensor stored in C order: laid out as it was saved
+            order = ex["order"]
+            if (
+                "offset" in ex
+                or not isinstance(order, list)
+                or not all(_int(i) for i in order)
+                or sorted(order) != list(range(array.ndim))
+            ):
+                raise ValueError(f"bad axis order {order!r} for a {array.ndim}-d tensor")
+            laid = np.empty([array.shape[i] for i in order], array.dtype).transpose(np.argsort(order))
+            laid[...] = array
+            array = laid
         t = self.tensor(array, ex["storage"])
         if ex["requires_grad"] and t.dtype.is_floating_point:
             t.requires_grad_(True)

@@ -13,25 +13,14 @@ import warnings
 
 import numpy as np
 
+from ._memory_spans import address as _address
+from ._memory_spans import root as _root
+
 _TYPED_DEPRECATED = (
     "TypedStorage is deprecated. It will be removed in the future and UntypedStorage will be the only "
     "storage class. This should only matter to you if you are using storages directly.  To access "
     "UntypedStorage directly, use tensor.untyped_storage() instead of tensor.storage()"
 )
-
-
-def _root(array):
-    """The array whose memory `array` views (itself if it owns its memory)."""
-    root = array
-    while isinstance(getattr(root, "base", None), np.ndarray):
-        root = root.base
-    return root
-
-
-def _address(array) -> int:
-    if hasattr(array, "__array_interface__"):
-        return int(array.__array_interface__["data"][0])
-    return int(getattr(array, "data_ptr", 0) or 0)  # a device array
 
 
 class UntypedStorage:

@@ -38,6 +38,29 @@ def _safetensors(header: dict, data: bytes = b"") -> bytes:
 
 
 # ------------------------------------------------------------------------------ torch interop
+def test_a_transposed_parameter_is_stored_with_its_shape(tmp_path):
+    """A lone transposed tensor is stored as its values in C order under its own shape, so a
+    safetensors reader loads it into a torch model (it read the (6,) storage before); pn.load
+    lays it out transposed again, as torch.load keeps strides."""
+    st = pytest.importorskip("safetensors.torch")
+    lin = pn.nn.Linear(3, 2)
+    lin.weight = pn.nn.Parameter(pn.arange(6.0).reshape(3, 2).t())
+    cube = pn.arange(24.0).reshape(2, 3, 4).permute(2, 0, 1)
+    path = tmp_path / "t.safetensors"
+    pn.save({**lin.state_dict(), "cube": cube}, path)
+    theirs = st.load_file(str(path))
+    assert {k: tuple(v.shape) for k, v in theirs.items()} == {
+        "weight": (2, 3),
+        "bias": (2,),
+        "cube": (4, 2, 3),
+    }
+    assert theirs["weight"].tolist() == lin.weight.tolist() and theirs["cube"].tolist() == cube.tolist()
+    ours = pn.load(path)
+    assert ours["weight"].stride() == (1, 2) and ours["weight"].tolist() == lin.weight.tolist()
+    assert ours["cube"].stride() == cube.stride() and ours["cube"].tolist() == cube.tolist()
+    assert not ours["weight"].requires_grad  # a state dict holds detached tensors
+
+
 def test_state_dict_round_trip_pyneuro_torch_pyneuro(tmp_path):
     torch = pytest.importorskip("torch")
     st = pytest.importorskip("safetensors.torch")
@@ -205,6 +228,9 @@ def test_crafted_safetensors_headers_are_value_errors(tmp_path):
     _expect_bad(tmp_path, meta({"__dict__": [[{"a": 1}, 2]]}), "not a [key, value] pair")
     _expect_bad(tmp_path, meta({"__dict__": 5}), "unknown entry")
     _expect_bad(tmp_path, meta(json.loads("[" * 200 + "]" * 200)), "levels deep")
+    ex = {"storage": "x", "requires_grad": False, "parameter": False}
+    for order in ([1], [0, 0], [0.0], "0", [True]):  # a transposed layout's axis order, crafted
+        _expect_bad(tmp_path, meta({"__tensor_ex__": dict(ex, order=order)}), "axis order")
     # nesting so deep that the JSON parser itself gives up: still a ValueError
     deep = '{"version": 2, "tree": ' + "[" * 100_000 + "]" * 100_000 + "}"
     _expect_bad(tmp_path, _safetensors({"__metadata__": {"pyneuro": deep}}))
