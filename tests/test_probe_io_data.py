@@ -370,3 +370,30 @@ def test_random_split_warns_of_an_empty_split_as_torch():
         with pytest.warns(UserWarning, match="index 2 is 0"):
             parts = mod.utils.data.random_split(range(3), [0.5, 0.25, 0.25])
         assert [len(p) for p in parts] == [2, 1, 0]
+
+
+class _EightItems:  # a map-style dataset of its indices (defined per library below)
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        return i
+
+
+@pytest.mark.parametrize("workers, tensors", [(0, True), (0, False), (2, False), (2, True)])
+def test_the_shuffle_is_drawn_when_torch_draws_it(workers, tensors):
+    """torch's single-process iterator draws the shuffle at the first next(); its workers take
+    their first indices at iter(loader). A draw in between (a model's init) must see the same
+    stream, so seeded weights and batch order both stay torch's."""
+    seen = []
+    for lib in (torch, pn):
+        data = lib.utils.data
+        dataset = (
+            data.TensorDataset(lib.arange(8)) if tensors else type("DS", (_EightItems, data.Dataset), {})()
+        )
+        lib.manual_seed(0)
+        batches = iter(data.DataLoader(dataset, batch_size=8, shuffle=True, num_workers=workers))
+        drawn = lib.rand(2).tolist()
+        batch = next(batches)
+        seen.append((drawn, (batch[0] if isinstance(batch, list) else batch).tolist()))
+    assert seen[0] == seen[1]

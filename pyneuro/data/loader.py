@@ -21,6 +21,7 @@ worker's random streams, the order in which their batches come).
 
 from __future__ import annotations
 
+import itertools
 import math
 import multiprocessing
 import warnings
@@ -198,19 +199,27 @@ class DataLoader(Generic[T_co]):
             return self._iter_stream(base_seed)
         if not self._auto_collation:
             if self.num_workers > 0:
-                return map_workers(self, self.sampler, self._fetch_one, base_seed)
+                return map_workers(self, _started(self.sampler), self._fetch_one, base_seed)
             return (self._fetch_one(self.dataset, i) for i in self.sampler)
         source = _tensor_source(self.dataset) if self._default_collate else None
         if source is None:  # user code reads the samples: in the (emulated) workers, if any
             if self.num_workers > 0:
-                return map_workers(self, self.batch_sampler, self._fetch, base_seed)
+                return map_workers(self, _started(self.batch_sampler), self._fetch, base_seed)
             return (self._fetch(self.dataset, indices) for indices in self.batch_sampler)
+        batches = self._iter_tensors(source)
+        return _started(batches) if self.num_workers > 0 else batches  # (the workers' first batch now)
+
+    def _iter_tensors(self, source):
+        """A TensorDataset's batches, each one gather. A generator: the shuffle is drawn at the
+        first next(), as torch's single-process iterator draws it (a draw between iter(loader) and
+        the first batch, e.g. a model's init, then gives torch's weights and order)."""
         order = None
         if isinstance(self.batch_sampler, BatchSampler) and self.batch_sampler.sampler is self.sampler:
             order = _order_of(self.sampler)
         if order is None:  # a custom (batch) sampler: its batches, each one gather
-            return self._iter_gather_batches(source)
-        return self._iter_gather(source, order)
+            yield from self._iter_gather_batches(source)
+        else:
+            yield from self._iter_gather(source, order)
 
     def _iter_stream(self, base_seed: int):
         """An IterableDataset's samples in its own order, batched (or converted one by one);
@@ -273,6 +282,17 @@ class DataLoader(Generic[T_co]):
             if base is not None:
                 index = base[index]
             yield _gather(tensors, index)
+
+
+def _started(tasks):
+    """An iterator over tasks that has taken its first one already: torch's workers take their
+    first indices when iter(loader) starts them, so a shuffle is drawn then, not at next()."""
+    tasks = iter(tasks)
+    first = next(tasks, _NOTHING)
+    return tasks if first is _NOTHING else itertools.chain((first,), tasks)
+
+
+_NOTHING = object()
 
 
 class _LoaderIterator:
