@@ -47,3 +47,18 @@ class DeviceUnavailable(RuntimeError, AssertionError):
     """A device that is not usable here (CUDA without a GPU): torch's CPU-only build raises
     AssertionError ("Torch not compiled with CUDA enabled"), a CUDA build without a GPU
     RuntimeError; this is both."""
+
+
+def operand_type_error(other) -> TypeError:
+    """torch's TypeError for a tensor op with something that is neither a tensor nor a number,
+    with the likely fix: x - x.max(dim=1) forgot .values (the pair would be read as numbers)."""
+    kind = type(other)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    hint = (
+        " (a (values, indices) result: use its .values)"
+        if hasattr(other, "values") and hasattr(other, "indices")
+        else " (make it a tensor first: torch.tensor(...))"
+        if isinstance(other, (list, tuple, range))
+        else ""
+    )
+    return TypeError(f"unsupported operand type(s): 'Tensor' and '{name}'{hint}")

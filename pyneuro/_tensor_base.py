@@ -46,7 +46,7 @@ from ._dtype import (
     uint8,
     wrap_int,
 )
-from ._errors import ArgumentError, DataError, DeviceUnavailable, DTypeError, ShapeError
+from ._errors import ArgumentError, DataError, DeviceUnavailable, DTypeError, ShapeError, operand_type_error
 from ._shapes import Size, c_order, normalize_dims
 from ._tensor_str import tensor_str
 from .backends._registry import current as _current_backend
@@ -608,6 +608,10 @@ class TensorBase:
             if a._data.dtype.kind in "iu" and type(other) is _PY_INT:
                 other = wrap_int(other, a._data.dtype)  # int8_tensor + 300 wraps, as torch's C cast
             return a, other
+        if not isinstance(
+            other, np.ndarray
+        ):  # as torch: a list, tuple, Size or (values, indices) pair is refused
+            raise operand_type_error(other)
         other = _wrap(_backend(self.device).asarray(_host_array(other)), self.device)
         if a._data.dtype != other._data.dtype:
             a, other = _promote(a, other)

@@ -35,6 +35,7 @@ from ._tensor_keys import (
     same_dtype_put,
     sequence_as_tuple,
     split_int_index,
+    torch_index_error,
 )
 from .autograd import inplace as _ip
 from .autograd.grad_mode import _GradMode
@@ -329,6 +330,12 @@ class InplaceMethods:
         )
 
     def __setitem__(self, index, value):
+        try:
+            self._setitem(index, value)
+        except IndexError as error:  # NumPy's messages in torch's words (_tensor_keys.py)
+            raise torch_index_error(error, self.shape) from None
+
+    def _setitem(self, index, value):
         if isinstance(value, TensorBase) and value._data.ndim and value._data.shape[0] == 1:
             ones = next((i for i, n in enumerate(value._data.shape) if n != 1), value._data.ndim)
             value = value.reshape(

@@ -9,6 +9,7 @@ Used by the indexing methods of _tensor_shape.py (reads) and _tensor_inplace.py 
 from __future__ import annotations
 
 import builtins
+import re
 import warnings
 
 import numpy as np
@@ -22,6 +23,30 @@ _SEQUENCE_AS_TUPLE = (
     "2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor index, "
     "x[torch.tensor(seq)], which will result either in an error or a different result"
 )
+
+
+_NUMPY_WORDS = (  # NumPy's IndexError messages, and torch's words for the same error
+    (r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)",
+     "index {0} is out of bounds for dimension {1} with size {2}"),
+    (r"too many indices for array: array is (\d+)-dimensional, but \d+ were indexed",
+     "too many indices for tensor of dimension {0}"),
+    (r"boolean index did not match indexed array along (?:axis|dimension) (\d+); size of (?:axis|dimension) is "
+     r"\d+ but size of corresponding boolean (?:axis|dimension) is (\d+)",
+     "The shape of the mask [{1}] at index {0} does not match the shape of the indexed tensor {shape} at index {0}"),
+    (r"only integers, slices",
+     "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices"),
+)  # fmt: skip
+_NUMPY_WORDS = tuple((re.compile(pattern), words) for pattern, words in _NUMPY_WORDS)
+
+
+def torch_index_error(error: IndexError, shape) -> IndexError:
+    """error, or an IndexError in torch's words where error is one of NumPy's (x[5] on 3 rows:
+    "... out of bounds for dimension 0 ...", not "... for axis 0 ..."): the text students search."""
+    for pattern, words in _NUMPY_WORDS:
+        found = pattern.match(str(error))
+        if found:
+            return IndexError(words.format(*found.groups(), shape=list(shape)))
+    return error
 
 
 def sequence_as_tuple(index):

@@ -23,7 +23,13 @@ from ._tensor_base import (
     _from_data,
     _wrap,
 )
-from ._tensor_keys import _convert_index, check_slice_steps, sequence_as_tuple, split_int_index
+from ._tensor_keys import (
+    _convert_index,
+    check_slice_steps,
+    sequence_as_tuple,
+    split_int_index,
+    torch_index_error,
+)
 from .autograd import shape as _ag
 
 
@@ -258,6 +264,12 @@ class ShapeMethods:
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index):
+        try:
+            return self._getitem(index)
+        except IndexError as error:  # NumPy's messages in torch's words, without NumPy's frames
+            raise torch_index_error(error, self.shape) from None
+
+    def _getitem(self, index):
         if isinstance(index, (_PY_INT, slice)) and not isinstance(index, _PY_BOOL):
             check_slice_steps(index)
             return _ag.Index.apply(self, index=index, advanced=False)

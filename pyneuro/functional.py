@@ -453,7 +453,8 @@ def _pairwise_loss(name, input, target, reduction):
     """input and target as tensors of one shape, and a valid reduction. Different shapes warn
     and broadcast, as torch's mse/l1/smooth_l1/huber losses do (incompatible ones raise)."""
     x = _tensor(input, "input")
-    t = target if isinstance(target, Tensor) else tensor(target, device=x.device)
+    if not isinstance(t := target, Tensor):  # torch reads target.size() first: a list has none
+        raise AttributeError(f"'{type(target).__name__}' object has no attribute 'size'")
     if x.shape != t.shape:
         warnings.warn(
             f"Using a target size ({t.shape}) that is different to the input size ({x.shape}). This will "
@@ -672,7 +673,7 @@ def embedding(
     if idx.numel():
         lo, hi = int(idx.min()), int(idx.max())
         if lo < 0 or hi >= n:
-            raise IndexError(f"embedding: index {lo if lo < 0 else hi} is out of range for {n} embeddings")
+            raise IndexError(f"index out of range in self (index {(lo if lo < 0 else hi)}, {n} rows)")
     if padding_idx is not None and not -n <= padding_idx < n:
         raise AssertionError("Padding_idx must be within num_embeddings")  # torch asserts it
     if padding_idx is not None and padding_idx < 0:

@@ -293,12 +293,12 @@ def minimum(a, b) -> Tensor:
 
 
 @numpy_keywords
-def softmax(input, dim=-1, dtype=None) -> Tensor:
+def softmax(input, dim, dtype=None) -> Tensor:
     return input.softmax(dim, dtype=dtype)
 
 
 @numpy_keywords
-def log_softmax(input, dim=-1, dtype=None) -> Tensor:
+def log_softmax(input, dim, dtype=None) -> Tensor:
     return input.log_softmax(dim, dtype=dtype)
 
 

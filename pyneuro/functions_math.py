@@ -105,22 +105,22 @@ def float_scalar(x):
 
 
 def float_operands(input, other):
-    """The operands of an op with a floating result (true division, atan2, copysign, ...) as
-    torch reads them: each integer or bool operand converted to the default float on its own,
-    before any promotion between them. An integer pair is not first promoted to a common integer
-    dtype (torch.tensor([7], dtype=uint8) / torch.tensor(-2) is -3.5: -2 is not wrapped into uint8)."""
+    """The operands of an op with a floating result (true division, atan2, ...) as torch reads them:
+    each integer operand converted to the default float on its own, not first promoted to a common
+    integer dtype (torch.tensor([7], dtype=uint8) / torch.tensor(-2) is -3.5: -2 is not wrapped)."""
     if isinstance(input, TensorBase) and isinstance(other, TensorBase):
-        if input._data.dtype.kind in "iub" and other._data.dtype.kind in "iub":
-            return input._cast(default_float()), other._cast(default_float())
-        return input, other
+        both_ints = input._data.dtype.kind in "iub" and other._data.dtype.kind in "iub"
+        return (input._cast(default_float()), other._cast(default_float())) if both_ints else (input, other)
     return float_scalar(input), float_scalar(other)
 
 
 def _binary(name, input, other, scalars=True, ints=True) -> Tensor:
     """A floating binary op of autograd/math.py's BINARY table (atan2, hypot, xlogy, ...);
     ints=False: torch has no kernel for integer operands (NotImplementedError)."""
-    a, b = _operands(*float_operands(input, other), name, scalars)
-    if not ints:
+    if ints:
+        a, b = _operands(*float_operands(input, other), name, scalars)
+    else:  # (the pair's promoted dtype names the missing kernel: "logaddexp_cpu" ... 'Long')
+        a, b = _operands(input, other, name, scalars)
         not_for(a, "iub", name)
     return _m.BINARY_OPS[name].apply(*_floats(a, b))
 

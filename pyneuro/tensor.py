@@ -340,6 +340,8 @@ class Tensor(
         return _ag.Abs.apply(self)
 
     def __matmul__(self, other):
+        if not isinstance(other, (TensorBase, np.ndarray)):
+            return NotImplemented  # as torch: x @ [1., 2.] is Python's TypeError
         if not isinstance(other, TensorBase):
             other = _wrap(_backend(self.device).asarray(_host_array(other)), self.device)
         if self._data.dtype.kind in "iu" and other._data.dtype.kind in "iu":
@@ -477,10 +479,10 @@ class Tensor(
     def relu(self):
         return _ag.ReLU.apply(self)
 
-    def softmax(self, dim=-1, dtype=None):
+    def softmax(self, dim, dtype=None):
         return _ag.Softmax.apply(self if dtype is None else self.to(dtype), dim=dim)
 
-    def log_softmax(self, dim=-1, dtype=None):
+    def log_softmax(self, dim, dtype=None):
         return _ag.LogSoftmax.apply(self if dtype is None else self.to(dtype), dim=dim)
 
     def clamp(self, min=None, max=None):
@@ -489,6 +491,8 @@ class Tensor(
         if isinstance(min, TensorBase) or isinstance(max, TensorBase):  # differentiable bounds
             return _math.clip(self, min, max)
         min, max = py_scalar(min), py_scalar(max)  # np.float32(0.5) is the float 0.5
+        if not all(b is None or isinstance(b, (_PY_INT, float)) for b in (min, max)):
+            raise TypeError("clamp(): min and max must be numbers or tensors")
         if isinstance(min, float) or isinstance(max, float):  # int_tensor.clamp(0.5) is float, as torch's
             self = self._floating()
         elif self._data.dtype.kind == "b":  # bool_tensor.clamp(2) is int64, as torch's
@@ -554,6 +558,10 @@ class Tensor(
         if getattr(m, "dtype", None) != bool_:  # torch's words: C's name for the mask's type
             kind = c_type_name(m.dtype) if hasattr(m, "dtype") else type(m).__name__
             raise DTypeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {kind}")
+        if not isinstance(value, (Tensor, _PY_INT, float, np.generic)):
+            raise TypeError(
+                f"masked_fill(): value must be a number or a 0-dim tensor, not {type(value).__name__}"
+            )
         dt = self._data.dtype  # the value takes self's dtype (torch: ints stay ints, 7.9 -> 7)
         v = value._cast(dt) if isinstance(value, Tensor) and value._data.dtype != dt else value
         x = self.contiguous()  # torch's result is contiguous whatever self's layout (Where keeps it)

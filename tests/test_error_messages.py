@@ -47,6 +47,17 @@ CASES = {
     "float of several": lambda m: float(m.ones(2)),
     "bool of several": lambda m: bool(m.ones(2)),
     "if tensor": lambda m: 1 if m.ones(3) > 0 else 0,
+    # indexing: NumPy's IndexError texts in torch's words (_tensor_keys.torch_index_error)
+    "index past the end": lambda m: m.tensor([1, 2, 3])[5],
+    "negative index past the start": lambda m: m.tensor([1, 2, 3])[-4],
+    "row index": lambda m: m.zeros(3, 4)[3],
+    "column index": lambda m: m.zeros(3, 4)[0, 7],
+    "column index after a slice": lambda m: m.zeros(3, 4)[:, 9],
+    "index of an empty tensor": lambda m: m.zeros(0)[0],
+    "too many indices": lambda m: m.zeros(3, 4)[0, 0, 0],
+    "index tensor past the end": lambda m: m.tensor([1, 2, 3])[m.tensor([5])],
+    "mask of the wrong size": lambda m: m.zeros(3, 4)[m.tensor([True, False])],
+    "assignment past the end": lambda m: m.zeros(3, 4).__setitem__(5, 1.0),
 }
 
 

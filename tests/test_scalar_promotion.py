@@ -59,6 +59,28 @@ CASES = {
     "list ==": lambda m: [1, 2] == m.tensor([1, 2]),
     "< list": lambda m: m.tensor([1, 2]) < [1, 3],
     "== np.float32": lambda m: m.tensor([1, 2]) == np.float32(1),
+    # sequences are not operands (torch's TypeError): x - x.max(dim=1) forgot .values
+    "minus a (values, indices) pair": lambda m: (lambda x: x - x.max(dim=-1, keepdim=True))(
+        m.tensor([1.0, 5.0])
+    ),
+    "times a list": lambda m: m.tensor([1.0, 5.0]) * [2, 3],
+    "list times": lambda m: [2, 3] * m.tensor([1.0, 5.0]),
+    "plus a tuple": lambda m: m.tensor([1.0, 5.0]) + (3,),
+    "plus a Size": lambda m: m.tensor([1.0, 5.0]) + m.Size([2]),
+    "plus a range": lambda m: m.tensor([1.0, 5.0]) + range(2),
+    "matmul a list": lambda m: m.tensor([1.0, 5.0]) @ [1.0, 2.0],
+    "pow a list": lambda m: m.tensor([1.0, 5.0]) ** [1, 2],
+    "add(list)": lambda m: m.add(m.tensor([1.0, 5.0]), [1, 2]),
+    "Tensor.mul(list)": lambda m: m.tensor([1.0, 5.0]).mul([1.0, 2.0]),
+    "where with a list": lambda m: m.where(m.tensor([True, False]), m.tensor([1.0, 5.0]), [0.0, 0.0]),
+    "masked_fill with a list": lambda m: m.tensor([1.0, 5.0]).masked_fill(m.tensor([True, False]), [1.0]),
+    "clamp with a list": lambda m: m.tensor([1.0, 5.0]).clamp([1.0]),
+    "plus an ndarray": lambda m: m.tensor([1.0, 5.0]) + np.array([1.0, 2.0], np.float32),
+    "mse_loss with a list target": lambda m: m.nn.functional.mse_loss(m.tensor([1.0, 2.0]), [1.0, 2.0]),
+    "float index": lambda m: m.zeros(3)[1.5],
+    # softmax needs its dim, except the deprecated implicit one of nn.functional (with a warning)
+    "softmax without dim": lambda m: m.softmax(m.tensor([1.0, 2.0])),
+    "Tensor.log_softmax without dim": lambda m: m.tensor([1.0, 2.0]).log_softmax(),
     # bool tensors where torch has no kernel
     "+bool": lambda m: +m.tensor([True, False]),
     "bool ** bool": lambda m: m.tensor([True, False]) ** m.tensor([True, True]),
