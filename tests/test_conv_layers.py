@@ -90,6 +90,21 @@ def test_max_pool2d_matches_torch(kw):
     _close(y, ty)
 
 
+@pytest.mark.parametrize("width", [1, 4, 2_000_003])
+def test_max_pool_windows_wholly_in_the_padding_are_torchs(backend_name, width):
+    """padding 1 with dilation 2 puts some windows entirely in the padding: torch gives -inf and
+    the index its kernel starts from. The C++ kernel read the (absent) first element instead:
+    garbage on a short row, a segfault past the end of a long one."""
+    x = np.linspace(-1, 1, width, dtype=np.float32).reshape(1, 1, 1, width)
+    kw = dict(kernel_size=2, stride=1, padding=1, dilation=2, return_indices=True)
+    y, idx = F.max_pool2d(pn.tensor(x), **kw)
+    ty, tidx = TF.max_pool2d(torch.tensor(x), **kw)
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    y1, i1 = F.max_pool1d(pn.tensor([[[5.0]]]), 2, stride=1, padding=1, dilation=2, return_indices=True)
+    assert y1.tolist() == [[[-float("inf")]]] and i1.tolist() == [[[1]]]  # torch's
+
+
 def test_max_pool2d_ties_and_overlap_gradients():
     x = np.zeros((1, 1, 5, 5), np.float32)  # every window is a tie: the first maximum wins
     kw = dict(kernel_size=3, stride=1)

@@ -23,15 +23,17 @@ namespace pyneuro::cpu {
 namespace {
 
 // One output of max pooling over the window rows h0..h1 (step dh) and columns w0..w1 (step dw)
-// of plane xp: the maximum and its flat index. The running maximum starts at the window's first
-// element (the same as starting at -inf: that element wins unless it is -inf, and then its
-// index is the one torch keeps too). A later element wins when it is strictly greater or NaN.
+// of plane xp: the maximum and its flat index. The running maximum starts at -inf with the
+// index of the window's first element, as torch's kernel starts: an element wins when it is
+// strictly greater or NaN, so an all -inf window keeps that first index. A window that lies
+// wholly in the padding (h0 >= h1 or w0 >= w1: padding 1, dilation 2) reads nothing and gives
+// -inf with torch's index, which then points past the plane (torch's backward refuses it).
 // Written with selects: on random data `v > m` is a coin toss, and as a branch it was
 // mispredicted about half the time.
 inline void window_max(const float* xp, index_t W, index_t h0, index_t h1, index_t dh, index_t w0, index_t w1,
                        index_t dw, float* y, std::int64_t* index) {
   index_t best = h0 * W + w0;
-  float m = xp[best];
+  float m = -std::numeric_limits<float>::infinity();
   for (index_t ih = h0; ih < h1; ih += dh) {
     for (index_t iw = w0; iw < w1; iw += dw) {
       const float v = xp[ih * W + iw];

@@ -142,7 +142,11 @@ def max_pool2d_forward(x, kernel, stride=None, padding=(0, 0), dilation=(1, 1), 
             take = real & ((v > y) | np.isnan(v))
             y = np.where(take, v, y)
             idx = np.where(take, flat, idx)
-    return y, idx
+    # a window wholly in the padding (padding 1, dilation 2) has no real element: torch gives
+    # -inf and the index its kernel starts from, the first window position at or past 0
+    h0 = oh + -(-np.maximum(-oh, 0) // dilation[0]) * dilation[0]
+    w0 = ow + -(-np.maximum(-ow, 0) // dilation[1]) * dilation[1]
+    return y, np.where(idx < 0, h0 * w + w0, idx)
 
 
 def max_pool2d_backward(grad_y, indices, input_shape):
