@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from ._errors import ArgumentError, ShapeError
 from .autograd import named
+from .backends._conv_checks import pair
 from .functional_conv import (
     _warn_same_even_kernel,
     adaptive_avg_pool2d,
@@ -34,14 +35,20 @@ from .tensor import Tensor
 
 
 def _triple(v, name: str) -> tuple:
-    if isinstance(v, bool):
+    """(d, h, w) by pair()'s rules: an int, three, or one in a sequence; TypeError for a value that
+    is no integer."""
+    t = tuple(v) if isinstance(v, (list, tuple)) else (v,)
+    if len(t) not in (1, 3):
         raise ArgumentError(f"{name} must be an int or a tuple of three ints, got {v!r}")
-    t = (v,) * 3 if isinstance(v, int) else tuple(v)
-    if len(t) == 1:
-        t = t * 3
-    if len(t) != 3:
-        raise ArgumentError(f"{name} must be an int or a tuple of three ints, got {v!r}")
-    return tuple(int(e) for e in t)
+    d, h, w = (pair(e, name)[0] for e in (t * 3 if len(t) == 1 else t))
+    return d, h, w
+
+
+def _conv_stride(stride) -> tuple:
+    s = _triple(stride, "stride")
+    if min(s) < 1:
+        raise ArgumentError("non-positive stride is not supported")
+    return s
 
 
 def _batched5(input, op: str):
@@ -66,7 +73,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     x, unbatched = _batched5(input, "conv3d")
     if weight.ndim != 5:
         raise ShapeError(f"conv3d: weight must be 5-D (O, C / groups, kD, kH, kW), got {list(weight.shape)}")
-    s, dil = _triple(stride, "stride"), _triple(dilation, "dilation")
+    s, dil = _conv_stride(stride), _triple(dilation, "dilation")
     k = tuple(weight.shape[2:])
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
@@ -104,7 +111,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         planes = slices.permute(0, 2, 1, 3, 4).reshape(n * depth, c, *x.shape[3:])
         y = conv2d(planes, weight[:, :, u], None, s[1:], 0, dil[1:], groups)
         total = y if total is None else total + y
-    out = total.reshape(n, depth, *total.shape[1:]).permute(0, 2, 1, 3, 4)
+    out = total.reshape(n, depth, *total.shape[1:]).permute(0, 2, 1, 3, 4).contiguous()  # torch's layout
     if bias is not None:
         out = out + bias.reshape(-1, 1, 1, 1)
     out = named(out, "ConvolutionBackward0")  # torch's node
@@ -121,7 +128,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
         raise ShapeError(
             f"conv_transpose3d: weight must be 5-D (C, O / groups, kD, kH, kW), got {list(weight.shape)}"
         )
-    s, p, dil = _triple(stride, "stride"), _triple(padding, "padding"), _triple(dilation, "dilation")
+    s, p, dil = _conv_stride(stride), _triple(padding, "padding"), _triple(dilation, "dilation")
     op = _triple(output_padding, "output_padding")
     n, c, d = x.shape[:3]
     if c != weight.shape[0]:
@@ -146,7 +153,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if op[0]:  # (a pad of nothing would copy the sum: F.pad returns a new tensor, as torch's)
         total = pad(total, (0, 0, 0, 0, 0, 0, 0, op[0]))
     total = total.narrow(1, p[0], out_depth)
-    out = total.permute(0, 2, 1, 3, 4)
+    out = total.permute(0, 2, 1, 3, 4).contiguous()  # torch's layout: y.view(n, -1) works
     if bias is not None:
         out = out + bias.reshape(-1, 1, 1, 1)
     out = named(out, "ConvolutionBackward0")  # torch's node
@@ -176,9 +183,9 @@ def _over_d(y: Tensor, n: int, c: int, d: int):
 
 
 def _back(z: Tensor, n: int, c: int, hw) -> Tensor:
-    """(N, C Ho Wo, 1, Do) -> (N, C, Do, Ho, Wo)."""
+    """(N, C Ho Wo, 1, Do) -> (N, C, Do, Ho, Wo), contiguous as torch's results (y.view(n, -1) works)."""
     do = z.shape[-1]
-    return z.reshape(n, c, hw[0], hw[1], do).permute(0, 1, 4, 2, 3)
+    return z.reshape(n, c, hw[0], hw[1], do).permute(0, 1, 4, 2, 3).contiguous()
 
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):

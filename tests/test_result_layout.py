@@ -32,6 +32,7 @@ def _lib(name):
 
 _X3 = np.random.default_rng(0).standard_normal((2, 5, 7)).astype(np.float32)
 _X4 = np.random.default_rng(1).standard_normal((2, 3, 6, 6)).astype(np.float32)
+_X5 = np.random.default_rng(2).standard_normal((2, 2, 4, 5, 4)).astype(np.float32)
 
 CASES = {
     "softmax_dim0": lambda L, F, nn, x, t: x.softmax(0),
@@ -68,6 +69,15 @@ CASES = {
     "all_of_transposed": lambda L, F, nn, x, t: (t > 0).all(-1),
     "logcumsumexp_of_transposed": lambda L, F, nn, x, t: t.logcumsumexp(1),
     "logsigmoid_of_transposed": lambda L, F, nn, x, t: F.logsigmoid(t),
+    # the 3-D layers (built from 2-D ones over permuted views): contiguous as torch's
+    "conv3d": lambda L, F, nn, x, t: F.conv3d(L.tensor(_X5), L.ones(3, 2, 3, 3, 3)),
+    "conv_transpose3d": lambda L, F, nn, x, t: F.conv_transpose3d(L.tensor(_X5), L.ones(2, 3, 2, 2, 2)),
+    "max_pool3d": lambda L, F, nn, x, t: F.max_pool3d(L.tensor(_X5), 2),
+    "max_pool3d_indices": lambda L, F, nn, x, t: F.max_pool3d(L.tensor(_X5), 2, return_indices=True)[1],
+    "avg_pool3d": lambda L, F, nn, x, t: F.avg_pool3d(L.tensor(_X5), 2),
+    "adaptive_avg_pool3d": lambda L, F, nn, x, t: F.adaptive_avg_pool3d(L.tensor(_X5), 2),
+    "adaptive_max_pool3d": lambda L, F, nn, x, t: F.adaptive_max_pool3d(L.tensor(_X5), (3, 2, 1)),
+    "interpolate_area_3d": lambda L, F, nn, x, t: F.interpolate(L.tensor(_X5), size=3, mode="area"),
     # elementwise ops keep the input's layout in both libraries
     "mul_transposed": lambda L, F, nn, x, t: t * 2,
     "exp_transposed": lambda L, F, nn, x, t: t.exp(),
