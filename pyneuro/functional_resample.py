@@ -33,6 +33,7 @@ import numpy as np
 
 from ._dtype import uint8
 from ._errors import ArgumentError, IndexRangeError, ShapeError
+from ._memory import check_allocation
 from .autograd import named
 from .autograd.fold import Col2Im, Im2Col
 from .creation import as_tensor
@@ -45,12 +46,15 @@ _LINEAR_RANK = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
 _CUBIC_A = -0.75
 
 
-def _nearest_taps(n_in, n_out, scale, exact, ft):
-    """One (index, None) tap: the nearest input position of each output position."""
+def _nearest_taps(n_in, n_out, scale, exact, ft, shortcuts):
+    """One (index, None) tap: the nearest input position of each output position. shortcuts:
+    torch's 2-D kernel (only that one) maps out == in to the identity and out == 2 in to j >> 1
+    whatever scale_factor says (a 3-row image at scale 1.3 keeps its rows; a 3-long 1-D or 3-D
+    signal reads rows [0, 0, 1])."""
     j = np.arange(n_out)
-    if n_out == n_in and not exact:
+    if shortcuts and n_out == n_in and not exact:
         return [(j, None)]
-    if n_out == 2 * n_in and not exact:
+    if shortcuts and n_out == 2 * n_in and not exact:
         return [(j >> 1, None)]
     s = ft(1.0 / scale) if scale else ft(n_in) / ft(n_out)
     offset = ft(0.5) if exact else ft(0)
@@ -176,6 +180,8 @@ def _output_size(input, size, scale_factor, mode, recompute_scale_factor):
         scales = [float(s) for s in scale_factor]
     else:
         scales = [float(scale_factor)] * dim
+    if not all(math.isfinite(n * s) for n, s in zip(input.shape[2:], scales)):  # (torch's C cast refuses it)
+        raise ArgumentError("value cannot be converted to type int64_t without overflow")
     sizes = [math.floor(n * s) for n, s in zip(input.shape[2:], scales)]
     if recompute_scale_factor or mode == "area":
         scales = [None] * dim
@@ -212,6 +218,7 @@ def interpolate(
     elif align_corners is None:
         align_corners = False
     sizes, scales = _output_size(input, size, scale_factor, mode, recompute_scale_factor)
+    check_allocation(math.prod(input.shape[:2]) * math.prod(sizes) * input.element_size(), "interpolate")
     if antialias:
         if not (mode in ("bilinear", "bicubic") and input.ndim == 4):
             raise ValueError(
@@ -246,7 +253,7 @@ def interpolate(
         if antialias:
             taps = _antialias_taps(n_in, n_out, scale, align_corners, mode == "bicubic", ft)
         elif nearest:
-            taps = _nearest_taps(n_in, n_out, scale, mode == "nearest-exact", ft)
+            taps = _nearest_taps(n_in, n_out, scale, mode == "nearest-exact", ft, input.ndim == 4)
         elif mode == "bicubic":
             taps = _cubic_taps(n_in, n_out, scale, align_corners, ft)
         else:

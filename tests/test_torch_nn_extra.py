@@ -102,6 +102,32 @@ INTERP = [
     ((1, 2, 3, 1, 5), dict(size=(1, 1, 4), mode="trilinear", align_corners=True)),
 ]
 
+# nearest with a scale that keeps (or doubles) a size: torch's 2-D forward kernel alone maps it to
+# the identity (or j >> 1); its 1-D and 3-D kernels read floor(j / scale). (torch's backward
+# kernels take the shortcut in every rank, so its 1-D/3-D gradients here are not the adjoint of
+# its forward; pyneuro's are: compared as values only, the gradient against our own forward.)
+NEAREST_SHORTCUT = [
+    ((1, 2, 3), dict(scale_factor=1.3)),
+    ((1, 2, 3), dict(scale_factor=2.1)),
+    ((1, 2, 3, 4), dict(scale_factor=(1.3, 1.3))),
+    ((1, 2, 3, 4), dict(scale_factor=(2.1, 1.0))),
+    ((1, 2, 3, 1, 1), dict(scale_factor=(1.3, 1, 1))),
+    ((1, 2, 3, 2, 4), dict(scale_factor=(2.1, 1.3, 2.0))),
+]
+
+
+@pytest.mark.parametrize(("shape", "kw"), NEAREST_SHORTCUT)
+def test_interpolate_nearest_shortcuts_are_torchs_by_rank(shape, kw):
+    same(lambda fw, x: fw.nn.functional.interpolate(x, **kw), *_arrays(shape), grad=False)
+    x = pn.tensor(_arrays(shape)[0], requires_grad=True)
+    y = pn.nn.functional.interpolate(x, **kw)
+    g = pn.randn(*y.shape)
+    (y * g).sum().backward()
+    probe = pn.randn(*x.shape)  # <g, A probe> == <A^T g, probe>: the gradient is the forward's adjoint
+    np.testing.assert_allclose(
+        (pn.nn.functional.interpolate(probe, **kw) * g).sum().item(), (x.grad * probe).sum().item(), rtol=1e-5
+    )
+
 
 @pytest.mark.parametrize(("shape", "kw"), INTERP)
 def test_interpolate_matches_torch(shape, kw):
