@@ -62,3 +62,10 @@ def operand_type_error(other) -> TypeError:
         else ""
     )
     return TypeError(f"unsupported operand type(s): 'Tensor' and '{name}'{hint}")
+
+
+def check_dropout_p(p) -> None:
+    """torch's check of a dropout probability: outside [0, 1], or NaN, is refused. torch's
+    F.dropout raises ValueError, its kernel (torch.dropout, or p = NaN) RuntimeError: this is both."""
+    if not 0.0 <= p <= 1.0:
+        raise ArgumentError(f"dropout probability has to be between 0 and 1, but got {p}")

@@ -53,3 +53,19 @@ def available_bytes() -> int | None:
 def gib(nbytes: float) -> str:
     """'3.2 GiB' (or MiB below one GiB), for error messages."""
     return f"{nbytes / 2**30:,.1f} GiB" if nbytes >= 2**30 else f"{nbytes / 2**20:,.1f} MiB"
+
+
+def check_allocation(nbytes: int, what: str) -> None:
+    """torch's RuntimeError (AllocationError) for a result that cannot exist, raised before the
+    work that would build it: past 2**63 bytes ("Storage size calculation overflowed") or past
+    what available_bytes() says this process can still get."""
+    from ._errors import AllocationError
+
+    if nbytes >= 2**63:
+        raise AllocationError(f"{what}: Storage size calculation overflowed ({nbytes} bytes)")
+    left = available_bytes()
+    if left is not None and nbytes > left:
+        raise AllocationError(
+            f"{what}: DefaultCPUAllocator: can't allocate memory: you tried to allocate {nbytes} bytes "
+            f"({gib(nbytes)}; {gib(left)} available)"
+        )

@@ -16,7 +16,7 @@ from . import autograd as _ag
 from ._dtype import int64 as _int64
 from ._dtype import torch_name as _torch_name
 from ._dtype import uint8 as _uint8
-from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
+from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError, check_dropout_p
 from ._shapes import numpy_keywords
 from .backends import _checks
 from .creation import arange, as_tensor, tensor
@@ -705,8 +705,7 @@ def dropout(
 ) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1-p) (training only).
     inplace=True: into input, which is returned (torch's signature; generator is pyneuro's)."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    check_dropout_p(p)
     if not training or p == 0.0:
         return input
     if not input.dtype.is_floating_point:  # the mask is floating: torch cannot write it into integers

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 
 from ._dtype import bool_
-from ._errors import ArgumentError, DTypeError, ShapeError
+from ._errors import ArgumentError, DTypeError, ShapeError, check_dropout_p
 from .autograd import named
 from .creation import ones, zeros
 from .tensor import Tensor
@@ -111,8 +111,7 @@ def scaled_dot_product_attention(
         raise ArgumentError(
             "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True"
         )
-    if not 0.0 <= dropout_p <= 1.0:
-        raise ArgumentError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
+    check_dropout_p(dropout_p)
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
         hq, hk = query.shape[-3], key.shape[-3]
         if hk == 0 or hq % hk:

@@ -29,24 +29,13 @@ from numbers import Integral
 from . import autograd as _ag
 from ._dtype import torch_name as _torch_name
 from ._errors import ArgumentError, DTypeError, ShapeError
+from .backends._conv_checks import _sizes
 from .backends._conv_checks import out_size as _out_size
+from .backends._conv_checks import pair as _pair
 from .creation import as_tensor
 from .creation import full as _full
 from .functions import cat as _ag_cat
 from .tensor import Tensor
-
-
-def _pair(v, name: str) -> tuple[int, int]:
-    if isinstance(v, bool):
-        raise ArgumentError(f"{name} must be an int or a pair of ints, got {v!r}")
-    if isinstance(v, int):
-        return (v, v)
-    t = tuple(v)
-    if len(t) == 1:
-        t = t * 2
-    if len(t) != 2 or not all(isinstance(e, int) and not isinstance(e, bool) for e in t):
-        raise ArgumentError(f"{name} must be an int or a pair of ints, got {v!r}")
-    return t
 
 
 def _batched(input, op: str):
@@ -230,7 +219,7 @@ def conv_transpose2d(
         (i - 1) * s - 2 * p + d * (k - 1) + op + 1
         for i, s, p, d, k, op in zip((h, w), stride, padding, dilation, (kh, kw), output_padding)
     )
-    if ho < 0 or wo < 0:  # an empty output (0 rows) is torch's too
+    if ho < 0 or wo < 0:  # an empty output (0 rows) is torch's too (its 3x3 path; its 1x1 one refuses it)
         raise ShapeError(
             f"Given input size per channel: ({h} x {w}). Calculated output size per channel: ({ho} x {wo}). "
             "Output size is too small"
@@ -327,10 +316,6 @@ _MAX_SIZE = "max_pool1d() {name} must be an int, list of ints or tuple of ints o
 _ARG_SIZE = "{op}() argument '{name}' should contain one int (got {n})"
 
 
-def _sizes(shape) -> str:
-    return "[" + ", ".join(str(int(s)) for s in shape) + "]"
-
-
 def _single(v, name: str, op: str, message: str) -> int:
     """An int from an int or a sequence of one int; `message` words a sequence of another length."""
     seq = (v,) if isinstance(v, Integral) else v
@@ -377,6 +362,11 @@ def _check_conv1d(x, w, bias, padding, dilation, groups) -> None:
         )
     xs = tuple(x.shape) if x.ndim == 3 else (1,) + tuple(x.shape)
     o, cg, k = w.shape
+    if o < groups:
+        raise ShapeError(
+            f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, "
+            f"but got weight of size {_sizes(w.shape)} instead"
+        )
     if o % groups:
         raise ShapeError(
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "

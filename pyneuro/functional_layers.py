@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from ._errors import DTypeError, IndexRangeError, ShapeError
+from ._errors import DTypeError, IndexRangeError, ShapeError, check_dropout_p
 from .autograd import named
 from .creation import as_tensor, zeros
 from .functions import cat, where
@@ -94,11 +94,6 @@ def rms_norm(
 
 
 # ----------------------------------------------------------------------------- dropout
-def _check_p(p: float) -> None:
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-
-
 def _keep_mask(input: Tensor, shape, p: float, generator) -> Tensor:
     keep = _rng(generator).bernoulli(1.0 - p, shape)  # torch's draw: bernoulli_(1 - p)
     return as_tensor(keep.astype(input._data.dtype), device=input.device)
@@ -118,7 +113,7 @@ def _apply(input: Tensor, factor, inplace: bool, shift=None) -> Tensor:
 
 
 def _feature_dropout(input, p, training, inplace, generator, spatial) -> Tensor:
-    _check_p(p)
+    check_dropout_p(p)
     if not training or p == 0.0 or input.numel() == 0:
         return input
     if spatial < 0 or input.ndim - spatial < 1:  # no channel dimension to drop along
@@ -133,7 +128,7 @@ def dropout1d(
     input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, generator=None
 ) -> Tensor:
     """Zero whole channels of (N, C, L) or (C, L) with probability p, scaling the rest by 1 / (1 - p)."""
-    _check_p(p)
+    check_dropout_p(p)
     if input.ndim not in (2, 3):
         raise RuntimeError(
             f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that dropout1d exists to "
@@ -152,7 +147,7 @@ def dropout2d(
     regularises little; dropping a whole map does (Tompson et al., 2015). The mask is
     (N, C, 1, 1), broadcast over H and W. As torch 2.13, a 3-D input is read as (N, C, L)
     (channel-wise 1-D dropout) with a warning, and other ranks are deprecated (a warning)."""
-    _check_p(p)
+    check_dropout_p(p)
     if input.ndim not in (3, 4):
         warnings.warn(
             f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will result in an "
@@ -176,7 +171,7 @@ def dropout3d(
     input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, generator=None
 ) -> Tensor:
     """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p (scaled by 1 / (1 - p))."""
-    _check_p(p)
+    check_dropout_p(p)
     if input.ndim not in (4, 5):
         warnings.warn(
             f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and will result in an "
@@ -196,7 +191,7 @@ _SELU_ALPHA = (
 def _alpha_dropout(input, p, training, inplace, generator, mask_shape) -> Tensor:
     """torch's alpha dropout: dropped values become -alpha' and an affine map a x + b restores the
     mean and variance:  a = ((1 - p) (1 + p alpha'^2))^(-1/2),  out = a (keep x + alpha' (p - 1 + keep)) ."""
-    _check_p(p)
+    check_dropout_p(p)
     if not training or p == 0.0:
         return input
     if p == 1.0:

@@ -24,6 +24,7 @@ import numpy as np
 from . import autograd as _ag
 from ._dtype import int64
 from ._errors import DTypeError, ShapeError
+from ._memory import check_allocation
 from .creation import arange, as_tensor, zeros
 from .functional_conv import _tensor_1d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .tensor import Tensor
@@ -31,12 +32,15 @@ from .tensor import Tensor
 
 def _windows(n_in: int, n_out: int) -> np.ndarray:
     """(n_out, K) input positions of each adaptive window, the short ones padded with their last."""
-    starts = [i * n_in // n_out for i in range(n_out)]
-    ends = [-(-(i + 1) * n_in // n_out) for i in range(n_out)]
-    k = max((e - s for s, e in zip(starts, ends)), default=1)
-    return np.array(
-        [[min(s + j, e - 1) for j in range(k)] for s, e in zip(starts, ends)], dtype=np.int64
-    ).reshape(n_out, k)
+    i = np.arange(n_out, dtype=np.int64)
+    starts, ends = i * n_in // n_out, -(-(i + 1) * n_in // n_out)
+    k = int((ends - starts).max(initial=1))
+    return np.minimum(starts[:, None] + np.arange(k), ends[:, None] - 1)
+
+
+def _check_fits(lead, oh: int, ow: int, op: str) -> None:
+    """An output that cannot exist (2**31 per side) refused before any window is built."""
+    check_allocation(math.prod(lead) * oh * ow * 12, op)  # float32 values and int64 indices
 
 
 def _adaptive_max(x: Tensor, oh: int, ow: int):
@@ -81,7 +85,14 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
         )
     if input.ndim not in (3, 4):
         raise ShapeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    for d in range(1, input.ndim):  # (a 3-D input's first dim is its batch here, as torch reads it)
+        if input.shape[d] == 0:
+            raise ShapeError(
+                "adaptive_max_pool2d(): Expected input to have non-zero size for non-batch dimensions, but "
+                f"input has sizes {list(input.shape)} with dimension {d} being empty"
+            )
     oh, ow = _output_pair(output_size, input, "adaptive_max_pool2d")
+    _check_fits(input.shape[:-2], oh, ow, "adaptive_max_pool2d")
     values, idx = _adaptive_max(input, oh, ow)
     values = _ag.named(values, "AdaptiveMaxPool2DBackward0", reads=(input,))  # torch's node saves the input
     return (values, idx) if return_indices else values

@@ -24,7 +24,7 @@ from __future__ import annotations
 import importlib
 import warnings
 
-from ._errors import ArgumentError
+from ._errors import check_dropout_p
 
 SAME_AS_FUNCTIONAL = (
     "conv1d",
@@ -56,24 +56,19 @@ def functional_op(name: str):
 
 
 # ---------------------------------------------------------------------------- dropouts
-def _check_p(p) -> None:
-    if not 0.0 <= p <= 1.0:  # torch.dropout says RuntimeError, F.dropout ValueError: both
-        raise ArgumentError(f"dropout probability has to be between 0 and 1, but got {p}")
-
-
 def dropout(input, p, train):
-    _check_p(p)
+    check_dropout_p(p)
     return _F().dropout(input, p, train)
 
 
 def dropout_(input, p, train):
-    _check_p(p)
+    check_dropout_p(p)
     return _F().dropout(input, p, train, inplace=True)
 
 
 def _feature_dropout(input, p, train, inplace):
     """Dropout of whole features: the mask is (N, C, 1, ...), as aten's feature_dropout."""
-    _check_p(p)
+    check_dropout_p(p)
     if input.ndim < 2:
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     layers = importlib.import_module("pyneuro.functional_layers")
@@ -89,22 +84,22 @@ def feature_dropout_(input, p, train):
 
 
 def alpha_dropout(input, p, train):
-    _check_p(p)
+    check_dropout_p(p)
     return _F().alpha_dropout(input, p, train)
 
 
 def alpha_dropout_(input, p, train):
-    _check_p(p)
+    check_dropout_p(p)
     return _F().alpha_dropout(input, p, train, inplace=True)
 
 
 def feature_alpha_dropout(input, p, train):
-    _check_p(p)
+    check_dropout_p(p)
     return _F().feature_alpha_dropout(input, p, train)
 
 
 def feature_alpha_dropout_(input, p, train):
-    _check_p(p)
+    check_dropout_p(p)
     return _F().feature_alpha_dropout(input, p, train, inplace=True)
 
 

@@ -352,3 +352,55 @@ def test_classic_mnist_convnet_forward_backward_matches_torch():
     for n in names:
         _close(m[n].weight.grad, tm[n].weight.grad, 2e-4)
         _close(m[n].bias.grad, tm[n].bias.grad, 2e-4)
+
+
+BAD_ARGUMENTS = {  # each raises in torch; pyneuro must raise an instance of torch's type
+    "conv3d stride 0": lambda L: L.nn.functional.conv3d(
+        L.ones(1, 1, 4, 4, 4), L.ones(1, 1, 2, 2, 2), stride=0
+    ),
+    "conv3d stride -1": lambda L: L.nn.functional.conv3d(
+        L.ones(1, 1, 4, 4, 4), L.ones(1, 1, 2, 2, 2), stride=-1
+    ),
+    "conv2d stride '2'": lambda L: L.nn.functional.conv2d(L.ones(1, 1, 4, 4), L.ones(1, 1, 2, 2), stride="2"),
+    "conv2d stride 1.5": lambda L: L.nn.functional.conv2d(L.ones(1, 1, 4, 4), L.ones(1, 1, 2, 2), stride=1.5),
+    "conv2d three strides": lambda L: L.nn.functional.conv2d(
+        L.ones(1, 1, 4, 4), L.ones(1, 1, 2, 2), stride=(1, 2, 3)
+    ),
+    "conv2d no output channel": lambda L: L.nn.functional.conv2d(L.ones(2, 1, 4, 4), L.ones(0, 1, 1, 1)),
+    "interpolate scale nan": lambda L: L.nn.functional.interpolate(
+        L.ones(1, 1, 4), scale_factor=float("nan")
+    ),
+    "interpolate scale inf": lambda L: L.nn.functional.interpolate(
+        L.ones(1, 1, 4), scale_factor=float("inf")
+    ),
+    "interpolate 2**40": lambda L: L.nn.functional.interpolate(L.ones(1, 1, 4), size=2**40),
+    "adaptive_max_pool2d 2**31": lambda L: L.nn.functional.adaptive_max_pool2d(L.ones(1, 1, 3, 3), 2**31),
+    "adaptive_max_pool2d empty plane": lambda L: L.nn.functional.adaptive_max_pool2d(L.ones(1, 1, 0, 3), 2),
+    "dropout2d p nan": lambda L: L.nn.functional.dropout2d(L.ones(1, 2, 3, 3), p=float("nan")),
+    "dropout p 1.5": lambda L: L.nn.functional.dropout(L.ones(3), p=1.5),
+    "batch_norm eps -1 training": lambda L: L.nn.BatchNorm2d(1, eps=-1.0)(L.ones(2, 1, 2, 2)),
+    "batch_norm eps -1 eval": lambda L: L.nn.BatchNorm2d(1, eps=-1.0).eval()(L.ones(2, 1, 2, 2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_ARGUMENTS))
+def test_bad_arguments_raise_torchs_exception_types(name):
+    with pytest.raises(Exception) as theirs:
+        BAD_ARGUMENTS[name](torch)
+    with pytest.raises(type(theirs.value)):
+        BAD_ARGUMENTS[name](pn)
+
+
+def test_strides_given_as_0d_tensors_and_shapes_torch_accepts():
+    x, w = _rand((1, 2, 5, 5), 0), _rand((3, 2, 2, 2), 1)
+    _both(
+        lambda t, k: F.conv2d(t, k, stride=pn.tensor(2)),
+        lambda t, k: TF.conv2d(t, k, stride=torch.tensor(2)),
+        [x, w],
+    )
+    y = F.conv_transpose2d(
+        pn.ones(0, 1, 2, 2), pn.ones(1, 1, 1, 1), padding=1
+    )  # an empty batch: no size check
+    assert tuple(y.shape) == tuple(
+        TF.conv_transpose2d(torch.ones(0, 1, 2, 2), torch.ones(1, 1, 1, 1), padding=1).shape
+    )

@@ -18,6 +18,8 @@ the same for both); padding is symmetric (the layer above resolves "same"/"valid
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .._dtype import torch_name as _torch_name
@@ -33,14 +35,24 @@ def _sizes(shape) -> str:
 
 # ----------------------------------------------------------------------------- arguments
 def pair(v, name: str) -> tuple[int, int]:
-    """(h, w) from an int or a pair of ints."""
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return int(v), int(v)
+    """(h, w) from an int (a 0-d integer tensor too, as torch reads one), a pair of them, or a
+    one-element sequence. As torch: another count is a RuntimeError (ArgumentError here), a
+    value that is no integer (1.5, "2", True) a TypeError."""
+    if not isinstance(v, (list, tuple)):
+        return (_integer(v, name, v),) * 2
+    if len(v) not in (1, 2):
+        raise ArgumentError(f"{name} must be an int or a pair of ints, got {v!r}")
+    h, w = (_integer(e, name, v) for e in (v * 2 if len(v) == 1 else v))
+    return h, w
+
+
+def _integer(x, name: str, given) -> int:
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an int or a pair of ints, got {given!r}")
     try:
-        a, b = v
-    except (TypeError, ValueError):
-        raise ArgumentError(f"{name} must be an int or a pair of ints, got {v!r}") from None
-    return int(a), int(b)
+        return operator.index(x)
+    except TypeError:
+        raise TypeError(f"{name} must be an int or a pair of ints, got {given!r}") from None
 
 
 def variant(name, choices: tuple) -> str:
@@ -111,10 +123,15 @@ def conv_geometry(xs, ws, stride, padding, dilation, groups) -> tuple[int, int]:
     """Input [N,C,H,W] and weight [O,C/groups,kH,kW] agree; returns (Ho, Wo)."""
     _, c, h, w = (int(s) for s in xs)
     o, cg, kh, kw = (int(s) for s in ws)
+    if o < groups:  # (no output channel: torch refuses the weight, not just an empty result)
+        raise ShapeError(
+            f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, "
+            f"but got weight of size {_sizes(ws)} instead"
+        )
     if o % groups:
         raise ShapeError(
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
-            f"but got weight of size [{_sizes(ws)}] instead"
+            f"but got weight of size [{_sizes(ws)}] instead"  # (torch's double brackets)
         )
     if c != cg * groups:
         raise ShapeError(
