@@ -608,9 +608,7 @@ class TensorBase:
             if a._data.dtype.kind in "iu" and type(other) is _PY_INT:
                 other = wrap_int(other, a._data.dtype)  # int8_tensor + 300 wraps, as torch's C cast
             return a, other
-        if not isinstance(
-            other, np.ndarray
-        ):  # as torch: a list, tuple, Size or (values, indices) pair is refused
+        if not isinstance(other, np.ndarray):  # as torch: a list, tuple, Size or (values, indices) pair
             raise operand_type_error(other)
         other = _wrap(_backend(self.device).asarray(_host_array(other)), self.device)
         if a._data.dtype != other._data.dtype:
