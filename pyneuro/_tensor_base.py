@@ -211,27 +211,36 @@ def _host_array(data, dtype=None):
     return arr
 
 
-def _tensors_as_scalars(data, warned=None):
+_SCALAR_WARNED = [False]
+
+
+def _warn_scalar_of_grad_tensor(stacklevel: int) -> None:
+    """torch's warning for float(t) / torch.tensor([t]) of a tensor that requires grad: once per
+    process, as torch's TORCH_WARN_ONCE (Python's default filter would repeat it at each line)."""
+    if not _SCALAR_WARNED[0]:
+        _SCALAR_WARNED[0] = True
+        warnings.warn(
+            "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+            "Consider using tensor.detach() first.",
+            UserWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+
+def _tensors_as_scalars(data):
     """A nested list with tensors in it, each tensor as a NumPy scalar of its dtype (so it
     promotes as torch's does: [t_float64] is float64): torch.tensor([loss1, loss2]) reads each
-    one-element tensor as a number (grad-requiring ones with torch's warning, once) and refuses
-    a bigger one. The list itself when it holds no tensor (checked without copying it)."""
-    warned = [False] if warned is None else warned
+    one-element tensor as a number (grad-requiring ones with torch's warning) and refuses a
+    bigger one. The list itself when it holds no tensor (checked without copying it)."""
     out = None
     for i, x in enumerate(data):
         if isinstance(x, (list, tuple)):
-            y = _tensors_as_scalars(x, warned)
+            y = _tensors_as_scalars(x)
         elif isinstance(x, TensorBase):
             if x._data.size != 1:
                 raise ValueError("only one element tensors can be converted to Python scalars")
-            if x._req and _GRAD_MODE[0].enabled and not warned[0]:
-                warned[0] = True
-                warnings.warn(
-                    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
-                    "Consider using tensor.detach() first.",
-                    UserWarning,
-                    stacklevel=4,
-                )
+            if x._req and _GRAD_MODE[0].enabled:
+                _warn_scalar_of_grad_tensor(stacklevel=4)
             y = np.asarray(_backend(x.device).to_numpy(x._data)).reshape(-1)[0]
         else:
             continue
@@ -516,12 +525,7 @@ class TensorBase:
         if self._data.size != 1:
             raise ArgumentError("only one element tensors can be converted to Python scalars")
         if self._req and _GRAD_MODE[0].enabled:  # torch's warning (float(t) only, and not under no_grad)
-            warnings.warn(
-                "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
-                "Consider using tensor.detach() first.",
-                UserWarning,
-                stacklevel=2,
-            )
+            _warn_scalar_of_grad_tensor(stacklevel=2)
         return _PY_FLOAT(self.item())
 
     def __int__(self):

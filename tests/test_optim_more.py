@@ -164,3 +164,32 @@ def test_adam_moments_scale_by_torchs_one_minus_beta(backend_name):
 
     for a, b in zip(run(pn), run(torch)):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW"])
+def test_a_tensor_lr_on_every_backend(backend_name, name):
+    """torch takes lr=torch.tensor(0.1); the numpy table's SGD/Adam update raised with one."""
+    p = pn.nn.Parameter(pn.tensor([1.0, 2.0]))
+    p.grad = pn.tensor([0.5, -0.5])
+    getattr(pn.optim, name)([p], lr=pn.tensor(0.1)).step()
+    q = pn.nn.Parameter(pn.tensor([1.0, 2.0]))
+    q.grad = pn.tensor([0.5, -0.5])
+    getattr(pn.optim, name)([q], lr=0.1).step()
+    assert p.tolist() == q.tolist()
+
+
+def test_state_dict_holds_each_parameters_own_state():
+    """torch's state_dict()['state'][i] is opt.state[p] itself: a key added later shows in it."""
+    p = pn.nn.Parameter(pn.ones(2))
+    opt = pn.optim.Adam([p])
+    p.grad = pn.ones(2)
+    opt.step()
+    sd = opt.state_dict()
+    assert sd["state"][0] is opt.state[p]
+    opt.state[p]["extra"] = 1
+    assert sd["state"][0]["extra"] == 1
+
+
+def test_grad_mode_contexts_give_none_to_as():
+    with pn.no_grad() as a, pn.enable_grad() as b, pn.inference_mode() as c, pn.set_grad_enabled(False) as d:
+        assert (a, b, c, d) == (None, None, None, None)

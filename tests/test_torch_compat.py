@@ -574,8 +574,15 @@ def test_a_list_of_one_element_tensors_is_a_list_of_numbers(make):
     np.testing.assert_array_equal(got.numpy(), want.numpy())
 
 
-def test_a_list_of_bigger_tensors_is_refused_as_torch():
+def test_a_list_of_bigger_tensors_is_refused_as_torch(monkeypatch):
     with pytest.raises(ValueError, match="only one element tensors can be converted to Python scalars"):
         pn.tensor([pn.ones(2), pn.ones(2)])
+    monkeypatch.setattr(pn._tensor_base, "_SCALAR_WARNED", [False])  # (other tests may have seen it)
     with pytest.warns(UserWarning, match="requires_grad=True to a scalar"):
         pn.tensor([pn.ones((), requires_grad=True) * 2])
+    with (
+        warnings.catch_warnings()
+    ):  # once per process, as torch's TORCH_WARN_ONCE: float(t) elsewhere is quiet
+        warnings.simplefilter("error")
+        float(pn.ones((), requires_grad=True))
+        pn.tensor([pn.ones((), requires_grad=True)])

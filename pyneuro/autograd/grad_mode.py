@@ -82,10 +82,9 @@ class _GradModeContext:
             return self(func)
         return self
 
-    def __enter__(self):
+    def __enter__(self) -> None:  # (`with torch.no_grad() as c`: c is None in torch)
         self._prev = _GradMode.enabled
         _GradMode.enabled = self._mode
-        return self
 
     def __exit__(self, *exc):
         _GradMode.enabled = self._prev
@@ -153,8 +152,8 @@ class set_grad_enabled(_GradModeContext):
         self._mode = mode
         _GradMode.enabled = mode  # torch semantics: takes effect immediately
 
-    def __enter__(self):
-        return self
+    def __enter__(self) -> None:
+        return None
 
     def __call__(self, func):  # as a decorator: the mode applies inside func only
         _GradMode.enabled = self._prev

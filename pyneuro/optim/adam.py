@@ -16,7 +16,16 @@ from ..autograd import no_grad
 from ..backends import table_for
 from ..creation import zeros_like
 from ..tensor import Tensor
-from .optimizer import Optimizer, _step_in_place, advance_step, check_fused, check_hyper, new_step, step_count
+from .optimizer import (
+    Optimizer,
+    _step_in_place,
+    advance_step,
+    check_fused,
+    check_hyper,
+    new_step,
+    numeric,
+    step_count,
+)
 
 
 class Adam(Optimizer):
@@ -66,7 +75,9 @@ class Adam(Optimizer):
 
     def step(self, closure=None):
         loss = self._closure_loss(closure)
-        for group in self.param_groups:
+        for group in map(
+            numeric, self.param_groups
+        ):  # (a Tensor lr read as its value, as the kernels take it)
             lr = group["lr"]
             beta1, beta2 = group["betas"]
             eps = group["eps"]

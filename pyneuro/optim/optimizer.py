@@ -305,11 +305,9 @@ class Optimizer:
                 ids.append(index[id(p)])
             packed["params"] = ids
             groups.append(packed)
-        state = {}
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p in self.state:
-                    state[index[id(p)]] = dict(self.state[p])
+        # each parameter's own state dict, not a copy (torch's: a key added to opt.state[p] later
+        # shows in it), in the order the states were made
+        state = {index[id(p)]: st for p, st in self.state.items() if id(p) in index}
         result = {"state": state, "param_groups": groups}
         for hook in list(self._hooks("_state_dict_post_hooks").values()):
             result = hook(self, result) or result

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..backends import table_for
 from ..creation import empty_like
-from .optimizer import Optimizer, _step_in_place, check_fused
+from .optimizer import Optimizer, _step_in_place, check_fused, numeric
 
 
 class SGD(Optimizer):
@@ -63,7 +63,9 @@ class SGD(Optimizer):
         `sgd_step`. Either gives the same bits."""
         loss = self._closure_loss(closure)
         state = self.state
-        for group in self.param_groups:
+        for group in map(
+            numeric, self.param_groups
+        ):  # (a Tensor lr read as its value, as the kernels take it)
             lr = group["lr"]
             momentum = group["momentum"]
             dampening = group["dampening"] if momentum else 0.0
