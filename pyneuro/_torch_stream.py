@@ -240,7 +240,9 @@ class TorchStream:
         return np.asarray(perm, dtype=np.int64)
 
     # ------------------------------------------------------------------ multinomial
-    def multinomial_draw(self, probs: np.ndarray, num_samples: int, replacement: bool) -> np.ndarray:
+    def multinomial_draw(
+        self, probs: np.ndarray, num_samples: int, replacement: bool, noise=None
+    ) -> np.ndarray:
         """torch.multinomial on (rows, K) weights (checked by the caller) -> (rows, num_samples).
 
         One draw, or none repeated: the exponential race. q = probs / Exponential(1) (one
@@ -249,8 +251,8 @@ class TorchStream:
         the cumulative weights (divided by their sum, the last set to 1) and, per draw, the
         first category whose cumulative weight reaches a float64 uniform."""
         rows, k = probs.shape
-        if not replacement or num_samples == 1:
-            q = probs / self.exponential_fill(probs.shape).astype(probs.dtype)
+        if not replacement or num_samples == 1:  # noise: the exponential draws, if the caller made them
+            q = probs / (self.exponential_fill(probs.shape).astype(probs.dtype) if noise is None else noise)
             return np.argsort(-q, axis=1, kind="stable")[:, :num_samples].astype(np.int64)
         out = np.empty((rows, num_samples), np.int64)
         for r in range(rows):

@@ -15,11 +15,11 @@ from . import _einsum
 from . import autograd as _ag
 from ._dtype import default_float, fill_value, py_scalar, torch_name
 from ._dtype import public as _public_dtype
-from ._errors import DTypeError, ShapeError
+from ._errors import ArgumentError, DTypeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap, need_tensor
 from .creation import arange, empty, randn, tensor
-from .random import _rng
+from .random import _rng, draw_in_memory_order
 
 if TYPE_CHECKING:  # annotations only
     from .tensor import Tensor
@@ -556,6 +556,12 @@ def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor
     """
     if input.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if input.dtype.kind != "f":
+        raise DTypeError(
+            f"multinomial only supports floating-point dtypes for input, got: {input.dtype.torch_name}"
+        )
+    if num_samples <= 0:
+        raise ArgumentError("cannot sample n_sample <= 0 samples")
     w = np.asarray(input.detach().cpu(), dtype=np.float64)
     rows = w.reshape(-1, w.shape[-1])
     if (rows < 0).any() or not np.isfinite(rows).all():
@@ -564,9 +570,14 @@ def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     if not replacement and num_samples > rows.shape[1]:  # (zero weights come last, as torch)
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    native = input.detach().cpu().numpy()  # the recipe computes in the weights' own dtype
-    native = native if native.dtype.kind == "f" else native.astype(np.float32)
-    out = _rng(generator).multinomial_draw(native.reshape(rows.shape), int(num_samples), bool(replacement))
+    native = input.detach().cpu().numpy().reshape(rows.shape)  # the recipe computes in the weights' dtype
+    rng = _rng(generator)
+    # the race's exponential noise lands in the weights' memory order, as torch's empty_like(self)
+    # .exponential_() (probs.t() gives torch's draws too)
+    noise = None
+    if not replacement or num_samples == 1:
+        noise = draw_in_memory_order(native, lambda shape: rng.exponential_fill(shape).astype(native.dtype))
+    out = rng.multinomial_draw(native, int(num_samples), bool(replacement), noise)
     out = out.reshape(w.shape[:-1] + (num_samples,))
     return tensor(out).to(input.device)
 

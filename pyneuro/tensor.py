@@ -167,6 +167,9 @@ class Tensor(
     def half(self) -> Tensor:
         return self._cast(float16)
 
+    def bfloat16(self) -> Tensor:  # the TypeError of .to(torch.bfloat16), which code falls back on
+        return self.to(_dtypes.unsupported("bfloat16"))
+
     def long(self) -> Tensor:
         return self._cast(int64)
 

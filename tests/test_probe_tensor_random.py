@@ -57,3 +57,43 @@ def test_generator_device_is_a_device():
     for m in (torch, pn):
         g = m.Generator(device="cpu")
         assert g.device == m.device("cpu") and g.device.type == "cpu"
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda m: m.multinomial(m.rand(6, 3).t(), 2),  # the race's noise in the weights' memory order
+        lambda m: m.multinomial(m.rand(6, 3).t(), 1),
+        lambda m: m.multinomial(m.rand(4, 5, 2)[:, :, 0].t(), 3),  # a strided (not dense) view
+        lambda m: m.multinomial(m.rand(6, 3).t(), 4, replacement=True),  # uniforms, no noise array
+        lambda m: m.rand(3, 4).t().multinomial(2, generator=m.Generator().manual_seed(5)),
+    ],
+)
+def test_multinomial_of_transposed_weights_draws_torchs_samples(draw):
+    seen = []
+    for lib in (torch, pn):
+        lib.manual_seed(0)
+        seen.append((draw(lib).tolist(), lib.rand(2).tolist()))  # and the stream after it
+    assert seen[0] == seen[1]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda m: m.multinomial(m.ones(2, 3), 0),
+        lambda m: m.multinomial(m.ones(3), -1),
+        lambda m: m.multinomial(m.tensor([1, 2]), 1),
+    ],
+)
+def test_multinomial_refusals_are_torchs(bad):
+    with pytest.raises(RuntimeError):
+        bad(torch)
+    with pytest.raises(RuntimeError):
+        bad(pn)
+
+
+def test_bfloat16_method_refuses_as_to_does():
+    """No bfloat16 tensors here (NumPy has none): .bfloat16() raises the TypeError of .to(bfloat16),
+    which code falling back to float32 catches (it was an AttributeError)."""
+    with pytest.raises(TypeError, match="no bfloat16 tensors"):
+        pn.ones(2).bfloat16()
