@@ -92,7 +92,14 @@ class InplaceMethods:
                 raise RuntimeError(_VIEW_OF_LEAF)
 
     def _records(self, other) -> bool:
-        """Does an in-place op of self with other go into the graph? (checks the leaf rules first)"""
+        """Does an in-place op of self with other go into the graph? (checks the leaf rules first,
+        and torch's refusal to change a tensor made in inference_mode outside it, grad mode or not)"""
+        if not _GradMode.inference and self.is_inference():
+            raise RuntimeError(
+                "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone "
+                "to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 "
+                "for more details."
+            )
         if not _GradMode.enabled:
             return False
         self._check_inplace()

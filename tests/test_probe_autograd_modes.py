@@ -112,3 +112,23 @@ def test_max_min_grad_fn_names_survive_backward():
 def test_min_of_a_constant_tensor_is_named_min():
     assert type(pn.ones(3, requires_grad=True).min().grad_fn).__name__ == "MinBackward1"
     assert type(torch.ones(3, requires_grad=True).min().grad_fn).__name__ == "MinBackward1"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [lambda y: y.add_(1), lambda y: y.mul_(2), lambda y: y.__setitem__(0, 5.0), lambda y: y.zero_()],
+)
+def test_an_inference_tensor_is_not_changed_outside_inference_mode(change):
+    """torch refuses an in-place update of a tensor made in inference_mode once outside it, in
+    any grad mode (its version counter does not exist); inside, or on a clone, it is allowed."""
+    for lib in (torch, pn):
+        x = lib.ones(3, requires_grad=True)
+        with lib.inference_mode():
+            y = x * 2
+        with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode"):
+            change(y)
+        with lib.no_grad(), pytest.raises(RuntimeError, match="inference tensor"):
+            change(y)
+        with lib.inference_mode():
+            change(y)
+        change(y.clone())
