@@ -95,7 +95,8 @@ class InplaceMethods:
     def _records(self, other) -> bool:
         """Does an in-place op of self with other go into the graph? (checks the leaf rules first,
         and torch's refusal to change a tensor made in inference_mode outside it, grad mode or not)"""
-        if not _GradMode.inference and type(self._vc) is _InferenceVersions:  # (is_inference(), without a call)
+        # (is_inference() without calling it: an uninitialized lazy parameter refuses method calls)
+        if not _GradMode.inference and type(self._vc) is _InferenceVersions:
             raise RuntimeError(
                 "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone "
                 "to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 "
