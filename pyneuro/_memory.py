@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 
+from ._errors import AllocationError
+
 
 def _meminfo_available() -> int | None:
     try:
@@ -59,8 +61,6 @@ def check_allocation(nbytes: int, what: str) -> None:
     """torch's RuntimeError (AllocationError) for a result that cannot exist, raised before the
     work that would build it: past 2**63 bytes ("Storage size calculation overflowed") or past
     what available_bytes() says this process can still get."""
-    from ._errors import AllocationError
-
     if nbytes >= 2**63:
         raise AllocationError(f"{what}: Storage size calculation overflowed ({nbytes} bytes)")
     left = available_bytes()

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from ._errors import ArgumentError, ShapeError
 from .autograd import named
-from .backends._conv_checks import pair
+from .backends._conv_checks import integer_arg
 from .functional_conv import (
     _warn_same_even_kernel,
     adaptive_avg_pool2d,
@@ -40,7 +40,7 @@ def _triple(v, name: str) -> tuple:
     t = tuple(v) if isinstance(v, (list, tuple)) else (v,)
     if len(t) not in (1, 3):
         raise ArgumentError(f"{name} must be an int or a tuple of three ints, got {v!r}")
-    d, h, w = (pair(e, name)[0] for e in (t * 3 if len(t) == 1 else t))
+    d, h, w = (integer_arg(e, name, v) for e in (t * 3 if len(t) == 1 else t))
     return d, h, w
 
 

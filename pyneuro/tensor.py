@@ -343,10 +343,10 @@ class Tensor(
         return _ag.Abs.apply(self)
 
     def __matmul__(self, other):
-        if not isinstance(other, (TensorBase, np.ndarray)):
-            return NotImplemented  # as torch: x @ [1., 2.] is Python's TypeError
-        if not isinstance(other, TensorBase):
+        if isinstance(other, np.ndarray):
             other = _wrap(_backend(self.device).asarray(_host_array(other)), self.device)
+        elif not isinstance(other, TensorBase):
+            return NotImplemented  # as torch: x @ [1., 2.] is Python's TypeError
         if self._data.dtype.kind in "iu" and other._data.dtype.kind in "iu":
             return _int_matmul(self, other)
         if self._data.dtype != other._data.dtype:
@@ -357,6 +357,8 @@ class Tensor(
         return _ag.MatMul.apply(self, other)
 
     def __rmatmul__(self, other):
+        if not isinstance(other, np.ndarray):
+            return NotImplemented  # [1., 2.] @ x, as x @ [1., 2.]
         other = _wrap(_backend(self.device).asarray(_host_array(other)), self.device)
         return _ag.MatMul.apply(other, self)
 

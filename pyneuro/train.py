@@ -554,7 +554,11 @@ def _open_metrics(path: str, history: list):
         atomic_write(path, lambda f: f.write(text))
         return open(path, "a")
     except OSError as exc:
-        raise DataError(f"cannot write --metrics {path} ({exc.strerror or exc})") from None
+        raise _metrics_error(path, exc) from None
+
+
+def _metrics_error(path: str, exc: OSError) -> DataError:
+    return DataError(f"cannot write --metrics {path} ({exc.strerror or exc})")
 
 
 def run(args, checkpoint) -> list[dict]:
@@ -645,15 +649,13 @@ def run(args, checkpoint) -> list[dict]:
                     metrics_file.write(json.dumps(record) + "\n")
                     metrics_file.flush()
                 except OSError as exc:
-                    raise DataError(
-                        f"cannot write --metrics {args.metrics} ({exc.strerror or exc})"
-                    ) from None
+                    raise _metrics_error(args.metrics, exc) from None
     finally:
         if metrics_file is not None:
             try:
                 metrics_file.close()  # (flushes what a failed write left in the buffer: it fails again)
             except OSError as exc:
-                raise DataError(f"cannot write --metrics {args.metrics} ({exc.strerror or exc})") from None
+                raise _metrics_error(args.metrics, exc) from None
     if args.plot and history:
         plot_history(
             history, args.plot, f"pyneuro {args.model} on {args.data} ({args.optimizer}, lr {args.lr:g})"

@@ -69,6 +69,7 @@ CASES = {
     "plus a Size": lambda m: m.tensor([1.0, 5.0]) + m.Size([2]),
     "plus a range": lambda m: m.tensor([1.0, 5.0]) + range(2),
     "matmul a list": lambda m: m.tensor([1.0, 5.0]) @ [1.0, 2.0],
+    "a list matmul": lambda m: [1.0, 2.0] @ m.tensor([1.0, 5.0]),
     "pow a list": lambda m: m.tensor([1.0, 5.0]) ** [1, 2],
     "add(list)": lambda m: m.add(m.tensor([1.0, 5.0]), [1, 2]),
     "Tensor.mul(list)": lambda m: m.tensor([1.0, 5.0]).mul([1.0, 2.0]),

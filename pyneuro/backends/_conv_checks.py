@@ -39,14 +39,15 @@ def pair(v, name: str) -> tuple[int, int]:
     one-element sequence. As torch: another count is a RuntimeError (ArgumentError here), a
     value that is no integer (1.5, "2", True) a TypeError."""
     if not isinstance(v, (list, tuple)):
-        return (_integer(v, name, v),) * 2
+        return (integer_arg(v, name, v),) * 2
     if len(v) not in (1, 2):
         raise ArgumentError(f"{name} must be an int or a pair of ints, got {v!r}")
-    h, w = (_integer(e, name, v) for e in (v * 2 if len(v) == 1 else v))
+    h, w = (integer_arg(e, name, v) for e in (v * 2 if len(v) == 1 else v))
     return h, w
 
 
-def _integer(x, name: str, given) -> int:
+def integer_arg(x, name: str, given) -> int:
+    """One integer of a size argument (an int, NumPy int or 0-d integer tensor); TypeError otherwise."""
     if isinstance(x, (bool, np.bool_)):
         raise TypeError(f"{name} must be an int or a pair of ints, got {given!r}")
     try:
