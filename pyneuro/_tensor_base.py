@@ -69,6 +69,14 @@ def _register_grad_mode(mode, inference_used) -> None:
     _GRAD_MODE[:] = [mode, inference_used]
 
 
+# autograd/inplace.refresh_view, registered there: re-derives a view's grad_fn from its base
+_VIEW_REFRESH = [None]
+
+
+def _register_view_refresh(fn) -> None:
+    _VIEW_REFRESH[0] = fn
+
+
 def _register_tensor_class(cls) -> None:
     global _TENSOR_CLASS
     _TENSOR_CLASS = cls
@@ -358,8 +366,25 @@ class TensorBase:
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
+    def _sync_view(self) -> None:
+        """A view whose base got a new grad_fn since it was made (an in-place op on the base or on
+        another view of it) takes the view of the base's new node, as torch regenerates a view's
+        grad_fn when it is read: `v = x[1:]; x.mul_(2); v.grad_fn` is the view of MulBackward0's
+        result, and `v.backward(g)` sees the multiplication."""
+        view = self._view
+        if view is not None and view[2] is not view[0]._node:
+            mode = _GRAD_MODE[0]
+            was = mode.enabled
+            mode.enabled = True  # (reading grad_fn under no_grad re-derives it too, as torch's)
+            try:
+                _VIEW_REFRESH[0](self)
+            finally:
+                mode.enabled = was
+
     @property
     def requires_grad(self) -> bool:
+        if self._view is not None:
+            self._sync_view()
         return self._req
 
     @requires_grad.setter
@@ -393,6 +418,8 @@ class TensorBase:
 
     @property
     def is_leaf(self) -> bool:
+        if self._view is not None:
+            self._sync_view()
         return self._node is None
 
     def is_inference(self) -> bool:
@@ -417,6 +444,8 @@ class TensorBase:
     @property
     def grad_fn(self):
         """The node that made this tensor (None for leaves), named as torch names it (AddBackward0, ...)."""
+        if self._view is not None:
+            self._sync_view()
         return None if self._node is None else self._node.torch_node()
 
     def retain_grad(self) -> None:

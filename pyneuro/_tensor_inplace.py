@@ -104,8 +104,11 @@ class InplaceMethods:
             )
         if not _GradMode.enabled:
             return False
+        records = self._req or (isinstance(other, TensorBase) and other._req)
+        if records and self._view is not None:
+            _ip.check_multi_output(self)
         self._check_inplace()
-        return self._req or (isinstance(other, TensorBase) and other._req)
+        return records
 
     def _record(self, op, keep_values, *args):
         """self = op(self as it was, *args), recorded; the result written into self's memory."""

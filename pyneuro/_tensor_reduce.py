@@ -29,6 +29,7 @@ from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap
 from .autograd.shape import named as _named
 from .autograd.shape import renamed as _renamed
+from .autograd.shape import watch as _watch
 from .random import _rng, check_floating, draw_in_memory_order
 
 AminmaxResult = return_types.aminmax
@@ -165,7 +166,7 @@ class ReduceMethods:
         values = x._gather(d, idx)
         if not keepdim or self.ndim == 0:
             values, idx = values.squeeze(d), idx.squeeze(d)
-        return return_types.kthvalue(_renamed(values, "KthvalueBackward0"), idx)
+        return return_types.kthvalue(_watch(_renamed(values, "KthvalueBackward0"), idx), idx)
 
     def msort(self):
         """The values sorted along dimension 0."""

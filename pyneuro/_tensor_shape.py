@@ -31,6 +31,7 @@ from ._tensor_keys import (
     torch_index_error,
 )
 from .autograd import shape as _ag
+from .autograd.inplace import mark_outputs
 
 
 class ShapeMethods:
@@ -260,7 +261,7 @@ class ShapeMethods:
         for s in sizes:
             out.append(_ag.renamed(self[(slice(None),) * d + (slice(start, start + s),)], name))
             start += s
-        return tuple(out)
+        return mark_outputs(tuple(out), name[: -len("Backward0")])
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index):
@@ -329,7 +330,8 @@ class ShapeMethods:
 
     def unbind(self, dim=0):
         (d,) = normalize_dims(dim, self.ndim)
-        return tuple(_ag.renamed(self.select(d, i), "UnbindBackward0") for i in range(self.shape[d]))
+        pieces = tuple(_ag.renamed(self.select(d, i), "UnbindBackward0") for i in range(self.shape[d]))
+        return mark_outputs(pieces, "Unbind")
 
     def flip(self, *dims, **kwargs):
         """Reverse the order along dims: a new tensor, as torch's (not a view; the gradient is

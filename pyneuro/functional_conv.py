@@ -516,7 +516,8 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         raise ShapeError(f"max_pool1d() Invalid computed output size: {out}")
     y = max_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), (1, d), ceil_mode, return_indices)
     if return_indices:
-        return y[0].squeeze(-2), y[1].squeeze(-2)
+        idx = y[1].squeeze(-2)
+        return _ag.watch(y[0].squeeze(-2), idx), idx
     return y.squeeze(-2)
 
 

@@ -169,7 +169,8 @@ def batch_norm(
             "batch_norm: running_mean and running_var are needed when not training",
         )
     out = _affine(out, weight, bias, _channel_view(input)).to(input.dtype)
-    return named(out, "NativeBatchNormBackward0", reads=(input, weight))
+    # (torch's node saves the running statistics too, updated: a later change to them raises)
+    return named(out, "NativeBatchNormBackward0", reads=(input, weight, running_mean, running_var))
 
 
 def group_norm(

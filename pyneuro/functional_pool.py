@@ -94,7 +94,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     oh, ow = _output_pair(output_size, input, "adaptive_max_pool2d")
     _check_fits(input.shape[:-2], oh, ow, "adaptive_max_pool2d")
     values, idx = _adaptive_max(input, oh, ow)
-    values = _ag.named(values, "AdaptiveMaxPool2DBackward0", reads=(input,))  # torch's node saves the input
+    values = _ag.named(values, "AdaptiveMaxPool2DBackward0", reads=(input, idx))  # torch's node saves both
     return (values, idx) if return_indices else values
 
 
@@ -108,7 +108,7 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
         )
     values, idx = _adaptive_max(x.unsqueeze(-2), 1, int(o))
     values, idx = values.squeeze(-2), idx.squeeze(-2)
-    values = _ag.named(values, "SqueezeBackward1", reads=(x,))  # torch's node saves the input
+    values = _ag.named(values, "SqueezeBackward1", reads=(x, idx))  # torch's node saves both
     return (values, idx) if return_indices else values
 
 

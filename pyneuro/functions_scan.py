@@ -51,7 +51,8 @@ def _gather_at(t: TensorBase, d: int, idx: np.ndarray, what: str, keepdim: bool 
     values = t._gather(d, index)
     if not keepdim:
         values, index = values.squeeze(d), index.squeeze(d)
-    return getattr(return_types, what)(_ag.renamed(values, _NODE_NAMES[what]), index)
+    values = _ag.watch(_ag.renamed(values, _NODE_NAMES[what]), index)  # (a changed index raises)
+    return getattr(return_types, what)(values, index)
 
 
 # torch's node names for the values (what values.grad_fn prints)

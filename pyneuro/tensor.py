@@ -219,6 +219,8 @@ class Tensor(
         """
         if inputs is not None:  # only these tensors' .grad (autograd.backward's inputs=)
             return _ag.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        if self._view is not None:
+            self._sync_view()
         if not self._req:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
         g = _seed_gradient(self, gradient)
@@ -479,7 +481,8 @@ class Tensor(
         if not keepdim:
             dims = normalize_dims(dim, self.ndim)
             out = out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in dims))
-        return _ag.watch(_ag.renamed(out, "LogsumexpBackward0"), self)  # (torch's node saves self)
+        out = _ag.named(out, "LogsumexpBackward0", reads=(self,))
+        return _ag.watch(out, out)  # torch's node saves self and its result: a change to either raises
 
     def relu(self):
         return _ag.ReLU.apply(self)
@@ -685,7 +688,8 @@ class Tensor(
         if op == "std":  # (its gradient is 0, not NaN, where std is 0, like torch's)
             out = _ag.Root.apply(out, p=2)
         out = out.to(self.dtype) if wide else out
-        return _ag.named(out, "StdBackward0" if op == "std" else "VarBackward0", reads=(self,))
+        out = _ag.named(out, "StdBackward0" if op == "std" else "VarBackward0", reads=(self,))
+        return _ag.watch(out, out) if op == "std" else out  # (torch's StdBackward0 saves its result)
 
     def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
         """Standard deviation: sqrt of var, computed as torch's (in double for float32 on the CPU)."""
@@ -734,7 +738,8 @@ class Tensor(
             x = self.to(_dtypes.uint8) if self._data.dtype.kind == "b" else self  # (argmax refuses bool)
             idx = x.argmax(dim, keepdim) if largest else x.argmin(dim, keepdim)
             return (_return_types.max if largest else _return_types.min)(values, idx)
-        return (_return_types.max if largest else _return_types.min)(values, _wrap(node.indices, self.device))
+        idx = _wrap(node.indices, self.device)  # backward reads these: a change to them raises, as torch
+        return (_return_types.max if largest else _return_types.min)(_ag.watch(values, idx), idx)
 
     def argsort(self, dim=-1, descending=False, *, stable=False):
         """Indices that sort along dim (int64, no gradient), in torch's order among equal values
@@ -751,7 +756,7 @@ class Tensor(
         """(values, indices) sorted along dim; values are differentiable (a gather)."""
         idx = self.argsort(dim, descending, stable=stable)
         values = _ag.renamed(self._gather(dim, idx), "SortBackward0") if self.ndim else self.clone()
-        return _return_types.sort(values, idx)
+        return _return_types.sort(_ag.watch(values, idx), idx)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         """(values, indices) of the k largest (or smallest) entries along dim, like torch.topk
@@ -771,7 +776,7 @@ class Tensor(
         d = dim % self.ndim
         idx = _sorting.topk(self._data, d, k, largest, sorted)
         idx = super().argsort(dim, largest).narrow(d, 0, k) if idx is None else _wrap(idx, self.device)
-        return _return_types.topk(_ag.renamed(self._gather(dim, idx), "TopkBackward0"), idx)
+        return _return_types.topk(_ag.watch(_ag.renamed(self._gather(dim, idx), "TopkBackward0"), idx), idx)
 
 
 def _int_matmul(a: Tensor, b: Tensor) -> Tensor:

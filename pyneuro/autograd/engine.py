@@ -303,6 +303,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     )
     if len(gouts) != len(outs):
         raise RuntimeError(f"got {len(outs)} tensors and {len(gouts)} gradients")
+    for t in outs + ins:
+        if isinstance(t, TensorBase) and t._view is not None:
+            t._sync_view()
     for i, o in enumerate(outs):  # torch checks the outputs first
         if not isinstance(o, TensorBase) or not o._req:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")

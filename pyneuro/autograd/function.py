@@ -34,7 +34,7 @@ import numpy as _np
 from .._dtype import torch_name as _dtype_torch_name
 from .._errors import AllocationError, DTypeError, ShapeError
 from .._shapes import c_order
-from .._tensor_base import TensorBase, _InferenceVersions, _register_grad_mode, _wrap
+from .._tensor_base import _VIEW_REFRESH, TensorBase, _InferenceVersions, _register_grad_mode, _wrap
 from ..backends._registry import current as _current_backend
 from ..backends._registry import table_for
 from . import saved_hooks as _saved_hooks
@@ -180,7 +180,7 @@ class Function:
             if isinstance(a, TensorBase):
                 view = a._view
                 if view is not None and grad_mode and view[2] is not view[0]._node:
-                    _refresh_view(a)  # its base changed in place since: re-derive it from the base
+                    _VIEW_REFRESH[0](a)  # its base changed in place since: re-derive it from the base
                 if device is None:
                     device = a.device
                 elif a.device != device:
@@ -492,14 +492,6 @@ def _link_view(node, a, out, params) -> None:
     out._vc = a._vc
     base, steps = (a._view[0], a._view[1]) if a._view is not None else (a, ())
     out._view = (base, steps + (step,), base._node)  # the base's grad_fn this view was derived from
-
-
-_refresh_view = None  # autograd/inplace.py registers refresh_view here (it builds on this module)
-
-
-def _register_view_refresh(fn) -> None:
-    global _refresh_view
-    _refresh_view = fn
 
 
 def _broadcast_mismatch(shapes):

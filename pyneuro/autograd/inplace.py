@@ -22,9 +22,9 @@ array of flat positions, so any chain of views works the same.
 
 from __future__ import annotations
 
-from .._tensor_base import _wrap
-from .function import Function, _register_view_refresh, _unbroadcast
-from .shape import Expand, Index, Permute, Reshape
+from .._tensor_base import _register_view_refresh, _wrap
+from .function import Function, _unbroadcast
+from .shape import Expand, Index, Permute, Reshape, renamed
 
 
 class Copy(Function):
@@ -89,6 +89,8 @@ def region_positions(xp, shape, steps):
         n *= s
     pos = xp.arange(n).reshape(shape)
     for kind, p in steps:
+        if kind == "outputs":
+            continue
         if kind == "index":
             pos = pos[p]
         elif kind == "reshape":
@@ -104,6 +106,8 @@ def replay_view(base, steps):
     """The view `steps` of base, recorded in the graph (the view's grad_fn after base changed)."""
     t = base
     for kind, p in steps:
+        if kind == "outputs":
+            continue
         if kind == "index":
             t = Index.apply(t, index=p, advanced=False)
         elif kind == "reshape":
@@ -113,6 +117,36 @@ def replay_view(base, steps):
         else:
             t = Expand.apply(t, shape=p)
     return t
+
+
+def mark_outputs(pieces, name: str) -> tuple:
+    """pieces are the views one op returns together (split, chunk, unbind): torch refuses an
+    in-place change of one of them (or of a view of one) that the graph would record, since
+    their shared node cannot be rebased. The mark is a step that replaying the view skips."""
+    for i, t in enumerate(pieces):
+        if t._view is not None:
+            base, steps, node = t._view
+            t._view = (base, steps + (("outputs", (name, i)),), node)
+    return pieces
+
+
+def check_multi_output(t) -> None:
+    """torch's RuntimeError for an in-place change, recorded in the graph, of a view that one of
+    mark_outputs' pieces is (or descends from)."""
+    steps = t._view[1]
+    marks = [p for kind, p in steps if kind == "outputs"]
+    if not marks:
+        return
+    if steps[-1][0] == "outputs":
+        name, i = marks[-1]
+    else:  # a view of a piece: torch names the last view op (x.split(2)[0][1:]: "Output 0 of Slice")
+        node = t._node
+        name, i = (node.name() if node is not None else "View").split("Backward")[0], 0
+    raise RuntimeError(
+        f"Output {i} of {name} is a view and is being modified inplace. This view is the output of a "
+        "function that returns multiple views. Such functions do not allow the output views to be "
+        "modified inplace. You should replace the inplace operation by an out-of-place one."
+    )
 
 
 def rebase(t, result) -> None:
@@ -139,9 +173,14 @@ def rebase(t, result) -> None:
 
 def refresh_view(t) -> None:
     """t is a view whose base got a new grad_fn (an in-place op on the base or on another view
-    of it): t's grad_fn becomes the view of the new base, as torch regenerates it."""
+    of it): t's grad_fn becomes the view of the new base, as torch regenerates it (named as
+    torch's regenerated node, AsStridedBackward0, whichever view it was)."""
     base, steps, _ = t._view
-    t._node = replay_view(base, steps)._node if base._req else None
+    node = None
+    if base._req:
+        r = replay_view(base, steps)
+        node = (renamed(r, "AsStridedBackward0") if r is not base else r)._node
+    t._node = node
     t._req = base._req
     t._view = (base, steps, base._node)
 

@@ -222,17 +222,16 @@ class Stack(Function):
 
 
 class Named(Function):
-    """out = a (a view sharing a's version counter), shown under torch's name for an op pyneuro
-    composes from smaller ones (F.gelu ends in GeluBackward0, as torch's tutorials print). The
-    gradient passes through unchanged. An in-place change of out is one of a, so a producer that
-    saved a as its output still sees it (backward raises, as torch's would)."""
+    """out = a, shown under torch's name for an op pyneuro composes from smaller ones (F.gelu
+    ends in GeluBackward0, as torch's tutorials print). The gradient passes through unchanged.
+
+    out is a new tensor, as torch's op returns (not a view: `y = F.gelu(x); y[0] = 5` rebases y
+    itself onto CopySlices). It holds a's values without a copy (`named` passes the composition's
+    own intermediate result, which nothing else can reach) and shares a's version counter, so a
+    producer that saved a as its output still sees an in-place change of out (backward raises)."""
 
     __slots__ = ()
     saves_tensors = False
-    is_view = True
-
-    def view_step(self, a, out, torch_name=""):
-        return ("reshape", a.shape)
 
     def forward(self, a, torch_name="IdentityBackward0"):
         self.saved = torch_name
@@ -264,7 +263,11 @@ def named(t, torch_name: str, reads=()):
     versions now and the engine checks them when it reaches it (Function.check_versions)."""
     if t._node is None:
         return t
-    return watch(Named.apply(t, torch_name=torch_name), *reads)
+    if t._view is not None:  # a view (of an input, maybe): torch's op returns a tensor of its own
+        t = t.clone()
+    out = Named.apply(t, torch_name=torch_name)
+    out._vc = t._vc
+    return watch(out, *reads)
 
 
 def watch(t, *tensors):
