@@ -41,7 +41,7 @@ from ._tensor_keys import (
 from .autograd import inplace as _ip
 from .autograd.grad_mode import _GradMode
 from .autograd.shape import Index, renamed
-from .functions_math import check_bool_sub, check_int_exponent, int_pow, negative_int_power
+from .functions_math import check_bool_sub, check_int_exponent, int_pow, negative_int_power, scaled
 from .random import _rng, check_floating, draw_in_memory_order
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -189,11 +189,15 @@ class InplaceMethods:
         return self.pow_(other)
 
     def add_(self, other, alpha=1):
-        return self._inplace(_add, other if alpha == 1 else other * alpha, _op.add)
+        return self._inplace(
+            _add, other if alpha == 1 and type(alpha) is int else scaled(self, other, alpha), _op.add
+        )
 
     def sub_(self, other, alpha=1):
         check_bool_sub(self, other)
-        return self._inplace(_subtract, other if alpha == 1 else other * alpha, _op.sub)
+        return self._inplace(
+            _subtract, other if alpha == 1 and type(alpha) is int else scaled(self, other, alpha), _op.sub
+        )
 
     def mul_(self, other):
         return self._inplace(_multiply, other, _op.mul, True)

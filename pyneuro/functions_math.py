@@ -24,7 +24,7 @@ from ._dtype import _PY_BOOL, _PY_FLOAT, default_float, py_scalar, torch_name
 from ._dtype import bool_ as _bool
 from ._dtype import float64 as _float64
 from ._errors import ArgumentError, ZeroDivision
-from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap, need_tensor
+from ._tensor_base import TensorBase, _backend, _broadcast_check, _promote, _wrap, need_tensor
 from .autograd import math as _m
 from .autograd.shape import renamed
 from .creation import tensor as _tensor_from
@@ -132,25 +132,35 @@ def _check_integer_divisor(a, b):  # (not when the result is empty, as torch: no
 
 
 # ----------------------------------------------------------------------------- arithmetic
-def _check_alpha(a, other, alpha):
-    integral = a._data.dtype.kind in "iub" and (
-        other._data.dtype.kind in "iub" if isinstance(other, TensorBase) else not isinstance(other, _PY_FLOAT)
-    )
-    if integral and isinstance(alpha, _PY_FLOAT):
+def scaled(a, other, alpha):
+    """alpha * other for a + alpha * other: in the dtype a + other has, as torch promotes before
+    it scales (a uint8 200 with alpha=2 against a float tensor is 400, not 200 * 2 wrapped to 144)."""
+    if isinstance(other, TensorBase):
+        _, o = _promote(a, other)
+        kind = o._data.dtype.kind
+    else:
+        o = other
+        kind = "f" if isinstance(other, _PY_FLOAT) or a._data.dtype.kind == "f" else a._data.dtype.kind
+        if kind == "b" and not isinstance(other, _PY_BOOL):
+            kind = "i"
+    if isinstance(alpha, _PY_BOOL) and kind != "b":
+        raise ArgumentError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, _PY_FLOAT) and kind in "iub":
         raise ArgumentError("For integral input tensors, argument alpha must not be a floating point number.")
+    if kind == "b":  # bool + alpha * bool: alpha only says whether other counts
+        return o if alpha else o ^ o
+    return o * alpha  # (a number: Python's exact product, still a weak number)
 
 
 def add(input, other, *, alpha=1) -> Tensor:
     """input + alpha * other (broadcasting, torch's type promotion)."""
     a = input if isinstance(input, TensorBase) else number_tensor(py_scalar(input), need_tensor(other, "add"))
-    _check_alpha(a, other, alpha)
     return a.add(other, alpha=alpha)
 
 
 def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other."""
     a = input if isinstance(input, TensorBase) else number_tensor(py_scalar(input), need_tensor(other, "sub"))
-    _check_alpha(a, other, alpha)
     check_bool_sub(a, True if isinstance(input, _PY_BOOL) else other)  # (True - t: refused too)
     return a.sub(other, alpha=alpha)
 
@@ -363,8 +373,13 @@ def lerp(input, end, weight) -> Tensor:
 
 
 def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
-    """input + value * tensor1 * tensor2."""
-    prod = need_tensor(tensor1, "addcmul", "tensor1", 2) * tensor2
+    """input + value * tensor1 * tensor2 (the product in the dtype of the result, as torch's)."""
+    t1, t2 = _promote(
+        need_tensor(tensor1, "addcmul", "tensor1", 2), need_tensor(tensor2, "addcmul", "tensor2", 3)
+    )
+    _, t1 = _promote(need_tensor(input, "addcmul"), t1)
+    _, t2 = _promote(input, t2)
+    prod = t1 * t2
     out_int = need_tensor(input, "addcmul")._data.dtype.kind in "iub" and prod._data.dtype.kind in "iub"
     if value != 1:
         prod = prod * (int(value) if out_int else value)
@@ -381,7 +396,11 @@ def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
             "Integer division with addcdiv is no longer supported, and in a future release addcdiv will "
             "perform a true division of tensor1 and tensor2. Use addcmul(input, tensor1, 1 / tensor2) instead."
         )
-    quot = tensor1 / tensor2
+    _, t1 = _promote(
+        input, tensor1
+    )  # (in the dtype of the result, as torch's: float64 input, float32 operands)
+    _, t2 = _promote(input, tensor2)
+    quot = t1 / t2
     return renamed(input + (quot * value if value != 1 else quot), "AddcdivBackward0")
 
 

@@ -365,10 +365,10 @@ class Tensor(
         return _ag.MatMul.apply(other, self)
 
     def add(self, other, alpha=1):
-        return self + (other * alpha if alpha != 1 else other)
+        return self + (other if alpha == 1 and type(alpha) is int else _math.scaled(self, other, alpha))
 
     def sub(self, other, alpha=1):
-        return self - (other * alpha if alpha != 1 else other)
+        return self - (other if alpha == 1 and type(alpha) is int else _math.scaled(self, other, alpha))
 
     def mul(self, other):
         return self * other
