@@ -156,4 +156,17 @@ def _convert_index(index, t: TensorBase):
         elif hasattr(p, "shape") and hasattr(p, "dtype") and not isinstance(p, (np.integer, np.bool_)):
             advanced = True
         out.append(p)
+    if advanced and isinstance(index, tuple) and any(p is Ellipsis for p in out):
+        out = _drop_empty_ellipsis(out, t.ndim)
     return (tuple(out) if isinstance(index, tuple) else out[0]), advanced
+
+
+def _drop_empty_ellipsis(parts: list, ndim: int) -> list:
+    """An Ellipsis that stands for no dimension separates nothing for torch (x[:, [0], ..., [0, 1]]
+    of a 3-D x keeps the indexed dims in place), where NumPy moves them to the front."""
+    used = 0
+    for p in parts:
+        if p is None or p is Ellipsis:
+            continue
+        used += p.ndim if getattr(p, "dtype", None) is not None and p.dtype == np.bool_ else 1
+    return [p for p in parts if p is not Ellipsis] if used >= ndim else parts

@@ -130,3 +130,29 @@ def test_a_uint8_index_is_a_mask_and_small_ints_are_refused():
                 x[mod.tensor([0, 1], dtype=dtype)]
     for a, b in zip(*results):
         np.testing.assert_array_equal(b, a)
+
+
+ELLIPSIS_CASES = [
+    (slice(None), [0], Ellipsis, [0, 1]),  # the Ellipsis stands for no dim: the indices are adjacent
+    ([0, 1], Ellipsis, [0, 1]),  # it stands for one: NumPy's and torch's rule, the result dims first
+    (Ellipsis, [0], [0, 1]),
+    ([1], slice(None), Ellipsis, [2]),
+    (0, [0], Ellipsis, [1, 2]),
+    (slice(None), [0], Ellipsis, [0, 1], None),
+    (slice(None), [0], Ellipsis, "mask"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(ELLIPSIS_CASES)))
+def test_an_ellipsis_between_index_arrays_as_torch_reads_it(case):
+    results = []
+    for mod in (torch, pn):
+        x = mod.arange(24).reshape(2, 3, 4)
+        index = tuple(
+            mod.tensor([True, False, True, False]) if p == "mask" else p for p in ELLIPSIS_CASES[case]
+        )
+        y = mod.zeros(2, 3, 4)
+        y[index] = 1.0 + mod.zeros(x[index].shape)
+        results.append((x[index].numpy(), y.numpy()))
+    np.testing.assert_array_equal(results[1][0], results[0][0])
+    np.testing.assert_array_equal(results[1][1], results[0][1])
