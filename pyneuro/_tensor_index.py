@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import itertools
+import operator as _operator
 
 import numpy as np
 
@@ -30,7 +31,7 @@ from ._shapes import shape_arg as _shape_arg
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap
 from ._tensor_keys import same_dtype_put
 from .autograd.index import IndexPut, ScatterReduce
-from .autograd.shape import renamed, watch
+from .autograd.shape import Diagonal, renamed, watch
 from .strided import as_strided
 
 
@@ -275,25 +276,10 @@ class IndexMethods:
 
     # ------------------------------------------------------------------ diagonals
     def diagonal(self, offset=0, dim1=0, dim2=1):
-        """The diagonal `offset` of the matrices in dims (dim1, dim2), as a last dim (like torch).
-
-        Read as a strided slice of the matrices flattened: a view (writing into it writes into
-        self, as in torch) when the matrices are laid out row by row (contiguous, or transposed:
-        then it reads the diagonal -offset of the other order); else a copy."""
+        """The diagonal `offset` of the matrices in dims (dim1, dim2), as a last dim (like torch):
+        a view, whatever self's layout (writing into it writes into self, as in torch)."""
         d1, d2 = _two_dims(dim1, dim2, self.ndim)
-        y = self.movedim((d1, d2), (-2, -1))
-        if not y.is_contiguous():
-            swapped = self.movedim((d2, d1), (-2, -1))
-            if swapped.is_contiguous():  # the diagonal (i, i + offset) is (i + offset, i) of the swapped
-                y, offset = swapped, -offset
-        rows, cols = y.shape[-2:]
-        length = builtins.max(
-            0, builtins.min(rows - builtins.max(-offset, 0), cols - builtins.max(offset, 0))
-        )
-        flat = y.reshape(tuple(y.shape[:-2]) + (rows * cols,))
-        start = offset if offset >= 0 else -offset * cols
-        out = flat[..., start : start + length * (cols + 1) : cols + 1] if length else flat[..., 0:0]
-        return renamed(out, "DiagonalBackward0")
+        return Diagonal.apply(self, offset=_operator.index(offset), d1=d1, d2=d2)
 
     def _diagonal_positions(self, offset, dim1, dim2):
         """The flat positions (C order) of self.diagonal(offset, dim1, dim2), as an index array."""

@@ -90,3 +90,45 @@ def test_diag_rejects_3d_as_torch():
     for fw in (pn, torch):
         with pytest.raises(RuntimeError, match="1D or 2D"):
             fw.ones(2, 2, 2).diag()
+
+
+def _diagonal_cases(lib):
+    """(name, what it returns) for diagonals of layouts that are not row by row: views in torch."""
+    out = []
+    x = lib.zeros(4, 4)
+    x[1:, 1:].diagonal().fill_(1)  # the off-diagonal idiom
+    out.append(x.clone())
+    x = lib.zeros(4, 4)
+    x[::2, ::2].diagonal().fill_(1)
+    out.append(x.clone())
+    x = lib.zeros(2, 3, 2)
+    x.diagonal(0, 0, 2).add_(1)
+    out.append(x.clone())
+    x = lib.zeros(2, 3, 2)
+    d = x.diagonal(0, 0, 2)
+    x.fill_(5)  # the diagonal sees a later change of its base
+    out.append(d.clone())
+    e = lib.arange(12.0).reshape(3, 4)
+    out += [e.diagonal(1), e.diagonal(-1), e.diagonal(5), e.t().diagonal(1), e.diagonal(0, 1, 0)]
+    a = lib.arange(16.0).reshape(4, 4).requires_grad_()
+    y = a * 1
+    y[1:, 1:].diagonal().mul_(3)
+    y.sum().backward()
+    out.append(a.grad.clone())
+    a.grad = None
+    y = a * 1
+    d = y.diagonal()
+    y.mul_(2)
+    d.sum().backward()
+    out.append(a.grad.clone())
+    b = lib.arange(24.0).reshape(2, 3, 4).requires_grad_()
+    (b.permute(2, 0, 1).diagonal(0, 1, 2) ** 2).sum().backward()
+    out.append(b.grad)
+    return out
+
+
+def test_diagonal_is_a_view_whatever_the_layout_as_torch():
+    for got, want in zip(_diagonal_cases(pn), _diagonal_cases(torch)):
+        np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+    e = pn.arange(12.0).reshape(3, 4)
+    assert e.diagonal()._is_view() and e.t().diagonal(1).stride() == (5,)

@@ -50,7 +50,7 @@ from .index import IndexPut
 from .inplace import Copy, CopySlices, region_positions
 from .math import UNARY_OPS, Lerp
 from .reduction import AMaxMin, MaxMinAll, MaxMinDim, Mean, Sum
-from .shape import Cat, Clone, Expand, Index, Named, Permute, Reshape, Stack
+from .shape import Cat, Clone, Diagonal, Expand, Index, Named, Permute, Reshape, Stack, writable_diagonal
 
 RULES: dict = {}
 
@@ -561,6 +561,14 @@ def _expand(node, g):
 def _index(node, g):
     shape, _, index, _ = node.saved
     return (_scatter(g, shape, index),)
+
+
+@rule(Diagonal)
+def _diagonal(node, g):
+    shape, offset, d1, d2 = node.saved
+    xp = _xp(g)
+    pos = writable_diagonal(xp.arange(math.prod(shape)).reshape(shape), offset, d1, d2)
+    return (_scatter(g, shape, xp.unravel_index(pos, shape)),)
 
 
 @rule(IndexPut)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from .._tensor_base import _register_view_refresh, _wrap
 from .function import Function, _unbroadcast
-from .shape import Expand, Index, Permute, Reshape, renamed
+from .shape import Diagonal, Expand, Index, Permute, Reshape, renamed, writable_diagonal
 
 
 class Copy(Function):
@@ -93,6 +93,8 @@ def region_positions(xp, shape, steps):
             continue
         if kind == "index":
             pos = pos[p]
+        elif kind == "diagonal":
+            pos = writable_diagonal(pos, *p)
         elif kind == "reshape":
             pos = pos.reshape(p)
         elif kind == "permute":
@@ -110,6 +112,8 @@ def replay_view(base, steps):
             continue
         if kind == "index":
             t = Index.apply(t, index=p, advanced=False)
+        elif kind == "diagonal":
+            t = Diagonal.apply(t, offset=p[0], d1=p[1], d2=p[2])
         elif kind == "reshape":
             t = Reshape.apply(t, shape=p)
         elif kind == "permute":

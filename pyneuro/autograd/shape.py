@@ -37,6 +37,51 @@ class Reshape(Function):
         return (g.reshape(self.saved[0]),)
 
 
+class Diagonal(Function):
+    """out = the diagonal `offset` of a's matrices in dims (d1, d2), as a last dim: a view
+    whatever a's layout (its stride is the sum of the two dims' strides), as torch's;
+    backward writes g on the same diagonal of zeros."""
+
+    __slots__ = ()
+    saves_tensors = False
+    is_view = True
+
+    def view_step(self, a, out, offset=0, d1=0, d2=1):
+        share = getattr(self.bk.xp, "may_share_memory", None)
+        return ("diagonal", (offset, d1, d2)) if share is None or share(out, a) else None
+
+    def forward(self, a, offset=0, d1=0, d2=1):
+        self.saved = (a.shape, offset, d1, d2)
+        return writable_diagonal(a, offset, d1, d2)
+
+    def backward(self, g):
+        shape, offset, d1, d2 = self.saved
+        out = self.bk.xp.zeros(shape, dtype=g.dtype)
+        writable_diagonal(out, offset, d1, d2)[...] = g
+        return (out,)
+
+
+def writable_diagonal(a, offset, d1, d2):
+    """a.diagonal(...) that writes through to a (NumPy's is a read-only view of writable memory)."""
+    if not hasattr(a, "diagonal"):  # (the cuda backend's arrays: a strided slice of the matrices)
+        return _sliced_diagonal(a, offset, d1, d2)
+    d = a.diagonal(offset, d1, d2)
+    flags = getattr(d, "flags", None)
+    if flags is not None and not flags.writeable and a.flags.writeable:
+        d.setflags(write=True)
+    return d
+
+
+def _sliced_diagonal(a, offset, d1, d2):
+    """The diagonal as every (cols + 1)-th element of the matrices laid out row by row."""
+    y = a.transpose(tuple(i for i in range(a.ndim) if i not in (d1, d2)) + (d1, d2))
+    rows, cols = y.shape[-2:]
+    length = max(0, min(rows - max(-offset, 0), cols - max(offset, 0)))
+    flat = y.reshape(tuple(y.shape[:-2]) + (rows * cols,))
+    start = offset if offset >= 0 else -offset * cols
+    return flat[..., start : start + length * (cols + 1) : cols + 1] if length else flat[..., 0:0]
+
+
 class Permute(Function):
     """out = a with its axes reordered (a view); backward applies the inverse order."""
 
