@@ -420,3 +420,41 @@ def test_rnn_pointwise_nodes_pass_gradcheck_and_gradgradcheck():
     gh = pn.randn(3, 6, dtype=pn.float64, requires_grad=True)
     assert pn.autograd.gradcheck(GRUPointwise.apply, (gi, gh, c))
     assert pn.autograd.gradgradcheck(GRUPointwise.apply, (gi, gh, c))
+
+
+def _gradient_penalty_step(lib):
+    """A WGAN-GP critic step on the gradient penalty alone, with a LeakyReLU critic and AdamW."""
+    critic = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.LeakyReLU(0.2), lib.nn.Linear(4, 1))
+    with lib.no_grad():
+        for i, p in enumerate(critic.parameters()):
+            p.copy_(lib.linspace(-1, 1, p.numel()).reshape(p.shape) * (i + 1) * 0.3)
+    x = lib.tensor([[0.5, -1.0, 2.0], [1.5, 0.2, -0.3]], requires_grad=True)
+    opt = lib.optim.AdamW(critic.parameters(), lr=0.1, weight_decay=0.5)
+    d = critic(x)
+    (g,) = lib.autograd.grad(d, x, lib.ones_like(d), create_graph=True)
+    ((g.norm(2, dim=1) - 1) ** 2).mean().backward()
+    grads = [None if p.grad is None else p.grad.numpy().copy() for p in critic.parameters()]
+    opt.step()
+    return grads, [p.detach().numpy().copy() for p in critic.parameters()]
+
+
+def test_parameter_reached_only_through_a_mask_gets_zeros_not_none():
+    # The first layer's bias reaches the penalty only through LeakyReLU's mask: torch's
+    # backward formula reads the activation's input, so the bias gets a zero gradient (and
+    # AdamW's weight decay); a None would make the optimizer skip it.
+    torch = pytest.importorskip("torch")
+    got, want = _gradient_penalty_step(pn), _gradient_penalty_step(torch)
+    assert [g is None for g in got[0]] == [g is None for g in want[0]] == [False, False, False, True]
+    for a, b in zip(got[0][:3], want[0][:3]):  # (the last bias is not in the penalty at all: None)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    for a, b in zip(got[1], want[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_gradient_of_relu_stays_in_the_graph_with_zero_second_derivative():
+    for lib in (pn, pytest.importorskip("torch")):
+        x = lib.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+        (g,) = lib.autograd.grad(lib.relu(x).sum(), x, create_graph=True)
+        assert g.requires_grad and g.tolist() == [0.0, 1.0, 1.0]
+        assert lib.autograd.grad(g[1], x)[0].tolist() == [0.0, 0.0, 0.0]
+        assert type(g.grad_fn).__name__ == "ThresholdBackwardBackward0"

@@ -23,11 +23,12 @@ from .._tensor_base import TensorBase, _wrap
 from . import graph_conv, graph_rules_more  # noqa: F401  (they register the rules of graph_rules.py's rule_for)
 from . import hooks as _hooks
 from . import saved_hooks as _saved_hooks
+from .custom import _CtxNode
 from .elementwise import Cast
 from .engine import _LEAF_LOCK, _capturing, _topological_order, quiet_math
-from .function import _FREED_MESSAGE
+from .function import _FREED_MESSAGE, Function
 from .grad_mode import enable_grad
-from .graph_rules import rule_for
+from .graph_rules import _const, rule, rule_for
 from .inplace import Copy
 
 _CYCLE_WARNING = (
@@ -39,6 +40,55 @@ _CYCLE_WARNING = (
 
 
 _warned = [False]
+
+
+class ReadsInputs(Function):
+    """out = g, linked in the graph to the tensors the op's backward read.
+
+    torch's backward formulas take what they read as arguments (threshold_backward(grad, self)
+    for relu), so a gradient whose derivative with respect to them is zero (relu's, abs's,
+    max's: a mask times g) still depends on them: a parameter reached only through it gets a
+    zero gradient, not None, and an optimizer still applies its weight decay. Our rules read
+    those masks as constants; this node adds the link, with zero gradients."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, g, *read, shown=""):
+        self.saved = (tuple((r.shape, r.dtype) for r in read), shown)
+        return g.reshape(g.shape)
+
+    def backward(self, g):
+        xp = self.bk.xp
+        return (g,) + tuple(xp.zeros(shape, dtype=dtype) for shape, dtype in self.saved[0])
+
+    def name(self) -> str:
+        return self.saved[1]  # (the gradient's own node's name: what torch's backward op records)
+
+
+@rule(ReadsInputs)
+def _reads_inputs(node, g):
+    return (g,) + tuple(_const(g, node.bk.xp.zeros(s, dtype=d)) for s, d in node.saved[0])
+
+
+def _linked(gi, read, node):
+    """gi linked to read; shown under gi's own node's name, or (a constant: a mask times the
+    seed) torch's name for the op's backward (ReluBackward0's is ThresholdBackwardBackward0)."""
+    inner = gi._node
+    shown = inner.name() if inner is not None else node.name().replace("Backward", "BackwardBackward")
+    if node.name() == "ReluBackward0" and inner is None:
+        shown = "ThresholdBackwardBackward0"  # (torch's relu backward is threshold_backward)
+    return ReadsInputs.apply(gi, *read, shown=shown)
+
+
+def _read_tensors(node) -> list:
+    """The tensors requiring grad that node's backward reads (its output: the inputs it came from)."""
+    read = {}
+    for _, _, _, owner in node.versions or ():
+        for t in (owner,) if isinstance(owner, TensorBase) else node.inputs:
+            if isinstance(t, TensorBase) and t._req:
+                read[id(t)] = t
+    return list(read.values())
 
 
 def run_backward_graph(tensor, grad, retain_graph: bool = True) -> None:
@@ -73,6 +123,10 @@ def _walk(tensor, grad, retain_graph: bool) -> None:
         if _saved_hooks.in_use[0] and node in _saved_hooks.packed:  # saved_tensors_hooks' unpack
             _saved_hooks.unpack(node)
         grads = rule_for(node)(node, g)
+        # (a custom Function's backward links what it computes itself, as torch's)
+        read = _read_tensors(node) if node.versions and not isinstance(node, _CtxNode) else ()
+        if read:
+            grads = [None if gi is None else _linked(gi, read, node) for gi in grads]
         inputs, needs, nexts = node.inputs, node.needs, node.nexts
         if not retain_graph:
             node.release()
