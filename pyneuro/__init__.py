@@ -23,6 +23,7 @@ from .tensor import Tensor  # isort: skip
 from . import _dtype as _dtypes
 from . import backends
 from . import functions_index as _functions_index
+from . import functions_logical as _functions_logical
 from . import functions_math as _functions_math
 from . import functions_reduce as _functions_reduce
 from . import torch_names as _torch_names
@@ -176,6 +177,7 @@ from .functions import (
     where,
 )
 from .functions_index import *  # noqa: F403 - each lists its public names in __all__
+from .functions_logical import *  # noqa: F403
 from .functions_math import *  # noqa: F403
 from .functions_reduce import *  # noqa: F403
 from .functions_scan import cummax, cummin, cumprod, logcumsumexp, median, mode, nanmedian
@@ -212,7 +214,13 @@ chalf, cfloat, cdouble = complex32, complex64, complex128
 # Names that would shadow Python builtins inside this module are served by __getattr__.
 _BUILTIN_NAMED_FUNCTIONS = ("sum", "abs", "max", "min", "pow", "round", "all", "any")
 # Where __getattr__ looks for them, in order.
-_BUILTIN_NAMED_HOMES = ("functions", "functions_math", "functions_index", "functions_reduce")
+_BUILTIN_NAMED_HOMES = (
+    "functions",
+    "functions_math",
+    "functions_logical",
+    "functions_index",
+    "functions_reduce",
+)
 
 
 # Submodules loaded on first attribute access, so `import pyneuro` stays fast.
@@ -485,7 +493,11 @@ __all__ = [
     "GradcheckError",
 ]
 __all__ += (
-    _torch_runtime.__all__ + _functions_math.__all__ + _functions_index.__all__ + _functions_reduce.__all__
+    _torch_runtime.__all__
+    + _functions_math.__all__
+    + _functions_logical.__all__
+    + _functions_index.__all__
+    + _functions_reduce.__all__
 )
 __all__ += (
     ["as_strided", "empty_strided"]

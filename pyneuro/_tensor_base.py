@@ -726,28 +726,6 @@ class TensorBase:
     def isinf(self):
         return _wrap(_backend(self.device).xp.isinf(self._data), self.device)
 
-    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        """|self - other| <= atol + rtol * |other|; as torch, other must be a Tensor of self's dtype."""
-        need_tensor(other, "isclose", "other", 2)
-        if self._data.dtype != other._data.dtype:
-            raise DTypeError(f"{torch_name(self._data.dtype)} did not match {torch_name(other._data.dtype)}")
-        if rtol < 0 or atol < 0:
-            which, value = ("rtol", rtol) if rtol < 0 else ("atol", atol)
-            raise RuntimeError(f"{which} must be greater than or equal to zero, but got {value}")
-        if self._data.shape != other._data.shape:
-            _broadcast_check(self, other, "isclose")
-        xp = _backend(self.device).xp
-        return _wrap(
-            xp.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan), self.device
-        )
-
-    def equal(self, other) -> bool:
-        return self.shape == other.shape and _PY_BOOL((self._data == other._data).all())
-
-    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-        need_tensor(other, "allclose", "other", 2)
-        return _PY_BOOL(self.isclose(other, rtol, atol, equal_nan).all())
-
     def argsort(self, dim=-1, descending=False, stable=False):
         """The stable argsort along dim (int64, no gradient): Tensor.argsort's answer for stable=True
         and where the C++ tie-exact kernel cannot serve (pyneuro/_sorting.py). Descending sorts the

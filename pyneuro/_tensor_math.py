@@ -18,11 +18,12 @@ import builtins
 
 from . import autograd as _ag
 from . import creation as _creation
+from . import functions_logical as _fl
 from . import functions_math as _fm
-from ._dtype import _PY_FLOAT, can_cast, float16, torch_name
+from ._dtype import _PY_BOOL, _PY_FLOAT, can_cast, float16, torch_name
 from ._errors import DTypeError
 from ._shapes import normalize_dims
-from ._tensor_base import TensorBase, _backend, _wrap
+from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap, need_tensor
 from .autograd import linalg as _ag_linalg
 from .autograd.grad_mode import _GradMode
 
@@ -171,28 +172,28 @@ class MathMethods:
     isreal = _method(_fm.isreal)
 
     # ------------------------------------------------------------------ comparisons, logical, bitwise
-    greater = _method(_fm.greater)
-    greater_equal = _method(_fm.greater_equal)
-    less = _method(_fm.less)
-    less_equal = _method(_fm.less_equal)
-    not_equal = _method(_fm.not_equal)
-    logical_and = _method(_fm.logical_and)
-    logical_or = _method(_fm.logical_or)
-    logical_xor = _method(_fm.logical_xor)
-    bitwise_and = _method(_fm.bitwise_and)
-    bitwise_or = _method(_fm.bitwise_or)
-    bitwise_xor = _method(_fm.bitwise_xor)
-    bitwise_not = _method(_fm.bitwise_not)
-    bitwise_left_shift = _method(_fm.bitwise_left_shift)
-    bitwise_right_shift = _method(_fm.bitwise_right_shift)
+    greater = _method(_fl.greater)
+    greater_equal = _method(_fl.greater_equal)
+    less = _method(_fl.less)
+    less_equal = _method(_fl.less_equal)
+    not_equal = _method(_fl.not_equal)
+    logical_and = _method(_fl.logical_and)
+    logical_or = _method(_fl.logical_or)
+    logical_xor = _method(_fl.logical_xor)
+    bitwise_and = _method(_fl.bitwise_and)
+    bitwise_or = _method(_fl.bitwise_or)
+    bitwise_xor = _method(_fl.bitwise_xor)
+    bitwise_not = _method(_fl.bitwise_not)
+    bitwise_left_shift = _method(_fl.bitwise_left_shift)
+    bitwise_right_shift = _method(_fl.bitwise_right_shift)
     __lshift__ = bitwise_left_shift  # x << n, x >> n
     __rshift__ = bitwise_right_shift
 
     def __rlshift__(self, other):
-        return _fm.bitwise_left_shift(other, self)
+        return _fl.bitwise_left_shift(other, self)
 
     def __rrshift__(self, other):
-        return _fm.bitwise_right_shift(other, self)
+        return _fl.bitwise_right_shift(other, self)
 
     def __ilshift__(self, other):
         return self.bitwise_left_shift_(other)
@@ -201,13 +202,13 @@ class MathMethods:
     __and__, __or__, __xor__ = bitwise_and, bitwise_or, bitwise_xor
 
     def __rand__(self, other):
-        return _fm.bitwise_and(other, self)
+        return _fl.bitwise_and(other, self)
 
     def __ror__(self, other):
-        return _fm.bitwise_or(other, self)
+        return _fl.bitwise_or(other, self)
 
     def __rxor__(self, other):
-        return _fm.bitwise_xor(other, self)
+        return _fl.bitwise_xor(other, self)
 
     def __iand__(self, other):
         return self.bitwise_and_(other)
@@ -227,8 +228,8 @@ class MathMethods:
     def __irshift__(self, other):
         return self.bitwise_right_shift_(other)
 
-    gcd = _method(_fm.gcd)
-    lcm = _method(_fm.lcm)
+    gcd = _method(_fl.gcd)
+    lcm = _method(_fl.lcm)
 
     def float_power_(self, exponent):
         """self ** exponent in place; self must be float64, the dtype of float_power's result (as torch)."""
@@ -292,6 +293,28 @@ class MathMethods:
         return _ag.renamed(
             _ag.Root.apply(powers.sum(dim=dim, keepdim=keepdim), p=p), "LinalgVectorNormBackward0"
         )
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """|self - other| <= atol + rtol * |other|; as torch, other must be a Tensor of self's dtype."""
+        need_tensor(other, "isclose", "other", 2)
+        if self._data.dtype != other._data.dtype:
+            raise DTypeError(f"{torch_name(self._data.dtype)} did not match {torch_name(other._data.dtype)}")
+        if rtol < 0 or atol < 0:
+            which, value = ("rtol", rtol) if rtol < 0 else ("atol", atol)
+            raise RuntimeError(f"{which} must be greater than or equal to zero, but got {value}")
+        if self._data.shape != other._data.shape:
+            _broadcast_check(self, other, "isclose")
+        xp = _backend(self.device).xp
+        return _wrap(
+            xp.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan), self.device
+        )
+
+    def equal(self, other) -> bool:
+        return self.shape == other.shape and _PY_BOOL((self._data == other._data).all())
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        need_tensor(other, "allclose", "other", 2)
+        return _PY_BOOL(self.isclose(other, rtol, atol, equal_nan).all())
 
 
 # The in-place forms: name_ is self = name(self, ...), through MathMethods._update. The ops whose

@@ -7,8 +7,8 @@ run the autograd Functions of autograd/math.py (or compose Tensor ops whose grad
 
 Dtypes follow torch: functions with a floating result (tan, erf, atan2, ...) turn integer and
 bool inputs into float32 and keep float64 as float64; comparisons and logical ops give bool;
-bitwise ops and gcd/lcm take integers and bools only (NotImplementedError for floats, as torch
-says); div(rounding_mode=...), fmod and remainder keep integers integers and raise torch's
+bitwise ops and gcd/lcm (functions_logical.py, on the operand rules here) take integers and
+bools only (NotImplementedError for floats, as torch says); div(rounding_mode=...), fmod and remainder keep integers integers and raise torch's
 ZeroDivisionError-RuntimeError for an integer division by zero.
 """
 
@@ -35,22 +35,97 @@ if TYPE_CHECKING:  # annotations only
 
 __all__ = [
     # arithmetic
-    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "rsub",
-    "neg", "negative", "positive", "absolute", "square", "reciprocal", "rsqrt", "expm1", "exp2", "log2",
-    "log10", "frac", "fix", "fmod", "remainder", "float_power", "ldexp", "lerp", "addcmul", "addcdiv",
+    "add",
+    "sub",
+    "subtract",
+    "mul",
+    "multiply",
+    "div",
+    "divide",
+    "true_divide",
+    "floor_divide",
+    "rsub",
+    "neg",
+    "negative",
+    "positive",
+    "absolute",
+    "square",
+    "reciprocal",
+    "rsqrt",
+    "expm1",
+    "exp2",
+    "log2",
+    "log10",
+    "frac",
+    "fix",
+    "fmod",
+    "remainder",
+    "float_power",
+    "ldexp",
+    "lerp",
+    "addcmul",
+    "addcdiv",
     # trigonometric, hyperbolic, special
-    "tan", "asin", "arcsin", "acos", "arccos", "atan", "arctan", "atan2", "arctan2", "sinh", "cosh", "asinh",
-    "arcsinh", "acosh", "arccosh", "atanh", "arctanh", "sinc", "hypot", "deg2rad", "rad2deg", "erf", "erfc",
-    "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0", "logit", "xlogy", "logaddexp", "logaddexp2",
+    "tan",
+    "asin",
+    "arcsin",
+    "acos",
+    "arccos",
+    "atan",
+    "arctan",
+    "atan2",
+    "arctan2",
+    "sinh",
+    "cosh",
+    "asinh",
+    "arcsinh",
+    "acosh",
+    "arccosh",
+    "atanh",
+    "arctanh",
+    "sinc",
+    "hypot",
+    "deg2rad",
+    "rad2deg",
+    "erf",
+    "erfc",
+    "erfinv",
+    "lgamma",
+    "digamma",
+    "polygamma",
+    "mvlgamma",
+    "i0",
+    "logit",
+    "xlogy",
+    "logaddexp",
+    "logaddexp2",
     # signs, steps and limits
-    "copysign", "heaviside", "fmax", "fmin", "nextafter", "sgn", "signbit", "nan_to_num", "clip", "clamp_min",
-    "clamp_max", "isnan", "isinf", "isfinite", "isneginf", "isposinf", "isreal", "angle", "frexp", "conj",
-    "conj_physical", "resolve_conj", "resolve_neg", "is_conj", "is_neg",
-    # comparisons, logical and bitwise
-    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
-    "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
-    "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm",
-]  # fmt: skip
+    "copysign",
+    "heaviside",
+    "fmax",
+    "fmin",
+    "nextafter",
+    "sgn",
+    "signbit",
+    "nan_to_num",
+    "clip",
+    "clamp_min",
+    "clamp_max",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "isneginf",
+    "isposinf",
+    "isreal",
+    "angle",
+    "frexp",
+    "conj",
+    "conj_physical",
+    "resolve_conj",
+    "resolve_neg",
+    "is_conj",
+    "is_neg",
+]  # fmt: skip  (comparisons, logical and bitwise ops: functions_logical.py)
 
 
 # ----------------------------------------------------------------------------- operands
@@ -708,112 +783,3 @@ def is_conj(input) -> bool:
 def is_neg(input) -> bool:
     need_tensor(input, "is_neg")
     return False
-
-
-# ----------------------------------------------------------------------------- comparisons, logical, bitwise
-def _comparison(name, method):
-    def compare(input, other) -> Tensor:
-        if other is None:
-            raise TypeError(f"{name}(): argument 'other' must be Tensor or Number, not NoneType")
-        return getattr(need_tensor(input, name), method)(other)
-
-    compare.__name__ = compare.__qualname__ = name
-    compare.__doc__ = f"input.{method}(other) elementwise, broadcasting: a bool tensor."
-    return compare
-
-
-eq, ne = _comparison("eq", "__eq__"), _comparison("ne", "__ne__")
-lt, le = _comparison("lt", "__lt__"), _comparison("le", "__le__")
-gt, ge = _comparison("gt", "__gt__"), _comparison("ge", "__ge__")
-greater, greater_equal = _comparison("greater", "__gt__"), _comparison("greater_equal", "__ge__")
-less, less_equal = _comparison("less", "__lt__"), _comparison("less_equal", "__le__")
-not_equal = _comparison("not_equal", "__ne__")
-
-
-def _logical(name, input, other, op) -> Tensor:
-    a, b = _operands(input, other, name, scalars=False)
-    return _plain(a, op(a._data != 0, b._data != 0))
-
-
-def logical_and(input, other) -> Tensor:
-    """True where both are non-zero (any dtypes; a bool result)."""
-    return _logical("logical_and", input, other, lambda x, y: x & y)
-
-
-def logical_or(input, other) -> Tensor:
-    return _logical("logical_or", input, other, lambda x, y: x | y)
-
-
-def logical_xor(input, other) -> Tensor:
-    return _logical("logical_xor", input, other, lambda x, y: x ^ y)
-
-
-def logical_not(input) -> Tensor:
-    return need_tensor(input, "logical_not").logical_not()
-
-
-def _bitwise(name, input, other, op, bools=True) -> Tensor:
-    """An integer op; bools=False: not for two bools (the shifts)."""
-    a, b = _operands(input, other, name)
-    not_for(a, "f" if bools else "fb", name)
-    if isinstance(b, TensorBase):
-        not_for(b, "f", name)
-    elif isinstance(b, _PY_FLOAT):
-        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Float'")
-    return _plain(a, op(_backend(a.device).xp, a._data, _array(b)))
-
-
-def bitwise_and(input, other) -> Tensor:
-    return _bitwise("bitwise_and", input, other, lambda xp, x, y: x & y)
-
-
-def bitwise_or(input, other) -> Tensor:
-    return _bitwise("bitwise_or", input, other, lambda xp, x, y: x | y)
-
-
-def bitwise_xor(input, other) -> Tensor:
-    return _bitwise("bitwise_xor", input, other, lambda xp, x, y: x ^ y)
-
-
-def bitwise_not(input) -> Tensor:
-    t = need_tensor(input, "bitwise_not")
-    not_for(t, "f", "bitwise_not")
-    return _plain(t, ~t._data)
-
-
-def _shift(xp, x, s, left):
-    """x << s or x >> s as torch defines them for every s: a shift by a negative amount or by the
-    width of x's type or more gives 0 (left) or x's sign fill (right), not C's undefined result."""
-    bits = x.dtype.itemsize * 8
-    s = xp.asarray(s)
-    ok = (s >= 0) & (s < bits)
-    safe = xp.where(ok, s, 0).astype(x.dtype)
-    if left:
-        return xp.where(ok, x << safe, 0).astype(x.dtype, copy=False)
-    return xp.where(ok, x >> safe, xp.where(x < 0, -1, 0)).astype(x.dtype, copy=False)
-
-
-def bitwise_left_shift(input, other) -> Tensor:
-    """input * 2**other for integers (0 once every bit is shifted out)."""
-    return _bitwise("bitwise_left_shift", input, other, lambda xp, x, y: _shift(xp, x, y, True), bools=False)
-
-
-def bitwise_right_shift(input, other) -> Tensor:
-    """input // 2**other for integers (arithmetic: negative numbers stay negative)."""
-    return _bitwise(
-        "bitwise_right_shift", input, other, lambda xp, x, y: _shift(xp, x, y, False), bools=False
-    )
-
-
-def gcd(input, other) -> Tensor:
-    """The greatest common divisor (integers only)."""
-    a, b = _operands(input, other, "gcd", scalars=False)
-    not_for(a, "fb", "gcd")
-    return _plain(a, _backend(a.device).xp.gcd(a._data, b._data))
-
-
-def lcm(input, other) -> Tensor:
-    """The least common multiple (integers only)."""
-    a, b = _operands(input, other, "lcm", scalars=False)
-    not_for(a, "fb", "lcm")
-    return _plain(a, _backend(a.device).xp.lcm(a._data, b._data))

@@ -219,8 +219,7 @@ class Tensor(
         """
         if inputs is not None:  # only these tensors' .grad (autograd.backward's inputs=)
             return _ag.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
-        if self._view is not None:
-            self._sync_view()
+        self._sync_view()  # (a view whose base changed in place: its grad_fn as it is now)
         if not self._req:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
         g = _seed_gradient(self, gradient)
