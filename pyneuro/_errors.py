@@ -69,3 +69,26 @@ def check_dropout_p(p) -> None:
     F.dropout raises ValueError, its kernel (torch.dropout, or p = NaN) RuntimeError: this is both."""
     if not 0.0 <= p <= 1.0:
         raise ArgumentError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def overlap_error(array):
+    """torch's RuntimeError for a write into a tensor some of whose elements share memory (an
+    expand()ed tensor: a stride 0 along a dim of size > 1); None if array has no such dim."""
+    strides, shape = getattr(array, "strides", ()), getattr(array, "shape", ())
+    if not any(s == 0 and n > 1 for s, n in zip(strides, shape)):
+        return None
+    return RuntimeError(
+        "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+        "location. Please clone() the tensor before performing the operation."
+    )
+
+
+def writable_alias(array):
+    """array, writable, when only NumPy's read-only mark on a broadcast view stands in the way (the
+    memory itself is writable: an expand()ed tensor that fill_ or a setitem may write through)."""
+    try:
+        alias = array.view()
+        alias.setflags(write=True)
+    except (AttributeError, ValueError):
+        return None
+    return alias

@@ -22,7 +22,7 @@ import operator as _op
 import numpy as np
 
 from ._dtype import _PY_BOOL, _PY_INT, _SCALARS, can_cast, fill_value, torch_name, wrap_int
-from ._errors import DTypeError, ShapeError
+from ._errors import DTypeError, ShapeError, overlap_error, writable_alias
 from ._tensor_base import (
     TensorBase,
     _backend,
@@ -39,6 +39,7 @@ from ._tensor_keys import (
     torch_index_error,
 )
 from .autograd import inplace as _ip
+from .autograd.function import _broadcast_mismatch
 from .autograd.grad_mode import _GradMode
 from .autograd.shape import Index, renamed
 from .functions_math import check_bool_sub, check_int_exponent, int_pow, negative_int_power, scaled
@@ -70,11 +71,17 @@ def _contiguous(array) -> bool:
 
 
 def _refused(t, exc):
-    """A read-only cuda view (a copy: cuda arrays have no strided views) refusing a write, as
-    NotImplementedError with the array's reason; None if exc is something else (a shape error)."""
-    flags = getattr(t._data, "flags", None) if t.device.type == "cuda" else None
+    """A write refused by a read-only array, as torch says it: an expand()ed tensor (elements that
+    share memory: torch's RuntimeError), or a read-only cuda view (a copy: cuda arrays have no
+    strided views; NotImplementedError with the array's reason); None if exc is something else."""
+    flags = getattr(t._data, "flags", None)
     if flags is None or flags.writeable:
         return None
+    overlap = overlap_error(t._data)
+    if overlap is not None:
+        return overlap
+    if t.device.type != "cuda":  # (a view into an expand()ed tensor, or a read-only NumPy array's memory)
+        return RuntimeError(f"in-place change of a read-only tensor: {exc}; change a clone() of it")
     return NotImplementedError(f"in-place change of a non-contiguous view of a cuda tensor: {exc}")
 
 
@@ -92,9 +99,12 @@ class InplaceMethods:
             if view is not None and view[0]._req and view[0]._node is None:
                 raise RuntimeError(_VIEW_OF_LEAF)
 
-    def _records(self, other) -> bool:
+    def _records(self, other, fills: bool = False) -> bool:
         """Does an in-place op of self with other go into the graph? (checks the leaf rules first,
-        and torch's refusal to change a tensor made in inference_mode outside it, grad mode or not)"""
+        torch's refusal to change a tensor made in inference_mode outside it, grad mode or not, and
+        to compute into an expand()ed tensor, whose elements share memory: fills may write it)"""
+        if not fills:
+            self._check_overlap()
         # (is_inference() without calling it: an uninitialized lazy parameter refuses method calls)
         if not _GradMode.inference and type(self._vc) is _InferenceVersions:
             raise RuntimeError(
@@ -109,6 +119,13 @@ class InplaceMethods:
             _ip.check_multi_output(self)
         self._check_inplace()
         return records
+
+    def _check_overlap(self) -> None:
+        flags = getattr(self._data, "flags", None)
+        if flags is not None and not flags.writeable:
+            overlap = overlap_error(self._data)
+            if overlap is not None:
+                raise overlap
 
     def _record(self, op, keep_values, *args):
         """self = op(self as it was, *args), recorded; the result written into self's memory."""
@@ -136,6 +153,7 @@ class InplaceMethods:
         self._vc[0] += 1
 
     def _inplace(self, op, other, record_op=None, keep_values=False):
+        self._check_overlap()
         if record_op is not None and self._records(other):
             return self._record(record_op, keep_values, other)
         o = other._data if isinstance(other, TensorBase) else other
@@ -169,7 +187,10 @@ class InplaceMethods:
         return self
 
     def _broadcast_error(self, other):
-        shape = list(np.broadcast_shapes(self.shape, np.shape(other)))
+        try:
+            shape = list(np.broadcast_shapes(self.shape, np.shape(other)))
+        except ValueError:  # (x.mul_(y) where the shapes do not broadcast at all: torch's words)
+            return ShapeError(_broadcast_mismatch([tuple(self.shape), tuple(np.shape(other))]))
         return ShapeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape {shape}")
 
     def __iadd__(self, other):
@@ -225,13 +246,18 @@ class InplaceMethods:
         """fill_/zero_; under the graph the node has torch's name for the op (when self is not a view)."""
         value = value.item() if isinstance(value, TensorBase) and not value._req else value
         value = fill_value(value, self._data.dtype)
-        if self._records(value):
+        if self._records(value, fills=True):
             self._record(_ip.Copy.apply, False, value)
             if self._view is None and self._node is not None:
                 renamed(self, torch_name)
             return self
+        data = self._data
+        flags = getattr(data, "flags", None)
+        if flags is not None and not flags.writeable and overlap_error(data) is not None:
+            alias = writable_alias(data)  # torch fills an expand()ed tensor: its memory
+            data = data if alias is None else alias
         try:
-            self._data[...] = value
+            data[...] = value
         except ValueError as exc:
             raise (_refused(self, exc) or exc) from None
         self._vc[0] += 1
@@ -372,7 +398,7 @@ class InplaceMethods:
             same_dtype_put(self, value)  # torch's index_put_; a 0-d value under masks is a masked_fill_
         if not advanced and _GradMode.enabled and self._req and self._node is None:
             raise RuntimeError(_VIEW_OF_LEAF)  # torch writes x[i] = v as x[i].copy_(v), through a view
-        if self._records(value):
+        if self._records(value, fills=True):
             if not advanced and self.device.type != "cuda":  # through the view self[index]: CopySlices
                 Index.apply(self, index=_as_view_index(index), advanced=False).copy_(value)
                 return
@@ -386,6 +412,10 @@ class InplaceMethods:
             self._vc[0] += 1
             _ip.write_region(self, steps + (("index", index),), r)
             return
+        flags = getattr(data, "flags", None)
+        if flags is not None and not flags.writeable and overlap_error(data[index]) is None:
+            alias = writable_alias(data)  # x = b.expand(3, 4); x[0] = 1: the region is b's row, once
+            data = data if alias is None else alias
         try:
             data[index] = value._data if isinstance(value, TensorBase) else _value_array(value, self)
         except ValueError as exc:

@@ -725,3 +725,50 @@ def test_dropout_takes_torchs_positional_inplace_flag():
     assert out is not x and x._version == 0
     np.testing.assert_array_equal(x.numpy(), np.float32(V3))
     check_against_torch(lambda L: [L.F.dropout(L.t(V3, True), 0.5, True, True)])  # a leaf: refused
+
+
+EXPANDED_WRITES = {
+    "fill_": lambda lib, x: x.fill_(2),
+    "zero_": lambda lib, x: x.zero_(),
+    "setitem_row": lambda lib, x: x.__setitem__(0, 1.0),
+    "setitem_row_tensor": lambda lib, x: x.__setitem__(0, lib.ones(4)),
+    "setitem_all": lambda lib, x: x.__setitem__(slice(None), 1.0),
+    "add_": lambda lib, x: x.add_(1),
+    "iadd": lambda lib, x: x.__iadd__(1),
+    "mul_": lambda lib, x: x.mul_(2),
+    "copy_": lambda lib, x: x.copy_(lib.ones(3, 4)),
+    "clamp_": lambda lib, x: x.clamp_(0, 1),
+    "relu_": lambda lib, x: x.relu_(),
+    "sigmoid_": lambda lib, x: x.sigmoid_(),
+    "uniform_": lambda lib, x: x.uniform_(),
+    "out": lambda lib, x: lib.add(lib.ones(3, 4), 1, out=x),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXPANDED_WRITES))
+def test_writes_into_an_expanded_tensor_as_torch(case):
+    # torch fills an expand()ed tensor (its memory: the one row) and refuses to compute into it
+    outcomes = []
+    for lib in (pn, torch):
+        b = lib.zeros(1, 4)
+        try:
+            EXPANDED_WRITES[case](lib, b.expand(3, 4))
+            outcomes.append(b.tolist())
+        except RuntimeError as exc:
+            assert "more than one element of the written-to tensor" in str(exc)
+            outcomes.append("RuntimeError")
+    assert outcomes[0] == outcomes[1]
+
+
+def test_in_place_op_with_operands_that_do_not_broadcast_raises_torchs_runtime_error():
+    for lib in (pn, torch):
+        x = lib.zeros(3, 3)
+        for f in (
+            lambda: x.mul_(lib.tensor([1.0, 5.0])),
+            lambda: x.add_(lib.ones(2)),
+            lambda: x.div_(lib.ones(2, 1)),
+        ):
+            with pytest.raises(
+                RuntimeError, match=r"The size of tensor a \(3\) must match the size of tensor b \(2\)"
+            ):
+                f()
