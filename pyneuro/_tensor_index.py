@@ -493,6 +493,10 @@ class IndexMethods:
         if reduce == "mean" and self._data.dtype.kind == "b":
             raise NotImplementedError('"scatter_reduce" with reduce="mean" is not implemented for \'Bool\'')
         (d,) = normalize_dims(dim, self.ndim)
+        ranks = (self.ndim, idx.ndim, src.ndim)
+        if 0 in ranks and max(ranks) == 1:  # a 0-d tensor counts as 1-d, as torch counts it
+            flat = [t.reshape(1) if t.ndim == 0 else t for t in (self, index, src)]
+            return flat[0].scatter_reduce(0, flat[1], flat[2], reduce, include_self).reshape(self.shape)
         if idx.ndim != self.ndim or src.ndim != idx.ndim:
             raise ShapeError("Index tensor must have the same number of dimensions as self tensor")
         if any(

@@ -34,6 +34,11 @@ from .autograd import shape as _ag
 from .autograd.inplace import mark_outputs
 
 
+def _vector(t):
+    """t, or a 0-d t as a 1-element vector (a view): how torch's index ops count a 0-d tensor."""
+    return t.reshape(1) if t.ndim == 0 else t
+
+
 class ShapeMethods:
     """Shape and indexing methods of Tensor (a mixin: it has no state of its own)."""
 
@@ -407,6 +412,9 @@ class ShapeMethods:
         """out[i][j] = self[i][index[i][j]] for dim=1 (2-D), like torch.gather (and its checks)."""
         if not isinstance(index, TensorBase) or index._data.dtype.kind not in "iu":
             raise DTypeError("gather(): Expected dtype int32/int64 for index")
+        if 0 in (self.ndim, index.ndim) and max(self.ndim, index.ndim) <= 1:
+            # torch counts a 0-d tensor as 1-d here (the Transforms tutorial's one-hot target)
+            return _vector(self).gather(dim, _vector(index)).reshape(index.shape)
         idx = index._data
         (d,) = normalize_dims(dim, builtins.max(self.ndim, 1))
         if idx.ndim != self.ndim:
@@ -449,6 +457,10 @@ class ShapeMethods:
     def _scatter(self, name, dim, index, src, add):
         if not isinstance(index, TensorBase) or index._data.dtype.kind not in "iu":
             raise DTypeError(f"{name}(): Expected dtype int32/int64 for index")
+        shapes = [t.ndim for t in (self, index, src) if isinstance(t, TensorBase)]
+        if 0 in shapes and max(shapes) <= 1:  # a 0-d tensor counts as 1-d, as torch counts it
+            src = _vector(src) if isinstance(src, TensorBase) else src
+            return _vector(self)._scatter(name, dim, _vector(index), src, add).reshape(self.shape)
         idx = index._data
         if idx.ndim != self.ndim:
             raise ShapeError("Index tensor must have the same number of dimensions as self tensor")

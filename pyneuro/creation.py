@@ -126,6 +126,8 @@ def _size_kw(size: tuple, kw: dict, fn: str) -> tuple:
     if extra:
         raise TypeError(f"{fn}() got an unexpected keyword argument '{sorted(extra)[0]}'")
     if "size" not in kw:
+        if not size:  # (zeros(()) is 0-d; zeros() is torch's TypeError, not a draw or a 0-d tensor)
+            raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
         return size
     if size:
         raise TypeError(

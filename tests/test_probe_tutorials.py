@@ -496,3 +496,44 @@ def test_full_backward_hook_warning_points_at_the_users_backward_call():
         with pytest.warns(UserWarning, match="Full backward hook is firing") as record:
             out.backward()  # no input requires grad
         assert [w.filename for w in record if "Full backward hook" in str(w.message)] == [__file__]
+
+
+ZERO_D_INDEX = {
+    # the Transforms tutorial's target_transform: a one-hot row from a 0-d label
+    "scatter_value": lambda T: T.zeros(10, dtype=T.float).scatter_(0, T.tensor(3), value=1),
+    "gather_vector": lambda T: T.arange(10.0).gather(0, T.tensor(3)),
+    "gather_0d": lambda T: T.tensor(4.0).gather(0, T.tensor(0)),
+    "scatter_0d": lambda T: T.tensor(1.0).scatter(0, T.tensor(0), 7.0),
+    "scatter_src": lambda T: T.zeros(5).scatter(0, T.tensor(2), T.tensor(9.0)),
+    "scatter_add": lambda T: T.zeros(5).scatter_add(0, T.tensor(2), T.tensor(9.0)),
+    "scatter_reduce": lambda T: T.zeros(5).scatter_reduce(0, T.tensor(2), T.tensor(9.0), "sum"),
+    "gather_0d_self": lambda T: T.tensor(4.0).gather(0, T.tensor([0, 0])),
+    "scatter_0d_src": lambda T: T.tensor(4.0).scatter(0, T.tensor(0), T.tensor([5.0])),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ZERO_D_INDEX))
+def test_a_0d_index_counts_as_1d_in_scatter_and_gather(case):
+    got, want = ZERO_D_INDEX[case](pn), ZERO_D_INDEX[case](torch)
+    assert tuple(got.shape) == tuple(want.shape)
+    assert got.tolist() == want.tolist()
+
+
+def test_a_0d_index_out_of_range_or_of_another_rank_still_raises():
+    for T in (pn, torch):
+        with pytest.raises(RuntimeError, match="out of bounds"):
+            T.zeros(5).scatter(0, T.tensor(7), 1.0)
+        with pytest.raises(RuntimeError, match="same number of dimensions"):
+            T.zeros(2, 3).gather(1, T.tensor(0))
+        a = T.arange(5.0).requires_grad_()
+        a.gather(0, T.tensor(3)).backward()
+        assert a.grad.tolist() == [0.0, 0.0, 0.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty", "rand", "randn"])
+def test_factories_need_a_size(name):
+    state = pn.random.get_rng_state()
+    with pytest.raises(TypeError, match="size"):
+        getattr(pn, name)()
+    assert pn.random.get_rng_state().tolist() == state.tolist()  # (and draw nothing)
+    assert tuple(getattr(pn, name)(()).shape) == ()
