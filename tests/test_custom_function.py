@@ -246,3 +246,20 @@ def test_two_outputs_and_mark_dirty_as_torch():
         return x.grad.tolist(), y.tolist()
 
     assert run(pn) == run(torch)
+
+
+def test_vjp_is_backwards_other_name_as_in_torch():
+    for lib in (pn, pytest.importorskip("torch")):
+
+        class Seven(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def vjp(ctx, g):
+                return g * 7
+
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        Seven.apply(x).sum().backward()
+        assert x.grad.tolist() == [7.0, 7.0, 7.0]

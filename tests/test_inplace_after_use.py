@@ -240,3 +240,32 @@ def test_multi_output_views_outside_the_graph_may_change():
         b = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
         b.tensor_split(2)[1].detach().mul_(2)  # (tensor_split's pieces are ordinary views in torch)
         (b * 1).tensor_split(2)[1].mul_(2)
+
+
+TWICE = {
+    "slice": lambda T, x: x[1:].sum(),
+    "select": lambda T, x: x[1] * 1,
+    "narrow": lambda T, x: x.narrow(0, 1, 2).sum(),
+    "split": lambda T, x: x.split(2)[1].sum(),
+    "unbind": lambda T, x: x.unbind(0)[2] * 1,
+    "flip": lambda T, x: (x - x.flip(0)).sum(),
+    "expand": lambda T, x: x.expand(2, 3).sum(),
+    "gather": lambda T, x: x[[0, 2]].sum(),  # (torch's IndexBackward0 saves the indices: refused)
+    "exp": lambda T, x: x.exp().sum(),  # (saves its result: refused)
+}
+
+
+@pytest.mark.parametrize("case", sorted(TWICE))
+def test_second_backward_without_retain_graph_as_torch(case):
+    outcomes = []
+    for lib in (pn, torch):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = TWICE[case](lib, x)
+        y.backward()
+        try:
+            y.backward()
+            outcomes.append(x.grad.tolist())
+        except RuntimeError as exc:
+            assert "backward through the graph a second time" in str(exc)
+            outcomes.append("RuntimeError")
+    assert outcomes[0] == outcomes[1]

@@ -104,6 +104,9 @@ class _Profiling:
     op = None
 
 
+_BASE_BACKWARD = [None]  # Function.backward, the placeholder a torch-style subclass replaces
+
+
 class Function:
     """One differentiable operation; its instances are the nodes of the autograd graph.
 
@@ -141,6 +144,10 @@ class Function:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._ctx_style = isinstance(inspect.getattr_static(cls, "forward", None), staticmethod)
+        if cls._ctx_style and inspect.getattr_static(cls, "backward") is _BASE_BACKWARD[0]:
+            vjp = inspect.getattr_static(cls, "vjp", None)
+            if vjp is not None and vjp is not _BASE_BACKWARD[0]:  # torch takes vjp as backward's other name
+                cls.backward = vjp
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -154,6 +161,8 @@ class Function:
             "You must implement either the backward or vjp method for your custom autograd.Function to use it "
             "with backward mode AD."
         )
+
+    vjp = backward  # (torch's name for the same formula: a subclass may define either)
 
     @staticmethod
     def jvp(ctx, *grad_inputs):
@@ -364,6 +373,9 @@ class Function:
             if edge == "any" or isinstance(inputs[0], TensorBase):
                 out.append((None, 0))  # the number, after the tensor, as torch lists them
         return tuple(out)
+
+
+_BASE_BACKWARD[0] = inspect.getattr_static(Function, "backward")
 
 
 def once_differentiable(fn):

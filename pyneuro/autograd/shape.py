@@ -176,6 +176,13 @@ class Index(Function):
                 out = a[parts + (Ellipsis,)]
         return out
 
+    def release(self):
+        """Only a gather's index arrays are freed (torch's IndexBackward0 saves them); a slice's
+        node saves no tensor (SliceBackward0, SelectBackward0), so a second backward through it
+        works without retain_graph, as in torch."""
+        if self.saved is not None and self.saved != () and self.saved[3]:
+            super().release()
+
     def backward(self, g):
         shape, dtype, index, advanced = self.saved
         xp = self.bk.xp
