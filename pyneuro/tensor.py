@@ -191,8 +191,10 @@ class Tensor(
     def new_tensor(self, data, dtype=None) -> Tensor:
         return _from_data(data, dtype or self.dtype, self.device)
 
-    def clone(self, memory_format=None) -> Tensor:
-        return _ag.Clone.apply(self)
+    def clone(self, memory_format=None) -> Tensor:  # (torch's default, preserve_format: self's layout)
+        return _ag.Clone.apply(
+            self, order="K" if str(memory_format) in ("None", "torch.preserve_format") else "C"
+        )
 
     def contiguous(self, memory_format=None) -> Tensor:
         return self if self._data.flags.c_contiguous else _ag.Clone.apply(self)
@@ -620,34 +622,6 @@ class Tensor(
             raise ArgumentError("repeats can not be negative")
         idx = np.repeat(np.arange(n, dtype=np.int64), counts.reshape(-1) if counts.ndim else int(counts))
         return x.index_select(d, _from_data(idx, None, self.device))
-
-    def diag(self, diagonal=0):
-        """1-D: the square matrix with self on diagonal `diagonal`; 2-D: that diagonal of self, like torch.diag."""
-        k = int(diagonal)
-        if self.ndim == 1:
-            n = self.shape[0]
-            m = n + abs(k)
-            row = (
-                self
-                if k == 0
-                else _functions.cat(
-                    [
-                        _creation.zeros(max(k, 0), dtype=self.dtype, device=self.device),
-                        self,
-                        _creation.zeros(max(-k, 0), dtype=self.dtype, device=self.device),
-                    ]
-                )
-            )
-            mask = _creation.tensor(np.eye(m, k=k), dtype=self.dtype, device=self.device)
-            return _ag.renamed(mask * row.unsqueeze(0), "DiagEmbedBackward0")  # (torch's names)
-        if self.ndim != 2:
-            raise ShapeError(f"diag(): Supports 1D or 2D tensors. Got {self.ndim}D")
-        rows, cols = self.shape
-        start_r, start_c = max(-k, 0), max(k, 0)
-        length = max(0, min(rows - start_r, cols - start_c))
-        r = _from_data(np.arange(start_r, start_r + length, dtype=np.int64), None, self.device)
-        c = _from_data(np.arange(start_c, start_c + length, dtype=np.int64), None, self.device)
-        return _ag.renamed(self[r, c], "DiagonalBackward0_copy")  # (torch's name: diag copies the diagonal)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         t = self if dtype is None else self._cast(_dtype(dtype))

@@ -81,6 +81,12 @@ CASES = {
     # elementwise ops keep the input's layout in both libraries
     "mul_transposed": lambda L, F, nn, x, t: t * 2,
     "exp_transposed": lambda L, F, nn, x, t: t.exp(),
+    "clone_transposed": lambda L, F, nn, x, t: t.clone(),  # (preserve_format: the input's order)
+    "clone_permuted": lambda L, F, nn, x, t: x.permute(2, 0, 1).clone(),
+    "clone_strided": lambda L, F, nn, x, t: t[:, ::2].clone(),
+    "clone_expanded": lambda L, F, nn, x, t: x[:1].expand(3, 5, 7).clone(),
+    "clone_contiguous_format": lambda L, F, nn, x, t: t.clone(memory_format=L.contiguous_format),
+    "diag_of_transposed": lambda L, F, nn, x, t: t[0].diag(1),
 }
 
 

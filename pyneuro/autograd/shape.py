@@ -336,13 +336,16 @@ def watch(t, *tensors):
 
 
 class Clone(Function):
-    """out = a copy of a (contiguous); the gradient passes through unchanged."""
+    """out = a copy of a: in C order, or (order="K", torch's preserve_format) in a's own order of
+    strides (x.t().clone() is transposed too, as torch's); the gradient passes through unchanged."""
 
     __slots__ = ()
     saves_tensors = False
 
-    def forward(self, a):
-        return a.copy()
+    def forward(self, a, order="C"):
+        if order == "C" or not hasattr(a, "flags") or a.flags.c_contiguous or 0 in a.strides:
+            return a.copy()  # (an expanded a, whose elements share memory: torch's copy is contiguous)
+        return a.copy(order=order)
 
     def backward(self, g):
         return (g,)
