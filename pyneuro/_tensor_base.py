@@ -608,7 +608,7 @@ class TensorBase:
     def __format__(self, spec: str) -> str:
         # f"{t}" of a 0-d tensor formats its number, as torch does (f"{loss:.3f}" too); a format
         # spec on a tensor with dimensions is torch's TypeError (object.__format__'s)
-        if self._data.ndim == 0:
+        if self._data.ndim == 0 and type(self) is _TENSOR_CLASS:  # (not a Parameter's, as torch)
             return format(self.item(), spec)
         if spec:
             raise TypeError("unsupported format string passed to Tensor.__format__")

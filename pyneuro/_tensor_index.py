@@ -185,8 +185,8 @@ class IndexMethods:
     def swapdims(self, dim0, dim1):
         return self.transpose(dim0, dim1)
 
-    def broadcast_to(self, size):
-        return self.expand(*_shape_arg((size,)))
+    def broadcast_to(self, *size):
+        return self.expand(*_shape_arg(size))
 
     def is_same_size(self, other) -> bool:
         return self.shape == other.shape

@@ -37,6 +37,7 @@ from ._tensor_keys import (
     sequence_as_tuple,
     split_int_index,
     torch_index_error,
+    zero_d_ints,
 )
 from .autograd import inplace as _ip
 from .autograd.function import _broadcast_mismatch
@@ -383,7 +384,7 @@ class InplaceMethods:
             value = value.reshape(
                 value._data.shape[ones:]
             )  # torch drops the value's leading 1s: x[0, 0] = t[:1]
-        data, steps, index = self._data, (), sequence_as_tuple(index)
+        data, steps, index = self._data, (), zero_d_ints(sequence_as_tuple(index))
         split = split_int_index(index)
         if split is not None:  # integers and index arrays: torch selects with the integers first
             selects, index = split

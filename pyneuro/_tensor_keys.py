@@ -62,6 +62,16 @@ def sequence_as_tuple(index):
     return index
 
 
+def zero_d_ints(index):
+    """0-d integer tensors of an index as Python ints: torch applies them as selects, so
+    x[torch.tensor(1)] is a view (as x[1]) and x[i] = v casts v (no index_put dtype rule)."""
+    if isinstance(index, TensorBase):
+        return _PY_INT(index._data) if _is_int_part(index) else index
+    if type(index) is tuple and builtins.any(isinstance(p, TensorBase) and _is_int_part(p) for p in index):
+        return tuple(_PY_INT(p._data) if isinstance(p, TensorBase) and _is_int_part(p) else p for p in index)
+    return index
+
+
 def check_slice_steps(index) -> None:
     """torch slices with positive steps only: x[::-1] raises ValueError (x.flip(0) reverses)."""
     for p in index if isinstance(index, tuple) else (index,):
@@ -130,6 +140,8 @@ def _convert_index(index, t: TensorBase):
     out = []
     advanced = False
     for p in parts:
+        if isinstance(p, (str, bytes)):  # (NumPy's IndexError; torch's TypeError)
+            raise TypeError(f"new(): invalid data type '{type(p).__name__}'")
         if isinstance(p, TensorBase):
             if p.device != t.device:
                 raise RuntimeError(f"indices on {p.device} cannot index a tensor on {t.device}")

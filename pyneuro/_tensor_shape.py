@@ -29,6 +29,7 @@ from ._tensor_keys import (
     sequence_as_tuple,
     split_int_index,
     torch_index_error,
+    zero_d_ints,
 )
 from .autograd import shape as _ag
 from .autograd.inplace import mark_outputs
@@ -279,7 +280,9 @@ class ShapeMethods:
         if isinstance(index, (_PY_INT, slice)) and not isinstance(index, _PY_BOOL):
             check_slice_steps(index)
             return _ag.Index.apply(self, index=index, advanced=False)
-        index = sequence_as_tuple(index)
+        index = zero_d_ints(sequence_as_tuple(index))
+        if isinstance(index, _PY_INT):
+            return _ag.Index.apply(self, index=index, advanced=False)
         split = split_int_index(index)
         if split is not None:  # integers and index arrays: torch selects with the integers first
             return self[split[0]][split[1]]

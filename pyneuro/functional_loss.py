@@ -286,6 +286,11 @@ def soft_margin_loss(
         raise DTypeError(
             f"result type Float can't be cast to the desired output type {_torch_name(input.dtype)}"
         )
+    if target.requires_grad:  # (torch's kernel has no gradient for the labels)
+        raise RuntimeError(
+            "The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. "
+            "This input cannot have requires_grad True."
+        )
     loss = (-input * target).exp().log1p()
     if loss.dtype != input.dtype:  # torch writes the loss into the input's dtype
         _f()._cast_to_input(target, input)

@@ -319,6 +319,10 @@ class Tensor(
     def __pow__(self, other):
         if self._data.dtype.kind in "iu" and type(other) is _PY_INT:
             fill_value(other, self._data.dtype)  # must fit: int8_tensor ** 200 raises, as torch
+        if (
+            type(other) is _PY_BOOL and self._data.dtype.kind == "b"
+        ):  # bool ** bool is bool: x ** False is True
+            return self.clone() if other else self | True
         a, b = self._other(other)  # integer ** negative integer: torch's rule (3 ** -1 is 0)
         if isinstance(b, TensorBase) and a._data.dtype.kind == b._data.dtype.kind == "b":
             raise NotImplementedError("\"pow\" not implemented for 'Bool'")  # bool_tensor ** bool_tensor
@@ -326,6 +330,8 @@ class Tensor(
         return _math.int_pow(a, b) if _math.negative_int_power(a, b) else _ag.Pow.apply(a, b)
 
     def __rpow__(self, other):
+        if type(other) is _PY_BOOL and self._data.dtype.kind == "b":
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         a, b = self._other(other)
         if not isinstance(b, TensorBase):  # a number's power: torch's PowBackward2
             b = _wrap(_backend(self.device).xp.asarray(b, dtype=a.dtype), self.device)

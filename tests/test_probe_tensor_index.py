@@ -156,3 +156,25 @@ def test_an_ellipsis_between_index_arrays_as_torch_reads_it(case):
         results.append((x[index].numpy(), y.numpy()))
     np.testing.assert_array_equal(results[1][0], results[0][0])
     np.testing.assert_array_equal(results[1][1], results[0][1])
+
+
+def test_a_0d_integer_tensor_index_is_a_select_as_torch():
+    for mod in (torch, pn):
+        x = mod.zeros(3, 4)
+        v = x[mod.tensor(1)]
+        assert v._is_view() and tuple(v.shape) == (4,)
+        assert x[:, mod.tensor(1)]._is_view()
+        x[mod.tensor(2)].fill_(5)  # writes through the view
+        assert x.sum().item() == 20.0
+        y = mod.zeros(3)
+        y[mod.tensor(1)] = mod.tensor(7.0, dtype=mod.float64)  # a select: the value is cast
+        z = mod.zeros(3, dtype=mod.int64)
+        z[mod.tensor(1, dtype=mod.int32)] = mod.tensor(7.5)
+        assert y.tolist() == [0.0, 7.0, 0.0] and z.tolist() == [0, 7, 0]
+        a = mod.arange(4.0).requires_grad_()
+        b = a * 1
+        assert type(b[mod.tensor(1)].grad_fn).__name__ == "SelectBackward0"
+        with pytest.raises(TypeError):
+            x["a"]
+        with pytest.raises(IndexError):
+            x[1.5]

@@ -537,3 +537,21 @@ def test_factories_need_a_size(name):
         getattr(pn, name)()
     assert pn.random.get_rng_state().tolist() == state.tolist()  # (and draw nothing)
     assert tuple(getattr(pn, name)(()).shape) == ()
+
+
+def test_bool_tensor_to_a_bool_power_and_small_api_corners():
+    for T in (pn, torch):
+        x = T.tensor([True, False])
+        assert (x**False).dtype == T.bool and (x**False).tolist() == [True, True]
+        assert (x**True).tolist() == [True, False] and T.pow(x, False).dtype == T.bool
+        with pytest.raises(NotImplementedError):
+            False**x
+        assert tuple(T.arange(3.0).reshape(1, 3).broadcast_to(2, 3).shape) == (2, 3)
+        p = T.nn.Parameter(T.tensor(1.2345))
+        assert f"{p}".startswith("Parameter containing:")
+        assert f"{T.tensor(1.2345):.2f}" == "1.23"
+        with pytest.raises(TypeError):
+            f"{p:.2f}"
+        a = T.tensor([[0.5, -1.0]], requires_grad=True)
+        with pytest.raises(RuntimeError, match="not differentiable with respect to argument 'target'"):
+            T.nn.functional.soft_margin_loss(a, T.tensor([[1.0, 2.0]], requires_grad=True))
