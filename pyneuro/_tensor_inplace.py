@@ -116,8 +116,10 @@ class InplaceMethods:
         if not _GradMode.enabled:
             return False
         records = self._req or (isinstance(other, TensorBase) and other._req)
-        if records and self._view is not None:
-            _ip.check_multi_output(self)
+        if self._view is not None:
+            _ip.check_no_grad_view(self)
+            if records:
+                _ip.check_multi_output(self)
         self._check_inplace()
         return records
 

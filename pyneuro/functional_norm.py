@@ -157,9 +157,13 @@ def batch_norm(
             mapped = transforms.mapped  # inside torch.func.vmap: the tensors torch sees as batched
             if mapped is not None and not (id(running_mean) in mapped and id(running_var) in mapped):
                 raise RuntimeError(_VMAP_RUNNING_STATS)
+            versions = running_mean._vc[0], running_var._vc[0]
             with no_grad():
                 running_mean.mul_(1 - momentum).add_(mean.detach().reshape(c) * momentum)
                 running_var.mul_(1 - momentum).add_(var.detach().reshape(c) * (momentum * n / (n - 1)))
+            # torch's kernel updates them without counting a version: an earlier forward's backward
+            # still runs (bn(x1); bn(x2); backward of both), where a change by the user raises
+            running_mean._vc[0], running_var._vc[0] = versions
     else:
         out = _running(
             input.contiguous(),

@@ -269,3 +269,39 @@ def test_second_backward_without_retain_graph_as_torch(case):
             assert "backward through the graph a second time" in str(exc)
             outcomes.append("RuntimeError")
     assert outcomes[0] == outcomes[1]
+
+
+def test_batchnorm_called_twice_then_backward_through_both():
+    # BatchNorm's own update of its running statistics counts no version (torch's kernel): a
+    # network applied to two batches before one backward (a GAN's discriminator) still trains
+    for lib in (pn, torch):
+        bn = lib.nn.BatchNorm1d(2)
+        a = lib.tensor(A[:, :2].copy(), requires_grad=True)
+        y1, y2 = bn(a), bn(a * 2)
+        (y1.sum() + y2.sum()).backward()
+        assert a.grad is not None
+
+
+VIEWS_MADE_UNDER_NO_GRAD = {
+    "slice": (lambda lib, y: y[:2], lambda v: v.mul_(2)),
+    "view_of_view": (lambda lib, y: y[:2], lambda v: v[1:].mul_(2)),
+    "copy_": (lambda lib, y: y[:2], lambda v: v.copy_(v.detach() * 0 + 1)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(VIEWS_MADE_UNDER_NO_GRAD))
+def test_view_made_under_no_grad_refuses_a_change_with_grad_mode_on(case):
+    make, change = VIEWS_MADE_UNDER_NO_GRAD[case]
+    for lib in (pn, torch):
+        a = lib.ones(3, requires_grad=True)
+        y = a * 1
+        with lib.no_grad():
+            v = make(lib, y)
+        with pytest.raises(RuntimeError, match="no_grad mode"):
+            change(v)
+        with lib.no_grad():
+            change(v)  # both under no_grad: allowed
+        plain = lib.ones(3)
+        with lib.no_grad():
+            w = make(lib, plain)
+        change(w)  # the base does not require grad: allowed

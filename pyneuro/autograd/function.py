@@ -503,6 +503,8 @@ def _link_view(node, a, out, params) -> None:
         return
     out._vc = a._vc
     base, steps = (a._view[0], a._view[1]) if a._view is not None else (a, ())
+    if not _GradMode.enabled and base._req:  # (torch refuses to change it in place with grad mode on)
+        steps += (("no_grad", None),)
     out._view = (base, steps + (step,), base._node)  # the base's grad_fn this view was derived from
 
 

@@ -89,7 +89,7 @@ def region_positions(xp, shape, steps):
         n *= s
     pos = xp.arange(n).reshape(shape)
     for kind, p in steps:
-        if kind == "outputs":
+        if kind in ("outputs", "no_grad"):  # (marks, not steps)
             continue
         if kind == "index":
             pos = pos[p]
@@ -108,7 +108,7 @@ def replay_view(base, steps):
     """The view `steps` of base, recorded in the graph (the view's grad_fn after base changed)."""
     t = base
     for kind, p in steps:
-        if kind == "outputs":
+        if kind in ("outputs", "no_grad"):  # (marks, not steps)
             continue
         if kind == "index":
             t = Index.apply(t, index=p, advanced=False)
@@ -132,6 +132,18 @@ def mark_outputs(pieces, name: str) -> tuple:
             base, steps, node = t._view
             t._view = (base, steps + (("outputs", (name, i)),), node)
     return pieces
+
+
+def check_no_grad_view(t) -> None:
+    """torch's RuntimeError for an in-place change, with grad mode on, of a view made under
+    no_grad() of a tensor that requires grad (whether the change should be recorded is ambiguous)."""
+    if any(kind == "no_grad" for kind, _ in t._view[1]):
+        raise RuntimeError(
+            "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given "
+            "that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+            "moving both the view and the inplace either both inside the no_grad block (if you don't want "
+            "the inplace to be tracked) or both outside (if you want the inplace to be tracked)."
+        )
 
 
 def check_multi_output(t) -> None:
