@@ -296,6 +296,18 @@ class Named(Function):
         return self.saved
 
 
+class NamedView(Named):
+    """Named as a view of a (sharing its memory and version counter): the identity a module's
+    backward hooks pass its inputs and outputs through (nn/modules/backward_hooks.py), so an
+    in-place change of one (an inplace ReLU) is a change of the caller's tensor in the graph too."""
+
+    __slots__ = ()
+    is_view = True
+
+    def view_step(self, a, out, torch_name=""):
+        return ("reshape", a.shape)
+
+
 def renamed(t, torch_name: str):
     """t, its node shown under torch's name for the op the caller performed (x.t() is a Permute
     node, torch's TBackward0): the node's class becomes a slot-less subclass of that name

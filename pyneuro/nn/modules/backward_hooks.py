@@ -15,7 +15,7 @@ As in torch:
   * the outputs of a hooked module show torch's `BackwardHookFunctionBackward` as their grad_fn.
 
 How: when a module with backward hooks is called with grad mode on, each positional input that
-requires grad, and each tensor output, passes through an identity node (autograd's `Named`) whose
+requires grad, and each tensor output, passes through an identity view (autograd's `NamedView`) whose
 tensor hook (autograd/hooks.py) sees exactly the gradient flowing through this module. Those
 nodes hold one array each, so a hook's replacement for grad_input is applied when the module
 has one input that requires grad (the usual case); with several, a hook that returns
@@ -31,13 +31,13 @@ import sys
 import warnings
 
 from ...autograd.grad_mode import _GradMode
-from ...autograd.shape import Named
+from ...autograd.shape import NamedView
 from ...tensor import Tensor
 
 
 def _hooked_identity(t: Tensor) -> Tensor:
     """t through an identity node (torch's BackwardHookFunctionBackward) to carry a tensor hook."""
-    return Named.apply(t, torch_name="BackwardHookFunctionBackward")
+    return NamedView.apply(t, torch_name="BackwardHookFunctionBackward")
 
 
 class _Call:
