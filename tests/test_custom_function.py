@@ -263,3 +263,29 @@ def test_vjp_is_backwards_other_name_as_in_torch():
         x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
         Seven.apply(x).sum().backward()
         assert x.grad.tolist() == [7.0, 7.0, 7.0]
+
+
+def test_calling_a_function_instance_is_torchs_legacy_error():
+    for lib in (pn, pytest.importorskip("torch")):
+
+        class Exp(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x.exp()
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        with pytest.warns(DeprecationWarning) if lib is not pn else _nothing():
+            instance = Exp()
+        with pytest.raises(RuntimeError, match="Legacy autograd function"):
+            instance(lib.ones(2, requires_grad=True))
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False

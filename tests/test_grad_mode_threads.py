@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 import pyneuro as pn
 
 
@@ -71,3 +73,19 @@ def test_set_grad_enabled_in_a_thread_stays_in_that_thread():
     finally:
         go_on.set()
         t.join(timeout=30)
+
+
+def test_enable_grad_inside_inference_mode_reads_on_and_records_nothing():
+    torch = pytest.importorskip("torch")
+    for lib in (pn, torch):
+        x = lib.ones(2, requires_grad=True)
+        with lib.inference_mode():
+            with lib.enable_grad():
+                assert lib.is_grad_enabled() and lib.is_inference_mode_enabled()
+                assert not (x * 2).requires_grad
+            with lib.set_grad_enabled(True):
+                assert lib.is_grad_enabled()
+            assert not lib.is_grad_enabled()
+            with lib.inference_mode(False):
+                assert lib.is_grad_enabled() and (x * 2).requires_grad
+        assert lib.is_grad_enabled()

@@ -107,6 +107,14 @@ class _Profiling:
 _BASE_BACKWARD = [None]  # Function.backward, the placeholder a torch-style subclass replaces
 
 
+def _legacy_call(self, *args, **kwargs):
+    raise RuntimeError(
+        "Legacy autograd function with non-static forward method is deprecated. Please use new-style "
+        "autograd function with static forward method. (Example: "
+        "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)"
+    )
+
+
 class Function:
     """One differentiable operation; its instances are the nodes of the autograd graph.
 
@@ -144,6 +152,8 @@ class Function:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._ctx_style = isinstance(inspect.getattr_static(cls, "forward", None), staticmethod)
+        if cls._ctx_style:
+            cls.__call__ = _legacy_call  # Exp()(x): torch's RuntimeError (Exp.apply(x) is the call)
         if cls._ctx_style and inspect.getattr_static(cls, "backward") is _BASE_BACKWARD[0]:
             vjp = inspect.getattr_static(cls, "vjp", None)
             if vjp is not None and vjp is not _BASE_BACKWARD[0]:  # torch takes vjp as backward's other name

@@ -17,16 +17,19 @@ import threading
 class _GradState(threading.local):
     """One flag per thread; the class attribute is every new thread's starting value."""
 
-    enabled = True
+    enabled = True  # ops record the graph
     inference = False  # inside inference_mode() (torch.is_inference_mode_enabled)
+    requested = None  # enable_grad() inside inference_mode(): grad mode reads as on, nothing records
 
 
 _GradMode = _GradState()
 
 
 def is_grad_enabled() -> bool:
-    """True when operations record the graph for backward (like torch.is_grad_enabled)."""
-    return _GradMode.enabled
+    """True when operations record the graph for backward (like torch.is_grad_enabled; True too for
+    enable_grad() inside inference_mode(), where torch records nothing all the same)."""
+    requested = _GradMode.requested
+    return _GradMode.enabled if requested is None else requested
 
 
 def _wrap_generator(make_ctx, func):
@@ -71,6 +74,13 @@ def _decorate(make_ctx, func):
     return wrapper
 
 
+def _set(mode: bool) -> None:
+    """Grad mode on or off; on inside inference_mode() reads as on and records nothing, as torch."""
+    inside_inference = mode and _GradMode.inference
+    _GradMode.enabled = mode and not inside_inference
+    _GradMode.requested = True if inside_inference else None
+
+
 class _GradModeContext:
     """Base of no_grad / enable_grad / set_grad_enabled: a context manager and a decorator."""
 
@@ -83,11 +93,11 @@ class _GradModeContext:
         return self
 
     def __enter__(self) -> None:  # (`with torch.no_grad() as c`: c is None in torch)
-        self._prev = _GradMode.enabled
-        _GradMode.enabled = self._mode
+        self._prev = _GradMode.enabled, _GradMode.requested
+        _set(self._mode)
 
     def __exit__(self, *exc):
-        _GradMode.enabled = self._prev
+        _GradMode.enabled, _GradMode.requested = self._prev
         return False
 
     def __call__(self, func):
@@ -148,15 +158,15 @@ class set_grad_enabled(_GradModeContext):
             raise TypeError(
                 f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {type(mode).__name__}"
             )
-        self._prev = _GradMode.enabled
+        self._prev = _GradMode.enabled, _GradMode.requested
         self._mode = mode
-        _GradMode.enabled = mode  # torch semantics: takes effect immediately
+        _set(mode)  # torch semantics: takes effect immediately
 
     def __enter__(self) -> None:
         return None
 
     def __call__(self, func):  # as a decorator: the mode applies inside func only
-        _GradMode.enabled = self._prev
+        _GradMode.enabled, _GradMode.requested = self._prev
         mode = self._mode
         return _decorate(lambda: _Mode(mode), func)
 
