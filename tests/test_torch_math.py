@@ -738,3 +738,20 @@ def test_keyword_names_like_torch():
                 got = getattr(pn, name)(**args)
             else:
                 assert_same(got, getattr(torch, name)(**args))
+
+
+def test_pow_by_3_and_by_tensor_exponents_round_as_torch():
+    # x ** 3 is x * x * x to the last bit in torch (and -2 is 1 / (x * x)); tensor exponents are
+    # computed in float64 and rounded once (the polynomial tutorial's x.unsqueeze(-1).pow(p))
+    import math
+
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (pn, torch):
+        x = lib.linspace(-math.pi, math.pi, 2000)
+        p = lib.tensor([1, 2, 3])
+        results.append(
+            [(x**3).numpy(), (x**-2).numpy(), (x.double() ** 3).numpy(), x.unsqueeze(-1).pow(p).numpy()]
+        )
+    for got, want in zip(*results):
+        np.testing.assert_array_equal(got, want)

@@ -116,10 +116,22 @@ class Div(Function):
 
 def _power(xp, a, b):
     """a ** b as torch's kernel computes it: a number exponent of 0.5 is sqrt and -0.5 is 1 / sqrt,
-    which differ from pow at -0.0 (sqrt gives -0.0) and -inf (sqrt gives NaN)."""
+    which differ from pow at -0.0 (sqrt gives -0.0) and -inf (sqrt gives NaN); of 3 and -2 it
+    multiplies (x ** 3 is x * x * x to the last bit, as torch's: pow rounds otherwise)."""
     if type(b) is float and (b == 0.5 or b == -0.5):
         root = xp.sqrt(a)
         return root if b > 0 else 1 / root
+    if (
+        type(b) in (int, float)
+        and (b == 3 or b == -2)
+        and getattr(a, "dtype", None) is not None
+        and a.dtype.kind == "f"
+    ):
+        return a * a * a if b == 3 else 1 / (a * a)
+    if getattr(b, "ndim", 0) and getattr(a, "dtype", None) == "float32":  # tensor exponents (x.pow(p))
+        # in float64, rounded once: torch's vectorised pow is that close (to the bit for x.pow([1, 2, 3])
+        # of the polynomial tutorial) and keeps (-x) ** 3 == -(x ** 3); NumPy's float32 pow does neither
+        return (a.astype("float64") ** b).astype("float32")
     return a**b
 
 
