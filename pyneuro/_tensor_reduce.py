@@ -30,7 +30,7 @@ from ._tensor_base import TensorBase, _backend, _from_data, _wrap
 from .autograd.shape import named as _named
 from .autograd.shape import renamed as _renamed
 from .autograd.shape import watch as _watch
-from .random import _rng, check_floating, draw_in_memory_order
+from .random import _rng, check_floating, check_int_bounds, draw_in_memory_order
 
 AminmaxResult = return_types.aminmax
 SvdResult = return_types.svd
@@ -539,6 +539,8 @@ class ReduceMethods:
     def bernoulli_(self, p=0.5, *, generator=None):
         """Fill with 1 (probability p, a number or a tensor of probabilities) or 0."""
         probs = _host(p) if isinstance(p, TensorBase) else p
+        if not isinstance(probs, np.ndarray) and not 0 <= probs <= 1:
+            raise ArgumentError(f"bernoulli_ expects p to be in [0, 1], but got p={probs:g}")
         if isinstance(probs, np.ndarray):
             return self.copy_(_rng(generator).bernoulli(probs, self.shape).astype(self._data.dtype))
         return self._fill_draw(lambda shape: _rng(generator).bernoulli(probs, shape))
@@ -573,16 +575,21 @@ class ReduceMethods:
             raise ArgumentError(
                 f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
             )
+        check_int_bounds(low, high, dt)
         kind = np.int64 if high < 2**63 else np.uint64
         return self._fill_draw(lambda shape: _rng(generator).integers(low, high, size=shape, dtype=kind))
 
     def exponential_(self, lambd=1.0, *, generator=None):
         """Fill with draws from the exponential distribution of rate lambd."""
         self._need_continuous("Exponential", torch_name(self._data.dtype))
+        if not lambd > 0:
+            raise ArgumentError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
         return self._fill_draw(lambda shape: _rng(generator).exponential_fill(shape, lambd))
 
     def geometric_(self, p, *, generator=None):
         """Fill with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
+        if not 0 < p < 1:
+            raise ArgumentError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
         return self._fill_draw(lambda shape: _rng(generator).geometric_fill(shape, p))
 
     def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):

@@ -213,7 +213,7 @@ class TorchStream:
         shape = () if size is None else _as_shape(size)
         n = int(np.prod(shape, dtype=np.int64))
         span = int(high) - int(low)
-        w = self.words64(n) if span >= 1 << 32 else self.words(n)
+        w = self.words64(n) if span >= 1 << 28 else self.words(n)  # (torch 2.13: 64-bit words from 2**28)
         return (
             ((w % np.uint64(span)).astype(np.int64) + np.int64(low)).astype(dtype, copy=False).reshape(shape)
         )

@@ -19,7 +19,7 @@ from ._errors import AllocationError, ArgumentError, ShapeError
 from ._out import out_keyword
 from ._shapes import Size
 from ._tensor_base import KEPT_AS_IS, TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
-from .random import _rng, check_floating, draw_in_memory_order, memory_order
+from .random import _rng, check_floating, check_int_bounds, draw_in_memory_order, memory_order
 
 if TYPE_CHECKING:  # annotations only
     from .tensor import Tensor
@@ -340,6 +340,7 @@ def randint(
         low, high = 0, low
     if high <= low:
         raise ShapeError(f"randint: high ({high}) must be greater than low ({low})")
+    check_int_bounds(low, high, _dtype(dtype) or int64)
     host = (
         _rng(generator)
         .integers(low, high, size=_size((size,) if isinstance(size, _PY_INT) else (tuple(size),)))
@@ -353,6 +354,9 @@ def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
     """A random permutation of 0..n-1 (int64), e.g. for shuffling a DataLoader."""
     if n < 0:
         raise ShapeError(f"randperm: n must be non-negative, got {n}")
+    kind = np.dtype(_dtype(dtype) or int64)
+    if kind.kind in "iu" and n - 1 > np.iinfo(kind).max:  # (its values would wrap)
+        raise ArgumentError(f"value cannot be converted to type {kind.name}_t without overflow")
     host = _rng(generator).permutation(_PY_INT(n)).astype(_dtype(dtype) or int64)
     return _from_host(host, device, False)
 

@@ -23,7 +23,7 @@ import json
 import numpy as np
 
 from ._device import device as _device_type
-from ._dtype import torch_name
+from ._dtype import c_type_name, torch_name
 from ._errors import ArgumentError, DTypeError
 from ._tensor_base import TensorBase, _wrap
 from ._torch_stream import TorchStream, _key
@@ -194,6 +194,18 @@ def check_floating(dtype, kernel: str) -> None:
     its kernel otherwise (rand(3, dtype=pn.int64), an int tensor's normal_())."""
     if np.dtype(dtype).kind != "f":
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{torch_name(dtype)}'")
+
+
+def check_int_bounds(low, high, dtype) -> None:
+    """torch's RuntimeError for random integers [low, high) an integer dtype cannot hold
+    (randint(0, 300, dtype=uint8) would wrap)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "iu":
+        return
+    info = np.iinfo(dtype)
+    which = "from" if low < info.min else ("to - 1" if high - 1 > info.max else None)
+    if which is not None:
+        raise ArgumentError(f"{which} is out of bounds for {c_type_name(dtype)}")
 
 
 def memory_order(array):

@@ -97,3 +97,41 @@ def test_bfloat16_method_refuses_as_to_does():
     which code falling back to float32 catches (it was an AttributeError)."""
     with pytest.raises(TypeError, match="no bfloat16 tensors"):
         pn.ones(2).bfloat16()
+
+
+@pytest.mark.parametrize("k", [20, 27, 28, 29, 31, 32, 33, 40])
+def test_randint_over_wide_ranges_draws_torchs_words(k):
+    # torch takes a 64-bit word from a range of 2**28 on (it took 32-bit words up to 2**32 before)
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (pn, torch):
+        out = []
+        for high in (2**k - 1, 2**k, 2**k + 1):
+            lib.manual_seed(k)
+            out.append(lib.randint(0, high, (5,)).tolist() + [lib.rand(1).item()])
+        lib.manual_seed(0)
+        out.append(lib.empty(3, dtype=lib.int32).random_(-(2**31), 2**31 - 1).tolist())
+        results.append(out)
+    assert results[0] == results[1]
+
+
+BAD_DRAWS = {
+    "randint_uint8": lambda T: T.randint(0, 300, (3,), dtype=T.uint8),
+    "randint_negative_uint8": lambda T: T.randint(-5, 3, (2,), dtype=T.uint8),
+    "random_int8": lambda T: T.zeros(3, dtype=T.int8).random_(0, 1000),
+    "randperm_int8": lambda T: T.randperm(300, dtype=T.int8),
+    "bernoulli_p": lambda T: T.zeros(2).bernoulli_(1.5),
+    "exponential_lambda": lambda T: T.zeros(2).exponential_(-1.0),
+    "geometric_p": lambda T: T.zeros(2).geometric_(0.0),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DRAWS))
+def test_draws_a_dtype_cannot_hold_or_bad_parameters_raise_as_torch(case):
+    torch = pytest.importorskip("torch")
+    messages = []
+    for lib in (pn, torch):
+        with pytest.raises(RuntimeError) as info:
+            BAD_DRAWS[case](lib)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
