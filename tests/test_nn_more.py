@@ -122,3 +122,32 @@ def test_module_list_editing_matches_torch():
     for fw in (pn, torch):
         with pytest.raises(IndexError):
             fw.nn.ModuleList([fw.nn.ReLU()])[3]
+
+
+def test_module_to_replaces_buffers_keeps_parameters_and_refuses_integer_dtypes():
+    torch = pytest.importorskip("torch")
+    for lib in (pn, torch):
+        nn = lib.nn
+        shared = lib.zeros(3)
+        a, b = nn.Module(), nn.Module()
+        a.register_buffer("pe", shared)
+        b.register_buffer("pe", shared)
+        a.double()
+        assert b.pe.dtype == lib.float32 and a.pe.dtype == lib.float64  # a new buffer, as torch's
+        bn = nn.BatchNorm1d(2)
+        rm, w = bn.running_mean, bn.weight
+        bn.double()
+        assert bn.running_mean is not rm and rm.dtype == lib.float32
+        assert bn.weight is w and w.dtype == lib.float64 and bn.num_batches_tracked.dtype == lib.int64
+        for args in [(lib.int64,), ("cpu", lib.int32), (lib.zeros(1, dtype=lib.int64),)]:
+            with pytest.raises(TypeError):
+                nn.Linear(2, 2).to(*args)
+        with pytest.raises(TypeError):
+            nn.ReLU().to(lib.int64)
+        seq = nn.Sequential(nn.ReLU(), nn.Tanh())
+        assert [n for n, _ in seq.named_modules(memo={seq[0]})] == ["", "1"]
+
+        class Blocks(nn.ModuleList):
+            pass
+
+        assert type(Blocks([nn.ReLU(), nn.ReLU()])[:1]).__name__ == "Blocks"

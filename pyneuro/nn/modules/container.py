@@ -197,7 +197,7 @@ class ModuleList(Module):
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
-            return ModuleList(list(self._modules.values())[idx])
+            return self.__class__(list(self._modules.values())[idx])  # (a subclass stays one, as torch)
         return self._modules[str(self._index(idx))]
 
     def __setitem__(self, idx, module) -> None:

@@ -370,11 +370,11 @@ class Module(StateDictMixin):
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
         """(dotted name, module) for this module and every descendant, parents first; a module
         reached twice (shared) is listed once unless remove_duplicate=False."""
-        memo = set() if memo is None else memo
-        if id(self) in memo:
+        memo = set() if memo is None else memo  # (of modules, as torch's: a caller may pass some in)
+        if self in memo:
             return
         if remove_duplicate:
-            memo.add(id(self))
+            memo.add(self)
         yield prefix, self
         for name, m in self._modules.items():
             if m is None:
@@ -497,26 +497,29 @@ class Module(StateDictMixin):
                     p.grad.zero_()
 
     def to(self, *args, **kwargs):
-        """Move/convert every parameter and buffer in place (like torch: returns self)."""
+        """Move/convert every parameter (the same Parameter object, its data replaced) and buffer
+        (a new tensor in its place, as torch: one held elsewhere keeps its dtype); returns self."""
+        probe = zeros(0).to(*args, **kwargs)  # the arguments as Tensor.to reads them
+        if probe.dtype.kind != "f":  # a dtype converts floating tensors only, as torch's
+            raise TypeError(
+                f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={probe.dtype}"
+            )
         for m in self.modules():
             for store in (m._parameters, m._buffers):
-                for t in store.values():
+                for name, t in store.items():
                     if t is None:
                         continue
                     moved = t.to(*args, **kwargs)
-                    if moved.dtype != t.dtype:  # a dtype converts floating tensors only, as torch's
-                        if moved.dtype.kind != "f":
-                            raise TypeError(
-                                "nn.Module.to only accepts floating point or complex dtypes, but got desired "
-                                f"dtype={moved.dtype}"
-                            )
-                        if t.dtype.kind != "f":
-                            moved = t.to(moved.device)  # (num_batches_tracked stays int64)
-                    if moved is not t:
-                        t.data = moved  # the same Parameter object now holds the moved array
-                        if t.grad is not None:
-                            g = t.grad.to(*args, **kwargs)
-                            t.grad = g
+                    if moved.dtype != t.dtype and t.dtype.kind != "f":
+                        moved = t.to(moved.device)  # (num_batches_tracked stays int64)
+                    if moved is t:
+                        continue
+                    if store is m._buffers:
+                        store[name] = moved
+                        continue
+                    t.data = moved  # the same Parameter object now holds the moved array
+                    if t.grad is not None:
+                        t.grad = t.grad.to(*args, **kwargs)
         return self
 
     def cpu(self):
