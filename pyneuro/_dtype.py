@@ -256,6 +256,11 @@ def fill_value(value, dtype):
     float16. As in torch (C's rule) a negative int may wrap into an unsigned dtype (-1 -> 255)."""
     dtype = np.dtype(dtype)
     value = py_scalar(value)
+    if isinstance(value, complex):  # (a real dtype takes the real part of a complex number that is real)
+        if value.imag:
+            name = _OVERFLOW_NAMES.get(dtype.name) or _C_NAMES[dtype.name]
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+        value = value.real
     if not isinstance(value, _SCALARS) or isinstance(value, _PY_BOOL) or dtype.kind not in "iuf":
         return value
     if dtype.kind == "f":

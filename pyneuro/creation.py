@@ -31,10 +31,28 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     Python floats become float32 and Python ints int64 unless dtype says otherwise; NumPy
     arrays and scalars keep their dtype (float64 stays float64), as in torch.
     """
+    if type(data) is np.ndarray:
+        _check_numpy(data)
     t = _from_data(data, dtype, device)
     if requires_grad:
         t.requires_grad = True
     return t
+
+
+def _check_numpy(array) -> None:
+    """torch's ValueErrors for NumPy arrays it cannot take: another byte order than the machine's
+    (a big-endian '>f4' array: IDX files are), negative strides (a[::-1]: array.copy() first)."""
+    if not array.dtype.isnative:
+        raise ValueError(
+            "given numpy array has byte order different from the native byte order. Conversion between "
+            "byte orders is currently not supported."
+        )
+    if any(s < 0 for s in array.strides):
+        raise ValueError(
+            "At least one stride in the given numpy array is negative, and tensors with negative strides are "
+            "not currently supported. (You can probably work around this by making a copy of your array  "
+            "with array.copy().) "
+        )
 
 
 def legacy_constructor_data(args, dtype):
@@ -57,6 +75,8 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like pn.tensor but shares memory when data is already a suitable array."""
     if isinstance(data, TensorBase):
         return data.to(device=device, dtype=dtype) if (device or dtype) else data
+    if isinstance(data, np.ndarray):
+        _check_numpy(data)
     dev = _device(device)
     return _wrap(_backend(dev).asarray(_host_array(data, _dtype(dtype))), dev)
 
@@ -66,11 +86,12 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
     Only unsigned widths torch lacks (uint16 and wider) become int64 (a copy).
     """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    _check_numpy(array)
     # a batch from NumPy: wrapped as it is (every CPU table's asarray is NumPy's, a no-op)
     if type(array) is np.ndarray and array.dtype in KEPT_AS_IS:
         return _wrap(array, "cpu")
-    if not isinstance(array, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
     return _wrap(_backend("cpu").asarray(_host_array(array)), "cpu")
 
 
@@ -168,6 +189,8 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
 
 @_factory_out
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if dtype is None and isinstance(fill_value, complex) and fill_value.imag:
+        raise TypeError("complex tensors are not supported: full() of a complex fill value")
     if dtype is None:
         kind = fill_value._data.dtype.kind if isinstance(fill_value, TensorBase) else None  # read as a number
         if isinstance(fill_value, _PY_BOOL) or kind == "b":

@@ -149,3 +149,36 @@ def test_numpy_functions_on_a_tensor_give_what_torchs_give(fn):
     assert type(got).__name__ == type(want).__name__ == "Tensor"
     assert str(got.dtype).split(".")[1] == str(want.dtype).split(".")[1]
     np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+NUMPY_REFUSED = {
+    "big_endian": lambda: np.array([1.0, 2.0], dtype=">f4"),
+    "negative_strides": lambda: np.arange(3.0)[::-1],
+}
+
+
+@pytest.mark.parametrize("case", sorted(NUMPY_REFUSED))
+@pytest.mark.parametrize("make", ["from_numpy", "as_tensor", "tensor"])
+def test_numpy_arrays_torch_refuses_raise_its_value_error(case, make):
+    torch = pytest.importorskip("torch")
+    messages = []
+    for lib in (pn, torch):
+        with pytest.raises(ValueError) as info:
+            getattr(lib, make)(NUMPY_REFUSED[case]())
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+    ok = np.arange(6.0).reshape(2, 3).T  # positive strides of any order are fine
+    assert pn.from_numpy(ok).tolist() == ok.tolist() == pn.tensor(ok).tolist()
+
+
+def test_a_complex_fill_value_is_refused_unless_it_is_real():
+    torch = pytest.importorskip("torch")
+    for lib in (pn, torch):
+        x = lib.zeros(2)
+        with pytest.raises(RuntimeError, match="cannot be converted"):
+            x.fill_(1j)
+        with pytest.raises(RuntimeError, match="cannot be converted"):
+            lib.full((2,), 1 + 1j, dtype=lib.float32)
+        assert x.fill_(2 + 0j).tolist() == [2.0, 2.0]
+    with pytest.raises(TypeError, match="complex"):  # (torch makes a complex tensor; pyneuro has none)
+        pn.full((2,), 1j)
