@@ -566,6 +566,7 @@ class ReduceMethods:
         if params or len(args) > 2:
             raise TypeError(f"random_() got unexpected arguments {sorted(params) or args}")
         dt = self._data.dtype
+        full_range = high is None
         if high is None:  # one past the largest integer the dtype holds exactly
             if dt.kind == "f":
                 high = 2 ** (np.finfo(dt).nmant + 1) + 1
@@ -577,7 +578,9 @@ class ReduceMethods:
             )
         check_int_bounds(low, high, dt)
         kind = np.int64 if high < 2**63 else np.uint64
-        return self._fill_draw(lambda shape: _rng(generator).integers(low, high, size=shape, dtype=kind))
+        return self._fill_draw(
+            lambda shape: _rng(generator).integers(low, high, size=shape, dtype=kind, full_range=full_range)
+        )
 
     def exponential_(self, lambd=1.0, *, generator=None):
         """Fill with draws from the exponential distribution of rate lambd."""

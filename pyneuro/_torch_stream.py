@@ -205,15 +205,16 @@ class TorchStream:
         return _shaped(np.array(draws, dtype=np.float64), shape)
 
     # ------------------------------------------------------------------ integers
-    def integers(self, low, high=None, size=None, dtype=np.int64) -> np.ndarray:
-        """random_(low, high) / randint: word % (high - low) + low. (numpy.random.Generator's
-        signature: integers(high) means [0, high).)"""
+    def integers(self, low, high=None, size=None, dtype=np.int64, full_range=False) -> np.ndarray:
+        """random_(low, high) / randint: word % (high - low) + low, a 64-bit word from a span of 2**28
+        on (torch 2.13); random_() of the dtype's whole range (full_range) from 2**32 on. (numpy.random.
+        Generator's signature: integers(high) means [0, high).)"""
         if high is None:
             low, high = 0, low
         shape = () if size is None else _as_shape(size)
         n = int(np.prod(shape, dtype=np.int64))
         span = int(high) - int(low)
-        w = self.words64(n) if span >= 1 << 28 else self.words(n)  # (torch 2.13: 64-bit words from 2**28)
+        w = self.words64(n) if span >= (1 << 32 if full_range else 1 << 28) else self.words(n)
         return (
             ((w % np.uint64(span)).astype(np.int64) + np.int64(low)).astype(dtype, copy=False).reshape(shape)
         )

@@ -71,7 +71,7 @@ class Generator:
 
     def seed(self) -> int:
         """Seed from OS entropy; returns the new seed."""
-        s = int(np.random.SeedSequence().entropy) & ((1 << 63) - 1)
+        s = int(np.random.SeedSequence().entropy) & ((1 << 64) - 1)  # (64 bits, as torch's)
         self.manual_seed(s)
         return s
 
@@ -149,6 +149,7 @@ class Generator:
 
 
 default_generator = Generator()
+default_generator.seed()  # from the OS at start-up, as torch's: unseeded runs differ (Generator()s start at DEFAULT_SEED)
 
 
 def manual_seed(seed: int) -> Generator:

@@ -135,3 +135,18 @@ def test_draws_a_dtype_cannot_hold_or_bad_parameters_raise_as_torch(case):
             BAD_DRAWS[case](lib)
         messages.append(str(info.value))
     assert messages[0] == messages[1]
+
+
+def test_default_generator_is_seeded_from_the_os_and_new_generators_from_torchs_seed():
+    import subprocess
+    import sys
+
+    code = "import pyneuro as pn; print(pn.initial_seed(), pn.rand(1).item())"
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    ]
+    assert (
+        runs[0] != runs[1]
+    )  # unseeded runs differ, as torch's (its default generator is seeded at start-up)
+    assert pn.Generator().initial_seed() == torch.Generator().initial_seed() == 67280421310721
