@@ -83,6 +83,11 @@ def overlap_error(array):
     )
 
 
+def read_only(array) -> bool:
+    """Whether array says it is read-only (NumPy's flag; arrays without one, a device array's, are not)."""
+    return not getattr(getattr(array, "flags", None), "writeable", True)
+
+
 def writable_alias(array):
     """array, writable, when only NumPy's read-only mark on a broadcast view stands in the way (the
     memory itself is writable: an expand()ed tensor that fill_ or a setitem may write through)."""

@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 
 from ._dtype import can_cast, torch_name
-from ._errors import overlap_error
+from ._errors import overlap_error, read_only
 from ._tensor_base import TensorBase
 from .autograd.grad_mode import _GradMode
 
@@ -49,8 +49,7 @@ def _write(out, result, name: str) -> None:
         )
     if result.device != out.device:
         raise RuntimeError(f"Expected out tensor to be on {result.device}, but got a tensor on {out.device}")
-    flags = getattr(out._data, "flags", None)
-    if flags is not None and not flags.writeable and overlap_error(out._data) is not None:
+    if read_only(out._data) and overlap_error(out._data) is not None:
         raise overlap_error(out._data)  # (an expand()ed out: torch refuses to compute into it)
     if tuple(out.shape) == tuple(result.shape):
         with np.errstate(all="ignore"):

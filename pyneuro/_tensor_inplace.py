@@ -22,7 +22,7 @@ import operator as _op
 import numpy as np
 
 from ._dtype import _PY_BOOL, _PY_INT, _SCALARS, can_cast, fill_value, torch_name, wrap_int
-from ._errors import DTypeError, ShapeError, overlap_error, writable_alias
+from ._errors import DTypeError, ShapeError, overlap_error, read_only, writable_alias
 from ._tensor_base import (
     TensorBase,
     _backend,
@@ -75,8 +75,7 @@ def _refused(t, exc):
     """A write refused by a read-only array, as torch says it: an expand()ed tensor (elements that
     share memory: torch's RuntimeError), or a read-only cuda view (a copy: cuda arrays have no
     strided views; NotImplementedError with the array's reason); None if exc is something else."""
-    flags = getattr(t._data, "flags", None)
-    if flags is None or flags.writeable:
+    if not read_only(t._data):
         return None
     overlap = overlap_error(t._data)
     if overlap is not None:
@@ -104,8 +103,6 @@ class InplaceMethods:
         """Does an in-place op of self with other go into the graph? (checks the leaf rules first,
         torch's refusal to change a tensor made in inference_mode outside it, grad mode or not, and
         to compute into an expand()ed tensor, whose elements share memory: fills may write it)"""
-        if not fills:
-            self._check_overlap()
         # (is_inference() without calling it: an uninitialized lazy parameter refuses method calls)
         if not _GradMode.inference and type(self._vc) is _InferenceVersions:
             raise RuntimeError(
@@ -114,18 +111,21 @@ class InplaceMethods:
                 "for more details."
             )
         if not _GradMode.enabled:
+            if not fills:
+                self._check_overlap()
             return False
         records = self._req or (isinstance(other, TensorBase) and other._req)
         if self._view is not None:
             _ip.check_no_grad_view(self)
             if records:
                 _ip.check_multi_output(self)
-        self._check_inplace()
+        self._check_inplace()  # (the leaf rules first: an uninitialized lazy parameter has no data yet)
+        if not fills:
+            self._check_overlap()
         return records
 
     def _check_overlap(self) -> None:
-        flags = getattr(self._data, "flags", None)
-        if flags is not None and not flags.writeable:
+        if read_only(self._data):
             overlap = overlap_error(self._data)
             if overlap is not None:
                 raise overlap
@@ -156,9 +156,10 @@ class InplaceMethods:
         self._vc[0] += 1
 
     def _inplace(self, op, other, record_op=None, keep_values=False):
-        self._check_overlap()
-        if record_op is not None and self._records(other):
+        if record_op is not None and self._records(other):  # (which checks the overlap too)
             return self._record(record_op, keep_values, other)
+        if record_op is None:
+            self._check_overlap()
         o = other._data if isinstance(other, TensorBase) else other
         if isinstance(other, TensorBase) and other.device != self.device:
             raise RuntimeError(
@@ -255,8 +256,7 @@ class InplaceMethods:
                 renamed(self, torch_name)
             return self
         data = self._data
-        flags = getattr(data, "flags", None)
-        if flags is not None and not flags.writeable and overlap_error(data) is not None:
+        if read_only(data) and overlap_error(data) is not None:
             alias = writable_alias(data)  # torch fills an expand()ed tensor: its memory
             data = data if alias is None else alias
         try:
@@ -415,8 +415,7 @@ class InplaceMethods:
             self._vc[0] += 1
             _ip.write_region(self, steps + (("index", index),), r)
             return
-        flags = getattr(data, "flags", None)
-        if flags is not None and not flags.writeable and overlap_error(data[index]) is None:
+        if read_only(data) and overlap_error(data[index]) is None:
             alias = writable_alias(data)  # x = b.expand(3, 4); x[0] = 1: the region is b's row, once
             data = data if alias is None else alias
         try:

@@ -230,7 +230,7 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     if not hard:
         return y_soft
     index = y_soft.argmax(dim=dim, keepdim=True)
-    y_hard = zeros(*logits.shape, dtype=logits.dtype, device=logits.device).scatter(dim, index, 1.0)
+    y_hard = zeros(tuple(logits.shape), dtype=logits.dtype, device=logits.device).scatter(dim, index, 1.0)
     return y_hard - y_soft.detach() + y_soft
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as _np
+
 from .._dtype import quiet_cast
 from .._shapes import normalize_dims as _normalize_dims
 from .function import Function, _current_backend, _errstate, _shape_of, _unbroadcast
@@ -128,7 +130,7 @@ def _power(xp, a, b):
         and a.dtype.kind == "f"
     ):
         return a * a * a if b == 3 else 1 / (a * a)
-    if getattr(b, "ndim", 0) and getattr(a, "dtype", None) == "float32":  # tensor exponents (x.pow(p))
+    if getattr(b, "ndim", 0) and getattr(a, "dtype", None) == "float32" and xp is _np:  # tensor exponents
         # in float64, rounded once: torch's vectorised pow is that close (to the bit for x.pow([1, 2, 3])
         # of the polynomial tutorial) and keeps (-x) ** 3 == -(x ** 3); NumPy's float32 pow does neither
         return (a.astype("float64") ** b).astype("float32")

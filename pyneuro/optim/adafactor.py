@@ -79,7 +79,7 @@ class Adafactor(Optimizer):
                         st["row_var"] = zeros(*p.shape[:-1], 1, dtype=p.dtype, device=p.device)
                         st["col_var"] = zeros(*p.shape[:-2], 1, p.shape[-1], dtype=p.dtype, device=p.device)
                     else:
-                        st["variance"] = zeros(*p.shape, dtype=p.dtype, device=p.device)
+                        st["variance"] = zeros(tuple(p.shape), dtype=p.dtype, device=p.device)
                 t = float(advance_step(st))
                 _update(table_for(p).xp, p, st, group, lr, t)
                 p._vc[0] += 1  # an in-place change: a graph that saved p refuses to backward

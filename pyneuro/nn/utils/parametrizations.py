@@ -200,7 +200,7 @@ class _Orthogonal(Module):
                 extra = randn(*q.shape[:-2], n, n - k, dtype=q.dtype, device=q.device)
                 q = _make_orthogonal(cat([q, extra], dim=-1))
             self.base = q
-            neg_id = zeros(*q_init.shape, dtype=q_init.dtype, device=q_init.device)
+            neg_id = zeros(tuple(q_init.shape), dtype=q_init.dtype, device=q_init.device)
             neg_id.diagonal(dim1=-2, dim2=-1).fill_(-1.0)
         return neg_id
 
