@@ -80,6 +80,8 @@ def _ties(rows: np.ndarray, order=None) -> np.ndarray:
 def argsort(a, d: int, descending: bool, stable: bool):
     """torch.sort(a, d, descending, stable).indices, or None (see the module docstring)."""
     n = a.shape[d]
+    if a.size == 0:  # (no row loop over a huge empty tensor: zeros(2**40, 0).sort(1) is instant in torch)
+        return np.zeros(a.shape, np.int64)
     if n > 1 and a.strides[d] == 0:  # an expanded dim: torch returns 0..n-1 without sorting
         shape = [1] * a.ndim
         shape[d] = n
@@ -115,17 +117,23 @@ def argsort(a, d: int, descending: bool, stable: bool):
 
 def topk(a, d: int, k: int, largest: bool, sorted: bool):
     """torch.topk(a, k, d, largest, sorted).indices (0 <= k <= a.shape[d]), or None."""
+    if a.size == 0:
+        return np.zeros(a.shape[:d] + (k,) + a.shape[d + 1 :], np.int64)
     fn = _kernel("topk_indices", a)
     return None if fn is None else _unrows(fn(_rows(a, d), k, largest, sorted), a, d)
 
 
 def kthvalue(a, d: int, k: int):
     """torch.kthvalue(a, k, d, keepdim=True).indices (1 <= k <= a.shape[d]), or None."""
+    if a.size == 0:
+        return np.zeros(a.shape[:d] + (1,) + a.shape[d + 1 :], np.int64)
     fn = _kernel("kthvalue_indices", a)
     return None if fn is None else _unrows(fn(_rows(a, d), k)[:, None], a, d)
 
 
 def mode(a, d: int):
     """torch.mode(a, d, keepdim=True).indices (a.shape[d] >= 1), or None."""
+    if a.size == 0:
+        return np.zeros(a.shape[:d] + (1,) + a.shape[d + 1 :], np.int64)
     fn = _kernel("mode_indices", a)
     return None if fn is None else _unrows(fn(_rows(a, d))[:, None], a, d)

@@ -734,7 +734,8 @@ class Tensor(
     def sort(self, dim=-1, descending=False, *, stable=False):
         """(values, indices) sorted along dim; values are differentiable (a gather)."""
         idx = self.argsort(dim, descending, stable=stable)
-        values = _ag.renamed(self._gather(dim, idx), "SortBackward0") if self.ndim else self.clone()
+        empty = not self.ndim or not self.numel()  # (an empty tensor: no index grid over its shape)
+        values = _ag.renamed(self.clone() if empty else self._gather(dim, idx), "SortBackward0")
         return _return_types.sort(_ag.watch(values, idx), idx)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
@@ -755,6 +756,8 @@ class Tensor(
         d = dim % self.ndim
         idx = _sorting.topk(self._data, d, k, largest, sorted)
         idx = super().argsort(dim, largest).narrow(d, 0, k) if idx is None else _wrap(idx, self.device)
+        if not idx.numel():  # (no index grid over an empty shape)
+            return _return_types.topk(_ag.renamed(self.narrow(d, 0, k).clone(), "TopkBackward0"), idx)
         return _return_types.topk(_ag.watch(_ag.renamed(self._gather(dim, idx), "TopkBackward0"), idx), idx)
 
 

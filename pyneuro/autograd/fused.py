@@ -104,11 +104,11 @@ class MatMul(Function):
 def _bmm(bk, a, b, trans_a=False, trans_b=False):
     """op(a[i]) @ op(b[i]) for every matrix of two (B, R, C) stacks: one call where the table has
     matmul_batched (cpu, numpy), else one matmul call per matrix (numba, cuda, cupy)."""
+    m, n = a.shape[2 if trans_a else 1], b.shape[1 if trans_b else 2]
+    if not (a.size and b.size):  # an empty batch, matrix or inner dim: zeros, without a loop over the batch
+        return bk.xp.zeros((a.shape[0], m, n), dtype=a.dtype)
     if hasattr(bk, "matmul_batched"):
         return bk.matmul_batched(a, b, trans_a, trans_b)
-    m, n = a.shape[2 if trans_a else 1], b.shape[1 if trans_b else 2]
-    if not a.shape[0]:
-        return bk.xp.zeros((0, m, n), dtype=a.dtype)
     return bk.xp.stack([bk.matmul(a[i], b[i], trans_a=trans_a, trans_b=trans_b) for i in range(a.shape[0])])
 
 
@@ -289,14 +289,14 @@ class Softmax(Function):
     def forward(self, x, dim=-1):
         _need_float(x, "softmax", dim)
         x2, undo = _rows(x, dim)
-        y2 = self.kernels(x2).softmax_forward(x2)
+        y2 = self.kernels(x2).softmax_forward(x2) if x2.size else x2.copy()  # (no loop over empty rows)
         self.saved = (y2, dim)
         return y2 if undo is None else undo(y2)
 
     def backward(self, g):
         y2, dim = self.saved
         g2, undo = _rows(g, dim)
-        gx = self.bk.softmax_backward(g2, y2)
+        gx = self.bk.softmax_backward(g2, y2) if g2.size else g2.copy()
         return (gx if undo is None else undo(gx),)
 
 
@@ -310,14 +310,14 @@ class LogSoftmax(Function):
     def forward(self, x, dim=-1):
         _need_float(x, "log_softmax", dim)
         x2, undo = _rows(x, dim)
-        y2 = self.kernels(x2).log_softmax_forward(x2)
+        y2 = self.kernels(x2).log_softmax_forward(x2) if x2.size else x2.copy()
         self.saved = (y2, dim)
         return y2 if undo is None else undo(y2)
 
     def backward(self, g):
         y2, dim = self.saved
         g2, undo = _rows(g, dim)
-        gx = self.bk.log_softmax_backward(g2, y2)
+        gx = self.bk.log_softmax_backward(g2, y2) if g2.size else g2.copy()
         return (gx if undo is None else undo(gx),)
 
 
