@@ -351,7 +351,10 @@ class InplaceMethods:
         if self._records(None):
             return self._record(lambda a: a.relu(), False)  # relu's backward reads its output
         xp = _backend(self.device).xp
-        xp.maximum(self._data, 0, out=self._data)
+        try:
+            xp.maximum(self._data, 0, out=self._data)
+        except ValueError as exc:  # a read-only array's
+            raise (_refused(self, exc) or exc) from None
         self._vc[0] += 1
         return self
 
@@ -366,7 +369,7 @@ class InplaceMethods:
     def normal_(self, mean=0.0, std=1.0, generator=None):
         """Fill with normal draws N(mean, std**2): torch's stream and arithmetic."""
         check_floating(self._data.dtype, "normal_kernel_cpu")
-        if std < 0:
+        if not std >= 0:  # (NaN too, as torch)
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         # (a tensor that is not contiguous: torch's one-by-one kernel, in memory order)
         rng, dt, serial = _rng(generator), self._data.dtype, not _contiguous(self._data)

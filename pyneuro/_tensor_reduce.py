@@ -548,7 +548,7 @@ class ReduceMethods:
     def bernoulli(self, p=None, *, generator=None):
         """A new tensor of 0/1 draws: 1 with probability self (or p), like torch.bernoulli."""
         probs = _host(self) if p is None else p
-        if p is None and ((probs < 0) | (probs > 1)).any():
+        if p is None and not ((probs >= 0) & (probs <= 1)).all():  # (NaN too, as torch)
             raise ArgumentError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
         draw = _rng(generator).bernoulli(probs, self.shape)
         return _from_data(draw.astype(self._data.dtype), None, self.device)

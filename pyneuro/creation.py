@@ -238,6 +238,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     dev = _device(device)
+    if abs((end - start) / step) >= 2**63:  # (NumPy's ValueError; torch's RuntimeError)
+        raise RuntimeError("invalid size, possible overflow?")
     if dt.kind == "f":
         host = _float_range(start, step, int(np.ceil((end - start) / step)), dt)
     elif dt == np.int64:

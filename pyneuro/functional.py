@@ -673,7 +673,7 @@ def embedding(
     if idx.numel():
         lo, hi = int(idx.min()), int(idx.max())
         if lo < 0 or hi >= n:
-            raise IndexError(f"index out of range in self (index {(lo if lo < 0 else hi)}, {n} rows)")
+            raise IndexRangeError(f"index out of range in self (index {(lo if lo < 0 else hi)}, {n} rows)")
     if padding_idx is not None and not -n <= padding_idx < n:
         raise AssertionError("Padding_idx must be within num_embeddings")  # torch asserts it
     if padding_idx is not None and padding_idx < 0:

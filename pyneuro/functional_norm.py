@@ -15,8 +15,8 @@ and tensor; functional.py imports this module.
 
 from __future__ import annotations
 
-from ._dtype import float16, float32
-from ._errors import ArgumentError, DTypeError, ShapeError
+from ._dtype import float16, float32, torch_name
+from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision
 from ._shapes import prod
 from .autograd import named, no_grad
 from .autograd.custom import transforms
@@ -137,6 +137,8 @@ def batch_norm(
         if t is not None and t.numel() != c:  # torch's check, in its order and words
             raise ShapeError(f"{name} should contain {c} elements not {t.numel()}")
     _check_mixed_dtype(input, weight, bias, running_mean, running_var)
+    if input.dtype.kind != "f":  # (torch's kernel has no integer version)
+        raise NotImplementedError(f"\"batch_norm\" not implemented for '{torch_name(input.dtype)}'")
     if eps < 0 or training and eps == 0:  # (a negative eps makes the deviation NaN: every output NaN)
         raise ValueError(
             f"batch_norm eps must be {'positive during training' if training else 'non-negative'}, but got {eps}"
@@ -191,7 +193,9 @@ def group_norm(
     if input.ndim < 2:
         raise ShapeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
     n, c = input.shape[0], input.shape[1]
-    if num_groups <= 0 or c % num_groups:
+    if num_groups == 0:
+        raise ZeroDivision("integer division or modulo by zero")  # (torch's, a ZeroDivisionError)
+    if num_groups < 0 or c % num_groups:
         raise ShapeError(
             "Expected number of channels in input to be divisible by num_groups, but got input of shape "
             f"{_sizes(input)} and num_groups={num_groups}"

@@ -428,9 +428,9 @@ def normal(
     """Samples of N(mean, std^2): numbers with a size, or tensors of means and/or stds (broadcast
     together; one draw each). As torch's, the draws carry zero gradients to mean and std."""
     tensors = [t for t in (mean, std) if isinstance(t, TensorBase)]
-    if isinstance(std, TensorBase) and bool((std._data < 0).any()):
+    if isinstance(std, TensorBase) and not bool((std._data >= 0).all()):  # (NaN too, as torch)
         raise RuntimeError("normal expects all elements of std >= 0.0")
-    if not isinstance(std, TensorBase) and std < 0:
+    if not isinstance(std, TensorBase) and not std >= 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     if not tensors:
         if size is None:

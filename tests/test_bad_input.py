@@ -405,3 +405,26 @@ def test_refused_as_torch_refuses(call, error):
         call(torch)
     with pytest.raises(error):
         call(pn)
+
+
+TORCH_EXCEPTION_TYPES = {
+    "normal_nan_std": (lambda T: T.zeros(3).normal_(0, float("nan")), RuntimeError),
+    "normal_nan_std_tensor": (lambda T: T.normal(T.zeros(2), T.tensor([1.0, float("nan")])), RuntimeError),
+    "bernoulli_nan": (lambda T: T.bernoulli(T.tensor([float("nan")])), RuntimeError),
+    "embedding_no_rows": (lambda T: T.nn.Embedding(0, 3)(T.tensor([0])), RuntimeError),
+    "batch_norm_int": (
+        lambda T: T.nn.functional.batch_norm(T.ones(2, 3, dtype=T.int64), None, None, training=True),
+        NotImplementedError,
+    ),
+    "group_norm_zero_groups": (lambda T: T.nn.functional.group_norm(T.ones(2, 4), 0), ZeroDivisionError),
+    "arange_too_long": (lambda T: T.arange(0, 1e20), RuntimeError),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TORCH_EXCEPTION_TYPES))
+def test_hostile_arguments_raise_torchs_exception_type(case):
+    torch = pytest.importorskip("torch")
+    make, kind = TORCH_EXCEPTION_TYPES[case]
+    for lib in (pn, torch):
+        with pytest.raises(kind):
+            make(lib)
