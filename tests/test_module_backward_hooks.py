@@ -118,3 +118,38 @@ def test_multi_input_module_hook_sees_every_grad_input():
     m.register_full_backward_hook(lambda mod, gi, go: (gi[0] * 2, gi[1]))
     with pytest.raises(NotImplementedError, match="one input"):
         m(a, b).sum().backward()
+
+
+def test_global_full_backward_hooks_run_for_every_module_before_its_own():
+    torch = pytest.importorskip("torch")
+    import importlib
+
+    logs, grads = [], []
+    for lib in (pn, torch):
+        module_api = importlib.import_module(lib.__name__ + ".nn.modules.module")
+        log = []
+        h1 = module_api.register_module_full_backward_hook(
+            lambda m, gi, go, log=log: log.append(
+                ("full", type(m).__name__, [None if g is None else tuple(g.shape) for g in gi])
+            )
+        )
+        h2 = module_api.register_module_full_backward_pre_hook(
+            lambda m, go, log=log: log.append(("pre", type(m).__name__))
+        )
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU(), lib.nn.Linear(4, 1))
+        x = lib.ones(2, 3, requires_grad=True)
+        model(x).sum().backward()
+        h1.remove()
+        h2.remove()
+        model(x).sum().backward()  # removed: nothing more is logged
+        h3 = module_api.register_module_full_backward_pre_hook(
+            lambda m, go: (go[0] * 2,) if isinstance(m, lib.nn.Linear) and m.out_features == 1 else None
+        )
+        x.grad = None
+        model(x).sum().backward()
+        h3.remove()
+        logs.append(log)
+        grads.append(x.grad.numpy())
+    assert logs[0] == logs[1] and len(logs[0]) == 8
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)

@@ -29,10 +29,24 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections import OrderedDict
 
 from ...autograd.grad_mode import _GradMode
 from ...autograd.shape import NamedView
 from ...tensor import Tensor
+
+# torch.nn.modules.module.register_module_full_backward_(pre_)hook: hooks every module runs, before
+# its own (module.py registers them here)
+global_pre_hooks: OrderedDict = OrderedDict()  # (OrderedDicts: a handle holds a weak reference to its dict)
+global_hooks: OrderedDict = OrderedDict()
+
+
+def _pre_hooks(module) -> list:
+    return list(global_pre_hooks.values()) + list(module._hooks("_backward_pre_hooks").values())
+
+
+def _full_hooks(module) -> list:
+    return list(global_hooks.values()) + list(module._hooks("_backward_hooks").values())
 
 
 def _hooked_identity(t: Tensor) -> Tensor:
@@ -63,7 +77,7 @@ class _Call:
         self.seen_outputs.add(j)
         if len(self.seen_outputs) < self.n_outputs:
             return None
-        for hook in list(self.module._hooks("_backward_pre_hooks").values()):
+        for hook in _pre_hooks(self.module):
             result = hook(self.module, tuple(self.grad_outputs))
             if result is not None:
                 if self.n_outputs != 1:
@@ -73,7 +87,7 @@ class _Call:
                 self.grad_outputs = list(result if isinstance(result, tuple) else (result,))
         replacement = self.grad_outputs[j]
         if not self.waiting_inputs:  # nothing upstream requires grad: the full hooks run now
-            if self.module.__dict__.get("_backward_hooks"):
+            if self.module.__dict__.get("_backward_hooks") or global_hooks:
                 warnings.warn(
                     "Full backward hook is firing when gradients are computed with respect to module outputs since "
                     "no inputs require gradients. See https://docs.pytorch.org/docs/main/generated/"
@@ -94,7 +108,7 @@ class _Call:
 
     def _run_full_hooks(self):
         replaced = None
-        for hook in list(self.module._hooks("_backward_hooks").values()):
+        for hook in _full_hooks(self.module):
             result = hook(self.module, tuple(self.grad_inputs), tuple(self.grad_outputs))
             if result is not None:
                 result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
@@ -115,7 +129,8 @@ class _Call:
 
 def active(module) -> bool:
     d = module.__dict__
-    return _GradMode.enabled and bool(d.get("_backward_hooks") or d.get("_backward_pre_hooks"))
+    hooked = d.get("_backward_hooks") or d.get("_backward_pre_hooks") or global_hooks or global_pre_hooks
+    return _GradMode.enabled and bool(hooked)
 
 
 def wrap_inputs(module, args: tuple):

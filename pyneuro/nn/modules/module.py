@@ -84,6 +84,22 @@ def register_module_forward_pre_hook(hook):
     return handle
 
 
+def register_module_full_backward_pre_hook(hook):
+    """Call hook(module, grad_output) in every module's backward, before the module's own pre-hooks
+    (torch's global hook); it may return a replacement for grad_output. The handle removes it."""
+    handle = RemovableHandle(_backward_hooks.global_pre_hooks)
+    _backward_hooks.global_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_full_backward_hook(hook):
+    """Call hook(module, grad_input, grad_output) in every module's backward, before the module's
+    own full backward hooks (torch's global hook). The handle removes it."""
+    handle = RemovableHandle(_backward_hooks.global_hooks)
+    _backward_hooks.global_hooks[handle.id] = hook
+    return handle
+
+
 def register_module_forward_hook(hook, *, always_call: bool = False):
     """Call hook(module, args, output) after the forward of every module (torch's global hook)."""
     handle = RemovableHandle(_global_forward_hooks)
@@ -252,6 +268,8 @@ class Module(StateDictMixin):
             or d.get("_backward_pre_hooks")
             or _global_forward_pre_hooks
             or _global_forward_hooks
+            or _backward_hooks.global_hooks
+            or _backward_hooks.global_pre_hooks
         )
 
     # ------------------------------------------------------------------ hooks
