@@ -27,6 +27,7 @@ from ._dtype import _PY_BOOL, _PY_INT, c_type_name, float32, torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap
+from .autograd.shape import ReadsInputs as _ReadsInputs
 from .autograd.shape import named as _named
 from .autograd.shape import renamed as _renamed
 from .autograd.shape import watch as _watch
@@ -698,7 +699,7 @@ def _add_scaled(t, product, beta, alpha):
             raise ShapeError(
                 f"the input of shape {tuple(t.shape)} cannot broadcast to the result's {tuple(product.shape)}"
             )
-        return product
+        return _ReadsInputs.apply(product, t) if t.requires_grad else product  # (t's gradient: zeros)
     out = (t if beta == 1 else t * beta) + product
     if tuple(out.shape) != tuple(product.shape):
         raise ShapeError(

@@ -593,7 +593,11 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (batch1 @ batch2) for batches of matrices (like torch.baddbmm)."""
     prod = batch1.bmm(batch2)
     out = prod if alpha == 1 else prod * alpha
-    return _ag.renamed(out if beta == 0 else out + (input if beta == 1 else input * beta), "BaddbmmBackward0")
+    if beta == 0:  # (input's values are not read, as torch's; it stays in the graph with a zero gradient)
+        out = _ag.ReadsInputs.apply(out, input) if input.requires_grad else out
+    else:
+        out = out + (input if beta == 1 else input * beta)
+    return _ag.renamed(out, "BaddbmmBackward0")
 
 
 def meshgrid(*tensors, indexing="ij"):

@@ -310,11 +310,25 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None) -> Tensor
         atol, rtol = tol, 0.0
     s = svdvals(A.detach())
     m, n = A.shape[-2:]
-    if rtol is None:
-        rtol = float(np.finfo(A._data.dtype).eps) * max(m, n) if not atol else 0.0
+    a = _tolerance(0.0 if atol is None else atol, s)  # (numbers or tensors: one per matrix of a batch)
+    if rtol is None:  # torch: eps * max(m, n), or 0 where an atol > 0 is given
+        eps = float(np.finfo(A._data.dtype).eps) * max(m, n)
+        r = _tolerance(eps, s) if atol is None else (a <= 0).to(s.dtype) * eps
+    else:
+        r = _tolerance(rtol, s)
     smax = s.amax(-1, keepdim=True) if s.shape[-1] else s.sum(-1, keepdim=True)
-    tol = (smax * float(rtol)).clamp(min=float(atol or 0.0))
-    return (s > tol).sum(-1)
+    return (s > (smax * r).maximum(a)).sum(-1)
+
+
+def _tolerance(value, s):
+    """A tolerance (a number, or a tensor with one value per matrix) as s's dtype, shaped to compare
+    with s's last dim."""
+    t = (
+        value.detach().to(s.dtype)
+        if isinstance(value, TensorBase)
+        else tensor(value, dtype=s.dtype, device=s.device)
+    )
+    return t.unsqueeze(-1) if t.ndim else t
 
 
 def cond(A, p=None) -> Tensor:

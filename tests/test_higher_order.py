@@ -458,3 +458,40 @@ def test_gradient_of_relu_stays_in_the_graph_with_zero_second_derivative():
         assert g.requires_grad and g.tolist() == [0.0, 1.0, 1.0]
         assert lib.autograd.grad(g[1], x)[0].tolist() == [0.0, 0.0, 0.0]
         assert type(g.grad_fn).__name__ == "ThresholdBackwardBackward0"
+
+
+def test_addmm_family_with_beta_0_keeps_the_input_in_the_graph():
+    torch = pytest.importorskip("torch")
+    for lib in (pn, torch):
+        c = lib.full((3,), float("nan"), requires_grad=True)
+        y = lib.addmv(c, lib.ones(3, 2), lib.ones(2), beta=0)  # (c's NaNs are not read)
+        y.sum().backward()
+        assert y.tolist() == [2.0, 2.0, 2.0] and c.grad.tolist() == [0.0, 0.0, 0.0]
+        c = lib.ones(2, 2, 2, requires_grad=True)
+        y = lib.baddbmm(c, lib.ones(2, 2, 2), lib.ones(2, 2, 2), beta=0)
+        y.sum().backward()
+        assert c.grad.abs().sum().item() == 0.0 and type(y.grad_fn).__name__ == "BaddbmmBackward0"
+        c = lib.ones(2, 2, requires_grad=True)
+        y = lib.addmm(c, lib.ones(2, 2), lib.ones(2, 2), beta=0)
+        assert type(y.grad_fn).__name__ == "AddmmBackward0"
+
+
+def test_matrix_rank_takes_a_tolerance_per_matrix():
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (pn, torch):
+        s = lib.tensor([[[2.0, 1], [1, 3]], [[5.0, 1], [1, 5]]], dtype=lib.float64)
+        results.append(
+            [
+                lib.linalg.matrix_rank(s, **kw).tolist()
+                for kw in (
+                    {},
+                    {"atol": lib.tensor([1.0, 10.0], dtype=lib.float64)},
+                    {"rtol": lib.tensor([0.1, 0.9], dtype=lib.float64)},
+                    {"atol": 3.0},
+                    {"atol": 1.0, "rtol": 0.9},
+                    {"tol": 2.5},
+                )
+            ]
+        )
+    assert results[0] == results[1]

@@ -78,7 +78,20 @@ from .grad_mode import _GradMode, enable_grad, inference_mode, is_grad_enabled, 
 from .graph_backward import as_grad_tensor, run_backward_graph
 from .reduction import AMaxMin, MaxMinAll, MaxMinDim, Mean, Prod, Sum
 from .scan import CumProd, LogCumSumExp, SelectEvenly
-from .shape import Cat, Clone, Expand, Index, Named, Permute, Reshape, Stack, named, renamed, watch
+from .shape import (
+    Cat,
+    Clone,
+    Expand,
+    Index,
+    Named,
+    Permute,
+    ReadsInputs,
+    Reshape,
+    Stack,
+    named,
+    renamed,
+    watch,
+)
 
 __all__ = [
     "Function",
@@ -152,6 +165,7 @@ __all__ = [
     "Stack",
     "Clone",
     "Named",
+    "ReadsInputs",
     "named",
     "renamed",
     "watch",

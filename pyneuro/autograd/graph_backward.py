@@ -26,10 +26,11 @@ from . import saved_hooks as _saved_hooks
 from .custom import _CtxNode
 from .elementwise import Cast
 from .engine import _LEAF_LOCK, _capturing, _topological_order, quiet_math
-from .function import _FREED_MESSAGE, Function
+from .function import _FREED_MESSAGE
 from .grad_mode import enable_grad
 from .graph_rules import _const, rule, rule_for
 from .inplace import Copy
+from .shape import ReadsInputs
 
 _CYCLE_WARNING = (
     "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
@@ -40,30 +41,6 @@ _CYCLE_WARNING = (
 
 
 _warned = [False]
-
-
-class ReadsInputs(Function):
-    """out = g, linked in the graph to the tensors the op's backward read.
-
-    torch's backward formulas take what they read as arguments (threshold_backward(grad, self)
-    for relu), so a gradient whose derivative with respect to them is zero (relu's, abs's,
-    max's: a mask times g) still depends on them: a parameter reached only through it gets a
-    zero gradient, not None, and an optimizer still applies its weight decay. Our rules read
-    those masks as constants; this node adds the link, with zero gradients."""
-
-    __slots__ = ()
-    saves_tensors = False
-
-    def forward(self, g, *read, shown=""):
-        self.saved = (tuple((r.shape, r.dtype) for r in read), shown)
-        return g.reshape(g.shape)
-
-    def backward(self, g):
-        xp = self.bk.xp
-        return (g,) + tuple(xp.zeros(shape, dtype=dtype) for shape, dtype in self.saved[0])
-
-    def name(self) -> str:
-        return self.saved[1]  # (the gradient's own node's name: what torch's backward op records)
 
 
 @rule(ReadsInputs)

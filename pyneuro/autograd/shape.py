@@ -82,6 +82,32 @@ def _sliced_diagonal(a, offset, d1, d2):
     return flat[..., start : start + length * (cols + 1) : cols + 1] if length else flat[..., 0:0]
 
 
+class ReadsInputs(Function):
+    """out = g, linked in the graph to the tensors the op's backward read.
+
+    torch's backward formulas take what they read as arguments (threshold_backward(grad, self)
+    for relu), so a gradient whose derivative with respect to them is zero (relu's, abs's,
+    max's: a mask times g) still depends on them: a parameter reached only through it gets a
+    zero gradient, not None, and an optimizer still applies its weight decay. Our rules read
+    those masks as constants; this node adds the link, with zero gradients (graph_backward.py).
+    addmm(beta=0) links its input the same way: torch does not read its values, but the input
+    is in the graph (its gradient is zeros, not None)."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, g, *read, shown=""):
+        self.saved = (tuple((r.shape, r.dtype) for r in read), shown)
+        return g.reshape(g.shape)
+
+    def backward(self, g):
+        xp = self.bk.xp
+        return (g,) + tuple(xp.zeros(shape, dtype=dtype) for shape, dtype in self.saved[0])
+
+    def name(self) -> str:  # (the gradient's own node's name: what torch's backward op records)
+        return self.saved[1] or super().name()
+
+
 class Permute(Function):
     """out = a with its axes reordered (a view); backward applies the inverse order."""
 
