@@ -83,6 +83,16 @@ def overlap_error(array):
     )
 
 
+def not_differentiable(tensor, function: str, argument: str) -> None:
+    """torch's RuntimeError for an argument its kernel has no gradient for (a loss's class weights,
+    a soft-margin target) given as a tensor that requires grad."""
+    if getattr(tensor, "requires_grad", False):
+        raise RuntimeError(
+            f"The function '{function}' is not differentiable with respect to argument '{argument}'. "
+            "This input cannot have requires_grad True."
+        )
+
+
 def read_only(array) -> bool:
     """Whether array says it is read-only (NumPy's flag; arrays without one, a device array's, are not)."""
     return not getattr(getattr(array, "flags", None), "writeable", True)

@@ -16,13 +16,20 @@ from . import autograd as _ag
 from ._dtype import int64 as _int64
 from ._dtype import torch_name as _torch_name
 from ._dtype import uint8 as _uint8
-from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError, check_dropout_p
+from ._errors import (
+    ArgumentError,
+    DTypeError,
+    IndexRangeError,
+    ShapeError,
+    check_dropout_p,
+    not_differentiable,
+)
 from ._shapes import numpy_keywords
 from .backends import _checks
 from .creation import arange, as_tensor, tensor
 from .functional_activation import *  # noqa: F403 - relu6, hardtanh, mish, prelu, glu, ... (its __all__)
 from .functional_activation import __all__ as _ACTIVATIONS
-from .functional_activation import _elu, _need_float, implicit_softmax_dim
+from .functional_activation import _need_float, implicit_softmax_dim
 from .functional_attention import scaled_dot_product_attention
 from .functional_conv import (
     adaptive_avg_pool1d,
@@ -259,10 +266,11 @@ def _weighted_class_loss(
 
 
 def _check_smoothing(label_smoothing) -> float:
+    """torch refuses only label_smoothing > 1; a negative one (or NaN) smooths nothing there."""
     ls = float(label_smoothing)
-    if not 0.0 <= ls <= 1.0:
-        raise ShapeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    return ls
+    if ls > 1.0:
+        raise ArgumentError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    return ls if ls > 0.0 else 0.0
 
 
 def cross_entropy(
@@ -295,6 +303,7 @@ def cross_entropy(
     shape) give -sum_c w_c p_c log_softmax(x)_c, averaged over the samples for 'mean'.
     Targets out of range raise IndexError.
     """
+    not_differentiable(weight, "nll_loss_forward", "weight")  # (torch's words: its CE is log_softmax + nll)
     x = _tensor(input, "input")
     t = target if isinstance(target, Tensor) else tensor(target, device=x.device)
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -379,6 +388,7 @@ def nll_loss(
     gather whose backward scatters the gradient back (scatter-add). Input (N, C, d1, ...)
     with targets (N, d1, ...) and unbatched (C,) with a 0-d target work as in torch.
     """
+    not_differentiable(weight, "nll_loss_forward", "weight")
     x = _tensor(input, "input")
     t = target if isinstance(target, Tensor) else tensor(target, device=x.device)
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -483,7 +493,11 @@ def smooth_l1_loss(
     d = (x - t).abs()
     if beta == 0:
         return _reduce(d, reduction)
-    loss = _reduce(where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+    near = d < beta
+    small = where(
+        near | d.isnan(), d, 0.0
+    )  # (the quadratic of the large errors is not formed: an infinite one's
+    loss = _reduce(where(near, 0.5 * small * small / beta, d - 0.5 * beta), reduction)  # gradient was NaN)
     return _ag.named(loss, "SmoothL1LossBackward0", reads=(x, t))
 
 
@@ -504,7 +518,11 @@ def huber_loss(
         _cast_to_input(t, x)
         t = t.to(x.dtype)
     d = (x - t).abs()
-    losses = where(d <= delta, 0.5 * d * d, delta * (d - 0.5 * delta))
+    near = d <= delta
+    small = where(
+        near | d.isnan(), d, 0.0
+    )  # (as smooth_l1_loss: no 0 * inf for an infinite error; NaN stays)
+    losses = where(near, 0.5 * small * small, delta * (d - 0.5 * delta))
     loss = _reduce(losses if weight is None else losses * _weight_for(losses, weight), reduction)
     return _ag.named(loss, "HuberLossBackward0", reads=(x, t))
 
@@ -515,36 +533,6 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
         return _tensor(input, "input")._inplace_op(lambda a: leaky_relu(a, negative_slope))
     _need_float(_tensor(input, "input"), "leaky_relu")
     return _ag.named(where(input > 0, input, input * negative_slope), "LeakyReluBackward0", reads=(input,))
-
-
-def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * sigmoid(x) (also called swish). inplace=True: into input, which is returned (torch)."""
-    if inplace:
-        return _tensor(input, "input")._inplace_op(silu)
-    _need_float(_tensor(input, "input"), "silu")
-    return _ag.named(input * input.sigmoid(), "SiluBackward0")
-
-
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """log(1 + exp(beta x)) / beta, a smooth relu; x itself where beta x > threshold (like torch).
-
-    exp only ever sees values <= threshold, so neither the value nor the gradient overflows.
-    """
-    _need_float(_tensor(input, "input"), "softplus")
-    bx = input * beta
-    return _ag.named(
-        where(bx > threshold, input, bx.clamp(max=threshold).exp().log1p() / beta),
-        "SoftplusBackward0",
-        reads=(input,),
-    )
-
-
-def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """x where x > 0, else alpha (exp(x) - 1). inplace=True: into input, which is returned (torch)."""
-    if inplace:
-        return _tensor(input, "input")._inplace_op(lambda a: elu(a, alpha))
-    _need_float(_tensor(input, "input"), "elu")
-    return _ag.named(_elu(input, alpha), "EluBackward0")
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -767,9 +755,6 @@ __all__ = [
     "sigmoid",
     "tanh",
     "dropout",
-    "silu",
-    "softplus",
-    "elu",
     "layer_norm",
     "batch_norm",
     "group_norm",

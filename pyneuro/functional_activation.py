@@ -360,7 +360,40 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return x._inplace_op(lambda a: where(a > 0, a, a * negative_slope))
 
 
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (also called swish). inplace=True: into input, which is returned (torch)."""
+    if inplace:
+        return _tensor(input, "input")._inplace_op(silu)
+    _need_float(_tensor(input, "input"), "silu")
+    return named(input * input.sigmoid(), "SiluBackward0")
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, a smooth relu; x itself where beta x > threshold (like torch).
+
+    exp only ever sees values <= threshold, so neither the value nor the gradient overflows.
+    """
+    _need_float(_tensor(input, "input"), "softplus")
+    bx = input * beta
+    return named(
+        where(bx > threshold, input, bx.clamp(max=threshold).exp().log1p() / beta),
+        "SoftplusBackward0",
+        reads=(input,),
+    )
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else alpha (exp(x) - 1). inplace=True: into input, which is returned (torch)."""
+    if inplace:
+        return _tensor(input, "input")._inplace_op(lambda a: elu(a, alpha))
+    _need_float(_tensor(input, "input"), "elu")
+    return named(_elu(input, alpha), "EluBackward0")
+
+
 __all__ = [
+    "silu",
+    "softplus",
+    "elu",
     "relu6",
     "hardtanh",
     "hardtanh_",

@@ -32,7 +32,7 @@ import numpy as np
 from . import autograd as _ag
 from ._dtype import int64 as _int64
 from ._dtype import torch_name as _torch_name
-from ._errors import ArgumentError, DTypeError, ShapeError
+from ._errors import ArgumentError, DTypeError, ShapeError, not_differentiable
 from .creation import as_tensor
 from .functional_activation import _need_float, logsigmoid
 from .functional_ctc import ctc_loss
@@ -71,6 +71,8 @@ def binary_cross_entropy_with_logits(
     imbalanced labels: (1 - y) z + (1 + (p - 1) y) softplus(-z); weight multiplies each
     element's loss. Both as in torch.
     """
+    not_differentiable(weight, "binary_cross_entropy_with_logits", "weight")
+    not_differentiable(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
     if input.shape != target.shape:
         raise ShapeError(
             f"binary_cross_entropy_with_logits: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ"
@@ -122,6 +124,7 @@ def binary_cross_entropy(
     Each log is clamped at -100, as PyTorch does, so p = 0 or 1 gives a large finite loss,
     not inf. Prefer binary_cross_entropy_with_logits on raw scores: it never forms p.
     """
+    not_differentiable(weight, "binary_cross_entropy", "weight")
     if input.shape != target.shape:
         raise ShapeError(
             f"binary_cross_entropy: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ"
@@ -244,6 +247,8 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
                         reduction: str = "mean") -> Tensor:  # fmt: skip
     """max(0, margin + d(a, p) - d(a, n)), d = pairwise_distance (p-norm, eps added); swap=True uses
     min(d(a, n), d(p, n)) as the negative distance."""
+    if not margin > 0:  # (the module's check too, as torch's functional)
+        raise ValueError(f"margin must be greater than 0, got {margin}")
     reduction = _reduction(size_average, reduce, reduction)
     _same_rank(anchor, positive, negative)
 
@@ -286,11 +291,7 @@ def soft_margin_loss(
         raise DTypeError(
             f"result type Float can't be cast to the desired output type {_torch_name(input.dtype)}"
         )
-    if target.requires_grad:  # (torch's kernel has no gradient for the labels)
-        raise RuntimeError(
-            "The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. "
-            "This input cannot have requires_grad True."
-        )
+    not_differentiable(target, "soft_margin_loss", "target")
     loss = (-input * target).exp().log1p()
     if loss.dtype != input.dtype:  # torch writes the loss into the input's dtype
         _f()._cast_to_input(target, input)

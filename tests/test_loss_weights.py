@@ -95,3 +95,37 @@ def test_bce_with_logits_gradient_at_zero_logits_is_sigmoid_minus_target():
         expected = [-1.0, 0.5] if pos_weight is not None else [-0.5, 0.5]
         np.testing.assert_allclose(z.grad.numpy(), expected, rtol=1e-6)
     np.testing.assert_allclose(float(loss), np.log(2) * 3, rtol=1e-6)
+
+
+def test_loss_corner_cases_as_torch():
+    torch = pytest.importorskip("torch")
+    outcomes = []
+    for lib in (pn, torch):
+        F = lib.nn.functional
+        out = []
+        for f in (
+            lambda a, b: F.smooth_l1_loss(a, b),
+            lambda a, b: F.smooth_l1_loss(a, b, beta=0.5),
+            lambda a, b: F.huber_loss(a, b, delta=2.0),
+        ):
+            x = lib.tensor([float("inf"), -float("inf"), 0.3, 5.0, float("nan"), 1.0], requires_grad=True)
+            t = lib.tensor([0.0, 0.0, 0.0, 0.0, 0.0, 2.0], requires_grad=True)
+            f(x, t).backward()  # (an infinite error's gradient is +-1, not NaN)
+            out.append((np.round(x.grad.numpy(), 6).tolist(), np.round(t.grad.numpy(), 6).tolist()))
+        lib.manual_seed(0)
+        x, c = lib.randn(3, 4), lib.tensor([0, 1, 2])
+        out.append(round(F.cross_entropy(x, c, label_smoothing=-0.1).item(), 5))  # (smooths nothing)
+        for bad in (
+            lambda: F.cross_entropy(x, c, weight=lib.ones(4, requires_grad=True)),
+            lambda: F.nll_loss(x, c, weight=lib.ones(4, requires_grad=True)),
+            lambda: F.binary_cross_entropy(lib.rand(3), lib.rand(3), weight=lib.ones(3, requires_grad=True)),
+            lambda: F.binary_cross_entropy_with_logits(
+                x, lib.rand(3, 4), pos_weight=lib.ones(4, requires_grad=True)
+            ),
+        ):
+            with pytest.raises(RuntimeError, match="not differentiable with respect to argument"):
+                bad()
+        with pytest.raises(ValueError, match="margin must be greater than 0"):
+            F.triplet_margin_loss(x, x, x, margin=0)
+        outcomes.append(out)
+    assert str(outcomes[0]) == str(outcomes[1])
