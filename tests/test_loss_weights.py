@@ -129,3 +129,14 @@ def test_loss_corner_cases_as_torch():
             F.triplet_margin_loss(x, x, x, margin=0)
         outcomes.append(out)
     assert str(outcomes[0]) == str(outcomes[1])
+
+
+def test_losses_raise_no_numpy_warning_under_a_users_error_filter():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (torch never warns for inf * 0 in a loss)
+        F = pn.nn.functional
+        assert F.kl_div(pn.tensor([-1.0, -2.0]), pn.tensor([0.0, 0.5]), reduction="sum").item() > 0
+        assert F.poisson_nll_loss(pn.tensor([1.0, 2.0]), pn.tensor([0.0, 3.0]), full=True).item() > 0
+        assert pn.tensor([float("inf")]).mul(0).isnan().all()
