@@ -30,6 +30,7 @@ from .autograd import linalg as _la
 from .autograd.linalg import LinAlgError
 from .autograd.shape import renamed
 from .creation import eye, tensor, zeros
+from .functions import stack
 from .tensor import Tensor
 
 SlogdetResult = return_types.linalg_slogdet
@@ -176,29 +177,48 @@ def inv(A) -> Tensor:
     return renamed(_la.Inv.apply(_check(A, "inv", square=True)), "LinalgInvExBackward0")
 
 
-def _ex(result_type, op, A, like, check_errors):
+def _ex(result_type, op, A, like, check_errors, per_matrix=None):
     """torch's *_ex form: (op's result, info), info an int32 0 per matrix; a failure raises only
     with check_errors=True, else gives NaNs shaped like `like` with info 1 (LAPACK's own info,
-    the failing pivot, is not available here)."""
+    the failing pivot, is not available here). per_matrix (op of one matrix): a batch is then
+    redone matrix by matrix, so only the failing ones are NaN with info 1, as torch's."""
     info = zeros(tuple(A.shape[:-2]), dtype=np.int32, device=A.device)
     try:
         return result_type(op(), info)
     except LinAlgError:
         if check_errors:
             raise
-        return result_type(like.detach() * float("nan"), info + 1)
+        if per_matrix is None or A.ndim <= 2:
+            return result_type(like.detach() * float("nan"), info + 1)
+    outs, failed = [], []
+    for m in A.reshape(-1, *A.shape[-2:]):
+        try:
+            outs.append(per_matrix(m))
+            failed.append(0)
+        except LinAlgError:
+            outs.append(m.detach() * float("nan"))
+            failed.append(1)
+    info = tensor(failed, dtype=np.int32, device=A.device).reshape(tuple(A.shape[:-2]))
+    return result_type(stack(outs).reshape(tuple(A.shape)), info)
 
 
 def inv_ex(A, *, check_errors=False):
     """(inverse, info): inv without raising for a singular matrix (torch.linalg.inv_ex)."""
     A = _check(A, "inv_ex", square=True)
-    return _ex(return_types.linalg_inv_ex, lambda: inv(A), A, A, check_errors)
+    return _ex(return_types.linalg_inv_ex, lambda: inv(A), A, A, check_errors, inv)
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False):
     """(L, info): cholesky without raising for a matrix that is not positive-definite."""
     A = _check(A, "cholesky_ex", square=True)
-    return _ex(return_types.linalg_cholesky_ex, lambda: cholesky(A, upper=upper), A, A, check_errors)
+    return _ex(
+        return_types.linalg_cholesky_ex,
+        lambda: cholesky(A, upper=upper),
+        A,
+        A,
+        check_errors,
+        lambda m: cholesky(m, upper=upper),
+    )
 
 
 def solve_ex(A, B, *, left=True, check_errors=False):

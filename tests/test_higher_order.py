@@ -495,3 +495,15 @@ def test_matrix_rank_takes_a_tolerance_per_matrix():
             ]
         )
     assert results[0] == results[1]
+
+
+def test_batched_ex_forms_report_each_matrix():
+    torch = pytest.importorskip("torch")
+    for lib in (pn, torch):
+        r = lib.linalg.cholesky_ex(lib.stack([lib.eye(2), -lib.eye(2)]))
+        assert r.info.tolist() == [0, 1] and r.L[0].tolist() == [[1.0, 0.0], [0.0, 1.0]]
+        x = lib.stack([lib.eye(2) * 2, lib.zeros(2, 2)]).requires_grad_()
+        r = lib.linalg.inv_ex(x)
+        assert r.info.tolist() == [0, 1] and r.inverse[0].tolist() == [[0.5, 0.0], [0.0, 0.5]]
+        r.inverse[0].sum().backward()
+        assert x.grad[0].tolist() == [[-0.25, -0.25], [-0.25, -0.25]]
