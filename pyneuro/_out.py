@@ -49,8 +49,9 @@ def _write(out, result, name: str) -> None:
         )
     if result.device != out.device:
         raise RuntimeError(f"Expected out tensor to be on {result.device}, but got a tensor on {out.device}")
-    if read_only(out._data) and overlap_error(out._data) is not None:
-        raise overlap_error(out._data)  # (an expand()ed out: torch refuses to compute into it)
+    overlap = overlap_error(out._data) if read_only(out._data) else None
+    if overlap is not None:  # (an expand()ed out: torch refuses to compute into it)
+        raise overlap
     if tuple(out.shape) == tuple(result.shape):
         with np.errstate(all="ignore"):
             out._data[...] = result._data
