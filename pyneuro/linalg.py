@@ -222,8 +222,19 @@ def cholesky_ex(A, *, upper=False, check_errors=False):
 
 
 def solve_ex(A, B, *, left=True, check_errors=False):
-    """(result, info): solve without raising for a singular A (torch.linalg.solve_ex)."""
-    return _ex(return_types.linalg_solve_ex, lambda: solve(A, B, left=left), A, B, check_errors)
+    """(result, info): solve without raising for a singular A (torch.linalg.solve_ex). A batch
+    with singular matrices is solved with identities in their place, then their results are
+    NaN with info 1, so the other matrices keep their solutions, as torch's."""
+    result = _ex(return_types.linalg_solve_ex, lambda: solve(A, B, left=left), A, B, check_errors)
+    if A.ndim <= 2 or not result.info.any():
+        return result
+    info = _ex(return_types.linalg_inv_ex, lambda: inv(A), A, A, False, inv).info
+    failed = info.bool()
+    safe = eye(A.shape[-1], dtype=A.dtype, device=A.device).where(failed[..., None, None], A)
+    X = solve(safe, B, left=left)
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    mask = failed[..., None] if vector else failed[..., None, None]
+    return return_types.linalg_solve_ex(X.masked_fill(mask, float("nan")), info)
 
 
 def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None) -> Tensor:

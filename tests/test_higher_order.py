@@ -507,3 +507,18 @@ def test_batched_ex_forms_report_each_matrix():
         assert r.info.tolist() == [0, 1] and r.inverse[0].tolist() == [[0.5, 0.0], [0.0, 0.5]]
         r.inverse[0].sum().backward()
         assert x.grad[0].tolist() == [[-0.25, -0.25], [-0.25, -0.25]]
+
+
+@pytest.mark.parametrize(
+    "b_shape, left",
+    [((3, 2, 1), True), ((2,), True), ((3, 2), True), ((4, 1, 2, 1), True), ((3, 1, 2), False)],
+)
+def test_batched_solve_ex_keeps_the_good_solutions(b_shape, left):
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (pn, torch):
+        A = lib.stack([lib.eye(2), lib.zeros(2, 2), lib.eye(2) * 2])
+        r = lib.linalg.solve_ex(A, lib.ones(*b_shape), left=left)
+        good = r.result.reshape(-1, 2).isfinite().all(1)
+        results.append((tuple(r.result.shape), r.info.tolist(), r.result.reshape(-1, 2)[good].tolist()))
+    assert results[0] == results[1]
