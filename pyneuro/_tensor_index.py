@@ -29,21 +29,10 @@ from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import Size, normalize_dims
 from ._shapes import shape_arg as _shape_arg
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap
-from ._tensor_keys import same_dtype_put
+from ._tensor_keys import int_index, same_dtype_put
 from .autograd.index import IndexPut, ScatterReduce
 from .autograd.shape import Diagonal, renamed, watch
 from .strided import as_strided
-
-
-def _int_index(index, what, argument="index"):
-    """index's array, which must be an integer tensor (torch's RuntimeError otherwise)."""
-    if not isinstance(index, TensorBase):
-        raise TypeError(f"{what}(): argument '{argument}' must be Tensor, not {type(index).__name__}")
-    if index._data.dtype.kind not in "iu":
-        raise DTypeError(
-            f"{what}(): Expected dtype int32/int64 for {argument} but got: {_torch_name(index.dtype)}"
-        )
-    return index._data
 
 
 def _check_range(idx, n, what, negative=False):
@@ -352,7 +341,7 @@ class IndexMethods:
     def take_along_dim(self, indices, dim=None):
         """Gather along dim with indices broadcast against self elsewhere (torch.take_along_dim);
         dim=None: from the flattened self."""
-        idx = _int_index(indices, "take_along_dim", "indices")
+        idx = int_index(indices, "take_along_dim", "indices", long_only=True)
         if dim is None:  # a gather from the flattened self: no negative indices
             _check_range(idx, self.numel(), "take_along_dim")
             return self.reshape(-1)._gather(0, indices.reshape(-1))  # range checked above
@@ -381,7 +370,7 @@ class IndexMethods:
         for i, p in enumerate(parts):
             if not isinstance(p, TensorBase):
                 raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(p).__name__}")
-            if p._data.dtype.kind not in "iub":
+            if p._data.dtype.kind not in "iub" or p._data.dtype in (np.int8, np.int16):
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         if not isinstance(values, TensorBase):
             raise TypeError(f"index_put(): argument 'values' must be Tensor, not {type(values).__name__}")
@@ -389,8 +378,10 @@ class IndexMethods:
         return watch(self._put(values, tuple(p._data for p in parts), accumulate), *parts)
 
     def _dim_index_checks(self, dim, index, source, what, negative=False):
-        """(dim, index array) for index_add/copy/fill after torch's checks."""
-        idx = _int_index(index, what)
+        """(dim, index array) for index_add/copy/fill/reduce after torch's checks."""
+        long_only = what in ("index_copy_", "index_fill_")
+        error = IndexRangeError if what == "index_fill_" else DTypeError
+        idx = int_index(index, what, long_only=long_only, error=error)
         if idx.ndim > 1:
             raise ShapeError(f"{what}(): Index is supposed to be a vector")
         (d,) = normalize_dims(dim, self.ndim)
@@ -434,7 +425,7 @@ class IndexMethods:
 
     def put(self, index, source, accumulate=False):
         """self with source put at the flat positions index (negative count from the end)."""
-        idx = _int_index(index, "put")
+        idx = int_index(index, "put_", long_only=True)
         _check_range(idx, self.numel(), "put", negative=True)
         _same_dtype(self, source, "put_")
         if source.numel() != idx.size:
@@ -511,7 +502,7 @@ class IndexMethods:
         reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # torch takes both spellings
         if reduce not in ("sum", "prod", "mean", "amax", "amin"):
             raise ArgumentError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
-        idx = _int_index(index, "scatter_reduce")
+        idx = int_index(index, "scatter_reduce")
         _same_dtype(self, src, "scatter_reduce", "src")
         if reduce == "mean" and self._data.dtype.kind == "b":
             raise NotImplementedError('"scatter_reduce" with reduce="mean" is not implemented for \'Bool\'')

@@ -88,6 +88,24 @@ def same_dtype_put(self, values) -> None:
         )
 
 
+# The index dtypes torch's gathers and scatters take: gather/scatter/index_select/index_add/
+# index_reduce/embedding any of int32 and int64; take/put/index_copy/index_fill/take_along_dim
+# only int64 ("long"). A uint8 or int8 index is refused (never read as a mask, as x[uint8] is).
+_INT32_64 = (np.dtype(np.int32), np.dtype(np.int64))
+
+
+def int_index(index, what, argument="index", long_only=False, error=DTypeError):
+    """index's array after torch's dtype check for `what` (its RuntimeError; index_fill's is an
+    IndexError: pass error=)."""
+    if not isinstance(index, TensorBase):
+        raise TypeError(f"{what}(): argument '{argument}' must be Tensor, not {type(index).__name__}")
+    dtype = index._data.dtype
+    if dtype != _INT32_64[1] and (long_only or dtype != _INT32_64[0]):
+        wanted = "int64" if long_only else "int32/int64"
+        raise error(f"{what}(): Expected dtype {wanted} for {argument} but got: {torch_name(dtype)}")
+    return index._data
+
+
 def _is_int_part(p) -> bool:
     """An index part torch applies as a select: an int, a NumPy integer or a 0-d integer tensor."""
     if isinstance(p, TensorBase):

@@ -26,6 +26,7 @@ from ._tensor_base import (
 from ._tensor_keys import (
     _convert_index,
     check_slice_steps,
+    int_index,
     sequence_as_tuple,
     split_int_index,
     torch_index_error,
@@ -296,8 +297,7 @@ class ShapeMethods:
         """The entries at `index` (a 1-D integer tensor) along dim; gradients add up on repeats."""
         if index.ndim > 1:
             raise ShapeError(f"index_select(): index must be a 1-D tensor, got shape {tuple(index.shape)}")
-        if index._data.dtype.kind not in "iu":
-            raise DTypeError("index_select(): Expected dtype int32 or int64 for index")
+        int_index(index, "index_select")
         (d,) = normalize_dims(dim, builtins.max(self.ndim, 1))
         n = self.shape[d] if self.ndim else 1
         if index._data.size and not 0 <= int(index._data.min()) <= int(index._data.max()) < n:  # no negatives
@@ -413,8 +413,7 @@ class ShapeMethods:
 
     def gather(self, dim, index):
         """out[i][j] = self[i][index[i][j]] for dim=1 (2-D), like torch.gather (and its checks)."""
-        if not isinstance(index, TensorBase) or index._data.dtype.kind not in "iu":
-            raise DTypeError("gather(): Expected dtype int32/int64 for index")
+        int_index(index, "gather")
         if 0 in (self.ndim, index.ndim) and max(self.ndim, index.ndim) <= 1:
             # torch counts a 0-d tensor as 1-d here (the Transforms tutorial's one-hot target)
             return _vector(self).gather(dim, _vector(index)).reshape(index.shape)
@@ -458,8 +457,7 @@ class ShapeMethods:
         return tuple(grids)
 
     def _scatter(self, name, dim, index, src, add):
-        if not isinstance(index, TensorBase) or index._data.dtype.kind not in "iu":
-            raise DTypeError(f"{name}(): Expected dtype int32/int64 for index")
+        int_index(index, name)
         shapes = [t.ndim for t in (self, index, src) if isinstance(t, TensorBase)]
         if 0 in shapes and max(shapes) <= 1:  # a 0-d tensor counts as 1-d, as torch counts it
             src = _vector(src) if isinstance(src, TensorBase) else src

@@ -178,3 +178,43 @@ def test_a_0d_integer_tensor_index_is_a_select_as_torch():
             x["a"]
         with pytest.raises(IndexError):
             x[1.5]
+
+
+def _index_ops(T, x, i1, i2):
+    return {
+        "gather": lambda: x.gather(1, i2),
+        "index_select": lambda: x.index_select(1, i1),
+        "scatter": lambda: x.scatter(1, i2, 1.0),
+        "scatter_add": lambda: x.scatter_add(1, i2, T.ones(2, 2)),
+        "scatter_reduce": lambda: x.scatter_reduce(1, i2, T.ones(2, 2), "sum"),
+        "index_add": lambda: x.index_add(1, i1, T.ones(2, 2)),
+        "index_copy": lambda: x.index_copy(1, i1, T.ones(2, 2)),
+        "index_fill": lambda: x.index_fill(1, i1, 1.0),
+        "take": lambda: x.take(i1),
+        "take_along_dim": lambda: x.take_along_dim(i2, 1),
+        "put": lambda: x.put(i1, T.ones(2)),
+        "embedding": lambda: T.nn.functional.embedding(i1, x),
+        "one_hot": lambda: T.nn.functional.one_hot(i1, 3),
+        "index_put_int8": lambda: x.index_put((i1,), T.tensor(1.0)) if i1.dtype == T.int8 else x,
+    }
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "int64"])
+def test_index_dtypes_of_gathers_and_scatters_are_torchs(dtype):
+    """A uint8 index to gather was read as a mask (a (2,) result); int8/int16 raised IndexError,
+    and int32 was taken where torch wants int64 (take_along_dim, put, index_copy, index_fill)."""
+    outcomes = []
+    for T in (pn, torch):
+        x = T.arange(8.0).reshape(2, 4)
+        i1 = T.tensor([0, 1], dtype=getattr(T, dtype))
+        i2 = T.tensor([[0, 1], [1, 0]], dtype=getattr(T, dtype))
+        row = {}
+        for name, f in _index_ops(T, x, i1, i2).items():
+            try:
+                row[name] = f().tolist()
+            except IndexError:  # (index_fill's and index_put's: torch's IndexError)
+                row[name] = "IndexError"
+            except RuntimeError:
+                row[name] = "RuntimeError"
+        outcomes.append(row)
+    assert outcomes[0] == outcomes[1]
