@@ -271,8 +271,10 @@ def fill_value(value, dtype):
         )
     else:
         info = np.iinfo(dtype)
-        low = -info.max if dtype.kind == "u" else info.min
-        fits = (isinstance(value, _PY_INT) or math.isfinite(value)) and low <= value < info.max + 1
+        if isinstance(value, _PY_INT):  # (a negative int may wrap into an unsigned dtype, as C's)
+            fits = (-info.max if dtype.kind == "u" else info.min) <= value <= info.max
+        else:  # a float must lie in the range itself: -0.5 or 255.5 into uint8 raise, as torch
+            fits = math.isfinite(value) and info.min <= value <= info.max
     if not fits:
         name = _OVERFLOW_NAMES.get(dtype.name) or _C_NAMES[dtype.name]
         raise RuntimeError(f"value cannot be converted to type {name} without overflow")

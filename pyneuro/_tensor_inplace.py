@@ -40,6 +40,7 @@ from ._tensor_keys import (
     zero_d_ints,
 )
 from .autograd import inplace as _ip
+from .autograd.elementwise import half_by_number
 from .autograd.function import _broadcast_mismatch
 from .autograd.grad_mode import _GradMode
 from .autograd.shape import Index, renamed
@@ -169,6 +170,9 @@ class InplaceMethods:
             o = _value_array(o, self)
         elif type(o) is _PY_INT and self._data.dtype.kind in "iu":
             o = wrap_int(o, self._data.dtype)  # int8_tensor += 300 wraps, as torch's C cast
+        half = _HALF_OPS.get(op) if o.__class__ in (_PY_INT, float) else None
+        if half is not None and (half := half_by_number(self._data, o, half)) is not None:
+            o, op = half, _copy  # float16 times a number: torch's float32 arithmetic, rounded once
         try:
             with np.errstate(all="ignore"):  # x /= 0, x **= 0.5: inf/NaN without NumPy's warning, as torch
                 result = op(self._data, o)
@@ -448,3 +452,9 @@ def _as_view_index(index):
 # In-place updates go through the array's own operators (`a += b`), which NumPy, CuPy and
 # the CUDA extension's arrays implement in place on the device: no host round trip.
 _add, _subtract, _multiply, _divide, _power = _op.iadd, _op.isub, _op.imul, _op.itruediv, _op.ipow
+_HALF_OPS = {_multiply: _op.mul, _divide: _op.truediv}
+
+
+def _copy(dst, src):
+    dst[...] = src
+    return dst

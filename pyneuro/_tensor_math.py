@@ -60,6 +60,8 @@ class MathMethods:
         """Round half to even (0.5 -> 0, 1.5 -> 2), like torch.round; zero gradient."""
         if decimals:  # torch's rule: round(x * 10^d) / 10^d, for floats only
             _fm.not_for(self, "iub", "round")
+            if self.dtype == float16:  # torch's kernel: in float32, rounded to float16 once
+                return _ag.renamed(self.float().round(decimals=decimals).half(), "RoundBackward1")
             return _ag.renamed((self * 10.0**decimals)._rounding("round") / 10.0**decimals, "RoundBackward1")
         return self._rounding("round")
 

@@ -318,7 +318,7 @@ class ReduceMethods:
 
     def addmv(self, mat, vec, *, beta=1, alpha=1):
         """beta * self + alpha * (mat @ vec)."""
-        return _renamed(_add_scaled(self, mat.mv(vec), beta, alpha), "AddmvBackward0")
+        return _renamed(_add_scaled(self, mat.mv(vec), beta, alpha, "addmv"), "AddmvBackward0")
 
     def addr(self, vec1, vec2, *, beta=1, alpha=1):
         """beta * self + alpha * outer(vec1, vec2)."""
@@ -327,7 +327,7 @@ class ReduceMethods:
                 f"addr: Expected 1-D argument vec1 and vec2, but got {vec1.ndim}-D and {vec2.ndim}-D"
             )
         return _renamed(
-            _add_scaled(self, vec1.unsqueeze(1) * vec2.unsqueeze(0), beta, alpha), "AddrBackward0"
+            _add_scaled(self, vec1.unsqueeze(1) * vec2.unsqueeze(0), beta, alpha, "addr"), "AddrBackward0"
         )
 
     def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
@@ -336,12 +336,12 @@ class ReduceMethods:
             raise ShapeError(
                 f"batch1 must be a 3D tensor, batch2 must be a 3D tensor (got {batch1.ndim}D and {batch2.ndim}D)"
             )
-        return _renamed(_add_scaled(self, (batch1 @ batch2).sum(0), beta, alpha), "AddbmmBackward0")
+        return _renamed(_add_scaled(self, (batch1 @ batch2).sum(0), beta, alpha, "addbmm"), "AddbmmBackward0")
 
     def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
-        from .functions import baddbmm
-
-        return baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+        """beta * self + alpha * (batch1 @ batch2) for batches of matrices."""
+        product = batch1.bmm(batch2)
+        return _renamed(_add_scaled(self, product, beta, alpha, "baddbmm"), "BaddbmmBackward0")
 
     def ger(self, vec2):
         """outer(self, vec2): torch's older name."""
@@ -689,8 +689,22 @@ def _bin_counts(data, edges, how, weight):
     return hist
 
 
-def _add_scaled(t, product, beta, alpha):
-    """beta * t + alpha * product, skipping t when beta is 0 (torch does not read it then)."""
+def _add_scaled(t, product, beta, alpha, what="addmm"):
+    """beta * t + alpha * product, skipping t when beta is 0 (torch does not read it then).
+    torch's rules for the operands: t has the product's dtype (addr promotes instead), and an
+    integer product takes float alpha/beta truncated (addr refuses them)."""
+    if what != "addr" and t._data.dtype != product._data.dtype:
+        raise DTypeError(
+            f"{what}: self and mat2 must have the same dtype, but got {torch_name(t._data.dtype)} "
+            f"and {torch_name(product._data.dtype)}"
+        )
+    if product._data.dtype.kind in "iu":
+        for name, number in (("alpha", alpha), ("beta", beta)):
+            if isinstance(number, float) and what == "addr":
+                raise RuntimeError(
+                    f"For integral input tensors, argument {name} must not be a floating point number."
+                )
+        alpha, beta = (int(n) if isinstance(n, float) else n for n in (alpha, beta))
     if alpha != 1:
         product = product * alpha
     if beta == 0:

@@ -591,13 +591,7 @@ def sort(input, dim=-1, descending=False, stable=False):
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (batch1 @ batch2) for batches of matrices (like torch.baddbmm)."""
-    prod = batch1.bmm(batch2)
-    out = prod if alpha == 1 else prod * alpha
-    if beta == 0:  # (input's values are not read, as torch's; it stays in the graph with a zero gradient)
-        out = _ag.ReadsInputs.apply(out, input) if input.requires_grad else out
-    else:
-        out = out + (input if beta == 1 else input * beta)
-    return _ag.renamed(out, "BaddbmmBackward0")
+    return input.baddbmm(batch1, batch2, beta=beta, alpha=alpha)
 
 
 def meshgrid(*tensors, indexing="ij"):

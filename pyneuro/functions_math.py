@@ -435,6 +435,8 @@ def lerp(input, end, weight) -> Tensor:
     need_tensor(input, "lerp")
     need_tensor(end, "lerp", "end", 2)
     not_for(input, "iub", "lerp_kernel_tensor" if isinstance(weight, TensorBase) else "lerp_kernel_scalar")
+    if isinstance(weight, TensorBase) and weight.ndim == 0 and weight._data.dtype != input._data.dtype:
+        weight = weight.item()  # torch reads a 0-d weight of another dtype as a number (LerpBackward1)
     for name, t in (("end", end), ("weight", weight)):
         if isinstance(t, TensorBase) and t._data.dtype != input._data.dtype:
             raise RuntimeError(

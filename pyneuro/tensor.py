@@ -356,13 +356,15 @@ class Tensor(
             other = _wrap(_backend(self.device).asarray(_host_array(other)), self.device)
         elif not isinstance(other, TensorBase):
             return NotImplemented  # as torch: x @ [1., 2.] is Python's TypeError
-        if self._data.dtype.kind in "iu" and other._data.dtype.kind in "iu":
-            return _int_matmul(self, other)
-        if self._data.dtype != other._data.dtype:
+        if self._data.dtype != other._data.dtype:  # (int32 @ int64 too, as torch)
             raise DTypeError(
                 f"matmul: both operands need the same dtype, got {self.dtype} and {other.dtype} "
                 "(convert one, e.g. x.float())"
             )
+        if self._data.dtype.kind in "iu":
+            return _int_matmul(self, other)
+        if self._data.dtype.kind == "b":
+            raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
         return _ag.MatMul.apply(self, other)
 
     def __rmatmul__(self, other):

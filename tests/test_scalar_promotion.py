@@ -23,6 +23,10 @@ def _u8(m, values):
     return m.tensor(values, dtype=m.uint8)
 
 
+def _f16(m):
+    return m.tensor([0.0, 0.75, 7.0, 3.3, -1.1], dtype=m.float16)
+
+
 CASES = {
     # true division and the other float-result ops of two integer tensors: each side to float first
     "uint8 / its sum": lambda m: (lambda x: x / x.sum())(_u8(m, [200, 100])),
@@ -99,6 +103,48 @@ CASES = {
     "int8 ** 200": lambda m: m.tensor([1, 2], dtype=m.int8) ** 200,
     "int8 ** 3": lambda m: m.tensor([1, 2], dtype=m.int8) ** 3,
     "bool ** 2": lambda m: m.tensor([True, False]) ** 2,
+    # float16 beside a number: torch computes in float32 and rounds once (NumPy rounded the number
+    # to float16 first: x * 70000 was inf, x / 1e5 zero, x * 1e-6 1.7% off)
+    "float16 * 70000": lambda m: _f16(m) * 70000,
+    "float16 / 1e5": lambda m: _f16(m) / 1e5,
+    "float16 * 1e-6": lambda m: _f16(m) * 1e-6,
+    "70000 * float16": lambda m: 70000 * _f16(m),
+    "1e5 / float16": lambda m: 1e5 / (_f16(m) + 1),
+    "float16 mul_ 1e-6": lambda m: _f16(m).mul_(1e-6),
+    "float16 /= 1e5": lambda m: _f16(m).div_(1e5),
+    "float16 round(decimals=1)": lambda m: m.round(m.tensor([1.35, 2.45], dtype=m.float16), decimals=1),
+    # products: one dtype for the operands (int32 @ int64 too), integer alpha/beta truncated
+    "int32 @ int64": lambda m: m.ones(2, 2, dtype=m.int32) @ m.ones(2, 2, dtype=m.int64),
+    "dot int8, int64": lambda m: m.dot(m.ones(2, dtype=m.int8), m.ones(2, dtype=m.int64)),
+    "bool @ bool": lambda m: m.ones(2, 2, dtype=m.bool) @ m.ones(2, 2, dtype=m.bool),
+    "addmm float64 input, float32 mats": lambda m: m.addmm(
+        m.ones(2, 2, dtype=m.float64), m.ones(2, 2), m.ones(2, 2)
+    ),
+    "addmv float32 input, int mats": lambda m: m.addmv(
+        m.ones(2), m.ones(2, 2, dtype=m.int64), m.ones(2, dtype=m.int64)
+    ),
+    "addmm int, beta=0.5": lambda m: m.addmm(*[m.ones(2, 2, dtype=m.int64)] * 3, beta=0.5),
+    "addmm int, alpha=1.7": lambda m: m.addmm(*[m.ones(2, 2, dtype=m.int64)] * 3, alpha=1.7),
+    "baddbmm int": lambda m: m.baddbmm(*[m.ones(1, 2, 2, dtype=m.int64)] * 3, alpha=1.7, beta=0.5),
+    "baddbmm float64 input": lambda m: m.baddbmm(
+        m.ones(1, 2, 2, dtype=m.float64), m.ones(1, 2, 2), m.ones(1, 2, 2)
+    ),
+    "addr int, alpha=0.5": lambda m: m.addr(
+        m.ones(2, 2, dtype=m.int64), m.ones(2, dtype=m.int64), m.ones(2, dtype=m.int64), alpha=0.5
+    ),
+    "addr float64 input promotes": lambda m: m.addr(m.ones(2, 2, dtype=m.float64), m.ones(2), m.ones(2)),
+    "lerp with a float64 0-d weight": lambda m: m.lerp(
+        m.ones(2), m.zeros(2), m.tensor(0.25, dtype=m.float64)
+    ),
+    "lerp with a float64 0-d end": lambda m: m.lerp(m.ones(2), m.tensor(0.0, dtype=m.float64), 0.5),
+    # a float fill must lie in an integer dtype's range (a negative int may wrap into uint8)
+    "tensor(-2.5, uint8)": lambda m: m.tensor([-2.5], dtype=m.uint8),
+    "tensor(255.5, uint8)": lambda m: m.tensor([255.5], dtype=m.uint8),
+    "tensor(127.9, int8)": lambda m: m.tensor([127.9], dtype=m.int8),
+    "tensor(-1, uint8)": lambda m: m.tensor([-1], dtype=m.uint8),
+    "full(-1.5, uint8)": lambda m: m.full((2,), -1.5, dtype=m.uint8),
+    "fill_(-1.5) uint8": lambda m: m.zeros(2, dtype=m.uint8).fill_(-1.5),
+    "full(1.5, int64)": lambda m: m.full((2,), 1.5, dtype=m.int64),
     # remainder: a zero keeps fmod's sign, as torch (NumPy gives the divisor's)
     "0. % -3": lambda m: m.tensor([0.0, 3.0, -0.0, 5.5, -5.5]) % -3,
     "remainder -3. by 3": lambda m: m.remainder(m.tensor([0.0, -3.0, 7.0, -7.0]), 3),

@@ -11,6 +11,7 @@ raised from pyneuro's own code (only those: a user's NumPy code still warns).
 
 from __future__ import annotations
 
+import operator as _operator
 import warnings
 
 import numpy as _np
@@ -70,6 +71,23 @@ class Sub(Function):
         )
 
 
+_F16 = _np.dtype(_np.float16)
+_NUMBERS = (int, float)
+
+
+def half_by_number(a, b, op):
+    """op(a, b) where a float16 array meets a Python number, as torch computes it: in float32
+    with the number as it is, rounded to float16 once (NumPy rounds the number to float16
+    first: x * 70000 would be inf, x / 1e5 zero, x * 1e-6 off by 1.7%). None otherwise."""
+    if b.__class__ in _NUMBERS and getattr(a, "dtype", None) == _F16:
+        with _np.errstate(all="ignore"):  # (x / 0 and overflow to inf: no warning, as torch)
+            return op(a.astype(_np.float32), b).astype(_F16)
+    if a.__class__ in _NUMBERS and getattr(b, "dtype", None) == _F16:
+        with _np.errstate(all="ignore"):
+            return op(a, b.astype(_np.float32)).astype(_F16)
+    return None
+
+
 class Mul(Function):
     """out = a * b. d/da = b, d/db = a."""
 
@@ -79,6 +97,10 @@ class Mul(Function):
 
     def forward(self, a, b):
         self.saved = (a, b)
+        if (b.__class__ in _NUMBERS or a.__class__ in _NUMBERS) and (
+            half := half_by_number(a, b, _operator.mul)
+        ) is not None:
+            return half
         try:
             return a * b
         except (
@@ -112,10 +134,14 @@ class Div(Function):
 
     def forward(self, a, b):
         with _errstate(self.bk.xp):  # x / 0 is inf or nan without a warning, as in torch
+            if b.__class__ in _NUMBERS and (half := half_by_number(a, b, _operator.truediv)) is not None:
+                self.saved = (a, b, None)
+                return half
             if not hasattr(a, "shape") and b.dtype.kind == "f":
                 r = (1 / b).astype(b.dtype, copy=False)
                 self.saved = (a, None, r)
-                return r * a
+                half = half_by_number(r, a, _operator.mul)
+                return r * a if half is None else half
             self.saved = (a, b, None)
             return a / b
 
