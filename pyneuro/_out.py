@@ -7,6 +7,9 @@ pyneuro exports takes it, by this one rule (pyneuro/__init__.py applies `out_key
   functions returning several, like torch.max(x, dim, out=(values, indices))), and `out` is returned;
 - the result must be castable to out's dtype without changing kind the wrong way (a float result
   into an int tensor is torch's RuntimeError "result type Float can't be cast to ...");
+  the ops in _SAME_DTYPE (neg, floor, clamp, where, softmax, matmul, sort, gather, ...) need out
+  in the result's dtype exactly, as torch's do; those in _IN_OUT_DTYPE (sum, prod, cumsum,
+  cumprod, mean) compute in out's dtype, as if given dtype=out.dtype;
 - an `out` of another shape is resized, with torch's warning when it had elements;
 - out= does not record a graph: torch raises RuntimeError when the result would require grad
   (an argument requires grad while grad mode is on), and so does this; a result without a
@@ -26,6 +29,27 @@ from ._dtype import can_cast, torch_name
 from ._errors import overlap_error, read_only
 from ._tensor_base import TensorBase
 from .autograd.grad_mode import _GradMode
+
+# torch's out= dtype rules (measured on torch 2.13): these refuse an out of another dtype...
+_SAME_DTYPE = frozenset(
+    "abs absolute addbmm addmm addmv amax amin aminmax argmax argmin baddbmm bmm ceil clamp "
+    "clamp_max clamp_min clip cross cummax cummin diag dot floor frac gather histc index_select "
+    "kthvalue log_softmax logcumsumexp masked_select matmul mm mode mv nan_to_num nanquantile neg "
+    "negative norm quantile round sgn sign softmax sort take tensordot topk tril triu trunc "
+    "vector_norm where".split()
+)
+_SAME_DTYPE_WITH_DIM = frozenset({"max", "min", "median"})  # (values, indices) forms only
+# ...and these compute in out's dtype (sum of [1.5, 2.5] into an int64 out is 1 + 2 = 3)
+_IN_OUT_DTYPE = frozenset({"sum", "prod", "cumsum", "cumprod", "mean"})
+
+
+def _check_same_dtype(name, outs, results) -> None:
+    for o, r in zip(outs, results):
+        if isinstance(o, TensorBase) and isinstance(r, TensorBase) and o._data.dtype != r._data.dtype:
+            raise RuntimeError(
+                f"{name}(): Expected out tensor to have dtype {torch_name(r._data.dtype).lower()}, "
+                f"but got {torch_name(o._data.dtype).lower()} instead"
+            )
 
 
 def _requires_grad(values) -> bool:
@@ -87,8 +111,12 @@ def out_keyword(function):
                 raise
         name = function.__name__
         outs = out if isinstance(out, (tuple, list)) else (out,)
+        if name in _IN_OUT_DTYPE and kwargs.get("dtype") is None and isinstance(out, TensorBase):
+            kwargs["dtype"] = out.dtype
         result = function(*args, **kwargs)
         results = tuple(result) if isinstance(out, (tuple, list)) else (result,)
+        if name in _SAME_DTYPE or (name in _SAME_DTYPE_WITH_DIM and len(outs) > 1):
+            _check_same_dtype(name, outs, results)
         if _GradMode.enabled and _requires_grad(
             (*results, *outs)
         ):  # (eq, argmax, histc, ...: no grad, allowed)

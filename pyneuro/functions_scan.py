@@ -74,6 +74,8 @@ def cumprod(input, dim, *, dtype=None):
     The gradient is exact where the input holds zeros (no division by them; see
     autograd.scan.CumProd).
     """
+    if dtype is not None and _dtype(dtype).kind == "b":
+        raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
     t = input if dtype is None else input._cast(_dtype(dtype))
     if dtype is None and t._data.dtype.kind in "biu" and t._data.dtype != int64:
         t = t._cast(int64)

@@ -471,6 +471,8 @@ class Tensor(
     def cumsum(self, dim, dtype=None):
         """Running sum along dim: small integers and bools give int64 unless dtype= is given."""
         small = self._data.dtype.kind in "bu" or self._data.dtype in (int32, int16, int8)
+        if dtype is not None and _dtype(dtype).kind == "b":
+            raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
         t = self._cast(_dtype(dtype)) if dtype is not None else self._cast(int64) if small else self
         out = _ag.CumSum.apply(t, dim=dim)
         return out if out._data.dtype == t._data.dtype else out._cast(t._data.dtype)
