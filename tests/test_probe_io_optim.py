@@ -1,5 +1,7 @@
 """Optimizer state as torch keeps it: state["step"] is a 0-d float tensor, round trips keep it."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -241,3 +243,41 @@ def test_lbfgs_state_holds_tensors_as_torchs():
         opt2.load_state_dict(opt.state_dict())
         opt2.step(closure)  # continues from the tensors it loaded
     assert states[1] == states[0]
+
+
+@pytest.mark.parametrize("owner", ["optimizer", "module"])
+def test_zero_grad_without_none_cuts_the_grads_graph(owner):
+    """zero_grad(set_to_none=False) after a create_graph backward: torch detaches .grad before
+    zeroing it, so a gradient penalty computed later does not run through the old 3 w^2 graph
+    (pyneuro kept it: [32, 112] instead of [8, 16])."""
+    results = []
+    for T in (pn, torch):
+        w = T.nn.Parameter(T.tensor([1.0, 2.0]))
+        m = T.nn.Module()
+        m.w = w
+        opt = T.optim.SGD([w], lr=0.1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (torch's reference-cycle warning)
+            (w**3).sum().backward(create_graph=True)
+            (opt if owner == "optimizer" else m).zero_grad(set_to_none=False)
+            flags = (w.grad.requires_grad, w.grad.grad_fn is None)
+            (w**2).sum().backward(create_graph=True)
+        (gp,) = T.autograd.grad((w.grad**2).sum(), w)
+        results.append((flags, w.grad.tolist(), gp.tolist()))
+    assert results[0] == results[1]
+
+
+def test_a_retain_grad_tensor_may_be_optimized():
+    """torch accepts a non-leaf that retains its grad (it has a .grad to step on)."""
+    results = []
+    for T in (pn, torch):
+        w = T.tensor([1.0, 2.0], requires_grad=True)
+        p = w * 1
+        p.retain_grad()
+        opt = T.optim.SGD([p], lr=0.1)
+        (p**2).sum().backward()
+        opt.step()
+        with pytest.raises(ValueError):
+            opt.add_param_group({"params": [w * 2]})  # (not retained: still refused)
+        results.append((p.tolist(), w.grad.tolist()))
+    assert results[0] == results[1]

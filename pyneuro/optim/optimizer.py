@@ -13,6 +13,7 @@ import warnings
 from collections import OrderedDict, defaultdict
 
 from .._handles import RemovableHandle
+from .._tensor_base import zero_grad_in_place
 from ..autograd import enable_grad
 from ..tensor import Tensor, tensor
 
@@ -202,7 +203,7 @@ class Optimizer:
                 raise TypeError(
                     f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}"
                 )
-            if not p.is_leaf:
+            if not (p.is_leaf or p.retains_grad):  # (torch's rule: a retain_grad() tensor has a .grad)
                 raise ValueError("can't optimize a non-leaf Tensor")
         group = dict(param_group, params=params)
         if names is not None:
@@ -236,7 +237,7 @@ class Optimizer:
                     if set_to_none:
                         p.grad = None
                     else:
-                        p.grad._data[...] = 0
+                        zero_grad_in_place(p.grad)
 
     def register_step_pre_hook(self, hook) -> RemovableHandle:
         """hook(optimizer, args, kwargs) runs before every step(); it may return new (args, kwargs)."""

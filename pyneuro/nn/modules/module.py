@@ -11,7 +11,7 @@ import warnings
 from collections import OrderedDict
 
 from ..._handles import RemovableHandle
-from ..._tensor_base import _fill
+from ..._tensor_base import _fill, zero_grad_in_place
 from ...autograd import no_grad
 from ...creation import empty_like, zeros
 from ...tensor import Tensor
@@ -512,7 +512,7 @@ class Module(StateDictMixin):
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.zero_()
+                    zero_grad_in_place(p.grad)
 
     def to(self, *args, **kwargs):
         """Move/convert every parameter (the same Parameter object, its data replaced) and buffer
