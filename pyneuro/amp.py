@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 import threading
 import warnings
-from types import SimpleNamespace
+from types import ModuleType
 
 from . import _dtype as _dtypes
 from ._tensor_base import TensorBase
@@ -367,7 +368,13 @@ def for_device(device_type: str):
     ):
         return GradScaler(device_type, init_scale, growth_factor, backoff_factor, growth_interval, enabled)
 
-    return SimpleNamespace(autocast=device_autocast, GradScaler=device_grad_scaler)
+    module = ModuleType(
+        f"{__package__}.{device_type}.amp", f"torch.{device_type}.amp: autocast and GradScaler"
+    )
+    module.autocast, module.GradScaler = device_autocast, device_grad_scaler
+    module.custom_fwd, module.custom_bwd = custom_fwd, custom_bwd
+    # `from torch.cuda.amp import autocast` (the course's simple-gpt2): importable by its dotted name
+    return sys.modules.setdefault(module.__name__, module)
 
 
 __all__ = [

@@ -209,6 +209,16 @@ def test_autocast_spellings_nest_and_decorate():
         pn.autocast("tpu")
 
 
+def test_device_amp_modules_import_by_their_dotted_names():
+    """The course's simple-gpt2 notebook: `from torch.cuda.amp import autocast` (a submodule)."""
+    import importlib
+
+    for device in ("cuda", "cpu"):
+        module = importlib.import_module(f"pyneuro.{device}.amp")
+        assert module is getattr(pn, device).amp
+        assert callable(module.autocast) and callable(module.GradScaler) and callable(module.custom_fwd)
+
+
 def test_cpu_and_cuda_modules_answer_like_torch_without_a_gpu():
     assert pn.cpu.is_available() and pn.cpu.device_count() == 1
     assert not pn.xpu.is_available() and pn.xpu.device_count() == 0  # (device choosers ask it)
