@@ -30,7 +30,7 @@ from .functional_conv import (
     max_pool2d,
     pad,
 )
-from .functional_pool import _unpool, _unpool_size, adaptive_max_pool2d
+from .functional_pool import _unpool, _unpool_size, adaptive_max_pool2d, lp_infinite
 from .tensor import Tensor
 
 
@@ -277,6 +277,8 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 
 def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
     """(sum over each kD x kH x kW window of x^p)^(1/p), composed as torch's lp_pool3d."""
+    if (pooled := lp_infinite(max_pool3d, input, norm_type, kernel_size, stride, ceil_mode)) is not None:
+        return pooled
     kd, kh, kw = _triple(kernel_size, "kernel_size")
     out = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return (out.sign() * out.abs().relu() * (kd * kh * kw)).pow(1.0 / norm_type)

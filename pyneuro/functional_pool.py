@@ -220,8 +220,21 @@ def _lp(out: Tensor, norm_type: float, window: int) -> Tensor:
     return (out.sign() * out.abs().relu() * window).pow(1.0 / norm_type)
 
 
+def lp_infinite(max_pool, input: Tensor, norm_type, kernel_size, stride, ceil_mode):
+    """p = inf: the largest |x| of each window (max pooling of |x|); p = -inf the smallest, as
+    torch (x^inf averaged and raised to 1/inf would be inf^0 = 1 everywhere). None otherwise."""
+    if isinstance(norm_type, (int, float)) and math.isinf(norm_type):
+        if norm_type > 0:
+            return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    return None
+
+
 def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
-    """Power-average pooling: (sum over each kH x kW window of x^p)^(1/p) (p = inf is max pooling)."""
+    """Power-average pooling: (sum over each kH x kW window of x^p)^(1/p) (p = inf is max pooling
+    of |x|)."""
+    if (pooled := lp_infinite(max_pool2d, input, norm_type, kernel_size, stride, ceil_mode)) is not None:
+        return pooled
     kh, kw = _ints(kernel_size, 2)
     if stride is None:
         out = avg_pool2d(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
@@ -232,6 +245,8 @@ def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mo
 
 def lp_pool1d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
     """Power-average pooling over windows of k elements: (sum x^p)^(1/p)."""
+    if (pooled := lp_infinite(max_pool1d, input, norm_type, kernel_size, stride, ceil_mode)) is not None:
+        return pooled
     (k,) = _ints(kernel_size, 1)
     if stride is None:
         out = avg_pool1d(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)

@@ -89,6 +89,22 @@ def test_lp_pool(make, shape):
     assert repr(eval("pn.nn." + make)) == repr(eval("torch.nn." + make))
 
 
+@pytest.mark.parametrize(
+    ("make", "shape"),
+    [
+        ("lp_pool2d(x, float('inf'), 2)", (2, 3, 6, 7)),
+        ("lp_pool2d(x, float('-inf'), (1, 2), ceil_mode=True)", (1, 2, 5, 5)),
+        ("lp_pool1d(x, float('inf'), 3, 2)", (2, 3, 10)),
+        ("lp_pool1d(x, -float('inf'), 2)", (3, 6)),
+        ("lp_pool3d(x, float('inf'), 2)", (1, 2, 4, 4, 4)),
+    ],
+)
+def test_lp_pool_of_infinite_order_is_max_pooling_of_abs(make, shape):
+    """p = inf pooled x^inf to inf^0 = 1 everywhere with NaN gradients; torch max-pools |x|."""
+    (a,) = _arrays(shape)  # (negatives too: |x| is pooled)
+    same(lambda fw, x: eval("fw.nn.functional." + make), a)
+
+
 def test_pool_reprs():
     for make in ("AdaptiveMaxPool2d(3)", "AdaptiveMaxPool2d((2, None), True)", "AdaptiveMaxPool1d(2)",
                  "MaxUnpool2d(2)", "MaxUnpool2d((2, 3), 1, (1, 0))", "MaxUnpool1d(2, 1, 1)"):  # fmt: skip
