@@ -250,6 +250,8 @@ def interpolate(
     x = input
     for k in reversed(range(len(sizes))):  # innermost dimension first, as torch's kernels
         n_in, n_out, scale = x.shape[2 + k], sizes[k], scales[k]
+        if n_in == n_out and (antialias or mode in ("linear", "bilinear", "trilinear")):
+            continue  # torch's kernels copy a dimension whose size stays, whatever scale_factor says
         if antialias:
             taps = _antialias_taps(n_in, n_out, scale, align_corners, mode == "bicubic", ft)
         elif nearest:

@@ -129,6 +129,25 @@ def test_interpolate_nearest_shortcuts_are_torchs_by_rank(shape, kw):
     )
 
 
+# linear modes (and antialias) with a scale that keeps a size: torch copies that dimension (a
+# 4-long row at scale 1.2 stays [0, 1, 2, 3]; pyneuro interpolated it on the 1/1.2 grid)
+KEPT_SIZE = [
+    ((1, 2, 4), dict(scale_factor=1.2, mode="linear")),
+    ((1, 2, 3, 4), dict(scale_factor=1.2, mode="bilinear")),
+    ((1, 2, 3, 4), dict(scale_factor=(1.2, 2.0), mode="bilinear")),
+    ((1, 2, 2, 3, 4), dict(scale_factor=1.2, mode="trilinear")),
+    ((1, 2, 3, 4), dict(scale_factor=1.2, mode="bilinear", antialias=True)),
+    ((1, 2, 3, 4), dict(scale_factor=(1.3, 0.5), mode="bicubic", antialias=True)),
+    ((1, 2, 3, 4), dict(scale_factor=1.2, mode="bicubic")),  # (bicubic alone interpolates)
+]
+
+
+@pytest.mark.parametrize(("shape", "kw"), KEPT_SIZE)
+def test_interpolate_keeps_a_dimension_whose_size_stays(shape, kw):
+    linear = kw["mode"] != "bicubic" and not kw.get("antialias")  # (else torch's backward is not the adjoint)
+    same(lambda fw, x: fw.nn.functional.interpolate(x, **kw), *_arrays(shape), grad=linear)
+
+
 @pytest.mark.parametrize(("shape", "kw"), INTERP)
 def test_interpolate_matches_torch(shape, kw):
     same(lambda fw, x: fw.nn.functional.interpolate(x, **kw), *_arrays(shape))
