@@ -13,6 +13,7 @@ import math
 
 from .. import creation
 from ..functions import where
+from ..functions_math import xlogy
 from ._special import digamma, lgamma
 from .discrete import Bernoulli, Binomial, Geometric, Poisson
 from .gamma import Beta, Gamma
@@ -29,7 +30,8 @@ def _infinite_like(t):
 
 
 def _x_log_x(t):
-    return t * t.log()
+    """t log t, 0 at t = 0 (xlogy: KL(Uniform(0, 1) || Beta) was NaN with 0 * log 0)."""
+    return xlogy(t, t)
 
 
 # ----------------------------------------------------------------------------- same family

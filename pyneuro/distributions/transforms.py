@@ -188,11 +188,31 @@ class ComposeTransform(Transform):
 
     @property
     def domain(self):
-        return self.parts[0].domain if self.parts else constraints.real
+        """The first part's domain, reinterpreted over as many event dims as the chain needs:
+        Affine(event_dim=1) then Exp acts on vectors, so the composition's domain is a vector's."""
+        if not self.parts:
+            return constraints.real
+        domain = self.parts[0].domain
+        event_dim = self.parts[-1].codomain.event_dim
+        for part in reversed(self.parts):
+            event_dim = max(event_dim - part.codomain.event_dim, part.domain.event_dim)
+        if event_dim > domain.event_dim:
+            domain = constraints.independent(domain, event_dim - domain.event_dim)
+        return domain
 
     @property
     def codomain(self):
-        return self.parts[-1].codomain if self.parts else constraints.real
+        """The last part's codomain over the chain's event dims (as domain, forwards)."""
+        if not self.parts:
+            return constraints.real
+        codomain = self.parts[-1].codomain
+        event_dim = self.parts[0].domain.event_dim
+        for part in self.parts:
+            event_dim += part.codomain.event_dim - part.domain.event_dim
+            event_dim = max(event_dim, part.codomain.event_dim)
+        if event_dim > codomain.event_dim:
+            codomain = constraints.independent(codomain, event_dim - codomain.event_dim)
+        return codomain
 
     @property
     def bijective(self):
@@ -228,13 +248,22 @@ class ComposeTransform(Transform):
         return shape
 
     def log_abs_det_jacobian(self, x, y):
+        """The sum of the parts' terms, each first summed over the event dims it does not see
+        itself (an elementwise Exp after Affine(event_dim=1) adds up over the vector)."""
         if not self.parts:
             return x * 0
-        total = 0.0
-        for part in self.parts:
-            y_part = part(x)
-            total = total + part.log_abs_det_jacobian(x, y_part)
-            x = y_part
+        xs = [x]
+        for part in self.parts[:-1]:
+            xs.append(part(xs[-1]))
+        xs.append(y)
+        total = None
+        event_dim = self.domain.event_dim
+        for part, x_part, y_part in zip(self.parts, xs[:-1], xs[1:]):
+            term = _sum_rightmost(
+                part.log_abs_det_jacobian(x_part, y_part), event_dim - part.domain.event_dim
+            )
+            total = term if total is None else total + term
+            event_dim += part.codomain.event_dim - part.domain.event_dim
         return total
 
     def __repr__(self) -> str:
