@@ -74,3 +74,30 @@ def test_kl_of_a_uniform_starting_at_zero(pair):
         p, q = (eval("D." + s, {"D": D, "T": T}) for s in pair)
         values.append(D.kl_divergence(p, q).item())
     np.testing.assert_allclose(values[0], values[1], rtol=1e-5)
+
+
+MULTIVARIATE = [
+    "MultivariateNormal(loc, covariance_matrix=A @ A.mT + T.eye(2))",
+    "MultivariateNormal(loc, scale_tril=T.tril(A) + T.eye(2))",
+    "MultivariateNormal(loc, precision_matrix=A @ A.mT + T.eye(2))",
+    "LowRankMultivariateNormal(loc, A, T.ones(2))",
+    "Wishart(T.tensor(3.0), covariance_matrix=A @ A.mT + T.eye(2))",
+]
+
+
+@pytest.mark.parametrize("make", MULTIVARIATE)
+def test_second_derivatives_of_multivariate_log_prob(make):
+    """create_graph through the Cholesky factor and the solves (it raised NotImplementedError)."""
+    results = []
+    for T in (pn, torch):
+        loc = T.tensor([0.1, -0.2], requires_grad=True)
+        A = T.tensor([[1.0, 0.3], [0.3, 0.8]], requires_grad=True)
+        d = eval("T.distributions." + make, {"T": T, "loc": loc, "A": A})
+        wishart = make.startswith("Wishart")
+        value = T.tensor([[2.0, 0.3], [0.3, 1.0]]) if wishart else T.tensor([0.5, 0.25])
+        lp = d.log_prob(value)
+        (g,) = T.autograd.grad(lp, A, create_graph=True)
+        (h,) = T.autograd.grad(g.sum(), A)
+        results.append((lp.item(), h.numpy()))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-5)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-4, atol=1e-5)

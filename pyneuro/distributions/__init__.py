@@ -8,7 +8,7 @@
 
 distribution.py holds the base classes, constraints.py the parameter/support sets, utils.py the
 shared helpers, _special.py the special functions (lgamma, digamma, erf, erfinv, the incomplete
-gamma) the densities need, _linalg.py a differentiable Cholesky and solve. The families are
+gamma) the densities need, _linalg.py the Cholesky factor and solves (on pyneuro.linalg). The families are
 grouped by kind: normal.py (one real variable), discrete.py, gamma.py, multivariate_normal.py
 (with Independent), low_rank.py, transformed_distribution.py (LogNormal, ...), relaxed.py
 (Gumbel-softmax), mixture.py, continuous_bernoulli.py, von_mises.py, lkj_cholesky.py, wishart.py. transforms.py holds the
