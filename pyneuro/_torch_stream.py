@@ -48,7 +48,7 @@ import sys
 
 import numpy as np
 
-from . import _torch_samplers
+from . import _sorting, _torch_samplers
 
 _F32 = np.float32
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -254,6 +254,10 @@ class TorchStream:
         rows, k = probs.shape
         if not replacement or num_samples == 1:  # noise: the exponential draws, if the caller made them
             q = probs / (self.exponential_fill(probs.shape).astype(probs.dtype) if noise is None else noise)
+            if num_samples > 1:  # torch's topk, whose order among equal q (zero weights) is its own
+                order = _sorting.topk(q, 1, num_samples, True, True)
+                if order is not None:
+                    return order
             return np.argsort(-q, axis=1, kind="stable")[:, :num_samples].astype(np.int64)
         out = np.empty((rows, num_samples), np.int64)
         for r in range(rows):

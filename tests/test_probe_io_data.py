@@ -397,3 +397,65 @@ def test_the_shuffle_is_drawn_when_torch_draws_it(workers, tensors):
         batch = next(batches)
         seen.append((drawn, (batch[0] if isinstance(batch, list) else batch).tolist()))
     assert seen[0] == seen[1]
+
+
+def _batched_dataset(T, with_getitem=True):
+    class Batched(T.utils.data.Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitems__(self, idx):
+            return [i * 10 for i in idx]
+
+    if with_getitem:
+        Batched.__getitem__ = lambda self, i: i
+    return Batched()
+
+
+def test_subset_reads_batches_through_its_datasets_getitems():
+    """random_split of a dataset with __getitems__ read it item by item ([0, 1], torch [0, 10]);
+    a dataset with __getitems__ alone raised NotImplementedError behind a Subset."""
+    results = []
+    for T in (pn, torch):
+        U = T.utils.data
+        train, _ = U.random_split(_batched_dataset(T), [2, 2], generator=T.Generator().manual_seed(0))
+        only = U.Subset(_batched_dataset(T, with_getitem=False), [3, 1])
+        results.append(
+            [b.tolist() for b in U.DataLoader(train, batch_size=2)]
+            + [b.tolist() for b in U.DataLoader(only, batch_size=2)]
+        )
+    assert results[0] == results[1]
+
+
+SAMPLER_DRAWS = {
+    "RandomSampler": lambda T: T.utils.data.RandomSampler(range(6)),
+    "RandomSampler with replacement": lambda T: T.utils.data.RandomSampler(range(6), True, 40),
+    "WeightedRandomSampler": lambda T: T.utils.data.WeightedRandomSampler([1.0, 2, 3, 1, 1, 1], 6),
+    "DataLoader, batch_size=None": lambda T: T.utils.data.DataLoader(
+        list(range(6)), batch_size=None, shuffle=True
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(SAMPLER_DRAWS))
+def test_samplers_draw_at_the_first_next(name):
+    """torch's samplers are generators: a draw between iter() and next() comes before theirs."""
+    results = []
+    for T in (pn, torch):
+        T.manual_seed(0)
+        it = iter(SAMPLER_DRAWS[name](T))
+        T.rand(1)
+        results.append([int(i) for i in it])
+    assert results[0] == results[1]
+
+
+def test_draws_without_replacement_order_zero_weights_as_torch():
+    """Past the positive weights, torch's race orders the zero-weight indices by its topk."""
+    results = []
+    for T in (pn, torch):
+        g = T.Generator().manual_seed(1)
+        sampler = T.utils.data.WeightedRandomSampler([1, 0, 3, 0, 5], 5, replacement=False, generator=g)
+        T.manual_seed(0)
+        drawn = T.multinomial(T.tensor([[1.0, 0, 2, 0, 0, 0], [0, 0, 0, 0, 0, 1.0]]), 6).tolist()
+        results.append((list(sampler), drawn))
+    assert results[0] == results[1]

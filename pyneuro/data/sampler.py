@@ -96,8 +96,8 @@ class RandomSampler(Sampler):
             parts.append(randperm(n, generator=gen).numpy()[: k % n])  # drawn even when empty, as torch
         return np.concatenate(parts).astype(np.int64, copy=False)
 
-    def __iter__(self):
-        return iter(self.index_array().tolist())
+    def __iter__(self):  # (a generator: the order is drawn at the first next(), as torch's)
+        yield from self.index_array().tolist()
 
     def __len__(self) -> int:
         return self.num_samples
@@ -187,8 +187,8 @@ class WeightedRandomSampler(Sampler):
         # (Efraimidis-Spirakis: drawing one index after another in proportion to the weights left)
         return _rng(self.generator).multinomial_draw(w[None, :], n, self.replacement)[0]
 
-    def __iter__(self):
-        return iter(self.index_array().tolist())
+    def __iter__(self):  # (a generator: the order is drawn at the first next(), as torch's)
+        yield from self.index_array().tolist()
 
     def __len__(self) -> int:
         return self.num_samples
