@@ -459,3 +459,29 @@ def test_draws_without_replacement_order_zero_weights_as_torch():
         drawn = T.multinomial(T.tensor([[1.0, 0, 2, 0, 0, 0], [0, 0, 0, 0, 0, 1.0]]), 6).tolist()
         results.append((list(sampler), drawn))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(batch_sampler=[[slice(0, 2), slice(2, 4)]]),
+        dict(sampler=[[0, 1], [2]], batch_size=2),
+        dict(sampler=[True, False], batch_size=2),
+    ],
+    ids=["slices", "ragged", "bools"],
+)
+def test_tensor_dataset_batches_of_non_integer_indices_read_item_by_item(kw):
+    """The TensorDataset fast path crashed on slices (AttributeError) and raised NumPy's errors."""
+    results = []
+    for T in (pn, torch):
+        loader = T.utils.data.DataLoader(T.utils.data.TensorDataset(T.arange(6)), **kw)
+        try:
+            results.append([b[0].tolist() for b in loader])
+        except RuntimeError:
+            results.append("RuntimeError")
+    assert results[0] == results[1]
+
+
+def test_random_split_takes_a_tensor_of_lengths():
+    splits = [[len(s) for s in T.utils.data.random_split(range(5), T.tensor([2, 3]))] for T in (pn, torch)]
+    assert splits[0] == splits[1] == [2, 3]

@@ -204,7 +204,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator=Non
     import pyneuro as pn
 
     n = len(dataset)
-    lengths = list(lengths)
+    lengths = lengths.tolist() if hasattr(lengths, "tolist") else list(lengths)  # (a tensor of lengths too)
     if not lengths:
         raise ValueError("random_split needs at least one length")
     all_ints = all(isinstance(x, Integral) and not isinstance(x, bool) for x in lengths)

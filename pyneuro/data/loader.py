@@ -279,6 +279,9 @@ class DataLoader(Generic[T_co]):
         tensors, base = source
         for indices in self.batch_sampler:
             index = _index_array(indices)
+            if index is None:  # slices, bools, nested lists: read item by item, as torch's fetch
+                yield self._fetch(self.dataset, indices)
+                continue
             if base is not None:
                 index = base[index]
             yield _gather(tensors, index)
@@ -340,18 +343,15 @@ def _warn_past_length(loader, length: int, fetched: int) -> None:
     warnings.warn(message, stacklevel=3)
 
 
-def _index_array(indices) -> np.ndarray:
-    """A custom sampler's batch as an int64 array, refused as torch's item-by-item read refuses
-    it: an empty batch (default_collate's IndexError) or non-integer indices (IndexError)."""
-    index = np.asarray(indices.tolist() if hasattr(indices, "tolist") else list(indices))
-    if index.size == 0:
-        raise IndexError("list index out of range")
-    if index.dtype.kind not in "iu":
-        raise IndexError(
-            "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
-            f"(got {type(index.flat[0].item()).__name__})"
-        )
-    return index.astype(np.int64, copy=False)
+def _index_array(indices) -> np.ndarray | None:
+    """A custom sampler's batch as an int64 array; None unless it is a non-empty list of
+    integers (the batch is then read item by item, which gives torch's result or error)."""
+    if not all(
+        isinstance(i, (Integral, np.integer)) and not isinstance(i, (bool, np.bool_)) for i in indices
+    ):
+        return None
+    index = np.asarray(indices.tolist() if hasattr(indices, "tolist") else list(indices), dtype=np.int64)
+    return index if index.size else None
 
 
 def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers) -> None:
@@ -432,7 +432,10 @@ def _order_of(sampler) -> np.ndarray | None:
     if isinstance(sampler, Sampler):
         return sampler.index_array()
     if isinstance(sampler, (list, tuple, range, np.ndarray)):
-        order = np.asarray(sampler)
+        try:
+            order = np.asarray(sampler)
+        except ValueError:  # ragged ([[0, 1], [2]]): batched item by item, as torch's
+            return None
         if order.ndim == 1 and (order.dtype.kind in "iu" or order.size == 0):
             return order.astype(np.int64, copy=False)
     return None
