@@ -34,6 +34,7 @@ from ._dtype import DType as dtype
 from ._out import add_out_keyword as _add_out_keyword
 from ._out import out_keyword as _out_keyword
 from ._shapes import Size
+from ._sparse_coo import sparse_coo, sparse_coo_tensor
 from ._tensor_str import set_printoptions
 from .amp import (
     GradScaler,
@@ -160,6 +161,7 @@ from .functions import (
     softmax,
     sort,
     split,
+    spmm,
     sqrt,
     squeeze,
     stack,
@@ -237,6 +239,7 @@ _LAZY_SUBMODULES = (
     "autograd",
     "linalg",
     "special",  # torch.special: erf, expit, logit, ... (functions_math.py)
+    "sparse",  # torch.sparse: mm, sum, addmm of COO sparse tensors (_sparse_coo.py)
     "distributions",
     "multiprocessing",  # torch.multiprocessing: Python's, plus the sharing-strategy switches
     "distributed",  # torch.distributed: is_available() is False (one process)
@@ -353,6 +356,9 @@ __all__ = [
     "where",
     "matmul",
     "mm",
+    "spmm",
+    "sparse_coo_tensor",
+    "sparse_coo",
     "exp",
     "log",
     "sqrt",

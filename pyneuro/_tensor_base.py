@@ -86,18 +86,6 @@ class _InferenceVersions(list):
     """An inference tensor's version counter (is_inference): its type marks the tensor and views."""
 
 
-def zero_grad_in_place(grad) -> None:
-    """zero_grad(set_to_none=False) of one .grad, as torch's: cut from any graph a create_graph
-    backward gave it (detach_, or requires_grad off), then zeroed, so a later double backward
-    does not run through the old graph."""
-    if grad._node is not None:
-        grad.detach_()
-    else:
-        grad._req = False
-    grad._data[...] = 0
-    grad._vc[0] += 1
-
-
 def _fill(t, array, device, node=None, requires_grad=False):
     """Set every slot of a new tensor t (the one place that does)."""
     t._data = array
@@ -653,6 +641,8 @@ class TensorBase:
             if a._data.dtype.kind in "iu" and type(other) is _PY_INT:
                 other = wrap_int(other, a._data.dtype)  # int8_tensor + 300 wraps, as torch's C cast
             return a, other
+        if getattr(type(other), "is_sparse", False) is True:  # dense op sparse: on its dense form
+            return self._other(other.to_dense())
         if not isinstance(other, np.ndarray):  # as torch: a list, tuple, Size or (values, indices) pair
             raise operand_type_error(other)
         other = _wrap(_backend(self.device).asarray(_host_array(other)), self.device)

@@ -22,6 +22,7 @@ from . import functions_scan as _scan
 from . import storage as _storage
 from ._dtype import _PY_FLOAT, _PY_INT, DType, _dtype, bool_, int8, int16, uint8
 from ._shapes import numpy_keywords
+from ._sparse_coo import dense_to_sparse, sparse_coo
 from ._tensor_base import TensorBase, _backend, _host_array, _wrap
 from .creation import tensor
 from .functions import bincount, roll
@@ -205,6 +206,15 @@ class CompatMethods:
 
     def to_dense(self, dtype=None):
         return self if dtype is None else self.to(dtype)
+
+    def to_sparse(self, sparseDims=None, *, layout=None):
+        """The nonzero entries as a COO sparse tensor (pyneuro/_sparse_coo.py)."""
+        if sparseDims is not None and sparseDims != self.ndim or layout not in (None, sparse_coo):
+            raise NotImplementedError("pyneuro's sparse tensors are COO with every dim sparse")
+        return dense_to_sparse(self)
+
+    def to_sparse_coo(self):
+        return dense_to_sparse(self)
 
     def pin_memory(self, device=None):
         """Returns self: pinned (page-locked) host memory only speeds host-to-GPU copies, which

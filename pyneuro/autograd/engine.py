@@ -349,3 +349,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     "Set allow_unused=True if this is the desired behavior."
                 )
     return result
+
+
+def zero_grad_in_place(grad) -> None:
+    """zero_grad(set_to_none=False) of one .grad, as torch's: cut from any graph a create_graph
+    backward gave it (detach_, or requires_grad off), then zeroed, so a later double backward
+    does not run through the old graph."""
+    if grad._node is not None:
+        grad.detach_()
+    else:
+        grad._req = False
+    grad._data[...] = 0
+    grad._vc[0] += 1

@@ -13,8 +13,8 @@ import warnings
 from collections import OrderedDict, defaultdict
 
 from .._handles import RemovableHandle
-from .._tensor_base import zero_grad_in_place
 from ..autograd import enable_grad
+from ..autograd.engine import zero_grad_in_place
 from ..tensor import Tensor, tensor
 
 

@@ -11,8 +11,9 @@ import warnings
 from collections import OrderedDict
 
 from ..._handles import RemovableHandle
-from ..._tensor_base import _fill, zero_grad_in_place
+from ..._tensor_base import _fill
 from ...autograd import no_grad
+from ...autograd.engine import zero_grad_in_place
 from ...creation import empty_like, zeros
 from ...tensor import Tensor
 from ...torch_runtime import typename

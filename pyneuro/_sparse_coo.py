@@ -1,0 +1,394 @@
+"""Sparse COO tensors (torch.sparse_coo): a matrix that is mostly zeros, stored as its nonzeros.
+
+A sparse tensor of shape (n1, ..., nd) with nnz stored entries keeps two dense tensors:
+
+    indices   int64, (d, nnz)   column j is the position of entry j
+    values    (nnz,)            entry j's value
+
+so an N x N graph adjacency with E edges costs O(E) memory instead of O(N^2). Positions may
+repeat (their values add up) until coalesce() sorts the entries by position and sums the
+repeats; torch's indices()/values() demand a coalesced tensor, _indices()/_values() do not.
+
+The operations are written on the dense tensor ops, so autograd runs through them unchanged:
+
+    to_dense()              zeros(shape).index_put(indices, values, accumulate=True)
+    S @ D  (S: n x m)       out[r] += v * D[c] for each entry (r, c, v): D's rows gathered at
+                            the column indices, scaled, index_add-ed into the rows: O(nnz k)
+                            for k columns of D, against O(n m k) for the dense product
+    D @ S                   (Sᵀ @ Dᵀ)ᵀ, Sᵀ the entries with their two indices swapped
+    coalesce()              sort by linear position, index_add the repeats together
+
+Gradients reach the dense operand and `values` (a sparse tensor made with requires_grad=True,
+or one from dense.to_sparse()). The gradient of a stored value is the gradient at its position;
+torch's mm gives the dense gradient at every position of a to_sparse() input instead (its
+zeros' too). pyneuro's sparse tensors have sparse dims only (no hybrid dense dims), and they
+are not pn.Tensor instances: the dense ops that take one (x + S, x * S, S @ x, torch.mm,
+torch.sum) handle it explicitly. Arrows: imports numpy, _tensor_base, creation and
+torch_runtime (and functions); _tensor_compat (Tensor.to_sparse) and sparse.py (torch.sparse) import it.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ._shapes import Size, normalize_dims
+from ._tensor_base import TensorBase, _wrap
+from .creation import zeros
+from .functions import cat
+from .torch_runtime import layout
+
+sparse_coo = layout("sparse_coo")
+
+
+def _index_array(indices) -> np.ndarray:
+    host = indices.cpu().numpy() if isinstance(indices, TensorBase) else np.asarray(indices)
+    return np.asarray(host, dtype=np.int64)
+
+
+class SparseTensor:
+    """A COO sparse tensor (torch.sparse_coo_tensor's result, dense.to_sparse())."""
+
+    __slots__ = ("_idx", "_vals", "_shape", "_coalesced")
+    is_sparse = True
+    is_sparse_csr = False
+    layout = sparse_coo
+    __array_priority__ = 1000  # (an ndarray on the left defers to us)
+
+    def __init__(self, indices: TensorBase, values: TensorBase, shape, coalesced: bool = False):
+        self._idx, self._vals, self._shape, self._coalesced = indices, values, Size(shape), coalesced
+
+    # ------------------------------------------------------------------ what it is
+    @property
+    def shape(self) -> Size:
+        return self._shape
+
+    def size(self, dim=None):
+        return self._shape if dim is None else self._shape[normalize_dims(dim, len(self._shape))[0]]
+
+    def dim(self) -> int:
+        return len(self._shape)
+
+    ndim = property(dim)
+
+    def sparse_dim(self) -> int:
+        return len(self._shape)
+
+    def dense_dim(self) -> int:
+        return 0
+
+    def numel(self) -> int:
+        return int(np.prod(self._shape, dtype=np.int64))
+
+    def __len__(self) -> int:
+        if not self._shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self._shape[0]
+
+    @property
+    def dtype(self):
+        return self._vals.dtype
+
+    @property
+    def device(self):
+        return self._vals.device
+
+    def _nnz(self) -> int:
+        return self._vals.shape[0]
+
+    def is_coalesced(self) -> bool:
+        return self._coalesced
+
+    def indices(self) -> TensorBase:
+        if not self._coalesced:
+            raise RuntimeError("Cannot get indices on an uncoalesced tensor, please call .coalesce() first")
+        return self._idx
+
+    def values(self) -> TensorBase:
+        if not self._coalesced:
+            raise RuntimeError("Cannot get values on an uncoalesced tensor, please call .coalesce() first")
+        return self._vals
+
+    def _indices(self) -> TensorBase:
+        return self._idx
+
+    def _values(self) -> TensorBase:
+        return self._vals
+
+    # ------------------------------------------------------------------ autograd (through values)
+    @property
+    def requires_grad(self) -> bool:
+        return self._vals.requires_grad
+
+    def requires_grad_(self, requires_grad: bool = True) -> SparseTensor:
+        self._vals.requires_grad_(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._vals.is_leaf
+
+    @property
+    def grad_fn(self):
+        return self._vals.grad_fn
+
+    @property
+    def grad(self):
+        """The gradient of the stored values, as a sparse tensor of the same pattern (or None)."""
+        g = self._vals.grad
+        return None if g is None else SparseTensor(self._idx, g, self._shape, self._coalesced)
+
+    def detach(self) -> SparseTensor:
+        return SparseTensor(self._idx, self._vals.detach(), self._shape, self._coalesced)
+
+    def clone(self) -> SparseTensor:
+        return SparseTensor(self._idx.clone(), self._vals.clone(), self._shape, self._coalesced)
+
+    # ------------------------------------------------------------------ conversions
+    def coalesce(self) -> SparseTensor:
+        """The entries sorted by position (row-major), repeated positions summed into one."""
+        if self._coalesced:
+            return self
+        idx = _index_array(self._idx)
+        linear = np.ravel_multi_index(tuple(idx), tuple(self._shape)) if idx.size else idx.reshape(-1)
+        unique, inverse = np.unique(linear, return_inverse=True)
+        dev = self._vals.device
+        summed = zeros(len(unique), dtype=self.dtype, device=dev).index_add(
+            0, _wrap(inverse.reshape(-1).astype(np.int64), "cpu").to(dev), self._vals
+        )
+        rows = np.stack(np.unravel_index(unique, tuple(self._shape))) if unique.size else idx[:, :0]
+        return SparseTensor(_wrap(rows.astype(np.int64), "cpu").to(dev), summed, self._shape, True)
+
+    def to_dense(self, dtype=None) -> TensorBase:
+        dense = zeros(tuple(self._shape), dtype=self.dtype, device=self.device)
+        if self._nnz():
+            dense = dense.index_put(tuple(self._idx), self._vals, accumulate=True)
+        return dense if dtype is None else dense.to(dtype)
+
+    def to_sparse(self, *args, **kwargs) -> SparseTensor:
+        return self
+
+    def to(self, *args, **kwargs) -> SparseTensor:
+        values = self._vals.to(*args, **kwargs)
+        return SparseTensor(self._idx.to(values.device), values, self._shape, self._coalesced)
+
+    def cpu(self) -> SparseTensor:
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> SparseTensor:
+        return self.to("cuda")
+
+    def float(self) -> SparseTensor:
+        return self.to(self._vals.float().dtype)
+
+    def double(self) -> SparseTensor:
+        return self.to(self._vals.double().dtype)
+
+    def long(self) -> SparseTensor:
+        return self.to(self._vals.long().dtype)
+
+    def type(self, dtype) -> SparseTensor:
+        return self.to(dtype)
+
+    def t(self) -> SparseTensor:
+        if self.ndim != 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 sparse dimensions, but self is {self.ndim}D")
+        return self.transpose(0, 1)
+
+    def transpose(self, dim0: int, dim1: int) -> SparseTensor:
+        d0, d1 = normalize_dims((dim0, dim1), self.ndim)
+        order = list(range(self.ndim))
+        order[d0], order[d1] = d1, d0
+        shape = [self._shape[i] for i in order]
+        return SparseTensor(self._idx[order], self._vals, shape, self._coalesced and self.ndim < 2)
+
+    # ------------------------------------------------------------------ arithmetic
+    def _same_shape(self, other, op: str) -> None:
+        if tuple(other.shape) != tuple(self._shape):
+            raise RuntimeError(
+                f"{op}: expected sizes to match, got {list(self._shape)} and {list(other.shape)}"
+            )
+
+    def __add__(self, other):
+        if isinstance(other, SparseTensor):  # the entries side by side (coalesce() sums them)
+            self._same_shape(other, "add")
+            return SparseTensor(
+                _cat_columns(self._idx, other._idx),
+                cat([self._vals, other._vals.to(self.dtype)]),
+                self._shape,
+            )
+        if isinstance(other, TensorBase):
+            raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
+        return NotImplemented
+
+    def __radd__(self, other):
+        if isinstance(other, TensorBase):
+            return other + self.to_dense()  # dense + sparse is dense, as torch's
+        return NotImplemented
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __rsub__(self, other):
+        return other + (-self)
+
+    def __neg__(self) -> SparseTensor:
+        return SparseTensor(self._idx, -self._vals, self._shape, self._coalesced)
+
+    def __mul__(self, other):
+        if isinstance(other, (builtins.int, builtins.float)) or (
+            isinstance(other, TensorBase) and other.ndim == 0
+        ):
+            return SparseTensor(self._idx, self._vals * other, self._shape, self._coalesced)
+        if isinstance(other, TensorBase):  # dense * sparse stays sparse: the dense values at the entries
+            self._same_shape(other, "mul")
+            return SparseTensor(self._idx, self._vals * other[tuple(self._idx)], self._shape, self._coalesced)
+        return NotImplemented
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        if isinstance(other, (builtins.int, builtins.float)) or (
+            isinstance(other, TensorBase) and other.ndim == 0
+        ):
+            return SparseTensor(self._idx, self._vals / other, self._shape, self._coalesced)
+        return NotImplemented
+
+    def mm(self, other, _node_name="MmBackward0"):
+        """self @ other for a sparse matrix self (n x m) and a dense (m x k) or sparse other."""
+        if self.ndim != 2:
+            raise RuntimeError(f"mm: expected a 2-D sparse matrix, got {self.ndim}-D")
+        if isinstance(other, SparseTensor):  # (the product of two sparse matrices is stored sparse)
+            return self.mm(other.to_dense()).to_sparse()
+        if not isinstance(other, TensorBase):
+            raise TypeError(f"mm(): argument 'mat2' must be Tensor, not {type(other).__name__}")
+        vector = other.ndim == 1
+        dense = other.unsqueeze(1) if vector else other
+        if dense.ndim != 2 or dense.shape[0] != self._shape[1]:
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({self._shape[0]}x{self._shape[1]} and "
+                f"{'x'.join(str(n) for n in other.shape)})"
+            )
+        if self.dtype != dense.dtype:
+            raise RuntimeError(
+                f"expected mat1 and mat2 to have the same dtype, but got: {self.dtype} != {dense.dtype}"
+            )
+        contributions = dense.index_select(0, self._idx[1]) * self._vals.unsqueeze(1)  # v * D[c]
+        out = zeros((self._shape[0], dense.shape[1]), dtype=dense.dtype, device=dense.device)
+        out = out._put(contributions, (self._idx._data[0],), True, _node_name)  # added into rows r
+        return out.squeeze(1) if vector else out
+
+    matmul = mm
+    __matmul__ = mm
+
+    def __rmatmul__(self, other):
+        """other @ self for a dense matrix other: (selfᵀ @ otherᵀ)ᵀ."""
+        if not isinstance(other, TensorBase):
+            return NotImplemented
+        if other.ndim == 1:
+            return self.t().mm(other)
+        return self.t().mm(other.t()).t()
+
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        """The sum of the entries: a dense 0-d tensor, or over `dim` a sparse tensor of the other dims."""
+        if dim is None:
+            total = self._vals.sum()
+            return total if dtype is None else total.to(dtype)
+        dims = normalize_dims(dim, self.ndim)
+        keep = [d for d in range(self.ndim) if d not in dims]
+        if not keep:
+            return self.sum(dtype=dtype)
+        values = self._vals if dtype is None else self._vals.to(dtype)
+        shape = [self._shape[d] for d in keep]
+        return SparseTensor(self._idx[keep], values, shape).coalesce()
+
+    def __repr__(self) -> str:
+        pad = " " * len("tensor(indices=")
+        if self._nnz():
+            indices = repr(self._idx).replace("\n", "\n" + pad)
+            values = repr(self._vals.detach()).replace("\n", "\n" + " " * len("       values="))
+        else:  # (torch's spelling of the empty ones)
+            indices, values = f"tensor([], size=({self.ndim}, 0))", "tensor([], size=(0,))"
+        extra = ""
+        if self.device.type != "cpu":
+            extra += f", device='{self.device}'"
+        if self._vals.grad_fn is not None:
+            extra += f", grad_fn=<{self._vals.grad_fn.name()}>"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        size = tuple(self._shape)
+        return (
+            f"tensor(indices={indices},\n       values={values},\n       size={size}, "
+            f"nnz={self._nnz()}, layout=torch.sparse_coo{extra})"
+        )
+
+    __str__ = __repr__
+
+
+def _cat_columns(a: TensorBase, b: TensorBase) -> TensorBase:
+    return _wrap(np.concatenate([_index_array(a), _index_array(b)], axis=1), "cpu").to(a.device)
+
+
+def sparse_coo_tensor(
+    indices,
+    values,
+    size=None,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    check_invariants=None,
+    is_coalesced=None,
+) -> SparseTensor:
+    """torch.sparse_coo_tensor: entries `values` at the columns of `indices` (d x nnz)."""
+    idx = _index_array(indices)
+    if idx.ndim != 2:
+        raise RuntimeError(f"indices must be sparse_dim x nnz, but got: {list(idx.shape)}")
+    vals = values if isinstance(values, TensorBase) else None
+    if vals is None:
+        from_values = np.asarray(values)
+        vals = _wrap(
+            from_values.astype(np.float32) if from_values.dtype == np.float64 else from_values, "cpu"
+        )
+    if dtype is not None or device is not None:
+        vals = vals.to(
+            device=device if device is not None else vals.device,
+            dtype=dtype if dtype is not None else vals.dtype,
+        )
+    if vals.ndim != 1 or vals.shape[0] != idx.shape[1]:
+        raise RuntimeError(
+            f"indices and values must have the same number of entries, got {idx.shape[1]} and "
+            f"{list(vals.shape)} (pyneuro's sparse values are one number per entry)"
+        )
+    if size is None:
+        size = tuple(int(n) + 1 for n in idx.max(axis=1)) if idx.size else (0,) * idx.shape[0]
+    size = tuple(int(n) for n in size)
+    if len(size) != idx.shape[0]:
+        raise RuntimeError(
+            f"number of dimensions must be sparse_dim ({idx.shape[0]}) + dense_dim (0), but got {len(size)}"
+        )
+    if idx.size:  # (always checked: torch checks only with check_invariants=True, else may crash)
+        if (idx < 0).any():
+            raise RuntimeError(
+                f"found negative index {int(idx.min())} for dim {int(np.argmax((idx < 0).any(axis=1)))}"
+            )
+        bad = idx >= np.asarray(size).reshape(-1, 1)
+        if bad.any():
+            d = int(np.argmax(bad.any(axis=1)))
+            raise RuntimeError(
+                f"size is inconsistent with indices: for dim {d}, size is {size[d]} but found index {int(idx[d].max())}"
+            )
+    out = SparseTensor(_wrap(idx, "cpu").to(vals.device), vals, size, bool(is_coalesced) or idx.shape[1] <= 1)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def dense_to_sparse(dense: TensorBase) -> SparseTensor:
+    """dense.to_sparse(): its nonzero entries, in row-major order (coalesced); the values are
+    gathered from dense, so gradients flow back to it."""
+    idx = _index_array(dense.detach().nonzero().t()) if dense.ndim else np.zeros((0, 1), np.int64)
+    positions = _wrap(idx, "cpu").to(dense.device)
+    values = dense[tuple(positions)] if dense.ndim else dense.reshape(1)
+    return SparseTensor(positions, values, tuple(dense.shape), True)
