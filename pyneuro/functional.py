@@ -319,6 +319,8 @@ def cross_entropy(
                 f"Expected floating point type for target with class probabilities, got {_torch_name(t.dtype)}"
             )
         return _cross_entropy_probs(x, t, weight, reduction, ls, ignore_index)
+    if kind == "f" and len(ts) == len(xs) and xs and ts[0] != xs[0]:  # probabilities for another batch
+        raise ValueError(f"Expected input batch_size ({xs[0]}) to match target batch_size ({ts[0]}).")
     if (
         weight is None
         and not ls
@@ -351,6 +353,8 @@ def _cross_entropy_probs(
     if ls:
         t = t * (1 - ls) + ls / c
     prod = logp * t
+    if isinstance(weight, Tensor) and weight.dtype.kind == "f":  # (a product here: torch promotes it)
+        weight = weight.to(x.dtype)
     w = _class_weight(weight, x, c, "cross_entropy")
     if w is not None:
         prod = prod * (w.reshape((1, c) + (1,) * (x.ndim - 2)) if x.ndim > 1 else w)
@@ -552,6 +556,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"mat1 and mat2 must have the same dtype, but got {x.dtype.torch_name} and {weight.dtype.torch_name}"
         )
     if weight.ndim == 1:  # torch allows a weight vector: x @ w, one output per row
+        if bias is not None and x.ndim > 1:  # (torch's addmm path then: a matrix weight only)
+            raise ShapeError("mat2 must be a matrix, got 1-D tensor")
         y = x.matmul(weight)
         return y if bias is None else y + bias
     if bias is None:
@@ -586,6 +592,10 @@ def one_hot(input: Tensor, num_classes: int = -1) -> Tensor:
     num_classes=-1 uses max(tensor) + 1. Classes out of range raise IndexError.
     """
     t = _tensor(input, "input")  # (torch's keyword is input=)
+    if not hasattr(num_classes, "__index__"):  # (a float raises, as torch)
+        raise TypeError(
+            f"one_hot(): argument 'num_classes' (position 2) must be int, not {type(num_classes).__name__}"
+        )
     if t._data.dtype != _int64:
         raise DTypeError(f"one_hot is only applicable to index tensor of type LongTensor. (got {t.dtype})")
     if num_classes == -1 and not t.numel():

@@ -265,6 +265,8 @@ def _bags(input: Tensor, offsets, include_last_offset: bool):
         raise RuntimeError(
             f"offsets[-1] can not be greater than input's length {n} but got offsets[-1] of {starts[-1]}"
         )
+    if len(starts) > 1 and (np.diff(starts) < 0).any():  # (torch's kernel check, with its words)
+        raise RuntimeError("Expected i < index_size to be true, but got false.  (offsets must not decrease)")
     end = n
     if include_last_offset:
         starts, end = starts[:-1], (int(starts[-1]) if len(starts) else n)
@@ -289,6 +291,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
             "embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for mode='sum' "
             f"(got mode='{mode}'). Please open a feature request on GitHub."
         )
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError(
             "embedding_bag: max_norm, scale_grad_by_freq and sparse are not supported by pyneuro"
