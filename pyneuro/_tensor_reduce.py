@@ -453,10 +453,15 @@ class ReduceMethods:
 
     def cholesky_solve(self, input2, upper=False):
         """X with A X = self, where A = L L^T for the Cholesky factor L = input2 (upper: A = U^T U).
-        A is formed from all of input2, as torch's gradient assumes (its gradient is dense)."""
+        A's value is formed from input2's lower (upper) triangle only, as torch's; its gradient
+        from all of input2, as torch's formula takes it (-(G + Gᵀ) input2, G = -A⁻ᵀ dX Xᵀ)."""
         from . import linalg
 
-        a = input2.mT @ input2 if upper else input2 @ input2.mT
+        def gram(f):
+            return f.mT @ f if upper else f @ f.mT
+
+        whole = gram(input2)
+        a = gram((input2.triu() if upper else input2.tril()).detach()) + (whole - whole.detach())
         return _renamed(linalg.solve(a, self), "CholeskySolveBackward0")
 
     def cholesky_inverse(self, upper=False):

@@ -155,11 +155,16 @@ class ShapeMethods:
                 raise TypeError(f"permute() got unexpected arguments {sorted(kwargs)}")
             dims = (kwargs["dims"],)
         dims = _shape_arg(dims)
-        if sorted(d % builtins.max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
+        if len(dims) != self.ndim:
             raise ShapeError(
-                f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {tuple(self.shape)}"
+                f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of "
+                f"the desired ordering of dimensions i.e. input.dim() = {self.ndim} is not equal to len(dims) = "
+                f"{len(dims)}"
             )
-        return _ag.Permute.apply(self, dims=tuple(d % self.ndim for d in dims))
+        dims = tuple(normalize_dims(d, self.ndim)[0] for d in dims)  # (IndexError out of range, as torch)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
+        return _ag.Permute.apply(self, dims=dims)
 
     def transpose(self, dim0, dim1):
         nd = self.ndim

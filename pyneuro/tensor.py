@@ -556,12 +556,14 @@ class Tensor(
 
     def tril(self, diagonal=0):
         """The lower triangle (the rest zeroed) of the last two dims; gradient masked the same way."""
+        _at_least_2d(self)
         return _ag.renamed(
             self._triangle(_backend(self.device).xp.tri(*self.shape[-2:], k=diagonal, dtype=bool_)),
             "TrilBackward0",
         )
 
     def triu(self, diagonal=0):
+        _at_least_2d(self)
         return _ag.renamed(
             self._triangle(~_backend(self.device).xp.tri(*self.shape[-2:], k=diagonal - 1, dtype=bool_)),
             "TriuBackward0",
@@ -650,6 +652,8 @@ class Tensor(
     def _var(self, dim, unbiased, keepdim, correction, op):
         if isinstance(dim, _PY_BOOL):  # the legacy overload var(unbiased): over all elements
             dim, unbiased = None, dim
+        if isinstance(dim, (tuple, list)) and not dim:  # dim=[] is every dim, as torch (and mean)
+            dim = None
         corr = (1 if unbiased else 0) if correction is None else correction
         dims = normalize_dims(dim, self.ndim)
         n = 1
@@ -763,6 +767,11 @@ class Tensor(
         if not idx.numel():  # (no index grid over an empty shape)
             return _return_types.topk(_ag.renamed(self.narrow(d, 0, k).clone(), "TopkBackward0"), idx)
         return _return_types.topk(_ag.watch(_ag.renamed(self._gather(dim, idx), "TopkBackward0"), idx), idx)
+
+
+def _at_least_2d(t: Tensor) -> None:
+    if t.ndim < 2:  # (tril of a vector: torch's RuntimeError, not NumPy's broadcast triangle)
+        raise ShapeError("input tensor must have at least 2 dimensions")
 
 
 def _int_matmul(a: Tensor, b: Tensor) -> Tensor:

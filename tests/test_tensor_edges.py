@@ -1,0 +1,73 @@
+"""Tensor ops at their edges, against torch: empty dim lists, permutations out of range, the
+triangle a Cholesky factor is read from, triangles of vectors. Each case gives torch's values,
+or raises an instance of torch's exception type."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def _x(T):
+    return T.tensor([[1.0, 2.0], [3.0, 5.0]])
+
+
+def _L(T):
+    return T.tensor([[2.0, 7.0], [1.0, 3.0]])  # (not triangular: only one triangle is read)
+
+
+CASES = {
+    # dim=[] / dim=() is every dim (it divided by N - 1 = 0: inf)
+    "var(dim=[])": lambda T: _x(T).var(dim=[]),
+    "std(dim=())": lambda T: _x(T).std(dim=()),
+    "var(x, [], unbiased=False)": lambda T: T.var(_x(T), [], unbiased=False),
+    "std_mean(dim=[])": lambda T: T.std_mean(_x(T), dim=[])[0],
+    "var_mean(dim=(), correction=0)": lambda T: T.var_mean(_x(T), dim=(), correction=0)[0],
+    "var(dim=[], keepdim=True)": lambda T: _x(T).var(dim=[], keepdim=True),
+    # permute: out-of-range dims raise (they wrapped around: a silent transpose)
+    "permute(1, 2)": lambda T: _x(T).permute(1, 2),
+    "permute(4, 3)": lambda T: _x(T).permute(4, 3),
+    "permute(x, (-3, 0))": lambda T: T.permute(_x(T), (-3, 0)),
+    "permute(0, 2)": lambda T: _x(T).permute(0, 2),
+    "permute(0, 0)": lambda T: _x(T).permute(0, 0),
+    "permute(0)": lambda T: _x(T).permute(0),
+    "permute(-1, -2)": lambda T: _x(T).permute(-1, -2),
+    # one triangle of the Cholesky factor
+    "cholesky_inverse": lambda T: T.cholesky_inverse(_L(T)),
+    "cholesky_inverse(upper=True)": lambda T: T.cholesky_inverse(_L(T), upper=True),
+    "cholesky_solve": lambda T: T.cholesky_solve(T.tensor([[1.0], [2.0]]), _L(T)),
+    "cholesky_solve(upper=True)": lambda T: T.cholesky_solve(T.tensor([[1.0], [2.0]]), _L(T), upper=True),
+    # triangles need a matrix
+    "tril of a vector": lambda T: T.tril(T.tensor([1.0, 2.0, 3.0])),
+    "triu of a 0-d": lambda T: T.triu(T.tensor(1.0)),
+    "Tensor.tril_ of a vector": lambda T: T.tensor([1.0, 2.0]).tril_(),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_tensor_edge_matches_torch(case):
+    try:
+        theirs = CASES[case](torch)
+    except Exception as error:
+        with pytest.raises(type(error)):
+            CASES[case](pn)
+        return
+    ours = CASES[case](pn)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_solve_gradient_is_dense_as_torchs(upper):
+    grads = []
+    for T in (pn, torch):
+        L = T.tensor([[2.0, 0.5], [1.0, 3.0]], dtype=T.float64, requires_grad=True)
+        b = T.tensor([[1.0], [2.0]], dtype=T.float64, requires_grad=True)
+        T.cholesky_solve(b, L, upper=upper).sum().backward()
+        grads.append((L.grad.numpy(), b.grad.numpy()))
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
