@@ -373,6 +373,7 @@ class InplaceMethods:
     def normal_(self, mean=0.0, std=1.0, generator=None):
         """Fill with normal draws N(mean, std**2): torch's stream and arithmetic."""
         check_floating(self._data.dtype, "normal_kernel_cpu")
+        mean, std = (float(v) if isinstance(v, TensorBase) else v for v in (mean, std))  # (0-d tensors too)
         if not std >= 0:  # (NaN too, as torch)
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         # (a tensor that is not contiguous: torch's one-by-one kernel, in memory order)

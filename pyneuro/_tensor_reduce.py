@@ -117,9 +117,9 @@ class ReduceMethods:
         return AminmaxResult(_renamed(low, "AminmaxBackward0"), _renamed(high, "AminmaxBackward0"))
 
     @numpy_keywords
-    def count_nonzero(self, dim=None):
-        """The number of non-zero elements (over dim: an int or a tuple), int64."""
-        return (self != 0).sum(dim=dim)
+    def count_nonzero(self, dim=None, *dims):
+        """The number of non-zero elements (over dim: an int, a tuple or several ints), int64."""
+        return (self != 0).sum(dim=(dim, *dims) if dims else dim)
 
     @numpy_keywords
     def nansum(self, dim=None, keepdim=False, *, dtype=None):

@@ -131,7 +131,9 @@ class ShapeMethods:
             sizes = tuple(self.shape[d] // known if s == -1 else s for s in sizes)
         return self.reshape(self.shape[:d] + sizes + self.shape[d + 1 :])
 
-    def squeeze(self, dim=None):
+    def squeeze(self, dim=None, *dims):
+        if dims:  # x.squeeze(0, 2): several dims as arguments, as torch's
+            dim = (dim, *dims)
         shape = self.shape
         if dim is None:
             return _ag.renamed(self.reshape(tuple(n for n in shape if n != 1)), "SqueezeBackward0")
@@ -251,6 +253,8 @@ class ShapeMethods:
         return self.shape[normalize_dims(dim, self.ndim)[0]]
 
     def split(self, split_size, dim=0):
+        if isinstance(split_size, TensorBase) and split_size.ndim == 0:  # x.split(torch.tensor(2))
+            split_size = _PY_INT(split_size.item())
         n = self._split_size(dim, "split")
         if isinstance(split_size, _PY_INT) and (split_size < 0 or (split_size == 0 and n)):
             raise ArgumentError(

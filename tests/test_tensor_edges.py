@@ -45,6 +45,14 @@ CASES = {
     "tril of a vector": lambda T: T.tril(T.tensor([1.0, 2.0, 3.0])),
     "triu of a 0-d": lambda T: T.triu(T.tensor(1.0)),
     "Tensor.tril_ of a vector": lambda T: T.tensor([1.0, 2.0]).tril_(),
+    # argument forms torch takes
+    "squeeze(0, 2)": lambda T: T.zeros(1, 3, 1, 2).squeeze(0, 2),
+    "count_nonzero(0, 2)": lambda T: T.ones(1, 3, 1, 2).count_nonzero(0, 2),
+    "split(a 0-d tensor)": lambda T: T.arange(5.0).split(T.tensor(2))[-1],
+    "normal_(0-d tensor mean)": lambda T: (
+        T.manual_seed(0),
+        T.zeros(3).normal_(T.tensor(1.0), T.tensor(2.0)),
+    )[1],
 }
 
 
