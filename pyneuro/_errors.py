@@ -19,6 +19,10 @@ class ArgumentError(ValueError, RuntimeError):
     """An argument value the operation cannot take: a ValueError and a RuntimeError."""
 
 
+class ArgumentTypeError(TypeError, ArgumentError):
+    """An argument of a type torch's parser refuses (TypeError there), still an ArgumentError."""
+
+
 class ShapeError(ArgumentError):
     """Shapes that do not fit the operation: a ValueError and a RuntimeError."""
 

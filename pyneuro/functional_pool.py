@@ -85,6 +85,8 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
         )
     if input.ndim not in (3, 4):
         raise ShapeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    if input.dtype.kind != "f":  # (torch has no integer kernel: it raises, it does not compute)
+        raise NotImplementedError(f"\"adaptive_max_pool2d\" not implemented for '{input.dtype.torch_name}'")
     for d in range(1, input.ndim):  # (a 3-D input's first dim is its batch here, as torch reads it)
         if input.shape[d] == 0:
             raise ShapeError(

@@ -39,6 +39,12 @@ CASES = {
     "embedding_bag, max with scale_grad_by_freq": lambda T: T.nn.functional.embedding_bag(
         T.tensor([1, 2]), T.arange(30.0).reshape(10, 3), T.tensor([0]), mode="max", scale_grad_by_freq=True
     ),
+    "adaptive_max_pool2d of int64": lambda T: T.nn.functional.adaptive_max_pool2d(
+        T.arange(16).reshape(1, 4, 4), 2
+    ),
+    "ConvTranspose2d(padding='same')": lambda T: T.nn.ConvTranspose2d(3, 3, 3, padding="same")(
+        T.ones(1, 3, 4, 4)
+    ),
 }
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from ... import functional as F
-from ..._errors import ArgumentError
+from ..._errors import ArgumentError, ArgumentTypeError
 from ..._tensor_base import _device
 from ...creation import empty
 from ...tensor import Tensor
@@ -66,8 +66,8 @@ class _ConvNd(Module):
         super().__init__()
         if self.transposed and padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        if self.transposed and isinstance(padding, str):
-            raise ArgumentError(
+        if self.transposed and isinstance(padding, str):  # (torch's TypeError; it raises at forward)
+            raise ArgumentTypeError(
                 f"{type(self).__name__}: padding must be an int or a tuple of ints, not a string"
             )
         if groups <= 0:
