@@ -25,7 +25,7 @@ class device(str):
         if name not in ("cpu", "cuda"):
             raise ArgumentError(f"Expected one of cpu, cuda device type at start of device string: {type}")
         if idx or index not in (None, 0):
-            if (idx or str(index)) != "0" or name == "cpu":
+            if (idx or str(index)) != "0":  # ("cpu:0" is the cpu, as "cuda:0" is the GPU)
                 raise ArgumentError(f"device {type!r}: pyneuro has one device of each type (index 0)")
         return _DEVICES[name]
 

@@ -24,6 +24,7 @@ from ._dtype import _PY_FLOAT, _PY_INT, DType, _dtype, bool_, int8, int16, uint8
 from ._shapes import numpy_keywords
 from ._sparse_coo import dense_to_sparse, sparse_coo
 from ._tensor_base import TensorBase, _backend, _host_array, _wrap
+from .backends.torch_flags import uninitialized_fill
 from .creation import tensor
 from .functions import bincount, roll
 from .strided import as_strided
@@ -352,7 +353,8 @@ class CompatMethods:
 
     def resize_(self, *sizes, memory_format=None):
         """Give the tensor a new shape in place, keeping its first elements in order (torch's
-        resize_; elements beyond the old ones are zeros here, where torch leaves them unset)."""
+        resize_; elements beyond the old ones are zeros here, where torch leaves them unset, or
+        torch's fill in deterministic mode)."""
         if self.requires_grad:
             raise RuntimeError("cannot resize variables that require grad")
         shape = tuple(
@@ -367,7 +369,10 @@ class CompatMethods:
         if n == flat.size:
             resized = flat.reshape(shape)
         else:
-            resized = xp.zeros(n, dtype=self._data.dtype)
+            fill = uninitialized_fill(self._data.dtype)  # (deterministic mode: torch's fill, else zeros)
+            resized = (
+                xp.zeros(n, dtype=self._data.dtype) if fill is None else xp.full(n, fill, self._data.dtype)
+            )
             keep = min(n, flat.size)
             resized[:keep] = flat[:keep]
             resized = resized.reshape(shape)

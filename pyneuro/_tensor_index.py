@@ -32,6 +32,7 @@ from ._tensor_base import TensorBase, _backend, _from_data, _wrap
 from ._tensor_keys import int_index, same_dtype_put
 from .autograd.index import IndexPut, ScatterReduce
 from .autograd.shape import Diagonal, renamed, watch
+from .backends.torch_flags import uninitialized_fill
 from .strided import as_strided
 
 
@@ -212,7 +213,8 @@ class IndexMethods:
             kwargs.pop(ignored, None)
         if kwargs:
             raise TypeError(f"new_empty() got unexpected keyword arguments {sorted(kwargs)}")
-        out = _creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device)
+        make = _creation.empty if uninitialized_fill(dtype or self.dtype) is not None else _creation.zeros
+        out = make(*size, dtype=dtype or self.dtype, device=device or self.device)  # (deterministic: filled)
         return out.requires_grad_() if requires_grad else out
 
     def rot90(self, k=1, dims=(0, 1)):

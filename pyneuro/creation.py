@@ -19,6 +19,7 @@ from ._errors import AllocationError, ArgumentError, ShapeError
 from ._out import out_keyword
 from ._shapes import Size
 from ._tensor_base import KEPT_AS_IS, TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
+from .backends.torch_flags import uninitialized_fill
 from .random import _rng, check_floating, check_int_bounds, draw_in_memory_order, memory_order
 
 if TYPE_CHECKING:  # annotations only
@@ -181,10 +182,14 @@ def ones(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
 
 
 @_factory_out
+def _empty(xp, shape, dtype):
+    """New memory: left as it is, or filled as torch fills it in deterministic mode."""
+    fill = uninitialized_fill(dtype)
+    return xp.empty(shape, dtype=dtype) if fill is None else xp.full(shape, fill, dtype=dtype)
+
+
 def empty(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
-    return _make(
-        lambda xp, s, d: xp.empty(s, dtype=d), _size_kw(size, kw, "empty"), dtype, device, requires_grad
-    )
+    return _make(_empty, _size_kw(size, kw, "empty"), dtype, device, requires_grad)
 
 
 @_factory_out

@@ -10,7 +10,9 @@ kernel it has is already deterministic: no result's bits depend on the thread co
 timing (a matmul never splits its k sum across threads, reductions sum in a fixed order, no
 kernel uses atomics to add floats). So the switches are plain attributes a script can set and
 read back, with nothing for them to turn on; so are torch.backends.cuda's attention-kernel
-switches (`enable_flash_sdp(False)`, a Kaggle workaround in the course's u11n1).
+switches (`enable_flash_sdp(False)`, a Kaggle workaround in the course's u11n1). One setting
+changes values: in deterministic mode new uninitialized memory is filled, as torch fills it
+(uninitialized_fill; torch.utils.deterministic.fill_uninitialized_memory turns it off).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from __future__ import annotations
 import importlib.util
 import sys
 from types import ModuleType, SimpleNamespace
+
+import numpy as np
 
 __all__ = ["cudnn", "mps", "mkldnn", "openmp", "cuda"]
 
@@ -97,7 +101,20 @@ cuda = _module(
     **_sdp_switches(),
 )
 
-_deterministic = {"mode": False, "warn_only": False}
+_deterministic = {"mode": False, "warn_only": False, "fill": True}
+
+
+def uninitialized_fill(dtype):
+    """What torch writes into new uninitialized memory (empty, new_empty, resize_'s new
+    elements) in deterministic mode with torch.utils.deterministic.fill_uninitialized_memory
+    (True by default): NaN for floats, the largest value for integers, True for bools; None
+    otherwise (the memory is left as it is)."""
+    if not (_deterministic["mode"] and _deterministic["fill"]):
+        return None
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return float("nan")
+    return True if dtype.kind == "b" else np.iinfo(dtype).max
 
 
 def use_deterministic_algorithms(mode, *, warn_only: bool = False) -> None:

@@ -26,6 +26,7 @@ so it times NumPy or pure Python code just as well (the labs compare all three).
 from __future__ import annotations
 
 import math
+import sys
 import textwrap
 import timeit
 from dataclasses import dataclass, field
@@ -224,7 +225,9 @@ class Timer:
             num_threads=int(num_threads),
         )
         full_setup = f"{global_setup}\n{self._spec['setup']}" if global_setup else self._spec["setup"]
-        self._timer = timeit.Timer(self._spec["stmt"], full_setup, timer, globals=dict(globals or {}))
+        names = dict(globals or {})
+        names.setdefault("torch", sys.modules[__package__.split(".")[0]])  # (torch's Timer adds torch too)
+        self._timer = timeit.Timer(self._spec["stmt"], full_setup, timer, globals=names)
 
     def _run(self, number: int) -> float:
         previous = get_num_threads()

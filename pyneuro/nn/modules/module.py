@@ -76,6 +76,7 @@ _HOOK_DICTS = frozenset(
 )
 _global_forward_pre_hooks: OrderedDict = OrderedDict()
 _global_forward_hooks: OrderedDict = OrderedDict()
+_global_forward_hooks_always_called: set = set()  # (ids of the always_call=True ones)
 
 
 def register_module_forward_pre_hook(hook):
@@ -105,6 +106,8 @@ def register_module_forward_hook(hook, *, always_call: bool = False):
     """Call hook(module, args, output) after the forward of every module (torch's global hook)."""
     handle = RemovableHandle(_global_forward_hooks)
     _global_forward_hooks[handle.id] = hook
+    if always_call:
+        _global_forward_hooks_always_called.add(handle.id)
     return handle
 
 
@@ -314,6 +317,43 @@ class Module(StateDictMixin):
         )
 
     def _call_with_hooks(self, args, kwargs):
+        """Pre-hooks, forward, forward hooks; if any of them raises, the always_call forward
+        hooks not run yet are called (with the output, None if forward did not return) before
+        the error propagates, as torch."""
+        d = self.__dict__
+        hooks = list(_global_forward_hooks.items()) + list(d.get("_forward_hooks", {}).items())
+        with_kwargs = d.get("_forward_hooks_with_kwargs", ())
+        always = set(d.get("_forward_hooks_always_called", ())) | _global_forward_hooks_always_called
+        called, output = set(), None
+        try:
+            args, kwargs = self._run_pre_hooks(args, kwargs)
+            backward_call = None
+            if _backward_hooks.active(self):  # inputs through hooked identities (backward_hooks.py)
+                args, backward_call = _backward_hooks.wrap_inputs(self, args)
+            output = self.forward(*args, **kwargs)
+            for hook_id, hook in hooks:
+                if hook_id in always:
+                    called.add(hook_id)
+                result = _run_forward_hook(hook, hook_id in with_kwargs, self, args, kwargs, output)
+                if result is not None:
+                    output = result
+        except Exception:
+            for hook_id, hook in hooks:
+                if hook_id in always and hook_id not in called:
+                    try:
+                        _run_forward_hook(hook, hook_id in with_kwargs, self, args, kwargs, output)
+                    except Exception as exc:  # the first error is the one to see
+                        warnings.warn(
+                            "module forward hook with ``always_call=True`` raised an exception that was "
+                            f"silenced as another error was raised in forward: {exc}",
+                            stacklevel=2,
+                        )
+            raise
+        if backward_call is not None:
+            output = _backward_hooks.wrap_outputs(backward_call, output)
+        return output
+
+    def _run_pre_hooks(self, args, kwargs):
         d = self.__dict__
         for hook in list(_global_forward_pre_hooks.values()):  # the global ones first, as torch
             result = hook(self, args)
@@ -332,33 +372,7 @@ class Module(StateDictMixin):
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
-        backward_call = None
-        if _backward_hooks.active(self):  # inputs through hooked identities (backward_hooks.py)
-            args, backward_call = _backward_hooks.wrap_inputs(self, args)
-        hooks = list(_global_forward_hooks.items()) + list(d.get("_forward_hooks", {}).items())
-        with_kwargs = d.get("_forward_hooks_with_kwargs", ())
-        try:
-            output = self.forward(*args, **kwargs)
-        except Exception:
-            always = d.get("_forward_hooks_always_called", ())
-            for hook_id, hook in hooks:
-                if hook_id in always:
-                    try:
-                        _run_forward_hook(hook, hook_id in with_kwargs, self, args, kwargs, None)
-                    except Exception as exc:  # the forward's own error is the one to see
-                        warnings.warn(
-                            "module forward hook with ``always_call=True`` raised an exception that was "
-                            f"silenced as another error was raised in forward: {exc}",
-                            stacklevel=2,
-                        )
-            raise
-        for hook_id, hook in hooks:
-            result = _run_forward_hook(hook, hook_id in with_kwargs, self, args, kwargs, output)
-            if result is not None:
-                output = result
-        if backward_call is not None:
-            output = _backward_hooks.wrap_outputs(backward_call, output)
-        return output
+        return args, kwargs
 
     def register_full_backward_hook(self, hook, prepend: bool = False):
         """Call hook(module, grad_input, grad_output) when the gradients with respect to the
