@@ -187,6 +187,8 @@ def _host_array(data, dtype=None):
             raise TypeError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
     keep = isinstance(data, (np.ndarray, np.generic, TensorBase))
     if not keep and (arr.dtype == np.uint64 or (arr.dtype.kind == "O" and _huge_int_inside(arr))):
+        if dtype is not None and np.dtype(dtype).kind == "f":  # (as floats they fit: 2**63 is 9.2234e+18)
+            return np.asarray(arr, dtype=np.float64).astype(dtype)
         raise DataError("Overflow when unpacking long long")  # a Python int beyond int64
     if dtype is not None:
         if not keep and arr.size and arr.dtype.kind in "iuf" and np.dtype(dtype).kind in "iu":

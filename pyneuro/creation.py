@@ -234,6 +234,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         ints = all(isinstance(v, (_PY_INT, np.integer)) for v in (start, end, step))
         dtype = int64 if ints else default_float()
     dt = _dtype(dtype)
+    if dt.kind == "b":
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
     if not all(np.isfinite(v) for v in (start, end)):
         raise RuntimeError(f"unsupported range: {start} -> {end}")
     if dt == np.int64:  # torch counts and steps an int64 range in int64: arange(2.5) is [0, 1]

@@ -104,6 +104,8 @@ def where(condition, input=None, other=None) -> Tensor:
             scalar, ref._data.dtype
         )  # it takes ref's dtype, so it must fit (300 into int8 raises)
     a, b = ref._other(scalar)
+    if isinstance(scalar, (int, float)) and not isinstance(scalar, bool):
+        fill_value(scalar, a._data.dtype)  # the number must fit the result's dtype (2**63, 1e40 in float32)
     out = _ag.Where.apply(cond, a, b) if ref is input else _ag.Where.apply(cond, b, a)
     return _ag.watch(out, condition)
 

@@ -275,6 +275,7 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
         )
     a, b = _operands(input, other, "div")
+    not_for(a, "b", f"div_{rounding_mode}")  # (bool // bool: torch has no kernel)
     if a._data.dtype.kind == "f":
         return _m.BINARY_OPS["div_" + rounding_mode].apply(a, b)
     _check_integer_divisor(a, b)
@@ -456,6 +457,7 @@ def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
     )
     _, t1 = _promote(need_tensor(input, "addcmul"), t1)
     _, t2 = _promote(input, t2)
+    not_for(input, "b", "addcmul")
     prod = t1 * t2
     out_int = need_tensor(input, "addcmul")._data.dtype.kind in "iub" and prod._data.dtype.kind in "iub"
     if value != 1:

@@ -212,6 +212,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                 "torch.searchsorted(): side and right can't be set to opposites, got side of left while right was True"
             )
         right = side == "right"
+    for t in (sorted_sequence, input):
+        if isinstance(t, TensorBase) and t._data.dtype.kind == "b":
+            raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
     scalar = not isinstance(input, TensorBase)
     bounds = _host(sorted_sequence)
     values = np.asarray(input) if scalar else _host(input)

@@ -510,6 +510,15 @@ class Tensor(
         if isinstance(min, TensorBase) or isinstance(max, TensorBase):  # differentiable bounds
             return _math.clip(self, min, max)
         min, max = py_scalar(min), py_scalar(max)  # np.float32(0.5) is the float 0.5
+        if self._data.dtype.kind == "b" and all(b is None or type(b) is _PY_BOOL for b in (min, max)):
+            which = (
+                "clamp"
+                if min is not None and max is not None
+                else "clamp_min"
+                if min is not None
+                else "clamp_max"
+            )
+            raise NotImplementedError(f"\"{which}_scalar_cpu\" not implemented for 'Bool'")
         if not all(b is None or isinstance(b, (_PY_INT, float)) for b in (min, max)):
             raise TypeError("clamp(): min and max must be numbers or tensors")
         if isinstance(min, float) or isinstance(max, float):  # int_tensor.clamp(0.5) is float, as torch's
