@@ -281,3 +281,22 @@ def test_a_retain_grad_tensor_may_be_optimized():
             opt.add_param_group({"params": [w * 2]})  # (not retained: still refused)
         results.append((p.tolist(), w.grad.tolist()))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize(
+    "name", ["Adam", "AdamW", "NAdam", "RAdam", "Adamax", "ASGD", "RMSprop", "SGD", "Adagrad"]
+)
+@pytest.mark.parametrize("flag", ["capturable", "differentiable"])
+def test_capturable_and_differentiable_are_refused_at_step_as_torch(name, flag):
+    """capturable=True on CPU parameters (torch: AssertionError) and differentiable=True on leaf
+    parameters (RuntimeError) stepped as if the flags were not given."""
+    outcomes = []
+    for T in (pn, torch):
+        p = T.tensor([1.0, 2.0], requires_grad=True)
+        p.grad = T.ones(2)
+        try:
+            getattr(T.optim, name)([p], **{flag: True}).step()
+            outcomes.append("stepped")
+        except (AssertionError, RuntimeError, TypeError) as error:
+            outcomes.append(type(error).__name__)
+    assert outcomes[0] == outcomes[1]

@@ -32,7 +32,9 @@ class Adam(Optimizer):
     """torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
     *, maximize=False, decoupled_weight_decay=False): decoupled_weight_decay=True is AdamW.
     foreach, capturable, differentiable and fused are accepted and kept in the groups, as torch
-    keeps them; they change nothing here (one code path, no CUDA graphs, no higher-order grads)."""
+    keeps them; they change nothing here (one code path, no CUDA graphs, no higher-order grads),
+    except that step() refuses capturable and differentiable where torch's does
+    (optimizer._check_step_flags)."""
 
     def __init__(
         self,

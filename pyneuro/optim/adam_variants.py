@@ -18,7 +18,8 @@ RAdam) multiplies p by 1 - lr * weight_decay first, as AdamW does. maximize nega
 
 Each update is a few whole-array passes on the backend's `xp`, in place on the parameter,
 whose version counter is then bumped as for every in-place change. foreach, capturable and
-differentiable are accepted and stored, as torch stores them; they change nothing here.
+differentiable are accepted and stored, as torch stores them; they change nothing here (step()
+refuses capturable and differentiable where torch's does: optimizer._check_step_flags).
 """
 
 from __future__ import annotations

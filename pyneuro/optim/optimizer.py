@@ -130,6 +130,7 @@ def _with_step_hooks(step):
                         f"{step} must return None or a tuple of (new_args, new_kwargs), but got {result}."
                     )
                 args, kwargs = result
+        _check_step_flags(self)
         out = step(*args, **kwargs)
         for hook in [*self._optimizer_step_post_hooks.values(), *_global_optimizer_post_hooks.values()]:
             hook(self, args, kwargs)
@@ -137,6 +138,20 @@ def _with_step_hooks(step):
 
     wrapper.hooked = True
     return wrapper
+
+
+def _check_step_flags(optimizer) -> None:
+    """torch's refusals at step() of two flags pyneuro keeps but does not act on: capturable=True
+    (CUDA graphs) wants parameters off the CPU; differentiable=True runs the update with grad
+    on, so it refuses leaf parameters (an in-place change of a leaf that requires grad)."""
+    for group in optimizer.param_groups:
+        if group.get("capturable") and any(p.device.type == "cpu" for p in group["params"]):
+            raise AssertionError(
+                "If capturable=True, params and state_steps must be on supported devices: ['cuda', 'xla', "
+                "'hpu', 'xpu', 'privateuseone']."
+            )
+        if group.get("differentiable") and any(p.is_leaf and p.requires_grad for p in group["params"]):
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
 
 
 class _RequiredParameter:
