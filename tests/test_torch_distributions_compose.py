@@ -101,3 +101,14 @@ def test_second_derivatives_of_multivariate_log_prob(make):
         results.append((lp.item(), h.numpy()))
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-5)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "make", ["Normal(0.0, 1.0)", "Categorical(T.ones(3))", "Bernoulli(0.5)", "Exponential(T.tensor(1.0))"]
+)
+def test_a_bare_int_sample_shape_is_refused_as_torch(make):
+    for T in (pn, torch):
+        d = eval("T.distributions." + make, {"T": T})
+        with pytest.raises(TypeError):
+            d.sample(3)
+        assert tuple(d.sample((3,)).shape)[:1] == (3,) and tuple(d.sample([2]).shape)[:1] == (2,)

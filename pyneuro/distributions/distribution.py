@@ -30,8 +30,9 @@ __all__ = ["Distribution", "ExponentialFamily"]
 
 
 def _as_size(shape) -> Size:
+    """A sample shape: a tuple, list or Size (a bare int is torch's TypeError: sample((3,)))."""
     if isinstance(shape, numbers.Integral):
-        return Size((int(shape),))
+        raise TypeError(f"'{type(shape).__name__}' object is not iterable")
     return Size(tuple(int(s) for s in shape))
 
 
