@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from ._dtype import _PY_BOOL, _PY_INT, _dtype, torch_name
+from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import broadcast_shapes, normalize_dims
 from ._shapes import shape_arg as _shape_arg
@@ -506,3 +506,28 @@ class ShapeMethods:
     def scatter_add(self, dim, index, src):
         """out[i][index[i][j]] += src[i][j] for dim=1 (repeated indices add up), like torch."""
         return self._scatter("scatter_add", dim, index, src, True)
+
+    def tril(self, diagonal=0):
+        """The lower triangle (the rest zeroed) of the last two dims; gradient masked the same way."""
+        _at_least_2d(self)
+        return _ag.renamed(
+            self._triangle(_backend(self.device).xp.tri(*self.shape[-2:], k=diagonal, dtype=bool_)),
+            "TrilBackward0",
+        )
+
+    def triu(self, diagonal=0):
+        _at_least_2d(self)
+        return _ag.renamed(
+            self._triangle(~_backend(self.device).xp.tri(*self.shape[-2:], k=diagonal - 1, dtype=bool_)),
+            "TriuBackward0",
+        )
+
+    def _triangle(self, keep):
+        if self._data.dtype == bool_:  # bool stays bool, like torch
+            return _wrap(self._data & keep, self.device)
+        return self.masked_fill(~keep, 0)  # a select, not a product: -inf and NaN outside become 0
+
+
+def _at_least_2d(t) -> None:
+    if t.ndim < 2:  # (tril of a vector: torch's RuntimeError, not NumPy's broadcast triangle)
+        raise ShapeError("input tensor must have at least 2 dimensions")

@@ -563,26 +563,6 @@ class Tensor(
     def log10(self):
         return _ag.renamed(self.log() * (1 / np.log(10)), "Log10Backward0")
 
-    def tril(self, diagonal=0):
-        """The lower triangle (the rest zeroed) of the last two dims; gradient masked the same way."""
-        _at_least_2d(self)
-        return _ag.renamed(
-            self._triangle(_backend(self.device).xp.tri(*self.shape[-2:], k=diagonal, dtype=bool_)),
-            "TrilBackward0",
-        )
-
-    def triu(self, diagonal=0):
-        _at_least_2d(self)
-        return _ag.renamed(
-            self._triangle(~_backend(self.device).xp.tri(*self.shape[-2:], k=diagonal - 1, dtype=bool_)),
-            "TriuBackward0",
-        )
-
-    def _triangle(self, keep):
-        if self._data.dtype == bool_:  # bool stays bool, like torch
-            return _wrap(self._data & keep, self.device)
-        return self.masked_fill(~keep, 0)  # a select, not a product: -inf and NaN outside become 0
-
     def masked_fill(self, mask, value):
         m = mask._data if isinstance(mask, Tensor) else mask
         if getattr(m, "dtype", None) != bool_:  # torch's words: C's name for the mask's type
@@ -776,11 +756,6 @@ class Tensor(
         if not idx.numel():  # (no index grid over an empty shape)
             return _return_types.topk(_ag.renamed(self.narrow(d, 0, k).clone(), "TopkBackward0"), idx)
         return _return_types.topk(_ag.watch(_ag.renamed(self._gather(dim, idx), "TopkBackward0"), idx), idx)
-
-
-def _at_least_2d(t: Tensor) -> None:
-    if t.ndim < 2:  # (tril of a vector: torch's RuntimeError, not NumPy's broadcast triangle)
-        raise ShapeError("input tensor must have at least 2 dimensions")
 
 
 def _int_matmul(a: Tensor, b: Tensor) -> Tensor:

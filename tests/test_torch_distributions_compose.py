@@ -112,3 +112,25 @@ def test_a_bare_int_sample_shape_is_refused_as_torch(make):
         with pytest.raises(TypeError):
             d.sample(3)
         assert tuple(d.sample((3,)).shape)[:1] == (3,) and tuple(d.sample([2]).shape)[:1] == (2,)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [[1.0, 0.0], [1.0, 1.0]],
+        [[1.0, 2.0], [2.0, 1.0]],
+        [[1.0, 0.0], [0.0, 0.0]],
+        [[2.0, 1.0], [1.0, 2.0]],
+        [[[1.0, 0.0], [0.0, -1.0]], [[1.0, 0.5], [0.5, 1.0]]],
+    ],
+)
+@pytest.mark.parametrize("name", ["lower_triangular", "square", "symmetric", "positive_semidefinite"])
+def test_matrix_constraints(name, value):
+    checks = [getattr(T.distributions.constraints, name).check(T.tensor(value)).tolist() for T in (pn, torch)]
+    assert checks[0] == checks[1]
+
+
+def test_block_transforms_import_from_transforms():
+    from pyneuro.distributions.transforms import CatTransform, CorrCholeskyTransform, StackTransform
+
+    assert CatTransform is pn.distributions.CatTransform and StackTransform and CorrCholeskyTransform

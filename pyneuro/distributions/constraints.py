@@ -14,6 +14,10 @@ import numpy as np
 from .._tensor_base import _wrap
 
 __all__ = [
+    "symmetric",
+    "square",
+    "positive_semidefinite",
+    "lower_triangular",
     "Constraint",
     "boolean",
     "cat",
@@ -234,6 +238,46 @@ class _LowerCholesky(Constraint):
         return lower & (diag > 0).all(-1)
 
 
+class _LowerTriangular(Constraint):
+    """Lower-triangular square matrices."""
+
+    event_dim = 2
+
+    def check(self, value):
+        return (value.tril() == value).flatten(-2).all(-1)
+
+
+class _Square(Constraint):
+    """Square matrices (a property of the shape: every batch entry alike)."""
+
+    event_dim = 2
+
+    def check(self, value):
+        square = value.shape[-2] == value.shape[-1]
+        return _wrap(np.full(tuple(value.shape[:-2]), square), "cpu").to(value.device)
+
+
+class _Symmetric(_Square):
+    """Symmetric square matrices (to 1e-6, as torch's isclose check)."""
+
+    def check(self, value):
+        square = super().check(value)
+        if not bool(square.all()):
+            return square
+        return value.isclose(value.mT, atol=1e-6).all(-1).all(-1)
+
+
+class _PositiveSemidefinite(_Symmetric):
+    """Symmetric matrices whose eigenvalues are all >= 0."""
+
+    def check(self, value):
+        symmetric = super().check(value)
+        if not bool(symmetric.all()):
+            return symmetric
+        a = np.asarray(value.detach().cpu().numpy(), dtype=np.float64)
+        return _wrap(np.linalg.eigvalsh(a)[..., 0] >= 0, "cpu").to(value.device)
+
+
 class _PositiveDefinite(Constraint):
     event_dim = 2
 
@@ -322,6 +366,10 @@ positive_integer = _IntegerGreaterThan(1)
 simplex = _Simplex()
 lower_cholesky = _LowerCholesky()
 positive_definite = _PositiveDefinite()
+lower_triangular = _LowerTriangular()
+square = _Square()
+symmetric = _Symmetric()
+positive_semidefinite = _PositiveSemidefinite()
 independent = _IndependentConstraint
 greater_than = _GreaterThan
 greater_than_eq = _GreaterThanEq

@@ -13,6 +13,7 @@ atanh(tanh(x)) loses x for |x| > ~9 in float32, which is why SAC code asks for i
 
 from __future__ import annotations
 
+import importlib
 import math
 import numbers
 
@@ -740,3 +741,14 @@ class PositiveDefiniteTransform(Transform):
 
     def _inverse(self, y):
         return LowerCholeskyTransform().inv(cholesky(y))
+
+
+_BLOCKS = ("CatTransform", "StackTransform", "CorrCholeskyTransform")
+
+
+def __getattr__(name: str):
+    """torch.distributions.transforms.CatTransform and its two siblings: defined in
+    transforms_blocks.py (which builds on this module), served here on first use."""
+    if name in _BLOCKS:
+        return getattr(importlib.import_module(f"{__package__}.transforms_blocks"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
