@@ -300,3 +300,37 @@ def test_capturable_and_differentiable_are_refused_at_step_as_torch(name, flag):
         except (AssertionError, RuntimeError, TypeError) as error:
             outcomes.append(type(error).__name__)
     assert outcomes[0] == outcomes[1]
+
+
+SCHEDULES = {
+    "StepLR": lambda S, o: S.StepLR(o, 2, 0.5),
+    "OneCycleLR": lambda S, o: S.OneCycleLR(o, 0.1, total_steps=5),
+    "CyclicLR": lambda S, o: S.CyclicLR(o, 0.01, 0.1, step_size_up=2),
+    "ReduceLROnPlateau": lambda S, o: S.ReduceLROnPlateau(o, patience=0),
+    "SequentialLR": lambda S, o: S.SequentialLR(
+        o, [S.ConstantLR(o, 0.5, total_iters=2), S.ExponentialLR(o, 0.9)], milestones=[2]
+    ),
+    "CosineAnnealingLR": lambda S, o: S.CosineAnnealingLR(o, 4),
+}
+
+
+@pytest.mark.parametrize("name", list(SCHEDULES))
+def test_a_tensor_lr_follows_the_schedule_in_place(name):
+    """torch writes the schedule into the user's lr tensor (fill_); pyneuro replaced it."""
+    results = []
+    for T in (pn, torch):
+        S = T.optim.lr_scheduler
+        p = T.nn.Parameter(T.ones(2))
+        lr = T.tensor(0.01)
+        opt = T.optim.SGD([p], lr=lr, momentum=0.9)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            schedule = SCHEDULES[name](S, opt)
+            seen = []
+            for _ in range(4):
+                p.grad = T.ones(2)
+                opt.step()
+                schedule.step(1.0) if name == "ReduceLROnPlateau" else schedule.step()
+                seen.append(round(float(opt.param_groups[0]["lr"]), 6))
+        results.append((opt.param_groups[0]["lr"] is lr, seen, round(float(lr), 6)))
+    assert results[0] == results[1]

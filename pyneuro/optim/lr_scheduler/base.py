@@ -51,6 +51,16 @@ def format_param(name: str, optimizer: Optimizer, param) -> list:
     return [param] * len(optimizer.param_groups)
 
 
+def set_group_value(group: dict, key: str, value) -> None:
+    """group[key] = value, or written into the tensor group[key] holds (a tensor lr stays the
+    user's tensor and follows the schedule, as torch's _update_param_group_val)."""
+    held = group[key]
+    if hasattr(held, "fill_") and hasattr(held, "requires_grad"):
+        held.fill_(float(value))
+    else:
+        group[key] = value
+
+
 def group_values(optimizer: Optimizer, key: str) -> list:
     return [group[key] for group in optimizer.param_groups]
 
@@ -87,7 +97,8 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                lr = group["lr"]  # (a tensor lr: a copy, or schedules writing into lr would move it)
+                group.setdefault("initial_lr", lr.clone() if hasattr(lr, "clone") else lr)
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
@@ -174,7 +185,7 @@ class LRScheduler:
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values, strict=True):
-            group["lr"] = lr
+            set_group_value(group, "lr", lr)
         self._last_lr = group_values(self.optimizer, "lr")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 
-from .base import LRScheduler, group_values
+from .base import LRScheduler, group_values, set_group_value
 from .plateau import ReduceLROnPlateau
 
 
@@ -70,7 +70,7 @@ class SequentialLR(_Nested, LRScheduler):
         self.optimizer = optimizer
         # undo the steps the inner schedulers took when they were built, then start the first
         for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
+            set_group_value(group, "lr", group["initial_lr"])
         self.recursive_undo()
         idx = bisect.bisect_right(milestones, 0)
         schedulers[idx]._initial_step()

@@ -20,7 +20,7 @@ import types
 from functools import partial
 
 from ..optimizer import Optimizer
-from .base import LRScheduler, format_param, group_values
+from .base import LRScheduler, format_param, group_values, set_group_value
 
 
 def _momentum_setup(scheduler, optimizer, base_momentum, max_momentum, last_epoch) -> tuple:
@@ -70,7 +70,7 @@ class CyclicLR(LRScheduler):
         base_lrs = format_param("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups, strict=True):
-                group["lr"] = lr
+                set_group_value(group, "lr", lr)
         self.max_lrs = format_param("max_lr", optimizer, max_lr)
         step_size_up = float(step_size_up)
         step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
@@ -204,7 +204,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values, strict=True):
-            group["lr"] = lr
+            set_group_value(group, "lr", lr)
         self._last_lr = group_values(self.optimizer, "lr")
 
 

@@ -10,7 +10,7 @@ import math
 import warnings
 
 from ..optimizer import Optimizer
-from .base import EPOCH_DEPRECATION_WARNING, LRScheduler, format_param
+from .base import EPOCH_DEPRECATION_WARNING, LRScheduler, format_param, set_group_value
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -115,7 +115,7 @@ class ReduceLROnPlateau(LRScheduler):
             old = float(group["lr"])
             new = max(old * self.factor, floor)
             if old - new > self.eps:
-                group["lr"] = new
+                set_group_value(group, "lr", new)
 
     def load_state_dict(self, state_dict: dict) -> None:
         self.__dict__.update(state_dict)
