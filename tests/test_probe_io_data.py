@@ -485,3 +485,50 @@ def test_tensor_dataset_batches_of_non_integer_indices_read_item_by_item(kw):
 def test_random_split_takes_a_tensor_of_lengths():
     splits = [[len(s) for s in T.utils.data.random_split(range(5), T.tensor([2, 3]))] for T in (pn, torch)]
     assert splits[0] == splits[1] == [2, 3]
+
+
+def _collate_outcome(T, batch):
+    class Row(list):
+        pass
+
+    try:
+        out = T.utils.data.default_collate(batch(Row))
+    except Exception as error:
+        return type(error).__name__
+    return type(out).__name__, [t.tolist() for t in out] if isinstance(out, list) else out
+
+
+@pytest.mark.parametrize(
+    "batch",
+    [
+        lambda Row: [Row([1, 2]), Row([3, 4])],
+        lambda Row: {"a": 1},
+        lambda Row: 3,
+        lambda Row: [],
+    ],
+    ids=["list subclass", "dict", "int", "empty"],
+)
+def test_default_collate_of_odd_batches_is_torchs(batch):
+    assert _collate_outcome(pn, batch) == _collate_outcome(torch, batch)
+
+
+def test_default_collate_of_a_tensor_is_a_type_error():
+    for T in (pn, torch):
+        with pytest.raises(TypeError):
+            T.utils.data.default_collate(T.tensor([1, 2]))
+
+
+def test_worker_info_is_frozen_as_torchs_dataclass():
+    import dataclasses
+
+    class Probe(pn.utils.data.Dataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            info = pn.utils.data.get_worker_info()
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                info.id = 5
+            return i
+
+    assert [b.tolist() for b in pn.utils.data.DataLoader(Probe(), batch_size=2, num_workers=1)] == [[0, 1]]

@@ -37,11 +37,11 @@ def collate(batch, *, collate_fn_map=None):
     fn(batch, collate_fn_map=...); dicts, namedtuples and sequences are walked field by field
     with the same map. Extending default_collate, as torch's documentation shows:
     collate(batch, collate_fn_map={**default_collate_fn_map, MyType: my_fn})."""
-    if not isinstance(batch, abc.Sequence):
-        raise ValueError("default_collate needs a non-empty list of samples")
-    if len(batch) == 0:
+    if isinstance(batch, Tensor):  # (torch reaches stack() with it, which wants a sequence)
+        raise TypeError("stack(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    if isinstance(batch, abc.Sequence) and len(batch) == 0:
         raise IndexError("default_collate needs a non-empty list of samples (torch: list index out of range)")
-    elem = batch[0]
+    elem = batch[0]  # (a dict: KeyError, a number: TypeError, as torch's)
     if collate_fn_map is not None:
         fn = collate_fn_map.get(type(elem))
         if fn is None:
@@ -64,7 +64,18 @@ def collate(batch, *, collate_fn_map=None):
         size = len(elem)
         if any(len(sample) != size for sample in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        return [collate(fields, collate_fn_map=collate_fn_map) for fields in zip(*batch)]
+        fields = [collate(field, collate_fn_map=collate_fn_map) for field in zip(*batch)]
+        if isinstance(elem, tuple):
+            return fields
+        try:  # a list subclass keeps its type, as torch's
+            if isinstance(elem, abc.MutableSequence):
+                clone = copy.copy(elem)
+                for i, value in enumerate(fields):
+                    clone[i] = value
+                return clone
+            return type(elem)(fields)
+        except TypeError:
+            return fields
     raise TypeError(
         f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {type(elem)}"
     )

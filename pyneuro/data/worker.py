@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import random
 import threading
 import traceback
@@ -51,8 +52,8 @@ class WorkerInfo:
             object.__setattr__(self, name, value)
         object.__setattr__(self, "_streams", None)  # (pyneuro, random, NumPy) states between batches
 
-    def __setattr__(self, key, value):
-        raise AttributeError(f"Cannot assign attributes to {type(self).__name__} objects")  # torch's type
+    def __setattr__(self, key, value):  # (torch's is a frozen dataclass: FrozenInstanceError)
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {key!r}")
 
     def __repr__(self) -> str:
         return f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed}, dataset={self.dataset!r})"
