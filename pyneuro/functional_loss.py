@@ -33,6 +33,7 @@ from . import autograd as _ag
 from ._dtype import int64 as _int64
 from ._dtype import torch_name as _torch_name
 from ._errors import ArgumentError, DTypeError, ShapeError, not_differentiable
+from .autograd.elementwise import BinaryCrossEntropyClamped
 from .creation import as_tensor
 from .functional_activation import _need_float, logsigmoid
 from .functional_ctc import ctc_loss
@@ -104,15 +105,7 @@ def binary_cross_entropy_with_logits(
 
 
 def _bce_terms(p: Tensor, target: Tensor) -> Tensor:
-    return -(target * p.log().clamp(min=-100.0) + (1 - target) * (1 - p).log().clamp(min=-100.0))
-
-
-def _bce_edge(p: Tensor, target: Tensor) -> Tensor:
-    """The loss at p = 0 or 1, where a log is -inf: torch's value (the log clamped at -100) and
-    torch's gradient (p - t) / max(p (1 - p), 1e-12) = (p - t) * 1e12, not 0 * inf = nan."""
-    pd = p.detach()
-    slope = (pd - target.detach()) * 1e12
-    return _bce_terms(pd, target) + (p * slope - (p * slope).detach())
+    return -(target * p.log().clamp(min=-100.0) + (1 - target) * (-p).log1p().clamp(min=-100.0))
 
 
 def binary_cross_entropy(
@@ -144,8 +137,14 @@ def binary_cross_entropy(
         )
     if target.numel() and not bool(((target >= 0) & (target <= 1)).all()):
         raise ArgumentError("all elements of target should be between 0 and 1")  # (torch's check and words)
-    interior = (p > 0) & (p < 1)
-    losses = where(interior, _bce_terms(where(interior, p, 0.5), target), _bce_edge(p, target))
+    # where p (1 - p) < 1e-12 or a log is clamped at -100, torch's gradients are its formulas'
+    # (BinaryCrossEntropyClamped); elsewhere the log ops' own (their second derivatives too)
+    interior = (1 - p) * p >= 1e-12  # (torch compares this product, in the input dtype)
+    if bool(interior.all()):  # (the usual case: one composite, differentiable twice)
+        losses = _bce_terms(p, target)
+    else:
+        clamped = BinaryCrossEntropyClamped.apply(p, target)
+        losses = where(interior, _bce_terms(where(interior, p, 0.5), target), clamped)
     if weight is not None:
         losses = losses * (weight.to(p.dtype) if isinstance(weight, Tensor) else weight)  # torch casts it
     return _ag.named(_f()._reduce(losses, reduction), "BinaryCrossEntropyBackward0")
@@ -349,7 +348,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     if t.numel() and (int(t.min()) < 0 or int(t.max()) >= c):
         raise RuntimeError("target out of range")
     column = t.reshape(n, 1)
-    hinge = (margin - x.gather(1, column) + x).clamp(min=0)
+    hinge = (margin - x.gather(1, column) + x).relu()  # (relu: no gradient at exactly 0, as torch's kernel)
     if p == 2:
         hinge = hinge * hinge
     if weight is not None:
@@ -384,7 +383,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     rows = np.repeat(np.arange(n), c)
     is_target[rows[valid.reshape(-1)], safe[valid]] = True
     x_target = x.gather(1, as_tensor(safe, device=x.device))  # (N, C): x at each listed class
-    hinge = (1 - x_target.unsqueeze(2) + x.unsqueeze(1)).clamp(min=0)  # (N, j, k)
+    hinge = (1 - x_target.unsqueeze(2) + x.unsqueeze(1)).relu()  # (N, j, k); none at exactly 0
     pairs = as_tensor(valid[:, :, None] & ~is_target[:, None, :], device=x.device)
     loss = where(pairs, hinge, 0.0).sum(dim=(1, 2)) / c
     if input.ndim <= 1:

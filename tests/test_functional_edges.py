@@ -58,3 +58,49 @@ def test_functional_edge_matches_torch(case):
         return
     ours = CASES[case](pn)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "p, t",
+    [
+        ([1e-20, 1e-20], [1.0, 0.0]),
+        ([0.0, 1.0], [1.0, 0.0]),
+        ([1e-45, 1 - 1e-7], [1.0, 1.0]),
+        ([0.3, 0.9999999], [0.5, 0.2]),
+        ([1e-7, 0.5], [1.0, 0.0]),
+    ],
+)
+@pytest.mark.parametrize("reduction", ["sum", "mean", "none"])
+def test_binary_cross_entropy_gradients_near_0_and_1_are_torchs(p, t, reduction):
+    """torch's gradients ignore the -100 clamps: (p - t) / max(p (1 - p), 1e-12) for the input
+    (1e20 at p = 1e-20 was ours) and -logit(p) for the target (inf at p = 0, ours was 100)."""
+    results = []
+    for T in (pn, torch):
+        x = T.tensor(p, requires_grad=True)
+        y = T.tensor(t, requires_grad=True)
+        loss = T.nn.functional.binary_cross_entropy(x, y, reduction=reduction)
+        loss.sum().backward()
+        results.append([loss.detach().reshape(-1).numpy(), x.grad.numpy(), y.grad.numpy()])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+
+
+def test_binary_cross_entropy_second_derivative():
+    results = []
+    for T in (pn, torch):
+        x = T.tensor([0.3, 0.6], dtype=T.float64, requires_grad=True)
+        loss = T.nn.functional.binary_cross_entropy(x, T.tensor([1.0, 0.0], dtype=T.float64))
+        (g,) = T.autograd.grad(loss, x, create_graph=True)
+        results.append(T.autograd.grad(g.sum(), x)[0].numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-9)
+
+
+@pytest.mark.parametrize("which", ["multi_margin_loss", "multilabel_margin_loss"])
+def test_margin_losses_have_no_gradient_at_a_zero_margin_term(which):
+    grads = []
+    for T in (pn, torch):
+        x = T.tensor([[0.0, -5.0, 1.0]], requires_grad=True)
+        target = T.tensor([2]) if which == "multi_margin_loss" else T.tensor([[2, -1, 0]])
+        getattr(T.nn.functional, which)(x, target).backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
