@@ -96,7 +96,7 @@ def ctc_loss(
         if length > T:
             raise RuntimeError(f"Expected input_lengths to have value at most {T}, but got value {length}")
     rows = _extended_targets(targets, tg_lens, blank, batched)
-    L = 2 * max(tg_lens, default=0) + 1
+    L = max(2 * max(tg_lens, default=0) + 1, 3)  # (>= 3: the s - 2 jump's padding fits)
     ext, skip = [], []
     for row in rows:  # y' and where the s - 2 jump is allowed, padded with blanks to length L
         e = [blank]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 from ._tensor_base import _backend, need_tensor
-from .autograd.shape import renamed
 from .functions_math import (
     _array,
     _binary,
@@ -89,10 +88,8 @@ def ndtr(input):
 
 
 def ndtri(input):
-    """The inverse of ndtr: sqrt 2 * erfinv(2p - 1)."""
-    return renamed(
-        erfinv(need_tensor(input, "ndtri")._floating() * 2 - 1) * math.sqrt(2), "SpecialNdtriBackward0"
-    )
+    """The inverse of ndtr, sqrt 2 * erfinv(2p - 1), accurate far in both tails (autograd/math.py)."""
+    return _unary("ndtri", input)
 
 
 def xlog1py(input, other):

@@ -333,7 +333,9 @@ class Root(Function):
 
     d out/ds = out / (p s). At s = 0 (a zero vector) that is 0/0; like torch's norm and std
     backward, the gradient there is 0 instead of NaN, so F.normalize and
-    cosine_similarity of an all-zero row (a padding embedding) train without NaNs.
+    cosine_similarity of an all-zero row (a padding embedding) train without NaNs. At s = inf
+    (an inf element, or squares that overflow) it is inf/inf; its limit, 0, is taken, so the
+    finite elements get torch's gradient x / norm = 0 (and an inf one NaN), not NaN all over.
     """
 
     __slots__ = ()
@@ -351,7 +353,7 @@ class Root(Function):
         xp = self.bk.xp
         with _errstate(xp):
             d = g * out / (p * s)
-        return (xp.where(s == 0, xp.zeros((), dtype=d.dtype), d),)
+        return (xp.where((s == 0) | (s == xp.inf), xp.zeros((), dtype=d.dtype), d),)
 
 
 class Abs(Function):

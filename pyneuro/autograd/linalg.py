@@ -141,8 +141,10 @@ class Cholesky(Function):
 
     def forward(self, a, upper=False):
         xp = self.bk.xp
+        if upper:  # only A's upper triangle is read, as torch's: NumPy reads the lower one of A^T
+            a = _mT(a)
         try:
-            if not bool(xp.isfinite(a).all()):  # (NumPy's factor of NaN is NaN; LAPACK's refuses it)
+            if not bool(xp.isfinite(xp.tril(a)).all()):  # (NumPy's factor of NaN is NaN; LAPACK refuses it)
                 raise _np.linalg.LinAlgError("non-finite input")
             low = xp.linalg.cholesky(a)
         except _np.linalg.LinAlgError as exc:  # CuPy raises NumPy's too

@@ -188,6 +188,39 @@ def erfinv(xp, a):
         return xp.sign(y) * x
 
 
+def _erfcinv_small(xp, q):
+    """The x >= 0 with erfc(x) = q, for 0 < q <= 1/2 (float64): Giles' guess at erfinv(1 - q)
+    from w = -log(q (2 - q)), then Newton on log erfc(x) = log q, which keeps q's own digits
+    (1 - q would lose them all below 1e-16)."""
+    w = -xp.log(q * (2 - q))
+    x = (1 - q) * xp.where(
+        w < 5, _poly(w - 2.5, _GILES_CENTRAL), _poly(xp.sqrt(xp.clip(w, 5.0, 36.0)) - 3, _GILES_TAIL)
+    )
+    t = -xp.log(q)  # beyond Giles' range (q < 1e-16): erfc(x) ~ e^(-x^2) / (x sqrt pi)
+    x = xp.where(w > 36, xp.sqrt(xp.maximum(t - 0.5 * xp.log(_PI * t), 1.0)), x)
+    for _ in range(5):  # log erfc(x) = log erfcx(x) - x^2: no underflow however small q is
+        c = erfcx(xp, x)
+        x = x + (xp.log(c) - x * x - xp.log(q)) * c * (_SQRT_PI / 2)
+    return x
+
+
+def ndtri(xp, a):
+    """The p-quantile of the standard normal: sqrt 2 erfinv(2p - 1), computed from the nearer
+    end, q = 2 min(p, 1 - p) (exact), as -sqrt 2 erfcinv(q) below 1/2: 2p - 1 rounds p = 1e-8
+    to -1 in float32 (-inf where torch gives -5.612)."""
+    p = _f64(xp, a)
+    with _errstate(xp):
+        q = 2 * xp.minimum(p, 1 - p)
+        x = _pieces(
+            xp,
+            q,
+            ((q > 0.5) & (q <= 1), lambda v: erfinv(xp, 1 - v)),
+            ((q > 0) & (q <= 0.5), lambda v: _erfcinv_small(xp, v)),
+            (q == 0, lambda v: v + xp.inf),
+        )
+        return math.sqrt(2) * xp.where(p < 0.5, -x, x)
+
+
 # ----------------------------------------------------------------------------- lgamma, digamma
 _LANCZOS_G = 7.0
 _LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
@@ -327,9 +360,12 @@ def _sinc(xp, a):
 
 
 def _sinc_grad(xp, a, out):
+    """torch's formula; where px * a underflows (|a| below ~1e-22 in float32) its 0 / 0 is the
+    limit 0, as torch's gradient there (not NaN)."""
     px = _PI * a
     with _errstate(xp):
-        return xp.where(a == 0, 0.0, (xp.cos(px) * px - xp.sin(px)) / (px * a))
+        denominator = px * a
+        return xp.where(denominator == 0, 0.0, (xp.cos(px) * px - xp.sin(px)) / denominator)
 
 
 def _logit(xp, a, eps=None):
@@ -390,6 +426,7 @@ UNARY = {
         lambda xp, a, out: (_SQRT_PI / 2) * xp.exp(erfinv(xp, a) ** 2),
         "a",
     ),  # from a, as torch
+    "ndtri": (ndtri, lambda xp, a, out: math.sqrt(2 * _PI) * xp.exp(out * out / 2), "out"),
     "lgamma": (lgamma, lambda xp, a, out: digamma(xp, a), "a"),
     "digamma": (digamma, lambda xp, a, out: polygamma(xp, a, 1), "a"),
     "polygamma": (polygamma, lambda xp, a, out, n: polygamma(xp, a, n + 1), "a"),
@@ -461,6 +498,7 @@ UNARY_OPS = _op_classes(
         "i1e": "SpecialI1E",
         "erfcx": "SpecialErfcx",
         "log_ndtr": "SpecialLogNdtr",
+        "ndtri": "SpecialNdtri",
     },  # fmt: skip
 )
 

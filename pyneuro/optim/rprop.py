@@ -75,7 +75,7 @@ class Rprop(Optimizer):
                 size *= factor
                 xp.clip(size, low, high, out=size)
                 g[agree < 0] = 0  # a flipped sign: no step for that weight this time
-                p._data -= xp.sign(g) * size
+                p._data -= xp.nan_to_num(xp.sign(g), nan=0.0) * size  # (torch's sign(NaN) is 0: no step)
                 prev[...] = g
                 p._vc[0] += 1
         return loss
