@@ -104,3 +104,19 @@ def test_margin_losses_have_no_gradient_at_a_zero_margin_term(which):
         getattr(T.nn.functional, which)(x, target).backward()
         grads.append(x.grad.numpy())
     np.testing.assert_array_equal(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("targets", ["2-D", "empty 1-D"])
+def test_ctc_loss_of_empty_targets(targets, reduction):
+    """A batch whose target lengths are all 0 raised a ShapeError (the recursion's padding)."""
+    results = []
+    for T in (pn, torch):
+        T.manual_seed(0)
+        lp = T.randn(2, 1, 3).log_softmax(2).requires_grad_()
+        tg = T.tensor([[1]]) if targets == "2-D" else T.tensor([], dtype=T.long)
+        loss = T.nn.functional.ctc_loss(lp, tg, T.tensor([2]), T.tensor([0]), reduction=reduction)
+        (g,) = T.autograd.grad(loss.sum(), lp)
+        results.append((loss.detach().numpy(), g.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5)

@@ -334,3 +334,15 @@ def test_a_tensor_lr_follows_the_schedule_in_place(name):
                 seen.append(round(float(opt.param_groups[0]["lr"]), 6))
         results.append((opt.param_groups[0]["lr"] is lr, seen, round(float(lr), 6)))
     assert results[0] == results[1]
+
+
+def test_rprop_takes_no_step_for_a_nan_gradient():
+    results = []
+    for T in (pn, torch):
+        p = T.nn.Parameter(T.tensor([2.0, 2.0]))
+        opt = T.optim.Rprop([p], lr=0.1)
+        for g in ([float("nan"), 1.0], [1.0, 1.0], [float("nan"), -1.0]):
+            p.grad = T.tensor(g)
+            opt.step()
+        results.append(p.detach().numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6)

@@ -99,3 +99,50 @@ def test_ndtri_far_in_the_float64_tail():
     x = pn.special.ndtri(pn.tensor([1e-300, 1e-200, 1e-100], dtype=pn.float64))
     theirs = torch.special.ndtri(torch.tensor([1e-300, 1e-200, 1e-100], dtype=torch.float64))
     np.testing.assert_allclose(x.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+INF, NAN = float("inf"), float("nan")
+
+GRADIENTS = {
+    "norm with an inf": lambda T: T.tensor([INF, 1.0, -2.0]).requires_grad_(),
+    "norm(p=3) with an inf": lambda T: T.tensor([INF, 1.0, -2.0]).requires_grad_(),
+    "norm of squares that overflow": lambda T: T.tensor([1e38, 1e38, 1.0]).requires_grad_(),
+    "norm of zeros": lambda T: T.tensor([0.0, 0.0]).requires_grad_(),
+    "sinc of tiny values": lambda T: T.tensor([1e-25, 1e-40, 0.0, 0.5]).requires_grad_(),
+}
+FUNCTIONS = {
+    "norm with an inf": lambda T, x: x.norm(),
+    "norm(p=3) with an inf": lambda T, x: x.norm(p=3),
+    "norm of squares that overflow": lambda T, x: T.linalg.vector_norm(x),
+    "norm of zeros": lambda T, x: x.norm(),
+    "sinc of tiny values": lambda T, x: T.sinc(x).sum(),
+}
+
+
+@pytest.mark.parametrize("case", list(GRADIENTS))
+def test_gradients_at_special_values_are_torchs(case):
+    grads = []
+    for T in (pn, torch):
+        x = GRADIENTS[case](T)
+        FUNCTIONS[case](T, x).backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "value, upper",
+    [
+        ([[4.0, 2.0], [100.0, 3.0]], True),
+        ([[4.0, NAN], [2.0, 3.0]], False),
+        ([[4.0, -7.0], [2.0, 3.0]], False),
+    ],
+)
+def test_cholesky_reads_only_its_triangle(value, upper):
+    results = []
+    for T in (pn, torch):
+        A = T.tensor(value, requires_grad=True)
+        L = T.linalg.cholesky(A, upper=upper)
+        L.sum().backward()
+        results.append((L.detach().numpy(), A.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5)
