@@ -207,6 +207,8 @@ class ReduceMethods:
                 lo, hi = float(range[0]), float(range[1])
             else:
                 lo, hi = (float(data.min()), float(data.max())) if data.size else (0.0, 1.0)  # as torch
+            if not (np.isfinite(lo) and np.isfinite(hi)):
+                raise RuntimeError(f"torch.histogramdd: dimension 0's range [{lo}, {hi}] is not finite")
             if lo == hi:
                 lo, hi = lo - 0.5, hi + 0.5
             edges, how = _torch_linspace(lo, hi, int(bins) + 1, data.dtype), "local"

@@ -552,6 +552,8 @@ def matrix_exp(A) -> Tensor:
     (||A / 2^s|| <= 1/2, 18 terms: exact to float64 rounding), squared s times."""
     A = _check(A, "matrix_exp", square=True)
     size = float(A.detach().abs().sum(-2).amax()) if A.numel() else 0.0
+    if not math.isfinite(size):  # (an inf or NaN entry: NaN everywhere, as torch)
+        return renamed(A * float("nan"), "LinalgMatrixExpBackward0")
     s = builtins.max(0, math.ceil(math.log2(size)) + 1) if size > 0 else 0
     x = A / (2**s)
     ident = eye(A.shape[-1], dtype=A.dtype, device=A.device)

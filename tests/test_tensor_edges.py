@@ -45,6 +45,10 @@ CASES = {
     "tril of a vector": lambda T: T.tril(T.tensor([1.0, 2.0, 3.0])),
     "triu of a 0-d": lambda T: T.triu(T.tensor(1.0)),
     "Tensor.tril_ of a vector": lambda T: T.tensor([1.0, 2.0]).tril_(),
+    # non-finite input
+    "matrix_exp with an inf": lambda T: T.linalg.matrix_exp(T.tensor([[float("inf"), 1.0], [1.0, 1.0]])),
+    "histogram with a NaN": lambda T: T.histogram(T.tensor([1.0, float("nan")]), bins=3)[0],
+    "histc with a NaN": lambda T: T.histc(T.tensor([1.0, float("nan")]), bins=3),
     # argument forms torch takes
     "squeeze(0, 2)": lambda T: T.zeros(1, 3, 1, 2).squeeze(0, 2),
     "count_nonzero(0, 2)": lambda T: T.ones(1, 3, 1, 2).count_nonzero(0, 2),
@@ -109,6 +113,9 @@ GRADIENTS = {
     "norm of squares that overflow": lambda T: T.tensor([1e38, 1e38, 1.0]).requires_grad_(),
     "norm of zeros": lambda T: T.tensor([0.0, 0.0]).requires_grad_(),
     "sinc of tiny values": lambda T: T.tensor([1e-25, 1e-40, 0.0, 0.5]).requires_grad_(),
+    "det with a NaN": lambda T: T.tensor(
+        [[[1.0, NAN], [2.0, 3.0]], [[1.0, 2.0], [3.0, 4.0]]]
+    ).requires_grad_(),
 }
 FUNCTIONS = {
     "norm with an inf": lambda T, x: x.norm(),
@@ -116,6 +123,7 @@ FUNCTIONS = {
     "norm of squares that overflow": lambda T, x: T.linalg.vector_norm(x),
     "norm of zeros": lambda T, x: x.norm(),
     "sinc of tiny values": lambda T, x: T.sinc(x).sum(),
+    "det with a NaN": lambda T, x: T.linalg.det(x).sum(),
 }
 
 
