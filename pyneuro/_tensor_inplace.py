@@ -44,7 +44,14 @@ from .autograd.elementwise import half_by_number
 from .autograd.function import _broadcast_mismatch
 from .autograd.grad_mode import _GradMode
 from .autograd.shape import Index, renamed
-from .functions_math import check_bool_sub, check_int_exponent, int_pow, negative_int_power, scaled
+from .functions_math import (
+    check_bool_sub,
+    check_int_exponent,
+    int_pow,
+    negative_int_power,
+    scalar_first,
+    scaled,
+)
 from .random import _rng, check_floating, draw_in_memory_order
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -218,11 +225,15 @@ class InplaceMethods:
         return self.pow_(other)
 
     def add_(self, other, alpha=1):
+        if isinstance(alpha, TensorBase) and not isinstance(other, TensorBase):  # p.data.add_(-lr, grad)
+            other, alpha = scalar_first("add_", other, alpha)
         return self._inplace(
             _add, other if alpha == 1 and type(alpha) is int else scaled(self, other, alpha), _op.add
         )
 
     def sub_(self, other, alpha=1):
+        if isinstance(alpha, TensorBase) and not isinstance(other, TensorBase):
+            other, alpha = scalar_first("sub_", other, alpha)
         check_bool_sub(self, other)
         return self._inplace(
             _subtract, other if alpha == 1 and type(alpha) is int else scaled(self, other, alpha), _op.sub

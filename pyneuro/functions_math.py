@@ -15,6 +15,7 @@ ZeroDivisionError-RuntimeError for an integer division by zero.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,99 +34,22 @@ from .functions import clamp_tensors, number_tensor
 if TYPE_CHECKING:  # annotations only
     from .tensor import Tensor
 
+# fmt: off
 __all__ = [
     # arithmetic
-    "add",
-    "sub",
-    "subtract",
-    "mul",
-    "multiply",
-    "div",
-    "divide",
-    "true_divide",
-    "floor_divide",
-    "rsub",
-    "neg",
-    "negative",
-    "positive",
-    "absolute",
-    "square",
-    "reciprocal",
-    "rsqrt",
-    "expm1",
-    "exp2",
-    "log2",
-    "log10",
-    "frac",
-    "fix",
-    "fmod",
-    "remainder",
-    "float_power",
-    "ldexp",
-    "lerp",
-    "addcmul",
-    "addcdiv",
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "rsub", "neg",
+    "negative", "positive", "absolute", "square", "reciprocal", "rsqrt", "expm1", "exp2", "log2", "log10", "frac",
+    "fix", "fmod", "remainder", "float_power", "ldexp", "lerp", "addcmul", "addcdiv",
     # trigonometric, hyperbolic, special
-    "tan",
-    "asin",
-    "arcsin",
-    "acos",
-    "arccos",
-    "atan",
-    "arctan",
-    "atan2",
-    "arctan2",
-    "sinh",
-    "cosh",
-    "asinh",
-    "arcsinh",
-    "acosh",
-    "arccosh",
-    "atanh",
-    "arctanh",
-    "sinc",
-    "hypot",
-    "deg2rad",
-    "rad2deg",
-    "erf",
-    "erfc",
-    "erfinv",
-    "lgamma",
-    "digamma",
-    "polygamma",
-    "mvlgamma",
-    "i0",
-    "logit",
-    "xlogy",
-    "logaddexp",
-    "logaddexp2",
+    "tan", "asin", "arcsin", "acos", "arccos", "atan", "arctan", "atan2", "arctan2", "sinh", "cosh", "asinh",
+    "arcsinh", "acosh", "arccosh", "atanh", "arctanh", "sinc", "hypot", "deg2rad", "rad2deg", "erf", "erfc",
+    "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0", "logit", "xlogy", "logaddexp", "logaddexp2",
     # signs, steps and limits
-    "copysign",
-    "heaviside",
-    "fmax",
-    "fmin",
-    "nextafter",
-    "sgn",
-    "signbit",
-    "nan_to_num",
-    "clip",
-    "clamp_min",
-    "clamp_max",
-    "isnan",
-    "isinf",
-    "isfinite",
-    "isneginf",
-    "isposinf",
-    "isreal",
-    "angle",
-    "frexp",
-    "conj",
-    "conj_physical",
-    "resolve_conj",
-    "resolve_neg",
-    "is_conj",
-    "is_neg",
-]  # fmt: skip  (comparisons, logical and bitwise ops: functions_logical.py)
+    "copysign", "heaviside", "fmax", "fmin", "nextafter", "sgn", "signbit", "nan_to_num", "clip", "clamp_min",
+    "clamp_max", "isnan", "isinf", "isfinite", "isneginf", "isposinf", "isreal", "angle", "frexp", "conj",
+    "conj_physical", "resolve_conj", "resolve_neg", "is_conj", "is_neg",
+]  # (comparisons, logical and bitwise ops: functions_logical.py)
+# fmt: on
 
 
 # ----------------------------------------------------------------------------- operands
@@ -227,14 +151,32 @@ def scaled(a, other, alpha):
     return o * alpha  # (a number: Python's exact product, still a weak number)
 
 
-def add(input, other, *, alpha=1) -> Tensor:
-    """input + alpha * other (broadcasting, torch's type promotion)."""
+def scalar_first(name: str, scalar, tensor):
+    """torch's deprecated overloads with the number first: x.add_(-lr, grad) (the classic
+    char-RNN update) is x.add_(grad, alpha=-lr); addcmul_(value, t1, t2) likewise. Returns
+    (tensor, scalar) after torch's warning."""
+    warnings.warn(
+        f"This overload of {name} is deprecated:\n\t{name}(Number alpha, Tensor other)\nConsider using "
+        f"one of the following signatures instead:\n\t{name}(Tensor other, *, Number alpha = 1)",
+        UserWarning,
+        stacklevel=3,
+    )
+    return tensor, scalar
+
+
+def add(input, other, *args, alpha=1) -> Tensor:
+    """input + alpha * other (broadcasting, torch's type promotion); add(input, alpha, other) is
+    torch's deprecated form."""
+    if args:
+        other, alpha = scalar_first("add", other, args[0])
     a = input if isinstance(input, TensorBase) else number_tensor(py_scalar(input), need_tensor(other, "add"))
     return a.add(other, alpha=alpha)
 
 
-def sub(input, other, *, alpha=1) -> Tensor:
-    """input - alpha * other."""
+def sub(input, other, *args, alpha=1) -> Tensor:
+    """input - alpha * other (sub(input, alpha, other): torch's deprecated form)."""
+    if args:
+        other, alpha = scalar_first("sub", other, args[0])
     a = input if isinstance(input, TensorBase) else number_tensor(py_scalar(input), need_tensor(other, "sub"))
     check_bool_sub(a, True if isinstance(input, _PY_BOOL) else other)  # (True - t: refused too)
     return a.sub(other, alpha=alpha)
@@ -450,8 +392,11 @@ def lerp(input, end, weight) -> Tensor:
     return _m.Lerp.apply(input, end, weight if isinstance(weight, TensorBase) else _PY_FLOAT(weight))
 
 
-def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
-    """input + value * tensor1 * tensor2 (the product in the dtype of the result, as torch's)."""
+def addcmul(input, tensor1, tensor2, *args, value=1) -> Tensor:
+    """input + value * tensor1 * tensor2 (the product in the dtype of the result, as torch's);
+    addcmul(input, value, tensor1, tensor2) is torch's deprecated form."""
+    if args:
+        (tensor1, tensor2), value = scalar_first("addcmul", tensor1, (tensor2, args[0]))
     t1, t2 = _promote(
         need_tensor(tensor1, "addcmul", "tensor1", 2), need_tensor(tensor2, "addcmul", "tensor2", 3)
     )
@@ -465,8 +410,11 @@ def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
     return renamed(input + prod, "AddcmulBackward0")
 
 
-def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
-    """input + value * tensor1 / tensor2 (not for two integer tensors, as in torch)."""
+def addcdiv(input, tensor1, tensor2, *args, value=1) -> Tensor:
+    """input + value * tensor1 / tensor2 (not for two integer tensors, as in torch);
+    addcdiv(input, value, tensor1, tensor2) is torch's deprecated form."""
+    if args:
+        (tensor1, tensor2), value = scalar_first("addcdiv", tensor1, (tensor2, args[0]))
     need_tensor(input, "addcdiv")
     if need_tensor(tensor1, "addcdiv", "tensor1", 2)._data.dtype.kind in "iub" and (
         need_tensor(tensor2, "addcdiv", "tensor2", 3)._data.dtype.kind in "iub"

@@ -374,9 +374,13 @@ class Tensor(
         return _ag.MatMul.apply(other, self)
 
     def add(self, other, alpha=1):
+        if isinstance(alpha, TensorBase) and not isinstance(other, TensorBase):  # add(-lr, grad): deprecated
+            other, alpha = _math.scalar_first("add", other, alpha)
         return self + (other if alpha == 1 and type(alpha) is int else _math.scaled(self, other, alpha))
 
     def sub(self, other, alpha=1):
+        if isinstance(alpha, TensorBase) and not isinstance(other, TensorBase):
+            other, alpha = _math.scalar_first("sub", other, alpha)
         return self - (other if alpha == 1 and type(alpha) is int else _math.scaled(self, other, alpha))
 
     def mul(self, other):

@@ -532,3 +532,28 @@ def test_worker_info_is_frozen_as_torchs_dataclass():
             return i
 
     assert [b.tolist() for b in pn.utils.data.DataLoader(Probe(), batch_size=2, num_workers=1)] == [[0, 1]]
+
+
+@pytest.mark.parametrize(
+    "n, batch_size, drop_last", [(10, 5, False), (10, 4, False), (10, 4, True), (10, 5, True)]
+)
+@pytest.mark.parametrize("data", ["tensor dataset", "list"])
+def test_a_seeded_shuffle_draws_when_torch_draws(n, batch_size, drop_last, data):
+    """RandomSampler draws each permutation (and torch's last, empty one) only when the one
+    before is used up: peeking next(iter(loader)) with a generator shared with other draws
+    advanced it further than torch's, so every later epoch came in another order."""
+    results = []
+    for T in (pn, torch):
+        U = T.utils.data
+        dataset = U.TensorDataset(T.arange(n)) if data == "tensor dataset" else list(range(n))
+        g = T.Generator().manual_seed(3)
+        loader = U.DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=g, drop_last=drop_last)
+        first = next(iter(loader))
+        seen = [T.rand(1, generator=g).item()]
+        for batch in loader:
+            seen.append((batch[0] if data == "tensor dataset" else batch).tolist())
+            seen.append(T.rand(1, generator=g).item())
+        sampler = iter(U.RandomSampler(range(5), generator=g))
+        seen += [next(sampler), T.rand(1, generator=g).item()]
+        results.append(((first[0] if data == "tensor dataset" else first).tolist(), seen))
+    assert results[0] == results[1]

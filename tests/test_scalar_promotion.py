@@ -158,6 +158,14 @@ CASES = {
     "where(c, int, 2.5)": lambda m: m.where(m.tensor([True, False]), m.tensor([1, 2]), 2.5),
     "tensor([2**63], float32)": lambda m: m.tensor([2**63], dtype=m.float32),
     "tensor([2**70, 1], float64)": lambda m: m.tensor([2**70, 1], dtype=m.float64),
+    # torch's deprecated number-first overloads: p.data.add_(-lr, p.grad.data) (the char-RNN tutorial)
+    "add(-0.5, t)": lambda m: m.ones(2).add(-0.5, m.tensor([1.0, 2.0])),
+    "add_(-0.5, t) of a matrix": lambda m: m.ones(2, 3).add_(-0.5, m.full((2, 3), 2.0)),
+    "sub_(0.5, t)": lambda m: m.ones(2).sub_(0.5, m.tensor([1.0, 2.0])),
+    "torch.add(x, -0.5, t)": lambda m: m.add(m.ones(2), -0.5, m.tensor([1.0, 2.0])),
+    "torch.sub(x, 2, t)": lambda m: m.sub(m.ones(2), 2, m.tensor([1.0, 2.0])),
+    "addcmul_(0.5, a, b)": lambda m: m.ones(2).addcmul_(0.5, m.tensor([1.0, 2.0]), m.tensor([1.0, 2.0])),
+    "addcdiv(x, 2, a, b)": lambda m: m.addcdiv(m.ones(2), 2, m.tensor([1.0, 2.0]), m.tensor([1.0, 2.0])),
     # remainder: a zero keeps fmod's sign, as torch (NumPy gives the divisor's)
     "0. % -3": lambda m: m.tensor([0.0, 3.0, -0.0, 5.5, -5.5]) % -3,
     "remainder -3. by 3": lambda m: m.remainder(m.tensor([0.0, -3.0, 7.0, -7.0]), 3),

@@ -213,13 +213,16 @@ class DataLoader(Generic[T_co]):
         """A TensorDataset's batches, each one gather. A generator: the shuffle is drawn at the
         first next(), as torch's single-process iterator draws it (a draw between iter(loader) and
         the first batch, e.g. a model's init, then gives torch's weights and order)."""
-        order = None
+        order, rest = None, None
         if isinstance(self.batch_sampler, BatchSampler) and self.batch_sampler.sampler is self.sampler:
-            order = _order_of(self.sampler)
+            if hasattr(self.sampler, "index_array_and_rest"):
+                order, rest = self.sampler.index_array_and_rest()
+            else:
+                order = _order_of(self.sampler)
         if order is None:  # a custom (batch) sampler: its batches, each one gather
             yield from self._iter_gather_batches(source)
         else:
-            yield from self._iter_gather(source, order)
+            yield from self._iter_gather(source, order, rest)
 
     def _iter_stream(self, base_seed: int):
         """An IterableDataset's samples in its own order, batched (or converted one by one);
@@ -261,7 +264,10 @@ class DataLoader(Generic[T_co]):
         except StopIteration:
             raise DatasetStop from None
 
-    def _iter_gather(self, source, order: np.ndarray):
+    def _iter_gather(self, source, order: np.ndarray, rest=None):
+        """The batches of `order`, one gather each. rest: the sampler's last draw, made where
+        torch's BatchSampler asks the sampler past its end: while filling the last, partial
+        batch, or at the next() after the last full one."""
         tensors, base = source  # base: Subset indices mapped to the TensorDataset, or None
         n, bs = len(order), self.batch_size
         stop = (n // bs) * bs if self.drop_last else n
@@ -270,10 +276,15 @@ class DataLoader(Generic[T_co]):
             order = base[order]
         for start in range(0, stop, bs):
             end = min(start + bs, n)
+            if rest is not None and end - start < bs:
+                rest, draw = None, rest
+                draw()
             if sequential:  # contiguous rows: one block copy (a fresh batch, as torch's collate gives)
                 yield [t[start:end].clone() for t in tensors]
             else:
                 yield _gather(tensors, order[start:end])  # one gather per tensor
+        if rest is not None:
+            rest()
 
     def _iter_gather_batches(self, source):
         tensors, base = source

@@ -81,23 +81,41 @@ class RandomSampler(Sampler):
     def num_samples(self) -> int:
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
-    def index_array(self) -> np.ndarray:
+    def _draws(self):
+        """The epoch's index arrays in torch's order of draws, each drawn only when the one
+        before is used up (as torch's generator __iter__ draws them): a permutation per pass
+        (num_samples > len gives several, the last cut; a last, empty one is drawn too, as
+        torch's), or with replacement=True num_samples uniform draws, 32 at a time."""
         n, k = len(self.data_source), self.num_samples
         gen = self.generator
         if gen is None:
             gen = Generator().manual_seed(draw_seed(None))
         if self.replacement:
-            sizes = [32] * (k // 32) + [k % 32]
-            parts = [randint(0, n, (size,), generator=gen).numpy() for size in sizes]
-        else:
-            if n == 0:
-                raise ZeroDivisionError("RandomSampler over an empty data source")  # torch's k // n
-            parts = [randperm(n, generator=gen).numpy() for _ in range(k // n)]
-            parts.append(randperm(n, generator=gen).numpy()[: k % n])  # drawn even when empty, as torch
-        return np.concatenate(parts).astype(np.int64, copy=False)
+            for size in [32] * (k // 32) + [k % 32]:
+                yield randint(0, n, (size,), generator=gen).numpy()
+            return
+        if n == 0:
+            raise ZeroDivisionError("RandomSampler over an empty data source")  # torch's k // n
+        for _ in range(k // n):
+            yield randperm(n, generator=gen).numpy()
+        yield randperm(n, generator=gen).numpy()[: k % n]  # drawn even when empty, as torch
 
-    def __iter__(self):  # (a generator: the order is drawn at the first next(), as torch's)
-        yield from self.index_array().tolist()
+    def index_array(self) -> np.ndarray:
+        return np.concatenate(list(self._draws())).astype(np.int64, copy=False)
+
+    def index_array_and_rest(self):
+        """(the epoch's order, a function that makes torch's last draw) when that last draw adds
+        no index (num_samples a multiple of len, without replacement): torch draws it only when
+        the epoch is used up, so a DataLoader makes it then. Else (the whole order, None)."""
+        if self.replacement or self.num_samples % max(len(self.data_source), 1):
+            return self.index_array(), None
+        draws = self._draws()
+        parts = [next(draws) for _ in range(self.num_samples // len(self.data_source))]
+        return np.concatenate(parts).astype(np.int64, copy=False), lambda: next(draws, None)
+
+    def __iter__(self):  # (a generator: each draw at the next() that needs it, as torch's)
+        for part in self._draws():
+            yield from part.tolist()
 
     def __len__(self) -> int:
         return self.num_samples
