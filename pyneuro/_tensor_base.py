@@ -194,9 +194,7 @@ def _host_array(data, dtype=None):
         if not keep and arr.size and arr.dtype.kind in "iuf" and np.dtype(dtype).kind in "iu":
             fill_value(arr.min().item(), dtype)  # Python numbers must fit: [300] as int8 raises
             fill_value(arr.max().item(), dtype)
-        with np.errstate(
-            over="ignore", invalid="ignore"
-        ):  # 1e300 as float32 is inf, NaN as int32 garbage, silently
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e300 as float32 is inf, NaN as int32 garbage
             return arr.astype(dtype, copy=False)
     # torch's rule: NumPy arrays and scalars (and tensors) keep their dtype (float64 stays
     # float64); Python floats become float32 (the default dtype) and Python ints int64.
@@ -214,6 +212,8 @@ def _host_array(data, dtype=None):
         return arr if kept or arr.dtype == int64 or arr.dtype == uint8 else arr.astype(int64)
     if kind == "b":
         return arr
+    if kind in "US" and arr.ndim:  # ['a']: torch's ValueError (a lone 'abc' is its TypeError)
+        raise DataError(f"too many dimensions 'str' (a {type(data).__name__} of strings)")
     if kind == "O" or kind in "USV":
         raise DTypeError(f"cannot make a tensor from data of dtype {arr.dtype} ({type(data).__name__})")
     if kind == "c":

@@ -507,6 +507,10 @@ class ShapeMethods:
         """out[i][index[i][j]] += src[i][j] for dim=1 (repeated indices add up), like torch."""
         return self._scatter("scatter_add", dim, index, src, True)
 
+    def __reversed__(self):
+        """reversed(t): t flipped along its first dim (a tensor, as torch's; a 0-d one itself)."""
+        return self if self.ndim == 0 else self.flip(0)
+
     def tril(self, diagonal=0):
         """The lower triangle (the rest zeroed) of the last two dims; gradient masked the same way."""
         _at_least_2d(self)

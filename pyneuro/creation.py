@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,6 +35,13 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """
     if type(data) is np.ndarray:
         _check_numpy(data)
+    elif isinstance(data, TensorBase):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+            "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=2,
+        )
     t = _from_data(data, dtype, device)
     if requires_grad:
         t.requires_grad = True

@@ -72,6 +72,7 @@ class Sub(Function):
 
 
 _F16 = _np.dtype(_np.float16)
+_INF = float("inf")
 _NUMBERS = (int, float)
 
 
@@ -353,7 +354,7 @@ class Root(Function):
         xp = self.bk.xp
         with _errstate(xp):
             d = g * out / (p * s)
-        return (xp.where((s == 0) | (s == xp.inf), xp.zeros((), dtype=d.dtype), d),)
+        return (xp.where((s == 0) | (s == _INF), xp.zeros((), dtype=d.dtype), d),)
 
 
 class Abs(Function):

@@ -74,8 +74,11 @@ class Rprop(Optimizer):
                 factor = xp.where(agree > 0, etaplus, xp.where(agree < 0, etaminus, 1)).astype(size.dtype)
                 size *= factor
                 xp.clip(size, low, high, out=size)
-                g[agree < 0] = 0  # a flipped sign: no step for that weight this time
-                p._data -= xp.nan_to_num(xp.sign(g), nan=0.0) * size  # (torch's sign(NaN) is 0: no step)
+                g = xp.where(agree < 0, 0.0, g).astype(
+                    g.dtype
+                )  # a flipped sign: no step for that weight this time
+                sign = xp.sign(g)
+                p._data -= xp.where(sign == sign, sign, 0.0) * size  # (torch's sign(NaN) is 0: no step)
                 prev[...] = g
                 p._vc[0] += 1
         return loss
