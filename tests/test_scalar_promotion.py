@@ -158,6 +158,10 @@ CASES = {
     "where(c, int, 2.5)": lambda m: m.where(m.tensor([True, False]), m.tensor([1, 2]), 2.5),
     "tensor([2**63], float32)": lambda m: m.tensor([2**63], dtype=m.float32),
     "tensor([2**70, 1], float64)": lambda m: m.tensor([2**70, 1], dtype=m.float64),
+    "tensor(['a'])": lambda m: m.tensor(["a"]),
+    "tensor('abc')": lambda m: m.tensor("abc"),
+    "reversed(t)": lambda m: reversed(m.tensor([3, 1, 2])),
+    "reversed(0-d)": lambda m: reversed(m.tensor(3)),
     # torch's deprecated number-first overloads: p.data.add_(-lr, p.grad.data) (the char-RNN tutorial)
     "add(-0.5, t)": lambda m: m.ones(2).add(-0.5, m.tensor([1.0, 2.0])),
     "add_(-0.5, t) of a matrix": lambda m: m.ones(2, 3).add_(-0.5, m.full((2, 3), 2.0)),
@@ -223,3 +227,10 @@ def test_casts_print_no_numpy_warnings(cast):
     assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
     if ours.dtype.is_floating_point:
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_tensor_of_a_tensor_warns_as_torch():
+    for m in (pn, torch):
+        with pytest.warns(UserWarning, match="To copy construct from a tensor"):
+            copy = m.tensor(m.ones(2, requires_grad=True))
+        assert not copy.requires_grad
