@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_functional_edges import same_as_torch
 
 import pyneuro as pn
 
@@ -62,15 +63,7 @@ CASES = {
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_tensor_edge_matches_torch(case):
-    try:
-        theirs = CASES[case](torch)
-    except Exception as error:
-        with pytest.raises(type(error)):
-            CASES[case](pn)
-        return
-    ours = CASES[case](pn)
-    assert tuple(ours.shape) == tuple(theirs.shape)
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5)
+    same_as_torch(CASES[case], rtol=1e-5)
 
 
 @pytest.mark.parametrize("upper", [False, True])
