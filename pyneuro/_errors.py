@@ -47,6 +47,11 @@ class DataError(TypeError, ValueError):
     """Data that cannot become a tensor, e.g. ragged nested lists (torch: ValueError)."""
 
 
+class LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError: a matrix the operation cannot take (singular, not positive-definite,
+    an SVD that does not converge on NaN)."""
+
+
 class DeviceUnavailable(RuntimeError, AssertionError):
     """A device that is not usable here (CUDA without a GPU): torch's CPU-only build raises
     AssertionError ("Torch not compiled with CUDA enabled"), a CUDA build without a GPU

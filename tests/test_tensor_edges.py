@@ -147,3 +147,10 @@ def test_cholesky_reads_only_its_triangle(value, upper):
         results.append((L.detach().numpy(), A.grad.numpy()))
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+
+
+def test_a_numpy_linalg_failure_is_a_linalg_error():
+    """NumPy's LinAlgError is a ValueError; it came out as a ShapeError, which
+    `except torch.linalg.LinAlgError` does not catch."""
+    with pytest.raises(pn.linalg.LinAlgError):
+        pn.linalg.svdvals(pn.tensor([[float("nan"), 1.0], [1.0, 1.0]]))

@@ -32,7 +32,7 @@ import weakref
 import numpy as _np
 
 from .._dtype import torch_name as _dtype_torch_name
-from .._errors import AllocationError, DTypeError, ShapeError
+from .._errors import AllocationError, DTypeError, LinAlgError, ShapeError
 from .._shapes import c_order
 from .._tensor_base import _VIEW_REFRESH, TensorBase, _InferenceVersions, _register_grad_mode, _wrap
 from ..backends._registry import current as _current_backend
@@ -550,6 +550,8 @@ def _as_torch_error(exc, cls, arrays=()):
     if isinstance(exc, RuntimeError):
         return exc
     msg = str(exc)
+    if isinstance(exc, _np.linalg.LinAlgError):  # (NumPy's is a ValueError: "SVD did not converge" on NaN)
+        return LinAlgError(f"{cls.__name__.lower()}: {msg}")
     if "could not be broadcast" in msg:
         mismatch = _broadcast_mismatch([a.shape for a in arrays if hasattr(a, "shape")])
         if mismatch:

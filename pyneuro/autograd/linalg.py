@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import numpy as _np
 
+from .._errors import LinAlgError
 from .function import Function, _unbroadcast
-
-
-class LinAlgError(RuntimeError):
-    """torch.linalg.LinAlgError: a matrix the operation cannot take (singular, not positive-definite)."""
 
 
 def _mT(x):
