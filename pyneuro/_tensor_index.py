@@ -633,7 +633,7 @@ class IndexMethods:
             dtype = result_dtype(parts)
             x = _functions.cat([p._cast(dtype) for p in parts], dim=d)
         else:
-            x = self
+            x = self if n else self.clone()  # (n = 0: a tensor of its own, as torch's)
         for _ in range(n):
             m = x.shape[d]
             if m == 0:

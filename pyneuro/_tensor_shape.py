@@ -399,7 +399,8 @@ class ShapeMethods:
         shape = (1,) * (builtins.len(sizes) - self.ndim) + tuple(self.shape)
         x = self.reshape(tuple(v for n in shape for v in (1, n)))
         x = x.expand(*(v for r, n in zip(sizes, shape) for v in (r, n)))
-        out = x.reshape(tuple(r * n for r, n in zip(sizes, shape))).contiguous()  # its own memory, as torch's
+        out = x.reshape(tuple(r * n for r, n in zip(sizes, shape)))
+        out = out.clone() if all(r == 1 for r in sizes) else out.contiguous()  # its own memory, as torch's
         return _ag.renamed(out, "RepeatBackward0")
 
     def tile(self, *dims):

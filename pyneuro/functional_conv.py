@@ -620,9 +620,9 @@ def pad(input, pad, mode: str = "constant", value=None):
         x = _ag.named(x.clone() if x is input else x, "ConstantPadNdBackward0")
     if mode == "circular":  # torch fills a new tensor slice by slice: its node is CopySlices
         x = _ag.named(x.clone() if x is input else x, "CopySlices")
-    if mode in ("reflect", "replicate") and x is not input:  # torch's node saves the input
+    if mode in ("reflect", "replicate"):  # torch's node saves the input; no padding: a copy, as torch's
         kind = "Reflection" if mode == "reflect" else "Replication"
-        x = _ag.named(x, f"{kind}Pad{len(pad) // 2}DBackward0", reads=(input,))
+        x = _ag.named(x.clone() if x is input else x, f"{kind}Pad{len(pad) // 2}DBackward0", reads=(input,))
     return x
 
 

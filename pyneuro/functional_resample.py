@@ -261,6 +261,8 @@ def interpolate(
         else:
             taps = _linear_taps(n_in, n_out, scale, align_corners, ft)
         x = _resample_dim(x, 2 + k, taps)
+    if x is input:  # (every size kept: a tensor of its own, as torch's)
+        x = input.clone()
     return named(x, _upsample_node(mode, len(sizes), antialias))
 
 

@@ -544,7 +544,7 @@ def matrix_power(A, n) -> Tensor:
         n >>= 1
         if n:
             square = square @ square
-    return result
+    return result.clone() if result is A else result  # (n = 1: a tensor of its own, as torch's)
 
 
 def matrix_exp(A) -> Tensor:

@@ -154,3 +154,36 @@ def test_a_numpy_linalg_failure_is_a_linalg_error():
     `except torch.linalg.LinAlgError` does not catch."""
     with pytest.raises(pn.linalg.LinAlgError):
         pn.linalg.svdvals(pn.tensor([[float("nan"), 1.0], [1.0, 1.0]]))
+
+
+NO_OPS = {
+    "pad reflect 0": lambda T, x: T.nn.functional.pad(x, (0, 0), mode="reflect"),
+    "pad replicate 0": lambda T, x: T.nn.functional.pad(x, (0, 0), mode="replicate"),
+    "interpolate to the same size": lambda T, x: T.nn.functional.interpolate(x, size=4, mode="linear"),
+    "interpolate by 1.2 keeping 4": lambda T, x: T.nn.functional.interpolate(
+        x, scale_factor=1.2, mode="linear"
+    ),
+    "pixel_shuffle by 1": lambda T, x: T.nn.functional.pixel_shuffle(x.reshape(1, 1, 2, 2), 1),
+    "pixel_unshuffle by 1": lambda T, x: T.nn.functional.pixel_unshuffle(x.reshape(1, 1, 2, 2), 1),
+    "channel_shuffle in 1 group": lambda T, x: T.nn.functional.channel_shuffle(x.reshape(1, 1, 2, 2), 1),
+    "matrix_power 1": lambda T, x: T.linalg.matrix_power(x.reshape(2, 2), 1),
+    "diff n=0": lambda T, x: T.diff(x, n=0),
+    "repeat(1, 1, 1)": lambda T, x: x.repeat(1, 1, 1),
+    "tile(1)": lambda T, x: x.tile(1),
+}
+
+
+@pytest.mark.parametrize("grad", [False, True])
+@pytest.mark.parametrize("case", list(NO_OPS))
+def test_an_op_that_changes_nothing_still_returns_a_tensor_of_its_own(case, grad):
+    """torch's ops return new tensors even when they change nothing; pyneuro returned an alias
+    of the input, so a write into the result changed the input (and its gradient: F.pad
+    reflect by 0, then mul_, gave x.grad 4 where torch's is 3)."""
+    results = []
+    for T in (pn, torch):
+        x = T.zeros(1, 1, 4, requires_grad=grad)
+        a = x * 1 if grad else x
+        y = NO_OPS[case](T, a)
+        y.view(-1)[0] = 5.0
+        results.append((a.reshape(-1).tolist(), y.reshape(-1).tolist()))
+    assert results[0] == results[1]

@@ -351,10 +351,10 @@ def named(t, torch_name: str, reads=()):
     input and weight, ...). pyneuro's composition may not read them again, but an in-place change
     of one after the op still makes backward raise torch's RuntimeError: the node records their
     versions now and the engine checks them when it reaches it (Function.check_versions)."""
+    if t._view is not None:  # a view (of an input, maybe): torch's op returns a tensor of its own
+        t = t.clone()  # (without a graph too: pixel_shuffle(x, 1) must not alias x)
     if t._node is None:
         return t
-    if t._view is not None:  # a view (of an input, maybe): torch's op returns a tensor of its own
-        t = t.clone()
     out = Named.apply(t, torch_name=torch_name)
     out._vc = t._vc
     return watch(out, *reads)
