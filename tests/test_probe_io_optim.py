@@ -346,3 +346,32 @@ def test_rprop_takes_no_step_for_a_nan_gradient():
             opt.step()
         results.append(p.detach().numpy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
+
+
+def _accumulations(T):
+    out = []
+    w = T.ones(2, requires_grad=True)
+    (w * 1).sum().backward()
+    view = w.grad.view(-1)
+    (w * 1).sum().backward()
+    out.append(view.tolist())
+    buffer = np.zeros(2, np.float32)
+    w = T.ones(2, requires_grad=True)
+    w.grad = T.from_numpy(buffer)
+    (w * 3).sum().backward()
+    out.append(buffer.tolist())
+    m = T.nn.Linear(2, 1)
+    m(T.ones(1, 2)).sum().backward()
+    m.zero_grad(set_to_none=False)
+    kept = m.weight.grad
+    m(T.ones(1, 2)).sum().backward()
+    out.append((kept is m.weight.grad, kept.tolist()))
+    return out
+
+
+def test_gradients_accumulate_into_the_grad_tensors_memory():
+    """torch adds a second backward's gradient into .grad in place: views of .grad and a buffer
+    set as .grad see it (pyneuro replaced the memory: [1, 1] where torch gives [2, 2])."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert _accumulations(pn) == _accumulations(torch)

@@ -139,9 +139,13 @@ def _accumulate(leaf, g, shared: bool, fresh) -> None:
         if shared or _maybe_view(g) or not getattr(g.flags, "writeable", True):
             g = g.copy()
         leaf._grad = _wrap(_array(g), leaf.device)
-    else:
-        grad = leaf._grad
-        grad._data = _array(grad._data + g)
+    else:  # added into .grad's own memory, as torch's AccumulateGrad (views of .grad, or a buffer
+        grad = leaf._grad  # a user set as .grad, see it); a read-only or other-shaped one is replaced
+        data = grad._data
+        if getattr(getattr(data, "flags", None), "writeable", False) and data.shape == g.shape:
+            data += g
+        else:
+            grad._data = _array(data + g)
         if counts:
             grad._vc[0] += 1
 
