@@ -187,3 +187,23 @@ def test_an_op_that_changes_nothing_still_returns_a_tensor_of_its_own(case, grad
         y.view(-1)[0] = 5.0
         results.append((a.reshape(-1).tolist(), y.reshape(-1).tolist()))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        lambda T, x: x.expand(2, 2).add_(1),
+        lambda T, x: x.expand(1, 2, 2).fill_(4),
+        lambda T, x: x.expand_as(T.zeros(2, 2)).mul_(3),
+        lambda T, x: T.broadcast_to(x, (1, 2, 2)).mul_(3),
+    ],
+)
+def test_an_expand_that_repeats_nothing_is_writable(case):
+    """expand to the same shape (or with new dims of size 1) repeats no element: torch lets it be
+    written (pyneuro refused it as read-only)."""
+    results = []
+    for T in (pn, torch):
+        x = T.ones(2, 2)
+        case(T, x)
+        results.append(x.tolist())
+    assert results[0] == results[1]

@@ -142,7 +142,10 @@ class Expand(Function):
 
     def forward(self, a, shape=()):
         self.saved = (a.shape,)
-        return self.bk.xp.broadcast_to(a, shape)
+        new = len(shape) - a.ndim
+        if type(a) is _np.ndarray and tuple(shape[new:]) == a.shape and all(n == 1 for n in shape[:new]):
+            return a[(None,) * new]  # no element repeated: a writable view, as torch's (only new 1-dims)
+        return self.bk.xp.broadcast_to(a, shape)  # (read-only: a write would reach repeated elements)
 
     def backward(self, g):
         return (_unbroadcast(g, self.saved[0]),)
