@@ -22,7 +22,7 @@ import operator as _op
 import numpy as np
 
 from ._dtype import _PY_BOOL, _PY_INT, _SCALARS, can_cast, fill_value, torch_name, wrap_int
-from ._errors import DTypeError, ShapeError, overlap_error, read_only, writable_alias
+from ._errors import DTypeError, ShapeError, overlap_error, partial_overlap_error, read_only, writable_alias
 from ._tensor_base import (
     TensorBase,
     _backend,
@@ -164,6 +164,8 @@ class InplaceMethods:
         self._vc[0] += 1
 
     def _inplace(self, op, other, record_op=None, keep_values=False):
+        if isinstance(other, TensorBase) and (overlap := partial_overlap_error(self._data, other._data)):
+            raise overlap
         if record_op is not None and self._records(other):  # (which checks the overlap too)
             return self._record(record_op, keep_values, other)
         if record_op is None:
@@ -283,6 +285,8 @@ class InplaceMethods:
 
     def copy_(self, src):
         """Copy src's values into this tensor (broadcasting, converting dtype and device)."""
+        if isinstance(src, TensorBase) and (overlap := partial_overlap_error(self._data, src._data)):
+            raise overlap
         if self._records(src):
             if isinstance(src, TensorBase) and src.device != self.device:
                 src = src.to(self.device)
@@ -416,6 +420,10 @@ class InplaceMethods:
             check_slice_steps(index)
         else:
             index, advanced = _convert_index(index, self)
+        if basic or not advanced:  # (x[1:] = x[:-1]: the region and the value overlap in part)
+            region = data[index] if isinstance(value, TensorBase) else None
+            if region is not None and (overlap := partial_overlap_error(region, value._data)):
+                raise overlap
         if advanced and not (_masks_only(index) and _is_0d(value)):
             same_dtype_put(self, value)  # torch's index_put_; a 0-d value under masks is a masked_fill_
         if not advanced and _GradMode.enabled and self._req and self._node is None:

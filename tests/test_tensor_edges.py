@@ -207,3 +207,31 @@ def test_an_expand_that_repeats_nothing_is_writable(case):
         case(T, x)
         results.append(x.tolist())
     assert results[0] == results[1]
+
+
+OVERLAPS = {
+    "x[1:] = x[:-1]": lambda T, x: x.__setitem__(slice(1, None), x[:-1]),
+    "x[1:].add_(x[:-1])": lambda T, x: x[1:].add_(x[:-1]),
+    "x[1:].copy_(x[:-1])": lambda T, x: x[1:].copy_(x[:-1]),
+    "x.add_(x)": lambda T, x: x.add_(x),
+    "x.copy_(x)": lambda T, x: x.copy_(x),
+    "x[::2] = x[1::2]": lambda T, x: x.__setitem__(slice(None, None, 2), x[1::2]),
+    "x[:2] = x[2:4]": lambda T, x: x.__setitem__(slice(0, 2), x[2:4]),
+    "m.copy_(m.t())": lambda T, x: x[:4].view(2, 2).copy_(x[:4].view(2, 2).t()),
+    "m.mul_(m[0])": lambda T, x: x[:4].view(2, 2).mul_(x[:4].view(2, 2)[0]),
+    "m[:, 0] = m[:, 1]": lambda T, x: x[:4].view(2, 2).__setitem__((slice(None), 0), x[:4].view(2, 2)[:, 1]),
+}
+
+
+@pytest.mark.parametrize("case", list(OVERLAPS))
+def test_a_write_from_partly_overlapping_memory_is_refused_as_torch(case):
+    """torch refuses x[1:] = x[:-1] (RuntimeError); pyneuro computed it as if x[:-1] were a copy."""
+    outcomes = []
+    for T in (pn, torch):
+        x = T.arange(6.0)
+        try:
+            OVERLAPS[case](T, x)
+            outcomes.append(x.tolist())
+        except RuntimeError:
+            outcomes.append("RuntimeError")
+    assert outcomes[0] == outcomes[1]
