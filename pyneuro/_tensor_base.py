@@ -586,9 +586,6 @@ class TensorBase:
 
     __hash__ = object.__hash__  # by identity, as torch (== is elementwise); in C: dict lookups stay cheap
 
-    def is_contiguous(self, memory_format=None) -> bool:
-        return _PY_BOOL(self._data.flags.c_contiguous)
-
     # ------------------------------------------------------------------ repr
     def __repr__(self) -> str:
         host = np.asarray(_backend(self.device).to_numpy(self._data))

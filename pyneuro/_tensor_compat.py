@@ -28,7 +28,7 @@ from .backends.torch_flags import uninitialized_fill
 from .creation import tensor
 from .functions import bincount, roll
 from .strided import as_strided
-from .torch_runtime import legacy_new, strided
+from .torch_runtime import channels_last, channels_last_3d, contiguous_format, legacy_new, strided
 
 # t.type(): torch's legacy tensor type names. They stay "torch.*" under pyneuro, since they
 # are strings course code compares (`x.type() == 'torch.FloatTensor'`), not module paths.
@@ -192,6 +192,25 @@ class CompatMethods:
 
     def short(self):
         return self._cast(int16)
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        """Row-major (C order) contiguity; with memory_format=channels_last (channels_last_3d)
+        whether the strides are those of that layout (C, then W, H, N: torch's check, dims of
+        size 1 ignored), which pyneuro's own tensors are only where the two coincide."""
+        if memory_format in (None, contiguous_format):
+            return bool(self._data.flags.c_contiguous)
+        order = {channels_last: (1, 3, 2, 0), channels_last_3d: (1, 4, 3, 2, 0)}.get(memory_format)
+        if order is None:
+            raise RuntimeError(f"is_contiguous: memory format {memory_format} is not supported here")
+        if len(order) != self.ndim:
+            return False
+        expected, itemsize = 1, self._data.itemsize
+        for d in order:
+            if self.shape[d] != 1:
+                if self._data.strides[d] != expected * itemsize:
+                    return False
+                expected *= self.shape[d]
+        return True
 
     @property
     def layout(self):

@@ -127,7 +127,7 @@ def functional_call(
         args = ()
     elif not isinstance(args, tuple):
         args = (args,)
-    restore = []  # (the dict written to, the key, its old value or _ABSENT), undone in reverse order
+    restore = []  # (the dict written to, or the module, the key, its old value or _ABSENT), undone in reverse
     try:
         for name, value in values.items():
             if name in slots:
@@ -135,13 +135,19 @@ def functional_call(
                 table = mod.__dict__[store]
             else:
                 mod, key = _owner(module, name)
+                if hasattr(getattr(type(mod), key, None), "__set__"):  # a parametrized tensor: set as torch
+                    restore.append((mod, key, getattr(mod, key)))  # sets it (right_inverse of the value)
+                    setattr(mod, key, value)
+                    continue
                 table = mod.__dict__
             restore.append((table, key, table.get(key, _ABSENT)))
             table[key] = value
         return module(*args, **(kwargs or {}))
     finally:
         for table, key, old in reversed(restore):
-            if old is _ABSENT:
+            if not isinstance(table, dict):
+                setattr(table, key, old)
+            elif old is _ABSENT:
                 del table[key]
             else:
                 table[key] = old

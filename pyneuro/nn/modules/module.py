@@ -591,6 +591,15 @@ class Module(StateDictMixin):
         """Cast the floating-point parameters and buffers to float16 (in place; returns self)."""
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
+    def bfloat16(self):
+        """torch casts to bfloat16 here; pyneuro has no bfloat16 tensors (Tensor.bfloat16's TypeError)."""
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickling and deepcopy restore the attributes (a subclass's super().__setstate__(state),
+        torch's backward-compatibility pattern, lands here)."""
+        self.__dict__.update(state)
+
     def type(self, dst_type):
         """Cast every parameter and buffer to dst_type (a dtype or a type string)."""
         return self._apply(lambda t: t.type(dst_type))
