@@ -76,7 +76,7 @@ def cumprod(input, dim, *, dtype=None):
     """
     if dtype is not None and _dtype(dtype).kind == "b":
         raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
-    t = input if dtype is None else input._cast(_dtype(dtype))
+    t = input if dtype is None else input._reduce_in(dtype)
     if dtype is None and t._data.dtype.kind in "biu" and t._data.dtype != int64:
         t = t._cast(int64)
     out = _ag.CumProd.apply(t, dim=dim)

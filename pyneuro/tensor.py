@@ -158,6 +158,14 @@ class Tensor(
             return _ag.Cast.apply(self, dtype=dtype)
         return _wrap(quiet_cast(self._data, dtype), self.device)
 
+    def _reduce_in(self, dtype) -> Tensor:
+        """self in a reduction's dtype= (sum, prod, cumsum, cumprod); an integer one for a tensor
+        that records a graph is torch's RuntimeError (no gradient can flow through it)."""
+        d = _dtype(dtype)
+        if d.kind in "biu" and self._req and _ag.is_grad_enabled():
+            raise RuntimeError(f"Autograd not support dtype: {_dtypes.torch_name(d)}")
+        return self._cast(d)
+
     def float(self) -> Tensor:
         return self._cast(float32)
 
@@ -477,7 +485,7 @@ class Tensor(
         small = self._data.dtype.kind in "bu" or self._data.dtype in (int32, int16, int8)
         if dtype is not None and _dtype(dtype).kind == "b":
             raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
-        t = self._cast(_dtype(dtype)) if dtype is not None else self._cast(int64) if small else self
+        t = self._reduce_in(dtype) if dtype is not None else self._cast(int64) if small else self
         out = _ag.CumSum.apply(t, dim=dim)
         return out if out._data.dtype == t._data.dtype else out._cast(t._data.dtype)
 
@@ -591,7 +599,7 @@ class Tensor(
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False, dtype=None):
-        t = self if dtype is None else self._cast(_dtype(dtype))
+        t = self if dtype is None else self._reduce_in(dtype)
         if (
             dtype is None and t._data.dtype.kind in "biu" and t._data.dtype != int64
         ):  # bool/uint8/int32 sum to int64, like torch (unless dtype= says otherwise)
@@ -604,7 +612,7 @@ class Tensor(
     def prod(self, dim=None, keepdim=False, dtype=None):
         """The product of the elements (along dim), like torch.prod: integers and bools give
         int64; the gradient of each element is the product of the others (exact at zeros)."""
-        t = self if dtype is None else self._cast(_dtype(dtype))
+        t = self if dtype is None else self._reduce_in(dtype)
         if dtype is None and t._data.dtype.kind in "biu" and t._data.dtype != int64:
             t = t._cast(int64)
         if dim is not None and not isinstance(dim, _PY_INT):

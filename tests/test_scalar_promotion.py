@@ -162,6 +162,12 @@ CASES = {
     "tensor('abc')": lambda m: m.tensor("abc"),
     "reversed(t)": lambda m: reversed(m.tensor([3, 1, 2])),
     "reversed(0-d)": lambda m: reversed(m.tensor(3)),
+    "sum(dtype=int64) of a tensor that requires grad": lambda m: m.ones(2, requires_grad=True).sum(
+        dtype=m.int64
+    ),
+    "cumprod(dtype=int64) of a tensor that requires grad": lambda m: m.ones(2, requires_grad=True).cumprod(
+        0, dtype=m.int64
+    ),
     # torch's deprecated number-first overloads: p.data.add_(-lr, p.grad.data) (the char-RNN tutorial)
     "add(-0.5, t)": lambda m: m.ones(2).add(-0.5, m.tensor([1.0, 2.0])),
     "add_(-0.5, t) of a matrix": lambda m: m.ones(2, 3).add_(-0.5, m.full((2, 3), 2.0)),
