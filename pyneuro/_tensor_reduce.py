@@ -200,6 +200,8 @@ class ReduceMethods:
             raise NotImplementedError(f"\"histogramdd\" not implemented for '{self.dtype.torch_name}'")
         data = _host(self).reshape(-1)
         if isinstance(bins, TensorBase):
+            if bins.ndim != 1:
+                raise RuntimeError(f"histogramdd: bins tensor should have one dimension, got {bins.ndim}")
             edges, how = _host(bins).astype(data.dtype), "search"
         else:
             _check_bins(bins)

@@ -508,6 +508,9 @@ class ShapeMethods:
         """out[i][index[i][j]] += src[i][j] for dim=1 (repeated indices add up), like torch."""
         return self._scatter("scatter_add", dim, index, src, True)
 
+    def __delitem__(self, index):
+        raise TypeError("'Tensor' object doesn't support item deletion")
+
     def __reversed__(self):
         """reversed(t): t flipped along its first dim (a tensor, as torch's; a 0-d one itself)."""
         return self if self.ndim == 0 else self.flip(0)

@@ -449,7 +449,12 @@ def normal(
             out.requires_grad = True
         return out
     ref = tensors[0]
-    shape = ref.shape if len(tensors) == 1 else np.broadcast_shapes(tuple(mean.shape), tuple(std.shape))
+    try:
+        shape = ref.shape if len(tensors) == 1 else np.broadcast_shapes(tuple(mean.shape), tuple(std.shape))
+    except ValueError:  # (torch's RuntimeError: mean and std of shapes that do not broadcast)
+        raise ShapeError(
+            f"normal: mean of shape {tuple(mean.shape)} and std of shape {tuple(std.shape)}"
+        ) from None
     m = mean.detach() if isinstance(mean, TensorBase) else mean
     s = std.detach() if isinstance(std, TensorBase) else std
     out = randn(tuple(shape), generator=generator, dtype=ref.dtype, device=ref.device) * s + m

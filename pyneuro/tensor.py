@@ -300,7 +300,11 @@ class Tensor(
             ):
                 raise ZeroDivision("ZeroDivisionError: integer division or modulo by zero")
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = op(x, y)
+            try:
+                out = op(x, y)
+            except ValueError:  # shapes that do not broadcast: torch's RuntimeError
+                _broadcast_check(a, b, op.__name__)
+                raise
         return _wrap(_backend(self.device).xp.asarray(out), self.device)
 
     def __floordiv__(self, other):
@@ -404,6 +408,8 @@ class Tensor(
         return self @ other
 
     def mm(self, other):
+        if not isinstance(other, TensorBase) and not getattr(type(other), "is_sparse", False):
+            raise TypeError(f"mm(): argument 'mat2' (position 1) must be Tensor, not {type(other).__name__}")
         if self.ndim != 2 or getattr(other, "ndim", 0) != 2:
             raise ShapeError(
                 f"mm: both arguments must be 2-D, got shapes {tuple(self.shape)} and {tuple(other.shape)}"

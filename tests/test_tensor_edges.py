@@ -50,6 +50,11 @@ CASES = {
     "matrix_exp with an inf": lambda T: T.linalg.matrix_exp(T.tensor([[float("inf"), 1.0], [1.0, 1.0]])),
     "histogram with a NaN": lambda T: T.histogram(T.tensor([1.0, float("nan")]), bins=3)[0],
     "histc with a NaN": lambda T: T.histc(T.tensor([1.0, float("nan")]), bins=3),
+    # exception types: torch's RuntimeError (or TypeError), not NumPy's ValueError / AttributeError
+    "floor division of shapes that do not broadcast": lambda T: T.ones(3) // T.ones(4),
+    "normal with mean and std that do not broadcast": lambda T: T.normal(T.ones(3), T.ones(4)),
+    "histogram with 2-D bins": lambda T: T.histogram(T.ones(3), bins=T.ones(2, 2))[0],
+    "mm by a number": lambda T: T.mm(T.ones(2, 2), 1),
     # argument forms torch takes
     "squeeze(0, 2)": lambda T: T.zeros(1, 3, 1, 2).squeeze(0, 2),
     "count_nonzero(0, 2)": lambda T: T.ones(1, 3, 1, 2).count_nonzero(0, 2),
@@ -235,3 +240,10 @@ def test_a_write_from_partly_overlapping_memory_is_refused_as_torch(case):
         except RuntimeError:
             outcomes.append("RuntimeError")
     assert outcomes[0] == outcomes[1]
+
+
+def test_del_of_an_element_is_a_type_error():
+    for T in (pn, torch):
+        t = T.ones(3)
+        with pytest.raises(TypeError):
+            del t[0]
