@@ -173,7 +173,14 @@ def _encode(obj, tensors: dict, path: str, depth: int, pending: list):
             items.append(
                 [_key_node(k), _encode(v, tensors, f"{path}.{k}" if path else str(k), depth + 1, pending)]
             )
-        return {"__odict__" if kind is OrderedDict else "__dict__": items}
+        node = {"__odict__" if kind is OrderedDict else "__dict__": items}
+        metadata = getattr(
+            obj, "_metadata", None
+        )  # a state_dict's per-module versions: load_state_dict reads them
+        if kind is OrderedDict and isinstance(metadata, dict):
+            meta = _encode(dict(metadata), tensors, f"{path}._metadata", depth + 1, pending)
+            return {"__state_dict__": {"items": items, "metadata": meta}}
+        return node
     if kind in (tuple, list):
         items = [
             _encode(v, tensors, f"{path}.{i}" if path else str(i), depth + 1, pending)
@@ -420,6 +427,13 @@ class _Reader:
             return {"__tuple__": tuple, "__set__": set, "__frozenset__": frozenset}[kind](items)
         if kind in _SCALAR_KINDS:
             return _scalar(kind, value)
+        if kind == "__state_dict__" and isinstance(value, dict) and set(value) == {"items", "metadata"}:
+            out = self.decode({"__odict__": value["items"]}, depth)
+            metadata = self.decode(value["metadata"], depth + 1)
+            if not isinstance(metadata, dict):
+                raise ValueError("a state_dict's metadata in the header is not a dict")
+            out._metadata = metadata
+            return out
         if kind in ("__dict__", "__odict__") and isinstance(value, list):
             out = OrderedDict() if kind == "__odict__" else {}
             for pair in value:

@@ -83,3 +83,30 @@ def test_a_subclass_calling_super_setstate(how):
 def test_module_bfloat16_is_the_tensors_type_error():
     with pytest.raises(TypeError):
         pn.nn.Linear(2, 2).bfloat16()
+
+
+def _reloaded(T, obj):
+    import io
+
+    buffer = io.BytesIO()
+    T.save(obj, buffer)
+    buffer.seek(0)
+    return T.load(buffer)
+
+
+def test_a_saved_state_dict_keeps_its_metadata():
+    """state_dict()._metadata (each module's version) was dropped by save/load: BatchNorm's
+    load_state_dict then accepted a state dict without num_batches_tracked, where torch raises."""
+    outcomes = []
+    for T in (pn, torch):
+        sd = T.nn.BatchNorm1d(2).state_dict()
+        del sd["num_batches_tracked"]
+        r = _reloaded(T, sd)
+        try:
+            T.nn.BatchNorm1d(2).load_state_dict(r)
+            outcome = "loaded"
+        except RuntimeError:
+            outcome = "RuntimeError"
+        nested = _reloaded(T, {"model": T.nn.Sequential(T.nn.Linear(2, 2)).state_dict()})
+        outcomes.append((dict(r._metadata), outcome, sorted(nested["model"]._metadata)))
+    assert outcomes[0] == outcomes[1]
