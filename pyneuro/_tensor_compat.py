@@ -20,10 +20,11 @@ import numpy as np
 from . import _shared_memory
 from . import functions_scan as _scan
 from . import storage as _storage
-from ._dtype import _PY_FLOAT, _PY_INT, DType, _dtype, bool_, int8, int16, uint8
+from ._dtype import _PY_FLOAT, _PY_INT, DType, _dtype, bool_, int8, int16, torch_name, uint8
 from ._shapes import numpy_keywords
 from ._sparse_coo import dense_to_sparse, sparse_coo
 from ._tensor_base import TensorBase, _backend, _host_array, _wrap
+from .autograd.grad_mode import is_grad_enabled
 from .backends.torch_flags import uninitialized_fill
 from .creation import tensor
 from .functions import bincount, roll
@@ -184,6 +185,14 @@ class CompatMethods:
         return _scan.mode(self, dim, keepdim)
 
     # ---- the rest of torch.Tensor's surface that a script touches: casts, memory and layout queries
+    def _reduce_in(self, dtype):
+        """self in a reduction's dtype= (sum, prod, cumsum, cumprod); an integer one for a tensor
+        that records a graph is torch's RuntimeError (no gradient can flow through it)."""
+        d = _dtype(dtype)
+        if d.kind in "biu" and self._req and is_grad_enabled():
+            raise RuntimeError(f"Autograd not support dtype: {torch_name(d)}")
+        return self._cast(d)
+
     def byte(self):
         return self._cast(uint8)
 

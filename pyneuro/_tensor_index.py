@@ -657,7 +657,7 @@ class IndexMethods:
                     "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied"
                 )
             flat = xp.moveaxis(self._data, d, 0)
-            rows = flat.reshape(flat.shape[0], -1)
+            rows = flat.reshape(flat.shape[0], int(np.prod(flat.shape[1:])))  # (-1 fails when empty)
             change = (rows[1:] != rows[:-1]).any(axis=1)
             shape_inverse = (flat.shape[0],)
         starts = xp.concatenate([xp.ones(builtins.min(len(flat), 1), dtype=bool), change])

@@ -22,7 +22,15 @@ import operator as _op
 import numpy as np
 
 from ._dtype import _PY_BOOL, _PY_INT, _SCALARS, can_cast, fill_value, torch_name, wrap_int
-from ._errors import DTypeError, ShapeError, overlap_error, partial_overlap_error, read_only, writable_alias
+from ._errors import (
+    ArgumentError,
+    DTypeError,
+    ShapeError,
+    overlap_error,
+    partial_overlap_error,
+    read_only,
+    writable_alias,
+)
 from ._tensor_base import (
     TensorBase,
     _backend,
@@ -261,6 +269,10 @@ class InplaceMethods:
         return self._fill(0, "ZeroBackward0")
 
     def fill_(self, value):
+        if isinstance(value, TensorBase) and value.ndim:  # (torch refuses even a 1-element one)
+            raise ArgumentError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
+            )
         return self._fill(value, "FillBackward3" if isinstance(value, TensorBase) else "FillBackward2")
 
     def _fill(self, value, torch_name):

@@ -312,6 +312,7 @@ class MathMethods:
         )
 
     def equal(self, other) -> bool:
+        need_tensor(other, "equal", "other", 2)
         return self.shape == other.shape and _PY_BOOL((self._data == other._data).all())
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:

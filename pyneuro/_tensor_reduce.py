@@ -51,7 +51,9 @@ def _check_float(t: TensorBase, message: str) -> None:
 
 
 def _check_arg_reduction(t, dim, what):
-    """argmax/argmin of nothing: IndexError like torch (NumPy would raise a ValueError)."""
+    """argmax/argmin of nothing: IndexError like torch (NumPy would raise a ValueError); one dim."""
+    if isinstance(dim, (tuple, list)):  # (one dim only: torch's TypeError)
+        raise TypeError(f"{what}(): argument 'dim' must be int, not {type(dim).__name__}")
     if t._data.dtype.kind == "b":
         raise RuntimeError(f"{what}(): does not support bool input")
     if t._data.size == 0:
@@ -461,11 +463,9 @@ class ReduceMethods:
         from all of input2, as torch's formula takes it (-(G + Gᵀ) input2, G = -A⁻ᵀ dX Xᵀ)."""
         from . import linalg
 
-        def gram(f):
-            return f.mT @ f if upper else f @ f.mT
-
-        whole = gram(input2)
-        a = gram((input2.triu() if upper else input2.tril()).detach()) + (whole - whole.detach())
+        whole = input2.mT @ input2 if upper else input2 @ input2.mT
+        tri = (input2.triu() if upper else input2.tril()).detach()
+        a = (tri.mT @ tri if upper else tri @ tri.mT) + (whole - whole.detach())
         return _renamed(linalg.solve(a, self), "CholeskySolveBackward0")
 
     def cholesky_inverse(self, upper=False):

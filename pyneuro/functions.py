@@ -524,6 +524,10 @@ def bincount(input, weights=None, minlength=0) -> Tensor:
     if data.size and data.min() < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     w = None if weights is None else np.asarray(weights.detach().cpu())
+    if w is not None and w.shape != data.shape:
+        raise ShapeError("weights should be 1-d and have the same length as input")
+    if minlength < 0:
+        raise ArgumentError("minlength should be >= 0")
     out = np.bincount(data, weights=w, minlength=minlength)
     if w is None:
         out = out.astype(np.int64)

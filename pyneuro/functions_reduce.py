@@ -219,6 +219,10 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     bounds = _host(sorted_sequence)
     values = np.asarray(input) if scalar else _host(input)
     order = None if sorter is None else _host(sorter)
+    if bounds.ndim == 0:
+        raise ShapeError(
+            "torch.searchsorted(): boundaries tensor should have positive dimension, but got 0 dimension"
+        )
     if bounds.ndim > 1 and (scalar or bounds.shape[:-1] != values.shape[:-1]):
         raise ShapeError(
             "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions of "

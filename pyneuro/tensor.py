@@ -158,14 +158,6 @@ class Tensor(
             return _ag.Cast.apply(self, dtype=dtype)
         return _wrap(quiet_cast(self._data, dtype), self.device)
 
-    def _reduce_in(self, dtype) -> Tensor:
-        """self in a reduction's dtype= (sum, prod, cumsum, cumprod); an integer one for a tensor
-        that records a graph is torch's RuntimeError (no gradient can flow through it)."""
-        d = _dtype(dtype)
-        if d.kind in "biu" and self._req and _ag.is_grad_enabled():
-            raise RuntimeError(f"Autograd not support dtype: {_dtypes.torch_name(d)}")
-        return self._cast(d)
-
     def float(self) -> Tensor:
         return self._cast(float32)
 
@@ -589,6 +581,10 @@ class Tensor(
         if not isinstance(value, (Tensor, _PY_INT, float, np.generic)):
             raise TypeError(
                 f"masked_fill(): value must be a number or a 0-dim tensor, not {type(value).__name__}"
+            )
+        if isinstance(value, Tensor) and value.ndim:  # (torch refuses even a 1-element one)
+            raise ArgumentError(
+                f"masked_fill_ only supports a 0-dimensional value tensor, got {value.ndim} dims"
             )
         dt = self._data.dtype  # the value takes self's dtype (torch: ints stay ints, 7.9 -> 7)
         v = value._cast(dt) if isinstance(value, Tensor) and value._data.dtype != dt else value

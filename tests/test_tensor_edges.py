@@ -55,6 +55,19 @@ CASES = {
     "normal with mean and std that do not broadcast": lambda T: T.normal(T.ones(3), T.ones(4)),
     "histogram with 2-D bins": lambda T: T.histogram(T.ones(3), bins=T.ones(2, 2))[0],
     "mm by a number": lambda T: T.mm(T.ones(2, 2), 1),
+    "masked_fill with a 1-D value": lambda T: T.zeros(2).masked_fill(
+        T.tensor([True, False]), T.tensor([1.0])
+    ),
+    "fill_ with a 1-D value": lambda T: T.zeros(2).fill_(T.tensor([1.0])),
+    "unique_consecutive of an empty tensor along dim 0": lambda T: T.unique_consecutive(
+        T.tensor([], dtype=T.long), dim=0
+    ),
+    "unique_consecutive of (4, 0) along dim 1": lambda T: T.unique_consecutive(T.zeros(4, 0), dim=1),
+    "bincount with weights of another length": lambda T: T.bincount(T.tensor([0, 1]), weights=T.ones(3)),
+    "bincount with minlength -1": lambda T: T.bincount(T.tensor([0, 1]), minlength=-1),
+    "equal to a list": lambda T: T.tensor(T.equal(T.ones(2), [1, 1])),
+    "argmax over two dims": lambda T: T.ones(2, 2).argmax((0, 1)),
+    "searchsorted in 0-d boundaries": lambda T: T.searchsorted(T.tensor(1.0), T.tensor([0.5])),
     # argument forms torch takes
     "squeeze(0, 2)": lambda T: T.zeros(1, 3, 1, 2).squeeze(0, 2),
     "count_nonzero(0, 2)": lambda T: T.ones(1, 3, 1, 2).count_nonzero(0, 2),
