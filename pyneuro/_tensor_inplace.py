@@ -172,9 +172,10 @@ class InplaceMethods:
         self._vc[0] += 1
 
     def _inplace(self, op, other, record_op=None, keep_values=False):
+        records = record_op is not None and self._records(other)  # (leaf rules first, as torch's)
         if isinstance(other, TensorBase) and (overlap := partial_overlap_error(self._data, other._data)):
             raise overlap
-        if record_op is not None and self._records(other):  # (which checks the overlap too)
+        if records:  # (_records checked self's own overlap too)
             return self._record(record_op, keep_values, other)
         if record_op is None:
             self._check_overlap()
@@ -297,9 +298,10 @@ class InplaceMethods:
 
     def copy_(self, src):
         """Copy src's values into this tensor (broadcasting, converting dtype and device)."""
+        records = self._records(src)  # (leaf rules first, as torch's)
         if isinstance(src, TensorBase) and (overlap := partial_overlap_error(self._data, src._data)):
             raise overlap
-        if self._records(src):
+        if records:
             if isinstance(src, TensorBase) and src.device != self.device:
                 src = src.to(self.device)
             return self._record(_ip.Copy.apply, False, src)

@@ -40,15 +40,16 @@ def test_slice_gradients_match_torch(name):
     np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
-def test_slice_gradients_accumulate_over_backward_calls_without_touching_old_arrays():
+def test_slice_gradients_accumulate_over_backward_calls_into_the_grads_memory():
     x = pn.ones(4, 3, requires_grad=True)
     (x[0].sum() + x[1].sum() * 2).backward()
     first = x.grad.numpy().copy()
-    held = x.grad.numpy()  # the array .grad held after the first call
+    held = x.grad.numpy()  # .grad's memory after the first call
     (x[1].sum() + x[3].sum()).backward()
     np.testing.assert_array_equal(first, [[1] * 3, [2] * 3, [0] * 3, [0] * 3])
     np.testing.assert_array_equal(x.grad.numpy(), [[1] * 3, [3] * 3, [0] * 3, [1] * 3])
-    np.testing.assert_array_equal(held, first)  # not written in place: a new array, as before
+    # added into .grad's own memory, as torch's AccumulateGrad: an array that views it sees the sum
+    np.testing.assert_array_equal(held, x.grad.numpy())
 
 
 def test_seed_and_hooked_arrays_are_not_written():

@@ -47,14 +47,20 @@ class _WatchedSGD(optim.SGD):
     def _mark(self):
         for p in self.params:
             p.grad = full_like(p.detach(), float("nan"))
-            self.markers[id(p)] = p.grad.numpy()
+            self.markers[id(p)] = (p.grad, p.grad._version)
+
+    def _unchanged(self, p, g) -> bool:
+        """g is the NaN marker _mark set, not written since (backward adds into .grad in place,
+        bumping its version, as torch's AccumulateGrad)."""
+        marker, version = self.markers.get(id(p), (None, None))
+        return g is marker and g._version == version
 
     def step(self, closure=None):
         self.steps += 1
         grads = [(p, p.grad) for p in self.params]
         nan_grads = [(p, g) for p, g in grads if g is not None and np.isnan(as_array(g)).all()]
         if nan_grads:
-            if all(np.shares_memory(g.numpy(), self.markers.get(id(p), np.empty(0))) for p, g in nan_grads):
+            if all(self._unchanged(p, g) for p, g in nan_grads):
                 self.untouched += 1  # nothing wrote into .grad since the last step
             else:
                 self.stale += 1  # backward added into the previous step's gradients
