@@ -114,6 +114,11 @@ def _owner(array):
     return array
 
 
+def _strides(array):
+    """The strides of the dims of size > 1 (a size-1 dim's stride is arbitrary: 0 for x[None])."""
+    return [s for s, n in zip(array.strides, array.shape) if n != 1]
+
+
 def partial_overlap_error(dst, src):
     """torch's RuntimeError for a write from memory that overlaps the written-to memory in part
     (x[1:] = x[:-1], x.copy_(x.t()), x.mul_(x[0])): both dense, their byte ranges overlapping but
@@ -123,8 +128,8 @@ def partial_overlap_error(dst, src):
     a, b = _dense_range(dst), _dense_range(src)
     if a is None or b is None or a[0] >= b[1] or b[0] >= a[1]:
         return None
-    if a == b and dst.strides == src.strides:
-        return None  # the same memory the same way (x.add_(x)): fine
+    if a == b and _strides(dst) == _strides(src):
+        return None  # the same memory the same way (x.add_(x), x[None] and x.unsqueeze(0)): fine
     return RuntimeError(
         "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
         "memory location. Please clone() the tensor before performing the operation."

@@ -434,9 +434,12 @@ class InplaceMethods:
             check_slice_steps(index)
         else:
             index, advanced = _convert_index(index, self)
-        if basic or not advanced:  # (x[1:] = x[:-1]: the region and the value overlap in part)
-            region = data[index] if isinstance(value, TensorBase) else None
-            if region is not None and (overlap := partial_overlap_error(region, value._data)):
+        # x[1:] = x[:-1]: the region and the value overlap in part. A value that broadcasts
+        # (x[:] = x[2]) torch expands first, which is not dense, so never refused: checked only
+        # when the shapes agree
+        region = data[index] if (basic or not advanced) and isinstance(value, TensorBase) else None
+        if region is not None and region.shape == value._data.shape:
+            if overlap := partial_overlap_error(region, value._data):
                 raise overlap
         if advanced and not (_masks_only(index) and _is_0d(value)):
             same_dtype_put(self, value)  # torch's index_put_; a 0-d value under masks is a masked_fill_

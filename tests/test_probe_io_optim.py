@@ -375,3 +375,18 @@ def test_gradients_accumulate_into_the_grad_tensors_memory():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert _accumulations(pn) == _accumulations(torch)
+
+
+def test_a_retained_non_leaf_grad_is_replaced_not_added_into():
+    """torch adds into a leaf's .grad in place but gives a retained non-leaf a new .grad tensor."""
+    results = []
+    for T in (pn, torch):
+        p = T.ones(3, requires_grad=True)
+        h = p * 2
+        h.retain_grad()
+        y = (h**2).sum()
+        y.backward(retain_graph=True)
+        first = h.grad
+        y.backward()
+        results.append((first.tolist(), first is h.grad, h.grad.tolist()))
+    assert results[0] == results[1]

@@ -238,6 +238,16 @@ OVERLAPS = {
     "m.copy_(m.t())": lambda T, x: x[:4].view(2, 2).copy_(x[:4].view(2, 2).t()),
     "m.mul_(m[0])": lambda T, x: x[:4].view(2, 2).mul_(x[:4].view(2, 2)[0]),
     "m[:, 0] = m[:, 1]": lambda T, x: x[:4].view(2, 2).__setitem__((slice(None), 0), x[:4].view(2, 2)[:, 1]),
+    # accepted by torch: a value that broadcasts (expanded first: not dense), or the same memory
+    # the same way with a size-1 dim (x[None]'s stride 0 there)
+    "x[:] = x[2]": lambda T, x: x.__setitem__(slice(None), x[2]),
+    "m[...] = m[0]": lambda T, x: x[:4].view(2, 2).__setitem__(Ellipsis, x[:4].view(2, 2)[0]),
+    "x[1:] = x[0]": lambda T, x: x.__setitem__(slice(1, None), x[0]),
+    "m.unsqueeze(0).add_(m[None])": lambda T, x: x.view(2, 3).unsqueeze(0).add_(x.view(2, 3)[None]),
+    "m.unsqueeze(0).add_(m.expand(1, 2, 3))": lambda T, x: (
+        x.view(2, 3).unsqueeze(0).add_(x.view(2, 3).expand(1, 2, 3))
+    ),
+    "m[:, None] += m.unsqueeze(1)": lambda T, x: x.view(2, 3)[:, None].__iadd__(x.view(2, 3).unsqueeze(1)),
 }
 
 

@@ -139,6 +139,8 @@ def _accumulate(leaf, g, shared: bool, fresh) -> None:
         if shared or _maybe_view(g) or not getattr(g.flags, "writeable", True):
             g = g.copy()
         leaf._grad = _wrap(_array(g), leaf.device)
+    elif leaf._node is not None:  # a retained non-leaf's .grad: a new tensor, as torch's
+        leaf._grad = _wrap(_array(leaf._grad._data + g), leaf.device)
     else:  # added into .grad's own memory, as torch's AccumulateGrad (views of .grad, or a buffer
         grad = leaf._grad  # a user set as .grad, see it); a read-only or other-shaped one is replaced
         data = grad._data
