@@ -306,7 +306,7 @@ class InplaceMethods:
                 src = src.to(self.device)
             return self._record(_ip.Copy.apply, False, src)
         if isinstance(src, TensorBase):
-            arr = src._data
+            arr = _own_copy(self._data, src._data)
             if src.device != self.device:
                 arr = _backend(self.device).asarray(_backend(src.device).to_numpy(arr))
         else:
@@ -463,10 +463,20 @@ class InplaceMethods:
             alias = writable_alias(data)  # x = b.expand(3, 4); x[0] = 1: the region is b's row, once
             data = data if alias is None else alias
         try:
-            data[index] = value._data if isinstance(value, TensorBase) else _value_array(value, self)
+            data[index] = (
+                _own_copy(data, value._data) if isinstance(value, TensorBase) else _value_array(value, self)
+            )
         except ValueError as exc:
             raise (_refused(self, exc) or ShapeError(f"setitem: {exc}")) from None
         self._vc[0] += 1
+
+
+def _own_copy(dst, src):
+    """src, copied first when its memory may overlap dst's: NumPy copies crossing strided views
+    of one array element by element (x[1] = x[:, 2] read x[1, 2] after writing it)."""
+    if type(src) is np.ndarray and type(dst) is np.ndarray and src.size > 1 and np.may_share_memory(dst, src):
+        return src.copy()
+    return src
 
 
 def _masks_only(index) -> bool:

@@ -248,6 +248,8 @@ OVERLAPS = {
         x.view(2, 3).unsqueeze(0).add_(x.view(2, 3).expand(1, 2, 3))
     ),
     "m[:, None] += m.unsqueeze(1)": lambda T, x: x.view(2, 3)[:, None].__iadd__(x.view(2, 3).unsqueeze(1)),
+    # a row from a crossing column (NumPy's own copy read an element it had already written)
+    "m[1] = m[:, 2]": lambda T, x: x[:4].view(2, 2).__setitem__(1, x[:4].view(2, 2)[:, 1]),
 }
 
 
@@ -270,3 +272,18 @@ def test_del_of_an_element_is_a_type_error():
         t = T.ones(3)
         with pytest.raises(TypeError):
             del t[0]
+
+
+@pytest.mark.parametrize("how", ["setitem", "copy_"])
+def test_a_row_copied_from_a_crossing_column(how):
+    """x[1] = x[:, 2]: NumPy's copy read x[1, 2] after writing it ([2, 10, 10, 14]); torch's
+    gives [2, 6, 10, 14]. The source is copied first when its memory may overlap."""
+    rows = []
+    for T in (pn, torch):
+        m = T.arange(16.0).reshape(4, 4)
+        if how == "setitem":
+            m[1] = m[:, 2]
+        else:
+            m[1].copy_(m[:, 2])
+        rows.append(m.tolist())
+    assert rows[0] == rows[1]
