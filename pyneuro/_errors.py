@@ -14,6 +14,8 @@ torch-style `except RuntimeError:`) catches them:
 
 from __future__ import annotations
 
+from ._memory_spans import address, root
+
 
 class ArgumentError(ValueError, RuntimeError):
     """An argument value the operation cannot take: a ValueError and a RuntimeError."""
@@ -95,23 +97,15 @@ def overlap_error(array):
 def _dense_range(array):
     """(first byte, end byte) of a host array whose elements fill that range once (C, F or any
     permuted dense layout: torch's is_non_overlapping_and_dense); None for others."""
-    interface = getattr(array, "__array_interface__", None)
-    if interface is None or not array.size:
+    if not hasattr(array, "__array_interface__") or not array.size:
         return None
     expected = array.itemsize
     for stride, n in sorted((abs(s), n) for s, n in zip(array.strides, array.shape) if n != 1):
         if stride != expected:
             return None
         expected *= n
-    start = interface["data"][0] + sum(s * (n - 1) for s, n in zip(array.strides, array.shape) if s < 0)
+    start = address(array) + sum(s * (n - 1) for s, n in zip(array.strides, array.shape) if s < 0)
     return start, start + array.nbytes
-
-
-def _owner(array):
-    """The array whose memory array views (following .base), or array itself."""
-    while getattr(array, "base", None) is not None and hasattr(array.base, "base"):
-        array = array.base
-    return array
 
 
 def _strides(array):
@@ -123,7 +117,7 @@ def partial_overlap_error(dst, src):
     """torch's RuntimeError for a write from memory that overlaps the written-to memory in part
     (x[1:] = x[:-1], x.copy_(x.t()), x.mul_(x[0])): both dense, their byte ranges overlapping but
     not the same array; None otherwise (interleaved strided views are left alone, as torch's)."""
-    if _owner(dst) is not _owner(src):  # (the common case, and cheap: separate memory)
+    if root(dst) is not root(src):  # (the common case, and cheap: separate memory)
         return None
     a, b = _dense_range(dst), _dense_range(src)
     if a is None or b is None or a[0] >= b[1] or b[0] >= a[1]:
