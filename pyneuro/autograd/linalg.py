@@ -54,13 +54,14 @@ class Det(Function):
         xp = self.bk.xp
         (a,) = self.saved
         finite = xp.isfinite(a).all(axis=(-2, -1))  # (a NaN or inf entry: a NaN gradient, as torch)
-        if not bool(finite.all()):
+        all_finite = bool(finite.all())
+        if not all_finite:
             a = xp.where(finite[..., None, None], a, xp.eye(a.shape[-1], dtype=a.dtype))
         u, s, vh = xp.linalg.svd(a)
         sign = xp.linalg.det(u) * xp.linalg.det(vh)
         cof = (u * _prod_others(xp, s)[..., None, :]) @ vh
         grad = (g * sign)[..., None, None] * cof
-        return (grad if bool(finite.all()) else xp.where(finite[..., None, None], grad, xp.nan),)
+        return (grad if all_finite else xp.where(finite[..., None, None], grad, xp.nan),)
 
 
 class LogDet(Function):
