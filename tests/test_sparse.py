@@ -4,15 +4,13 @@ printed form, the errors torch raises, and the graph-convolution example's train
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
 import pyneuro as pn
 
 torch = pytest.importorskip("torch")
-warnings.filterwarnings("ignore", "Sparse invariant checks")  # (torch's, on every construction)
+pytestmark = pytest.mark.filterwarnings("ignore:Sparse invariant checks")  # (torch's, on every construction)
 
 
 def _s(T, values=(1.0, 2.0, 3.0)):
