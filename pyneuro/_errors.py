@@ -72,7 +72,32 @@ def operand_type_error(other) -> TypeError:
         if isinstance(other, (list, tuple, range))
         else ""
     )
-    return TypeError(f"unsupported operand type(s): 'Tensor' and '{name}'{hint}")
+    return OperandTypeError(f"unsupported operand type(s): 'Tensor' and '{name}'{hint}")
+
+
+class OperandTypeError(TypeError):
+    """operand_type_error's exception: an operand a tensor op does not know."""
+
+
+def defer_to_reflected(cls, names) -> None:
+    """Make cls.__<name>__ return NotImplemented for an operand it does not know whose class has
+    __r<name>__, so Python asks that operand (torch's binary ops do this: `t + Foo()` calls
+    Foo.__radd__). Operands without one keep operand_type_error's message and its hint."""
+
+    def deferring(op, reflected):
+        def method(self, other):
+            try:
+                return op(self, other)
+            except OperandTypeError:
+                if hasattr(type(other), reflected):
+                    return NotImplemented
+                raise
+
+        method.__name__, method.__qualname__, method.__doc__ = op.__name__, op.__qualname__, op.__doc__
+        return method
+
+    for name in names:
+        setattr(cls, f"__{name}__", deferring(getattr(cls, f"__{name}__"), f"__r{name}__"))
 
 
 def check_dropout_p(p) -> None:

@@ -53,7 +53,7 @@ from ._dtype import (
     py_scalar,
     quiet_cast,
 )
-from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision
+from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision, defer_to_reflected
 from ._shapes import normalize_dims
 from ._tensor_base import (
     TensorBase,
@@ -781,6 +781,7 @@ def _int_matmul(a: Tensor, b: Tensor) -> Tensor:
 
 
 _register_tensor_class(Tensor)
+defer_to_reflected(Tensor, ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow"))
 
 
 def __getattr__(name: str):

@@ -4,6 +4,8 @@ or raises an instance of torch's exception type."""
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 import pytest
 from test_functional_edges import same_as_torch
@@ -287,3 +289,48 @@ def test_a_row_copied_from_a_crossing_column(how):
             m[1].copy_(m[:, 2])
         rows.append(m.tolist())
     assert rows[0] == rows[1]
+
+
+class _Reflected:
+    """A class that knows how to be the right operand of every arithmetic operator."""
+
+    def __radd__(self, other):
+        return "radd"
+
+    def __rsub__(self, other):
+        return "rsub"
+
+    def __rmul__(self, other):
+        return "rmul"
+
+    def __rtruediv__(self, other):
+        return "rtruediv"
+
+    def __rfloordiv__(self, other):
+        return "rfloordiv"
+
+    def __rmod__(self, other):
+        return "rmod"
+
+    def __rpow__(self, other):
+        return "rpow"
+
+
+_OPS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv}
+_OPS.update(floordiv=operator.floordiv, mod=operator.mod, pow=operator.pow)
+
+
+@pytest.mark.parametrize("name", sorted(_OPS))
+def test_an_unknown_operand_with_a_reflected_method_is_asked(name):
+    """torch's binary ops return NotImplemented for an operand they do not know, so Python calls
+    the operand's own __r<op>__ (pyneuro raised its TypeError first)."""
+    for T in (torch, pn):
+        assert _OPS[name](T.ones(2), _Reflected()) == f"r{name}"
+
+
+@pytest.mark.parametrize("other", [None, object(), [1.0, 2.0], (1.0, 2.0)])
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "truediv", "pow"])
+def test_an_unknown_operand_without_one_is_still_a_type_error(name, other):
+    for T in (torch, pn):
+        with pytest.raises(TypeError):
+            _OPS[name](T.ones(2), other)
