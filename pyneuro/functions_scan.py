@@ -138,8 +138,10 @@ def _median(t: TensorBase, dim, keepdim: bool, ignore_nan: bool):
         raise DTypeNotImplemented("\"median_out\" not implemented for 'Bool'")
     if dim is None:
         if t.numel() == 0:
-            nan = np.array(np.nan, t._data.dtype if t._data.dtype.kind == "f" else np.float32)
-            return _from_data(nan, None, t.device)
+            # torch's NaN, cast to an integer dtype as x86 does: the lowest int32/int64, else 0
+            kind, size = t._data.dtype.kind, t._data.dtype.itemsize
+            empty = np.nan if kind == "f" else np.iinfo(t._data.dtype).min if kind == "i" and size >= 4 else 0
+            return _from_data(np.array(empty, t._data.dtype), None, t.device)
         i = int(_median_index(_host(t).reshape(1, -1), ignore_nan)[0])
         return _ag.renamed(
             _ag.SelectEvenly.apply(t, index=i), "NanmedianBackward0" if ignore_nan else "MedianBackward0"

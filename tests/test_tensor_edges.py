@@ -334,3 +334,14 @@ def test_an_unknown_operand_without_one_is_still_a_type_error(name, other):
     for T in (torch, pn):
         with pytest.raises(TypeError):
             _OPS[name](T.ones(2), other)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint8", "float16", "float32"])
+@pytest.mark.parametrize("how", ["median", "nanmedian"])
+def test_the_median_of_nothing_keeps_the_dtype(how, dtype):
+    """torch's NaN, in an integer dtype as x86 casts it (the lowest int32/int64, else 0); it was
+    a float32 NaN whatever the input's dtype."""
+    theirs = getattr(torch.tensor([], dtype=getattr(torch, dtype)), how)()
+    ours = getattr(pn.tensor([], dtype=getattr(pn, dtype)), how)()
+    assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1] == dtype
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
