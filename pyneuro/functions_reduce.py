@@ -230,7 +230,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             f"{list(bounds.shape)} and input value tensor {list(values.shape)}"
         )
     how = "right" if right else "left"
-    if bounds.ndim <= 1:
+    if bounds.dtype.kind == "f" and np.isnan(bounds).any():
+        out = _bisect(bounds, values, right, order)
+    elif bounds.ndim <= 1:
         out = np.searchsorted(bounds, values, side=how, sorter=order)
     else:
         rows_b = bounds.reshape(-1, bounds.shape[-1])
@@ -244,6 +246,24 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         ).reshape(values.shape)
     device = sorted_sequence.device
     return _wrap(_backend(device).asarray(np.asarray(out, dtype=np.int32 if out_int32 else np.int64)), device)
+
+
+def _bisect(bounds, values, right: bool, order) -> np.ndarray:
+    """torch's binary search, step by step for all values at once: NaN boundaries fail its
+    comparisons (NumPy's searchsorted sorts them last instead, and gives other indices)."""
+    if order is not None:
+        bounds = np.take_along_axis(bounds, order, axis=-1)
+    rows_b = bounds.reshape(-1, bounds.shape[-1])
+    rows_v = values.reshape(1 if bounds.ndim <= 1 else len(rows_b), -1)
+    lo = np.zeros(rows_v.shape, np.int64)
+    hi = np.full(rows_v.shape, rows_b.shape[-1], np.int64)
+    row = np.arange(len(rows_b))[:, None]
+    while (lo < hi).any():
+        mid = lo + (hi - lo) // 2
+        at = rows_b[row, np.minimum(mid, rows_b.shape[-1] - 1)]
+        after = ~(at > rows_v) if right else ~(at >= rows_v)  # the value goes after bounds[mid]
+        lo, hi = np.where((lo < hi) & after, mid + 1, lo), np.where((lo < hi) & ~after, mid, hi)
+    return lo.reshape(values.shape)
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):

@@ -345,3 +345,26 @@ def test_the_median_of_nothing_keeps_the_dtype(how, dtype):
     ours = getattr(pn.tensor([], dtype=getattr(pn, dtype)), how)()
     assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1] == dtype
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+_NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    "bounds, values",
+    [
+        ([1.0, _NAN, 3.0], [0.0, 2.0, 4.0, _NAN, 1.0, 3.0]),
+        ([_NAN, _NAN], [0.0, _NAN]),
+        ([1.0, 2.0, _NAN], [0.0, 1.5, 2.0, 5.0, _NAN]),
+        ([[1.0, _NAN, 3.0], [_NAN, 0.0, 1.0]], [[0.0, 2.0], [0.5, _NAN]]),
+        ([1.0, 2.0, 3.0], [_NAN, 2.0]),
+    ],
+)
+@pytest.mark.parametrize("right", [False, True])
+def test_searchsorted_with_nan_boundaries_follows_torchs_comparisons(bounds, values, right):
+    """torch's binary search compares with >= / > (which a NaN boundary fails); NumPy's sorts NaN
+    last, and put 0. before [1, nan, 3] at 0 where torch says 2."""
+    same_as_torch(lambda T: T.searchsorted(T.tensor(bounds), T.tensor(values), right=right))
+    same_as_torch(
+        lambda T: T.searchsorted(T.tensor([3.0, _NAN, 1.0]), T.tensor([2.0]), sorter=T.tensor([2, 0, 1]))
+    )
