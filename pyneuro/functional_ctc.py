@@ -16,7 +16,8 @@ loss is -logsumexp(alpha_{T-1}(2S), alpha_{T-1}(2S - 1)). Here every sample of t
 the recursion at once, as Tensor ops, so autograd differentiates it; each sample's alpha is
 read at its own last step (input_lengths). Unreachable states hold a large finite negative
 number instead of -inf, so that gradients stay finite; a target that no alignment can emit
-(the input is too short) gives inf, or 0 with zero_infinity=True, as torch.
+(the input is too short) gives inf with a NaN gradient, or 0 with a zero one when
+zero_infinity=True, as torch.
 
 torch's backward returns exp(lp) - (the true derivative's magnitude): the gradient with respect
 to log_probs plus exp(log_probs), which is what reaches the logits once log_softmax's backward
@@ -27,11 +28,28 @@ matches torch's too.
 from __future__ import annotations
 
 from ._errors import DTypeError, ShapeError
+from .autograd import Function
 from .creation import arange, as_tensor, full
 from .functions import cat, stack, where
 from .tensor import Tensor
 
 _UNREACHABLE = -1e30  # log of "no way to be here", finite so that logsumexp's gradient stays finite
+
+
+class _NanGradient(Function):
+    """Zeros of shape (N,) whose gradient to log_probs is NaN where mask (T, N, 1) is set: torch's
+    gradient of an impossible target's inf loss (0 with zero_infinity=True), at its valid steps."""
+
+    @staticmethod
+    def forward(ctx, lp, mask):
+        ctx.save_for_backward(mask)
+        ctx.shape = lp.shape
+        return lp.new_zeros(lp.shape[1])
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        return where(mask.bool(), float("nan"), 0.0).to(grad.dtype).expand(ctx.shape), None
 
 
 def _lengths(lengths, n: int, name: str) -> list[int]:
@@ -131,6 +149,8 @@ def ctc_loss(
     nll = nll + (extra - extra.detach())
     impossible = nll.detach() > -_UNREACHABLE / 2
     nll = where(impossible, 0.0 if zero_infinity else float("inf"), nll)
+    if not zero_infinity and lp.requires_grad and bool(impossible.any()):
+        nll = nll + _NanGradient.apply(lp, valid * impossible.reshape(1, N, 1))
     if reduction == "none":
         return nll if batched else nll[0]
     if reduction == "sum":

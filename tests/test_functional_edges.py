@@ -114,6 +114,30 @@ def test_margin_losses_have_no_gradient_at_a_zero_margin_term(which):
 
 
 @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("zero_infinity", [False, True])
+def test_ctc_loss_gradient_of_an_impossible_target_is_torchs(zero_infinity, reduction):
+    """A target longer than its input allows: inf with a NaN gradient at that sample's valid
+    steps (0 past its input length), or 0 and a zero gradient with zero_infinity=True; the
+    other sample's gradient is untouched. pyneuro's gradient was 0 without zero_infinity."""
+    x = np.random.default_rng(0).standard_normal((4, 2, 5)).astype(np.float32)
+    results = []
+    for T in (pn, torch):
+        xt = T.tensor(x, requires_grad=True)
+        loss = T.nn.functional.ctc_loss(
+            xt.log_softmax(2),
+            T.tensor([[1, 1, 1], [2, 3, 0]]),
+            T.tensor([2, 4]),
+            T.tensor([3, 2]),
+            reduction=reduction,
+            zero_infinity=zero_infinity,
+        )
+        loss.sum().backward()
+        results.append((loss.detach().numpy(), xt.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
 @pytest.mark.parametrize("targets", ["2-D", "empty 1-D"])
 def test_ctc_loss_of_empty_targets(targets, reduction):
     """A batch whose target lengths are all 0 raised a ShapeError (the recursion's padding)."""
