@@ -151,3 +151,48 @@ def test_ctc_loss_of_empty_targets(targets, reduction):
         results.append((loss.detach().numpy(), g.numpy()))
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+
+
+_NAN = float("nan")
+# (the op, the gradient sent back into it (None: backward of .sum())): positions an op did not
+# select get 0 even when the gradient from above is inf or NaN (torch's masked_fill / scatter),
+# as in clamp(min=0).sqrt() of a negative distance; pyneuro multiplied by a mask (NaN there)
+MASKED_BACKWARDS = {
+    "clamp(min=0).sqrt()": (lambda T, x: x.clamp(min=0).sqrt(), None),
+    "clamp(max=0).neg().sqrt()": (lambda T, x: x.clamp(max=0).neg().sqrt(), None),
+    "clamp(0, 3).sqrt()": (lambda T, x: x.clamp(0, 3).sqrt(), None),
+    "clamp(min=0).log()": (lambda T, x: x.clamp(min=0).log(), None),
+    "clamp_min(x, 0).sqrt()": (lambda T, x: T.clamp_min(x, 0).sqrt(), None),
+    "clamp(min=tensor).sqrt()": (lambda T, x: T.clamp(x, min=T.zeros(3)).sqrt(), None),
+    "maximum": (lambda T, x: T.maximum(x, T.zeros(3)), [_NAN, 1.0, 1.0]),
+    "minimum": (lambda T, x: T.minimum(x, T.zeros(3)), [1.0, _NAN, _NAN]),
+    "max(x, y)": (lambda T, x: T.max(x, T.zeros(3)), [_NAN, 1.0, 1.0]),
+    "fmax": (lambda T, x: T.fmax(x, T.zeros(3)), [_NAN, 1.0, 1.0]),
+    "fmin": (lambda T, x: T.fmin(x, T.zeros(3)), [1.0, _NAN, _NAN]),
+    "max(dim)": (lambda T, x: x.max(dim=0).values, _NAN),
+    "min(dim)": (lambda T, x: x.min(dim=0).values, _NAN),
+    "max(dim, keepdim)": (lambda T, x: x.max(dim=0, keepdim=True).values, [_NAN]),
+    "max()": (lambda T, x: x.max(), _NAN),
+    "min()": (lambda T, x: x.min(), _NAN),
+    "median()": (lambda T, x: x.median(), _NAN),
+    "nanmedian()": (lambda T, x: x.nanmedian(), _NAN),
+    "median(dim)": (lambda T, x: x.median(dim=0).values, _NAN),
+    # these are products in torch too: NaN everywhere
+    "amax()": (lambda T, x: x.amax(), _NAN),
+    "amin(0)": (lambda T, x: x.amin(0), _NAN),
+}
+
+
+@pytest.mark.parametrize("case", list(MASKED_BACKWARDS))
+def test_a_nan_gradient_from_above_stays_out_of_unselected_positions(case):
+    op, upstream = MASKED_BACKWARDS[case]
+    grads = []
+    for T in (pn, torch):
+        x = T.tensor([-1.0, 4.0, 2.0], requires_grad=True)
+        y = op(T, x)
+        if upstream is None:
+            y.sum().backward()
+        else:
+            y.backward(T.tensor(upstream))
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)

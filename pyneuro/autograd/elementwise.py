@@ -251,11 +251,13 @@ class Maximum(Function):
 
     def backward(self, g):
         a, b, largest = self.saved
-        share = (1 - (a == b) * 0.5).astype(g.dtype)  # 1/2 on a tie, else all (NaN: both sides, as torch)
+        xp = self.bk.xp
+        share = g * (1 - (a == b) * 0.5).astype(g.dtype)  # 1/2 on a tie, else all (NaN: both sides, as torch)
         a_loses, b_loses = (a < b, a > b) if largest else (a > b, a < b)
+        zero = xp.zeros((), g.dtype)  # (where, not a product: a NaN gradient gives the loser 0, as torch)
         return (
-            _unbroadcast(g * (share * ~a_loses), _shape_of(a)) if self.needs[0] else None,
-            _unbroadcast(g * (share * ~b_loses), _shape_of(b)) if self.needs[1] else None,
+            _unbroadcast(xp.where(a_loses, zero, share), _shape_of(a)) if self.needs[0] else None,
+            _unbroadcast(xp.where(b_loses, zero, share), _shape_of(b)) if self.needs[1] else None,
         )
 
 
@@ -519,7 +521,9 @@ class Clamp(Function):
             mask = a >= lo
         if hi is not None:
             mask = (a <= hi) if mask is None else (mask & (a <= hi))
-        return (g if mask is None else g * mask,)
+        # where(), not g * mask: an inf or NaN gradient from above still gives 0 outside (torch's
+        # masked_fill), as in clamp(min=0).sqrt() of a negative
+        return (g if mask is None else self.bk.xp.where(mask, g, self.bk.xp.zeros((), g.dtype)),)
 
 
 class Cast(Function):

@@ -711,13 +711,21 @@ class Binary(Function):
             da, db = BINARY[self.op][1](xp, a, b, out, **params)
             if self.needs[0] and da is None:
                 raise NotImplementedError(f"the derivative for '{self.op}' is not implemented.")
-            ga = _unbroadcast((g * da).astype(g.dtype, copy=False), _shape_of(a)) if self.needs[0] else None
+            ga = _unbroadcast(_times(xp, g, da), _shape_of(a)) if self.needs[0] else None
             gb = None
             if self.needs[1] and db is not None:
-                gb = _unbroadcast((g * db).astype(g.dtype, copy=False), _shape_of(b))
+                gb = _unbroadcast(_times(xp, g, db), _shape_of(b))
             elif self.needs[1]:
                 gb = xp.zeros(_shape_of(b), dtype=g.dtype)
         return ga, gb
+
+
+def _times(xp, g, d):
+    """g times a partial derivative; a mask (fmax's side) selects g, so that an inf or NaN g gives
+    0 where it is off, as torch's masked_fill (a product would give NaN there)."""
+    if getattr(d, "dtype", None) is not None and d.dtype.kind == "b":
+        return xp.where(d, g, xp.zeros((), g.dtype))
+    return (g * d).astype(g.dtype, copy=False)
 
 
 # div(rounding_mode=...) is torch's Div node too

@@ -122,7 +122,7 @@ class MaxMinDim(Function):
             return (g,)
         gk = g.reshape(idx_k.shape)
         positions = xp.arange(shape[d]).reshape(tuple(-1 if i == d else 1 for i in range(len(shape))))
-        return ((positions == idx_k) * gk,)
+        return (xp.where(positions == idx_k, gk, xp.zeros((), gk.dtype)),)  # (0 elsewhere beside a NaN g)
 
 
 class AMaxMin(Function):
@@ -171,5 +171,8 @@ class MaxMinAll(Function):
 
     def backward(self, g):
         a, out = self.saved
-        mask = self.bk.xp.isnan(a) if self.nan_shares and out != out else a == out
-        return (mask * (g / mask.sum().astype(g.dtype)),)
+        xp = self.bk.xp
+        mask = xp.isnan(a) if self.nan_shares and out != out else a == out
+        if not self.nan_shares:  # amax/amin: torch's mask * (g / count), NaN everywhere for a NaN g
+            return (mask * (g / mask.sum().astype(g.dtype)),)
+        return (xp.where(mask, g / mask.sum().astype(g.dtype), xp.zeros((), g.dtype)),)  # max(): masked_fill

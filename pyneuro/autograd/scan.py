@@ -136,7 +136,7 @@ class LogCumSumExp(Function):
 
 def _evenly(xp, a, out, g):
     mask = (a == out) | (xp.isnan(a) & xp.isnan(out)) if a.dtype.kind == "f" else a == out
-    return mask * (g / mask.sum().astype(g.dtype))
+    return xp.where(mask, g / mask.sum().astype(g.dtype), xp.zeros((), g.dtype))  # (0 beside a NaN g)
 
 
 class SelectEvenly(Function):
