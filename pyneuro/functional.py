@@ -131,7 +131,11 @@ def _legacy_reduction(size_average, reduce, reduction: str) -> str:
     """torch's deprecated size_average/reduce pair -> a reduction string."""
     if size_average is None and reduce is None:
         return reduction
-    reduction = "none" if reduce is False else "sum" if size_average is False else "mean"
+    # truthiness, as torch's legacy_get_string: 0 and 1 count, and a tensor with several
+    # elements is the ambiguous-bool RuntimeError (nn.MSELoss(pred, y), a forgotten loss object)
+    size_average = True if size_average is None else bool(size_average)
+    reduce = True if reduce is None else bool(reduce)
+    reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
     warnings.warn(
         f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.",
         stacklevel=3,
