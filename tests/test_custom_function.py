@@ -155,6 +155,29 @@ def test_wrong_gradients_raise_as_torch():
             BadShape.apply(a).sum().backward()
 
 
+@pytest.mark.parametrize("shape", [(3,), (1, 3), ()])
+def test_a_gradient_that_sums_to_the_inputs_shape_is_summed_as_torch(shape):
+    """torch sums a returned gradient down to its input's shape when the input broadcasts to it (a
+    bias gradient not summed over the batch); pyneuro raised. create_graph keeps it differentiable."""
+    results = []
+    for fw in (pn, torch):
+
+        class AddBias(fw.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, b):
+                return x * b
+
+            @staticmethod
+            def backward(ctx, g):
+                return g, g * 2
+
+        x = fw.ones(4, 3, requires_grad=True)
+        b = fw.full(shape, 3.0, requires_grad=True)
+        (gb,) = fw.autograd.grad(AddBias.apply(x, b).sum(), b, create_graph=True)
+        results.append(gb.detach().numpy())
+    np.testing.assert_array_equal(results[0], results[1])
+
+
 def test_a_custom_function_inside_a_module_trains():
     MyReLU = MyReLU_of(pn)
 

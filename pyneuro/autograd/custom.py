@@ -190,6 +190,8 @@ class _CtxNode(Function, FunctionCtx):
                 continue
             if not isinstance(gi, TensorBase):
                 raise RuntimeError(f"expected Variable or None (got {type(gi).__name__})")
+            if tuple(gi.shape) != tuple(a.shape) and _expands_to(tuple(a.shape), tuple(gi.shape)):
+                gi = gi.sum_to_size(a.shape)  # e.g. a bias gradient not summed over the batch: torch sums it
             if tuple(gi.shape) != tuple(a.shape):
                 raise RuntimeError(
                     f"Function {self.name()} returned an invalid gradient at index {i} - got "
@@ -197,6 +199,13 @@ class _CtxNode(Function, FunctionCtx):
                 )
             out.append(_OnceDifferentiable.apply(gi, *self.inputs) if delayed_error else gi)
         return tuple(out)
+
+
+def _expands_to(shape, target) -> bool:
+    """Whether shape broadcasts to target (so a gradient of target's shape sums back to it)."""
+    if len(shape) > len(target):
+        return False
+    return all(n == m or n == 1 for n, m in zip(shape[::-1], target[::-1]))
 
 
 class _Grads:
