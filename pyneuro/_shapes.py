@@ -36,6 +36,16 @@ def normalize_dims(dim, ndim):
     return tuple(sorted(out))
 
 
+def ints(v, n: int = 1) -> tuple:
+    """v as a tuple: one integer repeated n times (an int, a NumPy integer or a 0-d integer
+    tensor: anything with __index__ that is no sequence, as torch takes them), else tuple(v)."""
+    if isinstance(v, int):
+        return (v,) * n
+    if hasattr(v, "__index__") and not isinstance(v, (tuple, list)) and getattr(v, "ndim", 0) == 0:
+        return (operator.index(v),) * n
+    return tuple(v)
+
+
 def broadcast_shapes(s1, s2):
     """The broadcast of two shapes (ShapeError when they do not broadcast)."""
     out = []

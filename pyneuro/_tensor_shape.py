@@ -14,7 +14,7 @@ import numpy as np
 
 from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
-from ._shapes import broadcast_shapes, normalize_dims
+from ._shapes import broadcast_shapes, ints, normalize_dims
 from ._shapes import shape_arg as _shape_arg
 from ._tensor_base import (
     TensorBase,
@@ -364,8 +364,8 @@ class ShapeMethods:
         return _ag.named(_ag.Index.apply(self, index=index, advanced=False).clone(), "FlipBackward0")
 
     def movedim(self, source, destination):
-        src = (source,) if isinstance(source, _PY_INT) else tuple(source)
-        dst = (destination,) if isinstance(destination, _PY_INT) else tuple(destination)
+        src = ints(source)
+        dst = ints(destination)
         nd = self.ndim
         src = [normalize_dims(s_, nd)[0] for s_ in src]
         dst = [normalize_dims(d_, nd)[0] for d_ in dst]

@@ -239,7 +239,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     kernel = _pair(kernel_size, "kernel_size")
     stride = (
         kernel
-        if stride is None or (not isinstance(stride, int) and len(stride) == 0)
+        if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)
         else _pair(stride, "stride")
     )
     args = (kernel, stride, _pair(padding, "padding"), _pair(dilation, "dilation"), bool(ceil_mode))
@@ -263,7 +263,7 @@ def avg_pool2d(
     kernel = _pair(kernel_size, "kernel_size")
     stride = (
         kernel
-        if stride is None or (not isinstance(stride, int) and len(stride) == 0)
+        if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)
         else _pair(stride, "stride")
     )
     y = _ag.AvgPool2d.apply(

@@ -164,7 +164,7 @@ def _pool_args(kernel_size, stride, padding, dilation=1):
     k = _triple(kernel_size, "kernel_size")
     s = (
         k
-        if stride is None or (not isinstance(stride, int) and len(stride) == 0)
+        if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)
         else _triple(stride, "stride")
     )
     return k, s, _triple(padding, "padding"), _triple(dilation, "dilation")

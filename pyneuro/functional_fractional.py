@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._errors import ShapeError
+from ._shapes import ints
 from .autograd import named
 from .creation import as_tensor, rand
 from .tensor import Tensor
@@ -78,7 +79,7 @@ def _fractional(input: Tensor, kernel, output_size, samples, op: str, dims: int)
 
 
 def _n_ints(v, n: int, name: str) -> tuple:
-    vals = (v,) * n if isinstance(v, int) else tuple(v)
+    vals = ints(v, n)
     if len(vals) == 1:
         vals *= n
     if len(vals) != n:

@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 from ._errors import DTypeError, IndexRangeError, ShapeError, check_dropout_p
+from ._shapes import ints
 from .autograd import named
 from .creation import as_tensor, zeros
 from .functions import cat, where
@@ -79,7 +80,7 @@ def rms_norm(
 
     eps=None uses the machine epsilon of x's dtype (torch.finfo(x.dtype).eps), as torch.
     """
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    shape = ints(normalized_shape)
     k = len(shape)
     if tuple(input.shape[input.ndim - k :]) != shape or input.ndim < k:
         raise RuntimeError(

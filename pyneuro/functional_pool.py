@@ -25,6 +25,7 @@ from . import autograd as _ag
 from ._dtype import int64
 from ._errors import DTypeError, ShapeError
 from ._memory import check_allocation
+from ._shapes import ints
 from .creation import arange, as_tensor, zeros
 from .functional_conv import _tensor_1d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .tensor import Tensor
@@ -136,7 +137,7 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 
 # ----------------------------------------------------------------------------- max_unpool
 def _ints(v, n: int) -> tuple:
-    t = (v,) * n if isinstance(v, int) else tuple(v)
+    t = ints(v, n)
     if len(t) == 1:
         t = t * n
     return tuple(int(e) for e in t)

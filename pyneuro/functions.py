@@ -16,7 +16,7 @@ from . import autograd as _ag
 from ._dtype import default_float, fill_value, py_scalar, torch_name
 from ._dtype import public as _public_dtype
 from ._errors import ArgumentError, DTypeError, ShapeError
-from ._shapes import normalize_dims, numpy_keywords
+from ._shapes import ints, normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap, need_tensor
 from .creation import arange, empty, randn, tensor
 from .random import _rng, draw_in_memory_order
@@ -500,8 +500,8 @@ def roll(input, shifts, dims=None) -> Tensor:
 
 def _roll(input, shifts, dims) -> Tensor:
     start = input
-    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    shifts = ints(shifts)
+    dims = ints(dims)
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
     for shift, dim in zip(shifts, dims):

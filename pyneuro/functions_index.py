@@ -14,6 +14,7 @@ import numpy as np
 
 from ._dtype import _dtype
 from ._errors import ArgumentError, DTypeError, ShapeError
+from ._shapes import ints
 from ._tensor_base import TensorBase, _from_data
 from ._tensor_index import broadcast_shape, result_dtype
 from .creation import tensor, zeros
@@ -376,7 +377,7 @@ def combinations(input, r=2, with_replacement=False) -> Tensor:
 # ----------------------------------------------------------------------------- broadcasting
 def broadcast_shapes(*shapes):
     """The shape the shapes broadcast to, as a pn.Size (an int counts as a 1-D shape)."""
-    return broadcast_shape(*((s,) if isinstance(s, int) else tuple(s) for s in shapes))
+    return broadcast_shape(*(ints(s) for s in shapes))
 
 
 def broadcast_tensors(*tensors):

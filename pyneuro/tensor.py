@@ -617,7 +617,7 @@ class Tensor(
         t = self if dtype is None else self._reduce_in(dtype)
         if dtype is None and t._data.dtype.kind in "biu" and t._data.dtype != int64:
             t = t._cast(int64)
-        if dim is not None and not isinstance(dim, _PY_INT):
+        if dim is not None and (isinstance(dim, (tuple, list)) or not hasattr(dim, "__index__")):
             raise TypeError(f"prod(): dim must be an int, got {type(dim).__name__}")
         out = _ag.Prod.apply(t, dim=dim, keepdim=keepdim)
         return out if out._data.dtype == t._data.dtype else out._cast(t._data.dtype)

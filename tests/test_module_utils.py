@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import pickle
 
+import numpy as np
 import pytest
 
 import pyneuro as pn
@@ -110,3 +111,34 @@ def test_a_saved_state_dict_keeps_its_metadata():
         nested = _reloaded(T, {"model": T.nn.Sequential(T.nn.Linear(2, 2)).state_dict()})
         outcomes.append((dict(r._metadata), outcome, sorted(nested["model"]._metadata)))
     assert outcomes[0] == outcomes[1]
+
+
+_N = np.int64
+# sizes and dims given as NumPy integers (n_classes = y.max() + 1 on a NumPy label array), as torch takes them
+NUMPY_INTEGER_SIZES = {
+    "Linear": lambda T: T.nn.Linear(_N(3), _N(4))(T.ones(2, 3)),
+    "Linear(True, 4)": lambda T: T.nn.Linear(True, 4)(T.ones(2, 1)),
+    "Conv2d": lambda T: T.nn.Conv2d(_N(3), _N(8), _N(3), stride=_N(1), padding=_N(1))(T.ones(1, 3, 5, 5)),
+    "Conv1d": lambda T: T.nn.Conv1d(_N(3), _N(8), _N(3), padding=_N(1))(T.ones(1, 3, 5)),
+    "ConvTranspose2d": lambda T: T.nn.ConvTranspose2d(_N(3), _N(8), _N(3))(T.ones(1, 3, 5, 5)),
+    "MaxPool2d": lambda T: T.nn.MaxPool2d(_N(2))(T.ones(1, 3, 4, 4)),
+    "AvgPool2d": lambda T: T.nn.AvgPool2d(_N(2), _N(2))(T.ones(1, 3, 4, 4)),
+    "LayerNorm": lambda T: T.nn.LayerNorm(_N(4))(T.ones(2, 4)),
+    "F.layer_norm": lambda T: T.nn.functional.layer_norm(T.ones(2, 3), (_N(3),)),
+    "TransformerEncoderLayer": lambda T: T.nn.TransformerEncoderLayer(
+        _N(4), _N(2), dim_feedforward=_N(8), dropout=0.0, batch_first=True
+    )(T.ones(1, 3, 4)),
+    "prod(np.int64)": lambda T: T.ones(2, 3).prod(_N(1)),
+    "prod(0-d tensor)": lambda T: T.ones(2, 3).prod(T.tensor(1)),
+    "roll": lambda T: T.arange(6.0).reshape(2, 3).roll(_N(1), _N(1)),
+    "movedim": lambda T: T.ones(2, 3).movedim(0, _N(1)),
+}
+
+
+@pytest.mark.parametrize("case", list(NUMPY_INTEGER_SIZES))
+def test_numpy_integers_as_sizes_and_dims(case):
+    make = NUMPY_INTEGER_SIZES[case]
+    torch.manual_seed(0)
+    theirs = make(torch)
+    ours = make(pn)
+    assert tuple(ours.shape) == tuple(theirs.shape)

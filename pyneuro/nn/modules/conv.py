@@ -15,6 +15,7 @@ import math
 
 from ... import functional as F
 from ..._errors import ArgumentError, ArgumentTypeError
+from ..._shapes import ints
 from ..._tensor_base import _device
 from ...creation import empty
 from ...tensor import Tensor
@@ -25,12 +26,12 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _pair(v):
-    return (v, v) if isinstance(v, int) else tuple(v)
+    return ints(v, 2)
 
 
 def _single(v, name="kernel_size"):
     """(v,) from an int or a sequence of one int (torch's _single, checked)."""
-    t = (v,) if isinstance(v, int) else tuple(v)
+    t = ints(v)
     if len(t) != 1:
         raise ArgumentError(f"expected {name} to be a single int or a tuple of one int, but got {v!r}")
     return t

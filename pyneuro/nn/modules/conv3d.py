@@ -9,6 +9,7 @@ padding modes (_ConvNd).
 from __future__ import annotations
 
 from ... import functional as F
+from ..._shapes import ints
 from ...tensor import Tensor
 from .conv import _ConvNd, _ConvTransposeNd, _MaxPoolNd
 from .module import Module
@@ -16,7 +17,7 @@ from .pooling import _AdaptiveMaxPoolNd, _LPPoolNd, _MaxUnpoolNd
 
 
 def _triple(v) -> tuple:
-    return (v, v, v) if isinstance(v, int) else tuple(v)
+    return ints(v, 3)
 
 
 class Conv3d(_ConvNd):

@@ -27,12 +27,13 @@ class Linear(Module):
     ):
         super().__init__()
         for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(v, bool) or not isinstance(v, int):  # torch: TypeError, or RuntimeError if negative
+            if not hasattr(v, "__index__"):  # torch: TypeError, or RuntimeError if negative
                 raise TypeError(f"Linear: {name} must be an int, got {v!r}")
-            if v < 0:
+            if v < 0:  # (an int, bool or NumPy integer, as torch's: n_classes = y.max() + 1)
                 raise ShapeError(f"Trying to create tensor with negative dimension {v}: Linear's {name}")
         self.in_features = in_features
         self.out_features = out_features
+        in_features, out_features = int(in_features), int(out_features)
         dev = _device(device)
         dt = dtype
         self.weight = Parameter(empty((out_features, in_features), dtype=dt, device=dev))

@@ -6,6 +6,7 @@ import warnings
 
 from ... import functional as F
 from ..._errors import ShapeError
+from ..._shapes import ints
 from ..._tensor_base import _device
 from ...creation import ones, zeros
 from ...functional_norm import cross_map_lrn2d
@@ -27,7 +28,7 @@ class LayerNorm(Module):
         dtype=None,
     ):
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        shape = ints(normalized_shape)
         self.normalized_shape = shape
         self.eps = eps
         self.elementwise_affine = elementwise_affine

@@ -9,6 +9,7 @@ FractionalMaxPool2d/3d max pooling by a fractional ratio, over windows at pseudo
 from __future__ import annotations
 
 from ... import functional as F
+from ..._shapes import ints
 from ...tensor import Tensor
 from .conv import _MaxPoolNd  # noqa: F401 - torch's path: torch.nn.modules.pooling
 from .module import Module
@@ -39,7 +40,7 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
 
 
 def _tuple(v, n: int) -> tuple:
-    return (v,) * n if isinstance(v, int) else tuple(v)
+    return ints(v, n)
 
 
 class _MaxUnpoolNd(Module):
