@@ -19,6 +19,8 @@ class device(str):
     def __new__(cls, type, index=None):
         if isinstance(type, device):
             return type
+        if isinstance(type, int) and not isinstance(type, bool):  # device(0): the GPU, as torch's
+            type, index = "cuda", type
         if not isinstance(type, str):
             raise TypeError(f"device() expects a string like 'cpu' or 'cuda', got {type!r}")
         name, _, idx = type.partition(":")
@@ -55,3 +57,13 @@ CUDA = _DEVICES["cuda"]
 def canonical(name: str) -> device:
     """The device object for an internal "cpu"/"cuda" string (the one Tensors carry)."""
     return _DEVICES[name]
+
+
+def cuda_device(where=None) -> device:
+    """Tensor.cuda / Module.cuda's device argument: None, an ordinal, "cuda", "cuda:0" or a cuda device."""
+    if where is None:
+        return CUDA
+    d = device(where)
+    if d != CUDA:
+        raise RuntimeError(f"Invalid device, must be cuda device (got {where!r})")
+    return d

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._device import _DEVICES
+from ._device import _DEVICES, cuda_device
 from ._dtype import (
     _PY_BOOL,
     _PY_FLOAT,
@@ -144,6 +144,8 @@ def _device(device) -> str:
         return "cpu"
     if isinstance(device, TensorBase):
         return device.device
+    if isinstance(device, int) and not isinstance(device, bool):  # device=0: an ordinal, the GPU, as torch's
+        return cuda_device(device).type
     name = getattr(device, "type", device)
     if not isinstance(name, str):
         raise TypeError(f"device must be a string like 'cpu' or 'cuda', got {device!r}")

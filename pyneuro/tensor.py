@@ -35,6 +35,7 @@ from . import creation as _creation
 from . import functions as _functions
 from . import functions_math as _math
 from . import return_types as _return_types
+from ._device import cuda_device
 from ._dtype import (
     _PY_BOOL,
     _PY_INT,
@@ -120,6 +121,8 @@ class Tensor(
                 device, dtype = a.device, a.dtype
             elif isinstance(a, (np.dtype, type, _dtypes.DType)):
                 dtype = a
+            elif isinstance(a, int) and not isinstance(a, bool):  # t.to(0): a GPU ordinal, as torch
+                device = a
             elif isinstance(a, str) or hasattr(a, "type"):
                 try:
                     device = _device(a)
@@ -148,8 +151,9 @@ class Tensor(
     def cpu(self) -> Tensor:
         return self.to("cpu")
 
-    def cuda(self) -> Tensor:
-        return self.to("cuda")
+    def cuda(self, device=None, non_blocking=False, memory_format=None) -> Tensor:
+        """A copy on the GPU (device: None, an ordinal or a cuda device; one GPU here)."""
+        return self.to(cuda_device(device))
 
     def _cast(self, dtype) -> Tensor:
         if self._data.dtype == dtype:

@@ -30,6 +30,15 @@ needs_gpu = pytest.mark.skipif(not GPU, reason="needs a usable CUDA GPU")
         lambda: pn.cuda.Event(enable_timing=True),
         lambda: pn.cuda.Stream(),
         lambda: pn.cuda.device(0).__enter__(),
+        # torch's signatures: an ordinal and non_blocking (they were TypeErrors)
+        lambda: pn.ones(2).cuda(0),
+        lambda: pn.ones(2).cuda(non_blocking=True),
+        lambda: pn.ones(2).cuda(pn.device("cuda:0")),
+        lambda: pn.ones(2).to(0),
+        lambda: pn.ones(2).to(0, pn.float64),
+        lambda: pn.ones(2, device=0),
+        lambda: nn.Linear(2, 2).cuda(device=0),
+        lambda: nn.Linear(2, 2).to(0),
     ],
 )
 def test_calls_needing_a_gpu_raise_assertion_and_runtime_error(call):
@@ -81,3 +90,11 @@ def test_events_time_gpu_work_and_peaks_follow_allocations():
         pn.ones(4, device="cuda").sum().item()
     with pytest.raises(RuntimeError, match="enable_timing"):
         pn.cuda.Event().elapsed_time(end)
+
+
+def test_an_ordinal_is_the_gpu_and_cuda_refuses_the_cpu():
+    assert pn.device(0) == pn.device("cuda") == pn.device("cuda", 0)
+    with pytest.raises(RuntimeError, match="must be cuda device"):
+        pn.ones(2).cuda("cpu")
+    with pytest.raises(RuntimeError):
+        pn.ones(2, device=-1)

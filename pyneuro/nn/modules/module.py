@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from collections import OrderedDict
 
+from ..._device import cuda_device
 from ..._handles import RemovableHandle
 from ..._tensor_base import _fill
 from ...autograd import no_grad
@@ -558,8 +559,8 @@ class Module(StateDictMixin):
     def cpu(self):
         return self.to("cpu")
 
-    def cuda(self):
-        return self.to("cuda")
+    def cuda(self, device=None):
+        return self.to(cuda_device(device))
 
     def float(self):
         return self.to("float32")
