@@ -179,3 +179,20 @@ def writable_alias(array):
     except (AttributeError, ValueError):
         return None
     return alias
+
+
+def comparison_method(name: str):
+    """Tensor.eq / ne / lt / le / gt / ge: the operator's answer, or torch's TypeError where the
+    operator gives NotImplemented (x.eq("a"): the operator hands that to Python, a method must not)."""
+    dunder = f"__{name}__"
+
+    def method(self, other):
+        out = getattr(self, dunder)(other)
+        if out is NotImplemented:
+            raise TypeError(
+                f"{name}(): argument 'other' must be Tensor or Number, not {type(other).__name__}"
+            )
+        return out
+
+    method.__name__ = method.__qualname__ = name
+    return method

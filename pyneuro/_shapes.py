@@ -18,6 +18,8 @@ def normalize_dims(dim, ndim):
     """dim (None, int or tuple) -> sorted tuple of non-negative axes, validated."""
     if dim is None:
         return tuple(range(ndim))
+    if isinstance(dim, (bool, np.bool_)):  # (an int to Python, but no dim to torch: x.sum(True))
+        raise TypeError(f"dim must be an int or a tuple of ints, not {type(dim).__name__}")
     if isinstance(dim, int):
         dims = (dim,)
     elif hasattr(dim, "__index__") and not isinstance(dim, (tuple, list)):

@@ -679,13 +679,6 @@ class TensorBase:
     def __ge__(self, other):
         return self._compare(other, _ge)
 
-    eq = __eq__
-    ne = __ne__
-    lt = __lt__
-    le = __le__
-    gt = __gt__
-    ge = __ge__
-
     def __and__(self, other):
         return self._compare(other, _and)
 

@@ -21,6 +21,7 @@ from . import _shared_memory
 from . import functions_scan as _scan
 from . import storage as _storage
 from ._dtype import _PY_FLOAT, _PY_INT, DType, _dtype, bool_, int8, int16, torch_name, uint8
+from ._errors import comparison_method
 from ._shapes import numpy_keywords
 from ._sparse_coo import dense_to_sparse, sparse_coo
 from ._tensor_base import TensorBase, _backend, _host_array, _wrap
@@ -118,6 +119,8 @@ class CompatMethods:
     scans and order statistics of functions_scan.py (cumprod, cummax, median, mode, ...)."""
 
     __slots__ = ()
+    # the comparison methods (the operators are TensorBase's): torch's TypeError for x.eq("a")
+    eq, ne, lt, le, gt, ge = (comparison_method(n) for n in ("eq", "ne", "lt", "le", "gt", "ge"))
 
     # ------------------------------------------------------------------ pickle and copy.deepcopy
     def __reduce_ex__(self, protocol):

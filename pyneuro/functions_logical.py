@@ -34,12 +34,12 @@ def _comparison(name, method):
     return compare
 
 
-eq, ne = _comparison("eq", "__eq__"), _comparison("ne", "__ne__")
-lt, le = _comparison("lt", "__lt__"), _comparison("le", "__le__")
-gt, ge = _comparison("gt", "__gt__"), _comparison("ge", "__ge__")
-greater, greater_equal = _comparison("greater", "__gt__"), _comparison("greater_equal", "__ge__")
-less, less_equal = _comparison("less", "__lt__"), _comparison("less_equal", "__le__")
-not_equal = _comparison("not_equal", "__ne__")
+eq, ne = _comparison("eq", "eq"), _comparison("ne", "ne")
+lt, le = _comparison("lt", "lt"), _comparison("le", "le")
+gt, ge = _comparison("gt", "gt"), _comparison("ge", "ge")
+greater, greater_equal = _comparison("greater", "gt"), _comparison("greater_equal", "ge")
+less, less_equal = _comparison("less", "lt"), _comparison("less_equal", "le")
+not_equal = _comparison("not_equal", "ne")
 
 
 def _logical(name, input, other, op) -> Tensor:

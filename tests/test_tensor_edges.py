@@ -368,3 +368,28 @@ def test_searchsorted_with_nan_boundaries_follows_torchs_comparisons(bounds, val
     same_as_torch(
         lambda T: T.searchsorted(T.tensor([3.0, _NAN, 1.0]), T.tensor([2.0]), sorter=T.tensor([2, 0, 1]))
     )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda T: T.ones(3).eq("a"),
+        lambda T: T.ones(3).lt("a"),
+        lambda T: T.ones(3).ne(None),
+        lambda T: T.eq(T.ones(3), [1.0, 2.0, 3.0]),
+        lambda T: T.greater(T.ones(3), "a"),
+        # a bool is no dim (Python's int subclass: it summed over dim 1)
+        lambda T: T.ones(2, 3).sum(True),
+        lambda T: T.ones(2, 3).softmax(True),
+        lambda T: T.ones(2, 3).argmax(True),
+        lambda T: T.ones(2, 3).max(True),
+        lambda T: T.ones(2, 3).amax(True),
+        lambda T: T.cat([T.ones(2), T.ones(2)], True),
+    ],
+)
+def test_comparison_methods_and_bool_dims_are_type_errors(call):
+    """x.eq("a") returned Python's NotImplemented (which is true); the operators keep returning it."""
+    for T in (torch, pn):
+        with pytest.raises(TypeError):
+            call(T)
+    assert (pn.ones(3) == "a") is False
