@@ -23,6 +23,7 @@ ops on overlapping views in many cases).
 
 from __future__ import annotations
 
+from ._memory_spans import dense_order
 from .autograd.function import Function, _scatter_add
 from .autograd.graph_rules import rule
 from .creation import empty
@@ -34,9 +35,21 @@ def _storage(array):
     base = array
     while getattr(base, "base", None) is not None and hasattr(base.base, "__array_interface__"):
         base = base.base
-    if base is not array and (base.dtype != array.dtype or not base.flags.c_contiguous):
+    if base is not array and (base.dtype != array.dtype or not _block(base)):
         return array  # not a plain block of these elements: the array is its own storage
     return base
+
+
+def _block(array) -> bool:
+    """Whether the array's elements fill one block of memory, in C order or a permutation of it."""
+    return array.flags.c_contiguous or dense_order(array) is not None
+
+
+def _flat(storage):
+    """The storage's elements in memory order, as a view of it: a block in a permuted order (x.t() * 1
+    keeps x.t()'s layout, as torch's) through the transpose that makes it C order."""
+    order = dense_order(storage) if hasattr(storage, "flags") else None
+    return (storage if order is None else storage.transpose(order)).reshape(-1)
 
 
 def _positions(xp, shape, strides, offset):
@@ -140,7 +153,7 @@ class AsStrided(Function):
         in_offset = _offset_in(storage, a)
         offset = in_offset if storage_offset is None else storage_offset
         _check_geometry(size, stride, offset, storage.size, itemsize)
-        flat = storage.reshape(-1)[offset:]
+        flat = _flat(storage)[offset:]
         out = xp.lib.stride_tricks.as_strided(
             flat, shape=tuple(size), strides=tuple(s * itemsize for s in stride)
         )

@@ -393,3 +393,25 @@ def test_comparison_methods_and_bool_dims_are_type_errors(call):
         with pytest.raises(TypeError):
             call(T)
     assert (pn.ones(3) == "a") is False
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda T: T.arange(6.0).reshape(3, 2).t() * 1,  # a result keeps its input's transposed layout
+        lambda T: T.arange(6.0).reshape(3, 2).t().exp(),
+        lambda T: T.arange(24.0).reshape(2, 3, 4).permute(2, 0, 1) * 1,
+    ],
+)
+def test_unfold_and_as_strided_read_a_permuted_result_in_memory_order(make):
+    """as_strided's storage of a permuted dense result was its C-order copy: scrambled windows."""
+    same_as_torch(lambda T: make(T).unfold(-1, 2, 1))
+    same_as_torch(lambda T: make(T).as_strided((2, 2), (1, 2)))
+    same_as_torch(lambda T: make(T)[1:].as_strided((2,), (2,)))
+
+    def write_through_a_window(T):
+        y = make(T)
+        y.unfold(-1, 2, 1)[0, 0, ...] = 100.0
+        return y
+
+    same_as_torch(write_through_a_window)
