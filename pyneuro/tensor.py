@@ -781,7 +781,8 @@ def _int_matmul(a: Tensor, b: Tensor) -> Tensor:
     integer tensors never require grad)."""
     _checks.tensor_matmul_shapes(a.shape, b.shape)
     a, b = _promote(a, b)
-    return _wrap(_backend(a.device).xp.matmul(a._data, b._data), a.device)
+    xp = _backend(a.device).xp
+    return _wrap(xp.asarray(xp.matmul(a._data, b._data)), a.device)  # (a dot product: a 0-d array)
 
 
 _register_tensor_class(Tensor)

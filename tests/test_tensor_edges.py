@@ -415,3 +415,17 @@ def test_unfold_and_as_strided_read_a_permuted_result_in_memory_order(make):
         return y
 
     same_as_torch(write_through_a_window)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda T: T.tensor([1.0, 2.0, 3.0], requires_grad=True).max(0).indices.add_(1),
+        lambda T: T.tensor([1.0, 2.0, 3.0], requires_grad=True).min(0).indices.relu_(),
+        lambda T: (T.tensor([1, -2, 3]) @ T.tensor([1, -2, 3])).add_(1),
+        lambda T: T.dot(T.tensor([1, -2, 3]), T.tensor([1, -2, 3])).clamp_(0, 5),
+    ],
+)
+def test_a_0d_index_or_integer_dot_product_can_be_changed_in_place(call):
+    """They were NumPy scalars, which no in-place op can write (a TypeError)."""
+    same_as_torch(call)

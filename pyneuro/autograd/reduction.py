@@ -111,7 +111,7 @@ class MaxMinDim(Function):
         idx = (xp.argmax if largest else xp.argmin)(a, axis=d)
         idx_k = xp.expand_dims(idx, d)
         values = xp.take_along_axis(a, idx_k, axis=d)
-        self.indices = (idx_k if keepdim else idx).astype(xp.int64, copy=False)
+        self.indices = xp.asarray((idx_k if keepdim else idx).astype(xp.int64, copy=False))  # (a 0-d array)
         self.saved = (a.shape, d, idx_k)
         return values if keepdim else values.reshape(idx.shape)
 
