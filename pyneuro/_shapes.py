@@ -56,7 +56,7 @@ def broadcast_shapes(s1, s2):
         y = s2[-i] if i <= len(s2) else 1
         if x != y and x != 1 and y != 1:
             raise ShapeError(f"matmul: batch dimensions {tuple(s1)} and {tuple(s2)} cannot be broadcast")
-        out.append(max(x, y))
+        out.append(y if x == 1 else x)  # (not max: 1 against 0 broadcasts to 0)
     return tuple(reversed(out))
 
 

@@ -429,3 +429,12 @@ def test_unfold_and_as_strided_read_a_permuted_result_in_memory_order(make):
 def test_a_0d_index_or_integer_dot_product_can_be_changed_in_place(call):
     """They were NumPy scalars, which no in-place op can write (a TypeError)."""
     same_as_torch(call)
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [((0, 1, 5), (1, 5, 1)), ((1, 0, 1, 3), (1, 1, 3, 0)), ((2, 0, 1, 2), (1, 2, 4)), ((0, 2, 3), (3,))],
+)
+def test_matmul_broadcasts_a_batch_dim_of_size_0_against_1(shapes):
+    """1 against 0 broadcasts to 0 (the batch shape took the larger, 1: a ShapeError)."""
+    same_as_torch(lambda T: T.matmul(T.ones(*shapes[0]), T.ones(*shapes[1])))
