@@ -236,6 +236,11 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     (return_indices=True gives them); backward scatter-adds the gradient at those indices.
     """
     x, unbatched = _batched(input, "max_pool2d")
+    if x.dtype.kind in "iu":  # integers (uint8 images), as torch's CPU kernel: the float64 pool's
+        y, idx = max_pool2d(x.double(), kernel_size, stride, padding, dilation, ceil_mode, True)
+        y = x.flatten(-2).gather(-1, idx.flatten(-2)).view_as(idx)  # indices pick the exact values
+        y, idx = (y.squeeze(0), idx.squeeze(0)) if unbatched else (y, idx)
+        return (y, idx) if return_indices else y
     kernel = _pair(kernel_size, "kernel_size")
     stride = (
         kernel
@@ -514,6 +519,8 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     out = _out_size(input.shape[-1], k, s, p, d, bool(ceil_mode))
     if out < 1:
         raise ShapeError(f"max_pool1d() Invalid computed output size: {out}")
+    if input.dtype.kind in "biu" and not return_indices:  # torch's max_pool1d_impl takes floats only
+        raise NotImplementedError(f"\"max_pool1d_impl\" not implemented for '{input.dtype.torch_name}'")
     y = max_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), (1, d), ceil_mode, return_indices)
     if return_indices:
         idx = y[1].squeeze(-2)

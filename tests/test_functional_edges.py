@@ -232,3 +232,22 @@ def test_legacy_reduction_flags_are_read_by_truthiness(case):
     """torch reads size_average/reduce with bool(): 0, np.bool_(False) and tensor(0) are False.
     pyneuro tested `is False`, so these averaged silently."""
     same_as_torch(LEGACY_FLAGS[case])
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int32", "int64"])
+@pytest.mark.parametrize(
+    "pool",
+    [
+        lambda T, x: T.nn.functional.max_pool2d(x, 2),
+        lambda T, x: T.nn.functional.max_pool2d(x[0], 3, 1, 1),
+        lambda T, x: T.nn.functional.max_pool2d(x, 2, return_indices=True)[1],
+        lambda T, x: T.nn.MaxPool2d(2, ceil_mode=True)(x[..., :3, :]),
+        lambda T, x: T.nn.functional.max_pool3d(x.unsqueeze(0), (1, 2, 2)),
+        lambda T, x: T.nn.functional.max_pool1d(x[0], 2, return_indices=True)[0],
+        lambda T, x: T.nn.functional.max_pool1d(x[0], 2),  # torch: NotImplementedError
+    ],
+)
+def test_max_pooling_of_integers_as_torch(pool, dtype):
+    """torch's CPU max-pool takes integer tensors (uint8 images); pyneuro refused them."""
+    values = np.random.default_rng(0).integers(0, 100, (1, 2, 4, 4))
+    same_as_torch(lambda T: pool(T, T.tensor(values, dtype=getattr(T, dtype))))
