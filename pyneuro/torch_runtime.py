@@ -19,6 +19,7 @@ from ._device import device as _device
 from ._shapes import Size
 from ._tensor_base import TensorBase
 from .creation import empty, tensor
+from .storage import TypedStorage, UntypedStorage
 
 pi, e, inf, nan = math.pi, math.e, math.inf, math.nan
 
@@ -134,7 +135,8 @@ def set_default_device(device) -> None:
 
 
 def is_storage(obj) -> bool:
-    return False  # pyneuro has no Storage objects: a tensor's memory is its backend array
+    """Whether obj is a storage (t.untyped_storage(), t.storage()), as torch.is_storage."""
+    return isinstance(obj, (TypedStorage, UntypedStorage))
 
 
 def typename(obj) -> str:

@@ -142,3 +142,16 @@ def test_numpy_integers_as_sizes_and_dims(case):
     theirs = make(torch)
     ours = make(pn)
     assert tuple(ours.shape) == tuple(theirs.shape)
+
+
+def test_is_storage_and_unpad_sequence_as_torch():
+    """is_storage(t.untyped_storage()) was False; unpad_sequence transposes its (L, B, *) input
+    in place, as torch's does (code reusing it afterwards sees (B, L, *))."""
+    for T in (torch, pn):
+        t = T.tensor([1, 2, 3])
+        assert T.is_storage(t.untyped_storage()) and not T.is_storage(t)
+        rnn = T.nn.utils.rnn
+        padded = rnn.pad_sequence([T.ones(3, 2), T.ones(2, 2)])
+        pieces = rnn.unpad_sequence(padded, T.tensor([3, 2]))
+        assert tuple(padded.shape) == (2, 3, 2)
+        assert [tuple(p.shape) for p in pieces] == [(3, 2), (2, 2)]

@@ -80,6 +80,10 @@ def test_post_accumulate_grad_hook_errors():
         _register(lib, x, lambda p: p * 1)
         with pytest.raises(RuntimeError, match="should return None"):
             (x * 1).sum().backward()
+        z = lib.zeros(2, requires_grad=True)  # the tensor itself back (torch's own docstring example)
+        _register(lib, z, lambda p: p.add_(p.grad, alpha=-0.5))
+        (z * 1).sum().backward()
+        assert z.tolist() == [-0.5, -0.5]
         y = lib.ones(2, requires_grad=True)
         _register(lib, y, lambda p: 1)
         with pytest.raises(TypeError, match="expected Variable"):

@@ -84,7 +84,7 @@ def run_post_accumulate(leaves) -> None:
         hooks = hooks_for(post_accumulate, leaf)
         for hook in tuple(hooks.values()) if hooks else ():
             result = hook(leaf)
-            if result is None:
+            if result is None or result is leaf:  # (the tensor itself, as p.add_(...) returns: torch's too)
                 continue
             if not isinstance(result, TensorBase):
                 raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")

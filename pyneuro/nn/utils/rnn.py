@@ -313,8 +313,8 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
 
 def unpad_sequence(padded_sequences, lengths, batch_first=False) -> list:
     """The inverse of pad_sequence (right padding): the list of the B sequences (L_i, *)."""
-    if not batch_first:
-        padded_sequences = padded_sequences.transpose(0, 1)
+    if not batch_first:  # in place, as torch's (the caller's tensor is (B, L, *) afterwards)
+        padded_sequences.transpose_(0, 1)
     return [padded_sequences[i, : int(n)] for i, n in enumerate(_host_ints(lengths).reshape(-1))]
 
 
