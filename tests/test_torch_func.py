@@ -634,3 +634,15 @@ def test_nested_compositions(name):
     theirs = COMPOSITIONS[name](tf)(T(a))
     close(ours, theirs, 1e-5)
     assert not ours.requires_grad
+
+
+def test_vmap_of_autograd_grad_gives_the_jacobian():
+    """torch's vmap docstring example: one grad call per row here, so the graph must outlive the
+    first (it raised "backward through the graph a second time")."""
+    results = []
+    for T in (torch, pn):
+        x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x**2
+        (jac,) = T.vmap(lambda v: T.autograd.grad(y, x, v))(T.eye(3))
+        results.append(jac.numpy())
+    np.testing.assert_array_equal(results[0], results[1])

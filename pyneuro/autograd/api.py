@@ -21,6 +21,7 @@ from .._errors import ShapeError
 from .._tensor_base import TensorBase, _backend, _wrap
 from ..backends import table_for
 from . import engine
+from .custom import transforms
 from .shape import Stack
 
 
@@ -152,6 +153,8 @@ def grad(
             stacklevel=2,
         )
     ins = _as_list(inputs)
+    if retain_graph is None and transforms.mapped is not None:  # under vmap, which calls this once per
+        retain_graph = True  # row of the batch where torch's one batched call frees the graph at its end
     if is_grads_batched:
         result = _batched_grad(outputs, ins, grad_outputs, retain_graph, create_graph, allow_unused)
     else:
