@@ -255,6 +255,8 @@ def fill_value(value, dtype):
     or torch's RuntimeError where it does not fit: 300 into int8, inf into int64, 1e10 into
     float16. As in torch (C's rule) a negative int may wrap into an unsigned dtype (-1 -> 255)."""
     dtype = np.dtype(dtype)
+    if value is None or isinstance(value, (str, bytes)):  # (NumPy would make None NaN, 'a' a ValueError)
+        raise TypeError(f"a fill value must be a number, not {type(value).__name__}")
     value = py_scalar(value)
     if isinstance(value, complex):  # (a real dtype takes the real part of a complex number that is real)
         if value.imag:

@@ -438,3 +438,23 @@ def test_a_0d_index_or_integer_dot_product_can_be_changed_in_place(call):
 def test_matmul_broadcasts_a_batch_dim_of_size_0_against_1(shapes):
     """1 against 0 broadcasts to 0 (the batch shape took the larger, 1: a ShapeError)."""
     same_as_torch(lambda T: T.matmul(T.ones(*shapes[0]), T.ones(*shapes[1])))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda T: T.full((2,), "a"),
+        lambda T: T.full((2,), None),
+        lambda T: T.ones(3).fill_(None),
+        lambda T: T.ones(3).fill_("a"),
+        lambda T: T.ones(3).new_full((2,), None),
+        lambda T: T.full_like(T.ones(3), "a"),
+        lambda T: T.ones(3).__setitem__(0, None),
+        lambda T: T.ones(3).__setitem__(0, "a"),
+    ],
+)
+def test_a_fill_value_that_is_no_number_is_a_type_error(call):
+    """None became NaN and a string NumPy's ValueError."""
+    for T in (torch, pn):
+        with pytest.raises(TypeError):
+            call(T)
