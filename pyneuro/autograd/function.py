@@ -504,6 +504,40 @@ def _modified_message(arr, device, producer, now, expected):
     )
 
 
+class ViewSteps:
+    """The steps from a view's base to the view, as a persistent list: each view adds its step to
+    its parent's list without copying it, so a chain of n views (y = y.view(...) in a loop) costs
+    O(n), where a tuple per view cost O(n^2) time and memory. Iterates as (kind, params) pairs."""
+
+    __slots__ = ("parent", "step", "size")
+
+    def __init__(self, parent=None, step=None):
+        self.parent, self.step = parent, step
+        self.size = 0 if parent is None else parent.size + 1
+
+    def __add__(self, more):
+        out = self
+        for step in more:
+            out = ViewSteps(out, step)
+        return out
+
+    def __iter__(self):
+        steps, node = [], self
+        while node.size:
+            steps.append(node.step)
+            node = node.parent
+        return reversed(steps)
+
+    def __len__(self):
+        return self.size
+
+    def __getitem__(self, i):
+        return self.step if i == -1 and self.size else tuple(self)[i]
+
+
+NO_STEPS = ViewSteps()
+
+
 def _link_view(node, a, out, params) -> None:
     """Make out a view of a (shared version counter, base and replay steps) if it shares a's memory."""
     if not isinstance(a, TensorBase):
@@ -512,7 +546,7 @@ def _link_view(node, a, out, params) -> None:
     if step is None:
         return
     out._vc = a._vc
-    base, steps = (a._view[0], a._view[1]) if a._view is not None else (a, ())
+    base, steps = (a._view[0], a._view[1]) if a._view is not None else (a, NO_STEPS)
     if not _GradMode.enabled and base._req:  # (torch refuses to change it in place with grad mode on)
         steps += (("no_grad", None),)
     out._view = (base, steps + (step,), base._node)  # the base's grad_fn this view was derived from
