@@ -179,19 +179,20 @@ def _host_array(data, dtype=None):
     if isinstance(data, TensorBase):
         arr = np.asarray(_backend(data.device).to_numpy(data._data))
     else:
-        if isinstance(data, (list, tuple)):
-            data = _tensors_as_scalars(data)
         try:
+            data = _tensors_as_scalars(data) if isinstance(data, (list, tuple)) else data
             arr = np.asarray(data)
-        except ValueError as exc:  # ragged nested lists: torch says ValueError, the design TypeError: both
+        except (ValueError, RecursionError) as exc:  # ragged or too deep lists: torch's ValueError
             raise DataError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
         except TypeError as exc:
             raise TypeError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
     keep = isinstance(data, (np.ndarray, np.generic, TensorBase))
-    if not keep and (arr.dtype == np.uint64 or (arr.dtype.kind == "O" and _huge_int_inside(arr))):
+    if not keep and arr.dtype.kind in "uOf" and _huge_int_inside(arr, data):  # (NumPy: [1, 2**63] float64)
         if dtype is not None and np.dtype(dtype).kind == "f":  # (as floats they fit: 2**63 is 9.2234e+18)
             return np.asarray(arr, dtype=np.float64).astype(dtype)
-        raise DataError("Overflow when unpacking long long")  # a Python int beyond int64
+        if not any(isinstance(x, float) for x in np.asarray(data, dtype=object).ravel()):
+            raise DataError("Overflow when unpacking long long")  # Python ints only, one beyond int64
+        arr = np.asarray(arr, dtype=np.float64)  # a float among them: all are floats, as torch's
     if dtype is not None:
         if not keep and arr.size and arr.dtype.kind in "iuf" and np.dtype(dtype).kind in "iu":
             fill_value(arr.min().item(), dtype)  # Python numbers must fit: [300] as int8 raises
@@ -262,7 +263,13 @@ def _tensors_as_scalars(data):
     return data if out is None else out
 
 
-def _huge_int_inside(arr) -> bool:
+def _huge_int_inside(arr, data) -> bool:
+    """Does the Python data arr was made from hold an int beyond int64 (NumPy made it uint64, object or
+    float64)? Float arrays are only scanned when a value is that large."""
+    if arr.dtype.kind == "f" and not (arr.size and np.abs(arr).max() >= 2.0**63):
+        return False
+    if arr.dtype.kind != "O":
+        arr = np.asarray(data, dtype=object)
     return any(type(x) is _PY_INT and not -(2**63) <= x < 2**63 for x in arr.ravel())
 
 

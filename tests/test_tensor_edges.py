@@ -458,3 +458,27 @@ def test_a_fill_value_that_is_no_number_is_a_type_error(call):
     for T in (torch, pn):
         with pytest.raises(TypeError):
             call(T)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [16777217, 2**63],  # NumPy makes this float64 (16777217 lost its last bit): torch's overflow
+        [[1], [2**63]],
+        [1.5, 2**70],  # a float among them: every number is a float, as torch's
+        [[1.5], [2**70]],
+        [-(2**63), 2**63 - 1],
+        [1e19, 3],
+    ],
+)
+def test_python_ints_beyond_int64(data):
+    same_as_torch(lambda T: T.tensor(data))
+
+
+def test_a_list_nested_too_deep_is_a_value_error():
+    deep = [1.0]
+    for _ in range(5000):
+        deep = [deep]
+    for T in (torch, pn):
+        with pytest.raises(ValueError):
+            T.tensor(deep)
