@@ -250,12 +250,19 @@ def py_scalar(x):
     return x.item() if isinstance(x, np.generic) else x
 
 
+def number_fill(value, dtype):
+    """fill_value for full, fill_ and x[i] = v, where torch refuses None (NumPy would make it NaN)."""
+    if value is None:
+        raise TypeError("a fill value must be a number, not NoneType")
+    return fill_value(value, dtype)
+
+
 def fill_value(value, dtype):
     """A Python number as a fill value of dtype (fill_, full, masked_fill, x[i] = v): itself,
     or torch's RuntimeError where it does not fit: 300 into int8, inf into int64, 1e10 into
     float16. As in torch (C's rule) a negative int may wrap into an unsigned dtype (-1 -> 255)."""
     dtype = np.dtype(dtype)
-    if value is None or isinstance(value, (str, bytes)):  # (NumPy would make None NaN, 'a' a ValueError)
+    if isinstance(value, (str, bytes)):  # (NumPy's ValueError; a None fill is refused by its callers)
         raise TypeError(f"a fill value must be a number, not {type(value).__name__}")
     value = py_scalar(value)
     if isinstance(value, complex):  # (a real dtype takes the real part of a complex number that is real)

@@ -41,6 +41,7 @@ from ._dtype import (
     fill_value,
     float16,
     int64,
+    number_fill,
     public,
     torch_name,
     uint8,
@@ -795,5 +796,5 @@ def _broadcast_check(a: TensorBase, b: TensorBase, what: str) -> None:
 def _value_array(value, like: TensorBase):
     """value (a number or nested lists) as an array of like's dtype; a number must fit it (fill_value)."""
     return _backend(like.device).asarray(
-        np.asarray(fill_value(value, like._data.dtype), dtype=like._data.dtype)
+        np.asarray(number_fill(value, like._data.dtype), dtype=like._data.dtype)
     )

@@ -21,7 +21,7 @@ import operator as _op
 
 import numpy as np
 
-from ._dtype import _PY_BOOL, _PY_INT, _SCALARS, can_cast, fill_value, torch_name, wrap_int
+from ._dtype import _PY_BOOL, _PY_INT, _SCALARS, can_cast, fill_value, number_fill, torch_name, wrap_int
 from ._errors import (
     ArgumentError,
     DTypeError,
@@ -279,7 +279,7 @@ class InplaceMethods:
     def _fill(self, value, torch_name):
         """fill_/zero_; under the graph the node has torch's name for the op (when self is not a view)."""
         value = value.item() if isinstance(value, TensorBase) and not value._req else value
-        value = fill_value(value, self._data.dtype)
+        value = number_fill(value, self._data.dtype)
         if self._records(value, fills=True):
             self._record(_ip.Copy.apply, False, value)
             if self._view is None and self._node is not None:

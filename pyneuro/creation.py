@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, default_float, int64
-from ._dtype import fill_value as _fill_value
+from ._dtype import number_fill as _number_fill
 from ._errors import AllocationError, ArgumentError, ShapeError
 from ._out import out_keyword
 from ._shapes import Size
@@ -213,7 +213,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
     if isinstance(size, (_PY_INT, np.integer)):
         size = (size,)
     return _make(
-        lambda xp, s, d: xp.full(s, _fill_value(fill_value, d), dtype=d),
+        lambda xp, s, d: xp.full(s, _number_fill(fill_value, d), dtype=d),
         (tuple(size),),
         dtype,
         device,
