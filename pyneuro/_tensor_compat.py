@@ -152,6 +152,8 @@ class CompatMethods:
             dtype = _FROM_TYPE_NAME[dtype.rsplit(".", 1)[-1]]
         elif isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), DType):
             dtype = dtype.dtype  # a legacy class: t.type(torch.DoubleTensor)
+        elif isinstance(dtype, str):  # a string names a tensor type (torch's ValueError otherwise)
+            raise ValueError(f"invalid type: {dtype!r}")
         return self._cast(_dtype(dtype))
 
     def roll(self, shifts, dims=None):

@@ -389,9 +389,14 @@ class ReduceMethods:
                 UserWarning,
                 stacklevel=2,
             )
-            shape = (
-                np.broadcast_shapes(tuple(self.shape), tuple(other.shape)) if self.ndim == other.ndim else ()
-            )
+            try:  # (shapes that do not broadcast: linalg.cross says which dim is not of length 3)
+                shape = (
+                    np.broadcast_shapes(tuple(self.shape), tuple(other.shape))
+                    if self.ndim == other.ndim
+                    else ()
+                )
+            except ValueError:
+                shape = tuple(self.shape)
             dim = next((i for i, n in enumerate(shape) if n == 3), -1)
         from . import linalg
 

@@ -304,8 +304,10 @@ class ShapeMethods:
 
     def index_select(self, dim, index):
         """The entries at `index` (a 1-D integer tensor) along dim; gradients add up on repeats."""
-        if index.ndim > 1:
-            raise ShapeError(f"index_select(): index must be a 1-D tensor, got shape {tuple(index.shape)}")
+        if index.ndim > 1:  # (torch's IndexError)
+            raise IndexError(
+                f"index_select(): Index is supposed to be a vector, got shape {tuple(index.shape)}"
+            )
         int_index(index, "index_select")
         (d,) = normalize_dims(dim, builtins.max(self.ndim, 1))
         n = self.shape[d] if self.ndim else 1

@@ -136,9 +136,9 @@ def batch_norm(
     ):
         if t is not None and t.numel() != c:  # torch's check, in its order and words
             raise ShapeError(f"{name} should contain {c} elements not {t.numel()}")
-    _check_mixed_dtype(input, weight, bias, running_mean, running_var)
     if input.dtype.kind != "f":  # (torch's kernel has no integer version)
         raise NotImplementedError(f"\"batch_norm\" not implemented for '{torch_name(input.dtype)}'")
+    _check_mixed_dtype(input, weight, bias, running_mean, running_var)
     if eps < 0 or training and eps == 0:  # (a negative eps makes the deviation NaN: every output NaN)
         raise ValueError(
             f"batch_norm eps must be {'positive during training' if training else 'non-negative'}, but got {eps}"

@@ -531,7 +531,9 @@ def digamma(input) -> Tensor:
 
 def polygamma(n, input) -> Tensor:
     """The n-th derivative of digamma (n = 0: digamma itself); d/dx = polygamma(n + 1, x)."""
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"polygamma(): argument 'n' (position 1) must be int, not {type(n).__name__}")
+    if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     return _unary("polygamma", input, n=n)
 

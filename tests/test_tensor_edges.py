@@ -482,3 +482,20 @@ def test_a_list_nested_too_deep_is_a_value_error():
     for T in (torch, pn):
         with pytest.raises(ValueError):
             T.tensor(deep)
+
+
+@pytest.mark.parametrize(
+    "call, kind",
+    [
+        (lambda T: T.nn.BatchNorm1d(3)(T.ones(2, 3, dtype=T.long)), NotImplementedError),
+        (lambda T: T.ones(2, 3).index_select(1, T.tensor([[0]])), IndexError),
+        (lambda T: T.cross(T.ones(3), T.ones(4)), RuntimeError),
+        (lambda T: T.optim.SGD([T.ones(1, requires_grad=True)], lr=T.tensor([0.1, 0.2])), ValueError),
+        (lambda T: T.ones(2).type("bogus"), ValueError),
+        (lambda T: T.polygamma(1.5, T.ones(2)), TypeError),
+    ],
+)
+def test_exception_types_of_misuse_as_torch(call, kind):
+    for T in (torch, pn):
+        with pytest.raises(kind):
+            call(T)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ..backends import table_for
 from ..creation import empty_like
+from ..tensor import Tensor
 from .optimizer import Optimizer, _step_in_place, check_fused, numeric
 
 
@@ -32,6 +33,8 @@ class SGD(Optimizer):
         differentiable: bool = False,
         fused=None,
     ):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
