@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 from ._errors import DTypeError, IndexRangeError, ShapeError, check_dropout_p
+from ._euclidean import PairDist, pair_indices
 from ._shapes import ints
 from .autograd import named
 from .creation import as_tensor, zeros
@@ -33,6 +34,8 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
+    if p == 2:  # exact differences a chunk at a time; the backward by matrix products (_euclidean.py)
+        return named(PairDist.apply(input, *pair_indices(input.shape[0], input.device)), "PdistBackward0")
     i, j = np.triu_indices(input.shape[0], k=1)
     rows_i = input.index_select(0, as_tensor(i.astype(np.int64), device=input.device))
     rows_j = input.index_select(0, as_tensor(j.astype(np.int64), device=input.device))

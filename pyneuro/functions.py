@@ -16,6 +16,7 @@ from . import autograd as _ag
 from ._dtype import default_float, fill_value, py_scalar, torch_name
 from ._dtype import public as _public_dtype
 from ._errors import ArgumentError, DTypeError, ShapeError
+from ._euclidean import EuclideanDist
 from ._shapes import ints, normalize_dims, numpy_keywords
 from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap, need_tensor
 from .creation import arange, empty, randn, tensor
@@ -538,12 +539,16 @@ def bincount(input, weights=None, minlength=0) -> Tensor:
     return tensor(out).to(input.device)
 
 
-def cdist(x1, x2, p=2.0) -> Tensor:
+_MM_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist")
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary") -> Tensor:
     """Pairwise p-norm distances between the rows of x1 [..., P, M] and x2 [..., R, M] (like torch.cdist).
 
-    Differentiable: the difference of every pair, then its p-norm over the last axis (Tensor.norm:
-    the gradient at a zero distance is 0, as torch's, not 0/0 = NaN: cdist(x, x) has a zero
-    diagonal).
+    p = 2 with more than 25 rows on a side (compute_mode's default, as torch): matrix products
+    (pyneuro/_euclidean.py). Otherwise the difference of every pair, then its p-norm over the
+    last axis (Tensor.norm: the gradient at a zero distance is 0, as torch's, not 0/0 = NaN:
+    cdist(x, x) has a zero diagonal).
     """
     if x1.ndim < 2 or x2.ndim < 2:
         raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D")
@@ -553,6 +558,11 @@ def cdist(x1, x2, p=2.0) -> Tensor:
         raise RuntimeError(
             f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
         )
+    if compute_mode not in _MM_MODES:
+        raise ArgumentError(f"{compute_mode} is not a valid value for compute_mode")
+    rows = builtins.max(x1.shape[-2], x2.shape[-2])
+    if p == 2 and (compute_mode == "use_mm_for_euclid_dist" or compute_mode == _MM_MODES[0] and rows > 25):
+        return _ag.named(EuclideanDist.apply(x1, x2), "CdistBackward0")
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     if p == float("inf"):  # the max |d|; its gradient reaches every tied coordinate whole, as torch's
         size = diff.abs()

@@ -251,3 +251,46 @@ def test_max_pooling_of_integers_as_torch(pool, dtype):
     """torch's CPU max-pool takes integer tensors (uint8 images); pyneuro refused them."""
     values = np.random.default_rng(0).integers(0, 100, (1, 2, 4, 4))
     same_as_torch(lambda T: pool(T, T.tensor(values, dtype=getattr(T, dtype))))
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        ((30, 5), (40, 5)),
+        ((3, 30, 4), (3, 7, 4)),
+        ((2, 1, 30, 4), (3, 20, 4)),
+        ((5, 3), (4, 3)),
+        ((0, 3), (30, 3)),
+    ],
+)
+@pytest.mark.parametrize("mode", ["use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist"])
+def test_cdist_by_matrix_products_as_torch(shapes, mode):
+    """p = 2 with more than 25 rows: torch's matrix-product path (every pair's difference took P R M
+    memory: 1000 x 1000 rows of 64 took 256 MB and 150x torch's time); gradients as torch's."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal(s) for s in shapes)
+    results = []
+    for T in (pn, torch):
+        x1, x2 = (T.tensor(v, requires_grad=True) for v in (a, b))
+        d = T.cdist(x1, x2, compute_mode=mode)
+        (d * T.tensor(np.cos(np.arange(d.numel())).reshape(tuple(d.shape)))).sum().backward()
+        results.append([d.detach().numpy(), x1.grad.numpy(), x2.grad.numpy()])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+def test_pdist_gradient_by_matrix_products_as_torch():
+    """pdist's backward scattered N^2 / 2 row gradients (1.7 s at 1000 x 64, torch 4 ms)."""
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.standard_normal((40, 3)), np.zeros((2, 3))])  # (a zero distance too)
+    results = []
+    for T in (pn, torch):
+        t = T.tensor(x, requires_grad=True)
+        d = T.nn.functional.pdist(t)
+        (d * T.tensor(np.sin(np.arange(d.numel())))).sum().backward()
+        results.append([d.detach().numpy(), t.grad.numpy()])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+    x1 = pn.tensor(x[:30], requires_grad=True)  # and the cdist path twice differentiable
+    (g,) = pn.autograd.grad((pn.cdist(x1, x1) ** 2).sum(), x1, create_graph=True)
+    assert pn.autograd.grad(g.sum(), x1)[0].shape == (30, 3)
