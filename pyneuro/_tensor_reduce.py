@@ -389,14 +389,8 @@ class ReduceMethods:
                 UserWarning,
                 stacklevel=2,
             )
-            try:  # (shapes that do not broadcast: linalg.cross says which dim is not of length 3)
-                shape = (
-                    np.broadcast_shapes(tuple(self.shape), tuple(other.shape))
-                    if self.ndim == other.ndim
-                    else ()
-                )
-            except ValueError:
-                shape = tuple(self.shape)
+            same = self.ndim == other.ndim  # (the broadcast shape; linalg.cross tells a bad length)
+            shape = [b if a == 1 else a for a, b in zip(self.shape, other.shape)] if same else ()
             dim = next((i for i, n in enumerate(shape) if n == 3), -1)
         from . import linalg
 
