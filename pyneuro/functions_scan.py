@@ -133,6 +133,19 @@ def _median_index(a: np.ndarray, ignore_nan: bool) -> np.ndarray:
     return idx if ignore_nan else np.where(nans.any(axis=-1), nans.argmax(axis=-1), idx)
 
 
+def _whole_median_index(a: np.ndarray, ignore_nan: bool) -> int:
+    """A flat index of the lower median of all of a (size > 0) by a partition, O(n) where a sort is
+    O(n log n): which of equal elements does not matter (their gradient is shared evenly)."""
+    nans = np.isnan(a) if a.dtype.kind == "f" else None
+    if nans is not None and nans.any():
+        if not ignore_nan or nans.all():
+            return int(nans.argmax())  # median: NaN (nanmedian of all NaN too)
+        k = (a.size - int(nans.sum()) - 1) // 2  # (the partition puts NaNs last)
+    else:
+        k = (a.size - 1) // 2
+    return int(np.argpartition(a, k)[k])
+
+
 def _median(t: TensorBase, dim, keepdim: bool, ignore_nan: bool):
     if t._data.dtype.kind == "b":
         raise DTypeNotImplemented("\"median_out\" not implemented for 'Bool'")
@@ -142,7 +155,7 @@ def _median(t: TensorBase, dim, keepdim: bool, ignore_nan: bool):
             kind, size = t._data.dtype.kind, t._data.dtype.itemsize
             empty = np.nan if kind == "f" else np.iinfo(t._data.dtype).min if kind == "i" and size >= 4 else 0
             return _from_data(np.array(empty, t._data.dtype), None, t.device)
-        i = int(_median_index(_host(t).reshape(1, -1), ignore_nan)[0])
+        i = _whole_median_index(_host(t).reshape(-1), ignore_nan)
         return _ag.renamed(
             _ag.SelectEvenly.apply(t, index=i), "NanmedianBackward0" if ignore_nan else "MedianBackward0"
         )
