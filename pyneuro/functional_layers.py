@@ -328,8 +328,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         rows = rows * w.unsqueeze(1)
     if mode == "max":
         return named(_bag_max(rows, bag_of, bags, d), "EmbeddingBagBackward0")
-    target = as_tensor(np.repeat(bag_of[:, None], d, axis=1), device=weight.device)
-    out = zeros(bags, d, dtype=weight.dtype, device=weight.device).scatter_add(0, target, rows)
+    out = zeros(bags, d, dtype=weight.dtype, device=weight.device).index_add(0, as_tensor(bag_of), rows)
     if mode == "mean":
         counts = np.bincount(bag_of, minlength=bags)
         if bags:

@@ -519,3 +519,31 @@ def test_unfold_positions_are_made_only_when_needed():
     assert image[:2, :2].sum().item() == 0 and image[0, 2].item() == 2
     image.sum().backward()  # the zeroed patch passes no gradient back
     assert leaf.grad.reshape(4, 4)[:2, :2].sum().item() == 0 and leaf.grad.sum().item() == 12
+
+
+def test_the_scatter_add_by_bincount_equals_ufunc_at():
+    """Gradients scattered into rows (an embedding's backward, index_add_, scatter_add) go through
+    one bincount of flat positions instead of np.add.at (~10x slower): the same sums."""
+    from pyneuro.autograd.function import _scatter_add
+
+    rng = np.random.default_rng(0)
+    cases = [
+        ((5, 3), (rng.integers(-5, 5, (7, 3)), np.arange(3)[None, :]), (7, 3)),
+        ((5, 3), rng.integers(-5, 5, 9), (9, 3)),
+        ((2, 3, 4), rng.integers(0, 2, 6), (6, 3, 4)),
+        (
+            (2, 3, 4),
+            (rng.integers(0, 2, (5, 1, 1)), rng.integers(0, 3, (1, 2, 1)), rng.integers(-4, 4, (1, 1, 3))),
+            (5, 2, 3),
+        ),
+        ((5, 3), rng.integers(0, 5, (2, 2)), (2, 2, 3)),
+    ]
+    for shape, index, value_shape in cases:
+        for dtype in (np.float32, np.float64):
+            values = rng.standard_normal(value_shape).astype(dtype)
+            ours, theirs = np.zeros(shape, dtype), np.zeros(shape, dtype)
+            _scatter_add(np, ours, index, values)
+            np.add.at(theirs, index, values)
+            np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+    with pytest.raises(IndexError):  # out of range: add.at's IndexError still
+        _scatter_add(np, np.zeros((3, 2)), np.array([3]), np.ones((1, 2)))
