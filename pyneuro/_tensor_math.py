@@ -25,7 +25,6 @@ from ._errors import DTypeError
 from ._shapes import normalize_dims
 from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap, need_tensor
 from .autograd import linalg as _ag_linalg
-from .autograd.grad_mode import _GradMode
 
 
 def _method(fn):
@@ -96,11 +95,10 @@ class MathMethods:
                 result = _ag.Where.apply(xp.ones((), dtype=bool), result._data.astype(dtype), t)
             return result
 
-        if _GradMode.enabled:
-            self._check_inplace()
-            operands = (self, *args, *kwargs.values())
-            if any(isinstance(x, TensorBase) and x._req for x in operands):
-                return self._record(op, keep_values)
+        # (_records: the leaf, view, multi-output-view, overlap and inference rules of every in-place op)
+        other = next((x for x in (*args, *kwargs.values()) if isinstance(x, TensorBase) and x._req), None)
+        if self._records(other):
+            return self._record(op, keep_values)
         self._write(op(self))
         return self
 

@@ -547,3 +547,21 @@ def test_the_scatter_add_by_bincount_equals_ufunc_at():
             np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
     with pytest.raises(IndexError):  # out of range: add.at's IndexError still
         _scatter_add(np, np.zeros((3, 2)), np.array([3]), np.ones((1, 2)))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda T, y: y.split(1, 0)[0].tanh_(),
+        lambda T, y: y.reshape(-1).split([1, 3])[1].sigmoid_(),
+        lambda T, y: y.chunk(2)[1].exp_(),
+        lambda T, y: T.ones(3).expand(2, 3).exp_(),
+    ],
+)
+def test_unary_in_place_methods_follow_every_in_place_rule(call):
+    """tanh_, sigmoid_, exp_, ... checked only the leaf rules: a split output or an expand()ed
+    tensor changed in place computed where torch raises."""
+    for T in (torch, pn):
+        y = T.ones(2, 2, requires_grad=True) * 1
+        with pytest.raises(RuntimeError):
+            call(T, y)
