@@ -565,3 +565,15 @@ def test_unary_in_place_methods_follow_every_in_place_rule(call):
         y = T.ones(2, 2, requires_grad=True) * 1
         with pytest.raises(RuntimeError):
             call(T, y)
+
+
+def test_a_view_of_a_leaf_made_from_a_view_is_not_changed_in_place():
+    """torch's rule is "a view that requires grad, of a leaf" (any leaf): x = o.t().requires_grad_()
+    is a leaf viewing o, and x[0].mul_(3) raises; pyneuro asked whether o required grad."""
+    for T in (torch, pn):
+        for x in (T.ones(2, 3).t().requires_grad_(), T.ones(6, 2)[::2].requires_grad_()):
+            with pytest.raises(RuntimeError, match="view of a leaf"):
+                x[0].mul_(3)
+        buffer = T.zeros(3)
+        buffer[:2].add_(T.ones(2, requires_grad=True))  # a buffer filled from a graph: allowed
+        assert buffer.requires_grad
