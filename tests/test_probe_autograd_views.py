@@ -1,6 +1,7 @@
 """One element read out of a tensor (y[0], y[1, 2]) is a 0-d view of it, as in torch: it sees
 later in-place changes of y (the swap idiom's well-known result) and its gradient follows."""
 
+import numpy as np
 import pytest
 
 import pyneuro as pn
@@ -69,14 +70,35 @@ def test_grad_accumulation_is_an_in_place_change_of_grad():
 
 def test_a_long_chain_of_views_shares_its_steps():
     """Each view kept a tuple of every step back to its base: n chained views took O(n^2) time and
-    memory (100,000 did not finish in 200 s). Now each adds one link to its parent's steps."""
+    memory (100,000 did not finish in 200 s). Now each adds one link to its parent's steps, and a
+    chain past 16 steps collapses into one as_strided step (x = x.view(...) in a loop stays short)."""
     x = pn.ones(4, requires_grad=True)
     y = x * 1
     chain = []
     for _ in range(20_000):
         y = y.view(4)
         chain.append(y)
-    assert y._view[1].parent is chain[-2]._view[1] and len(y._view[1]) == 20_000
+    assert len(y._view[1]) <= 17 and len(chain[-2]._view[1]) <= 17
+    assert any(kind == "strided" for kind, _ in y._view[1]) or y._view[1].parent is chain[-2]._view[1]
     y[1:].mul_(2)  # an in-place change through the whole chain: replayed from its base
     y.sum().backward()
     assert x.grad.tolist() == [1.0, 2.0, 2.0, 2.0]
+
+
+def test_a_view_of_a_view_in_a_loop_changed_in_place_matches_torch():
+    """x = x.view(24).view(4, 6); x.add_(1) in a loop: each in-place op replayed every earlier step
+    (2,000 iterations did not finish in 120 s); the chain now stays short, the values and the
+    gradient are torch's, through transposes and slices too."""
+    results = []
+    for T in (torch, pn):
+        w = T.arange(48.0, requires_grad=True)
+        x = w * 1
+        y = x.view(6, 8)
+        for _ in range(40):
+            y = y.t().t()[:, :].view(6, 8)
+            y[0].add_(1)
+        y[1:5, ::2].t().mul_(3)
+        (x * T.arange(48.0)).sum().backward()
+        results.append((x.detach().numpy(), w.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)

@@ -536,6 +536,32 @@ class ViewSteps:
 
 
 NO_STEPS = ViewSteps()
+_MAX_STEPS = 16  # a longer chain is collapsed into one as_strided step (_collapsed)
+
+
+def _collapsed(base, out, steps):
+    """A chain of more than _MAX_STEPS steps as one ("strided", (size, stride, offset)) step into
+    base's memory, its marks kept (torch replays a view of a view by as_strided too): x = x.view(...)
+    in a loop keeps a few steps, where it kept one per iteration and replayed them all at each
+    in-place op. Unchanged unless base owns a C-ordered block (whose flat positions are its elements)."""
+    b, a = base._data, out._data
+    if (
+        type(b) is not _np.ndarray
+        or type(a) is not _np.ndarray
+        or b.base is not None
+        or not b.flags.c_contiguous
+    ):
+        return steps
+    start = a.__array_interface__["data"][0] - b.__array_interface__["data"][0]
+    if start % b.itemsize or any(s < 0 or s % b.itemsize for s in a.strides):
+        return steps
+    geometry = (a.shape, tuple(s // b.itemsize for s in a.strides), start // b.itemsize)
+    steps = tuple(steps)
+    last = steps[-1:] if steps[-1][0] == "outputs" else ()  # (its position names the error's op)
+    marks = [st for st in steps if st[0] == "no_grad"][:1] + [st for st in steps[:-1] if st[0] == "outputs"][
+        -1:
+    ]
+    return NO_STEPS + (*marks, ("strided", geometry), *last)
 
 
 def _link_view(node, a, out, params) -> None:
@@ -549,7 +575,10 @@ def _link_view(node, a, out, params) -> None:
     base, steps = (a._view[0], a._view[1]) if a._view is not None else (a, NO_STEPS)
     if not _GradMode.enabled and base._req:  # (torch refuses to change it in place with grad mode on)
         steps += (("no_grad", None),)
-    out._view = (base, steps + (step,), base._node)  # the base's grad_fn this view was derived from
+    steps = steps + (step,)
+    if len(steps) > _MAX_STEPS:
+        steps = _collapsed(base, out, steps)
+    out._view = (base, steps, base._node)  # the base's grad_fn this view was derived from
 
 
 def _broadcast_mismatch(shapes):

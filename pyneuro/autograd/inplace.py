@@ -99,6 +99,10 @@ def region_positions(xp, shape, steps):
             pos = pos.reshape(p)
         elif kind == "permute":
             pos = pos.transpose(p)
+        elif kind == "strided":  # (a collapsed chain: function._collapsed; pos is still the arange)
+            size, stride, offset = p
+            flat = pos.reshape(-1)[offset:]
+            pos = xp.lib.stride_tricks.as_strided(flat, size, tuple(st * flat.itemsize for st in stride))
         else:
             pos = xp.broadcast_to(pos, p)
     return pos
@@ -118,6 +122,10 @@ def replay_view(base, steps):
             t = Reshape.apply(t, shape=p)
         elif kind == "permute":
             t = Permute.apply(t, dims=p)
+        elif kind == "strided":
+            from ..strided import AsStrided  # (pn.as_strided's op, a layer above: a collapsed chain only)
+
+            t = AsStrided.apply(t, size=p[0], stride=p[1], storage_offset=p[2])
         else:
             t = Expand.apply(t, shape=p)
     return t
