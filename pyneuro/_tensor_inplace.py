@@ -111,8 +111,9 @@ class InplaceMethods:
         if _GradMode.enabled:
             if self._req and self._node is None:
                 raise RuntimeError(_LEAF)
-            view = self._view  # torch's rule: a view that requires grad, of a leaf (one that needs no
-            if view is not None and self._req and view[0]._node is None:  # grad too: x = o.t().requires_grad_())
+            # torch's rule: a view that requires grad, of a leaf (one that needs no grad too: o.t().requires_grad_())
+            view = self._view
+            if view is not None and self._req and view[0]._node is None:
                 raise RuntimeError(_VIEW_OF_LEAF)
 
     def _records(self, other, fills: bool = False) -> bool:
