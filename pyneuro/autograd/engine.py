@@ -216,7 +216,7 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
         for counter, version, _, _ in node.versions:
             if counter[0] != version:  # a tensor it saved was changed in place since forward
                 node.check_versions()
-        if _saved_hooks.in_use[0] and node in _saved_hooks.packed:  # saved_tensors_hooks' unpack
+        if _saved_hooks.in_use[0] and _saved_hooks.hooked(node):  # saved_tensors_hooks' unpack
             _saved_hooks.unpack(node)
         if _Profiling.op is None:
             grads = node.backward(g)

@@ -124,7 +124,7 @@ class Function:
     backward returns one gradient (or None) per positional argument.
     """
 
-    __slots__ = ("bk", "device", "inputs", "needs", "nexts", "saved", "versions", "__weakref__")
+    __slots__ = ("bk", "device", "inputs", "needs", "nexts", "saved", "versions", "packed", "__weakref__")
     differentiable = True
     saves_tensors = True  # False for ops that keep only shapes: those can backward twice, like torch
     # True when backward may return arrays held elsewhere (a user's backward returning a saved or
@@ -296,6 +296,8 @@ class Function:
         even while the output tensor lives on (e.g. a loss kept in a list), as in PyTorch; its
         edges (nexts) stay, so next_functions still shows the graph.
         """
+        if _saved_hooks.in_use[0]:
+            self.packed = None  # (what saved_tensors_hooks packed goes at backward, as torch's)
         if self.saves_tensors and self.saved is not None and self.saved != ():
             self.saved = None
             # the edges stay, as torch's graph does (grad_fn.next_functions after backward); of the

@@ -97,7 +97,7 @@ def _walk(tensor, grad, retain_graph: bool) -> None:
         if node in retained:
             _store(retained.pop(node), g)
         node.check_versions()
-        if _saved_hooks.in_use[0] and node in _saved_hooks.packed:  # saved_tensors_hooks' unpack
+        if _saved_hooks.in_use[0] and _saved_hooks.hooked(node):  # saved_tensors_hooks' unpack
             _saved_hooks.unpack(node)
         grads = rule_for(node)(node, g)
         # (a custom Function's backward links what it computes itself, as torch's)

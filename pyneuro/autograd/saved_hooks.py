@@ -17,7 +17,6 @@ than being ignored.
 from __future__ import annotations
 
 import threading
-import weakref
 
 import numpy as np
 
@@ -34,7 +33,6 @@ class _Stack(threading.local):
 state = _Stack()
 # set once any thread has entered saved_tensors_hooks: until then the graph's hot paths skip every check
 in_use = [False]
-packed: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # node -> ((unpack, packed, array), ...)
 
 
 def active():
@@ -48,7 +46,14 @@ def pack(node, tensors) -> None:
     the hooks run with grad mode off, as torch runs them."""
     pack_hook, unpack_hook = state.pairs[-1]
     with no_grad():
-        packed[node] = tuple((unpack_hook, pack_hook(t), t._data) for t in tensors)
+        # on the node itself (node.packed): a hook that returns its tensor (the node's own output) makes
+        # a cycle node -> packed -> output -> node, which gc frees; a global table kept it forever
+        node.packed = tuple((unpack_hook, pack_hook(t), t._data) for t in tensors)
+
+
+def hooked(node):
+    """What saved_tensors_hooks packed for node ((unpack, packed value, array), ...), or None."""
+    return getattr(node, "packed", None)
 
 
 def _host(array):
@@ -67,7 +72,7 @@ def unpacked(unpack_hook, value) -> TensorBase:
 
 def unpack(node) -> None:
     """Run the unpack hook of everything `node` packed (the engine calls this before its backward)."""
-    for unpack_hook, value, array in packed.get(node, ()):
+    for unpack_hook, value, array in hooked(node) or ():
         t = unpacked(unpack_hook, value)
         got = _host(t._data)
         same = got.shape == array.shape and np.array_equal(got, _host(array), equal_nan=got.dtype.kind == "f")
