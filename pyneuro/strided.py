@@ -26,6 +26,7 @@ from __future__ import annotations
 from ._memory_spans import dense_order
 from .autograd.function import Function
 from .autograd.graph_rules import rule
+from .autograd.inplace import register_as_strided
 from .creation import empty
 from .torch_names import _check_tensor
 
@@ -233,6 +234,9 @@ class _Places:
         if self._inp is None:
             self._inp = _positions(self.xp, *self.geometry[1])
         return self._inp
+
+
+register_as_strided(AsStrided)  # (view chains collapse into one as_strided step: autograd/inplace.py)
 
 
 @rule(AsStrided)

@@ -108,6 +108,13 @@ def region_positions(xp, shape, steps):
     return pos
 
 
+_AS_STRIDED = []  # pyneuro/strided.py's AsStrided (register_as_strided), for collapsed view chains
+
+
+def register_as_strided(cls) -> None:
+    _AS_STRIDED[:] = [cls]
+
+
 def replay_view(base, steps):
     """The view `steps` of base, recorded in the graph (the view's grad_fn after base changed)."""
     t = base
@@ -122,10 +129,8 @@ def replay_view(base, steps):
             t = Reshape.apply(t, shape=p)
         elif kind == "permute":
             t = Permute.apply(t, dims=p)
-        elif kind == "strided":
-            from ..strided import AsStrided  # (pn.as_strided's op, a layer above: a collapsed chain only)
-
-            t = AsStrided.apply(t, size=p[0], stride=p[1], storage_offset=p[2])
+        elif kind == "strided":  # (a collapsed chain: pn.as_strided's op, registered from a layer above)
+            t = _AS_STRIDED[0].apply(t, size=p[0], stride=p[1], storage_offset=p[2])
         else:
             t = Expand.apply(t, shape=p)
     return t
