@@ -563,14 +563,29 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary") -> 
     rows = builtins.max(x1.shape[-2], x2.shape[-2])
     if p == 2 and (compute_mode == "use_mm_for_euclid_dist" or compute_mode == _MM_MODES[0] and rows > 25):
         return _ag.named(EuclideanDist.apply(x1, x2), "CdistBackward0")
+    if _ag.is_grad_enabled() and (x1.requires_grad or x2.requires_grad):
+        out = _pair_norms(x1, x2, p)
+    else:  # no graph to keep: the differences a block of x1's rows at a time (an L1 nearest-neighbour
+        step = builtins.max(1, _CDIST_CHUNK // builtins.max(1, x2.shape[-2] * x2.shape[-1]))  # search)
+        out = (
+            cat([_pair_norms(part, x2, p) for part in x1.split(step, -2)], -2)
+            if x1.shape[-2]
+            else _pair_norms(x1, x2, p)
+        )
+    return _ag.named(out, "CdistBackward0", reads=(x1, x2))
+
+
+_CDIST_CHUNK = 1 << 22  # elements of pairwise differences cdist forms at once without a graph
+
+
+def _pair_norms(x1, x2, p):
+    """The p-norm of every row pair's difference (P R M memory: cdist chunks x1 when it can)."""
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     if p == float("inf"):  # the max |d|; its gradient reaches every tied coordinate whole, as torch's
         size = diff.abs()
         top = size.amax(-1, keepdim=True).detach()
-        out = top.squeeze(-1) + ((size - top) * (size == top)).sum(-1)  # the second term is 0
-    else:
-        out = diff.abs().sum(-1) if p == 1 else diff.norm(p, dim=-1)
-    return _ag.named(out, "CdistBackward0", reads=(x1, x2))
+        return top.squeeze(-1) + ((size - top) * (size == top)).sum(-1)  # the second term is 0
+    return diff.abs().sum(-1) if p == 1 else diff.norm(p, dim=-1)
 
 
 def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor:
