@@ -33,6 +33,7 @@ import numpy as _np
 
 from .._dtype import torch_name as _dtype_torch_name
 from .._errors import AllocationError, DTypeError, LinAlgError, ShapeError
+from .._memory_spans import address
 from .._shapes import c_order
 from .._tensor_base import _VIEW_REFRESH, TensorBase, _InferenceVersions, _register_grad_mode, _wrap
 from ..backends._registry import current as _current_backend
@@ -554,7 +555,7 @@ def _collapsed(base, out, steps):
         or not b.flags.c_contiguous
     ):
         return steps
-    start = a.__array_interface__["data"][0] - b.__array_interface__["data"][0]
+    start = address(a) - address(b)
     if start % b.itemsize or any(s < 0 or s % b.itemsize for s in a.strides):
         return steps
     geometry = (a.shape, tuple(s // b.itemsize for s in a.strides), start // b.itemsize)
@@ -699,7 +700,9 @@ def _flat_positions(target, index):
         flat = _np.arange(step[0], dtype=_np.int64).reshape(sizes[1:])
         arrays = (arrays[0].reshape(arrays[0].shape + (1,) * (target.ndim - 1)),)
     for a, n, s in zip(arrays, sizes, step):
-        if a.size and not -n <= int(a.min()) <= int(a.max()) < n:
+        lo = int(a.min()) if a.size else 0
+        if a.size and not -n <= lo <= int(a.max()) < n:
             return None  # (add.at raises its IndexError)
-        flat = flat + (a + n * (a < 0)) * s  # (an index -1 is the last)
+        a = a if lo >= 0 else a + n * (a < 0)  # (an index -1 is the last)
+        flat = flat + (a if s == 1 else a * s)
     return _np.asarray(flat)
