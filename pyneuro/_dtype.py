@@ -50,7 +50,12 @@ _SCALARS = (_PY_INT, _PY_FLOAT)  # bool is an int
 
 
 def _dtype(d):
-    """Normalise a dtype argument (pn.float32, np.float64, 'int64', float, int, bool) to a NumPy dtype."""
+    """Normalise a dtype argument (pn.float32, float, int, bool; NumPy's np.float32 or
+    np.dtype('float32'), which pn.float32 equals) to a NumPy dtype.
+
+    A string is torch's TypeError (`torch.zeros(2, dtype='float32')`, `x.sum(dtype='float64')`),
+    as is anything else that is not a dtype.
+    """
     if d is None:
         return None
     if type(d) is DType:
@@ -63,10 +68,13 @@ def _dtype(d):
         return int64
     if d is _PY_BOOL:
         return bool_
-    try:
+    if isinstance(d, np.dtype):  # (pyneuro's own code holds NumPy dtypes: int64 above is one)
+        return d
+    if isinstance(d, type) and issubclass(d, np.generic):  # np.float32: NumPy's name for a dtype
         return np.dtype(d)
-    except TypeError:
-        raise TypeError(f"not a dtype: {d!r}") from None
+    if d is complex:  # torch's complex128, which pyneuro has no tensors of
+        raise TypeError(unsupported("complex128").refusal())
+    raise TypeError(f"argument 'dtype' must be pyneuro.dtype, not {type(d).__name__}")
 
 
 class DType:

@@ -149,7 +149,7 @@ class CompatMethods:
             where = "torch.cuda." if self.device == "cuda" else "torch."
             return where + _TYPE_NAMES.get(self._data.dtype.name, self._data.dtype.name)
         if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _FROM_TYPE_NAME:
-            dtype = _FROM_TYPE_NAME[dtype.rsplit(".", 1)[-1]]
+            dtype = np.dtype(_FROM_TYPE_NAME[dtype.rsplit(".", 1)[-1]])
         elif isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), DType):
             dtype = dtype.dtype  # a legacy class: t.type(torch.DoubleTensor)
         elif isinstance(dtype, str):  # a string names a tensor type (torch's ValueError otherwise)

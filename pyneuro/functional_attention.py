@@ -123,7 +123,7 @@ def scaled_dot_product_attention(
     s = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
     scores = (query @ key.transpose(-2, -1)) * s
     if is_causal:
-        attn_mask = ones((L, S), dtype="bool", device=query.device).tril(0)
+        attn_mask = ones((L, S), dtype=bool_, device=query.device).tril(0)
     bias = canonical_mask(attn_mask, "attn_mask", scores, masked_is_true=False)
     if bias is not None:
         scores = scores + bias

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._dtype import _dtype
+from ._dtype import _dtype, int64
 from ._errors import ArgumentError, DTypeError, ShapeError
 from ._shapes import ints
 from ._tensor_base import TensorBase, _from_data
@@ -392,7 +392,7 @@ def _triangle_indices(row, col, offset, dtype, device, lower):
     if dtype is not None and np.dtype(_dtype(dtype)).kind not in "iu":
         raise ArgumentError(f"\"{'tril' if lower else 'triu'}_indices\" not implemented for '{dtype}'")
     keep = np.tri(row, col, k=offset, dtype=bool) if lower else ~np.tri(row, col, k=offset - 1, dtype=bool)
-    return _from_data(np.stack(np.nonzero(keep)).astype(np.int64), dtype or "int64", device)
+    return _from_data(np.stack(np.nonzero(keep)).astype(np.int64), dtype or int64, device)
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None) -> Tensor:

@@ -126,14 +126,10 @@ class Tensor(
             elif isinstance(a, str) or hasattr(a, "type"):
                 try:
                     device = _device(a)
-                except ValueError:
-                    try:
-                        _dtype(a)
-                    except TypeError:
-                        raise ArgumentError(
-                            f"to(): {a!r} is neither a device ('cpu', 'cuda') nor a dtype"
-                        ) from None
-                    dtype = a
+                except ValueError:  # (x.to('float32'): torch's "Invalid device string" RuntimeError)
+                    raise ArgumentError(
+                        f"to(): {a!r} is not a device ('cpu', 'cuda'); a dtype is pn.float32"
+                    ) from None
             else:
                 dtype = a
         out = self

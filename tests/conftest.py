@@ -244,14 +244,12 @@ def both_like_torch(fn_pn, fn_torch, arrays, seed=0, tol=1e-4):
     (through a random linear functional of the output, so every output element counts)."""
     import torch
 
-    xs = [
-        pyneuro.tensor(a, dtype=str(a.dtype), requires_grad=True) if a is not None else None for a in arrays
-    ]
+    xs = [pyneuro.tensor(a, dtype=a.dtype, requires_grad=True) if a is not None else None for a in arrays]
     ts = [torch.tensor(a, requires_grad=True) if a is not None else None for a in arrays]
     y, ty = fn_pn(*xs), fn_torch(*ts)
     close_to_torch(y, ty, tol)
     g = rand(tuple(ty.shape), seed + 99, arrays[0].dtype)
-    (y * pyneuro.tensor(g, dtype=str(g.dtype))).sum().backward()
+    (y * pyneuro.tensor(g, dtype=g.dtype)).sum().backward()
     (ty * torch.tensor(g)).sum().backward()
     for x, t in zip(xs, ts):
         if x is not None:

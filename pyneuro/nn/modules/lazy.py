@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._dtype import _dtype, default_float
+from ..._dtype import int64 as _int64
 from ..._errors import ShapeError
 from ..._shapes import Size
 from ..._tensor_base import _device, _fill
@@ -452,7 +453,7 @@ class _LazyNormBase(LazyModuleMixin):
         if track_running_stats:
             self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
             self.running_var = UninitializedBuffer(device=device, dtype=dtype)
-            self.num_batches_tracked = tensor(0, dtype="int64", device=device)
+            self.num_batches_tracked = tensor(0, dtype=_int64, device=device)
 
     def reset_parameters(self) -> None:
         if not self.has_uninitialized_params() and self.num_features != 0:

@@ -11,6 +11,8 @@ import warnings
 from collections import OrderedDict
 
 from ..._device import cuda_device
+from ..._dtype import float32 as _float32
+from ..._dtype import float64 as _float64
 from ..._handles import RemovableHandle
 from ..._tensor_base import _fill
 from ...autograd import no_grad
@@ -563,10 +565,10 @@ class Module(StateDictMixin):
         return self.to(cuda_device(device))
 
     def float(self):
-        return self.to("float32")
+        return self.to(_float32)
 
     def double(self):
-        return self.to("float64")
+        return self.to(_float64)
 
     def _apply(self, fn, recurse: bool = True):
         """Replace each parameter's data by fn(parameter) (the same Parameter object, its gradient

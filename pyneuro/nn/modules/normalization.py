@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 from ... import functional as F
+from ..._dtype import int64 as _int64
 from ..._errors import ShapeError
 from ..._shapes import ints
 from ..._tensor_base import _device
@@ -72,7 +73,7 @@ def _norm_state(module, num_features, eps, momentum, affine, track_running_stats
     if track_running_stats:
         module.register_buffer("running_mean", zeros((num_features,), dtype=dt, device=dev))
         module.register_buffer("running_var", ones((num_features,), dtype=dt, device=dev))
-        module.register_buffer("num_batches_tracked", zeros((), dtype="int64", device=dev))
+        module.register_buffer("num_batches_tracked", zeros((), dtype=_int64, device=dev))
     else:
         module.register_buffer("running_mean", None)
         module.register_buffer("running_var", None)
