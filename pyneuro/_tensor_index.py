@@ -205,17 +205,48 @@ class IndexMethods:
             )
         return self.transpose(-2, -1)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
-        """A tensor of `size` (zeros) with self's dtype and device unless given; size= works too."""
+    # new_empty / new_zeros / new_ones / new_full / new_tensor: self's dtype and device unless
+    # given, requires_grad=False unless given, size= as a keyword too; layout and pin_memory are
+    # taken and ignored (every tensor here is strided; pinning is CUDA's), as torch's factories.
+    def _new(self, what, make, size, kwargs, *args):
         if "size" in kwargs:
+            if size:
+                raise TypeError(f"{what}() got multiple values for argument 'size'")
             size = (kwargs.pop("size"),)
+        dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        requires_grad = kwargs.pop("requires_grad", False)
         for ignored in ("layout", "pin_memory"):
             kwargs.pop(ignored, None)
         if kwargs:
-            raise TypeError(f"new_empty() got unexpected keyword arguments {sorted(kwargs)}")
-        make = _creation.empty if uninitialized_fill(dtype or self.dtype) is not None else _creation.zeros
-        out = make(*size, dtype=dtype or self.dtype, device=device or self.device)  # (deterministic: filled)
+            raise TypeError(f"{what}() got unexpected keyword arguments {sorted(kwargs)}")
+        out = make(*size, *args, dtype=dtype or self.dtype, device=device or self.device)
         return out.requires_grad_() if requires_grad else out
+
+    def new_empty(self, *size, **kwargs):
+        make = (
+            _creation.empty
+            if uninitialized_fill(kwargs.get("dtype") or self.dtype) is not None
+            else _creation.zeros
+        )
+        return self._new("new_empty", make, size, kwargs)  # (deterministic: filled)
+
+    def new_zeros(self, *size, **kwargs):
+        return self._new("new_zeros", _creation.zeros, size, kwargs)
+
+    def new_ones(self, *size, **kwargs):
+        return self._new("new_ones", _creation.ones, size, kwargs)
+
+    def new_full(self, size, fill_value, **kwargs):
+        if not isinstance(size, (tuple, list)):  # (torch takes a sequence only: x.new_full(2, 1.) is refused)
+            raise TypeError(
+                f"new_full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}"
+            )
+        return self._new(
+            "new_full", lambda *s, **kw: _creation.full(s, fill_value, **kw), tuple(size), kwargs
+        )
+
+    def new_tensor(self, data, **kwargs):
+        return self._new("new_tensor", lambda **kw: _creation.tensor(data, **kw), (), kwargs)
 
     def rot90(self, k=1, dims=(0, 1)):
         """Rotate by 90 degrees k times in the plane of dims (from the first towards the second)."""

@@ -179,18 +179,6 @@ class Tensor(
     def bool(self) -> Tensor:
         return self._cast(bool_)
 
-    def new_zeros(self, *size, dtype=None) -> Tensor:
-        return _creation.zeros(*size, dtype=dtype or self.dtype, device=self.device)
-
-    def new_ones(self, *size, dtype=None) -> Tensor:
-        return _creation.ones(*size, dtype=dtype or self.dtype, device=self.device)
-
-    def new_full(self, size, fill_value, dtype=None) -> Tensor:
-        return _creation.full(size, fill_value, dtype=dtype or self.dtype, device=self.device)
-
-    def new_tensor(self, data, dtype=None) -> Tensor:
-        return _from_data(data, dtype or self.dtype, self.device)
-
     def clone(self, memory_format=None) -> Tensor:  # (torch's default, preserve_format: self's layout)
         return _ag.Clone.apply(
             self, order="K" if str(memory_format) in ("None", "torch.preserve_format") else "C"
