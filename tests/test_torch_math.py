@@ -258,6 +258,21 @@ def test_xlogy_and_logaddexp_infinities():
     )
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("lib_name", ["xlogy", "xlog1py"])
+@pytest.mark.parametrize("y", [[-0.5, -0.5], [-2.0, -2.0], [0.0, 0.0], [NAN, 2.0]])
+def test_xlogy_gradient_of_an_element_not_used_is_zero(lib_name, y, create_graph):
+    """Silent before: x's gradient was g * log(y), so an element indexed away (g = 0) where log(y)
+    is NaN or -inf took NaN back; torch's is xlogy(g, y), 0 wherever g is 0 (y not NaN)."""
+    grads = []
+    for lib in (pn, torch):
+        f = getattr(lib, lib_name) if lib_name == "xlogy" else lib.special.xlog1py
+        x = lib.tensor([0.4, 0.4], dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad(f(x, lib.tensor(y, dtype=lib.float64))[0], x, create_graph=create_graph)
+        grads.append(g)
+    assert_same(*grads)
+
+
 @pytest.mark.parametrize("name", ["fmod", "remainder"])
 def test_fmod_remainder(name):
     a = np.array([5.5, -5.5, 3.0, -3.0, 0.5], dtype=np.float32)

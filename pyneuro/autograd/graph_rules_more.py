@@ -39,7 +39,7 @@ from .graph_rules import (
 )
 from .index import ScatterReduce
 from .linalg import Cholesky, Det, Eigh, Inv, LogDet, Pinv, Qr, Solve, Svd
-from .math import BINARY, BINARY_OPS, UNARY_OPS
+from .math import BINARY, BINARY_OPS, UNARY_OPS, XLOGY_GRADS
 from .reduction import Prod, Sum
 from .scan import CumProd, LogCumSumExp, SelectEvenly
 from .shape import Cat, Expand, Index, Permute, Reshape, Scatter
@@ -172,8 +172,12 @@ def _binary(node, g):
             da, db = BINARY[op][1](xp, a_arr, b_arr, out, **params)
         da = _const(g, da)
         db = _zero(g) if db is None else _const(g, db)
+    ga = g * da if _need(node, 0) else None
+    if ga is not None and op in XLOGY_GRADS:  # (xlogy(g, y), as math.Binary's)
+        xp = _xp(g)
+        ga = Where.apply((g._data == 0) & ~xp.isnan(xp.asarray(b_arr)), _zero(g), ga)
     return (
-        _sum_to(g * da, a) if _need(node, 0) else None,
+        _sum_to(ga, a) if ga is not None else None,
         _sum_to(g * db, b) if _need(node, 1) else None,
     )
 

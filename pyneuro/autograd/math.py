@@ -711,13 +711,23 @@ class Binary(Function):
             da, db = BINARY[self.op][1](xp, a, b, out, **params)
             if self.needs[0] and da is None:
                 raise NotImplementedError(f"the derivative for '{self.op}' is not implemented.")
-            ga = _unbroadcast(_times(xp, g, da), _shape_of(a)) if self.needs[0] else None
+            ga = None
+            if self.needs[0]:
+                ga = _times(xp, g, da)
+                if self.op in XLOGY_GRADS:
+                    ga = xp.where((g == 0) & ~xp.isnan(b), xp.zeros((), ga.dtype), ga)
+                ga = _unbroadcast(ga, _shape_of(a))
             gb = None
             if self.needs[1] and db is not None:
                 gb = _unbroadcast(_times(xp, g, db), _shape_of(b))
             elif self.needs[1]:
                 gb = xp.zeros(_shape_of(b), dtype=g.dtype)
         return ga, gb
+
+
+# torch's gradient of xlogy's x is xlogy(g, y): 0 where g is 0, even where log(y) is NaN (y < 0)
+# or -inf (y = 0), so an element indexed or masked away after xlogy takes no NaN back
+XLOGY_GRADS = frozenset({"xlogy", "xlog1py"})
 
 
 def _times(xp, g, d):
