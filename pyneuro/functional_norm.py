@@ -18,9 +18,11 @@ from __future__ import annotations
 from ._dtype import float16, float32, torch_name
 from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision
 from ._shapes import prod
+from ._tensor_base import _wrap
 from .autograd import named, no_grad
 from .autograd.custom import transforms
 from .autograd.function import Function
+from .autograd.norm import Standardize
 from .creation import zeros
 from .functional_activation import _need_float
 from .functional_conv import int_list
@@ -29,11 +31,12 @@ from .tensor import Tensor
 
 
 def _standardize(x: Tensor, dims, eps: float):
-    """((x - mean) / sqrt(var + eps), mean, var) over dims, var the biased variance."""
-    mean = x.mean(dim=dims, keepdim=True)
-    centered = x - mean
-    var = (centered * centered).mean(dim=dims, keepdim=True)
-    return centered / (var + eps).sqrt(), mean, var
+    """((x - mean) / sqrt(var + eps), mean, var) over dims, var the biased variance: one node
+    (autograd/norm.py); mean and var come back as tensors without a graph."""
+    stats, dims = [], (dims,) if isinstance(dims, int) else dims
+    out = Standardize.apply(x, dims=tuple(d % x.ndim for d in dims), eps=eps, stats=stats)
+    mean, var = (_wrap(a, x.device) for a in stats)
+    return out, mean, var
 
 
 def _channel_view(x: Tensor) -> tuple:

@@ -501,3 +501,42 @@ def test_scan_math_runs_on_the_host_for_a_namespace_without_its_routines():
     np.testing.assert_allclose(loop, np.logaddexp.accumulate(a, axis=1), rtol=1e-6)
     x = pn.tensor([1.0, 2.0, 2.0, 1.0, 2.0, 1.0])
     assert type(pn.median(x)._data) is np.ndarray and pn.median(x).shape == ()
+
+
+_NORMS = {
+    "batch_norm": lambda F, x, w: F.batch_norm(x, None, None, w, None, training=True),
+    "layer_norm": lambda F, x, w: F.layer_norm(x, (5,), w[:1].expand(5)),
+    "group_norm": lambda F, x, w: F.group_norm(x, 3, w),
+    "instance_norm": lambda F, x, w: F.instance_norm(x, weight=w),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_NORMS))
+def test_one_standardize_node_to_the_second_derivative(name):
+    """The normalizations standardize with one node (autograd/norm.py) whose backward is the
+    closed form and whose create_graph rule recomputes it in Tensor ops: values, gradients and
+    second derivatives (through a cube, so the second derivative is not zero) as torch's."""
+    x, w = RNG.standard_normal((4, 3, 5)), RNG.standard_normal(3)
+    grads = []
+    for fw in FRAMEWORKS:
+        xt, wt = fw.tensor(x, requires_grad=True), fw.tensor(w, requires_grad=True)
+        y = _NORMS[name](fw.nn.functional, xt, wt)
+        gx, gw = fw.autograd.grad((y**3).sum(), (xt, wt), create_graph=True)
+        (hx,) = fw.autograd.grad((gx * gx).sum() + gw.sum(), xt)
+        grads.append((y, gx, gw, hx))
+    for a, b in zip(*grads):
+        _close(a, b, rtol=1e-8, atol=1e-8)
+
+
+def test_in_place_on_a_standardized_output_is_no_error():
+    """The node saves its input, not its output (as torch's NativeBatchNormBackward0): an
+    in-place ReLU after BatchNorm(affine=False) leaves the backward intact."""
+    x = RNG.standard_normal((6, 3, 4)).astype(np.float32)
+    grads = []
+    for fw in FRAMEWORKS:
+        xt = fw.tensor(x, requires_grad=True)
+        y = fw.nn.BatchNorm1d(3, affine=False)(xt)
+        fw.relu_(y)
+        (y * y).sum().backward()
+        grads.append(xt.grad)
+    _close(*grads)

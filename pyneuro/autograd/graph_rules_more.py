@@ -1,6 +1,6 @@
 """More create_graph=True rules (graph_rules.py has the core ones and the conventions): the
 special functions and binary ops of math.py, prod and the scans, scatter and scatter_reduce,
-median's even split, and det / logdet / inv / solve.
+median's even split, det / logdet / inv / solve, and norm.Standardize (the normalizations).
 
 Binary ops whose derivatives are piecewise constant (fmod, remainder, fmax, copysign, ...)
 take them from math.py's own formula on the saved arrays, as constants: their gradients do
@@ -40,7 +40,8 @@ from .graph_rules import (
 from .index import ScatterReduce
 from .linalg import Cholesky, Det, Eigh, Inv, LogDet, Pinv, Qr, Solve, Svd
 from .math import BINARY, BINARY_OPS, UNARY_OPS, XLOGY_GRADS
-from .reduction import Prod, Sum
+from .norm import Standardize
+from .reduction import Mean, Prod, Sum
 from .scan import CumProd, LogCumSumExp, SelectEvenly
 from .shape import Cat, Expand, Index, Permute, Reshape, Scatter
 
@@ -522,3 +523,15 @@ def _pinv(node, g):
     k = _mm(p, gh)
     phk = _mm(ph, k)
     return (-_mt(_mm(k, p)) + _mm(gh - _mm(a, k), p, ph) + phk - _mm(phk, p, a),)
+
+
+@rule(Standardize)
+def _standardize(node, g):
+    """As Standardize.backward, with xhat and r recomputed from the input in Tensor ops."""
+    (x,) = node.inputs
+    dims, eps = node.saved[3:]
+    c = x - Mean.apply(x, dim=dims, keepdim=True)
+    r = 1 / (Mean.apply(c * c, dim=dims, keepdim=True) + eps).sqrt()
+    xhat = c * r
+    shared = Mean.apply(g, dim=dims, keepdim=True) + xhat * Mean.apply(g * xhat, dim=dims, keepdim=True)
+    return ((g - shared) * r,)
