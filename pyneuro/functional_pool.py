@@ -49,17 +49,24 @@ def _adaptive_max(x: Tensor, oh: int, ow: int):
     *lead, h, w = x.shape
     if oh == 0 or ow == 0:  # an empty answer, still on x's graph
         return x.reshape(*lead, h * w)[..., :0].reshape(*lead, oh, ow), zeros(*lead, oh, ow, dtype=int64)
+    b, flat = len(lead), x.reshape(*lead, h * w)
+    if oh == ow == 1:  # one window, the whole plane (AdaptiveMaxPool(1), global max pooling): no copy
+        idx = flat.detach().argmax(dim=-1).reshape(*lead, 1, 1)
+        return flat._gather(b, idx.reshape(*lead, 1)).reshape(*lead, 1, 1), idx
     rows, cols = _windows(h, oh), _windows(w, ow)
     kh, kw = rows.shape[1], cols.shape[1]
-    win = x.detach().index_select(-2, as_tensor(rows.reshape(-1), device=x.device))
-    win = win.index_select(-1, as_tensor(cols.reshape(-1), device=x.device))
-    b = len(lead)
-    win = win.reshape(*lead, oh, kh, ow, kw).permute(*range(b), b, b + 2, b + 1, b + 3)
+    if h % oh == 0 and w % ow == 0:  # windows that tile the plane: x itself, regrouped (one copy)
+        win = x.detach().reshape(*lead, oh, kh, ow, kw)
+    else:  # overlapping windows: each gathered
+        win = x.detach().index_select(-2, as_tensor(rows.reshape(-1), device=x.device))
+        win = win.index_select(-1, as_tensor(cols.reshape(-1), device=x.device)).reshape(
+            *lead, oh, kh, ow, kw
+        )
+    win = win.permute(*range(b), b, b + 2, b + 1, b + 3)
     arg = win.reshape(*lead, oh, ow, kh * kw).argmax(dim=-1)
     row_of = as_tensor(rows, device=x.device)[arange(oh, device=x.device).reshape(oh, 1), arg // kw]
     col_of = as_tensor(cols, device=x.device)[arange(ow, device=x.device), arg % kw]
     idx = row_of * w + col_of
-    flat = x.reshape(*lead, h * w)
     values = flat._gather(b, idx.reshape(*lead, oh * ow)).reshape(*lead, oh, ow)
     return values, idx
 

@@ -27,6 +27,16 @@ def test_adaptive_max_pool2d(shape, size):
     same(lambda fw, x: fw.nn.functional.adaptive_max_pool2d_with_indices(x, size), *_arrays(shape))
 
 
+@pytest.mark.parametrize(("shape", "size"), [((2, 3, 8, 6), 1), ((2, 3, 8, 6), (4, 3)), ((3, 8, 6), (2, 6))])
+def test_adaptive_max_pool2d_tiling_windows_with_ties_and_nan(shape, size):
+    """The paths without gathered windows (one window per plane; windows that tile it) pick the
+    first maximum of each window in row order, and NaN, as the gathered path and torch do."""
+    a = np.random.default_rng(3).integers(0, 3, shape).astype(np.float32)
+    a.flat[5] = np.nan
+    same(lambda fw, x: fw.nn.functional.adaptive_max_pool2d(x, size, return_indices=True), a)
+    same(lambda fw, x: fw.nn.functional.adaptive_max_pool1d(x.flatten(-2), 1, return_indices=True), a)
+
+
 @pytest.mark.parametrize(("shape", "size"), [((2, 3, 10), 4), ((3, 7), 3), ((1, 2, 3), 5)])
 def test_adaptive_max_pool1d(shape, size):
     same(lambda fw, x: fw.nn.functional.adaptive_max_pool1d(x, size, True), *_arrays(shape))
