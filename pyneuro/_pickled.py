@@ -78,6 +78,7 @@ _DATA_GLOBALS = {
     ("pyneuro._shapes", "Size"),
     ("pyneuro._dtype", "public"),
     ("collections", "OrderedDict"),
+    ("collections", "Counter"),  # (MultiStepLR's state_dict holds its milestones in one, as torch's)
     ("builtins", "bytearray"),
     ("numpy", "ndarray"),
     ("numpy", "dtype"),

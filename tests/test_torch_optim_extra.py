@@ -583,3 +583,22 @@ def test_hyperparameter_keys_in_torchs_order(name):
     assert list(mine.defaults) == list(theirs.defaults)
     assert list(mine.param_groups[0]) == list(theirs.param_groups[0])
     assert list(mine.state_dict()["param_groups"][0]) == list(theirs.state_dict()["param_groups"][0])
+
+
+def test_a_checkpoint_with_every_scheduler_loads_weights_only(tmp_path):
+    """Refused before: MultiStepLR's state_dict holds a collections.Counter, which pn.load's
+    default weights_only=True refused (torch allows it): the usual model + optimizer + scheduler
+    checkpoint could not be loaded back."""
+    for name, make in SCHEDULES:
+        for fw in (pn, torch):
+            opt = _opt(fw)
+            sched = make(fw, opt)
+            opt.step()
+            sched.step()
+            path = tmp_path / f"{name}_{fw.__name__}.pt"
+            fw.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, path)
+            back = fw.load(path)
+            again = make(fw, _opt(fw))
+            again.load_state_dict(back["scheduler"])
+            assert getattr(again, "last_epoch", None) == getattr(sched, "last_epoch", None)
+            assert again.state_dict().keys() == sched.state_dict().keys()
