@@ -36,7 +36,9 @@ _SAME_DTYPE = frozenset(
     "clamp_max clamp_min clip cross cummax cummin diag dot floor frac gather histc index_select "
     "kthvalue log_softmax logcumsumexp masked_select matmul mm mode mv nan_to_num nanquantile neg "
     "negative norm quantile round sgn sign softmax sort take tensordot topk tril triu trunc "
-    "vector_norm where".split()
+    "vector_norm where "
+    "all any isposinf isneginf signbit nonzero searchsorted bucketize msort take_along_dim "
+    "multinomial bitwise_not fix inner vdot".split()  # (bool and int64 results too)
 )
 _SAME_DTYPE_WITH_DIM = frozenset({"max", "min", "median"})  # (values, indices) forms only
 # ...and these compute in out's dtype (sum of [1.5, 2.5] into an int64 out is 1 + 2 = 3)

@@ -46,6 +46,15 @@ def _cases(T, x, o):
         "tril": lambda: T.tril(x, out=o),
         "norm": lambda: T.norm(x, out=o[0, 0]),
         "argmax": lambda: T.argmax(x, 0, out=o[0]),
+        # bool and int64 results: out of exactly that dtype (accepted any before)
+        "all": lambda: T.all(x > 0, 0, out=o[0]),
+        "signbit": lambda: T.signbit(x, out=o),
+        "nonzero": lambda: T.nonzero(x, out=o),
+        "searchsorted": lambda: T.searchsorted(T.tensor([0.0, 1.0]), x, out=o),
+        "bucketize": lambda: T.bucketize(x, T.tensor([0.0, 1.0]), out=o),
+        "msort": lambda: T.msort(x, out=o),
+        "fix": lambda: T.fix(x, out=o),
+        "inner": lambda: T.inner(x, x, out=o),
         # cast into out
         "add": lambda: T.add(x, x, out=o),
         "mul": lambda: T.mul(x, 2, out=o),
