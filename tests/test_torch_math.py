@@ -770,3 +770,11 @@ def test_pow_by_3_and_by_tensor_exponents_round_as_torch():
         )
     for got, want in zip(*results):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("eps", [0.6, 0.2, 1e-6])
+def test_logit_clamps_as_torch_even_past_one_half(eps):
+    """Silent before: logit's eps clamp was NumPy's clip, which for eps > 0.5 (lower bound above
+    the upper) gave every element 1 - eps; torch's is x < eps ? eps : (x > 1 - eps ? 1 - eps : x)."""
+    a = np.array([0.1, 0.5, 0.9, NAN, 0.0], dtype=np.float32)
+    run_both("logit", [a], eps)

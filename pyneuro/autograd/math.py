@@ -369,8 +369,8 @@ def _sinc_grad(xp, a, out):
 
 
 def _logit(xp, a, eps=None):
-    if eps is not None:
-        a = xp.clip(a, eps, 1 - eps)
+    if eps is not None:  # torch's clamp: x < eps ? eps : (x > 1 - eps ? 1 - eps : x), also for eps > 0.5
+        a = xp.where(a < eps, eps, xp.where(a > 1 - eps, 1 - eps, a)).astype(a.dtype, copy=False)
     return xp.log(a / (1 - a))
 
 
