@@ -490,7 +490,12 @@ def cross(input, other, *, dim=-1) -> Tensor:
         raise ShapeError(
             f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} and {other.shape[d]}"
         )
-    shape = tuple(builtins.max(p, q) for p, q in zip(input.shape, other.shape))
+    try:
+        shape = np.broadcast_shapes(tuple(input.shape), tuple(other.shape))  # (1 against 0 is 0)
+    except ValueError:
+        raise ShapeError(
+            f"linalg.cross: shapes {tuple(input.shape)} and {tuple(other.shape)} do not broadcast"
+        ) from None
     a, b = input.expand(*shape), other.expand(*shape)
     i1 = tensor([1, 2, 0], device=input.device)
     i2 = tensor([2, 0, 1], device=input.device)

@@ -716,3 +716,34 @@ def test_a_list_of_index_tensors_is_a_tuple_of_indices():
     with pytest.warns(UserWarning, match="non-tuple sequence"):
         got = pn.from_numpy(x)[[pn.tensor(rows), pn.tensor(cols)]]
     np.testing.assert_array_equal(got.numpy(), x[rows, cols])
+
+
+@pytest.mark.parametrize(
+    "fn, shapes",
+    [
+        (lambda fw, x, s: x.scatter_add(1, fw.zeros(1, 0, dtype=fw.int64), s), [(1, 1), (1, 1)]),
+        (
+            lambda fw, x, s: x.scatter(0, fw.zeros(1, 3, 0, 0, dtype=fw.int64), s),
+            [(1, 1, 1, 1), (1, 3, 1, 0)],
+        ),
+    ],
+)
+def test_scatter_with_an_empty_index_and_a_larger_src(fn, shapes):
+    """Refused before: backward took the index's shape as the largest of its open grids (1 where
+    the index is empty) and could not place src's zero gradient."""
+    same(fn, *(RNG.standard_normal(s).astype(np.float32) for s in shapes))
+
+
+@pytest.mark.parametrize("a, b, dim", [((0, 3), (1, 3), 1), ((0, 1, 3), (1, 1, 3), 2), ((2, 3), (1, 3), 1)])
+def test_cross_broadcasts_against_an_empty_batch(a, b, dim):
+    """Refused before: the common shape was each dim's larger size (1 against 0 is 0)."""
+    same(
+        lambda fw, x, y: fw.linalg.cross(x, y, dim=dim),
+        RNG.standard_normal(a).astype(np.float32),
+        RNG.standard_normal(b).astype(np.float32),
+    )
+    same(
+        lambda fw, x, y: fw.cross(x, y, dim=dim),
+        RNG.standard_normal(a).astype(np.float32),
+        RNG.standard_normal(b).astype(np.float32),
+    )

@@ -238,7 +238,7 @@ class Scatter(Function):
 
     def forward(self, a, src, grids=None, add=False):
         out = a.copy()
-        ishape = tuple(max(g.shape[k] for g in grids) for k in range(a.ndim))
+        ishape = _np.broadcast_shapes(*(g.shape for g in grids))  # the index's shape (0 where it is empty)
         scalar = not hasattr(src, "shape") or src.ndim == 0
         values = src if scalar else src[tuple(slice(0, n) for n in ishape)]
         if add:
