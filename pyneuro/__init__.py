@@ -29,6 +29,8 @@ from . import functions_reduce as _functions_reduce
 from . import torch_names as _torch_names
 from . import torch_nn_names as _torch_nn_names
 from . import torch_runtime as _torch_runtime
+from ._arguments import check_tensor_arguments as _check_tensor_arguments
+from ._arguments import checked as _checked
 from ._device import device
 from ._dtype import DType as dtype
 from ._out import add_out_keyword as _add_out_keyword
@@ -293,10 +295,10 @@ def __getattr__(name: str):
         for home in _BUILTIN_NAMED_HOMES:
             function = getattr(_importlib.import_module(f"{__name__}.{home}"), name, None)
             if function is not None:
-                globals()[name] = function = _out_keyword(function)
+                globals()[name] = function = _checked(_out_keyword(function), name)
                 return function
     if name in _torch_nn_names.SAME_AS_FUNCTIONAL:  # pn.conv2d, pn.pixel_shuffle, ...: nn.functional's
-        globals()[name] = function = _torch_nn_names.functional_op(name)
+        globals()[name] = function = _checked(_torch_nn_names.functional_op(name), name)
         return function
     if name == "vmap":  # torch.vmap is torch.func.vmap
         return _importlib.import_module(f"{__name__}.func").vmap
@@ -517,3 +519,5 @@ _OUT_HOMES = tuple(f"{__name__}.{home}" for home in _BUILTIN_NAMED_HOMES + ("fun
 _add_out_keyword(
     globals(), [n for n, f in list(globals().items()) if getattr(f, "__module__", None) in _OUT_HOMES]
 )
+# ...and refuse a list or an array where torch's parser takes only a Tensor (pyneuro/_arguments.py)
+_check_tensor_arguments(globals(), __name__)

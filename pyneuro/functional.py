@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 
 from . import autograd as _ag
+from ._arguments import check_tensor_arguments
 from ._dtype import int64 as _int64
 from ._dtype import torch_name as _torch_name
 from ._dtype import uint8 as _uint8
@@ -471,7 +472,9 @@ def _pairwise_loss(name, input, target, reduction):
     """input and target as tensors of one shape, and a valid reduction. Different shapes warn
     and broadcast, as torch's mse/l1/smooth_l1/huber losses do (incompatible ones raise)."""
     x = _tensor(input, "input")
-    if not isinstance(t := target, Tensor):  # torch reads target.size() first: a list has none
+    if not isinstance(t := target, Tensor):  # torch calls target.size() first: a list has none,
+        if hasattr(target, "size"):  # an array's is an int (TypeError)
+            raise TypeError(f"'{type(target.size).__name__}' object is not callable")
         raise AttributeError(f"'{type(target).__name__}' object has no attribute 'size'")
     if x.shape != t.shape:
         warnings.warn(
@@ -748,51 +751,18 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     return _ag.named(x * (0.5 * _erfc(x * -0.7071067811865476)), "GeluBackward0")
 
 
+# fmt: off
 __all__ = [
-    "gelu",
-    "relu",
-    "softmax",
-    "log_softmax",
-    "cross_entropy",
-    "nll_loss",
-    "mse_loss",
-    "l1_loss",
-    "smooth_l1_loss",
-    "huber_loss",
-    "leaky_relu",
-    "linear",
-    "one_hot",
-    "normalize",
-    "cosine_similarity",
-    "pairwise_distance",
-    "embedding",
-    "sigmoid",
-    "tanh",
-    "dropout",
-    "layer_norm",
-    "batch_norm",
-    "group_norm",
-    "instance_norm",
-    "local_response_norm",
-    "conv1d",
-    "conv2d",
-    "conv_transpose1d",
-    "conv_transpose2d",
-    "max_pool1d",
-    "max_pool2d",
-    "avg_pool1d",
-    "avg_pool2d",
-    "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d",
-    "scaled_dot_product_attention",
-    "pad",
-    *_ACTIVATIONS,
-    *_RESAMPLING,
-    *_POOLING,
-    *_FRACTIONAL,
-    *_LAYERS,
-    *_LOSSES,
-    *_CONV3D,
-    "affine_grid",
-    "grid_sample",
+    "gelu", "relu", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
+    "smooth_l1_loss", "huber_loss", "leaky_relu", "linear", "one_hot", "normalize",
+    "cosine_similarity", "pairwise_distance", "embedding", "sigmoid", "tanh", "dropout",
+    "layer_norm", "batch_norm", "group_norm", "instance_norm", "local_response_norm", "conv1d",
+    "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
+    "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "scaled_dot_product_attention",
+    "pad", "affine_grid", "grid_sample",
+    *_ACTIVATIONS, *_RESAMPLING, *_POOLING, *_FRACTIONAL, *_LAYERS, *_LOSSES, *_CONV3D,
 ]
+# fmt: on
+
+# torch's parser refuses a list or an array where a Tensor goes (_arguments.py: one rule)
+check_tensor_arguments(globals(), "pyneuro.functional")

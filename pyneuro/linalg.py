@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from . import return_types
+from ._arguments import check_tensor_arguments
 from ._dtype import torch_name
 from ._errors import DTypeError, IndexRangeError, ShapeError
 from ._out import add_out_keyword
@@ -706,3 +707,4 @@ __all__ = [
 
 # torch.linalg's functions take out= too (torch.linalg.inv(A, out=B)), by _out.py's one rule
 add_out_keyword(globals(), [name for name in __all__ if name != "LinAlgError"])
+check_tensor_arguments(globals(), __name__)  # (a list where a Tensor goes: torch's TypeError, _arguments.py)

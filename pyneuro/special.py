@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+from ._arguments import check_tensor_arguments
+from ._out import add_out_keyword
 from ._tensor_base import _backend, need_tensor
 from .functions_math import (
     _array,
@@ -231,3 +233,9 @@ def laguerre_polynomial_l(input, n):
 
 def legendre_polynomial_p(input, n):
     return _polynomial("legendre_polynomial_p", input, n)
+
+
+# torch.special's functions take out= (torch.special.erf(x, out=y)), by _out.py's one rule, and refuse a
+# list where a Tensor goes (_arguments.py)
+add_out_keyword(globals(), [name for name in __all__ if name not in ("softmax", "log_softmax")])
+check_tensor_arguments(globals(), __name__)

@@ -7,6 +7,7 @@ ReLU6 ... Softmax2d: values, gradients (at the kinks too), in-place behaviour, r
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -337,7 +338,7 @@ def test_prelu_module_state_and_functional_errors():
         y = F.prelu(-fw.ones(2, 3), fw.tensor(0.5))  # a 0-d weight is shared too
         np.testing.assert_array_equal(y.numpy(), np.full((2, 3), -0.5))
         assert F.prelu(fw.tensor(-2.0), fw.tensor([0.5])).shape == ()
-    assert pn.prelu is PF.prelu
+    assert inspect.unwrap(pn.prelu) is inspect.unwrap(PF.prelu)  # (each namespace wraps it: _arguments.py)
 
 
 @pytest.mark.parametrize(("shape", "dim"), [((4, 6), -1), ((4, 6), 0), ((2, 4, 3), 1), ((2, 0, 4), -1)])

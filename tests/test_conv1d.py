@@ -130,7 +130,7 @@ def test_conv1d_other_errors():
         F.conv1d(x.double(), w)
     with pytest.raises(TypeError):  # torch: TypeError for a float padding
         F.conv1d(x, w, padding=1.5)
-    with pytest.raises(TypeError, match="must be a pyneuro Tensor"):
+    with pytest.raises(TypeError, match="must be (a pyneuro )?Tensor"):
         F.conv1d(_rand((1, 5, 9), 0), w)
     with pytest.raises(RuntimeError, match="kernel size should be greater than zero"):
         F.conv1d(x, pn.tensor(_rand((5, 5, 0), 1)))
@@ -246,7 +246,7 @@ def test_pool1d_type_errors_as_torch():
     ):
         with pytest.raises(TypeError):
             fn()
-    with pytest.raises(TypeError, match="must be a pyneuro Tensor"):
+    with pytest.raises(TypeError, match="must be (a pyneuro )?Tensor"):
         F.avg_pool1d(_rand((1, 5, 9), 0), 3)
 
 

@@ -3,6 +3,7 @@ queries (pyneuro/_tensor_reduce.py, pyneuro/functions_reduce.py) side by side wi
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -504,9 +505,13 @@ def test_exports():
     import pyneuro.functions_reduce as fr
 
     for name in fr.__all__:
-        exported = getattr(pn, name)  # pn wraps free functions for out= (pyneuro/_out.py)
-        assert getattr(exported, "__wrapped__", exported) is getattr(fr, name) and hasattr(torch, name), name
-    assert pn.all.__wrapped__ is fr.all and pn.any.__wrapped__ is fr.any
+        exported = getattr(
+            pn, name
+        )  # pn wraps free functions for out= and tensor arguments (_out.py, _arguments.py)
+        assert inspect.unwrap(exported) is inspect.unwrap(getattr(fr, name)) and hasattr(torch, name), name
+    assert inspect.unwrap(pn.all) is inspect.unwrap(fr.all) and inspect.unwrap(pn.any) is inspect.unwrap(
+        fr.any
+    )
     assert "all" not in fr.__all__ and "any" not in fr.__all__
 
 

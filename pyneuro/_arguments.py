@@ -1,0 +1,105 @@
+"""torch's rule for arguments that must be Tensors, applied to pyneuro's torch-level functions.
+
+torch's argument parser refuses a list, a NumPy array, a string or None where a function takes
+a Tensor, with TypeError (`torch.exp([1., 2.])`: "exp(): argument 'input' (position 1) must be
+Tensor, not list"); where it takes "Tensor or Number" (`torch.add(x, 2)`) it takes a Python or
+NumPy number too. pyneuro's functions read their arguments with NumPy, which takes anything
+array-like: without this rule `torch.mm(x, [[1., 2.]])` computed, `torch.log_softmax([1., 2.], 0)` raised
+AttributeError and `torch.cat([[1.], [2.]])` made a tensor, where torch raises TypeError in all
+three. Code that runs here must run under torch, and an `except TypeError` must catch ours.
+
+Which arguments: _tensor_params.TENSOR_PARAMS (positions 1 and 2 of each function, written by
+tools/torch_tensor_params.py from torch itself). Each namespace module (pyneuro/__init__.py,
+functional.py, linalg.py, special.py) calls `check_tensor_arguments` once on its globals.
+(torch.nn.functional's Python-level functions fail as their code does, AttributeError for a list
+in F.softmax; those keep pyneuro's own checks.)
+
+Arrows: imports numpy, _tensor_base and _tensor_params; the namespace modules import it.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+
+from ._tensor_base import TensorBase
+from ._tensor_params import TENSOR_PARAMS
+
+_NUMBERS = (bool, int, float, complex, np.number, np.bool_)
+_ABSENT = object()
+
+
+def _type_name(x) -> str:
+    kind = type(x)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _refusal(name: str, position: int, arg: str, kind: str, x):
+    """The TypeError for x given as argument `arg`, or None when torch takes x there."""
+    if isinstance(x, TensorBase) or getattr(type(x), "is_sparse", False) is True:
+        return None
+    if kind.endswith("|None") and x is None:
+        return None
+    if kind.startswith("number") and isinstance(x, _NUMBERS):
+        return None
+    if kind == "sequence":
+        if not isinstance(x, (list, tuple)):
+            return (
+                None  # (a lone tensor: atleast_1d(x), broadcast_tensors(x, y); else the function's own check)
+            )
+        for i, item in enumerate(x):
+            if not isinstance(item, TensorBase):
+                return TypeError(f"expected Tensor as element {i} in argument 0, but got {_type_name(item)}")
+        return None
+    return TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {_type_name(x)}")
+
+
+def _keyword(function, position: int, arg: str):
+    """arg if it is the name of function's parameter at `position` (so `f(input=[1.])` is checked
+    too); None where pyneuro's function orders its parameters otherwise."""
+    try:
+        names = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return None
+    return arg if len(names) >= position and names[position - 1] == arg else None
+
+
+def _checked(function, name: str, params):
+    checks = tuple((position, _keyword(function, position, arg), arg, kind) for position, arg, kind in params)
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        given = len(args)
+        for position, keyword, arg, kind in checks:
+            x = args[position - 1] if given >= position else kwargs.get(keyword, _ABSENT)
+            if x is not _ABSENT and not isinstance(x, TensorBase):
+                refusal = _refusal(name, position, arg, kind, x)
+                if refusal is not None:
+                    raise refusal
+        return function(*args, **kwargs)
+
+    run.__checks_tensor_arguments__ = True
+    return run
+
+
+def check_tensor_arguments(namespace: dict, module: str) -> None:
+    """Wrap each function of `namespace` (the globals of pyneuro's module `module`) that the table
+    lists with the check (once)."""
+    for name, params in TENSOR_PARAMS.get(module, {}).items():
+        function = namespace.get(name)
+        if (
+            callable(function)
+            and not isinstance(function, type)
+            and not hasattr(function, "__checks_tensor_arguments__")
+        ):
+            namespace[name] = _checked(function, name, params)
+
+
+def checked(function, name: str, module: str = "pyneuro"):
+    """function with the check, for a name served later (pyneuro.__getattr__: pn.sum, pn.conv2d)."""
+    params = TENSOR_PARAMS.get(module, {}).get(name)
+    if params is None or hasattr(function, "__checks_tensor_arguments__"):
+        return function
+    return _checked(function, name, params)

@@ -1,0 +1,192 @@
+"""Write pyneuro/_tensor_params.py: which arguments of torch's functions must be Tensors.
+
+torch's argument parser refuses a list, a NumPy array or None where a function takes a Tensor
+(`torch.exp([1., 2.])`, `F.mse_loss(x, np_array)`: TypeError "argument 'input' (position 1)
+must be Tensor, not list"), and some of those places take a number as well (`torch.add(x, 2)`)
+while others do not (`torch.mm(x, 2)`). pyneuro's functions read their arguments with NumPy,
+which takes anything array-like, so without a table they computed, or failed with
+AttributeError or ValueError, where torch raises TypeError. This tool asks torch (a development
+dependency only) for each function pyneuro exports in the same namespace:
+
+- position 1 given a list: does torch say "argument '<name>' (position 1) must be Tensor"?
+  "expected Tensor as element 0 in argument 0" means a sequence of Tensors (cat, stack, ...);
+- position 2 given a list after a tensor: the same question;
+- is a number accepted there (the call with 2.0 in that place raises no TypeError)?
+
+    python tools/torch_tensor_params.py            # rewrites pyneuro/_tensor_params.py
+
+The table it writes is data (names and positions), read by pyneuro/_arguments.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import warnings
+from pathlib import Path
+
+import torch
+
+NAMESPACES = {
+    "pyneuro": "torch",
+    "pyneuro.functional": "torch.nn.functional",
+    "pyneuro.linalg": "torch.linalg",
+    "pyneuro.special": "torch.special",
+}
+LIST = [[1.0, 2.0], [3.0, 4.0]]
+MUST = re.compile(r"argument '(\w+)' \(position (\d)\) must be Tensor, not list")
+OVERLOADS = ("got (list", "got (Tensor, list")  # no overload of an overloaded function takes the list
+SEQUENCE = "expected Tensor as element 0 in argument 0"
+
+
+def _type_error(function, *args) -> str | None:
+    """The message of the TypeError torch raises for function(*args); None if it raises another or none."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            function(*args)
+    except TypeError as exc:
+        return str(exc)
+    except Exception:  # (any other outcome: the types were accepted)
+        return None
+    return None
+
+
+def _runs(function, *args) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            function(*args)
+    except Exception:  # (any failure: the call does not run)
+        return False
+    return True
+
+
+def _takes_number(function, calls, where: int) -> bool:
+    """Does torch take the number 2.0 in place of the tensor at position `where`? Yes if any call
+    with the number there runs (torch's deprecated forms: addcmul(x, 2.0, t1, t2)); refused only on
+    evidence: a call that runs with a tensor there fails with "must be Tensor, not float"."""
+    with_number = [(*args[:where], 2.0, *args[where + 1 :]) for args in calls]
+    if any(_runs(function, *args) for args in with_number):
+        return True
+    for args, numbered in zip(calls, with_number):
+        if _type_error(function, *args) is None:
+            message = _type_error(function, *numbered)
+            return message is None or "must be Tensor, not float" not in message
+    return True
+
+
+def _takes_none(function, calls, where: int) -> bool:
+    """Does torch take None at position `where` (an Optional[Tensor] argument)? Refused on evidence
+    only, as _takes_number."""
+    for args in calls:
+        if _type_error(function, *args) is None:
+            message = _type_error(function, *args[:where], None, *args[where + 1 :])
+            return message is None or "not NoneType" not in message
+    return True
+
+
+def _must(function, calls, position: int):
+    """The parameter's name if torch refuses a list at `position` where it takes a Tensor, for any of
+    calls: its parser names the argument ("must be Tensor"), or (overloaded functions: pow, clamp,
+    where, ...) every overload it lists takes a Tensor or a Number there. None otherwise."""
+    for args in calls:
+        message = _type_error(function, *args)
+        if message is None:
+            continue
+        if (m := MUST.search(message.split("\n")[0])) and m.group(2) == str(position):
+            return m.group(1)
+        if f"invalid combination of arguments - {OVERLOADS[position - 1]}" in message:
+            return _overloads_at(message, position)
+    return None
+
+
+def _overloads_at(message: str, position: int):
+    """From torch's list of overloads: the parameter's name when every overload with a parameter
+    at `position` types it Tensor or Number; None when one takes something else there
+    (matrix_norm's ord: a Number or a str)."""
+    kinds, name = set(), None
+    one = re.search(r"but expected (\(.*\))$", message.split("\n")[0])  # (a single signature)
+    lines = [one.group(1)] if one else [line[3:] for line in message.split("\n") if line.startswith(" * (")]
+    for line in lines:
+        params = [p.strip() for p in line[1 : line.rindex(")")].split(",")]
+        params = params[: params.index("*")] if "*" in params else params
+        if len(params) < position:
+            continue
+        kind, _, pname = params[position - 1].split("=")[0].strip().rpartition(" ")
+        kinds.add(kind)
+        if kind == "Tensor" and name is None:
+            name = pname
+    if not kinds or not kinds <= {"Tensor", "Number"}:
+        return None
+    return name
+
+
+def _parameter_names(function) -> list:
+    doc = (getattr(function, "__doc__", None) or "").lstrip()
+    match = re.match(r"[\w.]+\(([^)]*)\)", doc)
+    names = re.findall(r"(\w+)\s*(?:[:=,]|$)", match.group(1)) if match else []
+    return [n for n in names if n not in ("out", "self")]
+
+
+def _kind(function, calls, where: int) -> str:
+    """'number' or 'tensor' as measured (torch takes a number for some Tensor arguments:
+    torch.add(2., x)), '|None' added where it takes None there."""
+    kind = "number" if _takes_number(function, calls, where) else "tensor"
+    return kind + "|None" if _takes_none(function, calls, where) else kind
+
+
+def _sequence_name(function) -> str:
+    names = _parameter_names(function)
+    return names[0] if names else "tensors"
+
+
+def table_for(pyneuro_module: str, torch_module: str) -> dict:
+    ours, theirs = importlib.import_module(pyneuro_module), importlib.import_module(torch_module)
+    x = torch.ones(2, 2)
+    rows = {}
+    for name in sorted(dir(theirs)):
+        function = getattr(theirs, name, None)
+        if name.startswith("_") or not callable(function) or isinstance(function, type):
+            continue
+        if not callable(getattr(ours, name, None)) or isinstance(getattr(ours, name), type):
+            continue
+        params = []
+        tails = [(), (x,), (0,), (x, x), (x, 0), (x, x, x), (0.5, x, x)]  # (longer: deprecated forms)
+        if (first := _type_error(function, LIST)) is not None and SEQUENCE in first:
+            params.append((1, _sequence_name(function), "sequence"))
+        elif (found := _must(function, [(LIST, *t) for t in tails], 1)) is not None:
+            params.append((1, found, _kind(function, [(x, *t) for t in tails], 0)))
+        if (found := _must(function, [(x, LIST, *t) for t in tails[:3]], 2)) is not None:
+            params.append((2, found, _kind(function, [(x, x, *t) for t in tails[:4]], 1)))
+        if params:
+            rows[name] = tuple(params)
+    return rows
+
+
+def main() -> None:
+    out = Path(__file__).resolve().parent.parent / "pyneuro" / "_tensor_params.py"
+    lines = [
+        '"""Which arguments of torch\'s functions must be Tensors (written by tools/torch_tensor_params.py',
+        f"from torch {torch.__version__.split('+')[0]}; do not edit by hand).",
+        "",
+        "TENSOR_PARAMS[namespace][name] is a tuple of (position, name, kind): kind 'tensor' takes a",
+        "Tensor only, 'number' a Tensor or a number, 'sequence' a list or tuple of Tensors; '|None'",
+        "added: None as well (an optional tensor). Read by _arguments.py.",
+        '"""',
+        "",
+        "# fmt: off",
+        "TENSOR_PARAMS = {",
+    ]
+    for ours, theirs in NAMESPACES.items():
+        lines.append(f"    {ours!r}: {{")
+        for name, params in table_for(ours, theirs).items():
+            lines.append(f"        {name!r}: {params!r},")
+        lines.append("    },")
+    lines += ["}", "# fmt: on", ""]
+    out.write_text("\n".join(lines))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
