@@ -143,7 +143,7 @@ class CompatMethods:
             )
         return copy._reconstruct(self, memo, *object.__reduce_ex__(self, 4))
 
-    def type(self: TensorBase, dtype=None):
+    def type(self: TensorBase, dtype=None, non_blocking=False, **kwargs):
         """No argument: torch's type string ('torch.FloatTensor'); else a cast (a dtype or such a string)."""
         if dtype is None:
             where = "torch.cuda." if self.device == "cuda" else "torch."
@@ -198,13 +198,13 @@ class CompatMethods:
             raise RuntimeError(f"Autograd not support dtype: {torch_name(d)}")
         return self._cast(d)
 
-    def byte(self):
+    def byte(self, memory_format=None):
         return self._cast(uint8)
 
-    def char(self):
+    def char(self, memory_format=None):
         return self._cast(int8)
 
-    def short(self):
+    def short(self, memory_format=None):
         return self._cast(int16)
 
     def is_contiguous(self, memory_format=None) -> bool:

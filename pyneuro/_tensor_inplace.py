@@ -53,11 +53,11 @@ from .autograd.function import _broadcast_mismatch
 from .autograd.grad_mode import _GradMode
 from .autograd.shape import Index, renamed
 from .functions_math import (
+    alpha_args,
     check_bool_sub,
     check_int_exponent,
     int_pow,
     negative_int_power,
-    scalar_first,
     scaled,
 )
 from .random import _rng, check_floating, draw_in_memory_order
@@ -236,16 +236,14 @@ class InplaceMethods:
     def __ipow__(self, other):
         return self.pow_(other)
 
-    def add_(self, other, alpha=1):
-        if isinstance(alpha, TensorBase) and not isinstance(other, TensorBase):  # p.data.add_(-lr, grad)
-            other, alpha = scalar_first("add_", other, alpha)
+    def add_(self, other, *args, alpha=1):  # (p.data.add_(-lr, grad): torch's deprecated form)
+        other, alpha = alpha_args("add_", other, args, alpha)
         return self._inplace(
             _add, other if alpha == 1 and type(alpha) is int else scaled(self, other, alpha), _op.add
         )
 
-    def sub_(self, other, alpha=1):
-        if isinstance(alpha, TensorBase) and not isinstance(other, TensorBase):
-            other, alpha = scalar_first("sub_", other, alpha)
+    def sub_(self, other, *args, alpha=1):
+        other, alpha = alpha_args("sub_", other, args, alpha)
         check_bool_sub(self, other)
         return self._inplace(
             _subtract, other if alpha == 1 and type(alpha) is int else scaled(self, other, alpha), _op.sub
@@ -297,8 +295,10 @@ class InplaceMethods:
         self._vc[0] += 1
         return self
 
-    def copy_(self, src):
-        """Copy src's values into this tensor (broadcasting, converting dtype and device)."""
+    def copy_(self, other, non_blocking=False):
+        """Copy other's values into this tensor (broadcasting, converting dtype and device);
+        torch's keyword is `other`, and non_blocking changes nothing on the CPU."""
+        src = other
         records = self._records(src)  # (leaf rules first, as torch's)
         if isinstance(src, TensorBase) and (overlap := partial_overlap_error(self._data, src._data)):
             raise overlap
@@ -392,8 +392,12 @@ class InplaceMethods:
         self._vc[0] += 1
         return self
 
-    def uniform_(self, a=0.0, b=1.0, generator=None):
-        """Fill with uniform draws in [a, b): torch's stream and arithmetic (_torch_stream.py)."""
+    def uniform_(self, a=0.0, b=1.0, generator=None, **bounds):
+        """Fill with uniform draws in [a, b): torch's stream and arithmetic (_torch_stream.py).
+        torch names the bounds from= and to= (x.uniform_(**{"from": -1, "to": 1}))."""
+        a, b = bounds.pop("from", a), bounds.pop("to", b)
+        if bounds:
+            raise TypeError(f"uniform_() got unexpected keyword arguments {sorted(bounds)}")
         check_floating(self._data.dtype, "check_uniform_bounds")
         if a > b:
             raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")

@@ -249,6 +249,8 @@ class MathMethods:
         """
         if dtype is not None:
             return self.to(dtype).norm(p, dim, keepdim)
+        if hasattr(dim, "__index__") and not isinstance(dim, int):  # (np.int64(1), a 0-d int tensor)
+            dim = dim.__index__()
         if self._data.dtype.kind != "f":
             raise DTypeError(f"norm: expected a floating point tensor as input, got {self.dtype}")
         if self._data.dtype == float16:  # computed in float32, as torch: squares of float16 overflow

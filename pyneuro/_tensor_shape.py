@@ -58,7 +58,8 @@ class ShapeMethods:
                 raise ShapeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
         return _ag.Reshape.apply(self, shape=shape)  # a new view even of the same shape, as torch's
 
-    def view(self, *shape, dtype=None):
+    def view(self, *shape, dtype=None, size=None):
+        shape = shape if size is None else (size,)  # (x.view(size=(4,)), torch's keyword)
         if dtype is None and len(shape) == 1 and not isinstance(shape[0], (tuple, list, _PY_INT, np.integer)):
             dtype = shape[0]
         if dtype is not None:
@@ -213,8 +214,8 @@ class ShapeMethods:
             )
         return self.transpose(-2, -1)
 
-    def expand(self, *sizes):
-        sizes = _shape_arg(sizes)
+    def expand(self, *sizes, size=None, implicit=False):
+        sizes = _shape_arg(sizes if size is None else (size,))  # (torch's keywords; implicit is unused)
         shape = self.shape
         full = []
         offset = len(sizes) - len(shape)
@@ -384,9 +385,9 @@ class ShapeMethods:
 
     moveaxis = movedim
 
-    def repeat(self, *sizes):
+    def repeat(self, *sizes, repeats=None):
         """Tile the tensor sizes[i] times along each dim (new leading dims as needed), like torch."""
-        sizes = _shape_arg(sizes)
+        sizes = _shape_arg(sizes if repeats is None else (repeats,))
         if any(n < 0 for n in sizes):
             shape = [
                 n * m for n, m in zip(sizes, (1,) * (builtins.len(sizes) - self.ndim) + tuple(self.shape))
@@ -405,25 +406,27 @@ class ShapeMethods:
         out = out.clone() if all(r == 1 for r in sizes) else out.contiguous()  # its own memory, as torch's
         return _ag.renamed(out, "RepeatBackward0")
 
-    def tile(self, *dims):
-        dims = _shape_arg(dims)
+    def tile(self, *reps, dims=None):
+        dims = _shape_arg(reps if dims is None else (dims,))  # (torch's keyword: x.tile(dims=(2, 1)))
         return self.repeat(*((1,) * (self.ndim - builtins.len(dims)) + dims))
 
-    def outer(self, other):
+    def outer(self, vec2):
+        other = vec2
         if self.ndim != 1 or other.ndim != 1:
             raise ShapeError(
                 f"outer: 1-D tensors expected, got shapes {tuple(self.shape)} and {tuple(other.shape)}"
             )
         return self.unsqueeze(1) * other.unsqueeze(0)
 
-    def bmm(self, other):
+    def bmm(self, mat2):
+        other = mat2
         if self.ndim != 3 or other.ndim != 3 or self.shape[0] != other.shape[0]:
             raise ShapeError(
                 f"bmm: expected two 3-D tensors with the same batch size, got {tuple(self.shape)} and {tuple(other.shape)}"
             )
         return _ag.renamed(self @ other, "BmmBackward0")
 
-    def gather(self, dim, index):
+    def gather(self, dim, index, *, sparse_grad=False):
         """out[i][j] = self[i][index[i][j]] for dim=1 (2-D), like torch.gather (and its checks)."""
         int_index(index, "gather")
         if 0 in (self.ndim, index.ndim) and max(self.ndim, index.ndim) <= 1:

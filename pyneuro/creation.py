@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # annotations only
     from .tensor import Tensor
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """A new tensor holding a copy of data (list, number, NumPy array, Tensor).
 
     Python floats become float32 and Python ints int64 unless dtype says otherwise; NumPy
@@ -132,7 +132,7 @@ def _factory_out(factory):
     with_out = out_keyword(factory)
 
     @functools.wraps(factory)
-    def run(*args, out=None, **kwargs):
+    def run(*args, out=None, layout=None, pin_memory=False, **kwargs):  # (strided, CPU: nothing to do)
         if out is not None and isinstance(out, TensorBase) and kwargs.get("dtype") is None:
             kwargs["dtype"] = out.dtype
         try:
@@ -196,7 +196,7 @@ def _empty(xp, shape, dtype):
     return xp.empty(shape, dtype=dtype) if fill is None else xp.full(shape, fill, dtype=dtype)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None, **kw) -> Tensor:
     return _make(_empty, _size_kw(size, kw, "empty"), dtype, device, requires_grad)
 
 

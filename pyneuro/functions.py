@@ -111,12 +111,12 @@ def where(condition, input=None, other=None) -> Tensor:
     return _ag.watch(out, condition)
 
 
-def matmul(a, b) -> Tensor:
-    return a @ b if isinstance(a, TensorBase) else tensor(a) @ b
+def matmul(input, other) -> Tensor:  # (torch's argument names: torch.matmul(input=a, other=b))
+    return input @ other if isinstance(input, TensorBase) else tensor(input) @ other
 
 
-def mm(a, b) -> Tensor:
-    return a.mm(b)
+def mm(input, mat2) -> Tensor:
+    return input.mm(mat2)
 
 
 def spmm(a, b) -> Tensor:
@@ -290,14 +290,14 @@ def argmax(input, dim=None, keepdim=False) -> Tensor:
     return input.argmax(dim, keepdim)
 
 
-def maximum(a, b) -> Tensor:
-    """Elementwise max of a and b (broadcasting; NaN wins; ties share the gradient), like torch."""
-    return need_tensor(a, "maximum").maximum(b)
+def maximum(input, other) -> Tensor:
+    """Elementwise max (broadcasting; NaN wins; ties share the gradient), like torch."""
+    return need_tensor(input, "maximum").maximum(other)
 
 
-def minimum(a, b) -> Tensor:
-    """Elementwise min of a and b (broadcasting; NaN wins; ties share the gradient), like torch."""
-    return need_tensor(a, "minimum").minimum(b)
+def minimum(input, other) -> Tensor:
+    """Elementwise min (broadcasting; NaN wins; ties share the gradient), like torch."""
+    return need_tensor(input, "minimum").minimum(other)
 
 
 @numpy_keywords
@@ -311,13 +311,13 @@ def log_softmax(input, dim, dtype=None) -> Tensor:
 
 
 @numpy_keywords
-def max(input, dim=None, keepdim=False):
-    return input.max(dim, keepdim) if dim is not None else input.max()
+def max(input, dim=None, keepdim=False, *, other=None):  # (torch.max(a, other=b): maximum)
+    return input.max(dim, keepdim, other=other) if dim is not None or other is not None else input.max()
 
 
 @numpy_keywords
-def min(input, dim=None, keepdim=False):
-    return input.min(dim, keepdim) if dim is not None else input.min()
+def min(input, dim=None, keepdim=False, *, other=None):
+    return input.min(dim, keepdim, other=other) if dim is not None or other is not None else input.min()
 
 
 def number_tensor(number, t):
@@ -332,8 +332,8 @@ def pow(input, exponent) -> Tensor:
     return number_tensor(py_scalar(input), need_tensor(exponent, "pow", "exponent", 2)) ** exponent
 
 
-def dot(a, b) -> Tensor:
-    return a.dot(b)
+def dot(input, tensor) -> Tensor:
+    return input.dot(tensor)
 
 
 @numpy_keywords
@@ -352,16 +352,16 @@ def argsort(input, dim=-1, descending=False, stable=False) -> Tensor:
 
 
 @numpy_keywords
-def gather(input, dim, index) -> Tensor:
+def gather(input, dim, index, *, sparse_grad=False) -> Tensor:
     return input.gather(dim, index)
 
 
-def outer(a, b) -> Tensor:
-    return a.outer(b)
+def outer(input, vec2) -> Tensor:
+    return input.outer(vec2)
 
 
-def bmm(a, b) -> Tensor:
-    return a.bmm(b)
+def bmm(input, mat2) -> Tensor:
+    return input.bmm(mat2)
 
 
 def flip(input, dims) -> Tensor:
@@ -390,8 +390,8 @@ def triu(input, diagonal=0) -> Tensor:
     return input.triu(diagonal)
 
 
-def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
-    return a.isclose(b, rtol, atol, equal_nan)
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    return input.isclose(other, rtol, atol, equal_nan)
 
 
 def nonzero(input, as_tuple=False):
@@ -483,9 +483,9 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     return input.allclose(other, rtol, atol, equal_nan)
 
 
-def equal(a, b) -> bool:
-    """True when a and b have the same shape and the same elements (like torch.equal)."""
-    return a.equal(b)
+def equal(input, other) -> bool:
+    """True when both have the same shape and the same elements (like torch.equal)."""
+    return input.equal(other)
 
 
 def roll(input, shifts, dims=None) -> Tensor:

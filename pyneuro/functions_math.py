@@ -164,19 +164,29 @@ def scalar_first(name: str, scalar, tensor):
     return tensor, scalar
 
 
+def alpha_args(name: str, other, args: tuple, alpha):
+    """(other, alpha) of add/sub and their methods: alpha is keyword-only (torch.add(a, b, 2) is
+    torch's TypeError), except in torch's deprecated form add(Number alpha, Tensor other)."""
+    if not args:
+        return other, alpha
+    if len(args) == 1 and isinstance(args[0], TensorBase) and not isinstance(other, TensorBase):
+        return scalar_first(name, other, args[0])
+    raise TypeError(
+        f"{name}() received an invalid combination of arguments: alpha is keyword-only (alpha=...)"
+    )
+
+
 def add(input, other, *args, alpha=1) -> Tensor:
     """input + alpha * other (broadcasting, torch's type promotion); add(input, alpha, other) is
     torch's deprecated form."""
-    if args:
-        other, alpha = scalar_first("add", other, args[0])
+    other, alpha = alpha_args("add", other, args, alpha)
     a = input if isinstance(input, TensorBase) else number_tensor(py_scalar(input), need_tensor(other, "add"))
     return a.add(other, alpha=alpha)
 
 
 def sub(input, other, *args, alpha=1) -> Tensor:
     """input - alpha * other (sub(input, alpha, other): torch's deprecated form)."""
-    if args:
-        other, alpha = scalar_first("sub", other, args[0])
+    other, alpha = alpha_args("sub", other, args, alpha)
     a = input if isinstance(input, TensorBase) else number_tensor(py_scalar(input), need_tensor(other, "sub"))
     check_bool_sub(a, True if isinstance(input, _PY_BOOL) else other)  # (True - t: refused too)
     return a.sub(other, alpha=alpha)
@@ -396,6 +406,8 @@ def addcmul(input, tensor1, tensor2, *args, value=1) -> Tensor:
     """input + value * tensor1 * tensor2 (the product in the dtype of the result, as torch's);
     addcmul(input, value, tensor1, tensor2) is torch's deprecated form."""
     if args:
+        if isinstance(tensor1, TensorBase) or len(args) != 1:  # (addcmul(a, b, c, 2): value is keyword-only)
+            raise TypeError("addcmul() received an invalid combination of arguments: value is keyword-only")
         (tensor1, tensor2), value = scalar_first("addcmul", tensor1, (tensor2, args[0]))
     t1, t2 = _promote(
         need_tensor(tensor1, "addcmul", "tensor1", 2), need_tensor(tensor2, "addcmul", "tensor2", 3)
@@ -414,6 +426,8 @@ def addcdiv(input, tensor1, tensor2, *args, value=1) -> Tensor:
     """input + value * tensor1 / tensor2 (not for two integer tensors, as in torch);
     addcdiv(input, value, tensor1, tensor2) is torch's deprecated form."""
     if args:
+        if isinstance(tensor1, TensorBase) or len(args) != 1:  # (addcdiv(a, b, c, 2): value is keyword-only)
+            raise TypeError("addcdiv() received an invalid combination of arguments: value is keyword-only")
         (tensor1, tensor2), value = scalar_first("addcdiv", tensor1, (tensor2, args[0]))
     need_tensor(input, "addcdiv")
     if need_tensor(tensor1, "addcdiv", "tensor1", 2)._data.dtype.kind in "iub" and (

@@ -43,12 +43,12 @@ def any(input, dim=None, keepdim=False):
 @numpy_keywords
 def amax(input, dim=(), keepdim=False):
     """The maximum over dim (an int or tuple; () or None: all elements)."""
-    return input.amax(None if dim == () else dim, keepdim)
+    return input.amax(None if isinstance(dim, tuple) and not dim else dim, keepdim)  # (dim may be np.int64)
 
 
 @numpy_keywords
 def amin(input, dim=(), keepdim=False):
-    return input.amin(None if dim == () else dim, keepdim)
+    return input.amin(None if isinstance(dim, tuple) and not dim else dim, keepdim)
 
 
 def aminmax(input, *, dim=None, keepdim=False):

@@ -116,7 +116,11 @@ class Tensor(
         kwargs.pop("memory_format", None)  # every tensor is row-major here (torch_runtime.memory_format)
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        flags = [a for a in args if isinstance(a, bool)]  # to(dtype, non_blocking, copy) by position
+        copy = flags[1] if builtins.len(flags) > 1 else copy
         for a in args:
+            if isinstance(a, bool):
+                continue
             if isinstance(a, TensorBase):
                 device, dtype = a.device, a.dtype
             elif isinstance(a, (np.dtype, type, _dtypes.DType)):
@@ -144,7 +148,7 @@ class Tensor(
             out = self.clone()
         return out
 
-    def cpu(self) -> Tensor:
+    def cpu(self, memory_format=None) -> Tensor:
         return self.to("cpu")
 
     def cuda(self, device=None, non_blocking=False, memory_format=None) -> Tensor:
@@ -158,25 +162,25 @@ class Tensor(
             return _ag.Cast.apply(self, dtype=dtype)
         return _wrap(quiet_cast(self._data, dtype), self.device)
 
-    def float(self) -> Tensor:
+    def float(self, memory_format=None) -> Tensor:  # (every tensor here is row-major)
         return self._cast(float32)
 
-    def double(self) -> Tensor:
+    def double(self, memory_format=None) -> Tensor:
         return self._cast(float64)
 
-    def half(self) -> Tensor:
+    def half(self, memory_format=None) -> Tensor:
         return self._cast(float16)
 
     def bfloat16(self) -> Tensor:  # the TypeError of .to(torch.bfloat16), which code falls back on
         return self.to(_dtypes.unsupported("bfloat16"))
 
-    def long(self) -> Tensor:
+    def long(self, memory_format=None) -> Tensor:
         return self._cast(int64)
 
-    def int(self) -> Tensor:
+    def int(self, memory_format=None) -> Tensor:
         return self._cast(int32)
 
-    def bool(self) -> Tensor:
+    def bool(self, memory_format=None) -> Tensor:
         return self._cast(bool_)
 
     def clone(self, memory_format=None) -> Tensor:  # (torch's default, preserve_format: self's layout)
@@ -365,14 +369,12 @@ class Tensor(
         other = _wrap(_backend(self.device).asarray(_host_array(other)), self.device)
         return _ag.MatMul.apply(other, self)
 
-    def add(self, other, alpha=1):
-        if isinstance(alpha, TensorBase) and not isinstance(other, TensorBase):  # add(-lr, grad): deprecated
-            other, alpha = _math.scalar_first("add", other, alpha)
+    def add(self, other, *args, alpha=1):  # (add(-lr, grad): torch's deprecated form)
+        other, alpha = _math.alpha_args("add", other, args, alpha)
         return self + (other if alpha == 1 and type(alpha) is int else _math.scaled(self, other, alpha))
 
-    def sub(self, other, alpha=1):
-        if isinstance(alpha, TensorBase) and not isinstance(other, TensorBase):
-            other, alpha = _math.scalar_first("sub", other, alpha)
+    def sub(self, other, *args, alpha=1):
+        other, alpha = _math.alpha_args("sub", other, args, alpha)
         return self - (other if alpha == 1 and type(alpha) is int else _math.scaled(self, other, alpha))
 
     def mul(self, other):
@@ -387,7 +389,8 @@ class Tensor(
     def matmul(self, other):
         return self @ other
 
-    def mm(self, other):
+    def mm(self, mat2):
+        other = mat2
         if not isinstance(other, TensorBase) and not getattr(type(other), "is_sparse", False):
             raise TypeError(f"mm(): argument 'mat2' (position 1) must be Tensor, not {type(other).__name__}")
         if self.ndim != 2 or getattr(other, "ndim", 0) != 2:
@@ -396,7 +399,8 @@ class Tensor(
             )
         return self @ other
 
-    def dot(self, other):
+    def dot(self, tensor):
+        other = tensor
         if self.ndim != 1 or other.ndim != 1:
             raise ShapeError(
                 f"dot: 1-D tensors expected, got shapes {tuple(self.shape)} and {tuple(other.shape)}"
@@ -673,18 +677,21 @@ class Tensor(
         """Standard deviation: sqrt of var, computed as torch's (in double for float32 on the CPU)."""
         return self._var(dim, unbiased, keepdim, correction, "std")
 
-    def max(self, dim=None, keepdim=False):
-        """max over all elements, or (values, indices) along `dim` like torch.max."""
-        if isinstance(dim, Tensor):
-            return self.maximum(dim)
+    def max(self, dim=None, keepdim=False, *, other=None):
+        """max over all elements, or (values, indices) along `dim` like torch.max; with a
+        tensor (x.max(y), x.max(other=y)) the elementwise maximum."""
+        if isinstance(dim, Tensor) or other is not None:
+            _elementwise_form("max", dim, keepdim, other)
+            return self.maximum(dim if other is None else other)
         if dim is None:  # NaNs share the gradient, as torch's max() (amax gives NaN everywhere)
             return _ag.MaxMinAll.apply(self, largest=True, nan_shares=True)
         return self._max_min_dim(dim, keepdim, True)
 
-    def min(self, dim=None, keepdim=False):
-        """min over all elements, or (values, indices) along `dim` like torch.min."""
-        if isinstance(dim, Tensor):
-            return self.minimum(dim)
+    def min(self, dim=None, keepdim=False, *, other=None):
+        """min over all elements, or (values, indices) along `dim` like torch.min (or minimum)."""
+        if isinstance(dim, Tensor) or other is not None:
+            _elementwise_form("min", dim, keepdim, other)
+            return self.minimum(dim if other is None else other)
         if dim is None:
             return _ag.MaxMinAll.apply(self, largest=False, nan_shares=True)
         return self._max_min_dim(dim, keepdim, False)
@@ -758,6 +765,12 @@ class Tensor(
         if not idx.numel():  # (no index grid over an empty shape)
             return _return_types.topk(_ag.renamed(self.narrow(d, 0, k).clone(), "TopkBackward0"), idx)
         return _return_types.topk(_ag.watch(_ag.renamed(self._gather(dim, idx), "TopkBackward0"), idx), idx)
+
+
+def _elementwise_form(name, dim, keepdim, other) -> None:
+    """x.max(y) / x.max(other=y) is the elementwise maximum; torch refuses a dim or keepdim beside it."""
+    if (other is not None and dim is not None) or keepdim is not False:
+        raise TypeError(f"{name}() received an invalid combination of arguments: a tensor and a dim")
 
 
 def _int_matmul(a: Tensor, b: Tensor) -> Tensor:

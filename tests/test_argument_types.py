@@ -4,6 +4,8 @@ lists and arrays where a Tensor is needed (pyneuro/_arguments.py). Each case run
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -87,3 +89,114 @@ def test_new_factories_take_torchs_keywords(case):
     """Refused before: new_zeros/new_ones/new_full/new_tensor took dtype only
     (`x.new_zeros(n, device=x.device)` raised TypeError)."""
     _same(NEW_FACTORIES[case])
+
+
+NOT_A_TENSOR = {
+    "exp_list": lambda T: T.exp([1.0, 2.0]),
+    "exp_array": lambda T: T.exp(np.ones(2)),
+    "mm_list": lambda T: T.mm(T.ones(2, 2), [[1.0, 2.0], [3.0, 4.0]]),
+    "mm_number": lambda T: T.mm(T.ones(2, 2), 2.0),
+    "add_list": lambda T: T.add(T.ones(2), [1.0, 2.0]),
+    "add_array": lambda T: T.add(T.ones(2), np.ones(2)),
+    "maximum_list": lambda T: T.maximum(T.ones(2), [1.0, 2.0]),
+    "cat_lists": lambda T: T.cat([[1.0], [2.0]]),
+    "stack_arrays": lambda T: T.stack([np.ones(2), np.ones(2)]),
+    "cat_mixed": lambda T: T.cat([T.ones(1, 2), np.ones((1, 2))]),
+    "where_list": lambda T: T.where(T.ones(2) > 0, [1.0, 2.0], T.ones(2)),
+    "log_softmax_method_form": lambda T: T.log_softmax([1.0, 2.0], 0),
+    "relu_array": lambda T: T.nn.functional.relu(np.ones(2)),
+    "cross_entropy_array_target": lambda T: T.nn.functional.cross_entropy(T.ones(2, 3), np.array([0, 1])),
+    "cross_entropy_list_target": lambda T: T.nn.functional.cross_entropy(T.ones(2, 3), [0, 1]),
+    "l1_array": lambda T: T.nn.functional.l1_loss(T.ones(2), np.ones(2)),
+    "linalg_inv_list": lambda T: T.linalg.inv([[1.0, 0.0], [0.0, 1.0]]),
+    "special_expit_list": lambda T: T.special.expit([0.5]),
+    "sum_by_getattr": lambda T: T.sum([1.0, 2.0]),
+    "conv2d_served": lambda T: T.conv2d([[1.0]], T.ones(1, 1, 1, 1)),
+    "input_keyword": lambda T: T.exp(input=[1.0]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_A_TENSOR))
+def test_a_list_or_array_where_torch_takes_a_tensor_is_its_type_error(case):
+    """Computed (or AttributeError/ValueError) before: NumPy took the list; torch's argument
+    parser refuses it with TypeError (_arguments.py, table from tools/torch_tensor_params.py)."""
+    call = NOT_A_TENSOR[case]
+    with pytest.raises(TypeError):
+        call(torch)
+    with pytest.raises(TypeError):
+        call(pn)
+
+
+TAKEN = {
+    "add_number": lambda T: T.add(T.ones(2), 2),
+    "add_numpy_number": lambda T: T.add(T.ones(2), np.float32(2)),
+    "add_deprecated": lambda T: T.add(T.ones(2), 2.0, T.ones(2)),
+    "addcmul_deprecated": lambda T: T.addcmul(T.ones(2), 2.0, T.ones(2), T.ones(2)),
+    "pow_number_base": lambda T: T.pow(2, T.ones(2)),
+    "where_numbers": lambda T: T.where(T.ones(2) > 0, 1.0, 0.0),
+    "clamp_number": lambda T: T.clamp(T.ones(2), 0.5),
+    "cat_tuple": lambda T: T.cat((T.ones(1), T.ones(2))),
+    "atleast_one_tensor": lambda T: T.atleast_2d(T.ones(2)),
+    "batch_norm_none": lambda T: T.nn.functional.batch_norm(T.ones(2, 3), None, None, training=True),
+    "linear_none_bias": lambda T: T.nn.functional.linear(T.ones(2, 3), T.ones(4, 3), None),
+    "sum_dims_list": lambda T: T.sum(T.ones(2, 2), [0, 1]),
+    "parameter": lambda T: T.exp(T.nn.Parameter(T.ones(2))),
+    "add_alpha": lambda T: T.add(T.ones(2), T.ones(2), alpha=2),
+    "add_positional_alpha": lambda T: T.add(T.ones(2), T.ones(2), 2),
+    "tensor_add_positional_alpha": lambda T: T.ones(2).add(T.ones(2), 2),
+    "add_three_tensors": lambda T: T.ones(2).add(T.ones(2), T.ones(2)),
+    "addcdiv_positional_value": lambda T: T.addcdiv(T.ones(2), T.ones(2), T.ones(2), 1),
+    "max_other_and_dim": lambda T: T.ones(2, 2).max(T.ones(2, 2), 1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TAKEN))
+def test_the_forms_torch_takes_are_taken_and_keyword_only_is_keyword_only(case):
+    """Tensors, numbers where torch takes them, its deprecated positional forms; and the
+    keyword-only alpha/value given by position is torch's TypeError (it computed a + 2b before)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the deprecated forms warn in both)
+        _same(TAKEN[case])
+
+
+KEYWORDS = {
+    "matmul": lambda T: T.matmul(input=T.ones(2, 2), other=T.ones(2, 2)),
+    "mm": lambda T: T.mm(T.ones(2, 2), mat2=T.ones(2, 2)),
+    "mm_method": lambda T: T.ones(2, 2).mm(mat2=T.ones(2, 2)),
+    "bmm": lambda T: T.bmm(input=T.ones(1, 2, 2), mat2=T.ones(1, 2, 2)),
+    "bmm_method": lambda T: T.ones(1, 2, 2).bmm(mat2=T.ones(1, 2, 2)),
+    "outer": lambda T: T.ones(2).outer(vec2=T.ones(3)),
+    "dot": lambda T: T.dot(T.ones(2), tensor=T.ones(2)),
+    "dot_method": lambda T: T.ones(2).dot(tensor=T.ones(2)),
+    "maximum": lambda T: T.maximum(input=T.ones(2), other=T.zeros(2)),
+    "isclose": lambda T: T.isclose(T.ones(2), other=T.ones(2)),
+    "max_other": lambda T: T.max(T.ones(2), other=T.zeros(2)),
+    "max_other_method": lambda T: T.ones(2).min(other=T.zeros(2)),
+    "copy_other": lambda T: T.zeros(2).copy_(other=T.ones(2)),
+    "copy_src_refused": lambda T: T.zeros(2).copy_(src=T.ones(2)),
+    "copy_non_blocking": lambda T: T.zeros(2).copy_(T.ones(2), False),
+    "uniform_from_to": lambda T: T.zeros(2).uniform_(**{"from": 1.0, "to": 2.0}),
+    "view_size": lambda T: T.ones(2, 2).view(size=(4,)),
+    "expand_size": lambda T: T.ones(1, 2).expand(size=(3, 2)),
+    "repeat_repeats": lambda T: T.ones(2).repeat(repeats=(2, 1)),
+    "tile_dims": lambda T: T.ones(2).tile(dims=(2, 1)),
+    "to_positional_copy": lambda T: T.ones(2).to(T.float64, False, True),
+    "arange_layout": lambda T: T.arange(3, layout=T.strided),
+    "eye_layout": lambda T: T.eye(2, layout=T.strided),
+    "empty_memory_format": lambda T: T.empty(2, 3, memory_format=T.contiguous_format),
+    "float_memory_format": lambda T: T.ones(2).float(memory_format=T.preserve_format),
+    "tensor_pin_memory": lambda T: T.tensor([1.0], pin_memory=False),
+    "gather_sparse_grad": lambda T: T.gather(
+        T.ones(2, 2), 0, T.zeros(2, 2, dtype=T.int64), sparse_grad=False
+    ),
+    "special_out": lambda T: T.special.erf(T.ones(2), out=T.empty(2)),
+    "amax_numpy_dim": lambda T: T.amax(T.ones(2, 3), np.int64(1)),
+    "cosine_numpy_dim": lambda T: T.cosine_similarity(T.ones(2, 3), T.ones(2, 3), np.int64(1)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KEYWORDS))
+def test_torchs_keyword_names_and_option_keywords(case):
+    """Refused before (TypeError: unexpected keyword): pyneuro named these a/b, src, ... or lacked
+    the option keywords torch takes (layout, memory_format, pin_memory, sparse_grad, out)."""
+    _same(KEYWORDS[case])
