@@ -486,6 +486,8 @@ def cross(input, other, *, dim=-1) -> Tensor:
         raise RuntimeError(
             f"linalg.cross: inputs must have the same number of dimensions. Got {input.ndim} and {other.ndim}"
         )
+    if input.dtype != other.dtype:  # (torch's kernel takes one dtype: int64 x float32 is refused)
+        raise DTypeError(f"expected scalar type {input.dtype.torch_name} but found {other.dtype.torch_name}")
     d = normalize_dims(dim, input.ndim)[0]
     if input.shape[d] != 3 or other.shape[d] != 3:
         raise ShapeError(

@@ -618,8 +618,11 @@ class Tensor(
         """Each element (or slice along dim) repeated `repeats` times in place, like torch:
         [1, 2].repeat_interleave(2) -> [1, 1, 2, 2]; repeats may be a tensor, one count each."""
         x, d = (self.reshape(-1), 0) if dim is None else (self, normalize_dims(dim, self.ndim)[0])
-        n = x.shape[d]
-        tensor_counts = isinstance(repeats, TensorBase)
+        n, tensor_counts = x.shape[d], isinstance(repeats, TensorBase)
+        if tensor_counts and repeats._data.dtype.kind not in "iu":  # (torch's kernel counts in integers)
+            raise NotImplementedError(
+                f"\"repeat_interleave_cpu\" not implemented for '{repeats.dtype.torch_name}'"
+            )
         counts = np.asarray(_backend(repeats.device).to_numpy(repeats._data) if tensor_counts else repeats)
         if counts.ndim > 1 or (counts.ndim == 1 and counts.size not in (1, n)):
             raise ShapeError(

@@ -747,3 +747,19 @@ def test_cross_broadcasts_against_an_empty_batch(a, b, dim):
         RNG.standard_normal(a).astype(np.float32),
         RNG.standard_normal(b).astype(np.float32),
     )
+
+
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda T: T.ones(2).repeat_interleave(T.tensor([1.0, 2.0])), NotImplementedError),
+        (lambda T: T.cross(T.tensor([1, 2, 3]), T.tensor([1.0, 0, 0]), dim=0), RuntimeError),
+        (lambda T: T.linalg.cross(T.tensor([1.0, 2, 3]), T.tensor([1, 0, 0])), RuntimeError),
+    ],
+)
+def test_refused_dtypes_as_torch(call, error):
+    """Before: float repeat counts raised NumPy's cast TypeError (not torch's NotImplementedError);
+    cross of int64 and float computed where torch's one-dtype kernel refuses."""
+    for fw in (pn, torch):
+        with pytest.raises(error):
+            call(fw)
