@@ -324,6 +324,12 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     if per_sample_weights is not None:
         if tuple(per_sample_weights.shape) != tuple(input.shape):
             raise ShapeError("embedding_bag: per_sample_weights has to be of the same shape as input")
+        if per_sample_weights.dtype != weight.dtype:  # (torch's check, in its words)
+            raise DTypeError(
+                "Expected tensor for argument #1 'weight' to have the same type as tensor for argument #1 "
+                f"'per_sample_weights'; but type {weight.type()} does not equal {per_sample_weights.type()} "
+                "(while checking arguments for embedding_bag)"
+            )
         w = per_sample_weights.reshape(-1)[as_tensor(np.flatnonzero(keep), device=weight.device)]
         rows = rows * w.unsqueeze(1)
     if mode == "max":

@@ -200,3 +200,14 @@ def test_torchs_keyword_names_and_option_keywords(case):
     """Refused before (TypeError: unexpected keyword): pyneuro named these a/b, src, ... or lacked
     the option keywords torch takes (layout, memory_format, pin_memory, sparse_grad, out)."""
     _same(KEYWORDS[case])
+
+
+def test_embedding_bag_per_sample_weights_of_another_dtype():
+    """Computed before; torch's embedding_bag refuses weights of another dtype than its table."""
+
+    def call(T):
+        T.manual_seed(0)
+        bag = T.nn.EmbeddingBag(5, 3, mode="sum")
+        return bag(T.tensor([[0, 1], [2, 3]]), per_sample_weights=T.ones(2, 2, dtype=T.float64))
+
+    _same(call)
