@@ -11,8 +11,9 @@ The backward is the three terms of d xhat / dx: g itself scaled by r, minus the 
 element has in the mean (mean(g)), minus its share in the variance (xhat * mean(g * xhat)).
 Written as a chain of Tensor ops (mean, sub, mul, mean, add, sqrt, div) the same gradient
 walked seven nodes, each with a full-size temporary and the reductions of broadcasting;
-here it is two reductions and three elementwise passes (a BatchNorm2d backward on a
-128x32x16x16 batch: ~16 ms -> ~4 ms).
+here it is two reductions and three elementwise passes (BatchNorm2d on a 128x32x16x16 batch,
+2 Zen 4 cores: forward 3.8 -> 3.2 ms, backward with the affine part 7.5 -> 5.5 ms; torch's
+fused kernels take ~1.5 ms each way).
 
 Backward reads the input (saved, as torch's NativeBatchNormBackward0 does) and recomputes
 xhat from it with the saved mean and r: the output is not saved, so an in-place op on it
