@@ -44,11 +44,9 @@ def _refusal(name: str, position: int, arg: str, kind: str, x):
         return None
     if kind.startswith("number") and isinstance(x, _NUMBERS):
         return None
-    if kind == "sequence":
+    if kind == "sequence":  # (a lone tensor passes: atleast_1d(x), broadcast_tensors(x, y))
         if not isinstance(x, (list, tuple)):
-            return (
-                None  # (a lone tensor: atleast_1d(x), broadcast_tensors(x, y); else the function's own check)
-            )
+            return None  # (anything else meets the function's own check)
         for i, item in enumerate(x):
             if not isinstance(item, TensorBase):
                 return TypeError(f"expected Tensor as element {i} in argument 0, but got {_type_name(item)}")
