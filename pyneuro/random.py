@@ -144,8 +144,8 @@ class Generator:
         """The stream, with numpy.random.Generator's method names (for code that wants NumPy draws)."""
         return self._rng
 
-    def __repr__(self) -> str:
-        return f"<pyneuro.Generator seed={self._seed}>"
+    def __repr__(self) -> str:  # torch's form: a notebook cell ending in manual_seed(0) shows the same
+        return f"<pyneuro._C.Generator object at {id(self):#x}>"
 
 
 default_generator = Generator()

@@ -30,6 +30,11 @@ SNIPPETS = {
         print(y, y.dtype, y.shape, y.size(1), y.numel(), y.shape.numel())
         print(type(x.shape).__name__, isinstance(x.shape, tuple))
     """,
+    "seed_repr": """
+        import torch
+        g = torch.manual_seed(0)
+        print(g)  # (a notebook cell ending in torch.manual_seed(0) shows this repr)
+    """,
     "dtype_objects": """
         import torch
         import numpy as np
