@@ -28,7 +28,7 @@ from ._dtype import torch_name as _torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import Size, normalize_dims
 from ._shapes import shape_arg as _shape_arg
-from ._tensor_base import TensorBase, _backend, _from_data, _wrap
+from ._tensor_base import TensorBase, _backend, _from_data, _wrap, need_tensor
 from ._tensor_keys import int_index, same_dtype_put
 from .autograd.index import IndexPut, ScatterReduce
 from .autograd.shape import Diagonal, renamed, watch
@@ -179,7 +179,7 @@ class IndexMethods:
         return self.expand(*_shape_arg(size))
 
     def is_same_size(self, other) -> bool:
-        return self.shape == other.shape
+        return self.shape == need_tensor(other, "is_same_size", "other").shape
 
     @property
     def H(self):
@@ -641,7 +641,7 @@ class IndexMethods:
     # ------------------------------------------------------------------ products, differences
     def kron(self, other):
         """The Kronecker product: block (i, j) of the result is self[i, j] * other (any ndim)."""
-        nd = builtins.max(self.ndim, other.ndim)
+        nd = builtins.max(self.ndim, need_tensor(other, "kron", "other").ndim)
         sa = (1,) * (nd - self.ndim) + tuple(self.shape)
         sb = (1,) * (nd - other.ndim) + tuple(other.shape)
         a = self.reshape(tuple(v for n in sa for v in (n, 1)))

@@ -26,7 +26,7 @@ from . import _sorting, return_types
 from ._dtype import _PY_BOOL, _PY_INT, c_type_name, float32, torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import normalize_dims, numpy_keywords
-from ._tensor_base import TensorBase, _backend, _from_data, _wrap
+from ._tensor_base import TensorBase, _backend, _from_data, _wrap, need_tensor
 from .autograd.shape import ReadsInputs as _ReadsInputs
 from .autograd.shape import named as _named
 from .autograd.shape import renamed as _renamed
@@ -283,7 +283,7 @@ class ReduceMethods:
 
     def mv(self, vec):
         """matrix @ vector."""
-        if self.ndim != 2 or vec.ndim != 1 or self.shape[1] != vec.shape[0]:
+        if self.ndim != 2 or need_tensor(vec, "mv", "vec").ndim != 1 or self.shape[1] != vec.shape[0]:
             raise ShapeError(
                 f"size mismatch, got input ({self.shape[0] if self.ndim else 0}), mat "
                 f"({'x'.join(str(n) for n in self.shape)}), vec ({'x'.join(str(n) for n in vec.shape)})"
@@ -292,7 +292,7 @@ class ReduceMethods:
 
     def vdot(self, other):
         """The dot product of two 1-D tensors (for real tensors, the same as dot)."""
-        if self.ndim != 1 or other.ndim != 1:
+        if self.ndim != 1 or need_tensor(other, "vdot", "other").ndim != 1:
             raise ShapeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
         if self.shape[0] != other.shape[0]:
             raise ShapeError(

@@ -22,6 +22,7 @@ from ._tensor_base import (
     _broadcast_check,
     _from_data,
     _wrap,
+    need_tensor,
 )
 from ._tensor_keys import (
     _convert_index,
@@ -97,10 +98,10 @@ class ShapeMethods:
         return _wrap(a.view(dtype), self.device)
 
     def view_as(self, other):
-        return self.reshape(other.shape)
+        return self.reshape(need_tensor(other, "view_as", "other").shape)
 
     def reshape_as(self, other):
-        return self.reshape(other.shape)
+        return self.reshape(need_tensor(other, "reshape_as", "other").shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
         nd = self.ndim
@@ -231,7 +232,7 @@ class ShapeMethods:
             raise ShapeError(f"expand: shape {tuple(shape)} cannot be expanded to {sizes}") from None
 
     def expand_as(self, other):
-        return self.expand(other.shape)
+        return self.expand(need_tensor(other, "expand_as", "other").shape)
 
     def chunk(self, chunks, dim=0):
         if isinstance(chunks, _PY_BOOL) or not hasattr(chunks, "__index__"):
@@ -305,7 +306,7 @@ class ShapeMethods:
 
     def index_select(self, dim, index):
         """The entries at `index` (a 1-D integer tensor) along dim; gradients add up on repeats."""
-        if index.ndim > 1:  # (torch's IndexError)
+        if need_tensor(index, "index_select", "index", 2).ndim > 1:  # (torch's IndexError)
             raise IndexError(
                 f"index_select(): Index is supposed to be a vector, got shape {tuple(index.shape)}"
             )
@@ -411,7 +412,7 @@ class ShapeMethods:
         return self.repeat(*((1,) * (self.ndim - builtins.len(dims)) + dims))
 
     def outer(self, vec2):
-        other = vec2
+        other = need_tensor(vec2, "outer", "vec2")
         if self.ndim != 1 or other.ndim != 1:
             raise ShapeError(
                 f"outer: 1-D tensors expected, got shapes {tuple(self.shape)} and {tuple(other.shape)}"
@@ -419,7 +420,7 @@ class ShapeMethods:
         return self.unsqueeze(1) * other.unsqueeze(0)
 
     def bmm(self, mat2):
-        other = mat2
+        other = need_tensor(mat2, "bmm", "mat2")
         if self.ndim != 3 or other.ndim != 3 or self.shape[0] != other.shape[0]:
             raise ShapeError(
                 f"bmm: expected two 3-D tensors with the same batch size, got {tuple(self.shape)} and {tuple(other.shape)}"

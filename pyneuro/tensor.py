@@ -400,7 +400,7 @@ class Tensor(
         return self @ other
 
     def dot(self, tensor):
-        other = tensor
+        other = need_tensor(tensor, "dot", "tensor")
         if self.ndim != 1 or other.ndim != 1:
             raise ShapeError(
                 f"dot: 1-D tensors expected, got shapes {tuple(self.shape)} and {tuple(other.shape)}"
@@ -586,7 +586,7 @@ class Tensor(
 
     def type_as(self, other) -> Tensor:
         """This tensor in other's dtype (itself if it already has it), like torch."""
-        return self.to(other.dtype)
+        return self.to(need_tensor(other, "type_as", "other").dtype)
 
     def _floating(self):
         return self if self._data.dtype.kind == "f" else self._cast(default_float())

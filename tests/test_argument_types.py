@@ -211,3 +211,28 @@ def test_embedding_bag_per_sample_weights_of_another_dtype():
         return bag(T.tensor([[0, 1], [2, 3]]), per_sample_weights=T.ones(2, 2, dtype=T.float64))
 
     _same(call)
+
+
+METHODS_NOT_A_TENSOR = {
+    "dot": lambda T: T.ones(2).dot([1.0, 2.0]),
+    "outer": lambda T: T.ones(2).outer([1.0, 2.0]),
+    "bmm": lambda T: T.ones(1, 2, 2).bmm([[[1.0, 2.0], [3.0, 4.0]]]),
+    "mv": lambda T: T.ones(2, 2).mv([1.0, 2.0]),
+    "kron": lambda T: T.ones(2).kron([1.0, 2.0]),
+    "view_as": lambda T: T.ones(4).view_as([[1.0, 2.0], [3.0, 4.0]]),
+    "reshape_as": lambda T: T.ones(4).reshape_as(np.ones((2, 2))),
+    "expand_as": lambda T: T.ones(1).expand_as([1.0, 2.0]),
+    "type_as": lambda T: T.ones(2).type_as(np.ones(2)),
+    "index_select": lambda T: T.ones(2, 2).index_select(0, [0]),
+    "is_same_size": lambda T: T.ones(2).is_same_size([1.0, 2.0]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(METHODS_NOT_A_TENSOR))
+def test_methods_taking_a_tensor_refuse_a_list_with_torchs_type_error(case):
+    """AttributeError before (the list has no .shape / .ndim), which `except TypeError` misses."""
+    call = METHODS_NOT_A_TENSOR[case]
+    with pytest.raises(TypeError):
+        call(torch)
+    with pytest.raises(TypeError):
+        call(pn)
