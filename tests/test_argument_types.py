@@ -4,7 +4,10 @@ lists and arrays where a Tensor is needed (pyneuro/_arguments.py). Each case run
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -236,3 +239,23 @@ def test_methods_taking_a_tensor_refuse_a_list_with_torchs_type_error(case):
         call(torch)
     with pytest.raises(TypeError):
         call(pn)
+
+
+def test_the_table_is_what_the_tool_writes_from_this_torch():
+    """_tensor_params.py is data written by tools/torch_tensor_params.py, not kept by hand: from the
+    torch this project pins (2.13) the tool writes the same table. (In a child process: the tool
+    calls torch's functions with odd arguments.)"""
+    if not torch.__version__.startswith("2.13."):
+        pytest.skip(f"the table was written from torch 2.13, this is {torch.__version__}")
+    root = Path(__file__).resolve().parent.parent
+    check = (
+        "import torch_tensor_params as tool\n"
+        "from pyneuro._tensor_params import TENSOR_PARAMS\n"
+        "for ours, theirs in tool.NAMESPACES.items():\n"
+        "    assert tool.table_for(ours, theirs) == TENSOR_PARAMS[ours], ours\n"
+    )
+    # (run from tools/, so the child imports the tool from there and pyneuro as this process does)
+    run = subprocess.run(
+        [sys.executable, "-c", check], cwd=root / "tools", capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
