@@ -295,7 +295,7 @@ def __getattr__(name: str):
         for home in _BUILTIN_NAMED_HOMES:
             function = getattr(_importlib.import_module(f"{__name__}.{home}"), name, None)
             if function is not None:
-                globals()[name] = function = _checked(_out_keyword(function), name)
+                globals()[name] = function = _checked(_out_keyword(function, __name__, name), name)
                 return function
     if name in _torch_nn_names.SAME_AS_FUNCTIONAL:  # pn.conv2d, pn.pixel_shuffle, ...: nn.functional's
         globals()[name] = function = _checked(_torch_nn_names.functional_op(name), name)

@@ -64,7 +64,7 @@ def _keyword(function, position: int, arg: str):
     return arg if len(names) >= position and names[position - 1] == arg else None
 
 
-def _checked(function, name: str, params):
+def _checked(function, name: str, params, module: str):
     checks = tuple((position, _keyword(function, position, arg), arg, kind) for position, arg, kind in params)
 
     @functools.wraps(function)
@@ -79,6 +79,7 @@ def _checked(function, name: str, params):
         return function(*args, **kwargs)
 
     run.__checks_tensor_arguments__ = True
+    run.__module__, run.__qualname__ = module, name  # (found as module.name: pickle refers to it so)
     return run
 
 
@@ -92,7 +93,7 @@ def check_tensor_arguments(namespace: dict, module: str) -> None:
             and not isinstance(function, type)
             and not hasattr(function, "__checks_tensor_arguments__")
         ):
-            namespace[name] = _checked(function, name, params)
+            namespace[name] = _checked(function, name, params, module)
 
 
 def checked(function, name: str, module: str = "pyneuro"):
@@ -100,4 +101,4 @@ def checked(function, name: str, module: str = "pyneuro"):
     params = TENSOR_PARAMS.get(module, {}).get(name)
     if params is None or hasattr(function, "__checks_tensor_arguments__"):
         return function
-    return _checked(function, name, params)
+    return _checked(function, name, params, module)

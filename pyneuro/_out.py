@@ -96,8 +96,10 @@ def _write(out, result, name: str) -> None:
     out._vc[0] += 1  # out's memory changed: views and saved copies of it see a new version
 
 
-def out_keyword(function):
-    """Give a torch-level function torch's `out=` keyword (see the module docstring)."""
+def out_keyword(function, module: str | None = None, name: str | None = None):
+    """Give a torch-level function torch's `out=` keyword (see the module docstring). With module
+    and name, the wrapper is found as module.name, so pickle can refer to it (the function it wraps
+    may live in another module: torch.exp pickles, and pn.exp must too)."""
 
     @functools.wraps(function)
     def run(*args, out=None, **kwargs):
@@ -135,6 +137,8 @@ def out_keyword(function):
         return out
 
     run.__wrapped_for_out__ = True
+    if module is not None:
+        run.__module__, run.__qualname__ = module, name or function.__name__
     return run
 
 
@@ -147,4 +151,4 @@ def add_out_keyword(namespace: dict, names) -> None:
             and not isinstance(function, type)
             and not hasattr(function, "__wrapped_for_out__")
         ):
-            namespace[name] = out_keyword(function)
+            namespace[name] = out_keyword(function, namespace.get("__name__"), name)
