@@ -56,11 +56,10 @@ def _refusal(name: str, position: int, arg: str, kind: str, x):
 
 def _keyword(function, position: int, arg: str):
     """arg if it is the name of function's parameter at `position` (so `f(input=[1.])` is checked
-    too); None where pyneuro's function orders its parameters otherwise."""
-    try:
-        names = list(inspect.signature(function).parameters)
-    except (TypeError, ValueError):
-        return None
+    too); None where pyneuro's function orders its parameters otherwise. (Read from the code
+    object: inspect.signature for ~600 functions would cost import ~10 ms.)"""
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    names = code.co_varnames[: code.co_argcount] if code is not None else ()
     return arg if len(names) >= position and names[position - 1] == arg else None
 
 
