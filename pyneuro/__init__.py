@@ -29,6 +29,7 @@ from . import functions_reduce as _functions_reduce
 from . import torch_names as _torch_names
 from . import torch_nn_names as _torch_nn_names
 from . import torch_runtime as _torch_runtime
+from ._arguments import check_method_arguments as _check_method_arguments
 from ._arguments import check_tensor_arguments as _check_tensor_arguments
 from ._arguments import checked as _checked
 from ._device import device
@@ -521,3 +522,4 @@ _add_out_keyword(
 )
 # ...and refuse a list or an array where torch's parser takes only a Tensor (pyneuro/_arguments.py)
 _check_tensor_arguments(globals(), __name__)
+_check_method_arguments(Tensor)  # (and on Tensor's methods: x.mul([..]))

@@ -8,22 +8,29 @@ array-like: without this rule `torch.mm(x, [[1., 2.]])` computed, `torch.log_sof
 AttributeError and `torch.cat([[1.], [2.]])` made a tensor, where torch raises TypeError in all
 three. Code that runs here must run under torch, and an `except TypeError` must catch ours.
 
-Which arguments: _tensor_params.TENSOR_PARAMS (positions 1 and 2 of each function, written by
-tools/torch_tensor_params.py from torch itself). Each namespace module (pyneuro/__init__.py,
-functional.py, linalg.py, special.py) calls `check_tensor_arguments` once on its globals.
+Which arguments: _tensor_params.TENSOR_PARAMS (positions 1 and 2 of each function) and
+_method_params.METHOD_PARAMS (of each Tensor method), written by tools/torch_tensor_params.py
+from torch itself. Each namespace module (pyneuro/__init__.py,
+functional.py, linalg.py, special.py) calls `check_tensor_arguments` once on its globals, and
+pyneuro/__init__.py calls `check_method_arguments` on Tensor: the methods follow the same rule
+(`x.mul([1., 2.])`, `x.masked_fill(np_mask, 0.)`, `x.gather(0, [[0]])` are TypeError in torch).
+The operators are not methods of the table and keep NumPy's reading of an array operand, as
+torch's do (`x + np_array` is NumPy's reflected op there: a tensor comes back).
 (torch.nn.functional's Python-level functions fail as their code does, AttributeError for a list
 in F.softmax; those keep pyneuro's own checks.)
 
-Arrows: imports numpy, _tensor_base and _tensor_params; the namespace modules import it.
+Arrows: imports numpy, _tensor_base and the two tables; the namespace modules import it.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import types
 
 import numpy as np
 
+from ._method_params import METHOD_PARAMS
 from ._tensor_base import TensorBase
 from ._tensor_params import TENSOR_PARAMS
 
@@ -63,14 +70,19 @@ def _keyword(function, position: int, arg: str):
     return arg if len(names) >= position and names[position - 1] == arg else None
 
 
-def _checked(function, name: str, params, module: str):
-    checks = tuple((position, _keyword(function, position, arg), arg, kind) for position, arg, kind in params)
+def _checked(function, name: str, params, module: str, method: bool = False):
+    """function, checking `params`; with method=True its positions count after `self`."""
+    shift = int(method)
+    checks = tuple(
+        (position + shift, _keyword(function, position + shift, arg), arg, position, kind)
+        for position, arg, kind in params
+    )
 
     @functools.wraps(function)
     def run(*args, **kwargs):
         given = len(args)
-        for position, keyword, arg, kind in checks:
-            x = args[position - 1] if given >= position else kwargs.get(keyword, _ABSENT)
+        for index, keyword, arg, position, kind in checks:
+            x = args[index - 1] if given >= index else kwargs.get(keyword, _ABSENT)
             if x is not _ABSENT and not isinstance(x, TensorBase):
                 refusal = _refusal(name, position, arg, kind, x)
                 if refusal is not None:
@@ -78,7 +90,8 @@ def _checked(function, name: str, params, module: str):
         return function(*args, **kwargs)
 
     run.__checks_tensor_arguments__ = True
-    run.__module__, run.__qualname__ = module, name  # (found as module.name: pickle refers to it so)
+    if not method:
+        run.__module__, run.__qualname__ = module, name  # (found as module.name: pickle refers to it so)
     return run
 
 
@@ -101,3 +114,12 @@ def checked(function, name: str, module: str = "pyneuro"):
     if params is None or hasattr(function, "__checks_tensor_arguments__"):
         return function
     return _checked(function, name, params, module)
+
+
+def check_method_arguments(cls) -> None:
+    """Wrap each method of cls (Tensor) that _method_params.METHOD_PARAMS lists with the check
+    (once). A subclass's own override of such a method is not wrapped."""
+    for name, params in METHOD_PARAMS["pyneuro.Tensor"].items():
+        method = getattr(cls, name, None)
+        if isinstance(method, types.FunctionType) and not hasattr(method, "__checks_tensor_arguments__"):
+            setattr(cls, name, _checked(method, name, params, f"{cls.__module__}.{cls.__qualname__}", True))

@@ -328,6 +328,10 @@ class InplaceMethods:
         self._vc[0] += 1
         return self
 
+    # pyneuro's own writes of arrays (random fills, loaded checkpoints): copy_ without the argument
+    # check that Tensor.copy_ gets (_arguments.py: torch's copy_ takes only a Tensor)
+    _copy_values = copy_
+
     def clamp_(self, min=None, max=None):
         """self.clamp(min, max) written into self; the bounds may be numbers or tensors that broadcast
         to self's shape (x.clamp_(lo_tensor, hi_tensor), differentiable like clamp's)."""
@@ -402,7 +406,9 @@ class InplaceMethods:
         if a > b:
             raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
         rng, dt = _rng(generator), self._data.dtype
-        return self.copy_(draw_in_memory_order(self._data, lambda shape: rng.uniform_fill(shape, dt, a, b)))
+        return self._copy_values(
+            draw_in_memory_order(self._data, lambda shape: rng.uniform_fill(shape, dt, a, b))
+        )
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         """Fill with normal draws N(mean, std**2): torch's stream and arithmetic."""
@@ -412,7 +418,7 @@ class InplaceMethods:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         # (a tensor that is not contiguous: torch's one-by-one kernel, in memory order)
         rng, dt, serial = _rng(generator), self._data.dtype, not _contiguous(self._data)
-        return self.copy_(
+        return self._copy_values(
             draw_in_memory_order(self._data, lambda shape: rng.normal_fill(shape, dt, mean, std, serial))
         )
 

@@ -551,7 +551,7 @@ class ReduceMethods:
         if not isinstance(probs, np.ndarray) and not 0 <= probs <= 1:
             raise ArgumentError(f"bernoulli_ expects p to be in [0, 1], but got p={probs:g}")
         if isinstance(probs, np.ndarray):
-            return self.copy_(_rng(generator).bernoulli(probs, self.shape).astype(self._data.dtype))
+            return self._copy_values(_rng(generator).bernoulli(probs, self.shape).astype(self._data.dtype))
         return self._fill_draw(lambda shape: _rng(generator).bernoulli(probs, shape))
 
     def bernoulli(self, p=None, *, generator=None):
@@ -625,7 +625,7 @@ class ReduceMethods:
     def _fill_draw(self, draw):
         """self.copy_(draw(shape)), the draws landing in self's memory order, as torch's kernels
         fill a tensor (random.memory_order: x.t().exponential_() fills x from its start)."""
-        return self.copy_(np.asarray(draw_in_memory_order(self._data, draw)).astype(self._data.dtype))
+        return self._copy_values(np.asarray(draw_in_memory_order(self._data, draw)).astype(self._data.dtype))
 
 
 def tensordot(a, b, dims=2):

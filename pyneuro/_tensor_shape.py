@@ -539,7 +539,8 @@ class ShapeMethods:
     def _triangle(self, keep):
         if self._data.dtype == bool_:  # bool stays bool, like torch
             return _wrap(self._data & keep, self.device)
-        return self.masked_fill(~keep, 0)  # a select, not a product: -inf and NaN outside become 0
+        # a select, not a product: -inf and NaN outside become 0
+        return self.masked_fill(_wrap(~keep, self.device), 0)
 
 
 def _at_least_2d(t) -> None:

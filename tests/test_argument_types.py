@@ -4,6 +4,7 @@ lists and arrays where a Tensor is needed (pyneuro/_arguments.py). Each case run
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 import warnings
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 
 import pyneuro as pn
+from pyneuro._method_params import METHOD_PARAMS
 
 torch = pytest.importorskip("torch")
 
@@ -228,6 +230,23 @@ METHODS_NOT_A_TENSOR = {
     "type_as": lambda T: T.ones(2).type_as(np.ones(2)),
     "index_select": lambda T: T.ones(2, 2).index_select(0, [0]),
     "is_same_size": lambda T: T.ones(2).is_same_size([1.0, 2.0]),
+    # the methods' table (_tensor_params 'pyneuro.Tensor'): computed before, with NumPy's reading
+    "mul_list": lambda T: T.ones(3).mul([1.0, 2.0, 3.0]),
+    "add_array": lambda T: T.ones(3).add(np.ones(3)),
+    "add_zero_dim_array": lambda T: T.ones(3).add(np.array(2.0)),
+    "add_keyword_array": lambda T: T.ones(3).add(other=np.ones(3)),
+    "sub_in_place_list": lambda T: T.ones(3).sub_([1.0, 2.0, 3.0]),
+    "masked_fill_array_mask": lambda T: T.ones(3).masked_fill(np.ones(3, bool), 0.0),
+    "where_array_condition": lambda T: T.ones(3).where(np.ones(3, bool), 0.0),
+    "copy_array": lambda T: T.ones(3).copy_(np.ones(3)),
+    "gather_list_index": lambda T: T.ones(2, 2).gather(0, [[0, 1]]),
+    "index_add_list_index": lambda T: T.ones(2, 2).index_add(0, [0], T.ones(1, 2)),
+    "lerp_list_end": lambda T: T.ones(3).lerp([1.0, 2.0, 3.0], 0.5),
+    "clamp_array_bound": lambda T: T.ones(3).clamp(np.zeros(3)),
+    "maximum_list": lambda T: T.ones(3).maximum([1.0, 2.0, 3.0]),
+    "eq_list": lambda T: T.ones(3).eq([1.0, 2.0, 3.0]),
+    "pow_string": lambda T: T.ones(3).pow("2"),
+    "parameter_mul_list": lambda T: T.nn.Parameter(T.ones(3)).mul([1.0, 2.0, 3.0]),
 }
 
 
@@ -239,6 +258,43 @@ def test_methods_taking_a_tensor_refuse_a_list_with_torchs_type_error(case):
         call(torch)
     with pytest.raises(TypeError):
         call(pn)
+
+
+METHOD_FORMS_TAKEN = {
+    "mul_number": lambda T: T.ones(3).mul(2),
+    "mul_numpy_number": lambda T: T.ones(3).mul(np.float64(2.0)),
+    "add_tensor_alpha": lambda T: T.ones(3).add(T.ones(3), alpha=2),
+    "clamp_none_and_number": lambda T: T.ones(3).clamp(None, 0.5),
+    "masked_fill_tensor_mask": lambda T: T.ones(3).masked_fill(T.ones(3) > 0, 0.0),
+    "where_number_other": lambda T: T.ones(3).where(T.ones(3) > 0, 0.0),
+    "copy_tensor": lambda T: T.ones(3).copy_(T.zeros(3)),
+    "gather_tensor_index": lambda T: T.ones(2, 2).gather(0, T.tensor([[0, 1]])),
+    "pow_number": lambda T: T.ones(3).pow(2),
+    "lerp_numbers": lambda T: T.ones(3).lerp(T.zeros(3), 0.5),
+    # (the operators are not methods of the table: NumPy's reading of an array operand, as torch)
+    "operator_add_array": lambda T: T.ones(3) + np.ones(3),
+    "operator_mul_array": lambda T: T.ones(3) * np.ones(3),
+    "operator_eq_array": lambda T: T.ones(3) == np.ones(3),
+}
+
+
+@pytest.mark.parametrize("case", sorted(METHOD_FORMS_TAKEN))
+def test_methods_take_what_torch_takes(case):
+    """Numbers, None where torch takes it, and the operators' array operands stay taken."""
+    _same(METHOD_FORMS_TAKEN[case])
+
+
+def test_every_method_of_the_table_refuses_a_list_where_torch_does():
+    """Each method the tool listed checks its arguments (a list there: TypeError naming the argument,
+    before the method's own body runs), and the check keeps the method's docstring."""
+    table = METHOD_PARAMS["pyneuro.Tensor"]
+    assert len(table) > 150  # (171 from torch 2.13)
+    for name, params in table.items():
+        assert getattr(pn.Tensor, name).__doc__ == inspect.unwrap(getattr(pn.Tensor, name)).__doc__
+        for position, arg, _ in params:
+            args = [pn.ones(2, 2)] * (position - 1) + [[[1.0, 2.0], [3.0, 4.0]]]
+            with pytest.raises(TypeError, match=f"argument '{arg}' \\(position {position}\\) must be Tensor"):
+                getattr(pn.ones(2, 2), name)(*args)
 
 
 def test_the_table_is_what_the_tool_writes_from_this_torch():
@@ -253,6 +309,8 @@ def test_the_table_is_what_the_tool_writes_from_this_torch():
         "from pyneuro._tensor_params import TENSOR_PARAMS\n"
         "for ours, theirs in tool.NAMESPACES.items():\n"
         "    assert tool.table_for(ours, theirs) == TENSOR_PARAMS[ours], ours\n"
+        "from pyneuro._method_params import METHOD_PARAMS\n"
+        "assert tool.method_table() == METHOD_PARAMS[tool.METHODS]\n"
     )
     # (run from tools/, so the child imports the tool from there and pyneuro as this process does)
     run = subprocess.run(

@@ -13,6 +13,8 @@ dependency only) for each function pyneuro exports in the same namespace:
 - position 2 given a list after a tensor: the same question;
 - is a number accepted there (the call with 2.0 in that place raises no TypeError)?
 
+and the same for the methods of torch.Tensor (`x.mul([..])`, `x.gather(0, [..])`).
+
     python tools/torch_tensor_params.py            # rewrites pyneuro/_tensor_params.py
 
 The table it writes is data (names and positions), read by pyneuro/_arguments.py.
@@ -33,9 +35,11 @@ NAMESPACES = {
     "pyneuro.linalg": "torch.linalg",
     "pyneuro.special": "torch.special",
 }
+METHODS = "pyneuro.Tensor"  # (the methods' table: the arguments after the tensor itself)
 LIST = [[1.0, 2.0], [3.0, 4.0]]
 MUST = re.compile(r"argument '(\w+)' \(position (\d)\) must be Tensor, not list")
-OVERLOADS = ("got (list", "got (Tensor, list")  # no overload of an overloaded function takes the list
+OVERLOADS = (r"got \(list", r"got \(Tensor, list")  # no overload of an overloaded function takes the list
+METHOD_OVERLOADS = (r"got \(list", r"got \((?:Tensor|int), list")  # (x.gather(0, [..]): an int before it)
 SEQUENCE = "expected Tensor as element 0 in argument 0"
 
 
@@ -86,7 +90,7 @@ def _takes_none(function, calls, where: int) -> bool:
     return True
 
 
-def _must(function, calls, position: int):
+def _must(function, calls, position: int, overloads=OVERLOADS):
     """The parameter's name if torch refuses a list at `position` where it takes a Tensor, for any of
     calls: its parser names the argument ("must be Tensor"), or (overloaded functions: pow, clamp,
     where, ...) every overload it lists takes a Tensor or a Number there. None otherwise."""
@@ -96,7 +100,7 @@ def _must(function, calls, position: int):
             continue
         if (m := MUST.search(message.split("\n")[0])) and m.group(2) == str(position):
             return m.group(1)
-        if f"invalid combination of arguments - {OVERLOADS[position - 1]}" in message:
+        if re.search(f"invalid combination of arguments - {overloads[position - 1]}", message):
             return _overloads_at(message, position)
     return None
 
@@ -164,28 +168,75 @@ def table_for(pyneuro_module: str, torch_module: str) -> dict:
     return rows
 
 
-def main() -> None:
-    out = Path(__file__).resolve().parent.parent / "pyneuro" / "_tensor_params.py"
+def _method(name: str):
+    """torch.Tensor's method `name` called on a fresh 2x2 tensor of ones (in-place ones change only it)."""
+    return lambda *args: getattr(torch.ones(2, 2), name)(*args)
+
+
+def method_table() -> dict:
+    """The same question for the methods of torch.Tensor that pyneuro's Tensor has: positions 1 and
+    2 are the arguments after the tensor itself (x.mul([..]): "argument 'other' (position 1) must be
+    Tensor"; x.index_add(0, [..], y): position 2)."""
+    ours = importlib.import_module("pyneuro").Tensor
+    x = torch.ones(2, 2)
+    rows = {}
+    for name in sorted(dir(torch.Tensor)):
+        if name.startswith("_") or not callable(getattr(torch.Tensor, name, None)):
+            continue
+        if not callable(getattr(ours, name, None)) or isinstance(getattr(ours, name), type):
+            continue
+        method, params = _method(name), []
+        tails = [(), (x,), (0,), (x, x), (x, 0), (x, x, x), (0.5, x, x)]
+        if (found := _must(method, [(LIST, *t) for t in tails], 1, METHOD_OVERLOADS)) is not None:
+            params.append((1, found, _kind(method, [(x, *t) for t in tails], 0)))
+        for first in (x, 0):  # (a tensor or a dim before it: x.gather(0, index))
+            found = _must(method, [(first, LIST, *t) for t in tails[:3]], 2, METHOD_OVERLOADS)
+            if found is not None:
+                params.append((2, found, _kind(method, [(first, x, *t) for t in tails[:4]], 1)))
+                break
+        if params:
+            rows[name] = tuple(params)
+    return rows
+
+
+def _write(out: Path, what: str, variable: str, tables: dict, about: list) -> None:
     lines = [
-        '"""Which arguments of torch\'s functions must be Tensors (written by tools/torch_tensor_params.py',
+        f'"""Which arguments of torch\'s {what} must be Tensors (written by tools/torch_tensor_params.py',
         f"from torch {torch.__version__.split('+')[0]}; do not edit by hand).",
         "",
-        "TENSOR_PARAMS[namespace][name] is a tuple of (position, name, kind): kind 'tensor' takes a",
-        "Tensor only, 'number' a Tensor or a number, 'sequence' a list or tuple of Tensors; '|None'",
-        "added: None as well (an optional tensor). Read by _arguments.py.",
+        *about,
         '"""',
         "",
         "# fmt: off",
-        "TENSOR_PARAMS = {",
+        f"{variable} = {{",
     ]
-    for ours, theirs in NAMESPACES.items():
+    for ours, table in tables.items():
         lines.append(f"    {ours!r}: {{")
-        for name, params in table_for(ours, theirs).items():
+        for name, params in table.items():
             lines.append(f"        {name!r}: {params!r},")
         lines.append("    },")
     lines += ["}", "# fmt: on", ""]
     out.write_text("\n".join(lines))
     print(f"wrote {out}")
+
+
+def main() -> None:
+    package = Path(__file__).resolve().parent.parent / "pyneuro"
+    kinds = [
+        "TENSOR_PARAMS[namespace][name] is a tuple of (position, name, kind): kind 'tensor' takes a",
+        "Tensor only, 'number' a Tensor or a number, 'sequence' a list or tuple of Tensors; '|None'",
+        "added: None as well (an optional tensor). Read by _arguments.py.",
+    ]
+    tables = {ours: table_for(ours, theirs) for ours, theirs in NAMESPACES.items()}
+    _write(package / "_tensor_params.py", "functions", "TENSOR_PARAMS", tables, kinds)
+    methods = [
+        "As _tensor_params.py, for the methods of Tensor: METHOD_PARAMS['pyneuro.Tensor'][name] has",
+        "the same (position, name, kind) rows, the positions counting the arguments after the tensor",
+        "itself (x.mul(other): 'other' is position 1). Read by _arguments.py.",
+    ]
+    _write(
+        package / "_method_params.py", "Tensor methods", "METHOD_PARAMS", {METHODS: method_table()}, methods
+    )
 
 
 if __name__ == "__main__":

@@ -195,7 +195,7 @@ class StateDictMixin:
                     if assign:
                         self._assign_loaded(name, param, value)
                     else:
-                        param.copy_(value)
+                        param._copy_values(value)  # (also a torch tensor or an array: interop)
             except Exception as ex:
                 error_msgs.append(
                     f'While copying the parameter named "{key}", whose dimensions in the model are {param.shape} '
