@@ -25,7 +25,7 @@ def normalize_dims(dim, ndim):
     elif hasattr(dim, "__index__") and not isinstance(dim, (tuple, list)):
         dims = (operator.index(dim),)  # a 0-d integer tensor or NumPy integer, as torch takes them
     else:
-        dims = tuple(d if isinstance(d, int) else operator.index(d) for d in dim)
+        dims = tuple(d if type(d) is int else dim_int(d) for d in dim)  # (no bool: x.flip(True))
     out = []
     for d in dims:
         if not -max(ndim, 1) <= d < max(ndim, 1):
@@ -36,6 +36,22 @@ def normalize_dims(dim, ndim):
             raise RuntimeError(f"dim {d % max(ndim, 1)} appears multiple times in the list of dims")
         out.append(d % max(ndim, 1))
     return tuple(sorted(out))
+
+
+def dim_int(dim, name: str = "dim") -> int:
+    """One dim as an int (an int, a NumPy integer or a 0-d integer tensor). torch's parser takes
+    nothing else where an op takes one dim: None, a tuple, a float or a bool is its TypeError
+    (softmax(x, None), cumsum(x, (1,)), x.unsqueeze(True))."""
+    if isinstance(dim, (bool, np.bool_)) or not (
+        isinstance(dim, int) or (hasattr(dim, "__index__") and not isinstance(dim, (tuple, list)))
+    ):
+        raise TypeError(f"argument '{name}' must be int, not {type(dim).__name__}")
+    return operator.index(dim)
+
+
+def one_dim(dim, ndim) -> int:
+    """One dim (dim_int's rule) -> its axis in [0, ndim), checked as normalize_dims checks it."""
+    return normalize_dims(dim_int(dim), ndim)[0]
 
 
 def ints(v, n: int = 1) -> tuple:

@@ -33,7 +33,7 @@ import builtins
 
 import numpy as np
 
-from ._shapes import Size, normalize_dims
+from ._shapes import Size, normalize_dims, one_dim
 from ._tensor_base import TensorBase, _wrap
 from .creation import zeros
 from .functions import cat
@@ -65,7 +65,7 @@ class SparseTensor:
         return self._shape
 
     def size(self, dim=None):
-        return self._shape if dim is None else self._shape[normalize_dims(dim, len(self._shape))[0]]
+        return self._shape if dim is None else self._shape[one_dim(dim, len(self._shape))]
 
     def dim(self) -> int:
         return len(self._shape)

@@ -48,7 +48,7 @@ from ._dtype import (
     wrap_int,
 )
 from ._errors import ArgumentError, DataError, DeviceUnavailable, DTypeError, ShapeError, operand_type_error
-from ._shapes import Size, c_order, normalize_dims
+from ._shapes import Size, c_order, dim_int, normalize_dims, one_dim
 from ._tensor_str import tensor_str
 from .backends._registry import current as _current_backend
 
@@ -343,7 +343,7 @@ class TensorBase:
         if dim is None:
             return Size(self._data.shape)
         try:
-            return self._data.shape[dim]
+            return self._data.shape[dim_int(dim)]
         except IndexError:  # torch's words (normalize_dims raises them)
             if not self._data.ndim:
                 raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions") from None
@@ -737,7 +737,7 @@ class TensorBase:
         "largest") and unsigned and bool tensors need no negation."""
         data = self._data
         xp = _backend(self.device).xp
-        (d,) = normalize_dims(dim, data.ndim)
+        d = one_dim(dim, data.ndim)
         if data.ndim == 0:
             return _wrap(xp.zeros((), dtype=np.int64), self.device)
         if not descending:

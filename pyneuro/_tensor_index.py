@@ -26,7 +26,7 @@ from . import functions as _functions
 from ._dtype import _PY_BOOL, _PY_INT, int64
 from ._dtype import torch_name as _torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
-from ._shapes import Size, normalize_dims
+from ._shapes import Size, normalize_dims, one_dim
 from ._shapes import shape_arg as _shape_arg
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap, need_tensor
 from ._tensor_keys import int_index, same_dtype_put
@@ -81,8 +81,8 @@ def _one_of(*spellings):
 
 
 def _two_dims(dim1, dim2, ndim, what="diagonal"):
-    (d1,) = normalize_dims(dim1, ndim)
-    (d2,) = normalize_dims(dim2, ndim)
+    d1 = one_dim(dim1, ndim)
+    d2 = one_dim(dim2, ndim)
     if d1 == d2:
         raise ArgumentError(f"{what} dimensions cannot be identical {dim1}, {dim2}")
     return d1, d2
@@ -117,7 +117,7 @@ class IndexMethods:
             raise ArgumentError(
                 "tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims"
             )
-        (d,) = normalize_dims(dim, self.ndim)
+        d = one_dim(dim, self.ndim)
         n = self.shape[d]
         split = indices_or_sections
         if isinstance(split, TensorBase):
@@ -283,7 +283,7 @@ class IndexMethods:
             if size > 1:
                 raise ArgumentError(f"maximum size for tensor at dimension 0 is 1 but size is {size}")
             return self.reshape(1)[0:size]
-        (d,) = normalize_dims(dimension, self.ndim)
+        d = one_dim(dimension, self.ndim)
         n = self.shape[d]
         if size < 0 or size > n:
             raise ArgumentError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
@@ -378,7 +378,7 @@ class IndexMethods:
         if dim is None:  # a gather from the flattened self: no negative indices
             _check_range(idx, self.numel(), "take_along_dim")
             return self.reshape(-1)._gather(0, indices.reshape(-1))  # range checked above
-        (d,) = normalize_dims(dim, self.ndim)
+        d = one_dim(dim, self.ndim)
         if indices.ndim != self.ndim:
             raise ShapeError(
                 "torch.take_along_dim(): input and indices should have the same number of dimensions"
@@ -417,7 +417,7 @@ class IndexMethods:
         idx = int_index(index, what, long_only=long_only, error=error)
         if idx.ndim > 1:
             raise ShapeError(f"{what}(): Index is supposed to be a vector")
-        (d,) = normalize_dims(dim, self.ndim)
+        d = one_dim(dim, self.ndim)
         n = self.shape[d] if self.ndim else 1
         _check_range(idx, n, what, negative)
         if isinstance(source, TensorBase):
@@ -492,7 +492,7 @@ class IndexMethods:
     def select_scatter(self, src, dim, index):
         """self with self.select(dim, index) replaced by src."""
         _tensor_arg(src, "select_scatter", "src")
-        (d,) = normalize_dims(dim, self.ndim)
+        d = one_dim(dim, self.ndim)
         n = self.shape[d]
         if not -n <= index < n:
             raise IndexError(
@@ -503,7 +503,7 @@ class IndexMethods:
     def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
         """self with self[..., start:end:step, ...] (on dim) replaced by src."""
         _tensor_arg(src, "slice_scatter", "src")
-        (d,) = normalize_dims(dim, self.ndim)
+        d = one_dim(dim, self.ndim)
         return self._scatter_region(
             src, (slice(None),) * d + (slice(start, end, step),), "SliceScatterBackward0"
         )
@@ -539,7 +539,7 @@ class IndexMethods:
         _same_dtype(self, src, "scatter_reduce", "src")
         if reduce == "mean" and self._data.dtype.kind == "b":
             raise NotImplementedError('"scatter_reduce" with reduce="mean" is not implemented for \'Bool\'')
-        (d,) = normalize_dims(dim, self.ndim)
+        d = one_dim(dim, self.ndim)
         ranks = (self.ndim, idx.ndim, src.ndim)
         if 0 in ranks and max(ranks) == 1:  # a 0-d tensor counts as 1-d, as torch counts it
             flat = [t.reshape(1) if t.ndim == 0 else t for t in (self, index, src)]
@@ -655,7 +655,7 @@ class IndexMethods:
             raise ArgumentError("diff expects input to be at least one-dimensional")
         if n < 0:
             raise ArgumentError(f"order must be non-negative but got {n}")
-        (d,) = normalize_dims(dim, self.ndim)
+        d = one_dim(dim, self.ndim)
         for name, extra in (("prepend", prepend), ("append", append)):
             if extra is not None and not isinstance(extra, TensorBase):
                 raise TypeError(f"diff(): argument '{name}' must be Tensor, not {type(extra).__name__}")
@@ -682,7 +682,7 @@ class IndexMethods:
             change = flat[1:] != flat[:-1]
             shape_inverse = self.shape
         else:
-            (d,) = normalize_dims(dim, self.ndim)
+            d = one_dim(dim, self.ndim)
             if self.numel() == 0 and self.shape[d] != 0:
                 raise ArgumentError(
                     "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied"
@@ -706,7 +706,7 @@ class IndexMethods:
         """The distinct values (or slices along dim), sorted, like torch.unique; with
         return_inverse, where each element (slice) of self went; with return_counts, how often each occurs."""
         xp = _backend(self.device).xp
-        axis = None if dim is None else normalize_dims(dim, self.ndim)[0]
+        axis = None if dim is None else one_dim(dim, self.ndim)
         kw = (
             {"equal_nan": False} if axis is None and self._data.dtype.kind == "f" else {}
         )  # torch: NaN != NaN

@@ -22,7 +22,7 @@ from . import functions_logical as _fl
 from . import functions_math as _fm
 from ._dtype import _PY_BOOL, _PY_FLOAT, can_cast, float16, torch_name
 from ._errors import DTypeError
-from ._shapes import normalize_dims
+from ._shapes import normalize_dims, one_dim
 from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap, need_tensor
 from .autograd import linalg as _ag_linalg
 
@@ -274,7 +274,7 @@ class MathMethods:
             pair = (-2, -1) if dim is None else tuple(dim)
             if len(pair) != 2 or normalize_dims(pair[0], self.ndim) == normalize_dims(pair[1], self.ndim):
                 raise RuntimeError(f"norm: the nuclear norm needs two different dims, got {pair}")
-            (d0,), (d1,) = normalize_dims(pair[0], self.ndim), normalize_dims(pair[1], self.ndim)
+            d0, d1 = one_dim(pair[0], self.ndim), one_dim(pair[1], self.ndim)
             out = _ag_linalg.Svd.apply(self.movedim((d0, d1), (-2, -1)), part="S", full=False).sum(-1)
             return out.unsqueeze(builtins.min(d0, d1)).unsqueeze(builtins.max(d0, d1)) if keepdim else out
         if p == 1:

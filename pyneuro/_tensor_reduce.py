@@ -25,7 +25,7 @@ import numpy as np
 from . import _sorting, return_types
 from ._dtype import _PY_BOOL, _PY_INT, c_type_name, float32, torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
-from ._shapes import normalize_dims, numpy_keywords
+from ._shapes import numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap, need_tensor
 from .autograd.shape import ReadsInputs as _ReadsInputs
 from .autograd.shape import named as _named
@@ -59,7 +59,7 @@ def _check_arg_reduction(t, dim, what):
     if t._data.size == 0:
         if dim is None:
             raise IndexError(f"{what}(): Expected reduction dim to be specified for input.numel() == 0.")
-        (d,) = normalize_dims(dim, t.ndim)
+        d = one_dim(dim, t.ndim)
         if t.ndim and t.shape[d] == 0:
             raise IndexError(
                 f"{what}(): Expected reduction dim {dim} to have non-zero size (shape {tuple(t.shape)})."
@@ -75,7 +75,7 @@ def _arg_reduce(t, dim, keepdim, what):
     if dim is None:
         out = bk.xp.asarray(getattr(data, what)()).astype(np.int64)
         return _wrap(out.reshape((1,) * data.ndim) if keepdim else out, t.device)
-    (d,) = normalize_dims(dim, data.ndim)
+    d = one_dim(dim, data.ndim)
     if not data.ndim:
         return _wrap(bk.xp.zeros((), np.int64), t.device)
     if what == "argmax" and data.ndim == 2 and d == 1 and data.dtype == float32 and data.shape[1]:
@@ -109,7 +109,7 @@ class ReduceMethods:
     @numpy_keywords
     def aminmax(self, *, dim=None, keepdim=False) -> AminmaxResult:
         """(min, max) over dim (or all elements), like torch.aminmax."""
-        if dim is not None and self.ndim and not self.shape[normalize_dims(dim, self.ndim)[0]]:
+        if dim is not None and self.ndim and not self.shape[one_dim(dim, self.ndim)]:
             raise IndexRangeError(f"aminmax: Expected reduction dim {dim} to have non-zero size.")
         if dim is None and self.numel() == 0:
             raise ArgumentError(
@@ -158,7 +158,7 @@ class ReduceMethods:
         if self._data.dtype.kind == "b":
             raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
         x = self.reshape(1) if self.ndim == 0 else self
-        (d,) = normalize_dims(dim, x.ndim)
+        d = one_dim(dim, x.ndim)
         k = operator.index(k)
         if not x.shape[d] and not x.numel():
             raise IndexRangeError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
@@ -408,7 +408,7 @@ class ReduceMethods:
 
         if self.ndim <= 1:
             raise ShapeError(f"renorm: input needs at least 2 dimensions, got {self.ndim} dimensions")
-        (d,) = normalize_dims(dim, self.ndim)
+        d = one_dim(dim, self.ndim)
         others = tuple(i for i in builtins.range(self.ndim) if i != d)
         norms = linalg.vector_norm(self, p, others, keepdim=True)
         factor = (maxnorm / (norms + 1e-7)).where(norms > maxnorm, norms * 0 + 1)
@@ -643,8 +643,8 @@ def tensordot(a, b, dims=2):
         da, db = ([d] if isinstance(d, _PY_INT) else list(d) for d in dims)
     if len(da) != len(db):
         raise ArgumentError("both dimension lists should have same length")
-    da = [normalize_dims(d, a.ndim)[0] for d in da]  # one at a time: the pairing is by position
-    db = [normalize_dims(d, b.ndim)[0] for d in db]
+    da = [one_dim(d, a.ndim) for d in da]  # one at a time: the pairing is by position
+    db = [one_dim(d, b.ndim) for d in db]
     for i, j in zip(da, db):
         if a.shape[i] != b.shape[j]:
             raise ShapeError(
@@ -757,7 +757,7 @@ def _quantile(x, q, dim, keepdim, interpolation, what):
         flat, out_shape = x.reshape(-1), ((1,) * x.ndim if keepdim else ())
     else:
         y = x.reshape(1) if x.ndim == 0 else x
-        (d,) = normalize_dims(dim, y.ndim)
+        d = one_dim(dim, y.ndim)
         flat = y.movedim(d, -1)
         out_shape = (
             tuple(1 if i == d else n for i, n in enumerate(y.shape)) if keepdim else tuple(flat.shape[:-1])

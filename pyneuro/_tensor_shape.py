@@ -14,7 +14,7 @@ import numpy as np
 
 from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
-from ._shapes import broadcast_shapes, ints, normalize_dims
+from ._shapes import broadcast_shapes, dim_int, ints, normalize_dims, one_dim
 from ._shapes import shape_arg as _shape_arg
 from ._tensor_base import (
     TensorBase,
@@ -104,7 +104,7 @@ class ShapeMethods:
         return self.reshape(need_tensor(other, "reshape_as", "other").shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
-        nd = self.ndim
+        nd, start_dim, end_dim = self.ndim, dim_int(start_dim, "start_dim"), dim_int(end_dim, "end_dim")
         if nd == 0:  # a 0-d tensor counts as 1-d for its dims, as torch's ([-1, 0])
             for d in (start_dim, end_dim):
                 normalize_dims((d,), 1)  # raises torch's IndexError
@@ -126,7 +126,7 @@ class ShapeMethods:
         return _ag.Reshape.apply(self, shape=shape[:s] + (n,) + shape[e + 1 :])  # ints already: no parsing
 
     def unflatten(self, dim, sizes):
-        (d,) = normalize_dims(dim, self.ndim)
+        d = one_dim(dim, self.ndim)
         sizes = tuple(sizes)
         known = int(np.prod([s for s in sizes if s != -1]))
         if -1 in sizes and known:  # the -1 is of dim d's size (so an empty tensor elsewhere can unflatten)
@@ -144,7 +144,7 @@ class ShapeMethods:
         return _ag.renamed(out, "SqueezeBackward1" if isinstance(dim, _PY_INT) else "SqueezeBackward2")
 
     def unsqueeze(self, dim):
-        nd = self.ndim + 1
+        nd, dim = self.ndim + 1, dim_int(dim)
         if not -nd <= dim < nd:
             raise IndexError(
                 f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})"
@@ -165,7 +165,7 @@ class ShapeMethods:
                 f"the desired ordering of dimensions i.e. input.dim() = {self.ndim} is not equal to len(dims) = "
                 f"{len(dims)}"
             )
-        dims = tuple(normalize_dims(d, self.ndim)[0] for d in dims)  # (IndexError out of range, as torch)
+        dims = tuple(one_dim(d, self.ndim) for d in dims)  # (IndexError out of range, as torch)
         if len(set(dims)) != len(dims):
             raise RuntimeError("permute(): duplicate dims are not allowed.")
         return _ag.Permute.apply(self, dims=dims)
@@ -175,8 +175,8 @@ class ShapeMethods:
         if nd < 2 and dim0 in (0, -1) and dim1 in (0, -1):
             return _ag.Permute.apply(self, dims=tuple(range(nd)))  # a view of a 0-d/1-d tensor, as torch's
         dims = list(range(nd))
-        (a,) = normalize_dims(dim0, nd)
-        (b,) = normalize_dims(dim1, nd)
+        a = one_dim(dim0, nd)
+        b = one_dim(dim1, nd)
         dims[a], dims[b] = dims[b], dims[a]
         return _ag.renamed(_ag.Permute.apply(self, dims=tuple(dims)), "TransposeBackward0")
 
@@ -252,7 +252,7 @@ class ShapeMethods:
         """The size of the dim that chunk/split cut (torch's errors for a 0-d tensor, a bad dim)."""
         if not self.ndim:
             raise ArgumentError(f"{what} expects at least a 1-dimensional tensor")
-        return self.shape[normalize_dims(dim, self.ndim)[0]]
+        return self.shape[one_dim(dim, self.ndim)]
 
     def split(self, split_size, dim=0):
         if isinstance(split_size, TensorBase) and split_size.ndim == 0:  # x.split(torch.tensor(2))
@@ -311,7 +311,7 @@ class ShapeMethods:
                 f"index_select(): Index is supposed to be a vector, got shape {tuple(index.shape)}"
             )
         int_index(index, "index_select")
-        (d,) = normalize_dims(dim, builtins.max(self.ndim, 1))
+        d = one_dim(dim, builtins.max(self.ndim, 1))
         n = self.shape[d] if self.ndim else 1
         if index._data.size and not 0 <= int(index._data.min()) <= int(index._data.max()) < n:  # no negatives
             bad = int(index._data.max()) if int(index._data.max()) >= n else int(index._data.min())
@@ -336,11 +336,11 @@ class ShapeMethods:
         return _ag.renamed(self[m], "MaskedSelectBackward0")
 
     def select(self, dim, index):
-        (d,) = normalize_dims(dim, self.ndim)
+        d = one_dim(dim, self.ndim)
         return self[(slice(None),) * d + (index,)]
 
     def narrow(self, dim, start, length):
-        (d,) = normalize_dims(dim, self.ndim)
+        d = one_dim(dim, self.ndim)
         if start < 0:
             start += self.shape[d]
         if not 0 <= start <= start + length <= self.shape[d]:
@@ -350,7 +350,7 @@ class ShapeMethods:
         return self[(slice(None),) * d + (slice(start, start + length),)]
 
     def unbind(self, dim=0):
-        (d,) = normalize_dims(dim, self.ndim)
+        d = one_dim(dim, self.ndim)
         pieces = tuple(_ag.renamed(self.select(d, i), "UnbindBackward0") for i in range(self.shape[d]))
         return mark_outputs(pieces, "Unbind")
 
@@ -371,8 +371,8 @@ class ShapeMethods:
         src = ints(source)
         dst = ints(destination)
         nd = self.ndim
-        src = [normalize_dims(s_, nd)[0] for s_ in src]
-        dst = [normalize_dims(d_, nd)[0] for d_ in dst]
+        src = [one_dim(s_, nd) for s_ in src]
+        dst = [one_dim(d_, nd) for d_ in dst]
         if (
             builtins.len(src) != builtins.len(dst)
             or builtins.len(set(src)) != builtins.len(src)
@@ -434,7 +434,7 @@ class ShapeMethods:
             # torch counts a 0-d tensor as 1-d here (the Transforms tutorial's one-hot target)
             return _vector(self).gather(dim, _vector(index)).reshape(index.shape)
         idx = index._data
-        (d,) = normalize_dims(dim, builtins.max(self.ndim, 1))
+        d = one_dim(dim, builtins.max(self.ndim, 1))
         if idx.ndim != self.ndim:
             raise ShapeError("Index tensor must have the same number of dimensions as input tensor")
         for k, (n_idx, n_self) in enumerate(zip(idx.shape, self.shape)):
@@ -481,7 +481,7 @@ class ShapeMethods:
         idx = index._data
         if idx.ndim != self.ndim:
             raise ShapeError("Index tensor must have the same number of dimensions as self tensor")
-        (d,) = normalize_dims(dim, builtins.max(self.ndim, 1))  # (IndexError out of range, as torch)
+        d = one_dim(dim, builtins.max(self.ndim, 1))  # (IndexError out of range, as torch)
         n = self.shape[d]
         if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):  # no negative indices, as torch
             bad = int(idx.max()) if int(idx.max()) >= n else int(idx.min())

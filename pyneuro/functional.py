@@ -25,7 +25,7 @@ from ._errors import (
     check_dropout_p,
     not_differentiable,
 )
-from ._shapes import numpy_keywords
+from ._shapes import dim_int, numpy_keywords
 from .backends import _checks
 from .creation import arange, as_tensor, tensor
 from .functional_activation import *  # noqa: F403 - relu6, hardtanh, mish, prelu, glu, ... (its __all__)
@@ -633,8 +633,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     large vectors from overflowing the product of norms. x1 and x2 broadcast against
     each other (e.g. one query (1, D) against many items (N, D)).
     """
-    a = _tensor(x1, "x1")
-    b = _tensor(x2, "x2")
+    a, b, dim = _tensor(x1, "x1"), _tensor(x2, "x2"), dim_int(dim)  # (one dim, an int: as torch)
     if a.shape != b.shape:  # torch broadcasts first, so dim counts in the common shape
         a, b = broadcast_tensors(a, b)
     na = a.norm(dim=dim, keepdim=True).clamp(min=eps)

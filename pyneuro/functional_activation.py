@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 
 from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision
-from ._shapes import normalize_dims
+from ._shapes import one_dim
 from .autograd import named
 from .creation import as_tensor
 from .functions import where
@@ -306,7 +306,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     x = _tensor(input)
     if x.ndim == 0:
         raise ShapeError("glu does not support scalars because halving size must be even")
-    d = normalize_dims(dim, x.ndim)[0]
+    d = one_dim(dim, x.ndim)
     size = x.shape[d]
     if size % 2:
         raise ShapeError(f"Halving dimension must be even, but dimension {d} is size {size}")

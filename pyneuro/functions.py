@@ -17,7 +17,7 @@ from ._dtype import default_float, fill_value, py_scalar, torch_name
 from ._dtype import public as _public_dtype
 from ._errors import ArgumentError, DTypeError, ShapeError
 from ._euclidean import EuclideanDist
-from ._shapes import ints, normalize_dims, numpy_keywords
+from ._shapes import ints, normalize_dims, numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap, need_tensor
 from .creation import arange, empty, randn, tensor
 from .random import _rng, draw_in_memory_order
@@ -56,7 +56,7 @@ def cat(tensors, dim=0) -> Tensor:
         # torch skips the legacy empty tensor of shape (0,): it joins anything as an empty
         # slice (and still takes part in the dtype and the graph)
         shape = shaped[0].shape
-        (d,) = normalize_dims(dim, builtins.len(shape))
+        d = one_dim(dim, builtins.len(shape))
         empty = shape[:d] + (0,) + shape[d + 1 :]
         ts = [t.reshape(empty) if t.shape == (0,) else t for t in ts]
     nd = ts[0].ndim
@@ -506,7 +506,7 @@ def _roll(input, shifts, dims) -> Tensor:
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
     for shift, dim in zip(shifts, dims):
-        (d,) = normalize_dims(dim, input.ndim)
+        d = one_dim(dim, input.ndim)
         n = input.shape[d]
         k = shift % n if n else 0
         if k:

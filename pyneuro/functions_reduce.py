@@ -21,7 +21,7 @@ from . import autograd as _ag
 from . import return_types
 from ._dtype import _PY_BOOL, _PY_FLOAT, _PY_INT, _dtype
 from ._errors import ArgumentError, ShapeError
-from ._shapes import normalize_dims, numpy_keywords
+from ._shapes import numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _backend, _device, _from_data, _wrap
 from ._tensor_reduce import tensordot as _tensordot
 from .functions import cat as _cat
@@ -148,7 +148,7 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
         raise ArgumentError("torch.gradient only supports edge_order=1 and edge_order=2.")
     t = input if input.is_floating_point() else input.to(_dtypes.default_float())
     dims = builtins.range(t.ndim) if dim is None else [dim] if isinstance(dim, _PY_INT) else dim
-    dims = [normalize_dims(d, t.ndim)[0] for d in dims]
+    dims = [one_dim(d, t.ndim) for d in dims]
     steps = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
     if len(steps) != len(dims):
         raise ArgumentError(
@@ -438,7 +438,7 @@ def matrix_exp(input):
 
 def _trapezoid_parts(y, x, dx, dim):
     """The trapezoids' heights (y_i + y_{i+1}) / 2 along dim and their widths (a tensor or a number)."""
-    d = normalize_dims(dim, y.ndim)[0]
+    d = one_dim(dim, y.ndim)
     if y._data.dtype.kind != "f":
         y = y.float()
     n = y.shape[d]

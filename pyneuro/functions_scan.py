@@ -20,7 +20,7 @@ from . import _sorting, return_types
 from . import autograd as _ag
 from ._dtype import _dtype, int64, torch_name
 from ._errors import DTypeError
-from ._shapes import normalize_dims, numpy_keywords
+from ._shapes import numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _backend, _from_data
 
 
@@ -35,7 +35,7 @@ def _host(t: TensorBase) -> np.ndarray:
 def _dim(t: TensorBase, dim, what: str) -> int:
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{what}(): argument 'dim' must be int, not {type(dim).__name__}")
-    return normalize_dims(int(dim), t.ndim)[0]
+    return one_dim(int(dim), t.ndim)
 
 
 def _check_nonempty(t: TensorBase, d: int, what: str) -> None:

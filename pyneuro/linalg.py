@@ -24,7 +24,7 @@ from ._arguments import check_tensor_arguments
 from ._dtype import torch_name
 from ._errors import DTypeError, IndexRangeError, ShapeError
 from ._out import add_out_keyword
-from ._shapes import normalize_dims, numpy_keywords
+from ._shapes import normalize_dims, numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _backend, _wrap
 from ._tensor_base import need_tensor as _need_tensor
 from .autograd import linalg as _la
@@ -97,7 +97,7 @@ def _zeros_from(x) -> Tensor:
 def _matrix_dims(A, dim, what):
     if len(dim) != 2:
         raise ShapeError(f"linalg.{what}: dim must be a 2-tuple. Got {tuple(dim)}")
-    (d0,), (d1,) = normalize_dims(dim[0], A.ndim), normalize_dims(dim[1], A.ndim)  # in the order given
+    d0, d1 = one_dim(dim[0], A.ndim), one_dim(dim[1], A.ndim)  # in the order given
     if d0 == d1:
         raise ShapeError(f"linalg.{what}: dims must be different. Got ({dim[0]}, {dim[1]})")
     return d0, d1
@@ -488,7 +488,7 @@ def cross(input, other, *, dim=-1) -> Tensor:
         )
     if input.dtype != other.dtype:  # (torch's kernel takes one dtype: int64 x float32 is refused)
         raise DTypeError(f"expected scalar type {input.dtype.torch_name} but found {other.dtype.torch_name}")
-    d = normalize_dims(dim, input.ndim)[0]
+    d = one_dim(dim, input.ndim)
     if input.shape[d] != 3 or other.shape[d] != 3:
         raise ShapeError(
             f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} and {other.shape[d]}"

@@ -55,7 +55,7 @@ from ._dtype import (
     quiet_cast,
 )
 from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision, defer_to_reflected
-from ._shapes import normalize_dims
+from ._shapes import dim_int, normalize_dims, one_dim
 from ._tensor_base import (
     TensorBase,
     _backend,
@@ -617,7 +617,7 @@ class Tensor(
     def repeat_interleave(self, repeats, dim=None, output_size=None):
         """Each element (or slice along dim) repeated `repeats` times in place, like torch:
         [1, 2].repeat_interleave(2) -> [1, 1, 2, 2]; repeats may be a tensor, one count each."""
-        x, d = (self.reshape(-1), 0) if dim is None else (self, normalize_dims(dim, self.ndim)[0])
+        x, d = (self.reshape(-1), 0) if dim is None else (self, one_dim(dim, self.ndim))
         n, tensor_counts = x.shape[d], isinstance(repeats, TensorBase)
         if tensor_counts and repeats._data.dtype.kind not in "iu":  # (torch's kernel counts in integers)
             raise NotImplementedError(
@@ -734,7 +734,7 @@ class Tensor(
         (pyneuro/_sorting.py); stable=True (keyword-only, as in torch) keeps their order."""
         _sorting.check_args("argsort", descending=descending, stable=stable)
         if self.ndim:
-            (d,) = normalize_dims(dim, self.ndim)
+            d = one_dim(dim, self.ndim)
             idx = _sorting.argsort(self._data, d, descending, _PY_BOOL(stable))
             if idx is not None:
                 return _wrap(idx, self.device)
@@ -751,7 +751,7 @@ class Tensor(
         """(values, indices) of the k largest (or smallest) entries along dim, like torch.topk
         (the same indices among equal values: pyneuro/_sorting.py)."""
         _sorting.check_args("topk", k=k, largest=largest, sorted=sorted)
-        k = _op.index(k)
+        k, dim = _op.index(k), dim_int(dim)
         if self._data.dtype.kind == "b":
             raise RuntimeError("topk does not support bool dtypes on CPU")
         if self.ndim == 0:  # torch: one entry along dim 0 (or -1); k = 0 too gives it, 0-d

@@ -331,3 +331,66 @@ def test_every_public_function_pickles_by_reference():
             if name.startswith("_") or type(f).__name__ != "function":
                 continue
             assert pickle.loads(pickle.dumps(f)) is f, f"{namespace.__name__}.{name}"
+
+
+SETITEM_VALUES = {
+    "list": [1.0, 2.0, 3.0],
+    "tuple": (1.0, 2.0, 3.0),
+    "array": np.ones(3),
+    "zero_dim_array": np.array(2.0),
+    "string": "a",
+    "none": None,
+    "number": 2.0,
+    "int": 2,
+    "bool": True,
+    "numpy_float32": np.float32(2.0),  # (refused: not a Python number; np.float64 is one)
+    "numpy_float64": np.float64(2.0),
+    "numpy_int": np.int64(2),
+    "numpy_bool": np.bool_(True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SETITEM_VALUES))
+def test_setitem_takes_a_tensor_or_a_number_only(case):
+    """x[0] = [1., 2., 3.] or an ndarray computed here; torch refuses it ("can't assign a list to
+    a torch.FloatTensor"): make it a tensor first. Python numbers (np.float64 is a float) and NumPy
+    integers are taken, as torch takes them."""
+
+    def call(T):
+        x = T.zeros(2, 3)
+        x[0] = SETITEM_VALUES[case]
+        return x
+
+    _same(call)
+
+
+ONE_DIM = {
+    "softmax_none": lambda T: T.softmax(T.ones(2, 3), None),
+    "log_softmax_tuple": lambda T: T.log_softmax(T.ones(2, 3), (1,)),
+    "cumsum_tuple": lambda T: T.cumsum(T.ones(2, 3), (1,)),
+    "cumsum_float": lambda T: T.ones(2, 3).cumsum(1.0),
+    "gather_tuple": lambda T: T.ones(2, 3).gather((0,), T.zeros(2, 3, dtype=T.int64)),
+    "index_select_none": lambda T: T.ones(2, 3).index_select(None, T.tensor([0])),
+    "transpose_float": lambda T: T.ones(2, 3).transpose(0, 1.0),
+    "unsqueeze_bool": lambda T: T.ones(2, 3).unsqueeze(True),
+    "flatten_float": lambda T: T.ones(2, 3).flatten(0.0),
+    "topk_bool": lambda T: T.ones(2, 3).topk(1, True),
+    "size_bool": lambda T: T.ones(2, 3).size(True),
+    "argsort_tuple": lambda T: T.ones(2, 3).argsort((1,)),
+    "cat_none": lambda T: T.cat([T.ones(2), T.ones(2)], None),
+    "cosine_similarity_tuple": lambda T: T.cosine_similarity(T.ones(2, 3), T.ones(2, 3), (1,)),
+    "select_list": lambda T: T.ones(2, 3).select([0], 0),
+    # taken: a NumPy integer or a 0-d integer tensor as the dim, a tuple where torch takes dims
+    "softmax_numpy_int": lambda T: T.softmax(T.ones(2, 3), np.int64(1)),
+    "cumsum_tensor_dim": lambda T: T.cumsum(T.ones(2, 3), T.tensor(1)),
+    "sum_tuple": lambda T: T.ones(2, 3).sum((0, 1)),
+    "flip_tuple": lambda T: T.ones(2, 3).flip((0,)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ONE_DIM))
+def test_one_dim_is_an_int(case):
+    """Where an op takes one dim, torch's parser takes an int (or a NumPy integer, a 0-d integer
+    tensor) only: None, a tuple, a float or a bool is its TypeError. Before, a 1-tuple was read as
+    its dim, None as every dim (ValueError: too many values to unpack) and a bool as 0 or 1."""
+    _same(ONE_DIM[case])

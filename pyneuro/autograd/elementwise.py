@@ -17,7 +17,7 @@ import warnings
 import numpy as _np
 
 from .._dtype import quiet_cast
-from .._shapes import normalize_dims as _normalize_dims
+from .._shapes import one_dim as _one_dim
 from .function import Function, _current_backend, _errstate, _shape_of, _unbroadcast
 
 warnings.filterwarnings(
@@ -469,7 +469,7 @@ class CumSum(Function):
     saves_tensors = False
 
     def forward(self, a, dim=0):
-        (d,) = _normalize_dims(dim, a.ndim)
+        d = _one_dim(dim, a.ndim)
         self.saved = (d,)
         return _running_sum(self.bk.xp, a, d) if a.ndim else a.copy()
 

@@ -13,7 +13,7 @@ import math
 from .._dtype import torch_name as _torch_name
 from .._shapes import broadcast_shapes as _broadcast_shapes
 from .._shapes import c_order
-from .._shapes import normalize_dims as _normalize_dims
+from .._shapes import one_dim as _one_dim
 from .._shapes import prod as _prod
 from ..backends import _checks
 from . import hooks as _hooks
@@ -256,7 +256,7 @@ def linear_relu(x, w, b=None):
 def _rows(x, dim):
     """View x as 2-D (rows, n) with `dim` last; returns (x2, undo) where undo maps back."""
     ndim = x.ndim
-    (d,) = _normalize_dims(dim, ndim)
+    d = _one_dim(dim, ndim)
     if ndim == 0:
         return x.reshape(1, 1), lambda y: y.reshape(())
     if d == ndim - 1:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from .._shapes import normalize_dims
+from .._shapes import one_dim
 from .._tensor_base import TensorBase, _wrap
 from .elementwise import CumSum, Elementwise, Exp, Log, Where
 from .function import _errstate, _scatter_add
@@ -220,7 +220,7 @@ def _prod(node, g):
         return (Reshape.apply(_others(flat, 0) * g, shape=tuple(a.shape)),)
     if a.ndim == 0:
         return (g,)
-    (d,) = normalize_dims(dim, a.ndim)
+    d = one_dim(dim, a.ndim)
     if a.shape[d] == 0:
         return (a * 0,)
     gk = g if keepdim else Reshape.apply(g, shape=tuple(1 if i == d else n for i, n in enumerate(a.shape)))

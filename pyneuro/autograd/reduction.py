@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .._shapes import normalize_dims as _normalize_dims
+from .._shapes import one_dim as _one_dim
 from .function import Function, ShapeError, _errstate
 
 # ----------------------------------------------------------------------------- reductions
@@ -73,7 +74,7 @@ class Prod(Function):
         with _errstate(self.bk.xp):  # inf * 0: NaN without a warning, as torch
             if dim is None:
                 return a.prod()
-            (d,) = _normalize_dims(dim, a.ndim)
+            d = _one_dim(dim, a.ndim)
             return a.prod(axis=d, keepdims=keepdim)
 
     def backward(self, g):
@@ -81,7 +82,7 @@ class Prod(Function):
         xp = self.bk.xp
         if a.ndim == 0:  # the product of one number: it is its own product
             return (xp.ones_like(a) * g,)
-        d = 0 if dim is None else _normalize_dims(dim, a.ndim)[0]
+        d = 0 if dim is None else _one_dim(dim, a.ndim)
         x = xp.moveaxis(a.reshape(-1) if dim is None else a, d, -1)  # the reduced axis last
         ones = xp.ones_like(x[..., :1])
         left = xp.cumprod(xp.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)  # prod of those before
@@ -101,7 +102,7 @@ class MaxMinDim(Function):
     def forward(self, a, dim=0, keepdim=False, largest=True):
         xp = self.bk.xp
         self.largest = largest
-        (d,) = _normalize_dims(dim, a.ndim)
+        d = _one_dim(dim, a.ndim)
         if a.ndim and a.shape[d] == 0:
             raise IndexError(f"max(): cannot reduce over a zero-size dimension {d} of shape {tuple(a.shape)}")
         if a.ndim == 0:

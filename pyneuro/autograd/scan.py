@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as _np
 
-from .._shapes import normalize_dims as _normalize_dims
+from .._shapes import one_dim as _one_dim
 from .function import Function, _errstate
 
 _NEEDS = ("cumprod", "cumsum", "flip", "moveaxis", "logaddexp", "where", "isnan", "stack")
@@ -87,7 +87,7 @@ class CumProd(Function):
     saves_output = True
 
     def forward(self, a, dim=0):
-        (d,) = _normalize_dims(dim, a.ndim)
+        d = _one_dim(dim, a.ndim)
         out = _run(self.bk, lambda xp, x: _cumprod(xp, x, d), a) if a.ndim else a.copy()
         self.saved = (a, out, d)
         return out
@@ -122,7 +122,7 @@ class LogCumSumExp(Function):
     saves_output = True
 
     def forward(self, a, dim=0):
-        (d,) = _normalize_dims(dim, a.ndim)
+        d = _one_dim(dim, a.ndim)
         out = _run(self.bk, _logcumsumexp, a, axis=d)
         self.saved = (a, out, d)
         return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .._shapes import c_order
-from .._shapes import normalize_dims as _normalize_dims
+from .._shapes import one_dim as _one_dim
 from .._tensor_base import TensorBase
 from .function import Function, ShapeError, SliceGrad, _scatter_add, _unbroadcast
 from .names import named_class
@@ -270,7 +270,7 @@ class Cat(Function):
 
     def forward(self, *arrays, dim=0):
         xp = self.bk.xp
-        d = _normalize_dims(dim, arrays[0].ndim)[0]
+        d = _one_dim(dim, arrays[0].ndim)
         self.saved = (d, [x.shape[d] for x in arrays])
         return xp.concatenate(arrays, axis=d)
 
