@@ -198,13 +198,13 @@ class CompatMethods:
             raise RuntimeError(f"Autograd not support dtype: {torch_name(d)}")
         return self._cast(d)
 
-    def byte(self, memory_format=None):
+    def byte(self, *, memory_format=None):
         return self._cast(uint8)
 
-    def char(self, memory_format=None):
+    def char(self, *, memory_format=None):
         return self._cast(int8)
 
-    def short(self, memory_format=None):
+    def short(self, *, memory_format=None):
         return self._cast(int16)
 
     def is_contiguous(self, memory_format=None) -> bool:

@@ -148,10 +148,10 @@ class Tensor(
             out = self.clone()
         return out
 
-    def cpu(self, memory_format=None) -> Tensor:
+    def cpu(self, *, memory_format=None) -> Tensor:
         return self.to("cpu")
 
-    def cuda(self, device=None, non_blocking=False, memory_format=None) -> Tensor:
+    def cuda(self, device=None, non_blocking=False, *, memory_format=None) -> Tensor:
         """A copy on the GPU (device: None, an ordinal or a cuda device; one GPU here)."""
         return self.to(cuda_device(device))
 
@@ -162,33 +162,33 @@ class Tensor(
             return _ag.Cast.apply(self, dtype=dtype)
         return _wrap(quiet_cast(self._data, dtype), self.device)
 
-    def float(self, memory_format=None) -> Tensor:  # (every tensor here is row-major)
+    def float(self, *, memory_format=None) -> Tensor:  # (every tensor here is row-major)
         return self._cast(float32)
 
-    def double(self, memory_format=None) -> Tensor:
+    def double(self, *, memory_format=None) -> Tensor:
         return self._cast(float64)
 
-    def half(self, memory_format=None) -> Tensor:
+    def half(self, *, memory_format=None) -> Tensor:
         return self._cast(float16)
 
     def bfloat16(self) -> Tensor:  # the TypeError of .to(torch.bfloat16), which code falls back on
         return self.to(_dtypes.unsupported("bfloat16"))
 
-    def long(self, memory_format=None) -> Tensor:
+    def long(self, *, memory_format=None) -> Tensor:
         return self._cast(int64)
 
-    def int(self, memory_format=None) -> Tensor:
+    def int(self, *, memory_format=None) -> Tensor:
         return self._cast(int32)
 
-    def bool(self, memory_format=None) -> Tensor:
+    def bool(self, *, memory_format=None) -> Tensor:
         return self._cast(bool_)
 
-    def clone(self, memory_format=None) -> Tensor:  # (torch's default, preserve_format: self's layout)
+    def clone(self, *, memory_format=None) -> Tensor:  # (torch's default, preserve_format: self's layout)
         return _ag.Clone.apply(
             self, order="K" if str(memory_format) in ("None", "torch.preserve_format") else "C"
         )
 
-    def contiguous(self, memory_format=None) -> Tensor:
+    def contiguous(self, *, memory_format=None) -> Tensor:
         return self if self._data.flags.c_contiguous else _ag.Clone.apply(self)
 
     # ------------------------------------------------------------------ autograd

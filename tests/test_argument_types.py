@@ -247,6 +247,10 @@ METHODS_NOT_A_TENSOR = {
     "eq_list": lambda T: T.ones(3).eq([1.0, 2.0, 3.0]),
     "pow_string": lambda T: T.ones(3).pow("2"),
     "parameter_mul_list": lambda T: T.nn.Parameter(T.ones(3)).mul([1.0, 2.0, 3.0]),
+    # the casts' memory_format is keyword-only (x.float(fmt) computed, ignoring fmt)
+    "float_positional": lambda T: T.ones(3).float(T.contiguous_format),
+    "contiguous_positional": lambda T: T.ones(3).contiguous(T.contiguous_format),
+    "byte_positional": lambda T: T.ones(3).byte(T.contiguous_format),
 }
 
 
@@ -270,6 +274,8 @@ METHOD_FORMS_TAKEN = {
     "copy_tensor": lambda T: T.ones(3).copy_(T.zeros(3)),
     "gather_tensor_index": lambda T: T.ones(2, 2).gather(0, T.tensor([[0, 1]])),
     "pow_number": lambda T: T.ones(3).pow(2),
+    "float_memory_format_keyword": lambda T: T.ones(3).float(memory_format=T.contiguous_format),
+    "clone_memory_format_keyword": lambda T: T.ones(3).clone(memory_format=T.preserve_format),
     "lerp_numbers": lambda T: T.ones(3).lerp(T.zeros(3), 0.5),
     # (the operators are not methods of the table: NumPy's reading of an array operand, as torch)
     "operator_add_array": lambda T: T.ones(3) + np.ones(3),
