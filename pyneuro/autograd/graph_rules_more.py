@@ -529,7 +529,7 @@ def _pinv(node, g):
 def _standardize(node, g):
     """As Standardize.backward, with xhat and r recomputed from the input in Tensor ops."""
     (x,) = node.inputs
-    dims, eps = node.saved[3:]
+    dims, eps = node.saved[3:5]
     c = x - Mean.apply(x, dim=dims, keepdim=True)
     r = 1 / (Mean.apply(c * c, dim=dims, keepdim=True) + eps).sqrt()
     xhat = c * r

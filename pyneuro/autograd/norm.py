@@ -18,12 +18,37 @@ fused kernels take ~1.5 ms each way).
 Backward reads the input (saved, as torch's NativeBatchNormBackward0 does) and recomputes
 xhat from it with the saved mean and r: the output is not saved, so an in-place op on it
 (BatchNorm2d(affine=False) then ReLU(inplace=True)) is no error, as in torch. Its rule for
-create_graph=True (graph_rules.py) recomputes all of it in Tensor ops.
+create_graph=True (graph_rules_more.py) recomputes all of it in Tensor ops.
+
+A kernel table with the optional entries standardize_forward / standardize_backward (the cpu
+backend's C++ kernels, csrc/cpu/norm.cpp; the numpy reference's NumPy form) runs both in
+one call each when the reduced dims and the others line up as (outer, stats, inner) --
+batch_norm's (N, C, H*W), layer_norm's (1, rows, size), group_norm's and instance_norm's
+(1, N*G or N*C, the rest) -- and x is float32 or float64 and not empty: forward reads x
+once from memory and writes xhat, backward reads g and x and writes dx (BatchNorm2d on
+128x32x16x16, 2 Zen 4 cores: standardize forward 3.2 -> 0.3 ms, its backward ~0.3 ms).
+Other layouts, dtypes and tables (numba, the GPU ones) run the NumPy form below.
 """
 
 from __future__ import annotations
 
+from .._shapes import prod
 from .function import Function, _errstate
+
+_KERNEL_DTYPES = ("float32", "float64")  # the dtypes standardize_forward takes
+
+
+def _outer_inner(shape: tuple, dims: tuple):
+    """(outer, inner) when x of this shape, reduced over dims, is an (outer, stats, inner)
+    array with one statistic per middle index: the dims kept (size 1 aside) are adjacent.
+    None otherwise (e.g. dims (1,) of a 3-D array: the NumPy form runs)."""
+    kept = [i for i, n in enumerate(shape) if i not in dims and n != 1]
+    if not kept:
+        return 1, prod(shape)
+    lo, hi = kept[0], kept[-1]
+    if any(i in dims and shape[i] != 1 for i in range(lo, hi)):
+        return None
+    return prod(shape[:lo]), prod(shape[hi + 1 :])
 
 
 class Standardize(Function):
@@ -34,6 +59,17 @@ class Standardize(Function):
     saved_for = ((0,),)
 
     def forward(self, x, dims=(), eps=1e-5, stats=None):
+        view = None
+        if x.size and x.dtype.name in _KERNEL_DTYPES and hasattr(self.bk, "standardize_forward"):
+            view = _outer_inner(x.shape, dims)
+        if view is not None:  # one kernel call; mean, var and r come back with one entry per statistic
+            out, mean, var, r = self.bk.standardize_forward(x, *view, eps)
+            kept = tuple(1 if i in dims else n for i, n in enumerate(x.shape))
+            mean, var, r = mean.reshape(kept), var.reshape(kept), r.reshape(kept)
+            if stats is not None:
+                stats.extend((mean, var))
+            self.saved = (x, mean, r, dims, eps, view)
+            return out
         xp = self.bk.xp
         with _errstate(xp):
             mean = x.mean(axis=dims, keepdims=True)
@@ -43,11 +79,13 @@ class Standardize(Function):
             out = c / root
         if stats is not None:
             stats.extend((mean, var))
-        self.saved = (x, mean, 1 / root, dims, eps)
+        self.saved = (x, mean, 1 / root, dims, eps, None)
         return out
 
     def backward(self, g):
-        x, mean, r, dims, _ = self.saved
+        x, mean, r, dims, _, view = self.saved
+        if view is not None and g.dtype == x.dtype:
+            return (self.bk.standardize_backward(g, x, mean.reshape(-1), r.reshape(-1), *view),)
         with _errstate(self.bk.xp):
             xhat = (x - mean) * r
             shared = g.mean(axis=dims, keepdims=True) + xhat * (g * xhat).mean(axis=dims, keepdims=True)

@@ -78,6 +78,31 @@ def matmul_relu_mask(a, b, relu_output, trans_a: bool = False, trans_b: bool = F
 
 
 # ----------------------------------------------------------------------------- relu
+def standardize_forward(x, outer: int, inner: int, eps: float):
+    """(xhat, mean, var, rstd) of x as (outer, stats, inner): per statistic the mean and biased
+    variance over axes 0 and 2, rstd = 1 / sqrt(var + eps), xhat = (x - mean) / sqrt(var + eps)
+    (autograd/norm.py's NumPy form, on the 3-D view)."""
+    v = x.reshape(outer, -1, inner)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mean = v.mean(axis=(0, 2), keepdims=True)
+        c = v - mean
+        var = (c * c).mean(axis=(0, 2), keepdims=True)
+        root = np.sqrt(var + eps)
+        out = c / root
+        rstd = 1 / root
+    return out.reshape(x.shape), mean.reshape(-1), var.reshape(-1), rstd.reshape(-1)
+
+
+def standardize_backward(grad_output, x, mean, rstd, outer: int, inner: int):
+    """rstd * (g - mean(g) - xhat * mean(g * xhat)) per statistic, xhat = (x - mean) * rstd."""
+    v, g = x.reshape(outer, -1, inner), grad_output.reshape(outer, -1, inner)
+    mean, rstd = mean.reshape(1, -1, 1), rstd.reshape(1, -1, 1)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        xhat = (v - mean) * rstd
+        shared = g.mean(axis=(0, 2), keepdims=True) + xhat * (g * xhat).mean(axis=(0, 2), keepdims=True)
+        return ((g - shared) * rstd).reshape(x.shape)
+
+
 def relu_forward(x):
     """y = max(x, 0). NaN propagates, as in torch.relu."""
     _checks.require_array(x, "x")

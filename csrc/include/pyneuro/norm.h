@@ -1,0 +1,27 @@
+// pyneuro/norm.h: the standardization at the core of batch, layer, group and instance norm
+// (autograd/norm.py, Standardize), on a C-contiguous array viewed as (outer, stats, inner):
+// statistic s runs over the outer * inner elements x[a, s, c]. BatchNorm2d is (N, C, H*W),
+// LayerNorm (1, rows, normalized size), GroupNorm (1, N*G, C/G*H*W), InstanceNorm
+// (1, N*C, H*W). float32 and float64 (the same code, with double accumulators for both).
+//
+// Results are bit-identical for any thread count: how a statistic's elements are split
+// into partial sums depends on the shape only (norm.cpp). Special values as the NumPy
+// reference: a NaN or inf among a statistic's elements makes its outputs NaN.
+#pragma once
+#include "pyneuro/common.h"
+
+namespace pyneuro::cpu {
+
+// mean[s] = sum(x) / m, var[s] = sum((x - mean)^2) / m (biased), rstd[s] = 1 / sqrt(var + eps),
+// y = (x - mean) * rstd, m = outer * inner. With m == 0: mean, var, rstd NaN.
+template <typename T>
+void standardize_forward(const T* x, T* y, T* mean, T* var, T* rstd, index_t outer, index_t stats,
+                         index_t inner, double eps);
+
+// dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), xhat = (x - mean) * rstd, the means over
+// each statistic's m elements: the gradient of y above given dL/dy = g.
+template <typename T>
+void standardize_backward(const T* g, const T* x, const T* mean, const T* rstd, T* dx, index_t outer,
+                          index_t stats, index_t inner);
+
+}  // namespace pyneuro::cpu

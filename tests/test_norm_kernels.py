@@ -1,0 +1,267 @@
+"""The standardize kernels (csrc/cpu/norm.cpp, the core of batch / layer / group / instance
+norm) against the NumPy backend's entries and a float64 oracle, and the norms that run on them
+against torch: values and gradients, float32 and float64, awkward shapes and layouts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+from pyneuro import backends
+from pyneuro.autograd.norm import _outer_inner
+
+torch = pytest.importorskip("torch")
+
+# (outer, stats, inner): the row path fused (a statistic under 256 KiB) and not, a statistic
+# split over threads (fewer than 16), the column path (inner < 16), one element per statistic.
+VIEWS = [
+    (128, 32, 256),  # BatchNorm2d 128x32x16x16
+    (1, 640, 256),  # LayerNorm rows
+    (1, 8, 6400),  # GroupNorm of two samples
+    (1, 3, 70001),  # few statistics, split, odd length
+    (300, 2, 257),  # split across rows, pieces cut mid-row
+    (64, 10, 1),  # BatchNorm1d on (N, C): column path
+    (5, 7, 3),
+    (3, 5, 15),  # the widest column path
+    (3, 5, 16),  # the narrowest row path
+    (1, 1, 1),
+    (1, 5, 1),  # one element per statistic
+    (2, 1, 1),
+    (7, 5, 2049),  # pieces of 2048 and 1
+    (1, 1, 100003),
+]
+
+
+def _tables():
+    if not backends.status("cpu").available:
+        pytest.skip("the C++ backend is not built")
+    return backends.get("cpu"), backends.get("numpy")
+
+
+def _oracle(x, outer, inner, eps):
+    v = x.reshape(outer, -1, inner).astype(np.float64)
+    mean = v.mean(axis=(0, 2), keepdims=True)
+    var = ((v - mean) ** 2).mean(axis=(0, 2), keepdims=True)
+    r = 1 / np.sqrt(var + eps)
+    return (v - mean) * r, mean.ravel(), var.ravel(), r.ravel()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("view", VIEWS)
+def test_forward_and_backward_match_numpy_and_the_float64_oracle(view, dtype):
+    cpu, ref = _tables()
+    outer, stats, inner = view
+    rng = np.random.default_rng(sum(view))
+    x = (rng.standard_normal(view) * 3 + 5).astype(dtype)
+    g = rng.standard_normal(view).astype(dtype)
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    got = cpu.standardize_forward(x, outer, inner, 1e-5)
+    want = ref.standardize_forward(x, outer, inner, 1e-5)
+    exact = _oracle(x, outer, inner, 1e-5)
+    assert all(a.dtype == dtype for a in got)
+    assert [a.shape for a in got] == [a.shape for a in want] == [x.shape, (stats,), (stats,), (stats,)]
+    for a, b, c in zip(got, want, exact):
+        np.testing.assert_allclose(a, b, rtol=tol * 10, atol=tol * 10)
+        np.testing.assert_allclose(a, c.reshape(a.shape), rtol=tol, atol=tol)
+    dx = cpu.standardize_backward(g, x, got[1], got[3], outer, inner)
+    dref = ref.standardize_backward(
+        g.astype(np.float64), x.astype(np.float64), exact[1], exact[3], outer, inner
+    )
+    assert dx.dtype == dtype and dx.shape == x.shape
+    np.testing.assert_allclose(dx, dref, rtol=tol * 10, atol=tol * 10)
+
+
+def test_the_variance_survives_a_large_mean_in_float32():
+    """sum(x^2) - sum(x)^2 / n in float32 would lose every digit here; the two-pass pieces don't."""
+    cpu, _ = _tables()
+    rng = np.random.default_rng(1)
+    x = (1e4 + rng.standard_normal((64, 8, 300))).astype(np.float32)
+    _, mean, var, _ = cpu.standardize_forward(x, 64, 300, 1e-5)
+    _, mean64, var64, _ = _oracle(x, 64, 300, 1e-5)
+    np.testing.assert_allclose(mean, mean64, rtol=1e-7)
+    np.testing.assert_allclose(var, var64, rtol=1e-4)
+
+
+@pytest.mark.parametrize("view", [(128, 32, 256), (1, 3, 70001), (64, 10, 1), (1, 640, 256)])
+def test_results_are_the_same_bits_for_any_thread_count(view):
+    cpu, _ = _tables()
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(view).astype(np.float32)
+    g = rng.standard_normal(view).astype(np.float32)
+    before = cpu.get_num_threads()
+    runs = []
+    try:
+        for n in (1, 2, 3):
+            cpu.set_num_threads(n)
+            out = cpu.standardize_forward(x, view[0], view[2], 1e-5)
+            runs.append((*out, cpu.standardize_backward(g, x, out[1], out[3], view[0], view[2])))
+    finally:
+        cpu.set_num_threads(before)
+    for run in runs[1:]:
+        for a, b in zip(run, runs[0]):
+            assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("view", [(4, 3, 300), (1, 3, 70001), (6, 3, 1)])
+def test_nan_and_inf_make_their_statistic_nan_as_numpy(view):
+    cpu, ref = _tables()
+    x = np.random.default_rng(3).standard_normal(view).astype(np.float32)
+    x[view[0] // 2, 1, view[2] // 2] = np.nan
+    x[0, 2, 0] = np.inf
+    got, want = (
+        cpu.standardize_forward(x, view[0], view[2], 1e-5),
+        ref.standardize_forward(x, view[0], view[2], 1e-5),
+    )
+    for s in (1, 2):
+        assert np.isnan(got[0][:, s]).all() and np.isnan(want[0][:, s]).all()
+    np.testing.assert_allclose(got[0][:, 0], want[0][:, 0], rtol=1e-5, atol=1e-5)
+    g = np.ones(view, np.float32)
+    dx = cpu.standardize_backward(g, x, got[1], got[3], view[0], view[2])
+    assert np.isnan(dx[:, 1:]).all() and np.isfinite(dx[:, 0]).all()
+
+
+def test_constant_statistics_give_zero_and_eps_zero_gives_nan():
+    cpu, ref = _tables()
+    x = np.full((3, 4, 20), 2.5, np.float32)
+    out, mean, var, rstd = cpu.standardize_forward(x, 3, 20, 1e-5)
+    assert (out == 0).all() and (var == 0).all() and (mean == 2.5).all()
+    assert np.isnan(cpu.standardize_forward(x, 3, 20, 0.0)[0]).all()
+    assert np.isnan(ref.standardize_forward(x, 3, 20, 0.0)[0]).all()
+
+
+def test_bad_arguments_are_refused():
+    cpu, _ = _tables()
+    x = np.zeros((2, 3, 4), np.float32)
+    with pytest.raises(ValueError, match="outer and inner"):
+        cpu.standardize_forward(x, 0, 4, 1e-5)
+    with pytest.raises(ValueError, match="is not"):
+        cpu.standardize_forward(x, 5, 4, 1e-5)
+    with pytest.raises(TypeError, match="dtype"):
+        cpu.standardize_forward(x.astype(np.float16), 2, 4, 1e-5)
+    out = cpu.standardize_forward(x, 2, 4, 1e-5)
+    with pytest.raises(ValueError, match="mean"):
+        cpu.standardize_backward(x, x, out[1][:2], out[3], 2, 4)
+    with pytest.raises(ValueError, match="same shape"):
+        cpu.standardize_backward(x[:1], x, out[1], out[3], 2, 4)
+
+
+def test_outer_inner_lines_the_dims_up():
+    assert _outer_inner((128, 32, 16, 16), (0, 2, 3)) == (128, 256)
+    assert _outer_inner((64, 100, 256), (2,)) == (1, 256)
+    assert _outer_inner((8, 4, 25), (2,)) == (1, 25)
+    assert _outer_inner((5, 4), (0,)) == (5, 1)
+    assert _outer_inner((5, 1, 4, 1), (0, 1, 3)) == (5, 1)  # size-1 dims count either way
+    assert _outer_inner((3, 4, 5), ()) == (1, 1)
+    assert _outer_inner((3, 4, 5), (0, 1, 2)) == (1, 60)
+    assert _outer_inner((3, 4, 5), (1,)) is None  # kept dims 0 and 2 are not adjacent
+
+
+# ----------------------------------------------------------------------------- the norms vs torch
+
+
+def _run(fw, kind, x0, dtype, params):
+    """(out, grads of x, weight, bias) of one norm in framework fw."""
+    tdtype = getattr(fw, np.dtype(dtype).name)
+    x = fw.tensor(x0, dtype=tdtype)
+    if params.get("perm"):
+        x = x.permute(*params["perm"])
+    x.requires_grad_(True)
+    c = x.shape[1] if kind != "layer" else None
+    shape_w = (c,) if c is not None else tuple(x.shape[-params["nd"] :])
+    w = fw.tensor(
+        np.linspace(0.5, 1.5, int(np.prod(shape_w))).reshape(shape_w), dtype=tdtype, requires_grad=True
+    )
+    b = fw.tensor(
+        np.linspace(-1, 1, int(np.prod(shape_w))).reshape(shape_w), dtype=tdtype, requires_grad=True
+    )
+    F = fw.nn.functional
+    if kind == "batch":
+        rm, rv = fw.zeros(c, dtype=tdtype), fw.ones(c, dtype=tdtype)
+        out = F.batch_norm(x, rm, rv, w, b, training=True, momentum=0.3)
+        extra = (rm, rv)
+    elif kind == "layer":
+        out, extra = F.layer_norm(x, shape_w, w, b), ()
+    elif kind == "group":
+        out, extra = F.group_norm(x, params["groups"], w, b), ()
+    else:
+        rm, rv = fw.zeros(c, dtype=tdtype), fw.ones(c, dtype=tdtype)
+        out = F.instance_norm(x, rm, rv, w, b, use_input_stats=True, momentum=0.3)
+        extra = (rm, rv)
+    g = fw.tensor(np.cos(np.arange(out.numel())).reshape(tuple(out.shape)), dtype=tdtype)
+    (out * g).sum().backward()
+    return [t.detach().numpy() for t in (out, x.grad, w.grad, b.grad, *extra)]
+
+
+CASES = [
+    ("batch", (128, 32, 16, 16), {}),
+    ("batch", (16, 5), {}),  # BatchNorm1d on (N, C): the column path
+    ("batch", (7, 3, 11), {}),
+    ("batch", (2, 3, 1), {}),  # one element per channel and sample
+    ("batch", (6, 4, 5, 3), {"perm": (0, 3, 1, 2)}),  # channels_last-like strides: (N, C=3, H, W)
+    ("batch", (3, 5, 4), {"perm": (2, 1, 0)}),  # a transposed input
+    ("layer", (64, 10, 256), {"nd": 1}),
+    ("layer", (5, 3, 7), {"nd": 2}),
+    ("layer", (9, 1), {"nd": 1}),  # one element per row
+    ("layer", (4, 6, 5), {"nd": 1, "perm": (1, 0, 2)}),
+    ("group", (4, 12, 8, 8), {"groups": 4}),
+    ("group", (3, 6, 5), {"groups": 1}),
+    ("group", (3, 6, 5), {"groups": 6}),
+    ("group", (2, 3, 1, 1), {"groups": 3}),  # one element per group
+    ("instance", (3, 4, 9, 7), {}),
+    ("instance", (2, 3, 5), {"perm": (0, 2, 1)}),  # (N, C=5, L=3) from a transpose
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("kind", "shape", "params"), CASES)
+def test_norms_match_torch(kind, shape, params, dtype):
+    _tables()
+    x0 = (np.random.default_rng(len(shape) + shape[0]).standard_normal(shape) * 2 + 3).astype(dtype)
+    tol = 3e-4 if dtype == np.float32 else 1e-9
+    ours, theirs = _run(pn, kind, x0, dtype, params), _run(torch, kind, x0, dtype, params)
+    for a, b in zip(ours, theirs):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+def test_the_norms_run_on_the_kernels(monkeypatch):
+    cpu, _ = _tables()
+    calls = []
+    for name in ("standardize_forward", "standardize_backward"):
+        fn = getattr(cpu, name)
+        monkeypatch.setattr(cpu, name, lambda *a, _fn=fn, _name=name: calls.append(_name) or _fn(*a))
+    if backends.current("cpu").NAME != "cpu":
+        pytest.skip("another backend is selected")
+    x = pn.tensor(
+        np.random.default_rng(4).standard_normal((4, 6, 5, 5)).astype(np.float32), requires_grad=True
+    )
+    for m in (pn.nn.BatchNorm2d(6), pn.nn.GroupNorm(3, 6), pn.nn.InstanceNorm2d(6), pn.nn.LayerNorm([5, 5])):
+        m(x).sum().backward()
+    assert calls.count("standardize_forward") == 4 and calls.count("standardize_backward") == 4
+
+
+def test_empty_batches_as_torch():
+    _tables()
+    for fw in (pn, torch):
+        x = fw.zeros((0, 3, 4), requires_grad=True)
+        out = fw.nn.functional.batch_norm(x, fw.zeros(3), fw.ones(3), training=True)
+        assert tuple(out.shape) == (0, 3, 4)
+        out.sum().backward()
+        assert tuple(x.grad.shape) == (0, 3, 4)
+    ours = pn.nn.functional.layer_norm(pn.zeros((0, 5)), (5,))
+    assert tuple(ours.shape) == (0, 5)
+
+
+def test_batch_norm_without_affine_then_inplace_relu_and_double_backward_match_torch():
+    _tables()
+    x0 = np.random.default_rng(5).standard_normal((8, 3, 4, 4))
+    res = []
+    for fw in (pn, torch):
+        x = fw.tensor(x0, dtype=fw.float64, requires_grad=True)
+        y = fw.nn.ReLU(inplace=True)(fw.nn.BatchNorm2d(3, affine=False, dtype=fw.float64)(x))
+        (gx,) = fw.autograd.grad((y * y).sum(), x, create_graph=True)
+        (ggx,) = fw.autograd.grad((gx * gx).sum(), x)
+        res.append((y.detach().numpy(), gx.detach().numpy(), ggx.numpy()))
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-8)
