@@ -47,29 +47,45 @@ def _oracle(x, outer, inner, eps):
     return (v - mean) * r, mean.ravel(), var.ravel(), r.ravel()
 
 
+def _divisor(stats):
+    return next(d for d in (3, 2, 1) if stats % d == 0)
+
+
+@pytest.mark.parametrize("affine", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("view", VIEWS)
-def test_forward_and_backward_match_numpy_and_the_float64_oracle(view, dtype):
+def test_forward_and_backward_match_numpy_and_the_float64_oracle(view, dtype, affine):
     cpu, ref = _tables()
     outer, stats, inner = view
     rng = np.random.default_rng(sum(view))
     x = (rng.standard_normal(view) * 3 + 5).astype(dtype)
     g = rng.standard_normal(view).astype(dtype)
+    # affine: one weight and bias per statistic, or per channel repeated (instance_norm's N*C statistics)
+    period = stats if stats % 2 else _divisor(stats)
+    w = rng.uniform(0.5, 2, period).astype(dtype) if affine else None
+    b = rng.standard_normal(period).astype(dtype) if affine else None
+    w_s = np.tile(w, stats // period).reshape(1, stats, 1) if affine else 1.0
+    b_s = np.tile(b, stats // period).reshape(1, stats, 1) if affine else 0.0
     tol = 2e-5 if dtype == np.float32 else 1e-12
-    got = cpu.standardize_forward(x, outer, inner, 1e-5)
-    want = ref.standardize_forward(x, outer, inner, 1e-5)
-    exact = _oracle(x, outer, inner, 1e-5)
+    got = cpu.standardize_forward(x, outer, inner, 1e-5, w, b)
+    want = ref.standardize_forward(x, outer, inner, 1e-5, w, b)
+    xhat, mean, var, r = _oracle(x, outer, inner, 1e-5)
+    exact = (xhat * w_s + b_s, mean, var, r)
     assert all(a.dtype == dtype for a in got)
     assert [a.shape for a in got] == [a.shape for a in want] == [x.shape, (stats,), (stats,), (stats,)]
-    for a, b, c in zip(got, want, exact):
-        np.testing.assert_allclose(a, b, rtol=tol * 10, atol=tol * 10)
-        np.testing.assert_allclose(a, c.reshape(a.shape), rtol=tol, atol=tol)
-    dx = cpu.standardize_backward(g, x, got[1], got[3], outer, inner)
-    dref = ref.standardize_backward(
-        g.astype(np.float64), x.astype(np.float64), exact[1], exact[3], outer, inner
-    )
-    assert dx.dtype == dtype and dx.shape == x.shape
+    for a, bb, c in zip(got, want, exact):
+        np.testing.assert_allclose(a, bb, rtol=tol * 10, atol=tol * 10)
+        np.testing.assert_allclose(a, c.reshape(a.shape), rtol=tol * 2, atol=tol * 2)
+    dx, sum_g, sum_gxhat = cpu.standardize_backward(g, x, got[1], got[3], outer, inner, w)
+    g64 = g.astype(np.float64).reshape(view)
+    w64 = None if w is None else w.astype(np.float64)
+    dref, sg_ref, sgx_ref = ref.standardize_backward(g64, x.astype(np.float64), mean, r, outer, inner, w64)
+    assert dx.dtype == sum_g.dtype == sum_gxhat.dtype == dtype and dx.shape == x.shape
+    assert sum_g.shape == sum_gxhat.shape == (stats,)
     np.testing.assert_allclose(dx, dref, rtol=tol * 10, atol=tol * 10)
+    np.testing.assert_allclose(sum_g, g64.sum(axis=(0, 2)), rtol=tol, atol=tol * np.sqrt(outer * inner))
+    np.testing.assert_allclose(sgx_ref, (g64 * xhat).sum(axis=(0, 2)), rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(sum_gxhat, sgx_ref, rtol=tol * 10, atol=tol * 10 * np.sqrt(outer * inner))
 
 
 def test_the_variance_survives_a_large_mean_in_float32():
@@ -95,7 +111,7 @@ def test_results_are_the_same_bits_for_any_thread_count(view):
         for n in (1, 2, 3):
             cpu.set_num_threads(n)
             out = cpu.standardize_forward(x, view[0], view[2], 1e-5)
-            runs.append((*out, cpu.standardize_backward(g, x, out[1], out[3], view[0], view[2])))
+            runs.append((*out, *cpu.standardize_backward(g, x, out[1], out[3], view[0], view[2])))
     finally:
         cpu.set_num_threads(before)
     for run in runs[1:]:
@@ -117,7 +133,7 @@ def test_nan_and_inf_make_their_statistic_nan_as_numpy(view):
         assert np.isnan(got[0][:, s]).all() and np.isnan(want[0][:, s]).all()
     np.testing.assert_allclose(got[0][:, 0], want[0][:, 0], rtol=1e-5, atol=1e-5)
     g = np.ones(view, np.float32)
-    dx = cpu.standardize_backward(g, x, got[1], got[3], view[0], view[2])
+    dx = cpu.standardize_backward(g, x, got[1], got[3], view[0], view[2])[0]
     assert np.isnan(dx[:, 1:]).all() and np.isfinite(dx[:, 0]).all()
 
 
@@ -144,6 +160,14 @@ def test_bad_arguments_are_refused():
         cpu.standardize_backward(x, x, out[1][:2], out[3], 2, 4)
     with pytest.raises(ValueError, match="same shape"):
         cpu.standardize_backward(x[:1], x, out[1], out[3], 2, 4)
+    with pytest.raises(ValueError, match="does not divide"):
+        cpu.standardize_forward(x, 2, 4, 1e-5, np.ones(2, np.float32))
+    with pytest.raises(ValueError, match="differ in length"):
+        cpu.standardize_forward(
+            np.zeros((2, 6, 4), np.float32), 2, 4, 1e-5, np.ones(2, np.float32), np.ones(3, np.float32)
+        )
+    with pytest.raises(TypeError, match="dtype"):
+        cpu.standardize_backward(x, x, out[1], out[3], 2, 4, np.ones(3, np.float64))
 
 
 def test_outer_inner_lines_the_dims_up():
@@ -230,15 +254,27 @@ def test_the_norms_run_on_the_kernels(monkeypatch):
     calls = []
     for name in ("standardize_forward", "standardize_backward"):
         fn = getattr(cpu, name)
-        monkeypatch.setattr(cpu, name, lambda *a, _fn=fn, _name=name: calls.append(_name) or _fn(*a))
+        monkeypatch.setattr(cpu, name, lambda *a, _fn=fn, _name=name: calls.append((_name, a)) or _fn(*a))
     if backends.current("cpu").NAME != "cpu":
         pytest.skip("another backend is selected")
     x = pn.tensor(
         np.random.default_rng(4).standard_normal((4, 6, 5, 5)).astype(np.float32), requires_grad=True
     )
-    for m in (pn.nn.BatchNorm2d(6), pn.nn.GroupNorm(3, 6), pn.nn.InstanceNorm2d(6), pn.nn.LayerNorm([5, 5])):
+    mods = (
+        pn.nn.BatchNorm2d(6),
+        pn.nn.GroupNorm(3, 6),
+        pn.nn.InstanceNorm2d(6, affine=True),
+        pn.nn.LayerNorm([5, 5]),
+    )
+    for m in mods:
         m(x).sum().backward()
-    assert calls.count("standardize_forward") == 4 and calls.count("standardize_backward") == 4
+    names = [n for n, _ in calls]
+    assert names.count("standardize_forward") == 4 and names.count("standardize_backward") == 4
+    # BatchNorm2d's and InstanceNorm2d's weight and bias go into the kernel (StandardizeAffine)
+    with_weight = [a[4].shape for n, a in calls if n == "standardize_forward" and len(a) > 4]
+    assert with_weight == [(6,), (6,)]
+    for m in mods:
+        assert m.weight.grad is not None and m.bias.grad is not None
 
 
 def test_empty_batches_as_torch():
@@ -265,3 +301,52 @@ def test_batch_norm_without_affine_then_inplace_relu_and_double_backward_match_t
         res.append((y.detach().numpy(), gx.detach().numpy(), ggx.numpy()))
     for a, b in zip(*res):
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.parametrize("kind", ["batch", "instance"])
+def test_the_fused_affine_double_backward_matches_torch(kind):
+    """StandardizeAffine's create_graph rule (graph_rules_more.py): gradients of gradients of
+    x, weight and bias, float64, as torch's."""
+    _tables()
+    x0 = np.random.default_rng(6).standard_normal((5, 3, 4, 2))
+    res = []
+    for fw in (pn, torch):
+        x = fw.tensor(x0, dtype=fw.float64, requires_grad=True)
+        if kind == "batch":
+            m = fw.nn.BatchNorm2d(3, dtype=fw.float64)
+        else:
+            m = fw.nn.InstanceNorm2d(3, affine=True, dtype=fw.float64)
+        with fw.no_grad():
+            m.weight.copy_(fw.tensor([0.5, 1.5, -2.0], dtype=fw.float64))
+            m.bias.copy_(fw.tensor([0.1, -0.2, 0.3], dtype=fw.float64))
+        y = m(x)
+        loss = (y * y * fw.cos(x)).sum()
+        gx, gw, gb = fw.autograd.grad(loss, (x, m.weight, m.bias), create_graph=True)
+        second = fw.autograd.grad((gx * gx).sum() + (gw * gb).sum(), (x, m.weight, m.bias))
+        res.append([t.detach().numpy() for t in (y, gx, gw, gb, *second)])
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-8)
+
+
+def test_a_frozen_affine_and_a_half_input_keep_torch_results():
+    """weight and bias not requiring grad (only dx), and float16 input with float32 parameters
+    (the separate nodes: the kernels take one dtype)."""
+    _tables()
+    x0 = np.random.default_rng(7).standard_normal((6, 4, 3)).astype(np.float32)
+    res = []
+    for fw in (pn, torch):
+        m = fw.nn.BatchNorm1d(4)
+        m.weight.requires_grad_(False)
+        x = fw.tensor(x0, requires_grad=True)
+        m(x).pow(2).sum().backward()
+        res.append((x.grad.numpy(), m.bias.grad.numpy(), m.running_mean.numpy(), m.running_var.numpy()))
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    out = pn.nn.functional.batch_norm(
+        pn.tensor(x0, dtype=pn.float16), None, None, pn.ones(4), pn.zeros(4), training=True
+    )
+    ref = torch.nn.functional.batch_norm(
+        torch.tensor(x0, dtype=torch.float16), None, None, torch.ones(4), torch.zeros(4), training=True
+    )
+    assert str(out.dtype).endswith("float16")
+    np.testing.assert_allclose(out.numpy().astype(np.float32), ref.numpy().astype(np.float32), atol=2e-2)

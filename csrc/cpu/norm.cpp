@@ -3,8 +3,11 @@
 // stats, inner), one mean and variance per statistic s over its m = outer * inner elements.
 //
 //   forward:  mean = sum(x) / m,  var = sum((x - mean)^2) / m,  r = 1 / sqrt(var + eps),
-//             y = (x - mean) * r
-//   backward: dx = r * g - r * sum(g) / m - (x - mean) * r^3 * sum(g * (x - mean)) / m
+//             y = (x - mean) * (r * w) + b
+//   backward: dx = w * (r * g - r * sum(g) / m - (x - mean) * r^3 * sum(g * (x - mean)) / m),
+//             and per statistic sum(g) and sum(g * xhat) (b's and w's gradients)
+// with w, b the statistic's weight and bias (batch_norm's per-channel affine; 1 and 0 without):
+// the affine costs no pass of its own, forward or backward.
 //
 // What it costs. ~6 FLOPs per element forward and ~7 backward, against 8 bytes (forward:
 // x read, y written) and 12 (backward: g and x read, dx written): bandwidth-bound, so the
@@ -99,14 +102,28 @@ void finish(const Moments& acc, double eps, T* mean, T* var, T* rstd) {
   *rstd = T(1.0 / std::sqrt(double(T(v)) + eps));
 }
 
-// coef = (-k2, -k3): dx = r * g - k2 - k3 * (x - mean), k2 = r * sum(g) / m,
-// k3 = r^3 * sum(g * (x - mean)) / m.
+// coef = (c, -k2, -k3): dx = c * g - k2 - k3 * (x - mean) with c = w * r, k2 = w * r * sum(g) / m,
+// k3 = w * r^3 * sum(g * (x - mean)) / m; sums = (sum(g), sum(g * xhat)) = (sum(g), r * sum(g * (x - mean))).
 template <typename T>
-void grad_coefficients(double sg, double sgc, T rstd, index_t m, T* coef) {
-  const double r = rstd;
-  coef[0] = T(-r * sg / double(m));
-  coef[1] = T(-r * r * r * sgc / double(m));
+void grad_coefficients(double sg, double sgc, T rstd, index_t m, T weight, T* coef, T* sums) {
+  const double r = rstd, w = weight;
+  coef[0] = T(w * r);
+  coef[1] = T(-w * r * sg / double(m));
+  coef[2] = T(-w * r * r * r * sgc / double(m));
+  sums[0] = T(sg);
+  sums[1] = T(r * sgc);
 }
+
+// The affine after the standardization, per statistic s: weight[s % period] and
+// bias[s % period] (batch_norm's channels), 1 and 0 where null.
+template <typename T>
+struct Affine {
+  const T *weight, *bias;
+  index_t period;
+  T w(index_t s) const { return weight ? weight[s % period] : T(1); }
+  T scale(index_t s, T r) const { return weight ? T(r * weight[s % period]) : r; }
+  T shift(index_t s) const { return bias ? bias[s % period] : T(0); }
+};
 
 namespace scalar_impl {
 using namespace simd::scalar;  // Vec, kWidth, vload, ...
@@ -169,8 +186,9 @@ void column_moments(const T* x, T* mean, T* var, T* rstd, T* mean_col, const Pla
 
 template <typename T>
 void standardize_forward(const T* x, T* y, T* mean, T* var, T* rstd, index_t outer, index_t stats,
-                         index_t inner, double eps) {
+                         index_t inner, double eps, const T* weight, const T* bias, index_t period) {
   if (stats <= 0) return;
+  const Affine<T> aff{weight, bias, period < 1 ? 1 : period};
   const Plan p = make_plan(outer, stats, inner, sizeof(T));
   const index_t numel = p.m * stats;
   if (p.m == 0) {
@@ -179,26 +197,29 @@ void standardize_forward(const T* x, T* y, T* mean, T* var, T* rstd, index_t out
   }
   if (p.columns) {
     const index_t cols = stats * inner, blocks = (cols + kColumnBlock - 1) / kColumnBlock;
-    std::vector<T> mean_col(cols), r_col(cols);
+    std::vector<T> mean_col(cols), scale_col(cols), shift_col(cols);
     parallel_for(stats, work_of(numel), [&](index_t s0, index_t s1) {
       column_moments(x, mean, var, rstd, mean_col.data(), p, eps, s0, s1);
     });
     for (index_t j = 0; j < cols; ++j) {
-      mean_col[j] = mean[j / inner];
-      r_col[j] = rstd[j / inner];
+      const index_t s = j / inner;
+      mean_col[j] = mean[s];
+      scale_col[j] = aff.scale(s, rstd[s]);
+      shift_col[j] = aff.shift(s);
     }
     parallel_for(outer * blocks, work_of(numel), [&](index_t t0, index_t t1) {
       for (index_t t = t0; t < t1; ++t) {
         const index_t a = t / blocks, c0 = (t % blocks) * kColumnBlock;
         const index_t n = cols - c0 < kColumnBlock ? cols - c0 : kColumnBlock, o = a * cols + c0;
-        PYNEURO_SIMD_DISPATCH(normalize_columns(x + o, y + o, mean_col.data() + c0, r_col.data() + c0, n));
+        PYNEURO_SIMD_DISPATCH(normalize_columns(x + o, y + o, mean_col.data() + c0, scale_col.data() + c0,
+                                                shift_col.data() + c0, n));
       }
     });
     return;
   }
   if (p.split == 1) {
     parallel_for(stats, work_of(numel), [&](index_t s0, index_t s1) {
-      PYNEURO_SIMD_DISPATCH(forward_stats(x, y, mean, var, rstd, p, eps, s0, s1));
+      PYNEURO_SIMD_DISPATCH(forward_stats(x, y, mean, var, rstd, p, aff, eps, s0, s1));
     });
   } else {
     std::vector<Moments> part(stats * p.split);
@@ -216,22 +237,33 @@ void standardize_forward(const T* x, T* y, T* mean, T* var, T* rstd, index_t out
   }
   if (!p.fused) {
     parallel_for(outer * stats, work_of(numel), [&](index_t r0, index_t r1) {
-      PYNEURO_SIMD_DISPATCH(forward_rows(x, y, mean, rstd, p, r0, r1));
+      PYNEURO_SIMD_DISPATCH(forward_rows(x, y, mean, rstd, p, aff, r0, r1));
     });
   }
 }
 
 template <typename T>
 void standardize_backward(const T* g, const T* x, const T* mean, const T* rstd, T* dx, index_t outer,
-                          index_t stats, index_t inner) {
+                          index_t stats, index_t inner, const T* weight, index_t period, T* sum_g,
+                          T* sum_gxhat) {
   if (stats <= 0) return;
+  const Affine<T> aff{weight, nullptr, period < 1 ? 1 : period};
   const Plan p = make_plan(outer, stats, inner, 2 * sizeof(T));
   const index_t numel = p.m * stats;
-  if (p.m == 0) return;
-  std::vector<T> coef(2 * stats);
+  std::vector<T> coef(3 * stats), sums(2 * stats);
+  const auto put_sums = [&] {
+    for (index_t s = 0; s < stats; ++s) {
+      sum_g[s] = sums[2 * s];
+      sum_gxhat[s] = sums[2 * s + 1];
+    }
+  };
+  if (p.m == 0) {
+    for (index_t s = 0; s < stats; ++s) sum_g[s] = sum_gxhat[s] = T(0);
+    return;
+  }
   if (p.columns) {
     const index_t cols = stats * inner, blocks = (cols + kColumnBlock - 1) / kColumnBlock;
-    std::vector<T> mean_col(cols), r_col(cols), k2_col(cols), k3_col(cols);
+    std::vector<T> mean_col(cols), c_col(cols), k2_col(cols), k3_col(cols);
     for (index_t j = 0; j < cols; ++j) mean_col[j] = mean[j / inner];
     parallel_for(stats, work_of(numel), [&](index_t s0, index_t s1) {
       const index_t c0 = s0 * inner, n = (s1 - s0) * inner;
@@ -245,27 +277,28 @@ void standardize_backward(const T* g, const T* x, const T* mean, const T* rstd, 
           a += sg[(s - s0) * inner + c];
           b += sgc[(s - s0) * inner + c];
         }
-        grad_coefficients(a, b, rstd[s], p.m, coef.data() + 2 * s);
+        grad_coefficients(a, b, rstd[s], p.m, aff.w(s), coef.data() + 3 * s, sums.data() + 2 * s);
       }
     });
     for (index_t j = 0; j < cols; ++j) {
-      r_col[j] = rstd[j / inner];
-      k2_col[j] = coef[2 * (j / inner)];
-      k3_col[j] = coef[2 * (j / inner) + 1];
+      c_col[j] = coef[3 * (j / inner)];
+      k2_col[j] = coef[3 * (j / inner) + 1];
+      k3_col[j] = coef[3 * (j / inner) + 2];
     }
     parallel_for(outer * blocks, work_of(numel), [&](index_t t0, index_t t1) {
       for (index_t t = t0; t < t1; ++t) {
         const index_t a = t / blocks, c0 = (t % blocks) * kColumnBlock;
         const index_t n = cols - c0 < kColumnBlock ? cols - c0 : kColumnBlock, o = a * cols + c0;
-        PYNEURO_SIMD_DISPATCH(backward_columns(g + o, x + o, dx + o, mean_col.data() + c0, r_col.data() + c0,
+        PYNEURO_SIMD_DISPATCH(backward_columns(g + o, x + o, dx + o, mean_col.data() + c0, c_col.data() + c0,
                                                k2_col.data() + c0, k3_col.data() + c0, n));
       }
     });
+    put_sums();
     return;
   }
   if (p.split == 1) {
     parallel_for(stats, work_of(numel), [&](index_t s0, index_t s1) {
-      PYNEURO_SIMD_DISPATCH(backward_stats(g, x, mean, rstd, dx, coef.data(), p, s0, s1));
+      PYNEURO_SIMD_DISPATCH(backward_stats(g, x, mean, rstd, dx, coef.data(), sums.data(), p, aff, s0, s1));
     });
   } else {
     std::vector<double> part(2 * stats * p.split);
@@ -282,23 +315,25 @@ void standardize_backward(const T* g, const T* x, const T* mean, const T* rstd, 
         sg += part[2 * (s * p.split + k)];
         sgc += part[2 * (s * p.split + k) + 1];
       }
-      grad_coefficients(sg, sgc, rstd[s], p.m, coef.data() + 2 * s);
+      grad_coefficients(sg, sgc, rstd[s], p.m, aff.w(s), coef.data() + 3 * s, sums.data() + 2 * s);
     }
   }
   if (!p.fused) {
     parallel_for(outer * stats, work_of(numel), [&](index_t r0, index_t r1) {
-      PYNEURO_SIMD_DISPATCH(backward_rows(g, x, dx, mean, rstd, coef.data(), p, r0, r1));
+      PYNEURO_SIMD_DISPATCH(backward_rows(g, x, dx, mean, coef.data(), p, r0, r1));
     });
   }
+  put_sums();
 }
 
 template void standardize_forward<float>(const float*, float*, float*, float*, float*, index_t, index_t,
-                                         index_t, double);
+                                         index_t, double, const float*, const float*, index_t);
 template void standardize_forward<double>(const double*, double*, double*, double*, double*, index_t, index_t,
-                                          index_t, double);
+                                          index_t, double, const double*, const double*, index_t);
 template void standardize_backward<float>(const float*, const float*, const float*, const float*, float*,
-                                          index_t, index_t, index_t);
+                                          index_t, index_t, index_t, const float*, index_t, float*, float*);
 template void standardize_backward<double>(const double*, const double*, const double*, const double*,
-                                           double*, index_t, index_t, index_t);
+                                           double*, index_t, index_t, index_t, const double*, index_t,
+                                           double*, double*);
 
 }  // namespace pyneuro::cpu

@@ -123,31 +123,32 @@ void piece_grad_sums(const T* g, const T* x, T mean, index_t n, double& sg, doub
   sgc += L::hsum(L::add(b0, b1));
 }
 
-// y = (x - mean) * r over [0, n).
+// y = (x - mean) * scale + shift over [0, n) (scale = r * w, shift = b; without an affine
+// r and 0, the same bits as (x - mean) * r).
 template <typename T>
-void normalize_piece(const T* x, T* y, index_t n, T mean, T r) {
+void normalize_piece(const T* x, T* y, index_t n, T mean, T scale, T shift) {
   using L = Lanes<T>;
   using V = typename L::V;
   constexpr int W = L::W;
-  const V vm = L::set1(mean), vr = L::set1(r);
+  const V vm = L::set1(mean), vs = L::set1(scale), vb = L::set1(shift);
   index_t i = 0;
-  for (; i + W <= n; i += W) L::store(y + i, L::mul(L::sub(L::load(x + i), vm), vr));
-  if (i < n) L::store_tail(y + i, L::mul(L::sub(L::load_tail(x + i, n - i, mean), vm), vr), n - i);
+  for (; i + W <= n; i += W) L::store(y + i, L::fma(L::sub(L::load(x + i), vm), vs, vb));
+  if (i < n) L::store_tail(y + i, L::fma(L::sub(L::load_tail(x + i, n - i, mean), vm), vs, vb), n - i);
 }
 
-// dx = r * g - k2 - k3 * (x - mean) over [0, n) (nk2 = -k2, nk3 = -k3).
+// dx = c * g - k2 - k3 * (x - mean) over [0, n) (c = w * r, nk2 = -k2, nk3 = -k3).
 template <typename T>
-void backward_piece(const T* g, const T* x, T* dx, index_t n, T mean, T r, T nk2, T nk3) {
+void backward_piece(const T* g, const T* x, T* dx, index_t n, T mean, T c, T nk2, T nk3) {
   using L = Lanes<T>;
   using V = typename L::V;
   constexpr int W = L::W;
-  const V vm = L::set1(mean), vr = L::set1(r), v2 = L::set1(nk2), v3 = L::set1(nk3);
+  const V vm = L::set1(mean), vc = L::set1(c), v2 = L::set1(nk2), v3 = L::set1(nk3);
   index_t i = 0;
   for (; i + W <= n; i += W)
-    L::store(dx + i, L::fma(v3, L::sub(L::load(x + i), vm), L::fma(vr, L::load(g + i), v2)));
+    L::store(dx + i, L::fma(v3, L::sub(L::load(x + i), vm), L::fma(vc, L::load(g + i), v2)));
   if (i < n) {
     const V gv = L::load_tail(g + i, n - i, T(0)), xv = L::load_tail(x + i, n - i, mean);
-    L::store_tail(dx + i, L::fma(v3, L::sub(xv, vm), L::fma(vr, gv, v2)), n - i);
+    L::store_tail(dx + i, L::fma(v3, L::sub(xv, vm), L::fma(vc, gv, v2)), n - i);
   }
 }
 
@@ -194,50 +195,51 @@ void range_grad_sums(const T* g, const T* x, T mean, const Plan& p, index_t s, i
 // Row path, one task per statistic (Plan::split == 1): its moments, and with p.fused its
 // output at once, while its elements are still in L1/L2.
 template <typename T>
-void forward_stats(const T* x, T* y, T* mean, T* var, T* rstd, const Plan& p, double eps, index_t s0,
-                   index_t s1) {
+void forward_stats(const T* x, T* y, T* mean, T* var, T* rstd, const Plan& p, const Affine<T>& aff,
+                   double eps, index_t s0, index_t s1) {
   for (index_t s = s0; s < s1; ++s) {
     finish(range_moments(x, p, s, 0, p.m), eps, mean + s, var + s, rstd + s);
     if (!p.fused) continue;
-    const T mu = mean[s], r = rstd[s];
+    const T mu = mean[s], scale = aff.scale(s, rstd[s]), shift = aff.shift(s);
     for_pieces(p, s, 0, p.m,
-               [&](index_t off, index_t len) { normalize_piece(x + off, y + off, len, mu, r); });
+               [&](index_t off, index_t len) { normalize_piece(x + off, y + off, len, mu, scale, shift); });
   }
 }
 
 // Row path: rows [r0, r1) of (outer * stats) rows of inner elements, row a * stats + s.
 template <typename T>
-void forward_rows(const T* x, T* y, const T* mean, const T* rstd, const Plan& p, index_t r0, index_t r1) {
+void forward_rows(const T* x, T* y, const T* mean, const T* rstd, const Plan& p, const Affine<T>& aff,
+                  index_t r0, index_t r1) {
   for (index_t r = r0; r < r1; ++r) {
     const index_t s = r % p.stats;
-    normalize_piece(x + r * p.inner, y + r * p.inner, p.inner, mean[s], rstd[s]);
+    normalize_piece(x + r * p.inner, y + r * p.inner, p.inner, mean[s], aff.scale(s, rstd[s]), aff.shift(s));
   }
 }
 
 // Row path backward, one task per statistic: sums, coefficients and, when fused, dx.
 template <typename T>
-void backward_stats(const T* g, const T* x, const T* mean, const T* rstd, T* dx, T* coef, const Plan& p,
-                    index_t s0, index_t s1) {
+void backward_stats(const T* g, const T* x, const T* mean, const T* rstd, T* dx, T* coef, T* sums,
+                    const Plan& p, const Affine<T>& aff, index_t s0, index_t s1) {
   for (index_t s = s0; s < s1; ++s) {
     double sg = 0.0, sgc = 0.0;
     const T mu = mean[s];
     for_pieces(p, s, 0, p.m,
                [&](index_t off, index_t len) { piece_grad_sums(g + off, x + off, mu, len, sg, sgc); });
-    grad_coefficients(sg, sgc, rstd[s], p.m, coef + 2 * s);
+    grad_coefficients(sg, sgc, rstd[s], p.m, aff.w(s), coef + 3 * s, sums + 2 * s);
     if (!p.fused) continue;
-    const T r = rstd[s], nk2 = coef[2 * s], nk3 = coef[2 * s + 1];
+    const T c = coef[3 * s], nk2 = coef[3 * s + 1], nk3 = coef[3 * s + 2];
     for_pieces(p, s, 0, p.m, [&](index_t off, index_t len) {
-      backward_piece(g + off, x + off, dx + off, len, mu, r, nk2, nk3);
+      backward_piece(g + off, x + off, dx + off, len, mu, c, nk2, nk3);
     });
   }
 }
 
 template <typename T>
-void backward_rows(const T* g, const T* x, T* dx, const T* mean, const T* rstd, const T* coef, const Plan& p,
-                   index_t r0, index_t r1) {
+void backward_rows(const T* g, const T* x, T* dx, const T* mean, const T* coef, const Plan& p, index_t r0,
+                   index_t r1) {
   for (index_t r = r0; r < r1; ++r) {
     const index_t s = r % p.stats, o = r * p.inner;
-    backward_piece(g + o, x + o, dx + o, p.inner, mean[s], rstd[s], coef[2 * s], coef[2 * s + 1]);
+    backward_piece(g + o, x + o, dx + o, p.inner, mean[s], coef[3 * s], coef[3 * s + 1], coef[3 * s + 2]);
   }
 }
 
@@ -266,27 +268,28 @@ void columns_grad(const T* g, const T* x, const T* mean, double* sg, double* sgc
   }
 }
 
-// y = (x - mean) * r with per-column mean and r, over [0, n).
+// y = (x - mean) * scale + shift with per-column mean, scale and shift, over [0, n).
 template <typename T>
-void normalize_columns(const T* x, T* y, const T* mean, const T* r, index_t n) {
+void normalize_columns(const T* x, T* y, const T* mean, const T* scale, const T* shift, index_t n) {
   using L = Lanes<T>;
   constexpr int W = L::W;
   index_t i = 0;
   for (; i + W <= n; i += W)
-    L::store(y + i, L::mul(L::sub(L::load(x + i), L::load(mean + i)), L::load(r + i)));
-  for (; i < n; ++i) y[i] = (x[i] - mean[i]) * r[i];
+    L::store(y + i,
+             L::fma(L::sub(L::load(x + i), L::load(mean + i)), L::load(scale + i), L::load(shift + i)));
+  for (; i < n; ++i) y[i] = std::fma(x[i] - mean[i], scale[i], shift[i]);
 }
 
-// dx = r * g + nk2 + nk3 * (x - mean) with per-column coefficients, over [0, n).
+// dx = c * g + nk2 + nk3 * (x - mean) with per-column coefficients, over [0, n).
 template <typename T>
-void backward_columns(const T* g, const T* x, T* dx, const T* mean, const T* r, const T* nk2, const T* nk3,
+void backward_columns(const T* g, const T* x, T* dx, const T* mean, const T* c, const T* nk2, const T* nk3,
                       index_t n) {
   using L = Lanes<T>;
   constexpr int W = L::W;
   index_t i = 0;
   for (; i + W <= n; i += W) {
-    const auto c = L::sub(L::load(x + i), L::load(mean + i));
-    L::store(dx + i, L::fma(L::load(nk3 + i), c, L::fma(L::load(r + i), L::load(g + i), L::load(nk2 + i))));
+    const auto d = L::sub(L::load(x + i), L::load(mean + i));
+    L::store(dx + i, L::fma(L::load(nk3 + i), d, L::fma(L::load(c + i), L::load(g + i), L::load(nk2 + i))));
   }
-  for (; i < n; ++i) dx[i] = nk3[i] * (x[i] - mean[i]) + (r[i] * g[i] + nk2[i]);
+  for (; i < n; ++i) dx[i] = std::fma(nk3[i], x[i] - mean[i], std::fma(c[i], g[i], nk2[i]));
 }

@@ -40,7 +40,7 @@ from .graph_rules import (
 from .index import ScatterReduce
 from .linalg import Cholesky, Det, Eigh, Inv, LogDet, Pinv, Qr, Solve, Svd
 from .math import BINARY, BINARY_OPS, UNARY_OPS, XLOGY_GRADS
-from .norm import Standardize
+from .norm import Standardize, StandardizeAffine
 from .reduction import Mean, Prod, Sum
 from .scan import CumProd, LogCumSumExp, SelectEvenly
 from .shape import Cat, Expand, Index, Permute, Reshape, Scatter
@@ -535,3 +535,25 @@ def _standardize(node, g):
     xhat = c * r
     shared = Mean.apply(g, dim=dims, keepdim=True) + xhat * Mean.apply(g * xhat, dim=dims, keepdim=True)
     return ((g - shared) * r,)
+
+
+@rule(StandardizeAffine)
+def _standardize_affine(node, g):
+    """As StandardizeAffine.backward in Tensor ops: Standardize's rule for g * weight, and the
+    sums of g * xhat and g over all dims but the channels' (dim 1)."""
+    x, w, _ = node.inputs
+    dims, eps = node.saved[3:5]
+    c = x - Mean.apply(x, dim=dims, keepdim=True)
+    r = 1 / (Mean.apply(c * c, dim=dims, keepdim=True) + eps).sqrt()
+    xhat = c * r
+    others = tuple(d for d in range(x.ndim) if d != 1)
+    gx = gw = gb = None
+    if _need(node, 0):
+        gy = g if w is None else g * w.reshape((1, x.shape[1]) + (1,) * (x.ndim - 2))
+        shared = Mean.apply(gy, dim=dims, keepdim=True) + xhat * Mean.apply(gy * xhat, dim=dims, keepdim=True)
+        gx = (gy - shared) * r
+    if _need(node, 1):
+        gw = Sum.apply(g * xhat, dim=others)
+    if _need(node, 2):
+        gb = Sum.apply(g, dim=others)
+    return gx, gw, gb

@@ -33,6 +33,7 @@ Other layouts, dtypes and tables (numba, the GPU ones) run the NumPy form below.
 from __future__ import annotations
 
 from .._shapes import prod
+from ..backends._registry import current as _current_table
 from .function import Function, _errstate
 
 _KERNEL_DTYPES = ("float32", "float64")  # the dtypes standardize_forward takes
@@ -85,8 +86,60 @@ class Standardize(Function):
     def backward(self, g):
         x, mean, r, dims, _, view = self.saved
         if view is not None and g.dtype == x.dtype:
-            return (self.bk.standardize_backward(g, x, mean.reshape(-1), r.reshape(-1), *view),)
+            return (self.bk.standardize_backward(g, x, mean.reshape(-1), r.reshape(-1), *view)[0],)
         with _errstate(self.bk.xp):
             xhat = (x - mean) * r
             shared = g.mean(axis=dims, keepdims=True) + xhat * (g * xhat).mean(axis=dims, keepdims=True)
             return ((g - shared) * r,)
+
+
+def affine_view(x, dims: tuple, weight, bias):
+    """(outer, inner) where StandardizeAffine runs over dims of tensor x with these per-channel
+    parameters (tensors or None, at least one given): x's device's table has the standardize
+    kernels, x is float32 or float64 and not empty, the parameters have its dtype and the dims
+    line up; else None (the caller runs Standardize and the affine as separate nodes)."""
+    a = x._data
+    if weight is None and bias is None or not a.size or a.dtype.name not in _KERNEL_DTYPES:
+        return None
+    if any(p is not None and p._data.dtype != a.dtype for p in (weight, bias)):
+        return None
+    if not hasattr(_current_table(x.device), "standardize_forward"):
+        return None
+    return _outer_inner(tuple(x.shape), dims)
+
+
+class StandardizeAffine(Function):
+    """batch_norm's and instance_norm's (x - mean) / sqrt(var + eps) * weight + bias as one node,
+    weight and bias per channel (dim 1, statistic s takes channel s % C), on a table with the
+    standardize kernels (affine_view says where). Forward is one standardize_forward call:
+    the affine costs no pass of its own. Backward is one standardize_backward call: dx with
+    the weight folded in, and the per-statistic sums of g and g * xhat, which added per channel
+    are bias's and weight's gradients (the separate Mul and Add nodes took four more passes and
+    two NumPy reductions over N and the spatial dims: BatchNorm2d 128x32x16x16, 2 Zen 4 cores,
+    forward + backward ~3.4 -> ~1 ms). `stats` as Standardize's; view from affine_view. The
+    input is saved, not the output (BatchNorm2d then ReLU(inplace=True) is legal)."""
+
+    __slots__ = ()
+    saved_for = ((0, 1), (0,), ())
+
+    def forward(self, x, weight, bias, dims=(), eps=1e-5, stats=None, view=None):
+        w = None if weight is None else weight.reshape(-1)
+        out, mean, var, r = self.bk.standardize_forward(
+            x, *view, eps, w, None if bias is None else bias.reshape(-1)
+        )
+        kept = tuple(1 if i in dims else n for i, n in enumerate(x.shape))
+        mean, var, r = mean.reshape(kept), var.reshape(kept), r.reshape(kept)
+        if stats is not None:
+            stats.extend((mean, var))
+        self.saved = (x, mean, r, dims, eps, view, w)
+        return out
+
+    def backward(self, g):
+        x, mean, r, _, _, view, w = self.saved
+        if g.dtype != x.dtype:
+            g = g.astype(x.dtype)
+        dx, sum_g, sum_gxhat = self.bk.standardize_backward(g, x, mean.reshape(-1), r.reshape(-1), *view, w)
+        c = x.shape[1]
+        gw = sum_gxhat.reshape(-1, c).sum(axis=0) if self.needs[1] else None
+        gb = sum_g.reshape(-1, c).sum(axis=0) if self.needs[2] else None
+        return dx, gw, gb

@@ -78,11 +78,17 @@ def matmul_relu_mask(a, b, relu_output, trans_a: bool = False, trans_b: bool = F
 
 
 # ----------------------------------------------------------------------------- relu
-def standardize_forward(x, outer: int, inner: int, eps: float):
-    """(xhat, mean, var, rstd) of x as (outer, stats, inner): per statistic the mean and biased
-    variance over axes 0 and 2, rstd = 1 / sqrt(var + eps), xhat = (x - mean) / sqrt(var + eps)
-    (autograd/norm.py's NumPy form, on the 3-D view)."""
+def _per_statistic(a, stats: int):
+    """An affine parameter (None, or one value per statistic or per channel, repeated) as (1, stats, 1)."""
+    return None if a is None else np.tile(a, stats // a.shape[0]).reshape(1, stats, 1)
+
+
+def standardize_forward(x, outer: int, inner: int, eps: float, weight=None, bias=None):
+    """(y, mean, var, rstd) of x as (outer, stats, inner): per statistic s the mean and biased
+    variance over axes 0 and 2, rstd = 1 / sqrt(var + eps), y = (x - mean) / sqrt(var + eps)
+    (autograd/norm.py's NumPy form, on the 3-D view), then * weight[s % len] + bias[s % len]."""
     v = x.reshape(outer, -1, inner)
+    w, b = _per_statistic(weight, v.shape[1]), _per_statistic(bias, v.shape[1])
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         mean = v.mean(axis=(0, 2), keepdims=True)
         c = v - mean
@@ -90,17 +96,23 @@ def standardize_forward(x, outer: int, inner: int, eps: float):
         root = np.sqrt(var + eps)
         out = c / root
         rstd = 1 / root
+        out = out if w is None else out * w
+        out = out if b is None else out + b
     return out.reshape(x.shape), mean.reshape(-1), var.reshape(-1), rstd.reshape(-1)
 
 
-def standardize_backward(grad_output, x, mean, rstd, outer: int, inner: int):
-    """rstd * (g - mean(g) - xhat * mean(g * xhat)) per statistic, xhat = (x - mean) * rstd."""
+def standardize_backward(grad_output, x, mean, rstd, outer: int, inner: int, weight=None):
+    """(dx, sum(g), sum(g * xhat)): dx = w * rstd * (g - mean(g) - xhat * mean(g * xhat)) per
+    statistic, xhat = (x - mean) * rstd, w = weight[s % len] (1 without one)."""
     v, g = x.reshape(outer, -1, inner), grad_output.reshape(outer, -1, inner)
     mean, rstd = mean.reshape(1, -1, 1), rstd.reshape(1, -1, 1)
+    w = _per_statistic(weight, v.shape[1])
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         xhat = (v - mean) * rstd
-        shared = g.mean(axis=(0, 2), keepdims=True) + xhat * (g * xhat).mean(axis=(0, 2), keepdims=True)
-        return ((g - shared) * rstd).reshape(x.shape)
+        sum_g, sum_gxhat = g.sum(axis=(0, 2)), (g * xhat).sum(axis=(0, 2))
+        gw = g if w is None else g * w
+        shared = gw.mean(axis=(0, 2), keepdims=True) + xhat * (gw * xhat).mean(axis=(0, 2), keepdims=True)
+        return ((gw - shared) * rstd).reshape(x.shape), sum_g, sum_gxhat
 
 
 def relu_forward(x):

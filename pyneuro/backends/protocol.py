@@ -112,16 +112,21 @@ standardize_backward (numpy, cpu):
         (loss.backward()), which F.cross_entropy computes in forward when the logits require
         grad (autograd/fused.py, CrossEntropy).
 
-    standardize_forward(x, outer, inner, eps) -> (xhat, mean, var, rstd)
+    standardize_forward(x, outer, inner, eps, weight=None, bias=None) -> (y, mean, var, rstd)
         The core of batch / layer / group / instance norm (numpy, cpu): x (float32 or float64,
         any layout; the only entries the cpu backend also takes in float64) viewed as (outer,
-        stats, inner); per statistic the mean and biased variance over its outer * inner
-        elements (1-D arrays of stats entries), rstd = 1 / sqrt(var + eps) and xhat = (x -
-        mean) * rstd in x's shape. ValueError for outer or inner < 1 or a size they do not
-        divide. autograd/norm.py's Standardize calls it where the dims line up.
-    standardize_backward(grad_output, x, mean, rstd, outer, inner) -> array
-        rstd * (g - mean(g) - xhat * mean(g * xhat)) per statistic, xhat recomputed from x:
-        the input gradient of standardize_forward's xhat.
+        stats, inner); per statistic s the mean and biased variance over its outer * inner
+        elements (1-D arrays of stats entries), rstd = 1 / sqrt(var + eps) and y = (x - mean) *
+        rstd * weight[s % len] + bias[s % len] in x's shape (weight, bias: None or 1-D of x's
+        dtype, a length dividing stats: batch_norm's channels). ValueError for outer or inner
+        < 1, a size they do not divide, or a parameter whose length does not divide stats.
+        autograd/norm.py's Standardize and StandardizeAffine call it where the dims line up.
+    standardize_backward(grad_output, x, mean, rstd, outer, inner, weight=None)
+            -> (dx, sum_g, sum_gxhat)
+        dx = w * rstd * (g - mean(g) - xhat * mean(g * xhat)) per statistic, xhat recomputed
+        from x, w = weight[s % len] (1 without one): the input gradient of standardize_forward's
+        y; and per statistic sum(g) and sum(g * xhat), the bias's and weight's gradients before
+        the statistics of one channel are added.
 """
 
 from __future__ import annotations

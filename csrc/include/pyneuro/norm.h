@@ -13,15 +13,20 @@
 namespace pyneuro::cpu {
 
 // mean[s] = sum(x) / m, var[s] = sum((x - mean)^2) / m (biased), rstd[s] = 1 / sqrt(var + eps),
-// y = (x - mean) * rstd, m = outer * inner. With m == 0: mean, var, rstd NaN.
+// y = (x - mean) * rstd * w + b, m = outer * inner, with w = weight[s % period] and
+// b = bias[s % period] (batch_norm's per-channel affine: period = channels; weight null: w = 1,
+// bias null: b = 0). With m == 0: mean, var, rstd NaN.
 template <typename T>
 void standardize_forward(const T* x, T* y, T* mean, T* var, T* rstd, index_t outer, index_t stats,
-                         index_t inner, double eps);
+                         index_t inner, double eps, const T* weight, const T* bias, index_t period);
 
-// dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), xhat = (x - mean) * rstd, the means over
-// each statistic's m elements: the gradient of y above given dL/dy = g.
+// The gradient of y above given dL/dy = g: dx = w * rstd * (g - mean(g) - xhat * mean(g * xhat)),
+// xhat = (x - mean) * rstd, the means over each statistic's m elements; and per statistic
+// sum_g[s] = sum(g) and sum_gxhat[s] = sum(g * xhat) (the bias's and weight's gradients, before
+// the statistics of one channel are added).
 template <typename T>
 void standardize_backward(const T* g, const T* x, const T* mean, const T* rstd, T* dx, index_t outer,
-                          index_t stats, index_t inner);
+                          index_t stats, index_t inner, const T* weight, index_t period, T* sum_g,
+                          T* sum_gxhat);
 
 }  // namespace pyneuro::cpu
