@@ -39,15 +39,18 @@ def _standardize(x: Tensor, dims, eps: float):
     return out, mean, var
 
 
-def _standardize_affine(x: Tensor, dims: tuple, eps: float, weight, bias):
+def _standardize_affine(x: Tensor, dims: tuple, eps: float, weight, bias, per_inner: bool = False):
     """(out, mean, var, fused): out = _standardize(x, dims, eps) * weight + bias as one node
     (StandardizeAffine, fused True) where the backend's standardize kernels run it, else
-    _standardize's out without the affine (fused False: the caller applies it)."""
-    view = affine_view(x, dims, weight, bias)
+    _standardize's out without the affine (fused False: the caller applies it). Parameters
+    per channel (dim 1), or with per_inner of the normalized trailing dims' shape."""
+    view = affine_view(x, dims, weight, bias, per_inner)
     if view is None:
         return (*_standardize(x, dims, eps), False)
     stats = []
-    out = StandardizeAffine.apply(x, weight, bias, dims=dims, eps=eps, stats=stats, view=view)
+    out = StandardizeAffine.apply(
+        x, weight, bias, dims=dims, eps=eps, stats=stats, view=view, per_inner=per_inner
+    )
     mean, var = (_wrap(a, x.device) for a in stats)
     return out, mean, var, True
 
@@ -112,8 +115,11 @@ def layer_norm(
     _need_float(input, "LayerNormKernelImpl", device_suffix=False)
     _check_mixed_dtype(input, weight, bias)
     x = input.contiguous()  # as torch's kernel: the result is contiguous whatever the input's layout
-    out, _, _ = _standardize(x, tuple(range(input.ndim - len(shape), input.ndim)), eps)
-    out = _affine(out, weight, bias).to(input.dtype)  # (a half input with float parameters stays half)
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    out, _, _, fused = _standardize_affine(x, dims, eps, weight, bias, per_inner=True)
+    out = (out if fused else _affine(out, weight, bias)).to(
+        input.dtype
+    )  # (a half input with float parameters stays half)
     return named(out, "NativeLayerNormBackward0", reads=(input, weight))
 
 

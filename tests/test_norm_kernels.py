@@ -51,7 +51,7 @@ def _divisor(stats):
     return next(d for d in (3, 2, 1) if stats % d == 0)
 
 
-@pytest.mark.parametrize("affine", [False, True])
+@pytest.mark.parametrize("affine", [None, "stats", "inner"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("view", VIEWS)
 def test_forward_and_backward_match_numpy_and_the_float64_oracle(view, dtype, affine):
@@ -60,15 +60,20 @@ def test_forward_and_backward_match_numpy_and_the_float64_oracle(view, dtype, af
     rng = np.random.default_rng(sum(view))
     x = (rng.standard_normal(view) * 3 + 5).astype(dtype)
     g = rng.standard_normal(view).astype(dtype)
-    # affine: one weight and bias per statistic, or per channel repeated (instance_norm's N*C statistics)
-    period = stats if stats % 2 else _divisor(stats)
+    # affine: one weight and bias per statistic, or per channel repeated (instance_norm's N*C
+    # statistics); or one per inner element (layer_norm's)
+    inner_mode = affine == "inner"
+    period = inner if inner_mode else stats if stats % 2 else _divisor(stats)
     w = rng.uniform(0.5, 2, period).astype(dtype) if affine else None
     b = rng.standard_normal(period).astype(dtype) if affine else None
-    w_s = np.tile(w, stats // period).reshape(1, stats, 1) if affine else 1.0
-    b_s = np.tile(b, stats // period).reshape(1, stats, 1) if affine else 0.0
+    if inner_mode:
+        w_s, b_s = w.reshape(1, 1, inner), b.reshape(1, 1, inner)
+    else:
+        w_s = np.tile(w, stats // period).reshape(1, stats, 1) if affine else 1.0
+        b_s = np.tile(b, stats // period).reshape(1, stats, 1) if affine else 0.0
     tol = 2e-5 if dtype == np.float32 else 1e-12
-    got = cpu.standardize_forward(x, outer, inner, 1e-5, w, b)
-    want = ref.standardize_forward(x, outer, inner, 1e-5, w, b)
+    got = cpu.standardize_forward(x, outer, inner, 1e-5, w, b, inner_mode)
+    want = ref.standardize_forward(x, outer, inner, 1e-5, w, b, inner_mode)
     xhat, mean, var, r = _oracle(x, outer, inner, 1e-5)
     exact = (xhat * w_s + b_s, mean, var, r)
     assert all(a.dtype == dtype for a in got)
@@ -76,16 +81,19 @@ def test_forward_and_backward_match_numpy_and_the_float64_oracle(view, dtype, af
     for a, bb, c in zip(got, want, exact):
         np.testing.assert_allclose(a, bb, rtol=tol * 10, atol=tol * 10)
         np.testing.assert_allclose(a, c.reshape(a.shape), rtol=tol * 2, atol=tol * 2)
-    dx, sum_g, sum_gxhat = cpu.standardize_backward(g, x, got[1], got[3], outer, inner, w)
+    dx, sum_g, sum_gxhat = cpu.standardize_backward(g, x, got[1], got[3], outer, inner, w, inner_mode)
     g64 = g.astype(np.float64).reshape(view)
     w64 = None if w is None else w.astype(np.float64)
-    dref, sg_ref, sgx_ref = ref.standardize_backward(g64, x.astype(np.float64), mean, r, outer, inner, w64)
+    dref, sg_ref, sgx_ref = ref.standardize_backward(
+        g64, x.astype(np.float64), mean, r, outer, inner, w64, inner_mode
+    )
+    axes, count = ((0, 1), outer * stats) if inner_mode else ((0, 2), outer * inner)
     assert dx.dtype == sum_g.dtype == sum_gxhat.dtype == dtype and dx.shape == x.shape
-    assert sum_g.shape == sum_gxhat.shape == (stats,)
+    assert sum_g.shape == sum_gxhat.shape == ((inner,) if inner_mode else (stats,))
     np.testing.assert_allclose(dx, dref, rtol=tol * 10, atol=tol * 10)
-    np.testing.assert_allclose(sum_g, g64.sum(axis=(0, 2)), rtol=tol, atol=tol * np.sqrt(outer * inner))
-    np.testing.assert_allclose(sgx_ref, (g64 * xhat).sum(axis=(0, 2)), rtol=1e-12, atol=1e-9)
-    np.testing.assert_allclose(sum_gxhat, sgx_ref, rtol=tol * 10, atol=tol * 10 * np.sqrt(outer * inner))
+    np.testing.assert_allclose(sum_g, g64.sum(axis=axes), rtol=tol, atol=tol * np.sqrt(count))
+    np.testing.assert_allclose(sgx_ref, (g64 * xhat).sum(axis=axes), rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(sum_gxhat, sgx_ref, rtol=tol * 10, atol=tol * 10 * np.sqrt(count))
 
 
 def test_the_variance_survives_a_large_mean_in_float32():
@@ -168,6 +176,8 @@ def test_bad_arguments_are_refused():
         )
     with pytest.raises(TypeError, match="dtype"):
         cpu.standardize_backward(x, x, out[1], out[3], 2, 4, np.ones(3, np.float64))
+    with pytest.raises(ValueError, match="one entry per inner element"):
+        cpu.standardize_forward(x, 2, 4, 1e-5, np.ones(3, np.float32), None, True)
 
 
 def test_outer_inner_lines_the_dims_up():
@@ -270,9 +280,9 @@ def test_the_norms_run_on_the_kernels(monkeypatch):
         m(x).sum().backward()
     names = [n for n, _ in calls]
     assert names.count("standardize_forward") == 4 and names.count("standardize_backward") == 4
-    # BatchNorm2d's and InstanceNorm2d's weight and bias go into the kernel (StandardizeAffine)
+    # BatchNorm2d's, InstanceNorm2d's and LayerNorm's weight and bias go into the kernel (StandardizeAffine)
     with_weight = [a[4].shape for n, a in calls if n == "standardize_forward" and len(a) > 4]
-    assert with_weight == [(6,), (6,)]
+    assert with_weight == [(6,), (6,), (25,)]
     for m in mods:
         assert m.weight.grad is not None and m.bias.grad is not None
 
@@ -303,7 +313,7 @@ def test_batch_norm_without_affine_then_inplace_relu_and_double_backward_match_t
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-8)
 
 
-@pytest.mark.parametrize("kind", ["batch", "instance"])
+@pytest.mark.parametrize("kind", ["batch", "instance", "layer"])
 def test_the_fused_affine_double_backward_matches_torch(kind):
     """StandardizeAffine's create_graph rule (graph_rules_more.py): gradients of gradients of
     x, weight and bias, float64, as torch's."""
@@ -314,11 +324,16 @@ def test_the_fused_affine_double_backward_matches_torch(kind):
         x = fw.tensor(x0, dtype=fw.float64, requires_grad=True)
         if kind == "batch":
             m = fw.nn.BatchNorm2d(3, dtype=fw.float64)
-        else:
+        elif kind == "instance":
             m = fw.nn.InstanceNorm2d(3, affine=True, dtype=fw.float64)
+        else:
+            m = fw.nn.LayerNorm([4, 2], dtype=fw.float64)
         with fw.no_grad():
-            m.weight.copy_(fw.tensor([0.5, 1.5, -2.0], dtype=fw.float64))
-            m.bias.copy_(fw.tensor([0.1, -0.2, 0.3], dtype=fw.float64))
+            n = m.weight.numel()
+            m.weight.copy_(
+                fw.tensor(np.linspace(-2, 1.5, n).reshape(tuple(m.weight.shape)), dtype=fw.float64)
+            )
+            m.bias.copy_(fw.tensor(np.linspace(-0.3, 0.3, n).reshape(tuple(m.bias.shape)), dtype=fw.float64))
         y = m(x)
         loss = (y * y * fw.cos(x)).sum()
         gx, gw, gb = fw.autograd.grad(loss, (x, m.weight, m.bias), create_graph=True)
@@ -350,3 +365,26 @@ def test_a_frozen_affine_and_a_half_input_keep_torch_results():
     )
     assert str(out.dtype).endswith("float16")
     np.testing.assert_allclose(out.numpy().astype(np.float32), ref.numpy().astype(np.float32), atol=2e-2)
+
+
+@pytest.mark.parametrize("which", ["weight", "bias"])
+@pytest.mark.parametrize("kind", ["batch", "layer"])
+def test_one_affine_parameter_alone_matches_torch(kind, which):
+    _tables()
+    x0 = np.random.default_rng(8).standard_normal((6, 5, 7)).astype(np.float32)
+    res = []
+    for fw in (pn, torch):
+        x = fw.tensor(x0, requires_grad=True)
+        n = 5 if kind == "batch" else 7
+        p = fw.tensor(np.linspace(0.5, 2, n).astype(np.float32), requires_grad=True)
+        w, b = (p, None) if which == "weight" else (None, p)
+        F = fw.nn.functional
+        y = (
+            F.batch_norm(x, None, None, w, b, training=True)
+            if kind == "batch"
+            else F.layer_norm(x, (7,), w, b)
+        )
+        (y * fw.sin(x)).sum().backward()
+        res.append((y.detach().numpy(), x.grad.numpy(), p.grad.numpy()))
+    for a, b_ in zip(*res):
+        np.testing.assert_allclose(a, b_, rtol=1e-4, atol=1e-4)

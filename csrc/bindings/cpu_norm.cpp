@@ -34,12 +34,20 @@ void check_stat_vector(const py::array& v, const char* name, index_t stats) {
 
 // An optional per-statistic affine parameter: None, or a 1-D array of x's dtype whose length
 // divides stats (parameter s % length goes with statistic s). Sets *data and *period.
+// per_inner (layer_norm's affine): a 1-D array of inner entries instead.
 template <typename T>
 py::object affine_param(const py::object& obj, const char* name, index_t stats, const T** data,
-                        index_t* period) {
+                        index_t* period, bool per_inner = false, index_t inner = 0) {
   if (obj.is_none()) return obj;
   auto a = require<T>(obj, name, 1);
   const index_t n = index_t(a.shape(0));
+  if (per_inner) {
+    if (n != inner)
+      throw py::value_error(std::string("standardize: ") + name + " of shape " + shape_str(a) + " is not (" +
+                            std::to_string(inner) + ",), one entry per inner element");
+    *data = a.data();
+    return a;
+  }
   if (n < 1 || stats % n != 0)
     throw py::value_error(std::string("standardize: ") + name + " of shape " + shape_str(a) +
                           " does not divide the " + std::to_string(stats) + " statistics");
@@ -51,13 +59,13 @@ py::object affine_param(const py::object& obj, const char* name, index_t stats, 
 
 template <typename T>
 py::tuple forward(const py::object& x_obj, index_t outer, index_t inner, double eps, const py::object& weight,
-                  const py::object& bias) {
+                  const py::object& bias, bool per_inner) {
   auto x = require<T>(x_obj, "x");
   const index_t stats = stats_of(x, outer, inner);
   const T *pw = nullptr, *pb = nullptr;
   index_t period = 0;
-  py::object keep_w = affine_param<T>(weight, "weight", stats, &pw, &period);
-  py::object keep_b = affine_param<T>(bias, "bias", stats, &pb, &period);
+  py::object keep_w = affine_param<T>(weight, "weight", stats, &pw, &period, per_inner, inner);
+  py::object keep_b = affine_param<T>(bias, "bias", stats, &pb, &period, per_inner, inner);
   auto y = new_output<T>(shape_of(x));
   const std::vector<py::ssize_t> vec{py::ssize_t(stats)};
   py::array_t<T> mean(vec), var(vec), rstd(vec);
@@ -65,14 +73,15 @@ py::tuple forward(const py::object& x_obj, index_t outer, index_t inner, double 
   T *py_ = y.mutable_data(), *pm = mean.mutable_data(), *pv = var.mutable_data(), *pr = rstd.mutable_data();
   {
     ReleaseGilIfLarge release(x.size());
-    cpu::standardize_forward<T>(px, py_, pm, pv, pr, outer, stats, inner, eps, pw, pb, period);
+    cpu::standardize_forward<T>(px, py_, pm, pv, pr, outer, stats, inner, eps, pw, pb, period, per_inner);
   }
   return py::make_tuple(y, mean, var, rstd);
 }
 
 template <typename T>
 py::tuple backward(const py::object& g_obj, const py::object& x_obj, const py::object& mean_obj,
-                   const py::object& rstd_obj, index_t outer, index_t inner, const py::object& weight) {
+                   const py::object& rstd_obj, index_t outer, index_t inner, const py::object& weight,
+                   bool per_inner) {
   auto g = require<T>(g_obj, "grad_output");
   auto x = require<T>(x_obj, "x");
   require_same_shape(g, "grad_output", x, "x");
@@ -83,15 +92,15 @@ py::tuple backward(const py::object& g_obj, const py::object& x_obj, const py::o
   check_stat_vector(rstd, "rstd", stats);
   const T* pw = nullptr;
   index_t period = 0;
-  py::object keep_w = affine_param<T>(weight, "weight", stats, &pw, &period);
+  py::object keep_w = affine_param<T>(weight, "weight", stats, &pw, &period, per_inner, inner);
   auto dx = new_output<T>(shape_of(x));
-  const std::vector<py::ssize_t> vec{py::ssize_t(stats)};
+  const std::vector<py::ssize_t> vec{py::ssize_t(per_inner ? inner : stats)};
   py::array_t<T> sum_g(vec), sum_gxhat(vec);
   const T *pg = g.data(), *px = x.data(), *pm = mean.data(), *pr = rstd.data();
   T *pd = dx.mutable_data(), *psg = sum_g.mutable_data(), *psx = sum_gxhat.mutable_data();
   {
     ReleaseGilIfLarge release(x.size());
-    cpu::standardize_backward<T>(pg, px, pm, pr, pd, outer, stats, inner, pw, period, psg, psx);
+    cpu::standardize_backward<T>(pg, px, pm, pr, pd, outer, stats, inner, pw, period, per_inner, psg, psx);
   }
   return py::make_tuple(dx, sum_g, sum_gxhat);
 }
@@ -102,16 +111,16 @@ bool is_float64(const py::object& x) {
 }
 
 py::tuple standardize_forward(const py::object& x, index_t outer, index_t inner, double eps,
-                              const py::object& weight, const py::object& bias) {
-  if (is_float64(x)) return forward<double>(x, outer, inner, eps, weight, bias);
-  return forward<float>(x, outer, inner, eps, weight, bias);
+                              const py::object& weight, const py::object& bias, bool per_inner) {
+  if (is_float64(x)) return forward<double>(x, outer, inner, eps, weight, bias, per_inner);
+  return forward<float>(x, outer, inner, eps, weight, bias, per_inner);
 }
 
 py::tuple standardize_backward(const py::object& g, const py::object& x, const py::object& mean,
-                               const py::object& rstd, index_t outer, index_t inner,
-                               const py::object& weight) {
-  if (is_float64(x)) return backward<double>(g, x, mean, rstd, outer, inner, weight);
-  return backward<float>(g, x, mean, rstd, outer, inner, weight);
+                               const py::object& rstd, index_t outer, index_t inner, const py::object& weight,
+                               bool per_inner) {
+  if (is_float64(x)) return backward<double>(g, x, mean, rstd, outer, inner, weight, per_inner);
+  return backward<float>(g, x, mean, rstd, outer, inner, weight, per_inner);
 }
 
 }  // namespace
@@ -119,13 +128,17 @@ py::tuple standardize_backward(const py::object& g, const py::object& x, const p
 void register_norm(py::module_& m) {
   m.def("standardize_forward", &standardize_forward, py::arg("x"), py::arg("outer"), py::arg("inner"),
         py::arg("eps"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
+        py::arg("per_inner") = false,
         "(y, mean, var, rstd) of C-contiguous float32/float64 x viewed as (outer, stats, inner): per "
         "statistic the mean and biased variance over outer and inner, rstd = 1 / sqrt(var + eps), "
-        "y = (x - mean) * rstd * weight[s % len] + bias[s % len] (weight, bias optional).");
+        "y = (x - mean) * rstd * weight[s % len] + bias[s % len] (weight, bias optional); per_inner: "
+        "weight[c] and bias[c] for x[a, s, c].");
   m.def("standardize_backward", &standardize_backward, py::arg("grad_output"), py::arg("x"), py::arg("mean"),
         py::arg("rstd"), py::arg("outer"), py::arg("inner"), py::arg("weight") = py::none(),
+        py::arg("per_inner") = false,
         "(dx, sum(g), sum(g * xhat)) of standardize_forward: dx = w * rstd * (g - mean(g) - xhat * "
-        "mean(g * xhat)), xhat recomputed from x; the sums per statistic.");
+        "mean(g * xhat)), xhat recomputed from x; the sums per statistic (per_inner: per inner element, over "
+        "all rows).");
 }
 
 }  // namespace pyneuro::bind

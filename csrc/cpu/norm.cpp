@@ -7,7 +7,10 @@
 //   backward: dx = w * (r * g - r * sum(g) / m - (x - mean) * r^3 * sum(g * (x - mean)) / m),
 //             and per statistic sum(g) and sum(g * xhat) (b's and w's gradients)
 // with w, b the statistic's weight and bias (batch_norm's per-channel affine; 1 and 0 without):
-// the affine costs no pass of its own, forward or backward.
+// the affine costs no pass of its own, forward or backward. layer_norm's affine (per_inner)
+// has w[c], b[c] per element of the normalized dims: g * w[c] enters the sums, and its
+// parameter gradients, sums over all rows per c, take one more read of g and x (inner_sums,
+// fixed row blocks summed in double, then added in order).
 //
 // What it costs. ~6 FLOPs per element forward and ~7 backward, against 8 bytes (forward:
 // x read, y written) and 12 (backward: g and x read, dx written): bandwidth-bound, so the
@@ -114,15 +117,19 @@ void grad_coefficients(double sg, double sgc, T rstd, index_t m, T weight, T* co
   sums[1] = T(r * sgc);
 }
 
-// The affine after the standardization, per statistic s: weight[s % period] and
-// bias[s % period] (batch_norm's channels), 1 and 0 where null.
+// The affine after the standardization: per statistic s, weight[s % period] and
+// bias[s % period] (batch_norm's channels), 1 and 0 where null; or, per_inner, per element
+// c of the inner dims, weight[c] and bias[c] (layer_norm's; both set).
 template <typename T>
 struct Affine {
   const T *weight, *bias;
-  index_t period;
-  T w(index_t s) const { return weight ? weight[s % period] : T(1); }
-  T scale(index_t s, T r) const { return weight ? T(r * weight[s % period]) : r; }
-  T shift(index_t s) const { return bias ? bias[s % period] : T(0); }
+  index_t period, inner;
+  bool per_inner;
+  T w(index_t s) const { return weight && !per_inner ? weight[s % period] : T(1); }
+  T scale(index_t s, T r) const { return weight && !per_inner ? T(r * weight[s % period]) : r; }
+  T shift(index_t s) const { return bias && !per_inner ? bias[s % period] : T(0); }
+  const T* wv(index_t offset) const { return per_inner ? weight + offset % inner : nullptr; }
+  const T* bv(index_t offset) const { return per_inner ? bias + offset % inner : nullptr; }
 };
 
 namespace scalar_impl {
@@ -182,13 +189,43 @@ void column_moments(const T* x, T* mean, T* var, T* rstd, T* mean_col, const Pla
   }
 }
 
+// layer_norm's parameter gradients: sum_g[c] = sum(g) and sum_gxhat[c] = sum(g * xhat) over
+// all rows, for each inner element c. Rows in fixed blocks (set by the shape, not the threads),
+// each block's column sums in double, then the blocks added in order.
+template <typename T>
+void inner_sums(const T* g, const T* x, const T* mean, const T* rstd, const Plan& p, T* sum_g, T* sum_gxhat) {
+  const index_t rows = p.outer * p.stats, per = std::max<index_t>(16, (rows + 63) / 64);
+  const index_t blocks = (rows + per - 1) / per;
+  std::vector<double> part(2 * blocks * p.inner, 0.0);
+  parallel_for(blocks, work_of(rows * p.inner), [&](index_t b0, index_t b1) {
+    for (index_t b = b0; b < b1; ++b) {
+      double* pg = part.data() + 2 * b * p.inner;
+      PYNEURO_SIMD_DISPATCH(
+          inner_sums_rows(g, x, mean, rstd, p, b * per, std::min(rows, (b + 1) * per), pg, pg + p.inner));
+    }
+  });
+  for (index_t c = 0; c < p.inner; ++c) {
+    double a = 0.0, q = 0.0;
+    for (index_t b = 0; b < blocks; ++b) {
+      a += part[2 * b * p.inner + c];
+      q += part[(2 * b + 1) * p.inner + c];
+    }
+    sum_g[c] = T(a);
+    sum_gxhat[c] = T(q);
+  }
+}
+
 }  // namespace
 
 template <typename T>
 void standardize_forward(const T* x, T* y, T* mean, T* var, T* rstd, index_t outer, index_t stats,
-                         index_t inner, double eps, const T* weight, const T* bias, index_t period) {
+                         index_t inner, double eps, const T* weight, const T* bias, index_t period,
+                         bool per_inner) {
   if (stats <= 0) return;
-  const Affine<T> aff{weight, bias, period < 1 ? 1 : period};
+  std::vector<T> ones, zeros;  // a per_inner weight or bias not given
+  if (per_inner && !weight) weight = (ones.assign(inner, T(1)), ones.data());
+  if (per_inner && !bias) bias = (zeros.assign(inner, T(0)), zeros.data());
+  const Affine<T> aff{weight, bias, period < 1 ? 1 : period, inner, per_inner};
   const Plan p = make_plan(outer, stats, inner, sizeof(T));
   const index_t numel = p.m * stats;
   if (p.m == 0) {
@@ -204,8 +241,8 @@ void standardize_forward(const T* x, T* y, T* mean, T* var, T* rstd, index_t out
     for (index_t j = 0; j < cols; ++j) {
       const index_t s = j / inner;
       mean_col[j] = mean[s];
-      scale_col[j] = aff.scale(s, rstd[s]);
-      shift_col[j] = aff.shift(s);
+      scale_col[j] = per_inner ? T(rstd[s] * weight[j % inner]) : aff.scale(s, rstd[s]);
+      shift_col[j] = per_inner ? bias[j % inner] : aff.shift(s);
     }
     parallel_for(outer * blocks, work_of(numel), [&](index_t t0, index_t t1) {
       for (index_t t = t0; t < t1; ++t) {
@@ -244,33 +281,41 @@ void standardize_forward(const T* x, T* y, T* mean, T* var, T* rstd, index_t out
 
 template <typename T>
 void standardize_backward(const T* g, const T* x, const T* mean, const T* rstd, T* dx, index_t outer,
-                          index_t stats, index_t inner, const T* weight, index_t period, T* sum_g,
-                          T* sum_gxhat) {
+                          index_t stats, index_t inner, const T* weight, index_t period, bool per_inner,
+                          T* sum_g, T* sum_gxhat) {
   if (stats <= 0) return;
-  const Affine<T> aff{weight, nullptr, period < 1 ? 1 : period};
+  std::vector<T> ones;
+  if (per_inner && !weight) weight = (ones.assign(inner, T(1)), ones.data());
+  const Affine<T> aff{weight, nullptr, period < 1 ? 1 : period, inner, per_inner};
   const Plan p = make_plan(outer, stats, inner, 2 * sizeof(T));
   const index_t numel = p.m * stats;
   std::vector<T> coef(3 * stats), sums(2 * stats);
   const auto put_sums = [&] {
+    if (per_inner) {
+      inner_sums(g, x, mean, rstd, p, sum_g, sum_gxhat);
+      return;
+    }
     for (index_t s = 0; s < stats; ++s) {
       sum_g[s] = sums[2 * s];
       sum_gxhat[s] = sums[2 * s + 1];
     }
   };
   if (p.m == 0) {
-    for (index_t s = 0; s < stats; ++s) sum_g[s] = sum_gxhat[s] = T(0);
+    for (index_t s = 0; s < (per_inner ? inner : stats); ++s) sum_g[s] = sum_gxhat[s] = T(0);
     return;
   }
   if (p.columns) {
     const index_t cols = stats * inner, blocks = (cols + kColumnBlock - 1) / kColumnBlock;
-    std::vector<T> mean_col(cols), c_col(cols), k2_col(cols), k3_col(cols);
+    std::vector<T> mean_col(cols), c_col(cols), k2_col(cols), k3_col(cols), w_col(per_inner ? cols : 0);
     for (index_t j = 0; j < cols; ++j) mean_col[j] = mean[j / inner];
+    for (index_t j = 0; j < index_t(w_col.size()); ++j) w_col[j] = weight[j % inner];
+    const T* pw = per_inner ? w_col.data() : nullptr;
     parallel_for(stats, work_of(numel), [&](index_t s0, index_t s1) {
       const index_t c0 = s0 * inner, n = (s1 - s0) * inner;
       std::vector<double> sg(n, 0.0), sgc(n, 0.0);
       for (index_t a = 0; a < outer; ++a)
         PYNEURO_SIMD_DISPATCH(columns_grad(g + a * cols + c0, x + a * cols + c0, mean_col.data() + c0,
-                                           sg.data(), sgc.data(), n));
+                                           pw ? pw + c0 : nullptr, sg.data(), sgc.data(), n));
       for (index_t s = s0; s < s1; ++s) {
         double a = 0.0, b = 0.0;
         for (index_t c = 0; c < inner; ++c) {
@@ -281,7 +326,7 @@ void standardize_backward(const T* g, const T* x, const T* mean, const T* rstd, 
       }
     });
     for (index_t j = 0; j < cols; ++j) {
-      c_col[j] = coef[3 * (j / inner)];
+      c_col[j] = per_inner ? T(coef[3 * (j / inner)] * weight[j % inner]) : coef[3 * (j / inner)];
       k2_col[j] = coef[3 * (j / inner) + 1];
       k3_col[j] = coef[3 * (j / inner) + 2];
     }
@@ -306,7 +351,7 @@ void standardize_backward(const T* g, const T* x, const T* mean, const T* rstd, 
       for (index_t t = t0; t < t1; ++t) {
         const index_t s = t / p.split, k = t % p.split;
         PYNEURO_SIMD_DISPATCH(
-            range_grad_sums(g, x, mean[s], p, s, split_at(p, k), split_at(p, k + 1), &part[2 * t]));
+            range_grad_sums(g, x, mean[s], p, aff, s, split_at(p, k), split_at(p, k + 1), &part[2 * t]));
       }
     });
     for (index_t s = 0; s < stats; ++s) {
@@ -320,20 +365,21 @@ void standardize_backward(const T* g, const T* x, const T* mean, const T* rstd, 
   }
   if (!p.fused) {
     parallel_for(outer * stats, work_of(numel), [&](index_t r0, index_t r1) {
-      PYNEURO_SIMD_DISPATCH(backward_rows(g, x, dx, mean, coef.data(), p, r0, r1));
+      PYNEURO_SIMD_DISPATCH(backward_rows(g, x, dx, mean, coef.data(), p, aff, r0, r1));
     });
   }
   put_sums();
 }
 
 template void standardize_forward<float>(const float*, float*, float*, float*, float*, index_t, index_t,
-                                         index_t, double, const float*, const float*, index_t);
+                                         index_t, double, const float*, const float*, index_t, bool);
 template void standardize_forward<double>(const double*, double*, double*, double*, double*, index_t, index_t,
-                                          index_t, double, const double*, const double*, index_t);
+                                          index_t, double, const double*, const double*, index_t, bool);
 template void standardize_backward<float>(const float*, const float*, const float*, const float*, float*,
-                                          index_t, index_t, index_t, const float*, index_t, float*, float*);
+                                          index_t, index_t, index_t, const float*, index_t, bool, float*,
+                                          float*);
 template void standardize_backward<double>(const double*, const double*, const double*, const double*,
-                                           double*, index_t, index_t, index_t, const double*, index_t,
+                                           double*, index_t, index_t, index_t, const double*, index_t, bool,
                                            double*, double*);
 
 }  // namespace pyneuro::cpu

@@ -93,29 +93,34 @@ Moments piece_moments(const T* p, index_t n) {
   return {double(n), double(mp) + d / double(n), q - d * d / double(n)};
 }
 
-// sum(g) and sum(g * (x - mean)) over [0, n), added to sg and sgc.
-template <typename T>
-void piece_grad_sums(const T* g, const T* x, T mean, index_t n, double& sg, double& sgc) {
+// sum(g') and sum(g' * (x - mean)) over [0, n), added to sg and sgc; g' = g, or g * wv with
+// kInner (LayerNorm's weight along the normalized elements).
+template <bool kInner, typename T>
+void piece_grad_sums_t(const T* g, const T* x, T mean, index_t n, const T* wv, double& sg, double& sgc) {
   using L = Lanes<T>;
   using V = typename L::V;
   constexpr int W = L::W;
+  const auto ld = [&](index_t i) {
+    return kInner ? L::mul(L::load(g + i), L::load(wv + i)) : L::load(g + i);
+  };
   const V vm = L::set1(mean);
   V a0 = L::zero(), a1 = L::zero(), b0 = L::zero(), b1 = L::zero();
   index_t i = 0;
   for (; i + 2 * W <= n; i += 2 * W) {
-    const V g0 = L::load(g + i), g1 = L::load(g + i + W);
+    const V g0 = ld(i), g1 = ld(i + W);
     a0 = L::add(a0, g0);
     a1 = L::add(a1, g1);
     b0 = L::fma(g0, L::sub(L::load(x + i), vm), b0);
     b1 = L::fma(g1, L::sub(L::load(x + i + W), vm), b1);
   }
   for (; i + W <= n; i += W) {
-    const V g0 = L::load(g + i);
+    const V g0 = ld(i);
     a0 = L::add(a0, g0);
     b0 = L::fma(g0, L::sub(L::load(x + i), vm), b0);
   }
   if (i < n) {
-    const V g0 = L::load_tail(g + i, n - i, T(0));
+    V g0 = L::load_tail(g + i, n - i, T(0));
+    if (kInner) g0 = L::mul(g0, L::load_tail(wv + i, n - i, T(0)));
     a1 = L::add(a1, g0);
     b1 = L::fma(g0, L::sub(L::load_tail(x + i, n - i, mean), vm), b1);
   }
@@ -123,27 +128,59 @@ void piece_grad_sums(const T* g, const T* x, T mean, index_t n, double& sg, doub
   sgc += L::hsum(L::add(b0, b1));
 }
 
+template <typename T>
+void piece_grad_sums(const T* g, const T* x, T mean, index_t n, const T* wv, double& sg, double& sgc) {
+  if (wv)
+    piece_grad_sums_t<true>(g, x, mean, n, wv, sg, sgc);
+  else
+    piece_grad_sums_t<false>(g, x, mean, n, wv, sg, sgc);
+}
+
 // y = (x - mean) * scale + shift over [0, n) (scale = r * w, shift = b; without an affine
 // r and 0, the same bits as (x - mean) * r).
+// With wv and bv (per element, LayerNorm's affine): y = (x - mean) * scale * wv + bv.
 template <typename T>
-void normalize_piece(const T* x, T* y, index_t n, T mean, T scale, T shift) {
+void normalize_piece(const T* x, T* y, index_t n, T mean, T scale, T shift, const T* wv, const T* bv) {
   using L = Lanes<T>;
   using V = typename L::V;
   constexpr int W = L::W;
   const V vm = L::set1(mean), vs = L::set1(scale), vb = L::set1(shift);
   index_t i = 0;
+  if (wv) {
+    for (; i + W <= n; i += W)
+      L::store(y + i, L::fma(L::mul(L::sub(L::load(x + i), vm), vs), L::load(wv + i), L::load(bv + i)));
+    if (i < n) {
+      const V d = L::mul(L::sub(L::load_tail(x + i, n - i, mean), vm), vs);
+      L::store_tail(y + i, L::fma(d, L::load_tail(wv + i, n - i, T(0)), L::load_tail(bv + i, n - i, T(0))),
+                    n - i);
+    }
+    return;
+  }
   for (; i + W <= n; i += W) L::store(y + i, L::fma(L::sub(L::load(x + i), vm), vs, vb));
   if (i < n) L::store_tail(y + i, L::fma(L::sub(L::load_tail(x + i, n - i, mean), vm), vs, vb), n - i);
 }
 
 // dx = c * g - k2 - k3 * (x - mean) over [0, n) (c = w * r, nk2 = -k2, nk3 = -k3).
+// With wv (per element, LayerNorm's weight): g * wv in place of g.
 template <typename T>
-void backward_piece(const T* g, const T* x, T* dx, index_t n, T mean, T c, T nk2, T nk3) {
+void backward_piece(const T* g, const T* x, T* dx, index_t n, T mean, T c, T nk2, T nk3, const T* wv) {
   using L = Lanes<T>;
   using V = typename L::V;
   constexpr int W = L::W;
   const V vm = L::set1(mean), vc = L::set1(c), v2 = L::set1(nk2), v3 = L::set1(nk3);
   index_t i = 0;
+  if (wv) {
+    for (; i + W <= n; i += W) {
+      const V gw = L::mul(L::load(g + i), L::load(wv + i));
+      L::store(dx + i, L::fma(v3, L::sub(L::load(x + i), vm), L::fma(vc, gw, v2)));
+    }
+    if (i < n) {
+      const V gw = L::mul(L::load_tail(g + i, n - i, T(0)), L::load_tail(wv + i, n - i, T(0)));
+      const V xv = L::load_tail(x + i, n - i, mean);
+      L::store_tail(dx + i, L::fma(v3, L::sub(xv, vm), L::fma(vc, gw, v2)), n - i);
+    }
+    return;
+  }
   for (; i + W <= n; i += W)
     L::store(dx + i, L::fma(v3, L::sub(L::load(x + i), vm), L::fma(vc, L::load(g + i), v2)));
   if (i < n) {
@@ -181,13 +218,15 @@ void range_moments_to(const T* x, const Plan& p, index_t s, index_t j0, index_t 
   *out = range_moments(x, p, s, j0, j1);
 }
 
-// out = (sum(g), sum(g * (x - mean))) over elements [j0, j1) of statistic s.
+// out = (sum(g'), sum(g' * (x - mean))) over elements [j0, j1) of statistic s (g' as in
+// piece_grad_sums).
 template <typename T>
-void range_grad_sums(const T* g, const T* x, T mean, const Plan& p, index_t s, index_t j0, index_t j1,
-                     double* out) {
+void range_grad_sums(const T* g, const T* x, T mean, const Plan& p, const Affine<T>& aff, index_t s,
+                     index_t j0, index_t j1, double* out) {
   double sg = 0.0, sgc = 0.0;
-  for_pieces(p, s, j0, j1,
-             [&](index_t off, index_t len) { piece_grad_sums(g + off, x + off, mean, len, sg, sgc); });
+  for_pieces(p, s, j0, j1, [&](index_t off, index_t len) {
+    piece_grad_sums(g + off, x + off, mean, len, aff.wv(off), sg, sgc);
+  });
   out[0] = sg;
   out[1] = sgc;
 }
@@ -201,8 +240,9 @@ void forward_stats(const T* x, T* y, T* mean, T* var, T* rstd, const Plan& p, co
     finish(range_moments(x, p, s, 0, p.m), eps, mean + s, var + s, rstd + s);
     if (!p.fused) continue;
     const T mu = mean[s], scale = aff.scale(s, rstd[s]), shift = aff.shift(s);
-    for_pieces(p, s, 0, p.m,
-               [&](index_t off, index_t len) { normalize_piece(x + off, y + off, len, mu, scale, shift); });
+    for_pieces(p, s, 0, p.m, [&](index_t off, index_t len) {
+      normalize_piece(x + off, y + off, len, mu, scale, shift, aff.wv(off), aff.bv(off));
+    });
   }
 }
 
@@ -211,8 +251,9 @@ template <typename T>
 void forward_rows(const T* x, T* y, const T* mean, const T* rstd, const Plan& p, const Affine<T>& aff,
                   index_t r0, index_t r1) {
   for (index_t r = r0; r < r1; ++r) {
-    const index_t s = r % p.stats;
-    normalize_piece(x + r * p.inner, y + r * p.inner, p.inner, mean[s], aff.scale(s, rstd[s]), aff.shift(s));
+    const index_t s = r % p.stats, o = r * p.inner;
+    normalize_piece(x + o, y + o, p.inner, mean[s], aff.scale(s, rstd[s]), aff.shift(s), aff.wv(o),
+                    aff.bv(o));
   }
 }
 
@@ -223,23 +264,25 @@ void backward_stats(const T* g, const T* x, const T* mean, const T* rstd, T* dx,
   for (index_t s = s0; s < s1; ++s) {
     double sg = 0.0, sgc = 0.0;
     const T mu = mean[s];
-    for_pieces(p, s, 0, p.m,
-               [&](index_t off, index_t len) { piece_grad_sums(g + off, x + off, mu, len, sg, sgc); });
+    for_pieces(p, s, 0, p.m, [&](index_t off, index_t len) {
+      piece_grad_sums(g + off, x + off, mu, len, aff.wv(off), sg, sgc);
+    });
     grad_coefficients(sg, sgc, rstd[s], p.m, aff.w(s), coef + 3 * s, sums + 2 * s);
     if (!p.fused) continue;
     const T c = coef[3 * s], nk2 = coef[3 * s + 1], nk3 = coef[3 * s + 2];
     for_pieces(p, s, 0, p.m, [&](index_t off, index_t len) {
-      backward_piece(g + off, x + off, dx + off, len, mu, c, nk2, nk3);
+      backward_piece(g + off, x + off, dx + off, len, mu, c, nk2, nk3, aff.wv(off));
     });
   }
 }
 
 template <typename T>
-void backward_rows(const T* g, const T* x, T* dx, const T* mean, const T* coef, const Plan& p, index_t r0,
-                   index_t r1) {
+void backward_rows(const T* g, const T* x, T* dx, const T* mean, const T* coef, const Plan& p,
+                   const Affine<T>& aff, index_t r0, index_t r1) {
   for (index_t r = r0; r < r1; ++r) {
     const index_t s = r % p.stats, o = r * p.inner;
-    backward_piece(g + o, x + o, dx + o, p.inner, mean[s], coef[3 * s], coef[3 * s + 1], coef[3 * s + 2]);
+    backward_piece(g + o, x + o, dx + o, p.inner, mean[s], coef[3 * s], coef[3 * s + 1], coef[3 * s + 2],
+                   aff.wv(o));
   }
 }
 
@@ -260,11 +303,29 @@ void columns_centered(const T* x, const T* mean, double* d, double* q, index_t n
   }
 }
 
+// w: per column (LayerNorm's weight, repeated), or null.
 template <typename T>
-void columns_grad(const T* g, const T* x, const T* mean, double* sg, double* sgc, index_t n) {
+void columns_grad(const T* g, const T* x, const T* mean, const T* w, double* sg, double* sgc, index_t n) {
   for (index_t i = 0; i < n; ++i) {
-    sg[i] += double(g[i]);
-    sgc[i] += double(g[i]) * (double(x[i]) - double(mean[i]));
+    const double gi = w ? double(g[i]) * double(w[i]) : double(g[i]);
+    sg[i] += gi;
+    sgc[i] += gi * (double(x[i]) - double(mean[i]));
+  }
+}
+
+// LayerNorm's parameter gradients, rows [r0, r1) of (outer * stats) rows of inner elements:
+// sum_g[c] += g and sum_gxhat[c] += g * (x - mean) * r, in double, one column per lane.
+template <typename T>
+void inner_sums_rows(const T* g, const T* x, const T* mean, const T* rstd, const Plan& p, index_t r0,
+                     index_t r1, double* sum_g, double* sum_gxhat) {
+  for (index_t r = r0; r < r1; ++r) {
+    const index_t s = r % p.stats, o = r * p.inner;
+    const double mu = mean[s], rs = rstd[s];
+    for (index_t c = 0; c < p.inner; ++c) {
+      const double gi = g[o + c];
+      sum_g[c] += gi;
+      sum_gxhat[c] += gi * ((double(x[o + c]) - mu) * rs);
+    }
   }
 }
 

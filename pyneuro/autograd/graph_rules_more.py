@@ -541,19 +541,22 @@ def _standardize(node, g):
 def _standardize_affine(node, g):
     """As StandardizeAffine.backward in Tensor ops: Standardize's rule for g * weight, and the
     sums of g * xhat and g over all dims but the channels' (dim 1)."""
-    x, w, _ = node.inputs
+    x, w, b = node.inputs
     dims, eps = node.saved[3:5]
+    per_inner = node.saved[7]
     c = x - Mean.apply(x, dim=dims, keepdim=True)
     r = 1 / (Mean.apply(c * c, dim=dims, keepdim=True) + eps).sqrt()
     xhat = c * r
-    others = tuple(d for d in range(x.ndim) if d != 1)
+    # the parameters' gradients sum over every dim but theirs: the channels', or the normalized ones
+    others = tuple(range(x.ndim - len(dims))) if per_inner else tuple(d for d in range(x.ndim) if d != 1)
+    view = None if per_inner else (1, x.shape[1]) + (1,) * (x.ndim - 2)
     gx = gw = gb = None
     if _need(node, 0):
-        gy = g if w is None else g * w.reshape((1, x.shape[1]) + (1,) * (x.ndim - 2))
+        gy = g if w is None else g * (w if per_inner else w.reshape(view))
         shared = Mean.apply(gy, dim=dims, keepdim=True) + xhat * Mean.apply(gy * xhat, dim=dims, keepdim=True)
         gx = (gy - shared) * r
     if _need(node, 1):
-        gw = Sum.apply(g * xhat, dim=others)
+        gw = Sum.apply(g * xhat, dim=others).reshape(w.shape)
     if _need(node, 2):
-        gb = Sum.apply(g, dim=others)
+        gb = Sum.apply(g, dim=others).reshape(b.shape)
     return gx, gw, gb

@@ -93,15 +93,22 @@ class Standardize(Function):
             return ((g - shared) * r,)
 
 
-def affine_view(x, dims: tuple, weight, bias):
-    """(outer, inner) where StandardizeAffine runs over dims of tensor x with these per-channel
-    parameters (tensors or None, at least one given): x's device's table has the standardize
-    kernels, x is float32 or float64 and not empty, the parameters have its dtype and the dims
-    line up; else None (the caller runs Standardize and the affine as separate nodes)."""
+def affine_view(x, dims: tuple, weight, bias, per_inner: bool = False):
+    """(outer, inner) where StandardizeAffine runs over dims of tensor x with these parameters
+    (tensors or None, at least one given): per channel (dim 1), or with per_inner of the shape
+    of the reduced trailing dims (layer_norm's). x's device's table has the standardize
+    kernels, x is float32 or float64 and not empty, the parameters have its dtype (and shape)
+    and the dims line up; else None (the caller runs Standardize and the affine as separate
+    nodes)."""
     a = x._data
     if weight is None and bias is None or not a.size or a.dtype.name not in _KERNEL_DTYPES:
         return None
-    if any(p is not None and p._data.dtype != a.dtype for p in (weight, bias)):
+    params = [p for p in (weight, bias) if p is not None]
+    if any(p._data.dtype != a.dtype for p in params):
+        return None
+    if per_inner and any(
+        tuple(p.shape) != tuple(x.shape[x.ndim - p.ndim :]) or p.ndim != len(dims) for p in params
+    ):
         return None
     if not hasattr(_current_table(x.device), "standardize_forward"):
         return None
@@ -109,37 +116,47 @@ def affine_view(x, dims: tuple, weight, bias):
 
 
 class StandardizeAffine(Function):
-    """batch_norm's and instance_norm's (x - mean) / sqrt(var + eps) * weight + bias as one node,
-    weight and bias per channel (dim 1, statistic s takes channel s % C), on a table with the
-    standardize kernels (affine_view says where). Forward is one standardize_forward call:
-    the affine costs no pass of its own. Backward is one standardize_backward call: dx with
-    the weight folded in, and the per-statistic sums of g and g * xhat, which added per channel
-    are bias's and weight's gradients (the separate Mul and Add nodes took four more passes and
-    two NumPy reductions over N and the spatial dims: BatchNorm2d 128x32x16x16, 2 Zen 4 cores,
-    forward + backward ~3.4 -> ~1 ms). `stats` as Standardize's; view from affine_view. The
-    input is saved, not the output (BatchNorm2d then ReLU(inplace=True) is legal)."""
+    """(x - mean) / sqrt(var + eps) * weight + bias as one node, on a table with the
+    standardize kernels (affine_view says where): batch_norm's and instance_norm's weight and
+    bias per channel (dim 1, statistic s takes channel s % C), or with per_inner layer_norm's,
+    one per element of the normalized dims. Forward is one standardize_forward call: the
+    affine costs no pass of its own. Backward is one standardize_backward call: dx with the
+    weight folded in, and the sums of g and g * xhat -- per statistic, added per channel, or
+    per normalized element -- which are bias's and weight's gradients (the separate Mul and Add
+    nodes took four more passes and two NumPy reductions: BatchNorm2d 128x32x16x16 on 2 Zen 4
+    cores, forward + backward ~3.4 -> ~1.3 ms). `stats` as Standardize's; view from
+    affine_view. The input is saved, not the output (BatchNorm2d then ReLU(inplace=True) is
+    legal)."""
 
     __slots__ = ()
     saved_for = ((0, 1), (0,), ())
 
-    def forward(self, x, weight, bias, dims=(), eps=1e-5, stats=None, view=None):
+    def forward(self, x, weight, bias, dims=(), eps=1e-5, stats=None, view=None, per_inner=False):
         w = None if weight is None else weight.reshape(-1)
-        out, mean, var, r = self.bk.standardize_forward(
-            x, *view, eps, w, None if bias is None else bias.reshape(-1)
-        )
+        b = None if bias is None else bias.reshape(-1)
+        out, mean, var, r = self.bk.standardize_forward(x, *view, eps, w, b, per_inner)
         kept = tuple(1 if i in dims else n for i, n in enumerate(x.shape))
         mean, var, r = mean.reshape(kept), var.reshape(kept), r.reshape(kept)
         if stats is not None:
             stats.extend((mean, var))
-        self.saved = (x, mean, r, dims, eps, view, w)
+        shape = (weight if weight is not None else bias).shape
+        self.saved = (x, mean, r, dims, eps, view, w, per_inner, shape)
         return out
 
     def backward(self, g):
-        x, mean, r, _, _, view, w = self.saved
+        x, mean, r, _, _, view, w, per_inner, shape = self.saved
         if g.dtype != x.dtype:
             g = g.astype(x.dtype)
-        dx, sum_g, sum_gxhat = self.bk.standardize_backward(g, x, mean.reshape(-1), r.reshape(-1), *view, w)
+        dx, sum_g, sum_gxhat = self.bk.standardize_backward(
+            g, x, mean.reshape(-1), r.reshape(-1), *view, w, per_inner
+        )
+        if per_inner:  # already summed over the rows
+            return (
+                dx,
+                sum_gxhat.reshape(shape) if self.needs[1] else None,
+                sum_g.reshape(shape) if self.needs[2] else None,
+            )
         c = x.shape[1]
-        gw = sum_gxhat.reshape(-1, c).sum(axis=0) if self.needs[1] else None
-        gb = sum_g.reshape(-1, c).sum(axis=0) if self.needs[2] else None
+        gw = sum_gxhat.reshape(-1, c).sum(axis=0).reshape(shape) if self.needs[1] else None
+        gb = sum_g.reshape(-1, c).sum(axis=0).reshape(shape) if self.needs[2] else None
         return dx, gw, gb

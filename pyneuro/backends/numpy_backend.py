@@ -78,17 +78,23 @@ def matmul_relu_mask(a, b, relu_output, trans_a: bool = False, trans_b: bool = F
 
 
 # ----------------------------------------------------------------------------- relu
-def _per_statistic(a, stats: int):
-    """An affine parameter (None, or one value per statistic or per channel, repeated) as (1, stats, 1)."""
-    return None if a is None else np.tile(a, stats // a.shape[0]).reshape(1, stats, 1)
+def _param(a, stats: int, per_inner: bool):
+    """An affine parameter broadcast against the (outer, stats, inner) view: None; one value per
+    statistic, or per channel repeated, as (1, stats, 1); or per_inner, one per inner element."""
+    if a is None:
+        return None
+    return a.reshape(1, 1, -1) if per_inner else np.tile(a, stats // a.shape[0]).reshape(1, stats, 1)
 
 
-def standardize_forward(x, outer: int, inner: int, eps: float, weight=None, bias=None):
+def standardize_forward(
+    x, outer: int, inner: int, eps: float, weight=None, bias=None, per_inner: bool = False
+):
     """(y, mean, var, rstd) of x as (outer, stats, inner): per statistic s the mean and biased
     variance over axes 0 and 2, rstd = 1 / sqrt(var + eps), y = (x - mean) / sqrt(var + eps)
-    (autograd/norm.py's NumPy form, on the 3-D view), then * weight[s % len] + bias[s % len]."""
+    (autograd/norm.py's NumPy form, on the 3-D view), then * weight[s % len] + bias[s % len]
+    (per_inner: weight[c] and bias[c] for x[a, s, c])."""
     v = x.reshape(outer, -1, inner)
-    w, b = _per_statistic(weight, v.shape[1]), _per_statistic(bias, v.shape[1])
+    w, b = _param(weight, v.shape[1], per_inner), _param(bias, v.shape[1], per_inner)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         mean = v.mean(axis=(0, 2), keepdims=True)
         c = v - mean
@@ -101,15 +107,19 @@ def standardize_forward(x, outer: int, inner: int, eps: float, weight=None, bias
     return out.reshape(x.shape), mean.reshape(-1), var.reshape(-1), rstd.reshape(-1)
 
 
-def standardize_backward(grad_output, x, mean, rstd, outer: int, inner: int, weight=None):
+def standardize_backward(
+    grad_output, x, mean, rstd, outer: int, inner: int, weight=None, per_inner: bool = False
+):
     """(dx, sum(g), sum(g * xhat)): dx = w * rstd * (g - mean(g) - xhat * mean(g * xhat)) per
-    statistic, xhat = (x - mean) * rstd, w = weight[s % len] (1 without one)."""
+    statistic, xhat = (x - mean) * rstd, w = weight[s % len] (1 without one); the sums per
+    statistic, or per_inner (w = weight[c]) per inner element over all rows."""
     v, g = x.reshape(outer, -1, inner), grad_output.reshape(outer, -1, inner)
     mean, rstd = mean.reshape(1, -1, 1), rstd.reshape(1, -1, 1)
-    w = _per_statistic(weight, v.shape[1])
+    w = _param(weight, v.shape[1], per_inner)
+    axes = (0, 1) if per_inner else (0, 2)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         xhat = (v - mean) * rstd
-        sum_g, sum_gxhat = g.sum(axis=(0, 2)), (g * xhat).sum(axis=(0, 2))
+        sum_g, sum_gxhat = g.sum(axis=axes), (g * xhat).sum(axis=axes)
         gw = g if w is None else g * w
         shared = gw.mean(axis=(0, 2), keepdims=True) + xhat * (gw * xhat).mean(axis=(0, 2), keepdims=True)
         return ((gw - shared) * rstd).reshape(x.shape), sum_g, sum_gxhat

@@ -112,21 +112,24 @@ standardize_backward (numpy, cpu):
         (loss.backward()), which F.cross_entropy computes in forward when the logits require
         grad (autograd/fused.py, CrossEntropy).
 
-    standardize_forward(x, outer, inner, eps, weight=None, bias=None) -> (y, mean, var, rstd)
+    standardize_forward(x, outer, inner, eps, weight=None, bias=None, per_inner=False)
+            -> (y, mean, var, rstd)
         The core of batch / layer / group / instance norm (numpy, cpu): x (float32 or float64,
         any layout; the only entries the cpu backend also takes in float64) viewed as (outer,
         stats, inner); per statistic s the mean and biased variance over its outer * inner
         elements (1-D arrays of stats entries), rstd = 1 / sqrt(var + eps) and y = (x - mean) *
         rstd * weight[s % len] + bias[s % len] in x's shape (weight, bias: None or 1-D of x's
-        dtype, a length dividing stats: batch_norm's channels). ValueError for outer or inner
-        < 1, a size they do not divide, or a parameter whose length does not divide stats.
+        dtype, a length dividing stats: batch_norm's channels); per_inner: weight[c] and
+        bias[c] for x[a, s, c], inner entries each (layer_norm's). ValueError for outer or
+        inner < 1, a size they do not divide, or a parameter of another length.
         autograd/norm.py's Standardize and StandardizeAffine call it where the dims line up.
-    standardize_backward(grad_output, x, mean, rstd, outer, inner, weight=None)
+    standardize_backward(grad_output, x, mean, rstd, outer, inner, weight=None, per_inner=False)
             -> (dx, sum_g, sum_gxhat)
         dx = w * rstd * (g - mean(g) - xhat * mean(g * xhat)) per statistic, xhat recomputed
-        from x, w = weight[s % len] (1 without one): the input gradient of standardize_forward's
+        from x, w as in forward (1 without one): the input gradient of standardize_forward's
         y; and per statistic sum(g) and sum(g * xhat), the bias's and weight's gradients before
-        the statistics of one channel are added.
+        the statistics of one channel are added (per_inner: per inner element, over all rows:
+        layer_norm's bias and weight gradients).
 """
 
 from __future__ import annotations
