@@ -232,8 +232,22 @@ def group_norm(
             "Expected more than 1 value per channel when training, got input size "
             f"{[n * c // num_groups, num_groups] + _sizes(input)[2:]}"
         )
-    out, _, _ = _standardize(input.reshape(n, num_groups, c // num_groups * spatial), 2, eps)
-    out = _affine(out.reshape(input.shape), weight, bias, _channel_view(input))
+    x3 = input.reshape(n, num_groups, c // num_groups * spatial)
+    view = affine_view(x3, (2,), weight, bias)
+    if (
+        view is not None
+    ):  # the affine in the kernel: each channel's parameter spread over its group's elements
+        spread = (num_groups, c // num_groups, spatial)
+        wx, bx = (
+            None if p is None else p.reshape(spread[:2] + (1,)).expand(spread).reshape(num_groups, -1)
+            for p in (weight, bias)
+        )
+        out = StandardizeAffine.apply(x3, wx, bx, dims=(2,), eps=eps, view=view, per_inner=True).reshape(
+            input.shape
+        )
+    else:
+        out, _, _ = _standardize(x3, 2, eps)
+        out = _affine(out.reshape(input.shape), weight, bias, _channel_view(input))
     return named(out, "NativeGroupNormBackward0", reads=(input, weight))
 
 

@@ -51,7 +51,7 @@ def _divisor(stats):
     return next(d for d in (3, 2, 1) if stats % d == 0)
 
 
-@pytest.mark.parametrize("affine", [None, "stats", "inner"])
+@pytest.mark.parametrize("affine", [None, "stats", "inner", "groups"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("view", VIEWS)
 def test_forward_and_backward_match_numpy_and_the_float64_oracle(view, dtype, affine):
@@ -61,13 +61,17 @@ def test_forward_and_backward_match_numpy_and_the_float64_oracle(view, dtype, af
     x = (rng.standard_normal(view) * 3 + 5).astype(dtype)
     g = rng.standard_normal(view).astype(dtype)
     # affine: one weight and bias per statistic, or per channel repeated (instance_norm's N*C
-    # statistics); or one per inner element (layer_norm's)
-    inner_mode = affine == "inner"
-    period = inner if inner_mode else stats if stats % 2 else _divisor(stats)
+    # statistics); or one per inner element (layer_norm's), or `rows` rows of those, statistic s
+    # taking row s % rows (group_norm's channels spread over their groups)
+    inner_mode = affine in ("inner", "groups")
+    rows = _divisor(stats) if affine == "groups" else 1
+    period = rows * inner if inner_mode else stats if stats % 2 else _divisor(stats)
     w = rng.uniform(0.5, 2, period).astype(dtype) if affine else None
     b = rng.standard_normal(period).astype(dtype) if affine else None
     if inner_mode:
-        w_s, b_s = w.reshape(1, 1, inner), b.reshape(1, 1, inner)
+        w_s, b_s = (
+            np.tile(a.reshape(rows, inner), (stats // rows, 1)).reshape(1, stats, inner) for a in (w, b)
+        )
     else:
         w_s = np.tile(w, stats // period).reshape(1, stats, 1) if affine else 1.0
         b_s = np.tile(b, stats // period).reshape(1, stats, 1) if affine else 0.0
@@ -87,12 +91,18 @@ def test_forward_and_backward_match_numpy_and_the_float64_oracle(view, dtype, af
     dref, sg_ref, sgx_ref = ref.standardize_backward(
         g64, x.astype(np.float64), mean, r, outer, inner, w64, inner_mode
     )
-    axes, count = ((0, 1), outer * stats) if inner_mode else ((0, 2), outer * inner)
+
+    def total(a):  # the oracle's sums: per statistic, or per parameter entry k
+        if inner_mode:
+            return a.sum(axis=0).reshape(stats // rows, rows, inner).sum(axis=0).reshape(-1)
+        return a.sum(axis=(0, 2))
+
+    count = outer * stats // rows if inner_mode else outer * inner
     assert dx.dtype == sum_g.dtype == sum_gxhat.dtype == dtype and dx.shape == x.shape
-    assert sum_g.shape == sum_gxhat.shape == ((inner,) if inner_mode else (stats,))
+    assert sum_g.shape == sum_gxhat.shape == ((period,) if inner_mode else (stats,))
     np.testing.assert_allclose(dx, dref, rtol=tol * 10, atol=tol * 10)
-    np.testing.assert_allclose(sum_g, g64.sum(axis=axes), rtol=tol, atol=tol * np.sqrt(count))
-    np.testing.assert_allclose(sgx_ref, (g64 * xhat).sum(axis=axes), rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(sum_g, total(g64), rtol=tol, atol=tol * np.sqrt(count))
+    np.testing.assert_allclose(sgx_ref, total(g64 * xhat), rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(sum_gxhat, sgx_ref, rtol=tol * 10, atol=tol * 10 * np.sqrt(count))
 
 
@@ -176,7 +186,7 @@ def test_bad_arguments_are_refused():
         )
     with pytest.raises(TypeError, match="dtype"):
         cpu.standardize_backward(x, x, out[1], out[3], 2, 4, np.ones(3, np.float64))
-    with pytest.raises(ValueError, match="one entry per inner element"):
+    with pytest.raises(ValueError, match="period dividing"):
         cpu.standardize_forward(x, 2, 4, 1e-5, np.ones(3, np.float32), None, True)
 
 
@@ -280,9 +290,10 @@ def test_the_norms_run_on_the_kernels(monkeypatch):
         m(x).sum().backward()
     names = [n for n, _ in calls]
     assert names.count("standardize_forward") == 4 and names.count("standardize_backward") == 4
-    # BatchNorm2d's, InstanceNorm2d's and LayerNorm's weight and bias go into the kernel (StandardizeAffine)
+    # every weight and bias goes into the kernel (StandardizeAffine): GroupNorm(3, 6)'s spread
+    # over each group's 2 channels x 25 elements
     with_weight = [a[4].shape for n, a in calls if n == "standardize_forward" and len(a) > 4]
-    assert with_weight == [(6,), (6,), (25,)]
+    assert with_weight == [(6,), (150,), (6,), (25,)]
     for m in mods:
         assert m.weight.grad is not None and m.bias.grad is not None
 
@@ -313,7 +324,7 @@ def test_batch_norm_without_affine_then_inplace_relu_and_double_backward_match_t
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-8)
 
 
-@pytest.mark.parametrize("kind", ["batch", "instance", "layer"])
+@pytest.mark.parametrize("kind", ["batch", "instance", "layer", "group1", "group3"])
 def test_the_fused_affine_double_backward_matches_torch(kind):
     """StandardizeAffine's create_graph rule (graph_rules_more.py): gradients of gradients of
     x, weight and bias, float64, as torch's."""
@@ -326,8 +337,10 @@ def test_the_fused_affine_double_backward_matches_torch(kind):
             m = fw.nn.BatchNorm2d(3, dtype=fw.float64)
         elif kind == "instance":
             m = fw.nn.InstanceNorm2d(3, affine=True, dtype=fw.float64)
-        else:
+        elif kind == "layer":
             m = fw.nn.LayerNorm([4, 2], dtype=fw.float64)
+        else:
+            m = fw.nn.GroupNorm(int(kind[-1]), 3, dtype=fw.float64)
         with fw.no_grad():
             n = m.weight.numel()
             m.weight.copy_(

@@ -34,18 +34,22 @@ void check_stat_vector(const py::array& v, const char* name, index_t stats) {
 
 // An optional per-statistic affine parameter: None, or a 1-D array of x's dtype whose length
 // divides stats (parameter s % length goes with statistic s). Sets *data and *period.
-// per_inner (layer_norm's affine): a 1-D array of inner entries instead.
+// per_inner (layer_norm's and group_norm's affine): a 1-D array of period * inner entries instead.
 template <typename T>
 py::object affine_param(const py::object& obj, const char* name, index_t stats, const T** data,
                         index_t* period, bool per_inner = false, index_t inner = 0) {
   if (obj.is_none()) return obj;
   auto a = require<T>(obj, name, 1);
   const index_t n = index_t(a.shape(0));
-  if (per_inner) {
-    if (n != inner)
-      throw py::value_error(std::string("standardize: ") + name + " of shape " + shape_str(a) + " is not (" +
-                            std::to_string(inner) + ",), one entry per inner element");
+  if (per_inner) {  // period rows of inner entries, period dividing stats
+    if (n < 1 || n % inner != 0 || stats % (n / inner) != 0)
+      throw py::value_error(std::string("standardize: ") + name + " of shape " + shape_str(a) +
+                            " is not (period * " + std::to_string(inner) + ",) with period dividing " +
+                            std::to_string(stats));
+    if (*period && *period != n / inner)
+      throw py::value_error("standardize: weight and bias differ in length");
     *data = a.data();
+    *period = n / inner;
     return a;
   }
   if (n < 1 || stats % n != 0)
@@ -94,7 +98,7 @@ py::tuple backward(const py::object& g_obj, const py::object& x_obj, const py::o
   index_t period = 0;
   py::object keep_w = affine_param<T>(weight, "weight", stats, &pw, &period, per_inner, inner);
   auto dx = new_output<T>(shape_of(x));
-  const std::vector<py::ssize_t> vec{py::ssize_t(per_inner ? inner : stats)};
+  const std::vector<py::ssize_t> vec{py::ssize_t(per_inner ? (period ? period : 1) * inner : stats)};
   py::array_t<T> sum_g(vec), sum_gxhat(vec);
   const T *pg = g.data(), *px = x.data(), *pm = mean.data(), *pr = rstd.data();
   T *pd = dx.mutable_data(), *psg = sum_g.mutable_data(), *psx = sum_gxhat.mutable_data();

@@ -128,8 +128,10 @@ struct Affine {
   T w(index_t s) const { return weight && !per_inner ? weight[s % period] : T(1); }
   T scale(index_t s, T r) const { return weight && !per_inner ? T(r * weight[s % period]) : r; }
   T shift(index_t s) const { return bias && !per_inner ? bias[s % period] : T(0); }
-  const T* wv(index_t offset) const { return per_inner ? weight + offset % inner : nullptr; }
-  const T* bv(index_t offset) const { return per_inner ? bias + offset % inner : nullptr; }
+  // per_inner: the parameters of statistic s from the element at offset on (period rows of inner)
+  index_t at(index_t s, index_t offset) const { return (s % period) * inner + offset % inner; }
+  const T* wv(index_t s, index_t offset) const { return per_inner ? weight + at(s, offset) : nullptr; }
+  const T* bv(index_t s, index_t offset) const { return per_inner ? bias + at(s, offset) : nullptr; }
 };
 
 namespace scalar_impl {
@@ -189,29 +191,31 @@ void column_moments(const T* x, T* mean, T* var, T* rstd, T* mean_col, const Pla
   }
 }
 
-// layer_norm's parameter gradients: sum_g[c] = sum(g) and sum_gxhat[c] = sum(g * xhat) over
-// all rows, for each inner element c. Rows in fixed blocks (set by the shape, not the threads),
-// each block's column sums in double, then the blocks added in order.
+// layer_norm's and group_norm's parameter gradients: sum_g[k] = sum(g) and sum_gxhat[k] =
+// sum(g * xhat) over the elements x[a, s, c] with k = (s % period) * inner + c. Rows in fixed
+// blocks (set by the shape, not the threads), each block's sums in double, then the blocks
+// added in order.
 template <typename T>
-void inner_sums(const T* g, const T* x, const T* mean, const T* rstd, const Plan& p, T* sum_g, T* sum_gxhat) {
+void inner_sums(const T* g, const T* x, const T* mean, const T* rstd, const Plan& p, index_t period, T* sum_g,
+                T* sum_gxhat) {
   const index_t rows = p.outer * p.stats, per = std::max<index_t>(16, (rows + 63) / 64);
-  const index_t blocks = (rows + per - 1) / per;
-  std::vector<double> part(2 * blocks * p.inner, 0.0);
+  const index_t blocks = (rows + per - 1) / per, width = period * p.inner;
+  std::vector<double> part(2 * blocks * width, 0.0);
   parallel_for(blocks, work_of(rows * p.inner), [&](index_t b0, index_t b1) {
     for (index_t b = b0; b < b1; ++b) {
-      double* pg = part.data() + 2 * b * p.inner;
-      PYNEURO_SIMD_DISPATCH(
-          inner_sums_rows(g, x, mean, rstd, p, b * per, std::min(rows, (b + 1) * per), pg, pg + p.inner));
+      double* pg = part.data() + 2 * b * width;
+      PYNEURO_SIMD_DISPATCH(inner_sums_rows(g, x, mean, rstd, p, period, b * per,
+                                            std::min(rows, (b + 1) * per), pg, pg + width));
     }
   });
-  for (index_t c = 0; c < p.inner; ++c) {
+  for (index_t k = 0; k < width; ++k) {
     double a = 0.0, q = 0.0;
     for (index_t b = 0; b < blocks; ++b) {
-      a += part[2 * b * p.inner + c];
-      q += part[(2 * b + 1) * p.inner + c];
+      a += part[2 * b * width + k];
+      q += part[(2 * b + 1) * width + k];
     }
-    sum_g[c] = T(a);
-    sum_gxhat[c] = T(q);
+    sum_g[k] = T(a);
+    sum_gxhat[k] = T(q);
   }
 }
 
@@ -223,8 +227,8 @@ void standardize_forward(const T* x, T* y, T* mean, T* var, T* rstd, index_t out
                          bool per_inner) {
   if (stats <= 0) return;
   std::vector<T> ones, zeros;  // a per_inner weight or bias not given
-  if (per_inner && !weight) weight = (ones.assign(inner, T(1)), ones.data());
-  if (per_inner && !bias) bias = (zeros.assign(inner, T(0)), zeros.data());
+  if (per_inner && !weight) weight = (ones.assign((period < 1 ? 1 : period) * inner, T(1)), ones.data());
+  if (per_inner && !bias) bias = (zeros.assign((period < 1 ? 1 : period) * inner, T(0)), zeros.data());
   const Affine<T> aff{weight, bias, period < 1 ? 1 : period, inner, per_inner};
   const Plan p = make_plan(outer, stats, inner, sizeof(T));
   const index_t numel = p.m * stats;
@@ -241,8 +245,8 @@ void standardize_forward(const T* x, T* y, T* mean, T* var, T* rstd, index_t out
     for (index_t j = 0; j < cols; ++j) {
       const index_t s = j / inner;
       mean_col[j] = mean[s];
-      scale_col[j] = per_inner ? T(rstd[s] * weight[j % inner]) : aff.scale(s, rstd[s]);
-      shift_col[j] = per_inner ? bias[j % inner] : aff.shift(s);
+      scale_col[j] = per_inner ? T(rstd[s] * weight[aff.at(s, j)]) : aff.scale(s, rstd[s]);
+      shift_col[j] = per_inner ? bias[aff.at(s, j)] : aff.shift(s);
     }
     parallel_for(outer * blocks, work_of(numel), [&](index_t t0, index_t t1) {
       for (index_t t = t0; t < t1; ++t) {
@@ -285,14 +289,14 @@ void standardize_backward(const T* g, const T* x, const T* mean, const T* rstd, 
                           T* sum_g, T* sum_gxhat) {
   if (stats <= 0) return;
   std::vector<T> ones;
-  if (per_inner && !weight) weight = (ones.assign(inner, T(1)), ones.data());
+  if (per_inner && !weight) weight = (ones.assign((period < 1 ? 1 : period) * inner, T(1)), ones.data());
   const Affine<T> aff{weight, nullptr, period < 1 ? 1 : period, inner, per_inner};
   const Plan p = make_plan(outer, stats, inner, 2 * sizeof(T));
   const index_t numel = p.m * stats;
   std::vector<T> coef(3 * stats), sums(2 * stats);
   const auto put_sums = [&] {
     if (per_inner) {
-      inner_sums(g, x, mean, rstd, p, sum_g, sum_gxhat);
+      inner_sums(g, x, mean, rstd, p, aff.period, sum_g, sum_gxhat);
       return;
     }
     for (index_t s = 0; s < stats; ++s) {
@@ -301,14 +305,14 @@ void standardize_backward(const T* g, const T* x, const T* mean, const T* rstd, 
     }
   };
   if (p.m == 0) {
-    for (index_t s = 0; s < (per_inner ? inner : stats); ++s) sum_g[s] = sum_gxhat[s] = T(0);
+    for (index_t s = 0; s < (per_inner ? aff.period * inner : stats); ++s) sum_g[s] = sum_gxhat[s] = T(0);
     return;
   }
   if (p.columns) {
     const index_t cols = stats * inner, blocks = (cols + kColumnBlock - 1) / kColumnBlock;
     std::vector<T> mean_col(cols), c_col(cols), k2_col(cols), k3_col(cols), w_col(per_inner ? cols : 0);
     for (index_t j = 0; j < cols; ++j) mean_col[j] = mean[j / inner];
-    for (index_t j = 0; j < index_t(w_col.size()); ++j) w_col[j] = weight[j % inner];
+    for (index_t j = 0; j < index_t(w_col.size()); ++j) w_col[j] = weight[aff.at(j / inner, j)];
     const T* pw = per_inner ? w_col.data() : nullptr;
     parallel_for(stats, work_of(numel), [&](index_t s0, index_t s1) {
       const index_t c0 = s0 * inner, n = (s1 - s0) * inner;
@@ -326,7 +330,7 @@ void standardize_backward(const T* g, const T* x, const T* mean, const T* rstd, 
       }
     });
     for (index_t j = 0; j < cols; ++j) {
-      c_col[j] = per_inner ? T(coef[3 * (j / inner)] * weight[j % inner]) : coef[3 * (j / inner)];
+      c_col[j] = per_inner ? T(coef[3 * (j / inner)] * weight[aff.at(j / inner, j)]) : coef[3 * (j / inner)];
       k2_col[j] = coef[3 * (j / inner) + 1];
       k3_col[j] = coef[3 * (j / inner) + 2];
     }

@@ -225,7 +225,7 @@ void range_grad_sums(const T* g, const T* x, T mean, const Plan& p, const Affine
                      index_t j0, index_t j1, double* out) {
   double sg = 0.0, sgc = 0.0;
   for_pieces(p, s, j0, j1, [&](index_t off, index_t len) {
-    piece_grad_sums(g + off, x + off, mean, len, aff.wv(off), sg, sgc);
+    piece_grad_sums(g + off, x + off, mean, len, aff.wv(s, off), sg, sgc);
   });
   out[0] = sg;
   out[1] = sgc;
@@ -241,7 +241,7 @@ void forward_stats(const T* x, T* y, T* mean, T* var, T* rstd, const Plan& p, co
     if (!p.fused) continue;
     const T mu = mean[s], scale = aff.scale(s, rstd[s]), shift = aff.shift(s);
     for_pieces(p, s, 0, p.m, [&](index_t off, index_t len) {
-      normalize_piece(x + off, y + off, len, mu, scale, shift, aff.wv(off), aff.bv(off));
+      normalize_piece(x + off, y + off, len, mu, scale, shift, aff.wv(s, off), aff.bv(s, off));
     });
   }
 }
@@ -252,8 +252,8 @@ void forward_rows(const T* x, T* y, const T* mean, const T* rstd, const Plan& p,
                   index_t r0, index_t r1) {
   for (index_t r = r0; r < r1; ++r) {
     const index_t s = r % p.stats, o = r * p.inner;
-    normalize_piece(x + o, y + o, p.inner, mean[s], aff.scale(s, rstd[s]), aff.shift(s), aff.wv(o),
-                    aff.bv(o));
+    normalize_piece(x + o, y + o, p.inner, mean[s], aff.scale(s, rstd[s]), aff.shift(s), aff.wv(s, o),
+                    aff.bv(s, o));
   }
 }
 
@@ -265,13 +265,13 @@ void backward_stats(const T* g, const T* x, const T* mean, const T* rstd, T* dx,
     double sg = 0.0, sgc = 0.0;
     const T mu = mean[s];
     for_pieces(p, s, 0, p.m, [&](index_t off, index_t len) {
-      piece_grad_sums(g + off, x + off, mu, len, aff.wv(off), sg, sgc);
+      piece_grad_sums(g + off, x + off, mu, len, aff.wv(s, off), sg, sgc);
     });
     grad_coefficients(sg, sgc, rstd[s], p.m, aff.w(s), coef + 3 * s, sums + 2 * s);
     if (!p.fused) continue;
     const T c = coef[3 * s], nk2 = coef[3 * s + 1], nk3 = coef[3 * s + 2];
     for_pieces(p, s, 0, p.m, [&](index_t off, index_t len) {
-      backward_piece(g + off, x + off, dx + off, len, mu, c, nk2, nk3, aff.wv(off));
+      backward_piece(g + off, x + off, dx + off, len, mu, c, nk2, nk3, aff.wv(s, off));
     });
   }
 }
@@ -282,7 +282,7 @@ void backward_rows(const T* g, const T* x, T* dx, const T* mean, const T* coef, 
   for (index_t r = r0; r < r1; ++r) {
     const index_t s = r % p.stats, o = r * p.inner;
     backward_piece(g + o, x + o, dx + o, p.inner, mean[s], coef[3 * s], coef[3 * s + 1], coef[3 * s + 2],
-                   aff.wv(o));
+                   aff.wv(s, o));
   }
 }
 
@@ -313,18 +313,19 @@ void columns_grad(const T* g, const T* x, const T* mean, const T* w, double* sg,
   }
 }
 
-// LayerNorm's parameter gradients, rows [r0, r1) of (outer * stats) rows of inner elements:
-// sum_g[c] += g and sum_gxhat[c] += g * (x - mean) * r, in double, one column per lane.
+// The parameter gradients of a per_inner affine, rows [r0, r1) of (outer * stats) rows of
+// inner elements: sum_g[k] += g and sum_gxhat[k] += g * (x - mean) * r, k = (s % period) *
+// inner + c, in double, one column per lane.
 template <typename T>
-void inner_sums_rows(const T* g, const T* x, const T* mean, const T* rstd, const Plan& p, index_t r0,
-                     index_t r1, double* sum_g, double* sum_gxhat) {
+void inner_sums_rows(const T* g, const T* x, const T* mean, const T* rstd, const Plan& p, index_t period,
+                     index_t r0, index_t r1, double* sum_g, double* sum_gxhat) {
   for (index_t r = r0; r < r1; ++r) {
-    const index_t s = r % p.stats, o = r * p.inner;
+    const index_t s = r % p.stats, o = r * p.inner, k = (s % period) * p.inner;
     const double mu = mean[s], rs = rstd[s];
     for (index_t c = 0; c < p.inner; ++c) {
       const double gi = g[o + c];
-      sum_g[c] += gi;
-      sum_gxhat[c] += gi * ((double(x[o + c]) - mu) * rs);
+      sum_g[k + c] += gi;
+      sum_gxhat[k + c] += gi * ((double(x[o + c]) - mu) * rs);
     }
   }
 }

@@ -547,8 +547,10 @@ def _standardize_affine(node, g):
     c = x - Mean.apply(x, dim=dims, keepdim=True)
     r = 1 / (Mean.apply(c * c, dim=dims, keepdim=True) + eps).sqrt()
     xhat = c * r
-    # the parameters' gradients sum over every dim but theirs: the channels', or the normalized ones
-    others = tuple(range(x.ndim - len(dims))) if per_inner else tuple(d for d in range(x.ndim) if d != 1)
+    # the parameters' gradients sum over every dim but theirs: the channels', or the trailing ones
+    # (per_inner: layer_norm's normalized dims, group_norm's (groups, elements of a group))
+    lead = x.ndim - (w if w is not None else b).ndim
+    others = tuple(range(lead)) if per_inner else tuple(d for d in range(x.ndim) if d != 1)
     view = None if per_inner else (1, x.shape[1]) + (1,) * (x.ndim - 2)
     gx = gw = gb = None
     if _need(node, 0):

@@ -118,8 +118,9 @@ def affine_view(x, dims: tuple, weight, bias, per_inner: bool = False):
 class StandardizeAffine(Function):
     """(x - mean) / sqrt(var + eps) * weight + bias as one node, on a table with the
     standardize kernels (affine_view says where): batch_norm's and instance_norm's weight and
-    bias per channel (dim 1, statistic s takes channel s % C), or with per_inner layer_norm's,
-    one per element of the normalized dims. Forward is one standardize_forward call: the
+    bias per channel (dim 1, statistic s takes channel s % C), or with per_inner one per
+    element of the normalized dims (layer_norm's), or period rows of those (group_norm's
+    channels spread over each group's elements; statistic s takes row s % groups). Forward is one standardize_forward call: the
     affine costs no pass of its own. Backward is one standardize_backward call: dx with the
     weight folded in, and the sums of g and g * xhat -- per statistic, added per channel, or
     per normalized element -- which are bias's and weight's gradients (the separate Mul and Add
@@ -150,7 +151,7 @@ class StandardizeAffine(Function):
         dx, sum_g, sum_gxhat = self.bk.standardize_backward(
             g, x, mean.reshape(-1), r.reshape(-1), *view, w, per_inner
         )
-        if per_inner:  # already summed over the rows
+        if per_inner:  # already summed over the rows sharing a parameter
             return (
                 dx,
                 sum_gxhat.reshape(shape) if self.needs[1] else None,
