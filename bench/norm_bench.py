@@ -10,8 +10,11 @@ MaxPool, 3->32->64 channels, then Linear 4096->10; batch 128 of 3x32x32; cross-e
 SGD with momentum). Three sides, in one process on `threads` threads: pyneuro on the cpu
 backend with its standardize_forward / standardize_backward kernels ("kernel"), the same
 without them (the entries hidden, so autograd/norm.py runs its NumPy form: "numpy form",
-what the tree did before the kernels), and PyTorch. Rounds interleave the sides; each
-figure is the median over rounds of the mean time of `calls` calls. Writes
+what the tree did before the kernels), and PyTorch on `threads` threads and on one ("torch 1t":
+on a shared 2-vCPU machine another process holding one core stalls every barrier of torch's
+OpenMP regions, and its 2-thread figures swing 2-20x; the 1-thread one shows what a core
+does). Rounds interleave the sides; each figure is the median over rounds of the mean time of
+`calls` calls. Writes
 bench/results/norm_bench.json and .md with the CPU model and the load average.
 """
 
@@ -29,6 +32,7 @@ import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ENTRIES = ("standardize_forward", "standardize_backward")
+SIDES = ("kernel", "numpy form", "torch", "torch 1t")
 
 
 @contextlib.contextmanager
@@ -125,17 +129,26 @@ def main(argv=None) -> int:
         make_t = layers(torch)[name][0]
         pf, pfb = layer_calls(pn, make_pn, shape, np.random.default_rng(0))
         tf, tfb = layer_calls(torch, make_t, shape, np.random.default_rng(0))
-        cases.append((name, "forward", {"kernel": pf, "numpy form": pf, "torch": tf}))
-        cases.append((name, "forward + backward", {"kernel": pfb, "numpy form": pfb, "torch": tfb}))
+        cases.append((name, "forward", {"kernel": pf, "numpy form": pf, "torch": tf, "torch 1t": tf}))
+        cases.append(
+            (name, "forward + backward", {"kernel": pfb, "numpy form": pfb, "torch": tfb, "torch 1t": tfb})
+        )
     ps, ts = step_call(pn, np.random.default_rng(1)), step_call(torch, np.random.default_rng(1))
-    cases.append(("CNN step, batch 128 of 3x32x32", "step", {"kernel": ps, "numpy form": ps, "torch": ts}))
+    cases.append(
+        (
+            "CNN step, batch 128 of 3x32x32",
+            "step",
+            {"kernel": ps, "numpy form": ps, "torch": ts, "torch 1t": ts},
+        )
+    )
 
     times = {(n, m): {s: [] for s in fns} for n, m, fns in cases}
     for r in range(args.rounds + 1):  # round 0 warms up
         for name, mode, fns in cases:
             calls = max(3, args.calls // 4) if mode == "step" else args.calls
-            for side in ("kernel", "numpy form", "torch") if r % 2 else ("torch", "numpy form", "kernel"):
+            for side in SIDES if r % 2 else SIDES[::-1]:
                 ctx = numpy_form(bk) if side == "numpy form" else contextlib.nullcontext()
+                torch.set_num_threads(1 if side == "torch 1t" else args.threads)
                 with ctx:
                     t = _mean_ms(fns[side], calls)
                 if r:
@@ -144,12 +157,12 @@ def main(argv=None) -> int:
     for name, mode, _ in cases:
         t = times[(name, mode)]
         row = {"case": name, "mode": mode}
-        for side in ("kernel", "numpy form", "torch"):
+        for side in SIDES:
             row[side + "_ms"] = statistics.median(t[side])
             row[side + "_range_ms"] = [min(t[side]), max(t[side])]
         rows.append(row)
         print(f"{name:34s} {mode:18s} kernel {row['kernel_ms']:7.3f}  numpy form {row['numpy form_ms']:7.3f}  "
-              f"torch {row['torch_ms']:7.3f} ms")  # fmt: skip
+              f"torch {row['torch_ms']:7.3f}  torch 1t {row['torch 1t_ms']:7.3f} ms")  # fmt: skip
     info = machine.machine_info()
     record = {
         "cpu": info["cpu"],
@@ -171,15 +184,16 @@ def main(argv=None) -> int:
         f"interleaved rounds of the mean of {args.calls} calls ({max(3, args.calls // 4)} steps); "
         "[min-max] over rounds.",
         "",
-        "| case | mode | kernel, ms | NumPy form, ms | torch, ms | NumPy form / kernel | kernel / torch |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        f"| case | mode | kernel, ms | NumPy form, ms | torch {args.threads}t, ms | torch 1t, ms | "
+        "NumPy form / kernel | kernel / torch | kernel / torch 1t |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        k, f, t = r["kernel_ms"], r["numpy form_ms"], r["torch_ms"]
-        rng = {s: "[{:.2f}-{:.2f}]".format(*r[s + "_range_ms"]) for s in ("kernel", "numpy form", "torch")}
+        k, f, t, t1 = (r[s + "_ms"] for s in SIDES)
+        rng = {s: "[{:.2f}-{:.2f}]".format(*r[s + "_range_ms"]) for s in SIDES}
         lines.append(
             f"| {r['case']} | {r['mode']} | {k:.3f} {rng['kernel']} | {f:.3f} {rng['numpy form']} | "
-            f"{t:.3f} {rng['torch']} | {f / k:.2f}x | {k / t:.2f} |"
+            f"{t:.3f} {rng['torch']} | {t1:.3f} {rng['torch 1t']} | {f / k:.2f}x | {k / t:.2f} | {k / t1:.2f} |"
         )
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -130,6 +130,11 @@ def test_results_are_the_same_bits_for_any_thread_count(view):
             cpu.set_num_threads(n)
             out = cpu.standardize_forward(x, view[0], view[2], 1e-5)
             runs.append((*out, *cpu.standardize_backward(g, x, out[1], out[3], view[0], view[2])))
+            # layer_norm's and group_norm's parameter sums (narrow and wide parameter rows)
+            for rows in {1, view[1] if view[1] <= 4 else 2}:
+                w = np.linspace(0.5, 2, rows * view[2]).astype(np.float32)
+                out = cpu.standardize_forward(x, view[0], view[2], 1e-5, w, w, True)
+                runs[-1] += (*out, *cpu.standardize_backward(g, x, out[1], out[3], view[0], view[2], w, True))
     finally:
         cpu.set_num_threads(before)
     for run in runs[1:]:

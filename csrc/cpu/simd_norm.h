@@ -314,18 +314,28 @@ void columns_grad(const T* g, const T* x, const T* mean, const T* w, double* sg,
 }
 
 // The parameter gradients of a per_inner affine, rows [r0, r1) of (outer * stats) rows of
-// inner elements: sum_g[k] += g and sum_gxhat[k] += g * (x - mean) * r, k = (s % period) *
-// inner + c, in double, one column per lane.
+// inner elements, their first n columns from g and x on: sum_g[k + c] += g and
+// sum_gxhat[k + c] += g * (x - mean) * r, k = (s % period) * inner - k0, in T, one column per
+// lane (the callers add at most a block of rows this way, then the blocks in double).
 template <typename T>
 void inner_sums_rows(const T* g, const T* x, const T* mean, const T* rstd, const Plan& p, index_t period,
-                     index_t r0, index_t r1, double* sum_g, double* sum_gxhat) {
+                     index_t r0, index_t r1, index_t n, index_t k0, T* sum_g, T* sum_gxhat) {
+  using L = Lanes<T>;
+  constexpr int W = L::W;
   for (index_t r = r0; r < r1; ++r) {
-    const index_t s = r % p.stats, o = r * p.inner, k = (s % period) * p.inner;
-    const double mu = mean[s], rs = rstd[s];
-    for (index_t c = 0; c < p.inner; ++c) {
-      const double gi = g[o + c];
-      sum_g[k + c] += gi;
-      sum_gxhat[k + c] += gi * ((double(x[o + c]) - mu) * rs);
+    const index_t s = r % p.stats, o = r * p.inner, k = (s % period) * p.inner - k0;
+    const auto vm = L::set1(mean[s]), vr = L::set1(rstd[s]);
+    T *sg = sum_g + k, *sx = sum_gxhat + k;
+    const T *gr = g + o, *xr = x + o;
+    index_t c = 0;
+    for (; c + W <= n; c += W) {
+      const auto gv = L::load(gr + c);
+      L::store(sg + c, L::add(L::load(sg + c), gv));
+      L::store(sx + c, L::fma(gv, L::mul(L::sub(L::load(xr + c), vm), vr), L::load(sx + c)));
+    }
+    for (; c < n; ++c) {
+      sg[c] += gr[c];
+      sx[c] += gr[c] * ((xr[c] - mean[s]) * rstd[s]);
     }
   }
 }
