@@ -234,17 +234,11 @@ def group_norm(
         )
     x3 = input.reshape(n, num_groups, c // num_groups * spatial)
     view = affine_view(x3, (2,), weight, bias)
-    if (
-        view is not None
-    ):  # the affine in the kernel: each channel's parameter spread over its group's elements
-        spread = (num_groups, c // num_groups, spatial)
-        wx, bx = (
-            None if p is None else p.reshape(spread[:2] + (1,)).expand(spread).reshape(num_groups, -1)
-            for p in (weight, bias)
+    if view is not None:  # the affine in the kernel: each channel's parameters over its spatial elements
+        out = StandardizeAffine.apply(
+            x3, weight, bias, dims=(2,), eps=eps, view=view, per_inner=True, spread=spatial
         )
-        out = StandardizeAffine.apply(x3, wx, bx, dims=(2,), eps=eps, view=view, per_inner=True).reshape(
-            input.shape
-        )
+        out = out.reshape(input.shape)
     else:
         out, _, _ = _standardize(x3, 2, eps)
         out = _affine(out.reshape(input.shape), weight, bias, _channel_view(input))

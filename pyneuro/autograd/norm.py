@@ -124,7 +124,8 @@ class StandardizeAffine(Function):
     standardize kernels (affine_view says where): batch_norm's and instance_norm's weight and
     bias per channel (dim 1, statistic s takes channel s % C), or with per_inner one per
     element of the normalized dims (layer_norm's), or period rows of those (group_norm's
-    channels spread over each group's elements; statistic s takes row s % groups). Forward is one standardize_forward call: the
+    channels spread over each group's elements, `spread` copies of each; statistic s takes
+    row s % groups). Forward is one standardize_forward call: the
     affine costs no pass of its own. Backward is one standardize_backward call: dx with the
     weight folded in, and the sums of g and g * xhat -- per statistic, added per channel, or
     per normalized element -- which are bias's and weight's gradients (the separate Mul and Add
@@ -136,30 +137,31 @@ class StandardizeAffine(Function):
     __slots__ = ()
     saved_for = ((0, 1), (0,), ())
 
-    def forward(self, x, weight, bias, dims=(), eps=1e-5, stats=None, view=None, per_inner=False):
-        w = None if weight is None else weight.reshape(-1)
-        b = None if bias is None else bias.reshape(-1)
+    def forward(self, x, weight, bias, dims=(), eps=1e-5, stats=None, view=None, per_inner=False, spread=1):
+        # spread: each parameter entry repeated this many times (group_norm's channel over its
+        # spatial elements), here on the small arrays rather than as Tensor ops with nodes
+        w, b = (None if p is None else self.bk.xp.repeat(p.reshape(-1), spread) for p in (weight, bias))
         out, mean, var, r = self.bk.standardize_forward(x, *view, eps, w, b, per_inner)
         kept = tuple(1 if i in dims else n for i, n in enumerate(x.shape))
         mean, var, r = mean.reshape(kept), var.reshape(kept), r.reshape(kept)
         if stats is not None:
             stats.extend((mean, var))
         shape = (weight if weight is not None else bias).shape
-        self.saved = (x, mean, r, dims, eps, view, w, per_inner, shape)
+        self.saved = (x, mean, r, dims, eps, view, w, per_inner, shape, spread)
         return out
 
     def backward(self, g):
-        x, mean, r, _, _, view, w, per_inner, shape = self.saved
+        x, mean, r, _, _, view, w, per_inner, shape, spread = self.saved
         if g.dtype != x.dtype:
             g = g.astype(x.dtype)
         dx, sum_g, sum_gxhat = self.bk.standardize_backward(
             g, x, mean.reshape(-1), r.reshape(-1), *view, w, per_inner
         )
-        if per_inner:  # already summed over the rows sharing a parameter
+        if per_inner:  # already summed over the rows sharing a parameter (then over its spread)
             return (
                 dx,
-                sum_gxhat.reshape(shape) if self.needs[1] else None,
-                sum_g.reshape(shape) if self.needs[2] else None,
+                sum_gxhat.reshape(-1, spread).sum(axis=1).reshape(shape) if self.needs[1] else None,
+                sum_g.reshape(-1, spread).sum(axis=1).reshape(shape) if self.needs[2] else None,
             )
         c = x.shape[1]
         gw = sum_gxhat.reshape(-1, c).sum(axis=0).reshape(shape) if self.needs[1] else None
