@@ -65,7 +65,7 @@ class Standardize(Function):
 
     def forward(self, x, dims=(), eps=1e-5, stats=None):
         view = None
-        if x.size and x.dtype.name in _KERNEL_DTYPES and hasattr(self.bk, "standardize_forward"):
+        if hasattr(self.bk, "standardize_forward") and x.size and x.dtype.name in _KERNEL_DTYPES:
             view = _outer_inner(x.shape, dims)
         if view is not None:  # one kernel call; mean, var and r come back with one entry per statistic
             out, mean, var, r = self.bk.standardize_forward(x, *view, eps)
@@ -104,8 +104,10 @@ def affine_view(x, dims: tuple, weight, bias, per_inner: bool = False):
     kernels, x is float32 or float64 and not empty, the parameters have its dtype (and shape)
     and the dims line up; else None (the caller runs Standardize and the affine as separate
     nodes)."""
+    if weight is None and bias is None or not hasattr(_current_table(x.device), "standardize_forward"):
+        return None
     a = x._data
-    if weight is None and bias is None or not a.size or a.dtype.name not in _KERNEL_DTYPES:
+    if not a.size or a.dtype.name not in _KERNEL_DTYPES:
         return None
     params = [p for p in (weight, bias) if p is not None]
     if any(p._data.dtype != a.dtype for p in params):
@@ -113,8 +115,6 @@ def affine_view(x, dims: tuple, weight, bias, per_inner: bool = False):
     if per_inner and any(
         tuple(p.shape) != tuple(x.shape[x.ndim - p.ndim :]) or p.ndim != len(dims) for p in params
     ):
-        return None
-    if not hasattr(_current_table(x.device), "standardize_forward"):
         return None
     return _outer_inner(tuple(x.shape), dims)
 
