@@ -4,8 +4,9 @@ and local_response_norm.
 The first four are one rule over different dims: (x - mean) / sqrt(var + eps), var the biased
 variance (divided by n), then * weight + bias (`_standardize`, `_affine`); batch_norm and
 instance_norm may instead normalise with running statistics, which training moves by
-`momentum` toward the batch's (`_running`). Each is written with differentiable Tensor ops
-(reshape, mean, sqrt, *, +), so autograd differentiates it; no kernel of its own.
+`momentum` toward the batch's (`_running`). The standardization is one node
+(autograd/norm.py: Standardize), and with the backend's standardize kernels the affine joins
+it (StandardizeAffine, `_standardize_affine`); the rest is differentiable Tensor ops.
 Re-exported by pyneuro.functional. One exception at the end: nn.CrossMapLRN2d's legacy op
 (cross_map_lrn2d, the CrossMapLRN node), whose backward is torch's hand-written one.
 
@@ -117,9 +118,8 @@ def layer_norm(
     x = input.contiguous()  # as torch's kernel: the result is contiguous whatever the input's layout
     dims = tuple(range(input.ndim - len(shape), input.ndim))
     out, _, _, fused = _standardize_affine(x, dims, eps, weight, bias, per_inner=True)
-    out = (out if fused else _affine(out, weight, bias)).to(
-        input.dtype
-    )  # (a half input with float parameters stays half)
+    # (a half input with float parameters stays half)
+    out = (out if fused else _affine(out, weight, bias)).to(input.dtype)
     return named(out, "NativeLayerNormBackward0", reads=(input, weight))
 
 
