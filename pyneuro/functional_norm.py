@@ -4,8 +4,9 @@ and local_response_norm.
 The first four are one rule over different dims: (x - mean) / sqrt(var + eps), var the biased
 variance (divided by n), then * weight + bias (`_standardize`, `_affine`); batch_norm and
 instance_norm may instead normalise with running statistics, which training moves by
-`momentum` toward the batch's (`_running`). Each is written with differentiable Tensor ops
-(reshape, mean, sqrt, *, +), so autograd differentiates it; no kernel of its own.
+`momentum` toward the batch's (`_running`). The standardization is one node
+(autograd/norm.py: Standardize), and with the backend's standardize kernels the affine joins
+it (StandardizeAffine, `_standardize_affine`); the rest is differentiable Tensor ops.
 Re-exported by pyneuro.functional. One exception at the end: nn.CrossMapLRN2d's legacy op
 (cross_map_lrn2d, the CrossMapLRN node), whose backward is torch's hand-written one.
 
@@ -22,7 +23,7 @@ from ._tensor_base import _wrap
 from .autograd import named, no_grad
 from .autograd.custom import transforms
 from .autograd.function import Function
-from .autograd.norm import Standardize
+from .autograd.norm import Standardize, StandardizeAffine, affine_view
 from .creation import zeros
 from .functional_activation import _need_float
 from .functional_conv import int_list
@@ -37,6 +38,22 @@ def _standardize(x: Tensor, dims, eps: float):
     out = Standardize.apply(x, dims=tuple(d % x.ndim for d in dims), eps=eps, stats=stats)
     mean, var = (_wrap(a, x.device) for a in stats)
     return out, mean, var
+
+
+def _standardize_affine(x: Tensor, dims: tuple, eps: float, weight, bias, per_inner: bool = False):
+    """(out, mean, var, fused): out = _standardize(x, dims, eps) * weight + bias as one node
+    (StandardizeAffine, fused True) where the backend's standardize kernels run it, else
+    _standardize's out without the affine (fused False: the caller applies it). Parameters
+    per channel (dim 1), or with per_inner of the normalized trailing dims' shape."""
+    view = affine_view(x, dims, weight, bias, per_inner)
+    if view is None:
+        return (*_standardize(x, dims, eps), False)
+    stats = []
+    out = StandardizeAffine.apply(
+        x, weight, bias, dims=dims, eps=eps, stats=stats, view=view, per_inner=per_inner
+    )
+    mean, var = (_wrap(a, x.device) for a in stats)
+    return out, mean, var, True
 
 
 def _channel_view(x: Tensor) -> tuple:
@@ -99,8 +116,10 @@ def layer_norm(
     _need_float(input, "LayerNormKernelImpl", device_suffix=False)
     _check_mixed_dtype(input, weight, bias)
     x = input.contiguous()  # as torch's kernel: the result is contiguous whatever the input's layout
-    out, _, _ = _standardize(x, tuple(range(input.ndim - len(shape), input.ndim)), eps)
-    out = _affine(out, weight, bias).to(input.dtype)  # (a half input with float parameters stays half)
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    out, _, _, fused = _standardize_affine(x, dims, eps, weight, bias, per_inner=True)
+    # (a half input with float parameters stays half)
+    out = (out if fused else _affine(out, weight, bias)).to(input.dtype)
     return named(out, "NativeLayerNormBackward0", reads=(input, weight))
 
 
@@ -146,6 +165,7 @@ def batch_norm(
         raise ValueError(
             f"batch_norm eps must be {'positive during training' if training else 'non-negative'}, but got {eps}"
         )
+    fused = False  # (the affine applied by the standardize node itself)
     if training:
         if (running_mean is None) != (running_var is None):
             raise ArgumentError("running_mean and running_var must either both be None or neither be None")
@@ -157,7 +177,8 @@ def batch_norm(
                 f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
             )
         # (contiguous first, as torch's kernel: the result is contiguous whatever the input's layout)
-        out, mean, var = _standardize(input.contiguous(), (0,) + tuple(range(2, input.ndim)), eps)
+        dims = (0,) + tuple(range(2, input.ndim))
+        out, mean, var, fused = _standardize_affine(input.contiguous(), dims, eps, weight, bias)
         if running_mean is not None and running_var is not None:
             mapped = transforms.mapped  # inside torch.func.vmap: the tensors torch sees as batched
             if mapped is not None and not (id(running_mean) in mapped and id(running_var) in mapped):
@@ -177,7 +198,7 @@ def batch_norm(
             eps,
             "batch_norm: running_mean and running_var are needed when not training",
         )
-    out = _affine(out, weight, bias, _channel_view(input)).to(input.dtype)
+    out = (out if fused else _affine(out, weight, bias, _channel_view(input))).to(input.dtype)
     # (torch's node saves the running statistics too, updated: a later change to them raises)
     return named(out, "NativeBatchNormBackward0", reads=(input, weight, running_mean, running_var))
 
@@ -211,8 +232,16 @@ def group_norm(
             "Expected more than 1 value per channel when training, got input size "
             f"{[n * c // num_groups, num_groups] + _sizes(input)[2:]}"
         )
-    out, _, _ = _standardize(input.reshape(n, num_groups, c // num_groups * spatial), 2, eps)
-    out = _affine(out.reshape(input.shape), weight, bias, _channel_view(input))
+    x3 = input.reshape(n, num_groups, c // num_groups * spatial)
+    view = affine_view(x3, (2,), weight, bias)
+    if view is not None:  # the affine in the kernel: each channel's parameters over its spatial elements
+        out = StandardizeAffine.apply(
+            x3, weight, bias, dims=(2,), eps=eps, view=view, per_inner=True, spread=spatial
+        )
+        out = out.reshape(input.shape)
+    else:
+        out, _, _ = _standardize(x3, 2, eps)
+        out = _affine(out.reshape(input.shape), weight, bias, _channel_view(input))
     return named(out, "NativeGroupNormBackward0", reads=(input, weight))
 
 
@@ -235,14 +264,14 @@ def instance_norm(
     """
     if input.ndim < 2:
         raise ShapeError(f"instance_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
-    c = input.shape[1]
+    c, fused = input.shape[1], False
     if use_input_stats:
         spatial = prod(input.shape[2:])
         if spatial <= 1:
             raise ArgumentError(
                 f"Expected more than 1 spatial element when training, got input size {input.shape}"
             )
-        out, mean, var = _standardize(input, tuple(range(2, input.ndim)), eps)
+        out, mean, var, fused = _standardize_affine(input, tuple(range(2, input.ndim)), eps, weight, bias)
         if running_mean is not None and running_var is not None and input.shape[0]:
             with no_grad():
                 batch_mean = mean.detach().reshape(-1, c).mean(dim=0)
@@ -257,7 +286,8 @@ def instance_norm(
             eps,
             "Expected running_mean and running_var to be defined when use_input_stats is false",
         )
-    out = _affine(out, weight, bias, _channel_view(input))
+    if not fused:
+        out = _affine(out, weight, bias, _channel_view(input))
     return named(
         out, "ViewBackward0", reads=(input, weight)
     )  # torch: batch_norm on a view, which saves input

@@ -40,4 +40,5 @@ PYBIND11_MODULE(_cpu, m) {
   pyneuro::bind::register_conv(m);
   pyneuro::bind::register_output_pool(m);
   pyneuro::bind::register_sorting(m);
+  pyneuro::bind::register_norm(m);
 }

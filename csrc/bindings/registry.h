@@ -10,4 +10,5 @@ void register_peak(pybind11::module_& m);
 void register_conv(pybind11::module_& m);
 void register_output_pool(pybind11::module_& m);
 void register_sorting(pybind11::module_& m);
+void register_norm(pybind11::module_& m);
 }  // namespace pyneuro::bind

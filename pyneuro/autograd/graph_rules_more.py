@@ -40,7 +40,7 @@ from .graph_rules import (
 from .index import ScatterReduce
 from .linalg import Cholesky, Det, Eigh, Inv, LogDet, Pinv, Qr, Solve, Svd
 from .math import BINARY, BINARY_OPS, UNARY_OPS, XLOGY_GRADS
-from .norm import Standardize
+from .norm import Standardize, StandardizeAffine
 from .reduction import Mean, Prod, Sum
 from .scan import CumProd, LogCumSumExp, SelectEvenly
 from .shape import Cat, Expand, Index, Permute, Reshape, Scatter
@@ -529,9 +529,45 @@ def _pinv(node, g):
 def _standardize(node, g):
     """As Standardize.backward, with xhat and r recomputed from the input in Tensor ops."""
     (x,) = node.inputs
-    dims, eps = node.saved[3:]
+    dims, eps = node.saved[3:5]
     c = x - Mean.apply(x, dim=dims, keepdim=True)
     r = 1 / (Mean.apply(c * c, dim=dims, keepdim=True) + eps).sqrt()
     xhat = c * r
     shared = Mean.apply(g, dim=dims, keepdim=True) + xhat * Mean.apply(g * xhat, dim=dims, keepdim=True)
     return ((g - shared) * r,)
+
+
+@rule(StandardizeAffine)
+def _standardize_affine(node, g):
+    """As StandardizeAffine.backward in Tensor ops: Standardize's rule for g * weight, and the
+    sums of g * xhat and g over all dims but the channels' (dim 1)."""
+    x, w, b = node.inputs
+    dims, eps = node.saved[3:5]
+    per_inner, spread = node.saved[7], node.saved[9]
+    if spread > 1:  # group_norm's: (C,) parameters as the (groups, group elements) rows they act as
+        rows = x.shape[1]
+
+        def widen(p):
+            return None if p is None else p.reshape(-1, 1).expand(p.numel(), spread).reshape(rows, -1)
+
+        wide_w, wide_b = widen(w), widen(b)
+    else:
+        wide_w, wide_b = w, b
+    c = x - Mean.apply(x, dim=dims, keepdim=True)
+    r = 1 / (Mean.apply(c * c, dim=dims, keepdim=True) + eps).sqrt()
+    xhat = c * r
+    # the parameters' gradients sum over every dim but theirs: the channels', or the trailing ones
+    # (per_inner: layer_norm's normalized dims, group_norm's (groups, elements of a group))
+    lead = x.ndim - (wide_w if wide_w is not None else wide_b).ndim
+    others = tuple(range(lead)) if per_inner else tuple(d for d in range(x.ndim) if d != 1)
+    view = None if per_inner else (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    gx = gw = gb = None
+    if _need(node, 0):
+        gy = g if w is None else g * (wide_w if per_inner else w.reshape(view))
+        shared = Mean.apply(gy, dim=dims, keepdim=True) + xhat * Mean.apply(gy * xhat, dim=dims, keepdim=True)
+        gx = (gy - shared) * r
+    if _need(node, 1):
+        gw = Sum.apply(Sum.apply(g * xhat, dim=others).reshape(-1, spread), dim=1).reshape(w.shape)
+    if _need(node, 2):
+        gb = Sum.apply(Sum.apply(g, dim=others).reshape(-1, spread), dim=1).reshape(b.shape)
+    return gx, gw, gb

@@ -1,8 +1,9 @@
 """Standardize: xhat = (x - mean) / sqrt(var + eps) over some dims, as one node.
 
 It is the core of batch_norm (over N and the spatial dims), layer_norm (the last dims),
-group_norm and instance_norm (functional_norm.py); their affine `* weight + bias` stays two
-ordinary nodes. m is the number of elements each mean runs over, r = 1 / sqrt(var + eps).
+group_norm and instance_norm (functional_norm.py); with the kernels below their affine
+`* weight + bias` joins it in one node (StandardizeAffine), elsewhere it stays two ordinary
+nodes. m is the number of elements each mean runs over, r = 1 / sqrt(var + eps).
 
     forward:   mean = sum(x) / m;  c = x - mean;  var = sum(c * c) / m   (biased);  xhat = c / sqrt(var + eps)
     backward:  dx = r * (g - mean(g) - xhat * mean(g * xhat))
@@ -18,12 +19,41 @@ fused kernels take ~1.5 ms each way).
 Backward reads the input (saved, as torch's NativeBatchNormBackward0 does) and recomputes
 xhat from it with the saved mean and r: the output is not saved, so an in-place op on it
 (BatchNorm2d(affine=False) then ReLU(inplace=True)) is no error, as in torch. Its rule for
-create_graph=True (graph_rules.py) recomputes all of it in Tensor ops.
+create_graph=True (graph_rules_more.py) recomputes all of it in Tensor ops.
+
+A kernel table with the optional entries standardize_forward / standardize_backward (the cpu
+backend's C++ kernels, csrc/cpu/norm.cpp; the numpy reference's NumPy form) runs both in
+one call each when the reduced dims and the others line up as (outer, stats, inner) --
+batch_norm's (N, C, H*W), layer_norm's (1, rows, size), group_norm's and instance_norm's
+(1, N*G or N*C, the rest) -- and x is float32 or float64 and not empty: forward reads x
+once from memory and writes xhat, backward reads g and x and writes dx (BatchNorm2d on
+128x32x16x16, 2 Zen 4 cores: the kernels take ~0.2-0.3 ms forward and ~0.3-0.4 ms backward;
+with the affine in them the layer's forward + backward went 7.7 -> 1.3 ms, LayerNorm(256) on
+64x100x256 12.3 -> 1.7 ms, GroupNorm(4, 100) on 32x100x16x16 4.6 -> 1.7-2.3 ms:
+bench/results/norm_bench.md). Other layouts, dtypes and tables (numba, the GPU ones) run the
+NumPy form below.
 """
 
 from __future__ import annotations
 
+from .._shapes import prod
+from ..backends._registry import current as _current_table
 from .function import Function, _errstate
+
+_KERNEL_DTYPES = ("float32", "float64")  # the dtypes standardize_forward takes
+
+
+def _outer_inner(shape: tuple, dims: tuple):
+    """(outer, inner) when x of this shape, reduced over dims, is an (outer, stats, inner)
+    array with one statistic per middle index: the dims kept (size 1 aside) are adjacent.
+    None otherwise (e.g. dims (1,) of a 3-D array: the NumPy form runs)."""
+    kept = [i for i, n in enumerate(shape) if i not in dims and n != 1]
+    if not kept:
+        return 1, prod(shape)
+    lo, hi = kept[0], kept[-1]
+    if any(i in dims and shape[i] != 1 for i in range(lo, hi)):
+        return None
+    return prod(shape[:lo]), prod(shape[hi + 1 :])
 
 
 class Standardize(Function):
@@ -34,6 +64,17 @@ class Standardize(Function):
     saved_for = ((0,),)
 
     def forward(self, x, dims=(), eps=1e-5, stats=None):
+        view = None
+        if hasattr(self.bk, "standardize_forward") and x.size and x.dtype.name in _KERNEL_DTYPES:
+            view = _outer_inner(x.shape, dims)
+        if view is not None:  # one kernel call; mean, var and r come back with one entry per statistic
+            out, mean, var, r = self.bk.standardize_forward(x, *view, eps)
+            kept = tuple(1 if i in dims else n for i, n in enumerate(x.shape))
+            mean, var, r = mean.reshape(kept), var.reshape(kept), r.reshape(kept)
+            if stats is not None:
+                stats.extend((mean, var))
+            self.saved = (x, mean, r, dims, eps, view)
+            return out
         xp = self.bk.xp
         with _errstate(xp):
             mean = x.mean(axis=dims, keepdims=True)
@@ -43,12 +84,86 @@ class Standardize(Function):
             out = c / root
         if stats is not None:
             stats.extend((mean, var))
-        self.saved = (x, mean, 1 / root, dims, eps)
+        self.saved = (x, mean, 1 / root, dims, eps, None)
         return out
 
     def backward(self, g):
-        x, mean, r, dims, _ = self.saved
+        x, mean, r, dims, _, view = self.saved
+        if view is not None and g.dtype == x.dtype:
+            return (self.bk.standardize_backward(g, x, mean.reshape(-1), r.reshape(-1), *view)[0],)
         with _errstate(self.bk.xp):
             xhat = (x - mean) * r
             shared = g.mean(axis=dims, keepdims=True) + xhat * (g * xhat).mean(axis=dims, keepdims=True)
             return ((g - shared) * r,)
+
+
+def affine_view(x, dims: tuple, weight, bias, per_inner: bool = False):
+    """(outer, inner) where StandardizeAffine runs over dims of tensor x with these parameters
+    (tensors or None, at least one given): per channel (dim 1), or with per_inner of the shape
+    of the reduced trailing dims (layer_norm's). x's device's table has the standardize
+    kernels, x is float32 or float64 and not empty, the parameters have its dtype (and shape)
+    and the dims line up; else None (the caller runs Standardize and the affine as separate
+    nodes)."""
+    if weight is None and bias is None or not hasattr(_current_table(x.device), "standardize_forward"):
+        return None
+    a = x._data
+    if not a.size or a.dtype.name not in _KERNEL_DTYPES:
+        return None
+    params = [p for p in (weight, bias) if p is not None]
+    if any(p._data.dtype != a.dtype for p in params):
+        return None
+    if per_inner and any(
+        tuple(p.shape) != tuple(x.shape[x.ndim - p.ndim :]) or p.ndim != len(dims) for p in params
+    ):
+        return None
+    return _outer_inner(tuple(x.shape), dims)
+
+
+class StandardizeAffine(Function):
+    """(x - mean) / sqrt(var + eps) * weight + bias as one node, on a table with the
+    standardize kernels (affine_view says where): batch_norm's and instance_norm's weight and
+    bias per channel (dim 1, statistic s takes channel s % C), or with per_inner one per
+    element of the normalized dims (layer_norm's), or period rows of those (group_norm's
+    channels spread over each group's elements, `spread` copies of each; statistic s takes
+    row s % groups). Forward is one standardize_forward call: the
+    affine costs no pass of its own. Backward is one standardize_backward call: dx with the
+    weight folded in, and the sums of g and g * xhat -- per statistic, added per channel, or
+    per normalized element -- which are bias's and weight's gradients (the separate Mul and Add
+    nodes took four more passes and two NumPy reductions: BatchNorm2d 128x32x16x16 on 2 Zen 4
+    cores, forward + backward ~3.4 -> ~1.3 ms). `stats` as Standardize's; view from
+    affine_view. The input is saved, not the output (BatchNorm2d then ReLU(inplace=True) is
+    legal)."""
+
+    __slots__ = ()
+    saved_for = ((0, 1), (0,), ())
+
+    def forward(self, x, weight, bias, dims=(), eps=1e-5, stats=None, view=None, per_inner=False, spread=1):
+        # spread: each parameter entry repeated this many times (group_norm's channel over its
+        # spatial elements), here on the small arrays rather than as Tensor ops with nodes
+        w, b = (None if p is None else self.bk.xp.repeat(p.reshape(-1), spread) for p in (weight, bias))
+        out, mean, var, r = self.bk.standardize_forward(x, *view, eps, w, b, per_inner)
+        kept = tuple(1 if i in dims else n for i, n in enumerate(x.shape))
+        mean, var, r = mean.reshape(kept), var.reshape(kept), r.reshape(kept)
+        if stats is not None:
+            stats.extend((mean, var))
+        shape = (weight if weight is not None else bias).shape
+        self.saved = (x, mean, r, dims, eps, view, w, per_inner, shape, spread)
+        return out
+
+    def backward(self, g):
+        x, mean, r, _, _, view, w, per_inner, shape, spread = self.saved
+        if g.dtype != x.dtype:
+            g = g.astype(x.dtype)
+        dx, sum_g, sum_gxhat = self.bk.standardize_backward(
+            g, x, mean.reshape(-1), r.reshape(-1), *view, w, per_inner
+        )
+        if per_inner:  # already summed over the rows sharing a parameter (then over its spread)
+            return (
+                dx,
+                sum_gxhat.reshape(-1, spread).sum(axis=1).reshape(shape) if self.needs[1] else None,
+                sum_g.reshape(-1, spread).sum(axis=1).reshape(shape) if self.needs[2] else None,
+            )
+        c = x.shape[1]
+        gw = sum_gxhat.reshape(-1, c).sum(axis=0).reshape(shape) if self.needs[1] else None
+        gb = sum_g.reshape(-1, c).sum(axis=0).reshape(shape) if self.needs[2] else None
+        return dx, gw, gb

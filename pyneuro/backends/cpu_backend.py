@@ -117,6 +117,25 @@ def take_rows(a, index):
     return _cpu.take_rows(_contig(a), index)
 
 
+def standardize_forward(
+    x, outer: int, inner: int, eps: float, weight=None, bias=None, per_inner: bool = False
+):
+    """(y, mean, var, rstd) of float32 or float64 x as (outer, stats, inner), one C++ call
+    (csrc/cpu/norm.cpp): the moments in L1-sized pieces, y written while x is in cache."""
+    w = None if weight is None else _contig(weight)
+    return _cpu.standardize_forward(
+        _contig(x), outer, inner, eps, w, None if bias is None else _contig(bias), per_inner
+    )
+
+
+def standardize_backward(
+    grad_output, x, mean, rstd, outer: int, inner: int, weight=None, per_inner: bool = False
+):
+    """(dx, sum_g, sum_gxhat) of standardize_forward in one C++ call: two sums per statistic, then dx."""
+    g, w = _contig(grad_output), None if weight is None else _contig(weight)
+    return _cpu.standardize_backward(g, _contig(x), _contig(mean), _contig(rstd), outer, inner, w, per_inner)
+
+
 def relu_forward(x):
     return _cpu.relu_forward(_contig(x))
 

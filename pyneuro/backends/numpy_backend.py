@@ -78,6 +78,62 @@ def matmul_relu_mask(a, b, relu_output, trans_a: bool = False, trans_b: bool = F
 
 
 # ----------------------------------------------------------------------------- relu
+def _param(a, stats: int, inner: int, per_inner: bool):
+    """An affine parameter broadcast against the (outer, stats, inner) view: None; one value per
+    statistic, or per channel repeated, as (1, stats, 1); or per_inner, period rows of inner
+    values (statistic s takes row s % period), as (1, stats, inner)."""
+    if a is None:
+        return None
+    if per_inner:
+        rows = a.reshape(-1, inner)
+        return np.tile(rows, (stats // rows.shape[0], 1)).reshape(1, stats, inner)
+    return np.tile(a, stats // a.shape[0]).reshape(1, stats, 1)
+
+
+def standardize_forward(
+    x, outer: int, inner: int, eps: float, weight=None, bias=None, per_inner: bool = False
+):
+    """(y, mean, var, rstd) of x as (outer, stats, inner): per statistic s the mean and biased
+    variance over axes 0 and 2, rstd = 1 / sqrt(var + eps), y = (x - mean) / sqrt(var + eps)
+    (autograd/norm.py's NumPy form, on the 3-D view), then * weight[s % len] + bias[s % len]
+    (per_inner: weight[k] and bias[k] for x[a, s, c], k = (s % period) * inner + c)."""
+    v = x.reshape(outer, -1, inner)
+    w, b = _param(weight, v.shape[1], inner, per_inner), _param(bias, v.shape[1], inner, per_inner)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mean = v.mean(axis=(0, 2), keepdims=True)
+        c = v - mean
+        var = (c * c).mean(axis=(0, 2), keepdims=True)
+        root = np.sqrt(var + eps)
+        out = c / root
+        rstd = 1 / root
+        out = out if w is None else out * w
+        out = out if b is None else out + b
+    return out.reshape(x.shape), mean.reshape(-1), var.reshape(-1), rstd.reshape(-1)
+
+
+def standardize_backward(
+    grad_output, x, mean, rstd, outer: int, inner: int, weight=None, per_inner: bool = False
+):
+    """(dx, sum(g), sum(g * xhat)): dx = w * rstd * (g - mean(g) - xhat * mean(g * xhat)) per
+    statistic, xhat = (x - mean) * rstd, w = weight[s % len] (1 without one); the sums per
+    statistic, or per_inner (w = weight[k]) per k = (s % period) * inner + c over all rows."""
+    v, g = x.reshape(outer, -1, inner), grad_output.reshape(outer, -1, inner)
+    mean, rstd = mean.reshape(1, -1, 1), rstd.reshape(1, -1, 1)
+    w = _param(weight, v.shape[1], inner, per_inner)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        xhat = (v - mean) * rstd
+        if per_inner:  # summed over outer and over the statistics sharing a row of parameters
+            period = 1 if weight is None else weight.size // inner
+            sum_g, sum_gxhat = (
+                a.sum(axis=0).reshape(-1, period, inner).sum(axis=0).reshape(-1) for a in (g, g * xhat)
+            )
+        else:
+            sum_g, sum_gxhat = g.sum(axis=(0, 2)), (g * xhat).sum(axis=(0, 2))
+        gw = g if w is None else g * w
+        shared = gw.mean(axis=(0, 2), keepdims=True) + xhat * (gw * xhat).mean(axis=(0, 2), keepdims=True)
+        return ((gw - shared) * rstd).reshape(x.shape), sum_g, sum_gxhat
+
+
 def relu_forward(x):
     """y = max(x, 0). NaN propagates, as in torch.relu."""
     _checks.require_array(x, "x")

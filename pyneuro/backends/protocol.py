@@ -46,7 +46,8 @@ the batch gather take_rows and the multi-tensor
 optimizer steps sgd_step_multi and adam_step_multi (numpy, cpu, numba) and adadelta_step_multi
 (numpy, cpu), and the batch loss
 pair cross_entropy_reduced and cross_entropy_backward_scaled and the two in one call,
-cross_entropy_reduced_grad (numpy, cpu, numba):
+cross_entropy_reduced_grad (numpy, cpu, numba), and the normalizations' standardize_forward and
+standardize_backward (numpy, cpu):
 
     matmul_bias(a, b, bias, trans_a=False, trans_b=False) -> array
         op(a) @ op(b) + bias[None, :] with matmul's and bias_add's checks and messages; the
@@ -110,6 +111,25 @@ cross_entropy_reduced_grad (numpy, cpu, numba):
         1 for the sum or no rows), bit for bit: the loss and its gradient for a backward from 1
         (loss.backward()), which F.cross_entropy computes in forward when the logits require
         grad (autograd/fused.py, CrossEntropy).
+
+    standardize_forward(x, outer, inner, eps, weight=None, bias=None, per_inner=False)
+            -> (y, mean, var, rstd)
+        The core of batch / layer / group / instance norm (numpy, cpu): x (float32 or float64,
+        any layout; the only entries the cpu backend also takes in float64) viewed as (outer,
+        stats, inner); per statistic s the mean and biased variance over its outer * inner
+        elements (1-D arrays of stats entries), rstd = 1 / sqrt(var + eps) and y = (x - mean) *
+        rstd * weight[s % len] + bias[s % len] in x's shape (weight, bias: None or 1-D of x's
+        dtype, a length dividing stats: batch_norm's channels); per_inner: weight[c] and
+        bias[c] for x[a, s, c], inner entries each (layer_norm's). ValueError for outer or
+        inner < 1, a size they do not divide, or a parameter of another length.
+        autograd/norm.py's Standardize and StandardizeAffine call it where the dims line up.
+    standardize_backward(grad_output, x, mean, rstd, outer, inner, weight=None, per_inner=False)
+            -> (dx, sum_g, sum_gxhat)
+        dx = w * rstd * (g - mean(g) - xhat * mean(g * xhat)) per statistic, xhat recomputed
+        from x, w as in forward (1 without one): the input gradient of standardize_forward's
+        y; and per statistic sum(g) and sum(g * xhat), the bias's and weight's gradients before
+        the statistics of one channel are added (per_inner: per inner element, over all rows:
+        layer_norm's bias and weight gradients).
 """
 
 from __future__ import annotations
@@ -166,6 +186,8 @@ OPTIONAL_FUNCTIONS = (
     "cross_entropy_reduced",
     "cross_entropy_backward_scaled",
     "cross_entropy_reduced_grad",
+    "standardize_forward",
+    "standardize_backward",
 )
 # The kinds of VARIANTS and DEFAULT_VARIANT: every backend has exactly these keys.
 VARIANT_KINDS = ("matmul", "softmax", "conv2d")

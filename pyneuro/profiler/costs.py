@@ -108,6 +108,16 @@ def cross_entropy_reduced_grad(logits, targets, mean=True, *, out):
     return 12 * _size(logits), _nbytes(logits, targets, *out)  # both of the above: (loss, dlogits)
 
 
+def standardize_forward(x, outer, inner, eps, weight=None, bias=None, per_inner=False, *, out):
+    """Per element: the sum, x - shift and its square (3), (x - mean) * scale + shift (2); x read, y written."""
+    return 6 * _size(x), _nbytes(x, *out)
+
+
+def standardize_backward(grad_output, x, mean, rstd, outer, inner, weight=None, per_inner=False, *, out):
+    """Per element: sum(g), g * (x - mean) (3), then r * g - k2 - k3 * (x - mean) (4)."""
+    return 8 * _size(x), _nbytes(grad_output, x, mean, rstd, *out)
+
+
 def bias_add(x, bias, *, out):
     return _size(x), _nbytes(x, bias, out)
 
