@@ -27,9 +27,9 @@ one call each when the reduced dims and the others line up as (outer, stats, inn
 batch_norm's (N, C, H*W), layer_norm's (1, rows, size), group_norm's and instance_norm's
 (1, N*G or N*C, the rest) -- and x is float32 or float64 and not empty: forward reads x
 once from memory and writes xhat, backward reads g and x and writes dx (BatchNorm2d on
-128x32x16x16, 2 Zen 4 cores: the kernels take ~0.2-0.3 ms forward and ~0.3-0.4 ms backward;
-with the affine in them the layer's forward + backward went 7.7 -> 1.3 ms, LayerNorm(256) on
-64x100x256 12.3 -> 1.7 ms, GroupNorm(4, 100) on 32x100x16x16 4.6 -> 1.7-2.3 ms:
+128x32x16x16, 2 Zen 4 cores, quiet machine: with the affine in them the layer's forward +
+backward went 7.30 -> 0.63 ms (torch 1.71), LayerNorm(256) on 64x100x256 11.37 -> 0.97 ms
+(torch 0.92), GroupNorm(4, 100) on 32x100x16x16 4.38 -> 0.98 ms (torch 0.35):
 bench/results/norm_bench.md). Other layouts, dtypes and tables (numba, the GPU ones) run the
 NumPy form below.
 """
