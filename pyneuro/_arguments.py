@@ -15,7 +15,10 @@ functional.py, linalg.py, special.py) calls `check_tensor_arguments` once on its
 pyneuro/__init__.py calls `check_method_arguments` on Tensor: the methods follow the same rule
 (`x.mul([1., 2.])`, `x.masked_fill(np_mask, 0.)`, `x.gather(0, [[0]])` are TypeError in torch).
 The operators are not methods of the table and keep NumPy's reading of an array operand, as
-torch's do (`x + np_array` is NumPy's reflected op there: a tensor comes back).
+torch's do (`x + np_array` is NumPy's reflected op there: a tensor comes back). The tables'
+rows of kind 'bool' are the flags torch types bool (keepdim, unbiased, sorted, stable, ...),
+where its parser takes a Python bool only: `x.sum(0, keepdim=1)`, `x.std(0, 2)` and
+`topk(k, sorted=np.bool_(True))` are TypeError there.
 (torch.nn.functional's Python-level functions fail as their code does, AttributeError for a list
 in F.softmax; those keep pyneuro's own checks.)
 
@@ -61,30 +64,63 @@ def _refusal(name: str, position: int, arg: str, kind: str, x):
     return TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {_type_name(x)}")
 
 
+def _names(function) -> tuple:
+    """The names of function's parameters that a call may give by keyword (read from the code
+    object: inspect.signature for ~600 functions would cost import ~10 ms)."""
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    return code.co_varnames[: code.co_argcount + code.co_kwonlyargcount] if code is not None else ()
+
+
 def _keyword(function, position: int, arg: str):
     """arg if it is the name of function's parameter at `position` (so `f(input=[1.])` is checked
-    too); None where pyneuro's function orders its parameters otherwise. (Read from the code
-    object: inspect.signature for ~600 functions would cost import ~10 ms.)"""
+    too); None where pyneuro's function orders its parameters otherwise."""
     code = getattr(inspect.unwrap(function), "__code__", None)
     names = code.co_varnames[: code.co_argcount] if code is not None else ()
     return arg if len(names) >= position and names[position - 1] == arg else None
 
 
+def _checks(function, params, shift: int) -> tuple:
+    """(index in the call's arguments or None, keyword or None, torch's name, torch's position,
+    kind) per row of the table. A flag (kind 'bool', position 0: keyword-only) is checked by
+    position only where pyneuro's parameter there has torch's name, and by keyword where
+    pyneuro's function has a parameter of that name, so no other parameter is ever read as it."""
+    checks = []
+    for position, arg, kind in params:
+        keyword = _keyword(function, position + shift, arg) if position else None
+        if kind != "bool":
+            checks.append((position + shift, keyword, arg, position, kind))
+        elif keyword is not None or arg in _names(function):
+            checks.append((position + shift if keyword else None, arg, arg, position, kind))
+    return tuple(checks)
+
+
+def _not_a_bool(name: str, arg: str, position, x) -> TypeError:
+    where = f" (position {position})" if position else ""
+    return TypeError(f"{name}(): argument '{arg}'{where} must be bool, not {_type_name(x)}")
+
+
 def _checked(function, name: str, params, module: str, method: bool = False):
-    """function, checking `params`; with method=True its positions count after `self`."""
-    shift = int(method)
-    checks = tuple(
-        (position + shift, _keyword(function, position + shift, arg), arg, position, kind)
-        for position, arg, kind in params
-    )
+    """function, checking `params`; with method=True its positions count after `self`. function
+    itself where no row applies to it."""
+    checks = _checks(function, params, int(method))
+    if not checks:
+        return function
 
     @functools.wraps(function)
     def run(*args, **kwargs):
         given = len(args)
         for index, keyword, arg, position, kind in checks:
-            x = args[index - 1] if given >= index else kwargs.get(keyword, _ABSENT)
-            if x is not _ABSENT and not isinstance(x, TensorBase):
-                refusal = _refusal(name, position, arg, kind, x)
+            if index is not None and given >= index:
+                x = args[index - 1]
+            else:
+                x, position = kwargs.get(keyword, _ABSENT), None
+            if x is _ABSENT:
+                continue
+            if kind == "bool":  # (torch takes a Python bool only: not 1, None, np.bool_ or a tensor)
+                if type(x) is not bool:
+                    raise _not_a_bool(name, arg, position, x)
+            elif not isinstance(x, TensorBase):
+                refusal = _refusal(name, position or index - int(method), arg, kind, x)
                 if refusal is not None:
                     raise refusal
         return function(*args, **kwargs)

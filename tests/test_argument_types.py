@@ -15,6 +15,7 @@ import pytest
 
 import pyneuro as pn
 from pyneuro._method_params import METHOD_PARAMS
+from pyneuro._tensor_params import TENSOR_PARAMS
 
 torch = pytest.importorskip("torch")
 
@@ -297,10 +298,63 @@ def test_every_method_of_the_table_refuses_a_list_where_torch_does():
     assert len(table) > 150  # (171 from torch 2.13)
     for name, params in table.items():
         assert getattr(pn.Tensor, name).__doc__ == inspect.unwrap(getattr(pn.Tensor, name)).__doc__
-        for position, arg, _ in params:
+        for position, arg, kind in params:
+            if kind == "bool":
+                continue  # (test_flags_are_bools)
             args = [pn.ones(2, 2)] * (position - 1) + [[[1.0, 2.0], [3.0, 4.0]]]
             with pytest.raises(TypeError, match=f"argument '{arg}' \\(position {position}\\) must be Tensor"):
                 getattr(pn.ones(2, 2), name)(*args)
+
+
+# pyneuro's parameter has another name than torch's C++ one (F.dropout's training is torch's
+# train) or takes *args (Tensor.to): these flags are not checked
+UNCHECKED_FLAGS = {("Tensor", "to", "copy"), ("Tensor", "to", "non_blocking")} | {
+    ("pyneuro.functional", f, "train")
+    for f in ("alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout")
+}
+
+
+def test_flags_are_bools():
+    """torch's parser takes a Python bool only where it types an argument bool: keepdim=1,
+    x.std(0, 2), topk(sorted=1), np.bool_(True) and a 0-d tensor are its TypeError (pyneuro read
+    them as truthy before). Each flag of the tables is checked, by keyword here."""
+    namespaces = {"pyneuro": pn, "pyneuro.functional": pn.nn.functional, "pyneuro.linalg": pn.linalg}
+    namespaces["pyneuro.special"] = pn.special
+    rows = [("Tensor", n, p) for n, p in METHOD_PARAMS["pyneuro.Tensor"].items()]
+    rows += [(ns, n, p) for ns in namespaces for n, p in TENSOR_PARAMS[ns].items()]
+    checked = 0
+    for ns, name, params in rows:
+        for _, arg, kind in params:
+            if kind != "bool" or (ns, name, arg) in UNCHECKED_FLAGS:
+                continue
+            call = getattr(pn.ones(2, 2), name) if ns == "Tensor" else getattr(namespaces[ns], name)
+            args = () if ns == "Tensor" else (pn.ones(2, 2),)
+            for value in (1, None, np.bool_(True), pn.tensor(True)):
+                with pytest.raises(TypeError, match=f"argument '{arg}' must be bool"):
+                    call(*args, **{arg: value})
+            checked += 1
+    assert checked > 90  # (99 flags from torch 2.13)
+
+
+FLAGS = {
+    "sum_keepdim_int": lambda T: T.ones(2, 3).sum(0, keepdim=1),
+    "sum_keepdim_positional": lambda T: T.sum(T.ones(2, 3), 0, 1),
+    "std_unbiased_int": lambda T: T.ones(2, 3).std(0, 2),
+    "topk_sorted_int": lambda T: T.ones(2, 3).topk(1, sorted=1),
+    "sort_stable_int": lambda T: T.ones(2, 3).sort(stable=1),
+    "max_keepdim_none": lambda T: T.ones(2, 3).max(0, None),
+    "mean_keepdim_numpy_bool": lambda T: T.ones(2, 3).mean(0, keepdim=np.bool_(True)),
+    # taken
+    "sum_keepdim_bool": lambda T: T.ones(2, 3).sum(0, True),
+    "std_unbiased_bool": lambda T: T.ones(2, 3).std(0, False),
+    "sort_descending_bool": lambda T: T.ones(2, 3).sort(0, True)[0],
+    "topk_flags": lambda T: T.ones(2, 3).topk(1, 1, False, True)[0],
+}
+
+
+@pytest.mark.parametrize("case", sorted(FLAGS))
+def test_flags_as_torch_takes_them(case):
+    _same(FLAGS[case])
 
 
 def test_the_table_is_what_the_tool_writes_from_this_torch():

@@ -145,6 +145,93 @@ def _sequence_name(function) -> str:
     return names[0] if names else "tensors"
 
 
+BOOL = re.compile(r"argument '(\w+)' \(position (\d)\) must be bool, not list")
+FLAGS = (
+    "keepdim",
+    "unbiased",
+    "largest",
+    "sorted",
+    "descending",
+    "stable",
+    "return_inverse",
+    "return_counts",
+)
+FLAGS += ("upper", "left", "right", "out_int32", "non_blocking", "copy", "return_complex", "hermitian")
+
+
+def _type_error_keywords(function, args, keywords) -> str | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            function(*args, **keywords)
+    except TypeError as exc:
+        return str(exc)
+    except Exception:  # (any other outcome: the types were accepted)
+        return None
+    return None
+
+
+def _overloads(message: str) -> list:
+    """The overloads torch's "invalid combination of arguments" message lists, each as its
+    parameters [(kind, name, keyword_only), ...] (a method's do not list self)."""
+    out = []
+    for line in message.split("\n"):
+        if not line.startswith(" * ("):
+            continue
+        params, keyword_only = [], False
+        for part in line[4 : line.rindex(")")].split(","):
+            part = part.split("=")[0].strip()
+            if part == "*":
+                keyword_only = True
+            elif part:
+                kind, _, name = part.rpartition(" ")
+                params.append((kind, name, keyword_only))
+        out.append(params)
+    return out
+
+
+def _bool_rows(function, heads: list, found: list) -> list:
+    """(position, name, 'bool') for each argument torch's parser types bool: given a list there
+    after each head (the arguments before it) it says "argument 'keepdim' (position 3) must be
+    bool"; position 0 for a keyword-only flag (sort's stable). torch takes a Python bool only
+    there: 1, None, np.bool_(True) and a tensor are its TypeError."""
+    rows = {}
+    for head in heads:
+        message, at = _type_error(function, *head, LIST), len(head) + 1
+        if message and (m := BOOL.search(message.split("\n")[0])) and int(m.group(2)) == at:
+            rows.setdefault(at, m.group(1))
+        elif message and "invalid combination of arguments" in message and at not in rows:
+            positional = [[p for p in ps if not p[2]] for ps in _overloads(message)]
+            kinds = {ps[at - 1][:2] for ps in positional if len(ps) >= at}
+            if len(kinds) == 1 and next(iter(kinds))[0] == "bool":
+                rows[at] = next(iter(kinds))[1]
+    for name in FLAGS:
+        if name in rows.values():
+            continue
+        for head in heads[:3]:
+            message = _type_error_keywords(function, head, {name: LIST})
+            first = message.split("\n")[0] if message else ""
+            named = {k for ps in _overloads(message or "") for k, n, _ in ps if n == name}
+            if f"argument '{name}' must be bool, not list" in first or (
+                "invalid combination of arguments" in first and named == {"bool"}
+            ):
+                rows[0] = rows.get(0, ()) + (name,)
+                break
+    out = [(position, name, "bool") for position, name in sorted(rows.items()) if position]
+    out += [(0, name, "bool") for name in rows.get(0, ())]
+    found.extend(out)
+    return out
+
+
+def _heads(first: tuple, length: int) -> list:
+    """The argument lists (first, then up to `length` of 0, 1, True) a flag may follow."""
+    heads, level = [first], [first]
+    for _ in range(length):
+        level = [(*h, v) for h in level for v in (0, 1, True)]
+        heads += level
+    return heads
+
+
 def table_for(pyneuro_module: str, torch_module: str) -> dict:
     ours, theirs = importlib.import_module(pyneuro_module), importlib.import_module(torch_module)
     x = torch.ones(2, 2)
@@ -163,6 +250,7 @@ def table_for(pyneuro_module: str, torch_module: str) -> dict:
             params.append((1, found, _kind(function, [(x, *t) for t in tails], 0)))
         if (found := _must(function, [(x, LIST, *t) for t in tails[:3]], 2)) is not None:
             params.append((2, found, _kind(function, [(x, x, *t) for t in tails[:4]], 1)))
+        params += _bool_rows(function, _heads((x,), 3), [])
         if params:
             rows[name] = tuple(params)
     return rows
@@ -170,7 +258,7 @@ def table_for(pyneuro_module: str, torch_module: str) -> dict:
 
 def _method(name: str):
     """torch.Tensor's method `name` called on a fresh 2x2 tensor of ones (in-place ones change only it)."""
-    return lambda *args: getattr(torch.ones(2, 2), name)(*args)
+    return lambda *args, **keywords: getattr(torch.ones(2, 2), name)(*args, **keywords)
 
 
 def method_table() -> dict:
@@ -194,6 +282,7 @@ def method_table() -> dict:
             if found is not None:
                 params.append((2, found, _kind(method, [(first, x, *t) for t in tails[:4]], 1)))
                 break
+        params += _bool_rows(method, _heads((), 3), [])
         if params:
             rows[name] = tuple(params)
     return rows
