@@ -166,11 +166,16 @@ def scalar_first(name: str, scalar, tensor):
 
 def alpha_args(name: str, other, args: tuple, alpha):
     """(other, alpha) of add/sub and their methods: alpha is keyword-only (torch.add(a, b, 2) is
-    torch's TypeError), except in torch's deprecated form add(Number alpha, Tensor other)."""
+    torch's TypeError), except in torch's deprecated form add(Number alpha, Tensor other) and
+    where other is a number (torch's add.Scalar overload: x.add(5, 2) is x + 10)."""
     if not args:
         return other, alpha
     if len(args) == 1 and isinstance(args[0], TensorBase) and not isinstance(other, TensorBase):
         return scalar_first(name, other, args[0])
+    if len(args) == 1 and all(
+        isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in (other, args[0])
+    ):
+        return other, args[0]
     raise TypeError(
         f"{name}() received an invalid combination of arguments: alpha is keyword-only (alpha=...)"
     )

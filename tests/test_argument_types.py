@@ -150,6 +150,10 @@ TAKEN = {
     "add_alpha": lambda T: T.add(T.ones(2), T.ones(2), alpha=2),
     "add_positional_alpha": lambda T: T.add(T.ones(2), T.ones(2), 2),
     "tensor_add_positional_alpha": lambda T: T.ones(2).add(T.ones(2), 2),
+    # a number as other: torch's add.Scalar overload, whose alpha is positional (x + 5 * 2)
+    "add_number_positional_alpha": lambda T: T.add(T.ones(2), 5, 2),
+    "tensor_sub_number_positional_alpha": lambda T: T.ones(2).sub(5.0, 2.0),
+    "tensor_add__number_positional_alpha": lambda T: T.ones(2).add_(5, 2),
     "add_three_tensors": lambda T: T.ones(2).add(T.ones(2), T.ones(2)),
     "addcdiv_positional_value": lambda T: T.addcdiv(T.ones(2), T.ones(2), T.ones(2), 1),
     "max_other_and_dim": lambda T: T.ones(2, 2).max(T.ones(2, 2), 1),
@@ -454,3 +458,13 @@ def test_one_dim_is_an_int(case):
     tensor) only: None, a tuple, a float or a bool is its TypeError. Before, a 1-tuple was read as
     its dim, None as every dim (ValueError: too many values to unpack) and a bool as 0 or 1."""
     _same(ONE_DIM[case])
+
+
+def test_a_number_with_a_positional_alpha_adds_alpha_times_it():
+    """torch's add.Scalar/sub.Scalar take alpha by position: x.add(5, 2) is x + 10 (it was refused
+    with the keyword-only rule, which holds for a tensor `other` only)."""
+    for lib in (torch, pn):
+        x = lib.ones(2)
+        assert x.add(5, 2).tolist() == [11.0, 11.0]
+        assert lib.sub(x, 5.0, 2.0).tolist() == [-9.0, -9.0]
+        assert x.clone().add_(5, 2).tolist() == [11.0, 11.0]
