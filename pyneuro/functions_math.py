@@ -209,8 +209,10 @@ def check_bool_sub(a, other) -> None:
 subtract = sub
 
 
-def rsub(input, other, *, alpha=1) -> Tensor:
-    """other - alpha * input (sub with the operands swapped)."""
+def rsub(input, other, *args, alpha=1) -> Tensor:
+    """other - alpha * input (sub with the operands swapped); alpha by position with a number
+    `other` (torch's rsub.Scalar: rsub(x, 5, 2) is 5 - 2x)."""
+    other, alpha = alpha_args("rsub", other, args, alpha)
     return sub(other, need_tensor(input, "rsub"), alpha=alpha)
 
 
@@ -656,7 +658,7 @@ def signbit(input) -> Tensor:
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None) -> Tensor:
     """NaN, +inf and -inf replaced by nan, posinf and neginf (by default 0 and the dtype's largest and
     smallest finite values); the gradient passes where input was finite."""
-    t = need_tensor(input, "nan_to_num")
+    t, nan = need_tensor(input, "nan_to_num"), 0.0 if nan is None else nan  # (None: the default, as torch)
     if t._data.dtype.kind != "f":
         return t.clone()
     return _m.UNARY_OPS["nan_to_num"].apply(t, nan=nan, posinf=posinf, neginf=neginf)

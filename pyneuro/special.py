@@ -73,7 +73,7 @@ def logsumexp(input, dim, keepdim=False):
     return need_tensor(input, "logsumexp").logsumexp(dim, keepdim)
 
 
-def softmax(input, dim, *, dtype=None):
+def softmax(input, dim, dtype=None):  # (dtype by position too, as torch.special.softmax; not log_softmax)
     """softmax along dim, computed in dtype if given (the input is cast first, as torch)."""
     t = need_tensor(input, "softmax")
     return (t if dtype is None else t.to(dtype)).softmax(dim)

@@ -468,3 +468,18 @@ def test_a_number_with_a_positional_alpha_adds_alpha_times_it():
         assert x.add(5, 2).tolist() == [11.0, 11.0]
         assert lib.sub(x, 5.0, 2.0).tolist() == [-9.0, -9.0]
         assert x.clone().add_(5, 2).tolist() == [11.0, 11.0]
+
+
+POSITIONAL_FORMS = {
+    "rsub_number_alpha": lambda T: T.rsub(T.ones(2), 5, 2),
+    "nan_to_num_none": lambda T: T.nan_to_num(T.tensor([float("nan"), 1.0]), None),
+    "nan_to_num__none": lambda T: T.tensor([float("nan"), 1.0]).nan_to_num_(None),
+    "special_softmax_dtype": lambda T: T.special.softmax(T.ones(2), 0, None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(POSITIONAL_FORMS))
+def test_positional_forms_torch_takes(case):
+    """Refused or failing before: rsub's alpha by position with a number, nan=None (the
+    default), special.softmax's dtype by position."""
+    assert POSITIONAL_FORMS[case](pn).tolist() == POSITIONAL_FORMS[case](torch).tolist()
