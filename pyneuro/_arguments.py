@@ -38,6 +38,7 @@ from ._tensor_base import TensorBase
 from ._tensor_params import TENSOR_PARAMS
 
 _NUMBERS = (bool, int, float, complex, np.number, np.bool_)
+_PYTHON_NAMES = {"train": "training"}  # (torch's C++ name of a flag -> F.dropout's Python name)
 _ABSENT = object()
 
 
@@ -55,8 +56,10 @@ def _refusal(name: str, position: int, arg: str, kind: str, x):
     if kind.startswith("number") and isinstance(x, _NUMBERS):
         return None
     if kind == "sequence":  # (a lone tensor passes: atleast_1d(x), broadcast_tensors(x, y))
-        if not isinstance(x, (list, tuple)):
-            return None  # (anything else meets the function's own check)
+        if not isinstance(x, (list, tuple)):  # (an array, a number: torch's "must be tuple of Tensors")
+            return TypeError(
+                f"{name}(): argument '{arg}' (position 1) must be tuple of Tensors, not {_type_name(x)}"
+            )
         for i, item in enumerate(x):
             if not isinstance(item, TensorBase):
                 return TypeError(f"expected Tensor as element {i} in argument 0, but got {_type_name(item)}")
@@ -84,13 +87,23 @@ def _checks(function, params, shift: int) -> tuple:
     kind) per row of the table. A flag (kind 'bool', position 0: keyword-only) is checked by
     position only where pyneuro's parameter there has torch's name, and by keyword where
     pyneuro's function has a parameter of that name, so no other parameter is ever read as it."""
-    checks = []
+    checks, code = [], getattr(inspect.unwrap(function), "__code__", None)
     for position, arg, kind in params:
-        keyword = _keyword(function, position + shift, arg) if position else None
+        if (
+            kind == "sequence"
+            and code is not None
+            and code.co_flags & inspect.CO_VARARGS
+            and not code.co_argcount
+        ):
+            kind = "tensors"  # (atleast_1d(*tensors): one list, or each argument a Tensor)
         if kind != "bool":
-            checks.append((position + shift, keyword, arg, position, kind))
-        elif keyword is not None or arg in _names(function):
-            checks.append((position + shift if keyword else None, arg, arg, position, kind))
+            checks.append((position + shift, _keyword(function, position + shift, arg), arg, position, kind))
+            continue
+        for name in (arg, _PYTHON_NAMES.get(arg)):  # (torch.dropout's train, F.dropout's training)
+            keyword = _keyword(function, position + shift, name) if position and name else None
+            if keyword is not None or name in _names(function):
+                checks.append((position + shift if keyword else None, name, arg, position, kind))
+                break
     return tuple(checks)
 
 
@@ -119,8 +132,16 @@ def _checked(function, name: str, params, module: str, method: bool = False):
             if kind == "bool":  # (torch takes a Python bool only: not 1, None, np.bool_ or a tensor)
                 if type(x) is not bool:
                     raise _not_a_bool(name, arg, position, x)
+            elif kind == "tensors" and given > 1:
+                for i, item in enumerate(args):
+                    if not isinstance(item, TensorBase):
+                        raise TypeError(
+                            f"expected Tensor as element {i} in argument 0, but got {_type_name(item)}"
+                        )
             elif not isinstance(x, TensorBase):
-                refusal = _refusal(name, position or index - int(method), arg, kind, x)
+                refusal = _refusal(
+                    name, position or index - int(method), arg, kind.replace("tensors", "sequence"), x
+                )
                 if refusal is not None:
                     raise refusal
         return function(*args, **kwargs)

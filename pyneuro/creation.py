@@ -80,7 +80,7 @@ def legacy_constructor_data(args, dtype):
     return _host_array(args[0] if args else [], dtype or default_float())
 
 
-def as_tensor(data, dtype=None, device=None) -> Tensor:
+def as_tensor(data, *, dtype=None, device=None) -> Tensor:
     """Like pn.tensor but shares memory when data is already a suitable array."""
     if isinstance(data, TensorBase):
         return data.to(device=device, dtype=dtype) if (device or dtype) else data
@@ -406,26 +406,28 @@ def _like(t: Tensor, dtype, device):
 
 
 def zeros_like(
-    input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None
+    input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None
 ) -> Tensor:
     s, d, dev = _like(input, dtype, device)
     return zeros(s, dtype=d, device=dev, requires_grad=requires_grad)
 
 
-def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None) -> Tensor:
+def ones_like(
+    input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None
+) -> Tensor:
     s, d, dev = _like(input, dtype, device)
     return ones(s, dtype=d, device=dev, requires_grad=requires_grad)
 
 
 def empty_like(
-    input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None
+    input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None
 ) -> Tensor:
     s, d, dev = _like(input, dtype, device)
     return empty(s, dtype=d, device=dev, requires_grad=requires_grad)
 
 
 def full_like(
-    input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None
+    input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None
 ) -> Tensor:
     s, d, dev = _like(input, dtype, device)
     return full(s, fill_value, dtype=d, device=dev, requires_grad=requires_grad)
@@ -443,7 +445,7 @@ def _random_like(input, dtype, device, requires_grad, kernel, draw) -> Tensor:
 
 
 def rand_like(
-    input, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None, layout=None
+    input, *, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None, layout=None
 ) -> Tensor:
     rng = _rng(generator)
     return _random_like(
@@ -452,7 +454,7 @@ def rand_like(
 
 
 def randn_like(
-    input, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None, layout=None
+    input, *, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None, layout=None
 ) -> Tensor:
     rng = _rng(generator)
     serial = memory_order(input._data) is not None  # (torch's one-by-one kernel for such a layout)

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import pyneuro as pn
+from pyneuro._arguments import _names
 from pyneuro._method_params import METHOD_PARAMS
 from pyneuro._tensor_params import TENSOR_PARAMS
 
@@ -310,12 +311,8 @@ def test_every_method_of_the_table_refuses_a_list_where_torch_does():
                 getattr(pn.ones(2, 2), name)(*args)
 
 
-# pyneuro's parameter has another name than torch's C++ one (F.dropout's training is torch's
-# train) or takes *args (Tensor.to): these flags are not checked
-UNCHECKED_FLAGS = {("Tensor", "to", "copy"), ("Tensor", "to", "non_blocking")} | {
-    ("pyneuro.functional", f, "train")
-    for f in ("alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout")
-}
+# Tensor.to takes *args: its flags are not checked
+UNCHECKED_FLAGS = {("Tensor", "to", "copy"), ("Tensor", "to", "non_blocking")}
 
 
 def test_flags_are_bools():
@@ -333,11 +330,13 @@ def test_flags_are_bools():
                 continue
             call = getattr(pn.ones(2, 2), name) if ns == "Tensor" else getattr(namespaces[ns], name)
             args = () if ns == "Tensor" else (pn.ones(2, 2),)
+            keyword = arg if arg in _names(call) else {"train": "training"}[arg]  # (F.dropout's name)
             for value in (1, None, np.bool_(True), pn.tensor(True)):
                 with pytest.raises(TypeError, match=f"argument '{arg}' must be bool"):
-                    call(*args, **{arg: value})
+                    call(*args, **{keyword: value})
             checked += 1
-    assert checked > 90  # (99 flags from torch 2.13)
+    total = sum(kind == "bool" for _, _, params in rows for _, _, kind in params)
+    assert checked == total - len(UNCHECKED_FLAGS) > 100  # (143 flags from torch 2.13)
 
 
 FLAGS = {
@@ -483,3 +482,31 @@ def test_positional_forms_torch_takes(case):
     """Refused or failing before: rsub's alpha by position with a number, nan=None (the
     default), special.softmax's dtype by position."""
     assert POSITIONAL_FORMS[case](pn).tolist() == POSITIONAL_FORMS[case](torch).tolist()
+
+
+SEQUENCES_AND_KEYWORD_ONLY = {
+    "cat_array": lambda T: T.cat(np.ones(2)),
+    "stack_number": lambda T: T.stack(5),
+    "atleast_1d_array": lambda T: T.atleast_1d(np.ones(2)),
+    "atleast_1d_second_array": lambda T: T.atleast_1d(T.ones(2), np.ones(2)),
+    "block_diag_second_list": lambda T: T.block_diag(T.ones(2, 2), [1.0]),
+    "dropout_train_int": lambda T: T.nn.functional.dropout(T.ones(2), 0.5, 1),
+    "dropout_training_keyword_int": lambda T: T.nn.functional.dropout(T.ones(2), 0.5, training=0),
+    "avg_pool_ceil_mode_int": lambda T: T.nn.functional.avg_pool2d(T.ones(1, 1, 4, 4), 2, 2, 0, 1),
+    "unique_sorted_int": lambda T: T.unique(T.ones(2), 1),
+    "as_tensor_dtype_positional": lambda T: T.as_tensor([1.0], T.float64),
+    "zeros_like_dtype_positional": lambda T: T.zeros_like(T.ones(2), T.float64),
+    "full_like_dtype_positional": lambda T: T.full_like(T.ones(2), 0, T.float64),
+    "randn_like_dtype_positional": lambda T: T.randn_like(T.ones(2), T.float64),
+    # taken
+    "atleast_1d_tensors": lambda T: T.atleast_1d(T.ones(2), T.ones(1))[1],
+    "dropout_eval": lambda T: T.nn.functional.dropout(T.ones(2), 0.5, False),
+    "as_tensor_dtype_keyword": lambda T: T.as_tensor([1.0], dtype=T.float64),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SEQUENCES_AND_KEYWORD_ONLY))
+def test_sequences_flags_and_keyword_only_dtypes(case):
+    """An array where torch takes a sequence of tensors, an int where F.dropout takes a bool and
+    the factories' dtype by position: computed before, TypeError in torch."""
+    _same(SEQUENCES_AND_KEYWORD_ONLY[case])

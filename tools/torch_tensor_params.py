@@ -146,6 +146,7 @@ def _sequence_name(function) -> str:
 
 
 BOOL = re.compile(r"argument '(\w+)' \(position (\d)\) must be bool, not list")
+BOOL_PASSED = re.compile(r"argument '(\w+)' must be bool, not list")
 FLAGS = (
     "keepdim",
     "unbiased",
@@ -200,6 +201,8 @@ def _bool_rows(function, heads: list, found: list) -> list:
         message, at = _type_error(function, *head, LIST), len(head) + 1
         if message and (m := BOOL.search(message.split("\n")[0])) and int(m.group(2)) == at:
             rows.setdefault(at, m.group(1))
+        elif message and (m := BOOL_PASSED.search(message.split("\n")[0])) and at not in rows:
+            rows[at] = m.group(1)  # (a Python-level function passed it on by name: torch.unique's sorted)
         elif message and "invalid combination of arguments" in message and at not in rows:
             positional = [[p for p in ps if not p[2]] for ps in _overloads(message)]
             kinds = {ps[at - 1][:2] for ps in positional if len(ps) >= at}
