@@ -51,6 +51,8 @@ def dim_int(dim, name: str = "dim") -> int:
 
 def one_dim(dim, ndim) -> int:
     """One dim (dim_int's rule) -> its axis in [0, ndim), checked as normalize_dims checks it."""
+    if type(dim) is int and -ndim <= dim < ndim:  # (the common case, first: softmax(x, 1) runs this)
+        return dim + ndim if dim < 0 else dim
     return normalize_dims(dim_int(dim), ndim)[0]
 
 
