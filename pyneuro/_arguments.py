@@ -97,7 +97,9 @@ def _checks(function, params, shift: int) -> tuple:
         ):
             kind = "tensors"  # (atleast_1d(*tensors): one list, or each argument a Tensor)
         if kind != "bool":
-            checks.append((position + shift, _keyword(function, position + shift, arg), arg, position, kind))
+            keyword = _keyword(function, position + shift, arg)
+            if position <= 2 or keyword is not None:  # (3 and 4: where pyneuro's parameter has torch's name)
+                checks.append((position + shift, keyword, arg, position, kind))
             continue
         for name in (arg, _PYTHON_NAMES.get(arg)):  # (torch.dropout's train, F.dropout's training)
             keyword = _keyword(function, position + shift, name) if position and name else None

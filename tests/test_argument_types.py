@@ -510,3 +510,31 @@ def test_sequences_flags_and_keyword_only_dtypes(case):
     """An array where torch takes a sequence of tensors, an int where F.dropout takes a bool and
     the factories' dtype by position: computed before, TypeError in torch."""
     _same(SEQUENCES_AND_KEYWORD_ONLY[case])
+
+
+THIRD_AND_FOURTH = {
+    "addcmul_list_tensor2": lambda T: T.addcmul(T.ones(2), T.ones(2), [1.0, 2.0]),
+    "bilinear_list_weight": lambda T: T.nn.functional.bilinear(
+        T.ones(1, 2), T.ones(1, 2), [[[1.0, 2.0], [3.0, 4.0]]]
+    ),
+    "linear_array_bias": lambda T: T.nn.functional.linear(T.ones(1, 2), T.ones(3, 2), np.ones(3)),
+    "cross_entropy_list_weight": lambda T: T.nn.functional.cross_entropy(
+        T.ones(2, 3), T.tensor([0, 1]), [1.0, 1.0, 1.0]
+    ),
+    "margin_ranking_list_target": lambda T: T.nn.functional.margin_ranking_loss(
+        T.ones(2), T.ones(2), [1.0, -1.0]
+    ),
+    "gather_list_index": lambda T: T.gather(T.ones(2, 2), 0, [[0, 1]]),
+    # taken
+    "linear_none_bias": lambda T: T.nn.functional.linear(T.ones(1, 2), T.ones(3, 2), None),
+    "cross_entropy_tensor_weight": lambda T: T.nn.functional.cross_entropy(
+        T.ones(2, 3), T.tensor([0, 1]), T.ones(3)
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(THIRD_AND_FOURTH))
+def test_tensor_arguments_in_third_and_fourth_place(case):
+    """The table's positions 3 and 4 (a loss's target or weight, a bias, an index after a dim):
+    AttributeError or computed before; checked where pyneuro's parameter there has torch's name."""
+    _same(THIRD_AND_FOURTH[case])

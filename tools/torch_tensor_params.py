@@ -100,7 +100,9 @@ def _must(function, calls, position: int, overloads=OVERLOADS):
             continue
         if (m := MUST.search(message.split("\n")[0])) and m.group(2) == str(position):
             return m.group(1)
-        if re.search(f"invalid combination of arguments - {overloads[position - 1]}", message):
+        if position <= len(overloads) and re.search(
+            f"invalid combination of arguments - {overloads[position - 1]}", message
+        ):
             return _overloads_at(message, position)
     return None
 
@@ -253,6 +255,13 @@ def table_for(pyneuro_module: str, torch_module: str) -> dict:
             params.append((1, found, _kind(function, [(x, *t) for t in tails], 0)))
         if (found := _must(function, [(x, LIST, *t) for t in tails[:3]], 2)) is not None:
             params.append((2, found, _kind(function, [(x, x, *t) for t in tails[:4]], 1)))
+        for position in (3, 4):  # (F.batch_norm's running_var, bilinear's weight, a loss's target)
+            heads = [(x,) * (position - 1), (x,) * (position - 2) + (0,)]
+            if (
+                found := _must(function, [(*h, LIST, *t) for h in heads for t in tails[:3]], position)
+            ) is not None:
+                calls = [(*h, x, *t) for h in heads for t in tails[:3]]
+                params.append((position, found, _kind(function, calls, position - 1)))
         params += _bool_rows(function, _heads((x,), 3), [])
         if params:
             rows[name] = tuple(params)
