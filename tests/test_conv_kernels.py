@@ -68,6 +68,16 @@ CONV_CASES = {
     "mnist-conv1": ((3, 1, 28, 28), (32, 1, 3, 3), (1, 1), (0, 0), (1, 1), 1),
     # K = 576, P = 30*15: the implicit rung's tiles (224 columns) end in the middle of an output row
     "tiled-strided-padded": ((2, 64, 30, 29), (5, 64, 3, 3), (1, 2), (1, 1), (1, 1), 1),
+    # Few output positions (P < 32): the implicit rung's grad_w batches images into one GEMM.
+    "P1-whole-window-odd": ((5, 7, 4, 4), (3, 7, 4, 4), (1, 1), (0, 0), (1, 1), 1),  # DCGAN head
+    "P1-whole-window-groups": ((6, 6, 3, 3), (9, 2, 3, 3), (1, 1), (0, 0), (1, 1), 3),
+    "P1-from-1x1-pad": ((3, 5, 1, 1), (4, 5, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    "P1-stride-dilation": ((2, 3, 7, 7), (5, 3, 3, 3), (4, 4), (0, 0), (3, 3), 1),
+    "P1-batch1": ((1, 3, 2, 5), (1, 3, 2, 5), (1, 1), (0, 0), (1, 1), 1),
+    "P2-odd": ((7, 3, 3, 4), (5, 3, 3, 3), (1, 1), (0, 0), (1, 1), 1),
+    "P3-pad-groups": ((9, 4, 1, 3), (6, 2, 1, 3), (1, 1), (0, 1), (1, 1), 2),
+    "P1-batch>chunk": ((300, 3, 2, 2), (2, 3, 2, 2), (1, 1), (0, 0), (1, 1), 1),  # 256 images a chunk
+    "P1-x-strided-window": ((70, 2, 5, 5), (3, 2, 3, 3), (1, 1), (0, 0), (2, 2), 1),
 }
 
 
@@ -128,6 +138,36 @@ def test_conv2d_non_contiguous(table, variant):
         table.conv2d_backward_weight(g, x, w.shape, (1, 2), (0, 0), (1, 1), 1, variant=variant),
         wt.grad.numpy(),
     )
+
+
+def test_cpu_small_p_grad_weight_same_for_any_thread_count():
+    """The batched grad_w (P < 32) chunks images by shape only, never by thread count."""
+    if "cpu" not in BACKEND_TABLES:
+        pytest.skip("cpu backend unavailable")
+    cpu = BACKEND_TABLES["cpu"]
+    rng = np.random.default_rng(3)
+    for xs, ws in (((600, 64, 4, 4), (8, 64, 4, 4)), ((300, 16, 3, 3), (32, 16, 2, 2))):
+        x = rng.standard_normal(xs).astype(np.float32)
+        w = rng.standard_normal(ws).astype(np.float32)
+        g = rng.standard_normal((xs[0], ws[0], xs[2] - ws[2] + 1, xs[3] - ws[3] + 1)).astype(np.float32)
+        before = cpu.get_num_threads()
+        try:
+            got = []
+            for n in (1, 2, 3):
+                cpu.set_num_threads(n)
+                got.append(cpu.conv2d_backward_weight(g, x, w.shape, 1, 0, 1, 1, variant="implicit"))
+        finally:
+            cpu.set_num_threads(before)
+        for other in got[1:]:
+            np.testing.assert_array_equal(other, got[0])
+        want = np.einsum("nop,nkp->ok", g.reshape(xs[0], ws[0], -1).astype(np.float64), _unfold(x, ws))
+        close(got[0], want.reshape(ws))
+
+
+def _unfold(x, ws):
+    """im2col of x (N, C, H, W) for a ws kernel, stride 1, no padding: (N, C*kh*kw, P), float64."""
+    t = torch.nn.functional.unfold(torch.tensor(x, dtype=torch.float64), ws[2:])
+    return t.numpy()
 
 
 def test_cpu_rungs_agree_for_any_thread_count():
