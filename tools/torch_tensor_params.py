@@ -45,10 +45,14 @@ SEQUENCE = "expected Tensor as element 0 in argument 0"
 
 def _type_error(function, *args) -> str | None:
     """The message of the TypeError torch raises for function(*args); None if it raises another or none."""
+    return _type_error_keywords(function, args, {})
+
+
+def _type_error_keywords(function, args, keywords) -> str | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            function(*args)
+            function(*args, **keywords)
     except TypeError as exc:
         return str(exc)
     except Exception:  # (any other outcome: the types were accepted)
@@ -149,29 +153,8 @@ def _sequence_name(function) -> str:
 
 BOOL = re.compile(r"argument '(\w+)' \(position (\d)\) must be bool, not list")
 BOOL_PASSED = re.compile(r"argument '(\w+)' must be bool, not list")
-FLAGS = (
-    "keepdim",
-    "unbiased",
-    "largest",
-    "sorted",
-    "descending",
-    "stable",
-    "return_inverse",
-    "return_counts",
-)
-FLAGS += ("upper", "left", "right", "out_int32", "non_blocking", "copy", "return_complex", "hermitian")
-
-
-def _type_error_keywords(function, args, keywords) -> str | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            function(*args, **keywords)
-    except TypeError as exc:
-        return str(exc)
-    except Exception:  # (any other outcome: the types were accepted)
-        return None
-    return None
+FLAGS = ("keepdim", "unbiased", "largest", "sorted", "descending", "stable", "return_inverse")  # fmt: skip
+FLAGS += ("return_counts", "upper", "left", "right", "out_int32", "non_blocking", "copy", "hermitian")
 
 
 def _overloads(message: str) -> list:
@@ -193,7 +176,7 @@ def _overloads(message: str) -> list:
     return out
 
 
-def _bool_rows(function, heads: list, found: list) -> list:
+def _bool_rows(function, heads: list) -> list:
     """(position, name, 'bool') for each argument torch's parser types bool: given a list there
     after each head (the arguments before it) it says "argument 'keepdim' (position 3) must be
     bool"; position 0 for a keyword-only flag (sort's stable). torch takes a Python bool only
@@ -223,9 +206,7 @@ def _bool_rows(function, heads: list, found: list) -> list:
                 rows[0] = rows.get(0, ()) + (name,)
                 break
     out = [(position, name, "bool") for position, name in sorted(rows.items()) if position]
-    out += [(0, name, "bool") for name in rows.get(0, ())]
-    found.extend(out)
-    return out
+    return out + [(0, name, "bool") for name in rows.get(0, ())]
 
 
 def _heads(first: tuple, length: int) -> list:
@@ -262,7 +243,7 @@ def table_for(pyneuro_module: str, torch_module: str) -> dict:
             ) is not None:
                 calls = [(*h, x, *t) for h in heads for t in tails[:3]]
                 params.append((position, found, _kind(function, calls, position - 1)))
-        params += _bool_rows(function, _heads((x,), 3), [])
+        params += _bool_rows(function, _heads((x,), 3))
         if params:
             rows[name] = tuple(params)
     return rows
@@ -294,7 +275,7 @@ def method_table() -> dict:
             if found is not None:
                 params.append((2, found, _kind(method, [(first, x, *t) for t in tails[:4]], 1)))
                 break
-        params += _bool_rows(method, _heads((), 3), [])
+        params += _bool_rows(method, _heads((), 3))
         if params:
             rows[name] = tuple(params)
     return rows
