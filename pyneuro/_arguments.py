@@ -33,6 +33,7 @@ import types
 
 import numpy as np
 
+from ._errors import type_name
 from ._method_params import METHOD_PARAMS
 from ._tensor_base import TensorBase
 from ._tensor_params import TENSOR_PARAMS
@@ -40,11 +41,6 @@ from ._tensor_params import TENSOR_PARAMS
 _NUMBERS = (bool, int, float, complex, np.number, np.bool_)
 _PYTHON_NAMES = {"train": "training"}  # (torch's C++ name of a flag -> F.dropout's Python name)
 _ABSENT = object()
-
-
-def _type_name(x) -> str:
-    kind = type(x)
-    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
 
 
 def _refusal(name: str, position: int, arg: str, kind: str, x):
@@ -58,13 +54,13 @@ def _refusal(name: str, position: int, arg: str, kind: str, x):
     if kind == "sequence":  # (a lone tensor passes: atleast_1d(x), broadcast_tensors(x, y))
         if not isinstance(x, (list, tuple)):  # (an array, a number: torch's "must be tuple of Tensors")
             return TypeError(
-                f"{name}(): argument '{arg}' (position 1) must be tuple of Tensors, not {_type_name(x)}"
+                f"{name}(): argument '{arg}' (position 1) must be tuple of Tensors, not {type_name(x)}"
             )
         for i, item in enumerate(x):
             if not isinstance(item, TensorBase):
-                return TypeError(f"expected Tensor as element {i} in argument 0, but got {_type_name(item)}")
+                return TypeError(f"expected Tensor as element {i} in argument 0, but got {type_name(item)}")
         return None
-    return TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {_type_name(x)}")
+    return TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type_name(x)}")
 
 
 def _names(function) -> tuple:
@@ -96,7 +92,7 @@ def _checks(function, params, shift: int) -> tuple:
             and not code.co_argcount
         ):
             kind = "tensors"  # (atleast_1d(*tensors): one list, or each argument a Tensor)
-        if kind != "bool":
+        if not kind.startswith("bool"):
             keyword = _keyword(function, position + shift, arg)
             if position <= 2 or keyword is not None:  # (3 and 4: where pyneuro's parameter has torch's name)
                 checks.append((position + shift, keyword, arg, position, kind))
@@ -111,7 +107,7 @@ def _checks(function, params, shift: int) -> tuple:
 
 def _not_a_bool(name: str, arg: str, position, x) -> TypeError:
     where = f" (position {position})" if position else ""
-    return TypeError(f"{name}(): argument '{arg}'{where} must be bool, not {_type_name(x)}")
+    return TypeError(f"{name}(): argument '{arg}'{where} must be bool, not {type_name(x)}")
 
 
 def _checked(function, name: str, params, module: str, method: bool = False):
@@ -131,14 +127,16 @@ def _checked(function, name: str, params, module: str, method: bool = False):
                 x, position = kwargs.get(keyword, _ABSENT), None
             if x is _ABSENT:
                 continue
-            if kind == "bool":  # (torch takes a Python bool only: not 1, None, np.bool_ or a tensor)
-                if type(x) is not bool:
+            if kind.startswith(
+                "bool"
+            ):  # (a Python bool only: not 1, np.bool_, a tensor, or None but for bool|None)
+                if type(x) is not bool and not (x is None and kind == "bool|None"):
                     raise _not_a_bool(name, arg, position, x)
             elif kind == "tensors" and given > 1:
                 for i, item in enumerate(args):
                     if not isinstance(item, TensorBase):
                         raise TypeError(
-                            f"expected Tensor as element {i} in argument 0, but got {_type_name(item)}"
+                            f"expected Tensor as element {i} in argument 0, but got {type_name(item)}"
                         )
             elif not isinstance(x, TensorBase):
                 refusal = _refusal(

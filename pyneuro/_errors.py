@@ -60,11 +60,16 @@ class DeviceUnavailable(RuntimeError, AssertionError):
     RuntimeError; this is both."""
 
 
+def type_name(x) -> str:
+    """x's type as torch's messages name it: `list`, `numpy.ndarray`."""
+    kind = type(x)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
 def operand_type_error(other) -> TypeError:
     """torch's TypeError for a tensor op with something that is neither a tensor nor a number,
     with the likely fix: x - x.max(dim=1) forgot .values (the pair would be read as numbers)."""
-    kind = type(other)
-    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    name = type_name(other)
     hint = (
         " (a (values, indices) result: use its .values)"
         if hasattr(other, "values") and hasattr(other, "indices")

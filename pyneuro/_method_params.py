@@ -193,7 +193,7 @@ METHOD_PARAMS = {
         'scatter_reduce_': ((2, 'index', 'number|None'),),
         'select_scatter': ((1, 'src', 'number|None'),),
         'slice_scatter': ((1, 'src', 'tensor'),),
-        'sort': ((2, 'descending', 'bool'), (0, 'stable', 'bool')),
+        'sort': ((2, 'descending', 'bool'), (0, 'stable', 'bool|None')),
         'std': ((2, 'unbiased', 'bool'), (3, 'keepdim', 'bool')),
         'sub': ((1, 'other', 'number'),),
         'sub_': ((1, 'other', 'number'),),

@@ -29,6 +29,7 @@ from ._errors import (
     overlap_error,
     partial_overlap_error,
     read_only,
+    type_name,
     writable_alias,
 )
 from ._tensor_base import (
@@ -425,12 +426,8 @@ class InplaceMethods:
     def __setitem__(self, index, value):
         if not isinstance(value, (TensorBase, *_SCALARS, complex, np.integer)) and not getattr(
             value, "is_sparse", False
-        ):
-            kind = type(value)  # as torch: x[0] = [1., 2.], an ndarray or np.float32(1) is refused
-            name = (
-                kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
-            )
-            raise TypeError(f"can't assign a {name} to a {self.type()}")
+        ):  # as torch: x[0] = [1., 2.], an ndarray or np.float32(1) is refused
+            raise TypeError(f"can't assign a {type_name(value)} to a {self.type()}")
         try:
             self._setitem(index, value)
         except IndexError as error:  # NumPy's messages in torch's words (_tensor_keys.py)

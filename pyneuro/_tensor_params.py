@@ -3,7 +3,8 @@ from torch 2.13.0; do not edit by hand).
 
 TENSOR_PARAMS[namespace][name] is a tuple of (position, name, kind): kind 'tensor' takes a
 Tensor only, 'number' a Tensor or a number, 'sequence' a list or tuple of Tensors; '|None'
-added: None as well (an optional tensor). Read by _arguments.py.
+added: None as well (an optional tensor); 'bool' a Python bool only (a flag; position 0:
+keyword-only), 'bool|None' or None. Read by _arguments.py.
 """
 
 # fmt: off
@@ -54,7 +55,7 @@ TENSOR_PARAMS = {
         'argsort': ((1, 'input', 'tensor'), (3, 'descending', 'bool'), (0, 'stable', 'bool')),
         'argwhere': ((1, 'input', 'tensor'),),
         'as_strided': ((1, 'input', 'number|None'),),
-        'asarray': ((0, 'copy', 'bool'),),
+        'asarray': ((0, 'copy', 'bool|None'),),
         'asin': ((1, 'input', 'tensor'),),
         'asin_': ((1, 'input', 'tensor'),),
         'asinh': ((1, 'input', 'tensor'),),
@@ -405,7 +406,7 @@ TENSOR_PARAMS = {
         'slice_scatter': ((1, 'input', 'tensor'), (2, 'src', 'tensor')),
         'slogdet': ((1, 'input', 'tensor'),),
         'softmax': ((1, 'input', 'tensor'),),
-        'sort': ((1, 'input', 'tensor'), (3, 'descending', 'bool'), (0, 'stable', 'bool')),
+        'sort': ((1, 'input', 'tensor'), (3, 'descending', 'bool'), (0, 'stable', 'bool|None')),
         'split_with_sizes': ((1, 'input', 'number|None'),),
         'spmm': ((1, 'input', 'tensor'), (2, 'mat2', 'tensor')),
         'sqrt': ((1, 'input', 'tensor'),),

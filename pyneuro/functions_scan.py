@@ -33,9 +33,11 @@ def _host(t: TensorBase) -> np.ndarray:
 
 
 def _dim(t: TensorBase, dim, what: str) -> int:
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"{what}(): argument 'dim' must be int, not {type(dim).__name__}")
-    return one_dim(int(dim), t.ndim)
+    """one_dim, its TypeError naming the op (cummax(): argument 'dim' must be int, not tuple)."""
+    try:
+        return one_dim(dim, t.ndim)
+    except TypeError as exc:
+        raise TypeError(f"{what}(): {exc}") from None
 
 
 def _check_nonempty(t: TensorBase, d: int, what: str) -> None:

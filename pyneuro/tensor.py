@@ -742,7 +742,7 @@ class Tensor(
 
     def sort(self, dim=-1, descending=False, *, stable=False):
         """(values, indices) sorted along dim; values are differentiable (a gather)."""
-        idx = self.argsort(dim, descending, stable=stable)
+        idx = self.argsort(dim, descending, stable=stable is True)  # (stable=None: False, as torch's bool?)
         empty = not self.ndim or not self.numel()  # (an empty tensor: no index grid over its shape)
         values = _ag.renamed(self.clone() if empty else self._gather(dim, idx), "SortBackward0")
         return _return_types.sort(_ag.watch(values, idx), idx)

@@ -180,21 +180,27 @@ def _bool_rows(function, heads: list) -> list:
     """(position, name, 'bool') for each argument torch's parser types bool: given a list there
     after each head (the arguments before it) it says "argument 'keepdim' (position 3) must be
     bool"; position 0 for a keyword-only flag (sort's stable). torch takes a Python bool only
-    there: 1, None, np.bool_(True) and a tensor are its TypeError."""
-    rows = {}
+    there: 1, np.bool_(True) and a tensor are its TypeError, and None too unless the flag is
+    optional ('bool|None': sort's stable, torch's `bool?`)."""
+    rows, keywords = {}, []
     for head in heads:
         message, at = _type_error(function, *head, LIST), len(head) + 1
-        if message and (m := BOOL.search(message.split("\n")[0])) and int(m.group(2)) == at:
-            rows.setdefault(at, m.group(1))
-        elif message and (m := BOOL_PASSED.search(message.split("\n")[0])) and at not in rows:
-            rows[at] = m.group(1)  # (a Python-level function passed it on by name: torch.unique's sorted)
-        elif message and "invalid combination of arguments" in message and at not in rows:
+        if at in rows or not message:
+            continue
+        if (m := BOOL.search(message.split("\n")[0])) and int(m.group(2)) == at:
+            rows[at] = (m.group(1), head)
+        elif m := BOOL_PASSED.search(message.split("\n")[0]):
+            rows[at] = (
+                m.group(1),
+                head,
+            )  # (a Python-level function passed it on by name: torch.unique's sorted)
+        elif "invalid combination of arguments" in message:
             positional = [[p for p in ps if not p[2]] for ps in _overloads(message)]
             kinds = {ps[at - 1][:2] for ps in positional if len(ps) >= at}
             if len(kinds) == 1 and next(iter(kinds))[0] == "bool":
-                rows[at] = next(iter(kinds))[1]
+                rows[at] = (next(iter(kinds))[1], head)
     for name in FLAGS:
-        if name in rows.values():
+        if name in (n for n, _ in rows.values()):
             continue
         for head in heads[:3]:
             message = _type_error_keywords(function, head, {name: LIST})
@@ -203,10 +209,15 @@ def _bool_rows(function, heads: list) -> list:
             if f"argument '{name}' must be bool, not list" in first or (
                 "invalid combination of arguments" in first and named == {"bool"}
             ):
-                rows[0] = rows.get(0, ()) + (name,)
+                keywords.append((name, head))
                 break
-    out = [(position, name, "bool") for position, name in sorted(rows.items()) if position]
-    return out + [(0, name, "bool") for name in rows.get(0, ())]
+
+    def kind(head, keywords=None):  # refused only on evidence, as _takes_none
+        message = _type_error_keywords(function, head if keywords else (*head, None), keywords or {})
+        return "bool|None" if message is None or "NoneType" not in message else "bool"
+
+    out = [(at, name, kind(head)) for at, (name, head) in sorted(rows.items())]
+    return out + [(0, name, kind(head, {name: None})) for name, head in keywords]
 
 
 def _heads(first: tuple, length: int) -> list:
@@ -307,7 +318,8 @@ def main() -> None:
     kinds = [
         "TENSOR_PARAMS[namespace][name] is a tuple of (position, name, kind): kind 'tensor' takes a",
         "Tensor only, 'number' a Tensor or a number, 'sequence' a list or tuple of Tensors; '|None'",
-        "added: None as well (an optional tensor). Read by _arguments.py.",
+        "added: None as well (an optional tensor); 'bool' a Python bool only (a flag; position 0:",
+        "keyword-only), 'bool|None' or None. Read by _arguments.py.",
     ]
     tables = {ours: table_for(ours, theirs) for ours, theirs in NAMESPACES.items()}
     _write(package / "_tensor_params.py", "functions", "TENSOR_PARAMS", tables, kinds)
