@@ -75,6 +75,7 @@ from ._tensor_inplace import InplaceMethods
 from ._tensor_math import MathMethods
 from ._tensor_reduce import ReduceMethods
 from ._tensor_shape import ShapeMethods
+from ._tensor_to import to_arguments
 from .autograd import hooks as _ag_hooks
 from .autograd.api import seed_gradient as _seed_gradient
 from .backends import _checks
@@ -109,33 +110,14 @@ class Tensor(
 
     def to(self, *args, **kwargs) -> Tensor:
         """t.to("cuda"), t.to(pn.float64), t.to(other), t.to(device=..., dtype=...)."""
-        device = kwargs.pop("device", None)
-        dtype = kwargs.pop("dtype", None)
-        copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)  # every tensor is row-major here (torch_runtime.memory_format)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        flags = [a for a in args if isinstance(a, bool)]  # to(dtype, non_blocking, copy) by position
-        copy = flags[1] if builtins.len(flags) > 1 else copy
-        for a in args:
-            if isinstance(a, bool):
-                continue
-            if isinstance(a, TensorBase):
-                device, dtype = a.device, a.dtype
-            elif isinstance(a, (np.dtype, type, _dtypes.DType)):
-                dtype = a
-            elif isinstance(a, int) and not isinstance(a, bool):  # t.to(0): a GPU ordinal, as torch
-                device = a
-            elif isinstance(a, str) or hasattr(a, "type"):
-                try:
-                    device = _device(a)
-                except ValueError:  # (x.to('float32'): torch's "Invalid device string" RuntimeError)
-                    raise ArgumentError(
-                        f"to(): {a!r} is not a device ('cpu', 'cuda'); a dtype is pn.float32"
-                    ) from None
-            else:
-                dtype = a
+        device, dtype, copy = to_arguments(args, kwargs)  # (torch's three forms: _tensor_to)
+        if isinstance(device, str):
+            try:
+                device = _device(device)
+            except ValueError:  # (x.to('float32'): torch's "Invalid device string" RuntimeError)
+                raise ArgumentError(
+                    f"to(): {device!r} is not a device ('cpu', 'cuda'); a dtype is pn.float32"
+                ) from None
         out = self
         if dtype is not None:
             out = out._cast(_dtype(dtype))

@@ -1,0 +1,85 @@
+"""torch's three forms of `Tensor.to`, read the way its argument parser reads them.
+
+    to(dtype, non_blocking=False, copy=False, *, memory_format=None)
+    to(device=None, dtype=None, non_blocking=False, copy=False, *, memory_format=None)
+    to(other, non_blocking=False, copy=False, *, memory_format=None)
+
+The first argument picks the form: a Tensor the third, a dtype the first, anything else (or
+nothing) the second. The flags are Python bools only and each argument is given once, by
+position or by keyword; torch raises TypeError otherwise ("to() received an invalid
+combination of arguments"). Without this rule `x.to(torch.float64, 1)` read 1 as a GPU
+ordinal, `x.to('cpu', 'cpu')` and `x.to(x, dtype=...)` computed, and `x.to(torch.float64,
+None)` ignored the None, where torch refuses all four. (pyneuro also takes NumPy dtypes where
+torch takes dtypes, as everywhere else.)
+
+Arrows: imports _dtype, _device, _errors, _tensor_base and torch_runtime; tensor.py uses it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dtype as _dtypes
+from ._device import device as _device_type
+from ._errors import type_name
+from ._tensor_base import TensorBase
+from .torch_runtime import memory_format as _memory_format
+
+_KEYWORDS = ("device", "dtype", "non_blocking", "copy", "memory_format")
+
+
+def _is_dtype(x) -> bool:
+    return (
+        isinstance(x, (_dtypes.DType, _dtypes.UnsupportedDType, np.dtype))
+        or any(x is t for t in (float, int, bool))
+        or (isinstance(x, type) and issubclass(x, np.generic))
+    )
+
+
+def _is_device(x) -> bool:
+    return x is None or isinstance(x, (str, _device_type)) or (type(x) is int)
+
+
+def _invalid(args, kwargs) -> TypeError:
+    got = [type_name(a) for a in args] + [f"{k}={type_name(v)}" for k, v in kwargs.items()]
+    return TypeError(
+        f"to() received an invalid combination of arguments - got ({', '.join(got)}), but expected "
+        "one of: (torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, "
+        "bool copy = False, *, torch.memory_format memory_format = None), (torch.dtype dtype, bool "
+        "non_blocking = False, bool copy = False, *, torch.memory_format memory_format = None), "
+        "(Tensor other, bool non_blocking = False, bool copy = False, *, torch.memory_format "
+        "memory_format = None)"
+    )
+
+
+def to_arguments(args: tuple, kwargs: dict) -> tuple:
+    """(device, dtype, copy) of a call `t.to(*args, **kwargs)`, each None/False where not given;
+    TypeError where torch's parser matches none of the three forms."""
+    if len(args) > 4:
+        raise TypeError(f"to() takes from 0 to 4 positional arguments but {len(args)} were given")
+    first = args[0] if args else None
+    if isinstance(first, TensorBase):
+        names, values = ("other", "non_blocking", "copy"), {"device": first.device, "dtype": first.dtype}
+    elif args and _is_dtype(first):
+        names, values = ("dtype", "non_blocking", "copy"), {}
+    else:
+        names, values = ("device", "dtype", "non_blocking", "copy"), {}
+    given = dict(zip(names, args))
+    if len(args) > len(names) or any(
+        k not in _KEYWORDS or k in given or (k in ("device", "dtype") and names[0] != "device")
+        for k in kwargs
+    ):
+        raise _invalid(args, kwargs)
+    given.update(kwargs)
+    flags_ok = all(type(given.get(k, False)) is bool for k in ("non_blocking", "copy"))
+    layout = given.get("memory_format")
+    if (
+        not flags_ok
+        or not (layout is None or isinstance(layout, _memory_format))
+        or not _is_device(given.get("device"))
+        or not (given.get("dtype") is None or _is_dtype(given["dtype"]))
+    ):
+        raise _invalid(args, kwargs)
+    given.pop("other", None)
+    values.update((k, given[k]) for k in ("device", "dtype") if given.get(k) is not None)
+    return values.get("device"), values.get("dtype"), given.get("copy", False)
