@@ -52,18 +52,28 @@ def _invalid(args, kwargs) -> TypeError:
     )
 
 
+def _form(args: tuple) -> tuple:
+    """The parameter names of the form the first argument picks."""
+    if args and isinstance(args[0], TensorBase):
+        return ("other", "non_blocking", "copy")
+    if args and _is_dtype(args[0]):
+        return ("dtype", "non_blocking", "copy")
+    return ("device", "dtype", "non_blocking", "copy")
+
+
+def gives_copy(args: tuple, kwargs: dict) -> bool:
+    """Does the call give `copy` (by position or keyword)? nn.Module.to refuses it, as torch's."""
+    return "copy" in kwargs or len(args) >= len(_form(args))
+
+
 def to_arguments(args: tuple, kwargs: dict) -> tuple:
     """(device, dtype, copy) of a call `t.to(*args, **kwargs)`, each None/False where not given;
     TypeError where torch's parser matches none of the three forms."""
     if len(args) > 4:
         raise TypeError(f"to() takes from 0 to 4 positional arguments but {len(args)} were given")
+    names = _form(args)
     first = args[0] if args else None
-    if isinstance(first, TensorBase):
-        names, values = ("other", "non_blocking", "copy"), {"device": first.device, "dtype": first.dtype}
-    elif args and _is_dtype(first):
-        names, values = ("dtype", "non_blocking", "copy"), {}
-    else:
-        names, values = ("device", "dtype", "non_blocking", "copy"), {}
+    values = {"device": first.device, "dtype": first.dtype} if names[0] == "other" else {}
     given = dict(zip(names, args))
     if len(args) > len(names) or any(
         k not in _KEYWORDS or k in given or (k in ("device", "dtype") and names[0] != "device")

@@ -63,3 +63,21 @@ def test_numpy_dtypes_stay_accepted():
     """pyneuro takes NumPy dtypes wherever a dtype goes (torch does not): to() keeps that."""
     assert pn.ones(2).to(np.float64).dtype == pn.float64
     assert pn.ones(2).to("cpu", np.dtype("int32")).dtype == pn.int32
+
+
+def _module_forms(t):
+    m = t.nn.Linear(2, 2)
+    # fmt: off
+    return {
+        "module_dtype": lambda: m.to(t.float64).weight.dtype, "module_device_dtype": lambda: m.to("cpu", t.float64).weight.dtype,
+        "module_tensor": lambda: m.to(t.ones(1, dtype=t.float64)).weight.dtype, "module_int_dtype": lambda: m.to(t.int64),
+        "module_copy_kw": lambda: m.to(t.float64, copy=False), "module_copy_position": lambda: m.to(t.float64, False, True),
+        "module_copy_device_form": lambda: m.to("cpu", t.float64, False, False), "module_int_flag": lambda: m.to(t.float64, 1),
+    }
+    # fmt: on
+
+
+@pytest.mark.parametrize("name", sorted(_module_forms(torch)))
+def test_module_to_form_matches_torch(name):
+    """nn.Module.to reads its arguments as Tensor.to, refuses copy (RuntimeError) and integer dtypes."""
+    assert_same_outcome(form_outcome(_module_forms(pn)[name]), form_outcome(_module_forms(torch)[name]))

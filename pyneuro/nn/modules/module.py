@@ -15,6 +15,7 @@ from ..._dtype import float32 as _float32
 from ..._dtype import float64 as _float64
 from ..._handles import RemovableHandle
 from ..._tensor_base import _fill
+from ..._tensor_to import gives_copy
 from ...autograd import no_grad
 from ...autograd.engine import zero_grad_in_place
 from ...creation import empty_like, zeros
@@ -536,6 +537,8 @@ class Module(StateDictMixin):
         """Move/convert every parameter (the same Parameter object, its data replaced) and buffer
         (a new tensor in its place, as torch: one held elsewhere keeps its dtype); returns self."""
         probe = zeros(0).to(*args, **kwargs)  # the arguments as Tensor.to reads them
+        if gives_copy(args, kwargs):
+            raise RuntimeError(".to() does not accept copy argument")
         if probe.dtype.kind != "f":  # a dtype converts floating tensors only, as torch's
             raise TypeError(
                 f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={probe.dtype}"
