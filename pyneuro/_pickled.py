@@ -101,8 +101,21 @@ class _Unpickler(pickle.Unpickler):
         return self.refs(pid)
 
 
+def _bytearray(*args):
+    """builtins.bytearray in a weights-only load: from the bytes pickle stores it with. bytearray(n)
+    would fill n bytes that a few bytes of a hostile file ask for (2**34: 16 GiB written)."""
+    if args and not isinstance(args[0], (bytes, bytearray, str)):
+        raise pickle.UnpicklingError(
+            f"bytearray({type(args[0]).__name__}) in a weights-only load: a pickled bytearray is built "
+            "from its bytes, never from a size (a hostile file could ask for any amount of memory)"
+        )
+    return bytearray(*args)
+
+
 class _WeightsOnlyUnpickler(_Unpickler):
     def find_class(self, module: str, name: str):
+        if (module, name) == ("builtins", "bytearray"):
+            return _bytearray
         found = super().find_class(module, name) if (module, name) in _DATA_GLOBALS else None
         if found is None:
             allowed = {
@@ -110,17 +123,48 @@ class _WeightsOnlyUnpickler(_Unpickler):
             }
             found = allowed.get((module, name))
         if found is None:
-            raise pickle.UnpicklingError(
-                "Weights only load failed. The file holds a pickled Python object (pn.save of a whole "
-                "model or another class), and unpickling it runs code from the file. Two ways on, only if "
-                "you trust where the file came from:\n\t(1) pn.load(f, weights_only=False) loads anything "
-                "(as torch.load since PyTorch 2.6 asks);\n\t(2) allow-list the classes: "
-                f"Unsupported global: GLOBAL {module}.{name} was not an allowed global by default. Please use "
-                f"`pn.serialization.add_safe_globals([{name}])` or the "
-                f"`pn.serialization.safe_globals([{name}])` context manager to allowlist this global if you "
-                "trust this class/function."
+            raise _refusal(
+                module, name, "a pickled Python object (pn.save of a whole model or another class)"
             )
         return found
+
+
+def _refusal(module: str, name: str, what: str) -> pickle.UnpicklingError:
+    """torch.load's weights-only refusal of GLOBAL module.name, with pyneuro's names."""
+    return pickle.UnpicklingError(
+        f"Weights only load failed. The file holds {what}. "
+        "Two ways on, only if you trust where the file came from:\n\t(1) pn.load(f, weights_only=False) "
+        "loads anything (as torch.load since PyTorch 2.6 asks);\n\t(2) allow-list the classes: "
+        f"Unsupported global: GLOBAL {module}.{name} was not an allowed global by default. Please use "
+        f"`pn.serialization.add_safe_globals([{name}])` or the "
+        f"`pn.serialization.safe_globals([{name}])` context manager to allowlist this global if you "
+        "trust this class/function."
+    )
+
+
+# The globals torch.save's pickle names for what pn.save stores as data (NumPy arrays and scalars):
+# torch.load refuses them with weights_only=True unless allow-listed, and so does pn.load.
+_NP_RECONSTRUCT = np.arange(1).__reduce__()[0]  # numpy._core.multiarray._reconstruct (numpy.core before 2.0)
+_NP_SCALAR = np.float32(0).__reduce__()[0]  # numpy._core.multiarray.scalar
+
+
+def array_globals(dtype: np.dtype) -> list:
+    return [_NP_RECONSTRUCT, np.ndarray, np.dtype, type(dtype)]
+
+
+def scalar_globals(dtype: np.dtype) -> list:
+    return [_NP_SCALAR, np.dtype, type(dtype)]
+
+
+def require_allowed(weights_only, needed: list, what: str) -> None:
+    """A weights-only load (weights_only not False) of a data entry that torch.load would unpickle
+    through the globals `needed` (a NumPy array or scalar, a frozenset): refused as torch refuses
+    it, unless every one of them is allow-listed (add_safe_globals / safe_globals)."""
+    if weights_only is False:
+        return
+    for g in needed:
+        if not any(g is allowed for allowed in _SAFE_GLOBALS):
+            raise _refusal(g.__module__, g.__qualname__, what)
 
 
 class TrustedPickleError(Exception):

@@ -18,7 +18,9 @@ numbers, strings, bools and None as themselves; lists as lists; dicts as
 node); tuples as {"__tuple__": [...]}, sets as {"__set__": [...]} ("__frozenset__"); complex
 numbers, bytes, dtypes and Sizes as {"__complex__": [re, im]}, {"__bytes__": HEX},
 {"__dtype__": "float32"}, {"__size__": [2, 3]}; tensors
-as {"__tensor__": NAME} and NumPy arrays as {"__ndarray__": NAME}, where NAME is the tensor's
+as {"__tensor__": NAME}, NumPy arrays as {"__ndarray__": NAME} and NumPy scalars as
+{"__npscalar__": ["float64", 0.93]} (a weights-only load refuses both, and frozensets, unless their
+globals are allow-listed, as torch.load refuses what it would unpickle), where NAME is the tensor's
 dotted path ("optimizer.state.0.exp_avg"). Tensors whose memory overlaps (the same tensor
 twice, views of one tensor, tied weights) are stored once, as the span of memory they cover,
 and each as {"__tensor_ex__": {"storage": NAME, "offset": k, "shape": [...], "stride": [...],
@@ -40,6 +42,8 @@ Saving to a path is atomic (_atomic.py): the bytes go to a temporary file beside
 (os.replace), and the folder is fsync'ed; a failed or killed save leaves the previous file
 intact. Temporary files that killed saves left behind are removed by the next save to the
 same path. A device or FIFO (pn.save(x, os.devnull)) is written in place, as torch writes it.
+A write that fails (a full disk, to a path or an open file) raises SaveWriteError: the OSError with
+its errno, and the RuntimeError torch.save raises.
 
 Loading unpickles nothing but those entries, and checks everything against the file before it allocates: the
 header size, the dtype whitelist (float16/32/64, int8/16/32/64, uint8, bool), every tensor's
@@ -54,7 +58,6 @@ UnpicklingError torch raises for a damaged file (an empty one is also an EOFErro
 from __future__ import annotations
 
 import errno
-import io
 import json
 import math
 import os
@@ -68,7 +71,14 @@ from collections import OrderedDict
 import numpy as np
 
 from . import cuda
-from ._atomic import SaveFolderMissingError, SaveIsADirectoryError, atomic_write  # noqa: F401
+from ._atomic import (  # noqa: F401 - the error classes: pn.serialization's names for them
+    SaveFolderMissingError,
+    SaveIsADirectoryError,
+    SavePermissionError,
+    SaveWriteError,
+    atomic_write,
+    save_error,
+)
 from ._dtype import DType, public
 from ._errors import ArgumentError
 from ._memory_spans import address, dense_order, extent, overlapping, root, viewable
@@ -76,46 +86,35 @@ from ._pickled import (  # noqa: F401 - torch's names
     PICKLE_KEY,
     TrustedPickleError,
     add_safe_globals,
+    array_globals,
     clear_safe_globals,
     get_safe_globals,
     pickled,
+    require_allowed,
     safe_globals,
+    scalar_globals,
     unpickled,
+)
+from ._safetensors import (  # noqa: F401 - the format's names, as pn.serialization had them
+    _CODES,
+    DTYPES,
+    DTYPES_BY_NAME,
+    MAGIC,
+    MAX_EXPANSION,
+    MAX_HEADER,
+    _int,
+    _read_npz,
+    _read_safetensors,
 )
 from ._shapes import Size
 from .tensor import Tensor, _device
 
-MAGIC = "pyneuro"
-VERSION = 4  # 1: .npz archives (still read); 2: safetensors; 3: + shared memory, requires_grad,
-# Parameter, sets; 4: + pickles whose tensors are entries of the file ("__pickle_ex__")
+VERSION = 5  # 1: .npz archives (still read); 2: safetensors; 3: + shared memory, requires_grad,
+# Parameter, sets; 4: + pickles whose tensors are entries of the file ("__pickle_ex__"); 5: + NumPy
+# scalars keep their type ("__npscalar__"; before, stored as Python numbers)
 _META_KEY = "pyneuro"
-_V1_HEADER = "__pyneuro__"
-
-# safetensors dtype codes <-> NumPy (little-endian); nothing else is read or written.
-DTYPES = {
-    "F16": "<f2",
-    "F32": "<f4",
-    "F64": "<f8",
-    "I8": "|i1",
-    "I16": "<i2",
-    "I32": "<i4",
-    "I64": "<i8",
-    "U8": "|u1",
-    "BOOL": "|b1",
-}
-_CODES = {np.dtype(v): k for k, v in DTYPES.items()}
-_FOREIGN_DTYPES = {
-    "BF16": "bfloat16",
-    "F8_E4M3": "float8_e4m3fn",
-    "F8_E5M2": "float8_e5m2",
-    "C64": "complex64",
-}
-_FOREIGN_DTYPES.update({f"U{b}": f"uint{b}" for b in (16, 32, 64)})
-DTYPES_BY_NAME = {np.dtype(v).name for v in DTYPES.values()}  # dtype objects pn.save stores by name
-MAX_HEADER = 100_000_000  # bytes of JSON header (the safetensors library's own limit)
+_NP_SCALARS = DTYPES_BY_NAME | {"uint16", "uint32", "uint64"}  # NumPy scalars stored as numbers + dtype
 MAX_DEPTH = 128  # nesting of lists/dicts/tuples in a saved object (JSON and Python recursion stay bounded)
-MAX_EXPANSION = 100  # a compressed .npz member may expand at most this much (allow_large=True lifts it)
-_SMALL = 1 << 20  # members under 1 MiB are never refused for their ratio
 
 
 class CheckpointError(ArgumentError, pickle.UnpicklingError):
@@ -134,8 +133,8 @@ def _encode(obj, tensors: dict, path: str, depth: int, pending: list):
     kind = type(obj)  # exact types: a subclass (namedtuple, defaultdict, IntEnum) is pickled, kept whole
     if obj is None or kind in (bool, str, int, float):
         return obj
-    if isinstance(obj, (np.integer, np.floating, np.bool_)):
-        return obj.item()
+    if isinstance(obj, (np.integer, np.floating, np.bool_)) and obj.dtype.name in _NP_SCALARS:
+        return {"__npscalar__": [obj.dtype.name, obj.item()]}  # np.float64(0.93) loads as one, as torch's
     if kind is complex:
         return {"__complex__": [obj.real, obj.imag]}
     if kind is bytes:
@@ -363,8 +362,11 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     if isinstance(f, (str, os.PathLike)):
         _safetensors_parts(obj)  # refuse what cannot be stored before touching the disk
         atomic_write(f, lambda fh: _write(fh, obj))
-    else:
+        return
+    try:
         _write(f, obj)
+    except OSError as exc:  # a full disk under an open file: torch's RuntimeError too (_atomic.save_error)
+        raise save_error(exc, getattr(f, "name", None)) from None
 
 
 # ------------------------------------------------------------------------------ loading
@@ -412,8 +414,16 @@ class _Reader:
         if len(node) != 1:
             raise ValueError(f"unknown entry in the header: {sorted(node)[:5]}")
         ((kind, value),) = node.items()
-        if kind == "__ndarray__":
-            return self.array(value)
+        if kind == "__ndarray__":  # torch pickles an array: refused by a weights-only load, as torch's
+            array = self.array(value)
+            require_allowed(
+                self.weights_only,
+                array_globals(array.dtype),
+                "a NumPy array, which torch.load unpickles, and so refuses by default",
+            )
+            return array
+        if kind == "__npscalar__":
+            return self.np_scalar(value)
         if kind == PICKLE_KEY:  # pickled objects: _pickled.py (refused unless allowed or weights_only=False)
             return unpickled(self.array(value), self.weights_only)
         if kind == "__pickle_ex__" and isinstance(value, dict) and set(value) == {"data", "tensors"}:
@@ -422,6 +432,12 @@ class _Reader:
             return self.place(self.tensor(self.array(value), value))
         if kind == "__tensor_ex__" and isinstance(value, dict):
             return self.tensor_ex(value)
+        if kind == "__frozenset__":  # (a set is data to torch's weights-only load, a frozenset is not)
+            require_allowed(
+                self.weights_only,
+                [frozenset],
+                "a frozenset, which torch.load unpickles, and so refuses by default",
+            )
         if kind in ("__tuple__", "__set__", "__frozenset__") and isinstance(value, list):
             items = (self.decode(v, depth + 1) for v in value)
             return {"__tuple__": tuple, "__set__": set, "__frozenset__": frozenset}[kind](items)
@@ -472,6 +488,23 @@ class _Reader:
             return refs[pid]
 
         return unpickled(self.array(value["data"]), self.weights_only, persistent_load)
+
+    def np_scalar(self, value) -> np.generic:
+        """np.float32(1.5) from ["float32", 1.5]: checked, and refused by a weights-only load as torch's."""
+        if not (
+            isinstance(value, list)
+            and len(value) == 2
+            and value[0] in _NP_SCALARS
+            and isinstance(value[1], (bool, int, float))
+        ):
+            raise ValueError(f"bad __npscalar__ entry in the header: {value!r}")
+        dtype = np.dtype(value[0])
+        require_allowed(
+            self.weights_only,
+            scalar_globals(dtype),
+            "a NumPy scalar, which torch.load unpickles, and so refuses by default",
+        )
+        return dtype.type(value[1])
 
     def array(self, name) -> np.ndarray:
         if not isinstance(name, str) or name not in self.arrays:
@@ -563,134 +596,6 @@ def _as_parameter(t: Tensor) -> Tensor:
     p = Parameter(t, requires_grad=t.requires_grad)
     p._vc = t._vc
     return p
-
-
-def _int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _native(dtype: np.dtype) -> np.dtype:
-    """NumPy's own native-order dtype object (the C++ kernels compare dtypes by identity)."""
-    return np.dtype(f"{dtype.kind}{dtype.itemsize}")
-
-
-def _read_safetensors(data: bytes, exact: bool = True) -> tuple[dict, dict, int]:
-    """(name -> NumPy array, metadata, bytes used) of safetensors bytes; ValueError if anything
-    is off. exact=False (a stream) allows bytes after the last tensor: the next object's."""
-    if len(data) < 8:
-        raise ValueError(f"{len(data)} bytes, too short for a safetensors file")
-    n = int.from_bytes(data[:8], "little")
-    if n > MAX_HEADER or n > len(data) - 8:
-        if data[0] == 0x80 and 2 <= data[1] <= 5:  # a pickle's PROTO opcode
-            raise ValueError(
-                "a pickle (pickle.dump, or torch.save's legacy format), a format pn.load does not read"
-            )
-        raise ValueError(f"header length {n} does not fit a {len(data)}-byte file")
-    header = json.loads(data[8 : 8 + n].decode("utf-8"))
-    if not isinstance(header, dict):
-        raise ValueError("the header is not a JSON object")
-    metadata = header.pop("__metadata__", None) or {}
-    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
-        raise ValueError("__metadata__ must map strings to strings")
-    buffer = memoryview(data)[8 + n :]
-    spans = []
-    for name, info in header.items():
-        if not isinstance(info, dict) or set(info) != {"dtype", "shape", "data_offsets"}:
-            raise ValueError(f"tensor {name!r}: entry must have exactly dtype, shape and data_offsets")
-        dtype, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
-        if dtype in _FOREIGN_DTYPES:  # a well-formed file (torch's bfloat16 weights): say what to do
-            raise ValueError(
-                f"tensor {name!r}: dtype {dtype!r} ({_FOREIGN_DTYPES[dtype]}) is one pyneuro does not have; "
-                f"convert it before saving (torch: t.float()) to load it here"
-            )
-        if dtype not in DTYPES:
-            raise ValueError(f"tensor {name!r}: dtype {dtype!r} is not one of {', '.join(DTYPES)}")
-        if not (isinstance(shape, list) and len(shape) <= 64 and all(_int(d) for d in shape)):
-            raise ValueError(f"tensor {name!r}: bad shape {shape!r}")
-        if not (isinstance(offsets, list) and len(offsets) == 2 and all(_int(o) for o in offsets)):
-            raise ValueError(f"tensor {name!r}: bad data_offsets {offsets!r}")
-        begin, end = offsets
-        nbytes = math.prod(shape) * np.dtype(DTYPES[dtype]).itemsize
-        if end - begin != nbytes or end > len(buffer):
-            raise ValueError(
-                f"tensor {name!r}: shape {shape} {dtype} needs {nbytes} bytes, the header gives "
-                f"[{begin}, {end}) of a {len(buffer)}-byte data section"
-            )
-        spans.append((begin, end, name))
-    spans.sort()
-    position = 0
-    for begin, end, name in spans:  # the data section is covered exactly: no overlap, no hole
-        if begin != position:
-            raise ValueError(
-                f"tensor {name!r}: data starts at {begin}, expected {position} (overlap or hole)"
-            )
-        position = end
-    if exact and position != len(buffer):
-        raise ValueError(f"{len(buffer) - position} bytes after the last tensor (truncated header or junk)")
-    arrays = {}
-    for begin, end, name in spans:
-        info = header[name]
-        arr = np.frombuffer(buffer[begin:end], dtype=DTYPES[info["dtype"]]).reshape(info["shape"])
-        arrays[name] = arr.astype(_native(arr.dtype), copy=True)
-    return arrays, metadata, 8 + n + position
-
-
-def _read_npy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, allow_large: bool) -> np.ndarray:
-    """One .npy member of a version-1 archive, its header checked before its data is read."""
-    if (
-        info.compress_type != zipfile.ZIP_STORED
-        and not allow_large
-        and info.file_size > _SMALL
-        and info.file_size > MAX_EXPANSION * max(info.compress_size, 1)
-    ):
-        raise ValueError(
-            f"member {info.filename} expands {info.compress_size} bytes to {info.file_size} "
-            f"(over {MAX_EXPANSION}x); pass allow_large=True if you trust this file"
-        )
-    with zf.open(info) as fh:
-        version = np.lib.format.read_magic(fh)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-        elif version in ((2, 0), (3, 0)):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-        else:
-            raise ValueError(f"member {info.filename}: unsupported .npy version {version}")
-        if dtype.newbyteorder("<") not in _CODES:
-            raise ValueError(f"member {info.filename}: dtype {dtype} is not a tensor dtype")
-        nbytes = math.prod(shape) * dtype.itemsize
-        header_len = fh.tell()
-        if header_len + nbytes != info.file_size:
-            raise ValueError(
-                f"member {info.filename}: shape {shape} {dtype} needs {nbytes} bytes, "
-                f"the archive holds {info.file_size - header_len}"
-            )
-        raw = fh.read(nbytes)
-    if len(raw) != nbytes:
-        raise ValueError(f"member {info.filename} is truncated")
-    arr = np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C")
-    return arr.astype(_native(dtype), copy=True)
-
-
-def _read_npz(data: bytes, allow_large: bool) -> tuple:
-    """(tree, arrays) of a version-1 pyneuro .npz archive."""
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        members = {i.filename[:-4]: i for i in zf.infolist() if i.filename.endswith(".npy")}
-        if _V1_HEADER not in members:
-            if any(n.endswith("data.pkl") for n in zf.namelist()):
-                raise ValueError(
-                    "a torch.save (zip + pickle) archive, a format pyneuro does not read; save it from torch "
-                    "with safetensors.torch.save_file(state_dict, path), which pn.load reads"
-                )
-            raise ValueError(f"no {_V1_HEADER} header: not a pyneuro file")
-        arrays = {k: _read_npy_member(zf, i, allow_large) for k, i in members.items()}
-    header = json.loads(arrays.pop(_V1_HEADER).tobytes().decode("utf-8"))
-    if not isinstance(header, dict) or header.get("magic") != MAGIC:
-        raise ValueError("bad magic: not a pyneuro file")
-    if not isinstance(header.get("version"), int) or header["version"] > 1:
-        raise ValueError(
-            f"an .npz file of format version {header.get('version')!r}; .npz files are version 1"
-        )
-    return header.get("tree"), arrays
 
 
 def load(

@@ -1,0 +1,169 @@
+"""pn.save / pn.load against torch.save / torch.load: what a weights-only load refuses (NumPy
+arrays and scalars, frozensets: torch pickles them), the exception a failed write raises (torch's
+RuntimeError), and hostile pickles that would make a few bytes allocate gigabytes."""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def _round_trip(lib, obj, **load_kw):
+    buf = io.BytesIO()
+    lib.save(obj, buf)
+    buf.seek(0)
+    return lib.load(buf, **load_kw)
+
+
+NUMPY_VALUES = [
+    np.arange(3.0),
+    {"losses": np.array([0.5, 0.25], dtype=np.float32)},
+    np.float64(0.93),  # sklearn's accuracy_score, np.mean of a list
+    np.float32(1.5),
+    np.int64(7),
+    np.bool_(True),
+    {"acc": np.float64(0.5), "epoch": 3},
+    frozenset({1, 2}),
+]
+
+
+@pytest.mark.parametrize("value", NUMPY_VALUES, ids=lambda v: type(v).__name__)
+def test_weights_only_refuses_what_torch_pickles(value):
+    for lib in (torch, pn):
+        with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+            _round_trip(lib, value)
+        with pytest.raises(pickle.UnpicklingError):
+            _round_trip(lib, value, weights_only=True)
+
+
+@pytest.mark.parametrize("value", NUMPY_VALUES, ids=lambda v: type(v).__name__)
+def test_weights_only_false_brings_back_the_same_types(value):
+    got_torch = _round_trip(torch, value, weights_only=False)
+    got = _round_trip(pn, value, weights_only=False)
+    assert type(got) is type(got_torch)
+    if isinstance(value, dict):
+        for k in value:
+            assert type(got[k]) is type(got_torch[k])
+            np.testing.assert_array_equal(got[k], got_torch[k])
+    elif isinstance(value, np.ndarray):
+        assert got.dtype == got_torch.dtype
+        np.testing.assert_array_equal(got, got_torch)
+    else:
+        assert got == got_torch and repr(got) == repr(got_torch)
+
+
+def test_allow_listed_numpy_globals_load_as_in_torch():
+    arr = np.arange(4, dtype=np.int32)
+    array_globals = [np._core.multiarray._reconstruct, np.ndarray, np.dtype, type(arr.dtype)]
+    scalar_globals = [np._core.multiarray.scalar, np.dtype, type(np.dtype(np.float64))]
+    for lib in (torch, pn):
+        with lib.serialization.safe_globals(array_globals):
+            np.testing.assert_array_equal(_round_trip(lib, {"a": arr})["a"], arr)
+            with pytest.raises(pickle.UnpicklingError):  # a float64 array needs its own dtype class
+                _round_trip(lib, np.arange(2.0))
+        with lib.serialization.safe_globals(scalar_globals):
+            got = _round_trip(lib, np.float64(0.25))
+            assert type(got) is np.float64 and got == 0.25
+        with lib.serialization.safe_globals([frozenset]):
+            assert _round_trip(lib, frozenset({3})) == frozenset({3})
+        with pytest.raises(pickle.UnpicklingError):  # the block's allow-list is gone
+            _round_trip(lib, frozenset({3}))
+
+
+def test_an_optimizer_with_a_numpy_learning_rate_is_refused_as_torchs():
+    """lr from np.logspace is an np.float64 in param_groups: torch.load refuses the state dict."""
+    for lib in (torch, pn):
+        opt = lib.optim.SGD(lib.nn.Linear(2, 1).parameters(), lr=np.logspace(-3, -1, 3)[1])
+        with pytest.raises(pickle.UnpicklingError):
+            _round_trip(lib, opt.state_dict())
+        lr = _round_trip(lib, opt.state_dict(), weights_only=False)["param_groups"][0]["lr"]
+        assert type(lr) is np.float64 and lr == opt.param_groups[0]["lr"]
+
+
+def test_plain_python_values_still_load_by_default():
+    value = {"acc": 0.93, "n": 3, "ok": True, "s": {1, 2}, "t": (1, "a"), "b": b"x", "c": 1 + 2j}
+    for lib in (torch, pn):
+        assert _round_trip(lib, value) == value
+
+
+# ------------------------------------------------------------------------------ failed writes
+def _save_to_an_open_full_device(lib, obj):
+    fh = open("/dev/full", "wb")  # closed below, where its own flush fails too
+    try:
+        lib.save(obj, fh)
+    finally:
+        try:
+            fh.close()
+        except OSError:
+            pass
+
+
+def test_a_full_disk_is_a_runtime_error_as_torchs_and_keeps_the_old_file(tmp_path, monkeypatch):
+    for lib in (torch, pn):
+        obj = {"w": lib.ones(300_000)}
+        with pytest.raises(RuntimeError):
+            lib.save(obj, "/dev/full")
+        with pytest.raises(RuntimeError):
+            _save_to_an_open_full_device(lib, obj)
+    with pytest.raises(OSError) as info:  # and an OSError with its errno
+        pn.save({"w": pn.ones(300_000)}, "/dev/full")
+    assert info.value.errno == 28 and "No space left on device" in str(info.value)
+    path = tmp_path / "ck.pt"
+    pn.save({"w": pn.zeros(3)}, path)
+    before = path.read_bytes()
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pn.serialization.os, "fsync", full)
+    with pytest.raises(RuntimeError, match="No space left on device") as info:
+        pn.save({"w": pn.ones(10)}, path)
+    assert isinstance(info.value, OSError) and info.value.errno == 28
+    monkeypatch.undo()
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["ck.pt"]
+
+
+def test_a_read_only_stream_is_torchs_unsupported_operation(tmp_path):
+    path = tmp_path / "x.pt"
+    path.write_bytes(b"")
+    for lib in (torch, pn):
+        with open(path, "rb") as fh, pytest.raises(io.UnsupportedOperation):
+            lib.save(lib.ones(2), fh)
+
+
+# ------------------------------------------------------------------------------ hostile pickles
+class _Sized:
+    """Pickles as bytearray(n): a few bytes that ask for n bytes of memory when unpickled."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __reduce__(self):
+        return (bytearray, (self.n,))
+
+
+def _file_with_pickle(data: bytes) -> io.BytesIO:
+    header = {
+        "x": {"dtype": "U8", "shape": [len(data)], "data_offsets": [0, len(data)]},
+        "__metadata__": {"format": "pt", "pyneuro": json.dumps({"version": 4, "tree": {"__pickle__": "x"}})},
+    }
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    return io.BytesIO(len(text).to_bytes(8, "little") + text + data)
+
+
+def test_a_pickled_bytearray_size_is_refused_before_allocating():
+    bomb = pickle.dumps(_Sized(1 << 40), protocol=4)  # 1 TiB from a 60-byte pickle
+    with pytest.raises(pickle.UnpicklingError, match="bytearray"):
+        pn.load(_file_with_pickle(bomb))
+    # a real bytearray still loads by default, as torch's
+    ok = pickle.dumps(bytearray(b"abc"), protocol=4)
+    assert pn.load(_file_with_pickle(ok)) == bytearray(b"abc")
