@@ -167,3 +167,19 @@ def test_a_pickled_bytearray_size_is_refused_before_allocating():
     # a real bytearray still loads by default, as torch's
     ok = pickle.dumps(bytearray(b"abc"), protocol=4)
     assert pn.load(_file_with_pickle(ok)) == bytearray(b"abc")
+
+
+def test_optimizer_state_for_another_shape_is_a_runtime_error():
+    """A checkpoint's Adam state for a model of other sizes: torch fails at the next step with a
+    RuntimeError; pyneuro refuses it at load_state_dict, with an error that is a RuntimeError too."""
+    for lib in (torch, pn):
+        model = lib.nn.Linear(3, 2)
+        opt = lib.optim.Adam(model.parameters())
+        model(lib.ones(1, 3)).sum().backward()
+        opt.step()
+        other = lib.nn.Linear(4, 2)
+        other_opt = lib.optim.Adam(other.parameters())
+        with pytest.raises(RuntimeError):
+            other_opt.load_state_dict(_round_trip(lib, opt.state_dict()))
+            other(lib.ones(1, 4)).sum().backward()
+            other_opt.step()
