@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import io
 import pickle
+import pickletools
 
 import numpy as np
 
@@ -148,12 +149,14 @@ _NP_RECONSTRUCT = np.arange(1).__reduce__()[0]  # numpy._core.multiarray._recons
 _NP_SCALAR = np.float32(0).__reduce__()[0]  # numpy._core.multiarray.scalar
 
 
-def array_globals(dtype: np.dtype) -> list:
-    return [_NP_RECONSTRUCT, np.ndarray, np.dtype, type(dtype)]
+def array_globals(dtype: np.dtype | None = None) -> list:
+    """What torch.load needs allow-listed for an array: the globals of its pickle, and its dtype's
+    class (numpy.dtypes.Float64DType: not a global of the pickle, so not listed without a dtype)."""
+    return [_NP_RECONSTRUCT, np.ndarray, np.dtype] + ([type(dtype)] if dtype is not None else [])
 
 
-def scalar_globals(dtype: np.dtype) -> list:
-    return [_NP_SCALAR, np.dtype, type(dtype)]
+def scalar_globals(dtype: np.dtype | None = None) -> list:
+    return [_NP_SCALAR, np.dtype] + ([type(dtype)] if dtype is not None else [])
 
 
 def require_allowed(weights_only, needed: list, what: str) -> None:
@@ -165,6 +168,51 @@ def require_allowed(weights_only, needed: list, what: str) -> None:
     for g in needed:
         if not any(g is allowed for allowed in _SAFE_GLOBALS):
             raise _refusal(g.__module__, g.__qualname__, what)
+
+
+_STRINGS = {
+    "SHORT_BINUNICODE",
+    "BINUNICODE",
+    "BINUNICODE8",
+    "UNICODE",
+    "STRING",
+    "BINSTRING",
+    "SHORT_BINSTRING",
+}
+
+
+def pickle_globals(data: bytes) -> set:
+    """("module", "name") of every global a pickle names, read with pickletools (nothing is imported
+    or run): GLOBAL's argument, and STACK_GLOBAL's two strings (pushed, or fetched from the memo)."""
+    found, memo, pushed = set(), {}, []  # pushed: the values of the latest pushes, strings or None
+    for op, arg, _ in pickletools.genops(data):
+        if op.name == "GLOBAL":
+            found.add(tuple(arg.split(" ", 1)))
+        elif op.name == "STACK_GLOBAL" and len(pushed) >= 2 and all(isinstance(v, str) for v in pushed[-2:]):
+            found.add((pushed[-2], pushed[-1]))
+        if op.name == "MEMOIZE":
+            memo[len(memo)] = pushed[-1] if pushed else None
+        elif op.name in ("PUT", "BINPUT", "LONG_BINPUT"):
+            memo[arg] = pushed[-1] if pushed else None
+        elif op.name in ("GET", "BINGET", "LONG_BINGET"):
+            pushed.append(memo.get(arg))
+        elif op.name in _STRINGS:
+            pushed.append(arg)
+        elif op.stack_after:
+            pushed.append(None)
+    return found
+
+
+def unsafe_globals(in_pickles: set, in_data: list) -> list:
+    """torch's get_unsafe_globals_in_checkpoint: sorted "module.name" of what a weights-only load
+    refuses: globals of the file's pickles that are neither data nor allow-listed, and the globals
+    torch would pickle the file's data entries with (in_data: array_globals(), ...) not allow-listed."""
+    allowed = {(getattr(g, "__module__", None), getattr(g, "__qualname__", None)) for g in _SAFE_GLOBALS}
+    names = {f"{m}.{n}" for m, n in in_pickles if (m, n) not in _DATA_GLOBALS and (m, n) not in allowed}
+    names.update(
+        f"{g.__module__}.{g.__qualname__}" for g in in_data if not any(g is a for a in _SAFE_GLOBALS)
+    )
+    return sorted(names)
 
 
 class TrustedPickleError(Exception):

@@ -89,11 +89,13 @@ from ._pickled import (  # noqa: F401 - torch's names
     array_globals,
     clear_safe_globals,
     get_safe_globals,
+    pickle_globals,
     pickled,
     require_allowed,
     safe_globals,
     scalar_globals,
     unpickled,
+    unsafe_globals,
 )
 from ._safetensors import (  # noqa: F401 - the format's names, as pn.serialization had them
     _CODES,
@@ -115,6 +117,14 @@ VERSION = 5  # 1: .npz archives (still read); 2: safetensors; 3: + shared memory
 _META_KEY = "pyneuro"
 _NP_SCALARS = DTYPES_BY_NAME | {"uint16", "uint32", "uint64"}  # NumPy scalars stored as numbers + dtype
 MAX_DEPTH = 128  # nesting of lists/dicts/tuples in a saved object (JSON and Python recursion stay bounded)
+
+
+DEFAULT_PROTOCOL = 2  # torch.serialization's (pickle_protocol=DEFAULT_PROTOCOL is accepted, as any)
+
+
+class SourceChangeWarning(Warning):
+    """torch's warning that a pickled module's source changed; pyneuro never issues it (scripts
+    filter it: warnings.filterwarnings("ignore", category=torch.serialization.SourceChangeWarning))."""
 
 
 class CheckpointError(ArgumentError, pickle.UnpicklingError):
@@ -621,8 +631,19 @@ def load(
     files. Raises CheckpointError (a ValueError and a RuntimeError) naming the file when it
     is malformed; EmptyCheckpointError (also an EOFError) when there is nothing to read.
     """
+    reader = _Reader({}, map_location, weights_only)  # (a CUDA map_location is refused before reading)
+
+    def decode(tree, arrays):
+        reader.arrays = arrays
+        return reader.decode(tree)
+
+    return _read_file(f, allow_large, decode)
+
+
+def _read_file(f, allow_large: bool, use):
+    """use(tree, arrays) of the object in f (a path, or a binary file object read from its position
+    and left after the object), raising what load's docstring says for a malformed file."""
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
-    reader = _Reader({}, map_location, weights_only)
     stream = not isinstance(f, (str, os.PathLike))
     if stream:
         start = f.tell() if f.seekable() else None
@@ -636,13 +657,13 @@ def load(
         )
     try:
         if data[:4] == b"PK\x03\x04":
-            tree, reader.arrays = _read_npz(data, allow_large)
+            tree, arrays = _read_npz(data, allow_large)
         else:
-            reader.arrays, metadata, end = _read_safetensors(data, exact=not stream)
+            arrays, metadata, end = _read_safetensors(data, exact=not stream)
             if stream and start is not None:
                 f.seek(start + end)  # what torch does: the next load reads the next object
             if _META_KEY not in metadata:  # a plain safetensors file (e.g. from torch): its tensors
-                tree = {"__dict__": [[k, {"__tensor__": k}] for k in reader.arrays]}
+                tree = {"__dict__": [[k, {"__tensor__": k}] for k in arrays]}
             else:
                 info = json.loads(metadata[_META_KEY])
                 if (
@@ -654,7 +675,7 @@ def load(
                 if info["version"] > VERSION:
                     raise ValueError(f"format version {info['version']}; this pyneuro reads up to {VERSION}")
                 tree = info["tree"]
-        return reader.decode(tree)
+        return use(tree, arrays)
     except TrustedPickleError as failed:  # the pickle's own error, unchanged as torch's (_pickled.py)
         raise failed.error from None
     except (
@@ -683,3 +704,35 @@ def load(
         raise CheckpointError(
             f"pn.load: cannot read {name}: corrupt, or not a file pyneuro reads ({reason})"
         ) from None
+
+
+def get_unsafe_globals_in_checkpoint(f) -> list:
+    """torch.serialization's: the "module.name" of every class or function that a weights-only
+    pn.load of f refuses unless allow-listed (add_safe_globals), read without running anything in
+    the file: those of its pickles (pn.save of a whole model) and those torch pickles its NumPy
+    arrays and scalars and frozensets with. (As torch's, a NumPy dtype class is not listed; a load
+    asks for it too.)"""
+    return _read_file(f, False, _unsafe_globals)
+
+
+def _unsafe_globals(tree, arrays: dict) -> list:
+    in_pickles: set = set()
+    in_data: list = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            for kind, value in node.items():
+                if kind == PICKLE_KEY or (kind == "__pickle_ex__" and isinstance(value, dict)):
+                    data = arrays.get(value if kind == PICKLE_KEY else value.get("data"))
+                    in_pickles |= pickle_globals(data.tobytes()) if isinstance(data, np.ndarray) else set()
+                elif kind == "__ndarray__":
+                    in_data += array_globals()
+                elif kind == "__npscalar__":
+                    in_data += scalar_globals()
+                elif kind == "__frozenset__":
+                    in_data.append(frozenset)
+                stack.append(value)
+    return unsafe_globals(in_pickles, in_data)

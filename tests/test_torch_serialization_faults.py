@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -183,3 +184,61 @@ def test_optimizer_state_for_another_shape_is_a_runtime_error():
             other_opt.load_state_dict(_round_trip(lib, opt.state_dict()))
             other(lib.ones(1, 4)).sum().backward()
             other_opt.step()
+
+
+# ------------------------------------------------------------------------------ torch.serialization names
+class _Net:  # stands for a user's class pickled with pn.save(model)
+    def __init__(self):
+        self.w = [1, 2]
+
+
+def _renamed(names, lib):
+    return sorted(n.replace(lib.__name__ + ".", "LIB.") for n in names)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: np.arange(3.0),
+        lambda lib: {"acc": np.float64(0.5)},
+        lambda lib: frozenset({1}),
+        lambda lib: _Net(),
+        lambda lib: lib.nn.Sequential(lib.nn.Linear(1, 1), lib.nn.ReLU()),
+        lambda lib: {"w": lib.ones(2), "epoch": 3},
+    ],
+)
+def test_get_unsafe_globals_in_checkpoint_lists_what_torch_lists(tmp_path, make):
+    """What a weights-only load refuses, read from the file without running it: the names to
+    allow-list (torch's error message points at this function)."""
+    got = {}
+    for lib in (torch, pn):
+        path = tmp_path / f"{lib.__name__}.pt"
+        lib.save(make(lib), path)
+        got[lib] = _renamed(lib.serialization.get_unsafe_globals_in_checkpoint(path), lib)
+        with open(path, "rb") as fh:  # a file object too
+            assert _renamed(lib.serialization.get_unsafe_globals_in_checkpoint(fh), lib) == got[lib]
+    assert got[pn] == got[torch]
+
+
+def test_allow_listing_what_get_unsafe_globals_names_lets_the_model_load(tmp_path):
+    for lib in (torch, pn):
+        path = tmp_path / f"{lib.__name__}.pt"
+        lib.save(lib.nn.Sequential(lib.nn.Linear(1, 1), lib.nn.ReLU()), path)
+        with lib.serialization.safe_globals([lib.nn.Sequential, lib.nn.Linear]):
+            names = lib.serialization.get_unsafe_globals_in_checkpoint(path)
+            assert [n.rsplit(".", 1)[1] for n in names] == ["ReLU"]
+            with pytest.raises(pickle.UnpicklingError):
+                lib.load(path)
+        with lib.serialization.safe_globals([lib.nn.Sequential, lib.nn.Linear, lib.nn.ReLU]):
+            assert lib.serialization.get_unsafe_globals_in_checkpoint(path) == []
+            assert type(lib.load(path)).__name__ == "Sequential"
+
+
+def test_source_change_warning_and_default_protocol_exist_as_in_torch():
+    for lib in (torch, pn):
+        assert issubclass(lib.serialization.SourceChangeWarning, Warning)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=lib.serialization.SourceChangeWarning)
+        buf = io.BytesIO()
+        lib.save(lib.ones(1), buf, pickle_protocol=lib.serialization.DEFAULT_PROTOCOL)
+        assert lib.serialization.DEFAULT_PROTOCOL == 2
