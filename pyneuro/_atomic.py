@@ -46,6 +46,8 @@ def save_error(exc: OSError, name) -> OSError:
     kind = _AS_RUNTIME.get(type(exc))
     if kind is None:
         return exc
+    if exc.errno is None:  # OSError("...") from a file object's own write
+        return kind(str(exc))
     return kind(exc.errno, exc.strerror or str(exc), name if exc.filename is None else exc.filename)
 
 
