@@ -90,9 +90,9 @@ _DATA_GLOBALS = {
 }
 
 
-class _Unpickler(pickle.Unpickler):
-    """An unpickler whose persistent references (tensors kept out of the pickle) resolve through
-    `refs`, a function given by pn.load (a method: the C unpickler ignores instance attributes)."""
+class _Refs:
+    """Persistent references (tensors kept out of the pickle) resolved through `refs`, a function
+    given by pn.load (a method: the C unpickler ignores instance attributes)."""
 
     refs = None
 
@@ -100,6 +100,10 @@ class _Unpickler(pickle.Unpickler):
         if self.refs is None:
             raise pickle.UnpicklingError(f"the pickle refers to tensor {pid!r}, which the file does not hold")
         return self.refs(pid)
+
+
+class _Unpickler(_Refs, pickle.Unpickler):
+    """weights_only=False: Python's C unpickler, as torch.load's."""
 
 
 def _bytearray(*args):
@@ -113,7 +117,12 @@ def _bytearray(*args):
     return bytearray(*args)
 
 
-class _WeightsOnlyUnpickler(_Unpickler):
+class _WeightsOnlyUnpickler(_Refs, pickle._Unpickler):
+    """A weights-only load: the classes are allow-listed, and the unpickler is Python's own
+    implementation (pickle._Unpickler), as torch's weights-only unpickler is Python: its memo is
+    a dict, where the C unpickler's is an array grown to the largest index a pickle names (a
+    9-byte pickle with LONG_BINPUT 2**30 had it fill 16 GiB)."""
+
     def find_class(self, module: str, name: str):
         if (module, name) == ("builtins", "bytearray"):
             return _bytearray

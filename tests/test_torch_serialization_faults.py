@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import pickle
+import struct
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -242,3 +247,24 @@ def test_source_change_warning_and_default_protocol_exist_as_in_torch():
         buf = io.BytesIO()
         lib.save(lib.ones(1), buf, pickle_protocol=lib.serialization.DEFAULT_PROTOCOL)
         assert lib.serialization.DEFAULT_PROTOCOL == 2
+
+
+_LOAD_LIMITED = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 31, 1 << 31))  # 2 GiB: the bomb asks for 16
+import pyneuro as pn
+print(pn.load(sys.argv[1]))
+"""
+
+
+def test_a_huge_memo_index_allocates_nothing(tmp_path):
+    """A 9-byte pickle storing its value at memo index 2**30: the C unpickler grows its memo array
+    to 2**31 entries (16 GiB, all written); a weights-only load uses Python's unpickler (a dict
+    memo), as torch's weights-only unpickler does, and loads it as torch loads it."""
+    path = tmp_path / "bomb.safetensors"
+    path.write_bytes(_file_with_pickle(b"\x80\x04N" + b"r" + struct.pack("<I", 1 << 30) + b".").getvalue())
+    env = {"PYTHONPATH": str(Path(pn.__file__).resolve().parent.parent), "PATH": os.environ.get("PATH", "")}
+    out = subprocess.run(
+        [sys.executable, "-c", _LOAD_LIMITED, str(path)], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "None", out.stderr[-2000:]
