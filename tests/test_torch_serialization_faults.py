@@ -268,3 +268,15 @@ def test_a_huge_memo_index_allocates_nothing(tmp_path):
         [sys.executable, "-c", _LOAD_LIMITED, str(path)], capture_output=True, text=True, timeout=120, env=env
     )
     assert out.returncode == 0 and out.stdout.strip() == "None", out.stderr[-2000:]
+
+
+def test_load_state_dict_copy_failure_names_both_sizes_as_torch():
+    messages = []
+    for lib in (torch, pn):
+        model = lib.nn.Linear(2, 2)
+        state = {"weight": lib.ones(2, 2, dtype=lib.int64), "bias": lib.zeros(2)}
+        with pytest.raises(RuntimeError) as info:
+            model.load_state_dict(state, assign=True)
+        messages.append(str(info.value).split(", an exception occurred")[0].replace(lib.__name__, "LIB"))
+    assert messages[0] == messages[1]
+    assert "whose dimensions in the checkpoint are LIB.Size([2, 2])" in messages[1]
