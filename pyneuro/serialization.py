@@ -554,8 +554,14 @@ class _Reader:
             if math.prod(shape) and last >= flat.size:
                 raise ValueError(f"a view reaches element {last} of a {flat.size}-element storage")
             item = flat.dtype.itemsize
-            array = np.lib.stride_tricks.as_strided(
-                flat[min(offset, flat.size) :], shape, [st * item for st in stride], writeable=True
+            # an ndarray over the stored array (its .base: the tensors share one untyped_storage(),
+            # as torch's views do; as_strided's base would be a stand-in object)
+            array = np.ndarray(
+                shape,
+                flat.dtype,
+                buffer=storage,
+                offset=min(offset, flat.size) * item,
+                strides=[st * item for st in stride],
             )
         if "order" in ex:  # a transposed tensor stored in C order: laid out as it was saved
             order = ex["order"]

@@ -280,3 +280,19 @@ def test_load_state_dict_copy_failure_names_both_sizes_as_torch():
         messages.append(str(info.value).split(", an exception occurred")[0].replace(lib.__name__, "LIB"))
     assert messages[0] == messages[1]
     assert "whose dimensions in the checkpoint are LIB.Size([2, 2])" in messages[1]
+
+
+def test_loaded_views_share_the_untyped_storage_of_their_base():
+    """Tutorials check views with untyped_storage().data_ptr(); after a round trip a row, a column
+    and a transpose saved beside their base still report the base's storage, offset and size."""
+    for lib in (torch, pn):
+        x = lib.arange(12.0).reshape(3, 4)
+        d = _round_trip(lib, {"x": x, "row": x[1], "col": x[:, 2], "t": x.t()})
+        base = d["x"].untyped_storage()
+        for k in ("row", "col", "t"):
+            assert d[k].untyped_storage().data_ptr() == base.data_ptr(), (lib.__name__, k)
+            assert d[k].untyped_storage().nbytes() == base.nbytes() == 48
+        assert (d["row"].storage_offset(), d["col"].storage_offset()) == (4, 2)
+        assert d["col"].stride() == (4,) and d["t"].stride() == (1, 4)
+        d["x"].add_(1)
+        assert d["row"].tolist() == [5.0, 6.0, 7.0, 8.0] and d["col"].tolist() == [3.0, 7.0, 11.0]
