@@ -340,8 +340,8 @@ def _safetensors_parts(obj) -> tuple[bytes, list]:
     return len(text).to_bytes(8, "little") + text, arrays
 
 
-def _write(fh, obj) -> None:
-    head, arrays = _safetensors_parts(obj)
+def _write(fh, head: bytes, arrays: list) -> None:
+    """The parts _safetensors_parts made, written to fh."""
     _write_all(fh, memoryview(head))
     for array in arrays:
         _write_all(fh, memoryview(array.reshape(-1).view(np.uint8)))
@@ -369,12 +369,12 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     requires_grad and nn.Parameter are kept. pickle_module, pickle_protocol and
     _use_new_zipfile_serialization are accepted and change nothing (Python's default protocol).
     """
+    head, arrays = _safetensors_parts(obj)  # what cannot be stored is refused before the disk is touched
     if isinstance(f, (str, os.PathLike)):
-        _safetensors_parts(obj)  # refuse what cannot be stored before touching the disk
-        atomic_write(f, lambda fh: _write(fh, obj))
+        atomic_write(f, lambda fh: _write(fh, head, arrays))
         return
     try:
-        _write(f, obj)
+        _write(f, head, arrays)
     except OSError as exc:  # a full disk under an open file: torch's RuntimeError too (_atomic.save_error)
         raise save_error(exc, getattr(f, "name", None)) from None
 
