@@ -26,7 +26,8 @@ twice, views of one tensor, tied weights) are stored once, as the span of memory
 and each as {"__tensor_ex__": {"storage": NAME, "offset": k, "shape": [...], "stride": [...],
 "requires_grad": b, "parameter": b}}, a strided view into it (offset and strides counted in
 elements), so they share memory again after loading, as torch's do; the same entry without
-offset/shape/stride brings back requires_grad or an nn.Parameter. A safetensors file without
+offset/shape/stride brings back requires_grad or an nn.Parameter. The same tensor object met again
+is {"__same__": i} (the i-th tensor entry of the tree), one object again after loading. A safetensors file without
 the "pyneuro" entry (written by torch) loads as a dict {name: Tensor}. Any other object (a whole
 nn.Module, a custom class, a subclass such as a namedtuple or defaultdict, a dict with keys
 the header cannot hold) is pickled, as torch.save does, into one uint8 tensor: {"__pickle__":
@@ -113,7 +114,8 @@ from .tensor import Tensor, _device
 
 VERSION = 5  # 1: .npz archives (still read); 2: safetensors; 3: + shared memory, requires_grad,
 # Parameter, sets; 4: + pickles whose tensors are entries of the file ("__pickle_ex__"); 5: + NumPy
-# scalars keep their type ("__npscalar__"; before, stored as Python numbers)
+# scalars keep their type ("__npscalar__"; before, stored as Python numbers), the same tensor
+# object twice loads as one ("__same__")
 _META_KEY = "pyneuro"
 _NP_SCALARS = DTYPES_BY_NAME | {"uint16", "uint32", "uint64"}  # NumPy scalars stored as numbers + dtype
 MAX_DEPTH = 128  # nesting of lists/dicts/tuples in a saved object (JSON and Python recursion stay bounded)
@@ -247,8 +249,14 @@ def _place_tensors(pending: list, tensors: dict) -> None:
     """Fill each tensor's node. Tensors whose memory overlaps (the same tensor twice, views of
     one tensor, tied weights) are stored once, as the span of memory they cover, and each is
     written as a strided view into it, so that they share memory again after loading, as
-    torch's do. A tensor alone (the usual state dict entry) is stored as itself."""
-    for group in overlapping(pending):
+    torch's do. A tensor alone (the usual state dict entry) is stored as itself. The same tensor
+    object met again is {"__same__": i}, the i-th tensor node of the tree (in the order pn.load
+    decodes them), so that it loads as one object, as torch's pickle memo makes it."""
+    seen: dict = {}
+    for i, (obj, _, _, node) in enumerate(pending):
+        if seen.setdefault(id(obj), i) != i:
+            node["__same__"] = seen[id(obj)]
+    for group in overlapping([entry for entry in pending if not entry[3]]):
         first_obj, first, first_path, first_node = group[0]
         order = dense_order(first) if len(group) == 1 else None
         if order is not None:  # a lone transposed tensor: its values in C order, under its shape
@@ -411,6 +419,7 @@ class _Reader:
         self.arrays, self.weights_only = arrays, weights_only
         self.place = _placement(map_location)
         self.counters: dict = {}
+        self.tensors: list = []  # every tensor node's tensor, in order: what {"__same__": i} names
 
     def decode(self, node, depth: int = 0):
         if depth > MAX_DEPTH:
@@ -439,9 +448,13 @@ class _Reader:
         if kind == "__pickle_ex__" and isinstance(value, dict) and set(value) == {"data", "tensors"}:
             return self.unpickle_with_tensors(value, depth)
         if kind == "__tensor__":
-            return self.place(self.tensor(self.array(value), value))
+            return self.remember(self.place(self.tensor(self.array(value), value)))
         if kind == "__tensor_ex__" and isinstance(value, dict):
-            return self.tensor_ex(value)
+            return self.remember(self.tensor_ex(value))
+        if kind == "__same__":  # the same tensor object again
+            if not (_int(value) and value < len(self.tensors)):
+                raise ValueError(f"a __same__ entry names tensor {value!r} of {len(self.tensors)} before it")
+            return self.remember(self.tensors[value])
         if kind == "__frozenset__":  # (a set is data to torch's weights-only load, a frozenset is not)
             require_allowed(
                 self.weights_only,
@@ -480,6 +493,10 @@ class _Reader:
                 out[key] = self.decode(pair[1], depth + 1)
             return out
         raise ValueError(f"unknown entry in the header: {kind!r}")
+
+    def remember(self, t):
+        self.tensors.append(t)
+        return t
 
     def unpickle_with_tensors(self, value: dict, depth: int):
         """A pickle whose tensors are entries of the file: its references resolve to them."""

@@ -296,3 +296,22 @@ def test_loaded_views_share_the_untyped_storage_of_their_base():
         assert d["col"].stride() == (4,) and d["t"].stride() == (1, 4)
         d["x"].add_(1)
         assert d["row"].tolist() == [5.0, 6.0, 7.0, 8.0] and d["col"].tolist() == [3.0, 7.0, 11.0]
+
+
+def test_the_same_tensor_twice_loads_as_one_object():
+    """torch's pickle memo brings one tensor saved twice back as one object (a Parameter too,
+    requires_grad kept); distinct tensors sharing memory (a state dict's tied weights) stay two."""
+    for lib in (torch, pn):
+        w = lib.nn.Parameter(lib.ones(2))
+        x = lib.arange(4.0)
+        d = _round_trip(lib, {"a": w, "b": [w, x, x[1:]], "c": (x, w)})
+        assert d["a"] is d["b"][0] is d["c"][1] and type(d["a"]).__name__ == "Parameter"
+        assert d["b"][1] is d["c"][0] and d["b"][2] is not d["b"][1]
+        d["c"][0][1] = 9.0
+        assert d["b"][2][0].item() == 9.0
+        tied = lib.nn.Linear(2, 2)
+        model = lib.nn.Sequential(tied, lib.nn.Linear(2, 2))
+        model[1].weight = tied.weight
+        state = _round_trip(lib, model.state_dict())
+        assert state["0.weight"] is not state["1.weight"]
+        assert state["0.weight"].data_ptr() == state["1.weight"].data_ptr()
