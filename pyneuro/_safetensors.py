@@ -165,3 +165,53 @@ def _read_npz(data: bytes, allow_large: bool) -> tuple:
             f"an .npz file of format version {header.get('version')!r}; .npz files are version 1"
         )
     return header.get("tree"), arrays
+
+
+class StreamError(ValueError):
+    """A stream read_object refuses before reading it to its end."""
+
+
+def read_object(fh) -> bytes:
+    """The bytes of one saved object from a binary stream, read as far as its header says and
+    no further: a stream without an end (a pipe, /dev/zero, /dev/urandom) is never read whole, and
+    a stream of several objects is left at the next one. A version-1 .npz archive (a zip) is
+    read to the end of the stream. Nothing is checked here: _read_safetensors does."""
+    head = _read_exactly(fh, 8)
+    if head[:4] == b"PK\x03\x04":
+        if not (hasattr(fh, "seekable") and fh.seekable()):  # a pipe could feed it without end
+            raise StreamError("a version-1 .npz archive is read from a file or a seekable stream only")
+        return head + fh.read()
+    n = int.from_bytes(head, "little") if len(head) == 8 else 0
+    if not 0 < n <= MAX_HEADER:
+        return head  # (too short, or a length the parser refuses, naming what it is)
+    text = _read_exactly(fh, n)
+    return head + text + _read_exactly(fh, _data_size(text)) if len(text) == n else head + text
+
+
+def _data_size(text: bytes) -> int:
+    """The end of the last tensor the header names (0 if the header does not parse: refused later)."""
+    try:
+        header = json.loads(text.decode("utf-8"))
+        ends = [
+            info["data_offsets"][1]
+            for name, info in header.items()
+            if name != "__metadata__"
+            and isinstance(info, dict)
+            and isinstance(info.get("data_offsets"), list)
+        ]
+    except (ValueError, AttributeError, TypeError, KeyError, IndexError, RecursionError):
+        return 0
+    return max((e for e in ends if _int(e)), default=0)
+
+
+def _read_exactly(fh, n: int) -> bytes:
+    """Up to n bytes, fewer only at the end of the stream; memory grows with the bytes that
+    arrive, never with what a header claims."""
+    chunks, left = [], n
+    while left > 0:
+        chunk = fh.read(min(left, 1 << 24))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)

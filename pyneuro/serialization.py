@@ -63,6 +63,7 @@ import json
 import math
 import os
 import pickle
+import stat
 import struct
 import sys
 import zipfile
@@ -105,9 +106,11 @@ from ._safetensors import (  # noqa: F401 - the format's names, as pn.serializat
     MAGIC,
     MAX_EXPANSION,
     MAX_HEADER,
+    StreamError,
     _int,
     _read_npz,
     _read_safetensors,
+    read_object,
 )
 from ._shapes import Size
 from .tensor import Tensor, _device
@@ -669,11 +672,13 @@ def _read_file(f, allow_large: bool, use):
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
     stream = not isinstance(f, (str, os.PathLike))
     if stream:
-        start = f.tell() if f.seekable() else None
-        data = f.read()
+        try:
+            data = read_object(f)  # (left at the next object, as torch leaves it)
+        except StreamError as exc:
+            raise CheckpointError(f"pn.load: cannot read {name}: {exc}") from None
     else:
-        with open(f, "rb") as fh:
-            data = fh.read()
+        with open(f, "rb") as fh:  # a device or a FIFO (/dev/zero) is read as far as its header says
+            data = fh.read() if stat.S_ISREG(os.fstat(fh.fileno()).st_mode) else read_object(fh)
     if not data:
         raise EmptyCheckpointError(
             f"pn.load: {name} is empty ({'nothing left to read' if stream else '0 bytes'}, too short for a safetensors file)"
@@ -682,9 +687,7 @@ def _read_file(f, allow_large: bool, use):
         if data[:4] == b"PK\x03\x04":
             tree, arrays = _read_npz(data, allow_large)
         else:
-            arrays, metadata, end = _read_safetensors(data, exact=not stream)
-            if stream and start is not None:
-                f.seek(start + end)  # what torch does: the next load reads the next object
+            arrays, metadata, _ = _read_safetensors(data, exact=not stream)
             if _META_KEY not in metadata:  # a plain safetensors file (e.g. from torch): its tensors
                 tree = {"__dict__": [[k, {"__tensor__": k}] for k in arrays]}
             else:

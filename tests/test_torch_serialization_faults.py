@@ -315,3 +315,76 @@ def test_the_same_tensor_twice_loads_as_one_object():
         state = _round_trip(lib, model.state_dict())
         assert state["0.weight"] is not state["1.weight"]
         assert state["0.weight"].data_ptr() == state["1.weight"].data_ptr()
+
+
+class _Endless(io.RawIOBase):
+    """A stream without an end, as /dev/zero or /dev/urandom (pn.load("/dev/zero") read it to
+    the last byte of memory); counts what was read from it."""
+
+    def __init__(self, pattern: bytes):
+        self.pattern, self.taken = pattern, 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self.taken > 1 << 26:  # (a reader that reads it whole stops here, not at the memory's end)
+            raise AssertionError("read 64 MiB of an endless stream")
+        n = len(buffer)
+        buffer[:n] = (self.pattern * (n // len(self.pattern) + 1))[:n]
+        self.taken += n
+        return n
+
+
+@pytest.mark.parametrize(
+    "pattern", [b"\0", b"\xa7\x13\xff\x01\x9c", b"PK\x03\x04"], ids=["zero", "noise", "zip"]
+)
+def test_an_endless_stream_is_refused_after_its_header(pattern):
+    stream = _Endless(pattern)
+    with pytest.raises(pickle.UnpicklingError):  # what torch.load raises for /dev/zero and /dev/urandom
+        pn.load(stream)
+    assert stream.taken <= 1 << 20
+
+
+_LOAD_DEVICES = """
+import pickle, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 31, 1 << 31))  # a reader that reads them whole stops here
+import pyneuro as pn
+for path in ("/dev/zero", "/dev/urandom"):
+    try:
+        pn.load(path)
+    except pickle.UnpicklingError as exc:
+        print(type(exc).__name__, "MemoryError" in str(exc))
+"""
+
+
+def test_devices_without_an_end_are_refused_as_torch_refuses_them():
+    for path in ("/dev/zero", "/dev/urandom"):
+        with pytest.raises(pickle.UnpicklingError):
+            torch.load(path)
+    env = {"PYTHONPATH": str(Path(pn.__file__).resolve().parent.parent), "PATH": os.environ.get("PATH", "")}
+    out = subprocess.run(
+        [sys.executable, "-c", _LOAD_DEVICES], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert out.stdout.split() == ["CheckpointError", "False"] * 2, out.stdout + out.stderr[-2000:]
+
+
+def test_a_header_claiming_more_data_than_arrives_reads_only_what_arrives():
+    buf = io.BytesIO()
+    pn.save({"w": pn.ones(4)}, buf)
+    data = bytearray(buf.getvalue())
+    n = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + n])
+    header["w"]["data_offsets"][1] = 1 << 40  # a terabyte claimed by a 200-byte stream
+    text = json.dumps(header).encode()
+    crafted = len(text).to_bytes(8, "little") + text + bytes(data[8 + n :])
+    with pytest.raises(RuntimeError, match="needs 16 bytes"):
+        pn.load(io.BytesIO(crafted))
+    os.mkfifo(pipe := str(Path(os.environ.get("TMPDIR", "/tmp")) / f"pn-fifo-{os.getpid()}"))
+    try:
+        writer = subprocess.Popen([sys.executable, "-c", f"open({pipe!r}, 'wb').write({bytes(crafted)!r})"])
+        with pytest.raises(RuntimeError, match="needs 16 bytes"):
+            pn.load(pipe)  # a FIFO: read as a stream, as far as its header says
+        writer.wait(timeout=60)
+    finally:
+        os.unlink(pipe)
