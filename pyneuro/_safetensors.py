@@ -48,9 +48,11 @@ def _native(dtype: np.dtype) -> np.dtype:
     return np.dtype(f"{dtype.kind}{dtype.itemsize}")
 
 
-def _read_safetensors(data: bytes, exact: bool = True) -> tuple[dict, dict, int]:
+def _read_safetensors(data: bytes, exact: bool = True, size: int | None = None) -> tuple[dict, dict, int]:
     """(name -> NumPy array, metadata, bytes used) of safetensors bytes; ValueError if anything
-    is off. exact=False (a stream) allows bytes after the last tensor: the next object's."""
+    is off. exact=False (a stream) allows bytes after the last tensor: the next object's. size:
+    the file's length, when data is what read_object took from its start."""
+    size = len(data) if size is None else size
     if len(data) < 8:
         raise ValueError(f"{len(data)} bytes, too short for a safetensors file")
     n = int.from_bytes(data[:8], "little")
@@ -59,7 +61,7 @@ def _read_safetensors(data: bytes, exact: bool = True) -> tuple[dict, dict, int]
             raise ValueError(
                 "a pickle (pickle.dump, or torch.save's legacy format), a format pn.load does not read"
             )
-        raise ValueError(f"header length {n} does not fit a {len(data)}-byte file")
+        raise ValueError(f"header length {n} does not fit a {size}-byte file")
     header = json.loads(data[8 : 8 + n].decode("utf-8"))
     if not isinstance(header, dict):
         raise ValueError("the header is not a JSON object")
@@ -99,8 +101,8 @@ def _read_safetensors(data: bytes, exact: bool = True) -> tuple[dict, dict, int]
                 f"tensor {name!r}: data starts at {begin}, expected {position} (overlap or hole)"
             )
         position = end
-    if exact and position != len(buffer):
-        raise ValueError(f"{len(buffer) - position} bytes after the last tensor (truncated header or junk)")
+    if exact and 8 + n + position != size:
+        raise ValueError(f"{size - 8 - n - position} bytes after the last tensor (truncated header or junk)")
     arrays = {}
     for begin, end, name in spans:
         info = header[name]

@@ -671,14 +671,18 @@ def _read_file(f, allow_large: bool, use):
     and left after the object), raising what load's docstring says for a malformed file."""
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
     stream = not isinstance(f, (str, os.PathLike))
+    size = None  # a regular file's length: read as far as its header says, the rest only measured
     if stream:
         try:
             data = read_object(f)  # (left at the next object, as torch leaves it)
         except StreamError as exc:
             raise CheckpointError(f"pn.load: cannot read {name}: {exc}") from None
     else:
-        with open(f, "rb") as fh:  # a device or a FIFO (/dev/zero) is read as far as its header says
-            data = fh.read() if stat.S_ISREG(os.fstat(fh.fileno()).st_mode) else read_object(fh)
+        with open(f, "rb") as fh:  # (a 5 GB archive loaded by mistake is refused after 8 bytes; a
+            # device or a FIFO, /dev/zero, is never read to its end)
+            info = os.fstat(fh.fileno())
+            size = info.st_size if stat.S_ISREG(info.st_mode) and info.st_size else None
+            data = read_object(fh) if size or not stat.S_ISREG(info.st_mode) else fh.read()
     if not data:
         raise EmptyCheckpointError(
             f"pn.load: {name} is empty ({'nothing left to read' if stream else '0 bytes'}, too short for a safetensors file)"
@@ -687,7 +691,7 @@ def _read_file(f, allow_large: bool, use):
         if data[:4] == b"PK\x03\x04":
             tree, arrays = _read_npz(data, allow_large)
         else:
-            arrays, metadata, _ = _read_safetensors(data, exact=not stream)
+            arrays, metadata, _ = _read_safetensors(data, exact=not stream, size=size)
             if _META_KEY not in metadata:  # a plain safetensors file (e.g. from torch): its tensors
                 tree = {"__dict__": [[k, {"__tensor__": k}] for k in arrays]}
             else:

@@ -388,3 +388,31 @@ def test_a_header_claiming_more_data_than_arrives_reads_only_what_arrives():
         writer.wait(timeout=60)
     finally:
         os.unlink(pipe)
+
+
+def test_a_large_file_that_is_no_checkpoint_is_refused_without_reading_it(tmp_path):
+    """pn.load("data.tar.gz") by mistake: refused after its first 8 bytes, as torch refuses it,
+    not read whole into memory first (here under a 2 GiB limit, a sparse 3 GiB file)."""
+    path = tmp_path / "archive.bin"
+    with open(path, "wb") as fh:
+        fh.write(b"\x1f\x8b\x08\x00" + bytes(range(60)))
+        fh.truncate(3 << 30)
+    env = {"PYTHONPATH": str(Path(pn.__file__).resolve().parent.parent), "PATH": os.environ.get("PATH", "")}
+    script = _LOAD_LIMITED.replace("print(pn.load(sys.argv[1]))", "pn.load(sys.argv[1])")
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert "CheckpointError" in out.stderr and f"does not fit a {3 << 30}-byte file" in out.stderr, (
+        out.stderr[-2000:]
+    )
+    with pytest.raises(pickle.UnpicklingError):  # (pn.load's CheckpointError is one too)
+        torch.load(path)
+
+
+def test_bytes_after_a_checkpoint_are_named_as_junk(tmp_path):
+    path = tmp_path / "ck.pt"
+    pn.save({"w": pn.ones(3)}, path)
+    with open(path, "ab") as fh:
+        fh.write(b"junk" * 3)
+    with pytest.raises(RuntimeError, match="12 bytes after the last tensor"):
+        pn.load(path)
