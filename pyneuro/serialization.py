@@ -49,7 +49,9 @@ its errno, and the RuntimeError torch.save raises.
 Loading unpickles nothing but those entries, and checks everything against the file before it allocates: the
 header size, the dtype whitelist (float16/32/64, int8/16/32/64, uint8, bool), every tensor's
 byte size against its shape, offsets inside the file without overlaps or holes, a bounded
-nesting depth. Version-1 files (.npz archives with a "__pyneuro__" header, written by
+nesting depth. A file, a stream or a device is read only as far as its header says (the header
+first, then the data it names: /dev/zero, a pipe or a large archive loaded by mistake is refused
+after its first bytes, as torch refuses them). Version-1 files (.npz archives with a "__pyneuro__" header, written by
 earlier pyneuro) still load, with the same checks; a compressed member that would expand
 more than MAX_EXPANSION times is refused unless `allow_large=True`. Anything malformed
 raises CheckpointError naming the file: a ValueError, and the RuntimeError and
