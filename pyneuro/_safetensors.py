@@ -147,9 +147,9 @@ def _read_npy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, allow_large: bo
     return arr.astype(_native(dtype), copy=True)
 
 
-def _read_npz(data: bytes, allow_large: bool) -> tuple:
-    """(tree, arrays) of a version-1 pyneuro .npz archive."""
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+def _read_npz(source, allow_large: bool) -> tuple:
+    """(tree, arrays) of a version-1 pyneuro .npz archive: its bytes, or the path of the file."""
+    with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
         members = {i.filename[:-4]: i for i in zf.infolist() if i.filename.endswith(".npy")}
         if _V1_HEADER not in members:
             if any(n.endswith("data.pkl") for n in zf.namelist()):

@@ -674,6 +674,7 @@ def _read_file(f, allow_large: bool, use):
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
     stream = not isinstance(f, (str, os.PathLike))
     size = None  # a regular file's length: read as far as its header says, the rest only measured
+    npz = None  # a version-1 .npz file: zipfile reads its directory and members, not the whole file
     if stream:
         try:
             data = read_object(f)  # (left at the next object, as torch leaves it)
@@ -684,14 +685,18 @@ def _read_file(f, allow_large: bool, use):
             # device or a FIFO, /dev/zero, is never read to its end)
             info = os.fstat(fh.fileno())
             size = info.st_size if stat.S_ISREG(info.st_mode) and info.st_size else None
-            data = read_object(fh) if size or not stat.S_ISREG(info.st_mode) else fh.read()
+            if size and fh.read(4) == b"PK\x03\x04":
+                npz, data = f, b"PK"
+            else:
+                fh.seek(0) if size else None
+                data = read_object(fh) if size or not stat.S_ISREG(info.st_mode) else fh.read()
     if not data:
         raise EmptyCheckpointError(
             f"pn.load: {name} is empty ({'nothing left to read' if stream else '0 bytes'}, too short for a safetensors file)"
         )
     try:
-        if data[:4] == b"PK\x03\x04":
-            tree, arrays = _read_npz(data, allow_large)
+        if npz is not None or data[:4] == b"PK\x03\x04":
+            tree, arrays = _read_npz(data if npz is None else npz, allow_large)
         else:
             arrays, metadata, _ = _read_safetensors(data, exact=not stream, size=size)
             if _META_KEY not in metadata:  # a plain safetensors file (e.g. from torch): its tensors
