@@ -214,6 +214,8 @@ def _read_exactly(fh, n: int) -> bytes:
         chunk = fh.read(min(left, 1 << 24))
         if not chunk:
             break
+        if isinstance(chunk, str):  # (torch's: AssertionError "Expected bytes, got str")
+            raise TypeError("pn.load reads a binary file object: open the file with 'rb', not 'r'")
         chunks.append(chunk)
         left -= len(chunk)
     return b"".join(chunks)

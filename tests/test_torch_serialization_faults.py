@@ -416,3 +416,10 @@ def test_bytes_after_a_checkpoint_are_named_as_junk(tmp_path):
         fh.write(b"junk" * 3)
     with pytest.raises(RuntimeError, match="12 bytes after the last tensor"):
         pn.load(path)
+
+
+def test_a_text_mode_file_is_refused_with_what_to_do(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello world, this is text")
+    with open(path) as fh, pytest.raises(TypeError, match="open the file with 'rb'"):
+        pn.load(fh)
