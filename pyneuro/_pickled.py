@@ -81,6 +81,7 @@ _DATA_GLOBALS = {
     ("collections", "OrderedDict"),
     ("collections", "Counter"),  # (MultiStepLR's state_dict holds its milestones in one, as torch's)
     ("builtins", "bytearray"),
+    ("builtins", "complex"),  # (torch's weights-only load builds complex numbers too)
     ("numpy", "ndarray"),
     ("numpy", "dtype"),
     ("numpy._core.multiarray", "_reconstruct"),

@@ -144,9 +144,13 @@ class EmptyCheckpointError(CheckpointError, EOFError):
 
 
 # ------------------------------------------------------------------------------ saving
+class _TooDeep(ValueError):
+    """An object nested deeper than MAX_DEPTH (or holding itself): _safetensors_parts pickles it."""
+
+
 def _encode(obj, tensors: dict, path: str, depth: int, pending: list):
     if depth > MAX_DEPTH:
-        raise ValueError(f"pn.save: the object is nested more than {MAX_DEPTH} levels deep")
+        raise _TooDeep(f"pn.save: the object is nested more than {MAX_DEPTH} levels deep")
     kind = type(obj)  # exact types: a subclass (namedtuple, defaultdict, IntEnum) is pickled, kept whole
     if obj is None or kind in (bool, str, int, float):
         return obj
@@ -329,8 +333,12 @@ def _safetensors_parts(obj) -> tuple[bytes, list]:
     """(8-byte length + padded JSON header, [little-endian C-contiguous arrays in file order])."""
     tensors: dict = {}
     pending: list = []
-    tree = _encode(obj, tensors, "", 0, pending)
-    if _pickle_names(tree) and PICKLE_KEY not in tree and "__pickle_ex__" not in tree:  # (a dict or list)
+    try:
+        tree = _encode(obj, tensors, "", 0, pending)
+        whole = _pickle_names(tree) and PICKLE_KEY not in tree and "__pickle_ex__" not in tree
+    except _TooDeep:  # a list holding itself, or nesting deeper than the header's limit: pickled
+        whole = True  # whole, as torch.save pickles it (the pickle memo keeps the cycle)
+    if whole:
         # {"model": model, "optimizer": optimizer}: one object graph, pickled whole as torch.save
         # pickles it, so that the optimizer's parameters are the loaded model's parameters again
         tensors, pending = {}, []

@@ -423,3 +423,18 @@ def test_a_text_mode_file_is_refused_with_what_to_do(tmp_path):
     path.write_text("hello world, this is text")
     with open(path) as fh, pytest.raises(TypeError, match="open the file with 'rb'"):
         pn.load(fh)
+
+
+def test_a_list_holding_itself_and_deep_nesting_save_and_load_as_torchs():
+    """pn.save refused them ("nested more than 128 levels deep"); torch pickles them, the memo
+    keeping the cycle, and loads them by default: pn.save pickles them whole too."""
+    for lib in (torch, pn):
+        cyclic = [1, lib.ones(2), {"c": complex(1, 2)}]
+        cyclic.append(cyclic)
+        back = _round_trip(lib, cyclic)
+        assert back[3] is back and back[1].tolist() == [1.0, 1.0] and back[2]["c"] == 1 + 2j
+        deep = inner = []
+        for _ in range(300):
+            inner.append([])
+            inner = inner[0]
+        assert str(_round_trip(lib, deep)) == str(deep)
