@@ -135,7 +135,10 @@ class _WeightsOnlyUnpickler(_Refs, pickle._Unpickler):
             found = allowed.get((module, name))
         if found is None:
             raise _refusal(
-                module, name, "a pickled Python object (pn.save of a whole model or another class)"
+                module,
+                name,
+                "a pickled Python object (pn.save of a whole model or another class), and unpickling "
+                "it runs code from the file",
             )
         return found
 
