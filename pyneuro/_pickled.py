@@ -129,10 +129,7 @@ class _WeightsOnlyUnpickler(_Refs, pickle._Unpickler):
             return _bytearray
         found = super().find_class(module, name) if (module, name) in _DATA_GLOBALS else None
         if found is None:
-            allowed = {
-                (getattr(g, "__module__", None), getattr(g, "__qualname__", None)): g for g in _SAFE_GLOBALS
-            }
-            found = allowed.get((module, name))
+            found = _allowed().get((module, name))
         if found is None:
             raise _refusal(
                 module,
@@ -141,6 +138,18 @@ class _WeightsOnlyUnpickler(_Refs, pickle._Unpickler):
                 "it runs code from the file",
             )
         return found
+
+
+def _allowed() -> dict:
+    """(module, name) -> the allow-listed object: a class or function under its own name, or, as
+    torch's (MyClass, "old_module.OldName"), under the name a file pickled it with."""
+    allowed = {}
+    for g in _SAFE_GLOBALS:
+        if isinstance(g, tuple) and len(g) == 2 and isinstance(g[1], str):
+            allowed[tuple(g[1].rsplit(".", 1))] = g[0]
+        else:
+            allowed[(getattr(g, "__module__", None), getattr(g, "__qualname__", None))] = g
+    return allowed
 
 
 def _refusal(module: str, name: str, what: str) -> pickle.UnpicklingError:
@@ -220,7 +229,7 @@ def unsafe_globals(in_pickles: set, in_data: list) -> list:
     """torch's get_unsafe_globals_in_checkpoint: sorted "module.name" of what a weights-only load
     refuses: globals of the file's pickles that are neither data nor allow-listed, and the globals
     torch would pickle the file's data entries with (in_data: array_globals(), ...) not allow-listed."""
-    allowed = {(getattr(g, "__module__", None), getattr(g, "__qualname__", None)) for g in _SAFE_GLOBALS}
+    allowed = _allowed()
     names = {f"{m}.{n}" for m, n in in_pickles if (m, n) not in _DATA_GLOBALS and (m, n) not in allowed}
     names.update(
         f"{g.__module__}.{g.__qualname__}" for g in in_data if not any(g is a for a in _SAFE_GLOBALS)

@@ -438,3 +438,23 @@ def test_a_list_holding_itself_and_deep_nesting_save_and_load_as_torchs():
             inner.append([])
             inner = inner[0]
         assert str(_round_trip(lib, deep)) == str(deep)
+
+
+class _Renamed:  # the class a file names, since renamed to _Current
+    pass
+
+
+class _Current:
+    pass
+
+
+def test_allow_listing_a_class_under_the_name_a_file_pickled_it_with():
+    """torch's add_safe_globals([(NewClass, "module.OldName")]): a renamed class loads."""
+    for lib in (torch, pn):
+        buf = io.BytesIO()
+        lib.save(_Renamed(), buf)
+        name = f"{_Renamed.__module__}._Renamed"
+        with lib.serialization.safe_globals([(_Current, name)]):
+            buf.seek(0)
+            assert type(lib.load(buf)) is _Current
+            assert lib.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(buf.getvalue())) == []
