@@ -26,6 +26,31 @@ class SaveIsADirectoryError(IsADirectoryError, RuntimeError):
     """pn.save to a path that is a folder: an IsADirectoryError, and a RuntimeError as torch's."""
 
 
+class SaveWriteError(OSError, RuntimeError):
+    """pn.save could not write its bytes (disk full, file too large, an I/O error): the OSError
+    with its errno, and a RuntimeError as torch.save raises (its writer's "unexpected pos")."""
+
+
+class SavePermissionError(PermissionError, RuntimeError):
+    """pn.save may not create or write the file: a PermissionError, and a RuntimeError as
+    torch.save's "File ... cannot be opened"."""
+
+
+_AS_RUNTIME = {OSError: SaveWriteError, PermissionError: SavePermissionError}
+
+
+def save_error(exc: OSError, name) -> OSError:
+    """The error a failed write raises: torch.save raises RuntimeError for any file it cannot
+    open or write, so a plain OSError (ENOSPC, EFBIG, EIO) or PermissionError becomes one that is
+    both; any other (a read-only stream's io.UnsupportedOperation, as torch's) is kept."""
+    kind = _AS_RUNTIME.get(type(exc))
+    if kind is None:
+        return exc
+    if exc.errno is None:  # OSError("...") from a file object's own write
+        return kind(str(exc))
+    return kind(exc.errno, exc.strerror or str(exc), name if exc.filename is None else exc.filename)
+
+
 def _tmp_prefix(target: str) -> str:
     """The temp files' name prefix: .NAME.tmp- (a long NAME shortened, with a hash of it, so that
     prefix + pid + mkstemp's suffix stays within the 255 bytes a file name may have)."""
@@ -74,13 +99,24 @@ def atomic_write(path, write) -> None:
     if os.path.isdir(target) or given.endswith(("/", os.sep)):  # "runs/" names a folder, never a file
         raise SaveIsADirectoryError(errno.EISDIR, f"pn.save: {os.fspath(path)} is a directory")
     if _special(given):  # /dev/null, a FIFO, /dev/stdout: replacing it would put a regular file there
-        with open(given, "wb") as fh:
-            write(fh)
+        try:
+            with open(given, "wb") as fh:
+                write(fh)
+        except OSError as exc:
+            raise save_error(exc, given) from None
         return
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
         raise SaveFolderMissingError(errno.ENOENT, f"pn.save: parent directory {folder} does not exist")
     _remove_stale_temps(target)
+    try:
+        _replace(target, folder, write)
+    except OSError as exc:
+        raise save_error(exc, given) from None
+
+
+def _replace(target: str, folder: str, write) -> None:
+    """atomic_write's temp file, written, fsync'ed and renamed onto target (removed on any error)."""
     fd, tmp = tempfile.mkstemp(prefix=f"{_tmp_prefix(target)}{os.getpid()}-", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import io
 import pickle
+import pickletools
 
 import numpy as np
 
@@ -80,6 +81,7 @@ _DATA_GLOBALS = {
     ("collections", "OrderedDict"),
     ("collections", "Counter"),  # (MultiStepLR's state_dict holds its milestones in one, as torch's)
     ("builtins", "bytearray"),
+    ("builtins", "complex"),  # (torch's weights-only load builds complex numbers too)
     ("numpy", "ndarray"),
     ("numpy", "dtype"),
     ("numpy._core.multiarray", "_reconstruct"),
@@ -89,9 +91,9 @@ _DATA_GLOBALS = {
 }
 
 
-class _Unpickler(pickle.Unpickler):
-    """An unpickler whose persistent references (tensors kept out of the pickle) resolve through
-    `refs`, a function given by pn.load (a method: the C unpickler ignores instance attributes)."""
+class _Refs:
+    """Persistent references (tensors kept out of the pickle) resolved through `refs`, a function
+    given by pn.load (a method: the C unpickler ignores instance attributes)."""
 
     refs = None
 
@@ -101,26 +103,138 @@ class _Unpickler(pickle.Unpickler):
         return self.refs(pid)
 
 
-class _WeightsOnlyUnpickler(_Unpickler):
+class _Unpickler(_Refs, pickle.Unpickler):
+    """weights_only=False: Python's C unpickler, as torch.load's."""
+
+
+def _bytearray(*args):
+    """builtins.bytearray in a weights-only load: from the bytes pickle stores it with. bytearray(n)
+    would fill n bytes that a few bytes of a hostile file ask for (2**34: 16 GiB written)."""
+    if args and not isinstance(args[0], (bytes, bytearray, str)):
+        raise pickle.UnpicklingError(
+            f"bytearray({type(args[0]).__name__}) in a weights-only load: a pickled bytearray is built "
+            "from its bytes, never from a size (a hostile file could ask for any amount of memory)"
+        )
+    return bytearray(*args)
+
+
+class _WeightsOnlyUnpickler(_Refs, pickle._Unpickler):
+    """A weights-only load: the classes are allow-listed, and the unpickler is Python's own
+    implementation (pickle._Unpickler), as torch's weights-only unpickler is Python: its memo is
+    a dict, where the C unpickler's is an array grown to the largest index a pickle names (a
+    9-byte pickle with LONG_BINPUT 2**30 had it fill 16 GiB)."""
+
     def find_class(self, module: str, name: str):
+        if (module, name) == ("builtins", "bytearray"):
+            return _bytearray
         found = super().find_class(module, name) if (module, name) in _DATA_GLOBALS else None
         if found is None:
-            allowed = {
-                (getattr(g, "__module__", None), getattr(g, "__qualname__", None)): g for g in _SAFE_GLOBALS
-            }
-            found = allowed.get((module, name))
+            found = _allowed().get((module, name))
         if found is None:
-            raise pickle.UnpicklingError(
-                "Weights only load failed. The file holds a pickled Python object (pn.save of a whole "
-                "model or another class), and unpickling it runs code from the file. Two ways on, only if "
-                "you trust where the file came from:\n\t(1) pn.load(f, weights_only=False) loads anything "
-                "(as torch.load since PyTorch 2.6 asks);\n\t(2) allow-list the classes: "
-                f"Unsupported global: GLOBAL {module}.{name} was not an allowed global by default. Please use "
-                f"`pn.serialization.add_safe_globals([{name}])` or the "
-                f"`pn.serialization.safe_globals([{name}])` context manager to allowlist this global if you "
-                "trust this class/function."
+            raise _refusal(
+                module,
+                name,
+                "a pickled Python object (pn.save of a whole model or another class), and unpickling "
+                "it runs code from the file",
             )
         return found
+
+
+def _allowed() -> dict:
+    """(module, name) -> the allow-listed object: a class or function under its own name, or, as
+    torch's (MyClass, "old_module.OldName"), under the name a file pickled it with."""
+    allowed = {}
+    for g in _SAFE_GLOBALS:
+        if isinstance(g, tuple) and len(g) == 2 and isinstance(g[1], str):
+            allowed[tuple(g[1].rsplit(".", 1))] = g[0]
+        else:
+            allowed[(getattr(g, "__module__", None), getattr(g, "__qualname__", None))] = g
+    return allowed
+
+
+def _refusal(module: str, name: str, what: str) -> pickle.UnpicklingError:
+    """torch.load's weights-only refusal of GLOBAL module.name, with pyneuro's names."""
+    return pickle.UnpicklingError(
+        f"Weights only load failed. The file holds {what}. "
+        "Two ways on, only if you trust where the file came from:\n\t(1) pn.load(f, weights_only=False) "
+        "loads anything (as torch.load since PyTorch 2.6 asks);\n\t(2) allow-list the classes: "
+        f"Unsupported global: GLOBAL {module}.{name} was not an allowed global by default. Please use "
+        f"`pn.serialization.add_safe_globals([{name}])` or the "
+        f"`pn.serialization.safe_globals([{name}])` context manager to allowlist this global if you "
+        "trust this class/function."
+    )
+
+
+# The globals torch.save's pickle names for what pn.save stores as data (NumPy arrays and scalars):
+# torch.load refuses them with weights_only=True unless allow-listed, and so does pn.load.
+_NP_RECONSTRUCT = np.arange(1).__reduce__()[0]  # numpy._core.multiarray._reconstruct (numpy.core before 2.0)
+_NP_SCALAR = np.float32(0).__reduce__()[0]  # numpy._core.multiarray.scalar
+
+
+def array_globals(dtype: np.dtype | None = None) -> list:
+    """What torch.load needs allow-listed for an array: the globals of its pickle, and its dtype's
+    class (numpy.dtypes.Float64DType: not a global of the pickle, so not listed without a dtype)."""
+    return [_NP_RECONSTRUCT, np.ndarray, np.dtype] + ([type(dtype)] if dtype is not None else [])
+
+
+def scalar_globals(dtype: np.dtype | None = None) -> list:
+    return [_NP_SCALAR, np.dtype] + ([type(dtype)] if dtype is not None else [])
+
+
+def require_allowed(weights_only, needed: list, what: str) -> None:
+    """A weights-only load (weights_only not False) of a data entry that torch.load would unpickle
+    through the globals `needed` (a NumPy array or scalar, a frozenset): refused as torch refuses
+    it, unless every one of them is allow-listed (add_safe_globals / safe_globals)."""
+    if weights_only is False:
+        return
+    for g in needed:
+        if not any(g is allowed for allowed in _SAFE_GLOBALS):
+            raise _refusal(g.__module__, g.__qualname__, what)
+
+
+_STRINGS = {
+    "SHORT_BINUNICODE",
+    "BINUNICODE",
+    "BINUNICODE8",
+    "UNICODE",
+    "STRING",
+    "BINSTRING",
+    "SHORT_BINSTRING",
+}
+
+
+def pickle_globals(data: bytes) -> set:
+    """("module", "name") of every global a pickle names, read with pickletools (nothing is imported
+    or run): GLOBAL's argument, and STACK_GLOBAL's two strings (pushed, or fetched from the memo)."""
+    found, memo, pushed = set(), {}, []  # pushed: the values of the latest pushes, strings or None
+    for op, arg, _ in pickletools.genops(data):
+        if op.name == "GLOBAL":
+            found.add(tuple(arg.split(" ", 1)))
+        elif op.name == "STACK_GLOBAL" and len(pushed) >= 2 and all(isinstance(v, str) for v in pushed[-2:]):
+            found.add((pushed[-2], pushed[-1]))
+        if op.name == "MEMOIZE":
+            memo[len(memo)] = pushed[-1] if pushed else None
+        elif op.name in ("PUT", "BINPUT", "LONG_BINPUT"):
+            memo[arg] = pushed[-1] if pushed else None
+        elif op.name in ("GET", "BINGET", "LONG_BINGET"):
+            pushed.append(memo.get(arg))
+        elif op.name in _STRINGS:
+            pushed.append(arg)
+        elif op.stack_after:
+            pushed.append(None)
+    return found
+
+
+def unsafe_globals(in_pickles: set, in_data: list) -> list:
+    """torch's get_unsafe_globals_in_checkpoint: sorted "module.name" of what a weights-only load
+    refuses: globals of the file's pickles that are neither data nor allow-listed, and the globals
+    torch would pickle the file's data entries with (in_data: array_globals(), ...) not allow-listed."""
+    allowed = _allowed()
+    names = {f"{m}.{n}" for m, n in in_pickles if (m, n) not in _DATA_GLOBALS and (m, n) not in allowed}
+    names.update(
+        f"{g.__module__}.{g.__qualname__}" for g in in_data if not any(g is a for a in _SAFE_GLOBALS)
+    )
+    return sorted(names)
 
 
 class TrustedPickleError(Exception):

@@ -18,13 +18,16 @@ numbers, strings, bools and None as themselves; lists as lists; dicts as
 node); tuples as {"__tuple__": [...]}, sets as {"__set__": [...]} ("__frozenset__"); complex
 numbers, bytes, dtypes and Sizes as {"__complex__": [re, im]}, {"__bytes__": HEX},
 {"__dtype__": "float32"}, {"__size__": [2, 3]}; tensors
-as {"__tensor__": NAME} and NumPy arrays as {"__ndarray__": NAME}, where NAME is the tensor's
+as {"__tensor__": NAME}, NumPy arrays as {"__ndarray__": NAME} and NumPy scalars as
+{"__npscalar__": ["float64", 0.93]} (a weights-only load refuses both, and frozensets, unless their
+globals are allow-listed, as torch.load refuses what it would unpickle), where NAME is the tensor's
 dotted path ("optimizer.state.0.exp_avg"). Tensors whose memory overlaps (the same tensor
 twice, views of one tensor, tied weights) are stored once, as the span of memory they cover,
 and each as {"__tensor_ex__": {"storage": NAME, "offset": k, "shape": [...], "stride": [...],
 "requires_grad": b, "parameter": b}}, a strided view into it (offset and strides counted in
 elements), so they share memory again after loading, as torch's do; the same entry without
-offset/shape/stride brings back requires_grad or an nn.Parameter. A safetensors file without
+offset/shape/stride brings back requires_grad or an nn.Parameter. The same tensor object met again
+is {"__same__": i} (the i-th tensor entry of the tree), one object again after loading. A safetensors file without
 the "pyneuro" entry (written by torch) loads as a dict {name: Tensor}. Any other object (a whole
 nn.Module, a custom class, a subclass such as a namedtuple or defaultdict, a dict with keys
 the header cannot hold) is pickled, as torch.save does, into one uint8 tensor: {"__pickle__":
@@ -40,11 +43,15 @@ Saving to a path is atomic (_atomic.py): the bytes go to a temporary file beside
 (os.replace), and the folder is fsync'ed; a failed or killed save leaves the previous file
 intact. Temporary files that killed saves left behind are removed by the next save to the
 same path. A device or FIFO (pn.save(x, os.devnull)) is written in place, as torch writes it.
+A write that fails (a full disk, to a path or an open file) raises SaveWriteError: the OSError with
+its errno, and the RuntimeError torch.save raises.
 
 Loading unpickles nothing but those entries, and checks everything against the file before it allocates: the
 header size, the dtype whitelist (float16/32/64, int8/16/32/64, uint8, bool), every tensor's
 byte size against its shape, offsets inside the file without overlaps or holes, a bounded
-nesting depth. Version-1 files (.npz archives with a "__pyneuro__" header, written by
+nesting depth. A file, a stream or a device is read only as far as its header says (the header
+first, then the data it names: /dev/zero, a pipe or a large archive loaded by mistake is refused
+after its first bytes, as torch refuses them). Version-1 files (.npz archives with a "__pyneuro__" header, written by
 earlier pyneuro) still load, with the same checks; a compressed member that would expand
 more than MAX_EXPANSION times is refused unless `allow_large=True`. Anything malformed
 raises CheckpointError naming the file: a ValueError, and the RuntimeError and
@@ -54,11 +61,11 @@ UnpicklingError torch raises for a damaged file (an empty one is also an EOFErro
 from __future__ import annotations
 
 import errno
-import io
 import json
 import math
 import os
 import pickle
+import stat
 import struct
 import sys
 import zipfile
@@ -68,7 +75,14 @@ from collections import OrderedDict
 import numpy as np
 
 from . import cuda
-from ._atomic import SaveFolderMissingError, SaveIsADirectoryError, atomic_write  # noqa: F401
+from ._atomic import (  # noqa: F401 - the error classes: pn.serialization's names for them
+    SaveFolderMissingError,
+    SaveIsADirectoryError,
+    SavePermissionError,
+    SaveWriteError,
+    atomic_write,
+    save_error,
+)
 from ._dtype import DType, public
 from ._errors import ArgumentError
 from ._memory_spans import address, dense_order, extent, overlapping, root, viewable
@@ -76,46 +90,48 @@ from ._pickled import (  # noqa: F401 - torch's names
     PICKLE_KEY,
     TrustedPickleError,
     add_safe_globals,
+    array_globals,
     clear_safe_globals,
     get_safe_globals,
+    pickle_globals,
     pickled,
+    require_allowed,
     safe_globals,
+    scalar_globals,
     unpickled,
+    unsafe_globals,
+)
+from ._safetensors import (  # noqa: F401 - the format's names, as pn.serialization had them
+    _CODES,
+    DTYPES,
+    DTYPES_BY_NAME,
+    MAGIC,
+    MAX_EXPANSION,
+    MAX_HEADER,
+    StreamError,
+    _int,
+    _read_npz,
+    _read_safetensors,
+    read_object,
 )
 from ._shapes import Size
 from .tensor import Tensor, _device
 
-MAGIC = "pyneuro"
-VERSION = 4  # 1: .npz archives (still read); 2: safetensors; 3: + shared memory, requires_grad,
-# Parameter, sets; 4: + pickles whose tensors are entries of the file ("__pickle_ex__")
+VERSION = 5  # 1: .npz archives (still read); 2: safetensors; 3: + shared memory, requires_grad,
+# Parameter, sets; 4: + pickles whose tensors are entries of the file ("__pickle_ex__"); 5: + NumPy
+# scalars keep their type ("__npscalar__"; before, stored as Python numbers), the same tensor
+# object twice loads as one ("__same__")
 _META_KEY = "pyneuro"
-_V1_HEADER = "__pyneuro__"
-
-# safetensors dtype codes <-> NumPy (little-endian); nothing else is read or written.
-DTYPES = {
-    "F16": "<f2",
-    "F32": "<f4",
-    "F64": "<f8",
-    "I8": "|i1",
-    "I16": "<i2",
-    "I32": "<i4",
-    "I64": "<i8",
-    "U8": "|u1",
-    "BOOL": "|b1",
-}
-_CODES = {np.dtype(v): k for k, v in DTYPES.items()}
-_FOREIGN_DTYPES = {
-    "BF16": "bfloat16",
-    "F8_E4M3": "float8_e4m3fn",
-    "F8_E5M2": "float8_e5m2",
-    "C64": "complex64",
-}
-_FOREIGN_DTYPES.update({f"U{b}": f"uint{b}" for b in (16, 32, 64)})
-DTYPES_BY_NAME = {np.dtype(v).name for v in DTYPES.values()}  # dtype objects pn.save stores by name
-MAX_HEADER = 100_000_000  # bytes of JSON header (the safetensors library's own limit)
+_NP_SCALARS = DTYPES_BY_NAME | {"uint16", "uint32", "uint64"}  # NumPy scalars stored as numbers + dtype
 MAX_DEPTH = 128  # nesting of lists/dicts/tuples in a saved object (JSON and Python recursion stay bounded)
-MAX_EXPANSION = 100  # a compressed .npz member may expand at most this much (allow_large=True lifts it)
-_SMALL = 1 << 20  # members under 1 MiB are never refused for their ratio
+
+
+DEFAULT_PROTOCOL = 2  # torch.serialization's (pickle_protocol=DEFAULT_PROTOCOL is accepted, as any)
+
+
+class SourceChangeWarning(Warning):
+    """torch's warning that a pickled module's source changed; pyneuro never issues it (scripts
+    filter it: warnings.filterwarnings("ignore", category=torch.serialization.SourceChangeWarning))."""
 
 
 class CheckpointError(ArgumentError, pickle.UnpicklingError):
@@ -128,14 +144,18 @@ class EmptyCheckpointError(CheckpointError, EOFError):
 
 
 # ------------------------------------------------------------------------------ saving
+class _TooDeep(ValueError):
+    """An object nested deeper than MAX_DEPTH (or holding itself): _safetensors_parts pickles it."""
+
+
 def _encode(obj, tensors: dict, path: str, depth: int, pending: list):
     if depth > MAX_DEPTH:
-        raise ValueError(f"pn.save: the object is nested more than {MAX_DEPTH} levels deep")
+        raise _TooDeep(f"pn.save: the object is nested more than {MAX_DEPTH} levels deep")
     kind = type(obj)  # exact types: a subclass (namedtuple, defaultdict, IntEnum) is pickled, kept whole
     if obj is None or kind in (bool, str, int, float):
         return obj
-    if isinstance(obj, (np.integer, np.floating, np.bool_)):
-        return obj.item()
+    if isinstance(obj, (np.integer, np.floating, np.bool_)) and obj.dtype.name in _NP_SCALARS:
+        return {"__npscalar__": [obj.dtype.name, obj.item()]}  # np.float64(0.93) loads as one, as torch's
     if kind is complex:
         return {"__complex__": [obj.real, obj.imag]}
     if kind is bytes:
@@ -238,8 +258,14 @@ def _place_tensors(pending: list, tensors: dict) -> None:
     """Fill each tensor's node. Tensors whose memory overlaps (the same tensor twice, views of
     one tensor, tied weights) are stored once, as the span of memory they cover, and each is
     written as a strided view into it, so that they share memory again after loading, as
-    torch's do. A tensor alone (the usual state dict entry) is stored as itself."""
-    for group in overlapping(pending):
+    torch's do. A tensor alone (the usual state dict entry) is stored as itself. The same tensor
+    object met again is {"__same__": i}, the i-th tensor node of the tree (in the order pn.load
+    decodes them), so that it loads as one object, as torch's pickle memo makes it."""
+    seen: dict = {}
+    for i, (obj, _, _, node) in enumerate(pending):
+        if seen.setdefault(id(obj), i) != i:
+            node["__same__"] = seen[id(obj)]
+    for group in overlapping([entry for entry in pending if not entry[3]]):
         first_obj, first, first_path, first_node = group[0]
         order = dense_order(first) if len(group) == 1 else None
         if order is not None:  # a lone transposed tensor: its values in C order, under its shape
@@ -307,8 +333,12 @@ def _safetensors_parts(obj) -> tuple[bytes, list]:
     """(8-byte length + padded JSON header, [little-endian C-contiguous arrays in file order])."""
     tensors: dict = {}
     pending: list = []
-    tree = _encode(obj, tensors, "", 0, pending)
-    if _pickle_names(tree) and PICKLE_KEY not in tree and "__pickle_ex__" not in tree:  # (a dict or list)
+    try:
+        tree = _encode(obj, tensors, "", 0, pending)
+        whole = _pickle_names(tree) and PICKLE_KEY not in tree and "__pickle_ex__" not in tree
+    except _TooDeep:  # a list holding itself, or nesting deeper than the header's limit: pickled
+        whole = True  # whole, as torch.save pickles it (the pickle memo keeps the cycle)
+    if whole:
         # {"model": model, "optimizer": optimizer}: one object graph, pickled whole as torch.save
         # pickles it, so that the optimizer's parameters are the loaded model's parameters again
         tensors, pending = {}, []
@@ -331,8 +361,8 @@ def _safetensors_parts(obj) -> tuple[bytes, list]:
     return len(text).to_bytes(8, "little") + text, arrays
 
 
-def _write(fh, obj) -> None:
-    head, arrays = _safetensors_parts(obj)
+def _write(fh, head: bytes, arrays: list) -> None:
+    """The parts _safetensors_parts made, written to fh."""
     _write_all(fh, memoryview(head))
     for array in arrays:
         _write_all(fh, memoryview(array.reshape(-1).view(np.uint8)))
@@ -360,11 +390,14 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     requires_grad and nn.Parameter are kept. pickle_module, pickle_protocol and
     _use_new_zipfile_serialization are accepted and change nothing (Python's default protocol).
     """
+    head, arrays = _safetensors_parts(obj)  # what cannot be stored is refused before the disk is touched
     if isinstance(f, (str, os.PathLike)):
-        _safetensors_parts(obj)  # refuse what cannot be stored before touching the disk
-        atomic_write(f, lambda fh: _write(fh, obj))
-    else:
-        _write(f, obj)
+        atomic_write(f, lambda fh: _write(fh, head, arrays))
+        return
+    try:
+        _write(f, head, arrays)
+    except OSError as exc:  # a full disk under an open file: torch's RuntimeError too (_atomic.save_error)
+        raise save_error(exc, getattr(f, "name", None)) from None
 
 
 # ------------------------------------------------------------------------------ loading
@@ -399,6 +432,7 @@ class _Reader:
         self.arrays, self.weights_only = arrays, weights_only
         self.place = _placement(map_location)
         self.counters: dict = {}
+        self.tensors: list = []  # every tensor node's tensor, in order: what {"__same__": i} names
 
     def decode(self, node, depth: int = 0):
         if depth > MAX_DEPTH:
@@ -412,16 +446,34 @@ class _Reader:
         if len(node) != 1:
             raise ValueError(f"unknown entry in the header: {sorted(node)[:5]}")
         ((kind, value),) = node.items()
-        if kind == "__ndarray__":
-            return self.array(value)
+        if kind == "__ndarray__":  # torch pickles an array: refused by a weights-only load, as torch's
+            array = self.array(value)
+            require_allowed(
+                self.weights_only,
+                array_globals(array.dtype),
+                "a NumPy array, which torch.load unpickles, and so refuses by default",
+            )
+            return array
+        if kind == "__npscalar__":
+            return self.np_scalar(value)
         if kind == PICKLE_KEY:  # pickled objects: _pickled.py (refused unless allowed or weights_only=False)
             return unpickled(self.array(value), self.weights_only)
         if kind == "__pickle_ex__" and isinstance(value, dict) and set(value) == {"data", "tensors"}:
             return self.unpickle_with_tensors(value, depth)
         if kind == "__tensor__":
-            return self.place(self.tensor(self.array(value), value))
+            return self.remember(self.place(self.tensor(self.array(value), value)))
         if kind == "__tensor_ex__" and isinstance(value, dict):
-            return self.tensor_ex(value)
+            return self.remember(self.tensor_ex(value))
+        if kind == "__same__":  # the same tensor object again
+            if not (_int(value) and value < len(self.tensors)):
+                raise ValueError(f"a __same__ entry names tensor {value!r} of {len(self.tensors)} before it")
+            return self.remember(self.tensors[value])
+        if kind == "__frozenset__":  # (a set is data to torch's weights-only load, a frozenset is not)
+            require_allowed(
+                self.weights_only,
+                [frozenset],
+                "a frozenset, which torch.load unpickles, and so refuses by default",
+            )
         if kind in ("__tuple__", "__set__", "__frozenset__") and isinstance(value, list):
             items = (self.decode(v, depth + 1) for v in value)
             return {"__tuple__": tuple, "__set__": set, "__frozenset__": frozenset}[kind](items)
@@ -455,6 +507,10 @@ class _Reader:
             return out
         raise ValueError(f"unknown entry in the header: {kind!r}")
 
+    def remember(self, t):
+        self.tensors.append(t)
+        return t
+
     def unpickle_with_tensors(self, value: dict, depth: int):
         """A pickle whose tensors are entries of the file: its references resolve to them."""
         refs = value["tensors"]
@@ -472,6 +528,23 @@ class _Reader:
             return refs[pid]
 
         return unpickled(self.array(value["data"]), self.weights_only, persistent_load)
+
+    def np_scalar(self, value) -> np.generic:
+        """np.float32(1.5) from ["float32", 1.5]: checked, and refused by a weights-only load as torch's."""
+        if not (
+            isinstance(value, list)
+            and len(value) == 2
+            and value[0] in _NP_SCALARS
+            and isinstance(value[1], (bool, int, float))
+        ):
+            raise ValueError(f"bad __npscalar__ entry in the header: {value!r}")
+        dtype = np.dtype(value[0])
+        require_allowed(
+            self.weights_only,
+            scalar_globals(dtype),
+            "a NumPy scalar, which torch.load unpickles, and so refuses by default",
+        )
+        return dtype.type(value[1])
 
     def array(self, name) -> np.ndarray:
         if not isinstance(name, str) or name not in self.arrays:
@@ -511,8 +584,14 @@ class _Reader:
             if math.prod(shape) and last >= flat.size:
                 raise ValueError(f"a view reaches element {last} of a {flat.size}-element storage")
             item = flat.dtype.itemsize
-            array = np.lib.stride_tricks.as_strided(
-                flat[min(offset, flat.size) :], shape, [st * item for st in stride], writeable=True
+            # an ndarray over the stored array (its .base: the tensors share one untyped_storage(),
+            # as torch's views do; as_strided's base would be a stand-in object)
+            array = np.ndarray(
+                shape,
+                flat.dtype,
+                buffer=storage,
+                offset=min(offset, flat.size) * item,
+                strides=[st * item for st in stride],
             )
         if "order" in ex:  # a transposed tensor stored in C order: laid out as it was saved
             order = ex["order"]
@@ -565,134 +644,6 @@ def _as_parameter(t: Tensor) -> Tensor:
     return p
 
 
-def _int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _native(dtype: np.dtype) -> np.dtype:
-    """NumPy's own native-order dtype object (the C++ kernels compare dtypes by identity)."""
-    return np.dtype(f"{dtype.kind}{dtype.itemsize}")
-
-
-def _read_safetensors(data: bytes, exact: bool = True) -> tuple[dict, dict, int]:
-    """(name -> NumPy array, metadata, bytes used) of safetensors bytes; ValueError if anything
-    is off. exact=False (a stream) allows bytes after the last tensor: the next object's."""
-    if len(data) < 8:
-        raise ValueError(f"{len(data)} bytes, too short for a safetensors file")
-    n = int.from_bytes(data[:8], "little")
-    if n > MAX_HEADER or n > len(data) - 8:
-        if data[0] == 0x80 and 2 <= data[1] <= 5:  # a pickle's PROTO opcode
-            raise ValueError(
-                "a pickle (pickle.dump, or torch.save's legacy format), a format pn.load does not read"
-            )
-        raise ValueError(f"header length {n} does not fit a {len(data)}-byte file")
-    header = json.loads(data[8 : 8 + n].decode("utf-8"))
-    if not isinstance(header, dict):
-        raise ValueError("the header is not a JSON object")
-    metadata = header.pop("__metadata__", None) or {}
-    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
-        raise ValueError("__metadata__ must map strings to strings")
-    buffer = memoryview(data)[8 + n :]
-    spans = []
-    for name, info in header.items():
-        if not isinstance(info, dict) or set(info) != {"dtype", "shape", "data_offsets"}:
-            raise ValueError(f"tensor {name!r}: entry must have exactly dtype, shape and data_offsets")
-        dtype, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
-        if dtype in _FOREIGN_DTYPES:  # a well-formed file (torch's bfloat16 weights): say what to do
-            raise ValueError(
-                f"tensor {name!r}: dtype {dtype!r} ({_FOREIGN_DTYPES[dtype]}) is one pyneuro does not have; "
-                f"convert it before saving (torch: t.float()) to load it here"
-            )
-        if dtype not in DTYPES:
-            raise ValueError(f"tensor {name!r}: dtype {dtype!r} is not one of {', '.join(DTYPES)}")
-        if not (isinstance(shape, list) and len(shape) <= 64 and all(_int(d) for d in shape)):
-            raise ValueError(f"tensor {name!r}: bad shape {shape!r}")
-        if not (isinstance(offsets, list) and len(offsets) == 2 and all(_int(o) for o in offsets)):
-            raise ValueError(f"tensor {name!r}: bad data_offsets {offsets!r}")
-        begin, end = offsets
-        nbytes = math.prod(shape) * np.dtype(DTYPES[dtype]).itemsize
-        if end - begin != nbytes or end > len(buffer):
-            raise ValueError(
-                f"tensor {name!r}: shape {shape} {dtype} needs {nbytes} bytes, the header gives "
-                f"[{begin}, {end}) of a {len(buffer)}-byte data section"
-            )
-        spans.append((begin, end, name))
-    spans.sort()
-    position = 0
-    for begin, end, name in spans:  # the data section is covered exactly: no overlap, no hole
-        if begin != position:
-            raise ValueError(
-                f"tensor {name!r}: data starts at {begin}, expected {position} (overlap or hole)"
-            )
-        position = end
-    if exact and position != len(buffer):
-        raise ValueError(f"{len(buffer) - position} bytes after the last tensor (truncated header or junk)")
-    arrays = {}
-    for begin, end, name in spans:
-        info = header[name]
-        arr = np.frombuffer(buffer[begin:end], dtype=DTYPES[info["dtype"]]).reshape(info["shape"])
-        arrays[name] = arr.astype(_native(arr.dtype), copy=True)
-    return arrays, metadata, 8 + n + position
-
-
-def _read_npy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, allow_large: bool) -> np.ndarray:
-    """One .npy member of a version-1 archive, its header checked before its data is read."""
-    if (
-        info.compress_type != zipfile.ZIP_STORED
-        and not allow_large
-        and info.file_size > _SMALL
-        and info.file_size > MAX_EXPANSION * max(info.compress_size, 1)
-    ):
-        raise ValueError(
-            f"member {info.filename} expands {info.compress_size} bytes to {info.file_size} "
-            f"(over {MAX_EXPANSION}x); pass allow_large=True if you trust this file"
-        )
-    with zf.open(info) as fh:
-        version = np.lib.format.read_magic(fh)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-        elif version in ((2, 0), (3, 0)):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-        else:
-            raise ValueError(f"member {info.filename}: unsupported .npy version {version}")
-        if dtype.newbyteorder("<") not in _CODES:
-            raise ValueError(f"member {info.filename}: dtype {dtype} is not a tensor dtype")
-        nbytes = math.prod(shape) * dtype.itemsize
-        header_len = fh.tell()
-        if header_len + nbytes != info.file_size:
-            raise ValueError(
-                f"member {info.filename}: shape {shape} {dtype} needs {nbytes} bytes, "
-                f"the archive holds {info.file_size - header_len}"
-            )
-        raw = fh.read(nbytes)
-    if len(raw) != nbytes:
-        raise ValueError(f"member {info.filename} is truncated")
-    arr = np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C")
-    return arr.astype(_native(dtype), copy=True)
-
-
-def _read_npz(data: bytes, allow_large: bool) -> tuple:
-    """(tree, arrays) of a version-1 pyneuro .npz archive."""
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        members = {i.filename[:-4]: i for i in zf.infolist() if i.filename.endswith(".npy")}
-        if _V1_HEADER not in members:
-            if any(n.endswith("data.pkl") for n in zf.namelist()):
-                raise ValueError(
-                    "a torch.save (zip + pickle) archive, a format pyneuro does not read; save it from torch "
-                    "with safetensors.torch.save_file(state_dict, path), which pn.load reads"
-                )
-            raise ValueError(f"no {_V1_HEADER} header: not a pyneuro file")
-        arrays = {k: _read_npy_member(zf, i, allow_large) for k, i in members.items()}
-    header = json.loads(arrays.pop(_V1_HEADER).tobytes().decode("utf-8"))
-    if not isinstance(header, dict) or header.get("magic") != MAGIC:
-        raise ValueError("bad magic: not a pyneuro file")
-    if not isinstance(header.get("version"), int) or header["version"] > 1:
-        raise ValueError(
-            f"an .npz file of format version {header.get('version')!r}; .npz files are version 1"
-        )
-    return header.get("tree"), arrays
-
-
 def load(
     f,
     map_location=None,
@@ -716,28 +667,48 @@ def load(
     files. Raises CheckpointError (a ValueError and a RuntimeError) naming the file when it
     is malformed; EmptyCheckpointError (also an EOFError) when there is nothing to read.
     """
+    reader = _Reader({}, map_location, weights_only)  # (a CUDA map_location is refused before reading)
+
+    def decode(tree, arrays):
+        reader.arrays = arrays
+        return reader.decode(tree)
+
+    return _read_file(f, allow_large, decode)
+
+
+def _read_file(f, allow_large: bool, use):
+    """use(tree, arrays) of the object in f (a path, or a binary file object read from its position
+    and left after the object), raising what load's docstring says for a malformed file."""
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
-    reader = _Reader({}, map_location, weights_only)
     stream = not isinstance(f, (str, os.PathLike))
+    size = None  # a regular file's length: read as far as its header says, the rest only measured
+    npz = None  # a version-1 .npz file: zipfile reads its directory and members, not the whole file
     if stream:
-        start = f.tell() if f.seekable() else None
-        data = f.read()
+        try:
+            data = read_object(f)  # (left at the next object, as torch leaves it)
+        except StreamError as exc:
+            raise CheckpointError(f"pn.load: cannot read {name}: {exc}") from None
     else:
-        with open(f, "rb") as fh:
-            data = fh.read()
+        with open(f, "rb") as fh:  # (a 5 GB archive loaded by mistake is refused after 8 bytes; a
+            # device or a FIFO, /dev/zero, is never read to its end)
+            info = os.fstat(fh.fileno())
+            size = info.st_size if stat.S_ISREG(info.st_mode) and info.st_size else None
+            if size and fh.read(4) == b"PK\x03\x04":
+                npz, data = f, b"PK"
+            else:
+                fh.seek(0) if size else None
+                data = read_object(fh) if size or not stat.S_ISREG(info.st_mode) else fh.read()
     if not data:
         raise EmptyCheckpointError(
             f"pn.load: {name} is empty ({'nothing left to read' if stream else '0 bytes'}, too short for a safetensors file)"
         )
     try:
-        if data[:4] == b"PK\x03\x04":
-            tree, reader.arrays = _read_npz(data, allow_large)
+        if npz is not None or data[:4] == b"PK\x03\x04":
+            tree, arrays = _read_npz(data if npz is None else npz, allow_large)
         else:
-            reader.arrays, metadata, end = _read_safetensors(data, exact=not stream)
-            if stream and start is not None:
-                f.seek(start + end)  # what torch does: the next load reads the next object
+            arrays, metadata, _ = _read_safetensors(data, exact=not stream, size=size)
             if _META_KEY not in metadata:  # a plain safetensors file (e.g. from torch): its tensors
-                tree = {"__dict__": [[k, {"__tensor__": k}] for k in reader.arrays]}
+                tree = {"__dict__": [[k, {"__tensor__": k}] for k in arrays]}
             else:
                 info = json.loads(metadata[_META_KEY])
                 if (
@@ -749,7 +720,7 @@ def load(
                 if info["version"] > VERSION:
                     raise ValueError(f"format version {info['version']}; this pyneuro reads up to {VERSION}")
                 tree = info["tree"]
-        return reader.decode(tree)
+        return use(tree, arrays)
     except TrustedPickleError as failed:  # the pickle's own error, unchanged as torch's (_pickled.py)
         raise failed.error from None
     except (
@@ -778,3 +749,35 @@ def load(
         raise CheckpointError(
             f"pn.load: cannot read {name}: corrupt, or not a file pyneuro reads ({reason})"
         ) from None
+
+
+def get_unsafe_globals_in_checkpoint(f) -> list:
+    """torch.serialization's: the "module.name" of every class or function that a weights-only
+    pn.load of f refuses unless allow-listed (add_safe_globals), read without running anything in
+    the file: those of its pickles (pn.save of a whole model) and those torch pickles its NumPy
+    arrays and scalars and frozensets with. (As torch's, a NumPy dtype class is not listed; a load
+    asks for it too.)"""
+    return _read_file(f, False, _unsafe_globals)
+
+
+def _unsafe_globals(tree, arrays: dict) -> list:
+    in_pickles: set = set()
+    in_data: list = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            for kind, value in node.items():
+                if kind == PICKLE_KEY or (kind == "__pickle_ex__" and isinstance(value, dict)):
+                    data = arrays.get(value if kind == PICKLE_KEY else value.get("data"))
+                    in_pickles |= pickle_globals(data.tobytes()) if isinstance(data, np.ndarray) else set()
+                elif kind == "__ndarray__":
+                    in_data += array_globals()
+                elif kind == "__npscalar__":
+                    in_data += scalar_globals()
+                elif kind == "__frozenset__":
+                    in_data.append(frozenset)
+                stack.append(value)
+    return unsafe_globals(in_pickles, in_data)

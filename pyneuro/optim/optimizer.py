@@ -12,6 +12,7 @@ import functools
 import warnings
 from collections import OrderedDict, defaultdict
 
+from .._errors import ArgumentError
 from .._handles import RemovableHandle
 from ..autograd import enable_grad
 from ..autograd.engine import zero_grad_in_place
@@ -365,7 +366,8 @@ class Optimizer:
                     entry[name] = v
                 elif isinstance(v, Tensor):
                     if v.shape != p.shape and v.ndim and name not in self._whole_model_state:
-                        raise ValueError(
+                        # refused here, not at the next step as torch's size mismatch (a RuntimeError): both
+                        raise ArgumentError(
                             f"optimizer state {name!r} has shape {tuple(v.shape)} but its parameter has {tuple(p.shape)}"
                         )
                     # as torch: cast to the parameter's device and float dtype, and otherwise the very

@@ -199,7 +199,7 @@ class StateDictMixin:
             except Exception as ex:
                 error_msgs.append(
                     f'While copying the parameter named "{key}", whose dimensions in the model are {param.shape} '
-                    f"and whose dimensions in the checkpoint are {tuple(value.shape)}, an exception occurred : {ex.args}."
+                    f"and whose dimensions in the checkpoint are {Size(value.shape)}, an exception occurred : {ex.args}."
                 )
         extra_key = prefix + _EXTRA_STATE_KEY_SUFFIX
         if self._has_extra_state("set_extra_state"):
