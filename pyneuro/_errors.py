@@ -137,6 +137,13 @@ def check_dropout_p(p) -> None:
         raise ArgumentError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+def check_dropout_dtype(dtype) -> None:
+    """torch's dropouts multiply by a floating mask and write the result in the input's dtype:
+    an integer or bool input in training is its RuntimeError (DTypeError: a TypeError too)."""
+    if not dtype.is_floating_point:
+        raise DTypeError(f"result type Float can't be cast to the desired output type {dtype.torch_name}")
+
+
 def overlap_error(array):
     """torch's RuntimeError for a write into a tensor some of whose elements share memory (an
     expand()ed tensor: a stride 0 along a dim of size > 1); None if array has no such dim."""

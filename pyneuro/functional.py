@@ -22,6 +22,7 @@ from ._errors import (
     DTypeError,
     IndexRangeError,
     ShapeError,
+    check_dropout_dtype,
     check_dropout_p,
     not_differentiable,
 )
@@ -712,13 +713,10 @@ def dropout(
     check_dropout_p(p)
     if not training or p == 0.0:
         return input
-    if not input.dtype.is_floating_point:  # the mask is floating: torch cannot write it into integers
-        raise DTypeError(
-            f"result type Float can't be cast to the desired output type {_torch_name(input.dtype)}"
-        )
-    if p == 1.0:
-        mask = 0.0
+    if p == 1.0:  # (torch multiplies by a zero of the input's dtype: integers stay integers)
+        mask = tensor(0, dtype=input.dtype, device=input.device)
     else:
+        check_dropout_dtype(input.dtype)
         # torch's recipe, so a seed gives its masks: noise = bernoulli(1 - p) / (1 - p), in the
         # input's dtype
         # (drawn in the input's memory order, as torch's empty_like(input).bernoulli_(1 - p))

@@ -94,3 +94,59 @@ def test_numbers_still_convert(src):
     assert t[0] == p[0] == "ok"
     np.testing.assert_array_equal(p[1].numpy(), t[1].numpy())
     assert str(p[1].dtype).split(".")[-1] == str(t[1].dtype).split(".")[-1]
+
+
+NORM_AND_DROPOUT_DTYPES = [
+    # no integer kernel, and parameters of another dtype than the input: torch raises, pyneuro
+    # computed in float64 (an image batch of uint8 or float64 went through silently)
+    "F.group_norm(torch.ones(2, 4, 3, dtype=torch.long), 2)",
+    "F.group_norm(torch.ones(2, 4, 3, dtype=torch.uint8), 2)",
+    "F.group_norm(torch.ones(2, 4, 3, dtype=torch.bool), 2)",
+    "F.group_norm(torch.ones(2, 4, 3, dtype=torch.float64), 2, torch.ones(4))",
+    "F.group_norm(torch.ones(2, 4, 3, dtype=torch.long), 2, torch.ones(4))",
+    "F.group_norm(torch.ones(2, 4, 3), 2, torch.ones(4, dtype=torch.float64))",
+    "F.group_norm(torch.ones(2, 4, 3), 2, None, torch.ones(4, dtype=torch.float64))",
+    "nn.GroupNorm(2, 4)(torch.ones(2, 4, 3, dtype=torch.float64))",
+    "nn.GroupNorm(2, 4).double()(torch.ones(2, 4, 3))",
+    "F.instance_norm(torch.ones(2, 4, 3, dtype=torch.long))",
+    "F.instance_norm(torch.ones(2, 4, 3, dtype=torch.int32))",
+    "F.instance_norm(torch.ones(2, 4, 3, dtype=torch.float64), weight=torch.ones(4), bias=torch.ones(4))",
+    "F.instance_norm(torch.ones(2, 4, 3), weight=torch.ones(4, dtype=torch.float64))",
+    "nn.InstanceNorm2d(3)(torch.ones(2, 3, 4, 4, dtype=torch.uint8))",
+    "nn.InstanceNorm2d(3, affine=True)(torch.ones(2, 3, 4, 4, dtype=torch.float64))",
+    # channel dropout in training writes a float mask into the input's dtype: torch's RuntimeError
+    "F.dropout1d(torch.ones(2, 4, 3, dtype=torch.long))",
+    "F.dropout2d(torch.ones(1, 2, 4, 3, dtype=torch.long))",
+    "F.dropout3d(torch.ones(1, 2, 4, 3, 2, dtype=torch.int32))",
+    "F.dropout(torch.ones(2, 3, dtype=torch.long))",
+    "nn.Dropout2d()(torch.ones(1, 2, 4, 3, dtype=torch.uint8))",
+]
+
+
+@pytest.mark.parametrize("src", NORM_AND_DROPOUT_DTYPES)
+def test_norms_and_channel_dropout_refuse_dtypes_as_torch(src):
+    t, p = _same_outcome(src)
+    assert t is not None and p is not None
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "F.group_norm(torch.arange(24.).view(2, 4, 3).double(), 2)",
+        "F.group_norm(torch.arange(24.).view(2, 4, 3).half(), 2, torch.ones(4), torch.zeros(4))",
+        "F.instance_norm(torch.arange(24.).view(2, 4, 3).half(), weight=torch.ones(4))",
+        "F.instance_norm(torch.arange(24.).view(2, 4, 3), torch.zeros(4).double(), torch.ones(4).double())",
+        "F.dropout2d(torch.ones(1, 2, 4, 3, dtype=torch.long), training=False)",
+        "F.dropout1d(torch.ones(2, 4, 3, dtype=torch.long), p=0.0)",
+        # p=1 multiplies by a zero of the input's dtype: integers and bools are not refused
+        "F.dropout2d(torch.ones(1, 2, 4, 3, dtype=torch.bool), p=1.0)",
+        "F.dropout1d(torch.ones(2, 4, 3, dtype=torch.long), p=1.0)",
+        "F.dropout(torch.ones(2, 3, dtype=torch.long), p=1.0)",
+        "F.dropout(torch.ones(2, 3, dtype=torch.bool), p=1.0)",
+    ],
+)
+def test_norms_of_accepted_dtypes_keep_the_input_dtype(src):
+    (theirs, t), (ours, p) = _outcome(torch, src), _outcome(pn, src)
+    assert theirs == ours == "ok"
+    assert str(p.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    np.testing.assert_allclose(p.float().numpy(), t.float().numpy(), rtol=2e-3, atol=2e-3)
