@@ -315,6 +315,11 @@ def test_every_method_of_the_table_refuses_a_list_where_torch_does():
 UNCHECKED_FLAGS = {("Tensor", "to", "copy"), ("Tensor", "to", "non_blocking")}
 
 
+def _number_first(params) -> bool:
+    """Is the function's first argument a number (randperm's n, a window's length), not a tensor?"""
+    return any(position == 1 and kind.split("|")[0] in _WORDS for position, _, kind in params)
+
+
 def test_flags_are_bools():
     """torch's parser takes a Python bool only where it types an argument bool: keepdim=1,
     x.std(0, 2), topk(sorted=1), np.bool_(True) and a 0-d tensor are its TypeError (pyneuro read
@@ -329,7 +334,7 @@ def test_flags_are_bools():
             if not kind.startswith("bool") or (ns, name, arg) in UNCHECKED_FLAGS:
                 continue
             call = getattr(pn.ones(2, 2), name) if ns == "Tensor" else getattr(namespaces[ns], name)
-            args = () if ns == "Tensor" else (pn.ones(2, 2),)
+            args = () if ns == "Tensor" or _number_first(params) else (pn.ones(2, 2),)
             keyword = arg if arg in _names(call) else {"train": "training"}[arg]  # (F.dropout's name)
             for value in (1, np.bool_(True), pn.tensor(True)) + ((None,) if kind == "bool" else ()):
                 with pytest.raises(TypeError, match=f"argument '{arg}' must be bool"):
@@ -384,7 +389,11 @@ def test_numbers_and_strings_have_torch_types():
             if base not in _WORDS:
                 continue
             call = getattr(pn.ones(2, 2), name) if ns == "Tensor" else getattr(namespaces[ns], name)
-            args = () if ns == "Tensor" or _names(call)[:1] == (arg,) else (pn.ones(2, 2),)
+            args = (
+                ()
+                if ns == "Tensor" or _names(call)[:1] == (arg,) or _number_first(params)
+                else (pn.ones(2, 2),)
+            )
             none = kind == base and _default(call, arg) is not None  # (pyneuro's default None: taken)
             for value in _REFUSED[base] + ((None,) if none else ()):
                 with pytest.raises(TypeError, match=f"argument '{arg}' must be {_WORDS[base]}, not"):
@@ -419,6 +428,17 @@ SCALARS = {
     "leaky_relu_slope_str": lambda T: T.nn.functional.leaky_relu(T.ones(3), negative_slope="a"),
     "one_hot_num_classes_bool": lambda T: T.nn.functional.one_hot(T.tensor([0, 1]), num_classes=True),
     "dropout_p_none": lambda T: T.nn.functional.dropout(T.ones(3), p=None),
+    # ... and by position
+    "randperm_float": lambda T: T.randperm(1.5),
+    "eye_float": lambda T: T.eye(2.5),
+    "tril_positional_float": lambda T: T.tril(T.ones(3, 3), 1.5),
+    "multinomial_float_samples": lambda T: T.multinomial(T.ones(3), 1.5),
+    "one_hot_float_classes": lambda T: T.nn.functional.one_hot(T.tensor([0, 1]), 2.5),
+    "leaky_relu_positional_str": lambda T: T.nn.functional.leaky_relu(T.ones(3), "a"),
+    "topk_float_k": lambda T: T.ones(3, 4).topk(1.5),
+    "linspace_bool_steps": lambda T: T.linspace(0, 1, True),
+    "chunk_float_chunks": lambda T: T.ones(4).chunk(2.0),
+    "pixel_shuffle_float": lambda T: T.nn.functional.pixel_shuffle(T.ones(1, 4, 2, 2), 2.0),
     # taken: NumPy numbers, integer tensors for an int, 0-d tensors and ints for a float
     "cross_entropy_ignore_index_numpy": lambda T: T.nn.functional.cross_entropy(
         T.ones(3, 4), T.tensor([0, 1, 2]), ignore_index=np.int64(1)
@@ -436,6 +456,13 @@ SCALARS = {
     "div_rounding_mode_none": lambda T: T.div(T.ones(3), 2, rounding_mode=None),
     "clamp_min_tensor": lambda T: T.clamp(T.ones(3), min=T.zeros(3)),
     "ones_requires_grad_bool": lambda T: T.ones(2, 3, requires_grad=True),
+    "randperm_numpy_int": lambda T: T.randperm(np.int64(3)),
+    "eye_int_tensor": lambda T: T.eye(T.tensor(2)),
+    "topk_int_tensor": lambda T: T.ones(3, 4).topk(T.tensor(2))[0],
+    "linspace_numpy_steps": lambda T: T.linspace(0, 1, np.int64(5)),
+    "leaky_relu_int_and_tensor_slope": lambda T: (
+        T.nn.functional.leaky_relu(T.ones(3), 1) + T.nn.functional.leaky_relu(T.ones(3), T.tensor(0.2))
+    ),
 }
 
 

@@ -280,6 +280,39 @@ def _takes_none_by_name(function, head, name: str) -> bool:
     return True
 
 
+POSITIONAL = re.compile(r"argument '(\w+)' \(position (\d)\) must be (\w+), not list")
+
+
+def _positional_rows(function, names, heads: list, done: set) -> list:
+    """(position, name, kind) for each argument torch's parser types int, float, Number or str
+    where it is given by position: a list after each head (the arguments before it) is its
+    TypeError naming the argument and this position (randperm(1.5), tril(x, 1.5), eye(2.5)), or
+    every overload types that place alike, by one name; where pyneuro's function (names) has a
+    parameter of that name. '|None' as _takes_none_by_name."""
+    rows = {}
+    for head in heads:
+        at = len(head) + 1
+        if at in rows or not (message := _type_error(function, *head, LIST)):
+            continue
+        first = message.split("\n")[0]
+        if (m := POSITIONAL.search(first)) and int(m.group(2)) == at:
+            found = {(m.group(3), m.group(1))}
+        elif "invalid combination of arguments" in first:
+            positional = [[p for p in ps if not p[2]] for ps in _overloads(message)]
+            found = {ps[at - 1][:2] for ps in positional if len(ps) >= at}
+        else:
+            continue
+        if len(found) == 1 and (kind := SCALAR_KINDS.get(next(iter(found))[0])) not in (None, "bool"):
+            name = next(iter(found))[1]
+            if name in names and name not in done and name not in SKIPPED:
+                none = _type_error(function, *head, None) or ""
+                refused = re.search(rf"argument '{name}' \(position {at}\) must be \w+, not NoneType", none)
+                if "invalid combination of arguments" in none.split("\n")[0]:
+                    refused = not re.search(rf" {name} = None\b", none)
+                rows[at] = (at, name, kind if refused else kind + "|None")
+    return [rows[at] for at in sorted(rows)]
+
+
 def _keyword_rows(function, names, heads: list, done: set) -> list:
     """(0, name, kind) for each keyword argument of pyneuro's function (names) that torch's parser
     types int, float, Number ('scalar'), str or bool, found by giving it a list after each head
@@ -337,6 +370,9 @@ def table_for(pyneuro_module: str, torch_module: str) -> dict:
         params += _bool_rows(function, _heads((x,), 3))
         heads = [(x, x), (x, x, x), *_heads((x,), 2), (2,), (x, torch.tensor([0, 1])), ()]
         done = {row[1] for row in params}
+        before = [(), *_heads((x,), 2), *_heads((0,), 1)]
+        params += _positional_rows(function, _code_names(getattr(ours, name)), before, done)
+        done = {row[1] for row in params}
         params += _keyword_rows(function, _code_names(getattr(ours, name)), heads, done)
         if params:
             rows[name] = tuple(params)
@@ -370,6 +406,8 @@ def method_table() -> dict:
                 params.append((2, found, _kind(method, [(first, x, *t) for t in tails[:4]], 1)))
                 break
         params += _bool_rows(method, _heads((), 3))
+        done = {row[1] for row in params}
+        params += _positional_rows(method, _code_names(getattr(ours, name)), _heads((), 2), done)
         done = {row[1] for row in params}
         params += _keyword_rows(method, _code_names(getattr(ours, name)), [(x,), *_heads((), 2)], done)
         if params:
