@@ -161,8 +161,13 @@ def _class_targets(logits: Tensor, target: Tensor, fn: str):
         if logits.ndim > 2:
             raise DTypeError("expected scalar type Long but found Byte")
         target = target.to(_int64)  # class numbers, never a mask when they index
-    if logits.ndim == 0:
-        raise ShapeError(f"{fn}: input must have at least 1 dimension (C,) or (N, C), got a 0-d tensor")
+    if logits.ndim == 0 and fn == "nll_loss":
+        raise ShapeError("Expected 1 or more dimensions (got 0)")
+    if logits.ndim == 0:  # (torch's log_softmax over dim 1: its IndexError)
+        raise IndexError(
+            "Dimension out of range (expected to be in range of [-1, 0], but got 1): "
+            f"{fn}'s input must have at least 1 dimension (C,) or (N, C), got a 0-d tensor"
+        )
     if logits.ndim == 1:
         if target.ndim == 1 and target.shape[0] != 1:
             raise ValueError(

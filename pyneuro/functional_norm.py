@@ -109,6 +109,11 @@ def layer_norm(
     var is the biased variance (divided by n), as in torch.
     """
     shape = int_list(normalized_shape, "layer_norm", "normalized_shape", 2)  # nn.LayerNorm also takes an int
+    if not shape:
+        raise ArgumentError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but "
+            f"got normalized_shape = {list(shape)}"
+        )
     if tuple(input.shape[input.ndim - len(shape) :]) != shape:
         raise ShapeError(
             f"layer_norm: input of shape {tuple(input.shape)} does not end in normalized_shape {shape}"

@@ -150,3 +150,21 @@ def test_norms_of_accepted_dtypes_keep_the_input_dtype(src):
     assert theirs == ours == "ok"
     assert str(p.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
     np.testing.assert_allclose(p.float().numpy(), t.float().numpy(), rtol=2e-3, atol=2e-3)
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # a 0-d input: torch's cross_entropy takes log_softmax over dim 1 (IndexError), nll_loss
+        # says ValueError (pyneuro raised ShapeError for both)
+        "F.cross_entropy(torch.tensor(1.), torch.tensor([0, 2]))",
+        "nn.CrossEntropyLoss()(torch.tensor(1.), torch.tensor([0]))",
+        "F.nll_loss(torch.tensor(1.), torch.tensor(0))",
+        # an empty normalized_shape normalises nothing: torch's RuntimeError (pyneuro computed)
+        "nn.LayerNorm([])(torch.ones(5, 4))",
+        "F.layer_norm(torch.ones(3, 4), ())",
+    ],
+)
+def test_shapes_that_loss_and_norm_refuse(src):
+    t, p = _same_outcome(src)
+    assert t is not None
