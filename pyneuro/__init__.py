@@ -287,6 +287,9 @@ def set_num_threads(n: int) -> None:
         numba_backend.set_num_threads(_builtins.min(n, numba.config.NUMBA_NUM_THREADS))
 
 
+_RANGE = []  # pn.range, with its argument check, made on first use
+
+
 def __getattr__(name: str):
     if name in _LAZY_SUBMODULES:
         module = _importlib.import_module(f"{__name__}.{name}")
@@ -306,7 +309,9 @@ def __getattr__(name: str):
     if name == "compile":  # _compile.py wraps a Module in nn's classes, loaded here on first use
         return _importlib.import_module(f"{__name__}._compile").compile
     if name == "range":  # torch.range (deprecated), not bound here where it would hide the builtin
-        return _torch_names.range
+        if not _RANGE:  # (checked once: pickle finds the same object)
+            _RANGE.append(_checked(_torch_names.range, name))
+        return _RANGE[0]
     if name in ("float", "int", "bool"):  # pn.float, pn.int, pn.bool: the dtypes users see
         return _dtypes.public(getattr(_dtypes, name))
     raise AttributeError(f"module 'pyneuro' has no attribute {name!r}")

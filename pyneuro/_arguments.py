@@ -18,7 +18,10 @@ The operators are not methods of the table and keep NumPy's reading of an array 
 torch's do (`x + np_array` is NumPy's reflected op there: a tensor comes back). The tables'
 rows of kind 'bool' are the flags torch types bool (keepdim, unbiased, sorted, stable, ...),
 where its parser takes a Python bool only: `x.sum(0, keepdim=1)`, `x.std(0, 2)` and
-`topk(k, sorted=np.bool_(True))` are TypeError there.
+`topk(k, sorted=np.bool_(True))` are TypeError there. Rows of kinds 'int', 'float', 'scalar' and
+'str' are the keyword arguments it types int, float, Number or str: `ignore_index=1.5`,
+`label_smoothing=None`, `diagonal=True`, `alpha=[2]`, `approximate=None` are TypeError there
+(pyneuro computed, or failed with AttributeError).
 (torch.nn.functional's Python-level functions fail as their code does, AttributeError for a list
 in F.softmax; those keep pyneuro's own checks.)
 
@@ -41,6 +44,25 @@ from ._tensor_params import TENSOR_PARAMS
 _NUMBERS = (bool, int, float, complex, np.number, np.bool_)
 _PYTHON_NAMES = {"train": "training"}  # (torch's C++ name of a flag -> F.dropout's Python name)
 _ABSENT = object()
+_TENSOR_KINDS = ("tensor", "number", "sequence", "tensors")
+_SCALAR_NAMES = {"int": "int", "float": "float", "scalar": "Number", "str": "str"}  # (kind -> torch's word)
+_REAL = (int, float, np.integer, np.floating, np.bool_)  # (a Python bool is an int)
+
+
+def _scalar_refused(kind: str, x) -> bool:
+    """Does torch's parser refuse x where it types the argument `kind` (its int, float, Number,
+    str)? An int: a Python or NumPy integer, or an integer tensor (not a bool, not a float);
+    a float or a Number: any real number (a Number a complex too) or a 0-d tensor; a str: a str."""
+    if x is None:
+        return not kind.endswith("|None")
+    kind = kind.split("|")[0]
+    if kind == "str":
+        return not isinstance(x, str)
+    if isinstance(x, TensorBase):
+        return x.dtype.is_floating_point if kind == "int" else x.ndim != 0
+    if kind == "int":
+        return isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer))
+    return not isinstance(x, _REAL + (complex, np.complexfloating) if kind == "scalar" else _REAL)
 
 
 def _refusal(name: str, position: int, arg: str, kind: str, x):
@@ -78,6 +100,21 @@ def _keyword(function, position: int, arg: str):
     return arg if len(names) >= position and names[position - 1] == arg else None
 
 
+def _default(function, name: str):
+    """The default value of function's parameter `name` (read from the code object); _ABSENT if
+    it has none or no such parameter."""
+    function = inspect.unwrap(function)
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return _ABSENT
+    if name in (function.__kwdefaults__ or {}):
+        return function.__kwdefaults__[name]
+    positional, defaults = code.co_varnames[: code.co_argcount], function.__defaults__ or ()
+    at = positional.index(name) if name in positional else -1
+    first = len(positional) - len(defaults)
+    return defaults[at - first] if at >= first else _ABSENT
+
+
 def _checks(function, params, shift: int) -> tuple:
     """(index in the call's arguments or None, keyword or None, torch's name, torch's position,
     kind) per row of the table. A flag (kind 'bool', position 0: keyword-only) is checked by
@@ -92,11 +129,13 @@ def _checks(function, params, shift: int) -> tuple:
             and not code.co_argcount
         ):
             kind = "tensors"  # (atleast_1d(*tensors): one list, or each argument a Tensor)
-        if not kind.startswith("bool"):
+        if kind.split("|")[0] in _TENSOR_KINDS:
             keyword = _keyword(function, position + shift, arg)
             if position <= 2 or keyword is not None:  # (3 and 4: where pyneuro's parameter has torch's name)
                 checks.append((position + shift, keyword, arg, position, kind))
             continue
+        if kind in _SCALAR_NAMES and _default(function, arg) is None:
+            kind += "|None"  # (pyneuro's own calls pass its default None for "not given": reduce=None)
         for name in (arg, _PYTHON_NAMES.get(arg)):  # (torch.dropout's train, F.dropout's training)
             keyword = _keyword(function, position + shift, name) if position and name else None
             if keyword is not None or name in _names(function):
@@ -105,9 +144,13 @@ def _checks(function, params, shift: int) -> tuple:
     return tuple(checks)
 
 
-def _not_a_bool(name: str, arg: str, position, x) -> TypeError:
+def _not_a(what: str, name: str, arg: str, position, x) -> TypeError:
     where = f" (position {position})" if position else ""
-    return TypeError(f"{name}(): argument '{arg}'{where} must be bool, not {type_name(x)}")
+    return TypeError(f"{name}(): argument '{arg}'{where} must be {what}, not {type_name(x)}")
+
+
+def _not_a_bool(name: str, arg: str, position, x) -> TypeError:
+    return _not_a("bool", name, arg, position, x)
 
 
 def _checked(function, name: str, params, module: str, method: bool = False):
@@ -132,6 +175,9 @@ def _checked(function, name: str, params, module: str, method: bool = False):
             ):  # (a Python bool only: not 1, np.bool_, a tensor, or None but for bool|None)
                 if type(x) is not bool and not (x is None and kind == "bool|None"):
                     raise _not_a_bool(name, arg, position, x)
+            elif kind.split("|")[0] in _SCALAR_NAMES:
+                if _scalar_refused(kind, x):
+                    raise _not_a(_SCALAR_NAMES[kind.split("|")[0]], name, arg, position, x)
             elif kind == "tensors" and given > 1:
                 for i, item in enumerate(args):
                     if not isinstance(item, TensorBase):

@@ -105,11 +105,43 @@ def defer_to_reflected(cls, names) -> None:
         setattr(cls, f"__{name}__", deferring(getattr(cls, f"__{name}__"), f"__r{name}__"))
 
 
+_NUMPY_KINDS = "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, uint16, uint8, and bool"  # fmt: skip
+
+
+def not_numbers(arr, data, kept: bool, dtype):
+    """torch's refusal of data that are not numbers (arr: NumPy's reading of data; kept: data
+    was an array), None where it takes them. Checked before any cast: with a dtype given NumPy
+    would read [1., None] as NaN and ['1', '2'] as numbers. An array of objects, strings or dates
+    is torch's TypeError; a list with None or a str in it its TypeError or ValueError (DTypeError,
+    DataError); complex numbers (pyneuro has no complex tensors) cast to a real dtype from an
+    array only, as torch casts them (a Python complex there is its TypeError)."""
+    kind = arr.dtype.kind
+    if kind == "c":
+        if dtype is None:
+            return TypeError("complex tensors are not supported")
+        return None if kept else TypeError("must be real number, not complex")
+    if kept:
+        return TypeError(
+            f"can't convert np.ndarray of type numpy.{arr.dtype.type.__name__}. The only supported types "
+            f"are: {_NUMPY_KINDS}."
+        )
+    if kind in "US" and arr.ndim:  # ['a']: torch's ValueError (a lone 'abc' is its TypeError)
+        return DataError(f"too many dimensions 'str' (a {type(data).__name__} of strings)")
+    return DTypeError(f"cannot make a tensor from data of dtype {arr.dtype} ({type(data).__name__})")
+
+
 def check_dropout_p(p) -> None:
     """torch's check of a dropout probability: outside [0, 1], or NaN, is refused. torch's
     F.dropout raises ValueError, its kernel (torch.dropout, or p = NaN) RuntimeError: this is both."""
     if not 0.0 <= p <= 1.0:
         raise ArgumentError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def check_dropout_dtype(dtype) -> None:
+    """torch's dropouts multiply by a floating mask and write the result in the input's dtype:
+    an integer or bool input in training is its RuntimeError (DTypeError: a TypeError too)."""
+    if not dtype.is_floating_point:
+        raise DTypeError(f"result type Float can't be cast to the desired output type {dtype.torch_name}")
 
 
 def overlap_error(array):

@@ -47,7 +47,7 @@ from ._dtype import (
     uint8,
     wrap_int,
 )
-from ._errors import ArgumentError, DataError, DeviceUnavailable, DTypeError, ShapeError, operand_type_error
+from ._errors import ArgumentError, DataError, DeviceUnavailable, ShapeError, not_numbers, operand_type_error
 from ._shapes import Size, c_order, dim_int, normalize_dims, one_dim
 from ._tensor_str import tensor_str
 from .backends._registry import current as _current_backend
@@ -194,6 +194,8 @@ def _host_array(data, dtype=None):
         if not any(isinstance(x, float) for x in np.asarray(data, dtype=object).ravel()):
             raise DataError("Overflow when unpacking long long")  # Python ints only, one beyond int64
         arr = np.asarray(arr, dtype=np.float64)  # a float among them: all are floats, as torch's
+    if arr.dtype.kind in "OUSVMmc" and (refusal := not_numbers(arr, data, keep, dtype)) is not None:
+        raise refusal
     if dtype is not None:
         if not keep and arr.size and arr.dtype.kind in "iuf" and np.dtype(dtype).kind in "iu":
             fill_value(arr.min().item(), dtype)  # Python numbers must fit: [300] as int8 raises
@@ -214,14 +216,6 @@ def _host_array(data, dtype=None):
     if kind in "iu":  # (a list of Python ints is int64 already: any other width came from NumPy)
         kept = (keep or listed) and arr.dtype.itemsize <= 8 and (kind == "i" or arr.dtype == uint8)
         return arr if kept or arr.dtype == int64 or arr.dtype == uint8 else arr.astype(int64)
-    if kind == "b":
-        return arr
-    if kind in "US" and arr.ndim:  # ['a']: torch's ValueError (a lone 'abc' is its TypeError)
-        raise DataError(f"too many dimensions 'str' (a {type(data).__name__} of strings)")
-    if kind == "O" or kind in "USV":
-        raise DTypeError(f"cannot make a tensor from data of dtype {arr.dtype} ({type(data).__name__})")
-    if kind == "c":
-        raise TypeError("complex tensors are not supported")
     return arr
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, default_float, int64
 from ._dtype import number_fill as _number_fill
-from ._errors import AllocationError, ArgumentError, ShapeError
+from ._errors import AllocationError, ArgumentError, ShapeError, type_name
 from ._out import out_keyword
 from ._shapes import Size
 from ._tensor_base import KEPT_AS_IS, TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
@@ -77,7 +77,16 @@ def legacy_constructor_data(args, dtype):
         return np.zeros(tuple(sizes), dtype=dtype or default_float())
     if len(args) > 1:
         raise TypeError(f"Tensor(): expected sizes (ints) or one data argument, got {args!r}")
+    if args:
+        check_legacy_data(args[0])
     return _host_array(args[0] if args else [], dtype or default_float())
+
+
+def check_legacy_data(data) -> None:
+    """torch's legacy constructors (Tensor(...), FloatTensor(...), t.new(...)) take one number
+    only as a size: any other number is its TypeError (Tensor(2.5) is no 0-d tensor)."""
+    if isinstance(data, (float, bool, complex, np.floating, np.bool_, np.complexfloating)):
+        raise TypeError(f"new(): data must be a sequence (got {type_name(data)})")
 
 
 def as_tensor(data, *, dtype=None, device=None) -> Tensor:

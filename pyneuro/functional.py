@@ -22,6 +22,7 @@ from ._errors import (
     DTypeError,
     IndexRangeError,
     ShapeError,
+    check_dropout_dtype,
     check_dropout_p,
     not_differentiable,
 )
@@ -160,8 +161,13 @@ def _class_targets(logits: Tensor, target: Tensor, fn: str):
         if logits.ndim > 2:
             raise DTypeError("expected scalar type Long but found Byte")
         target = target.to(_int64)  # class numbers, never a mask when they index
-    if logits.ndim == 0:
-        raise ShapeError(f"{fn}: input must have at least 1 dimension (C,) or (N, C), got a 0-d tensor")
+    if logits.ndim == 0 and fn == "nll_loss":
+        raise ShapeError("Expected 1 or more dimensions (got 0)")
+    if logits.ndim == 0:  # (torch's log_softmax over dim 1: its IndexError)
+        raise IndexError(
+            "Dimension out of range (expected to be in range of [-1, 0], but got 1): "
+            f"{fn}'s input must have at least 1 dimension (C,) or (N, C), got a 0-d tensor"
+        )
     if logits.ndim == 1:
         if target.ndim == 1 and target.shape[0] != 1:
             raise ValueError(
@@ -712,13 +718,10 @@ def dropout(
     check_dropout_p(p)
     if not training or p == 0.0:
         return input
-    if not input.dtype.is_floating_point:  # the mask is floating: torch cannot write it into integers
-        raise DTypeError(
-            f"result type Float can't be cast to the desired output type {_torch_name(input.dtype)}"
-        )
-    if p == 1.0:
-        mask = 0.0
+    if p == 1.0:  # (torch multiplies by a zero of the input's dtype: integers stay integers)
+        mask = tensor(0, dtype=input.dtype, device=input.device)
     else:
+        check_dropout_dtype(input.dtype)
         # torch's recipe, so a seed gives its masks: noise = bernoulli(1 - p) / (1 - p), in the
         # input's dtype
         # (drawn in the input's memory order, as torch's empty_like(input).bernoulli_(1 - p))

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from ._errors import DTypeError, IndexRangeError, ShapeError, check_dropout_p
+from ._errors import DTypeError, IndexRangeError, ShapeError, check_dropout_dtype, check_dropout_p
 from ._euclidean import PairDist, pair_indices
 from ._shapes import ints
 from .autograd import named
@@ -122,8 +122,9 @@ def _feature_dropout(input, p, training, inplace, generator, spatial) -> Tensor:
         return input
     if spatial < 0 or input.ndim - spatial < 1:  # no channel dimension to drop along
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-    if p == 1.0:
-        return _apply(input, 0.0, inplace)
+    if p == 1.0:  # (torch multiplies by a zero of the input's dtype: integers stay integers)
+        return _apply(input, zeros((), dtype=input.dtype, device=input.device), inplace)
+    check_dropout_dtype(input.dtype)
     mask = _keep_mask(input, _feature_shape(input, spatial), p, generator) / (1.0 - p)
     return _apply(input, mask, inplace)
 

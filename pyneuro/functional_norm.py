@@ -109,6 +109,11 @@ def layer_norm(
     var is the biased variance (divided by n), as in torch.
     """
     shape = int_list(normalized_shape, "layer_norm", "normalized_shape", 2)  # nn.LayerNorm also takes an int
+    if not shape:
+        raise ArgumentError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but "
+            f"got normalized_shape = {list(shape)}"
+        )
     if tuple(input.shape[input.ndim - len(shape) :]) != shape:
         raise ShapeError(
             f"layer_norm: input of shape {tuple(input.shape)} does not end in normalized_shape {shape}"
@@ -226,6 +231,8 @@ def group_norm(
         )
     _check_channel_vector(weight, c, "weight", input)
     _check_channel_vector(bias, c, "bias", input)
+    _check_mixed_dtype(input, weight, bias)
+    _need_float(input, "GroupNormKernelImpl", device_suffix=False)
     spatial = prod(input.shape[2:])
     if n * c // num_groups * spatial == 1:  # torch's check (of its batch_norm view of the groups)
         raise ArgumentError(
@@ -242,7 +249,8 @@ def group_norm(
     else:
         out, _, _ = _standardize(x3, 2, eps)
         out = _affine(out.reshape(input.shape), weight, bias, _channel_view(input))
-    return named(out, "NativeGroupNormBackward0", reads=(input, weight))
+    # (a half input with float parameters stays half)
+    return named(out.to(input.dtype), "NativeGroupNormBackward0", reads=(input, weight))
 
 
 def instance_norm(
@@ -265,6 +273,9 @@ def instance_norm(
     if input.ndim < 2:
         raise ShapeError(f"instance_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
     c, fused = input.shape[1], False
+    # (torch's batch_norm of a view: its running statistics may be of any float dtype)
+    _check_mixed_dtype(input, weight, bias)
+    _need_float(input, "batch_norm", device_suffix=False)
     if use_input_stats:
         spatial = prod(input.shape[2:])
         if spatial <= 1:
@@ -288,9 +299,8 @@ def instance_norm(
         )
     if not fused:
         out = _affine(out, weight, bias, _channel_view(input))
-    return named(
-        out, "ViewBackward0", reads=(input, weight)
-    )  # torch: batch_norm on a view, which saves input
+    # (torch: batch_norm on a view, which saves input; a half input with float parameters stays half)
+    return named(out.to(input.dtype), "ViewBackward0", reads=(input, weight))
 
 
 def local_response_norm(

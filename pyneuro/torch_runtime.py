@@ -18,7 +18,7 @@ from . import _dtype as _dtypes
 from ._device import device as _device
 from ._shapes import Size
 from ._tensor_base import TensorBase
-from .creation import empty, tensor
+from .creation import check_legacy_data, empty, tensor
 from .storage import TypedStorage, UntypedStorage
 
 pi, e, inf, nan = math.pi, math.e, math.inf, math.nan
@@ -169,6 +169,7 @@ def legacy_new(what: str, dtype, device, args):
     if len(args) > 1:
         raise TypeError(f"{what}(): expected sizes (ints) or one sequence of data, got {len(args)} arguments")
     data = args[0]
+    check_legacy_data(data)
     if isinstance(data, TensorBase):
         if data.dtype != dtype:
             raise TypeError(f"{what}(): expected a {dtype} tensor, got {data.dtype}")

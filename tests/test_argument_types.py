@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import pyneuro as pn
-from pyneuro._arguments import _names
+from pyneuro._arguments import _default, _names
 from pyneuro._method_params import METHOD_PARAMS
 from pyneuro._tensor_params import TENSOR_PARAMS
 
@@ -304,8 +304,8 @@ def test_every_method_of_the_table_refuses_a_list_where_torch_does():
     for name, params in table.items():
         assert getattr(pn.Tensor, name).__doc__ == inspect.unwrap(getattr(pn.Tensor, name)).__doc__
         for position, arg, kind in params:
-            if kind.startswith("bool"):
-                continue  # (test_flags_are_bools)
+            if kind.split("|")[0] not in ("tensor", "number", "sequence"):
+                continue  # (test_flags_are_bools, test_numbers_and_strings_have_torch_types)
             args = [pn.ones(2, 2)] * (position - 1) + [[[1.0, 2.0], [3.0, 4.0]]]
             with pytest.raises(TypeError, match=f"argument '{arg}' \\(position {position}\\) must be Tensor"):
                 getattr(pn.ones(2, 2), name)(*args)
@@ -313,6 +313,11 @@ def test_every_method_of_the_table_refuses_a_list_where_torch_does():
 
 # Tensor.to takes *args: its flags are not checked
 UNCHECKED_FLAGS = {("Tensor", "to", "copy"), ("Tensor", "to", "non_blocking")}
+
+
+def _number_first(params) -> bool:
+    """Is the function's first argument a number (randperm's n, a window's length), not a tensor?"""
+    return any(position == 1 and kind.split("|")[0] in _WORDS for position, _, kind in params)
 
 
 def test_flags_are_bools():
@@ -329,14 +334,14 @@ def test_flags_are_bools():
             if not kind.startswith("bool") or (ns, name, arg) in UNCHECKED_FLAGS:
                 continue
             call = getattr(pn.ones(2, 2), name) if ns == "Tensor" else getattr(namespaces[ns], name)
-            args = () if ns == "Tensor" else (pn.ones(2, 2),)
+            args = () if ns == "Tensor" or _number_first(params) else (pn.ones(2, 2),)
             keyword = arg if arg in _names(call) else {"train": "training"}[arg]  # (F.dropout's name)
             for value in (1, np.bool_(True), pn.tensor(True)) + ((None,) if kind == "bool" else ()):
                 with pytest.raises(TypeError, match=f"argument '{arg}' must be bool"):
                     call(*args, **{keyword: value})
             checked += 1
     total = sum(kind.startswith("bool") for _, _, params in rows for _, _, kind in params)
-    assert checked == total - len(UNCHECKED_FLAGS) > 100  # (143 flags from torch 2.13)
+    assert checked == total - len(UNCHECKED_FLAGS) > 200  # (243 flags from torch 2.13)
 
 
 FLAGS = {
@@ -363,6 +368,107 @@ FLAGS = {
 @pytest.mark.parametrize("case", sorted(FLAGS))
 def test_flags_as_torch_takes_them(case):
     _same(FLAGS[case])
+
+
+_WORDS = {"int": "int", "float": "float", "scalar": "Number", "str": "str"}
+_REFUSED = {"int": (1.5, True, "a", [1]), "float": ("a", [1.0], 1j), "scalar": ("a", [1.0]), "str": (1, [1])}
+
+
+def test_numbers_and_strings_have_torch_types():
+    """Where torch's parser types a keyword argument int, float, Number or str (the tables' kinds
+    'int', 'float', 'scalar', 'str'), a value of another type is its TypeError, checked before the
+    function runs: ignore_index=1.5, label_smoothing=None, diagonal=True, approximate=None."""
+    namespaces = {"pyneuro": pn, "pyneuro.functional": pn.nn.functional, "pyneuro.linalg": pn.linalg}
+    namespaces["pyneuro.special"] = pn.special
+    rows = [("Tensor", n, p) for n, p in METHOD_PARAMS["pyneuro.Tensor"].items()]
+    rows += [(ns, n, p) for ns in namespaces for n, p in TENSOR_PARAMS[ns].items()]
+    checked = 0
+    for ns, name, params in rows:
+        for _, arg, kind in params:
+            base = kind.split("|")[0]
+            if base not in _WORDS:
+                continue
+            call = getattr(pn.ones(2, 2), name) if ns == "Tensor" else getattr(namespaces[ns], name)
+            args = (
+                ()
+                if ns == "Tensor" or _names(call)[:1] == (arg,) or _number_first(params)
+                else (pn.ones(2, 2),)
+            )
+            none = kind == base and _default(call, arg) is not None  # (pyneuro's default None: taken)
+            for value in _REFUSED[base] + ((None,) if none else ()):
+                with pytest.raises(TypeError, match=f"argument '{arg}' must be {_WORDS[base]}, not"):
+                    call(*args, **{arg: value})
+            checked += 1
+    assert checked > 250  # (329 from torch 2.13)
+
+
+SCALARS = {
+    # refused, as torch refuses them
+    "cross_entropy_ignore_index_float": lambda T: T.nn.functional.cross_entropy(
+        T.ones(3, 4), T.tensor([0, 1, 2]), ignore_index=1.5
+    ),
+    "cross_entropy_label_smoothing_none": lambda T: T.nn.functional.cross_entropy(
+        T.ones(3, 4), T.tensor([0, 1, 2]), label_smoothing=None
+    ),
+    "nll_loss_ignore_index_none": lambda T: T.nn.functional.nll_loss(
+        T.ones(3, 4), T.tensor([0, 1, 2]), ignore_index=None
+    ),
+    "tril_diagonal_bool": lambda T: T.tril(T.ones(3, 4), diagonal=True),
+    "diag_diagonal_float_tensor": lambda T: T.diag(T.ones(3, 4), diagonal=T.tensor(1.0)),
+    "histc_bins_float": lambda T: T.histc(T.ones(3, 4), bins=4.0),
+    "gelu_approximate_none": lambda T: T.nn.functional.gelu(T.ones(3), approximate=None),
+    "add_alpha_list": lambda T: T.add(T.ones(3), T.ones(3), alpha=[2]),
+    "add_alpha_1d_tensor": lambda T: T.add(T.ones(3), T.ones(3), alpha=T.ones(1)),
+    "ones_requires_grad_int": lambda T: T.ones(2, 3, requires_grad=1),
+    "tensor_requires_grad_int": lambda T: T.tensor([1.0], requires_grad=1),
+    "nonzero_as_tuple_int": lambda T: T.nonzero(T.ones(3), as_tuple=1),
+    "sdpa_is_causal_none": lambda T: T.nn.functional.scaled_dot_product_attention(
+        T.ones(1, 2, 3), T.ones(1, 2, 3), T.ones(1, 2, 3), is_causal=None
+    ),
+    "leaky_relu_slope_str": lambda T: T.nn.functional.leaky_relu(T.ones(3), negative_slope="a"),
+    "one_hot_num_classes_bool": lambda T: T.nn.functional.one_hot(T.tensor([0, 1]), num_classes=True),
+    "dropout_p_none": lambda T: T.nn.functional.dropout(T.ones(3), p=None),
+    # ... and by position
+    "randperm_float": lambda T: T.randperm(1.5),
+    "eye_float": lambda T: T.eye(2.5),
+    "tril_positional_float": lambda T: T.tril(T.ones(3, 3), 1.5),
+    "multinomial_float_samples": lambda T: T.multinomial(T.ones(3), 1.5),
+    "one_hot_float_classes": lambda T: T.nn.functional.one_hot(T.tensor([0, 1]), 2.5),
+    "leaky_relu_positional_str": lambda T: T.nn.functional.leaky_relu(T.ones(3), "a"),
+    "topk_float_k": lambda T: T.ones(3, 4).topk(1.5),
+    "linspace_bool_steps": lambda T: T.linspace(0, 1, True),
+    "chunk_float_chunks": lambda T: T.ones(4).chunk(2.0),
+    "pixel_shuffle_float": lambda T: T.nn.functional.pixel_shuffle(T.ones(1, 4, 2, 2), 2.0),
+    # taken: NumPy numbers, integer tensors for an int, 0-d tensors and ints for a float
+    "cross_entropy_ignore_index_numpy": lambda T: T.nn.functional.cross_entropy(
+        T.ones(3, 4), T.tensor([0, 1, 2]), ignore_index=np.int64(1)
+    ),
+    "cross_entropy_ignore_index_tensor": lambda T: T.nn.functional.cross_entropy(
+        T.ones(3, 4), T.tensor([0, 1, 2]), ignore_index=T.tensor(1)
+    ),
+    "cross_entropy_label_smoothing_forms": lambda T: (
+        T.nn.functional.cross_entropy(T.ones(3, 4), T.tensor([0, 1, 2]), label_smoothing=np.float32(0.1))
+        + T.nn.functional.cross_entropy(T.ones(3, 4), T.tensor([0, 1, 2]), label_smoothing=T.tensor(0.1))
+        + T.nn.functional.cross_entropy(T.ones(3, 4), T.tensor([0, 1, 2]), label_smoothing=0)
+    ),
+    "tril_diagonal_numpy": lambda T: T.tril(T.ones(3, 4), diagonal=np.int64(1)),
+    "add_alpha_0d_tensor": lambda T: T.add(T.ones(3), T.ones(3), alpha=T.tensor(2.0)),
+    "div_rounding_mode_none": lambda T: T.div(T.ones(3), 2, rounding_mode=None),
+    "clamp_min_tensor": lambda T: T.clamp(T.ones(3), min=T.zeros(3)),
+    "ones_requires_grad_bool": lambda T: T.ones(2, 3, requires_grad=True),
+    "randperm_numpy_int": lambda T: T.randperm(np.int64(3)),
+    "eye_int_tensor": lambda T: T.eye(T.tensor(2)),
+    "topk_int_tensor": lambda T: T.ones(3, 4).topk(T.tensor(2))[0],
+    "linspace_numpy_steps": lambda T: T.linspace(0, 1, np.int64(5)),
+    "leaky_relu_int_and_tensor_slope": lambda T: (
+        T.nn.functional.leaky_relu(T.ones(3), 1) + T.nn.functional.leaky_relu(T.ones(3), T.tensor(0.2))
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCALARS))
+def test_numbers_and_strings_as_torch_takes_them(case):
+    _same(SCALARS[case])
 
 
 def test_the_table_is_what_the_tool_writes_from_this_torch():

@@ -13,7 +13,9 @@ dependency only) for each function pyneuro exports in the same namespace:
 - position 2 given a list after a tensor: the same question;
 - is a number accepted there (the call with 2.0 in that place raises no TypeError)?
 
-and the same for the methods of torch.Tensor (`x.mul([..])`, `x.gather(0, [..])`).
+and the same for the methods of torch.Tensor (`x.mul([..])`, `x.gather(0, [..])`); and which
+keyword arguments torch types int, float, Number, str or bool (`ignore_index=1.5`,
+`label_smoothing=None`, `requires_grad=1` are its TypeError).
 
     python tools/torch_tensor_params.py            # rewrites pyneuro/_tensor_params.py
 
@@ -23,6 +25,7 @@ The table it writes is data (names and positions), read by pyneuro/_arguments.py
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 import warnings
 from pathlib import Path
@@ -220,6 +223,116 @@ def _bool_rows(function, heads: list) -> list:
     return out + [(0, name, kind(head, {name: None})) for name, head in keywords]
 
 
+SCALAR_KINDS = {
+    "int": "int",
+    "SymInt": "int",
+    "float": "float",
+    "Number": "scalar",
+    "str": "str",
+    "bool": "bool",
+}
+SKIPPED = {
+    "input",
+    "self",
+    "dim",
+    "out",
+    "dtype",
+    "device",
+    "layout",
+    "generator",
+    "memory_format",
+    "pin_memory",
+}
+SKIPPED |= {"reduction"}  # (torch.*'s losses take its int enum, pyneuro's its string too)
+
+
+def _scalar_kind(message: str, name: str):
+    """The kind torch's parser gives the keyword argument `name`, read from its TypeError for a
+    list there: "argument 'ignore_index' (position 5) must be int, not list" (a Python-level
+    function passes it on by name: F.cross_entropy's), or every overload that has the name
+    types it alike. None when the message is about another argument or another type."""
+    first = message.split("\n")[0]
+    if m := re.search(rf"argument '{name}'(?: \(position \d+\))? must be (\w+), not list", first):
+        return SCALAR_KINDS.get(m.group(1))
+    if "invalid combination of arguments" in first:
+        kinds = {k for ps in _overloads(message) for k, n, _ in ps if n == name}
+        if len(kinds) == 1:
+            return SCALAR_KINDS.get(next(iter(kinds)))
+    return None
+
+
+def _code_names(function) -> tuple:
+    """The names of the parameters pyneuro's function takes by keyword (its code's)."""
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    return code.co_varnames[: code.co_argcount + code.co_kwonlyargcount] if code is not None else ()
+
+
+def _takes_none_by_name(function, head, name: str) -> bool:
+    """Does torch take None as the keyword argument `name` (after head)? Refused on evidence only:
+    its message names the argument ("must be float, not NoneType"), or no overload it lists has
+    the default None there (torch.var's correction is `Number? correction = None`)."""
+    message = _type_error_keywords(function, head, {name: None})
+    first = message.split("\n")[0] if message else ""
+    if re.search(rf"argument '{name}'(?: \(position \d+\))? must be \w+, not NoneType", first):
+        return False
+    if "invalid combination of arguments" in first:
+        return re.search(rf" {name} = None\b", message) is not None
+    return True
+
+
+POSITIONAL = re.compile(r"argument '(\w+)' \(position (\d)\) must be (\w+), not list")
+
+
+def _positional_rows(function, names, heads: list, done: set) -> list:
+    """(position, name, kind) for each argument torch's parser types int, float, Number or str
+    where it is given by position: a list after each head (the arguments before it) is its
+    TypeError naming the argument and this position (randperm(1.5), tril(x, 1.5), eye(2.5)), or
+    every overload types that place alike, by one name; where pyneuro's function (names) has a
+    parameter of that name. '|None' as _takes_none_by_name."""
+    rows = {}
+    for head in heads:
+        at = len(head) + 1
+        if at in rows or not (message := _type_error(function, *head, LIST)):
+            continue
+        first = message.split("\n")[0]
+        if (m := POSITIONAL.search(first)) and int(m.group(2)) == at:
+            found = {(m.group(3), m.group(1))}
+        elif "invalid combination of arguments" in first:
+            positional = [[p for p in ps if not p[2]] for ps in _overloads(message)]
+            found = {ps[at - 1][:2] for ps in positional if len(ps) >= at}
+        else:
+            continue
+        if len(found) == 1 and (kind := SCALAR_KINDS.get(next(iter(found))[0])) not in (None, "bool"):
+            name = next(iter(found))[1]
+            if name in names and name not in done and name not in SKIPPED:
+                none = _type_error(function, *head, None) or ""
+                refused = re.search(rf"argument '{name}' \(position {at}\) must be \w+, not NoneType", none)
+                if "invalid combination of arguments" in none.split("\n")[0]:
+                    refused = not re.search(rf" {name} = None\b", none)
+                rows[at] = (at, name, kind if refused else kind + "|None")
+    return [rows[at] for at in sorted(rows)]
+
+
+def _keyword_rows(function, names, heads: list, done: set) -> list:
+    """(0, name, kind) for each keyword argument of pyneuro's function (names) that torch's parser
+    types int, float, Number ('scalar'), str or bool, found by giving it a list after each head
+    (the arguments before it) until torch's message names it; '|None' where torch takes None
+    there too. torch refuses a float where it takes an int (ignore_index=1.5), None where it takes
+    a float (label_smoothing=None), a list or a 1-element tensor where it takes a number."""
+    rows = []
+    for name in names:
+        if name in SKIPPED or name in done:
+            continue
+        for head in heads:
+            message = _type_error_keywords(function, head, {name: LIST})
+            if message is None:
+                break  # (a list is taken there)
+            if (kind := _scalar_kind(message, name)) is not None:
+                rows.append((0, name, kind + "|None" if _takes_none_by_name(function, head, name) else kind))
+                break
+    return rows
+
+
 def _heads(first: tuple, length: int) -> list:
     """The argument lists (first, then up to `length` of 0, 1, True) a flag may follow."""
     heads, level = [first], [first]
@@ -255,6 +368,12 @@ def table_for(pyneuro_module: str, torch_module: str) -> dict:
                 calls = [(*h, x, *t) for h in heads for t in tails[:3]]
                 params.append((position, found, _kind(function, calls, position - 1)))
         params += _bool_rows(function, _heads((x,), 3))
+        heads = [(x, x), (x, x, x), *_heads((x,), 2), (2,), (x, torch.tensor([0, 1])), ()]
+        done = {row[1] for row in params}
+        before = [(), *_heads((x,), 2), *_heads((0,), 1)]
+        params += _positional_rows(function, _code_names(getattr(ours, name)), before, done)
+        done = {row[1] for row in params}
+        params += _keyword_rows(function, _code_names(getattr(ours, name)), heads, done)
         if params:
             rows[name] = tuple(params)
     return rows
@@ -287,6 +406,10 @@ def method_table() -> dict:
                 params.append((2, found, _kind(method, [(first, x, *t) for t in tails[:4]], 1)))
                 break
         params += _bool_rows(method, _heads((), 3))
+        done = {row[1] for row in params}
+        params += _positional_rows(method, _code_names(getattr(ours, name)), _heads((), 2), done)
+        done = {row[1] for row in params}
+        params += _keyword_rows(method, _code_names(getattr(ours, name)), [(x,), *_heads((), 2)], done)
         if params:
             rows[name] = tuple(params)
     return rows
@@ -319,7 +442,9 @@ def main() -> None:
         "TENSOR_PARAMS[namespace][name] is a tuple of (position, name, kind): kind 'tensor' takes a",
         "Tensor only, 'number' a Tensor or a number, 'sequence' a list or tuple of Tensors; '|None'",
         "added: None as well (an optional tensor); 'bool' a Python bool only (a flag; position 0:",
-        "keyword-only), 'bool|None' or None. Read by _arguments.py.",
+        "keyword-only), 'bool|None' or None; 'int', 'float', 'scalar' (torch's Number) and 'str' the",
+        "numbers and strings torch's parser takes by keyword (position 0), '|None' or None. Read by",
+        "_arguments.py.",
     ]
     tables = {ours: table_for(ours, theirs) for ours, theirs in NAMESPACES.items()}
     _write(package / "_tensor_params.py", "functions", "TENSOR_PARAMS", tables, kinds)

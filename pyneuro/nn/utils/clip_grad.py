@@ -15,6 +15,7 @@ import types
 import warnings
 
 from ...autograd import no_grad
+from ...creation import tensor
 from ...functions import stack
 from ...tensor import Tensor
 
@@ -36,7 +37,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     tensors = _as_list(tensors)
     norm_type = float(norm_type)  # torch takes 'inf' as a string too
     if not tensors:
-        return Tensor(0.0)
+        return tensor(0.0)
     with no_grad():
         norms = stack([t.norm(norm_type) for t in tensors])
         total = norms.amax() if norm_type == float("inf") else norms.norm(norm_type)
