@@ -276,8 +276,10 @@ def instance_norm(
             with no_grad():
                 batch_mean = mean.detach().reshape(-1, c).mean(dim=0)
                 batch_var = var.detach().reshape(-1, c).mean(dim=0) * (spatial / (spatial - 1))
-                running_mean.mul_(1 - momentum).add_(batch_mean * momentum)
-                running_var.mul_(1 - momentum).add_(batch_var * momentum)
+                # one write each, as torch's (its instance norm copies a batch norm's statistics back:
+                # one version; the values are those of mul_ then add_)
+                running_mean.copy_(running_mean * (1 - momentum) + batch_mean * momentum)
+                running_var.copy_(running_var * (1 - momentum) + batch_var * momentum)
     else:
         out = _running(
             input,

@@ -70,3 +70,59 @@ def test_fill_of_an_int_tensor_with_a_0d_tensor_that_requires_grad():
     y.fill_(w[1])  # a float tensor joins the graph, as torch's
     y.sum().backward()
     np.testing.assert_array_equal(w.grad.numpy(), [0.0, 2.0])
+
+
+MODULES = {
+    "BatchNorm1d": lambda nn: nn.BatchNorm1d(3),
+    "BatchNorm2d_no_affine": lambda nn: nn.BatchNorm2d(3, affine=False),
+    "InstanceNorm2d": lambda nn: nn.InstanceNorm2d(3, affine=True, track_running_stats=True),
+    "LayerNorm": lambda nn: nn.LayerNorm(3),
+    "GroupNorm": lambda nn: nn.GroupNorm(1, 3),
+    "PReLU": lambda nn: nn.PReLU(2),
+    "Embedding": lambda nn: nn.Embedding(4, 2, padding_idx=0),
+    "TransformerEncoderLayer": lambda nn: nn.TransformerEncoderLayer(4, 2, 8),
+    "LazyBatchNorm1d": lambda nn: nn.LazyBatchNorm1d(),
+}
+
+
+def _versions(lib, make, forward=None):
+    lib.manual_seed(0)
+    m = make(lib.nn)
+    if forward is not None:
+        m(forward(lib))
+    tensors = [*m.named_parameters(), *m.named_buffers()]
+    return {k: v._version for k, v in tensors if "Uninitialized" not in type(v).__name__}
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_parameter_and_buffer_versions_after_construction_and_a_forward(name):
+    """torch's __init__ runs reset_parameters (ones_, zeros_, fill_: version 1 each); a training
+    forward of a batch norm counts num_batches_tracked.add_(1) and not the running statistics'
+    update (its kernel's)."""
+    assert _versions(pn, MODULES[name]) == _versions(torch, MODULES[name])
+    if "Norm" in name and "Layer" not in name and "Group" not in name:
+        shape = (4, 3, 5, 5) if "2d" in name else (4, 3)
+        x = lambda lib: lib.tensor(np.random.RandomState(0).randn(*shape).astype(np.float32))
+        assert _versions(pn, MODULES[name], x) == _versions(torch, MODULES[name], x)
+
+
+def test_reset_parameters_of_every_module_reinitialises_as_torch():
+    """model.apply(m.reset_parameters() where it exists), the usual re-initialisation: Embedding,
+    LayerNorm and GroupNorm had no reset_parameters, so their trained values stayed."""
+
+    def run(lib):
+        lib.manual_seed(0)
+        nn = lib.nn
+        m = nn.Sequential(nn.Embedding(10, 4, padding_idx=1), nn.LayerNorm(4), nn.Linear(4, 4),
+                          nn.GroupNorm(2, 4), nn.PReLU())  # fmt: skip
+        with lib.no_grad():
+            for p in m.parameters():
+                p.add_(1)
+        lib.manual_seed(1)
+        m.apply(lambda mod: mod.reset_parameters() if hasattr(mod, "reset_parameters") else None)
+        return [p.detach().numpy().copy() for p in m.parameters()], [p._version for p in m.parameters()]
+
+    (got, got_versions), (want, want_versions) = run(pn), run(torch)
+    assert got_versions == want_versions
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-7)
