@@ -237,3 +237,33 @@ def test_threads_drawing_from_one_generator_share_its_stream_as_torch(where, op)
         gen.manual_seed(seed)
         expected = [draw() for _ in range(len(got))]
         assert sorted(got) == sorted(expected), f"seed {seed}"
+
+
+def test_two_threads_backward_through_one_graph_without_retain_graph():
+    """torch: one backward runs, the other raises its 'backward through the graph a second time'
+    RuntimeError. A walk could meet a node the other thread had just released (its inputs
+    replaced by a placeholder): an AttributeError from the engine."""
+    outcomes = set()
+    for _ in range(40):
+        w = pn.tensor(np.arange(2000, dtype=np.float32) / 1000, requires_grad=True)
+        h = w
+        for _ in range(20):
+            h = (h * 1.01).tanh() + h.exp() * 0.01
+        y = h.sum()
+        barrier = threading.Barrier(2)
+
+        def work(y=y, barrier=barrier):
+            barrier.wait(timeout=60)
+            try:
+                y.backward()
+                outcomes.add("ok")
+            except Exception as exc:
+                outcomes.add((type(exc).__name__, str(exc)[:40]))
+
+        workers = [threading.Thread(target=work) for _ in range(2)]
+        for t in workers:
+            t.start()
+        for t in workers:
+            t.join(timeout=120)
+    assert outcomes <= {"ok", ("RuntimeError", "Trying to backward through the graph a s")}, outcomes
+    assert "ok" in outcomes

@@ -218,10 +218,15 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
                 node.check_versions()
         if _saved_hooks.in_use[0] and _saved_hooks.hooked(node):  # saved_tensors_hooks' unpack
             _saved_hooks.unpack(node)
-        if _Profiling.op is None:
-            grads = node.backward(g)
-        else:
-            grads = _Profiling.op(node, "backward", node.backward, g)
+        try:
+            if _Profiling.op is None:
+                grads = node.backward(g)
+            else:
+                grads = _Profiling.op(node, "backward", node.backward, g)
+        except Exception:
+            if node.saved is None:  # freed meanwhile by a backward through it in another thread
+                raise RuntimeError(_FREED_MESSAGE) from None
+            raise
         if node_hooks and _hooks.node_post and _hooks.hooks_for(_hooks.node_post, node):
             grads = _hooks.run_node_post(node, grads, g, node.device, _dense)
             shared.add(node)

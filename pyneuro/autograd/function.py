@@ -47,6 +47,8 @@ from .names import named_class, torch_name
 _register_grad_mode(_GradMode, _inference_used)  # float(t) warns only when grad mode is on (_tensor_base.py)
 _FLOAT32 = _np.dtype(_np.float32)
 _RELEASED = object.__new__(TensorBase)  # a released node's non-leaf input: a tensor no longer held
+_RELEASED._retain, _RELEASED._node = False, None  # (what a walk reads of an input: another thread's
+# backward without retain_graph may release a node this walk is at, engine._walk)
 
 
 # custom.apply_ctx, which runs a torch-style Function; custom.py (imported by the package)
