@@ -107,6 +107,14 @@ class InplaceMethods:
 
     __slots__ = ()
 
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has had (torch's t._version): the counter
+        every in-place op bumps, shared with views and detach(); an inference tensor has none."""
+        if type(self._vc) is _InferenceVersions:
+            raise RuntimeError("Inference tensors do not track version counter.")
+        return self._vc[0]
+
     def _check_inplace(self):
         """torch's errors for an in-place change of a leaf that requires grad (or a view of one)."""
         if _GradMode.enabled:

@@ -126,3 +126,19 @@ def test_reset_parameters_of_every_module_reinitialises_as_torch():
     assert got_versions == want_versions
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-7)
+
+
+def test_an_inference_tensors_version_is_refused_as_torch():
+    def run(lib):
+        with lib.inference_mode():
+            x = lib.ones(2)
+            v = x[0]
+        out = []
+        for t in (x, v, lib.ones(2)):
+            try:
+                out.append(t._version)
+            except RuntimeError as exc:
+                out.append(str(exc))
+        return out
+
+    assert run(pn) == run(torch) == ["Inference tensors do not track version counter."] * 2 + [0]
