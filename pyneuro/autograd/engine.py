@@ -20,7 +20,7 @@ import numpy as _np
 from .._tensor_base import TensorBase, _wrap
 from . import hooks as _hooks
 from . import saved_hooks as _saved_hooks
-from .function import _FREED_MESSAGE, MaskedGrad, SliceGrad, _Profiling
+from .function import _FREED_MESSAGE, MaskedGrad, SliceGrad, _Profiling, no_grad_view_leaf
 from .grad_mode import _GradMode
 
 # ----------------------------------------------------------------------------- the engine
@@ -101,6 +101,8 @@ def _accumulate_leaf(leaf, g, shared: bool, fresh=None) -> None:
 
     fresh: ids of the leaves whose .grad array this walk made; a SliceGrad is added into
     those in place."""
+    if leaf._view is not None and no_grad_view_leaf(leaf):
+        return
     with _LEAF_LOCK:
         _accumulate(leaf, g, shared, fresh)
 
