@@ -120,7 +120,7 @@ def layer_norm(
     out, _, _, fused = _standardize_affine(x, dims, eps, weight, bias, per_inner=True)
     # (a half input with float parameters stays half)
     out = (out if fused else _affine(out, weight, bias)).to(input.dtype)
-    return named(out, "NativeLayerNormBackward0", reads=(input, weight))
+    return named(out, "NativeLayerNormBackward0", reads=(input, weight, bias))  # (torch's node saves them)
 
 
 _VMAP_RUNNING_STATS = (
@@ -265,6 +265,8 @@ def instance_norm(
     if input.ndim < 2:
         raise ShapeError(f"instance_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
     c, fused = input.shape[1], False
+    if weight is not None:  # torch's runs batch_norm with weight.repeat(N): a copy, so a change of the
+        weight = weight.clone()  # weight after the op does not make backward raise
     if use_input_stats:
         spatial = prod(input.shape[2:])
         if spatial <= 1:
@@ -290,9 +292,7 @@ def instance_norm(
         )
     if not fused:
         out = _affine(out, weight, bias, _channel_view(input))
-    return named(
-        out, "ViewBackward0", reads=(input, weight)
-    )  # torch: batch_norm on a view, which saves input
+    return named(out, "ViewBackward0", reads=(input,))  # torch: batch_norm on a view, which saves input
 
 
 def local_response_norm(

@@ -201,3 +201,60 @@ def test_a_view_made_under_no_grad_then_used_with_grad_mode_on(change, use):
     raises. pyneuro's view required no grad (backward of it alone: 'does not require grad'; a change
     went unnoticed)."""
     check_against_torch(_no_grad_view_case(NO_GRAD_VIEW_CHANGES[change], NO_GRAD_VIEW_USES[use]))
+
+
+STEPPED = {  # a module, its input's shape, and the parameter changed between forward and backward
+    "conv2d_bias": (lambda nn: nn.Conv2d(2, 3, 2), (1, 2, 4, 4), "bias"),
+    "conv1d_bias": (lambda nn: nn.Conv1d(2, 3, 2), (1, 2, 5), "bias"),
+    "conv_transpose2d_bias": (lambda nn: nn.ConvTranspose2d(2, 3, 2), (1, 2, 3, 3), "bias"),
+    "conv2d_weight": (lambda nn: nn.Conv2d(2, 3, 2), (1, 2, 4, 4), "weight"),
+    "layer_norm_bias": (lambda nn: nn.LayerNorm(4), (2, 4), "bias"),
+    "layer_norm_weight": (lambda nn: nn.LayerNorm(4), (2, 4), "weight"),
+    "instance_norm_weight": (lambda nn: nn.InstanceNorm1d(2, affine=True), (2, 2, 5), "weight"),
+    "instance_norm_bias": (lambda nn: nn.InstanceNorm1d(2, affine=True), (2, 2, 5), "bias"),
+    "lstm_weight_ih": (lambda nn: nn.LSTM(4, 3), (3, 1, 4), "weight_ih_l0"),
+    "lstm_bias_hh": (lambda nn: nn.LSTM(4, 3), (3, 1, 4), "bias_hh_l0"),
+    "lstm_2_layers_h_n": (lambda nn: nn.LSTM(4, 3, num_layers=2), (3, 1, 4), "bias_ih_l1"),
+    "lstm_bidirectional_c_n": (
+        lambda nn: nn.LSTM(4, 3, bidirectional=True),
+        (3, 1, 4),
+        "weight_ih_l0_reverse",
+    ),
+    "lstm_batch_first": (lambda nn: nn.LSTM(4, 3, batch_first=True), (1, 3, 4), "weight_ih_l0"),
+    "lstm_proj": (lambda nn: nn.LSTM(4, 3, proj_size=2), (3, 1, 4), "weight_ih_l0"),
+    "gru_weight_ih": (lambda nn: nn.GRU(4, 3), (3, 1, 4), "weight_ih_l0"),
+}
+
+
+@pytest.mark.filterwarnings("ignore:LSTM with projections")
+@pytest.mark.parametrize("name", sorted(STEPPED))
+def test_a_parameter_stepped_between_forward_and_backward(name):
+    """An optimizer step (a parameter changed under no_grad) before backward: torch raises where
+    its node saved that parameter, and computes otherwise. pyneuro's conv node watched the bias,
+    its instance norm the weight (torch's multiplies a repeat()ed copy), and its layer norm and
+    oneDNN LSTM (float32, no projections: every weight and bias saved) watched too little."""
+    make, shape, param = STEPPED[name]
+
+    def case(lib):
+        lib.manual_seed(0)
+        m = make(lib.nn)
+        out = m(lib.tensor(np.random.RandomState(0).randn(*shape).astype(np.float32)))
+        if isinstance(out, tuple):  # (a recurrent layer: the output, or h_n / c_n)
+            out = out[1][-1] if name.endswith("c_n") else out[1][0] if name.endswith("h_n") else out[0]
+        loss = (out * out).sum()
+        with lib.no_grad():
+            getattr(m, param).mul_(1.5)
+        try:
+            loss.backward()
+        except RuntimeError as exc:
+            assert "modified by an inplace operation" in str(exc)
+            return ("raises",)
+        return tuple(p.grad.tolist() for p in m.parameters())
+
+    got, want = _outcome(pn, case), _outcome(torch, case)
+    if want == ("raises",) or got == ("raises",):
+        assert got == want
+    else:
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
