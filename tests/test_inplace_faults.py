@@ -258,3 +258,67 @@ def test_a_parameter_stepped_between_forward_and_backward(name):
         assert len(got) == len(want)
         for g, w in zip(got, want):
             np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+def _view_functions(lib):
+    class Identity(lib.autograd.Function):  # an input returned as-is (a gradient-reversal layer's shape)
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return -g
+
+    class ViewAs(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.view_as(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    class Two(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 3, x[:1]
+
+        @staticmethod
+        def backward(ctx, g, h):
+            return g * 2
+
+    return {"Identity": Identity, "ViewAs": ViewAs, "Two": Two}
+
+
+CUSTOM_VIEW_CASES = {
+    "inplace_on_it": lambda F, w, a, y: y.add_(1),
+    "inplace_on_a_view_of_it": lambda F, w, a, y: y[0].mul_(2),
+    "inplace_under_no_grad_then_used": lambda F, w, a, y: (
+        _nograd(lambda w, v: v.add_(1))(None, w, y),
+        y * 2,
+    ),
+    "base_changed_then_used": lambda F, w, a, y: (a.add_(1), y * 2),
+    "base_changed_then_grad_fn": lambda F, w, a, y: (a.mul_(2), y.grad_fn),
+    "used_unchanged": lambda F, w, a, y: None,
+}
+
+
+@pytest.mark.parametrize("fn", ["Identity", "ViewAs", "Two"])
+@pytest.mark.parametrize("case", sorted(CUSTOM_VIEW_CASES))
+def test_a_custom_functions_output_that_is_its_input_or_a_view_of_it(fn, case):
+    """torch: such an output is a view made inside a custom Function; changing it in place (recorded),
+    or using it after its memory changed, raises (torch's regenerated view would bypass the Function's
+    backward). pyneuro's was a tensor of its own (another version counter): it computed."""
+
+    def run(lib):
+        F = _view_functions(lib)[fn]
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        a = w * 1
+        y = F.apply(a)
+        y = y[1] if fn == "Two" else y
+        CUSTOM_VIEW_CASES[case](F, w, a, y)
+        (y * y).sum().backward()
+        return w.grad.tolist(), y._is_view(), y._version == a._version
+
+    check_against_torch(run)
