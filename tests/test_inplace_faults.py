@@ -322,3 +322,36 @@ def test_a_custom_functions_output_that_is_its_input_or_a_view_of_it(fn, case):
         return w.grad.tolist(), y._is_view(), y._version == a._version
 
     check_against_torch(run)
+
+
+@pytest.mark.parametrize("hooks", ["identity", "save_on_cpu", "custom_function"])
+def test_saved_tensors_hooks_skip_the_version_check_as_torch(hooks):
+    """torch checks no version of a tensor that saved_tensors_hooks packed: backward reads what
+    unpack gives (here the tensor itself, changed in place: its new values). pyneuro raised torch's
+    'modified by an inplace operation' error."""
+
+    def run(lib):
+        class Square(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return 2 * x * g
+
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        a = w * 1
+        if hooks == "save_on_cpu":
+            context = lib.autograd.graph.save_on_cpu()
+        else:
+            context = lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t)
+        with context:
+            y = (Square.apply(a) if hooks == "custom_function" else a * a).sum()
+        a.add_(1)
+        y.backward()
+        return w.grad.tolist()
+
+    assert run(pn) == run(torch) == [4.0, 6.0]

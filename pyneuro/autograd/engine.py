@@ -215,11 +215,12 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
         if node_hooks and _hooks.node_pre and _hooks.hooks_for(_hooks.node_pre, node):
             g = _hooks.run_node_pre(node, g, node.device)
             shared.add(node)
-        for counter, version, _, _ in node.versions:
-            if counter[0] != version:  # a tensor it saved was changed in place since forward
-                node.check_versions()
-        if _saved_hooks.in_use[0] and _saved_hooks.hooked(node):  # saved_tensors_hooks' unpack
-            _saved_hooks.unpack(node)
+        if _saved_hooks.in_use[0] and _saved_hooks.packs(node):  # saved_tensors_hooks' unpack, no version
+            _saved_hooks.unpack(node)  # check (torch's: backward reads what unpack gives)
+        else:
+            for counter, version, _, _ in node.versions:
+                if counter[0] != version:  # a tensor it saved was changed in place since forward
+                    node.check_versions()
         try:
             if _Profiling.op is None:
                 grads = node.backward(g)
