@@ -490,11 +490,6 @@ class TensorBase:
         return out
 
     @property
-    def _version(self) -> int:
-        """How many in-place changes this tensor's memory has had (torch's t._version)."""
-        return self._vc[0]
-
-    @property
     def _base(self):
         """The tensor this one is a view of, or None (like torch's t._base)."""
         return None if self._view is None else self._view[0]

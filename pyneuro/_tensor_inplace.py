@@ -107,6 +107,14 @@ class InplaceMethods:
 
     __slots__ = ()
 
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has had (torch's t._version): the counter
+        every in-place op bumps, shared with views and detach(); an inference tensor has none."""
+        if type(self._vc) is _InferenceVersions:
+            raise RuntimeError("Inference tensors do not track version counter.")
+        return self._vc[0]
+
     def _check_inplace(self):
         """torch's errors for an in-place change of a leaf that requires grad (or a view of one)."""
         if _GradMode.enabled:
@@ -132,7 +140,11 @@ class InplaceMethods:
             if not fills:
                 self._check_overlap()
             return False
-        records = self._req or (isinstance(other, TensorBase) and other._req)
+        # (an integer or bool tensor never joins the graph: int_x.copy_(w) only casts w's values, and
+        # int_x.add_(w) is refused by the cast check, as torch's)
+        records = self._req or (
+            isinstance(other, TensorBase) and other._req and self._data.dtype.kind in "fc"
+        )
         if self._view is not None:
             _ip.check_no_grad_view(self)
             if records:
@@ -278,7 +290,8 @@ class InplaceMethods:
 
     def _fill(self, value, torch_name):
         """fill_/zero_; under the graph the node has torch's name for the op (when self is not a view)."""
-        value = value.item() if isinstance(value, TensorBase) and not value._req else value
+        if isinstance(value, TensorBase) and not (value._req and self._data.dtype.kind in "fc"):
+            value = value.item()  # (a number, unless the fill joins the graph: an int tensor never does)
         value = number_fill(value, self._data.dtype)
         if self._records(value, fills=True):
             self._record(_ip.Copy.apply, False, value)

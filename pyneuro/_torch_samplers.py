@@ -56,7 +56,8 @@ def standard_gamma(alpha: np.ndarray, stream) -> np.ndarray:
     """torch._standard_gamma on the CPU: each value at least the dtype's smallest normal number."""
     single = alpha.dtype != np.float64
     tiny = np.finfo(np.float32 if single else np.float64).tiny
-    flat = [sample_gamma(a, stream, single) for a in np.ascontiguousarray(alpha).reshape(-1).tolist()]
+    with stream._lock:  # (one op's draws in a row, as torch's generator mutex: _torch_stream._atomic)
+        flat = [sample_gamma(a, stream, single) for a in np.ascontiguousarray(alpha).reshape(-1).tolist()]
     out = np.asarray(flat, dtype=np.float64).astype(np.float32 if single else np.float64)
     return np.maximum(out, tiny).reshape(alpha.shape).astype(alpha.dtype, copy=False)
 
@@ -64,7 +65,8 @@ def standard_gamma(alpha: np.ndarray, stream) -> np.ndarray:
 def dirichlet(alpha: np.ndarray, stream) -> tuple[np.ndarray, np.ndarray]:
     """torch._sample_dirichlet on the CPU: float64 gammas normalised over the last dim, kept in
     [smallest normal, the number below 1] of the dtype. Returns (the draws, the float64 gammas)."""
-    flat = [sample_gamma(a, stream, False) for a in np.ascontiguousarray(alpha).reshape(-1).tolist()]
+    with stream._lock:
+        flat = [sample_gamma(a, stream, False) for a in np.ascontiguousarray(alpha).reshape(-1).tolist()]
     gammas = np.maximum(np.asarray(flat, dtype=np.float64), np.finfo(np.float64).tiny).reshape(alpha.shape)
     out = gammas / gammas.sum(-1, keepdims=True)
     dtype = np.float32 if alpha.dtype != np.float64 else np.float64
@@ -106,7 +108,8 @@ def sample_poisson(lam: float, stream) -> int:
 
 
 def poisson(rates: np.ndarray, stream) -> np.ndarray:
-    flat = [sample_poisson(r, stream) for r in np.ascontiguousarray(rates).reshape(-1).tolist()]
+    with stream._lock:
+        flat = [sample_poisson(r, stream) for r in np.ascontiguousarray(rates).reshape(-1).tolist()]
     return np.asarray(flat, dtype=np.float64).reshape(rates.shape).astype(rates.dtype)
 
 
@@ -193,5 +196,6 @@ def binomial(counts: np.ndarray, probs: np.ndarray, stream) -> np.ndarray:
     """torch.binomial on the CPU (counts and probs of one floating dtype, broadcast together)."""
     counts, probs = np.broadcast_arrays(counts, probs)
     pairs = zip(np.ascontiguousarray(counts).reshape(-1), np.ascontiguousarray(probs).reshape(-1))
-    flat = [sample_binomial(n, p, stream) for n, p in pairs]
+    with stream._lock:
+        flat = [sample_binomial(n, p, stream) for n, p in pairs]
     return np.asarray(flat, dtype=np.float64).reshape(counts.shape).astype(probs.dtype)

@@ -43,8 +43,10 @@ under a seed, not torch's values.
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
+import threading
 
 import numpy as np
 
@@ -89,21 +91,44 @@ def _native_twister():
     return _TWISTER[0]
 
 
+def _atomic(method):
+    """The method runs under its stream's lock: one draw at a time per stream, as torch's ops hold
+    their generator's mutex, so threads drawing from one generator each get a run of the stream
+    that one of them would have drawn alone (never interleaved words, nor a cached normal taken twice)."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class TorchStream:
     """One generator's stream: torch's mt19937 plus its cached second normal value."""
 
-    __slots__ = ("_bits", "_cached_normal")
+    __slots__ = ("_bits", "_cached_normal", "_lock")
 
     def __init__(self, seed: int):
         self._bits = np.random.MT19937()
         self._bits.state = {"bit_generator": "MT19937", "state": {"key": _key(seed), "pos": 624}}
         self._cached_normal = None
+        self._lock = threading.RLock()  # (reentrant: a draw calls other draws; _torch_samplers takes it too)
+
+    def __getstate__(self):  # (a Generator pickles, as torch's: its stream, not the lock)
+        return self._bits, self._cached_normal
+
+    def __setstate__(self, state) -> None:
+        self._bits, self._cached_normal = state
+        self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ state
+    @_atomic
     def state(self) -> dict:
         st = self._bits.state["state"]
         return {"key": [int(k) for k in st["key"]], "pos": int(st["pos"]), "normal": self._cached_normal}
 
+    @_atomic
     def set_state(self, state: dict) -> None:
         key = np.asarray(state["key"], dtype=np.uint32)
         if key.shape != (624,) or not 0 <= int(state["pos"]) <= 624:
@@ -113,6 +138,7 @@ class TorchStream:
         self._cached_normal = None if cached is None else float(cached)
 
     # ------------------------------------------------------------------ raw words
+    @_atomic
     def words(self, n: int) -> np.ndarray:
         """n 32-bit outputs (as uint64): from the C++ twister when pyneuro._cpu is loaded and
         reads NumPy's state correctly (~0.45 ns a word against random_raw's ~1.7), else NumPy's."""
@@ -128,6 +154,7 @@ class TorchStream:
         return (w[0::2] << _SHIFT32) | (w[1::2] & _MASK32)
 
     # ------------------------------------------------------------------ uniform
+    @_atomic
     def _unit(self, n: int, dtype) -> np.ndarray:
         """n uniform values in [0, 1): float64 from 53 bits, anything else float32 from 24 bits."""
         if np.dtype(dtype) == np.float64:
@@ -138,6 +165,7 @@ class TorchStream:
                 return native.mt19937_unit_f32(self._bits.ctypes.state_address, n)
         return (self.words(n) & _MASK24).astype(_F32) * _F32(2.0**-24)
 
+    @_atomic
     def uniform_fill(self, shape, dtype=np.float32, low=0.0, high=1.0) -> np.ndarray:
         """Tensor.uniform_(low, high): u * (high - low) + low with one rounding (torch's compiled
         kernel fuses the multiply-add), in float32 for float32 and float16 tensors."""
@@ -153,6 +181,7 @@ class TorchStream:
         return u.astype(dtype, copy=False).reshape(shape)
 
     # ------------------------------------------------------------------ normal
+    @_atomic
     def normal_fill(self, shape, dtype=np.float32, mean=0.0, std=1.0, serial=False) -> np.ndarray:
         """Tensor.normal_(mean, std), torch's CPU kernel: 16 at a time for a contiguous tensor
         of 16 or more elements, else (serial=True: a tensor that is not contiguous) one by one."""
@@ -167,6 +196,7 @@ class TorchStream:
             out = self._fill(n, np.float64, _box_muller_f64, mean, std)
         return out.astype(dtype, copy=False).reshape(shape)
 
+    @_atomic
     def _scalar_normal(self) -> float:
         if self._cached_normal is not None:
             z, self._cached_normal = self._cached_normal, None
@@ -190,21 +220,26 @@ class TorchStream:
     # ------------------------------------------------------------------ float64 recipes
     # Tensor.exponential_/geometric_/cauchy_/log_normal_: one float64 uniform per value, through
     # the C library's functions (math.*) as torch's kernels call them.
+    @_atomic
     def exponential_fill(self, shape, lambd=1.0) -> np.ndarray:
         return _shaped(-1.0 / lambd * _libm(_LOG1P, -self._unit(_count(shape), np.float64)), shape)
 
+    @_atomic
     def geometric_fill(self, shape, p) -> np.ndarray:
         return _shaped(np.ceil(_libm(_LOG, self._unit(_count(shape), np.float64)) / math.log1p(-p)), shape)
 
+    @_atomic
     def cauchy_fill(self, shape, median=0.0, sigma=1.0) -> np.ndarray:
         u = self._unit(_count(shape), np.float64)
         return _shaped(median + sigma * _libm(_TAN, math.pi * (u - 0.5)), shape)
 
+    @_atomic
     def log_normal_fill(self, shape, mean=1.0, std=2.0) -> np.ndarray:
         draws = [math.exp(self._scalar_normal() * std + mean) for _ in range(_count(shape))]
         return _shaped(np.array(draws, dtype=np.float64), shape)
 
     # ------------------------------------------------------------------ integers
+    @_atomic
     def integers(self, low, high=None, size=None, dtype=np.int64, full_range=False) -> np.ndarray:
         """random_(low, high) / randint: word % (high - low) + low, a 64-bit word from a span of 2**28
         on (torch 2.13); random_() of the dtype's whole range (full_range) from 2**32 on. (numpy.random.
@@ -219,12 +254,14 @@ class TorchStream:
             ((w % np.uint64(span)).astype(np.int64) + np.int64(low)).astype(dtype, copy=False).reshape(shape)
         )
 
+    @_atomic
     def random_int64(self, shape) -> np.ndarray:
         """random_() on int64 with no bounds: word64 % 2**63."""
         shape = tuple(shape)
         w = self.words64(int(np.prod(shape, dtype=np.int64)))
         return (w & np.uint64((1 << 63) - 1)).astype(np.int64).reshape(shape)
 
+    @_atomic
     def permutation(self, n: int) -> np.ndarray:
         """randperm(n): torch's swap sequence (in C++ when pyneuro._cpu is loaded: a DataLoader
         shuffles 60,000 indices in ~0.2 ms there against ~9 ms in this loop)."""
@@ -241,6 +278,7 @@ class TorchStream:
         return np.asarray(perm, dtype=np.int64)
 
     # ------------------------------------------------------------------ multinomial
+    @_atomic
     def multinomial_draw(
         self, probs: np.ndarray, num_samples: int, replacement: bool, noise=None
     ) -> np.ndarray:
@@ -269,6 +307,7 @@ class TorchStream:
         return out
 
     # ------------------------------------------------------------------ bernoulli
+    @_atomic
     def bernoulli(self, p, shape=None) -> np.ndarray:
         """A bool mask: uniform < p. A Python float p (or a float64 array) compares a float64
         uniform; a float32/float16 array p a float32 one, as torch's two kernels do."""

@@ -125,7 +125,7 @@ def layer_norm(
     out, _, _, fused = _standardize_affine(x, dims, eps, weight, bias, per_inner=True)
     # (a half input with float parameters stays half)
     out = (out if fused else _affine(out, weight, bias)).to(input.dtype)
-    return named(out, "NativeLayerNormBackward0", reads=(input, weight))
+    return named(out, "NativeLayerNormBackward0", reads=(input, weight, bias))  # (torch's node saves them)
 
 
 _VMAP_RUNNING_STATS = (
@@ -276,6 +276,8 @@ def instance_norm(
     # (torch's batch_norm of a view: its running statistics may be of any float dtype)
     _check_mixed_dtype(input, weight, bias)
     _need_float(input, "batch_norm", device_suffix=False)
+    if weight is not None:  # torch's runs batch_norm with weight.repeat(N): a copy, so a change of the
+        weight = weight.clone()  # weight after the op does not make backward raise
     if use_input_stats:
         spatial = prod(input.shape[2:])
         if spatial <= 1:
@@ -287,8 +289,10 @@ def instance_norm(
             with no_grad():
                 batch_mean = mean.detach().reshape(-1, c).mean(dim=0)
                 batch_var = var.detach().reshape(-1, c).mean(dim=0) * (spatial / (spatial - 1))
-                running_mean.mul_(1 - momentum).add_(batch_mean * momentum)
-                running_var.mul_(1 - momentum).add_(batch_var * momentum)
+                # one write each, as torch's (its instance norm copies a batch norm's statistics back:
+                # one version; the values are those of mul_ then add_)
+                running_mean.copy_(running_mean * (1 - momentum) + batch_mean * momentum)
+                running_var.copy_(running_var * (1 - momentum) + batch_var * momentum)
     else:
         out = _running(
             input,
@@ -300,7 +304,7 @@ def instance_norm(
     if not fused:
         out = _affine(out, weight, bias, _channel_view(input))
     # (torch: batch_norm on a view, which saves input; a half input with float parameters stays half)
-    return named(out.to(input.dtype), "ViewBackward0", reads=(input, weight))
+    return named(out.to(input.dtype), "ViewBackward0", reads=(input,))
 
 
 def local_response_norm(

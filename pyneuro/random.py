@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from ._tensor_base import TensorBase, _wrap
 from ._torch_stream import TorchStream, _key
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default initial seed
+_FIRST_DRAW = threading.Lock()  # builds a generator's stream on its first draw (Generator._rng)
 
 # torch's CPU generator state as get_rng_state() returns it (CPUGeneratorImplState: the legacy
 # THGenerator struct, then the float normal cache), little-endian with x86-64 alignment
@@ -65,9 +67,13 @@ class Generator:
 
     @property
     def _rng(self) -> TorchStream:
-        if self._state is None:
-            self._state = TorchStream(self._seed)
-        return self._state
+        state = self._state
+        if state is None:
+            with _FIRST_DRAW:  # two threads' first draws: one stream, not one each (the same numbers twice)
+                if self._state is None:
+                    self._state = TorchStream(self._seed)
+                state = self._state
+        return state
 
     def seed(self) -> int:
         """Seed from OS entropy; returns the new seed."""

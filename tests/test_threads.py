@@ -190,3 +190,80 @@ def test_threads_adding_into_one_shared_models_grads_lose_no_update():
         t.join()
     np.testing.assert_allclose(model.weight.grad.numpy(), 100 * one, rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(model.bias.grad.numpy(), np.full(256, 6400.0), rtol=1e-5)
+
+
+def _draws_in_threads(first_draw, draw, threads=4, each=12):
+    """Each of `threads` threads makes `each` draws from one generator, the first ones together."""
+    barrier, got, errors = threading.Barrier(threads), [], []
+
+    def work():
+        try:
+            barrier.wait(timeout=60)
+            mine = [first_draw()] + [draw() for _ in range(each - 1)]
+            got.extend(mine)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(repr(exc))
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join(timeout=120)
+    assert not errors, errors
+    return got
+
+
+DRAWS = {  # randn(37): two 16-blocks, then the tail block drawn again; randperm: a swap per index
+    "randn": lambda g: pn.randn(37, generator=g).sum().item(),
+    "randperm": lambda g: pn.randperm(50, generator=g)[:4].tolist(),
+    "normal_": lambda g: pn.empty(5).normal_(generator=g).tolist(),  # 5 scalar normals: the cached one
+}
+
+
+@pytest.mark.parametrize("op", sorted(DRAWS))
+@pytest.mark.parametrize("where", ["default", "own"])
+def test_threads_drawing_from_one_generator_share_its_stream_as_torch(where, op):
+    """torch's ops hold their generator's mutex: draws from threads at once are each a run of the
+    stream that some sequential draw gets (none twice, none interleaved). The stream of a freshly
+    seeded generator is built on its first draw: threads drawing first together made one each,
+    and drew the same numbers twice."""
+    for seed in range(6):
+        gen = pn.Generator().manual_seed(seed) if where == "own" else pn.manual_seed(seed)
+
+        def draw():
+            return DRAWS[op](gen)
+
+        got = _draws_in_threads(draw, draw)
+        gen.manual_seed(seed)
+        expected = [draw() for _ in range(len(got))]
+        assert sorted(got) == sorted(expected), f"seed {seed}"
+
+
+def test_two_threads_backward_through_one_graph_without_retain_graph():
+    """torch: one backward runs, the other raises its 'backward through the graph a second time'
+    RuntimeError. A walk could meet a node the other thread had just released (its inputs
+    replaced by a placeholder): an AttributeError from the engine."""
+    outcomes = set()
+    for _ in range(40):
+        w = pn.tensor(np.arange(2000, dtype=np.float32) / 1000, requires_grad=True)
+        h = w
+        for _ in range(20):
+            h = (h * 1.01).tanh() + h.exp() * 0.01
+        y = h.sum()
+        barrier = threading.Barrier(2)
+
+        def work(y=y, barrier=barrier):
+            barrier.wait(timeout=60)
+            try:
+                y.backward()
+                outcomes.add("ok")
+            except Exception as exc:
+                outcomes.add((type(exc).__name__, str(exc)[:40]))
+
+        workers = [threading.Thread(target=work) for _ in range(2)]
+        for t in workers:
+            t.start()
+        for t in workers:
+            t.join(timeout=120)
+    assert outcomes <= {"ok", ("RuntimeError", "Trying to backward through the graph a s")}, outcomes
+    assert "ok" in outcomes

@@ -74,6 +74,7 @@ class Conv2d(Function):
     """
 
     __slots__ = ()
+    saved_for = ((0, 1), (0, 1))  # torch's node saves x and w whatever needs a gradient, never the bias
 
     def forward(self, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, pad4=None):
         bk = self.kernels(x)
@@ -112,6 +113,7 @@ class ConvTranspose2d(Function):
     """
 
     __slots__ = ()
+    saved_for = ((0, 1), (0, 1))  # (as Conv2d's)
 
     def forward(
         self, x, w, b=None, stride=(1, 1), padding=(0, 0), output_padding=(0, 0), dilation=(1, 1), groups=1

@@ -48,7 +48,7 @@ from .function import (
 )
 from .grad_mode import _GradMode, no_grad
 from .grad_mode import inference_used as _inference_used
-from .inplace import rebase
+from .inplace import custom_view, rebase
 
 
 class _Transforms(threading.local):
@@ -356,7 +356,17 @@ def _recorded(node, o, slot, n, single):
         o._vc[0] += 1  # torch counts the Function's in-place change too
         rebase(o, result)
         return o
+    src = next((a for a in node.inputs if isinstance(a, TensorBase) and _aliases(o, a)), None)
+    if src is not None:  # an input returned as-is, or a view of one
+        custom_view(result, src, node._fn.__name__, slot, n)
     return result
+
+
+def _aliases(o, a) -> bool:
+    """Is o the tensor a, or a view of a's base? (a detach()ed copy shares the memory, but is no view)"""
+    if o is a:
+        return True
+    return o._view is not None and o._view[0] is (a if a._view is None else a._view[0])
 
 
 _ctx_apply[0] = apply_ctx

@@ -20,7 +20,7 @@ import numpy as _np
 from .._tensor_base import TensorBase, _wrap
 from . import hooks as _hooks
 from . import saved_hooks as _saved_hooks
-from .function import _FREED_MESSAGE, MaskedGrad, SliceGrad, _Profiling
+from .function import _FREED_MESSAGE, MaskedGrad, SliceGrad, _Profiling, no_grad_view_leaf
 from .grad_mode import _GradMode
 
 # ----------------------------------------------------------------------------- the engine
@@ -101,6 +101,8 @@ def _accumulate_leaf(leaf, g, shared: bool, fresh=None) -> None:
 
     fresh: ids of the leaves whose .grad array this walk made; a SliceGrad is added into
     those in place."""
+    if leaf._view is not None and no_grad_view_leaf(leaf):
+        return
     with _LEAF_LOCK:
         _accumulate(leaf, g, shared, fresh)
 
@@ -213,15 +215,21 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
         if node_hooks and _hooks.node_pre and _hooks.hooks_for(_hooks.node_pre, node):
             g = _hooks.run_node_pre(node, g, node.device)
             shared.add(node)
-        for counter, version, _, _ in node.versions:
-            if counter[0] != version:  # a tensor it saved was changed in place since forward
-                node.check_versions()
-        if _saved_hooks.in_use[0] and _saved_hooks.hooked(node):  # saved_tensors_hooks' unpack
-            _saved_hooks.unpack(node)
-        if _Profiling.op is None:
-            grads = node.backward(g)
+        if _saved_hooks.in_use[0] and _saved_hooks.packs(node):  # saved_tensors_hooks' unpack, no version
+            _saved_hooks.unpack(node)  # check (torch's: backward reads what unpack gives)
         else:
-            grads = _Profiling.op(node, "backward", node.backward, g)
+            for counter, version, _, _ in node.versions:
+                if counter[0] != version:  # a tensor it saved was changed in place since forward
+                    node.check_versions()
+        try:
+            if _Profiling.op is None:
+                grads = node.backward(g)
+            else:
+                grads = _Profiling.op(node, "backward", node.backward, g)
+        except Exception:
+            if node.saved is None:  # freed meanwhile by a backward through it in another thread
+                raise RuntimeError(_FREED_MESSAGE) from None
+            raise
         if node_hooks and _hooks.node_post and _hooks.hooks_for(_hooks.node_post, node):
             grads = _hooks.run_node_post(node, grads, g, node.device, _dense)
             shared.add(node)

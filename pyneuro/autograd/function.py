@@ -47,6 +47,8 @@ from .names import named_class, torch_name
 _register_grad_mode(_GradMode, _inference_used)  # float(t) warns only when grad mode is on (_tensor_base.py)
 _FLOAT32 = _np.dtype(_np.float32)
 _RELEASED = object.__new__(TensorBase)  # a released node's non-leaf input: a tensor no longer held
+_RELEASED._retain, _RELEASED._node = False, None  # (what a walk reads of an input: another thread's
+# backward without retain_graph may release a node this walk is at, engine._walk)
 
 
 # custom.apply_ctx, which runs a torch-style Function; custom.py (imported by the package)
@@ -199,8 +201,11 @@ class Function:
         for a in args:
             if isinstance(a, TensorBase):
                 view = a._view
-                if view is not None and grad_mode and view[2] is not view[0]._node:
-                    _VIEW_REFRESH[0](a)  # its base changed in place since: re-derive it from the base
+                if view is not None and grad_mode:
+                    if a._node is None and a._req:  # a leaf view: made under no_grad (or requires_grad_())
+                        check_no_grad_view_use(a)
+                    elif view[2] is not view[0]._node:
+                        _VIEW_REFRESH[0](a)  # its base changed in place since: re-derive it from the base
                 if device is None:
                     device = a.device
                 elif a.device != device:
@@ -561,10 +566,32 @@ def _collapsed(base, out, steps):
     geometry = (a.shape, tuple(s // b.itemsize for s in a.strides), start // b.itemsize)
     steps = tuple(steps)
     last = steps[-1:] if steps[-1][0] == "outputs" else ()  # (its position names the error's op)
-    marks = [st for st in steps if st[0] == "no_grad"][:1] + [st for st in steps[:-1] if st[0] == "outputs"][
+    marks = [st for st in steps if st[0] == "no_grad"][-1:] + [st for st in steps[:-1] if st[0] == "outputs"][
         -1:
-    ]
+    ]  # (the last no_grad mark: the version its view was made at)
     return NO_STEPS + (*marks, ("strided", geometry), *last)
+
+
+def no_grad_view_leaf(t) -> bool:
+    """Is t a view made under no_grad() of a tensor that requires grad, and still a leaf? torch's such
+    view requires grad but has no AccumulateGrad: a backward through it stores no .grad."""
+    view = t._view
+    return view is not None and t._node is None and any(kind == "no_grad" for kind, _ in view[1])
+
+
+def check_no_grad_view_use(t) -> None:
+    """torch's RuntimeError when such a view (no_grad_view_leaf) goes into an op with grad mode on
+    after an in-place change of its memory (of the view, its base or another view, in any mode): its
+    gradient's path is ambiguous. Unchanged, it is a leaf whose gradient no one stores."""
+    made_at = [version for kind, version in t._view[1] if kind == "no_grad"]
+    if made_at and made_at[-1] != t._vc[0]:
+        raise RuntimeError(
+            "A view was created in no_grad mode and its base or another view of its base has been modified "
+            "inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is "
+            "forbidden. You can clarify your code by moving both the view and the inplace either both inside "
+            "the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the "
+            "inplace to be tracked)."
+        )
 
 
 def _link_view(node, a, out, params) -> None:
@@ -577,7 +604,8 @@ def _link_view(node, a, out, params) -> None:
     out._vc = a._vc
     base, steps = (a._view[0], a._view[1]) if a._view is not None else (a, NO_STEPS)
     if not _GradMode.enabled and base._req:  # (torch refuses to change it in place with grad mode on)
-        steps += (("no_grad", None),)
+        steps += (("no_grad", a._vc[0]),)  # (the version it was made at: check_no_grad_view_use)
+        out._req = True  # torch's view made under no_grad: a leaf that requires grad, as its base
     steps = steps + (step,)
     if len(steps) > _MAX_STEPS:
         steps = _collapsed(base, out, steps)

@@ -96,9 +96,10 @@ def _walk(tensor, grad, retain_graph: bool) -> None:
             g = _hooks.run_tensor(hooks, g)
         if node in retained:
             _store(retained.pop(node), g)
-        node.check_versions()
-        if _saved_hooks.in_use[0] and _saved_hooks.hooked(node):  # saved_tensors_hooks' unpack
+        if _saved_hooks.in_use[0] and _saved_hooks.packs(node):  # (as engine._walk)
             _saved_hooks.unpack(node)
+        else:
+            node.check_versions()
         grads = rule_for(node)(node, g)
         # (a custom Function's backward links what it computes itself, as torch's)
         read = _read_tensors(node) if node.versions and not isinstance(node, _CtxNode) else ()

@@ -89,7 +89,7 @@ def region_positions(xp, shape, steps):
         n *= s
     pos = xp.arange(n).reshape(shape)
     for kind, p in steps:
-        if kind in ("outputs", "no_grad"):  # (marks, not steps)
+        if kind in ("outputs", "no_grad", "custom"):  # (marks, not steps)
             continue
         if kind == "index":
             pos = pos[p]
@@ -119,7 +119,7 @@ def replay_view(base, steps):
     """The view `steps` of base, recorded in the graph (the view's grad_fn after base changed)."""
     t = base
     for kind, p in steps:
-        if kind in ("outputs", "no_grad"):  # (marks, not steps)
+        if kind in ("outputs", "no_grad", "custom"):  # (marks, not steps)
             continue
         if kind == "index":
             t = Index.apply(t, index=p, advanced=False)
@@ -159,23 +159,56 @@ def check_no_grad_view(t) -> None:
         )
 
 
+_CUSTOM_VIEW = object()  # view[2] of a custom_view: never its base's node, so each use re-checks it
+
+
+def custom_view(result, src, name: str, slot: int, n: int) -> None:
+    """result, output `slot` of the n of the custom Function `name`, is the input src as forward
+    returned it, or a view of src: torch's view made inside a custom Function. It shares src's
+    memory and version; a recorded in-place change of it raises (check_multi_output), and so does
+    its use after an in-place change of its memory (refresh_view: torch's regenerated view would
+    bypass the Function's backward)."""
+    base = src._view[0] if src._view is not None else src
+    marks = (("custom", (name, slot, src._vc[0])),) + ((("outputs", (name, slot)),) if n > 1 else ())
+    result._vc = src._vc
+    result._view = (base, marks, _CUSTOM_VIEW)
+
+
+_MULTI_TAIL = (
+    "This view is the output of a function that returns multiple views. Such functions do not allow the "
+    "output views to be modified inplace. You should replace the inplace operation by an out-of-place one."
+)
+_CUSTOM_TAIL = (
+    "This view was created inside a custom Function (or because an input was returned as-is) and the "
+    "autograd logic to handle view+inplace would override the custom backward associated with the custom "
+    "Function, leading to incorrect gradients. This behavior is forbidden. You can fix this by cloning the "
+    "output of the custom Function."
+)
+
+
 def check_multi_output(t) -> None:
     """torch's RuntimeError for an in-place change, recorded in the graph, of a view that one of
-    mark_outputs' pieces is (or descends from)."""
+    mark_outputs' pieces is (or descends from), or a custom Function's view output (custom_view)."""
     steps = t._view[1]
     marks = [p for kind, p in steps if kind == "outputs"]
     if not marks:
+        made = [p for kind, p in steps if kind == "custom"]
+        if made:
+            name, i = made[-1][:2] if steps[-1][0] == "custom" else (_last_view_op(t), 0)
+            raise RuntimeError(
+                f"Output {i} of {name} is a view and is being modified inplace. {_CUSTOM_TAIL}"
+            )
         return
     if steps[-1][0] == "outputs":
         name, i = marks[-1]
     else:  # a view of a piece: torch names the last view op (x.split(2)[0][1:]: "Output 0 of Slice")
-        node = t._node
-        name, i = (node.name() if node is not None else "View").split("Backward")[0], 0
-    raise RuntimeError(
-        f"Output {i} of {name} is a view and is being modified inplace. This view is the output of a "
-        "function that returns multiple views. Such functions do not allow the output views to be "
-        "modified inplace. You should replace the inplace operation by an out-of-place one."
-    )
+        name, i = _last_view_op(t), 0
+    raise RuntimeError(f"Output {i} of {name} is a view and is being modified inplace. {_MULTI_TAIL}")
+
+
+def _last_view_op(t) -> str:
+    node = t._node
+    return (node.name() if node is not None else "View").split("Backward")[0]
 
 
 def rebase(t, result) -> None:
@@ -205,6 +238,15 @@ def refresh_view(t) -> None:
     of it): t's grad_fn becomes the view of the new base, as torch regenerates it (named as
     torch's regenerated node, AsStridedBackward0, whichever view it was)."""
     base, steps, _ = t._view
+    if t._view[2] is _CUSTOM_VIEW:  # (its grad_fn stays the Function's, until its memory changes)
+        name, i, version = next(p for kind, p in steps if kind == "custom")
+        if t._vc[0] != version:
+            tail = _MULTI_TAIL if steps[-1][0] == "outputs" else _CUSTOM_TAIL
+            raise RuntimeError(
+                f"Output {i} of {name} is a view and its base or another view of its base has been modified "
+                f"inplace. {tail}"
+            )
+        return
     node = None
     if base._req:
         r = replay_view(base, steps)

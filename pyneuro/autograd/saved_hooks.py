@@ -56,6 +56,12 @@ def hooked(node):
     return getattr(node, "packed", None)
 
 
+def packs(node) -> bool:
+    """Did saved_tensors_hooks pack what node saved (a built-in op's tensors, or a custom Function's
+    ctx.save_for_backward)? torch then checks no version: backward reads what unpack gives."""
+    return getattr(node, "packed", None) is not None or getattr(node, "_packed", None) is not None
+
+
 def _host(array):
     return array.get() if hasattr(array, "get") else np.asarray(array)
 

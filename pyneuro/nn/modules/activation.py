@@ -301,6 +301,7 @@ class PReLU(Module):
         self.num_parameters = num_parameters
         self.init = init
         self.weight = Parameter(full((num_parameters,), init, dtype=dtype, device=_device(device)))
+        self.reset_parameters()  # (as torch's __init__: the weight starts at version 1)
 
     def reset_parameters(self) -> None:
         init.constant_(self.weight, self.init)

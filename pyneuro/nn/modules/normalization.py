@@ -43,6 +43,14 @@ class LayerNorm(Module):
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0 (torch's: its __init__ runs it, so each starts at version 1)."""
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -78,6 +86,7 @@ def _norm_state(module, num_features, eps, momentum, affine, track_running_stats
         module.register_buffer("running_mean", None)
         module.register_buffer("running_var", None)
         module.register_buffer("num_batches_tracked", None)
+    module.reset_parameters()  # as torch's __init__: every parameter and buffer starts at version 1
 
 
 def _norm_repr(module) -> str:
@@ -283,6 +292,14 @@ class GroupNorm(Module):
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0 (torch's: its __init__ runs it, so each starts at version 1)."""
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

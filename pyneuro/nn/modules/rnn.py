@@ -26,7 +26,7 @@ from ..._errors import ArgumentError, DTypeError, ShapeError
 from ..._tensor_base import _device
 from ...autograd import named
 from ...autograd.rnn_cell import GRUPointwise, LSTMPointwise
-from ...autograd.shape import renamed
+from ...autograd.shape import renamed, watch
 from ...creation import empty, ones, zeros
 from ...functions import cat, stack, where
 from ...tensor import Tensor
@@ -333,8 +333,12 @@ class RNNBase(Module):
                     "LSTM with projections is not supported with oneDNN. Using default implementation.",
                     stacklevel=3,
                 )
-            elif not self.bidirectional:
-                output = named(output, "MkldnnRnnLayerBackward0")  # the node it prints
+            else:  # its node saves every weight and bias: one changed in place before backward raises
+                weights = [w for w in self._flat_weights if w is not None]
+                h_n, c_n = watch(h_n, *weights), watch(c_n, *weights)
+                if not self.bidirectional:
+                    output = named(output, "MkldnnRnnLayerBackward0")  # the node it prints
+                output = watch(output, *weights)
         if self.batch_first:  # torch's RNN and GRU transpose their output in place (TransposeBackward1)
             output = output.transpose(0, 1)
             if self.mode != "LSTM":

@@ -49,11 +49,18 @@ class Embedding(Module):
             self.weight = Parameter(_weight, requires_grad=not _freeze)
         else:
             self.weight = Parameter(empty((num_embeddings, embedding_dim), dtype=dtype, device=dev))
-            init.normal_(self.weight, generator=generator)
-            if padding_idx is not None:
-                with no_grad():
-                    self.weight[padding_idx] = 0.0
+            self._reset(generator)
             self.weight.requires_grad = not _freeze
+
+    def reset_parameters(self) -> None:
+        """torch's: N(0, 1) rows, the padding_idx row zero (what __init__ does; model.apply(...) re-runs it)."""
+        self._reset(None)
+
+    def _reset(self, generator) -> None:
+        init.normal_(self.weight, generator=generator)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx] = 0.0
 
     @classmethod
     def from_pretrained(

@@ -1,0 +1,357 @@
+"""In-place faults found by probing against torch (round 41): each case runs the same code on
+torch and on pyneuro and compares the outcome (values, requires_grad, or the exception's class and
+message)."""
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def _outcome(lib, case):
+    try:
+        x = case(lib)
+    except Exception as exc:  # the oracle decides whether raising is right
+        return exc
+    if isinstance(x, tuple):  # (what the case reports itself)
+        return x
+    return x.tolist(), x.requires_grad, str(x.dtype).split(".")[-1]
+
+
+def check_against_torch(case):
+    got, want = _outcome(pn, case), _outcome(torch, case)
+    if isinstance(want, Exception):
+        assert isinstance(got, type(want)), (got, want)  # (pyneuro's DTypeError is a RuntimeError)
+        assert str(got) == str(want)
+    else:
+        assert got == want
+
+
+def _int_target(op):
+    def case(lib):
+        x = lib.tensor([1, 2])
+        w = lib.tensor([1.5, 2.0], requires_grad=True)
+        op(x, w)
+        return x
+
+    return case
+
+
+INT_TARGET = {  # an int64 tensor written from a float tensor that requires grad
+    "add_": lambda x, w: x.add_(w),
+    "mul_": lambda x, w: x.mul_(w),
+    "iadd": lambda x, w: x.__iadd__(w),
+    "sub_alpha": lambda x, w: x.sub_(w, alpha=2),
+    "addcmul_": lambda x, w: x.addcmul_(w, w),
+    "clamp_": lambda x, w: x.clamp_(w, None),
+    "copy_": lambda x, w: x.copy_(w),
+    "setitem": lambda x, w: x.__setitem__(0, w[0]),
+    "setitem_slice": lambda x, w: x.__setitem__(slice(0, 2), w),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INT_TARGET))
+def test_an_int_tensor_written_from_a_tensor_that_requires_grad(name):
+    """torch: arithmetic into the int tensor is refused by the cast rule, a copy casts the values
+    and the int tensor stays out of the graph (it cannot require grad). pyneuro recorded the op:
+    an AttributeError from the graph code, or an int64 tensor with a grad_fn."""
+    check_against_torch(_int_target(INT_TARGET[name]))
+
+
+def test_fill_of_an_int_tensor_with_a_0d_tensor_that_requires_grad():
+    def case(lib):
+        x = lib.tensor([1, 2])
+        x.fill_(lib.tensor([3.5, 1.0], requires_grad=True)[0])
+        return x
+
+    assert _outcome(pn, case)[0] == _outcome(torch, case)[0] == [3, 3]
+    w = pn.tensor([1.5, 2.0], requires_grad=True)
+    y = pn.zeros(2)
+    y.fill_(w[1])  # a float tensor joins the graph, as torch's
+    y.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [0.0, 2.0])
+
+
+MODULES = {
+    "BatchNorm1d": lambda nn: nn.BatchNorm1d(3),
+    "BatchNorm2d_no_affine": lambda nn: nn.BatchNorm2d(3, affine=False),
+    "InstanceNorm2d": lambda nn: nn.InstanceNorm2d(3, affine=True, track_running_stats=True),
+    "LayerNorm": lambda nn: nn.LayerNorm(3),
+    "GroupNorm": lambda nn: nn.GroupNorm(1, 3),
+    "PReLU": lambda nn: nn.PReLU(2),
+    "Embedding": lambda nn: nn.Embedding(4, 2, padding_idx=0),
+    "TransformerEncoderLayer": lambda nn: nn.TransformerEncoderLayer(4, 2, 8),
+    "LazyBatchNorm1d": lambda nn: nn.LazyBatchNorm1d(),
+}
+
+
+def _versions(lib, make, forward=None):
+    lib.manual_seed(0)
+    m = make(lib.nn)
+    if forward is not None:
+        m(forward(lib))
+    tensors = [*m.named_parameters(), *m.named_buffers()]
+    return {k: v._version for k, v in tensors if "Uninitialized" not in type(v).__name__}
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_parameter_and_buffer_versions_after_construction_and_a_forward(name):
+    """torch's __init__ runs reset_parameters (ones_, zeros_, fill_: version 1 each); a training
+    forward of a batch norm counts num_batches_tracked.add_(1) and not the running statistics'
+    update (its kernel's)."""
+    assert _versions(pn, MODULES[name]) == _versions(torch, MODULES[name])
+    if "Norm" in name and "Layer" not in name and "Group" not in name:
+        shape = (4, 3, 5, 5) if "2d" in name else (4, 3)
+        x = lambda lib: lib.tensor(np.random.RandomState(0).randn(*shape).astype(np.float32))
+        assert _versions(pn, MODULES[name], x) == _versions(torch, MODULES[name], x)
+
+
+def test_reset_parameters_of_every_module_reinitialises_as_torch():
+    """model.apply(m.reset_parameters() where it exists), the usual re-initialisation: Embedding,
+    LayerNorm and GroupNorm had no reset_parameters, so their trained values stayed."""
+
+    def run(lib):
+        lib.manual_seed(0)
+        nn = lib.nn
+        m = nn.Sequential(nn.Embedding(10, 4, padding_idx=1), nn.LayerNorm(4), nn.Linear(4, 4),
+                          nn.GroupNorm(2, 4), nn.PReLU())  # fmt: skip
+        with lib.no_grad():
+            for p in m.parameters():
+                p.add_(1)
+        lib.manual_seed(1)
+        m.apply(lambda mod: mod.reset_parameters() if hasattr(mod, "reset_parameters") else None)
+        return [p.detach().numpy().copy() for p in m.parameters()], [p._version for p in m.parameters()]
+
+    (got, got_versions), (want, want_versions) = run(pn), run(torch)
+    assert got_versions == want_versions
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-7)
+
+
+def test_an_inference_tensors_version_is_refused_as_torch():
+    def run(lib):
+        with lib.inference_mode():
+            x = lib.ones(2)
+            v = x[0]
+        out = []
+        for t in (x, v, lib.ones(2)):
+            try:
+                out.append(t._version)
+            except RuntimeError as exc:
+                out.append(str(exc))
+        return out
+
+    assert run(pn) == run(torch) == ["Inference tensors do not track version counter."] * 2 + [0]
+
+
+def _no_grad_view_case(change, use):
+    """A view made under no_grad() of a leaf that requires grad; `change` (or nothing); `use` with
+    grad mode on. Returns what torch reports: flags, gradients, or the exception."""
+
+    def case(lib):
+        w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        with lib.no_grad():
+            v = w[:2]
+        flags = (v.requires_grad, v.is_leaf, v.grad_fn is None)
+        if change is not None:
+            change(lib, w, v)
+        try:
+            out = use(lib, w, v)
+        except RuntimeError as exc:
+            return flags, "RuntimeError", str(exc)
+        grads = [None if t.grad is None else t.grad.tolist() for t in (w, v)]
+        return flags, out.requires_grad, grads
+
+    return case
+
+
+def _nograd(f):
+    def change(lib, w, v):
+        with lib.no_grad():
+            f(w, v)
+
+    return change
+
+
+NO_GRAD_VIEW_CHANGES = {
+    "none": None,
+    "base_mul_under_no_grad": _nograd(lambda w, v: w.mul_(2)),  # an optimizer step on the base
+    "view_add_under_no_grad": _nograd(lambda w, v: v.add_(1)),
+    "sibling_under_no_grad": _nograd(lambda w, v: w[2:].zero_()),
+}
+NO_GRAD_VIEW_USES = {
+    "alone": lambda lib, w, v: _backward((v * 3).sum()),
+    "with_its_base": lambda lib, w, v: _backward((v * 3).sum() + w.sum()),
+    "view_of_it": lambda lib, w, v: _backward(v[1:].exp().sum() + w.sum()),
+}
+
+
+def _backward(y):
+    y.backward()
+    return y
+
+
+@pytest.mark.parametrize("use", sorted(NO_GRAD_VIEW_USES))
+@pytest.mark.parametrize("change", sorted(NO_GRAD_VIEW_CHANGES))
+def test_a_view_made_under_no_grad_then_used_with_grad_mode_on(change, use):
+    """torch: such a view requires grad and is a leaf, but no gradient is stored for it (nor its
+    base, through it); once its memory changed in place, in any mode, using it with grad mode on
+    raises. pyneuro's view required no grad (backward of it alone: 'does not require grad'; a change
+    went unnoticed)."""
+    check_against_torch(_no_grad_view_case(NO_GRAD_VIEW_CHANGES[change], NO_GRAD_VIEW_USES[use]))
+
+
+STEPPED = {  # a module, its input's shape, and the parameter changed between forward and backward
+    "conv2d_bias": (lambda nn: nn.Conv2d(2, 3, 2), (1, 2, 4, 4), "bias"),
+    "conv1d_bias": (lambda nn: nn.Conv1d(2, 3, 2), (1, 2, 5), "bias"),
+    "conv_transpose2d_bias": (lambda nn: nn.ConvTranspose2d(2, 3, 2), (1, 2, 3, 3), "bias"),
+    "conv2d_weight": (lambda nn: nn.Conv2d(2, 3, 2), (1, 2, 4, 4), "weight"),
+    "layer_norm_bias": (lambda nn: nn.LayerNorm(4), (2, 4), "bias"),
+    "layer_norm_weight": (lambda nn: nn.LayerNorm(4), (2, 4), "weight"),
+    "instance_norm_weight": (lambda nn: nn.InstanceNorm1d(2, affine=True), (2, 2, 5), "weight"),
+    "instance_norm_bias": (lambda nn: nn.InstanceNorm1d(2, affine=True), (2, 2, 5), "bias"),
+    "lstm_weight_ih": (lambda nn: nn.LSTM(4, 3), (3, 1, 4), "weight_ih_l0"),
+    "lstm_bias_hh": (lambda nn: nn.LSTM(4, 3), (3, 1, 4), "bias_hh_l0"),
+    "lstm_2_layers_h_n": (lambda nn: nn.LSTM(4, 3, num_layers=2), (3, 1, 4), "bias_ih_l1"),
+    "lstm_bidirectional_c_n": (
+        lambda nn: nn.LSTM(4, 3, bidirectional=True),
+        (3, 1, 4),
+        "weight_ih_l0_reverse",
+    ),
+    "lstm_batch_first": (lambda nn: nn.LSTM(4, 3, batch_first=True), (1, 3, 4), "weight_ih_l0"),
+    "lstm_proj": (lambda nn: nn.LSTM(4, 3, proj_size=2), (3, 1, 4), "weight_ih_l0"),
+    "gru_weight_ih": (lambda nn: nn.GRU(4, 3), (3, 1, 4), "weight_ih_l0"),
+}
+
+
+@pytest.mark.filterwarnings("ignore:LSTM with projections")
+@pytest.mark.parametrize("name", sorted(STEPPED))
+def test_a_parameter_stepped_between_forward_and_backward(name):
+    """An optimizer step (a parameter changed under no_grad) before backward: torch raises where
+    its node saved that parameter, and computes otherwise. pyneuro's conv node watched the bias,
+    its instance norm the weight (torch's multiplies a repeat()ed copy), and its layer norm and
+    oneDNN LSTM (float32, no projections: every weight and bias saved) watched too little."""
+    make, shape, param = STEPPED[name]
+
+    def case(lib):
+        lib.manual_seed(0)
+        m = make(lib.nn)
+        out = m(lib.tensor(np.random.RandomState(0).randn(*shape).astype(np.float32)))
+        if isinstance(out, tuple):  # (a recurrent layer: the output, or h_n / c_n)
+            out = out[1][-1] if name.endswith("c_n") else out[1][0] if name.endswith("h_n") else out[0]
+        loss = (out * out).sum()
+        with lib.no_grad():
+            getattr(m, param).mul_(1.5)
+        try:
+            loss.backward()
+        except RuntimeError as exc:
+            assert "modified by an inplace operation" in str(exc)
+            return ("raises",)
+        return tuple(p.grad.tolist() for p in m.parameters())
+
+    got, want = _outcome(pn, case), _outcome(torch, case)
+    if want == ("raises",) or got == ("raises",):
+        assert got == want
+    else:
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+def _view_functions(lib):
+    class Identity(lib.autograd.Function):  # an input returned as-is (a gradient-reversal layer's shape)
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return -g
+
+    class ViewAs(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.view_as(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    class Two(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 3, x[:1]
+
+        @staticmethod
+        def backward(ctx, g, h):
+            return g * 2
+
+    return {"Identity": Identity, "ViewAs": ViewAs, "Two": Two}
+
+
+CUSTOM_VIEW_CASES = {
+    "inplace_on_it": lambda F, w, a, y: y.add_(1),
+    "inplace_on_a_view_of_it": lambda F, w, a, y: y[0].mul_(2),
+    "inplace_under_no_grad_then_used": lambda F, w, a, y: (
+        _nograd(lambda w, v: v.add_(1))(None, w, y),
+        y * 2,
+    ),
+    "base_changed_then_used": lambda F, w, a, y: (a.add_(1), y * 2),
+    "base_changed_then_grad_fn": lambda F, w, a, y: (a.mul_(2), y.grad_fn),
+    "used_unchanged": lambda F, w, a, y: None,
+}
+
+
+@pytest.mark.parametrize("fn", ["Identity", "ViewAs", "Two"])
+@pytest.mark.parametrize("case", sorted(CUSTOM_VIEW_CASES))
+def test_a_custom_functions_output_that_is_its_input_or_a_view_of_it(fn, case):
+    """torch: such an output is a view made inside a custom Function; changing it in place (recorded),
+    or using it after its memory changed, raises (torch's regenerated view would bypass the Function's
+    backward). pyneuro's was a tensor of its own (another version counter): it computed."""
+
+    def run(lib):
+        F = _view_functions(lib)[fn]
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        a = w * 1
+        y = F.apply(a)
+        y = y[1] if fn == "Two" else y
+        CUSTOM_VIEW_CASES[case](F, w, a, y)
+        (y * y).sum().backward()
+        return w.grad.tolist(), y._is_view(), y._version == a._version
+
+    check_against_torch(run)
+
+
+@pytest.mark.parametrize("hooks", ["identity", "save_on_cpu", "custom_function"])
+def test_saved_tensors_hooks_skip_the_version_check_as_torch(hooks):
+    """torch checks no version of a tensor that saved_tensors_hooks packed: backward reads what
+    unpack gives (here the tensor itself, changed in place: its new values). pyneuro raised torch's
+    'modified by an inplace operation' error."""
+
+    def run(lib):
+        class Square(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return 2 * x * g
+
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        a = w * 1
+        if hooks == "save_on_cpu":
+            context = lib.autograd.graph.save_on_cpu()
+        else:
+            context = lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t)
+        with context:
+            y = (Square.apply(a) if hooks == "custom_function" else a * a).sum()
+        a.add_(1)
+        y.backward()
+        return w.grad.tolist()
+
+    assert run(pn) == run(torch) == [4.0, 6.0]
