@@ -146,3 +146,40 @@ def test_autograd_grad_with_create_graph_hands_back_the_computed_gradient():
         return g.grad_fn.name(), h.grad_fn.name(), float(g), float(second), h.tolist()
 
     assert names(pn) == names(torch)
+
+
+# the name read only after backward freed the graph (a loss printed after loss.backward()): the
+# node no longer holds its activations then, but torch's name was fixed when the op ran
+AFTER_BACKWARD = {
+    "(h @ w) / 2": lambda m, h, w: (h @ w) / 2,
+    "1 / h": lambda m, h, w: 1 / h,
+    "h[:, 0]": lambda m, h, w: h[:, 0],
+    "h[:, 1:]": lambda m, h, w: h[:, 1:],
+    "h[None]": lambda m, h, w: h[None],
+    "h[[0, 1]]": lambda m, h, w: h[[0, 1]],
+    "h.reshape": lambda m, h, w: h.reshape(6, 4),
+    "h.transpose.reshape": lambda m, h, w: h.transpose(0, 1).reshape(3, 8),
+    "3-D @ 2-D": lambda m, h, w: h @ w,
+    "2-D @ 1-D": lambda m, h, w: h[0] @ w[:, 0],
+    "1-D @ 2-D": lambda m, h, w: h[0, 0] @ w,
+    "1-D @ 1-D": lambda m, h, w: h[0, 0] @ w[:, 0],
+    "linear 3-D": lambda m, h, w: m.nn.functional.linear(h, w.T),
+    "linear 3-D bias": lambda m, h, w: m.nn.functional.linear(h, w.T, w[0]),
+    "h ** h": lambda m, h, w: h**h,
+}
+
+
+@pytest.mark.parametrize("name", sorted(AFTER_BACKWARD))
+def test_name_read_after_backward_matches_torch(name):
+    def run(m):
+        x = m.tensor(_rng_x, requires_grad=True)
+        w = m.tensor(_rng_w, requires_grad=True)
+        out = AFTER_BACKWARD[name](m, x * 2, w)
+        out.sum().backward()
+        return type(out.grad_fn).__name__, out.grad_fn.name()
+
+    assert run(pn) == run(torch)
+
+
+_rng_x = _rng.standard_normal((2, 3, 4)).astype(np.float32)
+_rng_w = _rng.standard_normal((4, 5)).astype(np.float32)

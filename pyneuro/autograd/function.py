@@ -300,6 +300,7 @@ class Function:
         if _saved_hooks.in_use[0]:
             self.packed = None  # (what saved_tensors_hooks packed goes at backward, as torch's)
         if self.saves_tensors and self.saved is not None and self.saved != ():
+            self.torch_node()  # its torch name may be read from what it holds (autograd/names.py)
             self.saved = None
             # the edges stay, as torch's graph does (grad_fn.next_functions after backward); of the
             # inputs only the leaves that get a gradient (AccumulateGrad's), the others (activations,
