@@ -183,3 +183,45 @@ def test_name_read_after_backward_matches_torch(name):
 
 _rng_x = _rng.standard_normal((2, 3, 4)).astype(np.float32)
 _rng_w = _rng.standard_normal((4, 5)).astype(np.float32)
+
+
+def _walk(fn):
+    """The graph under fn as torch shows it: (class name, [children]); a leaf's shape; None."""
+    if fn is None:
+        return None
+    if type(fn).__name__ == "AccumulateGrad":
+        return ("AccumulateGrad", tuple(fn.variable.shape))
+    assert fn.name() == type(fn).__name__
+    return (type(fn).__name__, [_walk(child) for child, _ in fn.next_functions])
+
+
+LINEAR_GRAPHS = {
+    "2-D": lambda F, h, h3, w, b: F.linear(h, w, b),
+    "2-D no bias": lambda F, h, h3, w, b: F.linear(h, w),
+    "3-D": lambda F, h, h3, w, b: F.linear(h3, w, b),
+    "3-D no bias": lambda F, h, h3, w, b: F.linear(h3, w),
+    "3-D not contiguous": lambda F, h, h3, w, b: F.linear(h3.transpose(0, 1), w, b),
+    "1-D": lambda F, h, h3, w, b: F.linear(h[0], w, b),
+    "1-D no bias": lambda F, h, h3, w, b: F.linear(h[0], w),
+    "weight without grad": lambda F, h, h3, w, b: F.linear(h, w.detach(), b),
+    "input without grad": lambda F, h, h3, w, b: F.linear(h.detach(), w, b),
+    "3-D input without grad": lambda F, h, h3, w, b: F.linear(h3.detach(), w, b),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINEAR_GRAPHS))
+def test_linear_graph_walks_like_torch(name):
+    """F.linear is one fused node here; its next_functions show torch's: addmm(bias, input,
+    weight.t()) with the TBackward0 a graph walk (torchviz, a hand-written print_graph) meets,
+    and for other ranks the views (or copy) around the addmm or mm."""
+
+    def run(m):
+        w = m.tensor(_rng_w.T.copy(), requires_grad=True)
+        b = m.tensor(_rng_w[0], requires_grad=True)
+        h3 = m.tensor(_rng_x, requires_grad=True) * 1
+        out = LINEAR_GRAPHS[name](m.nn.functional, h3[0], h3, w, b)
+        fn = out.grad_fn
+        assert fn.next_functions[-1][0] is fn.next_functions[-1][0]  # the same nodes each read
+        return _walk(fn)
+
+    assert run(pn) == run(torch)
