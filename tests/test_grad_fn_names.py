@@ -225,3 +225,54 @@ def test_linear_graph_walks_like_torch(name):
         return _walk(fn)
 
     assert run(pn) == run(torch)
+
+
+_X = {n: _rng.standard_normal((2, 3, 2, 2, 2)[:n]).astype(np.float32) for n in (2, 3, 4, 5)}
+_Y = {n: _rng.integers(0, 3, (2, 2, 2, 2)[: n - 1]) for n in (2, 3, 4, 5)}
+
+
+def _ce(n, **kw):
+    return lambda m, x: m.nn.functional.cross_entropy(x[n], m.tensor(_Y[n]), **kw)
+
+
+def _nll(n, **kw):
+    return lambda m, x: m.nn.functional.nll_loss(x[n], m.tensor(_Y[n]), **kw)
+
+
+LOSS_GRAPHS = {
+    "ce": _ce(2),
+    "ce none": _ce(2, reduction="none"),
+    "ce weight": lambda m, x: _ce(2, weight=m.ones(3))(m, x),
+    "ce ignore_index": _ce(2, ignore_index=1),
+    "ce probabilities": lambda m, x: m.nn.functional.cross_entropy(x[2], m.tensor(_X[2]).softmax(1)),
+    "ce 3-D": _ce(3),
+    "ce 3-D none": _ce(3, reduction="none"),
+    "ce 4-D": _ce(4),
+    "ce 4-D none": _ce(4, reduction="none"),
+    "ce 5-D sum": _ce(5, reduction="sum"),
+    "nll": lambda m, x: m.nn.functional.nll_loss(m.nn.functional.log_softmax(x[2], 1), m.tensor(_Y[2])),
+    "nll weight sum": lambda m, x: _nll(2, weight=m.ones(3), reduction="sum")(m, x),
+    "nll 3-D none": _nll(3, reduction="none"),
+    "bce with logits": lambda m, x: m.nn.functional.binary_cross_entropy_with_logits(
+        x[3], m.tensor(_X[3]).sigmoid()
+    ),
+    "bce with logits pos_weight": lambda m, x: m.nn.functional.binary_cross_entropy_with_logits(
+        x[3], m.tensor(_X[3]).sigmoid(), pos_weight=m.ones(2)
+    ),
+    "bce": lambda m, x: m.nn.functional.binary_cross_entropy(
+        x[3].sigmoid(), m.tensor(_X[3]).sigmoid(), reduction="none"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOSS_GRAPHS))
+def test_loss_graph_walks_like_torch(name):
+    """The class losses end in torch's node with torch's edges: cross_entropy's through a
+    LogSoftmaxBackward0 (and the views of nll_loss2d), BCE's to the input and the target; not
+    to the nodes of pyneuro's composition or fused kernel."""
+
+    def run(m):
+        x = {n: m.tensor(a, requires_grad=True) * 1 for n, a in _X.items()}
+        return _walk(LOSS_GRAPHS[name](m, x).grad_fn)
+
+    assert run(pn) == run(torch)

@@ -429,6 +429,57 @@ class AccumulateGrad:
         return f"<AccumulateGrad object at {id(self):#x}>"
 
 
+class ShownNode:
+    """A node of torch's graph that a fused pyneuro op has no node for (linear's weight.t(), the
+    views around its addmm): it is shown in next_functions, with torch's name, and never runs."""
+
+    __slots__ = ("next_functions", "__weakref__")
+    _classes = {}
+
+    def __new__(cls, name: str, *edges):
+        """The node called `name` over `edges`; an edge of nothing ((None, 0)) stays nothing."""
+        if all(node is None for node, _ in edges):
+            return None
+        klass = cls._classes.get(name)
+        if klass is None:
+            klass = cls._classes[name] = type(name, (cls,), {"__slots__": (), "__module__": cls.__module__})
+        node = object.__new__(klass)
+        node.next_functions = tuple((n.torch_node() if isinstance(n, Function) else n, i) for n, i in edges)
+        return node
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def metadata(self) -> dict:
+        return {}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+
+def edge_node(t):
+    """The node a graph edge to t leads to: its grad_fn, its AccumulateGrad (a leaf that requires
+    grad), or None (no tensor, or one without grad)."""
+    if not isinstance(t, TensorBase) or not t.requires_grad:
+        return None
+    return t._node if t._node is not None else AccumulateGrad.of(t)
+
+
+def engine_edges(node) -> tuple:
+    """node's next_functions as pyneuro's backward walks them (viz, TensorBoard's graph): each
+    ShownNode replaced by the edges under it, a node that shows the op's inputs (autograd.named's
+    shows) by the edges of its composition."""
+    out = []
+    if getattr(node, "shows_inputs", False):
+        shown = Function.next_functions.fget(node)
+    else:
+        shown = getattr(node, "next_functions", ())
+    for child, i in shown:
+        out.extend(engine_edges(child) if isinstance(child, ShownNode) else ((child, i),))
+    return tuple(out)
+
+
 class SliceGrad:
     """The gradient of a[index] (basic indexing) with respect to a: zeros but `values` at `index`.
 

@@ -18,7 +18,7 @@ from .._shapes import one_dim as _one_dim
 from .._shapes import prod as _prod
 from ..backends import _checks
 from . import hooks as _hooks
-from .function import Function, MaskedGrad, ShapeError, _scatter_add, _unbroadcast
+from .function import Function, MaskedGrad, ShapeError, ShownNode, _scatter_add, _unbroadcast
 from .grad_mode import _GradMode
 
 # ----------------------------------------------------------------------------- kernel-table ops
@@ -102,45 +102,7 @@ class MatMul(Function):
         return ga, gb
 
 
-class ShownNode:
-    """A node of torch's graph that a fused pyneuro op has no node for (linear's weight.t(), the
-    views around its addmm): it is shown in next_functions, with torch's name, and never runs."""
-
-    __slots__ = ("next_functions", "__weakref__")
-    _classes = {}
-
-    def __new__(cls, name: str, *edges):
-        """The node called `name` over `edges`; an edge of nothing ((None, 0)) stays nothing."""
-        if all(node is None for node, _ in edges):
-            return None
-        klass = cls._classes.get(name)
-        if klass is None:
-            klass = cls._classes[name] = type(name, (cls,), {"__slots__": (), "__module__": cls.__module__})
-        node = object.__new__(klass)
-        node.next_functions = edges
-        return node
-
-    def name(self) -> str:
-        return type(self).__name__
-
-    @property
-    def metadata(self) -> dict:
-        return {}
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} object at {id(self):#x}>"
-
-
 _SHOWN_EDGES = weakref.WeakKeyDictionary()  # Linear node -> its next_functions, made once
-
-
-def engine_edges(node) -> tuple:
-    """node's next_functions as pyneuro's backward walks them (viz, TensorBoard's graph): each
-    ShownNode replaced by the edges under it."""
-    out = []
-    for child, i in getattr(node, "next_functions", ()):
-        out.extend(engine_edges(child) if isinstance(child, ShownNode) else ((child, i),))
-    return tuple(out)
 
 
 def _linear_edges(name: str, edges: tuple) -> tuple:
@@ -413,6 +375,17 @@ class CrossEntropy(Function):
     __slots__ = ()
     saved_for = ((0,), (0,))  # the logits and the targets
     index_inputs = (1,)
+
+    @property
+    def next_functions(self):
+        """torch's cross_entropy is log_softmax then nll_loss: its edge reaches the logits through
+        a LogSoftmaxBackward0."""
+        shown = _SHOWN_EDGES.get(self)
+        if shown is None:
+            shown = _SHOWN_EDGES[self] = (
+                (ShownNode("LogSoftmaxBackward0", *Function.next_functions.fget(self)), 0),
+            )
+        return shown
 
     def forward(self, logits, targets, reduction="mean", with_grad=False):
         bk = self.kernels(logits)
