@@ -562,7 +562,9 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     if inplace:
         return _tensor(input, "input")._inplace_op(lambda a: leaky_relu(a, negative_slope))
     _need_float(_tensor(input, "input"), "leaky_relu")
-    return _ag.named(where(input > 0, input, input * negative_slope), "LeakyReluBackward0", reads=(input,))
+    return _ag.named(
+        where(input > 0, input, input * negative_slope), "LeakyReluBackward0", reads=(input,), shows=(input,)
+    )
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -763,10 +765,11 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         return _ag.named(
             0.5 * x * (1 + ((2 / 3.141592653589793) ** 0.5 * (x + 0.044715 * x * x * x)).tanh()),
             "GeluBackward0",
+            shows=(x,),
         )
     if approximate != "none":
         raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
-    return _ag.named(x * (0.5 * _erfc(x * -0.7071067811865476)), "GeluBackward0")
+    return _ag.named(x * (0.5 * _erfc(x * -0.7071067811865476)), "GeluBackward0", shows=(x,))
 
 
 # fmt: off

@@ -120,7 +120,7 @@ def layer_norm(
     out, _, _, fused = _standardize_affine(x, dims, eps, weight, bias, per_inner=True)
     # (a half input with float parameters stays half)
     out = (out if fused else _affine(out, weight, bias)).to(input.dtype)
-    return named(out, "NativeLayerNormBackward0", reads=(input, weight))
+    return named(out, "NativeLayerNormBackward0", reads=(input, weight), shows=(input, weight, bias))
 
 
 _VMAP_RUNNING_STATS = (
@@ -171,7 +171,11 @@ def batch_norm(
             raise ArgumentError("running_mean and running_var must either both be None or neither be None")
         n = input.numel() // c if c else 0
         if input.numel() == 0:  # an empty batch normalises to an empty batch (statistics untouched), as torch
-            return named(_affine(input * 1, weight, bias, _channel_view(input)), "NativeBatchNormBackward0")
+            return named(
+                _affine(input * 1, weight, bias, _channel_view(input)),
+                "NativeBatchNormBackward0",
+                shows=(input, weight, bias),
+            )
         if n <= 1:
             raise ArgumentError(
                 f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
@@ -200,7 +204,12 @@ def batch_norm(
         )
     out = (out if fused else _affine(out, weight, bias, _channel_view(input))).to(input.dtype)
     # (torch's node saves the running statistics too, updated: a later change to them raises)
-    return named(out, "NativeBatchNormBackward0", reads=(input, weight, running_mean, running_var))
+    return named(
+        out,
+        "NativeBatchNormBackward0",
+        reads=(input, weight, running_mean, running_var),
+        shows=(input, weight, bias),
+    )
 
 
 def group_norm(
@@ -242,7 +251,7 @@ def group_norm(
     else:
         out, _, _ = _standardize(x3, 2, eps)
         out = _affine(out.reshape(input.shape), weight, bias, _channel_view(input))
-    return named(out, "NativeGroupNormBackward0", reads=(input, weight))
+    return named(out, "NativeGroupNormBackward0", reads=(input, weight), shows=(input, weight, bias))
 
 
 def instance_norm(

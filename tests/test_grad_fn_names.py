@@ -276,3 +276,46 @@ def test_loss_graph_walks_like_torch(name):
         return _walk(LOSS_GRAPHS[name](m, x).grad_fn)
 
     assert run(pn) == run(torch)
+
+
+LAYER_GRAPHS = {
+    "gelu": lambda m, x, x4: m.nn.GELU()(x),
+    "gelu tanh": lambda m, x, x4: m.nn.GELU("tanh")(x),
+    "silu": lambda m, x, x4: m.nn.SiLU()(x),
+    "leaky_relu": lambda m, x, x4: m.nn.LeakyReLU(0.1)(x),
+    "elu": lambda m, x, x4: m.nn.ELU()(x),
+    "selu": lambda m, x, x4: m.nn.SELU()(x),
+    "celu": lambda m, x, x4: m.nn.CELU()(x),
+    "softplus": lambda m, x, x4: m.nn.Softplus()(x),
+    "mish": lambda m, x, x4: m.nn.Mish()(x),
+    "hardswish": lambda m, x, x4: m.nn.Hardswish()(x),
+    "hardsigmoid": lambda m, x, x4: m.nn.Hardsigmoid()(x),
+    "logsigmoid": lambda m, x, x4: m.nn.LogSigmoid()(x),
+    "hardtanh": lambda m, x, x4: m.nn.Hardtanh()(x),
+    "relu6": lambda m, x, x4: m.nn.ReLU6()(x),
+    "softshrink": lambda m, x, x4: m.nn.Softshrink()(x),
+    "hardshrink": lambda m, x, x4: m.nn.Hardshrink()(x),
+    "threshold": lambda m, x, x4: m.nn.Threshold(0.1, 0.0)(x),
+    "glu": lambda m, x, x4: m.nn.GLU()(x),
+    "layer_norm": lambda m, x, x4: m.nn.LayerNorm(4)(x),
+    "layer_norm no affine": lambda m, x, x4: m.nn.functional.layer_norm(x, (4,)),
+    "batch_norm 1d": lambda m, x, x4: m.nn.BatchNorm1d(4)(x),
+    "batch_norm eval": lambda m, x, x4: m.nn.BatchNorm2d(3).eval()(x4),
+    "batch_norm no stats": lambda m, x, x4: m.nn.functional.batch_norm(x4, None, None, training=True),
+    "group_norm": lambda m, x, x4: m.nn.GroupNorm(1, 3)(x4),
+    "upsample nearest": lambda m, x, x4: m.nn.Upsample(scale_factor=2)(x4),
+    "interpolate bilinear": lambda m, x, x4: m.nn.functional.interpolate(x4, scale_factor=2, mode="bilinear"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYER_GRAPHS))
+def test_layer_graph_walks_like_torch(name):
+    """Activations and normalisations composed here end in torch's node, whose edges go to the
+    op's inputs (input, weight, bias), not into the composition."""
+
+    def run(m):
+        x = m.tensor(_X[3].reshape(3, 4), requires_grad=True) * 1
+        x4 = m.tensor(_X[5].reshape(2, 3, 2, 4), requires_grad=True) * 1
+        return _walk(LAYER_GRAPHS[name](m, x, x4).grad_fn)
+
+    assert run(pn) == run(torch)
