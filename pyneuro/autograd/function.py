@@ -444,7 +444,7 @@ class ShownNode:
         if klass is None:
             klass = cls._classes[name] = type(name, (cls,), {"__slots__": (), "__module__": cls.__module__})
         node = object.__new__(klass)
-        node.next_functions = tuple((n.torch_node() if isinstance(n, Function) else n, i) for n, i in edges)
+        node.next_functions = tuple((shown_node(n), i) for n, i in edges)
         return node
 
     def name(self) -> str:
@@ -459,11 +459,18 @@ class ShownNode:
 
 
 def edge_node(t):
-    """The node a graph edge to t leads to: its grad_fn, its AccumulateGrad (a leaf that requires
-    grad), or None (no tensor, or one without grad)."""
+    """Where a graph edge to t leads: its grad_fn, t itself for a leaf that requires grad (whose
+    AccumulateGrad shown_node makes when the edge is shown), or None (no tensor, or no grad)."""
     if not isinstance(t, TensorBase) or not t.requires_grad:
         return None
-    return t._node if t._node is not None else AccumulateGrad.of(t)
+    return t._node if t._node is not None else t
+
+
+def shown_node(target):
+    """What next_functions shows for an edge_node: a node under torch's name, a leaf's AccumulateGrad."""
+    if isinstance(target, Function):
+        return target.torch_node()
+    return AccumulateGrad.of(target) if isinstance(target, TensorBase) else target
 
 
 def engine_edges(node) -> tuple:

@@ -7,7 +7,16 @@ import numpy as _np
 from .._shapes import c_order
 from .._shapes import one_dim as _one_dim
 from .._tensor_base import TensorBase
-from .function import Function, ShapeError, ShownNode, SliceGrad, _scatter_add, _unbroadcast, edge_node
+from .function import (
+    Function,
+    ShapeError,
+    ShownNode,
+    SliceGrad,
+    _scatter_add,
+    _unbroadcast,
+    edge_node,
+    shown_node,
+)
 from .names import named_class
 
 # ----------------------------------------------------------------------------- shapes and indexing
@@ -334,7 +343,7 @@ class Named(Function):
         pyneuro's composition; else the composition's last node."""
         if isinstance(self.saved, str):
             return Function.next_functions.fget(self)
-        return tuple((node.torch_node() if isinstance(node, Function) else node, 0) for node in self.saved[1])
+        return tuple((shown_node(target), 0) for target in self.saved[1])
 
 
 class NamedView(Named):
