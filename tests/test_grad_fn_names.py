@@ -319,3 +319,18 @@ def test_layer_graph_walks_like_torch(name):
         return _walk(LAYER_GRAPHS[name](m, x, x4).grad_fn)
 
     assert run(pn) == run(torch)
+
+
+def test_a_shown_node_refuses_hooks_clearly():
+    """linear's TBackward0 and cross_entropy's LogSoftmaxBackward0 are torch's nodes that pyneuro's
+    fused kernels do not run: a hook on one is a clear NotImplementedError, not a silent no-op."""
+    x = pn.randn(3, 4, requires_grad=True)
+    layer = pn.nn.Linear(4, 2)
+    t_node = layer(x).grad_fn.next_functions[2][0]
+    log_softmax = pn.nn.functional.cross_entropy(layer(x), pn.tensor([0, 1, 1])).grad_fn.next_functions[0][0]
+    for node in (t_node, log_softmax):
+        assert node.name() in ("TBackward0", "LogSoftmaxBackward0") and node.metadata == {}
+        with pytest.raises(NotImplementedError, match="register the hook on a tensor"):
+            node.register_hook(lambda *a: None)
+        with pytest.raises(NotImplementedError):
+            node.register_prehook(lambda *a: None)

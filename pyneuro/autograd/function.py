@@ -454,6 +454,14 @@ class ShownNode:
     def metadata(self) -> dict:
         return {}
 
+    def register_hook(self, hook):
+        raise NotImplementedError(
+            f"{type(self).__name__} is torch's node, shown here, but pyneuro's fused op runs no such "
+            "step: register the hook on a tensor (Tensor.register_hook) or on the node under it"
+        )
+
+    register_prehook = register_hook
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {id(self):#x}>"
 
