@@ -41,7 +41,7 @@ from ..backends._registry import table_for
 from . import saved_hooks as _saved_hooks
 from .grad_mode import _GradMode
 from .grad_mode import inference_used as _inference_used
-from .names import named_class, torch_name
+from .names import named_class, reads_inputs, torch_name
 
 # ----------------------------------------------------------------------------- Function
 _register_grad_mode(_GradMode, _inference_used)  # float(t) warns only when grad mode is on (_tensor_base.py)
@@ -300,7 +300,8 @@ class Function:
         if _saved_hooks.in_use[0]:
             self.packed = None  # (what saved_tensors_hooks packed goes at backward, as torch's)
         if self.saves_tensors and self.saved is not None and self.saved != ():
-            self.torch_node()  # its torch name may be read from what it holds (autograd/names.py)
+            if reads_inputs(type(self)):  # its torch name is read from what it holds: fixed now
+                self.torch_node()
             self.saved = None
             # the edges stay, as torch's graph does (grad_fn.next_functions after backward); of the
             # inputs only the leaves that get a gradient (AccumulateGrad's), the others (activations,
