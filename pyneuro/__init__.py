@@ -34,6 +34,7 @@ from ._arguments import check_tensor_arguments as _check_tensor_arguments
 from ._arguments import checked as _checked
 from ._device import device
 from ._dtype import DType as dtype
+from ._lowrank import pca_lowrank, svd_lowrank
 from ._out import add_out_keyword as _add_out_keyword
 from ._out import out_keyword as _out_keyword
 from ._shapes import Size
@@ -505,6 +506,8 @@ __all__ = [
     "set_autocast_cpu_enabled",
     "gradcheck",
     "GradcheckError",
+    "pca_lowrank",
+    "svd_lowrank",
 ]
 __all__ += (
     _torch_runtime.__all__

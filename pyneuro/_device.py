@@ -48,6 +48,21 @@ class device(str):
     def __reduce__(self):
         return (device, (self.type,))
 
+    def __enter__(self) -> device:
+        """`with torch.device("cpu"):` makes it the default device for the block, as torch's; only
+        the CPU can be the default here (set_default_device's rule)."""
+        refuse_default(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+def refuse_default(where) -> None:
+    """torch.set_default_device / `with torch.device(...)`: pyneuro's factories always default to the CPU."""
+    if where is not None and device(where).type != "cpu":
+        raise RuntimeError("pyneuro creates tensors on the CPU by default; pass device= to a factory instead")
+
 
 _DEVICES = {name: str.__new__(device, name) for name in ("cpu", "cuda")}
 CPU = _DEVICES["cpu"]

@@ -349,7 +349,23 @@ def cross_entropy(
     x2, t2, out_shape = _class_targets(x, t, "cross_entropy")
     w = _class_weight(weight, x, x2.shape[1], "cross_entropy")
     loss = _weighted_class_loss(x2, t2, out_shape, w, ignore_index, reduction, ls, log_probs=False)
-    return _ag.named(loss, class_loss_node(x.ndim, reduction, ls))
+    # (torch: nll_loss of log_softmax; with label smoothing a sum of two terms, not shown that way)
+    shows = None if ls else _class_loss_edges(x, reduction, through_log_softmax=True)
+    return _ag.named(loss, class_loss_node(x.ndim, reduction, ls), shows=shows)
+
+
+def _class_loss_edges(x: Tensor, reduction: str, through_log_softmax: bool) -> tuple:
+    """What torch's class-index loss node (class_loss_node's) has an edge to: the input x, through
+    cross_entropy's log_softmax; an input of 3 or 5+ dims is viewed as 4-D for nll_loss2d (and
+    its 'none' losses viewed back: the node is that view, over the nll_loss2d)."""
+    edge = _ag.edge_node(x)
+    if through_log_softmax:
+        edge = _ag.ShownNode("LogSoftmaxBackward0", (edge, 0))
+    if x.ndim > 2 and x.ndim != 4:
+        edge = _ag.ShownNode("ViewBackward0", (edge, 0))
+        if reduction == "none":
+            edge = _ag.ShownNode("NllLoss2DBackward0", (edge, 0))
+    return (edge,)
 
 
 def _cross_entropy_probs(
@@ -375,7 +391,9 @@ def _cross_entropy_probs(
     if reduction == "sum":
         return total
     rows = x.numel() // c if c else 0
-    return _ag.named(total / rows if rows else total * float("nan"), "DivBackward1")  # torch's node
+    return _ag.named(
+        total / rows if rows else total * float("nan"), "DivBackward1", shows=(total,)
+    )  # torch's node
 
 
 def _reduce(losses: Tensor, reduction: str) -> Tensor:
@@ -414,7 +432,8 @@ def nll_loss(
     _need_float(x, "nll_loss_out_frame", device_suffix=False)
     w = _class_weight(weight, x, x2.shape[1], "nll_loss")
     loss = _weighted_class_loss(x2, t2, out_shape, w, ignore_index, reduction, 0.0, log_probs=True)
-    return _ag.named(loss, class_loss_node(x.ndim, reduction, 0.0), reads=(x, t, weight))
+    shows = _class_loss_edges(x, reduction, through_log_softmax=False)
+    return _ag.named(loss, class_loss_node(x.ndim, reduction, 0.0), reads=(x, t, weight), shows=shows)
 
 
 def _weight_for(losses: Tensor, weight) -> Tensor:
@@ -549,7 +568,9 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     if inplace:
         return _tensor(input, "input")._inplace_op(lambda a: leaky_relu(a, negative_slope))
     _need_float(_tensor(input, "input"), "leaky_relu")
-    return _ag.named(where(input > 0, input, input * negative_slope), "LeakyReluBackward0", reads=(input,))
+    return _ag.named(
+        where(input > 0, input, input * negative_slope), "LeakyReluBackward0", reads=(input,), shows=(input,)
+    )
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -747,10 +768,11 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         return _ag.named(
             0.5 * x * (1 + ((2 / 3.141592653589793) ** 0.5 * (x + 0.044715 * x * x * x)).tanh()),
             "GeluBackward0",
+            shows=(x,),
         )
     if approximate != "none":
         raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
-    return _ag.named(x * (0.5 * _erfc(x * -0.7071067811865476)), "GeluBackward0")
+    return _ag.named(x * (0.5 * _erfc(x * -0.7071067811865476)), "GeluBackward0", shows=(x,))
 
 
 # fmt: off

@@ -84,7 +84,10 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     if x.dtype.kind in "iu":
         min_val, max_val = int(min_val), int(max_val)
     return named(
-        where(x <= min_val, min_val, where(x >= max_val, max_val, x)), "HardtanhBackward0", reads=(x,)
+        where(x <= min_val, min_val, where(x >= max_val, max_val, x)),
+        "HardtanhBackward0",
+        reads=(x,),
+        shows=(x,),
     )
 
 
@@ -107,7 +110,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return x._inplace_op(hardsigmoid)
     _need_float(x, "hardsigmoid")
-    return named(hardtanh(x + 3, 0.0, 6.0) / 6, "HardsigmoidBackward0", reads=(x,))
+    return named(hardtanh(x + 3, 0.0, 6.0) / 6, "HardsigmoidBackward0", reads=(x,), shows=(x,))
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -117,7 +120,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return x._inplace_op(hardswish)
     _need_float(x, "hardswish")
-    return named(x * hardtanh(x + 3, 0.0, 6.0) / 6, "HardswishBackward0", reads=(x,))
+    return named(x * hardtanh(x + 3, 0.0, 6.0) / 6, "HardswishBackward0", reads=(x,), shows=(x,))
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -126,7 +129,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return x._inplace_op(mish)
     _need_float(x, "mish")
-    return named(x * _softplus(x).tanh(), "MishBackward0", reads=(x,))
+    return named(x * _softplus(x).tanh(), "MishBackward0", reads=(x,), shows=(x,))
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -136,7 +139,9 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return x._inplace_op(selu)
     _need_float(x, "elu")
-    return named(_elu(x, _SELU_ALPHA, _SELU_SCALE), "EluBackward0")  # torch's selu is its elu kernel
+    return named(
+        _elu(x, _SELU_ALPHA, _SELU_SCALE), "EluBackward0", shows=(x,)
+    )  # torch's selu is its elu kernel
 
 
 def selu_(input: Tensor) -> Tensor:
@@ -151,7 +156,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return x._inplace_op(lambda a: celu(a, alpha))
     _need_float(x, "elu")
-    return named(_elu(x, alpha, 1.0, 1.0 / alpha), "CeluBackward0")
+    return named(_elu(x, alpha, 1.0, 1.0 / alpha), "CeluBackward0", shows=(x,))
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -174,7 +179,7 @@ def logsigmoid(input: Tensor) -> Tensor:
     _need_float(x, "log_sigmoid")
     x = x.contiguous()  # torch's result is contiguous whatever the input's layout
     neg_abs = where(x < 0, x, -x)
-    return named(where(x < 0, x, 0.0) - neg_abs.exp().log1p(), "LogSigmoidBackward0", reads=(x,))
+    return named(where(x < 0, x, 0.0) - neg_abs.exp().log1p(), "LogSigmoidBackward0", reads=(x,), shows=(x,))
 
 
 def tanhshrink(input: Tensor) -> Tensor:
@@ -194,14 +199,14 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
             f"lambda must be in range [0, {top:g}] for input dtype {x.dtype.torch_name}, but found {lambd:g}"
         )
     out = where((x >= -lambd) & (x <= lambd), 0.0, where(x > 0, x - lambd, x + lambd))
-    return named(out, "SoftshrinkBackward0", reads=(x,))
+    return named(out, "SoftshrinkBackward0", reads=(x,), shows=(x,))
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, else 0 (gradient 0 on [-lambd, lambd], ends included)."""
     x = _tensor(input)
     _need_float(x, "hardshrink")
-    return named(where((x >= -lambd) & (x <= lambd), 0.0, x), "HardshrinkBackward0", reads=(x,))
+    return named(where((x >= -lambd) & (x <= lambd), 0.0, x), "HardshrinkBackward0", reads=(x,), shows=(x,))
 
 
 def _threshold(x: Tensor, threshold: float, value: float) -> Tensor:
@@ -209,7 +214,7 @@ def _threshold(x: Tensor, threshold: float, value: float) -> Tensor:
         _need_float(x, "threshold")
     if x.dtype.kind in "iu":
         threshold, value = int(threshold), int(value)
-    return named(where(x <= threshold, value, x), "ThresholdBackward0", reads=(x,))
+    return named(where(x <= threshold, value, x), "ThresholdBackward0", reads=(x,), shows=(x,))
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
@@ -314,7 +319,10 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     h = size // 2
     before = (slice(None),) * d
     return named(
-        x[before + (slice(0, h),)] * x[before + (slice(h, size),)].sigmoid(), "GluBackward0", reads=(x,)
+        x[before + (slice(0, h),)] * x[before + (slice(h, size),)].sigmoid(),
+        "GluBackward0",
+        reads=(x,),
+        shows=(x,),
     )
 
 
@@ -365,7 +373,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return _tensor(input, "input")._inplace_op(silu)
     _need_float(_tensor(input, "input"), "silu")
-    return named(input * input.sigmoid(), "SiluBackward0")
+    return named(input * input.sigmoid(), "SiluBackward0", shows=(input,))
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -379,6 +387,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
         where(bx > threshold, input, bx.clamp(max=threshold).exp().log1p() / beta),
         "SoftplusBackward0",
         reads=(input,),
+        shows=(input,),
     )
 
 
@@ -387,7 +396,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return _tensor(input, "input")._inplace_op(lambda a: elu(a, alpha))
     _need_float(_tensor(input, "input"), "elu")
-    return named(_elu(input, alpha), "EluBackward0")
+    return named(_elu(input, alpha), "EluBackward0", shows=(input,))
 
 
 __all__ = [

@@ -101,6 +101,7 @@ def binary_cross_entropy_with_logits(
         _f()._reduce(losses, reduction),
         "BinaryCrossEntropyWithLogitsBackward0",
         reads=(input, target, weight, pos_weight),
+        shows=(input, target),
     )
 
 
@@ -147,7 +148,7 @@ def binary_cross_entropy(
         losses = where(interior, _bce_terms(where(interior, p, 0.5), target), clamped)
     if weight is not None:
         losses = losses * (weight.to(p.dtype) if isinstance(weight, Tensor) else weight)  # torch casts it
-    return _ag.named(_f()._reduce(losses, reduction), "BinaryCrossEntropyBackward0")
+    return _ag.named(_f()._reduce(losses, reduction), "BinaryCrossEntropyBackward0", shows=(p, target))
 
 
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",

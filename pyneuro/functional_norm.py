@@ -125,7 +125,7 @@ def layer_norm(
     out, _, _, fused = _standardize_affine(x, dims, eps, weight, bias, per_inner=True)
     # (a half input with float parameters stays half)
     out = (out if fused else _affine(out, weight, bias)).to(input.dtype)
-    return named(out, "NativeLayerNormBackward0", reads=(input, weight, bias))  # (torch's node saves them)
+    return named(out, "NativeLayerNormBackward0", reads=(input, weight, bias), shows=(input, weight, bias))
 
 
 _VMAP_RUNNING_STATS = (
@@ -176,7 +176,11 @@ def batch_norm(
             raise ArgumentError("running_mean and running_var must either both be None or neither be None")
         n = input.numel() // c if c else 0
         if input.numel() == 0:  # an empty batch normalises to an empty batch (statistics untouched), as torch
-            return named(_affine(input * 1, weight, bias, _channel_view(input)), "NativeBatchNormBackward0")
+            return named(
+                _affine(input * 1, weight, bias, _channel_view(input)),
+                "NativeBatchNormBackward0",
+                shows=(input, weight, bias),
+            )
         if n <= 1:
             raise ArgumentError(
                 f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
@@ -205,7 +209,12 @@ def batch_norm(
         )
     out = (out if fused else _affine(out, weight, bias, _channel_view(input))).to(input.dtype)
     # (torch's node saves the running statistics too, updated: a later change to them raises)
-    return named(out, "NativeBatchNormBackward0", reads=(input, weight, running_mean, running_var))
+    return named(
+        out,
+        "NativeBatchNormBackward0",
+        reads=(input, weight, running_mean, running_var),
+        shows=(input, weight, bias),
+    )
 
 
 def group_norm(
@@ -250,7 +259,9 @@ def group_norm(
         out, _, _ = _standardize(x3, 2, eps)
         out = _affine(out.reshape(input.shape), weight, bias, _channel_view(input))
     # (a half input with float parameters stays half)
-    return named(out.to(input.dtype), "NativeGroupNormBackward0", reads=(input, weight))
+    return named(
+        out.to(input.dtype), "NativeGroupNormBackward0", reads=(input, weight), shows=(input, weight, bias)
+    )
 
 
 def instance_norm(

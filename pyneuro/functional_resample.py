@@ -263,7 +263,7 @@ def interpolate(
         x = _resample_dim(x, 2 + k, taps)
     if x is input:  # (every size kept: a tensor of its own, as torch's)
         x = input.clone()
-    return named(x, _upsample_node(mode, len(sizes), antialias))
+    return named(x, _upsample_node(mode, len(sizes), antialias), shows=(input,))
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -16,6 +16,7 @@ import warnings
 
 from . import _dtype as _dtypes
 from ._device import device as _device
+from ._device import refuse_default as _refuse_default
 from ._shapes import Size
 from ._tensor_base import TensorBase
 from .creation import check_legacy_data, empty, tensor
@@ -130,8 +131,7 @@ def get_default_device():
 
 def set_default_device(device) -> None:
     """Only the CPU can be the default: pyneuro's factories create CPU tensors unless told."""
-    if device is not None and _device(device).type != "cpu":
-        raise RuntimeError("pyneuro creates tensors on the CPU by default; pass device= to a factory instead")
+    _refuse_default(device)
 
 
 def is_storage(obj) -> bool:

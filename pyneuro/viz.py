@@ -27,6 +27,7 @@ import shutil
 import subprocess
 
 from ._tensor_base import TensorBase
+from .autograd.function import engine_edges
 
 try:  # optional: only for rendering; the DOT text is built here either way
     import graphviz as _graphviz
@@ -172,7 +173,7 @@ def make_dot(var, params=None, show_saved: bool = True, show_attrs: bool = False
             dot.node(leaf, leaf_label(variable), fillcolor=PARAM_COLOR)
             dot.edge(leaf, name)
             return name
-        for child, _ in fn.next_functions:
+        for child, _ in engine_edges(fn):
             if child is not None:
                 dot.edge(add_nodes(child), name)
         return name

@@ -146,3 +146,191 @@ def test_autograd_grad_with_create_graph_hands_back_the_computed_gradient():
         return g.grad_fn.name(), h.grad_fn.name(), float(g), float(second), h.tolist()
 
     assert names(pn) == names(torch)
+
+
+# the name read only after backward freed the graph (a loss printed after loss.backward()): the
+# node no longer holds its activations then, but torch's name was fixed when the op ran
+AFTER_BACKWARD = {
+    "(h @ w) / 2": lambda m, h, w: (h @ w) / 2,
+    "1 / h": lambda m, h, w: 1 / h,
+    "h[:, 0]": lambda m, h, w: h[:, 0],
+    "h[:, 1:]": lambda m, h, w: h[:, 1:],
+    "h[None]": lambda m, h, w: h[None],
+    "h[[0, 1]]": lambda m, h, w: h[[0, 1]],
+    "h.reshape": lambda m, h, w: h.reshape(6, 4),
+    "h.transpose.reshape": lambda m, h, w: h.transpose(0, 1).reshape(3, 8),
+    "3-D @ 2-D": lambda m, h, w: h @ w,
+    "2-D @ 1-D": lambda m, h, w: h[0] @ w[:, 0],
+    "1-D @ 2-D": lambda m, h, w: h[0, 0] @ w,
+    "1-D @ 1-D": lambda m, h, w: h[0, 0] @ w[:, 0],
+    "linear 3-D": lambda m, h, w: m.nn.functional.linear(h, w.T),
+    "linear 3-D bias": lambda m, h, w: m.nn.functional.linear(h, w.T, w[0]),
+    "h ** h": lambda m, h, w: h**h,
+}
+
+
+@pytest.mark.parametrize("name", sorted(AFTER_BACKWARD))
+def test_name_read_after_backward_matches_torch(name):
+    def run(m):
+        x = m.tensor(_rng_x, requires_grad=True)
+        w = m.tensor(_rng_w, requires_grad=True)
+        out = AFTER_BACKWARD[name](m, x * 2, w)
+        out.sum().backward()
+        return type(out.grad_fn).__name__, out.grad_fn.name()
+
+    assert run(pn) == run(torch)
+
+
+_rng_x = _rng.standard_normal((2, 3, 4)).astype(np.float32)
+_rng_w = _rng.standard_normal((4, 5)).astype(np.float32)
+
+
+def _walk(fn):
+    """The graph under fn as torch shows it: (class name, [children]); a leaf's shape; None."""
+    if fn is None:
+        return None
+    if type(fn).__name__ == "AccumulateGrad":
+        return ("AccumulateGrad", tuple(fn.variable.shape))
+    assert fn.name() == type(fn).__name__
+    return (type(fn).__name__, [_walk(child) for child, _ in fn.next_functions])
+
+
+LINEAR_GRAPHS = {
+    "2-D": lambda F, h, h3, w, b: F.linear(h, w, b),
+    "2-D no bias": lambda F, h, h3, w, b: F.linear(h, w),
+    "3-D": lambda F, h, h3, w, b: F.linear(h3, w, b),
+    "3-D no bias": lambda F, h, h3, w, b: F.linear(h3, w),
+    "3-D not contiguous": lambda F, h, h3, w, b: F.linear(h3.transpose(0, 1), w, b),
+    "1-D": lambda F, h, h3, w, b: F.linear(h[0], w, b),
+    "1-D no bias": lambda F, h, h3, w, b: F.linear(h[0], w),
+    "weight without grad": lambda F, h, h3, w, b: F.linear(h, w.detach(), b),
+    "input without grad": lambda F, h, h3, w, b: F.linear(h.detach(), w, b),
+    "3-D input without grad": lambda F, h, h3, w, b: F.linear(h3.detach(), w, b),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINEAR_GRAPHS))
+def test_linear_graph_walks_like_torch(name):
+    """F.linear is one fused node here; its next_functions show torch's: addmm(bias, input,
+    weight.t()) with the TBackward0 a graph walk (torchviz, a hand-written print_graph) meets,
+    and for other ranks the views (or copy) around the addmm or mm."""
+
+    def run(m):
+        w = m.tensor(_rng_w.T.copy(), requires_grad=True)
+        b = m.tensor(_rng_w[0], requires_grad=True)
+        h3 = m.tensor(_rng_x, requires_grad=True) * 1
+        out = LINEAR_GRAPHS[name](m.nn.functional, h3[0], h3, w, b)
+        fn = out.grad_fn
+        assert fn.next_functions[-1][0] is fn.next_functions[-1][0]  # the same nodes each read
+        return _walk(fn)
+
+    assert run(pn) == run(torch)
+
+
+_X = {n: _rng.standard_normal((2, 3, 2, 2, 2)[:n]).astype(np.float32) for n in (2, 3, 4, 5)}
+_Y = {n: _rng.integers(0, 3, (2, 2, 2, 2)[: n - 1]) for n in (2, 3, 4, 5)}
+
+
+def _ce(n, **kw):
+    return lambda m, x: m.nn.functional.cross_entropy(x[n], m.tensor(_Y[n]), **kw)
+
+
+def _nll(n, **kw):
+    return lambda m, x: m.nn.functional.nll_loss(x[n], m.tensor(_Y[n]), **kw)
+
+
+LOSS_GRAPHS = {
+    "ce": _ce(2),
+    "ce none": _ce(2, reduction="none"),
+    "ce weight": lambda m, x: _ce(2, weight=m.ones(3))(m, x),
+    "ce ignore_index": _ce(2, ignore_index=1),
+    "ce probabilities": lambda m, x: m.nn.functional.cross_entropy(x[2], m.tensor(_X[2]).softmax(1)),
+    "ce 3-D": _ce(3),
+    "ce 3-D none": _ce(3, reduction="none"),
+    "ce 4-D": _ce(4),
+    "ce 4-D none": _ce(4, reduction="none"),
+    "ce 5-D sum": _ce(5, reduction="sum"),
+    "nll": lambda m, x: m.nn.functional.nll_loss(m.nn.functional.log_softmax(x[2], 1), m.tensor(_Y[2])),
+    "nll weight sum": lambda m, x: _nll(2, weight=m.ones(3), reduction="sum")(m, x),
+    "nll 3-D none": _nll(3, reduction="none"),
+    "bce with logits": lambda m, x: m.nn.functional.binary_cross_entropy_with_logits(
+        x[3], m.tensor(_X[3]).sigmoid()
+    ),
+    "bce with logits pos_weight": lambda m, x: m.nn.functional.binary_cross_entropy_with_logits(
+        x[3], m.tensor(_X[3]).sigmoid(), pos_weight=m.ones(2)
+    ),
+    "bce": lambda m, x: m.nn.functional.binary_cross_entropy(
+        x[3].sigmoid(), m.tensor(_X[3]).sigmoid(), reduction="none"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOSS_GRAPHS))
+def test_loss_graph_walks_like_torch(name):
+    """The class losses end in torch's node with torch's edges: cross_entropy's through a
+    LogSoftmaxBackward0 (and the views of nll_loss2d), BCE's to the input and the target; not
+    to the nodes of pyneuro's composition or fused kernel."""
+
+    def run(m):
+        x = {n: m.tensor(a, requires_grad=True) * 1 for n, a in _X.items()}
+        return _walk(LOSS_GRAPHS[name](m, x).grad_fn)
+
+    assert run(pn) == run(torch)
+
+
+LAYER_GRAPHS = {
+    "gelu": lambda m, x, x4: m.nn.GELU()(x),
+    "gelu tanh": lambda m, x, x4: m.nn.GELU("tanh")(x),
+    "silu": lambda m, x, x4: m.nn.SiLU()(x),
+    "leaky_relu": lambda m, x, x4: m.nn.LeakyReLU(0.1)(x),
+    "elu": lambda m, x, x4: m.nn.ELU()(x),
+    "selu": lambda m, x, x4: m.nn.SELU()(x),
+    "celu": lambda m, x, x4: m.nn.CELU()(x),
+    "softplus": lambda m, x, x4: m.nn.Softplus()(x),
+    "mish": lambda m, x, x4: m.nn.Mish()(x),
+    "hardswish": lambda m, x, x4: m.nn.Hardswish()(x),
+    "hardsigmoid": lambda m, x, x4: m.nn.Hardsigmoid()(x),
+    "logsigmoid": lambda m, x, x4: m.nn.LogSigmoid()(x),
+    "hardtanh": lambda m, x, x4: m.nn.Hardtanh()(x),
+    "relu6": lambda m, x, x4: m.nn.ReLU6()(x),
+    "softshrink": lambda m, x, x4: m.nn.Softshrink()(x),
+    "hardshrink": lambda m, x, x4: m.nn.Hardshrink()(x),
+    "threshold": lambda m, x, x4: m.nn.Threshold(0.1, 0.0)(x),
+    "glu": lambda m, x, x4: m.nn.GLU()(x),
+    "layer_norm": lambda m, x, x4: m.nn.LayerNorm(4)(x),
+    "layer_norm no affine": lambda m, x, x4: m.nn.functional.layer_norm(x, (4,)),
+    "batch_norm 1d": lambda m, x, x4: m.nn.BatchNorm1d(4)(x),
+    "batch_norm eval": lambda m, x, x4: m.nn.BatchNorm2d(3).eval()(x4),
+    "batch_norm no stats": lambda m, x, x4: m.nn.functional.batch_norm(x4, None, None, training=True),
+    "group_norm": lambda m, x, x4: m.nn.GroupNorm(1, 3)(x4),
+    "upsample nearest": lambda m, x, x4: m.nn.Upsample(scale_factor=2)(x4),
+    "interpolate bilinear": lambda m, x, x4: m.nn.functional.interpolate(x4, scale_factor=2, mode="bilinear"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYER_GRAPHS))
+def test_layer_graph_walks_like_torch(name):
+    """Activations and normalisations composed here end in torch's node, whose edges go to the
+    op's inputs (input, weight, bias), not into the composition."""
+
+    def run(m):
+        x = m.tensor(_X[3].reshape(3, 4), requires_grad=True) * 1
+        x4 = m.tensor(_X[5].reshape(2, 3, 2, 4), requires_grad=True) * 1
+        return _walk(LAYER_GRAPHS[name](m, x, x4).grad_fn)
+
+    assert run(pn) == run(torch)
+
+
+def test_a_shown_node_refuses_hooks_clearly():
+    """linear's TBackward0 and cross_entropy's LogSoftmaxBackward0 are torch's nodes that pyneuro's
+    fused kernels do not run: a hook on one is a clear NotImplementedError, not a silent no-op."""
+    x = pn.randn(3, 4, requires_grad=True)
+    layer = pn.nn.Linear(4, 2)
+    t_node = layer(x).grad_fn.next_functions[2][0]
+    log_softmax = pn.nn.functional.cross_entropy(layer(x), pn.tensor([0, 1, 1])).grad_fn.next_functions[0][0]
+    for node in (t_node, log_softmax):
+        assert node.name() in ("TBackward0", "LogSoftmaxBackward0") and node.metadata == {}
+        with pytest.raises(NotImplementedError, match="register the hook on a tensor"):
+            node.register_hook(lambda *a: None)
+        with pytest.raises(NotImplementedError):
+            node.register_prehook(lambda *a: None)

@@ -512,3 +512,17 @@ def test_distributed_and_multiprocessing_answer_a_single_process_script():
     mp.set_sharing_strategy("file_system")
     assert mp.get_sharing_strategy() == "file_system" and mp.cpu_count() >= 1
     mp.set_sharing_strategy("file_descriptor")
+
+
+def test_device_as_a_context_manager():
+    """`with torch.device("cpu"): model = Net()` (torch's default-device block): the CPU works
+    as in torch; another device cannot be pyneuro's default (set_default_device's refusal)."""
+    for m in (pn, torch):
+        with m.device("cpu") as d:
+            assert str(d) == "cpu" and str(m.zeros(2).device) == "cpu"
+            assert str(m.nn.Linear(2, 3).weight.device) == "cpu"
+        assert str(m.get_default_device()) == "cpu"
+    with pytest.raises(RuntimeError, match="default"), pn.device("cuda"):
+        pass
+    with pytest.raises(RuntimeError, match="default"):
+        pn.set_default_device("cuda")

@@ -1,7 +1,9 @@
 """Plain PyTorch scripts (tests/scripts/, in the style of PyTorch's own tutorials: the polynomial
 fit, tensors/autograd/build-the-model, "What is torch.nn really?", a DCGAN training step, a
-Transformer language model, a VAE with torch.distributions) run as
-written and with only their imports renamed; what the two print must agree, text and numbers
+Transformer language model, a VAE with torch.distributions; and script_*.py, the kinds of plain
+scripts people write: a Dataset of dicts with a collate_fn, the LR schedulers, mixup with label
+smoothing, a DQN step with a replay buffer, k-means/PCA/GMM, an autograd-graph walk, the reprs
+of optimizers, modules and results) run as written and with only their imports renamed; what the two print must agree, text and numbers
 (the comparison of tests/test_course_notebooks.py: "pyneuro" read as "torch", float32 precision)."""
 
 from __future__ import annotations

@@ -76,3 +76,26 @@ def test_errors_like_torch():
             L.nn.utils.spectral_norm(m)
         with pytest.raises(ValueError, match="not found"):
             L.nn.utils.remove_weight_norm(L.nn.Linear(2, 2))
+
+
+@pytest.mark.parametrize("api", ["parametrizations", "utils"])
+@pytest.mark.parametrize("dim", [0, 1, None])
+def test_weight_norm_weight_prints_torch_node(api, dim):
+    """Both APIs compute the weight with torch._weight_norm: printing it shows
+    grad_fn=<WeightNormInterfaceBackward0>, and its gradients reach g and v."""
+
+    def run(L):
+        L.manual_seed(0)
+        wrap = (
+            L.nn.utils.parametrizations.weight_norm if api == "parametrizations" else L.nn.utils.weight_norm
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = wrap(_init(L, L.nn.Linear(3, 2), 1), dim=dim)
+        w = m.weight
+        name = type(w.grad_fn).__name__
+        (w * L.arange(6.0).view(2, 3)).sum().backward()
+        grads = [(n, r(p.grad)) for n, p in m.named_parameters() if p.grad is not None]
+        return name, r(w), grads
+
+    assert run(pn) == run(torch)

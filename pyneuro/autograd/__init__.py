@@ -72,7 +72,7 @@ from .elementwise import (
     Where,
 )
 from .engine import _accumulate_leaf, _topological_order, run_backward
-from .function import AccumulateGrad, Function, _unbroadcast
+from .function import AccumulateGrad, Function, ShownNode, _unbroadcast, edge_node, engine_edges
 from .fused import MSE, CrossEntropy, EmbeddingLookup, Linear, LogSoftmax, MatMul, ReLU, Softmax
 from .grad_mode import _GradMode, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .graph_backward import as_grad_tensor, run_backward_graph
@@ -165,6 +165,9 @@ __all__ = [
     "Stack",
     "Clone",
     "Named",
+    "ShownNode",
+    "edge_node",
+    "engine_edges",
     "ReadsInputs",
     "named",
     "renamed",

@@ -9,6 +9,7 @@ signatures. See docs/DESIGN.md, "The backward walk" for the walk from loss.backw
 from __future__ import annotations
 
 import math
+import weakref
 
 from .._dtype import torch_name as _torch_name
 from .._shapes import broadcast_shapes as _broadcast_shapes
@@ -17,7 +18,7 @@ from .._shapes import one_dim as _one_dim
 from .._shapes import prod as _prod
 from ..backends import _checks
 from . import hooks as _hooks
-from .function import Function, MaskedGrad, ShapeError, _scatter_add, _unbroadcast
+from .function import Function, MaskedGrad, ShapeError, ShownNode, _scatter_add, _unbroadcast
 from .grad_mode import _GradMode
 
 # ----------------------------------------------------------------------------- kernel-table ops
@@ -101,6 +102,34 @@ class MatMul(Function):
         return ga, gb
 
 
+_SHOWN_EDGES = weakref.WeakKeyDictionary()  # Linear node -> its next_functions, made once
+
+
+def _linear_edges(name: str, edges: tuple) -> tuple:
+    """torch's edges under a linear node called `name`, from pyneuro's (input, weight[, bias])."""
+
+    def node(kind, *inner):
+        return (ShownNode(kind, *inner), 0)
+
+    x, w = edges[0], edges[1]
+    b = edges[2] if len(edges) == 3 else None
+    t = node("TBackward0", w)
+    if name == "AddmmBackward0" and b is not None:
+        return (b, x, t)
+    if name == "MmBackward0" and b is None:
+        return (x, t)
+    if name == "ViewBackward0" and b is not None:  # a contiguous input of 1 or 3+ dims
+        return (node("AddmmBackward0", b, node("ViewBackward0", x), t),)
+    if name == "UnsafeViewBackward0" and b is None:
+        return (node("MmBackward0", node("ViewBackward0", x), t),)
+    if name == "SqueezeBackward4" and b is None:  # a 1-D input
+        return (node("MmBackward0", node("UnsqueezeBackward0", x), t),)
+    if name == "AddBackward0" and b is not None:  # another layout: matmul (a copy of the input), then + bias
+        copied = node("UnsafeViewBackward0", node("CloneBackward0", x))
+        return (node("UnsafeViewBackward0", node("MmBackward0", copied, t)), b)
+    return edges[2:] + edges[:2] if b is not None else edges
+
+
 def _bmm(bk, a, b, trans_a=False, trans_b=False):
     """op(a[i]) @ op(b[i]) for every matrix of two (B, R, C) stacks: one call where the table has
     matmul_batched (cpu, numpy), else one matmul call per matrix (numba, cuda, cupy)."""
@@ -147,9 +176,13 @@ class Linear(Function):
 
     @property
     def next_functions(self):
-        """torch's addmm(bias, input, weight.t()) lists the bias's edge first."""
-        edges = Function.next_functions.fget(self)
-        return edges[2:] + edges[:2] if len(edges) == 3 else edges
+        """The edges of torch's graph for F.linear (its nodes named as autograd/names.py names
+        this one): addmm(bias, input, weight.t()) lists the bias first and reaches the weight
+        through a TBackward0; a 3-D input is viewed to 2-D and back around the addmm (or mm)."""
+        shown = _SHOWN_EDGES.get(self)
+        if shown is None:
+            shown = _SHOWN_EDGES[self] = _linear_edges(self.name(), Function.next_functions.fget(self))
+        return shown
 
     def forward(self, x, w, b=None, relu=False):
         bk = self.kernels(x)
@@ -342,6 +375,17 @@ class CrossEntropy(Function):
     __slots__ = ()
     saved_for = ((0,), (0,))  # the logits and the targets
     index_inputs = (1,)
+
+    @property
+    def next_functions(self):
+        """torch's cross_entropy is log_softmax then nll_loss: its edge reaches the logits through
+        a LogSoftmaxBackward0."""
+        shown = _SHOWN_EDGES.get(self)
+        if shown is None:
+            shown = _SHOWN_EDGES[self] = (
+                (ShownNode("LogSoftmaxBackward0", *Function.next_functions.fget(self)), 0),
+            )
+        return shown
 
     def forward(self, logits, targets, reduction="mean", with_grad=False):
         bk = self.kernels(logits)

@@ -199,6 +199,12 @@ def torch_name(node, op_class) -> str:
     return rule if isinstance(rule, str) else rule(node)
 
 
+def reads_inputs(node_class) -> bool:
+    """Whether a node of this class (not yet renamed) is named from its inputs or saved arrays,
+    which it lets go of after backward (Function.release fixes the name first)."""
+    return "_op_class" not in node_class.__dict__ and callable(TORCH_NAMES.get(node_class.__name__))
+
+
 _NAMED = {}
 
 

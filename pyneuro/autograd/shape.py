@@ -7,7 +7,16 @@ import numpy as _np
 from .._shapes import c_order
 from .._shapes import one_dim as _one_dim
 from .._tensor_base import TensorBase
-from .function import Function, ShapeError, SliceGrad, _scatter_add, _unbroadcast
+from .function import (
+    Function,
+    ShapeError,
+    ShownNode,
+    SliceGrad,
+    _scatter_add,
+    _unbroadcast,
+    edge_node,
+    shown_node,
+)
 from .names import named_class
 
 # ----------------------------------------------------------------------------- shapes and indexing
@@ -322,7 +331,19 @@ class Named(Function):
         return (g,)
 
     def name(self) -> str:
-        return self.saved
+        return self.saved if isinstance(self.saved, str) else self.saved[0]
+
+    @property
+    def shows_inputs(self) -> bool:
+        return not isinstance(self.saved, str)
+
+    @property
+    def next_functions(self):
+        """torch's op's edges where named() was given them (shows): to the op's inputs, past
+        pyneuro's composition; else the composition's last node."""
+        if isinstance(self.saved, str):
+            return Function.next_functions.fget(self)
+        return tuple((shown_node(target), 0) for target in self.saved[1])
 
 
 class NamedView(Named):
@@ -347,8 +368,11 @@ def renamed(t, torch_name: str):
     return t
 
 
-def named(t, torch_name: str, reads=()):
+def named(t, torch_name: str, reads=(), shows=None):
     """t under torch's node name when it records a graph (no node, and no cost, otherwise).
+
+    shows: the op's inputs that torch's node has edges to (tensors, or nodes such as a ShownNode;
+    None: no edge), which its next_functions then lists in place of the composition's last node.
 
     reads: the tensors torch's own node saves for its backward (F.leaky_relu's input, layer_norm's
     input and weight, ...). pyneuro's composition may not read them again, but an in-place change
@@ -359,6 +383,11 @@ def named(t, torch_name: str, reads=()):
     if t._node is None:
         return t
     out = Named.apply(t, torch_name=torch_name)
+    if shows is not None:
+        out._node.saved = (
+            torch_name,
+            tuple(s if isinstance(s, (Function, ShownNode)) else edge_node(s) for s in shows),
+        )
     out._vc = t._vc
     return watch(out, *reads)
 

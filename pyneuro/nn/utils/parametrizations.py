@@ -29,7 +29,7 @@ from ..modules.conv import ConvTranspose1d, ConvTranspose2d
 from ..modules.conv3d import ConvTranspose3d
 from ..modules.module import Module
 from . import parametrize
-from .weight_norms import _norm_except_dim
+from .weight_norms import _norm_except_dim, _weight_norm
 
 
 class _WeightNorm(Module):
@@ -38,7 +38,7 @@ class _WeightNorm(Module):
         self.dim = -1 if dim is None else dim
 
     def forward(self, weight_g, weight_v):
-        return weight_v * (weight_g / _norm_except_dim(weight_v, self.dim))
+        return _weight_norm(weight_v, weight_g, self.dim)
 
     def right_inverse(self, weight):
         return _norm_except_dim(weight, self.dim), weight

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import warnings
 
-from ...autograd import no_grad
+from ...autograd import no_grad, renamed
 from ...tensor import Tensor
 
 
@@ -32,13 +32,20 @@ def _norm_except_dim(v: Tensor, dim: int) -> Tensor:
     return (v * v).sum(dim=others, keepdim=True).sqrt() if others else v.abs()
 
 
+def _weight_norm(v: Tensor, g: Tensor, dim: int) -> Tensor:
+    """g * v / ||v||, as both weight_norm APIs compute it: torch._weight_norm (its node
+    WeightNormInterfaceBackward0) per slice of `dim`; of the whole v (dim -1) plain arithmetic."""
+    w = v * (g / _norm_except_dim(v, dim))
+    return w if dim == -1 else renamed(w, "WeightNormInterfaceBackward0")
+
+
 class _WeightNorm:
     def __init__(self, name: str, dim: int):
         self.name, self.dim = name, dim
 
     def compute_weight(self, module) -> Tensor:
         g, v = getattr(module, self.name + "_g"), getattr(module, self.name + "_v")
-        return v * (g / _norm_except_dim(v, self.dim))
+        return _weight_norm(v, g, self.dim)
 
     def __call__(self, module, inputs):
         setattr(module, self.name, self.compute_weight(module))

@@ -33,7 +33,7 @@ from tensorboard.compat.proto.step_stats_pb2 import DeviceStepStats, StepStats
 from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
 from tensorboard.compat.proto.versions_pb2 import VersionDef
 
-from ...autograd.function import AccumulateGrad
+from ...autograd.function import AccumulateGrad, engine_edges
 from ...autograd.grad_mode import enable_grad
 from ...nn.modules.module import Module
 from ...tensor import Tensor
@@ -66,7 +66,7 @@ def _key(node):
 
 
 def _parents(node):
-    return [n for n, _ in getattr(node, "next_functions", ()) if n is not None]
+    return [n for n, _ in engine_edges(node) if n is not None]
 
 
 def _node_def(name, op, inputs=(), shape=None, attr=""):
