@@ -408,9 +408,7 @@ class TensorBase:
                 "var_no_grad = var.detach()."
             )
         if value and self._data.dtype.kind != "f":
-            raise RuntimeError(
-                f"only Tensors of floating point dtype can require gradients (this one is {self._data.dtype})"
-            )
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         self._req = value
 
     def requires_grad_(self, requires_grad=True) -> Tensor:

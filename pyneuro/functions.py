@@ -311,13 +311,13 @@ def log_softmax(input, dim, dtype=None) -> Tensor:
 
 
 @numpy_keywords
-def max(input, dim=None, keepdim=False, *, other=None):  # (torch.max(a, other=b): maximum)
-    return input.max(dim, keepdim, other=other) if dim is not None or other is not None else input.max()
+def max(input, *args, **kwargs):  # (torch.max(a, b) / max(a, other=b): maximum; Tensor.max reads the form)
+    return input.max(*args, **kwargs)
 
 
 @numpy_keywords
-def min(input, dim=None, keepdim=False, *, other=None):
-    return input.min(dim, keepdim, other=other) if dim is not None or other is not None else input.min()
+def min(input, *args, **kwargs):
+    return input.min(*args, **kwargs)
 
 
 def number_tensor(number, t):

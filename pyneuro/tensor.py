@@ -70,12 +70,12 @@ from ._tensor_base import (
     need_tensor,
 )
 from ._tensor_compat import CompatMethods, accept_numpy_keywords
+from ._tensor_forms import extreme_form, to_arguments
 from ._tensor_index import IndexMethods
 from ._tensor_inplace import InplaceMethods
 from ._tensor_math import MathMethods
 from ._tensor_reduce import ReduceMethods
 from ._tensor_shape import ShapeMethods
-from ._tensor_to import to_arguments
 from .autograd import hooks as _ag_hooks
 from .autograd.api import seed_gradient as _seed_gradient
 from .backends import _checks
@@ -110,7 +110,7 @@ class Tensor(
 
     def to(self, *args, **kwargs) -> Tensor:
         """t.to("cuda"), t.to(pn.float64), t.to(other), t.to(device=..., dtype=...)."""
-        device, dtype, copy = to_arguments(args, kwargs)  # (torch's three forms: _tensor_to)
+        device, dtype, copy = to_arguments(args, kwargs)  # (torch's three forms: _tensor_forms)
         if isinstance(device, str):
             try:
                 device = _device(device)
@@ -662,21 +662,21 @@ class Tensor(
         """Standard deviation: sqrt of var, computed as torch's (in double for float32 on the CPU)."""
         return self._var(dim, unbiased, keepdim, correction, "std")
 
-    def max(self, dim=None, keepdim=False, *, other=None):
+    def max(self, *args, **kwargs):
         """max over all elements, or (values, indices) along `dim` like torch.max; with a
         tensor (x.max(y), x.max(other=y)) the elementwise maximum."""
-        if isinstance(dim, Tensor) or other is not None:
-            _elementwise_form("max", dim, keepdim, other)
-            return self.maximum(dim if other is None else other)
+        dim, keepdim, other = extreme_form("max", args, kwargs)
+        if other is not None:
+            return self.maximum(other)
         if dim is None:  # NaNs share the gradient, as torch's max() (amax gives NaN everywhere)
             return _ag.MaxMinAll.apply(self, largest=True, nan_shares=True)
         return self._max_min_dim(dim, keepdim, True)
 
-    def min(self, dim=None, keepdim=False, *, other=None):
+    def min(self, *args, **kwargs):
         """min over all elements, or (values, indices) along `dim` like torch.min (or minimum)."""
-        if isinstance(dim, Tensor) or other is not None:
-            _elementwise_form("min", dim, keepdim, other)
-            return self.minimum(dim if other is None else other)
+        dim, keepdim, other = extreme_form("min", args, kwargs)
+        if other is not None:
+            return self.minimum(other)
         if dim is None:
             return _ag.MaxMinAll.apply(self, largest=False, nan_shares=True)
         return self._max_min_dim(dim, keepdim, False)
@@ -750,12 +750,6 @@ class Tensor(
         if not idx.numel():  # (no index grid over an empty shape)
             return _return_types.topk(_ag.renamed(self.narrow(d, 0, k).clone(), "TopkBackward0"), idx)
         return _return_types.topk(_ag.watch(_ag.renamed(self._gather(dim, idx), "TopkBackward0"), idx), idx)
-
-
-def _elementwise_form(name, dim, keepdim, other) -> None:
-    """x.max(y) / x.max(other=y) is the elementwise maximum; torch refuses a dim or keepdim beside it."""
-    if (other is not None and dim is not None) or keepdim is not False:
-        raise TypeError(f"{name}() received an invalid combination of arguments: a tensor and a dim")
 
 
 def _int_matmul(a: Tensor, b: Tensor) -> Tensor:

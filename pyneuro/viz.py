@@ -27,7 +27,7 @@ import shutil
 import subprocess
 
 from ._tensor_base import TensorBase
-from .autograd.function import engine_edges
+from .autograd.shown import engine_edges
 
 try:  # optional: only for rendering; the DOT text is built here either way
     import graphviz as _graphviz

@@ -335,7 +335,8 @@ def test_flags_are_bools():
                 continue
             call = getattr(pn.ones(2, 2), name) if ns == "Tensor" else getattr(namespaces[ns], name)
             args = () if ns == "Tensor" or _number_first(params) else (pn.ones(2, 2),)
-            keyword = arg if arg in _names(call) else {"train": "training"}[arg]  # (F.dropout's name)
+            # (F.dropout's name for train; max/min read **kwargs: _tensor_forms.extreme_form)
+            keyword = arg if arg in _names(call) else {"train": "training"}.get(arg, arg)
             for value in (1, np.bool_(True), pn.tensor(True)) + ((None,) if kind == "bool" else ()):
                 with pytest.raises(TypeError, match=f"argument '{arg}' must be bool"):
                     call(*args, **{keyword: value})

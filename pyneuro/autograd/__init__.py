@@ -72,7 +72,7 @@ from .elementwise import (
     Where,
 )
 from .engine import _accumulate_leaf, _topological_order, run_backward
-from .function import AccumulateGrad, Function, ShownNode, _unbroadcast, edge_node, engine_edges
+from .function import AccumulateGrad, Function, _unbroadcast
 from .fused import MSE, CrossEntropy, EmbeddingLookup, Linear, LogSoftmax, MatMul, ReLU, Softmax
 from .grad_mode import _GradMode, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .graph_backward import as_grad_tensor, run_backward_graph
@@ -92,6 +92,7 @@ from .shape import (
     renamed,
     watch,
 )
+from .shown import ShownNode, edge_node, engine_edges
 
 __all__ = [
     "Function",

@@ -18,8 +18,9 @@ from .._shapes import one_dim as _one_dim
 from .._shapes import prod as _prod
 from ..backends import _checks
 from . import hooks as _hooks
-from .function import Function, MaskedGrad, ShapeError, ShownNode, _scatter_add, _unbroadcast
+from .function import Function, MaskedGrad, ShapeError, _scatter_add, _unbroadcast
 from .grad_mode import _GradMode
+from .shown import ShownNode
 
 # ----------------------------------------------------------------------------- kernel-table ops
 

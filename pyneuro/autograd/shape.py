@@ -7,17 +7,9 @@ import numpy as _np
 from .._shapes import c_order
 from .._shapes import one_dim as _one_dim
 from .._tensor_base import TensorBase
-from .function import (
-    Function,
-    ShapeError,
-    ShownNode,
-    SliceGrad,
-    _scatter_add,
-    _unbroadcast,
-    edge_node,
-    shown_node,
-)
+from .function import Function, ShapeError, SliceGrad, _scatter_add, _unbroadcast
 from .names import named_class
+from .shown import ShownNode, edge_node, shown_node
 
 # ----------------------------------------------------------------------------- shapes and indexing
 

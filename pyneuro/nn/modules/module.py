@@ -15,7 +15,7 @@ from ..._dtype import float32 as _float32
 from ..._dtype import float64 as _float64
 from ..._handles import RemovableHandle
 from ..._tensor_base import _fill
-from ..._tensor_to import gives_copy
+from ..._tensor_forms import gives_copy
 from ...autograd import no_grad
 from ...autograd.engine import zero_grad_in_place
 from ...creation import empty_like, zeros

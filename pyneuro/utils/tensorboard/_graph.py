@@ -33,8 +33,9 @@ from tensorboard.compat.proto.step_stats_pb2 import DeviceStepStats, StepStats
 from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
 from tensorboard.compat.proto.versions_pb2 import VersionDef
 
-from ...autograd.function import AccumulateGrad, engine_edges
+from ...autograd.function import AccumulateGrad
 from ...autograd.grad_mode import enable_grad
+from ...autograd.shown import engine_edges
 from ...nn.modules.module import Module
 from ...tensor import Tensor
 

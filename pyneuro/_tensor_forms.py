@@ -1,4 +1,6 @@
-"""torch's three forms of `Tensor.to`, read the way its argument parser reads them.
+"""Tensor methods torch overloads, read the way its argument parser reads them: `to`, `max`/`min`.
+
+torch's three forms of `Tensor.to`:
 
     to(dtype, non_blocking=False, copy=False, *, memory_format=None)
     to(device=None, dtype=None, non_blocking=False, copy=False, *, memory_format=None)
@@ -12,7 +14,12 @@ ordinal, `x.to('cpu', 'cpu')` and `x.to(x, dtype=...)` computed, and `x.to(torch
 None)` ignored the None, where torch refuses all four. (pyneuro also takes NumPy dtypes where
 torch takes dtypes, as everywhere else.)
 
-Arrows: imports _dtype, _device, _errors, _tensor_base and torch_runtime; tensor.py uses it.
+torch's three forms of `max` (and `min`): max(), max(Tensor other) and max(int dim, bool
+keepdim=False). A positional tensor is the elementwise form, `dim=` by keyword is a dim: pyneuro
+had one `dim` parameter for both, so `torch.max(x, dim=torch.tensor(1))` (a dim, in torch) was
+the elementwise maximum, and `x.max(dim=None)` computed where torch refuses it.
+
+Arrows: imports _dtype, _device, _errors, _shapes, _tensor_base and torch_runtime; tensor.py uses it.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import numpy as np
 from . import _dtype as _dtypes
 from ._device import device as _device_type
 from ._errors import type_name
+from ._shapes import dim_int
 from ._tensor_base import TensorBase
 from .torch_runtime import memory_format as _memory_format
 
@@ -93,3 +101,34 @@ def to_arguments(args: tuple, kwargs: dict) -> tuple:
     given.pop("other", None)
     values.update((k, given[k]) for k in ("device", "dtype") if given.get(k) is not None)
     return values.get("device"), values.get("dtype"), given.get("copy", False)
+
+
+def extreme_form(name, args, kwargs) -> tuple:
+    """(dim, keepdim, other) of x.max(...)/x.min(...), read as torch's parser reads its three forms:
+    max(), max(Tensor other) and max(int dim, bool keepdim=False). A positional tensor is `other`
+    (the elementwise form); dim=tensor(1) by keyword is a dim (an integer with __index__). None
+    for dim, a dim beside other, keepdim beside a tensor or a keepdim that is not a bool is
+    torch's TypeError."""
+    unknown = set(kwargs) - {"dim", "keepdim", "other"}
+    if len(args) > 2 or unknown or any(k in kwargs for k in ("dim", "keepdim")[: len(args)]):
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments (got {len(args)} positional, {sorted(kwargs)})"
+        )
+    other = kwargs.get("other")
+    if args and isinstance(args[0], TensorBase):
+        if other is not None or len(args) > 1 or kwargs:
+            raise TypeError(f"{name}() received an invalid combination of arguments: a tensor and a dim")
+        return None, False, args[0]
+    named = dict(zip(("dim", "keepdim"), args), **kwargs)
+    if other is not None:
+        if len(named) > 1 or not isinstance(other, TensorBase):
+            raise TypeError(f"{name}(): argument 'other' must be Tensor, not {type(other).__name__}")
+        return None, False, other
+    keepdim = named.get("keepdim", False)
+    if type(keepdim) is not bool:
+        raise TypeError(f"{name}(): argument 'keepdim' must be bool, not {type(keepdim).__name__}")
+    if "dim" not in named:
+        if "keepdim" in named:
+            raise TypeError(f"{name}() received an invalid combination of arguments: keepdim without dim")
+        return None, False, None
+    return dim_int(named["dim"]), keepdim, None

@@ -1,8 +1,10 @@
-"""Tensor.to's three forms (dtype / device, dtype / other tensor, each with non_blocking, copy and
+"""Tensor methods torch overloads (pyneuro/_tensor_forms.py), run with torch and pyneuro and compared.
+
+Tensor.to's three forms (dtype / device, dtype / other tensor, each with non_blocking, copy and
 the keyword-only memory_format), run with torch and pyneuro and compared: dtype and values, or
 the exception type. torch's parser refuses a flag that is not a Python bool, an argument given
 twice, keywords of another form and more positional arguments than the form has (TypeError);
-pyneuro read `x.to(torch.float64, 1)` as a GPU ordinal and computed the others (pyneuro/_tensor_to.py)."""
+pyneuro read `x.to(torch.float64, 1)` as a GPU ordinal and computed the others (pyneuro/_tensor_forms.py)."""
 
 from __future__ import annotations
 
@@ -81,3 +83,31 @@ def _module_forms(t):
 def test_module_to_form_matches_torch(name):
     """nn.Module.to reads its arguments as Tensor.to, refuses copy (RuntimeError) and integer dtypes."""
     assert_same_outcome(form_outcome(_module_forms(pn)[name]), form_outcome(_module_forms(torch)[name]))
+
+
+def _extreme_forms(t):
+    x = t.tensor([[1.0, 5.0, 2.0], [4.0, 0.0, 6.0]])
+    y = t.full((2, 3), 2.0)
+    calls = [
+        "t.max(x, dim=t.tensor(1))", "t.max(x, t.tensor(1))", "x.max(dim=t.tensor(0))", "x.max(t.tensor(0))",
+        "x.max(dim=None)", "x.max(None)", "t.max(x, None)", "x.min(dim=None, keepdim=True)", "x.max(1, True)",
+        "x.max(dim=1, keepdim=True)", "x.max(1, keepdim=True)", "x.max(y)", "x.max(other=y)", "t.max(x, y)",
+        "t.max(x, other=y)", "x.max(y, True)", "x.max(y, keepdim=True)", "x.max(other=y, dim=1)", "x.max(1, 1)",
+        "x.max(dim=1, keepdim=1)", "x.max(keepdim=True)", "x.max(1.0)", "x.max(1, True, True)", "x.max(1, dim=1)",
+        "x.max(foo=1)", "x.max()", "t.max(x)", "x.min(0)", "t.min(x, 1, False)", "x.max(dim=-1)", "x.max(5)",
+        "x.max(other=1)", "x.max(2.5)", "t.max(x, 1, keepdim=True)", "t.min(x, dim=0)", "x.max(True)",
+    ]  # fmt: skip
+    names = {"t": t, "x": x, "y": y}
+    return {c: (lambda c=c: _pair(eval(c, names))) for c in calls}
+
+
+def _pair(r):
+    """A (values, indices) result as a plain tuple (form_outcome compares its tensors' values)."""
+    return (r[0], r[1]) if isinstance(r, tuple) else r
+
+
+@pytest.mark.parametrize("call", list(_extreme_forms(torch)))
+def test_max_min_forms_match_torch(call):
+    """torch.max/min's three forms: a positional tensor is the elementwise form, dim= by keyword a
+    dim (a 0-d tensor there reduces), dim=None and mixed forms are TypeError."""
+    assert_same_outcome(form_outcome(_extreme_forms(pn)[call]), form_outcome(_extreme_forms(torch)[call]))
