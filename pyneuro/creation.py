@@ -96,7 +96,9 @@ def from_numpy(array: np.ndarray) -> Tensor:
     Only unsigned widths torch lacks (uint16 and wider) become int64 (a copy).
     """
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+        kind = type(array)  # named as CPython's tp_name: a class's name, a C type's with its module
+        static = not kind.__flags__ & (1 << 9) and kind.__module__ != "builtins"  # (Py_TPFLAGS_HEAPTYPE)
+        raise TypeError(f"expected np.ndarray (got {f'{kind.__module__}.' if static else ''}{kind.__name__})")
     _check_numpy(array)
     # a batch from NumPy: wrapped as it is (every CPU table's asarray is NumPy's, a no-op)
     if type(array) is np.ndarray and array.dtype in KEPT_AS_IS:

@@ -1,0 +1,130 @@
+"""torch.tensor of what a student hands it besides lists and arrays, against torch: a pandas
+Series (read item by item, so its NumPy scalars keep their dtype: float64 stays float64), a
+DataFrame (torch's ValueError), a memoryview, a sequence class, and data holding something that
+is not a number (torch's "Could not infer dtype of NoneType")."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+class LabelSeries:
+    """What pandas' Series is to torch: a sequence whose [i] looks up a label (KeyError when no
+    label i), whose items are NumPy scalars, and which NumPy reads through __array__."""
+
+    def __init__(self, values, index=None):
+        self.values = np.asarray(values)
+        self.index = list(range(len(self.values))) if index is None else list(index)
+
+    def __len__(self):
+        return len(self.values)
+
+    def __getitem__(self, label):
+        return self.values[self.index.index(label)] if label in self.index else self._missing(label)
+
+    def _missing(self, label):
+        raise KeyError(label)
+
+    def __iter__(self):  # (by position, as Python numbers: pandas' iteration)
+        return iter(self.values.tolist())
+
+    def __array__(self, dtype=None, copy=None):
+        return self.values if dtype is None else self.values.astype(dtype)
+
+
+class Frame:
+    """A DataFrame to torch: len is the rows, [0] looks up a column."""
+
+    def __init__(self, columns):
+        self.columns = columns
+
+    def __len__(self):
+        return len(next(iter(self.columns.values())))
+
+    def __getitem__(self, name):
+        return LabelSeries(self.columns[name])
+
+
+class Pairs:
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, i):
+        if i >= 2:
+            raise IndexError(i)
+        return [1.5, 2.5][i]
+
+
+def outcome(fw, make, fn="tensor"):
+    try:
+        t = getattr(fw, fn)(make())
+    except (ValueError, TypeError, RuntimeError, KeyError) as exc:
+        return exc
+    return str(t.dtype).replace("pyneuro", "torch"), repr(t.tolist())  # (repr: nan equals nan)
+
+
+def assert_same(fn, make):
+    """The same dtype and values, or an exception of torch's class (pyneuro's may subclass it)
+    with torch's message."""
+    mine, ref = outcome(pn, make, fn), outcome(torch, make, fn)
+    if isinstance(ref, Exception):
+        assert isinstance(mine, type(ref)) and str(mine) == str(ref), (mine, ref)
+    else:
+        assert mine == ref
+
+
+CASES = {
+    "series_float64": lambda: LabelSeries([1.0, 2.0]),
+    "series_float32": lambda: LabelSeries(np.array([1.0, 2.0], dtype=np.float32)),
+    "series_int": lambda: LabelSeries([1, 2]),
+    "series_int8_codes": lambda: LabelSeries(np.array([0, 1], dtype=np.int8)),
+    "series_bool": lambda: LabelSeries([True, False]),
+    "series_nan": lambda: LabelSeries([1.0, np.nan]),
+    "series_other_labels": lambda: LabelSeries([1.0, 2.0], index=[5, 6]),
+    "list_of_series": lambda: [LabelSeries([1.0, 2.0]), LabelSeries([3.0, 4.0])],
+    "frame": lambda: Frame({"a": [1.0, 2.0]}),
+    "sequence_class": Pairs,
+    "memoryview": lambda: memoryview(b"ab"),
+    "empty_sequence": lambda: LabelSeries([]),
+    "ellipsis": lambda: ...,
+    "list_with_ellipsis": lambda: [1, ...],
+    "none": lambda: None,
+    "list_with_none": lambda: [[1.0], [None]],
+    "dict": lambda: {1: 2.0},
+    "set": lambda: {1, 2},
+    "generator": lambda: (i for i in range(2)),
+    "str": lambda: "abc",
+    "bytes": lambda: b"ab",
+    "object_array": lambda: np.array([1.0, "x"], dtype=object),
+    "str_array": lambda: np.array(["a", "b"]),
+}
+
+
+@pytest.mark.parametrize("fn", ["tensor", "as_tensor"])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_tensor_of_student_data_as_torch(name, fn):
+    assert_same(fn, CASES[name])
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: np.float64(1.0), lambda: [1.0], lambda: LabelSeries([1.0]), lambda: None]
+)
+def test_from_numpy_names_what_it_got_as_torch(make):
+    assert_same("from_numpy", make)
+
+
+def test_pandas_columns_as_torch():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4, 5, 6]})
+    cases = [lambda: df, lambda: df["a"], lambda: df["b"], lambda: df["a"] > 1, lambda: [df["a"], df["a"]]]
+    cases += [lambda: df.values, lambda: df["a"].values, lambda: pd.Series([1.0], index=[3])]
+    for make in cases:
+        assert_same("tensor", make)
+    x = pn.tensor(df["a"])  # float64, as torch: a Linear layer then refuses it as torch's does
+    with pytest.raises(RuntimeError, match="same dtype"):
+        pn.nn.Linear(1, 1)(x[:, None])
