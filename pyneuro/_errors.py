@@ -61,9 +61,12 @@ class DeviceUnavailable(RuntimeError, AssertionError):
 
 
 def type_name(x) -> str:
-    """x's type as torch's messages name it: `list`, `numpy.ndarray`."""
+    """x's type as torch's messages name it, CPython's tp_name: `list`, `numpy.ndarray` (a type
+    written in C, with its module), `Series` (a class written in Python: its name alone)."""
     kind = type(x)
-    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    if kind.__module__ == "builtins" or kind.__flags__ & (1 << 9):  # (Py_TPFLAGS_HEAPTYPE)
+        return kind.__name__
+    return f"{kind.__module__}.{kind.__qualname__}"
 
 
 def operand_type_error(other) -> TypeError:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, default_float, int64
 from ._dtype import number_fill as _number_fill
-from ._errors import AllocationError, ArgumentError, ShapeError
+from ._errors import AllocationError, ArgumentError, ShapeError, type_name
 from ._out import out_keyword
 from ._shapes import Size
 from ._tensor_base import KEPT_AS_IS, TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
@@ -96,9 +96,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     Only unsigned widths torch lacks (uint16 and wider) become int64 (a copy).
     """
     if not isinstance(array, np.ndarray):
-        kind = type(array)  # named as CPython's tp_name: a class's name, a C type's with its module
-        static = not kind.__flags__ & (1 << 9) and kind.__module__ != "builtins"  # (Py_TPFLAGS_HEAPTYPE)
-        raise TypeError(f"expected np.ndarray (got {f'{kind.__module__}.' if static else ''}{kind.__name__})")
+        raise TypeError(f"expected np.ndarray (got {type_name(array)})")
     _check_numpy(array)
     # a batch from NumPy: wrapped as it is (every CPU table's asarray is NumPy's, a no-op)
     if type(array) is np.ndarray and array.dtype in KEPT_AS_IS:

@@ -24,6 +24,7 @@ from ._errors import (
     ShapeError,
     check_dropout_p,
     not_differentiable,
+    type_name,
 )
 from ._shapes import dim_int, numpy_keywords
 from .backends import _checks
@@ -663,7 +664,11 @@ def embedding(
     """
     if sparse:
         raise NotImplementedError("embedding(sparse=True): pyneuro's gradients are dense tensors")
-    idx = input if isinstance(input, Tensor) else tensor(input)
+    if not isinstance(input, Tensor):  # (torch.embedding's argument parser: a list or an int is TypeError)
+        raise TypeError(
+            f"embedding(): argument 'indices' (position 2) must be Tensor, not {type_name(input)}"
+        )
+    idx = input
     if idx.dtype.kind not in "iu" or idx._data.dtype.itemsize < 4:  # torch: int64 or int32 indices only
         raise DTypeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; "

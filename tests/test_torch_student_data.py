@@ -128,3 +128,38 @@ def test_pandas_columns_as_torch():
     x = pn.tensor(df["a"])  # float64, as torch: a Linear layer then refuses it as torch's does
     with pytest.raises(RuntimeError, match="same dtype"):
         pn.nn.Linear(1, 1)(x[:, None])
+
+
+# ----------------------------------------------------------------------------- mistakes' messages
+class Custom:
+    pass
+
+
+MISTAKES = {  # what students get wrong, each with torch's exception class and words
+    "int_input_to_linear": lambda m: m.nn.Linear(1, 1)(m.tensor([[1, 2, 3]])),
+    "list_to_linear": lambda m: m.nn.Linear(1, 1)([1.0]),
+    "array_to_linear": lambda m: m.nn.Linear(1, 1)(np.ones((1, 1))),
+    "scalar_to_linear": lambda m: m.nn.Linear(1, 1)(m.tensor(1.0)),
+    "list_to_embedding": lambda m: m.nn.Embedding(3, 2)([1, 2]),
+    "int_to_embedding": lambda m: m.nn.Embedding(3, 2)(1),
+    "std_of_ints": lambda m: m.arange(3).std(),
+    "var_of_bools": lambda m: m.tensor([True, False]).var(),
+    "mse_against_other_shape": lambda m: m.nn.functional.mse_loss(m.ones(4, 3), m.ones(4)),
+    "l1_against_other_shape": lambda m: m.nn.MSELoss()(m.ones(4, 3), m.ones(2)),
+    "broadcast_tensors": lambda m: m.broadcast_tensors(m.ones(2), m.ones(3)),
+    "bce_column_against_labels": lambda m: m.nn.functional.binary_cross_entropy(m.ones(4, 1) / 2, m.ones(4)),
+    "bce_logits_column_against_labels": lambda m: m.nn.BCEWithLogitsLoss()(m.ones(4, 1), m.ones(4)),
+    "sequential_of_a_class": lambda m: m.nn.Sequential(m.nn.ReLU),
+    "sequential_of_a_number": lambda m: m.nn.Sequential(3),
+    "exp_of_an_object": lambda m: m.exp(Custom()),
+    "exp_of_a_numpy_scalar": lambda m: m.exp(np.float64(1.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MISTAKES))
+def test_student_mistakes_raise_as_torch(name):
+    with pytest.raises(Exception) as ref:
+        MISTAKES[name](torch)
+    with pytest.raises(type(ref.value)) as mine:
+        MISTAKES[name](pn)
+    assert str(mine.value).replace("pyneuro", "torch") == str(ref.value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ... import functional as F
-from ..._errors import ShapeError
+from ..._errors import ShapeError, type_name
 from ..._tensor_base import _device
 from ...autograd.fused import linear_relu
 from ...creation import empty
@@ -75,10 +75,15 @@ class Linear(Module):
         return F.relu(F.linear(input, w, b))  # what F.linear and F.relu make of anything else
 
     def _check_input(self, input) -> None:
+        """torch's checks, in its order: a tensor, at least 1-D, the weight's dtype, in_features."""
         if not isinstance(input, Tensor):
-            raise TypeError(f"Linear expects a pyneuro Tensor, got {type(input).__name__}")
+            raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not {type_name(input)}")
         shape = input._data.shape
-        if shape and shape[-1] != self.in_features:  # torch's words (its input's rows, flattened)
+        if not shape:
+            raise ShapeError("both arguments to linear need to be at least 1D, but they are 0D and 2D")
+        if isinstance(self.weight, Tensor) and input._data.dtype != self.weight._data.dtype:
+            return  # F.linear's dtype error, as torch's (an int input of the wrong width too)
+        if shape[-1] != self.in_features:  # torch's words (its input's rows, flattened)
             rows = 1
             for n in shape[:-1]:
                 rows *= n
@@ -86,8 +91,6 @@ class Linear(Module):
                 f"mat1 and mat2 shapes cannot be multiplied ({rows}x{shape[-1]} and "
                 f"{self.in_features}x{self.out_features})"
             )
-        if not shape:
-            raise ShapeError(f"Linear(in_features={self.in_features}) got a 0-d input; it needs at least 1-D")
 
     def extra_repr(self) -> str:
         return (
