@@ -14,6 +14,8 @@ torch-style `except RuntimeError:`) catches them:
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._memory_spans import address, root
 
 
@@ -87,13 +89,39 @@ class OperandTypeError(TypeError):
     """operand_type_error's exception: an operand a tensor op does not know."""
 
 
+# torch's binary operators: x.__<name>__, its reflected __r<name>__ and in-place __i<name>__
+OPERATORS = (
+    "add",
+    "sub",
+    "mul",
+    "truediv",
+    "floordiv",
+    "mod",
+    "pow",
+    "matmul",
+    "and",
+    "or",
+    "xor",
+    "lshift",
+    "rshift",
+)
+
+
 def defer_to_reflected(cls, names) -> None:
     """Make cls.__<name>__ return NotImplemented for an operand it does not know whose class has
     __r<name>__, so Python asks that operand (torch's binary ops do this: `t + Foo()` calls
-    Foo.__radd__). Operands without one keep operand_type_error's message and its hint."""
+    Foo.__radd__). Operands without one keep operand_type_error's message and its hint.
+
+    A NumPy array is never the operator's operand, as in torch (whose Tensor has
+    __array_priority__ 1000 and no __array_ufunc__): `t + a` is then NumPy's `a.__radd__(t)` on
+    t's values (a tensor of NumPy's result dtype: float32 + int64 array is float64; RuntimeError
+    for a tensor that requires grad), while `a + t`, `a @ t`, `t < a` are Python's TypeError
+    (NumPy defers to the tensor, which declines). `t == a` compares, as torch's."""
 
     def deferring(op, reflected):
         def method(self, other):
+            if isinstance(other, np.ndarray):
+                return NotImplemented
             try:
                 return op(self, other)
             except OperandTypeError:

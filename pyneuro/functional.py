@@ -187,9 +187,8 @@ def _class_targets(logits: Tensor, target: Tensor, fn: str):
         return logits, target, (logits.shape[0],)
     spatial = (logits.shape[0],) + logits.shape[2:]
     if target.shape != spatial:
-        raise ShapeError(
-            f"{fn}: input of shape {tuple(logits.shape)} (N, C, d1, ...) needs a target of shape {spatial}, "
-            f"got {tuple(target.shape)}"
+        raise ShapeError(  # torch's words: logits (N, T, V) need a permute to (N, V, T), or a view(-1, V)
+            f"Expected target size {list(spatial)}, got {list(target.shape)}"
         )
     c = logits.shape[1]
     x2 = logits.permute((0,) + tuple(range(2, logits.ndim)) + (1,)).reshape(-1, c)

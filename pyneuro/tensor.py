@@ -54,7 +54,7 @@ from ._dtype import (
     py_scalar,
     quiet_cast,
 )
-from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision, defer_to_reflected
+from ._errors import OPERATORS, ArgumentError, DTypeError, ShapeError, ZeroDivision, defer_to_reflected
 from ._shapes import dim_int, normalize_dims, one_dim
 from ._tensor_base import (
     TensorBase,
@@ -784,7 +784,8 @@ def _int_matmul(a: Tensor, b: Tensor) -> Tensor:
 
 
 _register_tensor_class(Tensor)
-defer_to_reflected(Tensor, ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow"))
+defer_to_reflected(Tensor, OPERATORS + ("ne", "lt", "le", "gt", "ge"))  # (not eq: t == array compares)
+defer_to_reflected(Tensor, [k + n for k in "ri" for n in OPERATORS if hasattr(Tensor, f"__{k}{n}__")])
 
 
 def __getattr__(name: str):

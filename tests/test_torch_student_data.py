@@ -163,3 +163,42 @@ def test_student_mistakes_raise_as_torch(name):
     with pytest.raises(type(ref.value)) as mine:
         MISTAKES[name](pn)
     assert str(mine.value).replace("pyneuro", "torch") == str(ref.value)
+
+
+# ----------------------------------------------------------------------------- NumPy arrays in operators
+ARRAY_OPERANDS = [  # torch: t (op) array is NumPy's op on t's values, array (op) t and t < array TypeError
+    "t + a", "t - ai", "t * ai", "t / ai", "t // a", "t % a", "t ** a", "t @ a", "ti & ai", "ti << ai",
+    "t + np.array(1)", "t + np.array(1.0, dtype=np.float32)", "t.double() + ai", "ti + np.int32(2)",
+    "a + t", "a - t", "a * t", "a @ t", "a ** t", "ai & ti", "np.array(2.0) * t",
+    "t == a", "a == t", "t != a", "t < a", "a >= t", "w + a", "w * np.float64(2.0)", "np.float32(2.0) * w",
+    "np.add(t, a)", "np.add(a, t)", "np.exp(t)", "np.exp(ti)", "np.isnan(t)", "np.sqrt(w)",
+]  # fmt: skip
+
+
+def _run_array_operand(m, expr):
+    names = {"m": m, "np": np, "t": m.tensor([1.0, 2.0]), "ti": m.tensor([1, 2])}
+    names.update(a=np.array([1.0, 3.0]), ai=np.array([1, 2]), w=m.tensor([1.0, 2.0], requires_grad=True))
+    try:
+        out = eval(expr, names)
+    except (TypeError, RuntimeError) as exc:
+        return type(exc)
+    if isinstance(out, m.Tensor):
+        return type(out).__name__, str(out.dtype).replace("pyneuro", "torch"), out.tolist()
+    return out
+
+
+@pytest.mark.parametrize("expr", ARRAY_OPERANDS)
+def test_numpy_array_operands_as_torch(expr):
+    mine, ref = _run_array_operand(pn, expr), _run_array_operand(torch, expr)
+    if isinstance(ref, type):
+        assert isinstance(mine, type) and issubclass(mine, ref), (mine, ref)
+    else:
+        assert mine == ref
+
+
+def test_in_place_operator_with_an_array_makes_a_new_tensor_as_torch():
+    for m in (pn, torch):
+        t = m.tensor([1.0, 2.0])
+        before = t
+        t += np.array([1, 2])  # Python falls back to t = t + a: NumPy's float64 result
+        assert t is not before and str(t.dtype).endswith("float64") and before.tolist() == [1.0, 2.0]
