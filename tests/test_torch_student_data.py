@@ -136,6 +136,11 @@ class Custom:
 
 
 MISTAKES = {  # what students get wrong, each with torch's exception class and words
+    "linear_of_placeholders": lambda m: m.nn.Linear(..., 10),
+    "linear_of_a_placeholder_out": lambda m: m.nn.Linear(3, ...),
+    "linear_of_a_float": lambda m: m.nn.Linear(3.0, 2),
+    "linear_of_a_negative_size": lambda m: m.nn.Linear(2, -3),
+    "tensor_of_a_placeholder": lambda m: m.tensor([...]),
     "int_input_to_linear": lambda m: m.nn.Linear(1, 1)(m.tensor([[1, 2, 3]])),
     "list_to_linear": lambda m: m.nn.Linear(1, 1)([1.0]),
     "array_to_linear": lambda m: m.nn.Linear(1, 1)(np.ones((1, 1))),

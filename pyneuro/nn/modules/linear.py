@@ -26,11 +26,24 @@ class Linear(Module):
         self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None, generator=None
     ):
         super().__init__()
-        for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if not hasattr(v, "__index__"):  # torch: TypeError, or RuntimeError if negative
-                raise TypeError(f"Linear: {name} must be an int, got {v!r}")
-            if v < 0:  # (an int, bool or NumPy integer, as torch's: n_classes = y.max() + 1)
-                raise ShapeError(f"Trying to create tensor with negative dimension {v}: Linear's {name}")
+        # torch's words, from its empty((out_features, in_features)): nn.Linear(..., 10) of a
+        # notebook's placeholder is TypeError, a negative size RuntimeError; an int, a bool or a
+        # NumPy integer passes (n_classes = y.max() + 1 too)
+        if not hasattr(out_features, "__index__"):
+            raise TypeError(
+                "empty(): argument 'size' (position 1) must be tuple of ints, but found element of type "
+                f"{type(out_features).__name__} at pos 0"
+            )
+        if not hasattr(in_features, "__index__"):
+            raise TypeError(
+                "empty(): argument 'size' failed to unpack the object at pos 2 with error "
+                f'"type must be tuple of ints,but got {type(in_features).__name__}"'
+            )
+        if out_features < 0 or in_features < 0:
+            bad = out_features if out_features < 0 else in_features
+            raise ShapeError(
+                f"Trying to create tensor with negative dimension {bad}: [{int(out_features)}, {int(in_features)}]"
+            )
         self.in_features = in_features
         self.out_features = out_features
         in_features, out_features = int(in_features), int(out_features)
