@@ -184,6 +184,7 @@ ARRAY_OPERANDS = [  # torch: t (op) array is NumPy's op on t's values, array (op
     "a + t", "a - t", "a * t", "a @ t", "a ** t", "ai & ti", "np.array(2.0) * t",
     "t == a", "a == t", "t != a", "t < a", "a >= t", "w + a", "w * np.float64(2.0)", "np.float32(2.0) * w",
     "np.add(t, a)", "np.add(a, t)", "np.exp(t)", "np.exp(ti)", "np.isnan(t)", "np.sqrt(w)",
+    "m.where(t > 1, t, a)", "m.where(t > 1, a, t)", "m.where(t > 1, t, np.float64(0.0))",
 ]  # fmt: skip
 
 
