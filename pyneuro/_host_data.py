@@ -12,6 +12,10 @@ but the error types.
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
+
 import numpy as np
 
 from ._errors import DataError, DTypeError
@@ -51,6 +55,30 @@ def sequence_data(seq):
             return arr
     items = [first, *(seq[i] for i in range(1, n))]
     return [sequence_data(x) if is_other_sequence(x) else x for x in items]
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_ARRAYS_WARNED = [False]
+
+
+def list_item(x):
+    """An item of a list given to torch.tensor, as torch reads it: another sequence item by item
+    (sequence_data); a NumPy array with torch's UserWarning that a list of arrays is slow (once
+    per process, at the caller's line, as torch's TORCH_WARN_ONCE)."""
+    if isinstance(x, np.ndarray):
+        if not _ARRAYS_WARNED[0]:
+            _ARRAYS_WARNED[0] = True
+            frame, level = sys._getframe(0), 1
+            while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+                frame, level = frame.f_back, level + 1
+            warnings.warn(
+                "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider converting "
+                "the list to a single numpy.ndarray with numpy.array() before converting to a tensor.",
+                UserWarning,
+                stacklevel=level,
+            )
+        return x
+    return sequence_data(x) if is_other_sequence(x) else x
 
 
 def undetermined_dtype_error(data) -> DTypeError:

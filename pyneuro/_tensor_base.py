@@ -48,7 +48,7 @@ from ._dtype import (
     wrap_int,
 )
 from ._errors import ArgumentError, DataError, DeviceUnavailable, ShapeError, operand_type_error
-from ._host_data import huge_int_inside, is_other_sequence, sequence_data, undetermined_dtype_error
+from ._host_data import huge_int_inside, is_other_sequence, list_item, sequence_data, undetermined_dtype_error
 from ._shapes import Size, c_order, dim_int, normalize_dims, one_dim
 from ._tensor_str import tensor_str
 from .backends._registry import current as _current_backend
@@ -259,8 +259,8 @@ def _tensors_as_scalars(data):
             if x._req and _GRAD_MODE[0].enabled:
                 _warn_scalar_of_grad_tensor(stacklevel=4)
             y = np.asarray(_backend(x.device).to_numpy(x._data)).reshape(-1)[0]
-        elif type(x) is not _PY_FLOAT and type(x) is not _PY_INT and is_other_sequence(x):
-            y = sequence_data(x)  # [series1, series2]: each series item by item, as torch
+        elif type(x) is not _PY_FLOAT and type(x) is not _PY_INT:
+            y = list_item(x)  # [series1, series2]: each series item by item; [array1, array2] warns
         else:
             continue
         if y is not x:

@@ -5,10 +5,13 @@ is not a number (torch's "Could not infer dtype of NoneType")."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 import pyneuro as pn
+from pyneuro import _host_data
 
 torch = pytest.importorskip("torch")
 
@@ -215,3 +218,16 @@ def test_in_place_operator_with_an_array_makes_a_new_tensor_as_torch():
         before = t
         t += np.array([1, 2])  # Python falls back to t = t + a: NumPy's float64 result
         assert t is not before and str(t.dtype).endswith("float64") and before.tolist() == [1.0, 2.0]
+
+
+def test_list_of_arrays_warns_once_as_torch(monkeypatch):
+    monkeypatch.setattr(_host_data, "_ARRAYS_WARNED", [False])
+    images = [np.ones((2, 2)), np.zeros((2, 2))]
+    with pytest.warns(UserWarning, match="list of numpy.ndarrays is extremely slow") as record:
+        t = pn.tensor(images)
+    assert record[0].filename == __file__  # at the caller's line, as torch's
+    assert t.dtype == pn.float64 and t.shape == (2, 2, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pn.tensor(images)  # once per process (torch's TORCH_WARN_ONCE)
+        pn.tensor([np.float64(1.0), 2.0])  # NumPy scalars are numbers: no warning
