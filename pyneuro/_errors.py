@@ -14,6 +14,8 @@ torch-style `except RuntimeError:`) catches them:
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._memory_spans import address, root
 
 
@@ -61,9 +63,12 @@ class DeviceUnavailable(RuntimeError, AssertionError):
 
 
 def type_name(x) -> str:
-    """x's type as torch's messages name it: `list`, `numpy.ndarray`."""
+    """x's type as torch's messages name it, CPython's tp_name: `list`, `numpy.ndarray` (a type
+    written in C, with its module), `Series` (a class written in Python: its name alone)."""
     kind = type(x)
-    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    if kind.__module__ == "builtins" or kind.__flags__ & (1 << 9):  # (Py_TPFLAGS_HEAPTYPE)
+        return kind.__name__
+    return f"{kind.__module__}.{kind.__qualname__}"
 
 
 def operand_type_error(other) -> TypeError:
@@ -84,13 +89,39 @@ class OperandTypeError(TypeError):
     """operand_type_error's exception: an operand a tensor op does not know."""
 
 
+# torch's binary operators: x.__<name>__, its reflected __r<name>__ and in-place __i<name>__
+OPERATORS = (
+    "add",
+    "sub",
+    "mul",
+    "truediv",
+    "floordiv",
+    "mod",
+    "pow",
+    "matmul",
+    "and",
+    "or",
+    "xor",
+    "lshift",
+    "rshift",
+)
+
+
 def defer_to_reflected(cls, names) -> None:
     """Make cls.__<name>__ return NotImplemented for an operand it does not know whose class has
     __r<name>__, so Python asks that operand (torch's binary ops do this: `t + Foo()` calls
-    Foo.__radd__). Operands without one keep operand_type_error's message and its hint."""
+    Foo.__radd__). Operands without one keep operand_type_error's message and its hint.
+
+    A NumPy array is never the operator's operand, as in torch (whose Tensor has
+    __array_priority__ 1000 and no __array_ufunc__): `t + a` is then NumPy's `a.__radd__(t)` on
+    t's values (a tensor of NumPy's result dtype: float32 + int64 array is float64; RuntimeError
+    for a tensor that requires grad), while `a + t`, `a @ t`, `t < a` are Python's TypeError
+    (NumPy defers to the tensor, which declines). `t == a` compares, as torch's."""
 
     def deferring(op, reflected):
         def method(self, other):
+            if isinstance(other, np.ndarray):
+                return NotImplemented
             try:
                 return op(self, other)
             except OperandTypeError:
@@ -103,31 +134,6 @@ def defer_to_reflected(cls, names) -> None:
 
     for name in names:
         setattr(cls, f"__{name}__", deferring(getattr(cls, f"__{name}__"), f"__r{name}__"))
-
-
-_NUMPY_KINDS = "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, uint16, uint8, and bool"  # fmt: skip
-
-
-def not_numbers(arr, data, kept: bool, dtype):
-    """torch's refusal of data that are not numbers (arr: NumPy's reading of data; kept: data
-    was an array), None where it takes them. Checked before any cast: with a dtype given NumPy
-    would read [1., None] as NaN and ['1', '2'] as numbers. An array of objects, strings or dates
-    is torch's TypeError; a list with None or a str in it its TypeError or ValueError (DTypeError,
-    DataError); complex numbers (pyneuro has no complex tensors) cast to a real dtype from an
-    array only, as torch casts them (a Python complex there is its TypeError)."""
-    kind = arr.dtype.kind
-    if kind == "c":
-        if dtype is None:
-            return TypeError("complex tensors are not supported")
-        return None if kept else TypeError("must be real number, not complex")
-    if kept:
-        return TypeError(
-            f"can't convert np.ndarray of type numpy.{arr.dtype.type.__name__}. The only supported types "
-            f"are: {_NUMPY_KINDS}."
-        )
-    if kind in "US" and arr.ndim:  # ['a']: torch's ValueError (a lone 'abc' is its TypeError)
-        return DataError(f"too many dimensions 'str' (a {type(data).__name__} of strings)")
-    return DTypeError(f"cannot make a tensor from data of dtype {arr.dtype} ({type(data).__name__})")
 
 
 def check_dropout_p(p) -> None:

@@ -47,7 +47,8 @@ from ._dtype import (
     uint8,
     wrap_int,
 )
-from ._errors import ArgumentError, DataError, DeviceUnavailable, ShapeError, not_numbers, operand_type_error
+from ._errors import ArgumentError, DataError, DeviceUnavailable, ShapeError, operand_type_error
+from ._host_data import huge_int_inside, is_other_sequence, list_item, not_numbers, sequence_data
 from ._shapes import Size, c_order, dim_int, normalize_dims, one_dim
 from ._tensor_str import tensor_str
 from .backends._registry import current as _current_backend
@@ -180,6 +181,8 @@ def _host_array(data, dtype=None):
     if isinstance(data, TensorBase):
         arr = np.asarray(_backend(data.device).to_numpy(data._data))
     else:
+        if is_other_sequence(data):  # a pandas Series, a memoryview: item by item, as torch
+            data = sequence_data(data)
         try:
             data = _tensors_as_scalars(data) if isinstance(data, (list, tuple)) else data
             arr = np.asarray(data)
@@ -188,7 +191,7 @@ def _host_array(data, dtype=None):
         except TypeError as exc:
             raise TypeError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
     keep = isinstance(data, (np.ndarray, np.generic, TensorBase))
-    if not keep and arr.dtype.kind in "uOf" and _huge_int_inside(arr, data):  # (NumPy: [1, 2**63] float64)
+    if not keep and arr.dtype.kind in "uOf" and huge_int_inside(arr, data):  # (NumPy: [1, 2**63] float64)
         if dtype is not None and np.dtype(dtype).kind == "f":  # (as floats they fit: 2**63 is 9.2234e+18)
             return np.asarray(arr, dtype=np.float64).astype(dtype)
         if not any(isinstance(x, float) for x in np.asarray(data, dtype=object).ravel()):
@@ -250,22 +253,14 @@ def _tensors_as_scalars(data):
             if x._req and _GRAD_MODE[0].enabled:
                 _warn_scalar_of_grad_tensor(stacklevel=4)
             y = np.asarray(_backend(x.device).to_numpy(x._data)).reshape(-1)[0]
+        elif type(x) is not _PY_FLOAT and type(x) is not _PY_INT:
+            y = list_item(x)  # [series1, series2]: each series item by item; [array1, array2] warns
         else:
             continue
         if y is not x:
             out = list(data) if out is None else out
             out[i] = y
     return data if out is None else out
-
-
-def _huge_int_inside(arr, data) -> bool:
-    """Does the Python data arr was made from hold an int beyond int64 (NumPy made it uint64, object or
-    float64)? Float arrays are only scanned when a value is that large."""
-    if arr.dtype.kind == "f" and not (arr.size and np.abs(arr).max() >= 2.0**63):
-        return False
-    if arr.dtype.kind != "O":
-        arr = np.asarray(data, dtype=object)
-    return any(type(x) is _PY_INT and not -(2**63) <= x < 2**63 for x in arr.ravel())
 
 
 def _float64_inside(data) -> bool:

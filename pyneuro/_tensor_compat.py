@@ -13,18 +13,17 @@ Arrows: imports _dtype, _shapes, _tensor_base, functions and functions_scan; ten
 from __future__ import annotations
 
 import copy
-import operator as _op
 
 import numpy as np
 
 from . import _shared_memory
 from . import functions_scan as _scan
 from . import storage as _storage
-from ._dtype import _PY_FLOAT, _PY_INT, DType, _dtype, bool_, int8, int16, torch_name, uint8
+from ._dtype import DType, _dtype, bool_, int8, int16, torch_name, uint8
 from ._errors import comparison_method
 from ._shapes import numpy_keywords
 from ._sparse_coo import dense_to_sparse, sparse_coo
-from ._tensor_base import TensorBase, _backend, _host_array, _wrap
+from ._tensor_base import TensorBase, _backend, _wrap
 from .autograd.grad_mode import is_grad_enabled
 from .backends.torch_flags import uninitialized_fill
 from .creation import tensor
@@ -93,25 +92,6 @@ def accept_numpy_keywords(cls):
     for name in DIM_METHODS:
         setattr(cls, name, numpy_keywords(getattr(cls, name)))
     return cls
-
-
-# The ufuncs NumPy calls for an operator between an array or NumPy scalar and a tensor
-_UFUNC_OPERATORS = {
-    np.add: _op.add, np.subtract: _op.sub, np.multiply: _op.mul, np.true_divide: _op.truediv,
-    np.floor_divide: _op.floordiv, np.remainder: _op.mod, np.power: _op.pow, np.matmul: _op.matmul,
-    np.equal: _op.eq, np.not_equal: _op.ne, np.less: _op.lt, np.less_equal: _op.le, np.greater: _op.gt,
-    np.greater_equal: _op.ge, np.bitwise_and: _op.and_, np.bitwise_or: _op.or_, np.bitwise_xor: _op.xor,
-}  # fmt: skip
-
-
-def _ufunc_operand(x, device):
-    """An operand of an operator NumPy handed to a tensor: tensors and numbers stay, arrays
-    become tensors keeping their dtype (as the tensor's reflected operator would take them)."""
-    if isinstance(x, np.generic):  # before the Python types: np.float64 is a float
-        return x.item()
-    if isinstance(x, (TensorBase, _PY_INT, _PY_FLOAT)):
-        return x
-    return _wrap(_backend(device).asarray(_host_array(x)), device)
 
 
 class CompatMethods:
@@ -274,24 +254,14 @@ class CompatMethods:
             return int(array.__array_interface__["data"][0])
         return int(array.data.ptr)  # a CuPy array
 
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        """NumPy meets a tensor. An operator (ndarray * t, np.float64(2) * t, np.add(t, 1)) is
-        the tensor's own (a Tensor, recorded in the graph); any other ufunc (np.exp(t),
-        np.sqrt(t)) runs on the values, like t.numpy() (so not on a tensor that requires grad),
-        and comes back as a Tensor, bools as uint8, as torch's __array_wrap__ gives them."""
-        if "out" in kwargs:
-            return NotImplemented
-        operator = _UFUNC_OPERATORS.get(ufunc)
-        if operator is not None and len(inputs) == 2 and method == "__call__" and not kwargs:
-            return operator(*(_ufunc_operand(x, self.device) for x in inputs))
-        arrays = (np.asarray(x) if isinstance(x, TensorBase) else x for x in inputs)
-        out = getattr(ufunc, method)(*arrays, **kwargs)  # (np.ptp(t) is maximum.reduce - minimum.reduce)
-        results = out if isinstance(out, tuple) else (out,)
-        results = tuple(self.__array_wrap__(np.asarray(r)) for r in results)
-        return results if isinstance(out, tuple) else results[0]
+    # NumPy meets a tensor as torch's does: no __array_ufunc__, so a ufunc (np.exp(t), np.add(t, a),
+    # and t + a through the operator's NotImplemented: _errors.defer_to_reflected) runs on the values
+    # (t.__array__: not on a tensor that requires grad) and __array_wrap__ makes the result a tensor;
+    # this priority makes an array on the left of an operator defer to the tensor (a + t: TypeError).
+    __array_priority__ = 1000
 
     def __array_wrap__(self, array, context=None, return_scalar=False):
-        """What NumPy's functions give back for a tensor they ran on as an array (np.argmax(t),
+        """What NumPy's functions give back for a tensor they ran on as an array (np.exp(t),
         np.round(t), np.cumsum(t)): a Tensor, bools as uint8, as torch's __array_wrap__."""
         array = np.asarray(array)
         return _wrap(array.astype(uint8) if array.dtype == bool_ else array)

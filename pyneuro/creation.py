@@ -105,7 +105,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     Only unsigned widths torch lacks (uint16 and wider) become int64 (a copy).
     """
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+        raise TypeError(f"expected np.ndarray (got {type_name(array)})")
     _check_numpy(array)
     # a batch from NumPy: wrapped as it is (every CPU table's asarray is NumPy's, a no-op)
     if type(array) is np.ndarray and array.dtype in KEPT_AS_IS:
@@ -167,12 +167,48 @@ def _size_kw(size: tuple, kw: dict, fn: str) -> tuple:
     if "size" not in kw:
         if not size:  # (zeros(()) is 0-d; zeros() is torch's TypeError, not a draw or a 0-d tensor)
             raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
+        _check_sizes(size, fn)
         return size
     if size:
         raise TypeError(
             f"{fn}() received an invalid combination of arguments: size given both positionally and as a keyword"
         )
     return (kw["size"],)
+
+
+def _is_size(s) -> bool:
+    return (
+        isinstance(s, (int, np.integer))
+        and not isinstance(s, bool)
+        or (isinstance(s, TensorBase) and s._data.dtype.kind in "iu" and s._data.size == 1)
+    )
+
+
+def _check_sizes(size: tuple, fn: str) -> None:
+    """torch's argument parser's TypeErrors for sizes that are not ints: torch.zeros(...) (a
+    notebook's placeholder), torch.randn(2, 3.5), torch.zeros((2, None)), torch.zeros(True)."""
+    one = len(size) == 1
+    if one and not isinstance(size[0], (tuple, list)):
+        if not _is_size(size[0]):
+            raise TypeError(
+                f"{fn}(): argument 'size' (position 1) must be tuple of ints, not {type_name(size[0])}"
+            )
+        return
+    items = size[0] if one else size
+    for pos, s in enumerate(items):
+        if _is_size(s):
+            continue
+        if pos == 0 and not one:
+            raise TypeError(f"{fn}() takes 1 positional argument but {len(size)} were given")
+        if pos == 0:
+            raise TypeError(
+                f"{fn}(): argument 'size' (position 1) must be tuple of ints, but found element of type "
+                f"{type_name(s)} at pos 0"
+            )
+        raise TypeError(
+            f"{fn}(): argument 'size' failed to unpack the object at pos {pos + 1} with error \"type must be "
+            f'tuple of ints,but got {type_name(s)}"'
+        )
 
 
 def _make(array_fn, size, dtype, device, requires_grad):

@@ -25,6 +25,7 @@ from ._errors import (
     check_dropout_dtype,
     check_dropout_p,
     not_differentiable,
+    type_name,
 )
 from ._shapes import dim_int, numpy_keywords
 from .backends import _checks
@@ -192,9 +193,8 @@ def _class_targets(logits: Tensor, target: Tensor, fn: str):
         return logits, target, (logits.shape[0],)
     spatial = (logits.shape[0],) + logits.shape[2:]
     if target.shape != spatial:
-        raise ShapeError(
-            f"{fn}: input of shape {tuple(logits.shape)} (N, C, d1, ...) needs a target of shape {spatial}, "
-            f"got {tuple(target.shape)}"
+        raise ShapeError(  # torch's words: logits (N, T, V) need a permute to (N, V, T), or a view(-1, V)
+            f"Expected target size {list(spatial)}, got {list(target.shape)}"
         )
     c = logits.shape[1]
     x2 = logits.permute((0,) + tuple(range(2, logits.ndim)) + (1,)).reshape(-1, c)
@@ -690,7 +690,11 @@ def embedding(
     """
     if sparse:
         raise NotImplementedError("embedding(sparse=True): pyneuro's gradients are dense tensors")
-    idx = input if isinstance(input, Tensor) else tensor(input)
+    if not isinstance(input, Tensor):  # (torch.embedding's argument parser: a list or an int is TypeError)
+        raise TypeError(
+            f"embedding(): argument 'indices' (position 2) must be Tensor, not {type_name(input)}"
+        )
+    idx = input
     if idx.dtype.kind not in "iu" or idx._data.dtype.itemsize < 4:  # torch: int64 or int32 indices only
         raise DTypeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; "

@@ -76,8 +76,8 @@ def binary_cross_entropy_with_logits(
     not_differentiable(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
     if input.shape != target.shape:
         raise ShapeError(
-            f"binary_cross_entropy_with_logits: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ"
-        )
+            f"Target size ({target.shape}) must be the same as input size ({input.shape})"
+        )  # torch's
     reduction = _f()._legacy_reduction(size_average, reduce, reduction)
     _f()._check_reduction(reduction)
     _need_float(input, "log_sigmoid")
@@ -120,8 +120,9 @@ def binary_cross_entropy(
     """
     not_differentiable(weight, "binary_cross_entropy", "weight")
     if input.shape != target.shape:
-        raise ShapeError(
-            f"binary_cross_entropy: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ"
+        raise ShapeError(  # torch's words: model(x) of shape (N, 1) against labels of shape (N,)
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is "
+            "deprecated. Please ensure they have the same size."
         )
     reduction = _f()._legacy_reduction(size_average, reduce, reduction)
     _f()._check_reduction(reduction)

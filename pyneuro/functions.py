@@ -15,7 +15,7 @@ from . import _einsum
 from . import autograd as _ag
 from ._dtype import default_float, fill_value, py_scalar, torch_name
 from ._dtype import public as _public_dtype
-from ._errors import ArgumentError, DTypeError, ShapeError
+from ._errors import ArgumentError, DTypeError, ShapeError, type_name
 from ._euclidean import EuclideanDist
 from ._shapes import ints, normalize_dims, numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap, need_tensor
@@ -96,6 +96,8 @@ def where(condition, input=None, other=None) -> Tensor:
             f"where expected condition to be a boolean tensor, but got a tensor with dtype {torch_name(cond.dtype)}"
         )
     input, other = py_scalar(input), py_scalar(other)  # NumPy scalars are weak numbers, as Python's
+    if isinstance(other, np.ndarray):  # (torch's parser: a Tensor or a number; the table checks input)
+        raise TypeError(f"where(): argument 'other' (position 3) must be Tensor, not {type_name(other)}")
     ref = input if isinstance(input, TensorBase) else other if isinstance(other, TensorBase) else None
     if ref is None:  # two numbers: input becomes the tensor the other is promoted against
         ref = input = tensor(input, device=condition.device if isinstance(condition, TensorBase) else None)

@@ -17,6 +17,7 @@ from ._errors import ArgumentError, DTypeError, ShapeError
 from ._shapes import ints
 from ._tensor_base import TensorBase, _from_data
 from ._tensor_index import broadcast_shape, result_dtype
+from .autograd.function import _broadcast_mismatch
 from .creation import tensor, zeros
 from .functions import cat, meshgrid, stack
 
@@ -383,7 +384,10 @@ def broadcast_shapes(*shapes):
 def broadcast_tensors(*tensors):
     """The tensors expanded to their common broadcast shape (views; gradients sum back)."""
     ts = _tensor_args(tensors)
-    shape = broadcast_shape(*(x.shape for x in ts))
+    shapes = [tuple(x.shape) for x in ts]
+    if (mismatch := _broadcast_mismatch(shapes)) is not None:  # torch's message (F.mse_loss's too)
+        raise ShapeError(mismatch)
+    shape = broadcast_shape(*shapes)
     return tuple(x.expand(*shape) if isinstance(x, TensorBase) else x for x in ts)
 
 

@@ -54,7 +54,7 @@ from ._dtype import (
     py_scalar,
     quiet_cast,
 )
-from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision, defer_to_reflected
+from ._errors import OPERATORS, ArgumentError, DTypeError, ShapeError, ZeroDivision, defer_to_reflected
 from ._shapes import dim_int, normalize_dims, one_dim
 from ._tensor_base import (
     TensorBase,
@@ -634,18 +634,16 @@ class Tensor(
             dim, unbiased = None, dim
         if isinstance(dim, (tuple, list)) and not dim:  # dim=[] is every dim, as torch (and mean)
             dim = None
+        if self._data.dtype.kind not in "fc":  # (x.std() of integers: torch's message, not mean()'s)
+            raise DTypeError("std and var only support floating point and complex dtypes")
         corr = (1 if unbiased else 0) if correction is None else correction
         dims = normalize_dims(dim, self.ndim)
         n = 1
         for d in dims:
             n *= self.shape[d] if self.ndim else 1
         if n - corr <= 0:  # (one sample, Bessel-corrected: NaN, with torch's warning)
-            warnings.warn(
-                f"{op}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
-                "factor (input numel divided by output numel).",
-                UserWarning,
-                stacklevel=3,
-            )
+            msg = "degrees of freedom is <= 0. Correction should be strictly less than the reduction factor"
+            warnings.warn(f"{op}(): {msg} (input numel divided by output numel).", UserWarning, stacklevel=3)
         # torch's CPU kernel accumulates float32 in double and rounds once: the same here
         # (x.std().item() prints torch's digits), the gradient through the casts
         wide = self.device == "cpu" and self._data.dtype.kind == "f" and self._data.dtype.itemsize < 8
@@ -762,7 +760,8 @@ def _int_matmul(a: Tensor, b: Tensor) -> Tensor:
 
 
 _register_tensor_class(Tensor)
-defer_to_reflected(Tensor, ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow"))
+defer_to_reflected(Tensor, OPERATORS + ("ne", "lt", "le", "gt", "ge"))  # (not eq: t == array compares)
+defer_to_reflected(Tensor, [k + n for k in "ri" for n in OPERATORS if hasattr(Tensor, f"__{k}{n}__")])
 
 
 def __getattr__(name: str):

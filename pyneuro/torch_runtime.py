@@ -140,12 +140,17 @@ def is_storage(obj) -> bool:
 
 
 def typename(obj) -> str:
-    """'torch.FloatTensor' for a float32 tensor (t.type()), else the object's type name."""
+    """'torch.FloatTensor' for a float32 tensor (t.type()); a class or function by its own
+    qualified name ('torch.nn.modules.activation.ReLU', as nn.Sequential(nn.ReLU) says), any
+    other object by its type's, as torch.typename."""
     if isinstance(obj, TensorBase):
         return obj.type()
-    module = type(obj).__module__
-    name = type(obj).__qualname__
-    return name if module in (None, "builtins") else f"{module}.{name}"
+    if hasattr(obj, "__qualname__") or hasattr(obj, "__name__"):
+        module = getattr(obj, "__module__", "") or ""
+        name = getattr(obj, "__qualname__", None) or obj.__name__
+    else:
+        module, name = type(obj).__module__ or "", type(obj).__qualname__
+    return name if module in ("", "builtins") else f"{module}.{name}"
 
 
 class _LegacyTensorType(type):

@@ -293,8 +293,12 @@ def test_binary_broadcasting(op, sa, sb):
 
 def test_numpy_array_and_scalar_operands():
     x = t([1.0, 2.0])
-    y = np.array([3.0, 4.0], dtype=np.float32) * x  # ndarray on the left defers to Tensor
-    assert isinstance(y, pn.Tensor)
+    with pytest.raises(TypeError):  # ndarray on the left defers to Tensor, which declines, as torch's
+        _ = np.array([3.0, 4.0], dtype=np.float32) * x
+    with pytest.raises(RuntimeError, match="requires grad"):  # NumPy's op, on the values
+        _ = x * np.array([3.0, 4.0], dtype=np.float32)
+    y = x.detach() * np.array([3.0, 4.0], dtype=np.float32)  # back as a tensor of NumPy's dtype
+    assert isinstance(y, pn.Tensor) and y.dtype == pn.float32 and y.tolist() == [3.0, 8.0]
     np.testing.assert_allclose((x + np.float32(1)).detach().numpy(), [2.0, 3.0])
     assert (x * 2).dtype == pn.float32
     assert (pn.tensor([1, 2]) * 0.5).dtype == pn.float32

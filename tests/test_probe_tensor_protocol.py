@@ -106,14 +106,19 @@ def test_numpy_ufuncs_on_a_tensor_give_a_tensor():
             np.exp(m.tensor([1.0], requires_grad=True))
 
 
-def test_numpy_operands_still_meet_the_tensors_operators():
-    w = pn.tensor([1.0, 2.0], requires_grad=True)
-    y = np.float64(2.0) * w + np.array([1.0, 1.0], dtype=np.float32) * w
-    assert isinstance(y, pn.Tensor) and y.dtype == pn.float32 and y.grad_fn is not None
-    y.sum().backward()
-    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])
-    assert (np.array([1.0, 2.0]) > pn.tensor([1.0, 1.0])).tolist() == [False, True]
-    assert (np.int64(3) - pn.tensor([1, 2])).tolist() == [2, 1]
+def test_numpy_operands_meet_the_tensors_operators_as_torch():
+    """NumPy scalars are numbers to the operators; an array is NumPy's (see _errors.defer_to_reflected)."""
+    for m in (torch, pn):
+        w = m.tensor([1.0, 2.0], requires_grad=True)
+        y = np.float64(2.0) * w + w * np.float32(1.0)
+        assert isinstance(y, m.Tensor) and y.dtype == m.float32 and y.grad_fn is not None
+        y.sum().backward()
+        np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])
+        assert (np.int64(3) - m.tensor([1, 2])).tolist() == [2, 1]
+        with pytest.raises(RuntimeError, match="requires grad"):  # t + array runs on t's values
+            w * np.array([1.0, 1.0], dtype=np.float32)
+        with pytest.raises(TypeError):  # an array on the left: NumPy defers, the tensor declines
+            _ = np.array([1.0, 2.0]) > m.tensor([1.0, 1.0])
 
 
 @pytest.mark.parametrize(

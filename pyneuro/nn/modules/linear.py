@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ... import functional as F
-from ..._errors import ShapeError
+from ..._errors import ShapeError, type_name
 from ..._tensor_base import _device
 from ...autograd.fused import linear_relu
 from ...creation import empty
@@ -26,11 +26,24 @@ class Linear(Module):
         self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None, generator=None
     ):
         super().__init__()
-        for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if not hasattr(v, "__index__"):  # torch: TypeError, or RuntimeError if negative
-                raise TypeError(f"Linear: {name} must be an int, got {v!r}")
-            if v < 0:  # (an int, bool or NumPy integer, as torch's: n_classes = y.max() + 1)
-                raise ShapeError(f"Trying to create tensor with negative dimension {v}: Linear's {name}")
+        # torch's words, from its empty((out_features, in_features)): nn.Linear(..., 10) of a
+        # notebook's placeholder is TypeError, a negative size RuntimeError; an int, a bool or a
+        # NumPy integer passes (n_classes = y.max() + 1 too)
+        if not hasattr(out_features, "__index__"):
+            raise TypeError(
+                "empty(): argument 'size' (position 1) must be tuple of ints, but found element of type "
+                f"{type(out_features).__name__} at pos 0"
+            )
+        if not hasattr(in_features, "__index__"):
+            raise TypeError(
+                "empty(): argument 'size' failed to unpack the object at pos 2 with error "
+                f'"type must be tuple of ints,but got {type(in_features).__name__}"'
+            )
+        if out_features < 0 or in_features < 0:
+            bad = out_features if out_features < 0 else in_features
+            raise ShapeError(
+                f"Trying to create tensor with negative dimension {bad}: [{int(out_features)}, {int(in_features)}]"
+            )
         self.in_features = in_features
         self.out_features = out_features
         in_features, out_features = int(in_features), int(out_features)
@@ -75,10 +88,15 @@ class Linear(Module):
         return F.relu(F.linear(input, w, b))  # what F.linear and F.relu make of anything else
 
     def _check_input(self, input) -> None:
+        """torch's checks, in its order: a tensor, at least 1-D, the weight's dtype, in_features."""
         if not isinstance(input, Tensor):
-            raise TypeError(f"Linear expects a pyneuro Tensor, got {type(input).__name__}")
+            raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not {type_name(input)}")
         shape = input._data.shape
-        if shape and shape[-1] != self.in_features:  # torch's words (its input's rows, flattened)
+        if not shape:
+            raise ShapeError("both arguments to linear need to be at least 1D, but they are 0D and 2D")
+        if isinstance(self.weight, Tensor) and input._data.dtype != self.weight._data.dtype:
+            return  # F.linear's dtype error, as torch's (an int input of the wrong width too)
+        if shape[-1] != self.in_features:  # torch's words (its input's rows, flattened)
             rows = 1
             for n in shape[:-1]:
                 rows *= n
@@ -86,8 +104,6 @@ class Linear(Module):
                 f"mat1 and mat2 shapes cannot be multiplied ({rows}x{shape[-1]} and "
                 f"{self.in_features}x{self.out_features})"
             )
-        if not shape:
-            raise ShapeError(f"Linear(in_features={self.in_features}) got a 0-d input; it needs at least 1-D")
 
     def extra_repr(self) -> str:
         return (
