@@ -99,3 +99,20 @@ def test_weight_norm_weight_prints_torch_node(api, dim):
         return name, r(w), grads
 
     assert run(pn) == run(torch)
+
+
+def test_a_parametrized_linear_reads_its_weight_once_per_forward():
+    """spectral_norm's weight takes a power-iteration step on each read in training: Linear.forward
+    reads it once, as torch's (its input check read it a second time: two steps per forward)."""
+    outs = []
+    for lib in (torch, pn):
+        lib.manual_seed(0)
+        sn = lib.nn.utils.parametrizations.spectral_norm(lib.nn.Linear(40, 30))
+        x = lib.randn(2, 40)
+        u = []
+        for _ in range(2):
+            sn(x)
+            u.append(sn.parametrizations.weight[0]._u.detach().numpy().copy())
+        outs.append(u)
+    for theirs, mine in zip(*outs):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-5)

@@ -64,15 +64,16 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, input: Tensor) -> Tensor:
-        self._check_input(input)
-        return F.linear(input, self.weight, self.bias)
+        weight = self.weight  # (read once: a parametrized weight computes, spectral_norm steps, on each read)
+        self._check_input(input, weight)
+        return F.linear(input, weight, self.bias)
 
     def _forward_relu(self, input: Tensor) -> Tensor:
         """relu(self(input)), as nn.Sequential runs a Linear followed by a ReLU: one matmul call
         with the ReLU in its epilogue (autograd/fused.py, linear_relu) -- the same graph nodes
         and values as the two modules one after the other, without the ReLU's pass over y."""
-        self._check_input(input)
         w, b = self.weight, self.bias
+        self._check_input(input, w)
         dtype = input._data.dtype
         if (
             dtype.kind == "f"
@@ -87,14 +88,14 @@ class Linear(Module):
             return linear_relu(input, w, b)
         return F.relu(F.linear(input, w, b))  # what F.linear and F.relu make of anything else
 
-    def _check_input(self, input) -> None:
+    def _check_input(self, input, weight) -> None:
         """torch's checks, in its order: a tensor, at least 1-D, the weight's dtype, in_features."""
         if not isinstance(input, Tensor):
             raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not {type_name(input)}")
         shape = input._data.shape
         if not shape:
             raise ShapeError("both arguments to linear need to be at least 1D, but they are 0D and 2D")
-        if isinstance(self.weight, Tensor) and input._data.dtype != self.weight._data.dtype:
+        if isinstance(weight, Tensor) and input._data.dtype != weight._data.dtype:
             return  # F.linear's dtype error, as torch's (an int input of the wrong width too)
         if shape[-1] != self.in_features:  # torch's words (its input's rows, flattened)
             rows = 1
