@@ -28,6 +28,7 @@ from ._errors import (
     type_name,
 )
 from ._shapes import dim_int, numpy_keywords
+from ._tensor_base import _promote
 from .backends import _checks
 from .creation import arange, as_tensor, tensor
 from .functional_activation import *  # noqa: F403 - relu6, hardtanh, mish, prelu, glu, ... (its __all__)
@@ -661,6 +662,10 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     each other (e.g. one query (1, D) against many items (N, D)).
     """
     a, b, dim = _tensor(x1, "x1"), _tensor(x2, "x2"), dim_int(dim)  # (one dim, an int: as torch)
+    if a.dtype != b.dtype:  # torch computes in the common dtype (float32 against int64: float32)
+        a, b = _promote(a, b)
+    if not a.dtype.is_floating_point:
+        raise DTypeError(f"expected common dtype to be floating point, yet common dtype is {a.dtype}")
     if a.shape != b.shape:  # torch broadcasts first, so dim counts in the common shape
         a, b = broadcast_tensors(a, b)
     na = a.norm(dim=dim, keepdim=True).clamp(min=eps)

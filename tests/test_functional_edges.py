@@ -309,3 +309,19 @@ def test_cdist_without_a_graph_works_a_block_of_rows_at_a_time(p, monkeypatch):
         ours = pn.cdist(pn.tensor(a), pn.tensor(b), p=p)
     theirs = torch.cdist(torch.tensor(a), torch.tensor(b), p=p)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+def test_cosine_similarity_of_mixed_dtypes_computes_in_the_common_one():
+    """torch's cosine_similarity promotes its inputs (float32 with int64: float32; with float64:
+    float64) and refuses a common dtype that is not floating (RuntimeError); pyneuro raised on any mix."""
+    outs = []
+    for lib in (torch, pn):
+        lib.manual_seed(0)
+        a, b = lib.randn(3, 4), lib.arange(12).reshape(3, 4)
+        r = [lib.nn.functional.cosine_similarity(x, y) for x, y in ((a, b), (b, a), (a, b.double()))]
+        outs.append([(str(t.dtype).split(".")[-1], t.numpy()) for t in r])
+        with pytest.raises(RuntimeError, match="common dtype"):
+            lib.nn.functional.cosine_similarity(b, b.int())
+    for (dt, x), (dm, y) in zip(*outs):
+        assert dt == dm
+        np.testing.assert_allclose(y, x, rtol=1e-5, atol=1e-6)
