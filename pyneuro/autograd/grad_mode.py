@@ -61,17 +61,18 @@ def _wrap_generator(make_ctx, func):
     return generator
 
 
-def _decorate(make_ctx, func):
-    """func run under a fresh make_ctx() (a context per call: the decorated function may recurse)."""
+def context_decorator(make_ctx, func):
+    """func run under a fresh make_ctx() (a context per call: the decorated function may recurse);
+    torch's name, so the wrapper shows as torch's does (context_decorator.<locals>.decorate_context)."""
     if inspect.isgeneratorfunction(func):
         return _wrap_generator(make_ctx, func)
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def decorate_context(*args, **kwargs):
         with make_ctx():
             return func(*args, **kwargs)
 
-    return wrapper
+    return decorate_context
 
 
 def _set(mode: bool) -> None:
@@ -101,10 +102,18 @@ class _GradModeContext:
         return False
 
     def __call__(self, func):
-        return _decorate(self.__class__, func)
+        return context_decorator(self.__class__, func)
 
 
-class no_grad(_GradModeContext):
+class _NoParamContext(_GradModeContext):
+    """no_grad / enable_grad take no parameter: anything given is the function to decorate, as
+    torch's (`torch.no_grad(x)` returns a function, not a context)."""
+
+    def __new__(cls, orig_func=None):
+        return super().__new__(cls) if orig_func is None else cls()(orig_func)
+
+
+class no_grad(_NoParamContext):
     """Disable graph recording: `with pn.no_grad(): ...` or `@pn.no_grad()` on a function.
 
     Use it for evaluation and for updating parameters in place (`w -= lr * w.grad`).
@@ -138,10 +147,10 @@ class inference_mode(_GradModeContext):
 
     def __call__(self, func):
         mode = not self._mode
-        return _decorate(lambda: inference_mode(mode), func)
+        return context_decorator(lambda: inference_mode(mode), func)
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamContext):
     """Re-enable graph recording inside a no_grad block (context manager or decorator)."""
 
     _mode = True
@@ -168,7 +177,7 @@ class set_grad_enabled(_GradModeContext):
     def __call__(self, func):  # as a decorator: the mode applies inside func only
         _GradMode.enabled, _GradMode.requested = self._prev
         mode = self._mode
-        return _decorate(lambda: _Mode(mode), func)
+        return context_decorator(lambda: _Mode(mode), func)
 
 
 class _Mode(_GradModeContext):

@@ -1,0 +1,31 @@
+import torch
+import pandas as pd
+import numpy as np
+df = pd.DataFrame({'a': [1.0, 2.0, 3.0], 'b': [4, 5, 6], 'y': [0, 1, 0]})
+torch.tensor(df)
+torch.tensor(df.values)
+torch.tensor(df.values).dtype
+torch.tensor(df[['a', 'b']].values, dtype=torch.float32)
+torch.tensor(df['a'])
+torch.tensor(df['b'])
+torch.tensor(df['y'].values)
+torch.from_numpy(df.values)
+torch.from_numpy(df['a'].values)
+torch.tensor(df.to_numpy()).float()
+torch.as_tensor(df.values)
+torch.tensor(df[['a']].to_numpy(dtype='float32'))
+torch.tensor(df['a'].tolist())
+df2 = pd.DataFrame({'s': ['x', 'y'], 'n': [1, 2]})
+torch.tensor(df2.values)
+torch.tensor(df2['n'].values)
+x = torch.tensor(df['a'].values, dtype=torch.float32)
+df['pred'] = x * 2
+print(df)
+df['pred2'] = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+df['t'] = list(x)
+print(df.dtypes)
+pd.DataFrame(torch.randn(2, 2).numpy())
+pd.DataFrame(torch.ones(2, 2))
+pd.Series(torch.arange(3))
+pd.DataFrame({'loss': [torch.tensor(0.5), torch.tensor(0.25)]})
+pd.DataFrame({'loss': torch.tensor([0.5, 0.25])})

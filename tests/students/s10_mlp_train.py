@@ -1,0 +1,40 @@
+import torch
+from torch import nn
+import torch.nn.functional as F
+torch.manual_seed(0)
+X = torch.randn(64, 2)
+y = (X[:, 0] * X[:, 1] > 0).long()
+model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(30):
+    logits = model(X)
+    loss = F.cross_entropy(logits, y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    if epoch % 10 == 0:
+        acc = (logits.argmax(dim=1) == y).float().mean()
+        print(f"epoch {epoch}: loss {loss.item():.4f} acc {acc:.3f}")
+print(model)
+print(model[0].weight.grad.shape, model[0].weight.grad.norm())
+with torch.no_grad():
+    probs = model(X[:3]).softmax(dim=-1)
+print(probs, probs.sum(1))
+model(X[:3]).softmax(dim=-1).numpy()
+nn.Sequential(nn.Linear(2, 16), nn.ReLU, nn.Linear(16, 2))(X)
+nn.Sequential(nn.Linear(2, 16), F.relu, nn.Linear(16, 2))
+nn.Sequential([nn.Linear(2, 3)])
+model2 = nn.Sequential(nn.Linear(2, 16), nn.Linear(15, 2))
+model2(X)
+opt = torch.optim.Adam(model.parameters(), lr=0.01)
+for _ in range(5):
+    loss = F.cross_entropy(model(X), y)
+    loss.backward()
+    opt.step()
+print(loss)
+torch.optim.SGD(model, lr=0.1)
+torch.optim.SGD(model.parameters())
+torch.optim.Adam(model.parameters(), lr=-1)
+print(sum(p.numel() for p in model.parameters()))
+model.train(); print(model.training)
+model.eval(); print(model[0].training)

@@ -1,0 +1,23 @@
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+torch.save(model, 'whole.pt')
+m2 = torch.load('whole.pt')
+m3 = torch.load('whole.pt', weights_only=False)
+print(m3)
+torch.save({'model': model.state_dict(), 'epoch': 3, 'loss': 0.5}, 'ck.pt')
+ck = torch.load('ck.pt')
+print(ck['epoch'], ck['loss'], list(ck['model'].keys()))
+torch.save({'arr': __import__('numpy').ones(2)}, 'np.pt')
+torch.load('np.pt')
+torch.load('np.pt', weights_only=False)
+torch.load('missing.pt')
+open('garbage.pt', 'wb').write(b'not a checkpoint')
+torch.load('garbage.pt')
+torch.save(model.state_dict(), 'sd.pt')
+model.load_state_dict(torch.load('sd.pt', map_location='cpu'))
+model.load_state_dict(torch.load('sd.pt', map_location=torch.device('cpu')), strict=False)
+ds = TensorDataset(torch.arange(8.0), torch.arange(8))
+for xb, yb in DataLoader(ds, batch_size=4, num_workers=2): print(xb, yb)
