@@ -659,11 +659,10 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 
     Each vector is divided by its (clamped) norm first, as PyTorch does, which keeps
     large vectors from overflowing the product of norms. x1 and x2 broadcast against
-    each other (e.g. one query (1, D) against many items (N, D)).
-    """
-    a, b, dim = _tensor(x1, "x1"), _tensor(x2, "x2"), dim_int(dim)  # (one dim, an int: as torch)
-    if a.dtype != b.dtype:  # torch computes in the common dtype (float32 against int64: float32)
-        a, b = _promote(a, b)
+    each other (e.g. one query (1, D) against many items (N, D)), in their common dtype
+    (float32 with int64: float32, as torch's)."""
+    a, b = _promote(_tensor(x1, "x1"), _tensor(x2, "x2"))
+    dim = dim_int(dim)  # (one dim, an int: as torch)
     if not a.dtype.is_floating_point:
         raise DTypeError(f"expected common dtype to be floating point, yet common dtype is {a.dtype}")
     if a.shape != b.shape:  # torch broadcasts first, so dim counts in the common shape
