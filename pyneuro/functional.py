@@ -27,8 +27,7 @@ from ._errors import (
     not_differentiable,
     type_name,
 )
-from ._shapes import dim_int, numpy_keywords
-from ._tensor_base import _promote
+from ._shapes import numpy_keywords
 from .backends import _checks
 from .creation import arange, as_tensor, tensor
 from .functional_activation import *  # noqa: F403 - relu6, hardtanh, mish, prelu, glu, ... (its __all__)
@@ -147,6 +146,11 @@ def _legacy_reduction(size_average, reduce, reduction: str) -> str:
     return reduction
 
 
+_DIM_1 = (
+    "Dimension out of range (expected to be in range of [-1, 0], but got 1)"  # (torch's, for a 0-d input)
+)
+
+
 def _class_targets(logits: Tensor, target: Tensor, fn: str):
     """Check integer class targets against input (N, C, d1, ...) / (C,) like torch.
 
@@ -166,10 +170,7 @@ def _class_targets(logits: Tensor, target: Tensor, fn: str):
     if logits.ndim == 0 and fn == "nll_loss":
         raise ShapeError("Expected 1 or more dimensions (got 0)")
     if logits.ndim == 0:  # (torch's log_softmax over dim 1: its IndexError)
-        raise IndexError(
-            "Dimension out of range (expected to be in range of [-1, 0], but got 1): "
-            f"{fn}'s input must have at least 1 dimension (C,) or (N, C), got a 0-d tensor"
-        )
+        raise IndexError(f"{_DIM_1}: {fn}'s input must have at least 1 dimension (C,) or (N, C)")
     if logits.ndim == 1:
         if target.ndim == 1 and target.shape[0] != 1:
             raise ValueError(
@@ -325,7 +326,9 @@ def cross_entropy(
         raise RuntimeError(f"cross_entropy: input is on {x.device} but target is on {t.device}")
     _need_float(x, "log_softmax_lastdim_kernel_impl", device_suffix=False)  # torch's log_softmax comes first
     xs, ts, kind = x._data.shape, t._data.shape, t._data.dtype.kind
-    if ts == xs and xs:  # probability targets (torch's reading of a target shaped as the input)
+    if not xs and (ts or kind == "f"):  # (0-d input; a 0-d int target reads as probabilities below)
+        raise IndexError(f"{_DIM_1}: cross_entropy's input must have at least 1 dimension (C,) or (N, C)")
+    if ts == xs:  # probability targets (torch's reading of a target shaped as the input)
         if kind != "f":
             raise RuntimeError(
                 f"Expected floating point type for target with class probabilities, got {_torch_name(t.dtype)}"
@@ -654,31 +657,6 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
 
 
 @numpy_keywords
-def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """cos(x1, x2) = sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along `dim`.
-
-    Each vector is divided by its (clamped) norm first, as PyTorch does, which keeps
-    large vectors from overflowing the product of norms. x1 and x2 broadcast against
-    each other (e.g. one query (1, D) against many items (N, D)), in their common dtype
-    (float32 with int64: float32, as torch's)."""
-    a, b = _promote(_tensor(x1, "x1"), _tensor(x2, "x2"))
-    dim = dim_int(dim)  # (one dim, an int: as torch)
-    if not a.dtype.is_floating_point:
-        raise DTypeError(f"expected common dtype to be floating point, yet common dtype is {a.dtype}")
-    if a.shape != b.shape:  # torch broadcasts first, so dim counts in the common shape
-        a, b = broadcast_tensors(a, b)
-    na = a.norm(dim=dim, keepdim=True).clamp(min=eps)
-    nb = b.norm(dim=dim, keepdim=True).clamp(min=eps)
-    return ((a / na) * (b / nb)).sum(dim=dim)
-
-
-def pairwise_distance(
-    x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
-) -> Tensor:
-    """||x1 - x2 + eps||_p along the last dim (the Euclidean distance for p=2)."""
-    return _ag.named((x1 - x2 + eps).norm(p, dim=-1, keepdim=keepdim), "NormBackward1")
-
-
 def embedding(
     input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm=None, norm_type: float = 2.0,
     scale_grad_by_freq: bool = False, sparse: bool = False,
@@ -787,7 +765,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 __all__ = [
     "gelu", "relu", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
     "smooth_l1_loss", "huber_loss", "leaky_relu", "linear", "one_hot", "normalize",
-    "cosine_similarity", "pairwise_distance", "embedding", "sigmoid", "tanh", "dropout",
+    "embedding", "sigmoid", "tanh", "dropout",
     "layer_norm", "batch_norm", "group_norm", "instance_norm", "local_response_norm", "conv1d",
     "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
     "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "scaled_dot_product_attention",

@@ -1,6 +1,8 @@
 """The functions behind more torch.nn layers, for pyneuro.functional (torch.nn.functional's names):
 
 pdist                 distances between every pair of rows of x (N, M), i < j
+cosine_similarity     cos of the angle between x1 and x2 along a dim, in their common dtype
+pairwise_distance     ||x1 - x2 + eps||_p along the last dim
 bilinear              y = x1^T A x2 + b for each of the out_features matrices A
 rms_norm              x / sqrt(mean(x^2) + eps) * weight over the last dims
 dropout1d / dropout3d zero whole channels (feature maps) of 1-d / 3-d signals
@@ -20,10 +22,12 @@ import numpy as np
 
 from ._errors import DTypeError, IndexRangeError, ShapeError, check_dropout_dtype, check_dropout_p
 from ._euclidean import PairDist, pair_indices
-from ._shapes import ints
+from ._shapes import dim_int, ints
+from ._tensor_base import _promote
 from .autograd import named
 from .creation import as_tensor, zeros
 from .functions import cat, where
+from .functions_index import broadcast_tensors
 from .random import _rng
 from .tensor import Tensor
 
@@ -361,8 +365,41 @@ def _bag_max(rows: Tensor, bag_of: np.ndarray, bags: int, d: int) -> Tensor:
     return where(empty, 0.0, best)
 
 
+def _need_tensor(x, name: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a pyneuro Tensor, got {type(x).__name__}")
+    return x
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """cos(x1, x2) = sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along `dim`.
+
+    Each vector is divided by its (clamped) norm first, as PyTorch does, which keeps
+    large vectors from overflowing the product of norms. x1 and x2 broadcast against
+    each other (e.g. one query (1, D) against many items (N, D)), in their common dtype
+    (float32 with int64: float32, as torch's)."""
+    a, b = _promote(_need_tensor(x1, "x1"), _need_tensor(x2, "x2"))
+    dim = dim_int(dim)  # (one dim, an int: as torch)
+    if not a.dtype.is_floating_point:
+        raise DTypeError(f"expected common dtype to be floating point, yet common dtype is {a.dtype}")
+    if a.shape != b.shape:  # torch broadcasts first, so dim counts in the common shape
+        a, b = broadcast_tensors(a, b)
+    na = a.norm(dim=dim, keepdim=True).clamp(min=eps)
+    nb = b.norm(dim=dim, keepdim=True).clamp(min=eps)
+    return ((a / na) * (b / nb)).sum(dim=dim)
+
+
+def pairwise_distance(
+    x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
+) -> Tensor:
+    """||x1 - x2 + eps||_p along the last dim (the Euclidean distance for p=2)."""
+    return named((x1 - x2 + eps).norm(p, dim=-1, keepdim=keepdim), "NormBackward1")
+
+
 __all__ = [
     "pdist",
+    "cosine_similarity",
+    "pairwise_distance",
     "bilinear",
     "rms_norm",
     "dropout1d",

@@ -325,3 +325,23 @@ def test_cosine_similarity_of_mixed_dtypes_computes_in_the_common_one():
     for (dt, x), (dm, y) in zip(*outs):
         assert dt == dm
         np.testing.assert_allclose(y, x, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "target", ["int_0d", "float_0d", "int_1", "float_1"], ids=lambda s: s
+)  # fmt: skip
+def test_cross_entropy_of_a_0d_input_raises_as_torch(target):
+    """A 0-d input: with a 0-d integer target torch reads probabilities (its RuntimeError on the
+    target's dtype), anything else is its IndexError (dim 1 out of range)."""
+    outcomes = []
+    for lib in (torch, pn):
+        t = {
+            "int_0d": lib.tensor(0),
+            "float_0d": lib.tensor(0.5),
+            "int_1": lib.tensor([0]),
+            "float_1": lib.tensor([0.5]),
+        }
+        with pytest.raises(Exception) as info:
+            lib.nn.functional.cross_entropy(lib.tensor(1.0), t[target])
+        outcomes.append(info.value)
+    assert isinstance(outcomes[1], type(outcomes[0])), outcomes
