@@ -77,6 +77,12 @@ def gives_copy(args: tuple, kwargs: dict) -> bool:
 def to_arguments(args: tuple, kwargs: dict) -> tuple:
     """(device, dtype, copy) of a call `t.to(*args, **kwargs)`, each None/False where not given;
     TypeError where torch's parser matches none of the three forms."""
+    if len(args) == 1 and not kwargs:  # (the common calls first: t.to(device), t.to(dtype))
+        first = args[0]
+        if isinstance(first, str):  # (a pn.device is a str too)
+            return first, None, False
+        if type(first) is _dtypes.DType:
+            return None, first, False
     if len(args) > 4:
         raise TypeError(f"to() takes from 0 to 4 positional arguments but {len(args)} were given")
     names = _form(args)
