@@ -157,6 +157,11 @@ def _class_targets(logits: Tensor, target: Tensor, fn: str):
     Returns (x2, t2, out_shape): input folded to (rows, C) with the class dim last,
     targets folded to (rows,), and the shape of the per-sample losses.
     """
+    if logits.ndim >= 2 and (target.ndim == 0 or target.shape[0] != logits.shape[0]):  # (torch's first check)
+        raise ValueError(
+            f"{fn}: expected input of shape (N, C) and target of shape (N,), got input {tuple(logits.shape)} "
+            f"and target {tuple(target.shape)} (Expected input batch_size to match target batch_size)"
+        )
     if target.dtype.kind not in "iu":
         raise DTypeError(
             f"{fn}: class targets must be an integer tensor (int64), got {target.dtype} of shape {tuple(target.shape)}"
@@ -181,11 +186,6 @@ def _class_targets(logits: Tensor, target: Tensor, fn: str):
                 f"{fn}: unbatched input of shape {tuple(logits.shape)} needs a 0-d target, got shape {tuple(target.shape)}"
             )
         return logits.reshape(1, logits.shape[0]), target.reshape(1), ()  # a (1,) target works too, as torch
-    if target.ndim == 0 or target.shape[0] != logits.shape[0]:
-        raise ValueError(
-            f"{fn}: expected input of shape (N, C) and target of shape (N,), got input {tuple(logits.shape)} "
-            f"and target {tuple(target.shape)} (Expected input batch_size to match target batch_size)"
-        )
     if logits.ndim == 2:
         if target.ndim != 1:
             raise ShapeError(

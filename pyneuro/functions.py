@@ -60,7 +60,7 @@ def cat(tensors, dim=0) -> Tensor:
         empty = shape[:d] + (0,) + shape[d + 1 :]
         ts = [t.reshape(empty) if t.shape == (0,) else t for t in ts]
     nd = ts[0].ndim
-    d = dim % builtins.max(nd, 1)
+    d = one_dim(dim, nd)  # (a dim out of range first: torch's IndexError, before any size check)
     for k, t in enumerate(ts):  # torch's checks and words
         if t.ndim != nd:
             raise ShapeError(f"Tensors must have same number of dimensions: got {nd} and {t.ndim}")
@@ -80,9 +80,9 @@ concat = cat
 def stack(tensors, dim=0) -> Tensor:
     """Stack same-shape tensors along a new dim (like torch.stack)."""
     ts = _as_tensors(tensors, "stack")
+    normalize_dims(dim, ts[0].ndim + 1)  # IndexError for a dim out of range, like torch (checked first)
     if any(t.shape != ts[0].shape for t in ts):
         raise ShapeError(f"stack expects each tensor to be equal size, got {[tuple(x.shape) for x in ts]}")
-    normalize_dims(dim, ts[0].ndim + 1)  # IndexError for a dim out of range, like torch
     return _ag.Stack.apply(*ts, dim=dim)
 
 

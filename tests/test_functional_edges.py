@@ -345,3 +345,28 @@ def test_cross_entropy_of_a_0d_input_raises_as_torch(target):
             lib.nn.functional.cross_entropy(lib.tensor(1.0), t[target])
         outcomes.append(info.value)
     assert isinstance(outcomes[1], type(outcomes[0])), outcomes
+
+
+ORDER_OF_CHECKS = {  # torch checks a dim's range (IndexError) and the batch size (ValueError) first
+    "cat_dim_out_of_range": lambda T: T.cat([T.ones(2, 3), T.ones(3, 4)], dim=7),
+    "cat_negative_dim_out_of_range": lambda T: T.cat([T.ones(2, 3), T.ones(3, 4)], dim=-3),
+    "stack_dim_out_of_range": lambda T: T.stack([T.ones(2, 3), T.ones(3, 4)], dim=5),
+    "softmax_int_0d_dim_1": lambda T: T.nn.functional.softmax(T.tensor(3), dim=1),
+    "log_softmax_int_0d_dim_1": lambda T: T.nn.functional.log_softmax(T.tensor(3), dim=1),
+    "cross_entropy_float_target_other_batch": lambda T: T.nn.functional.cross_entropy(
+        T.ones(4, 3), T.ones(5)
+    ),
+    "cross_entropy_int_target_other_batch": lambda T: T.nn.functional.cross_entropy(
+        T.ones(4, 3), T.zeros(5, dtype=T.long)
+    ),
+    "cross_entropy_float_target_same_batch": lambda T: T.nn.functional.cross_entropy(T.ones(4, 3), T.ones(4)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ORDER_OF_CHECKS))
+def test_checks_run_in_torchs_order(name):
+    with pytest.raises(Exception) as theirs:
+        ORDER_OF_CHECKS[name](torch)
+    with pytest.raises(Exception) as mine:
+        ORDER_OF_CHECKS[name](pn)
+    assert isinstance(mine.value, type(theirs.value)), (mine.value, theirs.value)

@@ -307,9 +307,8 @@ def _need_float(x, op: str, dim) -> None:
     """torch has no integer softmax: NotImplementedError in torch's words (Tensor.softmax,
     F.softmax and the log_softmax forms all reach the two Functions below)."""
     if x.dtype.kind != "f":
-        kernel = (
-            f"{op}_lastdim_kernel_impl" if x.ndim == 0 or dim % x.ndim == x.ndim - 1 else f"{op}_kernel_impl"
-        )
+        dim = _one_dim(dim, max(x.ndim, 1))  # (a dim out of range first: torch's IndexError)
+        kernel = f"{op}_lastdim_kernel_impl" if x.ndim == 0 or dim == x.ndim - 1 else f"{op}_kernel_impl"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_torch_name(x.dtype)}'")
 
 
