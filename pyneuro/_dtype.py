@@ -77,6 +77,17 @@ def _dtype(d):
     raise TypeError(f"argument 'dtype' must be pyneuro.dtype, not {type(d).__name__}")
 
 
+def is_dtype(d) -> bool:
+    """Does d name a dtype, as _dtype reads one (a dtype pyneuro lacks included: _dtype says why)?
+    None does not (Tensor.to's forms: _tensor_forms)."""
+    if type(d) is UnsupportedDType or d is complex:
+        return True
+    try:
+        return _dtype(d) is not None
+    except TypeError:
+        return False
+
+
 class DType:
     """What `pn.float32` and `t.dtype` are: a NumPy dtype under torch's name (see the module docstring)."""
 

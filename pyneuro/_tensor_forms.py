@@ -24,8 +24,6 @@ Arrows: imports _dtype, _device, _errors, _shapes, _tensor_base and torch_runtim
 
 from __future__ import annotations
 
-import numpy as np
-
 from . import _dtype as _dtypes
 from ._device import device as _device_type
 from ._errors import type_name
@@ -34,14 +32,6 @@ from ._tensor_base import TensorBase
 from .torch_runtime import memory_format as _memory_format
 
 _KEYWORDS = ("device", "dtype", "non_blocking", "copy", "memory_format")
-
-
-def _is_dtype(x) -> bool:
-    return (
-        isinstance(x, (_dtypes.DType, _dtypes.UnsupportedDType, np.dtype))
-        or any(x is t for t in (float, int, bool))
-        or (isinstance(x, type) and issubclass(x, np.generic))
-    )
 
 
 def _is_device(x) -> bool:
@@ -64,7 +54,7 @@ def _form(args: tuple) -> tuple:
     """The parameter names of the form the first argument picks."""
     if args and isinstance(args[0], TensorBase):
         return ("other", "non_blocking", "copy")
-    if args and _is_dtype(args[0]):
+    if args and _dtypes.is_dtype(args[0]):
         return ("dtype", "non_blocking", "copy")
     return ("device", "dtype", "non_blocking", "copy")
 
@@ -101,7 +91,7 @@ def to_arguments(args: tuple, kwargs: dict) -> tuple:
         not flags_ok
         or not (layout is None or isinstance(layout, _memory_format))
         or not _is_device(given.get("device"))
-        or not (given.get("dtype") is None or _is_dtype(given["dtype"]))
+        or not (given.get("dtype") is None or _dtypes.is_dtype(given["dtype"]))
     ):
         raise _invalid(args, kwargs)
     given.pop("other", None)

@@ -146,11 +146,6 @@ def _legacy_reduction(size_average, reduce, reduction: str) -> str:
     return reduction
 
 
-_DIM_1 = (
-    "Dimension out of range (expected to be in range of [-1, 0], but got 1)"  # (torch's, for a 0-d input)
-)
-
-
 def _class_targets(logits: Tensor, target: Tensor, fn: str):
     """Check integer class targets against input (N, C, d1, ...) / (C,) like torch.
 
@@ -172,10 +167,8 @@ def _class_targets(logits: Tensor, target: Tensor, fn: str):
         if logits.ndim > 2:
             raise DTypeError("expected scalar type Long but found Byte")
         target = target.to(_int64)  # class numbers, never a mask when they index
-    if logits.ndim == 0 and fn == "nll_loss":
+    if logits.ndim == 0:  # (nll_loss's; cross_entropy refused a 0-d input before, as torch's log_softmax)
         raise ShapeError("Expected 1 or more dimensions (got 0)")
-    if logits.ndim == 0:  # (torch's log_softmax over dim 1: its IndexError)
-        raise IndexError(f"{_DIM_1}: {fn}'s input must have at least 1 dimension (C,) or (N, C)")
     if logits.ndim == 1:
         if target.ndim == 1 and target.shape[0] != 1:
             raise ValueError(
@@ -327,7 +320,10 @@ def cross_entropy(
     _need_float(x, "log_softmax_lastdim_kernel_impl", device_suffix=False)  # torch's log_softmax comes first
     xs, ts, kind = x._data.shape, t._data.shape, t._data.dtype.kind
     if not xs and (ts or kind == "f"):  # (0-d input; a 0-d int target reads as probabilities below)
-        raise IndexError(f"{_DIM_1}: cross_entropy's input must have at least 1 dimension (C,) or (N, C)")
+        raise IndexError(
+            "Dimension out of range (expected to be in range of [-1, 0], but got 1): "
+            "cross_entropy's input must have at least 1 dimension (C,) or (N, C)"
+        )
     if ts == xs:  # probability targets (torch's reading of a target shaped as the input)
         if kind != "f":
             raise RuntimeError(

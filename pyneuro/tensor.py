@@ -111,18 +111,18 @@ class Tensor(
     def to(self, *args, **kwargs) -> Tensor:
         """t.to("cuda"), t.to(pn.float64), t.to(other), t.to(device=..., dtype=...)."""
         device, dtype, copy = to_arguments(args, kwargs)  # (torch's three forms: _tensor_forms)
-        if isinstance(device, str):
-            try:
-                device = _device(device)
-            except ValueError:  # (x.to('float32'): torch's "Invalid device string" RuntimeError)
-                raise ArgumentError(
-                    f"to(): {device!r} is not a device ('cpu', 'cuda'); a dtype is pn.float32"
-                ) from None
         out = self
         if dtype is not None:
             out = out._cast(_dtype(dtype))
         if device is not None:
-            dev = _device(device)
+            try:
+                dev = _device(device)
+            except ValueError:  # (x.to('float32'): torch's "Invalid device string" RuntimeError)
+                if not isinstance(device, str):
+                    raise
+                raise ArgumentError(
+                    f"to(): {device!r} is not a device ('cpu', 'cuda'); a dtype is pn.float32"
+                ) from None
             if dev != out.device:
                 _backend(dev)  # raise the registry's reason before anything else
                 out = _ag.ToDevice.apply(out, device=dev)

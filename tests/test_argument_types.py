@@ -320,14 +320,20 @@ def _number_first(params) -> bool:
     return any(position == 1 and kind.split("|")[0] in _WORDS for position, _, kind in params)
 
 
-def test_flags_are_bools():
-    """torch's parser takes a Python bool only where it types an argument bool: keepdim=1,
-    x.std(0, 2), topk(sorted=1), np.bool_(True) and a 0-d tensor are its TypeError (pyneuro read
-    them as truthy before). Each flag of the tables is checked, by keyword here."""
+def _table_rows() -> tuple:
+    """The namespaces the tables cover, and every (namespace, name, params) row of both tables."""
     namespaces = {"pyneuro": pn, "pyneuro.functional": pn.nn.functional, "pyneuro.linalg": pn.linalg}
     namespaces["pyneuro.special"] = pn.special
     rows = [("Tensor", n, p) for n, p in METHOD_PARAMS["pyneuro.Tensor"].items()]
     rows += [(ns, n, p) for ns in namespaces for n, p in TENSOR_PARAMS[ns].items()]
+    return namespaces, rows
+
+
+def test_flags_are_bools():
+    """torch's parser takes a Python bool only where it types an argument bool: keepdim=1,
+    x.std(0, 2), topk(sorted=1), np.bool_(True) and a 0-d tensor are its TypeError (pyneuro read
+    them as truthy before). Each flag of the tables is checked, by keyword here."""
+    namespaces, rows = _table_rows()
     checked = 0
     for ns, name, params in rows:
         for _, arg, kind in params:
@@ -379,10 +385,7 @@ def test_numbers_and_strings_have_torch_types():
     """Where torch's parser types a keyword argument int, float, Number or str (the tables' kinds
     'int', 'float', 'scalar', 'str'), a value of another type is its TypeError, checked before the
     function runs: ignore_index=1.5, label_smoothing=None, diagonal=True, approximate=None."""
-    namespaces = {"pyneuro": pn, "pyneuro.functional": pn.nn.functional, "pyneuro.linalg": pn.linalg}
-    namespaces["pyneuro.special"] = pn.special
-    rows = [("Tensor", n, p) for n, p in METHOD_PARAMS["pyneuro.Tensor"].items()]
-    rows += [(ns, n, p) for ns in namespaces for n, p in TENSOR_PARAMS[ns].items()]
+    namespaces, rows = _table_rows()
     checked = 0
     for ns, name, params in rows:
         for _, arg, kind in params:

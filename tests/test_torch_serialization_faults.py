@@ -16,17 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_probe_io_save import _rt as _round_trip
 
 import pyneuro as pn
 
 torch = pytest.importorskip("torch")
-
-
-def _round_trip(lib, obj, **load_kw):
-    buf = io.BytesIO()
-    lib.save(obj, buf)
-    buf.seek(0)
-    return lib.load(buf, **load_kw)
 
 
 NUMPY_VALUES = [
