@@ -187,9 +187,9 @@ class TorchStream:
         of 16 or more elements, else (serial=True: a tensor that is not contiguous) one by one."""
         shape = tuple(shape)
         dtype = np.dtype(dtype)
-        n = int(np.prod(shape, dtype=np.int64))
+        n = math.prod(shape)
         if n < 16 or serial:
-            out = np.array([self._scalar_normal() for _ in range(n)], dtype=np.float64) * std + mean
+            out = np.array(self._scalar_normals(n), dtype=np.float64) * std + mean
         elif dtype in (np.float32, np.float16):  # float16: rounded float32 normals (not torch's half kernel)
             out = self._fill(n, _F32, _box_muller_f32, mean, std)
         else:
@@ -206,6 +206,31 @@ class TorchStream:
         theta = 2.0 * math.pi * u1
         self._cached_normal = r * math.sin(theta)
         return r * math.cos(theta)
+
+    @_atomic
+    def _scalar_normals(self, n: int) -> list:
+        """n values of _scalar_normal in a row, the same bits, with the uniforms drawn at once:
+        each fresh pair of uniforms gives cos then sin, and an odd count leaves the sin cached."""
+        out = []
+        if n and self._cached_normal is not None:
+            out.append(self._cached_normal)
+            self._cached_normal = None
+        pairs = (n - len(out) + 1) // 2
+        if pairs:
+            # _unit(2 * pairs, float64) in Python's ints and floats (exact: 53 bits times 2**-53)
+            w = self.words(4 * pairs).tolist()
+            low53, scale = (1 << 53) - 1, 2.0**-53
+            u = [(((w[i] << 32) | w[i + 1]) & low53) * scale for i in range(0, len(w), 2)]
+            log1p, sqrt, cos, sin, two_pi = math.log1p, math.sqrt, math.cos, math.sin, 2.0 * math.pi
+            for i in range(0, 2 * pairs, 2):
+                r = sqrt(-2.0 * log1p(-u[i + 1]))
+                theta = two_pi * u[i]
+                out.append(r * cos(theta))
+                if len(out) < n:
+                    out.append(r * sin(theta))
+                else:
+                    self._cached_normal = r * sin(theta)
+        return out
 
     def _fill(self, n, dtype, block_fn, mean, std) -> np.ndarray:
         data = self._unit(n, dtype)
@@ -235,7 +260,7 @@ class TorchStream:
 
     @_atomic
     def log_normal_fill(self, shape, mean=1.0, std=2.0) -> np.ndarray:
-        draws = [math.exp(self._scalar_normal() * std + mean) for _ in range(_count(shape))]
+        draws = [math.exp(z * std + mean) for z in self._scalar_normals(_count(shape))]
         return _shaped(np.array(draws, dtype=np.float64), shape)
 
     # ------------------------------------------------------------------ integers
