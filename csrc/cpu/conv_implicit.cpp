@@ -81,6 +81,19 @@ float* scratch(std::vector<float>& v, index_t n) {
   return v.data();
 }
 
+// Columns p0 .. p0+np of one image-group's im2col matrix (K rows), as a GEMM operand: a
+// pointwise convolution's columns are x_g's own rows, read in place (ld = P); any other
+// convolution's are unfolded into col (ld = np). The forward and grad_w loops share it.
+struct ColumnTile {
+  const float* data;
+  index_t ld;
+};
+ColumnTile column_tile(const ConvShape& s, const float* xg, index_t p0, index_t np, float* col) {
+  if (pointwise(s)) return {xg + p0, s.P()};
+  im2col(s, xg, p0, p0 + np, col);
+  return {col, np};
+}
+
 }  // namespace
 
 void conv2d_forward_implicit(const ConvShape& s, const float* x, const float* w, const float* bias,
@@ -96,15 +109,10 @@ void conv2d_forward_implicit(const ConvShape& s, const float* x, const float* w,
         float* yg = y + (n * s.O + g * Og) * P;
         for (index_t p0 = 0; p0 < P; p0 += pt) {
           const index_t np = std::min(pt, P - p0);
-          const float* B = xg + p0;
-          index_t ldb = P;
-          if (!pointwise(s)) {
-            im2col(s, xg, p0, p0 + np, col);
-            B = col, ldb = np;
-          }
+          const ColumnTile B = column_tile(s, xg, p0, np, col);
           // One tile covering every column writes y directly; narrower ones go through `out`.
           float* C = np == P ? yg : out;
-          gemm(w + g * Og * K, K, false, B, ldb, false, C, Og, np, K);
+          gemm(w + g * Og * K, K, false, B.data, B.ld, false, C, Og, np, K);
           for (index_t o = 0; o < Og; ++o) {
             const float b = bias ? bias[g * Og + o] : 0.0f;
             float* yr = yg + o * P + p0;
@@ -206,13 +214,8 @@ void conv2d_backward_weight_implicit(const ConvShape& s, const float* gy, const 
             float* accg = acc + g * Og * K;
             for (index_t p0 = 0; p0 < P; p0 += pt) {
               const index_t np = std::min(pt, P - p0);
-              const float* B = xg + p0;
-              index_t ldb = P;
-              if (!pointwise(s)) {
-                im2col(s, xg, p0, p0 + np, col);
-                B = col, ldb = np;
-              }
-              gemm(gyg + p0, P, false, B, ldb, true, tmp, Og, K, np);  // grad_y tile @ col tile^T
+              const ColumnTile B = column_tile(s, xg, p0, np, col);
+              gemm(gyg + p0, P, false, B.data, B.ld, true, tmp, Og, K, np);  // grad_y tile @ col tile^T
               for (index_t e = 0; e < Og * K; ++e) accg[e] += tmp[e];
             }
           }
