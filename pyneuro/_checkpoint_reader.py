@@ -54,12 +54,13 @@ class _Reader:
         self.place = _placement(map_location)
         self.counters: dict = {}
         self.tensors: list = []  # every tensor node's tensor, in order: what {"__same__": i} names
+        self.objects: list = []  # every container and array, as completed: what {"__memo__": i} names
 
     def decode(self, node, depth: int = 0):
         if depth > MAX_DEPTH:
             raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
         if isinstance(node, list):
-            return [self.decode(v, depth + 1) for v in node]
+            return self.keep([self.decode(v, depth + 1) for v in node])
         if node is None or isinstance(node, (bool, str, int, float)):
             return node
         if not isinstance(node, dict):
@@ -74,7 +75,11 @@ class _Reader:
                 array_globals(array.dtype),
                 "a NumPy array, which torch.load unpickles, and so refuses by default",
             )
-            return array
+            return self.keep(array)
+        if kind == "__memo__":  # the same container or array again
+            if not (_int(value) and value < len(self.objects)):
+                raise ValueError(f"a __memo__ entry names object {value!r} of {len(self.objects)} before it")
+            return self.objects[value]
         if kind == "__npscalar__":
             return self.np_scalar(value)
         if kind == PICKLE_KEY:  # pickled objects: _pickled.py (refused unless allowed or weights_only=False)
@@ -97,7 +102,7 @@ class _Reader:
             )
         if kind in ("__tuple__", "__set__", "__frozenset__") and isinstance(value, list):
             items = (self.decode(v, depth + 1) for v in value)
-            return {"__tuple__": tuple, "__set__": set, "__frozenset__": frozenset}[kind](items)
+            return self.keep({"__tuple__": tuple, "__set__": set, "__frozenset__": frozenset}[kind](items))
         if kind in _SCALAR_KINDS:
             return _scalar(kind, value)
         if kind == "__state_dict__" and isinstance(value, dict) and set(value) == {"items", "metadata"}:
@@ -117,16 +122,13 @@ class _Reader:
                     and (tuple_key or not isinstance(pair[0], (list, dict)))
                 ):
                     raise ValueError("a dict entry in the header is not a [key, value] pair")
-                key = pair[0]
-                if tuple_key:
-                    key = self.decode(key, depth + 1)
-                    if not isinstance(key, tuple) or any(
-                        isinstance(k, (list, dict, Tensor, np.ndarray)) for k in key
-                    ):
-                        raise ValueError("a dict key in the header is not a tuple of numbers and strings")
-                out[key] = self.decode(pair[1], depth + 1)
-            return out
+                out[_key(pair[0], depth + 1) if tuple_key else pair[0]] = self.decode(pair[1], depth + 1)
+            return self.keep(out)
         raise ValueError(f"unknown entry in the header: {kind!r}")
+
+    def keep(self, obj):
+        self.objects.append(obj)
+        return obj
 
     def remember(self, t):
         self.tensors.append(t)
@@ -253,6 +255,17 @@ def _scalar(kind: str, value):
 
 def _tuple_node(node) -> bool:
     return isinstance(node, dict) and len(node) == 1 and isinstance(node.get("__tuple__"), list)
+
+
+def _key(node, depth: int):
+    """A dict key from its header entry: None, a bool, number or string, or a tuple of such keys."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+    if _tuple_node(node):
+        return tuple(_key(k, depth + 1) for k in node["__tuple__"])
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    raise ValueError("a dict key in the header is not a tuple of numbers and strings")
 
 
 def _as_parameter(t: Tensor) -> Tensor:

@@ -27,7 +27,9 @@ and each as {"__tensor_ex__": {"storage": NAME, "offset": k, "shape": [...], "st
 "requires_grad": b, "parameter": b}}, a strided view into it (offset and strides counted in
 elements), so they share memory again after loading, as torch's do; the same entry without
 offset/shape/stride brings back requires_grad or an nn.Parameter. The same tensor object met again
-is {"__same__": i} (the i-th tensor entry of the tree), one object again after loading. A safetensors file without
+is {"__same__": i} (the i-th tensor entry of the tree), one object again after loading; the same
+list, dict, tuple, set or NumPy array met again is {"__memo__": i} (the i-th such node that loading
+completes), one object again, as torch's pickle memo keeps it. A safetensors file without
 the "pyneuro" entry (written by torch) loads as a dict {name: Tensor}. Any other object (a whole
 nn.Module, a custom class, a subclass such as a namedtuple or defaultdict, a dict with keys
 the header cannot hold) is pickled, as torch.save does, into one uint8 tensor: {"__pickle__":
@@ -116,10 +118,10 @@ from ._safetensors import (  # noqa: F401 - the format's names, as pn.serializat
 from ._shapes import Size
 from .tensor import Tensor
 
-VERSION = 5  # 1: .npz archives (still read); 2: safetensors; 3: + shared memory, requires_grad,
+VERSION = 6  # 1: .npz archives (still read); 2: safetensors; 3: + shared memory, requires_grad,
 # Parameter, sets; 4: + pickles whose tensors are entries of the file ("__pickle_ex__"); 5: + NumPy
 # scalars keep their type ("__npscalar__"; before, stored as Python numbers), the same tensor
-# object twice loads as one ("__same__")
+# object twice loads as one ("__same__"); 6: so does the same list, dict, tuple, set or array ("__memo__")
 _META_KEY = "pyneuro"
 
 
@@ -145,12 +147,14 @@ class _TooDeep(ValueError):
     """An object nested deeper than MAX_DEPTH (or holding itself): _safetensors_parts pickles it."""
 
 
-def _encode(obj, tensors: dict, path: str, depth: int, pending: list):
+def _encode(obj, tensors: dict, path: str, depth: int, pending: list, memo: dict):
     if depth > MAX_DEPTH:
         raise _TooDeep(f"pn.save: the object is nested more than {MAX_DEPTH} levels deep")
     kind = type(obj)  # exact types: a subclass (namedtuple, defaultdict, IntEnum) is pickled, kept whole
     if obj is None or kind in (bool, str, int, float):
         return obj
+    if id(obj) in memo:  # a list, dict, ... met again: {"__memo__": i}, one object after loading
+        return {"__memo__": memo[id(obj)][0]}
     if isinstance(obj, (np.integer, np.floating, np.bool_)) and obj.dtype.name in _NP_SCALARS:
         return {"__npscalar__": [obj.dtype.name, obj.item()]}  # np.float64(0.93) loads as one, as torch's
     if kind is complex:
@@ -171,43 +175,53 @@ def _encode(obj, tensors: dict, path: str, depth: int, pending: list):
                 f"storable: {', '.join(str(np.dtype(d)) for d in DTYPES.values())}"
             )
         if isinstance(obj, np.ndarray):
-            return {"__ndarray__": _add_array(tensors, path, array)}
+            return _memoized(memo, obj, {"__ndarray__": _add_array(tensors, path, array)})
         node: dict = {}  # filled by _place_tensors once every tensor of `obj` is known
         pending.append((obj, array, path, node))
         return node
     if kind in (set, frozenset):
-        return {
-            f"__{kind.__name__}__": [
-                _encode(v, tensors, f"{path}.{i}" if path else str(i), depth + 1, pending)
-                for i, v in enumerate(obj)
-            ]
-        }
+        items = [
+            _encode(v, tensors, f"{path}.{i}" if path else str(i), depth + 1, pending, memo)
+            for i, v in enumerate(obj)
+        ]
+        return _memoized(memo, obj, {f"__{kind.__name__}__": items})
     if kind in (dict, OrderedDict):
         if not all(_plain_key(k) for k in obj):  # np.int64, dtype or frozenset keys: pickled, as torch's
-            return _pickle_node(obj, tensors, path, depth, pending)
+            return _pickle_node(obj, tensors, path, depth, pending, memo)
         items = []
         for k, v in obj.items():
             items.append(
-                [_key_node(k), _encode(v, tensors, f"{path}.{k}" if path else str(k), depth + 1, pending)]
+                [
+                    _key_node(k),
+                    _encode(v, tensors, f"{path}.{k}" if path else str(k), depth + 1, pending, memo),
+                ]
             )
-        node = {"__odict__" if kind is OrderedDict else "__dict__": items}
+        node = _memoized(memo, obj, {"__odict__" if kind is OrderedDict else "__dict__": items})
         metadata = getattr(
             obj, "_metadata", None
         )  # a state_dict's per-module versions: load_state_dict reads them
         if kind is OrderedDict and isinstance(metadata, dict):
-            meta = _encode(dict(metadata), tensors, f"{path}._metadata", depth + 1, pending)
+            meta = _encode(dict(metadata), tensors, f"{path}._metadata", depth + 1, pending, memo)
             return {"__state_dict__": {"items": items, "metadata": meta}}
         return node
     if kind in (tuple, list):
         items = [
-            _encode(v, tensors, f"{path}.{i}" if path else str(i), depth + 1, pending)
+            _encode(v, tensors, f"{path}.{i}" if path else str(i), depth + 1, pending, memo)
             for i, v in enumerate(obj)
         ]
-        return {"__tuple__": items} if isinstance(obj, tuple) else items
-    return _pickle_node(obj, tensors, path, depth, pending)  # a Module, a class: _pickled.py
+        return _memoized(memo, obj, {"__tuple__": items} if kind is tuple else items)
+    return _pickle_node(obj, tensors, path, depth, pending, memo)  # a Module, a class: _pickled.py
 
 
-def _pickle_node(obj, tensors: dict, path: str, depth: int, pending: list) -> dict:
+def _memoized(memo: dict, obj, node):
+    """node, after obj's number in memo (the order pn.load finishes decoding containers in): the
+    same list, dict, tuple, set or NumPy array met again is written {"__memo__": number} and loads as
+    one object, as torch's pickle memo keeps it (objects are held, so that no id is reused)."""
+    memo[id(obj)] = (len(memo), obj)
+    return node
+
+
+def _pickle_node(obj, tensors: dict, path: str, depth: int, pending: list, memo: dict) -> dict:
     """obj pickled, its tensors and Parameters kept out of the pickle as tensor entries it refers
     to (persistent ids, as torch.save keeps storages out of its pickle): tensors sharing memory
     (a model's parameters and views of them beside it) share it again after loading."""
@@ -219,7 +233,9 @@ def _pickle_node(obj, tensors: dict, path: str, depth: int, pending: list) -> di
             return None  # other objects, and tensors with attributes of their own, are pickled
         if id(x) not in ids:
             ids[id(x)] = len(refs)
-            refs.append(_encode(x, tensors, f"{path or 'object'}.tensor{len(refs)}", depth + 1, pending))
+            refs.append(
+                _encode(x, tensors, f"{path or 'object'}.tensor{len(refs)}", depth + 1, pending, memo)
+            )
         return ids[id(x)]
 
     name = _add_array(tensors, path or "object", pickled(obj, persistent_id))
@@ -331,7 +347,7 @@ def _safetensors_parts(obj) -> tuple[bytes, list]:
     tensors: dict = {}
     pending: list = []
     try:
-        tree = _encode(obj, tensors, "", 0, pending)
+        tree = _encode(obj, tensors, "", 0, pending, {})
         whole = _pickle_names(tree) and PICKLE_KEY not in tree and "__pickle_ex__" not in tree
     except _TooDeep:  # a list holding itself, or nesting deeper than the header's limit: pickled
         whole = True  # whole, as torch.save pickles it (the pickle memo keeps the cycle)
@@ -339,7 +355,7 @@ def _safetensors_parts(obj) -> tuple[bytes, list]:
         # {"model": model, "optimizer": optimizer}: one object graph, pickled whole as torch.save
         # pickles it, so that the optimizer's parameters are the loaded model's parameters again
         tensors, pending = {}, []
-        tree = _pickle_node(obj, tensors, "", 0, pending)
+        tree = _pickle_node(obj, tensors, "", 0, pending, {})
     _place_tensors(pending, tensors)
     header, arrays, offset = {}, [], 0
     last = _pickle_names(tree)  # pickles after the tensors they refer to

@@ -452,3 +452,58 @@ def test_allow_listing_a_class_under_the_name_a_file_pickled_it_with():
             buf.seek(0)
             assert type(lib.load(buf)) is _Current
             assert lib.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(buf.getvalue())) == []
+
+
+def _at(obj, path):
+    for key in path:
+        obj = obj[key]
+    return obj
+
+
+def _identities(lib, name):
+    """For each pair of the paths SHARED_OBJECTS[name] lists: whether the loaded parts are one object."""
+    obj, paths = SHARED_OBJECTS[name](lib)
+    got = _round_trip(lib, obj)
+    parts = [_at(got, p) for p in paths]
+    return [parts[i] is parts[j] for i in range(len(parts)) for j in range(i + 1, len(parts))]
+
+
+def _twice(value, outer):
+    return outer(value)
+
+
+SHARED_OBJECTS = {
+    # one list/dict/tuple/set saved twice in one checkpoint: torch's pickle memo keeps it one object
+    "list": lambda lib: _twice([1, 2], lambda v: ({"a": v, "b": v}, [("a",), ("b",)])),
+    "dict": lambda lib: _twice({"lr": 0.1}, lambda v: ([v, {"x": v}], [(0,), (1, "x")])),
+    "tuple": lambda lib: _twice((1, 2), lambda v: ([v, v, (v,)], [(0,), (1,), (2, 0)])),
+    "empty list": lambda lib: _twice([], lambda v: ([v, [v]], [(0,), (1, 0)])),
+    "distinct equal lists": lambda lib: ([[1], [1]], [(0,), (1,)]),
+    "set": lambda lib: _twice({1, 2}, lambda v: ({"s": v, "t": v}, [("s",), ("t",)])),
+    "list of a tensor": lambda lib: _twice([lib.ones(2)], lambda v: ([v, v], [(0,), (1,), (0, 0), (1, 0)])),
+    "state_dict": lambda lib: _twice(
+        lib.nn.Linear(2, 2).state_dict(), lambda v: ({"a": v, "b": v}, [("a",), ("b",), ("a", "weight")])
+    ),
+}
+
+
+@pytest.mark.parametrize("name", SHARED_OBJECTS)
+def test_the_same_object_saved_twice_loads_as_one(name):
+    assert _identities(pn, name) == _identities(torch, name)
+
+
+def test_the_same_array_saved_twice_loads_as_one():
+    a = np.arange(3.0)
+    for lib in (torch, pn):
+        got = _round_trip(lib, [a, {"x": a}], weights_only=False)
+        assert got[0] is got[1]["x"]
+
+
+def test_shared_objects_keep_values_and_metadata():
+    model = pn.nn.Sequential(pn.nn.Linear(2, 3), pn.nn.BatchNorm1d(3))
+    sd = model.state_dict()
+    cfg = {"hidden": [3, 3]}
+    got = _round_trip(pn, {"model": sd, "ema": sd, "cfg": cfg, "cfg2": cfg, "key": {(1, "a"): cfg}})
+    assert got["model"] is got["ema"] and got["cfg"] is got["cfg2"] is got["key"][(1, "a")]
+    assert got["model"]._metadata == sd._metadata
+    pn.nn.Sequential(pn.nn.Linear(2, 3), pn.nn.BatchNorm1d(3)).load_state_dict(got["ema"])
