@@ -89,6 +89,7 @@ from ._errors import ArgumentError
 from ._memory_spans import address, dense_order, extent, overlapping, root, viewable
 from ._pickled import (  # noqa: F401 - torch's names
     PICKLE_KEY,
+    TensorValues,
     TrustedPickleError,
     add_safe_globals,
     array_globals,
@@ -238,8 +239,17 @@ def _pickle_node(obj, tensors: dict, path: str, depth: int, pending: list, memo:
             )
         return ids[id(x)]
 
-    name = _add_array(tensors, path or "object", pickled(obj, persistent_id))
+    name = _add_array(tensors, path or "object", pickled(obj, persistent_id, _reduce_tensor))
     return {"__pickle_ex__": {"data": name, "tensors": refs}} if refs else {PICKLE_KEY: name}
+
+
+def _reduce_tensor(x):
+    """The pickler's reduction of a tensor kept in the pickle (one with attributes of its own, a
+    subclass): its values as TensorValues, which a weights-only load rebuilds without NumPy's globals."""
+    if not (isinstance(x, Tensor) and isinstance(x._data, np.ndarray)):
+        return NotImplemented
+    rebuild, args, (attributes, slots) = x.__reduce_ex__(pickle.DEFAULT_PROTOCOL)[:3]
+    return rebuild, args, (attributes, dict(slots, _data=TensorValues(x._data)))
 
 
 def _parameter_type():

@@ -12,6 +12,7 @@ import struct
 import subprocess
 import sys
 import warnings
+from collections import namedtuple
 from pathlib import Path
 
 import numpy as np
@@ -507,3 +508,60 @@ def test_shared_objects_keep_values_and_metadata():
     assert got["model"] is got["ema"] and got["cfg"] is got["cfg2"] is got["key"][(1, "a")]
     assert got["model"]._metadata == sd._metadata
     pn.nn.Sequential(pn.nn.Linear(2, 3), pn.nn.BatchNorm1d(3)).load_state_dict(got["ema"])
+
+
+Pair = namedtuple("Pair", "a b")  # a user's class, allow-listed below
+
+
+class _Holder:
+    def __init__(self, value):
+        self.value = value
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda lib: Pair(np.arange(3), 1),
+        lambda lib: Pair(np.float64(1.5), 1),
+        lambda lib: _Holder({"losses": np.ones(2, dtype=np.float32)}),
+        lambda lib: {"p": Pair(np.arange(2), 2), "w": lib.ones(2)},
+    ],
+)
+def test_numpy_inside_an_allowed_pickle_is_refused_as_torch_refuses_it(build):
+    for lib in (torch, pn):
+        with lib.serialization.safe_globals([Pair, _Holder]):
+            with pytest.raises(pickle.UnpicklingError, match="(?s)Weights only load failed.*numpy"):
+                _round_trip(lib, build(lib))
+            assert type(_round_trip(lib, build(lib), weights_only=False)) is type(build(lib))
+
+
+def test_tensors_inside_an_allowed_pickle_still_load_weights_only():
+    for lib in (torch, pn):
+        t = lib.arange(6.0).reshape(2, 3).t()
+        t.note = "kept in the pickle"  # a tensor with attributes of its own
+        with lib.serialization.safe_globals([Pair]):
+            got = _round_trip(lib, Pair(t, lib.tensor([1, 2], dtype=lib.int16)))
+        assert got.a.note == t.note and got.a.dtype == lib.float32 and got.b.dtype == lib.int16
+        np.testing.assert_array_equal(got.a.numpy(), t.numpy())
+        got.a.add_(1)  # writable
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("<f4", (2, 3), b"\0" * 4),  # fewer bytes than the shape needs
+        ("<f4", (2**40, 2**40), b""),
+        ("|O", (1,), b"\0" * 8),  # object arrays: never
+        ("<f4", (-1,), b"\0" * 4),
+        ("<f4", [1], b"\0" * 4),
+        ("V4", (1,), b"\0" * 4),
+    ],
+)
+def test_hostile_tensor_values_in_a_pickle_are_refused(args):
+    class Hostile:  # a file whose pickle calls the tensor-values constructor with these arguments
+        def __reduce__(self):
+            return pn._pickled.values_array, args
+
+    for weights_only in (True, False):
+        with pytest.raises(pickle.UnpicklingError, match="bad tensor values"):
+            _round_trip(pn, Hostile(), weights_only=weights_only)
