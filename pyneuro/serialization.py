@@ -69,6 +69,7 @@ import pickle
 import stat
 import struct
 import sys
+import warnings
 import zipfile
 import zlib
 from collections import OrderedDict
@@ -440,13 +441,18 @@ def load(
     ({"cuda:0": "cpu"}; tensors are recorded as saved from "cpu") or a function
     (tensor, "cpu") -> tensor. weights_only (default True, as torch's): a pickled object
     (pn.save of a whole model) loads only if its classes are allow-listed, or with
-    weights_only=False for a file you trust (_pickled.py). pickle_module and mmap are
-    accepted for torch compatibility and change nothing. From a
+    weights_only=False for a file you trust (_pickled.py); as torch's, it defaults to False when
+    a pickle_module is given, and the environment variables TORCH_FORCE_WEIGHTS_ONLY_LOAD /
+    TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD (the latter only when weights_only is not given) override
+    it. pickle_module and mmap (which needs a path) change nothing else. From a
     file object, reads one saved object from its current position and leaves the position
     after it. `allow_large=True` lifts the expansion limit on compressed members of old .npz
     files. Raises CheckpointError (a ValueError and a RuntimeError) naming the file when it
     is malformed; EmptyCheckpointError (also an EOFError) when there is nothing to read.
     """
+    weights_only = _weights_only(weights_only, pickle_module, _pickle_args)
+    if mmap and not isinstance(f, (str, os.PathLike)):
+        raise ValueError("f must be a file path in order to use the mmap argument")
     reader = _Reader({}, map_location, weights_only)  # (a CUDA map_location is refused before reading)
 
     def decode(tree, arrays):
@@ -454,6 +460,37 @@ def load(
         return reader.decode(tree)
 
     return _read_file(f, allow_large, decode)
+
+
+def _weights_only(weights_only, pickle_module, pickle_args: dict) -> bool:
+    """torch.load's rules for its weights_only argument (its checks, errors and warning)."""
+    given = weights_only is not None
+    if not given:
+        weights_only = pickle_module is None  # a pickle module asks for a full unpickling
+    force, force_not = (
+        os.getenv(f"TORCH_FORCE_{name}WEIGHTS_ONLY_LOAD", "0").lower() in ("1", "y", "yes", "true")
+        for name in ("", "NO_")
+    )
+    if force and force_not:
+        raise RuntimeError(
+            "Only one of `TORCH_FORCE_WEIGHTS_ONLY_LOAD` or `TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD` "
+            "should be set, but both were set."
+        )
+    if force:
+        weights_only = True
+    elif force_not and not given:
+        warnings.warn(
+            "Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected, since the"
+            "`weights_only` argument was not explicitly passed to `torch.load`, forcing weights_only=False.",
+            UserWarning,
+            stacklevel=3,
+        )
+        weights_only = False
+    if weights_only and pickle_module is not None:
+        raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
+    if weights_only and pickle_args:
+        warnings.warn("pickle_load_args only works if `weights_only=False`.", stacklevel=3)
+    return bool(weights_only)
 
 
 def _read_file(f, allow_large: bool, use):

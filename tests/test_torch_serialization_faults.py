@@ -565,3 +565,39 @@ def test_hostile_tensor_values_in_a_pickle_are_refused(args):
     for weights_only in (True, False):
         with pytest.raises(pickle.UnpicklingError, match="bad tensor values"):
             _round_trip(pn, Hostile(), weights_only=weights_only)
+
+
+def _load_outcome(lib, obj, monkeypatch, env=None, **kw):
+    for name in ("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (env or {}).items():
+        monkeypatch.setenv(name, value)
+    buf = io.BytesIO()
+    lib.save(obj, buf)
+    buf.seek(0)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = lib.load(buf, **kw)
+        return type(got).__name__, [str(w.message)[:40] for w in caught]
+    except Exception as exc:
+        return type(exc).__name__, str(exc)[:70] if isinstance(exc, (RuntimeError, ValueError)) else ""
+
+
+@pytest.mark.parametrize(
+    "env,kw",
+    [
+        ({}, {"pickle_module": pickle}),  # a pickle module: weights_only defaults to False
+        ({}, {"pickle_module": pickle, "weights_only": True}),  # RuntimeError
+        ({}, {"weights_only": 0}),
+        ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}, {}),  # a warning, then a full load
+        ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "true"}, {"weights_only": True}),  # the argument wins
+        ({"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "yes"}, {"weights_only": False}),  # the variable wins
+        ({"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "1", "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}, {}),
+        ({}, {"weights_only": False, "encoding": "latin1"}),
+        ({}, {"mmap": True}),  # ValueError: mmap needs a path
+    ],
+)
+def test_torch_loads_rules_for_weights_only(env, kw, monkeypatch):
+    outcomes = [_load_outcome(lib, Pair(lib.ones(1), 1), monkeypatch, env, **kw) for lib in (torch, pn)]
+    assert outcomes[0] == outcomes[1]
