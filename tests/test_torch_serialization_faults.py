@@ -601,3 +601,14 @@ def _load_outcome(lib, obj, monkeypatch, env=None, **kw):
 def test_torch_loads_rules_for_weights_only(env, kw, monkeypatch):
     outcomes = [_load_outcome(lib, Pair(lib.ones(1), 1), monkeypatch, env, **kw) for lib in (torch, pn)]
     assert outcomes[0] == outcomes[1]
+
+
+def test_state_dicts_positional_form_warns_as_torchs():
+    for lib in (torch, pn):
+        dest: dict = {}
+        with pytest.warns(FutureWarning, match="Positional args are being deprecated"):
+            got = lib.nn.Linear(2, 2).state_dict(dest, "pre.", prefix="kw.")
+        assert got is dest and list(dest) == ["kw.weight", "kw.bias"]  # the keyword wins
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            lib.nn.Sequential(lib.nn.Linear(2, 2)).state_dict(prefix="p.")  # (children: keywords)
