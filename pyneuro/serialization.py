@@ -249,8 +249,13 @@ def _reduce_tensor(x):
     subclass): its values as TensorValues, which a weights-only load rebuilds without NumPy's globals."""
     if not (isinstance(x, Tensor) and isinstance(x._data, np.ndarray)):
         return NotImplemented
-    rebuild, args, (attributes, slots) = x.__reduce_ex__(pickle.DEFAULT_PROTOCOL)[:3]
-    return rebuild, args, (attributes, dict(slots, _data=TensorValues(x._data)))
+    reduced = x.__reduce_ex__(pickle.DEFAULT_PROTOCOL)
+    state = reduced[2] if len(reduced) > 2 else None
+    if not (
+        isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], dict) and "_data" in state[1]
+    ):
+        return NotImplemented  # a subclass reducing itself its own way: pickled as it says
+    return (*reduced[:2], (state[0], dict(state[1], _data=TensorValues(x._data))), *reduced[3:])
 
 
 def _parameter_type():
