@@ -419,6 +419,10 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     requires_grad and nn.Parameter are kept. pickle_module, pickle_protocol and
     _use_new_zipfile_serialization are accepted and change nothing (Python's default protocol).
     """
+    if not isinstance(f, (str, os.PathLike)) and not hasattr(f, "write"):
+        raise AttributeError(
+            "expected 'f' to be string, path, or a file-like object with a 'write' attribute"
+        )
     head, arrays = _safetensors_parts(obj)  # what cannot be stored is refused before the disk is touched
     if isinstance(f, (str, os.PathLike)):
         atomic_write(f, lambda fh: _write(fh, head, arrays))
@@ -503,6 +507,11 @@ def _read_file(f, allow_large: bool, use):
     and left after the object), raising what load's docstring says for a malformed file."""
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
     stream = not isinstance(f, (str, os.PathLike))
+    if stream and not hasattr(f, "read"):  # (torch's words; a stream pn.load reads need not seek)
+        raise AttributeError(
+            f"'{type(f).__name__}' object has no attribute 'seek'. You can only torch.load from a file that is "
+            "seekable. Please pre-load the data into a buffer like io.BytesIO and try to load from it instead."
+        )
     size = None  # a regular file's length: read as far as its header says, the rest only measured
     npz = None  # a version-1 .npz file: zipfile reads its directory and members, not the whole file
     if stream:

@@ -612,3 +612,14 @@ def test_state_dicts_positional_form_warns_as_torchs():
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             lib.nn.Sequential(lib.nn.Linear(2, 2)).state_dict(prefix="p.")  # (children: keywords)
+
+
+@pytest.mark.parametrize("f", [None, 3, b"/tmp/x.pt", "not a path".split()])
+def test_save_and_load_refuse_what_is_not_a_file_as_torch(f):
+    messages = []
+    for lib in (torch, pn):
+        for call in (lambda: lib.save({"w": lib.ones(1)}, f), lambda: lib.load(f)):
+            with pytest.raises(AttributeError) as info:
+                call()
+            messages.append(str(info.value))
+    assert messages[:2] == messages[2:]
