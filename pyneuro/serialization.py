@@ -384,7 +384,11 @@ def _safetensors_parts(obj) -> tuple[bytes, list]:
         }
         offset += array.nbytes
         arrays.append(array)
-    header["__metadata__"] = {"format": "pt", _META_KEY: json.dumps({"version": VERSION, "tree": tree})}
+    text = json.dumps(tree)
+    version = (
+        VERSION if '"__memo__":' in text else 5
+    )  # (a file without shared containers: pyneuro 5 reads it)
+    header["__metadata__"] = {"format": "pt", _META_KEY: f'{{"version": {version}, "tree": {text}}}'}
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     text += b" " * (-len(text) % 8)
     return len(text).to_bytes(8, "little") + text, arrays

@@ -623,3 +623,18 @@ def test_save_and_load_refuse_what_is_not_a_file_as_torch(f):
                 call()
             messages.append(str(info.value))
     assert messages[:2] == messages[2:]
+
+
+def test_files_without_shared_containers_keep_the_older_format_version():
+    def version(obj):
+        buf = io.BytesIO()
+        pn.save(obj, buf)
+        data = buf.getvalue()
+        header = json.loads(data[8 : 8 + int.from_bytes(data[:8], "little")])
+        return json.loads(header["__metadata__"]["pyneuro"])["version"]
+
+    shared = [1, 2]
+    assert (
+        version({"model": pn.nn.Linear(2, 2).state_dict(), "note": '"__memo__": 1'}) == 5
+    )  # pyneuro 5 reads it
+    assert version({"a": shared, "b": shared}) == pn.serialization.VERSION == 6
