@@ -385,13 +385,19 @@ def _safetensors_parts(obj) -> tuple[bytes, list]:
         offset += array.nbytes
         arrays.append(array)
     text = json.dumps(tree)
-    version = (
-        VERSION if '"__memo__":' in text else 5
-    )  # (a file without shared containers: pyneuro 5 reads it)
+    version = _format_version(text, [tensors[name] for name in last])
     header["__metadata__"] = {"format": "pt", _META_KEY: f'{{"version": {version}, "tree": {text}}}'}
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     text += b" " * (-len(text) % 8)
     return len(text).to_bytes(8, "little") + text, arrays
+
+
+def _format_version(tree_text: str, pickles: list) -> int:
+    """The oldest format version that reads the file: 6 if it shares containers ("__memo__") or a
+    pickle carries TensorValues (pyneuro before version 6 has neither), otherwise 5."""
+    if '"__memo__":' in tree_text or any(b"values_array" in p.tobytes() for p in pickles):
+        return VERSION
+    return 5
 
 
 def _write(fh, head: bytes, arrays: list) -> None:

@@ -638,3 +638,7 @@ def test_files_without_shared_containers_keep_the_older_format_version():
         version({"model": pn.nn.Linear(2, 2).state_dict(), "note": '"__memo__": 1'}) == 5
     )  # pyneuro 5 reads it
     assert version({"a": shared, "b": shared}) == pn.serialization.VERSION == 6
+    assert version(pn.nn.Linear(2, 2)) == 5  # a whole model: its parameters are entries of the file
+    tagged = pn.ones(2)
+    tagged.note = "kept in the pickle"
+    assert version(Pair(tagged, 1)) == 6  # its values are TensorValues in the pickle
