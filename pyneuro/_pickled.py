@@ -8,7 +8,7 @@ Everything else pn.save stores (tensors, numbers, strings, containers) is data i
 JSON header and tensor bytes and loads without any code running. A pickle is different:
 unpickling imports the classes it names and runs their code, so a file from someone else
 could run anything. So, as in torch since 2.6, pn.load(f) (weights_only=True, the default)
-unpickles only tensors, Parameters, arrays, Sizes, dtypes, devices and OrderedDicts, plus
+unpickles only tensors, Parameters, Sizes, dtypes, devices and OrderedDicts, plus
 the classes you allow-list with add_safe_globals([MyClass]) or `with safe_globals([...])`;
 any other class is an UnpicklingError that says how to proceed, before any of its code runs.
 weights_only=False unpickles anything: only for files you trust.
@@ -54,21 +54,66 @@ def safe_globals(safe_globals: list):  # the allow-list extended inside the bloc
         _SAFE_GLOBALS[:] = before
 
 
-def pickled(obj, persistent_id=None) -> np.ndarray:
+class _Pickler(pickle.Pickler):
+    """Python's C pickler, with `override(obj)` (a reduction, or NotImplemented) tried first."""
+
+    override = None
+
+    def reducer_override(self, obj):
+        return NotImplemented if self.override is None else self.override(obj)
+
+
+def pickled(obj, persistent_id=None, reducer_override=None) -> np.ndarray:
     """obj as pickle bytes in a uint8 array (the pickling error, e.g. for a lambda, is raised here).
     persistent_id(x): a reference to store instead of pickling x (None: pickle x), as torch.save
     keeps tensor storages out of its pickle."""
     stream = io.BytesIO()
-    pickler = pickle.Pickler(stream, protocol=pickle.DEFAULT_PROTOCOL)
+    pickler = _Pickler(stream, protocol=pickle.DEFAULT_PROTOCOL)
     if persistent_id is not None:
         pickler.persistent_id = persistent_id
+    pickler.override = reducer_override
     pickler.dump(obj)
     return np.frombuffer(stream.getbuffer(), dtype=np.uint8)  # read-only is enough: the writer only reads it
 
 
-# What a weights-only load may build without an allow-list: pyneuro's data types and the NumPy
-# pieces an array is pickled with (constructors of data: they run no code of the file's choosing).
+class TensorValues:
+    """A tensor's NumPy array in its pickled state (pn.save's pickler puts it there): pickled as its
+    dtype, shape and bytes, rebuilt by values_array, so that a weights-only load builds the values
+    of a tensor without NumPy's globals, which it refuses elsewhere in a pickle as torch.load does
+    (torch pickles a tensor's values as a storage, and a NumPy array through NumPy's globals)."""
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+
+    def __reduce__(self):
+        a = self.array
+        return values_array, (a.dtype.str, tuple(a.shape), np.ascontiguousarray(a).tobytes())
+
+
+_VALUE_KINDS = "biufc"  # bool, integers, floats, complex: the dtypes a tensor's values may have
+
+
+def values_array(dtype: str, shape: tuple, data: bytes) -> np.ndarray:
+    """A writable array from what TensorValues pickled, checked first (a file may be hostile)."""
+    kind = np.dtype(dtype) if isinstance(dtype, str) and len(dtype) <= 4 else None
+    if (
+        kind is None
+        or kind.kind not in _VALUE_KINDS
+        or not isinstance(shape, tuple)
+        or len(shape) > 64
+        or not all(type(d) is int and d >= 0 for d in shape)
+        or not isinstance(data, (bytes, bytearray))
+        or len(data) != kind.itemsize * int(np.prod(shape, dtype=object))
+    ):
+        raise pickle.UnpicklingError(f"bad tensor values in the pickle: {dtype!r}, shape {shape!r}")
+    return np.frombuffer(bytearray(data), kind).reshape(shape)
+
+
+# What a weights-only load may build without an allow-list: pyneuro's data types (constructors
+# of data: they run no code of the file's choosing). A NumPy array or scalar is not among them:
+# refused unless its globals are allow-listed, as torch.load refuses it.
 _DATA_GLOBALS = {
+    ("pyneuro._pickled", "values_array"),
     ("pyneuro", "Tensor"),  # (the class's __module__ now; the longer paths: files saved before)
     ("pyneuro", "Size"),
     ("pyneuro", "device"),
@@ -82,12 +127,6 @@ _DATA_GLOBALS = {
     ("collections", "Counter"),  # (MultiStepLR's state_dict holds its milestones in one, as torch's)
     ("builtins", "bytearray"),
     ("builtins", "complex"),  # (torch's weights-only load builds complex numbers too)
-    ("numpy", "ndarray"),
-    ("numpy", "dtype"),
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "scalar"),
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy.core.multiarray", "scalar"),
 }
 
 

@@ -27,7 +27,9 @@ and each as {"__tensor_ex__": {"storage": NAME, "offset": k, "shape": [...], "st
 "requires_grad": b, "parameter": b}}, a strided view into it (offset and strides counted in
 elements), so they share memory again after loading, as torch's do; the same entry without
 offset/shape/stride brings back requires_grad or an nn.Parameter. The same tensor object met again
-is {"__same__": i} (the i-th tensor entry of the tree), one object again after loading. A safetensors file without
+is {"__same__": i} (the i-th tensor entry of the tree), one object again after loading; the same
+list, dict, tuple, set or NumPy array met again is {"__memo__": i} (the i-th such node that loading
+completes), one object again, as torch's pickle memo keeps it. A safetensors file without
 the "pyneuro" entry (written by torch) loads as a dict {name: Tensor}. Any other object (a whole
 nn.Module, a custom class, a subclass such as a namedtuple or defaultdict, a dict with keys
 the header cannot hold) is pickled, as torch.save does, into one uint8 tensor: {"__pickle__":
@@ -62,19 +64,18 @@ from __future__ import annotations
 
 import errno
 import json
-import math
 import os
 import pickle
 import stat
 import struct
 import sys
+import warnings
 import zipfile
 import zlib
 from collections import OrderedDict
 
 import numpy as np
 
-from . import cuda
 from ._atomic import (  # noqa: F401 - the error classes: pn.serialization's names for them
     SaveFolderMissingError,
     SaveIsADirectoryError,
@@ -83,11 +84,13 @@ from ._atomic import (  # noqa: F401 - the error classes: pn.serialization's nam
     atomic_write,
     save_error,
 )
-from ._dtype import DType, public
+from ._checkpoint_reader import _NP_SCALARS, MAX_DEPTH, _Reader
+from ._dtype import DType
 from ._errors import ArgumentError
 from ._memory_spans import address, dense_order, extent, overlapping, root, viewable
 from ._pickled import (  # noqa: F401 - torch's names
     PICKLE_KEY,
+    TensorValues,
     TrustedPickleError,
     add_safe_globals,
     array_globals,
@@ -115,15 +118,13 @@ from ._safetensors import (  # noqa: F401 - the format's names, as pn.serializat
     read_object,
 )
 from ._shapes import Size
-from .tensor import Tensor, _device
+from .tensor import Tensor
 
-VERSION = 5  # 1: .npz archives (still read); 2: safetensors; 3: + shared memory, requires_grad,
+VERSION = 6  # 1: .npz archives (still read); 2: safetensors; 3: + shared memory, requires_grad,
 # Parameter, sets; 4: + pickles whose tensors are entries of the file ("__pickle_ex__"); 5: + NumPy
 # scalars keep their type ("__npscalar__"; before, stored as Python numbers), the same tensor
-# object twice loads as one ("__same__")
+# object twice loads as one ("__same__"); 6: so does the same list, dict, tuple, set or array ("__memo__")
 _META_KEY = "pyneuro"
-_NP_SCALARS = DTYPES_BY_NAME | {"uint16", "uint32", "uint64"}  # NumPy scalars stored as numbers + dtype
-MAX_DEPTH = 128  # nesting of lists/dicts/tuples in a saved object (JSON and Python recursion stay bounded)
 
 
 DEFAULT_PROTOCOL = 2  # torch.serialization's (pickle_protocol=DEFAULT_PROTOCOL is accepted, as any)
@@ -148,12 +149,14 @@ class _TooDeep(ValueError):
     """An object nested deeper than MAX_DEPTH (or holding itself): _safetensors_parts pickles it."""
 
 
-def _encode(obj, tensors: dict, path: str, depth: int, pending: list):
+def _encode(obj, tensors: dict, path: str, depth: int, pending: list, memo: dict):
     if depth > MAX_DEPTH:
         raise _TooDeep(f"pn.save: the object is nested more than {MAX_DEPTH} levels deep")
     kind = type(obj)  # exact types: a subclass (namedtuple, defaultdict, IntEnum) is pickled, kept whole
     if obj is None or kind in (bool, str, int, float):
         return obj
+    if id(obj) in memo:  # a list, dict, ... met again: {"__memo__": i}, one object after loading
+        return {"__memo__": memo[id(obj)][0]}
     if isinstance(obj, (np.integer, np.floating, np.bool_)) and obj.dtype.name in _NP_SCALARS:
         return {"__npscalar__": [obj.dtype.name, obj.item()]}  # np.float64(0.93) loads as one, as torch's
     if kind is complex:
@@ -174,43 +177,53 @@ def _encode(obj, tensors: dict, path: str, depth: int, pending: list):
                 f"storable: {', '.join(str(np.dtype(d)) for d in DTYPES.values())}"
             )
         if isinstance(obj, np.ndarray):
-            return {"__ndarray__": _add_array(tensors, path, array)}
+            return _memoized(memo, obj, {"__ndarray__": _add_array(tensors, path, array)})
         node: dict = {}  # filled by _place_tensors once every tensor of `obj` is known
         pending.append((obj, array, path, node))
         return node
     if kind in (set, frozenset):
-        return {
-            f"__{kind.__name__}__": [
-                _encode(v, tensors, f"{path}.{i}" if path else str(i), depth + 1, pending)
-                for i, v in enumerate(obj)
-            ]
-        }
+        items = [
+            _encode(v, tensors, f"{path}.{i}" if path else str(i), depth + 1, pending, memo)
+            for i, v in enumerate(obj)
+        ]
+        return _memoized(memo, obj, {f"__{kind.__name__}__": items})
     if kind in (dict, OrderedDict):
         if not all(_plain_key(k) for k in obj):  # np.int64, dtype or frozenset keys: pickled, as torch's
-            return _pickle_node(obj, tensors, path, depth, pending)
+            return _pickle_node(obj, tensors, path, depth, pending, memo)
         items = []
         for k, v in obj.items():
             items.append(
-                [_key_node(k), _encode(v, tensors, f"{path}.{k}" if path else str(k), depth + 1, pending)]
+                [
+                    _key_node(k),
+                    _encode(v, tensors, f"{path}.{k}" if path else str(k), depth + 1, pending, memo),
+                ]
             )
-        node = {"__odict__" if kind is OrderedDict else "__dict__": items}
+        node = _memoized(memo, obj, {"__odict__" if kind is OrderedDict else "__dict__": items})
         metadata = getattr(
             obj, "_metadata", None
         )  # a state_dict's per-module versions: load_state_dict reads them
         if kind is OrderedDict and isinstance(metadata, dict):
-            meta = _encode(dict(metadata), tensors, f"{path}._metadata", depth + 1, pending)
+            meta = _encode(dict(metadata), tensors, f"{path}._metadata", depth + 1, pending, memo)
             return {"__state_dict__": {"items": items, "metadata": meta}}
         return node
     if kind in (tuple, list):
         items = [
-            _encode(v, tensors, f"{path}.{i}" if path else str(i), depth + 1, pending)
+            _encode(v, tensors, f"{path}.{i}" if path else str(i), depth + 1, pending, memo)
             for i, v in enumerate(obj)
         ]
-        return {"__tuple__": items} if isinstance(obj, tuple) else items
-    return _pickle_node(obj, tensors, path, depth, pending)  # a Module, a class: _pickled.py
+        return _memoized(memo, obj, {"__tuple__": items} if kind is tuple else items)
+    return _pickle_node(obj, tensors, path, depth, pending, memo)  # a Module, a class: _pickled.py
 
 
-def _pickle_node(obj, tensors: dict, path: str, depth: int, pending: list) -> dict:
+def _memoized(memo: dict, obj, node):
+    """node, after obj's number in memo (the order pn.load finishes decoding containers in): the
+    same list, dict, tuple, set or NumPy array met again is written {"__memo__": number} and loads as
+    one object, as torch's pickle memo keeps it (objects are held, so that no id is reused)."""
+    memo[id(obj)] = (len(memo), obj)
+    return node
+
+
+def _pickle_node(obj, tensors: dict, path: str, depth: int, pending: list, memo: dict) -> dict:
     """obj pickled, its tensors and Parameters kept out of the pickle as tensor entries it refers
     to (persistent ids, as torch.save keeps storages out of its pickle): tensors sharing memory
     (a model's parameters and views of them beside it) share it again after loading."""
@@ -222,11 +235,27 @@ def _pickle_node(obj, tensors: dict, path: str, depth: int, pending: list) -> di
             return None  # other objects, and tensors with attributes of their own, are pickled
         if id(x) not in ids:
             ids[id(x)] = len(refs)
-            refs.append(_encode(x, tensors, f"{path or 'object'}.tensor{len(refs)}", depth + 1, pending))
+            refs.append(
+                _encode(x, tensors, f"{path or 'object'}.tensor{len(refs)}", depth + 1, pending, memo)
+            )
         return ids[id(x)]
 
-    name = _add_array(tensors, path or "object", pickled(obj, persistent_id))
+    name = _add_array(tensors, path or "object", pickled(obj, persistent_id, _reduce_tensor))
     return {"__pickle_ex__": {"data": name, "tensors": refs}} if refs else {PICKLE_KEY: name}
+
+
+def _reduce_tensor(x):
+    """The pickler's reduction of a tensor kept in the pickle (one with attributes of its own, a
+    subclass): its values as TensorValues, which a weights-only load rebuilds without NumPy's globals."""
+    if not (isinstance(x, Tensor) and isinstance(x._data, np.ndarray)):
+        return NotImplemented
+    reduced = x.__reduce_ex__(pickle.DEFAULT_PROTOCOL)
+    state = reduced[2] if len(reduced) > 2 else None
+    if not (
+        isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], dict) and "_data" in state[1]
+    ):
+        return NotImplemented  # a subclass reducing itself its own way: pickled as it says
+    return (*reduced[:2], (state[0], dict(state[1], _data=TensorValues(x._data))), *reduced[3:])
 
 
 def _parameter_type():
@@ -334,7 +363,7 @@ def _safetensors_parts(obj) -> tuple[bytes, list]:
     tensors: dict = {}
     pending: list = []
     try:
-        tree = _encode(obj, tensors, "", 0, pending)
+        tree = _encode(obj, tensors, "", 0, pending, {})
         whole = _pickle_names(tree) and PICKLE_KEY not in tree and "__pickle_ex__" not in tree
     except _TooDeep:  # a list holding itself, or nesting deeper than the header's limit: pickled
         whole = True  # whole, as torch.save pickles it (the pickle memo keeps the cycle)
@@ -342,7 +371,7 @@ def _safetensors_parts(obj) -> tuple[bytes, list]:
         # {"model": model, "optimizer": optimizer}: one object graph, pickled whole as torch.save
         # pickles it, so that the optimizer's parameters are the loaded model's parameters again
         tensors, pending = {}, []
-        tree = _pickle_node(obj, tensors, "", 0, pending)
+        tree = _pickle_node(obj, tensors, "", 0, pending, {})
     _place_tensors(pending, tensors)
     header, arrays, offset = {}, [], 0
     last = _pickle_names(tree)  # pickles after the tensors they refer to
@@ -355,10 +384,20 @@ def _safetensors_parts(obj) -> tuple[bytes, list]:
         }
         offset += array.nbytes
         arrays.append(array)
-    header["__metadata__"] = {"format": "pt", _META_KEY: json.dumps({"version": VERSION, "tree": tree})}
+    text = json.dumps(tree)
+    version = _format_version(text, [tensors[name] for name in last])
+    header["__metadata__"] = {"format": "pt", _META_KEY: f'{{"version": {version}, "tree": {text}}}'}
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     text += b" " * (-len(text) % 8)
     return len(text).to_bytes(8, "little") + text, arrays
+
+
+def _format_version(tree_text: str, pickles: list) -> int:
+    """The oldest format version that reads the file: 6 if it shares containers ("__memo__") or a
+    pickle carries TensorValues (pyneuro before version 6 has neither), otherwise 5."""
+    if '"__memo__":' in tree_text or any(b"values_array" in p.tobytes() for p in pickles):
+        return VERSION
+    return 5
 
 
 def _write(fh, head: bytes, arrays: list) -> None:
@@ -390,6 +429,10 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     requires_grad and nn.Parameter are kept. pickle_module, pickle_protocol and
     _use_new_zipfile_serialization are accepted and change nothing (Python's default protocol).
     """
+    if not isinstance(f, (str, os.PathLike)) and not hasattr(f, "write"):
+        raise AttributeError(
+            "expected 'f' to be string, path, or a file-like object with a 'write' attribute"
+        )
     head, arrays = _safetensors_parts(obj)  # what cannot be stored is refused before the disk is touched
     if isinstance(f, (str, os.PathLike)):
         atomic_write(f, lambda fh: _write(fh, head, arrays))
@@ -401,249 +444,6 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
 
 
 # ------------------------------------------------------------------------------ loading
-def _placement(map_location):
-    """torch's map_location forms -> a function taking a CPU tensor to where it should live.
-    Tensors are recorded as saved from the CPU: a dict maps "cpu" (what it does not name stays
-    there), a callable gets (tensor, "cpu") and returns the tensor to use (None: keep it)."""
-    if isinstance(map_location, dict):
-        map_location = map_location.get("cpu", "cpu")
-    elif callable(map_location):
-        return lambda t: _placed(map_location(t, "cpu"), t)
-    device = _device(map_location) if map_location is not None else "cpu"
-    if device.startswith("cuda") and not cuda.is_available():  # torch's refusal, before reading
-        raise RuntimeError(
-            "Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is False. "
-            "If you are running on a CPU-only machine, please use torch.load with "
-            "map_location=torch.device('cpu') to map your storages to the CPU."
-        )
-    return (lambda t: t) if device == "cpu" else (lambda t: t.to(device))
-
-
-def _placed(result, t):
-    return result if isinstance(result, Tensor) else t
-
-
-class _Reader:
-    """Turns a header tree back into objects. Every node naming one stored array views that
-    array's memory (and shares its version counter), so tensors saved sharing memory share it
-    again; each tensor is then placed where map_location says."""
-
-    def __init__(self, arrays: dict, map_location, weights_only=None):
-        self.arrays, self.weights_only = arrays, weights_only
-        self.place = _placement(map_location)
-        self.counters: dict = {}
-        self.tensors: list = []  # every tensor node's tensor, in order: what {"__same__": i} names
-
-    def decode(self, node, depth: int = 0):
-        if depth > MAX_DEPTH:
-            raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
-        if isinstance(node, list):
-            return [self.decode(v, depth + 1) for v in node]
-        if node is None or isinstance(node, (bool, str, int, float)):
-            return node
-        if not isinstance(node, dict):
-            raise ValueError(f"unexpected {type(node).__name__} in the header")
-        if len(node) != 1:
-            raise ValueError(f"unknown entry in the header: {sorted(node)[:5]}")
-        ((kind, value),) = node.items()
-        if kind == "__ndarray__":  # torch pickles an array: refused by a weights-only load, as torch's
-            array = self.array(value)
-            require_allowed(
-                self.weights_only,
-                array_globals(array.dtype),
-                "a NumPy array, which torch.load unpickles, and so refuses by default",
-            )
-            return array
-        if kind == "__npscalar__":
-            return self.np_scalar(value)
-        if kind == PICKLE_KEY:  # pickled objects: _pickled.py (refused unless allowed or weights_only=False)
-            return unpickled(self.array(value), self.weights_only)
-        if kind == "__pickle_ex__" and isinstance(value, dict) and set(value) == {"data", "tensors"}:
-            return self.unpickle_with_tensors(value, depth)
-        if kind == "__tensor__":
-            return self.remember(self.place(self.tensor(self.array(value), value)))
-        if kind == "__tensor_ex__" and isinstance(value, dict):
-            return self.remember(self.tensor_ex(value))
-        if kind == "__same__":  # the same tensor object again
-            if not (_int(value) and value < len(self.tensors)):
-                raise ValueError(f"a __same__ entry names tensor {value!r} of {len(self.tensors)} before it")
-            return self.remember(self.tensors[value])
-        if kind == "__frozenset__":  # (a set is data to torch's weights-only load, a frozenset is not)
-            require_allowed(
-                self.weights_only,
-                [frozenset],
-                "a frozenset, which torch.load unpickles, and so refuses by default",
-            )
-        if kind in ("__tuple__", "__set__", "__frozenset__") and isinstance(value, list):
-            items = (self.decode(v, depth + 1) for v in value)
-            return {"__tuple__": tuple, "__set__": set, "__frozenset__": frozenset}[kind](items)
-        if kind in _SCALAR_KINDS:
-            return _scalar(kind, value)
-        if kind == "__state_dict__" and isinstance(value, dict) and set(value) == {"items", "metadata"}:
-            out = self.decode({"__odict__": value["items"]}, depth)
-            metadata = self.decode(value["metadata"], depth + 1)
-            if not isinstance(metadata, dict):
-                raise ValueError("a state_dict's metadata in the header is not a dict")
-            out._metadata = metadata
-            return out
-        if kind in ("__dict__", "__odict__") and isinstance(value, list):
-            out = OrderedDict() if kind == "__odict__" else {}
-            for pair in value:
-                tuple_key = isinstance(pair, list) and len(pair) == 2 and _tuple_node(pair[0])
-                if not (
-                    isinstance(pair, list)
-                    and len(pair) == 2
-                    and (tuple_key or not isinstance(pair[0], (list, dict)))
-                ):
-                    raise ValueError("a dict entry in the header is not a [key, value] pair")
-                key = pair[0]
-                if tuple_key:
-                    key = self.decode(key, depth + 1)
-                    if not isinstance(key, tuple) or any(
-                        isinstance(k, (list, dict, Tensor, np.ndarray)) for k in key
-                    ):
-                        raise ValueError("a dict key in the header is not a tuple of numbers and strings")
-                out[key] = self.decode(pair[1], depth + 1)
-            return out
-        raise ValueError(f"unknown entry in the header: {kind!r}")
-
-    def remember(self, t):
-        self.tensors.append(t)
-        return t
-
-    def unpickle_with_tensors(self, value: dict, depth: int):
-        """A pickle whose tensors are entries of the file: its references resolve to them."""
-        refs = value["tensors"]
-        if not isinstance(refs, list):
-            raise ValueError("a pickle's tensor list is not a list")
-        refs = [self.decode(node, depth + 1) for node in refs]
-        if not all(isinstance(t, Tensor) for t in refs):
-            raise ValueError("a pickle refers to an entry that is not a tensor")
-
-        def persistent_load(pid):
-            if not (_int(pid) and pid < len(refs)):
-                raise pickle.UnpicklingError(
-                    f"the pickle refers to tensor {pid!r}, which the file does not hold"
-                )
-            return refs[pid]
-
-        return unpickled(self.array(value["data"]), self.weights_only, persistent_load)
-
-    def np_scalar(self, value) -> np.generic:
-        """np.float32(1.5) from ["float32", 1.5]: checked, and refused by a weights-only load as torch's."""
-        if not (
-            isinstance(value, list)
-            and len(value) == 2
-            and value[0] in _NP_SCALARS
-            and isinstance(value[1], (bool, int, float))
-        ):
-            raise ValueError(f"bad __npscalar__ entry in the header: {value!r}")
-        dtype = np.dtype(value[0])
-        require_allowed(
-            self.weights_only,
-            scalar_globals(dtype),
-            "a NumPy scalar, which torch.load unpickles, and so refuses by default",
-        )
-        return dtype.type(value[1])
-
-    def array(self, name) -> np.ndarray:
-        if not isinstance(name, str) or name not in self.arrays:
-            raise ValueError(f"the header names a tensor {name!r} that the file does not hold")
-        return self.arrays[name]
-
-    def tensor(self, array: np.ndarray, name: str) -> Tensor:
-        t = Tensor._wrap(array, "cpu")
-        t._vc = self.counters.setdefault(name, [0])  # one version counter per stored array
-        return t
-
-    def tensor_ex(self, ex: dict) -> Tensor:
-        """A tensor with requires_grad, a Parameter, or a strided view into a stored array."""
-        keys = set(ex)
-        if not (
-            {"storage", "requires_grad", "parameter"}
-            <= keys
-            <= {"storage", "requires_grad", "parameter", "offset", "shape", "stride", "order"}
-        ):
-            raise ValueError(f"bad tensor entry {sorted(keys)}")
-        storage = self.array(ex["storage"])
-        if not (isinstance(ex["requires_grad"], bool) and isinstance(ex["parameter"], bool)):
-            raise ValueError("requires_grad and parameter must be true or false")
-        array = storage
-        if "offset" in ex:
-            offset, shape, stride = ex["offset"], ex.get("shape"), ex.get("stride")
-            if not (
-                _int(offset)
-                and isinstance(shape, list)
-                and isinstance(stride, list)
-                and len(shape) == len(stride) <= 64
-                and all(_int(d) for d in shape + stride)
-            ):
-                raise ValueError(f"bad view entry: offset {offset!r}, shape {shape!r}, stride {stride!r}")
-            flat = storage.reshape(-1)
-            last = offset + sum((n - 1) * st for n, st in zip(shape, stride))
-            if math.prod(shape) and last >= flat.size:
-                raise ValueError(f"a view reaches element {last} of a {flat.size}-element storage")
-            item = flat.dtype.itemsize
-            # an ndarray over the stored array (its .base: the tensors share one untyped_storage(),
-            # as torch's views do; as_strided's base would be a stand-in object)
-            array = np.ndarray(
-                shape,
-                flat.dtype,
-                buffer=storage,
-                offset=min(offset, flat.size) * item,
-                strides=[st * item for st in stride],
-            )
-        if "order" in ex:  # a transposed tensor stored in C order: laid out as it was saved
-            order = ex["order"]
-            if (
-                "offset" in ex
-                or not isinstance(order, list)
-                or not all(_int(i) for i in order)
-                or sorted(order) != list(range(array.ndim))
-            ):
-                raise ValueError(f"bad axis order {order!r} for a {array.ndim}-d tensor")
-            laid = np.empty([array.shape[i] for i in order], array.dtype).transpose(np.argsort(order))
-            laid[...] = array
-            array = laid
-        t = self.tensor(array, ex["storage"])
-        if ex["requires_grad"] and t.dtype.is_floating_point:
-            t.requires_grad_(True)
-        if ex["parameter"]:
-            t = _as_parameter(t)
-        return self.place(t)
-
-
-_SCALAR_KINDS = ("__complex__", "__bytes__", "__dtype__", "__size__")
-
-
-def _scalar(kind: str, value):
-    """A complex number, bytes, a dtype or a Size from its header entry (checked)."""
-    if kind == "__complex__" and isinstance(value, list) and len(value) == 2:
-        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-            return complex(*value)
-    elif kind == "__bytes__" and isinstance(value, str):
-        return bytes.fromhex(value)
-    elif kind == "__dtype__" and isinstance(value, str) and value in DTYPES_BY_NAME:
-        return public(np.dtype(value))
-    elif kind == "__size__" and isinstance(value, list) and all(_int(d) for d in value):
-        return Size(value)
-    raise ValueError(f"bad {kind} entry in the header: {value!r}")
-
-
-def _tuple_node(node) -> bool:
-    return isinstance(node, dict) and len(node) == 1 and isinstance(node.get("__tuple__"), list)
-
-
-def _as_parameter(t: Tensor) -> Tensor:
-    """nn.Parameter(t) sharing t's memory and version counter. nn is one of the submodules the
-    package loads on first access (`import pyneuro` does not load it): asked for through the
-    package, it is loaded only when a file holds a Parameter."""
-    Parameter = sys.modules[__package__].nn.Parameter
-    p = Parameter(t, requires_grad=t.requires_grad)
-    p._vc = t._vc
-    return p
-
-
 def load(
     f,
     map_location=None,
@@ -660,13 +460,18 @@ def load(
     ({"cuda:0": "cpu"}; tensors are recorded as saved from "cpu") or a function
     (tensor, "cpu") -> tensor. weights_only (default True, as torch's): a pickled object
     (pn.save of a whole model) loads only if its classes are allow-listed, or with
-    weights_only=False for a file you trust (_pickled.py). pickle_module and mmap are
-    accepted for torch compatibility and change nothing. From a
+    weights_only=False for a file you trust (_pickled.py); as torch's, it defaults to False when
+    a pickle_module is given, and the environment variables TORCH_FORCE_WEIGHTS_ONLY_LOAD /
+    TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD (the latter only when weights_only is not given) override
+    it. pickle_module and mmap (which needs a path) change nothing else. From a
     file object, reads one saved object from its current position and leaves the position
     after it. `allow_large=True` lifts the expansion limit on compressed members of old .npz
     files. Raises CheckpointError (a ValueError and a RuntimeError) naming the file when it
     is malformed; EmptyCheckpointError (also an EOFError) when there is nothing to read.
     """
+    weights_only = _weights_only(weights_only, pickle_module, _pickle_args)
+    if mmap and not isinstance(f, (str, os.PathLike)):
+        raise ValueError("f must be a file path in order to use the mmap argument")
     reader = _Reader({}, map_location, weights_only)  # (a CUDA map_location is refused before reading)
 
     def decode(tree, arrays):
@@ -676,11 +481,47 @@ def load(
     return _read_file(f, allow_large, decode)
 
 
+def _weights_only(weights_only, pickle_module, pickle_args: dict) -> bool:
+    """torch.load's rules for its weights_only argument (its checks, errors and warning)."""
+    given = weights_only is not None
+    if not given:
+        weights_only = pickle_module is None  # a pickle module asks for a full unpickling
+    force, force_not = (
+        os.getenv(f"TORCH_FORCE_{name}WEIGHTS_ONLY_LOAD", "0").lower() in ("1", "y", "yes", "true")
+        for name in ("", "NO_")
+    )
+    if force and force_not:
+        raise RuntimeError(
+            "Only one of `TORCH_FORCE_WEIGHTS_ONLY_LOAD` or `TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD` "
+            "should be set, but both were set."
+        )
+    if force:
+        weights_only = True
+    elif force_not and not given:
+        warnings.warn(
+            "Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected, since the"
+            "`weights_only` argument was not explicitly passed to `torch.load`, forcing weights_only=False.",
+            UserWarning,
+            stacklevel=3,
+        )
+        weights_only = False
+    if weights_only and pickle_module is not None:
+        raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
+    if weights_only and pickle_args:
+        warnings.warn("pickle_load_args only works if `weights_only=False`.", stacklevel=3)
+    return bool(weights_only)
+
+
 def _read_file(f, allow_large: bool, use):
     """use(tree, arrays) of the object in f (a path, or a binary file object read from its position
     and left after the object), raising what load's docstring says for a malformed file."""
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
     stream = not isinstance(f, (str, os.PathLike))
+    if stream and not hasattr(f, "read"):  # (torch's words; a stream pn.load reads need not seek)
+        raise AttributeError(
+            f"'{type(f).__name__}' object has no attribute 'seek'. You can only torch.load from a file that is "
+            "seekable. Please pre-load the data into a buffer like io.BytesIO and try to load from it instead."
+        )
     size = None  # a regular file's length: read as far as its header says, the rest only measured
     npz = None  # a version-1 .npz file: zipfile reads its directory and members, not the whole file
     if stream:

@@ -390,3 +390,81 @@ def test_a_retained_non_leaf_grad_is_replaced_not_added_into():
         y.backward()
         results.append((first.tolist(), first is h.grad, h.grad.tolist()))
     assert results[0] == results[1]
+
+
+def _stepped(mod, make):
+    mod.manual_seed(0)
+    model = mod.nn.Linear(2, 2)
+    model(mod.ones(1, 2)).sum().backward()
+    opt = make(mod, model.parameters())
+    opt.step()
+    return model, opt
+
+
+def _outcome(call):
+    try:
+        call()
+        return "ok"
+    except Exception as exc:  # the class and the key torch names
+        return f"{type(exc).__name__}: {exc}"
+
+
+SGD_MOMENTUM = lambda mod, p: mod.optim.SGD(p, lr=0.1, momentum=0.9)
+SGD_PLAIN = lambda mod, p: mod.optim.SGD(p, lr=0.1)  # (its state stays empty)
+ADAM = lambda mod, p: mod.optim.Adam(p, lr=0.01)
+
+
+@pytest.mark.parametrize(
+    "saved,loading",
+    [
+        (SGD_MOMENTUM, "Adam"),  # KeyError 'step' in load_state_dict (Adam's __setstate__)
+        (SGD_MOMENTUM, "RMSprop"),
+        (SGD_MOMENTUM, "Adagrad"),
+        (SGD_PLAIN, "Adam"),  # loads; step() then lacks 'betas'
+        (SGD_PLAIN, "RMSprop"),  # ... lacks 'alpha'
+        (ADAM, "SGD"),  # loads; step() lacks 'momentum'
+        (SGD_MOMENTUM, "SGD"),
+        (ADAM, "AdamW"),
+    ],
+)
+def test_loading_another_optimizers_state_fails_where_torchs_does(saved, loading):
+    outcomes = []
+    for mod in (torch, pn):
+        model, opt = _stepped(mod, saved)
+        other = getattr(mod.optim, loading)(model.parameters())
+        loaded = _outcome(lambda: other.load_state_dict(opt.state_dict()))
+        stepped = _outcome(other.step) if loaded == "ok" else None  # (what a failed load leaves: no rule)
+        outcomes.append((loaded, stepped, sorted(other.param_groups[0])))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_load_state_dict_follows_torchs_rules():
+    got = []
+    for mod in (torch, pn):
+        model, opt = _stepped(mod, ADAM)
+        sd = opt.state_dict()
+        sd["param_groups"][0]["my_key"] = 5  # extra group keys are kept
+        sd["state"][0]["nested"] = {
+            "t": mod.ones(1, dtype=mod.float64),
+            "l": [mod.ones(1, dtype=mod.float64)],
+        }
+        sd["state"][0]["counts"] = mod.tensor([[1, 2], [3, 4]])  # cast to the float parameter's dtype
+        sd["state"][1]["step"] = 3  # a number: Adam's __setstate__ makes it a float tensor
+        sd["state"][7] = {"x": 1}  # not a parameter's: kept, and given back by state_dict()
+        other = mod.optim.Adam(model.parameters())
+        other.load_state_dict(sd)
+        st = other.state[model.weight]
+        got.append(
+            (
+                other.param_groups[0]["my_key"],
+                str(st["nested"]["t"].dtype)[-7:],
+                str(st["nested"]["l"][0].dtype)[-7:],
+                str(st["counts"].dtype)[-7:],
+                repr(other.state[model.bias]["step"]),
+                other.state[7],
+                list(other.state_dict()["state"]),
+                other.state[model.bias]["exp_avg"] is sd["state"][1]["exp_avg"],  # shared, not copied
+                other.param_groups[0] is sd["param_groups"][0],
+            )
+        )
+    assert got[0] == got[1]

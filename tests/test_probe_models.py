@@ -111,6 +111,18 @@ PROGRAMS = {
         "        enc(x, src_key_padding_mask=right.float().masked_fill(right, float('-inf'))),\n"
         "        enc(x, mask=torch.zeros(5, 5), src_key_padding_mask=right), layer(x, src_key_padding_mask=right))"
     ),
+    # a DataParallel / DDP checkpoint ("module." keys) loaded into the plain model
+    "dataparallel_prefix": (
+        "from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present\n"
+        "seq = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))\n"
+        "class Wrapped(nn.Module):\n"
+        "    def __init__(self, m):\n        super().__init__(); self.module = m\n"
+        "sd = Wrapped(seq).state_dict(); print(list(sd), dict(sd._metadata))\n"
+        "consume_prefix_in_state_dict_if_present(sd, 'module.'); print(list(sd), dict(sd._metadata))\n"
+        "print(seq.load_state_dict(sd))\n"
+        "d = {'module.a': 1, 'b': 2, 'module.module.c': 3}\n"
+        "consume_prefix_in_state_dict_if_present(d, 'module.'); print(d)"
+    ),
     # the pruning tutorial (torch.nn.utils.prune): reparametrisation, hooks, masks, remove, global pruning
     "pruning_tutorial": (
         "import torch.nn.utils.prune as prune\n"

@@ -12,6 +12,7 @@ import struct
 import subprocess
 import sys
 import warnings
+from collections import namedtuple
 from pathlib import Path
 
 import numpy as np
@@ -452,3 +453,191 @@ def test_allow_listing_a_class_under_the_name_a_file_pickled_it_with():
             buf.seek(0)
             assert type(lib.load(buf)) is _Current
             assert lib.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(buf.getvalue())) == []
+
+
+def _at(obj, path):
+    for key in path:
+        obj = obj[key]
+    return obj
+
+
+def _identities(lib, name):
+    """For each pair of the paths SHARED_OBJECTS[name] lists: whether the loaded parts are one object."""
+    obj, paths = SHARED_OBJECTS[name](lib)
+    got = _round_trip(lib, obj)
+    parts = [_at(got, p) for p in paths]
+    return [parts[i] is parts[j] for i in range(len(parts)) for j in range(i + 1, len(parts))]
+
+
+def _twice(value, outer):
+    return outer(value)
+
+
+SHARED_OBJECTS = {
+    # one list/dict/tuple/set saved twice in one checkpoint: torch's pickle memo keeps it one object
+    "list": lambda lib: _twice([1, 2], lambda v: ({"a": v, "b": v}, [("a",), ("b",)])),
+    "dict": lambda lib: _twice({"lr": 0.1}, lambda v: ([v, {"x": v}], [(0,), (1, "x")])),
+    "tuple": lambda lib: _twice((1, 2), lambda v: ([v, v, (v,)], [(0,), (1,), (2, 0)])),
+    "empty list": lambda lib: _twice([], lambda v: ([v, [v]], [(0,), (1, 0)])),
+    "distinct equal lists": lambda lib: ([[1], [1]], [(0,), (1,)]),
+    "set": lambda lib: _twice({1, 2}, lambda v: ({"s": v, "t": v}, [("s",), ("t",)])),
+    "list of a tensor": lambda lib: _twice([lib.ones(2)], lambda v: ([v, v], [(0,), (1,), (0, 0), (1, 0)])),
+    "state_dict": lambda lib: _twice(
+        lib.nn.Linear(2, 2).state_dict(), lambda v: ({"a": v, "b": v}, [("a",), ("b",), ("a", "weight")])
+    ),
+}
+
+
+@pytest.mark.parametrize("name", SHARED_OBJECTS)
+def test_the_same_object_saved_twice_loads_as_one(name):
+    assert _identities(pn, name) == _identities(torch, name)
+
+
+def test_the_same_array_saved_twice_loads_as_one():
+    a = np.arange(3.0)
+    for lib in (torch, pn):
+        got = _round_trip(lib, [a, {"x": a}], weights_only=False)
+        assert got[0] is got[1]["x"]
+
+
+def test_shared_objects_keep_values_and_metadata():
+    model = pn.nn.Sequential(pn.nn.Linear(2, 3), pn.nn.BatchNorm1d(3))
+    sd = model.state_dict()
+    cfg = {"hidden": [3, 3]}
+    got = _round_trip(pn, {"model": sd, "ema": sd, "cfg": cfg, "cfg2": cfg, "key": {(1, "a"): cfg}})
+    assert got["model"] is got["ema"] and got["cfg"] is got["cfg2"] is got["key"][(1, "a")]
+    assert got["model"]._metadata == sd._metadata
+    pn.nn.Sequential(pn.nn.Linear(2, 3), pn.nn.BatchNorm1d(3)).load_state_dict(got["ema"])
+
+
+Pair = namedtuple("Pair", "a b")  # a user's class, allow-listed below
+
+
+class _Holder:
+    def __init__(self, value):
+        self.value = value
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda lib: Pair(np.arange(3), 1),
+        lambda lib: Pair(np.float64(1.5), 1),
+        lambda lib: _Holder({"losses": np.ones(2, dtype=np.float32)}),
+        lambda lib: {"p": Pair(np.arange(2), 2), "w": lib.ones(2)},
+    ],
+)
+def test_numpy_inside_an_allowed_pickle_is_refused_as_torch_refuses_it(build):
+    for lib in (torch, pn):
+        with lib.serialization.safe_globals([Pair, _Holder]):
+            with pytest.raises(pickle.UnpicklingError, match="(?s)Weights only load failed.*numpy"):
+                _round_trip(lib, build(lib))
+            assert type(_round_trip(lib, build(lib), weights_only=False)) is type(build(lib))
+
+
+def test_tensors_inside_an_allowed_pickle_still_load_weights_only():
+    for lib in (torch, pn):
+        t = lib.arange(6.0).reshape(2, 3).t()
+        t.note = "kept in the pickle"  # a tensor with attributes of its own
+        with lib.serialization.safe_globals([Pair]):
+            got = _round_trip(lib, Pair(t, lib.tensor([1, 2], dtype=lib.int16)))
+        assert got.a.note == t.note and got.a.dtype == lib.float32 and got.b.dtype == lib.int16
+        np.testing.assert_array_equal(got.a.numpy(), t.numpy())
+        got.a.add_(1)  # writable
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("<f4", (2, 3), b"\0" * 4),  # fewer bytes than the shape needs
+        ("<f4", (2**40, 2**40), b""),
+        ("|O", (1,), b"\0" * 8),  # object arrays: never
+        ("<f4", (-1,), b"\0" * 4),
+        ("<f4", [1], b"\0" * 4),
+        ("V4", (1,), b"\0" * 4),
+    ],
+)
+def test_hostile_tensor_values_in_a_pickle_are_refused(args):
+    class Hostile:  # a file whose pickle calls the tensor-values constructor with these arguments
+        def __reduce__(self):
+            return pn._pickled.values_array, args
+
+    for weights_only in (True, False):
+        with pytest.raises(pickle.UnpicklingError, match="bad tensor values"):
+            _round_trip(pn, Hostile(), weights_only=weights_only)
+
+
+def _load_outcome(lib, obj, monkeypatch, env=None, **kw):
+    for name in ("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (env or {}).items():
+        monkeypatch.setenv(name, value)
+    buf = io.BytesIO()
+    lib.save(obj, buf)
+    buf.seek(0)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = lib.load(buf, **kw)
+        return type(got).__name__, [str(w.message)[:40] for w in caught]
+    except Exception as exc:
+        return type(exc).__name__, str(exc)[:70] if isinstance(exc, (RuntimeError, ValueError)) else ""
+
+
+@pytest.mark.parametrize(
+    "env,kw",
+    [
+        ({}, {"pickle_module": pickle}),  # a pickle module: weights_only defaults to False
+        ({}, {"pickle_module": pickle, "weights_only": True}),  # RuntimeError
+        ({}, {"weights_only": 0}),
+        ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}, {}),  # a warning, then a full load
+        ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "true"}, {"weights_only": True}),  # the argument wins
+        ({"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "yes"}, {"weights_only": False}),  # the variable wins
+        ({"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "1", "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}, {}),
+        ({}, {"weights_only": False, "encoding": "latin1"}),
+        ({}, {"mmap": True}),  # ValueError: mmap needs a path
+    ],
+)
+def test_torch_loads_rules_for_weights_only(env, kw, monkeypatch):
+    outcomes = [_load_outcome(lib, Pair(lib.ones(1), 1), monkeypatch, env, **kw) for lib in (torch, pn)]
+    assert outcomes[0] == outcomes[1]
+
+
+def test_state_dicts_positional_form_warns_as_torchs():
+    for lib in (torch, pn):
+        dest: dict = {}
+        with pytest.warns(FutureWarning, match="Positional args are being deprecated"):
+            got = lib.nn.Linear(2, 2).state_dict(dest, "pre.", prefix="kw.")
+        assert got is dest and list(dest) == ["kw.weight", "kw.bias"]  # the keyword wins
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            lib.nn.Sequential(lib.nn.Linear(2, 2)).state_dict(prefix="p.")  # (children: keywords)
+
+
+@pytest.mark.parametrize("f", [None, 3, b"/tmp/x.pt", "not a path".split()])
+def test_save_and_load_refuse_what_is_not_a_file_as_torch(f):
+    messages = []
+    for lib in (torch, pn):
+        for call in (lambda: lib.save({"w": lib.ones(1)}, f), lambda: lib.load(f)):
+            with pytest.raises(AttributeError) as info:
+                call()
+            messages.append(str(info.value))
+    assert messages[:2] == messages[2:]
+
+
+def test_files_without_shared_containers_keep_the_older_format_version():
+    def version(obj):
+        buf = io.BytesIO()
+        pn.save(obj, buf)
+        data = buf.getvalue()
+        header = json.loads(data[8 : 8 + int.from_bytes(data[:8], "little")])
+        return json.loads(header["__metadata__"]["pyneuro"])["version"]
+
+    shared = [1, 2]
+    # no shared containers: version 5, which pyneuro before 6 reads
+    assert version({"model": pn.nn.Linear(2, 2).state_dict(), "note": '"__memo__": 1'}) == 5
+    assert version({"a": shared, "b": shared}) == pn.serialization.VERSION == 6
+    assert version(pn.nn.Linear(2, 2)) == 5  # a whole model: its parameters are entries of the file
+    tagged = pn.ones(2)
+    tagged.note = "kept in the pickle"
+    assert version(Pair(tagged, 1)) == 6  # its values are TensorValues in the pickle

@@ -36,6 +36,8 @@ class Adam(Optimizer):
     except that step() refuses capturable and differentiable where torch's does
     (optimizer._check_step_flags)."""
 
+    _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
+
     def __init__(
         self,
         params,

@@ -56,6 +56,8 @@ def scalar_state(value: float):
 class _AdamVariant(Optimizer):
     """Shared loop: for each parameter with a gradient, make its state, then call _update."""
 
+    _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
+
     def step(self, closure=None):
         loss = self._closure_loss(closure)
         for group in map(numeric, self.param_groups):

@@ -8,6 +8,7 @@ so the optimizer never copies a parameter or leaves the device.
 
 from __future__ import annotations
 
+import copy
 import functools
 import warnings
 from collections import OrderedDict, defaultdict
@@ -155,6 +156,21 @@ def _check_step_flags(optimizer) -> None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
 
 
+def _cast_state(p: Tensor, value, key=None):
+    """A loaded state value for parameter p, as torch's load_state_dict casts it: tensors (inside
+    dicts, lists and tuples too) to p's device and, if p is floating point, to p's dtype (whatever
+    theirs), except "step"; the very tensor where nothing changes."""
+    if isinstance(value, Tensor):
+        if key == "step":
+            return value
+        return value.to(device=p.device, dtype=p.dtype) if p.dtype.is_floating_point else value.to(p.device)
+    if isinstance(value, dict):
+        return {k: _cast_state(p, v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast_state(p, v) for v in value)
+    return value
+
+
 class _RequiredParameter:
     def __repr__(self) -> str:
         return "<required parameter>"
@@ -169,6 +185,8 @@ class Optimizer:
     # state entries that are not shaped like their parameter (LBFGS keeps flat vectors of all
     # parameters under the first one); load_state_dict checks the shape of every other tensor
     _whole_model_state: tuple = ()
+    # whether the state of a parameter holds "step" (torch's Adam, RMSprop, ... check it on loading)
+    _counts_steps = False
 
     def __init__(self, params, defaults: dict):
         if isinstance(params, Tensor):
@@ -193,12 +211,24 @@ class Optimizer:
             self.add_param_group(g)
 
     def __setstate__(self, state: dict) -> None:
-        """What copy.deepcopy and pickle call (custom optimizers override it and call ours, as
-        torch's templates do): the attributes back, the step hooks' tables made if missing."""
+        """What copy.deepcopy, pickle and load_state_dict call (custom optimizers override it and
+        call ours, as torch's templates do): the attributes back, the step hooks' tables made if
+        missing; as torch's optimizers' own __setstate__, each group gets the flags it lacks
+        (the defaults that are True/False/None) and, where the state counts steps, a parameter's
+        non-empty state must have "step" (KeyError otherwise) and a numeric step becomes a tensor."""
         self.__dict__.update(state)
         self.__dict__.setdefault("_optimizer_step_pre_hooks", OrderedDict())
         self.__dict__.setdefault("_optimizer_step_post_hooks", OrderedDict())
         self.defaults.setdefault("differentiable", False)
+        flags = {k: v for k, v in self.defaults.items() if v is None or isinstance(v, bool)}
+        for group in self.param_groups:
+            for name, default in flags.items():
+                group.setdefault(name, default)
+            if self._counts_steps:
+                for p in group["params"]:
+                    st = self.state.get(p)
+                    if st and not isinstance(st["step"], Tensor):
+                        st["step"] = tensor(float(st["step"]))
 
     def add_param_group(self, param_group: dict) -> None:
         if not isinstance(param_group, dict):
@@ -324,62 +354,70 @@ class Optimizer:
             groups.append(packed)
         # each parameter's own state dict, not a copy (torch's: a key added to opt.state[p] later
         # shows in it), in the order the states were made
-        state = {index[id(p)]: st for p, st in self.state.items() if id(p) in index}
+        # (entries keyed by something other than a parameter, which load_state_dict keeps, too)
+        state = {
+            index[id(p)] if isinstance(p, Tensor) else p: st
+            for p, st in self.state.items()
+            if id(p) in index or not isinstance(p, Tensor)
+        }
         result = {"state": state, "param_groups": groups}
         for hook in list(self._hooks("_state_dict_post_hooks").values()):
             result = hook(self, result) or result
         return result
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore state and hyper-parameters saved by state_dict() (state tensors are copied;
-        torch shares those that keep their dtype and device with `state_dict`)."""
+        """Restore state and hyper-parameters saved by state_dict(), by torch's rules: the saved
+        groups replace the optimizer's (a copy, with the optimizer's own params; keys the saved
+        groups lack are missing, so Adam loading SGD's state fails at step() as torch's does),
+        state tensors are cast to their parameter's device and, for a float parameter, dtype
+        ("step" kept as saved; otherwise the very tensor given), entries of unknown parameters are
+        kept, and __setstate__ then runs (it converts numeric steps, checks them, as torch's)."""
+        if not isinstance(state_dict, dict):  # torch fails reading it: a TypeError
+            raise TypeError(f"optimizer state_dict must be a dict, but got {type(state_dict).__name__}")
+        state_dict = state_dict.copy()  # (a pre-hook adding keys leaves the caller's dict alone)
         for hook in list(self._hooks("_load_state_dict_pre_hooks").values()):
             changed = hook(self, state_dict)
             state_dict = state_dict if changed is None else changed
-        if not isinstance(state_dict, dict):  # torch fails reading it: a TypeError
-            raise TypeError(f"optimizer state_dict must be a dict, but got {type(state_dict).__name__}")
         if "param_groups" not in state_dict:
             raise KeyError("param_groups")  # as torch's read of the missing entry
-        saved_groups = state_dict["param_groups"]
-        if len(saved_groups) != len(self.param_groups):
+        groups = self.param_groups
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(saved_groups) != len(groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
-        for mine, saved in zip(self.param_groups, saved_groups):
-            if len(mine["params"]) != len(saved["params"]):
-                raise ValueError(
-                    "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
-                )
+        if any(len(mine["params"]) != len(saved["params"]) for mine, saved in zip(groups, saved_groups)):
+            raise ValueError(
+                "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
+            )
         if "state" not in state_dict:
             raise KeyError("state")
-        id_map = {}
-        for mine, saved in zip(self.param_groups, saved_groups):
-            for p, i in zip(mine["params"], saved["params"]):
-                id_map[i] = p
-        self.state = defaultdict(dict)
+        id_map = {
+            i: p for mine, saved in zip(groups, saved_groups) for i, p in zip(saved["params"], mine["params"])
+        }
+        state: defaultdict = defaultdict(dict)
         for key, value in state_dict["state"].items():
-            k = int(key) if not isinstance(key, int) else key
+            k = int(key) if isinstance(key, str) and key.isdigit() else key  # (old pyneuro files: "0")
             if k not in id_map:
+                state[k] = value  # kept, as torch keeps it
                 continue
             p = id_map[k]
-            entry = {}
-            for name, v in value.items():
-                if name == "step":  # kept as saved (a float CPU scalar; a custom optimizer's int), as torch
-                    entry[name] = v
-                elif isinstance(v, Tensor):
-                    if v.shape != p.shape and v.ndim and name not in self._whole_model_state:
+            if isinstance(value, dict):
+                for name, v in value.items():
+                    if (
+                        isinstance(v, Tensor)
+                        and v.ndim
+                        and v.shape != p.shape
+                        and name not in self._whole_model_state
+                    ):
                         # refused here, not at the next step as torch's size mismatch (a RuntimeError): both
                         raise ArgumentError(
                             f"optimizer state {name!r} has shape {tuple(v.shape)} but its parameter has {tuple(p.shape)}"
                         )
-                    # as torch: cast to the parameter's device and float dtype, and otherwise the very
-                    # tensor given (optimizer.load_state_dict(other.state_dict()) shares other's state)
-                    entry[name] = v.to(device=p.device, dtype=p.dtype if v.dtype.kind == "f" else v.dtype)
-                else:
-                    entry[name] = v
-            self.state[p] = entry
-        for mine, saved in zip(self.param_groups, saved_groups):
-            for name, v in saved.items():
-                if name != "params":
-                    mine[name] = tuple(v) if isinstance(v, list) and name == "betas" else v
+            state[p] = _cast_state(p, value)
+        for mine, saved in zip(groups, saved_groups):
+            saved["params"] = mine["params"]
+            if "param_names" in mine and "param_names" not in saved:
+                saved["param_names"] = mine["param_names"]
+        self.__setstate__({"state": state, "param_groups": saved_groups})
         for hook in list(self._hooks("_load_state_dict_post_hooks").values()):
             hook(self)
 

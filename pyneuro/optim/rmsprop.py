@@ -33,6 +33,8 @@ class RMSprop(Optimizer):
     """torch.optim.RMSprop(params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
     centered=False, maximize=False)."""
 
+    _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
+
     def __init__(
         self,
         params,
@@ -109,6 +111,8 @@ class RMSprop(Optimizer):
 class Adagrad(Optimizer):
     """torch.optim.Adagrad(params, lr=0.01, lr_decay=0, weight_decay=0,
     initial_accumulator_value=0, eps=1e-10, maximize=False)."""
+
+    _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
 
     def __init__(
         self,

@@ -18,6 +18,7 @@ StateDictMixin is a base of Module (module.py), which it needs only through `sel
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
@@ -122,10 +123,17 @@ class StateDictMixin:
         """Parameters and buffers by dotted name ("0.weight"), detached (share memory), in an
         OrderedDict whose `_metadata` holds each module's version. torch's old positional form
         state_dict(destination, prefix, keep_vars) works too."""
-        if args:
-            destination = args[0]
-            prefix = args[1] if len(args) > 1 else prefix
-            keep_vars = args[2] if len(args) > 2 else keep_vars
+        if args:  # (with torch's FutureWarning; a keyword given too wins, as in torch)
+            warnings.warn(
+                "Positional args are being deprecated, use kwargs instead. Refer to "
+                "https://pytorch.org/docs/main/generated/torch.nn.Module.html#torch.nn.Module.state_dict"
+                " for details.",
+                FutureWarning,
+                stacklevel=2,
+            )
+            destination = args[0] if destination is None else destination
+            prefix = args[1] if len(args) > 1 and prefix == "" else prefix
+            keep_vars = args[2] if len(args) > 2 and keep_vars is False else keep_vars
         if destination is None:
             destination = OrderedDict()
             destination._metadata = OrderedDict()

@@ -57,3 +57,16 @@ def factory_kwargs(kwargs):
                 raise TypeError(f"{key} specified twice, in **kwargs and in factory_kwargs")
             out[key] = kwargs[key]
     return out
+
+
+def consume_prefix_in_state_dict_if_present(state_dict: dict, prefix: str) -> None:
+    """torch's: strip `prefix` ("module.", what DataParallel / DDP add) from the keys of
+    state_dict in place, and from its _metadata's keys (where "module" itself names the model)."""
+    for key in list(state_dict.keys()):
+        if key.startswith(prefix):
+            state_dict[key[len(prefix) :]] = state_dict.pop(key)
+    metadata = getattr(state_dict, "_metadata", None)
+    if metadata is not None:
+        for key in list(metadata.keys()):
+            if key and (key == prefix.replace(".", "") or key.startswith(prefix)):
+                metadata[key[len(prefix) :]] = metadata.pop(key)
