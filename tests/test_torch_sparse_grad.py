@@ -7,6 +7,10 @@ Each case runs the same code under torch and pyneuro (T is the module)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -221,3 +225,195 @@ def test_what_a_sparse_grad_does_as_torch(name):
         assert isinstance(ours, type) and issubclass(ours, theirs), (ours, theirs)
     else:
         assert ours == theirs
+
+
+OPTIMIZERS = {
+    "SGD": lambda T, p: T.optim.SGD(p, lr=0.1),
+    "SGD momentum": lambda T, p: T.optim.SGD(p, lr=0.1, momentum=0.9),
+    "SGD nesterov": lambda T, p: T.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+    "SGD maximize dampening": lambda T, p: T.optim.SGD(p, lr=0.1, momentum=0.5, dampening=0.1, maximize=True),
+    "Adagrad": lambda T, p: T.optim.Adagrad(p, lr=0.1),
+    "Adagrad lr_decay, maximize": lambda T, p: T.optim.Adagrad(p, lr=0.1, lr_decay=0.01, maximize=True),
+    "SparseAdam": lambda T, p: T.optim.SparseAdam(p, lr=0.05),
+    "SparseAdam betas, maximize": lambda T, p: T.optim.SparseAdam(
+        p, lr=0.05, betas=(0.5, 0.9), maximize=True
+    ),
+    "LBFGS": lambda T, p: T.optim.LBFGS(p, lr=0.5),
+}
+BATCHES = [[4, 0, 3, 0], [1, 4], [6, 6, 2], [0], [5, 1, 5, 3]]
+
+
+def _train(T, make):
+    e = _emb(T)
+    opt = make(T, e.parameters())
+    for batch in BATCHES:
+        x = T.tensor(batch)
+
+        def closure():
+            opt.zero_grad()
+            loss = (e(x) - 0.5).pow(2).sum()
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+    return e.weight.detach().numpy().copy(), opt
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_optimizers_step_as_torch(name):
+    ours, opt = _train(pn, OPTIMIZERS[name])
+    theirs, topt = _train(torch, OPTIMIZERS[name])
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    assert len(opt.state) == len(topt.state)
+    if not topt.state:  # (plain SGD keeps none)
+        return
+    p, tp = next(iter(opt.state)), next(iter(topt.state))
+    assert sorted(opt.state[p]) == sorted(topt.state[tp])
+    for key, value in topt.state[tp].items():
+        if getattr(value, "is_sparse", False):  # SGD's momentum buffer is sparse, as torch's
+            assert opt.state[p][key].is_sparse
+            np.testing.assert_allclose(_np(opt.state[p][key]), _np(value), rtol=1e-5, atol=1e-6)
+        elif key == "step" and name.startswith("SparseAdam"):  # a plain int in torch's SparseAdam
+            assert opt.state[p][key] == value
+
+
+def _outcome(T, make, grad_of=lambda T, e: e(T.tensor([4, 0])).sum()):
+    e = _emb(T)
+    try:
+        opt = make(T, e.parameters())
+        grad_of(T, e).backward()
+        opt.step()
+    except Exception as err:  # (the class and words are what is compared)
+        return type(err), str(err)
+    return None
+
+
+REFUSALS = {
+    "Adam": lambda T, p: T.optim.Adam(p),
+    "AdamW": lambda T, p: T.optim.AdamW(p),
+    "RMSprop": lambda T, p: T.optim.RMSprop(p),
+    "Adadelta": lambda T, p: T.optim.Adadelta(p),
+    "Adamax": lambda T, p: T.optim.Adamax(p),
+    "NAdam": lambda T, p: T.optim.NAdam(p),
+    "RAdam": lambda T, p: T.optim.RAdam(p),
+    "Rprop": lambda T, p: T.optim.Rprop(p),
+    "ASGD": lambda T, p: T.optim.ASGD(p),
+    "Adafactor": lambda T, p: T.optim.Adafactor(p),
+    "SGD weight_decay": lambda T, p: T.optim.SGD(p, lr=0.1, weight_decay=0.1),
+    "Adagrad weight_decay": lambda T, p: T.optim.Adagrad(p, weight_decay=0.1),
+    "SparseAdam lr=0": lambda T, p: T.optim.SparseAdam(p, lr=0),
+    "SparseAdam eps=0": lambda T, p: T.optim.SparseAdam(p, eps=0),
+    "SparseAdam beta1=1": lambda T, p: T.optim.SparseAdam(p, betas=(1.0, 0.9)),
+    "SparseAdam beta2<0": lambda T, p: T.optim.SparseAdam(p, betas=(0.9, -0.1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSALS))
+def test_refusals_as_torch(name):
+    ours, theirs = _outcome(pn, REFUSALS[name]), _outcome(torch, REFUSALS[name])
+    assert theirs is not None
+    assert ours == theirs
+
+
+def test_sparse_adam_refuses_a_dense_gradient_and_prints_as_torch():
+    def run(T):
+        T.manual_seed(0)
+        lin = T.nn.Linear(2, 2)
+        opt = T.optim.SparseAdam(lin.parameters())
+        lin(T.ones(1, 2)).sum().backward()
+        with pytest.raises(RuntimeError) as err:
+            opt.step()
+        return str(err.value), repr(opt), opt.state_dict()["param_groups"], opt.defaults
+
+    assert run(pn) == run(torch)
+
+
+@pytest.mark.parametrize("clip", ["norm", "norm inf", "value", "total"])
+def test_gradient_clipping_refuses_sparse_as_torch(clip):
+    def run(T):
+        e = _emb(T)
+        e(T.tensor([4, 0])).sum().backward()
+        u = T.nn.utils
+        call = {
+            "norm": lambda: u.clip_grad_norm_(e.parameters(), 0.5),
+            "norm inf": lambda: u.clip_grad_norm_(e.parameters(), 0.5, norm_type="inf"),
+            "value": lambda: u.clip_grad_value_(e.parameters(), 0.1),
+            "total": lambda: u.get_total_norm([e.weight.grad]),
+        }[clip]
+        with pytest.raises(NotImplementedError):
+            call()
+        return float(e.weight.grad.norm())  # (the tensor's own norm works)
+
+    assert run(pn) == pytest.approx(run(torch))
+
+
+def _word2vec(T, make_opt, steps=6):
+    """Skip-gram with negative sampling: center and context embeddings, both sparse."""
+    rng = np.random.default_rng(1)
+    vocab, dim = 20, 8
+    center = T.nn.Embedding(vocab, dim, sparse=True)
+    context = T.nn.Embedding(vocab, dim, sparse=True)
+    with T.no_grad():
+        center.weight.copy_(T.tensor(rng.uniform(-0.5, 0.5, (vocab, dim)).astype(np.float32) / dim))
+        context.weight.copy_(T.tensor(rng.standard_normal((vocab, dim)).astype(np.float32) * 0.1))
+    opt = make_opt(T, [*center.parameters(), *context.parameters()])
+    losses = []
+    for _ in range(steps):
+        c = T.tensor(rng.integers(0, vocab, 16))
+        pos = T.tensor(rng.integers(0, vocab, 16))
+        neg = T.tensor(rng.integers(0, vocab, (16, 5)))
+        vc = center(c)
+        score = (vc * context(pos)).sum(1)
+        neg_score = T.bmm(context(neg), vc.unsqueeze(2)).squeeze(2)
+        loss = -(T.nn.functional.logsigmoid(score) + T.nn.functional.logsigmoid(-neg_score).sum(1)).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return np.array(losses), center.weight.detach().numpy().copy(), context.weight.detach().numpy().copy()
+
+
+@pytest.mark.parametrize(
+    "make_opt",
+    [
+        lambda T, p: T.optim.SparseAdam(p, lr=0.05),
+        lambda T, p: T.optim.SGD(p, lr=0.5),
+        lambda T, p: T.optim.SGD(p, lr=0.5, momentum=0.9),
+    ],
+    ids=["SparseAdam", "SGD", "SGD momentum"],
+)
+def test_word2vec_training_loop_as_torch(make_opt):
+    ours, theirs = _word2vec(pn, make_opt), _word2vec(torch, make_opt)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_other_backends(backend):
+    """The sparse gradient and the three sparse optimizers on the numpy and numba backends."""
+    code = (
+        "import numpy as np, pyneuro as pn, sys\n"
+        f"sys.path.insert(0, {os.path.dirname(__file__)!r})\n"
+        "import test_torch_sparse_grad as t\n"
+        "assert pn.backends.backend_name('cpu') == sys.argv[1], pn.backends.backend_name('cpu')\n"
+        "for name in ('SGD momentum', 'Adagrad', 'SparseAdam'):\n"
+        "    print(name, repr(t._train(pn, t.OPTIMIZERS[name])[0].round(5).tolist()))\n"
+        "g = t._leaf_grad(pn, 'padding_idx')\n"
+        "print(g._indices().tolist(), g.coalesce().values().tolist())\n"
+    )
+    env = dict(os.environ, PYNEURO_BACKEND=backend)
+    if backend == "numba":
+        pytest.importorskip("numba")
+    result = subprocess.run(
+        [sys.executable, "-c", code, backend], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    cpu = subprocess.run(
+        [sys.executable, "-c", code, "cpu"],
+        env=dict(os.environ, PYNEURO_BACKEND="cpu"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert cpu.returncode == 0, cpu.stderr
+    assert result.stdout == cpu.stdout

@@ -28,6 +28,8 @@ class Adafactor(Optimizer):
     weight_decay=0.0, *, foreach=None, maximize=False): eps = (eps1, eps2), eps1 None meaning
     the parameter dtype's machine epsilon; foreach is kept in the groups and changes nothing."""
 
+    _sparse_refusal = "Adafactor does not support sparse gradients"
+
     _whole_model_state = ("row_var", "col_var")  # factored: not shaped like the parameter
 
     def __init__(

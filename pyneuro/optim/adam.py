@@ -36,6 +36,8 @@ class Adam(Optimizer):
     except that step() refuses capturable and differentiable where torch's does
     (optimizer._check_step_flags)."""
 
+    _sparse_refusal = "Adam does not support sparse gradients, please consider SparseAdam instead"
+
     def __init__(
         self,
         params,

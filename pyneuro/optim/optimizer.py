@@ -144,8 +144,14 @@ def _with_step_hooks(step):
 def _check_step_flags(optimizer) -> None:
     """torch's refusals at step() of two flags pyneuro keeps but does not act on: capturable=True
     (CUDA graphs) wants parameters off the CPU; differentiable=True runs the update with grad
-    on, so it refuses leaf parameters (an in-place change of a leaf that requires grad)."""
+    on, so it refuses leaf parameters (an in-place change of a leaf that requires grad). And an
+    optimizer without a sparse update refuses a sparse .grad (Embedding(sparse=True)) in torch's words."""
+    refusal = optimizer._sparse_refusal
     for group in optimizer.param_groups:
+        if refusal is not None:
+            for p in group["params"]:
+                if p._grad is not None and p._grad.is_sparse:
+                    raise RuntimeError(refusal)
         if group.get("capturable") and any(p.device.type == "cpu" for p in group["params"]):
             raise AssertionError(
                 "If capturable=True, params and state_steps must be on supported devices: ['cuda', 'xla', "
@@ -169,6 +175,9 @@ class Optimizer:
     # state entries that are not shaped like their parameter (LBFGS keeps flat vectors of all
     # parameters under the first one); load_state_dict checks the shape of every other tensor
     _whole_model_state: tuple = ()
+    # torch's RuntimeError at step() for a sparse .grad, where the optimizer has no sparse update
+    # (SGD, Adagrad, SparseAdam and LBFGS have one; a custom subclass reads .grad itself)
+    _sparse_refusal: str | None = None
 
     def __init__(self, params, defaults: dict):
         if isinstance(params, Tensor):

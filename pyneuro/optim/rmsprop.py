@@ -22,6 +22,7 @@ from __future__ import annotations
 from ..backends import table_for
 from ..creation import full_like, zeros_like
 from .optimizer import Optimizer, advance_step, check_fused, check_hyper, new_step, numeric
+from .sparse_adam import sparse_adagrad_step
 
 
 def _gradient(p, grad, weight_decay, maximize):
@@ -32,6 +33,8 @@ def _gradient(p, grad, weight_decay, maximize):
 class RMSprop(Optimizer):
     """torch.optim.RMSprop(params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
     centered=False, maximize=False)."""
+
+    _sparse_refusal = "RMSprop does not support sparse gradients"
 
     def __init__(
         self,
@@ -159,6 +162,9 @@ class Adagrad(Optimizer):
                         "sum": full_like(p, group["initial_accumulator_value"]),
                     }
                 step = advance_step(st)
+                if p.grad.is_sparse:
+                    sparse_adagrad_step(p, p.grad, st, step, group)
+                    continue
                 xp = table_for(p).xp
                 w = p._data
                 g = _gradient(w, p.grad._data, group["weight_decay"], group["maximize"])

@@ -25,6 +25,8 @@ class Rprop(Optimizer):
     """torch.optim.Rprop(params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
     capturable=False, foreach=None, maximize=False, differentiable=False)."""
 
+    _sparse_refusal = "Rprop does not support sparse gradients"
+
     def __init__(
         self,
         params,
@@ -87,6 +89,8 @@ class Rprop(Optimizer):
 class ASGD(Optimizer):
     """torch.optim.ASGD(params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
     foreach=None, maximize=False, differentiable=False, capturable=False)."""
+
+    _sparse_refusal = "ASGD does not support sparse gradients"
 
     def __init__(
         self,
