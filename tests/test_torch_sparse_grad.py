@@ -7,6 +7,7 @@ Each case runs the same code under torch and pyneuro (T is the module)."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -417,3 +418,32 @@ def test_other_backends(backend):
     )
     assert cpu.returncode == 0, cpu.stderr
     assert result.stdout == cpu.stdout
+
+
+@pytest.mark.parametrize("weights_only", [True, False])
+def test_checkpoint_with_a_sparse_grad_loads(weights_only):
+    def run(T):
+        e = _emb(T)
+        e(T.tensor([4, 0, 3, 0])).sum().backward()
+        buf = io.BytesIO()
+        T.save({"grad": e.weight.grad, "coalesced": e.weight.grad.coalesce(), "w": e.state_dict()}, buf)
+        buf.seek(0)
+        return T.load(buf, weights_only=weights_only)
+
+    ours, theirs = run(pn), run(torch)
+    _same_sparse(ours["grad"], theirs["grad"])
+    _same_sparse(ours["coalesced"], theirs["coalesced"])
+    np.testing.assert_array_equal(ours["w"]["weight"].numpy(), theirs["w"]["weight"].numpy())
+
+
+def test_a_hostile_checkpoint_cannot_claim_a_bad_sparse_tensor():
+    """A file whose sparse tensor has an index out of range, or claims coalesced with repeats, is refused."""
+    for indices, coalesced in (([[9, 0]], False), ([[3, 3]], True), ([[3, 1]], True)):
+        s = pn.sparse_coo_tensor([[0, 1]], pn.ones(2, 3), (7, 3))
+        s._idx = pn.tensor(indices)  # what a crafted file could hold
+        s._coalesced = coalesced
+        buf = io.BytesIO()
+        pn.save(s, buf)
+        buf.seek(0)
+        with pytest.raises(RuntimeError):
+            pn.load(buf)
