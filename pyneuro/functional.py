@@ -697,9 +697,16 @@ def embedding(
             weight[rows] = weight[rows] * scale
     out = _ag.EmbeddingLookup.apply(weight, idx, padding_idx=padding_idx, sparse=bool(sparse))
     if scale_grad_by_freq and out.requires_grad:
+        if sparse:  # torch's refusal, at backward
+            out.register_hook(_no_sparse_scale)
+            return out
         counts = idx.reshape(-1).bincount(minlength=n)[idx].to(out.dtype).unsqueeze(-1)
         out.register_hook(lambda g: g / counts)
     return out
+
+
+def _no_sparse_scale(grad):
+    raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with sparse gradients")
 
 
 def sigmoid(input: Tensor) -> Tensor:

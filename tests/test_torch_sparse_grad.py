@@ -447,3 +447,43 @@ def test_a_hostile_checkpoint_cannot_claim_a_bad_sparse_tensor():
         buf.seek(0)
         with pytest.raises(RuntimeError):
             pn.load(buf)
+
+
+def test_scale_grad_by_freq_with_sparse_refused_at_backward():
+    for T in (pn, torch):
+        e = T.nn.Embedding(5, 2, sparse=True, scale_grad_by_freq=True)
+        out = e(T.tensor([1, 1, 2]))  # (the forward runs)
+        with pytest.raises(RuntimeError, match="scale_grad_by_freq not supported with sparse gradients"):
+            out.sum().backward()
+
+
+def _classifier(T):
+    """A bag-of-words classifier: a sparse embedding (SparseAdam, then SGD momentum, then Adagrad)
+    and a Linear layer (Adam, then the same SGD and Adagrad), int32 and int64 indices."""
+    T.manual_seed(0)
+    emb = T.nn.Embedding(50, 8, sparse=True, max_norm=1.0)
+    with T.no_grad():
+        emb.weight.copy_(T.tensor(np.random.default_rng(2).standard_normal((50, 8)).astype(np.float32)))
+    lin = T.nn.Linear(8, 50)
+    with T.no_grad():
+        lin.weight.copy_(T.tensor(np.random.default_rng(3).standard_normal((50, 8)).astype(np.float32) * 0.1))
+        lin.bias.zero_()
+    pair = [T.optim.SparseAdam(list(emb.parameters()), lr=0.01), T.optim.Adam(lin.parameters(), lr=0.01)]
+    sgd = T.optim.SGD([*emb.parameters(), *lin.parameters()], lr=0.1, momentum=0.9)
+    adagrad = T.optim.Adagrad([*emb.parameters(), *lin.parameters()], lr=0.1)
+    rng, losses = np.random.default_rng(4), []
+    for step in range(12):
+        x = T.tensor(rng.integers(0, 50, (4, 3)).astype(np.int32 if step % 2 else np.int64))
+        loss = T.nn.functional.cross_entropy(lin(emb(x).mean(1)), T.tensor(rng.integers(0, 50, 4)))
+        emb.zero_grad()
+        lin.zero_grad()
+        loss.backward()
+        for opt in pair if step < 4 else [sgd] if step < 8 else [adagrad]:
+            opt.step()
+        losses.append(loss.item())
+    return np.array(losses), emb.weight.detach().numpy().copy(), lin.weight.detach().numpy().copy()
+
+
+def test_sparse_embedding_beside_dense_layers_as_torch():
+    for ours, theirs in zip(_classifier(pn), _classifier(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
