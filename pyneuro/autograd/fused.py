@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import weakref
 
+import numpy as _np
+
 from .._dtype import torch_name as _torch_name
 from .._shapes import broadcast_shapes as _broadcast_shapes
 from .._shapes import c_order
@@ -461,9 +463,10 @@ class EmbeddingLookup(Function):
         xp = self.bk.xp
         if sparse:  # torch's sparse gradient: one entry per looked-up row, none for padding_idx
             rows, values = indices.reshape(-1), g.reshape(-1, shape[1])
-            if padding_idx is not None:
-                keep = rows != padding_idx
-                rows, values = rows[keep], values[keep]
+            if padding_idx is not None:  # (positions found on the host: a device array takes gathers only)
+                host = _np.asarray(self.bk.to_numpy(rows))
+                keep = self.bk.asarray(_np.flatnonzero(host != padding_idx))
+                rows, values = xp.take(rows, keep), xp.take(values, keep, axis=0)
             else:
                 values = values.copy()  # (its own memory: .grad keeps it)
             return SparseRowsGrad(xp, shape, rows.astype("int64"), values), None

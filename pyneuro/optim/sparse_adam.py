@@ -22,13 +22,23 @@ from ..creation import zeros_like
 from .optimizer import Optimizer, numeric
 
 
+def _rows(grad) -> tuple:
+    """The index arrays of a sparse tensor's entries, one per sparse dim (for a[rows] and scatter-adds)."""
+    idx = grad._idx._data
+    return tuple(idx[d] for d in range(idx.shape[0]))
+
+
+def _add_rows(target, rows, values) -> None:
+    """target[rows] += values (rows of a coalesced gradient are unique; repeats would add up).
+    A scatter-add, not an assignment: the device backends' arrays take gathers and scatter-adds."""
+    _scatter_add(table_for(target).xp, target._data, rows, values)
+    target._vc[0] += 1
+
+
 def add_sparse_(p, grad, alpha) -> None:
     """p += alpha * grad for a sparse grad, in place: its entries scatter-added (repeats add up)."""
-    if grad._nnz() == 0:
-        return
-    xp = table_for(p).xp
-    _scatter_add(xp, p._data, tuple(grad._idx._data), grad._vals._data * alpha)
-    p._vc[0] += 1
+    if grad._nnz():
+        _add_rows(p, _rows(grad), grad._vals._data * alpha)
 
 
 def sparse_sgd_step(p, grad, state, lr, momentum, dampening, nesterov, maximize, weight_decay) -> None:
@@ -58,13 +68,10 @@ def sparse_adagrad_step(p, grad, st, step, group) -> None:
     g = g.coalesce()
     if g._nnz() == 0:
         return
-    xp = table_for(p).xp
-    rows, values = tuple(g._idx._data), g._vals._data
-    s = st["sum"]._data
-    s[rows] = s[rows] + values * values
-    std = xp.sqrt(s[rows]) + group["eps"]
-    p._data[rows] = p._data[rows] + (-clr) * (values / std)
-    p._vc[0] += 1
+    rows, values = _rows(g), g._vals._data
+    _add_rows(st["sum"], rows, values * values)
+    std = table_for(p).xp.sqrt(st["sum"]._data[rows]) + group["eps"]
+    _add_rows(p, rows, (-clr) * (values / std))
 
 
 class SparseAdam(Optimizer):
@@ -129,18 +136,13 @@ def _sparse_adam(p, grad, state, lr, beta1, beta2, eps, maximize) -> None:
     g = (-grad if maximize else grad).coalesce()
     if g._nnz() == 0:
         return
-    rows, values = tuple(g._idx._data), g._vals._data
-    exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-    old_m, old_v = exp_avg[rows], exp_avg_sq[rows]
-    m_update = (values - old_m) * (1 - beta1)
+    rows, values = _rows(g), g._vals._data
+    old_m, old_v = state["exp_avg"]._data[rows], state["exp_avg_sq"]._data[rows]
+    m_update = (values - old_m) * (1 - beta1)  # (torch's: old += (1 - b) * (new - old))
     v_update = (values**2 - old_v) * (1 - beta2)
-    numer = m_update + old_m
-    v = v_update + old_v
-    exp_avg[rows] = numer
-    exp_avg_sq[rows] = v
+    _add_rows(state["exp_avg"], rows, m_update)
+    _add_rows(state["exp_avg_sq"], rows, v_update)
+    numer, v = m_update + old_m, v_update + old_v
     step = state["step"]
     step_size = lr * math.sqrt(1 - beta2**step) / (1 - beta1**step)
-    p._data[rows] = p._data[rows] + (-step_size) * (numer / (table_for(p).xp.sqrt(v) + eps))
-    state["exp_avg"]._vc[0] += 1
-    state["exp_avg_sq"]._vc[0] += 1
-    p._vc[0] += 1
+    _add_rows(p, rows, (-step_size) * (numer / (table_for(p).xp.sqrt(v) + eps)))
