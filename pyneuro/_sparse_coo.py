@@ -272,9 +272,10 @@ class SparseTensor:
 
     def transpose(self, dim0: int, dim1: int) -> SparseTensor:
         d0, d1 = normalize_dims((dim0, dim1), self.ndim)
-        if self.dense_dim():
-            raise NotImplementedError(
-                "transpose of a hybrid sparse tensor (dense dims): not supported by pyneuro"
+        if self.dense_dim():  # (torch's class; it transposes two sparse dims, pyneuro has one)
+            raise RuntimeError(
+                f"transpose of a hybrid sparse tensor ({self.sparse_dim()} sparse and {self.dense_dim()} "
+                "dense dims): not supported by pyneuro"
             )
         order = list(range(self.ndim))
         order[d0], order[d1] = d1, d0
@@ -411,8 +412,14 @@ class SparseTensor:
             total = self._vals.sum()
             return total if dtype is None else total.to(dtype)
         dims = normalize_dims(dim, self.ndim)
-        if self.dense_dim():
-            return self.to_dense().sum(dim, keepdim=keepdim, dtype=dtype)  # (torch: sparse; pyneuro: dense)
+        if self.dense_dim():  # over dense dims only: the coalesced values summed (torch's)
+            sd = self.sparse_dim()
+            if min(dims) < sd:
+                raise SparseUnsupported(f"sum over sparse dims of a hybrid sparse tensor ({sd} sparse dims)")
+            c = self.coalesce()
+            values = c._vals.sum(tuple(d - sd + 1 for d in dims), dtype=dtype)
+            shape = [n for d, n in enumerate(self._shape) if d not in dims]
+            return SparseTensor(c._idx, values, shape, True)
         keep = [d for d in range(self.ndim) if d not in dims]
         if not keep:
             return self.sum(dtype=dtype)

@@ -487,3 +487,40 @@ def _classifier(T):
 def test_sparse_embedding_beside_dense_layers_as_torch():
     for ours, theirs in zip(_classifier(pn), _classifier(torch)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("form", ["add_ alpha", "sub_", "-=", "data.add_"])
+def test_manual_update_with_a_sparse_grad_as_torch(form):
+    """The hand-written SGD step of a course notebook, on an Embedding(sparse=True)."""
+
+    def run(T):
+        e = _emb(T)
+        for batch in ([4, 0, 3, 0], [1, 4]):
+            e.zero_grad()
+            (e(T.tensor(batch)) - 0.5).pow(2).sum().backward()
+            with T.no_grad():
+                p = e.weight
+                if form == "add_ alpha":
+                    p.add_(p.grad, alpha=-0.1)
+                elif form == "sub_":
+                    p.sub_(0.1 * p.grad)
+                elif form == "-=":
+                    p -= 0.1 * p.grad
+                else:
+                    p.data.add_(p.grad, alpha=-0.1)
+        return e.weight.detach().numpy()
+
+    np.testing.assert_allclose(run(pn), run(torch), rtol=1e-6)
+
+
+def test_hybrid_sparse_sum_and_transpose_as_torch():
+    def run(T):
+        s = T.sparse_coo_tensor(T.tensor([[0, 0, 2]]), T.arange(9.0).reshape(3, 3), (4, 3))
+        summed = s.sum(1)
+        try:
+            s.t()
+        except RuntimeError as err:
+            refused = type(err)
+        return summed._indices().tolist(), summed._values().tolist(), summed.is_coalesced(), refused
+
+    assert run(pn) == run(torch)
