@@ -301,6 +301,8 @@ REFUSALS = {
     "ASGD": lambda T, p: T.optim.ASGD(p),
     "Adafactor": lambda T, p: T.optim.Adafactor(p),
     "SGD weight_decay": lambda T, p: T.optim.SGD(p, lr=0.1, weight_decay=0.1),
+    "SGD fused": lambda T, p: T.optim.SGD(p, lr=0.1, fused=True),
+    "Adagrad fused": lambda T, p: T.optim.Adagrad(p, fused=True),
     "Adagrad weight_decay": lambda T, p: T.optim.Adagrad(p, weight_decay=0.1),
     "SparseAdam lr=0": lambda T, p: T.optim.SparseAdam(p, lr=0),
     "SparseAdam eps=0": lambda T, p: T.optim.SparseAdam(p, eps=0),

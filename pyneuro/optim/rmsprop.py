@@ -163,6 +163,8 @@ class Adagrad(Optimizer):
                     }
                 step = advance_step(st)
                 if p.grad.is_sparse:
+                    if group["fused"]:
+                        raise RuntimeError("`fused` does not support sparse grad or complex param")
                     sparse_adagrad_step(p, p.grad, st, step, group)
                     continue
                 xp = table_for(p).xp

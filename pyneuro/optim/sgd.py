@@ -92,6 +92,8 @@ class SGD(Optimizer):
                 try:
                     g = -grad._data if maximize else grad._data
                 except AttributeError:  # a sparse .grad (Embedding(sparse=True)): only its rows change
+                    if group["fused"]:
+                        raise RuntimeError("`_fused_sgd` does not support sparse gradients") from None
                     sparse_sgd_step(p, grad, state, lr, momentum, dampening, nesterov, maximize, weight_decay)
                     continue
                 buf_data, first = None, False
