@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..autograd.function import _scatter_add
 from ..backends import table_for
 from ..creation import zeros_like
@@ -29,15 +31,21 @@ def _rows(grad) -> tuple:
 
 
 def _add_rows(target, rows, values) -> None:
-    """target[rows] += values (rows of a coalesced gradient are unique; repeats would add up).
-    A scatter-add, not an assignment: the device backends' arrays take gathers and scatter-adds."""
-    _scatter_add(table_for(target).xp, target._data, rows, values)
+    """target[rows] += values for the unique rows of a coalesced gradient: O(nnz D), not O(V D).
+    Host arrays add through the index; a device backend's arrays take a scatter-add (they have
+    gathers and scatter-adds, no assignment through index arrays)."""
+    xp = table_for(target).xp
+    if xp is np:
+        target._data[rows] += values
+    else:
+        _scatter_add(xp, target._data, rows, values)
     target._vc[0] += 1
 
 
 def add_sparse_(p, grad, alpha) -> None:
-    """p += alpha * grad for a sparse grad, in place: its entries scatter-added (repeats add up)."""
+    """p += alpha * grad for a sparse grad, in place (repeated rows summed first, by coalesce())."""
     if grad._nnz():
+        grad = grad.coalesce()
         _add_rows(p, _rows(grad), grad._vals._data * alpha)
 
 
