@@ -36,6 +36,8 @@ _tensor_compat (Tensor.to_sparse) and sparse.py (torch.sparse) import it.
 from __future__ import annotations
 
 import builtins
+import math
+import operator
 
 import numpy as np
 
@@ -152,7 +154,7 @@ class SparseTensor:
         return len(self._shape) - self._idx.shape[0]
 
     def numel(self) -> int:
-        return int(np.prod(self._shape, dtype=np.int64))
+        return math.prod(self._shape)
 
     def __len__(self) -> int:
         if not self._shape:
@@ -499,7 +501,16 @@ def sparse_coo_tensor(
     if size is None:
         size = tuple(int(n) + 1 for n in idx.max(axis=1)) if idx.size else (0,) * idx.shape[0]
         size += dense_shape
-    size = tuple(int(n) for n in size)
+    try:  # (a size of floats is torch's TypeError; from a file, anything may come)
+        size = tuple(operator.index(n) for n in size)
+    except TypeError:
+        raise TypeError(
+            f"sparse_coo_tensor(): argument 'size' must be a tuple of ints, not {size!r}"
+        ) from None
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: {list(size)}")
+    if math.prod(size) >= 2**63:
+        raise RuntimeError("numel: integer multiplication overflow")
     if len(size) != idx.shape[0] + len(dense_shape):
         raise RuntimeError(
             f"number of dimensions must be sparse_dim ({idx.shape[0]}) + dense_dim ({len(dense_shape)}), "

@@ -526,3 +526,16 @@ def test_hybrid_sparse_sum_and_transpose_as_torch():
         return summed._indices().tolist(), summed._values().tolist(), summed.is_coalesced(), refused
 
     assert run(pn) == run(torch)
+
+
+@pytest.mark.parametrize(
+    "size", [(4, 3.5), (-1, 3), (2**62, 3)], ids=["float size", "negative size", "huge size"]
+)
+def test_sparse_sizes_as_torch(size):
+    def run(T):
+        try:
+            return T.sparse_coo_tensor(T.tensor([[0]]), T.ones(1, 3), size).numel()
+        except (TypeError, RuntimeError) as err:
+            return type(err)
+
+    assert run(pn) == run(torch)
