@@ -356,6 +356,9 @@ class SparseTensor:
         """self += alpha * other for a sparse other: its entries appended (uncoalesced)."""
         if not isinstance(other, SparseTensor):
             raise RuntimeError("add_(sparse, dense) is not supported: use dense.add_(sparse)")
+        if other._idx is self._idx:  # the same indices (g.add_(g)): the values add, as torch's
+            self._vals = self._vals.detach() + (other._vals if alpha == 1 else other._vals * alpha)
+            return self
         added = self + (other if alpha == 1 else other * alpha)
         coalesced = other._coalesced if not self._nnz() else not other._nnz() and self._coalesced
         self._idx, self._vals, self._coalesced = added._idx, added._vals.detach(), coalesced

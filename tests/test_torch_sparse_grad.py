@@ -539,3 +539,25 @@ def test_sparse_sizes_as_torch(size):
             return type(err)
 
     assert run(pn) == run(torch)
+
+
+def test_a_subclass_with_its_own_step_reads_the_sparse_grad_itself():
+    """Adam refuses a sparse .grad, but a subclass whose step() handles it is not refused (torch's
+    check is inside Adam's own step)."""
+
+    def run(T):
+        class DenseAdam(T.optim.Adam):
+            def step(self, closure=None):
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is not None and p.grad.is_sparse:
+                            p.grad = p.grad.to_dense()
+                return super().step(closure)
+
+        e = _emb(T)
+        opt = DenseAdam(e.parameters(), lr=0.1)
+        e(T.tensor([4, 0])).sum().backward()
+        opt.step()
+        return e.weight.detach().numpy()
+
+    np.testing.assert_allclose(run(pn), run(torch), rtol=1e-6)
