@@ -561,3 +561,11 @@ def test_a_subclass_with_its_own_step_reads_the_sparse_grad_itself():
         return e.weight.detach().numpy()
 
     np.testing.assert_allclose(run(pn), run(torch), rtol=1e-6)
+
+
+def test_a_hook_that_densifies_a_sparse_gradient_is_refused_as_torch():
+    for T in (pn, torch):
+        e = _emb(T)
+        e.weight.register_hook(lambda g: g.to_dense() * 2)
+        with pytest.raises(RuntimeError, match="has changed the type of value"):
+            e(T.tensor([1, 2])).sum().backward()

@@ -178,10 +178,21 @@ def _sparse_tensor(leaf, g):
 
 
 def _run_sparse_hooks(hooks, grad):
+    """A leaf's tensor hooks on its sparse gradient; one that returns another layout is refused, as torch's."""
     for hook in tuple(hooks.values()):
         result = hook(grad)
-        if result is not None:
-            grad = result
+        if result is None:
+            continue
+        if not getattr(result, "is_sparse", False) or tuple(result.shape) != tuple(grad.shape):
+            name = getattr(hook, "__name__", type(hook).__name__)
+            was = grad._values().type().replace("torch.", "torch.sparse.")
+            got = (
+                result._values().type().replace("torch.", "torch.sparse.")
+                if result.is_sparse
+                else result.type()
+            )
+            raise RuntimeError(f"hook '{name}' has changed the type of value (was {was} got {got})")
+        grad = result
     return grad
 
 
@@ -193,7 +204,8 @@ def _accumulate_sparse(leaf, g) -> None:
     grad = leaf._grad
     if grad is not None and not grad.is_sparse:  # a dense .grad: the sparse gradient added in place
         if type(g) is not SparseRowsGrad or not g.add_into(grad._data):
-            grad._data = _array(grad._data + (g.dense() if type(g) is SparseRowsGrad else g.to_dense()._data))
+            dense = g.dense() if type(g) is SparseRowsGrad else g.to_dense()._data
+            grad._data = _array((grad._data + dense).astype(grad._data.dtype, copy=False))
         grad._vc[0] += 1
         return
     if type(g) is SparseRowsGrad:
@@ -204,8 +216,8 @@ def _accumulate_sparse(leaf, g) -> None:
         else:
             grad.add_(g)
         return
-    g = _dense(g)  # a dense gradient and a sparse .grad: a new dense .grad
-    leaf._grad = _wrap(_array(g + grad.to_dense()._data.astype(g.dtype, copy=False)), leaf.device)
+    g = _dense(g) + grad.to_dense()._data  # a dense gradient and a sparse .grad: a new dense .grad
+    leaf._grad = _wrap(_array(g.astype(leaf._data.dtype, copy=False)), leaf.device)
 
 
 def _array(g):
