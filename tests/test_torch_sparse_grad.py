@@ -569,3 +569,18 @@ def test_a_hook_that_densifies_a_sparse_gradient_is_refused_as_torch():
         e.weight.register_hook(lambda g: g.to_dense() * 2)
         with pytest.raises(RuntimeError, match="has changed the type of value"):
             e(T.tensor([1, 2])).sum().backward()
+
+
+def test_a_create_graph_backward_onto_a_sparse_grad_as_torch():
+    def run(T):
+        e = _emb(T)
+        e(T.tensor([1, 2])).sum().backward()
+        (e.weight**2).sum().backward(create_graph=True)  # a dense gradient onto the sparse .grad
+        return e.weight.grad.is_sparse, e.weight.grad.detach().numpy()
+
+    with pytest.warns(UserWarning):  # (torch's and pyneuro's reference-cycle warning)
+        ours = run(pn)
+    with pytest.warns(UserWarning):
+        theirs = run(torch)
+    assert ours[0] == theirs[0]
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)
