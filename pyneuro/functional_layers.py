@@ -324,8 +324,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     if padding_idx is not None and padding_idx < 0:
         padding_idx += v
     keep = idx != padding_idx if padding_idx is not None else np.ones(idx.shape, bool)
-    if mode != "max" and trailing:
-        keep[len(idx) - trailing :] = False
+    if mode != "max" and trailing and padding_idx is None:  # (torch's padding_idx kernel keeps the
+        keep[len(idx) - trailing :] = False  # indices after the last offset in the last bag)
     idx, bag_of = idx[keep], bag_of[keep]
     lookup = as_tensor(idx, device=weight.device)  # (sparse: weight's gradient one sparse entry per index)
     rows = EmbeddingLookup.apply(weight, lookup, sparse=True) if sparse else weight.index_select(0, lookup)
@@ -345,8 +345,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     out = zeros(bags, d, dtype=weight.dtype, device=weight.device).index_add(0, as_tensor(bag_of), rows)
     if mode == "mean":
         counts = np.bincount(bag_of, minlength=bags)
-        if bags:
-            counts[-1] += trailing  # torch's count of the last bag runs to the end of input
+        if bags and padding_idx is None:  # torch's count of the last bag runs to the end of input
+            counts[-1] += trailing  # (its sum stops at the last offset; with padding_idx neither does)
         counts = np.maximum(counts, 1).astype(weight._data.dtype)
         out = out / as_tensor(counts[:, None], device=weight.device)
     return named(out, "EmbeddingBagBackward0")

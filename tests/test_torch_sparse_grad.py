@@ -584,3 +584,32 @@ def test_a_create_graph_backward_onto_a_sparse_grad_as_torch():
         theirs = run(torch)
     assert ours[0] == theirs[0]
     np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("padding_idx", [None, 0])
+def test_bag_indices_after_the_last_offset_as_torch(mode, padding_idx):
+    """include_last_offset with indices past the last offset: torch's kernel without padding_idx
+    sums up to the last offset (a mean still counts to the end); with padding_idx the last bag runs
+    to the end of input, and the sparse gradient has those entries. (Without padding_idx torch's
+    backward disagrees with its own forward -- gradient rows for the dropped indices, an IndexError
+    when sparse -- so there only the forward is compared.)"""
+
+    def run(T):
+        sparse = mode != "max" and padding_idx is not None
+        bag = T.nn.EmbeddingBag.from_pretrained(
+            T.tensor(W0),
+            freeze=False,
+            mode=mode,
+            include_last_offset=True,
+            padding_idx=padding_idx,
+            sparse=sparse,
+        )
+        out = bag(T.tensor([0, 2, 2, 5, 6, 1, 2]), T.tensor([0, 3, 3, 5]))
+        if padding_idx is None:
+            return (out.detach().numpy(),)
+        out.pow(2).sum().backward()
+        return out.detach().numpy(), _np(bag.weight.grad)
+
+    for ours, theirs in zip(run(pn), run(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
