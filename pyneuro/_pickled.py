@@ -122,6 +122,7 @@ _DATA_GLOBALS = {
     ("pyneuro.nn.parameter", "Parameter"),
     ("pyneuro._device", "device"),
     ("pyneuro._shapes", "Size"),
+    ("pyneuro._sparse_coo", "rebuild_sparse"),  # (checks what it is given, as sparse_coo_tensor)
     ("pyneuro._dtype", "public"),
     ("collections", "OrderedDict"),
     ("collections", "Counter"),  # (MultiStepLR's state_dict holds its milestones in one, as torch's)

@@ -21,20 +21,32 @@ The operations are written on the dense tensor ops, so autograd runs through the
 Gradients reach the dense operand and `values` (a sparse tensor made with requires_grad=True,
 or one from dense.to_sparse()). The gradient of a stored value is the gradient at its position;
 torch's mm gives the dense gradient at every position of a to_sparse() input instead (its
-zeros' too). pyneuro's sparse tensors have sparse dims only (no hybrid dense dims), and they
-are not pn.Tensor instances: the dense ops that take one (x + S, x * S, S @ x, torch.mm,
-torch.sum) handle it explicitly. Arrows: imports numpy, _tensor_base, creation and
-torch_runtime (and functions); _tensor_compat (Tensor.to_sparse) and sparse.py (torch.sparse) import it.
+zeros' too). Sparse tensors are not pn.Tensor instances: the dense ops that take one (x + S,
+x * S, S @ x, torch.mm, torch.sum) handle it explicitly.
+
+Hybrid tensors: values (nnz, *dense) with indices over the leading dims only -- the sparse .grad
+of Embedding(sparse=True) is one, rows (1, nnz) of values (nnz, D). The autograd engine builds it
+(autograd/engine.py, from the lookup's SparseRowsGrad; this module registers the class there) and
+adds gradients into it in place (add_); zero_(), mul_() and the optimizers' sparse updates
+(optim/sparse_adam.py) work on it. mm, t() and sum(dim) are for all-sparse tensors only.
+Arrows: imports numpy, _tensor_base, autograd.engine, creation and torch_runtime (and functions);
+_tensor_compat (Tensor.to_sparse) and sparse.py (torch.sparse) import it.
 """
 
 from __future__ import annotations
 
 import builtins
+import math
+import operator
 
 import numpy as np
 
+from . import _tensor_base
+from ._dtype import bool_, default_float, int64
 from ._shapes import Size, normalize_dims, one_dim
 from ._tensor_base import TensorBase, _wrap
+from ._tensor_str import get_printoptions, tensor_str
+from .autograd import engine as _engine
 from .creation import zeros
 from .functions import cat
 from .torch_runtime import layout
@@ -45,6 +57,11 @@ sparse_coo = layout("sparse_coo")
 def _index_array(indices) -> np.ndarray:
     host = indices.cpu().numpy() if isinstance(indices, TensorBase) else np.asarray(indices)
     return np.asarray(host, dtype=np.int64)
+
+
+class SparseUnsupported(NotImplementedError, AttributeError):
+    """A dense Tensor method a sparse tensor lacks: torch's NotImplementedError (no SparseCPU
+    kernel), an AttributeError too, so that hasattr() and duck typing read it as absent."""
 
 
 class SparseTensor:
@@ -58,6 +75,64 @@ class SparseTensor:
 
     def __init__(self, indices: TensorBase, values: TensorBase, shape, coalesced: bool = False):
         self._idx, self._vals, self._shape, self._coalesced = indices, values, Size(shape), coalesced
+
+    def __reduce__(self):  # (pn.save / pickle / deepcopy: rebuilt through sparse_coo_tensor's checks)
+        return rebuild_sparse, (self._idx, self._vals, tuple(self._shape), self._coalesced)
+
+    def __getattr__(self, name: str):
+        """(only names the class does not have) a Tensor method: torch's NotImplementedError."""
+        if name.startswith("_") or not hasattr(_tensor_base._TENSOR_CLASS, name):
+            raise AttributeError(f"'SparseTensor' object has no attribute '{name}'")
+        raise SparseUnsupported(
+            f"Could not run 'aten::{name}' with arguments from the 'SparseCPU' backend. This could be because "
+            "the operator doesn't exist for this backend (pyneuro's sparse tensors: see pyneuro/_sparse_coo.py)"
+        )
+
+    def numpy(self, *, force=False):
+        raise TypeError("can't convert Sparse layout tensor to numpy. Use Tensor.to_dense() first.")
+
+    def item(self):
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+        return self.to_dense().item()
+
+    @property
+    def data(self) -> SparseTensor:
+        return self.detach()
+
+    # elementwise ops that keep zeros zero: on the values of the coalesced tensor, as torch's
+    # (f(a) + f(b) is not f(a + b) for repeats)
+    def _on_values(self, op: str, *args) -> SparseTensor:
+        c = self.coalesce()
+        return SparseTensor(c._idx, getattr(c._vals, op)(*args), c._shape, True)
+
+    def abs(self):
+        return self._on_values("abs")
+
+    def sqrt(self):
+        return self._on_values("sqrt")
+
+    def square(self):
+        return self._on_values("square")
+
+    def sign(self):
+        return self._on_values("sign")
+
+    def isnan(self):
+        return self._on_values("isnan")
+
+    def isinf(self):
+        return self._on_values("isinf")
+
+    def neg(self):
+        return -self
+
+    def pow(self, exponent):
+        if not isinstance(exponent, (builtins.int, builtins.float)) or exponent <= 0:
+            raise RuntimeError("pow: a sparse tensor takes a positive number as exponent (0 ** 0 is not 0)")
+        return self._on_values("pow", exponent)
+
+    __pow__ = pow
 
     # ------------------------------------------------------------------ what it is
     @property
@@ -73,13 +148,13 @@ class SparseTensor:
     ndim = property(dim)
 
     def sparse_dim(self) -> int:
-        return len(self._shape)
+        return self._idx.shape[0]
 
     def dense_dim(self) -> int:
-        return 0
+        return len(self._shape) - self._idx.shape[0]
 
     def numel(self) -> int:
-        return int(np.prod(self._shape, dtype=np.int64))
+        return math.prod(self._shape)
 
     def __len__(self) -> int:
         if not self._shape:
@@ -151,13 +226,14 @@ class SparseTensor:
         if self._coalesced:
             return self
         idx = _index_array(self._idx)
-        linear = np.ravel_multi_index(tuple(idx), tuple(self._shape)) if idx.size else idx.reshape(-1)
+        sparse_shape = tuple(self._shape[: idx.shape[0]])
+        linear = np.ravel_multi_index(tuple(idx), sparse_shape) if idx.size else idx.reshape(-1)
         unique, inverse = np.unique(linear, return_inverse=True)
         dev = self._vals.device
-        summed = zeros(len(unique), dtype=self.dtype, device=dev).index_add(
+        summed = zeros((len(unique), *self._vals.shape[1:]), dtype=self.dtype, device=dev).index_add(
             0, _wrap(inverse.reshape(-1).astype(np.int64), "cpu").to(dev), self._vals
         )
-        rows = np.stack(np.unravel_index(unique, tuple(self._shape))) if unique.size else idx[:, :0]
+        rows = np.stack(np.unravel_index(unique, sparse_shape)) if unique.size else idx[:, :0]
         return SparseTensor(_wrap(rows.astype(np.int64), "cpu").to(dev), summed, self._shape, True)
 
     def to_dense(self, dtype=None) -> TensorBase:
@@ -198,6 +274,11 @@ class SparseTensor:
 
     def transpose(self, dim0: int, dim1: int) -> SparseTensor:
         d0, d1 = normalize_dims((dim0, dim1), self.ndim)
+        if self.dense_dim():  # (torch's class; it transposes two sparse dims, pyneuro has one)
+            raise RuntimeError(
+                f"transpose of a hybrid sparse tensor ({self.sparse_dim()} sparse and {self.dense_dim()} "
+                "dense dims): not supported by pyneuro"
+            )
         order = list(range(self.ndim))
         order[d0], order[d1] = d1, d0
         shape = [self._shape[i] for i in order]
@@ -255,10 +336,50 @@ class SparseTensor:
             return SparseTensor(self._idx, self._vals / other, self._shape, self._coalesced)
         return NotImplemented
 
+    # ------------------------------------------------------------------ in place (what optimizers call)
+    def zero_(self) -> SparseTensor:
+        """No entries left (torch's sparse zero_: nnz 0, the same size)."""
+        self._idx = self._idx[:, :0]
+        self._vals = self._vals[:0].detach()
+        self._coalesced = True
+        return self
+
+    def mul_(self, other) -> SparseTensor:
+        self._vals = self._vals.detach() * other
+        return self
+
+    def div_(self, other) -> SparseTensor:
+        self._vals = self._vals.detach() / other
+        return self
+
+    def add_(self, other, *, alpha=1) -> SparseTensor:
+        """self += alpha * other for a sparse other: its entries appended (uncoalesced)."""
+        if not isinstance(other, SparseTensor):
+            raise RuntimeError("add_(sparse, dense) is not supported: use dense.add_(sparse)")
+        if other._idx is self._idx:  # the same indices (g.add_(g)): the values add, as torch's
+            self._vals = self._vals.detach() + (other._vals if alpha == 1 else other._vals * alpha)
+            return self
+        added = self + (other if alpha == 1 else other * alpha)
+        coalesced = other._coalesced if not self._nnz() else not other._nnz() and self._coalesced
+        self._idx, self._vals, self._coalesced = added._idx, added._vals.detach(), coalesced
+        return self
+
+    def add(self, other, *, alpha=1):
+        return self + (other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        return self * other
+
+    def norm(self, p=2):
+        """The p-norm of the entries (of the coalesced tensor, where repeats are summed first)."""
+        return self.coalesce()._vals.norm(p)
+
     def mm(self, other, _node_name="MmBackward0"):
         """self @ other for a sparse matrix self (n x m) and a dense (m x k) or sparse other."""
-        if self.ndim != 2:
-            raise RuntimeError(f"mm: expected a 2-D sparse matrix, got {self.ndim}-D")
+        if self.ndim != 2 or self.dense_dim():
+            raise RuntimeError(
+                f"mm: expected a 2-D sparse matrix, got {self.ndim}-D with {self.dense_dim()} dense dims"
+            )
         if isinstance(other, SparseTensor):  # (the product of two sparse matrices is stored sparse)
             return self.mm(other.to_dense()).to_sparse()
         if not isinstance(other, TensorBase):
@@ -296,6 +417,14 @@ class SparseTensor:
             total = self._vals.sum()
             return total if dtype is None else total.to(dtype)
         dims = normalize_dims(dim, self.ndim)
+        if self.dense_dim():  # over dense dims only: the coalesced values summed (torch's)
+            sd = self.sparse_dim()
+            if min(dims) < sd:
+                raise SparseUnsupported(f"sum over sparse dims of a hybrid sparse tensor ({sd} sparse dims)")
+            c = self.coalesce()
+            values = c._vals.sum(tuple(d - sd + 1 for d in dims), dtype=dtype)
+            shape = [n for d, n in enumerate(self._shape) if d not in dims]
+            return SparseTensor(c._idx, values, shape, True)
         keep = [d for d in range(self.ndim) if d not in dims]
         if not keep:
             return self.sum(dtype=dtype)
@@ -304,24 +433,35 @@ class SparseTensor:
         return SparseTensor(self._idx[keep], values, shape).coalesce()
 
     def __repr__(self) -> str:
+        """torch's form: indices and values (without a dtype: the suffixes say it), then the suffixes,
+        the first on a new line, wrapped at the print width as torch's _add_suffixes does."""
         pad = " " * len("tensor(indices=")
         if self._nnz():
             indices = repr(self._idx).replace("\n", "\n" + pad)
-            values = repr(self._vals.detach()).replace("\n", "\n" + " " * len("       values="))
+            host = np.asarray(self._vals.detach().cpu().numpy())
+            values = tensor_str(host, []).replace("\n", "\n" + " " * len("       values="))
         else:  # (torch's spelling of the empty ones)
-            indices, values = f"tensor([], size=({self.ndim}, 0))", "tensor([], size=(0,))"
-        extra = ""
-        if self.device.type != "cpu":
-            extra += f", device='{self.device}'"
+            dense = "".join(f", {n}" for n in self._vals.shape[1:]) or ","
+            indices, values = f"tensor([], size=({self.sparse_dim()}, 0))", f"tensor([], size=(0{dense}))"
+        suffixes = [f"device='{self.device}'"] if self.device.type != "cpu" else []
+        suffixes += [f"size={tuple(self._shape)}", f"nnz={self._nnz()}"]
+        dtype = self._vals._data.dtype
+        if dtype not in (default_float(), int64, bool_):
+            suffixes.append(f"dtype=pyneuro.{dtype}")
+        suffixes.append("layout=torch.sparse_coo")
         if self._vals.grad_fn is not None:
-            extra += f", grad_fn=<{self._vals.grad_fn.name()}>"
+            suffixes.append(f"grad_fn=<{self._vals.grad_fn.name()}>")
         elif self.requires_grad:
-            extra += ", requires_grad=True"
-        size = tuple(self._shape)
-        return (
-            f"tensor(indices={indices},\n       values={values},\n       size={size}, "
-            f"nnz={self._nnz()}, layout=torch.sparse_coo{extra})"
-        )
+            suffixes.append("requires_grad=True")
+        text = f"tensor(indices={indices},\n       values={values}"
+        last, width = len(text) - text.rfind("\n") + 1, get_printoptions()["linewidth"]
+        for i, e in enumerate(suffixes):
+            size = len(e.replace("pyneuro.", "torch."))  # (measured as torch spells it)
+            if i == 0 or last + size + 2 > width:
+                text, last = text + ",\n       " + e, 7 + size
+            else:
+                text, last = text + ", " + e, last + size + 2
+        return text + ")"
 
     __str__ = __repr__
 
@@ -356,24 +496,39 @@ def sparse_coo_tensor(
             device=device if device is not None else vals.device,
             dtype=dtype if dtype is not None else vals.dtype,
         )
-    if vals.ndim != 1 or vals.shape[0] != idx.shape[1]:
+    if vals.ndim < 1 or vals.shape[0] != idx.shape[1]:
         raise RuntimeError(
-            f"indices and values must have the same number of entries, got {idx.shape[1]} and "
-            f"{list(vals.shape)} (pyneuro's sparse values are one number per entry)"
+            f"indices and values must have the same number of entries, got {idx.shape[1]} and {list(vals.shape)}"
         )
+    dense_shape = tuple(vals.shape[1:])  # (values (nnz, *dense): a hybrid tensor, as a sparse .grad)
     if size is None:
         size = tuple(int(n) + 1 for n in idx.max(axis=1)) if idx.size else (0,) * idx.shape[0]
-    size = tuple(int(n) for n in size)
-    if len(size) != idx.shape[0]:
+        size += dense_shape
+    try:  # (a size of floats is torch's TypeError; from a file, anything may come)
+        size = tuple(operator.index(n) for n in size)
+    except TypeError:
+        raise TypeError(
+            f"sparse_coo_tensor(): argument 'size' must be a tuple of ints, not {size!r}"
+        ) from None
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: {list(size)}")
+    if math.prod(size) >= 2**63:
+        raise RuntimeError("numel: integer multiplication overflow")
+    if len(size) != idx.shape[0] + len(dense_shape):
         raise RuntimeError(
-            f"number of dimensions must be sparse_dim ({idx.shape[0]}) + dense_dim (0), but got {len(size)}"
+            f"number of dimensions must be sparse_dim ({idx.shape[0]}) + dense_dim ({len(dense_shape)}), "
+            f"but got {len(size)}"
+        )
+    if size[idx.shape[0] :] != dense_shape:
+        raise RuntimeError(
+            f"values has incorrect size, expected {[vals.shape[0], *size[idx.shape[0] :]]}, got {list(vals.shape)}"
         )
     if idx.size:  # (always checked: torch checks only with check_invariants=True, else may crash)
         if (idx < 0).any():
             raise RuntimeError(
                 f"found negative index {int(idx.min())} for dim {int(np.argmax((idx < 0).any(axis=1)))}"
             )
-        bad = idx >= np.asarray(size).reshape(-1, 1)
+        bad = idx >= np.asarray(size[: idx.shape[0]]).reshape(-1, 1)
         if bad.any():
             d = int(np.argmax(bad.any(axis=1)))
             raise RuntimeError(
@@ -385,6 +540,28 @@ def sparse_coo_tensor(
     return out
 
 
+def rebuild_sparse(indices, values, size, coalesced) -> SparseTensor:
+    """A pickled sparse tensor back (torch's weights-only load rebuilds sparse tensors too): every
+    invariant checked, as a file may hold anything -- indices in range, and the claim `coalesced`
+    (sorted, no repeats) true, since coalesce() and indices() trust it."""
+    if (
+        not isinstance(indices, TensorBase)
+        or not isinstance(values, TensorBase)
+        or not isinstance(coalesced, bool)
+    ):
+        raise RuntimeError("rebuild_sparse: a sparse tensor is stored as indices and values tensors")
+    out = sparse_coo_tensor(indices, values, size)
+    if coalesced and out._nnz() > 1:
+        idx = _index_array(out._idx)
+        linear = np.ravel_multi_index(tuple(idx), tuple(out._shape[: idx.shape[0]]))
+        if not (np.diff(linear) > 0).all():
+            raise RuntimeError(
+                "rebuild_sparse: a tensor stored as coalesced has unsorted or repeated indices"
+            )
+    out._coalesced = coalesced or out._coalesced
+    return out
+
+
 def dense_to_sparse(dense: TensorBase) -> SparseTensor:
     """dense.to_sparse(): its nonzero entries, in row-major order (coalesced); the values are
     gathered from dense, so gradients flow back to it."""
@@ -392,3 +569,6 @@ def dense_to_sparse(dense: TensorBase) -> SparseTensor:
     positions = _wrap(idx, "cpu").to(dense.device)
     values = dense[tuple(positions)] if dense.ndim else dense.reshape(1)
     return SparseTensor(positions, values, tuple(dense.shape), True)
+
+
+_engine.sparse_tensor_class[0] = SparseTensor  # (the engine stores sparse gradients as these)

@@ -112,8 +112,11 @@ _NON_LEAF_GRAD = (
 
 def _check_assigned_grad(t, g) -> None:
     """`t.grad = g` as torch checks it: a tensor of t's size, dtype and device (a wrong one
-    would otherwise broadcast silently in the optimizer's step)."""
-    if not isinstance(g, TensorBase):
+    would otherwise broadcast silently in the optimizer's step). A sparse COO tensor is checked by its values."""
+    sparse = getattr(type(g), "is_sparse", False) is True
+    if sparse:
+        g = _SparseShape(g._vals._data.dtype, g.device, tuple(g.shape))
+    elif not isinstance(g, TensorBase):
         raise TypeError(
             f"assigned grad expected to be a Tensor or None but got grad of type {type(g).__name__}"
         )
@@ -133,6 +136,13 @@ def _check_assigned_grad(t, g) -> None:
             f"attempting to assign a gradient of size '{list(g._data.shape)}' to a tensor of size "
             f"'{list(t._data.shape)}'. Please ensure that the gradient and the tensor are the same size"
         )
+
+
+class _SparseShape:
+    """What `t.grad = g` checks of a sparse g: the dtype of its values, its device, its shape."""
+
+    def __init__(self, dtype, device, shape):
+        self._data, self.device = np.broadcast_to(np.empty((), dtype), shape), device  # (no memory)
 
 
 def _wrap(array, device="cpu", node=None, requires_grad=False):

@@ -102,6 +102,9 @@ def _refused(t, exc):
     return NotImplementedError(f"in-place change of a non-contiguous view of a cuda tensor: {exc}")
 
 
+_DENSE_OPERANDS = (TensorBase, *_SCALARS)  # (what an in-place op takes as it is)
+
+
 class InplaceMethods:
     """In-place methods of Tensor (a mixin: it has no state of its own)."""
 
@@ -186,6 +189,8 @@ class InplaceMethods:
         self._vc[0] += 1
 
     def _inplace(self, op, other, record_op=None, keep_values=False):
+        if not isinstance(other, _DENSE_OPERANDS) and getattr(type(other), "is_sparse", False) is True:
+            other = other.to_dense()  # p.add_(sparse_grad, alpha=-lr), p -= lr * p.grad: its dense form
         records = record_op is not None and self._records(other)  # (leaf rules first, as torch's)
         if isinstance(other, TensorBase) and (overlap := partial_overlap_error(self._data, other._data)):
             raise overlap

@@ -664,10 +664,8 @@ def embedding(
     `padding_idx` gets no gradient. Indices out of range raise IndexError. As torch:
     max_norm rescales, in place and without grad, each looked-up row whose norm_type-norm
     exceeds it; scale_grad_by_freq divides each row's gradient by how often its index occurs
-    in this batch. sparse=True (sparse gradients) is not supported.
+    in this batch. sparse=True: weight's gradient is a sparse COO tensor (autograd/fused.py).
     """
-    if sparse:
-        raise NotImplementedError("embedding(sparse=True): pyneuro's gradients are dense tensors")
     if not isinstance(input, Tensor):  # (torch.embedding's argument parser: a list or an int is TypeError)
         raise TypeError(
             f"embedding(): argument 'indices' (position 2) must be Tensor, not {type_name(input)}"
@@ -697,11 +695,18 @@ def embedding(
             norms = weight[rows].norm(p=norm_type, dim=1, keepdim=True)
             scale = where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             weight[rows] = weight[rows] * scale
-    out = _ag.EmbeddingLookup.apply(weight, idx, padding_idx=padding_idx)
+    out = _ag.EmbeddingLookup.apply(weight, idx, padding_idx=padding_idx, sparse=bool(sparse))
     if scale_grad_by_freq and out.requires_grad:
+        if sparse:  # torch's refusal, at backward
+            out.register_hook(_no_sparse_scale)
+            return out
         counts = idx.reshape(-1).bincount(minlength=n)[idx].to(out.dtype).unsqueeze(-1)
         out.register_hook(lambda g: g / counts)
     return out
+
+
+def _no_sparse_scale(grad):
+    raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with sparse gradients")
 
 
 def sigmoid(input: Tensor) -> Tensor:

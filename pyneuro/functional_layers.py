@@ -24,7 +24,7 @@ from ._errors import DTypeError, IndexRangeError, ShapeError, check_dropout_dtyp
 from ._euclidean import PairDist, pair_indices
 from ._shapes import dim_int, ints
 from ._tensor_base import _promote
-from .autograd import named
+from .autograd import EmbeddingLookup, named
 from .creation import as_tensor, zeros
 from .functions import cat, where
 from .functions_index import broadcast_tensors
@@ -302,9 +302,11 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         )
     if mode == "max" and scale_grad_by_freq:
         raise ValueError("max mode does not support scaling the gradient by the frequency")
-    if max_norm is not None or scale_grad_by_freq or sparse:
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
+    if max_norm is not None or scale_grad_by_freq:
         raise NotImplementedError(
-            "embedding_bag: max_norm, scale_grad_by_freq and sparse are not supported by pyneuro"
+            "embedding_bag: max_norm and scale_grad_by_freq are not supported by pyneuro"
         )
     if input.dtype.kind not in "iu":
         raise DTypeError(
@@ -322,10 +324,11 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     if padding_idx is not None and padding_idx < 0:
         padding_idx += v
     keep = idx != padding_idx if padding_idx is not None else np.ones(idx.shape, bool)
-    if mode != "max" and trailing:
-        keep[len(idx) - trailing :] = False
+    if mode != "max" and trailing and padding_idx is None:  # (torch's padding_idx kernel keeps the
+        keep[len(idx) - trailing :] = False  # indices after the last offset in the last bag)
     idx, bag_of = idx[keep], bag_of[keep]
-    rows = weight.index_select(0, as_tensor(idx, device=weight.device))
+    lookup = as_tensor(idx, device=weight.device)  # (sparse: weight's gradient one sparse entry per index)
+    rows = EmbeddingLookup.apply(weight, lookup, sparse=True) if sparse else weight.index_select(0, lookup)
     if per_sample_weights is not None:
         if tuple(per_sample_weights.shape) != tuple(input.shape):
             raise ShapeError("embedding_bag: per_sample_weights has to be of the same shape as input")
@@ -342,8 +345,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     out = zeros(bags, d, dtype=weight.dtype, device=weight.device).index_add(0, as_tensor(bag_of), rows)
     if mode == "mean":
         counts = np.bincount(bag_of, minlength=bags)
-        if bags:
-            counts[-1] += trailing  # torch's count of the last bag runs to the end of input
+        if bags and padding_idx is None:  # torch's count of the last bag runs to the end of input
+            counts[-1] += trailing  # (its sum stops at the last offset; with padding_idx neither does)
         counts = np.maximum(counts, 1).astype(weight._data.dtype)
         out = out / as_tensor(counts[:, None], device=weight.device)
     return named(out, "EmbeddingBagBackward0")

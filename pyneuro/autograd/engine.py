@@ -21,6 +21,7 @@ from .._tensor_base import TensorBase, _wrap
 from . import hooks as _hooks
 from . import saved_hooks as _saved_hooks
 from .function import _FREED_MESSAGE, MaskedGrad, SliceGrad, _Profiling, no_grad_view_leaf
+from .fused import SparseRowsGrad
 from .grad_mode import _GradMode
 
 # ----------------------------------------------------------------------------- the engine
@@ -83,6 +84,11 @@ def _sum(acc, owned: bool, gi):
     """acc + gi, two gradients of one tensor. A SliceGrad is added into acc in place where acc
     is an array made during this walk (owned): O(the slice), not O(the tensor)."""
     if isinstance(acc, SliceGrad):
+        if type(acc) is SparseRowsGrad and type(gi) is SparseRowsGrad:  # two sparse gradients: side by side
+            xp = acc.xp
+            return SparseRowsGrad(
+                xp, acc.shape, xp.concatenate([acc.index, gi.index]), xp.concatenate([acc.values, gi.values])
+            )
         acc, owned = acc.dense(), True
     if isinstance(gi, SliceGrad):
         if owned and gi.add_into(acc):
@@ -121,6 +127,9 @@ def _accumulate(leaf, g, shared: bool, fresh) -> None:
         leaf._grad = _wrap(g, leaf.device)
         return
     if isinstance(g, SliceGrad):
+        if type(g) is SparseRowsGrad or getattr(leaf._grad, "is_sparse", False):
+            _accumulate_sparse(leaf, g)
+            return
         if (
             fresh is not None
             and id(leaf) in fresh
@@ -134,6 +143,9 @@ def _accumulate(leaf, g, shared: bool, fresh) -> None:
     counts = fresh is None or id(leaf) not in fresh
     if fresh is not None:
         fresh.add(id(leaf))  # from here on .grad holds an array made by this walk
+    if getattr(leaf._grad, "is_sparse", False):  # a sparse .grad plus a dense gradient: dense
+        _accumulate_sparse(leaf, g)
+        return
     if g.dtype != leaf._data.dtype:  # e.g. a float64 constant mixed into a float32 graph
         g = g.astype(leaf._data.dtype)
         shared = False
@@ -152,6 +164,60 @@ def _accumulate(leaf, g, shared: bool, fresh) -> None:
             grad._data = _array(data + g)
         if counts:
             grad._vc[0] += 1
+
+
+# the sparse COO tensor class (pyneuro._sparse_coo, above autograd, registers it when imported)
+sparse_tensor_class = [None]
+
+
+def _sparse_tensor(leaf, g):
+    """A SparseRowsGrad as the sparse COO tensor torch's .grad holds (uncoalesced but for one entry)."""
+    values = _wrap(g.values.astype(leaf._data.dtype, copy=False), leaf.device)
+    rows = _wrap(g.index.reshape(1, -1), leaf.device)
+    return sparse_tensor_class[0](rows, values, g.shape, g.index.shape[0] <= 1)
+
+
+def _run_sparse_hooks(hooks, grad):
+    """A leaf's tensor hooks on its sparse gradient; one that returns another layout is refused, as torch's."""
+    for hook in tuple(hooks.values()):
+        result = hook(grad)
+        if result is None:
+            continue
+        if not getattr(result, "is_sparse", False) or tuple(result.shape) != tuple(grad.shape):
+            name = getattr(hook, "__name__", type(hook).__name__)
+            was = grad._values().type().replace("torch.", "torch.sparse.")
+            got = (
+                result._values().type().replace("torch.", "torch.sparse.")
+                if result.is_sparse
+                else result.type()
+            )
+            raise RuntimeError(f"hook '{name}' has changed the type of value (was {was} got {got})")
+        grad = result
+    return grad
+
+
+def _accumulate_sparse(leaf, g) -> None:
+    """leaf.grad += g where either is sparse, as torch's AccumulateGrad: a sparse gradient is
+    stored as a sparse COO tensor, and added to a sparse .grad side by side (uncoalesced, in
+    place); a dense .grad takes a sparse gradient in place; a sparse .grad plus a dense
+    gradient is a new dense .grad."""
+    grad = leaf._grad
+    if grad is not None and not grad.is_sparse:  # a dense .grad: the sparse gradient added in place
+        if type(g) is not SparseRowsGrad or not g.add_into(grad._data):
+            dense = g.dense() if type(g) is SparseRowsGrad else g.to_dense()._data
+            grad._data = _array((grad._data + dense).astype(grad._data.dtype, copy=False))
+        grad._vc[0] += 1
+        return
+    if type(g) is SparseRowsGrad:
+        g = _sparse_tensor(leaf, g)
+    if getattr(g, "is_sparse", False):  # (added into the same .grad object, as torch's)
+        if grad is None:
+            leaf._grad = g
+        else:
+            grad.add_(g)
+        return
+    g = _dense(g) + grad.to_dense()._data  # a dense gradient and a sparse .grad: a new dense .grad
+    leaf._grad = _wrap(_array(g.astype(leaf._data.dtype, copy=False)), leaf.device)
 
 
 def _array(g):
@@ -266,6 +332,10 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
                     shared.add(child)
     for leaf, g, alias in hooked_leaves.values():
         hooks = _hooks.hooks_for(_hooks.by_leaf, leaf)
+        if type(g) is SparseRowsGrad:  # the hooks see the sparse gradient, as torch's
+            with _LEAF_LOCK:
+                _accumulate_sparse(leaf, _run_sparse_hooks(hooks, _sparse_tensor(leaf, g)) if hooks else g)
+            continue
         g = _dense(g)
         _accumulate_leaf(leaf, _hooks.run(hooks, g, leaf.device) if hooks else g, alias or bool(hooks))
     if _hooks.post_accumulate and not _capturing[0]:
@@ -368,7 +438,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 def zero_grad_in_place(grad) -> None:
     """zero_grad(set_to_none=False) of one .grad, as torch's: cut from any graph a create_graph
     backward gave it (detach_, or requires_grad off), then zeroed, so a later double backward
-    does not run through the old graph."""
+    does not run through the old graph. A sparse .grad is left with no entries, as torch's."""
+    if grad.is_sparse:
+        grad.zero_()
+        return
     if grad._node is not None:
         grad.detach_()
     else:

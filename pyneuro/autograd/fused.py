@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import weakref
 
+import numpy as _np
+
 from .._dtype import torch_name as _torch_name
 from .._shapes import broadcast_shapes as _broadcast_shapes
 from .._shapes import c_order
@@ -18,7 +20,7 @@ from .._shapes import one_dim as _one_dim
 from .._shapes import prod as _prod
 from ..backends import _checks
 from . import hooks as _hooks
-from .function import Function, MaskedGrad, ShapeError, _scatter_add, _unbroadcast
+from .function import Function, MaskedGrad, ShapeError, SliceGrad, _scatter_add, _unbroadcast
 from .grad_mode import _GradMode
 from .shown import ShownNode
 
@@ -452,15 +454,49 @@ class EmbeddingLookup(Function):
     saved_for = ((), (0,))  # the indices
     index_inputs = (1,)
 
-    def forward(self, weight, indices, padding_idx=None):
-        self.saved = (weight.shape, indices, padding_idx)
+    def forward(self, weight, indices, padding_idx=None, sparse=False):
+        self.saved = (weight.shape, indices, padding_idx, sparse)
         return self.bk.xp.take(weight, indices, axis=0)
 
     def backward(self, g):
-        shape, indices, padding_idx = self.saved
+        shape, indices, padding_idx, sparse = self.saved
         xp = self.bk.xp
+        if sparse:  # torch's sparse gradient: one entry per looked-up row, none for padding_idx
+            rows, values = indices.reshape(-1), g.reshape(-1, shape[1])
+            if padding_idx is not None:  # (positions found on the host: a device array takes gathers only)
+                host = _np.asarray(self.bk.to_numpy(rows))
+                keep = self.bk.asarray(_np.flatnonzero(host != padding_idx))
+                rows, values = xp.take(rows, keep), xp.take(values, keep, axis=0)
+            else:
+                values = values.copy()  # (its own memory: .grad keeps it)
+            return SparseRowsGrad(xp, shape, rows.astype("int64"), values), None
         gw = xp.zeros(shape, dtype=g.dtype)
         _scatter_add(xp, gw, indices.reshape(-1), g.reshape(-1, shape[1]))
         if padding_idx is not None:
             gw[padding_idx] = 0
         return gw, None
+
+
+class SparseRowsGrad(SliceGrad):
+    """The gradient of an Embedding(sparse=True) lookup with respect to its weight (V, D): rows
+    `rows` (nnz,) of values (nnz, D), repeated rows adding up -- torch's sparse COO gradient,
+    uncoalesced. The engine stores it in a leaf weight's .grad as a sparse tensor; anything else
+    (a non-leaf weight, a sum with a dense gradient) sees its dense form or adds it in place."""
+
+    __slots__ = ()
+
+    def __init__(self, xp, shape, rows, values):
+        self.xp, self.shape, self.index, self.values = xp, tuple(shape), rows, values
+
+    def dense(self):
+        out = self.xp.zeros(self.shape, dtype=self.values.dtype)
+        _scatter_add(self.xp, out, self.index, self.values)
+        return out
+
+    def add_into(self, out) -> bool:
+        if getattr(out, "dtype", None) != self.values.dtype or getattr(out, "shape", None) != self.shape:
+            return False
+        if not getattr(getattr(out, "flags", None), "writeable", True):
+            return False
+        _scatter_add(self.xp, out, self.index, self.values)
+        return True

@@ -143,8 +143,8 @@ def _store(t, g) -> None:
     if g._data.dtype != t._data.dtype:
         g = Cast.apply(g, dtype=t._data.dtype)
     with _LEAF_LOCK:  # (threads adding into one shared .grad: engine._LEAF_LOCK)
-        if t._grad is not None:
-            t._grad = t._grad + g
+        if t._grad is not None:  # (a sparse .grad plus a dense gradient: dense, as torch's)
+            t._grad = g + t._grad if t._grad.is_sparse else t._grad + g
         else:
             t._grad = g if _capturing[0] and g._node is not None else Copy.apply(g.detach(), g)
 

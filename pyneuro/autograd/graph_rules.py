@@ -476,8 +476,8 @@ def _mse(node, g):
 
 
 @rule(EmbeddingLookup)
-def _embedding(node, g):
-    shape, indices, padding_idx = node.saved
+def _embedding(node, g):  # (a create_graph walk gives the dense gradient, also for sparse=True)
+    shape, indices, padding_idx, _ = node.saved
     rows = indices.reshape(-1)
     g2 = Reshape.apply(g, shape=(-1, shape[1]))
     if padding_idx is not None:

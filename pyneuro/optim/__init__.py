@@ -1,6 +1,6 @@
 """pyneuro.optim: optimizers whose updates are backend kernels or whole-array passes (like torch.optim)."""
 
-from . import adagrad, adamax, adamw, asgd, lr_scheduler, nadam, radam, swa_utils  # noqa: F401  (torch's module paths)
+from . import adagrad, adamax, adamw, asgd, lr_scheduler, nadam, radam, sparse_adam, swa_utils  # noqa: F401  (torch's module paths)
 from .adadelta import Adadelta
 from .adafactor import Adafactor
 from .adam import Adam, AdamW
@@ -10,6 +10,7 @@ from .optimizer import Optimizer
 from .rmsprop import Adagrad, RMSprop
 from .rprop import ASGD, Rprop
 from .sgd import SGD
+from .sparse_adam import SparseAdam
 
 __all__ = [
     "Optimizer",
@@ -24,6 +25,7 @@ __all__ = [
     "NAdam",
     "RAdam",
     "Rprop",
+    "SparseAdam",
     "ASGD",
     "LBFGS",
     "lr_scheduler",

@@ -29,6 +29,7 @@ class Adafactor(Optimizer):
     the parameter dtype's machine epsilon; foreach is kept in the groups and changes nothing."""
 
     _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
+    _sparse_refusal = "Adafactor does not support sparse gradients"
 
     _whole_model_state = ("row_var", "col_var")  # factored: not shaped like the parameter
 

@@ -37,6 +37,7 @@ class Adam(Optimizer):
     (optimizer._check_step_flags)."""
 
     _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
+    _sparse_refusal = "Adam does not support sparse gradients, please consider SparseAdam instead"
 
     def __init__(
         self,

@@ -94,6 +94,8 @@ class Adamax(_AdamVariant):
     """torch.optim.Adamax(params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
     foreach=None, *, maximize=False, differentiable=False, capturable=False)."""
 
+    _sparse_refusal = "Adamax does not support sparse gradients"
+
     def __init__(
         self,
         params,
@@ -138,6 +140,8 @@ class NAdam(_AdamVariant):
     """torch.optim.NAdam(params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
     momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None, maximize=False,
     capturable=False, differentiable=False)."""
+
+    _sparse_refusal = "NAdam does not support sparse gradients"
 
     def __init__(
         self,
@@ -200,6 +204,8 @@ class RAdam(_AdamVariant):
     """torch.optim.RAdam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
     decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
     differentiable=False)."""
+
+    _sparse_refusal = "RAdam does not support sparse gradients"
 
     def __init__(
         self,

@@ -163,7 +163,9 @@ class LBFGS(Optimizer):
     def _gather_flat_grad(self):
         xp = self._xp
         views = [
-            xp.zeros(p._data.size, dtype=p._data.dtype) if p.grad is None else p.grad._data.reshape(-1)
+            xp.zeros(p._data.size, dtype=p._data.dtype)
+            if p.grad is None
+            else (p.grad.to_dense() if p.grad.is_sparse else p.grad)._data.reshape(-1)
             for p in self._params
         ]
         return xp.concatenate(views)

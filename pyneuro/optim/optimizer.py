@@ -121,6 +121,8 @@ def _with_step_hooks(step):
     register_step_pre_hook / register_step_post_hook run around it, in torch's order
     (global pre, own pre, step, own post, global post; patched once per class)."""
 
+    own_step = step.__module__.startswith("pyneuro.")  # (a subclass's own step reads .grad itself)
+
     @functools.wraps(step)
     def wrapper(*args, **kwargs):
         self = args[0]  # torch's hooks see args with the optimizer first
@@ -132,7 +134,7 @@ def _with_step_hooks(step):
                         f"{step} must return None or a tuple of (new_args, new_kwargs), but got {result}."
                     )
                 args, kwargs = result
-        _check_step_flags(self)
+        _check_step_flags(self, own_step)
         out = step(*args, **kwargs)
         for hook in [*self._optimizer_step_post_hooks.values(), *_global_optimizer_post_hooks.values()]:
             hook(self, args, kwargs)
@@ -142,11 +144,17 @@ def _with_step_hooks(step):
     return wrapper
 
 
-def _check_step_flags(optimizer) -> None:
+def _check_step_flags(optimizer, own_step: bool = True) -> None:
     """torch's refusals at step() of two flags pyneuro keeps but does not act on: capturable=True
     (CUDA graphs) wants parameters off the CPU; differentiable=True runs the update with grad
-    on, so it refuses leaf parameters (an in-place change of a leaf that requires grad)."""
+    on, so it refuses leaf parameters (an in-place change of a leaf that requires grad). And an
+    optimizer without a sparse update refuses a sparse .grad (Embedding(sparse=True)) in torch's words."""
+    refusal = optimizer._sparse_refusal if own_step else None
     for group in optimizer.param_groups:
+        if refusal is not None:
+            for p in group["params"]:
+                if p._grad is not None and p._grad.is_sparse:
+                    raise RuntimeError(refusal)
         if group.get("capturable") and any(p.device.type == "cpu" for p in group["params"]):
             raise AssertionError(
                 "If capturable=True, params and state_steps must be on supported devices: ['cuda', 'xla', "
@@ -187,6 +195,9 @@ class Optimizer:
     _whole_model_state: tuple = ()
     # whether the state of a parameter holds "step" (torch's Adam, RMSprop, ... check it on loading)
     _counts_steps = False
+    # torch's RuntimeError at step() for a sparse .grad, where the optimizer has no sparse update
+    # (SGD, Adagrad, SparseAdam and LBFGS have one; a custom subclass reads .grad itself)
+    _sparse_refusal: str | None = None
 
     def __init__(self, params, defaults: dict):
         if isinstance(params, Tensor):

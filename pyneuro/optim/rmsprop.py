@@ -22,6 +22,7 @@ from __future__ import annotations
 from ..backends import table_for
 from ..creation import full_like, zeros_like
 from .optimizer import Optimizer, advance_step, check_fused, check_hyper, new_step, numeric
+from .sparse_adam import sparse_adagrad_step
 
 
 def _gradient(p, grad, weight_decay, maximize):
@@ -34,6 +35,7 @@ class RMSprop(Optimizer):
     centered=False, maximize=False)."""
 
     _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
+    _sparse_refusal = "RMSprop does not support sparse gradients"
 
     def __init__(
         self,
@@ -163,6 +165,11 @@ class Adagrad(Optimizer):
                         "sum": full_like(p, group["initial_accumulator_value"]),
                     }
                 step = advance_step(st)
+                if p.grad.is_sparse:
+                    if group["fused"]:
+                        raise RuntimeError("`fused` does not support sparse grad or complex param")
+                    sparse_adagrad_step(p, p.grad, st, step, group)
+                    continue
                 xp = table_for(p).xp
                 w = p._data
                 g = _gradient(w, p.grad._data, group["weight_decay"], group["maximize"])

@@ -26,6 +26,7 @@ class Rprop(Optimizer):
     capturable=False, foreach=None, maximize=False, differentiable=False)."""
 
     _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
+    _sparse_refusal = "Rprop does not support sparse gradients"
 
     def __init__(
         self,
@@ -91,6 +92,7 @@ class ASGD(Optimizer):
     foreach=None, maximize=False, differentiable=False, capturable=False)."""
 
     _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
+    _sparse_refusal = "ASGD does not support sparse gradients"
 
     def __init__(
         self,

@@ -14,6 +14,7 @@ from ..backends import table_for
 from ..creation import empty_like
 from ..tensor import Tensor
 from .optimizer import Optimizer, _step_in_place, check_fused, numeric
+from .sparse_adam import sparse_sgd_step
 
 
 class SGD(Optimizer):
@@ -88,7 +89,13 @@ class SGD(Optimizer):
                     bk = table_for(p)
                     found = tables[kind] = (bk, hasattr(bk, "sgd_step_multi"))
                 bk, has_multi = found
-                g = -grad._data if maximize else grad._data
+                try:
+                    g = -grad._data if maximize else grad._data
+                except AttributeError:  # a sparse .grad (Embedding(sparse=True)): only its rows change
+                    if group["fused"]:
+                        raise RuntimeError("`_fused_sgd` does not support sparse gradients") from None
+                    sparse_sgd_step(p, grad, state, lr, momentum, dampening, nesterov, maximize, weight_decay)
+                    continue
                 buf_data, first = None, False
                 if momentum:
                     entry = state.get(p)

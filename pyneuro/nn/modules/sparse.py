@@ -31,8 +31,6 @@ class Embedding(Module):
         generator=None,
     ):
         super().__init__()
-        if sparse:
-            raise NotImplementedError("Embedding(sparse=True): pyneuro's gradients are dense tensors")
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.max_norm, self.norm_type = max_norm, norm_type
@@ -95,4 +93,6 @@ class Embedding(Module):
             s += f", norm_type={self.norm_type}"
         if self.scale_grad_by_freq:
             s += ", scale_grad_by_freq=True"
+        if self.sparse:
+            s += ", sparse=True"
         return s

@@ -28,6 +28,16 @@ def _grads(parameters) -> list:
     return [p.grad for p in _as_list(parameters) if p.grad is not None]
 
 
+def _refuse_sparse(tensors, op: str) -> None:
+    """torch has no sparse kernel for these (a sparse .grad of Embedding(sparse=True)): NotImplementedError."""
+    for t in tensors:
+        if t.is_sparse:
+            raise NotImplementedError(
+                f"Could not run 'aten::{op}' with arguments from the 'SparseCPU' backend. This could be because "
+                "the operator doesn't exist for this backend, or was omitted during the selective/custom build process"
+            )
+
+
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None) -> Tensor:
     """The norm of all the tensors together, as if they were one vector: the norm of their norms.
 
@@ -38,6 +48,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norm_type = float(norm_type)  # torch takes 'inf' as a string too
     if not tensors:
         return tensor(0.0)
+    _refuse_sparse(tensors, "linalg_vector_norm")
     with no_grad():
         norms = stack([t.norm(norm_type) for t in tensors])
         total = norms.amax() if norm_type == float("inf") else norms.norm(norm_type)
@@ -88,8 +99,10 @@ def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False
 
 def clip_grad_value_(parameters, clip_value, foreach=None) -> None:
     """Clamp every gradient element into [-clip_value, clip_value], in place."""
+    grads = _grads(parameters)
+    _refuse_sparse(grads, "clamp_")
     with no_grad():
-        for g in _grads(parameters):
+        for g in grads:
             g.clamp_(-clip_value, clip_value)
 
 
