@@ -354,9 +354,10 @@ for path in ("/dev/zero", "/dev/urandom"):
 
 
 def test_devices_without_an_end_are_refused_as_torch_refuses_them():
-    for path in ("/dev/zero", "/dev/urandom"):
-        with pytest.raises(pickle.UnpicklingError):
-            torch.load(path)
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load("/dev/zero")
+    with pytest.raises(Exception):  # noqa: B017 - torch's class depends on the random bytes (mostly
+        torch.load("/dev/urandom")  # UnpicklingError, sometimes its unpickler's IndexError)
     env = {"PYTHONPATH": str(Path(pn.__file__).resolve().parent.parent), "PATH": os.environ.get("PATH", "")}
     out = subprocess.run(
         [sys.executable, "-c", _LOAD_DEVICES], capture_output=True, text=True, timeout=120, env=env
