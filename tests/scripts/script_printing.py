@@ -48,6 +48,11 @@ model = nn.Sequential(
     nn.Softmax(dim=1),
 )
 print(model)
+for layer in model:
+    print(type(layer))
+print(
+    type(torch.optim.AdamW(model.parameters())), type(nn.MultiheadAttention(4, 2)), type(nn.InstanceNorm2d(2))
+)
 
 
 class Net(nn.Module):
