@@ -173,3 +173,48 @@ def test_classes_are_where_torch_keeps_them():
         pn.nn.MultiheadAttention(4, 2).out_proj
     )
     assert torch.nn.modules.linear.NonDynamicallyQuantizableLinear  # the path exists in torch
+
+
+# torch's classes that pyneuro keeps elsewhere on purpose (not in torch.nn.modules / torch.optim's files)
+_OTHER_HOMES = {"DataParallel", "UninitializedBuffer", "UninitializedParameter", "Buffer", "Adafactor"}
+
+
+def test_type_prints_torchs_module_path():
+    """type(nn.BatchNorm2d(3)) prints <class 'torch.nn.modules.batchnorm.BatchNorm2d'> in torch:
+    the same path here (pooling.MaxPool2d, flatten.Flatten, activation.MultiheadAttention,
+    adamw.AdamW, ...), though the class is defined in another file."""
+    torch = pytest.importorskip("torch")
+    checked = 0
+    for ours_ns, theirs_ns in ((pn.nn, torch.nn), (pn.optim, torch.optim)):
+        for name in dir(theirs_ns):
+            theirs, ours = getattr(theirs_ns, name), getattr(ours_ns, name, None)
+            if isinstance(theirs, type) and isinstance(ours, type) and name not in _OTHER_HOMES:
+                assert ours.__module__ == theirs.__module__.replace("torch", "pyneuro", 1), name
+                checked += 1
+    assert checked > 150
+    assert str(type(nn.BatchNorm2d(2))) == "<class 'pyneuro.nn.modules.batchnorm.BatchNorm2d'>"
+
+
+def test_pickles_name_torchs_paths_and_load_the_files_written_before(tmp_path):
+    pn.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8, 2)
+    )
+    path = tmp_path / "m.pth"
+    pn.save(model, path)
+    with open(path, "rb") as f:
+        raw = f.read()
+    assert b"pyneuro.nn.modules.batchnorm" in raw and b"pyneuro.nn.modules.pooling" in raw
+    model.eval()
+    x = pn.randn(1, 1, 6, 6)
+    back = pn.load(path, weights_only=False).eval()
+    assert pn.equal(back(x), model(x))
+    with pn.serialization.safe_globals(
+        [nn.Sequential, nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d, nn.Flatten, nn.Linear]
+    ):
+        assert pn.equal(pn.load(path).eval()(x), model(x))
+    # a pickle written before names the defining file's path: that module still holds the class
+    old = b"\x80\x02cpyneuro.nn.modules.normalization\nBatchNorm2d\nq\x00."
+    assert pickle.loads(old) is nn.BatchNorm2d
+    opt = pn.optim.AdamW(model.parameters())
+    assert type(pickle.loads(pickle.dumps(opt))) is pn.optim.AdamW

@@ -3,7 +3,12 @@ fit, tensors/autograd/build-the-model, "What is torch.nn really?", a DCGAN train
 Transformer language model, a VAE with torch.distributions; and script_*.py, the kinds of plain
 scripts people write: a Dataset of dicts with a collate_fn, the LR schedulers, mixup with label
 smoothing, a DQN step with a replay buffer, k-means/PCA/GMM, an autograd-graph walk, the reprs
-of optimizers, modules and results) run as written and with only their imports renamed; what the two print must agree, text and numbers
+of optimizers, modules and results; the NLP tutorials (n-gram/CBOW, LSTM tagger, char-RNN,
+seq2seq with attention, EmbeddingBag text classification), CNNs (CIFAR-style, ResNet transfer,
+frozen features, autoencoder/U-Net, spatial transformer, style transfer), pruning and
+parametrizations, Transformer masks, custom autograd Functions, higher-order gradients, hooks,
+data pipelines and samplers, training utilities, distributions/REINFORCE, the common errors'
+exception classes, printing) run as written and with only their imports renamed; what the two print must agree, text and numbers
 (the comparison of tests/test_course_notebooks.py: "pyneuro" read as "torch", float32 precision)."""
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ torch's module paths for the classes that live elsewhere here (torch.nn.modules.
 .instancenorm, .flatten, .pixelshuffle, .channelshuffle, .fold, .linear_cross_entropy_options)
 name the modules that hold them, so `from pyneuro.nn.modules.batchnorm import _BatchNorm` works
 as it does in torch; torch_paths.py
-binds the classes torch keeps in a module whose file here holds others (pooling.MaxPool2d).
+binds the classes torch keeps in a module whose file here holds others (pooling.MaxPool2d), and
+gives each of them torch's path as its __module__ (what type() prints).
 """
 
 import sys

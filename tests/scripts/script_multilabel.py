@@ -1,0 +1,46 @@
+import torch
+import torch.nn as nn
+
+torch.manual_seed(3)
+n, d, k = 64, 6, 4
+X = torch.randn(n, d)
+W = torch.randn(d, k)
+Y = ((X @ W) > 0.5).float()
+print(Y.mean(0), Y.dtype)
+pos = Y.sum(0)
+pos_weight = (n - pos) / pos.clamp(min=1)
+print(pos_weight)
+model = nn.Sequential(nn.Linear(d, 32), nn.SiLU(), nn.Linear(32, k))
+criterion = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+optimizer = torch.optim.RMSprop(model.parameters(), lr=0.01, alpha=0.9)
+for epoch in range(30):
+    optimizer.zero_grad()
+    logits = model(X)
+    loss = criterion(logits, Y)
+    loss.backward()
+    optimizer.step()
+    if epoch % 10 == 9:
+        with torch.no_grad():
+            probs = torch.sigmoid(logits)
+            preds = (probs > 0.5).float()
+            tp = (preds * Y).sum(0)
+            fp = (preds * (1 - Y)).sum(0)
+            fn = ((1 - preds) * Y).sum(0)
+            precision = tp / (tp + fp + 1e-8)
+            recall = tp / (tp + fn + 1e-8)
+            f1 = 2 * precision * recall / (precision + recall + 1e-8)
+            exact = (preds == Y).all(dim=1).float().mean()
+        print(f"epoch {epoch + 1} loss {loss.item():.4f} exact {exact:.3f}")
+        print(" f1", f1)
+bce = nn.BCELoss(weight=torch.tensor([1.0, 2.0, 1.0, 0.5]))
+print(bce(torch.sigmoid(logits), Y))
+print(nn.functional.binary_cross_entropy_with_logits(logits, Y, reduction="none").mean(0))
+print(nn.MultiLabelSoftMarginLoss()(logits, Y))
+print(nn.MultiLabelMarginLoss()(logits, torch.tensor([[3, 0, -1, 1]]).expand(n, 4)))
+print(nn.SoftMarginLoss()(logits, Y * 2 - 1))
+thr = torch.linspace(0.1, 0.9, 5)
+acc = [((torch.sigmoid(logits) > t).float() == Y).float().mean().item() for t in thr]
+print([round(a, 4) for a in acc], thr[torch.tensor(acc).argmax()])
+topk = torch.sigmoid(logits).topk(2, dim=1)
+print(topk.values[:2], topk.indices[:2])
+print(torch.where(torch.sigmoid(logits[:3]) > 0.5))
