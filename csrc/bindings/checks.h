@@ -138,13 +138,16 @@ inline void check_targets_shape(const Shape& targets, const Shape& logits) {
   }
 }
 
-// Class targets in [0, classes), given their smallest and largest value: IndexError naming
-// the smallest when it is negative, else the largest (PyTorch's wording, plus the class count).
+// A class target outside [0, classes): IndexError in PyTorch's words, naming it.
+[[noreturn]] inline void target_out_of_bounds(std::int64_t bad) {
+  throw py::index_error("Target " + std::to_string(bad) + " is out of bounds.");
+}
+
+// Class targets in [0, classes), given only their smallest and largest value (a device array's,
+// read back as two numbers): names the smallest when it is negative, else the largest. (torch
+// names the first in order, as the host path in require_targets does.)
 inline void check_target_range(std::int64_t lo, std::int64_t hi, std::int64_t classes) {
-  if (lo < 0 || hi >= classes) {
-    throw py::index_error("Target " + std::to_string(lo < 0 ? lo : hi) + " is out of bounds (for " +
-                          std::to_string(classes) + " classes).");
-  }
+  if (lo < 0 || hi >= classes) target_out_of_bounds(lo < 0 ? lo : hi);
 }
 
 // take_rows: an index entry outside [-rows, rows) (the first one, in index order), PyTorch's
@@ -188,7 +191,10 @@ inline py::array_t<std::int64_t> require_targets(const py::handle& obj, const Sh
       lo = p[i] < lo ? p[i] : lo;
       hi = p[i] > hi ? p[i] : hi;
     }
-    check_target_range(lo, hi, logits[1]);
+    if (lo < 0 || hi >= logits[1]) {  // the first out of range, as torch's kernel names it
+      for (py::ssize_t i = 0; i < rows; ++i)
+        if (p[i] < 0 || p[i] >= logits[1]) target_out_of_bounds(p[i]);
+    }
   }
   return t;
 }

@@ -131,12 +131,12 @@ def targets_for(logits, targets, xp=np, check_range: bool = True):
 
 
 def raise_target_range(targets, classes: int) -> None:
-    """IndexError when a target is outside [0, classes), naming the smallest value when it is
-    negative, else the largest (PyTorch's wording, plus the class count)."""
+    """IndexError when a target is outside [0, classes), naming the first such one, in torch's words."""
     lo, hi = int(targets.min()), int(targets.max())
     if lo < 0 or hi >= classes:
-        bad = lo if lo < 0 else hi
-        raise IndexError(f"Target {bad} is out of bounds (for {classes} classes).")
+        # (the error path only: tolist reads a NumPy or CuPy array and a Tensor alike)
+        bad = next(v for v in targets.reshape(-1).tolist() if v < 0 or v >= classes)
+        raise IndexError(f"Target {bad} is out of bounds.")
 
 
 def bias_for(x, bias) -> None:

@@ -253,8 +253,7 @@ class KernelTable(Protocol):
 
         logits (rows, classes); targets (rows,) integer. TypeError: targets not integer.
         ValueError: targets not of shape (rows,). IndexError: a target outside [0, classes)
-        ("Target 7 is out of bounds (for 5 classes).", naming the smallest target when it is
-        negative, else the largest).
+        ("Target 7 is out of bounds.", torch's words, naming the first such target).
         """
 
     def cross_entropy_backward(self, logits, targets, grad_losses) -> Array:

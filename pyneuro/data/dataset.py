@@ -127,7 +127,7 @@ class TensorDataset(Dataset):
                 )
         sizes = [t.shape[0] for t in tensors]
         if any(s != sizes[0] for s in sizes):
-            raise AssertionError(f"Size mismatch between tensors: first dimensions {sizes}")  # torch asserts
+            raise AssertionError("Size mismatch between tensors")  # torch asserts, in these words
         self.tensors = tuple(tensors)
 
     def __getitem__(self, index):
@@ -228,8 +228,8 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator=Non
         raise ValueError(f"random_split lengths must be non-negative, got {lengths!r}")
     if sum(lengths) != n:
         raise ValueError(
-            f"Sum of input lengths {sum(lengths)} does not equal the length of the input dataset {n}"
-        )
+            "Sum of input lengths does not equal the length of the input dataset!"
+        )  # torch's words
     order = pn.randperm(n, generator=generator).tolist()
     splits, offset = [], 0
     for length in lengths:
