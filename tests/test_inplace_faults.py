@@ -355,3 +355,90 @@ def test_saved_tensors_hooks_skip_the_version_check_as_torch(hooks):
         return w.grad.tolist()
 
     assert run(pn) == run(torch) == [4.0, 6.0]
+
+
+def _hooked_module_case(hook, change, x_requires_grad):
+    """A Linear with a module backward hook, its output changed (or not) before backward."""
+
+    def case(lib):
+        lib.manual_seed(0)
+        lin = lib.nn.Linear(3, 3)
+        if hook == "full":
+            lin.register_full_backward_hook(lambda m, gi, go: None)
+        else:
+            lin.register_full_backward_pre_hook(lambda m, go: None)
+        y = lin(lib.randn(2, 3, requires_grad=x_requires_grad))
+        if change == "relu_inplace":
+            y = lib.nn.ReLU(inplace=True)(y)
+        elif change == "add_":
+            y.add_(1)
+        elif change == "under_no_grad":
+            with lib.no_grad():
+                y.mul_(2)
+        elif change == "data":
+            y.data.mul_(2)  # (no version bump: torch computes)
+        (y * y).sum().backward()
+        return lin.weight.grad
+
+    return case
+
+
+@pytest.mark.filterwarnings("ignore:Full backward hook is firing")
+@pytest.mark.parametrize("x_requires_grad", [False, True])
+@pytest.mark.parametrize("change", ["relu_inplace", "add_", "under_no_grad", "data", "none"])
+@pytest.mark.parametrize("hook", ["full", "pre"])
+def test_a_hooked_modules_output_changed_in_place(hook, change, x_requires_grad):
+    """torch's module backward hooks pass the outputs through BackwardHookFunction, a custom Function
+    returning its inputs as-is: a ReLU(inplace=True) after the hooked module (a Grad-CAM hook on a
+    resnet layer) raises torch's view-made-in-a-custom-Function error. pyneuro computed."""
+    case = _hooked_module_case(hook, change, x_requires_grad)
+    got, want = _outcome(pn, case), _outcome(torch, case)
+    if isinstance(want, Exception):
+        check_against_torch(case)
+    else:
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-5, atol=1e-6)
+
+
+def test_hooked_modules_inputs_and_outputs_numbered_as_torchs_one_call():
+    def run(lib):
+        class Two(lib.nn.Module):
+            def forward(self, a, b):
+                return a * 2, b * 3
+
+        class Changes(lib.nn.Module):
+            def forward(self, a, b):
+                b.add_(1)
+                return a * b
+
+        out = []
+        for make, change in ((Two, lambda y: y[1].add_(1)), (Changes, None)):
+            m = make()
+            m.register_full_backward_hook(lambda m, gi, go: None)
+            a, b = lib.ones(2, requires_grad=True), lib.ones(2, requires_grad=True)
+            try:
+                y = m(a * 1, b * 1)
+                change(y) if change else None
+            except RuntimeError as exc:
+                out.append(str(exc))
+        return out
+
+    got, want = run(pn), run(torch)
+    assert got == want and len(want) == 2 and want[0].startswith("Output 1 of BackwardHookFunction")
+
+
+@pytest.mark.parametrize("op", ["cummax", "cummin"])
+def test_cummax_saves_its_input(op):
+    """torch's cummaxmin_backward reads the input: changed in place before backward, it raises."""
+
+    def case(lib):
+        x = lib.tensor([[1.0, 3.0, 2.0], [0.0, -1.0, 4.0]], requires_grad=True)
+        values = getattr(x, op)(1).values
+        with lib.no_grad():
+            x.add_(1)
+        values.sum().backward()
+        return x.grad
+
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        case(torch)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        case(pn)
