@@ -442,3 +442,83 @@ def test_cummax_saves_its_input(op):
         case(torch)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         case(pn)
+
+
+ACTIVATIONS = {  # torch's node saves the input (derivatives.yaml: self) and differentiates it at backward
+    "leaky_relu": lambda F, x: F.leaky_relu(x, 0.1),
+    "gelu": lambda F, x: F.gelu(x),
+    "gelu_tanh": lambda F, x: F.gelu(x, approximate="tanh"),
+    "silu": lambda F, x: F.silu(x),
+    "elu": lambda F, x: F.elu(x, 1.5),
+    "elu_negative_alpha": lambda F, x: F.elu(x, -0.5),
+    "celu": lambda F, x: F.celu(x, 0.7),
+    "selu": lambda F, x: F.selu(x),
+    "softplus": lambda F, x: F.softplus(x, beta=2.0, threshold=1.0),
+    "mish": lambda F, x: F.mish(x),
+    "hardswish": lambda F, x: F.hardswish(x),
+    "hardsigmoid": lambda F, x: F.hardsigmoid(x),
+    "hardtanh": lambda F, x: F.hardtanh(x, -0.5, 1.0),
+    "relu6": lambda F, x: F.relu6(x),
+    "softshrink": lambda F, x: F.softshrink(x, 0.5),
+    "hardshrink": lambda F, x: F.hardshrink(x, 0.5),
+    "threshold": lambda F, x: F.threshold(x, 0.2, -3.0),
+}
+_CHANGES = {  # between forward and backward, without a version bump
+    "data_mul": lambda x: x.data.mul_(-1.5).add_(0.4),
+    "none": lambda x: None,
+}
+_X = [[0.3, -1.2, 2.0, 0.7], [1.5, 0.1, -0.4, -2.2], [0.9, 1.1, -0.6, 3.5]]
+
+
+@pytest.mark.parametrize("change", sorted(_CHANGES))
+@pytest.mark.parametrize("op", sorted(ACTIVATIONS))
+def test_an_activations_backward_reads_its_input_as_it_is_then(op, change):
+    """torch's activation nodes save the input tensor and compute the derivative from its values
+    when backward runs: after `x.data.mul_(...)` (no version bump) the gradient is the new values'
+    derivative. pyneuro's compositions kept forward-time masks and intermediates (sigmoid(x),
+    x > 0): the old derivative."""
+
+    def run(lib):
+        x = lib.tensor(_X, requires_grad=True)
+        y = ACTIVATIONS[op](lib.nn.functional, x)
+        _CHANGES[change](x)
+        y.backward(lib.tensor(np.random.RandomState(1).randn(3, 4).astype(np.float32)))
+        return x.grad.numpy(), type(y.grad_fn).__name__
+
+    (got, got_name), (want, want_name) = run(pn), run(torch)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert got_name == want_name
+
+
+@pytest.mark.parametrize("op", sorted(ACTIVATIONS))
+def test_an_activations_input_changed_in_place_raises(op):
+    def run(lib):
+        x = lib.tensor(_X, requires_grad=True)
+        a = x * 1
+        y = ACTIVATIONS[op](lib.nn.functional, a)
+        a.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+    run(torch)
+    run(pn)
+
+
+@pytest.mark.parametrize("op", sorted(ACTIVATIONS))
+def test_an_activations_second_derivative_as_torchs(op):
+    def run(lib):
+        x = lib.tensor([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0, 25.0, float("nan")], requires_grad=True)
+        (g,) = lib.autograd.grad(ACTIVATIONS[op](lib.nn.functional, x).sum(), x, create_graph=True)
+        if not g.requires_grad:  # (torch: a piecewise-linear derivative records nothing)
+            return g.detach().numpy(), None
+        (gg,) = lib.autograd.grad((g * lib.arange(9.0)).sum(), x, allow_unused=True)
+        return g.detach().numpy(), None if gg is None else gg.numpy()
+
+    if op == "hardsigmoid":  # (torch: "derivative for aten::hardsigmoid_backward is not implemented")
+        with pytest.raises(RuntimeError):
+            run(torch)
+        return
+    (g, gg), (want_g, want_gg) = run(pn), run(torch)
+    np.testing.assert_allclose(g, want_g, rtol=1e-5, atol=1e-6)
+    if want_gg is not None:
+        np.testing.assert_allclose(gg, want_gg, rtol=1e-4, atol=1e-6)
