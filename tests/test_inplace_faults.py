@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import pyneuro as pn
+from pyneuro._tensor_base import DATA_ASSIGNED
 
 torch = pytest.importorskip("torch")
 
@@ -465,6 +466,7 @@ ACTIVATIONS = {  # torch's node saves the input (derivatives.yaml: self) and dif
 }
 _CHANGES = {  # between forward and backward, without a version bump
     "data_mul": lambda x: x.data.mul_(-1.5).add_(0.4),
+    "data_assigned": lambda x: setattr(x, "data", x.data * -1.5 + 0.4),
     "none": lambda x: None,
 }
 _X = [[0.3, -1.2, 2.0, 0.7], [1.5, 0.1, -0.4, -2.2], [0.9, 1.1, -0.6, 3.5]]
@@ -522,3 +524,51 @@ def test_an_activations_second_derivative_as_torchs(op):
     np.testing.assert_allclose(g, want_g, rtol=1e-5, atol=1e-6)
     if want_gg is not None:
         np.testing.assert_allclose(gg, want_gg, rtol=1e-4, atol=1e-6)
+
+
+ASSIGNED = {  # (the op on (x, w), the tensor whose .data is replaced between forward and backward)
+    "mul_input": (lambda lib, x, w: x * w, "x"),
+    "matmul_both": (lambda lib, x, w: x @ w.t() @ w, "w"),
+    "matmul_input": (lambda lib, x, w: x @ w, "x"),
+    "exp_input": (lambda lib, x, w: (x * w).exp() + x.sin(), "x"),
+    "linear_weight": (lambda lib, x, w: lib.nn.functional.linear(x, w) ** 2, "w"),
+    "linear_input": (lambda lib, x, w: lib.nn.functional.linear(x, w) ** 2, "x"),
+    "two_linears_weight": (
+        lambda lib, x, w: lib.nn.functional.linear(lib.nn.functional.linear(x, w).tanh(), w),
+        "w",
+    ),
+    "conv2d_weight": (
+        lambda lib, x, w: (
+            lib.nn.functional.conv2d(x.reshape(1, 1, 3, 3), w.reshape(1, 1, 3, 3)[:, :, :2, :2]) ** 2
+        ),
+        "x",
+    ),
+    "pow_input": (lambda lib, x, w: x.pow(3) * w, "x"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ASSIGNED))
+def test_data_assigned_between_forward_and_backward(name):
+    """`t.data = other` replaces t's memory: torch's node, which saved the tensor t itself, reads the
+    new values at backward (a weight saved as weight.t(), as linear's, keeps the old memory). pyneuro's
+    node read the arrays forward saw."""
+    op, changed = ASSIGNED[name]
+
+    def run(lib):
+        x = lib.tensor(np.arange(9.0, dtype=np.float32).reshape(3, 3) / 4 - 1, requires_grad=True)
+        w = lib.tensor(np.random.RandomState(0).randn(3, 3).astype(np.float32), requires_grad=True)
+        y = op(lib, x, w)
+        t = x if changed == "x" else w
+        t.data = t.data * -1.5 + 0.25
+        y.backward(lib.ones(y.shape))
+        return x.grad.numpy(), w.grad.numpy()
+
+    for got, want in zip(run(pn), run(torch)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_module_to_and_a_lazy_parameter_do_not_count_as_data_assignment():
+    before = DATA_ASSIGNED[0]
+    m = pn.nn.Sequential(pn.nn.LazyLinear(3), pn.nn.Linear(3, 2)).double()
+    m(pn.ones(2, 4, dtype=pn.float64)).sum().backward()
+    assert DATA_ASSIGNED[0] == before  # (so the engine's walk stays as it was)

@@ -174,6 +174,7 @@ class Linear(Function):
 
     __slots__ = ()
     saved_for = ((1,), (0,), ())  # x is read for W's gradient, W for x's
+    follows_data = (0,)  # (torch's node saves weight.t(), a view of the weight's memory: `w.data =` unseen)
 
     @property
     def next_functions(self):
