@@ -572,3 +572,31 @@ def test_module_to_and_a_lazy_parameter_do_not_count_as_data_assignment():
     m = pn.nn.Sequential(pn.nn.LazyLinear(3), pn.nn.Linear(3, 2)).double()
     m(pn.ones(2, 4, dtype=pn.float64)).sum().backward()
     assert DATA_ASSIGNED[0] == before  # (so the engine's walk stays as it was)
+
+
+@pytest.mark.parametrize("scale", [1.0, 3.0])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("change", ["logits_under_no_grad", "leaf_under_no_grad", "targets"])
+def test_cross_entropy_inputs_changed_in_place_after_forward(change, reduction, scale):
+    """torch's cross_entropy is log_softmax (saves its result) then nll_loss (saves the targets):
+    logits changed in place before backward are no error, the gradient is the forward's; changed
+    targets raise. pyneuro raised for the logits too."""
+
+    def case(lib):
+        w = lib.tensor(_X, requires_grad=True)
+        logits = w * 2 if change != "leaf_under_no_grad" else w
+        target = lib.tensor([0, 2, 3])
+        loss = lib.nn.functional.cross_entropy(logits, target, reduction=reduction)
+        if change == "targets":
+            target[0] = 1
+        else:
+            with lib.no_grad():
+                logits.mul_(-3)
+        (loss * scale).backward()
+        return w.grad
+
+    got, want = _outcome(pn, case), _outcome(torch, case)
+    if isinstance(want, Exception):
+        assert isinstance(got, RuntimeError) and "modified by an inplace operation" in str(got), got
+    else:
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-5, atol=1e-6)

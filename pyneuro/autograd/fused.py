@@ -405,6 +405,18 @@ class CrossEntropy(Function):
         n = logits.shape[0]
         return total / n if n else total * float("nan")
 
+    def check_versions(self):
+        """torch's cross_entropy saves log_softmax's result (and the targets), not the logits: the
+        logits changed in place after forward are no error there, and its gradient is the forward's.
+        So here where forward kept that gradient (saved[3], a reduced loss with grad): it is scaled
+        from now on, and only the targets are checked; otherwise torch's error (the logits' values
+        at forward are gone)."""
+        (counter, version, _, _), *others = self.versions
+        if counter[0] != version and len(self.saved) == 4:
+            self.saved = (*self.saved, True)
+            self.versions = tuple(others)
+        super().check_versions()
+
     def backward(self, g):
         logits, targets, reduction = self.saved[:3]
         bk = self.bk
@@ -416,6 +428,8 @@ class CrossEntropy(Function):
             dlogits = self.saved[3]
             self.saved = self.saved[:3]  # (it is the caller's now: a second backward computes anew)
             return dlogits, None
+        if len(self.saved) == 5:  # the logits changed in place since forward (check_versions)
+            return self.saved[3] * self.saved[3].dtype.type(float(g)), None
         if hasattr(bk, "cross_entropy_backward_scaled"):  # one gradient for every row
             scale = float(g)  # (a double quotient rounded once: the bits of a float32 g / n)
             return bk.cross_entropy_backward_scaled(logits, targets, scale / n if mean else scale), None
