@@ -600,3 +600,37 @@ def test_cross_entropy_inputs_changed_in_place_after_forward(change, reduction, 
         assert isinstance(got, RuntimeError) and "modified by an inplace operation" in str(got), got
     else:
         np.testing.assert_allclose(got[0], want[0], rtol=1e-5, atol=1e-6)
+
+
+SAVED_BY_TORCH = {  # (op, which tensor is changed under no_grad before backward): torch's node saved it
+    "nansum_input": (lambda lib, x: x.nansum(1), "input"),
+    "nanmean_input": (lambda lib, x: x.nanmean(), "input"),
+    "det_result": (lambda lib, x: lib.linalg.det(x[:, :3]), "result"),
+    "norm_p1_result": (lambda lib, x: x.norm(p=1), "result"),
+    "vector_norm_1_result": (lambda lib, x: lib.linalg.vector_norm(x, 1, dim=1), "result"),
+    "var_mean_input_for_the_mean": (lambda lib, x: lib.var_mean(x, 1)[1], "input"),
+    "std_mean_input_for_the_mean": (lambda lib, x: lib.std_mean(x, 1)[1], "input"),
+    "sdpa_result": (
+        lambda lib, x: lib.nn.functional.scaled_dot_product_attention(*[x.reshape(1, 1, 3, 4)] * 3),
+        "result",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAVED_BY_TORCH))
+def test_a_tensor_torchs_node_saved_changed_before_backward_raises(name):
+    """pyneuro's composition of these ops did not read (or watch) the tensor torch's node saves, so
+    an in-place change of it between forward and backward computed where torch raises."""
+    op, changed = SAVED_BY_TORCH[name]
+
+    def run(lib):
+        w = lib.tensor(_X, requires_grad=True)
+        x = w * 1
+        y = op(lib, x)
+        with lib.no_grad():
+            (x if changed == "input" else y).mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+    run(torch)
+    run(pn)
