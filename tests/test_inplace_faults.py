@@ -634,3 +634,31 @@ def test_a_tensor_torchs_node_saved_changed_before_backward_raises(name):
 
     run(torch)
     run(pn)
+
+
+READS_AT_BACKWARD = {  # torch's node saves these tensors and reads their values when backward runs
+    "prod_all": lambda lib, x: x.prod(),
+    "prod_dim": lambda lib, x: x.prod(1),
+    "prod_keepdim": lambda lib, x: x.prod(0, keepdim=True),
+    "softmax_dim0": lambda lib, x: x.softmax(0),
+    "log_softmax_dim0": lambda lib, x: x.log_softmax(0),
+    "softmax_3d_dim1": lambda lib, x: x.reshape(3, 2, 2).softmax(1),
+}
+
+
+@pytest.mark.parametrize("changed", ["input", "result"])
+@pytest.mark.parametrize("name", sorted(READS_AT_BACKWARD))
+def test_saved_values_changed_without_a_version_bump(name, changed):
+    """`.data` changed between forward and backward (no version bump): torch's prod_backward reads
+    the input and the result (grad * result / input where no element is zero), softmax's the
+    result in the input's layout. pyneuro's prod read only the input, and softmax along another
+    dim than the last kept its own transposed copy of the result."""
+
+    def run(lib):
+        x = lib.tensor(_X, requires_grad=True)
+        y = READS_AT_BACKWARD[name](lib, x)
+        (x if changed == "input" else y).data.mul_(-1.5).add_(0.25)
+        y.backward(lib.tensor(np.asarray(np.random.RandomState(3).randn(*y.shape), dtype=np.float32)))
+        return x.grad.numpy()
+
+    np.testing.assert_allclose(run(pn), run(torch), rtol=1e-5, atol=1e-6)

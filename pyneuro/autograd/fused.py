@@ -324,11 +324,13 @@ class Softmax(Function):
         _need_float(x, "softmax", dim)
         x2, undo = _rows(x, dim)
         y2 = self.kernels(x2).softmax_forward(x2) if x2.size else x2.copy()  # (no loop over empty rows)
-        self.saved = (y2, dim)
-        return y2 if undo is None else undo(y2)
+        out = y2 if undo is None else undo(y2)
+        self.saved = (out, dim)  # (the output itself: backward reads its values then, as torch's result)
+        return out
 
     def backward(self, g):
-        y2, dim = self.saved
+        out, dim = self.saved
+        y2 = _rows(out, dim)[0]
         g2, undo = _rows(g, dim)
         gx = self.bk.softmax_backward(g2, y2) if g2.size else g2.copy()
         return (gx if undo is None else undo(gx),)
@@ -345,11 +347,13 @@ class LogSoftmax(Function):
         _need_float(x, "log_softmax", dim)
         x2, undo = _rows(x, dim)
         y2 = self.kernels(x2).log_softmax_forward(x2) if x2.size else x2.copy()
-        self.saved = (y2, dim)
-        return y2 if undo is None else undo(y2)
+        out = y2 if undo is None else undo(y2)
+        self.saved = (out, dim)  # (the output itself: backward reads its values then, as torch's result)
+        return out
 
     def backward(self, g):
-        y2, dim = self.saved
+        out, dim = self.saved
+        y2 = _rows(out, dim)[0]
         g2, undo = _rows(g, dim)
         gx = self.bk.log_softmax_backward(g2, y2) if g2.size else g2.copy()
         return (gx if undo is None else undo(gx),)

@@ -213,7 +213,7 @@ def _others(x, d):
 @rule(Prod)
 def _prod(node, g):
     (a,) = node.inputs
-    _, dim, keepdim = node.saved
+    _, dim, keepdim, _ = node.saved
     if dim is None:
         flat = Reshape.apply(a, shape=(-1,))
         if flat.shape[0] == 0:

@@ -57,32 +57,39 @@ class Mean(Function):
 
 
 class Prod(Function):
-    """out = product of a over one dim (or all of it); the gradient of each element is the
-    product of the others, from exclusive cumulative products left and right of it, so a
-    zero anywhere is handled exactly (no division by the element)."""
+    """out = product of a over one dim (or all of it). The gradient of each element is, as torch's
+    prod_backward, result / element where the input holds no zero (read from the input and the
+    product as they are at backward, as torch's saved tensors); otherwise the product of the
+    others, from exclusive cumulative products left and right of it, so a zero anywhere is
+    handled exactly (no division by the element)."""
 
     __slots__ = ("dim",)  # kept after backward frees `saved`: torch's name depends on it
     c_ordered = True
     saved_for = ((0,),)
-    saves_output = (
-        True  # not read here, but torch saves the product: changing it in place is an error there too
-    )
+    saves_output = True
 
     def forward(self, a, dim=None, keepdim=False):
         self.dim = dim
-        self.saved = (a, dim, keepdim)
         with _errstate(self.bk.xp):  # inf * 0: NaN without a warning, as torch
             if dim is None:
-                return a.prod()
-            d = _one_dim(dim, a.ndim)
-            return a.prod(axis=d, keepdims=keepdim)
+                out = a.prod()
+            else:
+                out = a.prod(axis=_one_dim(dim, a.ndim), keepdims=keepdim)
+        out = self.bk.xp.asarray(out)  # (a 0-d array, the one the output tensor holds)
+        self.saved = (a, dim, keepdim, out)
+        return out
 
     def backward(self, g):
-        a, dim, keepdim = self.saved
+        a, dim, keepdim, out = self.saved
         xp = self.bk.xp
         if a.ndim == 0:  # the product of one number: it is its own product
             return (xp.ones_like(a) * g,)
         d = 0 if dim is None else _one_dim(dim, a.ndim)
+        if a.size and a.dtype.kind in "fc" and not (a == 0).any():
+            if dim is not None and not keepdim:
+                g, out = xp.expand_dims(g, d), xp.expand_dims(out, d)
+            with _errstate(xp):
+                return ((g * (out / a)).astype(a.dtype, copy=False),)
         x = xp.moveaxis(a.reshape(-1) if dim is None else a, d, -1)  # the reduced axis last
         ones = xp.ones_like(x[..., :1])
         left = xp.cumprod(xp.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)  # prod of those before
