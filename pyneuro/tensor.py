@@ -464,20 +464,12 @@ class Tensor(
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) along dim, computed stably (the max is subtracted first)."""
         x = self._floating()
-        if x.numel():
-            m = x.amax(dim, keepdim=True).detach()
-            m = _wrap(
-                _backend(self.device).xp.where(_backend(self.device).xp.isfinite(m._data), m._data, 0),
-                self.device,
-            )
-        else:  # nothing to subtract; an empty sum is 0 and its log -inf, as torch
-            m = x.sum(dim=dim, keepdim=True).detach()
-        out = (x - m).exp().sum(dim=dim, keepdim=True).log() + m
-        if not keepdim:
-            dims = normalize_dims(dim, self.ndim)
-            out = out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in dims))
-        out = _ag.named(out, "LogsumexpBackward0", reads=(self,))
-        return _ag.watch(out, out)  # torch's node saves self and its result: a change to either raises
+        if isinstance(dim, (tuple, list)) and not dim:  # dim=[]: every dim, as torch
+            dims = tuple(range(x.ndim))
+        else:
+            dims = tuple(normalize_dims(dim, max(x.ndim, 1)))
+            dims = dims if x.ndim else ()  # (a 0-d tensor takes dim 0 or -1 and reduces nothing)
+        return _ag.Logsumexp.apply(x, dims=dims, keepdim=keepdim)
 
     def relu(self):
         return _ag.ReLU.apply(self)

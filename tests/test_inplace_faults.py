@@ -643,6 +643,8 @@ READS_AT_BACKWARD = {  # torch's node saves these tensors and reads their values
     "softmax_dim0": lambda lib, x: x.softmax(0),
     "log_softmax_dim0": lambda lib, x: x.log_softmax(0),
     "softmax_3d_dim1": lambda lib, x: x.reshape(3, 2, 2).softmax(1),
+    "logsumexp_dim1": lambda lib, x: x.logsumexp(1),
+    "logsumexp_dims_keepdim": lambda lib, x: x.logsumexp((0, 1), keepdim=True),
 }
 
 
@@ -650,9 +652,10 @@ READS_AT_BACKWARD = {  # torch's node saves these tensors and reads their values
 @pytest.mark.parametrize("name", sorted(READS_AT_BACKWARD))
 def test_saved_values_changed_without_a_version_bump(name, changed):
     """`.data` changed between forward and backward (no version bump): torch's prod_backward reads
-    the input and the result (grad * result / input where no element is zero), softmax's the
-    result in the input's layout. pyneuro's prod read only the input, and softmax along another
-    dim than the last kept its own transposed copy of the result."""
+    the input and the result (grad * result / input where no element is zero), logsumexp's both
+    (grad * exp(input - result)), softmax's the result in the input's layout. pyneuro's prod read
+    only the input, logsumexp was a composition keeping exp(x - max), and softmax along another dim
+    than the last kept its own transposed copy of the result."""
 
     def run(lib):
         x = lib.tensor(_X, requires_grad=True)

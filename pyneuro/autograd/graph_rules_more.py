@@ -42,7 +42,7 @@ from .index import ScatterReduce
 from .linalg import Cholesky, Det, Eigh, Inv, LogDet, Pinv, Qr, Solve, Svd
 from .math import BINARY, BINARY_OPS, UNARY_OPS, XLOGY_GRADS
 from .norm import Standardize, StandardizeAffine
-from .reduction import Mean, Prod, Sum
+from .reduction import Logsumexp, Mean, Prod, Sum
 from .scan import CumProd, LogCumSumExp, SelectEvenly
 from .shape import Cat, Expand, Index, Permute, Reshape, Scatter
 
@@ -633,3 +633,15 @@ _ACTIVATION_DERIVATIVES = {
 def _activation(node, g):
     arr, _, params = node.saved
     return (g * _ACTIVATION_DERIVATIVES[type(node).op](node.inputs[0], g, arr, params, None),)
+
+
+@rule(Logsumexp)
+def _logsumexp(node, g):
+    """grad * exp(a - logsumexp(a)), the result as torch's saved result (its node)."""
+    (a,) = node.inputs
+    _, _, dims, keepdim = node.saved
+    out = _result(node)
+    if not keepdim:
+        kept = tuple(1 if i in dims else n for i, n in enumerate(a.shape))
+        g, out = Reshape.apply(g, shape=kept), Reshape.apply(out, shape=kept)
+    return (g * Exp.apply(a - out),)

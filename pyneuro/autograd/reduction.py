@@ -184,3 +184,36 @@ class MaxMinAll(Function):
         if not self.nan_shares:  # amax/amin: torch's mask * (g / count), NaN everywhere for a NaN g
             return (mask * (g / mask.sum().astype(g.dtype)),)
         return (xp.where(mask, g / mask.sum().astype(g.dtype), xp.zeros((), g.dtype)),)  # max(): masked_fill
+
+
+class Logsumexp(Function):
+    """out = log(sum(exp(a))) over dims, stably (the finite maximum subtracted first); the gradient
+    is torch's logsumexp_backward, grad * exp(a - out), read from the input and the result as they
+    are at backward (torch's node saves both)."""
+
+    __slots__ = ()
+    c_ordered = True
+    saved_for = ((0,),)
+    saves_output = True
+
+    def forward(self, a, dims=(), keepdim=False):
+        xp = self.bk.xp
+        with _errstate(xp):  # (an empty sum: log 0 = -inf quietly, as torch)
+            if a.size:
+                m = xp.amax(a, axis=dims, keepdims=True)
+                m = xp.where(xp.isfinite(m), m, 0).astype(a.dtype, copy=False)
+            else:  # nothing to subtract
+                m = xp.zeros(tuple(1 if i in dims else n for i, n in enumerate(a.shape)), dtype=a.dtype)
+            out = xp.log(xp.sum(xp.exp(a - m), axis=dims, keepdims=True)) + m
+        if not keepdim:
+            out = out.reshape(tuple(n for i, n in enumerate(a.shape) if i not in dims))
+        self.saved = (a, out, dims, keepdim)
+        return out
+
+    def backward(self, g):
+        a, out, dims, keepdim = self.saved
+        if not keepdim:
+            kept = tuple(1 if i in dims else n for i, n in enumerate(a.shape))
+            g, out = g.reshape(kept), out.reshape(kept)
+        with _errstate(self.bk.xp):
+            return ((g * self.bk.xp.exp(a - out)).astype(a.dtype, copy=False),)
