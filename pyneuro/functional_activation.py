@@ -53,7 +53,11 @@ def _need_float(x: Tensor, kernel: str, device_suffix: bool = True) -> None:
 
 def activation(op: str, x: Tensor, **params) -> Tensor:
     """The activation `op` of autograd/activation.py: one node, whose backward reads the input as
-    torch's node does (the input's values when backward runs)."""
+    torch's node does (the input's values when backward runs). A parameter given as a one-element
+    tensor is its number, as torch's Scalar arguments take it (leaky_relu(x, pn.tensor(0.2)))."""
+    for k, v in params.items():
+        if isinstance(v, Tensor):
+            params[k] = v.item()
     return ACTIVATION_OPS[op].apply(x, **params)
 
 
