@@ -637,16 +637,10 @@ class Tensor(
             msg = "degrees of freedom is <= 0. Correction should be strictly less than the reduction factor"
             warnings.warn(f"{op}(): {msg} (input numel divided by output numel).", UserWarning, stacklevel=3)
         # torch's CPU kernel accumulates float32 in double and rounds once: the same here
-        # (x.std().item() prints torch's digits), the gradient through the casts
+        # (x.std().item() prints torch's digits); one node, whose backward reads what torch's saves
         wide = self.device == "cpu" and self._data.dtype.kind == "f" and self._data.dtype.itemsize < 8
-        x = self.double() if wide else self
-        centered = x - x.mean(dim=dim, keepdim=True)
-        out = (centered * centered).sum(dim=dim, keepdim=keepdim) / builtins.max(n - corr, 0)
-        if op == "std":  # (its gradient is 0, not NaN, where std is 0, like torch's)
-            out = _ag.Root.apply(out, p=2)
-        out = out.to(self.dtype) if wide else out
-        out = _ag.named(out, "StdBackward0" if op == "std" else "VarBackward0", reads=(self,))
-        return _ag.watch(out, out) if op == "std" else out  # (torch's StdBackward0 saves its result)
+        node = _ag.Std if op == "std" else _ag.Var
+        return node.apply(self, dims=tuple(dims), correction=corr, keepdim=keepdim, wide=wide)
 
     def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
         """Standard deviation: sqrt of var, computed as torch's (in double for float32 on the CPU)."""

@@ -645,6 +645,10 @@ READS_AT_BACKWARD = {  # torch's node saves these tensors and reads their values
     "softmax_3d_dim1": lambda lib, x: x.reshape(3, 2, 2).softmax(1),
     "logsumexp_dim1": lambda lib, x: x.logsumexp(1),
     "logsumexp_dims_keepdim": lambda lib, x: x.logsumexp((0, 1), keepdim=True),
+    "std_all": lambda lib, x: x.std(),
+    "std_dim": lambda lib, x: x.std(1),
+    "var_dim_keepdim": lambda lib, x: x.var(0, keepdim=True, correction=0),
+    "std_mean": lambda lib, x: lib.std_mean(x, 1)[0],
 }
 
 
@@ -653,9 +657,10 @@ READS_AT_BACKWARD = {  # torch's node saves these tensors and reads their values
 def test_saved_values_changed_without_a_version_bump(name, changed):
     """`.data` changed between forward and backward (no version bump): torch's prod_backward reads
     the input and the result (grad * result / input where no element is zero), logsumexp's both
-    (grad * exp(input - result)), softmax's the result in the input's layout. pyneuro's prod read
-    only the input, logsumexp was a composition keeping exp(x - max), and softmax along another dim
-    than the last kept its own transposed copy of the result."""
+    (grad * exp(input - result)), var's the input and std's both (grad / (2 std) * 2 (x - mean) /
+    (n - correction)), softmax's the result in the input's layout. pyneuro's prod read only the
+    input, logsumexp and std/var were compositions keeping exp(x - max) and x - mean, and softmax
+    along another dim than the last kept its own transposed copy of the result."""
 
     def run(lib):
         x = lib.tensor(_X, requires_grad=True)

@@ -42,7 +42,7 @@ from .index import ScatterReduce
 from .linalg import Cholesky, Det, Eigh, Inv, LogDet, Pinv, Qr, Solve, Svd
 from .math import BINARY, BINARY_OPS, UNARY_OPS, XLOGY_GRADS
 from .norm import Standardize, StandardizeAffine
-from .reduction import Logsumexp, Mean, Prod, Sum
+from .reduction import Logsumexp, Mean, Prod, Std, Sum, Var
 from .scan import CumProd, LogCumSumExp, SelectEvenly
 from .shape import Cat, Expand, Index, Permute, Reshape, Scatter
 
@@ -645,3 +645,18 @@ def _logsumexp(node, g):
         kept = tuple(1 if i in dims else n for i, n in enumerate(a.shape))
         g, out = Reshape.apply(g, shape=kept), Reshape.apply(out, shape=kept)
     return (g * Exp.apply(a - out),)
+
+
+@rule(Var, Std)
+def _var(node, g):
+    """2 / (n - correction) * grad * (a - mean a); Std's grad / (2 std) first, 0 where std is 0."""
+    (a,) = node.inputs
+    _, out, axes, dof, keepdim = node.saved
+    kept = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
+    gk = g if keepdim else Reshape.apply(g, shape=kept)
+    if isinstance(node, Std):
+        zero = out.reshape(kept) == 0
+        std = Reshape.apply(_result(node), shape=kept)
+        gk = Where.apply(zero, _zero(g), gk / (2 * _safe(zero, std, g)))
+    centered = a - a.mean(dim=axes, keepdim=True) if axes else a - a
+    return (gk * (2.0 / dof if dof else float("inf")) * centered,)

@@ -217,3 +217,60 @@ class Logsumexp(Function):
             g, out = g.reshape(kept), out.reshape(kept)
         with _errstate(self.bk.xp):
             return ((g * self.bk.xp.exp(a - out)).astype(a.dtype, copy=False),)
+
+
+class Var(Function):
+    """out = the variance over dims, sum((a - mean)^2) / (n - correction), in float64 for float32
+    input on the CPU (torch's kernel accumulates in double and rounds once). The gradient is torch's
+    var_backward, 2 / (n - correction) * grad * (a - mean(a)), read from the input as it is at
+    backward (torch's node saves the input)."""
+
+    __slots__ = ()
+    c_ordered = True
+    saved_for = ((0,),)
+
+    def forward(self, a, dims=(), correction=1, keepdim=False, wide=False):
+        xp = self.bk.xp
+        axes = dims if a.ndim else ()
+        x = a.astype(xp.float64) if wide else a
+        with _errstate(xp):  # (n - correction <= 0: inf or NaN quietly; torch warned already)
+            centered = x - xp.mean(x, axis=axes, keepdims=True) if x.size else x
+            n = 1
+            for d in axes:
+                n *= a.shape[d]
+            out = xp.sum(centered * centered, axis=axes, keepdims=keepdim) / max(n - correction, 0)
+            out = xp.asarray(self.finish(xp, xp.asarray(out)).astype(a.dtype, copy=False))  # (0-d: an array)
+        self.saved = (a, out, axes, n - correction, keepdim)
+        return out
+
+    def finish(self, xp, var):
+        return var
+
+    def scale(self, xp, g, out):
+        """The gradient reaching the variance (Std's: through the square root)."""
+        return g
+
+    def backward(self, g):
+        a, out, axes, dof, keepdim = self.saved
+        xp = self.bk.xp
+        if not keepdim:
+            kept = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
+            g, out = g.reshape(kept), out.reshape(kept)
+        with _errstate(xp):
+            centered = a - xp.mean(a, axis=axes, keepdims=True) if a.size else a
+            grad = self.scale(xp, g, out) * (2.0 / dof if dof else float("inf")) * centered
+            return (grad.astype(a.dtype, copy=False),)
+
+
+class Std(Var):
+    """out = sqrt of the variance; torch's std_backward: var_backward(grad / (2 std)), 0 where std is 0,
+    read from the input and the result as they are at backward (torch's node saves both)."""
+
+    __slots__ = ()
+    saves_output = True
+
+    def finish(self, xp, var):
+        return xp.sqrt(var)
+
+    def scale(self, xp, g, out):
+        return xp.where(out == 0, 0.0, g / (2 * xp.where(out == 0, 1, out)))
