@@ -664,6 +664,9 @@ READS_AT_BACKWARD = {  # torch's node saves these tensors and reads their values
     "std_dim": lambda lib, x: x.std(1),
     "var_dim_keepdim": lambda lib, x: x.var(0, keepdim=True, correction=0),
     "std_mean": lambda lib, x: lib.std_mean(x, 1)[0],
+    "bmm_with_its_transpose": lambda lib, x: lib.bmm(x[None], x.t()[None]),
+    "matmul_3d_by_a_transposed_2d": lambda lib, x: x.reshape(3, 2, 2) @ x[:2, :2].t(),
+    "mv": lambda lib, x: lib.mv(x, x[0]),
 }
 
 
@@ -673,8 +676,9 @@ def test_saved_values_changed_without_a_version_bump(name, changed):
     """`.data` changed between forward and backward (no version bump): torch's prod_backward reads
     the input and the result (grad * result / input where no element is zero), logsumexp's both
     (grad * exp(input - result)), var's the input and std's both (grad / (2 std) * 2 (x - mean) /
-    (n - correction)), softmax's the result in the input's layout. pyneuro's prod read only the
-    input, logsumexp and std/var were compositions keeping exp(x - max) and x - mean, and softmax
+    (n - correction)), softmax's the result in the input's layout, a batched or folded matmul its
+    operands (views of the input: they see its memory). pyneuro's prod read only the input, matmul
+    its own contiguous or broadcast copies of the operands, logsumexp and std/var were compositions keeping exp(x - max) and x - mean, and softmax
     along another dim than the last kept its own transposed copy of the result."""
 
     def run(lib):

@@ -43,23 +43,20 @@ class MatMul(Function):
     def forward(self, a, b):
         bk = self.kernels(a)
         _checks.tensor_matmul_shapes(a.shape, b.shape)
-        ka = a.shape[-1]
         if a.ndim == 2 and b.ndim == 2:  # the common case: one kernel call
             self.saved = (a, b, None)
             return bk.matmul(a, b)
         out_shape = None
-        a2 = a.reshape(1, -1) if a.ndim == 1 else a
-        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        a2, b2 = _as_matrices(a, b)
         if b2.ndim == 2:  # (..., M, K) @ (K, N): fold the batch into rows
-            lead = a2.shape[:-1]
-            a2 = a2.reshape(math.prod(lead), ka)  # not -1: ambiguous when ka == 0
+            lead = (1,) if a.ndim == 1 else a.shape[:-1]
             out = bk.matmul(a2, b2)
             out_shape = lead + (b2.shape[1],)
             if a.ndim == 1:
                 out_shape = out_shape[1:]
             if b.ndim == 1:
                 out_shape = out_shape[:-1]
-            self.saved = (a2, b2, ("fold", a.shape, b.shape))
+            self.saved = (a, b, ("fold", a.shape, b.shape))  # (the inputs: what backward reads, as torch's)
             return out.reshape(out_shape)
         # batched: broadcast the batch dims, one batched product over them
         xp = bk.xp
@@ -68,7 +65,7 @@ class MatMul(Function):
         b3 = _batched(xp, b2, batch)
         out = _bmm(bk, a3, b3)
         out = out.reshape(batch + out.shape[-2:])
-        self.saved = (a3, b3, ("batch", a.shape, b.shape, a2.shape, b2.shape, batch))
+        self.saved = (a, b, ("batch", a.shape, b.shape, a2.shape, b2.shape, batch))
         if a.ndim == 1:
             out = out.reshape(out.shape[:-2] + out.shape[-1:])
         if b.ndim == 1:
@@ -83,6 +80,7 @@ class MatMul(Function):
                 bk.matmul(g, b, trans_b=True) if self.needs[0] else None,
                 bk.matmul(a, g, trans_a=True) if self.needs[1] else None,
             )
+        a, b = _as_matrices(a, b)  # (the inputs' values now: torch's node reads the tensors it saved)
         if how[0] == "fold":
             _, sa, sb = how
             g2 = g.reshape(a.shape[0], b.shape[1])
@@ -91,6 +89,7 @@ class MatMul(Function):
             return ga, gb
         _, sa, sb, sa2, sb2, batch = how
         xp = bk.xp
+        a, b = _batched(xp, a, batch), _batched(xp, b, batch)
         n = a.shape[0]
         g3 = xp.ascontiguousarray(g.reshape((n, a.shape[1], b.shape[2])))
         ga = gb = None
@@ -101,6 +100,16 @@ class MatMul(Function):
             gb = _bmm(bk, a, g3, trans_a=True).reshape(batch + sb2[-2:])
             gb = _unbroadcast(gb, sb2).reshape(sb)
         return ga, gb
+
+
+def _as_matrices(a, b):
+    """a and b as matmul's kernels take them: a vector a as one row, b as one column; a's batch dims
+    folded into its rows where b is a matrix."""
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a
+    b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+    if b2.ndim == 2:
+        a2 = a2.reshape(math.prod(a2.shape[:-1]), a2.shape[-1])  # not -1: ambiguous when K == 0
+    return a2, b2
 
 
 _SHOWN_EDGES = weakref.WeakKeyDictionary()  # Linear node -> its next_functions, made once
