@@ -667,6 +667,8 @@ READS_AT_BACKWARD = {  # torch's node saves these tensors and reads their values
     "bmm_with_its_transpose": lambda lib, x: lib.bmm(x[None], x.t()[None]),
     "matmul_3d_by_a_transposed_2d": lambda lib, x: x.reshape(3, 2, 2) @ x[:2, :2].t(),
     "mv": lambda lib, x: lib.mv(x, x[0]),
+    "mse_loss": lambda lib, x: lib.nn.functional.mse_loss(x, lib.ones(3, 4), reduction="none"),
+    "mse_loss_mean": lambda lib, x: lib.nn.functional.mse_loss(x, lib.ones(3, 4)),
 }
 
 

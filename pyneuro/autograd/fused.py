@@ -452,14 +452,15 @@ class CrossEntropy(Function):
 
 
 class MSE(Function):
-    """Mean (or sum, or per-element) squared error; backward 2 (a - b) * g / n."""
+    """Mean (or sum, or per-element) squared error; backward 2 (a - b) * g / n, from a and b as they
+    are at backward (torch's node saves both: a .data change between forward and backward counts)."""
 
     __slots__ = ()
     saved_for = ((0, 1), (0, 1))  # as torch, which saves both
 
     def forward(self, a, b, reduction="mean"):
         d = a - b
-        self.saved = (d, reduction)
+        self.saved = (a, b, reduction)
         sq = d * d
         if reduction == "none":
             return sq
@@ -467,7 +468,8 @@ class MSE(Function):
         return total if reduction == "sum" else total / max(sq.size, 1) if sq.size else total * float("nan")
 
     def backward(self, g):
-        d, reduction = self.saved
+        a, b, reduction = self.saved
+        d = a - b
         scale = g * 2 if reduction != "mean" else g * (2 / max(d.size, 1))
         gd = d * scale
         return (gd if self.needs[0] else None, -gd if self.needs[1] else None)
