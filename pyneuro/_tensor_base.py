@@ -73,6 +73,9 @@ def _register_grad_mode(mode, inference_used) -> None:
 
 # autograd/inplace.refresh_view, registered there: re-derives a view's grad_fn from its base
 _VIEW_REFRESH = [None]
+# how many times `t.data = other` ran in this process: while 0, the engine looks for no input whose
+# array was replaced since a node saved it (Function.follow_assigned_data)
+DATA_ASSIGNED = [0]
 
 
 def _register_view_refresh(fn) -> None:
@@ -475,6 +478,12 @@ class TensorBase:
 
     @data.setter
     def data(self, value) -> None:
+        self._set_data(value)
+        DATA_ASSIGNED[0] += 1  # (a node that saved this tensor reads the new array: the engine looks now)
+
+    def _set_data(self, value) -> None:
+        """`self.data = value` as pyneuro's own conversions do it (Module.to, a lazy parameter's
+        materialize): without waking the engine's search for replaced inputs."""
         if not isinstance(value, TensorBase):
             raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
         self._data = value._data

@@ -377,7 +377,8 @@ class IndexMethods:
         idx = int_index(indices, "take_along_dim", "indices", long_only=True)
         if dim is None:  # a gather from the flattened self: no negative indices
             _check_range(idx, self.numel(), "take_along_dim")
-            return self.reshape(-1)._gather(0, indices.reshape(-1))  # range checked above
+            out = self.reshape(-1)._gather(0, indices.reshape(-1))  # range checked above
+            return watch(out, self, indices)  # (torch's node saves the input and the indices)
         d = one_dim(dim, self.ndim)
         if indices.ndim != self.ndim:
             raise ShapeError(
@@ -391,7 +392,8 @@ class IndexMethods:
         src_shape[d], idx_shape[d] = self.shape[d], indices.shape[d]
         if self.shape[d]:
             indices = indices % self.shape[d]  # negative indices count from the end (gather wants them >= 0)
-        return self.expand(*src_shape)._gather(d, indices.expand(*idx_shape))  # range checked, wrapped
+        out = self.expand(*src_shape)._gather(d, indices.expand(*idx_shape))  # range checked, wrapped
+        return watch(out, self, indices)  # (torch's node saves the input and the indices)
 
     def argwhere(self):
         return self.nonzero()
@@ -438,7 +440,9 @@ class IndexMethods:
         values = source if alpha == 1 else source * alpha
         if not self.ndim:
             return self._put(values.reshape(()), (), True, "IndexAddBackward0")
-        return watch(self._put(values, (slice(None),) * d + (idx,), True, "IndexAddBackward0"), index)
+        # (torch's node saves a source that requires grad, for its shape: changed in place, backward raises)
+        out = self._put(values, (slice(None),) * d + (idx,), True, "IndexAddBackward0")
+        return watch(out, index, *((source,) if source.requires_grad else ()))
 
     def index_copy(self, dim, index, source):
         _same_dtype(self, source, "index_copy_")

@@ -277,8 +277,9 @@ class MathMethods:
             d0, d1 = one_dim(pair[0], self.ndim), one_dim(pair[1], self.ndim)
             out = _ag_linalg.Svd.apply(self.movedim((d0, d1), (-2, -1)), part="S", full=False).sum(-1)
             return out.unsqueeze(builtins.min(d0, d1)).unsqueeze(builtins.max(d0, d1)) if keepdim else out
-        if p == 1:
-            return _ag.renamed(self.abs().sum(dim=dim, keepdim=keepdim), "LinalgVectorNormBackward0")
+        if p == 1:  # (torch's node saves its result too: a change of it raises)
+            out = _ag.renamed(self.abs().sum(dim=dim, keepdim=keepdim), "LinalgVectorNormBackward0")
+            return _ag.watch(out, out)
         if p in (_PY_FLOAT("inf"), -_PY_FLOAT("inf")):
             a = self.abs()
             return _ag.renamed(

@@ -127,7 +127,8 @@ class ReduceMethods:
     def nansum(self, dim=None, keepdim=False, *, dtype=None):
         """The sum treating NaN as zero (NaN elements get a zero gradient)."""
         x = self.masked_fill(self.isnan(), 0) if self._data.dtype.kind == "f" else self
-        return _renamed(x.sum(dim=dim, keepdim=keepdim, dtype=dtype), "NansumBackward0")
+        # (torch's node saves the input: changed in place before backward, it raises)
+        return _watch(_renamed(x.sum(dim=dim, keepdim=keepdim, dtype=dtype), "NansumBackward0"), self)
 
     @numpy_keywords
     def nanmean(self, dim=None, keepdim=False, *, dtype=None):

@@ -332,8 +332,10 @@ class ShapeMethods:
         if m.shape != self.shape:
             _broadcast_check(self, m, "masked_select")
             shape = broadcast_shapes(self.shape, m.shape)
-            return _ag.renamed(self.expand(*shape)[m.expand(*shape)], "MaskedSelectBackward0")
-        return _ag.renamed(self[m], "MaskedSelectBackward0")
+            out = _ag.renamed(self.expand(*shape)[m.expand(*shape)], "MaskedSelectBackward0")
+        else:
+            out = _ag.renamed(self[m], "MaskedSelectBackward0")
+        return _ag.watch(out, self, m)  # (torch's node saves the input and the mask)
 
     def select(self, dim, index):
         d = one_dim(dim, self.ndim)

@@ -33,6 +33,7 @@ from .creation import arange, as_tensor, tensor
 from .functional_activation import *  # noqa: F403 - relu6, hardtanh, mish, prelu, glu, ... (its __all__)
 from .functional_activation import __all__ as _ACTIVATIONS
 from .functional_activation import _need_float, implicit_softmax_dim
+from .functional_activation import activation as _activation
 from .functional_attention import scaled_dot_product_attention
 from .functional_conv import (
     adaptive_avg_pool1d,
@@ -64,7 +65,6 @@ from .functional_resample import *  # noqa: F403 - interpolate, pixel_shuffle, u
 from .functional_resample import __all__ as _RESAMPLING
 from .functions import where
 from .functions_index import broadcast_tensors
-from .functions_math import erfc as _erfc
 from .random import _rng, draw_in_memory_order
 from .tensor import Tensor
 
@@ -568,9 +568,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     if inplace:
         return _tensor(input, "input")._inplace_op(lambda a: leaky_relu(a, negative_slope))
     _need_float(_tensor(input, "input"), "leaky_relu")
-    return _ag.named(
-        where(input > 0, input, input * negative_slope), "LeakyReluBackward0", reads=(input,), shows=(input,)
-    )
+    return _activation("leaky_relu", input, slope=negative_slope)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -751,15 +749,9 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """
     x = _tensor(input, "input")
     _need_float(x, "GeluKernelImpl", device_suffix=False)
-    if approximate == "tanh":
-        return _ag.named(
-            0.5 * x * (1 + ((2 / 3.141592653589793) ** 0.5 * (x + 0.044715 * x * x * x)).tanh()),
-            "GeluBackward0",
-            shows=(x,),
-        )
-    if approximate != "none":
+    if approximate not in ("none", "tanh"):
         raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
-    return _ag.named(x * (0.5 * _erfc(x * -0.7071067811865476)), "GeluBackward0", shows=(x,))
+    return _activation("gelu", x, approximate=approximate)
 
 
 # fmt: off

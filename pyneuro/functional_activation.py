@@ -27,6 +27,7 @@ import numpy as np
 from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision
 from ._shapes import one_dim
 from .autograd import named
+from .autograd.activation import ACTIVATION_OPS
 from .creation import as_tensor
 from .functions import where
 from .random import _rng
@@ -50,22 +51,20 @@ def _need_float(x: Tensor, kernel: str, device_suffix: bool = True) -> None:
         raise NotImplementedError(f"\"{name}\" not implemented for '{x.dtype.torch_name}'")
 
 
-def _softplus(x: Tensor) -> Tensor:
-    """log(1 + exp(x)), and x itself where x > 20 (exp never overflows, as in F.softplus)."""
-    return where(x > 20, x, x.clamp(max=20).exp().log1p())
+def activation(op: str, x: Tensor, **params) -> Tensor:
+    """The activation `op` of autograd/activation.py: one node, whose backward reads the input as
+    torch's node does (the input's values when backward runs). A parameter given as a one-element
+    tensor is its number, as torch's Scalar arguments take it (leaky_relu(x, pn.tensor(0.2)))."""
+    for k, v in params.items():
+        if isinstance(v, Tensor):
+            params[k] = v.item()
+    return ACTIVATION_OPS[op].apply(x, **params)
 
 
-def _elu(x: Tensor, alpha: float, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
-    """torch's elu kernel: scale x where x > 0, else alpha scale (exp(input_scale x) - 1).
-
-    clamp(max=0) keeps exp from overflowing in the branch where() drops; its gradient counts
-    x = 0 in, so the gradient at 0 is the negative branch's alpha scale input_scale, as torch.
-    exp(u) - 1 would lose the value near 0, and expm1(u)'s gradient (its output + 1) rounds
-    to 0 far below it: expm1 on (-1, 0], exp(u) - 1 below, whose gradient exp(u) stays exact.
-    """
-    u = x.clamp(max=0) * input_scale
-    neg = where(u > -1, u.expm1(), u.clamp(max=-1).exp() - 1) * (alpha * scale)
-    return where(x > 0, x * scale if scale != 1.0 else x, neg)
+def _elu(x: Tensor, alpha: float, scale: float = 1.0, input_scale: float = 1.0, op: str = "elu") -> Tensor:
+    """torch's elu kernel: scale x where x > 0, else alpha scale (exp(input_scale x) - 1); the
+    gradient at 0 is the negative branch's alpha scale input_scale, as torch's."""
+    return activation(op, x, alpha=alpha, scale=scale, input_scale=input_scale)
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
@@ -83,12 +82,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
         raise RuntimeError("Bool inputs not supported for hardtanh")
     if x.dtype.kind in "iu":
         min_val, max_val = int(min_val), int(max_val)
-    return named(
-        where(x <= min_val, min_val, where(x >= max_val, max_val, x)),
-        "HardtanhBackward0",
-        reads=(x,),
-        shows=(x,),
-    )
+    return activation("hardtanh", x, lo=min_val, hi=max_val)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -110,7 +104,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return x._inplace_op(hardsigmoid)
     _need_float(x, "hardsigmoid")
-    return named(hardtanh(x + 3, 0.0, 6.0) / 6, "HardsigmoidBackward0", reads=(x,), shows=(x,))
+    return activation("hardsigmoid", x)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -120,7 +114,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return x._inplace_op(hardswish)
     _need_float(x, "hardswish")
-    return named(x * hardtanh(x + 3, 0.0, 6.0) / 6, "HardswishBackward0", reads=(x,), shows=(x,))
+    return activation("hardswish", x)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -129,7 +123,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return x._inplace_op(mish)
     _need_float(x, "mish")
-    return named(x * _softplus(x).tanh(), "MishBackward0", reads=(x,), shows=(x,))
+    return activation("mish", x)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -139,9 +133,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return x._inplace_op(selu)
     _need_float(x, "elu")
-    return named(
-        _elu(x, _SELU_ALPHA, _SELU_SCALE), "EluBackward0", shows=(x,)
-    )  # torch's selu is its elu kernel
+    return _elu(x, _SELU_ALPHA, _SELU_SCALE)  # torch's selu is its elu kernel
 
 
 def selu_(input: Tensor) -> Tensor:
@@ -156,7 +148,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return x._inplace_op(lambda a: celu(a, alpha))
     _need_float(x, "elu")
-    return named(_elu(x, alpha, 1.0, 1.0 / alpha), "CeluBackward0", shows=(x,))
+    return _elu(x, alpha, 1.0, 1.0 / alpha, op="celu")
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -198,15 +190,14 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         raise ArgumentError(
             f"lambda must be in range [0, {top:g}] for input dtype {x.dtype.torch_name}, but found {lambd:g}"
         )
-    out = where((x >= -lambd) & (x <= lambd), 0.0, where(x > 0, x - lambd, x + lambd))
-    return named(out, "SoftshrinkBackward0", reads=(x,), shows=(x,))
+    return activation("softshrink", x, lambd=lambd)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, else 0 (gradient 0 on [-lambd, lambd], ends included)."""
     x = _tensor(input)
     _need_float(x, "hardshrink")
-    return named(where((x >= -lambd) & (x <= lambd), 0.0, x), "HardshrinkBackward0", reads=(x,), shows=(x,))
+    return activation("hardshrink", x, lambd=lambd)
 
 
 def _threshold(x: Tensor, threshold: float, value: float) -> Tensor:
@@ -214,7 +205,7 @@ def _threshold(x: Tensor, threshold: float, value: float) -> Tensor:
         _need_float(x, "threshold")
     if x.dtype.kind in "iu":
         threshold, value = int(threshold), int(value)
-    return named(where(x <= threshold, value, x), "ThresholdBackward0", reads=(x,), shows=(x,))
+    return activation("threshold", x, threshold=threshold, value=value)
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
@@ -365,7 +356,7 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """leaky_relu(x) written into x, like torch."""
     x = _tensor(input)
-    return x._inplace_op(lambda a: where(a > 0, a, a * negative_slope))
+    return x._inplace_op(lambda a: activation("leaky_relu", a, slope=negative_slope))
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -373,7 +364,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return _tensor(input, "input")._inplace_op(silu)
     _need_float(_tensor(input, "input"), "silu")
-    return named(input * input.sigmoid(), "SiluBackward0", shows=(input,))
+    return activation("silu", input)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -382,13 +373,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     exp only ever sees values <= threshold, so neither the value nor the gradient overflows.
     """
     _need_float(_tensor(input, "input"), "softplus")
-    bx = input * beta
-    return named(
-        where(bx > threshold, input, bx.clamp(max=threshold).exp().log1p() / beta),
-        "SoftplusBackward0",
-        reads=(input,),
-        shows=(input,),
-    )
+    return activation("softplus", input, beta=beta, threshold=threshold)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -396,7 +381,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return _tensor(input, "input")._inplace_op(lambda a: elu(a, alpha))
     _need_float(_tensor(input, "input"), "elu")
-    return named(_elu(input, alpha), "EluBackward0", shows=(input,))
+    return _elu(input, alpha)
 
 
 __all__ = [

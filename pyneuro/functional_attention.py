@@ -31,7 +31,7 @@ import math
 
 from ._dtype import bool_
 from ._errors import ArgumentError, DTypeError, ShapeError, check_dropout_p
-from .autograd import named
+from .autograd import named, watch
 from .creation import ones, zeros
 from .tensor import Tensor
 
@@ -137,6 +137,7 @@ def scaled_dot_product_attention(
     out = weights @ value
     if dropout_p == 0.0 and query.ndim == key.ndim == value.ndim == 4 and query.device == "cpu":
         out = named(out, "ScaledDotProductFlashAttentionForCpuBackward0")  # the kernel torch picks then
+        out = watch(out, out)  # (whose node saves its output: changed in place, backward raises)
     return out
 
 

@@ -89,9 +89,8 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(var, mean) over dim, like torch.var_mean (correction=1: Bessel's; unbiased=False: 0)."""
     dim, corr = _var_args(dim, unbiased, correction)
     var, mean = input.var(dim=dim, keepdim=keepdim, correction=corr), input.mean(dim=dim, keepdim=keepdim)
-    return _ag.named(var, "VarMeanBackward0"), _ag.renamed(
-        mean, "VarMeanBackward0"
-    )  # (var's node is a Named)
+    # (var's node is a Named; torch's one node saves the input, for the mean's gradient too)
+    return _ag.named(var, "VarMeanBackward0"), _ag.watch(_ag.renamed(mean, "VarMeanBackward0"), input)
 
 
 @numpy_keywords
@@ -99,9 +98,9 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(std, mean) over dim, like torch.std_mean."""
     dim, corr = _var_args(dim, unbiased, correction)
     std, mean = input.std(dim=dim, keepdim=keepdim, correction=corr), input.mean(dim=dim, keepdim=keepdim)
-    return _ag.named(std, "StdMeanBackward0"), _ag.renamed(
-        mean, "StdMeanBackward0"
-    )  # (std's node is a Named)
+    # (std's node is a Named; torch's one node saves the input and std, for the mean's gradient too)
+    std = _ag.named(std, "StdMeanBackward0")
+    return std, _ag.watch(_ag.renamed(mean, "StdMeanBackward0"), input, std)
 
 
 @numpy_keywords

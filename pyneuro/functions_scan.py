@@ -53,7 +53,10 @@ def _gather_at(t: TensorBase, d: int, idx: np.ndarray, what: str, keepdim: bool 
     values = t._gather(d, index)
     if not keepdim:
         values, index = values.squeeze(d), index.squeeze(d)
-    values = _ag.watch(_ag.renamed(values, _NODE_NAMES[what]), index)  # (a changed index raises)
+    # a changed index raises; cummax/cummin's node saves the input too (torch's cummaxmin_backward reads it)
+    values = _ag.watch(
+        _ag.renamed(values, _NODE_NAMES[what]), index, *((t,) if what.startswith("cum") else ())
+    )
     return getattr(return_types, what)(values, index)
 
 

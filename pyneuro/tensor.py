@@ -464,20 +464,12 @@ class Tensor(
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) along dim, computed stably (the max is subtracted first)."""
         x = self._floating()
-        if x.numel():
-            m = x.amax(dim, keepdim=True).detach()
-            m = _wrap(
-                _backend(self.device).xp.where(_backend(self.device).xp.isfinite(m._data), m._data, 0),
-                self.device,
-            )
-        else:  # nothing to subtract; an empty sum is 0 and its log -inf, as torch
-            m = x.sum(dim=dim, keepdim=True).detach()
-        out = (x - m).exp().sum(dim=dim, keepdim=True).log() + m
-        if not keepdim:
-            dims = normalize_dims(dim, self.ndim)
-            out = out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in dims))
-        out = _ag.named(out, "LogsumexpBackward0", reads=(self,))
-        return _ag.watch(out, out)  # torch's node saves self and its result: a change to either raises
+        if isinstance(dim, (tuple, list)) and not dim:  # dim=[]: every dim, as torch
+            dims = tuple(range(x.ndim))
+        else:
+            dims = tuple(normalize_dims(dim, max(x.ndim, 1)))
+            dims = dims if x.ndim else ()  # (a 0-d tensor takes dim 0 or -1 and reduces nothing)
+        return _ag.Logsumexp.apply(x, dims=dims, keepdim=keepdim)
 
     def relu(self):
         return _ag.ReLU.apply(self)
@@ -645,16 +637,10 @@ class Tensor(
             msg = "degrees of freedom is <= 0. Correction should be strictly less than the reduction factor"
             warnings.warn(f"{op}(): {msg} (input numel divided by output numel).", UserWarning, stacklevel=3)
         # torch's CPU kernel accumulates float32 in double and rounds once: the same here
-        # (x.std().item() prints torch's digits), the gradient through the casts
+        # (x.std().item() prints torch's digits); one node, whose backward reads what torch's saves
         wide = self.device == "cpu" and self._data.dtype.kind == "f" and self._data.dtype.itemsize < 8
-        x = self.double() if wide else self
-        centered = x - x.mean(dim=dim, keepdim=True)
-        out = (centered * centered).sum(dim=dim, keepdim=keepdim) / builtins.max(n - corr, 0)
-        if op == "std":  # (its gradient is 0, not NaN, where std is 0, like torch's)
-            out = _ag.Root.apply(out, p=2)
-        out = out.to(self.dtype) if wide else out
-        out = _ag.named(out, "StdBackward0" if op == "std" else "VarBackward0", reads=(self,))
-        return _ag.watch(out, out) if op == "std" else out  # (torch's StdBackward0 saves its result)
+        node = _ag.Std if op == "std" else _ag.Var
+        return node.apply(self, dims=tuple(dims), correction=corr, keepdim=keepdim, wide=wide)
 
     def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
         """Standard deviation: sqrt of var, computed as torch's (in double for float32 on the CPU)."""

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import pyneuro as pn
+from pyneuro._tensor_base import DATA_ASSIGNED
 
 torch = pytest.importorskip("torch")
 
@@ -355,3 +356,338 @@ def test_saved_tensors_hooks_skip_the_version_check_as_torch(hooks):
         return w.grad.tolist()
 
     assert run(pn) == run(torch) == [4.0, 6.0]
+
+
+def _hooked_module_case(hook, change, x_requires_grad):
+    """A Linear with a module backward hook, its output changed (or not) before backward."""
+
+    def case(lib):
+        lib.manual_seed(0)
+        lin = lib.nn.Linear(3, 3)
+        if hook == "full":
+            lin.register_full_backward_hook(lambda m, gi, go: None)
+        else:
+            lin.register_full_backward_pre_hook(lambda m, go: None)
+        y = lin(lib.randn(2, 3, requires_grad=x_requires_grad))
+        if change == "relu_inplace":
+            y = lib.nn.ReLU(inplace=True)(y)
+        elif change == "add_":
+            y.add_(1)
+        elif change == "under_no_grad":
+            with lib.no_grad():
+                y.mul_(2)
+        elif change == "data":
+            y.data.mul_(2)  # (no version bump: torch computes)
+        (y * y).sum().backward()
+        return lin.weight.grad
+
+    return case
+
+
+@pytest.mark.filterwarnings("ignore:Full backward hook is firing")
+@pytest.mark.parametrize("x_requires_grad", [False, True])
+@pytest.mark.parametrize("change", ["relu_inplace", "add_", "under_no_grad", "data", "none"])
+@pytest.mark.parametrize("hook", ["full", "pre"])
+def test_a_hooked_modules_output_changed_in_place(hook, change, x_requires_grad):
+    """torch's module backward hooks pass the outputs through BackwardHookFunction, a custom Function
+    returning its inputs as-is: a ReLU(inplace=True) after the hooked module (a Grad-CAM hook on a
+    resnet layer) raises torch's view-made-in-a-custom-Function error. pyneuro computed."""
+    case = _hooked_module_case(hook, change, x_requires_grad)
+    got, want = _outcome(pn, case), _outcome(torch, case)
+    if isinstance(want, Exception):
+        check_against_torch(case)
+    else:
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-5, atol=1e-6)
+
+
+def test_hooked_modules_inputs_and_outputs_numbered_as_torchs_one_call():
+    def run(lib):
+        class Two(lib.nn.Module):
+            def forward(self, a, b):
+                return a * 2, b * 3
+
+        class Changes(lib.nn.Module):
+            def forward(self, a, b):
+                b.add_(1)
+                return a * b
+
+        out = []
+        for make, change in ((Two, lambda y: y[1].add_(1)), (Changes, None)):
+            m = make()
+            m.register_full_backward_hook(lambda m, gi, go: None)
+            a, b = lib.ones(2, requires_grad=True), lib.ones(2, requires_grad=True)
+            try:
+                y = m(a * 1, b * 1)
+                change(y) if change else None
+            except RuntimeError as exc:
+                out.append(str(exc))
+        return out
+
+    got, want = run(pn), run(torch)
+    assert got == want and len(want) == 2 and want[0].startswith("Output 1 of BackwardHookFunction")
+
+
+@pytest.mark.parametrize("op", ["cummax", "cummin"])
+def test_cummax_saves_its_input(op):
+    """torch's cummaxmin_backward reads the input: changed in place before backward, it raises."""
+
+    def case(lib):
+        x = lib.tensor([[1.0, 3.0, 2.0], [0.0, -1.0, 4.0]], requires_grad=True)
+        values = getattr(x, op)(1).values
+        with lib.no_grad():
+            x.add_(1)
+        values.sum().backward()
+        return x.grad
+
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        case(torch)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        case(pn)
+
+
+ACTIVATIONS = {  # torch's node saves the input (derivatives.yaml: self) and differentiates it at backward
+    "leaky_relu": lambda F, x: F.leaky_relu(x, 0.1),
+    "gelu": lambda F, x: F.gelu(x),
+    "gelu_tanh": lambda F, x: F.gelu(x, approximate="tanh"),
+    "silu": lambda F, x: F.silu(x),
+    "elu": lambda F, x: F.elu(x, 1.5),
+    "elu_negative_alpha": lambda F, x: F.elu(x, -0.5),
+    "celu": lambda F, x: F.celu(x, 0.7),
+    "selu": lambda F, x: F.selu(x),
+    "softplus": lambda F, x: F.softplus(x, beta=2.0, threshold=1.0),
+    "mish": lambda F, x: F.mish(x),
+    "hardswish": lambda F, x: F.hardswish(x),
+    "hardsigmoid": lambda F, x: F.hardsigmoid(x),
+    "hardtanh": lambda F, x: F.hardtanh(x, -0.5, 1.0),
+    "relu6": lambda F, x: F.relu6(x),
+    "softshrink": lambda F, x: F.softshrink(x, 0.5),
+    "hardshrink": lambda F, x: F.hardshrink(x, 0.5),
+    "threshold": lambda F, x: F.threshold(x, 0.2, -3.0),
+}
+_CHANGES = {  # between forward and backward, without a version bump
+    "data_mul": lambda x: x.data.mul_(-1.5).add_(0.4),
+    "data_assigned": lambda x: setattr(x, "data", x.data * -1.5 + 0.4),
+    "none": lambda x: None,
+}
+_X = [[0.3, -1.2, 2.0, 0.7], [1.5, 0.1, -0.4, -2.2], [0.9, 1.1, -0.6, 3.5]]
+
+
+@pytest.mark.parametrize("change", sorted(_CHANGES))
+@pytest.mark.parametrize("op", sorted(ACTIVATIONS))
+def test_an_activations_backward_reads_its_input_as_it_is_then(op, change):
+    """torch's activation nodes save the input tensor and compute the derivative from its values
+    when backward runs: after `x.data.mul_(...)` (no version bump) the gradient is the new values'
+    derivative. pyneuro's compositions kept forward-time masks and intermediates (sigmoid(x),
+    x > 0): the old derivative."""
+
+    def run(lib):
+        x = lib.tensor(_X, requires_grad=True)
+        y = ACTIVATIONS[op](lib.nn.functional, x)
+        _CHANGES[change](x)
+        y.backward(lib.tensor(np.random.RandomState(1).randn(3, 4).astype(np.float32)))
+        return x.grad.numpy(), type(y.grad_fn).__name__
+
+    (got, got_name), (want, want_name) = run(pn), run(torch)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert got_name == want_name
+
+
+@pytest.mark.parametrize("op", sorted(ACTIVATIONS))
+def test_an_activations_input_changed_in_place_raises(op):
+    def run(lib):
+        x = lib.tensor(_X, requires_grad=True)
+        a = x * 1
+        y = ACTIVATIONS[op](lib.nn.functional, a)
+        a.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+    run(torch)
+    run(pn)
+
+
+@pytest.mark.parametrize("op", sorted(ACTIVATIONS))
+def test_an_activations_second_derivative_as_torchs(op):
+    def run(lib):
+        x = lib.tensor([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0, 25.0, float("nan")], requires_grad=True)
+        (g,) = lib.autograd.grad(ACTIVATIONS[op](lib.nn.functional, x).sum(), x, create_graph=True)
+        if not g.requires_grad:  # (torch: a piecewise-linear derivative records nothing)
+            return g.detach().numpy(), None
+        (gg,) = lib.autograd.grad((g * lib.arange(9.0)).sum(), x, allow_unused=True)
+        return g.detach().numpy(), None if gg is None else gg.numpy()
+
+    if op == "hardsigmoid":  # (torch: "derivative for aten::hardsigmoid_backward is not implemented")
+        with pytest.raises(RuntimeError):
+            run(torch)
+        return
+    (g, gg), (want_g, want_gg) = run(pn), run(torch)
+    np.testing.assert_allclose(g, want_g, rtol=1e-5, atol=1e-6)
+    if want_gg is not None:
+        np.testing.assert_allclose(gg, want_gg, rtol=1e-4, atol=1e-6)
+
+
+ASSIGNED = {  # (the op on (x, w), the tensor whose .data is replaced between forward and backward)
+    "mul_input": (lambda lib, x, w: x * w, "x"),
+    "matmul_both": (lambda lib, x, w: x @ w.t() @ w, "w"),
+    "matmul_input": (lambda lib, x, w: x @ w, "x"),
+    "exp_input": (lambda lib, x, w: (x * w).exp() + x.sin(), "x"),
+    "linear_weight": (lambda lib, x, w: lib.nn.functional.linear(x, w) ** 2, "w"),
+    "linear_input": (lambda lib, x, w: lib.nn.functional.linear(x, w) ** 2, "x"),
+    "two_linears_weight": (
+        lambda lib, x, w: lib.nn.functional.linear(lib.nn.functional.linear(x, w).tanh(), w),
+        "w",
+    ),
+    "conv2d_weight": (
+        lambda lib, x, w: (
+            lib.nn.functional.conv2d(x.reshape(1, 1, 3, 3), w.reshape(1, 1, 3, 3)[:, :, :2, :2]) ** 2
+        ),
+        "x",
+    ),
+    "pow_input": (lambda lib, x, w: x.pow(3) * w, "x"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ASSIGNED))
+def test_data_assigned_between_forward_and_backward(name):
+    """`t.data = other` replaces t's memory: torch's node, which saved the tensor t itself, reads the
+    new values at backward (a weight saved as weight.t(), as linear's, keeps the old memory). pyneuro's
+    node read the arrays forward saw."""
+    op, changed = ASSIGNED[name]
+
+    def run(lib):
+        x = lib.tensor(np.arange(9.0, dtype=np.float32).reshape(3, 3) / 4 - 1, requires_grad=True)
+        w = lib.tensor(np.random.RandomState(0).randn(3, 3).astype(np.float32), requires_grad=True)
+        y = op(lib, x, w)
+        t = x if changed == "x" else w
+        t.data = t.data * -1.5 + 0.25
+        y.backward(lib.ones(y.shape))
+        return x.grad.numpy(), w.grad.numpy()
+
+    for got, want in zip(run(pn), run(torch)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_module_to_and_a_lazy_parameter_do_not_count_as_data_assignment():
+    before = DATA_ASSIGNED[0]
+    m = pn.nn.Sequential(pn.nn.LazyLinear(3), pn.nn.Linear(3, 2)).double()
+    m(pn.ones(2, 4, dtype=pn.float64)).sum().backward()
+    assert DATA_ASSIGNED[0] == before  # (so the engine's walk stays as it was)
+
+
+@pytest.mark.parametrize("scale", [1.0, 3.0])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("change", ["logits_under_no_grad", "leaf_under_no_grad", "targets"])
+def test_cross_entropy_inputs_changed_in_place_after_forward(change, reduction, scale):
+    """torch's cross_entropy is log_softmax (saves its result) then nll_loss (saves the targets):
+    logits changed in place before backward are no error, the gradient is the forward's; changed
+    targets raise. pyneuro raised for the logits too."""
+
+    def case(lib):
+        w = lib.tensor(_X, requires_grad=True)
+        logits = w * 2 if change != "leaf_under_no_grad" else w
+        target = lib.tensor([0, 2, 3])
+        loss = lib.nn.functional.cross_entropy(logits, target, reduction=reduction)
+        if change == "targets":
+            target[0] = 1
+        else:
+            with lib.no_grad():
+                logits.mul_(-3)
+        (loss * scale).backward()
+        return w.grad
+
+    got, want = _outcome(pn, case), _outcome(torch, case)
+    if isinstance(want, Exception):
+        assert isinstance(got, RuntimeError) and "modified by an inplace operation" in str(got), got
+    else:
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-5, atol=1e-6)
+
+
+SAVED_BY_TORCH = {  # (op, which tensor is changed under no_grad before backward): torch's node saved it
+    "nansum_input": (lambda lib, x: x.nansum(1), "input"),
+    "nanmean_input": (lambda lib, x: x.nanmean(), "input"),
+    "det_result": (lambda lib, x: lib.linalg.det(x[:, :3]), "result"),
+    "norm_p1_result": (lambda lib, x: x.norm(p=1), "result"),
+    "vector_norm_1_result": (lambda lib, x: lib.linalg.vector_norm(x, 1, dim=1), "result"),
+    "var_mean_input_for_the_mean": (lambda lib, x: lib.var_mean(x, 1)[1], "input"),
+    "std_mean_input_for_the_mean": (lambda lib, x: lib.std_mean(x, 1)[1], "input"),
+    "masked_select_input": (lambda lib, x: x.masked_select(x.detach() > 0), "input"),
+    "take_along_dim_input": (lambda lib, x: lib.take_along_dim(x, lib.tensor([[0], [1], [2]]), 1), "input"),
+    "take_along_flat_input": (lambda lib, x: lib.take_along_dim(x, lib.tensor([0, 5])), "input"),
+    "index_add_source": (lambda lib, x: lib.zeros(5, 4).index_add(0, lib.tensor([1, 3, 0]), x), "input"),
+    "lstm_output": (lambda lib, x: lib.nn.LSTM(4, 2)(x.reshape(3, 1, 4))[0], "result"),
+    "lstm_output_for_h_n": (lambda lib, x: _lstm_h_n_after_output_change(lib, x), "none"),
+    "sdpa_result": (
+        lambda lib, x: lib.nn.functional.scaled_dot_product_attention(*[x.reshape(1, 1, 3, 4)] * 3),
+        "result",
+    ),
+}
+
+
+def _lstm_h_n_after_output_change(lib, x):
+    """h_n of a one-layer LSTM whose output changed in place: torch's oneDNN node saved that output."""
+    output, (h_n, _) = lib.nn.LSTM(4, 2)(x.reshape(3, 1, 4))
+    with lib.no_grad():
+        output.mul_(2)
+    return h_n
+
+
+@pytest.mark.parametrize("name", sorted(SAVED_BY_TORCH))
+def test_a_tensor_torchs_node_saved_changed_before_backward_raises(name):
+    """pyneuro's composition of these ops did not read (or watch) the tensor torch's node saves, so
+    an in-place change of it between forward and backward computed where torch raises."""
+    op, changed = SAVED_BY_TORCH[name]
+
+    def run(lib):
+        w = lib.tensor(_X, requires_grad=True)
+        x = w * 1
+        y = op(lib, x)
+        if changed != "none":  # (else the op changed it)
+            with lib.no_grad():
+                (x if changed == "input" else y).mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+    run(torch)
+    run(pn)
+
+
+READS_AT_BACKWARD = {  # torch's node saves these tensors and reads their values when backward runs
+    "prod_all": lambda lib, x: x.prod(),
+    "prod_dim": lambda lib, x: x.prod(1),
+    "prod_keepdim": lambda lib, x: x.prod(0, keepdim=True),
+    "softmax_dim0": lambda lib, x: x.softmax(0),
+    "log_softmax_dim0": lambda lib, x: x.log_softmax(0),
+    "softmax_3d_dim1": lambda lib, x: x.reshape(3, 2, 2).softmax(1),
+    "logsumexp_dim1": lambda lib, x: x.logsumexp(1),
+    "logsumexp_dims_keepdim": lambda lib, x: x.logsumexp((0, 1), keepdim=True),
+    "std_all": lambda lib, x: x.std(),
+    "std_dim": lambda lib, x: x.std(1),
+    "var_dim_keepdim": lambda lib, x: x.var(0, keepdim=True, correction=0),
+    "std_mean": lambda lib, x: lib.std_mean(x, 1)[0],
+    "bmm_with_its_transpose": lambda lib, x: lib.bmm(x[None], x.t()[None]),
+    "matmul_3d_by_a_transposed_2d": lambda lib, x: x.reshape(3, 2, 2) @ x[:2, :2].t(),
+    "mv": lambda lib, x: lib.mv(x, x[0]),
+    "mse_loss": lambda lib, x: lib.nn.functional.mse_loss(x, lib.ones(3, 4), reduction="none"),
+    "mse_loss_mean": lambda lib, x: lib.nn.functional.mse_loss(x, lib.ones(3, 4)),
+}
+
+
+@pytest.mark.parametrize("changed", ["input", "result"])
+@pytest.mark.parametrize("name", sorted(READS_AT_BACKWARD))
+def test_saved_values_changed_without_a_version_bump(name, changed):
+    """`.data` changed between forward and backward (no version bump): torch's prod_backward reads
+    the input and the result (grad * result / input where no element is zero), logsumexp's both
+    (grad * exp(input - result)), var's the input and std's both (grad / (2 std) * 2 (x - mean) /
+    (n - correction)), softmax's the result in the input's layout, a batched or folded matmul its
+    operands (views of the input: they see its memory). pyneuro's prod read only the input, matmul
+    its own contiguous or broadcast copies of the operands, logsumexp and std/var were compositions keeping exp(x - max) and x - mean, and softmax
+    along another dim than the last kept its own transposed copy of the result."""
+
+    def run(lib):
+        x = lib.tensor(_X, requires_grad=True)
+        y = READS_AT_BACKWARD[name](lib, x)
+        (x if changed == "input" else y).data.mul_(-1.5).add_(0.25)
+        y.backward(lib.tensor(np.asarray(np.random.RandomState(3).randn(*y.shape), dtype=np.float32)))
+        return x.grad.numpy()
+
+    np.testing.assert_allclose(run(pn), run(torch), rtol=1e-5, atol=1e-6)

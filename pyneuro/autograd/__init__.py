@@ -76,7 +76,7 @@ from .function import AccumulateGrad, Function, _unbroadcast
 from .fused import MSE, CrossEntropy, EmbeddingLookup, Linear, LogSoftmax, MatMul, ReLU, Softmax
 from .grad_mode import _GradMode, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .graph_backward import as_grad_tensor, run_backward_graph
-from .reduction import AMaxMin, MaxMinAll, MaxMinDim, Mean, Prod, Sum
+from .reduction import AMaxMin, Logsumexp, MaxMinAll, MaxMinDim, Mean, Prod, Std, Sum, Var
 from .scan import CumProd, LogCumSumExp, SelectEvenly
 from .shape import (
     Cat,
@@ -155,6 +155,9 @@ __all__ = [
     "Sum",
     "Mean",
     "Prod",
+    "Logsumexp",
+    "Std",
+    "Var",
     "MaxMinDim",
     "AMaxMin",
     "MaxMinAll",

@@ -17,7 +17,7 @@ import threading
 
 import numpy as _np
 
-from .._tensor_base import TensorBase, _wrap
+from .._tensor_base import DATA_ASSIGNED, TensorBase, _wrap
 from . import hooks as _hooks
 from . import saved_hooks as _saved_hooks
 from .function import _FREED_MESSAGE, MaskedGrad, SliceGrad, _Profiling, no_grad_view_leaf
@@ -287,6 +287,8 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
             for counter, version, _, _ in node.versions:
                 if counter[0] != version:  # a tensor it saved was changed in place since forward
                     node.check_versions()
+            if DATA_ASSIGNED[0]:  # (`t.data = other` ran: an input's array may have been replaced)
+                node.follow_assigned_data()
         try:
             if _Profiling.op is None:
                 grads = node.backward(g)

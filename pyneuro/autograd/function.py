@@ -138,6 +138,9 @@ class Function:
     # None: every tensor input, always. saves_output: backward reads the output (exp, relu, ...).
     saved_for = None
     saves_output = False
+    # The inputs whose `t.data = other` backward sees (follow_assigned_data): torch's node saves
+    # those tensors themselves (None: every input); Linear's not its weight (torch saves weight.t()).
+    follows_data = None
     is_view = False  # the output may share the first input's memory (view_step says whether it does)
     c_ordered = False  # the output is made C-ordered, as torch's (reductions, cat, scans: see c_order)
     # How next_functions shows the graph's edges as torch does: index_inputs are integer inputs torch
@@ -279,6 +282,22 @@ class Function:
                 producer = owner._node if isinstance(owner, TensorBase) else owner
                 raise RuntimeError(_modified_message(arr, self.device, producer, counter[0], version))
 
+    def follow_assigned_data(self):
+        """Backward reads an input whose array `input.data = other` replaced since forward: the new
+        array, as torch's node reads the input tensor it saved (its data now); the output it saved
+        keeps the forward's array, as torch's. (The engine calls this only once `.data =` has run.)"""
+        follows = self.inputs if self.follows_data is None else [self.inputs[i] for i in self.follows_data]
+        swaps = {}
+        for _, _, arr, owner in self.versions:
+            if isinstance(owner, TensorBase) and owner._data is not arr and any(owner is a for a in follows):
+                swaps[id(arr)] = owner._data
+        if swaps:
+            self.versions = tuple(
+                (c, v, swaps.get(id(arr), arr) if isinstance(o, TensorBase) else arr, o)
+                for c, v, arr, o in self.versions
+            )
+            self.saved = _swapped(self.saved, swaps)
+
     def view_step(self, a, out, **params):
         """For a view op: the step that makes `out` from `a` (replayable), or None if out is a copy."""
         return None
@@ -396,6 +415,14 @@ class Function:
 
 
 _BASE_BACKWARD[0] = inspect.getattr_static(Function, "backward")
+
+
+def _swapped(saved, swaps):
+    """saved (a node's tuple of arrays, parameters, nested tuples and lists) with each array of swaps
+    (by id) replaced by its new array."""
+    if isinstance(saved, (tuple, list)):
+        return type(saved)(_swapped(s, swaps) for s in saved)
+    return swaps.get(id(saved), saved)
 
 
 def once_differentiable(fn):

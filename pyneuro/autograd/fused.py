@@ -45,23 +45,20 @@ class MatMul(Function):
     def forward(self, a, b):
         bk = self.kernels(a)
         _checks.tensor_matmul_shapes(a.shape, b.shape)
-        ka = a.shape[-1]
         if a.ndim == 2 and b.ndim == 2:  # the common case: one kernel call
             self.saved = (a, b, None)
             return bk.matmul(a, b)
         out_shape = None
-        a2 = a.reshape(1, -1) if a.ndim == 1 else a
-        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        a2, b2 = _as_matrices(a, b)
         if b2.ndim == 2:  # (..., M, K) @ (K, N): fold the batch into rows
-            lead = a2.shape[:-1]
-            a2 = a2.reshape(math.prod(lead), ka)  # not -1: ambiguous when ka == 0
+            lead = (1,) if a.ndim == 1 else a.shape[:-1]
             out = bk.matmul(a2, b2)
             out_shape = lead + (b2.shape[1],)
             if a.ndim == 1:
                 out_shape = out_shape[1:]
             if b.ndim == 1:
                 out_shape = out_shape[:-1]
-            self.saved = (a2, b2, ("fold", a.shape, b.shape))
+            self.saved = (a, b, ("fold", a.shape, b.shape))  # (the inputs: what backward reads, as torch's)
             return out.reshape(out_shape)
         # batched: broadcast the batch dims, one batched product over them
         xp = bk.xp
@@ -70,7 +67,7 @@ class MatMul(Function):
         b3 = _batched(xp, b2, batch)
         out = _bmm(bk, a3, b3)
         out = out.reshape(batch + out.shape[-2:])
-        self.saved = (a3, b3, ("batch", a.shape, b.shape, a2.shape, b2.shape, batch))
+        self.saved = (a, b, ("batch", a.shape, b.shape, a2.shape, b2.shape, batch))
         if a.ndim == 1:
             out = out.reshape(out.shape[:-2] + out.shape[-1:])
         if b.ndim == 1:
@@ -85,6 +82,7 @@ class MatMul(Function):
                 bk.matmul(g, b, trans_b=True) if self.needs[0] else None,
                 bk.matmul(a, g, trans_a=True) if self.needs[1] else None,
             )
+        a, b = _as_matrices(a, b)  # (the inputs' values now: torch's node reads the tensors it saved)
         if how[0] == "fold":
             _, sa, sb = how
             g2 = g.reshape(a.shape[0], b.shape[1])
@@ -93,6 +91,7 @@ class MatMul(Function):
             return ga, gb
         _, sa, sb, sa2, sb2, batch = how
         xp = bk.xp
+        a, b = _batched(xp, a, batch), _batched(xp, b, batch)
         n = a.shape[0]
         g3 = xp.ascontiguousarray(g.reshape((n, a.shape[1], b.shape[2])))
         ga = gb = None
@@ -103,6 +102,16 @@ class MatMul(Function):
             gb = _bmm(bk, a, g3, trans_a=True).reshape(batch + sb2[-2:])
             gb = _unbroadcast(gb, sb2).reshape(sb)
         return ga, gb
+
+
+def _as_matrices(a, b):
+    """a and b as matmul's kernels take them: a vector a as one row, b as one column; a's batch dims
+    folded into its rows where b is a matrix."""
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a
+    b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+    if b2.ndim == 2:
+        a2 = a2.reshape(math.prod(a2.shape[:-1]), a2.shape[-1])  # not -1: ambiguous when K == 0
+    return a2, b2
 
 
 _SHOWN_EDGES = weakref.WeakKeyDictionary()  # Linear node -> its next_functions, made once
@@ -176,6 +185,7 @@ class Linear(Function):
 
     __slots__ = ()
     saved_for = ((1,), (0,), ())  # x is read for W's gradient, W for x's
+    follows_data = (0,)  # (torch's node saves weight.t(), a view of the weight's memory: `w.data =` unseen)
 
     @property
     def next_functions(self):
@@ -325,11 +335,13 @@ class Softmax(Function):
         _need_float(x, "softmax", dim)
         x2, undo = _rows(x, dim)
         y2 = self.kernels(x2).softmax_forward(x2) if x2.size else x2.copy()  # (no loop over empty rows)
-        self.saved = (y2, dim)
-        return y2 if undo is None else undo(y2)
+        out = y2 if undo is None else undo(y2)
+        self.saved = (out, dim)  # (the output itself: backward reads its values then, as torch's result)
+        return out
 
     def backward(self, g):
-        y2, dim = self.saved
+        out, dim = self.saved
+        y2 = _rows(out, dim)[0]
         g2, undo = _rows(g, dim)
         gx = self.bk.softmax_backward(g2, y2) if g2.size else g2.copy()
         return (gx if undo is None else undo(gx),)
@@ -346,11 +358,13 @@ class LogSoftmax(Function):
         _need_float(x, "log_softmax", dim)
         x2, undo = _rows(x, dim)
         y2 = self.kernels(x2).log_softmax_forward(x2) if x2.size else x2.copy()
-        self.saved = (y2, dim)
-        return y2 if undo is None else undo(y2)
+        out = y2 if undo is None else undo(y2)
+        self.saved = (out, dim)  # (the output itself: backward reads its values then, as torch's result)
+        return out
 
     def backward(self, g):
-        y2, dim = self.saved
+        out, dim = self.saved
+        y2 = _rows(out, dim)[0]
         g2, undo = _rows(g, dim)
         gx = self.bk.log_softmax_backward(g2, y2) if g2.size else g2.copy()
         return (gx if undo is None else undo(gx),)
@@ -406,6 +420,18 @@ class CrossEntropy(Function):
         n = logits.shape[0]
         return total / n if n else total * float("nan")
 
+    def check_versions(self):
+        """torch's cross_entropy saves log_softmax's result (and the targets), not the logits: the
+        logits changed in place after forward are no error there, and its gradient is the forward's.
+        So here where forward kept that gradient (saved[3], a reduced loss with grad): it is scaled
+        from now on, and only the targets are checked; otherwise torch's error (the logits' values
+        at forward are gone)."""
+        (counter, version, _, _), *others = self.versions
+        if counter[0] != version and len(self.saved) == 4:
+            self.saved = (*self.saved, True)
+            self.versions = tuple(others)
+        super().check_versions()
+
     def backward(self, g):
         logits, targets, reduction = self.saved[:3]
         bk = self.bk
@@ -417,6 +443,8 @@ class CrossEntropy(Function):
             dlogits = self.saved[3]
             self.saved = self.saved[:3]  # (it is the caller's now: a second backward computes anew)
             return dlogits, None
+        if len(self.saved) == 5:  # the logits changed in place since forward (check_versions)
+            return self.saved[3] * self.saved[3].dtype.type(float(g)), None
         if hasattr(bk, "cross_entropy_backward_scaled"):  # one gradient for every row
             scale = float(g)  # (a double quotient rounded once: the bits of a float32 g / n)
             return bk.cross_entropy_backward_scaled(logits, targets, scale / n if mean else scale), None
@@ -426,14 +454,15 @@ class CrossEntropy(Function):
 
 
 class MSE(Function):
-    """Mean (or sum, or per-element) squared error; backward 2 (a - b) * g / n."""
+    """Mean (or sum, or per-element) squared error; backward 2 (a - b) * g / n, from a and b as they
+    are at backward (torch's node saves both: a .data change between forward and backward counts)."""
 
     __slots__ = ()
     saved_for = ((0, 1), (0, 1))  # as torch, which saves both
 
     def forward(self, a, b, reduction="mean"):
         d = a - b
-        self.saved = (d, reduction)
+        self.saved = (a, b, reduction)
         sq = d * d
         if reduction == "none":
             return sq
@@ -441,7 +470,8 @@ class MSE(Function):
         return total if reduction == "sum" else total / max(sq.size, 1) if sq.size else total * float("nan")
 
     def backward(self, g):
-        d, reduction = self.saved
+        a, b, reduction = self.saved
+        d = a - b
         scale = g * 2 if reduction != "mean" else g * (2 / max(d.size, 1))
         gd = d * scale
         return (gd if self.needs[0] else None, -gd if self.needs[1] else None)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import warnings
 
-from .._tensor_base import TensorBase, _wrap
+from .._tensor_base import DATA_ASSIGNED, TensorBase, _wrap
 from . import graph_conv, graph_rules_more  # noqa: F401  (they register the rules of graph_rules.py's rule_for)
 from . import hooks as _hooks
 from . import saved_hooks as _saved_hooks
@@ -100,6 +100,8 @@ def _walk(tensor, grad, retain_graph: bool) -> None:
             _saved_hooks.unpack(node)
         else:
             node.check_versions()
+            if DATA_ASSIGNED[0]:  # (as engine._walk)
+                node.follow_assigned_data()
         grads = rule_for(node)(node, g)
         # (a custom Function's backward links what it computes itself, as torch's)
         read = _read_tensors(node) if node.versions and not isinstance(node, _CtxNode) else ()

@@ -468,7 +468,7 @@ def _cross_entropy(node, g):
 @rule(MSE)
 def _mse(node, g):
     a, b = node.inputs
-    reduction = node.saved[1]
+    reduction = node.saved[2]
     d = a - b
     n = max(d.numel(), 1)
     gd = d * (g * (2 / n) if reduction == "mean" else g * 2)

@@ -20,6 +20,7 @@ import math
 
 from .._shapes import one_dim
 from .._tensor_base import TensorBase, _wrap
+from .activation import ACTIVATION_OPS, ACTIVATIONS, PIECEWISE_LINEAR
 from .elementwise import CumSum, Elementwise, Exp, Log, Where
 from .function import _errstate, _scatter_add
 from .fused import MatMul
@@ -41,7 +42,7 @@ from .index import ScatterReduce
 from .linalg import Cholesky, Det, Eigh, Inv, LogDet, Pinv, Qr, Solve, Svd
 from .math import BINARY, BINARY_OPS, UNARY_OPS, XLOGY_GRADS
 from .norm import Standardize, StandardizeAffine
-from .reduction import Mean, Prod, Sum
+from .reduction import Logsumexp, Mean, Prod, Std, Sum, Var
 from .scan import CumProd, LogCumSumExp, SelectEvenly
 from .shape import Cat, Expand, Index, Permute, Reshape, Scatter
 
@@ -212,7 +213,7 @@ def _others(x, d):
 @rule(Prod)
 def _prod(node, g):
     (a,) = node.inputs
-    _, dim, keepdim = node.saved
+    _, dim, keepdim, _ = node.saved
     if dim is None:
         flat = Reshape.apply(a, shape=(-1,))
         if flat.shape[0] == 0:
@@ -571,3 +572,91 @@ def _standardize_affine(node, g):
     if _need(node, 2):
         gb = Sum.apply(Sum.apply(g, dim=others).reshape(-1, spread), dim=1).reshape(b.shape)
     return gx, gw, gb
+
+
+# ----------------------------------------------------------------------------- activations
+
+
+def _gelu_d(a, g, arr, p, y):
+    if p.get("approximate") == "tanh":
+        beta, kappa = math.sqrt(2 / math.pi), 0.044715
+        t = (beta * (a + kappa * a * a * a)).tanh()
+        return 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * beta * (1 + 3 * kappa * a * a)
+    cdf = 0.5 * _unary("erfc", a * (-1 / math.sqrt(2)))
+    return cdf + a * (Exp.apply(-0.5 * a * a) * (1 / math.sqrt(2 * math.pi)))
+
+
+def _elu_d(a, g, arr, p, y):
+    """The negative branch's derivative where x < 0, a constant elsewhere (at 0 the negative branch's
+    value, but torch's second derivative there is 0)."""
+    neg, coef = arr < 0, p["alpha"] * p["scale"] * p["input_scale"]
+    edge = _xp(g).where(arr == 0, coef, p["scale"])
+    return Where.apply(neg, coef * Exp.apply(_safe(~neg, a, g, 0.0) * p["input_scale"]), _const(g, edge))
+
+
+def _softplus_d(a, g, arr, p, y):
+    """z / (z + 1), z = exp(beta x), below the threshold; a constant from it up (torch's second
+    derivative is 0 at beta x == threshold too)."""
+    under = ~(arr * p["beta"] >= p["threshold"])  # (NaN too)
+    z = Exp.apply(_safe(~under, a, g, 0.0) * p["beta"])
+    return Where.apply(under, z / (z + 1), _const(g, ACTIVATIONS["softplus"][1](_xp(g), arr, None, **p)))
+
+
+def _mish_d(a, g, arr, p, y):
+    over = arr > 20
+    t = Where.apply(over, a, Log.apply(Exp.apply(_safe(over, a, g, 0.0)) + 1)).tanh()
+    s = a.sigmoid()
+    return t + a * s * (1 - t * t)
+
+
+def _hardswish_d(a, g, arr, p, y):
+    return Where.apply((arr > -3) & (arr < 3), a / 3 + 0.5, _const(g, ~(arr <= -3)))  # (1 at NaN, as torch)
+
+
+# op: d f / d a, as _SPECIAL's (the piecewise-linear ones: activation.py's own mask, a constant)
+_ACTIVATION_DERIVATIVES = {
+    "gelu": _gelu_d,
+    "silu": lambda a, g, arr, p, y: (lambda s: s * (1 + a * (1 - s)))(a.sigmoid()),
+    "elu": _elu_d,
+    "celu": _elu_d,
+    "softplus": _softplus_d,
+    "mish": _mish_d,
+    "hardswish": _hardswish_d,
+    **{
+        op: lambda a, g, arr, p, y, op=op: _const(g, ACTIVATIONS[op][1](_xp(g), arr, None, **p))
+        for op in PIECEWISE_LINEAR
+    },
+}
+
+
+@rule(*(ACTIVATION_OPS[op] for op in _ACTIVATION_DERIVATIVES))
+def _activation(node, g):
+    arr, _, params = node.saved
+    return (g * _ACTIVATION_DERIVATIVES[type(node).op](node.inputs[0], g, arr, params, None),)
+
+
+@rule(Logsumexp)
+def _logsumexp(node, g):
+    """grad * exp(a - logsumexp(a)), the result as torch's saved result (its node)."""
+    (a,) = node.inputs
+    _, _, dims, keepdim = node.saved
+    out = _result(node)
+    if not keepdim:
+        kept = tuple(1 if i in dims else n for i, n in enumerate(a.shape))
+        g, out = Reshape.apply(g, shape=kept), Reshape.apply(out, shape=kept)
+    return (g * Exp.apply(a - out),)
+
+
+@rule(Var, Std)
+def _var(node, g):
+    """2 / (n - correction) * grad * (a - mean a); Std's grad / (2 std) first, 0 where std is 0."""
+    (a,) = node.inputs
+    _, out, axes, dof, keepdim = node.saved
+    kept = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
+    gk = g if keepdim else Reshape.apply(g, shape=kept)
+    if isinstance(node, Std):
+        zero = out.reshape(kept) == 0
+        std = Reshape.apply(_result(node), shape=kept)
+        gk = Where.apply(zero, _zero(g), gk / (2 * _safe(zero, std, g)))
+    centered = a - a.mean(dim=axes, keepdim=True) if axes else a - a
+    return (gk * (2.0 / dof if dof else float("inf")) * centered,)

@@ -45,6 +45,7 @@ class Det(Function):
     det(U) det(Vh) U diag(prod_{j!=i} s_j) Vh, which is defined for singular A too."""
 
     __slots__ = ()
+    saves_output = True  # not read here, but torch's node saves det: changing it in place raises there
 
     def forward(self, a):
         self.saved = (a,)

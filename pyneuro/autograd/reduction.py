@@ -64,32 +64,39 @@ class Mean(Function):
 
 
 class Prod(Function):
-    """out = product of a over one dim (or all of it); the gradient of each element is the
-    product of the others, from exclusive cumulative products left and right of it, so a
-    zero anywhere is handled exactly (no division by the element)."""
+    """out = product of a over one dim (or all of it). The gradient of each element is, as torch's
+    prod_backward, result / element where the input holds no zero (read from the input and the
+    product as they are at backward, as torch's saved tensors); otherwise the product of the
+    others, from exclusive cumulative products left and right of it, so a zero anywhere is
+    handled exactly (no division by the element)."""
 
     __slots__ = ("dim",)  # kept after backward frees `saved`: torch's name depends on it
     c_ordered = True
     saved_for = ((0,),)
-    saves_output = (
-        True  # not read here, but torch saves the product: changing it in place is an error there too
-    )
+    saves_output = True
 
     def forward(self, a, dim=None, keepdim=False):
         self.dim = dim
-        self.saved = (a, dim, keepdim)
         with _errstate(self.bk.xp):  # inf * 0: NaN without a warning, as torch
             if dim is None:
-                return a.prod()
-            d = _one_dim(dim, a.ndim)
-            return a.prod(axis=d, keepdims=keepdim)
+                out = a.prod()
+            else:
+                out = a.prod(axis=_one_dim(dim, a.ndim), keepdims=keepdim)
+        out = self.bk.xp.asarray(out)  # (a 0-d array, the one the output tensor holds)
+        self.saved = (a, dim, keepdim, out)
+        return out
 
     def backward(self, g):
-        a, dim, keepdim = self.saved
+        a, dim, keepdim, out = self.saved
         xp = self.bk.xp
         if a.ndim == 0:  # the product of one number: it is its own product
             return (xp.ones_like(a) * g,)
         d = 0 if dim is None else _one_dim(dim, a.ndim)
+        if a.size and a.dtype.kind in "fc" and not (a == 0).any():
+            if dim is not None and not keepdim:
+                g, out = xp.expand_dims(g, d), xp.expand_dims(out, d)
+            with _errstate(xp):
+                return ((g * (out / a)).astype(a.dtype, copy=False),)
         x = xp.moveaxis(a.reshape(-1) if dim is None else a, d, -1)  # the reduced axis last
         ones = xp.ones_like(x[..., :1])
         left = xp.cumprod(xp.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)  # prod of those before
@@ -184,3 +191,93 @@ class MaxMinAll(Function):
         if not self.nan_shares:  # amax/amin: torch's mask * (g / count), NaN everywhere for a NaN g
             return (mask * (g / mask.sum().astype(g.dtype)),)
         return (xp.where(mask, g / mask.sum().astype(g.dtype), xp.zeros((), g.dtype)),)  # max(): masked_fill
+
+
+class Logsumexp(Function):
+    """out = log(sum(exp(a))) over dims, stably (the finite maximum subtracted first); the gradient
+    is torch's logsumexp_backward, grad * exp(a - out), read from the input and the result as they
+    are at backward (torch's node saves both)."""
+
+    __slots__ = ()
+    c_ordered = True
+    saved_for = ((0,),)
+    saves_output = True
+
+    def forward(self, a, dims=(), keepdim=False):
+        xp = self.bk.xp
+        with _errstate(xp):  # (an empty sum: log 0 = -inf quietly, as torch)
+            if a.size:
+                m = xp.amax(a, axis=dims, keepdims=True)
+                m = xp.where(xp.isfinite(m), m, 0).astype(a.dtype, copy=False)
+            else:  # nothing to subtract
+                m = xp.zeros(tuple(1 if i in dims else n for i, n in enumerate(a.shape)), dtype=a.dtype)
+            out = xp.log(xp.sum(xp.exp(a - m), axis=dims, keepdims=True)) + m
+        if not keepdim:
+            out = out.reshape(tuple(n for i, n in enumerate(a.shape) if i not in dims))
+        self.saved = (a, out, dims, keepdim)
+        return out
+
+    def backward(self, g):
+        a, out, dims, keepdim = self.saved
+        if not keepdim:
+            kept = tuple(1 if i in dims else n for i, n in enumerate(a.shape))
+            g, out = g.reshape(kept), out.reshape(kept)
+        with _errstate(self.bk.xp):
+            return ((g * self.bk.xp.exp(a - out)).astype(a.dtype, copy=False),)
+
+
+class Var(Function):
+    """out = the variance over dims, sum((a - mean)^2) / (n - correction), in float64 for float32
+    input on the CPU (torch's kernel accumulates in double and rounds once). The gradient is torch's
+    var_backward, 2 / (n - correction) * grad * (a - mean(a)), read from the input as it is at
+    backward (torch's node saves the input)."""
+
+    __slots__ = ()
+    c_ordered = True
+    saved_for = ((0,),)
+
+    def forward(self, a, dims=(), correction=1, keepdim=False, wide=False):
+        xp = self.bk.xp
+        axes = dims if a.ndim else ()
+        x = a.astype(xp.float64) if wide else a
+        with _errstate(xp):  # (n - correction <= 0: inf or NaN quietly; torch warned already)
+            centered = x - xp.mean(x, axis=axes, keepdims=True) if x.size else x
+            n = 1
+            for d in axes:
+                n *= a.shape[d]
+            out = xp.sum(centered * centered, axis=axes, keepdims=keepdim) / max(n - correction, 0)
+            out = xp.asarray(self.finish(xp, xp.asarray(out)).astype(a.dtype, copy=False))  # (0-d: an array)
+        self.saved = (a, out, axes, n - correction, keepdim)
+        return out
+
+    def finish(self, xp, var):
+        return var
+
+    def scale(self, xp, g, out):
+        """The gradient reaching the variance (Std's: through the square root)."""
+        return g
+
+    def backward(self, g):
+        a, out, axes, dof, keepdim = self.saved
+        xp = self.bk.xp
+        if not keepdim:
+            kept = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
+            g, out = g.reshape(kept), out.reshape(kept)
+        with _errstate(xp):
+            centered = a - xp.mean(a, axis=axes, keepdims=True) if a.size else a
+            grad = self.scale(xp, g, out) * (2.0 / dof if dof else float("inf")) * centered
+            return (grad.astype(a.dtype, copy=False),)
+
+
+class Std(Var):
+    """out = sqrt of the variance; torch's std_backward: var_backward(grad / (2 std)), 0 where std is 0,
+    read from the input and the result as they are at backward (torch's node saves both)."""
+
+    __slots__ = ()
+    saves_output = True
+
+    def finish(self, xp, var):
+        return xp.sqrt(var)
+
+    def scale(self, xp, g, out):
+        return xp.where(out == 0, 0.0, g / (2 * xp.where(out == 0, 1, out)))

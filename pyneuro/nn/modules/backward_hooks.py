@@ -32,6 +32,7 @@ import warnings
 from collections import OrderedDict
 
 from ...autograd.grad_mode import _GradMode
+from ...autograd.inplace import custom_view
 from ...autograd.shape import NamedView
 from ...tensor import Tensor
 
@@ -49,9 +50,25 @@ def _full_hooks(module) -> list:
     return list(global_hooks.values()) + list(module._hooks("_backward_hooks").values())
 
 
-def _hooked_identity(t: Tensor) -> Tensor:
-    """t through an identity node (torch's BackwardHookFunctionBackward) to carry a tensor hook."""
-    return NamedView.apply(t, torch_name="BackwardHookFunctionBackward")
+def _hooked_identity(t: Tensor, slot: int, n: int) -> Tensor:
+    """t through an identity node (torch's BackwardHookFunctionBackward) to carry a tensor hook.
+    As torch's BackwardHookFunction (a custom Function returning its inputs as-is), the result is
+    a view made in a custom Function, output `slot` of the call's n tensors that require grad: an
+    in-place change of it (a ReLU(inplace=True) after the hooked module) raises torch's error."""
+    out = NamedView.apply(t, torch_name="BackwardHookFunctionBackward")
+    custom_view(out, t, "BackwardHookFunction", slot, n)
+    return out
+
+
+def _wrap_tensors(items: list, call: _Call, on_grad) -> int:
+    """Each tensor of items that requires grad through a hooked identity (in place in the list),
+    numbered as torch's one BackwardHookFunction call numbers them (among all the tensors); their count."""
+    tensors = [i for i, a in enumerate(items) if isinstance(a, Tensor)]
+    hooked = [i for i in tensors if items[i].requires_grad]
+    for i in hooked:
+        items[i] = _hooked_identity(items[i], tensors.index(i), len(hooked))
+        items[i].register_hook(lambda grad, i=i: on_grad(i, grad))
+    return len(hooked)
 
 
 class _Call:
@@ -138,9 +155,7 @@ def wrap_inputs(module, args: tuple):
     waiting = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
     call = _Call(module, len(args), waiting)
     args = list(args)
-    for i in waiting:
-        args[i] = _hooked_identity(args[i])
-        args[i].register_hook(lambda grad, i=i: call.on_input_grad(i, grad))
+    _wrap_tensors(args, call, call.on_input_grad)
     return tuple(args), call
 
 
@@ -162,11 +177,7 @@ def wrap_outputs(call: _Call, output):
     wrapped = list(outputs)
     call.output_len = len(outputs)
     call.reset()
-    for j, o in enumerate(outputs):
-        if isinstance(o, Tensor) and o.requires_grad:
-            wrapped[j] = _hooked_identity(o)
-            wrapped[j].register_hook(lambda grad, j=j: call.on_output_grad(j, grad))
-            call.n_outputs += 1
+    call.n_outputs += _wrap_tensors(wrapped, call, call.on_output_grad)
     if call.n_outputs == 0 or not isinstance(output, tuple):
         return wrapped[0] if call.n_outputs else output
     return type(output)(*wrapped) if hasattr(output, "_fields") else type(output)(wrapped)  # namedtuples too

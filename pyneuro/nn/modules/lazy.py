@@ -125,10 +125,12 @@ class UninitializedTensorMixin:
     def materialize(self, shape, device=None, dtype=None) -> None:
         """Give this tensor an (uninitialized) array of `shape`, with its own device and dtype unless
         given, and turn it into an ordinary Parameter / Tensor: the same object, now with data."""
-        self.data = empty(
-            shape,
-            dtype=self._data.dtype if dtype is None else dtype,
-            device=self.device if device is None else device,
+        self._set_data(
+            empty(
+                shape,
+                dtype=self._data.dtype if dtype is None else dtype,
+                device=self.device if device is None else device,
+            )
         )
         self.__class__ = self.cls_to_become
 

@@ -556,7 +556,7 @@ class Module(StateDictMixin):
                     if store is m._buffers:
                         store[name] = moved
                         continue
-                    t.data = moved  # the same Parameter object now holds the moved array
+                    t._set_data(moved)  # the same Parameter object now holds the moved array
                     if t.grad is not None:
                         t.grad = t.grad.to(*args, **kwargs)
         return self
@@ -585,7 +585,7 @@ class Module(StateDictMixin):
                     continue
                 applied = fn(p)
                 if applied is not p:
-                    p.data = applied
+                    p._set_data(applied)
                     if p.grad is not None:
                         p.grad = fn(p.grad)
             for name, b in self._buffers.items():

@@ -334,11 +334,11 @@ class RNNBase(Module):
                     stacklevel=3,
                 )
             else:  # its node saves every weight and bias: one changed in place before backward raises
-                weights = [w for w in self._flat_weights if w is not None]
-                h_n, c_n = watch(h_n, *weights), watch(c_n, *weights)
-                if not self.bidirectional:
+                saved = [w for w in self._flat_weights if w is not None]
+                if not self.bidirectional:  # (and the last layer's output, which is the output then)
                     output = named(output, "MkldnnRnnLayerBackward0")  # the node it prints
-                output = watch(output, *weights)
+                    saved.append(output)
+                h_n, c_n, output = watch(h_n, *saved), watch(c_n, *saved), watch(output, *saved)
         if self.batch_first:  # torch's RNN and GRU transpose their output in place (TransposeBackward1)
             output = output.transpose(0, 1)
             if self.mode != "LSTM":

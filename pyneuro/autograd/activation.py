@@ -1,0 +1,140 @@
+"""The elementwise activations torch computes with one kernel and one node each (gelu, silu, elu,
+leaky_relu, the "hard" family, ...): one `Unary` node each, whose backward computes the derivative
+from the input as it is when backward runs, as torch's node reads the input it saved (`self` in
+torch's derivatives.yaml for every op here). So a change of the input that bumps no version
+(`x.data.mul_(2)`, `x.detach().add_(1)` under no_grad is caught by the version check) between
+forward and backward gives torch's gradient, and `x.data = other` too (the engine hands backward
+the input's new array, engine.py); a composition of smaller ops would keep its forward-time
+intermediates (masks, sigmoid(x)) instead.
+
+Each entry: (value, derivative, what backward reads) as math.UNARY's, with the op's parameters
+as keywords. The derivatives are torch's kernels' formulas (aten/src/ATen/native/cpu/Activation.cpp),
+so the values at the kinks are torch's (hardtanh 0 at both ends, elu's negative branch at 0).
+Their create_graph rules are in graph_rules_more.py.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .math import Unary, _op_classes, erfc
+
+_SQRT1_2 = 1 / math.sqrt(2)
+_PDF = 1 / math.sqrt(2 * math.pi)
+_TANH_BETA = math.sqrt(2 / math.pi)
+_TANH_KAPPA = 0.044715
+
+
+def _gelu(xp, a, approximate="none"):
+    if approximate == "tanh":
+        return 0.5 * a * (1 + xp.tanh(_TANH_BETA * (a + _TANH_KAPPA * a * a * a)))
+    return a * (0.5 * xp.asarray(erfc(xp, a * -_SQRT1_2)).astype(a.dtype, copy=False))
+
+
+def _gelu_grad(xp, a, out, approximate="none"):
+    if approximate == "tanh":
+        t = xp.tanh(_TANH_BETA * (a + _TANH_KAPPA * a * a * a))
+        return 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * _TANH_BETA * (1 + 3 * _TANH_KAPPA * a * a)
+    cdf = 0.5 * xp.asarray(erfc(xp, a * -_SQRT1_2)).astype(a.dtype, copy=False)
+    return cdf + a * (xp.exp(-0.5 * a * a) * _PDF)
+
+
+def _elu(xp, a, alpha=1.0, scale=1.0, input_scale=1.0):
+    """scale x where x > 0, else alpha scale (exp(input_scale x) - 1), with expm1 (torch's kernel)."""
+    neg = xp.expm1(xp.minimum(a, 0) * input_scale) * (alpha * scale)
+    return xp.where(a > 0, a * scale if scale != 1.0 else a, neg)
+
+
+def _elu_grad(xp, a, out, alpha=1.0, scale=1.0, input_scale=1.0):
+    """torch's elu_backward from the input: x <= 0 takes the negative branch (so x = 0 does)."""
+    return xp.where(a <= 0, (alpha * scale * input_scale) * xp.exp(xp.minimum(a, 0) * input_scale), scale)
+
+
+def _softplus(xp, a, beta=1.0, threshold=20.0):
+    bx = a * beta
+    return xp.where(bx > threshold, a, xp.log1p(xp.exp(xp.minimum(bx, threshold))) / beta)
+
+
+def _softplus_grad(xp, a, out, beta=1.0, threshold=20.0):
+    bx = a * beta
+    z = xp.exp(xp.minimum(bx, threshold))
+    return xp.where(bx > threshold, 1.0, z / (z + 1))
+
+
+def _mish(xp, a):
+    return a * xp.tanh(_softplus(xp, a))
+
+
+def _mish_grad(xp, a, out):
+    s = 1 / (1 + xp.exp(-a))
+    t = xp.tanh(_softplus(xp, a))
+    return t + a * s * (1 - t * t)
+
+
+def _hardswish_grad(xp, a, out):
+    return xp.where(a <= -3, 0.0, xp.where(a < 3, a / 3 + 0.5, 1.0))  # (0 at -3, 1 at 3: torch's)
+
+
+def _band(xp, a, lambd):
+    return (a >= -lambd) & (a <= lambd)
+
+
+def _silu_grad(xp, a, out):
+    s = 1 / (1 + xp.exp(-a))
+    return s * (1 + a * (1 - s))
+
+
+ACTIVATIONS = {
+    "leaky_relu": (
+        lambda xp, a, slope: xp.where(a > 0, a, a * slope),
+        lambda xp, a, out, slope: xp.where(a > 0, 1.0, slope),
+        "a",
+    ),
+    "gelu": (_gelu, _gelu_grad, "a"),
+    "silu": (lambda xp, a: a / (1 + xp.exp(-a)), _silu_grad, "a"),
+    "elu": (_elu, _elu_grad, "a"),
+    "celu": (_elu, _elu_grad, "a"),  # (elu with input_scale 1 / alpha: torch's celu node, its own name)
+    "softplus": (_softplus, _softplus_grad, "a"),
+    "mish": (_mish, _mish_grad, "a"),
+    "hardswish": (lambda xp, a: a * xp.clip(a + 3, 0, 6) / 6, _hardswish_grad, "a"),
+    "hardsigmoid": (
+        lambda xp, a: xp.clip(a + 3, 0, 6) / 6,
+        lambda xp, a, out: xp.where((a > -3) & (a < 3), 1 / 6, 0.0),
+        "a",
+    ),
+    "hardtanh": (
+        lambda xp, a, lo, hi: xp.where(a <= lo, lo, xp.where(a >= hi, hi, a)),
+        lambda xp, a, out, lo, hi: xp.where((a <= lo) | (a >= hi), 0.0, 1.0),
+        "a",
+    ),
+    "softshrink": (
+        lambda xp, a, lambd: xp.where(_band(xp, a, lambd), 0.0, xp.where(a > 0, a - lambd, a + lambd)),
+        lambda xp, a, out, lambd: xp.where(_band(xp, a, lambd), 0.0, 1.0),
+        "a",
+    ),
+    "hardshrink": (
+        lambda xp, a, lambd: xp.where(_band(xp, a, lambd), 0.0, a),
+        lambda xp, a, out, lambd: xp.where(_band(xp, a, lambd), 0.0, 1.0),
+        "a",
+    ),
+    "threshold": (
+        lambda xp, a, threshold, value: xp.where(a <= threshold, value, a),
+        lambda xp, a, out, threshold, value: xp.where(a <= threshold, 0.0, 1.0),
+        "a",
+    ),
+}
+
+# the ops whose derivative is a constant mask (no second derivative): their create_graph rule
+# reads the derivative above on the saved array
+PIECEWISE_LINEAR = ("leaky_relu", "hardsigmoid", "hardtanh", "softshrink", "hardshrink", "threshold")
+
+
+class Activation(Unary):
+    """One activation of ACTIVATIONS: Unary's forward and backward on that table."""
+
+    __slots__ = ()
+    table = ACTIVATIONS
+
+
+ACTIVATION_OPS = _op_classes(Activation, ACTIVATIONS, {"leaky_relu": "LeakyRelu"})
+ACTIVATION_OPS["selu"] = ACTIVATION_OPS["elu"]  # (torch's selu is its elu kernel: EluBackward0)
