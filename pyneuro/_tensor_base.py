@@ -73,9 +73,7 @@ def _register_grad_mode(mode, inference_used) -> None:
 
 # autograd/inplace.refresh_view, registered there: re-derives a view's grad_fn from its base
 _VIEW_REFRESH = [None]
-# how many times `t.data = other` ran in this process: while 0, the engine looks for no input whose
-# array was replaced since a node saved it (Function.follow_assigned_data)
-DATA_ASSIGNED = [0]
+DATA_ASSIGNED = [0]  # `t.data = other` calls so far: while 0 the engine seeks no replaced inputs (autograd)
 
 
 def _register_view_refresh(fn) -> None:
@@ -482,8 +480,7 @@ class TensorBase:
         DATA_ASSIGNED[0] += 1  # (a node that saved this tensor reads the new array: the engine looks now)
 
     def _set_data(self, value) -> None:
-        """`self.data = value` as pyneuro's own conversions do it (Module.to, a lazy parameter's
-        materialize): without waking the engine's search for replaced inputs."""
+        """`self.data = value` for pyneuro's own conversions (Module.to, lazy parameters): not counted."""
         if not isinstance(value, TensorBase):
             raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
         self._data = value._data
