@@ -100,6 +100,16 @@ def _keyword(function, position: int, arg: str):
     return arg if len(names) >= position and names[position - 1] == arg else None
 
 
+def _place(function, name: str):
+    """The place (1-based, counting self) of function's positional parameter `name`; None if it
+    is keyword-only. A flag torch's table found by keyword only (F.max_pool2d's ceil_mode, at
+    position 6 in torch's own message) is checked there too: nn.MaxPool2d(2, ceil_mode=1) passes
+    it on by position, and torch refuses it there."""
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    names = code.co_varnames[: code.co_argcount] if code is not None else ()
+    return names.index(name) + 1 if name in names else None
+
+
 def _default(function, name: str):
     """The default value of function's parameter `name` (read from the code object); _ABSENT if
     it has none or no such parameter."""
@@ -117,9 +127,10 @@ def _default(function, name: str):
 
 def _checks(function, params, shift: int) -> tuple:
     """(index in the call's arguments or None, keyword or None, torch's name, torch's position,
-    kind) per row of the table. A flag (kind 'bool', position 0: keyword-only) is checked by
-    position only where pyneuro's parameter there has torch's name, and by keyword where
-    pyneuro's function has a parameter of that name, so no other parameter is ever read as it."""
+    kind) per row of the table. A row with a position is checked there where pyneuro's parameter
+    there has torch's name; one without (position 0: found by keyword) by keyword where pyneuro's
+    function has a parameter of that name, and at that parameter's place where it is positional
+    (so no other parameter is ever read as it)."""
     checks, code = [], getattr(inspect.unwrap(function), "__code__", None)
     for position, arg, kind in params:
         if (
@@ -138,8 +149,14 @@ def _checks(function, params, shift: int) -> tuple:
             kind += "|None"  # (pyneuro's own calls pass its default None for "not given": reduce=None)
         for name in (arg, _PYTHON_NAMES.get(arg)):  # (torch.dropout's train, F.dropout's training)
             keyword = _keyword(function, position + shift, name) if position and name else None
-            if keyword is not None or name in _names(function):
-                checks.append((position + shift if keyword else None, name, arg, position, kind))
+            if keyword is not None:
+                checks.append((position + shift, name, arg, position, kind))
+                break
+            if name in _names(function):  # (by keyword, and at pyneuro's place of that name)
+                at = _place(function, name)
+                if at is not None and not kind.startswith("bool") and at - shift <= 2:
+                    at = None  # (randint(10, (3,)): overloads bind the first places otherwise)
+                checks.append((at, name, arg, at - shift if at else None, kind))
                 break
     return tuple(checks)
 

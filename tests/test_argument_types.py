@@ -340,7 +340,8 @@ def test_flags_are_bools():
             if not kind.startswith("bool") or (ns, name, arg) in UNCHECKED_FLAGS:
                 continue
             call = getattr(pn.ones(2, 2), name) if ns == "Tensor" else getattr(namespaces[ns], name)
-            args = () if ns == "Tensor" or _number_first(params) else (pn.ones(2, 2),)
+            first = ns == "Tensor" or _number_first(params) or _names(call)[:1] == (arg,)
+            args = () if first else (pn.ones(2, 2),)
             # (F.dropout's name for train; max/min read **kwargs: _tensor_forms.extreme_form)
             keyword = arg if arg in _names(call) else {"train": "training"}.get(arg, arg)
             for value in (1, np.bool_(True), pn.tensor(True)) + ((None,) if kind == "bool" else ()):
@@ -653,3 +654,46 @@ def test_tensor_arguments_in_third_and_fourth_place(case):
     """The table's positions 3 and 4 (a loss's target or weight, a bias, an index after a dim):
     AttributeError or computed before; checked where pyneuro's parameter there has torch's name."""
     _same(THIRD_AND_FOURTH[case])
+
+
+def _x(T):
+    return T.ones(1, 1, 4, 4)
+
+
+MODULE_FLAGS = {
+    # torch's kernels type these bool (int) and its modules pass them on by position: TypeError
+    # at forward (the modules computed, reading 1 as True)
+    "max_pool2d_ceil_mode_int": lambda T: T.nn.MaxPool2d(2, ceil_mode=1)(_x(T)),
+    "max_pool1d_ceil_mode_numpy": lambda T: T.nn.MaxPool1d(2, ceil_mode=np.bool_(True))(T.ones(1, 2, 4)),
+    "max_pool3d_ceil_mode_int": lambda T: T.nn.MaxPool3d(2, ceil_mode=1)(T.ones(1, 1, 4, 4, 4)),
+    "avg_pool2d_count_include_pad_int": lambda T: T.nn.AvgPool2d(2, count_include_pad=0)(_x(T)),
+    "avg_pool1d_count_include_pad_int": lambda T: T.nn.AvgPool1d(2, count_include_pad=1)(T.ones(1, 2, 4)),
+    "avg_pool2d_divisor_override_float": lambda T: T.nn.AvgPool2d(2, divisor_override=2.0)(_x(T)),
+    "embedding_scale_grad_int": lambda T: T.nn.Embedding(5, 2, scale_grad_by_freq=1)(T.tensor([1])),
+    "functional_max_pool2d_positional": lambda T: T.nn.functional.max_pool2d(_x(T), 2, 2, 0, 1, 1),
+    "torch_max_pool2d_positional": lambda T: T.max_pool2d(_x(T), 2, 2, 0, 1, 1),
+    "functional_embedding_positional": lambda T: T.nn.functional.embedding(
+        T.tensor([1]), T.ones(5, 2), None, None, 2.0, 1
+    ),
+    "lstm_bidirectional_int": lambda T: T.nn.LSTM(4, 4, bidirectional=1)(T.ones(2, 1, 4))[0],
+    "gru_bidirectional_numpy": lambda T: T.nn.GRU(4, 4, bidirectional=np.bool_(True))(T.ones(2, 1, 4))[0],
+    "rnn_bidirectional_zero": lambda T: T.nn.RNN(4, 4, bidirectional=0)(T.ones(2, 1, 4))[0],
+    # taken
+    "max_pool2d_ceil_mode_bool": lambda T: T.nn.MaxPool2d(2, ceil_mode=True)(_x(T)),
+    "avg_pool2d_positional_bools": lambda T: T.nn.functional.avg_pool2d(_x(T), 2, 2, 0, False, True, 2),
+    "lstm_bidirectional_bool": lambda T: T.nn.LSTM(4, 4, bidirectional=True)(T.ones(2, 1, 4))[0],
+}
+
+
+@pytest.mark.parametrize("case", sorted(MODULE_FLAGS))
+def test_flags_the_modules_pass_on_are_bools(case):
+    """A flag the table found by keyword (F.max_pool2d's ceil_mode) is checked at pyneuro's place
+    of it too, so a module passing it on by position is refused as torch's kernel refuses it;
+    the recurrent layers' bidirectional at forward, as torch's _VF.lstm (not at construction)."""
+    _same(MODULE_FLAGS[case])
+
+
+def test_recurrent_layer_with_an_int_flag_is_still_built():
+    """torch builds nn.LSTM(4, 4, bidirectional=1) (two directions) and refuses it only at forward."""
+    for lib in (torch, pn):
+        assert len(lib.nn.LSTM(4, 4, bidirectional=1).state_dict()) == 8
