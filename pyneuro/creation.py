@@ -186,7 +186,8 @@ def _is_size(s) -> bool:
 
 def _check_sizes(size: tuple, fn: str) -> None:
     """torch's argument parser's TypeErrors for sizes that are not ints: torch.zeros(...) (a
-    notebook's placeholder), torch.randn(2, 3.5), torch.zeros((2, None)), torch.zeros(True)."""
+    notebook's placeholder), torch.randn(2, 3.5), torch.zeros((2, None)), torch.zeros(True); a
+    bool after the first size is taken, as torch's parser takes it (zeros(2, True) is (2, 1))."""
     one = len(size) == 1
     if one and not isinstance(size[0], (tuple, list)):
         if not _is_size(size[0]):
@@ -196,7 +197,7 @@ def _check_sizes(size: tuple, fn: str) -> None:
         return
     items = size[0] if one else size
     for pos, s in enumerate(items):
-        if _is_size(s):
+        if _is_size(s) or (pos and type(s) is bool):  # (torch reads a later bool as an index: (2, 1))
             continue
         if pos == 0 and not one:
             raise TypeError(f"{fn}() takes 1 positional argument but {len(size)} were given")
