@@ -21,7 +21,9 @@ where its parser takes a Python bool only: `x.sum(0, keepdim=1)`, `x.std(0, 2)` 
 `topk(k, sorted=np.bool_(True))` are TypeError there. Rows of kinds 'int', 'float', 'scalar' and
 'str' are the keyword arguments it types int, float, Number or str: `ignore_index=1.5`,
 `label_smoothing=None`, `diagonal=True`, `alpha=[2]`, `approximate=None` are TypeError there
-(pyneuro computed, or failed with AttributeError).
+(pyneuro computed, or failed with AttributeError). Rows of kinds 'dim', 'dims' and 'ints' are
+where it types one dim, an int or a sequence of ints, or a sequence of ints only: `x.prod(dim=None)`,
+`x.std(dim=True)`, `x.sum(dim=(0.,))`, `torch.full(2, 1.)`, `torch.flip(x, 0)` are TypeError there.
 (torch.nn.functional's Python-level functions fail as their code does, AttributeError for a list
 in F.softmax; those keep pyneuro's own checks.)
 
@@ -47,6 +49,7 @@ _ABSENT = object()
 _TENSOR_KINDS = ("tensor", "number", "sequence", "tensors")
 _SCALAR_NAMES = {"int": "int", "float": "float", "scalar": "Number", "str": "str"}  # (kind -> torch's word)
 _REAL = (int, float, np.integer, np.floating, np.bool_)  # (a Python bool is an int)
+_DIM_WORDS = {"dim": "int", "dims": "tuple of ints", "ints": "tuple of ints"}  # (kind -> torch's word)
 
 
 def _scalar_refused(kind: str, x) -> bool:
@@ -63,6 +66,32 @@ def _scalar_refused(kind: str, x) -> bool:
     if kind == "int":
         return isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer))
     return not isinstance(x, _REAL + (complex, np.complexfloating) if kind == "scalar" else _REAL)
+
+
+def _dims_refusal(name: str, arg: str, position, kind: str, x):
+    """The TypeError for x given where torch types the argument `int dim` (kind 'dim'), `int[1]`
+    ('dims': an int or a sequence of ints) or `int[]` ('ints': a sequence only, so full(2, 1.),
+    torch.flip(x, 0) and torch.reshape(x, 6) are refused); None when torch takes x there. In a
+    sequence torch's parser reads the first item as it reads a bare int and any later one as an
+    index (a bool there is taken: zeros((2, True)) is (2, 1)). A str is a named dim: the
+    function's own error; a tensor the function's own reading. (None is refused by keyword only,
+    `x.prod(dim=None)`: pyneuro's functions pass their default None on by position.)"""
+    base = kind.split("|")[0]
+    if x is None:
+        return None if kind.endswith("|None") else _not_a(_DIM_WORDS[base], name, arg, position, x)
+    if isinstance(x, (str, TensorBase)):
+        return None
+    if base == "dim" or not isinstance(x, (tuple, list)):
+        refused = base == "ints" or _scalar_refused("int", x)
+        return _not_a(_DIM_WORDS[base], name, arg, position, x) if refused else None
+    for i, item in enumerate(x):
+        if _scalar_refused("int", item) and not (i and type(item) is bool) and not isinstance(item, str):
+            where = f" (position {position})" if position else ""
+            return TypeError(
+                f"{name}(): argument '{arg}'{where} must be tuple of ints, but found element of type "
+                f"{type_name(item)} at pos {i}"
+            )
+    return None
 
 
 def _refusal(name: str, position: int, arg: str, kind: str, x):
@@ -195,6 +224,11 @@ def _checked(function, name: str, params, module: str, method: bool = False):
             elif kind.split("|")[0] in _SCALAR_NAMES:
                 if _scalar_refused(kind, x):
                     raise _not_a(_SCALAR_NAMES[kind.split("|")[0]], name, arg, position, x)
+            elif kind.split("|")[0] in _DIM_WORDS:
+                if x is None and position is not None:
+                    continue  # (None by position: pyneuro's own calls pass their default on so)
+                if (refusal := _dims_refusal(name, arg, position, kind, x)) is not None:
+                    raise refusal
             elif kind == "tensors" and given > 1:
                 for i, item in enumerate(args):
                     if not isinstance(item, TensorBase):

@@ -256,8 +256,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
             dtype = bool_
         elif isinstance(fill_value, (_PY_INT, np.integer)) or kind in ("i", "u"):
             dtype = int64
-    if isinstance(size, (_PY_INT, np.integer)):
-        size = (size,)
+    if not isinstance(size, (tuple, list)):  # (torch's size is a sequence here: full(2, 1.) is refused)
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type_name(size)}")
     return _make(
         lambda xp, s, d: xp.full(s, _number_fill(fill_value, d), dtype=d),
         (tuple(size),),

@@ -697,3 +697,84 @@ def test_recurrent_layer_with_an_int_flag_is_still_built():
     """torch builds nn.LSTM(4, 4, bidirectional=1) (two directions) and refuses it only at forward."""
     for lib in (torch, pn):
         assert len(lib.nn.LSTM(4, 4, bidirectional=1).state_dict()) == 8
+
+
+_DIM_VALUES = {"dim": (1.5, True, (0,)), "dims": (1.5, True, (0.5,), [True]), "ints": (2, 1.5, (1.5,))}
+
+
+def test_dims_and_int_lists_have_torch_types():
+    """Where torch's parser types an argument `int dim` (kind 'dim'), `int[1]` (an int or a
+    sequence of ints: 'dims') or `int[]` (a sequence only: 'ints'), a float, a bool, a sequence
+    where one dim goes, a bare int where a sequence goes, and None by keyword (unless torch takes
+    it) are its TypeError, checked before the function runs."""
+    namespaces, rows = _table_rows()
+    checked = 0
+    for ns, name, params in rows:
+        for _, arg, kind in params:
+            base = kind.split("|")[0]
+            if base not in _DIM_VALUES:
+                continue
+            call = getattr(pn.ones(2, 2), name) if ns == "Tensor" else getattr(namespaces[ns], name)
+            if arg not in _names(call):
+                continue  # (varargs: x.view(*shape), x.flip(*dims): shape_arg's rule)
+            first = ns == "Tensor" or _names(call)[:1] == (arg,) or _number_first(params)
+            args = () if first else (pn.ones(2, 2),)
+            for value in _DIM_VALUES[base] + ((None,) if kind == base else ()):
+                with pytest.raises(TypeError, match=f"argument '{arg}' must be (int|tuple of ints)"):
+                    call(*args, **{arg: value})
+            checked += 1
+    assert checked > 150  # (200 from torch 2.13)
+
+
+DIM_FORMS = {
+    # refused, as torch refuses them (computed before)
+    "prod_dim_none": lambda T: T.ones(2, 3).prod(dim=None),
+    "torch_prod_dim_none": lambda T: T.prod(T.ones(2, 3), dim=None),
+    "median_dim_none": lambda T: T.ones(2, 3).median(dim=None),
+    "nanmedian_dim_none": lambda T: T.ones(2, 3).nanmedian(dim=None),
+    "logsumexp_dim_none": lambda T: T.ones(2, 3).logsumexp(dim=None),
+    "squeeze_dim_none": lambda T: T.ones(2, 1).squeeze(dim=None),
+    "torch_squeeze_dim_none": lambda T: T.squeeze(T.ones(2, 1), dim=None),
+    "std_dim_bool": lambda T: T.ones(2, 3).std(dim=True),
+    "sum_dim_float_tuple": lambda T: T.ones(2, 3).sum(dim=(0.0,)),
+    "amax_dim_float": lambda T: T.ones(2, 3).amax(1.0),
+    "full_bare_int": lambda T: T.full(2, 1.0),
+    "full_size_keyword_int": lambda T: T.full(size=2, fill_value=1.0),
+    "new_full_bare_int": lambda T: T.ones(2).new_full(2, 1.0),
+    "randint_bare_size": lambda T: T.randint(0, 2, 3),
+    "randint_size_keyword_int": lambda T: T.randint(0, 2, size=3),
+    "torch_flip_bare_int": lambda T: T.flip(T.ones(2, 3), 0),
+    "torch_reshape_bare_int": lambda T: T.reshape(T.ones(2, 3), 6),
+    "flip_bool": lambda T: T.ones(2, 3).flip(True),
+    "view_bool_first": lambda T: T.ones(2, 3).view(True, 6),
+    "reshape_bool_first": lambda T: T.ones(2, 3).reshape((True, 6)),
+    "permute_bool_first": lambda T: T.ones(2, 3).permute(True, 0),
+    "movedim_tuple_and_int": lambda T: T.ones(2, 3).movedim((1,), 0),
+    "movedim_int_and_tuple": lambda T: T.ones(2, 3).movedim(1, (0,)),
+    "narrow_float_dim": lambda T: T.ones(2, 3).narrow(0.0, 0, 1),
+    "max_pool2d_float_kernel": lambda T: T.nn.functional.max_pool2d(T.ones(1, 1, 4, 4), 2.0),
+    "conv2d_float_stride": lambda T: T.nn.functional.conv2d(
+        T.ones(1, 1, 4, 4), T.ones(1, 1, 2, 2), None, 1.0
+    ),
+    # taken
+    "prod_no_dim": lambda T: T.ones(2, 3).prod(),
+    "torch_prod_no_dim": lambda T: T.prod(T.ones(2, 3)),
+    "squeeze_no_dim": lambda T: T.squeeze(T.ones(2, 1)),
+    "squeeze_tuple": lambda T: T.ones(2, 1).squeeze((0, 1)),
+    "sum_dim_none": lambda T: T.ones(2, 3).sum(dim=None),
+    "sum_dim_numpy": lambda T: T.ones(2, 3).sum(dim=np.int64(0)),
+    "mean_dim_list": lambda T: T.ones(2, 3).mean([0, 1]),
+    "full_tuple": lambda T: T.full((2,), 1.0),
+    "full_size_object": lambda T: T.full(T.Size([2]), 1.0),
+    "full_later_bool": lambda T: T.full((2, True), 1.0),
+    "view_later_bool": lambda T: T.ones(2, 3).view(6, True),
+    "flip_tuple_keyword": lambda T: T.flip(T.ones(2, 3), dims=(0,)),
+    "movedim_tuples": lambda T: T.ones(2, 3).movedim((1,), (0,)),
+    "max_pool2d_tuple_kernel": lambda T: T.nn.functional.max_pool2d(T.ones(1, 1, 4, 4), (2, 2)),
+    "logsumexp_tuple": lambda T: T.ones(2, 3).logsumexp((0, 1)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DIM_FORMS))
+def test_dims_and_sizes_as_torch_takes_them(case):
+    _same(DIM_FORMS[case])
