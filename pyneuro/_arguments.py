@@ -8,7 +8,8 @@ array-like: without this rule `torch.mm(x, [[1., 2.]])` computed, `torch.log_sof
 AttributeError and `torch.cat([[1.], [2.]])` made a tensor, where torch raises TypeError in all
 three. Code that runs here must run under torch, and an `except TypeError` must catch ours.
 
-Which arguments: _tensor_params.TENSOR_PARAMS (positions 1 and 2 of each function) and
+Which arguments: _tensor_params.TENSOR_PARAMS (positions 1 to 4 of each function, and the
+keyword arguments torch types Tensor: F.layer_norm(x, (4,), weight=[1.]), position 0) and
 _method_params.METHOD_PARAMS (of each Tensor method), written by tools/torch_tensor_params.py
 from torch itself. Each namespace module (pyneuro/__init__.py,
 functional.py, linalg.py, special.py) calls `check_tensor_arguments` once on its globals, and
@@ -111,7 +112,7 @@ def _refusal(name: str, position: int, arg: str, kind: str, x):
             if not isinstance(item, TensorBase):
                 return TypeError(f"expected Tensor as element {i} in argument 0, but got {type_name(item)}")
         return None
-    return TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type_name(x)}")
+    return _not_a("Tensor", name, arg, position, x)
 
 
 def _names(function) -> tuple:
@@ -169,6 +170,10 @@ def _checks(function, params, shift: int) -> tuple:
             and not code.co_argcount
         ):
             kind = "tensors"  # (atleast_1d(*tensors): one list, or each argument a Tensor)
+        if kind.split("|")[0] in _TENSOR_KINDS and not position:  # (found by keyword: F.layer_norm's weight)
+            if arg in _names(function):  # (by keyword only: x.scatter(0, i, 2.) is torch's value form)
+                checks.append((None, arg, arg, None, kind))
+            continue
         if kind.split("|")[0] in _TENSOR_KINDS:
             keyword = _keyword(function, position + shift, arg)
             if position <= 2 or keyword is not None:  # (3 and 4: where pyneuro's parameter has torch's name)
@@ -236,9 +241,8 @@ def _checked(function, name: str, params, module: str, method: bool = False):
                             f"expected Tensor as element {i} in argument 0, but got {type_name(item)}"
                         )
             elif not isinstance(x, TensorBase):
-                refusal = _refusal(
-                    name, position or index - int(method), arg, kind.replace("tensors", "sequence"), x
-                )
+                at = position or (index - int(method) if index else None)
+                refusal = _refusal(name, at, arg, kind.replace("tensors", "sequence"), x)
                 if refusal is not None:
                     raise refusal
         return function(*args, **kwargs)

@@ -304,8 +304,8 @@ def test_every_method_of_the_table_refuses_a_list_where_torch_does():
     for name, params in table.items():
         assert getattr(pn.Tensor, name).__doc__ == inspect.unwrap(getattr(pn.Tensor, name)).__doc__
         for position, arg, kind in params:
-            if kind.split("|")[0] not in ("tensor", "number", "sequence"):
-                continue  # (test_flags_are_bools, test_numbers_and_strings_have_torch_types)
+            if kind.split("|")[0] not in ("tensor", "number", "sequence") or position not in (1, 2):
+                continue  # (test_flags_are_bools, ..., test_tensors_by_keyword_are_tensors; 3, 4: below)
             args = [pn.ones(2, 2)] * (position - 1) + [[[1.0, 2.0], [3.0, 4.0]]]
             with pytest.raises(TypeError, match=f"argument '{arg}' \\(position {position}\\) must be Tensor"):
                 getattr(pn.ones(2, 2), name)(*args)
@@ -778,3 +778,44 @@ DIM_FORMS = {
 @pytest.mark.parametrize("case", sorted(DIM_FORMS))
 def test_dims_and_sizes_as_torch_takes_them(case):
     _same(DIM_FORMS[case])
+
+
+def test_tensors_by_keyword_are_tensors():
+    """Where torch types a keyword argument Tensor beyond the places the tool gives by position
+    (F.layer_norm's weight and bias, F.batch_norm's, cov's aweights), a list or a string there is
+    its TypeError; pyneuro failed with AttributeError ('list' object has no attribute 'dtype')."""
+    namespaces, rows = _table_rows()
+    checked = 0
+    for ns, name, params in rows:
+        for position, arg, kind in params:
+            if position or kind.split("|")[0] != "tensor":
+                continue
+            call = getattr(pn.ones(2, 2), name) if ns == "Tensor" else getattr(namespaces[ns], name)
+            args = () if ns == "Tensor" else (pn.ones(2, 2),)
+            for value in ([1.0, 2.0], "a") + (() if kind.endswith("|None") else (None,)):
+                with pytest.raises(TypeError, match=f"argument '{arg}' must be Tensor, not"):
+                    call(*args, **{arg: value})
+            checked += 1
+    assert checked > 15  # (23 from torch 2.13)
+
+
+KEYWORD_TENSORS = {
+    "layer_norm_weight_list": lambda T: T.nn.functional.layer_norm(T.ones(2, 4), (4,), weight=[1.0] * 4),
+    "batch_norm_bias_list": lambda T: T.nn.functional.batch_norm(
+        T.ones(2, 3), T.zeros(3), T.ones(3), bias=[0.0] * 3
+    ),
+    "group_norm_weight_str": lambda T: T.nn.functional.group_norm(T.ones(2, 4, 3), 2, weight="a"),
+    "instance_norm_weight_list": lambda T: T.nn.functional.instance_norm(T.ones(2, 3, 4), weight=[1.0] * 3),
+    "layer_norm_eps_str_module": lambda T: T.nn.LayerNorm(4, eps="a")(T.ones(2, 4)),
+    # taken
+    "layer_norm_weight_tensor": lambda T: T.nn.functional.layer_norm(T.ones(2, 4), (4,), weight=T.ones(4)),
+    "scatter_value_by_position": lambda T: T.zeros(2, 3).scatter(0, T.zeros(1, 3, dtype=T.int64), 2.0),
+    # and by a third or fourth place the tool now reads from torch's message
+    "conv2d_bias_list": lambda T: T.nn.functional.conv2d(T.ones(1, 1, 3, 3), T.ones(1, 1, 2, 2), [0.0]),
+    "diff_prepend_list": lambda T: T.ones(3).diff(1, 0, [1.0]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KEYWORD_TENSORS))
+def test_keyword_tensors_as_torch_takes_them(case):
+    _same(KEYWORD_TENSORS[case])

@@ -231,6 +231,7 @@ SCALAR_KINDS = {
     "Number": "scalar",
     "str": "str",
     "bool": "bool",
+    "Tensor": "tensor",  # (by keyword only: F.layer_norm(x, (4,), weight=[1.]), beyond the positions probed)
 }
 SKIPPED = {
     "input",
@@ -425,7 +426,7 @@ def table_for(pyneuro_module: str, torch_module: str) -> dict:
                 calls = [(*h, x, *t) for h in heads for t in tails[:3]]
                 params.append((position, found, _kind(function, calls, position - 1)))
         params += _bool_rows(function, _heads((x,), 3))
-        heads = [(x, x), (x, x, x), *_heads((x,), 2), (2,), (x, torch.tensor([0, 1])), ()]
+        heads = [(x, x), (x, x, x), *_heads((x,), 2), (2,), (x, torch.tensor([0, 1])), (), (x, (2,))]
         done = {row[1] for row in params}
         before = [(), *_heads((x,), 2), *_heads((0,), 1)]
         params += _positional_rows(function, _code_names(getattr(ours, name)), before, done)
