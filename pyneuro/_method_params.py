@@ -258,7 +258,7 @@ METHOD_PARAMS = {
         'type_as': ((1, 'other', 'tensor'),),
         'unfold': ((1, 'dimension', 'int'), (2, 'size', 'int'), (3, 'step', 'int')),
         'unique': ((1, 'sorted', 'bool'), (2, 'return_inverse', 'bool'), (3, 'return_counts', 'bool'), (0, 'dim', 'dim|None')),
-        'unique_consecutive': ((1, 'return_inverse', 'bool'), (2, 'return_counts', 'bool')),
+        'unique_consecutive': ((1, 'return_inverse', 'bool'), (2, 'return_counts', 'bool'), (0, 'dim', 'dim|None')),
         'var': ((2, 'unbiased', 'bool'), (3, 'keepdim', 'bool'), (0, 'dim', 'dims|None'), (0, 'correction', 'scalar|None')),
         'vdot': ((1, 'other', 'tensor'),),
         'view_as': ((1, 'other', 'tensor'),),

@@ -813,6 +813,17 @@ KEYWORD_TENSORS = {
     # and by a third or fourth place the tool now reads from torch's message
     "conv2d_bias_list": lambda T: T.nn.functional.conv2d(T.ones(1, 1, 3, 3), T.ones(1, 1, 2, 2), [0.0]),
     "diff_prepend_list": lambda T: T.ones(3).diff(1, 0, [1.0]),
+    # found now that a probe failing otherwise first (float indices) tries the next arguments
+    "embedding_bag_scale_grad_int": lambda T: T.nn.EmbeddingBag(5, 2, scale_grad_by_freq=1)(
+        T.tensor([[0, 1]])
+    ),
+    "embedding_bag_sparse_int": lambda T: T.nn.functional.embedding_bag(
+        T.tensor([[0, 1]]), T.ones(5, 2), sparse=1
+    ),
+    "group_norm_eps_str": lambda T: T.nn.functional.group_norm(T.ones(2, 4, 3), 2, eps="a"),
+    "embedding_bag_flags_bool": lambda T: T.nn.functional.embedding_bag(
+        T.tensor([[0, 1]]), T.ones(5, 2), sparse=False
+    ),
 }
 
 

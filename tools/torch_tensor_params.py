@@ -64,6 +64,16 @@ def _type_error_keywords(function, args, keywords) -> str | None:
     return None
 
 
+def _runs_keywords(function, args, keywords) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            function(*args, **keywords)
+    except Exception:  # (any failure: the call does not run)
+        return False
+    return True
+
+
 def _runs(function, *args) -> bool:
     try:
         with warnings.catch_warnings():
@@ -362,7 +372,9 @@ def _keyword_rows(function, names, heads: list, done: set) -> list:
         for head in heads:
             message = _type_error_keywords(function, head, {name: LIST})
             if message is None:
-                break  # (a list is taken there)
+                if _runs_keywords(function, head, {name: LIST}):
+                    break  # (a list is taken there)
+                continue  # (another failure first: F.embedding_bag of float indices; the next head)
             if (kind := _scalar_kind(message, name)) is not None:
                 kind = _refined(kind, name, _type_error_keywords(function, head, {name: 2}))
                 rows.append((0, name, kind + "|None" if _takes_none_by_name(function, head, name) else kind))
@@ -402,7 +414,7 @@ def _heads(first: tuple, length: int) -> list:
 
 def table_for(pyneuro_module: str, torch_module: str) -> dict:
     ours, theirs = importlib.import_module(pyneuro_module), importlib.import_module(torch_module)
-    x = torch.ones(2, 2)
+    x = torch.ones(2, 2)  # (shared: some calls reshape it in place, and later rows were found so)
     rows = {}
     for name in sorted(dir(theirs)):
         function = getattr(theirs, name, None)
@@ -427,6 +439,7 @@ def table_for(pyneuro_module: str, torch_module: str) -> dict:
                 params.append((position, found, _kind(function, calls, position - 1)))
         params += _bool_rows(function, _heads((x,), 3))
         heads = [(x, x), (x, x, x), *_heads((x,), 2), (2,), (x, torch.tensor([0, 1])), (), (x, (2,))]
+        heads.append((torch.tensor([[0, 1]]), torch.ones(2, 2)))  # (indices first: F.embedding_bag)
         done = {row[1] for row in params}
         before = [(), *_heads((x,), 2), *_heads((0,), 1)]
         params += _positional_rows(function, _code_names(getattr(ours, name)), before, done)
