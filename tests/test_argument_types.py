@@ -53,6 +53,13 @@ DTYPE_STRINGS = {
     "empty_like": lambda T: T.empty_like(T.ones(2), dtype="float64"),
     "to_string": lambda T: T.ones(2).to("float32"),  # (a device string to torch: RuntimeError)
     "type_name": lambda T: T.ones(2).type("float64"),  # (a tensor type name only: ValueError)
+    # (these read dtype as Tensor.to's first argument, a device string: ArgumentError before)
+    "softmax": lambda T: T.nn.functional.softmax(T.ones(2), 0, dtype="float64"),
+    "log_softmax_method": lambda T: T.ones(2).log_softmax(0, dtype="float64"),
+    "softmin": lambda T: T.nn.functional.softmin(T.ones(2), 0, dtype="float64"),
+    "softmax_int": lambda T: T.softmax(T.ones(2), 0, dtype=1),
+    "nanmean": lambda T: T.ones(2).nanmean(dtype="float64"),
+    "norm": lambda T: T.ones(2).norm(dtype="float64"),
 }
 
 
