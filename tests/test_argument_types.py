@@ -837,3 +837,18 @@ KEYWORD_TENSORS = {
 @pytest.mark.parametrize("case", sorted(KEYWORD_TENSORS))
 def test_keyword_tensors_as_torch_takes_them(case):
     _same(KEYWORD_TENSORS[case])
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, True, "2"])
+def test_set_num_threads_refuses_as_torch(value):
+    """torch raises RuntimeError ("set_num_threads expects an int"); pyneuro's ValueError is
+    now an ArgumentError, both; a NumPy integer is taken, as torch takes it."""
+    for lib in (torch, pn):
+        with pytest.raises(RuntimeError, match="set_num_threads expects"):
+            lib.set_num_threads(value)
+    with pytest.raises(ValueError):
+        pn.set_num_threads(value)
+    before = pn.get_num_threads()
+    pn.set_num_threads(np.int64(1))
+    assert pn.get_num_threads() == 1 or not pn.backends.status("cpu").available
+    pn.set_num_threads(before)
