@@ -685,7 +685,22 @@ MODULE_FLAGS = {
     "lstm_bidirectional_int": lambda T: T.nn.LSTM(4, 4, bidirectional=1)(T.ones(2, 1, 4))[0],
     "gru_bidirectional_numpy": lambda T: T.nn.GRU(4, 4, bidirectional=np.bool_(True))(T.ones(2, 1, 4))[0],
     "rnn_bidirectional_zero": lambda T: T.nn.RNN(4, 4, bidirectional=0)(T.ones(2, 1, 4))[0],
+    "interpolate_align_corners_int": lambda T: T.nn.functional.interpolate(
+        _x(T), scale_factor=2, mode="bilinear", align_corners=1
+    ),
+    "upsample_align_corners_numpy": lambda T: T.nn.Upsample(
+        scale_factor=2, mode="bilinear", align_corners=np.bool_(True)
+    )(_x(T)),
+    "affine_grid_align_corners_int": lambda T: T.nn.functional.affine_grid(
+        T.eye(2, 3).unsqueeze(0), [1, 1, 2, 2], align_corners=1
+    ),
     # taken
+    "interpolate_align_corners_bool": lambda T: T.nn.functional.interpolate(
+        _x(T), scale_factor=2, mode="bicubic", align_corners=True
+    ),
+    "affine_grid_align_corners_bool": lambda T: T.nn.functional.affine_grid(
+        T.eye(2, 3).unsqueeze(0), [1, 1, 2, 2], align_corners=False
+    ),
     "max_pool2d_ceil_mode_bool": lambda T: T.nn.MaxPool2d(2, ceil_mode=True)(_x(T)),
     "avg_pool2d_positional_bools": lambda T: T.nn.functional.avg_pool2d(_x(T), 2, 2, 0, False, True, 2),
     "lstm_bidirectional_bool": lambda T: T.nn.LSTM(4, 4, bidirectional=True)(T.ones(2, 1, 4))[0],
