@@ -867,3 +867,20 @@ def test_set_num_threads_refuses_as_torch(value):
     pn.set_num_threads(np.int64(1))
     assert pn.get_num_threads() == 1 or not pn.backends.status("cpu").available
     pn.set_num_threads(before)
+
+
+CLIP_ARGUMENTS = {
+    "clip_grad_norm_none": lambda T: T.nn.utils.clip_grad_norm_([T.ones(2, requires_grad=True)], None),
+    "clip_grad_norm_string": lambda T: T.nn.utils.clip_grad_norm_([T.ones(2, requires_grad=True)], "x"),
+    "clip_grad_value_none": lambda T: T.nn.utils.clip_grad_value_([T.ones(2, requires_grad=True)], None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CLIP_ARGUMENTS))
+def test_clip_bounds_are_numbers_before_any_gradient_exists(case):
+    """torch converts max_norm / clip_value with float() first: None or a word is its TypeError
+    or ValueError even before backward() made any gradient (pyneuro returned quietly)."""
+    with pytest.raises(Exception) as theirs:
+        CLIP_ARGUMENTS[case](torch)
+    with pytest.raises(type(theirs.value)):
+        CLIP_ARGUMENTS[case](pn)
