@@ -34,6 +34,7 @@ from ._arguments import check_tensor_arguments as _check_tensor_arguments
 from ._arguments import checked as _checked
 from ._device import device
 from ._dtype import DType as dtype
+from ._errors import ArgumentError as _ArgumentError
 from ._lowrank import pca_lowrank, svd_lowrank
 from ._out import add_out_keyword as _add_out_keyword
 from ._out import out_keyword as _out_keyword
@@ -271,13 +272,19 @@ def get_num_threads() -> int:
 def set_num_threads(n: int) -> None:
     """Set the threads the CPU kernels use (like torch.set_num_threads): the C++ kernels, and
     the Numba kernels when that backend is loaded (capped at its NUMBA_NUM_THREADS)."""
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"set_num_threads needs a positive int, got {n!r}")
+    # torch's RuntimeError, and a ValueError (ArgumentError); a NumPy integer is an int to torch
+    if isinstance(n, bool) or not hasattr(n, "__index__") or isinstance(n, Tensor):
+        raise _ArgumentError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    n = int(n)
+    if n < 1:
+        raise _ArgumentError(f"set_num_threads expects a positive integer, got {n}")
     # Bounded (torch is not): libgomp aborts the process when it cannot create the threads.
     cpu = backends.get("cpu") if backends.status("cpu").available else None
     limit = cpu.max_num_threads() if cpu is not None else _builtins.max(64, 4 * (_os.cpu_count() or 1))
     if n > limit:
-        raise ValueError(f"set_num_threads needs at most {limit} threads (4 per hardware thread), got {n}")
+        raise _ArgumentError(
+            f"set_num_threads needs at most {limit} threads (4 per hardware thread), got {n}"
+        )
     if cpu is not None:
         cpu.set_num_threads(n)
     numba_backend = _sys.modules.get("pyneuro.backends.numba")

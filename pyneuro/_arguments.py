@@ -8,7 +8,8 @@ array-like: without this rule `torch.mm(x, [[1., 2.]])` computed, `torch.log_sof
 AttributeError and `torch.cat([[1.], [2.]])` made a tensor, where torch raises TypeError in all
 three. Code that runs here must run under torch, and an `except TypeError` must catch ours.
 
-Which arguments: _tensor_params.TENSOR_PARAMS (positions 1 and 2 of each function) and
+Which arguments: _tensor_params.TENSOR_PARAMS (positions 1 to 4 of each function, and the
+keyword arguments torch types Tensor: F.layer_norm(x, (4,), weight=[1.]), position 0) and
 _method_params.METHOD_PARAMS (of each Tensor method), written by tools/torch_tensor_params.py
 from torch itself. Each namespace module (pyneuro/__init__.py,
 functional.py, linalg.py, special.py) calls `check_tensor_arguments` once on its globals, and
@@ -21,7 +22,9 @@ where its parser takes a Python bool only: `x.sum(0, keepdim=1)`, `x.std(0, 2)` 
 `topk(k, sorted=np.bool_(True))` are TypeError there. Rows of kinds 'int', 'float', 'scalar' and
 'str' are the keyword arguments it types int, float, Number or str: `ignore_index=1.5`,
 `label_smoothing=None`, `diagonal=True`, `alpha=[2]`, `approximate=None` are TypeError there
-(pyneuro computed, or failed with AttributeError).
+(pyneuro computed, or failed with AttributeError). Rows of kinds 'dim', 'dims' and 'ints' are
+where it types one dim, an int or a sequence of ints, or a sequence of ints only: `x.prod(dim=None)`,
+`x.std(dim=True)`, `x.sum(dim=(0.,))`, `torch.full(2, 1.)`, `torch.flip(x, 0)` are TypeError there.
 (torch.nn.functional's Python-level functions fail as their code does, AttributeError for a list
 in F.softmax; those keep pyneuro's own checks.)
 
@@ -47,6 +50,7 @@ _ABSENT = object()
 _TENSOR_KINDS = ("tensor", "number", "sequence", "tensors")
 _SCALAR_NAMES = {"int": "int", "float": "float", "scalar": "Number", "str": "str"}  # (kind -> torch's word)
 _REAL = (int, float, np.integer, np.floating, np.bool_)  # (a Python bool is an int)
+_DIM_WORDS = {"dim": "int", "dims": "tuple of ints", "ints": "tuple of ints"}  # (kind -> torch's word)
 
 
 def _scalar_refused(kind: str, x) -> bool:
@@ -63,6 +67,32 @@ def _scalar_refused(kind: str, x) -> bool:
     if kind == "int":
         return isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer))
     return not isinstance(x, _REAL + (complex, np.complexfloating) if kind == "scalar" else _REAL)
+
+
+def _dims_refusal(name: str, arg: str, position, kind: str, x):
+    """The TypeError for x given where torch types the argument `int dim` (kind 'dim'), `int[1]`
+    ('dims': an int or a sequence of ints) or `int[]` ('ints': a sequence only, so full(2, 1.),
+    torch.flip(x, 0) and torch.reshape(x, 6) are refused); None when torch takes x there. In a
+    sequence torch's parser reads the first item as it reads a bare int and any later one as an
+    index (a bool there is taken: zeros((2, True)) is (2, 1)). A str is a named dim: the
+    function's own error; a tensor the function's own reading. (None is refused by keyword only,
+    `x.prod(dim=None)`: pyneuro's functions pass their default None on by position.)"""
+    base = kind.split("|")[0]
+    if x is None:
+        return None if kind.endswith("|None") else _not_a(_DIM_WORDS[base], name, arg, position, x)
+    if isinstance(x, (str, TensorBase)):
+        return None
+    if base == "dim" or not isinstance(x, (tuple, list)):
+        refused = base == "ints" or _scalar_refused("int", x)
+        return _not_a(_DIM_WORDS[base], name, arg, position, x) if refused else None
+    for i, item in enumerate(x):
+        if _scalar_refused("int", item) and not (i and type(item) is bool) and not isinstance(item, str):
+            where = f" (position {position})" if position else ""
+            return TypeError(
+                f"{name}(): argument '{arg}'{where} must be tuple of ints, but found element of type "
+                f"{type_name(item)} at pos {i}"
+            )
+    return None
 
 
 def _refusal(name: str, position: int, arg: str, kind: str, x):
@@ -82,7 +112,7 @@ def _refusal(name: str, position: int, arg: str, kind: str, x):
             if not isinstance(item, TensorBase):
                 return TypeError(f"expected Tensor as element {i} in argument 0, but got {type_name(item)}")
         return None
-    return TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type_name(x)}")
+    return _not_a("Tensor", name, arg, position, x)
 
 
 def _names(function) -> tuple:
@@ -98,6 +128,16 @@ def _keyword(function, position: int, arg: str):
     code = getattr(inspect.unwrap(function), "__code__", None)
     names = code.co_varnames[: code.co_argcount] if code is not None else ()
     return arg if len(names) >= position and names[position - 1] == arg else None
+
+
+def _place(function, name: str):
+    """The place (1-based, counting self) of function's positional parameter `name`; None if it
+    is keyword-only. A flag torch's table found by keyword only (F.max_pool2d's ceil_mode, at
+    position 6 in torch's own message) is checked there too: nn.MaxPool2d(2, ceil_mode=1) passes
+    it on by position, and torch refuses it there."""
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    names = code.co_varnames[: code.co_argcount] if code is not None else ()
+    return names.index(name) + 1 if name in names else None
 
 
 def _default(function, name: str):
@@ -117,9 +157,10 @@ def _default(function, name: str):
 
 def _checks(function, params, shift: int) -> tuple:
     """(index in the call's arguments or None, keyword or None, torch's name, torch's position,
-    kind) per row of the table. A flag (kind 'bool', position 0: keyword-only) is checked by
-    position only where pyneuro's parameter there has torch's name, and by keyword where
-    pyneuro's function has a parameter of that name, so no other parameter is ever read as it."""
+    kind) per row of the table. A row with a position is checked there where pyneuro's parameter
+    there has torch's name; one without (position 0: found by keyword) by keyword where pyneuro's
+    function has a parameter of that name, and at that parameter's place where it is positional
+    (so no other parameter is ever read as it)."""
     checks, code = [], getattr(inspect.unwrap(function), "__code__", None)
     for position, arg, kind in params:
         if (
@@ -129,6 +170,10 @@ def _checks(function, params, shift: int) -> tuple:
             and not code.co_argcount
         ):
             kind = "tensors"  # (atleast_1d(*tensors): one list, or each argument a Tensor)
+        if kind.split("|")[0] in _TENSOR_KINDS and not position:  # (found by keyword: F.layer_norm's weight)
+            if arg in _names(function):  # (by keyword only: x.scatter(0, i, 2.) is torch's value form)
+                checks.append((None, arg, arg, None, kind))
+            continue
         if kind.split("|")[0] in _TENSOR_KINDS:
             keyword = _keyword(function, position + shift, arg)
             if position <= 2 or keyword is not None:  # (3 and 4: where pyneuro's parameter has torch's name)
@@ -138,8 +183,14 @@ def _checks(function, params, shift: int) -> tuple:
             kind += "|None"  # (pyneuro's own calls pass its default None for "not given": reduce=None)
         for name in (arg, _PYTHON_NAMES.get(arg)):  # (torch.dropout's train, F.dropout's training)
             keyword = _keyword(function, position + shift, name) if position and name else None
-            if keyword is not None or name in _names(function):
-                checks.append((position + shift if keyword else None, name, arg, position, kind))
+            if keyword is not None:
+                checks.append((position + shift, name, arg, position, kind))
+                break
+            if name in _names(function):  # (by keyword, and at pyneuro's place of that name)
+                at = _place(function, name)
+                if at is not None and not kind.startswith("bool") and at - shift <= 2:
+                    at = None  # (randint(10, (3,)): overloads bind the first places otherwise)
+                checks.append((at, name, arg, at - shift if at else None, kind))
                 break
     return tuple(checks)
 
@@ -178,6 +229,11 @@ def _checked(function, name: str, params, module: str, method: bool = False):
             elif kind.split("|")[0] in _SCALAR_NAMES:
                 if _scalar_refused(kind, x):
                     raise _not_a(_SCALAR_NAMES[kind.split("|")[0]], name, arg, position, x)
+            elif kind.split("|")[0] in _DIM_WORDS:
+                if x is None and position is not None:
+                    continue  # (None by position: pyneuro's own calls pass their default on so)
+                if (refusal := _dims_refusal(name, arg, position, kind, x)) is not None:
+                    raise refusal
             elif kind == "tensors" and given > 1:
                 for i, item in enumerate(args):
                     if not isinstance(item, TensorBase):
@@ -185,9 +241,8 @@ def _checked(function, name: str, params, module: str, method: bool = False):
                             f"expected Tensor as element {i} in argument 0, but got {type_name(item)}"
                         )
             elif not isinstance(x, TensorBase):
-                refusal = _refusal(
-                    name, position or index - int(method), arg, kind.replace("tensors", "sequence"), x
-                )
+                at = position or (index - int(method) if index else None)
+                refusal = _refusal(name, at, arg, kind.replace("tensors", "sequence"), x)
                 if refusal is not None:
                     raise refusal
         return function(*args, **kwargs)

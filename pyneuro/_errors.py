@@ -35,6 +35,11 @@ class DTypeError(TypeError, RuntimeError):
     """A dtype that the operation cannot take: a TypeError and a RuntimeError."""
 
 
+class DTypeNotImplemented(DTypeError, NotImplementedError):
+    """torch's NotImplementedError for a dtype its kernel lacks ("... not implemented for 'Long'"),
+    still a DTypeError."""
+
+
 class IndexRangeError(IndexError, RuntimeError):
     """A class index out of range where torch says RuntimeError: an IndexError too."""
 

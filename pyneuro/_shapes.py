@@ -86,9 +86,15 @@ def prod(sizes) -> int:
 
 
 def shape_arg(shape) -> tuple:
-    """Sizes given as f(2, 3) or f((2, 3)) -> (2, 3) (no checks: reshape's -1 is allowed)."""
+    """Sizes given as f(2, 3) or f((2, 3)) -> (2, 3) (no checks: reshape's -1 is allowed). torch's
+    parser takes no bool first (x.view(True, 9), x.flip(True): TypeError) but a later one as an
+    index (x.view(9, True) is (9, 1))."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
+    if shape and isinstance(shape[0], (bool, np.bool_)):
+        raise TypeError(
+            f"argument must be tuple of ints, but found element of type {type(shape[0]).__name__} at pos 0"
+        )
     return tuple(s if type(s) is int else operator.index(s) for s in shape)  # 2.5 is TypeError, as torch
 
 

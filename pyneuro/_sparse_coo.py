@@ -265,7 +265,7 @@ class SparseTensor:
         return self.to(self._vals.long().dtype)
 
     def type(self, dtype) -> SparseTensor:
-        return self.to(dtype)
+        return self.to(dtype=dtype)
 
     def t(self) -> SparseTensor:
         if self.ndim != 2:

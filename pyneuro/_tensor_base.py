@@ -297,8 +297,8 @@ def _size(args) -> tuple:
     for s in args:
         if isinstance(s, TensorBase):
             s = s.item()
-        if isinstance(s, _PY_BOOL) or not isinstance(s, (_PY_INT, np.integer)):
-            raise TypeError(f"sizes must be ints, got {s!r}")
+        if (isinstance(s, _PY_BOOL) and not out) or not isinstance(s, (_PY_INT, np.integer)):
+            raise TypeError(f"sizes must be ints, got {s!r}")  # (a later bool is torch's index: (2, 1))
         if s < 0:
             raise ShapeError(f"negative dimension {s} in size {tuple(args)}")
         out.append(_PY_INT(s))

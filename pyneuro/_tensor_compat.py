@@ -219,7 +219,7 @@ class CompatMethods:
     is_mps = is_xpu = is_xla = is_ipu = is_mtia = is_maia = is_vulkan = is_nested = is_sparse_csr = False
 
     def to_dense(self, dtype=None):
-        return self if dtype is None else self.to(dtype)
+        return self if dtype is None else self.to(dtype=dtype)
 
     def to_sparse(self, sparseDims=None, *, layout=None):
         """The nonzero entries as a COO sparse tensor (pyneuro/_sparse_coo.py)."""

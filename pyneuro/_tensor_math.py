@@ -248,7 +248,7 @@ class MathMethods:
         pn.linalg's vector_norm and matrix_norm("nuc") are built on this.
         """
         if dtype is not None:
-            return self.to(dtype).norm(p, dim, keepdim)
+            return self.to(dtype=dtype).norm(p, dim, keepdim)
         if hasattr(dim, "__index__") and not isinstance(dim, int):  # (np.int64(1), a 0-d int tensor)
             dim = dim.__index__()
         if self._data.dtype.kind != "f":

@@ -133,7 +133,7 @@ class ReduceMethods:
     @numpy_keywords
     def nanmean(self, dim=None, keepdim=False, *, dtype=None):
         """The mean of the non-NaN elements (NaN where there are none)."""
-        x = self if dtype is None else self.to(dtype)
+        x = self if dtype is None else self.to(dtype=dtype)
         _check_float(
             x,
             f"nanmean(): expected input to have floating point or complex dtype but got {x.dtype.torch_name}",

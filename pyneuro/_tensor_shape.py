@@ -370,6 +370,13 @@ class ShapeMethods:
         return _ag.named(_ag.Index.apply(self, index=index, advanced=False).clone(), "FlipBackward0")
 
     def movedim(self, source, destination):
+        if isinstance(source, (tuple, list)) != isinstance(destination, (tuple, list)):
+            # (torch's two forms: (int, int) and (tuple of ints, tuple of ints), not one of each)
+            raise TypeError(
+                f"movedim() received an invalid combination of arguments - got ({type(source).__name__}, "
+                f"{type(destination).__name__}), but expected (int source, int destination) or "
+                "(tuple of ints source, tuple of ints destination)"
+            )
         src = ints(source)
         dst = ints(destination)
         nd = self.ndim

@@ -186,7 +186,8 @@ def _is_size(s) -> bool:
 
 def _check_sizes(size: tuple, fn: str) -> None:
     """torch's argument parser's TypeErrors for sizes that are not ints: torch.zeros(...) (a
-    notebook's placeholder), torch.randn(2, 3.5), torch.zeros((2, None)), torch.zeros(True)."""
+    notebook's placeholder), torch.randn(2, 3.5), torch.zeros((2, None)), torch.zeros(True); a
+    bool after the first size is taken, as torch's parser takes it (zeros(2, True) is (2, 1))."""
     one = len(size) == 1
     if one and not isinstance(size[0], (tuple, list)):
         if not _is_size(size[0]):
@@ -196,7 +197,7 @@ def _check_sizes(size: tuple, fn: str) -> None:
         return
     items = size[0] if one else size
     for pos, s in enumerate(items):
-        if _is_size(s):
+        if _is_size(s) or (pos and type(s) is bool):  # (torch reads a later bool as an index: (2, 1))
             continue
         if pos == 0 and not one:
             raise TypeError(f"{fn}() takes 1 positional argument but {len(size)} were given")
@@ -255,8 +256,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
             dtype = bool_
         elif isinstance(fill_value, (_PY_INT, np.integer)) or kind in ("i", "u"):
             dtype = int64
-    if isinstance(size, (_PY_INT, np.integer)):
-        size = (size,)
+    if not isinstance(size, (tuple, list)):  # (torch's size is a sequence here: full(2, 1.) is refused)
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type_name(size)}")
     return _make(
         lambda xp, s, d: xp.full(s, _number_fill(fill_value, d), dtype=d),
         (tuple(size),),

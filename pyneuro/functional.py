@@ -110,7 +110,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
     if dim is None:
         dim = implicit_softmax_dim("softmax", x.ndim, _stacklevel + 1)  # +1: numpy_keywords
     if dtype is not None:
-        x = x.to(dtype)
+        x = x.to(dtype=dtype)  # (by keyword: a string or an int is TypeError, not a device)
     return _ag.Softmax.apply(x, dim=dim)
 
 
@@ -126,7 +126,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
     if dim is None:
         dim = implicit_softmax_dim("log_softmax", x.ndim, _stacklevel + 1)  # +1: numpy_keywords
     if dtype is not None:
-        x = x.to(dtype)
+        x = x.to(dtype=dtype)  # (by keyword: a string or an int is TypeError, not a device)
     return _ag.LogSoftmax.apply(x, dim=dim)
 
 

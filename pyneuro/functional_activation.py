@@ -337,7 +337,7 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
     if dim is None:
         dim = implicit_softmax_dim("softmin", x.ndim, _stacklevel)
     if dtype is not None:
-        x = x.to(dtype)
+        x = x.to(dtype=dtype)
     _need_float(x, "softmax_lastdim_kernel_impl", device_suffix=False)
     return (-x).softmax(dim)
 

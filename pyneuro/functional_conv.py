@@ -27,8 +27,9 @@ import warnings
 from numbers import Integral
 
 from . import autograd as _ag
+from ._dtype import int64
 from ._dtype import torch_name as _torch_name
-from ._errors import ArgumentError, DTypeError, ShapeError
+from ._errors import ArgumentError, DTypeError, DTypeNotImplemented, ShapeError
 from .backends._conv_checks import _sizes
 from .backends._conv_checks import out_size as _out_size
 from .backends._conv_checks import pair as _pair
@@ -265,6 +266,9 @@ def avg_pool2d(
     backward avg_pool2d_backward spreads each gradient over its window.
     """
     x, unbatched = _batched(input, "avg_pool2d")
+    if not x.dtype.is_floating_point:  # (torch's integer means: integer_average)
+        args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+        return integer_average(input, "avg_pool2d", lambda t: avg_pool2d(t, *args))
     kernel = _pair(kernel_size, "kernel_size")
     stride = (
         kernel
@@ -281,6 +285,15 @@ def avg_pool2d(
         divisor_override,
     )
     return y.squeeze(0) if unbatched else y
+
+
+def integer_average(input: Tensor, kernel: str, pool) -> Tensor:
+    """torch's average pooling of integers: int64 sums each window and divides with C++'s integer
+    division (truncated toward zero: the mean of -1, -2, -2, -2 is -1); the other integer types
+    and bool have no kernel (NotImplementedError). pool(float64 input) is the float pooling."""
+    if input.dtype != int64:
+        raise DTypeNotImplemented(f"\"{kernel}\" not implemented for '{input.dtype.torch_name}'")
+    return pool(input.double()).trunc().long()
 
 
 def adaptive_avg_pool2d(input, output_size) -> Tensor:
@@ -300,6 +313,8 @@ def adaptive_avg_pool2d(input, output_size) -> Tensor:
     size = tuple(x.shape[2 + i] if s is None else s for i, s in enumerate(size))
     if size == (1, 1):  # global average pooling: torch takes the mean (its node is MeanBackward1)
         return input.mean((-2, -1), keepdim=True)
+    if not x.dtype.is_floating_point:
+        raise DTypeNotImplemented(f"\"adaptive_avg_pool2d\" not implemented for '{x.dtype.torch_name}'")
     y = _ag.named(
         _ag.AdaptiveAvgPool2d.apply(x, size), "AdaptiveAvgPool2DBackward0", reads=(x,)
     )  # torch saves x

@@ -18,7 +18,7 @@ differentiable ops and kernels.
 
 from __future__ import annotations
 
-from ._errors import ArgumentError, ShapeError
+from ._errors import ArgumentError, DTypeNotImplemented, ShapeError
 from .autograd import named
 from .backends._conv_checks import integer_arg
 from .functional_conv import (
@@ -27,6 +27,7 @@ from .functional_conv import (
     avg_pool2d,
     conv2d,
     conv_transpose2d,
+    integer_average,
     max_pool2d,
     pad,
 )
@@ -215,6 +216,9 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                divisor_override=None) -> Tensor:  # fmt: skip
     """Mean over each kD x kH x kW window, like torch's avg_pool3d (count_include_pad, divisor_override)."""
     x, unbatched = _batched5(input, "avg_pool3d")
+    if not x.dtype.is_floating_point:  # (whole windows, truncated once: not avg_pool2d's twice)
+        args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+        return integer_average(input, "avg_pool3d_out_frame", lambda t: avg_pool3d(t, *args))
     k, s, p, _ = _pool_args(kernel_size, stride, padding)
     n, c, d = x.shape[:3]
     over = 1 if divisor_override else None  # window sums, divided by the override at the end
@@ -242,6 +246,8 @@ def adaptive_avg_pool3d(input, output_size) -> Tensor:
     od, oh, ow = _adaptive_size(output_size, x, "adaptive_avg_pool3d")
     if (od, oh, ow) == (1, 1, 1):  # global average pooling: torch takes the mean
         return input.mean((-3, -2, -1), keepdim=True)
+    if not x.dtype.is_floating_point:
+        raise DTypeNotImplemented(f"\"adaptive_avg_pool3d_cpu\" not implemented for '{x.dtype.torch_name}'")
     n, c, d = x.shape[:3]
     col, hw = _over_d(adaptive_avg_pool2d(_over_hw(x), (oh, ow)), n, c, d)
     out = _back(adaptive_avg_pool2d(col, (1, od)), n, c, hw)

@@ -25,7 +25,7 @@ import warnings
 
 import numpy as np
 
-from ._errors import ShapeError
+from ._errors import ShapeError, type_name
 from .autograd import named
 from .creation import as_tensor
 from .functions import where
@@ -51,6 +51,10 @@ def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
     if align_corners is None:
         warnings.warn(_DEFAULT_WARNING, stacklevel=2)
         align_corners = False
+    elif type(align_corners) is not bool:  # (torch's affine_grid_generator types it bool)
+        raise TypeError(
+            f"affine_grid_generator(): argument 'align_corners' (position 3) must be bool, not {type_name(align_corners)}"
+        )
     if theta.dtype.kind != "f":
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
     size = tuple(int(s) for s in size)

@@ -32,7 +32,7 @@ import warnings
 import numpy as np
 
 from ._dtype import uint8
-from ._errors import ArgumentError, IndexRangeError, ShapeError
+from ._errors import ArgumentError, IndexRangeError, ShapeError, type_name
 from ._memory import check_allocation
 from .autograd import named
 from .autograd.fold import Col2Im, Im2Col
@@ -217,6 +217,10 @@ def interpolate(
             )
     elif align_corners is None:
         align_corners = False
+    elif type(align_corners) is not bool:  # (torch's upsample kernels type it bool: 1 is TypeError)
+        raise TypeError(
+            f"upsample_{mode}(): argument 'align_corners' must be bool, not {type_name(align_corners)}"
+        )
     sizes, scales = _output_size(input, size, scale_factor, mode, recompute_scale_factor)
     check_allocation(math.prod(input.shape[:2]) * math.prod(sizes) * input.element_size(), "interpolate")
     if antialias:

@@ -19,13 +19,9 @@ import numpy as np
 from . import _sorting, return_types
 from . import autograd as _ag
 from ._dtype import _dtype, int64, torch_name
-from ._errors import DTypeError
+from ._errors import DTypeNotImplemented
 from ._shapes import numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _backend, _from_data
-
-
-class DTypeNotImplemented(DTypeError, NotImplementedError):
-    """torch's NotImplementedError for a dtype its kernel lacks ("... not implemented for 'Long'")."""
 
 
 def _host(t: TensorBase) -> np.ndarray:

@@ -475,10 +475,10 @@ class Tensor(
         return _ag.ReLU.apply(self)
 
     def softmax(self, dim, dtype=None):
-        return _ag.Softmax.apply(self if dtype is None else self.to(dtype), dim=dim)
+        return _ag.Softmax.apply(self if dtype is None else self.to(dtype=dtype), dim=dim)
 
     def log_softmax(self, dim, dtype=None):
-        return _ag.LogSoftmax.apply(self if dtype is None else self.to(dtype), dim=dim)
+        return _ag.LogSoftmax.apply(self if dtype is None else self.to(dtype=dtype), dim=dim)
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:

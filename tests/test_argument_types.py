@@ -53,6 +53,13 @@ DTYPE_STRINGS = {
     "empty_like": lambda T: T.empty_like(T.ones(2), dtype="float64"),
     "to_string": lambda T: T.ones(2).to("float32"),  # (a device string to torch: RuntimeError)
     "type_name": lambda T: T.ones(2).type("float64"),  # (a tensor type name only: ValueError)
+    # (these read dtype as Tensor.to's first argument, a device string: ArgumentError before)
+    "softmax": lambda T: T.nn.functional.softmax(T.ones(2), 0, dtype="float64"),
+    "log_softmax_method": lambda T: T.ones(2).log_softmax(0, dtype="float64"),
+    "softmin": lambda T: T.nn.functional.softmin(T.ones(2), 0, dtype="float64"),
+    "softmax_int": lambda T: T.softmax(T.ones(2), 0, dtype=1),
+    "nanmean": lambda T: T.ones(2).nanmean(dtype="float64"),
+    "norm": lambda T: T.ones(2).norm(dtype="float64"),
 }
 
 
@@ -304,8 +311,8 @@ def test_every_method_of_the_table_refuses_a_list_where_torch_does():
     for name, params in table.items():
         assert getattr(pn.Tensor, name).__doc__ == inspect.unwrap(getattr(pn.Tensor, name)).__doc__
         for position, arg, kind in params:
-            if kind.split("|")[0] not in ("tensor", "number", "sequence"):
-                continue  # (test_flags_are_bools, test_numbers_and_strings_have_torch_types)
+            if kind.split("|")[0] not in ("tensor", "number", "sequence") or position not in (1, 2):
+                continue  # (test_flags_are_bools, ..., test_tensors_by_keyword_are_tensors; 3, 4: below)
             args = [pn.ones(2, 2)] * (position - 1) + [[[1.0, 2.0], [3.0, 4.0]]]
             with pytest.raises(TypeError, match=f"argument '{arg}' \\(position {position}\\) must be Tensor"):
                 getattr(pn.ones(2, 2), name)(*args)
@@ -340,7 +347,8 @@ def test_flags_are_bools():
             if not kind.startswith("bool") or (ns, name, arg) in UNCHECKED_FLAGS:
                 continue
             call = getattr(pn.ones(2, 2), name) if ns == "Tensor" else getattr(namespaces[ns], name)
-            args = () if ns == "Tensor" or _number_first(params) else (pn.ones(2, 2),)
+            first = ns == "Tensor" or _number_first(params) or _names(call)[:1] == (arg,)
+            args = () if first else (pn.ones(2, 2),)
             # (F.dropout's name for train; max/min read **kwargs: _tensor_forms.extreme_form)
             keyword = arg if arg in _names(call) else {"train": "training"}.get(arg, arg)
             for value in (1, np.bool_(True), pn.tensor(True)) + ((None,) if kind == "bool" else ()):
@@ -653,3 +661,226 @@ def test_tensor_arguments_in_third_and_fourth_place(case):
     """The table's positions 3 and 4 (a loss's target or weight, a bias, an index after a dim):
     AttributeError or computed before; checked where pyneuro's parameter there has torch's name."""
     _same(THIRD_AND_FOURTH[case])
+
+
+def _x(T):
+    return T.ones(1, 1, 4, 4)
+
+
+MODULE_FLAGS = {
+    # torch's kernels type these bool (int) and its modules pass them on by position: TypeError
+    # at forward (the modules computed, reading 1 as True)
+    "max_pool2d_ceil_mode_int": lambda T: T.nn.MaxPool2d(2, ceil_mode=1)(_x(T)),
+    "max_pool1d_ceil_mode_numpy": lambda T: T.nn.MaxPool1d(2, ceil_mode=np.bool_(True))(T.ones(1, 2, 4)),
+    "max_pool3d_ceil_mode_int": lambda T: T.nn.MaxPool3d(2, ceil_mode=1)(T.ones(1, 1, 4, 4, 4)),
+    "avg_pool2d_count_include_pad_int": lambda T: T.nn.AvgPool2d(2, count_include_pad=0)(_x(T)),
+    "avg_pool1d_count_include_pad_int": lambda T: T.nn.AvgPool1d(2, count_include_pad=1)(T.ones(1, 2, 4)),
+    "avg_pool2d_divisor_override_float": lambda T: T.nn.AvgPool2d(2, divisor_override=2.0)(_x(T)),
+    "embedding_scale_grad_int": lambda T: T.nn.Embedding(5, 2, scale_grad_by_freq=1)(T.tensor([1])),
+    "functional_max_pool2d_positional": lambda T: T.nn.functional.max_pool2d(_x(T), 2, 2, 0, 1, 1),
+    "torch_max_pool2d_positional": lambda T: T.max_pool2d(_x(T), 2, 2, 0, 1, 1),
+    "functional_embedding_positional": lambda T: T.nn.functional.embedding(
+        T.tensor([1]), T.ones(5, 2), None, None, 2.0, 1
+    ),
+    "lstm_bidirectional_int": lambda T: T.nn.LSTM(4, 4, bidirectional=1)(T.ones(2, 1, 4))[0],
+    "gru_bidirectional_numpy": lambda T: T.nn.GRU(4, 4, bidirectional=np.bool_(True))(T.ones(2, 1, 4))[0],
+    "rnn_bidirectional_zero": lambda T: T.nn.RNN(4, 4, bidirectional=0)(T.ones(2, 1, 4))[0],
+    "interpolate_align_corners_int": lambda T: T.nn.functional.interpolate(
+        _x(T), scale_factor=2, mode="bilinear", align_corners=1
+    ),
+    "upsample_align_corners_numpy": lambda T: T.nn.Upsample(
+        scale_factor=2, mode="bilinear", align_corners=np.bool_(True)
+    )(_x(T)),
+    "affine_grid_align_corners_int": lambda T: T.nn.functional.affine_grid(
+        T.eye(2, 3).unsqueeze(0), [1, 1, 2, 2], align_corners=1
+    ),
+    # taken
+    "interpolate_align_corners_bool": lambda T: T.nn.functional.interpolate(
+        _x(T), scale_factor=2, mode="bicubic", align_corners=True
+    ),
+    "affine_grid_align_corners_bool": lambda T: T.nn.functional.affine_grid(
+        T.eye(2, 3).unsqueeze(0), [1, 1, 2, 2], align_corners=False
+    ),
+    "max_pool2d_ceil_mode_bool": lambda T: T.nn.MaxPool2d(2, ceil_mode=True)(_x(T)),
+    "avg_pool2d_positional_bools": lambda T: T.nn.functional.avg_pool2d(_x(T), 2, 2, 0, False, True, 2),
+    "lstm_bidirectional_bool": lambda T: T.nn.LSTM(4, 4, bidirectional=True)(T.ones(2, 1, 4))[0],
+}
+
+
+@pytest.mark.parametrize("case", sorted(MODULE_FLAGS))
+def test_flags_the_modules_pass_on_are_bools(case):
+    """A flag the table found by keyword (F.max_pool2d's ceil_mode) is checked at pyneuro's place
+    of it too, so a module passing it on by position is refused as torch's kernel refuses it;
+    the recurrent layers' bidirectional at forward, as torch's _VF.lstm (not at construction)."""
+    _same(MODULE_FLAGS[case])
+
+
+def test_recurrent_layer_with_an_int_flag_is_still_built():
+    """torch builds nn.LSTM(4, 4, bidirectional=1) (two directions) and refuses it only at forward."""
+    for lib in (torch, pn):
+        assert len(lib.nn.LSTM(4, 4, bidirectional=1).state_dict()) == 8
+
+
+_DIM_VALUES = {"dim": (1.5, True, (0,)), "dims": (1.5, True, (0.5,), [True]), "ints": (2, 1.5, (1.5,))}
+
+
+def test_dims_and_int_lists_have_torch_types():
+    """Where torch's parser types an argument `int dim` (kind 'dim'), `int[1]` (an int or a
+    sequence of ints: 'dims') or `int[]` (a sequence only: 'ints'), a float, a bool, a sequence
+    where one dim goes, a bare int where a sequence goes, and None by keyword (unless torch takes
+    it) are its TypeError, checked before the function runs."""
+    namespaces, rows = _table_rows()
+    checked = 0
+    for ns, name, params in rows:
+        for _, arg, kind in params:
+            base = kind.split("|")[0]
+            if base not in _DIM_VALUES:
+                continue
+            call = getattr(pn.ones(2, 2), name) if ns == "Tensor" else getattr(namespaces[ns], name)
+            if arg not in _names(call):
+                continue  # (varargs: x.view(*shape), x.flip(*dims): shape_arg's rule)
+            first = ns == "Tensor" or _names(call)[:1] == (arg,) or _number_first(params)
+            args = () if first else (pn.ones(2, 2),)
+            for value in _DIM_VALUES[base] + ((None,) if kind == base else ()):
+                with pytest.raises(TypeError, match=f"argument '{arg}' must be (int|tuple of ints)"):
+                    call(*args, **{arg: value})
+            checked += 1
+    assert checked > 150  # (200 from torch 2.13)
+
+
+DIM_FORMS = {
+    # refused, as torch refuses them (computed before)
+    "prod_dim_none": lambda T: T.ones(2, 3).prod(dim=None),
+    "torch_prod_dim_none": lambda T: T.prod(T.ones(2, 3), dim=None),
+    "median_dim_none": lambda T: T.ones(2, 3).median(dim=None),
+    "nanmedian_dim_none": lambda T: T.ones(2, 3).nanmedian(dim=None),
+    "logsumexp_dim_none": lambda T: T.ones(2, 3).logsumexp(dim=None),
+    "squeeze_dim_none": lambda T: T.ones(2, 1).squeeze(dim=None),
+    "torch_squeeze_dim_none": lambda T: T.squeeze(T.ones(2, 1), dim=None),
+    "std_dim_bool": lambda T: T.ones(2, 3).std(dim=True),
+    "sum_dim_float_tuple": lambda T: T.ones(2, 3).sum(dim=(0.0,)),
+    "amax_dim_float": lambda T: T.ones(2, 3).amax(1.0),
+    "full_bare_int": lambda T: T.full(2, 1.0),
+    "full_size_keyword_int": lambda T: T.full(size=2, fill_value=1.0),
+    "new_full_bare_int": lambda T: T.ones(2).new_full(2, 1.0),
+    "randint_bare_size": lambda T: T.randint(0, 2, 3),
+    "randint_size_keyword_int": lambda T: T.randint(0, 2, size=3),
+    "torch_flip_bare_int": lambda T: T.flip(T.ones(2, 3), 0),
+    "torch_reshape_bare_int": lambda T: T.reshape(T.ones(2, 3), 6),
+    "flip_bool": lambda T: T.ones(2, 3).flip(True),
+    "view_bool_first": lambda T: T.ones(2, 3).view(True, 6),
+    "reshape_bool_first": lambda T: T.ones(2, 3).reshape((True, 6)),
+    "permute_bool_first": lambda T: T.ones(2, 3).permute(True, 0),
+    "movedim_tuple_and_int": lambda T: T.ones(2, 3).movedim((1,), 0),
+    "movedim_int_and_tuple": lambda T: T.ones(2, 3).movedim(1, (0,)),
+    "narrow_float_dim": lambda T: T.ones(2, 3).narrow(0.0, 0, 1),
+    "max_pool2d_float_kernel": lambda T: T.nn.functional.max_pool2d(T.ones(1, 1, 4, 4), 2.0),
+    "conv2d_float_stride": lambda T: T.nn.functional.conv2d(
+        T.ones(1, 1, 4, 4), T.ones(1, 1, 2, 2), None, 1.0
+    ),
+    # taken
+    "prod_no_dim": lambda T: T.ones(2, 3).prod(),
+    "torch_prod_no_dim": lambda T: T.prod(T.ones(2, 3)),
+    "squeeze_no_dim": lambda T: T.squeeze(T.ones(2, 1)),
+    "squeeze_tuple": lambda T: T.ones(2, 1).squeeze((0, 1)),
+    "sum_dim_none": lambda T: T.ones(2, 3).sum(dim=None),
+    "sum_dim_numpy": lambda T: T.ones(2, 3).sum(dim=np.int64(0)),
+    "mean_dim_list": lambda T: T.ones(2, 3).mean([0, 1]),
+    "full_tuple": lambda T: T.full((2,), 1.0),
+    "full_size_object": lambda T: T.full(T.Size([2]), 1.0),
+    "full_later_bool": lambda T: T.full((2, True), 1.0),
+    "view_later_bool": lambda T: T.ones(2, 3).view(6, True),
+    "flip_tuple_keyword": lambda T: T.flip(T.ones(2, 3), dims=(0,)),
+    "movedim_tuples": lambda T: T.ones(2, 3).movedim((1,), (0,)),
+    "max_pool2d_tuple_kernel": lambda T: T.nn.functional.max_pool2d(T.ones(1, 1, 4, 4), (2, 2)),
+    "logsumexp_tuple": lambda T: T.ones(2, 3).logsumexp((0, 1)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DIM_FORMS))
+def test_dims_and_sizes_as_torch_takes_them(case):
+    _same(DIM_FORMS[case])
+
+
+def test_tensors_by_keyword_are_tensors():
+    """Where torch types a keyword argument Tensor beyond the places the tool gives by position
+    (F.layer_norm's weight and bias, F.batch_norm's, cov's aweights), a list or a string there is
+    its TypeError; pyneuro failed with AttributeError ('list' object has no attribute 'dtype')."""
+    namespaces, rows = _table_rows()
+    checked = 0
+    for ns, name, params in rows:
+        for position, arg, kind in params:
+            if position or kind.split("|")[0] != "tensor":
+                continue
+            call = getattr(pn.ones(2, 2), name) if ns == "Tensor" else getattr(namespaces[ns], name)
+            args = () if ns == "Tensor" else (pn.ones(2, 2),)
+            for value in ([1.0, 2.0], "a") + (() if kind.endswith("|None") else (None,)):
+                with pytest.raises(TypeError, match=f"argument '{arg}' must be Tensor, not"):
+                    call(*args, **{arg: value})
+            checked += 1
+    assert checked > 15  # (23 from torch 2.13)
+
+
+KEYWORD_TENSORS = {
+    "layer_norm_weight_list": lambda T: T.nn.functional.layer_norm(T.ones(2, 4), (4,), weight=[1.0] * 4),
+    "batch_norm_bias_list": lambda T: T.nn.functional.batch_norm(
+        T.ones(2, 3), T.zeros(3), T.ones(3), bias=[0.0] * 3
+    ),
+    "group_norm_weight_str": lambda T: T.nn.functional.group_norm(T.ones(2, 4, 3), 2, weight="a"),
+    "instance_norm_weight_list": lambda T: T.nn.functional.instance_norm(T.ones(2, 3, 4), weight=[1.0] * 3),
+    "layer_norm_eps_str_module": lambda T: T.nn.LayerNorm(4, eps="a")(T.ones(2, 4)),
+    # taken
+    "layer_norm_weight_tensor": lambda T: T.nn.functional.layer_norm(T.ones(2, 4), (4,), weight=T.ones(4)),
+    "scatter_value_by_position": lambda T: T.zeros(2, 3).scatter(0, T.zeros(1, 3, dtype=T.int64), 2.0),
+    # and by a third or fourth place the tool now reads from torch's message
+    "conv2d_bias_list": lambda T: T.nn.functional.conv2d(T.ones(1, 1, 3, 3), T.ones(1, 1, 2, 2), [0.0]),
+    "diff_prepend_list": lambda T: T.ones(3).diff(1, 0, [1.0]),
+    # found now that a probe failing otherwise first (float indices) tries the next arguments
+    "embedding_bag_scale_grad_int": lambda T: T.nn.EmbeddingBag(5, 2, scale_grad_by_freq=1)(
+        T.tensor([[0, 1]])
+    ),
+    "embedding_bag_sparse_int": lambda T: T.nn.functional.embedding_bag(
+        T.tensor([[0, 1]]), T.ones(5, 2), sparse=1
+    ),
+    "group_norm_eps_str": lambda T: T.nn.functional.group_norm(T.ones(2, 4, 3), 2, eps="a"),
+    "embedding_bag_flags_bool": lambda T: T.nn.functional.embedding_bag(
+        T.tensor([[0, 1]]), T.ones(5, 2), sparse=False
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KEYWORD_TENSORS))
+def test_keyword_tensors_as_torch_takes_them(case):
+    _same(KEYWORD_TENSORS[case])
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, True, "2"])
+def test_set_num_threads_refuses_as_torch(value):
+    """torch raises RuntimeError ("set_num_threads expects an int"); pyneuro's ValueError is
+    now an ArgumentError, both; a NumPy integer is taken, as torch takes it."""
+    for lib in (torch, pn):
+        with pytest.raises(RuntimeError, match="set_num_threads expects"):
+            lib.set_num_threads(value)
+    with pytest.raises(ValueError):
+        pn.set_num_threads(value)
+    before = pn.get_num_threads()
+    pn.set_num_threads(np.int64(1))
+    assert pn.get_num_threads() == 1 or not pn.backends.status("cpu").available
+    pn.set_num_threads(before)
+
+
+CLIP_ARGUMENTS = {
+    "clip_grad_norm_none": lambda T: T.nn.utils.clip_grad_norm_([T.ones(2, requires_grad=True)], None),
+    "clip_grad_norm_string": lambda T: T.nn.utils.clip_grad_norm_([T.ones(2, requires_grad=True)], "x"),
+    "clip_grad_value_none": lambda T: T.nn.utils.clip_grad_value_([T.ones(2, requires_grad=True)], None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CLIP_ARGUMENTS))
+def test_clip_bounds_are_numbers_before_any_gradient_exists(case):
+    """torch converts max_norm / clip_value with float() first: None or a word is its TypeError
+    or ValueError even before backward() made any gradient (pyneuro returned quietly)."""
+    with pytest.raises(Exception) as theirs:
+        CLIP_ARGUMENTS[case](torch)
+    with pytest.raises(type(theirs.value)):
+        CLIP_ARGUMENTS[case](pn)

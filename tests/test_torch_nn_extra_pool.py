@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from test_torch_nn_extra import _arrays, same, same_error
 
-import pyneuro as pn  # noqa: F401 - the reprs are compared by eval
+import pyneuro as pn  # (the reprs are compared by eval too)
 
 torch = pytest.importorskip("torch")
 
@@ -119,3 +119,51 @@ def test_pool_reprs():
     for make in ("AdaptiveMaxPool2d(3)", "AdaptiveMaxPool2d((2, None), True)", "AdaptiveMaxPool1d(2)",
                  "MaxUnpool2d(2)", "MaxUnpool2d((2, 3), 1, (1, 0))", "MaxUnpool1d(2, 1, 1)"):  # fmt: skip
         assert repr(eval("pn.nn." + make)) == repr(eval("torch.nn." + make))
+
+
+_INT_AVG_POOLS = {
+    "avg_pool2d": lambda F, x: F.avg_pool2d(x, 2),
+    "avg_pool2d_padded": lambda F, x: F.avg_pool2d(x, 3, 2, 1),
+    "avg_pool2d_exclude_pad_ceil": lambda F, x: F.avg_pool2d(x, 3, 2, 1, True, False),
+    "avg_pool2d_divisor": lambda F, x: F.avg_pool2d(x, 2, divisor_override=3),
+    "avg_pool1d": lambda F, x: F.avg_pool1d(x.flatten(2), 3, 2, 1),
+    "avg_pool3d": lambda F, x: F.avg_pool3d(x.unsqueeze(1), (2, 2, 3), 1, (1, 0, 1)),
+    "avg_pool3d_divisor": lambda F, x: F.avg_pool3d(x.unsqueeze(1), 2, divisor_override=5),
+    "layer": lambda F, x: F.avg_pool2d(x, 2, 1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_INT_AVG_POOLS))
+def test_average_pooling_of_int64_truncates_as_torch(case):
+    """torch averages int64 windows with integer division (the mean of -1, -2, -2, -2 is -1): an
+    int64 result, where pyneuro refused the dtype (DTypeError)."""
+    x = np.random.default_rng(5).integers(-50, 50, (2, 3, 5, 6))
+    mine = _INT_AVG_POOLS[case](pn.nn.functional, pn.tensor(x))
+    theirs = _INT_AVG_POOLS[case](torch.nn.functional, torch.tensor(x))
+    assert mine.dtype == pn.int64 and theirs.dtype == torch.int64
+    np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["int32", "uint8", "int16", "bool"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda fw, x: fw.nn.functional.avg_pool2d(x, 2),
+        lambda fw, x: fw.nn.AvgPool1d(2)(x[0]),
+        lambda fw, x: fw.nn.functional.avg_pool3d(x.unsqueeze(0), 1),
+        lambda fw, x: fw.nn.AdaptiveAvgPool2d(2)(x),
+        lambda fw, x: fw.nn.functional.adaptive_avg_pool1d(x[0], 2),
+        lambda fw, x: fw.nn.functional.adaptive_avg_pool3d(x.unsqueeze(0), 2),
+        lambda fw, x: fw.nn.AdaptiveAvgPool2d(2)(x.long()),
+    ],
+)
+def test_average_pooling_without_a_kernel_for_the_dtype_is_not_implemented(dtype, call):
+    """torch has no average pooling kernel for these (adaptive: no integer one at all):
+    NotImplementedError, which `except NotImplementedError` catches here too (DTypeError only
+    before); its message names torch's kernel and dtype."""
+    outcomes = []
+    for fw in (torch, pn):
+        with pytest.raises(NotImplementedError) as info:
+            call(fw, fw.ones(1, 1, 4, 4, dtype=getattr(fw, dtype)))
+        outcomes.append(str(info.value))
+    assert outcomes[0].split(" not implemented")[0] in outcomes[1]

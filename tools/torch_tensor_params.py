@@ -15,7 +15,8 @@ dependency only) for each function pyneuro exports in the same namespace:
 
 and the same for the methods of torch.Tensor (`x.mul([..])`, `x.gather(0, [..])`); and which
 keyword arguments torch types int, float, Number, str or bool (`ignore_index=1.5`,
-`label_smoothing=None`, `requires_grad=1` are its TypeError).
+`label_smoothing=None`, `requires_grad=1` are its TypeError); and which it types a dim or a
+list of ints (`x.sum(dim=(0.,))`, `x.prod(dim=None)`, `torch.full(2, 1.)` are its TypeError).
 
     python tools/torch_tensor_params.py            # rewrites pyneuro/_tensor_params.py
 
@@ -61,6 +62,16 @@ def _type_error_keywords(function, args, keywords) -> str | None:
     except Exception:  # (any other outcome: the types were accepted)
         return None
     return None
+
+
+def _runs_keywords(function, args, keywords) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            function(*args, **keywords)
+    except Exception:  # (any failure: the call does not run)
+        return False
+    return True
 
 
 def _runs(function, *args) -> bool:
@@ -230,11 +241,11 @@ SCALAR_KINDS = {
     "Number": "scalar",
     "str": "str",
     "bool": "bool",
+    "Tensor": "tensor",  # (by keyword only: F.layer_norm(x, (4,), weight=[1.]), beyond the positions probed)
 }
 SKIPPED = {
     "input",
     "self",
-    "dim",
     "out",
     "dtype",
     "device",
@@ -244,6 +255,32 @@ SKIPPED = {
     "pin_memory",
 }
 SKIPPED |= {"reduction"}  # (torch.*'s losses take its int enum, pyneuro's its string too)
+DIMS = ("dim", "dims")  # (torch's int there: kind 'dim', its None refused on torch's evidence only)
+DIM_KINDS = ("dim", "dims", "ints")
+INT_LIST = "tuple of ints"  # (torch's int[] and int[1]: kind 'dims' or, a bare int refused, 'ints')
+INTS = re.compile(
+    r"argument '(\w+)'(?: \(position (\d)\))? must be tuple of ints, but found element of type list"
+)
+
+
+def _list_kind(kinds: set):
+    """The table's kind for the types torch's overloads give one argument: one scalar type, or
+    an int list ('dims': squeeze's `int dim` beside `tuple of ints dim` is one rule)."""
+    if kinds in ({INT_LIST}, {"int", INT_LIST}):
+        return "dims"
+    return SCALAR_KINDS.get(next(iter(kinds))) if len(kinds) == 1 else None
+
+
+def _refined(kind: str, name: str, message) -> str:
+    """A dim torch types int is kind 'dim'; an int list whose bare int torch refuses (message:
+    its TypeError for 2 there, full(2, 1.), torch.flip(x, 0)) is kind 'ints'."""
+    if kind == "int" and name in DIMS:
+        return "dim"
+    if kind == "dims" and re.search(
+        rf"argument '{name}'(?: \(position \d\))? must be tuple of ints, not int", message or ""
+    ):
+        return "ints"
+    return kind
 
 
 def _scalar_kind(message: str, name: str):
@@ -254,10 +291,11 @@ def _scalar_kind(message: str, name: str):
     first = message.split("\n")[0]
     if m := re.search(rf"argument '{name}'(?: \(position \d+\))? must be (\w+), not list", first):
         return SCALAR_KINDS.get(m.group(1))
+    if (m := INTS.search(first)) and m.group(1) == name:
+        return "dims"
     if "invalid combination of arguments" in first:
         kinds = {k for ps in _overloads(message) for k, n, _ in ps if n == name}
-        if len(kinds) == 1:
-            return SCALAR_KINDS.get(next(iter(kinds)))
+        return _list_kind(kinds) if kinds else None
     return None
 
 
@@ -273,7 +311,7 @@ def _takes_none_by_name(function, head, name: str) -> bool:
     the default None there (torch.var's correction is `Number? correction = None`)."""
     message = _type_error_keywords(function, head, {name: None})
     first = message.split("\n")[0] if message else ""
-    if re.search(rf"argument '{name}'(?: \(position \d+\))? must be \w+, not NoneType", first):
+    if re.search(rf"argument '{name}'(?: \(position \d+\))? must be [\w ]+, not NoneType", first):
         return False
     if "invalid combination of arguments" in first:
         return re.search(rf" {name} = None\b", message) is not None
@@ -297,16 +335,24 @@ def _positional_rows(function, names, heads: list, done: set) -> list:
         first = message.split("\n")[0]
         if (m := POSITIONAL.search(first)) and int(m.group(2)) == at:
             found = {(m.group(3), m.group(1))}
+        elif (m := INTS.search(first)) and m.group(2) and int(m.group(2)) == at:
+            found = {(INT_LIST, m.group(1))}
         elif "invalid combination of arguments" in first:
             positional = [[p for p in ps if not p[2]] for ps in _overloads(message)]
             found = {ps[at - 1][:2] for ps in positional if len(ps) >= at}
         else:
             continue
-        if len(found) == 1 and (kind := SCALAR_KINDS.get(next(iter(found))[0])) not in (None, "bool"):
+        if len({n for _, n in found}) == 1 and (kind := _list_kind({k for k, _ in found})) not in (
+            None,
+            "bool",
+        ):
             name = next(iter(found))[1]
             if name in names and name not in done and name not in SKIPPED:
+                kind = _refined(kind, name, _type_error(function, *head, 2))
                 none = _type_error(function, *head, None) or ""
-                refused = re.search(rf"argument '{name}' \(position {at}\) must be \w+, not NoneType", none)
+                refused = re.search(
+                    rf"argument '{name}' \(position {at}\) must be [\w ]+, not NoneType", none
+                )
                 if "invalid combination of arguments" in none.split("\n")[0]:
                     refused = not re.search(rf" {name} = None\b", none)
                 rows[at] = (at, name, kind if refused else kind + "|None")
@@ -326,11 +372,35 @@ def _keyword_rows(function, names, heads: list, done: set) -> list:
         for head in heads:
             message = _type_error_keywords(function, head, {name: LIST})
             if message is None:
-                break  # (a list is taken there)
+                if _runs_keywords(function, head, {name: LIST}):
+                    break  # (a list is taken there)
+                continue  # (another failure first: F.embedding_bag of float indices; the next head)
             if (kind := _scalar_kind(message, name)) is not None:
+                kind = _refined(kind, name, _type_error_keywords(function, head, {name: 2}))
                 rows.append((0, name, kind + "|None" if _takes_none_by_name(function, head, name) else kind))
                 break
     return rows
+
+
+def _pyneuro_default(function, name: str):
+    """The default of pyneuro's parameter `name` (inspect.Parameter.empty if none)."""
+    try:
+        parameter = inspect.signature(inspect.unwrap(function)).parameters.get(name)
+    except (TypeError, ValueError):
+        return inspect.Parameter.empty
+    return inspect.Parameter.empty if parameter is None else parameter.default
+
+
+def _worth_a_check(params: list, ours) -> list:
+    """params without the dim rows ('dim', 'dims', 'ints') that would only add a wrapper to a
+    function nothing else checks (x.size(0), x.view(..), x.unsqueeze(1), F.softmax(x, dim=1):
+    pyneuro's own reading, _shapes.one_dim and shape_arg, refuses what torch refuses there),
+    unless pyneuro's default None for a dim would take the None torch refuses (x.squeeze(dim=None))."""
+    kinds = [row[2].split("|")[0] for row in params]
+    if any(kind not in DIM_KINDS for kind in kinds):
+        return params
+    refused = [row for row in params if row[1] in DIMS and not row[2].endswith("|None")]
+    return [row for row in refused if _pyneuro_default(ours, row[1]) is None]
 
 
 def _heads(first: tuple, length: int) -> list:
@@ -344,7 +414,7 @@ def _heads(first: tuple, length: int) -> list:
 
 def table_for(pyneuro_module: str, torch_module: str) -> dict:
     ours, theirs = importlib.import_module(pyneuro_module), importlib.import_module(torch_module)
-    x = torch.ones(2, 2)
+    x = torch.ones(2, 2)  # (shared: some calls reshape it in place, and later rows were found so)
     rows = {}
     for name in sorted(dir(theirs)):
         function = getattr(theirs, name, None)
@@ -368,13 +438,14 @@ def table_for(pyneuro_module: str, torch_module: str) -> dict:
                 calls = [(*h, x, *t) for h in heads for t in tails[:3]]
                 params.append((position, found, _kind(function, calls, position - 1)))
         params += _bool_rows(function, _heads((x,), 3))
-        heads = [(x, x), (x, x, x), *_heads((x,), 2), (2,), (x, torch.tensor([0, 1])), ()]
+        heads = [(x, x), (x, x, x), *_heads((x,), 2), (2,), (x, torch.tensor([0, 1])), (), (x, (2,))]
+        heads.append((torch.tensor([[0, 1]]), torch.ones(2, 2)))  # (indices first: F.embedding_bag)
         done = {row[1] for row in params}
         before = [(), *_heads((x,), 2), *_heads((0,), 1)]
         params += _positional_rows(function, _code_names(getattr(ours, name)), before, done)
         done = {row[1] for row in params}
         params += _keyword_rows(function, _code_names(getattr(ours, name)), heads, done)
-        if params:
+        if params := _worth_a_check(params, getattr(ours, name)):
             rows[name] = tuple(params)
     return rows
 
@@ -410,7 +481,7 @@ def method_table() -> dict:
         params += _positional_rows(method, _code_names(getattr(ours, name)), _heads((), 2), done)
         done = {row[1] for row in params}
         params += _keyword_rows(method, _code_names(getattr(ours, name)), [(x,), *_heads((), 2)], done)
-        if params:
+        if params := _worth_a_check(params, getattr(ours, name)):
             rows[name] = tuple(params)
     return rows
 
@@ -443,8 +514,9 @@ def main() -> None:
         "Tensor only, 'number' a Tensor or a number, 'sequence' a list or tuple of Tensors; '|None'",
         "added: None as well (an optional tensor); 'bool' a Python bool only (a flag; position 0:",
         "keyword-only), 'bool|None' or None; 'int', 'float', 'scalar' (torch's Number) and 'str' the",
-        "numbers and strings torch's parser takes by keyword (position 0), '|None' or None. Read by",
-        "_arguments.py.",
+        "numbers and strings torch's parser takes by keyword (position 0), '|None' or None; 'dim'",
+        "one dim (torch's int), 'dims' an int or a sequence of ints (its int[1]), 'ints' a sequence",
+        "of ints only (its int[]: full(2, 1.) is refused), '|None' or None. Read by _arguments.py.",
     ]
     tables = {ours: table_for(ours, theirs) for ours, theirs in NAMESPACES.items()}
     _write(package / "_tensor_params.py", "functions", "TENSOR_PARAMS", tables, kinds)

@@ -8,7 +8,7 @@ from ... import functional as F
 from ..._errors import ShapeError, type_name
 from ..._tensor_base import _device
 from ...autograd.fused import linear_relu
-from ...creation import empty
+from ...creation import _check_sizes, empty
 from ...tensor import Tensor
 from .. import init
 from .module import Module, Parameter
@@ -27,18 +27,10 @@ class Linear(Module):
     ):
         super().__init__()
         # torch's words, from its empty((out_features, in_features)): nn.Linear(..., 10) of a
-        # notebook's placeholder is TypeError, a negative size RuntimeError; an int, a bool or a
-        # NumPy integer passes (n_classes = y.max() + 1 too)
-        if not hasattr(out_features, "__index__"):
-            raise TypeError(
-                "empty(): argument 'size' (position 1) must be tuple of ints, but found element of type "
-                f"{type(out_features).__name__} at pos 0"
-            )
-        if not hasattr(in_features, "__index__"):
-            raise TypeError(
-                "empty(): argument 'size' failed to unpack the object at pos 2 with error "
-                f'"type must be tuple of ints,but got {type(in_features).__name__}"'
-            )
+        # notebook's placeholder is TypeError, a negative size RuntimeError; an int or a NumPy
+        # integer passes (n_classes = y.max() + 1 too), a bool as in_features only (torch's
+        # parser reads a bool after the first size as an index: nn.Linear(4, True) is refused)
+        _check_sizes(((out_features, in_features),), "empty")
         if out_features < 0 or in_features < 0:
             bad = out_features if out_features < 0 else in_features
             raise ShapeError(

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from ..._device import cuda_device
 from ..._dtype import float32 as _float32
 from ..._dtype import float64 as _float64
+from ..._errors import type_name
 from ..._handles import RemovableHandle
 from ..._tensor_base import _fill
 from ..._tensor_forms import gives_copy
@@ -29,6 +30,16 @@ def _run_forward_hook(hook, with_kwargs: bool, module, args, kwargs, output):
     return hook(module, args, kwargs, output) if with_kwargs else hook(module, args, output)
 
 
+def _need_tensor(data, what: str) -> None:
+    """torch's Parameter and Buffer take a Tensor (they call data.detach()): a list, an array or a
+    number is its AttributeError, not a tensor made from it (code that runs here runs there)."""
+    if not isinstance(data, Tensor):
+        raise AttributeError(
+            f"'{type_name(data)}' object has no attribute 'detach' (nn.{what} takes a Tensor: "
+            "wrap the values in torch.tensor(...) first)"
+        )
+
+
 class Parameter(Tensor):
     """A Tensor that a Module registers as a learnable parameter (requires_grad=True)."""
 
@@ -38,8 +49,11 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
             data = zeros(0)
-        if not isinstance(data, Tensor):
-            data = Tensor(data)
+        _need_tensor(data, "Parameter")
+        if type(requires_grad) is not bool:  # (torch's _make_subclass types it bool)
+            raise TypeError(
+                f"_make_subclass(): argument 'require_grad' (position 3) must be bool, not {type_name(requires_grad)}"
+            )
         _fill(self, data._data, data.device)
         self.requires_grad = requires_grad
 
@@ -64,8 +78,7 @@ class Buffer(Tensor):
     def __init__(self, data=None, *, persistent: bool = True):
         if data is None:
             data = zeros(0)
-        if not isinstance(data, Tensor):
-            data = Tensor(data)
+        _need_tensor(data, "Buffer")
         _fill(self, data._data, data.device)
         self.persistent = persistent
 

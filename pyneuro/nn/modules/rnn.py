@@ -22,7 +22,7 @@ import warnings
 
 from ... import functional as F
 from ..._dtype import float32
-from ..._errors import ArgumentError, DTypeError, ShapeError
+from ..._errors import ArgumentError, DTypeError, ShapeError, type_name
 from ..._tensor_base import _device
 from ...autograd import named
 from ...autograd.rnn_cell import GRUPointwise, LSTMPointwise
@@ -217,6 +217,12 @@ class RNNBase(Module):
         """Check input and hx; return (time-major 3-D input, h0, c0 or None, is_batched).
         Missing states are zeros; unbatched ones get their batch dim of 1."""
         _check_tensor(input, name)
+        # torch's _VF.lstm types it bool: checked here, at forward, not in __init__, as torch
+        if type(self.bidirectional) is not bool:
+            kernel = {"RNN_TANH": "rnn_tanh", "RNN_RELU": "rnn_relu"}.get(self.mode, self.mode.lower())
+            raise TypeError(
+                f"{kernel}(): argument 'bidirectional' must be bool, not {type_name(self.bidirectional)}"
+            )
         if input.ndim not in (2, 3):
             tensor = " tensor" if name == "RNN" else ""
             raise ShapeError(f"{name}: Expected input to be 2D or 3D, got {input.ndim}D{tensor} instead")

@@ -64,10 +64,11 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
 def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None) -> None:
     """Multiply every gradient in place by min(1, max_norm / (total_norm + 1e-6))."""
     grads = _grads(parameters)
+    max_norm = float(max_norm)  # (first, as torch: max_norm=None is TypeError with no gradient too)
     if not grads:
         return
     with no_grad():
-        coef = (float(max_norm) / (total_norm + 1e-6)).clamp(max=1.0)
+        coef = (max_norm / (total_norm + 1e-6)).clamp(max=1.0)
         for g in grads:
             g.mul_(coef.to(g.dtype))
 
@@ -99,6 +100,7 @@ def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False
 
 def clip_grad_value_(parameters, clip_value, foreach=None) -> None:
     """Clamp every gradient element into [-clip_value, clip_value], in place."""
+    clip_value = float(clip_value)  # (first, as torch: None is TypeError with no gradient too)
     grads = _grads(parameters)
     _refuse_sparse(grads, "clamp_")
     with no_grad():
