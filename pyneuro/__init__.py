@@ -27,6 +27,7 @@ from . import functions_logical as _functions_logical
 from . import functions_math as _functions_math
 from . import functions_reduce as _functions_reduce
 from . import torch_names as _torch_names
+from . import torch_names_extra as _torch_names_extra
 from . import torch_nn_names as _torch_nn_names
 from . import torch_runtime as _torch_runtime
 from ._arguments import check_method_arguments as _check_method_arguments
@@ -67,7 +68,9 @@ from .autograd import (
 from .backends import set_backend
 from .backends.torch_flags import (
     are_deterministic_algorithms_enabled,
+    get_deterministic_debug_mode,
     is_deterministic_algorithms_warn_only_enabled,
+    set_deterministic_debug_mode,
     use_deterministic_algorithms,
 )
 from .creation import (
@@ -201,6 +204,7 @@ from .serialization import load, save
 from .storage import TypedStorage, UntypedStorage
 from .strided import as_strided, empty_strided
 from .torch_names import *  # noqa: F403 - asarray, isin, hann_window, exp_, ... (its __all__)
+from .torch_names_extra import *  # noqa: F403 - nonzero_static, t_copy, frobenius_norm, ... (its __all__)
 from .torch_nn_names import *  # noqa: F403 - torch.dropout(input, p, train), torch.kl_div, ... (its __all__)
 from .torch_runtime import *  # noqa: F403 - FloatTensor, pi, ... (its __all__)
 from .version import __version__
@@ -313,6 +317,8 @@ def __getattr__(name: str):
         if not _RANGE:  # (checked once: pickle finds the same object)
             _RANGE.append(_checked(_torch_names.range, name))
         return _RANGE[0]
+    if name in _torch_names_extra.BUILD_FLAGS:  # pn.has_openmp, ...: asks the C++ backend, so on first use
+        return _torch_names_extra.build_flag(name)
     if name in ("float", "int", "bool"):  # pn.float, pn.int, pn.bool: the dtypes users see
         return _dtypes.public(getattr(_dtypes, name))
     raise AttributeError(f"module 'pyneuro' has no attribute {name!r}")
@@ -320,7 +326,12 @@ def __getattr__(name: str):
 
 def __dir__():
     """dir(pyneuro) lists the names __getattr__ serves too, as dir(torch) lists them."""
-    served = _LAZY_SUBMODULES + _BUILTIN_NAMED_FUNCTIONS + _torch_nn_names.SAME_AS_FUNCTIONAL
+    served = (
+        _LAZY_SUBMODULES
+        + _BUILTIN_NAMED_FUNCTIONS
+        + _torch_nn_names.SAME_AS_FUNCTIONAL
+        + _torch_names_extra.BUILD_FLAGS
+    )
     return sorted(set(globals()) | set(served) | {"float", "int", "bool", "range", "vmap", "compile"})
 
 
@@ -331,6 +342,8 @@ __all__ = [
     "get_num_threads",
     "set_num_threads",
     "use_deterministic_algorithms",
+    "get_deterministic_debug_mode",
+    "set_deterministic_debug_mode",
     "are_deterministic_algorithms_enabled",
     "is_deterministic_algorithms_warn_only_enabled",
     "__version__",
@@ -519,6 +532,7 @@ __all__ += (
 __all__ += (
     ["as_strided", "empty_strided"]
     + _torch_names.__all__
+    + _torch_names_extra.__all__
     + _torch_nn_names.__all__
     + list(_torch_nn_names.SAME_AS_FUNCTIONAL)
 )

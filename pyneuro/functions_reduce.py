@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 
 from . import _dtype as _dtypes
+from . import _torch_samplers as _samplers
 from . import autograd as _ag
 from . import return_types
 from ._dtype import _PY_BOOL, _PY_FLOAT, _PY_INT, _dtype
@@ -535,6 +536,28 @@ def poisson(input, generator=None):
     return _from_data(draw.astype(input._data.dtype), None, input.device)
 
 
+def binomial(count, prob, generator=None):
+    """Draws from Binomial(count, prob), elementwise (broadcast together), with torch's sampler
+    on torch's stream: a seed gives torch's numbers. A NaN count or prob draws NaN (torch's
+    CPU sampler never returns for a NaN count)."""
+    for position, (what, t) in enumerate((("count", count), ("prob", prob)), 1):
+        if not isinstance(t, TensorBase):
+            raise TypeError(
+                f"binomial(): argument '{what}' (position {position}) must be Tensor, not {type(t).__name__}"
+            )
+        if t._data.dtype.kind != "f":
+            raise ValueError(
+                f"binomial only supports floating-point dtypes for {what}, got: {t.dtype.torch_name}"
+            )
+    if prob._data.dtype != count._data.dtype:
+        raise RuntimeError(f"Found dtype {prob.dtype.torch_name} but expected {count.dtype.torch_name}")
+    n, p = np.broadcast_arrays(_host(count), _host(prob))
+    bad = np.isnan(n) | np.isnan(p)
+    draw = _samplers.binomial(np.where(bad, 0, n), np.where(bad, 0, p), _rng(generator))
+    draw[bad] = np.nan
+    return _from_data(draw.astype(count._data.dtype), None, count.device)
+
+
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, generator=None):
     """Integers drawn uniformly from [low, high) in a tensor shaped like input (randint_like(x, high)
     or randint_like(x, low, high)); input's dtype unless dtype says otherwise."""
@@ -732,6 +755,7 @@ __all__ = [
     "nansum",
     "pinverse",
     "poisson",
+    "binomial",
     "promote_types",
     "quantile",
     "randint_like",
