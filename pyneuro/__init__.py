@@ -261,6 +261,7 @@ _LAZY_SUBMODULES = (
     "testing",  # torch.testing: assert_close  # torch.distributions: Normal, Categorical, ... with log_prob and rsample
     "utils",
     "profiler",  # the tools that show what ran
+    "hub",  # torch.hub: checkpoints from URLs into a cache, local hubconf.py entry points
     "onnx",  # torch.onnx: export raises NotImplementedError (no tracer), so scripts importing it run
     "viz",
 )
