@@ -261,6 +261,8 @@ _LAZY_SUBMODULES = (
     "testing",  # torch.testing: assert_close  # torch.distributions: Normal, Categorical, ... with log_prob and rsample
     "utils",
     "profiler",  # the tools that show what ran
+    "compiler",  # torch.compiler: is_compiling() False, the tracer's decorators give back their function
+    "signal",  # torch.signal.windows: hann, gaussian, kaiser, ... as torch computes them
     "hub",  # torch.hub: checkpoints from URLs into a cache, local hubconf.py entry points
     "onnx",  # torch.onnx: export raises NotImplementedError (no tracer), so scripts importing it run
     "viz",
