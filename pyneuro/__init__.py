@@ -35,6 +35,7 @@ from ._arguments import check_tensor_arguments as _check_tensor_arguments
 from ._arguments import checked as _checked
 from ._device import device
 from ._dtype import DType as dtype
+from ._errors import AcceleratorError, OutOfMemoryError
 from ._lowrank import pca_lowrank, svd_lowrank
 from ._out import add_out_keyword as _add_out_keyword
 from ._out import out_keyword as _out_keyword
@@ -524,6 +525,8 @@ __all__ = [
     "GradcheckError",
     "pca_lowrank",
     "svd_lowrank",
+    "OutOfMemoryError",
+    "AcceleratorError",
 ]
 __all__ += (
     _torch_runtime.__all__

@@ -184,6 +184,20 @@ class ExtraMethods:
         return getattr(self._node, "output_nr", 0) if self._node is not None else 0
 
     @property
+    def volatile(self) -> bool:
+        """Removed with Variable in torch 0.4: always False, with torch's warning."""
+        warnings.warn("volatile was removed (Variable.volatile is always False)", UserWarning, stacklevel=2)
+        return False
+
+    def const_data_ptr(self) -> int:
+        return self.data_ptr()
+
+    def dim_order(self, *, ambiguity_check=False) -> tuple:
+        """The dims from the outermost in memory to the innermost (by stride, ties in dim order)."""
+        strides = self.stride()
+        return tuple(sorted(range(self.ndim), key=lambda d: -strides[d]))
+
+    @property
     def name(self):
         """torch's Tensor.name (None: pyneuro has no named tensors)."""
         return None

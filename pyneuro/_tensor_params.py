@@ -472,6 +472,7 @@ TENSOR_PARAMS = {
         'threshold': ((1, 'input', 'number|None'), (2, 'threshold', 'scalar'), (3, 'value', 'scalar')),
         'threshold_': ((1, 'input', 'number|None'), (2, 'threshold', 'scalar'), (3, 'value', 'scalar')),
         'tile': ((1, 'input', 'number|None'),),
+        'to_dlpack': ((1, 'data', 'tensor'), (0, 'copy', 'bool|None')),
         'topk': ((1, 'input', 'tensor'), (4, 'largest', 'bool'), (5, 'sorted', 'bool'), (2, 'k', 'int')),
         'trace': ((1, 'input', 'tensor'),),
         'transpose': ((1, 'input', 'number|None'), (2, 'dim0', 'int'), (3, 'dim1', 'int')),

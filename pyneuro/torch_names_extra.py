@@ -11,8 +11,12 @@ accelerator on first use); pyneuro/__init__.py re-exports __all__.
 
 from __future__ import annotations
 
+import builtins
 import importlib
+import math
 import warnings
+
+import numpy as np
 
 from . import torch_removed as _removed
 from ._device import device as _device_type
@@ -179,7 +183,86 @@ def build_flag(name: str) -> bool:
 BUILD_FLAGS = ("has_openmp", "has_lapack", "has_mkl", "has_spectral")
 
 
+# ---------------------------------------------------------------------------- torch.sym_*
+# torch's "SymInt-aware" helpers, written so that code stays traceable under torch.compile; on
+# plain Python numbers (the only kind here: pyneuro traces nothing) they are these.
+_NUMBERS = (int, float, np.integer, np.floating)
+
+
+def sym_int(a):
+    return builtins.int(a)
+
+
+def sym_float(a):
+    return builtins.float(a)
+
+
+def sym_not(a):
+    return not a
+
+
+def sym_sqrt(a):
+    return math.sqrt(a)
+
+
+def _sym_extreme(pick, a, b):
+    for x in (a, b):
+        if not isinstance(x, _NUMBERS):
+            raise AssertionError(f"expected {_NUMBERS}, got {type(x)}")
+    if isinstance(a, (float, np.floating)) or isinstance(b, (float, np.floating)):
+        return builtins.float(pick(a, b))  # (a float on either side: a float, as torch's)
+    return pick(a, b)
+
+
+def sym_max(a, b):
+    return _sym_extreme(builtins.max, a, b)
+
+
+def sym_min(a, b):
+    return _sym_extreme(builtins.min, a, b)
+
+
+def sym_ite(b, t, f):
+    """t if b else f."""
+    if not isinstance(b, bool):
+        raise AssertionError(f"expected SymBool or bool, got {type(b)}")
+    if type(t) is not type(f):
+        raise AssertionError(f"type mismatch: {type(t)} vs {type(f)}")
+    return t if b else f
+
+
+def sym_sum(*args):
+    """sum(args); sym_sum([a, b, c]) and sym_sum(a, b, c) alike."""
+    if len(args) == 1 and isinstance(args[0], (list, tuple)):
+        args = args[0]
+    return builtins.sum(args)
+
+
+def to_dlpack(tensor, *, copy=None):
+    """torch.to_dlpack: torch.utils.dlpack.to_dlpack."""
+    return importlib.import_module("pyneuro.utils.dlpack").to_dlpack(tensor, copy=copy)
+
+
+def is_vulkan_available() -> bool:
+    return False
+
+
+def init_num_threads() -> None:
+    """torch.init_num_threads: the C++ kernels' threads start on their own; nothing to do."""
+
+
 __all__ = [
+    "sym_int",
+    "sym_float",
+    "sym_not",
+    "sym_sqrt",
+    "sym_max",
+    "sym_min",
+    "sym_ite",
+    "sym_sum",
+    "is_vulkan_available",
+    "init_num_threads",
+    "to_dlpack",
     "nonzero_static",
     "unsafe_split_with_sizes",
     "is_distributed",

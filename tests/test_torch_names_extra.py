@@ -316,3 +316,58 @@ def test_get_device_module_and_build_flags():
         assert isinstance(getattr(pn, flag), bool) and flag in dir(pn)
     assert pn.has_lapack and not pn.has_spectral  # (no torch.fft here)
     assert not pn.is_distributed(pn.zeros(1)) and not torch.is_distributed(torch.zeros(1))
+
+
+# ---------------------------------------------------------------------------- small runtime names
+def test_sym_helpers_on_python_numbers():
+    for call in (
+        lambda m: m.sym_int(3.7),
+        lambda m: m.sym_int(-3.7),
+        lambda m: m.sym_float(3),
+        lambda m: m.sym_max(2, 3.5),
+        lambda m: m.sym_max(3, 2),
+        lambda m: m.sym_min(2, 3.5),
+        lambda m: m.sym_not(True),
+        lambda m: m.sym_sqrt(4),
+        lambda m: m.sym_ite(False, 1, 2),
+        lambda m: m.sym_sum([1, 2, 3]),
+        lambda m: m.sym_sum(1, 2.5),
+    ):
+        p, t = call(pn), call(torch)
+        assert p == t and type(p) is type(t)
+    for bad in (
+        lambda m: m.sym_max(m.tensor(1), 2),
+        lambda m: m.sym_ite(1, 2, 3),
+        lambda m: m.sym_ite(True, 1, 2.0),
+    ):
+        raises_like(lambda: bad(pn), lambda: bad(torch))
+
+
+def test_error_classes_and_flags():
+    for m in (pn, torch):
+        assert issubclass(m.OutOfMemoryError, RuntimeError) and m.cuda.OutOfMemoryError is m.OutOfMemoryError
+        assert issubclass(m.AcceleratorError, RuntimeError)
+        assert m.is_vulkan_available() is False and m.init_num_threads() is None
+        assert m.backends.cpu.get_cpu_capability() in ("AVX512", "AVX2", "DEFAULT", "NO AVX")
+        assert isinstance(m.backends.mkl.is_available(), bool)
+    assert pn.backends.mkl.is_available() is False
+
+
+def test_dlpack_round_trips_share_memory():
+    x = pn.arange(6.0).reshape(2, 3)
+    assert pn.from_dlpack(pn.to_dlpack(x)).data_ptr() == x.data_ptr()
+    assert pn.utils.dlpack.from_dlpack(pn.utils.dlpack.to_dlpack(x)).tolist() == x.tolist()
+    t = torch.from_dlpack(pn.utils.dlpack.to_dlpack(x))
+    assert t.tolist() == x.tolist() and t.data_ptr() == x.data_ptr()
+    p = pn.from_dlpack(torch.utils.dlpack.to_dlpack(torch.arange(3.0)))
+    assert p.tolist() == [0.0, 1.0, 2.0]
+    raises_like(lambda: pn.to_dlpack([1.0]), lambda: torch.to_dlpack([1.0]))
+
+
+def test_memory_order_methods():
+    for shape, perm in (((2, 3), (1, 0)), ((2, 3, 4), (0, 2, 1)), ((2, 3, 4, 5), (0, 2, 3, 1))):
+        x, t = pn.zeros(shape).permute(perm), torch.zeros(shape).permute(perm)
+        assert x.dim_order() == t.dim_order()
+        assert x.const_data_ptr() == x.data_ptr()
+    with pytest.warns(UserWarning, match="volatile was removed"):
+        assert pn.zeros(1).volatile is False

@@ -23,7 +23,7 @@ from types import ModuleType, SimpleNamespace
 
 import numpy as np
 
-__all__ = ["cudnn", "mps", "mkldnn", "openmp", "cuda"]
+__all__ = ["cudnn", "mps", "mkldnn", "openmp", "cuda", "mkl", "cpu"]
 
 
 def _false() -> bool:
@@ -43,6 +43,18 @@ def _openmp_available() -> bool:
     from .. import _cpu
 
     return bool(getattr(_cpu, "openmp_version", 0))
+
+
+def _cpu_capability() -> str:
+    """torch.backends.cpu.get_cpu_capability(): the SIMD path pyneuro's C++ kernels picked at
+    run time, in torch's words ("AVX512", "AVX2", "DEFAULT"; "NO AVX" has no pyneuro path)."""
+    from ._registry import status
+
+    if not status("cpu").available:
+        return "DEFAULT"
+    from .. import _cpu
+
+    return {"avx512": "AVX512", "avx2": "AVX2"}.get(str(_cpu.simd_path()).lower(), "DEFAULT")
 
 
 def _cuda_built() -> bool:
@@ -72,6 +84,8 @@ cudnn = _module(
 mps = _module("mps", is_available=_false, is_built=_false)
 mkldnn = _module("mkldnn", enabled=True, is_available=_false)
 openmp = _module("openmp", is_available=_openmp_available)
+mkl = _module("mkl", is_available=_false)  # (NumPy's BLAS, not MKL, behind pyneuro's linear algebra)
+cpu = _module("cpu", get_cpu_capability=_cpu_capability)
 # which of torch's fused attention kernels F.scaled_dot_product_attention may pick; pyneuro's
 # has one way (the "math" form: scores, softmax, weighted sum), so they are recorded only
 _sdp = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
