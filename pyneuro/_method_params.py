@@ -205,6 +205,7 @@ METHOD_PARAMS = {
         'not_equal': ((1, 'other', 'number|None'),),
         'not_equal_': ((1, 'other', 'number|None'),),
         'numpy': ((0, 'force', 'bool'),),
+        'orgqr': ((1, 'input2', 'tensor'),),
         'outer': ((1, 'vec2', 'tensor'),),
         'pinverse': ((1, 'rcond', 'float'),),
         'polygamma': ((1, 'n', 'int'),),

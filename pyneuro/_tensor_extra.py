@@ -23,6 +23,7 @@ import warnings
 
 import numpy as np
 
+from . import _householder
 from . import functions_reduce as _reduce
 from . import special as _special
 from . import torch_removed as _removed
@@ -208,6 +209,12 @@ class ExtraMethods:
 
     def lu_solve(self, LU_data, LU_pivots):
         return _reduce.lu_solve(self, LU_data, LU_pivots)
+
+    def geqrf(self):
+        return _householder.geqrf(self)
+
+    def orgqr(self, input2):
+        return _householder.orgqr(self, input2)
 
     def igamma(self, other):
         _need_tensor_other(other, "igamma")

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import torch_removed as _removed
 from ._device import device as _device_type
+from ._householder import geqrf, orgqr
 from ._shapes import one_dim
 from ._tensor_base import need_tensor
 from .autograd.shape import renamed
@@ -274,6 +275,8 @@ __all__ = [
     "slice_copy",
     *(f"{n}_copy" for n in _VIEW_OPS),
     "get_device_module",
+    "orgqr",
+    "geqrf",
     "solve",
     "lstsq",
     "eig",
