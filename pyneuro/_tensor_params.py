@@ -232,6 +232,7 @@ TENSOR_PARAMS = {
         'hinge_embedding_loss': ((1, 'input', 'tensor'), (2, 'target', 'tensor'), (0, 'margin', 'float')),
         'histc': ((1, 'input', 'tensor'), (2, 'bins', 'int'), (3, 'min', 'scalar'), (4, 'max', 'scalar')),
         'histogram': ((1, 'input', 'tensor'), (0, 'density', 'bool')),
+        'histogramdd': ((1, 'input', 'number|None'), (5, 'density', 'bool')),
         'hsplit': ((1, 'input', 'number|None'),),
         'hstack': ((1, 'tensors', 'sequence'),),
         'hypot': ((1, 'input', 'tensor'), (2, 'other', 'tensor')),

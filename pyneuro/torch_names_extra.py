@@ -20,6 +20,7 @@ import numpy as np
 
 from . import torch_removed as _removed
 from ._device import device as _device_type
+from ._histogram import histogramdd
 from ._householder import geqrf, orgqr
 from ._shapes import one_dim
 from ._tensor_base import need_tensor
@@ -277,6 +278,7 @@ __all__ = [
     "get_device_module",
     "orgqr",
     "geqrf",
+    "histogramdd",
     "solve",
     "lstsq",
     "eig",
