@@ -221,6 +221,10 @@ bfloat16, complex32, complex64, complex128 = (
     _dtypes.unsupported(n) for n in ("bfloat16", "complex32", "complex64", "complex128")
 )
 chalf, cfloat, cdouble = complex32, complex64, complex128
+uint16, uint32, uint64 = (_dtypes.unsupported(n) for n in ("uint16", "uint32", "uint64"))
+float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz = (
+    _dtypes.unsupported(n) for n in ("float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz")
+)
 
 # Names that would shadow Python builtins inside this module are served by __getattr__.
 _BUILTIN_NAMED_FUNCTIONS = ("sum", "abs", "max", "min", "pow", "round", "all", "any")
@@ -491,6 +495,13 @@ __all__ = [
     "chalf",
     "cfloat",
     "cdouble",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float8_e4m3fn",
+    "float8_e5m2",
+    "float8_e4m3fnuz",
+    "float8_e5m2fnuz",
     "no_grad",
     "is_anomaly_enabled",
     "is_anomaly_check_nan_enabled",

@@ -642,6 +642,15 @@ def can_cast(from_, to) -> bool:
     return _dtypes.can_cast(_dtype(from_), _dtype(to))
 
 
+_NO_TENSOR_LIMITS = {
+    "bfloat16": (16, 2.0**-7, 3.3895313892515355e38, 2.0**-126, 0.01),
+    "float8_e4m3fn": (8, 0.125, 448.0, 2.0**-6, 1.0),
+    "float8_e5m2": (8, 0.25, 57344.0, 2.0**-14, 1.0),
+    "float8_e4m3fnuz": (8, 0.125, 240.0, 2.0**-7, 1.0),
+    "float8_e5m2fnuz": (8, 0.125, 57344.0, 2.0**-15, 1.0),
+}
+
+
 class finfo:
     """The limits of a floating dtype, as torch.finfo: bits, eps, max, min, tiny,
     smallest_normal, resolution, dtype (the name)."""
@@ -651,15 +660,10 @@ class finfo:
     def __init__(self, type=None):
         from .functions import get_default_dtype
 
-        if type is _dtypes.unsupported("bfloat16"):  # no bfloat16 tensors, but its limits are known
-            self.bits, self.eps, self.max, self.tiny, self.resolution = (
-                16,
-                2.0**-7,
-                3.3895313892515355e38,
-                2.0**-126,
-                0.01,
-            )
-            self.min, self.smallest_normal, self.dtype = -self.max, self.tiny, "bfloat16"
+        if isinstance(type, _dtypes.UnsupportedDType) and type.name in _NO_TENSOR_LIMITS:
+            # (no tensors of them, but their limits are known: bits, eps, max, tiny, resolution)
+            self.bits, self.eps, self.max, self.tiny, self.resolution = _NO_TENSOR_LIMITS[type.name]
+            self.min, self.smallest_normal, self.dtype = -self.max, self.tiny, type.name
             return
         d = _dtype(type) if type is not None else _dtype(get_default_dtype())
         if d.kind != "f":
@@ -688,7 +692,11 @@ class iinfo:
     __module__ = "pyneuro"
 
     def __init__(self, type):
-        d = _dtype(type)
+        d = (
+            np.dtype(type.name)
+            if isinstance(type, _dtypes.UnsupportedDType) and type.kind == "u"
+            else _dtype(type)
+        )
         if d.kind == "b":
             raise TypeError("torch.bool is not supported by torch.iinfo")
         if d.kind not in "iu":

@@ -422,3 +422,21 @@ def test_top_level_ctc_loss_takes_an_int_reduction():
         lambda: pn.ctc_loss(pn.tensor(lp), pn.tensor(targets), [6, 5], [2, 2], reduction="mean"),
         lambda: torch.ctc_loss(torch.tensor(lp), torch.tensor(targets), [6, 5], [2, 2], reduction="mean"),
     )
+
+
+# ---------------------------------------------------------------------------- dtypes named only
+@pytest.mark.parametrize(
+    "name",
+    ["uint16", "uint32", "uint64", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz"],
+)
+def test_dtypes_pyneuro_names_but_has_no_tensors_of(name):
+    p, t = getattr(pn, name), getattr(torch, name)
+    assert p.itemsize == t.itemsize and p.is_signed == t.is_signed
+    assert p.is_floating_point == t.is_floating_point and str(p) == f"pyneuro.{name}"
+    info = pn.iinfo if name.startswith("uint") else pn.finfo
+    assert repr(info(p)) == repr((torch.iinfo if name.startswith("uint") else torch.finfo)(t))
+    with pytest.raises(TypeError, match=f"pyneuro has no {name} tensors"):
+        pn.zeros(2, dtype=p)
+    with pytest.raises(TypeError, match=f"pyneuro has no {name} tensors"):
+        pn.ones(2).to(p)
+    assert pn.ones(1).dtype != p
