@@ -114,3 +114,31 @@ def geqrf(input):
     return return_types.geqrf(
         _wrap(backend.asarray(a), input.device), _wrap(backend.asarray(tau), input.device)
     )
+
+
+def ormqr(input, tau, other, left=True, transpose=False):
+    """torch.ormqr: Q other (left), other Q (left=False), or with Q^T (transpose), where
+    Q = H_1 ... H_k is the m x m product of input's Householder reflections (as from geqrf);
+    each H_i applied as a rank-one update, so the gradients flow to all three."""
+    need_tensor(input, "ormqr")
+    need_tensor(tau, "ormqr", "input2", 2)
+    need_tensor(other, "ormqr", "input3", 3)
+    if input.ndim < 2 or other.ndim < 2:
+        raise RuntimeError("torch.ormqr: input must have at least 2 dimensions.")
+    m = other.shape[-2] if left else other.shape[-1]
+    if input.shape[-2] != m:
+        raise RuntimeError(f"torch.ormqr: other.shape[{-2 if left else -1}] must be equal to input.shape[-2]")
+    if tau.shape[-1] > min(other.shape[-2], input.shape[-1]):
+        raise RuntimeError(
+            "torch.ormqr: tau.shape[-1] must be equal to min(other.shape[-2], input.shape[-1])"
+        )
+    below = input.tril(-1) + eye(input.shape[-2], input.shape[-1], dtype=input.dtype, device=input.device)
+    k = tau.shape[-1]
+    # Q C = H_1 (... (H_k C)); Q^T C = H_k (... (H_1 C)); C Q = ((C H_1) ...) H_k; C Q^T the reverse
+    order = range(k) if left == transpose else reversed(range(k))
+    out = other
+    for i in order:
+        v = below[..., :, i : i + 1]
+        t = tau[..., i : i + 1].unsqueeze(-1)
+        out = out - t * (v @ (v.mT @ out)) if left else out - t * ((out @ v) @ v.mT)
+    return out

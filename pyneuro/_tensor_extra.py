@@ -216,6 +216,15 @@ class ExtraMethods:
     def orgqr(self, input2):
         return _householder.orgqr(self, input2)
 
+    def ormqr(self, input2, input3, left=True, transpose=False):
+        return _householder.ormqr(self, input2, input3, left, transpose)
+
+    def is_distributed(self) -> bool:
+        return False
+
+    def reinforce(self, reward):
+        raise RuntimeError(_REINFORCE_REMOVED)
+
     def igamma(self, other):
         _need_tensor_other(other, "igamma")
         return _special.gammainc(self, other)
@@ -244,6 +253,30 @@ class ExtraMethods:
 
     def symeig(self, *args, **kwargs):
         _removed.symeig()
+
+
+_REINFORCE_REMOVED = """reinforce() was removed.
+Use torch.distributions instead.
+See https://pytorch.org/docs/main/distributions.html
+
+Instead of:
+
+probs = policy_network(state)
+action = probs.multinomial()
+next_state, reward = env.step(action)
+action.reinforce(reward)
+action.backward()
+
+Use:
+
+probs = policy_network(state)
+# NOTE: categorical is equivalent to what used to be called multinomial
+m = torch.distributions.Categorical(probs)
+action = m.sample()
+next_state, reward = env.step(action)
+loss = -m.log_prob(action) * reward
+loss.backward()
+"""
 
 
 def _need_tensor_other(other, name: str) -> None:

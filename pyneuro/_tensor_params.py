@@ -363,6 +363,7 @@ TENSOR_PARAMS = {
         'ones': ((0, 'requires_grad', 'bool|None'),),
         'ones_like': ((1, 'input', 'tensor'), (0, 'requires_grad', 'bool|None')),
         'orgqr': ((1, 'input', 'tensor'), (2, 'input2', 'tensor')),
+        'ormqr': ((1, 'input', 'tensor'), (2, 'input2', 'tensor'), (3, 'input3', 'tensor'), (0, 'left', 'bool'), (0, 'transpose', 'bool')),
         'outer': ((1, 'input', 'tensor'), (2, 'vec2', 'tensor')),
         'pairwise_distance': ((1, 'x1', 'tensor'), (2, 'x2', 'tensor'), (0, 'p', 'float'), (0, 'eps', 'float'), (0, 'keepdim', 'bool')),
         'pdist': ((1, 'input', 'tensor'), (2, 'p', 'float')),

@@ -21,7 +21,7 @@ import numpy as np
 from . import torch_removed as _removed
 from ._device import device as _device_type
 from ._histogram import histogramdd
-from ._householder import geqrf, orgqr
+from ._householder import geqrf, orgqr, ormqr
 from ._shapes import one_dim
 from ._tensor_base import need_tensor
 from .autograd.shape import renamed
@@ -245,6 +245,19 @@ def to_dlpack(tensor, *, copy=None):
     return importlib.import_module("pyneuro.utils.dlpack").to_dlpack(tensor, copy=copy)
 
 
+class SymInt:
+    """torch.SymInt: an int that torch.compile traces symbolically. pyneuro traces nothing, so no
+    value is one (isinstance(3, torch.SymInt) is False in torch too); it exists for annotations."""
+
+
+class SymFloat:
+    """torch.SymFloat (see SymInt)."""
+
+
+class SymBool:
+    """torch.SymBool (see SymInt)."""
+
+
 def is_vulkan_available() -> bool:
     return False
 
@@ -254,6 +267,9 @@ def init_num_threads() -> None:
 
 
 __all__ = [
+    "SymInt",
+    "SymFloat",
+    "SymBool",
     "sym_int",
     "sym_float",
     "sym_not",
@@ -277,6 +293,7 @@ __all__ = [
     *(f"{n}_copy" for n in _VIEW_OPS),
     "get_device_module",
     "orgqr",
+    "ormqr",
     "geqrf",
     "histogramdd",
     "solve",

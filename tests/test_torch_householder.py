@@ -46,9 +46,28 @@ def test_geqrf_is_lapacks_and_gives_q(shape, dtype):
         np.testing.assert_allclose(pn.tensor(a).geqrf().a.orgqr(p.tau).numpy(), q.numpy())
 
 
+@pytest.mark.parametrize("left, transpose", [(True, False), (True, True), (False, False), (False, True)])
+def test_ormqr_values_and_gradients(left, transpose):
+    rng = np.random.default_rng(3)
+    a, c = rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 5, 4) if left else (2, 4, 5))
+    out = []
+    for m in (pn, torch):
+        g = m.geqrf(m.tensor(a))
+        A, T, C = (m.tensor(v.detach().numpy(), requires_grad=True) for v in (g.a, g.tau, m.tensor(c)))
+        r = m.ormqr(A, T, C, left, transpose)
+        (r * r).sum().backward()
+        out.append([v.detach().numpy() for v in (r, A.grad, T.grad, C.grad, A.ormqr(T, C, left, transpose))])
+    for p, t in zip(*out):
+        np.testing.assert_allclose(p, t, rtol=1e-10, atol=1e-10)
+
+
 @pytest.mark.parametrize(
     "call",
     [
+        lambda m: m.ormqr(m.randn(4, 3), m.rand(2), m.randn(5, 2)),
+        lambda m: m.ormqr(m.randn(4, 3), m.rand(2), m.randn(2, 5), left=False),
+        lambda m: m.ormqr(m.randn(4, 3), m.rand(4), m.randn(4, 2)),
+        lambda m: m.ormqr(m.randn(4), m.rand(2), m.randn(4, 2)),
         lambda m: m.linalg.householder_product(m.randn(3), m.rand(1)),
         lambda m: m.linalg.householder_product(m.randn(2, 3), m.rand(1)),
         lambda m: m.linalg.householder_product(m.randn(3, 2), m.rand(3)),

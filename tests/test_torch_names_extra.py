@@ -440,3 +440,26 @@ def test_dtypes_pyneuro_names_but_has_no_tensors_of(name):
     with pytest.raises(TypeError, match=f"pyneuro has no {name} tensors"):
         pn.ones(2).to(p)
     assert pn.ones(1).dtype != p
+
+
+def test_legacy_tensor_methods_and_switches():
+    for m in (pn, torch):
+        x = m.zeros(3)
+        assert (
+            x.map2_(m.ones(3), m.full((3,), 2.0), lambda a, b, c: a + b + c) is x and x.tolist() == [3.0] * 3
+        )
+        assert x.is_distributed() is False
+        assert m.autograd.is_multithreading_enabled() is True
+        with m.autograd.set_multithreading_enabled(False):
+            assert m.autograd.is_multithreading_enabled() is False
+        assert m.autograd.is_multithreading_enabled() is True
+        assert (
+            not isinstance(3, m.SymInt)
+            and not isinstance(3.0, m.SymFloat)
+            and not isinstance(True, m.SymBool)
+        )
+    with pytest.raises(RuntimeError) as t_err:
+        torch.zeros(1).reinforce(1)
+    with pytest.raises(RuntimeError) as p_err:
+        pn.zeros(1).reinforce(1)
+    assert str(p_err.value) == str(t_err.value)
