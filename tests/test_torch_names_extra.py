@@ -463,3 +463,38 @@ def test_legacy_tensor_methods_and_switches():
     with pytest.raises(RuntimeError) as p_err:
         pn.zeros(1).reinforce(1)
     assert str(p_err.value) == str(t_err.value)
+
+
+@pytest.mark.parametrize(
+    "x, w, b, rest",
+    [
+        ((2, 3, 9), (5, 3, 2), None, ([1], [0], [1], False, [0], 1)),
+        ((2, 4, 9), (4, 3, 3), (6,), ([2], [1], [1], True, [1], 2)),
+        ((1, 2, 6, 5), (4, 2, 3, 2), (4,), ([2, 1], [1, 0], [1, 2], False, [0, 0], 1)),
+        ((1, 4, 5, 5), (4, 1, 3, 3), (2,), ([2, 2], [1, 1], [1, 1], True, [1, 0], 2)),
+        ((1, 2, 4, 4, 4), (3, 2, 2, 2, 2), None, ([1, 1, 1], [0, 0, 0], [1, 1, 1], False, [0, 0, 0], 1)),
+    ],
+)
+def test_top_level_convolution(x, w, b, rest):
+    rng = np.random.default_rng(len(x))
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in (x, w) + ((b,) if b else ())]
+
+    def call(m, x, w, *b):
+        return m.convolution(x, w, b[0] if b else None, *rest)
+
+    same(call, *arrays, requires_grad=True)
+    raises_like(
+        lambda: pn.convolution(*both(arrays[0])[:1], pn.tensor(arrays[1]), None, *rest[:-1]),
+        lambda: torch.convolution(torch.tensor(arrays[0]), torch.tensor(arrays[1]), None, *rest[:-1]),
+    )
+
+
+def test_native_layer_norm_returns_the_statistics():
+    rng = np.random.default_rng(5)
+    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in ((2, 3, 4), (3, 4), (3, 4)))
+    for k in range(3):
+        same(lambda m, x, w, b: m.native_layer_norm(x, [3, 4], w, b, 1e-5)[k], x, w, b, requires_grad=k == 0)
+    p = pn.native_layer_norm(pn.tensor(x), [4], None, None, 1e-5)
+    t = torch.native_layer_norm(torch.tensor(x), [4], None, None, 1e-5)
+    for a, c in zip(p, t):
+        close(a, c)
