@@ -104,13 +104,10 @@ def geqrf(input):
         raise NotImplementedError(f"\"geqrf_cpu\" not implemented for '{torch_name(input.dtype)}'")
     backend = _backend(input.device)
     a = np.array(backend.to_numpy(input.detach()._data), dtype=input._data.dtype, copy=True)
-    flat = a.reshape((-1,) + a.shape[-2:])
-    taus = (
-        np.stack([_geqrf_array(m) for m in flat])
-        if flat.shape[0]
-        else np.zeros((0, min(a.shape[-2:])), a.dtype)
-    )
-    tau = taus.reshape(a.shape[:-2] + (min(a.shape[-2:]),))
+    m, n = a.shape[-2:]
+    flat = a.reshape((int(np.prod(a.shape[:-2], dtype=np.int64)), m, n))
+    taus = np.stack([_geqrf_array(x) for x in flat]) if len(flat) else np.zeros((0, min(m, n)), a.dtype)
+    tau = taus.reshape(a.shape[:-2] + (min(m, n),))
     return return_types.geqrf(
         _wrap(backend.asarray(a), input.device), _wrap(backend.asarray(tau), input.device)
     )

@@ -539,7 +539,7 @@ def poisson(input, generator=None):
 def binomial(count, prob, generator=None):
     """Draws from Binomial(count, prob), elementwise (broadcast together), with torch's sampler
     on torch's stream: a seed gives torch's numbers. A NaN count or prob draws NaN (torch's
-    CPU sampler never returns for a NaN count)."""
+    CPU sampler never returns for a NaN count; an infinite count draws NaN, as torch's)."""
     for position, (what, t) in enumerate((("count", count), ("prob", prob)), 1):
         if not isinstance(t, TensorBase):
             raise TypeError(
@@ -552,7 +552,7 @@ def binomial(count, prob, generator=None):
     if prob._data.dtype != count._data.dtype:
         raise RuntimeError(f"Found dtype {prob.dtype.torch_name} but expected {count.dtype.torch_name}")
     n, p = np.broadcast_arrays(_host(count), _host(prob))
-    bad = np.isnan(n) | np.isnan(p)
+    bad = np.isnan(n) | np.isnan(p) | np.isinf(n)
     draw = _samplers.binomial(np.where(bad, 0, n), np.where(bad, 0, p), _rng(generator))
     draw[bad] = np.nan
     return _from_data(draw.astype(count._data.dtype), None, count.device)

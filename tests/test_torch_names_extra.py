@@ -498,3 +498,22 @@ def test_native_layer_norm_returns_the_statistics():
     t = torch.native_layer_norm(torch.tensor(x), [4], None, None, 1e-5)
     for a, c in zip(p, t):
         close(a, c)
+
+
+# ---------------------------------------------------------------------------- hostile inputs
+def test_split_refuses_negative_sizes_that_sum_right():
+    """x.split([2, -1, 2]) on 3 elements cut overlapping pieces before; torch refuses."""
+    for call in (
+        lambda m: m.zeros(3).split([2, -1, 2]),
+        lambda m: m.zeros(3).split_with_sizes([1, -1, 3]),
+        lambda m: m.unsafe_split_with_sizes(m.zeros(3), [1, -1, 3]),
+    ):
+        raises_like(lambda: call(pn), lambda: call(torch))
+
+
+def test_empty_and_infinite_inputs():
+    assert tuple(pn.geqrf(pn.zeros(0, 3)).a.shape) == (0, 3)
+    assert tuple(pn.geqrf(pn.zeros(2, 0, 3)).tau.shape) == tuple(torch.geqrf(torch.zeros(2, 0, 3)).tau.shape)
+    assert np.isnan(pn.binomial(pn.tensor([float("inf")]), pn.tensor([0.5])).item())
+    assert tuple(pn.binomial(pn.tensor([]), pn.tensor([])).shape) == (0,)
+    assert tuple(pn.special.bessel_j0(pn.zeros(0, 3)).shape) == (0, 3)
