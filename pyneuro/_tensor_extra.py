@@ -31,7 +31,7 @@ from ._dtype import c_type_name
 from ._tensor_base import TensorBase, need_tensor
 from .autograd.shape import renamed
 from .functions import cat
-from .strided import empty_strided
+from .strided import as_strided, empty_strided
 
 
 def _functional():
@@ -144,6 +144,22 @@ class ExtraMethods:
             )
         byte_strides = tuple(s * flat.itemsize for s in stride)
         return np.lib.stride_tricks.as_strided(flat[offset:], size, byte_strides)
+
+    def as_strided_(self, size, stride, storage_offset=None):
+        """Make this tensor the as_strided view of its own memory (storage_offset: from the
+        memory's start; its current one by default), in place."""
+        if self.requires_grad:
+            if self.is_leaf:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad is being used in an in-place operation."
+                )
+            raise NotImplementedError(
+                "as_strided_ on a tensor in the autograd graph: use as_strided (out of place) instead"
+            )
+        offset = self.storage_offset() if storage_offset is None else storage_offset
+        self._data = as_strided(self, size, stride, offset)._data
+        self._vc[0] += 1
+        return self
 
     def as_subclass(self, cls):
         """self as an instance of cls (a Tensor subclass), sharing its memory and its place in

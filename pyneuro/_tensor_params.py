@@ -59,6 +59,7 @@ TENSOR_PARAMS = {
         'argsort': ((1, 'input', 'tensor'), (3, 'descending', 'bool'), (0, 'stable', 'bool')),
         'argwhere': ((1, 'input', 'tensor'),),
         'as_strided': ((1, 'input', 'number|None'),),
+        'as_strided_': ((1, 'input', 'number|None'),),
         'as_strided_copy': ((1, 'input', 'number|None'),),
         'asarray': ((0, 'copy', 'bool|None'), (0, 'requires_grad', 'bool|None')),
         'asin': ((1, 'input', 'tensor'),),

@@ -143,6 +143,34 @@ for _name in _VIEW_OPS:
     globals()[f"{_name}_copy"] = _copy_op(_name)
 
 
+def as_strided_(input, size, stride, storage_offset=None):
+    return need_tensor(input, "as_strided_").as_strided_(size, stride, storage_offset)
+
+
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad=False,
+                   pin_memory=False):  # fmt: skip
+    """An uninitialized tensor of `size` laid out in memory in the order physical_layout gives
+    (outermost first): empty_permuted((N, C, H, W), (0, 2, 3, 1)) is channels_last."""
+    size, order = tuple(size), tuple(physical_layout)
+    if len(size) != len(order):
+        raise RuntimeError(
+            "Number of dimensions in size does not match the length of the physical_layout; i.e. "
+            f"len(size) = {len(size)} is not equal to len(physical_layout) = {len(order)}"
+        )
+    for i, d in enumerate(order):
+        if not 0 <= d < len(size):
+            raise RuntimeError(
+                f"Dimension out of range (expected to be between 0 and {len(size) - 1}, but got {d} at index {i}).  "
+                "NB: negative dims not currently supported; file an issue if you want it."
+            )
+    if len(set(order)) != len(order):
+        raise RuntimeError("Duplicate dim not allowed")
+    creation = importlib.import_module("pyneuro.creation")
+    physical = creation.empty([size[d] for d in order], dtype=dtype, device=device)
+    out = physical.permute([order.index(i) for i in range(len(order))])
+    return out.requires_grad_() if requires_grad else out
+
+
 def alias_copy(input):
     need_tensor(input, "alias_copy")
     return _copy_of(renamed(input.view(input.shape), "AliasBackward0"))
@@ -287,6 +315,8 @@ __all__ = [
     "norm_except_dim",
     "frobenius_norm",
     "nuclear_norm",
+    "as_strided_",
+    "empty_permuted",
     "alias_copy",
     "detach_copy",
     "slice_copy",

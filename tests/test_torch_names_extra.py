@@ -517,3 +517,24 @@ def test_empty_and_infinite_inputs():
     assert np.isnan(pn.binomial(pn.tensor([float("inf")]), pn.tensor([0.5])).item())
     assert tuple(pn.binomial(pn.tensor([]), pn.tensor([])).shape) == (0,)
     assert tuple(pn.special.bessel_j0(pn.zeros(0, 3)).shape) == (0, 3)
+
+
+def test_as_strided_in_place_and_empty_permuted():
+    for m in (pn, torch):
+        x = m.arange(6.0)
+        y = x[1:]
+        assert y.as_strided_((2, 2), (1, 2)) is y and y.tolist() == [[1.0, 3.0], [2.0, 4.0]]
+        y[0, 0] = 100.0  # (still x's memory)
+        assert x[1].item() == 100.0
+        z = m.arange(6.0)
+        assert z.as_strided_((2,), (2,), 1).tolist() == [1.0, 3.0]
+        assert m.as_strided_(m.arange(4.0), (2,), (2,)).tolist() == [0.0, 2.0]
+        e = m.empty_permuted((2, 3, 5, 7), (0, 2, 3, 1))
+        assert tuple(e.shape) == (2, 3, 5, 7) and e.stride() == (105, 1, 21, 3)
+        assert e.is_contiguous(memory_format=m.channels_last)
+    raises_like(
+        lambda: pn.arange(6.0, requires_grad=True).as_strided_((2,), (1,)),
+        lambda: torch.arange(6.0, requires_grad=True).as_strided_((2,), (1,)),
+    )
+    for layout in ((0,), (0, 0), (0, 2)):
+        raises_like(lambda: pn.empty_permuted((2, 3), layout), lambda: torch.empty_permuted((2, 3), layout))
