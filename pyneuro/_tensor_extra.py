@@ -197,8 +197,12 @@ class ExtraMethods:
 
     @property
     def output_nr(self) -> int:
-        """Which output of its node this tensor is (0 for a leaf and for one-output ops)."""
-        return getattr(self._node, "output_nr", 0) if self._node is not None else 0
+        """Which output of its node this tensor is: i for the i-th piece of split, chunk or unbind
+        in the graph (autograd/inplace.mark_outputs records it), else 0 (leaves, one-output ops)."""
+        if self._node is None or self._view is None or not self._view[1]:
+            return 0
+        kind, detail = self._view[1][-1]
+        return detail[1] if kind == "outputs" else 0
 
     @property
     def volatile(self) -> bool:

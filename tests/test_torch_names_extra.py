@@ -538,3 +538,17 @@ def test_as_strided_in_place_and_empty_permuted():
     )
     for layout in ((0,), (0, 0), (0, 2)):
         raises_like(lambda: pn.empty_permuted((2, 3), layout), lambda: torch.empty_permuted((2, 3), layout))
+
+
+def test_output_nr_counts_the_pieces_of_split_chunk_unbind():
+    for m in (pn, torch):
+        x = m.ones(4, 3, requires_grad=True)
+        got = (
+            [p.output_nr for p in x.unbind()],
+            [p.output_nr for p in x.chunk(2)],
+            [p.output_nr for p in x.split([1, 3])],
+            x.chunk(2)[1][0].output_nr,
+            [p.output_nr for p in m.ones(3).unbind()],
+            (x * 2).output_nr,
+        )
+        assert got == ([0, 1, 2, 3], [0, 1], [0, 1], 0, [0, 0, 0], 0)
