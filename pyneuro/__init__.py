@@ -27,6 +27,7 @@ from . import functions_logical as _functions_logical
 from . import functions_math as _functions_math
 from . import functions_reduce as _functions_reduce
 from . import torch_names as _torch_names
+from . import torch_names_extra as _torch_names_extra
 from . import torch_nn_names as _torch_nn_names
 from . import torch_runtime as _torch_runtime
 from ._arguments import check_method_arguments as _check_method_arguments
@@ -34,6 +35,7 @@ from ._arguments import check_tensor_arguments as _check_tensor_arguments
 from ._arguments import checked as _checked
 from ._device import device
 from ._dtype import DType as dtype
+from ._errors import AcceleratorError, OutOfMemoryError
 from ._errors import ArgumentError as _ArgumentError
 from ._lowrank import pca_lowrank, svd_lowrank
 from ._out import add_out_keyword as _add_out_keyword
@@ -68,7 +70,9 @@ from .autograd import (
 from .backends import set_backend
 from .backends.torch_flags import (
     are_deterministic_algorithms_enabled,
+    get_deterministic_debug_mode,
     is_deterministic_algorithms_warn_only_enabled,
+    set_deterministic_debug_mode,
     use_deterministic_algorithms,
 )
 from .creation import (
@@ -202,6 +206,7 @@ from .serialization import load, save
 from .storage import TypedStorage, UntypedStorage
 from .strided import as_strided, empty_strided
 from .torch_names import *  # noqa: F403 - asarray, isin, hann_window, exp_, ... (its __all__)
+from .torch_names_extra import *  # noqa: F403 - nonzero_static, t_copy, frobenius_norm, ... (its __all__)
 from .torch_nn_names import *  # noqa: F403 - torch.dropout(input, p, train), torch.kl_div, ... (its __all__)
 from .torch_runtime import *  # noqa: F403 - FloatTensor, pi, ... (its __all__)
 from .version import __version__
@@ -217,6 +222,10 @@ bfloat16, complex32, complex64, complex128 = (
     _dtypes.unsupported(n) for n in ("bfloat16", "complex32", "complex64", "complex128")
 )
 chalf, cfloat, cdouble = complex32, complex64, complex128
+uint16, uint32, uint64 = (_dtypes.unsupported(n) for n in ("uint16", "uint32", "uint64"))
+float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz = (
+    _dtypes.unsupported(n) for n in ("float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz")
+)
 
 # Names that would shadow Python builtins inside this module are served by __getattr__.
 _BUILTIN_NAMED_FUNCTIONS = ("sum", "abs", "max", "min", "pow", "round", "all", "any")
@@ -258,6 +267,9 @@ _LAZY_SUBMODULES = (
     "testing",  # torch.testing: assert_close  # torch.distributions: Normal, Categorical, ... with log_prob and rsample
     "utils",
     "profiler",  # the tools that show what ran
+    "compiler",  # torch.compiler: is_compiling() False, the tracer's decorators give back their function
+    "signal",  # torch.signal.windows: hann, gaussian, kaiser, ... as torch computes them
+    "hub",  # torch.hub: checkpoints from URLs into a cache, local hubconf.py entry points
     "onnx",  # torch.onnx: export raises NotImplementedError (no tracer), so scripts importing it run
     "viz",
 )
@@ -320,6 +332,8 @@ def __getattr__(name: str):
         if not _RANGE:  # (checked once: pickle finds the same object)
             _RANGE.append(_checked(_torch_names.range, name))
         return _RANGE[0]
+    if name in _torch_names_extra.BUILD_FLAGS:  # pn.has_openmp, ...: asks the C++ backend, so on first use
+        return _torch_names_extra.build_flag(name)
     if name in ("float", "int", "bool"):  # pn.float, pn.int, pn.bool: the dtypes users see
         return _dtypes.public(getattr(_dtypes, name))
     raise AttributeError(f"module 'pyneuro' has no attribute {name!r}")
@@ -327,7 +341,12 @@ def __getattr__(name: str):
 
 def __dir__():
     """dir(pyneuro) lists the names __getattr__ serves too, as dir(torch) lists them."""
-    served = _LAZY_SUBMODULES + _BUILTIN_NAMED_FUNCTIONS + _torch_nn_names.SAME_AS_FUNCTIONAL
+    served = (
+        _LAZY_SUBMODULES
+        + _BUILTIN_NAMED_FUNCTIONS
+        + _torch_nn_names.SAME_AS_FUNCTIONAL
+        + _torch_names_extra.BUILD_FLAGS
+    )
     return sorted(set(globals()) | set(served) | {"float", "int", "bool", "range", "vmap", "compile"})
 
 
@@ -338,6 +357,8 @@ __all__ = [
     "get_num_threads",
     "set_num_threads",
     "use_deterministic_algorithms",
+    "get_deterministic_debug_mode",
+    "set_deterministic_debug_mode",
     "are_deterministic_algorithms_enabled",
     "is_deterministic_algorithms_warn_only_enabled",
     "__version__",
@@ -481,6 +502,13 @@ __all__ = [
     "chalf",
     "cfloat",
     "cdouble",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float8_e4m3fn",
+    "float8_e5m2",
+    "float8_e4m3fnuz",
+    "float8_e5m2fnuz",
     "no_grad",
     "is_anomaly_enabled",
     "is_anomaly_check_nan_enabled",
@@ -515,6 +543,8 @@ __all__ = [
     "GradcheckError",
     "pca_lowrank",
     "svd_lowrank",
+    "OutOfMemoryError",
+    "AcceleratorError",
 ]
 __all__ += (
     _torch_runtime.__all__
@@ -526,6 +556,7 @@ __all__ += (
 __all__ += (
     ["as_strided", "empty_strided"]
     + _torch_names.__all__
+    + _torch_names_extra.__all__
     + _torch_nn_names.__all__
     + list(_torch_nn_names.SAME_AS_FUNCTIONAL)
 )

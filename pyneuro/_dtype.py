@@ -148,8 +148,9 @@ class DType:
 
 
 class UnsupportedDType:
-    """A torch dtype pyneuro has no tensors of: bfloat16 (NumPy has no bfloat16 type), complex32,
-    complex64, complex128 (pyneuro's kernels and autograd are real). It exists so that code
+    """A torch dtype pyneuro has no tensors of: bfloat16 and the float8 types (NumPy has no such
+    types), complex32, complex64, complex128 (pyneuro's kernels and autograd are real), uint16,
+    uint32, uint64 (torch's own support is thin: no add, no max, no promotion). It exists so that code
     naming it runs: `autocast("cpu", dtype=torch.bfloat16)` (which computes in float32 here),
     `x.dtype == torch.bfloat16`, `torch.finfo(torch.bfloat16)`, its properties; making a tensor
     of it raises TypeError saying so, never a tensor of another dtype."""
@@ -169,10 +170,14 @@ class UnsupportedDType:
 
     is_floating_point = property(lambda self: self.kind == "f")
     is_complex = property(lambda self: self.kind == "c")
-    is_signed = property(lambda self: True)
+    is_signed = property(lambda self: self.kind != "u")
 
     def refusal(self) -> str:
-        return f"pyneuro has no {self.name} tensors ({'NumPy has no bfloat16 type' if self.name == 'bfloat16' else 'its kernels and autograd are real-valued'}); use float32 or float64"
+        if self.kind == "u":  # (torch itself has few ops on them: no add, no max, no promotion)
+            return f"pyneuro has no {self.name} tensors (only uint8 among the unsigned); use int64 or int32"
+        why = {"bfloat16": "NumPy has no bfloat16 type", "c": "its kernels and autograd are real-valued"}
+        reason = why.get(self.name) or why.get(self.kind) or "NumPy has no 8-bit float type"
+        return f"pyneuro has no {self.name} tensors ({reason}); use float32 or float64"
 
 
 _UNSUPPORTED = {
@@ -182,6 +187,13 @@ _UNSUPPORTED = {
         ("complex32", 4, "c", "ComplexHalf"),
         ("complex64", 8, "c", "ComplexFloat"),
         ("complex128", 16, "c", "ComplexDouble"),
+        ("uint16", 2, "u", "UInt16"),
+        ("uint32", 4, "u", "UInt32"),
+        ("uint64", 8, "u", "UInt64"),
+        ("float8_e4m3fn", 1, "f", "Float8_e4m3fn"),
+        ("float8_e5m2", 1, "f", "Float8_e5m2"),
+        ("float8_e4m3fnuz", 1, "f", "Float8_e4m3fnuz"),
+        ("float8_e5m2fnuz", 1, "f", "Float8_e5m2fnuz"),
     )
 }
 

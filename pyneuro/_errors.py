@@ -52,6 +52,15 @@ class AllocationError(MemoryError, RuntimeError):
     """A tensor too large to allocate: torch's CPU allocator raises RuntimeError; a MemoryError too."""
 
 
+class OutOfMemoryError(RuntimeError):
+    """torch.OutOfMemoryError (also torch.cuda.OutOfMemoryError): a device allocator ran out of
+    memory. A host allocation that fails is AllocationError, torch's CPU RuntimeError."""
+
+
+class AcceleratorError(RuntimeError):
+    """torch.AcceleratorError: an accelerator (GPU) reported an error."""
+
+
 class DataError(TypeError, ValueError):
     """Data that cannot become a tensor, e.g. ragged nested lists (torch: ValueError)."""
 

@@ -341,6 +341,14 @@ class CompatMethods:
         values = [callable(a, b) for a, b in zip(self._data.reshape(-1).tolist(), other)]
         return self.copy_(tensor(values, dtype=self.dtype).reshape(self.shape))
 
+    def map2_(self, x, y, callable):
+        """self[i] = callable(self[i], x[i], y[i]) for each element, x and y broadcast to self (CPU only)."""
+        if self.device.type != "cpu":
+            raise TypeError("map2_ is only implemented on CPU tensors")
+        a, b = (t.expand_as(self)._data.reshape(-1).tolist() for t in (x, y))
+        values = [callable(s, p, q) for s, p, q in zip(self._data.reshape(-1).tolist(), a, b)]
+        return self.copy_(tensor(values, dtype=self.dtype).reshape(self.shape))
+
     # ---- in-place forms of the scans and triangles, and resize_
     def cumsum_(self, dim, dtype=None):
         return self._inplace_op(lambda a: a.cumsum(dim, dtype=dtype), False)

@@ -18,13 +18,13 @@ from __future__ import annotations
 import builtins
 import operator
 import warnings
-from fractions import Fraction
 
 import numpy as np
 
 from . import _sorting, return_types
 from ._dtype import _PY_BOOL, _PY_INT, c_type_name, float32, torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
+from ._histogram import bin_counts, check_bins, torch_linspace, uniform_edges
 from ._shapes import numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap, need_tensor
 from .autograd.shape import ReadsInputs as _ReadsInputs
@@ -85,11 +85,6 @@ def _arg_reduce(t, dim, keepdim, what):
     if keepdim:
         out = bk.xp.expand_dims(out, d)
     return _wrap(bk.xp.asarray(out), t.device)
-
-
-def _check_bins(bins):
-    if bins <= 0:
-        raise ArgumentError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
 
 
 class ReduceMethods:
@@ -181,7 +176,7 @@ class ReduceMethods:
         elements outside are ignored. Same dtype as the input; no gradient."""
         if self._data.dtype.kind != "f":
             raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{self.dtype.torch_name}'")
-        _check_bins(bins)
+        check_bins(bins)
         data = _host(self).reshape(-1)
         lo, hi = float(min), float(max)
         if lo == hi and data.size:
@@ -192,8 +187,8 @@ class ReduceMethods:
             raise ArgumentError(f"torch.histc: range of [{lo}, {hi}] is not finite")
         if lo > hi:
             raise ArgumentError("torch.histc: max must be larger than min")
-        edges = _torch_linspace(lo, hi, int(bins) + 1, data.dtype)
-        hist = _bin_counts(data, edges, "linear", None)
+        edges = torch_linspace(lo, hi, int(bins) + 1, data.dtype)
+        hist = bin_counts(data, edges, "linear", None)
         return _from_data(hist, None, self.device)
 
     def histogram(self, bins=100, *, range=None, weight=None, density=False):
@@ -207,18 +202,9 @@ class ReduceMethods:
                 raise RuntimeError(f"histogramdd: bins tensor should have one dimension, got {bins.ndim}")
             edges, how = _host(bins).astype(data.dtype), "search"
         else:
-            _check_bins(bins)
-            if range is not None:
-                lo, hi = float(range[0]), float(range[1])
-            else:
-                lo, hi = (float(data.min()), float(data.max())) if data.size else (0.0, 1.0)  # as torch
-            if not (np.isfinite(lo) and np.isfinite(hi)):
-                raise RuntimeError(f"torch.histogramdd: dimension 0's range [{lo}, {hi}] is not finite")
-            if lo == hi:
-                lo, hi = lo - 0.5, hi + 0.5
-            edges, how = _torch_linspace(lo, hi, int(bins) + 1, data.dtype), "local"
+            edges, how = uniform_edges(data, bins, range, 0), "local"
         w = None if weight is None else _host(weight).reshape(-1).astype(data.dtype)
-        hist = _bin_counts(data, edges, how, w)
+        hist = bin_counts(data, edges, how, w)
         if density:
             with np.errstate(divide="ignore", invalid="ignore"):  # no weight at all: NaN, as torch
                 hist = hist / hist.sum() / np.diff(edges)
@@ -661,41 +647,6 @@ def tensordot(a, b, dims=2):
     left = a.permute(*(free_a + da)).reshape(m, k)
     right = b.permute(*(db + free_b)).reshape(k, n)
     return (left @ right).reshape(*shape)
-
-
-def _torch_linspace(start, end, steps, dtype):
-    """torch.linspace's values in dtype, bit for bit: its kernel computes start + step * i for the
-    first half and end - step * (steps - 1 - i) for the rest, each as one fused multiply-add
-    (one rounding), which the exact Fraction arithmetic here reproduces."""
-    start, end = dtype.type(start), dtype.type(end)
-    step = (end - start) / dtype.type(builtins.max(steps - 1, 1))
-    s, e, d = Fraction(float(start)), Fraction(float(end)), Fraction(float(step))
-    exact = [s + d * i if i < steps // 2 else e - d * (steps - 1 - i) for i in builtins.range(steps)]
-    return np.array([float(v) for v in exact]).astype(dtype)
-
-
-def _bin_counts(data, edges, how, weight):
-    """torch's histogram kernel (aten/native/cpu/HistogramKernel.cpp): elements outside
-    [edges[0], edges[-1]] (and NaN) are skipped; the bin is found by division ("linear", histc),
-    by division corrected against the edges next to it ("local", histogram with a bin count), or
-    by binary search ("search", histogram with edges); the last bin includes its right edge."""
-    nb = len(edges)
-    left, right = edges[0], edges[-1]
-    keep = (data >= left) & (data <= right)
-    x = data[keep]
-    if how == "search":
-        pos = np.searchsorted(edges, x, side="right") - 1
-    else:
-        pos = ((x - left) * data.dtype.type(nb - 1) / (right - left)).astype(np.int64)
-        if how == "local":
-            lo = np.maximum(pos - 1, 0)
-            window = np.stack([edges[np.minimum(lo + k, nb - 1)] for k in builtins.range(3)], axis=-1)
-            inside = (np.arange(3) < (np.minimum(pos + 2, nb) - lo)[:, None]) & (window <= x[:, None])
-            pos = lo + inside.sum(-1) - 1
-    pos = np.where(pos == nb - 1, nb - 2, pos)
-    hist = np.zeros(builtins.max(nb - 1, 0), dtype=data.dtype)
-    np.add.at(hist, pos, data.dtype.type(1) if weight is None else weight[keep])
-    return hist
 
 
 def _add_scaled(t, product, beta, alpha, what="addmm"):

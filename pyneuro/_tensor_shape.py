@@ -262,6 +262,11 @@ class ShapeMethods:
             raise ArgumentError(
                 f"split_size must be positive (or 0 for a dimension of size 0), got {split_size} for size {n}"
             )
+        if not isinstance(split_size, _PY_INT) and builtins.min(split_size, default=0) < 0:
+            raise ArgumentError(  # (summing to n, they cut overlapping, wrong pieces before)
+                f"split_with_sizes expects split_sizes have only non-negative entries, but got "
+                f"split_sizes={list(split_size)}"
+            )
         if not isinstance(split_size, _PY_INT) and builtins.sum(split_size) != n:
             raise ShapeError(
                 f"split: sizes {list(split_size)} do not add up to the size {n} of dimension {dim}"

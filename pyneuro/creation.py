@@ -113,14 +113,30 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return _wrap(_backend("cpu").asarray(_host_array(array)), "cpu")
 
 
+class _DLPackCapsule:
+    """A bare DLPack capsule (torch.utils.dlpack.to_dlpack's) as the producer object NumPy reads."""
+
+    def __init__(self, capsule):
+        self._capsule = capsule
+
+    def __dlpack__(self, stream=None, **kwargs):
+        return self._capsule
+
+    def __dlpack_device__(self):
+        return (1, 0)  # kDLCPU: a capsule says its device only inside; NumPy checks it again
+
+
 def from_dlpack(ext) -> Tensor:
-    """A tensor sharing memory with any DLPack producer (torch.Tensor, np.ndarray, ...), like torch.from_dlpack.
+    """A tensor sharing memory with any DLPack producer (torch.Tensor, np.ndarray, ...) or a
+    DLPack capsule (torch.utils.dlpack.to_dlpack's), like torch.from_dlpack.
 
     Host memory only (zero-copy, the producer's dtype kept); a GPU producer's capsule would
     need CuPy, so move it to the host first (`t.cpu()`).
     """
     if isinstance(ext, TensorBase):
         return ext
+    if type(ext).__name__ == "PyCapsule":
+        ext = _DLPackCapsule(ext)
     device_type = ext.__dlpack_device__()[0] if hasattr(ext, "__dlpack_device__") else 1
     if device_type != 1:  # kDLCPU
         raise RuntimeError(

@@ -26,9 +26,11 @@ from time import perf_counter_ns
 
 from . import amp as _amp
 from . import random as _random
-from ._errors import DeviceUnavailable
+from ._errors import AcceleratorError, DeviceUnavailable, OutOfMemoryError
 
 __all__ = [
+    "OutOfMemoryError",
+    "AcceleratorError",
     "is_available",
     "device_count",
     "synchronize",

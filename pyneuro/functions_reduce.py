@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 
 from . import _dtype as _dtypes
+from . import _torch_samplers as _samplers
 from . import autograd as _ag
 from . import return_types
 from ._dtype import _PY_BOOL, _PY_FLOAT, _PY_INT, _dtype
@@ -534,6 +535,28 @@ def poisson(input, generator=None):
     return _from_data(draw.astype(input._data.dtype), None, input.device)
 
 
+def binomial(count, prob, generator=None):
+    """Draws from Binomial(count, prob), elementwise (broadcast together), with torch's sampler
+    on torch's stream: a seed gives torch's numbers. A NaN count or prob draws NaN (torch's
+    CPU sampler never returns for a NaN count; an infinite count draws NaN, as torch's)."""
+    for position, (what, t) in enumerate((("count", count), ("prob", prob)), 1):
+        if not isinstance(t, TensorBase):
+            raise TypeError(
+                f"binomial(): argument '{what}' (position {position}) must be Tensor, not {type(t).__name__}"
+            )
+        if t._data.dtype.kind != "f":
+            raise ValueError(
+                f"binomial only supports floating-point dtypes for {what}, got: {t.dtype.torch_name}"
+            )
+    if prob._data.dtype != count._data.dtype:
+        raise RuntimeError(f"Found dtype {prob.dtype.torch_name} but expected {count.dtype.torch_name}")
+    n, p = np.broadcast_arrays(_host(count), _host(prob))
+    bad = np.isnan(n) | np.isnan(p) | np.isinf(n)
+    draw = _samplers.binomial(np.where(bad, 0, n), np.where(bad, 0, p), _rng(generator))
+    draw[bad] = np.nan
+    return _from_data(draw.astype(count._data.dtype), None, count.device)
+
+
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, generator=None):
     """Integers drawn uniformly from [low, high) in a tensor shaped like input (randint_like(x, high)
     or randint_like(x, low, high)); input's dtype unless dtype says otherwise."""
@@ -618,6 +641,15 @@ def can_cast(from_, to) -> bool:
     return _dtypes.can_cast(_dtype(from_), _dtype(to))
 
 
+_NO_TENSOR_LIMITS = {
+    "bfloat16": (16, 2.0**-7, 3.3895313892515355e38, 2.0**-126, 0.01),
+    "float8_e4m3fn": (8, 0.125, 448.0, 2.0**-6, 1.0),
+    "float8_e5m2": (8, 0.25, 57344.0, 2.0**-14, 1.0),
+    "float8_e4m3fnuz": (8, 0.125, 240.0, 2.0**-7, 1.0),
+    "float8_e5m2fnuz": (8, 0.125, 57344.0, 2.0**-15, 1.0),
+}
+
+
 class finfo:
     """The limits of a floating dtype, as torch.finfo: bits, eps, max, min, tiny,
     smallest_normal, resolution, dtype (the name)."""
@@ -627,15 +659,10 @@ class finfo:
     def __init__(self, type=None):
         from .functions import get_default_dtype
 
-        if type is _dtypes.unsupported("bfloat16"):  # no bfloat16 tensors, but its limits are known
-            self.bits, self.eps, self.max, self.tiny, self.resolution = (
-                16,
-                2.0**-7,
-                3.3895313892515355e38,
-                2.0**-126,
-                0.01,
-            )
-            self.min, self.smallest_normal, self.dtype = -self.max, self.tiny, "bfloat16"
+        if isinstance(type, _dtypes.UnsupportedDType) and type.name in _NO_TENSOR_LIMITS:
+            # (no tensors of them, but their limits are known: bits, eps, max, tiny, resolution)
+            self.bits, self.eps, self.max, self.tiny, self.resolution = _NO_TENSOR_LIMITS[type.name]
+            self.min, self.smallest_normal, self.dtype = -self.max, self.tiny, type.name
             return
         d = _dtype(type) if type is not None else _dtype(get_default_dtype())
         if d.kind != "f":
@@ -664,7 +691,11 @@ class iinfo:
     __module__ = "pyneuro"
 
     def __init__(self, type):
-        d = _dtype(type)
+        d = (
+            np.dtype(type.name)
+            if isinstance(type, _dtypes.UnsupportedDType) and type.kind == "u"
+            else _dtype(type)
+        )
         if d.kind == "b":
             raise TypeError("torch.bool is not supported by torch.iinfo")
         if d.kind not in "iu":
@@ -731,6 +762,7 @@ __all__ = [
     "nansum",
     "pinverse",
     "poisson",
+    "binomial",
     "promote_types",
     "quantile",
     "randint_like",

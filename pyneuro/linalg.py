@@ -23,6 +23,7 @@ from . import return_types
 from ._arguments import check_tensor_arguments
 from ._dtype import torch_name
 from ._errors import DTypeError, IndexRangeError, ShapeError
+from ._householder import householder_product
 from ._out import add_out_keyword
 from ._shapes import normalize_dims, numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _backend, _wrap
@@ -705,6 +706,7 @@ __all__ = [
     "vander",
     "vecdot",
     "vector_norm",
+    "householder_product",
 ]
 
 # torch.linalg's functions take out= too (torch.linalg.inv(A, out=B)), by _out.py's one rule

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 
+from . import _bessel
 from ._arguments import check_tensor_arguments
 from ._out import add_out_keyword
-from ._tensor_base import _backend, need_tensor
+from ._tensor_base import _backend, _wrap, need_tensor
 from .functions_math import (
     _array,
     _binary,
@@ -40,6 +41,8 @@ __all__ = [
     "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc",
     "softmax", "xlog1py", "xlogy", "zeta", "i1", "i0e", "i1e", "erfcx", "log_ndtr",
     "modified_bessel_i0", "modified_bessel_i1", "spherical_bessel_j0", "gammainc", "gammaincc",
+    "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0", "modified_bessel_k1",
+    "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "airy_ai",
     "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
     "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
     "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l",
@@ -138,6 +141,56 @@ def modified_bessel_i0(input):
 def modified_bessel_i1(input):
     """I1(x), order 1 (i1's values; no gradient, as torch's)."""
     return i1(need_tensor(input, "modified_bessel_i1")).detach()
+
+
+def _host_bessel(name: str, input):
+    """torch.special.<name>(input) by pyneuro/_bessel.py on the host, in input's float dtype
+    (integers and bools: the default float dtype), with no gradient, as torch's."""
+    x = need_tensor(input, name).detach()._floating()
+    backend = _backend(x.device)
+    values = getattr(_bessel, name)(backend.to_numpy(x._data)).astype(x._data.dtype)
+    return _wrap(backend.asarray(values), x.device)
+
+
+def bessel_j0(input):
+    """J0(x), the Bessel function of the first kind, order 0."""
+    return _host_bessel("bessel_j0", input)
+
+
+def bessel_j1(input):
+    return _host_bessel("bessel_j1", input)
+
+
+def bessel_y0(input):
+    """Y0(x), the Bessel function of the second kind, order 0 (-inf at 0, NaN for x < 0)."""
+    return _host_bessel("bessel_y0", input)
+
+
+def bessel_y1(input):
+    return _host_bessel("bessel_y1", input)
+
+
+def modified_bessel_k0(input):
+    """K0(x), the modified Bessel function of the second kind, order 0."""
+    return _host_bessel("modified_bessel_k0", input)
+
+
+def modified_bessel_k1(input):
+    return _host_bessel("modified_bessel_k1", input)
+
+
+def scaled_modified_bessel_k0(input):
+    """exp(x) K0(x), finite where K0 underflows."""
+    return _host_bessel("scaled_modified_bessel_k0", input)
+
+
+def scaled_modified_bessel_k1(input):
+    return _host_bessel("scaled_modified_bessel_k1", input)
+
+
+def airy_ai(input):
+    """Ai(x), the Airy function of the first kind."""
+    return _host_bessel("airy_ai", input)
 
 
 def spherical_bessel_j0(input):

@@ -70,6 +70,7 @@ from ._tensor_base import (
     need_tensor,
 )
 from ._tensor_compat import CompatMethods, accept_numpy_keywords
+from ._tensor_extra import ExtraMethods
 from ._tensor_forms import extreme_form, to_arguments
 from ._tensor_index import IndexMethods
 from ._tensor_inplace import InplaceMethods
@@ -83,7 +84,14 @@ from .backends import _checks
 
 @accept_numpy_keywords
 class Tensor(
-    CompatMethods, ShapeMethods, InplaceMethods, MathMethods, IndexMethods, ReduceMethods, TensorBase
+    CompatMethods,
+    ExtraMethods,
+    ShapeMethods,
+    InplaceMethods,
+    MathMethods,
+    IndexMethods,
+    ReduceMethods,
+    TensorBase,
 ):
     """An n-dimensional array on a device that records operations for autograd.
 

@@ -212,7 +212,81 @@ def poisson_nll_loss(input, target, log_input, full, eps, reduction):
     return _F().poisson_nll_loss(input, target, log_input, full, eps=eps, reduction=how)
 
 
+def convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
+    """torch.convolution, aten's one entry for every convolution: conv1d/2d/3d by weight's
+    dimensions, or their transposes (transposed=True, with output_padding), all arguments given."""
+    n = weight.ndim - 2
+    if n not in (1, 2, 3):
+        raise RuntimeError(
+            f"convolution: expected a 3-, 4- or 5-dimensional weight, got {weight.ndim} dimensions"
+        )
+    F = _F()
+    if transposed:
+        op = getattr(F, f"conv_transpose{n}d")
+        return op(
+            input, weight, bias, tuple(stride), tuple(padding), tuple(output_padding), groups, tuple(dilation)
+        )
+    return getattr(F, f"conv{n}d")(
+        input, weight, bias, tuple(stride), tuple(padding), tuple(dilation), groups
+    )
+
+
+def native_layer_norm(input, normalized_shape, weight, bias, eps):
+    """(layer_norm's output, the mean, 1 / sqrt(var + eps)): the statistics over the normalized
+    (last) dims, kept as size-1 dims, as torch's aten op returns them."""
+    dims = tuple(range(input.ndim - len(normalized_shape), input.ndim))
+    mean = input.detach().mean(dims, keepdim=True)
+    rstd = (input.detach().var(dims, unbiased=False, keepdim=True) + eps).rsqrt()
+    return _F().layer_norm(input, list(normalized_shape), weight, bias, eps), mean, rstd
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=0, zero_infinity=False):
+    """reduction as an int, as the other losses here (left out: per-sequence losses, as torch's
+    binding gives; 1 is F.ctc_loss's mean over target lengths)."""
+    how = _reduction("ctc_loss", reduction)
+    return _F().ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, how, zero_infinity)
+
+
+# ---------------------------------------------------------------------------- recurrent cells
+# torch.rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) and its kin: one step of
+# nn.RNNCell / GRUCell / LSTMCell with the weights passed in (nn/modules/rnn.py's _cell).
+def _step(mode, input, hx, w_ih, w_hh, b_ih, b_hh):
+    if getattr(input, "ndim", 2) < 2:  # (batched only, unlike nn's cells: torch's IndexError)
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [-{max(input.ndim, 1)}, {max(input.ndim, 1) - 1}], "
+            "but got 1)"
+        )
+    rnn = importlib.import_module("pyneuro.nn.modules.rnn")
+    return rnn._cell(mode, _F().linear(input, w_ih, b_ih), hx, w_hh, b_hh)
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    return _step("RNN_TANH", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    return _step("RNN_RELU", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    return _step("GRU", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """(h', c') for hx = (h, c)."""
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        raise RuntimeError(f"lstm_cell: Expected hx to hold (h, c), got {type(hx).__name__}")
+    return _step("LSTM", input, tuple(hx), w_ih, w_hh, b_ih, b_hh)
+
+
 __all__ = [
+    "convolution",
+    "native_layer_norm",
+    "ctc_loss",
+    "rnn_tanh_cell",
+    "rnn_relu_cell",
+    "gru_cell",
+    "lstm_cell",
     "dropout",
     "dropout_",
     "feature_dropout",

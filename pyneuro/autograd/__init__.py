@@ -74,7 +74,16 @@ from .elementwise import (
 from .engine import _accumulate_leaf, _topological_order, run_backward
 from .function import AccumulateGrad, Function, _unbroadcast
 from .fused import MSE, CrossEntropy, EmbeddingLookup, Linear, LogSoftmax, MatMul, ReLU, Softmax
-from .grad_mode import _GradMode, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+    _GradMode,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_multithreading_enabled,
+    no_grad,
+    set_grad_enabled,
+    set_multithreading_enabled,
+)
 from .graph_backward import as_grad_tensor, run_backward_graph
 from .reduction import AMaxMin, Logsumexp, MaxMinAll, MaxMinDim, Mean, Prod, Std, Sum, Var
 from .scan import CumProd, LogCumSumExp, SelectEvenly
@@ -115,6 +124,8 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "is_multithreading_enabled",
+    "set_multithreading_enabled",
     "Add",
     "Sub",
     "Mul",

@@ -188,3 +188,27 @@ class _Mode(_GradModeContext):
 
     def __init__(self, mode: bool):
         self._mode = mode
+
+
+_MULTITHREADING = [True]
+
+
+class set_multithreading_enabled:
+    """torch.autograd.set_multithreading_enabled(mode): whether backward may use several threads.
+    pyneuro's engine runs backward on the calling thread either way, so the switch is only
+    recorded; as in torch it takes effect at once (a call or a `with`), and a `with` block puts
+    the previous value back on exit. Process-wide, as torch's."""
+
+    def __init__(self, mode: bool) -> None:
+        self.prev = _MULTITHREADING[0]
+        _MULTITHREADING[0] = bool(mode)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc) -> None:
+        _MULTITHREADING[0] = self.prev
+
+
+def is_multithreading_enabled() -> bool:
+    return _MULTITHREADING[0]

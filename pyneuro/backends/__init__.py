@@ -32,7 +32,7 @@ from ._registry import (
     status,
     table_for,
 )
-from .torch_flags import cuda, cudnn, mkldnn, mps, openmp
+from .torch_flags import cpu, cuda, cudnn, mkl, mkldnn, mps, openmp
 
 __all__ = [
     "BACKENDS",
@@ -51,4 +51,6 @@ __all__ = [
     "mkldnn",
     "openmp",
     "cuda",
+    "mkl",
+    "cpu",
 ]

@@ -23,7 +23,7 @@ from types import ModuleType, SimpleNamespace
 
 import numpy as np
 
-__all__ = ["cudnn", "mps", "mkldnn", "openmp", "cuda"]
+__all__ = ["cudnn", "mps", "mkldnn", "openmp", "cuda", "mkl", "cpu"]
 
 
 def _false() -> bool:
@@ -43,6 +43,18 @@ def _openmp_available() -> bool:
     from .. import _cpu
 
     return bool(getattr(_cpu, "openmp_version", 0))
+
+
+def _cpu_capability() -> str:
+    """torch.backends.cpu.get_cpu_capability(): the SIMD path pyneuro's C++ kernels picked at
+    run time, in torch's words ("AVX512", "AVX2", "DEFAULT"; "NO AVX" has no pyneuro path)."""
+    from ._registry import status
+
+    if not status("cpu").available:
+        return "DEFAULT"
+    from .. import _cpu
+
+    return {"avx512": "AVX512", "avx2": "AVX2"}.get(str(_cpu.simd_path()).lower(), "DEFAULT")
 
 
 def _cuda_built() -> bool:
@@ -72,6 +84,8 @@ cudnn = _module(
 mps = _module("mps", is_available=_false, is_built=_false)
 mkldnn = _module("mkldnn", enabled=True, is_available=_false)
 openmp = _module("openmp", is_available=_openmp_available)
+mkl = _module("mkl", is_available=_false)  # (NumPy's BLAS, not MKL, behind pyneuro's linear algebra)
+cpu = _module("cpu", get_cpu_capability=_cpu_capability)
 # which of torch's fused attention kernels F.scaled_dot_product_attention may pick; pyneuro's
 # has one way (the "math" form: scores, softmax, weighted sum), so they are recorded only
 _sdp = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
@@ -125,6 +139,32 @@ def use_deterministic_algorithms(mode, *, warn_only: bool = False) -> None:
             f"{type(mode).__name__} and {type(warn_only).__name__}"
         )
     _deterministic.update(mode=mode, warn_only=warn_only)
+
+
+_DEBUG_MODES = {"default": 0, "warn": 1, "error": 2}
+
+
+def set_deterministic_debug_mode(debug_mode) -> None:
+    """torch.set_deterministic_debug_mode: 0/"default" off, 1/"warn" warn only, 2/"error" on;
+    the same switch as use_deterministic_algorithms."""
+    if isinstance(debug_mode, str):
+        if debug_mode not in _DEBUG_MODES:
+            raise RuntimeError(
+                f"invalid value of debug_mode, expected one of `default`, `warn`, `error`, but got {debug_mode}"
+            )
+        debug_mode = _DEBUG_MODES[debug_mode]
+    elif not isinstance(debug_mode, int):
+        raise TypeError(f"debug_mode must be str or int, but got {type(debug_mode)}")
+    if debug_mode not in (0, 1, 2):
+        raise RuntimeError(f"invalid value of debug_mode, expected 0, 1, or 2, but got {debug_mode}")
+    use_deterministic_algorithms(debug_mode > 0, warn_only=debug_mode == 1)
+
+
+def get_deterministic_debug_mode() -> int:
+    """0 (deterministic algorithms off), 1 (on, warn only) or 2 (on)."""
+    if not _deterministic["mode"]:
+        return 0
+    return 1 if _deterministic["warn_only"] else 2
 
 
 def are_deterministic_algorithms_enabled() -> bool:

@@ -5,7 +5,7 @@ model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(25
 loss_fn = nn.CrossEntropyLoss()
 """
 
-from . import attention, functional, init, parallel, parameter, utils
+from . import attention, functional, grad, init, parallel, parameter, utils
 from .modules import (
     CELU,
     ELU,
@@ -121,6 +121,7 @@ from .parameter import Buffer
 __all__ = [
     "attention",
     "functional",
+    "grad",
     "init",
     "parallel",
     "utils",
