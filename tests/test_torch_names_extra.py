@@ -15,26 +15,13 @@ import pyneuro as pn
 
 torch = pytest.importorskip("torch")
 
+from test_torch_names import both, raises_like  # noqa: E402 - the shared helpers
+from test_torch_names import close as _close  # noqa: E402
+
 
 def close(p, t, atol=1e-5, rtol=1e-5):
-    """p (pyneuro) equals t (torch): values, shape and dtype."""
-    t = t.detach()
-    assert tuple(p.shape) == tuple(t.shape)
-    assert str(p.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], (p.dtype, t.dtype)
-    np.testing.assert_allclose(p.detach().numpy(), t.numpy(), atol=atol, rtol=rtol)
-
-
-def both(array, requires_grad=False):
-    array = np.asarray(array)
-    return pn.tensor(array, requires_grad=requires_grad), torch.tensor(array, requires_grad=requires_grad)
-
-
-def raises_like(pn_call, torch_call):
-    """Both raise, and pyneuro's exception is an instance of torch's exception type."""
-    with pytest.raises(Exception) as t_err:
-        torch_call()
-    with pytest.raises(type(t_err.value)):
-        pn_call()
+    """test_torch_names' check (values, shape and dtype), at this file's tolerance."""
+    _close(p, t, atol=atol, rtol=rtol)
 
 
 def same(call, *arrays, requires_grad=False, grad=True):
