@@ -159,6 +159,25 @@ def test_set_default_dtype_governs_floats_factories_promotions_and_layers():
     assert p == t and p[0] == "float64" and p[-1] == "float32"
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_linear_then_relu_with_a_node_hook_in_any_dtype(dtype):
+    """nn.Sequential's Linear then ReLU runs as one fused call; with a node hook registered the
+    Linear does not mask the ReLU's gradient, so the ReLU runs its own backward, on the kernel
+    table of its dtype (a float64 model raised the float32 kernels' TypeError)."""
+
+    def run(L):
+        L.manual_seed(0)
+        m = L.nn.Sequential(L.nn.Linear(3, 4), L.nn.ReLU(), L.nn.Linear(4, 2)).to(getattr(L, dtype))
+        out = m(L.randn(5, 3, dtype=getattr(L, dtype)))
+        handle = out.grad_fn.register_hook(lambda grad_inputs, grad_outputs: None)
+        out.sum().backward()
+        handle.remove()
+        return str(m[0].weight.grad.dtype).split(".")[1], tuple(m[0].weight.grad.shape)
+
+    p, t = both(run)
+    assert p == t == (dtype, (4, 3))
+
+
 def test_optimizers_print_like_torch():
     def run(L):
         m = L.nn.Linear(2, 1)
