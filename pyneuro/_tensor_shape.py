@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from ._arguments import _dims_refusal
 from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._shapes import broadcast_shapes, dim_int, ints, normalize_dims, one_dim
@@ -257,6 +258,15 @@ class ShapeMethods:
     def split(self, split_size, dim=0):
         if isinstance(split_size, TensorBase) and split_size.ndim == 0:  # x.split(torch.tensor(2))
             split_size = _PY_INT(split_size.item())
+        if type(split_size) is _PY_BOOL:  # (an int to Python, not to torch's parser)
+            raise TypeError(
+                "split() received an invalid combination of arguments - got (Tensor, bool, int), but "
+                "expected one of: (int split_size, int dim) or (tuple of ints split_size, int dim)"
+            )
+        if not isinstance(split_size, _PY_INT) and (
+            refusal := _dims_refusal("split_with_sizes", "split_sizes", 2, "ints", split_size)
+        ):
+            raise refusal  # x.split(2.0), x.split(np.int64(2)), x.split([True, 3]): torch's TypeError
         n = self._split_size(dim, "split")
         if isinstance(split_size, _PY_INT) and (split_size < 0 or (split_size == 0 and n)):
             raise ArgumentError(

@@ -65,3 +65,32 @@ def test_sizes_and_parameter_data_as_torch_reads_them(case):
 def test_refused_parameter_data_says_what_to_do():
     with pytest.raises(AttributeError, match=r"nn.Parameter takes a Tensor: wrap the values in torch.tensor"):
         pn.nn.Parameter([1.0, 2.0])
+
+
+SPLIT_SIZES = {
+    "bool": True,
+    "float": 2.0,
+    "numpy_int": np.int64(2),
+    "numpy_array": np.array([2, 2]),
+    "list_bool_first": [True, 3],
+    "list_bool_later": [3, True],
+    "list_float": [2.0, 2],
+    "list_numpy_ints": [np.int64(2), 2],
+    "tuple": (1, 3),
+    "int": 3,
+}
+
+
+@pytest.mark.parametrize("how", ["method", "function"])
+@pytest.mark.parametrize("case", sorted(SPLIT_SIZES))
+def test_split_sizes_as_torch_reads_them(case, how):
+    """Tensor.split sends a Python int to split and anything else to split_with_sizes, whose
+    parser takes a sequence of ints only (a bool at its first place refused, a later one an index)."""
+    size = SPLIT_SIZES[case]
+
+    def pieces(T):
+        x = T.arange(4.0)
+        out = x.split(size) if how == "method" else T.split(x, size)
+        return T.tensor([len(p) for p in out])
+
+    _same(pieces)
