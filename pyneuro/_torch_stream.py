@@ -196,16 +196,10 @@ class TorchStream:
             out = self._fill(n, np.float64, _box_muller_f64, mean, std)
         return out.astype(dtype, copy=False).reshape(shape)
 
-    @_atomic
     def _scalar_normal(self) -> float:
-        if self._cached_normal is not None:
-            z, self._cached_normal = self._cached_normal, None
-            return z
-        u1, u2 = self._unit(2, np.float64).tolist()
-        r = math.sqrt(-2.0 * math.log1p(-u2))  # the C library's functions, as torch's
-        theta = 2.0 * math.pi * u1
-        self._cached_normal = r * math.sin(theta)
-        return r * math.cos(theta)
+        """One normal value as torch's scalar path draws it: the cached sin of the last pair, else
+        a fresh pair of uniforms (Box-Muller; cos returned, sin cached)."""
+        return self._scalar_normals(1)[0]
 
     @_atomic
     def _scalar_normals(self, n: int) -> list:
@@ -221,7 +215,8 @@ class TorchStream:
             w = self.words(4 * pairs).tolist()
             low53, scale = (1 << 53) - 1, 2.0**-53
             u = [(((w[i] << 32) | w[i + 1]) & low53) * scale for i in range(0, len(w), 2)]
-            log1p, sqrt, cos, sin, two_pi = math.log1p, math.sqrt, math.cos, math.sin, 2.0 * math.pi
+            log1p, sqrt, cos, sin = math.log1p, math.sqrt, math.cos, math.sin  # (the C library's, as torch's)
+            two_pi = 2.0 * math.pi
             for i in range(0, 2 * pairs, 2):
                 r = sqrt(-2.0 * log1p(-u[i + 1]))
                 theta = two_pi * u[i]
