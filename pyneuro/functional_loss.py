@@ -16,9 +16,10 @@ multilabel_margin_loss        sum over targets j and non-targets k of max(0, 1 -
 poisson_nll_loss              exp(x) - t x (log_input), or x - t log(x + eps); full adds Stirling's term
 gaussian_nll_loss             0.5 (log var + (x - t)^2 / var)
 
-Each composes differentiable Tensor ops exactly as torch's implementation does (the same
-order of operations, the same clamps), so values and gradients follow torch's, including
-where the loss is flat. reduction is 'mean' (default), 'sum' or 'none' as for every loss;
+The two binary cross-entropies are one node each (autograd/binary_loss.py: torch's forward and
+backward formulas side by side, the reduction inside, as torch's nodes). The others compose
+differentiable Tensor ops exactly as torch's implementation does (the same order of operations,
+the same clamps), so values and gradients follow torch's, including where the loss is flat. reduction is 'mean' (default), 'sum' or 'none' as for every loss;
 size_average / reduce are torch's deprecated forms of it.
 """
 
@@ -33,7 +34,8 @@ from . import autograd as _ag
 from ._dtype import int64 as _int64
 from ._dtype import torch_name as _torch_name
 from ._errors import ArgumentError, DTypeError, ShapeError, not_differentiable
-from .autograd.elementwise import BinaryCrossEntropyClamped
+from ._shapes import broadcast_shapes as _broadcast_shapes
+from .autograd.function import _broadcast_mismatch
 from .creation import as_tensor
 from .functional_activation import _need_float, logsigmoid
 from .functional_ctc import ctc_loss
@@ -85,28 +87,32 @@ def binary_cross_entropy_with_logits(
         raise DTypeError(
             f"result type {_torch_name(input.dtype)} can't be cast to the desired output type {_torch_name(target.dtype)}"
         )
-    z = input
-    # softplus(-z) = log(1 + e^-z), stable both ways (F.softplus), differentiable everywhere: the
-    # gradient is sigmoid(z) - y at z = 0 too (max(-z, 0) + log1p(e^-|z|) has a kink there)
-    if pos_weight is None:
-        losses = (1 - target) * z + _f().softplus(-z)
-    else:
-        log_weight = (pos_weight - 1) * target + 1
-        losses = (1 - target) * z + log_weight * _f().softplus(-z)
-    if weight is not None:
-        losses = losses * weight
-    if losses.dtype != target.dtype:  # torch computes the loss in place on (1 - target): the target's dtype
-        losses = losses.to(target.dtype)
-    return _ag.named(
-        _f()._reduce(losses, reduction),
-        "BinaryCrossEntropyWithLogitsBackward0",
-        reads=(input, target, weight, pos_weight),
-        shows=(input, target),
+    out = _ag.BinaryCrossEntropyWithLogits.apply(
+        input,
+        target,
+        weight=_param_array(weight, input, target.dtype),
+        pos_weight=_param_array(pos_weight, input, target.dtype),
+        reduction=reduction,
     )
+    return _ag.watch(out, weight, pos_weight)  # (torch's node saves them: a later change raises)
 
 
-def _bce_terms(p: Tensor, target: Tensor) -> Tensor:
-    return -(target * p.log().clamp(min=-100.0) + (1 - target) * (-p).log1p().clamp(min=-100.0))
+def _param_array(t, input: Tensor, dtype):
+    """A loss's weight (or pos_weight) as the array its node multiplies by, in dtype: a shape that
+    broadcasts into input's, as torch multiplies the losses by it in place (one that would widen
+    them is torch's RuntimeError)."""
+    if t is None:
+        return None
+    if not isinstance(t, Tensor):
+        t = as_tensor(t)
+    shape = tuple(input.shape)
+    mismatch = _broadcast_mismatch((shape, tuple(t.shape)))
+    if mismatch:
+        raise ShapeError(mismatch)
+    wide = _broadcast_shapes(shape, tuple(t.shape))
+    if wide != shape:
+        raise ShapeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(wide)}")
+    return t._data.astype(dtype, copy=False)
 
 
 def binary_cross_entropy(
@@ -131,25 +137,18 @@ def binary_cross_entropy(
     ):  # integer labels, or float64 labels for a float32 model: torch refuses them
         raise DTypeError(f"Found dtype {_torch_name(target.dtype)} but expected {_torch_name(input.dtype)}")
     _need_float(input, "binary_cross_entropy", device_suffix=False)
-    p = _f()._tensor(input, "input")
-    if p.numel() and not bool(((p >= 0) & (p <= 1)).all()):
+    p, y = _f()._tensor(input, "input")._data, target._data
+    if p.size and not (p.min() >= 0 and p.max() <= 1):  # (NaN fails both, as torch's check)
         raise ArgumentError(
             "binary_cross_entropy: all elements of input should be between 0 and 1 (apply sigmoid first, "
             "or use binary_cross_entropy_with_logits on raw scores)"
         )
-    if target.numel() and not bool(((target >= 0) & (target <= 1)).all()):
+    if y.size and not (y.min() >= 0 and y.max() <= 1):
         raise ArgumentError("all elements of target should be between 0 and 1")  # (torch's check and words)
-    # where p (1 - p) < 1e-12 or a log is clamped at -100, torch's gradients are its formulas'
-    # (BinaryCrossEntropyClamped); elsewhere the log ops' own (their second derivatives too)
-    interior = (1 - p) * p >= 1e-12  # (torch compares this product, in the input dtype)
-    if bool(interior.all()):  # (the usual case: one composite, differentiable twice)
-        losses = _bce_terms(p, target)
-    else:
-        clamped = BinaryCrossEntropyClamped.apply(p, target)
-        losses = where(interior, _bce_terms(where(interior, p, 0.5), target), clamped)
-    if weight is not None:
-        losses = losses * (weight.to(p.dtype) if isinstance(weight, Tensor) else weight)  # torch casts it
-    return _ag.named(_f()._reduce(losses, reduction), "BinaryCrossEntropyBackward0", shows=(p, target))
+    out = _ag.BinaryCrossEntropy.apply(
+        input, target, weight=_param_array(weight, input, p.dtype), reduction=reduction
+    )
+    return _ag.watch(out, weight)  # (torch's node saves it: a later change raises)
 
 
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",

@@ -48,6 +48,7 @@ from .anomaly_mode import (
     set_detect_anomaly,
 )
 from .api import Variable, backward, grad
+from .binary_loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d, max_pool2d_with_indices
 from .elementwise import (
     Abs,
@@ -156,6 +157,8 @@ __all__ = [
     "LogSoftmax",
     "CrossEntropy",
     "MSE",
+    "BinaryCrossEntropy",
+    "BinaryCrossEntropyWithLogits",
     "EmbeddingLookup",
     "Conv2d",
     "ConvTranspose2d",

@@ -558,32 +558,3 @@ class ToDevice(Function):
     def backward(self, g):
         src_bk, dst_bk = self.saved
         return (src_bk.asarray(dst_bk.to_numpy(g)),)
-
-
-class BinaryCrossEntropyClamped(Function):
-    """-(t log p + (1 - t) log(1 - p)) with each log clamped at -100, and torch's gradients of
-    it, which ignore the clamps: d/dp = (p - t) / max(p (1 - p), 1e-12) (so p = 0 or 1 gives
-    -1e12 t, not 0 * inf = NaN), d/dt = -logit(p) (inf at p = 0). log(1 - p) is log1p(-p), as
-    torch's kernel (a loss of 1e-20 at p = 1e-20, t = 0, not 0). Used for
-    the elements where a clamp acts (binary_cross_entropy composes the others from log ops, so
-    their second derivatives exist too)."""
-
-    __slots__ = ()
-    saved_for = ((0, 1), (0,))  # p is read for both gradients, t for p's
-
-    def forward(self, p, t):
-        self.saved = (p, t)
-        xp = self.bk.xp
-        with _errstate(xp):
-            log_p = xp.maximum(xp.log(p), -100.0)
-            log_q = xp.maximum(xp.log1p(-p), -100.0)
-            return (-(t * log_p + (1 - t) * log_q)).astype(p.dtype, copy=False)
-
-    def backward(self, g):
-        p, t = self.saved
-        xp = self.bk.xp
-        with _errstate(xp):
-            gp = g * (p - t) / xp.maximum(p * (1 - p), 1e-12) if self.needs[0] else None
-            gt = g * -(xp.log(p) - xp.log1p(-p)) if self.needs[1] else None
-        cast = lambda a: None if a is None else a.astype(p.dtype, copy=False)
-        return cast(gp), cast(gt)

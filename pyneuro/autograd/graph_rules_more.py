@@ -1,6 +1,7 @@
 """More create_graph=True rules (graph_rules.py has the core ones and the conventions): the
 special functions and binary ops of math.py, prod and the scans, scatter and scatter_reduce,
-median's even split, det / logdet / inv / solve, and norm.Standardize (the normalizations).
+median's even split, det / logdet / inv / solve, norm.Standardize (the normalizations) and
+the binary cross-entropies (binary_loss.py).
 
 Binary ops whose derivatives are piecewise constant (fmod, remainder, fmax, copysign, ...)
 take them from math.py's own formula on the saved arrays, as constants: their gradients do
@@ -21,6 +22,7 @@ import math
 from .._shapes import one_dim
 from .._tensor_base import TensorBase, _wrap
 from .activation import ACTIVATION_OPS, ACTIVATIONS, PIECEWISE_LINEAR
+from .binary_loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits
 from .elementwise import CumSum, Elementwise, Exp, Log, Where
 from .function import _errstate, _scatter_add
 from .fused import MatMul
@@ -660,3 +662,42 @@ def _var(node, g):
         gk = Where.apply(zero, _zero(g), gk / (2 * _safe(zero, std, g)))
     centered = a - a.mean(dim=axes, keepdim=True) if axes else a - a
     return (gk * (2.0 / dof if dof else float("inf")) * centered,)
+
+
+# ----------------------------------------------------------------------------- binary cross-entropies
+
+
+def _loss_grad(node, g, weight, reduction):
+    """Each element's share of the loss's gradient g (binary_loss.py's, in Tensor ops)."""
+    n = node.inputs[0].numel()
+    ge = g / n if reduction == "mean" and n else g
+    return ge if weight is None else ge * _const(g, weight)
+
+
+@rule(BinaryCrossEntropy)
+def _binary_cross_entropy(node, g):
+    p, y = node.inputs
+    _, _, weight, reduction = node.saved
+    ge = _loss_grad(node, g, weight, reduction)
+    gp = ge * (p - y) / (p * (1 - p)).clamp(min=1e-12) if _need(node, 0) else None
+    gy = ge * ((-p).log1p() - p.log()) if _need(node, 1) else None
+    return gp, gy
+
+
+def _log_sigmoid(z):
+    return -ACTIVATION_OPS["softplus"].apply(-z, beta=1.0, threshold=20.0)
+
+
+@rule(BinaryCrossEntropyWithLogits)
+def _binary_cross_entropy_with_logits(node, g):
+    z, y = node.inputs
+    _, _, weight, pos_weight, reduction = node.saved
+    ge = _loss_grad(node, g, weight, reduction)
+    pw = None if pos_weight is None else _const(g, pos_weight)
+    gz = gy = None
+    if _need(node, 0):
+        s = z.sigmoid()
+        gz = ge * (s - y if pw is None else (pw * y + 1 - y) * s - pw * y)
+    if _need(node, 1):
+        gy = ge * (-z if pw is None else _log_sigmoid(-z) - _log_sigmoid(z) * pw)
+    return gz, gy

@@ -175,6 +175,8 @@ TORCH_NAMES = {
     "LogSoftmax": "LogSoftmaxBackward0",
     "CrossEntropy": "NllLossBackward0",
     "MSE": "MseLossBackward0",
+    "BinaryCrossEntropy": "BinaryCrossEntropyBackward0",
+    "BinaryCrossEntropyWithLogits": "BinaryCrossEntropyWithLogitsBackward0",
     "EmbeddingLookup": "EmbeddingBackward0",
     "Sum": _reduction("Sum"),
     "Mean": _reduction("Mean"),
