@@ -23,7 +23,7 @@ from ._tensor_base import _wrap
 from .autograd import named, no_grad
 from .autograd.custom import transforms
 from .autograd.function import Function
-from .autograd.norm import Standardize, StandardizeAffine, affine_view
+from .autograd.norm import RunningNorm, Standardize, StandardizeAffine, affine_view
 from .creation import zeros
 from .functional_activation import _need_float
 from .functional_conv import int_list
@@ -70,12 +70,37 @@ def _affine(out: Tensor, weight, bias, view=None) -> Tensor:
     return out
 
 
-def _running(input: Tensor, running_mean, running_var, eps: float, what: str) -> Tensor:
-    """input normalised with the running statistics (eval mode)."""
+def _running(input: Tensor, running_mean, running_var, eps: float, what: str, weight=None, bias=None):
+    """(out, fused): input normalised with the running statistics (eval mode); with fused True the
+    affine is applied too (one RunningNorm node: every tensor of input's dtype, the statistics
+    constants, the parameters vectors), else the caller applies it."""
     if running_mean is None or running_var is None:
         raise ArgumentError(what)
+    dtype, c = input.dtype, input.shape[1]
+    params = [t for t in (weight, bias) if t is not None]
+    if (
+        all(t.dtype == dtype and t.ndim == 1 for t in params)
+        and running_mean.dtype == running_var.dtype == dtype
+        and not (running_mean.requires_grad or running_var.requires_grad)
+        and running_mean.numel() == c  # (a single-channel (N, 1) input broadcasts any length otherwise)
+    ):
+        stats = {"mean": running_mean._data.reshape(-1), "var": running_var._data.reshape(-1), "eps": eps}
+        return RunningNorm.apply(input, weight, bias, **stats), True
     view = _channel_view(input)
-    return (input - running_mean.reshape(view)) / (running_var.reshape(view) + eps).sqrt()
+    return (input - running_mean.reshape(view)) / (running_var.reshape(view) + eps).sqrt(), False
+
+
+def _move_toward(running: Tensor, batch, momentum: float, step: float) -> None:
+    """running = (1 - momentum) running + step batch, in place on its array: torch's
+    kernel updates the running statistics without counting a version, so an earlier forward's
+    backward still runs (bn(x1); bn(x2); backward of both), where a change by the user raises."""
+    arr = running._data
+    try:
+        arr *= 1 - momentum
+        arr += batch * step
+    except ValueError:  # (read-only memory: the in-place op's own error)
+        with no_grad():
+            running.mul_(1 - momentum)
 
 
 def _sizes(t: Tensor) -> list:
@@ -192,20 +217,17 @@ def batch_norm(
             mapped = transforms.mapped  # inside torch.func.vmap: the tensors torch sees as batched
             if mapped is not None and not (id(running_mean) in mapped and id(running_var) in mapped):
                 raise RuntimeError(_VMAP_RUNNING_STATS)
-            versions = running_mean._vc[0], running_var._vc[0]
-            with no_grad():
-                running_mean.mul_(1 - momentum).add_(mean.detach().reshape(c) * momentum)
-                running_var.mul_(1 - momentum).add_(var.detach().reshape(c) * (momentum * n / (n - 1)))
-            # torch's kernel updates them without counting a version: an earlier forward's backward
-            # still runs (bn(x1); bn(x2); backward of both), where a change by the user raises
-            running_mean._vc[0], running_var._vc[0] = versions
+            _move_toward(running_mean, mean._data.reshape(c), momentum, momentum)
+            _move_toward(running_var, var._data.reshape(c), momentum, momentum * n / (n - 1))
     else:
-        out = _running(
+        out, fused = _running(
             input.contiguous(),
             running_mean,
             running_var,
             eps,
             "batch_norm: running_mean and running_var are needed when not training",
+            weight,
+            bias,
         )
     out = (out if fused else _affine(out, weight, bias, _channel_view(input))).to(input.dtype)
     # (torch's node saves the running statistics too, updated: a later change to them raises)
@@ -305,12 +327,14 @@ def instance_norm(
                 running_mean.copy_(running_mean * (1 - momentum) + batch_mean * momentum)
                 running_var.copy_(running_var * (1 - momentum) + batch_var * momentum)
     else:
-        out = _running(
+        out, fused = _running(
             input,
             running_mean,
             running_var,
             eps,
             "Expected running_mean and running_var to be defined when use_input_stats is false",
+            weight,
+            bias,
         )
     if not fused:
         out = _affine(out, weight, bias, _channel_view(input))

@@ -43,7 +43,7 @@ from .graph_rules import (
 from .index import ScatterReduce
 from .linalg import Cholesky, Det, Eigh, Inv, LogDet, Pinv, Qr, Solve, Svd
 from .math import BINARY, BINARY_OPS, UNARY_OPS, XLOGY_GRADS
-from .norm import Standardize, StandardizeAffine
+from .norm import RunningNorm, Standardize, StandardizeAffine
 from .reduction import Logsumexp, Mean, Prod, Std, Sum, Var
 from .scan import CumProd, LogCumSumExp, SelectEvenly
 from .shape import Cat, Expand, Index, Permute, Reshape, Scatter
@@ -701,3 +701,16 @@ def _binary_cross_entropy_with_logits(node, g):
     if _need(node, 1):
         gy = ge * (-z if pw is None else _log_sigmoid(-z) - _log_sigmoid(z) * pw)
     return gz, gy
+
+
+@rule(RunningNorm)
+def _running_norm(node, g):
+    """Eval-mode batch_norm's gradients (norm.py) in Tensor ops: the statistics are constants."""
+    x, weight, _ = node.inputs
+    _, _, mean, r, view = node.saved
+    dims = (0,) + tuple(range(2, x.ndim))
+    rv = _const(g, r.reshape(view))
+    dx = g * (rv if weight is None else Reshape.apply(weight, shape=view) * rv) if _need(node, 0) else None
+    dw = (g * ((x - _const(g, mean.reshape(view))) * rv)).sum(dim=dims) if _need(node, 1) else None
+    db = g.sum(dim=dims) if _need(node, 2) else None
+    return dx, dw, db

@@ -167,3 +167,40 @@ class StandardizeAffine(Function):
         gw = sum_gxhat.reshape(-1, c).sum(axis=0).reshape(shape) if self.needs[1] else None
         gb = sum_g.reshape(-1, c).sum(axis=0).reshape(shape) if self.needs[2] else None
         return dx, gw, gb
+
+
+class RunningNorm(Function):
+    """Eval-mode batch_norm, as torch's kernel computes it: per channel (dim 1) of x,
+
+        r = 1 / sqrt(running_var + eps);  scale = weight r;  shift = bias - running_mean scale
+        out = x scale + shift                                   (one pass over x)
+        dx = g scale;   dweight = sum(g (x - running_mean) r);   dbias = sum(g)
+
+    (sums over every dim but the channel's). The running statistics are constants here (arrays,
+    which the caller watches for in-place changes); weight and bias are optional. The same formula
+    written as Tensor ops (sub, add, sqrt, div, mul, add and four reshapes) walked ten nodes."""
+
+    __slots__ = ()
+    saved_for = ((1,), (0,), ())  # x's gradient reads weight, weight's reads x
+
+    def forward(self, x, weight, bias, mean=None, var=None, eps=1e-5):
+        xp = self.bk.xp
+        view = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        with _errstate(xp):
+            r = 1 / xp.sqrt(var + eps)
+            scale = r if weight is None else weight * r
+            shift = -mean * scale if bias is None else bias - mean * scale
+            out = x * scale.reshape(view) + shift.reshape(view)
+        self.saved = (x, weight, mean, r, view)
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        x, weight, mean, r, view = self.saved
+        dims = (0,) + tuple(range(2, x.ndim))
+        with _errstate(self.bk.xp):
+            dx = None
+            if self.needs[0]:
+                dx = g * (r if weight is None else weight * r).reshape(view)
+            dw = (g * ((x - mean.reshape(view)) * r.reshape(view))).sum(axis=dims) if self.needs[1] else None
+            db = g.sum(axis=dims) if self.needs[2] else None
+        return dx, dw, db
