@@ -40,7 +40,7 @@ from .._shapes import prod
 from ..backends._registry import current as _current_table
 from .function import Function, _errstate
 
-_KERNEL_DTYPES = ("float32", "float64")  # the dtypes standardize_forward takes
+_KERNEL_DTYPES = "fd"  # the dtypes standardize_forward takes (float32, float64: NumPy's codes)
 
 
 def _outer_inner(shape: tuple, dims: tuple):
@@ -65,7 +65,7 @@ class Standardize(Function):
 
     def forward(self, x, dims=(), eps=1e-5, stats=None):
         view = None
-        if hasattr(self.bk, "standardize_forward") and x.size and x.dtype.name in _KERNEL_DTYPES:
+        if hasattr(self.bk, "standardize_forward") and x.size and x.dtype.char in _KERNEL_DTYPES:
             view = _outer_inner(x.shape, dims)
         if view is not None:  # one kernel call; mean, var and r come back with one entry per statistic
             out, mean, var, r = self.bk.standardize_forward(x, *view, eps)
@@ -107,16 +107,15 @@ def affine_view(x, dims: tuple, weight, bias, per_inner: bool = False):
     if weight is None and bias is None or not hasattr(_current_table(x.device), "standardize_forward"):
         return None
     a = x._data
-    if not a.size or a.dtype.name not in _KERNEL_DTYPES:
+    if not a.size or a.dtype.char not in _KERNEL_DTYPES:
         return None
-    params = [p for p in (weight, bias) if p is not None]
-    if any(p._data.dtype != a.dtype for p in params):
+    params = [p._data for p in (weight, bias) if p is not None]
+    if any(p.dtype != a.dtype for p in params):
         return None
-    if per_inner and any(
-        tuple(p.shape) != tuple(x.shape[x.ndim - p.ndim :]) or p.ndim != len(dims) for p in params
-    ):
+    shape = a.shape
+    if per_inner and any(p.shape != shape[len(shape) - p.ndim :] or p.ndim != len(dims) for p in params):
         return None
-    return _outer_inner(tuple(x.shape), dims)
+    return _outer_inner(shape, dims)
 
 
 class StandardizeAffine(Function):
@@ -140,7 +139,10 @@ class StandardizeAffine(Function):
     def forward(self, x, weight, bias, dims=(), eps=1e-5, stats=None, view=None, per_inner=False, spread=1):
         # spread: each parameter entry repeated this many times (group_norm's channel over its
         # spatial elements), here on the small arrays rather than as Tensor ops with nodes
-        w, b = (None if p is None else self.bk.xp.repeat(p.reshape(-1), spread) for p in (weight, bias))
+        w, b = (
+            None if p is None else p.reshape(-1) if spread == 1 else self.bk.xp.repeat(p.reshape(-1), spread)
+            for p in (weight, bias)
+        )
         out, mean, var, r = self.bk.standardize_forward(x, *view, eps, w, b, per_inner)
         kept = tuple(1 if i in dims else n for i, n in enumerate(x.shape))
         mean, var, r = mean.reshape(kept), var.reshape(kept), r.reshape(kept)
