@@ -402,3 +402,22 @@ def test_recorder_script_refuses_a_forced_blas_kernel(monkeypatch, capsys):
     monkeypatch.setattr(machine, "forced_blas_warning", lambda environ=None: "warning: forced")
     assert module.main([]) == 2
     assert "refusing to record results" in capsys.readouterr().err
+
+
+def test_course_loops_script_runs_the_same_loops_on_both_libraries(tmp_path):
+    """bench/course_loops.py, one round of one step: every loop runs under pyneuro and torch alike."""
+    pytest.importorskip("torch")
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "bench" / "course_loops.py"
+    out = tmp_path / "loops"
+    done = subprocess.run(
+        [sys.executable, str(script), "--rounds", "1", "--number", "1", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    record = json.loads(out.with_suffix(".json").read_text())
+    assert len(record["rows"]) == 8 and all(r["pyneuro_us"] > 0 and r["torch_us"] > 0 for r in record["rows"])
+    assert "| logistic regression |" in out.with_suffix(".md").read_text()
