@@ -18,7 +18,8 @@ numbers, strings, bools and None as themselves; lists as lists; dicts as
 node); tuples as {"__tuple__": [...]}, sets as {"__set__": [...]} ("__frozenset__"); complex
 numbers, bytes, dtypes and Sizes as {"__complex__": [re, im]}, {"__bytes__": HEX},
 {"__dtype__": "float32"}, {"__size__": [2, 3]}; tensors
-as {"__tensor__": NAME}, NumPy arrays as {"__ndarray__": NAME} and NumPy scalars as
+as {"__tensor__": NAME}, NumPy arrays as {"__ndarray__": NAME} (one of a dtype the format lacks,
+np.random.get_state()'s uint32 or strings, is pickled, as torch pickles every array) and NumPy scalars as
 {"__npscalar__": ["float64", 0.93]} (a weights-only load refuses both, and frozensets, unless their
 globals are allow-listed, as torch.load refuses what it would unpickle), where NAME is the tensor's
 dotted path ("optimizer.state.0.exp_avg"). Tensors whose memory overlaps (the same tensor
@@ -172,6 +173,8 @@ def _encode(obj, tensors: dict, path: str, depth: int, pending: list, memo: dict
             obj._data if isinstance(obj, Tensor) and isinstance(obj._data, np.ndarray) else np.asarray(obj)
         )
         if array.dtype.newbyteorder("<") not in _CODES and array.dtype not in _CODES:
+            if isinstance(obj, np.ndarray):  # np.random.get_state()'s uint32 keys, strings, objects:
+                return _pickle_node(obj, tensors, path, depth, pending, memo)  # pickled, as torch's
             raise TypeError(
                 f"pn.save cannot store dtype {array.dtype} (at {path or 'the top'}); "
                 f"storable: {', '.join(str(np.dtype(d)) for d in DTYPES.values())}"
@@ -472,7 +475,7 @@ def load(
     weights_only = _weights_only(weights_only, pickle_module, _pickle_args)
     if mmap and not isinstance(f, (str, os.PathLike)):
         raise ValueError("f must be a file path in order to use the mmap argument")
-    reader = _Reader({}, map_location, weights_only)  # (a CUDA map_location is refused before reading)
+    reader = _Reader({}, map_location, weights_only)  # (map_location is checked at the first tensor)
 
     def decode(tree, arrays):
         reader.arrays = arrays

@@ -1,0 +1,119 @@
+"""Checkpointing code as students write it, run under torch and pyneuro: what goes into a
+resumable checkpoint (NumPy's RNG state, arrays of any dtype), map_location's forms and when
+torch checks them, and the optimizer's loaded state."""
+
+from __future__ import annotations
+
+import io
+import pickle
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+
+def _saved(mod, obj) -> io.BytesIO:
+    buf = io.BytesIO()
+    mod.save(obj, buf)
+    buf.seek(0)
+    return buf
+
+
+def _error(fn):
+    try:
+        fn()
+    except Exception as exc:  # (the class is what is compared)
+        return exc
+    raise AssertionError("no exception")
+
+
+# ------------------------------------------------------------------------------ NumPy in checkpoints
+def test_numpy_rng_state_in_a_checkpoint_saves_and_restores_as_torchs():
+    """np.random.get_state() holds a uint32 array: pn.save refused it (TypeError), torch pickles it."""
+    got = []
+    for mod in (torch, pn):
+        np.random.seed(7)
+        ckpt = {"model": {"w": mod.ones(2)}, "epoch": 3, "np_rng": np.random.get_state()}
+        buf = _saved(mod, ckpt)
+        assert isinstance(_error(lambda: mod.load(buf)), pickle.UnpicklingError)  # weights-only refuses it
+        buf.seek(0)
+        back = mod.load(buf, weights_only=False)
+        assert back["epoch"] == 3 and back["model"]["w"].tolist() == [1.0, 1.0]
+        np.random.seed(0)
+        np.random.set_state(back["np_rng"])
+        got.append(np.random.rand(3))
+    np.testing.assert_array_equal(got[0], got[1])
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.array(["cat", "dog"]),  # a label encoder's classes_
+        np.array([1, "a", None], dtype=object),
+        np.arange(3, dtype=np.uint16),
+        np.arange(3, dtype=np.uint64),
+        np.ones(2, np.complex128),
+        np.array(["2020-01-01"], dtype="datetime64[D]"),
+    ],
+    ids=lambda a: str(a.dtype),
+)
+def test_arrays_of_any_dtype_round_trip_with_weights_only_false(array):
+    for mod in (torch, pn):
+        buf = _saved(mod, {"classes": array, "w": mod.zeros(1)})
+        assert isinstance(_error(lambda: mod.load(buf)), pickle.UnpicklingError)
+        buf.seek(0)
+        back = mod.load(buf, weights_only=False)["classes"]
+        assert type(back) is np.ndarray and back.dtype == array.dtype and back.tolist() == array.tolist()
+
+
+def test_allow_listed_globals_load_a_uint32_array_as_torchs():
+    allowed = [np._core.multiarray._reconstruct, np.ndarray, np.dtype, type(np.dtype(np.uint32))]
+    for mod in (torch, pn):
+        buf = _saved(mod, {"u": np.arange(3, dtype=np.uint32)})
+        with mod.serialization.safe_globals(allowed):
+            back = mod.load(buf)["u"]
+        assert back.dtype == np.uint32 and back.tolist() == [0, 1, 2]
+
+
+# ------------------------------------------------------------------------------ map_location
+NO_CUDA = not torch.cuda.is_available() and not pn.cuda.is_available()
+
+
+@pytest.mark.skipif(not NO_CUDA, reason="a GPU is present: map_location='cuda' loads there")
+@pytest.mark.parametrize("where", ["cuda", "cuda:0", "device", {"cpu": "cuda:0"}, "nonsense"])
+def test_map_location_is_checked_only_when_a_tensor_is_placed(where):
+    """torch checks map_location per storage: a file without tensors loads with any of these
+    (pn.load refused a CUDA map_location before reading); one with a tensor raises torch's class."""
+    for mod in (torch, pn):
+        loc = mod.device("cuda") if where == "device" else where
+        assert mod.load(_saved(mod, {"epoch": 3, "loss": 0.5}), map_location=loc) == {"epoch": 3, "loss": 0.5}
+        exc = _error(lambda mod=mod, loc=loc: mod.load(_saved(mod, {"w": mod.ones(2)}), map_location=loc))
+        assert isinstance(exc, RuntimeError), (mod.__name__, exc)
+        if where != "nonsense":
+            assert "torch.cuda.is_available() is False" in str(exc)
+
+
+@pytest.mark.parametrize("where", [0, ["cpu"], "dict_of_device"])
+def test_map_location_forms_torch_refuses_with_typeerror(where):
+    """torch calls a map_location that is not a string, dict or device, and matches a dict's
+    values as device names: a TypeError (pyneuro read 0 as cuda:0 and took the device)."""
+    for mod in (torch, pn):
+        loc = {"cpu": mod.device("cpu")} if where == "dict_of_device" else where
+        exc = _error(lambda mod=mod, loc=loc: mod.load(_saved(mod, {"w": mod.ones(2)}), map_location=loc))
+        assert type(exc) is TypeError, (mod.__name__, exc)
+        assert mod.load(_saved(mod, [1, "a"]), map_location=loc) == [1, "a"]  # no tensor: never looked at
+
+
+def test_a_map_location_callables_own_error_passes_unchanged():
+    class Refused(Exception):
+        pass
+
+    def where(storage, location):
+        raise Refused(location)
+
+    for mod in (torch, pn):
+        exc = _error(lambda mod=mod: mod.load(_saved(mod, {"w": mod.ones(2)}), map_location=where))
+        assert type(exc) is Refused and exc.args == ("cpu",)
