@@ -117,3 +117,44 @@ def test_a_map_location_callables_own_error_passes_unchanged():
     for mod in (torch, pn):
         exc = _error(lambda mod=mod: mod.load(_saved(mod, {"w": mod.ones(2)}), map_location=where))
         assert type(exc) is Refused and exc.args == ("cpu",)
+
+
+# ------------------------------------------------------------------------------ optimizer state
+OPTIMIZERS = {
+    "SGD": lambda o, p: o.SGD(p, lr=0.1, momentum=0.9),
+    "Adam": lambda o, p: o.Adam(p, lr=0.01),
+    "AdamW-amsgrad": lambda o, p: o.AdamW(p, lr=0.01, amsgrad=True),
+    "RMSprop": lambda o, p: o.RMSprop(p, lr=0.01, momentum=0.5, centered=True),
+    "Adagrad": lambda o, p: o.Adagrad(p, lr=0.1),
+    "Adadelta": lambda o, p: o.Adadelta(p),
+    "Adamax": lambda o, p: o.Adamax(p),
+    "NAdam": lambda o, p: o.NAdam(p),
+    "RAdam": lambda o, p: o.RAdam(p),
+    "Rprop": lambda o, p: o.Rprop(p),
+}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("shapes", [((2, 3), (3, 2)), ((2, 3), (2, 4)), ((6,), (2, 3))], ids=str)
+def test_another_models_optimizer_state_loads_and_fails_at_the_step_that_uses_it(name, shapes):
+    """torch's load_state_dict takes state of another shape; the step that updates such a
+    parameter raises (RuntimeError), one whose parameter has no gradient (frozen) steps on.
+    pn refused at load (a fine-tuning script with a frozen, reshaped layer failed there)."""
+    saved, wanted = shapes
+    for mod in (torch, pn):
+        a = mod.nn.Parameter(mod.ones(*saved))
+        opt = OPTIMIZERS[name](mod.optim, [a])
+        a.grad = mod.ones_like(a)
+        opt.step()
+        state = opt.state_dict()
+        frozen, other = mod.nn.Parameter(mod.ones(*wanted)), mod.nn.Parameter(mod.ones(2))
+        again = OPTIMIZERS[name](mod.optim, [frozen, other])
+        state2 = {"state": state["state"], "param_groups": [dict(state["param_groups"][0], params=[0, 1])]}
+        again.load_state_dict(state2)
+        other.grad = mod.ones(2)
+        again.step()  # the frozen parameter is skipped, as its state is never read
+        assert frozen.tolist() == mod.ones(*wanted).tolist()
+        frozen.grad = mod.ones_like(frozen)
+        exc = _error(again.step)
+        assert isinstance(exc, RuntimeError), (mod.__name__, exc)
+    assert frozen.tolist() == pn.ones(*wanted).tolist()  # (pn: refused before any update)
