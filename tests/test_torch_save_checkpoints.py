@@ -158,3 +158,74 @@ def test_another_models_optimizer_state_loads_and_fails_at_the_step_that_uses_it
         exc = _error(again.step)
         assert isinstance(exc, RuntimeError), (mod.__name__, exc)
     assert frozen.tolist() == pn.ones(*wanted).tolist()  # (pn: refused before any update)
+
+
+OLD_FORMAT = {
+    "RMSprop": lambda o, p: o.RMSprop(p, lr=0.01),
+    "RMSprop-momentum": lambda o, p: o.RMSprop(p, lr=0.01, momentum=0.5),
+    "NAdam": lambda o, p: o.NAdam(p),
+    "ASGD": lambda o, p: o.ASGD(p, lr=0.01, t0=1),
+    "Adam": lambda o, p: o.Adam(p, lr=0.01),
+    "Adagrad": lambda o, p: o.Adagrad(p, lr=0.1),
+}
+GROUP_KEYS_OLDER_TORCH_LACKS = ("foreach", "maximize", "capturable", "differentiable", "momentum", "centered")
+
+
+def _older_torchs(state_dict: dict) -> dict:
+    """state_dict as an older torch wrote it: numbers where tensors are now, fewer group keys."""
+    state = {
+        i: {k: v.item() if v.ndim == 0 else v for k, v in st.items()} for i, st in state_dict["state"].items()
+    }
+    groups = [
+        {k: v for k, v in g.items() if k not in GROUP_KEYS_OLDER_TORCH_LACKS}
+        for g in state_dict["param_groups"]
+    ]
+    return {"state": state, "param_groups": groups}
+
+
+@pytest.mark.parametrize("name", OLD_FORMAT)
+def test_an_older_torchs_optimizer_state_loads_and_steps_as_torchs(name):
+    """torch's __setstate__ fills in RMSprop's momentum (0) and makes tensors of ASGD's eta and
+    mu and NAdam's mu_product: pn stepped into KeyError 'momentum' / AttributeError on a float."""
+    results = []
+    for mod in (torch, pn):
+        w = mod.nn.Parameter(mod.tensor([0.5, -1.0, 2.0]))
+        opt = OLD_FORMAT[name](mod.optim, [w])
+        for _ in range(2):
+            w.grad = w.detach() * mod.tensor([1.0, 2.0, 3.0])
+            opt.step()
+        again = OLD_FORMAT[name](mod.optim, [w])
+        again.load_state_dict(_older_torchs(opt.state_dict()))
+        loaded = again.state_dict()
+        assert sorted(loaded["param_groups"][0]) == sorted(opt.state_dict()["param_groups"][0])
+        assert all(isinstance(v, mod.Tensor) for v in loaded["state"][0].values())
+        w.grad = w.detach() * mod.tensor([1.0, 2.0, 3.0])
+        again.step()
+        results.append(w.tolist())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-6)
+
+
+def test_lbfgs_loaded_groups_keep_what_they_have_and_its_state_prints_as_torchs():
+    """torch's LBFGS has no __setstate__: a group without line_search_fn stays without it (KeyError
+    at step), none gets 'differentiable'; its state's keys come in torch's order ("al" third)."""
+    keys = []
+    for mod in (torch, pn):
+        w = mod.nn.Parameter(mod.tensor([0.5, -1.0, 2.0]))
+        opt = mod.optim.LBFGS([w], max_iter=3)
+
+        def closure(w=w, opt=opt):
+            opt.zero_grad()
+            loss = (w * w).sum()
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+        keys.append(list(opt.state_dict()["state"][0]))
+        sd = opt.state_dict()
+        sd["param_groups"][0].pop("line_search_fn")
+        again = mod.optim.LBFGS([w], max_iter=3)
+        again.load_state_dict(sd)
+        assert "line_search_fn" not in again.param_groups[0]
+        assert "differentiable" not in again.param_groups[0]
+        assert type(_error(lambda again=again, closure=closure: again.step(closure))) is KeyError
+    assert keys[1] == keys[0]

@@ -235,8 +235,13 @@ class Optimizer:
     # state entries that are not shaped like their parameter (LBFGS keeps flat vectors of all
     # parameters under the first one); load_state_dict checks the shape of every other tensor
     _whole_model_state: tuple = ()
-    # whether the state of a parameter holds "step" (torch's Adam, RMSprop, ... check it on loading)
-    _counts_steps = False
+    # the state entries torch's __setstate__ reads (KeyError without them) and makes tensors of
+    # where they are numbers: "step" (Adam, RMSprop, ...), and ASGD's eta and mu, NAdam's mu_product
+    _scalar_state: tuple = ()
+    # the group entries __setstate__ fills in besides the flags (torch's RMSprop: momentum 0), and
+    # whether it fills in the flags (torch's LBFGS and SparseAdam have no __setstate__ of their own)
+    _setstate_groups: dict = {}
+    _setstate_flags = True
     # torch's RuntimeError at step() for a sparse .grad, where the optimizer has no sparse update
     # (SGD, Adagrad, SparseAdam and LBFGS have one; a custom subclass reads .grad itself)
     _sparse_refusal: str | None = None
@@ -267,21 +272,23 @@ class Optimizer:
         """What copy.deepcopy, pickle and load_state_dict call (custom optimizers override it and
         call ours, as torch's templates do): the attributes back, the step hooks' tables made if
         missing; as torch's optimizers' own __setstate__, each group gets the flags it lacks
-        (the defaults that are True/False/None) and, where the state counts steps, a parameter's
-        non-empty state must have "step" (KeyError otherwise) and a numeric step becomes a tensor."""
+        (the defaults that are True/False/None; not LBFGS's, SparseAdam's) and _setstate_groups, and a
+        parameter's non-empty state must have the _scalar_state entries ("step"; KeyError
+        otherwise), a number among them becoming a tensor (a state dict of an older torch)."""
         self.__dict__.update(state)
         self.__dict__.setdefault("_optimizer_step_pre_hooks", OrderedDict())
         self.__dict__.setdefault("_optimizer_step_post_hooks", OrderedDict())
         self.defaults.setdefault("differentiable", False)
         flags = {k: v for k, v in self.defaults.items() if v is None or isinstance(v, bool)}
+        flags = {**(flags if self._setstate_flags else {}), **self._setstate_groups}
         for group in self.param_groups:
             for name, default in flags.items():
                 group.setdefault(name, default)
-            if self._counts_steps:
-                for p in group["params"]:
-                    st = self.state.get(p)
-                    if st and not isinstance(st["step"], Tensor):
-                        st["step"] = tensor(float(st["step"]))
+            for p in group["params"]:
+                st = self.state.get(p)
+                for name in self._scalar_state if st else ():
+                    if not isinstance(st[name], Tensor):
+                        st[name] = tensor(float(st[name]))
 
     def add_param_group(self, param_group: dict) -> None:
         if not isinstance(param_group, dict):
