@@ -4,6 +4,7 @@ torch checks them, and the optimizer's loaded state."""
 
 from __future__ import annotations
 
+import copy
 import io
 import pickle
 
@@ -229,3 +230,44 @@ def test_lbfgs_loaded_groups_keep_what_they_have_and_its_state_prints_as_torchs(
         assert "differentiable" not in again.param_groups[0]
         assert type(_error(lambda again=again, closure=closure: again.step(closure))) is KeyError
     assert keys[1] == keys[0]
+
+
+def _with_scheduler_and_hook(mod):
+    model = mod.nn.Linear(2, 1)
+    opt = mod.optim.SGD(model.parameters(), lr=0.1)
+    sched = mod.optim.lr_scheduler.StepLR(opt, 1, gamma=0.5)
+    opt.register_step_post_hook(lambda o, args, kwargs: None)  # (a lambda: not picklable)
+    return model, opt, sched
+
+
+def test_a_deep_copy_of_an_optimizer_with_a_scheduler_steps_its_own_parameters():
+    """A scheduler wraps optimizer.step; the wrapper was copied with the optimizer and stepped the
+    original: the copy's step() silently changed nothing. torch's copy keeps no wrapper, no hook."""
+    for mod in (torch, pn):
+        _, opt, _ = _with_scheduler_and_hook(mod)
+        copied = copy.deepcopy(opt)
+        assert "step" not in copied.__dict__ and not copied._optimizer_step_post_hooks
+        w = copied.param_groups[0]["params"][0]
+        w.grad = mod.ones_like(w)
+        before = w.detach().clone()
+        copied.step()
+        np.testing.assert_allclose((before - w.detach()).tolist(), [[0.1, 0.1]], rtol=1e-5)
+
+
+def test_a_checkpoint_of_whole_model_optimizer_and_scheduler_saves_and_resumes():
+    """torch.save({"model": model, "optimizer": opt, "scheduler": sched}) raised PicklingError."""
+    lrs = []
+    for mod in (torch, pn):
+        model, opt, sched = _with_scheduler_and_hook(mod)
+        back = mod.load(
+            _saved(mod, {"model": model, "optimizer": opt, "scheduler": sched}), weights_only=False
+        )
+        assert back["scheduler"].optimizer is back["optimizer"]
+        assert back["optimizer"].param_groups[0]["params"][0] is back["model"].weight
+        back["model"](mod.ones(1, 2)).sum().backward()
+        back["optimizer"].step()
+        back["scheduler"].step()
+        lrs.append(back["optimizer"].param_groups[0]["lr"])
+        again = pickle.loads(pickle.dumps(opt))
+        assert sorted(again.state_dict()["param_groups"][0]) == sorted(opt.state_dict()["param_groups"][0])
+    assert lrs[0] == lrs[1] == 0.05

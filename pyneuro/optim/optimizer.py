@@ -221,6 +221,9 @@ def _cast_state(p: Tensor, value, key=None):
     return value
 
 
+_NOT_PICKLED = ("step", "_opt_called")  # (an LR scheduler's wrapper of step, and its record of a call)
+
+
 class _RequiredParameter:
     def __repr__(self) -> str:
         return "<required parameter>"
@@ -267,6 +270,13 @@ class Optimizer:
             groups = [{"params": groups}]
         for g in groups:
             self.add_param_group(g)
+
+    def __getstate__(self) -> dict:
+        """What pickle and copy.deepcopy keep: torch's keep defaults, state and param_groups, and
+        drop the hooks (a lambda would not pickle) and the step an LR scheduler wrapped (bound to
+        this optimizer: a deep copy's step() stepped the original's parameters, pickling raised
+        PicklingError); pyneuro's own attributes are kept (its LBFGS steps after a copy)."""
+        return {k: v for k, v in self.__dict__.items() if k not in _NOT_PICKLED and not k.endswith("_hooks")}
 
     def __setstate__(self, state: dict) -> None:
         """What copy.deepcopy, pickle and load_state_dict call (custom optimizers override it and
