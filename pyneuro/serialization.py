@@ -206,7 +206,8 @@ def _encode(obj, tensors: dict, path: str, depth: int, pending: list, memo: dict
             obj, "_metadata", None
         )  # a state_dict's per-module versions: load_state_dict reads them
         if kind is OrderedDict and isinstance(metadata, dict):
-            meta = _encode(dict(metadata), tensors, f"{path}._metadata", depth + 1, pending, memo)
+            kept = OrderedDict if isinstance(metadata, OrderedDict) else dict  # (torch's: an OrderedDict)
+            meta = _encode(kept(metadata), tensors, f"{path}._metadata", depth + 1, pending, memo)
             return {"__state_dict__": {"items": items, "metadata": meta}}
         return node
     if kind in (tuple, list):

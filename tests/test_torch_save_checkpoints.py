@@ -4,6 +4,7 @@ torch checks them, and the optimizer's loaded state."""
 
 from __future__ import annotations
 
+import collections
 import copy
 import io
 import pickle
@@ -271,3 +272,10 @@ def test_a_checkpoint_of_whole_model_optimizer_and_scheduler_saves_and_resumes()
         again = pickle.loads(pickle.dumps(opt))
         assert sorted(again.state_dict()["param_groups"][0]) == sorted(opt.state_dict()["param_groups"][0])
     assert lrs[0] == lrs[1] == 0.05
+
+
+def test_a_loaded_state_dicts_metadata_is_an_ordereddict_as_torchs():
+    for mod in (torch, pn):
+        back = mod.load(_saved(mod, mod.nn.Sequential(mod.nn.Linear(2, 2)).state_dict()))
+        assert type(back._metadata) is collections.OrderedDict
+        assert back._metadata == {"": {"version": 1}, "0": {"version": 1}}
