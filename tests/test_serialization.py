@@ -355,6 +355,20 @@ def test_saved_file_has_the_usual_permissions(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the umask from Linux's /proc")
+def test_a_save_never_changes_the_process_umask(tmp_path, monkeypatch):
+    """os.umask reads the umask only by setting it: two threads saving at once could leave the
+    process's umask 0 (every later file world-writable). A save reads it without setting it."""
+    old = os.umask(0o027)
+    try:
+        monkeypatch.setattr(os, "umask", lambda mask: pytest.fail(f"os.umask({mask:o}) during a save"))
+        pn.save({"w": pn.ones(1)}, tmp_path / "m.pt")
+    finally:
+        monkeypatch.undo()
+        os.umask(old)
+    assert (tmp_path / "m.pt").stat().st_mode & 0o777 == 0o640
+
+
 _KILLED_SAVER = """
 import os, sys, time
 import pyneuro as pn
