@@ -168,6 +168,10 @@ def _encode(obj, tensors: dict, path: str, depth: int, pending: list, memo: dict
         return {"__dtype__": obj.dtype.name}
     if isinstance(obj, Size):
         return {"__size__": [int(d) for d in obj]}
+    if hasattr(
+        kind, "cls_to_become"
+    ):  # a lazy module's UninitializedParameter: no values, pickled as torch's
+        return _pickle_node(obj, tensors, path, depth, pending, memo)
     if isinstance(obj, (Tensor, np.ndarray)):
         array = (
             obj._data if isinstance(obj, Tensor) and isinstance(obj._data, np.ndarray) else np.asarray(obj)

@@ -279,3 +279,17 @@ def test_a_loaded_state_dicts_metadata_is_an_ordereddict_as_torchs():
         back = mod.load(_saved(mod, mod.nn.Sequential(mod.nn.Linear(2, 2)).state_dict()))
         assert type(back._metadata) is collections.OrderedDict
         assert back._metadata == {"": {"version": 1}, "0": {"version": 1}}
+
+
+def test_a_lazy_modules_state_dict_saves_before_its_first_forward():
+    """Its UninitializedParameters have no values: torch pickles them (a weights-only load refuses
+    them); pn.save raised RuntimeError "Can't call numpy() on Tensor that requires grad"."""
+    for mod in (torch, pn):
+        buf = _saved(mod, mod.nn.Sequential(mod.nn.LazyLinear(3)).state_dict())
+        assert isinstance(_error(lambda buf=buf, mod=mod: mod.load(buf)), pickle.UnpicklingError)
+        buf.seek(0)
+        back = mod.load(buf, weights_only=False)
+        assert [type(v).__name__ for v in back.values()] == ["UninitializedParameter"] * 2
+        again = mod.nn.Sequential(mod.nn.LazyLinear(3))
+        again.load_state_dict(back)
+        assert again(mod.ones(2, 4)).shape == (2, 3)
