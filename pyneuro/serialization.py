@@ -168,9 +168,9 @@ def _encode(obj, tensors: dict, path: str, depth: int, pending: list, memo: dict
         return {"__dtype__": obj.dtype.name}
     if isinstance(obj, Size):
         return {"__size__": [int(d) for d in obj]}
-    if hasattr(
-        kind, "cls_to_become"
-    ):  # a lazy module's UninitializedParameter: no values, pickled as torch's
+    if hasattr(kind, "cls_to_become") or (isinstance(obj, Tensor) and getattr(obj, "__dict__", None)):
+        # a lazy module's UninitializedParameter (no values), a tensor with attributes of its own
+        # (t.note = ...): pickled, as torch's, with the attributes (data to a weights-only load)
         return _pickle_node(obj, tensors, path, depth, pending, memo)
     if isinstance(obj, (Tensor, np.ndarray)):
         array = (

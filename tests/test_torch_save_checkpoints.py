@@ -293,3 +293,15 @@ def test_a_lazy_modules_state_dict_saves_before_its_first_forward():
         again = mod.nn.Sequential(mod.nn.LazyLinear(3))
         again.load_state_dict(back)
         assert again(mod.ones(2, 4)).shape == (2, 3)
+
+
+def test_a_tensors_own_attributes_are_saved_as_torchs():
+    """torch pickles a tensor's __dict__ with it (and a weights-only load restores plain values);
+    pn.save stored the values alone and the attribute was gone after loading."""
+    for mod in (torch, pn):
+        t, p = mod.ones(2), mod.nn.Parameter(mod.zeros(1))
+        t.note, p.no_decay = "hi", True
+        back = mod.load(_saved(mod, {"t": t, "p": [p], "plain": mod.ones(1)}))
+        assert back["t"].note == "hi" and back["t"].tolist() == [1.0, 1.0]
+        assert type(back["p"][0]).__name__ == "Parameter" and back["p"][0].no_decay is True
+        assert back["plain"].tolist() == [1.0]
