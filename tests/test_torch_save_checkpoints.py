@@ -305,3 +305,23 @@ def test_a_tensors_own_attributes_are_saved_as_torchs():
         assert back["t"].note == "hi" and back["t"].tolist() == [1.0, 1.0]
         assert type(back["p"][0]).__name__ == "Parameter" and back["p"][0].no_decay is True
         assert back["plain"].tolist() == [1.0]
+
+
+@pytest.mark.skipif(not NO_CUDA, reason="a GPU is present: the CUDA generator's state is real")
+def test_a_checkpoints_rng_states_save_and_restore_on_a_cpu_machine():
+    """The usual resumable checkpoint: torch.cuda.get_rng_state_all() is [] without a GPU and
+    torch.cuda.set_rng_state(_all) accept a saved state (pn: AttributeError, DeviceUnavailable)."""
+    draws = []
+    for mod in (torch, pn):
+        mod.manual_seed(3)
+        ckpt = {"cpu": mod.get_rng_state(), "cuda": mod.cuda.get_rng_state_all()}
+        first = mod.rand(3).tolist()
+        back = mod.load(_saved(mod, ckpt))
+        assert back["cuda"] == []
+        mod.set_rng_state(back["cpu"])
+        mod.cuda.set_rng_state_all(back["cuda"])
+        assert mod.cuda.set_rng_state(back["cpu"]) is None
+        assert type(_error(lambda mod=mod: mod.cuda.set_rng_state([1, 2]))) is AttributeError
+        assert mod.rand(3).tolist() == first
+        draws.append(first)
+    assert draws[0] == pytest.approx(draws[1])
