@@ -46,6 +46,7 @@ __all__ = [
     "get_rng_state",
     "set_rng_state",
     "get_rng_state_all",
+    "initial_seed",
     "set_rng_state_all",
     "device",
     "Event",
@@ -290,6 +291,12 @@ def set_rng_state(new_state, device="cuda") -> None:
         return
     _require_extension()
     _random.set_rng_state(new_state)
+
+
+def initial_seed() -> int:
+    """The seed of the generator the GPU draws from (pyneuro's one default generator)."""
+    _require_extension()
+    return _random.initial_seed()
 
 
 def get_rng_state_all() -> list:
