@@ -55,13 +55,24 @@ def _placement(map_location):
 
 def _placed_on(where, t):
     name = _device(where)
-    if name.startswith("cuda") and not cuda.is_available():  # torch's refusal, at the first tensor
+    if name.startswith("cuda"):  # torch's refusal without CUDA, at the first tensor
+        validate_cuda_device(where)
+    return t if name == "cpu" else t.to(where)
+
+
+def validate_cuda_device(location) -> int:
+    """torch.serialization's: the GPU index a CUDA location names; torch's RuntimeError when no GPU
+    is usable (what torch.load raises for a CUDA map_location on a CPU-only machine)."""
+    if not cuda.is_available():
         raise RuntimeError(
             "Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is False. "
             "If you are running on a CPU-only machine, please use torch.load with "
             "map_location=torch.device('cpu') to map your storages to the CPU."
         )
-    return t if name == "cpu" else t.to(where)
+    index = getattr(location, "index", None)
+    if isinstance(location, str) and ":" in location:
+        index = int(location.split(":", 1)[1])
+    return 0 if index is None else int(index)
 
 
 def _passing_errors(place):

@@ -85,7 +85,7 @@ from ._atomic import (  # noqa: F401 - the error classes: pn.serialization's nam
     atomic_write,
     save_error,
 )
-from ._checkpoint_reader import _NP_SCALARS, MAX_DEPTH, _Reader
+from ._checkpoint_reader import _NP_SCALARS, MAX_DEPTH, _Reader, validate_cuda_device  # noqa: F401
 from ._dtype import DType
 from ._errors import ArgumentError
 from ._memory_spans import address, dense_order, extent, overlapping, root, viewable
@@ -117,6 +117,17 @@ from ._safetensors import (  # noqa: F401 - the format's names, as pn.serializat
     _read_npz,
     _read_safetensors,
     read_object,
+)
+from ._serialization_options import (  # noqa: F401 - torch.serialization's names
+    LoadEndianness,
+    default_restore_location,
+    get_crc32_options,
+    get_default_load_endianness,
+    get_default_mmap_options,
+    location_tag,
+    set_crc32_options,
+    set_default_load_endianness,
+    set_default_mmap_options,
 )
 from ._shapes import Size
 from .tensor import Tensor

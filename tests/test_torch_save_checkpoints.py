@@ -325,3 +325,30 @@ def test_a_checkpoints_rng_states_save_and_restore_on_a_cpu_machine():
         assert mod.rand(3).tolist() == first
         draws.append(first)
     assert draws[0] == pytest.approx(draws[1])
+
+
+# ------------------------------------------------------------------------------ torch.serialization's helpers
+def test_serialization_settings_answer_and_refuse_as_torchs():
+    """They were AttributeErrors; pn keeps the settings (its format has no use for them)."""
+    for mod in (torch, pn):
+        s = mod.serialization
+        assert s.get_default_mmap_options() == 2 and s.get_crc32_options() is True
+        assert s.get_default_load_endianness() is None
+        with s.set_default_mmap_options(1):
+            assert s.get_default_mmap_options() == 1
+        assert s.get_default_mmap_options() == 2
+        s.set_default_load_endianness(s.LoadEndianness.LITTLE)
+        assert s.get_default_load_endianness() is s.LoadEndianness.LITTLE
+        s.set_default_load_endianness(None)
+        s.set_crc32_options(False)
+        assert s.get_crc32_options() is False
+        s.set_crc32_options(True)
+        assert type(_error(lambda s=s: s.set_default_load_endianness("little"))) is TypeError
+        assert type(_error(lambda s=s: s.set_default_mmap_options(5))) is ValueError
+        t = mod.ones(2)
+        assert s.location_tag(t) == "cpu"
+        assert s.default_restore_location(t, "cpu") is t
+        assert isinstance(_error(lambda s=s, t=t: s.default_restore_location(t, "nowhere")), RuntimeError)
+        assert type(_error(lambda s=s, t=t: s.default_restore_location(t, 3))) is TypeError
+        if NO_CUDA:
+            assert isinstance(_error(lambda s=s: s.validate_cuda_device("cuda:0")), RuntimeError)
