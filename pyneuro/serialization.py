@@ -477,7 +477,8 @@ def load(
 
     map_location: where tensors go (default "cpu"): a device, a string, a dict
     ({"cuda:0": "cpu"}; tensors are recorded as saved from "cpu") or a function
-    (tensor, "cpu") -> tensor. weights_only (default True, as torch's): a pickled object
+    (tensor, "cpu") -> tensor, checked as torch checks it, when a tensor is placed (a file
+    without tensors loads with map_location="cuda" on a CPU machine). weights_only (default True, as torch's): a pickled object
     (pn.save of a whole model) loads only if its classes are allow-listed, or with
     weights_only=False for a file you trust (_pickled.py); as torch's, it defaults to False when
     a pickle_module is given, and the environment variables TORCH_FORCE_WEIGHTS_ONLY_LOAD /
