@@ -15,6 +15,7 @@ import hashlib
 import os
 import stat
 import tempfile
+import threading
 
 
 class SaveFolderMissingError(FileNotFoundError, RuntimeError):
@@ -142,9 +143,27 @@ def _mode(target: str) -> int:
     try:
         return stat.S_IMODE(os.stat(target).st_mode)
     except OSError:
+        return 0o666 & ~_umask()
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux tells it (/proc/self/status):
+    os.umask can only read it by setting it, and two threads saving at once could leave it 0
+    (every later file world-writable); elsewhere set and restored under a lock."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
         umask = os.umask(0)
         os.umask(umask)
-        return 0o666 & ~umask
+    return umask
 
 
 def _special(path: str) -> bool:

@@ -12,8 +12,16 @@ from collections import OrderedDict
 import numpy as np
 
 from . import cuda
+from ._device import device
 from ._dtype import public
-from ._pickled import PICKLE_KEY, array_globals, require_allowed, scalar_globals, unpickled
+from ._pickled import (
+    PICKLE_KEY,
+    TrustedPickleError,
+    array_globals,
+    require_allowed,
+    scalar_globals,
+    unpickled,
+)
 from ._safetensors import DTYPES_BY_NAME, _int
 from ._shapes import Size
 from .tensor import Tensor, _device
@@ -25,19 +33,73 @@ MAX_DEPTH = 128  # nesting of lists/dicts/tuples in a saved object (JSON and Pyt
 def _placement(map_location):
     """torch's map_location forms -> a function taking a CPU tensor to where it should live.
     Tensors are recorded as saved from the CPU: a dict maps "cpu" (what it does not name stays
-    there), a callable gets (tensor, "cpu") and returns the tensor to use (None: keep it)."""
+    there; its values are device names, as torch matches them: a device object is a TypeError),
+    a callable gets (tensor, "cpu") and returns the tensor to use (None: keep it), anything else
+    is called as torch calls it (TypeError). As torch's, nothing is checked before a tensor is
+    placed: a file without tensors loads whatever map_location says (a CUDA device on a machine
+    without one, an unknown device name)."""
+    if map_location is None:
+        return lambda t: t
     if isinstance(map_location, dict):
         map_location = map_location.get("cpu", "cpu")
-    elif callable(map_location):
+        if not isinstance(map_location, str) or isinstance(map_location, device):
+            return _refusal(
+                TypeError(f"expected string or bytes-like object, got '{_type_name(map_location)}'")
+            )
+    elif not isinstance(map_location, str):
+        if not callable(map_location):  # (torch calls what is not a string, a dict or a device)
+            return _refusal(TypeError(f"'{type(map_location).__name__}' object is not callable"))
         return lambda t: _placed(map_location(t, "cpu"), t)
-    device = _device(map_location) if map_location is not None else "cpu"
-    if device.startswith("cuda") and not cuda.is_available():  # torch's refusal, before reading
+    return lambda t: _placed_on(map_location, t)
+
+
+def _placed_on(where, t):
+    name = _device(where)
+    if name.startswith("cuda"):  # torch's refusal without CUDA, at the first tensor
+        validate_cuda_device(where)
+    return t if name == "cpu" else t.to(where)
+
+
+def validate_cuda_device(location) -> int:
+    """torch.serialization's: the GPU index a CUDA location names; torch's RuntimeError when no GPU
+    is usable (what torch.load raises for a CUDA map_location on a CPU-only machine)."""
+    if not cuda.is_available():
         raise RuntimeError(
             "Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is False. "
             "If you are running on a CPU-only machine, please use torch.load with "
             "map_location=torch.device('cpu') to map your storages to the CPU."
         )
-    return (lambda t: t) if device == "cpu" else (lambda t: t.to(device))
+    index = getattr(location, "index", None)
+    if isinstance(location, str) and ":" in location:
+        index = int(location.split(":", 1)[1])
+    return 0 if index is None else int(index)
+
+
+def _passing_errors(place):
+    """place, its errors carried past pn.load's wrapping of a malformed file into CheckpointError
+    (TrustedPickleError): torch.load raises map_location's errors, and a callable's own, unchanged."""
+
+    def placed(t):
+        try:
+            return place(t)
+        except Exception as exc:
+            raise TrustedPickleError(exc) from None
+
+    return placed
+
+
+def _refusal(error: Exception):
+    def place(t):
+        raise error
+
+    return place
+
+
+def _type_name(obj) -> str:
+    kind = type(obj)
+    return (
+        f"{kind.__module__.split('.')[0]}.{kind.__name__}" if kind.__module__ != "builtins" else kind.__name__
+    )
 
 
 def _placed(result, t):
@@ -51,7 +113,7 @@ class _Reader:
 
     def __init__(self, arrays: dict, map_location, weights_only=None):
         self.arrays, self.weights_only = arrays, weights_only
-        self.place = _placement(map_location)
+        self.place = _passing_errors(_placement(map_location))
         self.counters: dict = {}
         self.tensors: list = []  # every tensor node's tensor, in order: what {"__same__": i} names
         self.objects: list = []  # every container and array, as completed: what {"__memo__": i} names

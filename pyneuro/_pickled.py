@@ -278,10 +278,11 @@ def unsafe_globals(in_pickles: set, in_data: list) -> list:
 
 
 class TrustedPickleError(Exception):
-    """Carries an error raised while unpickling with weights_only=False past pn.load's wrapping
-    of malformed files into CheckpointError: torch.load lets such errors through unchanged (a
-    model class the program no longer defines is AttributeError "Can't get attribute 'Net'
-    on <module '__main__'>", a missing module ModuleNotFoundError), and so does pn.load."""
+    """Carries an error raised while unpickling with weights_only=False (or by placing a tensor
+    where map_location says) past pn.load's wrapping of malformed files into CheckpointError:
+    torch.load lets such errors through unchanged (a model class the program no longer defines
+    is AttributeError "Can't get attribute 'Net' on <module '__main__'>", a missing module
+    ModuleNotFoundError, a CUDA map_location without CUDA RuntimeError), and so does pn.load."""
 
     def __init__(self, error: Exception):
         super().__init__(error)

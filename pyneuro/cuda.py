@@ -45,6 +45,9 @@ __all__ = [
     "reset_max_memory_allocated",
     "get_rng_state",
     "set_rng_state",
+    "get_rng_state_all",
+    "initial_seed",
+    "set_rng_state_all",
     "device",
     "Event",
     "Stream",
@@ -281,8 +284,29 @@ def get_rng_state(device="cuda"):
 
 
 def set_rng_state(new_state, device="cuda") -> None:
+    """Without a GPU, torch's keeps the state for CUDA's initialization, which never comes: the
+    call returns (a checkpoint's saved CUDA state restores on a CPU machine), after torch's clone."""
+    if not is_available():
+        new_state.clone()  # (torch's first step: AttributeError for what is not a tensor)
+        return
     _require_extension()
     _random.set_rng_state(new_state)
+
+
+def initial_seed() -> int:
+    """The seed of the generator the GPU draws from (pyneuro's one default generator)."""
+    _require_extension()
+    return _random.initial_seed()
+
+
+def get_rng_state_all() -> list:
+    """Every GPU's generator state: [] without a GPU, as torch's (a checkpoint stores it as is)."""
+    return [get_rng_state(i) for i in range(device_count())]
+
+
+def set_rng_state_all(new_states) -> None:
+    for i, state in enumerate(new_states):
+        set_rng_state(state, i)
 
 
 class device:

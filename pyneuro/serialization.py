@@ -18,7 +18,8 @@ numbers, strings, bools and None as themselves; lists as lists; dicts as
 node); tuples as {"__tuple__": [...]}, sets as {"__set__": [...]} ("__frozenset__"); complex
 numbers, bytes, dtypes and Sizes as {"__complex__": [re, im]}, {"__bytes__": HEX},
 {"__dtype__": "float32"}, {"__size__": [2, 3]}; tensors
-as {"__tensor__": NAME}, NumPy arrays as {"__ndarray__": NAME} and NumPy scalars as
+as {"__tensor__": NAME}, NumPy arrays as {"__ndarray__": NAME} (one of a dtype the format lacks,
+np.random.get_state()'s uint32 or strings, is pickled, as torch pickles every array) and NumPy scalars as
 {"__npscalar__": ["float64", 0.93]} (a weights-only load refuses both, and frozensets, unless their
 globals are allow-listed, as torch.load refuses what it would unpickle), where NAME is the tensor's
 dotted path ("optimizer.state.0.exp_avg"). Tensors whose memory overlaps (the same tensor
@@ -84,7 +85,7 @@ from ._atomic import (  # noqa: F401 - the error classes: pn.serialization's nam
     atomic_write,
     save_error,
 )
-from ._checkpoint_reader import _NP_SCALARS, MAX_DEPTH, _Reader
+from ._checkpoint_reader import _NP_SCALARS, MAX_DEPTH, _Reader, validate_cuda_device  # noqa: F401
 from ._dtype import DType
 from ._errors import ArgumentError
 from ._memory_spans import address, dense_order, extent, overlapping, root, viewable
@@ -116,6 +117,17 @@ from ._safetensors import (  # noqa: F401 - the format's names, as pn.serializat
     _read_npz,
     _read_safetensors,
     read_object,
+)
+from ._serialization_options import (  # noqa: F401 - torch.serialization's names
+    LoadEndianness,
+    default_restore_location,
+    get_crc32_options,
+    get_default_load_endianness,
+    get_default_mmap_options,
+    location_tag,
+    set_crc32_options,
+    set_default_load_endianness,
+    set_default_mmap_options,
 )
 from ._shapes import Size
 from .tensor import Tensor
@@ -167,11 +179,17 @@ def _encode(obj, tensors: dict, path: str, depth: int, pending: list, memo: dict
         return {"__dtype__": obj.dtype.name}
     if isinstance(obj, Size):
         return {"__size__": [int(d) for d in obj]}
+    if hasattr(kind, "cls_to_become") or (isinstance(obj, Tensor) and getattr(obj, "__dict__", None)):
+        # a lazy module's UninitializedParameter (no values), a tensor with attributes of its own
+        # (t.note = ...): pickled, as torch's, with the attributes (data to a weights-only load)
+        return _pickle_node(obj, tensors, path, depth, pending, memo)
     if isinstance(obj, (Tensor, np.ndarray)):
         array = (
             obj._data if isinstance(obj, Tensor) and isinstance(obj._data, np.ndarray) else np.asarray(obj)
         )
         if array.dtype.newbyteorder("<") not in _CODES and array.dtype not in _CODES:
+            if isinstance(obj, np.ndarray):  # np.random.get_state()'s uint32 keys, strings, objects:
+                return _pickle_node(obj, tensors, path, depth, pending, memo)  # pickled, as torch's
             raise TypeError(
                 f"pn.save cannot store dtype {array.dtype} (at {path or 'the top'}); "
                 f"storable: {', '.join(str(np.dtype(d)) for d in DTYPES.values())}"
@@ -203,7 +221,8 @@ def _encode(obj, tensors: dict, path: str, depth: int, pending: list, memo: dict
             obj, "_metadata", None
         )  # a state_dict's per-module versions: load_state_dict reads them
         if kind is OrderedDict and isinstance(metadata, dict):
-            meta = _encode(dict(metadata), tensors, f"{path}._metadata", depth + 1, pending, memo)
+            kept = OrderedDict if isinstance(metadata, OrderedDict) else dict  # (torch's: an OrderedDict)
+            meta = _encode(kept(metadata), tensors, f"{path}._metadata", depth + 1, pending, memo)
             return {"__state_dict__": {"items": items, "metadata": meta}}
         return node
     if kind in (tuple, list):
@@ -458,7 +477,8 @@ def load(
 
     map_location: where tensors go (default "cpu"): a device, a string, a dict
     ({"cuda:0": "cpu"}; tensors are recorded as saved from "cpu") or a function
-    (tensor, "cpu") -> tensor. weights_only (default True, as torch's): a pickled object
+    (tensor, "cpu") -> tensor, checked as torch checks it, when a tensor is placed (a file
+    without tensors loads with map_location="cuda" on a CPU machine). weights_only (default True, as torch's): a pickled object
     (pn.save of a whole model) loads only if its classes are allow-listed, or with
     weights_only=False for a file you trust (_pickled.py); as torch's, it defaults to False when
     a pickle_module is given, and the environment variables TORCH_FORCE_WEIGHTS_ONLY_LOAD /
@@ -472,7 +492,7 @@ def load(
     weights_only = _weights_only(weights_only, pickle_module, _pickle_args)
     if mmap and not isinstance(f, (str, os.PathLike)):
         raise ValueError("f must be a file path in order to use the mmap argument")
-    reader = _Reader({}, map_location, weights_only)  # (a CUDA map_location is refused before reading)
+    reader = _Reader({}, map_location, weights_only)  # (map_location is checked at the first tensor)
 
     def decode(tree, arrays):
         reader.arrays = arrays

@@ -27,6 +27,7 @@ needs_gpu = pytest.mark.skipif(not GPU, reason="needs a usable CUDA GPU")
         lambda: pn.cuda.current_device(),
         lambda: pn.cuda.get_device_name(0),
         lambda: pn.cuda.get_rng_state(),
+        lambda: pn.cuda.initial_seed(),  # (was an AttributeError)
         lambda: pn.cuda.Event(enable_timing=True),
         lambda: pn.cuda.Stream(),
         lambda: pn.cuda.device(0).__enter__(),

@@ -177,15 +177,22 @@ def test_version_1_npz_checkpoints_still_load(tmp_path):
     assert back[3][0] == 1 and back[3][1].tolist() == [0, 1, 2]
 
 
-def test_unstorable_dtypes_are_refused_on_save():
+def test_arrays_of_dtypes_the_format_lacks_are_pickled():
+    """(torch pickles every array: these load with weights_only=False, and are refused by default)"""
     for bad in (
         np.zeros(2, np.complex64),
         np.array(["a"]),
         np.array(["2020-01-01"], dtype="datetime64[D]"),
         np.zeros(2, np.uint32),
     ):
-        with pytest.raises(TypeError, match="cannot store dtype"):
-            pn.save({"x": bad}, io.BytesIO())
+        buf = io.BytesIO()
+        pn.save({"x": bad, "w": pn.ones(2)}, buf)
+        buf.seek(0)
+        back = pn.load(buf, weights_only=False)
+        assert back["x"].dtype == bad.dtype and (back["x"] == bad).all() and back["w"].tolist() == [1, 1]
+        buf.seek(0)
+        with pytest.raises(pickle.UnpicklingError):
+            pn.load(buf)
 
 
 # ------------------------------------------------------------------------------ crafted files
@@ -346,6 +353,20 @@ def test_saved_file_has_the_usual_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the umask from Linux's /proc")
+def test_a_save_never_changes_the_process_umask(tmp_path, monkeypatch):
+    """os.umask reads the umask only by setting it: two threads saving at once could leave the
+    process's umask 0 (every later file world-writable). A save reads it without setting it."""
+    old = os.umask(0o027)
+    try:
+        monkeypatch.setattr(os, "umask", lambda mask: pytest.fail(f"os.umask({mask:o}) during a save"))
+        pn.save({"w": pn.ones(1)}, tmp_path / "m.pt")
+    finally:
+        monkeypatch.undo()
+        os.umask(old)
+    assert (tmp_path / "m.pt").stat().st_mode & 0o777 == 0o640
 
 
 _KILLED_SAVER = """

@@ -25,7 +25,7 @@ from .optimizer import Optimizer, advance_step, check_hyper, new_step
 class Adadelta(Optimizer):
     """torch.optim.Adadelta(params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, maximize=False)."""
 
-    _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
+    _scalar_state = ("step",)  # (torch's __setstate__ reads them: KeyError without them)
     _sparse_refusal = "Adadelta does not support sparse gradients"
 
     def __init__(

@@ -28,7 +28,7 @@ class Adafactor(Optimizer):
     weight_decay=0.0, *, foreach=None, maximize=False): eps = (eps1, eps2), eps1 None meaning
     the parameter dtype's machine epsilon; foreach is kept in the groups and changes nothing."""
 
-    _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
+    _scalar_state = ("step",)  # (torch's __setstate__ reads them: KeyError without them)
     _sparse_refusal = "Adafactor does not support sparse gradients"
 
     _whole_model_state = ("row_var", "col_var")  # factored: not shaped like the parameter

@@ -36,7 +36,7 @@ class Adam(Optimizer):
     except that step() refuses capturable and differentiable where torch's does
     (optimizer._check_step_flags)."""
 
-    _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
+    _scalar_state = ("step",)  # (torch's __setstate__ reads them: KeyError without them)
     _sparse_refusal = "Adam does not support sparse gradients, please consider SparseAdam instead"
 
     def __init__(

@@ -56,7 +56,7 @@ def scalar_state(value: float):
 class _AdamVariant(Optimizer):
     """Shared loop: for each parameter with a gradient, make its state, then call _update."""
 
-    _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
+    _scalar_state = ("step",)  # (torch's __setstate__ reads them: KeyError without them)
 
     def step(self, closure=None):
         loss = self._closure_loss(closure)
@@ -142,6 +142,7 @@ class NAdam(_AdamVariant):
     capturable=False, differentiable=False)."""
 
     _sparse_refusal = "NAdam does not support sparse gradients"
+    _scalar_state = ("step", "mu_product")  # (torch's __setstate__ reads both: KeyError without them)
 
     def __init__(
         self,

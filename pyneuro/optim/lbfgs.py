@@ -130,6 +130,7 @@ class LBFGS(Optimizer):
     step(closure) is required."""
 
     _whole_model_state = ("d", "prev_flat_grad")
+    _setstate_flags = False  # (torch's LBFGS has no __setstate__: a loaded group keeps what it has)
 
     def __init__(
         self,
@@ -253,6 +254,7 @@ class LBFGS(Optimizer):
                     H_diag = ys / y.dot(y)
                 # the two-loop recursion: d = -H g
                 num_old = len(old_dirs)
+                state.setdefault("al", None)  # (its place among the keys: torch's state prints in that order)
                 al = [None] * history_size
                 q = -flat_grad
                 for i in range(num_old - 1, -1, -1):

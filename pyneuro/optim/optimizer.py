@@ -13,10 +13,13 @@ import functools
 import warnings
 from collections import OrderedDict, defaultdict
 
-from .._errors import ArgumentError
+import numpy as np
+
+from .._errors import ShapeError
 from .._handles import RemovableHandle
 from ..autograd import enable_grad
 from ..autograd.engine import zero_grad_in_place
+from ..autograd.function import _broadcast_mismatch
 from ..tensor import Tensor, tensor
 
 
@@ -150,6 +153,8 @@ def _check_step_flags(optimizer, own_step: bool = True) -> None:
     on, so it refuses leaf parameters (an in-place change of a leaf that requires grad). And an
     optimizer without a sparse update refuses a sparse .grad (Embedding(sparse=True)) in torch's words."""
     refusal = optimizer._sparse_refusal if own_step else None
+    if own_step and optimizer.__dict__.get("_misshaped_state"):  # (only after such a load)
+        _check_state_shapes(optimizer)
     for group in optimizer.param_groups:
         if refusal is not None:
             for p in group["params"]:
@@ -162,6 +167,43 @@ def _check_step_flags(optimizer, own_step: bool = True) -> None:
             )
         if group.get("differentiable") and any(p.is_leaf and p.requires_grad for p in group["params"]):
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def _misshaped(optimizer, p: Tensor, state) -> Tensor | None:
+    """The first tensor of p's state that is not shaped like p (None if all are): what a loaded
+    state dict of another model holds. Scalars ("step") and the whole-model entries are not checked."""
+    if isinstance(state, dict):
+        for name, v in state.items():
+            if (
+                isinstance(v, Tensor)
+                and v.ndim
+                and v.shape != p.shape
+                and name not in optimizer._whole_model_state
+            ):
+                return v
+    return None
+
+
+def _check_state_shapes(optimizer) -> None:
+    """torch's error at step() for a parameter whose loaded state is not shaped like it (its
+    update's in-place arithmetic fails: a RuntimeError, here a ShapeError, before any parameter
+    changes); a parameter without a gradient is skipped, as torch's step skips it."""
+    left = False
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            bad = _misshaped(optimizer, p, optimizer.state.get(p))
+            if bad is None:
+                continue
+            if p.grad is None:
+                left = True
+                continue
+            message = _broadcast_mismatch([tuple(bad.shape), tuple(p.shape)])
+            if message is None:
+                both = np.broadcast_shapes(tuple(bad.shape), tuple(p.shape))
+                out = p.shape if tuple(p.shape) != both else bad.shape
+                message = f"output with shape {list(out)} doesn't match the broadcast shape {list(both)}"
+            raise ShapeError(message)
+    optimizer._misshaped_state = left
 
 
 def _cast_state(p: Tensor, value, key=None):
@@ -179,6 +221,9 @@ def _cast_state(p: Tensor, value, key=None):
     return value
 
 
+_NOT_PICKLED = ("step", "_opt_called")  # (an LR scheduler's wrapper of step, and its record of a call)
+
+
 class _RequiredParameter:
     def __repr__(self) -> str:
         return "<required parameter>"
@@ -193,8 +238,13 @@ class Optimizer:
     # state entries that are not shaped like their parameter (LBFGS keeps flat vectors of all
     # parameters under the first one); load_state_dict checks the shape of every other tensor
     _whole_model_state: tuple = ()
-    # whether the state of a parameter holds "step" (torch's Adam, RMSprop, ... check it on loading)
-    _counts_steps = False
+    # the state entries torch's __setstate__ reads (KeyError without them) and makes tensors of
+    # where they are numbers: "step" (Adam, RMSprop, ...), and ASGD's eta and mu, NAdam's mu_product
+    _scalar_state: tuple = ()
+    # the group entries __setstate__ fills in besides the flags (torch's RMSprop: momentum 0), and
+    # whether it fills in the flags (torch's LBFGS and SparseAdam have no __setstate__ of their own)
+    _setstate_groups: dict = {}
+    _setstate_flags = True
     # torch's RuntimeError at step() for a sparse .grad, where the optimizer has no sparse update
     # (SGD, Adagrad, SparseAdam and LBFGS have one; a custom subclass reads .grad itself)
     _sparse_refusal: str | None = None
@@ -221,25 +271,34 @@ class Optimizer:
         for g in groups:
             self.add_param_group(g)
 
+    def __getstate__(self) -> dict:
+        """What pickle and copy.deepcopy keep: torch's keep defaults, state and param_groups, and
+        drop the hooks (a lambda would not pickle) and the step an LR scheduler wrapped (bound to
+        this optimizer: a deep copy's step() stepped the original's parameters, pickling raised
+        PicklingError); pyneuro's own attributes are kept (its LBFGS steps after a copy)."""
+        return {k: v for k, v in self.__dict__.items() if k not in _NOT_PICKLED and not k.endswith("_hooks")}
+
     def __setstate__(self, state: dict) -> None:
         """What copy.deepcopy, pickle and load_state_dict call (custom optimizers override it and
         call ours, as torch's templates do): the attributes back, the step hooks' tables made if
         missing; as torch's optimizers' own __setstate__, each group gets the flags it lacks
-        (the defaults that are True/False/None) and, where the state counts steps, a parameter's
-        non-empty state must have "step" (KeyError otherwise) and a numeric step becomes a tensor."""
+        (the defaults that are True/False/None; not LBFGS's, SparseAdam's) and _setstate_groups, and a
+        parameter's non-empty state must have the _scalar_state entries ("step"; KeyError
+        otherwise), a number among them becoming a tensor (a state dict of an older torch)."""
         self.__dict__.update(state)
         self.__dict__.setdefault("_optimizer_step_pre_hooks", OrderedDict())
         self.__dict__.setdefault("_optimizer_step_post_hooks", OrderedDict())
         self.defaults.setdefault("differentiable", False)
         flags = {k: v for k, v in self.defaults.items() if v is None or isinstance(v, bool)}
+        flags = {**(flags if self._setstate_flags else {}), **self._setstate_groups}
         for group in self.param_groups:
             for name, default in flags.items():
                 group.setdefault(name, default)
-            if self._counts_steps:
-                for p in group["params"]:
-                    st = self.state.get(p)
-                    if st and not isinstance(st["step"], Tensor):
-                        st["step"] = tensor(float(st["step"]))
+            for p in group["params"]:
+                st = self.state.get(p)
+                for name in self._scalar_state if st else ():
+                    if not isinstance(st[name], Tensor):
+                        st[name] = tensor(float(st[name]))
 
     def add_param_group(self, param_group: dict) -> None:
         if not isinstance(param_group, dict):
@@ -405,30 +464,23 @@ class Optimizer:
             i: p for mine, saved in zip(groups, saved_groups) for i, p in zip(saved["params"], mine["params"])
         }
         state: defaultdict = defaultdict(dict)
+        misshaped = False
         for key, value in state_dict["state"].items():
             k = int(key) if isinstance(key, str) and key.isdigit() else key  # (old pyneuro files: "0")
             if k not in id_map:
                 state[k] = value  # kept, as torch keeps it
                 continue
             p = id_map[k]
-            if isinstance(value, dict):
-                for name, v in value.items():
-                    if (
-                        isinstance(v, Tensor)
-                        and v.ndim
-                        and v.shape != p.shape
-                        and name not in self._whole_model_state
-                    ):
-                        # refused here, not at the next step as torch's size mismatch (a RuntimeError): both
-                        raise ArgumentError(
-                            f"optimizer state {name!r} has shape {tuple(v.shape)} but its parameter has {tuple(p.shape)}"
-                        )
+            misshaped = misshaped or _misshaped(self, p, value) is not None
             state[p] = _cast_state(p, value)
         for mine, saved in zip(groups, saved_groups):
             saved["params"] = mine["params"]
             if "param_names" in mine and "param_names" not in saved:
                 saved["param_names"] = mine["param_names"]
         self.__setstate__({"state": state, "param_groups": saved_groups})
+        # state not shaped like its parameter (another model's) is taken, as torch takes it, and
+        # refused by the step that would use it (_check_state_shapes)
+        self._misshaped_state = misshaped
         for hook in list(self._hooks("_load_state_dict_post_hooks").values()):
             hook(self)
 

@@ -34,7 +34,8 @@ class RMSprop(Optimizer):
     """torch.optim.RMSprop(params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
     centered=False, maximize=False)."""
 
-    _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
+    _setstate_groups = {"momentum": 0}  # (torch's __setstate__ fills it in, whatever the default)
+    _scalar_state = ("step",)  # (torch's __setstate__ reads them: KeyError without them)
     _sparse_refusal = "RMSprop does not support sparse gradients"
 
     def __init__(
@@ -114,7 +115,7 @@ class Adagrad(Optimizer):
     """torch.optim.Adagrad(params, lr=0.01, lr_decay=0, weight_decay=0,
     initial_accumulator_value=0, eps=1e-10, maximize=False)."""
 
-    _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
+    _scalar_state = ("step",)  # (torch's __setstate__ reads them: KeyError without them)
 
     def __init__(
         self,

@@ -25,7 +25,7 @@ class Rprop(Optimizer):
     """torch.optim.Rprop(params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
     capturable=False, foreach=None, maximize=False, differentiable=False)."""
 
-    _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
+    _scalar_state = ("step",)  # (torch's __setstate__ reads them: KeyError without them)
     _sparse_refusal = "Rprop does not support sparse gradients"
 
     def __init__(
@@ -91,7 +91,7 @@ class ASGD(Optimizer):
     """torch.optim.ASGD(params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
     foreach=None, maximize=False, differentiable=False, capturable=False)."""
 
-    _counts_steps = True  # (torch's __setstate__ reads state["step"]: KeyError without it)
+    _scalar_state = ("step", "eta", "mu")  # (torch's __setstate__ reads them: KeyError without them)
     _sparse_refusal = "ASGD does not support sparse gradients"
 
     def __init__(

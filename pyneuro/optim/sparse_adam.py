@@ -86,6 +86,8 @@ class SparseAdam(Optimizer):
     """torch.optim.SparseAdam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, maximize=False):
     Adam for sparse gradients (every parameter with a gradient must have a sparse one)."""
 
+    _setstate_flags = False  # (torch's SparseAdam has no __setstate__: a loaded group keeps what it has)
+
     def __init__(
         self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, maximize: bool = False
     ):
