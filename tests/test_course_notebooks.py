@@ -505,20 +505,40 @@ SNIPPETS = {
 }
 # fmt: on
 
-_IMPORT = re.compile(r"^(\s*)(import|from)\s+torch\b")
+_FROM = re.compile(r"^\s*from\s+torch\b")
+_IMPORT = re.compile(r"^\s*import\s+[\w.\s,]*(?<![\w.])torch\b")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def to_pyneuro(source: str) -> str:
-    """Rename torch to pyneuro in import lines only (what the student does)."""
+    """Rename torch to pyneuro in import lines only (what the student does): `from torch.x import y`
+    -> `from pyneuro.x import y`; in `import torch, os` or `import torch.nn as nn` each module named
+    torch... becomes pyneuro..., and a bare `torch` keeps its name (`import pyneuro as torch`)."""
     out = []
     for line in source.splitlines():
-        m = _IMPORT.match(line)
-        if m:
-            line = re.sub(r"\btorch\b", "pyneuro", line)
-            if re.fullmatch(r"\s*import pyneuro\s*", line):
-                line = line.replace("import pyneuro", "import pyneuro as torch")
+        if _FROM.match(line):
+            line = re.sub(r"\btorch\b", "pyneuro", line, count=1)
+        elif _IMPORT.match(line):
+            code, sep, comment = line.partition("#")
+            head, _, names = code.partition("import")
+            items = []
+            for item in names.split(","):
+                name = item.strip()
+                module = name.split()[0] if name else ""
+                if module == "torch" or module.startswith("torch."):
+                    renamed = "pyneuro" + name[len("torch") :]
+                    if " as " in name:  # `import torch.nn as nn`
+                        items.append(renamed)
+                    elif name == "torch":
+                        items.append("pyneuro as torch")
+                    else:  # `import torch.nn` binds the name torch too
+                        items.append(f"{renamed}, pyneuro as torch")
+                else:
+                    items.append(name)
+            trail = code[len(code.rstrip()) :]
+            code = f"{head}import " + ", ".join(items) + trail
+            line = code + sep + comment
         out.append(line)
     return "\n".join(out)
 
@@ -556,6 +576,12 @@ def test_import_rename_rule():
         "from pyneuro.utils.data import DataLoader",
         "x = torch.ones(1)",
     ]
+    assert to_pyneuro("import torch, os\nimport os, torch  # setup\nimport torch as t") == (
+        "import pyneuro as torch, os\nimport os, pyneuro as torch  # setup\nimport pyneuro as t"
+    )
+    assert to_pyneuro("import torch.utils.checkpoint\nimport torchvision") == (
+        "import pyneuro.utils.checkpoint, pyneuro as torch\nimport torchvision"
+    )
 
 
 def test_comparison_finds_differences():
