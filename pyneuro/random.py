@@ -23,6 +23,7 @@ import threading
 
 import numpy as np
 
+from ._c_repr import pretty_as_c_type
 from ._device import device as _device_type
 from ._dtype import c_type_name, torch_name
 from ._errors import ArgumentError, DTypeError
@@ -152,6 +153,8 @@ class Generator:
 
     def __repr__(self) -> str:  # torch's form: a notebook cell ending in manual_seed(0) shows the same
         return f"<pyneuro._C.Generator object at {id(self):#x}>"
+
+    _repr_pretty_ = pretty_as_c_type
 
 
 default_generator = Generator()

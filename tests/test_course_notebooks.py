@@ -35,6 +35,30 @@ SNIPPETS = {
         g = torch.manual_seed(0)
         print(g)  # (a notebook cell ending in torch.manual_seed(0) shows this repr)
     """,
+    "seed_notebook_display": """
+        import torch
+        try:  # what a notebook cell ending in torch.manual_seed(42) shows: IPython's pretty printer
+            from IPython.lib.pretty import pretty
+        except ImportError:
+            pretty = repr
+        print(pretty(torch.manual_seed(42)), pretty(torch.Generator()))
+        print(pretty([torch.tensor(1.5), torch.tensor([1, 2])]), pretty({'w': torch.zeros(2)}))
+        x = torch.ones(2, requires_grad=True)
+        loss = (x * 2).sum()  # a cell ending in loss.grad_fn, or its next_functions
+        print(pretty(loss.grad_fn), pretty(loss.grad_fn.next_functions), repr(loss.grad_fn))
+        print(pretty(x.exp().grad_fn.next_functions[0][0]), pretty(torch.nn.Linear(2, 1)(x).grad_fn))
+
+        class Double(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, t):
+                return t * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        print(pretty(Double.apply(x).grad_fn), pretty(torch.nn.functional.cross_entropy(x[None], torch.tensor([0])).grad_fn))
+    """,
     "dtype_objects": """
         import torch
         import numpy as np
