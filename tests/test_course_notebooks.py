@@ -59,6 +59,24 @@ SNIPPETS = {
 
         print(pretty(Double.apply(x).grad_fn), pretty(torch.nn.functional.cross_entropy(x[None], torch.tensor([0])).grad_fn))
     """,
+    "hook_and_mode_display": """
+        import torch
+        from torch import nn
+        try:  # a notebook shows a cell's last value with IPython's pretty printer
+            from IPython.lib.pretty import pretty
+        except ImportError:
+            pretty = repr
+        model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        handle = model[0].register_forward_hook(lambda module, args, output: print(output.shape))
+        print(pretty(handle), repr(handle).split(' object at')[0], type(handle).__module__)
+        print(pretty(torch.ones(2, requires_grad=True).register_hook(lambda g: g)))
+        model(torch.ones(1, 2))
+        handle.remove()
+        model(torch.ones(1, 2))
+        print(pretty(torch.set_grad_enabled(False)), torch.is_grad_enabled(), torch.set_grad_enabled(True))
+        print(str(torch.set_grad_enabled(True)), torch.set_grad_enabled(False).mode, torch.is_grad_enabled())
+        torch.set_grad_enabled(True)
+    """,
     "dtype_objects": """
         import torch
         import numpy as np
