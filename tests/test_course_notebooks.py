@@ -77,6 +77,19 @@ SNIPPETS = {
         print(str(torch.set_grad_enabled(True)), torch.set_grad_enabled(False).mode, torch.is_grad_enabled())
         torch.set_grad_enabled(True)
     """,
+    "randint_bounds": """
+        import torch
+        import numpy as np
+        x = torch.arange(10)
+        for args in [(0, len(x) / 2, (3,)), (len(x) / 2, (3,)), (0.0, 5, (2,)), (True, (2,)), (0, torch.tensor(5.5), (2,)),
+                     (torch.tensor(5.0), (2,))]:
+            try:
+                torch.randint(*args)
+            except TypeError as e:
+                print(type(e).__name__, str(e).splitlines()[0])
+        torch.manual_seed(0)
+        print(torch.randint(0, len(x) // 2, (3,)), torch.randint(torch.tensor(5), (2,)), torch.randint(np.int64(4), (2,)))
+    """,
     "dtype_objects": """
         import torch
         import numpy as np
