@@ -22,7 +22,15 @@ from ._out import out_keyword
 from ._shapes import Size
 from ._tensor_base import KEPT_AS_IS, TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
 from .backends.torch_flags import uninitialized_fill
-from .random import _rng, check_floating, check_int_bounds, draw_in_memory_order, memory_order
+from .random import (
+    _rng,
+    check_floating,
+    check_int_bounds,
+    draw_in_memory_order,
+    is_int_arg,
+    memory_order,
+    raise_int_args,
+)
 
 if TYPE_CHECKING:  # annotations only
     from .tensor import Tensor
@@ -439,12 +447,19 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
     return _from_host(host, device, requires_grad)
 
 
+_RANDINT_FORMS = ("int high, tuple of ints size", "int low, int high, tuple of ints size")
+
+
 @_factory_out
 def randint(
     low=None, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False
 ) -> Tensor:
     """Integers in [low, high) (int64), like torch.randint(low=0, high, size)."""
-    _randint_bounds(low, high, size)
+    two_args = high is None or size is None and isinstance(high, (tuple, list, Size))  # randint(high, size)
+    if not (is_int_arg(low) and (two_args or is_int_arg(high))):
+        if two_args:
+            raise TypeError(f"randint(): argument 'high' (position 1) must be int, not {type_name(low)}")
+        raise_int_args("randint", (low, high, size), _RANDINT_FORMS)
     if low is None:  # randint(high=6, size=(3,)): low defaults to 0 by keyword, as torch
         if high is None:
             raise TypeError("randint() missing required argument 'high'")
@@ -464,33 +479,6 @@ def randint(
         .astype(_dtype(dtype) or int64)
     )
     return _from_host(host, device, requires_grad)
-
-
-def _randint_bounds(low, high, size) -> None:
-    """torch's argument parser: the bounds are ints (a Python or NumPy int, an integer 0-d tensor),
-    so randint(0, len(x) / 2, (3,)) is its TypeError (it drew from [0, 2.5) here)."""
-    given = [v for v in (low, high) if v is not None and not isinstance(v, (tuple, list, Size))]
-
-    def whole(v):
-        if isinstance(v, TensorBase):
-            return v.ndim == 0 and v.dtype.kind in "iu"
-        return isinstance(v, (_PY_INT, np.integer)) and not isinstance(v, _PY_BOOL)
-
-    bad = next((v for v in given if not whole(v)), None)
-    if bad is None:
-        return
-    if high is None or size is None and isinstance(high, (tuple, list, Size)):  # randint(high, size)
-        raise TypeError(f"randint(): argument 'high' (position 1) must be int, not {type_name(bad)}")
-    got = ", ".join(type_name(v) for v in (low, high, size) if v is not None)
-    raise TypeError(
-        f"randint() received an invalid combination of arguments - got ({got}), but expected one of:\n"
-        " * (int high, tuple of ints size, *, torch.Generator generator, Tensor out = None, torch.dtype dtype = "
-        "None, torch.layout layout = None, torch.device device = None, bool pin_memory = False, bool "
-        "requires_grad = False)\n"
-        " * (int low, int high, tuple of ints size, *, torch.Generator generator, Tensor out = None, torch.dtype "
-        "dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False, bool "
-        "requires_grad = False)\n"
-    )
 
 
 @_factory_out

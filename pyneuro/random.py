@@ -218,6 +218,29 @@ def check_int_bounds(low, high, dtype) -> None:
         raise ArgumentError(f"{which} is out of bounds for {c_type_name(dtype)}")
 
 
+def is_int_arg(v) -> bool:
+    """Does torch's argument parser take v for an int (randint's bounds, random_'s from/to): a
+    Python or NumPy int, an integer 0-d tensor; None (not given) too. Not a bool or a float:
+    randint(0, len(x) / 2, (3,)) is torch's TypeError."""
+    if v is None:
+        return True
+    if isinstance(v, TensorBase):
+        return v.ndim == 0 and v.dtype.kind in "iu"
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def raise_int_args(op: str, args, forms) -> None:
+    """torch's TypeError for a call whose ints are not ints: 'op() received an invalid combination
+    of arguments - got (int, float, tuple), but expected one of:' and the forms."""
+    got = ", ".join(
+        type(v).__name__ if not isinstance(v, TensorBase) else "Tensor" for v in args if v is not None
+    )
+    raise TypeError(
+        f"{op}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+        + "".join(f" * ({form}, *, torch.Generator generator)\n" for form in forms)
+    )
+
+
 def memory_order(array):
     """array's dims from the outermost in memory to the innermost, or None when that is C order.
 

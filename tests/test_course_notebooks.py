@@ -87,8 +87,15 @@ SNIPPETS = {
                 torch.randint(*args)
             except TypeError as e:
                 print(type(e).__name__, str(e).splitlines()[0])
+        for call in [lambda: torch.randint_like(x, 5.5), lambda: torch.randint_like(x, True), lambda: x.float().random_(5.5),
+                     lambda: x.float().random_(0, 5.5)]:
+            try:
+                call()
+            except TypeError as e:
+                print(type(e).__name__, str(e).splitlines()[0])
         torch.manual_seed(0)
         print(torch.randint(0, len(x) // 2, (3,)), torch.randint(torch.tensor(5), (2,)), torch.randint(np.int64(4), (2,)))
+        print(torch.randint_like(x, 5), torch.zeros(3).random_(torch.tensor(4)), torch.zeros(2).random_(1, 3))
     """,
     "dtype_objects": """
         import torch
