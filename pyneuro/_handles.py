@@ -19,6 +19,8 @@ class RemovableHandle:
     keep its module alive). `extra_dict`: further dicts keyed by the same id (the set of hooks
     registered with_kwargs or always_call), cleaned up with it."""
 
+    __module__ = "pyneuro.utils.hooks"  # torch's path; repr is object's, as torch's (a cell ending
+    # in register_forward_hook(...) shows <torch.utils.hooks.RemovableHandle at 0x...>)
     _next_id = itertools.count()
 
     def __init__(self, hooks_dict, *, extra_dict=None):
@@ -39,6 +41,3 @@ class RemovableHandle:
 
     def __exit__(self, *exc) -> None:
         self.remove()
-
-    def __repr__(self) -> str:
-        return f"<RemovableHandle id={self.id}>"

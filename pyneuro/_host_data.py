@@ -59,25 +59,31 @@ def sequence_data(seq):
 
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
-_ARRAYS_WARNED = [False]
+_WARNED = set()
+
+
+def torch_warn_once(key: str, message: str) -> None:
+    """torch's TORCH_WARN_ONCE: a UserWarning the first time in the process only, shown at the
+    caller's line (the first frame outside pyneuro)."""
+    if key in _WARNED:
+        return
+    _WARNED.add(key)
+    frame, level = sys._getframe(0), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, UserWarning, stacklevel=level)
 
 
 def list_item(x):
     """An item of a list given to torch.tensor, as torch reads it: another sequence item by item
     (sequence_data); a NumPy array with torch's UserWarning that a list of arrays is slow (once
-    per process, at the caller's line, as torch's TORCH_WARN_ONCE)."""
+    per process)."""
     if isinstance(x, np.ndarray):
-        if not _ARRAYS_WARNED[0]:
-            _ARRAYS_WARNED[0] = True
-            frame, level = sys._getframe(0), 1
-            while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-                frame, level = frame.f_back, level + 1
-            warnings.warn(
-                "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider converting "
-                "the list to a single numpy.ndarray with numpy.array() before converting to a tensor.",
-                UserWarning,
-                stacklevel=level,
-            )
+        torch_warn_once(
+            "list of arrays",
+            "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider converting "
+            "the list to a single numpy.ndarray with numpy.array() before converting to a tensor.",
+        )
         return x
     return sequence_data(x) if is_other_sequence(x) else x
 

@@ -31,7 +31,7 @@ from .autograd.shape import ReadsInputs as _ReadsInputs
 from .autograd.shape import named as _named
 from .autograd.shape import renamed as _renamed
 from .autograd.shape import watch as _watch
-from .random import _rng, check_floating, check_int_bounds, draw_in_memory_order
+from .random import _rng, check_floating, check_int_bounds, draw_in_memory_order, is_int_arg, raise_int_args
 
 AminmaxResult = return_types.aminmax
 SvdResult = return_types.svd
@@ -561,6 +561,8 @@ class ReduceMethods:
         low, high = params.pop("from", 0), params.pop("to", None)
         if params or len(args) > 2:
             raise TypeError(f"random_() got unexpected arguments {sorted(params) or args}")
+        if not (is_int_arg(low) and is_int_arg(high)):
+            raise_int_args("random_", args, ("", "int from, int to", "int to"))
         dt = self._data.dtype
         full_range = high is None
         if high is None:  # one past the largest integer the dtype holds exactly

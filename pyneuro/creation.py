@@ -17,11 +17,20 @@ import numpy as np
 from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, default_float, int64
 from ._dtype import number_fill as _number_fill
 from ._errors import AllocationError, ArgumentError, ShapeError, type_name
+from ._host_data import torch_warn_once
 from ._out import out_keyword
 from ._shapes import Size
 from ._tensor_base import KEPT_AS_IS, TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
 from .backends.torch_flags import uninitialized_fill
-from .random import _rng, check_floating, check_int_bounds, draw_in_memory_order, memory_order
+from .random import (
+    _rng,
+    check_floating,
+    check_int_bounds,
+    draw_in_memory_order,
+    is_int_arg,
+    memory_order,
+    raise_int_args,
+)
 
 if TYPE_CHECKING:  # annotations only
     from .tensor import Tensor
@@ -34,7 +43,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     arrays and scalars keep their dtype (float64 stays float64), as in torch.
     """
     if type(data) is np.ndarray:
-        _check_numpy(data)
+        _check_numpy(data, shared=False)
     elif isinstance(data, TensorBase):
         warnings.warn(
             "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
@@ -48,19 +57,29 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     return t
 
 
-def _check_numpy(array) -> None:
+def _check_numpy(array, shared: bool = True) -> None:
     """torch's ValueErrors for NumPy arrays it cannot take: another byte order than the machine's
-    (a big-endian '>f4' array: IDX files are), negative strides (a[::-1]: array.copy() first)."""
+    (a big-endian '>f4' array: IDX files are), negative strides (a[::-1]: array.copy() first);
+    and, where the tensor would share the array (from_numpy, as_tensor), torch's once-per-process
+    warning about a read-only one (np.asarray of a PIL image is)."""
     if not array.dtype.isnative:
         raise ValueError(
             "given numpy array has byte order different from the native byte order. Conversion between "
             "byte orders is currently not supported."
         )
-    if any(s < 0 for s in array.strides):
+    if array.strides and min(array.strides) < 0:
         raise ValueError(
             "At least one stride in the given numpy array is negative, and tensors with negative strides are "
             "not currently supported. (You can probably work around this by making a copy of your array  "
             "with array.copy().) "
+        )
+    if shared and not array.flags.writeable:
+        torch_warn_once(
+            "read-only array",
+            "The given NumPy array is not writable, and PyTorch does not support non-writable tensors. This "
+            "means writing to this tensor will result in undefined behavior. You may want to copy the array to "
+            "protect its data or make it writable before converting it to a tensor. This type of warning will "
+            "be suppressed for the rest of this program.",
         )
 
 
@@ -84,9 +103,12 @@ def legacy_constructor_data(args, dtype):
 
 def check_legacy_data(data) -> None:
     """torch's legacy constructors (Tensor(...), FloatTensor(...), t.new(...)) take one number
-    only as a size: any other number is its TypeError (Tensor(2.5) is no 0-d tensor)."""
+    only as a size: any other number is its TypeError (Tensor(2.5) is no 0-d tensor). A NumPy
+    array goes through torch's from_numpy checks (torch.Tensor(a[::-1]) is its ValueError)."""
     if isinstance(data, (float, bool, complex, np.floating, np.bool_, np.complexfloating)):
         raise TypeError(f"new(): data must be a sequence (got {type_name(data)})")
+    if isinstance(data, np.ndarray):
+        _check_numpy(data)
 
 
 def as_tensor(data, *, dtype=None, device=None) -> Tensor:
@@ -425,11 +447,19 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
     return _from_host(host, device, requires_grad)
 
 
+_RANDINT_FORMS = ("int high, tuple of ints size", "int low, int high, tuple of ints size")
+
+
 @_factory_out
 def randint(
     low=None, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False
 ) -> Tensor:
     """Integers in [low, high) (int64), like torch.randint(low=0, high, size)."""
+    two_args = high is None or size is None and isinstance(high, (tuple, list, Size))  # randint(high, size)
+    if not (is_int_arg(low) and (two_args or is_int_arg(high))):
+        if two_args:
+            raise TypeError(f"randint(): argument 'high' (position 1) must be int, not {type_name(low)}")
+        raise_int_args("randint", (low, high, size), _RANDINT_FORMS)
     if low is None:  # randint(high=6, size=(3,)): low defaults to 0 by keyword, as torch
         if high is None:
             raise TypeError("randint() missing required argument 'high'")

@@ -17,6 +17,7 @@ from ._dtype import default_float, fill_value, py_scalar, torch_name
 from ._dtype import public as _public_dtype
 from ._errors import ArgumentError, DTypeError, ShapeError, type_name
 from ._euclidean import EuclideanDist
+from ._host_data import torch_warn_once
 from ._shapes import ints, normalize_dims, numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap, need_tensor
 from .creation import arange, empty, randn, tensor
@@ -637,10 +638,17 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
     return input.baddbmm(batch1, batch2, beta=beta, alpha=alpha)
 
 
-def meshgrid(*tensors, indexing="ij"):
-    """Coordinate grids from 1-D tensors (like torch.meshgrid; indexing 'ij' or 'xy')."""
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids from 1-D tensors (like torch.meshgrid; indexing 'ij' or 'xy'; not given:
+    'ij', with torch's once-per-process warning that it will be required)."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
+    if indexing is None:
+        torch_warn_once(
+            "meshgrid indexing",
+            "torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.",
+        )
+        indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise ValueError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
     n = len(tensors)

@@ -26,7 +26,7 @@ from ._shapes import numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _backend, _device, _from_data, _wrap
 from ._tensor_reduce import tensordot as _tensordot
 from .functions import cat as _cat
-from .random import _rng, draw_in_memory_order
+from .random import _rng, draw_in_memory_order, is_int_arg, raise_int_args
 
 # ----------------------------------------------------------------------------- reductions
 
@@ -560,6 +560,10 @@ def binomial(count, prob, generator=None):
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, generator=None):
     """Integers drawn uniformly from [low, high) in a tensor shaped like input (randint_like(x, high)
     or randint_like(x, low, high)); input's dtype unless dtype says otherwise."""
+    if not (is_int_arg(low) and is_int_arg(high)):
+        raise_int_args(
+            "randint_like", (input, low, high), ("Tensor input, int high", "Tensor input, int low, int high")
+        )
     if high is None:
         low, high = 0, low
     d = _dtype(dtype) or input._data.dtype

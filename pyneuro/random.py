@@ -23,6 +23,7 @@ import threading
 
 import numpy as np
 
+from ._c_repr import pretty_as_c_type
 from ._device import device as _device_type
 from ._dtype import c_type_name, torch_name
 from ._errors import ArgumentError, DTypeError
@@ -153,6 +154,8 @@ class Generator:
     def __repr__(self) -> str:  # torch's form: a notebook cell ending in manual_seed(0) shows the same
         return f"<pyneuro._C.Generator object at {id(self):#x}>"
 
+    _repr_pretty_ = pretty_as_c_type
+
 
 default_generator = Generator()
 default_generator.seed()  # from the OS at start-up, as torch's: unseeded runs differ (Generator()s start at DEFAULT_SEED)
@@ -213,6 +216,29 @@ def check_int_bounds(low, high, dtype) -> None:
     which = "from" if low < info.min else ("to - 1" if high - 1 > info.max else None)
     if which is not None:
         raise ArgumentError(f"{which} is out of bounds for {c_type_name(dtype)}")
+
+
+def is_int_arg(v) -> bool:
+    """Does torch's argument parser take v for an int (randint's bounds, random_'s from/to): a
+    Python or NumPy int, an integer 0-d tensor; None (not given) too. Not a bool or a float:
+    randint(0, len(x) / 2, (3,)) is torch's TypeError."""
+    if v is None:
+        return True
+    if isinstance(v, TensorBase):
+        return v.ndim == 0 and v.dtype.kind in "iu"
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def raise_int_args(op: str, args, forms) -> None:
+    """torch's TypeError for a call whose ints are not ints: 'op() received an invalid combination
+    of arguments - got (int, float, tuple), but expected one of:' and the forms."""
+    got = ", ".join(
+        type(v).__name__ if not isinstance(v, TensorBase) else "Tensor" for v in args if v is not None
+    )
+    raise TypeError(
+        f"{op}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+        + "".join(f" * ({form}, *, torch.Generator generator)\n" for form in forms)
+    )
 
 
 def memory_order(array):

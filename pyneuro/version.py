@@ -7,8 +7,9 @@ the same for the build); `cuda` is the CUDA version pyneuro._cuda was built agai
 from __future__ import annotations
 
 from . import cuda as _cuda
+from .torch_version import TorchVersion
 
-__version__ = "0.1.0"
+__version__ = TorchVersion("0.1.0")  # a str that compares as a version, as torch.__version__
 git_version = "unknown"
 debug = False
 hip = None

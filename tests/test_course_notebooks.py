@@ -35,6 +35,68 @@ SNIPPETS = {
         g = torch.manual_seed(0)
         print(g)  # (a notebook cell ending in torch.manual_seed(0) shows this repr)
     """,
+    "seed_notebook_display": """
+        import torch
+        try:  # what a notebook cell ending in torch.manual_seed(42) shows: IPython's pretty printer
+            from IPython.lib.pretty import pretty
+        except ImportError:
+            pretty = repr
+        print(pretty(torch.manual_seed(42)), pretty(torch.Generator()))
+        print(pretty([torch.tensor(1.5), torch.tensor([1, 2])]), pretty({'w': torch.zeros(2)}))
+        x = torch.ones(2, requires_grad=True)
+        loss = (x * 2).sum()  # a cell ending in loss.grad_fn, or its next_functions
+        print(pretty(loss.grad_fn), pretty(loss.grad_fn.next_functions), repr(loss.grad_fn))
+        print(pretty(x.exp().grad_fn.next_functions[0][0]), pretty(torch.nn.Linear(2, 1)(x).grad_fn))
+
+        class Double(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, t):
+                return t * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        print(pretty(Double.apply(x).grad_fn), pretty(torch.nn.functional.cross_entropy(x[None], torch.tensor([0])).grad_fn))
+    """,
+    "hook_and_mode_display": """
+        import torch
+        from torch import nn
+        try:  # a notebook shows a cell's last value with IPython's pretty printer
+            from IPython.lib.pretty import pretty
+        except ImportError:
+            pretty = repr
+        model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        handle = model[0].register_forward_hook(lambda module, args, output: print(output.shape))
+        print(pretty(handle), repr(handle).split(' object at')[0], type(handle).__module__)
+        print(pretty(torch.ones(2, requires_grad=True).register_hook(lambda g: g)))
+        model(torch.ones(1, 2))
+        handle.remove()
+        model(torch.ones(1, 2))
+        print(pretty(torch.set_grad_enabled(False)), torch.is_grad_enabled(), torch.set_grad_enabled(True))
+        print(str(torch.set_grad_enabled(True)), torch.set_grad_enabled(False).mode, torch.is_grad_enabled())
+        torch.set_grad_enabled(True)
+    """,
+    "randint_bounds": """
+        import torch
+        import numpy as np
+        x = torch.arange(10)
+        for args in [(0, len(x) / 2, (3,)), (len(x) / 2, (3,)), (0.0, 5, (2,)), (True, (2,)), (0, torch.tensor(5.5), (2,)),
+                     (torch.tensor(5.0), (2,))]:
+            try:
+                torch.randint(*args)
+            except TypeError as e:
+                print(type(e).__name__, str(e).splitlines()[0])
+        for call in [lambda: torch.randint_like(x, 5.5), lambda: torch.randint_like(x, True), lambda: x.float().random_(5.5),
+                     lambda: x.float().random_(0, 5.5)]:
+            try:
+                call()
+            except TypeError as e:
+                print(type(e).__name__, str(e).splitlines()[0])
+        torch.manual_seed(0)
+        print(torch.randint(0, len(x) // 2, (3,)), torch.randint(torch.tensor(5), (2,)), torch.randint(np.int64(4), (2,)))
+        print(torch.randint_like(x, 5), torch.zeros(3).random_(torch.tensor(4)), torch.zeros(2).random_(1, 3))
+    """,
     "dtype_objects": """
         import torch
         import numpy as np
@@ -505,20 +567,40 @@ SNIPPETS = {
 }
 # fmt: on
 
-_IMPORT = re.compile(r"^(\s*)(import|from)\s+torch\b")
+_FROM = re.compile(r"^\s*from\s+torch\b")
+_IMPORT = re.compile(r"^\s*import\s+[\w.\s,]*(?<![\w.])torch\b")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def to_pyneuro(source: str) -> str:
-    """Rename torch to pyneuro in import lines only (what the student does)."""
+    """Rename torch to pyneuro in import lines only (what the student does): `from torch.x import y`
+    -> `from pyneuro.x import y`; in `import torch, os` or `import torch.nn as nn` each module named
+    torch... becomes pyneuro..., and a bare `torch` keeps its name (`import pyneuro as torch`)."""
     out = []
     for line in source.splitlines():
-        m = _IMPORT.match(line)
-        if m:
-            line = re.sub(r"\btorch\b", "pyneuro", line)
-            if re.fullmatch(r"\s*import pyneuro\s*", line):
-                line = line.replace("import pyneuro", "import pyneuro as torch")
+        if _FROM.match(line):
+            line = re.sub(r"\btorch\b", "pyneuro", line, count=1)
+        elif _IMPORT.match(line):
+            code, sep, comment = line.partition("#")
+            head, _, names = code.partition("import")
+            items = []
+            for item in names.split(","):
+                name = item.strip()
+                module = name.split()[0] if name else ""
+                if module == "torch" or module.startswith("torch."):
+                    renamed = "pyneuro" + name[len("torch") :]
+                    if " as " in name:  # `import torch.nn as nn`
+                        items.append(renamed)
+                    elif name == "torch":
+                        items.append("pyneuro as torch")
+                    else:  # `import torch.nn` binds the name torch too
+                        items.append(f"{renamed}, pyneuro as torch")
+                else:
+                    items.append(name)
+            trail = code[len(code.rstrip()) :]
+            code = f"{head}import " + ", ".join(items) + trail
+            line = code + sep + comment
         out.append(line)
     return "\n".join(out)
 
@@ -556,6 +638,12 @@ def test_import_rename_rule():
         "from pyneuro.utils.data import DataLoader",
         "x = torch.ones(1)",
     ]
+    assert to_pyneuro("import torch, os\nimport os, torch  # setup\nimport torch as t") == (
+        "import pyneuro as torch, os\nimport os, pyneuro as torch  # setup\nimport pyneuro as t"
+    )
+    assert to_pyneuro("import torch.utils.checkpoint\nimport torchvision") == (
+        "import pyneuro.utils.checkpoint, pyneuro as torch\nimport torchvision"
+    )
 
 
 def test_comparison_finds_differences():

@@ -221,7 +221,7 @@ def test_in_place_operator_with_an_array_makes_a_new_tensor_as_torch():
 
 
 def test_list_of_arrays_warns_once_as_torch(monkeypatch):
-    monkeypatch.setattr(_host_data, "_ARRAYS_WARNED", [False])
+    monkeypatch.setattr(_host_data, "_WARNED", set())
     images = [np.ones((2, 2)), np.zeros((2, 2))]
     with pytest.warns(UserWarning, match="list of numpy.ndarrays is extremely slow") as record:
         t = pn.tensor(images)

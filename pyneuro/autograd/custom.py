@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import threading
 
+from .._c_repr import pretty_as_c_type
 from .._tensor_base import TensorBase, _wrap
 from ..backends._registry import current as _current_backend
 from . import forward_ad as _forward_ad
@@ -93,6 +94,8 @@ class _CtxNode(Function, FunctionCtx):
 
     def __repr__(self) -> str:  # torch's classes for these nodes live in torch.autograd.function
         return f"<pyneuro.autograd.function.{self.name()} object at {id(self):#x}>"
+
+    _repr_pretty_ = pretty_as_c_type
 
     # ------------------------------------------------------------------ what ctx offers
     def save_for_backward(self, *tensors) -> None:

@@ -31,6 +31,7 @@ import weakref
 
 import numpy as _np
 
+from .._c_repr import pretty_as_c_type
 from .._dtype import torch_name as _dtype_torch_name
 from .._errors import AllocationError, DTypeError, LinAlgError, ShapeError
 from .._memory_spans import address
@@ -359,6 +360,8 @@ class Function:
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
 
+    _repr_pretty_ = pretty_as_c_type
+
     def __getattr__(self, name):
         """torch's saved-tensor attributes, as its autograd tutorial reads them: `_saved_self` (the
         first input, `x is y.grad_fn._saved_self`), `_saved_other` (the second) and `_saved_result`
@@ -460,6 +463,8 @@ class AccumulateGrad:
 
     def __repr__(self) -> str:
         return f"<AccumulateGrad object at {id(self):#x}>"
+
+    _repr_pretty_ = pretty_as_c_type
 
 
 class SliceGrad:

@@ -168,8 +168,13 @@ class set_grad_enabled(_GradModeContext):
                 f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {type(mode).__name__}"
             )
         self._prev = _GradMode.enabled, _GradMode.requested
-        self._mode = mode
+        self._mode = self.mode = mode  # (torch's attribute is .mode)
         _set(mode)  # torch semantics: takes effect immediately
+
+    def __repr__(self) -> str:  # torch's: a cell ending in torch.set_grad_enabled(False) shows it
+        return f"{type(self).__module__}.{type(self).__qualname__}(mode={self._mode})"
+
+    __str__ = __repr__
 
     def __enter__(self) -> None:
         return None

@@ -10,6 +10,7 @@ Arrows: imports function (Function, AccumulateGrad) and _tensor_base.
 
 from __future__ import annotations
 
+from .._c_repr import pretty_as_c_type
 from .._tensor_base import TensorBase
 from .function import AccumulateGrad, Function
 
@@ -49,6 +50,8 @@ class ShownNode:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    _repr_pretty_ = pretty_as_c_type
 
 
 def edge_node(t):
