@@ -1,6 +1,7 @@
 """Idioms of plain PyTorch scripts, against torch: what a script does with a tensor besides
 arithmetic on tensors (a Python sequence repeated by an integer tensor, ...)."""
 
+import numpy as np
 import pytest
 
 import pyneuro as pn
@@ -49,3 +50,25 @@ def test_other_operands_keep_their_type_error():
             [1, 2] + m.ones(2)
         with pytest.raises(TypeError):
             range(3) * m.tensor(2)
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/"])
+@pytest.mark.parametrize("value", [[1.0, 2.0], (1, 2), "range(2)", "m.Size([1, 2])", [[1, 2], [3, 4]], [1]])
+def test_in_place_operators_refuse_a_sequence(op, value):
+    """x += [1, 2] is torch's TypeError (as x.add_([1, 2])); it changed x here."""
+    for m in (torch, pn):
+        x = m.ones(2)
+        v = eval(value, {"m": m}) if isinstance(value, str) else value
+        with pytest.raises(TypeError):
+            exec(f"x {op}= v", {"x": x, "v": v})
+        assert x.tolist() == [1.0, 1.0]
+
+
+def test_in_place_operators_still_take_numbers_arrays_and_tensors():
+    for m in (torch, pn):
+        x = m.ones(2)
+        x += 1
+        x -= np.float32(0.5)
+        x *= m.tensor([2.0, 4.0])
+        x /= m.tensor(2)
+        assert x.tolist() == [1.5, 3.0] and x.dtype == m.float32
