@@ -121,6 +121,9 @@ OPERATORS = (
 )
 
 
+_REPEATABLE = (list, tuple, str, bytes, bytearray)  # Python's sequences that repeat: seq * n
+
+
 def defer_to_reflected(cls, names) -> None:
     """Make cls.__<name>__ return NotImplemented for an operand it does not know whose class has
     __r<name>__, so Python asks that operand (torch's binary ops do this: `t + Foo()` calls
@@ -130,16 +133,22 @@ def defer_to_reflected(cls, names) -> None:
     __array_priority__ 1000 and no __array_ufunc__): `t + a` is then NumPy's `a.__radd__(t)` on
     t's values (a tensor of NumPy's result dtype: float32 + int64 array is float64; RuntimeError
     for a tensor that requires grad), while `a + t`, `a @ t`, `t < a` are Python's TypeError
-    (NumPy defers to the tensor, which declines). `t == a` compares, as torch's."""
+    (NumPy defers to the tensor, which declines). `t == a` compares, as torch's.
+
+    A sequence times a tensor (`[pad] * (max_len - n)` with max_len = lengths.max(), `"-" * t`)
+    is the sequence repeated t.__index__() times, as in torch: its multiplications decline the
+    sequence, and Python repeats it (TypeError for a tensor that is not one integer)."""
 
     def deferring(op, reflected):
+        repeats = reflected in ("__rmul__", "__rrmul__", "__rimul__")
+
         def method(self, other):
             if isinstance(other, np.ndarray):
                 return NotImplemented
             try:
                 return op(self, other)
             except OperandTypeError:
-                if hasattr(type(other), reflected):
+                if hasattr(type(other), reflected) or (repeats and isinstance(other, _REPEATABLE)):
                     return NotImplemented
                 raise
 

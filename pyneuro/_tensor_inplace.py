@@ -26,6 +26,7 @@ from ._errors import (
     ArgumentError,
     DTypeError,
     ShapeError,
+    operand_type_error,
     overlap_error,
     partial_overlap_error,
     read_only,
@@ -204,7 +205,7 @@ class InplaceMethods:
                 f"expected both tensors on the same device, got {self.device} and {other.device}"
             )
         if not isinstance(o, _SCALARS) and not hasattr(o, "shape"):
-            o = _value_array(o, self)
+            raise operand_type_error(other)  # x += [1, 2]: torch's TypeError (its named forms refuse it too)
         elif type(o) is _PY_INT and self._data.dtype.kind in "iu":
             o = wrap_int(o, self._data.dtype)  # int8_tensor += 300 wraps, as torch's C cast
         half = _HALF_OPS.get(op) if o.__class__ in (_PY_INT, float) else None

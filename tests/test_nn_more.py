@@ -66,6 +66,23 @@ def test_unflatten_matches_torch_and_inverts_flatten():
     assert repr(pn.nn.Unflatten(1, (3, 4))) == repr(torch.nn.Unflatten(1, (3, 4)))
 
 
+@pytest.mark.parametrize(
+    "size", ["(3, 4)", "[3, 4]", "m.Size([3, 4])", "5", "(3, 4.0)", '(("a", 3), ("b", 4))']
+)
+def test_unflatten_keeps_its_size_as_given_and_refuses_as_torch(size):
+    """torch keeps unflattened_size as given (the docs' nn.Unflatten(1, torch.Size([2, 5, 5]))
+    prints its Size, a list prints as a list) and refuses non-ints with its TypeError."""
+    outcomes = []
+    for m in (torch, pn):
+        try:
+            u = m.nn.Unflatten(1, eval(size, {"m": m}))
+            x = m.ones(2, 12)
+            outcomes.append((repr(u).replace("pyneuro", "torch"), tuple(u(x).shape)))
+        except TypeError as e:
+            outcomes.append(("TypeError", str(e)))
+    assert outcomes[0] == outcomes[1]
+
+
 def test_parameter_list_and_dict_register_their_parameters():
     class Net(pn.nn.Module):
         def __init__(self):

@@ -8,7 +8,12 @@ seq2seq with attention, EmbeddingBag text classification), CNNs (CIFAR-style, Re
 frozen features, autoencoder/U-Net, spatial transformer, style transfer), pruning and
 parametrizations, Transformer masks, custom autograd Functions, higher-order gradients, hooks,
 data pipelines and samplers, training utilities, distributions/REINFORCE, the common errors'
-exception classes, printing) run as written and with only their imports renamed; what the two print must agree, text and numbers
+exception classes, printing; and a second round: pytorch/examples' MNIST, OneCycleLR on a
+BatchNorm CNN, frozen backbones with param groups, a GRU text generator, Luong attention, a
+Transformer classifier with padding masks, a conv VAE, a 1-D GAN, samplers and padding
+collate_fns, early stopping, metrics, weight init, module inspection, checkpoints, packed LSTMs,
+attention masks, L-BFGS, the loss zoo, legacy Variable code, linear-algebra homework, SWA/EMA
+and the schedulers, a layer zoo, loader workers) run as written and with only their imports renamed; what the two print must agree, text and numbers
 (the comparison of tests/test_course_notebooks.py: "pyneuro" read as "torch", float32 precision)."""
 
 from __future__ import annotations
