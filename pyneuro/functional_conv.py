@@ -27,7 +27,7 @@ import warnings
 from numbers import Integral
 
 from . import autograd as _ag
-from ._dtype import int64
+from ._dtype import c_type_name, int64
 from ._dtype import torch_name as _torch_name
 from ._errors import ArgumentError, DTypeError, DTypeNotImplemented, ShapeError
 from .backends._conv_checks import _sizes
@@ -86,7 +86,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         raise DTypeError(f"expected scalar type {_torch_name(x.dtype)} but found {_torch_name(weight.dtype)}")
     if bias is not None and bias.dtype != x.dtype:
         raise DTypeError(
-            f"Input type ({_torch_name(x.dtype).lower()}) and bias type ({_torch_name(bias.dtype).lower()}) "
+            f"Input type ({c_type_name(x.dtype)}) and bias type ({c_type_name(bias.dtype)}) "
             "should be the same"
         )
     stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
@@ -237,6 +237,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     (return_indices=True gives them); backward scatter-adds the gradient at those indices.
     """
     x, unbatched = _batched(input, "max_pool2d")
+    if x.dtype.kind == "b":
+        raise DTypeNotImplemented("\"max_pool2d\" not implemented for 'Bool'")
     if x.dtype.kind in "iu":  # integers (uint8 images), as torch's CPU kernel: the float64 pool's
         y, idx = max_pool2d(x.double(), kernel_size, stride, padding, dilation, ceil_mode, True)
         y = x.flatten(-2).gather(-1, idx.flatten(-2)).view_as(idx)  # indices pick the exact values

@@ -75,7 +75,7 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     lead = tuple(input1.shape[:-1])
     x1, x2 = input1.reshape(-1, in1), input2.reshape(-1, in2)
     t = (x1 @ weight.permute(1, 0, 2).reshape(in1, out * in2)).reshape(-1, out, in2)
-    y = (t * x2.unsqueeze(1)).sum(-1)
+    y = (t * x2.unsqueeze(1)).sum(-1, dtype=None if t.dtype.is_floating_point else t.dtype)  # (int32 stays)
     y = y.reshape(*lead, out)
     return y if bias is None else named(y + bias, "AddBackward0")  # torch adds the bias last
 

@@ -32,7 +32,7 @@ import warnings
 import numpy as np
 
 from ._dtype import uint8
-from ._errors import ArgumentError, IndexRangeError, ShapeError, type_name
+from ._errors import ArgumentError, DTypeNotImplemented, IndexRangeError, ShapeError, type_name
 from ._memory import check_allocation
 from .autograd import named
 from .autograd.fold import Col2Im, Im2Col
@@ -397,6 +397,12 @@ def _blocks_shape(size, k, d, p, s):
     return tuple((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for n, kk, dd, pp, ss in zip(size, k, d, p, s))
 
 
+def _no_integers(x: Tensor, kernel: str) -> None:
+    """torch's im2col and col2im take floating and bool tensors, not integer ones."""
+    if x.dtype.kind in "iu":
+        raise DTypeNotImplemented(f"\"{kernel}\" not implemented for '{x.dtype.torch_name}'")
+
+
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """im2col: x (N, C, H, W) -> (N, C kH kW, L), column l holding the l-th sliding block.
 
@@ -421,6 +427,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
             f"Given input with spatial size {tuple(x.shape[2:])}, kernel_size={k}, dilation={d}, padding={p}, "
             f"calculated shape of the array of sliding blocks as {blocks}, but its components must be at least one."
         )
+    _no_integers(x, "im2col_out_cpu")
     y = Im2Col.apply(x, kernel=k, dilation=d, padding=p, stride=s)
     return y.squeeze(0) if input.ndim == 3 else y
 
@@ -451,6 +458,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
             f"of input's dimension 2 to match the calculated number of sliding blocks {blocks[0]} * {blocks[1]} "
             f"= {blocks[0] * blocks[1]}, but got input.size(2)={x.shape[2]}."
         )
+    _no_integers(x, "col2im_out_cpu")
     y = Col2Im.apply(x, size=size, kernel=k, dilation=d, padding=p, stride=s)
     return y.squeeze(0) if input.ndim == 2 else y
 
