@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._device import _DEVICES, cuda_device
+from ._device import _DEVICES, cuda_device, device_type
 from ._dtype import (
     _PY_BOOL,
     _PY_FLOAT,
@@ -162,10 +162,7 @@ def _device(device) -> str:
     name = getattr(device, "type", device)
     if not isinstance(name, str):
         raise TypeError(f"device must be a string like 'cpu' or 'cuda', got {device!r}")
-    d = name.split(":")[0]
-    if d not in ("cpu", "cuda"):
-        raise ArgumentError(f"unknown device {device!r}; expected 'cpu' or 'cuda'")
-    return d
+    return device_type(name)
 
 
 def _backend(device: str):

@@ -264,6 +264,12 @@ def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=Non
 
 @_factory_out
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if not isinstance(fill_value, (_PY_INT, float, complex, np.number, np.bool_)) and not (
+        isinstance(fill_value, TensorBase) and fill_value.ndim == 0
+    ):  # (torch's Number: a list, an array or a 1-element tensor is its TypeError, never spread over size)
+        raise TypeError(
+            f"full(): argument 'fill_value' (position 2) must be Number, not {type_name(fill_value)}"
+        )
     if dtype is None and isinstance(fill_value, complex) and fill_value.imag:
         raise TypeError("complex tensors are not supported: full() of a complex fill value")
     if dtype is None:
@@ -434,12 +440,14 @@ def randint(
         if high is None:
             raise TypeError("randint() missing required argument 'high'")
         low = 0
+    where = ""
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
             raise TypeError("randint() needs a size tuple: randint(high, size) or randint(low, high, size)")
-        low, high, size = 0, low, high
+        low, high, size, where = 0, low, high, " (position 1)"
     elif high is None:
         low, high = 0, low
+    low, high = _bound(low, "low", ""), _bound(high, "high", where)
     if high <= low:
         raise ShapeError(f"randint: high ({high}) must be greater than low ({low})")
     check_int_bounds(low, high, _dtype(dtype) or int64)
@@ -449,6 +457,17 @@ def randint(
         .astype(_dtype(dtype) or int64)
     )
     return _from_host(host, device, requires_grad)
+
+
+def _bound(value, name: str, where: str) -> int:
+    """randint's low or high as torch's parser reads it: an int (a NumPy int, a 0-d integer
+    tensor), never a float (randint(0, n / 2, ...) is its TypeError) or a bool."""
+    if not isinstance(value, _PY_BOOL):
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    raise TypeError(f"randint(): argument '{name}'{where} must be int, not {type_name(value)}")
 
 
 @_factory_out

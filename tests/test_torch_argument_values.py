@@ -1,0 +1,90 @@
+"""Arguments of the wrong type or value, against torch: the same exception class, or the same
+result where torch takes the value.
+
+Each case runs the same code with `torch` bound to pyneuro and to torch. Found: torch.full((2,),
+[1, 2]) and torch.scatter(.., [1.]) spread a list over the tensor (torch's TypeError), a None
+scatter value filled NaN, scatter_add took a number, torch.randint(0, n / 2, ..) drew from a
+float bound, torch.device('cpu', 1.5) was a RuntimeError (torch: TypeError) and
+torch.device('cpu', '0') the cpu, a factory's device='cpu:x' was the cpu, DataLoader
+refused num_workers=0.0 or True that torch takes (and 1.5 before iterating, where torch fails
+when it starts its workers), and nn.MaxUnpool2d(2, stride=1.) failed to build.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+# fmt: off
+CASES = [
+    "torch.full((2,), [1, 2])", "torch.full((2,), None)", "torch.full((2,), np.ones(2))",
+    "torch.full((2,), torch.tensor([1.]))", "torch.full((2,), torch.tensor(2.5))", "torch.full((2,), np.float32(2))",
+    "torch.full((2,), np.bool_(True))", "torch.full((2,), True)",
+    "torch.randint(5.5, (3,))", "torch.randint(0, 5.5, (3,))", "torch.randint(0.5, 5, (3,))",
+    "torch.randint(True, (3,))", "torch.randint('5', (3,))", "torch.randint(np.int64(5), (3,)).shape",
+    "torch.randint(torch.tensor(5), (3,)).shape", "torch.randint(2, 5, (3,)).shape",
+    "torch.zeros(3, 4).scatter(1, torch.tensor([[0], [1], [2]]), [1.])",
+    "torch.zeros(3, 4).scatter(1, torch.tensor([[0], [1], [2]]), None)",
+    "torch.zeros(3, 4).scatter(1, torch.tensor([[0], [1], [2]]), 'a')",
+    "torch.zeros(3, 4).scatter_(1, torch.tensor([[0], [1], [2]]), [1.])",
+    "torch.scatter(torch.zeros(3, 4), 1, torch.tensor([[0], [1], [2]]), [1.])",
+    "torch.zeros(3, 4).scatter(1, torch.tensor([[0], [1], [2]]), 1.5)",
+    "torch.zeros(3, 4).scatter(1, torch.tensor([[0], [1], [2]]), np.float32(1.5))",
+    "torch.zeros(3, 4).scatter(1, torch.tensor([[0], [1], [2]]), 1.5, reduce='add')",
+    "torch.zeros(3, 4).scatter_add(1, torch.tensor([[0], [0], [2]]), 1.)",
+    "torch.zeros(3, 4).scatter_add(1, torch.tensor([[0], [0], [2]]), None)",
+    "torch.zeros(3, 4).scatter_add_(1, torch.tensor([[0], [0], [2]]), torch.ones(3, 1))",
+    "torch.device('cpu', 1.5)", "torch.device('cpu', True)", "torch.device('cpu', '0')", "torch.device('cpu', [0])",
+    "torch.device('cpu', -1)", "torch.device('cpu:0', 0)", "torch.device('cpu', np.int64(0)).type",
+    "torch.device('cpu', index=1.5)", "torch.ones(2, device='cpu:x')", "torch.ones(2, device='cpu:1.5')",
+    "torch.ones(2, device='cpu:0').device.type",
+    "list(torch.utils.data.DataLoader([1, 2, 3], num_workers=1.5))",
+    "torch.utils.data.DataLoader([1, 2, 3], num_workers=1.5).num_workers",
+    "list(torch.utils.data.DataLoader([1, 2, 3], num_workers=0.0))",
+    "list(torch.utils.data.DataLoader([1, 2, 3], num_workers=True))",
+    "list(torch.utils.data.DataLoader([1, 2, 3], num_workers=np.int64(2)))",
+    "list(torch.utils.data.DataLoader([1, 2, 3], num_workers='1'))",
+    "list(torch.utils.data.DataLoader([1, 2, 3], num_workers=-0.5))",
+    "torch.nn.MaxUnpool2d(2, stride=1.0).stride", "torch.nn.MaxUnpool1d(2.0).kernel_size",
+    "torch.nn.MaxUnpool2d(2, stride=1.0)(*torch.nn.functional.max_pool2d(torch.ones(1, 1, 4, 4), 2, 1, return_indices=True))",
+    "torch.nn.MaxUnpool2d(2.0)(*torch.nn.functional.max_pool2d(torch.ones(1, 1, 4, 4), 2, return_indices=True), output_size=(4, 4))",
+    "torch.nn.functional.max_unpool1d(*torch.nn.functional.max_pool1d(torch.ones(1, 1, 8), 2, return_indices=True), 2.0)",
+    "torch.nn.MaxUnpool2d(2)(*torch.nn.functional.max_pool2d(torch.ones(1, 1, 4, 4), 2, return_indices=True))",
+]
+# fmt: on
+
+
+def _outcome(lib, code):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            value = eval(code, {"torch": lib, "np": np})
+        except Exception as exc:
+            return exc
+    if isinstance(value, (lib.Tensor, list)):
+        return repr([t.tolist() for t in value] if isinstance(value, list) else value.tolist())
+    return repr(tuple(value) if type(value).__name__ == "Size" else value)
+
+
+@pytest.mark.parametrize("code", CASES)
+def test_argument_value_as_torch(code):
+    ours, theirs = _outcome(pn, code), _outcome(torch, code)
+    if isinstance(theirs, Exception):  # (pyneuro's classes derive from torch's builtin one)
+        assert isinstance(ours, type(theirs)), (ours, theirs)
+    else:
+        assert ours == theirs
+
+
+def test_refusals_say_what_torch_says():
+    for code in ("torch.full((2,), [1, 2])", "torch.device('cpu', 1.5)", "torch.randint(5.5, (3,))"):
+        with pytest.raises(TypeError) as theirs:
+            eval(code, {"torch": torch})
+        with pytest.raises(TypeError) as ours:
+            eval(code, {"torch": pn})
+        assert str(ours.value) == str(theirs.value)
