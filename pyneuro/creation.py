@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import cuda as _cuda
 from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, default_float, int64
 from ._dtype import number_fill as _number_fill
 from ._errors import AllocationError, ArgumentError, ShapeError, type_name
@@ -33,6 +34,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     Python floats become float32 and Python ints int64 unless dtype says otherwise; NumPy
     arrays and scalars keep their dtype (float64 stays float64), as in torch.
     """
+    if pin_memory:
+        check_pin_memory()
     if type(data) is np.ndarray:
         _check_numpy(data)
     elif isinstance(data, TensorBase):
@@ -158,6 +161,8 @@ def _factory_out(factory):
 
     @functools.wraps(factory)
     def run(*args, out=None, layout=None, pin_memory=False, **kwargs):  # (strided, CPU: nothing to do)
+        if pin_memory:
+            check_pin_memory()
         if out is not None and isinstance(out, TensorBase) and kwargs.get("dtype") is None:
             kwargs["dtype"] = out.dtype
         try:
@@ -173,9 +178,21 @@ def _factory_out(factory):
     return run
 
 
+def check_pin_memory() -> None:
+    """A factory's pin_memory=True: torch's RuntimeError where no GPU is usable (there is no pinned
+    allocator then); with one, nothing to do (pyneuro copies to it from ordinary memory)."""
+    if not _cuda.is_available():
+        raise RuntimeError(
+            "pin_memory=True requires a CUDA or other accelerator backend; no pinned memory allocator is "
+            "available on this system."
+        )
+
+
 def _size_kw(size: tuple, kw: dict, fn: str) -> tuple:
     """The factories' size, given as positional numbers or a sequence, or as torch's size= keyword
     (torch.randn(size=(2, 3)), as d2l writes it); layout= and pin_memory= are accepted as torch's."""
+    if kw.get("pin_memory"):
+        check_pin_memory()
     kw = {k: v for k, v in kw.items() if k not in ("layout", "pin_memory")}
     extra = set(kw) - {"size"}
     if extra:
