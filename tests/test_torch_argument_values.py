@@ -7,7 +7,8 @@ scatter value filled NaN, scatter_add took a number, torch.randint(0, n / 2, ..)
 float bound, torch.device('cpu', 1.5) was a RuntimeError (torch: TypeError) and
 torch.device('cpu', '0') the cpu, a factory's device='cpu:x' was the cpu, DataLoader
 refused num_workers=0.0 or True that torch takes (and 1.5 before iterating, where torch fails
-when it starts its workers), nn.MaxUnpool2d(2, stride=1.) failed to build, and x.pin_memory()
+when it starts its workers), nn.MaxUnpool2d(2, stride=1.) and nn.Conv2d(3, 8, 3, padding=3 / 2)
+failed to build (torch's forward refuses the float), and x.pin_memory()
 returned x where torch, without an accelerator, raises RuntimeError (with one: a copy).
 """
 
@@ -57,6 +58,10 @@ CASES = [
     "torch.nn.MaxUnpool2d(2.0)(*torch.nn.functional.max_pool2d(torch.ones(1, 1, 4, 4), 2, return_indices=True), output_size=(4, 4))",
     "torch.nn.functional.max_unpool1d(*torch.nn.functional.max_pool1d(torch.ones(1, 1, 8), 2, return_indices=True), 2.0)",
     "torch.nn.MaxUnpool2d(2)(*torch.nn.functional.max_pool2d(torch.ones(1, 1, 4, 4), 2, return_indices=True))",
+    "torch.nn.Conv2d(3, 2, 3, padding=1.5).padding", "torch.nn.Conv2d(3, 2, 3, padding=1.5)(torch.ones(1, 3, 5, 5))",
+    "torch.nn.Conv2d(3, 2, 3, dilation=1.5)(torch.ones(1, 3, 5, 5))", "torch.nn.Conv1d(3, 2, 3, padding=0.5).padding",
+    "torch.nn.Conv1d(3, 2, 3, padding=0.5)(torch.ones(1, 3, 5))", "torch.nn.Conv3d(3, 2, 3, padding=1.5).padding",
+    "torch.nn.ConvTranspose2d(3, 2, 3, stride=2.0)(torch.ones(1, 3, 5, 5))", "torch.nn.Conv2d(3, 2, 3.5)",
     "torch.zeros(2, pin_memory=True)", "torch.tensor([1.], pin_memory=True)", "torch.randn(2, pin_memory=True)",
     "torch.zeros(2, pin_memory=False)", "torch.ones(2).pin_memory()", "torch.ones(2).is_pinned()",
     "torch.nn.utils.rnn.pack_padded_sequence(torch.ones(3, 2, 1), [3, 2]).pin_memory()",
