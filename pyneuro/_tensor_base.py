@@ -473,6 +473,10 @@ class TensorBase:
 
     @data.setter
     def data(self, value) -> None:
+        if self._req and isinstance(value, TensorBase) and value._data.dtype.kind not in "fc":  # (torch's)
+            raise RuntimeError(
+                "data set to a tensor that requires gradients must be floating point or complex dtype"
+            )
         self._set_data(value)
         DATA_ASSIGNED[0] += 1  # (a node that saved this tensor reads the new array: the engine looks now)
 

@@ -8,7 +8,8 @@ float bound, torch.device('cpu', 1.5) was a RuntimeError (torch: TypeError) and
 torch.device('cpu', '0') the cpu, a factory's device='cpu:x' was the cpu, DataLoader
 refused num_workers=0.0 or True that torch takes (and 1.5 before iterating, where torch fails
 when it starts its workers), nn.MaxUnpool2d(2, stride=1.) and nn.Conv2d(3, 8, 3, padding=3 / 2)
-failed to build (torch's forward refuses the float), and x.pin_memory()
+failed to build (torch's forward refuses the float), `param.data = int_tensor` was taken (torch:
+RuntimeError for a tensor that requires grad), and x.pin_memory()
 returned x where torch, without an accelerator, raises RuntimeError (with one: a copy).
 """
 
@@ -62,6 +63,9 @@ CASES = [
     "torch.nn.Conv2d(3, 2, 3, dilation=1.5)(torch.ones(1, 3, 5, 5))", "torch.nn.Conv1d(3, 2, 3, padding=0.5).padding",
     "torch.nn.Conv1d(3, 2, 3, padding=0.5)(torch.ones(1, 3, 5))", "torch.nn.Conv3d(3, 2, 3, padding=1.5).padding",
     "torch.nn.ConvTranspose2d(3, 2, 3, stride=2.0)(torch.ones(1, 3, 5, 5))", "torch.nn.Conv2d(3, 2, 3.5)",
+    "(lambda p: setattr(p, 'data', torch.ones(3, dtype=torch.int64)) or str(p.dtype).split('.')[1])(torch.nn.Parameter(torch.ones(2)))",
+    "(lambda p: setattr(p, 'data', torch.ones(3, dtype=torch.float64)) or str(p.dtype).split('.')[1])(torch.nn.Parameter(torch.ones(2)))",
+    "(lambda p: setattr(p, 'data', torch.ones(3, dtype=torch.int64)) or str(p.dtype).split('.')[1])(torch.ones(2))",
     "torch.zeros(2, pin_memory=True)", "torch.tensor([1.], pin_memory=True)", "torch.randn(2, pin_memory=True)",
     "torch.zeros(2, pin_memory=False)", "torch.ones(2).pin_memory()", "torch.ones(2).is_pinned()",
     "torch.nn.utils.rnn.pack_padded_sequence(torch.ones(3, 2, 1), [3, 2]).pin_memory()",
