@@ -588,10 +588,18 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     x = _tensor(input, "input")
     weight = _tensor(weight, "weight")
-    if x._data.dtype is not _FLOAT32 or weight._data.dtype is not _FLOAT32:  # (the rules of other dtypes)
+    if (
+        x._data.dtype is not _FLOAT32
+        or weight._data.dtype is not _FLOAT32
+        or (bias is not None and bias._data.dtype is not _FLOAT32)
+    ):  # (the rules of other dtypes)
         if x._data.dtype != weight._data.dtype:
             raise DTypeError(  # torch's words (the course teaches the fix: x.float())
                 f"mat1 and mat2 must have the same dtype, but got {x.dtype.torch_name} and {weight.dtype.torch_name}"
+            )
+        if bias is not None and bias._data.dtype != x._data.dtype:  # (every backend: numpy's would promote)
+            raise DTypeError(
+                f"self and mat2 must have the same dtype, but got {bias.dtype.torch_name} and {x.dtype.torch_name}"
             )
         if x._data.dtype.kind in "biu":
             return _integer_linear(x, weight, bias)
@@ -614,10 +622,6 @@ def _integer_linear(x: Tensor, weight: Tensor, bias) -> Tensor:
     the dtype; no gradient) and of bool ones, which it refuses."""
     if x._data.dtype.kind == "b":
         raise DTypeNotImplemented("\"addmm_impl_cpu_\" not implemented for 'Bool'")
-    if bias is not None and _tensor(bias, "bias").dtype != x.dtype:
-        raise DTypeError(
-            f"self and mat2 must have the same dtype, but got {bias.dtype.torch_name} and {x.dtype.torch_name}"
-        )
     y = x.matmul(weight.t() if weight.ndim == 2 else weight)
     return y if bias is None else y + bias
 
