@@ -136,10 +136,17 @@ def from_dlpack(ext) -> Tensor:
     Host memory only (zero-copy, the producer's dtype kept); a GPU producer's capsule would
     need CuPy, so move it to the host first (`t.cpu()`).
     """
-    if isinstance(ext, TensorBase):
-        return ext
+    if isinstance(ext, TensorBase):  # (a new tensor on the same memory, as torch's)
+        if ext.requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        return _wrap(ext._data, ext.device)
     if type(ext).__name__ == "PyCapsule":
         ext = _DLPackCapsule(ext)
+    elif not hasattr(ext, "__dlpack__"):  # (torch reads anything else as a capsule)
+        raise RuntimeError(
+            "from_dlpack received an invalid capsule. Note that DLTensor capsules can be consumed only once, "
+            "so you might have already constructed a tensor from it once."
+        )
     device_type = ext.__dlpack_device__()[0] if hasattr(ext, "__dlpack_device__") else 1
     if device_type != 1:  # kDLCPU
         raise RuntimeError(

@@ -9,7 +9,8 @@ torch.device('cpu', '0') the cpu, a factory's device='cpu:x' was the cpu, DataLo
 refused num_workers=0.0 or True that torch takes (and 1.5 before iterating, where torch fails
 when it starts its workers), nn.MaxUnpool2d(2, stride=1.) and nn.Conv2d(3, 8, 3, padding=3 / 2)
 failed to build (torch's forward refuses the float), `param.data = int_tensor` was taken (torch:
-RuntimeError for a tensor that requires grad), and x.pin_memory()
+RuntimeError for a tensor that requires grad), torch.from_dlpack(t) returned t itself (torch: a new
+tensor on t's memory; BufferError if t requires grad) and took a list (AttributeError), and x.pin_memory()
 returned x where torch, without an accelerator, raises RuntimeError (with one: a copy).
 """
 
@@ -66,6 +67,9 @@ CASES = [
     "(lambda p: setattr(p, 'data', torch.ones(3, dtype=torch.int64)) or str(p.dtype).split('.')[1])(torch.nn.Parameter(torch.ones(2)))",
     "(lambda p: setattr(p, 'data', torch.ones(3, dtype=torch.float64)) or str(p.dtype).split('.')[1])(torch.nn.Parameter(torch.ones(2)))",
     "(lambda p: setattr(p, 'data', torch.ones(3, dtype=torch.int64)) or str(p.dtype).split('.')[1])(torch.ones(2))",
+    "torch.from_dlpack([1, 2])", "torch.from_dlpack(torch.ones(2, requires_grad=True))",
+    "(lambda t: torch.from_dlpack(t) is t)(torch.ones(2))",
+    "(lambda t: torch.from_dlpack(t).add_(1) is None or t)(torch.ones(2))",
     "torch.zeros(2, pin_memory=True)", "torch.tensor([1.], pin_memory=True)", "torch.randn(2, pin_memory=True)",
     "torch.zeros(2, pin_memory=False)", "torch.ones(2).pin_memory()", "torch.ones(2).is_pinned()",
     "torch.nn.utils.rnn.pack_padded_sequence(torch.ones(3, 2, 1), [3, 2]).pin_memory()",
