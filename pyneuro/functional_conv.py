@@ -615,6 +615,9 @@ def pad(input, pad, mode: str = "constant", value=None):
         k = len(pad) // 2
         if not k + 1 <= x.ndim <= k + 2:
             raise NotImplementedError(f"Padding size {len(pad)} is not supported for {x.ndim}D input tensor.")
+        if x.dtype.kind == "b" and mode != "circular":  # (torch's reflection/replication kernels)
+            kernel = "reflection" if mode == "reflect" else "replication"
+            raise DTypeNotImplemented(f"\"{kernel}_pad{k}d\" not implemented for 'Bool'")
     for i in range(len(pad) // 2):
         d = x.ndim - 1 - i
         lo, hi = pad[2 * i], pad[2 * i + 1]

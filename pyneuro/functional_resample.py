@@ -27,6 +27,7 @@ mode="area" is adaptive_avg_pool1d/2d/3d.
 from __future__ import annotations
 
 import math
+import operator
 import warnings
 
 import numpy as np
@@ -145,6 +146,14 @@ def _resample_dim(x: Tensor, d: int, taps) -> Tensor:
     return out
 
 
+def _is_int(s) -> bool:
+    """An output size torch takes: an int, NumPy int or 0-d integer tensor (not a bool or a float)."""
+    try:
+        return not isinstance(s, bool) and operator.index(s) is not None
+    except TypeError:
+        return False
+
+
 def _output_size(input, size, scale_factor, mode, recompute_scale_factor):
     """(output sizes, scales passed to the kernels) from torch's argument forms and checks."""
     dim = input.ndim - 2
@@ -160,13 +169,14 @@ def _output_size(input, size, scale_factor, mode, recompute_scale_factor):
                     f"spatial dimensions of {list(input.shape[2:])} and output size of {size}. Please provide "
                     "input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format."
                 )
-            if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in size):
-                raise TypeError(
-                    "expected size to be one of int or Tuple[int] or Tuple[int, int] or Tuple[int, int, int], "
-                    f"but got size with types {[type(s) for s in size]}"
-                )
-            return [int(s) for s in size], [None] * dim
-        return [int(size)] * dim, [None] * dim
+        else:  # (one size for every dim: a float is torch's TypeError too, size=h / 2)
+            size = [size] * dim
+        if not all(_is_int(s) for s in size):
+            raise TypeError(
+                "expected size to be one of int or Tuple[int] or Tuple[int, int] or Tuple[int, int, int], "
+                f"but got size with types {[type(s) for s in size]}"
+            )
+        return [int(s) for s in size], [None] * dim
     if scale_factor is None:
         raise ValueError("either size or scale_factor should be defined")
     if isinstance(scale_factor, (list, tuple)):

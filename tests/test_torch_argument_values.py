@@ -10,7 +10,8 @@ refused num_workers=0.0 or True that torch takes (and 1.5 before iterating, wher
 when it starts its workers), nn.MaxUnpool2d(2, stride=1.) and nn.Conv2d(3, 8, 3, padding=3 / 2)
 failed to build (torch's forward refuses the float), `param.data = int_tensor` was taken (torch:
 RuntimeError for a tensor that requires grad), torch.from_dlpack(t) returned t itself (torch: a new
-tensor on t's memory; BufferError if t requires grad) and took a list (AttributeError), and x.pin_memory()
+tensor on t's memory; BufferError if t requires grad) and took a list (AttributeError), F.interpolate(x, size=h / 2) resized to int(size) (torch:
+TypeError), and x.pin_memory()
 returned x where torch, without an accelerator, raises RuntimeError (with one: a copy).
 """
 
@@ -70,6 +71,11 @@ CASES = [
     "torch.from_dlpack([1, 2])", "torch.from_dlpack(torch.ones(2, requires_grad=True))",
     "(lambda t: torch.from_dlpack(t) is t)(torch.ones(2))",
     "(lambda t: torch.from_dlpack(t).add_(1) is None or t)(torch.ones(2))",
+    "torch.nn.functional.interpolate(torch.ones(1, 1, 4, 4), size=8.0)",
+    "torch.nn.functional.interpolate(torch.ones(1, 1, 4), size=4 / 2)",
+    "torch.nn.functional.interpolate(torch.ones(1, 1, 4, 4), size=torch.tensor(8)).shape",
+    "torch.nn.functional.interpolate(torch.ones(1, 1, 4, 4), size=True)",
+    "torch.nn.Upsample(size=8.0)(torch.ones(1, 1, 4, 4))",
     "torch.zeros(2, pin_memory=True)", "torch.tensor([1.], pin_memory=True)", "torch.randn(2, pin_memory=True)",
     "torch.zeros(2, pin_memory=False)", "torch.ones(2).pin_memory()", "torch.ones(2).is_pinned()",
     "torch.nn.utils.rnn.pack_padded_sequence(torch.ones(3, 2, 1), [3, 2]).pin_memory()",

@@ -5,8 +5,8 @@ torch's CPU kernels convolve and multiply integer tensors (F.conv2d of two int64
 int64 tensor, its sums wrapping around in the dtype), refuse some integer dtypes in some
 kernels (dilated and transposed convolutions take int64 only; im2col none) and bool in all of
 them, with NotImplementedError. pyneuro raised DTypeError for every integer convolution and
-F.linear, computed F.unfold / F.fold of integers, and refused a bool max_pool2d with
-DTypeError instead of NotImplementedError.
+F.linear, computed F.unfold / F.fold of integers and a bool reflect / replicate F.pad, and
+refused a bool max_pool2d with DTypeError instead of NotImplementedError.
 """
 
 from __future__ import annotations
@@ -46,6 +46,10 @@ CASES = {
     "max_pool2d": lambda F, a: F.max_pool2d(a((1, 2, 4, 4)), 2),
     "unfold": lambda F, a: F.unfold(a((1, 2, 4, 4)), 2),
     "fold": lambda F, a: F.fold(a((1, 8, 4)), (3, 3), 2),
+    "pad_reflect": lambda F, a: F.pad(a((1, 2, 4)), (2, 1), mode="reflect"),
+    "pad_replicate_2d": lambda F, a: F.pad(a((1, 1, 3, 3)), (1, 1, 1, 2), mode="replicate"),
+    "pad_circular": lambda F, a: F.pad(a((1, 2, 4)), (2, 1), mode="circular"),
+    "interpolate_nearest": lambda F, a: F.interpolate(a((1, 1, 3, 3)), scale_factor=2),
 }
 # fmt: on
 
