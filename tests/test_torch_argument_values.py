@@ -11,7 +11,9 @@ when it starts its workers), nn.MaxUnpool2d(2, stride=1.) and nn.Conv2d(3, 8, 3,
 failed to build (torch's forward refuses the float), `param.data = int_tensor` was taken (torch:
 RuntimeError for a tensor that requires grad), torch.from_dlpack(t) returned t itself (torch: a new
 tensor on t's memory; BufferError if t requires grad) and took a list (AttributeError), F.interpolate(x, size=h / 2) resized to int(size) (torch:
-TypeError), x.clamp(max=1e40) ignored a bound its float dtype cannot hold (torch: RuntimeError), and x.pin_memory()
+TypeError), x.clamp(max=1e40) ignored a bound its float dtype cannot hold (torch: RuntimeError), a DataLoader
+of uint16 NumPy arrays (16-bit images) raised TypeError (torch: uint16 batches; here int64, as
+pn.from_numpy's), and x.pin_memory()
 returned x where torch, without an accelerator, raises RuntimeError (with one: a copy).
 """
 
@@ -79,6 +81,10 @@ CASES = [
     "torch.tensor([1., 2.]).clamp(max=1e40)", "torch.tensor([1., 2.]).clamp_(min=-1e40)",
     "torch.tensor([1., 2.], dtype=torch.float16).clamp(max=1e10)", "torch.tensor([1., 2.]).clamp_max(1e40)",
     "torch.tensor([1., 2.]).clamp(max=float('inf'))", "torch.tensor([1., 2.], dtype=torch.float64).clamp(max=1e300)",
+    "torch.utils.data.default_collate([np.array([1, 2], dtype=np.uint16)])",
+    "torch.utils.data.default_collate([np.uint32(5), np.uint32(6)])",
+    "list(torch.utils.data.DataLoader([np.array([1, 2], dtype=np.uint16)] * 3, batch_size=2))[0].float()",
+    "torch.utils.data.default_collate([np.array([1, 2], dtype=np.float16)])",
     "torch.zeros(2, pin_memory=True)", "torch.tensor([1.], pin_memory=True)", "torch.randn(2, pin_memory=True)",
     "torch.zeros(2, pin_memory=False)", "torch.ones(2).pin_memory()", "torch.ones(2).is_pinned()",
     "torch.nn.utils.rnn.pack_padded_sequence(torch.ones(3, 2, 1), [3, 2]).pin_memory()",
