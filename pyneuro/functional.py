@@ -24,6 +24,7 @@ from ._errors import (
     DTypeError,
     DTypeNotImplemented,
     IndexRangeError,
+    NotATensor,
     ShapeError,
     check_dropout_dtype,
     check_dropout_p,
@@ -83,7 +84,7 @@ def _check_reduction(reduction: str) -> None:
 
 def _tensor(x, name: str) -> Tensor:
     if not isinstance(x, Tensor):
-        raise TypeError(f"{name} must be a pyneuro Tensor, got {type(x).__name__}")
+        raise NotATensor(f"{name} must be a pyneuro Tensor, got {type(x).__name__}")
     return x
 
 

@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from ._errors import DTypeError, IndexRangeError, ShapeError, check_dropout_dtype, check_dropout_p
+from ._errors import DTypeError, IndexRangeError, NotATensor, ShapeError, check_dropout_dtype, check_dropout_p
 from ._euclidean import PairDist, pair_indices
 from ._shapes import dim_int, ints
 from ._tensor_base import _promote
@@ -370,7 +370,7 @@ def _bag_max(rows: Tensor, bag_of: np.ndarray, bags: int, d: int) -> Tensor:
 
 def _need_tensor(x, name: str) -> Tensor:
     if not isinstance(x, Tensor):
-        raise TypeError(f"{name} must be a pyneuro Tensor, got {type(x).__name__}")
+        raise NotATensor(f"{name} must be a pyneuro Tensor, got {type(x).__name__}")
     return x
 
 

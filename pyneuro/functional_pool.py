@@ -23,7 +23,7 @@ import numpy as np
 
 from . import autograd as _ag
 from ._dtype import int64
-from ._errors import DTypeError, ShapeError
+from ._errors import DTypeError, NotATensor, ShapeError
 from ._memory import check_allocation
 from ._shapes import ints
 from .creation import arange, as_tensor, zeros
@@ -88,7 +88,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     return_indices=True also gives the flat index h * W + w of each maximum in its plane.
     """
     if not isinstance(input, Tensor):
-        raise TypeError(
+        raise NotATensor(
             f"adaptive_max_pool2d(): argument 'input' must be a pyneuro Tensor, not {type(input).__name__}"
         )
     if input.ndim not in (3, 4):

@@ -33,7 +33,7 @@ import warnings
 import numpy as np
 
 from ._dtype import uint8
-from ._errors import ArgumentError, DTypeNotImplemented, IndexRangeError, ShapeError, type_name
+from ._errors import ArgumentError, DTypeNotImplemented, IndexRangeError, NotATensor, ShapeError, type_name
 from ._memory import check_allocation
 from .autograd import named
 from .autograd.fold import Col2Im, Im2Col
@@ -216,7 +216,7 @@ def interpolate(
     filter when shrinking, as torch (and PIL) do.
     """
     if not isinstance(input, Tensor):
-        raise TypeError(
+        raise NotATensor(
             f"interpolate(): argument 'input' must be a pyneuro Tensor, not {type(input).__name__}"
         )
     if mode in ("nearest", "area", "nearest-exact"):

@@ -121,3 +121,22 @@ def test_refusals_say_what_torch_says():
         with pytest.raises(TypeError) as ours:
             eval(code, {"torch": pn})
         assert str(ours.value) == str(theirs.value)
+
+
+# fmt: off
+_FUNCTIONAL_INPUTS = {  # (function, the arguments after the input)
+    "relu": "", "softmax": ", 0", "log_softmax": ", 0", "normalize": "", "glu": "", "layer_norm": ", (2,)",
+    "interpolate": ", scale_factor=2", "adaptive_avg_pool2d": ", 1", "max_pool2d": ", 1", "l1_loss": ", torch.ones(2)",
+    "mse_loss": ", torch.ones(2)", "pad": ", (1, 1)", "conv2d": ", torch.ones(1, 1, 1, 1)", "linear": ", torch.ones(2, 2)",
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("bad", ["[1., 2.]", "None", "np.ones(2, dtype=np.float32)", "2.0"])
+@pytest.mark.parametrize("name", _FUNCTIONAL_INPUTS)
+def test_functional_non_tensor_input_is_torch_exception(name, bad):
+    """torch's parser raises TypeError, its Python-level functions AttributeError (`[1.].dim()`):
+    pyneuro's NotATensor is both, so `except` clauses written against torch catch it."""
+    code = f"torch.nn.functional.{name}({bad}{_FUNCTIONAL_INPUTS[name]})"
+    ours, theirs = _outcome(pn, code), _outcome(torch, code)
+    assert isinstance(theirs, Exception) and isinstance(ours, type(theirs)), (ours, theirs)
