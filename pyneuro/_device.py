@@ -7,6 +7,8 @@ to pn.device("cpu"), and has torch's `.type` and `.index`. pyneuro has one GPU, 
 
 from __future__ import annotations
 
+import operator
+
 from ._errors import ArgumentError
 
 
@@ -19,6 +21,8 @@ class device(str):
     def __new__(cls, type, index=None):
         if isinstance(type, device):
             return type
+        if index is not None:
+            index = _index(index)
         if isinstance(type, int) and not isinstance(type, bool):  # device(0): the GPU, as torch's
             type, index = "cuda", type
         if not isinstance(type, str):
@@ -26,6 +30,12 @@ class device(str):
         name, _, idx = type.partition(":")
         if name not in ("cpu", "cuda"):
             raise ArgumentError(f"Expected one of cpu, cuda device type at start of device string: {type}")
+        if idx and index is not None:
+            raise ArgumentError(
+                f"type (string) must not include an index because index was passed explicitly: {type}"
+            )
+        if index is not None and index < 0:
+            raise ArgumentError("Device index must not be negative")
         if idx or index not in (None, 0):
             if (idx or str(index)) != "0":  # ("cpu:0" is the cpu, as "cuda:0" is the GPU)
                 raise ArgumentError(f"device {type!r}: pyneuro has one device of each type (index 0)")
@@ -56,6 +66,26 @@ class device(str):
 
     def __exit__(self, *exc) -> None:
         return None
+
+
+def _index(index) -> int:
+    """device()'s index as torch's parser reads it: an int (a NumPy int or a 0-d integer tensor
+    too, through __index__), never a bool, a float or a string (its TypeError)."""
+    if not isinstance(index, bool):
+        try:
+            return operator.index(index)
+        except TypeError:
+            pass
+    raise TypeError(f"device(): argument 'index' (position 2) must be int, not {type(index).__name__}")
+
+
+def device_type(name: str) -> str:
+    """'cpu' or 'cuda' for the device string a factory or `.to()` is given ("cuda:0"); an unknown
+    type, or an index pn.device refuses ("cpu:x", "cuda:1"), is a RuntimeError."""
+    kind, sep, _ = name.partition(":")
+    if kind not in ("cpu", "cuda"):
+        raise ArgumentError(f"unknown device {name!r}; expected 'cpu' or 'cuda'")
+    return device(name).type if sep else kind
 
 
 def refuse_default(where) -> None:

@@ -65,6 +65,13 @@ class DataError(TypeError, ValueError):
     """Data that cannot become a tensor, e.g. ragged nested lists (torch: ValueError)."""
 
 
+class NotATensor(TypeError, AttributeError):
+    """Something else (a list, an array, None, a number) where an nn.functional function takes a
+    tensor: torch's parser refuses it with TypeError, its Python-level functions fail with
+    AttributeError as their code reads it (`[1., 2.].dim()` in F.softmax, F.interpolate,
+    F.normalize, F.l1_loss); both catch this."""
+
+
 class LinAlgError(RuntimeError):
     """torch.linalg.LinAlgError: a matrix the operation cannot take (singular, not positive-definite,
     an SVD that does not converge on NaN)."""

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._device import _DEVICES, cuda_device
+from ._device import _DEVICES, cuda_device, device_type
 from ._dtype import (
     _PY_BOOL,
     _PY_FLOAT,
@@ -162,10 +162,7 @@ def _device(device) -> str:
     name = getattr(device, "type", device)
     if not isinstance(name, str):
         raise TypeError(f"device must be a string like 'cpu' or 'cuda', got {device!r}")
-    d = name.split(":")[0]
-    if d not in ("cpu", "cuda"):
-        raise ArgumentError(f"unknown device {device!r}; expected 'cpu' or 'cuda'")
-    return d
+    return device_type(name)
 
 
 def _backend(device: str):
@@ -476,6 +473,10 @@ class TensorBase:
 
     @data.setter
     def data(self, value) -> None:
+        if self._req and isinstance(value, TensorBase) and value._data.dtype.kind not in "fc":  # (torch's)
+            raise RuntimeError(
+                "data set to a tensor that requires gradients must be floating point or complex dtype"
+            )
         self._set_data(value)
         DATA_ASSIGNED[0] += 1  # (a node that saved this tensor reads the new array: the engine looks now)
 

@@ -17,6 +17,7 @@ import copy
 import numpy as np
 
 from . import _shared_memory
+from . import cuda as _cuda
 from . import functions_scan as _scan
 from . import storage as _storage
 from ._dtype import DType, _dtype, bool_, int8, int16, torch_name, uint8
@@ -231,9 +232,14 @@ class CompatMethods:
         return dense_to_sparse(self)
 
     def pin_memory(self, device=None):
-        """Returns self: pinned (page-locked) host memory only speeds host-to-GPU copies, which
-        pyneuro's backends do from ordinary memory."""
-        return self
+        """A copy in pinned (page-locked) host memory, as torch's, where a GPU is usable (pyneuro's
+        backends copy to it from ordinary memory, so the copy is ordinary memory); without
+        one, torch's RuntimeError (it has no pinned allocator then)."""
+        if not _cuda.is_available():
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        if self.device != "cpu":
+            raise RuntimeError(f"cannot pin '{self.type()}' only dense CPU tensors can be pinned")
+        return self.clone()
 
     def is_pinned(self, device=None) -> bool:
         return False

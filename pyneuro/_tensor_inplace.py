@@ -369,7 +369,7 @@ class InplaceMethods:
             return self
         if min is None and max is None:
             return self.clamp(min, max)  # torch's error
-        if self._data.dtype.kind in "iu":  # int bounds as clamp's: -1 wraps into uint8, 300 into int8 raises
+        if self._data.dtype.kind in "iuf":  # bounds as clamp's: -1 wraps into uint8, 300 into int8 raises
             min, max = fill_value(min, self._data.dtype), fill_value(max, self._data.dtype)
         xp = _backend(self.device).xp
         try:

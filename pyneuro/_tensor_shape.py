@@ -14,7 +14,7 @@ import numpy as np
 
 from ._arguments import _dims_refusal
 from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, torch_name
-from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
+from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError, type_name
 from ._shapes import broadcast_shapes, dim_int, ints, normalize_dims, one_dim
 from ._shapes import shape_arg as _shape_arg
 from ._tensor_base import (
@@ -497,6 +497,16 @@ class ShapeMethods:
         return tuple(grids)
 
     def _scatter(self, name, dim, index, src, add):
+        if not isinstance(src, TensorBase) and (
+            name == "scatter_add" or not isinstance(src, (_PY_INT, builtins.float, np.number, np.bool_))
+        ):  # (torch's parser: scatter takes a Tensor or a Number there, scatter_add a Tensor)
+            raise TypeError(
+                f"{name}(): argument 'src' (position 3) must be Tensor, not {type_name(src)}"
+                if name == "scatter_add"
+                else f"scatter() received an invalid combination of arguments - got (int, Tensor, "
+                f"{type_name(src)}), but expected one of: (int dim, Tensor index, Tensor src), "
+                "(int dim, Tensor index, Number value)"
+            )
         int_index(index, name)
         shapes = [t.ndim for t in (self, index, src) if isinstance(t, TensorBase)]
         if 0 in shapes and max(shapes) <= 1:  # a 0-d tensor counts as 1-d, as torch counts it

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import cuda as _cuda
 from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, default_float, int64
 from ._dtype import number_fill as _number_fill
 from ._errors import AllocationError, ArgumentError, ShapeError, type_name
@@ -42,6 +43,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     Python floats become float32 and Python ints int64 unless dtype says otherwise; NumPy
     arrays and scalars keep their dtype (float64 stays float64), as in torch.
     """
+    if pin_memory:
+        check_pin_memory()
     if type(data) is np.ndarray:
         _check_numpy(data, shared=False)
     elif isinstance(data, TensorBase):
@@ -155,10 +158,17 @@ def from_dlpack(ext) -> Tensor:
     Host memory only (zero-copy, the producer's dtype kept); a GPU producer's capsule would
     need CuPy, so move it to the host first (`t.cpu()`).
     """
-    if isinstance(ext, TensorBase):
-        return ext
+    if isinstance(ext, TensorBase):  # (a new tensor on the same memory, as torch's)
+        if ext.requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        return _wrap(ext._data, ext.device)
     if type(ext).__name__ == "PyCapsule":
         ext = _DLPackCapsule(ext)
+    elif not hasattr(ext, "__dlpack__"):  # (torch reads anything else as a capsule)
+        raise RuntimeError(
+            "from_dlpack received an invalid capsule. Note that DLTensor capsules can be consumed only once, "
+            "so you might have already constructed a tensor from it once."
+        )
     device_type = ext.__dlpack_device__()[0] if hasattr(ext, "__dlpack_device__") else 1
     if device_type != 1:  # kDLCPU
         raise RuntimeError(
@@ -180,6 +190,8 @@ def _factory_out(factory):
 
     @functools.wraps(factory)
     def run(*args, out=None, layout=None, pin_memory=False, **kwargs):  # (strided, CPU: nothing to do)
+        if pin_memory:
+            check_pin_memory()
         if out is not None and isinstance(out, TensorBase) and kwargs.get("dtype") is None:
             kwargs["dtype"] = out.dtype
         try:
@@ -195,9 +207,21 @@ def _factory_out(factory):
     return run
 
 
+def check_pin_memory() -> None:
+    """A factory's pin_memory=True: torch's RuntimeError where no GPU is usable (there is no pinned
+    allocator then); with one, nothing to do (pyneuro copies to it from ordinary memory)."""
+    if not _cuda.is_available():
+        raise RuntimeError(
+            "pin_memory=True requires a CUDA or other accelerator backend; no pinned memory allocator is "
+            "available on this system."
+        )
+
+
 def _size_kw(size: tuple, kw: dict, fn: str) -> tuple:
     """The factories' size, given as positional numbers or a sequence, or as torch's size= keyword
     (torch.randn(size=(2, 3)), as d2l writes it); layout= and pin_memory= are accepted as torch's."""
+    if kw.get("pin_memory"):
+        check_pin_memory()
     kw = {k: v for k, v in kw.items() if k not in ("layout", "pin_memory")}
     extra = set(kw) - {"size"}
     if extra:
@@ -286,6 +310,12 @@ def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=Non
 
 @_factory_out
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if not isinstance(fill_value, (_PY_INT, float, complex, np.number, np.bool_)) and not (
+        isinstance(fill_value, TensorBase) and fill_value.ndim == 0
+    ):  # (torch's Number: a list, an array or a 1-element tensor is its TypeError, never spread over size)
+        raise TypeError(
+            f"full(): argument 'fill_value' (position 2) must be Number, not {type_name(fill_value)}"
+        )
     if dtype is None and isinstance(fill_value, complex) and fill_value.imag:
         raise TypeError("complex tensors are not supported: full() of a complex fill value")
     if dtype is None:
@@ -464,12 +494,14 @@ def randint(
         if high is None:
             raise TypeError("randint() missing required argument 'high'")
         low = 0
+    where = ""
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
             raise TypeError("randint() needs a size tuple: randint(high, size) or randint(low, high, size)")
-        low, high, size = 0, low, high
+        low, high, size, where = 0, low, high, " (position 1)"
     elif high is None:
         low, high = 0, low
+    low, high = _bound(low, "low", ""), _bound(high, "high", where)
     if high <= low:
         raise ShapeError(f"randint: high ({high}) must be greater than low ({low})")
     check_int_bounds(low, high, _dtype(dtype) or int64)
@@ -479,6 +511,17 @@ def randint(
         .astype(_dtype(dtype) or int64)
     )
     return _from_host(host, device, requires_grad)
+
+
+def _bound(value, name: str, where: str) -> int:
+    """randint's low or high as torch's parser reads it: an int (a NumPy int, a 0-d integer
+    tensor), never a float (randint(0, n / 2, ...) is its TypeError) or a bool."""
+    if not isinstance(value, _PY_BOOL):
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    raise TypeError(f"randint(): argument '{name}'{where} must be int, not {type_name(value)}")
 
 
 @_factory_out

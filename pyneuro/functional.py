@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from . import autograd as _ag
 from ._arguments import check_tensor_arguments
 from ._dtype import int64 as _int64
@@ -20,7 +22,9 @@ from ._dtype import uint8 as _uint8
 from ._errors import (
     ArgumentError,
     DTypeError,
+    DTypeNotImplemented,
     IndexRangeError,
+    NotATensor,
     ShapeError,
     check_dropout_dtype,
     check_dropout_p,
@@ -68,6 +72,8 @@ from .functions_index import broadcast_tensors
 from .random import _rng, draw_in_memory_order
 from .tensor import Tensor
 
+_FLOAT32 = np.dtype(np.float32)
+
 _REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -78,7 +84,7 @@ def _check_reduction(reduction: str) -> None:
 
 def _tensor(x, name: str) -> Tensor:
     if not isinstance(x, Tensor):
-        raise TypeError(f"{name} must be a pyneuro Tensor, got {type(x).__name__}")
+        raise NotATensor(f"{name} must be a pyneuro Tensor, got {type(x).__name__}")
     return x
 
 
@@ -583,10 +589,21 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     x = _tensor(input, "input")
     weight = _tensor(weight, "weight")
-    if x._data.dtype != weight._data.dtype:
-        raise DTypeError(  # torch's words (the course teaches the fix: x.float())
-            f"mat1 and mat2 must have the same dtype, but got {x.dtype.torch_name} and {weight.dtype.torch_name}"
-        )
+    if (
+        x._data.dtype is not _FLOAT32
+        or weight._data.dtype is not _FLOAT32
+        or (bias is not None and bias._data.dtype is not _FLOAT32)
+    ):  # (the rules of other dtypes)
+        if x._data.dtype != weight._data.dtype:
+            raise DTypeError(  # torch's words (the course teaches the fix: x.float())
+                f"mat1 and mat2 must have the same dtype, but got {x.dtype.torch_name} and {weight.dtype.torch_name}"
+            )
+        if bias is not None and bias._data.dtype != x._data.dtype:  # (every backend: numpy's would promote)
+            raise DTypeError(
+                f"self and mat2 must have the same dtype, but got {bias.dtype.torch_name} and {x.dtype.torch_name}"
+            )
+        if x._data.dtype.kind in "biu":
+            return _integer_linear(x, weight, bias)
     if weight.ndim == 1:  # torch allows a weight vector: x @ w, one output per row
         if bias is not None and x.ndim > 1:  # (torch's addmm path then: a matrix weight only)
             raise ShapeError("mat2 must be a matrix, got 1-D tensor")
@@ -599,6 +616,15 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     ):  # raw tuples: once per layer call
         return _broadcast_bias_linear(x, weight, bias)
     return _ag.Linear.apply(x, weight, bias)
+
+
+def _integer_linear(x: Tensor, weight: Tensor, bias) -> Tensor:
+    """F.linear of integer tensors, which torch's CPU addmm computes (exact, wrapping around in
+    the dtype; no gradient) and of bool ones, which it refuses."""
+    if x._data.dtype.kind == "b":
+        raise DTypeNotImplemented("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+    y = x.matmul(weight.t() if weight.ndim == 2 else weight)
+    return y if bias is None else y + bias
 
 
 def _broadcast_bias_linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:

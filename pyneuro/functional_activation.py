@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 
-from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision
+from ._errors import ArgumentError, DTypeError, NotATensor, ShapeError, ZeroDivision
 from ._shapes import one_dim
 from .autograd import named
 from .autograd.activation import ACTIVATION_OPS
@@ -40,7 +40,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def _tensor(x, name: str = "input") -> Tensor:
     if not isinstance(x, Tensor):
-        raise TypeError(f"{name} must be a pyneuro Tensor, got {type(x).__name__}")
+        raise NotATensor(f"{name} must be a pyneuro Tensor, got {type(x).__name__}")
     return x
 
 

@@ -27,13 +27,12 @@ import warnings
 from numbers import Integral
 
 from . import autograd as _ag
-from ._dtype import int64
+from ._dtype import c_type_name, int64
 from ._dtype import torch_name as _torch_name
-from ._errors import ArgumentError, DTypeError, DTypeNotImplemented, ShapeError
+from ._errors import ArgumentError, DTypeError, DTypeNotImplemented, NotATensor, ShapeError
 from .backends._conv_checks import _sizes
 from .backends._conv_checks import out_size as _out_size
 from .backends._conv_checks import pair as _pair
-from .creation import as_tensor
 from .creation import full as _full
 from .functions import cat as _ag_cat
 from .tensor import Tensor
@@ -42,7 +41,7 @@ from .tensor import Tensor
 def _batched(input, op: str):
     """(x as 4-D, unbatched?): torch accepts (C, H, W) and answers in the same form."""
     if not isinstance(input, Tensor):
-        raise TypeError(f"{op}(): argument 'input' must be a pyneuro Tensor, not {type(input).__name__}")
+        raise NotATensor(f"{op}(): argument 'input' must be a pyneuro Tensor, not {type(input).__name__}")
     if input.ndim == 3:
         return input.unsqueeze(0), True
     return input, False
@@ -81,12 +80,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     """
     x, unbatched = _batched(input, "conv2d")
     if not isinstance(weight, Tensor):
-        raise TypeError(f"conv2d(): argument 'weight' must be a pyneuro Tensor, not {type(weight).__name__}")
+        raise NotATensor(f"conv2d(): argument 'weight' must be a pyneuro Tensor, not {type(weight).__name__}")
     if weight.dtype != x.dtype:
         raise DTypeError(f"expected scalar type {_torch_name(x.dtype)} but found {_torch_name(weight.dtype)}")
     if bias is not None and bias.dtype != x.dtype:
         raise DTypeError(
-            f"Input type ({_torch_name(x.dtype).lower()}) and bias type ({_torch_name(bias.dtype).lower()}) "
+            f"Input type ({c_type_name(x.dtype)}) and bias type ({c_type_name(bias.dtype)}) "
             "should be the same"
         )
     stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
@@ -167,7 +166,7 @@ def conv_transpose2d(
     """
     for name, t in (("input", input), ("weight", weight)):
         if not isinstance(t, Tensor):
-            raise TypeError(
+            raise NotATensor(
                 f"conv_transpose2d(): argument '{name}' must be a pyneuro Tensor, not {type(t).__name__}"
             )
     _int_args("conv_transpose2d", stride=stride, padding=padding, output_padding=output_padding)
@@ -237,6 +236,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     (return_indices=True gives them); backward scatter-adds the gradient at those indices.
     """
     x, unbatched = _batched(input, "max_pool2d")
+    if x.dtype.kind == "b":
+        raise DTypeNotImplemented("\"max_pool2d\" not implemented for 'Bool'")
     if x.dtype.kind in "iu":  # integers (uint8 images), as torch's CPU kernel: the float64 pool's
         y, idx = max_pool2d(x.double(), kernel_size, stride, padding, dilation, ceil_mode, True)
         y = x.flatten(-2).gather(-1, idx.flatten(-2)).view_as(idx)  # indices pick the exact values
@@ -358,7 +359,7 @@ def _no_stride(stride) -> bool:
 def _tensor_1d(input, op: str) -> Tensor:
     """input is a (C, L) or (N, C, L) Tensor (torch's message, used by the pooling functions)."""
     if not isinstance(input, Tensor):
-        raise TypeError(f"{op}(): argument 'input' must be a pyneuro Tensor, not {type(input).__name__}")
+        raise NotATensor(f"{op}(): argument 'input' must be a pyneuro Tensor, not {type(input).__name__}")
     if input.ndim not in (2, 3):
         raise ShapeError(
             f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument #1 "
@@ -421,7 +422,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     """
     for name, t in (("input", input), ("weight", weight)):
         if not isinstance(t, Tensor):
-            raise TypeError(f"conv1d(): argument '{name}' must be a pyneuro Tensor, not {type(t).__name__}")
+            raise NotATensor(f"conv1d(): argument '{name}' must be a pyneuro Tensor, not {type(t).__name__}")
     stride = _single(stride, "stride", "conv1d", _CONV_SIZE)
     dilation = _single(dilation, "dilation", "conv1d", _CONV_SIZE)
     if isinstance(padding, str):
@@ -462,7 +463,7 @@ def conv_transpose1d(
     """
     for name, t in (("input", input), ("weight", weight)):
         if not isinstance(t, Tensor):
-            raise TypeError(
+            raise NotATensor(
                 f"conv_transpose1d(): argument '{name}' must be a pyneuro Tensor, not {type(t).__name__}"
             )
     _int_args("conv_transpose1d", stride=stride, padding=padding, output_padding=output_padding)
@@ -507,7 +508,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     Runs max_pool2d on (N, C, 1, L) with a (1, k) window.
     """
     if not isinstance(input, Tensor):
-        raise TypeError(
+        raise NotATensor(
             f"max_pool1d(): argument 'input' must be a pyneuro Tensor, not {type(input).__name__}"
         )
     if input.ndim not in (2, 3) or min(input.shape[-2:]) < 1:
@@ -596,7 +597,9 @@ def pad(input, pad, mode: str = "constant", value=None):
     so the gradient flows back into the kept elements (and, for the non-constant modes, from
     each copy into the element it copied).
     """
-    x = input if isinstance(input, Tensor) else as_tensor(input)
+    if not isinstance(input, Tensor):
+        raise NotATensor(f"pad(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    x = input
     pad = int_list(pad, "pad", "pad", 2)
     if len(pad) % 2:
         raise ArgumentError("Padding length must be divisible by 2")
@@ -613,6 +616,9 @@ def pad(input, pad, mode: str = "constant", value=None):
         k = len(pad) // 2
         if not k + 1 <= x.ndim <= k + 2:
             raise NotImplementedError(f"Padding size {len(pad)} is not supported for {x.ndim}D input tensor.")
+        if x.dtype.kind == "b" and mode != "circular":  # (torch's reflection/replication kernels)
+            kernel = "reflection" if mode == "reflect" else "replication"
+            raise DTypeNotImplemented(f"\"{kernel}_pad{k}d\" not implemented for 'Bool'")
     for i in range(len(pad) // 2):
         d = x.ndim - 1 - i
         lo, hi = pad[2 * i], pad[2 * i + 1]

@@ -18,7 +18,7 @@ differentiable ops and kernels.
 
 from __future__ import annotations
 
-from ._errors import ArgumentError, DTypeNotImplemented, ShapeError
+from ._errors import ArgumentError, DTypeNotImplemented, NotATensor, ShapeError
 from .autograd import named
 from .backends._conv_checks import integer_arg
 from .functional_conv import (
@@ -55,7 +55,7 @@ def _conv_stride(stride) -> tuple:
 def _batched5(input, op: str):
     """(x as 5-D, unbatched?) for a (C, D, H, W) or (N, C, D, H, W) input."""
     if not isinstance(input, Tensor):
-        raise TypeError(f"{op}(): argument 'input' must be a pyneuro Tensor, not {type(input).__name__}")
+        raise NotATensor(f"{op}(): argument 'input' must be a pyneuro Tensor, not {type(input).__name__}")
     if input.ndim == 4:
         return input.unsqueeze(0), True
     if input.ndim != 5:

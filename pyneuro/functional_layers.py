@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from ._errors import DTypeError, IndexRangeError, ShapeError, check_dropout_dtype, check_dropout_p
+from ._errors import DTypeError, IndexRangeError, NotATensor, ShapeError, check_dropout_dtype, check_dropout_p
 from ._euclidean import PairDist, pair_indices
 from ._shapes import dim_int, ints
 from ._tensor_base import _promote
@@ -75,7 +75,7 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     lead = tuple(input1.shape[:-1])
     x1, x2 = input1.reshape(-1, in1), input2.reshape(-1, in2)
     t = (x1 @ weight.permute(1, 0, 2).reshape(in1, out * in2)).reshape(-1, out, in2)
-    y = (t * x2.unsqueeze(1)).sum(-1)
+    y = (t * x2.unsqueeze(1)).sum(-1, dtype=None if t.dtype.is_floating_point else t.dtype)  # (int32 stays)
     y = y.reshape(*lead, out)
     return y if bias is None else named(y + bias, "AddBackward0")  # torch adds the bias last
 
@@ -370,7 +370,7 @@ def _bag_max(rows: Tensor, bag_of: np.ndarray, bags: int, d: int) -> Tensor:
 
 def _need_tensor(x, name: str) -> Tensor:
     if not isinstance(x, Tensor):
-        raise TypeError(f"{name} must be a pyneuro Tensor, got {type(x).__name__}")
+        raise NotATensor(f"{name} must be a pyneuro Tensor, got {type(x).__name__}")
     return x
 
 

@@ -17,9 +17,9 @@ and tensor; functional.py imports this module.
 from __future__ import annotations
 
 from ._dtype import float16, float32, torch_name
-from ._errors import ArgumentError, DTypeError, ShapeError, ZeroDivision
+from ._errors import ArgumentError, DTypeError, NotATensor, ShapeError, ZeroDivision
 from ._shapes import prod
-from ._tensor_base import _wrap
+from ._tensor_base import TensorBase, _wrap
 from .autograd import named, no_grad
 from .autograd.custom import transforms
 from .autograd.function import Function
@@ -133,6 +133,10 @@ def layer_norm(
 
     var is the biased variance (divided by n), as in torch.
     """
+    if not isinstance(input, TensorBase):
+        raise NotATensor(
+            f"layer_norm(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
     shape = int_list(normalized_shape, "layer_norm", "normalized_shape", 2)  # nn.LayerNorm also takes an int
     if not shape:
         raise ArgumentError(

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import autograd as _ag
 from ._dtype import int64
-from ._errors import DTypeError, ShapeError
+from ._errors import DTypeError, NotATensor, ShapeError
 from ._memory import check_allocation
 from ._shapes import ints
 from .creation import arange, as_tensor, zeros
@@ -88,7 +88,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     return_indices=True also gives the flat index h * W + w of each maximum in its plane.
     """
     if not isinstance(input, Tensor):
-        raise TypeError(
+        raise NotATensor(
             f"adaptive_max_pool2d(): argument 'input' must be a pyneuro Tensor, not {type(input).__name__}"
         )
     if input.ndim not in (3, 4):
@@ -150,12 +150,24 @@ def _ints(v, n: int) -> tuple:
     return tuple(int(e) for e in t)
 
 
+def _repeated(v, n: int) -> tuple:
+    """torch's _pair / _single of the unpooling arguments: a sequence as a tuple, anything else
+    repeated n times (a float too: torch refuses it only where it makes the output size)."""
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
+
+
 def _unpool_size(input: Tensor, kernel, stride, padding, output_size) -> list:
     """torch's _unpool_output_size: (in - 1) s + k - 2 p, or a checked output_size."""
     n = len(kernel)
     default = [(input.shape[-n + d] - 1) * stride[d] + kernel[d] - 2 * padding[d] for d in range(n)]
     if output_size is None:
-        return default
+        for i, v in enumerate(default):  # (a float kernel_size or stride: MaxUnpool2d(2, stride=1.))
+            if not isinstance(v, (int, np.integer)):
+                raise TypeError(
+                    "max_unpool2d(): argument 'output_size' (position 3) must be tuple of ints, but found "
+                    f"element of type {type(v).__name__} at pos {i}"
+                )
+        return [int(v) for v in default]
     size = list(output_size)
     if len(size) == n + 2:
         size = size[2:]
@@ -204,9 +216,9 @@ def max_unpool2d(
         raise ShapeError(
             f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with {input.ndim} dimensions."
         )
-    k = _ints(kernel_size, 2)
-    s = k if stride is None else _ints(stride, 2)
-    size = _unpool_size(input, k, s, _ints(padding, 2), output_size)
+    k = _repeated(kernel_size, 2)
+    s = k if stride is None else _repeated(stride, 2)
+    size = _unpool_size(input, k, s, _repeated(padding, 2), output_size)
     return _unpool(input, indices, size)
 
 
@@ -218,9 +230,9 @@ def max_unpool1d(
         raise ShapeError(
             f"Input to max_unpooling1d should be a 2d or 3d Tensor, but got a tensor with {input.ndim} dimensions."
         )
-    k = _ints(kernel_size, 1)
-    s = k if stride is None else _ints(stride, 1)
-    size = _unpool_size(input, k, s, _ints(padding, 1), output_size)
+    k = _repeated(kernel_size, 1)
+    s = k if stride is None else _repeated(stride, 1)
+    size = _unpool_size(input, k, s, _repeated(padding, 1), output_size)
     return _unpool(input, indices, size)
 
 

@@ -27,12 +27,13 @@ mode="area" is adaptive_avg_pool1d/2d/3d.
 from __future__ import annotations
 
 import math
+import operator
 import warnings
 
 import numpy as np
 
 from ._dtype import uint8
-from ._errors import ArgumentError, IndexRangeError, ShapeError, type_name
+from ._errors import ArgumentError, DTypeNotImplemented, IndexRangeError, NotATensor, ShapeError, type_name
 from ._memory import check_allocation
 from .autograd import named
 from .autograd.fold import Col2Im, Im2Col
@@ -145,6 +146,14 @@ def _resample_dim(x: Tensor, d: int, taps) -> Tensor:
     return out
 
 
+def _is_int(s) -> bool:
+    """An output size torch takes: an int, NumPy int or 0-d integer tensor (not a bool or a float)."""
+    try:
+        return not isinstance(s, bool) and operator.index(s) is not None
+    except TypeError:
+        return False
+
+
 def _output_size(input, size, scale_factor, mode, recompute_scale_factor):
     """(output sizes, scales passed to the kernels) from torch's argument forms and checks."""
     dim = input.ndim - 2
@@ -160,13 +169,14 @@ def _output_size(input, size, scale_factor, mode, recompute_scale_factor):
                     f"spatial dimensions of {list(input.shape[2:])} and output size of {size}. Please provide "
                     "input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format."
                 )
-            if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in size):
-                raise TypeError(
-                    "expected size to be one of int or Tuple[int] or Tuple[int, int] or Tuple[int, int, int], "
-                    f"but got size with types {[type(s) for s in size]}"
-                )
-            return [int(s) for s in size], [None] * dim
-        return [int(size)] * dim, [None] * dim
+        else:  # (one size for every dim: a float is torch's TypeError too, size=h / 2)
+            size = [size] * dim
+        if not all(_is_int(s) for s in size):
+            raise TypeError(
+                "expected size to be one of int or Tuple[int] or Tuple[int, int] or Tuple[int, int, int], "
+                f"but got size with types {[type(s) for s in size]}"
+            )
+        return [int(s) for s in size], [None] * dim
     if scale_factor is None:
         raise ValueError("either size or scale_factor should be defined")
     if isinstance(scale_factor, (list, tuple)):
@@ -206,7 +216,7 @@ def interpolate(
     filter when shrinking, as torch (and PIL) do.
     """
     if not isinstance(input, Tensor):
-        raise TypeError(
+        raise NotATensor(
             f"interpolate(): argument 'input' must be a pyneuro Tensor, not {type(input).__name__}"
         )
     if mode in ("nearest", "area", "nearest-exact"):
@@ -397,6 +407,12 @@ def _blocks_shape(size, k, d, p, s):
     return tuple((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for n, kk, dd, pp, ss in zip(size, k, d, p, s))
 
 
+def _no_integers(x: Tensor, kernel: str) -> None:
+    """torch's im2col and col2im take floating and bool tensors, not integer ones."""
+    if x.dtype.kind in "iu":
+        raise DTypeNotImplemented(f"\"{kernel}\" not implemented for '{x.dtype.torch_name}'")
+
+
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """im2col: x (N, C, H, W) -> (N, C kH kW, L), column l holding the l-th sliding block.
 
@@ -421,6 +437,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
             f"Given input with spatial size {tuple(x.shape[2:])}, kernel_size={k}, dilation={d}, padding={p}, "
             f"calculated shape of the array of sliding blocks as {blocks}, but its components must be at least one."
         )
+    _no_integers(x, "im2col_out_cpu")
     y = Im2Col.apply(x, kernel=k, dilation=d, padding=p, stride=s)
     return y.squeeze(0) if input.ndim == 3 else y
 
@@ -451,6 +468,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
             f"of input's dimension 2 to match the calculated number of sliding blocks {blocks[0]} * {blocks[1]} "
             f"= {blocks[0] * blocks[1]}, but got input.size(2)={x.shape[2]}."
         )
+    _no_integers(x, "col2im_out_cpu")
     y = Col2Im.apply(x, size=size, kernel=k, dilation=d, padding=p, stride=s)
     return y.squeeze(0) if input.ndim == 2 else y
 

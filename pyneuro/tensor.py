@@ -509,8 +509,8 @@ class Tensor(
             self = self._floating()
         elif self._data.dtype.kind == "b":  # bool_tensor.clamp(2) is int64, as torch's
             self = self.long()
-        elif self._data.dtype.kind in "iu":  # an int bound must fit: int8_tensor.clamp(max=300) raises
-            min, max = fill_value(min, self._data.dtype), fill_value(max, self._data.dtype)
+        # a bound must fit the dtype: int8_tensor.clamp(max=300) and x.clamp(max=1e40) raise, as torch's
+        min, max = fill_value(min, self._data.dtype), fill_value(max, self._data.dtype)
         return _ag.Clamp.apply(self, lo=min, hi=max)
 
     clip = clamp

@@ -375,3 +375,11 @@ def test_other_functional_on_device(device):
         F.cross_entropy(pn.zeros(2, 3, device=device), pn.tensor([0, 3], device=device))
     with pytest.raises(IndexError):
         F.nll_loss(pn.zeros(2, 3, device=device), pn.tensor([0, -1], device=device))
+
+
+def test_gelu_erf_erfc_on_device(device):
+    """GELU's normal CDF on the GPU: the cuda backend's own erf / erfc kernels (NumPy has none; the
+    host computes them in float64, which device arrays do not hold), values and gradients."""
+    x = np.linspace(-9, 9, 61, dtype=np.float32)
+    check_device_parity(lambda a: (pn.erf(a), pn.erfc(a)), x, device=device, atol=1e-6)
+    check_device_parity(lambda a: (F.gelu(a), F.gelu(a, approximate="tanh")), x, device=device, atol=1e-6)

@@ -125,7 +125,12 @@ def test_tensor_casts_and_memory_queries():
     assert x.real is x
     with pytest.raises(RuntimeError, match="non-complex"):
         _ = x.imag
-    assert x.pin_memory() is x and x.is_pinned() is False and x.share_memory_() is x and x.to_dense() is x
+    assert x.is_pinned() is False and x.share_memory_() is x and x.to_dense() is x
+    if not pn.cuda.is_available():  # (pinning needs an accelerator, in torch's words: RuntimeError)
+        with pytest.raises(RuntimeError, match="^Cannot access accelerator device when none is available.$"):
+            x.pin_memory()
+    else:  # (a copy, as torch's pinned one)
+        assert x.pin_memory() is not x and x.pin_memory().tolist() == x.tolist()
     tx = torch.arange(12.0).reshape(3, 4)
     for view in (lambda a: a[1], lambda a: a[:, 2:], lambda a: a[2, 1:], lambda a: a):
         assert view(x).storage_offset() == view(tx).storage_offset()

@@ -266,11 +266,11 @@ broadcast (cols,) row / (rows, 1) column, sum/mean, reshape (a view), copy, asty
   m.def(
       "unary",
       [](int op, py::object x) {
-        if (op < 0 || op > TRUNC) throw py::value_error("unknown unary op code " + std::to_string(op));
+        if (op < 0 || op > ERFC) throw py::value_error("unknown unary op code " + std::to_string(op));
         return unary(op, require(x, "x", DType::f32));
       },
       "Elementwise op (0 negative, 1 exp, 2 log, 3 sqrt, 4 abs, 5 square, 6 sign, 7 tanh, 8 sin, 9 cos, "
-      "10 log1p, 11 expm1, 12 round, 13 floor, 14 ceil, 15 trunc).");
+      "10 log1p, 11 expm1, 12 round, 13 floor, 14 ceil, 15 trunc, 16 erf, 17 erfc).");
   m.def(
       "compare",
       [](int op, py::object a, py::object b) {

@@ -23,7 +23,18 @@ namespace pyneuro::bind::cuda {
 // Op codes shared with the kernels (pn_binary, pn_unary, pn_compare_*; see
 // kernels/array_elementwise.cuh).
 enum Op { ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5, POW = 6 };
-enum UnaryOp { NEG = 0, EXP = 1, LOG = 2, SQRT = 3, ABS = 4, SQUARE = 5, SIGN = 6, TANH = 7, TRUNC = 15 };
+enum UnaryOp {
+  NEG = 0,
+  EXP = 1,
+  LOG = 2,
+  SQRT = 3,
+  ABS = 4,
+  SQUARE = 5,
+  SIGN = 6,
+  TANH = 7,
+  TRUNC = 15,
+  ERFC = 17
+};
 enum CmpOp { EQ = 0, NE = 1, LT = 2, LE = 3, GT = 4, GE = 5, AND = 6, OR = 7, XOR = 8 };
 
 // Product of s[from:to].

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor_base import _wrap
+from ..backends import _conv_checks, numpy_conv
 from .function import Function
 
 _HALF = np.dtype(np.float16)
@@ -81,6 +82,9 @@ class Conv2d(Function):
         if pad4 is not None:
             x = _pad_zeros(bk.xp, x, pad4)
         self.saved = (x, w, (stride, padding, dilation, groups), pad4)
+        if x.dtype.kind in "biu" and type(x) is np.ndarray:  # (torch convolves integers: no gradient)
+            _conv_checks.integer_conv(x.dtype, dilation, transposed=False)
+            return numpy_conv.integer_conv2d(x, w, b, stride, padding, dilation, groups)
         return bk.conv2d_forward(x, w, b, stride, padding, dilation, groups)
 
     def backward(self, g):
@@ -128,7 +132,11 @@ class ConvTranspose2d(Function):
             for i, s, p, d, k, op in zip((h, wd), stride, padding, dilation, w.shape[2:], output_padding)
         )
         args = (stride, padding, dilation, groups)
-        y = bk.conv2d_backward_input(x, w, (n, w.shape[1] * groups, ho, wo), *args)
+        if x.dtype.kind in "biu" and type(x) is np.ndarray:  # (as Conv2d's)
+            _conv_checks.integer_conv(x.dtype, dilation, transposed=True)
+            y = numpy_conv.integer_conv_transpose2d(x, w, (n, w.shape[1] * groups, ho, wo), *args)
+        else:
+            y = bk.conv2d_backward_input(x, w, (n, w.shape[1] * groups, ho, wo), *args)
         if b is not None:
             y = y + b.reshape(1, -1, 1, 1)
         self.saved = (x, w, args, extra)

@@ -92,6 +92,8 @@ def _erfc_large(xp, ax):
 
 
 def erf(xp, a):
+    if hasattr(xp, "erf"):  # (pyneuro's CUDA namespace: its kernel's erff, on float32 device arrays)
+        return xp.erf(a)
     x = _f64(xp, a)
     ax = xp.abs(x)
     with _errstate(xp):
@@ -105,6 +107,8 @@ def erfc(xp, a):
     formula runs on the whole array (most of a typical input, e.g. gelu's, lies there) and only
     the rest is gathered and written back: the same values as three masked pieces, in about a
     third of the time (no gather and scatter of the large piece)."""
+    if hasattr(xp, "erfc"):  # (as erf's)
+        return xp.erfc(a)
     x = _f64(xp, a)
     with _errstate(xp):
         out = 1 - _erf_small(x)  # (finite or NaN where |x| >= 1: replaced below; NaN stays NaN)

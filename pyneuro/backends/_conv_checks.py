@@ -22,11 +22,13 @@ import operator
 
 import numpy as np
 
+from .._dtype import c_type_name
 from .._dtype import torch_name as _torch_name
-from .._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
+from .._errors import ArgumentError, DTypeError, DTypeNotImplemented, IndexRangeError, ShapeError
 from ._checks import variant as _variant
 
 F32 = ("float32",)  # what the compiled and GPU tables compute in; the numpy reference also takes float64
+INTEGERS = ("int64", "int32", "int16", "int8", "uint8")  # (numpy_conv's integer convolutions)
 
 
 def _sizes(shape) -> str:
@@ -172,10 +174,23 @@ def conv2d(x, w, bias, stride, padding, dilation, groups, dtypes=F32):
             )
         if bias.dtype != x.dtype:
             raise DTypeError(
-                f"Input type ({_torch_name(x.dtype).lower()}) and bias type "
-                f"({_torch_name(bias.dtype).lower()}) should be the same"
+                f"Input type ({c_type_name(x.dtype)}) and bias type "
+                f"({c_type_name(bias.dtype)}) should be the same"
             )
     return stride, padding, dilation, groups, out
+
+
+def integer_conv(dtype, dilation, transposed: bool) -> None:
+    """torch's CPU kernels for a convolution of integer (or bool) tensors: its slow_conv2d takes
+    every integer dtype, its dilated and transposed kernels int64 only, and none takes bool;
+    what none takes is its NotImplementedError, named after the kernel torch would run."""
+    if transposed:
+        kernel = "slow_conv_transpose2d_out_cpu"
+    else:
+        kernel = "slow_conv_dilated<>" if max(dilation) > 1 else "slow_conv2d_cpu"
+    name = np.dtype(dtype).name
+    if name not in INTEGERS or (name != "int64" and kernel != "slow_conv2d_cpu"):
+        raise DTypeNotImplemented(f"\"{kernel}\" not implemented for '{_torch_name(dtype)}'")
 
 
 def conv2d_backward_input(grad_y, w, input_shape, stride, padding, dilation, groups, dtypes=F32):

@@ -187,7 +187,9 @@ _ADD, _SUB, _MUL, _DIV, _MAX, _MIN, _POW = range(7)
     _FLOOR,
     _CEIL,
     _TRUNC,
-) = range(16)
+    _ERF,
+    _ERFC,
+) = range(18)
 _EQ, _NE, _LT, _LE, _GT, _GE, _AND, _OR, _XOR = range(9)
 _ISNAN, _ISFINITE, _ISINF = range(3)
 
@@ -271,6 +273,8 @@ class DeviceNamespace:
     floor = staticmethod(_unary(_FLOOR))
     ceil = staticmethod(_unary(_CEIL))
     trunc = staticmethod(_unary(_TRUNC))
+    erf = staticmethod(_unary(_ERF))  # (NumPy has none: autograd/math.py's erf and erfc use these here)
+    erfc = staticmethod(_unary(_ERFC))
 
     @staticmethod
     def round(a, decimals=0):

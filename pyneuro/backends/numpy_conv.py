@@ -46,6 +46,11 @@ def conv2d_forward(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 
         x, w, bias, stride, padding, dilation, groups, _DTYPES
     )
     _variant(variant)
+    return _correlate(x, w, bias, stride, padding, dilation, groups, out)
+
+
+def _correlate(x, w, bias, stride, padding, dilation, groups, out):
+    """conv2d_forward's sum, its arguments checked."""
     n = x.shape[0]
     o, cg, kh, kw = w.shape
     xp = _pad(x, padding).reshape(n, groups, cg, x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1])
@@ -67,6 +72,11 @@ def conv2d_backward_input(
         grad_y, w, input_shape, stride, padding, dilation, groups, _DTYPES
     )
     _variant(variant)
+    return _correlate_transposed(grad_y, w, input_shape, stride, padding, dilation, groups)
+
+
+def _correlate_transposed(grad_y, w, input_shape, stride, padding, dilation, groups):
+    """conv2d_backward_input's scatter, its arguments checked."""
     n, c, h, wd = input_shape
     o, cg, kh, kw = w.shape
     out = tuple(grad_y.shape[2:])
@@ -106,6 +116,31 @@ def conv2d_backward_bias(grad_y):
     """grad_b[o] = sum over n, h, w of grad_y[n, o, h, w]."""
     _cc.conv2d_backward_bias(grad_y, _DTYPES)
     return grad_y.sum(axis=(0, 2, 3))
+
+
+# ----------------------------------------------------------------------------- integer convolutions
+def integer_conv2d(x, w, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    """conv2d_forward of integer arrays, which torch's CPU kernels convolve (F.conv2d of two
+    int64 tensors is an int64 tensor; no gradient): the same sum, taken in int64 and narrowed
+    to x's dtype once, so it wraps around as torch's sums in that dtype do. Not a kernel-table
+    entry (every table's conv2d_forward takes floating arrays only); autograd/conv.py calls it
+    for integer data on the host, after _conv_checks.integer_conv, torch's rule of which
+    integer convolutions it has."""
+    stride, padding, dilation, groups, out = _cc.conv2d(
+        x, w, bias, stride, padding, dilation, groups, _cc.INTEGERS
+    )
+    wide = [None if a is None else a.astype(np.int64) for a in (x, w, bias)]
+    return _correlate(*wide, stride, padding, dilation, groups, out).astype(x.dtype)
+
+
+def integer_conv_transpose2d(x, w, output_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    """conv2d_backward_input of integer arrays (x in grad_y's place: F.conv_transpose2d's
+    forward), as integer_conv2d computes conv2d_forward's."""
+    stride, padding, dilation, groups, output_shape = _cc.conv2d_backward_input(
+        x, w, output_shape, stride, padding, dilation, groups, _cc.INTEGERS
+    )
+    wide = (x.astype(np.int64), w.astype(np.int64))
+    return _correlate_transposed(*wide, output_shape, stride, padding, dilation, groups).astype(x.dtype)
 
 
 # ----------------------------------------------------------------------------- max pooling

@@ -94,15 +94,14 @@ def collate_numpy_array_fn(batch, *, collate_fn_map=None):
             f"found {batch[0].dtype}"
         )
     _check_equal_shapes(batch)
-    values = np.ascontiguousarray(np.stack(batch))
-    return pn.tensor(values, dtype=getattr(pn, values.dtype.name, None))
+    # (torch.as_tensor of the stack: its dtype kept; uint16 and wider become int64, as from_numpy's)
+    return pn.as_tensor(np.ascontiguousarray(np.stack(batch)))
 
 
 def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
     import pyneuro as pn
 
-    values = np.asarray(batch)
-    return pn.tensor(values, dtype=getattr(pn, values.dtype.name, None))
+    return pn.as_tensor(np.asarray(batch))  # (as collate_numpy_array_fn's)
 
 
 def collate_float_fn(batch, *, collate_fn_map=None):

@@ -176,6 +176,10 @@ class DataLoader(Generic[T_co]):
     def __iter__(self):
         if self.num_workers == 0 and self.timeout != 0:  # torch's single-process iterator asserts it
             raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0")
+        if self.num_workers != 0 and not isinstance(
+            self.num_workers, Integral
+        ):  # (torch's range(num_workers))
+            raise TypeError(f"'{type(self.num_workers).__name__}' object cannot be interpreted as an integer")
         return _LoaderIterator(self, self._batch_stream())
 
     def _batch_stream(self):
@@ -366,9 +370,8 @@ def _index_array(indices) -> np.ndarray | None:
 
 
 def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers) -> None:
-    """torch's checks of the worker options, with its messages."""
-    if not isinstance(num_workers, Integral) or isinstance(num_workers, bool):
-        raise TypeError(f"num_workers must be an int, got {type(num_workers).__name__}")
+    """torch's checks of the worker options, with its messages (a num_workers that is no integer,
+    1.5, fails when the workers start: __iter__)."""
     if num_workers < 0:
         raise ValueError(
             "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing."

@@ -67,7 +67,7 @@ extern "C" __global__ void pn_binary(pn_index n, int op, const float* a, int a_m
 
 // Unary op: 0 negative, 1 exp, 2 log, 3 sqrt, 4 abs, 5 square, 6 sign (0 at 0, NaN
 // stays NaN), 7 tanh, 8 sin, 9 cos, 10 log1p, 11 expm1, 12 round (half to even, as
-// np.round), 13 floor, 14 ceil, 15 trunc.
+// np.round), 13 floor, 14 ceil, 15 trunc, 16 erf, 17 erfc (GELU's normal CDF).
 extern "C" __global__ void pn_unary(pn_index n, int op, const float* x, float* y) {
   PN_GRID_STRIDE(i, n) {
     const float v = x[i];
@@ -118,8 +118,14 @@ extern "C" __global__ void pn_unary(pn_index n, int op, const float* x, float* y
       case 14:
         r = ceilf(v);
         break;
-      default:
+      case 15:
         r = truncf(v);
+        break;
+      case 16:
+        r = erff(v);
+        break;
+      default:
+        r = erfcf(v);
         break;
     }
     y[i] = r;

@@ -26,12 +26,14 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _pair(v):
-    return ints(v, 2)
+    """(v, v) from an int, or a sequence's items; a float is kept, as torch's _pair keeps it
+    (Conv2d(3, 8, 3, padding=3 / 2) builds, and its forward is the TypeError)."""
+    return (v, v) if isinstance(v, float) else ints(v, 2)
 
 
 def _single(v, name="kernel_size"):
-    """(v,) from an int or a sequence of one int (torch's _single, checked)."""
-    t = ints(v)
+    """(v,) from an int or a sequence of one int (torch's _single, checked; a float kept)."""
+    t = (v,) if isinstance(v, float) else ints(v)
     if len(t) != 1:
         raise ArgumentError(f"expected {name} to be a single int or a tuple of one int, but got {v!r}")
     return t

@@ -17,7 +17,7 @@ from .pooling import _AdaptiveMaxPoolNd, _LPPoolNd, _MaxUnpoolNd
 
 
 def _triple(v) -> tuple:
-    return ints(v, 3)
+    return (v,) * 3 if isinstance(v, float) else ints(v, 3)  # (a float kept, as conv.py's _pair)
 
 
 class Conv3d(_ConvNd):

@@ -9,7 +9,6 @@ FractionalMaxPool2d/3d max pooling by a fractional ratio, over windows at pseudo
 from __future__ import annotations
 
 from ... import functional as F
-from ..._shapes import ints
 from ...tensor import Tensor
 from .conv import _MaxPoolNd  # noqa: F401 - torch's path: torch.nn.modules.pooling
 from .module import Module
@@ -39,18 +38,15 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
-def _tuple(v, n: int) -> tuple:
-    return ints(v, n)
-
-
 class _MaxUnpoolNd(Module):
     dims = 1
 
     def __init__(self, kernel_size, stride=None, padding=0) -> None:
         super().__init__()
-        self.kernel_size = _tuple(kernel_size, self.dims)
-        self.stride = _tuple(stride if stride is not None else kernel_size, self.dims)
-        self.padding = _tuple(padding, self.dims)
+        tuple_of = _ntuple(self.dims)  # (torch's _single / _pair: a float is kept, refused by forward)
+        self.kernel_size = tuple_of(kernel_size)
+        self.stride = tuple_of(stride if stride is not None else kernel_size)
+        self.padding = tuple_of(padding)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -119,10 +119,12 @@ class PackedSequence(_PackedSequenceBase):
         return self.data.is_cuda
 
     def is_pinned(self) -> bool:
-        return False
+        return self.data.is_pinned()
 
     def pin_memory(self) -> PackedSequence:
-        return self
+        """torch's: data and the index permutations pinned (Tensor.pin_memory's rule), batch_sizes as they are."""
+        pinned = [None if t is None else t.pin_memory() for t in (self.sorted_indices, self.unsorted_indices)]
+        return type(self)(self.data.pin_memory(), self.batch_sizes, *pinned)
 
 
 def invert_permutation(permutation):
