@@ -407,45 +407,63 @@ class CrossEntropy(Function):
     def forward(self, logits, targets, reduction="mean", with_grad=False):
         bk = self.kernels(logits)
         self.saved = (logits, targets, reduction)
+        # with_grad: the gradient for a unit g is made now and kept (saved[3]), as torch's node
+        # keeps log_softmax's result: backward scales it, whatever the logits hold by then
+        grad = with_grad and _GradMode.enabled
         if reduction == "none":
-            return bk.cross_entropy_forward(logits, targets)
-        if with_grad and _GradMode.enabled and hasattr(bk, "cross_entropy_reduced_grad"):
+            losses = bk.cross_entropy_forward(logits, targets)
+            if grad:
+                unit = bk.xp.ones(logits.shape[:1], dtype=logits.dtype)
+                self.saved = (logits, targets, reduction, bk.cross_entropy_backward(logits, targets, unit))
+            return losses
+        if grad and hasattr(bk, "cross_entropy_reduced_grad"):
             loss, dlogits = bk.cross_entropy_reduced_grad(logits, targets, reduction == "mean")
             self.saved = (logits, targets, reduction, dlogits)
             return loss
         if hasattr(bk, "cross_entropy_reduced"):
-            return bk.cross_entropy_reduced(logits, targets, reduction == "mean")
-        total = bk.cross_entropy_forward(logits, targets).sum()
-        if reduction == "sum":
-            return total
+            loss = bk.cross_entropy_reduced(logits, targets, reduction == "mean")
+        else:
+            total = bk.cross_entropy_forward(logits, targets).sum()
+            n = logits.shape[0]
+            loss = total if reduction == "sum" else total / n if n else total * float("nan")
+        if grad:
+            self.saved = (logits, targets, reduction, self._unit_grad(logits, targets, reduction))
+        return loss
+
+    def _unit_grad(self, logits, targets, reduction):
         n = logits.shape[0]
-        return total / n if n else total * float("nan")
+        scale = 1 / n if reduction == "mean" and n else 1.0
+        if hasattr(self.bk, "cross_entropy_backward_scaled"):
+            return self.bk.cross_entropy_backward_scaled(logits, targets, scale)
+        return self.bk.cross_entropy_backward(
+            logits, targets, self.bk.xp.full((n,), scale, dtype=logits.dtype)
+        )
 
     def check_versions(self):
         """torch's cross_entropy saves log_softmax's result (and the targets), not the logits: the
         logits changed in place after forward are no error there, and its gradient is the forward's.
-        So here where forward kept that gradient (saved[3], a reduced loss with grad): it is scaled
-        from now on, and only the targets are checked; otherwise torch's error (the logits' values
-        at forward are gone)."""
+        So here where forward kept that gradient (saved[3]): only the targets are checked; otherwise
+        torch's error (the logits' values at forward are gone)."""
         (counter, version, _, _), *others = self.versions
         if counter[0] != version and len(self.saved) == 4:
-            self.saved = (*self.saved, True)
             self.versions = tuple(others)
         super().check_versions()
 
     def backward(self, g):
         logits, targets, reduction = self.saved[:3]
         bk = self.bk
+        if len(self.saved) == 4:  # forward's gradient for a unit g
+            unit = self.saved[3]
+            if reduction == "none":
+                return unit * g.reshape(-1, 1).astype(unit.dtype, copy=False), None
+            if float(g) == 1.0:  # handed over as it is (the caller's now: a second backward computes anew)
+                self.saved = self.saved[:3]
+                return unit, None
+            return unit * unit.dtype.type(float(g)), None
         if reduction == "none":
             return bk.cross_entropy_backward(logits, targets, g), None
         n = logits.shape[0]
         mean = reduction == "mean" and n
-        if len(self.saved) == 4 and float(g) == 1.0:  # computed by forward, for this gradient
-            dlogits = self.saved[3]
-            self.saved = self.saved[:3]  # (it is the caller's now: a second backward computes anew)
-            return dlogits, None
-        if len(self.saved) == 5:  # the logits changed in place since forward (check_versions)
-            return self.saved[3] * self.saved[3].dtype.type(float(g)), None
         if hasattr(bk, "cross_entropy_backward_scaled"):  # one gradient for every row
             scale = float(g)  # (a double quotient rounded once: the bits of a float32 g / n)
             return bk.cross_entropy_backward_scaled(logits, targets, scale / n if mean else scale), None
