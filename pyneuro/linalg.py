@@ -30,7 +30,7 @@ from ._tensor_base import TensorBase, _backend, _wrap
 from ._tensor_base import need_tensor as _need_tensor
 from .autograd import linalg as _la
 from .autograd.linalg import LinAlgError
-from .autograd.shape import renamed
+from .autograd.shape import renamed, watch
 from .creation import eye, tensor, zeros
 from .functions import stack
 from .tensor import Tensor
@@ -504,7 +504,7 @@ def cross(input, other, *, dim=-1) -> Tensor:
     i1 = tensor([1, 2, 0], device=input.device)
     i2 = tensor([2, 0, 1], device=input.device)
     out = a.index_select(d, i1) * b.index_select(d, i2) - a.index_select(d, i2) * b.index_select(d, i1)
-    return renamed(out, "LinalgCrossBackward0")
+    return watch(renamed(out, "LinalgCrossBackward0"), input, other)  # (torch's node saves both)
 
 
 def vecdot(x, y, *, dim=-1) -> Tensor:
@@ -559,7 +559,7 @@ def matrix_power(A, n) -> Tensor:
 def matrix_exp(A) -> Tensor:
     """exp(A) = sum_k A^k / k!, by scaling and squaring: the Taylor series of A / 2^s
     (||A / 2^s|| <= 1/2, 18 terms: exact to float64 rounding), squared s times."""
-    A = _check(A, "matrix_exp", square=True)
+    given, A = A, _check(A, "matrix_exp", square=True)
     size = float(A.detach().abs().sum(-2).amax()) if A.numel() else 0.0
     if not math.isfinite(size):  # (an inf or NaN entry: NaN everywhere, as torch)
         return renamed(A * float("nan"), "LinalgMatrixExpBackward0")
@@ -572,7 +572,7 @@ def matrix_exp(A) -> Tensor:
         out = out + term
     for _ in range(s):
         out = out @ out
-    return renamed(out, "LinalgMatrixExpBackward0")
+    return watch(renamed(out, "LinalgMatrixExpBackward0"), given)  # (torch's node saves A)
 
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1) -> Tensor:
