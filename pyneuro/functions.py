@@ -578,7 +578,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary") -> 
             if x1.shape[-2]
             else _pair_norms(x1, x2, p)
         )
-    return _ag.named(out, "CdistBackward0", reads=(x1, x2))
+    out = _ag.named(out, "CdistBackward0", reads=(x1, x2))
+    return _ag.watch(out, out)  # (torch's node saves its result too: a change of it raises)
 
 
 _CDIST_CHUNK = 1 << 22  # elements of pairwise differences cdist forms at once without a graph

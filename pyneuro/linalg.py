@@ -251,9 +251,20 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None) -> Tensor:
             )
         rtol = rcond
     atol = float(atol) if atol is not None else 0.0
-    return renamed(
-        _la.Pinv.apply(A, atol=atol, rtol=None if rtol is None else float(rtol)), "LinalgPinvBackward0"
-    )
+    return _saved_results(
+        renamed(
+            _la.Pinv.apply(A, atol=atol, rtol=None if rtol is None else float(rtol)), "LinalgPinvBackward0"
+        )
+    )[0]
+
+
+def _saved_results(*parts):
+    """The results of one torch node that saves them all (svd's U, S, Vh, eigh's, qr's, pinv's):
+    each of pyneuro's nodes (one per part) watches every part, so an in-place change of one
+    after the call raises at backward, as torch's does (backward here reads arrays of its own)."""
+    for part in parts:
+        watch(part, *parts)
+    return parts
 
 
 def _check_pair(A, B, what):
@@ -313,7 +324,8 @@ def lstsq(A, B, rcond=None, *, driver=None) -> LstsqResult:
         )
     m, n = A.shape[-2:]
     rtol = rcond if rcond is not None else float(np.finfo(A._data.dtype).eps) * max(m, n)
-    solution = renamed(pinv(A, rtol=rtol) @ b, "LinalgLstsqBackward0")
+    sol = renamed(pinv(A, rtol=rtol) @ b, "LinalgLstsqBackward0")
+    solution = _saved_results(sol.squeeze(-1) if vector else sol)[0]  # (torch's node saves it)
     rank = matrix_rank(A.detach(), rtol=rtol)
     empty = zeros(0, dtype=A.dtype, device=A.device)
     residuals, values = empty, empty
@@ -327,8 +339,8 @@ def lstsq(A, B, rcond=None, *, driver=None) -> LstsqResult:
     elif driver in ("gelsd", "gelss"):
         values = svdvals(A.detach())
     if m > n and driver in ("gels", "gelsd", "gelss") and (driver == "gels" or bool((rank == n).all())):
-        residuals = ((A @ solution - b) ** 2).sum(-2)
-    return LstsqResult(solution.squeeze(-1) if vector else solution, residuals, rank, values)
+        residuals = ((A @ sol - b) ** 2).sum(-2)
+    return LstsqResult(solution, residuals, rank, values)
 
 
 def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None) -> Tensor:
@@ -433,15 +445,17 @@ def eigh(A, UPLO="L") -> EighResult:
     A = _check(A, "eigh", square=True)
     upper = _uplo(UPLO)
     return EighResult(
-        *(renamed(_la.Eigh.apply(A, part=p, upper=upper), _EIGH) for p in ("values", "vectors"))
+        *_saved_results(
+            *(renamed(_la.Eigh.apply(A, part=p, upper=upper), _EIGH) for p in ("values", "vectors"))
+        )
     )
 
 
 def eigvalsh(A, UPLO="L") -> Tensor:
     """The eigenvalues of a symmetric A, ascending."""
-    return renamed(
-        _la.Eigh.apply(_check(A, "eigvalsh", square=True), part="values", upper=_uplo(UPLO)), _EIGH
-    )
+    return _saved_results(
+        renamed(_la.Eigh.apply(_check(A, "eigvalsh", square=True), part="values", upper=_uplo(UPLO)), _EIGH)
+    )[0]
 
 
 def _uplo(UPLO):
@@ -454,12 +468,16 @@ def svd(A, full_matrices=True, *, driver=None) -> SvdResult:
     """(U, S, Vh) with A = U diag(S) Vh, singular values descending (full_matrices=True: U is
     m x m and Vh n x n, whose extra columns/rows get no gradient, as in torch)."""
     A = _check(A, "svd")
-    return SvdResult(*(renamed(_la.Svd.apply(A, part=p, full=full_matrices), _SVD) for p in ("U", "S", "Vh")))
+    return SvdResult(
+        *_saved_results(
+            *(renamed(_la.Svd.apply(A, part=p, full=full_matrices), _SVD) for p in ("U", "S", "Vh"))
+        )
+    )
 
 
 def svdvals(A, *, driver=None) -> Tensor:
     """The singular values, descending (gradient U diag(g) Vh)."""
-    return renamed(_la.Svd.apply(_check(A, "svd"), part="S", full=False), _SVD)
+    return _saved_results(renamed(_la.Svd.apply(_check(A, "svd"), part="S", full=False), _SVD))[0]
 
 
 def qr(A, mode="reduced") -> QrResult:
@@ -473,7 +491,7 @@ def qr(A, mode="reduced") -> QrResult:
         return QrResult(
             zeros(0, dtype=A.dtype, device=A.device), renamed(_la.Qr.apply(A, part="R", mode="r"), _QR)
         )
-    return QrResult(*(renamed(_la.Qr.apply(A, part=p, mode=mode), _QR) for p in ("Q", "R")))
+    return QrResult(*_saved_results(*(renamed(_la.Qr.apply(A, part=p, mode=mode), _QR) for p in ("Q", "R"))))
 
 
 # ----------------------------------------------------------------------------- products and powers

@@ -167,3 +167,50 @@ def test_a_version_bump_of_what_torch_saves_raises(name, which, mode):
     for g, w in zip(got, want):
         if w is not None:
             np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4)
+
+
+_A = _arr(3, 3) + 3 * np.eye(3, dtype=np.float32)
+
+# Results torch's node saves (the decompositions save every output): one of them changed in place
+# after the call makes backward raise, whichever output the loss goes through
+RESULTS = {
+    "svd_S": (lambda L, a: L.linalg.svd(a), 1, 1),
+    "svd_U_used_S": (lambda L, a: L.linalg.svd(a), 0, 1),
+    "svd_Vh": (lambda L, a: L.linalg.svd(a, full_matrices=False), 2, 2),
+    "svdvals": (lambda L, a: (L.linalg.svdvals(a),), 0, 0),
+    "eigh_values": (lambda L, a: L.linalg.eigh(a + a.T), 0, 0),
+    "eigh_vectors_used_values": (lambda L, a: L.linalg.eigh(a + a.T), 1, 0),
+    "eigvalsh": (lambda L, a: (L.linalg.eigvalsh(a + a.T),), 0, 0),
+    "qr_R": (lambda L, a: L.linalg.qr(a), 1, 1),
+    "qr_Q_used_R": (lambda L, a: L.linalg.qr(a), 0, 1),
+    "pinv": (lambda L, a: (L.linalg.pinv(a),), 0, 0),
+    "lstsq": (lambda L, a: (L.linalg.lstsq(a, a[:, :2].detach()).solution,), 0, 0),
+    "lstsq_vector": (lambda L, a: (L.linalg.lstsq(a, a[:, 0].detach()).solution,), 0, 0),
+    "cdist_p1": (lambda L, a: (L.cdist(a, a.flip(0), 1),), 0, 0),
+    "exp": (lambda L, a: (a.exp(),), 0, 0),
+}
+CHANGES = {
+    "mul_": lambda t: t.mul_(2),
+    "relu_": lambda t: t.relu_(),
+    "setitem": lambda t: t.__setitem__(0, 0.5),
+}
+
+
+def _result_changed(lib, name, change):
+    op, changed, used = RESULTS[name]
+    a = lib.tensor(_A.copy(), requires_grad=True)
+    outs = op(lib, a)
+    CHANGES[change](outs[changed])
+    try:
+        outs[used].sum().backward()
+    except RuntimeError as exc:
+        assert "modified by an inplace operation" in str(exc)
+        return "raises"
+    return a.grad.numpy()
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+@pytest.mark.parametrize("name", sorted(RESULTS))
+def test_a_saved_result_changed_in_place_raises(name, change):
+    want, got = _result_changed(torch, name, change), _result_changed(pn, name, change)
+    assert isinstance(want, str) and isinstance(got, str) and got == want
