@@ -304,7 +304,8 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False) -> Tensor:
         n = A.shape[-1]
         off = eye(n, dtype=A.dtype, device=A.device)
         tri = tri * (1 - off) + off
-    return renamed(solve(tri, B, left=left), "LinalgSolveTriangularBackward0")
+    # (torch's node saves A itself: an in-place change of it after this raises there)
+    return watch(renamed(solve(tri, B, left=left), "LinalgSolveTriangularBackward0"), A)
 
 
 def lstsq(A, B, rcond=None, *, driver=None) -> LstsqResult:

@@ -23,6 +23,7 @@ def F(lib):
 
 X, Y = _arr(3, 4), _arr(3, 4, seed=1)
 X4 = _arr(2, 3, 5, 5, seed=2)
+_SQ = _arr(3, 3, seed=5) + 3 * np.eye(3, dtype=np.float32)
 TARGET = [1, 0, 3]
 
 # name: (input arrays, op of those inputs as tensors)
@@ -58,6 +59,20 @@ CASES = {
     "smooth_l1_loss": ([X, Y], lambda L, x, y: F(L).smooth_l1_loss(x, y)),
     "smooth_l1_beta": ([X, Y], lambda L, x, y: F(L).smooth_l1_loss(x, y, reduction="none", beta=0.5)),
     "huber_loss": ([X, Y], lambda L, x, y: F(L).huber_loss(x, y, delta=0.5)),
+    # the decompositions' nodes save their results, not A; solve's A (its LU) and X, not B
+    "svdvals": ([_SQ], lambda L, a: L.linalg.svdvals(a)),
+    "svd_U": ([_SQ], lambda L, a: L.linalg.svd(a)[0]),
+    "qr_R": ([_SQ], lambda L, a: L.linalg.qr(a)[1]),
+    "eigh_vectors": ([_SQ], lambda L, a: L.linalg.eigh(a)[1].abs()),
+    "solve": ([_SQ, _arr(3, 2, seed=4)], lambda L, a, b: L.linalg.solve(a, b)),
+    "solve_triangular": (
+        [_SQ, _arr(3, 2, seed=4)],
+        lambda L, a, b: L.linalg.solve_triangular(a, b, upper=True),
+    ),
+    "cholesky_solve": (
+        [_arr(3, 2, seed=4), _SQ],
+        lambda L, b, low: L.cholesky_solve(b, low.tril()),
+    ),
     # cases that already matched, kept beside the fixed ones
     "relu": ([X], lambda L, x: F(L).relu(x)),
     "gelu": ([X], lambda L, x: F(L).gelu(x)),
@@ -113,8 +128,14 @@ def _run(lib, name, which, mode):
 
 
 # (not yet torch's: group_norm and instance_norm normalise a reshaped view of the input, which
-# `input.data = other` does not reach; torch's node saves the input itself)
-_NOT_YET = {("group_norm_weight", 0, "data_assign"), ("instance_norm_weight", 0, "data_assign")}
+# `input.data = other` does not reach, where torch's node saves the input itself; torch's
+# solve_triangular reads A as it is at backward, pyneuro's node a copy of its triangle)
+_NOT_YET = {
+    ("group_norm_weight", 0, "data_assign"),
+    ("instance_norm_weight", 0, "data_assign"),
+    ("solve_triangular", 0, "data_mul"),
+    ("solve_triangular", 0, "data_assign"),
+}
 PARAMS = [
     (name, which, mode)
     for name in CASES
