@@ -197,6 +197,14 @@ class Linear(Function):
             shown = _SHOWN_EDGES[self] = _linear_edges(self.name(), Function.next_functions.fget(self))
         return shown
 
+    def saved_tensors(self):
+        """x is not watched where forward folded a copy of it (an input of more than 2 dims that no
+        view makes 2-D: batch_first's transposed sequence in nn.MultiheadAttention): torch's matmul
+        saves that copy, so an in-place change of x after the op is no error there."""
+        if len(self.saved[2]) > 2 and not self.bk.xp.may_share_memory(self.saved[0], self.inputs[0]._data):
+            return ((), (0,), ()), False
+        return self.saved_for, False
+
     def forward(self, x, w, b=None, relu=False):
         bk = self.kernels(x)
         in_features = w.shape[1] if w.ndim == 2 else None
