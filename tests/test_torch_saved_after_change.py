@@ -73,6 +73,15 @@ CASES = {
         [_arr(3, 2, seed=4), _SQ],
         lambda L, b, low: L.cholesky_solve(b, low.tril()),
     ),
+    # torch's math path (3-D inputs) scales copies of q and k; its flash path (4-D) saves q, k, v
+    "sdpa_3d": (
+        [_arr(2, 3, 4), _arr(2, 5, 4, seed=1), _arr(2, 5, 4, seed=2)],
+        lambda L, q, k, v: F(L).scaled_dot_product_attention(q, k, v),
+    ),
+    "sdpa_3d_causal": (
+        [_arr(2, 3, 4), _arr(2, 3, 4, seed=1), _arr(2, 3, 4, seed=2)],
+        lambda L, q, k, v: F(L).scaled_dot_product_attention(q, k, v, is_causal=True, scale=-0.3),
+    ),
     # cases that already matched, kept beside the fixed ones
     "relu": ([X], lambda L, x: F(L).relu(x)),
     "gelu": ([X], lambda L, x: F(L).gelu(x)),
@@ -129,12 +138,15 @@ def _run(lib, name, which, mode):
 
 # (not yet torch's: group_norm and instance_norm normalise a reshaped view of the input, which
 # `input.data = other` does not reach, where torch's node saves the input itself; torch's
-# solve_triangular reads A as it is at backward, pyneuro's node a copy of its triangle)
+# solve_triangular reads A as it is at backward, pyneuro's node a copy of its triangle; 3-D
+# attention's v.data = other is seen by torch's matmul, not by pyneuro's)
 _NOT_YET = {
     ("group_norm_weight", 0, "data_assign"),
     ("instance_norm_weight", 0, "data_assign"),
     ("solve_triangular", 0, "data_mul"),
     ("solve_triangular", 0, "data_assign"),
+    ("sdpa_3d", 2, "data_assign"),
+    ("sdpa_3d_causal", 2, "data_assign"),
 }
 PARAMS = [
     (name, which, mode)
