@@ -290,3 +290,37 @@ def test_an_input_the_module_copied_may_change(name, batch_first):
         return
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+_MATMUL_SHAPES = {1: ((4,), (4,)), 2: ((3, 4), (4, 5)), 3: ((2, 3, 4), (2, 4, 5))}
+
+
+def _matmul_after_data_assign(lib, na, nb, which, op):
+    a = lib.tensor(_arr(*_MATMUL_SHAPES[na][0]), requires_grad=True)
+    b = lib.tensor(_arr(*_MATMUL_SHAPES[nb][1], seed=1), requires_grad=True)
+    out = op(lib, a, b)
+    changed = (a, b)[which]
+    changed.data = changed.data * 2 + 1
+    (out * lib.tensor(_arr(*out.shape, seed=2))).sum().backward()
+    return a.grad.numpy(), b.grad.numpy()
+
+
+@pytest.mark.parametrize("which", [0, 1])
+@pytest.mark.parametrize("na,nb", [(na, nb) for na in (1, 2, 3) for nb in (1, 2, 3)])
+def test_matmul_sees_a_data_assignment_where_torch_does(na, nb, which):
+    """torch's matmul hands an operand to mm/mv/dot as it is (its node then reads the new data)
+    or as a view (unsqueezed, expanded, folded: the node keeps the old memory)."""
+    op = lambda L, a, b: a @ b
+    for g, w in zip(
+        _matmul_after_data_assign(pn, na, nb, which, op), _matmul_after_data_assign(torch, na, nb, which, op)
+    ):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_bmm_sees_a_data_assignment(which):
+    op = lambda L, a, b: L.bmm(a, b)
+    for g, w in zip(
+        _matmul_after_data_assign(pn, 3, 3, which, op), _matmul_after_data_assign(torch, 3, 3, which, op)
+    ):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)

@@ -27,6 +27,20 @@ from .shown import ShownNode
 # ----------------------------------------------------------------------------- kernel-table ops
 
 
+# (a's ndim, b's ndim), 3 for any batched one: the operands torch's matmul saves as themselves
+_MATMUL_FOLLOWS = {
+    (1, 1): (0, 1),
+    (1, 2): (1,),
+    (1, 3): (0,),
+    (2, 1): (0, 1),
+    (2, 2): (0, 1),
+    (2, 3): (),
+    (3, 1): (1,),
+    (3, 2): (1,),
+    (3, 3): (),
+}
+
+
 class MatMul(Function):
     """out = a @ b with PyTorch's rules for 1-D, 2-D and batched operands.
 
@@ -41,6 +55,15 @@ class MatMul(Function):
 
     __slots__ = ()
     saved_for = ((1,), (0,))
+
+    @property
+    def follows_data(self):
+        """The operands whose `t.data = other` backward sees: those torch's matmul hands to its
+        mm/mv/dot node as they are; the others it first views (unsqueezed, expanded, folded), and
+        its node saves that view of the old memory. bmm saves both."""
+        if type(self).__name__ == "BmmBackward0":
+            return (0, 1)
+        return _MATMUL_FOLLOWS[min(self.inputs[0].ndim, 3), min(self.inputs[1].ndim, 3)]
 
     def forward(self, a, b):
         bk = self.kernels(a)
