@@ -452,7 +452,8 @@ class ReduceMethods:
         whole = input2.mT @ input2 if upper else input2 @ input2.mT
         tri = (input2.triu() if upper else input2.tril()).detach()
         a = (tri.mT @ tri if upper else tri @ tri.mT) + (whole - whole.detach())
-        return _renamed(linalg.solve(a, self), "CholeskySolveBackward0")
+        # (torch's node saves both inputs: either changed in place after this raises there)
+        return _watch(_renamed(linalg.solve(a, self), "CholeskySolveBackward0"), self, input2)
 
     def cholesky_inverse(self, upper=False):
         """inv(A) for A = L L^T given its Cholesky factor L = self (upper: A = U^T U)."""

@@ -262,7 +262,7 @@ def _weighted_class_loss(
         logp = x2 if log_probs else log_softmax(x2, dim=1)
         nll = -logp[rows, safe] * w_t
     else:
-        nll = _ag.CrossEntropy.apply(x2, safe, reduction="none") * w_t
+        nll = _ag.CrossEntropy.apply(x2, safe, reduction="none", with_grad=x2._req) * w_t
     if label_smoothing:
         smooth = -(logp if weight is None else logp * weight).sum(dim=1)
         nll = nll * (1 - label_smoothing) + smooth * (label_smoothing / c)
@@ -532,14 +532,9 @@ def smooth_l1_loss(
         raise ArgumentError("smooth_l1_loss does not support negative values for beta.")
     if x.dtype != t.dtype:  # promoted, as torch's: a bool or integer target works
         x, t = x._other(t)
-    d = (x - t).abs()
     if beta == 0:
-        return _reduce(d, reduction)
-    near = d < beta
-    small = where(
-        near | d.isnan(), d, 0.0
-    )  # (the quadratic of the large errors is not formed: an infinite one's
-    loss = _reduce(where(near, 0.5 * small * small / beta, d - 0.5 * beta), reduction)  # gradient was NaN)
+        return _reduce((x - t).abs(), reduction)
+    loss = _reduce(_ag.SmoothL1.apply(x, t, beta=beta), reduction)
     return _ag.named(loss, "SmoothL1LossBackward0", reads=(x, t))
 
 
@@ -559,12 +554,7 @@ def huber_loss(
     ):  # torch's kernel writes into the input's dtype: a float loss of an integer input fails
         _cast_to_input(t, x)
         t = t.to(x.dtype)
-    d = (x - t).abs()
-    near = d <= delta
-    small = where(
-        near | d.isnan(), d, 0.0
-    )  # (as smooth_l1_loss: no 0 * inf for an infinite error; NaN stays)
-    losses = where(near, 0.5 * small * small, delta * (d - 0.5 * delta))
+    losses = _ag.SmoothL1.apply(x, t, beta=delta, huber=True)
     loss = _reduce(losses if weight is None else losses * _weight_for(losses, weight), reduction)
     return _ag.named(loss, "HuberLossBackward0", reads=(x, t))
 

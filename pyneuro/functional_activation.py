@@ -27,7 +27,7 @@ import numpy as np
 from ._errors import ArgumentError, DTypeError, NotATensor, ShapeError, ZeroDivision
 from ._shapes import one_dim
 from .autograd import named
-from .autograd.activation import ACTIVATION_OPS
+from .autograd.activation import ACTIVATION_OPS, Glu, PreluKernel
 from .creation import as_tensor
 from .functions import where
 from .random import _rng
@@ -164,14 +164,12 @@ def softsign(input: Tensor) -> Tensor:
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|)), stable for large |x| (exp(-|x|) <= 1).
 
-    -|x| is written as a where() that takes -x at 0, so the gradient there is sigmoid(-0) =
-    1/2, as torch's (abs's gradient at 0 would give 1).
+    One node (autograd/activation.py's LogSigmoid), whose backward reads x's sign as it is then
+    and forward's exp(-|x|), as torch's; the gradient at 0 is 1/2, as torch's.
     """
     x = _tensor(input)
     _need_float(x, "log_sigmoid")
-    x = x.contiguous()  # torch's result is contiguous whatever the input's layout
-    neg_abs = where(x < 0, x, -x)
-    return named(where(x < 0, x, 0.0) - neg_abs.exp().log1p(), "LogSigmoidBackward0", reads=(x,), shows=(x,))
+    return activation("logsigmoid", x.contiguous())  # (torch's result is contiguous, whatever x's layout)
 
 
 def tanhshrink(input: Tensor) -> Tensor:
@@ -249,9 +247,9 @@ def rrelu(
         u = _rng(generator).random(int(drawn.sum()))  # float64 uniforms, scaled without an FMA as torch's
         slope[drawn] = u * (hi - lo) + lo
         slope = as_tensor(slope.reshape(x.shape), device=x.device)
-    else:
-        slope = (lower + upper) / 2
-    return named(where(x > 0, x, x * slope), "RreluWithNoiseBackward0", reads=(x,))  # torch's, in both modes
+        # torch's node multiplies by the noise it drew (1 where x > 0), whatever x is at backward
+        return named(where(x > 0, x, x * slope), "RreluWithNoiseBackward0", reads=(x,))
+    return activation("rrelu", x, slope=(lower + upper) / 2)  # (reads x at backward, as torch's leaky_relu)
 
 
 def rrelu_(
@@ -291,7 +289,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
             f"prelu: Type promoting not supported. Got {x.dtype.torch_name} and {weight.dtype.torch_name}"
         )
     w = weight.reshape(()) if n == 1 else weight.reshape((1, n) + (1,) * (x.ndim - 2))
-    return named(where(x > 0, x, w * x), "PreluKernelBackward0", reads=(x, weight))
+    return PreluKernel.apply(x, w)
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:
@@ -307,14 +305,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     if size % 2:
         raise ShapeError(f"Halving dimension must be even, but dimension {d} is size {size}")
     _need_float(x, "glu")
-    h = size // 2
-    before = (slice(None),) * d
-    return named(
-        x[before + (slice(0, h),)] * x[before + (slice(h, size),)].sigmoid(),
-        "GluBackward0",
-        reads=(x,),
-        shows=(x,),
-    )
+    return Glu.apply(x, dim=d)
 
 
 def implicit_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:

@@ -121,7 +121,12 @@ def scaled_dot_product_attention(
         key, value = key.repeat_interleave(hq // hk, -3), value.repeat_interleave(hq // hk, -3)
     L, S = query.shape[-2], key.shape[-2]
     s = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
-    scores = (query @ key.transpose(-2, -1)) * s
+    flash = dropout_p == 0.0 and query.ndim == key.ndim == value.ndim == 4 and query.device == "cpu"
+    if flash:
+        scores = (query @ key.transpose(-2, -1)) * s
+    else:  # torch's math path: q and k scaled by sqrt(|scale|) first, copies its matmul saves (so q
+        root = math.sqrt(abs(s))  # or k changed in place after this is no error there)
+        scores = (query * (root if s >= 0 else -root)) @ (key.transpose(-2, -1) * root)
     if is_causal:
         attn_mask = ones((L, S), dtype=bool_, device=query.device).tril(0)
     bias = canonical_mask(attn_mask, "attn_mask", scores, masked_is_true=False)
@@ -135,7 +140,7 @@ def scaled_dot_product_attention(
 
         weights = dropout(weights, dropout_p, training=True)
     out = weights @ value
-    if dropout_p == 0.0 and query.ndim == key.ndim == value.ndim == 4 and query.device == "cpu":
+    if flash:
         out = named(out, "ScaledDotProductFlashAttentionForCpuBackward0")  # the kernel torch picks then
         out = watch(out, out)  # (whose node saves its output: changed in place, backward raises)
     return out

@@ -24,7 +24,7 @@ from ._errors import DTypeError, IndexRangeError, NotATensor, ShapeError, check_
 from ._euclidean import PairDist, pair_indices
 from ._shapes import dim_int, ints
 from ._tensor_base import _promote
-from .autograd import EmbeddingLookup, named
+from .autograd import EmbeddingLookup, named, watch
 from .creation import as_tensor, zeros
 from .functions import cat, where
 from .functions_index import broadcast_tensors
@@ -76,7 +76,8 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     x1, x2 = input1.reshape(-1, in1), input2.reshape(-1, in2)
     t = (x1 @ weight.permute(1, 0, 2).reshape(in1, out * in2)).reshape(-1, out, in2)
     y = (t * x2.unsqueeze(1)).sum(-1, dtype=None if t.dtype.is_floating_point else t.dtype)  # (int32 stays)
-    y = y.reshape(*lead, out)
+    # (torch's _trilinear node saves both inputs and the weight: an in-place change of one raises)
+    y = watch(y.reshape(*lead, out), input1, input2, weight)
     return y if bias is None else named(y + bias, "AddBackward0")  # torch adds the bias last
 
 

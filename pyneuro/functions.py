@@ -249,7 +249,7 @@ def clamp_tensors(input, min, max) -> Tensor:
     """clamp with tensor bounds (broadcasting, differentiable), as torch's clamp.Tensor: NaN in any of
     the three gives NaN; input gets the gradient where min <= input <= max, min where input < min < max,
     max where input > max or max < min (so a crossed pair, min > max, gives max and its gradient)."""
-    x = input
+    x, given = input, (input, min, max)
     for bound in (min, max):
         if isinstance(bound, TensorBase) and bound.shape != x.shape:
             _broadcast_check(x, bound, "clamp")
@@ -275,7 +275,10 @@ def clamp_tensors(input, min, max) -> Tensor:
     out = value
     for mask, chosen in reversed(picks):  # the masks do not overlap: each element's gradient goes to one
         out = where(mask, chosen, out)
-    return where(value.isnan(), value, out) if value._data.dtype.kind == "f" else out
+    out = where(value.isnan(), value, out) if value._data.dtype.kind == "f" else out
+    # torch's node saves the input and both bounds: an in-place change of one after this raises
+    # there (here the masks were taken now: unwatched, a change would go unseen)
+    return _ag.watch(out, *given)
 
 
 @numpy_keywords
@@ -575,7 +578,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary") -> 
             if x1.shape[-2]
             else _pair_norms(x1, x2, p)
         )
-    return _ag.named(out, "CdistBackward0", reads=(x1, x2))
+    out = _ag.named(out, "CdistBackward0", reads=(x1, x2))
+    return _ag.watch(out, out)  # (torch's node saves its result too: a change of it raises)
 
 
 _CDIST_CHUNK = 1 << 22  # elements of pairwise differences cdist forms at once without a graph

@@ -30,7 +30,7 @@ from ._tensor_base import TensorBase, _backend, _wrap
 from ._tensor_base import need_tensor as _need_tensor
 from .autograd import linalg as _la
 from .autograd.linalg import LinAlgError
-from .autograd.shape import renamed
+from .autograd.shape import renamed, watch
 from .creation import eye, tensor, zeros
 from .functions import stack
 from .tensor import Tensor
@@ -251,9 +251,20 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None) -> Tensor:
             )
         rtol = rcond
     atol = float(atol) if atol is not None else 0.0
-    return renamed(
-        _la.Pinv.apply(A, atol=atol, rtol=None if rtol is None else float(rtol)), "LinalgPinvBackward0"
-    )
+    return _saved_results(
+        renamed(
+            _la.Pinv.apply(A, atol=atol, rtol=None if rtol is None else float(rtol)), "LinalgPinvBackward0"
+        )
+    )[0]
+
+
+def _saved_results(*parts):
+    """The results of one torch node that saves them all (svd's U, S, Vh, eigh's, qr's, pinv's):
+    each of pyneuro's nodes (one per part) watches every part, so an in-place change of one
+    after the call raises at backward, as torch's does (backward here reads arrays of its own)."""
+    for part in parts:
+        watch(part, *parts)
+    return parts
 
 
 def _check_pair(A, B, what):
@@ -293,7 +304,8 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False) -> Tensor:
         n = A.shape[-1]
         off = eye(n, dtype=A.dtype, device=A.device)
         tri = tri * (1 - off) + off
-    return renamed(solve(tri, B, left=left), "LinalgSolveTriangularBackward0")
+    # (torch's node saves A itself: an in-place change of it after this raises there)
+    return watch(renamed(solve(tri, B, left=left), "LinalgSolveTriangularBackward0"), A)
 
 
 def lstsq(A, B, rcond=None, *, driver=None) -> LstsqResult:
@@ -313,7 +325,8 @@ def lstsq(A, B, rcond=None, *, driver=None) -> LstsqResult:
         )
     m, n = A.shape[-2:]
     rtol = rcond if rcond is not None else float(np.finfo(A._data.dtype).eps) * max(m, n)
-    solution = renamed(pinv(A, rtol=rtol) @ b, "LinalgLstsqBackward0")
+    sol = renamed(pinv(A, rtol=rtol) @ b, "LinalgLstsqBackward0")
+    solution = _saved_results(sol.squeeze(-1) if vector else sol)[0]  # (torch's node saves it)
     rank = matrix_rank(A.detach(), rtol=rtol)
     empty = zeros(0, dtype=A.dtype, device=A.device)
     residuals, values = empty, empty
@@ -327,8 +340,8 @@ def lstsq(A, B, rcond=None, *, driver=None) -> LstsqResult:
     elif driver in ("gelsd", "gelss"):
         values = svdvals(A.detach())
     if m > n and driver in ("gels", "gelsd", "gelss") and (driver == "gels" or bool((rank == n).all())):
-        residuals = ((A @ solution - b) ** 2).sum(-2)
-    return LstsqResult(solution.squeeze(-1) if vector else solution, residuals, rank, values)
+        residuals = ((A @ sol - b) ** 2).sum(-2)
+    return LstsqResult(solution, residuals, rank, values)
 
 
 def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None) -> Tensor:
@@ -433,15 +446,17 @@ def eigh(A, UPLO="L") -> EighResult:
     A = _check(A, "eigh", square=True)
     upper = _uplo(UPLO)
     return EighResult(
-        *(renamed(_la.Eigh.apply(A, part=p, upper=upper), _EIGH) for p in ("values", "vectors"))
+        *_saved_results(
+            *(renamed(_la.Eigh.apply(A, part=p, upper=upper), _EIGH) for p in ("values", "vectors"))
+        )
     )
 
 
 def eigvalsh(A, UPLO="L") -> Tensor:
     """The eigenvalues of a symmetric A, ascending."""
-    return renamed(
-        _la.Eigh.apply(_check(A, "eigvalsh", square=True), part="values", upper=_uplo(UPLO)), _EIGH
-    )
+    return _saved_results(
+        renamed(_la.Eigh.apply(_check(A, "eigvalsh", square=True), part="values", upper=_uplo(UPLO)), _EIGH)
+    )[0]
 
 
 def _uplo(UPLO):
@@ -454,12 +469,16 @@ def svd(A, full_matrices=True, *, driver=None) -> SvdResult:
     """(U, S, Vh) with A = U diag(S) Vh, singular values descending (full_matrices=True: U is
     m x m and Vh n x n, whose extra columns/rows get no gradient, as in torch)."""
     A = _check(A, "svd")
-    return SvdResult(*(renamed(_la.Svd.apply(A, part=p, full=full_matrices), _SVD) for p in ("U", "S", "Vh")))
+    return SvdResult(
+        *_saved_results(
+            *(renamed(_la.Svd.apply(A, part=p, full=full_matrices), _SVD) for p in ("U", "S", "Vh"))
+        )
+    )
 
 
 def svdvals(A, *, driver=None) -> Tensor:
     """The singular values, descending (gradient U diag(g) Vh)."""
-    return renamed(_la.Svd.apply(_check(A, "svd"), part="S", full=False), _SVD)
+    return _saved_results(renamed(_la.Svd.apply(_check(A, "svd"), part="S", full=False), _SVD))[0]
 
 
 def qr(A, mode="reduced") -> QrResult:
@@ -473,7 +492,7 @@ def qr(A, mode="reduced") -> QrResult:
         return QrResult(
             zeros(0, dtype=A.dtype, device=A.device), renamed(_la.Qr.apply(A, part="R", mode="r"), _QR)
         )
-    return QrResult(*(renamed(_la.Qr.apply(A, part=p, mode=mode), _QR) for p in ("Q", "R")))
+    return QrResult(*_saved_results(*(renamed(_la.Qr.apply(A, part=p, mode=mode), _QR) for p in ("Q", "R"))))
 
 
 # ----------------------------------------------------------------------------- products and powers
@@ -504,7 +523,7 @@ def cross(input, other, *, dim=-1) -> Tensor:
     i1 = tensor([1, 2, 0], device=input.device)
     i2 = tensor([2, 0, 1], device=input.device)
     out = a.index_select(d, i1) * b.index_select(d, i2) - a.index_select(d, i2) * b.index_select(d, i1)
-    return renamed(out, "LinalgCrossBackward0")
+    return watch(renamed(out, "LinalgCrossBackward0"), input, other)  # (torch's node saves both)
 
 
 def vecdot(x, y, *, dim=-1) -> Tensor:
@@ -559,7 +578,7 @@ def matrix_power(A, n) -> Tensor:
 def matrix_exp(A) -> Tensor:
     """exp(A) = sum_k A^k / k!, by scaling and squaring: the Taylor series of A / 2^s
     (||A / 2^s|| <= 1/2, 18 terms: exact to float64 rounding), squared s times."""
-    A = _check(A, "matrix_exp", square=True)
+    given, A = A, _check(A, "matrix_exp", square=True)
     size = float(A.detach().abs().sum(-2).amax()) if A.numel() else 0.0
     if not math.isfinite(size):  # (an inf or NaN entry: NaN everywhere, as torch)
         return renamed(A * float("nan"), "LinalgMatrixExpBackward0")
@@ -572,7 +591,7 @@ def matrix_exp(A) -> Tensor:
         out = out + term
     for _ in range(s):
         out = out @ out
-    return renamed(out, "LinalgMatrixExpBackward0")
+    return watch(renamed(out, "LinalgMatrixExpBackward0"), given)  # (torch's node saves A)
 
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1) -> Tensor:

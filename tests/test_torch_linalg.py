@@ -284,13 +284,22 @@ def test_tensorinv_tensorsolve():
 
 
 def test_inplace_change_after_use_is_caught():
-    for fn in (pn.linalg.det, pn.linalg.svdvals, pn.linalg.eigvalsh):  # their backward reads the input
-        a = pn.tensor(SPD[0], requires_grad=True)
-        b = a * 1
-        out = fn(b)
-        b.add_(1.0)
-        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+    a = pn.tensor(SPD[0], requires_grad=True)  # det's backward reads the input
+    b = a * 1
+    out = pn.linalg.det(b)
+    b.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+    for name in ("svdvals", "eigvalsh"):  # theirs reads the decomposition, as torch's: no error
+        grads = []
+        for lib in (pn, torch):
+            a = lib.tensor(SPD[0], requires_grad=True)
+            b = a * 1
+            out = getattr(lib.linalg, name)(b)
+            b.add_(1.0)
             out.sum().backward()
+            grads.append(a.grad.numpy())
+        np.testing.assert_allclose(*grads, atol=1e-12)
     for fn in (pn.linalg.inv, pn.linalg.cholesky):  # theirs reads the output only, as torch's
         a = pn.tensor(SPD[0], requires_grad=True)
         b = a * 1

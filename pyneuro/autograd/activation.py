@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+from .function import Function, _errstate, _unbroadcast
 from .math import Unary, _op_classes, erfc
 
 _SQRT1_2 = 1 / math.sqrt(2)
@@ -84,12 +85,28 @@ def _silu_grad(xp, a, out):
     return s * (1 + a * (1 - s))
 
 
+def _logsigmoid(xp, a):
+    """min(x, 0) - log1p(exp(-|x|)), torch's kernel's form."""
+    return xp.minimum(a, 0) - xp.log1p(xp.exp(-xp.abs(a)))
+
+
+def _logsigmoid_grad(xp, a, z):
+    """sigmoid(-x) as torch's log_sigmoid_backward writes it: 1 - z / (1 + z) below 0, z / (1 + z)
+    from 0 up (1/2 at 0), with x as it is at backward and z = exp(-|x|) the buffer forward saved."""
+    share = z / (1 + z)
+    return xp.where(a < 0, 1 - share, share)
+
+
+_LEAKY = (
+    lambda xp, a, slope: xp.where(a > 0, a, a * slope),
+    lambda xp, a, out, slope: xp.where(a > 0, 1.0, slope),
+    "a",
+)
+
 ACTIVATIONS = {
-    "leaky_relu": (
-        lambda xp, a, slope: xp.where(a > 0, a, a * slope),
-        lambda xp, a, out, slope: xp.where(a > 0, 1.0, slope),
-        "a",
-    ),
+    "leaky_relu": _LEAKY,
+    "rrelu": _LEAKY,  # (rrelu in evaluation: leaky_relu with the mean slope, torch's RreluWithNoise node)
+    "logsigmoid": (_logsigmoid, _logsigmoid_grad, "a"),
     "gelu": (_gelu, _gelu_grad, "a"),
     "silu": (lambda xp, a: a / (1 + xp.exp(-a)), _silu_grad, "a"),
     "elu": (_elu, _elu_grad, "a"),
@@ -126,7 +143,7 @@ ACTIVATIONS = {
 
 # the ops whose derivative is a constant mask (no second derivative): their create_graph rule
 # reads the derivative above on the saved array
-PIECEWISE_LINEAR = ("leaky_relu", "hardsigmoid", "hardtanh", "softshrink", "hardshrink", "threshold")
+PIECEWISE_LINEAR = ("leaky_relu", "rrelu", "hardsigmoid", "hardtanh", "softshrink", "hardshrink", "threshold")
 
 
 class Activation(Unary):
@@ -136,5 +153,80 @@ class Activation(Unary):
     table = ACTIVATIONS
 
 
-ACTIVATION_OPS = _op_classes(Activation, ACTIVATIONS, {"leaky_relu": "LeakyRelu"})
+ACTIVATION_OPS = _op_classes(
+    Activation,
+    ACTIVATIONS,
+    {"leaky_relu": "LeakyRelu", "rrelu": "RreluWithNoise", "logsigmoid": "LogSigmoid"},
+)
+
+
+class LogSigmoid(Activation):
+    """logsigmoid: torch's node saves the input and forward's buffer exp(-|x|) (its backward reads
+    the input's sign as it is then, the buffer as it was), so this one keeps z where Unary keeps out."""
+
+    __slots__ = ()
+    op = "logsigmoid"
+
+    def forward(self, a):
+        xp = self.bk.xp
+        with _errstate(xp):
+            z = xp.exp(-xp.abs(a))
+            out = (xp.minimum(a, 0) - xp.log1p(z)).astype(a.dtype, copy=False)
+        self.saved = (a, z, {})
+        return out
+
+
+ACTIVATION_OPS["logsigmoid"] = LogSigmoid
 ACTIVATION_OPS["selu"] = ACTIVATION_OPS["elu"]  # (torch's selu is its elu kernel: EluBackward0)
+
+
+class Glu(Function):
+    """glu(x, dim) = a * sigmoid(b), a and b x's halves along dim; backward recomputes sigmoid(b)
+    from x as it is then (torch's GluBackward0 saves only x)."""
+
+    __slots__ = ()
+    c_ordered = True
+
+    def forward(self, x, dim=-1):
+        a, b = _halves(x, dim)
+        with _errstate(self.bk.xp):
+            out = a * (1 / (1 + self.bk.xp.exp(-b)))
+        self.saved = (x, dim)
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        x, dim = self.saved
+        xp = self.bk.xp
+        a, b = _halves(x, dim)
+        with _errstate(xp):
+            s = 1 / (1 + xp.exp(-b))
+            return (xp.concatenate([g * s, (1 - s) * s * a * g], axis=dim).astype(g.dtype, copy=False),)
+
+
+def _halves(x, dim):
+    h = x.shape[dim] // 2
+    before = (slice(None),) * dim
+    return x[before + (slice(0, h),)], x[before + (slice(h, None),)]
+
+
+class PreluKernel(Function):
+    """prelu: x where x > 0, else weight * x, with weight already shaped to broadcast; backward
+    reads x and the weight as they are then (torch's PreluKernelBackward0 saves both)."""
+
+    __slots__ = ()
+
+    def forward(self, x, w):
+        self.saved = (x, w)
+        return self.bk.xp.where(x > 0, x, w * x).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        x, w = self.saved
+        xp = self.bk.xp
+        pos = x > 0
+        gx = xp.where(pos, g, w * g).astype(g.dtype, copy=False) if self.needs[0] else None
+        gw = (
+            _unbroadcast(xp.where(pos, 0, x * g), w.shape).astype(g.dtype, copy=False)
+            if self.needs[1]
+            else None
+        )
+        return gx, gw

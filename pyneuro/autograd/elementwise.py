@@ -558,3 +558,38 @@ class ToDevice(Function):
     def backward(self, g):
         src_bk, dst_bk = self.saved
         return (src_bk.asarray(dst_bk.to_numpy(g)),)
+
+
+class SmoothL1(Function):
+    """The losses of smooth_l1_loss (huber False: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5
+    beta) and huber_loss (huber True, beta its delta: 0.5 d^2 where |d| <= delta, else delta
+    (|d| - 0.5 delta)), d = a - b, per element. Backward recomputes d from a and b as they are
+    then, as torch's nodes (which save both) do: clip(d / beta, -1, 1), times delta for huber."""
+
+    __slots__ = ()
+    saved_for = ((0, 1), (0, 1))
+
+    def forward(self, a, b, beta=1.0, huber=False):
+        self.saved = (a, b, beta, huber)
+        xp = self.bk.xp
+        with _errstate(xp):
+            d = a - b
+            ad = xp.abs(d)
+            if huber:
+                out = xp.where(ad <= beta, 0.5 * d * d, beta * (ad - 0.5 * beta))
+            else:
+                out = xp.where(ad < beta, 0.5 * d * d / beta, ad - 0.5 * beta)
+        return out.astype(a.dtype, copy=False)
+
+    def backward(self, g):
+        a, b, beta, huber = self.saved
+        xp = self.bk.xp
+        with _errstate(xp):
+            d = a - b
+            # (torch's kernels: the ends count as the linear part in huber's, either in smooth_l1's)
+            if huber:
+                gd = xp.where(d <= -beta, -beta * g, xp.where(d >= beta, beta * g, d * g))
+            else:
+                gd = xp.where(d < -beta, -g, xp.where(d > beta, g, d * g / beta))
+        gd = gd.astype(a.dtype, copy=False)
+        return (gd if self.needs[0] else None, -gd if self.needs[1] else None)

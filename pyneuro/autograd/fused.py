@@ -27,6 +27,20 @@ from .shown import ShownNode
 # ----------------------------------------------------------------------------- kernel-table ops
 
 
+# (a's ndim, b's ndim), 3 for any batched one: the operands torch's matmul saves as themselves
+_MATMUL_FOLLOWS = {
+    (1, 1): (0, 1),
+    (1, 2): (1,),
+    (1, 3): (0,),
+    (2, 1): (0, 1),
+    (2, 2): (0, 1),
+    (2, 3): (),
+    (3, 1): (1,),
+    (3, 2): (1,),
+    (3, 3): (),
+}
+
+
 class MatMul(Function):
     """out = a @ b with PyTorch's rules for 1-D, 2-D and batched operands.
 
@@ -41,6 +55,15 @@ class MatMul(Function):
 
     __slots__ = ()
     saved_for = ((1,), (0,))
+
+    @property
+    def follows_data(self):
+        """The operands whose `t.data = other` backward sees: those torch's matmul hands to its
+        mm/mv/dot node as they are; the others it first views (unsqueezed, expanded, folded), and
+        its node saves that view of the old memory. bmm saves both."""
+        if type(self).__name__ == "BmmBackward0":
+            return (0, 1)
+        return _MATMUL_FOLLOWS[min(self.inputs[0].ndim, 3), min(self.inputs[1].ndim, 3)]
 
     def forward(self, a, b):
         bk = self.kernels(a)
@@ -196,6 +219,14 @@ class Linear(Function):
         if shown is None:
             shown = _SHOWN_EDGES[self] = _linear_edges(self.name(), Function.next_functions.fget(self))
         return shown
+
+    def saved_tensors(self):
+        """x is not watched where forward folded a copy of it (an input of more than 2 dims that no
+        view makes 2-D: batch_first's transposed sequence in nn.MultiheadAttention): torch's matmul
+        saves that copy, so an in-place change of x after the op is no error there."""
+        if len(self.saved[2]) > 2 and not self.bk.xp.may_share_memory(self.saved[0], self.inputs[0]._data):
+            return ((), (0,), ()), False
+        return self.saved_for, False
 
     def forward(self, x, w, b=None, relu=False):
         bk = self.kernels(x)
@@ -407,45 +438,63 @@ class CrossEntropy(Function):
     def forward(self, logits, targets, reduction="mean", with_grad=False):
         bk = self.kernels(logits)
         self.saved = (logits, targets, reduction)
+        # with_grad: the gradient for a unit g is made now and kept (saved[3]), as torch's node
+        # keeps log_softmax's result: backward scales it, whatever the logits hold by then
+        grad = with_grad and _GradMode.enabled
         if reduction == "none":
-            return bk.cross_entropy_forward(logits, targets)
-        if with_grad and _GradMode.enabled and hasattr(bk, "cross_entropy_reduced_grad"):
+            losses = bk.cross_entropy_forward(logits, targets)
+            if grad:
+                unit = bk.xp.ones(logits.shape[:1], dtype=logits.dtype)
+                self.saved = (logits, targets, reduction, bk.cross_entropy_backward(logits, targets, unit))
+            return losses
+        if grad and hasattr(bk, "cross_entropy_reduced_grad"):
             loss, dlogits = bk.cross_entropy_reduced_grad(logits, targets, reduction == "mean")
             self.saved = (logits, targets, reduction, dlogits)
             return loss
         if hasattr(bk, "cross_entropy_reduced"):
-            return bk.cross_entropy_reduced(logits, targets, reduction == "mean")
-        total = bk.cross_entropy_forward(logits, targets).sum()
-        if reduction == "sum":
-            return total
+            loss = bk.cross_entropy_reduced(logits, targets, reduction == "mean")
+        else:
+            total = bk.cross_entropy_forward(logits, targets).sum()
+            n = logits.shape[0]
+            loss = total if reduction == "sum" else total / n if n else total * float("nan")
+        if grad:
+            self.saved = (logits, targets, reduction, self._unit_grad(logits, targets, reduction))
+        return loss
+
+    def _unit_grad(self, logits, targets, reduction):
         n = logits.shape[0]
-        return total / n if n else total * float("nan")
+        scale = 1 / n if reduction == "mean" and n else 1.0
+        if hasattr(self.bk, "cross_entropy_backward_scaled"):
+            return self.bk.cross_entropy_backward_scaled(logits, targets, scale)
+        return self.bk.cross_entropy_backward(
+            logits, targets, self.bk.xp.full((n,), scale, dtype=logits.dtype)
+        )
 
     def check_versions(self):
         """torch's cross_entropy saves log_softmax's result (and the targets), not the logits: the
         logits changed in place after forward are no error there, and its gradient is the forward's.
-        So here where forward kept that gradient (saved[3], a reduced loss with grad): it is scaled
-        from now on, and only the targets are checked; otherwise torch's error (the logits' values
-        at forward are gone)."""
+        So here where forward kept that gradient (saved[3]): only the targets are checked; otherwise
+        torch's error (the logits' values at forward are gone)."""
         (counter, version, _, _), *others = self.versions
         if counter[0] != version and len(self.saved) == 4:
-            self.saved = (*self.saved, True)
             self.versions = tuple(others)
         super().check_versions()
 
     def backward(self, g):
         logits, targets, reduction = self.saved[:3]
         bk = self.bk
+        if len(self.saved) == 4:  # forward's gradient for a unit g
+            unit = self.saved[3]
+            if reduction == "none":
+                return unit * g.reshape(-1, 1).astype(unit.dtype, copy=False), None
+            if float(g) == 1.0:  # handed over as it is (the caller's now: a second backward computes anew)
+                self.saved = self.saved[:3]
+                return unit, None
+            return unit * unit.dtype.type(float(g)), None
         if reduction == "none":
             return bk.cross_entropy_backward(logits, targets, g), None
         n = logits.shape[0]
         mean = reduction == "mean" and n
-        if len(self.saved) == 4 and float(g) == 1.0:  # computed by forward, for this gradient
-            dlogits = self.saved[3]
-            self.saved = self.saved[:3]  # (it is the caller's now: a second backward computes anew)
-            return dlogits, None
-        if len(self.saved) == 5:  # the logits changed in place since forward (check_versions)
-            return self.saved[3] * self.saved[3].dtype.type(float(g)), None
         if hasattr(bk, "cross_entropy_backward_scaled"):  # one gradient for every row
             scale = float(g)  # (a double quotient rounded once: the bits of a float32 g / n)
             return bk.cross_entropy_backward_scaled(logits, targets, scale / n if mean else scale), None

@@ -21,9 +21,9 @@ import math
 
 from .._shapes import one_dim
 from .._tensor_base import TensorBase, _wrap
-from .activation import ACTIVATION_OPS, ACTIVATIONS, PIECEWISE_LINEAR
+from .activation import ACTIVATION_OPS, ACTIVATIONS, PIECEWISE_LINEAR, Glu, PreluKernel
 from .binary_loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits
-from .elementwise import CumSum, Elementwise, Exp, Log, Where
+from .elementwise import CumSum, Elementwise, Exp, Log, SmoothL1, Where
 from .function import _errstate, _scatter_add
 from .fused import MatMul
 from .graph_rules import (
@@ -624,6 +624,7 @@ _ACTIVATION_DERIVATIVES = {
     "softplus": _softplus_d,
     "mish": _mish_d,
     "hardswish": _hardswish_d,
+    "logsigmoid": lambda a, g, arr, p, y: (-a).sigmoid(),
     **{
         op: lambda a, g, arr, p, y, op=op: _const(g, ACTIVATIONS[op][1](_xp(g), arr, None, **p))
         for op in PIECEWISE_LINEAR
@@ -635,6 +636,39 @@ _ACTIVATION_DERIVATIVES = {
 def _activation(node, g):
     arr, _, params = node.saved
     return (g * _ACTIVATION_DERIVATIVES[type(node).op](node.inputs[0], g, arr, params, None),)
+
+
+@rule(Glu)
+def _glu(node, g):
+    """a * sigmoid(b) of x's halves: (g sigmoid(b), g a sigmoid(b) (1 - sigmoid(b))) side by side."""
+    x, dim = node.inputs[0], node.saved[1]
+    h = x.shape[dim] // 2
+    a, b = x.narrow(dim, 0, h), x.narrow(dim, h, h)
+    s = b.sigmoid()
+    return (Cat.apply(g * s, (1 - s) * s * a * g, dim=dim),)
+
+
+@rule(PreluKernel)
+def _prelu(node, g):
+    """x where x > 0 (the mask a constant), else weight * x."""
+    x, w = node.inputs
+    pos = node.saved[0] > 0
+    gx = Where.apply(pos, g, w * g) if _need(node, 0) else None
+    gw = _sum_to(Where.apply(pos, _zero(g), x * g), w) if _need(node, 1) else None
+    return gx, gw
+
+
+@rule(SmoothL1)
+def _smooth_l1(node, g):
+    """d g / beta (d g for huber) strictly inside the band, +-g (+-delta g) from its ends out (the
+    same first derivative there; torch's second one is 0 at the ends); the band a constant."""
+    a, b = node.inputs
+    beta, huber = node.saved[2:4]
+    d_arr = node.saved[0] - node.saved[1]
+    lo, hi = d_arr <= -beta, d_arr >= beta
+    edge = beta if huber else 1.0
+    gd = Where.apply(lo, -edge * g, Where.apply(hi, edge * g, (a - b) * (g if huber else g / beta)))
+    return (_sum_to(gd, a) if _need(node, 0) else None, _sum_to(-gd, b) if _need(node, 1) else None)
 
 
 @rule(Logsumexp)

@@ -112,6 +112,7 @@ class Solve(Function):
     d/dB = A^-T g; d/dA = -(d/dB) X^T. Broadcast batch dims are summed back."""
 
     __slots__ = ()
+    saved_for = ((0, 1), ())  # A and X, not B: B changed in place after the solve is no error (torch's)
     saves_output = True
 
     def forward(self, a, b):
@@ -122,7 +123,8 @@ class Solve(Function):
             raise LinAlgError(
                 f"linalg.solve: The solver failed because the input matrix is singular. ({exc})"
             ) from None
-        self.saved = (a, out)
+        # A as it is now (torch's node keeps A's LU factors: a later `A.data` change is not seen)
+        self.saved = (a.copy(), out)
         return out
 
     def backward(self, g):
@@ -180,6 +182,7 @@ class Eigh(Function):
     skew(X) = (X - X^T) / 2; each part's backward is this with the other gradient zero."""
 
     __slots__ = ()
+    saved_for = ((),)  # (w and V, not A, as torch's node: A changed in place after eigh is no error)
 
     def forward(self, a, part="values", upper=False):
         w, v = _eigh(self.bk.xp, a, upper)
@@ -209,6 +212,7 @@ class Svd(Function):
     full=True (U m x m, Vh n x n): the extra columns/rows get no gradient, as in torch."""
 
     __slots__ = ()
+    saved_for = ((),)  # (U, S and Vh, not A, as torch's node)
 
     def forward(self, a, part="S", full=False):
         u, s, vh = self.bk.xp.linalg.svd(a, full_matrices=full)
@@ -266,6 +270,7 @@ class Qr(Function):
     with gQ + Y gV^T for gQ, and dY = Q gV."""
 
     __slots__ = ()
+    saved_for = ((),)  # (Q and R, not A, as torch's node)
 
     def forward(self, a, part="Q", mode="reduced"):
         q, r = self.bk.xp.linalg.qr(a, mode="reduced" if mode == "r" else mode)

@@ -118,6 +118,13 @@ def affine_view(x, dims: tuple, weight, bias, per_inner: bool = False):
     return _outer_inner(shape, dims)
 
 
+def _spread(xp, p, spread: int):
+    """Parameter p (an array or None) flat, each entry repeated spread times."""
+    if p is None:
+        return None
+    return p.reshape(-1) if spread == 1 else xp.repeat(p.reshape(-1), spread)
+
+
 class StandardizeAffine(Function):
     """(x - mean) / sqrt(var + eps) * weight + bias as one node, on a table with the
     standardize kernels (affine_view says where): batch_norm's and instance_norm's weight and
@@ -139,21 +146,21 @@ class StandardizeAffine(Function):
     def forward(self, x, weight, bias, dims=(), eps=1e-5, stats=None, view=None, per_inner=False, spread=1):
         # spread: each parameter entry repeated this many times (group_norm's channel over its
         # spatial elements), here on the small arrays rather than as Tensor ops with nodes
-        w, b = (
-            None if p is None else p.reshape(-1) if spread == 1 else self.bk.xp.repeat(p.reshape(-1), spread)
-            for p in (weight, bias)
-        )
+        w, b = (_spread(self.bk.xp, p, spread) for p in (weight, bias))
         out, mean, var, r = self.bk.standardize_forward(x, *view, eps, w, b, per_inner)
         kept = tuple(1 if i in dims else n for i, n in enumerate(x.shape))
         mean, var, r = mean.reshape(kept), var.reshape(kept), r.reshape(kept)
         if stats is not None:
             stats.extend((mean, var))
         shape = (weight if weight is not None else bias).shape
-        self.saved = (x, mean, r, dims, eps, view, w, per_inner, shape, spread)
+        # the weight as it is (spread again at backward): torch's node reads the weight tensor it
+        # saved, so `weight.data.mul_(2)` or `weight.data = other` before backward changes dx
+        self.saved = (x, mean, r, dims, eps, view, weight, per_inner, shape, spread)
         return out
 
     def backward(self, g):
-        x, mean, r, _, _, view, w, per_inner, shape, spread = self.saved
+        x, mean, r, _, _, view, weight, per_inner, shape, spread = self.saved
+        w = _spread(self.bk.xp, weight, spread)
         if g.dtype != x.dtype:
             g = g.astype(x.dtype)
         dx, sum_g, sum_gxhat = self.bk.standardize_backward(

@@ -274,8 +274,8 @@ class RNNBase(Module):
         else:
             self._check_hidden(h0, self._hidden_shape(batch, self.hidden_size))
             c0 = None
-        if self.batch_first:
-            input = input.transpose(0, 1)
+        if self.batch_first:  # a copy in time-major order, as torch's (so the input itself is not saved:
+            input = input.transpose(0, 1).contiguous()  # changed in place after forward, it is no error)
         return input, h0, c0, is_batched
 
     # ------------------------------------------------------------------ the loop
