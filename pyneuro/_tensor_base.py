@@ -10,7 +10,8 @@ A Tensor (pyneuro/tensor.py) holds
 
 This module defines those slots, the one constructor path `_wrap` (every op, factory and
 the autograd engine build their Tensors with it), and the methods that never record a graph:
-properties, conversion to NumPy/Python, printing, comparisons and arg-reductions. The
+properties, conversion to NumPy/Python, printing (comparisons, truth tests and argsort: the
+CompareMethods mixin, _tensor_compare.py, on the binary ops' operand rule `_other`). The
 ops that record a graph are Tensor's, in tensor.py, which sits above the autograd package.
 
 Arrows: this module imports only _errors, _dtype, _shapes and backends. The autograd engine
@@ -22,7 +23,6 @@ of the Python torch.Tensor class it is given).
 from __future__ import annotations
 
 import builtins
-import operator as _op
 import warnings
 from typing import TYPE_CHECKING
 
@@ -33,7 +33,6 @@ from ._dtype import (
     _PY_BOOL,
     _PY_FLOAT,
     _PY_INT,
-    _SCALARS,
     _dtype,
     bool_,
     c_type_name,
@@ -45,11 +44,10 @@ from ._dtype import (
     public,
     torch_name,
     uint8,
-    wrap_int,
 )
-from ._errors import ArgumentError, DataError, DeviceUnavailable, ShapeError, operand_type_error
+from ._errors import ArgumentError, DataError, DeviceUnavailable, ShapeError
 from ._host_data import huge_int_inside, is_other_sequence, list_item, not_numbers, sequence_data
-from ._shapes import Size, c_order, dim_int, normalize_dims, one_dim
+from ._shapes import Size, dim_int, normalize_dims
 from ._tensor_str import tensor_str
 from .backends._registry import current as _current_backend
 
@@ -630,129 +628,11 @@ class TensorBase:
             )
         return bool((self == element).any())
 
-    # ------------------------------------------------------------------ operands of binary ops
-    def _other(self, other):
-        """(self, other) ready for a binary op: same device, promoted dtypes (PyTorch rules)."""
-        a = self
-        if isinstance(other, TensorBase):
-            da, db = a._data.dtype, other._data.dtype
-            if da is not db and da != db:  # builtin dtypes are singletons: `is` settles most cases
-                a, other = _promote(a, other)
-            return a, other
-        if isinstance(other, _SCALARS) or isinstance(other, (np.floating, np.integer, np.bool_)):
-            if isinstance(other, (_PY_FLOAT, np.floating)) and a._data.dtype.kind != "f":
-                a = a._cast(default_float())
-            if isinstance(other, (np.floating, np.integer, np.bool_)):
-                other = other.item()
-            if type(other) is _PY_INT and a._data.dtype.kind == "b":
-                a = a._cast(int64)  # an int is the higher category: bool_tensor ** 2 is int64, as torch
-            if a._data.dtype.kind in "iu" and type(other) is _PY_INT:
-                other = wrap_int(other, a._data.dtype)  # int8_tensor + 300 wraps, as torch's C cast
-            return a, other
-        if getattr(type(other), "is_sparse", False) is True:  # dense op sparse: on its dense form
-            return self._other(other.to_dense())
-        if not isinstance(other, np.ndarray):  # as torch: a list, tuple, Size or (values, indices) pair
-            raise operand_type_error(other)
-        other = _wrap(_backend(self.device).asarray(_host_array(other)), self.device)
-        if a._data.dtype != other._data.dtype:
-            a, other = _promote(a, other)
-        return a, other
-
-    # ------------------------------------------------------------------ comparisons (no grad)
-    def _compare(self, other, op):
-        if not isinstance(other, (TensorBase, _SCALARS, np.generic, np.ndarray)):
-            # as torch: t == None, t == "auto", t == [1, 2] are False (Python's identity), t < None TypeError
-            return NotImplemented
-        a, b = self._other(other)
-        if isinstance(b, TensorBase) and a._data.shape != b._data.shape:
-            _broadcast_check(a, b, op.__name__.strip("_"))
-        return _wrap(op(a._data, b._data if isinstance(b, TensorBase) else b), self.device)
-
-    def __eq__(self, other):
-        return self._compare(other, _eq)
-
-    def __ne__(self, other):
-        return self._compare(other, _ne)
-
-    def __lt__(self, other):
-        return self._compare(other, _lt)
-
-    def __le__(self, other):
-        return self._compare(other, _le)
-
-    def __gt__(self, other):
-        return self._compare(other, _gt)
-
-    def __ge__(self, other):
-        return self._compare(other, _ge)
-
-    def __and__(self, other):
-        return self._compare(other, _and)
-
-    def __or__(self, other):
-        return self._compare(other, _or)
-
-    def __xor__(self, other):
-        return self._compare(other, _xor)
-
-    def __invert__(self):
-        return _wrap(~self._data, self.device)
-
-    def logical_not(self):
-        return _wrap(self._data == 0, self.device)
-
-    def all(self, dim=None, keepdim=False):
-        return self._truth(self._data.all(axis=self._axes(dim), keepdims=keepdim))
-
-    def any(self, dim=None, keepdim=False):
-        return self._truth(self._data.any(axis=self._axes(dim), keepdims=keepdim))
-
-    def _axes(self, dim):
-        """dim (None, an int, a tuple or list) as NumPy's axis, checked as torch checks it (a 0-d
-        tensor takes dim 0 and -1)."""
-        if dim is None:
-            return None
-        axes = normalize_dims(dim, self.ndim)
-        return axes if self.ndim else None
-
-    def _truth(self, out):
-        """all/any's answer: bool, but uint8 for a uint8 tensor (torch's old byte masks)."""
-        out = c_order(_backend(self.device).xp.asarray(out))
-        return _wrap(out.astype(uint8) if self._data.dtype == uint8 else out, self.device)
-
-    def isnan(self):
-        return _wrap(_backend(self.device).xp.isnan(self._data), self.device)
-
-    def isfinite(self):
-        return _wrap(_backend(self.device).xp.isfinite(self._data), self.device)
-
-    def isinf(self):
-        return _wrap(_backend(self.device).xp.isinf(self._data), self.device)
-
-    def argsort(self, dim=-1, descending=False, stable=False):
-        """The stable argsort along dim (int64, no gradient): Tensor.argsort's answer for stable=True
-        and where the C++ tie-exact kernel cannot serve (pyneuro/_sorting.py). Descending sorts the
-        reversed row ascending and maps back, so ties keep their order, NaN comes first (torch's
-        "largest") and unsigned and bool tensors need no negation."""
-        data = self._data
-        xp = _backend(self.device).xp
-        d = one_dim(dim, data.ndim)
-        if data.ndim == 0:
-            return _wrap(xp.zeros((), dtype=np.int64), self.device)
-        if not descending:
-            return _wrap(data.argsort(axis=d, kind="stable").astype(np.int64), self.device)
-        reversed_order = xp.flip(data, axis=d).argsort(axis=d, kind="stable")
-        return _wrap((data.shape[d] - 1 - xp.flip(reversed_order, axis=d)).astype(np.int64), self.device)
-
     def ndimension(self) -> int:
         return self.ndim
 
     def get_device(self) -> int:
         return -1 if self.device == "cpu" else 0
-
-
-_eq, _ne, _lt, _le, _gt, _ge = _op.eq, _op.ne, _op.lt, _op.le, _op.gt, _op.ge
-_and, _or, _xor = _op.and_, _op.or_, _op.xor
 
 
 def _promote(a: TensorBase, b: TensorBase):

@@ -69,6 +69,7 @@ from ._tensor_base import (
     _wrap,
     need_tensor,
 )
+from ._tensor_compare import CompareMethods
 from ._tensor_compat import CompatMethods, accept_numpy_keywords
 from ._tensor_extra import ExtraMethods
 from ._tensor_forms import extreme_form, to_arguments
@@ -91,6 +92,7 @@ class Tensor(
     MathMethods,
     IndexMethods,
     ReduceMethods,
+    CompareMethods,
     TensorBase,
 ):
     """An n-dimensional array on a device that records operations for autograd.
