@@ -1,0 +1,57 @@
+"""Hostile arguments found by differential fuzzing against torch (values, exception classes):
+each case runs the same call with torch and with pyneuro and compares the result, or the
+exception's builtin class and message.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch", reason="torch is the oracle for these tests and is not installed")
+
+
+def _same_error(fn, match=None):
+    """fn(torch) raises; fn(pn) raises an exception of the same builtin class (and message)."""
+    with pytest.raises(Exception) as want:
+        fn(torch)
+    kind = next(c for c in (IndexError, TypeError, ValueError, RuntimeError) if isinstance(want.value, c))
+    with pytest.raises(kind, match=match) as got:
+        fn(pn)
+    if match is None:
+        assert str(got.value).split(",")[0] == str(want.value).split(",")[0]
+
+
+def _x(L, shape, seed=0):
+    return L.tensor(np.random.default_rng(seed).standard_normal(shape).astype(np.float32))
+
+
+# a dilated window: torch checks the padding against half the effective kernel, then against
+# half the kernel itself (pool2d_shape_check); pyneuro checked only the first and pooled
+POOL_PAD_DILATED = {
+    "max_pool2d": lambda L: L.nn.functional.max_pool2d(
+        _x(L, (2, 3, 2, 6)), 3, (3, 4), (2, 1), 2, ceil_mode=True
+    ),
+    "max_pool2d-indices": lambda L: L.nn.functional.max_pool2d(
+        _x(L, (1, 2, 9, 9)), 3, 1, 2, 2, return_indices=True
+    ),
+    "max_pool2d-w": lambda L: L.nn.functional.max_pool2d(_x(L, (1, 2, 9, 9)), (3, 2), 1, (1, 2), (1, 3)),
+    "MaxPool2d": lambda L: L.nn.MaxPool2d(3, padding=2, dilation=2)(_x(L, (1, 2, 9, 9))),
+    "max_pool3d": lambda L: L.nn.functional.max_pool3d(_x(L, (1, 1, 9, 9, 9)), 3, padding=2, dilation=2),
+}
+
+
+@pytest.mark.parametrize("case", sorted(POOL_PAD_DILATED))
+def test_dilated_pool_padding_over_half_the_kernel_raises_as_torch(backend_name, case):
+    _same_error(POOL_PAD_DILATED[case], match="pad should be smaller than or equal to half of kernel size")
+
+
+def test_dilated_pool_padding_within_half_the_kernel_pools_as_torch(backend_name):
+    for L in (torch, pn):
+        y = L.nn.functional.max_pool2d(_x(L, (1, 2, 9, 9)), 3, 1, 1, 3, return_indices=True)
+        if L is torch:
+            want = [t.numpy() for t in y]
+    np.testing.assert_array_equal(y[0].numpy(), want[0])
+    np.testing.assert_array_equal(y[1].numpy(), want[1])
