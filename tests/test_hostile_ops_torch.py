@@ -5,6 +5,9 @@ exception's builtin class and message.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -55,3 +58,21 @@ def test_dilated_pool_padding_within_half_the_kernel_pools_as_torch(backend_name
             want = [t.numpy() for t in y]
     np.testing.assert_array_equal(y[0].numpy(), want[0])
     np.testing.assert_array_equal(y[1].numpy(), want[1])
+
+
+def test_histc_with_more_bins_than_memory_raises_at_once():
+    """bins=2**34: torch's allocation RuntimeError; pyneuro built 2**34 exact Fractions first (hours)."""
+    code = (
+        "import pyneuro as pn\n"
+        "try:\n    pn.histc(pn.ones(3), bins=2**34)\n"
+        "except RuntimeError as e:\n    print('RuntimeError', e)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.startswith("RuntimeError") and "can't allocate memory" in done.stdout, done
+
+
+@pytest.mark.parametrize("bins", [5000, 300_000])
+def test_histc_with_many_bins_counts_as_torch(bins):
+    x = np.random.default_rng(0).standard_normal(20_000).astype(np.float32)
+    want = torch.histc(torch.tensor(x), bins=bins).numpy()
+    np.testing.assert_array_equal(pn.histc(pn.tensor(x), bins=bins).numpy(), want)
