@@ -76,3 +76,23 @@ def test_histc_with_many_bins_counts_as_torch(bins):
     x = np.random.default_rng(0).standard_normal(20_000).astype(np.float32)
     want = torch.histc(torch.tensor(x), bins=bins).numpy()
     np.testing.assert_array_equal(pn.histc(pn.tensor(x), bins=bins).numpy(), want)
+
+
+_TOO_LARGE = {  # results NumPy cannot allocate under a 4 GiB address-space limit: torch's RuntimeError
+    "bincount": "pn.bincount(pn.tensor([2**36]))",
+    "one_hot": "pn.nn.functional.one_hot(pn.arange(2**16), 2**16)",
+    "histc": "pn.histc(pn.ones(3), bins=2**29)",
+}
+
+
+@pytest.mark.parametrize("case", sorted(_TOO_LARGE))
+def test_results_too_large_to_allocate_raise_torchs_runtime_error(case):
+    """torch's allocator raises RuntimeError; NumPy's MemoryError is none (except AllocationError)."""
+    code = (
+        "import resource\nresource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))\n"
+        "import pyneuro as pn\n"
+        f"try:\n    {_TOO_LARGE[case]}\n"
+        "except RuntimeError as e:\n    print('RuntimeError', e)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.startswith("RuntimeError") and "can't allocate memory" in done.stdout, done
