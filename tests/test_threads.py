@@ -232,6 +232,42 @@ def test_threads_taking_autograd_grad_of_one_shared_model_get_their_own_gradient
     assert all(np.all(p.grad.numpy() == 7.0) for p in params)
 
 
+def test_autograd_grad_in_threads_leaves_a_concurrent_backwards_grad_alone():
+    """One thread accumulates 50 backward() passes into .grad while two others call
+    autograd.grad through the same layer: .grad ends as 50 gradients, as torch's (grad() set
+    .grad to None and restored it around its walk, dropping the other thread's additions)."""
+    pn.manual_seed(0)
+    layer, x = pn.nn.Linear(256, 256), pn.randn(64, 256)
+    layer(x).square().sum().backward()
+    one = layer.weight.grad.numpy().copy()
+    layer.zero_grad()
+    barrier, errors = threading.Barrier(3), []
+
+    def accumulate():
+        barrier.wait(timeout=60)
+        for _ in range(50):
+            layer(x).square().sum().backward()
+
+    def differentiate():
+        try:
+            barrier.wait(timeout=60)
+            for _ in range(50):
+                (g, _) = pn.autograd.grad(layer(x).square().sum(), list(layer.parameters()))
+                np.testing.assert_allclose(g.numpy(), one, rtol=1e-5, atol=1e-5)
+        except Exception as exc:  # reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=accumulate)] + [
+        threading.Thread(target=differentiate) for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors[:1]
+    np.testing.assert_allclose(layer.weight.grad.numpy(), 50 * one, rtol=1e-4, atol=1e-3)
+
+
 def _draws_in_threads(first_draw, draw, threads=4, each=12):
     """Each of `threads` threads makes `each` draws from one generator, the first ones together."""
     barrier, got, errors = threading.Barrier(threads), [], []
