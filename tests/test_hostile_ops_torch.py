@@ -96,3 +96,24 @@ def test_results_too_large_to_allocate_raise_torchs_runtime_error(case):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.startswith("RuntimeError") and "can't allocate memory" in done.stdout, done
+
+
+NAN_WINDOWS = {  # windows with several NaNs: torch's adaptive kernel takes the last (val > max || isnan)
+    "global": lambda L, x: L.nn.functional.adaptive_max_pool2d(x, 1, return_indices=True),
+    "1x2": lambda L, x: L.nn.functional.adaptive_max_pool2d(x, (1, 2), return_indices=True),
+    "2x3-overlapping": lambda L, x: L.nn.functional.adaptive_max_pool2d(x, (2, 3), return_indices=True),
+    "1d": lambda L, x: L.nn.functional.adaptive_max_pool1d(x[0], 2, return_indices=True),
+    "grad": lambda L, x: L.autograd.grad(
+        L.nn.functional.adaptive_max_pool2d(x.requires_grad_(), (1, 2)).nan_to_num().sum(), x
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NAN_WINDOWS))
+def test_adaptive_max_pool_picks_the_last_nan_of_a_window_as_torch(backend_name, case):
+    nan = float("nan")
+    rows = [[nan, 1.0, nan, 2.0], [nan, nan, 0.0, nan], [3.0, 1.0, 3.0, 2.0]]
+    want = NAN_WINDOWS[case](torch, torch.tensor([[rows]]))
+    got = NAN_WINDOWS[case](pn, pn.tensor([[rows]]))
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.detach().numpy(), w.detach().numpy())
