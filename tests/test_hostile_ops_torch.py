@@ -117,3 +117,35 @@ def test_adaptive_max_pool_picks_the_last_nan_of_a_window_as_torch(backend_name,
     got = NAN_WINDOWS[case](pn, pn.tensor([[rows]]))
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g.detach().numpy(), w.detach().numpy())
+
+
+OUT_OVERLAP = {  # out= sharing memory with an input: torch refuses a partial overlap in these...
+    "add-out-T": (True, lambda L, x: L.add(x, 1, out=x.t())),
+    "add-out-shifted": (True, lambda L, x: L.add(x[:3], 1, out=x[1:])),
+    "exp-out-shifted": (True, lambda L, x: L.exp(x[:3], out=x[1:])),
+    "clamp-out-shifted": (True, lambda L, x: L.clamp(x[:3], 0, 3, out=x[1:])),
+    "neg-out-T": (True, lambda L, x: L.neg(x, out=x.t())),
+    "cumsum-out-shifted": (True, lambda L, x: L.cumsum(x[:3], 0, out=x[1:])),
+    "sort-out-shifted": (True, lambda L, x: L.sort(x[:3], out=(x[1:], L.empty(3, 4, dtype=L.long)))),
+    "gather-out-shifted": (True, lambda L, x: L.gather(x[:3], 1, L.zeros(3, 4, dtype=L.long), out=x[1:])),
+    "outer-out": (True, lambda L, x: L.outer(x[0], x[1], out=x)),
+    # ...and computes these: the same memory the same way, a reduction, a matmul, softmax
+    "mul-out-self": (False, lambda L, x: L.mul(x, x, out=x)),
+    "abs-out-self": (False, lambda L, x: L.abs(x, out=x)),
+    "sum-out-row": (False, lambda L, x: L.sum(x, 0, out=x[0])),
+    "softmax-out-shifted": (False, lambda L, x: L.softmax(x[:3], 0, out=x[1:])),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OUT_OVERLAP))
+def test_out_overlapping_an_input_in_part_raises_as_torch(case):
+    raises, fn = OUT_OVERLAP[case]
+    if raises:
+        _same_error(lambda L: fn(L, L.arange(16.0).reshape(4, 4)), match="refer to a single memory location")
+        x = pn.arange(16.0).reshape(4, 4)
+        with pytest.raises(RuntimeError):
+            fn(pn, x)
+        np.testing.assert_array_equal(x.numpy(), np.arange(16.0).reshape(4, 4))  # (refused before writing)
+    else:
+        fn(torch, torch.arange(16.0).reshape(4, 4))
+        fn(pn, pn.arange(16.0).reshape(4, 4))
