@@ -39,7 +39,7 @@ import types
 
 import numpy as np
 
-from ._errors import type_name
+from ._errors import AllocationError, type_name
 from ._method_params import METHOD_PARAMS
 from ._tensor_base import TensorBase
 from ._tensor_params import TENSOR_PARAMS
@@ -245,7 +245,12 @@ def _checked(function, name: str, params, module: str, method: bool = False):
                 refusal = _refusal(name, at, arg, kind.replace("tensors", "sequence"), x)
                 if refusal is not None:
                     raise refusal
-        return function(*args, **kwargs)
+        try:
+            return function(*args, **kwargs)
+        except MemoryError as exc:  # NumPy's, for a result too large: torch's allocator raises RuntimeError
+            if isinstance(exc, RuntimeError):
+                raise
+            raise AllocationError(f"{name}(): DefaultCPUAllocator: can't allocate memory: {exc}") from None
 
     run.__checks_tensor_arguments__ = True
     if not method:

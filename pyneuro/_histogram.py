@@ -4,7 +4,7 @@ and Tensor.histogram (_tensor_reduce.py) use them, and so does torch.histogramdd
 a D-dimensional histogram of the rows of an (..., D) tensor, each dimension binned as
 torch.histogram bins one (equal bins over a range, or the edges a 1-D tensor gives).
 
-Arrows: imports _dtype, _errors, _tensor_base and return_types.
+Arrows: imports _dtype, _errors, _memory, _tensor_base, creation and return_types.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import numpy as np
 from . import return_types
 from ._dtype import c_type_name
 from ._errors import ArgumentError
+from ._memory import check_allocation
 from ._tensor_base import TensorBase, _backend, _from_data
+from .creation import evenly_spaced
 
 
 def _host(t) -> np.ndarray:
@@ -29,10 +31,18 @@ def check_bins(bins, dim=0):
         raise ArgumentError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension {dim}")
 
 
+_EXACT_EDGES = 4097  # up to this many edges, exact Fractions; beyond, creation.evenly_spaced
+
+
 def torch_linspace(start, end, steps, dtype):
     """torch.linspace's values in dtype, bit for bit: its kernel computes start + step * i for the
     first half and end - step * (steps - 1 - i) for the rest, each as one fused multiply-add
     (one rounding), which the exact Fraction arithmetic here reproduces."""
+    check_allocation(48 * steps, "histogram edges")  # (bins=2**34: torch's allocation error, at once)
+    if steps > _EXACT_EDGES:  # an exact Fraction per edge costs ~10 us (a million bins took 9 s): linspace's
+        return evenly_spaced(
+            start, end, steps, dtype
+        )  # arithmetic (float32 the same bits; float64 1 ulp at a few)
     start, end = dtype.type(start), dtype.type(end)
     step = (end - start) / dtype.type(builtins.max(steps - 1, 1))
     s, e, d = Fraction(float(start)), Fraction(float(end)), Fraction(float(step))

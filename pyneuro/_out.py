@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 
 from ._dtype import can_cast, torch_name
-from ._errors import overlap_error, read_only
+from ._errors import overlap_error, partial_overlap_error, read_only
 from ._tensor_base import TensorBase
 from .autograd.grad_mode import _GradMode
 
@@ -43,6 +43,27 @@ _SAME_DTYPE = frozenset(
 _SAME_DTYPE_WITH_DIM = frozenset({"max", "min", "median"})  # (values, indices) forms only
 # ...and these compute in out's dtype (sum of [1.5, 2.5] into an int64 out is 1 + 2 = 3)
 _IN_OUT_DTYPE = frozenset({"sum", "prod", "cumsum", "cumprod", "mean"})
+
+
+# ...and these take an out= that overlaps an input in part (torch checks the others, its
+# TensorIterator ops, sort, topk, gather, ...: torch.add(x, 1, out=x.t()), torch.exp(x[:-1], out=x[1:]))
+_OVERLAP_ALLOWED = frozenset(
+    "sum prod mean nansum nanmean std var amax amin aminmax max min median nanmedian kthvalue mode "
+    "norm vector_norm logsumexp argmax argmin all any count_nonzero softmax log_softmax tril triu diag "
+    "cross cummax cummin mm matmul addmm addmv addbmm baddbmm bmm mv dot vdot inner tensordot cat "
+    "concat concatenate stack hstack vstack dstack nonzero".split()
+)
+
+
+def _check_partial_overlap(name, outs, args, kwargs) -> None:
+    if name in _OVERLAP_ALLOWED:
+        return
+    for o in outs:
+        if not isinstance(o, TensorBase):
+            continue
+        for a in (*args, *kwargs.values()):
+            if isinstance(a, TensorBase) and (overlap := partial_overlap_error(o._data, a._data)):
+                raise overlap
 
 
 def _check_same_dtype(name, outs, results) -> None:
@@ -115,6 +136,7 @@ def out_keyword(function, module: str | None = None, name: str | None = None):
                 raise
         name = function.__name__
         outs = out if isinstance(out, (tuple, list)) else (out,)
+        _check_partial_overlap(name, outs, args, kwargs)
         if name in _IN_OUT_DTYPE and kwargs.get("dtype") is None and isinstance(out, TensorBase):
             kwargs["dtype"] = out.dtype
         result = function(*args, **kwargs)

@@ -199,6 +199,11 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                 f"pad should be at most half of effective kernel size, but got pad={pp}, kernel_size={kk} and "
                 f"dilation={dd}"
             )
+    if any(pp > kk // 2 for kk, pp in zip(k, p)):  # (a dilated window: then the kernel's own half, as torch)
+        raise ArgumentError(
+            f"pad should be smaller than or equal to half of kernel size, but got kT: {k[0]} kW: {k[2]} kH: {k[1]} "
+            f"padT: {p[0]} padW: {p[2]} padH: {p[1]}"
+        )
     n, c, d, h, w = x.shape
     hw_vals, hw_idx = max_pool2d(_over_hw(x), k[1:], s[1:], p[1:], dil[1:], ceil_mode, True)
     col, hw = _over_d(hw_vals, n, c, d)

@@ -44,6 +44,17 @@ def _check_fits(lead, oh: int, ow: int, op: str) -> None:
     check_allocation(math.prod(lead) * oh * ow * 12, op)  # float32 values and int64 indices
 
 
+def _window_argmax(win: Tensor) -> Tensor:
+    """The position of each window's (last dim's) maximum, as torch's adaptive max-pool kernel
+    picks it (`val > max || isnan(val)`): the first of equal maxima, but the last NaN."""
+    arg = win.argmax(dim=-1)
+    nan = win.isnan()
+    if nan.any():
+        last = (win.shape[-1] - 1) - nan.flip(-1).to(int64).argmax(dim=-1)
+        arg = last.where(nan.any(dim=-1), arg)
+    return arg
+
+
 def _adaptive_max(x: Tensor, oh: int, ow: int):
     """(values, flat indices h * W + w) of the adaptive max pool of x's last two dims."""
     *lead, h, w = x.shape
@@ -51,7 +62,7 @@ def _adaptive_max(x: Tensor, oh: int, ow: int):
         return x.reshape(*lead, h * w)[..., :0].reshape(*lead, oh, ow), zeros(*lead, oh, ow, dtype=int64)
     b, flat = len(lead), x.reshape(*lead, h * w)
     if oh == ow == 1:  # one window, the whole plane (AdaptiveMaxPool(1), global max pooling): no copy
-        idx = flat.detach().argmax(dim=-1).reshape(*lead, 1, 1)
+        idx = _window_argmax(flat.detach()).reshape(*lead, 1, 1)
         return flat._gather(b, idx.reshape(*lead, 1)).reshape(*lead, 1, 1), idx
     rows, cols = _windows(h, oh), _windows(w, ow)
     kh, kw = rows.shape[1], cols.shape[1]
@@ -63,7 +74,7 @@ def _adaptive_max(x: Tensor, oh: int, ow: int):
             *lead, oh, kh, ow, kw
         )
     win = win.permute(*range(b), b, b + 2, b + 1, b + 3)
-    arg = win.reshape(*lead, oh, ow, kh * kw).argmax(dim=-1)
+    arg = _window_argmax(win.reshape(*lead, oh, ow, kh * kw))
     row_of = as_tensor(rows, device=x.device)[arange(oh, device=x.device).reshape(oh, 1), arg // kw]
     col_of = as_tensor(cols, device=x.device)[arange(ow, device=x.device), arg % kw]
     idx = row_of * w + col_of

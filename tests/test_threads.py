@@ -192,6 +192,82 @@ def test_threads_adding_into_one_shared_models_grads_lose_no_update():
     np.testing.assert_allclose(model.bias.grad.numpy(), np.full(256, 6400.0), rtol=1e-5)
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_threads_taking_autograd_grad_of_one_shared_model_get_their_own_gradients(create_graph):
+    """autograd.grad through one model from 4 threads at once (separate graphs, shared
+    parameters): each call gets its own batch's gradients and no .grad changes, as torch's.
+    The gradients were collected in the parameters' .grad and restored afterwards, so the
+    threads saw each other's sums (wrong values, "appears to not have been used" errors)."""
+    pn.manual_seed(0)
+    model = pn.nn.Sequential(pn.nn.Linear(16, 32), pn.nn.ReLU(), pn.nn.Linear(32, 3))
+    params = list(model.parameters())
+    for p in params:
+        p.grad = pn.full(p.shape, 7.0)
+    data = [_data(seed) for seed in range(4)]
+    data = [(x[:, :8].repeat(1, 2), y) for x, y in data]
+
+    def grads(i):
+        x, y = data[i]
+        g = pn.autograd.grad(F.cross_entropy(model(x), y), params, create_graph=create_graph)
+        return [t.detach().numpy().copy() for t in g]
+
+    want = [grads(i) for i in range(4)]
+    barrier, errors = threading.Barrier(4), []
+
+    def work(i):
+        try:
+            barrier.wait(timeout=60)
+            for _ in range(20):
+                for a, b in zip(grads(i), want[i]):
+                    np.testing.assert_array_equal(a, b)
+        except Exception as exc:  # reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors[:2]
+    assert all(np.all(p.grad.numpy() == 7.0) for p in params)
+
+
+def test_autograd_grad_in_threads_leaves_a_concurrent_backwards_grad_alone():
+    """One thread accumulates 50 backward() passes into .grad while two others call
+    autograd.grad through the same layer: .grad ends as 50 gradients, as torch's (grad() set
+    .grad to None and restored it around its walk, dropping the other thread's additions)."""
+    pn.manual_seed(0)
+    layer, x = pn.nn.Linear(256, 256), pn.randn(64, 256)
+    layer(x).square().sum().backward()
+    one = layer.weight.grad.numpy().copy()
+    layer.zero_grad()
+    barrier, errors = threading.Barrier(3), []
+
+    def accumulate():
+        barrier.wait(timeout=60)
+        for _ in range(50):
+            layer(x).square().sum().backward()
+
+    def differentiate():
+        try:
+            barrier.wait(timeout=60)
+            for _ in range(50):
+                (g, _) = pn.autograd.grad(layer(x).square().sum(), list(layer.parameters()))
+                np.testing.assert_allclose(g.numpy(), one, rtol=1e-5, atol=1e-5)
+        except Exception as exc:  # reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=accumulate)] + [
+        threading.Thread(target=differentiate) for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors[:1]
+    np.testing.assert_allclose(layer.weight.grad.numpy(), 50 * one, rtol=1e-4, atol=1e-3)
+
+
 def _draws_in_threads(first_draw, draw, threads=4, each=12):
     """Each of `threads` threads makes `each` draws from one generator, the first ones together."""
     barrier, got, errors = threading.Barrier(threads), [], []

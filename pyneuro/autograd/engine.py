@@ -10,7 +10,6 @@ same graph raises the same RuntimeError as PyTorch.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import sys
 import threading
@@ -102,6 +101,43 @@ def _sum(acc, owned: bool, gi):
 _LEAF_LOCK = threading.Lock()
 
 
+class _Capture(threading.local):
+    sink = None  # while grad() runs in this thread: id(tensor) -> _Slot
+
+
+_capture = _Capture()
+
+
+class _Slot:
+    """Where grad() collects one tensor's gradient instead of its .grad: per call and per
+    thread, so threads differentiating one shared model (separate graphs, shared parameters)
+    each get their own gradients, as torch's autograd.grad, and no .grad changes meanwhile."""
+
+    __slots__ = ("_grad", "_data", "_node", "device")
+
+    def __init__(self, t) -> None:
+        self._grad, self._data, self._node, self.device = None, t._data, t._node, t.device
+
+
+def capturing() -> bool:
+    """Whether a grad() call is collecting gradients in this thread."""
+    return _capture.sink is not None
+
+
+def grad_slot(t):
+    """What a walk stores t's gradient into: t itself, or while grad() runs in this thread,
+    the call's slot for an input or a leaf (a retained non-leaf's .grad still changes, as torch's)."""
+    sink = _capture.sink
+    if sink is None:
+        return t
+    slot = sink.get(id(t))
+    if slot is None:
+        if t._node is not None:
+            return t
+        slot = sink[id(t)] = _Slot(t)
+    return slot
+
+
 def _accumulate_leaf(leaf, g, shared: bool, fresh=None) -> None:
     """leaf.grad += g (the first gradient is stored, copied if it may alias other arrays).
 
@@ -109,6 +145,8 @@ def _accumulate_leaf(leaf, g, shared: bool, fresh=None) -> None:
     those in place."""
     if leaf._view is not None and no_grad_view_leaf(leaf):
         return
+    if _capture.sink is not None:
+        leaf = grad_slot(leaf)
     with _LEAF_LOCK:
         _accumulate(leaf, g, shared, fresh)
 
@@ -249,7 +287,7 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
     if root is None:  # backward on a leaf: its gradient is the seed itself
         hooks = _hooks.by_leaf and _hooks.hooks_for(_hooks.by_leaf, tensor)
         _accumulate_leaf(tensor, _hooks.run(hooks, grad_array, tensor.device) if hooks else grad_array, True)
-        if _hooks.post_accumulate and not _capturing[0]:
+        if _hooks.post_accumulate and _capture.sink is None:
             _hooks.run_post_accumulate((tensor,))
         return
     # Gradients stored after the node's tensor hooks ran: a non-leaf's .grad (retain_grad), by
@@ -336,11 +374,13 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
         hooks = _hooks.hooks_for(_hooks.by_leaf, leaf)
         if type(g) is SparseRowsGrad:  # the hooks see the sparse gradient, as torch's
             with _LEAF_LOCK:
-                _accumulate_sparse(leaf, _run_sparse_hooks(hooks, _sparse_tensor(leaf, g)) if hooks else g)
+                _accumulate_sparse(
+                    grad_slot(leaf), _run_sparse_hooks(hooks, _sparse_tensor(leaf, g)) if hooks else g
+                )
             continue
         g = _dense(g)
         _accumulate_leaf(leaf, _hooks.run(hooks, g, leaf.device) if hooks else g, alias or bool(hooks))
-    if _hooks.post_accumulate and not _capturing[0]:
+    if _hooks.post_accumulate and _capture.sink is None:
         _hooks.run_post_accumulate(leaf for leaf, _, _ in hooked_leaves.values())
 
 
@@ -352,19 +392,6 @@ def release_graphs(tensors) -> None:
         if isinstance(t, TensorBase) and t._node is not None:
             for node in _topological_order(t._node):
                 node.release()
-
-
-_capturing = [0]  # > 0 while grad() runs walks (graph_backward.py: no .grad reference-cycle warning)
-
-
-@contextlib.contextmanager
-def _capture():
-    """grad()'s walks hand the gradients back to the caller instead of leaving them in .grad."""
-    _capturing[0] += 1
-    try:
-        yield
-    finally:
-        _capturing[0] -= 1
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
@@ -398,35 +425,25 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for t in ins:
         if not isinstance(t, TensorBase) or not t._req:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    # Every leaf the backward walk can reach keeps its .grad: remember and restore them.
-    leaves = {}
-    for o in outs:
-        if o._node is None:
-            leaves[id(o)] = o
-            continue
-        for node in _topological_order(o._node):
-            for a, need, nxt in zip(node.inputs, node.needs, node.nexts):
-                if need and nxt is None:
-                    leaves[id(a)] = a
-    for t in ins:
-        leaves[id(t)] = t
-    saved = {k: (t._grad, t._retain) for k, t in leaves.items()}
+    # The gradients go into this call's slots, not .grad (engine.grad_slot): nothing another
+    # thread or the caller sees changes
+    sink = {id(t): _Slot(t) for t in ins}
+    retain = [(t, t._retain) for t in ins if t._node is not None]
+    outer = _capture.sink  # (grad() inside a hook of another grad(): restored after)
     try:
-        for t in leaves.values():
-            t._grad = None
-        for t in ins:
-            if t._node is not None:
-                t._retain = True
+        for t, _ in retain:
+            t._retain = True
         keep = bool(create_graph if retain_graph is None else retain_graph)
-        with _capture():
-            for i, (o, g) in enumerate(zip(outs, gouts)):
-                o.backward(g, retain_graph=keep or i < len(outs) - 1, create_graph=create_graph)
+        _capture.sink = sink
+        for i, (o, g) in enumerate(zip(outs, gouts)):
+            o.backward(g, retain_graph=keep or i < len(outs) - 1, create_graph=create_graph)
         if not keep:
             release_graphs(outs)
-        result = tuple(t._grad for t in ins)
+        result = tuple(sink[id(t)]._grad for t in ins)
     finally:
-        for k, t in leaves.items():
-            t._grad, t._retain = saved[k]
+        _capture.sink = outer
+        for t, was in retain:
+            t._retain = was
     if not allow_unused:
         for i, r in enumerate(result):
             if r is None:

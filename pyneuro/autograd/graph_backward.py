@@ -25,7 +25,7 @@ from . import hooks as _hooks
 from . import saved_hooks as _saved_hooks
 from .custom import _CtxNode
 from .elementwise import Cast
-from .engine import _LEAF_LOCK, _capturing, _topological_order, quiet_math
+from .engine import _LEAF_LOCK, _topological_order, capturing, grad_slot, quiet_math
 from .function import _FREED_MESSAGE
 from .grad_mode import enable_grad
 from .graph_rules import _const, rule, rule_for
@@ -70,7 +70,7 @@ def _read_tensors(node) -> list:
 
 def run_backward_graph(tensor, grad, retain_graph: bool = True) -> None:
     """Backpropagate the Tensor grad from tensor into every leaf's .grad, recording the graph."""
-    if not _capturing[0] and not _warned[0]:  # torch's warning, once per process as torch's
+    if not capturing() and not _warned[0]:  # torch's warning, once per process as torch's
         _warned[0] = True
         warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=3)
     with enable_grad(), quiet_math():
@@ -125,14 +125,14 @@ def _walk(tensor, grad, retain_graph: bool) -> None:
                 pending[child] = gi if child not in pending else pending[child] + gi
     for leaf, g in hooked.values():
         _leaf(leaf, g, post=False)
-    if _hooks.post_accumulate and not _capturing[0]:
+    if _hooks.post_accumulate and not capturing():
         _hooks.run_post_accumulate(leaf for leaf, _ in hooked.values())
 
 
 def _leaf(leaf, g, post: bool = True) -> None:
     hooks = _hooks.by_leaf and _hooks.hooks_for(_hooks.by_leaf, leaf)
     _store(leaf, _hooks.run_tensor(hooks, g) if hooks else g)
-    if post and _hooks.post_accumulate and not _capturing[0]:
+    if post and _hooks.post_accumulate and not capturing():
         _hooks.run_post_accumulate((leaf,))
 
 
@@ -144,11 +144,12 @@ def _store(t, g) -> None:
     the op that made it: MulBackward0 for x**3's, not CopyBackwards)."""
     if g._data.dtype != t._data.dtype:
         g = Cast.apply(g, dtype=t._data.dtype)
+    t = grad_slot(t)
     with _LEAF_LOCK:  # (threads adding into one shared .grad: engine._LEAF_LOCK)
         if t._grad is not None:  # (a sparse .grad plus a dense gradient: dense, as torch's)
             t._grad = g + t._grad if t._grad.is_sparse else t._grad + g
         else:
-            t._grad = g if _capturing[0] and g._node is not None else Copy.apply(g.detach(), g)
+            t._grad = g if capturing() and g._node is not None else Copy.apply(g.detach(), g)
 
 
 def as_grad_tensor(gradient, array, device):

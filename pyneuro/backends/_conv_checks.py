@@ -277,6 +277,13 @@ def pool2d(x, kernel, stride, padding, dilation=1, ceil_mode=False, op="max_pool
                 f"pad should be at most half of effective kernel size, but got pad={p}, "
                 f"kernel_size={k} and dilation={d}"
             )
+    if (
+        padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2
+    ):  # (a dilated window: then the kernel's own half)
+        raise ArgumentError(
+            "pad should be smaller than or equal to half of kernel size, but got "
+            f"padW = {padding[1]}, padH = {padding[0]}, kW = {kernel[1]}, kH = {kernel[0]}"
+        )
     nonempty_planes(shape, op)
     _, c, h, w = shape
     ho, wo = (

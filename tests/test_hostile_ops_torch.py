@@ -1,0 +1,151 @@
+"""Hostile arguments found by differential fuzzing against torch (values, exception classes):
+each case runs the same call with torch and with pyneuro and compares the result, or the
+exception's builtin class and message.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch", reason="torch is the oracle for these tests and is not installed")
+
+
+def _same_error(fn, match=None):
+    """fn(torch) raises; fn(pn) raises an exception of the same builtin class (and message)."""
+    with pytest.raises(Exception) as want:
+        fn(torch)
+    kind = next(c for c in (IndexError, TypeError, ValueError, RuntimeError) if isinstance(want.value, c))
+    with pytest.raises(kind, match=match) as got:
+        fn(pn)
+    if match is None:
+        assert str(got.value).split(",")[0] == str(want.value).split(",")[0]
+
+
+def _x(L, shape, seed=0):
+    return L.tensor(np.random.default_rng(seed).standard_normal(shape).astype(np.float32))
+
+
+# a dilated window: torch checks the padding against half the effective kernel, then against
+# half the kernel itself (pool2d_shape_check); pyneuro checked only the first and pooled
+POOL_PAD_DILATED = {
+    "max_pool2d": lambda L: L.nn.functional.max_pool2d(
+        _x(L, (2, 3, 2, 6)), 3, (3, 4), (2, 1), 2, ceil_mode=True
+    ),
+    "max_pool2d-indices": lambda L: L.nn.functional.max_pool2d(
+        _x(L, (1, 2, 9, 9)), 3, 1, 2, 2, return_indices=True
+    ),
+    "max_pool2d-w": lambda L: L.nn.functional.max_pool2d(_x(L, (1, 2, 9, 9)), (3, 2), 1, (1, 2), (1, 3)),
+    "MaxPool2d": lambda L: L.nn.MaxPool2d(3, padding=2, dilation=2)(_x(L, (1, 2, 9, 9))),
+    "max_pool3d": lambda L: L.nn.functional.max_pool3d(_x(L, (1, 1, 9, 9, 9)), 3, padding=2, dilation=2),
+}
+
+
+@pytest.mark.parametrize("case", sorted(POOL_PAD_DILATED))
+def test_dilated_pool_padding_over_half_the_kernel_raises_as_torch(backend_name, case):
+    _same_error(POOL_PAD_DILATED[case], match="pad should be smaller than or equal to half of kernel size")
+
+
+def test_dilated_pool_padding_within_half_the_kernel_pools_as_torch(backend_name):
+    for L in (torch, pn):
+        y = L.nn.functional.max_pool2d(_x(L, (1, 2, 9, 9)), 3, 1, 1, 3, return_indices=True)
+        if L is torch:
+            want = [t.numpy() for t in y]
+    np.testing.assert_array_equal(y[0].numpy(), want[0])
+    np.testing.assert_array_equal(y[1].numpy(), want[1])
+
+
+def test_histc_with_more_bins_than_memory_raises_at_once():
+    """bins=2**34: torch's allocation RuntimeError; pyneuro built 2**34 exact Fractions first (hours)."""
+    code = (
+        "import pyneuro as pn\n"
+        "try:\n    pn.histc(pn.ones(3), bins=2**34)\n"
+        "except RuntimeError as e:\n    print('RuntimeError', e)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.startswith("RuntimeError") and "can't allocate memory" in done.stdout, done
+
+
+@pytest.mark.parametrize("bins", [5000, 300_000])
+def test_histc_with_many_bins_counts_as_torch(bins):
+    x = np.random.default_rng(0).standard_normal(20_000).astype(np.float32)
+    want = torch.histc(torch.tensor(x), bins=bins).numpy()
+    np.testing.assert_array_equal(pn.histc(pn.tensor(x), bins=bins).numpy(), want)
+
+
+_TOO_LARGE = {  # results NumPy cannot allocate under a 4 GiB address-space limit: torch's RuntimeError
+    "bincount": "pn.bincount(pn.tensor([2**36]))",
+    "one_hot": "pn.nn.functional.one_hot(pn.arange(2**16), 2**16)",
+    "histc": "pn.histc(pn.ones(3), bins=2**29)",
+}
+
+
+@pytest.mark.parametrize("case", sorted(_TOO_LARGE))
+def test_results_too_large_to_allocate_raise_torchs_runtime_error(case):
+    """torch's allocator raises RuntimeError; NumPy's MemoryError is none (except AllocationError)."""
+    code = (
+        "import resource\nresource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))\n"
+        "import pyneuro as pn\n"
+        f"try:\n    {_TOO_LARGE[case]}\n"
+        "except RuntimeError as e:\n    print('RuntimeError', e)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.startswith("RuntimeError") and "can't allocate memory" in done.stdout, done
+
+
+NAN_WINDOWS = {  # windows with several NaNs: torch's adaptive kernel takes the last (val > max || isnan)
+    "global": lambda L, x: L.nn.functional.adaptive_max_pool2d(x, 1, return_indices=True),
+    "1x2": lambda L, x: L.nn.functional.adaptive_max_pool2d(x, (1, 2), return_indices=True),
+    "2x3-overlapping": lambda L, x: L.nn.functional.adaptive_max_pool2d(x, (2, 3), return_indices=True),
+    "1d": lambda L, x: L.nn.functional.adaptive_max_pool1d(x[0], 2, return_indices=True),
+    "grad": lambda L, x: L.autograd.grad(
+        L.nn.functional.adaptive_max_pool2d(x.requires_grad_(), (1, 2)).nan_to_num().sum(), x
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NAN_WINDOWS))
+def test_adaptive_max_pool_picks_the_last_nan_of_a_window_as_torch(backend_name, case):
+    nan = float("nan")
+    rows = [[nan, 1.0, nan, 2.0], [nan, nan, 0.0, nan], [3.0, 1.0, 3.0, 2.0]]
+    want = NAN_WINDOWS[case](torch, torch.tensor([[rows]]))
+    got = NAN_WINDOWS[case](pn, pn.tensor([[rows]]))
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.detach().numpy(), w.detach().numpy())
+
+
+OUT_OVERLAP = {  # out= sharing memory with an input: torch refuses a partial overlap in these...
+    "add-out-T": (True, lambda L, x: L.add(x, 1, out=x.t())),
+    "add-out-shifted": (True, lambda L, x: L.add(x[:3], 1, out=x[1:])),
+    "exp-out-shifted": (True, lambda L, x: L.exp(x[:3], out=x[1:])),
+    "clamp-out-shifted": (True, lambda L, x: L.clamp(x[:3], 0, 3, out=x[1:])),
+    "neg-out-T": (True, lambda L, x: L.neg(x, out=x.t())),
+    "cumsum-out-shifted": (True, lambda L, x: L.cumsum(x[:3], 0, out=x[1:])),
+    "sort-out-shifted": (True, lambda L, x: L.sort(x[:3], out=(x[1:], L.empty(3, 4, dtype=L.long)))),
+    "gather-out-shifted": (True, lambda L, x: L.gather(x[:3], 1, L.zeros(3, 4, dtype=L.long), out=x[1:])),
+    "outer-out": (True, lambda L, x: L.outer(x[0], x[1], out=x)),
+    # ...and computes these: the same memory the same way, a reduction, a matmul, softmax
+    "mul-out-self": (False, lambda L, x: L.mul(x, x, out=x)),
+    "abs-out-self": (False, lambda L, x: L.abs(x, out=x)),
+    "sum-out-row": (False, lambda L, x: L.sum(x, 0, out=x[0])),
+    "softmax-out-shifted": (False, lambda L, x: L.softmax(x[:3], 0, out=x[1:])),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OUT_OVERLAP))
+def test_out_overlapping_an_input_in_part_raises_as_torch(case):
+    raises, fn = OUT_OVERLAP[case]
+    if raises:
+        _same_error(lambda L: fn(L, L.arange(16.0).reshape(4, 4)), match="refer to a single memory location")
+        x = pn.arange(16.0).reshape(4, 4)
+        with pytest.raises(RuntimeError):
+            fn(pn, x)
+        np.testing.assert_array_equal(x.numpy(), np.arange(16.0).reshape(4, 4))  # (refused before writing)
+    else:
+        fn(torch, torch.arange(16.0).reshape(4, 4))
+        fn(pn, pn.arange(16.0).reshape(4, 4))
