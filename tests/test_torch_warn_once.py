@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = str(Path(__file__).resolve().parents[1])
+import pyneuro as pn
+
+ROOT = str(Path(pn.__file__).resolve().parents[1])  # (the pyneuro under test: installed, or the checkout)
 
 PROBE = """
 import warnings, numpy as np

@@ -487,6 +487,8 @@ class CrossEntropy(Function):
             unit = self.saved[3]
             if reduction == "none":
                 return unit * g.reshape(-1, 1).astype(unit.dtype, copy=False), None
+            if not isinstance(g, (_np.ndarray, _np.generic)):  # a device g stays there (no copy to the host)
+                return unit * g.astype(unit.dtype, copy=False), None
             if float(g) == 1.0:  # handed over as it is (the caller's now: a second backward computes anew)
                 self.saved = self.saved[:3]
                 return unit, None
