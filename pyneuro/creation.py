@@ -494,14 +494,13 @@ def randint(
         if high is None:
             raise TypeError("randint() missing required argument 'high'")
         low = 0
-    where = ""
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
             raise TypeError("randint() needs a size tuple: randint(high, size) or randint(low, high, size)")
-        low, high, size, where = 0, low, high, " (position 1)"
+        low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    low, high = _bound(low, "low", ""), _bound(high, "high", where)
+    low, high = operator.index(low), operator.index(high)  # (ints by is_int_arg: a NumPy int, a 0-d tensor)
     if high <= low:
         raise ShapeError(f"randint: high ({high}) must be greater than low ({low})")
     check_int_bounds(low, high, _dtype(dtype) or int64)
@@ -511,17 +510,6 @@ def randint(
         .astype(_dtype(dtype) or int64)
     )
     return _from_host(host, device, requires_grad)
-
-
-def _bound(value, name: str, where: str) -> int:
-    """randint's low or high as torch's parser reads it: an int (a NumPy int, a 0-d integer
-    tensor), never a float (randint(0, n / 2, ...) is its TypeError) or a bool."""
-    if not isinstance(value, _PY_BOOL):
-        try:
-            return operator.index(value)
-        except TypeError:
-            pass
-    raise TypeError(f"randint(): argument '{name}'{where} must be int, not {type_name(value)}")
 
 
 @_factory_out

@@ -85,8 +85,8 @@ def _silu_grad(xp, a, out):
     return s * (1 + a * (1 - s))
 
 
-def _logsigmoid(xp, a):
-    """min(x, 0) - log1p(exp(-|x|)), torch's kernel's form."""
+def log_sigmoid(xp, a):
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), torch's kernel's form (finite for every finite x)."""
     return xp.minimum(a, 0) - xp.log1p(xp.exp(-xp.abs(a)))
 
 
@@ -106,7 +106,7 @@ _LEAKY = (
 ACTIVATIONS = {
     "leaky_relu": _LEAKY,
     "rrelu": _LEAKY,  # (rrelu in evaluation: leaky_relu with the mean slope, torch's RreluWithNoise node)
-    "logsigmoid": (_logsigmoid, _logsigmoid_grad, "a"),
+    "logsigmoid": (log_sigmoid, _logsigmoid_grad, "a"),
     "gelu": (_gelu, _gelu_grad, "a"),
     "silu": (lambda xp, a: a / (1 + xp.exp(-a)), _silu_grad, "a"),
     "elu": (_elu, _elu_grad, "a"),

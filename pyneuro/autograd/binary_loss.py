@@ -22,6 +22,7 @@ versions. The create_graph rules (graph_rules_more.py) write the same derivative
 
 from __future__ import annotations
 
+from .activation import log_sigmoid
 from .function import Function, _errstate
 
 
@@ -34,14 +35,9 @@ def _reduced(losses, reduction: str):
     return total / losses.size if losses.size else total * float("nan")  # (torch: the mean of none is nan)
 
 
-def _elementwise_grad(g, shape, reduction: str, n: int):
+def _elementwise_grad(g, reduction: str, n: int):
     """The gradient of each element's loss: g itself ('none'), or g spread over n elements."""
     return g if reduction == "none" else g / n if reduction == "mean" and n else g
-
-
-def log_sigmoid(xp, z):
-    """log(1 / (1 + e^-z)) = min(z, 0) - log1p(e^-|z|), finite for every finite z."""
-    return xp.minimum(z, 0) - xp.log1p(xp.exp(-xp.abs(z)))
 
 
 class BinaryCrossEntropy(Function):
@@ -64,7 +60,7 @@ class BinaryCrossEntropy(Function):
     def backward(self, g):
         p, y, weight, reduction = self.saved
         xp = self.bk.xp
-        ge = _elementwise_grad(g, p.shape, reduction, p.size)
+        ge = _elementwise_grad(g, reduction, p.size)
         if weight is not None:
             ge = ge * weight
         with _errstate(xp):
@@ -98,7 +94,7 @@ class BinaryCrossEntropyWithLogits(Function):
     def backward(self, g):
         z, y, weight, pos_weight, reduction = self.saved
         xp = self.bk.xp
-        ge = _elementwise_grad(g, z.shape, reduction, z.size)
+        ge = _elementwise_grad(g, reduction, z.size)
         if weight is not None:
             ge = ge * weight
         gz = gy = None

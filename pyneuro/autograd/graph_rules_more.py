@@ -718,10 +718,6 @@ def _binary_cross_entropy(node, g):
     return gp, gy
 
 
-def _log_sigmoid(z):
-    return -ACTIVATION_OPS["softplus"].apply(-z, beta=1.0, threshold=20.0)
-
-
 @rule(BinaryCrossEntropyWithLogits)
 def _binary_cross_entropy_with_logits(node, g):
     z, y = node.inputs
@@ -733,7 +729,8 @@ def _binary_cross_entropy_with_logits(node, g):
         s = z.sigmoid()
         gz = ge * (s - y if pw is None else (pw * y + 1 - y) * s - pw * y)
     if _need(node, 1):
-        gy = ge * (-z if pw is None else _log_sigmoid(-z) - _log_sigmoid(z) * pw)
+        log_sigmoid = ACTIVATION_OPS["logsigmoid"].apply
+        gy = ge * (-z if pw is None else log_sigmoid(-z) - log_sigmoid(z) * pw)
     return gz, gy
 
 
