@@ -39,10 +39,9 @@ def torch_linspace(start, end, steps, dtype):
     first half and end - step * (steps - 1 - i) for the rest, each as one fused multiply-add
     (one rounding), which the exact Fraction arithmetic here reproduces."""
     check_allocation(48 * steps, "histogram edges")  # (bins=2**34: torch's allocation error, at once)
-    if steps > _EXACT_EDGES:  # an exact Fraction per edge costs ~10 us (a million bins took 9 s): linspace's
-        return evenly_spaced(
-            start, end, steps, dtype
-        )  # arithmetic (float32 the same bits; float64 1 ulp at a few)
+    if steps > _EXACT_EDGES:  # an exact Fraction per edge costs ~10 us (a million bins took 9 s), so
+        # linspace's own arithmetic: float32 the same bits, float64 1 ulp off at a few edges
+        return evenly_spaced(start, end, steps, dtype)
     start, end = dtype.type(start), dtype.type(end)
     step = (end - start) / dtype.type(builtins.max(steps - 1, 1))
     s, e, d = Fraction(float(start)), Fraction(float(end)), Fraction(float(step))
