@@ -131,6 +131,13 @@ inline Vec vrelu_grad(Vec g, Vec x) {
   std::memcpy(&bits, &x, sizeof bits);
   return bits > 0 || x != x ? g : 0.0f;
 }
+// min(x, m) that returns m where x is NaN (as vmax): clamp with vmin(vset1(hi), x) to let NaN through.
+inline Vec vmin(Vec x, Vec m) { return x < m ? x : m; }
+inline Vec vabs(Vec x) { return std::fabs(x); }
+// Lanes where x's sign bit is set take if_neg, the others otherwise.
+inline Vec vblend_neg(Vec x, Vec if_neg, Vec otherwise) { return std::signbit(x) ? if_neg : otherwise; }
+// a * b - p exactly, p = a * b rounded (the product's rounding error; exact in double).
+inline Vec vmul_err(Vec a, Vec b, Vec p) { return float(double(a) * double(b) - double(p)); }
 // Non-temporal (streaming) store of a full vector to an address aligned to its size:
 // the line goes to memory without first being read into the cache.
 inline void vstream(float* p, Vec v) { *p = v; }
@@ -258,6 +265,10 @@ inline Vec vrelu_grad(Vec g, Vec x) {
   const Vec keep = _mm256_or_ps(_mm256_castsi256_ps(positive), _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
   return _mm256_and_ps(keep, g);
 }
+inline Vec vmin(Vec x, Vec m) { return _mm256_min_ps(x, m); }  // NaN in x -> m
+inline Vec vabs(Vec x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
+inline Vec vblend_neg(Vec x, Vec if_neg, Vec otherwise) { return _mm256_blendv_ps(otherwise, if_neg, x); }
+inline Vec vmul_err(Vec a, Vec b, Vec p) { return _mm256_fmsub_ps(a, b, p); }
 inline void vstream(float* p, Vec v) { _mm256_stream_ps(p, v); }
 inline void vstream_fence() { _mm_sfence(); }
 
@@ -371,6 +382,12 @@ inline Vec vrelu_grad(Vec g, Vec x) {
                          _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
   return _mm512_maskz_mov_ps(keep, g);
 }
+inline Vec vmin(Vec x, Vec m) { return _mm512_min_ps(x, m); }  // NaN in x -> m
+inline Vec vabs(Vec x) { return _mm512_abs_ps(x); }
+inline Vec vblend_neg(Vec x, Vec if_neg, Vec otherwise) {
+  return _mm512_mask_blend_ps(_mm512_movepi32_mask(_mm512_castps_si512(x)), otherwise, if_neg);
+}
+inline Vec vmul_err(Vec a, Vec b, Vec p) { return _mm512_fmsub_ps(a, b, p); }
 inline void vstream(float* p, Vec v) { _mm512_stream_ps(p, v); }
 inline void vstream_fence() { _mm_sfence(); }
 
