@@ -52,6 +52,10 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+// Float bit patterns read as int32: -0.0 is the smallest int32; the negative floats below it,
+// from -denormal to -inf, run up to -inf's; the negative NaNs lie above -inf's, up to -1.
+constexpr std::int32_t kNegZeroBits = std::numeric_limits<std::int32_t>::min();
+constexpr std::int32_t kNegInfBits = -0x00800000;  // 0xff800000
 
 // Constants of the exp approximation (Cephes expf).
 constexpr float kExpHi = 89.0f;  // exp(89) > FLT_MAX: overflows to +inf
@@ -130,6 +134,13 @@ inline Vec vrelu_grad(Vec g, Vec x) {
   std::int32_t bits;
   std::memcpy(&bits, &x, sizeof bits);
   return bits > 0 || x != x ? g : 0.0f;
+}
+// ReLU itself: x, except +0 where x is negative (-0.0 stays -0.0, NaN stays NaN: torch.relu's
+// max(x, 0)). Bits again, as vrelu_grad: under DAZ a negative denormal would compare equal to 0.
+inline Vec vrelu(Vec x) {
+  std::int32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return bits > kNegInfBits || bits == kNegZeroBits ? x : 0.0f;
 }
 // min(x, m) that returns m where x is NaN (as vmax): clamp with vmin(vset1(hi), x) to let NaN through.
 inline Vec vmin(Vec x, Vec m) { return x < m ? x : m; }
@@ -265,6 +276,12 @@ inline Vec vrelu_grad(Vec g, Vec x) {
   const Vec keep = _mm256_or_ps(_mm256_castsi256_ps(positive), _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
   return _mm256_and_ps(keep, g);
 }
+inline Vec vrelu(Vec x) {  // as scalar::vrelu: keep x where its bits exceed -inf's, or it is -0.0
+  const __m256i b = _mm256_castps_si256(x);
+  const __m256i keep = _mm256_or_si256(_mm256_cmpgt_epi32(b, _mm256_set1_epi32(kNegInfBits)),
+                                       _mm256_cmpeq_epi32(b, _mm256_set1_epi32(kNegZeroBits)));
+  return _mm256_and_ps(_mm256_castsi256_ps(keep), x);
+}
 inline Vec vmin(Vec x, Vec m) { return _mm256_min_ps(x, m); }  // NaN in x -> m
 inline Vec vabs(Vec x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
 inline Vec vblend_neg(Vec x, Vec if_neg, Vec otherwise) { return _mm256_blendv_ps(otherwise, if_neg, x); }
@@ -381,6 +398,12 @@ inline Vec vrelu_grad(Vec g, Vec x) {
   const __mmask16 keep = _mm512_cmpgt_epi32_mask(_mm512_castps_si512(x), _mm512_setzero_si512()) |
                          _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
   return _mm512_maskz_mov_ps(keep, g);
+}
+inline Vec vrelu(Vec x) {  // as scalar::vrelu
+  const __m512i b = _mm512_castps_si512(x);
+  const __mmask16 keep = _mm512_cmpgt_epi32_mask(b, _mm512_set1_epi32(kNegInfBits)) |
+                         _mm512_cmpeq_epi32_mask(b, _mm512_set1_epi32(kNegZeroBits));
+  return _mm512_maskz_mov_ps(keep, x);
 }
 inline Vec vmin(Vec x, Vec m) { return _mm512_min_ps(x, m); }  // NaN in x -> m
 inline Vec vabs(Vec x) { return _mm512_abs_ps(x); }

@@ -15,14 +15,14 @@ Their create_graph rules are in graph_rules_more.py.
 
 from __future__ import annotations
 
-from ..backends.special_xp import gelu, gelu_grad
+from ..backends.special_xp import clamp_high, gelu, gelu_grad
 from .function import Function, _errstate, _unbroadcast
 from .math import Unary, _op_classes
 
 
 def _elu(xp, a, alpha=1.0, scale=1.0, input_scale=1.0):
     """scale x where x > 0, else alpha scale (exp(input_scale x) - 1), with expm1 (torch's kernel)."""
-    neg = xp.expm1(xp.minimum(a, 0) * input_scale) * (alpha * scale)
+    neg = xp.expm1(clamp_high(xp, a, 0) * input_scale) * (alpha * scale)  # (elu(-0.0) is -0.0)
     return xp.where(a > 0, a * scale if scale != 1.0 else a, neg)
 
 
@@ -100,7 +100,7 @@ ACTIVATIONS = {
         "a",
     ),
     "hardtanh": (
-        lambda xp, a, lo, hi: xp.where(a <= lo, lo, xp.where(a >= hi, hi, a)),
+        lambda xp, a, lo, hi: xp.where(a < lo, lo, xp.where(a > hi, hi, a)),  # (relu6(-0.0) is -0.0)
         lambda xp, a, out, lo, hi: xp.where((a <= lo) | (a >= hi), 0.0, 1.0),
         "a",
     ),

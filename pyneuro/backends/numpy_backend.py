@@ -136,9 +136,9 @@ def standardize_backward(
 
 
 def relu_forward(x):
-    """y = max(x, 0). NaN propagates, as in torch.relu."""
+    """y = max(x, 0). NaN propagates and -0.0 stays -0.0, as in torch.relu."""
     _checks.require_array(x, "x")
-    return np.maximum(x, 0)
+    return _special.clamp_low(np, x, 0)
 
 
 def relu_backward(grad_output, x):

@@ -1,6 +1,6 @@
 """Elementwise functions written once for any array namespace `xp` (NumPy, CuPy, pyneuro's CUDA
-namespace): erf and erfc (Cephes' rational approximations, in float64), and GELU with its
-derivative. autograd/math.py builds erfcx, erfinv, log_ndtr, ... on these; the numpy
+namespace): erf and erfc (Cephes' rational approximations, in float64), GELU with its derivative,
+and the clamps that keep a signed zero as torch's do (clamp_low, clamp_high). autograd/math.py builds erfcx, erfinv, log_ndtr, ... on these; the numpy
 backend's gelu_forward / gelu_backward are the GELU functions below (the reference the cpu
 backend's C++ kernels are tested against), and autograd/activation.py runs them on backends
 without those kernels.
@@ -9,6 +9,8 @@ without those kernels.
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 _SQRT1_2 = 1 / math.sqrt(2)
 _PDF = 1 / math.sqrt(2 * math.pi)
@@ -155,3 +157,36 @@ def gelu_grad(xp, a, approximate="none"):
         return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _TANH_BETA * (1 + 3 * _TANH_KAPPA * x * x)
     x = _wide(xp, a)
     return 0.5 * erfc(xp, x * -_SQRT1_2) + x * (xp.exp(-0.5 * x * x) * _PDF)
+
+
+# ----------------------------------------------------------------------------- clamps
+def clamp_low(xp, a, lo, out=None):
+    """max(a, lo) that returns a itself where a == lo: torch's clamp(min=) and relu keep -0.0
+    (relu(-0.0) is -0.0, 1 / relu(-0.0) = -inf), NaN stays NaN. NumPy's float32 and float64
+    loops (x86 maxps) return their second operand on a tie, so (lo, a) is that order at no cost;
+    its float16 loop returns the first, hence the where (any order, a NaN of either kept). The GPU
+    namespaces: max(a, lo) as before."""
+    if xp is np and (a.dtype.char in "fd" or a.dtype.kind != "f"):  # (integers: no tie to break)
+        return np.maximum(lo, a, out=out)
+    if xp is not np:
+        return xp.maximum(a, lo) if out is None else xp.maximum(a, lo, out=out)
+    r = np.maximum(a, lo)
+    r = np.where(a == r, a, r)  # (a NaN bound or a stays NaN)
+    if out is None:
+        return r
+    out[...] = r
+    return out
+
+
+def clamp_high(xp, a, hi, out=None):
+    """min(a, hi) that returns a where a == hi (torch's clamp(max=0) of -0.0 is -0.0), as clamp_low."""
+    if xp is np and (a.dtype.char in "fd" or a.dtype.kind != "f"):
+        return np.minimum(hi, a, out=out)
+    if xp is not np:
+        return xp.minimum(a, hi) if out is None else xp.minimum(a, hi, out=out)
+    r = np.minimum(a, hi)
+    r = np.where(a == r, a, r)
+    if out is None:
+        return r
+    out[...] = r
+    return out
