@@ -54,6 +54,7 @@ from .autograd.elementwise import half_by_number
 from .autograd.function import _broadcast_mismatch
 from .autograd.grad_mode import _GradMode
 from .autograd.shape import Index, renamed
+from .backends.special_xp import clamp_high, clamp_low
 from .functions_math import (
     alpha_args,
     check_bool_sub,
@@ -372,6 +373,13 @@ class InplaceMethods:
         if self._data.dtype.kind in "iuf":  # bounds as clamp's: -1 wraps into uint8, 300 into int8 raises
             min, max = fill_value(min, self._data.dtype), fill_value(max, self._data.dtype)
         xp = _backend(self.device).xp
+        if xp is np and self._data.dtype.kind == "f":  # (x where x equals a bound: -0.0 stays, as torch's)
+            if min is not None:
+                clamp_low(xp, self._data, min, out=self._data)
+            if max is not None:
+                clamp_high(xp, self._data, max, out=self._data)
+            self._vc[0] += 1
+            return self
         try:
             xp.clip(self._data, min, max, out=self._data)
         except TypeError as exc:
@@ -410,7 +418,7 @@ class InplaceMethods:
             return self._record(lambda a: a.relu(), False)  # relu's backward reads its output
         xp = _backend(self.device).xp
         try:
-            xp.maximum(self._data, 0, out=self._data)
+            clamp_low(xp, self._data, 0, out=self._data)  # (relu(-0.0) is -0.0, as torch's)
         except ValueError as exc:  # a read-only array's
             raise (_refused(self, exc) or exc) from None
         self._vc[0] += 1

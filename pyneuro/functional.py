@@ -755,18 +755,18 @@ def dropout(
     return input * mask
 
 
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+def gelu(input: Tensor, *, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit: gelu(x) = x * Phi(x), Phi the standard normal CDF (like torch).
 
-    Phi(x) = (1 + erf(x / sqrt 2)) / 2 = erfc(-x / sqrt 2) / 2 (erfc: no cancellation for x << 0;
-    pn.erfc is functions_math's); approximate="tanh" is the transformer papers'
-    0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), exactly as torch. Built from Tensor ops, so
-    autograd differentiates it (its grad_fn is a MulBackward0, where torch shows GeluBackward0).
+    Phi(x) = (1 + erf(x / sqrt 2)) / 2 = erfc(-x / sqrt 2) / 2 (erfc: no cancellation for x << 0);
+    approximate="tanh" is the transformer papers' 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))),
+    as torch. One node, GeluBackward0 (autograd/activation.py's Gelu): the backend's gelu_forward /
+    gelu_backward kernels (the cpu backend's are C++, csrc/cpu/gelu.cpp), else special_xp's formula.
     """
     x = _tensor(input, "input")
     _need_float(x, "GeluKernelImpl", device_suffix=False)
     if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+        raise RuntimeError("approximate argument must be either none or tanh.")  # (torch's words)
     return _activation("gelu", x, approximate=approximate)
 
 

@@ -80,6 +80,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
         return x._inplace_op(lambda a: hardtanh(a, min_val, max_val))
     if x.dtype.kind == "b":
         raise RuntimeError("Bool inputs not supported for hardtanh")
+    if x.dtype.kind == "u" and min_val < 0:  # (relu6 of a uint8 tensor is fine, as torch's)
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     if x.dtype.kind in "iu":
         min_val, max_val = int(min_val), int(max_val)
     return activation("hardtanh", x, lo=min_val, hi=max_val)

@@ -445,3 +445,13 @@ def test_elu_gradient_keeps_its_far_negative_tail():
     pn.nn.functional.elu(p, 0.7).sum().backward()
     torch.nn.functional.elu(t, 0.7).sum().backward()
     np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-6, atol=0)
+
+
+def test_hardtanh_of_an_unsigned_tensor_refuses_negative_limits_as_torch():
+    for lib in (pn, torch):
+        x = lib.tensor([0, 3, 9], dtype=lib.uint8)
+        with pytest.raises(RuntimeError, match="cannot do hardtanh on an unsigned type with negative limits"):
+            lib.nn.functional.hardtanh(x)
+        with pytest.raises(RuntimeError, match="unsigned type with negative limits"):
+            lib.nn.functional.hardtanh(x.clone(), -1.0, 1.0, inplace=True)
+        assert lib.nn.functional.relu6(x).tolist() == [0, 3, 6]

@@ -1,4 +1,4 @@
-// cpu_elementwise.cpp: bindings of ReLU, bias add/grad, SGD/Adam updates, argmax, take_rows and
+// cpu_elementwise.cpp: bindings of ReLU, GELU, bias add/grad, SGD/Adam updates, argmax, take_rows and
 // randperm_swaps.
 #include <string>
 #include <vector>
@@ -39,6 +39,45 @@ py::array_t<float> relu_backward(const py::object& g_obj, const py::object& x_ob
   {
     ReleaseGilIfLarge release(n);
     cpu::relu_backward(pg, px, pgx, n);
+  }
+  return gx;
+}
+
+// approximate="tanh" -> true, "none" -> false; anything else: _checks.variant's ValueError.
+bool gelu_tanh(const std::string& approximate) {
+  if (approximate != "none" && approximate != "tanh")
+    throw py::value_error("unknown gelu variant '" + approximate + "'; choose one of: none, tanh");
+  return approximate == "tanh";
+}
+
+py::array_t<float> gelu_forward(const py::object& x_obj, const std::string& approximate) {
+  const bool tanh = gelu_tanh(approximate);
+  auto x = require<float>(x_obj, "x");
+  auto y = new_output<float>(shape_of(x));
+  const float* px = x.data();
+  float* py_ = y.mutable_data();
+  const index_t n = x.size();
+  {
+    ReleaseGilIfLarge release(n);
+    cpu::gelu_forward(px, py_, n, tanh);
+  }
+  return y;
+}
+
+py::array_t<float> gelu_backward(const py::object& g_obj, const py::object& x_obj,
+                                 const std::string& approximate) {
+  const bool tanh = gelu_tanh(approximate);
+  auto g = require<float>(g_obj, "grad_output");
+  auto x = require<float>(x_obj, "x");
+  require_same_shape(g, "grad_output", x, "x");
+  auto gx = new_output<float>(shape_of(x));
+  const float* pg = g.data();
+  const float* px = x.data();
+  float* pgx = gx.mutable_data();
+  const index_t n = x.size();
+  {
+    ReleaseGilIfLarge release(n);
+    cpu::gelu_backward(pg, px, pgx, n, tanh);
   }
   return gx;
 }
@@ -338,6 +377,10 @@ void register_elementwise(py::module_& m) {
   m.def("relu_forward", &relu_forward, py::arg("x"), "max(x, 0) elementwise (NaN propagates).");
   m.def("relu_backward", &relu_backward, py::arg("grad_output"), py::arg("x"),
         "grad_output where x > 0, else 0.");
+  m.def("gelu_forward", &gelu_forward, py::arg("x"), py::arg("approximate") = "none",
+        "x * Phi(x) elementwise (approximate='tanh': 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))).");
+  m.def("gelu_backward", &gelu_backward, py::arg("grad_output"), py::arg("x"),
+        py::arg("approximate") = "none", "grad_output * gelu'(x), for either approximation.");
   m.def("bias_add", &bias_add, py::arg("x"), py::arg("bias"), "x + bias[None, :].");
   m.def("bias_grad", &bias_grad, py::arg("grad_output"), "Column sums of grad_output.");
   m.def("sgd_step", &sgd_step, py::arg("param"), py::arg("grad"), py::arg("momentum_buffer"), py::arg("lr"),

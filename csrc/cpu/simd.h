@@ -52,6 +52,10 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+// Float bit patterns read as int32: -0.0 is the smallest int32; the negative floats below it,
+// from -denormal to -inf, run up to -inf's; the negative NaNs lie above -inf's, up to -1.
+constexpr std::int32_t kNegZeroBits = std::numeric_limits<std::int32_t>::min();
+constexpr std::int32_t kNegInfBits = -0x00800000;  // 0xff800000
 
 // Constants of the exp approximation (Cephes expf).
 constexpr float kExpHi = 89.0f;  // exp(89) > FLT_MAX: overflows to +inf
@@ -131,6 +135,20 @@ inline Vec vrelu_grad(Vec g, Vec x) {
   std::memcpy(&bits, &x, sizeof bits);
   return bits > 0 || x != x ? g : 0.0f;
 }
+// ReLU itself: x, except +0 where x is negative (-0.0 stays -0.0, NaN stays NaN: torch.relu's
+// max(x, 0)). Bits again, as vrelu_grad: under DAZ a negative denormal would compare equal to 0.
+inline Vec vrelu(Vec x) {
+  std::int32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return bits > kNegInfBits || bits == kNegZeroBits ? x : 0.0f;
+}
+// min(x, m) that returns m where x is NaN (as vmax): clamp with vmin(vset1(hi), x) to let NaN through.
+inline Vec vmin(Vec x, Vec m) { return x < m ? x : m; }
+inline Vec vabs(Vec x) { return std::fabs(x); }
+// Lanes where x's sign bit is set take if_neg, the others otherwise.
+inline Vec vblend_neg(Vec x, Vec if_neg, Vec otherwise) { return std::signbit(x) ? if_neg : otherwise; }
+// a * b - p exactly, p = a * b rounded (the product's rounding error; exact in double).
+inline Vec vmul_err(Vec a, Vec b, Vec p) { return float(double(a) * double(b) - double(p)); }
 // Non-temporal (streaming) store of a full vector to an address aligned to its size:
 // the line goes to memory without first being read into the cache.
 inline void vstream(float* p, Vec v) { *p = v; }
@@ -258,6 +276,16 @@ inline Vec vrelu_grad(Vec g, Vec x) {
   const Vec keep = _mm256_or_ps(_mm256_castsi256_ps(positive), _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
   return _mm256_and_ps(keep, g);
 }
+inline Vec vrelu(Vec x) {  // as scalar::vrelu: keep x where its bits exceed -inf's, or it is -0.0
+  const __m256i b = _mm256_castps_si256(x);
+  const __m256i keep = _mm256_or_si256(_mm256_cmpgt_epi32(b, _mm256_set1_epi32(kNegInfBits)),
+                                       _mm256_cmpeq_epi32(b, _mm256_set1_epi32(kNegZeroBits)));
+  return _mm256_and_ps(_mm256_castsi256_ps(keep), x);
+}
+inline Vec vmin(Vec x, Vec m) { return _mm256_min_ps(x, m); }  // NaN in x -> m
+inline Vec vabs(Vec x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
+inline Vec vblend_neg(Vec x, Vec if_neg, Vec otherwise) { return _mm256_blendv_ps(otherwise, if_neg, x); }
+inline Vec vmul_err(Vec a, Vec b, Vec p) { return _mm256_fmsub_ps(a, b, p); }
 inline void vstream(float* p, Vec v) { _mm256_stream_ps(p, v); }
 inline void vstream_fence() { _mm_sfence(); }
 
@@ -371,6 +399,18 @@ inline Vec vrelu_grad(Vec g, Vec x) {
                          _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
   return _mm512_maskz_mov_ps(keep, g);
 }
+inline Vec vrelu(Vec x) {  // as scalar::vrelu
+  const __m512i b = _mm512_castps_si512(x);
+  const __mmask16 keep = _mm512_cmpgt_epi32_mask(b, _mm512_set1_epi32(kNegInfBits)) |
+                         _mm512_cmpeq_epi32_mask(b, _mm512_set1_epi32(kNegZeroBits));
+  return _mm512_maskz_mov_ps(keep, x);
+}
+inline Vec vmin(Vec x, Vec m) { return _mm512_min_ps(x, m); }  // NaN in x -> m
+inline Vec vabs(Vec x) { return _mm512_abs_ps(x); }
+inline Vec vblend_neg(Vec x, Vec if_neg, Vec otherwise) {
+  return _mm512_mask_blend_ps(_mm512_movepi32_mask(_mm512_castps_si512(x)), otherwise, if_neg);
+}
+inline Vec vmul_err(Vec a, Vec b, Vec p) { return _mm512_fmsub_ps(a, b, p); }
 inline void vstream(float* p, Vec v) { _mm512_stream_ps(p, v); }
 inline void vstream_fence() { _mm_sfence(); }
 

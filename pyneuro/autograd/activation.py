@@ -15,34 +15,14 @@ Their create_graph rules are in graph_rules_more.py.
 
 from __future__ import annotations
 
-import math
-
+from ..backends.special_xp import clamp_high, gelu, gelu_grad
 from .function import Function, _errstate, _unbroadcast
-from .math import Unary, _op_classes, erfc
-
-_SQRT1_2 = 1 / math.sqrt(2)
-_PDF = 1 / math.sqrt(2 * math.pi)
-_TANH_BETA = math.sqrt(2 / math.pi)
-_TANH_KAPPA = 0.044715
-
-
-def _gelu(xp, a, approximate="none"):
-    if approximate == "tanh":
-        return 0.5 * a * (1 + xp.tanh(_TANH_BETA * (a + _TANH_KAPPA * a * a * a)))
-    return a * (0.5 * xp.asarray(erfc(xp, a * -_SQRT1_2)).astype(a.dtype, copy=False))
-
-
-def _gelu_grad(xp, a, out, approximate="none"):
-    if approximate == "tanh":
-        t = xp.tanh(_TANH_BETA * (a + _TANH_KAPPA * a * a * a))
-        return 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * _TANH_BETA * (1 + 3 * _TANH_KAPPA * a * a)
-    cdf = 0.5 * xp.asarray(erfc(xp, a * -_SQRT1_2)).astype(a.dtype, copy=False)
-    return cdf + a * (xp.exp(-0.5 * a * a) * _PDF)
+from .math import Unary, _op_classes
 
 
 def _elu(xp, a, alpha=1.0, scale=1.0, input_scale=1.0):
     """scale x where x > 0, else alpha scale (exp(input_scale x) - 1), with expm1 (torch's kernel)."""
-    neg = xp.expm1(xp.minimum(a, 0) * input_scale) * (alpha * scale)
+    neg = xp.expm1(clamp_high(xp, a, 0) * input_scale) * (alpha * scale)  # (elu(-0.0) is -0.0)
     return xp.where(a > 0, a * scale if scale != 1.0 else a, neg)
 
 
@@ -107,7 +87,7 @@ ACTIVATIONS = {
     "leaky_relu": _LEAKY,
     "rrelu": _LEAKY,  # (rrelu in evaluation: leaky_relu with the mean slope, torch's RreluWithNoise node)
     "logsigmoid": (log_sigmoid, _logsigmoid_grad, "a"),
-    "gelu": (_gelu, _gelu_grad, "a"),
+    "gelu": (gelu, lambda xp, a, out, approximate="none": gelu_grad(xp, a, approximate), "a"),
     "silu": (lambda xp, a: a / (1 + xp.exp(-a)), _silu_grad, "a"),
     "elu": (_elu, _elu_grad, "a"),
     "celu": (_elu, _elu_grad, "a"),  # (elu with input_scale 1 / alpha: torch's celu node, its own name)
@@ -120,7 +100,7 @@ ACTIVATIONS = {
         "a",
     ),
     "hardtanh": (
-        lambda xp, a, lo, hi: xp.where(a <= lo, lo, xp.where(a >= hi, hi, a)),
+        lambda xp, a, lo, hi: xp.where(a < lo, lo, xp.where(a > hi, hi, a)),  # (relu6(-0.0) is -0.0)
         lambda xp, a, out, lo, hi: xp.where((a <= lo) | (a >= hi), 0.0, 1.0),
         "a",
     ),
@@ -177,6 +157,32 @@ class LogSigmoid(Activation):
 
 
 ACTIVATION_OPS["logsigmoid"] = LogSigmoid
+
+
+class Gelu(Activation):
+    """gelu with the kernel table's gelu_forward / gelu_backward where it has them (numpy, cpu: its
+    C++ kernels in float32), else the table's formula above on the backend's xp (the GPU backends).
+    Saves what Unary saves, so backward reads the input as it is then, as every activation here."""
+
+    __slots__ = ()
+    op = "gelu"
+
+    def forward(self, a, approximate="none"):
+        bk = self.kernels(a)
+        if not hasattr(bk, "gelu_forward"):
+            return super().forward(a, approximate=approximate)
+        out = bk.gelu_forward(a, approximate)
+        self.saved = (a, out, {"approximate": approximate})
+        return out
+
+    def backward(self, g):
+        a, _, params = self.saved
+        if not hasattr(self.bk, "gelu_backward") or g.dtype != a.dtype or g.shape != a.shape:
+            return super().backward(g)
+        return (self.bk.gelu_backward(g, a, params["approximate"]),)
+
+
+ACTIVATION_OPS["gelu"] = Gelu
 ACTIVATION_OPS["selu"] = ACTIVATION_OPS["elu"]  # (torch's selu is its elu kernel: EluBackward0)
 
 

@@ -18,6 +18,7 @@ import numpy as _np
 
 from .._dtype import quiet_cast
 from .._shapes import one_dim as _one_dim
+from ..backends.special_xp import clamp_high, clamp_low
 from .function import Function, _current_backend, _errstate, _shape_of, _unbroadcast
 
 warnings.filterwarnings(
@@ -508,10 +509,10 @@ class Clamp(Function):
         xp = self.bk.xp
         self.saved = (a, lo, hi)
         out = a
-        if lo is not None:
-            out = xp.maximum(out, xp.asarray(lo, dtype=a.dtype))
+        if lo is not None:  # (a where a == lo: clamp(-0.0, min=0) is -0.0, as torch's)
+            out = clamp_low(xp, out, xp.asarray(lo, dtype=a.dtype))
         if hi is not None:
-            out = xp.minimum(out, xp.asarray(hi, dtype=a.dtype))
+            out = clamp_high(xp, out, xp.asarray(hi, dtype=a.dtype))
         return out if out is not a else a.copy()
 
     def backward(self, g):

@@ -39,6 +39,7 @@ from .._shapes import c_order
 from .._tensor_base import _VIEW_REFRESH, TensorBase, _InferenceVersions, _register_grad_mode, _wrap
 from ..backends._registry import current as _current_backend
 from ..backends._registry import table_for
+from ..backends.special_xp import errstate as _errstate  # noqa: F401 (autograd's modules import it from here)
 from . import saved_hooks as _saved_hooks
 from .grad_mode import _GradMode
 from .grad_mode import inference_used as _inference_used
@@ -706,23 +707,6 @@ def _unbroadcast(g, shape):
 
 def _shape_of(x):
     return getattr(x, "shape", None)  # None for Python scalars
-
-
-class _errstate:
-    """np.errstate(divide/invalid/over='ignore') where the namespace has it (cupy does not)."""
-
-    def __init__(self, xp):
-        self.ctx = (
-            xp.errstate(divide="ignore", invalid="ignore", over="ignore") if hasattr(xp, "errstate") else None
-        )
-
-    def __enter__(self):
-        if self.ctx is not None:
-            self.ctx.__enter__()
-
-    def __exit__(self, *exc):
-        if self.ctx is not None:
-            self.ctx.__exit__(*exc)
 
 
 def _scatter_add(xp, target, index, values):

@@ -25,6 +25,18 @@ from __future__ import annotations
 
 import math
 
+from ..backends.special_xp import (
+    _ERFC_P,
+    _ERFC_Q,
+    _ERFC_R,
+    _ERFC_S,
+    _erf_small,
+    _f64,
+    _pieces,
+    _poly,
+    erf,
+    erfc,
+)
 from .function import Function, _errstate, _shape_of, _unbroadcast
 
 _PI = math.pi
@@ -32,92 +44,8 @@ _SQRT_PI = math.sqrt(math.pi)
 _LN2 = math.log(2.0)
 
 
-def _poly(x, coefs):
-    """coefs[0] x^n + ... + coefs[n] (Horner), updated in place in one new array: the same
-    operations as `out = out * x + c`, without a fresh array at each step."""
-    out = coefs[0] + 0 * x  # (0 * x: NaN where x is infinite, as the products below would make it)
-    for c in coefs[1:]:
-        out *= x
-        out += c
-    return out
-
-
-def _f64(xp, a):
-    return a.astype(xp.float64) if hasattr(a, "astype") else xp.asarray(a, dtype=xp.float64)
-
-
-# ----------------------------------------------------------------------------- erf, erfc, erfinv
-# Cephes ndtr.c: erf(x) = x T(x^2) / U(x^2) for |x| <= 1; erfc(x) = e^(-x^2) P(x) / Q(x) for
-# 1 <= x < 8 and e^(-x^2) R(x) / S(x) beyond (Q, S, U with a leading 1).
-_ERF_T = (9.60497373987051638749e0, 9.00260197203842689217e1, 2.23200534594684319226e3,
-          7.00332514112805075473e3, 5.55923013010394962768e4)  # fmt: skip
-_ERF_U = (1.0, 3.35617141647503099647e1, 5.21357949780152679795e2, 4.59432382970980127987e3,
-          2.26290000613890934246e4, 4.92673942608635921086e4)  # fmt: skip
-_ERFC_P = (2.46196981473530512524e-10, 5.64189564831068821977e-1, 7.46321056442269912687e0,
-           4.86371970985681366614e1, 1.96520832956077098242e2, 5.26445194995477358631e2,
-           9.34528527171957607540e2, 1.02755188689515710272e3, 5.57535335369399327526e2)  # fmt: skip
-_ERFC_Q = (1.0, 1.32281951154744992508e1, 8.67072140885989742329e1, 3.54937778887819891062e2,
-           9.75708501743205489753e2, 1.82390916687909736289e3, 2.24633760818710981792e3,
-           1.65666309194161350182e3, 5.57535340817727675546e2)  # fmt: skip
-_ERFC_R = (5.64189583547755073984e-1, 1.27536670759978104416e0, 5.01905042251180477414e0,
-           6.16021097993053585195e0, 7.40974269950448939160e0, 2.97886665372100240670e0)  # fmt: skip
-_ERFC_S = (1.0, 2.26052863220117276590e0, 9.39603524938001434673e0, 1.20489539808096656605e1,
-           1.70814450747565897222e1, 9.60896809063285878198e0, 3.36907645100081516050e0)  # fmt: skip
-
-
-def _pieces(xp, x, *branches):
-    """out[m] = f(x[m]) for each (mask m, f): each formula runs only on its own elements."""
-    out = xp.full(x.shape, xp.nan)
-    for mask, f in branches:
-        if mask.any():
-            out[mask] = f(x[mask])
-    return out
-
-
-def _erf_small(x):
-    """erf(x) for |x| <= 1."""
-    z = x * x
-    return x * _poly(z, _ERF_T) / _poly(z, _ERF_U)
-
-
-def _erfc_large(xp, ax):
-    """erfc(x) for x >= 1 (0 once e^(-x^2) underflows; NaN stays NaN)."""
-    return _pieces(
-        xp,
-        ax,
-        (ax < 8, lambda x: xp.exp(-x * x) * _poly(x, _ERFC_P) / _poly(x, _ERFC_Q)),
-        ((ax >= 8) & (ax < 27), lambda x: xp.exp(-x * x) * _poly(x, _ERFC_R) / _poly(x, _ERFC_S)),
-        (ax >= 27, xp.zeros_like),
-    )
-
-
-def erf(xp, a):
-    if hasattr(xp, "erf"):  # (pyneuro's CUDA namespace: its kernel's erff, on float32 device arrays)
-        return xp.erf(a)
-    x = _f64(xp, a)
-    ax = xp.abs(x)
-    with _errstate(xp):
-        return _pieces(
-            xp, x, (ax <= 1, _erf_small), (ax > 1, lambda v: xp.sign(v) * (1 - _erfc_large(xp, xp.abs(v))))
-        )
-
-
-def erfc(xp, a):
-    """1 - erf(x) for |x| < 1, erfc_large(x) above 1 and 2 - erfc_large(-x) below -1. The first
-    formula runs on the whole array (most of a typical input, e.g. gelu's, lies there) and only
-    the rest is gathered and written back: the same values as three masked pieces, in about a
-    third of the time (no gather and scatter of the large piece)."""
-    if hasattr(xp, "erfc"):  # (as erf's)
-        return xp.erfc(a)
-    x = _f64(xp, a)
-    with _errstate(xp):
-        out = 1 - _erf_small(x)  # (finite or NaN where |x| >= 1: replaced below; NaN stays NaN)
-        large = xp.abs(x) >= 1
-        if large.any():
-            v = x[large]
-            tail = _erfc_large(xp, xp.abs(v))
-            out[large] = xp.where(v > 0, tail, 2 - tail)
-        return out
+# erf and erfc (and the helpers erfcx, erfinv, ... share) live in backends/special_xp.py, which the
+# numpy backend's gelu kernels use too.
 
 
 def erfcx(xp, a):

@@ -144,6 +144,15 @@ def relu_backward(grad_output, x):
     return _cpu.relu_backward(_contig(grad_output), _contig(x))
 
 
+def gelu_forward(x, approximate: str = "none"):
+    """x Phi(x) (or the tanh form) in one C++ pass (csrc/cpu/gelu.cpp), float32."""
+    return _cpu.gelu_forward(_contig(x), approximate)
+
+
+def gelu_backward(grad_output, x, approximate: str = "none"):
+    return _cpu.gelu_backward(_contig(grad_output), _contig(x), approximate)
+
+
 def softmax_forward(x, variant: str | None = None):
     return _cpu.softmax_forward(_contig(x), variant or "online")
 

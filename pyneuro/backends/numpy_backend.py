@@ -15,6 +15,7 @@ import numpy as np
 from . import _checks
 from . import adadelta_xp as _adadelta
 from . import numpy_conv as _conv
+from . import special_xp as _special
 
 NAME = "numpy"
 DEVICE = "cpu"
@@ -135,9 +136,9 @@ def standardize_backward(
 
 
 def relu_forward(x):
-    """y = max(x, 0). NaN propagates, as in torch.relu."""
+    """y = max(x, 0). NaN propagates and -0.0 stays -0.0, as in torch.relu."""
     _checks.require_array(x, "x")
-    return np.maximum(x, 0)
+    return _special.clamp_low(np, x, 0)
 
 
 def relu_backward(grad_output, x):
@@ -146,6 +147,29 @@ def relu_backward(grad_output, x):
     _checks.require_array(x, "x")
     _checks.same_shape(grad_output, "grad_output", x, "x")
     return np.where(x <= 0, np.zeros((), grad_output.dtype), grad_output)
+
+
+# ----------------------------------------------------------------------------- gelu
+GELU_VARIANTS = ("none", "tanh")
+
+
+def gelu_forward(x, approximate: str = "none"):
+    """x Phi(x) (approximate="tanh": torch's tanh form) in x's floating dtype: special_xp's formula,
+    the reference of the cpu backend's C++ kernel."""
+    _checks.require_array(x, "x")
+    _checks.variant(approximate, GELU_VARIANTS, "gelu")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.asarray(_special.gelu(np, x, approximate)).astype(x.dtype, copy=False)
+
+
+def gelu_backward(grad_output, x, approximate: str = "none"):
+    """grad_output * gelu'(x), same shapes, in grad_output's dtype."""
+    _checks.require_array(grad_output, "grad_output")
+    _checks.require_array(x, "x")
+    _checks.same_shape(grad_output, "grad_output", x, "x")
+    _checks.variant(approximate, GELU_VARIANTS, "gelu")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return (grad_output * _special.gelu_grad(np, x, approximate)).astype(grad_output.dtype, copy=False)
 
 
 # ----------------------------------------------------------------------------- softmax

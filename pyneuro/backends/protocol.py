@@ -46,8 +46,8 @@ the batch gather take_rows and the multi-tensor
 optimizer steps sgd_step_multi and adam_step_multi (numpy, cpu, numba) and adadelta_step_multi
 (numpy, cpu), and the batch loss
 pair cross_entropy_reduced and cross_entropy_backward_scaled and the two in one call,
-cross_entropy_reduced_grad (numpy, cpu, numba), and the normalizations' standardize_forward and
-standardize_backward (numpy, cpu):
+cross_entropy_reduced_grad (numpy, cpu, numba), the normalizations' standardize_forward and
+standardize_backward (numpy, cpu), and GELU's gelu_forward and gelu_backward (numpy, cpu):
 
     matmul_bias(a, b, bias, trans_a=False, trans_b=False) -> array
         op(a) @ op(b) + bias[None, :] with matmul's and bias_add's checks and messages; the
@@ -130,6 +130,16 @@ standardize_backward (numpy, cpu):
         y; and per statistic sum(g) and sum(g * xhat), the bias's and weight's gradients before
         the statistics of one channel are added (per_inner: per inner element, over all rows:
         layer_norm's bias and weight gradients).
+
+    gelu_forward(x, approximate="none") -> array
+        x Phi(x), Phi the standard normal CDF (approximate="tanh": 0.5 x (1 + tanh(sqrt(2/pi)
+        (x + 0.044715 x^3))), torch's), any shape; ValueError for another approximate ("unknown
+        gelu variant"). The numpy form (backends/special_xp.py, erfc in float64) is the reference
+        and what autograd/activation.py runs on backends without the entry; the cpu backend's is
+        one C++ pass in float32 (csrc/cpu/gelu.cpp), within a few float32 ulps of it.
+    gelu_backward(grad_output, x, approximate="none") -> array
+        grad_output * gelu'(x) for x as it is now (torch's GeluBackward0 reads the saved input),
+        same shapes (ValueError otherwise).
 """
 
 from __future__ import annotations
@@ -188,6 +198,8 @@ OPTIONAL_FUNCTIONS = (
     "cross_entropy_reduced_grad",
     "standardize_forward",
     "standardize_backward",
+    "gelu_forward",
+    "gelu_backward",
 )
 # The kinds of VARIANTS and DEFAULT_VARIANT: every backend has exactly these keys.
 VARIANT_KINDS = ("matmul", "softmax", "conv2d")

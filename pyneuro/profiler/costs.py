@@ -72,6 +72,14 @@ def relu_backward(grad_output, x, *, out):
     return _size(x), _nbytes(grad_output, x, out)  # one select per element
 
 
+def gelu_forward(x, approximate="none", *, out):
+    return 20 * _size(x), _nbytes(x, out)  # an exp, a division, a degree-11 polynomial (csrc/cpu/gelu.cpp)
+
+
+def gelu_backward(grad_output, x, approximate="none", *, out):
+    return 22 * _size(x), _nbytes(grad_output, x, out)  # the same, the density, the product
+
+
 def softmax_forward(x, variant=None, *, out):
     return 5 * _size(x), _nbytes(x, out)  # max, subtract, exp, sum, scale
 

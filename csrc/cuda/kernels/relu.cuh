@@ -8,11 +8,11 @@
 #define PYNEURO_CUDA_KERNELS_RELU_CUH
 #include "common.cuh"
 
-// y = max(x, 0), NaN propagates (x != x keeps it), as torch.relu and np.maximum do.
+// y = max(x, 0) as torch.relu: 0 where x < 0, else x itself, so NaN propagates and -0.0 stays -0.0.
 extern "C" __global__ void pn_relu_forward(pn_index n, const float* x, float* y) {
   PN_GRID_STRIDE(i, n) {
     const float v = x[i];
-    y[i] = (v > 0.0f || v != v) ? v : 0.0f;
+    y[i] = v < 0.0f ? 0.0f : v;
   }
 }
 

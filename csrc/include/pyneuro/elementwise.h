@@ -9,8 +9,13 @@
 
 namespace pyneuro::cpu {
 
-// y = max(x, 0) (NaN propagates, as in PyTorch).            n FLOPs, 8n bytes
+// y = max(x, 0) (NaN propagates, -0.0 stays -0.0, as in PyTorch).            n FLOPs, 8n bytes
 void relu_forward(const float* x, float* y, index_t n);
+// GELU (gelu.cpp): y = x Phi(x), Phi the standard normal CDF, or with tanh the approximation
+// x / (1 + exp(-2u)), u = sqrt(2/pi) (x + 0.044715 x^3) (= 0.5 x (1 + tanh(u))).
+void gelu_forward(const float* x, float* y, index_t n, bool tanh);
+// grad_x = grad_y * gelu'(x): Phi(x) + x phi(x), or the tanh form's derivative.
+void gelu_backward(const float* grad_y, const float* x, float* grad_x, index_t n, bool tanh);
 // grad_x = x <= 0 ? 0 : grad_y (x may be the input or the output of relu).
 void relu_backward(const float* grad_y, const float* x, float* grad_x, index_t n);
 // y[i, j] = x[i, j] + b[j]

@@ -210,6 +210,7 @@ static void test_elementwise() {
   g.randn();
   b.randn();
   x[0] = NAN;
+  x[1] = -0.0f;  // torch.relu keeps -0.0 (checked by sign below: -0.0 == 0.0 for check_vec)
   pc::relu_forward(n, x.p(), y.p());
   pc::relu_backward(n, g.p(), x.p(), dx.p());
   std::vector<double> wy(n), wdx(n), wb(n), wcol(c, 0.0), wrow(r, 0.0), wtr(n);
@@ -222,6 +223,7 @@ static void test_elementwise() {
     wtr[(i % c) * r + i / c] = g[i];
   }
   check_vec("relu_forward", y, wy, 0, 0);
+  if (!std::signbit(y[1])) fail("relu_forward(-0.0) is +0.0, torch's is -0.0");
   check_vec("relu_backward", dx, wdx, 0, 0);
   Buf yb(n);
   pc::bias_add(r, c, g.p(), b.p(), yb.p());

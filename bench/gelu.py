@@ -1,0 +1,162 @@
+"""GELU: the cpu backend's C++ kernels (csrc/cpu/gelu.cpp) against its NumPy form and PyTorch.
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=$PWD python bench/gelu.py
+
+F.gelu on float32 activations of a transformer's feed-forward block, approximate="none" (erf)
+and "tanh", forward alone and forward + backward (a fixed output gradient; the input requires
+grad): 8x128x128 and 8x128x1024 (a 1024-wide hidden layer). Four sides, in one process on
+`threads` threads: pyneuro on the cpu backend with its gelu_forward / gelu_backward kernels
+("kernel"), the same without them (the entries hidden, so autograd/activation.py runs the
+NumPy formula of backends/special_xp.py: "numpy form", what the tree did before the kernels),
+and PyTorch on `threads` threads and on one ("torch 1t"). Rounds interleave the sides; each
+figure is the median over rounds of the mean time of `calls` calls. Writes
+bench/results/gelu.json and .md with the CPU model and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parent / "results"
+ENTRIES = ("gelu_forward", "gelu_backward")
+SIDES = ("kernel", "numpy form", "torch", "torch 1t")
+SHAPES = ((8, 128, 128), (8, 128, 1024))
+
+
+@contextlib.contextmanager
+def numpy_form(bk):
+    """The cpu table without the gelu entries (autograd's Gelu falls back to the NumPy formula)."""
+    saved = {name: getattr(bk, name) for name in ENTRIES}
+    for name in ENTRIES:
+        delattr(bk, name)
+    try:
+        yield
+    finally:
+        for name, fn in saved.items():
+            setattr(bk, name, fn)
+
+
+def calls_for(lib, shape, approximate, rng):
+    x = lib.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+    g = lib.tensor(rng.standard_normal(shape).astype(np.float32))
+    gelu = lib.nn.functional.gelu
+
+    def fwd():
+        gelu(x, approximate=approximate)
+
+    def fwd_bwd():
+        x.grad = None
+        gelu(x, approximate=approximate).backward(g)
+
+    return fwd, fwd_bwd
+
+
+def _mean_ms(f, calls) -> float:
+    t = time.perf_counter()
+    for _ in range(calls):
+        f()
+    return (time.perf_counter() - t) / calls * 1e3
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=7)
+    p.add_argument("--calls", type=int, default=10)
+    p.add_argument("--out", default=str(RESULTS / "gelu"), help="output prefix")
+    args = p.parse_args(argv)
+
+    import torch
+
+    import pyneuro as pn
+    from pyneuro import backends, machine
+
+    pn.set_backend("cpu")
+    bk = backends.get("cpu")
+    bk.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads)
+    load_before = machine.load_average()
+    cases = []  # (name, mode, {side: fn})
+    for shape in SHAPES:
+        for approximate in ("none", "tanh"):
+            name = f"{'x'.join(map(str, shape))}, approximate={approximate}"
+            pf, pfb = calls_for(pn, shape, approximate, np.random.default_rng(0))
+            tf, tfb = calls_for(torch, shape, approximate, np.random.default_rng(0))
+            cases.append((name, "forward", {"kernel": pf, "numpy form": pf, "torch": tf, "torch 1t": tf}))
+            cases.append(
+                (
+                    name,
+                    "forward + backward",
+                    {"kernel": pfb, "numpy form": pfb, "torch": tfb, "torch 1t": tfb},
+                )
+            )
+
+    times = {(n, m): {s: [] for s in fns} for n, m, fns in cases}
+    for r in range(args.rounds + 1):  # round 0 warms up
+        for name, mode, fns in cases:
+            for side in SIDES if r % 2 else SIDES[::-1]:
+                ctx = numpy_form(bk) if side == "numpy form" else contextlib.nullcontext()
+                torch.set_num_threads(1 if side == "torch 1t" else args.threads)
+                calls = max(2, args.calls // 5) if side == "numpy form" else args.calls
+                with ctx:
+                    t = _mean_ms(fns[side], calls)
+                if r:
+                    times[(name, mode)][side].append(t)
+    rows = []
+    for name, mode, _ in cases:
+        t = times[(name, mode)]
+        row = {"case": name, "mode": mode}
+        for side in SIDES:
+            row[side + "_ms"] = statistics.median(t[side])
+            row[side + "_range_ms"] = [min(t[side]), max(t[side])]
+        rows.append(row)
+        print(f"{name:34s} {mode:18s} kernel {row['kernel_ms']:7.3f}  numpy form {row['numpy form_ms']:7.3f}  "
+              f"torch {row['torch_ms']:7.3f}  torch 1t {row['torch 1t_ms']:7.3f} ms")  # fmt: skip
+    info = machine.machine_info()
+    record = {
+        "cpu": info["cpu"],
+        "cpu_id": info.get("cpu_id"),
+        "simd_path": bk.simd_path(),
+        "threads": args.threads,
+        "rounds": args.rounds,
+        "calls": args.calls,
+        "load_average": [load_before, machine.load_average()],
+        "torch": torch.__version__,
+        "rows": rows,
+    }
+    out = Path(args.out)
+    out.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    lines = [
+        "# GELU: the C++ kernels against the NumPy form and PyTorch",
+        "",
+        f"Machine: {info['cpu']} ({info.get('cpu_id')}), {record['simd_path']}, {args.threads} threads; "
+        f"torch {torch.__version__}; load average {load_before} before, {record['load_average'][1]} after. "
+        f"Median over {args.rounds} interleaved rounds of the mean of {args.calls} calls "
+        f"({max(2, args.calls // 5)} for the NumPy form); [min-max] over rounds.",
+        "",
+        f"| case | mode | kernel, ms | NumPy form, ms | torch {args.threads}t, ms | torch 1t, ms | "
+        "NumPy form / kernel | kernel / torch | kernel / torch 1t |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        k, f, t, t1 = (r[s + "_ms"] for s in SIDES)
+        rng = {s: "[{:.2f}-{:.2f}]".format(*r[s + "_range_ms"]) for s in SIDES}
+        lines.append(
+            f"| {r['case']} | {r['mode']} | {k:.3f} {rng['kernel']} | {f:.3f} {rng['numpy form']} | "
+            f"{t:.3f} {rng['torch']} | {t1:.3f} {rng['torch 1t']} | {f / k:.1f}x | {k / t:.2f} | {k / t1:.2f} |"
+        )
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
