@@ -57,7 +57,7 @@ cfgs = {
 }
 for name, make in cfgs.items():
     m, opt = train(make)
-    st = opt.state_dict()["state"][0]
+    st = opt.state_dict()["state"].get(0, {})
     print(
         name,
         nn.utils.parameters_to_vector(m.parameters())[:4],
