@@ -262,6 +262,11 @@ def _weighted_class_loss(
         logp = x2 if log_probs else log_softmax(x2, dim=1)
         nll = -logp[rows, safe] * w_t
     else:
+        if x2._req and not bool(valid.all()):
+            # Ignored rows leave the graph before the fused kernel: its backward would give their
+            # target logit (p - 1) * 0 = -0, where torch's log_softmax + nll_loss gives +0 (printed
+            # "-0.0000" in the gradient otherwise).
+            x2 = x2.where(valid.unsqueeze(1), x2.detach())
         nll = _ag.CrossEntropy.apply(x2, safe, reduction="none", with_grad=x2._req) * w_t
     if label_smoothing:
         smooth = -(logp if weight is None else logp * weight).sum(dim=1)

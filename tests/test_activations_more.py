@@ -110,6 +110,22 @@ def test_gradient_at_the_kinks(name, kw, at, grad):
         np.testing.assert_allclose(x.grad.numpy(), grad, rtol=1e-7, atol=0, err_msg=fw.__name__)
 
 
+@pytest.mark.parametrize("upstream", [-1.0, np.inf, np.nan])
+@pytest.mark.parametrize(("name", "kw"), ELEMENTWISE[:-1])
+def test_flat_regions_give_positive_zero_gradients_like_torch(name, kw, upstream):
+    """Where torch's backward kernel selects 0 (hardtanh/relu6 outside the band, the shrinks
+    inside it, threshold below it, hardsigmoid/hardswish's flat parts) a negative, inf or NaN
+    gradient from above still gives +0, never -0 (a printed "-0.") or NaN."""
+    grads = []
+    for fw in (pn, torch):
+        x = fw.tensor(XS.astype(np.float32), requires_grad=True)
+        getattr(fw.nn.functional, name)(x, **kw).backward(fw.full((len(XS),), upstream))
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=2e-6, atol=1e-7, equal_nan=True)
+    numbers = ~np.isnan(grads[1])  # (a NaN's sign bit means nothing)
+    np.testing.assert_array_equal(np.signbit(grads[0][numbers]), np.signbit(grads[1][numbers]))
+
+
 @pytest.mark.parametrize(("name", "kw"), ELEMENTWISE[:-1])
 def test_non_finite_inputs_match_torch(name, kw):
     xs = np.array([np.nan, np.inf, -np.inf, 1.0], dtype=np.float32)

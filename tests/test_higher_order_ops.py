@@ -721,3 +721,35 @@ def test_gamma_rsample_cannot_be_differentiated_twice_in_either():
         with pytest.raises(NotImplementedError):
             (g,) = lib.autograd.grad(z.sum(), alpha, create_graph=True)
             lib.autograd.grad(g.sum(), alpha)
+
+
+MASK_READS = {
+    "gather": lambda L, x: x.gather(1, L.tensor([[0], [2]])),
+    "masked_select": lambda L, x: x.masked_select(x > 1),
+    "amax": lambda L, x: x.amax(1),
+    "amin_all": lambda L, x: x.amin(),
+    "max_all": lambda L, x: x.max(),
+    "min_all": lambda L, x: x.min(),
+    "clamp": lambda L, x: x.clamp(0, 2),
+    "clamp_min": lambda L, x: x.clamp(min=0.5),
+    "index": lambda L, x: x[[0, 1], [2, 0]],
+    "topk": lambda L, x: x.topk(2)[0],
+}
+
+
+@pytest.mark.parametrize("name", sorted(MASK_READS))
+def test_gradient_that_reads_its_input_only_as_a_mask_is_a_constant(name):
+    """An op whose backward reads its input only through a comparison or its positions (clamp's
+    mask, amax's ties, gather's shape): its create_graph gradient does not require grad, as
+    torch's, so differentiating it again raises torch's RuntimeError rather than giving zeros."""
+    for L in (pn, torch):
+        x = L.tensor([[1.0, 3.0, 2.0], [0.5, -1.0, 4.0]], requires_grad=True)
+        (g,) = L.autograd.grad(MASK_READS[name](L, x).sum(), x, create_graph=True)
+        assert not g.requires_grad and g.grad_fn is None, L.__name__
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            g.sum().backward()
+    # a product with the input itself still records, in both
+    for L in (pn, torch):
+        x = L.tensor([[1.0, 3.0, 2.0], [0.5, -1.0, 4.0]], requires_grad=True)
+        (g,) = L.autograd.grad((MASK_READS[name](L, x).sum() * x).sum(), x, create_graph=True)
+        assert g.requires_grad, L.__name__

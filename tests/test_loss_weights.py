@@ -140,3 +140,25 @@ def test_losses_raise_no_numpy_warning_under_a_users_error_filter():
         assert F.kl_div(pn.tensor([-1.0, -2.0]), pn.tensor([0.0, 0.5]), reduction="sum").item() > 0
         assert F.poisson_nll_loss(pn.tensor([1.0, 2.0]), pn.tensor([0.0, 3.0]), full=True).item() > 0
         assert pn.tensor([float("inf")]).mul(0).isnan().all()
+
+
+@pytest.mark.parametrize(
+    "shape, target, kwargs",
+    [((2, 3), [0, -100], {}), ((2, 3), [0, 2], {"ignore_index": 2, "reduction": "sum"}),
+     ((2, 3), [-100, -100], {}), ((2, 3), [1, -100], {"weight": np.array([1.0, 2.0, 0.5], np.float32)}),
+     ((2, 3), [0, 1], {"weight": np.array([0.0, 1.0, 1.0], np.float32)}),
+     ((1, 3, 2, 2), [[[0, -100], [1, 2]]], {}), ((1, 3, 2, 2), [[[0, 7], [7, 2]]], {"ignore_index": 7})],
+)  # fmt: skip
+def test_cross_entropy_gradient_of_ignored_targets_is_positive_zero(shape, target, kwargs):
+    """An ignored target's row gets +0 gradients, as torch's log_softmax + nll_loss gives (the
+    fused kernel's (p - 1) * 0 was -0, printed "-0.0000"); a zero class weight still gives -0."""
+    grads, printed = [], []
+    for L in (pn, torch):
+        x = L.zeros(*shape, requires_grad=True)
+        kw = {k: L.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+        L.nn.functional.cross_entropy(x, L.tensor(target), **kw).backward()
+        grads.append(x.grad.numpy())
+        printed.append(str(x.grad))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(np.signbit(grads[0]), np.signbit(grads[1]))
+    assert printed[0] == printed[1]

@@ -13,7 +13,13 @@ BatchNorm CNN, frozen backbones with param groups, a GRU text generator, Luong a
 Transformer classifier with padding masks, a conv VAE, a 1-D GAN, samplers and padding
 collate_fns, early stopping, metrics, weight init, module inspection, checkpoints, packed LSTMs,
 attention masks, L-BFGS, the loss zoo, legacy Variable code, linear-algebra homework, SWA/EMA
-and the schedulers, a layer zoo, loader workers) run as written and with only their imports renamed; what the two print must agree, text and numbers
+and the schedulers, a layer zoo, loader workers; a third round: a BatchNorm CNN with random_split
+and a BytesIO checkpoint, packed bidirectional RNNs, a Transformer with positional encoding and
+masks, every LR scheduler, torch.distributions, grad_fn names and print options, metrics and einsum,
+NumPy interop, custom Functions (setup_context, mark_dirty), hooks (Grad-CAM), collate and samplers,
+the module reprs, weighted losses' gradients, double backward, a GAN and a denoising autoencoder,
+type promotion, views and in-place autograd, checkpoint round trips and corrupt files, hostile
+inputs, Python protocols on tensors, and a third set of common errors) run as written and with only their imports renamed; what the two print must agree, text and numbers
 (the comparison of tests/test_course_notebooks.py: "pyneuro" read as "torch", float32 precision)."""
 
 from __future__ import annotations

@@ -53,11 +53,30 @@ def _mish_grad(xp, a, out):
 
 
 def _hardswish_grad(xp, a, out):
-    return xp.where(a <= -3, 0.0, xp.where(a < 3, a / 3 + 0.5, 1.0))  # (0 at -3, 1 at 3: torch's)
+    # (0 at -3, 1 at 3: torch's)
+    return xp.where(_hardswish_flat(xp, a), 0.0, xp.where(a < 3, a / 3 + 0.5, 1.0))
+
+
+# Where each "hard" op's gradient is zero: torch's backward kernels select 0 there (a select, not
+# grad * 0), so a negative, inf or NaN gradient from above still gives +0 (Activation.backward).
+def _hardswish_flat(xp, a):
+    return a <= -3
+
+
+def _hardsigmoid_flat(xp, a):
+    return (a <= -3) | (a >= 3)
+
+
+def _hardtanh_flat(xp, a, lo, hi):
+    return (a <= lo) | (a >= hi)
 
 
 def _band(xp, a, lambd):
     return (a >= -lambd) & (a <= lambd)
+
+
+def _threshold_flat(xp, a, threshold, value):
+    return a <= threshold
 
 
 def _silu_grad(xp, a, out):
@@ -96,12 +115,12 @@ ACTIVATIONS = {
     "hardswish": (lambda xp, a: a * xp.clip(a + 3, 0, 6) / 6, _hardswish_grad, "a"),
     "hardsigmoid": (
         lambda xp, a: xp.clip(a + 3, 0, 6) / 6,
-        lambda xp, a, out: xp.where((a > -3) & (a < 3), 1 / 6, 0.0),
+        lambda xp, a, out: xp.where(_hardsigmoid_flat(xp, a), 0.0, 1 / 6),
         "a",
     ),
     "hardtanh": (
         lambda xp, a, lo, hi: xp.where(a < lo, lo, xp.where(a > hi, hi, a)),  # (relu6(-0.0) is -0.0)
-        lambda xp, a, out, lo, hi: xp.where((a <= lo) | (a >= hi), 0.0, 1.0),
+        lambda xp, a, out, lo, hi: xp.where(_hardtanh_flat(xp, a, lo, hi), 0.0, 1.0),
         "a",
     ),
     "softshrink": (
@@ -116,7 +135,7 @@ ACTIVATIONS = {
     ),
     "threshold": (
         lambda xp, a, threshold, value: xp.where(a <= threshold, value, a),
-        lambda xp, a, out, threshold, value: xp.where(a <= threshold, 0.0, 1.0),
+        lambda xp, a, out, threshold, value: xp.where(_threshold_flat(xp, a, threshold, value), 0.0, 1.0),
         "a",
     ),
 }
@@ -126,11 +145,34 @@ ACTIVATIONS = {
 PIECEWISE_LINEAR = ("leaky_relu", "rrelu", "hardsigmoid", "hardtanh", "softshrink", "hardshrink", "threshold")
 
 
+# the ops whose gradient torch's kernel zeroes by a select on a region of the input (above)
+FLAT = {
+    "hardswish": _hardswish_flat,
+    "hardsigmoid": _hardsigmoid_flat,
+    "hardtanh": _hardtanh_flat,
+    "softshrink": _band,
+    "hardshrink": _band,
+    "threshold": _threshold_flat,
+}
+
+
 class Activation(Unary):
-    """One activation of ACTIVATIONS: Unary's forward and backward on that table."""
+    """One activation of ACTIVATIONS: Unary's forward and backward on that table; the gradient of
+    an op of FLAT is +0 on its flat region whatever comes from above (torch's -1 * 0 is not -0
+    there, nor inf * 0 NaN)."""
 
     __slots__ = ()
     table = ACTIVATIONS
+
+    def backward(self, g):
+        flat = FLAT.get(self.op)
+        if flat is None:
+            return super().backward(g)
+        a, out, params = self.saved
+        xp = self.bk.xp
+        with _errstate(xp):
+            gd = g * self.table[self.op][1](xp, a, out, **params)
+            return (xp.where(flat(xp, a, **params), xp.zeros((), g.dtype), gd).astype(g.dtype, copy=False),)
 
 
 ACTIVATION_OPS = _op_classes(

@@ -504,6 +504,7 @@ class Clamp(Function):
 
     __slots__ = ()
     saved_for = ((0,),)
+    reads_as_mask = True
 
     def forward(self, a, lo=None, hi=None):
         xp = self.bk.xp

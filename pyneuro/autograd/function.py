@@ -143,6 +143,10 @@ class Function:
     # The inputs whose `t.data = other` backward sees (follow_assigned_data): torch's node saves
     # those tensors themselves (None: every input); Linear's not its weight (torch saves weight.t()).
     follows_data = None
+    # True when backward reads its saved tensors only through comparisons or positions (clamp's
+    # mask, amax's ties, a gather's shape): its gradient is then no function of them, so a
+    # create_graph gradient is not linked to them (graph_backward.py), as torch's is not
+    reads_as_mask = False
     is_view = False  # the output may share the first input's memory (view_step says whether it does)
     c_ordered = False  # the output is made C-ordered, as torch's (reductions, cat, scans: see c_order)
     # How next_functions shows the graph's edges as torch does: index_inputs are integer inputs torch

@@ -59,7 +59,10 @@ def _linked(gi, read, node):
 
 
 def _read_tensors(node) -> list:
-    """The tensors requiring grad that node's backward reads (its output: the inputs it came from)."""
+    """The tensors requiring grad that node's backward reads (its output: the inputs it came from);
+    none when it reads them only as a mask (Function.reads_as_mask)."""
+    if node.reads_as_mask:
+        return []
     read = {}
     for _, _, _, owner in node.versions or ():
         for t in (owner,) if isinstance(owner, TensorBase) else node.inputs:

@@ -147,6 +147,7 @@ class AMaxMin(Function):
     __slots__ = ()
     c_ordered = True
     saved_for = ((0,),)
+    reads_as_mask = True
     saves_output = True
 
     def forward(self, a, dims=(), keepdim=False, largest=True):
@@ -172,6 +173,7 @@ class MaxMinAll(Function):
 
     __slots__ = ("largest", "nan_shares")  # max or min, for torch's name
     saved_for = ((0,),)
+    reads_as_mask = True
     saves_output = True
 
     def forward(self, a, largest=True, nan_shares=False):

@@ -186,6 +186,7 @@ class Index(Function):
 
     __slots__ = ()
     saved_for = ()
+    reads_as_mask = True
     is_view = True
 
     def view_step(self, a, out, index=None, advanced=False):
