@@ -26,6 +26,7 @@ slots of pyneuro._tensor_base.TensorBase and build them with its `_wrap`.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import weakref
 
@@ -708,21 +709,15 @@ def _shape_of(x):
     return getattr(x, "shape", None)  # None for Python scalars
 
 
-class _errstate:
-    """np.errstate(divide/invalid/over='ignore') where the namespace has it (cupy does not)."""
+_QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}
 
-    def __init__(self, xp):
-        self.ctx = (
-            xp.errstate(divide="ignore", invalid="ignore", over="ignore") if hasattr(xp, "errstate") else None
-        )
 
-    def __enter__(self):
-        if self.ctx is not None:
-            self.ctx.__enter__()
-
-    def __exit__(self, *exc):
-        if self.ctx is not None:
-            self.ctx.__exit__(*exc)
+def _errstate(xp):
+    """np.errstate(divide/invalid/over='ignore') where the namespace has it (cupy does not):
+    NumPy's own context manager, entered per call of the small ops, so no wrapper around it."""
+    if xp is _np:
+        return _np.errstate(**_QUIET)
+    return xp.errstate(**_QUIET) if hasattr(xp, "errstate") else contextlib.nullcontext()
 
 
 def _scatter_add(xp, target, index, values):

@@ -22,6 +22,10 @@ class Sum(Function):
         dims = _normalize_dims(dim, a.ndim)
         self.saved = (a.shape, dims, keepdim, dim is not None)  # (the last: torch's name, names.py)
         with _errstate(self.bk.xp):  # inf + -inf is nan without NumPy's warning, as in torch
+            if type(a) is _np.ndarray and not (a.dtype.kind == "f" and a.dtype.itemsize == 2):
+                return _np.add.reduce(
+                    a, axis=dims if a.ndim else None, keepdims=keepdim
+                )  # (a.sum() less its wrapper)
             if a.dtype.kind == "f" and a.dtype.itemsize == 2:  # float16 added up in float32, as torch
                 return a.sum(axis=dims if a.ndim else None, keepdims=keepdim, dtype="float32").astype(a.dtype)
             return a.sum(axis=dims if a.ndim else None, keepdims=keepdim)
@@ -52,7 +56,7 @@ class Mean(Function):
             if type(a) is _np.ndarray and a.dtype.kind == "f" and a.dtype.itemsize >= 4:
                 # NumPy's own mean (a sum, then one division by the count in the sum's dtype)
                 # without its Python wrapper's ~2 us: the same bits
-                s = a.sum(axis=dims if a.ndim else None, keepdims=keepdim)
+                s = _np.add.reduce(a, axis=dims if a.ndim else None, keepdims=keepdim)
                 return s / s.dtype.type(count)
             return a.mean(axis=dims if a.ndim else None, keepdims=keepdim)
 
