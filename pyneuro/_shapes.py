@@ -127,11 +127,20 @@ class Size(tuple):
 
     def __getitem__(self, index):
         out = tuple.__getitem__(self, index)
-        return Size(out) if isinstance(index, slice) else out
+        return _TUPLE_NEW(Size, out) if isinstance(index, slice) else out  # (ints already)
 
     def numel(self) -> int:
         """The number of elements a tensor of this shape holds."""
         return prod(self)
+
+
+_TUPLE_NEW = tuple.__new__
+
+
+def size_of(shape) -> Size:
+    """A backend array's shape as a Size: its sizes are ints already, so Size's conversion of
+    each (a map over operator.index, most of what x.shape cost) is skipped."""
+    return _TUPLE_NEW(Size, shape)
 
 
 def numpy_keywords(fn):
