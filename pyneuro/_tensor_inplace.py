@@ -298,7 +298,8 @@ class InplaceMethods:
         """fill_/zero_; under the graph the node has torch's name for the op (when self is not a view)."""
         if isinstance(value, TensorBase) and not (value._req and self._data.dtype.kind in "fc"):
             value = value.item()  # (a number, unless the fill joins the graph: an int tensor never does)
-        value = number_fill(value, self._data.dtype)
+        if value.__class__ is not _PY_INT or value:  # (zero_'s 0 fits every dtype: nothing to check)
+            value = number_fill(value, self._data.dtype)
         if self._records(value, fills=True):
             self._record(_ip.Copy.apply, False, value)
             if self._view is None and self._node is not None:

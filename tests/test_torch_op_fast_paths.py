@@ -69,6 +69,15 @@ def _cases(L):
         "stack_out": lambda: L.stack([x, x], 3), "stack_sizes": lambda: L.stack([x, x.t()]),
         "stack_0d": lambda: L.stack([L.tensor(1.0), L.tensor(2.0)]), "stack_dim_tuple": lambda: L.stack([x, x], dim=(0,)),
         "stack_dim_np": lambda: L.stack([x, x], dim=np.int64(1)),
+        # zero_/fill_ (0 needs no fit check) and the bool rule of subtraction
+        "zero": lambda: L.ones(3).zero_(), "zero_int8": lambda: L.ones(3, dtype=L.int8).zero_(),
+        "zero_bool": lambda: L.ones(3, dtype=L.bool).zero_(), "fill_uint8_300": lambda: L.ones(3, dtype=L.uint8).fill_(300),
+        "fill_false": lambda: L.ones(3).fill_(False), "fill_none": lambda: L.ones(3).fill_(None),
+        "fill_half_big": lambda: L.ones(3, dtype=L.float16).fill_(1e10), "zero_leaf": lambda: L.ones(3, requires_grad=True).zero_(),
+        "zero_expanded": lambda: L.ones(3).expand(2, 3).zero_(), "sub_bool": lambda: L.ones(3) - L.ones(3, dtype=L.bool),
+        "sub__bool": lambda: L.ones(3).sub_(L.ones(3, dtype=L.bool)), "sub_true": lambda: L.ones(3) - True,
+        "sub_np_bool_array": lambda: L.ones(3).sub(np.ones(3, dtype=bool)), "rsub_bool": lambda: 1 - L.ones(3, dtype=L.bool),
+        "sub__alpha": lambda: L.ones(3).sub_(L.ones(3), alpha=0.5),
     }
     # fmt: on
 
@@ -105,7 +114,9 @@ def test_small_op_matches_torch(name):
         assert mine.replace("pyneuro", "torch") == theirs
         return
     assert mine[:2] == theirs[:2], name
-    np.testing.assert_allclose(np.array(mine[2], float), np.array(theirs[2], float), rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(
+        np.array(mine[2], float), np.array(theirs[2], float), rtol=1e-6, equal_nan=True
+    )
     assert mine[3] == theirs[3], f"{name}: a view? pyneuro {mine[3]}, torch {theirs[3]}"
 
 
