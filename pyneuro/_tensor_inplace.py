@@ -51,7 +51,7 @@ from ._tensor_keys import (
 )
 from .autograd import inplace as _ip
 from .autograd.elementwise import half_by_number
-from .autograd.function import _broadcast_mismatch
+from .autograd.function import _broadcast_mismatch, quiet
 from .autograd.grad_mode import _GradMode
 from .autograd.shape import Index, renamed
 from .functions_math import (
@@ -104,6 +104,13 @@ def _refused(t, exc):
 
 
 _DENSE_OPERANDS = (TensorBase, *_SCALARS)  # (what an in-place op takes as it is)
+
+
+def _call(op, a, b):
+    return op(a, b)
+
+
+_quietly = quiet(_call, {"all": "ignore"})  # op(a, b) with NumPy's floating-point warnings off
 
 
 class InplaceMethods:
@@ -212,8 +219,9 @@ class InplaceMethods:
         if half is not None and (half := half_by_number(self._data, o, half)) is not None:
             o, op = half, _copy  # float16 times a number: torch's float32 arithmetic, rounded once
         try:
-            with np.errstate(all="ignore"):  # x /= 0, x **= 0.5: inf/NaN without NumPy's warning, as torch
-                result = op(self._data, o)
+            result = _quietly(
+                op, self._data, o
+            )  # x /= 0, x **= 0.5: inf/NaN without NumPy's warning, as torch
         except (
             TypeError
         ) as exc:  # NumPy keeps the kind of integers (int64 into uint8); torch only the category

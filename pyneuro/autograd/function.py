@@ -724,19 +724,19 @@ def _errstate(xp):
 _NUMPY_2 = int(_np.__version__.split(".")[0]) >= 2
 
 
-def quiet(method):
+def quiet(method, settings=_QUIET):
     """method (a Function's forward or backward) with NumPy's floating-point warnings off (x / 0,
     exp(1000), inf - inf: inf or NaN silently, as torch), as `with _errstate(self.bk.xp)` around
-    its body: np.errstate as a decorator, which NumPy 2 enters per call for about half of what a
-    `with` block costs. (NumPy 1's decorator shares one state between calls: there each call makes
-    its own. Only NumPy has an errstate: on other namespaces this quiets NumPy's, which is all the
-    block did there too.)"""
+    its body (or np.errstate(**settings)): np.errstate as a decorator, which NumPy 2 enters per call
+    for about half of what a `with` block costs. (NumPy 1's decorator shares one state between
+    calls: there each call makes its own. Only NumPy has an errstate: on other namespaces this
+    quiets NumPy's, which is all the block did there too.)"""
     if _NUMPY_2:
-        return _np.errstate(**_QUIET)(method)
+        return _np.errstate(**settings)(method)
 
     @functools.wraps(method)
     def run(*args, **kwargs):
-        with _np.errstate(**_QUIET):
+        with _np.errstate(**settings):
             return method(*args, **kwargs)
 
     return run
