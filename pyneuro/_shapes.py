@@ -95,7 +95,7 @@ def shape_arg(shape) -> tuple:
         raise TypeError(
             f"argument must be tuple of ints, but found element of type {type(shape[0]).__name__} at pos 0"
         )
-    return tuple(s if type(s) is int else operator.index(s) for s in shape)  # 2.5 is TypeError, as torch
+    return tuple(map(operator.index, shape))  # 2.5 is TypeError, as torch
 
 
 class Size(tuple):

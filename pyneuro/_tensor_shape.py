@@ -57,9 +57,9 @@ class ShapeMethods:
                 raise TypeError(f"reshape() got unexpected arguments {sorted(kwargs)}")
             shape = (kwargs["shape"],)
         shape = _shape_arg(shape)
-        for i, n in enumerate(shape):
-            if n < -1:
-                raise ShapeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
+        if shape and builtins.min(shape) < -1:
+            i, n = next((i, n) for i, n in enumerate(shape) if n < -1)
+            raise ShapeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
         return _ag.Reshape.apply(self, shape=shape)  # a new view even of the same shape, as torch's
 
     def view(self, *shape, dtype=None, size=None):
