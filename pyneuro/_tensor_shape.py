@@ -490,8 +490,9 @@ class ShapeMethods:
         """gather without the checks, for pyneuro's own callers whose indices are valid by
         construction (argsort's, a pool's argmax, clamped grid positions): the range check costs
         two reductions, and a device sync on a GPU, per call."""
-        grids = self._index_grids(dim, index._data)
-        return self[tuple(_wrap(g, self.device) for g in grids)]
+        # (Index straight on the grids: valid by construction, they need none of the index
+        # conversion of self[...], and the callers watch the index tensor themselves)
+        return _ag.Index.apply(self, index=self._index_grids(dim, index._data), advanced=True)
 
     def _index_grids(self, dim, idx):
         """Open index grids over idx's shape with idx itself on dim: self[grids] is gather."""

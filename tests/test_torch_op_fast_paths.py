@@ -134,6 +134,11 @@ GRAPH = {
     "sum": lambda w: w.sum(0),
     "mean": lambda w: w.mean(),
     "transpose": lambda w: w.transpose(0, 1),
+    "topk": lambda w: w.topk(2)[0],
+    "topk_dim0": lambda w: w.topk(1, dim=0, largest=False)[0],
+    "sort": lambda w: w.sort(0, descending=True)[0],
+    "gather": lambda w: w.gather(1, torch_or_pn(w).tensor([[2, 0], [1, 1]])),
+    "max_pool": lambda w: torch_or_pn(w).nn.functional.max_pool1d(w[None], 2),
 }
 
 
@@ -167,3 +172,24 @@ def test_sum_and_mean_of_infinities_stay_silent():
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[nan, nan, nan, [inf, -inf], [inf, 0.0]]", out.stderr
+
+
+@pytest.mark.parametrize("op", ["gather", "topk_indices"])
+def test_changed_index_after_a_gather_raises_as_in_torch(op):
+    """The gathers of gather/topk/sort read their index at backward: an in-place change of it in
+    between is torch's RuntimeError (the index tensor is watched; the gather's own grids are not)."""
+    outcomes = []
+    for L in (torch, pn):
+        w = L.arange(6.0).reshape(2, 3).requires_grad_()
+        if op == "gather":
+            idx = L.tensor([[2, 0], [1, 1]])
+            out = w.gather(1, idx)
+        else:
+            out, idx = w.topk(2)
+        idx.add_(0)
+        try:
+            out.sum().backward()
+            outcomes.append("ok")
+        except RuntimeError:
+            outcomes.append("raised")
+    assert outcomes[1] == outcomes[0]
