@@ -193,3 +193,34 @@ def test_changed_index_after_a_gather_raises_as_in_torch(op):
         except RuntimeError:
             outcomes.append("raised")
     assert outcomes[1] == outcomes[0]
+
+
+@pytest.mark.parametrize("per_call", [True, False])
+def test_quiet_sets_numpy_error_state_for_the_call_only(monkeypatch, per_call):
+    """autograd.function.quiet: the decorated call runs with divide/invalid/over ignored (the
+    user's 'under' kept), nested calls and an exception restore the state, on both of its forms
+    (NumPy 2's errstate decorator; NumPy 1's, where each call opens its own block)."""
+    from pyneuro.autograd import function
+
+    monkeypatch.setattr(function, "_ERRSTATE_PER_CALL", per_call)
+    seen = []
+
+    @function.quiet
+    def inner(fail=False):
+        seen.append(np.geterr())
+        if fail:
+            raise ValueError("boom")
+        return np.array([1.0]) / 0
+
+    @function.quiet
+    def outer():
+        return inner(), np.geterr()
+
+    with np.errstate(all="raise"):
+        (value, state), after = outer(), np.geterr()
+        with pytest.raises(ValueError):
+            inner(fail=True)
+        assert np.geterr() == after
+    assert value.tolist() == [float("inf")]
+    assert state == seen[0] == {"divide": "ignore", "over": "ignore", "under": "raise", "invalid": "ignore"}
+    assert after == {"divide": "raise", "over": "raise", "under": "raise", "invalid": "raise"}

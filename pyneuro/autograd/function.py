@@ -723,7 +723,9 @@ def _errstate(xp):
     return xp.errstate(**_QUIET) if hasattr(xp, "errstate") else contextlib.nullcontext()
 
 
-_NUMPY_2 = int(_np.__version__.split(".")[0]) >= 2
+# NumPy 2's errstate defines its own __call__, a state per call (NumPy 1's is ContextDecorator's,
+# which shares one state object between the calls of what it decorates)
+_ERRSTATE_PER_CALL = "__call__" in vars(_np.errstate)
 
 
 def quiet(method, settings=_QUIET):
@@ -733,7 +735,7 @@ def quiet(method, settings=_QUIET):
     for about half of what a `with` block costs. (NumPy 1's decorator shares one state between
     calls: there each call makes its own. Only NumPy has an errstate: on other namespaces this
     quiets NumPy's, which is all the block did there too.)"""
-    if _NUMPY_2:
+    if _ERRSTATE_PER_CALL:
         return _np.errstate(**settings)(method)
 
     @functools.wraps(method)
