@@ -153,6 +153,8 @@ def numpy_keywords(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if not kwargs:  # (the common call: nothing to rename)
+            return fn(*args)
         if "axis" in kwargs:
             if "dim" in kwargs:
                 raise TypeError(f"{fn.__name__}() got both 'dim' and its alias 'axis'")
