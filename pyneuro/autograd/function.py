@@ -640,12 +640,10 @@ def _link_view(node, a, out, params) -> None:
     out._vc = a._vc
     base, steps = (a._view[0], a._view[1]) if a._view is not None else (a, NO_STEPS)
     if not _GradMode.enabled and base._req:  # (torch refuses to change it in place with grad mode on)
-        steps = ViewSteps(
-            steps, ("no_grad", a._vc[0])
-        )  # (the version it was made at: check_no_grad_view_use)
+        steps += (("no_grad", a._vc[0]),)  # (the version it was made at: check_no_grad_view_use)
         out._req = True  # torch's view made under no_grad: a leaf that requires grad, as its base
-    steps = ViewSteps(steps, step)
-    if steps.size > _MAX_STEPS:
+    steps = steps + (step,)
+    if len(steps) > _MAX_STEPS:
         steps = _collapsed(base, out, steps)
     out._view = (base, steps, base._node)  # the base's grad_fn this view was derived from
 
