@@ -204,32 +204,52 @@ def _not_a_bool(name: str, arg: str, position, x) -> TypeError:
     return _not_a("bool", name, arg, position, x)
 
 
+# (the types taken as they are where torch types an argument int, float, Number or str: a
+# shortcut of _scalar_refused for the common calls, x.transpose(0, 1), F.dropout(x, 0.5))
+_SCALAR_TAKES = {"int": (int,), "float": (int, float), "scalar": (int, float), "str": (str,)}
+
+
+def _group(kind: str) -> tuple:
+    """Which check a row of kind `kind` gets ('bool', 'scalar', 'dim', 'ints' or 'tensor') and
+    the types of argument it takes without a look (exact types: no bool)."""
+    if kind.startswith("bool"):
+        return "bool", (bool,)
+    base = kind.split("|")[0]
+    if base in _DIM_WORDS:  # (an int is a dim, but no sequence of ints)
+        return ("ints", ()) if base == "ints" else ("dim", (int,))
+    if base in _SCALAR_NAMES:
+        return "scalar", _SCALAR_TAKES[base]
+    return "tensor", ()
+
+
 def _checked(function, name: str, params, module: str, method: bool = False):
     """function, checking `params`; with method=True its positions count after `self`. function
     itself where no row applies to it."""
     checks = _checks(function, params, int(method))
     if not checks:
         return function
+    # (each row's kind sorted once, here: the check below runs on every call)
+    rows = tuple((*row, *_group(row[4])) for row in checks)
+    # A call that gives none of the checked arguments (x.sum(), x.mean(), x.t()) has nothing to
+    # check: it goes straight to the function (the loop cost more than many ops themselves).
+    first = min((row[0] for row in checks if row[0] is not None), default=None)
+    keywords = frozenset(row[1] for row in checks if row[1] is not None)
 
-    @functools.wraps(function)
-    def run(*args, **kwargs):
-        given = len(args)
-        for index, keyword, arg, position, kind in checks:
+    def check(args, kwargs, given):
+        for index, keyword, arg, position, kind, group, takes in rows:
             if index is not None and given >= index:
                 x = args[index - 1]
             else:
                 x, position = kwargs.get(keyword, _ABSENT), None
-            if x is _ABSENT:
+            if x is _ABSENT or type(x) in takes:
                 continue
-            if kind.startswith(
-                "bool"
-            ):  # (a Python bool only: not 1, np.bool_, a tensor, or None but for bool|None)
+            if group == "bool":  # (a Python bool only: not 1, np.bool_, a tensor, or None but for bool|None)
                 if type(x) is not bool and not (x is None and kind == "bool|None"):
                     raise _not_a_bool(name, arg, position, x)
-            elif kind.split("|")[0] in _SCALAR_NAMES:
+            elif group == "scalar":
                 if _scalar_refused(kind, x):
                     raise _not_a(_SCALAR_NAMES[kind.split("|")[0]], name, arg, position, x)
-            elif kind.split("|")[0] in _DIM_WORDS:
+            elif group == "dim" or group == "ints":
                 if x is None and position is not None:
                     continue  # (None by position: pyneuro's own calls pass their default on so)
                 if (refusal := _dims_refusal(name, arg, position, kind, x)) is not None:
@@ -245,6 +265,12 @@ def _checked(function, name: str, params, module: str, method: bool = False):
                 refusal = _refusal(name, at, arg, kind.replace("tensors", "sequence"), x)
                 if refusal is not None:
                     raise refusal
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        given = len(args)
+        if (first is not None and given >= first) or (kwargs and not keywords.isdisjoint(kwargs)):
+            check(args, kwargs, given)
         try:
             return function(*args, **kwargs)
         except MemoryError as exc:  # NumPy's, for a result too large: torch's allocator raises RuntimeError

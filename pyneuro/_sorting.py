@@ -56,9 +56,15 @@ def _kernel(name: str, a):
     return getattr(sys.modules.get("pyneuro._cpu"), name, None)
 
 
+def _last(a: np.ndarray, d: int) -> np.ndarray:
+    """np.moveaxis(a, d, -1), without its ~2 us where that is a itself (d the last dim: topk(x, k),
+    sort(x), the common calls)."""
+    return a if d == a.ndim - 1 else np.moveaxis(a, d, -1)
+
+
 def _rows(a: np.ndarray, d: int) -> np.ndarray:
     """a with dim d moved last, as the C-contiguous rows x n array the kernels read."""
-    moved = np.moveaxis(a, d, -1)
+    moved = _last(a, d)
     if a.dtype in _WIDENED:
         moved = moved.astype(_WIDENED[a.dtype])
     return np.ascontiguousarray(moved).reshape(math.prod(moved.shape[:-1]), moved.shape[-1])
@@ -66,8 +72,9 @@ def _rows(a: np.ndarray, d: int) -> np.ndarray:
 
 def _unrows(out: np.ndarray, a: np.ndarray, d: int) -> np.ndarray:
     """A kernel's rows x m result back in a's layout, its m positions along dim d."""
-    lead = np.moveaxis(a, d, -1).shape[:-1]
-    return np.ascontiguousarray(np.moveaxis(out.reshape(lead + out.shape[1:]), -1, d))
+    lead = _last(a, d).shape[:-1]
+    moved = out.reshape(lead + out.shape[1:])
+    return np.ascontiguousarray(moved if d == a.ndim - 1 else np.moveaxis(moved, -1, d))
 
 
 def _ties(rows: np.ndarray, order=None) -> np.ndarray:

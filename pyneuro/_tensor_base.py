@@ -47,7 +47,7 @@ from ._dtype import (
 )
 from ._errors import ArgumentError, DataError, DeviceUnavailable, ShapeError
 from ._host_data import huge_int_inside, is_other_sequence, list_item, not_numbers, sequence_data
-from ._shapes import Size, dim_int, normalize_dims
+from ._shapes import Size, dim_int, normalize_dims, size_of
 from ._tensor_str import tensor_str
 from .backends._registry import current as _current_backend
 
@@ -331,12 +331,12 @@ class TensorBase:
     # ------------------------------------------------------------------ basic properties
     @property
     def shape(self) -> Size:
-        return Size(self._data.shape)
+        return size_of(self._data.shape)
 
     def size(self, dim=None):
         """The shape (a pn.Size), or the length of one dimension (like torch.Tensor.size)."""
         if dim is None:
-            return Size(self._data.shape)
+            return size_of(self._data.shape)
         try:
             return self._data.shape[dim_int(dim)]
         except IndexError:  # torch's words (normalize_dims raises them)

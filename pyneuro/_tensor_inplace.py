@@ -51,7 +51,7 @@ from ._tensor_keys import (
 )
 from .autograd import inplace as _ip
 from .autograd.elementwise import half_by_number
-from .autograd.function import _broadcast_mismatch
+from .autograd.function import _broadcast_mismatch, quiet
 from .autograd.grad_mode import _GradMode
 from .autograd.shape import Index, renamed
 from .backends.special_xp import clamp_high, clamp_low
@@ -105,6 +105,13 @@ def _refused(t, exc):
 
 
 _DENSE_OPERANDS = (TensorBase, *_SCALARS)  # (what an in-place op takes as it is)
+
+
+def _call(op, a, b):
+    return op(a, b)
+
+
+_quietly = quiet(_call, {"all": "ignore"})  # op(a, b) with NumPy's floating-point warnings off
 
 
 class InplaceMethods:
@@ -213,8 +220,9 @@ class InplaceMethods:
         if half is not None and (half := half_by_number(self._data, o, half)) is not None:
             o, op = half, _copy  # float16 times a number: torch's float32 arithmetic, rounded once
         try:
-            with np.errstate(all="ignore"):  # x /= 0, x **= 0.5: inf/NaN without NumPy's warning, as torch
-                result = op(self._data, o)
+            result = _quietly(
+                op, self._data, o
+            )  # x /= 0, x **= 0.5: inf/NaN without NumPy's warning, as torch
         except (
             TypeError
         ) as exc:  # NumPy keeps the kind of integers (int64 into uint8); torch only the category
@@ -299,7 +307,8 @@ class InplaceMethods:
         """fill_/zero_; under the graph the node has torch's name for the op (when self is not a view)."""
         if isinstance(value, TensorBase) and not (value._req and self._data.dtype.kind in "fc"):
             value = value.item()  # (a number, unless the fill joins the graph: an int tensor never does)
-        value = number_fill(value, self._data.dtype)
+        if value.__class__ is not _PY_INT or value:  # (zero_'s 0 fits every dtype: nothing to check)
+            value = number_fill(value, self._data.dtype)
         if self._records(value, fills=True):
             self._record(_ip.Copy.apply, False, value)
             if self._view is None and self._node is not None:

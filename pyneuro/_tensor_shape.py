@@ -37,6 +37,8 @@ from ._tensor_keys import (
 from .autograd import shape as _ag
 from .autograd.inplace import mark_outputs
 
+_BASIC_PARTS = frozenset((int, slice, type(None), type(Ellipsis)))  # (the exact types: no bool, no tensor)
+
 
 def _vector(t):
     """t, or a 0-d t as a 1-element vector (a view): how torch's index ops count a 0-d tensor."""
@@ -55,9 +57,9 @@ class ShapeMethods:
                 raise TypeError(f"reshape() got unexpected arguments {sorted(kwargs)}")
             shape = (kwargs["shape"],)
         shape = _shape_arg(shape)
-        for i, n in enumerate(shape):
-            if n < -1:
-                raise ShapeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
+        if shape and builtins.min(shape) < -1:
+            i, n = next((i, n) for i, n in enumerate(shape) if n < -1)
+            raise ShapeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
         return _ag.Reshape.apply(self, shape=shape)  # a new view even of the same shape, as torch's
 
     def view(self, *shape, dtype=None, size=None):
@@ -71,7 +73,7 @@ class ShapeMethods:
             out is not self
             and self.device == "cpu"
             and out._data.size > 1
-            and not np.may_share_memory(out._data, self._data)
+            and out._view is None  # (Reshape links a view only where NumPy's reshape shares the memory)
         ):
             # NumPy had to copy: a write through the "view" would not reach this tensor
             raise ShapeError(
@@ -137,22 +139,28 @@ class ShapeMethods:
     def squeeze(self, dim=None, *dims):
         if dims:  # x.squeeze(0, 2): several dims as arguments, as torch's
             dim = (dim, *dims)
-        shape = self.shape
+        shape = self._data.shape  # (the array's: ints, for Reshape as it is)
         if dim is None:
-            return _ag.renamed(self.reshape(tuple(n for n in shape if n != 1)), "SqueezeBackward0")
-        dims = normalize_dims(dim, self.ndim)
-        out = self.reshape(tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1)))
+            return _ag.renamed(
+                _ag.Reshape.apply(self, shape=tuple(n for n in shape if n != 1)), "SqueezeBackward0"
+            )
+        dims = normalize_dims(dim, len(shape))
+        out = _ag.Reshape.apply(
+            self, shape=tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
+        )
         return _ag.renamed(out, "SqueezeBackward1" if isinstance(dim, _PY_INT) else "SqueezeBackward2")
 
     def unsqueeze(self, dim):
-        nd, dim = self.ndim + 1, dim_int(dim)
+        shape = self._data.shape  # (the array's: ints, for Reshape as it is)
+        nd = len(shape) + 1
+        if type(dim) is not int:
+            dim = dim_int(dim)
         if not -nd <= dim < nd:
             raise IndexError(
                 f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})"
             )
         d = dim % nd
-        shape = self.shape
-        return _ag.renamed(self.reshape(shape[:d] + (1,) + shape[d:]), "UnsqueezeBackward0")
+        return _ag.renamed(_ag.Reshape.apply(self, shape=shape[:d] + (1,) + shape[d:]), "UnsqueezeBackward0")
 
     def permute(self, *dims, **kwargs):
         if kwargs:  # t.permute(dims=(1, 0))
@@ -306,6 +314,9 @@ class ShapeMethods:
     def _getitem(self, index):
         if isinstance(index, (_PY_INT, slice)) and not isinstance(index, _PY_BOOL):
             check_slice_steps(index)
+            return _ag.Index.apply(self, index=index, advanced=False)
+        if type(index) is tuple and builtins.all(type(p) in _BASIC_PARTS for p in index):
+            check_slice_steps(index)  # x[:, 1], x[0, 2:]: basic indexing, nothing to convert (as below)
             return _ag.Index.apply(self, index=index, advanced=False)
         index = zero_d_ints(sequence_as_tuple(index))
         if isinstance(index, _PY_INT):
@@ -479,8 +490,9 @@ class ShapeMethods:
         """gather without the checks, for pyneuro's own callers whose indices are valid by
         construction (argsort's, a pool's argmax, clamped grid positions): the range check costs
         two reductions, and a device sync on a GPU, per call."""
-        grids = self._index_grids(dim, index._data)
-        return self[tuple(_wrap(g, self.device) for g in grids)]
+        # (Index straight on the grids: valid by construction, they need none of the index
+        # conversion of self[...], and the callers watch the index tensor themselves)
+        return _ag.Index.apply(self, index=self._index_grids(dim, index._data), advanced=True)
 
     def _index_grids(self, dim, idx):
         """Open index grids over idx's shape with idx itself on dim: self[grids] is gather."""

@@ -138,6 +138,8 @@ def int_list(value, op: str, name: str, position: int) -> tuple[int, ...]:
     if not isinstance(value, (tuple, list)):
         raise TypeError(f"{where}, not {type(value).__name__}")
     for i, v in enumerate(value):
+        if type(v) is int:  # (the common case, before the ABC check below)
+            continue
         integer_tensor = isinstance(v, Tensor) and v.ndim == 0 and v.dtype.kind in "iu"
         if isinstance(v, bool) or not (isinstance(v, Integral) or integer_tensor):
             raise TypeError(f"{where}, but found element of type {type(v).__name__} at pos {i}")

@@ -56,6 +56,12 @@ def _standardize_affine(x: Tensor, dims: tuple, eps: float, weight, bias, per_in
     return out, mean, var, True
 
 
+def _in_dtype_of(out: Tensor, input: Tensor) -> Tensor:
+    """out.to(input.dtype) (a half input with float parameters stays half): out itself where it
+    has that dtype already, as Tensor.to answers, without its argument parsing."""
+    return out if out._data.dtype == input._data.dtype else out.to(input.dtype)
+
+
 def _channel_view(x: Tensor) -> tuple:
     """The shape that lines a per-channel vector up with dim 1 of (N, C, *) input."""
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
@@ -143,17 +149,18 @@ def layer_norm(
             "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but "
             f"got normalized_shape = {list(shape)}"
         )
-    if tuple(input.shape[input.ndim - len(shape) :]) != shape:
+    nd = input._data.ndim
+    if input._data.shape[nd - len(shape) :] != shape:
         raise ShapeError(
             f"layer_norm: input of shape {tuple(input.shape)} does not end in normalized_shape {shape}"
         )
     _need_float(input, "LayerNormKernelImpl", device_suffix=False)
     _check_mixed_dtype(input, weight, bias)
     x = input.contiguous()  # as torch's kernel: the result is contiguous whatever the input's layout
-    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    dims = tuple(range(nd - len(shape), nd))
     out, _, _, fused = _standardize_affine(x, dims, eps, weight, bias, per_inner=True)
     # (a half input with float parameters stays half)
-    out = (out if fused else _affine(out, weight, bias)).to(input.dtype)
+    out = _in_dtype_of(out if fused else _affine(out, weight, bias), input)
     return named(out, "NativeLayerNormBackward0", reads=(input, weight, bias), shows=(input, weight, bias))
 
 
@@ -233,7 +240,7 @@ def batch_norm(
             weight,
             bias,
         )
-    out = (out if fused else _affine(out, weight, bias, _channel_view(input))).to(input.dtype)
+    out = _in_dtype_of(out if fused else _affine(out, weight, bias, _channel_view(input)), input)
     # (torch's node saves the running statistics too, updated: a later change to them raises)
     return named(
         out,
@@ -286,7 +293,10 @@ def group_norm(
         out = _affine(out.reshape(input.shape), weight, bias, _channel_view(input))
     # (a half input with float parameters stays half)
     return named(
-        out.to(input.dtype), "NativeGroupNormBackward0", reads=(input, weight), shows=(input, weight, bias)
+        _in_dtype_of(out, input),
+        "NativeGroupNormBackward0",
+        reads=(input, weight),
+        shows=(input, weight, bias),
     )
 
 
@@ -343,7 +353,7 @@ def instance_norm(
     if not fused:
         out = _affine(out, weight, bias, _channel_view(input))
     # (torch: batch_norm on a view, which saves input; a half input with float parameters stays half)
-    return named(out.to(input.dtype), "ViewBackward0", reads=(input,))
+    return named(_in_dtype_of(out, input), "ViewBackward0", reads=(input,))
 
 
 def local_response_norm(

@@ -18,7 +18,7 @@ from ._dtype import public as _public_dtype
 from ._errors import ArgumentError, DTypeError, ShapeError, type_name
 from ._euclidean import EuclideanDist
 from ._host_data import torch_warn_once
-from ._shapes import ints, normalize_dims, numpy_keywords, one_dim
+from ._shapes import ints, numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap, need_tensor
 from .creation import arange, empty, randn, tensor
 from .random import _rng, draw_in_memory_order
@@ -49,23 +49,28 @@ def _as_tensors(tensors, what):
 def cat(tensors, dim=0) -> Tensor:
     """Concatenate tensors along an existing dim (like torch.cat)."""
     ts = _as_tensors(tensors, "cat")
-    for i, t in enumerate(ts):
-        if t.ndim == 0:
+    shapes = [t._data.shape for t in ts]  # (the arrays' tuples: cheaper than Size, the same ints)
+    for i, shape in enumerate(shapes):
+        if not shape:
             raise ShapeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    shaped = [t for t in ts if t.shape != (0,)]
+    shaped = [shape for shape in shapes if shape != (0,)]
     if shaped and builtins.len(shaped) < builtins.len(ts):
         # torch skips the legacy empty tensor of shape (0,): it joins anything as an empty
         # slice (and still takes part in the dtype and the graph)
-        shape = shaped[0].shape
+        shape = shaped[0]
         d = one_dim(dim, builtins.len(shape))
         empty = shape[:d] + (0,) + shape[d + 1 :]
         ts = [t.reshape(empty) if t.shape == (0,) else t for t in ts]
-    nd = ts[0].ndim
+        shapes = [t._data.shape for t in ts]
+    first = shapes[0]
+    nd = builtins.len(first)
     d = one_dim(dim, nd)  # (a dim out of range first: torch's IndexError, before any size check)
-    for k, t in enumerate(ts):  # torch's checks and words
-        if t.ndim != nd:
-            raise ShapeError(f"Tensors must have same number of dimensions: got {nd} and {t.ndim}")
-        for i, (a, b) in enumerate(zip(ts[0].shape, t.shape)):
+    for k, shape in enumerate(shapes):  # torch's checks and words
+        if builtins.len(shape) != nd:
+            raise ShapeError(
+                f"Tensors must have same number of dimensions: got {nd} and {builtins.len(shape)}"
+            )
+        for i, (a, b) in enumerate(zip(first, shape)):
             if i != d and a != b:
                 raise ShapeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size {a} but got size {b} "
@@ -81,8 +86,9 @@ concat = cat
 def stack(tensors, dim=0) -> Tensor:
     """Stack same-shape tensors along a new dim (like torch.stack)."""
     ts = _as_tensors(tensors, "stack")
-    normalize_dims(dim, ts[0].ndim + 1)  # IndexError for a dim out of range, like torch (checked first)
-    if any(t.shape != ts[0].shape for t in ts):
+    first = ts[0]._data.shape
+    one_dim(dim, builtins.len(first) + 1)  # IndexError for a dim out of range, like torch (checked first)
+    if any(t._data.shape != first for t in ts):
         raise ShapeError(f"stack expects each tensor to be equal size, got {[tuple(x.shape) for x in ts]}")
     return _ag.Stack.apply(*ts, dim=dim)
 

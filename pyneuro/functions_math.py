@@ -199,7 +199,15 @@ def sub(input, other, *args, alpha=1) -> Tensor:
 
 def check_bool_sub(a, other) -> None:
     """torch refuses a - b where either side is bool (t - t, t - True, t.sub(...), rsub)."""
-    if a._data.dtype.kind == "b" or isinstance(other, _PY_BOOL) or getattr(other, "dtype", None) == _bool:
+    if (
+        a._data.dtype.kind == "b"
+        or isinstance(other, _PY_BOOL)
+        or (
+            other._data.dtype.kind == "b"
+            if isinstance(other, TensorBase)
+            else getattr(other, "dtype", None) == _bool
+        )
+    ):
         raise RuntimeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
             "invert a mask, use the `~` or `logical_not()` operator instead."

@@ -421,3 +421,24 @@ def test_course_loops_script_runs_the_same_loops_on_both_libraries(tmp_path):
     record = json.loads(out.with_suffix(".json").read_text())
     assert len(record["rows"]) == 8 and all(r["pyneuro_us"] > 0 and r["torch_us"] > 0 for r in record["rows"])
     assert "| logistic regression |" in out.with_suffix(".md").read_text()
+
+
+def test_op_overhead_script_times_every_op_on_both_libraries(tmp_path):
+    """bench/op_overhead.py, one round of one call: every small op runs under pyneuro and torch alike."""
+    pytest.importorskip("torch")
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "bench" / "op_overhead.py"
+    out = tmp_path / "ops"
+    done = subprocess.run(
+        [sys.executable, str(script), "--rounds", "1", "--number", "1", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    record = json.loads(out.with_suffix(".json").read_text())
+    ops = [r["op"] for r in record["rows"]]
+    assert len(ops) >= 30 and "a.unsqueeze(0)" in ops and "torch.cat([a, b])" in ops
+    assert all(r["pyneuro_us"] > 0 and r["torch_us"] > 0 for r in record["rows"])
+    assert record["machine"]["cpu"] and "| `a[:, 1]` |" in out.with_suffix(".md").read_text()

@@ -19,7 +19,7 @@ import numpy as _np
 from .._dtype import quiet_cast
 from .._shapes import one_dim as _one_dim
 from ..backends.special_xp import clamp_high, clamp_low
-from .function import Function, _current_backend, _errstate, _shape_of, _unbroadcast
+from .function import Function, _current_backend, _errstate, _shape_of, _unbroadcast, quiet
 
 warnings.filterwarnings(
     "ignore", r"(invalid value|divide by zero|overflow) encountered", RuntimeWarning, r"pyneuro(\.|$)"
@@ -134,28 +134,28 @@ class Div(Function):
     def saved_tensors(self):
         return (((), ()), False) if self.saved[1] is None else (self.saved_for, False)
 
+    @quiet  # x / 0 is inf or nan without a warning, as in torch
     def forward(self, a, b):
-        with _errstate(self.bk.xp):  # x / 0 is inf or nan without a warning, as in torch
-            if b.__class__ in _NUMBERS and (half := half_by_number(a, b, _operator.truediv)) is not None:
-                self.saved = (a, b, None)
-                return half
-            if not hasattr(a, "shape") and b.dtype.kind == "f":
-                r = (1 / b).astype(b.dtype, copy=False)
-                self.saved = (a, None, r)
-                half = half_by_number(r, a, _operator.mul)
-                return r * a if half is None else half
+        if b.__class__ in _NUMBERS and (half := half_by_number(a, b, _operator.truediv)) is not None:
             self.saved = (a, b, None)
-            return a / b
+            return half
+        if not hasattr(a, "shape") and b.dtype.kind == "f":
+            r = (1 / b).astype(b.dtype, copy=False)
+            self.saved = (a, None, r)
+            half = half_by_number(r, a, _operator.mul)
+            return r * a if half is None else half
+        self.saved = (a, b, None)
+        return a / b
 
+    @quiet
     def backward(self, g):
         a, b, r = self.saved
-        with _errstate(self.bk.xp):
-            if b is None:  # torch's ReciprocalBackward0 after MulBackward0
-                return None, -(g * a) * (r * r)
-            return (
-                _unbroadcast(g / b, a.shape) if self.needs[0] else None,
-                _unbroadcast(-g * ((a / b) / b), b.shape) if self.needs[1] else None,
-            )
+        if b is None:  # torch's ReciprocalBackward0 after MulBackward0
+            return None, -(g * a) * (r * r)
+        return (
+            _unbroadcast(g / b, a.shape) if self.needs[0] else None,
+            _unbroadcast(-g * ((a / b) / b), b.shape) if self.needs[1] else None,
+        )
 
 
 def _power(xp, a, b):
@@ -191,9 +191,9 @@ class Pow(Function):
     def saved_tensors(self):
         return self.saved_for, len(self.needs) > 1 and self.needs[1]  # out is read for b's gradient
 
+    @quiet  # 0 ** -1, (-1) ** 0.5, overflow: inf/nan without a warning, as torch
     def forward(self, a, b):
-        with _errstate(self.bk.xp):  # 0 ** -1, (-1) ** 0.5, overflow: inf/nan without a warning, as torch
-            out = _power(self.bk.xp, a, b)
+        out = _power(self.bk.xp, a, b)
         self.saved = (a, b, out)
         return out
 
@@ -290,9 +290,9 @@ class Exp(Function):
     saved_for = ()
     saves_output = True
 
+    @quiet  # exp(1000) is inf without a warning, as in torch
     def forward(self, a):
-        with _errstate(self.bk.xp):  # exp(1000) is inf without a warning, as in torch
-            out = self.bk.xp.exp(a)
+        out = self.bk.xp.exp(a)
         self.saved = (out,)
         return out
 
@@ -306,10 +306,10 @@ class Log(Function):
     __slots__ = ()
     saved_for = ((0,),)
 
+    @quiet
     def forward(self, a):
         self.saved = (a,)
-        with _errstate(self.bk.xp):
-            return self.bk.xp.log(a)
+        return self.bk.xp.log(a)
 
     def backward(self, g):
         return (g / self.saved[0],)
@@ -322,9 +322,9 @@ class Sqrt(Function):
     saved_for = ()
     saves_output = True
 
+    @quiet
     def forward(self, a):
-        with _errstate(self.bk.xp):
-            out = self.bk.xp.sqrt(a)
+        out = self.bk.xp.sqrt(a)
         self.saved = (out,)
         return out
 
@@ -384,10 +384,10 @@ class Sigmoid(Function):
     saved_for = ()
     saves_output = True
 
+    @quiet
     def forward(self, a):
         xp = self.bk.xp
-        with _errstate(xp):
-            out = 1 / (1 + xp.exp(-a))
+        out = 1 / (1 + xp.exp(-a))
         self.saved = (out,)
         return out.astype(a.dtype, copy=False)
 

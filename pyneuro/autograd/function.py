@@ -26,6 +26,7 @@ slots of pyneuro._tensor_base.TensorBase and build them with its `_wrap`.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import weakref
 
@@ -39,6 +40,7 @@ from .._shapes import c_order
 from .._tensor_base import _VIEW_REFRESH, TensorBase, _InferenceVersions, _register_grad_mode, _wrap
 from ..backends._registry import current as _current_backend
 from ..backends._registry import table_for
+from ..backends.special_xp import QUIET as _QUIET
 from ..backends.special_xp import errstate as _errstate  # noqa: F401 (autograd's modules import it from here)
 from . import saved_hooks as _saved_hooks
 from .grad_mode import _GradMode
@@ -711,6 +713,29 @@ def _unbroadcast(g, shape):
 
 def _shape_of(x):
     return getattr(x, "shape", None)  # None for Python scalars
+
+
+# NumPy 2's errstate defines its own __call__, a state per call (NumPy 1's is ContextDecorator's,
+# which shares one state object between the calls of what it decorates)
+_ERRSTATE_PER_CALL = "__call__" in vars(_np.errstate)
+
+
+def quiet(method, settings=_QUIET):
+    """method (a Function's forward or backward) with NumPy's floating-point warnings off (x / 0,
+    exp(1000), inf - inf: inf or NaN silently, as torch), as `with _errstate(self.bk.xp)` around
+    its body (or np.errstate(**settings)): np.errstate as a decorator, which NumPy 2 enters per call
+    for about half of what a `with` block costs. (NumPy 1's decorator shares one state between
+    calls: there each call makes its own. Only NumPy has an errstate: on other namespaces this
+    quiets NumPy's, which is all the block did there too.)"""
+    if _ERRSTATE_PER_CALL:
+        return _np.errstate(**settings)(method)
+
+    @functools.wraps(method)
+    def run(*args, **kwargs):
+        with _np.errstate(**settings):
+            return method(*args, **kwargs)
+
+    return run
 
 
 def _scatter_add(xp, target, index, values):

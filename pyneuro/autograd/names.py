@@ -33,19 +33,21 @@ def _linear(node):
     return "SqueezeBackward4" if x.ndim == 1 else "UnsafeViewBackward0"
 
 
+_MATMUL_NAMES = {
+    (1, 1): "DotBackward0",
+    (2, 1): "MvBackward0",
+    (2, 2): "MmBackward0",
+    (1, 2): "SqueezeBackward4",
+}
+
+
 def _matmul(node):
     """torch.matmul's last op by the operands' ranks (Tensor.bmm renames its node BmmBackward0)."""
     inputs = _inputs(node)
     if len(inputs) == 2 and hasattr(inputs[0], "ndim"):
         ranks = (inputs[0].ndim, inputs[1].ndim)
-        named = {
-            (1, 1): "DotBackward0",
-            (2, 1): "MvBackward0",
-            (2, 2): "MmBackward0",
-            (1, 2): "SqueezeBackward4",
-        }
-        if ranks in named:
-            return named[ranks]
+        if ranks in _MATMUL_NAMES:
+            return _MATMUL_NAMES[ranks]
         return (
             "CloneBackward0" if ranks[0] == 2 else "UnsafeViewBackward0"
         )  # (2-D @ batch: a transposed copy)

@@ -6,7 +6,7 @@ import numpy as _np
 
 from .._shapes import normalize_dims as _normalize_dims
 from .._shapes import one_dim as _one_dim
-from .function import Function, ShapeError, _errstate
+from .function import Function, ShapeError, _errstate, quiet
 
 # ----------------------------------------------------------------------------- reductions
 
@@ -18,13 +18,16 @@ class Sum(Function):
     c_ordered = True
     saves_tensors = False
 
+    @quiet  # inf + -inf is nan without NumPy's warning, as in torch
     def forward(self, a, dim=None, keepdim=False):
         dims = _normalize_dims(dim, a.ndim)
         self.saved = (a.shape, dims, keepdim, dim is not None)  # (the last: torch's name, names.py)
-        with _errstate(self.bk.xp):  # inf + -inf is nan without NumPy's warning, as in torch
-            if a.dtype.kind == "f" and a.dtype.itemsize == 2:  # float16 added up in float32, as torch
-                return a.sum(axis=dims if a.ndim else None, keepdims=keepdim, dtype="float32").astype(a.dtype)
-            return a.sum(axis=dims if a.ndim else None, keepdims=keepdim)
+        if type(a) is _np.ndarray and not (a.dtype.kind == "f" and a.dtype.itemsize == 2):
+            # (what a.sum() calls, without NumPy's Python wrapper around it)
+            return _np.add.reduce(a, axis=dims if a.ndim else None, keepdims=keepdim)
+        if a.dtype.kind == "f" and a.dtype.itemsize == 2:  # float16 added up in float32, as torch
+            return a.sum(axis=dims if a.ndim else None, keepdims=keepdim, dtype="float32").astype(a.dtype)
+        return a.sum(axis=dims if a.ndim else None, keepdims=keepdim)
 
     def backward(self, g):
         shape, dims, keepdim, _ = self.saved
@@ -40,21 +43,21 @@ class Mean(Function):
     c_ordered = True
     saves_tensors = False
 
+    @quiet
     def forward(self, a, dim=None, keepdim=False):
         dims = _normalize_dims(dim, a.ndim)
         count = 1
         for d in dims:
             count *= a.shape[d] if a.ndim else 1
         self.saved = (a.shape, dims, keepdim, count, dim is not None)
-        with _errstate(self.bk.xp):
-            if not a.size:  # the mean of nothing is nan, like torch (without NumPy's warning)
-                return a.sum(axis=dims if a.ndim else None, keepdims=keepdim) / count
-            if type(a) is _np.ndarray and a.dtype.kind == "f" and a.dtype.itemsize >= 4:
-                # NumPy's own mean (a sum, then one division by the count in the sum's dtype)
-                # without its Python wrapper's ~2 us: the same bits
-                s = a.sum(axis=dims if a.ndim else None, keepdims=keepdim)
-                return s / s.dtype.type(count)
-            return a.mean(axis=dims if a.ndim else None, keepdims=keepdim)
+        if not a.size:  # the mean of nothing is nan, like torch (without NumPy's warning)
+            return a.sum(axis=dims if a.ndim else None, keepdims=keepdim) / count
+        if type(a) is _np.ndarray and a.dtype.kind == "f" and a.dtype.itemsize >= 4:
+            # NumPy's own mean (a sum, then one division by the count in the sum's dtype)
+            # without its Python wrapper's ~2 us: the same bits
+            s = _np.add.reduce(a, axis=dims if a.ndim else None, keepdims=keepdim)
+            return s / s.dtype.type(count)
+        return a.mean(axis=dims if a.ndim else None, keepdims=keepdim)
 
     def backward(self, g):
         shape, dims, keepdim, count, _ = self.saved

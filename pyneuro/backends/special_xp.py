@@ -8,6 +8,7 @@ without those kernels.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -18,21 +19,15 @@ _TANH_BETA = math.sqrt(2 / math.pi)
 _TANH_KAPPA = 0.044715
 
 
-class errstate:
-    """np.errstate(divide/invalid/over='ignore') where the namespace has it (cupy does not)."""
+QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}  # NumPy's warnings off: inf/NaN, as torch
 
-    def __init__(self, xp):
-        self.ctx = (
-            xp.errstate(divide="ignore", invalid="ignore", over="ignore") if hasattr(xp, "errstate") else None
-        )
 
-    def __enter__(self):
-        if self.ctx is not None:
-            self.ctx.__enter__()
-
-    def __exit__(self, *exc):
-        if self.ctx is not None:
-            self.ctx.__exit__(*exc)
+def errstate(xp):
+    """np.errstate(divide/invalid/over='ignore') where the namespace has it (cupy does not):
+    NumPy's own context manager, entered per call of the small ops, so no wrapper around it."""
+    if xp is np:
+        return np.errstate(**QUIET)
+    return xp.errstate(**QUIET) if hasattr(xp, "errstate") else contextlib.nullcontext()
 
 
 def _poly(x, coefs):
