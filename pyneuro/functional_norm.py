@@ -24,6 +24,7 @@ from .autograd import named, no_grad
 from .autograd.custom import transforms
 from .autograd.function import Function
 from .autograd.norm import RunningNorm, Standardize, StandardizeAffine, affine_view
+from .autograd.stand_in import follows
 from .creation import zeros
 from .functional_activation import _need_float
 from .functional_conv import int_list
@@ -280,10 +281,12 @@ def group_norm(
         out = StandardizeAffine.apply(
             x3, weight, bias, dims=(2,), eps=eps, view=view, per_inner=True, spread=spatial
         )
-        out = out.reshape(input.shape)
     else:
         out, _, _ = _standardize(x3, 2, eps)
-        out = _affine(out.reshape(input.shape), weight, bias, _channel_view(input))
+    follows(out._node, input)  # torch's node saves input itself: `input.data =` is seen (stand_in.py)
+    out = out.reshape(input.shape)
+    if view is None:
+        out = _affine(out, weight, bias, _channel_view(input))
     # (a half input with float parameters stays half)
     return named(
         out.to(input.dtype), "NativeGroupNormBackward0", reads=(input, weight), shows=(input, weight, bias)

@@ -104,6 +104,7 @@ from .shape import (
     watch,
 )
 from .shown import ShownNode, edge_node, engine_edges
+from .stand_in import follows  # noqa: F401  (compositions name what their nodes stand in for)
 
 __all__ = [
     "Function",
