@@ -84,7 +84,7 @@ CASES = {
     ),
     # conv1d runs pyneuro's conv2d node on unsqueezed views, group_norm its node on a reshape:
     # torch's node saves the input and weight themselves (`.data =` seen; an unbatched input is
-    # unsqueezed by torch too: `.data =` unseen)
+    # unsqueezed by torch too, and instance_norm's batch_norm saves a view: `.data =` unseen)
     "conv1d": (
         [_arr(2, 3, 7), _arr(4, 3, 3, seed=3), _arr(4, seed=4)],
         lambda L, x, w, b: F(L).conv1d(x, w, b, padding=1),
@@ -103,6 +103,15 @@ CASES = {
     "group_norm_3d": (
         [_arr(2, 4, 6), _arr(4, seed=3), _arr(4, seed=4)],
         lambda L, x, w, b: F(L).group_norm(x, 2, w, b),
+    ),
+    "instance_norm": ([X4], lambda L, x: F(L).instance_norm(x)),
+    "instance_norm_running": (
+        [X4, _arr(3, seed=3), _arr(3, seed=4)],
+        lambda L, x, w, b: F(L).instance_norm(x, L.zeros(3), L.ones(3), w, b),
+    ),
+    "instance_norm_eval": (
+        [X4, _arr(3, seed=3), _arr(3, seed=4)],
+        lambda L, x, w, b: F(L).instance_norm(x, L.zeros(3), L.ones(3), w, b, use_input_stats=False),
     ),
     # cases that already matched, kept beside the fixed ones
     "relu": ([X], lambda L, x: F(L).relu(x)),
