@@ -296,7 +296,8 @@ def soft_margin_loss(
     if loss.dtype != input.dtype:  # torch writes the loss into the input's dtype
         _f()._cast_to_input(target, input)
         loss = loss.to(input.dtype)
-    return _ag.named(_f()._reduce(loss, reduction), "SoftMarginLossBackward0")
+    # (torch's node saves input and target: an in-place change of either after the op makes backward raise)
+    return _ag.named(_f()._reduce(loss, reduction), "SoftMarginLossBackward0", reads=(input, target))
 
 
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
