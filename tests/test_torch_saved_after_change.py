@@ -113,6 +113,14 @@ CASES = {
         [X4, _arr(3, seed=3), _arr(3, seed=4)],
         lambda L, x, w, b: F(L).instance_norm(x, L.zeros(3), L.ones(3), w, b, use_input_stats=False),
     ),
+    # clamp with tensor bounds is one node that takes its masks at backward, as torch's saves all three
+    "clamp_tensor_min": ([X, Y], lambda L, x, y: L.clamp(x, min=y)),
+    "clamp_tensor_max": ([X, Y], lambda L, x, y: x.clamp(max=y)),
+    "clamp_tensor_both": ([X, Y, Y + 1], lambda L, x, lo, hi: L.clamp(x, lo, hi)),
+    "clamp_tensor_crossed": ([X, Y + 1, Y], lambda L, x, lo, hi: L.clamp(x, lo, hi)),
+    "clamp_tensor_broadcast": ([X, _arr(4, seed=5)], lambda L, x, hi: L.clamp(x, max=hi)),
+    "clamp_min_tensor": ([X, Y], lambda L, x, y: L.clamp_min(x, y)),
+    "clamp_max_tensor": ([X, Y], lambda L, x, y: L.clamp_max(x, y)),
     # cases that already matched, kept beside the fixed ones
     "relu": ([X], lambda L, x: F(L).relu(x)),
     "gelu": ([X], lambda L, x: F(L).gelu(x)),
@@ -200,10 +208,6 @@ def test_backward_after_a_change_is_torchs(name, which, mode):
 # torch's node saves the inputs, so a change of one that bumps its version raises there, and here
 # (a `.data` change is not yet followed by these: their gradients stay the forward's)
 WATCHED = {
-    "clamp_tensor_min": ([X, Y], lambda L, x, y: L.clamp(x, min=y)),
-    "clamp_tensor_max": ([X, Y], lambda L, x, y: x.clamp(max=y)),
-    "clamp_tensor_both": ([X, Y, Y + 1], lambda L, x, lo, hi: L.clamp(x, lo, hi)),
-    "clamp_min_tensor": ([X, Y], lambda L, x, y: L.clamp_min(x, y)),
     "linalg_cross": ([_arr(4, 3), _arr(4, 3, seed=1)], lambda L, a, b: L.linalg.cross(a, b)),
     "matrix_exp": ([_arr(3, 3) * 0.3], lambda L, a: L.linalg.matrix_exp(a)),
     "bilinear": (
@@ -401,3 +405,38 @@ def test_a_recurrent_layer_after_its_weight_changed(name, which, mode):
         return
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+_NAN = float("nan")
+
+
+def test_clamp_with_tensor_bounds_is_torchs_node():
+    """One ClampBackward0 (ClampMin/MaxBackward1) with edges to the input and both bounds, NaN
+    operands giving no gradient, and a gradient that differentiates again, as torch's."""
+    x = np.array([0.5, _NAN, -2.0, 3.0, 1.0, 0.2], np.float32)
+    lo = np.array([0.0, 0.0, _NAN, 0.0, 2.0, 0.5], np.float32)
+    hi = np.array([1.0, 1.0, 1.0, _NAN, 1.0, 0.1], np.float32)
+
+    def run(lib):
+        ts = [lib.tensor(a, requires_grad=True) for a in (x, lo, hi)]
+        shown = []
+        for y in (lib.clamp(ts[0], ts[1], ts[2]), lib.clamp(ts[0], max=ts[2]), lib.clamp_min(ts[0], ts[1])):
+            shown.append(
+                (
+                    type(y.grad_fn).__name__,
+                    [None if f is None else type(f).__name__ for f, _ in y.grad_fn.next_functions],
+                )
+            )
+        y = lib.clamp(ts[0], ts[1], ts[2])
+        (gx,) = lib.autograd.grad((y * y).sum(), ts[0], create_graph=True)
+        again = lib.autograd.grad(gx.sum(), ts, allow_unused=True)
+        (lib.clamp(ts[0], ts[1], ts[2]) * lib.tensor(np.arange(6, dtype=np.float32))).sum().backward()
+        grads = [t.grad.numpy() for t in ts] + [gx.detach().numpy()]
+        return shown, grads + [None if a is None else a.numpy() for a in again]
+
+    (want_shown, want), (got_shown, got) = run(torch), run(pn)
+    assert got_shown == want_shown
+    for g, w in zip(got, want):
+        assert (g is None) == (w is None)
+        if w is not None:
+            np.testing.assert_array_equal(g, w)
