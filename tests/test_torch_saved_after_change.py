@@ -113,6 +113,29 @@ CASES = {
         [X4, _arr(3, seed=3), _arr(3, seed=4)],
         lambda L, x, w, b: F(L).instance_norm(x, L.zeros(3), L.ones(3), w, b, use_input_stats=False),
     ),
+    # conv3d and conv_transpose3d run a 2-D node per kernel depth on planes of the input and a slice of
+    # the weight; torch's one node saves both themselves (but a zero-padded copy for an odd "same" total)
+    "conv3d": (
+        [_arr(2, 2, 4, 3, 3), _arr(3, 2, 2, 2, 2, seed=3), _arr(3, seed=4)],
+        lambda L, x, w, b: F(L).conv3d(x, w, b),
+    ),
+    "conv3d_padded_strided": (
+        [_arr(2, 2, 5, 4, 4), _arr(3, 2, 2, 3, 2, seed=3)],
+        lambda L, x, w: F(L).conv3d(x, w, padding=(1, 0, 2), stride=(2, 1, 1), dilation=(2, 1, 1)),
+    ),
+    "conv3d_same_even": (
+        [_arr(2, 2, 4, 4, 4), _arr(3, 2, 2, 2, 2, seed=3)],
+        lambda L, x, w: F(L).conv3d(x, w, padding="same"),
+    ),
+    "conv3d_unbatched": ([_arr(2, 4, 3, 3), _arr(3, 2, 2, 2, 2, seed=3)], lambda L, x, w: F(L).conv3d(x, w)),
+    "conv_transpose3d": (
+        [_arr(2, 2, 3, 3, 3), _arr(2, 3, 2, 2, 2, seed=3), _arr(3, seed=4)],
+        lambda L, x, w, b: F(L).conv_transpose3d(x, w, b, stride=2, padding=1),
+    ),
+    "conv_transpose3d_unbatched": (
+        [_arr(2, 3, 3, 3), _arr(2, 3, 2, 2, 2, seed=3)],
+        lambda L, x, w: F(L).conv_transpose3d(x, w),
+    ),
     # clamp with tensor bounds is one node that takes its masks at backward, as torch's saves all three
     "clamp_tensor_min": ([X, Y], lambda L, x, y: L.clamp(x, min=y)),
     "clamp_tensor_max": ([X, Y], lambda L, x, y: x.clamp(max=y)),
@@ -178,6 +201,10 @@ def _run(lib, name, which, mode):
 # (not yet torch's: torch's solve_triangular reads A as it is at backward, pyneuro's node a copy
 # of its triangle; 3-D attention's v.data = other is seen by torch's matmul, not by pyneuro's)
 _NOT_YET = {
+    # (conv3d's planes of a batch of inputs are copies: `x.data.mul_()` reaches torch's node, not them)
+    ("conv3d", 0, "data_mul"),
+    ("conv3d_padded_strided", 0, "data_mul"),
+    ("conv_transpose3d", 0, "data_mul"),
     ("solve_triangular", 0, "data_mul"),
     ("solve_triangular", 0, "data_assign"),
     ("sdpa_3d", 2, "data_assign"),

@@ -18,7 +18,9 @@ import numpy as np
 
 from .._tensor_base import TensorBase
 
-# node -> [[source tensor (weak), its array when recorded (weak), derived array or None, derive], ...]
+# node -> [[source tensor (weak), its array when recorded, derived array or None, derive], ...]
+# (the array itself, not a weak reference: a derived copy does not keep it alive, and a new array
+# may take a dead one's id; the entry goes with the node)
 STAND_INS = weakref.WeakKeyDictionary()
 
 
@@ -28,7 +30,7 @@ def follows(node, source, derived=None, derive=None) -> None:
     or a view of it in the same element order (a reshape, an added unit axis)."""
     if node is None or not isinstance(source, TensorBase) or type(source._data) is not np.ndarray:
         return
-    entry = [weakref.ref(source), weakref.ref(source._data), derived, derive]
+    entry = [weakref.ref(source), source._data, derived, derive]
     STAND_INS.setdefault(node, []).append(entry)
 
 
@@ -36,8 +38,8 @@ def add_swaps(node, arrays, swaps: dict) -> None:
     """Into swaps (id(old array) -> new array): the arrays of `node` (`arrays`, what it saved)
     that stand in for a tensor whose array `.data =` replaced since forward."""
     for entry in STAND_INS.get(node, ()):
-        source, old = entry[0](), entry[1]()
-        if source is None or old is None:
+        source, old = entry[0](), entry[1]
+        if source is None:
             continue
         new = source._data
         if new is old or type(new) is not np.ndarray or new.shape != old.shape or new.dtype != old.dtype:
@@ -50,7 +52,7 @@ def add_swaps(node, arrays, swaps: dict) -> None:
             for a in arrays:
                 if _same_elements(a, old):
                     swaps[id(a)] = new if a.shape == new.shape else new.reshape(a.shape)
-        entry[1] = weakref.ref(new)
+        entry[1] = new
 
 
 def _same_elements(a, old) -> bool:
