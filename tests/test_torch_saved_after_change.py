@@ -59,6 +59,10 @@ CASES = {
     "smooth_l1_loss": ([X, Y], lambda L, x, y: F(L).smooth_l1_loss(x, y)),
     "smooth_l1_beta": ([X, Y], lambda L, x, y: F(L).smooth_l1_loss(x, y, reduction="none", beta=0.5)),
     "huber_loss": ([X, Y], lambda L, x, y: F(L).huber_loss(x, y, delta=0.5)),
+    # det's, slogdet's and logdet's backward read the LU factors of A their forward made
+    "det": ([_SQ], lambda L, a: L.linalg.det(a)),
+    "slogdet": ([_SQ], lambda L, a: L.linalg.slogdet(a)[1]),
+    "logdet": ([_SQ @ _SQ.T], lambda L, a: a.logdet()),
     # the decompositions' nodes save their results, not A; solve's A (its LU) and X, not B
     "svdvals": ([_SQ], lambda L, a: L.linalg.svdvals(a)),
     "svd_U": ([_SQ], lambda L, a: L.linalg.svd(a)[0]),

@@ -48,7 +48,9 @@ class Det(Function):
     saves_output = True  # not read here, but torch's node saves det: changing it in place raises there
 
     def forward(self, a):
-        self.saved = (a,)
+        # (a copy: torch's backward reads the LU factors its forward made, so a change of A through
+        # .data, which bumps no version, leaves its gradient the forward's)
+        self.saved = (a.copy(),)
         return self.bk.xp.linalg.det(a)
 
     def backward(self, g):
@@ -73,7 +75,7 @@ class LogDet(Function):
 
     def forward(self, a, signed=True):
         xp = self.bk.xp
-        self.saved = (a,)
+        self.saved = (a.copy(),)  # (as Det's: torch's backward reads the forward's LU factors)
         sign, logabs = xp.linalg.slogdet(a)
         if signed:
             return logabs
