@@ -514,16 +514,12 @@ def cross(input, other, *, dim=-1) -> Tensor:
             f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} and {other.shape[d]}"
         )
     try:
-        shape = np.broadcast_shapes(tuple(input.shape), tuple(other.shape))  # (1 against 0 is 0)
+        np.broadcast_shapes(tuple(input.shape), tuple(other.shape))  # (1 against 0 is 0)
     except ValueError:
         raise ShapeError(
             f"linalg.cross: shapes {tuple(input.shape)} and {tuple(other.shape)} do not broadcast"
         ) from None
-    a, b = input.expand(*shape), other.expand(*shape)
-    i1 = tensor([1, 2, 0], device=input.device)
-    i2 = tensor([2, 0, 1], device=input.device)
-    out = a.index_select(d, i1) * b.index_select(d, i2) - a.index_select(d, i2) * b.index_select(d, i1)
-    return watch(renamed(out, "LinalgCrossBackward0"), input, other)  # (torch's node saves both)
+    return _la.Cross.apply(input, other, d=d)  # (its node saves both, as torch's)
 
 
 def vecdot(x, y, *, dim=-1) -> Tensor:

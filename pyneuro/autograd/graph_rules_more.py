@@ -41,7 +41,7 @@ from .graph_rules import (
     rule,
 )
 from .index import ScatterReduce
-from .linalg import Cholesky, Det, Eigh, Inv, LogDet, Pinv, Qr, Solve, Svd
+from .linalg import Cholesky, Cross, Det, Eigh, Inv, LogDet, Pinv, Qr, Solve, Svd
 from .math import BINARY, BINARY_OPS, UNARY_OPS, XLOGY_GRADS
 from .norm import RunningNorm, Standardize, StandardizeAffine
 from .reduction import Logsumexp, Mean, Prod, Std, Sum, Var
@@ -366,6 +366,16 @@ def _matrices(g):
 def _inv(node, g):
     t = _mt(_result(node))
     return (-MatMul.apply(MatMul.apply(t, g), t),)
+
+
+@rule(Cross)
+def _cross(node, g):
+    a, b = node.inputs[:2]
+    d = node.saved[2]
+    return (
+        _sum_to(Cross.apply(b, g, d=d), a) if _need(node, 0) else None,
+        _sum_to(Cross.apply(g, a, d=d), b) if _need(node, 1) else None,
+    )
 
 
 @rule(Det)
