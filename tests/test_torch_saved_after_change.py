@@ -143,6 +143,15 @@ CASES = {
     # linalg.cross is one node reading both operands at backward, as torch's
     "linalg_cross": ([_arr(4, 3), _arr(4, 3, seed=1)], lambda L, a, b: L.linalg.cross(a, b)),
     "linalg_cross_broadcast": ([_arr(3, 4), _arr(3, 1, seed=1)], lambda L, a, b: L.linalg.cross(a, b, dim=0)),
+    # bilinear is torch's _trilinear node of the inputs' views and the weight (then the bias added)
+    "bilinear": (
+        [X, _arr(3, 2, seed=1), _arr(5, 4, 2, seed=2), _arr(5, seed=3)],
+        lambda L, a, b, w, c: F(L).bilinear(a, b, w, c),
+    ),
+    "bilinear_3d": (
+        [_arr(2, 3, 4), _arr(2, 3, 2, seed=1), _arr(5, 4, 2, seed=2)],
+        lambda L, a, b, w: F(L).bilinear(a, b, w),
+    ),
     # clamp with tensor bounds is one node that takes its masks at backward, as torch's saves all three
     "clamp_tensor_min": ([X, Y], lambda L, x, y: L.clamp(x, min=y)),
     "clamp_tensor_max": ([X, Y], lambda L, x, y: x.clamp(max=y)),
@@ -243,10 +252,6 @@ def test_backward_after_a_change_is_torchs(name, which, mode):
 # (a `.data` change is not yet followed by these: their gradients stay the forward's)
 WATCHED = {
     "matrix_exp": ([_arr(3, 3) * 0.3], lambda L, a: L.linalg.matrix_exp(a)),
-    "bilinear": (
-        [X, _arr(3, 2, seed=1), _arr(5, 4, 2, seed=2), _arr(5, seed=3)],
-        lambda L, a, b, w, c: F(L).bilinear(a, b, w, c),
-    ),
 }
 
 
@@ -473,3 +478,21 @@ def test_clamp_with_tensor_bounds_is_torchs_node():
         assert (g is None) == (w is None)
         if w is not None:
             np.testing.assert_array_equal(g, w)
+
+
+def test_bilinear_graph_is_torchs():
+    """AddBackward0 (the bias) of a ViewBackward0 of TrilinearBackward0, whose edges are the views
+    of the two inputs and the weight, as torch's F.bilinear builds."""
+
+    def names(node, depth=3):
+        if node is None or depth == 0:
+            return None
+        return (type(node).__name__, [names(f, depth - 1) for f, _ in node.next_functions])
+
+    shown = []
+    for lib in (torch, pn):
+        lib.manual_seed(0)
+        m = lib.nn.Bilinear(4, 2, 5)
+        y = m(lib.randn(3, 4, requires_grad=True), lib.randn(3, 2, requires_grad=True))
+        shown.append(names(y.grad_fn))
+    assert shown[1] == shown[0]

@@ -41,7 +41,7 @@ from .graph_rules import (
     rule,
 )
 from .index import ScatterReduce
-from .linalg import Cholesky, Cross, Det, Eigh, Inv, LogDet, Pinv, Qr, Solve, Svd
+from .linalg import Cholesky, Cross, Det, Eigh, Inv, LogDet, Pinv, Qr, Solve, Svd, Trilinear
 from .math import BINARY, BINARY_OPS, UNARY_OPS, XLOGY_GRADS
 from .norm import RunningNorm, Standardize, StandardizeAffine
 from .reduction import Logsumexp, Mean, Prod, Std, Sum, Var
@@ -375,6 +375,25 @@ def _cross(node, g):
     return (
         _sum_to(Cross.apply(b, g, d=d), a) if _need(node, 0) else None,
         _sum_to(Cross.apply(g, a, d=d), b) if _need(node, 1) else None,
+    )
+
+
+@rule(Trilinear)
+def _trilinear(node, g):
+    x1, w, x2 = node.inputs
+    out, in1, in2 = w.shape
+    pairs = x1.unsqueeze(2) * x2.unsqueeze(1)  # (B, in1, in2)
+    return (
+        (
+            (g.unsqueeze(2) * x2.unsqueeze(1)).reshape(-1, out * in2)
+            @ w.permute(0, 2, 1).reshape(out * in2, in1)
+        )
+        if _need(node, 0)
+        else None,
+        (g.t() @ pairs.reshape(-1, in1 * in2)).reshape(out, in1, in2) if _need(node, 1) else None,
+        (g.unsqueeze(2) * (x1 @ w.permute(1, 0, 2).reshape(in1, out * in2)).reshape(-1, out, in2)).sum(1)
+        if _need(node, 2)
+        else None,
     )
 
 

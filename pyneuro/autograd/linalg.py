@@ -95,6 +95,41 @@ class Cross(Function):
         return "LinalgCrossBackward0"
 
 
+class Trilinear(Function):
+    """torch's bilinear core, _trilinear: y[b, o] = sum_ij x1[b, i] w[o, i, j] x2[b, j] for x1
+    (B, in1), w (out, in1, in2), x2 (B, in2): one matmul x1 @ w as (in1, out in2), then a
+    product with x2 summed over j. Backward reads the three as they are then (torch's node saves
+    them): dx1 = (g x2) @ w as (out in2, in1), dx2 = sum_o g (x1 @ w), dw = g^T @ (x1 x2)."""
+
+    __slots__ = ()
+
+    def forward(self, x1, w, x2):
+        self.saved = (x1, w, x2)
+        return (self._first(x1, w) * x2[:, None, :]).sum(-1)
+
+    @staticmethod
+    def _first(x1, w):
+        out, in1, in2 = w.shape
+        return (x1 @ w.transpose(1, 0, 2).reshape(in1, out * in2)).reshape(-1, out, in2)
+
+    def backward(self, g):
+        x1, w, x2 = self.saved
+        out, in1, in2 = w.shape
+        g1 = gw = g2 = None
+        if self.needs[0]:
+            g1 = (g[:, :, None] * x2[:, None, :]).reshape(-1, out * in2) @ w.transpose(0, 2, 1).reshape(
+                out * in2, in1
+            )
+        if self.needs[1]:
+            gw = (g.T @ (x1[:, :, None] * x2[:, None, :]).reshape(-1, in1 * in2)).reshape(out, in1, in2)
+        if self.needs[2]:
+            g2 = (g[:, :, None] * self._first(x1, w)).sum(1)
+        return g1, gw, g2
+
+    def name(self) -> str:
+        return "TrilinearBackward0"
+
+
 class LogDet(Function):
     """out = log|det A| (signed=True: slogdet's logabsdet) or log(det A) (nan for det < 0).
     d/dA = inv(A)^T in both cases (the sign is locally constant)."""
