@@ -496,3 +496,45 @@ def test_bilinear_graph_is_torchs():
         y = m(lib.randn(3, 4, requires_grad=True), lib.randn(3, 2, requires_grad=True))
         shown.append(names(y.grad_fn))
     assert shown[1] == shown[0]
+
+
+_RESHAPED = {
+    "linear_input": (lambda L: L.nn.Linear(4, 3), (2, 4), None),
+    "batch_norm_input": (lambda L: L.nn.BatchNorm2d(2), (2, 2, 5, 5), None),
+    "layer_norm_input": (lambda L: L.nn.LayerNorm(4), (2, 4), None),
+    "layer_norm_weight": (lambda L: L.nn.LayerNorm(4), (2, 4), 0),
+    "conv2d_input": (lambda L: L.nn.Conv2d(2, 3, 3), (2, 2, 5, 5), None),
+    "conv2d_weight": (lambda L: L.nn.Conv2d(2, 3, 3), (2, 2, 5, 5), 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_RESHAPED))
+def test_data_of_another_shape_before_backward_raises_runtime_error(name):
+    """`t.data = other` of a different shape between forward and backward: torch's backward raises
+    a RuntimeError (its kernels' checks, or an invalid gradient's shape); pyneuro's kernels' checks
+    of what the node saved are RuntimeErrors too (ShapeError), not a bare ValueError."""
+    make, shape, which = _RESHAPED[name]
+    for lib in (torch, pn):
+        lib.manual_seed(0)
+        module = make(lib)
+        x = lib.randn(*shape, requires_grad=True)
+        loss = module(x).sum()
+        t = x if which is None else list(module.parameters())[which]
+        t.data = lib.randn(*((1,) + tuple(t.shape[1:]) if t.ndim > 1 else (1,)))
+        with pytest.raises(RuntimeError):
+            loss.backward()
+
+
+def test_a_users_backward_raises_its_own_exception():
+    class Twice(pn.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            raise ValueError("from the user's backward")
+
+    with pytest.raises(ValueError, match="^from the user's backward$") as info:
+        Twice.apply(pn.ones(2, requires_grad=True)).sum().backward()
+    assert not isinstance(info.value, RuntimeError)
