@@ -48,7 +48,7 @@ from .anomaly_mode import (
     set_detect_anomaly,
 )
 from .api import Variable, backward, grad
-from .binary_loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits
+from .binary_loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, SoftMarginLoss
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d, max_pool2d_with_indices
 from .elementwise import (
     Abs,
@@ -163,6 +163,7 @@ __all__ = [
     "MSE",
     "BinaryCrossEntropy",
     "BinaryCrossEntropyWithLogits",
+    "SoftMarginLoss",
     "SmoothL1",
     "EmbeddingLookup",
     "Conv2d",

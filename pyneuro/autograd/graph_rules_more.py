@@ -22,7 +22,7 @@ import math
 from .._shapes import one_dim
 from .._tensor_base import TensorBase, _wrap
 from .activation import ACTIVATION_OPS, ACTIVATIONS, PIECEWISE_LINEAR, Glu, PreluKernel
-from .binary_loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits
+from .binary_loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, SoftMarginLoss
 from .elementwise import CumSum, Elementwise, Exp, Log, SmoothL1, Where
 from .function import _errstate, _scatter_add
 from .fused import MatMul
@@ -735,6 +735,13 @@ def _loss_grad(node, g, weight, reduction):
     n = node.inputs[0].numel()
     ge = g / n if reduction == "mean" and n else g
     return ge if weight is None else ge * _const(g, weight)
+
+
+@rule(SoftMarginLoss)
+def _soft_margin_loss(node, g):
+    x, y = node.inputs
+    z = (-y * x).exp()
+    return (_loss_grad(node, g, None, node.saved[2]) * (-y * z / (z + 1)) if _need(node, 0) else None), None
 
 
 @rule(BinaryCrossEntropy)
