@@ -32,6 +32,7 @@ from ._tensor_base import TensorBase, _backend, _from_data, _wrap, need_tensor
 from ._tensor_keys import int_index, same_dtype_put
 from .autograd.index import IndexPut, ScatterReduce
 from .autograd.shape import Diagonal, renamed, watch
+from .autograd.shape import unsafe_view as _unsafe_view
 from .backends.torch_flags import uninitialized_fill
 from .strided import as_strided
 
@@ -648,9 +649,9 @@ class IndexMethods:
         nd = builtins.max(self.ndim, need_tensor(other, "kron", "other").ndim)
         sa = (1,) * (nd - self.ndim) + tuple(self.shape)
         sb = (1,) * (nd - other.ndim) + tuple(other.shape)
-        a = self.reshape(tuple(v for n in sa for v in (n, 1)))
-        b = other.reshape(tuple(v for n in sb for v in (1, n)))
-        return (a * b).reshape(tuple(x * y for x, y in zip(sa, sb)))
+        a = _unsafe_view(self, tuple(v for n in sa for v in (n, 1)))  # (torch's: no version shared)
+        b = _unsafe_view(other, tuple(v for n in sb for v in (1, n)))
+        return _unsafe_view(a * b, tuple(x * y for x, y in zip(sa, sb)))
 
     def diff(self, n=1, dim=-1, prepend=None, append=None):
         """The n-th forward difference along dim (x[i+1] - x[i]; bools: !=), with prepend /

@@ -31,6 +31,7 @@ from .autograd.shape import ReadsInputs as _ReadsInputs
 from .autograd.shape import named as _named
 from .autograd.shape import renamed as _renamed
 from .autograd.shape import watch as _watch
+from .autograd.stand_in import follows as _follows
 from .random import _rng, check_floating, check_int_bounds, draw_in_memory_order, is_int_arg, raise_int_args
 
 AminmaxResult = return_types.aminmax
@@ -319,9 +320,9 @@ class ReduceMethods:
             raise ShapeError(
                 f"addr: Expected 1-D argument vec1 and vec2, but got {vec1.ndim}-D and {vec2.ndim}-D"
             )
-        return _renamed(
-            _add_scaled(self, vec1.unsqueeze(1) * vec2.unsqueeze(0), beta, alpha, "addr"), "AddrBackward0"
-        )
+        product = vec1.unsqueeze(1) * vec2
+        _follows(product._node, vec1)  # (torch's node saves vec1 and vec2 themselves: `.data =` seen)
+        return _renamed(_add_scaled(self, product, beta, alpha, "addr"), "AddrBackward0")
 
     def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
         """beta * self + alpha * sum_b batch1[b] @ batch2[b]."""

@@ -452,7 +452,7 @@ class ShapeMethods:
             raise ShapeError(
                 f"outer: 1-D tensors expected, got shapes {tuple(self.shape)} and {tuple(other.shape)}"
             )
-        return self.unsqueeze(1) * other.unsqueeze(0)
+        return self.unsqueeze(1) * other  # (torch's: vec2 itself saved, `vec2.data =` seen at backward)
 
     def bmm(self, mat2):
         other = need_tensor(mat2, "bmm", "mat2")

@@ -447,9 +447,24 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     _check_conv1d(input, weight, bias, padding, dilation, int(groups))
     pad2 = padding if isinstance(padding, str) else (0, padding)
     y = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, stride), pad2, (1, dilation), int(groups))
+    _follow_1d(y, input, weight, _ag.Conv2d)
     return (
         y.squeeze(-2) if input.ndim == 2 else _ag.named(y.squeeze(-2), "ConvolutionBackward0")
     )  # torch's nodes
+
+
+def _follow_1d(y, input, weight, op) -> None:
+    """torch's node of a 1-D convolution saves its (batched) input and its weight as given, so after
+    `weight.data = other` its backward reads the new weight; pyneuro's 2-D node reads their
+    unsqueezed views, which stand in for them (autograd/stand_in.py). An unbatched input is
+    unsqueezed by torch's conv1d too (a view its node saves: `.data =` unseen)."""
+    node = y._node
+    if node is not None and input.ndim == 2:
+        node = node.nexts[0]  # (the 2-D node, under the squeeze of its unbatched output)
+    if isinstance(node, op):
+        if input.ndim == 3:
+            _ag.follows(node, input)
+        _ag.follows(node, weight)
 
 
 def conv_transpose1d(
@@ -496,6 +511,7 @@ def conv_transpose1d(
         groups,
         (1, dilation),
     )
+    _follow_1d(y, input, weight, _ag.ConvTranspose2d)
     return (
         y.squeeze(-2) if input.ndim == 2 else _ag.named(y.squeeze(-2), "ConvolutionBackward0")
     )  # torch's nodes

@@ -18,8 +18,11 @@ differentiable ops and kernels.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._errors import ArgumentError, DTypeNotImplemented, NotATensor, ShapeError
 from .autograd import named
+from .autograd.stand_in import follows
 from .backends._conv_checks import integer_arg
 from .functional_conv import (
     _warn_same_even_kernel,
@@ -65,6 +68,24 @@ def _batched5(input, op: str):
     return input, False
 
 
+def _follow_planes(node, given) -> None:
+    """The 2-D node of one kernel depth reads planes made from the input (a copy, or a view), where
+    torch's node saves the input itself: after `input.data = other` it reads them made again from
+    the new array (autograd/stand_in.py). given: (input, planes, the zero padding (lo, hi) of
+    D, H, W, (first depth, step, count)), or None for an unbatched input (torch's node saves its
+    unsqueezed view: `.data =` unseen)."""
+    if given is None:
+        return
+    input, planes, sides, (start, step, depth) = given
+
+    def made(a):
+        a = np.pad(a, ((0, 0), (0, 0)) + tuple(sides)) if any(map(any, sides)) else a
+        a = a[:, :, start : start + step * (depth - 1) + 1 : step].transpose(0, 2, 1, 3, 4)
+        return np.ascontiguousarray(a).reshape(planes.shape)
+
+    follows(node, input, planes._data, made)
+
+
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
     """3-D cross-correlation, like torch's F.conv3d: w (O, C / groups, kD, kH, kW).
 
@@ -76,6 +97,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         raise ShapeError(f"conv3d: weight must be 5-D (O, C / groups, kD, kH, kW), got {list(weight.shape)}")
     s, dil = _conv_stride(stride), _triple(dilation, "dilation")
     k = tuple(weight.shape[2:])
+    padded_copy = False
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
             raise ArgumentError(f"Invalid padding string: {padding!r}")
@@ -85,6 +107,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         sides = [(t // 2, t - t // 2) for t in totals]
         if any(t % 2 for t in totals):
             _warn_same_even_kernel()
+            padded_copy = True  # (torch's node then saves a zero-padded copy of the input, not the input)
     else:
         sides = [(p, p) for p in _triple(padding, "padding")]
     if min(min(side) for side in sides) < 0:
@@ -110,12 +133,20 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         start = u * dil[0]
         slices = x[:, :, start : start + s[0] * (depth - 1) + 1 : s[0]]  # (N, C, Do, H, W)
         planes = slices.permute(0, 2, 1, 3, 4).reshape(n * depth, c, *x.shape[3:])
-        y = conv2d(planes, weight[:, :, u], None, s[1:], 0, dil[1:], groups)
+        kernel = weight[:, :, u]
+        y = conv2d(planes, kernel, None, s[1:], 0, dil[1:], groups)
+        if y._node is not None:  # torch's node saves the (batched) input and the weight themselves
+            _follow_planes(
+                y._node, None if unbatched or padded_copy else (input, planes, sides, (start, s[0], depth))
+            )
+            follows(y._node, weight, kernel._data, lambda a, u=u: a[:, :, u])
         total = y if total is None else total + y
     out = total.reshape(n, depth, *total.shape[1:]).permute(0, 2, 1, 3, 4).contiguous()  # torch's layout
     if bias is not None:
         out = out + bias.reshape(-1, 1, 1, 1)
-    out = named(out, "ConvolutionBackward0")  # torch's node
+    # torch's node saves the input (unless it padded a copy) and the weight: an in-place change raises
+    saved = (weight,) if padded_copy else (input, weight)
+    out = named(out, "ConvolutionBackward0", reads=saved)
     return out.squeeze(0) if unbatched else out
 
 
@@ -143,7 +174,11 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     planes = x.permute(0, 2, 1, 3, 4).reshape(n * d, c, *x.shape[3:])
     total = None
     for u in range(kd):
-        y = conv_transpose2d(planes, weight[:, :, u], None, s[1:], p[1:], op[1:], groups, dil[1:])
+        kernel = weight[:, :, u]
+        y = conv_transpose2d(planes, kernel, None, s[1:], p[1:], op[1:], groups, dil[1:])
+        if y._node is not None:  # (as conv3d's)
+            _follow_planes(y._node, None if unbatched else (input, planes, ((0, 0),) * 3, (0, 1, d)))
+            follows(y._node, weight, kernel._data, lambda a, u=u: a[:, :, u])
         y = y.reshape(n, d, *y.shape[1:])  # (N, D, O, Ho, Wo)
         if s[0] > 1:  # put s - 1 zero slices between the depths: (N, (D - 1) s + 1, O, Ho, Wo)
             y = pad(y.unsqueeze(2), (0, 0, 0, 0, 0, 0, 0, s[0] - 1)).reshape(n, d * s[0], *y.shape[2:])
@@ -157,7 +192,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     out = total.permute(0, 2, 1, 3, 4).contiguous()  # torch's layout: y.view(n, -1) works
     if bias is not None:
         out = out + bias.reshape(-1, 1, 1, 1)
-    out = named(out, "ConvolutionBackward0")  # torch's node
+    out = named(out, "ConvolutionBackward0", reads=(input, weight))  # torch's node (which saves both)
     return out.squeeze(0) if unbatched else out
 
 

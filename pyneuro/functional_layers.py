@@ -24,7 +24,8 @@ from ._errors import DTypeError, IndexRangeError, NotATensor, ShapeError, check_
 from ._euclidean import PairDist, pair_indices
 from ._shapes import dim_int, ints
 from ._tensor_base import _promote
-from .autograd import EmbeddingLookup, named, watch
+from .autograd import EmbeddingLookup, named
+from .autograd.linalg import Trilinear
 from .creation import as_tensor, zeros
 from .functions import cat, where
 from .functions_index import broadcast_tensors
@@ -73,12 +74,14 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
                 f"bilinear(): input batch dimensions do not match at dim {d}: got {input1.shape[d]} and {input2.shape[d]}"
             )
     lead = tuple(input1.shape[:-1])
-    x1, x2 = input1.reshape(-1, in1), input2.reshape(-1, in2)
-    t = (x1 @ weight.permute(1, 0, 2).reshape(in1, out * in2)).reshape(-1, out, in2)
-    y = (t * x2.unsqueeze(1)).sum(-1, dtype=None if t.dtype.is_floating_point else t.dtype)  # (int32 stays)
-    # (torch's _trilinear node saves both inputs and the weight: an in-place change of one raises)
-    y = watch(y.reshape(*lead, out), input1, input2, weight)
-    return y if bias is None else named(y + bias, "AddBackward0")  # torch adds the bias last
+    x1, x2 = input1.reshape(-1, in1), input2.reshape(-1, in2)  # (torch's views, which its node saves)
+    if x1.dtype.is_floating_point and weight.dtype == x1.dtype == x2.dtype:
+        y = Trilinear.apply(x1, weight, x2)  # (reads the three at backward, as torch's node)
+    else:  # (integers: no gradient; int32 stays int32)
+        t = (x1 @ weight.permute(1, 0, 2).reshape(in1, out * in2)).reshape(-1, out, in2)
+        y = (t * x2.unsqueeze(1)).sum(-1, dtype=None if t.dtype.is_floating_point else t.dtype)
+    y = y.reshape(*lead, out)
+    return y if bias is None else y + bias  # torch adds the bias last
 
 
 def rms_norm(

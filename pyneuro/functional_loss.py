@@ -292,11 +292,14 @@ def soft_margin_loss(
             f"result type Float can't be cast to the desired output type {_torch_name(input.dtype)}"
         )
     not_differentiable(target, "soft_margin_loss", "target")
+    if input.dtype.kind == "f" and target.dtype == input.dtype and target.shape == input.shape:
+        return _ag.SoftMarginLoss.apply(input, target, reduction=reduction)  # (saves both, as torch's)
     loss = (-input * target).exp().log1p()
     if loss.dtype != input.dtype:  # torch writes the loss into the input's dtype
         _f()._cast_to_input(target, input)
         loss = loss.to(input.dtype)
-    return _ag.named(_f()._reduce(loss, reduction), "SoftMarginLossBackward0")
+    # (torch's node saves input and target: an in-place change of either after the op makes backward raise)
+    return _ag.named(_f()._reduce(loss, reduction), "SoftMarginLossBackward0", reads=(input, target))
 
 
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,

@@ -24,6 +24,7 @@ from .autograd import named, no_grad
 from .autograd.custom import transforms
 from .autograd.function import Function
 from .autograd.norm import RunningNorm, Standardize, StandardizeAffine, affine_view
+from .autograd.stand_in import follows
 from .creation import zeros
 from .functional_activation import _need_float
 from .functional_conv import int_list
@@ -287,10 +288,12 @@ def group_norm(
         out = StandardizeAffine.apply(
             x3, weight, bias, dims=(2,), eps=eps, view=view, per_inner=True, spread=spatial
         )
-        out = out.reshape(input.shape)
     else:
         out, _, _ = _standardize(x3, 2, eps)
-        out = _affine(out.reshape(input.shape), weight, bias, _channel_view(input))
+    follows(out._node, input)  # torch's node saves input itself: `input.data =` is seen (stand_in.py)
+    out = out.reshape(input.shape)
+    if view is None:
+        out = _affine(out, weight, bias, _channel_view(input))
     # (a half input with float parameters stays half)
     return named(
         _in_dtype_of(out, input),
@@ -325,13 +328,16 @@ def instance_norm(
     _need_float(input, "batch_norm", device_suffix=False)
     if weight is not None:  # torch's runs batch_norm with weight.repeat(N): a copy, so a change of the
         weight = weight.clone()  # weight after the op does not make backward raise
+    # (torch's batch_norm runs on a view of the input and saves that view: after `input.data =` its
+    # backward still reads the forward's values, as the nodes below, given a view, do)
+    viewed = input.view(input.shape) if input._req else input
     if use_input_stats:
         spatial = prod(input.shape[2:])
         if spatial <= 1:
             raise ArgumentError(
                 f"Expected more than 1 spatial element when training, got input size {input.shape}"
             )
-        out, mean, var, fused = _standardize_affine(input, tuple(range(2, input.ndim)), eps, weight, bias)
+        out, mean, var, fused = _standardize_affine(viewed, tuple(range(2, input.ndim)), eps, weight, bias)
         if running_mean is not None and running_var is not None and input.shape[0]:
             with no_grad():
                 batch_mean = mean.detach().reshape(-1, c).mean(dim=0)
@@ -342,7 +348,7 @@ def instance_norm(
                 running_var.copy_(running_var * (1 - momentum) + batch_var * momentum)
     else:
         out, fused = _running(
-            input,
+            viewed,
             running_mean,
             running_var,
             eps,

@@ -19,7 +19,7 @@ from ._errors import ArgumentError, DTypeError, ShapeError, type_name
 from ._euclidean import EuclideanDist
 from ._host_data import torch_warn_once
 from ._shapes import ints, numpy_keywords, one_dim
-from ._tensor_base import TensorBase, _backend, _broadcast_check, _wrap, need_tensor
+from ._tensor_base import TensorBase, _broadcast_check, need_tensor
 from .creation import arange, empty, randn, tensor
 from .random import _rng, draw_in_memory_order
 
@@ -265,25 +265,9 @@ def clamp_tensors(input, min, max) -> Tensor:
         x, max = x._other(max)
     if isinstance(min, TensorBase) and min._data.dtype != x._data.dtype:  # x took max's dtype after min's
         min = min.to(x.dtype)
-    xp = _backend(x.device).xp
-    value = x._data  # the values (no graph): NaN-propagating max and min
-    if min is not None:
-        value = xp.maximum(value, min._data if isinstance(min, TensorBase) else min)
-    if max is not None:
-        value = xp.minimum(value, max._data if isinstance(max, TensorBase) else max)
-    value = _wrap(value, x.device)
-    if min is None:
-        picks = [(x <= max, x), (x > max, max)]
-    elif max is None:
-        picks = [(x >= min, x), (x < min, min)]
-    else:
-        picks = [((x >= min) & (x <= max), x), ((x < min) & (min < max), min), ((x > max) | (max < min), max)]
-    out = value
-    for mask, chosen in reversed(picks):  # the masks do not overlap: each element's gradient goes to one
-        out = where(mask, chosen, out)
-    out = where(value.isnan(), value, out) if value._data.dtype.kind == "f" else out
-    # torch's node saves the input and both bounds: an in-place change of one after this raises
-    # there (here the masks were taken now: unwatched, a change would go unseen)
+    out = _ag.ClampTensors.apply(x, min, max)
+    # torch's node saves the input and both bounds as given: an in-place change of one (one cast to
+    # another dtype here included) after this raises there
     return _ag.watch(out, *given)
 
 

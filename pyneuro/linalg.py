@@ -514,16 +514,12 @@ def cross(input, other, *, dim=-1) -> Tensor:
             f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} and {other.shape[d]}"
         )
     try:
-        shape = np.broadcast_shapes(tuple(input.shape), tuple(other.shape))  # (1 against 0 is 0)
+        np.broadcast_shapes(tuple(input.shape), tuple(other.shape))  # (1 against 0 is 0)
     except ValueError:
         raise ShapeError(
             f"linalg.cross: shapes {tuple(input.shape)} and {tuple(other.shape)} do not broadcast"
         ) from None
-    a, b = input.expand(*shape), other.expand(*shape)
-    i1 = tensor([1, 2, 0], device=input.device)
-    i2 = tensor([2, 0, 1], device=input.device)
-    out = a.index_select(d, i1) * b.index_select(d, i2) - a.index_select(d, i2) * b.index_select(d, i1)
-    return watch(renamed(out, "LinalgCrossBackward0"), input, other)  # (torch's node saves both)
+    return _la.Cross.apply(input, other, d=d)  # (its node saves both, as torch's)
 
 
 def vecdot(x, y, *, dim=-1) -> Tensor:
@@ -545,10 +541,47 @@ def multi_dot(tensors) -> Tensor:
             raise ShapeError(
                 f"multi_dot(): tensor {i} must be 2D{' or 1D' if edge else ''} but got {t.ndim}D"
             )
-    out = tensors[0]
-    for t in tensors[1:]:
-        out = out @ t
-    return out
+    # torch's order of the products: for three the cheaper pairing first, for more the cheapest
+    # chain (the same values to the last bit, and the same operands saved by the same nodes)
+    mats = [t.unsqueeze(0) if i == 0 and t.ndim == 1 else t for i, t in enumerate(tensors)]
+    mats[-1] = mats[-1].unsqueeze(1) if mats[-1].ndim == 1 else mats[-1]
+    if len(mats) == 2:
+        out = mats[0] @ mats[1]
+    elif len(mats) == 3:
+        a, b, c, d = mats[0].shape[0], mats[1].shape[0], mats[2].shape[0], mats[2].shape[1]
+        out = (
+            mats[0] @ (mats[1] @ mats[2])
+            if a * c * (b + d) > b * d * (a + c)
+            else (mats[0] @ mats[1]) @ mats[2]
+        )
+    else:
+        out = _chain(mats, _chain_order([m.shape[0] for m in mats] + [mats[-1].shape[1]]), 0, len(mats) - 1)
+    shape = out.shape[int(tensors[0].ndim == 1) : out.ndim - int(tensors[-1].ndim == 1)]
+    return out.view(shape)  # (torch's result is a view of the product, ViewBackward0, whatever the shapes)
+
+
+def _chain_order(p: list) -> list:
+    """torch's matrix_chain_order: split[i][j] = where the cheapest product of matrices i..j
+    (matrix i being p[i] x p[i + 1]) splits, the first of equal costs."""
+    n = len(p) - 1
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = None
+            for k in range(i, j):
+                q = cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] * p[j + 1]
+                if cost[i][j] is None or q < cost[i][j]:
+                    cost[i][j], split[i][j] = q, k
+    return split
+
+
+def _chain(mats: list, split: list, i: int, j: int):
+    if i == j:
+        return mats[i]
+    k = split[i][j]
+    return _chain(mats, split, i, k) @ _chain(mats, split, k + 1, j)
 
 
 def matrix_power(A, n) -> Tensor:
@@ -565,6 +598,8 @@ def matrix_power(A, n) -> Tensor:
         return ident + _zeros_from(A) if A.requires_grad else ident.expand(*A.shape).clone()
     if n < 0:
         A, n = inv(A), -n
+    if n == 3:  # (torch's order for 3: the same products saved by the same nodes)
+        return (A @ A) @ A
     result, square = None, A
     while n:
         if n & 1:

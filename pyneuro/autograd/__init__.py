@@ -48,13 +48,14 @@ from .anomaly_mode import (
     set_detect_anomaly,
 )
 from .api import Variable, backward, grad
-from .binary_loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits
+from .binary_loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, SoftMarginLoss
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d, max_pool2d_with_indices
 from .elementwise import (
     Abs,
     Add,
     Cast,
     Clamp,
+    ClampTensors,
     CumSum,
     Div,
     Elementwise,
@@ -104,6 +105,7 @@ from .shape import (
     watch,
 )
 from .shown import ShownNode, edge_node, engine_edges
+from .stand_in import follows  # noqa: F401  (compositions name what their nodes stand in for)
 
 __all__ = [
     "Function",
@@ -149,6 +151,7 @@ __all__ = [
     "SelectEvenly",
     "Tanh",
     "Clamp",
+    "ClampTensors",
     "Cast",
     "ToDevice",
     "MatMul",
@@ -160,6 +163,7 @@ __all__ = [
     "MSE",
     "BinaryCrossEntropy",
     "BinaryCrossEntropyWithLogits",
+    "SoftMarginLoss",
     "SmoothL1",
     "EmbeddingLookup",
     "Conv2d",

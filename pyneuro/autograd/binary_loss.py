@@ -114,3 +114,28 @@ class BinaryCrossEntropyWithLogits(Function):
                     gy = ge * (log_sigmoid(xp, -z) - log_sigmoid(xp, z) * pos_weight)
                 gy = gy.astype(y.dtype, copy=False)
         return gz, gy
+
+
+class SoftMarginLoss(Function):
+    """log(1 + exp(-y x)) of inputs x and targets y (+-1), log1p of exp as torch's kernel, reduced
+    in the node (torch's SoftMarginLossBackward0): d/dx = -y z / (1 + z), z = exp(-y x), read from x
+    and y as they are at backward, as torch's node (which saves both) does. y has no gradient."""
+
+    __slots__ = ()
+    saved_for = ((0,), (0,))  # x's gradient reads x and y
+    index_inputs = (1,)  # (torch's node has no edge to the target)
+
+    def forward(self, x, y, reduction="mean"):
+        xp = self.bk.xp
+        with _errstate(xp):
+            losses = xp.log1p(xp.exp(-x * y))
+        self.saved = (x, y, reduction)
+        return _reduced(losses.astype(x.dtype, copy=False), reduction)
+
+    def backward(self, g):
+        x, y, reduction = self.saved
+        xp = self.bk.xp
+        with _errstate(xp):
+            z = xp.exp(-y * x)
+            gx = -y * z / (1 + z) * _elementwise_grad(g, reduction, x.size)
+        return gx.astype(x.dtype, copy=False), None

@@ -528,6 +528,61 @@ class Clamp(Function):
         return (g if mask is None else self.bk.xp.where(mask, g, self.bk.xp.zeros((), g.dtype)),)
 
 
+class ClampTensors(Function):
+    """out = min(max(a, lo), hi) with tensor bounds (lo or hi may be None), broadcast, NaN
+    propagating (torch's clamp.Tensor): a gets the gradient where lo <= a <= hi, lo where
+    a < lo < hi, hi where a > hi or hi < lo, none where out is NaN. The masks are taken at backward
+    from a, lo and hi as they are then, as torch's node (which saves the three) does."""
+
+    __slots__ = ()
+
+    def forward(self, a, lo=None, hi=None):
+        xp = self.bk.xp
+        self.saved = (a, lo, hi)
+        out = a
+        if lo is not None:
+            out = xp.maximum(out, lo)
+        if hi is not None:
+            out = xp.minimum(out, hi)
+        return out
+
+    def masks(self):
+        """(where a, lo and hi get the gradient): boolean arrays of out's shape, or None."""
+        a, lo, hi = self.saved
+        xp = self.bk.xp
+        if lo is None:
+            picks = [a <= hi, None, a > hi]
+        elif hi is None:
+            picks = [a >= lo, a < lo, None]
+        else:
+            picks = [(a >= lo) & (a <= hi), (a < lo) & (lo < hi), (a > hi) | (hi < lo)]
+        if a.dtype.kind == "f":  # (a NaN operand: the result is NaN, and no one gets its gradient)
+            fine = ~xp.isnan(a)
+            for bound in (lo, hi):
+                if bound is not None:
+                    fine = fine & ~xp.isnan(bound)
+            picks = [None if m is None else m & fine for m in picks]
+        return picks
+
+    def backward(self, g):
+        xp = self.bk.xp
+        zero = xp.zeros((), g.dtype)
+        return tuple(
+            _unbroadcast(xp.where(m, g, zero), _shape_of(t)) if m is not None and need else None
+            for m, t, need in zip(self.masks(), self.saved, self.needs)
+        )
+
+    @property
+    def next_functions(self):
+        """torch's ClampBackward0 lists a missing bound too (as no edge); ClampMin/MaxBackward1 do not."""
+        edges = list(Function.next_functions.fget(self))
+        if self.name() == "ClampBackward0":
+            for i in (1, 2):
+                if self.inputs[i] is None:
+                    edges.insert(i, (None, 0))
+        return tuple(edges)
+
+
 class Cast(Function):
     """out = a converted to dtype; the gradient is converted back (float dtypes only)."""
 

@@ -19,7 +19,7 @@ import numpy as _np
 from .._tensor_base import DATA_ASSIGNED, TensorBase, _wrap
 from . import hooks as _hooks
 from . import saved_hooks as _saved_hooks
-from .function import _FREED_MESSAGE, MaskedGrad, SliceGrad, _Profiling, no_grad_view_leaf
+from .function import _FREED_MESSAGE, MaskedGrad, SliceGrad, _as_torch_error, _Profiling, no_grad_view_leaf
 from .fused import SparseRowsGrad
 from .grad_mode import _GradMode
 
@@ -282,6 +282,16 @@ def quiet_math():
     return _np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
+def _own_op(cls) -> bool:
+    """Is cls one of pyneuro's ops (not a user's Function, nor the node of a torch-style one)?"""
+    return cls.__module__.startswith("pyneuro.") and all(c.__module__ != _CUSTOM for c in cls.__mro__)
+
+
+_CUSTOM = (
+    "pyneuro.autograd.custom"  # (the module of a torch-style Function's node, which engine cannot import)
+)
+
+
 def _walk(tensor, grad_array, retain_graph: bool) -> None:
     root = tensor._node
     if root is None:  # backward on a leaf: its gradient is the seed itself
@@ -332,9 +342,13 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
                 grads = node.backward(g)
             else:
                 grads = _Profiling.op(node, "backward", node.backward, g)
-        except Exception:
+        except Exception as exc:
             if node.saved is None:  # freed meanwhile by a backward through it in another thread
                 raise RuntimeError(_FREED_MESSAGE) from None
+            if isinstance(exc, (ValueError, TypeError)) and _own_op(type(node)):
+                # a kernel's check of what an op saved (`x.data =` a tensor of another shape since):
+                # torch's RuntimeError, as Function.apply gives for forward (a user's backward: as raised)
+                raise _as_torch_error(exc, type(node)) from None
             raise
         if node_hooks and _hooks.node_post and _hooks.hooks_for(_hooks.node_post, node):
             grads = _hooks.run_node_post(node, grads, g, node.device, _dense)

@@ -43,6 +43,7 @@ from ..backends._registry import table_for
 from ..backends.special_xp import QUIET as _QUIET
 from ..backends.special_xp import errstate as _errstate  # noqa: F401 (autograd's modules import it from here)
 from . import saved_hooks as _saved_hooks
+from . import stand_in as _stand_in
 from .grad_mode import _GradMode
 from .grad_mode import inference_used as _inference_used
 from .names import named_class, reads_inputs, torch_name
@@ -299,6 +300,10 @@ class Function:
         for _, _, arr, owner in self.versions:
             if isinstance(owner, TensorBase) and owner._data is not arr and any(owner is a for a in follows):
                 swaps[id(arr)] = owner._data
+        if self in _stand_in.STAND_INS:  # (arrays made from an input torch's node saves: stand_in.py)
+            _stand_in.add_swaps(
+                self, _stand_in.saved_arrays(self.saved, [a for _, _, a, _ in self.versions]), swaps
+            )
         if swaps:
             self.versions = tuple(
                 (c, v, swaps.get(id(arr), arr) if isinstance(o, TensorBase) else arr, o)

@@ -28,6 +28,7 @@ from .elementwise import (
     Add,
     Cast,
     Clamp,
+    ClampTensors,
     CumSum,
     Div,
     Elementwise,
@@ -372,6 +373,15 @@ def _clamp(node, g):
     if hi is not None:
         mask = mask & (a <= hi)
     return (g if mask is True else g * _const(g, mask),)
+
+
+@rule(ClampTensors)
+def _clamp_tensors(node, g):
+    zero = _zero(g)  # (where, not a product: a NaN gradient gives 0 outside, as torch's masked_fill)
+    return tuple(
+        _sum_to(Where.apply(m, g, zero), t) if m is not None and _need(node, i) else None
+        for i, (m, t) in enumerate(zip(node.masks(), node.inputs))
+    )
 
 
 @rule(Cast)

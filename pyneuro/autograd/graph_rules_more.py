@@ -22,7 +22,7 @@ import math
 from .._shapes import one_dim
 from .._tensor_base import TensorBase, _wrap
 from .activation import ACTIVATION_OPS, ACTIVATIONS, PIECEWISE_LINEAR, Glu, PreluKernel
-from .binary_loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits
+from .binary_loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, SoftMarginLoss
 from .elementwise import CumSum, Elementwise, Exp, Log, SmoothL1, Where
 from .function import _errstate, _scatter_add
 from .fused import MatMul
@@ -41,7 +41,7 @@ from .graph_rules import (
     rule,
 )
 from .index import ScatterReduce
-from .linalg import Cholesky, Det, Eigh, Inv, LogDet, Pinv, Qr, Solve, Svd
+from .linalg import Cholesky, Cross, Det, Eigh, Inv, LogDet, Pinv, Qr, Solve, Svd, Trilinear
 from .math import BINARY, BINARY_OPS, UNARY_OPS, XLOGY_GRADS
 from .norm import RunningNorm, Standardize, StandardizeAffine
 from .reduction import Logsumexp, Mean, Prod, Std, Sum, Var
@@ -366,6 +366,35 @@ def _matrices(g):
 def _inv(node, g):
     t = _mt(_result(node))
     return (-MatMul.apply(MatMul.apply(t, g), t),)
+
+
+@rule(Cross)
+def _cross(node, g):
+    a, b = node.inputs[:2]
+    d = node.saved[2]
+    return (
+        _sum_to(Cross.apply(b, g, d=d), a) if _need(node, 0) else None,
+        _sum_to(Cross.apply(g, a, d=d), b) if _need(node, 1) else None,
+    )
+
+
+@rule(Trilinear)
+def _trilinear(node, g):
+    x1, w, x2 = node.inputs
+    out, in1, in2 = w.shape
+    pairs = x1.unsqueeze(2) * x2.unsqueeze(1)  # (B, in1, in2)
+    return (
+        (
+            (g.unsqueeze(2) * x2.unsqueeze(1)).reshape(-1, out * in2)
+            @ w.permute(0, 2, 1).reshape(out * in2, in1)
+        )
+        if _need(node, 0)
+        else None,
+        (g.t() @ pairs.reshape(-1, in1 * in2)).reshape(out, in1, in2) if _need(node, 1) else None,
+        (g.unsqueeze(2) * (x1 @ w.permute(1, 0, 2).reshape(in1, out * in2)).reshape(-1, out, in2)).sum(1)
+        if _need(node, 2)
+        else None,
+    )
 
 
 @rule(Det)
@@ -706,6 +735,13 @@ def _loss_grad(node, g, weight, reduction):
     n = node.inputs[0].numel()
     ge = g / n if reduction == "mean" and n else g
     return ge if weight is None else ge * _const(g, weight)
+
+
+@rule(SoftMarginLoss)
+def _soft_margin_loss(node, g):
+    x, y = node.inputs
+    z = (-y * x).exp()
+    return (_loss_grad(node, g, None, node.saved[2]) * (-y * z / (z + 1)) if _need(node, 0) else None), None
 
 
 @rule(BinaryCrossEntropy)

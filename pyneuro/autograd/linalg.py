@@ -48,7 +48,9 @@ class Det(Function):
     saves_output = True  # not read here, but torch's node saves det: changing it in place raises there
 
     def forward(self, a):
-        self.saved = (a,)
+        # (a copy: torch's backward reads the LU factors its forward made, so a change of A through
+        # .data, which bumps no version, leaves its gradient the forward's)
+        self.saved = (a.copy(),)
         return self.bk.xp.linalg.det(a)
 
     def backward(self, g):
@@ -65,6 +67,69 @@ class Det(Function):
         return (grad if all_finite else xp.where(finite[..., None, None], grad, xp.nan),)
 
 
+def _cross(xp, a, b, d: int):
+    """a x b of the 3-vectors along axis d (a and b broadcast)."""
+    i1, i2 = xp.asarray([1, 2, 0]), xp.asarray([2, 0, 1])
+    return xp.take(a, i1, axis=d) * xp.take(b, i2, axis=d) - xp.take(a, i2, axis=d) * xp.take(b, i1, axis=d)
+
+
+class Cross(Function):
+    """out = a x b along dim d (broadcasting); d/da = b x g, d/db = g x a, read from a and b as they
+    are at backward, as torch's node (which saves both) does."""
+
+    __slots__ = ()
+
+    def forward(self, a, b, d=-1):
+        self.saved = (a, b, d)
+        return _cross(self.bk.xp, a, b, d)
+
+    def backward(self, g):
+        a, b, d = self.saved
+        xp = self.bk.xp
+        return (
+            _unbroadcast(_cross(xp, b, g, d), a.shape) if self.needs[0] else None,
+            _unbroadcast(_cross(xp, g, a, d), b.shape) if self.needs[1] else None,
+        )
+
+    def name(self) -> str:
+        return "LinalgCrossBackward0"
+
+
+class Trilinear(Function):
+    """torch's bilinear core, _trilinear: y[b, o] = sum_ij x1[b, i] w[o, i, j] x2[b, j] for x1
+    (B, in1), w (out, in1, in2), x2 (B, in2): one matmul x1 @ w as (in1, out in2), then a
+    product with x2 summed over j. Backward reads the three as they are then (torch's node saves
+    them): dx1 = (g x2) @ w as (out in2, in1), dx2 = sum_o g (x1 @ w), dw = g^T @ (x1 x2)."""
+
+    __slots__ = ()
+
+    def forward(self, x1, w, x2):
+        self.saved = (x1, w, x2)
+        return (self._first(x1, w) * x2[:, None, :]).sum(-1)
+
+    @staticmethod
+    def _first(x1, w):
+        out, in1, in2 = w.shape
+        return (x1 @ w.transpose(1, 0, 2).reshape(in1, out * in2)).reshape(-1, out, in2)
+
+    def backward(self, g):
+        x1, w, x2 = self.saved
+        out, in1, in2 = w.shape
+        g1 = gw = g2 = None
+        if self.needs[0]:
+            g1 = (g[:, :, None] * x2[:, None, :]).reshape(-1, out * in2) @ w.transpose(0, 2, 1).reshape(
+                out * in2, in1
+            )
+        if self.needs[1]:
+            gw = (g.T @ (x1[:, :, None] * x2[:, None, :]).reshape(-1, in1 * in2)).reshape(out, in1, in2)
+        if self.needs[2]:
+            g2 = (g[:, :, None] * self._first(x1, w)).sum(1)
+        return g1, gw, g2
+
+    def name(self) -> str:
+        return "TrilinearBackward0"
+
+
 class LogDet(Function):
     """out = log|det A| (signed=True: slogdet's logabsdet) or log(det A) (nan for det < 0).
     d/dA = inv(A)^T in both cases (the sign is locally constant)."""
@@ -73,7 +138,7 @@ class LogDet(Function):
 
     def forward(self, a, signed=True):
         xp = self.bk.xp
-        self.saved = (a,)
+        self.saved = (a.copy(),)  # (as Det's: torch's backward reads the forward's LU factors)
         sign, logabs = xp.linalg.slogdet(a)
         if signed:
             return logabs

@@ -31,12 +31,16 @@ once from memory and writes xhat, backward reads g and x and writes dx (BatchNor
 backward went 7.30 -> 0.63 ms (torch 1.71), LayerNorm(256) on 64x100x256 11.37 -> 0.97 ms
 (torch 0.92), GroupNorm(4, 100) on 32x100x16x16 4.38 -> 0.98 ms (torch 0.35):
 bench/results/norm_bench.md). Other layouts, dtypes and tables (numba, the GPU ones) run the
-NumPy form below.
+NumPy form below; the node with the affine runs on numba's arrays with the NumPy reference's
+two functions (standardize_kernels), so that it reads x and the weight at backward there too.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._shapes import prod
+from ..backends import numpy_backend as _numpy_table
 from ..backends._registry import current as _current_table
 from .function import Function, _errstate
 
@@ -97,6 +101,16 @@ class Standardize(Function):
             return ((g - shared) * r,)
 
 
+def standardize_kernels(table, a):
+    """The table whose standardize_forward/backward run the fused node for array a: table's own,
+    or on the host for a table without them (numba's) the NumPy reference's, so the node -- which,
+    as torch's, reads x and the weight at backward -- is the same on every CPU backend; None on a
+    device table without them."""
+    if hasattr(table, "standardize_forward"):
+        return table
+    return _numpy_table if type(a) is np.ndarray else None
+
+
 def affine_view(x, dims: tuple, weight, bias, per_inner: bool = False):
     """(outer, inner) where StandardizeAffine runs over dims of tensor x with these parameters
     (tensors or None, at least one given): per channel (dim 1), or with per_inner of the shape
@@ -104,7 +118,7 @@ def affine_view(x, dims: tuple, weight, bias, per_inner: bool = False):
     kernels, x is float32 or float64 and not empty, the parameters have its dtype (and shape)
     and the dims line up; else None (the caller runs Standardize and the affine as separate
     nodes)."""
-    if weight is None and bias is None or not hasattr(_current_table(x.device), "standardize_forward"):
+    if weight is None and bias is None or standardize_kernels(_current_table(x.device), x._data) is None:
         return None
     a = x._data
     if not a.size or a.dtype.char not in _KERNEL_DTYPES:
@@ -147,7 +161,9 @@ class StandardizeAffine(Function):
         # spread: each parameter entry repeated this many times (group_norm's channel over its
         # spatial elements), here on the small arrays rather than as Tensor ops with nodes
         w, b = (_spread(self.bk.xp, p, spread) for p in (weight, bias))
-        out, mean, var, r = self.bk.standardize_forward(x, *view, eps, w, b, per_inner)
+        out, mean, var, r = standardize_kernels(self.bk, x).standardize_forward(
+            x, *view, eps, w, b, per_inner
+        )
         kept = tuple(1 if i in dims else n for i, n in enumerate(x.shape))
         mean, var, r = mean.reshape(kept), var.reshape(kept), r.reshape(kept)
         if stats is not None:
@@ -163,7 +179,7 @@ class StandardizeAffine(Function):
         w = _spread(self.bk.xp, weight, spread)
         if g.dtype != x.dtype:
             g = g.astype(x.dtype)
-        dx, sum_g, sum_gxhat = self.bk.standardize_backward(
+        dx, sum_g, sum_gxhat = standardize_kernels(self.bk, x).standardize_backward(
             g, x, mean.reshape(-1), r.reshape(-1), *view, w, per_inner
         )
         if per_inner:  # already summed over the rows sharing a parameter (then over its spread)

@@ -351,6 +351,17 @@ class NamedView(Named):
         return ("reshape", a.shape)
 
 
+def unsafe_view(t, shape):
+    """t reshaped, as torch's _unsafe_view: the same memory, but a version counter of its own and no
+    view of t (kron's operands): an in-place change of t after the op is no error, and backward
+    reads its new values."""
+    out = t.reshape(shape)
+    if out._node is not None:
+        out._vc, out._view = [0], None
+        renamed(out, "UnsafeViewBackward0")
+    return out
+
+
 def renamed(t, torch_name: str):
     """t, its node shown under torch's name for the op the caller performed (x.t() is a Permute
     node, torch's TBackward0): the node's class becomes a slot-less subclass of that name

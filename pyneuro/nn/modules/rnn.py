@@ -27,6 +27,7 @@ from ..._tensor_base import _device
 from ...autograd import named
 from ...autograd.rnn_cell import GRUPointwise, LSTMPointwise
 from ...autograd.shape import renamed, watch
+from ...autograd.stand_in import follows
 from ...creation import empty, ones, zeros
 from ...functions import cat, stack, where
 from ...tensor import Tensor
@@ -52,13 +53,17 @@ def _check_tensor(x, who: str, what: str = "input") -> None:
     raise TypeError(f"{who}: expected {what} to be a pyneuro Tensor, got {type(x).__name__}")
 
 
-def _cell(mode: str, gi: Tensor, state, w_hh, b_hh, w_hr=None):
+def _cell(mode: str, gi: Tensor, state, w_hh, b_hh, w_hr=None, one_node=False):
     """One time step. gi = x W_ih^T + b_ih (N, gates * H), computed by the caller (for a
-    whole sequence at once in RNN/GRU/LSTM); state is h (N, H_out), or (h, c) for the LSTM."""
+    whole sequence at once in RNN/GRU/LSTM); state is h (N, H_out), or (h, c) for the LSTM.
+    one_node: torch runs the layer as one node that saves the weights (its oneDNN LSTM)."""
     if mode == "LSTM":
         h, c = state
         hs = c.shape[1]
-        hc = LSTMPointwise.apply(gi + F.linear(h, w_hh, b_hh), c)  # the gates' arithmetic in one node
+        gh = F.linear(h, w_hh, b_hh)
+        if one_node:  # (that node reads the weights as they are at backward: `w.data =` seen)
+            follows(gh._node, w_hh)
+        hc = LSTMPointwise.apply(gi + gh, c)  # the gates' arithmetic in one node
         h, c = hc[:, :hs], hc[:, hs:]
         if w_hr is not None:
             h = F.linear(h, w_hr)
@@ -284,6 +289,7 @@ class RNNBase(Module):
         masks (L, N, 1) bool (packed input): a sequence's state stays as it is on its padded
         steps, so h_n is its state at its own last step, and the reverse pass starts there."""
         lstm = self.mode == "LSTM"
+        one_node = self._one_node(x, packed) and not self.proj_size  # (with projections: torch's composite)
         dirs = 2 if self.bidirectional else 1
         length = x.shape[0]
         h_n, c_n = [], []
@@ -296,10 +302,14 @@ class RNNBase(Module):
                 b_ih, b_hh = (params[2], params[3]) if self.bias else (None, None)
                 w_hr = params[-1] if self.proj_size > 0 else None
                 gi = F.linear(x, w_ih, b_ih)  # (L, N, gates * H): every step in one matmul
+                if one_node:  # (torch's node reads the weights, and the first layer's input, at backward)
+                    follows(gi._node, w_ih)
+                    if layer == 0:
+                        follows(gi._node, x)
                 state = (h0[k], c0[k]) if lstm else h0[k]
                 steps = [None] * length
                 for t in range(length - 1, -1, -1) if direction else range(length):
-                    new = _cell(self.mode, gi[t], state, w_hh, b_hh, w_hr)
+                    new = _cell(self.mode, gi[t], state, w_hh, b_hh, w_hr, one_node)
                     if masks is None:
                         state = new
                     elif lstm:
@@ -315,6 +325,10 @@ class RNNBase(Module):
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True) if packed is None else x * self._packed_noise(x, packed)
         return x, stack(h_n, 0), (stack(c_n, 0) if lstm else None)
+
+    def _one_node(self, x: Tensor, packed) -> bool:
+        """Does torch run this layer as one oneDNN node (its float32 CPU LSTM, a padded input)?"""
+        return self.mode == "LSTM" and packed is None and x.dtype == float32 and x.numel() > 0
 
     def _packed_noise(self, x: Tensor, packed: PackedSequence) -> Tensor:
         """The dropout multipliers torch draws for a packed input: over its data (sum of lengths, D),
@@ -333,7 +347,7 @@ class RNNBase(Module):
         output, h_n, c_n = self._run(x, h0, c0, masks, packed)
         if packed is not None:
             return _pack_like(output, packed), h_n, c_n
-        if self.mode == "LSTM" and output.dtype == float32 and x.numel():  # torch's CPU LSTM runs on oneDNN
+        if self._one_node(x, packed):  # torch's CPU LSTM runs on oneDNN
             if self.proj_size:
                 warnings.warn(
                     "LSTM with projections is not supported with oneDNN. Using default implementation.",
