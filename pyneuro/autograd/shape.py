@@ -305,10 +305,10 @@ class Stack(Function):
 
 
 class Named(Function):
-    """out = a, shown under torch's name for an op pyneuro composes from smaller ones (F.gelu
-    ends in GeluBackward0, as torch's tutorials print). The gradient passes through unchanged.
+    """out = a, shown under torch's name for an op pyneuro composes from smaller ones (F.grid_sample
+    ends in GridSampler2DBackward0, as torch's). The gradient passes through unchanged.
 
-    out is a new tensor, as torch's op returns (not a view: `y = F.gelu(x); y[0] = 5` rebases y
+    out is a new tensor, as torch's op returns (not a view: `y = F.grid_sample(x, g); y[0] = 5` rebases y
     itself onto CopySlices). It holds a's values without a copy (`named` passes the composition's
     own intermediate result, which nothing else can reach) and shares a's version counter, so a
     producer that saved a as its output still sees an in-place change of out (backward raises)."""
