@@ -222,10 +222,26 @@ def partial_overlap_error(dst, src):
         return None
     if a == b and _strides(dst) == _strides(src):
         return None  # the same memory the same way (x.add_(x), x[None] and x.unsqueeze(0)): fine
-    return RuntimeError(
-        "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
-        "memory location. Please clone() the tensor before performing the operation."
-    )
+    return RuntimeError(_SHARED_MEMORY)
+
+
+_SHARED_MEMORY = (
+    "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
+    "memory location. Please clone() the tensor before performing the operation."
+)
+
+
+def source_overlap_error(dst, src):
+    """torch's RuntimeError for an indexed write (index_copy_, index_add_, scatter_, put_,
+    x[idx] = v, ...) whose source shares memory with the written-to tensor, in part or whole
+    (x.index_copy_(0, i, x[:2]), x.scatter_(0, i, x)); None otherwise (a number, separate memory,
+    or layouts that are not dense, which torch does not check either)."""
+    if not hasattr(src, "_data") or root(dst) is not root(src._data):
+        return None
+    a, b = _dense_range(dst), _dense_range(src._data)
+    if a is None or b is None or a[0] >= b[1] or b[0] >= a[1]:
+        return None
+    return RuntimeError(_SHARED_MEMORY)
 
 
 def not_differentiable(tensor, function: str, argument: str) -> None:

@@ -24,6 +24,12 @@ from ._errors import DataError, DTypeError
 # what torch keeps as it is, as NumPy arrays of these dtypes (_tensor_base.KEPT_AS_IS, less float16)
 _ARRAY_KINDS = "biuf"
 _NUMBERS = (int, float, bool, complex, np.generic, np.ndarray)
+# the NumPy dtypes torch makes tensors of (undetermined_dtype_error's list); np.longdouble is not one
+TORCH_NUMPY_DTYPES = frozenset(
+    np.dtype(t)
+    for t in (np.float64, np.float32, np.float16, np.complex64, np.complex128, np.int64, np.int32, np.int16)
+    + (np.int8, np.uint64, np.uint32, np.uint16, np.uint8, np.bool_)
+)
 
 
 def is_other_sequence(data) -> bool:

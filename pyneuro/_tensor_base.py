@@ -46,7 +46,15 @@ from ._dtype import (
     uint8,
 )
 from ._errors import ArgumentError, DataError, DeviceUnavailable, ShapeError
-from ._host_data import huge_int_inside, is_other_sequence, list_item, not_numbers, sequence_data
+from ._host_data import (
+    TORCH_NUMPY_DTYPES,
+    huge_int_inside,
+    is_other_sequence,
+    list_item,
+    not_numbers,
+    sequence_data,
+    undetermined_dtype_error,
+)
 from ._shapes import Size, dim_int, normalize_dims, size_of
 from ._tensor_str import tensor_str
 from .backends._registry import current as _current_backend
@@ -205,6 +213,8 @@ def _host_array(data, dtype=None):
         arr = np.asarray(arr, dtype=np.float64)  # a float among them: all are floats, as torch's
     if arr.dtype.kind in "OUSVMmc" and (refusal := not_numbers(arr, data, keep, dtype)) is not None:
         raise refusal
+    if arr.dtype.kind == "f" and arr.dtype not in TORCH_NUMPY_DTYPES:  # np.longdouble: torch's TypeError
+        raise undetermined_dtype_error(arr)
     if dtype is not None:
         if not keep and arr.size and arr.dtype.kind in "iuf" and np.dtype(dtype).kind in "iu":
             fill_value(arr.min().item(), dtype)  # Python numbers must fit: [300] as int8 raises
@@ -224,7 +234,14 @@ def _host_array(data, dtype=None):
         return arr if listed and arr.dtype == np.float64 and _float64_inside(data) else arr.astype(default)
     if kind in "iu":  # (a list of Python ints is int64 already: any other width came from NumPy)
         kept = (keep or listed) and arr.dtype.itemsize <= 8 and (kind == "i" or arr.dtype == uint8)
-        return arr if kept or arr.dtype == int64 or arr.dtype == uint8 else arr.astype(int64)
+        if kept or arr.dtype == int64 or arr.dtype == uint8:
+            return arr
+        if arr.dtype.itemsize == 8 and kind == "u" and arr.size and arr.max() > np.iinfo(int64).max:
+            raise DataError(  # (uint16/32 and smaller uint64 values fit int64; these would wrap to negatives)
+                "pyneuro has no uint64 tensors (only uint8 among the unsigned) and these values exceed int64: "
+                "convert the array to float64 or int64 first"
+            )
+        return arr.astype(int64)
     return arr
 
 

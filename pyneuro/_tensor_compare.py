@@ -41,7 +41,9 @@ class CompareMethods:
             if isinstance(other, (_PY_FLOAT, np.floating)) and a._data.dtype.kind != "f":
                 a = a._cast(default_float())
             if isinstance(other, (np.floating, np.integer, np.bool_)):
-                other = other.item()
+                other = (
+                    other.item() if other.dtype.itemsize <= 8 else float(other)
+                )  # (longdouble's item() is itself)
             if type(other) is _PY_INT and a._data.dtype.kind == "b":
                 a = a._cast(int64)  # an int is the higher category: bool_tensor ** 2 is int64, as torch
             if a._data.dtype.kind in "iu" and type(other) is _PY_INT:

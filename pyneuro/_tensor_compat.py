@@ -22,6 +22,7 @@ from . import functions_scan as _scan
 from . import storage as _storage
 from ._dtype import DType, _dtype, bool_, int8, int16, torch_name, uint8
 from ._errors import comparison_method
+from ._host_data import TORCH_NUMPY_DTYPES, undetermined_dtype_error
 from ._shapes import numpy_keywords
 from ._sparse_coo import dense_to_sparse, sparse_coo
 from ._tensor_base import TensorBase, _backend, _wrap
@@ -268,8 +269,11 @@ class CompatMethods:
 
     def __array_wrap__(self, array, context=None, return_scalar=False):
         """What NumPy's functions give back for a tensor they ran on as an array (np.exp(t),
-        np.round(t), np.cumsum(t)): a Tensor, bools as uint8, as torch's __array_wrap__."""
+        np.round(t), np.cumsum(t), t + a): a Tensor, bools as uint8, as torch's __array_wrap__; a
+        dtype torch has no tensors of (t + a of a np.longdouble array) its TypeError, as torch.tensor."""
         array = np.asarray(array)
+        if array.dtype not in TORCH_NUMPY_DTYPES:
+            raise undetermined_dtype_error(array)
         return _wrap(array.astype(uint8) if array.dtype == bool_ else array)
 
     def stride(self, dim=None):

@@ -25,7 +25,7 @@ from . import creation as _creation
 from . import functions as _functions
 from ._dtype import _PY_BOOL, _PY_INT, int64
 from ._dtype import torch_name as _torch_name
-from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
+from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError, source_overlap_error
 from ._shapes import Size, normalize_dims, one_dim
 from ._shapes import shape_arg as _shape_arg
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap, need_tensor
@@ -582,20 +582,27 @@ class IndexMethods:
         return self.scatter_reduce(d, spread.expand(*source.shape), source, reduce, include_self)
 
     # ------------------------------------------------------------------ in-place forms
+    def _source(self, source):
+        """source, checked as torch checks an indexed write's source: no memory shared with self."""
+        if overlap := source_overlap_error(self._data, source):
+            raise overlap
+        return source
+
     def index_add_(self, dim, index, source, alpha=1):
+        source = self._source(source)
         return self._inplace_op(lambda a, s: a.index_add(dim, index, s, alpha=alpha), False, source)
 
     def index_copy_(self, dim, index, source):
-        return self._inplace_op(lambda a, s: a.index_copy(dim, index, s), False, source)
+        return self._inplace_op(lambda a, s: a.index_copy(dim, index, s), False, self._source(source))
 
     def index_fill_(self, dim, index, value):
         return self._inplace_op(lambda a, v: a.index_fill(dim, index, v), False, value)
 
     def index_put_(self, indices, values, accumulate=False):
-        return self._inplace_op(lambda a, v: a.index_put(indices, v, accumulate), False, values)
+        return self._inplace_op(lambda a, v: a.index_put(indices, v, accumulate), False, self._source(values))
 
     def put_(self, index, source, accumulate=False):
-        return self._inplace_op(lambda a, s: a.put(index, s, accumulate), False, source)
+        return self._inplace_op(lambda a, s: a.put(index, s, accumulate), False, self._source(source))
 
     def masked_scatter_(self, mask, source):
         if isinstance(mask, TensorBase) and tuple(broadcast_shape(self.shape, mask.shape)) != tuple(
@@ -613,6 +620,7 @@ class IndexMethods:
 
     def scatter_reduce_(self, dim, index, src, reduce, include_self=True):
         keep = reduce not in ("sum", "mean")  # prod, amax, amin: backward reads self's old values
+        src = self._source(src)
         return self._inplace_op(lambda a, s: a.scatter_reduce(dim, index, s, reduce, include_self), keep, src)
 
     def _shape_inplace(self, view):

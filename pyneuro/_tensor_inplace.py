@@ -30,6 +30,7 @@ from ._errors import (
     overlap_error,
     partial_overlap_error,
     read_only,
+    source_overlap_error,
     type_name,
     writable_alias,
 )
@@ -411,9 +412,13 @@ class InplaceMethods:
         """self.scatter(...) written into self, like torch's scatter_ (e.g. one-hot rows:
         zeros(n, c).scatter_(1, y.unsqueeze(1), 1.0))."""
         src = value if src is None else src
+        if overlap := source_overlap_error(self._data, src):  # (x.scatter_(0, i, x): torch's check)
+            raise overlap
         return self._inplace_op(lambda a, s: a.scatter(dim, index, s, reduce=reduce), False, src)
 
     def scatter_add_(self, dim, index, src):
+        if overlap := source_overlap_error(self._data, src):
+            raise overlap
         return self._inplace_op(lambda a, s: a.scatter_add(dim, index, s), False, src)
 
     def masked_fill_(self, mask, value):
@@ -495,6 +500,8 @@ class InplaceMethods:
                 raise overlap
         if advanced and not (_masks_only(index) and _is_0d(value)):
             same_dtype_put(self, value)  # torch's index_put_; a 0-d value under masks is a masked_fill_
+            if overlap := source_overlap_error(self._data, value):  # (x[idx] = x[:2]: its index_put_'s check)
+                raise overlap
         if not advanced and _GradMode.enabled and self._req and self._node is None:
             raise RuntimeError(_VIEW_OF_LEAF)  # torch writes x[i] = v as x[i].copy_(v), through a view
         if self._records(value, fills=True):

@@ -360,9 +360,10 @@ def cross_entropy(
     x2, t2, out_shape = _class_targets(x, t, "cross_entropy")
     w = _class_weight(weight, x, x2.shape[1], "cross_entropy")
     loss = _weighted_class_loss(x2, t2, out_shape, w, ignore_index, reduction, ls, log_probs=False)
-    # (torch: nll_loss of log_softmax; with label smoothing a sum of two terms, not shown that way)
+    # (torch: nll_loss of log_softmax; with label smoothing a sum of two terms, not shown that way).
+    # Its nll_loss node saves the target and weight: one changed in place before backward raises.
     shows = None if ls else _class_loss_edges(x, reduction, through_log_softmax=True)
-    return _ag.named(loss, class_loss_node(x.ndim, reduction, ls), shows=shows)
+    return _ag.named(loss, class_loss_node(x.ndim, reduction, ls), reads=(t, weight), shows=shows)
 
 
 def _class_loss_edges(x: Tensor, reduction: str, through_log_softmax: bool) -> tuple:

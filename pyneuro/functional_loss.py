@@ -361,7 +361,8 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     loss = where(own, 0.0, hinge).sum(dim=1) / c
     if input.ndim <= 1 and reduction == "none":
         loss = loss.reshape(())
-    return _ag.named(_f()._reduce(loss, reduction), "MultiMarginLossBackward0")
+    # (torch's node saves the target and weight: one changed in place before backward raises)
+    return _ag.named(_f()._reduce(loss, reduction), "MultiMarginLossBackward0", reads=(t, weight))
 
 
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,

@@ -149,3 +149,49 @@ def test_out_overlapping_an_input_in_part_raises_as_torch(case):
     else:
         fn(torch, torch.arange(16.0).reshape(4, 4))
         fn(pn, pn.arange(16.0).reshape(4, 4))
+
+
+_I = [1, 2]
+INDEXED_SOURCE = {  # an indexed write whose source shares self's memory: torch refuses any overlap...
+    "index_copy_-head": (True, lambda L, x: x.index_copy_(0, L.tensor(_I), x[:2])),
+    "index_copy_-self": (True, lambda L, x: x.index_copy_(0, L.arange(6).flip(0), x)),
+    "index_add_-head": (True, lambda L, x: x.index_add_(0, L.tensor(_I), x[:2])),
+    "index_add_-rows": (True, lambda L, x: x.view(2, 3).index_add_(0, L.tensor([0]), x.view(2, 3)[1:])),
+    "scatter_-head": (True, lambda L, x: x.scatter_(0, L.tensor(_I), x[:2])),
+    "scatter_-self": (True, lambda L, x: x.scatter_(0, L.arange(6), x)),
+    "scatter_add_-head": (True, lambda L, x: x.scatter_add_(0, L.tensor(_I), x[:2])),
+    "scatter_reduce_-head": (True, lambda L, x: x.scatter_reduce_(0, L.tensor(_I), x[:2], "amax")),
+    "put_-head": (True, lambda L, x: x.put_(L.tensor(_I), x[:2])),
+    "index_put_-head": (True, lambda L, x: x.index_put_((L.tensor(_I),), x[:2], accumulate=True)),
+    "setitem-index-head": (True, lambda L, x: x.__setitem__(L.tensor(_I), x[:2])),
+    "setitem-list-head": (True, lambda L, x: x.__setitem__([1, 2], x[:2])),
+    "setitem-mask-head": (True, lambda L, x: x.__setitem__(x > 3, x[:2])),
+    "setitem-rows": (True, lambda L, x: x.view(3, 2).__setitem__(L.tensor([0]), x.view(3, 2)[2:])),
+    # ...and writes these: a copy made by indexing, a strided (not dense) source, a 0-d value under a
+    # mask (a masked_fill_), masked_scatter_ and index_fill_
+    "setitem-index-copy": (False, lambda L, x: x.__setitem__(L.tensor(_I), x[L.tensor([0, 1])])),
+    "put_-strided": (False, lambda L, x: x.put_(L.tensor(_I), x[::3])),
+    "setitem-mask-0d": (False, lambda L, x: x.__setitem__(x > 3, x[0])),
+    "masked_scatter_": (False, lambda L, x: x.masked_scatter_(x > 3, x)),
+    "index_copy_-columns": (
+        False,
+        lambda L, x: x.view(2, 3).index_copy_(1, L.tensor([0, 1]), x.view(2, 3)[:, 1:]),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INDEXED_SOURCE))
+def test_an_indexed_write_from_its_own_memory_is_torchs(case):
+    """pyneuro wrote these as if the source were copied first, where torch raises."""
+    raises, fn = INDEXED_SOURCE[case]
+    if raises:
+        _same_error(lambda L: fn(L, L.arange(6.0)), match="refer to a single memory location")
+        x = pn.arange(6.0)
+        with pytest.raises(RuntimeError):
+            fn(pn, x)
+        np.testing.assert_array_equal(x.numpy(), np.arange(6.0))  # (refused before writing)
+    else:
+        want, got = torch.arange(6.0), pn.arange(6.0)
+        fn(torch, want)
+        fn(pn, got)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())

@@ -295,6 +295,8 @@ def test_train_seed_beyond_64_bits_is_a_usage_error_not_a_traceback(seed, capsys
 
 def test_dataset_construction_errors_as_torch():
     _raises_same(lambda lib: len(lib.utils.data.TensorDataset()))  # torch: at len(); pyneuro: at once
+    for not_tensor in (None, [1.0, 2.0], 3, (1, 2)):  # torch's AttributeError: it reads t.size(0)
+        _raises_same(lambda lib: lib.utils.data.TensorDataset(lib.ones(2), not_tensor))
     _raises_same(lambda lib: lib.utils.data.random_split(range(10), [5.0, 5.0]))  # float sizes, not fractions
     _raises_same(lambda lib: lib.utils.data.random_split(range(10), [5.0, 4.0]))
     for lib in (torch, pn):

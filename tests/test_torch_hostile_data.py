@@ -59,6 +59,15 @@ NOT_NUMBERS = [
     "torch.as_tensor(np.array(['2020-01-01'], dtype='datetime64[D]'))",
     "torch.from_numpy(np.array(['2020-01-01'], dtype='datetime64[D]'))",
     "torch.Tensor(np.array([1, None], dtype=object))",
+    # np.longdouble (float128 on x86): torch has no such tensors (pyneuro made float128 ones)
+    "torch.tensor(np.ones(2, dtype=np.longdouble))",
+    "torch.from_numpy(np.ones(2, dtype=np.longdouble))",
+    "torch.as_tensor(np.ones((2, 2), dtype=np.longdouble))",
+    "torch.tensor(np.longdouble(1.5))",
+    "torch.tensor([np.longdouble(1.5), 2.0])",
+    "torch.tensor(np.ones(2, dtype=np.longdouble), dtype=torch.float32)",
+    "torch.ones(2) + np.ones(2, dtype=np.longdouble)",
+    "torch.ones(2) * np.ones(2, dtype=np.clongdouble)",
     # a number is a size to the legacy constructors, or no data at all
     "torch.Tensor(3.5)",
     "torch.Tensor(True)",
@@ -85,6 +94,11 @@ def test_data_that_are_not_numbers_are_refused_as_torch_refuses_them(src):
         "torch.FloatTensor([1, 2])",
         "torch.tensor([float('nan'), 1.], dtype=torch.float64)",
         "torch.tensor(np.array([1, 2], dtype=np.int32), dtype=torch.float32)",
+        # a NumPy longdouble number is a Python float to an operator, as torch reads it
+        "torch.ones(2) * np.longdouble(2.5)",
+        "torch.arange(3) + np.longdouble(0.5)",
+        "torch.ones(2) + np.ones(2, dtype=np.float64)",
+        "np.exp(torch.ones(2))",
     ],
 )
 def test_numbers_still_convert(src):
@@ -168,3 +182,14 @@ def test_norms_of_accepted_dtypes_keep_the_input_dtype(src):
 def test_shapes_that_loss_and_norm_refuse(src):
     t, p = _same_outcome(src)
     assert t is not None
+
+
+def test_uint64_values_beyond_int64_are_refused_not_wrapped():
+    """pyneuro has no uint64 tensors: a uint64 array becomes int64, as its values fit; one beyond
+    int64 (which would wrap to a negative number) is refused instead of silently changed."""
+    np.testing.assert_array_equal(
+        pn.from_numpy(np.array([1, 2**63 - 1], dtype=np.uint64)).numpy(), [1, 2**63 - 1]
+    )
+    for make in (pn.tensor, pn.from_numpy, pn.as_tensor):
+        with pytest.raises(TypeError, match="uint64"):
+            make(np.array([1, 2**63 + 5], dtype=np.uint64))

@@ -538,3 +538,43 @@ def test_a_users_backward_raises_its_own_exception():
     with pytest.raises(ValueError, match="^from the user's backward$") as info:
         Twice.apply(pn.ones(2, requires_grad=True)).sum().backward()
     assert not isinstance(info.value, RuntimeError)
+
+
+_W4, _T3 = np.abs(_arr(4, seed=11)) + 0.5, [1, 0, 3]
+
+# A loss's class weights or targets (tensors that need no gradient): torch's node saves them, so a
+# change in place after forward makes backward raise; cross_entropy's weighted path (no label
+# smoothing: the fused kernel times the targets' weights) and multi_margin_loss kept only copies
+AUX = {
+    "ce_weight": lambda L, x, w, t: F(L).cross_entropy(x, t, weight=w),
+    "ce_weight_none": lambda L, x, w, t: F(L).cross_entropy(x, t, weight=w, reduction="none"),
+    "ce_weight_ignore": lambda L, x, w, t: F(L).cross_entropy(x, t, weight=w, ignore_index=0),
+    "ce_weight_smoothing": lambda L, x, w, t: F(L).cross_entropy(x, t, weight=w, label_smoothing=0.2),
+    "ce_module_weight": lambda L, x, w, t: L.nn.CrossEntropyLoss(weight=w, reduction="sum")(x, t),
+    "ce_3d_weight": lambda L, x, w, t: F(L).cross_entropy(x.reshape(3, 4, 1), t.reshape(3, 1), weight=w),
+    "nll_weight": lambda L, x, w, t: F(L).nll_loss(x, t, weight=w),
+    "multi_margin_weight": lambda L, x, w, t: F(L).multi_margin_loss(x, t, weight=w),
+}
+
+
+def _aux_changed(lib, name, which):
+    x = lib.tensor(X.copy(), requires_grad=True)
+    w, t = lib.tensor(_W4.copy()), lib.tensor(_T3)
+    out = AUX[name](lib, x, w, t)
+    (w.mul_(3) if which == "weight" else t.fill_(2))
+    try:
+        out.sum().backward()
+    except RuntimeError as exc:
+        assert "modified by an inplace operation" in str(exc)
+        return "raises"
+    return x.grad.numpy()
+
+
+@pytest.mark.parametrize("which", ["weight", "target"])
+@pytest.mark.parametrize("name", sorted(AUX))
+def test_a_changed_loss_weight_or_target_raises_as_torchs(name, which):
+    want, got = _aux_changed(torch, name, which), _aux_changed(pn, name, which)
+    if isinstance(want, str) or isinstance(got, str):
+        assert got == want
+        return
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)

@@ -107,6 +107,11 @@ class _NoTensorsError(IndexError, ValueError):
     """TensorDataset(): torch's IndexError (its len() reads tensors[0]), and the ValueError pyneuro raised."""
 
 
+class _NotATensorError(AttributeError, ValueError):
+    """TensorDataset(None), TensorDataset([1, 2]): torch's AttributeError (it reads t.size(0)), and
+    the ValueError pyneuro raised."""
+
+
 class TensorDataset(Dataset):
     """Samples are rows of tensors that share their first dimension.
 
@@ -119,7 +124,7 @@ class TensorDataset(Dataset):
             raise _NoTensorsError("TensorDataset needs at least one tensor")
         for t in tensors:
             if not hasattr(t, "shape"):
-                raise ValueError(f"TensorDataset takes tensors, got {type(t).__name__}")
+                raise _NotATensorError(f"TensorDataset takes tensors, got {type(t).__name__}")
             if len(t.shape) == 0:
                 raise IndexError(  # torch's type (from t.size(0))
                     f"TensorDataset tensors need a first (sample) dimension, got {type(t).__name__} "
