@@ -19,6 +19,7 @@ class Reshape(Function):
 
     __slots__ = ()
     saves_tensors = False
+    passes_gradient = True
     is_view = True
 
     def view_step(self, a, out, shape=()):
@@ -315,6 +316,7 @@ class Named(Function):
 
     __slots__ = ()
     saves_tensors = False
+    passes_gradient = True
 
     def forward(self, a, torch_name="IdentityBackward0"):
         self.saved = torch_name
@@ -415,6 +417,7 @@ class Clone(Function):
 
     __slots__ = ()
     saves_tensors = False
+    passes_gradient = True
 
     def forward(self, a, order="C"):
         if order == "C" or not hasattr(a, "flags") or a.flags.c_contiguous or 0 in a.strides:
