@@ -270,6 +270,7 @@ class Neg(Function):
 
     __slots__ = ()
     saves_tensors = False
+    passes_gradient = True
 
     def forward(self, a):
         if a.dtype.kind == "b":
@@ -468,6 +469,7 @@ class CumSum(Function):
     __slots__ = ()
     c_ordered = True
     saves_tensors = False
+    passes_gradient = True
 
     def forward(self, a, dim=0):
         d = _one_dim(dim, a.ndim)
@@ -588,6 +590,7 @@ class Cast(Function):
 
     __slots__ = ()
     saves_tensors = False
+    passes_gradient = True
 
     def forward(self, a, dtype=None):
         self.saved = (a.dtype,)

@@ -150,7 +150,7 @@ class Function:
     # mask, amax's ties, a gather's shape): its gradient is then no function of them, so a
     # create_graph gradient is not linked to them (graph_backward.py), as torch's is not
     reads_as_mask = False
-    # True when backward reads no input and saves no tensor (Named, Clone, Reshape): release() lets
+    # True when backward reads no input and saves no tensor (Named, Clone, views, Sum): release() lets
     # go of its inputs too, or a graph kept alive (`losses.append(loss)`) keeps each step's
     # activations (BatchNorm1d at batch 4096: 8 MB a step, torch 1; GroupNorm, Conv1d, Flatten: 16)
     passes_gradient = False

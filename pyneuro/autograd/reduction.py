@@ -17,6 +17,7 @@ class Sum(Function):
     __slots__ = ()
     c_ordered = True
     saves_tensors = False
+    passes_gradient = True
 
     @quiet  # inf + -inf is nan without NumPy's warning, as in torch
     def forward(self, a, dim=None, keepdim=False):
@@ -42,6 +43,7 @@ class Mean(Function):
     __slots__ = ()
     c_ordered = True
     saves_tensors = False
+    passes_gradient = True
 
     @quiet
     def forward(self, a, dim=None, keepdim=False):

@@ -46,6 +46,7 @@ class Diagonal(Function):
 
     __slots__ = ()
     saves_tensors = False
+    passes_gradient = True
     is_view = True
 
     def view_step(self, a, out, offset=0, d1=0, d2=1):
@@ -115,6 +116,7 @@ class Permute(Function):
 
     __slots__ = ()
     saves_tensors = False
+    passes_gradient = True
     is_view = True
 
     def view_step(self, a, out, dims=()):
@@ -137,6 +139,7 @@ class Expand(Function):
 
     __slots__ = ()
     saves_tensors = False
+    passes_gradient = True
     is_view = True
 
     def view_step(self, a, out, shape=()):
@@ -270,6 +273,7 @@ class Cat(Function):
     __slots__ = ()
     c_ordered = True
     saves_tensors = False
+    passes_gradient = True
 
     def forward(self, *arrays, dim=0):
         xp = self.bk.xp
@@ -294,6 +298,7 @@ class Stack(Function):
     __slots__ = ()
     c_ordered = True
     saves_tensors = False
+    passes_gradient = True
 
     def forward(self, *arrays, dim=0):
         d = dim % (arrays[0].ndim + 1)
