@@ -342,7 +342,7 @@ class Function:
             self.packed = None  # (what saved_tensors_hooks packed goes at backward, as torch's)
         frees = self.saves_tensors and self.saved is not None and self.saved != ()
         if frees or self.passes_gradient:  # (the latter: nothing saved, but it holds its inputs)
-            if reads_inputs(type(self)):  # its torch name is read from what it holds: fixed now
+            if reads_inputs(type(self), frees):  # its torch name is read from what it holds: fixed now
                 self.torch_node()
             if frees:
                 self.saved = None
@@ -360,7 +360,7 @@ class Function:
             ]
         )
         self.versions = ()
-        if _stand_in.STAND_INS:  # (and the arrays kept to follow `.data =`: stand_in.py)
+        if _stand_in.USED[0]:  # (and the arrays kept to follow `.data =`: stand_in.py)
             _stand_in.STAND_INS.pop(self, None)
 
     def name(self) -> str:

@@ -132,6 +132,7 @@ def _reduction(base):
                 return f"{base}Backward1"
         return f"{base}Backward0"
 
+    rule.from_saved = True  # (what it reads stays after backward: reads_inputs)
     return rule
 
 
@@ -203,10 +204,16 @@ def torch_name(node, op_class) -> str:
     return rule if isinstance(rule, str) else rule(node)
 
 
-def reads_inputs(node_class) -> bool:
+def reads_inputs(node_class, saved_goes: bool = True) -> bool:
     """Whether a node of this class (not yet renamed) is named from its inputs or saved arrays,
-    which it lets go of after backward (Function.release fixes the name first)."""
-    return "_op_class" not in node_class.__dict__ and callable(TORCH_NAMES.get(node_class.__name__))
+    which it lets go of after backward (Function.release fixes the name first). saved_goes=False:
+    its saved values stay (a node that saves no tensor), so a rule reading only those need not run."""
+    rule = TORCH_NAMES.get(node_class.__name__)
+    return (
+        "_op_class" not in node_class.__dict__
+        and callable(rule)
+        and (saved_goes or not getattr(rule, "from_saved", False))
+    )
 
 
 _NAMED = {}

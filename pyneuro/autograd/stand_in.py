@@ -22,6 +22,7 @@ from .._tensor_base import TensorBase
 # (the array itself, not a weak reference: a derived copy does not keep it alive, and a new array
 # may take a dead one's id; the entry goes with the node)
 STAND_INS = weakref.WeakKeyDictionary()
+USED = [False]  # whether any node was ever recorded (a plain read for Function.let_go's hot path)
 
 
 def follows(node, source, derived=None, derive=None) -> None:
@@ -31,6 +32,7 @@ def follows(node, source, derived=None, derive=None) -> None:
     if node is None or not isinstance(source, TensorBase) or type(source._data) is not np.ndarray:
         return
     entry = [weakref.ref(source), source._data, derived, derive]
+    USED[0] = True
     STAND_INS.setdefault(node, []).append(entry)
 
 
