@@ -62,3 +62,37 @@ def test_losses_kept_in_a_list_hold_no_activations(name):
         tracemalloc.stop()
     assert grown / 4 < 512 * 1024, f"{grown / 4 / 2**20:.1f} MB kept per step"  # (it was 2.7-16 MB)
     assert losses[0].grad_fn.next_functions  # the edges stay, as torch's
+
+
+def test_a_residual_add_kept_alive_holds_no_activation_and_backward_twice_works_as_torchs():
+    torch = pytest.importorskip("torch")
+    pn.manual_seed(0)
+    block, losses = nn.Linear(512, 512), []
+
+    def step():
+        x = pn.randn(2048, 512)  # 4 MB
+        h = block(x)
+        loss = (h + x * 0.5 - h.relu()).mean()  # an Add and a Sub of activations
+        loss.backward()
+        losses.append(loss)
+
+    for _ in range(2):
+        step()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(4):
+            step()
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown / 4 < 512 * 1024, f"{grown / 4 / 2**20:.1f} MB kept per step"  # (it was 8 MB)
+    for lib in (pn, torch):  # nothing saved: a second backward works, broadcasting summed back
+        a = lib.ones(3, 1, requires_grad=True)
+        b = lib.ones(4, requires_grad=True)
+        y = (a - b).sum() + (a + b).sum()
+        y.backward()
+        y.backward()
+        assert a.grad.tolist() == [[16.0], [16.0], [16.0]] and b.grad.tolist() == [0.0] * 4

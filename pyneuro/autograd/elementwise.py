@@ -18,8 +18,9 @@ import numpy as _np
 
 from .._dtype import quiet_cast
 from .._shapes import one_dim as _one_dim
+from .._tensor_base import TensorBase
 from ..backends.special_xp import clamp_high, clamp_low
-from .function import Function, _current_backend, _errstate, _shape_of, _unbroadcast, quiet
+from .function import _RELEASED, Function, _current_backend, _errstate, _shape_of, _unbroadcast, quiet
 
 warnings.filterwarnings(
     "ignore", r"(invalid value|divide by zero|overflow) encountered", RuntimeWarning, r"pyneuro(\.|$)"
@@ -28,7 +29,30 @@ warnings.filterwarnings(
 # ----------------------------------------------------------------------------- elementwise: binary
 
 
-class Add(Function):
+class _KeepsShapes(Function):
+    """A node whose backward reads only its inputs' shapes (Add, Sub): at release each released
+    input leaves a stand-in of its shape (a zero-stride array: no memory), so a kept graph holds
+    no activation (a residual `x + f(x)`), and a second backward still unbroadcasts, as torch's."""
+
+    __slots__ = ()
+    passes_gradient = True
+
+    def let_go(self):
+        before = self.inputs
+        super().let_go()
+        self.inputs = tuple(
+            _shape_of_released(a) if r is _RELEASED else r for a, r in zip(before, self.inputs)
+        )
+
+
+def _shape_of_released(a):
+    out = object.__new__(TensorBase)
+    out._retain, out._node, out.device = False, None, a.device
+    out._data = _np.broadcast_to(_np.zeros((), _np.float32), a._data.shape)
+    return out
+
+
+class Add(_KeepsShapes):
     """out = a + b (broadcasting). d/da = 1, d/db = 1, summed back over broadcast axes."""
 
     __slots__ = ()
@@ -50,7 +74,7 @@ class Add(Function):
         )
 
 
-class Sub(Function):
+class Sub(_KeepsShapes):
     """out = a - b. d/da = 1, d/db = -1."""
 
     __slots__ = ()
