@@ -88,7 +88,7 @@ def test_a_residual_add_kept_alive_holds_no_activation_and_backward_twice_works_
         grown = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
-    assert grown / 4 < 512 * 1024, f"{grown / 4 / 2**20:.1f} MB kept per step"  # (it was 8 MB)
+    assert grown / 4 < 512 * 1024, f"{grown / 4 / 2**20:.1f} MB kept per step"  # (it was 16 MB)
     for lib in (pn, torch):  # nothing saved: a second backward works, broadcasting summed back
         a = lib.ones(3, 1, requires_grad=True)
         b = lib.ones(4, requires_grad=True)
