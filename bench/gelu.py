@@ -18,16 +18,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
+from norm_bench import measure, table_rows  # bench/ is the script's own folder, so on sys.path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ENTRIES = ("gelu_forward", "gelu_backward")
-SIDES = ("kernel", "numpy form", "torch", "torch 1t")
 SHAPES = ((8, 128, 128), (8, 128, 1024))
 
 
@@ -57,13 +55,6 @@ def calls_for(lib, shape, approximate, rng):
         gelu(x, approximate=approximate).backward(g)
 
     return fwd, fwd_bwd
-
-
-def _mean_ms(f, calls) -> float:
-    t = time.perf_counter()
-    for _ in range(calls):
-        f()
-    return (time.perf_counter() - t) / calls * 1e3
 
 
 def main(argv=None) -> int:
@@ -99,27 +90,10 @@ def main(argv=None) -> int:
                 )
             )
 
-    times = {(n, m): {s: [] for s in fns} for n, m, fns in cases}
-    for r in range(args.rounds + 1):  # round 0 warms up
-        for name, mode, fns in cases:
-            for side in SIDES if r % 2 else SIDES[::-1]:
-                ctx = numpy_form(bk) if side == "numpy form" else contextlib.nullcontext()
-                torch.set_num_threads(1 if side == "torch 1t" else args.threads)
-                calls = max(2, args.calls // 5) if side == "numpy form" else args.calls
-                with ctx:
-                    t = _mean_ms(fns[side], calls)
-                if r:
-                    times[(name, mode)][side].append(t)
-    rows = []
-    for name, mode, _ in cases:
-        t = times[(name, mode)]
-        row = {"case": name, "mode": mode}
-        for side in SIDES:
-            row[side + "_ms"] = statistics.median(t[side])
-            row[side + "_range_ms"] = [min(t[side]), max(t[side])]
-        rows.append(row)
-        print(f"{name:34s} {mode:18s} kernel {row['kernel_ms']:7.3f}  numpy form {row['numpy form_ms']:7.3f}  "
-              f"torch {row['torch_ms']:7.3f}  torch 1t {row['torch 1t_ms']:7.3f} ms")  # fmt: skip
+    rows = measure(
+        cases, lambda: numpy_form(bk), torch, args.rounds, args.threads,
+        lambda mode, side: max(2, args.calls // 5) if side == "numpy form" else args.calls,
+    )  # fmt: skip
     info = machine.machine_info()
     record = {
         "cpu": info["cpu"],
@@ -145,14 +119,8 @@ def main(argv=None) -> int:
         f"| case | mode | kernel, ms | NumPy form, ms | torch {args.threads}t, ms | torch 1t, ms | "
         "NumPy form / kernel | kernel / torch | kernel / torch 1t |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        *table_rows(rows),
     ]
-    for r in rows:
-        k, f, t, t1 = (r[s + "_ms"] for s in SIDES)
-        rng = {s: "[{:.2f}-{:.2f}]".format(*r[s + "_range_ms"]) for s in SIDES}
-        lines.append(
-            f"| {r['case']} | {r['mode']} | {k:.3f} {rng['kernel']} | {f:.3f} {rng['numpy form']} | "
-            f"{t:.3f} {rng['torch']} | {t1:.3f} {rng['torch 1t']} | {f / k:.1f}x | {k / t:.2f} | {k / t1:.2f} |"
-        )
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

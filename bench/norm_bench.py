@@ -106,6 +106,46 @@ def _mean_ms(f, calls) -> float:
     return (time.perf_counter() - t) / calls * 1e3
 
 
+def measure(cases, form, torch, rounds: int, threads: int, calls) -> list:
+    """The four sides of each case, in turns (the order reversed every other round; round 0 warms
+    up): a row per case with each side's median over rounds of the mean of calls(mode, side) calls,
+    and its range. cases: (name, mode, {side: fn}); "numpy form" runs inside form() (the kernel
+    table with the kernels' entries hidden: numpy_form here, bench/gelu.py's own)."""
+    times = {(n, m): {s: [] for s in fns} for n, m, fns in cases}
+    for r in range(rounds + 1):
+        for name, mode, fns in cases:
+            for side in SIDES if r % 2 else SIDES[::-1]:
+                torch.set_num_threads(1 if side == "torch 1t" else threads)
+                with form() if side == "numpy form" else contextlib.nullcontext():
+                    t = _mean_ms(fns[side], calls(mode, side))
+                if r:
+                    times[(name, mode)][side].append(t)
+    rows = []
+    for name, mode, _ in cases:
+        t = times[(name, mode)]
+        row = {"case": name, "mode": mode}
+        for side in SIDES:
+            row[side + "_ms"] = statistics.median(t[side])
+            row[side + "_range_ms"] = [min(t[side]), max(t[side])]
+        rows.append(row)
+        print(f"{name:34s} {mode:18s} kernel {row['kernel_ms']:7.3f}  numpy form {row['numpy form_ms']:7.3f}  "
+              f"torch {row['torch_ms']:7.3f}  torch 1t {row['torch 1t_ms']:7.3f} ms")  # fmt: skip
+    return rows
+
+
+def table_rows(rows) -> list:
+    """The Markdown rows of measure()'s rows (the header is the caller's)."""
+    lines = []
+    for r in rows:
+        k, f, t, t1 = (r[s + "_ms"] for s in SIDES)
+        rng = {s: "[{:.2f}-{:.2f}]".format(*r[s + "_range_ms"]) for s in SIDES}
+        lines.append(
+            f"| {r['case']} | {r['mode']} | {k:.3f} {rng['kernel']} | {f:.3f} {rng['numpy form']} | "
+            f"{t:.3f} {rng['torch']} | {t1:.3f} {rng['torch 1t']} | {f / k:.2f}x | {k / t:.2f} | {k / t1:.2f} |"
+        )
+    return lines
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--threads", type=int, default=2)
@@ -142,27 +182,11 @@ def main(argv=None) -> int:
         )
     )
 
-    times = {(n, m): {s: [] for s in fns} for n, m, fns in cases}
-    for r in range(args.rounds + 1):  # round 0 warms up
-        for name, mode, fns in cases:
-            calls = max(3, args.calls // 4) if mode == "step" else args.calls
-            for side in SIDES if r % 2 else SIDES[::-1]:
-                ctx = numpy_form(bk) if side == "numpy form" else contextlib.nullcontext()
-                torch.set_num_threads(1 if side == "torch 1t" else args.threads)
-                with ctx:
-                    t = _mean_ms(fns[side], calls)
-                if r:
-                    times[(name, mode)][side].append(t)
-    rows = []
-    for name, mode, _ in cases:
-        t = times[(name, mode)]
-        row = {"case": name, "mode": mode}
-        for side in SIDES:
-            row[side + "_ms"] = statistics.median(t[side])
-            row[side + "_range_ms"] = [min(t[side]), max(t[side])]
-        rows.append(row)
-        print(f"{name:34s} {mode:18s} kernel {row['kernel_ms']:7.3f}  numpy form {row['numpy form_ms']:7.3f}  "
-              f"torch {row['torch_ms']:7.3f}  torch 1t {row['torch 1t_ms']:7.3f} ms")  # fmt: skip
+    steps = max(3, args.calls // 4)
+    rows = measure(
+        cases, lambda: numpy_form(bk), torch, args.rounds, args.threads,
+        lambda mode, side: steps if mode == "step" else args.calls,
+    )  # fmt: skip
     info = machine.machine_info()
     record = {
         "cpu": info["cpu"],
@@ -187,14 +211,8 @@ def main(argv=None) -> int:
         f"| case | mode | kernel, ms | NumPy form, ms | torch {args.threads}t, ms | torch 1t, ms | "
         "NumPy form / kernel | kernel / torch | kernel / torch 1t |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        *table_rows(rows),
     ]
-    for r in rows:
-        k, f, t, t1 = (r[s + "_ms"] for s in SIDES)
-        rng = {s: "[{:.2f}-{:.2f}]".format(*r[s + "_range_ms"]) for s in SIDES}
-        lines.append(
-            f"| {r['case']} | {r['mode']} | {k:.3f} {rng['kernel']} | {f:.3f} {rng['numpy form']} | "
-            f"{t:.3f} {rng['torch']} | {t1:.3f} {rng['torch 1t']} | {f / k:.2f}x | {k / t:.2f} | {k / t1:.2f} |"
-        )
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
