@@ -200,7 +200,12 @@ def _change(lib, t, mode):
 
 
 def _run(lib, name, which, mode):
-    arrays, op = CASES[name]
+    return run_op(lib, *CASES[name], which, mode)
+
+
+def run_op(lib, arrays, op, which, mode):
+    """The gradients of op's leaves after input `which` was changed (mode) between forward and
+    backward, or "raises" for torch's in-place error (test_torch_saved_after_change_products.py too)."""
     leaves = [lib.tensor(a.copy(), requires_grad=True) for a in arrays]
     args = [t.clone() if mode == "graph" and i == which else t for i, t in enumerate(leaves)]
     out = op(lib, *args)

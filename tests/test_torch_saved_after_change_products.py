@@ -6,40 +6,11 @@ in-place change raises (or not) and a `.data` change is seen (or not) as in torc
 
 import numpy as np
 import pytest
+from test_torch_saved_after_change import _arr, run_op
 
 import pyneuro as pn
 
 torch = pytest.importorskip("torch")
-
-
-def _arr(*shape, seed=0):
-    return np.asarray(np.random.RandomState(seed).randn(*shape), np.float32)
-
-
-def _change(lib, t, mode):
-    if mode == "no_grad":
-        with lib.no_grad():
-            t.mul_(-0.8).add_(0.3)
-    elif mode == "data_mul":
-        t.data.mul_(-0.8).add_(0.3)
-    elif mode == "data_assign":
-        t.data = lib.tensor(t.detach().numpy() * -0.8 + 0.3)
-    else:  # "graph": a tensor made inside the graph, changed in place with grad mode on
-        t.mul_(-0.8).add_(0.3)
-
-
-def _run(lib, arrays, op, which, mode):
-    leaves = [lib.tensor(a.copy(), requires_grad=True) for a in arrays]
-    args = [t.clone() if mode == "graph" and i == which else t for i, t in enumerate(leaves)]
-    out = op(lib, *args)
-    loss = (out * lib.tensor(_arr(*out.shape, seed=9))).sum()
-    _change(lib, args[which], mode)
-    try:
-        loss.backward()
-    except RuntimeError as exc:
-        assert "modified by an inplace operation" in str(exc)
-        return "raises"
-    return [None if t.grad is None else t.grad.numpy() for t in leaves]
 
 
 def _chain(*shapes):
@@ -71,7 +42,7 @@ MODES = ("no_grad", "graph", "data_mul", "data_assign")
 @pytest.mark.parametrize("name,which", [(n, i) for n in CASES for i in range(len(CASES[n][0]))])
 def test_backward_after_a_change_is_torchs(name, which, mode):
     arrays, op = CASES[name]
-    want, got = _run(torch, arrays, op, which, mode), _run(pn, arrays, op, which, mode)
+    want, got = run_op(torch, arrays, op, which, mode), run_op(pn, arrays, op, which, mode)
     if isinstance(want, str) or isinstance(got, str):
         assert got == want
         return
