@@ -36,6 +36,22 @@ NETS = {  # (model, input shape): about 4 MB of activations per layer and step
 }
 
 
+def _grown_over_four_steps(step) -> int:
+    """Bytes still allocated after four more calls of step() (two first: caches, first gradients)."""
+    for _ in range(2):
+        step()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(4):
+            step()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
 @pytest.mark.parametrize("name", list(NETS))
 def test_losses_kept_in_a_list_hold_no_activations(name):
     make, shape = NETS[name]
@@ -48,18 +64,7 @@ def test_losses_kept_in_a_list_hold_no_activations(name):
         loss.backward()
         losses.append(loss)
 
-    for _ in range(2):  # (caches and the first gradients are allocated here)
-        step()
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        for _ in range(4):
-            step()
-        gc.collect()
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
+    grown = _grown_over_four_steps(step)
     assert grown / 4 < 512 * 1024, f"{grown / 4 / 2**20:.1f} MB kept per step"  # (it was 2.7-16 MB)
     assert losses[0].grad_fn.next_functions  # the edges stay, as torch's
 
@@ -76,18 +81,7 @@ def test_a_residual_add_kept_alive_holds_no_activation_and_backward_twice_works_
         loss.backward()
         losses.append(loss)
 
-    for _ in range(2):
-        step()
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        for _ in range(4):
-            step()
-        gc.collect()
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
+    grown = _grown_over_four_steps(step)
     assert grown / 4 < 512 * 1024, f"{grown / 4 / 2**20:.1f} MB kept per step"  # (it was 16 MB)
     for lib in (pn, torch):  # nothing saved: a second backward works, broadcasting summed back
         a = lib.ones(3, 1, requires_grad=True)
