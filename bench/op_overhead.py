@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
-from issue17_targets import machine_line  # bench/ is the script's own folder, so on sys.path
+from course_loops import timed  # bench/ is the script's own folder, so on sys.path
+from issue17_targets import machine_line
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROUND_S = 0.0005  # a round's length at most (--number calls, fewer of a slow op): short rounds are seldom interrupted
@@ -103,13 +103,6 @@ def ops(lib) -> dict:
 def _enter_exit(no_grad):
     with no_grad():
         pass
-
-
-def timed(fn, number: int) -> float:
-    t0 = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - t0) / number
 
 
 def main(argv=None) -> int:
