@@ -24,6 +24,8 @@ from ._pickled import (
 )
 from ._safetensors import DTYPES_BY_NAME, _int
 from ._shapes import Size
+from ._torch_zip import PICKLE_NODE as _TORCH_PICKLE
+from ._torch_zip import unpickle as _torch_unpickle
 from .tensor import Tensor, _device
 
 _NP_SCALARS = DTYPES_BY_NAME | {"uint16", "uint32", "uint64"}  # NumPy scalars stored as numbers + dtype
@@ -114,6 +116,7 @@ class _Reader:
     def __init__(self, arrays: dict, map_location, weights_only=None):
         self.arrays, self.weights_only = arrays, weights_only
         self.place = _passing_errors(_placement(map_location))
+        self.maps_nowhere = map_location is None  # (a storage saved from a GPU then stays on one)
         self.counters: dict = {}
         self.tensors: list = []  # every tensor node's tensor, in order: what {"__same__": i} names
         self.objects: list = []  # every container and array, as completed: what {"__memo__": i} names
@@ -152,6 +155,8 @@ class _Reader:
             return self.remember(self.place(self.tensor(self.array(value), value)))
         if kind == "__tensor_ex__" and isinstance(value, dict):
             return self.remember(self.tensor_ex(value))
+        if kind == _TORCH_PICKLE:  # an archive torch.save wrote (_torch_zip.py)
+            return _torch_unpickle(self, value)
         if kind == "__same__":  # the same tensor object again
             if not (_int(value) and value < len(self.tensors)):
                 raise ValueError(f"a __same__ entry names tensor {value!r} of {len(self.tensors)} before it")
@@ -213,6 +218,13 @@ class _Reader:
             return refs[pid]
 
         return unpickled(self.array(value["data"]), self.weights_only, persistent_load)
+
+    def parameter(self, t: Tensor, requires_grad: bool) -> Tensor:
+        return _as_parameter(t, requires_grad)
+
+    def place_from_cuda(self, location: str) -> None:
+        """A storage torch saved from a GPU, loaded without map_location: torch's error without CUDA."""
+        _passing_errors(validate_cuda_device)(location)
 
     def np_scalar(self, value) -> np.generic:
         """np.float32(1.5) from ["float32", 1.5]: checked, and refused by a weights-only load as torch's."""
@@ -330,11 +342,11 @@ def _key(node, depth: int):
     raise ValueError("a dict key in the header is not a tuple of numbers and strings")
 
 
-def _as_parameter(t: Tensor) -> Tensor:
+def _as_parameter(t: Tensor, requires_grad: bool | None = None) -> Tensor:
     """nn.Parameter(t) sharing t's memory and version counter. nn is one of the submodules the
     package loads on first access (`import pyneuro` does not load it): asked for through the
     package, it is loaded only when a file holds a Parameter."""
     Parameter = sys.modules[__package__].nn.Parameter
-    p = Parameter(t, requires_grad=t.requires_grad)
+    p = Parameter(t, requires_grad=t.requires_grad if requires_grad is None else requires_grad)
     p._vc = t._vc
     return p

@@ -4,7 +4,6 @@ archives. Everything malformed is a ValueError here; pn.load (serialization.py) 
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import zipfile
@@ -111,8 +110,9 @@ def _read_safetensors(data: bytes, exact: bool = True, size: int | None = None) 
     return arrays, metadata, 8 + n + position
 
 
-def _read_npy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, allow_large: bool) -> np.ndarray:
-    """One .npy member of a version-1 archive, its header checked before its data is read."""
+def check_member(info: zipfile.ZipInfo, allow_large: bool) -> None:
+    """A zip member (of a .npz or a torch.save archive) is refused before it is read if it would
+    expand more than MAX_EXPANSION times (a zip bomb), unless allow_large."""
     if (
         info.compress_type != zipfile.ZIP_STORED
         and not allow_large
@@ -123,6 +123,11 @@ def _read_npy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, allow_large: bo
             f"member {info.filename} expands {info.compress_size} bytes to {info.file_size} "
             f"(over {MAX_EXPANSION}x); pass allow_large=True if you trust this file"
         )
+
+
+def _read_npy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, allow_large: bool) -> np.ndarray:
+    """One .npy member of a version-1 archive, its header checked before its data is read."""
+    check_member(info, allow_large)
     with zf.open(info) as fh:
         version = np.lib.format.read_magic(fh)
         if version == (1, 0):
@@ -147,18 +152,12 @@ def _read_npy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, allow_large: bo
     return arr.astype(_native(dtype), copy=True)
 
 
-def _read_npz(source, allow_large: bool) -> tuple:
-    """(tree, arrays) of a version-1 pyneuro .npz archive: its bytes, or the path of the file."""
-    with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
-        members = {i.filename[:-4]: i for i in zf.infolist() if i.filename.endswith(".npy")}
-        if _V1_HEADER not in members:
-            if any(n.endswith("data.pkl") for n in zf.namelist()):
-                raise ValueError(
-                    "a torch.save (zip + pickle) archive, a format pyneuro does not read; save it from torch "
-                    "with safetensors.torch.save_file(state_dict, path), which pn.load reads"
-                )
-            raise ValueError(f"no {_V1_HEADER} header: not a pyneuro file")
-        arrays = {k: _read_npy_member(zf, i, allow_large) for k, i in members.items()}
+def _read_npz(zf: zipfile.ZipFile, allow_large: bool) -> tuple:
+    """(tree, arrays) of a version-1 pyneuro .npz archive, open as zf."""
+    members = {i.filename[:-4]: i for i in zf.infolist() if i.filename.endswith(".npy")}
+    if _V1_HEADER not in members:
+        raise ValueError(f"no {_V1_HEADER} header: not a pyneuro file")
+    arrays = {k: _read_npy_member(zf, i, allow_large) for k, i in members.items()}
     header = json.loads(arrays.pop(_V1_HEADER).tobytes().decode("utf-8"))
     if not isinstance(header, dict) or header.get("magic") != MAGIC:
         raise ValueError("bad magic: not a pyneuro file")

@@ -31,7 +31,8 @@ offset/shape/stride brings back requires_grad or an nn.Parameter. The same tenso
 is {"__same__": i} (the i-th tensor entry of the tree), one object again after loading; the same
 list, dict, tuple, set or NumPy array met again is {"__memo__": i} (the i-th such node that loading
 completes), one object again, as torch's pickle memo keeps it. A safetensors file without
-the "pyneuro" entry (written by torch) loads as a dict {name: Tensor}. Any other object (a whole
+the "pyneuro" entry (written by torch) loads as a dict {name: Tensor}; an archive torch.save wrote
+loads as torch.load gives it (_torch_zip.py reads it). Any other object (a whole
 nn.Module, a custom class, a subclass such as a namedtuple or defaultdict, a dict with keys
 the header cannot hold) is pickled, as torch.save does, into one uint8 tensor: {"__pickle__":
 NAME}; see _pickled.py for when pn.load unpickles it. An object holding such a thing is pickled
@@ -64,6 +65,7 @@ UnpicklingError torch raises for a damaged file (an empty one is also an EOFErro
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import pickle
@@ -130,6 +132,9 @@ from ._serialization_options import (  # noqa: F401 - torch.serialization's name
     set_default_mmap_options,
 )
 from ._shapes import Size
+from ._torch_zip import PICKLE_NODE as TORCH_PICKLE
+from ._torch_zip import is_data_global as torch_data_global
+from ._torch_zip import read_archive, torch_archive
 from .tensor import Tensor
 
 VERSION = 6  # 1: .npz archives (still read); 2: safetensors; 3: + shared memory, requires_grad,
@@ -473,7 +478,8 @@ def load(
     allow_large: bool = False,
     **_pickle_args,
 ):
-    """Load what pn.save wrote (or any safetensors file), like torch.load.
+    """Load what pn.save wrote (or any safetensors file, or an archive torch.save wrote: _torch_zip.py),
+    like torch.load.
 
     map_location: where tensors go (default "cpu"): a device, a string, a dict
     ({"cuda:0": "cpu"}; tensors are recorded as saved from "cpu") or a function
@@ -565,7 +571,7 @@ def _read_file(f, allow_large: bool, use):
         )
     try:
         if npz is not None or data[:4] == b"PK\x03\x04":
-            tree, arrays = _read_npz(data if npz is None else npz, allow_large)
+            tree, arrays = _read_zip(data if npz is None else npz, allow_large)
         else:
             arrays, metadata, _ = _read_safetensors(data, exact=not stream, size=size)
             if _META_KEY not in metadata:  # a plain safetensors file (e.g. from torch): its tensors
@@ -612,6 +618,14 @@ def _read_file(f, allow_large: bool, use):
         ) from None
 
 
+def _read_zip(source, allow_large: bool) -> tuple:
+    """(tree, arrays) of a zip archive (its bytes, or the path of the file): one torch.save wrote
+    (_torch_zip.py), or a version-1 pyneuro .npz archive."""
+    with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
+        prefix = torch_archive(zf)
+        return _read_npz(zf, allow_large) if prefix is None else read_archive(zf, prefix, allow_large)
+
+
 def get_unsafe_globals_in_checkpoint(f) -> list:
     """torch.serialization's: the "module.name" of every class or function that a weights-only
     pn.load of f refuses unless allow-listed (add_safe_globals), read without running anything in
@@ -634,6 +648,10 @@ def _unsafe_globals(tree, arrays: dict) -> list:
                 if kind == PICKLE_KEY or (kind == "__pickle_ex__" and isinstance(value, dict)):
                     data = arrays.get(value if kind == PICKLE_KEY else value.get("data"))
                     in_pickles |= pickle_globals(data.tobytes()) if isinstance(data, np.ndarray) else set()
+                elif kind == TORCH_PICKLE and isinstance(value, dict):  # a torch.save archive's pickle
+                    data = arrays.get(value.get("data"))
+                    found = pickle_globals(data.tobytes()) if isinstance(data, np.ndarray) else set()
+                    in_pickles |= {g for g in found if not torch_data_global(*g)}
                 elif kind == "__ndarray__":
                     in_data += array_globals()
                 elif kind == "__npscalar__":

@@ -132,10 +132,12 @@ def test_corrupt_inputs_raise_what_torch_raises(tmp_path):
             pn.load(io.BytesIO(bad))
 
 
-def test_a_torch_save_archive_is_refused_with_a_clear_message(tmp_path):
+def test_a_torch_save_archive_loads_and_its_legacy_format_is_refused_clearly(tmp_path):
     path = tmp_path / "torch.pt"
-    torch.save({"w": torch.ones(2)}, path)
-    with pytest.raises(RuntimeError, match="torch.save"):
+    torch.save({"w": torch.ones(2)}, path)  # (the zip archive: tests/test_torch_archive_load.py)
+    assert pn.load(path)["w"].tolist() == [1.0, 1.0]
+    torch.save({"w": torch.ones(2)}, path, _use_new_zipfile_serialization=False)
+    with pytest.raises(RuntimeError, match="torch.save's legacy format"):
         pn.load(path)
 
 
