@@ -24,6 +24,7 @@ import contextlib
 import io
 import pickle
 import pickletools
+import struct
 
 import numpy as np
 
@@ -158,11 +159,28 @@ def _bytearray(*args):
     return bytearray(*args)
 
 
+def _load_bytearray8(self) -> None:
+    """BYTEARRAY8 as pickle's, but the bytes are read before a bytearray is made of them: pickle's
+    allocates (and zeroes) the length the file claims first, so a 20-byte pickle asked for any amount
+    of memory (8 GiB took 8 s here; more could have the process killed)."""
+    (n,) = struct.unpack("<Q", self.read(8))
+    data = self.read(n)  # (a stream gives what it holds, never more)
+    if len(data) != n:
+        raise pickle.UnpicklingError(f"BYTEARRAY8 of {n} bytes, {len(data)} left in the pickle")
+    self.append(bytearray(data))
+
+
+# pickle._Unpickler's opcode table with that one change (a weights-only load runs it on files from anywhere)
+BOUNDED_DISPATCH = {**pickle._Unpickler.dispatch, pickle.BYTEARRAY8[0]: _load_bytearray8}
+
+
 class _WeightsOnlyUnpickler(_Refs, pickle._Unpickler):
     """A weights-only load: the classes are allow-listed, and the unpickler is Python's own
     implementation (pickle._Unpickler), as torch's weights-only unpickler is Python: its memo is
     a dict, where the C unpickler's is an array grown to the largest index a pickle names (a
-    9-byte pickle with LONG_BINPUT 2**30 had it fill 16 GiB)."""
+    9-byte pickle with LONG_BINPUT 2**30 had it fill 16 GiB); its BYTEARRAY8 reads before it allocates."""
+
+    dispatch = BOUNDED_DISPATCH
 
     def find_class(self, module: str, name: str):
         if (module, name) == ("builtins", "bytearray"):

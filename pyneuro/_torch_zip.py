@@ -36,7 +36,7 @@ import zipfile
 
 import numpy as np
 
-from ._pickled import TrustedPickleError, _allowed, _bytearray, _Refs, _refusal
+from ._pickled import BOUNDED_DISPATCH, TrustedPickleError, _allowed, _bytearray, _Refs, _refusal
 from ._safetensors import _int, check_member
 
 PICKLE_NODE = "__torch_pickle__"
@@ -139,7 +139,10 @@ class _TorchGlobals:
 
 
 class _WeightsOnlyUnpickler(_TorchGlobals, _Refs, pickle._Unpickler):
-    """Python's implementation, as _pickled's weights-only one (its memo is a dict)."""
+    """Python's implementation, as _pickled's weights-only one (its memo is a dict, its BYTEARRAY8
+    reads before it allocates)."""
+
+    dispatch = BOUNDED_DISPATCH
 
 
 class _TrustedUnpickler(_TorchGlobals, _Refs, pickle.Unpickler):

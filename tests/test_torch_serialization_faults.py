@@ -12,6 +12,7 @@ import struct
 import subprocess
 import sys
 import warnings
+import zipfile
 from collections import namedtuple
 from pathlib import Path
 
@@ -263,6 +264,38 @@ def test_a_huge_memo_index_allocates_nothing(tmp_path):
         [sys.executable, "-c", _LOAD_LIMITED, str(path)], capture_output=True, text=True, timeout=120, env=env
     )
     assert out.returncode == 0 and out.stdout.strip() == "None", out.stderr[-2000:]
+
+
+_LOAD_REFUSED = """
+import pickle, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 31, 1 << 31))  # 2 GiB: the bomb asks for 16
+import pyneuro as pn
+try:
+    pn.load(sys.argv[1])
+except pickle.UnpicklingError as e:
+    print("refused:", e)
+"""
+
+
+@pytest.mark.parametrize("container", ["pyneuro", "torch_archive"])
+def test_a_huge_bytearray8_allocates_nothing(tmp_path, container):
+    """BYTEARRAY8 with a length of 16 GiB and no bytes: pickle's Python unpickler allocates (and
+    zeroes) the length before it reads; the weights-only loads read first and refuse the pickle, as
+    torch's weights-only unpickler refuses the opcode (UnpicklingError), in a pn.save file and in a
+    torch.save archive alike."""
+    bomb = b"\x80\x05\x96" + struct.pack("<Q", 1 << 34) + b"."
+    path = tmp_path / "bomb.pt"
+    if container == "pyneuro":
+        path.write_bytes(_file_with_pickle(bomb).getvalue())
+    else:
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("archive/data.pkl", bomb)
+            zf.writestr("archive/byteorder", "little")
+    env = {"PYTHONPATH": str(Path(pn.__file__).resolve().parent.parent), "PATH": os.environ.get("PATH", "")}
+    out = subprocess.run(
+        [sys.executable, "-c", _LOAD_REFUSED, str(path)], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert out.returncode == 0 and "BYTEARRAY8 of 17179869184 bytes" in out.stdout, out.stderr[-2000:]
 
 
 def test_load_state_dict_copy_failure_names_both_sizes_as_torch():
