@@ -19,9 +19,10 @@ import numpy as _np
 from .._tensor_base import DATA_ASSIGNED, TensorBase, _wrap
 from . import hooks as _hooks
 from . import saved_hooks as _saved_hooks
-from .function import _FREED_MESSAGE, MaskedGrad, SliceGrad, _as_torch_error, _Profiling, no_grad_view_leaf
+from .function import _FREED_MESSAGE, MaskedGrad, SliceGrad, _as_torch_error, _Profiling
 from .fused import SparseRowsGrad
 from .grad_mode import _GradMode
+from .view_steps import no_grad_view_leaf
 
 # ----------------------------------------------------------------------------- the engine
 

@@ -99,7 +99,7 @@ def region_positions(xp, shape, steps):
             pos = pos.reshape(p)
         elif kind == "permute":
             pos = pos.transpose(p)
-        elif kind == "strided":  # (a collapsed chain: function._collapsed; pos is still the arange)
+        elif kind == "strided":  # (a collapsed chain: view_steps._collapsed; pos is still the arange)
             size, stride, offset = p
             flat = pos.reshape(-1)[offset:]
             pos = xp.lib.stride_tricks.as_strided(flat, size, tuple(st * flat.itemsize for st in stride))
