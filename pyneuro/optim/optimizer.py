@@ -78,7 +78,13 @@ def check_hyper(name: str, value, high=None, high_open: bool = False) -> None:
 
 def numeric(group: dict) -> dict:
     """The group with its Tensor hyperparameters (lr=torch.tensor(0.01), betas of tensors: torch
-    accepts them) read as Python floats, for the updates written as array arithmetic."""
+    accepts them) read as Python floats, for the updates written as array arithmetic; a group of
+    plain numbers (every step of most loops) is returned as it is, after one look at each value."""
+    for v in group.values():
+        if isinstance(v, Tensor) or (type(v) is tuple and any(isinstance(x, Tensor) for x in v)):
+            break
+    else:
+        return group
 
     def number(v):
         if isinstance(v, Tensor):
@@ -87,8 +93,7 @@ def numeric(group: dict) -> dict:
             return tuple(number(x) for x in v)
         return v
 
-    converted = {k: v if k == "params" else number(v) for k, v in group.items()}
-    return converted if any(converted[k] is not v for k, v in group.items()) else group
+    return {k: v if k == "params" else number(v) for k, v in group.items()}
 
 
 def check_fused(fused, foreach, differentiable) -> None:
