@@ -138,8 +138,8 @@ def _body(host: np.ndarray, opts: dict) -> str:
         fmt = _float_format(shown)
         formatter, width = {"float_kind": fmt}, fmt.width
         rewrap = rewrap or max(len(fmt(v)) for v in shown.flat) > fmt.width  # 0., nan, inf wider than it
-    elif host.dtype.kind == "b":  # padded to the widest word present ([True], [ True, False])
-        width = 5 if not host.all() else 4
+    elif host.dtype.kind == "b":  # padded to the widest word shown ([True], [ True, False])
+        width = 5 if not shown.all() else 4
         formatter = {"bool": lambda v: str(bool(v)).rjust(width)}
     else:
         formatter, width = None, max(len(str(v)) for v in shown.flat)

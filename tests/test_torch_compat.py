@@ -460,6 +460,9 @@ def test_tensor_repr_wraps_and_pads_like_torch():
             rng.random(shape) > 0.5,
         ]
     arrays += [rng.integers(0, 1000, (100, 100)), (rng.standard_normal((100, 100)) * 1e-3).astype(np.float32)]
+    hidden_false = np.ones((40, 40), bool)
+    hidden_false[20, 20] = False  # summarised: the width comes from what is shown (all True), as torch's
+    arrays += [hidden_false, ~hidden_false]
     for a in arrays:
         assert repr(pn.tensor(a)) == repr(torch.tensor(a)), (a.dtype, a.shape)
 
