@@ -355,8 +355,13 @@ def remainder(input, other) -> Tensor:
 
 
 def check_int_exponent(base, exponent) -> None:
-    """torch's error for an integer tensor to a negative Python int power (uint8_tensor ** -2 too)."""
-    if type(exponent) is int and exponent < 0 and base._data.dtype.kind in "iu":
+    """torch's error for an integer tensor to a negative Python int power (uint8_tensor ** -2 too; a
+    NumPy integer is one as well: torch reads it as a number)."""
+    if (
+        (type(exponent) is int or isinstance(exponent, np.integer))
+        and exponent < 0
+        and base._data.dtype.kind in "iu"
+    ):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
 
 

@@ -59,6 +59,9 @@ def test_python_scalars_promote_like_torch(fn):
         lambda L: L.tensor([3], dtype=L.uint8) ** -2,
         lambda L: L.tensor([3], dtype=L.uint8).pow_(-2),
         lambda L: L.tensor([3], dtype=L.int32).pow(-1),
+        lambda L: L.tensor([1, 2, 3], dtype=L.uint8) ** np.int8(-2),  # a NumPy integer is a number too
+        lambda L: L.pow(L.tensor([1, 2, 3]), np.int64(-1)),
+        lambda L: L.tensor([1, 2, 3], dtype=L.int16).pow_(np.int32(-2)),
         lambda L: L.maximum(L.tensor([1.0]), 0.0),
         lambda L: L.tensor([1.0]).minimum(2),
         lambda L: L.maximum(1.0, L.tensor([1.0])),
