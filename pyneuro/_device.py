@@ -2,7 +2,10 @@
 
 A device is a str subclass: `t.device` prints `cpu`, compares equal to the string "cpu" and
 to pn.device("cpu"), and has torch's `.type` and `.index`. pyneuro has one GPU, so "cuda" and
-"cuda:0" are the same device. Imports nothing from pyneuro but the error types.
+"cuda:0" are the same device (equal, one hash); but as torch's, a device named with its index
+("cuda:0", ("cuda", 0), "cpu:0") prints it (`cuda:0`, `device(type='cuda', index=0)`, `.index`
+0) and one named without it does not (`cuda`, `.index` None), and a GPU tensor's device is
+`cuda:0`. Imports nothing from pyneuro but the error types.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ class device(str):
         if idx or index not in (None, 0):
             if (idx or str(index)) != "0":  # ("cpu:0" is the cpu, as "cuda:0" is the GPU)
                 raise ArgumentError(f"device {type!r}: pyneuro has one device of each type (index 0)")
-        return _DEVICES[name]
+        return _INDEXED[name] if idx or index is not None else _UNINDEXED[name]
 
     @property
     def type(self) -> str:
@@ -47,7 +50,7 @@ class device(str):
 
     @property
     def index(self):
-        return None if self == "cpu" else 0
+        return None
 
     def __repr__(self) -> str:
         return f"device(type='{self.type}')"
@@ -55,8 +58,11 @@ class device(str):
     def __str__(self) -> str:
         return self.type
 
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
     def __reduce__(self):
-        return (device, (self.type,))
+        return (device, (str(self),))
 
     def __enter__(self) -> device:
         """`with torch.device("cpu"):` makes it the default device for the block, as torch's; only
@@ -66,6 +72,27 @@ class device(str):
 
     def __exit__(self, *exc) -> None:
         return None
+
+
+class _IndexedDevice(device):
+    """A device named with its index ("cuda:0", device("cpu", 0)), and a GPU tensor's device:
+    prints the index, as torch's; equal to (and hashed as) the same device without it."""
+
+    __slots__ = ()
+    __module__ = "pyneuro"
+
+    @property
+    def index(self):
+        return 0
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}', index=0)"
+
+    def __str__(self) -> str:
+        return f"{self.type}:0"
+
+
+_IndexedDevice.__name__ = _IndexedDevice.__qualname__ = "device"  # type(t.device): <class 'pyneuro.device'>
 
 
 def _index(index) -> int:
@@ -94,7 +121,10 @@ def refuse_default(where) -> None:
         raise RuntimeError("pyneuro creates tensors on the CPU by default; pass device= to a factory instead")
 
 
-_DEVICES = {name: str.__new__(device, name) for name in ("cpu", "cuda")}
+_UNINDEXED = {name: str.__new__(device, name) for name in ("cpu", "cuda")}
+_INDEXED = {name: str.__new__(_IndexedDevice, name) for name in ("cpu", "cuda")}
+# what a tensor's .device is: torch's CPU tensors say `cpu`, its GPU tensors `cuda:0`
+_DEVICES = {"cpu": _UNINDEXED["cpu"], "cuda": _INDEXED["cuda"]}
 CPU = _DEVICES["cpu"]
 CUDA = _DEVICES["cuda"]
 

@@ -615,7 +615,7 @@ class TensorBase:
         host = np.asarray(_backend(self.device).to_numpy(self._data))
         suffixes = []
         if self.device != "cpu":
-            suffixes.append(f"device='{self.device}:0'")
+            suffixes.append(f"device='{self.device}'")  # (a GPU tensor's device prints cuda:0)
         plain = (default_float(),) if host.size == 0 else (default_float(), int64, bool_)  # as torch:
         if host.dtype not in plain:  # an empty tensor shows any dtype but the default float's
             suffixes.append(f"dtype=pyneuro.{host.dtype}")

@@ -82,6 +82,9 @@ class autocast:
             raise RuntimeError(f"User specified an unsupported autocast device_type '{device_type}'")
         self.device_type, self.enabled = device_type, bool(enabled)
         self.fast_dtype = dtype if dtype is not None else get_autocast_dtype(device_type)
+        if self.enabled and device_type == "cuda" and not _cuda_available():
+            warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.", stacklevel=2)
+            self.enabled = False
         if self.enabled and self.fast_dtype not in _SUPPORTED[device_type]:
             names = ", ".join(f"torch.{d.name}" for d in _SUPPORTED[device_type])
             warnings.warn(
@@ -114,6 +117,12 @@ class autocast:
                 return function(*args, **kwargs)
 
         return run
+
+
+def _cuda_available() -> bool:
+    from . import cuda  # here, not at import: `import pyneuro` leaves pyneuro.cuda unloaded
+
+    return cuda.is_available()
 
 
 def is_autocast_enabled(device_type: str = "cuda") -> bool:
@@ -215,9 +224,7 @@ class GradScaler:
         growth_interval: int = 2000,
         enabled: bool = True,
     ):
-        from . import cuda  # here, not at import: `import pyneuro` leaves pyneuro.cuda unloaded
-
-        if enabled and device == "cuda" and not cuda.is_available():
+        if enabled and device == "cuda" and not _cuda_available():
             warnings.warn(
                 "torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  Disabling.", stacklevel=2
             )
@@ -360,12 +367,22 @@ def for_device(device_type: str):
     """torch.cpu.amp / torch.cuda.amp: the same tools with the device fixed, where autocast's first
     argument is `enabled` (their older signature)."""
 
+    def deprecated(name: str) -> None:  # torch's FutureWarning for each of the per-device forms
+        warnings.warn(
+            f"`torch.{device_type}.amp.{name}(args...)` is deprecated. "
+            f"Please use `torch.amp.{name}('{device_type}', args...)` instead.",
+            FutureWarning,
+            stacklevel=3,
+        )
+
     def device_autocast(enabled: bool = True, dtype=None, cache_enabled: bool = True):
+        deprecated("autocast")
         return autocast(device_type, dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
 
     def device_grad_scaler(
         init_scale=2.0**16, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000, enabled=True
     ):
+        deprecated("GradScaler")
         return GradScaler(device_type, init_scale, growth_factor, backoff_factor, growth_interval, enabled)
 
     module = ModuleType(

@@ -121,7 +121,10 @@ def where(condition, input=None, other=None) -> Tensor:
 
 
 def matmul(input, other) -> Tensor:  # (torch's argument names: torch.matmul(input=a, other=b))
-    return input @ other if isinstance(input, TensorBase) else tensor(input) @ other
+    # a sparse COO matrix (its own class, not a TensorBase) multiplies as it is: A @ X in a GCN
+    if isinstance(input, TensorBase) or getattr(input, "is_sparse", False) is True:
+        return input @ other
+    return tensor(input) @ other
 
 
 def mm(input, mat2) -> Tensor:

@@ -427,3 +427,37 @@ def test_training_a_gru_reduces_the_loss():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
+
+
+@pytest.mark.parametrize("cls_name", ["RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell"])
+def test_hidden_state_of_the_wrong_kind_raises_torchs_class(cls_name):
+    """An LSTM's (h, c) passed to a GRU, a NumPy state, a list input: torch calls .dim() on
+    it (AttributeError); an LSTM hx of one state: IndexError (three: RuntimeError); an
+    LSTMCell's of one or three: RuntimeError; a number: TypeError."""
+    cell = cls_name.endswith("Cell")
+    cases = {
+        "list input": lambda fw: ([[[0.0] * 3]], None),
+        "array input": lambda fw: (np.zeros((2, 1, 3), np.float32), None),
+        "one-state tuple": lambda fw: (None, (fw.zeros(4, 2) if cell else fw.zeros(1, 1, 2),)),
+        "three states": lambda fw: (None, (fw.zeros(4, 2) if cell else fw.zeros(1, 1, 2),) * 3),
+        "array state": lambda fw: (None, np.zeros((4, 2) if cell else (1, 1, 2), np.float32)),
+        "int state": lambda fw: (None, 5),
+    }
+    for case, make in cases.items():
+        errors = []
+        for fw in (torch, pn):
+            fw.manual_seed(0)
+            m = getattr(fw.nn, cls_name)(3, 2)
+            x, hx = make(fw)
+            if x is None:
+                x = fw.zeros(4, 3) if cell else fw.zeros(2, 1, 3)
+            try:
+                m(x, hx)
+                errors.append(None)
+            except Exception as e:  # the class is what is compared
+                errors.append(e)
+        want, got = errors
+        if want is None:
+            assert got is None, (case, got)
+        else:
+            assert isinstance(got, type(want)), (case, type(want), type(got), got)

@@ -47,6 +47,11 @@ CASES = {
     "sparse @ dense": lambda T: _s(T) @ T.arange(6.0).reshape(2, 3),
     "sparse @ vector": lambda T: _s(T) @ T.tensor([1.0, -1.0]),
     "dense @ sparse": lambda T: T.arange(6.0).reshape(3, 2) @ _s(T),
+    "matmul sparse, dense": lambda T: T.matmul(_s(T), T.arange(6.0).reshape(2, 3)),
+    "matmul sparse, vector": lambda T: T.matmul(_s(T), T.tensor([1.0, -1.0])),
+    "matmul sparse, sparse": lambda T: T.matmul(_s(T), _s(T)),
+    "matmul dense, sparse": lambda T: T.matmul(T.arange(6.0).reshape(3, 2), _s(T)),
+    "matmul shape mismatch": lambda T: T.matmul(_s(T), T.ones(3, 2)),
     "mm": lambda T: T.mm(_s(T), T.ones(2, 4)),
     "spmm": lambda T: T.spmm(_s(T), T.ones(2, 4)),
     "sparse.mm of two sparse": lambda T: T.sparse.mm(_s(T), _s(T)),
@@ -92,7 +97,7 @@ def test_gradients_reach_the_dense_operand_and_the_values():
         values = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
         s = T.sparse_coo_tensor(T.tensor([[0, 1, 1], [1, 0, 0]]), values, (2, 2))
         d = T.arange(6.0).reshape(2, 3).requires_grad_()
-        (T.sparse.mm(s, d) * T.arange(6.0).reshape(2, 3)).sum().backward()
+        (T.sparse.mm(s, d) * T.arange(6.0).reshape(2, 3) + T.matmul(s, d)).sum().backward()
         grads.append((values.grad.numpy(), d.grad.numpy()))
     for a, b in zip(*grads):
         np.testing.assert_allclose(a, b, rtol=1e-6)

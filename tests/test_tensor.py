@@ -260,6 +260,14 @@ def stand_in_cuda(monkeypatch):
     return "cuda"
 
 
+def test_a_gpu_tensors_device_prints_cuda_0(stand_in_cuda):
+    """torch's GPU tensors are on `cuda:0` (their device prints it; their repr says device='cuda:0')."""
+    xc = pn.ones(2).to("cuda")
+    assert str(xc.device) == "cuda:0" and xc.device.index == 0 and xc.device == "cuda"
+    assert repr(xc.device) == "device(type='cuda', index=0)" and "device='cuda:0'" in repr(xc)
+    assert str(pn.ones(2).device) == "cpu" and pn.ones(2).device.index is None
+
+
 def test_device_transfer_and_mixing_errors(stand_in_cuda):
     from pyneuro import nn
 

@@ -93,6 +93,28 @@ def test_device_objects():
         pn.device(3)
 
 
+@pytest.mark.parametrize(
+    "args", [("cuda", 0), ("cuda:0",), ("cuda",), ("cpu", 0), ("cpu:0",), ("cpu",)], ids=str
+)
+def test_a_device_named_with_its_index_prints_it_as_torch(args):
+    """`device = torch.device("cuda", 0)`; `print(f"Using {device}")`: torch prints cuda:0 (and
+    .index 0) for a device named with its index, cuda (.index None) for one without."""
+    torch = _torch()
+    d, t = pn.device(*args), torch.device(*args)
+    assert (str(d), repr(d), f"{d}", f"{d!s:>8}", d.type, d.index) == (
+        str(t),
+        repr(t),
+        f"{t}",
+        f"{t!s:>8}",
+        t.type,
+        t.index,
+    )
+    assert pickle.loads(pickle.dumps(d)) == d and repr(pickle.loads(pickle.dumps(d))) == repr(d)
+    assert isinstance(d, pn.device) and str(type(d)) == "<class 'pyneuro.device'>"
+    # pyneuro has one device of each type: with or without the index, it is the same one
+    assert d == pn.device(args[0].split(":")[0]) and hash(d) == hash(args[0].split(":")[0])
+
+
 # ----------------------------------------------------------------------------- NumPy keywords
 def test_axis_and_keepdims_agree_with_torch():
     torch = _torch()

@@ -208,8 +208,18 @@ def test_autocast_spellings_nest_and_decorate():
         return pn.is_autocast_enabled("cpu")
 
     assert inside() and not pn.is_autocast_enabled("cpu")
-    with pn.cuda.amp.autocast():
-        assert pn.is_autocast_enabled("cuda")
+    # the per-device forms warn FutureWarning as torch's; a CUDA region without CUDA warns and is off
+    for fw in (pn, torch):
+        with pytest.warns(FutureWarning, match=r"torch.cuda.amp.autocast\(args...\)` is deprecated"):
+            region = fw.cuda.amp.autocast()
+        with region:
+            assert fw.is_autocast_enabled("cuda") == fw.cuda.is_available()
+        with pytest.warns(FutureWarning, match=r"Please use `torch.amp.GradScaler\('cpu', args...\)`"):
+            fw.cpu.amp.GradScaler()
+    if not pn.cuda.is_available():
+        with pytest.warns(UserWarning, match="CUDA is not available or torch_xla is imported"):
+            region = pn.autocast("cuda")
+        assert not region.enabled
     with pytest.raises(RuntimeError):
         pn.autocast("tpu")
 

@@ -19,7 +19,10 @@ masks, every LR scheduler, torch.distributions, grad_fn names and print options,
 NumPy interop, custom Functions (setup_context, mark_dirty), hooks (Grad-CAM), collate and samplers,
 the module reprs, weighted losses' gradients, double backward, a GAN and a denoising autoencoder,
 type promotion, views and in-place autograd, checkpoint round trips and corrupt files, hostile
-inputs, Python protocols on tensors, and a third set of common errors) run as written and with only their imports renamed; what the two print must agree, text and numbers
+inputs, Python protocols on tensors, and a third set of common errors; and examples_*.py, pytorch/examples'
+scripts adapted (regression, time-sequence LBFGS, word language model, forward-forward, siamese, GCN/GAT,
+mnist_rnn, super-resolution, fast neural style, REINFORCE/actor-critic, ImageNet's meters and checkpoints,
+transfer learning, VAE, language translation) and nanoGPT) run as written and with only their imports renamed; what the two print must agree, text and numbers
 (the comparison of tests/test_course_notebooks.py: "pyneuro" read as "torch", float32 precision)."""
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ import warnings
 
 from ... import functional as F
 from ..._dtype import float32
-from ..._errors import ArgumentError, DTypeError, ShapeError, type_name
+from ..._errors import ArgumentError, DTypeError, NotATensor, ShapeError, type_name
 from ..._tensor_base import _device
 from ...autograd import named
 from ...autograd.rnn_cell import GRUPointwise, LSTMPointwise
@@ -42,6 +42,23 @@ class _DTypeMismatch(DTypeError, ValueError):
     """Input and weights of different dtypes: torch raises ValueError, pyneuro's rule TypeError."""
 
 
+class _MissingState(IndexError, TypeError):
+    """An LSTM hx of fewer than two states: torch reads hx[1] (IndexError); a TypeError too."""
+
+
+def _check_state_pair(hx, who: str, kernel: str) -> None:
+    """An LSTM's or LSTMCell's hx must be (h, c). torch: a non-sequence fails to index
+    (TypeError) or its items have no .dim() (AttributeError, an array); the LSTM reads hx[0],
+    hx[1] (IndexError for one state); more than two states, or one for the cell, is
+    RuntimeError '<kernel> expects two hidden states'."""
+    if not isinstance(hx, (tuple, list)):
+        raise NotATensor(f"{who}: hx must be a tuple (h, c), got {type(hx).__name__}")
+    if len(hx) < 2 and who == "LSTM":
+        raise _MissingState(f"LSTM: hx must be a tuple (h_0, c_0), got a {type(hx).__name__} of {len(hx)}")
+    if len(hx) != 2:
+        raise ArgumentError(f"{kernel} expects two hidden states, got {len(hx)}")
+
+
 def _check_tensor(x, who: str, what: str = "input") -> None:
     if isinstance(x, Tensor):
         return
@@ -50,7 +67,8 @@ def _check_tensor(x, who: str, what: str = "input") -> None:
             f"{who}: expected a pyneuro PackedSequence (pyneuro.nn.utils.rnn), got "
             f"{type(x).__module__}.PackedSequence"
         )
-    raise TypeError(f"{who}: expected {what} to be a pyneuro Tensor, got {type(x).__name__}")
+    # torch calls .dim() on it: AttributeError ('tuple' object has no attribute 'dim')
+    raise NotATensor(f"{who}: expected {what} to be a pyneuro Tensor, got {type(x).__name__}")
 
 
 def _cell(mode: str, gi: Tensor, state, w_hh, b_hh, w_hr=None, one_node=False):
@@ -247,8 +265,7 @@ class RNNBase(Module):
         elif lstm:
             if isinstance(hx, Tensor):  # torch reads hx[0] and hx[1] (an IndexError if dim 0 is 1)
                 hx = (hx[0], hx[1])
-            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                raise TypeError(f"LSTM: hx must be a tuple (h_0, c_0), got {type(hx).__name__}")
+            _check_state_pair(hx, "LSTM", "lstm")
             h0, c0 = hx
             _check_tensor(h0, name, "hx[0]")
             _check_tensor(c0, name, "hx[1]")
@@ -663,8 +680,8 @@ class LSTMCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device, dtype=dtype)
 
     def forward(self, input: Tensor, hx=None):
-        if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
-            raise TypeError(f"LSTMCell: hx must be a tuple (h, c), got {type(hx).__name__}")
+        if hx is not None:
+            _check_state_pair(hx, "LSTMCell", "lstm_cell")
         x, (h, c), is_batched = self._prepare(input, (None, None) if hx is None else tuple(hx), "LSTMCell")
         h, c = _cell("LSTM", self._gi(x), (h, c), self.weight_hh, self.bias_hh)
         h, c = (renamed(t, name) for t, name in zip((h, c), _LSTM_CELL_NODES))
