@@ -687,6 +687,7 @@ BINARY_OPS = _op_classes(
         "xlog1py": "SpecialXlog1Py",
         "zeta": "SpecialZeta",
         "floor_divide": "NotImplemented",
+        "heaviside": "NotImplemented",
     },
 )
 
