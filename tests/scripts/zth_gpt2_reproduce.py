@@ -1,12 +1,16 @@
 import inspect
 import io
 import math
+import os
 import time
 from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 from torch.nn import functional as F
+from torch.distributed import init_process_group, destroy_process_group
+from torch.nn.parallel import DistributedDataParallel as DDP
+import torch.distributed as dist
 
 
 class CausalSelfAttention(nn.Module):
@@ -180,6 +184,22 @@ class DataLoaderLite:
         return x, y
 
 
+ddp = int(os.environ.get("RANK", -1)) != -1
+if ddp:
+    assert torch.cuda.is_available(), "for now i think we need CUDA for DDP"
+    init_process_group(backend="nccl")
+    ddp_rank = int(os.environ["RANK"])
+    ddp_local_rank = int(os.environ["LOCAL_RANK"])
+    ddp_world_size = int(os.environ["WORLD_SIZE"])
+    device = f"cuda:{ddp_local_rank}"
+    torch.cuda.set_device(device)
+    master_process = ddp_rank == 0
+else:
+    ddp_rank = 0
+    ddp_local_rank = 0
+    ddp_world_size = 1
+    master_process = True
+print(ddp, master_process, dist.ReduceOp.AVG)
 device = "cpu"
 if torch.cuda.is_available():
     device = "cuda"
@@ -238,7 +258,10 @@ def get_lr(it):
     return min_lr + coeff * (max_lr - min_lr)
 
 
-optimizer = model.configure_optimizers(weight_decay=0.1, learning_rate=6e-4, device_type=device_type)
+if ddp:
+    model = DDP(model, device_ids=[ddp_local_rank])
+raw_model = model.module if ddp else model
+optimizer = raw_model.configure_optimizers(weight_decay=0.1, learning_rate=6e-4, device_type=device_type)
 print(len(optimizer.param_groups), optimizer.param_groups[1]["weight_decay"], optimizer.defaults["betas"])
 for step in range(max_steps):
     t0 = time.time()
@@ -252,6 +275,8 @@ for step in range(max_steps):
         loss = loss / grad_accum_steps
         loss_accum += loss.detach()
         loss.backward()
+    if ddp:
+        dist.all_reduce(loss_accum, op=dist.ReduceOp.AVG)
     norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     lr = get_lr(step)
     for param_group in optimizer.param_groups:
@@ -265,6 +290,8 @@ for step in range(max_steps):
     tokens_per_sec = tokens_processed / dt
     print(f"step {step:4d} | loss: {loss_accum.item():.6f} | lr {lr:.4e} | norm: {norm:.4f} | {logits.dtype}")
 print(type(loss_accum), loss_accum.dtype, norm.dtype, norm.shape)
+if ddp:
+    destroy_process_group()
 
 model.eval()
 num_return_sequences = 2
