@@ -19,7 +19,10 @@ masks, every LR scheduler, torch.distributions, grad_fn names and print options,
 NumPy interop, custom Functions (setup_context, mark_dirty), hooks (Grad-CAM), collate and samplers,
 the module reprs, weighted losses' gradients, double backward, a GAN and a denoising autoencoder,
 type promotion, views and in-place autograd, checkpoint round trips and corrupt files, hostile
-inputs, Python protocols on tensors, and a third set of common errors) run as written and with only their imports renamed; what the two print must agree, text and numbers
+inputs, Python protocols on tensors, and a third set of common errors; zth_*.py, Karpathy's
+"Neural Networks: Zero to Hero": micrograd against torch, makemore's bigram, MLP, BatchNorm,
+backprop-ninja and WaveNet notebooks, makemore.py, "Let's build GPT", nanoGPT and the GPT-2
+reproduction) run as written and with only their imports renamed; what the two print must agree, text and numbers
 (the comparison of tests/test_course_notebooks.py: "pyneuro" read as "torch", float32 precision)."""
 
 from __future__ import annotations
