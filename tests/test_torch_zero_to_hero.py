@@ -56,3 +56,31 @@ def test_hand_written_tanh_backward_is_close_but_not_exact_as_in_torch():
         )
 
     assert run(pn) == run(torch) == (False, True, True)
+
+
+def test_histogram_of_a_tensor_that_requires_grad_is_in_the_graph_as_torchs():
+    """makemore part 3 plots `hy, hx = torch.histogram(t, density=True)` of activations that
+    require grad, with `hx[:-1].detach(), hy.detach()`: torch's outputs require grad
+    (grad_fn=<NotImplemented>), so numpy() (what plt.plot calls) refuses them undetached and
+    backward through them raises."""
+
+    def run(fw):
+        fw.manual_seed(0)
+        t = fw.tanh(fw.randn(200, requires_grad=True))
+        hy, hx = fw.histogram(t, density=True)
+        with pytest.raises(RuntimeError, match="Can't call numpy"):
+            hy.numpy()
+        with pytest.raises(RuntimeError, match="derivative for aten::histogram is not implemented"):
+            hy.sum().backward()
+        with fw.no_grad():
+            plain = fw.histogram(t, bins=5)
+        return (
+            repr(hy[:3]).replace("pyneuro", "torch"),
+            type(hx.grad_fn).__name__,
+            hx.requires_grad,
+            np.round(hx[:-1].detach().numpy()[:3], 5).tolist(),
+            plain.hist.requires_grad,
+            fw.histogram(t.detach(), bins=5).hist.requires_grad,
+        )
+
+    assert run(pn) == run(torch)

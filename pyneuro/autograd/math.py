@@ -692,6 +692,22 @@ BINARY_OPS = _op_classes(
 )
 
 
+class NotDifferentiable(Function):
+    """An output torch records in the graph but has no derivative for (torch.histogram of a tensor
+    that requires grad: hist and bin_edges print grad_fn=<NotImplemented>, and numpy() refuses
+    them): forward hands back the array the op computed, backward raises torch's error."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, a, out=None, op=""):
+        self.saved = (op,)
+        return out
+
+    def backward(self, g):
+        raise RuntimeError(f"derivative for aten::{self.saved[0]} is not implemented")
+
+
 class Lerp(Function):
     """out = start + w (end - start), computed as end - (end - start)(1 - w) where |w| >= 1/2
     (as torch does, so w = 1 gives end exactly). d/dstart = 1 - w, d/dend = w, d/dw = end - start."""
