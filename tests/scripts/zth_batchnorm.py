@@ -223,7 +223,7 @@ for i, layer in enumerate(layers[:-1]):
             % (i, layer.__class__.__name__, t.mean(), t.std(), (t.abs() > 0.97).float().mean() * 100)
         )
         hy, hx = torch.histogram(t, density=True)
-        print(hy.shape, hx.shape, hy[:3].detach(), hx[:-1].detach()[:2])
+        print(hy.shape, hx.shape, hy[:3], hx[:-1].detach()[:2], hy.requires_grad)
 for i, layer in enumerate(layers[:-1]):
     if isinstance(layer, Tanh):
         t = layer.out.grad
