@@ -352,3 +352,4 @@ with torch.no_grad():
     sd = m2.state_dict()
     sd["lm_head.weight"].copy_(sd["lm_head.weight"].t().t())
 print(torch.equal(m2.lm_head.weight, model.lm_head.weight))
+torch.set_float32_matmul_precision("highest")  # (the default again, for what runs next in this process)
