@@ -27,6 +27,7 @@ from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
 from ._histogram import bin_counts, check_bins, torch_linspace, uniform_edges
 from ._shapes import numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap, need_tensor
+from .autograd.math import NotDifferentiable as _NotDifferentiable
 from .autograd.shape import ReadsInputs as _ReadsInputs
 from .autograd.shape import named as _named
 from .autograd.shape import renamed as _renamed
@@ -210,7 +211,12 @@ class ReduceMethods:
             with np.errstate(divide="ignore", invalid="ignore"):  # no weight at all: NaN, as torch
                 hist = hist / hist.sum() / np.diff(edges)
         dev = self.device
-        return HistogramResult(_from_data(hist.astype(data.dtype), None, dev), _from_data(edges, None, dev))
+        hist = hist.astype(data.dtype)
+        if self._req:  # both outputs in the graph, as torch's, with no derivative
+            return HistogramResult(
+                *(_NotDifferentiable.apply(self, out=a, op="histogram") for a in (hist, edges))
+            )
+        return HistogramResult(_from_data(hist, None, dev), _from_data(edges, None, dev))
 
     # ------------------------------------------------------------------ statistics
     def cov(self, *, correction=1, fweights=None, aweights=None):

@@ -286,10 +286,14 @@ class Tensor(
     def __floordiv__(self, other):
         a, b = self._other(other)
         _math.not_for(a, "b", "div_floor")  # bool // bool: torch has no kernel
+        if a.requires_grad or getattr(b, "requires_grad", False):  # torch's NotImplemented node
+            return _math.floor_divide(a, b)
         return self._int_division(a, b, _op.floordiv)
 
     def __rfloordiv__(self, other):
         a, b = self._other(other)
+        if a.requires_grad:
+            return _math.floor_divide(b, a)
         return self._int_division(a, b, _op.floordiv, reflected=True)
 
     def __mod__(self, other):  # differentiable for floats: d/da = 1, d/db = -floor(a / b)

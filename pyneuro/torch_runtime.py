@@ -19,6 +19,7 @@ from ._device import device as _device
 from ._device import refuse_default as _refuse_default
 from ._shapes import Size
 from ._tensor_base import TensorBase
+from .backends.torch_flags import MATMUL_PRECISION
 from .creation import check_legacy_data, empty, tensor
 from .storage import TypedStorage, UntypedStorage
 
@@ -60,7 +61,6 @@ channels_last_3d = memory_format("channels_last_3d")
 preserve_format = memory_format("preserve_format")
 
 
-_matmul_precision = ["highest"]
 _PRECISIONS = ("highest", "high", "medium")
 
 
@@ -71,11 +71,11 @@ def set_float32_matmul_precision(precision: str) -> None:
             f"{precision} is not one of 'highest', 'high', or 'medium'; the call has no effect", stacklevel=2
         )
         return
-    _matmul_precision[0] = precision
+    MATMUL_PRECISION[0] = precision
 
 
 def get_float32_matmul_precision() -> str:
-    return _matmul_precision[0]
+    return MATMUL_PRECISION[0]
 
 
 _interop_threads = [1]

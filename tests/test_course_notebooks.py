@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import sys
 import textwrap
+import types
 
 import pytest
 
@@ -606,9 +608,17 @@ def to_pyneuro(source: str) -> str:
 
 
 def run_snippet(source: str) -> str:
+    """Run source as a script's module (registered in sys.modules while it runs, as a script's
+    __main__ is, so that a @dataclass or a pickled instance of one of its classes resolves);
+    what it prints."""
     buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        exec(compile(textwrap.dedent(source), "<snippet>", "exec"), {"__name__": "__snippet__"})
+    module = types.ModuleType("__snippet__")
+    sys.modules["__snippet__"] = module
+    try:
+        with contextlib.redirect_stdout(buf):
+            exec(compile(textwrap.dedent(source), "<snippet>", "exec"), module.__dict__)
+    finally:
+        sys.modules.pop("__snippet__", None)
     return buf.getvalue()
 
 

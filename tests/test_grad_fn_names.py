@@ -334,3 +334,29 @@ def test_a_shown_node_refuses_hooks_clearly():
             node.register_hook(lambda *a: None)
         with pytest.raises(NotImplementedError):
             node.register_prehook(lambda *a: None)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["floor_divide", "a // b", "a // 2", "7 // a", "heaviside"],
+)
+def test_ops_torch_cannot_differentiate_are_its_not_implemented_node(case):
+    """floor_divide (also written a // b) and heaviside of tensors that require grad: torch records
+    a node named NotImplemented (printed grad_fn=<NotImplemented>), whose backward raises."""
+    ops = {
+        "floor_divide": lambda fw, a, b: fw.floor_divide(a, b),
+        "a // b": lambda fw, a, b: a // b,
+        "a // 2": lambda fw, a, b: a // 2,
+        "7 // a": lambda fw, a, b: 7 // a,
+        "heaviside": lambda fw, a, b: fw.heaviside(a, b),
+    }
+
+    def run(fw):
+        a = fw.tensor([3.0, -4.5, 0.0], requires_grad=True)
+        b = fw.tensor([2.0, 2.0, 0.5], requires_grad=True)
+        y = ops[case](fw, a, b)
+        with pytest.raises(RuntimeError, match="is not implemented"):
+            y.sum().backward()
+        return type(y.grad_fn).__name__, y.requires_grad, repr(y).replace("pyneuro", "torch"), y.tolist()
+
+    assert run(pn) == run(torch)

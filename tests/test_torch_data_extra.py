@@ -193,6 +193,38 @@ def test_random_sampler_replacement_and_num_samples():
     assert [len(b[0]) for b in batches] == [4, 4, 1]
 
 
+@pytest.mark.parametrize("tensor_dataset", [False, True])
+@pytest.mark.parametrize("replacement", [True, False])
+def test_infinite_random_sampler_draws_as_it_goes(tensor_dataset, replacement):
+    """makemore's InfiniteDataLoader: RandomSampler(ds, replacement=True, num_samples=int(1e10)).
+    torch draws the indices 32 (or a permutation) at a time, so the first batch comes at once;
+    building the whole order first took seconds and gigabytes (or, for a TensorDataset, 80 GB).
+    The batches are torch's."""
+
+    def run(fw):
+        data = _data(fw)
+        fw.manual_seed(3)
+        if tensor_dataset:
+            ds = data.TensorDataset(fw.arange(20.0).view(10, 2), fw.arange(10))
+        else:
+
+            class Names(data.Dataset):
+                def __len__(self):
+                    return 10
+
+                def __getitem__(self, i):
+                    return fw.tensor(i), fw.tensor([i, i])
+
+            ds = Names()
+        sampler = data.RandomSampler(ds, replacement=replacement, num_samples=int(1e10))
+        loader = data.DataLoader(ds, batch_size=4, sampler=sampler)
+        it = iter(loader)
+        batches = [next(it)[1].tolist() for _ in range(12)]
+        return batches, len(loader), fw.randn(1).item()
+
+    assert run(pn) == run(torch)
+
+
 @pytest.mark.parametrize(
     ("module", "names"),
     [

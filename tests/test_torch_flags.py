@@ -68,3 +68,28 @@ def test_attention_kernel_switches_are_recorded_like_torchs():
         assert getattr(cuda, f"{kind}_sdp_enabled")() is False
         getattr(cuda, f"enable_{kind}_sdp")(True)
         assert getattr(cuda, f"{kind}_sdp_enabled")() is True
+
+
+def test_cuda_matmul_allow_tf32_is_the_float32_matmul_precision():
+    """nanoGPT sets torch.backends.cuda.matmul.allow_tf32 = True: in torch that is
+    set_float32_matmul_precision("high"), and allow_tf32 reads True for "high" and "medium"."""
+    torch = pytest.importorskip("torch")
+
+    def run(fw):
+        seen = []
+        try:
+            fw.backends.cuda.matmul.allow_tf32 = True
+            seen.append(fw.get_float32_matmul_precision())
+            for p in ("medium", "highest", "high"):
+                fw.set_float32_matmul_precision(p)
+                seen.append(fw.backends.cuda.matmul.allow_tf32)
+            m = fw.backends.cuda.matmul
+            seen.append((m.allow_fp16_reduced_precision_reduction, m.allow_bf16_reduced_precision_reduction))
+            with pytest.raises(AttributeError, match="Unknown attribute foo"):
+                m.foo = 1
+            seen.append(type(m).__name__)
+        finally:
+            fw.set_float32_matmul_precision("highest")
+        return seen
+
+    assert run(pn) == run(torch)

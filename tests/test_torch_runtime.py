@@ -529,6 +529,40 @@ def test_distributed_and_multiprocessing_answer_a_single_process_script():
     mp.set_sharing_strategy("file_descriptor")
 
 
+def test_nanogpt_ddp_preamble_runs_single_process():
+    """build-nanogpt's train_gpt2.py: it imports init_process_group/destroy_process_group and DDP
+    at the top, reads dist.ReduceOp.AVG, and takes the DDP branch only under torchrun (RANK set).
+    Without a process group the collectives raise torch's ValueError."""
+    src = (
+        "from torch.distributed import init_process_group, destroy_process_group\n"
+        "from torch.nn.parallel import DistributedDataParallel as DDP\n"
+        "import torch.distributed as dist\n"
+    )
+
+    def run(fw):
+        ns = {}
+        exec(src.replace("torch", fw.__name__), ns)
+        dist = ns["dist"]
+        ops = [dist.ReduceOp.SUM, dist.ReduceOp.AVG, dist.ReduceOp.MAX, dist.ReduceOp.PREMUL_SUM]
+        errors = []
+        for call in (
+            lambda: dist.all_reduce(fw.ones(1), op=dist.ReduceOp.AVG),
+            lambda: dist.barrier(),
+            lambda: dist.broadcast(fw.ones(1), 0),
+            lambda: dist.all_gather([fw.ones(1)], fw.ones(1)),
+            lambda: dist.get_backend(),
+            lambda: ns["DDP"](fw.nn.Linear(2, 2)),
+        ):
+            with pytest.raises(ValueError, match="process group has not been initialized") as e:
+                call()
+            errors.append(type(e.value).__name__)
+        with pytest.raises(AssertionError):
+            ns["destroy_process_group"]()
+        return [(str(op), repr(op), int(op)) for op in ops], ops[1] == dist.ReduceOp.RedOpType.AVG, errors
+
+    assert run(pn) == run(torch)
+
+
 def test_device_as_a_context_manager():
     """`with torch.device("cpu"): model = Net()` (torch's default-device block): the CPU works
     as in torch; another device cannot be pyneuro's default (set_default_device's refusal)."""

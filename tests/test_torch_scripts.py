@@ -19,10 +19,13 @@ masks, every LR scheduler, torch.distributions, grad_fn names and print options,
 NumPy interop, custom Functions (setup_context, mark_dirty), hooks (Grad-CAM), collate and samplers,
 the module reprs, weighted losses' gradients, double backward, a GAN and a denoising autoencoder,
 type promotion, views and in-place autograd, checkpoint round trips and corrupt files, hostile
-inputs, Python protocols on tensors, and a third set of common errors; and examples_*.py, pytorch/examples'
+inputs, Python protocols on tensors, and a third set of common errors; examples_*.py, pytorch/examples'
 scripts adapted (regression, time-sequence LBFGS, word language model, forward-forward, siamese, GCN/GAT,
 mnist_rnn, super-resolution, fast neural style, REINFORCE/actor-critic, ImageNet's meters and checkpoints,
-transfer learning, VAE, language translation) and nanoGPT) run as written and with only their imports renamed; what the two print must agree, text and numbers
+transfer learning, VAE, language translation, nanoGPT); zth_*.py, Karpathy's "Neural Networks: Zero
+to Hero": micrograd against torch, makemore's bigram, MLP, BatchNorm, backprop-ninja and WaveNet
+notebooks, makemore.py, "Let's build GPT", nanoGPT and the GPT-2 reproduction) run as written and with
+only their imports renamed; what the two print must agree, text and numbers
 (the comparison of tests/test_course_notebooks.py: "pyneuro" read as "torch", float32 precision)."""
 
 from __future__ import annotations

@@ -687,8 +687,25 @@ BINARY_OPS = _op_classes(
         "xlog1py": "SpecialXlog1Py",
         "zeta": "SpecialZeta",
         "floor_divide": "NotImplemented",
+        "heaviside": "NotImplemented",
     },
 )
+
+
+class NotDifferentiable(Function):
+    """An output torch records in the graph but has no derivative for (torch.histogram of a tensor
+    that requires grad: hist and bin_edges print grad_fn=<NotImplemented>, and numpy() refuses
+    them): forward hands back the array the op computed, backward raises torch's error."""
+
+    __slots__ = ()
+    saves_tensors = False
+
+    def forward(self, a, out=None, op=""):
+        self.saved = (op,)
+        return out
+
+    def backward(self, g):
+        raise RuntimeError(f"derivative for aten::{self.saved[0]} is not implemented")
 
 
 class Lerp(Function):

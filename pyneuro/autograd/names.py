@@ -148,6 +148,8 @@ def _prod(node) -> str:
 TORCH_NAMES = {
     "Scatter": _scatter,
     "Prod": _prod,
+    "NotImplemented": "NotImplemented",  # torch's node for an op it cannot differentiate (floor_divide)
+    "NotDifferentiable": "NotImplemented",  # (histogram's outputs)
     "Add": "AddBackward0",
     "Sub": "SubBackward0",
     "Mul": "MulBackward0",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 
 import numpy as np
 
@@ -108,12 +108,42 @@ def _sdp_switches() -> dict:
     return out
 
 
-cuda = _module(
-    "cuda",
-    is_built=_cuda_built,
-    matmul=SimpleNamespace(allow_tf32=False, allow_fp16_reduced_precision_reduction=True),
-    **_sdp_switches(),
-)
+# torch.get/set_float32_matmul_precision's setting (torch_runtime.py), which
+# torch.backends.cuda.matmul.allow_tf32 reads and sets too
+MATMUL_PRECISION = ["highest"]
+
+
+class cuBLASModule:  # (torch's name, shown in its repr)
+    """torch.backends.cuda.matmul: allow_tf32 is the float32 matmul precision seen from cuBLAS,
+    True unless it is "highest"; setting it True sets "high", False "highest" (nanoGPT sets
+    `torch.backends.cuda.matmul.allow_tf32 = True`, then get_float32_matmul_precision() is
+    "high", as torch's). An unknown attribute is torch's AttributeError."""
+
+    __slots__ = ("allow_fp16_reduced_precision_reduction", "allow_bf16_reduced_precision_reduction")
+
+    def __init__(self):
+        self.allow_fp16_reduced_precision_reduction = True
+        self.allow_bf16_reduced_precision_reduction = True
+
+    @property
+    def allow_tf32(self) -> bool:
+        return MATMUL_PRECISION[0] != "highest"
+
+    @allow_tf32.setter
+    def allow_tf32(self, on) -> None:
+        MATMUL_PRECISION[0] = "high" if on else "highest"
+
+    def __getattr__(self, name):
+        raise AttributeError(f"Unknown attribute {name}")
+
+    def __setattr__(self, name, value):
+        if name != "allow_tf32" and name not in cuBLASModule.__slots__:
+            raise AttributeError(f"Unknown attribute {name}")
+        object.__setattr__(self, name, value)
+
+
+cuBLASModule.__module__ = "pyneuro.backends.cuda"
+cuda = _module("cuda", is_built=_cuda_built, matmul=cuBLASModule(), **_sdp_switches())
 
 _deterministic = {"mode": False, "warn_only": False, "fill": True}
 

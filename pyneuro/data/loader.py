@@ -223,7 +223,7 @@ class DataLoader(Generic[T_co]):
                 order, rest = self.sampler.index_array_and_rest()
             else:
                 order = _order_of(self.sampler)
-        if order is None:  # a custom (batch) sampler: its batches, each one gather
+        if order is None:  # a custom (batch) sampler or an epoch too long to hold: one gather a batch
             yield from self._iter_gather_batches(source)
         else:
             yield from self._iter_gather(source, order, rest)

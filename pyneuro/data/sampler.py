@@ -58,6 +58,10 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
+# the longest epoch order a DataLoader takes from a RandomSampler in one array (32 MiB of int64)
+EAGER_ORDER_LIMIT = 1 << 22
+
+
 class RandomSampler(Sampler):
     """Random indices into data_source, drawn afresh on every iteration, exactly as
     torch.utils.data.RandomSampler draws them: from `generator`, or (None) from a new generator
@@ -90,9 +94,10 @@ class RandomSampler(Sampler):
         gen = self.generator
         if gen is None:
             gen = Generator().manual_seed(draw_seed(None))
-        if self.replacement:
-            for size in [32] * (k // 32) + [k % 32]:
-                yield randint(0, n, (size,), generator=gen).numpy()
+        if self.replacement:  # (a loop, not a list of sizes: makemore's num_samples=int(1e10))
+            for _ in range(k // 32):
+                yield randint(0, n, (32,), generator=gen).numpy()
+            yield randint(0, n, (k % 32,), generator=gen).numpy()
             return
         if n == 0:
             raise ZeroDivisionError("RandomSampler over an empty data source")  # torch's k // n
@@ -106,7 +111,11 @@ class RandomSampler(Sampler):
     def index_array_and_rest(self):
         """(the epoch's order, a function that makes torch's last draw) when that last draw adds
         no index (num_samples a multiple of len, without replacement): torch draws it only when
-        the epoch is used up, so a DataLoader makes it then. Else (the whole order, None)."""
+        the epoch is used up, so a DataLoader makes it then. Else (the whole order, None); (None,
+        None) for an epoch too long to hold (an "infinite" loader's num_samples=int(1e10)), whose
+        indices the DataLoader then draws as it goes, as torch's."""
+        if self.num_samples > EAGER_ORDER_LIMIT:
+            return None, None
         if self.replacement or self.num_samples % max(len(self.data_source), 1):
             return self.index_array(), None
         draws = self._draws()
