@@ -19,7 +19,8 @@ masks, every LR scheduler, torch.distributions, grad_fn names and print options,
 NumPy interop, custom Functions (setup_context, mark_dirty), hooks (Grad-CAM), collate and samplers,
 the module reprs, weighted losses' gradients, double backward, a GAN and a denoising autoencoder,
 type promotion, views and in-place autograd, checkpoint round trips and corrupt files, hostile
-inputs, Python protocols on tensors, and a third set of common errors) run as written and with only their imports renamed; what the two print must agree, text and numbers
+inputs, Python protocols on tensors, and a third set of common errors; and d2l_*.py, the PyTorch code of
+the d2l.ai textbook chapter by chapter, its helpers inlined, on synthetic data) run as written and with only their imports renamed; what the two print must agree, text and numbers
 (the comparison of tests/test_course_notebooks.py: "pyneuro" read as "torch", float32 precision)."""
 
 from __future__ import annotations
