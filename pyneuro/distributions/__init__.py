@@ -19,6 +19,7 @@ kl_cross.py the KL divergences. torch's per-family module names are aliases of t
 
 from __future__ import annotations
 
+import re
 import sys
 
 from . import (  # noqa: F401  (attributes, not in __all__ as torch's; importing kl_cross registers its KL pairs)
@@ -209,6 +210,27 @@ def _alias_torch_module_names():
         for name in names:
             sys.modules.setdefault(f"{__name__}.{name}", module)
             globals().setdefault(name, module)  # torch.distributions.categorical.Categorical
+    # each class names torch's module as its own (type(d) prints <class '...multinomial.Multinomial'>,
+    # a pickle finds it there): the family's name, but for these
+    homes = {
+        "exp_family": ("ExponentialFamily",),
+        "fishersnedecor": ("FisherSnedecor",),
+        "lowrank_multivariate_normal": ("LowRankMultivariateNormal",),
+        "one_hot_categorical": ("OneHotCategorical", "OneHotCategoricalStraightThrough"),
+        "relaxed_bernoulli": ("RelaxedBernoulli", "LogitRelaxedBernoulli"),
+        "relaxed_categorical": ("RelaxedOneHotCategorical", "ExpRelaxedCategorical"),
+        "studentT": ("StudentT",),
+        "transforms": ("CatTransform", "CorrCholeskyTransform", "StackTransform"),
+    }
+    named = {cls: name for name, classes in homes.items() for cls in classes}
+    for module, names in where.items():
+        for cls in vars(module).values():
+            if isinstance(cls, type) and cls.__module__ == module.__name__:
+                home = named.get(cls.__name__) or re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+                if home in names or home in homes:
+                    cls.__module__ = f"{__name__}.{home}"
+    for cls in homes["transforms"]:
+        globals()[cls].__module__ = f"{__name__}.transforms"
 
 
 _alias_torch_module_names()
@@ -226,6 +248,7 @@ _OWN_NAMES = {
     "ExpRelaxedCategorical",
     "LogitRelaxedBernoulli",
     "annotations",
+    "re",
     "sys",
     "__dir__",
 }
