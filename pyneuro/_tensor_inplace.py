@@ -490,7 +490,7 @@ class InplaceMethods:
         if basic:
             check_slice_steps(index)
         else:
-            index, advanced = _convert_index(index, self)
+            index, advanced = _convert_index(index, self, value)
         # x[1:] = x[:-1]: the region and the value overlap in part. A value that broadcasts
         # (x[:] = x[2]) torch expands first, which is not dense, so never refused: checked only
         # when the shapes agree

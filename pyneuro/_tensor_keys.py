@@ -150,8 +150,26 @@ def _bool_part(p) -> bool:
     return dtype == np.bool_
 
 
-def _convert_index(index, t: TensorBase):
-    """Turn Tensor/list index parts into backend arrays; report whether any is an array."""
+_GETTING = object()  # (_convert_index's value when the index reads: x[key])
+
+
+def _byte_mask(mask, value):
+    """torch's old byte mask (a uint8 tensor or NumPy uint8 array as an index part): a mask, with its
+    deprecation warning; a number or a 0-d tensor assigned through one is its RuntimeError (its
+    masked_fill_ takes bool masks only), a tensor of values is put as through a bool mask."""
+    if value is not _GETTING and (not isinstance(value, TensorBase) or value.ndim == 0):
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
+    warnings.warn(
+        "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.",
+        UserWarning,
+        stacklevel=5,  # (the line that indexes: x[mask] or x[mask] = values)
+    )
+    return mask != 0
+
+
+def _convert_index(index, t: TensorBase, value=_GETTING):
+    """Turn Tensor/list index parts into backend arrays; report whether any is an array. value:
+    what x[index] = value assigns (the byte-mask rule reads it)."""
     check_slice_steps(index)
     bk = None
     parts = index if isinstance(index, tuple) else (index,)
@@ -166,12 +184,7 @@ def _convert_index(index, t: TensorBase):
             p = p._data
             advanced = True
             if p.dtype == np.uint8:  # torch's old byte mask: a mask, not indices
-                warnings.warn(
-                    "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.",
-                    UserWarning,
-                    stacklevel=3,
-                )
-                p = p != 0
+                p = _byte_mask(p, value)
             elif p.dtype.kind in "iuf" and p.dtype not in (np.int64, np.int32):
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         elif isinstance(p, (list, np.ndarray)):
@@ -179,8 +192,12 @@ def _convert_index(index, t: TensorBase):
             arr = np.asarray(p)
             if arr.size == 0 and isinstance(p, list):
                 arr = arr.astype(np.int64)  # x[[]]: no rows, as torch (NumPy reads [] as float)
-            if arr.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            # torch makes a sequence or array a long index tensor (floats truncated: x[[1.7]] is
+            # x[[1]]), but a uint8 one its byte mask (a NumPy uint8 mask, as from an image)
+            if arr.dtype == np.uint8:
+                arr = _byte_mask(arr, value)
+            elif arr.dtype.kind == "f":
+                arr = arr.astype(np.int64)
             p = bk.asarray(arr)
             advanced = True
         elif hasattr(p, "shape") and hasattr(p, "dtype") and not isinstance(p, (np.integer, np.bool_)):

@@ -178,9 +178,12 @@ def _require_extension():
     return ext
 
 
-def synchronize() -> None:
-    """Wait for all launched kernels to finish; raises RuntimeError with any kernel error."""
-    _require_extension().synchronize()
+def synchronize(device=None) -> None:
+    """Wait for all launched kernels to finish; raises RuntimeError with any kernel error. device:
+    the GPU (None, 0, "cuda", "cuda:0"), as torch's (d2l.ai's benchmarks pass theirs)."""
+    ext = _require_extension()
+    _gpu_index(device)
+    ext.synchronize()
 
 
 def get_device_name(device: int = 0) -> str:
@@ -247,10 +250,25 @@ def current_device() -> int:
     return 0
 
 
-def set_device(device) -> None:
-    index = getattr(device, "index", device)
-    if index not in (None, 0):
+def _gpu_index(device):
+    """The index of the GPU that device names (None, an int, "cuda:0", pn.device("cuda")), as torch's
+    _get_device_index: another device type is its ValueError, an index but 0 a RuntimeError here."""
+    if isinstance(device, str):
+        name, _, index = device.partition(":")
+        if name != "cuda":
+            raise ValueError(f"Expected a cuda device, but got: {device}")
+        device = int(index) if index else None
+    elif hasattr(device, "type") and hasattr(device, "index"):  # (a pn.device, or torch's)
+        if device.type != "cuda":
+            raise ValueError(f"Expected a cuda device, but got: {device}")
+        device = device.index
+    if device not in (None, 0):
         raise RuntimeError(f"pyneuro drives one GPU (index 0), got device {device!r}")
+    return 0
+
+
+def set_device(device) -> None:
+    _gpu_index(device)
     _require_extension()
 
 

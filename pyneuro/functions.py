@@ -448,6 +448,8 @@ def normal(
         if requires_grad:
             out.requires_grad = True
         return out
+    if size is not None:  # (torch's overloads with a tensor mean or std take no size)
+        raise TypeError("normal(): a tensor mean or std takes no size: the result has their broadcast shape")
     ref = tensors[0]
     try:
         shape = ref.shape if len(tensors) == 1 else np.broadcast_shapes(tuple(mean.shape), tuple(std.shape))

@@ -24,6 +24,10 @@ needs_gpu = pytest.mark.skipif(not GPU, reason="needs a usable CUDA GPU")
         lambda: pn.ones(2).to("cuda"),
         lambda: nn.Linear(2, 2).to("cuda"),
         lambda: pn.cuda.synchronize(),
+        # d2l.ai's benchmarks pass their device: try_gpu() is the cpu on such a machine (TypeErrors)
+        lambda: pn.cuda.synchronize(pn.device("cpu")),
+        lambda: pn.cuda.synchronize("cuda:0"),
+        lambda: pn.cuda.synchronize(device=0),
         lambda: pn.cuda.current_device(),
         lambda: pn.cuda.get_device_name(0),
         lambda: pn.cuda.get_rng_state(),
@@ -99,3 +103,17 @@ def test_an_ordinal_is_the_gpu_and_cuda_refuses_the_cpu():
         pn.ones(2).cuda("cpu")
     with pytest.raises(RuntimeError):
         pn.ones(2, device=-1)
+
+
+@needs_gpu
+def test_synchronize_and_set_device_name_the_gpu_as_torch_does():
+    for device in (None, 0, "cuda", "cuda:0", pn.device("cuda")):
+        pn.cuda.synchronize(device)
+        pn.cuda.set_device(device)
+    for device in (pn.device("cpu"), "cpu"):  # (torch's _get_device_index: ValueError)
+        with pytest.raises(ValueError, match="Expected a cuda device, but got: cpu"):
+            pn.cuda.synchronize(device)
+        with pytest.raises(ValueError):
+            pn.cuda.set_device(device)
+    with pytest.raises(RuntimeError, match="one GPU"):
+        pn.cuda.synchronize("cuda:1")

@@ -3,6 +3,8 @@ cdf/icdf and moments, sample shapes, sample statistics, KL divergences and valid
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -1184,3 +1186,18 @@ def test_torch_module_paths_import():
         mod = importlib.import_module(f"pyneuro.distributions.{module}")
         assert getattr(mod, name) is getattr(D, name)
         assert getattr(getattr(D, module), name) is getattr(D, name)
+
+
+def test_classes_name_torchs_modules_and_dir_lists_torchs_names():
+    """type(d) prints torch's path (<class 'torch.distributions.multinomial.Multinomial'>, not the
+    module that groups the families here), a pickle finds the class there, and
+    dir(torch.distributions) (printed by d2l.ai's Documentation section) is torch's list."""
+    ours, theirs = pn.distributions, torch.distributions
+    for name in theirs.__all__:
+        cls = getattr(theirs, name)
+        if isinstance(cls, type):
+            assert getattr(ours, name).__module__ == cls.__module__.replace("torch", "pyneuro", 1), name
+    assert dir(ours) == dir(theirs) and sorted(ours.__all__) == sorted(theirs.__all__)
+    m = pickle.loads(pickle.dumps(ours.Multinomial(3, pn.ones(2))))
+    assert type(m) is ours.Multinomial and int(m.total_count) == 3
+    assert repr(pickle.loads(pickle.dumps(ours.CatTransform([ours.ExpTransform()])))) == "CatTransform()"

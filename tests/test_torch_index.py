@@ -763,3 +763,60 @@ def test_refused_dtypes_as_torch(call, error):
     for fw in (pn, torch):
         with pytest.raises(error):
             call(fw)
+
+
+BYTE_AND_FLOAT_KEYS = {
+    # a NumPy uint8 array is torch's byte mask as a uint8 tensor is (it was read as indices here)
+    "np_uint8_mask": lambda T, x: x[np.array([1, 0, 1, 1], dtype=np.uint8)],
+    "np_uint8_mask_2d": lambda T, x: x.reshape(2, 2)[np.array([[1, 0], [0, 1]], dtype=np.uint8)],
+    "np_uint8_mask_then_int": lambda T, x: x.reshape(2, 2)[np.array([0, 1], dtype=np.uint8), 0],
+    "uint8_tensor_mask": lambda T, x: x[T.tensor([1, 0, 1, 1], dtype=T.uint8)],
+    # assigning a number or 0-d tensor through a byte mask is torch's RuntimeError; values go in
+    "np_uint8_mask_set_number": lambda T, x: x.__setitem__(np.array([1, 0, 0, 1], dtype=np.uint8), -1),
+    "uint8_mask_set_number": lambda T, x: x.__setitem__(T.tensor([1, 0, 0, 1], dtype=T.uint8), -1),
+    "uint8_mask_set_0d": lambda T, x: x.__setitem__(T.tensor([1, 0, 0, 1], dtype=T.uint8), T.tensor(-1)),
+    "uint8_mask_and_int_set": lambda T, x: x.reshape(2, 2).__setitem__(
+        (T.tensor([1, 0], dtype=T.uint8), 0), 9
+    ),
+    "uint8_mask_set_values": lambda T, x: (
+        x.__setitem__(T.tensor([1, 0, 1, 1], dtype=T.uint8), T.tensor([-1, -2, -3])),
+        x,
+    )[1],
+    "uint8_mask_set_one_value": lambda T, x: (  # (torch drops the value's leading 1s first)
+        x.__setitem__(T.tensor([1, 0, 1, 1], dtype=T.uint8), T.tensor([-5])),
+        x,
+    )[1],
+    # floats in a list or array: torch's long indices (truncated toward zero)
+    "list_of_floats": lambda T, x: x[[1.7, 2.2]],
+    "np_floats": lambda T, x: x[np.array([1.7, -1.2])],
+    "np_float32_set": lambda T, x: (x.__setitem__(np.array([0.0, 3.0], dtype=np.float32), 7), x)[1],
+    "np_int8": lambda T, x: x[np.array([1, 0], dtype=np.int8)],
+    "np_int16_set": lambda T, x: (x.__setitem__(np.array([2], dtype=np.int16), 5), x)[1],
+    # (a float or int8 tensor stays refused)
+    "float_tensor": lambda T, x: x[T.tensor([1.0])],
+    "int8_tensor": lambda T, x: x[T.tensor([1], dtype=T.int8)],
+}
+
+
+@pytest.mark.filterwarnings("ignore:indexing with dtype torch.uint8")
+@pytest.mark.parametrize("name", sorted(BYTE_AND_FLOAT_KEYS))
+def test_byte_masks_and_float_sequences_as_torch_reads_them(name):
+    outcomes = []
+    for fw in (pn, torch):
+        try:
+            outcomes.append(("returns", BYTE_AND_FLOAT_KEYS[name](fw, fw.arange(4) * 10).tolist()))
+        except Exception as exc:  # (the class is compared)
+            outcomes.append(("raises", exc))
+    mine, theirs = outcomes
+    if theirs[0] == "raises":
+        assert mine[0] == "raises", mine
+        assert isinstance(mine[1], type(theirs[1])), (mine[1], theirs[1])
+    else:
+        assert mine == theirs
+
+
+def test_a_byte_mask_warns_at_the_line_that_indexes():
+    x = pn.arange(4)
+    with pytest.warns(UserWarning, match="uint8 is now deprecated") as record:
+        x[np.array([1, 0, 1, 1], dtype=np.uint8)]
+    assert record[0].filename == __file__

@@ -24,8 +24,9 @@ scripts adapted (regression, time-sequence LBFGS, word language model, forward-f
 mnist_rnn, super-resolution, fast neural style, REINFORCE/actor-critic, ImageNet's meters and checkpoints,
 transfer learning, VAE, language translation, nanoGPT); zth_*.py, Karpathy's "Neural Networks: Zero
 to Hero": micrograd against torch, makemore's bigram, MLP, BatchNorm, backprop-ninja and WaveNet
-notebooks, makemore.py, "Let's build GPT", nanoGPT and the GPT-2 reproduction) run as written and with
-only their imports renamed; what the two print must agree, text and numbers
+notebooks, makemore.py, "Let's build GPT", nanoGPT and the GPT-2 reproduction; d2l_*.py, the PyTorch
+code of the d2l.ai textbook chapter by chapter, its helpers inlined, on synthetic data) run as written
+and with only their imports renamed; what the two print must agree, text and numbers
 (the comparison of tests/test_course_notebooks.py: "pyneuro" read as "torch", float32 precision)."""
 
 from __future__ import annotations

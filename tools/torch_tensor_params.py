@@ -283,6 +283,17 @@ def _refined(kind: str, name: str, message) -> str:
     return kind
 
 
+def _bare_int_refused(function, heads: list, at: int) -> bool:
+    """Where torch's message only lists its overloads (normal(0., 1., 2): "invalid combination of
+    arguments"): is a bare int at position `at` refused after every head of that length that takes
+    an int list there, and taken after none? Then the place is an int[] (kind 'ints')."""
+    verdicts = set()
+    for head in (h for h in heads if len(h) == at - 1):
+        if _type_error(function, *head, (2,)) is None:
+            verdicts.add(_type_error(function, *head, 2) is not None)
+    return verdicts == {True}
+
+
 def _scalar_kind(message: str, name: str):
     """The kind torch's parser gives the keyword argument `name`, read from its TypeError for a
     list there: "argument 'ignore_index' (position 5) must be int, not list" (a Python-level
@@ -349,6 +360,8 @@ def _positional_rows(function, names, heads: list, done: set) -> list:
             name = next(iter(found))[1]
             if name in names and name not in done and name not in SKIPPED:
                 kind = _refined(kind, name, _type_error(function, *head, 2))
+                if kind == "dims" and _bare_int_refused(function, heads, at):
+                    kind = "ints"
                 none = _type_error(function, *head, None) or ""
                 refused = re.search(
                     rf"argument '{name}' \(position {at}\) must be [\w ]+, not NoneType", none

@@ -19,11 +19,12 @@ kl_cross.py the KL divergences. torch's per-family module names are aliases of t
 
 from __future__ import annotations
 
+import re
 import sys
 
-from . import (
+from . import (  # noqa: F401  (attributes, not in __all__ as torch's; importing kl_cross registers its KL pairs)
     constraints,
-    kl_cross,  # noqa: F401  (importing it registers its KL pairs)
+    kl_cross,
     transforms,
 )
 from .constraint_registry import biject_to, transform_to
@@ -47,7 +48,12 @@ from .low_rank import LowRankMultivariateNormal
 from .mixture import MixtureSameFamily
 from .multivariate_normal import Independent, MultivariateNormal
 from .normal import Cauchy, Exponential, GeneralizedPareto, Gumbel, Laplace, Normal, StudentT, Uniform
-from .relaxed import ExpRelaxedCategorical, LogitRelaxedBernoulli, RelaxedBernoulli, RelaxedOneHotCategorical
+from .relaxed import (  # noqa: F401  (the first two: attributes, not in torch's __all__)
+    ExpRelaxedCategorical,
+    LogitRelaxedBernoulli,
+    RelaxedBernoulli,
+    RelaxedOneHotCategorical,
+)
 from .transformed_distribution import (
     HalfCauchy,
     HalfNormal,
@@ -82,6 +88,8 @@ from .transforms_blocks import CatTransform, CorrCholeskyTransform, StackTransfo
 from .von_mises import VonMises
 from .wishart import Wishart
 
+# (as torch's: not its submodules constraints and transforms, nor the relaxed families' Exp/Logit
+# bases, which torch exports from relaxed_categorical and relaxed_bernoulli only)
 __all__ = [
     "AbsTransform",
     "AffineTransform",
@@ -98,7 +106,6 @@ __all__ = [
     "CumulativeDistributionTransform",
     "Dirichlet",
     "Distribution",
-    "ExpRelaxedCategorical",
     "ExpTransform",
     "Exponential",
     "ExponentialFamily",
@@ -117,7 +124,6 @@ __all__ = [
     "Laplace",
     "LogNormal",
     "LogisticNormal",
-    "LogitRelaxedBernoulli",
     "LowRankMultivariateNormal",
     "LowerCholeskyTransform",
     "MixtureSameFamily",
@@ -148,12 +154,10 @@ __all__ = [
     "Weibull",
     "Wishart",
     "biject_to",
-    "constraints",
     "identity_transform",
     "kl_divergence",
     "register_kl",
     "transform_to",
-    "transforms",
 ]
 
 
@@ -206,6 +210,50 @@ def _alias_torch_module_names():
         for name in names:
             sys.modules.setdefault(f"{__name__}.{name}", module)
             globals().setdefault(name, module)  # torch.distributions.categorical.Categorical
+    # each class names torch's module as its own (type(d) prints <class '...multinomial.Multinomial'>,
+    # a pickle finds it there): the family's name, but for these
+    homes = {
+        "exp_family": ("ExponentialFamily",),
+        "fishersnedecor": ("FisherSnedecor",),
+        "lowrank_multivariate_normal": ("LowRankMultivariateNormal",),
+        "one_hot_categorical": ("OneHotCategorical", "OneHotCategoricalStraightThrough"),
+        "relaxed_bernoulli": ("RelaxedBernoulli", "LogitRelaxedBernoulli"),
+        "relaxed_categorical": ("RelaxedOneHotCategorical", "ExpRelaxedCategorical"),
+        "studentT": ("StudentT",),
+        "transforms": ("CatTransform", "CorrCholeskyTransform", "StackTransform"),
+    }
+    named = {cls: name for name, classes in homes.items() for cls in classes}
+    for module, names in where.items():
+        for cls in vars(module).values():
+            if isinstance(cls, type) and cls.__module__ == module.__name__:
+                home = named.get(cls.__name__) or re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+                if home in names or home in homes:
+                    cls.__module__ = f"{__name__}.{home}"
+    for cls in homes["transforms"]:
+        globals()[cls].__module__ = f"{__name__}.transforms"
 
 
 _alias_torch_module_names()
+
+
+# pyneuro's own names here that torch.distributions does not have: the modules that group its
+# families (torch's per-family module names are aliases of them), helpers and imports
+_OWN_NAMES = {
+    "discrete",
+    "kl_cross",
+    "low_rank",
+    "mixture",
+    "relaxed",
+    "transforms_blocks",
+    "ExpRelaxedCategorical",
+    "LogitRelaxedBernoulli",
+    "annotations",
+    "re",
+    "sys",
+    "__dir__",
+}
+
+
+def __dir__():
+    """dir(torch.distributions) as torch lists it (d2l.ai's "Documentation" section prints it)."""
+    return sorted(n for n in globals() if n not in _OWN_NAMES and (n[:2] == "__" or n[0] != "_"))

@@ -4,10 +4,16 @@ pyneuro runs one device at a time (one process), so DataParallel calls its modul
 (modules/parallel.py), DistributedDataParallel is torch's error without an initialised process
 group (pyneuro.distributed never has one), and the functional data_parallel is torch's error
 without a GPU. Scripts that only import torch.nn.parallel, or use it "if several GPUs", run.
+scatter and gather split a batch over the GPUs and join the pieces as torch's do (d2l.ai's
+multi-GPU chapter from scratch splits its batches with scatter): pyneuro has one GPU, which each
+target names; the CPU is torch's ValueError there, a CPU tensor its AssertionError in gather.
 """
 
 from __future__ import annotations
 
+from .. import cuda as _cuda
+from .._tensor_base import TensorBase
+from ..functions import cat
 from .modules.module import Module
 from .modules.parallel import DataParallel
 
@@ -26,4 +32,64 @@ def data_parallel(module, inputs, device_ids=None, output_device=None, dim: int 
     raise RuntimeError("device type could not be determined")
 
 
-__all__ = ["DataParallel", "DistributedDataParallel", "data_parallel"]
+def _gpu(device) -> str:
+    """The device a piece goes to: the GPU (an index, "cuda", "cuda:0", a device); torch's ValueError
+    for the CPU, pyneuro.cuda's errors for another index."""
+    name = device if isinstance(device, str) else getattr(device, "type", None)
+    if isinstance(name, str) and name.partition(":")[0] == "cpu":
+        raise ValueError(f"Expected a non cpu device, but got: {device}")
+    _cuda._gpu_index(device)
+    return "cuda"
+
+
+def _is_namedtuple(obj) -> bool:
+    return isinstance(obj, tuple) and hasattr(obj, "_asdict") and hasattr(obj, "_fields")
+
+
+def scatter(inputs, target_gpus, dim: int = 0):
+    """One piece of inputs per target GPU: each tensor chunked along dim (differentiably), tuples,
+    lists, dicts and namedtuples of tensors split alike, anything else repeated (torch's rule)."""
+
+    def scatter_map(obj):
+        if isinstance(obj, TensorBase):
+            devices = [_gpu(d) for d in target_gpus]
+            return tuple(piece.to(d) for piece, d in zip(obj.chunk(len(devices), dim), devices))
+        if _is_namedtuple(obj):
+            return [type(obj)(*args) for args in zip(*map(scatter_map, obj))]
+        if isinstance(obj, tuple) and len(obj) > 0:
+            return list(zip(*map(scatter_map, obj)))
+        if isinstance(obj, list) and len(obj) > 0:
+            return [list(i) for i in zip(*map(scatter_map, obj))]
+        if isinstance(obj, dict) and len(obj) > 0:
+            return [type(obj)(i) for i in zip(*map(scatter_map, obj.items()))]
+        return [obj for _ in target_gpus]
+
+    return scatter_map(inputs)
+
+
+def gather(outputs, target_device, dim: int = 0):
+    """The pieces (tensors, or dicts/tuples of them, one per GPU) joined along dim on target_device
+    (-1 or "cpu": the CPU); CPU tensors are torch's AssertionError."""
+
+    def gather_map(pieces):
+        first = pieces[0]
+        if isinstance(first, TensorBase):
+            if any(p.device.type == "cpu" for p in pieces):
+                raise AssertionError("Gather function not implemented for CPU tensors")
+            cpu = target_device == -1 or getattr(target_device, "type", target_device) == "cpu"
+            target = "cpu" if cpu else _gpu(target_device)
+            return cat([p.to(target) for p in pieces], dim)
+        if first is None:
+            return None
+        if isinstance(first, dict):
+            if not all(len(first) == len(d) for d in pieces):
+                raise ValueError("All dicts must have the same number of keys")
+            return type(first)((k, gather_map([d[k] for d in pieces])) for k in first)
+        if _is_namedtuple(first):
+            return type(first)._make(map(gather_map, zip(*pieces)))
+        return type(first)(map(gather_map, zip(*pieces)))
+
+    return gather_map(outputs)
+
+
+__all__ = ["DataParallel", "DistributedDataParallel", "data_parallel", "gather", "scatter"]
