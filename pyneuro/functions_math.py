@@ -27,7 +27,7 @@ from ._dtype import float64 as _float64
 from ._errors import ArgumentError, ZeroDivision
 from ._tensor_base import TensorBase, _backend, _broadcast_check, _promote, _wrap, need_tensor
 from .autograd import math as _m
-from .autograd.shape import renamed
+from .autograd.shape import renamed, watch
 from .creation import tensor as _tensor_from
 from .functions import clamp_tensors, number_tensor
 
@@ -457,7 +457,8 @@ def addcdiv(input, tensor1, tensor2, *args, value=1) -> Tensor:
     )  # (in the dtype of the result, as torch's: float64 input, float32 operands)
     _, t2 = _promote(input, tensor2)
     quot = t1 / t2
-    return renamed(input + (quot * value if value != 1 else quot), "AddcdivBackward0")
+    out = renamed(input + (quot * value if value != 1 else quot), "AddcdivBackward0")
+    return watch(out, tensor2)  # (torch's node saves tensor2 even when only input needs a gradient)
 
 
 # ----------------------------------------------------------------------------- trigonometric, hyperbolic, special

@@ -780,3 +780,28 @@ def test_logit_clamps_as_torch_even_past_one_half(eps):
     the upper) gave every element 1 - eps; torch's is x < eps ? eps : (x > 1 - eps ? 1 - eps : x)."""
     a = np.array([0.1, 0.5, 0.9, NAN, 0.0], dtype=np.float32)
     run_both("logit", [a], eps)
+
+
+@pytest.mark.parametrize("op", ["addcmul", "addcdiv", "addcdiv_"])
+@pytest.mark.parametrize("needs", [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 1)])
+def test_addc_ops_saved_tensors_changed_in_place_raise_as_torchs(op, needs):
+    # torch's AddcdivBackward0 saves tensor2 even when only input needs a gradient: changing it in
+    # place before backward raises there (pyneuro's composition recorded no division then)
+    def outcome(fw, changed):
+        a, b, c = (
+            fw.tensor(v, requires_grad=bool(n)) * 1
+            for v, n in zip(([0.5, -1.0], [2.0, 3.0], [1.5, 2.5]), needs)
+        )
+        y = a.addcdiv_(b, c, value=2) if op == "addcdiv_" else getattr(fw, op)(a, b, c, value=2)
+        (a, b, c)[changed].add_(1)
+        try:
+            y.sum().backward()
+        except RuntimeError as e:
+            assert "modified by an inplace operation" in str(e)
+            return "raises"
+        return "computes"
+
+    for changed in range(3):
+        if op == "addcdiv_" and changed == 0:
+            continue  # (a is the result)
+        assert outcome(pn, changed) == outcome(torch, changed), changed
