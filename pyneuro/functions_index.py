@@ -340,6 +340,8 @@ def block_diag(*tensors) -> Tensor:
             )
     ts = [x.reshape(1, -1) if x.ndim == 1 else x.reshape(1, 1) if x.ndim == 0 else x for x in ts]
     width = sum(x.shape[1] for x in ts)
+    itemsize = max(x.element_size() for x in ts)  # (the result's dtype is at most that wide)
+    check_allocation(2 * sum(x.shape[0] for x in ts) * width * itemsize, "block_diag")  # rows, then cat
     rows, left = [], 0
     for x in ts:
         r, c = x.shape

@@ -103,6 +103,8 @@ _REFUSED_AT_ONCE = {  # counted before anything is built (the NumPy row x col ma
     "tril_indices": "pn.tril_indices(2**31, 2**31)",
     "triu_indices": "pn.triu_indices(2**20, 2**20)",
     "combinations": "pn.combinations(pn.arange(1000), 5)",
+    "vander": "pn.vander(pn.ones(3), N=2**40)",  # (2**40 products, one by one)
+    "block_diag": "pn.block_diag(*[pn.ones(2**10, 2**10)] * 2**8)",  # (256 GiB of padded rows)
 }
 
 
