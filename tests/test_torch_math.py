@@ -4,6 +4,8 @@ values, gradients (at the awkward points torch defines), dtypes, broadcasting, i
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -805,3 +807,26 @@ def test_addc_ops_saved_tensors_changed_in_place_raise_as_torchs(op, needs):
         if op == "addcdiv_" and changed == 0:
             continue  # (a is the result)
         assert outcome(pn, changed) == outcome(torch, changed), changed
+
+
+@pytest.mark.parametrize("p", [1, 3, 17, 1000])
+def test_mvlgamma_of_any_order_matches_torch(p):
+    x = (np.random.default_rng(p).random((2, 3)) * 4 + p).astype(np.float32)
+    a, b = (pn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True))
+    ya, yb = pn.mvlgamma(a, p), torch.mvlgamma(b, p)
+    ya.sum().backward()
+    yb.sum().backward()
+    np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4)
+
+
+def test_mvlgamma_of_a_million_dimensions_answers_at_once():
+    # torch adds lgamma over x - (p-1)/2, ..., x as one op; pyneuro's Python loop over p ran a
+    # million lgamma ops (minutes: a hang)
+    code = "import pyneuro as pn\nx = pn.full((2,), 1e6, requires_grad=True)\npn.mvlgamma(x, 10**6).sum().backward()\nprint(x.grad)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    want = torch.full((2,), 1e6, requires_grad=True)
+    torch.mvlgamma(want, 10**6).sum().backward()
+    assert done.returncode == 0, done
+    got = [float(v) for v in done.stdout.split("[")[1].split("]")[0].split(",")]
+    np.testing.assert_allclose(got, want.grad.numpy(), rtol=1e-4)
