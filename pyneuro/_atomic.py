@@ -109,6 +109,9 @@ def atomic_write(path, write) -> None:
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
         raise SaveFolderMissingError(errno.ENOENT, f"pn.save: parent directory {folder} does not exist")
+    if os.path.exists(target) and not os.access(target, os.W_OK):  # a read-only file is kept, as
+        # opening it for writing (torch.save) refuses; a rename would replace it (the folder's right)
+        raise SavePermissionError(errno.EACCES, os.strerror(errno.EACCES), given)
     _remove_stale_temps(target)
     try:
         _replace(target, folder, write)

@@ -474,7 +474,7 @@ class IndexMethods:
         if self.ndim == 0:
             return self.reshape(1).put(index, source, accumulate).reshape(())
         where = _backend(self.device).xp.unravel_index(idx.reshape(-1) % self.numel(), self.shape)
-        return self._put(source.reshape(-1), where, accumulate, "PutBackward0")
+        return watch(self._put(source.reshape(-1), where, accumulate, "PutBackward0"), index)
 
     def masked_scatter(self, mask, source):
         """self with the positions where mask is True filled, in order, from source's elements."""
@@ -492,7 +492,7 @@ class IndexMethods:
         n = int(m.sum())
         if source.numel() < n:
             raise ArgumentError("Number of elements of source < number of ones in mask")
-        return x._put(source.reshape(-1)[0:n], m, op="MaskedScatterBackward0")
+        return watch(x._put(source.reshape(-1)[0:n], m, op="MaskedScatterBackward0"), mask)
 
     def select_scatter(self, src, dim, index):
         """self with self.select(dim, index) replaced by src."""
@@ -563,9 +563,10 @@ class IndexMethods:
             return out.reshape(())
         _check_range(idx, self.shape[d], "scatter_reduce")
         grids = self._index_grids(d, idx)
-        return ScatterReduce.apply(
+        out = ScatterReduce.apply(
             self, src, grids=grids, ishape=idx.shape, reduce=reduce, include_self=_PY_BOOL(include_self)
         )
+        return watch(out, index)  # (torch's node saves the index)
 
     def index_reduce(self, dim, index, source, reduce, include_self=True):
         """Reduce source's slices into self's slices at index along dim ("prod", "mean", "amax",
@@ -579,7 +580,8 @@ class IndexMethods:
         if not self.ndim:
             return self.scatter_reduce(0, index.reshape(()), source.reshape(()), reduce, include_self)
         spread = _wrap(idx.reshape(tuple(-1 if k == d else 1 for k in range(self.ndim))), self.device)
-        return self.scatter_reduce(d, spread.expand(*source.shape), source, reduce, include_self)
+        out = self.scatter_reduce(d, spread.expand(*source.shape), source, reduce, include_self)
+        return watch(out, index)  # (torch's node saves the index)
 
     # ------------------------------------------------------------------ in-place forms
     def _source(self, source):

@@ -130,8 +130,9 @@ def _padded(x: Tensor, size: int, padding_mode: str, align_corners: bool) -> Ten
 
 def _clip(x: Tensor, size: int) -> Tensor:
     """x clamped into [0, size - 1], as torch's clip_coordinates_set_grad: the borders count as
-    outside, so a point on or past one gets no gradient (clamp would pass it on at the border)."""
-    return where((x > 0) & (x < size - 1), x, x.detach().clamp(0, size - 1))
+    outside, so a point on or past one gets no gradient (clamp would pass it on at the border);
+    NaN (a NaN grid point, or an infinite one reflected) clips to 0, as torch's."""
+    return where((x > 0) & (x < size - 1), x, x.detach().clamp(0, size - 1).nan_to_num(0.0))
 
 
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
@@ -167,9 +168,10 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     flat = input.reshape(n, c, h * w)
 
     def read(col: Tensor, row: Tensor) -> tuple[Tensor, Tensor]:
-        """(the pixels at integer (row, col), 1 where inside the image else 0), per channel."""
+        """(the pixels at integer (row, col), 1 where inside the image else 0), per channel; a
+        point outside, or not a number, reads pixel 0 (and is weighted 0)."""
         inside = (col >= 0) & (col <= w - 1) & (row >= 0) & (row <= h - 1)
-        index = (row.clamp(0, h - 1) * w + col.clamp(0, w - 1)).long().expand(n, c, ho * wo)
+        index = where(inside, row * w + col, 0.0).long().expand(n, c, ho * wo)
         return flat._gather(2, index), inside.to(input.dtype)
 
     if mode == "bicubic":
@@ -186,7 +188,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
         out = _dot4(rows, wy)
     elif mode == "nearest":
         value, inside = read(ix.detach().round(), iy.detach().round())
-        out = value * inside + (ix + iy) * 0  # the grid's gradient is 0 (not None), as torch
+        # the grid's gradient is 0 (not None), as torch's; an infinite point reads 0, not inf * 0
+        out = value * inside + (ix + iy).nan_to_num(0.0, 0.0, 0.0) * 0
     else:
         x0, y0 = ix.detach().floor(), iy.detach().floor()
         x1, y1 = x0 + 1, y0 + 1

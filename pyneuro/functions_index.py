@@ -8,12 +8,14 @@ joining functions (hstack, block_diag, cartesian_prod, ...) and the index factor
 from __future__ import annotations
 
 import itertools
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._dtype import _dtype, int64
 from ._errors import ArgumentError, DTypeError, ShapeError
+from ._memory import check_allocation
 from ._shapes import ints
 from ._tensor_base import TensorBase, _from_data
 from ._tensor_index import broadcast_shape, result_dtype
@@ -338,6 +340,8 @@ def block_diag(*tensors) -> Tensor:
             )
     ts = [x.reshape(1, -1) if x.ndim == 1 else x.reshape(1, 1) if x.ndim == 0 else x for x in ts]
     width = sum(x.shape[1] for x in ts)
+    itemsize = max(x.element_size() for x in ts)  # (the result's dtype is at most that wide)
+    check_allocation(2 * sum(x.shape[0] for x in ts) * width * itemsize, "block_diag")  # rows, then cat
     rows, left = [], 0
     for x in ts:
         r, c = x.shape
@@ -370,6 +374,9 @@ def combinations(input, r=2, with_replacement=False) -> Tensor:
         raise ArgumentError(f"Expect a non-negative number, but got {r}")
     if r == 0:
         return zeros(0, dtype=input.dtype, device=input.device)
+    m = input.shape[0]
+    count = math.comb(m + r - 1, r) if with_replacement else math.comb(m, r)
+    check_allocation(count * (72 + 8 * r), "combinations")  # (the tuples, before they are an array)
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     idx = np.array(list(pick(range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
     return input[_from_data(idx, None, input.device)]
@@ -395,8 +402,35 @@ def broadcast_tensors(*tensors):
 def _triangle_indices(row, col, offset, dtype, device, lower):
     if dtype is not None and np.dtype(_dtype(dtype)).kind not in "iu":
         raise ArgumentError(f"\"{'tril' if lower else 'triu'}_indices\" not implemented for '{dtype}'")
-    keep = np.tri(row, col, k=offset, dtype=bool) if lower else ~np.tri(row, col, k=offset - 1, dtype=bool)
-    return _from_data(np.stack(np.nonzero(keep)).astype(np.int64), dtype or int64, device)
+    for name, n in (("row", row), ("col", col)):
+        if n < 0:
+            raise ArgumentError(f"{name} must be non-negative, got{n}")  # (torch's message, as printed)
+    check_allocation(16 * _triangle_count(row, col, offset, lower), f"{'tril' if lower else 'triu'}_indices")
+    # row by row, from the rows that hold entries only (no row x col mask: tril_indices(2**31, 2**31)
+    # is refused above at once, as torch refuses it, instead of being built until memory runs out)
+    if lower:  # row i: columns 0 .. min(i + offset, col - 1)
+        rows = np.arange(min(max(0, -offset), row), row, dtype=np.int64)
+        lo, hi = np.zeros_like(rows), np.minimum(rows + offset + 1, col)
+    else:  # row i: columns max(i + offset, 0) .. col - 1
+        rows = np.arange(0, min(max(0, col - offset), row), dtype=np.int64)
+        lo, hi = np.maximum(rows + offset, 0), np.full_like(rows, col)
+    counts = np.maximum(hi - lo, 0)
+    ends = np.cumsum(counts)
+    cols = np.repeat(lo - (ends - counts), counts) + np.arange(
+        int(ends[-1]) if ends.size else 0, dtype=np.int64
+    )
+    return _from_data(np.stack([np.repeat(rows, counts), cols]), dtype or int64, device)
+
+
+def _triangle_count(row: int, col: int, offset: int, lower: bool) -> int:
+    """How many entries tril_indices (lower) or triu_indices gives, counted without building them."""
+    if not lower:
+        return row * col - _triangle_count(row, col, offset - 1, True)
+    a = offset + 1  # row i holds min(col, max(0, i + a)) entries
+    start = min(max(0, 1 - a), row)  # rows before it hold none
+    full = max(min(max(0, col - a), row), start)  # rows from it hold col
+    n = full - start
+    return n * (start + a) + n * (n - 1) // 2 + (row - full) * col
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None) -> Tensor:

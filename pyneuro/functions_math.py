@@ -27,7 +27,8 @@ from ._dtype import float64 as _float64
 from ._errors import ArgumentError, ZeroDivision
 from ._tensor_base import TensorBase, _backend, _broadcast_check, _promote, _wrap, need_tensor
 from .autograd import math as _m
-from .autograd.shape import renamed
+from .autograd.shape import renamed, watch
+from .creation import arange as _arange
 from .creation import tensor as _tensor_from
 from .functions import clamp_tensors, number_tensor
 
@@ -462,7 +463,8 @@ def addcdiv(input, tensor1, tensor2, *args, value=1) -> Tensor:
     )  # (in the dtype of the result, as torch's: float64 input, float32 operands)
     _, t2 = _promote(input, tensor2)
     quot = t1 / t2
-    return renamed(input + (quot * value if value != 1 else quot), "AddcdivBackward0")
+    out = renamed(input + (quot * value if value != 1 else quot), "AddcdivBackward0")
+    return watch(out, tensor2)  # (torch's node saves tensor2 even when only input needs a gradient)
 
 
 # ----------------------------------------------------------------------------- trigonometric, hyperbolic, special
@@ -577,9 +579,10 @@ def mvlgamma(input, p) -> Tensor:
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     t = need_tensor(input, "mvlgamma")._floating()
-    total = lgamma(t)
-    for i in range(1, p):
-        total = total + lgamma(t - i / 2)
+    # as torch's: lgamma of x - (p-1)/2, ..., x - 1/2, x side by side, summed (p = 10**6: one op, not a
+    # million in a Python loop)
+    steps = _arange(-p * 0.5 + 0.5, 0.5, 0.5, dtype=t.dtype, device=t.device)
+    total = lgamma(t.unsqueeze(-1) + steps).sum(-1)
     return renamed(total + p * (p - 1) / 4 * math.log(math.pi), "MvlgammaBackward0")
 
 

@@ -24,6 +24,7 @@ from ._arguments import check_tensor_arguments
 from ._dtype import torch_name
 from ._errors import DTypeError, IndexRangeError, ShapeError
 from ._householder import householder_product
+from ._memory import check_allocation
 from ._out import add_out_keyword
 from ._shapes import normalize_dims, numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _backend, _wrap
@@ -640,6 +641,8 @@ def vander(x, *, N=None) -> Tensor:
     n = x.shape[-1] if N is None else int(N)
     if n < 0:
         raise RuntimeError("N must be non-negative.")
+    itemsize = 8 if x._data.dtype.kind == "b" else x.element_size()  # (bools give int64)
+    check_allocation(x.numel() * n * itemsize, "linalg_vander")  # (N = 2**40: at once, not N products)
     cols = [x**0 if x._data.dtype.kind != "b" else x.long()] if n else []
     for _ in range(1, n):
         cols.append(cols[-1] * x)

@@ -98,6 +98,51 @@ def test_results_too_large_to_allocate_raise_torchs_runtime_error(case):
     assert done.stdout.startswith("RuntimeError") and "can't allocate memory" in done.stdout, done
 
 
+_REFUSED_AT_ONCE = {  # counted before anything is built (the NumPy row x col mask or itertools' tuples
+    # took all memory, or hours), refused with torch's RuntimeError
+    "tril_indices": "pn.tril_indices(2**31, 2**31)",
+    "triu_indices": "pn.triu_indices(2**20, 2**20)",
+    "combinations": "pn.combinations(pn.arange(1000), 5)",
+    "vander": "pn.vander(pn.ones(3), N=2**40)",  # (2**40 products, one by one)
+    "block_diag": "pn.block_diag(*[pn.ones(2**10, 2**10)] * 2**8)",  # (256 GiB of padded rows)
+}
+
+
+@pytest.mark.parametrize("case", sorted(_REFUSED_AT_ONCE))
+def test_index_factories_too_large_are_refused_at_once(case):
+    code = (
+        "import resource\nresource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))\n"
+        "import pyneuro as pn\n"
+        f"try:\n    {_REFUSED_AT_ONCE[case]}\n"
+        "except RuntimeError as e:\n    print('RuntimeError', e)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    # refused by the count, before any allocation (not NumPy's "Unable to allocate" at the limit)
+    assert done.stdout.startswith("RuntimeError"), done
+    assert "overflowed" in done.stdout or "you tried to allocate" in done.stdout, done
+
+
+def test_triangle_indices_match_torchs_and_refuse_negative_sizes():
+    for row, col, offset in [(r, c, o) for r in range(5) for c in range(5) for o in range(-6, 7)] + [
+        (2**40, 1, -(2**40) + 2),  # (a huge matrix, two entries: made from the rows that hold entries)
+        (3, 2**40, -1),
+    ]:
+        for name in ("tril_indices", "triu_indices"):
+            if name == "triu_indices" and row * col > 100:
+                continue
+            want = getattr(torch, name)(row, col, offset)
+            got = getattr(pn, name)(row, col, offset)
+            assert got.dtype == pn.int64 and np.array_equal(got.numpy(), want.numpy()), (
+                name,
+                row,
+                col,
+                offset,
+            )
+    for name in ("tril_indices", "triu_indices"):
+        for args in ((-1, 3), (3, -1)):
+            _same_error(lambda L: getattr(L, name)(*args), "must be non-negative")
+
+
 NAN_WINDOWS = {  # windows with several NaNs: torch's adaptive kernel takes the last (val > max || isnan)
     "global": lambda L, x: L.nn.functional.adaptive_max_pool2d(x, 1, return_indices=True),
     "1x2": lambda L, x: L.nn.functional.adaptive_max_pool2d(x, (1, 2), return_indices=True),

@@ -533,6 +533,36 @@ def test_scatter_reduce_saves_its_tensors(reduce, changed):
         w.sum().backward()
 
 
+# the index or mask each op's node saves, changed in place before backward: torch raises (an
+# unchanged count of True in masked_scatter's mask used to give a silently wrong gradient)
+SAVED_INDEX = {
+    "masked_scatter": lambda fw, a, s, i, m: a.masked_scatter(m, s),
+    "masked_scatter_": lambda fw, a, s, i, m: (a * 1).masked_scatter_(m, s),
+    "put": lambda fw, a, s, i, m: a.put(i, s[:2]),
+    "put_": lambda fw, a, s, i, m: (a * 1).put_(i, s[:2], accumulate=True),
+    "scatter_reduce": lambda fw, a, s, i, m: a.scatter_reduce(0, i, s[:2], "sum"),
+    "scatter_reduce_": lambda fw, a, s, i, m: (a * 1).scatter_reduce_(0, i, s[:2], "amax"),
+    "index_reduce": lambda fw, a, s, i, m: a.index_reduce(0, i, s[:2], "prod"),
+}
+
+
+@pytest.mark.parametrize("op", sorted(SAVED_INDEX))
+def test_an_index_or_mask_changed_after_use_raises_as_torch(op):
+    for fw in (pn, torch):
+        a = fw.tensor(V5[:4], requires_grad=True)
+        s = fw.tensor(V5[1:], requires_grad=True)
+        i, m = fw.tensor([0, 2]), fw.tensor([True, False, True, False])
+        y = SAVED_INDEX[op](fw, a, s, i, m)
+        (m.copy_(fw.tensor([False, True, True, False])) if "masked" in op else i.fill_(1))
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+    same(
+        lambda fw, a, s: SAVED_INDEX[op](fw, a, s, fw.tensor([0, 2]), fw.tensor([True, False, True, False])),
+        V5[:4],
+        V5[1:],
+    )
+
+
 # ----------------------------------------------------------------------------- errors
 ERRORS = {
     "dim_out_of_range": lambda fw, x: fw.diagonal(x, 0, 0, 5),

@@ -4,6 +4,8 @@ values, gradients (at the awkward points torch defines), dtypes, broadcasting, i
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -780,3 +782,51 @@ def test_logit_clamps_as_torch_even_past_one_half(eps):
     the upper) gave every element 1 - eps; torch's is x < eps ? eps : (x > 1 - eps ? 1 - eps : x)."""
     a = np.array([0.1, 0.5, 0.9, NAN, 0.0], dtype=np.float32)
     run_both("logit", [a], eps)
+
+
+@pytest.mark.parametrize("op", ["addcmul", "addcdiv", "addcdiv_"])
+@pytest.mark.parametrize("needs", [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 1)])
+def test_addc_ops_saved_tensors_changed_in_place_raise_as_torchs(op, needs):
+    # torch's AddcdivBackward0 saves tensor2 even when only input needs a gradient: changing it in
+    # place before backward raises there (pyneuro's composition recorded no division then)
+    def outcome(fw, changed):
+        a, b, c = (
+            fw.tensor(v, requires_grad=bool(n)) * 1
+            for v, n in zip(([0.5, -1.0], [2.0, 3.0], [1.5, 2.5]), needs)
+        )
+        y = a.addcdiv_(b, c, value=2) if op == "addcdiv_" else getattr(fw, op)(a, b, c, value=2)
+        (a, b, c)[changed].add_(1)
+        try:
+            y.sum().backward()
+        except RuntimeError as e:
+            assert "modified by an inplace operation" in str(e)
+            return "raises"
+        return "computes"
+
+    for changed in range(3):
+        if op == "addcdiv_" and changed == 0:
+            continue  # (a is the result)
+        assert outcome(pn, changed) == outcome(torch, changed), changed
+
+
+@pytest.mark.parametrize("p", [1, 3, 17, 1000])
+def test_mvlgamma_of_any_order_matches_torch(p):
+    x = (np.random.default_rng(p).random((2, 3)) * 4 + p).astype(np.float32)
+    a, b = (pn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True))
+    ya, yb = pn.mvlgamma(a, p), torch.mvlgamma(b, p)
+    ya.sum().backward()
+    yb.sum().backward()
+    np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4)
+
+
+def test_mvlgamma_of_a_million_dimensions_answers_at_once():
+    # torch adds lgamma over x - (p-1)/2, ..., x as one op; pyneuro's Python loop over p ran a
+    # million lgamma ops (minutes: a hang)
+    code = "import pyneuro as pn\nx = pn.full((2,), 1e6, requires_grad=True)\npn.mvlgamma(x, 10**6).sum().backward()\nprint(x.grad)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    want = torch.full((2,), 1e6, requires_grad=True)
+    torch.mvlgamma(want, 10**6).sum().backward()
+    assert done.returncode == 0, done
+    got = [float(v) for v in done.stdout.split("[")[1].split("]")[0].split(",")]
+    np.testing.assert_allclose(got, want.grad.numpy(), rtol=1e-4)

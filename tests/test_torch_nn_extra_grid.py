@@ -55,3 +55,23 @@ def test_defaults_warn_and_errors():
                 fw.zeros(1, 1, 3, 3), fw.zeros(1, 2, 2, 2), padding_mode="x"
             )
         )
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_points_that_are_not_finite_sample_as_torch(mode, padding_mode, align_corners):
+    # a NaN or infinite grid point (a diverged spatial transformer) used to index pixel -2**63 and
+    # raise an IndexError; torch reads NaN (bilinear, bicubic) or 0 (nearest) with zeros padding, and
+    # clips NaN to pixel 0 with border / reflection (an infinite point reflected is NaN too)
+    values = [float("nan"), float("inf"), -float("inf"), 1e30, 3e9]
+    points = [[[v, 0.3], [0.2, v], [v, v]] for v in values]
+    grid = np.array(points, np.float32).reshape(len(values), 1, 3, 2)
+    image = np.arange(1.0, 7.0, dtype=np.float32).reshape(1, 1, 2, 3).repeat(len(values), 0)
+    got, want = (
+        fw.nn.functional.grid_sample(
+            fw.tensor(image), fw.tensor(grid), mode, padding_mode, align_corners
+        ).numpy()
+        for fw in (pn, torch)
+    )
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

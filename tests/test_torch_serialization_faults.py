@@ -133,6 +133,29 @@ def test_a_full_disk_is_a_runtime_error_as_torchs_and_keeps_the_old_file(tmp_pat
     assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["ck.pt"]
 
 
+def test_a_read_only_file_is_kept_as_torch_keeps_it(tmp_path, monkeypatch):
+    # torch.save opens the file for writing, which a read-only file refuses (RuntimeError "cannot
+    # be opened"); pn.save's rename would have replaced it, the folder being writable
+    path = tmp_path / "ck.pt"
+    pn.save({"w": pn.zeros(3)}, path)
+    before = path.read_bytes()
+    path.chmod(0o444)
+    if os.geteuid() == 0:  # root may write anything: answer as os.access answers another user
+        real, target = os.access, os.path.realpath(path)
+        monkeypatch.setattr(
+            os,
+            "access",
+            lambda p, mode, **kw: (
+                not (mode & os.W_OK and os.path.realpath(p) == target) and real(p, mode, **kw)
+            ),
+        )
+    with pytest.raises(PermissionError) as info:
+        pn.save({"w": pn.ones(3)}, path)
+    monkeypatch.undo()
+    assert isinstance(info.value, RuntimeError) and info.value.filename == str(path)
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["ck.pt"]
+
+
 def test_a_read_only_stream_is_torchs_unsupported_operation(tmp_path):
     path = tmp_path / "x.pt"
     path.write_bytes(b"")
