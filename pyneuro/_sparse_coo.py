@@ -42,11 +42,13 @@ import operator
 import numpy as np
 
 from . import _tensor_base
+from ._arguments import SPARSE_FUNCTIONS
 from ._dtype import bool_, default_float, int64
 from ._shapes import Size, normalize_dims, one_dim
 from ._tensor_base import TensorBase, _wrap
 from ._tensor_str import get_printoptions, tensor_str
 from .autograd import engine as _engine
+from .autograd.shape import renamed
 from .creation import zeros
 from .functions import cat
 from .torch_runtime import layout
@@ -128,9 +130,18 @@ class SparseTensor:
         return -self
 
     def pow(self, exponent):
-        if not isinstance(exponent, (builtins.int, builtins.float)) or exponent <= 0:
-            raise RuntimeError("pow: a sparse tensor takes a positive number as exponent (0 ** 0 is not 0)")
+        if isinstance(exponent, TensorBase) and exponent.ndim == 0:
+            exponent = exponent.item()
+        if not isinstance(exponent, (builtins.int, builtins.float)):
+            raise RuntimeError("pow: a sparse tensor takes a number (or a 0-d tensor) as exponent")
+        if exponent == 0:
+            raise RuntimeError(
+                "pow: cannot raise to zeroth power on sparse tensor; it would make the result tensor dense"
+            )
         return self._on_values("pow", exponent)
+
+    def relu(self):
+        return self._on_values("relu")
 
     __pow__ = pow
 
@@ -264,7 +275,10 @@ class SparseTensor:
     def long(self) -> SparseTensor:
         return self.to(self._vals.long().dtype)
 
-    def type(self, dtype) -> SparseTensor:
+    def type(self, dtype=None, non_blocking=False):
+        """Without dtype torch's legacy type name ('torch.sparse.FloatTensor'); else a cast."""
+        if dtype is None:
+            return "torch.sparse." + self._vals.type().rpartition(".")[2]
         return self.to(dtype=dtype)
 
     def t(self) -> SparseTensor:
@@ -323,17 +337,45 @@ class SparseTensor:
         ):
             return SparseTensor(self._idx, self._vals * other, self._shape, self._coalesced)
         if isinstance(other, TensorBase):  # dense * sparse stays sparse: the dense values at the entries
+            if self.dense_dim() or other.ndim > self.ndim:
+                self._same_shape(other, "mul")
+            dense = other.expand(tuple(self._shape))  # (broadcast to self's shape, as torch's)
+            return SparseTensor(self._idx, self._vals * dense[tuple(self._idx)], self._shape, self._coalesced)
+        if isinstance(other, SparseTensor):  # the positions both store, of the coalesced two
             self._same_shape(other, "mul")
-            return SparseTensor(self._idx, self._vals * other[tuple(self._idx)], self._shape, self._coalesced)
+            a, b = self.coalesce(), other.coalesce()
+            la, lb = (
+                np.ravel_multi_index(tuple(_index_array(t._idx)), tuple(t._shape[: t.sparse_dim()]))
+                for t in (a, b)
+            )
+            common, ia, ib = np.intersect1d(la, lb, assume_unique=True, return_indices=True)
+            dev = self.device
+            pick = lambda t, i: t._vals.index_select(0, _wrap(i.astype(np.int64), "cpu").to(dev))
+            return SparseTensor(
+                a._idx[:, _wrap(ia.astype(np.int64), "cpu").to(dev)],
+                pick(a, ia) * pick(b, ib),
+                self._shape,
+                True,
+            )
         return NotImplemented
 
     __rmul__ = __mul__
+
+    def div(self, other, *, rounding_mode=None):
+        if rounding_mode is not None:
+            return self._on_values("div", other, rounding_mode=rounding_mode)
+        return self / other
 
     def __truediv__(self, other):
         if isinstance(other, (builtins.int, builtins.float)) or (
             isinstance(other, TensorBase) and other.ndim == 0
         ):
             return SparseTensor(self._idx, self._vals / other, self._shape, self._coalesced)
+        if isinstance(other, TensorBase):
+            raise RuntimeError(
+                "Sparse division requires a scalar or zero-dim dense tensor divisor (got shape "
+                f"{list(other.shape)} for divisor)"
+            )
         return NotImplemented
 
     # ------------------------------------------------------------------ in place (what optimizers call)
@@ -367,6 +409,9 @@ class SparseTensor:
     def add(self, other, *, alpha=1):
         return self + (other if alpha == 1 else other * alpha)
 
+    def sub(self, other, *, alpha=1):
+        return self + (-other if alpha == 1 else other * -alpha)
+
     def mul(self, other):
         return self * other
 
@@ -385,6 +430,8 @@ class SparseTensor:
         if not isinstance(other, TensorBase):
             raise TypeError(f"mm(): argument 'mat2' must be Tensor, not {type(other).__name__}")
         vector = other.ndim == 1
+        if vector and _node_name != "MvBackward0":  # (mm wants a matrix; matmul and mv take a vector)
+            raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
         dense = other.unsqueeze(1) if vector else other
         if dense.ndim != 2 or dense.shape[0] != self._shape[1]:
             raise RuntimeError(
@@ -398,10 +445,82 @@ class SparseTensor:
         contributions = dense.index_select(0, self._idx[1]) * self._vals.unsqueeze(1)  # v * D[c]
         out = zeros((self._shape[0], dense.shape[1]), dtype=dense.dtype, device=dense.device)
         out = out._put(contributions, (self._idx._data[0],), True, _node_name)  # added into rows r
-        return out.squeeze(1) if vector else out
+        return renamed(out.squeeze(1), "MvBackward0") if vector else out
 
-    matmul = mm
-    __matmul__ = mm
+    def matmul(self, other):
+        return self.mm(
+            other, "MvBackward0" if isinstance(other, TensorBase) and other.ndim == 1 else "MmBackward0"
+        )
+
+    __matmul__ = matmul
+
+    def mv(self, vec):
+        if not isinstance(vec, TensorBase) or vec.ndim != 1:
+            raise RuntimeError(f"vector + matrix @ vector expected, got 2, 2, {getattr(vec, 'ndim', 0)}")
+        return self.mm(vec, "MvBackward0")
+
+    # ------------------------------------------------------------------ selecting entries
+    def _entries(self, keep: np.ndarray, idx: np.ndarray, shape) -> SparseTensor:
+        """The entries at host positions `keep` (in that order), with indices idx."""
+        dev = self.device
+        values = self._vals.index_select(0, _wrap(keep.astype(np.int64), "cpu").to(dev))
+        return SparseTensor(_wrap(idx.astype(np.int64), "cpu").to(dev), values, shape)
+
+    def select(self, dim: int, index: int) -> SparseTensor:
+        """The entries at `index` along sparse dim `dim`, that dim dropped (torch's order kept)."""
+        d = one_dim(dim, self.ndim)
+        if d >= self.sparse_dim():
+            raise SparseUnsupported(
+                "select on a dense dim of a hybrid sparse tensor: not supported by pyneuro"
+            )
+        n = self._shape[d]
+        if not -n <= index < n:
+            raise IndexError(f"index {index} is out of bounds for dimension {d} with size {n}")
+        idx = _index_array(self._idx)
+        keep = np.flatnonzero(idx[d] == index % n)
+        shape = self._shape[:d] + self._shape[d + 1 :]
+        return self._entries(keep, np.delete(idx[:, keep], d, axis=0), shape)
+
+    def __getitem__(self, key):
+        if isinstance(key, (builtins.int, np.integer)) and not isinstance(key, builtins.bool):
+            if not self._shape:
+                raise IndexError("invalid index of a 0-dim tensor.")
+            return self.select(0, builtins.int(key))
+        raise SparseUnsupported("indexing a sparse tensor: pyneuro takes an int only (s[i])")
+
+    def index_select(self, dim: int, index) -> SparseTensor:
+        """The entries along `dim` at each of index's positions in turn (each in its stored order)."""
+        d = one_dim(dim, self.ndim)
+        if (
+            not isinstance(index, TensorBase)
+            or index.ndim > 1
+            or index.dtype != int64
+            and index.dtype.is_floating_point
+        ):
+            raise (
+                IndexError("index_select(): Expected dtype int32/int64 for index")
+                if isinstance(index, TensorBase)
+                else TypeError(f"index_select(): argument 'index' must be Tensor, not {type(index).__name__}")
+            )
+        if d >= self.sparse_dim():
+            raise SparseUnsupported(
+                "index_select on a dense dim of a hybrid sparse tensor: not supported by pyneuro"
+            )
+        want, idx, n = _index_array(index).reshape(-1), _index_array(self._idx), self._shape[d]
+        if want.size and (want.min() < -n or want.max() >= n):
+            raise IndexError("index out of range in self")
+        want = want % n if n else want
+        order = np.argsort(want, kind="stable")
+        lo, hi = np.searchsorted(want[order], idx[d], "left"), np.searchsorted(want[order], idx[d], "right")
+        entry = np.repeat(np.arange(idx.shape[1]), hi - lo)  # each entry once per position selecting it
+        starts = np.repeat(lo - np.cumsum(hi - lo) + (hi - lo), hi - lo)
+        k = order[starts + np.arange(entry.size)] if entry.size else entry
+        by_k = np.argsort(k, kind="stable")  # (position-major, the entries in stored order)
+        entry, k = entry[by_k], k[by_k]
+        new = idx[:, entry].copy()
+        new[d] = k
+        shape = self._shape[:d] + (len(want),) + self._shape[d + 1 :]
+        return self._entries(entry, new, shape)
 
     def __rmatmul__(self, other):
         """other @ self for a dense matrix other: (selfᵀ @ otherᵀ)ᵀ."""
@@ -437,9 +556,13 @@ class SparseTensor:
         the first on a new line, wrapped at the print width as torch's _add_suffixes does."""
         pad = " " * len("tensor(indices=")
         if self._nnz():
-            indices = repr(self._idx).replace("\n", "\n" + pad)
+            indices = tensor_str(_index_array(self._idx), [], len("indices=tensor(")).replace(
+                "\n", "\n" + pad
+            )
             host = np.asarray(self._vals.detach().cpu().numpy())
-            values = tensor_str(host, []).replace("\n", "\n" + " " * len("       values="))
+            values = tensor_str(host, [], len("values=tensor(")).replace(
+                "\n", "\n" + " " * len("       values=")
+            )
         else:  # (torch's spelling of the empty ones)
             dense = "".join(f", {n}" for n in self._vals.shape[1:]) or ","
             indices, values = f"tensor([], size=({self.sparse_dim()}, 0))", f"tensor([], size=(0{dense}))"
@@ -534,6 +657,8 @@ def sparse_coo_tensor(
             raise RuntimeError(
                 f"size is inconsistent with indices: for dim {d}, size is {size[d]} but found index {int(idx[d].max())}"
             )
+    if vals.requires_grad:  # (torch's node for the construction: the values reach it through a view)
+        vals = renamed(vals.view(tuple(vals.shape)), "SparseCooTensorWithDimsAndTensorsBackward0")
     out = SparseTensor(_wrap(idx, "cpu").to(vals.device), vals, size, bool(is_coalesced) or idx.shape[1] <= 1)
     if requires_grad:
         out.requires_grad_(True)
@@ -567,8 +692,53 @@ def dense_to_sparse(dense: TensorBase) -> SparseTensor:
     gathered from dense, so gradients flow back to it."""
     idx = _index_array(dense.detach().nonzero().t()) if dense.ndim else np.zeros((0, 1), np.int64)
     positions = _wrap(idx, "cpu").to(dense.device)
-    values = dense[tuple(positions)] if dense.ndim else dense.reshape(1)
+    values = renamed(dense[tuple(positions)] if dense.ndim else dense.reshape(1), "ToSparseBackward1")
     return SparseTensor(positions, values, tuple(dense.shape), True)
 
 
+def sparse_cat(tensors, dim=0) -> SparseTensor:
+    """torch.cat of sparse tensors: the entries one after another, each shifted along `dim`."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, SparseTensor):
+            raise RuntimeError(f"Concatenating sparse tensors, but a dense tensor was found at position {i}.")
+    first = tensors[0]
+    d = one_dim(dim, first.ndim)
+    if d >= first.sparse_dim() or any(t.sparse_dim() != first.sparse_dim() for t in tensors):
+        raise SparseUnsupported("cat of sparse tensors along a dense dim: not supported by pyneuro")
+    for t in tensors[1:]:
+        if t.ndim != first.ndim or any(t._shape[i] != first._shape[i] for i in range(first.ndim) if i != d):
+            raise RuntimeError(
+                f"Sizes of tensors must match except in dimension {d}. "
+                f"Expected {list(first._shape)} but got {list(t._shape)}"
+            )
+    columns, offset = [], 0
+    for t in tensors:
+        idx = _index_array(t._idx).copy()
+        idx[d] += offset
+        columns.append(idx)
+        offset += t._shape[d]
+    shape = first._shape[:d] + (offset,) + first._shape[d + 1 :]
+    dev = first.device
+    values = cat([t._vals.to(first.dtype) for t in tensors])
+    return SparseTensor(_wrap(np.concatenate(columns, axis=1), "cpu").to(dev), values, shape)
+
+
+def sparse_stack(tensors, dim=0) -> SparseTensor:
+    """torch.stack of sparse tensors: each given a new dim of size 1 at `dim`, then cat."""
+    tensors = list(tensors)
+    if not all(isinstance(t, SparseTensor) for t in tensors):
+        raise RuntimeError("Cannot stack sparse tensors with dense tensors")
+    d = one_dim(dim, tensors[0].ndim + 1) if tensors else 0
+    grown = []
+    for t in tensors:
+        idx = np.insert(_index_array(t._idx), d, 0, axis=0)
+        shape = t._shape[:d] + (1,) + t._shape[d:]
+        grown.append(SparseTensor(_wrap(idx, "cpu").to(t.device), t._vals, shape))
+    return sparse_cat(grown, d)
+
+
 _engine.sparse_tensor_class[0] = SparseTensor  # (the engine stores sparse gradients as these)
+SPARSE_FUNCTIONS.update(cat=sparse_cat, concat=sparse_cat, concatenate=sparse_cat, stack=sparse_stack)
