@@ -49,7 +49,7 @@ from ._tensor_base import TensorBase, _wrap
 from ._tensor_str import get_printoptions, tensor_str
 from .autograd import engine as _engine
 from .autograd.shape import renamed
-from .creation import zeros
+from .creation import tensor, zeros
 from .functions import cat
 from .torch_runtime import layout
 
@@ -250,7 +250,7 @@ class SparseTensor:
     def to_dense(self, dtype=None) -> TensorBase:
         dense = zeros(tuple(self._shape), dtype=self.dtype, device=self.device)
         if self._nnz():
-            dense = dense.index_put(tuple(self._idx), self._vals, accumulate=True)
+            dense = dense._put(self._vals, tuple(self._idx._data), True, "ToDenseBackward0")
         return dense if dtype is None else dense.to(dtype)
 
     def to_sparse(self, *args, **kwargs) -> SparseTensor:
@@ -271,6 +271,9 @@ class SparseTensor:
 
     def double(self) -> SparseTensor:
         return self.to(self._vals.double().dtype)
+
+    def half(self) -> SparseTensor:
+        return self.to(self._vals.half().dtype)
 
     def long(self) -> SparseTensor:
         return self.to(self._vals.long().dtype)
@@ -313,7 +316,7 @@ class SparseTensor:
                 cat([self._vals, other._vals.to(self.dtype)]),
                 self._shape,
             )
-        if isinstance(other, TensorBase):
+        if isinstance(other, (TensorBase, builtins.int, builtins.float)):
             raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
         return NotImplemented
 
@@ -379,6 +382,23 @@ class SparseTensor:
         return NotImplemented
 
     # ------------------------------------------------------------------ in place (what optimizers call)
+    def copy_(self, src, non_blocking=False) -> SparseTensor:
+        """src's entries and size, in self's dtype (load_state_dict of a sparse buffer)."""
+        if not isinstance(src, SparseTensor):
+            raise RuntimeError(
+                "copy_() between dense and sparse Tensors is not implemented! Found self type = "
+                f"SparseCPU and src type = {type(src).__name__}"
+            )
+        values = src._vals.detach().to(device=self.device, dtype=self.dtype)
+        self._idx, self._vals = src._idx.to(self.device), values.requires_grad_(self.requires_grad)
+        self._shape, self._coalesced = src._shape, src._coalesced
+        return self
+
+    _copy_values = copy_
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
     def zero_(self) -> SparseTensor:
         """No entries left (torch's sparse zero_: nnz 0, the same size)."""
         self._idx = self._idx[:, :0]
@@ -526,9 +546,9 @@ class SparseTensor:
         """other @ self for a dense matrix other: (selfᵀ @ otherᵀ)ᵀ."""
         if not isinstance(other, TensorBase):
             return NotImplemented
-        if other.ndim == 1:
-            return self.t().mm(other)
-        return self.t().mm(other.t()).t()
+        if other.ndim == 1:  # (torch's matmul: the vector as a row, then squeezed)
+            return renamed(self.t().mm(other.unsqueeze(1)).squeeze(1), "SqueezeBackward4")
+        return renamed(self.t().mm(other.t()).t(), "MmBackward0")
 
     def sum(self, dim=None, keepdim=False, dtype=None):
         """The sum of the entries: a dense 0-d tensor, or over `dim` a sparse tensor of the other dims."""
@@ -545,9 +565,16 @@ class SparseTensor:
             shape = [n for d, n in enumerate(self._shape) if d not in dims]
             return SparseTensor(c._idx, values, shape, True)
         keep = [d for d in range(self.ndim) if d not in dims]
-        if not keep:
-            return self.sum(dtype=dtype)
+        if not keep:  # (every dim: a dense tensor, as torch's)
+            total = self.sum(dtype=dtype)
+            return total.reshape((1,) * self.ndim) if keepdim else total
         values = self._vals if dtype is None else self._vals.to(dtype)
+        if keepdim:  # (the summed dims stay, of size 1: their indices all 0)
+            idx = self._idx * _wrap(
+                np.isin(np.arange(self.ndim), keep).astype(np.int64).reshape(-1, 1), "cpu"
+            )
+            shape = [n if d in keep else 1 for d, n in enumerate(self._shape)]
+            return SparseTensor(idx.to(self.device), values, shape).coalesce()
         shape = [self._shape[d] for d in keep]
         return SparseTensor(self._idx[keep], values, shape).coalesce()
 
@@ -608,12 +635,8 @@ def sparse_coo_tensor(
     idx = _index_array(indices)
     if idx.ndim != 2:
         raise RuntimeError(f"indices must be sparse_dim x nnz, but got: {list(idx.shape)}")
-    vals = values if isinstance(values, TensorBase) else None
-    if vals is None:
-        from_values = np.asarray(values)
-        vals = _wrap(
-            from_values.astype(np.float32) if from_values.dtype == np.float64 else from_values, "cpu"
-        )
+    # (a list as torch.tensor reads it: floats the default dtype; an array keeps its dtype, float64 too)
+    vals = values if isinstance(values, TensorBase) else tensor(values)
     if dtype is not None or device is not None:
         vals = vals.to(
             device=device if device is not None else vals.device,

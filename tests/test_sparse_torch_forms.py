@@ -74,7 +74,14 @@ CASES = {
     "legacy DoubleTensor": lambda T: T.sparse.DoubleTensor(
         T.tensor([[0, 1]]), T.tensor([1.0, 2.0], dtype=T.float64)
     ),
+    "numpy float64 values keep float64": lambda T: T.sparse_coo_tensor(
+        np.array([[0, 1], [1, 0]]), np.array([1.0, 2.0]), (2, 2)
+    ),
+    "list values: the default float": lambda T: T.sparse_coo_tensor([[0, 1], [1, 0]], [1.0, 2.0], (2, 2)),
+    "s.sum(1, keepdim=True)": lambda T: _s(T).sum(1, keepdim=True),
+    "s.sum((0, 1), keepdim=True)": lambda T: _s(T).sum((0, 1), keepdim=True),
     # errors: torch's classes
+    "s + 1": lambda T: _s(T) + 1,
     "pow 0": lambda T: _s(T).pow(0),
     "s / dense": lambda T: _s(T) / T.ones(2, 3),
     "sparse.mm(s, vector)": lambda T: T.sparse.mm(_s(T), T.ones(3)),
@@ -113,6 +120,12 @@ def test_sparse_forms_match_torch(case):
         lambda T: T.sparse.sum(_s(T), 1).pow(-0.5),
         lambda T: _s(T) * T.tensor([[1.0], [2.0]]),
         lambda T: T.sparse.FloatTensor(2, 3),
+        lambda T: _s(T).sum(1, keepdim=True),
+        lambda T: T.sparse_coo_tensor(
+            T.tensor([[0, 1]]), T.tensor([1.0, 2.0], requires_grad=True), (3,)
+        ).to_dense(),
+        lambda T: T.ones(2, 2, requires_grad=True) @ _s(T),
+        lambda T: T.ones(3, requires_grad=True) @ _s(T).t(),
         lambda T: T.tensor([[0.0, 1.0], [2.0, 0.0]], requires_grad=True).to_sparse(),
         lambda T: T.sparse_coo_tensor(T.tensor([[0, 1]]), T.tensor([1.0, 2.0], requires_grad=True) * 2, (3,)),
         lambda T: T.sparse.softmax(
@@ -172,3 +185,49 @@ def test_degree_normalisation_with_sparse_ops_and_its_gradient():
         got.append((norm.detach().numpy(), w.grad.numpy()))
     for a, b in zip(*got):
         np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+def _adjacency_module(T):
+    class GraphLayer(T.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("adj", _s(T))
+            self.lin = T.nn.Linear(3, 2)
+
+        def forward(self, x):
+            return T.sparse.mm(self.adj, self.lin(x))
+
+    return GraphLayer()
+
+
+def test_a_sparse_buffer_moves_saves_and_loads_as_torchs():
+    """A GCN layer keeping its adjacency as a buffer (torch allows a sparse one): state_dict,
+    load_state_dict, the casts of Module, torch.save/load and assigning a new one."""
+    import io
+
+    got = []
+    for T in (pn, torch):
+        T.manual_seed(0)
+        m, other = _adjacency_module(T), _adjacency_module(T)
+        other.adj = T.sparse_coo_tensor(T.tensor([[1], [1]]), T.tensor([5.0]), (2, 3))
+        m.load_state_dict(other.state_dict())
+        m.double().float().to("cpu")
+        buf = io.BytesIO()
+        T.save(m.state_dict(), buf)
+        buf.seek(0)
+        loaded = T.load(buf)["adj"]
+        with pytest.raises(TypeError):  # (a dense-only rule still refuses other objects)
+            m.register_buffer("bad", [1.0])
+        got.append(
+            (
+                list(m.state_dict()),
+                str(m.adj.dtype),
+                _host(loaded),
+                _host(m(T.ones(3, 3))),
+                [n for n, _ in m.named_buffers()],
+            )
+        )
+    assert got[0][0] == got[1][0] and got[0][4] == got[1][4]
+    assert got[0][1].split(".")[-1] == got[1][1].split(".")[-1]
+    for a, b in zip(got[0][2:4], got[1][2:4]):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
