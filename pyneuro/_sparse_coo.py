@@ -143,6 +143,9 @@ class SparseTensor:
     def relu(self):
         return self._on_values("relu")
 
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return self._on_values("nan_to_num", nan, posinf, neginf)
+
     __pow__ = pow
 
     # ------------------------------------------------------------------ what it is
@@ -614,6 +617,23 @@ class SparseTensor:
         return text + ")"
 
     __str__ = __repr__
+
+
+def _zero_preserving(name: str):
+    def op(self) -> SparseTensor:
+        return self._on_values(name)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"{name} of the stored values (f(0) = 0: the unstored entries stay zero), as torch's"
+    return op
+
+
+# (torch's other sparse elementwise ops: those with f(0) = 0)
+for _name in (
+    "asin asinh atan atanh ceil deg2rad erf erfinv expm1 floor frac log1p rad2deg round sgn signbit "
+    "sin sinh tan tanh trunc"
+).split():
+    setattr(SparseTensor, _name, _zero_preserving(_name))
 
 
 def _cat_columns(a: TensorBase, b: TensorBase) -> TensorBase:

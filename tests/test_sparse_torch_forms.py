@@ -80,6 +80,11 @@ CASES = {
     "list values: the default float": lambda T: T.sparse_coo_tensor([[0, 1], [1, 0]], [1.0, 2.0], (2, 2)),
     "s.sum(1, keepdim=True)": lambda T: _s(T).sum(1, keepdim=True),
     "s.sum((0, 1), keepdim=True)": lambda T: _s(T).sum((0, 1), keepdim=True),
+    **{
+        f"torch.{name}": (lambda name: lambda T: getattr(T, name)(_s(T, (0.5, -0.2, 0.1, 0.7))))(name)
+        for name in "asin atanh ceil erf erfinv expm1 frac log1p nan_to_num round sgn signbit tan tanh trunc".split()
+    },
+    "s.tanh()": lambda T: _s(T, (0.5, -0.2, 0.1, 0.7)).tanh(),
     # errors: torch's classes
     "s + 1": lambda T: _s(T) + 1,
     "pow 0": lambda T: _s(T).pow(0),
@@ -230,4 +235,43 @@ def test_a_sparse_buffer_moves_saves_and_loads_as_torchs():
     assert got[0][0] == got[1][0] and got[0][4] == got[1][4]
     assert got[0][1].split(".")[-1] == got[1][1].split(".")[-1]
     for a, b in zip(got[0][2:4], got[1][2:4]):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def _special_spmm(T):
+    """pyGAT's SpecialSpmmFunction: a custom Function saving a sparse tensor for its backward."""
+
+    class SpecialSpmmFunction(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, indices, values, shape, b):
+            a = T.sparse_coo_tensor(indices, values, shape)
+            ctx.save_for_backward(a, b)
+            ctx.N = shape[0]
+            return T.matmul(a, b)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            a, b = ctx.saved_tensors
+            grad_values = grad_b = None
+            if ctx.needs_input_grad[1]:
+                grad_a_dense = grad_output.matmul(b.t())
+                edge_idx = a._indices()[0, :] * ctx.N + a._indices()[1, :]
+                grad_values = grad_a_dense.view(-1)[edge_idx]
+            if ctx.needs_input_grad[3]:
+                grad_b = a.t().matmul(grad_output)
+            return None, grad_values, None, grad_b
+
+    return SpecialSpmmFunction
+
+
+def test_a_custom_function_saves_a_sparse_tensor_for_backward():
+    got = []
+    for T in (pn, torch):
+        values = T.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        b = T.arange(9.0).reshape(3, 3).requires_grad_()
+        out = _special_spmm(T).apply(T.tensor([[0, 1, 1, 2], [1, 0, 2, 2]]), values, T.Size([3, 3]), b)
+        (out * T.arange(9.0).reshape(3, 3)).sum().backward()
+        got.append((out.detach().numpy(), values.grad.numpy(), b.grad.numpy(), type(out.grad_fn).__name__))
+    assert got[0][3] == got[1][3]
+    for a, b in zip(got[0][:3], got[1][:3]):
         np.testing.assert_allclose(a, b, rtol=1e-6)
