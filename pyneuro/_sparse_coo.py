@@ -29,7 +29,7 @@ of Embedding(sparse=True) is one, rows (1, nnz) of values (nnz, D). The autograd
 (autograd/engine.py, from the lookup's SparseRowsGrad; this module registers the class there) and
 adds gradients into it in place (add_); zero_(), mul_() and the optimizers' sparse updates
 (optim/sparse_adam.py) work on it. mm, t() and sum(dim) are for all-sparse tensors only.
-Arrows: imports numpy, _tensor_base, autograd.engine, creation and torch_runtime (and functions);
+Arrows: imports numpy, _tensor_base, _sparse_merge, autograd.engine, creation and torch_runtime (and functions);
 _tensor_compat (Tensor.to_sparse) and sparse.py (torch.sparse) import it.
 """
 
@@ -45,6 +45,7 @@ from . import _tensor_base
 from ._arguments import SPARSE_FUNCTIONS
 from ._dtype import bool_, default_float, int64
 from ._shapes import Size, normalize_dims, one_dim
+from ._sparse_merge import merge
 from ._tensor_base import TensorBase, _wrap
 from ._tensor_str import get_printoptions, tensor_str
 from .autograd import engine as _engine
@@ -54,6 +55,10 @@ from .functions import cat
 from .torch_runtime import layout
 
 sparse_coo = layout("sparse_coo")
+_ZERO_PRESERVING = frozenset(
+    "asin asinh atan atanh ceil deg2rad erf erfinv expm1 floor frac log1p rad2deg round sgn signbit "
+    "sin sinh tan tanh trunc".split()
+)
 
 
 def _index_array(indices) -> np.ndarray:
@@ -83,6 +88,8 @@ class SparseTensor:
 
     def __getattr__(self, name: str):
         """(only names the class does not have) a Tensor method: torch's NotImplementedError."""
+        if name in _ZERO_PRESERVING:  # (torch's other sparse elementwise ops: f(0) = 0, on the values)
+            return lambda: self._on_values(name)
         if name.startswith("_") or not hasattr(_tensor_base._TENSOR_CLASS, name):
             raise AttributeError(f"'SparseTensor' object has no attribute '{name}'")
         raise SparseUnsupported(
@@ -312,16 +319,34 @@ class SparseTensor:
             )
 
     def __add__(self, other):
-        if isinstance(other, SparseTensor):  # the entries side by side (coalesce() sums them)
+        if isinstance(other, SparseTensor):  # torch's merge of the two entry lists (_sparse_merge.py)
             self._same_shape(other, "add")
-            return SparseTensor(
-                _cat_columns(self._idx, other._idx),
-                cat([self._vals, other._vals.to(self.dtype)]),
-                self._shape,
+            shape, dev = tuple(self._shape[: self.sparse_dim()]), self.device
+            la, lb = (np.ravel_multi_index(tuple(_index_array(t._idx)), shape) for t in (self, other))
+            slot_a, slot_b, where = merge(la.reshape(-1), lb.reshape(-1))
+            slots = [_wrap(s.astype(np.int64), "cpu").to(dev) for s in (slot_a, slot_b)]
+            dtype = (self._vals[:0].detach() + other._vals[:0].detach()).dtype  # (torch's promotion)
+            values = zeros((len(where), *self._vals.shape[1:]), dtype=dtype, device=dev)
+            values = values.index_add(0, slots[0], self._vals.to(dtype)).index_add(
+                0, slots[1], other._vals.to(dtype)
             )
+            idx = (
+                np.stack(np.unravel_index(where, shape))
+                if where.size
+                else np.zeros((len(shape), 0), np.int64)
+            )
+            out = SparseTensor(_wrap(idx.astype(np.int64), "cpu").to(dev), values, self._shape)
+            out._coalesced = self._coalesced and other._coalesced
+            return out
         if isinstance(other, (TensorBase, builtins.int, builtins.float)):
             raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
         return NotImplemented
+
+    def _appended(self, other: SparseTensor) -> SparseTensor:
+        """other's entries after self's (add_'s accumulation of sparse gradients; coalesce() sums them)."""
+        self._same_shape(other, "add")
+        values = cat([self._vals, other._vals.to(self.dtype)])
+        return SparseTensor(_cat_columns(self._idx, other._idx), values, self._shape)
 
     def __radd__(self, other):
         if isinstance(other, TensorBase):
@@ -424,7 +449,7 @@ class SparseTensor:
         if other._idx is self._idx:  # the same indices (g.add_(g)): the values add, as torch's
             self._vals = self._vals.detach() + (other._vals if alpha == 1 else other._vals * alpha)
             return self
-        added = self + (other if alpha == 1 else other * alpha)
+        added = self._appended(other if alpha == 1 else other * alpha)
         coalesced = other._coalesced if not self._nnz() else not other._nnz() and self._coalesced
         self._idx, self._vals, self._coalesced = added._idx, added._vals.detach(), coalesced
         return self
@@ -617,23 +642,6 @@ class SparseTensor:
         return text + ")"
 
     __str__ = __repr__
-
-
-def _zero_preserving(name: str):
-    def op(self) -> SparseTensor:
-        return self._on_values(name)
-
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"{name} of the stored values (f(0) = 0: the unstored entries stay zero), as torch's"
-    return op
-
-
-# (torch's other sparse elementwise ops: those with f(0) = 0)
-for _name in (
-    "asin asinh atan atanh ceil deg2rad erf erfinv expm1 floor frac log1p rad2deg round sgn signbit "
-    "sin sinh tan tanh trunc"
-).split():
-    setattr(SparseTensor, _name, _zero_preserving(_name))
 
 
 def _cat_columns(a: TensorBase, b: TensorBase) -> TensorBase:

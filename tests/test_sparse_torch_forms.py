@@ -275,3 +275,44 @@ def test_a_custom_function_saves_a_sparse_tensor_for_backward():
     assert got[0][3] == got[1][3]
     for a, b in zip(got[0][:3], got[1][:3]):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def _pair(T, seed, coalesce_first):
+    T.manual_seed(seed)
+    a = T.sparse_coo_tensor(T.randint(0, 4, (2, 12)), T.randn(12), (4, 4))
+    b = T.sparse_coo_tensor(T.randint(0, 4, (2, 9)), T.randn(9), (4, 4))
+    return (a.coalesce() if coalesce_first else a), b
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("coalesce_first", [False, True])
+def test_sparse_plus_sparse_stores_the_entries_torch_stores(seed, coalesce_first):
+    """torch merges the two entry lists (same positions met together become one entry): the
+    printed sum, its nnz, indices and coalesced flag are torch's, not the lists side by side."""
+    out = []
+    for T in (pn, torch):
+        a, b = _pair(T, seed, coalesce_first)
+        total = a + b
+        out.append((repr(total), repr(b + a), repr(T.add(a, b, alpha=2)), total.is_coalesced()))
+    assert out[0] == out[1]
+
+
+def test_sparse_sum_gradients_and_promotion():
+    got = []
+    for T in (pn, torch):
+        va = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        vb = T.tensor([4.0, 5.0], requires_grad=True)
+        a = T.sparse_coo_tensor(T.tensor([[0, 1, 0], [1, 0, 1]]), va, (2, 2))
+        b = T.sparse_coo_tensor(T.tensor([[1, 0], [0, 1]]), vb, (2, 2))
+        T.sparse.mm(a + b, T.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+        ints = T.sparse_coo_tensor(T.tensor([[0, 2]]), T.tensor([1, 2]), (3,))
+        floats = T.sparse_coo_tensor(T.tensor([[2, 1]]), T.tensor([1.5, 5.0]), (3,))
+        got.append((va.grad.numpy(), vb.grad.numpy(), repr(ints + floats)))
+    np.testing.assert_allclose(got[0][0], got[1][0])
+    np.testing.assert_allclose(got[0][1], got[1][1])
+    assert got[0][2] == got[1][2]
+
+
+def test_is_tensor_is_true_for_a_sparse_tensor():
+    for T in (pn, torch):
+        assert T.is_tensor(_s(T)) and T.is_tensor(T.ones(1)) and not T.is_tensor([1.0])
