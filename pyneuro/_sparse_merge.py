@@ -18,7 +18,8 @@ def merge(la: np.ndarray, lb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     """(the output slot of each entry of a, of each entry of b, each output slot's linear
     position) for entry lists at linear positions la and lb, walked as torch walks them."""
     if (np.diff(la) > 0).all() and (np.diff(lb) > 0).all():  # (both coalesced: the sorted union)
-        union = np.union1d(la, lb)
+        union = np.sort(np.concatenate([la, lb]), kind="stable")  # (np.union1d's hashing is slower)
+        union = union[np.concatenate([[True], union[1:] != union[:-1]])] if union.size else union
         return np.searchsorted(union, la), np.searchsorted(union, lb), union
     a, b = la.tolist(), lb.tolist()
     slot_a, slot_b, out = [0] * len(a), [0] * len(b), []
