@@ -324,6 +324,11 @@ def __getattr__(name: str):
     if name in _torch_nn_names.SAME_AS_FUNCTIONAL:  # pn.conv2d, pn.pixel_shuffle, ...: nn.functional's
         globals()[name] = function = _checked(_torch_nn_names.functional_op(name), name)
         return function
+    if name in ("smm", "hspmm"):  # sparse @ dense, stored sparse: sparse.py's (loaded on first use)
+        globals()[name] = function = _checked(
+            getattr(_importlib.import_module(f"{__name__}.sparse"), name), name
+        )
+        return function
     if name == "vmap":  # torch.vmap is torch.func.vmap
         return _importlib.import_module(f"{__name__}.func").vmap
     if name == "compile":  # _compile.py wraps a Module in nn's classes, loaded here on first use

@@ -28,7 +28,13 @@ where it types one dim, an int or a sequence of ints, or a sequence of ints only
 (torch.nn.functional's Python-level functions fail as their code does, AttributeError for a list
 in F.softmax; those keep pyneuro's own checks.)
 
-Arrows: imports numpy, _tensor_base and the two tables; the namespace modules import it.
+A sparse COO tensor (_sparse_coo.py, not a Tensor) passes the check and routes the call: torch's
+functions take one (`torch.mul(s, 2)`, `torch.cat([s1, s2])`, `torch.relu(s)`), so a checked
+function given one runs SPARSE_FUNCTIONS' form of it or the sparse tensor's method of that name,
+found only on this unusual path: the dense calls pay nothing for it.
+
+Arrows: imports numpy, _tensor_base and the two tables; the namespace modules import it
+(_sparse_coo.py fills SPARSE_FUNCTIONS).
 """
 
 from __future__ import annotations
@@ -47,6 +53,10 @@ from ._tensor_params import TENSOR_PARAMS
 _NUMBERS = (bool, int, float, complex, np.number, np.bool_)
 _PYTHON_NAMES = {"train": "training"}  # (torch's C++ name of a flag -> F.dropout's Python name)
 _ABSENT = object()
+_SPARSE = object()  # (_refusal's answer for a sparse COO tensor: torch takes it, SPARSE_FUNCTIONS' form runs)
+# torch-level functions of a sparse COO tensor (pyneuro/_sparse_coo.py fills it: torch.cat of sparse
+# tensors, ...); one not here, given a sparse first argument, is its method of that name if it has one
+SPARSE_FUNCTIONS: dict = {}
 _TENSOR_KINDS = ("tensor", "number", "sequence", "tensors")
 _SCALAR_NAMES = {"int": "int", "float": "float", "scalar": "Number", "str": "str"}  # (kind -> torch's word)
 _REAL = (int, float, np.integer, np.floating, np.bool_)  # (a Python bool is an int)
@@ -96,9 +106,12 @@ def _dims_refusal(name: str, arg: str, position, kind: str, x):
 
 
 def _refusal(name: str, position: int, arg: str, kind: str, x):
-    """The TypeError for x given as argument `arg`, or None when torch takes x there."""
-    if isinstance(x, TensorBase) or getattr(type(x), "is_sparse", False) is True:
+    """The TypeError for x given as argument `arg`, None when torch takes x there, _SPARSE where x is
+    a sparse tensor or a sequence holding one."""
+    if isinstance(x, TensorBase):
         return None
+    if getattr(type(x), "is_sparse", False) is True:  # (inline: numbers come this way on every call)
+        return _SPARSE
     if kind.endswith("|None") and x is None:
         return None
     if kind.startswith("number") and isinstance(x, _NUMBERS):
@@ -108,10 +121,15 @@ def _refusal(name: str, position: int, arg: str, kind: str, x):
             return TypeError(
                 f"{name}(): argument '{arg}' (position 1) must be tuple of Tensors, not {type_name(x)}"
             )
+        sparse = False
         for i, item in enumerate(x):
             if not isinstance(item, TensorBase):
-                return TypeError(f"expected Tensor as element {i} in argument 0, but got {type_name(item)}")
-        return None
+                if not _is_sparse(item):
+                    return TypeError(
+                        f"expected Tensor as element {i} in argument 0, but got {type_name(item)}"
+                    )
+                sparse = True
+        return _SPARSE if sparse else None
     return _not_a("Tensor", name, arg, position, x)
 
 
@@ -235,7 +253,9 @@ def _checked(function, name: str, params, module: str, method: bool = False):
     first = min((row[0] for row in checks if row[0] is not None), default=None)
     keywords = frozenset(row[1] for row in checks if row[1] is not None)
 
-    def check(args, kwargs, given):
+    def check(args, kwargs, given) -> bool:
+        """Raise torch's TypeError for an argument it refuses; True if a sparse tensor is among them."""
+        sparse = False
         for index, keyword, arg, position, kind, group, takes in rows:
             if index is not None and given >= index:
                 x = args[index - 1]
@@ -263,14 +283,18 @@ def _checked(function, name: str, params, module: str, method: bool = False):
             elif not isinstance(x, TensorBase):
                 at = position or (index - int(method) if index else None)
                 refusal = _refusal(name, at, arg, kind.replace("tensors", "sequence"), x)
-                if refusal is not None:
+                if refusal is _SPARSE:
+                    sparse = True
+                elif refusal is not None:
                     raise refusal
+        return sparse
 
     @functools.wraps(function)
     def run(*args, **kwargs):
         given = len(args)
         if (first is not None and given >= first) or (kwargs and not keywords.isdisjoint(kwargs)):
-            check(args, kwargs, given)
+            if check(args, kwargs, given) and not method:
+                return _sparse_call(function, name, args, kwargs)
         try:
             return function(*args, **kwargs)
         except MemoryError as exc:  # NumPy's, for a result too large: torch's allocator raises RuntimeError
@@ -282,6 +306,28 @@ def _checked(function, name: str, params, module: str, method: bool = False):
     if not method:
         run.__module__, run.__qualname__ = module, name  # (found as module.name: pickle refers to it so)
     return run
+
+
+def _is_sparse(x) -> bool:
+    return getattr(type(x), "is_sparse", False) is True
+
+
+def _sparse_call(function, name: str, args, kwargs):
+    """torch.<name>(...) given a sparse COO tensor: SPARSE_FUNCTIONS' form, else the sparse first
+    argument's method of that name (torch.mul(s, 2) is s.mul(2)), else the function itself (which
+    handles a sparse operand, as torch.mm(dense, s), or refuses it)."""
+    handler = SPARSE_FUNCTIONS.get(name)
+    if handler is not None:
+        return handler(*args, **kwargs)
+    if args and _is_sparse(args[0]):
+        try:  # (a Tensor method it lacks: torch's NotImplementedError, an AttributeError too)
+            method = getattr(args[0], name)
+        except AttributeError as exc:
+            if isinstance(exc, NotImplementedError):
+                raise
+        else:
+            return method(*args[1:], **kwargs)
+    return function(*args, **kwargs)
 
 
 def check_tensor_arguments(namespace: dict, module: str) -> None:

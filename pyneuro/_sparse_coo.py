@@ -29,7 +29,7 @@ of Embedding(sparse=True) is one, rows (1, nnz) of values (nnz, D). The autograd
 (autograd/engine.py, from the lookup's SparseRowsGrad; this module registers the class there) and
 adds gradients into it in place (add_); zero_(), mul_() and the optimizers' sparse updates
 (optim/sparse_adam.py) work on it. mm, t() and sum(dim) are for all-sparse tensors only.
-Arrows: imports numpy, _tensor_base, autograd.engine, creation and torch_runtime (and functions);
+Arrows: imports numpy, _tensor_base, _sparse_merge, autograd.engine, creation and torch_runtime (and functions);
 _tensor_compat (Tensor.to_sparse) and sparse.py (torch.sparse) import it.
 """
 
@@ -42,16 +42,23 @@ import operator
 import numpy as np
 
 from . import _tensor_base
+from ._arguments import SPARSE_FUNCTIONS
 from ._dtype import bool_, default_float, int64
 from ._shapes import Size, normalize_dims, one_dim
+from ._sparse_merge import merge
 from ._tensor_base import TensorBase, _wrap
 from ._tensor_str import get_printoptions, tensor_str
 from .autograd import engine as _engine
-from .creation import zeros
+from .autograd.shape import renamed
+from .creation import tensor, zeros
 from .functions import cat
 from .torch_runtime import layout
 
 sparse_coo = layout("sparse_coo")
+_ZERO_PRESERVING = frozenset(
+    "asin asinh atan atanh ceil deg2rad erf erfinv expm1 floor frac log1p rad2deg round sgn signbit "
+    "sin sinh tan tanh trunc".split()
+)
 
 
 def _index_array(indices) -> np.ndarray:
@@ -81,6 +88,8 @@ class SparseTensor:
 
     def __getattr__(self, name: str):
         """(only names the class does not have) a Tensor method: torch's NotImplementedError."""
+        if name in _ZERO_PRESERVING:  # (torch's other sparse elementwise ops: f(0) = 0, on the values)
+            return lambda: self._on_values(name)
         if name.startswith("_") or not hasattr(_tensor_base._TENSOR_CLASS, name):
             raise AttributeError(f"'SparseTensor' object has no attribute '{name}'")
         raise SparseUnsupported(
@@ -128,9 +137,21 @@ class SparseTensor:
         return -self
 
     def pow(self, exponent):
-        if not isinstance(exponent, (builtins.int, builtins.float)) or exponent <= 0:
-            raise RuntimeError("pow: a sparse tensor takes a positive number as exponent (0 ** 0 is not 0)")
+        if isinstance(exponent, TensorBase) and exponent.ndim == 0:
+            exponent = exponent.item()
+        if not isinstance(exponent, (builtins.int, builtins.float)):
+            raise RuntimeError("pow: a sparse tensor takes a number (or a 0-d tensor) as exponent")
+        if exponent == 0:
+            raise RuntimeError(
+                "pow: cannot raise to zeroth power on sparse tensor; it would make the result tensor dense"
+            )
         return self._on_values("pow", exponent)
+
+    def relu(self):
+        return self._on_values("relu")
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return self._on_values("nan_to_num", nan, posinf, neginf)
 
     __pow__ = pow
 
@@ -239,7 +260,7 @@ class SparseTensor:
     def to_dense(self, dtype=None) -> TensorBase:
         dense = zeros(tuple(self._shape), dtype=self.dtype, device=self.device)
         if self._nnz():
-            dense = dense.index_put(tuple(self._idx), self._vals, accumulate=True)
+            dense = dense._put(self._vals, tuple(self._idx._data), True, "ToDenseBackward0")
         return dense if dtype is None else dense.to(dtype)
 
     def to_sparse(self, *args, **kwargs) -> SparseTensor:
@@ -261,10 +282,16 @@ class SparseTensor:
     def double(self) -> SparseTensor:
         return self.to(self._vals.double().dtype)
 
+    def half(self) -> SparseTensor:
+        return self.to(self._vals.half().dtype)
+
     def long(self) -> SparseTensor:
         return self.to(self._vals.long().dtype)
 
-    def type(self, dtype) -> SparseTensor:
+    def type(self, dtype=None, non_blocking=False):
+        """Without dtype torch's legacy type name ('torch.sparse.FloatTensor'); else a cast."""
+        if dtype is None:
+            return "torch.sparse." + self._vals.type().rpartition(".")[2]
         return self.to(dtype=dtype)
 
     def t(self) -> SparseTensor:
@@ -292,16 +319,34 @@ class SparseTensor:
             )
 
     def __add__(self, other):
-        if isinstance(other, SparseTensor):  # the entries side by side (coalesce() sums them)
+        if isinstance(other, SparseTensor):  # torch's merge of the two entry lists (_sparse_merge.py)
             self._same_shape(other, "add")
-            return SparseTensor(
-                _cat_columns(self._idx, other._idx),
-                cat([self._vals, other._vals.to(self.dtype)]),
-                self._shape,
+            shape, dev = tuple(self._shape[: self.sparse_dim()]), self.device
+            la, lb = (np.ravel_multi_index(tuple(_index_array(t._idx)), shape) for t in (self, other))
+            slot_a, slot_b, where = merge(la.reshape(-1), lb.reshape(-1))
+            slots = [_wrap(s.astype(np.int64), "cpu").to(dev) for s in (slot_a, slot_b)]
+            dtype = (self._vals[:0].detach() + other._vals[:0].detach()).dtype  # (torch's promotion)
+            values = zeros((len(where), *self._vals.shape[1:]), dtype=dtype, device=dev)
+            values = values.index_add(0, slots[0], self._vals.to(dtype)).index_add(
+                0, slots[1], other._vals.to(dtype)
             )
-        if isinstance(other, TensorBase):
+            idx = (
+                np.stack(np.unravel_index(where, shape))
+                if where.size
+                else np.zeros((len(shape), 0), np.int64)
+            )
+            out = SparseTensor(_wrap(idx.astype(np.int64), "cpu").to(dev), values, self._shape)
+            out._coalesced = self._coalesced and other._coalesced
+            return out
+        if isinstance(other, (TensorBase, builtins.int, builtins.float)):
             raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
         return NotImplemented
+
+    def _appended(self, other: SparseTensor) -> SparseTensor:
+        """other's entries after self's (add_'s accumulation of sparse gradients; coalesce() sums them)."""
+        self._same_shape(other, "add")
+        values = cat([self._vals, other._vals.to(self.dtype)])
+        return SparseTensor(_cat_columns(self._idx, other._idx), values, self._shape)
 
     def __radd__(self, other):
         if isinstance(other, TensorBase):
@@ -323,20 +368,65 @@ class SparseTensor:
         ):
             return SparseTensor(self._idx, self._vals * other, self._shape, self._coalesced)
         if isinstance(other, TensorBase):  # dense * sparse stays sparse: the dense values at the entries
+            if self.dense_dim() or other.ndim > self.ndim:
+                self._same_shape(other, "mul")
+            dense = other.expand(tuple(self._shape))  # (broadcast to self's shape, as torch's)
+            return SparseTensor(self._idx, self._vals * dense[tuple(self._idx)], self._shape, self._coalesced)
+        if isinstance(other, SparseTensor):  # the positions both store, of the coalesced two
             self._same_shape(other, "mul")
-            return SparseTensor(self._idx, self._vals * other[tuple(self._idx)], self._shape, self._coalesced)
+            a, b = self.coalesce(), other.coalesce()
+            la, lb = (
+                np.ravel_multi_index(tuple(_index_array(t._idx)), tuple(t._shape[: t.sparse_dim()]))
+                for t in (a, b)
+            )
+            common, ia, ib = np.intersect1d(la, lb, assume_unique=True, return_indices=True)
+            dev = self.device
+            pick = lambda t, i: t._vals.index_select(0, _wrap(i.astype(np.int64), "cpu").to(dev))
+            return SparseTensor(
+                a._idx[:, _wrap(ia.astype(np.int64), "cpu").to(dev)],
+                pick(a, ia) * pick(b, ib),
+                self._shape,
+                True,
+            )
         return NotImplemented
 
     __rmul__ = __mul__
+
+    def div(self, other, *, rounding_mode=None):
+        if rounding_mode is not None:
+            return self._on_values("div", other, rounding_mode=rounding_mode)
+        return self / other
 
     def __truediv__(self, other):
         if isinstance(other, (builtins.int, builtins.float)) or (
             isinstance(other, TensorBase) and other.ndim == 0
         ):
             return SparseTensor(self._idx, self._vals / other, self._shape, self._coalesced)
+        if isinstance(other, TensorBase):
+            raise RuntimeError(
+                "Sparse division requires a scalar or zero-dim dense tensor divisor (got shape "
+                f"{list(other.shape)} for divisor)"
+            )
         return NotImplemented
 
     # ------------------------------------------------------------------ in place (what optimizers call)
+    def copy_(self, src, non_blocking=False) -> SparseTensor:
+        """src's entries and size, in self's dtype (load_state_dict of a sparse buffer)."""
+        if not isinstance(src, SparseTensor):
+            raise RuntimeError(
+                "copy_() between dense and sparse Tensors is not implemented! Found self type = "
+                f"SparseCPU and src type = {type(src).__name__}"
+            )
+        values = src._vals.detach().to(device=self.device, dtype=self.dtype)
+        self._idx, self._vals = src._idx.to(self.device), values.requires_grad_(self.requires_grad)
+        self._shape, self._coalesced = src._shape, src._coalesced
+        return self
+
+    _copy_values = copy_
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
     def zero_(self) -> SparseTensor:
         """No entries left (torch's sparse zero_: nnz 0, the same size)."""
         self._idx = self._idx[:, :0]
@@ -359,13 +449,16 @@ class SparseTensor:
         if other._idx is self._idx:  # the same indices (g.add_(g)): the values add, as torch's
             self._vals = self._vals.detach() + (other._vals if alpha == 1 else other._vals * alpha)
             return self
-        added = self + (other if alpha == 1 else other * alpha)
+        added = self._appended(other if alpha == 1 else other * alpha)
         coalesced = other._coalesced if not self._nnz() else not other._nnz() and self._coalesced
         self._idx, self._vals, self._coalesced = added._idx, added._vals.detach(), coalesced
         return self
 
     def add(self, other, *, alpha=1):
         return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, *, alpha=1):
+        return self + (-other if alpha == 1 else other * -alpha)
 
     def mul(self, other):
         return self * other
@@ -385,6 +478,8 @@ class SparseTensor:
         if not isinstance(other, TensorBase):
             raise TypeError(f"mm(): argument 'mat2' must be Tensor, not {type(other).__name__}")
         vector = other.ndim == 1
+        if vector and _node_name != "MvBackward0":  # (mm wants a matrix; matmul and mv take a vector)
+            raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
         dense = other.unsqueeze(1) if vector else other
         if dense.ndim != 2 or dense.shape[0] != self._shape[1]:
             raise RuntimeError(
@@ -398,18 +493,90 @@ class SparseTensor:
         contributions = dense.index_select(0, self._idx[1]) * self._vals.unsqueeze(1)  # v * D[c]
         out = zeros((self._shape[0], dense.shape[1]), dtype=dense.dtype, device=dense.device)
         out = out._put(contributions, (self._idx._data[0],), True, _node_name)  # added into rows r
-        return out.squeeze(1) if vector else out
+        return renamed(out.squeeze(1), "MvBackward0") if vector else out
 
-    matmul = mm
-    __matmul__ = mm
+    def matmul(self, other):
+        return self.mm(
+            other, "MvBackward0" if isinstance(other, TensorBase) and other.ndim == 1 else "MmBackward0"
+        )
+
+    __matmul__ = matmul
+
+    def mv(self, vec):
+        if not isinstance(vec, TensorBase) or vec.ndim != 1:
+            raise RuntimeError(f"vector + matrix @ vector expected, got 2, 2, {getattr(vec, 'ndim', 0)}")
+        return self.mm(vec, "MvBackward0")
+
+    # ------------------------------------------------------------------ selecting entries
+    def _entries(self, keep: np.ndarray, idx: np.ndarray, shape) -> SparseTensor:
+        """The entries at host positions `keep` (in that order), with indices idx."""
+        dev = self.device
+        values = self._vals.index_select(0, _wrap(keep.astype(np.int64), "cpu").to(dev))
+        return SparseTensor(_wrap(idx.astype(np.int64), "cpu").to(dev), values, shape)
+
+    def select(self, dim: int, index: int) -> SparseTensor:
+        """The entries at `index` along sparse dim `dim`, that dim dropped (torch's order kept)."""
+        d = one_dim(dim, self.ndim)
+        if d >= self.sparse_dim():
+            raise SparseUnsupported(
+                "select on a dense dim of a hybrid sparse tensor: not supported by pyneuro"
+            )
+        n = self._shape[d]
+        if not -n <= index < n:
+            raise IndexError(f"index {index} is out of bounds for dimension {d} with size {n}")
+        idx = _index_array(self._idx)
+        keep = np.flatnonzero(idx[d] == index % n)
+        shape = self._shape[:d] + self._shape[d + 1 :]
+        return self._entries(keep, np.delete(idx[:, keep], d, axis=0), shape)
+
+    def __getitem__(self, key):
+        if isinstance(key, (builtins.int, np.integer)) and not isinstance(key, builtins.bool):
+            if not self._shape:
+                raise IndexError("invalid index of a 0-dim tensor.")
+            return self.select(0, builtins.int(key))
+        raise SparseUnsupported("indexing a sparse tensor: pyneuro takes an int only (s[i])")
+
+    def index_select(self, dim: int, index) -> SparseTensor:
+        """The entries along `dim` at each of index's positions in turn (each in its stored order)."""
+        d = one_dim(dim, self.ndim)
+        if (
+            not isinstance(index, TensorBase)
+            or index.ndim > 1
+            or index.dtype != int64
+            and index.dtype.is_floating_point
+        ):
+            raise (
+                IndexError("index_select(): Expected dtype int32/int64 for index")
+                if isinstance(index, TensorBase)
+                else TypeError(f"index_select(): argument 'index' must be Tensor, not {type(index).__name__}")
+            )
+        if d >= self.sparse_dim():
+            raise SparseUnsupported(
+                "index_select on a dense dim of a hybrid sparse tensor: not supported by pyneuro"
+            )
+        want, idx, n = _index_array(index).reshape(-1), _index_array(self._idx), self._shape[d]
+        if want.size and (want.min() < -n or want.max() >= n):
+            raise IndexError("index out of range in self")
+        want = want % n if n else want
+        order = np.argsort(want, kind="stable")
+        lo, hi = np.searchsorted(want[order], idx[d], "left"), np.searchsorted(want[order], idx[d], "right")
+        entry = np.repeat(np.arange(idx.shape[1]), hi - lo)  # each entry once per position selecting it
+        starts = np.repeat(lo - np.cumsum(hi - lo) + (hi - lo), hi - lo)
+        k = order[starts + np.arange(entry.size)] if entry.size else entry
+        by_k = np.argsort(k, kind="stable")  # (position-major, the entries in stored order)
+        entry, k = entry[by_k], k[by_k]
+        new = idx[:, entry].copy()
+        new[d] = k
+        shape = self._shape[:d] + (len(want),) + self._shape[d + 1 :]
+        return self._entries(entry, new, shape)
 
     def __rmatmul__(self, other):
         """other @ self for a dense matrix other: (selfᵀ @ otherᵀ)ᵀ."""
         if not isinstance(other, TensorBase):
             return NotImplemented
-        if other.ndim == 1:
-            return self.t().mm(other)
-        return self.t().mm(other.t()).t()
+        if other.ndim == 1:  # (torch's matmul: the vector as a row, then squeezed)
+            return renamed(self.t().mm(other.unsqueeze(1)).squeeze(1), "SqueezeBackward4")
+        return renamed(self.t().mm(other.t()).t(), "MmBackward0")
 
     def sum(self, dim=None, keepdim=False, dtype=None):
         """The sum of the entries: a dense 0-d tensor, or over `dim` a sparse tensor of the other dims."""
@@ -426,9 +593,16 @@ class SparseTensor:
             shape = [n for d, n in enumerate(self._shape) if d not in dims]
             return SparseTensor(c._idx, values, shape, True)
         keep = [d for d in range(self.ndim) if d not in dims]
-        if not keep:
-            return self.sum(dtype=dtype)
+        if not keep:  # (every dim: a dense tensor, as torch's)
+            total = self.sum(dtype=dtype)
+            return total.reshape((1,) * self.ndim) if keepdim else total
         values = self._vals if dtype is None else self._vals.to(dtype)
+        if keepdim:  # (the summed dims stay, of size 1: their indices all 0)
+            idx = self._idx * _wrap(
+                np.isin(np.arange(self.ndim), keep).astype(np.int64).reshape(-1, 1), "cpu"
+            )
+            shape = [n if d in keep else 1 for d, n in enumerate(self._shape)]
+            return SparseTensor(idx.to(self.device), values, shape).coalesce()
         shape = [self._shape[d] for d in keep]
         return SparseTensor(self._idx[keep], values, shape).coalesce()
 
@@ -437,9 +611,13 @@ class SparseTensor:
         the first on a new line, wrapped at the print width as torch's _add_suffixes does."""
         pad = " " * len("tensor(indices=")
         if self._nnz():
-            indices = repr(self._idx).replace("\n", "\n" + pad)
+            indices = tensor_str(_index_array(self._idx), [], len("indices=tensor(")).replace(
+                "\n", "\n" + pad
+            )
             host = np.asarray(self._vals.detach().cpu().numpy())
-            values = tensor_str(host, []).replace("\n", "\n" + " " * len("       values="))
+            values = tensor_str(host, [], len("values=tensor(")).replace(
+                "\n", "\n" + " " * len("       values=")
+            )
         else:  # (torch's spelling of the empty ones)
             dense = "".join(f", {n}" for n in self._vals.shape[1:]) or ","
             indices, values = f"tensor([], size=({self.sparse_dim()}, 0))", f"tensor([], size=(0{dense}))"
@@ -485,12 +663,8 @@ def sparse_coo_tensor(
     idx = _index_array(indices)
     if idx.ndim != 2:
         raise RuntimeError(f"indices must be sparse_dim x nnz, but got: {list(idx.shape)}")
-    vals = values if isinstance(values, TensorBase) else None
-    if vals is None:
-        from_values = np.asarray(values)
-        vals = _wrap(
-            from_values.astype(np.float32) if from_values.dtype == np.float64 else from_values, "cpu"
-        )
+    # (a list as torch.tensor reads it: floats the default dtype; an array keeps its dtype, float64 too)
+    vals = values if isinstance(values, TensorBase) else tensor(values)
     if dtype is not None or device is not None:
         vals = vals.to(
             device=device if device is not None else vals.device,
@@ -534,6 +708,8 @@ def sparse_coo_tensor(
             raise RuntimeError(
                 f"size is inconsistent with indices: for dim {d}, size is {size[d]} but found index {int(idx[d].max())}"
             )
+    if vals.requires_grad:  # (torch's node for the construction: the values reach it through a view)
+        vals = renamed(vals.view(tuple(vals.shape)), "SparseCooTensorWithDimsAndTensorsBackward0")
     out = SparseTensor(_wrap(idx, "cpu").to(vals.device), vals, size, bool(is_coalesced) or idx.shape[1] <= 1)
     if requires_grad:
         out.requires_grad_(True)
@@ -567,8 +743,53 @@ def dense_to_sparse(dense: TensorBase) -> SparseTensor:
     gathered from dense, so gradients flow back to it."""
     idx = _index_array(dense.detach().nonzero().t()) if dense.ndim else np.zeros((0, 1), np.int64)
     positions = _wrap(idx, "cpu").to(dense.device)
-    values = dense[tuple(positions)] if dense.ndim else dense.reshape(1)
+    values = renamed(dense[tuple(positions)] if dense.ndim else dense.reshape(1), "ToSparseBackward1")
     return SparseTensor(positions, values, tuple(dense.shape), True)
 
 
+def sparse_cat(tensors, dim=0) -> SparseTensor:
+    """torch.cat of sparse tensors: the entries one after another, each shifted along `dim`."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, SparseTensor):
+            raise RuntimeError(f"Concatenating sparse tensors, but a dense tensor was found at position {i}.")
+    first = tensors[0]
+    d = one_dim(dim, first.ndim)
+    if d >= first.sparse_dim() or any(t.sparse_dim() != first.sparse_dim() for t in tensors):
+        raise SparseUnsupported("cat of sparse tensors along a dense dim: not supported by pyneuro")
+    for t in tensors[1:]:
+        if t.ndim != first.ndim or any(t._shape[i] != first._shape[i] for i in range(first.ndim) if i != d):
+            raise RuntimeError(
+                f"Sizes of tensors must match except in dimension {d}. "
+                f"Expected {list(first._shape)} but got {list(t._shape)}"
+            )
+    columns, offset = [], 0
+    for t in tensors:
+        idx = _index_array(t._idx).copy()
+        idx[d] += offset
+        columns.append(idx)
+        offset += t._shape[d]
+    shape = first._shape[:d] + (offset,) + first._shape[d + 1 :]
+    dev = first.device
+    values = cat([t._vals.to(first.dtype) for t in tensors])
+    return SparseTensor(_wrap(np.concatenate(columns, axis=1), "cpu").to(dev), values, shape)
+
+
+def sparse_stack(tensors, dim=0) -> SparseTensor:
+    """torch.stack of sparse tensors: each given a new dim of size 1 at `dim`, then cat."""
+    tensors = list(tensors)
+    if not all(isinstance(t, SparseTensor) for t in tensors):
+        raise RuntimeError("Cannot stack sparse tensors with dense tensors")
+    d = one_dim(dim, tensors[0].ndim + 1) if tensors else 0
+    grown = []
+    for t in tensors:
+        idx = np.insert(_index_array(t._idx), d, 0, axis=0)
+        shape = t._shape[:d] + (1,) + t._shape[d:]
+        grown.append(SparseTensor(_wrap(idx, "cpu").to(t.device), t._vals, shape))
+    return sparse_cat(grown, d)
+
+
 _engine.sparse_tensor_class[0] = SparseTensor  # (the engine stores sparse gradients as these)
+SPARSE_FUNCTIONS.update(cat=sparse_cat, concat=sparse_cat, concatenate=sparse_cat, stack=sparse_stack)

@@ -127,8 +127,8 @@ def _rewrap(body: str, indent: int, width: int) -> str:
     return "\n".join(lines)
 
 
-def _body(host: np.ndarray, opts: dict) -> str:
-    """The bracketed numbers, laid out as torch lays them out."""
+def _body(host: np.ndarray, opts: dict, indent: int = 0) -> str:
+    """The bracketed numbers, laid out as torch lays them out (`indent` more columns to their left)."""
     summarised = host.size > opts["threshold"]
     if summarised and not opts["edgeitems"]:
         return "[...]"
@@ -146,12 +146,14 @@ def _body(host: np.ndarray, opts: dict) -> str:
     if not rewrap:
         return np.array2string(host, formatter=formatter, **opts)
     opts["max_line_width"] = sys.maxsize
-    return _rewrap(np.array2string(host, formatter=formatter, **opts), 6 + host.ndim, width)
+    return _rewrap(np.array2string(host, formatter=formatter, **opts), 6 + host.ndim + indent, width)
 
 
-def tensor_str(host: np.ndarray, suffixes: list[str]) -> str:
+def tensor_str(host: np.ndarray, suffixes: list[str], indent: int = 0) -> str:
     """The text `tensor([...], suffix, ...)` for the host array; suffixes as torch spells them but for
-    "pyneuro." (the line breaks are measured with torch's spelling, so they fall where torch's do)."""
+    "pyneuro." (the line breaks are measured with torch's spelling, so they fall where torch's do).
+    indent: the columns before it on its first line (a sparse tensor's `values=`), as torch's
+    _tensor_str(indent) counts them; the caller indents the other lines."""
     prefix = "tensor("
     limit = PRINT_OPTS.threshold
     opts = dict(
@@ -159,9 +161,9 @@ def tensor_str(host: np.ndarray, suffixes: list[str]) -> str:
         prefix=prefix,
         threshold=sys.maxsize if limit == math.inf else int(limit),
         edgeitems=PRINT_OPTS.edgeitems,
-        max_line_width=PRINT_OPTS.linewidth - 1 + host.ndim,
+        max_line_width=PRINT_OPTS.linewidth - 1 + host.ndim - indent,
     )
-    body = _body(host, opts) if host.size else "[]"
+    body = _body(host, opts, indent) if host.size else "[]"
     if (host.size == 0 and host.ndim != 1) or (host.size and not opts["edgeitems"]):
         at = (
             1 if suffixes and suffixes[0].startswith("device=") else 0

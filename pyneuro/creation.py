@@ -179,7 +179,9 @@ def from_dlpack(ext) -> Tensor:
 
 
 def is_tensor(obj) -> bool:
-    return isinstance(obj, TensorBase)
+    """True for a Tensor and, as torch's, for a sparse COO tensor (_sparse_coo.py: not a Tensor subclass,
+    so isinstance(s, Tensor) stays False there: a metaclass check would slow every dense isinstance)."""
+    return isinstance(obj, TensorBase) or getattr(type(obj), "is_sparse", False) is True
 
 
 def _factory_out(factory):

@@ -100,7 +100,11 @@ class _CtxNode(Function, FunctionCtx):
     # ------------------------------------------------------------------ what ctx offers
     def save_for_backward(self, *tensors) -> None:
         for t in tensors:
-            if t is not None and not isinstance(t, TensorBase):
+            if (
+                t is not None
+                and not isinstance(t, TensorBase)
+                and getattr(type(t), "is_sparse", False) is not True
+            ):
                 raise TypeError(
                     f"save_for_backward can only save variables, but argument 0 is of type {type(t).__name__}"
                 )
@@ -316,7 +320,9 @@ def apply_ctx(cls, args, kwargs):
     node.saved = saved
     outputs = {id(r) for r in results}  # a saved output is named by this node, an input by its own grad_fn
     node.versions = tuple(
-        (t._vc, t._vc[0], t._data, node if id(t) in outputs else t) for t in saved if t is not None
+        (t._vc, t._vc[0], t._data, node if id(t) in outputs else t)
+        for t in saved
+        if isinstance(t, TensorBase)  # (a sparse COO tensor, pyGAT's saved adjacency, is not watched)
     )
     if _inference_used[0]:
         _refuse_inference_tensors(node.versions)

@@ -40,6 +40,11 @@ def _need_tensor(data, what: str) -> None:
         )
 
 
+def _is_sparse(value) -> bool:
+    """A sparse COO tensor (_sparse_coo.py, not a Tensor): a buffer may hold one, as torch's (a GCN's adjacency)."""
+    return getattr(type(value), "is_sparse", False) is True
+
+
 class Parameter(Tensor):
     """A Tensor that a Module registers as a learnable parameter (requires_grad=True)."""
 
@@ -170,7 +175,7 @@ class Module(StateDictMixin):
         elif isinstance(value, Buffer) or _is_lazy(value) or (params is not None and name in self._buffers):
             if params is None:
                 raise AttributeError("cannot assign buffer before Module.__init__() call")
-            if value is not None and not isinstance(value, Tensor):
+            if value is not None and not isinstance(value, Tensor) and not _is_sparse(value):
                 raise TypeError(
                     f"cannot assign '{typename(value)}' as buffer '{name}' "
                     "(torch.nn.Buffer, torch.Tensor or None expected)"
@@ -252,7 +257,7 @@ class Module(StateDictMixin):
         """A tensor the module owns that is not a parameter (running statistics, a causal mask):
         moved by .to(), saved in state_dict unless persistent=False."""
         self._check_name("buffer", name, "_buffers")
-        if tensor is not None and not isinstance(tensor, Tensor):
+        if tensor is not None and not isinstance(tensor, Tensor) and not _is_sparse(tensor):
             raise TypeError(
                 f"cannot assign '{typename(tensor)}' object to buffer '{name}' (torch Tensor or None required)"
             )
