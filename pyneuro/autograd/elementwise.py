@@ -514,7 +514,8 @@ def _one_minus_square(xp, y):
     equal to the bit (the "exact: False" of a hand-written tanh backward). For float32 the product
     is exact in float64, so computing there and rounding back gives the fma's result."""
     if y.dtype == _np.float32 and xp is _np:
-        y64 = y.astype(_np.float64)  # (in place from here: as fast as the float32 formula)
+        y64 = _np.array(y, dtype=_np.float64)  # (an array even for a 0-d y, which may be a NumPy
+        # scalar; in place from here: as fast as the float32 formula)
         _np.multiply(y64, y64, out=y64)
         _np.subtract(1.0, y64, out=y64)
         return y64.astype(_np.float32)
