@@ -43,6 +43,7 @@ from ._errors import AllocationError, type_name
 from ._method_params import METHOD_PARAMS
 from ._tensor_base import TensorBase
 from ._tensor_params import TENSOR_PARAMS
+from .overrides import handle_torch_function, overloaded_in
 
 _NUMBERS = (bool, int, float, complex, np.number, np.bool_)
 _PYTHON_NAMES = {"train": "training"}  # (torch's C++ name of a flag -> F.dropout's Python name)
@@ -235,7 +236,10 @@ def _checked(function, name: str, params, module: str, method: bool = False):
     first = min((row[0] for row in checks if row[0] is not None), default=None)
     keywords = frozenset(row[1] for row in checks if row[1] is not None)
 
-    def check(args, kwargs, given):
+    def check(args, kwargs, given) -> bool:
+        """Raise torch's TypeError for a refused argument; whether a tensor-like object with
+        __torch_function__ was met where a Tensor goes (the call is then its to answer)."""
+        overloaded = False
         for index, keyword, arg, position, kind, group, takes in rows:
             if index is not None and given >= index:
                 x = args[index - 1]
@@ -257,6 +261,9 @@ def _checked(function, name: str, params, module: str, method: bool = False):
             elif kind == "tensors" and given > 1:
                 for i, item in enumerate(args):
                     if not isinstance(item, TensorBase):
+                        if overloaded_in(item):
+                            overloaded = True
+                            continue
                         raise TypeError(
                             f"expected Tensor as element {i} in argument 0, but got {type_name(item)}"
                         )
@@ -264,13 +271,19 @@ def _checked(function, name: str, params, module: str, method: bool = False):
                 at = position or (index - int(method) if index else None)
                 refusal = _refusal(name, at, arg, kind.replace("tensors", "sequence"), x)
                 if refusal is not None:
+                    if overloaded_in(x):  # (a tensor-like object with __torch_function__: overrides.py)
+                        overloaded = True
+                        continue
                     raise refusal
+        return overloaded
 
     @functools.wraps(function)
     def run(*args, **kwargs):
         given = len(args)
         if (first is not None and given >= first) or (kwargs and not keywords.isdisjoint(kwargs)):
-            check(args, kwargs, given)
+            if check(args, kwargs, given):  # (torch.mean(d): d's __torch_function__ answers)
+                relevant = [o for x in (*args, *kwargs.values()) for o in overloaded_in(x)]
+                return handle_torch_function(run, relevant, *args, **kwargs)
         try:
             return function(*args, **kwargs)
         except MemoryError as exc:  # NumPy's, for a result too large: torch's allocator raises RuntimeError

@@ -1,5 +1,6 @@
 """PyTorch's documentation notes, run side by side with torch: a custom Function's own errors
-reach the caller unchanged ("Extending PyTorch")."""
+reach the caller unchanged ("Extending PyTorch"), and tensor-like objects with
+__torch_function__ (the notes' ScalarTensor and MetadataTensor) answer torch's functions."""
 
 from __future__ import annotations
 
@@ -60,3 +61,88 @@ def test_custom_function_errors_reach_the_caller_unchanged(which, requires_grad)
             fn.apply(fw.ones(3, requires_grad=requires_grad))
         errors.append((type(info.value), str(info.value)))
     assert errors[1] == errors[0]
+
+
+def _scalar_tensor(fw):
+    """The notes' ScalarTensor: torch.mean and torch.add implemented for it, nothing else."""
+    handled = {}
+
+    class ScalarTensor:
+        def __init__(self, n, value):
+            self._N, self._value = n, value
+
+        def tensor(self):
+            return self._value * fw.eye(self._N)
+
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            if kwargs is None:
+                kwargs = {}
+            if func not in handled or not all(issubclass(t, (fw.Tensor, ScalarTensor)) for t in types):
+                return NotImplemented
+            return handled[func](*args, **kwargs)
+
+    def add(a, b):
+        if isinstance(b, ScalarTensor):
+            return ScalarTensor(a._N, a._value + b._value)
+        return fw.add(a.tensor(), b)
+
+    handled[fw.mean] = lambda d: float(d._value) / d._N
+    handled[fw.add] = add
+    return ScalarTensor
+
+
+def test_torch_function_of_a_tensor_like_type():
+    results = []
+    for fw in (torch, pn):
+        d = _scalar_tensor(fw)(5, 2)
+        twice = fw.add(d, d)
+        mixed = fw.add(d, fw.ones(5, 5))
+        with pytest.raises(TypeError) as info:
+            fw.mul(d, 3)  # not handled: every handler answers NotImplemented
+        results.append((fw.mean(d), twice._value, mixed.tolist(), str(info.value)))
+    assert results[1] == results[0]
+
+
+def test_torch_function_dispatch_order_types_and_kwargs():
+    """Every overloaded argument (in lists too, methods too), a subclass asked before its
+    parent, types in that order, kwargs None when the call has none: as torch calls it."""
+    results = []
+    for fw in (torch, pn):
+
+        class Meta:
+            def __init__(self, t, tag):
+                self.val, self.tag = t, tag
+
+            @classmethod
+            def __torch_function__(cls, func, types, args=(), kwargs=None):
+                calls.append((getattr(func, "__name__", ""), [t.__name__ for t in types], kwargs))
+                unwrapped = [
+                    [getattr(a, "val", a) for a in x] if isinstance(x, list) else getattr(x, "val", x)
+                    for x in args
+                ]
+                return Meta(func(*unwrapped, **(kwargs or {})), cls.__name__)
+
+        class Sub(Meta):
+            pass
+
+        calls = []
+        x = fw.tensor([[1.0, 2.0], [3.0, 4.0]])
+        out = [
+            fw.add(x, Meta(x, "m")).val.tolist(),
+            fw.cat([Meta(x, "m"), Sub(x, "s")], dim=0).tag,
+            fw.sum(Meta(x, "m"), dim=1).val.tolist(),
+            x.mul(Meta(x, "m")).val.tolist(),
+            fw.overrides.has_torch_function((Meta(x, "m"),)),
+            fw.overrides.has_torch_function((x,)),
+            fw.overrides.is_tensor_like(Meta(x, "m")),
+            fw.overrides.is_tensor_like([1.0]),
+        ]
+        results.append((out, calls))
+    assert results[1] == results[0]
+
+
+def test_a_plain_list_is_still_refused():
+    for fw in (torch, pn):
+        with pytest.raises(TypeError, match="must be Tensor, not list"):
+            fw.exp([1.0])
