@@ -146,3 +146,35 @@ def test_a_plain_list_is_still_refused():
     for fw in (torch, pn):
         with pytest.raises(TypeError, match="must be Tensor, not list"):
             fw.exp([1.0])
+
+
+@pytest.mark.parametrize("op", ["mul", "div", "mul_self", "mul_number", "exp", "mul_one_needs"])
+def test_saved_tensors_hooks_pack_and_unpack_in_torchs_order(op):
+    """The autograd mechanics note's a * b under saved_tensors_hooks: torch's MulBackward0 (and
+    DivBackward0) saves other before self, so b is packed and unpacked first."""
+    logs = []
+    for fw in (torch, pn):
+        log = []
+
+        def pack(t, log=log):
+            log.append(("pack", [round(v, 5) for v in t.tolist()]))
+            return t
+
+        def unpack(t, log=log):
+            log.append(("unpack", [round(v, 5) for v in t.tolist()]))
+            return t
+
+        a = fw.ones(3, requires_grad=True)
+        b = fw.full((3,), 2.0, requires_grad=op != "mul_one_needs")
+        with fw.autograd.graph.saved_tensors_hooks(pack, unpack):
+            y = {
+                "mul": lambda: a * b,
+                "div": lambda: a / b,
+                "mul_self": lambda: a * a,
+                "mul_number": lambda: a * 3.0,
+                "exp": lambda: a.exp(),
+                "mul_one_needs": lambda: a * b,
+            }[op]()
+        y.sum().backward()
+        logs.append(log)
+    assert logs[1] == logs[0]

@@ -163,3 +163,25 @@ print(
         (x * 2).sum(), [x, torch.ones(2, requires_grad=True)], allow_unused=True, materialize_grads=True
     )
 )
+
+
+# the note's saved_tensors_hooks example: what is packed and unpacked, in torch's order
+def pack_hook(x):
+    print("Packing", x)
+    return x
+
+
+def unpack_hook(x):
+    print("Unpacking", x)
+    return x
+
+
+a = torch.ones(5, requires_grad=True)
+b = torch.ones(5, requires_grad=True) * 2
+with torch.autograd.graph.saved_tensors_hooks(pack_hook, unpack_hook):
+    y = a * b
+y.sum().backward()
+b = torch.ones(5, requires_grad=True) * 2
+with torch.autograd.graph.saved_tensors_hooks(pack_hook, unpack_hook):
+    y = a / b
+y.sum().backward()
