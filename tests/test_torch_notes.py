@@ -4,6 +4,8 @@ __torch_function__ (the notes' ScalarTensor and MetadataTensor) answer torch's f
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 import pyneuro as pn
@@ -178,3 +180,35 @@ def test_saved_tensors_hooks_pack_and_unpack_in_torchs_order(op):
         y.sum().backward()
         logs.append(log)
     assert logs[1] == logs[0]
+
+
+def _storages_after_load(fw):
+    """The serialization note's "saving views": what torch.load gives back of views saved alone."""
+
+    def round_trip(obj):
+        buf = io.BytesIO()
+        fw.save(obj, buf)
+        buf.seek(0)
+        return fw.load(buf)
+
+    large = fw.arange(1, 1000)
+    x = fw.arange(12.0).view(3, 4)
+    small = round_trip(large[0:5])
+    strided = round_trip(large[10:20:2])
+    rows = round_trip([x[0], x[2]])
+    column = round_trip(x[:, 1])
+    return [
+        (small.tolist(), small.untyped_storage().nbytes(), small.storage_offset()),
+        round_trip(large[0:5].clone()).untyped_storage().nbytes(),
+        (strided.tolist(), strided.untyped_storage().nbytes(), strided.storage_offset(), strided.stride()),
+        (rows[0].untyped_storage().nbytes(), rows[1].storage_offset()),
+        rows[0].untyped_storage().data_ptr() == rows[1].untyped_storage().data_ptr(),
+        (column.tolist(), column.stride(), column.storage_offset(), column.untyped_storage().nbytes()),
+        [v.untyped_storage().nbytes() for v in round_trip(fw.nn.Linear(3, 2).state_dict()).values()],
+    ]
+
+
+def test_a_saved_view_keeps_its_whole_storage():
+    """torch.save writes a view's whole storage (the note: small.storage().size() is 999 after
+    loading; clone() to save only the view), and views of one tensor share it after loading."""
+    assert _storages_after_load(pn) == _storages_after_load(torch)

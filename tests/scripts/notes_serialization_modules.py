@@ -35,6 +35,7 @@ large = torch.arange(1, 1000)
 small = large[0:5]
 torch.save(small, os.path.join(d, "small.pt"))
 loaded_small = torch.load(os.path.join(d, "small.pt"))
+print(loaded_small.untyped_storage().size(), loaded_small.storage().size())
 torch.save(small.clone(), os.path.join(d, "small.pt"))
 loaded_small = torch.load(os.path.join(d, "small.pt"))
 print(loaded_small.storage().size())
