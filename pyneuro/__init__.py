@@ -259,6 +259,7 @@ _LAZY_SUBMODULES = (
     "distributed",  # torch.distributed: is_available() is False (one process)
     "version",  # torch.version: __version__, cuda
     "jit",  # torch.jit: script and trace return what they are given
+    "overrides",  # torch.overrides: __torch_function__ of tensor-like objects (overrides.py)
     "return_types",  # the named tuples of max, sort, topk, ... (torch.return_types)
     "accelerator",  # torch.accelerator: is_available, current_accelerator
     "amp",  # torch.amp: autocast, GradScaler

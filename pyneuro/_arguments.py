@@ -49,11 +49,13 @@ from ._errors import AllocationError, type_name
 from ._method_params import METHOD_PARAMS
 from ._tensor_base import TensorBase
 from ._tensor_params import TENSOR_PARAMS
+from .overrides import handle_torch_function, overloaded_in
 
 _NUMBERS = (bool, int, float, complex, np.number, np.bool_)
 _PYTHON_NAMES = {"train": "training"}  # (torch's C++ name of a flag -> F.dropout's Python name)
 _ABSENT = object()
 _SPARSE = object()  # (_refusal's answer for a sparse COO tensor: torch takes it, SPARSE_FUNCTIONS' form runs)
+_OVERLOADED = object()  # (check's answer where a tensor-like object's __torch_function__ takes the call)
 # torch-level functions of a sparse COO tensor (pyneuro/_sparse_coo.py fills it: torch.cat of sparse
 # tensors, ...); one not here, given a sparse first argument, is its method of that name if it has one
 SPARSE_FUNCTIONS: dict = {}
@@ -253,9 +255,11 @@ def _checked(function, name: str, params, module: str, method: bool = False):
     first = min((row[0] for row in checks if row[0] is not None), default=None)
     keywords = frozenset(row[1] for row in checks if row[1] is not None)
 
-    def check(args, kwargs, given) -> bool:
-        """Raise torch's TypeError for an argument it refuses; True if a sparse tensor is among them."""
-        sparse = False
+    def check(args, kwargs, given):
+        """Raise torch's TypeError for an argument it refuses; else _OVERLOADED where a tensor-like
+        object with __torch_function__ stands where a Tensor goes (the call is then its to answer),
+        _SPARSE where a sparse tensor is among the arguments, None for plain ones."""
+        found = None
         for index, keyword, arg, position, kind, group, takes in rows:
             if index is not None and given >= index:
                 x = args[index - 1]
@@ -277,6 +281,9 @@ def _checked(function, name: str, params, module: str, method: bool = False):
             elif kind == "tensors" and given > 1:
                 for i, item in enumerate(args):
                     if not isinstance(item, TensorBase):
+                        if overloaded_in(item):
+                            found = _OVERLOADED
+                            continue
                         raise TypeError(
                             f"expected Tensor as element {i} in argument 0, but got {type_name(item)}"
                         )
@@ -284,16 +291,23 @@ def _checked(function, name: str, params, module: str, method: bool = False):
                 at = position or (index - int(method) if index else None)
                 refusal = _refusal(name, at, arg, kind.replace("tensors", "sequence"), x)
                 if refusal is _SPARSE:
-                    sparse = True
+                    found = found or _SPARSE
                 elif refusal is not None:
+                    if overloaded_in(x):  # (a tensor-like object with __torch_function__: overrides.py)
+                        found = _OVERLOADED
+                        continue
                     raise refusal
-        return sparse
+        return found
 
     @functools.wraps(function)
     def run(*args, **kwargs):
         given = len(args)
         if (first is not None and given >= first) or (kwargs and not keywords.isdisjoint(kwargs)):
-            if check(args, kwargs, given) and not method:
+            found = check(args, kwargs, given)
+            if found is _OVERLOADED:  # (torch.mean(d): d's __torch_function__ answers)
+                relevant = [o for x in (*args, *kwargs.values()) for o in overloaded_in(x)]
+                return handle_torch_function(run, relevant, *args, **kwargs)
+            if found is _SPARSE and not method:
                 return _sparse_call(function, name, args, kwargs)
         try:
             return function(*args, **kwargs)

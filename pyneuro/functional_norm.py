@@ -220,7 +220,7 @@ def batch_norm(
             )
         if n <= 1:
             raise ArgumentError(
-                f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
+                f"Expected more than 1 value per channel when training, got input size {input.shape}"
             )
         # (contiguous first, as torch's kernel: the result is contiguous whatever the input's layout)
         dims = (0,) + tuple(range(2, input.ndim))

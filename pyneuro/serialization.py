@@ -23,7 +23,9 @@ np.random.get_state()'s uint32 or strings, is pickled, as torch pickles every ar
 {"__npscalar__": ["float64", 0.93]} (a weights-only load refuses both, and frozensets, unless their
 globals are allow-listed, as torch.load refuses what it would unpickle), where NAME is the tensor's
 dotted path ("optimizer.state.0.exp_avg"). Tensors whose memory overlaps (the same tensor
-twice, views of one tensor, tied weights) are stored once, as the span of memory they cover,
+twice, views of one tensor, tied weights) are stored once, as the span of memory they cover
+(a view of a larger tensor, x[0:5] of arange(999) saved alone, as that tensor's whole memory,
+shared by all its views saved: torch.save writes a view's whole storage),
 and each as {"__tensor_ex__": {"storage": NAME, "offset": k, "shape": [...], "stride": [...],
 "requires_grad": b, "parameter": b}}, a strided view into it (offset and strides counted in
 elements), so they share memory again after loading, as torch's do; the same entry without
@@ -318,15 +320,17 @@ def _place_tensors(pending: list, tensors: dict) -> None:
     for i, (obj, _, _, node) in enumerate(pending):
         if seen.setdefault(id(obj), i) != i:
             node["__same__"] = seen[id(obj)]
+    wholes: dict = {}  # (id of a root array, dtype) -> the name its whole storage is stored under
     for group in overlapping([entry for entry in pending if not entry[3]]):
         first_obj, first, first_path, first_node = group[0]
-        order = dense_order(first) if len(group) == 1 else None
+        whole = _whole_storage(group)
+        order = dense_order(first) if len(group) == 1 and not whole else None
         if order is not None:  # a lone transposed tensor: its values in C order, under its shape
             name = _add_array(tensors, first_path, np.ascontiguousarray(first))
             _fill_node(first_node, first_obj, name, None, order)
             continue
         # a group, or a lone strided tensor (kept strided, as torch keeps it), is written as views
-        shared = (len(group) > 1 or not first.flags.c_contiguous) and viewable(group)
+        shared = whole or ((len(group) > 1 or not first.flags.c_contiguous) and viewable(group))
         if not shared:
             for obj, array, path, node in group:
                 _fill_node(node, obj, _add_array(tensors, path, array), None)
@@ -334,6 +338,9 @@ def _place_tensors(pending: list, tensors: dict) -> None:
         starts = [address(a) for _, a, _, _ in group]
         lo = min(starts)
         hi = max(s + extent(a) for s, (_, a, _, _) in zip(starts, group))
+        if whole:  # (the view's whole storage, as torch writes it)
+            lo = address(root(first))
+            hi = lo + root(first).nbytes
         item = first.dtype.itemsize
         if lo == starts[0] and hi - lo == first.nbytes and first.flags.c_contiguous:
             storage = first  # the first tensor covers the span: stored as itself, under its own name
@@ -341,7 +348,13 @@ def _place_tensors(pending: list, tensors: dict) -> None:
             storage = np.ndarray(
                 ((hi - lo) // item,), first.dtype, buffer=root(first), offset=lo - address(root(first))
             )
-        name = _add_array(tensors, first_path, storage)
+        if whole:  # (views of one tensor in separate groups share its storage, as torch's do)
+            key = (id(root(first)), first.dtype.str)
+            if key not in wholes:
+                wholes[key] = _add_array(tensors, first_path, storage)
+            name = wholes[key]
+        else:
+            name = _add_array(tensors, first_path, storage)
         for start, (obj, array, _, node) in zip(starts, group):
             layout = None
             if not (
@@ -350,6 +363,20 @@ def _place_tensors(pending: list, tensors: dict) -> None:
             ):
                 layout = [(start - lo) // item, list(array.shape), [s // item for s in array.strides]]
             _fill_node(node, obj, name, layout)
+
+
+def _whole_storage(group: list) -> bool:
+    """Whether a group holding a view of a larger tensor (x[0:5] of arange(999)) is written as
+    that tensor's whole memory, as torch.save writes a view's whole storage (its "Serialization
+    semantics" note: loaded, small.storage().size() is 999; clone() first to save only the view)."""
+    base = root(group[0][1])
+    if not any(getattr(obj, "_view", None) is not None for obj, _, _, _ in group):
+        return False
+    if not (isinstance(base, np.ndarray) and base.flags.c_contiguous and viewable(group)):
+        return False
+    starts = [address(a) for _, a, _, _ in group]
+    span = max(s + extent(a) for s, (_, a, _, _) in zip(starts, group)) - min(starts)
+    return base.nbytes > span
 
 
 def _fill_node(node: dict, obj, name: str, layout, order=None) -> None:

@@ -540,3 +540,23 @@ def test_in_place_on_a_standardized_output_is_no_error():
         (y * y).sum().backward()
         grads.append(xt.grad)
     _close(*grads)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda fw: fw.nn.BatchNorm1d(4)(fw.randn(1, 4)),
+        lambda fw: fw.nn.BatchNorm2d(4)(fw.randn(1, 4, 1, 1)),
+        lambda fw: fw.nn.functional.batch_norm(fw.randn(1, 4), None, None, training=True),
+        lambda fw: fw.nn.InstanceNorm1d(4)(fw.randn(1, 4, 1)),
+    ],
+)
+def test_one_value_per_channel_message_is_torchs(call):
+    """A last batch of one sample through BatchNorm in training: torch's ValueError, its words
+    (the size printed as torch.Size([1, 4]), as a script printing the error shows it)."""
+    messages = []
+    for fw in (torch, pn):
+        with pytest.raises(ValueError) as info:
+            call(fw)
+        messages.append(str(info.value).replace("pyneuro", "torch"))
+    assert messages[1] == messages[0]

@@ -25,7 +25,9 @@ mnist_rnn, super-resolution, fast neural style, REINFORCE/actor-critic, ImageNet
 transfer learning, VAE, language translation, nanoGPT); zth_*.py, Karpathy's "Neural Networks: Zero
 to Hero": micrograd against torch, makemore's bigram, MLP, BatchNorm, backprop-ninja and WaveNet
 notebooks, makemore.py, "Let's build GPT", nanoGPT and the GPT-2 reproduction; d2l_*.py, the PyTorch
-code of the d2l.ai textbook chapter by chapter, its helpers inlined, on synthetic data) run as written
+code of the d2l.ai textbook chapter by chapter, its helpers inlined, on synthetic data; notes_*.py, the
+examples of PyTorch's documentation notes (autograd mechanics, extending PyTorch, serialization, modules,
+broadcasting, reproducibility, numerical accuracy) and the torch.func and FGSM tutorials) run as written
 and with only their imports renamed; what the two print must agree, text and numbers
 (the comparison of tests/test_course_notebooks.py: "pyneuro" read as "torch", float32 precision)."""
 

@@ -42,7 +42,6 @@ from .function import (
     _FREED_MESSAGE,
     Function,
     FunctionCtx,
-    _as_torch_error,
     _ctx_apply,
     _mixed_devices,
     _refuse_inference_tensors,
@@ -291,13 +290,12 @@ def apply_ctx(cls, args, kwargs):
     grad_mode = _GradMode.enabled
     setup = getattr(cls, "setup_context", None)
     custom_setup = setup is not None and setup is not Function.setup_context
-    try:
-        with no_grad():
-            out = cls.forward(*args, **kwargs) if custom_setup else cls.forward(node, *args, **kwargs)
-            if custom_setup:
-                setup(node, args, out)
-    except (ValueError, TypeError) as exc:
-        raise _as_torch_error(exc, cls) from None
+    # (what the user's forward raises reaches the caller unchanged, as in torch: pyneuro's own ops
+    # inside it raise torch's errors already)
+    with no_grad():
+        out = cls.forward(*args, **kwargs) if custom_setup else cls.forward(node, *args, **kwargs)
+        if custom_setup:
+            setup(node, args, out)
     outs = out if isinstance(out, tuple) else (out,)
     for t in node._dirty:
         if t._node is None and t._req and grad_mode:

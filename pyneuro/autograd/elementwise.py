@@ -120,6 +120,7 @@ class Mul(Function):
     __slots__ = ()
     number_edge = "any"
     saved_for = ((1,), (0,))  # a is read for b's gradient, b for a's
+    packs_reversed = True  # (torch's MulBackward0 saves other, then self)
 
     def forward(self, a, b):
         self.saved = (a, b)
@@ -154,6 +155,7 @@ class Div(Function):
     __slots__ = ()
     number_edge = "any"
     saved_for = ((1,), (0, 1))
+    packs_reversed = True  # (torch's DivBackward0 saves other, then self)
 
     def saved_tensors(self):
         return (((), ()), False) if self.saved[1] is None else (self.saved_for, False)

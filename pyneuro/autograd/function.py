@@ -143,6 +143,9 @@ class Function:
     # None: every tensor input, always. saves_output: backward reads the output (exp, relu, ...).
     saved_for = None
     saves_output = False
+    # saved_tensors_hooks packs (and unpacks) the inputs read in position order, the output last;
+    # reversed where torch's node saves the second input first (a * b, a / b: b, then a)
+    packs_reversed = False
     # The inputs whose `t.data = other` backward sees (follow_assigned_data): torch's node saves
     # those tensors themselves (None: every input); Linear's not its weight (torch saves weight.t()).
     follows_data = None
@@ -280,7 +283,10 @@ class Function:
         if _inference_used[0]:  # torch's rule for tensors made in inference_mode
             _refuse_inference_tensors(rec)
         if _saved_hooks.in_use[0] and _saved_hooks.state.pairs:  # saved_tensors_hooks (saved_hooks.py)
-            _saved_hooks.pack(self, [out if owner is self else owner for _, _, _, owner in rec])
+            owners = [out if owner is self else owner for _, _, _, owner in rec]
+            if self.packs_reversed and not saves_output:
+                owners.reverse()
+            _saved_hooks.pack(self, owners)
         return tuple(rec)
 
     def saved_tensors(self):
