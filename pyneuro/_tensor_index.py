@@ -31,6 +31,7 @@ from ._shapes import shape_arg as _shape_arg
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap, need_tensor
 from ._tensor_keys import int_index, same_dtype_put
 from .autograd.index import IndexPut, ScatterReduce
+from .autograd.math import NotDifferentiable
 from .autograd.shape import Diagonal, renamed, watch
 from .autograd.shape import unsafe_view as _unsafe_view
 from .backends.torch_flags import uninitialized_fill
@@ -709,7 +710,7 @@ class IndexMethods:
         starts = xp.concatenate([xp.ones(builtins.min(len(flat), 1), dtype=bool), change])
         first = xp.nonzero(starts)[0]
         values = flat[first] if dim is None else xp.moveaxis(flat[first], 0, d)
-        out = [_wrap(xp.ascontiguousarray(values), self.device)]
+        out = [_values_of(self, xp.ascontiguousarray(values), "unique_consecutive")]
         if return_inverse:
             out.append(_wrap((xp.cumsum(starts) - 1).astype(np.int64).reshape(shape_inverse), self.device))
         if return_counts:
@@ -729,12 +730,18 @@ class IndexMethods:
             self._data, return_inverse=True, return_counts=True, axis=axis, **kw
         )
         inverse = inverse.reshape(self.shape if axis is None else (-1,)).astype(np.int64)
-        out = [_wrap(values, self.device)]
+        out = [_values_of(self, values, "_unique2" if axis is None else "unique_dim")]
         if return_inverse:
             out.append(_wrap(inverse, self.device))
         if return_counts:
             out.append(_wrap(counts.astype(np.int64), self.device))
         return out[0] if len(out) == 1 else tuple(out)
+
+
+def _values_of(x, values, op):
+    """unique's values: of a tensor that requires grad, in the graph as torch's (a node without a
+    derivative: Unique2Backward0, whose backward raises)."""
+    return NotDifferentiable.apply(x, out=values, op=op) if x._req else _wrap(values, x.device)
 
 
 def broadcast_shape(*shapes):

@@ -20,6 +20,7 @@ from ._euclidean import EuclideanDist
 from ._host_data import torch_warn_once
 from ._shapes import ints, numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _broadcast_check, need_tensor
+from .autograd.math import NotDifferentiable as _NotDifferentiable
 from .creation import arange, empty, randn, tensor
 from .random import _rng, draw_in_memory_order
 
@@ -537,6 +538,8 @@ def bincount(input, weights=None, minlength=0) -> Tensor:
         out = out.astype(np.float64)  # torch: double for any weights but float32
     else:
         out = out.astype(np.float32)
+    if weights is not None and weights.requires_grad:  # in the graph, without a derivative (torch's)
+        return _NotDifferentiable.apply(weights, out=out, op="bincount")
     return tensor(out).to(input.device)
 
 
