@@ -11,10 +11,12 @@ inputs (Linear with a bias is torch's addmm, without one mm), read from `node.in
 torch name, so that `type(t.grad_fn).__name__` reads like torch's too (Function.torch_node), and
 `type(t.grad_fn)` prints as torch's `<class 'MulBackward0'>` (TorchNodeType).
 
-Imports nothing from pyneuro: it sees nodes and tensors duck-typed.
+Imports only _c_repr (the classes' printed form): it sees nodes and tensors duck-typed.
 """
 
 from __future__ import annotations
+
+from .._c_repr import ShownType
 
 
 def _inputs(node):
@@ -242,14 +244,7 @@ def reads_inputs(node_class, saved_goes: bool = True) -> bool:
     )
 
 
-class TorchNodeType(type):
-    """The class of a node class under torch's name: printed as torch prints its nodes' classes,
-    `<class 'MulBackward0'>` (torch's are builtins), while __module__ stays pyneuro's; a class
-    naming `shown_module` (a torch-style Function's node) is printed inside that module."""
-
-    def __repr__(cls):
-        module = getattr(cls, "shown_module", None)
-        return f"<class '{module}.{cls.__qualname__}'>" if module else f"<class '{cls.__qualname__}'>"
+TorchNodeType = ShownType  # a node class prints as torch's: <class 'MulBackward0'>
 
 
 _NAMED = {}
