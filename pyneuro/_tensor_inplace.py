@@ -44,6 +44,7 @@ from ._tensor_base import (
 from ._tensor_keys import (
     _convert_index,
     check_slice_steps,
+    empty_selection,
     same_dtype_put,
     sequence_as_tuple,
     split_int_index,
@@ -472,6 +473,8 @@ class InplaceMethods:
         try:
             self._setitem(index, value)
         except IndexError as error:  # NumPy's messages in torch's words (_tensor_keys.py)
+            if empty_selection(self, index, error) is not None:
+                return  # nothing selected: torch writes nothing, and checks no index
             raise torch_index_error(error, self.shape) from None
 
     def _setitem(self, index, value):

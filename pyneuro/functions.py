@@ -173,7 +173,7 @@ def log1p(input) -> Tensor:
     return input.log1p()
 
 
-def round(input, *, decimals=0) -> Tensor:
+def round(input, *, decimals=None) -> Tensor:  # (None: not given, as torch's overloads)
     return input.round(decimals=decimals)
 
 

@@ -58,7 +58,7 @@ def zeta(input, other):
     return _binary("zeta", input, other)
 
 
-def round(input, *, decimals=0):
+def round(input, *, decimals=None):
     """Round half to even (torch.special.round is torch.round)."""
     return need_tensor(input, "round").round(decimals=decimals)
 
