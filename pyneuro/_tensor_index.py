@@ -303,7 +303,7 @@ class IndexMethods:
         """The diagonal `offset` of the matrices in dims (dim1, dim2), as a last dim (like torch):
         a view, whatever self's layout (writing into it writes into self, as in torch)."""
         d1, d2 = _two_dims(dim1, dim2, self.ndim)
-        return Diagonal.apply(self, offset=_operator.index(offset), d1=d1, d2=d2)
+        return Diagonal.apply(self, offset=_in_matrix(offset, self.shape, d1, d2), d1=d1, d2=d2)
 
     def diag(self, diagonal=0):
         """1-D: the square matrix with self on diagonal `diagonal`; 2-D: that diagonal of self, like torch.diag."""
@@ -332,7 +332,7 @@ class IndexMethods:
         """The flat positions (C order) of self.diagonal(offset, dim1, dim2), as an index array."""
         d1, d2 = _two_dims(dim1, dim2, self.ndim)
         pos = self._arange(self.numel()).reshape(self.shape)
-        return pos.diagonal(offset, d1, d2)
+        return pos.diagonal(_in_matrix(offset, self.shape, d1, d2), d1, d2)
 
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
         """Matrices with the last dim of self on their diagonal `offset` (in dims dim1, dim2 of
@@ -736,6 +736,15 @@ class IndexMethods:
         if return_counts:
             out.append(_wrap(counts.astype(np.int64), self.device))
         return out[0] if len(out) == 1 else tuple(out)
+
+
+def _in_matrix(offset, shape, d1, d2) -> int:
+    """A diagonal's offset, one past the matrix at most: any offset beyond it (even 2**62) is
+    the empty diagonal, as torch's, where NumPy's C long would overflow."""
+    offset = _operator.index(offset)
+    if not -(2**63) <= offset < 2**63:  # (torch's argument parser)
+        raise ValueError("Overflow when unpacking long long")
+    return builtins.max(builtins.min(offset, shape[d2]), -shape[d1])
 
 
 def _values_of(x, values, op):

@@ -131,3 +131,46 @@ def test_a_write_to_an_empty_selection_writes_nothing(name):
         return t.tolist()
 
     assert run(pn) == run(torch)
+
+
+LARGE = {
+    "diagonal(2**62)": lambda m: m.ones(3, 4).diagonal(2**62),
+    "diagonal(-2**62)": lambda m: m.diagonal(m.ones(3, 4), offset=-(2**62)),
+    "diagonal(4) of 3x4": lambda m: m.ones(3, 4).diagonal(4),
+    "diagonal(2**63)": lambda m: m.ones(3, 4).diagonal(2**63),
+    "diagonal_scatter(2**62)": lambda m: m.diagonal_scatter(m.ones(3, 4), m.ones(0), 2**62),
+    "resize_(2**62)": lambda m: m.ones(3).resize_(2**62),
+    "resize_(2**31, 2**31)": lambda m: m.ones(3).resize_(2**31, 2**31),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LARGE))
+def test_sizes_past_the_tensor_as_torch(name):
+    """An offset past the matrix is the empty diagonal (NumPy's C long overflowed); a resize_
+    past 2**63 bytes is torch's RuntimeError (was NumPy's ValueError)."""
+
+    def run(m):
+        try:
+            r = LARGE[name](m)
+        except RuntimeError:  # (ours: a subclass)
+            return "RuntimeError"
+        except ValueError:
+            return "ValueError"
+        return tuple(r.shape), r.tolist()
+
+    assert run(pn) == run(torch)
+
+
+def test_set_with_a_tensor_source_and_a_size_views_its_memory():
+    """x.set_(source, storage_offset, size, stride): source's memory from storage_offset past
+    source's own offset (torch's overload; it raised TypeError)."""
+
+    def run(m):
+        a = m.arange(10.0)
+        b, c = m.empty(0), m.empty(0)
+        b.set_(a, 1, (3,), (2,))
+        c.set_(a[2:], 1, (2, 2))
+        c[0, 0] = 100.0
+        return b.tolist(), b.stride(), c.tolist(), a.tolist()
+
+    assert run(pn) == run(torch)
