@@ -443,3 +443,37 @@ def test_outputs_without_a_derivative_are_in_the_graph_as_torch(name):
         return type(y.grad_fn).__name__, y.requires_grad, y.tolist(), e.type.__name__, str(e.value), off
 
     assert run(pn) == run(torch)
+
+
+SETITEM_KEYS = {  # x[key] = v on a tensor in the graph: torch's index_put_ on x, or a write through a view
+    "mask": lambda m, x: x > 0,
+    "list": lambda m, x: [0, 1],
+    "tensor": lambda m, x: m.tensor([0, 2]),
+    ":, list": lambda m, x: (slice(None), [0, 1]),
+    "..., list": lambda m, x: (Ellipsis, [1]),
+    "row mask": lambda m, x: x[:, 0] > 0,
+    "int": lambda m, x: 0,
+    "int, list": lambda m, x: (0, [1, 2]),
+    "mask, int": lambda m, x: (x[:, 0] > 0, 0),
+    "partial slice, list": lambda m, x: (slice(1, 3), [0, 1]),
+    "None, list": lambda m, x: (None, [0]),
+    "0-d tensor": lambda m, x: m.tensor(1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETITEM_KEYS))
+def test_setitem_node_names_match_torch(name):
+    """y[y > 0] = 0 is IndexPutBackward0 in torch (was CopySlices here); a key that makes a view
+    first (an int, None, a partial slice) writes through it: CopySlices."""
+
+    def run(m):
+        x = m.tensor(np.arange(-12.0, 12.0, dtype=np.float32).reshape(4, 6), requires_grad=True)
+        y = x.clone()
+        y[SETITEM_KEYS[name](m, x)] = 0.0
+        (y * m.arange(24.0).reshape(4, 6)).sum().backward()
+        shown = [type(n).__name__ for n, _ in y.grad_fn.next_functions]
+        if name in ("int", "0-d tensor"):  # (a number written through a view: torch's edge to it is
+            shown = shown[:1]  # None, ours a Copy node)
+        return type(y.grad_fn).__name__, shown, x.grad.tolist()
+
+    assert run(pn) == run(torch)
