@@ -260,12 +260,14 @@ class IndexMethods:
         d0, d1 = _two_dims(dims[0], dims[1], self.ndim, "rotation")
         k %= 4
         if k == 1:
-            return self.flip(d1).transpose(d0, d1)
-        if k == 2:
-            return self.flip(d0, d1)
-        if k == 3:
-            return self.flip(d0).transpose(d0, d1)
-        return self.clone()
+            out = self.flip(d1).transpose(d0, d1)
+        elif k == 2:  # (flip's result reads its name from its view steps: a copy takes the name)
+            out = self.flip(d0, d1).clone()
+        elif k == 3:
+            out = self.flip(d0).transpose(d0, d1)
+        else:
+            out = self.clone()
+        return renamed(out, "Rot90Backward0")  # (torch's one node, whatever k)
 
     def flipud(self):
         if self.ndim < 1:

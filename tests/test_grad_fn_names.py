@@ -381,6 +381,16 @@ OVERLOAD_CASES = {  # torch names the overload it ran: a Python number or a tens
     "quantile dim keepdim": lambda m, x: m.quantile(x.view(1, 3), 0.5, dim=1, keepdim=True),
     "quantile q tensor dim": lambda m, x: m.quantile(x.view(1, 3), m.tensor([0.25, 0.5]), dim=1),
     "nanquantile lower": lambda m, x: m.nanquantile(x, 0.5, interpolation="lower"),
+    "scatter value": lambda m, x: x.scatter(0, m.tensor([2, 0]), 7.0),
+    "scatter src": lambda m, x: x.scatter(0, m.tensor([2, 0]), m.tensor([7.0, 8.0])),
+    "scatter_ value": lambda m, x: x.clone().scatter_(0, m.tensor([1]), 7.0),
+    "rsub number": lambda m, x: m.rsub(x, 1.0),
+    "rsub tensor": lambda m, x: m.rsub(x, m.tensor(_DS)),
+    "rot90": lambda m, x: x.view(1, 3).rot90(),
+    "rot90 k=0": lambda m, x: x.view(1, 3).rot90(0),
+    "rot90 k=2": lambda m, x: x.view(3, 1).rot90(2),
+    "rot90 k=3": lambda m, x: x.view(3, 1).rot90(-1),
+    "block_diag": lambda m, x: m.block_diag(x.view(1, 3), m.ones(2, 2)),
 }
 
 

@@ -146,8 +146,12 @@ def _reduction(base):
 
 
 def _scatter(node) -> str:
+    """scatter_add; scatter of a src tensor (Backward0) or of a number, `value` (Backward1)."""
     saved = getattr(node, "saved", None)
-    return "ScatterAddBackward0" if saved and saved[1] else "ScatterBackward0"
+    if saved and saved[1]:
+        return "ScatterAddBackward0"
+    inputs = _inputs(node)
+    return "ScatterBackward1" if len(inputs) == 2 and not hasattr(inputs[1], "_data") else "ScatterBackward0"
 
 
 def _prod(node) -> str:
