@@ -47,6 +47,17 @@ from ._tensor_params import TENSOR_PARAMS
 _NUMBERS = (bool, int, float, complex, np.number, np.bool_)
 _PYTHON_NAMES = {"train": "training"}  # (torch's C++ name of a flag -> F.dropout's Python name)
 _ABSENT = object()
+
+
+class _Unset(int):
+    """An int default that is not the same object as the value a caller writes: UNSET_ZERO reads
+    and prints as 0, and `x is UNSET_ZERO` tells torch's overloads apart where giving the
+    argument at all picks another one (round(x) vs round(x, decimals=0))."""
+
+    __slots__ = ()
+
+
+UNSET_ZERO = _Unset(0)
 _TENSOR_KINDS = ("tensor", "number", "sequence", "tensors")
 _SCALAR_NAMES = {"int": "int", "float": "float", "scalar": "Number", "str": "str"}  # (kind -> torch's word)
 _REAL = (int, float, np.integer, np.floating, np.bool_)  # (a Python bool is an int)

@@ -20,6 +20,7 @@ from . import autograd as _ag
 from . import creation as _creation
 from . import functions_logical as _fl
 from . import functions_math as _fm
+from ._arguments import UNSET_ZERO
 from ._dtype import _PY_BOOL, _PY_FLOAT, can_cast, float16, torch_name
 from ._errors import DTypeError
 from ._shapes import normalize_dims, one_dim
@@ -55,10 +56,10 @@ class MathMethods:
             )
         return _ag.Elementwise.apply(self, name=name)
 
-    def round(self, decimals=None):
+    def round(self, decimals=UNSET_ZERO):
         """Round half to even (0.5 -> 0, 1.5 -> 2), like torch.round; zero gradient. decimals
         given, even 0, is torch's other overload (RoundBackward1), which has no integer kernel."""
-        if decimals is None:
+        if decimals is UNSET_ZERO:
             return self._rounding("round")
         if not decimals:
             _fm.not_for(self, "iub", "round_vml")

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _einsum
 from . import autograd as _ag
+from ._arguments import UNSET_ZERO
 from ._dtype import default_float, fill_value, py_scalar, torch_name
 from ._dtype import public as _public_dtype
 from ._errors import ArgumentError, DTypeError, ShapeError, type_name
@@ -173,7 +174,7 @@ def log1p(input) -> Tensor:
     return input.log1p()
 
 
-def round(input, *, decimals=None) -> Tensor:  # (None: not given, as torch's overloads)
+def round(input, *, decimals=UNSET_ZERO) -> Tensor:  # (not given: the overload without decimals)
     return input.round(decimals=decimals)
 
 

@@ -174,3 +174,16 @@ def test_set_with_a_tensor_source_and_a_size_views_its_memory():
         return b.tolist(), b.stride(), c.tolist(), a.tolist()
 
     assert run(pn) == run(torch)
+
+
+@pytest.mark.parametrize("call", ["function", "method"])
+def test_round_decimals_none_is_a_type_error(call):
+    """decimals=None is not "not given": torch's parser refuses it."""
+
+    def run(m):
+        x = m.tensor([1.25])
+        with pytest.raises(TypeError):
+            m.round(x, decimals=None) if call == "function" else x.round(decimals=None)
+        return m.round(x).tolist(), x.round(decimals=1).tolist()
+
+    assert run(pn) == run(torch)
