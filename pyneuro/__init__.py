@@ -258,6 +258,7 @@ _LAZY_SUBMODULES = (
     "multiprocessing",  # torch.multiprocessing: Python's, plus the sharing-strategy switches
     "distributed",  # torch.distributed: is_available() is False (one process)
     "version",  # torch.version: __version__, cuda
+    "_dynamo",  # torch._dynamo: the tracer's switches, inert (nothing is traced)
     "jit",  # torch.jit: script and trace return what they are given
     "overrides",  # torch.overrides: __torch_function__ of tensor-like objects (overrides.py)
     "return_types",  # the named tuples of max, sort, topk, ... (torch.return_types)

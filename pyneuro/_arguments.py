@@ -59,6 +59,17 @@ _OVERLOADED = object()  # (check's answer where a tensor-like object's __torch_f
 # torch-level functions of a sparse COO tensor (pyneuro/_sparse_coo.py fills it: torch.cat of sparse
 # tensors, ...); one not here, given a sparse first argument, is its method of that name if it has one
 SPARSE_FUNCTIONS: dict = {}
+
+
+class _Unset(int):
+    """An int default that is not the same object as the value a caller writes: UNSET_ZERO reads
+    and prints as 0, and `x is UNSET_ZERO` tells torch's overloads apart where giving the
+    argument at all picks another one (round(x) vs round(x, decimals=0))."""
+
+    __slots__ = ()
+
+
+UNSET_ZERO = _Unset(0)
 _TENSOR_KINDS = ("tensor", "number", "sequence", "tensors")
 _SCALAR_NAMES = {"int": "int", "float": "float", "scalar": "Number", "str": "str"}  # (kind -> torch's word)
 _REAL = (int, float, np.integer, np.floating, np.bool_)  # (a Python bool is an int)

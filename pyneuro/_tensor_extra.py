@@ -91,7 +91,8 @@ class ExtraMethods:
 
     def set_(self, source=None, storage_offset=0, size=None, stride=None):
         """Make this tensor look at source's memory (a tensor: its memory, offset, shape and
-        strides; a storage: from storage_offset, with size and stride, all of it by default);
+        strides, or with a size its memory's from storage_offset past its own; a storage: from storage_offset,
+        with size and stride, all of it by default);
         with no source, an empty tensor. Writes through either show in the other, as in torch."""
         if self.requires_grad and self.is_leaf:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
@@ -103,9 +104,13 @@ class ExtraMethods:
                     f"Could not set tensor of type {c_type_name(source.dtype)} to a tensor of type "
                     f"{c_type_name(self.dtype)}"
                 )
-            array = source._data
-            if size is not None:
-                raise TypeError("set_(): a Tensor source takes no storage_offset, size or stride")
+            if size is not None:  # torch's overload (source, storage_offset, size, stride): its memory,
+                offset = source.storage_offset() + storage_offset  # from source's own offset on
+                array = self._storage_view(source.untyped_storage(), offset, size, stride)
+            elif storage_offset:
+                raise TypeError("set_(): a Tensor source with a storage_offset takes a size (and stride) too")
+            else:
+                array = source._data
         else:
             array = self._storage_view(source, storage_offset, size, stride)
         self._data = array

@@ -31,6 +31,7 @@ from ._shapes import shape_arg as _shape_arg
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap, need_tensor
 from ._tensor_keys import int_index, same_dtype_put
 from .autograd.index import IndexPut, ScatterReduce
+from .autograd.math import NotDifferentiable
 from .autograd.shape import Diagonal, renamed, watch
 from .autograd.shape import unsafe_view as _unsafe_view
 from .backends.torch_flags import uninitialized_fill
@@ -259,12 +260,14 @@ class IndexMethods:
         d0, d1 = _two_dims(dims[0], dims[1], self.ndim, "rotation")
         k %= 4
         if k == 1:
-            return self.flip(d1).transpose(d0, d1)
-        if k == 2:
-            return self.flip(d0, d1)
-        if k == 3:
-            return self.flip(d0).transpose(d0, d1)
-        return self.clone()
+            out = self.flip(d1).transpose(d0, d1)
+        elif k == 2:  # (flip's result reads its name from its view steps: a copy takes the name)
+            out = self.flip(d0, d1).clone()
+        elif k == 3:
+            out = self.flip(d0).transpose(d0, d1)
+        else:
+            out = self.clone()
+        return renamed(out, "Rot90Backward0")  # (torch's one node, whatever k)
 
     def flipud(self):
         if self.ndim < 1:
@@ -302,7 +305,7 @@ class IndexMethods:
         """The diagonal `offset` of the matrices in dims (dim1, dim2), as a last dim (like torch):
         a view, whatever self's layout (writing into it writes into self, as in torch)."""
         d1, d2 = _two_dims(dim1, dim2, self.ndim)
-        return Diagonal.apply(self, offset=_operator.index(offset), d1=d1, d2=d2)
+        return Diagonal.apply(self, offset=_in_matrix(offset, self.shape, d1, d2), d1=d1, d2=d2)
 
     def diag(self, diagonal=0):
         """1-D: the square matrix with self on diagonal `diagonal`; 2-D: that diagonal of self, like torch.diag."""
@@ -331,7 +334,7 @@ class IndexMethods:
         """The flat positions (C order) of self.diagonal(offset, dim1, dim2), as an index array."""
         d1, d2 = _two_dims(dim1, dim2, self.ndim)
         pos = self._arange(self.numel()).reshape(self.shape)
-        return pos.diagonal(offset, d1, d2)
+        return pos.diagonal(_in_matrix(offset, self.shape, d1, d2), d1, d2)
 
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
         """Matrices with the last dim of self on their diagonal `offset` (in dims dim1, dim2 of
@@ -709,7 +712,7 @@ class IndexMethods:
         starts = xp.concatenate([xp.ones(builtins.min(len(flat), 1), dtype=bool), change])
         first = xp.nonzero(starts)[0]
         values = flat[first] if dim is None else xp.moveaxis(flat[first], 0, d)
-        out = [_wrap(xp.ascontiguousarray(values), self.device)]
+        out = [_values_of(self, xp.ascontiguousarray(values), "unique_consecutive")]
         if return_inverse:
             out.append(_wrap((xp.cumsum(starts) - 1).astype(np.int64).reshape(shape_inverse), self.device))
         if return_counts:
@@ -729,12 +732,27 @@ class IndexMethods:
             self._data, return_inverse=True, return_counts=True, axis=axis, **kw
         )
         inverse = inverse.reshape(self.shape if axis is None else (-1,)).astype(np.int64)
-        out = [_wrap(values, self.device)]
+        out = [_values_of(self, values, "_unique2" if axis is None else "unique_dim")]
         if return_inverse:
             out.append(_wrap(inverse, self.device))
         if return_counts:
             out.append(_wrap(counts.astype(np.int64), self.device))
         return out[0] if len(out) == 1 else tuple(out)
+
+
+def _in_matrix(offset, shape, d1, d2) -> int:
+    """A diagonal's offset, one past the matrix at most: any offset beyond it (even 2**62) is
+    the empty diagonal, as torch's, where NumPy's C long would overflow."""
+    offset = _operator.index(offset)
+    if not -(2**63) <= offset < 2**63:  # (torch's argument parser)
+        raise ValueError("Overflow when unpacking long long")
+    return builtins.max(builtins.min(offset, shape[d2]), -shape[d1])
+
+
+def _values_of(x, values, op):
+    """unique's values: of a tensor that requires grad, in the graph as torch's (a node without a
+    derivative: Unique2Backward0, whose backward raises)."""
+    return NotDifferentiable.apply(x, out=values, op=op) if x._req else _wrap(values, x.device)
 
 
 def broadcast_shape(*shapes):

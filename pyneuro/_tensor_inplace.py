@@ -44,6 +44,7 @@ from ._tensor_base import (
 from ._tensor_keys import (
     _convert_index,
     check_slice_steps,
+    empty_selection,
     same_dtype_put,
     sequence_as_tuple,
     split_int_index,
@@ -472,6 +473,8 @@ class InplaceMethods:
         try:
             self._setitem(index, value)
         except IndexError as error:  # NumPy's messages in torch's words (_tensor_keys.py)
+            if empty_selection(self, index, error) is not None:
+                return  # nothing selected: torch writes nothing, and checks no index
             raise torch_index_error(error, self.shape) from None
 
     def _setitem(self, index, value):
@@ -481,6 +484,7 @@ class InplaceMethods:
                 value._data.shape[ones:]
             )  # torch drops the value's leading 1s: x[0, 0] = t[:1]
         data, steps, index = self._data, (), zero_d_ints(sequence_as_tuple(index))
+        key = index
         split = split_int_index(index)
         if split is not None:  # integers and index arrays: torch selects with the integers first
             selects, index = split
@@ -517,6 +521,8 @@ class InplaceMethods:
             data[index] = r._data
             self._vc[0] += 1
             _ip.write_region(self, steps + (("index", index),), r)
+            if not steps and self._view is None and _records_no_view(key):
+                renamed(self, "IndexPutBackward0")  # torch's index_put_ on self itself
             return
         if read_only(data) and overlap_error(data[index]) is None:
             alias = writable_alias(data)  # x = b.expand(3, 4); x[0] = 1: the region is b's row, once
@@ -536,6 +542,18 @@ def _own_copy(dst, src):
     if type(src) is np.ndarray and type(dst) is np.ndarray and src.size > 1 and np.may_share_memory(dst, src):
         return src.copy()
     return src
+
+
+def _records_no_view(key) -> bool:
+    """Whether torch writes x[key] = v (key with index arrays) as index_put_ on x itself
+    (IndexPutBackward0): its other parts are whole slices and Ellipsis, which record no view; a
+    None, a partial slice or an int makes a view first, written through (CopySlices)."""
+    for p in key if type(key) is tuple else (key,):
+        if p is None or isinstance(p, (_PY_INT, np.integer)) and not isinstance(p, (_PY_BOOL, np.bool_)):
+            return False
+        if isinstance(p, slice) and (p.start is not None or p.stop is not None or p.step not in (None, 1)):
+            return False
+    return True
 
 
 def _masks_only(index) -> bool:

@@ -49,6 +49,42 @@ def torch_index_error(error: IndexError, shape) -> IndexError:
     return error
 
 
+def zeroed_index_arrays(index):
+    """index with each integer index array's values replaced by zeros (same shapes), or None if
+    it has none: what selects the same shape of result where every array index is in range.
+
+    torch checks index values inside its kernel, so a key whose result has no elements
+    (x[..., [0, 5], 2:2]) checks none of them: the read is empty and a write writes nothing."""
+    parts = index if type(index) is tuple else (index,)
+    out, changed = [], False
+    for p in parts:
+        if isinstance(p, TensorBase) and p._data.ndim and p._data.dtype.kind in "iu":
+            p, changed = p.new_zeros(p.shape), True
+        elif isinstance(p, (list, np.ndarray)):
+            a = np.asarray(p)
+            if a.ndim and a.dtype.kind in "iu":
+                p, changed = np.zeros(a.shape, np.int64), True
+        out.append(p)
+    if not changed:
+        return None
+    return tuple(out) if type(index) is tuple else out[0]
+
+
+def empty_selection(t, index, error: IndexError):
+    """t[index] where NumPy found an array index out of range but the result has no elements
+    (torch checks none then, zeroed_index_arrays): that empty result, else None (error stands)."""
+    if "is out of bounds for" not in str(error):  # (NumPy's words or the kernels' torch words)
+        return None
+    stand_in = zeroed_index_arrays(index)
+    if stand_in is None:
+        return None
+    try:
+        out = t._getitem(stand_in)
+    except IndexError:
+        return None
+    return out if out.numel() == 0 else None
+
+
 def sequence_as_tuple(index):
     """torch's (and old NumPy's) reading of a short list holding a sequence, tensor, slice, None
     or Ellipsis: a tuple of indices, with torch's deprecation warning (x[[rows, cols]] is

@@ -20,6 +20,7 @@ from . import autograd as _ag
 from . import creation as _creation
 from . import functions_logical as _fl
 from . import functions_math as _fm
+from ._arguments import UNSET_ZERO
 from ._dtype import _PY_BOOL, _PY_FLOAT, can_cast, float16, torch_name
 from ._errors import DTypeError
 from ._shapes import normalize_dims, one_dim
@@ -55,14 +56,18 @@ class MathMethods:
             )
         return _ag.Elementwise.apply(self, name=name)
 
-    def round(self, decimals=0):
-        """Round half to even (0.5 -> 0, 1.5 -> 2), like torch.round; zero gradient."""
-        if decimals:  # torch's rule: round(x * 10^d) / 10^d, for floats only
-            _fm.not_for(self, "iub", "round")
-            if self.dtype == float16:  # torch's kernel: in float32, rounded to float16 once
-                return _ag.renamed(self.float().round(decimals=decimals).half(), "RoundBackward1")
-            return _ag.renamed((self * 10.0**decimals)._rounding("round") / 10.0**decimals, "RoundBackward1")
-        return self._rounding("round")
+    def round(self, decimals=UNSET_ZERO):
+        """Round half to even (0.5 -> 0, 1.5 -> 2), like torch.round; zero gradient. decimals
+        given, even 0, is torch's other overload (RoundBackward1), which has no integer kernel."""
+        if decimals is UNSET_ZERO:
+            return self._rounding("round")
+        if not decimals:
+            _fm.not_for(self, "iub", "round_vml")
+            return _ag.renamed(self._rounding("round"), "RoundBackward1")
+        _fm.not_for(self, "iub", "round")  # torch's rule: round(x * 10^d) / 10^d, for floats only
+        if self.dtype == float16:  # torch's kernel: in float32, rounded to float16 once
+            return _ag.renamed(self.float().round(decimals=decimals).half(), "RoundBackward1")
+        return _ag.renamed((self * 10.0**decimals)._rounding("round") / 10.0**decimals, "RoundBackward1")
 
     def floor(self):
         return self._rounding("floor")

@@ -757,4 +757,4 @@ def _quantile(x, q, dim, keepdim, interpolation, what):
         w = _from_data(weights.astype(x._data.dtype), None, x.device)
         out = out + w * (above - out)
     out = out.reshape(*((len(qs),) + out_shape))
-    return out if q_dim else out.squeeze(0)
+    return _renamed(out if q_dim else out.squeeze(0), "SqueezeBackward4")  # (torch's last op, for every q)

@@ -28,6 +28,7 @@ from ._tensor_base import (
 from ._tensor_keys import (
     _convert_index,
     check_slice_steps,
+    empty_selection,
     int_index,
     sequence_as_tuple,
     split_int_index,
@@ -309,6 +310,9 @@ class ShapeMethods:
         try:
             return self._getitem(index)
         except IndexError as error:  # NumPy's messages in torch's words, without NumPy's frames
+            empty = empty_selection(self, index, error)
+            if empty is not None:
+                return empty
             raise torch_index_error(error, self.shape) from None
 
     def _getitem(self, index):

@@ -21,9 +21,11 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
+import sys as _sys
 from pathlib import Path
 from time import perf_counter_ns
 
+from . import _nvtx
 from . import amp as _amp
 from . import random as _random
 from ._errors import AcceleratorError, DeviceUnavailable, OutOfMemoryError
@@ -41,6 +43,7 @@ __all__ = [
     "memory_reserved",
     "max_memory_allocated",
     "max_memory_reserved",
+    "memory_summary",
     "reset_peak_memory_stats",
     "reset_max_memory_allocated",
     "get_rng_state",
@@ -64,6 +67,7 @@ __all__ = [
     "seed",
     "seed_all",
     "amp",
+    "nvtx",
     "reason",
     "kernel_source_dir",
     "KERNEL_FILES",
@@ -149,6 +153,8 @@ def _status() -> tuple[int, str]:
 
 
 amp = _amp.for_device("cuda")  # torch.cuda.amp: autocast and GradScaler (pyneuro/amp.py)
+# torch.cuda.nvtx (_nvtx.py), importable by its dotted name as torch's submodule is
+nvtx = _sys.modules.setdefault(f"{__name__}.nvtx", _nvtx)
 
 
 def reason() -> str:
@@ -222,6 +228,21 @@ def max_memory_allocated(device=None) -> int:
 def max_memory_reserved(device=None) -> int:
     """The most bytes the caching allocator held at once (0 without a GPU)."""
     return int(memory_stats().get("peak_bytes_reserved", 0))
+
+
+def memory_summary(device=None, abbreviated: bool = False) -> str:
+    """The caching allocator's counters as a printable table (pyneuro's counters: torch's table
+    has per-pool rows pyneuro's allocator does not keep). Without a usable GPU the stats are
+    empty and, as torch's, reading them is a KeyError."""
+    stats = memory_stats()
+    if not stats:
+        raise KeyError("allocated_bytes.all.current")
+    lines = ["|" + "=" * 60 + "|", "|" + " PyTorch CUDA memory summary, device ID 0 ".center(60) + "|"]
+    lines.append("|" + "-" * 60 + "|")
+    for key in sorted(stats):
+        lines.append(f"| {key:<38}{stats[key]:>20} |")
+    lines.append("|" + "=" * 60 + "|")
+    return "\n".join(lines) + "\n"
 
 
 def reset_peak_memory_stats(device=None) -> None:

@@ -637,9 +637,14 @@ def pad(input, pad, mode: str = "constant", value=None):
         if x.dtype.kind == "b" and mode != "circular":  # (torch's reflection/replication kernels)
             kernel = "reflection" if mode == "reflect" else "replication"
             raise DTypeNotImplemented(f"\"{kernel}_pad{k}d\" not implemented for 'Bool'")
+    if mode in ("reflect", "replicate"):
+        _check_padded_size(x, pad)
     for i in range(len(pad) // 2):
         d = x.ndim - 1 - i
         lo, hi = pad[2 * i], pad[2 * i + 1]
+        crop = (0, 0)
+        if mode in ("reflect", "replicate"):  # torch's kernels pad the input, then crop: its size counts
+            crop, lo, hi = (max(-lo, 0), max(-hi, 0)), max(lo, 0), max(hi, 0)
         if lo < 0:  # negative padding crops
             x = x.narrow(d, -lo, x.shape[d] + lo)
             lo = 0
@@ -662,6 +667,8 @@ def pad(input, pad, mode: str = "constant", value=None):
             parts.append(_pad_block(x, d, hi, False, mode, value))
         if len(parts) > 1:
             x = _ag_cat(parts, d)
+        if crop != (0, 0):
+            x = x.narrow(d, crop[0], x.shape[d] - crop[0] - crop[1])
     if mode == "constant":  # torch's ConstantPadNd makes a new tensor even when nothing is padded
         x = _ag.named(x.clone() if x is input else x, "ConstantPadNdBackward0")
     if mode == "circular":  # torch fills a new tensor slice by slice: its node is CopySlices
@@ -670,6 +677,21 @@ def pad(input, pad, mode: str = "constant", value=None):
         kind = "Reflection" if mode == "reflect" else "Replication"
         x = _ag.named(x.clone() if x is input else x, f"{kind}Pad{len(pad) // 2}DBackward0", reads=(input,))
     return x
+
+
+def _check_padded_size(x, pad) -> None:
+    """torch's reflection and replication kernels refuse an output of no elements along every
+    padded dimension, or of a negative size along one (negative padding crops)."""
+    k = len(pad) // 2
+    names = "DHW"[3 - k :]
+    sizes = [x.shape[x.ndim - k + j] for j in range(k)]
+    out = [n + pad[2 * (k - 1 - j)] + pad[2 * (k - 1 - j) + 1] for j, n in enumerate(sizes)]
+    if all(n < 1 for n in out) or any(n < 0 for n in out):
+        given = ", ".join(f"{a}: {n}" for a, n in zip(names, sizes))
+        raise RuntimeError(
+            f"input ({given}) is too small. Calculated output "
+            + " ".join(f"{a}: {n}" for a, n in zip(names, out))
+        )
 
 
 def _pad_block(x, d, size, left, mode, value):

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _einsum
 from . import autograd as _ag
+from ._arguments import UNSET_ZERO
 from ._dtype import default_float, fill_value, py_scalar, torch_name
 from ._dtype import public as _public_dtype
 from ._errors import ArgumentError, DTypeError, ShapeError, type_name
@@ -20,6 +21,7 @@ from ._euclidean import EuclideanDist
 from ._host_data import torch_warn_once
 from ._shapes import ints, numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _broadcast_check, need_tensor
+from .autograd.math import NotDifferentiable as _NotDifferentiable
 from .creation import arange, empty, randn, tensor
 from .random import _rng, draw_in_memory_order
 
@@ -172,7 +174,7 @@ def log1p(input) -> Tensor:
     return input.log1p()
 
 
-def round(input, *, decimals=0) -> Tensor:
+def round(input, *, decimals=UNSET_ZERO) -> Tensor:  # (not given: the overload without decimals)
     return input.round(decimals=decimals)
 
 
@@ -537,6 +539,8 @@ def bincount(input, weights=None, minlength=0) -> Tensor:
         out = out.astype(np.float64)  # torch: double for any weights but float32
     else:
         out = out.astype(np.float32)
+    if weights is not None and weights.requires_grad:  # in the graph, without a derivative (torch's)
+        return _NotDifferentiable.apply(weights, out=out, op="bincount")
     return tensor(out).to(input.device)
 
 

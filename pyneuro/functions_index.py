@@ -20,6 +20,7 @@ from ._shapes import ints
 from ._tensor_base import TensorBase, _from_data
 from ._tensor_index import broadcast_shape, result_dtype
 from .autograd.function import _broadcast_mismatch
+from .autograd.shape import renamed
 from .creation import tensor, zeros
 from .functions import cat, meshgrid, stack
 
@@ -349,7 +350,7 @@ def block_diag(*tensors) -> Tensor:
         pad_r = zeros(r, width - left - c, dtype=x.dtype, device=x.device)
         rows.append(cat([pad_l, x, pad_r], dim=1))
         left += c
-    return cat(rows, dim=0)
+    return renamed(cat(rows, dim=0), "BlockDiagBackward0")
 
 
 def cartesian_prod(*tensors) -> Tensor:

@@ -222,7 +222,8 @@ def rsub(input, other, *args, alpha=1) -> Tensor:
     """other - alpha * input (sub with the operands swapped); alpha by position with a number
     `other` (torch's rsub.Scalar: rsub(x, 5, 2) is 5 - 2x)."""
     other, alpha = alpha_args("rsub", other, args, alpha)
-    return sub(other, need_tensor(input, "rsub"), alpha=alpha)
+    out = sub(other, need_tensor(input, "rsub"), alpha=alpha)
+    return renamed(out, "RsubBackward0" if isinstance(other, TensorBase) else "RsubBackward1")
 
 
 def mul(input, other) -> Tensor:

@@ -460,6 +460,27 @@ def eigvalsh(A, UPLO="L") -> Tensor:
     )[0]
 
 
+def _no_complex_results(A, name):
+    """torch.linalg.eig/eigvals return complex tensors (complex64 for float32 input), even for a
+    real spectrum, and pyneuro has no complex dtype: a clear refusal, never real parts passed off
+    as the result. A symmetric matrix has a real spectrum: eigh/eigvalsh."""
+    _check(A, name, square=True)
+    raise NotImplementedError(
+        f"linalg.{name}: the result is complex (torch returns complex64/complex128 tensors), and pyneuro "
+        "has no complex dtype; for a symmetric (Hermitian) matrix use linalg.eigh / linalg.eigvalsh"
+    )
+
+
+def eig(A):
+    """torch.linalg.eig: refused (complex results; _no_complex_results)."""
+    _no_complex_results(A, "eig")
+
+
+def eigvals(A):
+    """torch.linalg.eigvals: refused (complex results; _no_complex_results)."""
+    _no_complex_results(A, "eigvals")
+
+
 def _uplo(UPLO):
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
@@ -735,6 +756,8 @@ __all__ = [
     "cross",
     "det",
     "diagonal",
+    "eig",
+    "eigvals",
     "eigh",
     "eigvalsh",
     "inv",

@@ -23,7 +23,7 @@ import threading
 
 import numpy as np
 
-from ._c_repr import pretty_as_c_type
+from ._c_repr import ShownType, pretty_as_c_type
 from ._device import device as _device_type
 from ._dtype import c_type_name, torch_name
 from ._errors import ArgumentError, DTypeError
@@ -47,10 +47,11 @@ _TORCH_STATE = np.dtype(
 _TORCH_STATE_BYTES = _TORCH_STATE.itemsize
 
 
-class Generator:
+class Generator(metaclass=ShownType):
     """A seedable random source (like torch.Generator(device='cpu'))."""
 
     __slots__ = ("_state", "_seed", "device")
+    shown_module = "pyneuro._C"  # type(g) prints torch's <class 'torch._C.Generator'>
 
     def __init__(self, device: str = "cpu"):
         self.device = _device_type(str(device).split(":")[0])  # a pn.device (a str), as torch's

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from . import _bessel
-from ._arguments import check_tensor_arguments
+from ._arguments import UNSET_ZERO, check_tensor_arguments
 from ._out import add_out_keyword
 from ._tensor_base import _backend, _wrap, need_tensor
 from .functions_math import (
@@ -58,7 +58,7 @@ def zeta(input, other):
     return _binary("zeta", input, other)
 
 
-def round(input, *, decimals=0):
+def round(input, *, decimals=UNSET_ZERO):
     """Round half to even (torch.special.round is torch.round)."""
     return need_tensor(input, "round").round(decimals=decimals)
 

@@ -30,6 +30,7 @@ class layout:
     """torch.layout: how a tensor's elements are stored. pyneuro has one, `strided`."""
 
     __slots__ = ("_name",)
+    __module__ = "pyneuro"  # type(torch.strided) prints <class 'torch.layout'>, as torch's
 
     def __init__(self, name: str):
         self._name = name
@@ -47,6 +48,7 @@ class memory_format:
     no values (channels_last is a speed layout for convolution kernels pyneuro does not have)."""
 
     __slots__ = ("_name",)
+    __module__ = "pyneuro"  # <class 'torch.memory_format'>
 
     def __init__(self, name: str):
         self._name = name

@@ -360,3 +360,130 @@ def test_ops_torch_cannot_differentiate_are_its_not_implemented_node(case):
         return type(y.grad_fn).__name__, y.requires_grad, repr(y).replace("pyneuro", "torch"), y.tolist()
 
     assert run(pn) == run(torch)
+
+
+_XS = np.array([1.5, -2.0, 3.0], np.float32)
+_DS = np.array([1.0, 2.0, 2.0], np.float32)
+OVERLOAD_CASES = {  # torch names the overload it ran: a Python number or a tensor, a rounding mode
+    "fmod(x, 2.0)": lambda m, x: m.fmod(x, 2.0),
+    "fmod(x, t)": lambda m, x: m.fmod(x, m.tensor(_DS)),
+    "fmod(x, 0-d t)": lambda m, x: m.fmod(x, m.tensor(2.0)),
+    "remainder(x, 2.0)": lambda m, x: m.remainder(x, 2.0),
+    "remainder(x, t)": lambda m, x: m.remainder(x, m.tensor(_DS)),
+    "x % t": lambda m, x: x % m.tensor(_DS),
+    "pow(x, t)": lambda m, x: m.pow(x, m.tensor(_DS)),
+    "div floor": lambda m, x: m.div(x, 2.0, rounding_mode="floor"),
+    "div trunc": lambda m, x: m.div(x, m.tensor(_DS), rounding_mode="trunc"),
+    "x.div floor": lambda m, x: x.div(2.0, rounding_mode="floor"),
+    "x / 2": lambda m, x: x / 2,
+    "quantile 0.5": lambda m, x: m.quantile(x, 0.5),
+    "quantile q tensor": lambda m, x: m.quantile(x, m.tensor([0.25, 0.5])),
+    "quantile dim keepdim": lambda m, x: m.quantile(x.view(1, 3), 0.5, dim=1, keepdim=True),
+    "quantile q tensor dim": lambda m, x: m.quantile(x.view(1, 3), m.tensor([0.25, 0.5]), dim=1),
+    "nanquantile lower": lambda m, x: m.nanquantile(x, 0.5, interpolation="lower"),
+    "scatter value": lambda m, x: x.scatter(0, m.tensor([2, 0]), 7.0),
+    "scatter src": lambda m, x: x.scatter(0, m.tensor([2, 0]), m.tensor([7.0, 8.0])),
+    "scatter_ value": lambda m, x: x.clone().scatter_(0, m.tensor([1]), 7.0),
+    "rsub number": lambda m, x: m.rsub(x, 1.0),
+    "rsub tensor": lambda m, x: m.rsub(x, m.tensor(_DS)),
+    "rot90": lambda m, x: x.view(1, 3).rot90(),
+    "rot90 k=0": lambda m, x: x.view(1, 3).rot90(0),
+    "rot90 k=2": lambda m, x: x.view(3, 1).rot90(2),
+    "rot90 k=3": lambda m, x: x.view(3, 1).rot90(-1),
+    "block_diag": lambda m, x: m.block_diag(x.view(1, 3), m.ones(2, 2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OVERLOAD_CASES))
+def test_overload_names_match_torch(name):
+    def run(m):
+        y = OVERLOAD_CASES[name](m, m.tensor(_XS, requires_grad=True))
+        return type(y.grad_fn).__name__, y.tolist()
+
+    got, want = run(pn), run(torch)
+    assert got[0] == want[0]
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-6)
+
+
+def test_node_classes_print_as_torch_prints_them():
+    """type(y.grad_fn) is <class 'MulBackward0'> in torch (no module path), the leaf's
+    <class 'AccumulateGrad'>; a torch-style Function's node lives in torch.autograd.function."""
+
+    def run(m):
+        class Twice(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        x = m.ones(2, requires_grad=True)
+        y = m.nn.Linear(2, 2)(x) * 2
+        shown = [y.grad_fn, y.grad_fn.next_functions[0][0], x.sum().grad_fn.next_functions[0][0]]
+        shown.append(Twice.apply(x).grad_fn)
+        return [repr(type(n)).replace("pyneuro", "torch") for n in shown]
+
+    assert run(pn) == run(torch)
+
+
+UNDIFFERENTIABLE = {
+    "unique": lambda m, x: m.unique(x),
+    "unique sorted=False": lambda m, x: m.unique(x, sorted=False),
+    "unique counts": lambda m, x: x.unique(return_counts=True)[0],
+    "unique dim=0": lambda m, x: m.unique(x, dim=0),
+    "unique_consecutive": lambda m, x: m.unique_consecutive(x),
+    "bincount weights": lambda m, x: m.bincount(m.tensor([0, 2, 2]), weights=x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNDIFFERENTIABLE))
+def test_outputs_without_a_derivative_are_in_the_graph_as_torch(name):
+    """unique's values and bincount's weighted counts of a tensor that requires grad: torch records
+    a node (Unique2Backward0 ..., NotImplemented for bincount) whose backward raises."""
+
+    def run(m):
+        x = m.tensor([3.0, 1.0, 3.0], requires_grad=True)
+        y = UNDIFFERENTIABLE[name](m, x)
+        with pytest.raises((NotImplementedError, RuntimeError)) as e:
+            y.sum().backward()
+        with m.no_grad():
+            off = UNDIFFERENTIABLE[name](m, x).requires_grad
+        return type(y.grad_fn).__name__, y.requires_grad, y.tolist(), e.type.__name__, str(e.value), off
+
+    assert run(pn) == run(torch)
+
+
+SETITEM_KEYS = {  # x[key] = v on a tensor in the graph: torch's index_put_ on x, or a write through a view
+    "mask": lambda m, x: x > 0,
+    "list": lambda m, x: [0, 1],
+    "tensor": lambda m, x: m.tensor([0, 2]),
+    ":, list": lambda m, x: (slice(None), [0, 1]),
+    "..., list": lambda m, x: (Ellipsis, [1]),
+    "row mask": lambda m, x: x[:, 0] > 0,
+    "int": lambda m, x: 0,
+    "int, list": lambda m, x: (0, [1, 2]),
+    "mask, int": lambda m, x: (x[:, 0] > 0, 0),
+    "partial slice, list": lambda m, x: (slice(1, 3), [0, 1]),
+    "None, list": lambda m, x: (None, [0]),
+    "0-d tensor": lambda m, x: m.tensor(1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETITEM_KEYS))
+def test_setitem_node_names_match_torch(name):
+    """y[y > 0] = 0 is IndexPutBackward0 in torch (was CopySlices here); a key that makes a view
+    first (an int, None, a partial slice) writes through it: CopySlices."""
+
+    def run(m):
+        x = m.tensor(np.arange(-12.0, 12.0, dtype=np.float32).reshape(4, 6), requires_grad=True)
+        y = x.clone()
+        y[SETITEM_KEYS[name](m, x)] = 0.0
+        (y * m.arange(24.0).reshape(4, 6)).sum().backward()
+        shown = [type(n).__name__ for n, _ in y.grad_fn.next_functions]
+        if name in ("int", "0-d tensor"):  # (a number written through a view: torch's edge to it is
+            shown = shown[:1]  # None, ours a Copy node)
+        return type(y.grad_fn).__name__, shown, x.grad.tolist()
+
+    assert run(pn) == run(torch)

@@ -87,12 +87,13 @@ class _CtxNode(Function, FunctionCtx):
 
     saves_tensors = True
     foreign_grads = True  # the user's backward may return any tensor it holds
+    shown_module = "pyneuro.autograd.function"  # torch's classes for these nodes live there
 
     def name(self) -> str:
         return f"{self._fn.__name__}Backward"  # torch's name: MyReLUBackward
 
-    def __repr__(self) -> str:  # torch's classes for these nodes live in torch.autograd.function
-        return f"<pyneuro.autograd.function.{self.name()} object at {id(self):#x}>"
+    def __repr__(self) -> str:
+        return f"<{self.shown_module}.{self.name()} object at {id(self):#x}>"
 
     _repr_pretty_ = pretty_as_c_type
 

@@ -45,7 +45,7 @@ from . import saved_hooks as _saved_hooks
 from . import stand_in as _stand_in
 from .grad_mode import _GradMode
 from .grad_mode import inference_used as _inference_used
-from .names import named_class, reads_inputs, torch_name
+from .names import TorchNodeType, named_class, reads_inputs, torch_name
 from .view_steps import check_no_grad_view_use, link_view
 
 # ----------------------------------------------------------------------------- Function
@@ -471,7 +471,7 @@ class FunctionCtx:
     backward receive (`def forward(ctx: FunctionCtx, x)`); custom.py's graph node is one."""
 
 
-class AccumulateGrad:
+class AccumulateGrad(metaclass=TorchNodeType):
     """What PyTorch shows for a leaf in `next_functions`: adds incoming grads into `.grad`."""
 
     next_functions = ()  # a leaf: where a recursive walk of the graph stops, as in torch

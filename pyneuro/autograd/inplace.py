@@ -78,8 +78,9 @@ class CopySlices(Function):
         g_r = g.reshape(-1)[region] if self.needs[1] else None
         return g_base, g_r
 
-    def name(self) -> str:
-        return "CopySlices"
+    def name(self) -> str:  # (renamed IndexPutBackward0 by x[index_arrays] = v: _tensor_inplace)
+        cls = type(self)
+        return cls.__name__ if "_op_class" in cls.__dict__ else "CopySlices"
 
 
 def region_positions(xp, shape, steps):

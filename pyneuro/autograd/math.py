@@ -677,13 +677,13 @@ def _times(xp, g, d):
     return (g * d).astype(g.dtype, copy=False)
 
 
-# div(rounding_mode=...) is torch's Div node too
+# div(rounding_mode=...) is torch's Div node too (its overload with a mode: autograd/names)
 BINARY_OPS = _op_classes(
     Binary,
     BINARY,
     {
-        "div_floor": "Div",
-        "div_trunc": "Div",
+        "div_floor": "DivMode",
+        "div_trunc": "DivMode",
         "xlog1py": "SpecialXlog1Py",
         "zeta": "SpecialZeta",
         "floor_divide": "NotImplemented",
@@ -695,7 +695,9 @@ BINARY_OPS = _op_classes(
 class NotDifferentiable(Function):
     """An output torch records in the graph but has no derivative for (torch.histogram of a tensor
     that requires grad: hist and bin_edges print grad_fn=<NotImplemented>, and numpy() refuses
-    them): forward hands back the array the op computed, backward raises torch's error."""
+    them; bincount's weights; unique's values, whose node torch names after its op,
+    Unique2Backward0, autograd/names): forward hands back the array the op computed, backward
+    raises torch's error (a node named after the op: NotImplementedError, as torch's)."""
 
     __slots__ = ()
     saves_tensors = False
@@ -705,7 +707,10 @@ class NotDifferentiable(Function):
         return out
 
     def backward(self, g):
-        raise RuntimeError(f"derivative for aten::{self.saved[0]} is not implemented")
+        op = self.saved[0]
+        if self.name() != "NotImplemented":
+            raise NotImplementedError(f"the derivative for '{op}' is not implemented.")
+        raise RuntimeError(f"derivative for aten::{op} is not implemented")
 
 
 class Lerp(Function):

@@ -8,12 +8,15 @@ inputs (Linear with a bias is torch's addmm, without one mm), read from `node.in
 `node.saved` while the node still holds them. Unlisted Functions are "<ClassName>Backward0".
 
 `named_class(node_class, name)` gives the subclass of a Function class whose __name__ is the
-torch name, so that `type(t.grad_fn).__name__` reads like torch's too (Function.torch_node).
+torch name, so that `type(t.grad_fn).__name__` reads like torch's too (Function.torch_node), and
+`type(t.grad_fn)` prints as torch's `<class 'MulBackward0'>` (TorchNodeType).
 
-Imports nothing from pyneuro: it sees nodes and tensors duck-typed.
+Imports only _c_repr (the classes' printed form): it sees nodes and tensors duck-typed.
 """
 
 from __future__ import annotations
+
+from .._c_repr import ShownType
 
 
 def _inputs(node):
@@ -70,14 +73,20 @@ def _reshape(node):
     return "ReshapeAliasBackward0"
 
 
-def _pow(node):
-    inputs = _inputs(node)
-    return "PowBackward1" if len(inputs) == 2 and hasattr(inputs[1], "_data") else "PowBackward0"
-
-
 def _div(node):
     inputs = _inputs(node)  # 1 / x is torch's reciprocal(x) * 1 (Tensor.__rtruediv__)
     return "MulBackward0" if len(inputs) == 2 and not hasattr(inputs[0], "_data") else "DivBackward0"
+
+
+def _by_other(base):
+    """torch's overload by the second operand: a Python number is Backward0, a tensor Backward1
+    (torch.fmod(x, 2.0) FmodBackward0, torch.fmod(x, y) FmodBackward1)."""
+
+    def rule(node):
+        inputs = _inputs(node)
+        return f"{base}Backward1" if len(inputs) == 2 and hasattr(inputs[1], "_data") else f"{base}Backward0"
+
+    return rule
 
 
 def _index(node):
@@ -137,24 +146,45 @@ def _reduction(base):
 
 
 def _scatter(node) -> str:
+    """scatter_add; scatter of a src tensor (Backward0) or of a number, `value` (Backward1)."""
     saved = getattr(node, "saved", None)
-    return "ScatterAddBackward0" if saved and saved[1] else "ScatterBackward0"
+    if saved and saved[1]:
+        return "ScatterAddBackward0"
+    inputs = _inputs(node)
+    return "ScatterBackward1" if len(inputs) == 2 and not hasattr(inputs[1], "_data") else "ScatterBackward0"
 
 
 def _prod(node) -> str:
     return "ProdBackward1" if getattr(node, "dim", None) is not None else "ProdBackward0"
 
 
+_NODE_OF_OP = {"_unique2": "Unique2Backward0", "unique_dim": "UniqueDimBackward0"}
+_NODE_OF_OP["unique_consecutive"] = "UniqueConsecutiveBackward0"
+
+
+def _not_differentiable(node) -> str:
+    """torch's node for an op without a derivative: named after the op where torch's derivatives
+    table lists it (unique's), else NotImplemented (histogram's outputs, bincount's weights)."""
+    saved = getattr(node, "saved", None)
+    return _NODE_OF_OP.get(saved[0], "NotImplemented") if saved else "NotImplemented"
+
+
+_not_differentiable.from_saved = True
+
+
 TORCH_NAMES = {
     "Scatter": _scatter,
     "Prod": _prod,
     "NotImplemented": "NotImplemented",  # torch's node for an op it cannot differentiate (floor_divide)
-    "NotDifferentiable": "NotImplemented",  # (histogram's outputs)
+    "NotDifferentiable": _not_differentiable,
     "Add": "AddBackward0",
     "Sub": "SubBackward0",
     "Mul": "MulBackward0",
     "Div": _div,
-    "Pow": _pow,
+    "DivMode": "DivBackward2",  # div(rounding_mode="floor" or "trunc"): torch's overload with a mode
+    "Fmod": _by_other("Fmod"),
+    "Remainder": _by_other("Remainder"),
+    "Pow": _by_other("Pow"),
     "Where": "WhereBackward0",
     "Maximum": _max_or_min("0", "Maximum", "Minimum"),
     "Neg": "NegBackward0",
@@ -218,6 +248,9 @@ def reads_inputs(node_class, saved_goes: bool = True) -> bool:
     )
 
 
+TorchNodeType = ShownType  # a node class prints as torch's: <class 'MulBackward0'>
+
+
 _NAMED = {}
 
 
@@ -226,5 +259,5 @@ def named_class(op_class, name: str):
     sub = _NAMED.get((op_class, name))
     if sub is None:
         attrs = {"__slots__": (), "__module__": op_class.__module__, "_op_class": op_class}
-        sub = _NAMED[(op_class, name)] = type(name, (op_class,), attrs)
+        sub = _NAMED[(op_class, name)] = TorchNodeType(name, (op_class,), attrs)
     return sub

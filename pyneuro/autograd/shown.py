@@ -13,6 +13,7 @@ from __future__ import annotations
 from .._c_repr import pretty_as_c_type
 from .._tensor_base import TensorBase
 from .function import AccumulateGrad, Function
+from .names import TorchNodeType
 
 
 class ShownNode:
@@ -28,7 +29,9 @@ class ShownNode:
             return None
         klass = cls._classes.get(name)
         if klass is None:
-            klass = cls._classes[name] = type(name, (cls,), {"__slots__": (), "__module__": cls.__module__})
+            klass = cls._classes[name] = TorchNodeType(
+                name, (cls,), {"__slots__": (), "__module__": cls.__module__}
+            )
         node = object.__new__(klass)
         node.next_functions = tuple((shown_node(n), i) for n, i in edges)
         return node

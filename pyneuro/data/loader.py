@@ -180,7 +180,8 @@ class DataLoader(Generic[T_co]):
             self.num_workers, Integral
         ):  # (torch's range(num_workers))
             raise TypeError(f"'{type(self.num_workers).__name__}' object cannot be interpreted as an integer")
-        return _LoaderIterator(self, self._batch_stream())
+        iterator = _SingleProcessDataLoaderIter if self.num_workers == 0 else _MultiProcessingDataLoaderIter
+        return iterator(self, self._batch_stream())
 
     def _batch_stream(self):
         # torch draws every iteration's worker seed from `generator` (or the default generator),
@@ -475,3 +476,15 @@ def _tensor_source(dataset):
     if type(dataset) is not TensorDataset:  # a subclass may override __getitem__
         return None
     return dataset.tensors, mapping
+
+
+class _SingleProcessDataLoaderIter(_LoaderIterator):
+    """iter(loader) without workers: torch's class of that name (type() prints it)."""
+
+    __module__ = "pyneuro.utils.data.dataloader"
+
+
+class _MultiProcessingDataLoaderIter(_LoaderIterator):
+    """iter(loader) with workers (num_workers > 0)."""
+
+    __module__ = "pyneuro.utils.data.dataloader"

@@ -4,7 +4,8 @@ pyneuro runs one device at a time (one process), so DataParallel calls its modul
 (modules/parallel.py), DistributedDataParallel is torch's error without an initialised process
 group (pyneuro.distributed never has one), and the functional data_parallel is torch's error
 without a GPU. Scripts that only import torch.nn.parallel, or use it "if several GPUs", run.
-scatter and gather split a batch over the GPUs and join the pieces as torch's do (d2l.ai's
+replicate and parallel_apply (the steps of data_parallel) hand back the module itself, one per
+device, and call each module on its input. scatter and gather split a batch over the GPUs and join the pieces as torch's do (d2l.ai's
 multi-GPU chapter from scratch splits its batches with scatter): pyneuro has one GPU, which each
 target names; the CPU is torch's ValueError there, a CPU tensor its AssertionError in gather.
 """
@@ -35,11 +36,47 @@ def data_parallel(module, inputs, device_ids=None, output_device=None, dim: int 
 def _gpu(device) -> str:
     """The device a piece goes to: the GPU (an index, "cuda", "cuda:0", a device); torch's ValueError
     for the CPU, pyneuro.cuda's errors for another index."""
+    _gpu_name_checked(device)
+    _cuda._gpu_index(device)
+    return "cuda"
+
+
+def replicate(network, devices, detach: bool = False):
+    """One copy of network per device, as torch's. A CPU device is torch's ValueError, a module
+    on the CPU its AssertionError (it broadcasts GPU tensors only). pyneuro has one GPU, each
+    device names it, so each replica is network itself: its parameters, their gradients."""
+    for d in devices:
+        _gpu_name_checked(d)
+    if any(p.device.type == "cpu" for p in network.parameters()):
+        raise AssertionError("Broadcast function not implemented for CPU tensors")
+    for d in devices:
+        _gpu(d)
+    return [network for _ in devices]
+
+
+def parallel_apply(modules, inputs, kwargs_tup=None, devices=None):
+    """modules[i](*inputs[i], **kwargs_tup[i]) for each i (torch's runs them in threads on the
+    GPUs; on pyneuro's one GPU, one after another). Torch's AssertionError for counts that differ,
+    its RuntimeError without a GPU."""
+    if len(modules) != len(inputs):
+        raise AssertionError(
+            f"The number of modules {len(modules)} is not equal to the number of inputs {len(inputs)}"
+        )
+    kwargs_tup = kwargs_tup if kwargs_tup is not None else ({},) * len(modules)
+    if len(modules) != len(kwargs_tup):
+        raise AssertionError(f"The number of modules {len(modules)} is not equal to the number of kwargs")
+    if not _cuda.is_available():
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    return [
+        module(*(x if isinstance(x, (list, tuple)) else (x,)), **kw)
+        for module, x, kw in zip(modules, inputs, kwargs_tup)
+    ]
+
+
+def _gpu_name_checked(device) -> None:
     name = device if isinstance(device, str) else getattr(device, "type", None)
     if isinstance(name, str) and name.partition(":")[0] == "cpu":
         raise ValueError(f"Expected a non cpu device, but got: {device}")
-    _cuda._gpu_index(device)
-    return "cuda"
 
 
 def _is_namedtuple(obj) -> bool:
@@ -92,4 +129,12 @@ def gather(outputs, target_device, dim: int = 0):
     return gather_map(outputs)
 
 
-__all__ = ["DataParallel", "DistributedDataParallel", "data_parallel", "gather", "scatter"]
+__all__ = [
+    "DataParallel",
+    "DistributedDataParallel",
+    "data_parallel",
+    "gather",
+    "parallel_apply",
+    "replicate",
+    "scatter",
+]

@@ -114,6 +114,7 @@ class UninitializedTensorMixin:
     """The behaviour UninitializedParameter and UninitializedBuffer share (torch's mixin of that name)."""
 
     __slots__ = ()
+    __module__ = "pyneuro.nn.parameter"
     cls_to_become = None
 
     def __getattribute__(self, name):
@@ -231,6 +232,7 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
     and makes it a plain nn.Parameter (the same object, so optimizers holding it keep it)."""
 
     __slots__ = ()
+    __module__ = "pyneuro.nn.parameter"  # torch's path, which type() prints (that module re-exports it)
     cls_to_become = Parameter
 
     def __init__(self, requires_grad: bool = True, device=None, dtype=None):
@@ -247,6 +249,7 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
     materialize(shape) makes it a plain Tensor."""
 
     __slots__ = ()
+    __module__ = "pyneuro.nn.parameter"
     cls_to_become = Tensor
 
     def __init__(self, requires_grad: bool = False, device=None, dtype=None, persistent: bool = True):
