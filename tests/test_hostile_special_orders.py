@@ -1,6 +1,7 @@
 """Orders a user passes to torch.special that once hung or overflowed: the orthogonal polynomials'
 n (a Python loop of n rounds: chebyshev_polynomial_t(x, 10**9) never ended, torch answers at once
-with its closed forms and its loop that stops at NaN).
+with its closed forms and its loop that stops at NaN) and polygamma's n (math.factorial(10**6), then
+OverflowError; torch takes n! as exp(lgamma(n + 1)) in x's dtype: inf, so the value is +-inf or NaN).
 Each case compares values with torch; the large orders run in a child with a time limit, so that a
 regression fails instead of hanging.
 """
@@ -92,3 +93,13 @@ def test_polynomials_that_stay_finite_for_huge_orders_end(name):
     want = getattr(torch.special, name)(torch.tensor(x, dtype=torch.float64), 3 * 10**6).numpy()
     # (both sides' rounding grows over 3e6 steps: a few 1e-5 apart)
     np.testing.assert_allclose(_child(code, 120), want, rtol=1e-3, atol=1e-9, equal_nan=True)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 34, 35, 40, 170, 171, 200, 10**6])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_polygamma_of_large_order_as_torch(n, dtype):
+    x = [50.0, 1.0, 0.5, -2.5, 3.3, 1e-3]
+    want = torch.special.polygamma(n, torch.tensor(x, dtype=getattr(torch, dtype))).numpy()
+    got = pn.special.polygamma(n, pn.tensor(x, dtype=getattr(pn, dtype))).numpy()
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-5, equal_nan=True)

@@ -250,10 +250,16 @@ def zeta(xp, s, q):
 
 
 def polygamma(xp, a, n=0):
-    """The n-th derivative of digamma: (-1)^(n+1) n! zeta(n + 1, x) for n >= 1."""
+    """The n-th derivative of digamma: (-1)^(n+1) n! zeta(n + 1, x) for n >= 1; as torch's, n! is
+    exp(lgamma(n + 1)) and the product is taken in x's float type, so past n = 34 (float32) / 170
+    (float64) it is inf, times zeta (0 where it underflows: NaN). (math.factorial(10**6) took seconds,
+    then overflowed a float.)"""
     if n == 0:
         return digamma(xp, a)
-    return (-1) ** (n + 1) * math.factorial(n) * zeta(xp, float(n + 1), a)
+    dt = a.dtype if a.dtype.itemsize == 8 else xp.float32
+    with _errstate(xp):
+        factor = xp.exp(xp.asarray(math.lgamma(n + 1), dtype=dt)) * (1 if n % 2 else -1)
+        return factor * zeta(xp, float(n + 1), a).astype(dt, copy=False)
 
 
 def _bessel_i_series(xp, x, nu):
