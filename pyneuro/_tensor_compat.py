@@ -23,6 +23,7 @@ from . import storage as _storage
 from ._dtype import DType, _dtype, bool_, int8, int16, torch_name, uint8
 from ._errors import comparison_method
 from ._host_data import TORCH_NUMPY_DTYPES, undetermined_dtype_error
+from ._memory import check_allocation
 from ._shapes import numpy_keywords
 from ._sparse_coo import dense_to_sparse, sparse_coo
 from ._tensor_base import TensorBase, _backend, _wrap
@@ -390,6 +391,9 @@ class CompatMethods:
         if n == flat.size:
             resized = flat.reshape(shape)
         else:
+            check_allocation(
+                n * self._data.dtype.itemsize, "resize_"
+            )  # (NumPy's MemoryError is no RuntimeError)
             fill = uninitialized_fill(self._data.dtype)  # (deterministic mode: torch's fill, else zeros)
             resized = (
                 xp.zeros(n, dtype=self._data.dtype) if fill is None else xp.full(n, fill, self._data.dtype)

@@ -105,6 +105,9 @@ _REFUSED_AT_ONCE = {  # counted before anything is built (the NumPy row x col ma
     "combinations": "pn.combinations(pn.arange(1000), 5)",
     "vander": "pn.vander(pn.ones(3), N=2**40)",  # (2**40 products, one by one)
     "block_diag": "pn.block_diag(*[pn.ones(2**10, 2**10)] * 2**8)",  # (256 GiB of padded rows)
+    # (NumPy's MemoryError, which is no RuntimeError)
+    "resize_": "pn.ones(3).resize_(2**40)",
+    "affine_grid": "pn.nn.functional.affine_grid(pn.eye(2, 3)[None], (1, 1, 2**20, 2**20), align_corners=False)",
 }
 
 
