@@ -51,6 +51,7 @@ import threading
 import numpy as np
 
 from . import _sorting, _torch_samplers
+from ._memory import numpy_memory_error
 
 _F32 = np.float32
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -94,12 +95,17 @@ def _native_twister():
 def _atomic(method):
     """The method runs under its stream's lock: one draw at a time per stream, as torch's ops hold
     their generator's mutex, so threads drawing from one generator each get a run of the stream
-    that one of them would have drawn alone (never interleaved words, nor a cached normal taken twice)."""
+    that one of them would have drawn alone (never interleaved words, nor a cached normal taken twice).
+    A draw too large to allocate raises torch's RuntimeError (NumPy's MemoryError is none), so that
+    Normal(0., 1.).sample((2**40,)) and Categorical(...).sample((2**40,)) fail as torch's."""
 
     @functools.wraps(method)
     def locked(self, *args, **kwargs):
         with self._lock:
-            return method(self, *args, **kwargs)
+            try:
+                return method(self, *args, **kwargs)
+            except MemoryError as exc:
+                raise numpy_memory_error(exc, method.__name__) from None
 
     return locked
 

@@ -98,6 +98,31 @@ def test_results_too_large_to_allocate_raise_torchs_runtime_error(case):
     assert done.stdout.startswith("RuntimeError") and "can't allocate memory" in done.stdout, done
 
 
+_DRAWS_TOO_LARGE = [  # each a RuntimeError as torch's (NumPy's MemoryError from the stream, a sampler or
+    # a distribution's own arrays was none)
+    "pn.distributions.Normal(0., 1.).sample((2**40,))",
+    "pn.distributions.Categorical(logits=pn.zeros(3)).sample((2**40,))",
+    "pn.distributions.Poisson(2.).sample((2**40,))",
+    "pn.distributions.Gamma(2., 1.).sample((2**40,))",
+    "pn.distributions.Binomial(10, pn.tensor(0.5)).sample((2**40,))",
+    "pn.distributions.Laplace(0., 1.).rsample((2**40,))",
+]
+
+
+def test_distribution_draws_too_large_raise_torchs_runtime_error():
+    code = (
+        "import resource\nresource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))\nimport pyneuro as pn\n"
+        + "".join(
+            f"try:\n    {draw}\nexcept RuntimeError as e:\n    print('RuntimeError', e)\n"
+            for draw in _DRAWS_TOO_LARGE
+        )
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(_DRAWS_TOO_LARGE), done
+    assert all(line.startswith("RuntimeError") and "can't allocate memory" in line for line in lines), done
+
+
 _REFUSED_AT_ONCE = {  # counted before anything is built (the NumPy row x col mask or itertools' tuples
     # took all memory, or hours), refused with torch's RuntimeError
     "tril_indices": "pn.tril_indices(2**31, 2**31)",
