@@ -268,3 +268,24 @@ def test_an_indexed_write_from_its_own_memory_is_torchs(case):
         fn(torch, want)
         fn(pn, got)
         np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_antialiased_interpolate_to_a_large_size_ends_with_torchs_values():
+    """The antialias filter's taps were built by a Python round per output (size=10**6: minutes)."""
+    x = np.random.default_rng(0).standard_normal((1, 2, 3, 5)).astype(np.float32)
+    call = "F.interpolate(L.tensor(x), size=(2, 200_000), mode='{}', antialias=True)"
+    digest = (
+        "[y.shape[-1], float(y.sum()), y[0, 1, 1, ::9973].tolist()]"  # (a few values: printing all is slow)
+    )
+    code = f"import numpy as np\nimport pyneuro as L\nF = L.nn.functional\nx = np.array({x.tolist()}, np.float32)\n"
+    code += "".join(f"y = {call.format(m)}.numpy()\nprint({digest})\n" for m in ("bilinear", "bicubic"))
+    # (about 3 s; the Python rounds took 40 s and more)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    F, L = torch.nn.functional, torch  # noqa: F841 (the call's names)
+    for mode, line in zip(("bilinear", "bicubic"), done.stdout.splitlines()):
+        y = eval(call.format(mode)).numpy()
+        size, total, values = eval(line)
+        assert size == y.shape[-1]
+        np.testing.assert_allclose(total, float(y.sum()), rtol=1e-4)
+        np.testing.assert_allclose(values, y[0, 1, 1, ::9973], rtol=1e-5, atol=1e-6)
