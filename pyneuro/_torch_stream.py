@@ -323,13 +323,17 @@ class TorchStream:
                 if order is not None:
                     return order
             return np.argsort(-q, axis=1, kind="stable")[:, :num_samples].astype(np.int64)
+        units = self._unit(rows * num_samples, np.float64).reshape(rows, num_samples)  # row by row, as torch
+        cum = np.cumsum(probs, axis=1)  # (in order, in the weights' dtype)
+        last = cum[:, -1:]
+        cum = np.where(last > 0, cum / np.where(last > 0, last, 1), cum).astype(probs.dtype, copy=False)
+        cum[:, -1] = 1
+        # the first category whose cumulative weight reaches each uniform: how many stay below it (a
+        # block of rows at a time: a Python round per row took seconds for 10**5 rows)
         out = np.empty((rows, num_samples), np.int64)
-        for r in range(rows):
-            cum = np.cumsum(probs[r])
-            if cum[-1] > 0:
-                cum /= cum[-1]
-            cum[-1] = 1
-            out[r] = np.searchsorted(cum, self._unit(num_samples, np.float64), side="left")
+        block = max(1, (1 << 22) // (num_samples * k))
+        for r in range(0, rows, block):
+            out[r : r + block] = (cum[r : r + block, None, :] < units[r : r + block, :, None]).sum(-1)
         return out
 
     # ------------------------------------------------------------------ bernoulli
