@@ -103,3 +103,20 @@ def test_polygamma_of_large_order_as_torch(n, dtype):
     got = pn.special.polygamma(n, pn.tensor(x, dtype=getattr(pn, dtype))).numpy()
     assert got.dtype == want.dtype
     np.testing.assert_allclose(got, want, rtol=1e-5, equal_nan=True)
+
+
+def test_zeta_and_polygamma_far_below_zero_end_with_torchs_values():
+    """q = -1e7 + 0.25 needs 10**7 direct terms before Euler-Maclaurin: a round each over the whole
+    array took minutes (torch sums them in C); now in array chunks."""
+    q = [-1e7 + 0.25, -2e5 + 0.5, -60.5, 0.5, 3.0]
+    code = (
+        "import pyneuro as pn\n"
+        f"q = pn.tensor({q}, dtype=pn.float64)\n"
+        "print([pn.special.zeta(pn.tensor(2.0, dtype=pn.float64), q).tolist(), pn.special.polygamma(3, q).tolist()])\n"
+    )  # fmt: skip
+    zeta, poly = _child(code, 30)
+    q64 = torch.tensor(q, dtype=torch.float64)
+    np.testing.assert_allclose(
+        zeta, torch.special.zeta(torch.tensor(2.0, dtype=torch.float64), q64).numpy(), rtol=1e-7
+    )
+    np.testing.assert_allclose(poly, torch.special.polygamma(3, q64).numpy(), rtol=1e-7)
