@@ -289,3 +289,18 @@ def test_antialiased_interpolate_to_a_large_size_ends_with_torchs_values():
         assert size == y.shape[-1]
         np.testing.assert_allclose(total, float(y.sum()), rtol=1e-4)
         np.testing.assert_allclose(values, y[0, 1, 1, ::9973], rtol=1e-5, atol=1e-6)
+
+
+_SORTERS = {  # NumPy read an out-of-range sorter as some order (a silent answer) and refused the others with
+    # ValueError / TypeError; torch checks them all (RuntimeError)
+    "out of range": lambda L: L.tensor([0, 1, 5]),
+    "negative": lambda L: L.tensor([0, 1, -1]),
+    "longer": lambda L: L.zeros(2**10, dtype=L.long),
+    "2-d": lambda L: L.zeros(2, 3, dtype=L.long),
+    "float": lambda L: L.tensor([0.0, 1, 2]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_SORTERS))
+def test_searchsorted_sorter_checked_as_torch(case):
+    _same_error(lambda L: L.searchsorted(L.arange(3.0), L.tensor([1.0]), sorter=_SORTERS[case](L)))
