@@ -157,6 +157,7 @@ def polynomial(name: str, x: np.ndarray, order: np.ndarray) -> np.ndarray:
     first, step, points, closed = _FAMILIES[name]
     dtype = x.dtype
     x, order = np.broadcast_arrays(x, order)
+    shape = x.shape
     x = x.reshape(-1)
     order = order.reshape(-1).astype(np.float64)
     with np.errstate(invalid="ignore"):  # NaN, inf and past int64: x86's conversion gives INT64_MIN, so 0
@@ -183,7 +184,7 @@ def polynomial(name: str, x: np.ndarray, order: np.ndarray) -> np.ndarray:
         todo &= n != k
     idx = np.flatnonzero(todo)
     out[idx] = _recurrence(y[idx], n[idx], first, step)
-    return out.reshape(order.shape)
+    return out.reshape(shape)
 
 
 def _recurrence(y, n, first, step):

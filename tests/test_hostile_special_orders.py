@@ -73,6 +73,18 @@ _HUGE = {  # each answers at once under torch (a closed form, or a loop that ove
 }
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_polynomials_keep_torchs_shapes(name):
+    for L in (torch, pn):  # a 0-d x, and x and n broadcast to 2-D
+        f = getattr(L.special, name)
+        got = (f(L.tensor(0.3), 3), f(L.tensor([[0.1, 0.2]]), L.tensor([[2.0], [3.0]])))
+        if L is torch:
+            want = got
+    for g, w in zip(got, want):
+        assert tuple(g.shape) == tuple(w.shape)
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-6)
+
+
 @pytest.mark.parametrize("name", sorted(_HUGE))
 def test_polynomials_of_huge_order_answer_at_once_as_torch(name):
     x = [0.5, 1.5, -1.2, 1.0000001, 0.3, -0.99, 1.0, -1.0, 0.0]
