@@ -45,7 +45,8 @@ import types
 
 import numpy as np
 
-from ._errors import AllocationError, type_name
+from ._errors import type_name
+from ._memory import numpy_memory_error
 from ._method_params import METHOD_PARAMS
 from ._tensor_base import TensorBase
 from ._tensor_params import TENSOR_PARAMS
@@ -323,9 +324,7 @@ def _checked(function, name: str, params, module: str, method: bool = False):
         try:
             return function(*args, **kwargs)
         except MemoryError as exc:  # NumPy's, for a result too large: torch's allocator raises RuntimeError
-            if isinstance(exc, RuntimeError):
-                raise
-            raise AllocationError(f"{name}(): DefaultCPUAllocator: can't allocate memory: {exc}") from None
+            raise numpy_memory_error(exc, f"{name}()") from None
 
     run.__checks_tensor_arguments__ = True
     if not method:

@@ -69,3 +69,11 @@ def check_allocation(nbytes: int, what: str) -> None:
             f"{what}: DefaultCPUAllocator: can't allocate memory: you tried to allocate {nbytes} bytes "
             f"({gib(nbytes)}; {gib(left)} available)"
         )
+
+
+def numpy_memory_error(exc: MemoryError, what: str) -> MemoryError:
+    """What to raise for a MemoryError: NumPy's (a result too large) as torch's RuntimeError
+    (AllocationError, "what: DefaultCPUAllocator: ..."); an AllocationError as it is."""
+    if isinstance(exc, RuntimeError):
+        return exc
+    return AllocationError(f"{what}: DefaultCPUAllocator: can't allocate memory: {exc}")

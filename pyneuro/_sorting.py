@@ -20,6 +20,8 @@ import sys
 
 import numpy as np
 
+from ._dtype import torch_name
+from ._errors import ArgumentError
 from .backends import _registry
 
 # torch sorts a 1-D integer tensor of at least this many elements (at::internal::GRAIN_SIZE)
@@ -144,3 +146,19 @@ def mode(a, d: int):
         return np.zeros(a.shape[:d] + (1,) + a.shape[d + 1 :], np.int64)
     fn = _kernel("mode_indices", a)
     return None if fn is None else _unrows(fn(_rows(a, d))[:, None], a, d)
+
+
+def check_sorter(bounds: np.ndarray, order: np.ndarray) -> None:
+    """torch.searchsorted's checks of sorter= (NumPy read [0, 1, 5] for 3 boundaries as some order, and
+    raised ValueError or TypeError for the others): the boundaries' shape, int64, each index in range."""
+    if order.shape != bounds.shape:
+        raise ArgumentError(
+            "torch.searchsorted(): boundary and sorter must have the same size, but got boundary tensor "
+            f"{list(bounds.shape)}and got sorter tensor {list(order.shape)}"
+        )
+    if order.dtype != np.int64:
+        raise ArgumentError(
+            f"torch.searchsorted(): sorter must be a tensor of long dtype but got dtype {torch_name(order.dtype)}"
+        )
+    if order.size and (order.min() < 0 or order.max() >= bounds.shape[-1]):
+        raise ArgumentError("torch.searchsorted(): sorter index out of range")

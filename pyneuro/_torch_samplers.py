@@ -16,8 +16,17 @@ import math
 
 import numpy as np
 
+from ._memory import check_allocation
+
 _THIRD_F32 = float(np.float32(1.0) / np.float32(3.0))  # the C++ literal 1.0f / 3.0f
 _C0331_F32 = float(np.float32(0.0331))  # 0.0331f
+
+
+def _values(a: np.ndarray, what: str) -> list:
+    """a's values as Python floats, in row-major order; a draw too large for memory is refused first
+    with torch's RuntimeError (a list item is a pointer and a float object, then a float64 result)."""
+    check_allocation(np.size(a) * 48, what)
+    return np.ascontiguousarray(a).reshape(-1).tolist()
 
 
 def _uniform(stream) -> float:
@@ -57,7 +66,7 @@ def standard_gamma(alpha: np.ndarray, stream) -> np.ndarray:
     single = alpha.dtype != np.float64
     tiny = np.finfo(np.float32 if single else np.float64).tiny
     with stream._lock:  # (one op's draws in a row, as torch's generator mutex: _torch_stream._atomic)
-        flat = [sample_gamma(a, stream, single) for a in np.ascontiguousarray(alpha).reshape(-1).tolist()]
+        flat = [sample_gamma(a, stream, single) for a in _values(alpha, "_standard_gamma")]
     out = np.asarray(flat, dtype=np.float64).astype(np.float32 if single else np.float64)
     return np.maximum(out, tiny).reshape(alpha.shape).astype(alpha.dtype, copy=False)
 
@@ -66,7 +75,7 @@ def dirichlet(alpha: np.ndarray, stream) -> tuple[np.ndarray, np.ndarray]:
     """torch._sample_dirichlet on the CPU: float64 gammas normalised over the last dim, kept in
     [smallest normal, the number below 1] of the dtype. Returns (the draws, the float64 gammas)."""
     with stream._lock:
-        flat = [sample_gamma(a, stream, False) for a in np.ascontiguousarray(alpha).reshape(-1).tolist()]
+        flat = [sample_gamma(a, stream, False) for a in _values(alpha, "_sample_dirichlet")]
     gammas = np.maximum(np.asarray(flat, dtype=np.float64), np.finfo(np.float64).tiny).reshape(alpha.shape)
     out = gammas / gammas.sum(-1, keepdims=True)
     dtype = np.float32 if alpha.dtype != np.float64 else np.float64
@@ -109,7 +118,7 @@ def sample_poisson(lam: float, stream) -> int:
 
 def poisson(rates: np.ndarray, stream) -> np.ndarray:
     with stream._lock:
-        flat = [sample_poisson(r, stream) for r in np.ascontiguousarray(rates).reshape(-1).tolist()]
+        flat = [sample_poisson(r, stream) for r in _values(rates, "poisson")]
     return np.asarray(flat, dtype=np.float64).reshape(rates.shape).astype(rates.dtype)
 
 
@@ -195,6 +204,7 @@ def sample_binomial(count, prob, stream) -> float:
 def binomial(counts: np.ndarray, probs: np.ndarray, stream) -> np.ndarray:
     """torch.binomial on the CPU (counts and probs of one floating dtype, broadcast together)."""
     counts, probs = np.broadcast_arrays(counts, probs)
+    check_allocation(np.size(counts) * 48, "binomial")  # (NumPy scalars: the dtype's arithmetic)
     pairs = zip(np.ascontiguousarray(counts).reshape(-1), np.ascontiguousarray(probs).reshape(-1))
     with stream._lock:
         flat = [sample_binomial(n, p, stream) for n, p in pairs]

@@ -51,6 +51,7 @@ import threading
 import numpy as np
 
 from . import _sorting, _torch_samplers
+from ._memory import numpy_memory_error
 
 _F32 = np.float32
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -94,12 +95,17 @@ def _native_twister():
 def _atomic(method):
     """The method runs under its stream's lock: one draw at a time per stream, as torch's ops hold
     their generator's mutex, so threads drawing from one generator each get a run of the stream
-    that one of them would have drawn alone (never interleaved words, nor a cached normal taken twice)."""
+    that one of them would have drawn alone (never interleaved words, nor a cached normal taken twice).
+    A draw too large to allocate raises torch's RuntimeError (NumPy's MemoryError is none), so that
+    Normal(0., 1.).sample((2**40,)) and Categorical(...).sample((2**40,)) fail as torch's."""
 
     @functools.wraps(method)
     def locked(self, *args, **kwargs):
         with self._lock:
-            return method(self, *args, **kwargs)
+            try:
+                return method(self, *args, **kwargs)
+            except MemoryError as exc:
+                raise numpy_memory_error(exc, method.__name__) from None
 
     return locked
 
@@ -317,13 +323,17 @@ class TorchStream:
                 if order is not None:
                     return order
             return np.argsort(-q, axis=1, kind="stable")[:, :num_samples].astype(np.int64)
+        units = self._unit(rows * num_samples, np.float64).reshape(rows, num_samples)  # row by row, as torch
+        cum = np.cumsum(probs, axis=1)  # (in order, in the weights' dtype)
+        last = cum[:, -1:]
+        cum = np.where(last > 0, cum / np.where(last > 0, last, 1), cum).astype(probs.dtype, copy=False)
+        cum[:, -1] = 1
+        # the first category whose cumulative weight reaches each uniform: how many stay below it (a
+        # block of rows at a time: a Python round per row took seconds for 10**5 rows)
         out = np.empty((rows, num_samples), np.int64)
-        for r in range(rows):
-            cum = np.cumsum(probs[r])
-            if cum[-1] > 0:
-                cum /= cum[-1]
-            cum[-1] = 1
-            out[r] = np.searchsorted(cum, self._unit(num_samples, np.float64), side="left")
+        block = max(1, (1 << 22) // (num_samples * k))
+        for r in range(0, rows, block):
+            out[r : r + block] = (cum[r : r + block, None, :] < units[r : r + block, :, None]).sum(-1)
         return out
 
     # ------------------------------------------------------------------ bernoulli

@@ -21,11 +21,13 @@ scatter-add) and, through the weights, to the grid (what a spatial transformer n
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 
 from ._errors import ShapeError, type_name
+from ._memory import check_allocation
 from .autograd import named
 from .creation import as_tensor
 from .functions import where
@@ -83,6 +85,9 @@ def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
         raise ValueError(f"Expected non-zero, positive output size. Got {size}")
     ft = theta._data.dtype
     spatial = size[2:]
+    # the base grid (points, dims + 1), then the result (N, points, dims): torch's RuntimeError, at once
+    points = math.prod(spatial)
+    check_allocation(points * (len(spatial) + 1 + size[0] * len(spatial)) * ft.itemsize, "affine_grid")
     axes = [_steps(n, align_corners, ft) for n in reversed(spatial)]  # x (W) first, then y (H), then z (D)
     mesh = np.meshgrid(*axes, indexing="xy") if len(spatial) == 2 else _mesh3(axes)
     base = np.stack([*mesh, np.ones_like(mesh[0])], axis=-1).reshape(-1, len(spatial) + 1)

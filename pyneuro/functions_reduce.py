@@ -17,9 +17,9 @@ import warnings
 import numpy as np
 
 from . import _dtype as _dtypes
+from . import _sorting, return_types
 from . import _torch_samplers as _samplers
 from . import autograd as _ag
-from . import return_types
 from ._dtype import _PY_BOOL, _PY_FLOAT, _PY_INT, _dtype
 from ._errors import ArgumentError, ShapeError
 from ._shapes import numpy_keywords, one_dim
@@ -219,6 +219,8 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     bounds = _host(sorted_sequence)
     values = np.asarray(input) if scalar else _host(input)
     order = None if sorter is None else _host(sorter)
+    if order is not None:
+        _sorting.check_sorter(bounds, order)
     if bounds.ndim == 0:
         raise ShapeError(
             "torch.searchsorted(): boundaries tensor should have positive dimension, but got 0 dimension"

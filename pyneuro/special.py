@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 
-from . import _bessel
+import numpy as np
+
+from . import _bessel, _polynomials
 from ._arguments import UNSET_ZERO, check_tensor_arguments
 from ._out import add_out_keyword
-from ._tensor_base import _backend, _wrap, need_tensor
+from ._tensor_base import TensorBase, _backend, _wrap, need_tensor
 from .functions_math import (
-    _array,
     _binary,
     _floats,
     _operands,
@@ -210,34 +211,11 @@ def gammaincc(input, other):
 
 
 # ----------------------------------------------------------------------------- orthogonal polynomials
-# name: (p_1(x), the step p_{k+1} = step(x, k, p_k, p_{k-1})); every family starts at p_0 = 1
-_CHEBYSHEV_STEP = lambda x, k, p, q: 2 * x * p - q
-_POLYNOMIALS = {
-    "chebyshev_polynomial_t": (lambda x: x, _CHEBYSHEV_STEP),
-    "chebyshev_polynomial_u": (lambda x: 2 * x, _CHEBYSHEV_STEP),
-    "chebyshev_polynomial_v": (lambda x: 2 * x - 1, _CHEBYSHEV_STEP),
-    "chebyshev_polynomial_w": (lambda x: 2 * x + 1, _CHEBYSHEV_STEP),
-    "hermite_polynomial_h": (lambda x: 2 * x, lambda x, k, p, q: 2 * x * p - 2 * k * q),
-    "hermite_polynomial_he": (lambda x: x, lambda x, k, p, q: x * p - k * q),
-    "laguerre_polynomial_l": (lambda x: 1 - x, lambda x, k, p, q: ((2 * k + 1 - x) * p - k * q) / (k + 1)),
-    "legendre_polynomial_p": (lambda x: x, lambda x, k, p, q: ((2 * k + 1) * x * p - k * q) / (k + 1)),
-}
-
-
-def _polynomial(name, input, n, shifted=False):
-    """p_n(x) by its three-term recurrence, n truncated to an integer (0 for n < 0); the shifted
-    Chebyshev polynomials are p_n(2x - 1). No gradient, as torch's."""
+def _polynomial(name, input, n):
+    """p_n(x) as ATen computes it (_polynomials.py), on the host; no gradient, as torch's."""
     a, b = _floats(*_operands(input, n, name))
-    xp = _backend(a.device).xp
-    x, order = xp.broadcast_arrays(a._data, xp.trunc(xp.asarray(_array(b))))
-    x = 2 * x - 1 if shifted else x
-    first, step = _POLYNOMIALS[name]
-    prev, cur = xp.ones_like(x), first(x)
-    out = xp.where(order == 0, prev, xp.where(order == 1, cur, 0.0))
-    for k in range(1, int(order.max()) if order.size else 0):
-        prev, cur = cur, step(x, k, cur, prev)
-        out = xp.where(order == k + 1, cur, out)
-    return _plain(a, out.astype(a._data.dtype))
+    order = b.detach().cpu().numpy() if isinstance(b, TensorBase) else np.asarray(b)
+    return _plain(a, _polynomials.polynomial(name, a.detach().cpu().numpy(), order))
 
 
 def chebyshev_polynomial_t(input, n):
@@ -257,19 +235,19 @@ def chebyshev_polynomial_w(input, n):
 
 
 def shifted_chebyshev_polynomial_t(input, n):
-    return _polynomial("chebyshev_polynomial_t", input, n, shifted=True)
+    return _polynomial("shifted_chebyshev_polynomial_t", input, n)
 
 
 def shifted_chebyshev_polynomial_u(input, n):
-    return _polynomial("chebyshev_polynomial_u", input, n, shifted=True)
+    return _polynomial("shifted_chebyshev_polynomial_u", input, n)
 
 
 def shifted_chebyshev_polynomial_v(input, n):
-    return _polynomial("chebyshev_polynomial_v", input, n, shifted=True)
+    return _polynomial("shifted_chebyshev_polynomial_v", input, n)
 
 
 def shifted_chebyshev_polynomial_w(input, n):
-    return _polynomial("chebyshev_polynomial_w", input, n, shifted=True)
+    return _polynomial("shifted_chebyshev_polynomial_w", input, n)
 
 
 def hermite_polynomial_h(input, n):

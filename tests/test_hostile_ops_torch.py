@@ -98,6 +98,31 @@ def test_results_too_large_to_allocate_raise_torchs_runtime_error(case):
     assert done.stdout.startswith("RuntimeError") and "can't allocate memory" in done.stdout, done
 
 
+_DRAWS_TOO_LARGE = [  # each a RuntimeError as torch's (NumPy's MemoryError from the stream, a sampler or
+    # a distribution's own arrays was none)
+    "pn.distributions.Normal(0., 1.).sample((2**40,))",
+    "pn.distributions.Categorical(logits=pn.zeros(3)).sample((2**40,))",
+    "pn.distributions.Poisson(2.).sample((2**40,))",
+    "pn.distributions.Gamma(2., 1.).sample((2**40,))",
+    "pn.distributions.Binomial(10, pn.tensor(0.5)).sample((2**40,))",
+    "pn.distributions.Laplace(0., 1.).rsample((2**40,))",
+]
+
+
+def test_distribution_draws_too_large_raise_torchs_runtime_error():
+    code = (
+        "import resource\nresource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))\nimport pyneuro as pn\n"
+        + "".join(
+            f"try:\n    {draw}\nexcept RuntimeError as e:\n    print('RuntimeError', e)\n"
+            for draw in _DRAWS_TOO_LARGE
+        )
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(_DRAWS_TOO_LARGE), done
+    assert all(line.startswith("RuntimeError") and "can't allocate memory" in line for line in lines), done
+
+
 _REFUSED_AT_ONCE = {  # counted before anything is built (the NumPy row x col mask or itertools' tuples
     # took all memory, or hours), refused with torch's RuntimeError
     "tril_indices": "pn.tril_indices(2**31, 2**31)",
@@ -105,6 +130,9 @@ _REFUSED_AT_ONCE = {  # counted before anything is built (the NumPy row x col ma
     "combinations": "pn.combinations(pn.arange(1000), 5)",
     "vander": "pn.vander(pn.ones(3), N=2**40)",  # (2**40 products, one by one)
     "block_diag": "pn.block_diag(*[pn.ones(2**10, 2**10)] * 2**8)",  # (256 GiB of padded rows)
+    # (NumPy's MemoryError, which is no RuntimeError)
+    "resize_": "pn.ones(3).resize_(2**40)",
+    "affine_grid": "pn.nn.functional.affine_grid(pn.eye(2, 3)[None], (1, 1, 2**20, 2**20), align_corners=False)",
 }
 
 
@@ -240,3 +268,39 @@ def test_an_indexed_write_from_its_own_memory_is_torchs(case):
         fn(torch, want)
         fn(pn, got)
         np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_antialiased_interpolate_to_a_large_size_ends_with_torchs_values():
+    """The antialias filter's taps were built by a Python round per output (size=10**6: minutes)."""
+    x = np.random.default_rng(0).standard_normal((1, 2, 3, 5)).astype(np.float32)
+    call = "F.interpolate(L.tensor(x), size=(2, 200_000), mode='{}', antialias=True)"
+    digest = (
+        "[y.shape[-1], float(y.sum()), y[0, 1, 1, ::9973].tolist()]"  # (a few values: printing all is slow)
+    )
+    code = f"import numpy as np\nimport pyneuro as L\nF = L.nn.functional\nx = np.array({x.tolist()}, np.float32)\n"
+    code += "".join(f"y = {call.format(m)}.numpy()\nprint({digest})\n" for m in ("bilinear", "bicubic"))
+    # (about 3 s; the Python rounds took 40 s and more)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    F, L = torch.nn.functional, torch  # noqa: F841 (the call's names)
+    for mode, line in zip(("bilinear", "bicubic"), done.stdout.splitlines()):
+        y = eval(call.format(mode)).numpy()
+        size, total, values = eval(line)
+        assert size == y.shape[-1]
+        np.testing.assert_allclose(total, float(y.sum()), rtol=1e-4)
+        np.testing.assert_allclose(values, y[0, 1, 1, ::9973], rtol=1e-5, atol=1e-6)
+
+
+_SORTERS = {  # NumPy read an out-of-range sorter as some order (a silent answer) and refused the others with
+    # ValueError / TypeError; torch checks them all (RuntimeError)
+    "out of range": lambda L: L.tensor([0, 1, 5]),
+    "negative": lambda L: L.tensor([0, 1, -1]),
+    "longer": lambda L: L.zeros(2**10, dtype=L.long),
+    "2-d": lambda L: L.zeros(2, 3, dtype=L.long),
+    "float": lambda L: L.tensor([0.0, 1, 2]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_SORTERS))
+def test_searchsorted_sorter_checked_as_torch(case):
+    _same_error(lambda L: L.searchsorted(L.arange(3.0), L.tensor([1.0]), sorter=_SORTERS[case](L)))

@@ -226,6 +226,24 @@ _BERNOULLI_2J = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3
                  -174611 / 330, 854513 / 138, -236364091 / 2730)  # fmt: skip
 
 
+_DIRECT_TERMS = 64  # terms summed one round each (q >= -54); further ones by _far_terms
+
+
+def _far_terms(xp, s, q, n, shape):
+    """sum_{_DIRECT_TERMS <= k < n} (q + k)^-s for each element whose q needs more terms: a chunk of
+    k at a time (q = -1e7 + 0.5 took 10**7 rounds over the whole array: minutes; torch loops in C)."""
+    out = xp.zeros(shape)
+    flat = out.reshape(-1)
+    qs, ss, ns = (xp.broadcast_to(xp.asarray(v, dtype=xp.float64), shape).reshape(-1) for v in (q, s, n))
+    for i in xp.flatnonzero(ns > _DIRECT_TERMS).tolist():
+        total, end = 0.0, int(ns[i])
+        for k0 in range(_DIRECT_TERMS, end, 1 << 20):
+            k = xp.arange(k0, min(end, k0 + (1 << 20)), dtype=xp.float64)
+            total += float(((qs[i] + k) ** -ss[i]).sum())
+        flat[i] = total
+    return out
+
+
 def zeta(xp, s, q):
     """The Hurwitz zeta function sum_{k>=0} (q + k)^-s for s > 1: the terms summed directly until
     q + n >= 10 (n per element), then Euler-Maclaurin: w^(1-s)/(s-1) + w^-s/2 +
@@ -237,8 +255,11 @@ def zeta(xp, s, q):
         total = xp.zeros(
             xp.broadcast_shapes(q.shape, xp.shape(s)) if hasattr(xp, "broadcast_shapes") else q.shape
         )
-        for k in range(int(n.max()) if n.size else 0):
+        steps = int(n.max()) if n.size else 0
+        for k in range(min(steps, _DIRECT_TERMS)):
             total = total + xp.where(k < n, (q + k) ** -s, 0.0)
+        if steps > _DIRECT_TERMS:  # q far below 0: the rest of its terms as array sums
+            total = total + _far_terms(xp, s, q, n, total.shape)
         w = q + n
         total = total + w ** (1 - s) / (s - 1) + 0.5 * w**-s
         poch, fact = s, 2.0  # s (s+1) ... (s+2j-2) and (2j)!
@@ -250,10 +271,16 @@ def zeta(xp, s, q):
 
 
 def polygamma(xp, a, n=0):
-    """The n-th derivative of digamma: (-1)^(n+1) n! zeta(n + 1, x) for n >= 1."""
+    """The n-th derivative of digamma: (-1)^(n+1) n! zeta(n + 1, x) for n >= 1; as torch's, n! is
+    exp(lgamma(n + 1)) and the product is taken in x's float type, so past n = 34 (float32) / 170
+    (float64) it is inf, times zeta (0 where it underflows: NaN). (math.factorial(10**6) took seconds,
+    then overflowed a float.)"""
     if n == 0:
         return digamma(xp, a)
-    return (-1) ** (n + 1) * math.factorial(n) * zeta(xp, float(n + 1), a)
+    dt = a.dtype if a.dtype.itemsize == 8 else xp.float32
+    with _errstate(xp):
+        factor = xp.exp(xp.asarray(math.lgamma(n + 1), dtype=dt)) * (1 if n % 2 else -1)
+        return factor * zeta(xp, float(n + 1), a).astype(dt, copy=False)
 
 
 def _bessel_i_series(xp, x, nu):

@@ -16,9 +16,11 @@ Validation (on by default, as in torch): __init__ checks every parameter against
 
 from __future__ import annotations
 
+import functools
 import numbers
 import warnings
 
+from .._memory import numpy_memory_error
 from .._shapes import Size
 from .._tensor_base import TensorBase
 from ..autograd import grad
@@ -36,6 +38,17 @@ def _as_size(shape) -> Size:
     return Size(tuple(int(s) for s in shape))
 
 
+def _allocating(method):
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except MemoryError as exc:
+            raise numpy_memory_error(exc, f"{type(self).__name__}.{method.__name__}") from None
+
+    return run
+
+
 class Distribution:
     """The base: shapes, validation, sample via rsample, stddev from variance, torch's repr."""
 
@@ -43,6 +56,14 @@ class Distribution:
     has_enumerate_support = False
     _validate_args = True  # torch's default (__debug__)
     arg_constraints: dict = {}
+
+    def __init_subclass__(cls, **kwargs):
+        """Each class's sample and rsample raise torch's RuntimeError for a draw too large for memory
+        (Normal(0., 1.).sample((2**40,))), not NumPy's MemoryError."""
+        super().__init_subclass__(**kwargs)
+        for name in ("sample", "rsample"):
+            if name in cls.__dict__:
+                setattr(cls, name, _allocating(cls.__dict__[name]))
 
     @staticmethod
     def set_default_validate_args(value: bool) -> None:
