@@ -71,9 +71,10 @@ def check_allocation(nbytes: int, what: str) -> None:
         )
 
 
-def numpy_memory_error(exc: MemoryError, what: str) -> MemoryError:
+def numpy_memory_error(exc: MemoryError, what: str = "") -> MemoryError:
     """What to raise for a MemoryError: NumPy's (a result too large) as torch's RuntimeError
     (AllocationError, "what: DefaultCPUAllocator: ..."); an AllocationError as it is."""
     if isinstance(exc, RuntimeError):
         return exc
-    return AllocationError(f"{what}: DefaultCPUAllocator: can't allocate memory: {exc}")
+    prefix = f"{what}: " if what else ""
+    return AllocationError(f"{prefix}DefaultCPUAllocator: can't allocate memory: {exc}")

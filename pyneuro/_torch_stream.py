@@ -105,7 +105,7 @@ def _atomic(method):
             try:
                 return method(self, *args, **kwargs)
             except MemoryError as exc:
-                raise numpy_memory_error(exc, method.__name__) from None
+                raise numpy_memory_error(exc) from None  # (torch names no op here)
 
     return locked
 

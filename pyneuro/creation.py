@@ -19,6 +19,7 @@ from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, default_float, int64
 from ._dtype import number_fill as _number_fill
 from ._errors import AllocationError, ArgumentError, ShapeError, type_name
 from ._host_data import torch_warn_once
+from ._memory import numpy_memory_error
 from ._out import out_keyword
 from ._shapes import Size
 from ._tensor_base import KEPT_AS_IS, TensorBase, _backend, _device, _from_data, _host_array, _size, _wrap
@@ -198,8 +199,8 @@ def _factory_out(factory):
             kwargs["dtype"] = out.dtype
         try:
             return factory(*args, **kwargs) if out is None else with_out(*args, out=out, **kwargs)
-        except MemoryError as exc:
-            raise AllocationError(f"DefaultCPUAllocator: can't allocate memory: {exc}") from None
+        except MemoryError as exc:  # (NumPy's: torch's RuntimeError; check_allocation's as it is)
+            raise numpy_memory_error(exc) from None
         except ValueError as exc:
             if "array is too big" not in str(exc) and "maximum supported dimension" not in str(exc):
                 raise

@@ -34,7 +34,8 @@ import numpy as _np
 
 from .._c_repr import pretty_as_c_type
 from .._dtype import torch_name as _dtype_torch_name
-from .._errors import AllocationError, DTypeError, LinAlgError, ShapeError
+from .._errors import DTypeError, LinAlgError, ShapeError
+from .._memory import numpy_memory_error
 from .._shapes import c_order
 from .._tensor_base import _VIEW_REFRESH, TensorBase, _InferenceVersions, _register_grad_mode, _wrap
 from ..backends._registry import current as _current_backend
@@ -250,9 +251,7 @@ class Function:
         except (ValueError, TypeError) as exc:
             raise _as_torch_error(exc, cls, arrays) from None
         except MemoryError as exc:  # (NumPy's, or std::bad_alloc from a kernel): torch's RuntimeError
-            if isinstance(exc, RuntimeError):
-                raise
-            raise AllocationError(f"{cls.__name__.lower()}: can't allocate memory: {exc}") from None
+            raise numpy_memory_error(exc, cls.__name__.lower()) from None
         if out.ndim == 0:  # NumPy reductions return scalars; keep a real 0-d array
             out = node.bk.xp.asarray(out)
         elif cls.c_ordered:
