@@ -7,6 +7,7 @@ sys.path); for an in-place development build run `PYTHONPATH=$PWD pytest` (an ab
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,35 @@ def pytest_configure(config):
                 f"pyneuro was imported from {Path(pyneuro.__file__).parent}; install it with "
                 "`pip install .` or build in place with tools/build_inplace.sh"
             )
+
+
+# Fixtures that compile something once per process: with `pytest -n auto` (pytest-xdist,
+# --dist loadgroup) the tests that use them run on one worker, so it is built once, not on each.
+_BUILT_ONCE = {
+    "emulated_package": "cuda_emulator",
+    "emulator": "cuda_emulator",
+    "selftest": "cuda_emulator",
+    "emulated_env": "fake_cupy",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        group = next((_BUILT_ONCE[f] for f in getattr(item, "fixturenames", ()) if f in _BUILT_ONCE), None)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture(autouse=True)
+def _torch_distribution_checks_back_on():
+    """torch.compile switches torch.distributions' argument checks off for the whole process
+    (torch._dynamo sets the default to False). A test after it in the same process would then
+    compare pyneuro's ValueError with torch's silence: put torch's default (on) back."""
+    yield
+    distributions = sys.modules.get("torch.distributions")
+    if distributions is not None and not distributions.Distribution._validate_args:
+        distributions.Distribution.set_default_validate_args(True)
 
 
 @pytest.fixture(scope="session", autouse=True)
