@@ -310,22 +310,8 @@ class IndexMethods:
     def diag(self, diagonal=0):
         """1-D: the square matrix with self on diagonal `diagonal`; 2-D: that diagonal of self, like torch.diag."""
         k = int(diagonal)
-        if self.ndim == 1:
-            n = self.shape[0]
-            m = n + builtins.abs(k)
-            row = (
-                self
-                if k == 0
-                else _functions.cat(
-                    [
-                        _creation.zeros(builtins.max(k, 0), dtype=self.dtype, device=self.device),
-                        self,
-                        _creation.zeros(builtins.max(-k, 0), dtype=self.dtype, device=self.device),
-                    ]
-                )
-            )
-            mask = _creation.tensor(np.eye(m, k=k), dtype=self.dtype, device=self.device)
-            return renamed(mask * row.unsqueeze(0), "DiagEmbedBackward0")  # (torch's names)
+        if self.ndim == 1:  # placed, not masked: a mask product makes -0. and inf * 0 = nan off the diagonal
+            return self.diag_embed(k)
         if self.ndim != 2:
             raise ShapeError(f"diag(): Supports 1D or 2D tensors. Got {self.ndim}D")
         return renamed(self.diagonal(k).clone(), "DiagonalBackward0_copy")  # (torch's: diag copies it)

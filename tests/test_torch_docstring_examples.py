@@ -1,0 +1,60 @@
+"""Snippets from the `>>>` examples of torch's own docstrings (torch.* functions and Tensor
+methods), and small variants of them, that pyneuro once answered differently: each runs as
+written under torch and, with `torch` renamed, under pyneuro; the value of the last line (its
+values, dtype, shape and repr), or the class of what it raises, must agree."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import pyneuro as pn
+
+torch = pytest.importorskip("torch")
+
+SNIPPETS = {
+    # torch.diag placed a 1-D input by a mask product: -0. and inf * 0 = nan off the diagonal
+    "diag": "a = torch.tensor([1.5410, -0.2934, -2.1788])\ntorch.diag(a)",
+    "diag_above": "a = torch.tensor([1.5410, -0.2934, -2.1788])\ntorch.diag(a, 1)",
+    "diag_inf_nan": "torch.diag(torch.tensor([float('inf'), -1.0, float('nan')]), -1)",
+}
+
+
+def _run(fw, src):
+    namespace = {"torch": fw}
+    *body, last = src.strip().split("\n")
+    exec("\n".join(body), namespace)
+    try:
+        return eval(last, namespace)
+    except Exception as e:  # (the class is what is compared)
+        return e
+
+
+def _form(value):
+    if isinstance(value, BaseException):
+        return ("raises", type(value).__mro__)
+    if isinstance(value, (torch.Tensor, pn.Tensor)):
+        return (
+            str(value.dtype).replace("pyneuro", "torch"),
+            tuple(value.shape),
+            repr(value).replace("pyneuro", "torch"),
+        )
+    if isinstance(value, tuple):
+        return (type(value).__name__, tuple(_form(v) for v in value))
+    return re.sub(r"pyneuro", "torch", repr(value))
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+def test_docstring_snippet_as_torch(name):
+    src = SNIPPETS[name]
+    want = _run(torch, src)
+    got = _run(pn, src)
+    if isinstance(want, BaseException):
+        assert isinstance(got, BaseException), f"torch raised {type(want).__name__}, pyneuro returned {got!r}"
+        assert type(want) in type(got).__mro__, f"{type(got).__name__} is not a {type(want).__name__}"
+        return
+    assert _form(got) == _form(want)
+    if isinstance(want, torch.Tensor):
+        np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
