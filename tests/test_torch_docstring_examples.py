@@ -19,6 +19,9 @@ SNIPPETS = {
     "diag": "a = torch.tensor([1.5410, -0.2934, -2.1788])\ntorch.diag(a)",
     "diag_above": "a = torch.tensor([1.5410, -0.2934, -2.1788])\ntorch.diag(a, 1)",
     "diag_inf_nan": "torch.diag(torch.tensor([float('inf'), -1.0, float('nan')]), -1)",
+    # round(x, decimals=-d) multiplied by the inexact 10^-d: 1200.12 -> 999.9999
+    "round_negative_decimals": "torch.round(torch.tensor([1200.1234567]), decimals=-3)",
+    "round_negative_decimals_64": "torch.round(torch.tensor([1234.5678, -250.0], dtype=torch.float64), decimals=-2)",
 }
 
 
