@@ -171,7 +171,7 @@ class IndexMethods:
         return self.split(list(split_sizes), dim)
 
     def narrow_copy(self, dim, start, length):
-        return self.narrow(dim, start, length).clone()
+        return renamed(self.narrow(dim, start, length).clone(), "NarrowCopyBackward0")
 
     # ------------------------------------------------------------------ dims
     def swapdims(self, dim0, dim1):

@@ -293,7 +293,7 @@ class ReduceMethods:
                 f"inconsistent tensor size, expected tensor [{self.shape[0]}] and src [{other.shape[0]}] to have "
                 f"the same number of elements, but got {self.shape[0]} and {other.shape[0]} elements respectively"
             )
-        return self.dot(other)
+        return _renamed(self.dot(other), "VdotBackward0")
 
     def inner(self, other):
         """The inner product over the last dimension (a product if either is 0-d)."""
