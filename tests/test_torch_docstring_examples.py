@@ -22,6 +22,19 @@ SNIPPETS = {
     # round(x, decimals=-d) multiplied by the inexact 10^-d: 1200.12 -> 999.9999
     "round_negative_decimals": "torch.round(torch.tensor([1200.1234567]), decimals=-3)",
     "round_negative_decimals_64": "torch.round(torch.tensor([1234.5678, -250.0], dtype=torch.float64), decimals=-2)",
+    # the gradient of div(rounding_mode=...) was g * 0: -0. (and nan for an inf g) where torch has 0.
+    "div_floor_grad": (
+        "a = torch.tensor([[1., -2.], [3., 4.]], requires_grad=True)\n"
+        "b = torch.tensor([[2., 3.], [-1., 5.]], requires_grad=True)\n"
+        "r = torch.div(a, b, rounding_mode='floor')\n"
+        "(r * torch.tensor([[-1., float('inf')], [-3., 1.]])).sum().backward()\n"
+        "a.grad"
+    ),
+    "div_trunc_grad_scalar": (
+        "a = torch.tensor([1., -2., 3.], requires_grad=True)\n"
+        "(a.div(2.0, rounding_mode='trunc') * -1).sum().backward()\n"
+        "a.grad"
+    ),
 }
 
 
