@@ -35,6 +35,11 @@ SNIPPETS = {
         "(a.div(2.0, rounding_mode='trunc') * -1).sum().backward()\n"
         "a.grad"
     ),
+    # searchsorted over rows of an empty last dim (or no rows) reshaped with -1: NumPy's ValueError
+    "searchsorted_empty_rows": "torch.searchsorted(torch.ones(2, 0), torch.ones(2, 3), side='right')",
+    "searchsorted_empty_values": "torch.searchsorted(torch.ones(2, 3), torch.ones(2, 0))",
+    "searchsorted_no_rows": "torch.searchsorted(torch.ones(0, 3), torch.ones(0, 2))",
+    "searchsorted_empty_nan_rows": "torch.searchsorted(torch.full((3,), float('nan')), torch.ones(2, 0))",
 }
 
 
