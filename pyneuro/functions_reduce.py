@@ -569,12 +569,13 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
     if high is None:
         low, high = 0, low
     d = _dtype(dtype) or input._data.dtype
+    dev = _device(device or input.device)
+    backend = _backend(dev)  # (an unusable device raises before the generator moves, as torch's)
     # (in input's layout, drawn in its memory order, as torch's: random.memory_order)
     draw = draw_in_memory_order(
         input._data, lambda shape: _rng(generator).integers(int(low), int(high), size=shape)
     )
-    dev = _device(device or input.device)
-    out = _wrap(_backend(dev).asarray(draw.astype(d)), dev)  # (a new array: no copy on cpu)
+    out = _wrap(backend.asarray(draw.astype(d)), dev)  # (a new array: no copy on cpu)
     return out.requires_grad_() if requires_grad else out
 
 

@@ -79,3 +79,24 @@ def test_docstring_snippet_as_torch(name):
     assert _form(got) == _form(want)
     if isinstance(want, torch.Tensor):
         np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+
+
+@pytest.mark.skipif(
+    torch.cuda.is_available() or pn.cuda.is_available(), reason="needs a machine without CUDA"
+)
+@pytest.mark.parametrize(
+    "call",
+    [
+        "torch.randn(3, device='cuda')",
+        "torch.rand(2, device='cuda')",
+        "torch.randint(0, 5, (3,), device='cuda')",
+        "torch.randperm(4, device='cuda')",
+        "torch.randn_like(torch.ones(2), device='cuda')",
+        "torch.randint_like(torch.ones(2), 5, device='cuda')",
+    ],
+)
+def test_a_random_factory_on_an_unusable_device_raises_before_it_draws(call):
+    """torch.tensordot's example draws on 'cuda' between seeded draws: without CUDA torch raises
+    before its generator moves, so the draws after it are the seed's (pyneuro drew first)."""
+    src = f"torch.manual_seed(0)\ntry:\n    {call}\nexcept (AssertionError, RuntimeError):\n    pass\ntorch.randn(3)"
+    assert _run(pn, src).tolist() == _run(torch, src).tolist()
