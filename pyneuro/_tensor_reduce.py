@@ -422,7 +422,7 @@ class ReduceMethods:
     def slogdet(self):
         from . import linalg
 
-        return linalg.slogdet(self)
+        return return_types.slogdet(*linalg.slogdet(self))  # (torch.return_types.slogdet, not linalg_slogdet)
 
     def inverse(self):
         from . import linalg
@@ -482,7 +482,7 @@ class ReduceMethods:
         """(Q, R), torch's older form of linalg.qr (some=False: mode 'complete')."""
         from . import linalg
 
-        return linalg.qr(self, "reduced" if some else "complete")
+        return return_types.qr(*linalg.qr(self, "reduced" if some else "complete"))  # (torch.return_types.qr)
 
     def svd(self, some=True, compute_uv=True):
         """(U, S, V) with self = U diag(S) V^T: torch's older form of linalg.svd (V, not Vh; some=False:

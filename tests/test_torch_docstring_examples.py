@@ -40,6 +40,11 @@ SNIPPETS = {
     "searchsorted_empty_values": "torch.searchsorted(torch.ones(2, 3), torch.ones(2, 0))",
     "searchsorted_no_rows": "torch.searchsorted(torch.ones(0, 3), torch.ones(0, 2))",
     "searchsorted_empty_nan_rows": "torch.searchsorted(torch.full((3,), float('nan')), torch.ones(2, 0))",
+    # the older linalg spellings return torch's older result types, not linalg's
+    "qr_result_type": "torch.qr(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))",
+    "qr_method_result_type": "torch.tensor([[2.0, 1.0], [1.0, 3.0]]).qr(some=False)",
+    "slogdet_result_type": "torch.slogdet(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))",
+    "lu_method_get_infos_is_a_tuple": "torch.tensor([[2.0, 1.0], [1.0, 3.0]]).lu(get_infos=True)",
 }
 
 
