@@ -336,7 +336,10 @@ class ReduceMethods:
             raise ShapeError(
                 f"batch1 must be a 3D tensor, batch2 must be a 3D tensor (got {batch1.ndim}D and {batch2.ndim}D)"
             )
-        return _renamed(_add_scaled(self, (batch1 @ batch2).sum(0), beta, alpha, "addbmm"), "AddbmmBackward0")
+        products = batch1 @ batch2  # (summed in their own dtype: an int32 sum would be int64)
+        return _renamed(
+            _add_scaled(self, products.sum(0, dtype=products.dtype), beta, alpha, "addbmm"), "AddbmmBackward0"
+        )
 
     def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
         """beta * self + alpha * (batch1 @ batch2) for batches of matrices."""

@@ -45,6 +45,11 @@ SNIPPETS = {
     "qr_method_result_type": "torch.tensor([[2.0, 1.0], [1.0, 3.0]]).qr(some=False)",
     "slogdet_result_type": "torch.slogdet(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))",
     "lu_method_get_infos_is_a_tuple": "torch.tensor([[2.0, 1.0], [1.0, 3.0]]).lu(get_infos=True)",
+    # addbmm summed the int32 products into int64, then refused to add them to an int32 self
+    "addbmm_int32": (
+        "b1 = torch.arange(12, dtype=torch.int32).reshape(2, 2, 3)\n"
+        "torch.addbmm(torch.ones(2, 2, dtype=torch.int32), b1, b1.transpose(1, 2), alpha=2)"
+    ),
 }
 
 
