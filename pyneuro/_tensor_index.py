@@ -26,6 +26,7 @@ from . import functions as _functions
 from ._dtype import _PY_BOOL, _PY_INT, int64
 from ._dtype import torch_name as _torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError, source_overlap_error
+from ._host_data import torch_warn_once
 from ._shapes import Size, normalize_dims, one_dim
 from ._shapes import shape_arg as _shape_arg
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap, need_tensor
@@ -194,6 +195,9 @@ class IndexMethods:
 
     @property
     def mH(self):
+        if self.ndim == 0:  # (torch: deprecated, self itself)
+            torch_warn_once("mH0d", "Tensor.mH is deprecated on 0-D tensors. Consider using x.conj().")
+            return self
         if self.ndim < 2:
             raise ArgumentError(
                 f"tensor.mH is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor."
@@ -201,6 +205,9 @@ class IndexMethods:
         return self.transpose(-2, -1)
 
     def adjoint(self):
+        if self.ndim == 0:  # (torch: deprecated, self itself)
+            torch_warn_once("adjoint0d", "adjoint() is deprecated on 0-D tensors. Consider using x.conj().")
+            return self
         if self.ndim < 2:
             raise ArgumentError(
                 f"tensor.adjoint() is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor."

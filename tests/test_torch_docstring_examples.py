@@ -50,6 +50,14 @@ SNIPPETS = {
         "b1 = torch.arange(12, dtype=torch.int32).reshape(2, 2, 3)\n"
         "torch.addbmm(torch.ones(2, 2, dtype=torch.int32), b1, b1.transpose(1, 2), alpha=2)"
     ),
+    # 0-d tensors: index_select keeps them 0-d (it made a 1-element vector), movedim of dim 0 or -1
+    # is an alias (it raised), mT / mH / adjoint are the tensor itself, as torch (which warns once)
+    "index_select_0d": "torch.index_select(torch.tensor(5.0), 0, torch.tensor([0]))",
+    "index_select_0d_two_indices": "torch.tensor(5.0).index_select(0, torch.tensor([0, 0]))",
+    "index_select_0d_no_index": "torch.tensor(5.0).index_select(-1, torch.tensor([], dtype=torch.long))",
+    "movedim_0d": "torch.movedim(torch.tensor(5.0, requires_grad=True) * 2, 0, -1)",
+    "mT_0d": "torch.tensor(5.0).mT",
+    "adjoint_0d": "torch.adjoint(torch.tensor(5.0))",
 }
 
 
