@@ -386,9 +386,9 @@ class ReduceMethods:
                 UserWarning,
                 stacklevel=2,
             )
-            same = self.ndim == other.ndim  # (the broadcast shape; linalg.cross tells a bad length)
-            shape = [b if a == 1 else a for a, b in zip(self.shape, other.shape)] if same else ()
-            dim = next((i for i, n in enumerate(shape) if n == 3), -1)
+            dim = next((i for i, n in enumerate(self.shape) if n == 3), None)  # (self's first, as torch)
+            if dim is None:
+                raise RuntimeError("no dimension of size 3 in input")
         from . import linalg
 
         return linalg.cross(self, other, dim=dim)

@@ -381,6 +381,8 @@ class ShapeMethods:
         return self[(slice(None),) * d + (index,)]
 
     def narrow(self, dim, start, length):
+        if self.ndim == 0:
+            raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         d = one_dim(dim, self.ndim)
         if start < 0:
             start += self.shape[d]

@@ -58,6 +58,12 @@ SNIPPETS = {
     "movedim_0d": "torch.movedim(torch.tensor(5.0, requires_grad=True) * 2, 0, -1)",
     "mT_0d": "torch.tensor(5.0).mT",
     "adjoint_0d": "torch.adjoint(torch.tensor(5.0))",
+    # torch.cross without dim takes the first dim of size 3 of the input, not of the broadcast shape
+    "cross_default_dim_of_input": (
+        "torch.cross(torch.tensor([[1.0, 2.0, 3.0]]), torch.arange(9.0).reshape(3, 3))"  # (dim 1, not 0)
+    ),
+    "cross_0d": "torch.cross(torch.tensor(1.0), torch.tensor(2.0))",
+    "narrow_0d": "torch.narrow(torch.tensor(1.0), 0, 0, 1)",
 }
 
 
