@@ -371,11 +371,12 @@ class IndexMethods:
     def take_along_dim(self, indices, dim=None):
         """Gather along dim with indices broadcast against self elsewhere (torch.take_along_dim);
         dim=None: from the flattened self."""
-        idx = int_index(indices, "take_along_dim", "indices", long_only=True)
-        if dim is None:  # a gather from the flattened self: no negative indices
+        if dim is None:  # a gather from the flattened self: no negative indices, gather's int32 too
+            idx = int_index(indices, "gather")
             _check_range(idx, self.numel(), "take_along_dim")
             out = self.reshape(-1)._gather(0, indices.reshape(-1))  # range checked above
-            return watch(out, self, indices)  # (torch's node saves the input and the indices)
+            return watch(renamed(out, "GatherBackward0"), self, indices)  # (torch's node saves both)
+        idx = int_index(indices, "take_along_dim", "indices", long_only=True)
         d = one_dim(dim, self.ndim)
         if indices.ndim != self.ndim:
             raise ShapeError(
@@ -390,7 +391,7 @@ class IndexMethods:
         if self.shape[d]:
             indices = indices % self.shape[d]  # negative indices count from the end (gather wants them >= 0)
         out = self.expand(*src_shape)._gather(d, indices.expand(*idx_shape))  # range checked, wrapped
-        return watch(out, self, indices)  # (torch's node saves the input and the indices)
+        return watch(renamed(out, "GatherBackward0"), self, indices)  # (torch's node saves both)
 
     def argwhere(self):
         return self.nonzero()

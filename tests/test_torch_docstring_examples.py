@@ -64,6 +64,15 @@ SNIPPETS = {
     ),
     "cross_0d": "torch.cross(torch.tensor(1.0), torch.tensor(2.0))",
     "narrow_0d": "torch.narrow(torch.tensor(1.0), 0, 0, 1)",
+    # take_along_dim without dim is a gather from the flattened input: int32 indices too
+    "take_along_dim_int32": (
+        "t = torch.tensor([[10, 30, 20], [60, 40, 50]])\n"
+        "torch.take_along_dim(t, torch.tensor([[0], [5]], dtype=torch.int32))"
+    ),
+    "take_along_dim_int32_dim": (
+        "t = torch.tensor([[10, 30, 20], [60, 40, 50]])\n"
+        "torch.take_along_dim(t, torch.tensor([[0], [1]], dtype=torch.int32), dim=1)"
+    ),
 }
 
 
