@@ -685,6 +685,15 @@ class IndexMethods:
             x = (hi != lo) if x._data.dtype.kind == "b" else hi - lo
         return x
 
+    def _unique_dim(self, dim) -> int:
+        """unique's dim, checked as torch's unique_dim: an empty tensor only along that dim."""
+        d = one_dim(dim, self.ndim)
+        if self.numel() == 0 and self.shape[d] != 0:
+            raise ArgumentError(
+                "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied"
+            )
+        return d
+
     def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
         """The values with each run of equal consecutive ones kept once (along dim: slices),
         like torch.unique_consecutive; optionally the run of each element and each run's length."""
@@ -694,11 +703,7 @@ class IndexMethods:
             change = flat[1:] != flat[:-1]
             shape_inverse = self.shape
         else:
-            d = one_dim(dim, self.ndim)
-            if self.numel() == 0 and self.shape[d] != 0:
-                raise ArgumentError(
-                    "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied"
-                )
+            d = self._unique_dim(dim)
             flat = xp.moveaxis(self._data, d, 0)
             rows = flat.reshape(flat.shape[0], int(np.prod(flat.shape[1:])))  # (-1 fails when empty)
             change = (rows[1:] != rows[:-1]).any(axis=1)
@@ -718,7 +723,7 @@ class IndexMethods:
         """The distinct values (or slices along dim), sorted, like torch.unique; with
         return_inverse, where each element (slice) of self went; with return_counts, how often each occurs."""
         xp = _backend(self.device).xp
-        axis = None if dim is None else one_dim(dim, self.ndim)
+        axis = None if dim is None else self._unique_dim(dim)
         kw = (
             {"equal_nan": False} if axis is None and self._data.dtype.kind == "f" else {}
         )  # torch: NaN != NaN

@@ -73,6 +73,11 @@ SNIPPETS = {
         "t = torch.tensor([[10, 30, 20], [60, 40, 50]])\n"
         "torch.take_along_dim(t, torch.tensor([[0], [1]], dtype=torch.int32), dim=1)"
     ),
+    # unique(dim=...) of an empty tensor that is not empty along dim: torch refuses, as unique_consecutive
+    "unique_dim_zero_sized_other_dim": "torch.unique(torch.ones(0, 2), dim=1)",
+    # cumsum_ / cumprod_ of bools: torch has no in-place kernel (the sum would be int64)
+    "cumsum_inplace_bool": "torch.tensor([True, False, True]).cumsum_(0)",
+    "cumprod_inplace_bool": "torch.tensor([True, False, True]).cumprod_(0)",
 }
 
 
