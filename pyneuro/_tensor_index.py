@@ -341,7 +341,9 @@ class IndexMethods:
         r = self._arange(n) + builtins.max(-offset, 0)
         c = self._arange(n) + builtins.max(offset, 0)
         out = base._put(x, (Ellipsis, r, c), op="DiagEmbedBackward0")
-        return out if (d1, d2) == (nd - 2, nd - 1) else out.movedim((nd - 2, nd - 1), (d1, d2))
+        if (d1, d2) == (nd - 2, nd - 1):
+            return out
+        return renamed(out.movedim((nd - 2, nd - 1), (d1, d2)), "DiagEmbedBackward0")  # (one node in torch)
 
     def diagflat(self, offset=0):
         return self.reshape(-1).diag_embed(offset)

@@ -404,6 +404,7 @@ OVERLOAD_CASES = {  # torch names the overload it ran: a Python number or a tens
     "lerp number weight": lambda m, x: m.lerp(x, x * 2, 0.5),
     "narrow_copy": lambda m, x: m.narrow_copy(x, 0, 1, 2),
     "vdot": lambda m, x: m.vdot(x, m.tensor(_DS)),
+    "diag_embed dims": lambda m, x: m.diag_embed(x.view(1, 3), 1, 0, 2),
     "take_along_dim": lambda m, x: m.take_along_dim(x, m.tensor([2, 0])),
     "take_along_dim dim": lambda m, x: m.take_along_dim(x.view(1, 3), m.tensor([[2, 0]]), dim=1),
 }
