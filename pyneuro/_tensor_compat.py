@@ -362,9 +362,13 @@ class CompatMethods:
 
     # ---- in-place forms of the scans and triangles, and resize_
     def cumsum_(self, dim, dtype=None):
+        if self._data.dtype.kind == "b":  # (cumsum of bools is int64, which a bool self cannot hold)
+            raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
         return self._inplace_op(lambda a: a.cumsum(dim, dtype=dtype), False)
 
     def cumprod_(self, dim, dtype=None):
+        if self._data.dtype.kind == "b":
+            raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
         return self._inplace_op(lambda a: a.cumprod(dim, dtype=dtype))
 
     def tril_(self, diagonal=0):

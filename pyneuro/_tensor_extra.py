@@ -230,7 +230,8 @@ class ExtraMethods:
 
     # ------------------------------------------------------------------ older spellings
     def lu(self, pivot=True, get_infos=False):
-        return _reduce.lu(self, pivot=pivot, get_infos=get_infos)
+        """torch.lu as a method: a plain tuple, also with get_infos (torch.lu's is _lu_with_info)."""
+        return tuple(_reduce.lu(self, pivot=pivot, get_infos=get_infos))
 
     def lu_solve(self, LU_data, LU_pivots):
         return _reduce.lu_solve(self, LU_data, LU_pivots)

@@ -26,6 +26,7 @@ from . import functions as _functions
 from ._dtype import _PY_BOOL, _PY_INT, int64
 from ._dtype import torch_name as _torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError, source_overlap_error
+from ._host_data import torch_warn_once
 from ._shapes import Size, normalize_dims, one_dim
 from ._shapes import shape_arg as _shape_arg
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap, need_tensor
@@ -171,7 +172,7 @@ class IndexMethods:
         return self.split(list(split_sizes), dim)
 
     def narrow_copy(self, dim, start, length):
-        return self.narrow(dim, start, length).clone()
+        return renamed(self.narrow(dim, start, length).clone(), "NarrowCopyBackward0")
 
     # ------------------------------------------------------------------ dims
     def swapdims(self, dim0, dim1):
@@ -194,6 +195,9 @@ class IndexMethods:
 
     @property
     def mH(self):
+        if self.ndim == 0:  # (torch: deprecated, self itself)
+            torch_warn_once("mH0d", "Tensor.mH is deprecated on 0-D tensors. Consider using x.conj().")
+            return self
         if self.ndim < 2:
             raise ArgumentError(
                 f"tensor.mH is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor."
@@ -201,6 +205,9 @@ class IndexMethods:
         return self.transpose(-2, -1)
 
     def adjoint(self):
+        if self.ndim == 0:  # (torch: deprecated, self itself)
+            torch_warn_once("adjoint0d", "adjoint() is deprecated on 0-D tensors. Consider using x.conj().")
+            return self
         if self.ndim < 2:
             raise ArgumentError(
                 f"tensor.adjoint() is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor."
@@ -310,22 +317,8 @@ class IndexMethods:
     def diag(self, diagonal=0):
         """1-D: the square matrix with self on diagonal `diagonal`; 2-D: that diagonal of self, like torch.diag."""
         k = int(diagonal)
-        if self.ndim == 1:
-            n = self.shape[0]
-            m = n + builtins.abs(k)
-            row = (
-                self
-                if k == 0
-                else _functions.cat(
-                    [
-                        _creation.zeros(builtins.max(k, 0), dtype=self.dtype, device=self.device),
-                        self,
-                        _creation.zeros(builtins.max(-k, 0), dtype=self.dtype, device=self.device),
-                    ]
-                )
-            )
-            mask = _creation.tensor(np.eye(m, k=k), dtype=self.dtype, device=self.device)
-            return renamed(mask * row.unsqueeze(0), "DiagEmbedBackward0")  # (torch's names)
+        if self.ndim == 1:  # placed, not masked: a mask product makes -0. and inf * 0 = nan off the diagonal
+            return self.diag_embed(k)
         if self.ndim != 2:
             raise ShapeError(f"diag(): Supports 1D or 2D tensors. Got {self.ndim}D")
         return renamed(self.diagonal(k).clone(), "DiagonalBackward0_copy")  # (torch's: diag copies it)
@@ -348,7 +341,9 @@ class IndexMethods:
         r = self._arange(n) + builtins.max(-offset, 0)
         c = self._arange(n) + builtins.max(offset, 0)
         out = base._put(x, (Ellipsis, r, c), op="DiagEmbedBackward0")
-        return out if (d1, d2) == (nd - 2, nd - 1) else out.movedim((nd - 2, nd - 1), (d1, d2))
+        if (d1, d2) == (nd - 2, nd - 1):
+            return out
+        return renamed(out.movedim((nd - 2, nd - 1), (d1, d2)), "DiagEmbedBackward0")  # (one node in torch)
 
     def diagflat(self, offset=0):
         return self.reshape(-1).diag_embed(offset)
@@ -378,11 +373,12 @@ class IndexMethods:
     def take_along_dim(self, indices, dim=None):
         """Gather along dim with indices broadcast against self elsewhere (torch.take_along_dim);
         dim=None: from the flattened self."""
-        idx = int_index(indices, "take_along_dim", "indices", long_only=True)
-        if dim is None:  # a gather from the flattened self: no negative indices
+        if dim is None:  # a gather from the flattened self: no negative indices, gather's int32 too
+            idx = int_index(indices, "gather")
             _check_range(idx, self.numel(), "take_along_dim")
             out = self.reshape(-1)._gather(0, indices.reshape(-1))  # range checked above
-            return watch(out, self, indices)  # (torch's node saves the input and the indices)
+            return watch(renamed(out, "GatherBackward0"), self, indices)  # (torch's node saves both)
+        idx = int_index(indices, "take_along_dim", "indices", long_only=True)
         d = one_dim(dim, self.ndim)
         if indices.ndim != self.ndim:
             raise ShapeError(
@@ -397,7 +393,7 @@ class IndexMethods:
         if self.shape[d]:
             indices = indices % self.shape[d]  # negative indices count from the end (gather wants them >= 0)
         out = self.expand(*src_shape)._gather(d, indices.expand(*idx_shape))  # range checked, wrapped
-        return watch(out, self, indices)  # (torch's node saves the input and the indices)
+        return watch(renamed(out, "GatherBackward0"), self, indices)  # (torch's node saves both)
 
     def argwhere(self):
         return self.nonzero()
@@ -691,6 +687,15 @@ class IndexMethods:
             x = (hi != lo) if x._data.dtype.kind == "b" else hi - lo
         return x
 
+    def _unique_dim(self, dim) -> int:
+        """unique's dim, checked as torch's unique_dim: an empty tensor only along that dim."""
+        d = one_dim(dim, self.ndim)
+        if self.numel() == 0 and self.shape[d] != 0:
+            raise ArgumentError(
+                "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied"
+            )
+        return d
+
     def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
         """The values with each run of equal consecutive ones kept once (along dim: slices),
         like torch.unique_consecutive; optionally the run of each element and each run's length."""
@@ -700,11 +705,7 @@ class IndexMethods:
             change = flat[1:] != flat[:-1]
             shape_inverse = self.shape
         else:
-            d = one_dim(dim, self.ndim)
-            if self.numel() == 0 and self.shape[d] != 0:
-                raise ArgumentError(
-                    "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied"
-                )
+            d = self._unique_dim(dim)
             flat = xp.moveaxis(self._data, d, 0)
             rows = flat.reshape(flat.shape[0], int(np.prod(flat.shape[1:])))  # (-1 fails when empty)
             change = (rows[1:] != rows[:-1]).any(axis=1)
@@ -724,7 +725,7 @@ class IndexMethods:
         """The distinct values (or slices along dim), sorted, like torch.unique; with
         return_inverse, where each element (slice) of self went; with return_counts, how often each occurs."""
         xp = _backend(self.device).xp
-        axis = None if dim is None else one_dim(dim, self.ndim)
+        axis = None if dim is None else self._unique_dim(dim)
         kw = (
             {"equal_nan": False} if axis is None and self._data.dtype.kind == "f" else {}
         )  # torch: NaN != NaN

@@ -67,6 +67,9 @@ class MathMethods:
         _fm.not_for(self, "iub", "round")  # torch's rule: round(x * 10^d) / 10^d, for floats only
         if self.dtype == float16:  # torch's kernel: in float32, rounded to float16 once
             return _ag.renamed(self.float().round(decimals=decimals).half(), "RoundBackward1")
+        if decimals < 0:  # round(x / 10^-d) * 10^-d: 10^d (0.001) is inexact, 10^-d is not
+            scale = 10.0 ** (-decimals)
+            return _ag.renamed((self / scale)._rounding("round") * scale, "RoundBackward1")
         return _ag.renamed((self * 10.0**decimals)._rounding("round") / 10.0**decimals, "RoundBackward1")
 
     def floor(self):

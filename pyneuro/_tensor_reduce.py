@@ -293,7 +293,7 @@ class ReduceMethods:
                 f"inconsistent tensor size, expected tensor [{self.shape[0]}] and src [{other.shape[0]}] to have "
                 f"the same number of elements, but got {self.shape[0]} and {other.shape[0]} elements respectively"
             )
-        return self.dot(other)
+        return _renamed(self.dot(other), "VdotBackward0")
 
     def inner(self, other):
         """The inner product over the last dimension (a product if either is 0-d)."""
@@ -336,7 +336,10 @@ class ReduceMethods:
             raise ShapeError(
                 f"batch1 must be a 3D tensor, batch2 must be a 3D tensor (got {batch1.ndim}D and {batch2.ndim}D)"
             )
-        return _renamed(_add_scaled(self, (batch1 @ batch2).sum(0), beta, alpha, "addbmm"), "AddbmmBackward0")
+        products = batch1 @ batch2  # (summed in their own dtype: an int32 sum would be int64)
+        return _renamed(
+            _add_scaled(self, products.sum(0, dtype=products.dtype), beta, alpha, "addbmm"), "AddbmmBackward0"
+        )
 
     def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
         """beta * self + alpha * (batch1 @ batch2) for batches of matrices."""
@@ -383,9 +386,9 @@ class ReduceMethods:
                 UserWarning,
                 stacklevel=2,
             )
-            same = self.ndim == other.ndim  # (the broadcast shape; linalg.cross tells a bad length)
-            shape = [b if a == 1 else a for a, b in zip(self.shape, other.shape)] if same else ()
-            dim = next((i for i, n in enumerate(shape) if n == 3), -1)
+            dim = next((i for i, n in enumerate(self.shape) if n == 3), None)  # (self's first, as torch)
+            if dim is None:
+                raise RuntimeError("no dimension of size 3 in input")
         from . import linalg
 
         return linalg.cross(self, other, dim=dim)
@@ -422,7 +425,7 @@ class ReduceMethods:
     def slogdet(self):
         from . import linalg
 
-        return linalg.slogdet(self)
+        return return_types.slogdet(*linalg.slogdet(self))  # (torch.return_types.slogdet, not linalg_slogdet)
 
     def inverse(self):
         from . import linalg
@@ -482,7 +485,7 @@ class ReduceMethods:
         """(Q, R), torch's older form of linalg.qr (some=False: mode 'complete')."""
         from . import linalg
 
-        return linalg.qr(self, "reduced" if some else "complete")
+        return return_types.qr(*linalg.qr(self, "reduced" if some else "complete"))  # (torch.return_types.qr)
 
     def svd(self, some=True, compute_uv=True):
         """(U, S, V) with self = U diag(S) V^T: torch's older form of linalg.svd (V, not Vh; some=False:

@@ -15,6 +15,7 @@ import numpy as np
 from ._arguments import _dims_refusal
 from ._dtype import _PY_BOOL, _PY_INT, _dtype, bool_, torch_name
 from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError, type_name
+from ._host_data import torch_warn_once
 from ._shapes import broadcast_shapes, dim_int, ints, normalize_dims, one_dim
 from ._shapes import shape_arg as _shape_arg
 from ._tensor_base import (
@@ -219,6 +220,12 @@ class ShapeMethods:
 
     @property
     def mT(self):
+        if self.ndim == 0:  # (torch: deprecated, self itself)
+            torch_warn_once(
+                "mT0d",
+                "Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.",
+            )
+            return self
         if self.ndim < 2:
             raise RuntimeError(
                 f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor."
@@ -343,15 +350,17 @@ class ShapeMethods:
         int_index(index, "index_select")
         d = one_dim(dim, builtins.max(self.ndim, 1))
         n = self.shape[d] if self.ndim else 1
+        if self.ndim == 0 and index._data.size != 1:  # (a 0-d self takes one index and stays 0-d)
+            raise RuntimeError(
+                f"index_select(): Index to scalar can have only 1 value, got {index._data.size} value(s)"
+            )
         if index._data.size and not 0 <= int(index._data.min()) <= int(index._data.max()) < n:  # no negatives
             bad = int(index._data.max()) if int(index._data.max()) >= n else int(index._data.min())
             raise IndexRangeError(
                 f"index out of range in self: INDICES element is out of DATA bounds, id={bad} axis_dim={n}"
             )
         if self.ndim == 0:
-            return _ag.renamed(
-                self.reshape(1)[index.reshape(-1)].reshape(index.shape), "IndexSelectBackward0"
-            )
+            return _ag.renamed(self.reshape(1)[index.reshape(-1)].reshape(()), "IndexSelectBackward0")
         return _ag.renamed(self[(slice(None),) * d + (index.reshape(-1),)], "IndexSelectBackward0")
 
     def masked_select(self, mask):
@@ -372,6 +381,8 @@ class ShapeMethods:
         return self[(slice(None),) * d + (index,)]
 
     def narrow(self, dim, start, length):
+        if self.ndim == 0:
+            raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         d = one_dim(dim, self.ndim)
         if start < 0:
             start += self.shape[d]
@@ -418,6 +429,8 @@ class ShapeMethods:
             or builtins.len(set(dst)) != builtins.len(dst)
         ):
             raise ShapeError(f"movedim: invalid source {source} / destination {destination}")
+        if nd == 0:  # (dims 0 and -1 of a 0-d tensor: torch's alias of it)
+            return _ag.renamed(self.view(()), "AliasBackward0")
         order = [i for i in range(nd) if i not in src]
         for d_, s_ in sorted(zip(dst, src)):
             order.insert(d_, s_)

@@ -454,6 +454,14 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) ->
     return t
 
 
+def _target(device):
+    """The device a random factory fills, checked before it draws: a device that cannot be used
+    raises without advancing the generator, as torch's (a fallback after `except` gets torch's numbers)."""
+    dev = _device(device)
+    _backend(dev)
+    return dev
+
+
 def _from_host(host, device, requires_grad):
     dev = _device(device)
     t = _wrap(_backend(dev).asarray(host), dev)
@@ -467,8 +475,9 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
     """Uniform samples in [0, 1) (float32 by default), drawn from `generator` or the default."""
     d = _dtype(dtype) or default_float()
     check_floating(d, "check_uniform_bounds")
+    dev = _target(device)
     host = _rng(generator).random(_size(_size_kw(size, kw, "rand")), dtype=d).astype(d, copy=False)
-    return _from_host(host, device, requires_grad)
+    return _from_host(host, dev, requires_grad)
 
 
 @_factory_out
@@ -476,8 +485,9 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
     """Standard-normal samples (float32 by default), drawn from `generator` or the default."""
     d = _dtype(dtype) or default_float()
     check_floating(d, "normal_kernel_cpu")
+    dev = _target(device)
     host = _rng(generator).standard_normal(_size(_size_kw(size, kw, "randn")), dtype=d).astype(d, copy=False)
-    return _from_host(host, device, requires_grad)
+    return _from_host(host, dev, requires_grad)
 
 
 _RANDINT_FORMS = ("int high, tuple of ints size", "int low, int high, tuple of ints size")
@@ -507,12 +517,13 @@ def randint(
     if high <= low:
         raise ShapeError(f"randint: high ({high}) must be greater than low ({low})")
     check_int_bounds(low, high, _dtype(dtype) or int64)
+    dev = _target(device)
     host = (
         _rng(generator)
         .integers(low, high, size=_size((size,) if isinstance(size, _PY_INT) else (tuple(size),)))
         .astype(_dtype(dtype) or int64)
     )
-    return _from_host(host, device, requires_grad)
+    return _from_host(host, dev, requires_grad)
 
 
 @_factory_out
@@ -523,8 +534,9 @@ def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
     kind = np.dtype(_dtype(dtype) or int64)
     if kind.kind in "iu" and n - 1 > np.iinfo(kind).max:  # (its values would wrap)
         raise ArgumentError(f"value cannot be converted to type {kind.name}_t without overflow")
+    dev = _target(device)
     host = _rng(generator).permutation(_PY_INT(n)).astype(_dtype(dtype) or int64)
-    return _from_host(host, device, False)
+    return _from_host(host, dev, False)
 
 
 def _like(t: Tensor, dtype, device):
@@ -566,6 +578,7 @@ def _random_like(input, dtype, device, requires_grad, kernel, draw) -> Tensor:
     _, d, dev = _like(input, dtype, device)
     d = _dtype(d)
     check_floating(d, kernel)
+    dev = _target(dev)
     host = draw_in_memory_order(input._data, lambda shape: draw(shape, d))
     return _from_host(host.astype(d, copy=False), dev, requires_grad)
 

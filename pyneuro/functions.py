@@ -330,7 +330,8 @@ def number_tensor(number, t):
 def pow(input, exponent) -> Tensor:
     if isinstance(input, TensorBase):
         return input**exponent
-    return number_tensor(py_scalar(input), need_tensor(exponent, "pow", "exponent", 2)) ** exponent
+    # number ** t, as torch's Scalar-base overload (its node: PowBackward2)
+    return need_tensor(exponent, "pow", "exponent", 2).__rpow__(py_scalar(input))
 
 
 def dot(input, tensor) -> Tensor:

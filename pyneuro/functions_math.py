@@ -29,7 +29,6 @@ from ._tensor_base import TensorBase, _backend, _broadcast_check, _promote, _wra
 from .autograd import math as _m
 from .autograd.shape import renamed, watch
 from .creation import arange as _arange
-from .creation import tensor as _tensor_from
 from .functions import clamp_tensors, number_tensor
 
 if TYPE_CHECKING:  # annotations only
@@ -122,7 +121,13 @@ def _binary(name, input, other, scalars=True, ints=True) -> Tensor:
     else:  # (the pair's promoted dtype names the missing kernel: "logaddexp_cpu" ... 'Long')
         a, b = _operands(input, other, name, scalars)
         not_for(a, "iub", name)
-    return _m.BINARY_OPS[name].apply(*_floats(a, b))
+    out = _m.BINARY_OPS[name].apply(*_floats(a, b))
+    if out.grad_fn is not None and not (isinstance(input, TensorBase) and isinstance(other, TensorBase)):
+        # torch's Scalar overloads have nodes of their own: xlogy(2, t) XlogyBackward1, xlogy(t, 2)
+        # XlogyBackward2; copysign(t, 2) CopysignBackward1 (its only Scalar overload)
+        number = "2" if isinstance(input, TensorBase) and name != "copysign" else "1"
+        out = renamed(out, type(out.grad_fn).__name__[:-1] + number)
+    return out
 
 
 def _check_integer_divisor(a, b):  # (not when the result is empty, as torch: no element is divided)
@@ -389,10 +394,8 @@ def int_pow(base, exponent) -> Tensor:
 
 def float_power(input, exponent) -> Tensor:
     """input ** exponent computed in float64 (torch's rule: the result is always double)."""
-    if not isinstance(input, TensorBase):
-        input = _tensor_from(
-            input, dtype=_float64, device=need_tensor(exponent, "float_power", "exponent", 2).device
-        )
+    if not isinstance(input, TensorBase):  # number ** tensor: torch's Scalar-base node, PowBackward2
+        return need_tensor(exponent, "float_power", "exponent", 2)._cast(_float64).__rpow__(_PY_FLOAT(input))
     b = exponent._cast(_float64) if isinstance(exponent, TensorBase) else _PY_FLOAT(exponent)
     return input._cast(_float64) ** b
 
@@ -410,8 +413,9 @@ def lerp(input, end, weight) -> Tensor:
     need_tensor(input, "lerp")
     need_tensor(end, "lerp", "end", 2)
     not_for(input, "iub", "lerp_kernel_tensor" if isinstance(weight, TensorBase) else "lerp_kernel_scalar")
+    node = "LerpBackward1" if isinstance(weight, TensorBase) else None  # (torch's Tensor-weight node)
     if isinstance(weight, TensorBase) and weight.ndim == 0 and weight._data.dtype != input._data.dtype:
-        weight = weight.item()  # torch reads a 0-d weight of another dtype as a number (LerpBackward1)
+        weight = weight.item()  # torch reads a 0-d weight of another dtype as a number
     for name, t in (("end", end), ("weight", weight)):
         if isinstance(t, TensorBase) and t._data.dtype != input._data.dtype:
             raise RuntimeError(
@@ -421,7 +425,8 @@ def lerp(input, end, weight) -> Tensor:
     for t in (end, weight):
         if isinstance(t, TensorBase) and t._data.shape != input._data.shape:
             _broadcast_check(input, t, "lerp")
-    return _m.Lerp.apply(input, end, weight if isinstance(weight, TensorBase) else _PY_FLOAT(weight))
+    out = _m.Lerp.apply(input, end, weight if isinstance(weight, TensorBase) else _PY_FLOAT(weight))
+    return renamed(out, node) if node else out
 
 
 def addcmul(input, tensor1, tensor2, *args, value=1) -> Tensor:

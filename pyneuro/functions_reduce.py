@@ -11,6 +11,7 @@ pn.all / pn.any through its __getattr__.
 from __future__ import annotations
 
 import builtins
+import math
 import operator
 import warnings
 
@@ -237,15 +238,14 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     elif bounds.ndim <= 1:
         out = np.searchsorted(bounds, values, side=how, sorter=order)
     else:
-        rows_b = bounds.reshape(-1, bounds.shape[-1])
-        rows_v = values.reshape(-1, values.shape[-1])
+        n = math.prod(bounds.shape[:-1])  # (not -1: a row may be empty, values' or bounds')
+        rows_b = bounds.reshape(n, bounds.shape[-1])
+        rows_v = values.reshape(n, values.shape[-1])
         rows_s = None if order is None else order.reshape(rows_b.shape)
-        out = np.stack(
-            [
-                np.searchsorted(b, v, side=how, sorter=None if rows_s is None else rows_s[i])
-                for i, (b, v) in enumerate(zip(rows_b, rows_v))
-            ]
-        ).reshape(values.shape)
+        out = np.zeros(rows_v.shape, np.int64)
+        for i, (b, v) in enumerate(zip(rows_b, rows_v)):
+            out[i] = np.searchsorted(b, v, side=how, sorter=None if rows_s is None else rows_s[i])
+        out = out.reshape(values.shape)
     device = sorted_sequence.device
     return _wrap(_backend(device).asarray(np.asarray(out, dtype=np.int32 if out_int32 else np.int64)), device)
 
@@ -255,8 +255,8 @@ def _bisect(bounds, values, right: bool, order) -> np.ndarray:
     comparisons (NumPy's searchsorted sorts them last instead, and gives other indices)."""
     if order is not None:
         bounds = np.take_along_axis(bounds, order, axis=-1)
-    rows_b = bounds.reshape(-1, bounds.shape[-1])
-    rows_v = values.reshape(1 if bounds.ndim <= 1 else len(rows_b), -1)
+    rows_b = bounds.reshape(math.prod(bounds.shape[:-1]), bounds.shape[-1])
+    rows_v = values.reshape(1 if bounds.ndim <= 1 else len(rows_b), -1 if values.size else 0)
     lo = np.zeros(rows_v.shape, np.int64)
     hi = np.full(rows_v.shape, rows_b.shape[-1], np.int64)
     row = np.arange(len(rows_b))[:, None]
@@ -569,12 +569,13 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
     if high is None:
         low, high = 0, low
     d = _dtype(dtype) or input._data.dtype
+    dev = _device(device or input.device)
+    backend = _backend(dev)  # (an unusable device raises before the generator moves, as torch's)
     # (in input's layout, drawn in its memory order, as torch's: random.memory_order)
     draw = draw_in_memory_order(
         input._data, lambda shape: _rng(generator).integers(int(low), int(high), size=shape)
     )
-    dev = _device(device or input.device)
-    out = _wrap(_backend(dev).asarray(draw.astype(d)), dev)  # (a new array: no copy on cpu)
+    out = _wrap(backend.asarray(draw.astype(d)), dev)  # (a new array: no copy on cpu)
     return out.requires_grad_() if requires_grad else out
 
 

@@ -391,6 +391,22 @@ OVERLOAD_CASES = {  # torch names the overload it ran: a Python number or a tens
     "rot90 k=2": lambda m, x: x.view(3, 1).rot90(2),
     "rot90 k=3": lambda m, x: x.view(3, 1).rot90(-1),
     "block_diag": lambda m, x: m.block_diag(x.view(1, 3), m.ones(2, 2)),
+    # torch's Scalar overloads have nodes of their own (from torch's docstring examples)
+    "pow(2, x)": lambda m, x: m.pow(2, x),
+    "float_power(2, x)": lambda m, x: m.float_power(2.5, x),
+    "xlogy(2, x)": lambda m, x: m.xlogy(2, x),
+    "xlogy(x, 2)": lambda m, x: m.xlogy(x, 2),
+    "special.xlog1py(x, 2)": lambda m, x: m.special.xlog1py(x, 2),
+    "copysign(x, 1)": lambda m, x: m.copysign(x, 1),
+    "copysign(x, t)": lambda m, x: m.copysign(x, m.tensor(_DS)),
+    "lerp tensor weight": lambda m, x: m.lerp(x, x * 2, m.full_like(x, 0.5)),
+    "lerp 0-d float64 weight": lambda m, x: x.lerp(x * 2, m.tensor(0.5, dtype=m.float64)),
+    "lerp number weight": lambda m, x: m.lerp(x, x * 2, 0.5),
+    "narrow_copy": lambda m, x: m.narrow_copy(x, 0, 1, 2),
+    "vdot": lambda m, x: m.vdot(x, m.tensor(_DS)),
+    "diag_embed dims": lambda m, x: m.diag_embed(x.view(1, 3), 1, 0, 2),
+    "take_along_dim": lambda m, x: m.take_along_dim(x, m.tensor([2, 0])),
+    "take_along_dim dim": lambda m, x: m.take_along_dim(x.view(1, 3), m.tensor([[2, 0]]), dim=1),
 }
 
 

@@ -678,7 +678,9 @@ class Binary(Function):
             if self.needs[0] and da is None:
                 raise NotImplementedError(f"the derivative for '{self.op}' is not implemented.")
             ga = None
-            if self.needs[0]:
+            if self.needs[0] and BINARY[self.op][1] is _no_grads:  # torch's grad.zero_(): +0 for any g
+                ga = xp.zeros(_shape_of(a), dtype=g.dtype)
+            elif self.needs[0]:
                 ga = _times(xp, g, da)
                 if self.op in XLOGY_GRADS:
                     ga = xp.where((g == 0) & ~xp.isnan(b), xp.zeros((), ga.dtype), ga)
