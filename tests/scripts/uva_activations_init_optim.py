@@ -375,6 +375,14 @@ for fn in (
     fn(lin.weight)
     print(fn.__name__, lin.weight[0])
 nn.init.kaiming_normal_(lin.weight, mode="fan_out", nonlinearity="relu")
+for bad in (
+    lambda: nn.init.kaiming_normal_(lin.weight, mode="fan"),
+    lambda: nn.init.xavier_uniform_(lin.bias),
+):
+    try:
+        bad()
+    except ValueError as e:
+        print("ValueError", e)
 nn.init.zeros_(lin.bias)
 nn.init.constant_(lin.weight, 0.5)
 print(lin.weight.sum(), lin.bias, nn.init.calculate_gain("tanh"), nn.init.calculate_gain("leaky_relu", 0.2))
