@@ -435,6 +435,8 @@ class TensorBase:
                 "requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
                 + type(requires_grad).__name__
             )
+        if requires_grad and self._data.dtype.kind != "f":  # (torch's own wording here, not the setter's)
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self.requires_grad = requires_grad
         return self
 

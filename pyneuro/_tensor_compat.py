@@ -20,7 +20,7 @@ from . import _shared_memory
 from . import cuda as _cuda
 from . import functions_scan as _scan
 from . import storage as _storage
-from ._dtype import DType, _dtype, bool_, int8, int16, torch_name, uint8
+from ._dtype import DType, _dtype, bool_, default_float, int8, int16, torch_name, uint8
 from ._errors import comparison_method
 from ._host_data import TORCH_NUMPY_DTYPES, undetermined_dtype_error
 from ._memory import check_allocation
@@ -131,12 +131,15 @@ class CompatMethods:
         if dtype is None:
             where = "torch.cuda." if self.device == "cuda" else "torch."
             return where + _TYPE_NAMES.get(self._data.dtype.name, self._data.dtype.name)
-        if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _FROM_TYPE_NAME:
-            dtype = np.dtype(_FROM_TYPE_NAME[dtype.rsplit(".", 1)[-1]])
-        elif isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), DType):
+        if isinstance(dtype, str):  # 'torch.FloatTensor' (on the CPU) or 'torch.cuda.FloatTensor', as torch
+            where, _, name = dtype.rpartition(".")
+            if where not in ("torch", "torch.cuda") or (name not in _FROM_TYPE_NAME and name != "Tensor"):
+                raise ValueError(f"invalid type: {dtype!r}")
+            out = self._cast(_dtype(default_float() if name == "Tensor" else np.dtype(_FROM_TYPE_NAME[name])))
+            device = "cuda" if where == "torch.cuda" else "cpu"
+            return out if out.device == device else out.to(device)
+        if isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), DType):
             dtype = dtype.dtype  # a legacy class: t.type(torch.DoubleTensor)
-        elif isinstance(dtype, str):  # a string names a tensor type (torch's ValueError otherwise)
-            raise ValueError(f"invalid type: {dtype!r}")
         return self._cast(_dtype(dtype))
 
     def roll(self, shifts, dims=None):

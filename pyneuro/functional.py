@@ -163,11 +163,7 @@ def _class_targets(logits: Tensor, target: Tensor, fn: str):
             f"{fn}: expected input of shape (N, C) and target of shape (N,), got input {tuple(logits.shape)} "
             f"and target {tuple(target.shape)} (Expected input batch_size to match target batch_size)"
         )
-    if target.dtype.kind not in "iu":
-        raise DTypeError(
-            f"{fn}: class targets must be an integer tensor (int64), got {target.dtype} of shape {tuple(target.shape)}"
-        )
-    if target._data.dtype not in (_int64, _uint8):
+    if target._data.dtype not in (_int64, _uint8):  # float, bool and the other integer targets
         raise DTypeError(f"expected target dtype to be Long or Byte, but got {_torch_name(target.dtype)}")
     if target._data.dtype == _uint8:  # torch's 2-d kernel takes Byte targets, its spatial one does not
         if logits.ndim > 2:

@@ -624,8 +624,10 @@ class Tensor(
     def mean(self, dim=None, keepdim=False, dtype=None):
         t = self if dtype is None else self._cast(_dtype(dtype))
         if t._data.dtype.kind != "f":
+            which = "Input" if dtype is None else "Optional"
             raise DTypeError(
-                f"mean(): could not infer output dtype. Input dtype must be floating point, got {t.dtype}; use .float() first"
+                f"mean(): could not infer output dtype. {which} dtype must be either a floating point or complex "
+                f"dtype. Got: {_dtypes.torch_name(t.dtype)}"
             )
         if isinstance(dim, (tuple, list)) and not dim:
             dim = None

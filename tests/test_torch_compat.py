@@ -61,6 +61,34 @@ def test_type_strings_match_torch_and_cast():
     assert pn.ones(2).type(pn.float64).dtype is pn.float64
 
 
+@pytest.mark.parametrize(
+    "name", ["FloatTensor", "cuda.FloatTensor", "torch.foo.FloatTensor", "torch.float32", "Tensor"]
+)
+def test_type_string_must_name_a_tensor_type(name):
+    """t.type(str) takes 'torch.XTensor' and 'torch.cuda.XTensor' only, as torch: a bare or
+    mistyped prefix is torch's ValueError (pyneuro cast any '*.FloatTensor' before)."""
+    torch = _torch()
+    with pytest.raises(ValueError, match="invalid type"):
+        torch.ones(1).type(name)
+    with pytest.raises(ValueError, match="invalid type"):
+        pn.ones(1).type(name)
+
+
+def test_type_cuda_string_goes_to_cuda():
+    """t.type('torch.cuda.FloatTensor') asks for the GPU (pyneuro gave a CPU tensor); without one it
+    raises the RuntimeError torch raises. 'torch.Tensor' names the default type."""
+    torch = _torch()
+    assert str(pn.ones(2, dtype=pn.int64).type("torch.Tensor").dtype) == str(
+        torch.ones(2, dtype=torch.int64).type("torch.Tensor").dtype
+    ).replace("torch", "pyneuro")
+    if pn.cuda.is_available():
+        assert pn.ones(1).type("torch.cuda.DoubleTensor").type() == "torch.cuda.DoubleTensor"
+        assert pn.ones(1).cuda().type("torch.LongTensor").device == "cpu"
+    else:
+        with pytest.raises(RuntimeError):
+            pn.ones(1).type("torch.cuda.FloatTensor")
+
+
 # ----------------------------------------------------------------------------- Size and device
 def test_size_is_a_tuple_printing_like_torch():
     torch = _torch()

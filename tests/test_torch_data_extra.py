@@ -274,3 +274,17 @@ def test_torch_import_paths(module, names):
         assert hasattr(tmod, name)
         assert getattr(mod, name) is getattr(pn.data, name)  # one home for each class
     assert set(getattr(tmod, "__all__", names)) & set(names) <= set(getattr(mod, "__all__", names))
+
+
+@pytest.mark.parametrize("lengths", [[0.5, 0.6], [0.3, 0.3], [0.5, 0.4999999], [1.5, -0.5], [0.7, 0.3]])
+def test_random_split_fractions_refused_as_torch(lengths):
+    """Fractions that do not sum to 1 are read as lengths ('Sum of input lengths does not equal
+    the length of the input dataset!'); one outside [0, 1] is named by its index."""
+
+    def run(fw):
+        try:
+            return [len(s) for s in _data(fw).random_split(range(10), lengths)]
+        except ValueError as e:
+            return str(e)
+
+    assert run(pn) == run(torch)

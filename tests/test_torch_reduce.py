@@ -662,3 +662,23 @@ def test_std_and_var_are_torchs_floats(n):
         (pn.std_mean(x, 0)[0], torch.std_mean(t, 0)[0]),
     ):
         np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize(
+    "shape, dims",
+    [((20000, 16), (0,)), ((120, 150, 3), (0, 1)), ((3, 4000, 5), (0, 1)), ((9000, 2, 3), (0, 1))],
+)
+def test_float32_sum_over_many_rows_is_as_accurate_as_torch(shape, dims):
+    """A float32 sum or mean that keeps the last axis (column sums, the channel means of HWC
+    images) over thousands of rows: NumPy adds such rows one after another, 40x torch's error
+    (cascade sums); pyneuro adds them in blocks, within a few times torch's error."""
+    a = np.random.default_rng(0).random(shape, dtype=np.float32) + 1
+    exact = a.astype(np.float64).sum(axis=dims)
+    rows = a.size // exact.size
+    for reduce, scale in (("sum", 1.0), ("mean", rows)):
+        ours = getattr(pn.from_numpy(a), reduce)(dim=dims).numpy().astype(np.float64) * scale
+        theirs = getattr(torch.from_numpy(a), reduce)(dim=dims).numpy().astype(np.float64) * scale
+        err, torch_err = np.abs(ours - exact).max(), np.abs(theirs - exact).max()
+        assert err <= 8 * torch_err + 1e-7 * np.abs(exact).max(), (reduce, err, torch_err)
+    kept = pn.from_numpy(a).sum(dim=dims, keepdim=True)
+    assert tuple(kept.shape) == tuple(torch.from_numpy(a).sum(dim=dims, keepdim=True).shape)

@@ -218,8 +218,11 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator=Non
             raise TypeError(f"random_split lengths must be ints or fractions, got {lengths!r}")
         if not (math.isclose(sum(lengths), 1.0) and sum(lengths) <= 1) and sum(lengths) == n:
             raise TypeError(f"random_split lengths must be ints or fractions summing to 1, got {lengths!r}")
-        if not math.isclose(sum(lengths), 1.0) or any(not 0 <= f <= 1 for f in lengths):
-            raise ValueError(f"random_split fractions must each be in [0, 1] and sum to 1, got {lengths!r}")
+        if not math.isclose(sum(lengths), 1.0) or sum(lengths) > 1:  # (torch reads them as lengths then)
+            raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+        for i, f in enumerate(lengths):
+            if not 0 <= f <= 1:
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
         sizes = [int(math.floor(n * f)) for f in lengths]
         for i in range(n - sum(sizes)):
             sizes[i % len(sizes)] += 1
