@@ -548,3 +548,24 @@ def test_hessian_zeros_keep_torchs_signs(f):
         want = torch.autograd.grad(tg, tx, torch.tensor(v), retain_graph=True)[0]
         got = pn.autograd.grad(pg, px, pn.tensor(v), retain_graph=True)[0]
         assert str(got) == str(want)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda t, x: t.cos(x),
+        lambda t, x: t.tanh(x),
+        lambda t, x: t.sigmoid(x),
+        lambda t, x: x.reciprocal(),
+        lambda t, x: x.softmax(0)[:2],
+        lambda t, x: x.log_softmax(0),
+        lambda t, x: t.nn.functional.mse_loss(x, t.ones(3)),
+    ],
+)
+def test_create_graph_gradient_node_names_like_torch(f):
+    """print(grad) after create_graph=True shows torch's node (grad_fn=<TanhBackwardBackward0>, ...)."""
+    tx, px = torch.tensor([0.5, 2.0, 3.0], requires_grad=True), pn.tensor([0.5, 2.0, 3.0], requires_grad=True)
+    (tg,) = torch.autograd.grad(f(torch, tx).sum(), tx, create_graph=True)
+    (pg,) = pn.autograd.grad(f(pn, px).sum(), px, create_graph=True)
+    assert pg.grad_fn.name() == tg.grad_fn.name()
+    np.testing.assert_allclose(pg.detach().numpy(), tg.detach().numpy(), rtol=1e-5, atol=1e-6)
