@@ -560,6 +560,10 @@ def test_hessian_zeros_keep_torchs_signs(f):
         lambda t, x: x.softmax(0)[:2],
         lambda t, x: x.log_softmax(0),
         lambda t, x: t.nn.functional.mse_loss(x, t.ones(3)),
+        *(
+            lambda t, x, op=op: getattr(t.nn.functional, op)(x - 1)
+            for op in ("gelu", "elu", "selu", "softplus", "hardswish", "logsigmoid", "silu")
+        ),
     ],
 )
 def test_create_graph_gradient_node_names_like_torch(f):
