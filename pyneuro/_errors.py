@@ -72,9 +72,21 @@ class NotATensor(TypeError, AttributeError):
     F.normalize, F.l1_loss); both catch this."""
 
 
-class LinAlgError(RuntimeError):
+class _LinAlgError(RuntimeError):
     """torch.linalg.LinAlgError: a matrix the operation cannot take (singular, not positive-definite,
-    an SVD that does not converge on NaN)."""
+    an SVD that does not converge on NaN). Named as torch's class is (torch._C._LinAlgError), so
+    `type(e).__name__` and `repr(e)` print the same."""
+
+
+LinAlgError = _LinAlgError
+
+
+def reworded(exc, old: str, new: str):
+    """exc again (same class and attributes) with `old` in its message read as `new`: an op that
+    reports another's failure under its own name, as torch's words do (cholesky_ex, Tensor.cholesky)."""
+    out = type(exc)(str(exc).replace(old, new, 1))
+    out.__dict__.update(exc.__dict__)
+    return out
 
 
 class DeviceUnavailable(RuntimeError, AssertionError):

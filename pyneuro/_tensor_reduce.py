@@ -23,7 +23,7 @@ import numpy as np
 
 from . import _sorting, return_types
 from ._dtype import _PY_BOOL, _PY_INT, c_type_name, float32, torch_name
-from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError
+from ._errors import ArgumentError, DTypeError, IndexRangeError, ShapeError, reworded
 from ._histogram import bin_counts, check_bins, torch_linspace, uniform_edges
 from ._shapes import numpy_keywords, one_dim
 from ._tensor_base import TensorBase, _backend, _from_data, _wrap, need_tensor
@@ -451,7 +451,11 @@ class ReduceMethods:
         """torch.cholesky (the older form of linalg.cholesky)."""
         from . import linalg
 
-        return _renamed(linalg.cholesky(self, upper=upper), "CholeskyBackward0")
+        try:
+            low = linalg.cholesky(self, upper=upper)
+        except linalg.LinAlgError as exc:  # (torch names the older op in its message)
+            raise reworded(exc, "linalg.cholesky:", "cholesky:") from None
+        return _renamed(low, "CholeskyBackward0")
 
     def cholesky_solve(self, input2, upper=False):
         """X with A X = self, where A = L L^T for the Cholesky factor L = input2 (upper: A = U^T U).

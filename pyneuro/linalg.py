@@ -22,7 +22,7 @@ import numpy as np
 from . import return_types
 from ._arguments import check_tensor_arguments
 from ._dtype import torch_name
-from ._errors import DTypeError, IndexRangeError, ShapeError
+from ._errors import DTypeError, IndexRangeError, ShapeError, reworded
 from ._householder import householder_product
 from ._memory import check_allocation
 from ._out import add_out_keyword
@@ -182,25 +182,26 @@ def inv(A) -> Tensor:
 
 def _ex(result_type, op, A, like, check_errors, per_matrix=None):
     """torch's *_ex form: (op's result, info), info an int32 0 per matrix; a failure raises only
-    with check_errors=True, else gives NaNs shaped like `like` with info 1 (LAPACK's own info,
-    the failing pivot, is not available here). per_matrix (op of one matrix): a batch is then
-    redone matrix by matrix, so only the failing ones are NaN with info 1, as torch's."""
+    with check_errors=True, else gives NaNs shaped like `like` with LAPACK's info (the failing
+    pivot or minor, which the error carries; 1 where it does not). per_matrix (op of one matrix):
+    a batch is then redone matrix by matrix, so only the failing ones are NaN, as torch's."""
     info = zeros(tuple(A.shape[:-2]), dtype=np.int32, device=A.device)
     try:
         return result_type(op(), info)
-    except LinAlgError:
-        if check_errors:
-            raise
+    except LinAlgError as exc:
+        if check_errors:  # (in torch's words the failure is the _ex op's: "linalg.inv_ex: ...")
+            name = result_type.__name__.replace("linalg_", "linalg.")[: -len("_ex")]
+            raise reworded(exc, f"{name}:", f"{name}_ex:") from None
         if per_matrix is None or A.ndim <= 2:
-            return result_type(like.detach() * float("nan"), info + 1)
+            return result_type(like.detach() * float("nan"), info + _la.info_of(exc))
     outs, failed = [], []
     for m in A.reshape(-1, *A.shape[-2:]):
         try:
             outs.append(per_matrix(m))
             failed.append(0)
-        except LinAlgError:
+        except LinAlgError as exc:
             outs.append(m.detach() * float("nan"))
-            failed.append(1)
+            failed.append(_la.info_of(exc))
     info = tensor(failed, dtype=np.int32, device=A.device).reshape(tuple(A.shape[:-2]))
     return result_type(stack(outs).reshape(tuple(A.shape)), info)
 

@@ -522,3 +522,54 @@ def test_batched_solve_ex_keeps_the_good_solutions(b_shape, left):
         good = r.result.reshape(-1, 2).isfinite().all(1)
         results.append((tuple(r.result.shape), r.info.tolist(), r.result.reshape(-1, 2)[good].tolist()))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda t, x: (x**3).sum(),
+        lambda t, x: t.sin(x).sum(),
+        lambda t, x: x[0] ** 2 + 3 * x[0] * x[1] - x[2] ** 2,
+        lambda t, x: (t.tanh(x) * x).sum(),
+    ],
+)
+def test_hessian_zeros_keep_torchs_signs(f):
+    """A second derivative's exact zeros print as torch's (-0. where torch's is -0.): a gradient
+    computed from the tensors its op read is not linked to them again with zeros, whose 0 + -0
+    would make every -0 a 0."""
+    x = [1.0, 2.0, -3.0]
+    want = torch.autograd.functional.hessian(lambda v: f(torch, v), torch.tensor(x))
+    got = pn.autograd.functional.hessian(lambda v: f(pn, v), pn.tensor(x))
+    assert str(got) == str(want)
+    tx, px = torch.tensor(x, requires_grad=True), pn.tensor(x, requires_grad=True)
+    (tg,) = torch.autograd.grad(f(torch, tx), tx, create_graph=True)
+    (pg,) = pn.autograd.grad(f(pn, px), px, create_graph=True)
+    for v in ([1.0, 0.0, 0.0], [0.0, 0.0, -1.0]):
+        want = torch.autograd.grad(tg, tx, torch.tensor(v), retain_graph=True)[0]
+        got = pn.autograd.grad(pg, px, pn.tensor(v), retain_graph=True)[0]
+        assert str(got) == str(want)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda t, x: t.cos(x),
+        lambda t, x: t.tanh(x),
+        lambda t, x: t.sigmoid(x),
+        lambda t, x: x.reciprocal(),
+        lambda t, x: x.softmax(0)[:2],
+        lambda t, x: x.log_softmax(0),
+        lambda t, x: t.nn.functional.mse_loss(x, t.ones(3)),
+        *(
+            lambda t, x, op=op: getattr(t.nn.functional, op)(x - 1)
+            for op in ("gelu", "elu", "selu", "softplus", "hardswish", "logsigmoid", "silu")
+        ),
+    ],
+)
+def test_create_graph_gradient_node_names_like_torch(f):
+    """print(grad) after create_graph=True shows torch's node (grad_fn=<TanhBackwardBackward0>, ...)."""
+    tx, px = torch.tensor([0.5, 2.0, 3.0], requires_grad=True), pn.tensor([0.5, 2.0, 3.0], requires_grad=True)
+    (tg,) = torch.autograd.grad(f(torch, tx).sum(), tx, create_graph=True)
+    (pg,) = pn.autograd.grad(f(pn, px).sum(), px, create_graph=True)
+    assert pg.grad_fn.name() == tg.grad_fn.name()
+    np.testing.assert_allclose(pg.detach().numpy(), tg.detach().numpy(), rtol=1e-5, atol=1e-6)

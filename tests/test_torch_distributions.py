@@ -1201,3 +1201,26 @@ def test_classes_name_torchs_modules_and_dir_lists_torchs_names():
     m = pickle.loads(pickle.dumps(ours.Multinomial(3, pn.ones(2))))
     assert type(m) is ours.Multinomial and int(m.total_count) == 3
     assert repr(pickle.loads(pickle.dumps(ours.CatTransform([ours.ExpTransform()])))) == "CatTransform()"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda M, t: M.Beta(2.0, 3.0),  # torch's Beta keeps its parameters in a Dirichlet: `Beta()`
+        lambda M, t: M.Beta(t([2.0, 1.0], requires_grad=True), t(3.0)).expand((4, 2)),
+        lambda M, t: M.Normal(t([0.0, 1.0]), 1.0),
+        lambda M, t: M.Gamma(2.0, 3.0).expand((2,)),
+    ],
+)
+def test_repr_and_parameters_like_torch(make):
+    """print(dist) lists the arg_constraints parameters that are in the instance's __dict__."""
+    t_dist, p_dist = make(torch.distributions, torch.tensor), make(D, pn.tensor)
+    assert repr(p_dist).replace("pyneuro", "torch") == repr(t_dist)
+    for name in t_dist.arg_constraints:
+        want = getattr(t_dist, name)
+        np.testing.assert_allclose(getattr(p_dist, name).detach().numpy(), want.detach().numpy())
+    pn.manual_seed(0)
+    torch.manual_seed(0)
+    np.testing.assert_allclose(
+        p_dist.rsample((2,)).detach().numpy(), t_dist.rsample((2,)).detach().numpy(), rtol=1e-5
+    )

@@ -252,6 +252,51 @@ def test_errors_like_torch():
         pn.linalg.matrix_norm(pn.ones(3, 3), ord=3)
 
 
+SINGULAR = [[1.0, 2.0], [2.0, 4.0]]
+NOT_PD = [[4.0, 2.0, 1.0], [2.0, 1.0, 3.0], [1.0, 3.0, 1.0]]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t, S: t.linalg.inv(t.tensor(S)),
+        lambda t, S: t.tensor(S).inverse(),
+        lambda t, S: t.linalg.inv(t.stack([t.eye(2), t.tensor(S)])),  # "(Batch element 1): "
+        lambda t, S: t.linalg.inv(t.tensor([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]])),  # pivot 3
+        lambda t, S: t.linalg.inv(t.zeros(2, 2, 3, 3)),
+        lambda t, S: t.linalg.inv_ex(t.tensor(S), check_errors=True),
+        lambda t, S: t.linalg.solve(t.tensor(S), t.ones(2)),
+        lambda t, S: t.linalg.solve(t.stack([t.eye(2), t.tensor(S)]), t.ones(2, 2)),
+        lambda t, S: t.linalg.solve(t.tensor(S), t.ones(3, 2, 1)),  # (B's batch is not counted)
+        lambda t, S: t.linalg.solve_ex(t.tensor(S), t.ones(2), check_errors=True),
+        lambda t, S: t.linalg.cholesky(t.tensor(NOT_PD)),  # minor of order 2
+        lambda t, S: t.linalg.cholesky(t.stack([t.eye(3), t.tensor(NOT_PD)]), upper=True),
+        lambda t, S: t.linalg.cholesky(t.full((2, 2), float("nan"))),
+        lambda t, S: t.cholesky(t.tensor(NOT_PD)),
+        lambda t, S: t.linalg.cholesky_ex(t.stack([t.eye(3), t.tensor(NOT_PD)]), check_errors=True),
+    ],
+)
+def test_linalg_error_class_and_message_like_torch(call):
+    """torch's class (torch._C._LinAlgError: `type(e).__name__` and `repr(e)` print it) and its
+    words: LAPACK's failing pivot / leading minor, the failing batch element, the op's own name."""
+    with pytest.raises(torch.linalg.LinAlgError) as want:
+        call(torch, SINGULAR)
+    with pytest.raises(pn.linalg.LinAlgError) as got:
+        call(pn, SINGULAR)
+    assert repr(got.value) == repr(want.value)
+
+
+def test_ex_info_is_lapacks_like_torch():
+    """inv_ex / cholesky_ex report LAPACK's info (the zero pivot, the order of the failing minor)."""
+    mats = np.array([np.eye(3), [[1.0, 2, 3], [4, 5, 6], [7, 8, 9]], NOT_PD], dtype=np.float32)
+    for op in ("inv_ex", "cholesky_ex"):
+        want = getattr(torch.linalg, op)(torch.tensor(mats)).info
+        got = getattr(pn.linalg, op)(pn.tensor(mats)).info
+        assert got.tolist() == want.tolist()
+        want = getattr(torch.linalg, op)(torch.tensor(mats[2])).info
+        assert getattr(pn.linalg, op)(pn.tensor(mats[2])).info.tolist() == want.tolist()
+
+
 @pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, -1, INF, -INF])
 def test_cond(p):
     if p in (None, 2, -2):

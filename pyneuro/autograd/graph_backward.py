@@ -48,10 +48,29 @@ def _reads_inputs(node, g):
     return (g,) + tuple(_const(g, node.bk.xp.zeros(s, dtype=d)) for s, d in node.saved[0])
 
 
+def _reaches(node, read, limit: int = 32) -> bool:
+    """Whether the graph below node takes every tensor of read as an input (looked at in its
+    first `limit` nodes: a rule's own few nodes, which read the op's inputs directly)."""
+    left = {id(t) for t in read}
+    todo, seen = [node], set()
+    while todo and left and len(seen) < limit:
+        n = todo.pop()
+        if n is None or id(n) in seen:
+            continue
+        seen.add(id(n))
+        left.difference_update(id(t) for t in n.inputs if isinstance(t, TensorBase))
+        todo.extend(n.nexts or ())
+    return not left
+
+
 def _linked(gi, read, node):
     """gi linked to read; shown under gi's own node's name, or (a constant: a mask times the
-    seed) torch's name for the op's backward (ReluBackward0's is ThresholdBackwardBackward0)."""
+    seed) torch's name for the op's backward (ReluBackward0's is ThresholdBackwardBackward0).
+    A gi computed from read already (pow's g * 3 * x**2) is not linked again: the link's zeros
+    would add to its gradient, and 0 + -0 is 0 where torch's is -0 (a hessian's zeros)."""
     inner = gi._node
+    if inner is not None and _reaches(inner, read):
+        return gi
     shown = inner.name() if inner is not None else node.name().replace("Backward", "BackwardBackward")
     if node.name() == "ReluBackward0" and inner is None:
         shown = "ThresholdBackwardBackward0"  # (torch's relu backward is threshold_backward)

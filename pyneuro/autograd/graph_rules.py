@@ -51,7 +51,19 @@ from .index import IndexPut
 from .inplace import Copy, CopySlices, region_positions
 from .math import UNARY_OPS, Lerp
 from .reduction import AMaxMin, MaxMinAll, MaxMinDim, Mean, Sum
-from .shape import Cat, Clone, Diagonal, Expand, Index, Named, Permute, Reshape, Stack, writable_diagonal
+from .shape import (
+    Cat,
+    Clone,
+    Diagonal,
+    Expand,
+    Index,
+    Named,
+    Permute,
+    Reshape,
+    Stack,
+    renamed,
+    writable_diagonal,
+)
 
 RULES: dict = {}
 
@@ -290,13 +302,13 @@ def _abs(node, g):
 @rule(Sigmoid)
 def _sigmoid(node, g):
     y = _result(node)
-    return (g * y * (1 - y),)
+    return (renamed(g * y * (1 - y), "SigmoidBackwardBackward0"),)
 
 
 @rule(Tanh)
 def _tanh(node, g):
     y = _result(node)
-    return (g * (1 - y * y),)
+    return (renamed(g * (1 - y * y), "TanhBackwardBackward0"),)
 
 
 @rule(Elementwise)
@@ -306,14 +318,14 @@ def _elementwise(node, g):
     if name == "sin":
         return (g * Elementwise.apply(a, name="cos"),)
     if name == "cos":
-        return (-(g * Elementwise.apply(a, name="sin")),)
+        return (g * -Elementwise.apply(a, name="sin"),)  # (torch's grad * -sin(x): a MulBackward0)
     if name == "log1p":
         return (g / (1 + a),)
     if name == "expm1":
         return (g * (_result(node) + 1),)
     if name in ("reciprocal", "rsqrt"):
         r = _result(node)
-        return (-(g * r * r) if name == "reciprocal" else g * r * r * r * -0.5,)
+        return (-g * (r * r) if name == "reciprocal" else g * r * r * r * -0.5,)
     return (_zeros_like(g),)  # round, floor, ceil, trunc, sign: piecewise constant
 
 
@@ -450,14 +462,14 @@ def _relu(node, g):
 def _softmax(node, g):
     dim = node.saved[1]
     y = _result(node)
-    return (y * (g - Sum.apply(g * y, dim=dim, keepdim=True)),)
+    return (renamed(y * (g - Sum.apply(g * y, dim=dim, keepdim=True)), "SoftmaxBackwardDataBackward0"),)
 
 
 @rule(LogSoftmax)
 def _log_softmax(node, g):
     dim = node.saved[1]
     p = Exp.apply(_result(node))
-    return (g - p * Sum.apply(g, dim=dim, keepdim=True),)
+    return (renamed(g - p * Sum.apply(g, dim=dim, keepdim=True), "LogSoftmaxBackwardDataBackward0"),)
 
 
 @rule(CrossEntropy)
@@ -482,7 +494,8 @@ def _mse(node, g):
     d = a - b
     n = max(d.numel(), 1)
     gd = d * (g * (2 / n) if reduction == "mean" else g * 2)
-    return (gd if _need(node, 0) else None, -gd if _need(node, 1) else None)
+    ga = renamed(gd, "MseLossBackwardBackward0") if _need(node, 0) else None
+    return (ga, renamed(-gd, "MseLossBackwardBackward0") if _need(node, 1) else None)
 
 
 @rule(EmbeddingLookup)

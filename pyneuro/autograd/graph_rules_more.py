@@ -46,7 +46,7 @@ from .math import BINARY, BINARY_OPS, UNARY_OPS, XLOGY_GRADS
 from .norm import RunningNorm, Standardize, StandardizeAffine
 from .reduction import Logsumexp, Mean, Prod, Std, Sum, Var
 from .scan import CumProd, LogCumSumExp, SelectEvenly
-from .shape import Cat, Expand, Index, Permute, Reshape, Scatter
+from .shape import Cat, Expand, Index, Permute, Reshape, Scatter, renamed
 
 # ----------------------------------------------------------------------------- special functions
 
@@ -661,10 +661,23 @@ _ACTIVATION_DERIVATIVES = {
 }
 
 
+# torch's node for the gradient of the ops whose backward is an op of its own (gelu_backward, ...)
+_DOUBLE_NAMES = {
+    "gelu": "GeluBackwardBackward0",
+    "elu": "EluBackwardBackward0",
+    "celu": "EluBackwardBackward0",
+    "softplus": "SoftplusBackwardBackward0",
+    "hardswish": "HardswishBackwardBackward0",
+    "logsigmoid": "LogSigmoidBackwardBackward0",
+}
+
+
 @rule(*(ACTIVATION_OPS[op] for op in _ACTIVATION_DERIVATIVES))
 def _activation(node, g):
     arr, _, params = node.saved
-    return (g * _ACTIVATION_DERIVATIVES[type(node).op](node.inputs[0], g, arr, params, None),)
+    op = type(node).op
+    out = g * _ACTIVATION_DERIVATIVES[op](node.inputs[0], g, arr, params, None)
+    return (renamed(out, _DOUBLE_NAMES[op]) if op in _DOUBLE_NAMES else out,)
 
 
 @rule(Glu)

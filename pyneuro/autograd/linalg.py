@@ -23,10 +23,73 @@ def _mT(x):
     return x.swapaxes(-1, -2)
 
 
-def _singular(exc, what):
-    """NumPy's LinAlgError (a ValueError) as torch's pn.linalg.LinAlgError."""
-    return LinAlgError(
-        f"linalg.{what}: The diagonal element is zero, the inversion could not be completed because the input matrix is singular. ({exc})"
+def _first_failure(xp, a, info):
+    """torch's words for the first matrix of a stack that failed: "(Batch element i): " (i its
+    index in the flattened batch; nothing for one matrix) and LAPACK's info there; `info` (a
+    batch-shaped array, 0 where a matrix succeeded) is attached to the error for the *_ex forms."""
+    flat = info.reshape(-1)
+    i = int(xp.argmax(flat != 0)) if flat.size else 0
+    return ("" if a.ndim <= 2 else f"(Batch element {i}): "), int(flat[i]) if flat.size else 0
+
+
+def _error(msg, xp, info):
+    exc = LinAlgError(msg)
+    exc.info = info.get() if hasattr(info, "get") else _np.asarray(info)  # (host copy: CuPy's)
+    return exc
+
+
+def info_of(exc):
+    """LAPACK's info of a failed one-matrix op (what its error carries, else 1), for the *_ex forms."""
+    info = getattr(exc, "info", None)
+    return 1 if info is None or info.size != 1 else int(info.reshape(-1)[0])
+
+
+def _singular(xp, a, what):
+    """NumPy's LinAlgError (a ValueError) for a singular A as torch's LinAlgError, with its
+    message: the first zero pivot of getrf's LU (1-based), in the first singular matrix."""
+    info = lu_arrays(xp, a)[2]
+    if not bool((info != 0).any()):  # (our LU's rounding found no exact zero where LAPACK's did)
+        info = xp.full(info.shape, a.shape[-1], dtype=_np.int32)
+    where, k = _first_failure(xp, a, info)
+    if what == "solve":
+        return _error(
+            f"torch.linalg.solve: {where}The solver failed because the input matrix is singular.", xp, info
+        )
+    return _error(
+        f"linalg.{what}: {where}The diagonal element {k} is zero, the inversion could not be completed "
+        "because the input matrix is singular.",
+        xp,
+        info,
+    )
+
+
+def _cholesky_info(xp, a):
+    """LAPACK potrf's info per matrix of a stack (lower triangle read): 0, or the order of the
+    first leading minor that is not positive-definite (a pivot <= 0 or NaN)."""
+    *batch, n, _ = a.shape
+    a = a.reshape(int(_np.prod(batch)), n, n)
+    low = xp.zeros_like(a)
+    info = xp.zeros(a.shape[0], dtype=_np.int32)
+    for j in range(n):
+        d = a[:, j, j] - (low[:, j, :j] ** 2).sum(-1)
+        bad = ~(d > 0)
+        info = xp.where((info == 0) & bad, j + 1, info).astype(_np.int32)
+        low[:, j, j] = xp.sqrt(xp.where(bad, 1, d))
+        col = a[:, j + 1 :, j] - (low[:, j + 1 :, :j] @ low[:, j, :j, None])[..., 0]
+        low[:, j + 1 :, j] = col / low[:, j, j][:, None]
+    return info.reshape(batch)
+
+
+def _not_positive_definite(xp, a):
+    info = _cholesky_info(xp, a)
+    if not bool((info != 0).any()):
+        info = xp.full(info.shape, a.shape[-1], dtype=_np.int32)
+    where, k = _first_failure(xp, a, info)
+    return _error(
+        f"linalg.cholesky: {where}The factorization could not be completed because the input is not "
+        f"positive-definite (the leading minor of order {k} is not positive-definite).",
+        xp,
+        info,
     )
 
 
@@ -161,8 +224,8 @@ class Inv(Function):
         xp = self.bk.xp
         try:
             out = xp.linalg.inv(a)
-        except _np.linalg.LinAlgError as exc:  # CuPy raises NumPy's too
-            raise _singular(exc, "inv") from None
+        except _np.linalg.LinAlgError:  # CuPy raises NumPy's too
+            raise _singular(xp, a, "inv") from None
         self.saved = (out,)
         return out
 
@@ -184,10 +247,8 @@ class Solve(Function):
         xp = self.bk.xp
         try:
             out = xp.linalg.solve(a, b)
-        except _np.linalg.LinAlgError as exc:  # CuPy raises NumPy's too
-            raise LinAlgError(
-                f"linalg.solve: The solver failed because the input matrix is singular. ({exc})"
-            ) from None
+        except _np.linalg.LinAlgError:  # CuPy raises NumPy's too
+            raise _singular(xp, a, "solve") from None
         # A as it is now (torch's node keeps A's LU factors: a later `A.data` change is not seen)
         self.saved = (a.copy(), out)
         return out
@@ -217,10 +278,8 @@ class Cholesky(Function):
             if not bool(xp.isfinite(xp.tril(a)).all()):  # (NumPy's factor of NaN is NaN; LAPACK refuses it)
                 raise _np.linalg.LinAlgError("non-finite input")
             low = xp.linalg.cholesky(a)
-        except _np.linalg.LinAlgError as exc:  # CuPy raises NumPy's too
-            raise LinAlgError(
-                f"linalg.cholesky: The factorization could not be completed because the input is not positive-definite ({exc})."
-            ) from None
+        except _np.linalg.LinAlgError:  # CuPy raises NumPy's too
+            raise _not_positive_definite(xp, a) from None
         self.saved = (low, upper)
         return _mT(low).copy() if upper else low
 

@@ -177,12 +177,27 @@ class Beta(ExponentialFamily):
     has_rsample = True
 
     def __init__(self, concentration1, concentration0, validate_args=None):
-        self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
-        super().__init__(self.concentration1.shape, validate_args=validate_args)
+        # (torch's: the parameters live in a Dirichlet over (c1, c0), so they are properties, and
+        # its repr, which lists the parameters in __dict__, reads `Beta()`)
+        concentration1, concentration0 = broadcast_all(concentration1, concentration0)
+        both = stack([concentration1, concentration0], -1)
+        self._dirichlet = Dirichlet(both, validate_args=validate_args)
+        super().__init__(self._dirichlet.batch_shape, validate_args=validate_args)
+
+    @property
+    def concentration1(self):
+        return self._dirichlet.concentration[..., 0]
+
+    @property
+    def concentration0(self):
+        return self._dirichlet.concentration[..., 1]
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Beta, _instance)
-        return self._expand_params(new, batch_shape, ("concentration1", "concentration0"))
+        new._dirichlet = self._dirichlet.expand(batch_shape)
+        Distribution.__init__(new, new._dirichlet.batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
 
     @property
     def mean(self):
@@ -198,7 +213,7 @@ class Beta(ExponentialFamily):
         return self.concentration1 * self.concentration0 / (total.pow(2) * (total + 1))
 
     def _as_dirichlet(self):
-        return Dirichlet(stack([self.concentration1, self.concentration0], -1), validate_args=False)
+        return self._dirichlet
 
     def rsample(self, sample_shape=()):
         return self._as_dirichlet().rsample(sample_shape).select(-1, 0)  # torch's: one Dirichlet draw
