@@ -139,12 +139,20 @@ def grad_slot(t):
     return slot
 
 
+def drops_grad(leaf) -> bool:
+    """A leaf set to requires_grad=False after forward used it: torch's AccumulateGrad stores
+    nothing into its .grad (autograd.grad still hands back the gradient it captures)."""
+    return not leaf._req and _capture.sink is None
+
+
 def _accumulate_leaf(leaf, g, shared: bool, fresh=None) -> None:
     """leaf.grad += g (the first gradient is stored, copied if it may alias other arrays).
 
     fresh: ids of the leaves whose .grad array this walk made; a SliceGrad is added into
     those in place."""
     if leaf._view is not None and no_grad_view_leaf(leaf):
+        return
+    if not leaf._req and drops_grad(leaf):
         return
     if _capture.sink is not None:
         leaf = grad_slot(leaf)
@@ -388,6 +396,8 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
     for leaf, g, alias in hooked_leaves.values():
         hooks = _hooks.hooks_for(_hooks.by_leaf, leaf)
         if type(g) is SparseRowsGrad:  # the hooks see the sparse gradient, as torch's
+            if drops_grad(leaf):
+                continue
             with _LEAF_LOCK:
                 _accumulate_sparse(
                     grad_slot(leaf), _run_sparse_hooks(hooks, _sparse_tensor(leaf, g)) if hooks else g
