@@ -44,6 +44,19 @@ y = (a * a).sum()
 a.requires_grad_(False)
 out = list(torch.autograd.grad(y, a))
 """,
+    # a transposed gradient through elementwise ops: .grad is laid out as the leaf (contiguous)
+    "grad_layout_through_transpose": """
+a = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+x = a * 1
+(x.t() * 1).sum().backward()
+out = [a.grad, a.grad.is_contiguous(), a.grad.stride(), a.grad.view(-1)]
+""",
+    "grad_layout_first_then_accumulated": """
+a = torch.tensor([[1.0, 2.0], [4.0, 5.0]], requires_grad=True)
+(a.t() * torch.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+(a.t() * 2).sum().backward()
+out = [a.grad, a.grad.stride(), a.grad.view(-1)]
+""",
 }
 
 

@@ -168,6 +168,7 @@ def _accumulate(leaf, g, shared: bool, fresh) -> None:
         and g.base is None
         and g.dtype is leaf._data.dtype
         and g.flags.writeable
+        and g.strides == leaf._data.strides
     ):
         if fresh is not None:
             fresh.add(id(leaf))
@@ -199,7 +200,7 @@ def _accumulate(leaf, g, shared: bool, fresh) -> None:
     if leaf._grad is None:  # (the slot itself: the gradient is made here, so of the leaf's shape and dtype)
         if shared or _maybe_view(g) or not getattr(g.flags, "writeable", True):
             g = g.copy()
-        leaf._grad = _wrap(_array(g), leaf.device)
+        leaf._grad = _wrap(_array(_leaf_layout(g, leaf._data)), leaf.device)
     elif leaf._node is not None:  # a retained non-leaf's .grad: a new tensor, as torch's
         leaf._grad = _wrap(_array(leaf._grad._data + g), leaf.device)
     else:  # added into .grad's own memory, as torch's AccumulateGrad (views of .grad, or a buffer
@@ -211,6 +212,19 @@ def _accumulate(leaf, g, shared: bool, fresh) -> None:
             grad._data = _array(data + g)
         if counts:
             grad._vc[0] += 1
+
+
+def _leaf_layout(g, data):
+    """g laid out as the leaf (torch's AccumulateGrad layout contract: a first .grad has the
+    leaf's strides, C order for a contiguous leaf), whatever order backward's last op gave it
+    (NumPy keeps a transposed gradient's F order through elementwise ops)."""
+    if type(g) is not _np.ndarray or type(data) is not _np.ndarray or g.strides == data.strides:
+        return g
+    if g.shape != data.shape:
+        return g
+    out = _np.empty_like(data, dtype=g.dtype)
+    out[...] = g
+    return out
 
 
 # the sparse COO tensor class (pyneuro._sparse_coo, above autograd, registers it when imported)
