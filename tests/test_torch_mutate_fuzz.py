@@ -57,6 +57,61 @@ a = torch.tensor([[1.0, 2.0], [4.0, 5.0]], requires_grad=True)
 (a.t() * 2).sum().backward()
 out = [a.grad, a.grad.stride(), a.grad.view(-1)]
 """,
+    # a piece of split/chunk/unbind used after an in-place change of its memory (any mode)
+    "split_piece_used_after_base_changed_without_graph": """
+x = torch.ones(4, requires_grad=True) * 1
+a, b = x.split(2)
+x.detach().add_(1)
+out = [b.requires_grad]
+y = a * 2
+""",
+    "chunk_piece_used_after_optimizer_step": """
+W = torch.ones(4, 3, requires_grad=True)
+w1, w2 = W.chunk(2)
+opt = torch.optim.SGD([W], lr=0.1)
+(w1.sum() + w2.sum()).backward()
+opt.step()
+out = [W.grad]
+loss = w1.sum()
+""",
+    "unbind_piece_used_after_no_grad_change": """
+x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True) * 1
+p, q = x.unbind(0)
+with torch.no_grad():
+    x[0, 0] = 5.0
+with torch.no_grad():
+    out = [p * 2]
+r = q.exp()
+""",
+    "split_piece_grad_fn_after_base_relu_": """
+gates = torch.tensor([[0.5, -1.0, 2.0, -0.5], [1.0, 1.5, -2.0, 0.25]], requires_grad=True) * 1
+i, f = gates.chunk(2, 1)
+h = (i.sigmoid() * f.tanh()).sum()
+gates.relu_()
+out = [i.requires_grad]
+gf = i.grad_fn
+""",
+    "view_of_piece_used_after_data_change": """
+y = torch.ones(3, 4, requires_grad=True)
+p = y.unbind(0)[1][1:]
+y.data.add_(1)
+s = (p * 2).sum()
+s.backward()
+out = [y.grad]
+""",
+    "view_of_piece_used_after_no_grad_change": """
+y = torch.ones(3, 4, requires_grad=True)
+q = y.unbind(0)[1][1:]
+with torch.no_grad():
+    y.add_(1)
+s = (q * 2).sum()
+""",
+    "split_pieces_unchanged": """
+z = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+c, d = (z * 2).split(2)
+(c * d).sum().backward()
+out = [z.grad, c.grad_fn is not None]
+""",
 }
 
 
