@@ -330,8 +330,23 @@ class InplaceMethods:
     def copy_(self, other, non_blocking=False):
         """Copy other's values into this tensor (broadcasting, converting dtype and device);
         torch's keyword is `other`, and non_blocking changes nothing on the CPU."""
-        src = other
+        return self._copy(other, True)
+
+    # pyneuro's own writes of arrays (random fills, loaded checkpoints): copy_ without the argument
+    # check that Tensor.copy_ gets (_arguments.py: torch's copy_ takes only a Tensor), nor its shape rule
+    def _copy_values(self, other, non_blocking=False):
+        return self._copy(other, False)
+
+    def _copy(self, src, strict: bool):
         records = self._records(src)  # (leaf rules first, as torch's)
+        if strict and isinstance(src, TensorBase) and src._data.shape != self._data.shape:
+            # the source must broadcast to this shape (NumPy's assignment would also drop its leading 1s)
+            try:
+                fits = np.broadcast_shapes(self._data.shape, src._data.shape) == self._data.shape
+            except ValueError:
+                fits = False
+            if not fits:
+                raise self._broadcast_error(src)
         if isinstance(src, TensorBase) and (overlap := partial_overlap_error(self._data, src._data)):
             raise overlap
         if records:
@@ -359,10 +374,6 @@ class InplaceMethods:
             ) from None
         self._vc[0] += 1
         return self
-
-    # pyneuro's own writes of arrays (random fills, loaded checkpoints): copy_ without the argument
-    # check that Tensor.copy_ gets (_arguments.py: torch's copy_ takes only a Tensor)
-    _copy_values = copy_
 
     def clamp_(self, min=None, max=None):
         """self.clamp(min, max) written into self; the bounds may be numbers or tensors that broadcast
