@@ -418,6 +418,8 @@ class ShapeMethods:
             or builtins.len(set(dst)) != builtins.len(dst)
         ):
             raise ShapeError(f"movedim: invalid source {source} / destination {destination}")
+        if nd == 0:  # (a scalar's one dim, 0 or -1, stays where it is: torch's alias of it)
+            return _ag.renamed(self.permute(()), "AliasBackward0")
         order = [i for i in range(nd) if i not in src]
         for d_, s_ in sorted(zip(dst, src)):
             order.insert(d_, s_)

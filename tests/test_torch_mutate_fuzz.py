@@ -135,6 +135,18 @@ x.copy_(torch.tensor([1.0, 2.0, 3.0]))
 x.copy_(torch.tensor([[4.0], [5.0]]))
 out = [x]
 """,
+    # movedim of a 0-d tensor (its one dim, 0 or -1, onto itself): torch's alias, a view
+    "movedim_of_scalar": """
+x = torch.tensor(1.5, requires_grad=True)
+y = x.movedim(0, -1)
+z = torch.moveaxis(x, (-1,), (0,))
+(y * 2 + z).backward()
+out = [y, y.shape, x.grad, y.grad_fn.name()]
+v = x.detach().movedim(0, 0)
+v.add_(1)
+out.append(x)
+x.movedim(1, 0)
+""",
     "split_pieces_unchanged": """
 z = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
 c, d = (z * 2).split(2)
