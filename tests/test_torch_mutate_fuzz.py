@@ -147,6 +147,46 @@ v.add_(1)
 out.append(x)
 x.movedim(1, 0)
 """,
+    # set_ is an in-place op: the leaf rules with grad mode on only, a version step, and in the
+    # graph a node without a derivative
+    "set_leaf_under_no_grad": """
+p = torch.ones(3, requires_grad=True)
+with torch.no_grad():
+    p.set_(torch.zeros(3))
+out = [p, p.requires_grad, p.is_leaf]
+p.set_(torch.ones(3))
+""",
+    "set_leaf_saved_by_the_graph": """
+p = torch.ones(3, requires_grad=True)
+y = (p * p).sum()
+with torch.no_grad():
+    p.set_(torch.zeros(3))
+y.backward()
+""",
+    "set_view_of_leaf": """
+l = torch.ones(3, requires_grad=True)
+d = l[1:]
+d.set_(torch.ones(2))
+""",
+    "set_non_leaf_then_backward": """
+l = torch.ones(3, requires_grad=True)
+h = l * 2
+y = h.exp()
+h.set_(torch.zeros(3))
+out = [h, h.requires_grad, h.is_leaf]
+y.sum().backward()
+out.append(l.grad)
+h.sum().backward()
+""",
+    "set_from_a_source_that_requires_grad": """
+a = torch.zeros(3)
+s = torch.ones(3, requires_grad=True)
+a.set_(s)
+out = [a, a.requires_grad, a.is_leaf]
+s.detach().add_(1)
+out.append(a._version)
+a.sum().backward()
+""",
     "split_pieces_unchanged": """
 z = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
 c, d = (z * 2).split(2)
