@@ -174,13 +174,17 @@ class InplaceMethods:
             if overlap is not None:
                 raise overlap
 
-    def _record(self, op, keep_values, *args):
-        """self = op(self as it was, *args), recorded; the result written into self's memory."""
+    def _record(self, op, keep_values, *args, saves_result=False):
+        """self = op(self as it was, *args), recorded; the result written into self's memory
+        (saves_result: torch's in-place node saves it, so a later change of self fails backward)."""
         result = op(_ip.before(self, keep_values), *args)
         if result._data.dtype != self._data.dtype:
             result = result._cast(self._data.dtype)
         self._write(result)
+        node = result._node
         _ip.rebase(self, result)
+        if saves_result:
+            _ip.watch_result(node, self)
         return self
 
     def _write(self, result) -> None:
@@ -409,14 +413,15 @@ class InplaceMethods:
         self._vc[0] += 1
         return self
 
-    def _inplace_op(self, op, keep_values=True, *other):
+    def _inplace_op(self, op, keep_values=True, *other, saves_result=False):
         """self = op(self, *other), written into self's memory: the `inplace=True` of torch's
         functional activations and dropout (F.leaky_relu(x, inplace=True), nn.Dropout(inplace=True),
         ...), scatter_ and masked_fill_. With grad (of self or of the one `other`) it is recorded
-        like every in-place change (keep_values: op's backward reads self's old values);
+        like every in-place change (keep_values: op's backward reads self's old values;
+        saves_result: torch's in-place node reads its result, elu_'s and leaky_relu_'s);
         otherwise op runs out of place and its values are copied in."""
         if self._records(other[0] if other else None):
-            return self._record(op, keep_values, *other)
+            return self._record(op, keep_values, *other, saves_result=saves_result)
         self._write(op(self, *other))
         return self
 

@@ -187,6 +187,41 @@ s.detach().add_(1)
 out.append(a._version)
 a.sum().backward()
 """,
+    # elu_, leaky_relu_ (and celu_, selu_, rrelu_) save their result: a later change of it fails backward
+    "leaky_relu_inplace_then_residual_add": """
+x = torch.tensor([[1.0, -2.0, 3.0]], requires_grad=True)
+h = x * 2
+y = torch.nn.LeakyReLU(0.2, inplace=True)(h)
+y += 1
+y.sum().backward()
+""",
+    "elu_inplace_then_change_under_no_grad": """
+x = torch.tensor([[1.0, -2.0, 3.0]], requires_grad=True)
+h = x * 2
+F.elu(h, inplace=True)
+with torch.no_grad():
+    h.add_(0.25)
+h.sum().backward()
+""",
+    "selu_celu_rrelu_inplace_then_detach_change": """
+x = torch.tensor([[1.0, -2.0, 3.0]], requires_grad=True)
+a, b, c = x * 1, x * 2, x * 3
+F.selu(a, inplace=True)
+F.celu(b, inplace=True)
+F.rrelu(c, training=False, inplace=True)
+c.detach().mul_(2)
+(a + b).sum().backward()
+out = [x.grad]
+c.sum().backward()
+""",
+    "elu_inplace_unchanged": """
+x = torch.tensor([[1.0, -2.0, 3.0]], requires_grad=True)
+h = x * 2
+y = F.elu_(h)
+z = F.leaky_relu_(x * 3, 0.2)
+(y * z).sum().backward()
+out = [x.grad, y]
+""",
     "split_pieces_unchanged": """
 z = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
 c, d = (z * 2).split(2)
@@ -198,7 +233,7 @@ out = [z.grad, c.grad_fn is not None]
 
 def _run(lib, src):
     """(index of the statement that raised or None, the exception's class, the `out` list)."""
-    ns = {"torch": lib}
+    ns = {"torch": lib, "F": lib.nn.functional}
     lines = src.strip().split("\n")
     i = 0
     stmts = []

@@ -238,6 +238,14 @@ def rebase(t, result) -> None:
     refresh_view(t)
 
 
+def watch_result(node, t) -> None:
+    """node, an in-place op's, is torch's node that saves its result (elu_, leaky_relu_ and the
+    ones made of them: they differentiate from the output, the input being gone): backward through
+    it checks t's version as it is now, so a later in-place change of t raises, as torch's."""
+    if node is not None:
+        node.versions = (*node.versions, (t._vc, t._vc[0], t._data, node))
+
+
 def refresh_view(t) -> None:
     """t is a view whose base got a new grad_fn (an in-place op on the base or on another view
     of it): t's grad_fn becomes the view of the new base, as torch regenerates it (named as
