@@ -372,6 +372,8 @@ class ShapeMethods:
         return self[(slice(None),) * d + (index,)]
 
     def narrow(self, dim, start, length):
+        if self.ndim == 0:  # (torch's RuntimeError; a scalar's dim 0 indexed its empty shape)
+            raise ArgumentError("narrow() cannot be applied to a 0-dim tensor.")
         d = one_dim(dim, self.ndim)
         if start < 0:
             start += self.shape[d]

@@ -222,6 +222,11 @@ z = F.leaky_relu_(x * 3, 0.2)
 (y * z).sum().backward()
 out = [x.grad, y]
 """,
+    "narrow_of_scalar": """
+s = torch.tensor(1.5, requires_grad=True)
+out = [torch.narrow(torch.tensor([1.0, 2.0]), 0, 1, 1)]
+s.narrow(-1, 0, 1)
+""",
     "split_pieces_unchanged": """
 z = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
 c, d = (z * 2).split(2)
