@@ -227,6 +227,26 @@ s = torch.tensor(1.5, requires_grad=True)
 out = [torch.narrow(torch.tensor([1.0, 2.0]), 0, 1, 1)]
 s.narrow(-1, 0, 1)
 """,
+    # bilinear's node keeps each input only where another's gradient reads it
+    "bilinear_weight_changed_when_only_weights_need_grad": """
+torch.manual_seed(0)
+m = torch.nn.Bilinear(3, 3, 2)
+x = torch.tensor([[1.0, 2.0, -1.0], [0.5, -0.5, 2.0]])
+out = m(x, x * 2)
+with torch.no_grad():
+    m.weight.mul_(1.5)
+out.sum().backward()
+out = [m.weight.grad, m.bias.grad]
+""",
+    "bilinear_weight_changed_when_an_input_needs_grad": """
+w = torch.tensor([[[1.0, 2.0], [0.5, -1.0]]], requires_grad=True)
+x1 = torch.tensor([[1.0, 2.0]], requires_grad=True)
+x2 = torch.tensor([[0.5, -1.5]])
+out = F.bilinear(x1, x2, w)
+with torch.no_grad():
+    x1.mul_(2)
+out.sum().backward()
+""",
     "split_pieces_unchanged": """
 z = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
 c, d = (z * 2).split(2)
