@@ -247,6 +247,34 @@ with torch.no_grad():
     x1.mul_(2)
 out.sum().backward()
 """,
+    # pow with a tensor exponent keeps its result whichever input needs grad; cross keeps each input
+    # only for the other's gradient
+    "pow_tensor_exponent_result_changed": """
+a = torch.tensor([1.5, 2.0, 0.5], requires_grad=True)
+y = torch.tensor([0.5, -1.0, 2.0])
+s = torch.pow(a * 1, 2.0)
+with torch.no_grad():
+    s.mul_(1.5)
+s.sum().backward()
+out = [a.grad]
+h = (a * 1) ** y
+with torch.no_grad():
+    h.mul_(1.5)
+h.sum().backward()
+""",
+    "cross_input_changed_that_no_gradient_reads": """
+a = torch.tensor([[1.5, 2.0, 0.5]], requires_grad=True)
+b = torch.tensor([[0.5, -1.0, 2.0]])
+h = torch.linalg.cross(a, b)
+with torch.no_grad():
+    a.mul_(1.5)
+h.sum().backward()
+out = [a.grad]
+h2 = torch.cross(a, b, dim=1)
+with torch.no_grad():
+    b.mul_(2)
+h2.sum().backward()
+""",
     "split_pieces_unchanged": """
 z = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
 c, d = (z * 2).split(2)

@@ -75,9 +75,10 @@ def _cross(xp, a, b, d: int):
 
 class Cross(Function):
     """out = a x b along dim d (broadcasting); d/da = b x g, d/db = g x a, read from a and b as they
-    are at backward, as torch's node (which saves both) does."""
+    are at backward, as torch's node (which saves each where the other's gradient reads it) does."""
 
     __slots__ = ()
+    saved_for = ((1,), (0,))
 
     def forward(self, a, b, d=-1):
         self.saved = (a, b, d)
