@@ -275,6 +275,22 @@ with torch.no_grad():
     b.mul_(2)
 h2.sum().backward()
 """,
+    # resize_ to the shape a tensor has changes nothing: no version step, the same memory
+    "resize_to_same_shape_after_use": """
+a = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+h = a * 1
+y = h.square().max(-1)[0]
+h.detach().resize_as_(h)
+b = torch.ones(2, 3)
+v = b.t()
+v.resize_(3, 2)
+v[0, 0] = 5.0
+out = [b, v.stride(), h._version]
+y.sum().backward()
+out.append(a.grad)
+h.detach().resize_(6)
+h.sum().backward()
+""",
     "split_pieces_unchanged": """
 z = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
 c, d = (z * 2).split(2)
