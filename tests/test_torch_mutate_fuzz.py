@@ -291,6 +291,16 @@ out.append(a.grad)
 h.detach().resize_(6)
 h.sum().backward()
 """,
+    # scatter's index may be no larger than self (but along dim) nor than src: torch's RuntimeError
+    "scatter_index_larger_than_self": """
+z = torch.zeros(2, 3)
+out = [z.clone().scatter(0, torch.zeros(3, 3, dtype=torch.long), torch.ones(3, 3))]
+z[1:].scatter_(-1, torch.zeros(2, 3, dtype=torch.long), 2.0)
+""",
+    "scatter_add_index_larger_than_src": """
+z = torch.zeros(1, 3)
+z.scatter_add(1, torch.zeros(1, 4, dtype=torch.long), torch.ones(1, 3))
+""",
     "split_pieces_unchanged": """
 z = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
 c, d = (z * 2).split(2)
