@@ -301,6 +301,18 @@ z[1:].scatter_(-1, torch.zeros(2, 3, dtype=torch.long), 2.0)
 z = torch.zeros(1, 3)
 z.scatter_add(1, torch.zeros(1, 4, dtype=torch.long), torch.ones(1, 3))
 """,
+    # amax/amin along the one dim of a 0-d tensor keep their result, as over all dims
+    "amax_of_scalar_along_its_dim_changed": """
+x = torch.tensor(1.5, requires_grad=True)
+h = x.amax(0) + x.amin(-1, keepdim=True)
+out = [h, h.shape, x.amax(-1).grad_fn.name()]
+h.backward()
+out.append(x.grad)
+y = x.amax(-1)
+with torch.no_grad():
+    y.mul_(2)
+y.backward()
+""",
     "split_pieces_unchanged": """
 z = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
 c, d = (z * 2).split(2)
