@@ -79,6 +79,9 @@ def _register_grad_mode(mode, inference_used) -> None:
 
 # autograd/inplace.refresh_view, registered there: re-derives a view's grad_fn from its base
 _VIEW_REFRESH = [None]
+# the kinds of view[2] whose refresh never changes requires_grad, only checks (and may raise), so
+# that reading requires_grad does not refresh (a piece of split: autograd.view_steps), as torch's
+KEEPS_REQUIRES_GRAD = set()
 DATA_ASSIGNED = [0]  # `t.data = other` calls so far: while 0 the engine seeks no replaced inputs (autograd)
 
 
@@ -407,7 +410,8 @@ class TensorBase:
 
     @property
     def requires_grad(self) -> bool:
-        if self._view is not None:
+        view = self._view
+        if view is not None and type(view[2]) not in KEEPS_REQUIRES_GRAD:
             self._sync_view()
         return self._req
 

@@ -391,6 +391,8 @@ class CompatMethods:
         )
         if any(s < 0 for s in shape):
             raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
+        if shape == self._data.shape:  # (torch's: nothing changes, no version step, the same memory)
+            return self
         xp = _backend(self.device).xp
         flat, n = self._data.reshape(-1), 1
         for s in shape:

@@ -28,7 +28,8 @@ from . import functions_reduce as _reduce
 from . import special as _special
 from . import torch_removed as _removed
 from ._dtype import c_type_name
-from ._tensor_base import TensorBase, need_tensor
+from ._tensor_base import TensorBase, _wrap, need_tensor
+from .autograd.math import NotDifferentiable
 from .autograd.shape import renamed
 from .functions import cat
 from .strided import as_strided, empty_strided
@@ -93,9 +94,10 @@ class ExtraMethods:
         """Make this tensor look at source's memory (a tensor: its memory, offset, shape and
         strides, or with a size its memory's from storage_offset past its own; a storage: from storage_offset,
         with size and stride, all of it by default);
-        with no source, an empty tensor. Writes through either show in the other, as in torch."""
-        if self.requires_grad and self.is_leaf:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        with no source, an empty tensor. Writes through either show in the other, as in torch.
+        As torch's: an in-place op (the leaf rules, with grad mode on only; a version step of this
+        tensor's own counter, which it keeps), recorded as a node without a derivative."""
+        records = self._records(source if isinstance(source, TensorBase) else None, fills=True)
         if source is None:
             array = self._data.reshape(-1)[:0]
         elif isinstance(source, TensorBase):
@@ -113,11 +115,12 @@ class ExtraMethods:
                 array = source._data
         else:
             array = self._storage_view(source, storage_offset, size, stride)
+        was = _wrap(self._data, self.device, self._node, self._req)
         self._data = array
-        if isinstance(source, TensorBase):
-            self._vc = source._vc  # one memory, one version counter
-        else:
-            self._vc[0] += 1
+        self._vc[0] += 1
+        if records:  # (torch's NotImplemented node: backward through it raises)
+            self._node = NotDifferentiable.apply(was if was._req else source, out=array, op="set_")._node
+            self._req = True
         return self
 
     def _storage_view(self, storage, offset, size, stride):

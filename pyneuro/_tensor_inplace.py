@@ -174,13 +174,17 @@ class InplaceMethods:
             if overlap is not None:
                 raise overlap
 
-    def _record(self, op, keep_values, *args):
-        """self = op(self as it was, *args), recorded; the result written into self's memory."""
+    def _record(self, op, keep_values, *args, saves_result=False):
+        """self = op(self as it was, *args), recorded; the result written into self's memory
+        (saves_result: torch's in-place node saves it, so a later change of self fails backward)."""
         result = op(_ip.before(self, keep_values), *args)
         if result._data.dtype != self._data.dtype:
             result = result._cast(self._data.dtype)
         self._write(result)
+        node = result._node
         _ip.rebase(self, result)
+        if saves_result:
+            _ip.watch_result(node, self)
         return self
 
     def _write(self, result) -> None:
@@ -330,8 +334,23 @@ class InplaceMethods:
     def copy_(self, other, non_blocking=False):
         """Copy other's values into this tensor (broadcasting, converting dtype and device);
         torch's keyword is `other`, and non_blocking changes nothing on the CPU."""
-        src = other
+        return self._copy(other, True)
+
+    # pyneuro's own writes of arrays (random fills, loaded checkpoints): copy_ without the argument
+    # check that Tensor.copy_ gets (_arguments.py: torch's copy_ takes only a Tensor), nor its shape rule
+    def _copy_values(self, other, non_blocking=False):
+        return self._copy(other, False)
+
+    def _copy(self, src, strict: bool):
         records = self._records(src)  # (leaf rules first, as torch's)
+        if strict and isinstance(src, TensorBase) and src._data.shape != self._data.shape:
+            # the source must broadcast to this shape (NumPy's assignment would also drop its leading 1s)
+            try:
+                fits = np.broadcast_shapes(self._data.shape, src._data.shape) == self._data.shape
+            except ValueError:
+                fits = False
+            if not fits:
+                raise self._broadcast_error(src)
         if isinstance(src, TensorBase) and (overlap := partial_overlap_error(self._data, src._data)):
             raise overlap
         if records:
@@ -359,10 +378,6 @@ class InplaceMethods:
             ) from None
         self._vc[0] += 1
         return self
-
-    # pyneuro's own writes of arrays (random fills, loaded checkpoints): copy_ without the argument
-    # check that Tensor.copy_ gets (_arguments.py: torch's copy_ takes only a Tensor)
-    _copy_values = copy_
 
     def clamp_(self, min=None, max=None):
         """self.clamp(min, max) written into self; the bounds may be numbers or tensors that broadcast
@@ -398,14 +413,15 @@ class InplaceMethods:
         self._vc[0] += 1
         return self
 
-    def _inplace_op(self, op, keep_values=True, *other):
+    def _inplace_op(self, op, keep_values=True, *other, saves_result=False):
         """self = op(self, *other), written into self's memory: the `inplace=True` of torch's
         functional activations and dropout (F.leaky_relu(x, inplace=True), nn.Dropout(inplace=True),
         ...), scatter_ and masked_fill_. With grad (of self or of the one `other`) it is recorded
-        like every in-place change (keep_values: op's backward reads self's old values);
+        like every in-place change (keep_values: op's backward reads self's old values;
+        saves_result: torch's in-place node reads its result, elu_'s and leaky_relu_'s);
         otherwise op runs out of place and its values are copied in."""
         if self._records(other[0] if other else None):
-            return self._record(op, keep_values, *other)
+            return self._record(op, keep_values, *other, saves_result=saves_result)
         self._write(op(self, *other))
         return self
 

@@ -545,16 +545,24 @@ class ShapeMethods:
         if idx.ndim != self.ndim:
             raise ShapeError("Index tensor must have the same number of dimensions as self tensor")
         d = one_dim(dim, builtins.max(self.ndim, 1))  # (IndexError out of range, as torch)
+        tensor_src = isinstance(src, TensorBase)
+        if tensor_src and src.ndim != idx.ndim:
+            raise ShapeError("Index tensor must have the same number of dimensions as src tensor")
+        # (torch's shape check, before the values': a non-empty index no larger than self but along
+        # dim, nor than src)
+        if idx.size and (
+            any(idx.shape[k] > self.shape[k] for k in range(idx.ndim) if k != d)
+            or (tensor_src and any(idx.shape[k] > src.shape[k] for k in range(idx.ndim)))
+        ):
+            raise ShapeError(
+                f"Expected index {list(idx.shape)} to be no larger than self {list(self.shape)} apart from "
+                f"dimension {d}"
+                + (f" and to be no larger size than src {list(src.shape)}" if tensor_src else "")
+            )
         n = self.shape[d]
         if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):  # no negative indices, as torch
             bad = int(idx.max()) if int(idx.max()) >= n else int(idx.min())
             raise IndexRangeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
-        if isinstance(src, TensorBase) and src.ndim != idx.ndim:
-            raise ShapeError("Index tensor must have the same number of dimensions as src tensor")
-        if isinstance(src, TensorBase) and any(idx.shape[k] > src.shape[k] for k in range(idx.ndim)):
-            raise ShapeError(
-                f"Expected index {list(idx.shape)} to be no larger than src {list(src.shape)} in every dimension"
-            )
         if isinstance(src, TensorBase) and src.dtype != self.dtype:
             raise DTypeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
         return _ag.watch(_ag.Scatter.apply(self, src, grids=self._index_grids(dim, idx), add=add), index)

@@ -564,7 +564,7 @@ def huber_loss(
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x. inplace=True: into input, which is returned (torch)."""
     if inplace:
-        return _tensor(input, "input")._inplace_op(lambda a: leaky_relu(a, negative_slope))
+        return _tensor(input, "input")._inplace_op(lambda a: leaky_relu(a, negative_slope), saves_result=True)
     _need_float(_tensor(input, "input"), "leaky_relu")
     return _activation("leaky_relu", input, slope=negative_slope)
 

@@ -133,7 +133,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
     self-normalising ELU (activations keep mean 0 and variance 1 through deep stacks)."""
     x = _tensor(input)
     if inplace:
-        return x._inplace_op(selu)
+        return x._inplace_op(selu, saves_result=True)
     _need_float(x, "elu")
     return _elu(x, _SELU_ALPHA, _SELU_SCALE)  # torch's selu is its elu kernel
 
@@ -148,7 +148,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if alpha == 0:
         raise ZeroDivision("ZeroDivisionError: alpha cannot be 0 for CELU")
     if inplace:
-        return x._inplace_op(lambda a: celu(a, alpha))
+        return x._inplace_op(lambda a: celu(a, alpha), saves_result=True)
     _need_float(x, "elu")
     return _elu(x, alpha, 1.0, 1.0 / alpha, op="celu")
 
@@ -239,7 +239,9 @@ def rrelu(
     if lower > upper:
         raise ArgumentError("Lower bound should be less than or equal to the upper bound")
     if inplace:
-        return x._inplace_op(lambda a: rrelu(a, lower, upper, training, generator=generator))
+        return x._inplace_op(
+            lambda a: rrelu(a, lower, upper, training, generator=generator), saves_result=True
+        )
     _need_float(x, "rrelu_with_noise_out" if training else "leaky_relu")
     if training:  # torch's draws: one uniform in [lower, upper] per element x <= 0, in order
         dtype = x._data.dtype
@@ -343,13 +345,13 @@ def relu_(input: Tensor) -> Tensor:
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     """elu(x) written into x, like torch."""
     x = _tensor(input)
-    return x._inplace_op(lambda a: _elu(a, alpha))
+    return x._inplace_op(lambda a: _elu(a, alpha), saves_result=True)
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """leaky_relu(x) written into x, like torch."""
     x = _tensor(input)
-    return x._inplace_op(lambda a: activation("leaky_relu", a, slope=negative_slope))
+    return x._inplace_op(lambda a: activation("leaky_relu", a, slope=negative_slope), saves_result=True)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -372,7 +374,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x where x > 0, else alpha (exp(x) - 1). inplace=True: into input, which is returned (torch)."""
     if inplace:
-        return _tensor(input, "input")._inplace_op(lambda a: elu(a, alpha))
+        return _tensor(input, "input")._inplace_op(lambda a: elu(a, alpha), saves_result=True)
     _need_float(_tensor(input, "input"), "elu")
     return _elu(input, alpha)
 

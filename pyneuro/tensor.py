@@ -692,9 +692,9 @@ class Tensor(
         if dim is None or (isinstance(dim, (tuple, list)) and not dim):  # amax(()): every dim, as torch
             out = _ag.MaxMinAll.apply(self, largest=largest)  # ties share the gradient, like torch
             out = out.reshape((1,) * self.ndim) if keepdim else out
-        elif self.ndim == 0:
+        elif self.ndim == 0:  # (its one dim, 0 or -1: the whole tensor, a node that keeps its result)
             normalize_dims(dim, 0)
-            out = self.clone()
+            out = _ag.MaxMinAll.apply(self, largest=largest)
         else:
             out = _ag.AMaxMin.apply(
                 self, dims=normalize_dims(dim, self.ndim), keepdim=keepdim, largest=largest

@@ -215,7 +215,8 @@ class Pow(Function):
     saved_for = ((0, 1), (0, 1))
 
     def saved_tensors(self):
-        return self.saved_for, len(self.needs) > 1 and self.needs[1]  # out is read for b's gradient
+        # out is read for b's gradient; torch's node for a tensor exponent keeps it whichever needs grad
+        return self.saved_for, isinstance(self.inputs[1], TensorBase)
 
     @quiet  # 0 ** -1, (-1) ** 0.5, overflow: inf/nan without a warning, as torch
     def forward(self, a, b):

@@ -139,12 +139,20 @@ def grad_slot(t):
     return slot
 
 
+def drops_grad(leaf) -> bool:
+    """A leaf set to requires_grad=False after forward used it: torch's AccumulateGrad stores
+    nothing into its .grad (autograd.grad still hands back the gradient it captures)."""
+    return not leaf._req and _capture.sink is None
+
+
 def _accumulate_leaf(leaf, g, shared: bool, fresh=None) -> None:
     """leaf.grad += g (the first gradient is stored, copied if it may alias other arrays).
 
     fresh: ids of the leaves whose .grad array this walk made; a SliceGrad is added into
     those in place."""
     if leaf._view is not None and no_grad_view_leaf(leaf):
+        return
+    if not leaf._req and drops_grad(leaf):
         return
     if _capture.sink is not None:
         leaf = grad_slot(leaf)
@@ -160,6 +168,7 @@ def _accumulate(leaf, g, shared: bool, fresh) -> None:
         and g.base is None
         and g.dtype is leaf._data.dtype
         and g.flags.writeable
+        and g.strides == leaf._data.strides
     ):
         if fresh is not None:
             fresh.add(id(leaf))
@@ -191,7 +200,7 @@ def _accumulate(leaf, g, shared: bool, fresh) -> None:
     if leaf._grad is None:  # (the slot itself: the gradient is made here, so of the leaf's shape and dtype)
         if shared or _maybe_view(g) or not getattr(g.flags, "writeable", True):
             g = g.copy()
-        leaf._grad = _wrap(_array(g), leaf.device)
+        leaf._grad = _wrap(_array(_leaf_layout(g, leaf._data)), leaf.device)
     elif leaf._node is not None:  # a retained non-leaf's .grad: a new tensor, as torch's
         leaf._grad = _wrap(_array(leaf._grad._data + g), leaf.device)
     else:  # added into .grad's own memory, as torch's AccumulateGrad (views of .grad, or a buffer
@@ -203,6 +212,19 @@ def _accumulate(leaf, g, shared: bool, fresh) -> None:
             grad._data = _array(data + g)
         if counts:
             grad._vc[0] += 1
+
+
+def _leaf_layout(g, data):
+    """g laid out as the leaf (torch's AccumulateGrad layout contract: a first .grad has the
+    leaf's strides, C order for a contiguous leaf), whatever order backward's last op gave it
+    (NumPy keeps a transposed gradient's F order through elementwise ops)."""
+    if type(g) is not _np.ndarray or type(data) is not _np.ndarray or g.strides == data.strides:
+        return g
+    if g.shape != data.shape:
+        return g
+    out = _np.empty_like(data, dtype=g.dtype)
+    out[...] = g
+    return out
 
 
 # the sparse COO tensor class (pyneuro._sparse_coo, above autograd, registers it when imported)
@@ -388,6 +410,8 @@ def _walk(tensor, grad_array, retain_graph: bool) -> None:
     for leaf, g, alias in hooked_leaves.values():
         hooks = _hooks.hooks_for(_hooks.by_leaf, leaf)
         if type(g) is SparseRowsGrad:  # the hooks see the sparse gradient, as torch's
+            if drops_grad(leaf):
+                continue
             with _LEAF_LOCK:
                 _accumulate_sparse(
                     grad_slot(leaf), _run_sparse_hooks(hooks, _sparse_tensor(leaf, g)) if hooks else g

@@ -25,7 +25,7 @@ from . import hooks as _hooks
 from . import saved_hooks as _saved_hooks
 from .custom import _CtxNode
 from .elementwise import Cast
-from .engine import _LEAF_LOCK, _topological_order, capturing, grad_slot, quiet_math
+from .engine import _LEAF_LOCK, _topological_order, capturing, drops_grad, grad_slot, quiet_math
 from .function import _FREED_MESSAGE
 from .grad_mode import enable_grad
 from .graph_rules import _const, rule, rule_for
@@ -164,6 +164,8 @@ def _store(t, g) -> None:
     never as the tensor itself: that may be the caller's seed or one a custom backward holds.
     autograd.grad (capturing) hands back the gradient as computed, as torch's (its grad_fn is
     the op that made it: MulBackward0 for x**3's, not CopyBackwards)."""
+    if drops_grad(t):
+        return
     if g._data.dtype != t._data.dtype:
         g = Cast.apply(g, dtype=t._data.dtype)
     t = grad_slot(t)

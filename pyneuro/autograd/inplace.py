@@ -25,6 +25,7 @@ from __future__ import annotations
 from .._tensor_base import _register_view_refresh, _wrap
 from .function import Function, _unbroadcast
 from .shape import Diagonal, Expand, Index, Permute, Reshape, renamed, writable_diagonal
+from .view_steps import MultiOutputView
 
 
 class Copy(Function):
@@ -140,10 +141,13 @@ def replay_view(base, steps):
 def mark_outputs(pieces, name: str) -> tuple:
     """pieces are the views one op returns together (split, chunk, unbind): torch refuses an
     in-place change of one of them (or of a view of one) that the graph would record, since
-    their shared node cannot be rebased. The mark is a step that replaying the view skips."""
+    their shared node cannot be rebased, and the use of one with grad mode on after any in-place
+    change of its memory (refresh_view). The mark is a step that replaying the view skips."""
     for i, t in enumerate(pieces):
         if t._view is not None:
             base, steps, node = t._view
+            if t._node is not None:  # (recorded: its use after an in-place change of its memory raises)
+                node = MultiOutputView(t._vc[0])
             t._view = (base, steps + (("outputs", (name, i)),), node)
     return pieces
 
@@ -234,6 +238,14 @@ def rebase(t, result) -> None:
     refresh_view(t)
 
 
+def watch_result(node, t) -> None:
+    """node, an in-place op's, is torch's node that saves its result (elu_, leaky_relu_ and the
+    ones made of them: they differentiate from the output, the input being gone): backward through
+    it checks t's version as it is now, so a later in-place change of t raises, as torch's."""
+    if node is not None:
+        node.versions = (*node.versions, (t._vc, t._vc[0], t._data, node))
+
+
 def refresh_view(t) -> None:
     """t is a view whose base got a new grad_fn (an in-place op on the base or on another view
     of it): t's grad_fn becomes the view of the new base, as torch regenerates it (named as
@@ -246,6 +258,16 @@ def refresh_view(t) -> None:
             raise RuntimeError(
                 f"Output {i} of {name} is a view and its base or another view of its base has been modified "
                 f"inplace. {tail}"
+            )
+        return
+    if type(t._view[2]) is MultiOutputView:  # (its grad_fn stays the piece's, until its memory changes)
+        if t._vc[0] != t._view[2].version:
+            name, i = [p for kind, p in steps if kind == "outputs"][-1]
+            if steps[-1][0] != "outputs":  # a view of a piece: torch names the last view op
+                name, i = _last_view_op(t), 0
+            raise RuntimeError(
+                f"Output {i} of {name} is a view and its base or another view of its base has been modified "
+                f"inplace. {_MULTI_TAIL}"
             )
         return
     node = None

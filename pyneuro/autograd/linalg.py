@@ -138,9 +138,10 @@ def _cross(xp, a, b, d: int):
 
 class Cross(Function):
     """out = a x b along dim d (broadcasting); d/da = b x g, d/db = g x a, read from a and b as they
-    are at backward, as torch's node (which saves both) does."""
+    are at backward, as torch's node (which saves each where the other's gradient reads it) does."""
 
     __slots__ = ()
+    saved_for = ((1,), (0,))
 
     def forward(self, a, b, d=-1):
         self.saved = (a, b, d)
@@ -162,9 +163,11 @@ class Trilinear(Function):
     """torch's bilinear core, _trilinear: y[b, o] = sum_ij x1[b, i] w[o, i, j] x2[b, j] for x1
     (B, in1), w (out, in1, in2), x2 (B, in2): one matmul x1 @ w as (in1, out in2), then a
     product with x2 summed over j. Backward reads the three as they are then (torch's node saves
-    them): dx1 = (g x2) @ w as (out in2, in1), dx2 = sum_o g (x1 @ w), dw = g^T @ (x1 x2)."""
+    them, each only where another's gradient reads it): dx1 = (g x2) @ w as (out in2, in1),
+    dx2 = sum_o g (x1 @ w), dw = g^T @ (x1 x2)."""
 
     __slots__ = ()
+    saved_for = ((1, 2), (0, 2), (0, 1))  # x1 read by w's and x2's gradients, w by x1's and x2's, ...
 
     def forward(self, x1, w, x2):
         self.saved = (x1, w, x2)

@@ -725,8 +725,9 @@ class NotDifferentiable(Function):
     """An output torch records in the graph but has no derivative for (torch.histogram of a tensor
     that requires grad: hist and bin_edges print grad_fn=<NotImplemented>, and numpy() refuses
     them; bincount's weights; unique's values, whose node torch names after its op,
-    Unique2Backward0, autograd/names): forward hands back the array the op computed, backward
-    raises torch's error (a node named after the op: NotImplementedError, as torch's)."""
+    Unique2Backward0, autograd/names; set_ of a tensor in the graph): forward hands back the array
+    the op computed, backward raises torch's error (a node named after the op: NotImplementedError,
+    as torch's; an in-place op's, set_'s, names it bare)."""
 
     __slots__ = ()
     saves_tensors = False
@@ -739,7 +740,7 @@ class NotDifferentiable(Function):
         op = self.saved[0]
         if self.name() != "NotImplemented":
             raise NotImplementedError(f"the derivative for '{op}' is not implemented.")
-        raise RuntimeError(f"derivative for aten::{op} is not implemented")
+        raise RuntimeError(f"derivative for {op if op.endswith('_') else 'aten::' + op} is not implemented")
 
 
 class Lerp(Function):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .._memory_spans import address
-from .._tensor_base import TensorBase
+from .._tensor_base import KEEPS_REQUIRES_GRAD, TensorBase
 from .grad_mode import _GradMode
 
 
@@ -72,6 +72,20 @@ def _collapsed(base, out, steps):
     return NO_STEPS + (*marks, ("strided", geometry), *last)
 
 
+class MultiOutputView:
+    """view[2] of a piece of split/chunk/unbind (or a view of one) of a tensor that requires grad:
+    never its base's node, so each use with grad mode on checks, as torch's, that its memory kept
+    the version the piece was made at (inplace.refresh_view)."""
+
+    __slots__ = ("version",)
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+
+
+KEEPS_REQUIRES_GRAD.add(MultiOutputView)
+
+
 def no_grad_view_leaf(t) -> bool:
     """Is t a view made under no_grad() of a tensor that requires grad, and still a leaf? torch's such
     view requires grad but has no AccumulateGrad: a backward through it stores no .grad."""
@@ -109,4 +123,7 @@ def link_view(node, a, out, params) -> None:
     steps = steps + (step,)
     if len(steps) > _MAX_STEPS:
         steps = _collapsed(base, out, steps)
-    out._view = (base, steps, base._node)  # the base's grad_fn this view was derived from
+    made = base._node  # the base's grad_fn this view was derived from
+    if a._view is not None and type(a._view[2]) is MultiOutputView:  # a view of a piece: as the piece
+        made = a._view[2]
+    out._view = (base, steps, made)
