@@ -23,7 +23,12 @@ guarantees:
   round identically. The kernels compute their reciprocals explicitly instead.
 
   A reordered reduction is still deterministic: the order is fixed at compile time
-  and never depends on the number of threads.
+  and never depends on the number of threads. But not across the cache: the machine
+  code numba loads from its cache can round differently from the code it compiles in
+  the process (softmax rows up to 3 ulp apart, numba 0.68, Zen 4; the cause is inside
+  numba). So the first process to compile a kernel and the later ones that load it may
+  differ in the last bits, and so may a kernel's two twins when one was cached by
+  another process (tests/test_numba_backend.py compares them in one state).
 
 error_model="numpy": x / 0 gives inf or NaN as in NumPy and C, instead of raising
 ZeroDivisionError (Python's rule), which also spares a check per division.
